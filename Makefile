@@ -25,15 +25,19 @@ $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" 2>/
 # $(IRC_PORT) (6667) and the web client on http://localhost:$(HTTP_PORT)/ (8000),
 # on the loopback interface only: `make run HOST=0.0.0.0` listens on every
 # IPv4 interface (the chat and /metrics are then open to the network).
+# RUN_OPTIONS adds options: a door's option given again listens there too,
+# e.g. RUN_OPTIONS='--irc ssl:6697:privateKey=key.pem:certKey=cert.pem' serves
+# IRC over TLS beside 6667 (and IRCv3 sts sends plain clients to it).
 run: $(STAMP)
 	@echo "chatroom on $(HOST):"
 	@echo "  web client:     open http://$(RUN_HOST):$(HTTP_PORT)/"
 	@echo "  line protocol:  chatroom-urwid $(RUN_HOST) $(PORT)   (or: nc $(RUN_HOST) $(PORT))"
 	@echo "  IRC:            irssi -c $(RUN_HOST) -p $(IRC_PORT)"
+	@echo "  more ports:     make run RUN_OPTIONS='--irc ssl:6697:privateKey=key.pem:certKey=cert.pem'"
 	$(BIN)/twistd --nodaemon --pidfile= chatroom \
 		--port tcp:$(PORT):interface=$(HOST) \
 		--irc tcp:$(IRC_PORT):interface=$(HOST) \
-		--http tcp:$(HTTP_PORT):interface=$(HOST)
+		--http tcp:$(HTTP_PORT):interface=$(HOST) $(RUN_OPTIONS)
 
 # Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
 # the command when it is not named like the package. When it is missing,

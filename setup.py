@@ -15,7 +15,8 @@ setup(
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
         "chatroom.bench": ["cgen.c", "cgen_*.h"],
-        "chatroom.doors.web": ["static/*"],
+        # emojibase's data: the site makes the page's /emoji.json from it.
+        "chatroom.doors.web": ["static/*", "static/emojibase/*"],
     },
     install_requires=[
         # twisted.web.websocket (the browser door) arrived in Twisted 26.4.
@@ -45,6 +46,13 @@ setup(
         # Cluster search's index in PostgreSQL (chatroom.backends.redis.search);
         # the binary wheel bundles libpq.
         "psycopg[binary]>=3.1",
+        # The terminal client's :shortcode completion (chatroom.client.shortcodes):
+        # Unicode's emoji with their names and GitHub-style aliases.
+        "emoji>=2.10",
+        # Messages are Markdown (chatroom.wire.markdown): the terminal client
+        # renders it and the IRC door translates it, with the Python port of
+        # the parser the web page uses (markdown-it).
+        "markdown-it-py>=3.0",
     ],
     extras_require={
         "test": [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from chatroom.client.shortcodes import matching
 from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
 from chatroom.wire.commands import SETTINGS, Command
 
@@ -208,10 +209,18 @@ class InputHistory:
 
 
 class NameCompleter:
-    """Tab completion of member names; repeated Tab cycles the candidates."""
+    """Tab completion of commands, rooms, names and emoji; repeated Tab
+    cycles the candidates.
+
+    A word that starts with ``:`` is an emoji's shortcode being typed
+    (:mod:`.shortcodes`): Tab puts in the emoji of the best one, and again,
+    the next; :attr:`showing` says which shortcode that is."""
 
     def __init__(self) -> None:
         self._cycle: list[str] = []
+        #: What each of the cycle's candidates is, for :attr:`showing`
+        #: (``🍵 :tea:``); empty for names, which show themselves.
+        self._shortcodes: list[str] = []
         self._position = 0
         self._start = 0
         self._tail = ""
@@ -221,6 +230,17 @@ class NameCompleter:
     def reset(self) -> None:
         """Forget the cycle (any key other than Tab does this)."""
         self._last_result = None
+
+    @property
+    def showing(self) -> str:
+        """The emoji Tab put in, by its shortcode, and how many others Tab
+        goes on to (``""`` when the cycle is not of emoji)."""
+        if self._last_result is None or not self._shortcodes:
+            return ""
+        shown = f"{self._cycle[self._position]} {self._shortcodes[self._position]}"
+        if len(self._cycle) == 1:
+            return shown
+        return f"{shown} ({self._position + 1} of {len(self._cycle)}, Tab: next)"
 
     def complete(
         self,
@@ -232,7 +252,8 @@ class NameCompleter:
 
         The word before the cursor is completed from ``candidates(start)``
         (the names that fit there, and the suffix to add after one: ``": "``
-        for a name addressed at the start of a line, as IRC clients do).
+        for a name addressed at the start of a line, as IRC clients do),
+        or, when it starts with ``:``, to an emoji.
         """
         if self._last_result == (text, cursor) and self._cycle:
             self._position = (self._position + 1) % len(self._cycle)
@@ -240,14 +261,22 @@ class NameCompleter:
             start = cursor
             while start > 0 and not text[start - 1].isspace():
                 start -= 1
-            prefix = text[start:cursor].casefold()
-            if not prefix:
+            word = text[start:cursor]
+            if not word:
                 return None
-            names, self._suffix = candidates(start)
-            self._cycle = sorted(
-                (name for name in names if name.casefold().startswith(prefix)),
-                key=str.casefold,
-            )
+            if word.startswith(":"):
+                emoji = matching(word[1:].rstrip(":"))
+                self._cycle = [character for _, character in emoji]
+                self._shortcodes = [f":{name}:" for name, _ in emoji]
+                self._suffix = " "
+            else:
+                names, self._suffix = candidates(start)
+                prefix = word.casefold()
+                self._cycle = sorted(
+                    (name for name in names if name.casefold().startswith(prefix)),
+                    key=str.casefold,
+                )
+                self._shortcodes = []
             if not self._cycle:
                 return None
             self._start = start

@@ -34,7 +34,7 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     "ROOM_NEXT": {"keys": ["down"], "help_text": "Lobby: select the room below"},
     "COMPLETE": {
         "keys": ["tab"],
-        "help_text": "Complete a command or name (again: next)",
+        "help_text": "Complete a command, name, :emoji",
     },
     "SCROLL_UP": {"keys": ["page up"], "help_text": "Scroll the log up"},
     "SCROLL_DOWN": {"keys": ["page down"], "help_text": "Scroll the log down"},

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import urwid
 
+from chatroom.client.formatting import BASES, style_mixes, styled
 from chatroom.client.widgets import USER_ATTRIBUTES
 
 #: (name, foreground, background, monochrome, high foreground, high background).
@@ -109,6 +110,44 @@ def high_colour(spec: str) -> str:
 def _entry(name: str, fg: str, bg: str, mono: str) -> PaletteEntry:
     return (name, fg, bg, mono, high_colour(fg), high_colour(bg))
 
+
+#: What each of Markdown's styles adds to a line's colours (code: a colour
+#: of its own on a plain line; every character is monospaced already).
+_FORMAT_SETTINGS = {
+    "strong": "bold",
+    "emphasis": "italics",
+    "struck": "strikethrough",
+    "link": "underline",
+    "code": "",
+}
+_CODE_COLOUR = "light cyan"
+
+
+def formatted_entries(
+    basic: list[tuple[str, str, str, str]],
+) -> list[tuple[str, str, str, str]]:
+    """An entry for each mix of Markdown's styles on each line that shows
+    a message's words (:mod:`chatroom.client.formatting`): the line's
+    colours with the styles' settings added (``message.emphasis+strong``)."""
+    by_name = {entry[0]: entry for entry in basic}
+    entries = []
+    for base in BASES:
+        _, fg, bg, mono = by_name[base]
+        for mix in style_mixes():
+            colour, *settings = fg.split(",")
+            if "code" in mix and colour == "default":
+                colour = _CODE_COLOUR
+            added = [
+                _FORMAT_SETTINGS[style] for style in mix if _FORMAT_SETTINGS[style]
+            ]
+            spec = ",".join(dict.fromkeys([colour, *settings, *added]))
+            mono_settings = [setting for setting in mono.split(",") if setting]
+            mono_spec = ",".join(dict.fromkeys([*mono_settings, *added])) or mono
+            entries.append((styled(base, mix), spec, bg, mono_spec))
+    return entries
+
+
+BASIC += formatted_entries(BASIC)
 
 PALETTE: list[PaletteEntry] = [_entry(*entry) for entry in BASIC]
 

@@ -32,6 +32,7 @@ from chatroom.client.logview import LogView
 from chatroom.client.model import SessionModel
 from chatroom.client.pasting import PasteCollector
 from chatroom.client.selection import command_for, hint, step
+from chatroom.client.shortcodes import reaction_line, typed_space
 from chatroom.client.typists import typing_text
 from chatroom.client.widgets import (
     DEFAULT_TIME_FORMAT,
@@ -85,6 +86,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         self.bell = bell
         self.history = InputHistory()
         self.completer = NameCompleter()
+        #: The status bar names the emoji Tab put in (its text is the
+        #: model's again after the next other key).
+        self._status_lent = False
         self.kill_ring = KillRing()
         #: Gathers a bracketed paste's keys into text.
         self.paster = PasteCollector()
@@ -342,6 +346,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     def _keypress(self, size: Size, key: str) -> str | None:
         if not is_command_key("COMPLETE", key):
             self.completer.reset()
+            self._show_completion()
         page = self.model.page
         edit = next((name for name in EDITS if is_command_key(name, key)), None)
         if edit not in KILLS:
@@ -392,9 +397,19 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._recall(self.history.next())
         elif is_command_key("COMPLETE", key):
             self._complete()
+        elif key == " " and (converted := self._shortcode_typed()) is not None:
+            self._set_line(*converted)
         else:
             return super().keypress(size, key)
         return None
+
+    def _shortcode_typed(self) -> tuple[str, int] | None:
+        """A space after a whole ``:tea:``: the line with 🍵 and the space
+        (never in a password, nor on the username page)."""
+        text = self.input.edit_text
+        if self.model.page == Page.USERNAME or self.asking_password or is_secret(text):
+            return None
+        return typed_space(text, self.input.edit_pos)
 
     def _selection_key(self, key: str) -> bool:
         """Alt-Up/Down select a message; while one is, its keys act on it
@@ -487,6 +502,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             if self.actions.sign_in(text):
                 self.input.set_edit_text("")
             return
+        if self.model.page == Page.ROOM:
+            text = reaction_line(text)  # /react ID :tea: reacts 🍵
         if self.actions.submit(text):
             if not is_secret(text):  # a password is never recalled
                 self.history.add(text)
@@ -532,3 +549,14 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             text, cursor = completed
             self.input.set_edit_text(text)
             self.input.set_edit_pos(cursor)
+        self._show_completion()
+
+    def _show_completion(self) -> None:
+        """While Tab cycles emoji, the status bar says which shortcode was
+        put in; after, the model's status is back."""
+        showing = self.completer.showing
+        if showing:
+            self.status.set_text(f" {showing}")
+        elif self._status_lent:
+            self.status.set_text(f" {self.model.status}")
+        self._status_lent = bool(showing)

@@ -24,12 +24,12 @@ import urwid
 from chatroom.client.accounts import secret_start
 from chatroom.client.buffers import Buffer
 from chatroom.client.entries import EntryKind, LogEntry, RoomListing
+from chatroom.client.formatting import Markup, formatted
 from chatroom.client.rich import summary
+from chatroom.wire.markdown import has_marks
 
 #: Palette entries that give each user a stable colour of their own.
 USER_ATTRIBUTES = tuple(f"user{index}" for index in range(8))
-
-Markup = list[tuple[str, str] | str]
 
 #: What urwid passes as a widget's size: () fixed, (columns,) flow,
 #: (columns, rows) box. The log and the room body are always boxes.
@@ -108,13 +108,27 @@ def entry_markup(entry: LogEntry) -> Markup:
     markup = line_markup(entry)
     if entry.lines and not entry.deleted:
         attribute = "mention" if entry.mentions_me else "message"
-        markup += [(attribute, "".join(f"\n│ {line}" for line in entry.lines))]
+        for line in formatted("\n".join(entry.lines), attribute):
+            markup += [(attribute, "\n│ "), *line]
     if entry.attachment and not entry.deleted:
         markup += [("earlier", f"\n  ↳ file: {entry.attachment}")]
     if entry.preview and not entry.deleted:
         markup += [("earlier", f"\n  ↳ {entry.preview}")]
     if entry.reactions and not entry.deleted:
         markup += [("reactions", f"\n{summary(entry)}")]
+    return markup
+
+
+def words_markup(text: str, attribute: str) -> Markup:
+    """A message's words: its Markdown formatted on a line of ``attribute``
+    (:mod:`chatroom.client.formatting`), its later lines (a quote's, a
+    list's) under the first."""
+    if not has_marks(text):
+        return [(attribute, text)]
+    lines = formatted(text, attribute)
+    markup: Markup = list(lines[0])
+    for line in lines[1:]:
+        markup += ["\n", *line]
     return markup
 
 
@@ -133,7 +147,12 @@ def line_markup(entry: LogEntry) -> Markup:
     edited: Markup = [("earlier", " (edited)")] if entry.edited else []
     said = f"({len(entry.lines)} lines)" if entry.lines else entry.text
     if kind == EntryKind.MESSAGE:
-        return [*stamp, "<", name, "> ", (text_attribute, said), *edited]
+        words = (
+            [(text_attribute, said)]
+            if entry.lines
+            else words_markup(said, text_attribute)
+        )
+        return [*stamp, "<", name, "> ", *words, *edited]
     if kind == EntryKind.FOUND:
         private = entry.target.startswith("@")  # FOUND @USER: a conversation
         place = f"[private] {entry.target[1:]}" if private else f"#{entry.target}"
@@ -151,13 +170,13 @@ def line_markup(entry: LogEntry) -> Markup:
             "<",
             name,
             "> ",
-            ("mention" if entry.mentions_me else "private", entry.text),
+            *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.PRIVATE:
         return [
             *stamp,
             ("private", f"[private] {entry.user} → {entry.target}: "),
-            ("mention" if entry.mentions_me else "private", entry.text),
+            *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.JOIN:
         return [*stamp, ("join", "→ "), name, ("join", " joined")]

@@ -11,8 +11,8 @@ hooks, and which variant runs is chosen where the server is built
 
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
-(:meth:`Backend.create_room`, :meth:`Backend.join_room`,
-:meth:`Backend.leave_room`), append an event and publish it
+(:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
+core decided, :mod:`chatroom.core.entries`), append an event and publish it
 (:meth:`Backend.append`, :meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
 read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided outcome
@@ -33,8 +33,9 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
+from chatroom.core.changes import DecidedChange
+from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
-    Departure,
     Edited,
     Event,
     Listing,
@@ -50,7 +51,7 @@ from chatroom.core.events import (
     ToEveryone,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
@@ -71,18 +72,9 @@ from chatroom.core.whowas import WhowasSteps
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
 SessionEnder = Callable[[Member, str], None]
 
-#: The entry rule, as the core hands it to a join: raises a refusal, or lets
-#: the member in (called on the room's facts when a join needs a decision),
-#: answering the room's own member limit it must still hold to (0: none).
-Admission = Callable[[RoomFacts], int]
 #: The speaking rule: whether a member may speak in a room, on its facts (a
 #: moderated room, ``+m``); raises the refusal.
 Speech = Callable[[RoomFacts], None]
-
-
-class FactsChangedError(Exception):
-    """The facts a decision was made on changed before it was applied (or,
-    for a join, the room needs a decision on its facts at all)."""
 
 
 #: A back-end's guard for facts that cannot change under a decision.
@@ -101,6 +93,53 @@ class DecisionFacts:
     guard: tuple[bytes, bytes] = NO_GUARD
     owner_name: str = ""
     target: Target | None = None
+
+
+class SeatingSteps(Protocol):
+    """The back-end's reads and applies for membership writes (a part of
+    :class:`~chatroom.core.backend.Backend`)."""
+
+    async def seating_facts(
+        self, member: Member, room: str, latest: bool = False
+    ) -> SeatingFacts:
+        """Room ``room``'s facts about ``member`` (``NO_SUCH_ROOM``): what a
+        join or a leave is decided on. A back-end may answer what it knew
+        last (the apply checks the premises), unless asked for the
+        ``latest``."""
+        ...
+
+    async def creation_facts(self, name: str) -> CreationFacts:
+        """What making room ``name`` is decided on (a back-end may answer
+        none known: the apply checks the premises)."""
+        ...
+
+    async def enter(
+        self,
+        member: Member,
+        session: SeatSession,
+        change: DecidedChange,
+        moving: DecidedChange | None,
+        since: int | None,
+    ) -> DecidedChange | None:
+        """Apply ``change`` (the member's join or create) and ``moving``
+        (its departure from the room it leaves for it, if any): the join
+        first, so that a refusal leaves the member where it was; the
+        member hears :meth:`Member.entered`. ``since``: the welcome's
+        history starts after that id (a resume). Raises
+        :class:`~chatroom.core.changes.PremiseFailedError` (nothing
+        applied) if a premise of ``change`` or, where both are applied as
+        one, of ``moving`` no longer holds. Answers None, or ``moving``
+        when the join was applied but the departure was not (its
+        premises failed in a step of its own): the caller decides it
+        again and hands it to :meth:`leave`."""
+        ...
+
+    async def leave(
+        self, member: Member, session: SeatSession, change: DecidedChange
+    ) -> None:
+        """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
+        :class:`~chatroom.core.changes.PremiseFailedError`)."""
+        ...
 
 
 class MessageSteps(Protocol):
@@ -274,7 +313,7 @@ def fresh_epoch() -> str:
     return secrets.token_hex(5)
 
 
-class Backend(Protocol):
+class Backend(SeatingSteps, Protocol):
     """The state of names and rooms, changed in atomic steps.
 
     Every step that names a member gets its :class:`SeatSession` too (as the core
@@ -488,36 +527,6 @@ class Backend(Protocol):
 
     async def names_online(self) -> list[str]:
         """Every name held now, on every node, as shown: one read."""
-        ...
-
-    async def create_room(
-        self, member: Member, session: SeatSession, name: str, leaving: str | None
-    ) -> None:
-        """Make room ``name`` owned by the member and seat it there
-        (``ROOM_EXISTS``, ``TOO_MANY_ROOMS``), leaving ``leaving``."""
-        ...
-
-    async def join_room(
-        self,
-        member: Member,
-        session: SeatSession,
-        name: str,
-        leaving: str | None,
-        since: int | None,
-        admit: Admission,
-    ) -> None:
-        """Seat the member in room ``name``, deciding with ``admit`` on the
-        room's facts (a back-end may skip it for a room whose policy
-        restricts nothing, and must check capacity, and the limit ``admit``
-        answers, where the seat is taken).
-        The member hears :meth:`Member.entered`."""
-        ...
-
-    async def leave_room(
-        self, member: Member, session: SeatSession, departure: Departure
-    ) -> None:
-        """Take the member out of ``departure.room`` (``NOT_IN_ROOM``); the
-        room hears ``departure`` unless the member was a quiet one."""
         ...
 
     async def append(

@@ -32,6 +32,7 @@ from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
+from chatroom.core.entries import Entries, Entry
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     AwayChanged,
@@ -141,8 +142,12 @@ class ChatCore(Generic[B]):
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
         #: Many devices per account: the seats' devices (chatroom.core.devices).
+        #: Joins, creates and leaves: read, decide, apply (chatroom.core.entries).
+        self.entries = Entries(
+            self.backend, config.big_room, config.max_rooms, config.resume_bound
+        )
         self.devices = Devices(
-            config, clock, self.backend, self.sessions, self.list_rooms
+            config, clock, self.backend, self.sessions, self.list_rooms, self.entries
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
@@ -509,9 +514,10 @@ class ChatCore(Generic[B]):
     ) -> None:
         rules.check_room_name(name)
         session = self._session(member)
+        now = int(self.clock.seconds())  # when it was made: IRC's 329
 
         async def seat(seat: Seat, moving: str | None) -> None:
-            await self.backend.create_room(seat, session, name, moving)
+            await self.entries.create(seat, session, name, moving, now)
 
         make = partial(self.devices.seated, member, name, leaving, None, seat)
         await self.created.making(self._actor(member), make)
@@ -526,28 +532,28 @@ class ChatCore(Generic[B]):
         key: str | None = None,
         catch_up: bool = False,
     ) -> None:
-        """The back-end seats the member; the entry rule (bans, invitation,
-        key, then space and the room's own limit) is decided here on the facts
-        it reads, before the member leaves ``leaving``, so a refusal keeps it
-        there. A catch-up starts after the account's read marker (a plain
-        name's markers are its connection's, which saw what came before)."""
+        """The member joins as :mod:`chatroom.core.entries` decides on the
+        room's facts (the entry rule: bans, invitation, key, then space and
+        the room's own limit), before it leaves ``leaving``, so a refusal
+        keeps it there. A catch-up starts after the account's read marker
+        (a plain name's markers are its connection's, which saw what came
+        before)."""
 
-        def admit(facts: RoomFacts) -> int:
+        def actor() -> Actor:
             if member not in self.sessions:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            actor = self._actor(member) if facts.policy.restricted else None
-            if actor is not None:  # open rooms (most) need no actor
-                moderation.check_entry(facts, actor, key)
-            rules.check_space(facts)
-            return 0 if actor is None else moderation.check_limit(facts, actor)
+            return self._actor(member)
 
         session = self._session(member)
         if catch_up and since is None and session.account:
             markers = await self.backend.markers.markers(session.account)
             since = markers.get(name_key(name))
+        entry = Entry(actor, key)
 
         async def seat(seat: Seat, moving: str | None) -> None:
-            await self.backend.join_room(seat, session, name, moving, since, admit)
+            if member not in self.sessions:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
+            await self.entries.join(seat, session, name, moving, since, entry)
 
         await self.devices.seated(member, name, leaving, since, seat, joining=True)
 
@@ -559,7 +565,7 @@ class ChatCore(Generic[B]):
         said = rules.reason(words)
         part, account = DepartureKind.PART, session.account_name
         departure = Departure(where, session.name, part, said, account=account)
-        await self.backend.leave_room(seat, session, departure)
+        await self.entries.leave(seat, session, departure)
         if isinstance(seat, Seat):
             await self.devices.left(seat, member, room)
         return departure

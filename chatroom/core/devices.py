@@ -30,9 +30,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, membership, moderation, rules
+from chatroom.core import errors, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
+from chatroom.core.entries import Entries, Entry
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Departure,
@@ -43,10 +44,9 @@ from chatroom.core.events import (
     PrivateRedacted,
     Welcome,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import WelcomeFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.member import Member
-from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Seat
@@ -69,8 +69,10 @@ class Devices:
         backend: Backend,
         sessions: SeatSessions,
         listing: Callable[[Member], Awaitable[Listing]],
+        entries: Entries,
     ) -> None:
         self.config = config
+        self.entries = entries
         self.clock = clock
         self.backend = backend
         self.sessions = sessions
@@ -352,7 +354,7 @@ class Devices:
             departure = Departure(
                 room, session.name, kind, reason, moved_to, own_words=own_words
             )
-            await self.backend.leave_room(seat, session, departure)
+            await self.entries.leave(seat, session, departure)
 
     async def arrived(self, member: Member) -> None:
         """A device signed in (its room list is out): a ``multi`` one gets
@@ -421,11 +423,7 @@ class Devices:
         device = seat.devices[member]
         multi = member.views_every_room
 
-        def admit(facts: RoomFacts) -> int:
-            if not actor.admin and moderation.is_banned(facts.policy, actor):
-                raise errors.banned_from(facts.name)
-            rules.check_space(facts)
-            return moderation.check_limit(facts, actor)
+        entry = Entry(lambda: actor, restoring=True)
 
         for room in await self.backend.remembered.rooms(account):
             if seat not in self.sessions or member not in seat.devices:
@@ -438,7 +436,7 @@ class Devices:
             else:
                 device.hide(name_key(room))
             try:
-                await self.backend.join_room(seat, session, room, None, since, admit)
+                await self.entries.join(seat, session, room, None, since, entry)
             except ChatError as refusal:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):

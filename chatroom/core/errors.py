@@ -251,6 +251,21 @@ def account_required() -> ChatError:
     )
 
 
+def listed_account_required(listed: str) -> ChatError:
+    """A plain name from an address a blocklist lists (``--dnsbl``)."""
+    return ChatError(
+        "ACCOUNT_REQUIRED",
+        f"{listed}; sign in to an existing account",
+    )
+
+
+def listed_registration_closed(listed: str) -> ChatError:
+    """Registering from an address a blocklist lists (``--dnsbl``)."""
+    return ChatError(
+        "REGISTRATION_CLOSED", f"{listed}; no account can be registered from it"
+    )
+
+
 def files_off() -> ChatError:
     """``/token`` on a server without ``--files``."""
     return not_allowed("uploads are off on this server")

@@ -6,10 +6,10 @@ the outcome *if the facts still hold*; when they changed meanwhile
 (another node acted first, :class:`~chatroom.core.backend.FactsChangedError`)
 it decides again, a bounded number of times. In one process the facts
 never change under a decision; in a cluster they can. The core's
-decisions (:class:`chatroom.core.chat.ChatCore`) and the Redis back-end's
-membership steps (:mod:`chatroom.backends.redis.seats`,
-:mod:`chatroom.backends.redis.backend`) are retried here,
-the same way.
+decisions (:class:`chatroom.core.chat.ChatCore`, joins, creates and
+leaves in :mod:`chatroom.core.entries`) and the Redis back-end's
+membership steps of sessions' ends (:mod:`chatroom.backends.redis.backend`)
+are retried here, the same way.
 """
 
 from __future__ import annotations

@@ -180,8 +180,9 @@ def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
     are ``first``..``last`` (ids are consecutive within a room), replaying
     at most ``bound``.
 
-    The Redis ``view`` function computes the same ``start`` with the same
-    expression (see :mod:`chatroom.backends.redis.scripts`); the gap is decided here.
+    A join decides with it where its reply's window starts (the core's
+    operands and premise, :func:`chatroom.core.entries.resumed`), and the
+    join reply its gap (:func:`chatroom.core.membership.welcome`).
     """
     newest = max(first, last - bound + 1)
     if since > last or since < first - 1:

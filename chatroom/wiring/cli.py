@@ -24,6 +24,7 @@ from twisted.python import usage
 from chatroom.core.config import ServerConfig
 from chatroom.core.text import has_control_characters
 from chatroom.doors.base.server import ChatServer
+from chatroom.doors.irc.sts import DEFAULT_DURATION
 from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
 log = Logger()
@@ -168,6 +169,17 @@ MORE_OPTIONS: list[list[Any]] = [
         "The address webhook URLs start with (https://chat.example.org), where "
         "the --http door is reached; by default --public-url, else the --http "
         "door's own.",
+    ],
+    [
+        "irc-sts-duration",
+        None,
+        DEFAULT_DURATION,
+        "Seconds an IRC client that saw the sts policy on a TLS --irc port "
+        "keeps to TLS for this server (IRCv3 sts' duration; 0: plain clients "
+        "are sent to the TLS port at each connection, but nothing is "
+        "promised past it). Raise it once TLS is there to stay, e.g. "
+        "2592000 (30 days).",
+        number(int, 0, "--irc-sts-duration"),
     ],
     [
         "admin-token-file",

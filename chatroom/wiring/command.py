@@ -35,15 +35,16 @@ def check_config(path: str) -> None:
     from twisted.internet import reactor  # only parses: nothing listens
 
     for door in ("port", "irc", "http"):
-        if options[door] is None:
-            continue
-        try:
-            build_endpoint(reactor, options[door])
-        except ENDPOINT_ERRORS as problem:
-            settings = ConfigFile.read(path, option_table(Options))
-            if door not in settings.arguments:  # the default's
-                raise usage.UsageError(f"--{door} {options[door]}: {problem}") from None
-            raise settings.error(door, f"{options[door]}: {problem}") from None
+        for description in options[door] or ():
+            try:
+                build_endpoint(reactor, description)
+            except ENDPOINT_ERRORS as problem:
+                settings = ConfigFile.read(path, option_table(Options))
+                if door not in settings.arguments:  # the default's
+                    raise usage.UsageError(
+                        f"--{door} {description}: {problem}"
+                    ) from None
+                raise settings.error(door, f"{description}: {problem}") from None
 
 
 def main(arguments: Sequence[str] | None = None) -> int:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import sys
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from functools import partial
 from typing import Any
 
@@ -29,9 +29,11 @@ from twisted.python.reflect import accumulateClassList
 #: Options whose value is a comma-separated list: in the file, a string
 #: or an array of strings.
 LISTS = frozenset(
-    {"rooms", "admins", "http-origins", "outbound-allow", "preview-allow"}
+    {"rooms", "admins", "http-origins", "outbound-allow", "preview-allow", "dnsbl"}
 )
-#: Options that take a port number as well as an endpoint description.
+#: Options that take a port number as well as an endpoint description;
+#: in the file, one or an array of them (each listens: a door's plain
+#: and TLS ports together).
 ENDPOINTS = frozenset({"port", "irc", "http"})
 #: Options that take an integer but have no default (one is chosen later).
 INTEGERS = frozenset({"redis-replicas"})
@@ -87,9 +89,14 @@ class ConfigFileOptions(usage.Options):
         settings = ConfigFile.read(path, option_table(type(self)))
         for key, argument in settings.arguments.items():
             settings.check(key, partial(_check_alone, type(self), argument))
-        given = {key for key in settings.arguments if _on_command_line(key, arguments)}
-        try:
-            super().parseOptions([*settings.all_arguments(), *arguments])
+        shorts = short_names(type(self))
+        given = {
+            key
+            for key in settings.arguments
+            if _on_command_line(key, shorts.get(key), arguments)
+        }
+        try:  # a key the command line gives is the command line's alone
+            super().parseOptions([*settings.all_arguments(given), *arguments])
         except usage.UsageError as problem:
             # A rule across options (postOptions) names its option first.
             named = re.match(r"--([a-z-]+):\s*(.*)", str(problem))
@@ -104,8 +111,9 @@ class ConfigFile:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.text = text
-        #: key → its ``--key=value`` argument ("" for a flag set false).
-        self.arguments: dict[str, str] = {}
+        #: key → its ``--key=value`` arguments (none for a flag set false,
+        #: several for an array of endpoints).
+        self.arguments: dict[str, tuple[str, ...]] = {}
 
     @classmethod
     def read(cls, path: str, table: dict[str, Any]) -> ConfigFile:
@@ -139,9 +147,16 @@ class ConfigFile:
             raise self.error(key, "given twice (tables only group keys)", keys)
         self.arguments[key] = _argument(key, value, table[key], self, keys)
 
-    def all_arguments(self) -> list[str]:
-        """The file's options as command-line arguments."""
-        return [argument for argument in self.arguments.values() if argument]
+    def all_arguments(self, overridden: Collection[str] = ()) -> list[str]:
+        """The file's options as command-line arguments, but those of the
+        ``overridden`` keys (the command line gives them: an endpoint given
+        there replaces the file's, rather than listening beside them)."""
+        return [
+            argument
+            for key, arguments in self.arguments.items()
+            if key not in overridden
+            for argument in arguments
+        ]
 
     def check(self, key: str, parse: Callable[[], None]) -> None:
         """Run ``parse``; its usage error becomes this file's, at ``key``."""
@@ -165,28 +180,46 @@ class ConfigFile:
 
 def _argument(
     key: str, value: Any, default: Any, file: ConfigFile, keys: tuple[str, ...]
-) -> str:
-    """``--key=value`` as the command line would give it ("" for a flag
-    left off), or the file's error for a value of the wrong type."""
+) -> tuple[str, ...]:
+    """``--key=value`` as the command line would give it (none for a flag
+    left off, one per endpoint of an array), or the file's error for a
+    value of the wrong type."""
+    if key in ENDPOINTS and isinstance(value, list):
+        if not value or not all(_is_endpoint(item) for item in value):
+            raise file.error(key, f"must be {_kind(key, None)}", keys)
+        return tuple(f"--{key}={item}" for item in value)
+    return _one_argument(key, value, default, file, keys)
+
+
+def _is_endpoint(value: Any) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    )
+
+
+def _one_argument(
+    key: str, value: Any, default: Any, file: ConfigFile, keys: tuple[str, ...]
+) -> tuple[str, ...]:
+    """:func:`_argument` of one value."""
     if key in INTEGERS:
         default = 0
     if default is bool:
         if not isinstance(value, bool):
             raise file.error(key, "must be true or false", keys)
-        return f"--{key}" if value else ""
+        return (f"--{key}",) if value else ()
     if key in LISTS and isinstance(value, list):
         if not all(isinstance(item, str) for item in value):
             raise file.error(key, "must be a string or an array of strings", keys)
-        return f"--{key}={','.join(value)}"
+        return (f"--{key}={','.join(value)}",)
     if isinstance(value, bool):  # a bool is an int to Python: refused first
         raise file.error(key, f"must be {_kind(key, default)}, not a boolean", keys)
     if isinstance(default, int | float) and not isinstance(default, bool):
         number = int if isinstance(default, int) else int | float
         if not isinstance(value, number):
             raise file.error(key, f"must be {_kind(key, default)}", keys)
-        return f"--{key}={value}"
+        return (f"--{key}={value}",)
     if isinstance(value, str) or (key in ENDPOINTS and isinstance(value, int)):
-        return f"--{key}={value}"
+        return (f"--{key}={value}",)
     raise file.error(key, f"must be {_kind(key, default)}", keys)
 
 
@@ -199,7 +232,7 @@ def _kind(key: str, default: Any) -> str:
     if isinstance(default, float):
         return "a number"
     if key in ENDPOINTS:
-        return "a port number or an endpoint string"
+        return "a port number, an endpoint string or an array of them"
     if key in LISTS:
         return "a string or an array of strings"
     return "a string"
@@ -260,14 +293,27 @@ def _config_path(arguments: list[str]) -> str | None:
     return path
 
 
-def _on_command_line(key: str, arguments: list[str]) -> bool:
-    return any(a == f"--{key}" or a.startswith(f"--{key}=") for a in arguments)
+def short_names(options: type[usage.Options]) -> dict[str, str]:
+    """Each long option's one-letter name, for those that have one."""
+    parameters: list[list[Any]] = []
+    accumulateClassList(options, "optParameters", parameters)
+    return {parameter[0]: parameter[1] for parameter in parameters if parameter[1]}
 
 
-def _check_alone(options: type[usage.Options], argument: str) -> None:
-    """Parse one argument as the command line would, without the checks
-    across options (``postOptions``), which wait for all of them."""
-    if not argument:
+def _on_command_line(key: str, short: str | None, arguments: list[str]) -> bool:
+    """Whether ``arguments`` give ``--key`` (or ``-s``, its short name)."""
+    return any(
+        a == f"--{key}"
+        or a.startswith(f"--{key}=")
+        or (short is not None and a.startswith(f"-{short}"))
+        for a in arguments
+    )
+
+
+def _check_alone(options: type[usage.Options], arguments: tuple[str, ...]) -> None:
+    """Parse one key's arguments as the command line would, without the
+    checks across options (``postOptions``), which wait for all of them."""
+    if not arguments:
         return
     alone = type("OneFileValue", (options,), {"postOptions": lambda self: None})()
-    usage.Options.parseOptions(alone, [argument])
+    usage.Options.parseOptions(alone, list(arguments))

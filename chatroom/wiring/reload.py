@@ -108,13 +108,14 @@ class ReloadableCertificate:
 
 
 def reloadable_certificates(
-    reactor: Any, endpoints: dict[str, Any], descriptions: Any
+    reactor: Any, endpoints: list[tuple[str, str, Any]]
 ) -> list[ReloadableCertificate]:
     """One :class:`ReloadableCertificate` for each ``ssl:`` endpoint of
-    ``endpoints`` (by option name), put in place before they listen."""
+    ``endpoints`` (option name, description, endpoint), put in place
+    before they listen."""
     return [
-        ReloadableCertificate(reactor, option, descriptions[option], endpoint)
-        for option, endpoint in endpoints.items()
+        ReloadableCertificate(reactor, option, description, endpoint)
+        for option, description, endpoint in endpoints
         if isinstance(endpoint, SSL4ServerEndpoint)
     ]
 

@@ -172,6 +172,14 @@ def primaries_of(cluster: ClusterConfig) -> list[Primary]:
                 ),
                 host,
                 cluster.rooms_apart,
+                lambda primary_host, primary_port: _connected_replicas(
+                    blocking_client(
+                        RedisAddress(
+                            primary_host, primary_port, password=location.password
+                        ),
+                        timeout,
+                    )
+                ),
             ),
         )
     if isinstance(location, SentinelAddress):
@@ -206,9 +214,21 @@ def _asked_in_turn(
     raise ReplicasUnreadError("; ".join(problems))
 
 
-def _shards(asked: redis.Redis, host: str, rooms_apart: bool) -> list[Primary]:
+def _shards(
+    asked: redis.Redis,
+    host: str,
+    rooms_apart: bool,
+    connected_to: Callable[[str, int], int],
+) -> list[Primary]:
     """The primaries serving a slot, as ``CLUSTER SHARDS`` says (in the
-    one-slot layout, the chat's slot's alone)."""
+    one-slot layout, the chat's slot's alone).
+
+    The server asked knows the other shards by gossip, which may not yet
+    name a replica that has just joined its primary; so a primary it gives
+    fewer replicas than it has connected is asked itself
+    (``connected_to(host, port)``, its ``INFO replication``): a node never
+    follows a lagging view down to fewer replicas than are there.
+    """
     with asked:
         shards = asked.execute_command("CLUSTER", "SHARDS")
         chats_slot = int(asked.execute_command("CLUSTER", "KEYSLOT", CLUSTER_PREFIX))
@@ -228,15 +248,23 @@ def _shards(asked: redis.Redis, host: str, rooms_apart: bool) -> list[Primary]:
         if primary is None:
             continue  # none named yet (a failover): its replica is counted once it is
         replicas = [node for node in nodes if node[b"role"] == b"replica"]
-        address = primary.get(b"ip") or host.encode()
-        primaries.append(
-            Primary(
-                f"{address.decode()}:{primary[b'port']}",
-                len(replicas),
-                sum(1 for node in replicas if node[b"health"] == _UP),
-            )
-        )
+        address = (primary.get(b"ip") or host.encode()).decode()
+        listed = len(replicas)
+        up = sum(1 for node in replicas if node[b"health"] == _UP)
+        if up < 1:
+            try:
+                seen = connected_to(address, int(primary[b"port"]))
+            except redis.RedisError:
+                seen = 0  # as gossip says, then
+            listed, up = max(listed, seen), max(up, seen)
+        primaries.append(Primary(f"{address}:{primary[b'port']}", listed, up))
     return primaries
+
+
+def _connected_replicas(asked: redis.Redis) -> int:
+    """The replicas connected to the Redis ``asked``, as it says itself."""
+    with asked:
+        return int(asked.info("replication")["connected_slaves"])
 
 
 def _sentinels_primary(asked: redis.Redis, service: str) -> list[Primary]:
@@ -258,8 +286,7 @@ def _sentinels_primary(asked: redis.Redis, service: str) -> list[Primary]:
 
 def _one_redis(asked: redis.Redis, name: str) -> list[Primary]:
     """The Redis ``asked``, with the replicas connected to it now."""
-    with asked:
-        connected = int(asked.info("replication")["connected_slaves"])
+    connected = _connected_replicas(asked)
     return [Primary(name, connected, connected)]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from types import FrameType
 from typing import Any, NoReturn
@@ -131,7 +131,11 @@ class ListeningService(Service):
 
     def _listened(self, port: IListeningPort) -> IListeningPort:
         self.port = port = lean_transports(port)  # less per idle connection
-        self.log.info("listening on {address}", address=port.getHost())
+        self.log.info(
+            "listening on {address} ({description})",
+            address=port.getHost(),
+            description=self.description,
+        )
         waiters, self._port_waiters = self._port_waiters, []
         for waiter in waiters:
             waiter.callback(port)
@@ -201,16 +205,17 @@ def reload_on_hangup(reactor: Any, reload: Callable[[], None]) -> Any:
 class ChatroomService(MultiService):
     """The whole server: the chat service and its listeners, started together.
 
-    ``listener`` is the line protocol's; ``doors`` maps the other doors
-    (``irc``, ``http``) that were asked for to theirs.
+    ``listeners`` holds each option's (``port``: the line protocol's,
+    ``irc``, ``http``), one per endpoint given, in order; ``listener`` is
+    the first ``--port``'s and ``doors`` maps each other door asked for to
+    its first listener (where the tests and the announcements look).
     """
 
     def __init__(
         self,
         server: ChatServer,
-        listener: ListeningService,
+        listeners: Mapping[str, Sequence[ListeningService]],
         reactor: Any = None,
-        doors: dict[str, ListeningService] | None = None,
         collector: Service | None = None,
         on_hangup: Callable[[], None] | None = None,
     ) -> None:
@@ -224,14 +229,18 @@ class ChatroomService(MultiService):
         self._on_hangup = on_hangup
         self._hangup_before: Any = None
         self.server = server
-        self.listener = listener
-        self.doors = doors or {}
+        self.listeners = [found for each in listeners.values() for found in each]
+        self.listener = listeners["port"][0]
+        self.doors = {
+            door: found[0]
+            for door, found in listeners.items()
+            if door != "port" and found
+        }
         self._reactor = reactor
         ChatService(server).setServiceParent(self)
         # Listeners are stopped first (reverse order): no new connections.
-        listener.setServiceParent(self)
-        for door in self.doors.values():
-            door.setServiceParent(self)
+        for listening in self.listeners:
+            listening.setServiceParent(self)
         if collector is not None:
             collector.setServiceParent(self)
 
@@ -245,11 +254,7 @@ class ChatroomService(MultiService):
             super().startService()
         except StartupError as problem:
             failed = next(
-                (
-                    door
-                    for door in (self.listener, *self.doors.values())
-                    if door.running and door.port is None
-                ),
+                (door for door in self.listeners if door.running and door.port is None),
                 self.listener,
             )
             refuse_to_start(f"cannot listen on {failed.description}: {problem}")

@@ -7,28 +7,23 @@ twistd chatroom --help)``) and exit status 1, not twistd's whole usage."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import fields, replace
 from functools import partial
-from typing import Any
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
 from twisted.python import usage
 
-from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
-from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.irc.protocol import IRCFactory
-from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
-from chatroom.doors.web.channel import HTTPLimits
-from chatroom.doors.web.site import build_site
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.redisclient.addresses import (
     RedisClusterAddress,
     SentinelAddress,
@@ -47,6 +42,7 @@ from chatroom.wiring.cli import (
 )
 from chatroom.wiring.cli import number as _number
 from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
+from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
@@ -71,6 +67,9 @@ from chatroom.wiring.webpush import (
     check_push,
     subject_of,
 )
+
+if TYPE_CHECKING:  # the IRC door's: imported where --irc is given
+    from chatroom.doors.irc.protocol import IRCFactory
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -106,6 +105,12 @@ class Options(OneLineUsage):
         ],
         FILES_FLAG,
         [
+            "irc-no-sts",
+            None,
+            "Offer no IRCv3 sts even with an ssl: --irc port (a certificate "
+            "clients cannot verify, or a plain port kept for clients without TLS).",
+        ],
+        [
             "irc-register-before-connect",
             None,
             "IRC clients may REGISTER an account before NICK/USER complete their "
@@ -125,16 +130,18 @@ class Options(OneLineUsage):
             "port",
             "p",
             "tcp:8080",
-            "Where to listen: a port number or any Twisted endpoint description, "
-            "e.g. tcp:8080:interface=127.0.0.1 or "
+            "Where to listen (given again: there too): a port number or any "
+            "Twisted endpoint description, e.g. tcp:8080:interface=127.0.0.1 or "
             "ssl:8443:privateKey=key.pem:certKey=cert.pem.",
         ],
         [
             "irc",
             None,
             None,
-            "Also serve IRC clients here (off unless given): a port number or an "
-            "endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem.",
+            "Also serve IRC clients here (off unless given; given again: there "
+            "too, e.g. 6667 and ssl:6697:privateKey=key.pem:certKey=cert.pem): "
+            "a port number or an endpoint. With an ssl: one, IRCv3 sts sends "
+            "plain clients to it.",
         ],
         [
             "irc-password",
@@ -148,7 +155,8 @@ class Options(OneLineUsage):
             None,
             None,
             "Also serve the web client, its WebSocket (/ws), /metrics and /healthz "
-            "here (off unless given): a port number or an endpoint, e.g. 8000.",
+            "here (off unless given; given again: there too): a port number or "
+            "an endpoint, e.g. 8000.",
         ],
         [
             "http-header-timeout",
@@ -456,21 +464,34 @@ class Options(OneLineUsage):
         LOG_FORMAT_OPTION,
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
+        *DNSBL_OPTIONS,
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        #: ``--port``, ``--irc`` and ``--http`` as given so far: each may be
+        #: given again, and every one given listens.
+        self.endpoints_given: dict[str, tuple[str, ...]] = {}
+
+    def _listen_also(self, option: str, value: str) -> None:
+        """One more place for ``option``'s door: the option's value is
+        every one given (a tuple), the default gone at the first."""
+        given = (*self.endpoints_given.get(option, ()), endpoint_option(option, value))
+        self.endpoints_given[option] = self[option] = given
+
     def opt_port(self, value: str) -> None:
-        """Where to listen: a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["port"] = endpoint_option("port", value)
+        """Where to listen (again for more): a port number or a Twisted endpoint description, e.g. 8080, tcp:8080:interface=127.0.0.1 or ssl:8443:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
+        self._listen_also("port", value)
 
     opt_p = opt_port
 
     def opt_irc(self, value: str) -> None:
-        """Also serve IRC clients here: a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["irc"] = endpoint_option("irc", value)
+        """Also serve IRC clients here (again for more, e.g. a plain and a TLS port): a port number or an endpoint, e.g. 6667 or ssl:6697:privateKey=key.pem:certKey=cert.pem"""  # noqa: E501 (twistd --help shows this verbatim)
+        self._listen_also("irc", value)
 
     def opt_http(self, value: str) -> None:
-        """Also serve the web client, /ws, /metrics and /healthz here: a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
-        self["http"] = endpoint_option("http", value)
+        """Also serve the web client, /ws, /metrics and /healthz here (again for more): a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
+        self._listen_also("http", value)
 
     def opt_outbound_allow(self, value: str) -> None:
         """Exceptions to the addresses the server never connects to on a user's word (link previews, Web Push endpoints): networks (127.0.0.1/32) or HOST:PORT, comma-separated or repeated"""  # noqa: E501 (twistd --help shows this verbatim)
@@ -497,6 +518,8 @@ class Options(OneLineUsage):
         self["on-delete"] = value
 
     def postOptions(self) -> None:
+        if isinstance(self["port"], str):  # the default
+            self["port"] = (self["port"],)
         rooms = tuple(r.strip() for r in self["rooms"].split(",") if r.strip())
         for room in rooms:
             if not is_valid_name(room):
@@ -551,6 +574,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
         # --outbound-allow's (and --preview-allow's), and the hosts
@@ -619,11 +643,11 @@ class Options(OneLineUsage):
 
 
 def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
-    """The HTTP door listens: the links the server gives point at it
+    """The (first) HTTP door listens: the links the server gives point at it
     (``--public-url``, else where it listens); webhooks' addresses too,
     unless ``--webhook-url`` names another, and the upload address
     clients are told (IRC's ``draft/FILEHOST``, the line door's ``TOKEN``)."""
-    tls = config["http"].startswith("ssl:")
+    tls = is_tls(config["http"][0])
     server.http_url = config["public-url"] or web_address(port, tls)
     if not server.webhook_base and config["public-url"]:
         server.webhook_base = config["public-url"]
@@ -652,7 +676,8 @@ def _with_the_replicas_there(cluster: ClusterConfig, given: bool) -> ClusterConf
     """A node waits for the replicas its primaries have (``--redis-replicas``
     left to its default), or says in one line that they have fewer than
     the option asks, and exits 1."""
-    # redis-py, as for the layout: loaded by a node of a cluster alone
+    # redis-py, as for the layout: loaded by a node that waits for replicas
+    # alone (--redis-replicas, 1 by default on Sentinel and a Redis Cluster)
     from chatroom.wiring.replication import TooFewReplicasError, replicas_to_wait_for
 
     try:
@@ -668,21 +693,29 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
+    if find_spec("scramp") is None:  # imported at SCRAM's first use: said now
+        refuse_to_start("scramp is not installed (passwords' SCRAM keys need it)")
     shared = bool(config["reuse-port"])
-    endpoint = server_endpoint(reactor, "port", config["port"], shared)
-    door_endpoints = {
-        door: server_endpoint(reactor, door, config[door], shared)
-        for door in ("irc", "http")
-        if config[door] is not None
+    endpoints = {  # each option's, in the order given
+        option: [
+            (description, server_endpoint(reactor, option, description, shared))
+            for description in config[option] or ()
+        ]
+        for option in ("port", "irc", "http")
     }
     certificates = reloadable_certificates(
-        reactor, {"port": endpoint, **door_endpoints}, config
+        reactor,
+        [
+            (option, description, endpoint)
+            for option, found in endpoints.items()
+            for description, endpoint in found
+        ],
     )
     server_config = config.server_config()
     cluster = config.cluster_config()
     if cluster is not None and isinstance(cluster.redis, RedisClusterAddress):
         cluster = _with_the_chats_layout(cluster)
-    if cluster is not None:
+    if cluster is not None and cluster.replicas:  # 0: none waited for, none asked
         cluster = _with_the_replicas_there(cluster, config.redis_replicas_given)
     registry: Registry
     guard = config.outbound_guard(reactor)
@@ -698,47 +731,91 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             send_push=pusher,
         )
     else:
+        from chatroom.backends.local.dbfile import DatabaseUnusableError
+
         try:
             registry = restored_local_registry(
                 config["db"], server_config, reactor, fetch_card, pusher
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
-    if "http" in door_endpoints:  # /metrics is served: time what commands ask
+    if endpoints["http"]:  # /metrics is served: time what commands ask
+        from chatroom.core.metered import metered
+
         registry = metered(registry)
     server = ChatServer(
         server_config,
         clock=reactor,
         registry=registry,
         hashing=hashing_threads(reactor),
+        blocklists=build_blocklists(config, reactor),
     )
-    listener = ListeningService(endpoint, ChatFactory(server), config["port"])
-    irc = IRCFactory(server) if "irc" in door_endpoints else None  # and /irc
-    if irc is not None:  # draft/webpush subscriptions are sent the IRC line
+    line = ChatFactory(server)
+    # Each door's modules are loaded when it is served, not by every node.
+    irc = None  # the IRC door's factory, also for the web door's /irc
+    if endpoints["irc"]:
+        from chatroom.doors.irc.protocol import IRCFactory
+        from chatroom.doors.irc.webpush import push_line
+
+        irc = IRCFactory(server)
+        # draft/webpush subscriptions are sent the IRC line
         pusher.irc_payload = push_line(irc.renderer)
-    factories: dict[str, Callable[[], Any]] = {
-        "irc": lambda: irc,
-        "http": lambda: build_site(
-            server,
-            config.http_limits(server_config),
-            irc,
-            config.admin_token,
-        ),
+    site = None
+    if endpoints["http"]:
+        from chatroom.doors.web.site import build_site
+
+        limits = config.http_limits(server_config)
+        site = build_site(server, limits, irc, config.admin_token)
+
+    def factory_of(option: str, description: str) -> Any:
+        if option == "irc":  # each port marks its sessions TLS or not (sts)
+            from chatroom.doors.irc.sts import IRCPort
+
+            assert irc is not None
+            return IRCPort(irc, is_tls(description))
+        return site if option == "http" else line
+
+    listeners = {
+        option: [
+            ListeningService(endpoint, factory_of(option, description), description)
+            for description, endpoint in found
+        ]
+        for option, found in endpoints.items()
     }
-    doors = {
-        door: ListeningService(found, factories[door](), config[door])
-        for door, found in door_endpoints.items()
-    }
-    if "http" in doors:
-        tls = config["http"].startswith("ssl:")
-        listening = doors["http"].whenListening()
-        listening.addCallback(lambda port: _serve_links(server, config, port))
-        doors["http"].whenListening().addCallback(
-            partial(announce_web_client, server, tls)
+    for http in listeners["http"]:
+        http.whenListening().addCallback(
+            partial(announce_web_client, server, is_tls(http.description))
         )
+    if listeners["http"]:
+        listening = listeners["http"][0].whenListening()
+        listening.addCallback(lambda port: _serve_links(server, config, port))
+    if irc is not None and not config["irc-no-sts"]:
+        offer_sts(irc, listeners["irc"], config["irc-sts-duration"])
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
     return ChatroomService(
-        server, listener, reactor, doors, collector, on_hangup=reloader.hang_up
+        server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
+
+
+def is_tls(description: str) -> bool:
+    """Whether an endpoint description listens with TLS."""
+    return description.startswith("ssl:")
+
+
+def offer_sts(irc: IRCFactory, ports: list[ListeningService], duration: int) -> None:
+    """IRCv3 STS (:mod:`chatroom.doors.irc.sts`) once the first TLS
+    ``--irc`` port listens: plain clients are sent to its number (the one
+    it got: ``ssl:0`` in tests), TLS clients told ``duration``."""
+    from chatroom.doors.irc.sts import STSPolicy
+
+    tls = next((port for port in ports if is_tls(port.description)), None)
+    if tls is None:
+        return
+
+    def listening(port: Any) -> Any:
+        irc.sts = STSPolicy(port.getHost().port, duration)
+        return port
+
+    tls.whenListening().addCallback(listening)

@@ -60,10 +60,15 @@ class LivelyTerminalTests(TerminalCase):
         alice.shows("r reply · e edit · d delete · + react")
         alice.press("+")
         wait_for("the react line", lambda: alice.input_line() == f"> /react {number}")
-        alice.type_line(":tea:")
-        bob.send(f"/react {number} :tea:")
-        alice.shows(":tea: 2")
-        bob.wait(lambda line: line.endswith(f"REACT tea {number} alice :tea:"), "react")
+        alice.type_line(":tea:")  # a shortcode: sent as the emoji itself
+        bob.send(f"/react {number} \N{TEACUP WITHOUT HANDLE}")
+        alice.shows("\N{TEACUP WITHOUT HANDLE} 2")
+        bob.wait(
+            lambda line: line.endswith(
+                f"REACT tea {number} alice \N{TEACUP WITHOUT HANDLE}"
+            ),
+            "react",
+        )
 
         # Reply with a key, then delete the reply with another.
         alice.press("M-Up", "M-Up", "r")

@@ -25,6 +25,7 @@ from tests.doors.irc import (
     test_irc_devices,
     test_irc_event_playback,
     test_irc_extensions_more,
+    test_irc_formatting,
     test_irc_list_times,
     test_irc_memory,
     test_irc_moderation,
@@ -43,6 +44,7 @@ from tests.doors.irc import (
     test_irc_services,
     test_irc_statusmsg,
     test_irc_targets,
+    test_irc_tokens,
     test_irc_truncation,
     test_irc_v3_conformance,
     test_irc_webpush,
@@ -445,3 +447,47 @@ class ReactionsInHistoryOnTwoNodesTests(
 
 class IRCMemberOnTwoNodesTests(IRCDoorOnTwoNodes, test_reactions.IRCMemberTests):
     """``test_reactions.IRCMemberTests`` on two nodes."""
+
+
+class IRCFormattingInOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_formatting.IRCFormattingInTests
+):
+    """``test_irc_formatting.IRCFormattingInTests`` on two nodes."""
+
+
+class IRCFormattingOutOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_formatting.IRCFormattingOutTests
+):
+    """``test_irc_formatting.IRCFormattingOutTests`` on two nodes."""
+
+
+class NoImplicitNamesOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_tokens.NoImplicitNamesTests
+):
+    """``test_irc_tokens.NoImplicitNamesTests`` on two nodes."""
+
+
+class PreAwayOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_tokens.PreAwayTests):
+    """``test_irc_tokens.PreAwayTests`` on two nodes."""
+
+
+class ExtendedIsupportOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_tokens.ExtendedIsupportTests
+):
+    """``test_irc_tokens.ExtendedIsupportTests`` on two nodes."""
+
+
+class StandardRepliesOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_tokens.StandardRepliesTests
+):
+    """``test_irc_tokens.StandardRepliesTests`` on two nodes."""
+
+
+class AccountExtbanOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_tokens.AccountExtbanTests
+):
+    """``test_irc_tokens.AccountExtbanTests`` on two nodes."""
+
+
+class STSOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_tokens.STSTests):
+    """``test_irc_tokens.STSTests`` on two nodes."""

@@ -15,6 +15,7 @@ from twisted.internet import defer
 
 from tests.integration.test_doors import DoorsTestCase
 from tests.integration.test_irc_conformance import command, irc_client_unregistered
+from tests.integration.test_irc_ports import cap_ls
 from tests.support import LineClient
 
 MECHANISM = "SCRAM-SHA-256"
@@ -31,9 +32,8 @@ def _read(line: str) -> str:
 @defer.inlineCallbacks
 def start_sasl(client: LineClient, nick: str, mechanism: str = MECHANISM):
     """Ask for ``sasl`` before registering, and start ``mechanism``."""
-    client.say("CAP LS 302")
-    offer = yield client.expect(lambda line: " LS " in line)
-    assert f"sasl=PLAIN,{MECHANISM}" in offer.split(), offer
+    offered = yield cap_ls(client)
+    assert f"sasl=PLAIN,{MECHANISM}" in offered, offered
     client.say(f"NICK {nick}")
     client.say(f"USER {nick} 0 * :{nick}")
     client.say("CAP REQ :sasl")

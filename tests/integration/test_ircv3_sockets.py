@@ -14,6 +14,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.doors.irc.test_ircv3 import tags_of, untagged
 from tests.integration.test_doors import DoorsTestCase
+from tests.integration.test_irc_ports import cap_ls
 from tests.support import LineClient
 
 CAPS = "batch draft/chathistory echo-message labeled-response message-tags server-time"
@@ -28,9 +29,8 @@ class IRCv3SocketTests(DoorsTestCase):
         endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc_port)
         client = yield connectProtocol(endpoint, LineClient())
         self.clients.append(client)
-        client.say("CAP LS 302")
-        offer = yield client.expect(lambda line: " CAP * LS " in line)
-        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offer.split())
+        offered = yield cap_ls(client)
+        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offered)
         client.say("CAP REQ :bogus server-time")
         yield client.expect(lambda line: line.endswith("CAP * NAK :bogus server-time"))
         client.say(f"CAP REQ :{CAPS}")

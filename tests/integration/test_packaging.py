@@ -114,7 +114,7 @@ class PackagingFilesTests(unittest.TestCase):
         self.assertEqual(entry[0], "twistd")
         self.assertEqual(entry[-1], "chatroom")
         image = parses(dockerfile_instruction("CMD"))
-        self.assertEqual(image["http"], "tcp:8000")
+        self.assertEqual(image["http"], ("tcp:8000",))
         nodes = {
             name: service
             for name, service in compose()["services"].items()
@@ -130,7 +130,8 @@ class PackagingFilesTests(unittest.TestCase):
             node = parses(arguments)
             self.assertEqual((node["redis"].host, node["redis"].port), ("redis", 6379))
             for door in ("port", "irc", "http"):
-                self.assertTrue(node[door].startswith("haproxy:tcp:"), node[door])
+                (description,) = node[door]
+                self.assertTrue(description.startswith("haproxy:tcp:"), description)
             node_ids.add(node["node-id"])
         self.assertEqual(len(node_ids), 2)
 

@@ -253,15 +253,16 @@ class SharingTests(UploadCase):
 
     @defer.inlineCallbacks
     def test_irc_isupport_names_the_upload_url(self):
-        """IRC clients are told ``draft/FILEHOST=<upload URL>`` in 005."""
+        """IRC clients are told ``draft/FILEHOST=<upload URL>`` in 005, and
+        ``soju.im/FILEHOST=`` the same, which soju and senpai read."""
         client = yield irc_client(self.irc_port, "ivy")
         self.addCleanup(client.transport.loseConnection)
         found = [line for line in client.lines if "draft/FILEHOST=" in line]
         self.assertEqual(len(found), 1, client.lines)
         self.assertIn(" 005 ivy ", found[0])
-        self.assertIn(
-            f"draft/FILEHOST=http://localhost:{self.http_port}/upload", found[0]
-        )
+        url = f"http://localhost:{self.http_port}/upload"
+        self.assertIn(f"draft/FILEHOST={url}", found[0].split())
+        self.assertIn(f"soju.im/FILEHOST={url}", found[0].split())
 
 
 class PublicAddressTests(UploadCase):

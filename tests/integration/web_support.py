@@ -53,6 +53,9 @@ DOC_SHOTS = frozenset(
         "search",
         "files",
         "preview",
+        "emoji-offered",
+        "emoji-search",
+        "formatted",
     }
 )
 #: axe-core's impacts that fail a test.

@@ -55,7 +55,7 @@ class ConfigFileValuesTests(ConfigFileTestCase):
             "[limits]\nmax-line = 512\nrate = 2.5\n"
             "[anything.nested]\nburst = 3\n"
         )
-        self.assertEqual(options["port"], "tcp:9000")
+        self.assertEqual(options["port"], ("tcp:9000",))
         self.assertEqual(options["name"], "teahouse")
         self.assertEqual(options["max-line"], 512)
         self.assertEqual(options["rate"], 2.5)
@@ -73,7 +73,7 @@ class ConfigFileValuesTests(ConfigFileTestCase):
         self.assertFalse(options["reuse-port"])
         self.assertEqual(options["rooms"], ("tea", "coffee"))
         self.assertEqual(options["admins"], ("root", "ops"))
-        self.assertEqual(options["irc"], "tcp:6667")
+        self.assertEqual(options["irc"], ("tcp:6667",))
         self.assertEqual(options["rate"], 2.0)
 
     def test_command_line_overrides_the_file(self) -> None:
@@ -83,7 +83,7 @@ class ConfigFileValuesTests(ConfigFileTestCase):
         options = Options()
         options.parseOptions(["--max-line", "1024", "--config", path, "-p", "9001"])
         self.assertEqual(options["max-line"], 1024)
-        self.assertEqual(options["port"], "tcp:9001")
+        self.assertEqual(options["port"], ("tcp:9001",))
         self.assertEqual(options["name"], "teahouse")
 
     def test_server_config_from_the_file(self) -> None:

@@ -143,14 +143,17 @@ class OptionTests(unittest.TestCase):
             Options().parseOptions(["--previews", "maybe"])
 
     def test_in_the_config_file_as_an_array(self) -> None:
-        """``outbound-allow = [...]`` in a ``--config`` file, added to by
-        the command line's."""
+        """``outbound-allow = [...]`` in a ``--config`` file holds every
+        entry; the command line's ``--outbound-allow`` replaces the file's,
+        as the command line does for every option."""
         path = Path(self.mktemp())
         path.write_text('[outbound]\noutbound-allow = ["10.0.0.0/8", "h.intra:81"]\n')
-        policy = self.policy("--config", str(path), "--outbound-allow", "[::1]:9")
         self.assertEqual(
-            policy, OutboundPolicy.parse(["10.0.0.0/8", "h.intra:81", "[::1]:9"])
+            self.policy("--config", str(path)),
+            OutboundPolicy.parse(["10.0.0.0/8", "h.intra:81"]),
         )
+        policy = self.policy("--config", str(path), "--outbound-allow", "[::1]:9")
+        self.assertEqual(policy, OutboundPolicy.parse(["[::1]:9"]))
 
 
 class Zone(ResolverBase):

@@ -19,7 +19,7 @@ from chatroom.backends.redis.backend import RedisBackend
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
-from chatroom.doors.irc.protocol import IRCFactory
+from chatroom.doors.irc.sts import IRCPort
 from chatroom.doors.line.protocol import ChatFactory
 from chatroom.redisclient.addresses import (
     RedisAddress,
@@ -54,13 +54,13 @@ class OptionsTests(unittest.TestCase):
     def test_defaults(self) -> None:
         """No options: port 8080 and the documented defaults."""
         options = parse()
-        self.assertEqual(options["port"], "tcp:8080")
+        self.assertEqual(options["port"], ("tcp:8080",))
         self.assertEqual(options.server_config(), ServerConfig())
 
     def test_port_number(self) -> None:
         """A bare port number becomes a TCP endpoint description."""
-        self.assertEqual(parse("--port", "9000")["port"], "tcp:9000")
-        self.assertEqual(parse("-p", "9001")["port"], "tcp:9001")
+        self.assertEqual(parse("--port", "9000")["port"], ("tcp:9000",))
+        self.assertEqual(parse("-p", "9001")["port"], ("tcp:9001",))
 
     def test_endpoint_passes_through(self) -> None:
         """Endpoint descriptions are used as given."""
@@ -69,7 +69,7 @@ class OptionsTests(unittest.TestCase):
             "ssl:8443:privateKey=key.pem:certKey=cert.pem",
             "unix:/tmp/chat.sock",
         ):
-            self.assertEqual(parse("--port", spec)["port"], spec)
+            self.assertEqual(parse("--port", spec)["port"], (spec,))
 
     def test_numbers(self) -> None:
         """Numeric options reach the server configuration as numbers."""
@@ -438,7 +438,7 @@ class DoorOptionsTests(unittest.TestCase):
             "--http-origins",
             "https://a.example, https://b.example",
         )
-        self.assertEqual(options["irc"], "tcp:6667")
+        self.assertEqual(options["irc"], ("tcp:6667",))
         self.assertEqual(
             options["http-origins"], ("https://a.example", "https://b.example")
         )
@@ -447,8 +447,8 @@ class DoorOptionsTests(unittest.TestCase):
         self.addCleanup(service.stopService)
         ports = {port: factory for port, factory, _, _ in reactor.tcpServers}
         irc, http = ports[6667], ports[8000]
-        assert isinstance(irc, IRCFactory)
-        self.assertIs(irc.server, service.server)
+        assert isinstance(irc, IRCPort)  # the door's, for one port
+        self.assertIs(irc.door.server, service.server)
         assert isinstance(http, WrappingFactory)
         self.assertIsInstance(http.wrappedFactory, Site)
         self.assertIsInstance(service.server.registry, MeteredRegistry)

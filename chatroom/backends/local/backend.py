@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
+from chatroom.backends.local import applying
 from chatroom.backends.local.files import StoredFiles
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
@@ -30,10 +31,17 @@ from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core import admin, errors, membership, rules
+from chatroom.core import admin, errors, membership
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
+from chatroom.core.backend import DecisionFacts, SessionEnder, Speech
 from chatroom.core.census import OneProcess
+from chatroom.core.changes import (
+    DecidedChange,
+    Drop,
+    MakeRoom,
+    PremiseFailedError,
+    ReplyHistory,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -52,6 +60,7 @@ from chatroom.core.events import (
     TopicChanged,
     Watched,
 )
+from chatroom.core.facts import CreationFacts, SeatingFacts
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
@@ -366,60 +375,95 @@ class LocalBackend:
     def rooms_of(self, member: Member) -> list[str]:  # only sign-ins ask: a walk
         return [room.name for room in self.rooms.values() if member in room.members]
 
-    async def create_room(
-        self, member: Member, session: SeatSession, name: str, leaving: str | None
-    ) -> None:
-        if name_key(name) in self.rooms:
-            raise errors.room_exists(self.rooms[name_key(name)].name)
-        rules.check_room_count(len(self.rooms), self.config.max_rooms)
-        room = self._new_room(name, False, member)
-        self._add_room(room)
-        self._enter(member, session, room, leaving)
-        self._save(room)
+    async def seating_facts(
+        self, member: Member, room: str, latest: bool = False
+    ) -> SeatingFacts:
+        where = self._find(room)
+        key = where.key_of(member) if member in where.members else ""
+        return applying.seating_facts(where, member, key)
 
-    async def join_room(
+    async def creation_facts(self, name: str) -> CreationFacts:
+        room = self.rooms.get(name_key(name))
+        return CreationFacts(room.name if room else "", len(self.rooms))
+
+    async def enter(
         self,
         member: Member,
         session: SeatSession,
-        name: str,
-        leaving: str | None,
+        change: DecidedChange,
+        moving: DecidedChange | None,
         since: int | None,
-        admit: Admission,
-    ) -> None:
-        room = self._find(name)
-        if member in room.members:
-            raise errors.already_in_room(room.name)
-        admit(room.facts())  # before leaving: a refusal keeps us there
-        self._enter(member, session, room, leaving, since)
-
-    def _enter(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: Room,
-        leaving: str | None,
-        since: int | None = None,
-    ) -> None:
-        if leaving is not None:
-            old = self.rooms.get(name_key(leaving))
-            if old is not None and member in old.members:
-                moved = membership.moved(old.name, session.name, room.name)
-                self._leave(member, old, moved)
+    ) -> DecidedChange | None:
+        """The join (or create) and the departure from the room left for
+        it, checked together and applied together: a refusal changes
+        nothing."""
+        key = name_key(session.name)
+        room = self.rooms.get(change.room)
+        old = None if moving is None else self.rooms.get(moving.room)
+        making = change.of(MakeRoom)
+        if room is None and not making:
+            raise errors.no_such_room(change.room)
+        self._check(room, change, member, key)
+        if moving is not None:
+            self._check(old, moving, member, key)
+        if making:
+            room = self._new_room(making[0].name, False, None)
+            room.created_at = making[0].now or room.created_at
+            self._add_room(room)
+        assert room is not None
+        if moving is not None and old is not None:
+            self._apply_leave(old, moving, member, key)
         owner = room.owner
-        key, big = name_key(session.name), self.config.big_room
-        arrival = membership.join(room.seating(), key, session, big)
-        room.arrive(member, session.name, arrival)
+        applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        member.entered(room.welcome(member, since, self.config.resume_bound))
-        if room.owner is not owner:
-            self._save(room)  # its owner is back
+        window = change.of(ReplyHistory)
+        member.entered(room.welcome(member, since, window[0] if window else None))
+        if making or room.owner is not owner:
+            self._save(room)  # made, or its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
+        return None
 
-    async def leave_room(
-        self, member: Member, session: SeatSession, departure: Departure
+    def _check(
+        self, room: Room | None, change: DecidedChange, member: Member, key: str
     ) -> None:
-        self._leave(member, self._room_of(member, departure.room), departure)
+        """:class:`PremiseFailedError`, with the facts as they are, if a
+        premise of ``change`` does not hold."""
+        premise = applying.failed(room, change, member, key, len(self.rooms))
+        if premise is None:
+            return
+        facts: object = None
+        if room is not None:
+            facts = applying.seating_facts(room, member, key)
+        raise PremiseFailedError(facts, premise)
+
+    async def leave(
+        self, member: Member, session: SeatSession, change: DecidedChange
+    ) -> None:
+        room = self.rooms.get(change.room)
+        if room is None or member not in room.members:
+            raise errors.not_in_room()
+        key = room.key_of(member)
+        self._check(room, change, member, key)
+        self._apply_leave(room, change, member, key)
+
+    def _apply_leave(
+        self, room: Room, change: DecidedChange, member: Member, key: str
+    ) -> None:
+        """A departure decided and checked: performed, the room dropped
+        if the change says so (not while stopping: every room that exists
+        then is restored)."""
+        owner = room.owner
+        applying.perform(room, change, member, key)
+        self._unplace(member, room)
+        if self.stopping:
+            return
+        if change.of(Drop):
+            self._remove_room(room)
+        else:
+            if room.owner is not owner:
+                self._save(room)
+            self._room_changed(room)
 
     def _leave(
         self,

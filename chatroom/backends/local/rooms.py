@@ -19,6 +19,7 @@ from collections import deque
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core import membership
+from chatroom.core.changes import ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -29,12 +30,18 @@ from chatroom.core.events import (
     Welcome,
     depends_on,
 )
-from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
+from chatroom.core.facts import (
+    NO_POLICY,
+    Heir,
+    RoomFacts,
+    RoomPolicy,
+    Seating,
+    WelcomeFacts,
+)
 from chatroom.core.fanout import Audience, fan_out
 from chatroom.core.member import Member
-from chatroom.core.membership import Arrival, Heir, Leaving, Seating, WelcomeFacts
+from chatroom.core.membership import Arrival, Leaving
 from chatroom.core.metrics import fanned_out
-from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
 
 
@@ -211,7 +218,7 @@ class Room:
         """A member's name key."""
         return name_key(self.members[member])
 
-    def _member(self, key: str) -> Member | None:
+    def member_keyed(self, key: str) -> Member | None:
         """The member whose name key is ``key`` (an heir is the first)."""
         return next(
             (m for m, name in self.members.items() if name_key(name) == key), None
@@ -239,14 +246,14 @@ class Room:
         if leaving is None:
             return
         if leaving.owner is not None:
-            self.owner = self._member(leaving.owner) if leaving.owner else None
+            self.owner = self.member_keyed(leaving.owner) if leaving.owner else None
         for event in leaving.events:
             self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
         """The room is now member ``key``'s (a succession), as ``events``
         tell its members."""
-        self.owner, self.absent_owner = self._member(key), ""
+        self.owner, self.absent_owner = self.member_keyed(key), ""
         for event in events:
             self.broadcast(event)
 
@@ -303,26 +310,26 @@ class Room:
         return shown[::-1]
 
     def welcome(
-        self, joiner: Member | None = None, since: int | None = None, bound: int = 0
+        self,
+        joiner: Member | None = None,
+        since: int | None = None,
+        window: ReplyHistory | None = None,
     ) -> Welcome:
         """What ``joiner`` is shown (:func:`chatroom.core.membership.welcome`)
-        of what the room holds: its members (those shown, when some are
-        quiet), the history window (the newest ``--history`` events, or with
-        ``since``, an event id, those after it, at most ``bound``), the
-        topic."""
-        if since is None:
+        of what the room holds: its members, the history window (the newest
+        ``--history`` events, or for a resume from ``since``, an event id,
+        the kept events after ``window.after``, at most the newest
+        ``window.most``, as the core decided), the topic."""
+        bound = 0 if window is None else window.most
+        if window is None:
             history = self.newest(self.history_size)
         else:
-            resume = catch_up(since, self.first_id, self.last_id, bound)
-            history = self.held(resume.start, self.last_id)
+            start = max(window.after + 1, self.last_id - window.most + 1)
+            history = self.held(max(start, self.first_id), self.last_id)
         quiet = self.quiet
-        if quiet:
-            members = [name for m, name in self.members.items() if m not in quiet]
-        else:  # the common case: every member shown, one copy, no test each
-            members = list(self.members.values())
         view = WelcomeFacts(
             room=self.name,
-            members=members,  # arrival order
+            members=list(self.members.values()),  # arrival order
             total=len(self.members),
             joiner=self.members.get(joiner, "") if joiner is not None else "",
             joiner_quiet=joiner in quiet,
@@ -334,6 +341,7 @@ class Room:
             history=history,
             first=self.first_id,
             last=self.last_id,
+            quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
         )
         return membership.welcome(view, since, bound)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
@@ -43,7 +43,6 @@ from chatroom.backends.redis.encoded import (
 )
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
-from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
@@ -69,22 +68,20 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
-from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
-    Admission,
     DecisionFacts,
     FactsChangedError,
     SessionEnder,
     Speech,
 )
+from chatroom.core.changes import DecidedChange, MakeRoom, Named
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
-    Departure,
     DepartureKind,
     Event,
     Listing,
@@ -95,9 +92,9 @@ from chatroom.core.events import (
     ToEveryone,
     TopicChanged,
 )
+from chatroom.core.facts import CreationFacts, Seating, SeatingFacts
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
@@ -106,6 +103,9 @@ from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
+
+if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
+    from chatroom.backends.redis.files_postgres import PostgresFileBytes
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
@@ -168,9 +168,11 @@ class RedisBackend:
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
         #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
-        self.file_bytes = (
-            PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
-        )
+        self.file_bytes: PostgresFileBytes | None = None
+        if cluster.files_db:  # psycopg (libpq): loaded with --files-db alone
+            from chatroom.backends.redis.files_postgres import PostgresFileBytes
+
+            self.file_bytes = PostgresFileBytes(cluster.files_db, clock)
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
@@ -185,8 +187,12 @@ class RedisBackend:
             self.calls, config.conversation_retention
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
-        searcher = cluster_search(cluster.search_db, self.calls, clock, config)
-        if searcher is not None:  # the rooms this node hears, indexed in the background
+        searcher = None
+        if cluster.search_db is not None:  # psycopg: loaded with --search-db alone
+            from chatroom.backends.redis.search import ClusterSearch
+
+            searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
+            # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
@@ -616,45 +622,46 @@ class RedisBackend:
         held = await self.calls.command("HVALS", self.cluster.prefix + "users")
         return [value.decode().partition(" ")[2] for value in held]
 
-    async def create_room(
-        self, member: Member, session: SeatSession, name: str, leaving: str | None
-    ) -> None:
-        key = name_key(name)
-        now = int(self.clock.seconds())  # when it was made: IRC's 329
-        args = [key, name, key_of(session), self.config.room_capacity]
-        args += [new_incarnation(), now]
-        await self.seats.enter(
-            member, session, key, name, leaving, None, scripts.CREATE, args
-        )
+    async def seating_facts(
+        self, member: Member, room: str, latest: bool = False
+    ) -> SeatingFacts:
+        session = self.sessions.get(member)
+        if session is None:
+            raise errors.not_in_room()  # gone meanwhile
+        return await self.seats.seating_facts(member, session, room, latest)
 
-    async def join_room(
+    async def creation_facts(self, name: str) -> CreationFacts:
+        return self.seats.creation_facts(name)
+
+    async def enter(
         self,
         member: Member,
         session: SeatSession,
-        name: str,
-        leaving: str | None,
+        change: DecidedChange,
+        moving: DecidedChange | None,
         since: int | None,
-        admit: Admission,
-    ) -> None:
-        """Joins are one script, except into a room whose policy restricts
-        them: that one answers ``RESTRICTED``, and ``admit`` decides on the
-        room's facts before joining again with their guard."""
-
-        async def check() -> list[Any]:
-            facts = await self.facts(name)
-            limit = admit(facts.room)
-            return [*facts.guard, limit]
-
-        room_key = name_key(name)
-        args = [room_key, key_of(session)]
-        await self.seats.enter(
-            member, session, room_key, name, leaving, since, scripts.JOIN, args, check
+    ) -> DecidedChange | None:
+        """A create (``ENTERING``, ``CREATE``) or a join (``ENTERING``,
+        ``JOIN``), then the departure from the room left, its own step."""
+        key, u = change.room, key_of(session)
+        making = change.of(MakeRoom)
+        if making:
+            name = making[0].name
+            args = [key, name, u, self.config.room_capacity]
+            args += [new_incarnation(), making[0].now]
+            script = scripts.CREATE
+        else:
+            named = change.premise(Named)
+            name = named.name if named is not None else key
+            args, script = [key, u], scripts.JOIN
+        return await self.seats.enter(
+            member, session, key, name, since, script, args, change, moving
         )
 
-    async def leave_room(
-        self, member: Member, session: SeatSession, departure: Departure
+    async def leave(
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        await self.seats.leave(member, session, departure)
+        await self.seats.leave(member, session, change)
 
     async def append(
         self,

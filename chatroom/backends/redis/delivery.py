@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -386,6 +387,17 @@ class NodeRooms:
                 lambda failure: room.subscription_done(errors.unavailable()),
             )
         return room
+
+    @contextmanager
+    def kept(self, room: NodeRoom) -> Iterator[None]:
+        """Room ``room`` stays here while a member's step on it runs (the
+        member detached from it, or not seated yet), then goes if idle."""
+        room.entering += 1
+        try:
+            yield
+        finally:
+            room.entering -= 1
+            self.forget_if_idle(room)
 
     def forget_if_idle(self, room: NodeRoom) -> None:
         if room.idle and self.rooms.get(room.key) is room:

@@ -1,4 +1,8 @@
-"""Membership outcomes the core decided, as the cluster scripts' changes.
+"""A room's seating as a script read it, and membership outcomes as changes.
+
+Joins, creates and a member's own leaves are decided by the core and
+translated by :mod:`.decided`; the outcomes here are those decided in a
+back-end step (a session's end, a harvest, a kick, a room's succession).
 
 Who is in a room is decided by :mod:`chatroom.core.membership`, on a room's
 facts as a script read them (its *seating*: ``seating`` in
@@ -14,7 +18,7 @@ first and applies nothing if one fails: it answers ``CHANGED`` with the
 seatings as they are now, and the node decides again on those. No script
 decides anything or makes an event.
 
-A node decides its own members' joins and leaves on the seating it has
+A node decides on the seating it has
 from its last reply about that room (:attr:`NodeRoom.seated
 <chatroom.backends.redis.delivery.NodeRoom.seated>`), so a join, a leave
 or a release runs its scripts once (one per step: :mod:`.room_steps`)
@@ -33,7 +37,8 @@ from typing import Any
 from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
-from chatroom.core.membership import Arrival, Fate, Heir, Seating, Succession
+from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
+from chatroom.core.membership import Fate, Succession
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
@@ -63,6 +68,14 @@ class RedisSeating:
     #: Its account's longest-present member, when its account owns it and
     #: nobody holds it.
     claimant: str = ""
+    #: What the entry rule decides on: its capacity (0: not known), its
+    #: policy if it restricts joins, and the version that was read at.
+    capacity: int = 0
+    restricted: bool = False
+    version: str = ""
+    policy: RoomPolicy = NO_POLICY
+    #: Its newest event id (None: not known).
+    newest: int | None = None
 
     def about(self, *keys: str) -> Seating:
         """The core's facts for a decision about ``keys``."""
@@ -89,6 +102,7 @@ def seated(row: list[Any]) -> RedisSeating:
         return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, stays = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
+    capacity, restricted, version, policy, newest = row[13:18]
     return RedisSeating(
         key=key,
         name=name.decode(),
@@ -106,6 +120,11 @@ def seated(row: list[Any]) -> RedisSeating:
         present=frozenset(k.decode() for k in present),
         waits_until=int(waits or 0),
         claimant=claimant.decode(),
+        capacity=int(capacity),
+        restricted=int(restricted) == 1,
+        version=version.decode(),
+        policy=RoomPolicy.from_json(policy),
+        newest=int(newest),
     )
 
 
@@ -133,34 +152,10 @@ def brought(changed: FactsChangedError) -> dict[str, RedisSeating] | None:
 
 
 def unknown(key: str, name: str) -> RedisSeating:
-    """What a node assumes of a room it has no seating of yet: as typed, not
-    big, not an account's; the premises say so, and a script refuses with
-    the seating if that is wrong."""
+    """What a node assumes of a room it has no seating of yet: as typed,
+    open, not big, not an account's; the premises say so, and a script
+    refuses with the seating if that is wrong."""
     return RedisSeating(key, name=name)
-
-
-def joining(key: str, room: RedisSeating, u: str, arrival: Arrival, big: int) -> Change:
-    """User ``u``'s join as decided on ``room``."""
-    premises: dict[str, Any] = {"name": room.name, "account": room.owner_account}
-    if big > 0:
-        premises.update(big=big, crowded=arrival.quiet)
-    if arrival.owner is not None and not room.owner_account:
-        premises["owner"] = room.owner  # its absent owner's, still
-    steps: list[list[Any]] = [["seat", u, arrival.quiet]]
-    if arrival.owner is not None:
-        steps.append(["owner", u])
-    steps += [["emit", _text(event)] for event in arrival.events]
-    steps.append(["mark"])
-    return {"r": key, "about": [u], "p": premises, "ops": steps}
-
-
-def creating(key: str, u: str, arrival: Arrival) -> Change:
-    """The maker's join into room ``key``, made in the same script (there
-    is no room ``key`` before it: the premise)."""
-    steps: list[list[Any]] = [["seat", u, arrival.quiet]]
-    steps += [["emit", _text(event)] for event in arrival.events]
-    steps.append(["mark"])
-    return {"r": key, "about": [u], "p": {"gone": True}, "ops": steps}
 
 
 @dataclass

@@ -383,11 +383,15 @@ end
 -- least), which of `about` are quiet, which of `about` are members,
 -- keep_until ('' for none), and when the room's account owns it and
 -- nobody holds it, its longest-present member signed in to that account
--- ('' for none)}; {r} if there is no room r.
+-- ('' for none), then what the entry rule decides on: its capacity, 1 if
+-- its policy restricts joins, its version (ver) and that policy (JSON,
+-- '' unless it restricts joins), and its newest event id}; {r} if there
+-- is no room r.
 local function seating(r, about)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
-                          'permanent', 'kept', 'keep_until')
+                          'permanent', 'kept', 'keep_until', 'capacity', 'restricted',
+                          'ver', 'policy')
   if not info[1] then return {r} end
   local firsts = {}
   for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, math.max(#about, 1))) do
@@ -410,8 +414,11 @@ local function seating(r, about)
       if select(2, seated(r, m)) == info[4] then claimant = m break end
     end
   end
+  local restricted, policy = 0, ''
+  if info[9] == '1' then restricted, policy = 1, info[11] or '' end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
-          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant}
+          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant,
+          info[8] or '0', restricted, info[10] or '0', policy, newest_id(r)}
 end
 
 local function same_set(list, wanted)
@@ -464,6 +471,13 @@ local function holds_for(c)
   if p.crowded ~= nil and (f[4] >= p.big) ~= p.crowded then return false end
   if p.alone ~= nil and (f[4] <= #about) ~= p.alone then return false end
   if p.due ~= nil and (f[12] == '' or tonumber(f[12]) > p.due) then return false end
+  if p.absent ~= nil and is_member(p.absent, c.r) then return false end
+  if p.capacity ~= nil and tonumber(f[14]) ~= p.capacity then return false end
+  if p.below ~= nil and f[4] >= p.below then return false end
+  if p.open ~= nil and (f[15] == 0) ~= p.open then return false end
+  if p.ver ~= nil and f[16] ~= p.ver then return false end
+  if p.newest_min ~= nil and f[18] < p.newest_min then return false end
+  if p.newest_below ~= nil and f[18] >= p.newest_below then return false end
   return true
 end
 
@@ -673,25 +687,24 @@ end
 
 -- What a join reply is built from (chatroom.core.membership.welcome), as
 -- member u of room r is shown it now: {name, capacity, incarnation, topic,
--- topic_by, topic_at, the members whose arrival was shown (names, in
--- arrival order: every member while none is quiet), 1 if u is quiet, how
--- many members there are, the owner's name if the owner is a member, the
--- history window, the first and last ids kept}. The window is the newest
--- `shown` events (topic changes and tags-only messages, which only IRC's
--- event playback shows, do not count) or, with `since` (an id), those
--- after it, at most `bound` (where chatroom.core.rules.catch_up starts it).
-local function view(r, u, shown, since, bound)
+-- topic_by, topic_at, the members (names, in arrival order), 1 if u is
+-- quiet, how many members there are, the owner's name if the owner is a
+-- member, the history window, the first and last ids kept, the names of
+-- the quiet members (whom the reply hides: the core's to say)}. The
+-- window is the newest `shown` events (topic changes and tags-only
+-- messages, which only IRC's event playback shows, do not count) or, with
+-- `after` (an id), the kept events after it, at most the newest `most`
+-- (where chatroom.core.rules.catch_up starts a resume: the core's
+-- operands).
+local function view(r, u, shown, after, most)
   local rk = room_key(r)
-  local members = {}
-  local hidden = redis.call('SCARD', quiet_key(r)) > 0
+  local members, quiet_names = {}, {}
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  for _, m in ipairs(all) do
-    if not hidden or redis.call('SISMEMBER', quiet_key(r), m) == 0 then
-      members[#members + 1] = (seated(r, m))
-    end
+  for _, m in ipairs(all) do members[#members + 1] = (seated(r, m)) end
+  for _, m in ipairs(redis.call('SMEMBERS', quiet_key(r))) do
+    quiet_names[#quiet_names + 1] = (seated(r, m))
   end
-  local quiet = 0
-  if hidden and redis.call('SISMEMBER', quiet_key(r), u) == 1 then quiet = 1 end
+  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
   local first, last = kept(r)
@@ -701,10 +714,8 @@ local function view(r, u, shown, since, bound)
     local event = decoded(redis.call('LINDEX', history_key(r), start - first))
     if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
   end
-  if since ~= '' then
-    since = tonumber(since)
-    start = last - tonumber(bound) + 1
-    if since >= first - 1 and since <= last then start = math.max(start, since + 1) end
+  if after ~= '' then  -- a resume's window, as the core decided it
+    start = math.max(last - tonumber(most) + 1, tonumber(after) + 1)
   end
   local owner = ''
   if info[7] and info[7] ~= '' and is_member(info[7], r) then
@@ -712,7 +723,7 @@ local function view(r, u, shown, since, bound)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last}
+          first, last, quiet_names}
 end
 
 -- The user called u as moderation sees them (chatroom.core.moderation.Target),

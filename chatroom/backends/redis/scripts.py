@@ -335,11 +335,13 @@ return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, 
 )
 
 #: ARGV: P, u, token, change (JSON: u's join or create of room r, as the
-#: node decided it, :mod:`.outcomes`), then for a create the room's name
-#: and the most rooms there may be. The server's step before a room's
+#: core decided it, :mod:`.decided`), then for a create the room's name
+#: and its premise that the server has fewer rooms than that (unless r is
+#: listed already: ``--max-rooms``). The server's step before a room's
 #: (docs/scaling.md: the index first): ``GONE`` if the session no longer
-#: holds u; for a create, ``TOO_MANY_ROOMS``, else room r listed (unless
-#: it is) and numbered; r in u's rooms (``index_first``). Answers ``OK``,
+#: holds u; for a create, ``CHANGED`` and how many rooms there are if the
+#: premise fails, else room r listed (unless it is) and numbered; r in
+#: u's rooms (``index_first``). Answers ``OK``,
 #: the records of the users it seats (JSON, for the room's step to copy),
 #: the room's creation number ('' for a join) and how many other sessions
 #: hold u (devices on other nodes, told to show the room once it is
@@ -356,7 +358,7 @@ local created = ''
 if ARGV[5] then
   if redis.call('HEXISTS', ROOMS, c.r) == 0
       and redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
-    return {'TOO_MANY_ROOMS'}
+    return {'CHANGED', redis.call('HLEN', ROOMS)}
   end
   created = list_room(c.r, ARGV[5], u .. ' ' .. token)
 end
@@ -388,38 +390,20 @@ return {'OK', {marks}, view(r, u, ARGV[8], ARGV[9], ARGV[10]), {seating(r, c.abo
 )
 
 #: ARGV: P, r, u, history shown, since ('' for none), resume bound, change
-#: (the join into r as the node decided it on r's seating,
-#: :mod:`.outcomes`), the records ``ENTERING`` answered; then the
-#: incarnation and ver of the facts the node checked the entry against
-#: ('' and '' if it checked nothing) and the room's own member limit that
-#: check left standing ('' or 0: none). The room's step of a join. A room
-#: whose policy restricts joins (bans, invitations, a key, a limit) is
-#: entered only on such a check: ``RESTRICTED`` asks the node to read
-#: FACTS and decide, and ``CHANGED`` says the room changed since it did
-#: (with the seating, if it is the change's premises that no longer
-#: hold). The limit is checked here, where the seat is taken, as the
-#: capacity is. Answers ``OK``, the change's marks (the room's newest
-#: event after the join), what the joiner's reply is built from
-#: (``view``) and the seating after.
+#: (the join into r as the core decided it, its premises among them the
+#: entry rule's: the room's capacity, the members it may have with u, its
+#: policy open or at the version decided on; :mod:`.decided`), the records
+#: ``ENTERING`` answered. The room's step of a join: ``NO_SUCH_ROOM``;
+#: ``CHANGED`` and the seating now if a premise no longer holds (u a member
+#: already, the room full, its policy changed...: the core decides again
+#: on it); else ``OK``, the change's marks (the room's newest event after
+#: the join), what the joiner's reply is built from (``view``) and the
+#: seating after.
 JOIN = Script(
     "join",
     r"""
 local r, u = ARGV[2], ARGV[3]
-local rk = room_key(r)
-local room = redis.call('HGET', rk, 'name')
-if not room then return {'NO_SUCH_ROOM'} end
-if is_member(u, r) then return {'ALREADY_IN_ROOM', room} end
-if ARGV[9] and ARGV[9] ~= '' then
-  if not unchanged(r, ARGV[9], ARGV[10]) then return {'CHANGED'} end
-elseif redis.call('HGET', rk, 'restricted') == '1' then
-  return {'RESTRICTED'}
-end
-local capacity = tonumber(redis.call('HGET', rk, 'capacity'))
-local limit = tonumber(ARGV[11])
-if limit and limit > 0 and limit < capacity then capacity = limit end
-if redis.call('ZCARD', members_key(r)) >= capacity then
-  return {'ROOM_FULL', room, tostring(capacity)}
-end
+if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
 local c = cjson.decode(ARGV[7])
 c.records = cjson.decode(ARGV[8])
 if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end

@@ -8,24 +8,25 @@ the server's step after them follows when it has anything to do
 (:mod:`.room_steps`). :class:`RedisSeats` puts the steps and the channel in
 order: it subscribes before the room's step runs, numbers the welcome by
 the room's sequence, and replays the events of a room left in the same
-command that came before the member's departure. Who is quiet, who owns the room,
-what it is shown and the welcome itself are the core's
-(:mod:`chatroom.core.membership`), decided on the seatings the node has
-and again on those a refusal brings (:mod:`.outcomes`). It is a part of
+command that came before the member's departure. Whether the member may
+enter, who is quiet, who owns the room and what it is shown are decided
+by the core (:mod:`chatroom.core.entries`) on the seating this node has
+(:meth:`RedisSeats.seating_facts`: the last reply about the room, or the
+one a refusal brought), and reach the scripts as a change's premises and
+steps (:mod:`.decided`). It is a part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, which owns it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 from twisted.internet import defer
 from twisted.logger import Logger
 
-from chatroom.backends.redis import outcomes, scripts
+from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
@@ -36,12 +37,16 @@ from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors, membership
 from chatroom.core.backend import FactsChangedError, Marks
+from chatroom.core.changes import (
+    DecidedChange,
+    FewerRoomsThan,
+    PremiseFailedError,
+    ReplyHistory,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Departure
+from chatroom.core.facts import CreationFacts, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
-from chatroom.core.membership import Seating, WelcomeFacts
-from chatroom.core.retrying import retried
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 
@@ -66,9 +71,66 @@ class RedisSeats:
         self.here = here
         self.sessions = sessions
         self.steps = steps
+        #: The seatings refusals brought, by room key and user, until the
+        #: core reads them to decide again (:meth:`seating_facts`).
+        self.brought: dict[tuple[str, str], RedisSeating] = {}
+        #: The count of rooms a create's refusal brought, by room key, until
+        #: the core reads it to decide again (:meth:`creation_facts`).
+        self.counted: dict[str, CreationFacts] = {}
         #: Called with a seat and a room key once a room another node's
         #: device entered is shown here (the core's, see OtherNodes.watch).
         self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
+
+    async def seating_facts(
+        self, member: Member, session: SeatSession, room: str, latest: bool
+    ) -> SeatingFacts:
+        """Room ``room``'s facts about ``member``: those a refusal brought
+        last, else (unless ``latest``) the seating this node had from its
+        last reply about the room (nothing read: the apply checks the
+        premises), else read now (``SEATINGS``: ``NO_SUCH_ROOM``)."""
+        key, u = name_key(room), key_of(session)
+        local = self.here.get(key)
+        here = local is not None and self.here.is_in(member, local)
+        brought = self.brought.pop((key, u), None)
+        capacity = self.config.room_capacity
+        if brought is None and latest:
+            rows = await self.calls.eval(scripts.SEATINGS, key, u)
+            brought = outcomes.seated_all(rows)[key]
+        if brought is not None:
+            if not brought.exists:
+                raise errors.no_such_room(room)
+            if local is not None:
+                local.seated = brought
+            return decided.facts_of(brought, capacity, u, u in brought.present)
+        if local is not None and here:
+            seating = local.seating_of(member, u)
+        else:
+            known = local.seated if local is not None else None
+            seating = known or outcomes.unknown(key, room)
+        return decided.facts_of(seating, capacity, u, here, latest=False)
+
+    def creation_facts(self, name: str) -> CreationFacts:
+        """What a create's refusal brought last, else none known (the
+        scripts check the premises: ``ENTERING`` the count of rooms,
+        ``CREATE`` that there is no such room)."""
+        return self.counted.pop(name_key(name), None) or CreationFacts("", 0)
+
+    def _changed(self, key: str, u: str, changed: FactsChangedError) -> NoReturn:
+        """Keep the seating a refusal brought, for the core's next read;
+        :class:`PremiseFailedError` with the facts it says."""
+        seating = (outcomes.brought(changed) or {}).get(key)
+        if seating is None:
+            raise PremiseFailedError() from changed
+        self.brought[(key, u)] = seating
+        local = self.here.get(key)
+        if local is not None:
+            local.seated = seating
+        capacity = self.config.room_capacity
+        present = u in seating.present
+        facts = None
+        if seating.exists:
+            facts = decided.facts_of(seating, capacity, u, present)
+        raise PremiseFailedError(facts) from changed
 
     async def enter(
         self,
@@ -76,19 +138,18 @@ class RedisSeats:
         session: SeatSession,
         key: str,
         name: str,
-        leaving: str | None,
         since: int | None,
         script: Script,
         args: list[Any],
-        check: Callable[[], Awaitable[list[Any]]] | None = None,
-    ) -> None:
-        """Enter room ``key`` by ``script`` (create, join or view), leaving
-        ``leaving``: the join (and the departure from ``leaving``) decided
-        by :mod:`chatroom.core.membership` on the seatings this node has,
-        again on those a refusal brings (:mod:`.outcomes`).
-
-        ``check`` (joins only): decides on the room's facts when the script
-        asks for that, returning the guard it then checks.
+        change: DecidedChange | None = None,
+        moving: DecidedChange | None = None,
+    ) -> DecidedChange | None:
+        """Enter room ``key`` by ``script`` (create, join or view), as
+        ``change`` (the core's decision; None: a view, which changes
+        nothing), leaving the room ``moving`` takes the member out of.
+        Answers None, or ``moving`` if the join was applied and the
+        departure was not (its premises changed: the core decides it
+        again).
 
         The node subscribes to the room's channel before the script runs, so
         no event after the joiner's welcome can be missed. The joiner stops
@@ -98,23 +159,21 @@ class RedisSeats:
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
         room = self.here.open(key, name)
-        room.entering += 1
-        try:
+        with self.here.kept(room):
             await room.when_subscribed()
-            old = self.here.get(name_key(leaving)) if leaving else None
+            old = self.here.get(moving.room) if moving is not None else None
             if old is not None and not self.here.is_in(member, old):
                 old = None
             last_seen = old.detach(member) if old is not None else 0
-            decide = self._deciding(member, session, room, name, old, script)
-            shown = [self.config.history, "" if since is None else since]
+            shown = self._window(change, since)
             try:
-                marks, read, after = await self._reply(
+                marks, read, after, pending = await self._reply(
                     script,
-                    [*args, *shown, self.config.resume_bound],
+                    [*args, *shown],
                     name,
                     session,
-                    decide,
-                    check,
+                    change,
+                    moving if old is not None else None,
                 )
             except BaseException:
                 if old is not None and member in self.sessions:
@@ -129,8 +188,10 @@ class RedisSeats:
                 if script is not scripts.VIEW:  # its release may have come first
                     u, token = key_of(session), session.token
                     await self.steps.leave_ended(room.key, u, token, session.name)
-                return
-            if old is not None:
+                return None
+            if old is not None and pending is not None:
+                old.attach(member, last_seen)  # still in it, as Redis has it
+            elif old is not None:
                 part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
                 if part_seq:  # else Redis had it in no room: nothing to add
                     old.replay(member, last_seen, before=part_seq)
@@ -152,45 +213,17 @@ class RedisSeats:
                 user=self.sessions[member].name,
                 room=room.name,
             )
-        finally:
-            room.entering -= 1
-            self.here.forget_if_idle(room)
+            return pending
 
-    def _deciding(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: NodeRoom,
-        name: str,
-        old: NodeRoom | None,
-        script: Script,
-    ) -> Callable[[dict[str, RedisSeating]], list[Change]]:
-        """How the changes of an entering script are decided, on the
-        seatings known (the node's, then those a refusal brings)."""
-        u = key_of(session)
-        config = self.config
-
-        def decide(known: dict[str, RedisSeating]) -> list[Change]:
-            changes: list[Change] = []
-            if old is not None:
-                moved = membership.moved(old.name, session.name, name)
-                was = known.get(old.key) or old.seating_of(member, u)
-                changes.append(outcomes.leaving(old.key, was, [(u, moved)]))
-            if script is scripts.VIEW:
-                return changes
-            if script is scripts.CREATE:
-                arrival = membership.join(Seating(name, 0), u, session, 0)
-                return [*changes, outcomes.creating(room.key, u, arrival)]
-            facts = (
-                known.get(room.key) or room.seated or outcomes.unknown(room.key, name)
-            )
-            arrival = membership.join(facts.about(u), u, session, config.big_room)
-            changes.append(
-                outcomes.joining(room.key, facts, u, arrival, config.big_room)
-            )
-            return changes
-
-        return decide
+    def _window(self, change: DecidedChange | None, since: int | None) -> list[Any]:
+        """The history a joiner's reply shows, as ``view`` reads it: the
+        newest ``--history`` events, or the resume window the core decided
+        (a view, which the core does not decide, from ``since``)."""
+        window = None if change is None else change.of(ReplyHistory)
+        if window:
+            return [self.config.history, window[0].after, window[0].most]
+        after = "" if since is None else since
+        return [self.config.history, after, self.config.resume_bound]
 
     async def _reply(
         self,
@@ -198,14 +231,13 @@ class RedisSeats:
         args: list[Any],
         name: str,
         session: SeatSession,
-        decide: Callable[[dict[str, RedisSeating]], list[Change]],
-        check: Callable[[], Awaitable[list[Any]]] | None,
-    ) -> tuple[list[Any], list[Any], list[Any]]:
+        change: DecidedChange | None,
+        moving: DecidedChange | None,
+    ) -> tuple[list[Any], list[Any], list[Any], DecidedChange | None]:
         """Enter by ``script``: its marks (the departure's first, if any),
-        what the welcome is built from and the seatings after. A create or
-        a join is the server's step (``ENTERING``), the room's (deciding
-        again on the seating it answers ``CHANGED`` with, and on the
-        room's facts, ``check``, when it asks), then the departure from
+        what the welcome is built from, the seatings after, and ``moving``
+        if its departure's premises failed. A create or a join is the
+        server's step (``ENTERING``), the room's, then the departure from
         the room left, if any, and the server's step after
         (:mod:`.room_steps`). The room entered comes first: a join
         refused leaves the joiner where it was."""
@@ -213,22 +245,18 @@ class RedisSeats:
             **ENTRY_REFUSALS,
             **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
-            b"TOO_MANY_ROOMS": lambda r: errors.too_many_rooms(self.config.max_rooms),
         }
-        if script is scripts.VIEW:
+        if change is None:
             _, marks, read, after = await self.calls.call(
                 script, *args, refusals=refusals
             )
-            return marks, read, after
+            return marks, read, after, None
         u = key_of(session)
-        guard: list[Any] = [] if check is None else ["", "", ""]
-        known: dict[str, RedisSeating] = {}
-        others = 0
-
-        async def enter() -> Any:
-            nonlocal guard, others
-            entering = decide(known)[-1]
-            listing = [name, self.config.max_rooms] if script is scripts.CREATE else []
+        entering = decided.encoded(change)
+        listing: list[Any] = []
+        if (rooms := change.premise(FewerRoomsThan)) is not None:
+            listing = [name, rooms.count]
+        try:
             first = await self.calls.step(
                 scripts.ENTERING,
                 u,
@@ -237,48 +265,50 @@ class RedisSeats:
                 *listing,
                 refusals=refusals,
             )
-            _, records, created, others = first
-            room_step = [outcomes.encoded_change(entering), records]
-            if script is scripts.CREATE:
-                room_step.append(created)
-            try:
-                return await self.calls.call(
-                    script, *args, *room_step, *guard, refusals=refusals
-                )
-            except FactsChangedError as changed:
-                seatings = outcomes.brought(changed)
-                if seatings is not None:
-                    known.update(seatings)
-                elif check is not None:
-                    guard = await check()
-                raise
-
-        _, entered, read, after = await retried(enter)
+        except FactsChangedError as changed:  # --max-rooms: how many there are
+            facts = CreationFacts("", int(changed.args[0][1]))
+            self.counted[change.room] = facts
+            raise PremiseFailedError(facts) from changed
+        _, records, created, others = first
+        room_step = [outcomes.encoded_change(entering), records]
+        if script is scripts.CREATE:
+            room_step.append(created)
+        try:
+            _, entered, read, after = await self.calls.call(
+                script, *args, *room_step, refusals=refusals
+            )
+        except FactsChangedError as changed:
+            self._changed(change.room, u, changed)
         marks = list(entered)
         left: list[Change] = []
-        if len(changes := decide(known)) > 1:
-            key = changes[0]["r"]
+        pending = None
+        if moving is not None:
+            departure = decided.encoded(moving, marked="before")
             try:
-                departure, departed = await self._depart(u, session, key, decide, known)
+                departed = await self.steps.leave(u, session.token, departure)
+            except FactsChangedError as changed:
+                with suppress(PremiseFailedError):
+                    self._changed(moving.room, u, changed)
+                pending = moving  # the core decides it again
             except ChatError as failure:
                 # Entered, but still in the room left as Redis has it
-                # (unavailable, or its seating never settled): this node no
-                # longer has it there, so its next resume leaves it (a stale
-                # place), or its session's end at the latest (its rooms).
+                # (unavailable): this node no longer has it there, so its
+                # next resume leaves it (a stale place), or its session's
+                # end at the latest (its rooms).
                 self.log.warn(
                     "{user} entered {room}, but left {old} only here: {failure}",
                     user=session.name,
                     room=name,
-                    old=key,
+                    old=moving.room,
                     failure=failure.code,
                 )
             else:
                 left.append(departure)
                 marks.insert(0, departed[1][0])
                 after = [*departed[2], *after]
-        shown = changes[-1]["r"] if int(others) else ""
+        shown = change.room if int(others) else ""
         await self._index_last(left, u, session.token, shown)
-        return marks, read, after
+        return marks, read, after, pending
 
     async def _index_last(
         self, left: list[Change], u: str = "", token: str = "", shown: str = ""
@@ -295,67 +325,49 @@ class RedisSeats:
                 failure=failure.code,
             )
 
-    async def _depart(
-        self,
-        u: str,
-        session: SeatSession,
-        key: str,
-        decide: Callable[[dict[str, RedisSeating]], list[Change]],
-        known: dict[str, RedisSeating],
-    ) -> tuple[Change, Any]:
-        """The room's step of u's departure from room ``key``, left for
-        another: decided by ``decide`` on the seatings ``known`` (again on
-        the one a refusal brings); the change stored and ``LEAVE``'s
-        reply."""
-
-        async def attempt() -> tuple[Change, Any]:
-            departure = next(c for c in decide(known) if c["r"] == key)
-            try:
-                return departure, await self.steps.leave(u, session.token, departure)
-            except FactsChangedError as changed:
-                known.update(outcomes.brought(changed) or {})
-                raise
-
-        return await retried(attempt)
-
     async def leave(
-        self, member: Member, session: SeatSession, departure: Departure
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Out of ``departure.room``: the node stops delivering its events
-        to the member while ``LEAVE`` (the room's step) runs, then replays
-        those from before the member's departure; the server's step follows
-        (``INDEX_LAST``: the room out of the user's rooms). Decided on the
-        room's seating this node has (again on the one a refusal brings)."""
-        where = self.here.place(member, departure.room)
+        """Out of room ``change.room`` as the core decided: the node stops
+        delivering its events to the member while ``LEAVE`` (the room's
+        step) runs, then replays those from before the member's departure;
+        the server's step follows (``INDEX_LAST``: the room out of the
+        user's rooms). A refusal brings the room's seating for the core to
+        decide on again; if Redis has the member out of the room already
+        (deleted, say), it is out here too."""
+        where = self.here.place(member, change.room)
+        with self.here.kept(where):  # while the member is detached from it
+            await self._leave(member, session, change, where)
+
+    async def _leave(
+        self,
+        member: Member,
+        session: SeatSession,
+        change: DecidedChange,
+        where: NodeRoom,
+    ) -> None:
         last_seen = where.detach(member)
         u = key_of(session)
-        room = where.seating_of(member, u)
-        left: list[Change] = []  # the departure stored in the room, once it is
-
-        async def attempt() -> int:
-            nonlocal room
-            if u not in room.present:
-                return 0  # Redis had it in no room already (deleted, say)
-            shown = replace(departure, room=room.name or departure.room)
-            change = outcomes.leaving(where.key, room, [(u, shown)])
-            try:
-                reply = await self.steps.leave(u, session.token, change)
-            except FactsChangedError as changed:
-                room = (outcomes.brought(changed) or {}).get(where.key, room)
-                raise
-            left.append(change)
-            where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
-            return int(reply[1][0][0]) + 1  # the departure's, shown or not
-
+        departure = decided.encoded(change, marked="before")
         try:
-            part_seq = await retried(attempt)
+            reply = await self.steps.leave(u, session.token, departure)
+        except FactsChangedError as changed:
+            seating = (outcomes.brought(changed) or {}).get(where.key)
+            if seating is not None and u not in seating.present:
+                where.seated = seating if seating.exists else where.seated
+                where.quiet.discard(member)
+                self.here.unseat(member, where)  # Redis had it in no room already
+                return
+            if member in self.sessions and not where.gone:
+                where.attach(member, last_seen)
+            self._changed(where.key, u, changed)
         except BaseException:
             if member in self.sessions and not where.gone:
                 where.attach(member, last_seen)
             raise
-        await self._index_last(left)
-        if part_seq:
-            where.replay(member, last_seen, before=part_seq)
+        where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
+        await self._index_last([departure])
+        where.replay(member, last_seen, before=int(reply[1][0][0]) + 1)
         where.quiet.discard(member)
         self.here.unseat(member, where)
 
@@ -404,13 +416,13 @@ class RedisSeats:
         if member not in self.sessions or (room and self.here.is_in(member, room)):
             return
         args = [key, key_of(session), session.token]
-        await self.enter(member, session, key, key, None, since, scripts.VIEW, args)
+        await self.enter(member, session, key, key, since, scripts.VIEW, args)
 
 
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:
     """What a join reply is built from, as ``view`` (the prelude) read it."""
     name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
-    members, quiet, total, owner, history, first, last = read[6:]
+    members, quiet, total, owner, history, first, last, hidden = read[6:]
     return WelcomeFacts(
         room=name.decode(),
         members=[m.decode() for m in members],
@@ -425,4 +437,5 @@ def _view(read: list[Any], joiner: str) -> WelcomeFacts:
         history=stored_events(history),
         first=int(first),
         last=int(last),
+        quiet=frozenset(name.decode() for name in hidden),
     )

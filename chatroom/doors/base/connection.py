@@ -12,6 +12,8 @@ life of the socket, the same for every door:
 - admission and harvest through the :class:`~chatroom.doors.base.server.ChatServer`;
 - closing after a flush, with a bounded grace;
 - commands that may wait on the registry (:meth:`Connection.run`);
+- the screening of its address against blocklists (``--dnsbl``): its
+  lines wait for the verdict, which its door asks at the name step;
 - flood control that slows rather than drops
   (:class:`~chatroom.doors.base.flood.FloodGate`);
 - one deadline for login, idle and ping, on the server's shared
@@ -35,6 +37,7 @@ from twisted.internet.interfaces import IDelayedCall, ITCPTransport, ITransport
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
 from chatroom.doors.base import counters
@@ -139,6 +142,7 @@ class Connection:
         "output",
         "server",
         "transport",
+        "verdict",
     )
 
     log = Logger()
@@ -167,6 +171,9 @@ class Connection:
         self._timer_purpose = LOGIN
         self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
+        #: What blocklists made of its address (``--dnsbl``): the door asks
+        #: it at the name step (:mod:`chatroom.core.blocklists`).
+        self.verdict: Verdict = CLEAR
 
     @property
     def config(self) -> ServerConfig:
@@ -204,8 +211,32 @@ class Connection:
             self._finish(refusal)
             return
         self.log.info("{door} connection from {host}", door=door.door, host=self.host)
-        door.greet()
         self._set_timer(self.server.clock.seconds() + self.config.login_timeout, LOGIN)
+        blocklists = self.server.blocklists
+        if blocklists is None:
+            door.greet()
+        else:
+            self._screen(blocklists)
+
+    def _screen(self, blocklists: Blocklists) -> None:
+        """Look the address up; meanwhile its lines are read but wait
+        (the framing's pause), and the greeting too: a refused address
+        is told its one goodbye, and nothing it sent is run. The wait is
+        at most the lookup's timeout."""
+        self.door.pauseProducing()
+        blocklists.screen(self.host).addCallback(self._screened)
+
+    def _screened(self, verdict: Verdict) -> None:
+        """The verdict is in: refused, or greeted and its lines run."""
+        if self.closing:  # gone meanwhile
+            return
+        self.verdict = verdict
+        refusal = verdict.refusal
+        if refusal is not None:
+            self.close(refusal)
+            return
+        self.door.greet()
+        self.door.resumeProducing()
 
     def lost(self, reason: Failure) -> None:
         """The socket has closed: give everything back (once)."""

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
+from chatroom.core.blocklists import Blocklists
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
@@ -76,12 +77,15 @@ class ChatServer:
         clock: IReactorTime,
         registry: Registry,
         hashing: Runner | None = None,
+        blocklists: Blocklists | None = None,
     ) -> None:
         """Args:
         registry: the names and rooms this server's doors share, over the
             back-end the wiring chose.
         hashing: runs password hashing off the reactor thread (a pool of
             its own in the server); tests leave it out, to hash in place.
+        blocklists: screens each new connection's address (``--dnsbl``);
+            None: nobody is looked up.
         """
         self.config = config
         self.clock = clock
@@ -91,6 +95,7 @@ class ChatServer:
         self.webhook_base = config.webhook_url.rstrip("/")
         self._hashing = hashing
         self.registry = registry
+        self.blocklists = blocklists
         #: Runs a blocking job off the reactor thread (an export's JSON):
         #: the hashing threads (in place in tests).
         self.off_reactor: Runner = hashing or _in_place

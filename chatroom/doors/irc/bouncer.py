@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from chatroom.core.events import MarkerMoved, Welcome
 from chatroom.core.text import name_key
+from chatroom.doors.irc.caps import NO_IMPLICIT_NAMES
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import channel, names_lines
@@ -26,15 +27,16 @@ READ_MARKER = "draft/read-marker"
 
 
 async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
-    """The rest of an unasked join's burst: ``MARKREAD``, ``353``/``366``,
-    then the room's history."""
+    """The rest of an unasked join's burst: ``MARKREAD``, ``353``/``366``
+    (not for ``no-implicit-names``), then the room's history."""
     if READ_MARKER in session.caps:
         await send_marker(session, welcome.room)
-    userhost = "userhost-in-names" in session.caps
-    chan = channel(welcome.room)
-    session.send(
-        names_lines(session.me, session.nick, chan, welcome.members, {}, userhost)
-    )
+    if NO_IMPLICIT_NAMES not in session.caps:
+        userhost = "userhost-in-names" in session.caps
+        chan = channel(welcome.room)
+        session.send(
+            names_lines(session.me, session.nick, chan, welcome.members, {}, userhost)
+        )
     session.play_history(welcome.room)
 
 

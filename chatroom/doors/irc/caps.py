@@ -60,12 +60,14 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/account-registration", draft=True),
     Capability("draft/chathistory", draft=True),
     Capability("draft/event-playback", draft=True),
+    Capability("draft/extended-isupport", draft=True),
     Capability("draft/message-redaction", draft=True),
     Capability(
         "draft/multiline",
         f"max-bytes={MAX_BYTES},max-lines={MAX_LINES}",
         draft=True,
     ),
+    Capability("draft/pre-away", draft=True),
     Capability("draft/read-marker", draft=True),
     Capability("draft/webpush", draft=True),
     Capability("echo-message"),
@@ -75,13 +77,22 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("labeled-response"),
     Capability("message-tags"),
     Capability("multi-prefix"),
+    Capability("no-implicit-names"),
     Capability("sasl", f"PLAIN,{MECHANISM}"),
     Capability("server-time"),
     Capability("setname"),
+    Capability("standard-replies"),
     Capability("userhost-in-names"),
 )
 
 BY_NAME = {cap.name: cap for cap in CAPABILITIES}
+
+#: ``ISUPPORT`` before registration, and ``005`` in a ``draft/isupport`` batch.
+EXTENDED_ISUPPORT = "draft/extended-isupport"
+#: ``AWAY`` before registration (``AWAY *``: present for no one).
+PRE_AWAY = "draft/pre-away"
+#: No ``353``/``366`` after the client's own ``JOIN``.
+NO_IMPLICIT_NAMES = "no-implicit-names"
 
 #: Capabilities that change how a shared event looks on the wire: the
 #: renderer keeps one rendering per combination of these in use.
@@ -116,9 +127,13 @@ def version_of(params: tuple[str, ...]) -> int:
 BEFORE_CONNECT = "before-connect"
 
 
-def offered(version: int, before_connect: bool = False) -> list[str]:
+def offered(
+    version: int, before_connect: bool = False, sts: str | None = None
+) -> list[str]:
     """Each capability as ``CAP LS`` shows it to a client of ``version``
-    (``before_connect``: ``draft/account-registration=before-connect``)."""
+    (``before_connect``: ``draft/account-registration=before-connect``;
+    ``sts``: its value on this connection, offered to 302 clients only, as
+    it means nothing without one)."""
     shown = []
     for cap in CAPABILITIES:
         value = cap.value
@@ -127,7 +142,9 @@ def offered(version: int, before_connect: bool = False) -> list[str]:
         shown.append(
             f"{cap.name}={value}" if value and version >= CAP_302 else cap.name
         )
-    return shown
+    if sts is not None and version >= CAP_302:
+        shown.append(f"sts={sts}")
+    return sorted(shown)
 
 
 def cap_lines(

@@ -29,6 +29,8 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
+from chatroom.doors.irc import caps
+from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
 from chatroom.doors.irc.session import REGISTERED, IRCSession
@@ -130,6 +132,16 @@ def prefixes_of(details: Roster, multi: bool = False) -> dict[str, str]:
     return prefixes
 
 
+def tell_quiet_members(session: IRCSession, arrival: Welcome) -> None:
+    """The ``NOTICE`` that a big room just joined announces only the
+    members who speak (also to a ``no-implicit-names`` client, which is
+    shown no names)."""
+    assert arrival.total is not None
+    session.send(
+        build(session.me, "NOTICE", channel(arrival.room), quiet_notice(arrival.total))
+    )
+
+
 async def send_names(
     session: IRCSession, room: str, arrival: Welcome | None = None, end: bool = True
 ) -> None:
@@ -155,14 +167,7 @@ async def send_names(
                 "userhost-in-names" in session.caps,
             )
         )
-        session.send(
-            build(
-                session.me,
-                "NOTICE",
-                channel(arrival.room),
-                quiet_notice(arrival.total),
-            )
-        )
+        tell_quiet_members(session, arrival)
         return
     details = await session.registry.room_details(room)
     chan = channel(details.room)
@@ -213,7 +218,10 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
-            await send_names(session, room, arrival)
+            if caps.NO_IMPLICIT_NAMES not in session.caps:
+                await send_names(session, room, arrival)
+            elif arrival is not None and arrival.total is not None:
+                tell_quiet_members(session, arrival)
             session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
@@ -296,7 +304,10 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
                 session.notice(f"CTCP {tag} is not relayed by this server")
             return
         action, text = True, rest
-    text = plain_text(text)
+    # Words said are Markdown (formatting.py); an action, a command to
+    # NickServ (a password as typed) and an admin's announcement are plain.
+    plain = plain_text(text)
+    text = plain if action else irc_markdown(text)
     tags = shared_tags(session.tags, notice=quiet, bot=session.bot)
     session.spoke = session.now  # WHOIS's idle time counts from here
     targets, too_many = bounded(command, split_list(params[0]))
@@ -305,9 +316,9 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
     for target in targets:
         if room_of(target) is None and name_key(target) == _NICKSERV_KEY:
             if not quiet:  # a NOTICE to a service is never answered
-                await nickserv(session, text)
+                await nickserv(session, plain)
             continue
-        said = text
+        said = plain if target.startswith("$") else text
         if not target.startswith("$"):  # what the relayed line can hold
             said = fitted(session.nick, session.me, command, target, text, action)
         try:

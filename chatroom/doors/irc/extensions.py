@@ -32,7 +32,8 @@ from functools import partial
 from chatroom.core import multiline
 from chatroom.core.errors import ChatError
 from chatroom.core.events import PrivateTagMessage, TagMessage
-from chatroom.doors.irc.commands import plain_text, say_to
+from chatroom.doors.irc.commands import say_to
+from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.session import IRCSession, Multiline
 from chatroom.doors.irc.tags import REPLY_TAG, client_only, shared_tags
 from chatroom.doors.irc.wire import ClientLine, build, room_of
@@ -74,7 +75,7 @@ def collect(session: IRCSession, message: ClientLine) -> bool:
         batch.failed = True
         batch.lines.clear()
     if not batch.failed:
-        batch.lines.append((plain_text(text), _CONCAT in message.tags))
+        batch.lines.append((irc_markdown(text), _CONCAT in message.tags))
     return True
 
 

@@ -48,6 +48,7 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "HELP": ("HELP [<command>]", "This help; HELPOP is the same."),
     "INFO": ("INFO", "What this server is, and its version."),
     "INVITE": ("INVITE <nick> <#room>", "Invites a user into a room."),
+    "ISUPPORT": ("ISUPPORT", "Sends the server's 005 tokens again."),
     "JOIN": (
         "JOIN <#room>[,<#room>] [<key>[,<key>]]",
         "Enters rooms; a room nobody made is created, and you own it.",

@@ -16,11 +16,13 @@ from collections.abc import Iterable
 
 from twisted.words.protocols import irc
 
+from chatroom.core import errors
 from chatroom.core.presence import Presence
 from chatroom.core.text import is_valid_name, name_key
+from chatroom.doors.irc import caps
 from chatroom.doors.irc.commands import find_user, prefixes_of
 from chatroom.doors.irc.operators import is_admin
-from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.wire import (
     ERR_MONLISTFULL,
     MONITOR_LIMIT,
@@ -163,16 +165,37 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
     and after the user's ``JOIN`` to a channel's members here), and to
     whoever monitors the user (``extended-monitor``)."""
     message = params[0] if params else ""
+    if session.state == REGISTERING:
+        before_welcome(session, message)
+        return
     changed = message != session.away
     session.away = message
     if changed and not await session.share_presence():  # before 305/306
         return
+    marked(session, message)
+    if changed:
+        await session.registry.set_away(session.member, message)
+
+
+def before_welcome(session: IRCSession, message: str) -> None:
+    """``AWAY`` before registration completes (``draft/pre-away``; ``451``
+    without it): the message is kept, and the welcome shares it with the
+    user's presence (:meth:`IRCSession.share_presence`), so the user
+    arrives away. ``AWAY *`` (a client connecting by itself, nobody at
+    the keyboard) is kept as it is, ``*``."""
+    if caps.PRE_AWAY not in session.caps:
+        session.refuse(errors.no_name(), "AWAY", "*")
+        return
+    session.away = message
+    marked(session, message)
+
+
+def marked(session: IRCSession, message: str) -> None:
+    """``306`` (away, saying ``message``) or ``305`` (back, for "")."""
     if message:
         session.numeric(irc.RPL_NOWAWAY, "You have been marked as being away")
     else:
         session.numeric(irc.RPL_UNAWAY, "You are no longer marked as being away")
-    if changed:
-        await session.registry.set_away(session.member, message)
 
 
 # -- MONITOR ----------------------------------------------------------------------

@@ -66,6 +66,7 @@ from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
+from chatroom.doors.irc.sts import STSPolicy
 from chatroom.doors.irc.table import COMMANDS
 from chatroom.doors.irc.tags import (
     MAX_CLIENT_LINE,
@@ -370,6 +371,8 @@ class IRCFactory(ServerFactory):
 
     def __init__(self, server: ChatServer) -> None:
         self.server = server
+        #: IRCv3 STS, once a TLS ``--irc`` port listens (:mod:`chatroom.doors.irc.sts`).
+        self.sts: STSPolicy | None = None
         self.directory: Directory[IRCSession] = Directory()
         self.renderer = IRCRenderer(
             server.config.name,

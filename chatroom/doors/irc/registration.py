@@ -13,9 +13,11 @@ import sys
 
 from twisted.words.protocols import irc
 
+from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, signin
+from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.webpush import vapid_token
 from chatroom.doors.irc.wire import ERR_INVALIDCAPCMD, build, isupport, need
@@ -72,7 +74,9 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         if version >= caps.CAP_302 and version > session.cap_version:
             session.cap_version = version
             session.set_caps(session.caps | {"cap-notify"})  # implied by 302
-        shown = caps.offered(version, session.config.irc_register_before_connect)
+        sts = session.port.sts() if session.port is not None else None
+        before_connect = session.config.irc_register_before_connect
+        shown = caps.offered(version, before_connect, sts)
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)
@@ -115,6 +119,7 @@ async def try_register(session: IRCSession) -> None:
     if not await signin.check_password(session, wanted):
         return
     try:
+        session.connection.verdict.check_name(pending.account)  # --dnsbl
         if name_key(wanted) != pending.claimed:  # REGISTER took it already
             await session.registry.claim_name(
                 session.member, wanted, pending.account or None
@@ -140,14 +145,55 @@ async def try_register(session: IRCSession) -> None:
     await session.registry.deliver_kept(session.member)
 
 
+#: The ``005`` tokens that say where uploads go: the draft's name, and
+#: soju's, which soju, senpai and goguma read.
+FILEHOST_TOKENS = ("draft/FILEHOST", "soju.im/FILEHOST")
+
+
 def file_host(session: IRCSession) -> list[str]:
-    """``draft/FILEHOST=<upload URL>`` while uploads are on (``--files``):
-    clients upload there as soju's do (HTTP Basic with the account's name
-    and password, or a bearer token)."""
+    """``draft/FILEHOST=<upload URL>`` and ``soju.im/FILEHOST=`` the same,
+    while uploads are on (``--files``): clients upload there as soju's do
+    (HTTP Basic with the account's name and password, or a bearer token)."""
     files = session.registry.files
     if files is None or not files.upload_url:
         return []
-    return [f"draft/FILEHOST={files.upload_url}"]
+    return [f"{token}={files.upload_url}" for token in FILEHOST_TOKENS]
+
+
+def isupport_reply(session: IRCSession) -> bytes:
+    """The ``005`` lines, inside a ``draft/isupport`` batch for a client
+    with ``batch`` and ``draft/extended-isupport`` (which then must get no
+    ``005`` outside one)."""
+    tokens = (
+        isupport(session.config.name)
+        + list(caps.ISUPPORT)
+        + file_host(session)
+        + vapid_token(session)
+    )
+    data = b"".join(
+        build(
+            session.me,
+            irc.RPL_ISUPPORT,
+            session.nick,
+            *tokens[start : start + ISUPPORT_PER_LINE],
+            "are supported by this server",
+        )
+        for start in range(0, len(tokens), ISUPPORT_PER_LINE)
+    )
+    if {"batch", caps.EXTENDED_ISUPPORT} <= session.caps:
+        return in_batch(session.renderer, "draft/isupport", (), data)
+    return data
+
+
+async def isupport_command(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``ISUPPORT`` (draft/extended-isupport): the ``005`` lines again, and
+    before registration completes too once the client enabled the
+    capability (so it can read ``NETWORK``, ``CHANTYPES``... before
+    choosing a nick); without it, a registering client is ``451``."""
+    if session.state == REGISTERING and caps.EXTENDED_ISUPPORT not in session.caps:
+        session.refuse(errors.no_name(), "ISUPPORT", "*")
+        return
+    session.send(isupport_reply(session))
 
 
 def welcome(session: IRCSession) -> None:
@@ -161,19 +207,7 @@ def welcome(session: IRCSession) -> None:
             session.me, irc.RPL_MYINFO, nick, session.me, "chatroom", "iow", "biklnot"
         )
     )
-    tokens = (
-        isupport(name) + list(caps.ISUPPORT) + file_host(session) + vapid_token(session)
-    )
-    for start in range(0, len(tokens), ISUPPORT_PER_LINE):
-        session.send(
-            build(
-                session.me,
-                irc.RPL_ISUPPORT,
-                nick,
-                *tokens[start : start + ISUPPORT_PER_LINE],
-                "are supported by this server",
-            )
-        )
+    session.send(isupport_reply(session))
     session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
     for line in motd(session.config.motd, name):
         session.numeric(irc.RPL_MOTD, line)

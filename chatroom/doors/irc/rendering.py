@@ -94,6 +94,7 @@ from chatroom.core.events import (
 )
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
+from chatroom.doors.irc.formatting import irc_lines, irc_text
 from chatroom.doors.irc.msgids import MsgIds, private_msgid, private_tags_msgid
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
@@ -114,6 +115,7 @@ from chatroom.doors.irc.wire import (
     irc_mask,
 )
 from chatroom.wire.lines import format_time
+from chatroom.wire.markdown import has_marks
 from chatroom.wire.tags import tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
@@ -432,7 +434,7 @@ class IRCRenderer:
         private ones to their recipient, as ``NOTICE`` if they were one
         (``clocked``: a room message played back with ``[18:04]`` in
         front, for clients that cannot be told its time)."""
-        text = event.text
+        text = self.formatted(event)
         command = "NOTICE" if is_notice(event) else "PRIVMSG"
         if isinstance(event, PrivateMessage):
             target, source = event.recipient, self.source(event.sender)
@@ -443,13 +445,47 @@ class IRCRenderer:
             if clocked:
                 text = f"[{clock_text(event.time)}] {text}"
         room = text_room(f":{source} {command} {target} :", 9 if action else 0)
-        lines = multiline.lines_of(event.tags) if event.tags else None
+        lines = self.formatted_lines(event)
         if lines is None:
             pieces = split_text(text, room)
         else:  # one PRIVMSG (or several, if long) per line said
             said = multiline.fallback_lines(lines)
             pieces = [piece for line in said for piece in split_text(line, room)]
         return Said(source, command, target, pieces, action)
+
+    def formatted(self, event: SaidEvent) -> str:
+        """The message's text as IRC clients read it: its Markdown as IRC's
+        formatting codes (:func:`~chatroom.doors.irc.formatting.irc_text`),
+        translated once per event (cached on it, as its renderings are),
+        never per member; an action's as it is (plain text)."""
+        text = event.text
+        if not has_marks(text) or (isinstance(event, Message) and event.action):
+            return text
+        return event.encoded(self._formatted).decode("utf-8")
+
+    @staticmethod
+    def _formatted(event: SaidEvent) -> bytes:
+        # One line's text is one line (a paste's lines are formatted_lines').
+        return irc_text(event.text).replace("\n", " ").encode("utf-8")
+
+    def formatted_lines(self, event: SaidEvent) -> list[multiline.Line] | None:
+        """A message's lines (a paste, a multiline batch: None for another)
+        as IRC clients read them, translated once per event as
+        :meth:`formatted` is; lines whose Markdown changed lose their
+        ``draft/multiline-concat`` (a fenced block's fences go)."""
+        lines = multiline.lines_of(event.tags) if event.tags else None
+        if lines is None or (isinstance(event, Message) and event.action):
+            return lines
+        texts = [text for text, _ in lines]
+        if not has_marks("\n".join(texts)):
+            return lines
+        said = event.encoded(self._formatted_lines).decode("utf-8").split("\n")
+        return lines if said == texts else [(text, False) for text in said]
+
+    @staticmethod
+    def _formatted_lines(event: SaidEvent) -> bytes:
+        lines = multiline.lines_of(event.tags) or []
+        return "\n".join(irc_lines([text for text, _ in lines])).encode("utf-8")
 
     def _message_lines(self, event: SaidEvent, clocked: bool) -> bytes:
         source, command, target, pieces, action = self.said(event, clocked)
@@ -463,7 +499,7 @@ class IRCRenderer:
             # make of it, without their pieces (rendered once per message,
             # it was a tenth of the IRC door's time at its peak).
             head = f":{self.source(event.user)} PRIVMSG {channel(event.room)} :"
-            line = (head + event.text).encode("utf-8") + b"\r\n"
+            line = (head + self.formatted(event)).encode("utf-8") + b"\r\n"
             if len(line) <= MAX_LINE:
                 return line
         return self._message_lines(event, clocked=False)
@@ -651,7 +687,7 @@ class Variant:
             return base  # nothing for IRC clients (an invitation, unasked)
         tags = self.tags(event)
         if isinstance(event, Message | PrivateMessage) and self.multiline:
-            lines = multiline.lines_of(event.tags) if event.tags else None
+            lines = renderer.formatted_lines(event)
             split = lines is not None or base.count(b"\r\n") > 1
             if split and not (isinstance(event, Message) and event.action):
                 return self._multiline(event, tags, lines)

@@ -143,6 +143,7 @@ async def _register(session: IRCSession, rest: str) -> None:
 async def register_nick(session: IRCSession, password: str) -> str:
     """Register the current nick as an account and sign in to it (the
     core's, as the line door's ``/register``); the account's name."""
+    session.connection.verdict.check_registration()  # a listed address (--dnsbl)
     account = await registering.register_name(
         session.server.account_service,
         session.registry,
@@ -241,6 +242,7 @@ _REGISTER_FAILS = {
     "BAD_ARGS": "UNACCEPTABLE_PASSWORD",
     "RATE_LIMITED": "TEMPORARILY_UNAVAILABLE",
     "NOT_ALLOWED": "ALREADY_AUTHENTICATED",
+    "REGISTRATION_CLOSED": "DISALLOWED",  # Ergo's, registration being off
 }
 
 
@@ -300,6 +302,7 @@ async def _register_before_connect(
         fail(session, "REGISTER", "ALREADY_AUTHENTICATED", nick, text)
         return
     try:
+        session.connection.verdict.check_registration()  # --dnsbl
         registered = await registering.register_new_name(
             session.server.account_service,
             session.registry,

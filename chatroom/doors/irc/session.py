@@ -183,6 +183,14 @@ class MarkerShower(Protocol):
     def show_marker(self, moved: MarkerMoved) -> None: ...
 
 
+class ArrivedBy(Protocol):
+    """The ``--irc`` port a connection came in by
+    (:class:`chatroom.doors.irc.sts.IRCPort`, which this module cannot
+    import): what IRCv3 STS says on it."""
+
+    def sts(self) -> str | None: ...
+
+
 class IRCSession:
     """One IRC user: nick, registration, channels, and IRC's replies.
 
@@ -200,6 +208,7 @@ class IRCSession:
         "name",
         "outlet",
         "own_echoes",
+        "port",
         "realname",
         "render",
         "renderer",
@@ -285,6 +294,9 @@ class IRCSession:
         #: The connection's output queue once it is open (the protocol sets
         #: it): deliveries write to it without reading the connection.
         self.outlet: OutputQueue | None = None
+        #: The ``--irc`` port it came in by (None: the web page's ``/irc``,
+        #: or a test's transport): ``CAP LS`` offers its ``sts``.
+        self.port: ArrivedBy | None = None
         self.signing_in = PendingSignIn()
         #: The channels it is in (:attr:`rooms`); one's tuple is shared.
         self._channels: tuple[str, ...] = ()

@@ -157,7 +157,8 @@ def logged_in(session: IRCSession, pending: PendingSignIn) -> None:
 def turn_away(session: IRCSession, refused: ChatError) -> None:
     """A sign-in or claim the client cannot recover from: say why, close."""
     code = refused.code
-    if code == "ACCOUNT_REQUIRED":
+    if code == "ACCOUNT_REQUIRED":  # Ergo's FAIL for require-sasl, then help
+        session.send(build(session.me, "FAIL", "*", "ACCOUNT_REQUIRED", refused.text))
         session.notice(ACCOUNT_HELP)
         reason = "Account required"
     elif code in ("BAD_PASSWORD", "NO_SUCH_ACCOUNT"):

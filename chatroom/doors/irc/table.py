@@ -33,6 +33,8 @@ from chatroom.doors.irc.webpush import webpush
 COMMANDS: dict[str, IRCCommand] = {
     # registration and signing in
     "CAP": IRCCommand(registration.cap, 1, before_welcome=True),
+    # draft/extended-isupport: also before the welcome
+    "ISUPPORT": IRCCommand(registration.isupport_command, before_welcome=True),
     "NICK": IRCCommand(registration.nick, 0, before_welcome=True),
     "USER": IRCCommand(registration.user, 0, before_welcome=True),
     "PASS": IRCCommand(signin.password, 0, before_welcome=True),
@@ -64,7 +66,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "HELPOP": IRCCommand(help_),
     "WHOIS": IRCCommand(presence.whois, 1),
     "WHOWAS": IRCCommand(presence.whowas),
-    "AWAY": IRCCommand(presence.away),
+    "AWAY": IRCCommand(presence.away, before_welcome=True),  # draft/pre-away
     "MONITOR": IRCCommand(presence.monitor, 1),
     # IRCv3
     "BATCH": IRCCommand(extensions.batch, 1),

@@ -235,6 +235,7 @@ def isupport(network: str) -> list[str]:
         f"TOPICLEN={TOPIC_MAX_LENGTH}",
         "CHANMODES=b,k,l,imnst",
         "EXTBAN=$,a",
+        "ACCOUNTEXTBAN=a",  # IRCv3 account-extban: $a:NAME bans an account
         "PREFIX=(ov)@+",
         "UTF8ONLY",
         f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",

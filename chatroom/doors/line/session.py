@@ -284,6 +284,7 @@ class LineSession:
     ) -> None:
         if self.connection.closing:  # gone while the password was checked: take nothing
             return
+        self.connection.verdict.check_name(account)  # a listed address (--dnsbl)
         await self.registry.claim_name(self.member, name, account, takeover)
         await self._named(name)
 
@@ -477,6 +478,7 @@ class LineSession:
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
+        self.connection.verdict.check_registration()  # a listed address (--dnsbl)
         if self.state == USERNAME:
             await self.register_new_name(args)
             return

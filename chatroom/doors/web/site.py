@@ -37,10 +37,12 @@ from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
-from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.channel import BoundedSite
+from chatroom.doors.web.emojitable import emoji_table
 from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
@@ -61,7 +63,8 @@ _SECURITY_HEADERS = {
 _SCRIPT = "text/javascript; charset=utf-8"
 
 #: The client's files: path → (file in static/, content type). Its grammar,
-#: ``/wire.js``, is made when the site is built (:func:`wire_script`).
+#: ``/wire.js``, is made when the site is built (:func:`wire_script`), as is
+#: its emoji list, ``/emoji.json`` (:func:`emoji_table`).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
     **{
@@ -69,12 +72,16 @@ STATIC_FILES = {
         for name in (
             "app.js",
             "words.js",
+            # markdown-it, vendored (static/VENDORED.md), and its use.
+            "markdown-it.min.js",
+            "format.js",
             "view.js",
             "scroll.js",
             "rooms.js",
             "rich.js",
             "compose.js",
             "reactions.js",
+            "emoji.js",
             "typing.js",
             "panel.js",
             "private.js",
@@ -109,6 +116,22 @@ class StaticFile(Resource):
         for name, value in _SECURITY_HEADERS.items():
             request.setHeader(name, value)
         return self.body
+
+
+class BuiltOnFirstUse(StaticFile):
+    """A file of the client made by ``build`` when it is first asked for,
+    then kept: what most visitors never fetch (``/emoji.json``, some
+    megabytes of tables while it is made) costs a server nothing until
+    someone does."""
+
+    def __init__(self, build: Callable[[], bytes], content_type: str) -> None:
+        super().__init__(b"", content_type)
+        self.build: Callable[[], bytes] | None = build
+
+    def render_GET(self, request: Request) -> bytes:
+        if self.build is not None:
+            self.body, self.build = self.build(), None
+        return super().render_GET(request)
 
 
 class Health(Resource):
@@ -216,6 +239,8 @@ def build_site(
         for path, (name, kind) in STATIC_FILES.items()
     }
     files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
+    # Fetched by the page the first time it completes or searches emoji.
+    files[b"emoji.json"] = BuiltOnFirstUse(emoji_table, "application/json")
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
     if irc is not None:

@@ -4,8 +4,9 @@
 The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
 free text, which in a list of words), knows the commands from the same
-command table, writes a paste by the same rule and bounds and compares
-names by the same key, so it keeps no second copy to fall out of date.
+command table, writes a paste by the same rule and bounds, compares
+names by the same key and reads a message's Markdown by the same
+grammar, so it keeps no second copy to fall out of date.
 The script is made once, when the site is built, and served like the
 client's other files: a same-origin classic script (the
 Content-Security-Policy allows no inline one), loaded by ``index.html``
@@ -24,6 +25,7 @@ from chatroom.wire.lines import (
     LIST_EVENTS,
     PROTOCOL_VERSION,
 )
+from chatroom.wire.markdown import LINK_SCHEMES, RULES_OFF
 from chatroom.wire.names import KEY_ROUNDS, case_folds, prototypes
 from chatroom.wire.pastes import (
     ESCAPES,
@@ -53,7 +55,9 @@ def wire_table() -> dict[str, object]:
     a paste is split, bounded and written (``paste``:
     :mod:`chatroom.wire.pastes`), what the page computes a name's key
     with (``names``: :mod:`chatroom.wire.names`, each table by what a
-    character becomes: ``{"ss": "ß"}``) and the protocol's version."""
+    character becomes: ``{"ss": "ß"}``), the Markdown rules a message
+    does without and the schemes its links may have (``markdown``:
+    :mod:`chatroom.wire.markdown`) and the protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -78,6 +82,7 @@ def wire_table() -> dict[str, object]:
             "escapes": ESCAPES,
             "lineBreak": LINE_BREAK,
         },
+        "markdown": {"rulesOff": list(RULES_OFF), "linkSchemes": list(LINK_SCHEMES)},
     }
 
 

@@ -104,6 +104,14 @@ class ContractBase(MixedIntoTestCase):
         raise AssertionError(f"no line {prefix!r}; unread: {user.unread()}")
 
     @defer.inlineCallbacks
+    def refusal(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        """``user`` says ``line`` and is refused with ``code``: the reply."""
+        user.say(line)
+        reply = yield self.expect(user, "ERR ")
+        self.assertTrue(reply.startswith(f"ERR {code} "), (line, reply))
+        return reply
+
+    @defer.inlineCallbacks
     def connect(self, name: str) -> Generator[Any, Any, User]:
         user = User(FakeClient(self.server))
         user.say(name)

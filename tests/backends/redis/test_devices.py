@@ -17,6 +17,7 @@ from twisted.internet.interfaces import IProtocol, IReactorTime
 
 from chatroom.core import errors
 from chatroom.core.config import ClusterConfig
+from chatroom.core.entries import Entry
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.base.server import ChatServer
@@ -89,8 +90,11 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
         seat, session = self.seat_of("alice")
         (device,) = seat.devices
 
+        entries = self.registry.entries
+        entry = Entry(lambda: self.registry.sessions.actor(seat, frozenset()))
+
         async def join(seat: Any, moving: str | None) -> None:
-            await backend.join_room(seat, session, "tea", moving, None, lambda f: 0)
+            await entries.join(seat, session, "tea", moving, None, entry)
 
         raced = errors.already_in_room("tea")
         devices = self.registry.devices

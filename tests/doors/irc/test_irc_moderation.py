@@ -164,8 +164,8 @@ class IRCModerationSignInTests(AccountsCase):
         self.account("alice")
         client = IRCClient(self.factory)
         client.send("CAP LS 302", "NICK alice", "USER a 0 * :A", "CAP REQ :sasl")
-        offer, ack = client.received()
-        self.assertIn("sasl=PLAIN,SCRAM-SHA-256", offer.split())
+        *offer, ack = client.received()  # CAP LS 302 over two lines
+        self.assertIn(":sasl=PLAIN,SCRAM-SHA-256", " ".join(offer).split())
         self.assertEqual(ack, ":chatroom CAP * ACK :sasl")
         client.send("AUTHENTICATE PLAIN")
         self.assertEqual(client.received(), ["AUTHENTICATE +"])
@@ -245,7 +245,12 @@ class RequireAccountTests(AccountsCase):
         PASS gets in."""
         client = IRCClient(self.factory)
         client.send("NICK carol", "USER c 0 * :C")
-        notice, error = client.received()
+        fail, notice, error = client.received()
+        self.assertEqual(
+            fail,
+            ":chatroom FAIL * ACCOUNT_REQUIRED :this server requires an account: "
+            "/login NAME PASSWORD",
+        )
         self.assertIn(":chatroom NOTICE * :This server requires an account", notice)
         self.assertEqual(error, "ERROR :Closing Link: 127.0.0.1 (Account required)")
         self.server.config = replace(self.config, require_account=False)

@@ -15,7 +15,8 @@
 // loaded with `defer`, in order: wire.js (the line grammar, the command
 // table, the paste rule and the name key's tables, which the server makes
 // from chatroom/wire/: there is no such file here), app.js (state, parsing lines, connection), words.js
-// (plain words), view.js (drawing), scroll.js (the log's scrolling and
+// (plain words), markdown-it.min.js and format.js (a message's Markdown as
+// page nodes, made from markdown-it's tokens), view.js (drawing), scroll.js (the log's scrolling and
 // older messages), attention.js (unread counts, notifications), input.js
 // (what the user does) and events.js (what the server says). Nothing
 // connects before DOMContentLoaded, which comes after every deferred script
@@ -25,7 +26,9 @@
 // sidebar, unread badges, read markers), rich.js (replies, edits,
 // deletions: /caps rich), compose.js (the message menu, the reply or edit
 // being typed, pastes), reactions.js (the React picker and the chips under
-// a message), typing.js ("alice is typing…", and /typing as the user types)
+// a message), emoji.js (emoji by name: :tea completion and the picker's
+// search, from /emoji.json), typing.js ("alice is typing…", and /typing as
+// the user types)
 // panel.js (the search box and /modlog: their results panel) and private.js
 // (private conversations, entries of the sidebar beside the rooms), loaded
 // after view.js and scroll.js.
@@ -46,13 +49,14 @@ const NAME_RETRIES = 10;
 const SIGN_IN_ERRORS = new Set([
   "BAD_NAME", "NAME_TAKEN", "NAME_REGISTERED", "BAD_PASSWORD", "NO_SUCH_ACCOUNT",
   "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED", "BAD_ARGS", "NOT_ALLOWED",
+  "REGISTRATION_CLOSED",
 ]);
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account on two cluster nodes would take the name from
 // each other for ever; a device ended by /logout, or by a deleted account,
-// must stay ended.
+// must stay ended; an address a blocklist lists would only be refused again.
 const FINAL_BYE =
-  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$)/;
+  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$|your address is listed by )/;
 // Commands that carry a password (the command table's): never sent as a
 // message by mistake, never kept in the input history, never queued while
 // offline.

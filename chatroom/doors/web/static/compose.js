@@ -114,7 +114,9 @@ function startCompose() {
     $("message-input").focus();
   });
   $("message-input").addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && compose.mode) endCompose();
+    // Escape closing the emoji list over the input (input.js) keeps the reply.
+    const closingList = completing && completing.labels;
+    if (event.key === "Escape" && compose.mode && !closingList) endCompose();
   });
 }
 

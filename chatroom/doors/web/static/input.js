@@ -1,8 +1,8 @@
 // The chatroom web client: what the user does. The forms, the lines typed
 // (with the secrets they carry kept back), Up/Down through earlier lines,
-// Tab completing names, commands and rooms. The room's input is a textarea:
-// Enter sends, Shift+Enter (or a paste) adds lines, sent as one message
-// (compose.js).
+// Tab completing names, commands, rooms and emoji (emoji.js). The room's
+// input is a textarea: Enter sends, Shift+Enter (or a paste) adds lines,
+// sent as one message (compose.js).
 "use strict";
 
 const MAX_HISTORY = 100;
@@ -135,13 +135,21 @@ function recall(input, step) {
 
 // -- Tab: completion -------------------------------------------------------------
 
-let completing = null; // the completion Tab is cycling through
+// The completion Tab is cycling through: what goes `before` and `after`
+// the word, what it may be (`found`), the one put in (`index`). An emoji's
+// has `labels` (its shortcodes, shown in a list over the input, emoji.js),
+// and is `offered` while the list is up and nothing has been put in yet.
+let completing = null;
 
 // What the word before the cursor may become: a command first on the line;
 // a room after /join, /create, /delete (or first in the lobby's field,
-// which takes a room's name); else a member's name.
+// which takes a room's name); an emoji after ":" (emoji.js); else a
+// member's name.
 function candidates(before, word, lobby) {
   const first = before.trim() === "";
+  if (word.startsWith(":") && !lobby) {
+    return emojiMatching(word.replace(/:+/gu, ""), EMOJI_OFFERED);
+  }
   if (word.startsWith("/") && first) {
     return COMMANDS.filter((command) => command.startsWith(word.toLowerCase()));
   }
@@ -167,21 +175,66 @@ function complete(input, backwards) {
     const lobby = input.id === "create-input";
     const found = candidates(before, word, lobby);
     if (!found.length) return false;
+    if (word.startsWith(":") && !lobby) {
+      offerCompletion(input, found);
+      return acceptCompletion(input);
+    }
     const isName = !lobby && !word.startsWith("/")
       && !ROOM_COMMANDS.has(before.trim().split(/\s+/)[0]);
     completing = {
       before, after: input.value.slice(caret), found, index: backwards ? found.length - 1 : 0,
       suffix: isName && before === "" ? ": " : " ",
     };
+  } else if (completing.offered) {
+    return acceptCompletion(input);
   } else {
     const step = backwards ? -1 : 1;
     completing.index = (completing.index + step + completing.found.length) % completing.found.length;
   }
+  putCompletion(input);
+  return true;
+}
+
+function putCompletion(input) {
   const chosen = completing.found[completing.index] + completing.suffix;
   input.value = completing.before + chosen + completing.after.replace(/^\s+/u, "");
   const caret = completing.before.length + chosen.length;
   input.setSelectionRange(caret, caret);
+  drawCompletions(input);
+}
+
+// The emoji `matches` ([shortcode, emoji] each) offered for the ":word"
+// before the caret: listed, the first marked, nothing put in yet.
+function offerCompletion(input, matches) {
+  if (!matches.length) { endCompletion(); return; }
+  const caret = input.selectionStart;
+  const head = input.value.slice(0, caret);
+  const word = head.match(/\S*$/u)[0];
+  completing = {
+    before: head.slice(0, head.length - word.length), after: input.value.slice(caret),
+    found: matches.map(([, character]) => character),
+    labels: matches.map(([name]) => `:${name}:`), index: 0, suffix: " ", offered: true,
+  };
+  drawCompletions(input);
+}
+
+// Put in the emoji marked in the list (Tab again: the next one).
+function acceptCompletion(input) {
+  completing.offered = false;
+  putCompletion(input);
   return true;
+}
+
+// Up or Down in the list: mark another (and put it in, if one was).
+function stepCompletion(input, step) {
+  completing.index = (completing.index + step + completing.found.length) % completing.found.length;
+  if (completing.offered) drawCompletions(input);
+  else putCompletion(input);
+}
+
+function endCompletion() {
+  completing = null;
+  drawCompletions($("message-input"));
 }
 
 function onKeys(input) {
@@ -191,7 +244,20 @@ function onKeys(input) {
       if (complete(input, event.shiftKey)) event.preventDefault();
       return;
     }
-    completing = null;
+    // The emoji list: Enter puts in the one marked, Up and Down mark
+    // another, Escape closes it.
+    if (completing && completing.labels) {
+      const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+      if (step) { event.preventDefault(); stepCompletion(input, step); return; }
+      if (event.key === "Enter" && completing.offered && !event.shiftKey) {
+        event.preventDefault();
+        acceptCompletion(input);
+        endCompletion();
+        return;
+      }
+      if (event.key === "Escape") { event.preventDefault(); endCompletion(); return; }
+    }
+    if (completing) endCompletion();
     // In a text of several lines the arrows move between its lines.
     const walk = !input.value.includes("\n");
     if (event.key === "Enter" && !event.shiftKey && input.form && input.tagName === "TEXTAREA") {
@@ -201,7 +267,11 @@ function onKeys(input) {
     else if (walk && event.key === "ArrowDown" && recall(input, 1)) event.preventDefault();
     else if (event.key === "Escape" && input.id === "message-input") keepNewest(true);
   });
-  input.addEventListener("input", () => { completing = null; });
+  input.addEventListener("input", (event) => {
+    if (completing) endCompletion();
+    if (input.id === "message-input") emojiTyped(input, event);
+  });
+  input.addEventListener("blur", () => { if (completing && completing.labels) endCompletion(); });
 }
 
 // -- the forms -------------------------------------------------------------------

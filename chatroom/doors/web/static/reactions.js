@@ -1,7 +1,10 @@
 // The chatroom web client: reactions (/caps rich, docs/protocol.md
 // "Messages with a life"). A message's menu has React, which opens a small
-// picker: a handful of common emoji and a field for any other (the server
-// takes any 1 to 32 bytes without spaces: ":tea:" too). The reactions a
+// picker: a handful of common emoji and a field that searches every emoji
+// by name (emoji.js: "tea" or ":tea:" finds 🍵; Up and Down mark one of
+// those found, Enter or Add reacts with it), or takes any other reaction
+// when nothing is found (the server takes any 1 to 32 bytes without
+// spaces: ":scone:" too). The reactions a
 // message has are chips under it, each with its count and, in its tooltip
 // and for the screen reader, who gave it; the user's own are marked
 // (aria-pressed). A click on a chip adds the user's reaction, or takes it
@@ -99,6 +102,7 @@ function openPicker(item) {
   picker.hidden = false;
   item.querySelector(".more").setAttribute("aria-expanded", "true");
   $("react-choices").firstElementChild.focus();
+  loadEmoji(() => {}); // ready before the first letter is typed
 }
 
 // Close the picker (`refocus`: back to its message's ⋯ button).
@@ -108,6 +112,7 @@ function closePicker(refocus = false) {
   pickingFor = null;
   $("react-picker").hidden = true;
   $("react-input").value = "";
+  showFound([]);
   if (button) {
     button.setAttribute("aria-expanded", "false");
     if (refocus) button.focus();
@@ -129,8 +134,19 @@ function startReactions() {
     button.addEventListener("click", () => pick(emoji));
     return button;
   }));
+  $("react-input").addEventListener("input", () => {
+    loadEmoji(() => showFound(searchEmoji($("react-input").value)));
+  });
+  $("react-input").addEventListener("keydown", (event) => {
+    const step = { ArrowDown: 1, ArrowUp: -1 }[event.key];
+    if (!step || !reactFound.length) return;
+    event.preventDefault();
+    reactFound.marked = (reactFound.marked + step + reactFound.length) % reactFound.length;
+    drawFound();
+  });
   $("react-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    if (reactFound.length) { pick(reactFound[reactFound.marked][1]); return; }
     const emoji = $("react-input").value.trim();
     if (!emoji) return;
     if (/\s/u.test(emoji)) {
@@ -146,4 +162,37 @@ function startReactions() {
     const picker = $("react-picker");
     if (event.relatedTarget && !picker.contains(event.relatedTarget)) closePicker();
   });
+}
+
+// What the picker's field found ([name, emoji] each), and the one marked,
+// which Enter picks.
+let reactFound = Object.assign([], { marked: 0 });
+
+function showFound(results) {
+  reactFound = Object.assign(results, { marked: 0 });
+  drawFound();
+}
+
+// The results under the field, the marked one its aria-activedescendant
+// (the field is a combobox: the focus stays in it as the marks move).
+function drawFound() {
+  const list = $("react-found");
+  const input = $("react-input");
+  list.replaceChildren(...reactFound.map(([name, character], index) => {
+    const option = document.createElement("li");
+    option.id = `react-found-${index}`;
+    option.setAttribute("role", "option");
+    option.setAttribute("aria-selected", String(index === reactFound.marked));
+    option.title = name;
+    option.textContent = `${character} ${name}`;
+    option.addEventListener("mousedown", (event) => event.preventDefault());
+    option.addEventListener("click", () => pick(character));
+    return option;
+  }));
+  list.hidden = !reactFound.length;
+  input.setAttribute("aria-expanded", String(reactFound.length > 0));
+  if (reactFound.length) {
+    input.setAttribute("aria-activedescendant", `react-found-${reactFound.marked}`);
+    list.children[reactFound.marked].scrollIntoView({ block: "nearest" });
+  } else input.removeAttribute("aria-activedescendant");
 }

@@ -20,7 +20,7 @@ function roomMessage(event, time, user, text, kind, action = false) {
     item.classList.add("multiline");
     const words = item.querySelector(".text");
     words.replaceChildren();
-    appendRich(words, event.tags.multiline.replaceAll("\r", ""));
+    appendMessageText(words, event.tags.multiline.replaceAll("\r", ""), action);
   }
   if ("bot" in event.tags) markBot(item);
   const file = attachment(event.tags, text);
@@ -28,11 +28,13 @@ function roomMessage(event, time, user, text, kind, action = false) {
   if (event.id === null || !inRoom()) return item;
   const view = target();
   item.dataset.id = event.id;
-  view.messages.set(event.id, { item, user, text, gone: false });
+  view.messages.set(event.id, { item, user, text, action, gone: false });
   if ("reply" in event.tags) item.prepend(quoteOf(view, event.tags.reply));
-  // A paste's block ends the line: its button goes before the block.
+  // A paste's block, or a message's blocks (a quote, a list), end the
+  // line: its button goes before them.
   const button = menuButton(item, user);
-  if (event.tags.multiline) item.querySelector(".text").before(button);
+  const words = item.querySelector(".text");
+  if (event.tags.multiline || words.classList.contains("blocks")) words.before(button);
   else item.append(button);
   return item;
 }
@@ -131,7 +133,7 @@ const richHandlers = {
     message.item.classList.remove("multiline");
     const words = message.item.querySelector(".text");
     words.replaceChildren();
-    appendRich(words, text);
+    appendMessageText(words, text, message.action);
     let mark = message.item.querySelector(".edited");
     if (!mark) {
       mark = document.createElement("span");

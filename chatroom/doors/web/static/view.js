@@ -137,7 +137,8 @@ function place(item, where) {
 }
 
 // A message, an action or a private message: the sender in their colour,
-// links clickable, the line marked when it names the user. Returns the
+// its Markdown formatted (an action's words plain, links clickable:
+// format.js), the line marked when it names the user. Returns the
 // line without placing it (older messages are put above the others).
 function messageLine(time, user, text, kind, { action = false, to = null } = {}) {
   const item = logLine(time, kind);
@@ -147,7 +148,7 @@ function messageLine(time, user, text, kind, { action = false, to = null } = {})
   else nick.textContent = action ? `* ${user}` : `<${user}>`;
   const words = document.createElement("span");
   words.className = "text";
-  appendRich(words, text);
+  appendMessageText(words, text, action);
   item.append(nick, document.createTextNode(" "), words);
   if (!isMe(user) && mentionsMe(text)) item.classList.add("mention");
   return item;

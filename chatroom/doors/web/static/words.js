@@ -1,8 +1,8 @@
 // The chatroom web client: plain words. What the server's codes and fields
 // mean to a person (errors, settings, ban masks, help), and a message's text
-// made into page nodes: links clickable, the user's name marked, nick
-// colours. Text only ever becomes text nodes (or the text of a link), never
-// HTML.
+// made into page nodes when it is plain (an action): links clickable, the
+// user's name marked, nick colours. Text only ever becomes text nodes (or
+// the text of a link), never HTML.
 "use strict";
 
 // An error as a person reads it: the server's words without its code (they
@@ -91,6 +91,7 @@ const HELP = [
   ["Keys", [
     ["Up / Down", "earlier lines you typed"],
     ["Tab", "complete a name, command or room (again: the next one)"],
+    [":te", "emoji by name: Tab or Enter puts in the one marked (🍵), Up/Down mark another"],
     ["Escape", "back to the newest message; stops a reply or an edit"],
   ]],
 ];
@@ -163,8 +164,9 @@ const LINK = /\bhttps?:\/\/[^\s<>"']+/giu;
 
 // `text` appended to `parent` as text nodes, with http(s) links as links
 // that open in a new tab without giving it this page (noopener) or its
-// address (noreferrer). Trailing punctuation stays text.
-function appendRich(parent, text) {
+// address (noreferrer). Trailing punctuation stays text. For what is meant
+// as plain text (an action); a message's words are Markdown (format.js).
+function appendLinked(parent, text) {
   let at = 0;
   for (const match of text.matchAll(LINK)) {
     let href = match[0].replace(/[.,;:!?)\]}]+$/u, "");

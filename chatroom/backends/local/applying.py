@@ -1,0 +1,141 @@
+"""A decided change of a room's seating, checked and performed on a :class:`Room`.
+
+The core decides a join, a create or a leave and hands the back-end a
+:class:`~chatroom.core.changes.DecidedChange` (:mod:`chatroom.core.entries`).
+Here its premises are checked against the room as it is (:func:`failed`)
+and its operations performed on it in order (:func:`perform`); nothing is
+decided. In one process nothing changes between the core's read and this,
+so a premise fails only when something ran in between (a test does that,
+to see the core decide again); the check is the same as Redis's.
+
+A change names members by their name keys; the one member it seats or
+takes out is the ``member`` the back-end is handed with it, so a check or
+a step about that member costs a dict lookup, not a walk of the room.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.local.rooms import Room
+from chatroom.core import changes
+from chatroom.core.facts import SeatingFacts
+from chatroom.core.member import Member
+
+
+def version(room: Room) -> str:
+    """What a decision on a restricted room's policy was read at."""
+    return room.policy.to_json() if room.policy.restricted else ""
+
+
+def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
+    """Room ``room``'s facts about ``member`` (name key ``key``)."""
+    here = member in room.members
+    return SeatingFacts(
+        room.facts(),
+        room.seating(member if here else None),
+        frozenset({key}) if here else frozenset(),
+        version(room),
+        newest=room.last_id,
+    )
+
+
+def failed(
+    room: Room | None,
+    change: changes.DecidedChange,
+    member: Member,
+    key: str,
+    rooms: int,
+) -> changes.Premise | None:
+    """The first premise of ``change`` that does not hold of ``room`` (None
+    if there is no room), ``member`` being the user ``key`` and the server
+    having ``rooms`` rooms; None if they all hold."""
+    for premise in change.premises:
+        if not _holds(room, premise, member, key, rooms):
+            return premise
+    return None
+
+
+def _holds(
+    room: Room | None, premise: changes.Premise, member: Member, key: str, rooms: int
+) -> bool:
+    if isinstance(premise, changes.Exists):
+        return (room is not None) == premise.exists
+    if isinstance(premise, changes.FewerRoomsThan):
+        return room is not None or rooms < premise.count
+    if room is None:
+        return False
+    if isinstance(premise, changes.Named):
+        return room.name == premise.name
+    if isinstance(premise, changes.Absent):
+        return not _is_member(room, premise.user, member, key)
+    if isinstance(premise, changes.Incarnation):
+        return premise.incarnation == ""  # one process makes each room once
+    if isinstance(premise, changes.Version):
+        return version(room) == premise.version
+    if isinstance(premise, changes.Unrestricted):
+        return not room.policy.restricted
+    if isinstance(premise, changes.CapacityIs):
+        return room.capacity == premise.capacity
+    if isinstance(premise, changes.NewestIdAtLeast):
+        return room.last_id >= premise.id
+    if isinstance(premise, changes.NewestIdBelow):
+        return room.last_id < premise.id
+    if isinstance(premise, changes.FewerMembersThan):
+        return len(room.members) < premise.count
+    if isinstance(premise, changes.QuietAt):
+        return (len(room.members) >= premise.threshold) == premise.quiet
+    if isinstance(premise, changes.OwnerAccountIs):
+        return room.policy.owner_account == premise.account
+    if isinstance(premise, changes.Stays):
+        return room.kept == premise.stays
+    if isinstance(premise, changes.EmptiedBy):
+        return (len(room.members) <= len(premise.users)) == premise.empties
+    seating = room.seating(member if member in room.members else None)
+    if isinstance(premise, changes.OwnerIs):
+        return seating.owner == premise.owner
+    if isinstance(premise, changes.OwnerHere):
+        return seating.owner_here == premise.here
+    if isinstance(premise, changes.HeirIs):
+        heir = next(
+            (k for k in map(room.key_of, room.members) if k not in premise.but), ""
+        )
+        return heir == premise.heir
+    if isinstance(premise, changes.Present):
+        present = [u for u in premise.among if _is_member(room, u, member, key)]
+        return sorted(present) == sorted(premise.users)
+    if isinstance(premise, changes.QuietAmong):
+        quiet = [u for u in premise.among if _is_quiet(room, u, member, key)]
+        return sorted(quiet) == sorted(premise.users)
+    raise TypeError(f"no premise {premise!r} of a room's seating")
+
+
+def _is_member(room: Room, user: str, member: Member, key: str) -> bool:
+    if user == key:
+        return member in room.members
+    return room.member_keyed(user) is not None
+
+
+def _is_quiet(room: Room, user: str, member: Member, key: str) -> bool:
+    found = member if user == key else room.member_keyed(user)
+    return found is not None and found in room.quiet
+
+
+def perform(
+    room: Room, change: changes.DecidedChange, member: Member, key: str
+) -> None:
+    """``change``'s operations on ``room``, in order (a room made, a drop
+    or a wait are the back-end's, which keeps the rooms)."""
+    for op in change.ops:
+        if isinstance(op, changes.Emit):
+            room.broadcast(op.event)
+        elif isinstance(op, changes.AddMember):
+            room.members[member] = op.name
+            if op.quiet:
+                room.quiet.add(member)
+            room.restored = False
+        elif isinstance(op, changes.RemoveMember):
+            room.members.pop(member)
+            room.quiet.discard(member)
+        elif isinstance(op, changes.SetOwner):
+            owner = member if op.owner == key else room.member_keyed(op.owner)
+            room.owner = owner if op.owner else None
+            room.absent_owner = ""
