@@ -10,7 +10,8 @@ from twisted.trial import unittest
 
 from chatroom.core import membership
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
-from chatroom.core.membership import Fate, Heir, Seating, WelcomeFacts
+from chatroom.core.facts import Heir, Seating, WelcomeFacts
+from chatroom.core.membership import Fate
 from chatroom.core.sessions import SeatSession
 
 

@@ -33,6 +33,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
+from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
     Departure,
     Edited,
@@ -78,11 +79,6 @@ Admission = Callable[[RoomFacts], int]
 #: The speaking rule: whether a member may speak in a room, on its facts (a
 #: moderated room, ``+m``); raises the refusal.
 Speech = Callable[[RoomFacts], None]
-
-
-class FactsChangedError(Exception):
-    """The facts a decision was made on changed before it was applied (or,
-    for a join, the room needs a decision on its facts at all)."""
 
 
 #: A back-end's guard for facts that cannot change under a decision.

@@ -43,9 +43,8 @@ from chatroom.core.events import (
     PrivateRedacted,
     Welcome,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import RoomFacts, WelcomeFacts
 from chatroom.core.fanout import deliver_to
-from chatroom.core.membership import WelcomeFacts
 from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member

@@ -11,8 +11,9 @@ each other.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from chatroom.core.events import StoredEvent
 from chatroom.core.text import current_mask, name_key
 
 
@@ -114,3 +115,89 @@ class RoomFacts:
     capacity: int
     members: int
     policy: RoomPolicy = NO_POLICY
+
+
+@dataclass(frozen=True)
+class Heir:
+    """A member who could inherit a room: its name key and its name."""
+
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Seating:
+    """A room's facts as membership decides on them.
+
+    ``members`` is the number of members now; ``owner`` the owner's name
+    key ("" for none) and ``owner_here`` whether the owner is a member;
+    ``owner_account`` the account a ``keep`` room belongs to ("" for
+    none); ``stays``: the room is kept when empty (named at start-up, or
+    ``keep``); ``heir``: the longest-present member other than those the
+    decision is about (None: nobody else); ``quiet``: the name keys, among
+    those the decision is about, of the members who joined quietly and
+    have not spoken; ``incarnation``: which making of the room this is
+    ("" where rooms are not made again: one process); ``claimant``: when
+    the room's account owns it and nobody holds it, the name key of its
+    longest-present member signed in to that account ("" for none)."""
+
+    room: str
+    members: int
+    owner: str = ""
+    owner_here: bool = False
+    owner_account: str = ""
+    stays: bool = False
+    heir: Heir | None = None
+    quiet: frozenset[str] = frozenset()
+    incarnation: str = ""
+    claimant: str = ""
+
+
+@dataclass
+class WelcomeFacts:
+    """What a back-end reads of a room for a join reply (the facts a
+    :class:`~chatroom.core.events.Welcome` is built from): its members in
+    arrival order (only those whose arrival was shown, when some joined
+    quietly), how many there are in all, the joiner and whether it is a
+    quiet one, the owner's name if present, the topic, the history window
+    (the newest ``--history`` events, or those after a resume's ``since``)
+    and the ids the room keeps (``first``..``last``). A back-end makes
+    ``members`` for this one reply, which keeps it (no copy per join)."""
+
+    room: str
+    members: list[str]
+    total: int
+    joiner: str
+    capacity: int
+    joiner_quiet: bool = False
+    owner: str = ""
+    topic: str = ""
+    topic_by: str = ""
+    topic_at: int = 0
+    history: list[StoredEvent] = field(default_factory=list)
+    first: int = 1
+    last: int = 0
+
+
+@dataclass(frozen=True)
+class SeatingFacts:
+    """What a membership write (a join, a leave) is decided on: the room's
+    :class:`RoomFacts` (the entry rule's: policy, capacity, members,
+    owner), its :class:`Seating` about the users concerned (membership's),
+    which of those are members (``present``, name keys), and the version
+    of its policy they were read at (a premise of a decision on a
+    restricted room)."""
+
+    room: RoomFacts
+    seating: Seating
+    present: frozenset[str] = frozenset()
+    version: str = ""
+
+
+@dataclass(frozen=True)
+class CreationFacts:
+    """What making a room is decided on: the name of the room that has its
+    key already ("" for none) and how many rooms the server has."""
+
+    existing: str
+    rooms: int

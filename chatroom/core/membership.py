@@ -34,7 +34,7 @@ decision's premises (``chatroom/backends/redis/outcomes.py``).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chatroom.core.big_rooms import joins_quietly
 from chatroom.core.events import (
@@ -42,47 +42,11 @@ from chatroom.core.events import (
     DepartureKind,
     OwnerChanged,
     RoomEvent,
-    StoredEvent,
     Welcome,
 )
+from chatroom.core.facts import Seating, WelcomeFacts
 from chatroom.core.rules import catch_up
 from chatroom.core.sessions import SeatSession
-
-
-@dataclass(frozen=True)
-class Heir:
-    """A member who could inherit a room: its name key and its name."""
-
-    key: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Seating:
-    """A room's facts as membership decides on them.
-
-    ``members`` is the number of members now; ``owner`` the owner's name
-    key ("" for none) and ``owner_here`` whether the owner is a member;
-    ``owner_account`` the account a ``keep`` room belongs to ("" for
-    none); ``stays``: the room is kept when empty (named at start-up, or
-    ``keep``); ``heir``: the longest-present member other than those the
-    decision is about (None: nobody else); ``quiet``: the name keys, among
-    those the decision is about, of the members who joined quietly and
-    have not spoken; ``incarnation``: which making of the room this is
-    ("" where rooms are not made again: one process); ``claimant``: when
-    the room's account owns it and nobody holds it, the name key of its
-    longest-present member signed in to that account ("" for none)."""
-
-    room: str
-    members: int
-    owner: str = ""
-    owner_here: bool = False
-    owner_account: str = ""
-    stays: bool = False
-    heir: Heir | None = None
-    quiet: frozenset[str] = frozenset()
-    incarnation: str = ""
-    claimant: str = ""
 
 
 class Fate(enum.Enum):
@@ -213,32 +177,6 @@ def speaking(facts: Seating, key: str, speaker: SeatSession) -> tuple[RoomEvent,
     ``speaker``): its ``JOIN`` if it joined quietly and has not spoken yet
     (then it is announced)."""
     return (speaker.joined(facts.room),) if key in facts.quiet else ()
-
-
-@dataclass
-class WelcomeFacts:
-    """What a back-end reads of a room for a join reply (the facts a
-    :class:`~chatroom.core.events.Welcome` is built from): its members in
-    arrival order (only those whose arrival was shown, when some joined
-    quietly), how many there are in all, the joiner and whether it is a
-    quiet one, the owner's name if present, the topic, the history window
-    (the newest ``--history`` events, or those after a resume's ``since``)
-    and the ids the room keeps (``first``..``last``). A back-end makes
-    ``members`` for this one reply, which keeps it (no copy per join)."""
-
-    room: str
-    members: list[str]
-    total: int
-    joiner: str
-    capacity: int
-    joiner_quiet: bool = False
-    owner: str = ""
-    topic: str = ""
-    topic_by: str = ""
-    topic_at: int = 0
-    history: list[StoredEvent] = field(default_factory=list)
-    first: int = 1
-    last: int = 0
 
 
 def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:

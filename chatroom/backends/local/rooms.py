@@ -29,9 +29,16 @@ from chatroom.core.events import (
     Welcome,
     depends_on,
 )
-from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
+from chatroom.core.facts import (
+    NO_POLICY,
+    Heir,
+    RoomFacts,
+    RoomPolicy,
+    Seating,
+    WelcomeFacts,
+)
 from chatroom.core.fanout import Audience, fan_out
-from chatroom.core.membership import Arrival, Heir, Leaving, Seating, WelcomeFacts
+from chatroom.core.membership import Arrival, Leaving
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up

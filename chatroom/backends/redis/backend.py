@@ -93,8 +93,8 @@ from chatroom.core.events import (
     ToEveryone,
     TopicChanged,
 )
+from chatroom.core.facts import Seating
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.membership import Seating
 from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member

@@ -33,7 +33,8 @@ from typing import Any
 from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
-from chatroom.core.membership import Arrival, Fate, Heir, Seating, Succession
+from chatroom.core.facts import Heir, Seating
+from chatroom.core.membership import Arrival, Fate, Succession
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]

@@ -39,7 +39,7 @@ from chatroom.core.backend import FactsChangedError, Marks
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure
-from chatroom.core.membership import Seating, WelcomeFacts
+from chatroom.core.facts import Seating, WelcomeFacts
 from chatroom.core.registry import Member
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import SeatSession, SeatSessions

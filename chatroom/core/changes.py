@@ -1,0 +1,320 @@
+"""A decided change: what a back-end applies, and the premises it rests on.
+
+Every write goes one way (Synapse's ``update_membership``: read, decide,
+then persist). The core reads the facts it needs from a back-end, decides
+with its rules (:mod:`chatroom.core.membership`,
+:mod:`chatroom.core.moderation`, :mod:`chatroom.core.rules`) and hands the
+back-end one :class:`DecidedChange`: *what* it is about (its :data:`Subject`: a
+room's seating, a room's messages, an account's markers), the
+*operations* to perform there, in order, and the *premises* they rest on:
+each a fact the decision read that must still be as it was ("the room is
+incarnation X", "fewer than N members", "the owner is O").
+
+A back-end applies a change atomically, checking every premise first: the
+local back-end on its own state (nothing changes between a read and an
+apply in one process, yet the check is the same), Redis in one script. If
+a premise no longer holds it applies nothing and answers
+:class:`PremiseFailedError` with the facts as they are now; the core then
+decides again on those, a bounded number of times
+(:mod:`chatroom.core.retrying`), then ``UNAVAILABLE``.
+
+These are plain values: no callable, no rule. A back-end interprets them
+and decides nothing; what a rule decided reaches it as an operand (the
+``N`` of :class:`FewerMembersThan`, the quietness of :class:`AddMember`), never
+as the rule. Premises and operations are named for what they say, so that
+one vocabulary serves every kind of write; a kind of write adds its own
+types here, beside these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from chatroom.core.events import RoomEvent
+
+
+class FactsChangedError(Exception):
+    """The facts a decision was made on changed before it was applied (the
+    back-end applied nothing); the core reads and decides again."""
+
+
+class PremiseFailedError(FactsChangedError):
+    """A premise of a change no longer holds, and nothing was applied.
+
+    ``facts`` are the facts as the back-end found them (of the kind the
+    core reads for that decision: for a room's seating,
+    :class:`~chatroom.core.facts.SeatingFacts`), or None when it has none
+    to offer and the core must read them again. ``premise`` is the one
+    that failed, when the back-end knows which (for logs and tests)."""
+
+    def __init__(self, facts: object = None, premise: Premise | None = None) -> None:
+        super().__init__(facts, premise)
+        self.facts = facts
+        self.premise = premise
+
+
+# -- subjects: what a change is about ------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomSeating:
+    """Who is in room ``room`` (its name key), who owns it, whether it is."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomMessages:
+    """What room ``room`` (its name key) keeps and publishes."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class AccountMarkers:
+    """Account ``account``'s read markers (its name key)."""
+
+    account: str
+
+
+Subject = RoomSeating | RoomMessages | AccountMarkers
+
+
+# -- premises: what a decision read, that must still hold ----------------------
+
+
+@dataclass(frozen=True)
+class Premise:
+    """A fact a decision rested on. Subclasses say which."""
+
+
+@dataclass(frozen=True)
+class Exists(Premise):
+    """The subject exists (``exists`` True) or does not yet (a room to
+    make: False)."""
+
+    exists: bool = True
+
+
+@dataclass(frozen=True)
+class Incarnation(Premise):
+    """The room is this making of it (a room deleted and made again is
+    another: what was decided on the first holds nothing on the second)."""
+
+    incarnation: str
+
+
+@dataclass(frozen=True)
+class Version(Premise):
+    """The subject's settings are as read at this version (a room's policy:
+    bans, invitations, key, limit, moderation)."""
+
+    version: str
+
+
+@dataclass(frozen=True)
+class Unrestricted(Premise):
+    """The room's policy restricts no join (no bans, invitation, key or
+    limit): the entry rule was decided on an open room."""
+
+
+@dataclass(frozen=True)
+class CapacityIs(Premise):
+    """The room seats at most ``capacity`` (``--room-capacity`` when it was
+    made): the space rule was decided on it."""
+
+    capacity: int
+
+
+@dataclass(frozen=True)
+class FewerMembersThan(Premise):
+    """The room has fewer than ``count`` members: a seat taken under the
+    capacity or limit the core decided is ``count``."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class FewerRoomsThan(Premise):
+    """The server has fewer than ``count`` rooms, unless the subject is
+    one of them already (``--max-rooms``: a new room is the one too many)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class Named(Premise):
+    """The room is shown as ``name`` (its events were made with it)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class OwnerIs(Premise):
+    """The room's owner is ``owner`` (a name key; "" for none)."""
+
+    owner: str
+
+
+@dataclass(frozen=True)
+class OwnerHere(Premise):
+    """The owner is a member (``here``), or absent."""
+
+    here: bool
+
+
+@dataclass(frozen=True)
+class OwnerAccountIs(Premise):
+    """The account owning a ``keep`` room is ``account`` ("" for none)."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class Stays(Premise):
+    """The room stays when empty (``stays``: permanent or ``keep``), or not."""
+
+    stays: bool
+
+
+@dataclass(frozen=True)
+class QuietAt(Premise):
+    """A joiner is quiet (``quiet``) in a room of ``threshold`` members or
+    more (``--big-room``), and was decided so: the room has at least
+    ``threshold`` members exactly when ``quiet``."""
+
+    threshold: int
+    quiet: bool
+
+
+@dataclass(frozen=True)
+class Present(Premise):
+    """Of the users ``among`` (name keys), exactly ``users`` are members."""
+
+    among: tuple[str, ...]
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Absent(Premise):
+    """User ``user`` (a name key) is not a member (a join's)."""
+
+    user: str
+
+
+@dataclass(frozen=True)
+class QuietAmong(Premise):
+    """Of the users ``among``, exactly ``users`` joined quietly and have not
+    spoken."""
+
+    among: tuple[str, ...]
+    users: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HeirIs(Premise):
+    """The longest-present member but ``but`` is ``heir`` ("" for none)."""
+
+    heir: str
+    but: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmptiedBy(Premise):
+    """The room is left empty once ``users`` are out (``empties``), or not."""
+
+    users: tuple[str, ...]
+    empties: bool
+
+
+# -- operations: what a back-end performs, in order ----------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a change. Subclasses say which."""
+
+
+@dataclass(frozen=True)
+class MakeRoom(Operation):
+    """Make room ``name`` (empty, nobody's yet), at ``now`` (Unix seconds)."""
+
+    name: str
+    now: int = 0
+
+
+@dataclass(frozen=True)
+class AddMember(Operation):
+    """Seat user ``user`` (a name key, shown as ``name``), quietly (its
+    arrival not shown yet) or not."""
+
+    user: str
+    name: str
+    quiet: bool = False
+
+
+@dataclass(frozen=True)
+class RemoveMember(Operation):
+    """Take user ``user`` (a name key) out."""
+
+    user: str
+
+
+@dataclass(frozen=True)
+class SetOwner(Operation):
+    """The room is now ``owner``'s (a name key; "" for nobody's)."""
+
+    owner: str
+
+
+@dataclass(frozen=True)
+class Emit(Operation):
+    """Show the subject's members ``event`` (made by the core), in order
+    with the other operations (and kept, where it is kept)."""
+
+    event: RoomEvent
+
+
+@dataclass(frozen=True)
+class Drop(Operation):
+    """The room is gone."""
+
+
+@dataclass(frozen=True)
+class Wait(Operation):
+    """The room, empty, waits for its members until ``until`` (ms)."""
+
+    until: int
+
+
+@dataclass(frozen=True)
+class Waited(Operation):
+    """The room's wait for its members is over."""
+
+
+# -- a change -----------------------------------------------------------------
+
+Op = TypeVar("Op", bound=Operation)
+Pr = TypeVar("Pr", bound=Premise)
+
+
+@dataclass(frozen=True)
+class DecidedChange:
+    """One decided change of ``subject``: ``ops`` performed in order if
+    every one of ``premises`` holds, else nothing
+    (:class:`PremiseFailedError`). ``about``: the users the decision was
+    about (name keys), whose facts a refusal brings back."""
+
+    subject: Subject
+    premises: tuple[Premise, ...] = ()
+    ops: tuple[Operation, ...] = ()
+    about: tuple[str, ...] = ()
+
+    def of(self, kind: type[Op]) -> tuple[Op, ...]:
+        """The operations of one kind, in order."""
+        return tuple(op for op in self.ops if isinstance(op, kind))
+
+    def premise(self, kind: type[Pr]) -> Pr | None:
+        """The premise of one kind, if the change rests on one."""
+        return next((p for p in self.premises if isinstance(p, kind)), None)
