@@ -12,8 +12,10 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`Backend.create_room`, :meth:`Backend.join_room`,
-:meth:`Backend.leave_room`), append an event and publish it
-(:meth:`Backend.append`, :meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
+:meth:`Backend.leave_room`), say a message (:meth:`Backend.say`, a
+:class:`~chatroom.core.changes.DecidedChange` whose premises it checks),
+publish an
+event (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
 read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided outcome
 (:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
@@ -33,6 +35,7 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
+from chatroom.core.changes import DecidedChange
 from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
     Departure,
@@ -51,7 +54,7 @@ from chatroom.core.events import (
     ToEveryone,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import RoomFacts, SpeakingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
@@ -76,9 +79,6 @@ SessionEnder = Callable[[Member, str], None]
 #: the member in (called on the room's facts when a join needs a decision),
 #: answering the room's own member limit it must still hold to (0: none).
 Admission = Callable[[RoomFacts], int]
-#: The speaking rule: whether a member may speak in a room, on its facts (a
-#: moderated room, ``+m``); raises the refusal.
-Speech = Callable[[RoomFacts], None]
 
 
 #: A back-end's guard for facts that cannot change under a decision.
@@ -117,7 +117,7 @@ class MessageSteps(Protocol):
         """Stored message ``target`` (as the core read it) now reads as
         ``replacement`` (an edit), or is gone with the events that depend on
         it (None: a redaction); then ``event`` is appended as
-        :meth:`Backend.append` does. :class:`FactsChangedError` if
+        :meth:`Backend.say` does. :class:`FactsChangedError` if
         ``target`` changed meanwhile."""
         ...
 
@@ -134,7 +134,7 @@ class MessageSteps(Protocol):
         names to stored message ``target``, at
         most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
         ones; when that changed anything, append ``event`` as
-        :meth:`Backend.append` does. Returns
+        :meth:`Backend.say` does. Returns
         :data:`~chatroom.core.reactions.CHANGED`, ``UNCHANGED`` or ``FULL``;
         :class:`FactsChangedError` if ``target`` changed meanwhile."""
         ...
@@ -154,7 +154,7 @@ class MessageSteps(Protocol):
         now: float,
     ) -> None:
         """Number, keep and publish a tags-only message to room ``room``'s
-        members, as :meth:`Backend.append` does a message (its ``id`` set),
+        members, as :meth:`Backend.say` does a message (its ``id`` set),
         for IRC's event playback."""
         ...
 
@@ -516,27 +516,34 @@ class Backend(Protocol):
         room hears ``departure`` unless the member was a quiet one."""
         ...
 
-    async def append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: Message,
-        now: float,
-        speaks: Speech | None = None,
-        outside: bool = False,
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        """What this process holds of ``member`` speaking in room ``room``,
+        read with no wait (``member`` False if it is not in a room of that
+        name here)."""
+        ...
+
+    async def say(
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Number, keep and publish ``event`` to room ``room``'s members
-        (its ``id`` set); in a moderated room only
-        when ``speaks`` allows it on the room's facts (a back-end need not
-        read them for a room that is not moderated). ``outside``: the
-        member is not in the room, which must take messages from outside
-        (``external``, IRC's ``-n``) when the message is numbered."""
+        """Apply a message's change (:func:`chatroom.core.changes.Append`,
+        after a quiet member's :class:`~chatroom.core.changes.Announce`) if
+        its premises hold where the message is numbered
+        (:class:`~chatroom.core.changes.Unmoderated`, or the room's
+        :class:`~chatroom.core.changes.Incarnation` and
+        :class:`~chatroom.core.changes.Version`; the speaker's
+        :class:`~chatroom.core.changes.QuietAmong`): ``event.id`` is set.
+        Otherwise :class:`~chatroom.core.changes.PremiseFailedError` with
+        the :class:`~chatroom.core.facts.SpeakingFacts` that hold now.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM`` (a member's change, the member gone
+                from the room), ``UNAVAILABLE``, ``NOT_STORED``.
+        """
         ...
 
     async def post(self, room: str, event: Message, now: float) -> None:
         """Number, keep and publish ``event`` to room ``room``'s members, as
-        :meth:`append` does, from no session: a webhook's post, whose rules
+        :meth:`say` does, from no session: a webhook's post, whose rules
         the core applied (``NO_SUCH_ROOM`` if the room is gone)."""
         ...
 
@@ -563,7 +570,7 @@ class Backend(Protocol):
         now: float,
     ) -> None:
         """Set the topic ``event`` says (by the session, at ``now``) and
-        append ``event`` as :meth:`append` does."""
+        append ``event`` as :meth:`say` does."""
         ...
 
     async def apply_delete(

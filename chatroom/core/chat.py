@@ -15,6 +15,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -24,11 +25,32 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, amending, errors, moderation, multiline, rules, search
+from chatroom.core import (
+    admin,
+    amending,
+    errors,
+    membership,
+    moderation,
+    multiline,
+    rules,
+    search,
+)
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
 from chatroom.core.census import Census
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Incarnation,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+    RoomMessages,
+    Unmoderated,
+    Version,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -55,11 +77,11 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import RoomFacts, Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
-from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread
+from chatroom.core.markers import Marker, Markings, PlainMarkers, Unread, advance
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
@@ -69,7 +91,13 @@ from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.registry import Member
-from chatroom.core.retrying import Applied, Decided, decided, retried
+from chatroom.core.retrying import (
+    DECISION_ATTEMPTS,
+    Applied,
+    Decided,
+    decided,
+    retried,
+)
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -86,27 +114,10 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
 
-
-async def speaking_place(
-    backend: Backend, member: Member, room: str, actor: Callable[[], Actor]
-) -> tuple[str, bool]:
-    """Where ``member``'s message to ``room`` goes: the room's name as the
-    back-end has it, and whether the member speaks from outside it (a room
-    that takes messages from outside: ``/set external on``, IRC's ``-n``;
-    the rule is :func:`chatroom.core.moderation.check_outside`). A member
-    not in a room that takes none, or in no such room, is refused as
-    before (``NOT_IN_ROOM``)."""
-    try:
-        return backend.place(member, room), False
-    except ChatError as refusal:
-        if refusal.code != "NOT_IN_ROOM":
-            raise
-        try:
-            facts = await backend.facts(room)
-        except ChatError:
-            raise refusal from None
-        check_outside(facts.room, actor(), refusal)
-        return facts.room.name, True
+#: The premise of a member's message to a room that is not moderated.
+UNMODERATED = Unmoderated()
+#: The room's premises of an ordinary message (a member's, not moderated).
+ORDINARY: tuple[Premise, ...] = (UNMODERATED,)
 
 
 class ChatCore(Generic[B]):
@@ -346,7 +357,7 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
-                await self.backend.markers.advance(account, room, event_id)
+                await advance(self.backend.markers, account, room, event_id)
             await self.devices.counted(member)
 
     async def set_away(self, member: Member, message: str) -> None:
@@ -571,9 +582,7 @@ class ChatCore(Generic[B]):
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
-        actor = partial(self._actor, member)
-        where, outside = await speaking_place(self.backend, member, room, actor)
-        await self._append(member, session, where, text, tags, outside, action)
+        await self._append(member, session, room, text, tags, action)
 
     async def _append(
         self,
@@ -582,14 +591,20 @@ class ChatCore(Generic[B]):
         room: str,
         text: str,
         tags: Tags = (),
-        outside: bool = False,
         action: bool = False,
     ) -> None:
+        """Read what this process holds of the speaker's room, decide
+        (:meth:`_said`) and hand the back-end the change; decide again on
+        the facts it answers if a premise failed, a bounded number of
+        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`)."""
+        speaking = self.backend.speaking(member, room)
+        # From outside: NOT_IN_ROOM if there is no such room, before the rest.
+        facts = None if speaking.member else await self._outside_facts(room)
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
         event = Message(
-            room,
+            speaking.room if facts is None else facts.room.name,
             session.name,
             format_time(now),
             text,
@@ -597,16 +612,75 @@ class ChatCore(Generic[B]):
             tags,
             account=session.account_name,
         )
-
-        def speaks(facts: RoomFacts) -> None:
-            """Asked by the back-end in a moderated room only: the actor is
-            derived then, not for every message (1.8 % of a busy server's
-            time under load, docs/performance.md)."""
-            moderation.check_speak(facts, self._actor(member))
-
-        await self.backend.append(member, session, room, event, now, speaks, outside)
+        for _attempt in range(DECISION_ATTEMPTS):
+            change = await self._said(member, session, speaking, event, now, facts)
+            try:
+                await self.backend.say(member, session, change)
+                break
+            except PremiseFailedError as failed:
+                assert isinstance(failed.facts, SpeakingFacts)
+                speaking, facts = failed.facts, None
+        else:
+            raise errors.unavailable()
         self.previews.noticed(event)  # its link's card follows, once fetched
-        self.notifications.said_in_room(room, session.name, text, event)
+        self.notifications.said_in_room(event.room, session.name, text, event)
+
+    async def _outside_facts(self, room: str) -> DecisionFacts:
+        """The facts of room ``room``, which a speaker outside it speaks
+        to; ``NOT_IN_ROOM`` if there is no such room."""
+        try:
+            return await self.backend.facts(room)
+        except ChatError as refusal:
+            if refusal.code != "NO_SUCH_ROOM":
+                raise
+            raise errors.not_in_room() from None
+
+    async def _said(
+        self,
+        member: Member,
+        session: SeatSession,
+        speaking: SpeakingFacts,
+        event: Message,
+        now: float,
+        facts: DecisionFacts | None = None,
+    ) -> DecidedChange:
+        """The change a message is. A member of a room that is not
+        moderated speaks on that premise alone, decided on nothing but what
+        this process holds (the actor is derived only when the room's
+        facts are read: 1.8 % of a busy server's time under load,
+        docs/performance.md); otherwise the room's facts decide
+        (:func:`~chatroom.core.moderation.check_outside`,
+        :func:`~chatroom.core.moderation.check_speak`) and the change rests
+        on the room's incarnation and version as read (``facts``, if they
+        were read for this attempt). A quiet member is announced first
+        (:func:`~chatroom.core.membership.speaking`), on the premise that
+        it is quiet still; any other member, on the premise that it is not."""
+        key = name_key(session.name)
+        subject = _messages_of(event.room)
+        if not speaking.member:
+            facts = facts or await self._outside_facts(speaking.room)
+            actor = self._actor(member)
+            check_outside(facts.room, actor, errors.not_in_room())
+            moderation.check_speak(facts.room, actor)
+            said = Append(event, now, outside=True)
+            return DecidedChange(subject, _as_read(facts), (said,), (key,))
+        premises: tuple[Premise, ...] = ORDINARY
+        if speaking.moderated:
+            facts = facts or await self.backend.facts(speaking.room)
+            moderation.check_speak(facts.room, self._actor(member))
+            premises = _as_read(facts)
+        said = Append(event, now)
+        if not speaking.quiet:
+            if premises is ORDINARY:
+                premises = _ordinary(key)  # the one change most messages are
+            else:
+                premises = (*premises, QuietAmong((key,), ()))
+            return DecidedChange(subject, premises, (said,), (key,))
+        seating = Seating(speaking.room, 0, quiet=frozenset({key}))
+        shown = membership.speaking(seating, key, session)
+        ops = (*(Announce(key, joined) for joined in shown), said)
+        quiet = QuietAmong((key,), (key,))
+        return DecidedChange(subject, (*premises, quiet), ops, (key,))
 
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
@@ -885,3 +959,24 @@ class ChatCore(Generic[B]):
 
     async def post_webhook(self, secret: str, body: bytes) -> Message:
         return await self.incoming_hooks.post(secret, body)
+
+
+def _as_read(facts: DecisionFacts) -> tuple[Premise, ...]:
+    """The premises of a change decided on ``facts``: the room's
+    incarnation and version as read (its ``guard``)."""
+    incarnation, version = facts.guard
+    return (Incarnation(incarnation.decode()), Version(version.decode()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordinary(key: str) -> tuple[Premise, ...]:
+    """The premises of an ordinary message by ``key`` (a name key): the room
+    is not moderated, the speaker not quiet. Made once per speaker while it
+    speaks often: a message is the most frequent change."""
+    return (UNMODERATED, QuietAmong((key,), ()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _messages_of(room: str) -> RoomMessages:
+    """The subject of a message to ``room``, made once per room."""
+    return RoomMessages(name_key(room))

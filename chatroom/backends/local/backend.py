@@ -32,8 +32,19 @@ from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership, rules
 from chatroom.core.accounts import StoredAccounts
-from chatroom.core.backend import Admission, DecisionFacts, SessionEnder, Speech
+from chatroom.core.backend import Admission, DecisionFacts, SessionEnder
 from chatroom.core.census import OneProcess
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Incarnation,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+    Unmoderated,
+    Version,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,
@@ -52,6 +63,7 @@ from chatroom.core.events import (
     TopicChanged,
     Watched,
 )
+from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
@@ -351,12 +363,10 @@ class LocalBackend:
             raise errors.no_such_room(name)
         return room
 
-    def _room_of(self, member: Member, name: str, outside: bool = False) -> Room:
-        """The room ``name``, which ``member`` must be in, unless ``outside``
-        and the room takes messages from outside (``/set external on``)."""
+    def _room_of(self, member: Member, name: str) -> Room:
+        """The room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
-        open_to_outside = outside and room is not None and room.policy.external
-        if room is None or (member not in room.members and not open_to_outside):
+        if room is None or member not in room.members:
             raise errors.not_in_room()
         return room
 
@@ -446,6 +456,34 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        where = self.rooms.get(name_key(room))
+        if where is None or member not in where.members:
+            return SpeakingFacts(room if where is None else where.name, False)
+        quiet = member in where.quiet if where.quiet else False
+        return SpeakingFacts(where.name, True, quiet, where.policy.moderated)
+
+    async def say(
+        self, member: Member, session: SeatSession, change: DecidedChange
+    ) -> None:
+        """Its premises checked on the room as it is (nothing changes in
+        one process between the core's read and this step, but what a wait
+        of the core's let in), then numbered with the room's next id."""
+        said = change.ops[-1]
+        assert isinstance(said, Append)
+        where = self.rooms.get(name_key(said.event.room))
+        if where is None or (member not in where.members and not said.outside):
+            raise errors.not_in_room()
+        if not _holds(where, member, change.premises):
+            seated, moderated = member in where.members, where.policy.moderated
+            quiet = member in where.quiet
+            facts = SpeakingFacts(where.name, seated, quiet, moderated)
+            raise PremiseFailedError(facts)
+        self.outage.check(where, said.event)  # nothing acknowledged unkept
+        if len(change.ops) > 1:  # a quiet member's JOIN first
+            where.announced(member, tuple(op.event for op in change.of(Announce)))
+        self._said(where, said.event, said.now)
+
     async def append(
         self,
         member: Member,
@@ -453,19 +491,11 @@ class LocalBackend:
         room: str,
         event: StoredEvent,
         now: float,
-        speaks: Speech | None = None,
-        outside: bool = False,
     ) -> None:
-        """Numbered here, with the room's next id (a message, or for the
-        message steps an edit, deletion or reaction)."""
-        where = self._room_of(member, room, outside)
-        if speaks is not None and where.policy.moderated:
-            speaks(where.facts())
+        """An edit, deletion or reaction (:mod:`.messages`), numbered here
+        with the room's next id."""
+        where = self._room_of(member, room)
         self.outage.check(where, event)  # nothing acknowledged that cannot be kept
-        if isinstance(event, Message) and where.quiet:  # none: nothing to decide
-            key = where.key_of(member)
-            speaking = membership.speaking(where.seating(member), key, session)
-            where.announced(member, speaking)  # a quiet member's JOIN first
         self._said(where, event, now)
 
     async def post(self, room: str, event: Message, now: float) -> None:
@@ -521,7 +551,9 @@ class LocalBackend:
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
         where = self._find(room)
         found = self._target(target, where) if target else None
-        return DecisionFacts(where.facts(), owner_name=where.owner_name, target=found)
+        return DecisionFacts(
+            where.facts(), where.guard, owner_name=where.owner_name, target=found
+        )
 
     async def apply_topic(
         self,
@@ -571,7 +603,7 @@ class LocalBackend:
         if outcome.policy is not None:
             if outcome.policy.secret != where.policy.secret:
                 self._room_changed(where)  # in or out of the lobby
-            where.policy = outcome.policy
+            where.set_policy(outcome.policy)
             if outcome.actor_owns:
                 where.owner = member
             self._save(where)
@@ -589,7 +621,7 @@ class LocalBackend:
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
         where = self._find(facts.room.name)
-        where.policy = given.policy
+        where.set_policy(given.policy)
         if given.owner:
             where.hand_to(given.owner, (given.event,))
         else:
@@ -637,3 +669,22 @@ class LocalBackend:
             else:
                 entries.append(room.info())
         return LobbyChanges(entries)
+
+
+def _holds(room: Room, member: Member, premises: tuple[Premise, ...]) -> bool:
+    """Whether the premises of a message's change hold on ``room``, checked
+    (never decided): not moderated; or the room's policy at the version
+    read; the speaker quiet or not as read."""
+    for premise in premises:
+        if isinstance(premise, Unmoderated):
+            if room.policy.moderated:
+                return False
+        elif isinstance(premise, QuietAmong):
+            if (member in room.quiet) != bool(premise.users):
+                return False
+        elif isinstance(premise, Version):
+            if premise.version != str(room.version):
+                return False
+        elif not isinstance(premise, Incarnation):  # one process: one making
+            raise TypeError(f"not a premise of a message: {premise!r}")
+    return True

@@ -111,6 +111,9 @@ class Room:
         self.topic_at = 0
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
+        #: How often its policy changed in this process: what a change
+        #: decided on its facts rests on (:attr:`guard`).
+        self.version = 0
         self.members: Audience[str] = Audience()
         #: A big room's quiet members: joined, their arrival not shown to
         #: the others yet (chatroom.core.big_rooms); empty below
@@ -183,6 +186,17 @@ class Room:
             members=len(self.members),
             policy=self.policy,
         )
+
+    @property
+    def guard(self) -> tuple[bytes, bytes]:
+        """What a decision on :meth:`facts` rests on (the back-end's
+        ``DecisionFacts.guard``): its policy's version."""
+        return (b"", b"%d" % self.version)
+
+    def set_policy(self, policy: RoomPolicy) -> None:
+        """A moderation outcome or an admin's gift changed the policy."""
+        self.policy = policy
+        self.version += 1
 
     def broadcast(self, event: Event) -> None:
         """Hand one event to every member.

@@ -194,6 +194,9 @@ class NodeRoom:
         #: This node's members of it who joined quietly and have not spoken
         #: (:mod:`chatroom.core.big_rooms`): empty below ``--big-room``.
         self.quiet: set[Member] = set()
+        #: Whether the room is moderated, as its last refused ``SAY`` said
+        #: (False until one does): the core's premise for its next message.
+        self.moderated = False
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
         #: Who puts out a member a kick's entry names, before the others

@@ -152,8 +152,8 @@ def moderation_args(
 def say_args(
     key: str, session: SeatSession, event: Message, config: ServerConfig, now: float
 ) -> list[Any]:
-    """The ``SAY`` script's arguments for one message, but for its last two
-    (whether the node checked that its sender may speak; from outside)."""
+    """The ``SAY`` script's arguments for one message, but for its last
+    four (what the room is shown first, the premise, from outside)."""
     return [key, key_of(session), session.token, unnumbered(event), *kept(config, now)]
 
 

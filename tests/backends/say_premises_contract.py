@@ -1,0 +1,231 @@
+"""A message's and a read marker's premises, failing between the decision
+and the apply, for both back-ends.
+
+The core decides a message on what it holds (not moderated, the speaker
+quiet or not) or on the room's facts (a moderated room, a room that takes
+messages from outside), and hands the back-end one
+:class:`~chatroom.core.changes.DecidedChange` whose premises ride along.
+:class:`SayPremisesContract` makes such a change as the core would, lets
+another user change the room before it is applied, and checks that the
+back-end applies nothing (nobody hears the message) and answers the facts
+as they are now; the speaker's next message is then decided on those. A
+read marker moved forward by another device meanwhile is kept, and is the
+answer. It runs against the in-process back-end
+(``tests/backends/test_say_premises.py``) and Redis
+(``tests/backends/test_say_premises_redis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Coroutine, Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from chatroom.core.changes import (
+    AccountMarkers,
+    Announce,
+    Append,
+    DecidedChange,
+    Incarnation,
+    MarkerAtMost,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+    RoomMessages,
+    SetMarker,
+    Unmoderated,
+    Version,
+)
+from chatroom.core.chat import ChatCore
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import Message
+from chatroom.core.facts import SpeakingFacts
+from chatroom.core.markers import advance
+from chatroom.core.metered import MeteredRegistry
+from chatroom.core.registry import Member
+from chatroom.core.sessions import SeatSession
+from tests.handler_contract import ContractBase, User
+
+CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
+
+
+class SayPremisesContract(ContractBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    def core(self) -> ChatCore[Any]:
+        registry = self.server.registry
+        if isinstance(registry, MeteredRegistry):
+            registry = registry.inner
+        assert isinstance(registry, ChatCore)
+        return registry
+
+    def seat(self, name: str) -> tuple[Member, SeatSession]:
+        """The member called ``name`` as the back-end knows it, and its session."""
+        for member, session in self.core().sessions.named():
+            if session.name == name:
+                return member, session
+        raise AssertionError(f"nobody called {name}")
+
+    def applied(self, name: str, change: DecidedChange) -> defer.Deferred[None]:
+        member, session = self.seat(name)
+        return defer.ensureDeferred(self.core().backend.say(member, session, change))
+
+    @defer.inlineCallbacks
+    def refused(
+        self, applying: defer.Deferred[None]
+    ) -> Generator[Any, Any, PremiseFailedError]:
+        failure = yield self.assertFailure(applying, PremiseFailedError)
+        return failure
+
+    def done(self, coroutine: Coroutine[Any, Any, Any]) -> defer.Deferred[Any]:
+        return defer.ensureDeferred(coroutine)
+
+    @defer.inlineCallbacks
+    def as_read(self, room: str) -> Generator[Any, Any, tuple[Premise, ...]]:
+        """The premises of a decision on ``room``'s facts as read now."""
+        facts = yield self.done(self.core().backend.facts(room))
+        incarnation, version = facts.guard
+        return (Incarnation(incarnation.decode()), Version(version.decode()))
+
+    @staticmethod
+    def said(room: str, name: str, text: str, outside: bool = False) -> Append:
+        return Append(Message(room, name, "2026-11-26 10:00:00", text), 0.0, outside)
+
+    @defer.inlineCallbacks
+    def nobody_heard(
+        self, text: str, speaker: User, *users: User
+    ) -> Generator[Any, Any, None]:
+        """None of ``users`` heard ``text``: ``speaker`` says a line after
+        it, and the first message each of them hears is that one."""
+        speaker.say("after")
+        for user in users:
+            heard = yield self.expect(user, "MSG tea ")
+            self.assertTrue(heard.endswith(" after"), (heard, text))
+
+    @defer.inlineCallbacks
+    def test_a_room_made_moderated_after_the_decision_hears_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Bob's message was decided on the room not being moderated; Lina
+        makes it moderated before it is applied: nobody hears it, the
+        back-end answers that the room is moderated now, and Bob's next
+        message, decided on that, is refused."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        member, _ = self.seat("bob")
+        holds = self.core().backend.speaking(member, "tea")
+        self.assertEqual(holds, SpeakingFacts("tea", True, False, False))
+        change = DecidedChange(
+            RoomMessages("tea"),
+            (Unmoderated(), QuietAmong(("bob",), ())),
+            (self.said("tea", "bob", "too late"),),
+            ("bob",),
+        )
+        lina.say("/set moderated on")
+        yield self.expect(bob, "SET tea moderated on lina")
+        failed = yield self.refused(self.applied("bob", change))
+        self.assertEqual(failed.facts, SpeakingFacts("tea", True, False, True))
+        bob.say("and now?")
+        refusal = yield self.expect(bob, "ERR ")
+        self.assertTrue(refusal.startswith("ERR MODERATED "), refusal)
+        yield self.nobody_heard("too late", lina, bob)
+
+    @defer.inlineCallbacks
+    def test_a_voice_taken_after_the_decision_hears_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """In a moderated room Bob's message was decided on his voice (the
+        room's facts as read); Lina takes it before it is applied: the
+        room is no longer as read, nobody hears it, and his next message
+        is refused."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        lina.say("/set moderated on")
+        yield self.expect(bob, "SET tea moderated on lina")
+        lina.say("/voice bob")
+        yield self.expect(bob, "VOICE tea bob")
+        premises = yield self.as_read("tea")
+        change = DecidedChange(
+            RoomMessages("tea"),
+            (*premises, QuietAmong(("bob",), ())),
+            (self.said("tea", "bob", "too late"),),
+            ("bob",),
+        )
+        lina.say("/devoice bob")
+        yield self.expect(bob, "DEVOICE tea bob")
+        failed = yield self.refused(self.applied("bob", change))
+        self.assertTrue(failed.facts.moderated)
+        bob.say("and now?")
+        refusal = yield self.expect(bob, "ERR ")
+        self.assertTrue(refusal.startswith("ERR MODERATED "), refusal)
+        yield self.nobody_heard("too late", lina, bob)
+
+    @defer.inlineCallbacks
+    def test_a_room_closed_to_outside_after_the_decision_hears_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Carl, outside the room, speaks to it while it takes messages
+        from outside: its members hear him. A message of his decided so,
+        applied after Lina closed the room to the outside, is heard by
+        nobody."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        yield self.connect("carl")
+        lina.say("/set external on")
+        yield self.expect(bob, "SET tea external on lina")
+        premises = yield self.as_read("tea")
+        said = self.said("tea", "carl", "knock knock", outside=True)
+        yield self.applied(
+            "carl", DecidedChange(RoomMessages("tea"), premises, (said,))
+        )
+        heard = yield self.expect(bob, "MSG tea carl ")
+        self.assertTrue(heard.endswith(" knock knock"), heard)
+        late = self.said("tea", "carl", "too late", outside=True)
+        lina.say("/set external off")
+        yield self.expect(bob, "SET tea external off lina")
+        change = DecidedChange(RoomMessages("tea"), premises, (late,))
+        yield self.refused(self.applied("carl", change))
+        yield self.nobody_heard("too late", lina, bob)
+
+    @defer.inlineCallbacks
+    def test_a_quiet_member_announced_elsewhere_meanwhile(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A message decided on its speaker being quiet (its ``JOIN`` shown
+        first), applied when it is not (its arrival shown already), is
+        refused with the speaker's quietness as it is: nobody hears the
+        ``JOIN`` again, nor the message."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        joined = self.seat("bob")[1].joined("tea")
+        change = DecidedChange(
+            RoomMessages("tea"),
+            (Unmoderated(), QuietAmong(("bob",), ("bob",))),
+            (Announce("bob", joined), self.said("tea", "bob", "too late")),
+            ("bob",),
+        )
+        failed = yield self.refused(self.applied("bob", change))
+        self.assertEqual(failed.facts, SpeakingFacts("tea", True, False, False))
+        yield self.nobody_heard("too late", lina, bob)
+        self.assertIsNone(lina.take("JOIN tea bob"))
+
+    @defer.inlineCallbacks
+    def test_a_marker_moved_forward_meanwhile_stays(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Another device moved the account's marker to 5 after this one
+        decided to move it to 3: the move is refused with 5, which stays
+        and is the marker in force; moving it to 5 again, or past it, is
+        applied."""
+        markers = self.core().backend.markers
+        moved = yield self.done(advance(markers, "alice", "tea", 5))
+        self.assertEqual(moved, 5)
+        change = DecidedChange(
+            AccountMarkers("alice"), (MarkerAtMost("tea", 3),), (SetMarker("tea", 3),)
+        )
+        failed = yield self.assertFailure(
+            self.done(markers.apply(change)), PremiseFailedError
+        )
+        self.assertEqual(failed.facts, 5)
+        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 3))), 5)
+        self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 5})
+        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 5))), 5)
+        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 8))), 8)
+        self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 8})
