@@ -46,13 +46,11 @@ from chatroom.core.events import (
     PrivateRedacted,
     Reaction,
     Redacted,
-    RoomDeleted,
     RoomEvent,
     SearchResult,
     StoredEvent,
     TagMessage,
     ToEveryone,
-    TopicChanged,
 )
 from chatroom.core.facts import RoomFacts, SpeakingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
@@ -563,20 +561,21 @@ class Backend(Protocol):
         ...
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Set the topic ``event`` says (by the session, at ``now``) and
-        append ``event`` as :meth:`say` does."""
+        """Apply a topic's change (:class:`~chatroom.core.changes.SetTopic`,
+        then its event appended as :meth:`say` appends a message) by the
+        member, if its premises (the room's
+        :class:`~chatroom.core.changes.Incarnation` and
+        :class:`~chatroom.core.changes.Version` as read) hold; else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
         ...
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
-        """Remove the room; its members hear ``event`` and go to the lobby."""
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+        """Apply a deletion's change (:class:`~chatroom.core.changes.Emit`
+        the deletion, :class:`~chatroom.core.changes.Drop` the room: its
+        members go to the lobby) if its premises hold; else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
         ...
 
     async def apply_outcome(

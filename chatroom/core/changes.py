@@ -31,7 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chatroom.core.events import Event, Message, RoomEvent
+from chatroom.core.events import Event, RoomEvent, StoredEvent
 
 
 class FactsChangedError(Exception):
@@ -344,13 +344,24 @@ class Announce(Operation):
 @dataclass(frozen=True)
 class Append(Operation):
     """Number ``event`` with the room's next id (its ``id`` set), show it
-    to the room's members and keep it (said at ``now``, Unix seconds).
-    ``outside``: its speaker need not be a member (the room takes
-    messages from outside, as the change's premises say it was read)."""
+    to the room's members and keep it (said at ``now``, Unix seconds): a
+    message, a topic change. ``outside``: its speaker need not be a member
+    (the room takes messages from outside, as the change's premises say
+    it was read)."""
 
-    event: Message
+    event: StoredEvent
     now: float
     outside: bool = False
+
+
+@dataclass(frozen=True)
+class SetTopic(Operation):
+    """The room's topic is now ``text``, set by ``by`` (a name as shown)
+    at ``at`` (Unix seconds)."""
+
+    text: str
+    by: str
+    at: int
 
 
 # -- an account's read markers: premises and operations -------------------------

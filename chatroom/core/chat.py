@@ -43,11 +43,15 @@ from chatroom.core.changes import (
     Announce,
     Append,
     DecidedChange,
+    Drop,
+    Emit,
     Incarnation,
     Premise,
     PremiseFailedError,
     QuietAmong,
     RoomMessages,
+    RoomSeating,
+    SetTopic,
     Unmoderated,
     Version,
 )
@@ -787,33 +791,43 @@ class ChatCore(Generic[B]):
         return await decided(self.backend.facts, room, rule, apply, target)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        """``/topic``: decided on the room's facts (topic-lock), applied as
+        one change (:class:`~chatroom.core.changes.SetTopic`, then the
+        event appended) resting on the room being as read."""
         rules.check_topic(topic)
-        where = self.backend.place(self._seat(member), room)
+        member = self._seat(member)
+        where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
         now = self.clock.seconds()
 
-        def rule(facts: DecisionFacts) -> TopicChanged:
+        def rule(facts: DecisionFacts) -> DecidedChange:
             moderation.check_set_topic(facts.room, actor)
             stamp, account = format_time(now), actor.account_name
-            return TopicChanged(
-                facts.room.name, actor.name, topic, stamp, account=account
-            )
+            name = facts.room.name
+            event = TopicChanged(name, actor.name, topic, stamp, account=account)
+            ops = (SetTopic(topic, actor.name, int(now)), Append(event, now))
+            key = name_key(session.name)
+            return DecidedChange(_messages_of(name), _as_read(facts), ops, (key,))
 
-        async def apply(facts: DecisionFacts, event: TopicChanged) -> None:
-            await self.backend.apply_topic(session, facts, event, now)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
+            await self.backend.apply_topic(member, session, change)
 
         await self._decide(where, rule, apply)
 
     async def delete_room(self, member: Member, name: str) -> None:
-        """``/delete``: every member (on every node) back to the lobby."""
+        """``/delete``: every member (on every node) back to the lobby; one
+        change (its event shown, the room dropped) resting on the room
+        being as read."""
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: DecisionFacts) -> RoomDeleted:
+        def rule(facts: DecisionFacts) -> DecidedChange:
             moderation.check_delete(facts.room, actor)
-            return RoomDeleted(facts.room.name, actor.name)
+            event = RoomDeleted(facts.room.name, actor.name)
+            subject = RoomSeating(name_key(facts.room.name))
+            return DecidedChange(subject, _as_read(facts), (Emit(event), Drop()))
 
-        async def apply(facts: DecisionFacts, event: RoomDeleted) -> str:
-            await self.backend.apply_delete(session, facts, event)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_delete(session, change)
             return facts.room.name
 
         deleted = await self._decide(name, rule, apply)

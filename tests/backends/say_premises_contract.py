@@ -27,19 +27,24 @@ from chatroom.core.changes import (
     Announce,
     Append,
     DecidedChange,
+    Drop,
+    Emit,
+    FactsChangedError,
     Incarnation,
     MarkerAtMost,
     Premise,
     PremiseFailedError,
     QuietAmong,
     RoomMessages,
+    RoomSeating,
     SetMarker,
+    SetTopic,
     Unmoderated,
     Version,
 )
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message
+from chatroom.core.events import Message, RoomDeleted, TopicChanged
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
 from chatroom.core.metered import MeteredRegistry
@@ -74,8 +79,10 @@ class SayPremisesContract(ContractBase):
     @defer.inlineCallbacks
     def refused(
         self, applying: defer.Deferred[None]
-    ) -> Generator[Any, Any, PremiseFailedError]:
-        failure = yield self.assertFailure(applying, PremiseFailedError)
+    ) -> Generator[Any, Any, FactsChangedError]:
+        """The change was refused, a premise failed (a script's refusal
+        names none: the core reads the facts again)."""
+        failure = yield self.assertFailure(applying, FactsChangedError)
         return failure
 
     def done(self, coroutine: Coroutine[Any, Any, Any]) -> defer.Deferred[Any]:
@@ -205,6 +212,48 @@ class SayPremisesContract(ContractBase):
         self.assertEqual(failed.facts, SpeakingFacts("tea", True, False, False))
         yield self.nobody_heard("too late", lina, bob)
         self.assertIsNone(lina.take("JOIN tea bob"))
+
+    @defer.inlineCallbacks
+    def test_a_topic_decided_before_the_lock_is_not_set(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Bob's topic was decided on the room as read (no topic-lock);
+        Lina locks the topic before it is applied: the room is no longer
+        as read, nobody sees the topic, and Bob's next ``/topic``, decided
+        on the lock, is refused."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        premises = yield self.as_read("tea")
+        event = TopicChanged("tea", "bob", "too late", "2026-11-26 10:00:00")
+        ops = (SetTopic("too late", "bob", 0), Append(event, 0.0))
+        change = DecidedChange(RoomMessages("tea"), premises, ops, ("bob",))
+        lina.say("/set topic-lock on")
+        yield self.expect(bob, "SET tea topic-lock on lina")
+        member, session = self.seat("bob")
+        applying = self.core().backend.apply_topic(member, session, change)
+        yield self.refused(self.done(applying))
+        bob.say("/topic again")
+        refusal = yield self.expect(bob, "ERR ")
+        self.assertTrue(refusal.startswith("ERR NOT_ALLOWED "), refusal)
+        lina.say("/topic mine")
+        self.assertEqual((yield self.expect(bob, "TOPIC ")), "TOPIC tea lina mine")
+
+    @defer.inlineCallbacks
+    def test_a_deletion_decided_before_a_change_keeps_the_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A deletion decided on the room as read, applied after its policy
+        changed, is refused: the room and its members stay."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        premises = yield self.as_read("tea")
+        gone = RoomDeleted("tea", "lina")
+        change = DecidedChange(RoomSeating("tea"), premises, (Emit(gone), Drop()))
+        lina.say("/set moderated on")
+        yield self.expect(bob, "SET tea moderated on lina")
+        _, session = self.seat("lina")
+        applying = self.core().backend.apply_delete(session, change)
+        yield self.refused(self.done(applying))
+        yield self.nobody_heard("DELETED", lina, bob)
+        self.assertIsNone(bob.take("DELETED"))
 
     @defer.inlineCallbacks
     def test_a_marker_moved_forward_meanwhile_stays(

@@ -38,10 +38,15 @@ from chatroom.core.changes import (
     Announce,
     Append,
     DecidedChange,
+    Drop,
+    Emit,
     Incarnation,
     Premise,
     PremiseFailedError,
     QuietAmong,
+    RoomMessages,
+    RoomSeating,
+    SetTopic,
     Unmoderated,
     Version,
 )
@@ -55,12 +60,10 @@ from chatroom.core.events import (
     LobbyChanges,
     Message,
     Renamed,
-    RoomDeleted,
     RoomGone,
     Sighting,
     StoredEvent,
     ToEveryone,
-    TopicChanged,
     Watched,
 )
 from chatroom.core.facts import SpeakingFacts
@@ -556,20 +559,29 @@ class LocalBackend:
         )
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        where = self._find(facts.room.name)
-        where.topic, where.topic_by, where.topic_at = event.text, event.user, int(now)
-        event.id = str(where.last_id + 1)
-        where.broadcast(event)
-        where.remember(event)
-        self.store.add_event(where.key, row_of(event), now)
+        where = self._changed_room(change, member)
+        for op in change.ops:
+            if isinstance(op, SetTopic):
+                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
+            elif isinstance(op, Append):
+                self._said(where, op.event, op.now)
         self._save(where)
         self._room_changed(where)
+
+    def _changed_room(self, change: DecidedChange, member: Member | None) -> Room:
+        """The room ``change`` is about (``NO_SUCH_ROOM``), once its premises
+        hold there (:class:`PremiseFailedError` if not: the core reads it
+        again)."""
+        subject = change.subject
+        assert isinstance(subject, RoomMessages | RoomSeating)
+        where = self.rooms.get(subject.room)
+        if where is None:
+            raise errors.no_such_room(subject.room)
+        if not _holds(where, member, change.premises):
+            raise PremiseFailedError()
+        return where
 
     def _unplace(self, member: Member, room: Room) -> None:
         """``member`` is no longer in ``room``."""
@@ -579,11 +591,12 @@ class LocalBackend:
         else:
             del self.places[member]
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
-        room = self._find(facts.room.name)
-        room.broadcast(event)
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+        room = self._changed_room(change, None)
+        for op in change.of(Emit):
+            room.broadcast(op.event)
+        if not change.of(Drop):
+            return
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
@@ -671,10 +684,10 @@ class LocalBackend:
         return LobbyChanges(entries)
 
 
-def _holds(room: Room, member: Member, premises: tuple[Premise, ...]) -> bool:
-    """Whether the premises of a message's change hold on ``room``, checked
-    (never decided): not moderated; or the room's policy at the version
-    read; the speaker quiet or not as read."""
+def _holds(room: Room, member: Member | None, premises: tuple[Premise, ...]) -> bool:
+    """Whether ``premises`` hold on ``room``, checked (never decided): not
+    moderated; its policy at the version read (one process makes a room
+    once: its incarnation holds); ``member`` quiet or not as read."""
     for premise in premises:
         if isinstance(premise, Unmoderated):
             if room.policy.moderated:
@@ -685,6 +698,6 @@ def _holds(room: Room, member: Member, premises: tuple[Premise, ...]) -> bool:
         elif isinstance(premise, Version):
             if premise.version != str(room.version):
                 return False
-        elif not isinstance(premise, Incarnation):  # one process: one making
-            raise TypeError(f"not a premise of a message: {premise!r}")
+        elif not isinstance(premise, Incarnation):
+            raise TypeError(f"not a premise of a room's messages: {premise!r}")
     return True

@@ -83,10 +83,15 @@ from chatroom.core.changes import (
     Announce,
     Append,
     DecidedChange,
+    Drop,
+    Emit,
     Incarnation,
     Premise,
     PremiseFailedError,
     QuietAmong,
+    RoomMessages,
+    RoomSeating,
+    SetTopic,
     Version,
 )
 from chatroom.core.config import ClusterConfig, ServerConfig
@@ -97,10 +102,8 @@ from chatroom.core.events import (
     Listing,
     Message,
     Renamed,
-    RoomDeleted,
     StoredEvent,
     ToEveryone,
-    TopicChanged,
 )
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import deliver_to, fan_out
@@ -674,7 +677,7 @@ class RedisBackend:
         answers what holds now (kept on the node's room for its next
         message)."""
         said = change.ops[-1]
-        assert isinstance(said, Append)
+        assert isinstance(said, Append) and isinstance(said.event, Message)
         event = said.event
         where = None if said.outside else self.here.place(member, event.room)
         key = name_key(event.room) if where is None else where.key
@@ -793,37 +796,43 @@ class RedisBackend:
         return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
+        """One ``TOPIC`` script: the session's membership and the premises
+        (the room's incarnation and version) checked, the topic set, its
+        event appended."""
+        assert isinstance(change.subject, RoomMessages)
+        (topic,) = change.of(SetTopic)
+        (said,) = change.of(Append)
+        incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.TOPIC,
-            name_key(facts.room.name),
+            change.subject.room,
             key_of(session),
             session.token,
-            event.text,
-            event.user,
-            *facts.guard,
-            int(now),
-            codec.unnumbered(event),
+            topic.text,
+            topic.by,
+            incarnation,
+            version,
+            topic.at,
+            codec.unnumbered(said.event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
-        cannot say), the room goes (``DELETE``), then the server's indexes
-        forget it (``UNLIST``): out of the indexes after the room, so a node
-        that dies between leaves only index entries naming a gone room,
-        which their users' release and the listing's next full read clear
+        cannot say), the room goes if its premises (incarnation, version)
+        hold (``DELETE``), then the server's indexes forget it
+        (``UNLIST``): out of the indexes after the room, so a node that
+        dies between leaves only index entries naming a gone room, which
+        their users' release and the listing's next full read clear
         (:mod:`.listing`)."""
-        key = name_key(facts.room.name)
+        assert isinstance(change.subject, RoomSeating) and change.of(Drop)
+        key = change.subject.room
+        (shown,) = change.of(Emit)
+        incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.HOLDS,
             key_of(session),
@@ -834,9 +843,10 @@ class RedisBackend:
         reply = await self.calls.call(
             scripts.DELETE,
             key,
-            *facts.guard,
-            codec.encode(event),
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
+            incarnation,
+            version,
+            codec.encode(shown.event),
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(shown.event.room)},
         )
         room = self.here.get(key)
         seq = int(reply[2])
@@ -887,10 +897,11 @@ def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
 
 
 def _say_premises(premises: tuple[Premise, ...]) -> tuple[str, str, bool]:
-    """``SAY``'s premise arguments: the room's incarnation and version as
-    read, or "" and "" for :class:`~chatroom.core.changes.Unmoderated`; and
-    whether the speaker is quiet (:class:`~chatroom.core.changes.QuietAmong`:
-    ``SAY`` reads it as whether the room is shown anything first)."""
+    """A room script's premise arguments: the room's incarnation and
+    version as read, or "" and "" for :class:`~chatroom.core.changes.
+    Unmoderated`; and whether the speaker is quiet (:class:`~chatroom.core.
+    changes.QuietAmong`: ``SAY`` reads it as whether the room is shown
+    anything first)."""
     incarnation = version = ""
     quiet = False
     for premise in premises:
