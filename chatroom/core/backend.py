@@ -56,7 +56,7 @@ from chatroom.core.facts import RoomFacts, SpeakingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
-from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.moderation import Given, Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -579,13 +579,18 @@ class Backend(Protocol):
         ...
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Apply a moderation outcome decided on ``facts``."""
+        """Apply a moderation's change by ``member``
+        (:func:`chatroom.core.moderation.change_of`: its
+        :class:`~chatroom.core.changes.SetPolicy`,
+        :class:`~chatroom.core.changes.SetOwner`,
+        :class:`~chatroom.core.changes.Emit`,
+        :class:`~chatroom.core.changes.KickMember`,
+        :class:`~chatroom.core.changes.TellUser`, in order) if its premises
+        hold (the room's incarnation and version as read, the user it
+        names connected and in the room or not as read); else
+        :class:`FactsChangedError`."""
         ...
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:

@@ -31,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chatroom.core.events import Event, RoomEvent, StoredEvent
+from chatroom.core.events import Departure, Event, Kicked, RoomEvent, StoredEvent
+from chatroom.core.facts import RoomPolicy
 
 
 class FactsChangedError(Exception):
@@ -395,3 +396,45 @@ class TellOtherNodes(Operation):
 
     event: Event
     token: str
+
+
+# -- a room's moderation: premises and operations -------------------------------
+
+
+@dataclass(frozen=True)
+class SessionIs(Premise):
+    """User ``user`` (a name key) is connected as session ``session`` (its
+    token; "" for not connected): the user a command named is the one its
+    decision read."""
+
+    user: str
+    session: str
+
+
+@dataclass(frozen=True)
+class SetPolicy(Operation):
+    """The room's policy (settings, operators, voices, bans, invitations)
+    is now ``policy``."""
+
+    policy: RoomPolicy
+
+
+@dataclass(frozen=True)
+class KickMember(Operation):
+    """Take user ``user`` (a name key; its session ``session``) out of the
+    room, which is shown ``departure``; the user is told ``told`` wherever
+    it is (``KICKED``)."""
+
+    user: str
+    session: str
+    departure: Departure
+    told: Kicked
+
+
+@dataclass(frozen=True)
+class TellUser(Operation):
+    """Tell user ``user`` (a name as shown) ``event`` wherever they are (an
+    invitation)."""
+
+    user: str
+    event: Event

@@ -839,17 +839,30 @@ class ChatCore(Generic[B]):
     # -- moderation and admins -------------------------------------------------------
 
     async def moderate(self, member: Member, room: str, action: Action) -> None:
+        """A moderation command, decided by :func:`moderation.decide` on the
+        room's facts and applied as one change
+        (:func:`moderation.change_of`) resting on the room and the user it
+        names being as read."""
         member = self._seat(member)
         where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: DecisionFacts) -> moderation.Outcome:
-            return moderation.decide(action, facts.room, actor, facts.target)
+        def rule(
+            facts: DecisionFacts,
+        ) -> tuple[moderation.Outcome, DecidedChange]:
+            outcome = moderation.decide(action, facts.room, actor, facts.target)
+            room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
+            premises = _as_read(facts)
+            change = moderation.change_of(
+                outcome, room_key, actor_key, facts.target, premises
+            )
+            return outcome, change
 
         async def apply(
-            facts: DecisionFacts, outcome: moderation.Outcome
+            facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
         ) -> list[RoomEvent]:
-            await self.backend.apply_outcome(member, session, facts, outcome)
+            outcome, change = decided
+            await self.backend.apply_outcome(member, session, change)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 

@@ -23,6 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chatroom.core import errors, rules
+from chatroom.core.changes import (
+    DecidedChange,
+    Emit,
+    KickMember,
+    Operation,
+    Premise,
+    Present,
+    RoomSeating,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
+    TellUser,
+)
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -252,6 +265,44 @@ class Outcome:
     #: that nobody owned, whose policy the actor changed, is held by the
     #: actor (:func:`decide`).
     actor_owns: bool = False
+
+
+def change_of(
+    outcome: Outcome,
+    room: str,
+    actor: str,
+    target: Target | None,
+    premises: tuple[Premise, ...],
+) -> DecidedChange:
+    """The change ``outcome`` is, to room ``room`` (a name key) by ``actor``
+    (a name key), resting on ``premises`` (the room as read) and on the
+    user the command named (``target``) being connected as read and in the
+    room or not as read: its policy, the actor's ownership, the room's
+    events, a kick (the outcome's last event, its departure), an
+    invitation told, in that order."""
+    ops: list[Operation] = []
+    if outcome.policy is not None:
+        ops.append(SetPolicy(outcome.policy))
+        if outcome.actor_owns:
+            ops.append(SetOwner(actor))
+    kick, kicked = outcome.kick, outcome.kicked
+    kicking = kick is not None and kicked is not None
+    shown = outcome.events[:-1] if kicking else outcome.events
+    ops.extend(Emit(event) for event in shown)
+    if kick is not None and kicked is not None:
+        departure = outcome.events[-1]
+        assert isinstance(departure, Departure)
+        ops.append(KickMember(kick.key, kick.session, departure, kicked))
+    if outcome.notify is not None:
+        ops.append(TellUser(*outcome.notify))
+    if target is not None:
+        present = (target.key,) if target.present else ()
+        premises = (
+            *premises,
+            SessionIs(target.key, target.session),
+            Present((target.key,), present),
+        )
+    return DecidedChange(RoomSeating(room), premises, tuple(ops))
 
 
 @dataclass(frozen=True)

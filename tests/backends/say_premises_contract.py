@@ -22,6 +22,7 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core import moderation
 from chatroom.core.changes import (
     AccountMarkers,
     Announce,
@@ -254,6 +255,32 @@ class SayPremisesContract(ContractBase):
         yield self.refused(self.done(applying))
         yield self.nobody_heard("DELETED", lina, bob)
         self.assertIsNone(bob.take("DELETED"))
+
+    @defer.inlineCallbacks
+    def test_a_kick_decided_before_its_target_left_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Lina's ``/kick bob`` was decided on Bob being in the room; he
+        leaves before it is applied: the change is refused (the user it
+        names is no longer as read), so nobody sees a kick, and Bob, back
+        in the room, is not put out by it."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        core, (member, session) = self.core(), self.seat("lina")
+        facts = yield self.done(core.backend.facts("tea", "bob"))
+        actor = core.sessions.actor(member, frozenset())
+        action = moderation.Action("kick", "bob", "out")
+        outcome = moderation.decide(action, facts.room, actor, facts.target)
+        premises = yield self.as_read("tea")
+        change = moderation.change_of(outcome, "tea", "lina", facts.target, premises)
+        bob.say("/leave")
+        yield self.expect(lina, "PART tea bob")
+        applying = core.backend.apply_outcome(member, session, change)
+        yield self.refused(self.done(applying))
+        bob.say("/join tea")
+        yield self.expect(lina, "JOIN tea bob")
+        yield self.nobody_heard("KICK", lina, bob)
+        self.assertIsNone(lina.take("KICK"))
+        self.assertIsNone(bob.take("KICKED"))
 
     @defer.inlineCallbacks
     def test_a_marker_moved_forward_meanwhile_stays(

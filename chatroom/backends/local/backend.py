@@ -41,12 +41,18 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Incarnation,
+    KickMember,
     Premise,
     PremiseFailedError,
+    Present,
     QuietAmong,
     RoomMessages,
     RoomSeating,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
     SetTopic,
+    TellUser,
     Unmoderated,
     Version,
 )
@@ -71,7 +77,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
-from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.moderation import Given, Target
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
@@ -477,7 +483,7 @@ class LocalBackend:
         where = self.rooms.get(name_key(said.event.room))
         if where is None or (member not in where.members and not said.outside):
             raise errors.not_in_room()
-        if not _holds(where, member, change.premises):
+        if not self._holds(where, member, change.premises):
             seated, moderated = member in where.members, where.policy.moderated
             quiet = member in where.quiet
             facts = SpeakingFacts(where.name, seated, quiet, moderated)
@@ -579,7 +585,7 @@ class LocalBackend:
         where = self.rooms.get(subject.room)
         if where is None:
             raise errors.no_such_room(subject.room)
-        if not _holds(where, member, change.premises):
+        if not self._holds(where, member, change.premises):
             raise PremiseFailedError()
         return where
 
@@ -606,31 +612,27 @@ class LocalBackend:
             gone.removed(room.name, listing)
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        where = self._find(facts.room.name)
-        if outcome.policy is not None:
-            if outcome.policy.secret != where.policy.secret:
-                self._room_changed(where)  # in or out of the lobby
-            where.set_policy(outcome.policy)
-            if outcome.actor_owns:
-                where.owner = member
-            self._save(where)
-        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
-            where.broadcast(event)
-        if outcome.kick is not None and outcome.kicked is not None:
-            kicked = self.users[outcome.kick.key]
-            kick = outcome.events[-1]
-            self._leave(kicked, where, kick if isinstance(kick, Departure) else None)
-            deliver_to(kicked, outcome.kicked)
-            kicked.removed(where.name, (await self.list_rooms()).public())
-        if outcome.notify is not None:
-            name, invited = outcome.notify
-            deliver_to(self.users[name_key(name)], invited)
+        where = self._changed_room(change, member)
+        for op in change.ops:
+            if isinstance(op, SetPolicy):
+                if op.policy.secret != where.policy.secret:
+                    self._room_changed(where)  # in or out of the lobby
+                where.set_policy(op.policy)
+                self._save(where)
+            elif isinstance(op, SetOwner):
+                where.owner = self.users[op.owner]
+                self._save(where)
+            elif isinstance(op, Emit):
+                where.broadcast(op.event)
+            elif isinstance(op, KickMember):
+                kicked = self.users[op.user]
+                self._leave(kicked, where, op.departure)
+                deliver_to(kicked, op.told)
+                kicked.removed(where.name, (await self.list_rooms()).public())
+            elif isinstance(op, TellUser):
+                deliver_to(self.users[name_key(op.user)], op.event)
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
         where = self._find(facts.room.name)
@@ -665,6 +667,36 @@ class LocalBackend:
         here = room is not None and member in room.members
         return Target(session.name, session.account, session.token, here)
 
+    def _holds(
+        self, room: Room, member: Member | None, premises: tuple[Premise, ...]
+    ) -> bool:
+        """Whether ``premises`` hold on ``room``, checked (never decided): not
+        moderated; its policy at the version read (one process makes a room
+        once: its incarnation holds); ``member`` quiet or not as read; the
+        user a command named connected as read, and in the room or not."""
+        for premise in premises:
+            if isinstance(premise, Unmoderated):
+                if room.policy.moderated:
+                    return False
+            elif isinstance(premise, QuietAmong):
+                if (member in room.quiet) != bool(premise.users):
+                    return False
+            elif isinstance(premise, Version):
+                if premise.version != str(room.version):
+                    return False
+            elif isinstance(premise, Present):
+                here = {name_key(name) for name in room.members.values()}
+                users = premise.users
+                if any((user in here) != (user in users) for user in premise.among):
+                    return False
+            elif isinstance(premise, SessionIs):
+                found = self._target(premise.user)
+                if (found.session if found is not None else "") != premise.session:
+                    return False
+            elif not isinstance(premise, Incarnation):
+                raise TypeError(f"not a premise of a room's change: {premise!r}")
+        return True
+
     # -- lobby watchers ---------------------------------------------------------
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
@@ -682,22 +714,3 @@ class LocalBackend:
             else:
                 entries.append(room.info())
         return LobbyChanges(entries)
-
-
-def _holds(room: Room, member: Member | None, premises: tuple[Premise, ...]) -> bool:
-    """Whether ``premises`` hold on ``room``, checked (never decided): not
-    moderated; its policy at the version read (one process makes a room
-    once: its incarnation holds); ``member`` quiet or not as read."""
-    for premise in premises:
-        if isinstance(premise, Unmoderated):
-            if room.policy.moderated:
-                return False
-        elif isinstance(premise, QuietAmong):
-            if (member in room.quiet) != bool(premise.users):
-                return False
-        elif isinstance(premise, Version):
-            if premise.version != str(room.version):
-                return False
-        elif not isinstance(premise, Incarnation):
-            raise TypeError(f"not a premise of a room's messages: {premise!r}")
-    return True

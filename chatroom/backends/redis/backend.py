@@ -107,7 +107,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.moderation import Given, Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
@@ -858,13 +858,10 @@ class RedisBackend:
         await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        await self.moderation.apply(name_key(facts.room.name), session, facts, outcome)
+        assert isinstance(change.subject, RoomSeating)
+        await self.moderation.apply(change.subject.room, session, change)
 
     async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
         policy = given.policy
