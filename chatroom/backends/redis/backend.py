@@ -875,6 +875,7 @@ class RedisBackend:
             policy.owner_account,
             given.owner,
             codec.encode(given.event),
+            "1" if policy.moderated else "0",
             refusals={},
         )
 

@@ -158,6 +158,7 @@ def moderation_args(key: str, session: SeatSession, change: DecidedChange) -> li
         _flag(policy is not None and policy.keep),
         _flag(policy is not None and policy.restricted),
         policy.owner_account if policy is not None else "",
+        _flag(policy is not None and policy.moderated),
         _flag(bool(change.of(SetOwner))),
         target,
         token,
