@@ -56,7 +56,7 @@ from chatroom.core.facts import RoomFacts, SpeakingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
-from chatroom.core.moderation import Given, Target
+from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -593,10 +593,13 @@ class Backend(Protocol):
         :class:`FactsChangedError`."""
         ...
 
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        """Give the room its new policy and owner (:func:`~chatroom.core.
-        moderation.give`) in one step, if ``facts`` still hold, and show
-        its members ``given.event``."""
+    async def apply_give(self, change: DecidedChange) -> None:
+        """Give the room its new policy and owner (a server admin's ``rooms
+        give``: :class:`~chatroom.core.changes.SetPolicy`,
+        :class:`~chatroom.core.changes.SetOwner`, then
+        :class:`~chatroom.core.changes.Emit` the owner change) in one step,
+        if its premises (the room as read, the new owner in it) hold; else
+        :class:`FactsChangedError`."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -48,9 +48,12 @@ from chatroom.core.changes import (
     Incarnation,
     Premise,
     PremiseFailedError,
+    Present,
     QuietAmong,
     RoomMessages,
     RoomSeating,
+    SetOwner,
+    SetPolicy,
     SetTopic,
     Unmoderated,
     Version,
@@ -897,13 +900,19 @@ class ChatCore(Generic[B]):
         await admin.announce(self.backend, actor, text)
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
-        def rule(facts: DecisionFacts) -> moderation.Given:
-            return moderation.give(
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            given = moderation.give(
                 facts.room, actor, account, facts.target, facts.owner_name
             )
+            premises = _as_read(facts)
+            if given.owner:  # in the room as read
+                premises = (*premises, Present((given.owner,), (given.owner,)))
+            ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
+            subject = RoomSeating(name_key(facts.room.name))
+            return DecidedChange(subject, premises, ops)
 
-        async def apply(facts: DecisionFacts, given: moderation.Given) -> str:
-            await self.backend.apply_give(facts, given)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_give(change)
             return facts.room.name
 
         given = await self._decide(room, rule, apply, account)

@@ -77,7 +77,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
-from chatroom.core.moderation import Given, Target
+from chatroom.core.moderation import Target
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
@@ -614,7 +614,15 @@ class LocalBackend:
     async def apply_outcome(
         self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        where = self._changed_room(change, member)
+        await self._apply_to_room(self._changed_room(change, member), change)
+
+    async def apply_give(self, change: DecidedChange) -> None:
+        where = self._changed_room(change, None)
+        await self._apply_to_room(where, change)
+        self._room_changed(where)
+
+    async def _apply_to_room(self, where: Room, change: DecidedChange) -> None:
+        """A moderation's or a gift's operations on ``where``, in order."""
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
@@ -622,7 +630,10 @@ class LocalBackend:
                 where.set_policy(op.policy)
                 self._save(where)
             elif isinstance(op, SetOwner):
-                where.owner = self.users[op.owner]
+                if op.owner:
+                    where.hand_to(op.owner, ())
+                else:
+                    where.owner, where.absent_owner = None, ""
                 self._save(where)
             elif isinstance(op, Emit):
                 where.broadcast(op.event)
@@ -633,17 +644,6 @@ class LocalBackend:
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
-
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        where = self._find(facts.room.name)
-        where.set_policy(given.policy)
-        if given.owner:
-            where.hand_to(given.owner, (given.event,))
-        else:
-            where.owner, where.absent_owner = None, ""
-            where.broadcast(given.event)
-        self._save(where)
-        self._room_changed(where)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

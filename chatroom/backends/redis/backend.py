@@ -91,6 +91,8 @@ from chatroom.core.changes import (
     QuietAmong,
     RoomMessages,
     RoomSeating,
+    SetOwner,
+    SetPolicy,
     SetTopic,
     Version,
 )
@@ -107,7 +109,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.moderation import Given, Target
+from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster
@@ -863,18 +865,25 @@ class RedisBackend:
         assert isinstance(change.subject, RoomSeating)
         await self.moderation.apply(change.subject.room, session, change)
 
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        policy = given.policy
+    async def apply_give(self, change: DecidedChange) -> None:
+        """One ``GIVE``: the room as read and the new owner in it checked,
+        the policy and the owner set, the owner change shown."""
+        assert isinstance(change.subject, RoomSeating)
+        ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
+        (shown,) = change.of(Emit)
+        incarnation, version, _ = _say_premises(change.premises)
+        policy = set_policy.policy
         await self.calls.call(
             moderation_scripts.GIVE,
-            name_key(facts.room.name),
-            *facts.guard,
+            change.subject.room,
+            incarnation,
+            version,
             policy.to_json(),
             "1" if policy.keep else "0",
             "1" if policy.restricted else "0",
             policy.owner_account,
-            given.owner,
-            codec.encode(given.event),
+            owner.owner,
+            codec.encode(shown.event),
             "1" if policy.moderated else "0",
             refusals={},
         )
