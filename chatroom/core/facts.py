@@ -218,3 +218,27 @@ class SpeakingFacts:
     member: bool = True
     quiet: bool = False
     moderated: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """The user a command names, as the registry found them.
+
+    ``account``: the account they are signed in to or, when they are not
+    connected, the account their name is registered to ("" for none).
+    ``session``: their session if connected ("" if not). ``present``:
+    whether they are in the room.
+    """
+
+    name: str
+    account: str = ""
+    session: str = ""
+    present: bool = False
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    @property
+    def online(self) -> bool:
+        return bool(self.session)

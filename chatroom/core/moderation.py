@@ -50,6 +50,7 @@ from chatroom.core.events import (
     SettingChanged,
 )
 from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.facts import Target as Target
 from chatroom.core.settingvalues import (
     check_key,
     check_limit_value,
@@ -79,30 +80,6 @@ class Actor:
     @property
     def key(self) -> str:
         return name_key(self.name)
-
-
-@dataclass(frozen=True)
-class Target:
-    """The user a command names, as the registry found them.
-
-    ``account``: the account they are signed in to or, when they are not
-    connected, the account their name is registered to ("" for none).
-    ``session``: their session if connected ("" if not). ``present``:
-    whether they are in the room.
-    """
-
-    name: str
-    account: str = ""
-    session: str = ""
-    present: bool = False
-
-    @property
-    def key(self) -> str:
-        return name_key(self.name)
-
-    @property
-    def online(self) -> bool:
-        return bool(self.session)
 
 
 def account_mask(account: str) -> str:

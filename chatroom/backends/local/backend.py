@@ -72,12 +72,11 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import SpeakingFacts
+from chatroom.core.facts import SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.membership import Fate
-from chatroom.core.moderation import Target
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member

@@ -107,9 +107,8 @@ from chatroom.core.events import (
     StoredEvent,
     ToEveryone,
 )
-from chatroom.core.facts import SpeakingFacts
+from chatroom.core.facts import SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.registry import Member
 from chatroom.core.roominfo import Roster

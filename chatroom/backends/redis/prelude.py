@@ -717,7 +717,7 @@ local function view(r, u, shown, since, bound)
           first, last}
 end
 
--- The user called u as moderation sees them (chatroom.core.moderation.Target),
+-- The user called u as moderation sees them (chatroom.core.facts.Target),
 -- from the server's keys alone: {name, account, token, 0} if connected;
 -- {name as registered, account, '', 0} if not connected but registered; {}
 -- otherwise. Whether they are in a room is that room's to say (FACTS).

@@ -5,7 +5,7 @@ The scripts of :mod:`chatroom.backends.redis.scripts` and
 bytes. These functions turn their replies into the core's types
 (:class:`~chatroom.core.backend.DecisionFacts`,
 :class:`~chatroom.core.roominfo.Roster`,
-:class:`~chatroom.core.moderation.Target`,
+:class:`~chatroom.core.facts.Target`,
 :class:`~chatroom.core.events.ListedRoom`) and a decided
 :class:`~chatroom.core.changes.DecidedChange` into the ``MODERATE`` script's
 arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
@@ -32,8 +32,7 @@ from chatroom.core.changes import (
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
-from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.moderation import Target
+from chatroom.core.facts import RoomFacts, RoomPolicy, Target
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
