@@ -619,8 +619,14 @@ class ChatCore(Generic[B]):
             tags,
             account=session.account_name,
         )
+        key = name_key(session.name)
         for _attempt in range(DECISION_ATTEMPTS):
-            change = await self._said(member, session, speaking, event, now, facts)
+            if speaking.member and not (speaking.moderated or speaking.quiet):
+                said = (Append(event, now),)  # an ordinary message, decided here
+                subject = _messages_of(event.room)
+                change = DecidedChange(subject, _ordinary(key), said, (key,))
+            else:
+                change = await self._said(member, session, speaking, event, now, facts)
             try:
                 await self.backend.say(member, session, change)
                 break

@@ -468,8 +468,9 @@ class LocalBackend:
         where = self.rooms.get(name_key(room))
         if where is None or member not in where.members:
             return SpeakingFacts(room if where is None else where.name, False)
-        quiet = member in where.quiet if where.quiet else False
-        return SpeakingFacts(where.name, True, quiet, where.policy.moderated)
+        if where.quiet and member in where.quiet:
+            return SpeakingFacts(where.name, True, True, where.policy.moderated)
+        return where.speaking()
 
     async def say(
         self, member: Member, session: SeatSession, change: DecidedChange

@@ -35,6 +35,7 @@ from chatroom.core.facts import (
     RoomFacts,
     RoomPolicy,
     Seating,
+    SpeakingFacts,
     WelcomeFacts,
 )
 from chatroom.core.fanout import Audience, fan_out
@@ -114,6 +115,9 @@ class Room:
         #: How often its policy changed in this process: what a change
         #: decided on its facts rests on (:attr:`guard`).
         self.version = 0
+        #: What an announced member's message is decided on, and the policy
+        #: it was made from (:meth:`speaking`).
+        self._speaking: tuple[RoomPolicy, SpeakingFacts] | None = None
         self.members: Audience[str] = Audience()
         #: A big room's quiet members: joined, their arrival not shown to
         #: the others yet (chatroom.core.big_rooms); empty below
@@ -192,6 +196,16 @@ class Room:
         """What a decision on :meth:`facts` rests on (the back-end's
         ``DecisionFacts.guard``): its policy's version."""
         return (b"", b"%d" % self.version)
+
+    def speaking(self) -> SpeakingFacts:
+        """What a message by a member who is not quiet is decided on: one
+        value while the policy stays (a message is the most frequent
+        change)."""
+        made = self._speaking
+        if made is None or made[0] is not self.policy:
+            facts = SpeakingFacts(self.name, True, False, self.policy.moderated)
+            self._speaking = made = (self.policy, facts)
+        return made[1]
 
     def set_policy(self, policy: RoomPolicy) -> None:
         """A moderation outcome or an admin's gift changed the policy."""

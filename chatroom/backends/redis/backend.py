@@ -667,8 +667,11 @@ class RedisBackend:
         where = self.here.rooms.get(name_key(room))
         if where is None or not self.here.is_in(member, where):
             return SpeakingFacts(room, False)
-        quiet = member in where.quiet if where.quiet else False
-        return SpeakingFacts(where.name, True, quiet, where.moderated)
+        if where.quiet and member in where.quiet:
+            return SpeakingFacts(where.name, True, True, where.moderated)
+        if where.speaking is None:  # one value while nothing refutes it
+            where.speaking = SpeakingFacts(where.name, True, False, where.moderated)
+        return where.speaking
 
     async def say(
         self, member: Member, session: SeatSession, change: DecidedChange
@@ -929,7 +932,7 @@ def _speaking_now(
     reply = changed.args[0]
     quiet, moderated = int(reply[1]) == 1, int(reply[2]) == 1
     if where is not None:
-        where.moderated = moderated
+        where.moderated, where.speaking = moderated, None
         if quiet:  # quiet after all (joined so elsewhere)
             where.quiet.add(member)
         else:

@@ -45,6 +45,7 @@ from chatroom.core.events import (
     RoomEvent,
     RoomNotice,
 )
+from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import Audience, deliver_to, fan_out
 from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
@@ -197,6 +198,9 @@ class NodeRoom:
         #: Whether the room is moderated, as its last refused ``SAY`` said
         #: (False until one does): the core's premise for its next message.
         self.moderated = False
+        #: What an announced member's message here is decided on, made
+        #: once from ``moderated`` (None: to make again).
+        self.speaking: SpeakingFacts | None = None
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
         #: Who puts out a member a kick's entry names, before the others
