@@ -12,16 +12,17 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`Backend.create_room`, :meth:`Backend.join_room`,
-:meth:`Backend.leave_room`), say a message (:meth:`Backend.say`, a
-:class:`~chatroom.core.changes.DecidedChange` whose premises it checks),
-publish an
-event (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
-read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
-:meth:`Backend.roster`...) and apply a decided outcome
-(:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
-:meth:`Backend.apply_outcome`), each of which refuses with
-:class:`FactsChangedError` if the facts it was decided on no longer hold,
-and the core decides again.
+:meth:`Backend.leave_room`), publish an event (:meth:`Backend.tell`,
+:meth:`Backend.tell_everyone`), read facts (:meth:`Backend.facts`,
+:meth:`Backend.speaking`, :meth:`Backend.find_user`,
+:meth:`Backend.roster`...) and apply a decided change
+(:class:`~chatroom.core.changes.DecidedChange`: :meth:`Backend.say`,
+:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
+:meth:`Backend.apply_outcome`, :meth:`Backend.apply_give`; an account's
+read markers, :meth:`~chatroom.core.markers.MarkerStore.apply`), each of
+which checks the change's premises and refuses with
+:class:`FactsChangedError` if one no longer holds, and the core decides
+again.
 """
 
 from __future__ import annotations

@@ -123,8 +123,6 @@ B = TypeVar("B", bound=Backend)
 
 #: The premise of a member's message to a room that is not moderated.
 UNMODERATED = Unmoderated()
-#: The room's premises of an ordinary message (a member's, not moderated).
-ORDINARY: tuple[Premise, ...] = (UNMODERATED,)
 
 
 class ChatCore(Generic[B]):
@@ -622,7 +620,9 @@ class ChatCore(Generic[B]):
         key = name_key(session.name)
         for _attempt in range(DECISION_ATTEMPTS):
             if speaking.member and not (speaking.moderated or speaking.quiet):
-                said = (Append(event, now),)  # an ordinary message, decided here
+                # An ordinary message, as _said decides it, with no wait: its
+                # premises made once per speaker, its subject once per room.
+                said = (Append(event, now),)
                 subject = _messages_of(event.room)
                 change = DecidedChange(subject, _ordinary(key), said, (key,))
             else:
@@ -631,8 +631,10 @@ class ChatCore(Generic[B]):
                 await self.backend.say(member, session, change)
                 break
             except PremiseFailedError as failed:
-                assert isinstance(failed.facts, SpeakingFacts)
-                speaking, facts = failed.facts, None
+                current = failed.facts
+                if not isinstance(current, SpeakingFacts):  # none brought
+                    current = self.backend.speaking(member, event.room)
+                speaking, facts = current, None
         else:
             raise errors.unavailable()
         self.previews.noticed(event)  # its link's card follows, once fetched
@@ -677,17 +679,14 @@ class ChatCore(Generic[B]):
             moderation.check_speak(facts.room, actor)
             said = Append(event, now, outside=True)
             return DecidedChange(subject, _as_read(facts), (said,), (key,))
-        premises: tuple[Premise, ...] = ORDINARY
+        premises: tuple[Premise, ...] = (UNMODERATED,)
         if speaking.moderated:
             facts = facts or await self.backend.facts(speaking.room)
             moderation.check_speak(facts.room, self._actor(member))
             premises = _as_read(facts)
         said = Append(event, now)
         if not speaking.quiet:
-            if premises is ORDINARY:
-                premises = _ordinary(key)  # the one change most messages are
-            else:
-                premises = (*premises, QuietAmong((key,), ()))
+            premises = (*premises, QuietAmong((key,), ()))
             return DecidedChange(subject, premises, (said,), (key,))
         seating = Seating(speaking.room, 0, quiet=frozenset({key}))
         shown = membership.speaking(seating, key, session)
