@@ -257,6 +257,29 @@ class SayPremisesContract(ContractBase):
         self.assertIsNone(bob.take("DELETED"))
 
     @defer.inlineCallbacks
+    def test_a_deletion_decided_on_a_room_made_again_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A deletion decided on a room that was deleted and made again
+        under its name meanwhile holds nothing on the new one (another
+        incarnation): refused, and the new room and its members stay."""
+        lina, bob = yield self.in_room("tea", "lina", "bob")
+        premises = yield self.as_read("tea")
+        gone = RoomDeleted("tea", "lina")
+        change = DecidedChange(RoomSeating("tea"), premises, (Emit(gone), Drop()))
+        lina.say("/delete tea")
+        yield self.expect(bob, "DELETED tea lina")
+        lina.say("/create tea")
+        yield self.expect(lina, "MEMBERS tea ")
+        bob.say("/join tea")
+        yield self.expect(lina, "JOIN tea bob")
+        _, session = self.seat("lina")
+        applying = self.core().backend.apply_delete(session, change)
+        yield self.refused(self.done(applying))
+        yield self.nobody_heard("DELETED", lina, bob)
+        self.assertIsNone(bob.take("DELETED"))
+
+    @defer.inlineCallbacks
     def test_a_kick_decided_before_its_target_left_is_refused(
         self,
     ) -> Generator[Any, Any, None]:

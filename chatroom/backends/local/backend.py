@@ -671,8 +671,8 @@ class LocalBackend:
         self, room: Room, member: Member | None, premises: tuple[Premise, ...]
     ) -> bool:
         """Whether ``premises`` hold on ``room``, checked (never decided): not
-        moderated; its policy at the version read (one process makes a room
-        once: its incarnation holds); ``member`` quiet or not as read; the
+        moderated; the room the making and its policy the version read;
+        ``member`` quiet or not as read; the
         user a command named connected as read, and in the room or not."""
         for premise in premises:
             if isinstance(premise, Unmoderated):
@@ -693,7 +693,10 @@ class LocalBackend:
                 found = self._target(premise.user)
                 if (found.session if found is not None else "") != premise.session:
                     return False
-            elif not isinstance(premise, Incarnation):
+            elif isinstance(premise, Incarnation):
+                if premise.incarnation != str(room.incarnation):
+                    return False
+            else:
                 raise TypeError(f"not a premise of a room's change: {premise!r}")
         return True
 

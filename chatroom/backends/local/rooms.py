@@ -14,6 +14,7 @@ and its join reply is that module's, from what the room holds
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 from chatroom.backends.local.rows import event_of
@@ -44,6 +45,10 @@ from chatroom.core.metrics import fanned_out
 from chatroom.core.registry import Member
 from chatroom.core.rules import catch_up
 from chatroom.core.text import name_key
+
+#: The makings of rooms in this process, numbered: a room made again under
+#: its name is another incarnation, as in Redis.
+_MAKINGS = itertools.count(1)
 
 
 class Room:
@@ -112,8 +117,10 @@ class Room:
         self.topic_at = 0
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
-        #: How often its policy changed in this process: what a change
-        #: decided on its facts rests on (:attr:`guard`).
+        #: Which making of a room of its name this is, and how often its
+        #: policy changed since: what a change decided on its facts rests
+        #: on (:attr:`guard`).
+        self.incarnation = next(_MAKINGS)
         self.version = 0
         #: What an announced member's message is decided on, and the policy
         #: it was made from (:meth:`speaking`).
@@ -194,8 +201,8 @@ class Room:
     @property
     def guard(self) -> tuple[bytes, bytes]:
         """What a decision on :meth:`facts` rests on (the back-end's
-        ``DecisionFacts.guard``): its policy's version."""
-        return (b"", b"%d" % self.version)
+        ``DecisionFacts.guard``): its incarnation and its policy's version."""
+        return (b"%d" % self.incarnation, b"%d" % self.version)
 
     def speaking(self) -> SpeakingFacts:
         """What a message by a member who is not quiet is decided on: one
