@@ -48,12 +48,9 @@ from chatroom.core.changes import (
     Incarnation,
     Premise,
     PremiseFailedError,
-    Present,
     QuietAmong,
     RoomMessages,
     RoomSeating,
-    SetOwner,
-    SetPolicy,
     SetTopic,
     Unmoderated,
     Version,
@@ -909,12 +906,8 @@ class ChatCore(Generic[B]):
             given = moderation.give(
                 facts.room, actor, account, facts.target, facts.owner_name
             )
-            premises = _as_read(facts)
-            if given.owner:  # in the room as read
-                premises = (*premises, Present((given.owner,), (given.owner,)))
-            ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
-            subject = RoomSeating(name_key(facts.room.name))
-            return DecidedChange(subject, premises, ops)
+            room_key = name_key(facts.room.name)
+            return moderation.gift_change(given, room_key, _as_read(facts))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
             await self.backend.apply_give(change)

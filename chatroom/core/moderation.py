@@ -328,6 +328,18 @@ def give(
     return Given(policy, owner, event)
 
 
+def gift_change(
+    given: Given, room: str, premises: tuple[Premise, ...]
+) -> DecidedChange:
+    """The change a gift is (:func:`give`), to room ``room`` (a name key),
+    resting on ``premises`` (the room as read) and on the new owner, if
+    any, being in it: the policy, the owner, the owner change shown."""
+    if given.owner:
+        premises = (*premises, Present((given.owner,), (given.owner,)))
+    ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
+    return DecidedChange(RoomSeating(room), premises, ops)
+
+
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:
     return ModeChanged(
         room.name, user.name, actor.name, mode, account=actor.account_name
