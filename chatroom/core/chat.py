@@ -82,7 +82,7 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts, Seating, SpeakingFacts
+from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook

@@ -35,7 +35,30 @@ from chatroom.core import admin, errors, membership
 from chatroom.core.accounts import StoredAccounts
 from chatroom.core.backend import DecisionFacts, SessionEnder
 from chatroom.core.census import OneProcess
-from chatroom.core.changes import (DecidedChange, Drop, MakeRoom, PremiseFailedError, ReplyHistory, Announce, Append, Emit, Incarnation, KickMember, Premise, Present, QuietAmong, RoomMessages, RoomSeating, SessionIs, SetOwner, SetPolicy, SetTopic, TellUser, Unmoderated, Version)
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Drop,
+    Emit,
+    Incarnation,
+    KickMember,
+    MakeRoom,
+    Premise,
+    PremiseFailedError,
+    Present,
+    QuietAmong,
+    ReplyHistory,
+    RoomMessages,
+    RoomSeating,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
+    SetTopic,
+    TellUser,
+    Unmoderated,
+    Version,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Departure,

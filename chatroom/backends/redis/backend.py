@@ -85,6 +85,8 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Incarnation,
+    MakeRoom,
+    Named,
     Premise,
     PremiseFailedError,
     QuietAmong,
@@ -95,7 +97,6 @@ from chatroom.core.changes import (
     SetTopic,
     Version,
 )
-from chatroom.core.changes import DecidedChange, MakeRoom, Named
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
     DepartureKind,
@@ -106,12 +107,11 @@ from chatroom.core.events import (
     StoredEvent,
     ToEveryone,
 )
-from chatroom.core.facts import CreationFacts, Seating, SeatingFacts, SpeakingFacts, Target
+from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key

@@ -48,10 +48,10 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message, RoomDeleted, TopicChanged
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
+from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
-from chatroom.core.registry import Member
 from chatroom.core.sessions import SeatSession
-from tests.handler_contract import ContractBase, User
+from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.backends.say_premises_contract import CONFIG, SayPremisesContract
+from tests.backends.contracts.say_premises import CONFIG, SayPremisesContract
 from tests.support import local_server
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.backends.say_premises_contract import CONFIG, SayPremisesContract
+from tests.backends.contracts.say_premises import CONFIG, SayPremisesContract
 from tests.cluster.support import RedisRegistryTestCase
 
 
