@@ -14,7 +14,11 @@ fails here, naming the line.
 A door never loading the Redis back-end is checked by running it: a fresh
 interpreter imports every door and builds a server as ``twistd chatroom``
 does, and only with ``--redis`` is ``chatroom.backends.redis`` (or
-txredisapi) loaded.
+txredisapi) loaded. So is what a server leaves unloaded until an option
+asks for it (the doors not served, the other back-end, PostgreSQL's and
+redis-py's clients), which every node on a machine would otherwise hold:
+a fresh interpreter runs ``twistd chatroom`` until it serves, and names
+the modules it loaded.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from functools import cache
 from pathlib import Path
 
 from twisted.trial import unittest
+
+from tests.cluster.support import RedisTestCase
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 PACKAGE = CHECKOUT / "chatroom"
@@ -356,10 +362,11 @@ print(json.dumps(sorted(
 DOORS = ("--port", "tcp:0", "--irc", "tcp:0", "--http", "tcp:0", "--db", ":memory:")
 
 
-def redis_modules_loaded(*options: str) -> list[str]:
-    """The Redis modules a fresh interpreter holds after building a server."""
+def module_names_printed(script: str, *options: str) -> list[str]:
+    """The module names ``script`` printed (as its last line, in JSON),
+    run with ``options`` in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", BUILD_A_SERVER, *options],
+        [sys.executable, "-c", script, *options],
         cwd=CHECKOUT,
         env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
         capture_output=True,
@@ -367,10 +374,16 @@ def redis_modules_loaded(*options: str) -> list[str]:
         timeout=120,
         check=False,
     )
-    if done.returncode:
-        raise AssertionError(f"building a server failed:\n{done.stderr}")
-    loaded: list[str] = json.loads(done.stdout.splitlines()[-1])
-    return loaded
+    lines = done.stdout.splitlines()
+    if done.returncode or not lines:
+        raise AssertionError(f"the server failed:\n{done.stdout}{done.stderr}")
+    names: list[str] = json.loads(lines[-1])
+    return names
+
+
+def redis_modules_loaded(*options: str) -> list[str]:
+    """The Redis modules a fresh interpreter holds after building a server."""
+    return module_names_printed(BUILD_A_SERVER, *options)
 
 
 class RedisOnlyWithRedisTests(unittest.TestCase):
@@ -388,3 +401,105 @@ class RedisOnlyWithRedisTests(unittest.TestCase):
         loaded = redis_modules_loaded(*DOORS, "--redis", "redis://127.0.0.1:1")
         self.assertIn("chatroom.backends.redis.backend", loaded)
         self.assertIn("txredisapi", loaded)
+
+
+#: Run in a fresh interpreter: ``twistd chatroom OPTIONS`` as twistd runs
+#: it (twistd's options find the plugin, whose service is started on the
+#: reactor); once the line door listens, and a node is in its cluster,
+#: print the name of every module loaded, and stop.
+RUN_A_SERVER = """
+import json, sys
+from twisted.internet import reactor
+from twisted.internet.defer import maybeDeferred
+from twisted.scripts.twistd import ServerOptions
+
+options = ServerOptions()
+options.parseOptions(["chatroom", *sys.argv[1:]])
+service = options.loadedPlugins["chatroom"].makeService(options.subOptions)
+
+def serving(_):
+    registry = service.server.registry
+    backend = getattr(registry, "inner", registry).backend  # /metrics wraps it
+    return backend.when_available() if hasattr(backend, "when_available") else None
+
+def loaded(_):
+    print(json.dumps(sorted(sys.modules)))
+
+def stop(outcome):
+    maybeDeferred(service.stopService).addBoth(lambda _: reactor.stop())
+    return outcome
+
+service.startService()
+started = service.listener.whenListening().addCallback(serving)
+started.addCallback(loaded).addBoth(stop)
+reactor.run()
+"""
+
+#: What a node of a cluster (``--port`` and ``--redis`` on one Redis, as
+#: ``chatroom-cluster`` starts each) never loads, and why: megabytes of
+#: every node's memory, used only where an option asks for them.
+NOT_IN_A_NODE = {
+    "redis": "redis-py, blocking: --redis-replicas (Sentinel, a Redis Cluster)",
+    "psycopg": "PostgreSQL's client: --search-db and --files-db alone",
+    "chatroom.backends.local": "the local back-end: a node keeps all in Redis",
+    "sqlite3": "the local back-end's store",
+    "chatroom.doors.irc.protocol": "the IRC door: --irc alone",
+    "twisted.words.protocols.irc": "the IRC door's parser",
+    "chatroom.doors.web.site": "the web door: --http alone",
+    "twisted.web.server": "the web door's HTTP server",
+    "wsproto": "the web door's WebSocket",
+    "scramp": "SCRAM: when a password is set, at a SCRAM sign-in",
+}
+
+#: What a server alone, with all three doors, never loads, and why.
+NOT_IN_A_SERVER = {
+    "chatroom.backends.redis": "the Redis back-end: --redis alone",
+    "txredisapi": "the Redis back-end's client",
+    "redis": "redis-py: a node's start, and chatroom-admin",
+    "psycopg": "PostgreSQL's client: a node's --search-db and --files-db",
+    "emoji": "the page's emoji list: at its first request (/emoji.json)",
+}
+
+
+def modules_run(*options: str) -> list[str]:
+    """The modules loaded by ``twistd chatroom OPTIONS`` once it serves."""
+    return module_names_printed(RUN_A_SERVER, *options)
+
+
+def among(loaded: list[str], unwanted: dict[str, str]) -> dict[str, str]:
+    """Each of ``unwanted`` (a package stands for its modules) that is
+    ``loaded``, with why it should not be."""
+    return {
+        name: why
+        for name, why in unwanted.items()
+        if any(module == name or module.startswith(f"{name}.") for module in loaded)
+    }
+
+
+class LoadedWhenUsedTests(RedisTestCase):
+    """A server loads what it serves, not every feature it could: an empty
+    node's memory is mostly the modules it imported."""
+
+    timeout = 120
+
+    def test_a_node_leaves_unloaded_what_it_does_not_serve(self) -> None:
+        """A node on one Redis, its line door alone, serving: none of
+        :data:`NOT_IN_A_NODE` was loaded."""
+        loaded = modules_run(
+            "--port", "tcp:0:interface=127.0.0.1", "--redis", self.redis_url,
+        )  # fmt: skip
+        self.assertEqual(among(loaded, NOT_IN_A_NODE), {})
+        self.assertIn("chatroom.backends.redis.backend", loaded)  # it did serve
+
+    def test_a_server_alone_leaves_unloaded_what_only_a_node_uses(self) -> None:
+        """A server alone with its three doors and a ``--db`` file, serving:
+        none of :data:`NOT_IN_A_SERVER` was loaded, and each door was."""
+        loaded = modules_run(
+            "--port", "tcp:0:interface=127.0.0.1",
+            "--irc", "tcp:0:interface=127.0.0.1",
+            "--http", "tcp:0:interface=127.0.0.1",
+            "--db", os.path.abspath(self.mktemp()),
+        )  # fmt: skip
+        self.assertEqual(among(loaded, NOT_IN_A_SERVER), {})
+        for door in ("chatroom.doors.irc.protocol", "chatroom.doors.web.site"):
+            self.assertIn(door, loaded)

@@ -20,13 +20,20 @@ from typing import Any, Protocol
 from chatroom.bench.errors import BenchError
 
 
-def proc_cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU of ``pid`` so far, from ``/proc/PID/stat``."""
+def _proc_file(pid: int | None, name: str) -> str | None:
+    """``/proc/PID/NAME``, or None if there is no such process (any more)."""
     if pid is None:
         return None
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return Path(f"/proc/{pid}/{name}").read_text()
     except OSError:
+        return None
+
+
+def proc_cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU of ``pid`` so far, from ``/proc/PID/stat``."""
+    stat = _proc_file(pid, "stat")
+    if stat is None:
         return None
     fields = stat.rpartition(")")[2].split()
     ticks = os.sysconf("SC_CLK_TCK")
@@ -35,16 +42,34 @@ def proc_cpu_seconds(pid: int | None) -> float | None:
 
 def proc_rss_kib(pid: int | None) -> int | None:
     """Resident memory of ``pid`` (``VmRSS``), in KiB."""
-    if pid is None:
-        return None
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
+    status = _proc_file(pid, "status")
+    if status is None:
         return None
     for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     return None
+
+
+def proc_memory_kib(pid: int | None) -> dict[str, int] | None:
+    """``pid``'s resident memory three ways, in KiB, from
+    ``/proc/PID/smaps_rollup``: ``rss`` (every page it maps, shared
+    libraries included), ``pss`` (a shared page divided among the processes
+    mapping it) and ``uss`` (its private pages alone: what another node of
+    the same code adds to the machine)."""
+    rollup = _proc_file(pid, "smaps_rollup")
+    if rollup is None:
+        return None
+    kib = {}
+    for line in rollup.splitlines():
+        name, _, value = line.partition(":")
+        if value.strip().endswith("kB"):
+            kib[name] = int(value.split()[0])
+    return {
+        "rss": kib["Rss"],
+        "pss": kib["Pss"],
+        "uss": kib["Private_Clean"] + kib["Private_Dirty"],
+    }
 
 
 def raise_nofile_limit() -> None:

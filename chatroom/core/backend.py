@@ -12,14 +12,17 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
-core decided, :mod:`chatroom.core.entries`), append an event and publish it
-(:meth:`Backend.append`, :meth:`Backend.tell`, :meth:`Backend.tell_everyone`),
-read facts (:meth:`Backend.facts`, :meth:`Backend.find_user`,
-:meth:`Backend.roster`...) and apply a decided outcome
-(:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
-:meth:`Backend.apply_outcome`), each of which refuses with
-:class:`FactsChangedError` if the facts it was decided on no longer hold,
-and the core decides again.
+core decided, :mod:`chatroom.core.entries`), publish an event
+(:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
+(:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
+:meth:`Backend.roster`...) and apply a decided change
+(:class:`~chatroom.core.changes.DecidedChange`: :meth:`Backend.say`,
+:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
+:meth:`Backend.apply_outcome`, :meth:`Backend.apply_give`; an account's
+read markers, :meth:`~chatroom.core.markers.MarkerStore.apply`), each of
+which checks the change's premises and refuses with
+:class:`FactsChangedError` if one no longer holds, and the core decides
+again.
 """
 
 from __future__ import annotations
@@ -43,20 +46,18 @@ from chatroom.core.events import (
     PrivateRedacted,
     Reaction,
     Redacted,
-    RoomDeleted,
     RoomEvent,
     SearchResult,
     StoredEvent,
     TagMessage,
     ToEveryone,
-    TopicChanged,
 )
-from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts
+from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts, SpeakingFacts
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
-from chatroom.core.moderation import Given, Outcome, Target
+from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -71,10 +72,6 @@ from chatroom.core.whowas import WhowasSteps
 #: How the core ends a session a back-end found ended (its name taken by a
 #: sign-in elsewhere, killed, banned): release it, then disconnect it.
 SessionEnder = Callable[[Member, str], None]
-
-#: The speaking rule: whether a member may speak in a room, on its facts (a
-#: moderated room, ``+m``); raises the refusal.
-Speech = Callable[[RoomFacts], None]
 
 
 #: A back-end's guard for facts that cannot change under a decision.
@@ -160,7 +157,7 @@ class MessageSteps(Protocol):
         """Stored message ``target`` (as the core read it) now reads as
         ``replacement`` (an edit), or is gone with the events that depend on
         it (None: a redaction); then ``event`` is appended as
-        :meth:`Backend.append` does. :class:`FactsChangedError` if
+        :meth:`Backend.say` does. :class:`FactsChangedError` if
         ``target`` changed meanwhile."""
         ...
 
@@ -177,7 +174,7 @@ class MessageSteps(Protocol):
         names to stored message ``target``, at
         most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
         ones; when that changed anything, append ``event`` as
-        :meth:`Backend.append` does. Returns
+        :meth:`Backend.say` does. Returns
         :data:`~chatroom.core.reactions.CHANGED`, ``UNCHANGED`` or ``FULL``;
         :class:`FactsChangedError` if ``target`` changed meanwhile."""
         ...
@@ -197,7 +194,7 @@ class MessageSteps(Protocol):
         now: float,
     ) -> None:
         """Number, keep and publish a tags-only message to room ``room``'s
-        members, as :meth:`Backend.append` does a message (its ``id`` set),
+        members, as :meth:`Backend.say` does a message (its ``id`` set),
         for IRC's event playback."""
         ...
 
@@ -526,27 +523,34 @@ class Backend(SeatingSteps, Protocol):
         """Every name held now, on every node, as shown: one read."""
         ...
 
-    async def append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: Message,
-        now: float,
-        speaks: Speech | None = None,
-        outside: bool = False,
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        """What this process holds of ``member`` speaking in room ``room``,
+        read with no wait (``member`` False if it is not in a room of that
+        name here)."""
+        ...
+
+    async def say(
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Number, keep and publish ``event`` to room ``room``'s members
-        (its ``id`` set); in a moderated room only
-        when ``speaks`` allows it on the room's facts (a back-end need not
-        read them for a room that is not moderated). ``outside``: the
-        member is not in the room, which must take messages from outside
-        (``external``, IRC's ``-n``) when the message is numbered."""
+        """Apply a message's change (:func:`chatroom.core.changes.Append`,
+        after a quiet member's :class:`~chatroom.core.changes.Announce`) if
+        its premises hold where the message is numbered
+        (:class:`~chatroom.core.changes.Unmoderated`, or the room's
+        :class:`~chatroom.core.changes.Incarnation` and
+        :class:`~chatroom.core.changes.Version`; the speaker's
+        :class:`~chatroom.core.changes.QuietAmong`): ``event.id`` is set.
+        Otherwise :class:`~chatroom.core.changes.PremiseFailedError` with
+        the :class:`~chatroom.core.facts.SpeakingFacts` that hold now.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM`` (a member's change, the member gone
+                from the room), ``UNAVAILABLE``, ``NOT_STORED``.
+        """
         ...
 
     async def post(self, room: str, event: Message, now: float) -> None:
         """Number, keep and publish ``event`` to room ``room``'s members, as
-        :meth:`append` does, from no session: a webhook's post, whose rules
+        :meth:`say` does, from no session: a webhook's post, whose rules
         the core applied (``NO_SUCH_ROOM`` if the room is gone)."""
         ...
 
@@ -566,36 +570,45 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Set the topic ``event`` says (by the session, at ``now``) and
-        append ``event`` as :meth:`append` does."""
+        """Apply a topic's change (:class:`~chatroom.core.changes.SetTopic`,
+        then its event appended as :meth:`say` appends a message) by the
+        member, if its premises (the room's
+        :class:`~chatroom.core.changes.Incarnation` and
+        :class:`~chatroom.core.changes.Version` as read) hold; else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
         ...
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
-        """Remove the room; its members hear ``event`` and go to the lobby."""
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+        """Apply a deletion's change (:class:`~chatroom.core.changes.Emit`
+        the deletion, :class:`~chatroom.core.changes.Drop` the room: its
+        members go to the lobby) if its premises hold; else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
         ...
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """Apply a moderation outcome decided on ``facts``."""
+        """Apply a moderation's change by ``member``
+        (:func:`chatroom.core.moderation.change_of`: its
+        :class:`~chatroom.core.changes.SetPolicy`,
+        :class:`~chatroom.core.changes.SetOwner`,
+        :class:`~chatroom.core.changes.Emit`,
+        :class:`~chatroom.core.changes.KickMember`,
+        :class:`~chatroom.core.changes.TellUser`, in order) if its premises
+        hold (the room's incarnation and version as read, the user it
+        names connected and in the room or not as read); else
+        :class:`FactsChangedError`."""
         ...
 
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        """Give the room its new policy and owner (:func:`~chatroom.core.
-        moderation.give`) in one step, if ``facts`` still hold, and show
-        its members ``given.event``."""
+    async def apply_give(self, change: DecidedChange) -> None:
+        """Give the room its new policy and owner (a server admin's ``rooms
+        give``: :class:`~chatroom.core.changes.SetPolicy`,
+        :class:`~chatroom.core.changes.SetOwner`, then
+        :class:`~chatroom.core.changes.Emit` the owner change) in one step,
+        if its premises (the room as read, the new owner in it) hold; else
+        :class:`FactsChangedError`."""
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -31,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chatroom.core.events import RoomEvent
+from chatroom.core.events import Departure, Event, Kicked, RoomEvent, StoredEvent
+from chatroom.core.facts import RoomPolicy
 from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
@@ -388,6 +389,125 @@ class DecidedChange:
     def premise(self, kind: type[Pr]) -> Pr | None:
         """The premise of one kind, if the change rests on one."""
         return next((p for p in self.premises if isinstance(p, kind)), None)
+
+
+# -- a room's messages: premises and operations ---------------------------------
+
+
+@dataclass(frozen=True)
+class Unmoderated(Premise):
+    """The room is not moderated (``+m`` off), so any member may speak: an
+    ordinary message rests on this alone, decided with no read of the
+    room's facts (a moderated room's, or one from outside, rests on the
+    room's :class:`Incarnation` and :class:`Version` instead)."""
+
+
+@dataclass(frozen=True)
+class Announce(Operation):
+    """Show ``event`` (user ``user``'s ``JOIN``: a name key) before its
+    first words; the user is quiet no more (:func:`chatroom.core.
+    membership.speaking`; the change rests on :class:`QuietAmong`)."""
+
+    user: str
+    event: RoomEvent
+
+
+@dataclass(frozen=True)
+class Append(Operation):
+    """Number ``event`` with the room's next id (its ``id`` set), show it
+    to the room's members and keep it (said at ``now``, Unix seconds): a
+    message, a topic change. ``outside``: its speaker need not be a member
+    (the room takes messages from outside, as the change's premises say
+    it was read)."""
+
+    event: StoredEvent
+    now: float
+    outside: bool = False
+
+
+@dataclass(frozen=True)
+class SetTopic(Operation):
+    """The room's topic is now ``text``, set by ``by`` (a name as shown)
+    at ``at`` (Unix seconds)."""
+
+    text: str
+    by: str
+    at: int
+
+
+# -- an account's read markers: premises and operations -------------------------
+
+
+@dataclass(frozen=True)
+class MarkerAtMost(Premise):
+    """The account's read marker in room ``room`` (a name key) is at most
+    ``event_id``, or it has none: a marker set to ``event_id`` moves
+    forward or stays (:mod:`chatroom.core.markers`: markers only move
+    forward). A refusal brings the marker in force."""
+
+    room: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class SetMarker(Operation):
+    """The account's read marker in room ``room`` (a name key) is now
+    ``event_id``."""
+
+    room: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class TellOtherNodes(Operation):
+    """Tell ``event`` to the account's sessions on the other nodes of a
+    cluster, all but seat ``token``'s (one process has none), after what
+    was told them before."""
+
+    event: Event
+    token: str
+
+
+# -- a room's moderation: premises and operations -------------------------------
+
+
+@dataclass(frozen=True)
+class SessionIs(Premise):
+    """User ``user`` (a name key) is connected as session ``session`` (its
+    token; "" for not connected): the user a command named is the one its
+    decision read."""
+
+    user: str
+    session: str
+
+
+@dataclass(frozen=True)
+class SetPolicy(Operation):
+    """The room's policy (settings, operators, voices, bans, invitations)
+    is now ``policy``."""
+
+    policy: RoomPolicy
+
+
+@dataclass(frozen=True)
+class KickMember(Operation):
+    """Take user ``user`` (a name key; its session ``session``) out of the
+    room, which is shown ``departure``; the user is told ``told`` wherever
+    it is (``KICKED``)."""
+
+    user: str
+    session: str
+    departure: Departure
+    told: Kicked
+
+
+@dataclass(frozen=True)
+class TellUser(Operation):
+    """Tell user ``user`` (a name as shown) ``event`` wherever they are (an
+    invitation)."""
+
+    user: str
+    event: Event
 
 
 # -- an account's record: premises and operations -------------------------------

@@ -15,6 +15,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -24,11 +25,36 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, amending, errors, moderation, multiline, rules, search
+from chatroom.core import (
+    admin,
+    amending,
+    errors,
+    membership,
+    moderation,
+    multiline,
+    rules,
+    search,
+)
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
 from chatroom.core.census import Census
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Drop,
+    Emit,
+    Incarnation,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+    RoomMessages,
+    RoomSeating,
+    SetTopic,
+    Unmoderated,
+    Version,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -56,11 +82,11 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
 )
-from chatroom.core.facts import RoomFacts
+from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
-from chatroom.core.markers import Marker, PlainMarkers, Unread
+from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
@@ -71,7 +97,13 @@ from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
-from chatroom.core.retrying import Applied, Decided, decided, retried
+from chatroom.core.retrying import (
+    DECISION_ATTEMPTS,
+    Applied,
+    Decided,
+    decided,
+    retried,
+)
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -88,27 +120,8 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
 
-
-async def speaking_place(
-    backend: Backend, member: Member, room: str, actor: Callable[[], Actor]
-) -> tuple[str, bool]:
-    """Where ``member``'s message to ``room`` goes: the room's name as the
-    back-end has it, and whether the member speaks from outside it (a room
-    that takes messages from outside: ``/set external on``, IRC's ``-n``;
-    the rule is :func:`chatroom.core.moderation.check_outside`). A member
-    not in a room that takes none, or in no such room, is refused as
-    before (``NOT_IN_ROOM``)."""
-    try:
-        return backend.place(member, room), False
-    except ChatError as refusal:
-        if refusal.code != "NOT_IN_ROOM":
-            raise
-        try:
-            facts = await backend.facts(room)
-        except ChatError:
-            raise refusal from None
-        check_outside(facts.room, actor(), refusal)
-        return facts.room.name, True
+#: The premise of a member's message to a room that is not moderated.
+UNMODERATED = Unmoderated()
 
 
 class ChatCore(Generic[B]):
@@ -358,7 +371,7 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
-                await self.backend.markers.advance(account, room, event_id)
+                await advance(self.backend.markers, account, room, event_id)
             await self.devices.counted(member)
 
     async def set_away(self, member: Member, message: str) -> None:
@@ -584,9 +597,7 @@ class ChatCore(Generic[B]):
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
-        actor = partial(self._actor, member)
-        where, outside = await speaking_place(self.backend, member, room, actor)
-        await self._append(member, session, where, text, tags, outside, action)
+        await self._append(member, session, room, text, tags, action)
 
     async def _append(
         self,
@@ -595,14 +606,20 @@ class ChatCore(Generic[B]):
         room: str,
         text: str,
         tags: Tags = (),
-        outside: bool = False,
         action: bool = False,
     ) -> None:
+        """Read what this process holds of the speaker's room, decide
+        (:meth:`_said`) and hand the back-end the change; decide again on
+        the facts it answers if a premise failed, a bounded number of
+        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`)."""
+        speaking = self.backend.speaking(member, room)
+        # From outside: NOT_IN_ROOM if there is no such room, before the rest.
+        facts = None if speaking.member else await self._outside_facts(room)
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
         event = Message(
-            room,
+            speaking.room if facts is None else facts.room.name,
             session.name,
             format_time(now),
             text,
@@ -610,16 +627,82 @@ class ChatCore(Generic[B]):
             tags,
             account=session.account_name,
         )
-
-        def speaks(facts: RoomFacts) -> None:
-            """Asked by the back-end in a moderated room only: the actor is
-            derived then, not for every message (1.8 % of a busy server's
-            time under load, docs/performance.md)."""
-            moderation.check_speak(facts, self._actor(member))
-
-        await self.backend.append(member, session, room, event, now, speaks, outside)
+        key = name_key(session.name)
+        for _attempt in range(DECISION_ATTEMPTS):
+            if speaking.member and not (speaking.moderated or speaking.quiet):
+                # An ordinary message, as _said decides it, with no wait: its
+                # premises made once per speaker, its subject once per room.
+                said = (Append(event, now),)
+                subject = _messages_of(event.room)
+                change = DecidedChange(subject, _ordinary(key), said, (key,))
+            else:
+                change = await self._said(member, session, speaking, event, now, facts)
+            try:
+                await self.backend.say(member, session, change)
+                break
+            except PremiseFailedError as failed:
+                current = failed.facts
+                if not isinstance(current, SpeakingFacts):  # none brought
+                    current = self.backend.speaking(member, event.room)
+                speaking, facts = current, None
+        else:
+            raise errors.unavailable()
         self.previews.noticed(event)  # its link's card follows, once fetched
-        self.notifications.said_in_room(room, session.name, text, event)
+        self.notifications.said_in_room(event.room, session.name, text, event)
+
+    async def _outside_facts(self, room: str) -> DecisionFacts:
+        """The facts of room ``room``, which a speaker outside it speaks
+        to; ``NOT_IN_ROOM`` if there is no such room."""
+        try:
+            return await self.backend.facts(room)
+        except ChatError as refusal:
+            if refusal.code != "NO_SUCH_ROOM":
+                raise
+            raise errors.not_in_room() from None
+
+    async def _said(
+        self,
+        member: Member,
+        session: SeatSession,
+        speaking: SpeakingFacts,
+        event: Message,
+        now: float,
+        facts: DecisionFacts | None = None,
+    ) -> DecidedChange:
+        """The change a message is. A member of a room that is not
+        moderated speaks on that premise alone, decided on nothing but what
+        this process holds (the actor is derived only when the room's
+        facts are read: 1.8 % of a busy server's time under load,
+        docs/performance.md); otherwise the room's facts decide
+        (:func:`~chatroom.core.moderation.check_outside`,
+        :func:`~chatroom.core.moderation.check_speak`) and the change rests
+        on the room's incarnation and version as read (``facts``, if they
+        were read for this attempt). A quiet member is announced first
+        (:func:`~chatroom.core.membership.speaking`), on the premise that
+        it is quiet still; any other member, on the premise that it is not."""
+        key = name_key(session.name)
+        subject = _messages_of(event.room)
+        if not speaking.member:
+            facts = facts or await self._outside_facts(speaking.room)
+            actor = self._actor(member)
+            check_outside(facts.room, actor, errors.not_in_room())
+            moderation.check_speak(facts.room, actor)
+            said = Append(event, now, outside=True)
+            return DecidedChange(subject, _as_read(facts), (said,), (key,))
+        premises: tuple[Premise, ...] = (UNMODERATED,)
+        if speaking.moderated:
+            facts = facts or await self.backend.facts(speaking.room)
+            moderation.check_speak(facts.room, self._actor(member))
+            premises = _as_read(facts)
+        said = Append(event, now)
+        if not speaking.quiet:
+            premises = (*premises, QuietAmong((key,), ()))
+            return DecidedChange(subject, premises, (said,), (key,))
+        seating = Seating(speaking.room, 0, quiet=frozenset({key}))
+        shown = membership.speaking(seating, key, session)
+        ops = (*(Announce(key, joined) for joined in shown), said)
+        quiet = QuietAmong((key,), (key,))
+        return DecidedChange(subject, (*premises, quiet), ops, (key,))
 
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
@@ -726,33 +809,43 @@ class ChatCore(Generic[B]):
         return await decided(self.backend.facts, room, rule, apply, target)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        """``/topic``: decided on the room's facts (topic-lock), applied as
+        one change (:class:`~chatroom.core.changes.SetTopic`, then the
+        event appended) resting on the room being as read."""
         rules.check_topic(topic)
-        where = self.backend.place(self._seat(member), room)
+        member = self._seat(member)
+        where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
         now = self.clock.seconds()
 
-        def rule(facts: DecisionFacts) -> TopicChanged:
+        def rule(facts: DecisionFacts) -> DecidedChange:
             moderation.check_set_topic(facts.room, actor)
             stamp, account = format_time(now), actor.account_name
-            return TopicChanged(
-                facts.room.name, actor.name, topic, stamp, account=account
-            )
+            name = facts.room.name
+            event = TopicChanged(name, actor.name, topic, stamp, account=account)
+            ops = (SetTopic(topic, actor.name, int(now)), Append(event, now))
+            key = name_key(session.name)
+            return DecidedChange(_messages_of(name), _as_read(facts), ops, (key,))
 
-        async def apply(facts: DecisionFacts, event: TopicChanged) -> None:
-            await self.backend.apply_topic(session, facts, event, now)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
+            await self.backend.apply_topic(member, session, change)
 
         await self._decide(where, rule, apply)
 
     async def delete_room(self, member: Member, name: str) -> None:
-        """``/delete``: every member (on every node) back to the lobby."""
+        """``/delete``: every member (on every node) back to the lobby; one
+        change (its event shown, the room dropped) resting on the room
+        being as read."""
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: DecisionFacts) -> RoomDeleted:
+        def rule(facts: DecisionFacts) -> DecidedChange:
             moderation.check_delete(facts.room, actor)
-            return RoomDeleted(facts.room.name, actor.name)
+            event = RoomDeleted(facts.room.name, actor.name)
+            subject = RoomSeating(name_key(facts.room.name))
+            return DecidedChange(subject, _as_read(facts), (Emit(event), Drop()))
 
-        async def apply(facts: DecisionFacts, event: RoomDeleted) -> str:
-            await self.backend.apply_delete(session, facts, event)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_delete(session, change)
             return facts.room.name
 
         deleted = await self._decide(name, rule, apply)
@@ -764,17 +857,30 @@ class ChatCore(Generic[B]):
     # -- moderation and admins -------------------------------------------------------
 
     async def moderate(self, member: Member, room: str, action: Action) -> None:
+        """A moderation command, decided by :func:`moderation.decide` on the
+        room's facts and applied as one change
+        (:func:`moderation.change_of`) resting on the room and the user it
+        names being as read."""
         member = self._seat(member)
         where = self.backend.place(member, room)
         actor, session = self._actor(member), self._session(member)
 
-        def rule(facts: DecisionFacts) -> moderation.Outcome:
-            return moderation.decide(action, facts.room, actor, facts.target)
+        def rule(
+            facts: DecisionFacts,
+        ) -> tuple[moderation.Outcome, DecidedChange]:
+            outcome = moderation.decide(action, facts.room, actor, facts.target)
+            room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
+            premises = _as_read(facts)
+            change = moderation.change_of(
+                outcome, room_key, actor_key, facts.target, premises
+            )
+            return outcome, change
 
         async def apply(
-            facts: DecisionFacts, outcome: moderation.Outcome
+            facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
         ) -> list[RoomEvent]:
-            await self.backend.apply_outcome(member, session, facts, outcome)
+            outcome, change = decided
+            await self.backend.apply_outcome(member, session, change)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
@@ -809,13 +915,15 @@ class ChatCore(Generic[B]):
         await admin.announce(self.backend, actor, text)
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
-        def rule(facts: DecisionFacts) -> moderation.Given:
-            return moderation.give(
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            given = moderation.give(
                 facts.room, actor, account, facts.target, facts.owner_name
             )
+            room_key = name_key(facts.room.name)
+            return moderation.gift_change(given, room_key, _as_read(facts))
 
-        async def apply(facts: DecisionFacts, given: moderation.Given) -> str:
-            await self.backend.apply_give(facts, given)
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_give(change)
             return facts.room.name
 
         given = await self._decide(room, rule, apply, account)
@@ -901,3 +1009,24 @@ class ChatCore(Generic[B]):
 
     async def post_webhook(self, secret: str, body: bytes) -> Message:
         return await self.incoming_hooks.post(secret, body)
+
+
+def _as_read(facts: DecisionFacts) -> tuple[Premise, ...]:
+    """The premises of a change decided on ``facts``: the room's
+    incarnation and version as read (its ``guard``)."""
+    incarnation, version = facts.guard
+    return (Incarnation(incarnation.decode()), Version(version.decode()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _ordinary(key: str) -> tuple[Premise, ...]:
+    """The premises of an ordinary message by ``key`` (a name key): the room
+    is not moderated, the speaker not quiet. Made once per speaker while it
+    speaks often: a message is the most frequent change."""
+    return (UNMODERATED, QuietAmong((key,), ()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _messages_of(room: str) -> RoomMessages:
+    """The subject of a message to ``room``, made once per room."""
+    return RoomMessages(name_key(room))

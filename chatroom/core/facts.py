@@ -210,3 +210,44 @@ class CreationFacts:
 
     existing: str
     rooms: int
+
+
+@dataclass(frozen=True)
+class SpeakingFacts:
+    """What a message is decided on, as a back-end holds it with no wait.
+
+    ``room`` is the room's name as the back-end has it; ``member``, whether
+    the speaker is in it (False: it speaks from outside, and the room's
+    :class:`RoomFacts` decide); ``quiet``, whether it joined quietly and
+    has not spoken yet; ``moderated``, whether the room is moderated as far
+    as the holder knows (a cluster node learns it from a refused premise:
+    until then it assumes not, and the ``SAY`` script checks)."""
+
+    room: str
+    member: bool = True
+    quiet: bool = False
+    moderated: bool = False
+
+
+@dataclass(frozen=True)
+class Target:
+    """The user a command names, as the registry found them.
+
+    ``account``: the account they are signed in to or, when they are not
+    connected, the account their name is registered to ("" for none).
+    ``session``: their session if connected ("" if not). ``present``:
+    whether they are in the room.
+    """
+
+    name: str
+    account: str = ""
+    session: str = ""
+    present: bool = False
+
+    @property
+    def key(self) -> str:
+        return name_key(self.name)
+
+    @property
+    def online(self) -> bool:
+        return bool(self.session)

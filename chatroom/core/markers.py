@@ -6,7 +6,8 @@ markers are kept by its back-end's :class:`MarkerStore` (the SQLite store
 in single-server mode, a Redis hash per account in a cluster); a plain
 name's last as long as its connection, in :class:`PlainMarkers`, on the
 node that holds it. The rules (forward only, no marker past the room's
-newest event, what counts as a mention) are here, once; the core's side
+newest event, what counts as a mention) are here, once (a back-end
+checks a move's premise, :func:`advance`, and stores it); the core's side
 of ``/read``, ``READ`` and ``/unread`` applies them
 (:mod:`chatroom.core.reading`).
 """
@@ -19,6 +20,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
+from chatroom.core.changes import (
+    AccountMarkers,
+    DecidedChange,
+    MarkerAtMost,
+    Operation,
+    PremiseFailedError,
+    SetMarker,
+    TellOtherNodes,
+)
 from chatroom.core.events import Event, MarkerMoved, Message
 
 
@@ -47,20 +57,41 @@ class MarkerStore(Protocol):
         """Every marker of ``account``: room key → event id."""
         ...
 
-    async def advance(
-        self,
-        account: str,
-        room: str,
-        event_id: int,
-        moved: MarkerMoved | None = None,
-        token: str = "",
-    ) -> int:
-        """Move the marker to ``event_id`` if that is forward, atomically;
-        returns the marker now in force. With ``moved``, if the marker is
-        now ``event_id``, the account's sessions on the other nodes of a
-        cluster (all but seat ``token``'s) are told ``moved`` in the same
-        step (one process has none: its seat's devices are all there are)."""
+    async def apply(self, change: DecidedChange) -> None:
+        """Apply a change of an :class:`~chatroom.core.changes.AccountMarkers`
+        atomically (:func:`advance`'s): a :class:`~chatroom.core.changes.
+        SetMarker`, then a :class:`~chatroom.core.changes.TellOtherNodes`
+        (none in one process: its seat's devices are all there are), if
+        its :class:`~chatroom.core.changes.MarkerAtMost` holds; else
+        :class:`~chatroom.core.changes.PremiseFailedError` with the marker
+        in force (an int)."""
         ...
+
+
+async def advance(
+    store: MarkerStore,
+    account: str,
+    room: str,
+    event_id: int,
+    moved: MarkerMoved | None = None,
+    token: str = "",
+) -> int:
+    """Move ``account``'s marker in ``room`` (a key) to ``event_id`` if
+    that is forward or where it is (markers only move forward), in one
+    step that rests on it; returns the marker in force. With ``moved``,
+    the account's sessions on the other nodes (all but seat ``token``'s)
+    are told it in the same step. A refusal brings a marker ahead of
+    ``event_id``: deciding again on it moves nothing, so it is the answer."""
+    ops: tuple[Operation, ...] = (SetMarker(room, event_id),)
+    if moved is not None:
+        ops = (*ops, TellOtherNodes(moved, token))
+    premises = (MarkerAtMost(room, event_id),)
+    try:
+        await store.apply(DecidedChange(AccountMarkers(account), premises, ops))
+    except PremiseFailedError as failed:
+        assert isinstance(failed.facts, int)  # the marker in force
+        return failed.facts
+    return event_id
 
 
 class PlainMarkers:

@@ -23,6 +23,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chatroom.core import errors, rules
+from chatroom.core.changes import (
+    DecidedChange,
+    Emit,
+    KickMember,
+    Operation,
+    Premise,
+    Present,
+    RoomSeating,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
+    TellUser,
+)
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -37,6 +50,7 @@ from chatroom.core.events import (
     SettingChanged,
 )
 from chatroom.core.facts import RoomFacts, RoomPolicy
+from chatroom.core.facts import Target as Target
 from chatroom.core.settingvalues import (
     check_key,
     check_limit_value,
@@ -66,30 +80,6 @@ class Actor:
     @property
     def key(self) -> str:
         return name_key(self.name)
-
-
-@dataclass(frozen=True)
-class Target:
-    """The user a command names, as the registry found them.
-
-    ``account``: the account they are signed in to or, when they are not
-    connected, the account their name is registered to ("" for none).
-    ``session``: their session if connected ("" if not). ``present``:
-    whether they are in the room.
-    """
-
-    name: str
-    account: str = ""
-    session: str = ""
-    present: bool = False
-
-    @property
-    def key(self) -> str:
-        return name_key(self.name)
-
-    @property
-    def online(self) -> bool:
-        return bool(self.session)
 
 
 def account_mask(account: str) -> str:
@@ -254,6 +244,44 @@ class Outcome:
     actor_owns: bool = False
 
 
+def change_of(
+    outcome: Outcome,
+    room: str,
+    actor: str,
+    target: Target | None,
+    premises: tuple[Premise, ...],
+) -> DecidedChange:
+    """The change ``outcome`` is, to room ``room`` (a name key) by ``actor``
+    (a name key), resting on ``premises`` (the room as read) and on the
+    user the command named (``target``) being connected as read and in the
+    room or not as read: its policy, the actor's ownership, the room's
+    events, a kick (the outcome's last event, its departure), an
+    invitation told, in that order."""
+    ops: list[Operation] = []
+    if outcome.policy is not None:
+        ops.append(SetPolicy(outcome.policy))
+        if outcome.actor_owns:
+            ops.append(SetOwner(actor))
+    kick, kicked = outcome.kick, outcome.kicked
+    kicking = kick is not None and kicked is not None
+    shown = outcome.events[:-1] if kicking else outcome.events
+    ops.extend(Emit(event) for event in shown)
+    if kick is not None and kicked is not None:
+        departure = outcome.events[-1]
+        assert isinstance(departure, Departure)
+        ops.append(KickMember(kick.key, kick.session, departure, kicked))
+    if outcome.notify is not None:
+        ops.append(TellUser(*outcome.notify))
+    if target is not None:
+        present = (target.key,) if target.present else ()
+        premises = (
+            *premises,
+            SessionIs(target.key, target.session),
+            Present((target.key,), present),
+        )
+    return DecidedChange(RoomSeating(room), premises, tuple(ops))
+
+
 @dataclass(frozen=True)
 class Given:
     """What giving a room to an account changes (:func:`give`): the room's
@@ -298,6 +326,18 @@ def give(
     previous = owner_name if name_key(owner_name) != target.key else ""
     event = OwnerChanged(room.name, target.name, previous, target.present)
     return Given(policy, owner, event)
+
+
+def gift_change(
+    given: Given, room: str, premises: tuple[Premise, ...]
+) -> DecidedChange:
+    """The change a gift is (:func:`give`), to room ``room`` (a name key),
+    resting on ``premises`` (the room as read) and on the new owner, if
+    any, being in it: the policy, the owner, the owner change shown."""
+    if given.owner:
+        premises = (*premises, Present((given.owner,), (given.owner,)))
+    ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
+    return DecidedChange(RoomSeating(room), premises, ops)
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:

@@ -18,7 +18,14 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.events import MarkerMoved, StoredEvent
-from chatroom.core.markers import Marker, PlainMarkers, Unread, check_marker, unread
+from chatroom.core.markers import (
+    Marker,
+    PlainMarkers,
+    Unread,
+    advance,
+    check_marker,
+    unread,
+)
 from chatroom.core.member import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
@@ -87,7 +94,7 @@ class Markings:
         when it is now ``event_id`` (moved, or there already), never when
         an older id changed nothing; those on other nodes in the same
         step that moves it
-        (:meth:`~chatroom.core.markers.MarkerStore.advance`), so an
+        (:func:`~chatroom.core.markers.advance`), so an
         account with one device costs no more than the move."""
         where = await self._marked_room(member, room)
         newest, _ = await self._newest(member, where, 1)
@@ -96,7 +103,8 @@ class Markings:
         moved = MarkerMoved(where, event_id, said)
         if session.account:
             copy = self.devices.copy_to(member)
-            marker = await self.backend.markers.advance(
+            marker = await advance(
+                self.backend.markers,
                 session.account,
                 name_key(where),
                 event_id,

@@ -9,7 +9,9 @@ never change under a decision; in a cluster they can. The core's
 decisions (:class:`chatroom.core.chat.ChatCore`, joins, creates and
 leaves in :mod:`chatroom.core.entries`) and the Redis back-end's
 membership steps of sessions' ends (:mod:`chatroom.backends.redis.backend`)
-are retried here, the same way.
+are retried here, the same way. A message is decided again as often, on the facts the
+refusal brought (:class:`~chatroom.core.changes.PremiseFailedError`: no
+second read), by :meth:`chatroom.core.chat.ChatCore._append`.
 """
 
 from __future__ import annotations

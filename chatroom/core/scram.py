@@ -19,6 +19,12 @@ password offline at the cost of PBKDF2 with :data:`SCRAM_ITERATIONS`.
 Deriving them is PBKDF2, slow on purpose, so it runs on the hashing
 threads (:class:`chatroom.core.hashing.HashingQueue`), in the same job as
 the Argon2id hash or check; checking a proof is cheap and runs in place.
+
+``scramp`` (with asn1crypto and the rest it imports, some 2.4 MiB of every
+server's memory) is loaded when SCRAM is first used, not with this module:
+every server imports this one, few ever set a password or see a SCRAM
+sign-in. Its refusals reach the callers as :class:`ScramError`, ours,
+so that catching one loads nothing.
 """
 
 from __future__ import annotations
@@ -26,14 +32,13 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any, cast
-
-from scramp import ScramException, ScramMechanism
 
 __all__ = [
     "MECHANISM",
     "SCRAM_ITERATIONS",
-    "ScramException",
+    "ScramError",
     "ScramExchange",
     "ScramKeys",
     "derive",
@@ -57,7 +62,29 @@ SCRAM_ITERATIONS = 100_000
 #: The fewest ``--scram-iterations`` allows: RFC 7677's floor.
 SCRAM_MIN = 4096
 
-_SCRAM = ScramMechanism(MECHANISM)
+
+class ScramError(Exception):
+    """A SCRAM message refused: malformed, an authzid or channel binding
+    asked for, or a wrong proof (``scramp``'s refusal, raised as ours)."""
+
+
+@cache
+def _scram() -> Any:
+    """``scramp``'s SCRAM-SHA-256, loaded at its first use."""
+    from scramp import ScramMechanism
+
+    return ScramMechanism(MECHANISM)
+
+
+def _refused(run: Any, *arguments: Any) -> Any:
+    """``run(*arguments)``, a refusal of ``scramp``'s raised as
+    :class:`ScramError`."""
+    from scramp import ScramException as Refused
+
+    try:
+        return run(*arguments)
+    except Refused as refusal:
+        raise ScramError(str(refusal)) from refusal
 
 
 @dataclass(frozen=True)
@@ -101,10 +128,10 @@ def derive(password: str, iterations: int = SCRAM_ITERATIONS) -> str:
     hashing thread. "" for a password SASLprep (RFC 4013) refuses, such as
     one with control characters: that account signs in by ``PLAIN`` only."""
     try:
-        salt, stored_key, server_key, count = _SCRAM.make_auth_info(
-            password, iteration_count=iterations
+        salt, stored_key, server_key, count = _refused(
+            partial(_scram().make_auth_info, iteration_count=iterations), password
         )
-    except ScramException:
+    except ScramError:
         return ""
     return ScramKeys(salt, stored_key, server_key, count).encode()
 
@@ -115,7 +142,7 @@ def requested_name(client_first: str) -> str:
     are looked up: ``scramp`` asks for them by a call that cannot wait.
 
     Raises:
-        ScramException: a malformed message, an authzid, channel binding.
+        ScramError: a malformed message, an authzid, channel binding.
     """
     names: list[str] = []
 
@@ -124,7 +151,7 @@ def requested_name(client_first: str) -> str:
         # Stand-ins of the right shape: this exchange goes no further.
         return bytes(16), bytes(32), bytes(32), 4096
 
-    _SCRAM.make_server(capture).set_client_first(client_first)
+    _refused(_scram().make_server(capture).set_client_first, client_first)
     return names[0]
 
 
@@ -135,26 +162,26 @@ class ScramExchange:
         def credentials(name: object) -> tuple[bytes, bytes, bytes, int]:
             return keys.salt, keys.stored_key, keys.server_key, keys.iterations
 
-        self._server: Any = _SCRAM.make_server(credentials)
+        self._server: Any = _scram().make_server(credentials)
 
     def server_first(self, client_first: str) -> str:
         """The salt, the iteration count and the joined nonce.
 
         Raises:
-            ScramException: a malformed message.
+            ScramError: a malformed message.
         """
-        self._server.set_client_first(client_first)
-        return cast(str, self._server.get_server_first())
+        _refused(self._server.set_client_first, client_first)
+        return cast(str, _refused(self._server.get_server_first))
 
     def server_final(self, client_final: str) -> str:
         """The server's signature, once the client's proof is right.
 
         Raises:
-            ScramException: a wrong proof (a wrong password) or a
+            ScramError: a wrong proof (a wrong password) or a
                 malformed message.
         """
-        self._server.set_client_final(client_final)
-        return cast(str, self._server.get_server_final())
+        _refused(self._server.set_client_final, client_final)
+        return cast(str, _refused(self._server.get_server_final))
 
 
 def _b64(raw: bytes) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from chatroom.core import errors, rules
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.moderation import account_mask
-from chatroom.core.scram import ScramException, ScramExchange, ScramKeys
+from chatroom.core.scram import ScramError, ScramExchange, ScramKeys
 from chatroom.core.text import name_key
 
 __all__ = ["ScramSignIn", "begin_scram"]
@@ -69,7 +69,7 @@ class ScramSignIn:
         self.settled = False
 
     def server_first(self, client_first: str) -> str:
-        """Raises :class:`ScramException` for a malformed message."""
+        """Raises :class:`ScramError` for a malformed message."""
         assert self.exchange is not None
         return self.exchange.server_first(client_first)
 
@@ -84,7 +84,7 @@ class ScramSignIn:
         service, self.settled = self.service, True
         try:
             server_final = self.exchange.server_final(client_final)
-        except ScramException:
+        except ScramError:
             raise service.failed_sign_in(self.account, self.address) from None
         self._refund()
         service.by_address.succeeded(self.address)

@@ -216,7 +216,12 @@ class Seat:
             every = device.multi and not device.hidden
             if every or all(device.views(room) for room in self.rooms):
                 deliver = direct(device.member)
-        if deliver != self.deliver and self.deliver != self.deliver_each:
+        if deliver == self.deliver:
+            # The same callback: keep the object the rooms' kept lists hold
+            # (each reading of a bound method is a new one of 64 bytes, and
+            # a seat is settled again on every join).
+            return
+        if self.deliver != self.deliver_each:
             # The rooms' kept lists hold the one device's deliver, which is
             # now wrong. Not from deliver_each: it is right for any devices
             # (only slower), and every sign-in settles a new seat from it,

@@ -39,7 +39,8 @@ from __future__ import annotations
 
 import sys
 import unicodedata
-from functools import cache, lru_cache
+from collections.abc import Iterator
+from functools import lru_cache
 
 import icu
 
@@ -115,32 +116,34 @@ def name_key(name: str) -> str:
     return key
 
 
-def _assigned() -> list[str]:
+def _assigned() -> Iterator[str]:
     """Every character this Python's Unicode assigns but surrogates and
     private use (which no name holds, and which neither the folding nor
-    the skeleton changes)."""
-    return [
+    the skeleton changes), one at a time: a list of all 280,000, freed
+    among the objects the server keeps, would leave their pages resident
+    and the process megabytes larger for good."""
+    return (
         char
         for char in map(chr, range(sys.maxunicode + 1))
         if unicodedata.category(char) not in ("Cn", "Cs", "Co")
-    ]
+    )
 
 
-@cache
 def case_folds() -> dict[str, str]:
     """Each character whose full case folding (``str.casefold``) is not
-    itself, with its folding: the page's ``casefold``."""
+    itself, with its folding: the page's ``casefold``. Made each time it is
+    asked (once, for ``/wire.js``), not kept."""
     return {char: char.casefold() for char in _assigned() if char.casefold() != char}
 
 
-@cache
 def prototypes() -> dict[str, str]:
     """Each character of a decomposed (NFD) string that the skeleton
     changes, with what the skeleton makes of it (decomposed): ICU's
     confusables as the page applies them, one code point at a time, to a
     decomposed string, before decomposing the result again.
 
-    Made once (about half a second, at the web door's start)."""
+    Made each time it is asked (once, for ``/wire.js``, at the web door's
+    start: about half a second), not kept."""
     table = {}
     for char in _assigned():
         if unicodedata.normalize("NFD", char) == char:

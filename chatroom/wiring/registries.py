@@ -6,7 +6,9 @@ server alone, :func:`redis_registry` for a node of a cluster. Both are the
 same :class:`~chatroom.core.chat.ChatCore`, so every rule is the same.
 
 Only :func:`redis_registry` (``--redis``) imports the Redis back-end, and
-with it txredisapi: a server alone never loads them.
+with it txredisapi: a server alone never loads them; and only a server
+alone imports the local back-end, and with it SQLite: a node never loads
+them.
 """
 
 from __future__ import annotations
@@ -16,18 +18,18 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.local.store import Store, open_store
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.previews import CardFetcher
 from chatroom.core.push import PushSender
 
-if TYPE_CHECKING:  # for the types only: redis_registry imports them when called
+if TYPE_CHECKING:  # for the types only: each function imports its back-end
+    from chatroom.backends.local.backend import LocalBackend
+    from chatroom.backends.local.store import Store
     from chatroom.backends.redis.backend import RedisBackend
     from chatroom.redisclient.link import RedisLink
 
-LocalRegistry = ChatCore[LocalBackend]
+LocalRegistry: TypeAlias = ChatCore["LocalBackend"]
 RedisRegistry: TypeAlias = ChatCore["RedisBackend"]
 
 
@@ -41,6 +43,8 @@ def local_registry(
     """Names and rooms in this process (kept in ``store``, if given);
     ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender
     (None: none)."""
+    from chatroom.backends.local.backend import LocalBackend
+
     return ChatCore(
         config,
         clock,
@@ -112,6 +116,8 @@ def restored_local_registry(
         DatabaseUnusableError: the file cannot be served (damaged, held by
             another server, in a directory that cannot be written).
     """
+    from chatroom.backends.local.store import open_store
+
     store = open_store(db, reactor, config.retention, config.retention_age)
     return local_registry(
         config, reactor, store=store, fetch_card=fetch_card, send_push=send_push

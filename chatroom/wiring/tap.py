@@ -9,26 +9,21 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from functools import partial
-from typing import Any
+from importlib.util import find_spec
+from typing import TYPE_CHECKING, Any
 
 from twisted.python import usage
 
-from chatroom.backends.local.dbfile import DatabaseUnusableError
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
-from chatroom.core.metered import metered
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.irc.protocol import IRCFactory
-from chatroom.doors.irc.sts import IRCPort, STSPolicy
-from chatroom.doors.irc.webpush import push_line
 from chatroom.doors.line.protocol import ChatFactory
-from chatroom.doors.web.channel import HTTPLimits
-from chatroom.doors.web.site import build_site
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.redisclient.addresses import (
     RedisClusterAddress,
     SentinelAddress,
@@ -72,6 +67,9 @@ from chatroom.wiring.webpush import (
     check_push,
     subject_of,
 )
+
+if TYPE_CHECKING:  # the IRC door's: imported where --irc is given
+    from chatroom.doors.irc.protocol import IRCFactory
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -678,7 +676,8 @@ def _with_the_replicas_there(cluster: ClusterConfig, given: bool) -> ClusterConf
     """A node waits for the replicas its primaries have (``--redis-replicas``
     left to its default), or says in one line that they have fewer than
     the option asks, and exits 1."""
-    # redis-py, as for the layout: loaded by a node of a cluster alone
+    # redis-py, as for the layout: loaded by a node that waits for replicas
+    # alone (--redis-replicas, 1 by default on Sentinel and a Redis Cluster)
     from chatroom.wiring.replication import TooFewReplicasError, replicas_to_wait_for
 
     try:
@@ -694,6 +693,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from twisted.internet import reactor as global_reactor
 
         reactor = global_reactor
+    if find_spec("scramp") is None:  # imported at SCRAM's first use: said now
+        refuse_to_start("scramp is not installed (passwords' SCRAM keys need it)")
     shared = bool(config["reuse-port"])
     endpoints = {  # each option's, in the order given
         option: [
@@ -714,7 +715,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     cluster = config.cluster_config()
     if cluster is not None and isinstance(cluster.redis, RedisClusterAddress):
         cluster = _with_the_chats_layout(cluster)
-    if cluster is not None:
+    if cluster is not None and cluster.replicas:  # 0: none waited for, none asked
         cluster = _with_the_replicas_there(cluster, config.redis_replicas_given)
     registry: Registry
     guard = config.outbound_guard(reactor)
@@ -730,6 +731,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             send_push=pusher,
         )
     else:
+        from chatroom.backends.local.dbfile import DatabaseUnusableError
+
         try:
             registry = restored_local_registry(
                 config["db"], server_config, reactor, fetch_card, pusher
@@ -737,6 +740,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
     if endpoints["http"]:  # /metrics is served: time what commands ask
+        from chatroom.core.metered import metered
+
         registry = metered(registry)
     server = ChatServer(
         server_config,
@@ -746,17 +751,26 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         blocklists=build_blocklists(config, reactor),
     )
     line = ChatFactory(server)
-    irc = IRCFactory(server) if endpoints["irc"] else None  # and /irc
-    if irc is not None:  # draft/webpush subscriptions are sent the IRC line
+    # Each door's modules are loaded when it is served, not by every node.
+    irc = None  # the IRC door's factory, also for the web door's /irc
+    if endpoints["irc"]:
+        from chatroom.doors.irc.protocol import IRCFactory
+        from chatroom.doors.irc.webpush import push_line
+
+        irc = IRCFactory(server)
+        # draft/webpush subscriptions are sent the IRC line
         pusher.irc_payload = push_line(irc.renderer)
-    site = (
-        build_site(server, config.http_limits(server_config), irc, config.admin_token)
-        if endpoints["http"]
-        else None
-    )
+    site = None
+    if endpoints["http"]:
+        from chatroom.doors.web.site import build_site
+
+        limits = config.http_limits(server_config)
+        site = build_site(server, limits, irc, config.admin_token)
 
     def factory_of(option: str, description: str) -> Any:
         if option == "irc":  # each port marks its sessions TLS or not (sts)
+            from chatroom.doors.irc.sts import IRCPort
+
             assert irc is not None
             return IRCPort(irc, is_tls(description))
         return site if option == "http" else line
@@ -794,6 +808,8 @@ def offer_sts(irc: IRCFactory, ports: list[ListeningService], duration: int) -> 
     """IRCv3 STS (:mod:`chatroom.doors.irc.sts`) once the first TLS
     ``--irc`` port listens: plain clients are sent to its number (the one
     it got: ``ssl:0`` in tests), TLS clients told ``duration``."""
+    from chatroom.doors.irc.sts import STSPolicy
+
     tls = next((port for port in ports if is_tls(port.description)), None)
     if tls is None:
         return

@@ -17,12 +17,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from twisted.trial import unittest
 
+from chatroom.bench import idle
 from chatroom.bench.against import AgainstReport, SideRun, compare
 from chatroom.bench.cgen import build, find_compiler
 from chatroom.bench.errors import BenchError
@@ -31,7 +33,7 @@ from chatroom.bench.references import REFERENCES
 from chatroom.bench.render import against_table, table
 from chatroom.bench.report import StormRun, to_json
 from chatroom.bench.revisions import build_revision, builds_dir, commit_of
-from chatroom.bench.servers import PROJECT_ROOT, find_redis_server
+from chatroom.bench.servers import PROJECT_ROOT, ServerCode, find_redis_server
 
 REDIS_SERVER = find_redis_server()
 NO_REDIS = (
@@ -175,6 +177,23 @@ class ClusterBenchSmokeTests(BenchTestCase):
         fanout = run["fanout"]
         self.assertGreater(fanout["received"], 0)
         self.assertEqual(fanout["received"], fanout["expected"])
+
+    def test_idle_servers_memory(self) -> None:
+        """``python -m chatroom.bench.idle`` measures the server alone and
+        the two nodes, each idle, and prints a row for each; every figure
+        is there and consistent (a process's private pages are among its
+        proportional share, which is among all it maps)."""
+        figures = idle.measure(ServerCode(sys.executable), REDIS_SERVER, 0.0)
+        self.assertEqual(
+            [label for label, _ in figures], ["server", "node", "node, 3 doors"]
+        )
+        for label, memory in figures:
+            self.assertGreater(memory["uss"], 0, label)
+            self.assertLessEqual(memory["uss"], memory["pss"], label)
+            self.assertLessEqual(memory["pss"], memory["rss"], label)
+        rows = idle.report(figures).splitlines()
+        self.assertEqual(len(rows), 4)
+        self.assertIn("USS MiB", rows[0])
 
     def test_fanout_two_nodes(self) -> None:
         """Every message reaches every member, whichever node each is on.

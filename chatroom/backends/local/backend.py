@@ -33,14 +33,31 @@ from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership
-from chatroom.core.backend import DecisionFacts, SessionEnder, Speech
+from chatroom.core.backend import DecisionFacts, SessionEnder
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    Announce,
+    Append,
     DecidedChange,
     Drop,
+    Emit,
+    Incarnation,
+    KickMember,
     MakeRoom,
+    Premise,
     PremiseFailedError,
+    Present,
+    QuietAmong,
     ReplyHistory,
+    RoomMessages,
+    RoomSeating,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
+    SetTopic,
+    TellUser,
+    Unmoderated,
+    Version,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -52,21 +69,18 @@ from chatroom.core.events import (
     LobbyChanges,
     Message,
     Renamed,
-    RoomDeleted,
     RoomGone,
     Sighting,
     StoredEvent,
     ToEveryone,
-    TopicChanged,
     Watched,
 )
-from chatroom.core.facts import CreationFacts, SeatingFacts
+from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
 from chatroom.core.membership import Fate
-from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -360,12 +374,10 @@ class LocalBackend:
             raise errors.no_such_room(name)
         return room
 
-    def _room_of(self, member: Member, name: str, outside: bool = False) -> Room:
-        """The room ``name``, which ``member`` must be in, unless ``outside``
-        and the room takes messages from outside (``/set external on``)."""
+    def _room_of(self, member: Member, name: str) -> Room:
+        """The room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
-        open_to_outside = outside and room is not None and room.policy.external
-        if room is None or (member not in room.members and not open_to_outside):
+        if room is None or member not in room.members:
             raise errors.not_in_room()
         return room
 
@@ -490,6 +502,35 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        where = self.rooms.get(name_key(room))
+        if where is None or member not in where.members:
+            return SpeakingFacts(room if where is None else where.name, False)
+        if where.quiet and member in where.quiet:
+            return SpeakingFacts(where.name, True, True, where.policy.moderated)
+        return where.speaking()
+
+    async def say(
+        self, member: Member, session: SeatSession, change: DecidedChange
+    ) -> None:
+        """Its premises checked on the room as it is (nothing changes in
+        one process between the core's read and this step, but what a wait
+        of the core's let in), then numbered with the room's next id."""
+        said = change.ops[-1]
+        assert isinstance(said, Append)
+        where = self.rooms.get(name_key(said.event.room))
+        if where is None or (member not in where.members and not said.outside):
+            raise errors.not_in_room()
+        if not self._holds(where, member, change.premises):
+            seated, moderated = member in where.members, where.policy.moderated
+            quiet = member in where.quiet
+            facts = SpeakingFacts(where.name, seated, quiet, moderated)
+            raise PremiseFailedError(facts)
+        self.outage.check(where, said.event)  # nothing acknowledged unkept
+        if len(change.ops) > 1:  # a quiet member's JOIN first
+            where.announced(member, tuple(op.event for op in change.of(Announce)))
+        self._said(where, said.event, said.now)
+
     async def append(
         self,
         member: Member,
@@ -497,19 +538,11 @@ class LocalBackend:
         room: str,
         event: StoredEvent,
         now: float,
-        speaks: Speech | None = None,
-        outside: bool = False,
     ) -> None:
-        """Numbered here, with the room's next id (a message, or for the
-        message steps an edit, deletion or reaction)."""
-        where = self._room_of(member, room, outside)
-        if speaks is not None and where.policy.moderated:
-            speaks(where.facts())
+        """An edit, deletion or reaction (:mod:`.messages`), numbered here
+        with the room's next id."""
+        where = self._room_of(member, room)
         self.outage.check(where, event)  # nothing acknowledged that cannot be kept
-        if isinstance(event, Message) and where.quiet:  # none: nothing to decide
-            key = where.key_of(member)
-            speaking = membership.speaking(where.seating(member), key, session)
-            where.announced(member, speaking)  # a quiet member's JOIN first
         self._said(where, event, now)
 
     async def post(self, room: str, event: Message, now: float) -> None:
@@ -565,23 +598,34 @@ class LocalBackend:
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
         where = self._find(room)
         found = self._target(target, where) if target else None
-        return DecisionFacts(where.facts(), owner_name=where.owner_name, target=found)
+        return DecisionFacts(
+            where.facts(), where.guard, owner_name=where.owner_name, target=found
+        )
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        where = self._find(facts.room.name)
-        where.topic, where.topic_by, where.topic_at = event.text, event.user, int(now)
-        event.id = str(where.last_id + 1)
-        where.broadcast(event)
-        where.remember(event)
-        self.store.add_event(where.key, row_of(event), now)
+        where = self._changed_room(change, member)
+        for op in change.ops:
+            if isinstance(op, SetTopic):
+                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
+            elif isinstance(op, Append):
+                self._said(where, op.event, op.now)
         self._save(where)
         self._room_changed(where)
+
+    def _changed_room(self, change: DecidedChange, member: Member | None) -> Room:
+        """The room ``change`` is about (``NO_SUCH_ROOM``), once its premises
+        hold there (:class:`PremiseFailedError` if not: the core reads it
+        again)."""
+        subject = change.subject
+        assert isinstance(subject, RoomMessages | RoomSeating)
+        where = self.rooms.get(subject.room)
+        if where is None:
+            raise errors.no_such_room(subject.room)
+        if not self._holds(where, member, change.premises):
+            raise PremiseFailedError()
+        return where
 
     def _unplace(self, member: Member, room: Room) -> None:
         """``member`` is no longer in ``room``."""
@@ -591,11 +635,12 @@ class LocalBackend:
         else:
             del self.places[member]
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
-        room = self._find(facts.room.name)
-        room.broadcast(event)
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+        room = self._changed_room(change, None)
+        for op in change.of(Emit):
+            room.broadcast(op.event)
+        if not change.of(Drop):
+            return
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
@@ -605,42 +650,38 @@ class LocalBackend:
             gone.removed(room.name, listing)
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        where = self._find(facts.room.name)
-        if outcome.policy is not None:
-            if outcome.policy.secret != where.policy.secret:
-                self._room_changed(where)  # in or out of the lobby
-            where.policy = outcome.policy
-            if outcome.actor_owns:
-                where.owner = member
-            self._save(where)
-        for event in outcome.events[: len(outcome.events) - (outcome.kick is not None)]:
-            where.broadcast(event)
-        if outcome.kick is not None and outcome.kicked is not None:
-            kicked = self.users[outcome.kick.key]
-            kick = outcome.events[-1]
-            self._leave(kicked, where, kick if isinstance(kick, Departure) else None)
-            deliver_to(kicked, outcome.kicked)
-            kicked.removed(where.name, (await self.list_rooms()).public())
-        if outcome.notify is not None:
-            name, invited = outcome.notify
-            deliver_to(self.users[name_key(name)], invited)
+        await self._apply_to_room(self._changed_room(change, member), change)
 
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        where = self._find(facts.room.name)
-        where.policy = given.policy
-        if given.owner:
-            where.hand_to(given.owner, (given.event,))
-        else:
-            where.owner, where.absent_owner = None, ""
-            where.broadcast(given.event)
-        self._save(where)
+    async def apply_give(self, change: DecidedChange) -> None:
+        where = self._changed_room(change, None)
+        await self._apply_to_room(where, change)
         self._room_changed(where)
+
+    async def _apply_to_room(self, where: Room, change: DecidedChange) -> None:
+        """A moderation's or a gift's operations on ``where``, in order."""
+        for op in change.ops:
+            if isinstance(op, SetPolicy):
+                if op.policy.secret != where.policy.secret:
+                    self._room_changed(where)  # in or out of the lobby
+                where.set_policy(op.policy)
+                self._save(where)
+            elif isinstance(op, SetOwner):
+                if op.owner:
+                    where.hand_to(op.owner, ())
+                else:
+                    where.owner, where.absent_owner = None, ""
+                self._save(where)
+            elif isinstance(op, Emit):
+                where.broadcast(op.event)
+            elif isinstance(op, KickMember):
+                kicked = self.users[op.user]
+                self._leave(kicked, where, op.departure)
+                deliver_to(kicked, op.told)
+                kicked.removed(where.name, (await self.list_rooms()).public())
+            elif isinstance(op, TellUser):
+                deliver_to(self.users[name_key(op.user)], op.event)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room
@@ -663,6 +704,39 @@ class LocalBackend:
             return Target(account.name, account.key) if account else None
         here = room is not None and member in room.members
         return Target(session.name, session.account, session.token, here)
+
+    def _holds(
+        self, room: Room, member: Member | None, premises: tuple[Premise, ...]
+    ) -> bool:
+        """Whether ``premises`` hold on ``room``, checked (never decided): not
+        moderated; the room the making and its policy the version read;
+        ``member`` quiet or not as read; the
+        user a command named connected as read, and in the room or not."""
+        for premise in premises:
+            if isinstance(premise, Unmoderated):
+                if room.policy.moderated:
+                    return False
+            elif isinstance(premise, QuietAmong):
+                if (member in room.quiet) != bool(premise.users):
+                    return False
+            elif isinstance(premise, Version):
+                if premise.version != str(room.version):
+                    return False
+            elif isinstance(premise, Present):
+                here = {name_key(name) for name in room.members.values()}
+                users = premise.users
+                if any((user in here) != (user in users) for user in premise.among):
+                    return False
+            elif isinstance(premise, SessionIs):
+                found = self._target(premise.user)
+                if (found.session if found is not None else "") != premise.session:
+                    return False
+            elif isinstance(premise, Incarnation):
+                if premise.incarnation != str(room.incarnation):
+                    return False
+            else:
+                raise TypeError(f"not a premise of a room's change: {premise!r}")
+        return True
 
     # -- lobby watchers ---------------------------------------------------------
 

@@ -3,14 +3,22 @@
 Kept in memory (loaded once at start-up) and written through the
 back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
 file's ``read_markers`` table with ``--db``), like accounts. Nothing here
-waits, so moving a marker is atomic as every local step is.
+waits, so moving a marker is atomic as every local step is: its premise
+(:class:`~chatroom.core.changes.MarkerAtMost`) is checked here, on the
+markers in memory, and the file stores what it is given.
 """
 
 from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.events import MarkerMoved
+from chatroom.core.changes import (
+    AccountMarkers,
+    DecidedChange,
+    MarkerAtMost,
+    PremiseFailedError,
+    SetMarker,
+)
 
 
 class StoredMarkers:
@@ -27,20 +35,19 @@ class StoredMarkers:
     async def markers(self, account: str) -> dict[str, int]:
         return dict(self.by_account.get(account, {}))
 
-    async def advance(
-        self,
-        account: str,
-        room: str,
-        event_id: int,
-        moved: MarkerMoved | None = None,
-        token: str = "",
-    ) -> int:
-        """One process: the core told the seat's devices (``moved`` unused)."""
-        markers = self.by_account.setdefault(account, {})
-        if event_id > markers.get(room, -1):
-            markers[room] = event_id
-            self.store.save_marker(account, room, event_id)
-        return markers[room]
+    async def apply(self, change: DecidedChange) -> None:
+        """The premise checked on the markers in memory (the one writer),
+        then the marker stored; one process has no other nodes to tell
+        (the core told the seat's devices)."""
+        assert isinstance(change.subject, AccountMarkers)
+        markers = self.by_account.setdefault(change.subject.account, {})
+        for premise in change.premises:
+            assert isinstance(premise, MarkerAtMost)
+            if markers.get(premise.room, -1) > premise.event_id:
+                raise PremiseFailedError(markers[premise.room], premise)
+        for op in change.of(SetMarker):
+            markers[op.room] = op.event_id
+            self.store.save_marker(change.subject.account, op.room, op.event_id)
 
     def _forget(self, account: str) -> None:
         self.by_account.pop(account, None)

@@ -136,7 +136,8 @@ class Store(Protocol):
         ...
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
-        """An account's read marker in a room moved (forward) to ``event_id``."""
+        """An account's read marker in a room is now ``event_id`` (the
+        back-end checked the move's premise: :mod:`.markers`)."""
 
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""

@@ -14,6 +14,7 @@ and its join reply is that module's, from what the room holds
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 
 from chatroom.backends.local.rows import event_of
@@ -36,6 +37,7 @@ from chatroom.core.facts import (
     RoomFacts,
     RoomPolicy,
     Seating,
+    SpeakingFacts,
     WelcomeFacts,
 )
 from chatroom.core.fanout import Audience, fan_out
@@ -43,6 +45,10 @@ from chatroom.core.member import Member
 from chatroom.core.membership import Arrival, Leaving
 from chatroom.core.metrics import fanned_out
 from chatroom.core.text import name_key
+
+#: The makings of rooms in this process, numbered: a room made again under
+#: its name is another incarnation, as in Redis.
+_MAKINGS = itertools.count(1)
 
 
 class Room:
@@ -111,6 +117,14 @@ class Room:
         self.topic_at = 0
         #: Settings, operators, bans and invitations (chatroom.core.moderation).
         self.policy: RoomPolicy = NO_POLICY
+        #: Which making of a room of its name this is, and how often its
+        #: policy changed since: what a change decided on its facts rests
+        #: on (:attr:`guard`).
+        self.incarnation = next(_MAKINGS)
+        self.version = 0
+        #: What an announced member's message is decided on, and the policy
+        #: it was made from (:meth:`speaking`).
+        self._speaking: tuple[RoomPolicy, SpeakingFacts] | None = None
         self.members: Audience[str] = Audience()
         #: A big room's quiet members: joined, their arrival not shown to
         #: the others yet (chatroom.core.big_rooms); empty below
@@ -183,6 +197,27 @@ class Room:
             members=len(self.members),
             policy=self.policy,
         )
+
+    @property
+    def guard(self) -> tuple[bytes, bytes]:
+        """What a decision on :meth:`facts` rests on (the back-end's
+        ``DecisionFacts.guard``): its incarnation and its policy's version."""
+        return (b"%d" % self.incarnation, b"%d" % self.version)
+
+    def speaking(self) -> SpeakingFacts:
+        """What a message by a member who is not quiet is decided on: one
+        value while the policy stays (a message is the most frequent
+        change)."""
+        made = self._speaking
+        if made is None or made[0] is not self.policy:
+            facts = SpeakingFacts(self.name, True, False, self.policy.moderated)
+            self._speaking = made = (self.policy, facts)
+        return made[1]
+
+    def set_policy(self, policy: RoomPolicy) -> None:
+        """A moderation outcome or an admin's gift changed the policy."""
+        self.policy = policy
+        self.version += 1
 
     def broadcast(self, event: Event) -> None:
         """Hand one event to every member.

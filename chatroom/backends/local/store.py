@@ -286,7 +286,7 @@ class SqliteStore:
         self._pending.append(
             (
                 "INSERT INTO read_markers VALUES (?, ?, ?) ON CONFLICT(account, room) "
-                "DO UPDATE SET id = MAX(id, excluded.id)",
+                "DO UPDATE SET id = excluded.id",
                 (account, room, event_id),
             )
         )

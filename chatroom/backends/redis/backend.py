@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
@@ -43,7 +43,6 @@ from chatroom.backends.redis.encoded import (
 )
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
-from chatroom.backends.redis.files_postgres import PostgresFileBytes
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
@@ -69,7 +68,6 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
-from chatroom.backends.redis.search import cluster_search
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
@@ -79,9 +77,26 @@ from chatroom.core.backend import (
     DecisionFacts,
     FactsChangedError,
     SessionEnder,
-    Speech,
 )
-from chatroom.core.changes import DecidedChange, MakeRoom, Named
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Drop,
+    Emit,
+    Incarnation,
+    MakeRoom,
+    Named,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+    RoomMessages,
+    RoomSeating,
+    SetOwner,
+    SetPolicy,
+    SetTopic,
+    Version,
+)
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
     DepartureKind,
@@ -89,22 +104,21 @@ from chatroom.core.events import (
     Listing,
     Message,
     Renamed,
-    RoomDeleted,
     StoredEvent,
     ToEveryone,
-    TopicChanged,
 )
-from chatroom.core.facts import CreationFacts, Seating, SeatingFacts
+from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.moderation import Given, Outcome, Target
 from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.retrying import retried
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
+
+if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
+    from chatroom.backends.redis.files_postgres import PostgresFileBytes
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
 #: Why a session ends when its name is signed in to elsewhere.
@@ -167,9 +181,11 @@ class RedisBackend:
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
         #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
-        self.file_bytes = (
-            PostgresFileBytes(cluster.files_db, clock) if cluster.files_db else None
-        )
+        self.file_bytes: PostgresFileBytes | None = None
+        if cluster.files_db:  # psycopg (libpq): loaded with --files-db alone
+            from chatroom.backends.redis.files_postgres import PostgresFileBytes
+
+            self.file_bytes = PostgresFileBytes(cluster.files_db, clock)
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
@@ -184,8 +200,12 @@ class RedisBackend:
             self.calls, config.conversation_retention
         )
         #: Edits, redactions and reactions; typing notices; /modlog; /search.
-        searcher = cluster_search(cluster.search_db, self.calls, clock, config)
-        if searcher is not None:  # the rooms this node hears, indexed in the background
+        searcher = None
+        if cluster.search_db is not None:  # psycopg: loaded with --search-db alone
+            from chatroom.backends.redis.search import ClusterSearch
+
+            searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
+            # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
         self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
@@ -656,74 +676,71 @@ class RedisBackend:
     ) -> None:
         await self.seats.leave(member, session, change)
 
-    async def append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: Message,
-        now: float,
-        speaks: Speech | None = None,
-        outside: bool = False,
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        where = self.here.rooms.get(name_key(room))
+        if where is None or not self.here.is_in(member, where):
+            return SpeakingFacts(room, False)
+        if where.quiet and member in where.quiet:
+            return SpeakingFacts(where.name, True, True, where.moderated)
+        if where.speaking is None:  # one value while nothing refutes it
+            where.speaking = SpeakingFacts(where.name, True, False, where.moderated)
+        return where.speaking
+
+    async def say(
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        """One publish in Redis; the script numbers the event. A
-        moderated room answers ``RESTRICTED``: ``speaks`` decides on its
-        facts, and the message goes again, checked."""
-        where = None if outside else self.here.place(member, room)
-        key = name_key(room) if where is None else where.key
-        args = say_args(key, session, event, self.config, now)
-        away, checked = "1" if outside else "", ""
+        """One ``SAY`` script: it checks the change's premises, then
+        numbers, publishes and keeps the message; a premise that failed
+        answers what holds now (kept on the node's room for its next
+        message)."""
+        said = change.ops[-1]
+        assert isinstance(said, Append) and isinstance(said.event, Message)
+        event = said.event
+        where = None if said.outside else self.here.place(member, event.room)
+        key = name_key(event.room) if where is None else where.key
+        first = change.ops[0]
+        shown = codec.encode(first.event) if isinstance(first, Announce) else b""
+        incarnation, version, quiet = _say_premises(change.premises)
+        if quiet != bool(shown):  # SAY's premise is what it shows first
+            raise ValueError(f"a quiet speaker is announced, and only one: {change}")
         # Where the message was written: its WAIT goes on that connection.
         written = None if self.replication is None else Written()
-
-        async def attempt() -> None:
-            nonlocal checked
-            first = b"" if where is None else self._speaking(where, member, session)
+        if self.replication is not None and where is not None:
+            # The sender's own copy is its acknowledgement: kept back until
+            # the replicas have the message, and never shown if they do not.
+            where.withhold(member)
+        refused: Message | None = None
+        try:
             try:
                 reply = await self.calls.call(
                     scripts.SAY,
-                    *args,
-                    first,
-                    checked,
-                    away,
+                    *say_args(key, session, event, self.config, said.now),
+                    shown,
+                    incarnation,
+                    version,
+                    "1" if said.outside else "",
                     refusals=MEMBERS_ONLY,
                     arrived=None if where is None else partial(_arrived, where),
                     written=written,
                 )
             except FactsChangedError as changed:
-                reply = changed.args[0] if changed.args else None
-                if isinstance(reply, list) and len(reply) > 1 and where is not None:
-                    if int(reply[1]):  # quiet after all (joined so elsewhere)
-                        where.quiet.add(member)
-                    else:
-                        where.quiet.discard(member)
-                elif speaks is not None:  # moderated: decided on the room's facts
-                    speaks((await self.facts(room)).room)
-                    checked = "1"
-                else:
-                    checked = "1"
-                raise
+                raise _speaking_now(event.room, where, member, changed) from None
             if where is not None:
                 where.quiet.discard(member)
             event.id = str(reply[1])
-
-        if self.replication is None:
-            await retried(attempt)
-            return
-        # The sender's own copy is its acknowledgement: kept back until
-        # the replicas have the message, and never shown if they do not.
-        if where is not None:
-            where.withhold(member)
-        refused: Message | None = None
-        try:
-            await retried(attempt)
-            assert written is not None  # made with the replication
-            if not await self.replication.confirm(written):
+            confirmed = written is None or await self._confirmed(written)
+            if not confirmed:
                 refused = event
                 raise errors.not_stored("no replica of Redis confirmed it", event.text)
         finally:
-            if where is not None:
+            if written is not None and where is not None:
                 where.confirmed(member, refused)
+
+    async def _confirmed(self, written: Written) -> bool:
+        """Whether ``--redis-replicas`` of Redis's replicas have what was
+        ``written``."""
+        assert self.replication is not None  # a Written is made with it
+        return await self.replication.confirm(written)
 
     async def post(self, room: str, event: Message, now: float) -> None:
         """One ``POST`` script: numbered, published and kept as ``SAY`` does."""
@@ -735,17 +752,6 @@ class RedisBackend:
             refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
         )
         event.id = str(reply[1])
-
-    def _speaking(self, where: NodeRoom, member: Member, session: SeatSession) -> bytes:
-        """What room ``where`` is shown before the member's words, as
-        :func:`chatroom.core.membership.speaking` decides on the member's
-        quietness as this node knows it (the script checks it still holds)."""
-        if member not in where.quiet:
-            return b""  # announced: nothing to decide
-        u = key_of(session)
-        facts = Seating(where.name, len(where.members), quiet=frozenset({u}))
-        shown = membership.speaking(facts, u, session)
-        return codec.encode(shown[0]) if shown else b""
 
     async def history(
         self,
@@ -807,37 +813,43 @@ class RedisBackend:
         return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
 
     async def apply_topic(
-        self,
-        session: SeatSession,
-        facts: DecisionFacts,
-        event: TopicChanged,
-        now: float,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
+        """One ``TOPIC`` script: the session's membership and the premises
+        (the room's incarnation and version) checked, the topic set, its
+        event appended."""
+        assert isinstance(change.subject, RoomMessages)
+        (topic,) = change.of(SetTopic)
+        (said,) = change.of(Append)
+        incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.TOPIC,
-            name_key(facts.room.name),
+            change.subject.room,
             key_of(session),
             session.token,
-            event.text,
-            event.user,
-            *facts.guard,
-            int(now),
-            codec.unnumbered(event),
+            topic.text,
+            topic.by,
+            incarnation,
+            version,
+            topic.at,
+            codec.unnumbered(said.event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(
-        self, session: SeatSession, facts: DecisionFacts, event: RoomDeleted
-    ) -> None:
+    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
-        cannot say), the room goes (``DELETE``), then the server's indexes
-        forget it (``UNLIST``): out of the indexes after the room, so a node
-        that dies between leaves only index entries naming a gone room,
-        which their users' release and the listing's next full read clear
+        cannot say), the room goes if its premises (incarnation, version)
+        hold (``DELETE``), then the server's indexes forget it
+        (``UNLIST``): out of the indexes after the room, so a node that
+        dies between leaves only index entries naming a gone room, which
+        their users' release and the listing's next full read clear
         (:mod:`.listing`)."""
-        key = name_key(facts.room.name)
+        assert isinstance(change.subject, RoomSeating) and change.of(Drop)
+        key = change.subject.room
+        (shown,) = change.of(Emit)
+        incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.HOLDS,
             key_of(session),
@@ -848,9 +860,10 @@ class RedisBackend:
         reply = await self.calls.call(
             scripts.DELETE,
             key,
-            *facts.guard,
-            codec.encode(event),
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(facts.room.name)},
+            incarnation,
+            version,
+            codec.encode(shown.event),
+            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(shown.event.room)},
         )
         room = self.here.get(key)
         seq = int(reply[2])
@@ -862,26 +875,31 @@ class RedisBackend:
         await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
     async def apply_outcome(
-        self,
-        member: Member,
-        session: SeatSession,
-        facts: DecisionFacts,
-        outcome: Outcome,
+        self, member: Member, session: SeatSession, change: DecidedChange
     ) -> None:
-        await self.moderation.apply(name_key(facts.room.name), session, facts, outcome)
+        assert isinstance(change.subject, RoomSeating)
+        await self.moderation.apply(change.subject.room, session, change)
 
-    async def apply_give(self, facts: DecisionFacts, given: Given) -> None:
-        policy = given.policy
+    async def apply_give(self, change: DecidedChange) -> None:
+        """One ``GIVE``: the room as read and the new owner in it checked,
+        the policy and the owner set, the owner change shown."""
+        assert isinstance(change.subject, RoomSeating)
+        ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
+        (shown,) = change.of(Emit)
+        incarnation, version, _ = _say_premises(change.premises)
+        policy = set_policy.policy
         await self.calls.call(
             moderation_scripts.GIVE,
-            name_key(facts.room.name),
-            *facts.guard,
+            change.subject.room,
+            incarnation,
+            version,
             policy.to_json(),
             "1" if policy.keep else "0",
             "1" if policy.restricted else "0",
             policy.owner_account,
-            given.owner,
-            codec.encode(given.event),
+            owner.owner,
+            codec.encode(shown.event),
+            "1" if policy.moderated else "0",
             refusals={},
         )
 
@@ -898,3 +916,38 @@ def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
     if isinstance(reply, list) and len(reply) > 2 and reply[0] == b"OK":
         return where.reached(int(reply[2]))
     return None
+
+
+def _say_premises(premises: tuple[Premise, ...]) -> tuple[str, str, bool]:
+    """A room script's premise arguments: the room's incarnation and
+    version as read, or "" and "" for :class:`~chatroom.core.changes.
+    Unmoderated`; and whether the speaker is quiet (:class:`~chatroom.core.
+    changes.QuietAmong`: ``SAY`` reads it as whether the room is shown
+    anything first)."""
+    incarnation = version = ""
+    quiet = False
+    for premise in premises:
+        if isinstance(premise, Incarnation):
+            incarnation = premise.incarnation
+        elif isinstance(premise, Version):
+            version = premise.version
+        elif isinstance(premise, QuietAmong):
+            quiet = bool(premise.users)
+    return incarnation, version, quiet
+
+
+def _speaking_now(
+    room: str, where: NodeRoom | None, member: Member, changed: FactsChangedError
+) -> PremiseFailedError:
+    """What ``SAY`` answered when a premise failed (``{'CHANGED', quiet,
+    moderated}``), kept on the node's room ``where`` for the member's next
+    message, as the core's next decision's facts."""
+    reply = changed.args[0]
+    quiet, moderated = int(reply[1]) == 1, int(reply[2]) == 1
+    if where is not None:
+        where.moderated, where.speaking = moderated, None
+        if quiet:  # quiet after all (joined so elsewhere)
+            where.quiet.add(member)
+        else:
+            where.quiet.discard(member)
+    return PremiseFailedError(SpeakingFacts(room, where is not None, quiet, moderated))

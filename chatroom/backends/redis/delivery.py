@@ -48,6 +48,7 @@ from chatroom.core.events import (
     RoomEvent,
     RoomNotice,
 )
+from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import Audience, deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
@@ -148,6 +149,12 @@ class NodeRoom:
         #: This node's members of it who joined quietly and have not spoken
         #: (:mod:`chatroom.core.big_rooms`): empty below ``--big-room``.
         self.quiet: set[Member] = set()
+        #: Whether the room is moderated, as its last refused ``SAY`` said
+        #: (False until one does): the core's premise for its next message.
+        self.moderated = False
+        #: What an announced member's message here is decided on, made
+        #: once from ``moderated`` (None: to make again).
+        self.speaking: SpeakingFacts | None = None
         #: News of a user, handed to each member of the node once.
         self.news = news or NewsDesk()
         #: Who puts out a member a kick's entry names, before the others

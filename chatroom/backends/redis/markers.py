@@ -5,8 +5,10 @@
 One hash per account, ``P markers:<account key>``: room key → the id of
 the newest event read there. Every node reads and moves the same markers,
 so a device on any node sees where the account is; moving one forward is
-one script, so two devices racing leave the larger id (the rule of
-:mod:`chatroom.core.markers`: markers only move forward). The same script
+one script that checks the move's premise (the core's
+:class:`~chatroom.core.changes.MarkerAtMost`: markers only move forward,
+:func:`chatroom.core.markers.advance`), so two devices racing leave the
+larger id. The same script
 tells the account's sessions on the other nodes the marker (the core's
 ``MarkerMoved``), as the sender's copy of a private message is told them
 (:mod:`chatroom.backends.redis.other_nodes`): on each one's node channel,
@@ -19,27 +21,31 @@ from __future__ import annotations
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
-from chatroom.core.events import MarkerMoved
+from chatroom.core.changes import (
+    AccountMarkers,
+    DecidedChange,
+    MarkerAtMost,
+    PremiseFailedError,
+    TellOtherNodes,
+)
 
-#: ARGV: P, account, room, id, token, event ('' for none). The marker
-#: moved to id if that is forward; returns the marker in force. If it is
-#: id, the account's sessions on other nodes than token's are told event
-#: (a ``MarkerMoved``) on their nodes' channels, after what was told them
-#: before (their private messages), before what comes after.
+#: ARGV: P, account, room, id, token, event ('' for none). The premise
+#: (the marker is at most id, or there is none) checked, then the marker
+#: set to id; if event is given, the account's sessions on other nodes
+#: than token's are told it (a ``MarkerMoved``) on their nodes' channels,
+#: after what was told them before (their private messages), before what
+#: comes after. Answers ``OK``, or the marker in force if the premise failed.
 ADVANCE = Script(
     "marker-advance",
     r"""
 local key = P .. 'markers:' .. ARGV[2]
-local old = tonumber(redis.call('HGET', key, ARGV[3]) or '-1')
-local new = tonumber(ARGV[4])
-if new > old then
-  redis.call('HSET', key, ARGV[3], ARGV[4])
-end
-if new >= old and ARGV[6] ~= '' then
+local old = redis.call('HGET', key, ARGV[3])
+if old and tonumber(old) > tonumber(ARGV[4]) then return old end
+redis.call('HSET', key, ARGV[3], ARGV[4])
+if ARGV[6] ~= '' then
   for _, s in ipairs(sessions_of(ARGV[2], ARGV[5])) do tell(s, ARGV[6]) end
 end
-if new > old then return ARGV[4] end
-return tostring(old)
+return 'OK'
 """,
 )
 
@@ -57,16 +63,23 @@ class RedisMarkers:
         flat = await self.calls.eval(MARKERS, account)
         return {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}
 
-    async def advance(
-        self,
-        account: str,
-        room: str,
-        event_id: int,
-        moved: MarkerMoved | None = None,
-        token: str = "",
-    ) -> int:
-        told = codec.encode(moved) if moved is not None else ""
-        reply = await self.calls.eval(
-            ADVANCE, account, room, str(event_id), token, told
+    async def apply(self, change: DecidedChange) -> None:
+        """One ``ADVANCE``: the premise checked and the marker set, the
+        other nodes told, in one script."""
+        assert isinstance(change.subject, AccountMarkers)
+        (premise,) = change.premises
+        assert isinstance(premise, MarkerAtMost)
+        told = change.of(TellOtherNodes)
+        event, token = (
+            (codec.encode(told[0].event), told[0].token) if told else ("", "")
         )
-        return int(reply)
+        reply = await self.calls.eval(
+            ADVANCE,
+            change.subject.account,
+            premise.room,
+            str(premise.event_id),
+            token,
+            event,
+        )
+        if reply != b"OK":
+            raise PremiseFailedError(int(reply), premise)

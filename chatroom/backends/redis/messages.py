@@ -13,13 +13,14 @@ is :class:`~chatroom.backends.redis.modlog.RedisModerationLog`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from twisted.internet.defer import Deferred, succeed
 
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import kept, key_of
-from chatroom.backends.redis.search import ClusterSearch
 from chatroom.core import codec, errors
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
@@ -37,6 +38,9 @@ from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
+
+if TYPE_CHECKING:  # psycopg's: the back-end imports it where --search-db is given
+    from chatroom.backends.redis.search import ClusterSearch
 
 
 class RedisMessageSteps:

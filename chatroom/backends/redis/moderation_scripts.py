@@ -29,8 +29,8 @@ return 'OK'
 )
 
 #: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
-#: unchanged; its ``moderated`` and ``external`` are kept in the room's hash for
-#: ``SAY``), its kept (0/1), restricted (0/1) and owner account, whether u owns
+#: unchanged), its kept (0/1), restricted (0/1), owner account and moderated
+#: (0/1: kept in the room's hash for ``SAY``'s premise), whether u owns
 #: the room now (0/1: ``Outcome.actor_owns``); target u, target token
 #: ('' for none: not connected) and whether the target was in the room (0/1);
 #: the changes (a kick's: the target removed by the departure the node
@@ -50,26 +50,24 @@ MODERATE = Script(
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
 if refusal then return refusal end
-local tu, ttoken = ARGV[12], ARGV[13]
+local tu, ttoken = ARGV[13], ARGV[14]
 -- The target was read apart from the room (TARGET, then FACTS): one that
 -- changed between the reads, or since, is no longer as decided on here.
-if ttoken ~= '' and is_member(tu, r) ~= (ARGV[14] == '1') then return 'CHANGED' end
-if ARGV[14] == '1' and own_token(r, tu) ~= ttoken then return 'CHANGED' end
-local changes = cjson.decode(ARGV[15])
+if ttoken ~= '' and is_member(tu, r) ~= (ARGV[15] == '1') then return 'CHANGED' end
+if ARGV[15] == '1' and own_token(r, tu) ~= ttoken then return 'CHANGED' end
+local changes = cjson.decode(ARGV[16])
 if not all_hold(changes) then return 'CHANGED' end
 local rk = room_key(r)
 if ARGV[7] ~= '-' then
-  local p = ARGV[7] ~= '' and cjson.decode(ARGV[7]) or {}
   redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
              'restricted', ARGV[9], 'owner_account', ARGV[10],
-             'moderated', p.moderated and '1' or '0',
-             'external', p.external and '1' or '0')
+             'moderated', ARGV[11])
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
   lobby_news(redis.call('HGET', rk, 'name'))
-  if ARGV[11] == '1' then set_owner(r, u) end
+  if ARGV[12] == '1' then set_owner(r, u) end
 end
-for i = 16, #ARGV do emit(r, ARGV[i]) end
+for i = 17, #ARGV do emit(r, ARGV[i]) end
 for _, c in ipairs(changes) do
   c.records = {}
   apply_in_room(c)
@@ -96,7 +94,8 @@ return 'OK'
 
 #: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
 #: kept (0/1), restricted (0/1) and owner account, the new owner (u, in the
-#: room; '' for nobody), the room's event. A server admin's ``rooms give``
+#: room; '' for nobody), the room's event, its moderated (0/1: for ``SAY``'s
+#: premise). A server admin's ``rooms give``
 #: (:func:`chatroom.core.moderation.give`): applied only if the room is as it
 #: was read and the new owner still in it (``CHANGED`` otherwise).
 GIVE = Script(
@@ -105,11 +104,8 @@ GIVE = Script(
 local r, owner = ARGV[2], ARGV[9]
 if not unchanged(r, ARGV[3], ARGV[4]) then return 'CHANGED' end
 if owner ~= '' and not is_member(owner, r) then return 'CHANGED' end
-local p = cjson.decode(ARGV[5])
 redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
-           'restricted', ARGV[7], 'owner_account', ARGV[8],
-           'moderated', p.moderated and '1' or '0',
-           'external', p.external and '1' or '0')
+           'restricted', ARGV[7], 'owner_account', ARGV[8], 'moderated', ARGV[11])
 set_owner(r, owner)
 lobby_news(redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])

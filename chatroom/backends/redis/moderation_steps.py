@@ -1,8 +1,9 @@
-"""A moderation's outcome as a node stores it: one slot per step.
+"""A moderation's change as a node stores it: one slot per step.
 
 A moderation command is decided by :func:`chatroom.core.moderation.decide`
 on facts read apart (``TARGET``, the server's keys; ``FACTS``, the
-room's), and its outcome is stored in up to three scripts, in the order
+room's), and the change its outcome is (:func:`chatroom.core.moderation.
+change_of`) is stored in up to three scripts, in the order
 of docs/scaling.md's rule (the index first, the room second; out in the
 other order):
 
@@ -33,9 +34,14 @@ from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
 from chatroom.backends.redis.room_steps import leaves_an_index
 from chatroom.core import codec
-from chatroom.core.backend import DecisionFacts
-from chatroom.core.events import Departure
-from chatroom.core.moderation import Outcome
+from chatroom.core.changes import (
+    DecidedChange,
+    Emit,
+    KickMember,
+    Present,
+    SessionIs,
+    TellUser,
+)
 from chatroom.core.nodemessages import KickHead
 from chatroom.core.sessions import SeatSession
 
@@ -48,40 +54,43 @@ class ModerationSteps:
         self.calls = calls
 
     async def apply(
-        self, key: str, session: SeatSession, facts: DecisionFacts, outcome: Outcome
+        self, key: str, session: SeatSession, change: DecidedChange
     ) -> None:
-        """``outcome``, decided on ``facts`` of room ``key`` by ``session``,
-        stored in its steps; ``CHANGED`` raised as
-        :class:`~chatroom.core.backend.FactsChangedError` for the core to
-        decide again."""
-        target = facts.target
+        """``change``, decided on the facts of room ``key`` by ``session``
+        (:func:`chatroom.core.moderation.change_of`), stored in its steps;
+        ``CHANGED`` raised as :class:`~chatroom.core.backend.FactsChangedError`
+        for the core to decide again."""
         changes: list[Change] = []
-        kicked = outcome.kick
-        kick = outcome.events[-1] if outcome.events else None
-        if kicked is not None and isinstance(kick, Departure):
-            read = await self.calls.eval(scripts.SEATINGS, key, kicked.key)
+        kicks = change.of(KickMember)
+        for kick in kicks:
+            read = await self.calls.eval(scripts.SEATINGS, key, kick.user)
             room = outcomes.seated(read[0])
-            head = {kicked.key: codec.entry_head(KickHead(kicked.session))}
-            changes = [outcomes.leaving(key, room, [(kicked.key, kick)], heads=head)]
-        if target is not None and target.session and not target.present:
+            head = {kick.user: codec.entry_head(KickHead(kick.session))}
+            leaving = [(kick.user, kick.departure)]
+            changes.append(outcomes.leaving(key, room, leaving, heads=head))
+        target = next((p for p in change.premises if isinstance(p, SessionIs)), None)
+        present = next((p for p in change.premises if isinstance(p, Present)), None)
+        if target is not None and target.session and present and not present.users:
             await self.calls.step(
                 moderation_scripts.MODERATING,
-                target.key,
+                target.user,
                 target.session,
                 refusals={},
             )
         await self.calls.call(
             moderation_scripts.MODERATE,
-            *moderation_args(key, session, facts, outcome, outcomes.encoded(changes)),
+            *moderation_args(key, session, change),
+            outcomes.encoded(changes),
+            *(codec.encode(op.event) for op in change.of(Emit)),
             refusals=MEMBERS_ONLY,
         )
-        left = [change for change in changes if leaves_an_index(change)]
-        notify = outcome.notify
-        if target is not None and (left or notify is not None):
-            invited = codec.encode(notify[1]) if notify is not None else b""
+        left = [leaving for leaving in changes if leaves_an_index(leaving)]
+        told = change.of(TellUser)
+        if target is not None and (left or told):
+            invited = codec.encode(told[0].event) if told else b""
             await self.calls.step(
                 moderation_scripts.MODERATED,
-                target.key,
+                target.user,
                 outcomes.encoded(left),
                 invited,
                 refusals={},

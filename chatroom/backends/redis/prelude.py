@@ -19,6 +19,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from chatroom.core.events import PLAYBACK_ONLY
+
 #: Shared by every script.
 _PRELUDE = r"""
 local P = ARGV[1]
@@ -46,10 +48,10 @@ local function numbered(data, id)
   return string.sub(data, 1, -4) .. '"' .. id .. '"}'
 end
 
--- The stored events only IRC's event playback replays (topic changes,
--- tags-only messages: chatroom.core.events.PLAYBACK_ONLY), which count in
--- no other door's history window.
-local PLAYBACK_ONLY = {TopicChanged = true, TagMessage = true}
+-- The kinds of stored events only IRC's event playback replays, which
+-- count in no other door's history window: an operand, made from the
+-- core's chatroom.core.events.PLAYBACK_ONLY where this text is built.
+local PLAYBACK_ONLY = PLAYBACK_KINDS
 
 -- A stored event as a table (nil for a redacted entry's '', or an entry
 -- that is no event: an older version's).
@@ -726,7 +728,7 @@ local function view(r, u, shown, after, most)
           first, last, quiet_names}
 end
 
--- The user called u as moderation sees them (chatroom.core.moderation.Target),
+-- The user called u as moderation sees them (chatroom.core.facts.Target),
 -- from the server's keys alone: {name, account, token, 0} if connected;
 -- {name as registered, account, '', 0} if not connected but registered; {}
 -- otherwise. Whether they are in a room is that room's to say (FACTS).
@@ -869,6 +871,12 @@ OUTBOX_SIZE = 1_000_000
 
 _PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
 _PRELUDE = _PRELUDE.replace("OUTBOX_SIZE", str(OUTBOX_SIZE))
+#: Which kinds a history window skips is the core's (one tuple, read by
+#: the local back-end too): Lua is handed the kinds' names, as a set.
+_PRELUDE = _PRELUDE.replace(
+    "PLAYBACK_KINDS",
+    "{" + ", ".join(f"{kind.__name__} = true" for kind in PLAYBACK_ONLY) + "}",
+)
 
 
 def _prelude(rooms: str) -> str:

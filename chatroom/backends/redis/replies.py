@@ -5,9 +5,9 @@ The scripts of :mod:`chatroom.backends.redis.scripts` and
 bytes. These functions turn their replies into the core's types
 (:class:`~chatroom.core.backend.DecisionFacts`,
 :class:`~chatroom.core.roominfo.Roster`,
-:class:`~chatroom.core.moderation.Target`,
+:class:`~chatroom.core.facts.Target`,
 :class:`~chatroom.core.events.ListedRoom`) and a decided
-:class:`~chatroom.core.moderation.Outcome` into the ``MODERATE`` script's
+:class:`~chatroom.core.changes.DecidedChange` into the ``MODERATE`` script's
 arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
 the steps it takes.
 """
@@ -18,13 +18,21 @@ from dataclasses import replace
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
-from chatroom.core import codec, errors
+from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts
+from chatroom.core.changes import (
+    DecidedChange,
+    Incarnation,
+    Present,
+    SessionIs,
+    SetOwner,
+    SetPolicy,
+    Version,
+)
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
-from chatroom.core.facts import RoomFacts, RoomPolicy
-from chatroom.core.moderation import Outcome, Target
+from chatroom.core.facts import RoomFacts, RoomPolicy, Target
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
@@ -118,42 +126,50 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def moderation_args(
-    key: str,
-    session: SeatSession,
-    facts: DecisionFacts,
-    outcome: Outcome,
-    changes: bytes,
-) -> list[Any]:
-    """The ``MODERATE`` script's arguments for a decided outcome: ``changes``
-    are its kick's (:mod:`chatroom.backends.redis.outcomes`), which shows
-    the room the kick, the outcome's last event."""
-    policy, target = outcome.policy, facts.target
-    kicking = outcome.kick is not None
-    events = outcome.events[:-1] if kicking else outcome.events
+def moderation_args(key: str, session: SeatSession, change: DecidedChange) -> list[Any]:
+    """The ``MODERATE`` script's arguments for a decided moderation's
+    ``change`` (:func:`chatroom.core.moderation.change_of`), but for its
+    kick's changes (:mod:`chatroom.backends.redis.outcomes`), which the
+    caller puts before the events: its premises (the room's incarnation
+    and version; the target's session and presence), the policy set (``-``:
+    unchanged) and whether the actor owns the room now, then the room's
+    events."""
+    incarnation = version = target = token = ""
+    present = False
+    for premise in change.premises:
+        if isinstance(premise, Incarnation):
+            incarnation = premise.incarnation
+        elif isinstance(premise, Version):
+            version = premise.version
+        elif isinstance(premise, SessionIs):
+            target, token = premise.user, premise.session
+        elif isinstance(premise, Present):
+            present = bool(premise.users)
+    policies = change.of(SetPolicy)
+    policy = policies[0].policy if policies else None
     return [
         key,
         key_of(session),
         session.token,
-        *facts.guard,
+        incarnation,
+        version,
         "-" if policy is None else policy.to_json(),
         _flag(policy is not None and policy.keep),
         _flag(policy is not None and policy.restricted),
         policy.owner_account if policy is not None else "",
-        _flag(outcome.actor_owns),
-        target.key if target is not None else "",
-        target.session if target is not None else "",
-        _flag(target is not None and target.present),
-        changes,
-        *(codec.encode(event) for event in events),
+        _flag(policy is not None and policy.moderated),
+        _flag(bool(change.of(SetOwner))),
+        target,
+        token,
+        _flag(present),
     ]
 
 
 def say_args(
     key: str, session: SeatSession, event: Message, config: ServerConfig, now: float
 ) -> list[Any]:
-    """The ``SAY`` script's arguments for one message, but for its last two
-    (whether the node checked that its sender may speak; from outside)."""
+    """The ``SAY`` script's arguments for one message, but for its last
+    four (what the room is shown first, the premise, from outside)."""
     return [key, key_of(session), session.token, unnumbered(event), *kept(config, now)]
 
 

@@ -534,36 +534,40 @@ return {'OK', 1}
 #: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
 #: oldest time kept ('' for no age limit), what the room is shown first
 #: ('' for nothing: the node decided u is not a quiet member; else u's
-#: ``Joined``, decided on u being one: ``CHANGED`` and 0 or 1, whether it
-#: is, if that no longer holds), then
-#: '1' if the node checked that u may speak ('' if not: a moderated room
-#: answers ``RESTRICTED``, for the node to decide on its facts), '1' if u
-#: is not in the room (which must then take messages from outside). One
-#: publish (two for a quiet member's first words: its JOIN comes first);
-#: the message gets the room's next id, and is published and kept as one.
-#: Messages older than the oldest time are dropped from the front (times
-#: sort as text), with whatever is kept before the oldest message left.
-#: Answers ``{'OK', id, seq}``: the message's id and its place in the
-#: room's channel.
+#: ``Joined``, decided on u being one), the room's incarnation and version
+#: the node decided on ('' and '': on the room not being moderated), '1'
+#: if u is not in the room (whose incarnation and version then say it takes
+#: messages from outside). The premises (u quiet or not as decided, the
+#: room as decided on) are checked, never decided: if one fails, the
+#: answer is ``{'CHANGED', quiet, moderated}`` (1 or 0 each), for the
+#: node to decide again. One publish (two for a quiet member's first
+#: words: its JOIN comes first); the message gets the room's next id, and
+#: is published and kept as one. Messages older than the oldest time are
+#: dropped from the front (times sort as text), with whatever is kept
+#: before the oldest message left. Answers ``{'OK', id, seq}``: the
+#: message's id and its place in the room's channel.
 SAY = Script(
     "say",
     r"""
-local r, u, outside = ARGV[2], ARGV[3], ARGV[10] == '1'
+local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
-if outside and refusal == 'NOT_IN_ROOM' then
-  if redis.call('HGET', room_key(r), 'external') == '1' then refusal = nil end
+if refusal and not (outside and refusal == 'NOT_IN_ROOM') then return refusal end
+local holds
+if ARGV[9] == '' then
+  holds = redis.call('HGET', room_key(r), 'moderated') ~= '1'
+else
+  holds = unchanged(r, ARGV[9], ARGV[10])
 end
-if refusal then return refusal end
-if ARGV[9] == '' and redis.call('HGET', room_key(r), 'moderated') == '1' then
-  return {'RESTRICTED'}
+local quiet = 0
+if not outside then quiet = redis.call('SISMEMBER', quiet_key(r), u) end
+if not holds or (not outside and (ARGV[8] ~= '') ~= (quiet == 1)) then
+  local moderated = 0
+  if redis.call('HGET', room_key(r), 'moderated') == '1' then moderated = 1 end
+  return {'CHANGED', quiet, moderated}
 end
-if not outside then
-  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
-  if (ARGV[8] ~= '') ~= (quiet == 1) then return {'CHANGED', quiet} end
-  if quiet == 1 then
-    emit(r, ARGV[8])
-    redis.call('SREM', quiet_key(r), u)
-  end
+if quiet == 1 then
+  emit(r, ARGV[8])
+  redis.call('SREM', quiet_key(r), u)
 end
 return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
 """,

@@ -328,13 +328,6 @@ class ClusterSearch:
         self.link.close()
 
 
-def cluster_search(
-    conninfo: str | None, calls: RedisCalls, clock: IReactorTime, config: ServerConfig
-) -> ClusterSearch | None:
-    """The node's search with ``--search-db conninfo``; None without it."""
-    return None if conninfo is None else ClusterSearch(conninfo, calls, clock, config)
-
-
 def _entry(item: list[Any]) -> Entry:
     """An ``XRANGE`` item: ``[id, [field, value, ...]]``; its key is the
     conversation's (``c``; '' for a room's, which an older version fed)."""

@@ -33,7 +33,7 @@ import binascii
 
 from chatroom.core.accounts import Account
 from chatroom.core.errors import ChatError
-from chatroom.core.scram import MECHANISM, ScramException, requested_name
+from chatroom.core.scram import MECHANISM, ScramError, requested_name
 from chatroom.core.scram_sign_in import begin_scram
 from chatroom.core.text import name_key
 from chatroom.doors.irc.session import IRCSession, PendingSignIn
@@ -180,7 +180,7 @@ async def _scram(
 async def _scram_first(session: IRCSession, pending: PendingSignIn, first: str) -> None:
     try:
         name = requested_name(first)
-    except ScramException:
+    except ScramError:
         failed(session, pending, "malformed")
         return
     try:
@@ -194,7 +194,7 @@ async def _scram_first(session: IRCSession, pending: PendingSignIn, first: str) 
         return
     try:
         server_first = attempt.server_first(first)
-    except ScramException:
+    except ScramError:
         failed(session, pending, "malformed")
         return
     challenge(session, server_first)

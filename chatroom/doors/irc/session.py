@@ -201,6 +201,7 @@ class IRCSession:
         "_channels",
         "_extras",
         "_last_quit",
+        "cap_version",
         "caps",
         "connection",
         "directory",
@@ -221,8 +222,6 @@ class IRCSession:
     wanted: Rare[str | None] = Rare(None)
     #: CAP LS seen, CAP END not yet.
     capping = Rare(False)
-    #: The highest ``CAP LS`` version the client named.
-    cap_version = Rare(0)
     #: The replies to a labeled command, while it runs (labeled-response).
     labeled: Rare[list[bytes] | None] = Rare(None)
     #: A ``draft/multiline`` batch the client is sending: its reference,
@@ -281,6 +280,10 @@ class IRCSession:
         #: The IRCv3 capabilities enabled (:mod:`chatroom.doors.irc.caps`),
         #: and the encoder of its rendering variant that follows from them.
         self.caps: frozenset[str] = NO_CAPS
+        #: The highest ``CAP LS`` version the client named: a slot, not a
+        #: rare field, as every client of today names 302 and keeps it for
+        #: good (a field of ``_extras`` would hold a dict per connection).
+        self.cap_version = 0
         self.render = renderer.render
         #: Room messages it said whose events have not come back yet: an
         #: event in its name past those is another device's of the account.

@@ -47,7 +47,6 @@ log never shows a secret a URL carries, a webhook's or an export link's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from twisted.internet.interfaces import (
@@ -66,7 +65,7 @@ from twisted.web.server import Request, Site
 from chatroom.core.filedir import Spool
 from chatroom.core.hooks import HOOK_PATH
 from chatroom.core.urlsecrets import without_secrets
-from chatroom.core.webhooks import HOOK_BODY_MAX
+from chatroom.doors.web.limits import HTTPLimits
 
 if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
     from chatroom.doors.web.uploads import UploadDoor
@@ -83,25 +82,6 @@ def access_line(timestamp: str, request: Request) -> str:
     ``/hooks/<secret>`` reads ``/hooks/-``
     (:func:`~chatroom.core.urlsecrets.without_secrets`)."""
     return without_secrets(combinedLogFormatter(timestamp, request))
-
-
-@dataclass(frozen=True)
-class HTTPLimits:
-    """The bounds of one HTTP connection (``twistd chatroom --help``)."""
-
-    #: Seconds a request's line and headers may take to arrive.
-    header_timeout: float = 10.0
-    #: Seconds a keep-alive connection may wait for its next request.
-    idle_timeout: float = 60.0
-    #: Largest request body announced that is read (no resource but the
-    #: webhooks takes one).
-    max_body: int = 1024
-    #: Largest body of a webhook's ``POST``.
-    max_hook_body: int = HOOK_BODY_MAX
-    #: Bytes of output a connection may fall behind once its buffer is full.
-    sendq: int = 1024 * 1024
-    #: Seconds a closing connection may take to drain before it is aborted.
-    abort_after: float = 3.0
 
 
 def _status(

@@ -23,13 +23,13 @@ from __future__ import annotations
 import json
 from importlib import resources
 
-import emoji as unicode_emoji
-
-_FULLY_QUALIFIED = unicode_emoji.STATUS["fully_qualified"]
-
 
 def emoji_table() -> bytes:
-    """The page's emoji list as UTF-8 JSON (see the module's docstring)."""
+    """The page's emoji list as UTF-8 JSON (see the module's docstring).
+
+    The ``emoji`` package (some megabytes) is imported here, by the first
+    request for the list (:func:`fully_qualified`), not when the site is
+    built."""
     data = resources.files("chatroom.doors.web") / "static" / "emojibase"
     emoji = json.loads((data / "compact.json").read_bytes())
     shortcodes = json.loads((data / "github.json").read_bytes())
@@ -50,8 +50,11 @@ def fully_qualified(character: str) -> str:
     """``character`` as Unicode writes it: without the presentation
     selectors emojibase adds where Unicode has none (``👍``, ``☕``), kept
     where it has (``❤️``); as it is when the emoji package does not know it."""
+    import emoji as unicode_emoji
+
+    wanted = unicode_emoji.STATUS["fully_qualified"]
     for form in (character, character.replace("\ufe0f", "")):
         data = unicode_emoji.EMOJI_DATA.get(form)
-        if data is not None and data["status"] == _FULLY_QUALIFIED:
+        if data is not None and data["status"] == wanted:
             return form
     return character

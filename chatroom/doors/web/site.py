@@ -37,11 +37,12 @@ from chatroom.core.hooks import HOOK_PATH
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
-from chatroom.doors.web.channel import BoundedSite, HTTPLimits
+from chatroom.doors.web.channel import BoundedSite
 from chatroom.doors.web.emojitable import emoji_table
 from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
@@ -115,6 +116,22 @@ class StaticFile(Resource):
         for name, value in _SECURITY_HEADERS.items():
             request.setHeader(name, value)
         return self.body
+
+
+class BuiltOnFirstUse(StaticFile):
+    """A file of the client made by ``build`` when it is first asked for,
+    then kept: what most visitors never fetch (``/emoji.json``, some
+    megabytes of tables while it is made) costs a server nothing until
+    someone does."""
+
+    def __init__(self, build: Callable[[], bytes], content_type: str) -> None:
+        super().__init__(b"", content_type)
+        self.build: Callable[[], bytes] | None = build
+
+    def render_GET(self, request: Request) -> bytes:
+        if self.build is not None:
+            self.body, self.build = self.build(), None
+        return super().render_GET(request)
 
 
 class Health(Resource):
@@ -223,7 +240,7 @@ def build_site(
     }
     files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
     # Fetched by the page the first time it completes or searches emoji.
-    files[b"emoji.json"] = StaticFile(emoji_table(), "application/json")
+    files[b"emoji.json"] = BuiltOnFirstUse(emoji_table, "application/json")
     root = Root(files)
     root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
     if irc is not None:

@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.web.channel import HTTPLimits
+from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.site import build_site
 from tests.support import local_server
 
