@@ -64,6 +64,19 @@ class BusyNodeTests(ClusterTestCase):
         self.assertEqual([line for line in log if "in time" in line], [])
 
     @defer.inlineCallbacks
+    def test_stalled_node_keeps_its_subscriber_link(self):
+        """A subscription asked for just before the node stalls (as a room
+        created in the turn does): made, and the subscriber link kept."""
+        node = yield self.node("--redis-timeout", str(TIMEOUT))
+        backend = redis_backend(node.server)
+        link = backend.calls.subscriber.connection
+        subscribing = defer.ensureDeferred(backend.calls.subscribe(b"busy-channel"))
+        stall()
+        yield subscribing
+        self.assertIs(backend.calls.subscriber.connection, link)
+        self.assertTrue(backend.node.available)
+
+    @defer.inlineCallbacks
     def test_frozen_redis_is_found_after_a_stall(self):
         """Redis frozen (SIGSTOP) while the node stalls: the call is
         refused once the node has listened for the timeout, the node stops
