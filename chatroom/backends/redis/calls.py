@@ -355,11 +355,26 @@ class RedisCalls:
                 subscribing = connection.broadcast_subscribe([channel])
             else:
                 subscribing = connection.subscribe([channel])
-            subscribing.addTimeout(self.timeout, self.clock)
-            await subscribing
-        except (defer.TimeoutError, txredisapi.ConnectionError):
+        except txredisapi.ConnectionError:
             self.subscriber.drop()
             raise errors.unavailable() from None
+        # Within the deadline the scripts have (the time the node listened,
+        # :mod:`.deadlines`): a node busy accepting a storm of connections
+        # does not drop a subscriber link whose Redis answered.
+        watch = self.deadlines.watch(subscribing)
+        try:
+            await subscribing
+        except defer.CancelledError:
+            if not watch.timed_out:
+                raise  # the caller gave up, not Redis
+            self.log.warn("Redis did not answer SUBSCRIBE in time")
+            self.subscriber.drop()
+            raise errors.unavailable() from None
+        except txredisapi.ConnectionError:
+            self.subscriber.drop()
+            raise errors.unavailable() from None
+        finally:
+            self.deadlines.done(watch)
 
     def unsubscribe(self, channel: bytes) -> None:
         connection = self.subscriber.connection

@@ -1,13 +1,31 @@
 """One timer for the deadlines of every call in flight to Redis.
 
 Every script a node runs must be answered within ``--redis-timeout`` or the
-user hears ``ERR UNAVAILABLE``. Twisted's ``Deferred.addTimeout`` would
+user hears ``ERR UNAVAILABLE``, and the node drops the link (Redis counts
+as down until it reconnects). Twisted's ``Deferred.addTimeout`` would
 schedule (and then cancel) one ``DelayedCall`` per call, plus two callbacks
 on it: at a thousand messages a second that is a thousand timers made and
 unmade, and the reactor's heap rebuilt under them. All calls share the same
 timeout, so their deadlines come in the order the calls were made:
 :class:`CallDeadlines` keeps the calls in flight in that order and one timer
-on the injected clock, set for the oldest one's deadline.
+on the injected clock.
+
+A deadline is Redis's time, not the node's. A node busy for seconds in
+one reactor turn (accepting thousands of connections, or starved of CPU by
+the machine's other processes) reads nothing meanwhile: Redis's replies
+wait in the socket, and its commands of that turn are only sent at the
+turn's end. Measured on the wall clock, every call in flight would look
+unanswered the moment the node looks again, and the node would drop its
+link to a Redis that had answered, stop serving, and resume. So the timer
+ticks while calls are in flight, and a call's age is the time the node has
+*listened* since it began: each tick counts the time since the last, but
+at most one :data:`TICKS`-th of the timeout more than it was set for. A
+stall counts as that much, however long it was. And a call found past its
+deadline is judged only at the next tick, one reactor turn later, after
+the node has read what its links hold: a reply that came in time is never
+counted late. A Redis that really does not answer (frozen, or its network
+gone) is still found within the timeout, plus whatever the node itself
+stalled past a tick.
 """
 
 from __future__ import annotations
@@ -17,10 +35,15 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+#: Ticks per timeout while calls are in flight: a stall counts as at most
+#: two of them (the tick it delayed, and one more).
+TICKS = 10
+
 
 class PendingCall:
     """A call's deadline, watched until it is done.
 
+    ``deadline`` is in the node's listening time (:attr:`CallDeadlines.listened`).
     ``timed_out`` is set (before the Deferred is cancelled) when the call
     was not answered in time, so the caller can tell its own cancellation
     from the timeout's.
@@ -35,21 +58,33 @@ class PendingCall:
 
 
 class CallDeadlines:
-    """Deadlines of the calls in flight, ``timeout`` seconds after each began.
+    """Deadlines of the calls in flight, ``timeout`` seconds of listening
+    after each began.
 
     :meth:`watch` a call's Deferred and :meth:`done` it once it has fired;
-    if it has not fired ``timeout`` seconds later, the watch is marked
-    ``timed_out`` and the Deferred cancelled. The calls in flight are a dict
-    in the order they began, so the first is the one whose deadline comes
-    next, and a call leaves it as soon as it is done: nothing waits there
-    longer than the call itself (a few milliseconds), so the collector never
-    has to walk it.
+    if it has not fired once the node has listened ``timeout`` seconds,
+    the watch is marked ``timed_out`` and the Deferred cancelled. The calls
+    in flight are a dict in the order they began, so the first is the one
+    whose deadline comes next, and a call leaves it as soon as it is done:
+    nothing waits there longer than the call itself (a few milliseconds),
+    so the collector never has to walk it.
     """
 
     def __init__(self, clock: IReactorTime, timeout: float) -> None:
         self.clock = clock
         self.timeout = timeout
+        #: The longest a tick waits, and the most a late one counts beyond
+        #: what it was set for.
+        self.tick = timeout / TICKS
+        #: Seconds the node has listened while calls were in flight, as
+        #: counted up to :attr:`_counted_at` (the deadlines' own clock).
+        self.listened = 0.0
+        self._counted_at = clock.seconds()
+        #: What the pending tick was set for (seconds from its setting).
+        self._tick_set_for = 0.0
         self._in_flight: dict[PendingCall, None] = {}
+        #: Calls found past their deadline, judged at the next tick.
+        self._overdue: list[PendingCall] = []
         self._timer: IDelayedCall | None = None
         #: Calls watched so far: a test waiting for the node to be quiet
         #: needs to see that no call began, not only that none is in flight
@@ -63,35 +98,56 @@ class CallDeadlines:
 
     def watch(self, running: Deferred[Any]) -> PendingCall:
         """Cancel ``running`` unless it fires within the timeout."""
-        watch = PendingCall(self.clock.seconds() + self.timeout, running)
+        if self._timer is None:  # the clock stood still while nothing was in flight
+            self._counted_at = self.clock.seconds()
+            self._tick_set_for = 0.0
+        watch = PendingCall(self._now() + self.timeout, running)
         self._in_flight[watch] = None
         self.begun += 1
         if self._timer is None:
-            self._timer = self.clock.callLater(self.timeout, self._sweep)
+            self._set_tick()
         return watch
 
     def done(self, watch: PendingCall) -> None:
         """The call has fired (answered, failed or timed out)."""
         self._in_flight.pop(watch, None)
 
-    def _sweep(self) -> None:
-        """Time out the calls past their deadline; set the timer again for
-        the oldest call still in flight, if any."""
+    def _now(self) -> float:
+        """The listening time now: a tick that is late counts at most one
+        :attr:`tick` beyond what it was set for."""
+        elapsed = self.clock.seconds() - self._counted_at
+        return self.listened + min(elapsed, self._tick_set_for + self.tick)
+
+    def _set_tick(self) -> None:
+        """Tick at the oldest call's deadline, or sooner (one :attr:`tick`)."""
+        oldest = next(iter(self._in_flight))
+        delay = min(self.tick, max(0.0, oldest.deadline - self.listened))
+        self._tick_set_for = delay
+        self._timer = self.clock.callLater(delay, self._on_tick)
+
+    def _on_tick(self) -> None:
+        """Count the time listened; time out the calls found overdue at the
+        last tick and still unanswered; find the calls overdue now, to be
+        judged next turn; tick again while any call is in flight."""
         self._timer = None
-        now = self.clock.seconds()
-        overdue = []
-        for watch in self._in_flight:
-            if watch.deadline > now:
-                break
-            overdue.append(watch)
-        for watch in overdue:
+        self.listened = self._now()
+        self._counted_at = self.clock.seconds()
+        judged, self._overdue = self._overdue, []
+        late = [watch for watch in judged if watch in self._in_flight]
+        for watch in late:
             del self._in_flight[watch]
-        if self._in_flight:
-            oldest = next(iter(self._in_flight))
-            self._timer = self.clock.callLater(
-                max(0.0, oldest.deadline - now), self._sweep
-            )
-        for watch in overdue:
+        for watch in self._in_flight:
+            if watch.deadline > self.listened:
+                break
+            self._overdue.append(watch)
+        if self._overdue:
+            # After this turn's reading: a reply waiting in the socket
+            # while the node was busy is read before the verdict.
+            self._tick_set_for = 0.0
+            self._timer = self.clock.callLater(0, self._on_tick)
+        elif self._in_flight:
+            self._set_tick()
+        for watch in late:
             watch.timed_out = True
             watch.running.cancel()
 
@@ -104,4 +160,5 @@ class CallDeadlines:
             self._timer.cancel()
         self._timer = None
         self._in_flight.clear()
+        self._overdue = []
         return result

@@ -3,6 +3,9 @@
 A call Redis does not answer within ``--redis-timeout`` is cancelled (the
 user hears ``ERR UNAVAILABLE``); one answered in time is never touched.
 Driven by ``task.Clock``; the calls are plain Deferreds, as txredisapi's are.
+Time the node spends listening is the clock advanced in small steps
+(:meth:`CallDeadlinesTests.listen`); one jump of the clock is the node
+stalled that long in one reactor turn.
 """
 
 from __future__ import annotations
@@ -13,12 +16,18 @@ from twisted.trial import unittest
 from chatroom.backends.redis.deadlines import CallDeadlines
 
 
-class CallDeadlinesTests(unittest.TestCase):
-    """Calls in flight time out after the timeout, and only those."""
+class DeadlinesCase(unittest.TestCase):
+    """Deadlines of 5 s on a test clock, and calls watched by them."""
 
     def setUp(self) -> None:
         self.clock = task.Clock()
         self.deadlines = CallDeadlines(self.clock, 5.0)
+
+    def listen(self, seconds: float) -> None:
+        """The node's reactor runs ``seconds``, a turn every 10 ms."""
+        until = self.clock.seconds() + seconds
+        while self.clock.seconds() < until:
+            self.clock.advance(min(0.01, until - self.clock.seconds()))
 
     def call(self) -> defer.Deferred[bytes]:
         """A call in flight, watched until it fires (as RedisCalls.eval does)."""
@@ -32,13 +41,17 @@ class CallDeadlinesTests(unittest.TestCase):
         running.addBoth(done)
         return running
 
+
+class CallDeadlinesTests(DeadlinesCase):
+    """Calls in flight time out after the timeout, and only those."""
+
     def test_unanswered_call_is_cancelled_at_its_deadline(self) -> None:
         """Not answered in 5 s: cancelled then, not before, and marked so."""
         running: defer.Deferred[bytes] = defer.Deferred()
         watch = self.deadlines.watch(running)
-        self.clock.advance(4.9)
+        self.listen(4.9)
         self.assertFalse(running.called)
-        self.clock.advance(0.1)
+        self.listen(0.1)
         self.assertTrue(watch.timed_out)
         self.failureResultOf(running, defer.CancelledError)
 
@@ -47,7 +60,7 @@ class CallDeadlinesTests(unittest.TestCase):
         and the late reply of a timed-out call is ignored, not an error."""
         answered, late = self.call(), self.call()
         answered.callback(b"OK")
-        self.clock.advance(5)
+        self.listen(5)
         self.assertEqual(self.successResultOf(answered), b"OK")
         self.failureResultOf(late, defer.CancelledError)
         late.callback(b"too late")  # what txredisapi does when it comes
@@ -56,30 +69,33 @@ class CallDeadlinesTests(unittest.TestCase):
         """Calls made later time out later, each 5 s after it began, with
         one timer for all of them."""
         first = self.call()
-        self.clock.advance(1)
+        self.listen(1)
         second = self.call()
-        self.clock.advance(2)
+        self.listen(2)
         third = self.call()
         self.assertEqual(len(self.clock.getDelayedCalls()), 1)
-        self.clock.advance(2)  # t = 5
+        self.listen(2)  # t = 5
         self.failureResultOf(first, defer.CancelledError)
         self.assertFalse(second.called)
         second.callback(b"OK")
-        self.clock.advance(1)  # t = 6: second was answered
+        self.listen(1)  # t = 6: second was answered
         self.assertEqual(self.successResultOf(second), b"OK")
         self.assertFalse(third.called)
-        self.clock.advance(2)  # t = 8
+        self.listen(2)  # t = 8
         self.failureResultOf(third, defer.CancelledError)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
     def test_timer_returns_for_calls_after_a_quiet_spell(self) -> None:
         """After every call was answered and the timer ran out, a new call
-        still times out."""
+        still times out, 5 s after it began."""
         self.call().callback(b"OK")
-        self.clock.advance(10)
+        self.listen(10)
         self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.clock.advance(60)  # nothing in flight: no timer, nothing counted
         running = self.call()
-        self.clock.advance(5)
+        self.listen(4.9)
+        self.assertFalse(running.called)
+        self.listen(0.1)
         self.failureResultOf(running, defer.CancelledError)
 
     def test_stop_leaves_no_timer(self) -> None:
@@ -88,3 +104,55 @@ class CallDeadlinesTests(unittest.TestCase):
         self.call()
         self.assertEqual(self.deadlines.stop("detached"), "detached")
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+class StalledNodeTests(DeadlinesCase):
+    """A node that stalls (a reactor turn of seconds: an accept storm, or
+    the CPU taken by other processes) does not blame Redis for it."""
+
+    def test_reply_waiting_through_a_stall_is_not_late(self) -> None:
+        """The node stalls 20 s with calls in flight, their replies waiting
+        in its socket: when it runs again and reads them, none was
+        cancelled, though the clock passed every deadline."""
+        first = self.call()
+        self.listen(4)
+        second = self.call()
+        self.clock.advance(20)  # one turn of 20 s
+        self.assertFalse(first.called)
+        self.assertFalse(second.called)
+        first.callback(b"OK")  # read in the turn after the stall
+        second.callback(b"OK")
+        self.listen(10)
+        self.assertEqual(self.successResultOf(first), b"OK")
+        self.assertEqual(self.successResultOf(second), b"OK")
+
+    def test_call_made_in_a_stalled_turn_is_not_late(self) -> None:
+        """A call begun at the start of a 20 s turn (its command sent only
+        at the turn's end) is given the rest of its time after it."""
+        running = self.call()
+        self.clock.advance(20)
+        self.listen(0.5)
+        self.assertFalse(running.called)
+        running.callback(b"OK")
+        self.assertEqual(self.successResultOf(running), b"OK")
+
+    def test_silent_redis_is_still_found_after_a_stall(self) -> None:
+        """Redis that never answers: after the node's 20 s stall the call
+        is cancelled once the node has listened for the rest of the
+        timeout, at most two ticks (1 s) counted for the stall."""
+        running = self.call()
+        self.clock.advance(20)
+        self.listen(3.9)
+        self.assertFalse(running.called)
+        self.listen(1.1)
+        self.failureResultOf(running, defer.CancelledError)
+
+    def test_stalls_between_ticks_are_counted(self) -> None:
+        """Turns a little longer than a tick (0.6 s) are the node reading
+        its links every turn: that time counts in full, and a silent Redis
+        is found 5 s after the call began, give or take a turn."""
+        running = self.call()
+        self.clock.pump([0.6] * 8)  # 4.8 s
+        self.assertFalse(running.called)
+        self.clock.pump([0.6] * 2)  # 6 s
+        self.failureResultOf(running, defer.CancelledError)
