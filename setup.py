@@ -15,6 +15,8 @@ setup(
     package_data={
         "twisted.plugins": ["chatroom_plugin.py"],
         "chatroom.bench": ["cgen.c", "cgen_*.h"],
+        # The Redis back-end's Lua scripts, read at import (prelude.lua_file).
+        "chatroom.backends.redis": ["lua/*.lua"],
         # emojibase's data: the site makes the page's /emoji.json from it.
         "chatroom.doors.web": ["static/*", "static/emojibase/*"],
     },

@@ -10,16 +10,32 @@ decision's premises and storing its changes, ending a session, publishing
 a room event in order) are written once. No function here decides who is
 in a room or makes an event: the nodes do (:mod:`chatroom.core.membership`,
 :mod:`chatroom.backends.redis.outcomes`).
+
+The Lua lives in files beside this module, in ``lua/``, shipped with the
+package: one file per script, named after it, which :class:`Script` reads
+when given no body; ``prelude.lua``; and a layout's keys of a room, one
+file each.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.resources
 import re
 from dataclasses import dataclass
 
 from chatroom.core.events import PLAYBACK_ONLY
+
+#: The folder of the scripts' Lua, inside the installed package.
+_LUA = importlib.resources.files("chatroom.backends.redis") / "lua"
+
+
+def lua_file(name: str) -> str:
+    """The text of ``lua/<name>.lua``, as it is: what reaches Redis, so a
+    script's SHA-1 is that of its files."""
+    return (_LUA / f"{name}.lua").read_text(encoding="utf-8")
+
 
 #: Shared by every script.
 _PRELUDE = r"""
@@ -36,7 +52,7 @@ local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
 local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
 local USERS, ROOMS = P .. 'users', P .. 'rooms'
 local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
-ROOM_KEYS
+-- ROOM_KEYS: a layout's keys of a room take this line's place
 local function places_key(u) return P .. 'in:' .. u end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
@@ -879,9 +895,13 @@ _PRELUDE = _PRELUDE.replace(
 )
 
 
+#: The prelude's line that a layout's keys of a room replace.
+_ROOM_KEYS = "-- ROOM_KEYS: a layout's keys of a room take this line's place\n"
+
+
 def _prelude(rooms: str) -> str:
     """The prelude with a layout's room keys (a ``ROOM_KEYS`` snippet)."""
-    return _PRELUDE.replace("ROOM_KEYS\n", rooms, 1)
+    return _PRELUDE.replace(_ROOM_KEYS, rooms, 1)
 
 
 #: What a top-level statement of the prelude defines: ``local function f``
@@ -963,13 +983,14 @@ class Script:
     def __init__(
         self,
         name: str,
-        body: str,
+        body: str | None = None,
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
         room_at: int | None = None,
     ) -> None:
         self.name = name
-        self.body = body
+        #: Its own Lua: by default the file named after it (:func:`lua_file`).
+        self.body = lua_file(name) if body is None else body
         #: Which ARGV (counted as the scripts count them, ``P`` being 1)
         #: names the room whose keys the script keeps to; None for a script
         #: on the server's keys. Its slot is the one a node declares to
@@ -979,7 +1000,7 @@ class Script:
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.
         shebang = "#!lua\n" if rooms is _ROOMS_ON_THEIR_OWN else ""
-        self.source = (shebang + needed_prelude(rooms, body) + body).encode()
+        self.source = (shebang + needed_prelude(rooms, self.body) + self.body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
 
     @functools.cached_property
