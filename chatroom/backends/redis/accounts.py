@@ -30,7 +30,7 @@ from chatroom.core.accountrecord import Account
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
-GET = Script("account-get", "return redis.call('HGET', ACCOUNTS, ARGV[2])")
+GET = Script("account-get")
 
 #: ARGV: P, u, exists, hash, then the operations. A decided change of
 #: account u's record (:meth:`RedisAccounts.apply`): its premises first,
@@ -41,72 +41,18 @@ GET = Script("account-get", "return redis.call('HGET', ACCOUNTS, ARGV[2])")
 #: private messages kept for it and its remembered rooms). ``{1}`` once
 #: applied; ``{0, premise, record}`` if a premise does not hold (the
 #: record as it is, '' for none), and nothing is written.
-APPLY = Script(
-    "account-apply",
-    r"""
-local u = ARGV[2]
-local record = redis.call('HGET', ACCOUNTS, u)
-local name, hash, scram = '', '', ''
-if record then name, hash, scram = string.match(record, '^(%S+) (%S+) ?(%S*)$') end
-if ARGV[3] ~= '-' and ARGV[3] ~= (record and '1' or '0') then
-  return {0, 'exists', record or ''}
-end
-if ARGV[4] ~= '-' and (not record or hash ~= ARGV[4]) then
-  return {0, 'hash', record or ''}
-end
-local dropped, i = false, 5
-while i <= #ARGV do
-  local op = ARGV[i]
-  if op == 'make' then
-    name, hash, scram, dropped = ARGV[i + 1], '', '', false
-    i = i + 2
-  elseif op == 'password' then
-    hash, scram = ARGV[i + 1], ARGV[i + 2]
-    i = i + 3
-  elseif op == 'scram' then
-    scram = ARGV[i + 1]
-    i = i + 2
-  elseif op == 'drop' then
-    dropped = true
-    i = i + 1
-  else
-    return redis.error_reply('no operation ' .. op)
-  end
-end
-if dropped then
-  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u,
-    P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u)
-  redis.call('HDEL', ACCOUNTS, u)
-elseif scram == '' then
-  redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash)
-else
-  redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash .. ' ' .. scram)
-end
-return {1}
-""",
-)
+APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
-RECORDS = Script("account-records", "return redis.call('HVALS', ACCOUNTS)")
+RECORDS = Script("account-records")
 
 #: ARGV: P. Every server ban mask, oldest first.
-BANS = Script("gbans", "return redis.call('ZRANGE', GBANS, 0, -1)")
+BANS = Script("gbans")
 
 #: ARGV: P, u ('' for none), masks... Whether u is registered, and whether
 #: any of the masks is banned from the server: what
 #: :func:`chatroom.core.rules.check_claim` decides a name on.
-CLAIM_FACTS = Script(
-    "claim-facts",
-    r"""
-local registered = 0
-if ARGV[2] ~= '' then registered = redis.call('HEXISTS', ACCOUNTS, ARGV[2]) end
-local banned = 0
-for i = 3, #ARGV do
-  if redis.call('ZSCORE', GBANS, ARGV[i]) then banned = 1 end
-end
-return {registered, banned}
-""",
-)
+CLAIM_FACTS = Script("claim-facts")
 
 #: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the
 #: server, then starts the end of every session it matches, wherever it
@@ -115,61 +61,19 @@ return {registered, banned}
 #: step of their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
 #: refresh, then 1, or 0 (and nobody's end) if the mask was banned already.
 #: The ban comes first, so that none of them signs in again meanwhile.
-BAN = Script(
-    "gban",
-    r"""
-local mask, reason = ARGV[2], ARGV[3]
-if redis.call('ZSCORE', GBANS, mask) then return {'OK', {}, {}, 0} end
-redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
-local users = {}
-if reason == '' then
-  users = {}
-elseif string.sub(mask, 1, 5) == 'name:' then
-  local u = string.sub(mask, 6)
-  if redis.call('HEXISTS', USERS, u) == 1 then users = {u} end
-elseif string.sub(mask, 1, 8) == 'account:' then
-  local account = string.sub(mask, 9)
-  local signed = redis.call('HGETALL', SIGNED)
-  for i = 1, #signed, 2 do
-    if signed[i + 1] == account then users[#users + 1] = signed[i] end
-  end
-end
-local reply = ending_all(users, reason, {})
-reply[4] = 1
-return reply
-""",
-)
+BAN = Script("gban")
 
 #: ARGV: P. Every account's key (to bring keys up to date).
-KEYS = Script("account-keys", "return redis.call('HKEYS', ACCOUNTS)")
+KEYS = Script("account-keys")
 
 #: ARGV: P, old, new. Moves an account to key new, unless one is there.
-MOVE = Script(
-    "account-move",
-    r"""
-local record = redis.call('HGET', ACCOUNTS, ARGV[2])
-if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
-  return 0
-end
-redis.call('HDEL', ACCOUNTS, ARGV[2])
-return 1
-""",
-)
+MOVE = Script("account-move")
 
 #: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
-MOVE_BAN = Script(
-    "gban-move",
-    r"""
-local age = redis.call('ZSCORE', GBANS, ARGV[2])
-if not age then return 0 end
-redis.call('ZADD', GBANS, 'NX', age, ARGV[3])
-redis.call('ZREM', GBANS, ARGV[2])
-return 1
-""",
-)
+MOVE_BAN = Script("gban-move")
 
 #: ARGV: P, mask. 0 if it was not banned.
-UNBAN = Script("gunban", "return redis.call('ZREM', GBANS, ARGV[2])")
+UNBAN = Script("gunban")
 
 
 class RedisAccounts:

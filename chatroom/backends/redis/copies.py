@@ -38,27 +38,12 @@ from chatroom.backends.redis.prelude import Script
 #: keys u had before (a rename's). Room r's step: those keys' seats moved
 #: to u (arrival, quiet, ownership), then u's copy written if u is a
 #: member; 1 if it is, else 0.
-ROOM_COPY = Script(
-    "room-copy",
-    r"""
-local formers = {}
-for i = 6, #ARGV do formers[#formers + 1] = ARGV[i] end
-if copy_into(ARGV[2], ARGV[3], {ARGV[4], ARGV[5]}, formers) then return 1 end
-return 0
-""",
-    room_at=2,
-)
+ROOM_COPY = Script("room-copy", room_at=2)
 
 #: ARGV: P, u, the former keys as ``P renaming`` has them. The rename's
 #: last step, once every room of u's moved them: the entry goes, unless a
 #: later rename changed it meanwhile.
-RENAMED = Script(
-    "renamed",
-    r"""
-if redis.call('HGET', P .. 'renaming', ARGV[2]) ~= ARGV[3] then return 0 end
-return redis.call('HDEL', P .. 'renaming', ARGV[2])
-""",
-)
+RENAMED = Script("renamed")
 
 
 class MemberCopies:

@@ -51,14 +51,7 @@ from chatroom.core.events import DepartureKind
 #: the rooms left go (``index_last``: a user's rooms, the listing of a
 #: room dropped), then each name is freed, unless its end was finished
 #: meanwhile (the mark gone or another's).
-ENDED = Script(
-    "ended",
-    r"""
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
-for i = 3, #ARGV, 2 do finish_ending(ARGV[i], ARGV[i + 1]) end
-return 'OK'
-""",
-)
+ENDED = Script("ended")
 
 
 class Leaver(NamedTuple):

@@ -21,68 +21,23 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core.files import TOKEN_SECONDS, FileRecord
 
 #: ARGV: P, id, account, name, type, size, at.
-ADD = Script(
-    "file-add",
-    r"""
-local key = P .. 'file:' .. ARGV[2]
-if redis.call('EXISTS', key) == 1 then return 0 end
-redis.call('HSET', key, 'account', ARGV[3], 'name', ARGV[4], 'type', ARGV[5],
-           'size', ARGV[6], 'at', ARGV[7])
-redis.call('INCRBY', P .. 'file-usage:' .. ARGV[3], ARGV[6])
-return 1
-""",
-)
+ADD = Script("file-add")
 
 #: ARGV: P, id. The file forgotten: its fields as GET gives them, or {}.
-REMOVE = Script(
-    "file-remove",
-    r"""
-local key = P .. 'file:' .. ARGV[2]
-local fields = redis.call('HMGET', key, 'account', 'name', 'type', 'size', 'at')
-if not fields[1] then return {} end
-redis.call('DEL', key)
-local usage = P .. 'file-usage:' .. fields[1]
-if redis.call('DECRBY', usage, fields[4]) <= 0 then redis.call('DEL', usage) end
-return fields
-""",
-)
+REMOVE = Script("file-remove")
 
 #: ARGV: P, id. The file's account, name, type, size and time, or {}.
-GET = Script(
-    "file-get",
-    r"""
-local fields = redis.call('HMGET', P .. 'file:' .. ARGV[2],
-                          'account', 'name', 'type', 'size', 'at')
-if not fields[1] then return {} end
-return fields
-""",
-)
+GET = Script("file-get")
 
 #: ARGV: P, account. Bytes of the account's files.
-USAGE = Script(
-    "file-usage",
-    r"""
-return tonumber(redis.call('GET', P .. 'file-usage:' .. ARGV[2]) or '0')
-""",
-)
+USAGE = Script("file-usage")
 
 
 #: ARGV: P, token, account key, seconds.
-TOKEN_ISSUE = Script(
-    "upload-token-issue",
-    r"""
-redis.call('SET', P .. 'upload-token:' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
-return 1
-""",
-)
+TOKEN_ISSUE = Script("upload-token-issue")
 
 #: ARGV: P, token. The account key it was given to, or '' (none, or expired).
-TOKEN_ACCOUNT = Script(
-    "upload-token-account",
-    r"""
-return redis.call('GET', P .. 'upload-token:' .. ARGV[2]) or ''
-""",
-)
+TOKEN_ACCOUNT = Script("upload-token-account")
 
 
 def _record(file_id: str, fields: list[bytes]) -> FileRecord | None:

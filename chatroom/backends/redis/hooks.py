@@ -24,7 +24,7 @@ from typing import Any
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.prelude import Script, lua_file
 from chatroom.core import codec, errors
 from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
@@ -33,48 +33,23 @@ log = Logger()
 
 #: The secret of a hook as its room keeps it (the encoded hook); an older
 #: version kept the secret alone there, and the hook in ``P hooks`` only.
-_KEPT_SECRET = r"""
-local function is_hook(kept) return string.sub(kept, 1, 1) == '{' end
-local function kept_secret(kept)
-  if not is_hook(kept) then return kept end
-  local ok, hook = pcall(cjson.decode, kept)
-  return ok and type(hook) == 'table' and hook.secret or ''
-end
-"""
+_KEPT_SECRET = lua_file("hooks-kept-secret")
 
 #: ARGV: P, secret, the hook. The server's step: the index knows the hook.
-HOOK_INDEX = Script(
-    "hook-index", "redis.call('HSET', P .. 'hooks', ARGV[2], ARGV[3])\nreturn 1"
-)
+HOOK_INDEX = Script("hook-index")
 
 #: ARGV: P, secret. The server's step: the index forgets that secret.
-HOOK_UNINDEX = Script(
-    "hook-unindex", "return redis.call('HDEL', P .. 'hooks', ARGV[2])"
-)
+HOOK_UNINDEX = Script("hook-unindex")
 
 #: ARGV: P, r, hook name key, the hook. The room's step: ``NO_SUCH_ROOM``
 #: if room r is gone; 0 if it has a hook of that name, else 1 once kept.
-HOOK_ADD = Script(
-    "hook-add",
-    r"""
-local r = ARGV[2]
-if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
-return {'OK', redis.call('HSETNX', hooks_key(r), ARGV[3], ARGV[4])}
-""",
-    room_at=2,
-)
+HOOK_ADD = Script("hook-add", room_at=2)
 
 #: ARGV: P, r, hook name key. The room's step: the secret of room r's hook
 #: of that name, now gone; false (nil) if it had none.
 HOOK_REMOVE = Script(
     "hook-remove",
-    _KEPT_SECRET
-    + r"""
-local kept = redis.call('HGET', hooks_key(ARGV[2]), ARGV[3])
-if not kept then return false end
-redis.call('HDEL', hooks_key(ARGV[2]), ARGV[3])
-return kept_secret(kept)
-""",
+    _KEPT_SECRET + lua_file("hook-remove"),
     room_at=2,
 )
 
@@ -82,12 +57,7 @@ return kept_secret(kept)
 #: with that secret, else 0 (its index entry is stale).
 HOOK_HELD = Script(
     "hook-held",
-    _KEPT_SECRET
-    + r"""
-local kept = redis.call('HGET', hooks_key(ARGV[2]), ARGV[3])
-if kept and kept_secret(kept) == ARGV[4] then return 1 end
-return 0
-""",
+    _KEPT_SECRET + lua_file("hook-held"),
     room_at=2,
 )
 
@@ -95,25 +65,12 @@ return 0
 #: an older version is read from the index, where only its layout has it).
 HOOK_LIST = Script(
     "hook-list",
-    _KEPT_SECRET
-    + r"""
-local names = redis.call('HKEYS', hooks_key(ARGV[2]))
-table.sort(names)
-local hooks = {}
-for _, name in ipairs(names) do
-  local kept = redis.call('HGET', hooks_key(ARGV[2]), name)
-  if OLDER_ROOMS and not is_hook(kept) then
-    kept = redis.call('HGET', P .. 'hooks', kept) or ''
-  end
-  hooks[#hooks + 1] = kept
-end
-return hooks
-""",
+    _KEPT_SECRET + lua_file("hook-list"),
     room_at=2,
 )
 
 #: ARGV: P, secret. The hook the index has for it, or false (nil).
-HOOK_FIND = Script("hook-find", "return redis.call('HGET', P .. 'hooks', ARGV[2])")
+HOOK_FIND = Script("hook-find")
 
 
 def _hook(data: Any) -> Hook | None:

@@ -23,113 +23,24 @@ from chatroom.backends.redis.prelude import Script
 #: next id), ``{'OK', 'same'}`` when
 #: nothing changed, ``{'OK', 'full'}`` when the message has as many
 #: distinct reactions as it may; ``CHANGED`` if the target is not as read.
-REACT = Script(
-    "react",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_a_member(u, ARGV[4], r)
-if refusal then return refusal end
-local first, last = kept(r)
-local target = tonumber(ARGV[5])
-local hk = history_key(r)
-if target < first or target > last then return 'CHANGED' end
-if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
-local rk, count = reactions_key(r), ARGV[5]
-local given = count .. ' ' .. ARGV[7]
-local mine = given .. ' ' .. u
-if ARGV[8] == '1' then
-  if redis.call('HEXISTS', rk, mine) == 1 then return {'OK', 'same'} end
-  if redis.call('HEXISTS', rk, given) == 0 then
-    if tonumber(redis.call('HGET', rk, count) or '0') >= tonumber(ARGV[9]) then
-      return {'OK', 'full'}
-    end
-    redis.call('HINCRBY', rk, count, 1)
-  end
-  redis.call('HINCRBY', rk, given, 1)
-  redis.call('HSET', rk, mine, 1)
-else
-  if redis.call('HDEL', rk, mine) == 0 then return {'OK', 'same'} end
-  if redis.call('HINCRBY', rk, given, -1) <= 0 then
-    redis.call('HDEL', rk, given)
-    if redis.call('HINCRBY', rk, count, -1) <= 0 then redis.call('HDEL', rk, count) end
-  end
-end
-local data = numbered(ARGV[10], next_id(r))
-emit(r, data)
-redis.call('RPUSH', hk, data)
-redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[12]) == 0 then
-  first = kept(r)
-  for _, field in ipairs(redis.call('HKEYS', rk)) do
-    local of = tonumber(string.match(field, '^%d+'))
-    if of and of < first then redis.call('HDEL', rk, field) end
-  end
-end
-return {'OK', 'changed'}
-""",
-    room_at=2,
-)
+REACT = Script("react", room_at=2)
 
 #: ARGV: P, r, u, token, event. Published to the room, not kept.
-RELAY = Script(
-    "relay",
-    r"""
-local r = ARGV[2]
-local refusal = not_a_member(ARGV[3], ARGV[4], r)
-if refusal then return refusal end
-emit(r, ARGV[5])
-return 'OK'
-""",
-    room_at=2,
-)
+RELAY = Script("relay", room_at=2)
 
 #: ARGV: P, r, u, token, a tags-only message (unnumbered), retention,
 #: oldest time kept (as ``SAY`` takes them). Numbers, publishes and keeps
 #: it as ``SAY`` does a message (for IRC's event playback): ``{'OK', id, seq}``.
-KEEP = Script(
-    "keep",
-    r"""
-local r = ARGV[2]
-local refusal = not_a_member(ARGV[3], ARGV[4], r)
-if refusal then return refusal end
-return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
-""",
-    room_at=2,
-)
+KEEP = Script("keep", room_at=2)
 
 #: ARGV: P, r, the event. Publishes it to room r's members, whoever they
 #: are, without keeping it (a link preview, which follows its message once
 #: the node that took the message fetched it); nothing if the room is gone.
-ATTACH = Script(
-    "attach",
-    r"""
-local r = ARGV[2]
-if redis.call('EXISTS', room_key(r)) == 0 then return 'OK' end
-emit(r, ARGV[3])
-return 'OK'
-""",
-    room_at=2,
-)
+ATTACH = Script("attach", room_at=2)
 
 #: ARGV: P, r, most entries kept, then the entries' lines. Nothing for a
 #: room that is gone (deleted meanwhile: its log went with it).
-MODLOG_ADD = Script(
-    "modlog_add",
-    r"""
-local r = ARGV[2]
-if redis.call('EXISTS', room_key(r)) == 0 then return 'OK' end
-for i = 4, #ARGV do redis.call('RPUSH', modlog_key(r), ARGV[i]) end
-redis.call('LTRIM', modlog_key(r), -tonumber(ARGV[3]), -1)
-return 'OK'
-""",
-    room_at=2,
-)
+MODLOG_ADD = Script("modlog_add", room_at=2)
 
 #: ARGV: P, r, count. The newest count entries, oldest first.
-MODLOG_READ = Script(
-    "modlog_read",
-    r"""
-return {'OK', redis.call('LRANGE', modlog_key(ARGV[2]), -tonumber(ARGV[3]), -1)}
-""",
-    room_at=2,
-)
+MODLOG_READ = Script("modlog_read", room_at=2)

@@ -46,39 +46,18 @@ from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
 #: ARGV: P. The server's step: the keys of the rooms in its index.
-LISTED_KEYS = Script("listed-keys", "return redis.call('HKEYS', ROOMS)")
+LISTED_KEYS = Script("listed-keys")
 
 #: ARGV: P, r. The server's step for a listed room found without its row
 #: (a full read): the entry cleared, as a deletion or a drop cut short
 #: before its last step would have (``unlist_room``), unless the room is
 #: being made (``being_made``: its maker listed it first, the index before
 #: the room, and has yet to make its keys). Answers ``OK``, or ``MAKING``.
-UNLIST_GONE = Script(
-    "unlist-gone",
-    r"""
-local r = ARGV[2]
-if being_made(r) then return 'MAKING' end
-unlist_room(r)
-return 'OK'
-""",
-)
+UNLIST_GONE = Script("unlist-gone")
 
 #: ARGV: P, r. The room's step: its row (key, name, members, capacity,
 #: topic, creation number, secret '1' or '0'); a gone room has only its key.
-LISTED_ROOM = Script(
-    "listed-room",
-    r"""
-local r = ARGV[2]
-local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
-                        'created', 'policy')
-if not info[1] then return {r} end
-local secret = '0'
-if info[5] and string.find(info[5], '"secret":true', 1, true) then secret = '1' end
-return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
-        info[4], secret}
-""",
-    room_at=2,
-)
+LISTED_ROOM = Script("listed-room", room_at=2)
 
 #: A row of :data:`LISTED_ROOM`.
 Row = list[Any]

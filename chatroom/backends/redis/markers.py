@@ -35,22 +35,10 @@ from chatroom.core.changes import (
 #: than token's are told it (a ``MarkerMoved``) on their nodes' channels,
 #: after what was told them before (their private messages), before what
 #: comes after. Answers ``OK``, or the marker in force if the premise failed.
-ADVANCE = Script(
-    "marker-advance",
-    r"""
-local key = P .. 'markers:' .. ARGV[2]
-local old = redis.call('HGET', key, ARGV[3])
-if old and tonumber(old) > tonumber(ARGV[4]) then return old end
-redis.call('HSET', key, ARGV[3], ARGV[4])
-if ARGV[6] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[2], ARGV[5])) do tell(s, ARGV[6]) end
-end
-return 'OK'
-""",
-)
+ADVANCE = Script("marker-advance")
 
 #: ARGV: P, account. Every marker of the account: room, id, room, id...
-MARKERS = Script("markers", "return redis.call('HGETALL', P .. 'markers:' .. ARGV[2])")
+MARKERS = Script("markers")
 
 
 class RedisMarkers:

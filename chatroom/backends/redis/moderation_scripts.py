@@ -20,13 +20,7 @@ from chatroom.backends.redis.prelude import Script
 #: session no longer holds the target's name (it was read apart from the
 #: room, ``TARGET`` then ``FACTS``), so that no other holder of the name is
 #: banned or invited as the one decided on.
-MODERATING = Script(
-    "moderating",
-    r"""
-if not holds(ARGV[2], ARGV[3]) then return 'CHANGED' end
-return 'OK'
-""",
-)
+MODERATING = Script("moderating")
 
 #: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
 #: unchanged), its kept (0/1), restricted (0/1), owner account and moderated
@@ -44,53 +38,13 @@ return 'OK'
 #: read in the room is not, or is held by another session than ttoken
 #: (the room's copy of who holds it: the kick's head names the session the
 #: room has).
-MODERATE = Script(
-    "moderate",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
-if refusal then return refusal end
-local tu, ttoken = ARGV[13], ARGV[14]
--- The target was read apart from the room (TARGET, then FACTS): one that
--- changed between the reads, or since, is no longer as decided on here.
-if ttoken ~= '' and is_member(tu, r) ~= (ARGV[15] == '1') then return 'CHANGED' end
-if ARGV[15] == '1' and own_token(r, tu) ~= ttoken then return 'CHANGED' end
-local changes = cjson.decode(ARGV[16])
-if not all_hold(changes) then return 'CHANGED' end
-local rk = room_key(r)
-if ARGV[7] ~= '-' then
-  redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
-             'restricted', ARGV[9], 'owner_account', ARGV[10],
-             'moderated', ARGV[11])
-  redis.call('HINCRBY', rk, 'ver', 1)
-  -- a secret room leaves the lobby, and comes back (watchers re-read it)
-  lobby_news(redis.call('HGET', rk, 'name'))
-  if ARGV[12] == '1' then set_owner(r, u) end
-end
-for i = 17, #ARGV do emit(r, ARGV[i]) end
-for _, c in ipairs(changes) do
-  c.records = {}
-  apply_in_room(c)
-end
-return 'OK'
-""",
-    room_at=2,
-)
+MODERATE = Script("moderate", room_at=2)
 
 #: ARGV: P, tu, changes (a kick's, stored), the event to send the target
 #: wherever it is ('' for none: ``Invited``). The server's step after a
 #: moderation's room step: the indexes that named the room the kick left
 #: go (``index_last``), and the target's sessions on every node hear it.
-MODERATED = Script(
-    "moderated",
-    r"""
-for _, c in ipairs(cjson.decode(ARGV[3])) do index_last(c) end
-if ARGV[4] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[2], '')) do tell(s, ARGV[4]) end
-end
-return 'OK'
-""",
-)
+MODERATED = Script("moderated")
 
 #: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
 #: kept (0/1), restricted (0/1) and owner account, the new owner (u, in the
@@ -98,53 +52,17 @@ return 'OK'
 #: premise). A server admin's ``rooms give``
 #: (:func:`chatroom.core.moderation.give`): applied only if the room is as it
 #: was read and the new owner still in it (``CHANGED`` otherwise).
-GIVE = Script(
-    "give",
-    r"""
-local r, owner = ARGV[2], ARGV[9]
-if not unchanged(r, ARGV[3], ARGV[4]) then return 'CHANGED' end
-if owner ~= '' and not is_member(owner, r) then return 'CHANGED' end
-redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
-           'restricted', ARGV[7], 'owner_account', ARGV[8], 'moderated', ARGV[11])
-set_owner(r, owner)
-lobby_news(redis.call('HGET', room_key(r), 'name'))
-emit(r, ARGV[10])
-return 'OK'
-""",
-    room_at=2,
-)
+GIVE = Script("give", room_at=2)
 
 #: ARGV: P, u. The user called u, as moderation sees them (see ``target``),
 #: from the server's keys alone (never in a room: ``FACTS`` says whether
 #: they are in one).
-TARGET = Script(
-    "target",
-    r"""
-return target(ARGV[2])
-""",
-)
+TARGET = Script("target")
 
 #: ARGV: P, u, reason. An admin ends u's session: the server's step of
 #: its end (:mod:`.endings`), answering ``OK``, the leavers, the copies to
 #: refresh and u's name.
-KILL = Script(
-    "kill",
-    r"""
-local s = session_of(ARGV[2])
-if not s then return {'NO_SUCH_USER'} end
-local reply = ending_all({ARGV[2]}, ARGV[3], {})
-reply[4] = s.name
-return reply
-""",
-)
+KILL = Script("kill")
 
 #: ARGV: P, event. To every named session of every node.
-ANNOUNCE = Script(
-    "announce",
-    r"""
-for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  redis.call(PUB, P .. 'node:' .. node, '* ' .. ARGV[2])
-end
-return 'OK'
-""",
-)
+ANNOUNCE = Script("announce")

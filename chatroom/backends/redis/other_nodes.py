@@ -41,33 +41,12 @@ from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession
 
 #: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
-PUBLISH = Script(
-    "devices-publish",
-    r"""
-local key = P .. 'devices:' .. ARGV[2]
-if ARGV[4] == '' or not holds(ARGV[2], ARGV[3]) then
-  redis.call('HDEL', key, ARGV[3])
-else
-  redis.call('HSET', key, ARGV[3], ARGV[4])
-end
-local claims = P .. 'devclaims:' .. ARGV[2]
-for number in string.gmatch(ARGV[4], '(%d+) [^,]*') do
-  redis.call('ZREM', claims, number)  -- counted in the hash from now on
-end
-return 'OK'
-""",
-)
+PUBLISH = Script("devices-publish")
 
 #: ARGV: P, u, token, event. To u's sessions on other nodes than token's
 #: (the sender's copy of a private message's deletion; a message's copy
 #: goes in the script that tells or keeps it).
-TELL_OTHERS = Script(
-    "tell-others",
-    r"""
-for _, s in ipairs(sessions_of(ARGV[2], ARGV[3])) do tell(s, ARGV[4]) end
-return 'OK'
-""",
-)
+TELL_OTHERS = Script("tell-others")
 
 #: Seconds a device number given out under ``--max-devices`` counts
 #: before its seat publishes it: far longer than the few Redis calls
@@ -78,76 +57,15 @@ CLAIM_SECONDS = 30
 #: ARGV: P, u, limit (0: none), claim seconds. The next number for a
 #: device of u; with a limit, 0 instead if u has that many devices on
 #: every node (those of seats still holding u, and those claimed).
-NUMBER = Script(
-    "device-number",
-    r"""
-local limit = tonumber(ARGV[3])
-if limit > 0 then
-  local claims = P .. 'devclaims:' .. ARGV[2]
-  local now = tonumber(redis.call('TIME')[1])
-  redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
-  local count = redis.call('ZCARD', claims)
-  local fields = redis.call('HGETALL', P .. 'devices:' .. ARGV[2])
-  for i = 1, #fields, 2 do
-    if holds(ARGV[2], fields[i]) then
-      local _, commas = string.gsub(fields[i + 1], ',', ',')
-      count = count + commas + 1
-    end
-  end
-  if count >= limit then return 0 end
-  local number = redis.call('INCR', P .. 'devnum:' .. ARGV[2])
-  redis.call('ZADD', claims, now + tonumber(ARGV[4]), number)
-  redis.call('EXPIRE', claims, ARGV[4])
-  return number
-end
-return redis.call('INCR', P .. 'devnum:' .. ARGV[2])
-""",
-)
+NUMBER = Script("device-number")
 
 #: ARGV: P, u, token ('' for none). The devices of u's seats but token's
 #: (fields of seats gone are dropped).
-LISTED = Script(
-    "devices-listed",
-    r"""
-local key = P .. 'devices:' .. ARGV[2]
-local fields = redis.call('HGETALL', key)
-local reply = {}
-for i = 1, #fields, 2 do
-  if not holds(ARGV[2], fields[i]) then
-    redis.call('HDEL', key, fields[i])
-  elseif fields[i] ~= ARGV[3] then
-    reply[#reply + 1] = fields[i + 1]
-  end
-end
-return reply
-""",
-)
+LISTED = Script("devices-listed")
 
 #: ARGV: P, u, token, number, reason. Device number of u on a seat other
 #: than token's is told to go; 1 if one was, else 0.
-END = Script(
-    "device-end",
-    r"""
-local key = P .. 'devices:' .. ARGV[2]
-local fields = redis.call('HGETALL', key)
-for i = 1, #fields, 2 do
-  local token = fields[i]
-  if token ~= ARGV[3] and holds(ARGV[2], token) then
-    for number in string.gmatch(fields[i + 1], '(%d+) [^,]*') do
-      if number == ARGV[4] then
-        local colon = string.find(token, ':', 1, true)
-        tell({node = string.sub(token, 1, colon - 1),
-              conn = string.sub(token, colon + 1)},
-             cjson.encode({type = 'EndDevice', number = tonumber(number),
-                           reason = ARGV[5]}))
-        return 1
-      end
-    end
-  end
-end
-return 0
-""",
-)
+END = Script("device-end")
 
 
 def _rows(value: bytes) -> list[DeviceRow]:

@@ -22,37 +22,11 @@ from chatroom.core.presence import Presence
 
 #: ARGV: P, u, token, user, real, away, bot, inv, since. u's presence, if
 #: seat token still holds u; 1 if kept, else 0.
-PUBLISH = Script(
-    "presence-publish",
-    r"""
-if not holds(ARGV[2], ARGV[3]) then return 0 end
-redis.call('HSET', P .. 'presence:' .. ARGV[2], 'user', ARGV[4], 'real', ARGV[5],
-           'away', ARGV[6], 'bot', ARGV[7], 'inv', ARGV[8], 'since', ARGV[9])
-return 1
-""",
-)
+PUBLISH = Script("presence-publish")
 
 #: ARGV: P, u... For each u: {} if it is offline or has no presence, else
 #: {name, user, real, away, bot, inv, since, account}.
-READ = Script(
-    "presence-read",
-    r"""
-local reply = {}
-for i = 2, #ARGV do
-  local u = ARGV[i]
-  local s = session_of(u)
-  local facts = s and redis.call('HMGET', P .. 'presence:' .. u,
-                                 'user', 'real', 'away', 'bot', 'inv', 'since')
-  if facts and facts[1] then
-    reply[#reply + 1] = {s.name, facts[1], facts[2], facts[3], facts[4], facts[5],
-                         facts[6], redis.call('HGET', SIGNED, u) or ''}
-  else
-    reply[#reply + 1] = {}
-  end
-end
-return reply
-""",
-)
+READ = Script("presence-read")
 
 
 class RedisPresence:

@@ -31,107 +31,32 @@ from chatroom.core.private import NO_COPY, CopyTo, Kept
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
-APPEND = Script(
-    "private-append",
-    r"""
-local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
-local key = P .. 'talk:' .. ARGV[2]
-local data = numbered(ARGV[3], id)
-redis.call('RPUSH', key, data)
-redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
-feed_private(ARGV[2], data)
-return id
-""",
-)
+APPEND = Script("private-append")
 
 #: ARGV: P, conversation, count, before ('' for the newest). The messages.
-PAGE = Script(
-    "private-page",
-    r"""
-local key = P .. 'talk:' .. ARGV[2]
-local last = tonumber(redis.call('HGET', P .. 'pids', ARGV[2]) or '0')
-local first = last - redis.call('LLEN', key) + 1
-local upto = last
-if ARGV[4] ~= '' then upto = math.min(last, tonumber(ARGV[4]) - 1) end
-local from = math.max(first, upto - tonumber(ARGV[3]) + 1)
-if upto < from then return {} end
-return redis.call('LRANGE', key, from - first, upto - first)
-""",
-)
+PAGE = Script("private-page")
 
 #: ARGV: P, account. The newest line of each conversation it is part of
 #: (a walk over every conversation: only CHATHISTORY TARGETS asks).
-LATEST = Script(
-    "private-latest",
-    r"""
-local found = {}
-for _, conversation in ipairs(redis.call('HKEYS', P .. 'pids')) do
-  local one, two = string.match(conversation, '^(%S+) (%S+)$')
-  if one == ARGV[2] or two == ARGV[2] then
-    local newest = redis.call('LINDEX', P .. 'talk:' .. conversation, -1)
-    if newest then found[#found + 1] = newest end
-  end
-end
-return found
-""",
-)
+LATEST = Script("private-latest")
 
 #: ARGV: P, account. How many messages wait for it.
-WAITING = Script(
-    "private-waiting", "return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])"
-)
+WAITING = Script("private-waiting")
 
 #: ARGV: P, account, message (numbered), bound, the sender's account and
 #: seat token ('' for none). 'online', 'full' or 'kept'; kept, the
 #: sender's copy goes to its sessions on other nodes than the token's.
-KEEP = Script(
-    "private-keep",
-    r"""
-if redis.call('HEXISTS', USERS, ARGV[2]) == 1 then return 'online' end
-local key = P .. 'waiting:' .. ARGV[2]
-if redis.call('LLEN', key) >= tonumber(ARGV[4]) then return 'full' end
-redis.call('RPUSH', key, ARGV[3])
-if ARGV[5] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[5], ARGV[6])) do tell(s, ARGV[3]) end
-end
-return 'kept'
-""",
-)
+KEEP = Script("private-keep")
 
 #: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
 #: Message id is deleted: its place in ``talk:`` becomes '' (ids stay
 #: consecutive, as a room's redacted messages), it leaves what waits for
 #: either party, and the search outbox hears of it. 1, or 0 if it was not
 #: kept (trimmed, or deleted already).
-REDACT = Script(
-    "private-redact",
-    r"""
-local key = P .. 'talk:' .. ARGV[2]
-local last = tonumber(redis.call('HGET', P .. 'pids', ARGV[2]) or '0')
-local first = last - redis.call('LLEN', key) + 1
-local id = tonumber(ARGV[3])
-if id < first or id > last then return 0 end
-local data = redis.call('LINDEX', key, id - first)
-if not data or data == '' then return 0 end
-redis.call('LSET', key, id - first, '')
-for party in string.gmatch(ARGV[2], '%S+') do
-  redis.call('LREM', P .. 'waiting:' .. party, 0, data)
-end
-feed_private(ARGV[2], ARGV[4])
-return 1
-""",
-)
+REDACT = Script("private-redact")
 
 #: ARGV: P, account. Every message waiting for it, now gone from Redis.
-TAKE = Script(
-    "private-take",
-    r"""
-local key = P .. 'waiting:' .. ARGV[2]
-local kept = redis.call('LRANGE', key, 0, -1)
-redis.call('DEL', key)
-return kept
-""",
-)
+TAKE = Script("private-take")
 
 
 class RedisConversations:

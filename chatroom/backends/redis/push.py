@@ -34,13 +34,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.subscription import Subscription
 
 #: ARGV: P, a new key. The kept key (the new one if there was none).
-SERVER_KEY = Script(
-    "push-server-key",
-    r"""
-redis.call('SET', P .. 'vapid-key', ARGV[2], 'NX')
-return redis.call('GET', P .. 'vapid-key')
-""",
-)
+SERVER_KEY = Script("push-server-key")
 
 #: ARGV: P, account, most, endpoint, subscribed, then the operations. A
 #: decided change of the account's subscriptions (:meth:`RedisPush.apply`):
@@ -51,109 +45,19 @@ return redis.call('GET', P .. 'vapid-key')
 #: account that kept it), ``remove ENDPOINT``. ``{1}`` once applied;
 #: ``{0, premise, subscriptions}`` if a premise does not hold (the
 #: account's hash flattened, as HGETALL), and nothing is written.
-APPLY = Script(
-    "push-apply",
-    r"""
-local account = ARGV[2]
-local key, owners = P .. 'push:' .. account, P .. 'push-owner'
-if ARGV[3] ~= '-' and redis.call('HLEN', key) >= tonumber(ARGV[3])
-    and redis.call('HEXISTS', key, ARGV[4]) == 0 then
-  return {0, 'fewer', redis.call('HGETALL', key)}
-end
-if ARGV[5] ~= '-' and redis.call('HEXISTS', key, ARGV[5]) == 0 then
-  return {0, 'subscribed', redis.call('HGETALL', key)}
-end
-local changed = 0
-local i = 6
-while i <= #ARGV do
-  local endpoint = ARGV[i + 1]
-  if ARGV[i] == 'add' then
-    local before = redis.call('HGET', owners, endpoint)
-    if before and before ~= account then
-      redis.call('HDEL', P .. 'push:' .. before, endpoint)
-      if redis.call('EXISTS', P .. 'push:' .. before) == 0 then
-        changed = changed + redis.call('SREM', P .. 'push-accounts', before)
-      end
-    end
-    redis.call('HSET', owners, endpoint, account)
-    redis.call('HSET', key, endpoint, ARGV[i + 2])
-    changed = changed + redis.call('SADD', P .. 'push-accounts', account)
-    i = i + 3
-  elseif ARGV[i] == 'remove' then
-    if redis.call('HDEL', key, endpoint) == 1 then
-      if redis.call('HGET', owners, endpoint) == account then
-        redis.call('HDEL', owners, endpoint)
-      end
-      if redis.call('EXISTS', key) == 0 then
-        changed = changed + redis.call('SREM', P .. 'push-accounts', account)
-      end
-    end
-    i = i + 2
-  else
-    return redis.error_reply('no operation ' .. ARGV[i])
-  end
-end
-if changed > 0 then redis.call('INCR', P .. 'push-version') end
-return {1}
-""",
-)
+APPLY = Script("push-apply")
 
 #: ARGV: P, accounts... For each account keeping any: account, then its
 #: hash's fields and values flattened (as HGETALL), as one entry each.
-OF = Script(
-    "push-of",
-    r"""
-local found = {}
-for i = 2, #ARGV do
-  local kept = redis.call('HGETALL', P .. 'push:' .. ARGV[i])
-  if #kept > 0 then
-    table.insert(found, ARGV[i])
-    table.insert(found, kept)
-  end
-end
-return found
-""",
-)
+OF = Script("push-of")
 
 #: ARGV: P, account. Every subscription of the account forgotten.
-DROP = Script(
-    "push-drop",
-    r"""
-local key = P .. 'push:' .. ARGV[2]
-local endpoints = redis.call('HKEYS', key)
-for _, endpoint in ipairs(endpoints) do
-  if redis.call('HGET', P .. 'push-owner', endpoint) == ARGV[2] then
-    redis.call('HDEL', P .. 'push-owner', endpoint)
-  end
-end
-redis.call('DEL', key)
-if redis.call('SREM', P .. 'push-accounts', ARGV[2]) == 1 then
-  redis.call('INCR', P .. 'push-version')
-end
-return #endpoints
-""",
-)
+DROP = Script("push-drop")
 
 #: ARGV: P, the count of changes the node's copy was read at ("" for none).
 #: The count, then (only if it moved) every account keeping a subscription.
 #: Subscriptions kept before the set existed are gathered into it once.
-SUBSCRIBERS = Script(
-    "push-subscribers",
-    r"""
-local version = redis.call('GET', P .. 'push-version')
-if not version then
-  local accounts = redis.call('HVALS', P .. 'push-owner')
-  for _, account in ipairs(accounts) do
-    redis.call('SADD', P .. 'push-accounts', account)
-  end
-  version = tostring(redis.call('INCR', P .. 'push-version'))
-end
-if version == ARGV[2] then return {version} end
-local found = redis.call('SMEMBERS', P .. 'push-accounts')
-table.insert(found, 1, version)
-return found
-""",
-)
+SUBSCRIBERS = Script("push-subscribers")
 
 #: Seconds a node's copy of who keeps subscriptions is used before it is
 #: checked again.

@@ -19,45 +19,10 @@ from chatroom.core.text import name_key
 #: rooms it entered before, unless it is already; a hash keeps the name,
 #: the order is ``P account-rooms-order:<a>``, a sorted set by entry) and
 #: ``forget KEY`` (the account left it).
-APPLY = Script(
-    "account-rooms-apply",
-    r"""
-local key = P .. 'account-rooms:' .. ARGV[2]
-local order = P .. 'account-rooms-order:' .. ARGV[2]
-local i = 3
-while i <= #ARGV do
-  if ARGV[i] == 'remember' then
-    if redis.call('HSETNX', key, ARGV[i + 1], ARGV[i + 2]) == 1 then
-      local entered = redis.call('INCR', P .. 'account-rooms-seq')
-      redis.call('ZADD', order, entered, ARGV[i + 1])
-    end
-    i = i + 3
-  elseif ARGV[i] == 'forget' then
-    redis.call('ZREM', order, ARGV[i + 1])
-    redis.call('HDEL', key, ARGV[i + 1])
-    i = i + 2
-  else
-    return redis.error_reply('no operation ' .. ARGV[i])
-  end
-end
-return 1
-""",
-)
+APPLY = Script("account-rooms-apply")
 
 #: ARGV: P, account. The account's remembered room names, oldest first.
-ROOMS = Script(
-    "account-rooms",
-    r"""
-local names = {}
-local key = P .. 'account-rooms:' .. ARGV[2]
-local order = P .. 'account-rooms-order:' .. ARGV[2]
-for _, room in ipairs(redis.call('ZRANGE', order, 0, -1)) do
-  local name = redis.call('HGET', key, room)
-  if name then names[#names + 1] = name end
-end
-return names
-""",
-)
+ROOMS = Script("account-rooms")
 
 
 class RedisRememberedRooms:

@@ -191,87 +191,19 @@ from chatroom.backends.redis.prelude import Script
 #: Each room's is ``copies.ROOM_COPY``, run by the node
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
 #: the rooms' members next (``NEIGHBOURS``).
-CLAIM = Script(
-    "claim",
-    r"""
-local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if old ~= '' and not holds(old, token) then return {'GONE'} end
-if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
-  -- a device of the account attaches, unless u's end is under way (its
-  -- name is then freed without its holders: chatroom.backends.redis.endings)
-  if ARGV[8] == '1' and old == '' and account == u
-      and redis.call('HGET', SIGNED, u) == account
-      and redis.call('HEXISTS', P .. 'ending', u) == 0 then
-    redis.call('SADD', holders_key(u), token)
-    redis.call('SADD', P .. 'held', u)
-    return {'ATTACHED', places_of(u), member_record(u)}
-  end
-  if ARGV[7] == '1' then return {'HELD'} end
-  return {'TAKEN'}
-end
-if old ~= '' and old ~= u then
-  redis.call('HDEL', SIGNED, old)
-  redis.call('DEL', P .. 'presence:' .. old)  -- its new name's comes next
-end
-if account ~= '' then
-  redis.call('HSET', SIGNED, u, account)
-else
-  redis.call('HDEL', SIGNED, u)
-end
-redis.call('HSET', USERS, u, token .. ' ' .. name)
-if old == '' then
-  sighted(name, 'online')
-  return {'OK'}
-end
-local rooms = places_of(old)
-local formers = renames_of(old)
-if old ~= u then
-  redis.call('HDEL', USERS, old)
-  redis.call('HDEL', P .. 'renaming', old)
-  formers[#formers + 1] = old
-  if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
-end
-if #rooms == 0 then return {'OK'} end
-if #formers > 0 then  -- the journal first: the rooms' steps come next
-  redis.call('HSET', P .. 'renaming', u, table.concat(formers, ' '))
-end
-return {'IN_ROOM', rooms, member_record(u), formers}
-""",
-)
+CLAIM = Script("claim")
 
 #: ARGV: P, u, token, old u ('' for none). A claim's takeover (``CLAIM``
 #: answered ``HELD``): the server's step of the end of the sessions
 #: holding u, "signed in elsewhere" (:mod:`.endings`: ``OK``, the leavers,
 #: the copies to refresh); none if u is free or held by ``token`` by then.
-TAKEOVER = Script(
-    "takeover",
-    r"""
-local u, token, old = ARGV[2], ARGV[3], ARGV[4]
-if old ~= '' and not holds(old, token) then return {'GONE'} end
-if redis.call('HEXISTS', USERS, u) == 0 or holds(u, token) then
-  return {'OK', {}, {}}
-end
-return ending_all({u}, 'signed in elsewhere', {})
-""",
-)
+TAKEOVER = Script("takeover")
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
 #: signed in to changed (/register, /unregister): the server's step,
 #: answering u's rooms and record for each room's copy
 #: (``copies.ROOM_COPY``, run by the node).
-SIGN = Script(
-    "sign",
-    r"""
-local u = ARGV[2]
-if not holds(u, ARGV[3]) then return {'GONE'} end
-if ARGV[4] ~= '' then
-  redis.call('HSET', SIGNED, u, ARGV[4])
-else
-  redis.call('HDEL', SIGNED, u)
-end
-return {'OK', places_of(u), member_record(u)}
-""",
-)
+SIGN = Script("sign")
 
 #: ARGV: P, then u and token for each session that is gone (disconnected;
 #: or, for a resuming node, gone while it was away). The server's step of
@@ -281,40 +213,11 @@ return {'OK', places_of(u), member_record(u)}
 #: leaves its rooms and gives up its name, or goes on doing so if that
 #: session's end was cut short (``ending_by``). Answers ``OK``, the
 #: leavers, the copies to refresh.
-RELEASE = Script(
-    "release",
-    r"""
-local leavers, survivors = {}, {}
-for i = 2, #ARGV, 2 do
-  local u, token = ARGV[i], ARGV[i + 1]
-  if ending_by(u, token) then
-    leavers[#leavers + 1] = u
-  elseif holds(u, token) then
-    if let_go(u, token) then
-      survivors[#survivors + 1] = u
-    else
-      leavers[#leavers + 1] = u
-    end
-  end
-end
-return ending_all(leavers, '', survivors)
-""",
-)
+RELEASE = Script("release")
 
 #: ARGV: P, u, token. The rooms u is in (keys), for a session that has just
 #: become one more holder of u: 1 first if u was held before by another.
-HELD_ROOMS = Script(
-    "held-rooms",
-    r"""
-local u, token = ARGV[2], ARGV[3]
-if not holds(u, token) then return {0} end
-local elsewhere = 0
-if #sessions_of(u, token) > 0 then elsewhere = 1 end
-local reply = {elsewhere}
-for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do reply[#reply + 1] = r end
-return reply
-""",
-)
+HELD_ROOMS = Script("held-rooms")
 
 #: ARGV: P, r, u, token, history shown, since ('' for none), resume bound.
 #: A room u is in, shown to another holder of u (a device of the account
@@ -322,17 +225,7 @@ return reply
 #: nothing changes in the room. Answered as ``JOIN`` is. The room alone
 #: answers whether the session holds u there (its copy of who holds u,
 #: mirrored when the device attached), so it reads the room's slot alone.
-VIEW = Script(
-    "view",
-    r"""
-local r, u, token = ARGV[2], ARGV[3], ARGV[4]
-if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
-local refusal = not_a_member(u, token, r)
-if refusal then return {refusal} end
-return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, {u})}}
-""",
-    room_at=2,
-)
+VIEW = Script("view", room_at=2)
 
 #: ARGV: P, u, token, change (JSON: u's join or create of room r, as the
 #: core decided it, :mod:`.decided`), then for a create the room's name
@@ -348,24 +241,7 @@ return {'OK', {{newest(r)}}, view(r, u, ARGV[5], ARGV[6], ARGV[7]), {seating(r, 
 #: entered: ``INDEX_LAST``). A room's step that refuses, or never runs,
 #: leaves these entries too many: harmless (their readers ask the room)
 #: and gone with u's name, or at the next create of that name.
-ENTERING = Script(
-    "entering",
-    r"""
-local u, token = ARGV[2], ARGV[3]
-if not holds(u, token) then return {'GONE'} end
-local c = cjson.decode(ARGV[4])
-local created = ''
-if ARGV[5] then
-  if redis.call('HEXISTS', ROOMS, c.r) == 0
-      and redis.call('HLEN', ROOMS) >= tonumber(ARGV[6]) then
-    return {'CHANGED', redis.call('HLEN', ROOMS)}
-  end
-  created = list_room(c.r, ARGV[5], u .. ' ' .. token)
-end
-index_first(c)
-return {'OK', cjson.encode(records_of(c)), created, #sessions_of(u, token)}
-""",
-)
+ENTERING = Script("entering")
 
 #: ARGV: P, r, room name, u, capacity, incarnation, now, history shown,
 #: since ('' for none), resume bound, change (the maker's join, its
@@ -373,21 +249,7 @@ return {'OK', cjson.encode(records_of(c)), created, #sessions_of(u, token)}
 #: answered. The room's step of a create: ``ROOM_EXISTS`` if there is a
 #: room r (its listing is that room's, and stays), else the room made and
 #: entered, answered as ``JOIN`` is.
-CREATE = Script(
-    "create",
-    r"""
-local r, name, u = ARGV[2], ARGV[3], ARGV[4]
-local existing = redis.call('HGET', room_key(r), 'name')
-if existing then return {'ROOM_EXISTS', existing} end
-local c = cjson.decode(ARGV[11])
-c.records = cjson.decode(ARGV[12])
-if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end
-make_room_keys(r, name, u, '0', ARGV[5], ARGV[6], ARGV[7], ARGV[13])
-local marks = apply_in_room(c)
-return {'OK', {marks}, view(r, u, ARGV[8], ARGV[9], ARGV[10]), {seating(r, c.about)}}
-""",
-    room_at=2,
-)
+CREATE = Script("create", room_at=2)
 
 #: ARGV: P, r, u, history shown, since ('' for none), resume bound, change
 #: (the join into r as the core decided it, its premises among them the
@@ -399,19 +261,7 @@ return {'OK', {marks}, view(r, u, ARGV[8], ARGV[9], ARGV[10]), {seating(r, c.abo
 #: on it); else ``OK``, the change's marks (the room's newest event after
 #: the join), what the joiner's reply is built from (``view``) and the
 #: seating after.
-JOIN = Script(
-    "join",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-if not redis.call('HGET', room_key(r), 'name') then return {'NO_SUCH_ROOM'} end
-local c = cjson.decode(ARGV[7])
-c.records = cjson.decode(ARGV[8])
-if not holds_for(c) then return {'CHANGED', {seating(r, c.about)}} end
-local marks = apply_in_room(c)
-return {'OK', {marks}, view(r, u, ARGV[4], ARGV[5], ARGV[6]), {seating(r, c.about)}}
-""",
-    room_at=2,
-)
+JOIN = Script("join", room_at=2)
 
 #: ARGV: P, r, u, token, change: u's departure from room r, as the node
 #: decided it on the room's seating. The room's step: ``GONE`` if the
@@ -419,17 +269,7 @@ return {'OK', {marks}, view(r, u, ARGV[4], ARGV[5], ARGV[6]), {seating(r, c.abou
 #: ``CHANGED`` and the seating now if the premises no longer hold; else
 #: ``OK``, the change's marks (the room's newest event before it) and the
 #: seating after. The server's step follows (``INDEX_LAST``).
-LEAVE = Script(
-    "leave",
-    r"""
-local c = cjson.decode(ARGV[5])
-if not_a_member(ARGV[3], ARGV[4], c.r) == 'GONE' then return {'GONE'} end
-if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
-c.records = {}
-return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
-""",
-    room_at=2,
-)
+LEAVE = Script("leave", room_at=2)
 
 #: ARGV: P, r, then the users a decision is about. The room's seating
 #: (in a list of one, as
@@ -437,44 +277,21 @@ return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
 #: decisions no member's command is waiting for (a room's wait over, a
 #: room left ownerless, a resumed node's stale places): one room a call,
 #: so that it reads the room's slot alone (``RedisBackend.seatings``).
-SEATINGS = Script(
-    "seatings",
-    r"""
-local about = {}
-for i = 3, #ARGV do about[#about + 1] = ARGV[i] end
-return {seating(ARGV[2], about)}
-""",
-    room_at=2,
-)
+SEATINGS = Script("seatings", room_at=2)
 
 #: ARGV: P, r, change, the records of the users it seats (JSON, from the
 #: server's step: ``{}`` if it seats nobody). A decided change of room r
 #: with nobody's session in it (a room's wait over, a room left ownerless,
 #: a resumed node's stale places): the room's step, answered as ``LEAVE``
 #: is.
-APPLY = Script(
-    "apply",
-    r"""
-local c = cjson.decode(ARGV[3])
-if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
-c.records = cjson.decode(ARGV[4])
-return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
-""",
-    room_at=2,
-)
+APPLY = Script("apply", room_at=2)
 
 #: ARGV: P, changes (decided, their rooms' steps to come). The server's
 #: step before the rooms' of changes that no member's join brings (a
 #: session's end, a room's wait over: :meth:`.RoomSteps.store`): the
 #: indexes that will name their rooms written first (``index_first``: a
 #: room that starts waiting, in ``P keeping``).
-INDEX_FIRST = Script(
-    "index-first",
-    r"""
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_first(c) end
-return 'OK'
-""",
-)
+INDEX_FIRST = Script("index-first")
 
 #: ARGV: P, changes (the ones whose room's step was applied), then u,
 #: token and a room key r ('' for none). The server's step after the
@@ -482,17 +299,7 @@ return 'OK'
 #: indexes that no longer name their rooms go (``index_last``: u's rooms,
 #: the waiting rooms, the listing), and u's other sessions (its devices on
 #: other nodes) are told to show room r, which u has just entered.
-INDEX_LAST = Script(
-    "index-last",
-    r"""
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
-if ARGV[3] ~= '' then
-  local show = cjson.encode({type = 'ShowRoom', room = ARGV[5]})
-  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, show) end
-end
-return 'OK'
-""",
-)
+INDEX_LAST = Script("index-last")
 
 #: ARGV: P, u, token. The server's step of news of user u (a rename, a
 #: sign-in), published once in each of its rooms under one news number
@@ -502,34 +309,14 @@ return 'OK'
 #: ``ROOM_NEWS``. A rename's watchers (``MONITOR``) hear of it after its
 #: rooms, as on one server, so ``CLAIM`` leaves them to the node, once
 #: the rooms have the news (:mod:`.neighbours`).
-NEIGHBOURS = Script(
-    "neighbours",
-    r"""
-local u = ARGV[2]
-if not holds(u, ARGV[3]) then return {'GONE'} end
-local rooms = redis.call('SMEMBERS', places_key(u))
-if #rooms == 0 then return {'OK', ''} end
-local reply = {'OK', redis.call('INCR', P .. 'news')}
-for _, r in ipairs(rooms) do reply[#reply + 1] = r end
-return reply
-""",
-)
+NEIGHBOURS = Script("neighbours")
 
 #: ARGV: P, r, u, token, the news' head (``~{"type":"NewsHead",...} ``), the
 #: event. The room's step of ``NEIGHBOURS``: the news published in room r,
 #: if the session still holds u there by the room's own copy (``OK``, 1),
 #: else nothing (``OK``, 0: u left the room, or the room went, since the
 #: server's step).
-ROOM_NEWS = Script(
-    "room-news",
-    r"""
-local r = ARGV[2]
-if not_a_member(ARGV[3], ARGV[4], r) then return {'OK', 0} end
-emit(r, ARGV[5] .. ARGV[6])
-return {'OK', 1}
-""",
-    room_at=2,
-)
+ROOM_NEWS = Script("room-news", room_at=2)
 
 #: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
 #: oldest time kept ('' for no age limit), what the room is shown first
@@ -546,100 +333,23 @@ return {'OK', 1}
 #: dropped from the front (times sort as text), with whatever is kept
 #: before the oldest message left. Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script(
-    "say",
-    r"""
-local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
-local refusal = not_a_member(u, ARGV[4], r)
-if refusal and not (outside and refusal == 'NOT_IN_ROOM') then return refusal end
-local holds
-if ARGV[9] == '' then
-  holds = redis.call('HGET', room_key(r), 'moderated') ~= '1'
-else
-  holds = unchanged(r, ARGV[9], ARGV[10])
-end
-local quiet = 0
-if not outside then quiet = redis.call('SISMEMBER', quiet_key(r), u) end
-if not holds or (not outside and (ARGV[8] ~= '') ~= (quiet == 1)) then
-  local moderated = 0
-  if redis.call('HGET', room_key(r), 'moderated') == '1' then moderated = 1 end
-  return {'CHANGED', quiet, moderated}
-end
-if quiet == 1 then
-  emit(r, ARGV[8])
-  redis.call('SREM', quiet_key(r), u)
-end
-return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
-""",
-    room_at=2,
-)
+SAY = Script("say", room_at=2)
 
 #: ARGV: P, r, the message (unnumbered), retention, oldest time kept (as
 #: ``SAY``'s). A webhook's post, said from no session (the core applied its
 #: rules): ``NO_SUCH_ROOM`` if room r is gone, else as ``SAY``.
-POST = Script(
-    "post",
-    r"""
-local r = ARGV[2]
-if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
-return {'OK', said(r, ARGV[3], ARGV[4], ARGV[5])}
-""",
-    room_at=2,
-)
+POST = Script("post", room_at=2)
 
 #: ARGV: P, r, u, token, target id, the target as read, as it reads now
 #: ('' to redact it: it and the edits and reactions of it become '' in the
 #: history, which readers skip, so ids stay consecutive, and who reacted to
 #: it is forgotten), the edit or redaction (unnumbered), retention.
 #: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
-AMEND = Script(
-    "amend",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_a_member(u, ARGV[4], r)
-if refusal then return refusal end
-local first, last = kept(r)
-local target = tonumber(ARGV[5])
-local hk = history_key(r)
-if target < first or target > last then return 'CHANGED' end
-if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
-redis.call('LSET', hk, target - first, ARGV[7])
-if ARGV[7] == '' then
-  local mark = '"target":"' .. ARGV[5] .. '"'
-  for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
-    if string.find(entry, mark, 1, true) then  -- else it cannot be one
-      local event = decoded(entry)
-      if event and (event.type == 'Edited' or event.type == 'Reaction')
-          and event.target == ARGV[5] then
-        redis.call('LSET', hk, target - first + i, '')
-      end
-    end
-  end
-  forget_reactions(r, ARGV[5])
-end
-local data = numbered(ARGV[8], next_id(r))
-emit(r, data)
-redis.call('RPUSH', hk, data)
-redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
-return 'OK'
-""",
-    room_at=2,
-)
+AMEND = Script("amend", room_at=2)
 
 #: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
 #: events before that id, oldest first.
-PAGE = Script(
-    "page",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_a_member(u, ARGV[4], r)
-if refusal then return {refusal} end
-local first, last = kept(r)
-if ARGV[6] ~= '' then last = math.min(last, tonumber(ARGV[6]) - 1) end
-return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
-""",
-    room_at=2,
-)
+PAGE = Script("page", room_at=2)
 
 #: ARGV: P, r, target u ('' for none). What :mod:`chatroom.core.rules` and
 #: :mod:`chatroom.core.moderation` decide on: the room's facts and policy (JSON),
@@ -648,44 +358,11 @@ return {'OK', events(r, math.max(first, last - tonumber(ARGV[5]) + 1), last)}
 #: keys alone: who the target is (session, account) is the server's, read
 #: apart by ``TARGET`` (:meth:`RedisBackend.facts
 #: <chatroom.backends.redis.backend.RedisBackend.facts>`).
-FACTS = Script(
-    "facts",
-    r"""
-local r = ARGV[2]
-local info = redis.call('HMGET', room_key(r), 'name', 'permanent', 'owner',
-                        'capacity', 'inc', 'ver', 'policy')
-if not info[1] then return {'NO_SUCH_ROOM'} end
-local owner, owner_name = info[3] or '', ''
-if owner ~= '' and is_member(owner, r) then owner_name = (seated(r, owner)) end
-local present = 0
-if ARGV[3] ~= '' and is_member(ARGV[3], r) then present = 1 end
-return {'OK', info[1], info[2], owner, info[4],
-        redis.call('ZCARD', members_key(r)), info[5], info[6], info[7] or '',
-        owner_name, present}
-""",
-    room_at=2,
-)
+FACTS = Script("facts", room_at=2)
 
 #: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
 #: change (unnumbered), retention. Numbered, published and kept as SAY's.
-TOPIC = Script(
-    "topic",
-    r"""
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_decided(u, ARGV[4], r, ARGV[7], ARGV[8])
-if refusal then return refusal end
-redis.call('HSET', room_key(r), 'topic', ARGV[5], 'topic_by', ARGV[6],
-           'topic_at', ARGV[9])
-local data = numbered(ARGV[10], next_id(r))
-emit(r, data)
-local hk = history_key(r)
-redis.call('RPUSH', hk, data)
-redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-lobby_news(redis.call('HGET', room_key(r), 'name'))
-return 'OK'
-""",
-    room_at=2,
-)
+TOPIC = Script("topic", room_at=2)
 
 #: ARGV: P, r. The members in arrival order, the owner's name if the owner
 #: is a member ('' otherwise: the node asks ``TARGET`` for an absent
@@ -693,59 +370,20 @@ return 'OK'
 #: member (u, account, token of its own session), for the node to tell its
 #: operators. The room's keys alone: names and accounts from its copy of
 #: its members (``seated``), tokens from its copy of who holds them.
-WHO = Script(
-    "who",
-    r"""
-local r = ARGV[2]
-local rk = room_key(r)
-local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy',
-                        'topic_at', 'created_at')
-if not info[1] then return {'NO_SUCH_ROOM'} end
-local policy = info[5] or ''
-local members, grants = {}, {}
-for i, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
-  local name, account = seated(r, m)
-  members[i] = name
-  if policy ~= '' then grants[i] = {m, account, own_token(r, m)} end
-end
-local owner = ''
-if info[2] and info[2] ~= '' and is_member(info[2], r) then
-  owner = (seated(r, info[2]))
-end
-return {'OK', info[1], owner, info[3] or '', info[4] or '', members,
-        info[2] or '', policy, grants, info[6] or '0', info[7] or '0'}
-""",
-    room_at=2,
-)
+WHO = Script("who", room_at=2)
 
 #: ARGV: P, target u, target's token, event, the sender's account and seat
 #: token ('' for none). Published on the target's node channel if that
 #: session still holds u (a private message), and then on those of the
 #: sender's sessions on other nodes than its token's (the sender's copy).
-TELL = Script(
-    "tell",
-    r"""
-if not holds(ARGV[2], ARGV[3]) then return {'NO_SUCH_USER'} end
-for _, s in ipairs(sessions_of(ARGV[2], '')) do tell(s, ARGV[4]) end
-if ARGV[5] ~= '' then  -- the sender's copy, to its sessions on other nodes
-  for _, s in ipairs(sessions_of(ARGV[5], ARGV[6])) do tell(s, ARGV[4]) end
-end
-return {'OK'}
-""",
-)
+TELL = Script("tell")
 
 #: ARGV: P, u, token. The server's word that the session still holds u
 #: (``OK``; ``GONE``: it was harvested, or its release, takeover or
 #: harvest ran), before a step a room cannot check by its own copies (its
 #: deletion by someone who need not be a member), or after a join whose
 #: session ended between its steps (``RoomSteps.leave_ended``).
-HOLDS = Script(
-    "holds",
-    r"""
-if not holds(ARGV[2], ARGV[3]) then return 'GONE' end
-return 'OK'
-""",
-)
+HOLDS = Script("holds")
 
 #: ARGV: P, r, incarnation, ver, the event (``RoomDeleted``). The room's
 #: step of a deletion (after ``HOLDS``): the event published, the room's
@@ -753,32 +391,11 @@ return 'OK'
 #: channel, the event and the members the room had, whose places the
 #: server's step forgets next (``UNLIST``: out of the indexes after the
 #: room, docs/scaling.md).
-DELETE = Script(
-    "delete",
-    r"""
-local r = ARGV[2]
-local name = redis.call('HGET', room_key(r), 'name')
-if not name then return {'NO_SUCH_ROOM'} end
-if not unchanged(r, ARGV[3], ARGV[4]) then return {'CHANGED'} end
-local seq = emit(r, ARGV[5])
-local members = redis.call('ZRANGE', members_key(r), 0, -1)
-drop_room_keys(r, name)
-return {'OK', name, seq, ARGV[5], members}
-""",
-    room_at=2,
-)
+DELETE = Script("delete", room_at=2)
 
 #: ARGV: P, r, then the users it had. The server's step of a deletion
 #: (after ``DELETE``): room r out of the server's indexes (the users'
 #: places, the rooms, those waiting). Run again for a room found gone
 #: (:mod:`.listing`), where the users' places are theirs to clear
 #: (``RELEASE`` frees them with the name).
-UNLIST = Script(
-    "unlist",
-    r"""
-local r = ARGV[2]
-for i = 3, #ARGV do redis.call('SREM', places_key(ARGV[i]), r) end
-unlist_room(r)
-return 'OK'
-""",
-)
+UNLIST = Script("unlist")

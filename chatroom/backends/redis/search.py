@@ -85,15 +85,7 @@ STALLS = 10
 #: ARGV: P, the last entry applied (``ms-seq``), count. Keeps the outbox
 #: on (``P search``), trims what was applied, and returns up to count
 #: entries after it, oldest first.
-OUTBOX_READ = Script(
-    "outbox_read",
-    r"""
-redis.call('SET', P .. 'search', '1')
-local key = P .. 'search:outbox'
-redis.call('XTRIM', key, 'MINID', ARGV[2])
-return redis.call('XRANGE', key, '(' .. ARGV[2], '+', 'COUNT', ARGV[3])
-""",
-)
+OUTBOX_READ = Script("outbox_read")
 
 #: ARGV: P, r, incarnation, after (an id), count. Room r's keys only:
 #: {incarnation ('' if there is no room r), the first id its history keeps,
@@ -101,21 +93,7 @@ return redis.call('XRANGE', key, '(' .. ARGV[2], '+', 'COUNT', ARGV[3])
 #: events from it on}: those after `after` if the room is still that
 #: incarnation and has got that far (else from the first it keeps: the
 #: room was made again, or Redis went back), oldest first.
-ROOM_FEED = Script(
-    "room_feed",
-    r"""
-local r = ARGV[2]
-local first, last = kept(r)
-local inc = redis.call('HGET', room_key(r), 'inc')
-if not inc then return {'', first, last, last + 1, {}} end
-local after = tonumber(ARGV[4])
-if inc ~= ARGV[3] or after > last then after = first - 1 end
-local start = math.max(first, after + 1)
-return {inc, first, last, start,
-        events(r, start, math.min(last, start + tonumber(ARGV[5]) - 1))}
-""",
-    room_at=2,
-)
+ROOM_FEED = Script("room_feed", room_at=2)
 
 #: Runs a function on the search thread, in order.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]

@@ -45,104 +45,29 @@ from chatroom.core.userdata import AccountData, authored, erased, other_side
 #: rooms that ever numbered an event and the rooms there are (keys, each
 #: read by ``ROOM_READ``), conversations: {c, entries}..., waiting: {other
 #: side, entries}...}.
-ACCOUNT_READ = Script(
-    "userdata-account-read",
-    r"""
-local a = ARGV[2]
-local talks, waiting = {}, {}
-for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
-  local one, two = string.match(c, '^(%S+) (%S+)$')
-  if one == a or two == a then
-    talks[#talks + 1] = {c, redis.call('LRANGE', P .. 'talk:' .. c, 0, -1)}
-    local other = two
-    if one ~= a then other = one end
-    local kept = redis.call('LRANGE', P .. 'waiting:' .. other, 0, -1)
-    waiting[#waiting + 1] = {other, kept}
-  end
-end
-return {numbered_rooms(), redis.call('HKEYS', ROOMS), talks, waiting}
-""",
-)
+ACCOUNT_READ = Script("userdata-account-read")
 
 #: ARGV: P, r. Room r as an account's data needs it, from the room's slot
 #: alone: {name ('' if the room is gone), its newest id, its kept events,
 #: its owner and owner account}.
-ROOM_READ = Script(
-    "userdata-room-read",
-    r"""
-local r = ARGV[2]
-local info = redis.call('HMGET', room_key(r), 'name', 'owner', 'owner_account')
-return {info[1] or '', newest_id(r), redis.call('LRANGE', history_key(r), 0, -1),
-        info[2] or '', info[3] or ''}
-""",
-    room_at=2,
-)
+ROOM_READ = Script("userdata-room-read", room_at=2)
 
 #: ARGV: P, r, n, then n × (id, entry as read, new entry). 0 if an entry
 #: changed since it was read (nothing is written then), else 1: the room's
 #: part of an erasure, one step on the room's slot.
-ROOM_ERASE = Script(
-    "userdata-room-erase",
-    r"""
-local r, n = ARGV[2], tonumber(ARGV[3])
-local key = history_key(r)
-local last = newest_id(r)
-local first = last - redis.call('LLEN', key) + 1
-local places = {}
-for i = 0, n - 1 do
-  local id = tonumber(ARGV[4 + 3 * i])
-  if id >= first then
-    if redis.call('LINDEX', key, id - first) ~= ARGV[5 + 3 * i] then return 0 end
-    places[#places + 1] = {id - first, ARGV[6 + 3 * i]}
-  end
-end
-for _, place in ipairs(places) do redis.call('LSET', key, place[1], place[2]) end
-return 1
-""",
-    room_at=2,
-)
+ROOM_ERASE = Script("userdata-room-erase", room_at=2)
 
 #: ARGV: P, account, m, then m × (other side, entry to drop from what waits
 #: for it). The server's part of an erasure, once every room's is done:
 #: the conversations, what waits for the account, its markers, remembered
 #: rooms and the account itself.
-ACCOUNT_ERASE = Script(
-    "userdata-account-erase",
-    r"""
-local a = ARGV[2]
-for j = 0, tonumber(ARGV[3]) - 1 do
-  redis.call('LREM', P .. 'waiting:' .. ARGV[4 + 2 * j], 0, ARGV[5 + 2 * j])
-end
-for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
-  local one, two = string.match(c, '^(%S+) (%S+)$')
-  if one == a or two == a then
-    redis.call('DEL', P .. 'talk:' .. c)
-    redis.call('HDEL', P .. 'pids', c)
-  end
-end
-redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a,
-  P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a)
-redis.call('HDEL', ACCOUNTS, a)
-return 1
-""",
-)
+ACCOUNT_ERASE = Script("userdata-account-erase")
 
 #: ARGV: P, token, deadline and archive, seconds to keep.
-KEEP_EXPORT = Script(
-    "export-keep",
-    "redis.call('SET', P .. 'export:' .. ARGV[2], ARGV[3], 'EX', ARGV[4]) return 1",
-)
+KEEP_EXPORT = Script("export-keep")
 
 #: ARGV: P, token. The export (deadline and archive), now gone; nil if none.
-TAKE_EXPORT = Script(
-    "export-take",
-    r"""
-local key = P .. 'export:' .. ARGV[2]
-local kept = redis.call('GET', key)
-redis.call('DEL', key)
-return kept
-""",
-)
+TAKE_EXPORT = Script("export-take")
 
 #: Reads and decisions an erasure may take before it gives up (busy rooms).
 ATTEMPTS = 5

@@ -31,13 +31,7 @@ from chatroom.core.events import Watched
 from chatroom.core.watching import Listener, Listeners
 
 #: ARGV: P, news. ``news`` (a Watched, encoded) to every node listening.
-TELL = Script(
-    "watch-tell",
-    r"""
-redis.call(PUB, P .. 'watch', ARGV[2])
-return 'OK'
-""",
-)
+TELL = Script("watch-tell")
 
 
 class RedisWatching(Listeners):

@@ -18,24 +18,10 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
 #: ARGV: P, n, entry, cap, seconds.
-REMEMBER = Script(
-    "whowas-remember",
-    r"""
-local k = P .. 'whowas:' .. ARGV[2]
-redis.call('LPUSH', k, ARGV[3])
-redis.call('LTRIM', k, 0, tonumber(ARGV[4]) - 1)
-redis.call('EXPIRE', k, ARGV[5])
-return 1
-""",
-)
+REMEMBER = Script("whowas-remember")
 
 #: ARGV: P, n, count. n's newest ``count`` entries.
-RECALL = Script(
-    "whowas-recall",
-    r"""
-return redis.call('LRANGE', P .. 'whowas:' .. ARGV[2], 0, tonumber(ARGV[3]) - 1)
-""",
-)
+RECALL = Script("whowas-recall")
 
 
 class RedisWhowas:

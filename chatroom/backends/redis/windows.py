@@ -22,29 +22,10 @@ from chatroom.backends.redis.prelude import Script
 #: ARGV: P, k, limit, window (ms). 0 and one more event for k if it has
 #: had fewer than limit in the window; else the milliseconds until its
 #: oldest leaves the window.
-TAKE = Script(
-    "window-take",
-    r"""
-local key = P .. 'window:' .. ARGV[2]
-local window = tonumber(ARGV[4])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) >= tonumber(ARGV[3]) then
-  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + window - now)
-end
-redis.call('ZADD', key, now, redis.call('INCR', P .. 'window-seq'))
-redis.call('PEXPIRE', key, window)
-return 0
-""",
-)
+TAKE = Script("window-take")
 
 #: ARGV: P, k. The newest event counted for k is not one after all.
-GIVE_BACK = Script(
-    "window-give-back",
-    "redis.call('ZPOPMAX', P .. 'window:' .. ARGV[2]) return 'OK'",
-)
+GIVE_BACK = Script("window-give-back")
 
 
 class RedisWindows:

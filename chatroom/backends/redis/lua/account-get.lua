@@ -1,0 +1,1 @@
+return redis.call('HGET', ACCOUNTS, ARGV[2])

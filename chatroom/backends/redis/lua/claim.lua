@@ -1,0 +1,43 @@
+
+local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+if old ~= '' and not holds(old, token) then return {'GONE'} end
+if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
+  -- a device of the account attaches, unless u's end is under way (its
+  -- name is then freed without its holders: chatroom.backends.redis.endings)
+  if ARGV[8] == '1' and old == '' and account == u
+      and redis.call('HGET', SIGNED, u) == account
+      and redis.call('HEXISTS', P .. 'ending', u) == 0 then
+    redis.call('SADD', holders_key(u), token)
+    redis.call('SADD', P .. 'held', u)
+    return {'ATTACHED', places_of(u), member_record(u)}
+  end
+  if ARGV[7] == '1' then return {'HELD'} end
+  return {'TAKEN'}
+end
+if old ~= '' and old ~= u then
+  redis.call('HDEL', SIGNED, old)
+  redis.call('DEL', P .. 'presence:' .. old)  -- its new name's comes next
+end
+if account ~= '' then
+  redis.call('HSET', SIGNED, u, account)
+else
+  redis.call('HDEL', SIGNED, u)
+end
+redis.call('HSET', USERS, u, token .. ' ' .. name)
+if old == '' then
+  sighted(name, 'online')
+  return {'OK'}
+end
+local rooms = places_of(old)
+local formers = renames_of(old)
+if old ~= u then
+  redis.call('HDEL', USERS, old)
+  redis.call('HDEL', P .. 'renaming', old)
+  formers[#formers + 1] = old
+  if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
+end
+if #rooms == 0 then return {'OK'} end
+if #formers > 0 then  -- the journal first: the rooms' steps come next
+  redis.call('HSET', P .. 'renaming', u, table.concat(formers, ' '))
+end
+return {'IN_ROOM', rooms, member_record(u), formers}

@@ -1,0 +1,1 @@
+return redis.call('ZRANGE', GBANS, 0, -1)

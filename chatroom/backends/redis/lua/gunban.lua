@@ -1,0 +1,1 @@
+return redis.call('ZREM', GBANS, ARGV[2])

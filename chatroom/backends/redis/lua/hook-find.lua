@@ -1,0 +1,1 @@
+return redis.call('HGET', P .. 'hooks', ARGV[2])

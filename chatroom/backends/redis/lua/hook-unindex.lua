@@ -1,0 +1,1 @@
+return redis.call('HDEL', P .. 'hooks', ARGV[2])

@@ -1,0 +1,9 @@
+
+local key = P .. 'markers:' .. ARGV[2]
+local old = redis.call('HGET', key, ARGV[3])
+if old and tonumber(old) > tonumber(ARGV[4]) then return old end
+redis.call('HSET', key, ARGV[3], ARGV[4])
+if ARGV[6] ~= '' then
+  for _, s in ipairs(sessions_of(ARGV[2], ARGV[5])) do tell(s, ARGV[6]) end
+end
+return 'OK'

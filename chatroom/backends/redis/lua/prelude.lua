@@ -1,0 +1,760 @@
+
+local P = ARGV[1]
+-- On a Redis Cluster (its prefix a hash tag, chatroom.core.config's
+-- CLUSTER_PREFIX) every event goes by sharded pub/sub: SPUBLISH reaches the
+-- subscribers of the chat's shard (its primary and replicas) alone, where
+-- PUBLISH is carried to every node of the cluster over its bus.
+local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
+-- The lobby's news (a room whose listing changed) goes by a plain PUBLISH
+-- on every layout: a channel of no slot, so that a room's script may send
+-- it from whichever shard holds the room (chatroom.backends.redis.calls'
+-- broadcast channels). Watchers re-read the listing: it needs no order.
+local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
+local USERS, ROOMS = P .. 'users', P .. 'rooms'
+local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
+-- ROOM_KEYS: a layout's keys of a room take this line's place
+local function places_key(u) return P .. 'in:' .. u end
+-- The tokens of u's devices' sessions on other nodes (an account's devices).
+local function holders_key(u) return P .. 'holders:' .. u end
+
+-- Events are chatroom.core.codec's JSON objects. A stored event a node
+-- hands a script to number ends with '"id":""}' (its canonical encoding,
+-- the id last): numbered puts the id between those quotes.
+local function numbered(data, id)
+  return string.sub(data, 1, -4) .. '"' .. id .. '"}'
+end
+
+-- The kinds of stored events only IRC's event playback replays, which
+-- count in no other door's history window: an operand, made from the
+-- core's chatroom.core.events.PLAYBACK_ONLY where this text is built.
+local PLAYBACK_ONLY = PLAYBACK_KINDS
+
+-- A stored event as a table (nil for a redacted entry's '', or an entry
+-- that is no event: an older version's).
+local function decoded(entry)
+  if entry == '' then return nil end
+  local ok, event = pcall(cjson.decode, entry)
+  if ok and type(event) == 'table' then return event end
+  return nil
+end
+
+local function display(u)
+  local v = redis.call('HGET', USERS, u)
+  if not v then return u end
+  return string.sub(v, string.find(v, ' ', 1, true) + 1)
+end
+
+-- Member m of room r as the room keeps it: its display name and account
+-- ('' if not signed in). A member seated by an older version before an
+-- upgrade has no copy: the server's keys then, where the layout lets a
+-- room's scripts read them (OLDER_ROOMS).
+local function seated(r, m)
+  local v = redis.call('HGET', seats_key(r), m)
+  if not v then
+    if not OLDER_ROOMS then
+      return error('room ' .. r .. ' has no copy of member ' .. m)
+    end
+    return display(m), redis.call('HGET', SIGNED, m) or ''
+  end
+  local space = string.find(v, ' ', 1, true)
+  return string.sub(v, space + 1), string.sub(v, 1, space - 1)
+end
+
+-- Name `name` came online or went offline (`sighting`): a
+-- chatroom.core.events.Watched to every node's MONITOR watchers.
+local function sighted(name, sighting)
+  redis.call(PUB, P .. 'watch',
+             cjson.encode({type = 'Watched', user = name, sighting = sighting}))
+end
+
+-- Whether session token holds u: u's own, or a device's on another node;
+-- none while u's end is under way (`P ending`, see start_ending).
+local function holds(u, token)
+  local v = redis.call('HGET', USERS, u)
+  if v == false then return false end
+  if redis.call('HEXISTS', P .. 'ending', u) == 1 then return false end
+  if string.sub(v, 1, #token + 1) == token .. ' ' then return true end
+  return redis.call('SISMEMBER', holders_key(u), token) == 1
+end
+
+-- u's session, if u is connected: its token, node, connection number there
+-- and display name.
+local function session_of(u)
+  local v = redis.call('HGET', USERS, u)
+  if not v then return nil end
+  local space = string.find(v, ' ', 1, true)
+  local token = string.sub(v, 1, space - 1)
+  local colon = string.find(token, ':', 1, true)
+  return {token = token, node = string.sub(token, 1, colon - 1),
+          conn = string.sub(token, colon + 1), name = string.sub(v, space + 1)}
+end
+
+-- A message for session s on its node's channel (see the layout above).
+local function tell(s, data)
+  redis.call(PUB, P .. 'node:' .. s.node, s.conn .. ' ' .. data)
+end
+
+-- Every session holding u: its own, then its devices' on other nodes (but
+-- the one whose token is `but`).
+local function sessions_of(u, but)
+  local s = session_of(u)
+  if not s then return {} end
+  local all = {}
+  if s.token ~= but then all[1] = s end
+  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+    if token ~= but then
+      local colon = string.find(token, ':', 1, true)
+      all[#all + 1] = {token = token, node = string.sub(token, 1, colon - 1),
+                       conn = string.sub(token, colon + 1), name = s.name}
+    end
+  end
+  return all
+end
+
+local function is_member(u, r)
+  return redis.call('ZSCORE', members_key(r), u) ~= false
+end
+
+-- Why session token may not act in room r as u, or nil if it may: read
+-- from the room's own keys (its copy of who holds u), so it stays one
+-- step on the room's shard. Where u has no copy (not seated, or seated by
+-- an older version before rooms kept it), the layout with the rest asks
+-- the server's names, as before the copies: a session that no longer
+-- holds u is GONE, which makes its node resume and seat its users again.
+-- With rooms apart it is NOT_IN_ROOM (the node is still to ask the
+-- server's slot itself on that refusal: docs/scaling.md).
+local function not_a_member(u, token, r)
+  local held = redis.call('HGET', holding_key(r), u)
+  if not held then
+    if not OLDER_ROOMS then return 'NOT_IN_ROOM' end
+    if not holds(u, token) then return 'GONE' end
+    if not is_member(u, r) then return 'NOT_IN_ROOM' end
+    return nil
+  end
+  if string.find(' ' .. held .. ' ', ' ' .. token .. ' ', 1, true) then return nil end
+  return 'GONE'
+end
+
+-- The token of member m's own session as room r keeps it, '' for none:
+-- the first of the room's copy of who holds m, what a grant to m's name
+-- names (chatroom.core.moderation.grant_mask). A member seated by an older
+-- version, with no copy, is read from the server's keys where the layout
+-- lets a room's scripts read them (OLDER_ROOMS).
+local function own_token(r, m)
+  local held = redis.call('HGET', holding_key(r), m)
+  if not held then
+    if not OLDER_ROOMS then return '' end
+    local s = session_of(m)
+    return s and s.token or ''
+  end
+  return (string.match(held, '^%S*'))
+end
+
+-- Whether room r is still the incarnation and version a decision was made on.
+local function unchanged(r, inc, ver)
+  local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
+  return info[1] == inc and info[2] == ver
+end
+
+-- Why session token may not act in room r as u on a decision made on the
+-- room's incarnation inc and version ver, or nil if it may.
+local function not_decided(u, token, r, inc, ver)
+  local refusal = not_a_member(u, token, r)
+  if refusal then return refusal end
+  if not unchanged(r, inc, ver) then return 'CHANGED' end
+  return nil
+end
+
+local function set_owner(r, u)
+  redis.call('HSET', room_key(r), 'owner', u)
+  redis.call('HINCRBY', room_key(r), 'ver', 1)
+end
+
+-- Room r's copies of its member u, from the server's keys as they are
+-- now, so that the room alone answers for u once rooms are spread over a
+-- Redis Cluster's shards: the sessions holding u (`P holding:r`, u → their
+-- tokens, space separated: u's own, then its devices' on other nodes),
+-- and u's display name and account (`P seats:r`, u → "account display").
+-- Written when u is seated, and in every room of u's whenever one of them
+-- changes: a device came or went, another took over, a rename, a sign-in,
+-- a node harvested or resumed. Dropped when u leaves.
+--
+-- A copy is made of u's record: {held, seat}, read on the server's slot
+-- (member_record) and written on the room's (copy_record): a split step
+-- reads it in its server step and the node carries it to each room's step
+-- (chatroom.backends.redis.copies).
+local function member_record(u)
+  local tokens = {}
+  for _, s in ipairs(sessions_of(u, '')) do tokens[#tokens + 1] = s.token end
+  return {table.concat(tokens, ' '),
+          (redis.call('HGET', SIGNED, u) or '') .. ' ' .. display(u)}
+end
+
+local function copy_record(u, r, record)
+  redis.call('HSET', holding_key(r), u, record[1])
+  redis.call('HSET', seats_key(r), u, record[2])
+end
+
+-- The renames of u whose rooms' steps may not all have run (`P renaming`,
+-- u → the keys it had before, oldest first, space separated: written by
+-- CLAIM's server step, dropped once every room of u's has moved them),
+-- as a list: a room that still lists one of them as a member has it moved
+-- to u (copy_into), so no room keeps a member nothing would remove.
+local function renames_of(u)
+  local formers = {}
+  local pending = redis.call('HGET', P .. 'renaming', u)
+  if pending then
+    for f in string.gmatch(pending, '%S+') do formers[#formers + 1] = f end
+  end
+  return formers
+end
+
+-- Member f of room r becomes u (its arrival, quiet, ownership; its copies
+-- go, u's are written next): a rename's step in room r. Nothing if f is
+-- not a member (moved already, or gone).
+local function move_seat(r, f, u)
+  local mk = members_key(r)
+  local arrival = redis.call('ZSCORE', mk, f)
+  if not arrival then return end
+  local fresh = not is_member(u, r)
+  if fresh then redis.call('ZADD', mk, arrival, u) end
+  redis.call('ZREM', mk, f)
+  redis.call('HDEL', holding_key(r), f)
+  redis.call('HDEL', seats_key(r), f)
+  if redis.call('SREM', quiet_key(r), f) == 1 and fresh then
+    redis.call('SADD', quiet_key(r), u)
+  end
+  if redis.call('HGET', room_key(r), 'owner') == f then set_owner(r, u) end
+end
+
+-- Room r's step of a refresh of u's copies: its former keys `formers`
+-- moved to u, then, if u is a member, u's record written. Whether it was.
+local function copy_into(r, u, record, formers)
+  for _, f in ipairs(formers) do move_seat(r, f, u) end
+  if not is_member(u, r) then return false end
+  copy_record(u, r, record)
+  return true
+end
+
+-- Room r's log kept to its last LOG_SIZE events.
+local function trim_log(r) redis.call('LTRIM', log_key(r), -LOG_SIZE, -1) end
+
+local function emit(r, data)
+  local seq = redis.call('HINCRBY', room_key(r), 'seq', 1)
+  local message = seq .. ' ' .. data
+  redis.call(PUB, channel_key(r), message)
+  redis.call('RPUSH', log_key(r), message)
+  trim_log(r)
+  return seq
+end
+
+-- The ids of room r's kept events: first, last (first = last + 1: none).
+local function kept(r)
+  local last = newest_id(r)
+  return last - redis.call('LLEN', history_key(r)) + 1, last
+end
+
+-- Kept events first..last of room r (ids are consecutive in the list).
+local function events(r, first, last)
+  local oldest = kept(r)
+  if last < first then return {} end
+  return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
+end
+
+-- Message id of room r is gone (redacted): so are its reactions.
+local function forget_reactions(r, id)
+  local rk, prefix = reactions_key(r), id .. ' '
+  for _, field in ipairs(redis.call('HKEYS', rk)) do
+    if field == id or string.sub(field, 1, #prefix) == prefix then
+      redis.call('HDEL', rk, field)
+    end
+  end
+end
+
+-- Cluster search (`P search` set by a node with --search-db): what the
+-- full-text index must learn of private conversations, in the order Redis
+-- ran the scripts, kept in the stream `P search:outbox` until a node has
+-- applied it to PostgreSQL (chatroom.backends.redis.search): field `c` (a
+-- private conversation, conversations.py's APPEND and REDACT) naming where,
+-- and `e`, the data (`@ID PRIVMSG sender recipient time text`). Rooms feed
+-- nothing: the index reads their history (search.py's ROOM_FEED).
+local function feed_private(c, data)
+  if redis.call('EXISTS', P .. 'search') == 1 then
+    redis.call('XADD', P .. 'search:outbox', 'MAXLEN', '~', OUTBOX_SIZE, '*',
+               'c', c, 'e', data)
+  end
+end
+
+-- A message (unnumbered) said in room r: numbered with the room's next id,
+-- published, kept (its newest `retention` events; with `oldest`, not ''
+-- messages older than it dropped from the front, times sorting as text,
+-- with whatever is kept before the oldest message left).
+-- Returns its id and its sequence number in the room's channel (for the
+-- node that waits to receive it, chatroom.backends.redis.calls).
+local function said(r, message, retention, oldest)
+  local id = next_id(r)
+  local data = numbered(message, id)
+  local seq = emit(r, data)
+  local hk = history_key(r)
+  redis.call('RPUSH', hk, data)
+  redis.call('LTRIM', hk, -tonumber(retention), -1)
+  if oldest ~= '' then
+    while true do
+      local head = redis.call('LINDEX', hk, 0)
+      if not head then break end
+      local event = decoded(head)
+      -- an edit, redaction or redacted entry at the head changes a message gone
+      if event and event.type == 'Message' and event.time >= oldest then break end
+      redis.call('LPOP', hk)
+    end
+  end
+  return id, seq
+end
+
+-- Room r's keys go, its hooks too (the room's slot). Their entries in the
+-- server's index of secrets (`P hooks`) stay, stale: a post takes a hook
+-- only if its room has it, and removes an entry it has not
+-- (chatroom.backends.redis.hooks).
+local function drop_room_keys(r, name)
+  redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
+             reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
+             holding_key(r), seats_key(r))
+  lobby_news(name)
+end
+
+-- Room r out of the server's indexes of rooms (the server's slot): after
+-- its keys went, or found gone.
+local function unlist_room(r)
+  redis.call('HDEL', ROOMS, r)
+  redis.call('HDEL', P .. 'making', r)
+  redis.call('ZREM', P .. 'keeping', r)
+end
+
+-- Room r's newest event: where a change nobody is shown (a quiet member's
+-- arrival or departure) falls. It takes no sequence number of its own, so
+-- the published events and the log stay consecutive.
+local function newest(r)
+  return tonumber(redis.call('HGET', room_key(r), 'seq'))
+end
+
+-- Member u seated in room r as its newest arrival, its copies made of its
+-- record (member_record): the room's step. Its arrival number is the
+-- room's own, one more than its newest member's, so that it needs no
+-- counter of the server's; members seated by the server's counter (P
+-- counter, before the split) keep their order, each number past theirs.
+local function seat_in_room(u, r, record)
+  local newest_member = redis.call('ZRANGE', members_key(r), -1, -1, 'WITHSCORES')
+  local arrival = 1
+  if newest_member[2] then arrival = tonumber(newest_member[2]) + 1 end
+  redis.call('ZADD', members_key(r), arrival, u)
+  copy_record(u, r, record)
+end
+
+-- Membership is decided by the nodes (chatroom.core.membership), never
+-- here: these functions read what it decides on, check that what a
+-- decision was made on still holds, and store its outcome.
+--
+-- What membership decides on in room r about the users `about` (name
+-- keys): {r, name, incarnation, member count, owner, 1 if the owner is a
+-- member, owner account, 1 if the room stays when empty, its first
+-- members in arrival order (key, name, ...: one more than `about`, two at
+-- least), which of `about` are quiet, which of `about` are members,
+-- keep_until ('' for none), and when the room's account owns it and
+-- nobody holds it, its longest-present member signed in to that account
+-- ('' for none), then what the entry rule decides on: its capacity, 1 if
+-- its policy restricts joins, its version (ver) and that policy (JSON,
+-- '' unless it restricts joins), and its newest event id}; {r} if there
+-- is no room r.
+local function seating(r, about)
+  local rk = room_key(r)
+  local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
+                          'permanent', 'kept', 'keep_until', 'capacity', 'restricted',
+                          'ver', 'policy')
+  if not info[1] then return {r} end
+  local firsts = {}
+  for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, math.max(#about, 1))) do
+    firsts[#firsts + 1] = m
+    firsts[#firsts + 1] = (seated(r, m))
+  end
+  local quiet, present = {}, {}
+  for _, a in ipairs(about) do
+    if redis.call('SISMEMBER', quiet_key(r), a) == 1 then quiet[#quiet + 1] = a end
+    if is_member(a, r) then present[#present + 1] = a end
+  end
+  local owner = info[3] or ''
+  local here = 0
+  if owner ~= '' and is_member(owner, r) then here = 1 end
+  local kept = 0
+  if info[5] == '1' or info[6] == '1' then kept = 1 end
+  local claimant = ''
+  if owner == '' and (info[4] or '') ~= '' then
+    for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
+      if select(2, seated(r, m)) == info[4] then claimant = m break end
+    end
+  end
+  local restricted, policy = 0, ''
+  if info[9] == '1' then restricted, policy = 1, info[11] or '' end
+  return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
+          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant,
+          info[8] or '0', restricted, info[10] or '0', policy, newest_id(r)}
+end
+
+local function same_set(list, wanted)
+  if #list ~= #wanted then return false end
+  local seen = {}
+  for _, v in ipairs(list) do seen[v] = true end
+  for _, v in ipairs(wanted) do if not seen[v] then return false end end
+  return true
+end
+
+-- The longest-present member but `about`, from a seating's first members.
+local function first_but(firsts, about)
+  local skip = {}
+  for _, a in ipairs(about) do skip[a] = true end
+  for i = 1, #firsts, 2 do
+    if not skip[firsts[i]] then return firsts[i] end
+  end
+  return ''
+end
+
+-- The keys of a seating's first members.
+local function keys_of(firsts)
+  local keys = {}
+  for i = 1, #firsts, 2 do keys[#keys + 1] = firsts[i] end
+  return keys
+end
+
+-- Whether what change c's decision was made on (its premises, c.p: each
+-- one a fact of `seating` that must still be as it was) holds.
+local function holds_for(c)
+  local p, about = c.p or {}, c.about or {}
+  local f = seating(c.r, about)
+  if #f == 1 then return p.gone == true end
+  if p.gone then return false end
+  if p.name ~= nil and f[2] ~= p.name then return false end
+  if p.inc ~= nil and f[3] ~= p.inc then return false end
+  if p.owner ~= nil and f[5] ~= p.owner then return false end
+  if p.here ~= nil and (f[6] == 1) ~= p.here then return false end
+  if p.owns ~= nil and (f[5] == about[1]) ~= p.owns then return false end
+  if p.claimant ~= nil and f[13] ~= p.claimant then return false end
+  if p.account ~= nil and f[7] ~= p.account then return false end
+  if p.stays ~= nil and (f[8] == 1) ~= p.stays then return false end
+  if p.heir ~= nil and first_but(f[9], about) ~= p.heir then return false end
+  if p.firsts ~= nil and table.concat(keys_of(f[9]), ' ')
+      ~= table.concat(p.firsts, ' ') then
+    return false
+  end
+  if p.quiet ~= nil and not same_set(f[10], p.quiet) then return false end
+  if p.present ~= nil and not same_set(f[11], p.present) then return false end
+  if p.crowded ~= nil and (f[4] >= p.big) ~= p.crowded then return false end
+  if p.alone ~= nil and (f[4] <= #about) ~= p.alone then return false end
+  if p.due ~= nil and (f[12] == '' or tonumber(f[12]) > p.due) then return false end
+  if p.absent ~= nil and is_member(p.absent, c.r) then return false end
+  if p.capacity ~= nil and tonumber(f[14]) ~= p.capacity then return false end
+  if p.below ~= nil and f[4] >= p.below then return false end
+  if p.open ~= nil and (f[15] == 0) ~= p.open then return false end
+  if p.ver ~= nil and f[16] ~= p.ver then return false end
+  if p.newest_min ~= nil and f[18] < p.newest_min then return false end
+  if p.newest_below ~= nil and f[18] >= p.newest_below then return false end
+  return true
+end
+
+-- Whether every change of `changes` may be applied.
+local function all_hold(changes)
+  for _, c in ipairs(changes) do
+    if not holds_for(c) then return false end
+  end
+  return true
+end
+
+-- One room's change is three steps, each on one slot (docs/scaling.md:
+-- the index first, the room second; out in the other order), which the
+-- node runs in turn (chatroom.backends.redis.room_steps):
+--
+-- index_first (the server's): the indexes that will name room c.r are
+-- written before the room changes: u's rooms for each seat, the waiting
+-- rooms for 'waits'. An entry too many, left by a room's step that
+-- refused or never ran, is harmless (the readers check the room) and goes
+-- with u's name, or the room's wait.
+local function index_first(c)
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'seat' then
+      redis.call('SADD', places_key(op[2]), c.r)
+    elseif op[1] == 'waits' then
+      redis.call('ZADD', P .. 'keeping', op[2], c.r)
+    end
+  end
+end
+
+-- The records (member_record) of the users change c seats, u → record,
+-- read on the server's slot for the room's step to copy.
+local function records_of(c)
+  local records = {}
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'seat' then records[op[2]] = member_record(op[2]) end
+  end
+  return records
+end
+
+-- The room's step: change c's outcome stored on room c.r's keys alone, its
+-- steps (c.ops) in order, each user seated copied from c.records (u →
+-- its record, read by the server's step). Returns, for each 'mark' step,
+-- room r's newest event then.
+local function apply_in_room(c)
+  local r, marks = c.r, {}
+  local rk = room_key(r)
+  for _, op in ipairs(c.ops) do
+    local step = op[1]
+    if step == 'seat' then
+      seat_in_room(op[2], r, c.records[op[2]])
+      if op[3] then redis.call('SADD', quiet_key(r), op[2]) end
+    elseif step == 'unseat' then
+      redis.call('ZREM', members_key(r), op[2])
+      redis.call('HDEL', holding_key(r), op[2])
+      redis.call('HDEL', seats_key(r), op[2])
+      redis.call('SREM', quiet_key(r), op[2])
+    elseif step == 'heard' then
+      redis.call('SREM', quiet_key(r), op[2])
+    elseif step == 'owner' then
+      set_owner(r, op[2])
+    elseif step == 'emit' then
+      emit(r, op[2])
+    elseif step == 'mark' then
+      marks[#marks + 1] = newest(r)
+    elseif step == 'waits' then  -- for its members, until op[2] (ms)
+      redis.call('HSET', rk, 'keep_until', op[2])
+    elseif step == 'waited' then
+      redis.call('HDEL', rk, 'keep_until')
+    elseif step == 'drop' then
+      drop_room_keys(r, redis.call('HGET', rk, 'name'))
+    end
+    if step == 'seat' or step == 'unseat' or step == 'waits' then
+      lobby_news(redis.call('HGET', rk, 'name'))
+    end
+  end
+  return marks
+end
+
+-- index_last (the server's, after the room's step): the entries of the
+-- indexes that named room c.r and no longer do: the rooms of each user
+-- unseated, the waiting rooms, the listing of a room dropped. A node that
+-- dies before it leaves them, too many: see index_first.
+local function index_last(c)
+  for _, op in ipairs(c.ops) do
+    if op[1] == 'unseat' then
+      redis.call('SREM', places_key(op[2]), c.r)
+    elseif op[1] == 'waited' then
+      redis.call('ZREM', P .. 'keeping', c.r)
+    elseif op[1] == 'drop' then
+      unlist_room(c.r)
+    end
+  end
+end
+
+-- The rooms u is in.
+local function places_of(u)
+  return redis.call('SMEMBERS', places_key(u))
+end
+
+-- A session's end is three steps (docs/scaling.md: the index first, the
+-- room second; out in the other order), which the node runs in turn
+-- (chatroom.backends.redis.endings): the server's step marks each user
+-- that leaves as ending (start_ending) and answers its rooms; each room's
+-- step is its departure (APPLY); the server's last step frees the name
+-- (finish_ending). While u is marked (`P ending`, u → the token of the
+-- session whose end it is), no session holds u (holds) and nobody can
+-- claim its name, so nothing enters a room for u that its end would not
+-- leave; a node that dies between the steps leaves the mark, and the next
+-- release of that session (the node's resume, a harvest) runs them again.
+--
+-- u's copies to refresh in its rooms (chatroom.backends.redis.copies),
+-- for a step that changed who holds u (a device gone, an heir) or that
+-- finds a rename of u's pending: {u, its rooms, its record, its former keys}.
+local function copies_of(u)
+  return {u, places_of(u), member_record(u), renames_of(u)}
+end
+
+-- The name u is free again (its rooms left already): its session gone.
+local function unname(u)
+  sighted(display(u), 'offline')
+  redis.call('DEL', places_key(u))
+  redis.call('HDEL', USERS, u)
+  redis.call('HDEL', SIGNED, u)
+  redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
+             P .. 'devclaims:' .. u, P .. 'presence:' .. u)
+  redis.call('SREM', P .. 'held', u)
+  redis.call('HDEL', P .. 'renaming', u)
+  redis.call('HDEL', P .. 'ending', u)
+end
+
+-- Session token of u lets go (disconnected): true if that is all (a
+-- device's node forgets it; u's own, with devices on other nodes, hands u
+-- to one of them: its rooms stay, and their copies are the caller's to
+-- refresh, copies_of); false if it was the last, whose user must leave
+-- its rooms and give up its name.
+local function let_go(u, token)
+  redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
+  if redis.call('SREM', holders_key(u), token) == 1 then return true end
+  local heir = redis.call('SPOP', holders_key(u))
+  if heir then
+    redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
+    return true
+  end
+  return false
+end
+
+-- Whether u's end is under way by session token's end (marked, its
+-- server's step run): a release of that session carries it on.
+local function ending_by(u, token)
+  return redis.call('HGET', P .. 'ending', u) == token
+end
+
+-- The server's step of the end of user u's sessions (u held): u marked
+-- ending, and unless `reason` is '' (a release: the node that had the
+-- session knows) every session holding u told to end, its node first, so
+-- the session is told nothing of its own departure; until that node's
+-- next heartbeats, the session is also listed as ended, for a node that
+-- missed the message while out of touch (see RESUME; a day at most, for a
+-- node that never comes back). Marked already (an end cut short, run
+-- again), nobody is told twice. Returns {u, token, name, rooms}: what
+-- the node decides u's departures on, and frees the name with.
+local function start_ending(u, reason)
+  local s = session_of(u) or {token = '', name = display(u)}
+  local token = redis.call('HGET', P .. 'ending', u)
+  if not token then
+    token = s.token
+    if reason ~= '' then
+      for _, held in ipairs(sessions_of(u, '')) do
+        tell(held, cjson.encode({type = 'EndSession', reason = reason}))
+        local ended = P .. 'ended:' .. held.node
+        redis.call('HSET', ended, held.conn, reason)
+        redis.call('PEXPIRE', ended, 86400000)
+      end
+    end
+    redis.call('HSET', P .. 'ending', u, token)
+  end
+  return {u, token, s.name, places_of(u)}
+end
+
+-- The server's step of ends: the users `users` start ending (start_ending),
+-- and the rooms' copies to refresh first: the pending renames of those
+-- users (their former keys moved before their departures, so no room
+-- keeps a member nothing would remove), and `survivors`' (users whose
+-- holders changed but who stay). Answers {'OK', endings, copies}.
+local function ending_all(users, reason, survivors)
+  local endings, copies, leaving = {}, {}, {}
+  for _, u in ipairs(users) do
+    endings[#endings + 1] = start_ending(u, reason)
+    leaving[u] = true
+    if redis.call('HEXISTS', P .. 'renaming', u) == 1 then
+      copies[#copies + 1] = copies_of(u)
+    end
+  end
+  for _, u in ipairs(survivors) do
+    if not leaving[u] then copies[#copies + 1] = copies_of(u) end
+  end
+  return {'OK', endings, copies}
+end
+
+-- The server's last step of u's end by session token's (its rooms left):
+-- the name freed, unless the end was finished meanwhile (by a release run
+-- again) and the name is someone else's now.
+local function finish_ending(u, token)
+  if ending_by(u, token) then unname(u) end
+end
+
+-- What a join reply is built from (chatroom.core.membership.welcome), as
+-- member u of room r is shown it now: {name, capacity, incarnation, topic,
+-- topic_by, topic_at, the members (names, in arrival order), 1 if u is
+-- quiet, how many members there are, the owner's name if the owner is a
+-- member, the history window, the first and last ids kept, the names of
+-- the quiet members (whom the reply hides: the core's to say)}. The
+-- window is the newest `shown` events (topic changes and tags-only
+-- messages, which only IRC's event playback shows, do not count) or, with
+-- `after` (an id), the kept events after it, at most the newest `most`
+-- (where chatroom.core.rules.catch_up starts a resume: the core's
+-- operands).
+local function view(r, u, shown, after, most)
+  local rk = room_key(r)
+  local members, quiet_names = {}, {}
+  local all = redis.call('ZRANGE', members_key(r), 0, -1)
+  for _, m in ipairs(all) do members[#members + 1] = (seated(r, m)) end
+  for _, m in ipairs(redis.call('SMEMBERS', quiet_key(r))) do
+    quiet_names[#quiet_names + 1] = (seated(r, m))
+  end
+  local quiet = redis.call('SISMEMBER', quiet_key(r), u)
+  local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
+                          'topic_at', 'owner')
+  local first, last = kept(r)
+  local start, counted = last + 1, 0
+  while start > first and counted < tonumber(shown) do
+    start = start - 1
+    local event = decoded(redis.call('LINDEX', history_key(r), start - first))
+    if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
+  end
+  if after ~= '' then  -- a resume's window, as the core decided it
+    start = math.max(last - tonumber(most) + 1, tonumber(after) + 1)
+  end
+  local owner = ''
+  if info[7] and info[7] ~= '' and is_member(info[7], r) then
+    owner = (seated(r, info[7]))
+  end
+  return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
+          members, quiet, #all, owner, events(r, math.max(start, first), last),
+          first, last, quiet_names}
+end
+
+-- The user called u as moderation sees them (chatroom.core.facts.Target),
+-- from the server's keys alone: {name, account, token, 0} if connected;
+-- {name as registered, account, '', 0} if not connected but registered; {}
+-- otherwise. Whether they are in a room is that room's to say (FACTS).
+local function target(u)
+  local s = session_of(u)
+  if s then
+    return {s.name, redis.call('HGET', SIGNED, u) or '', s.token, 0}
+  end
+  local account = redis.call('HGET', ACCOUNTS, u)
+  if not account then return {} end
+  return {string.sub(account, 1, string.find(account, ' ', 1, true) - 1), u, '', 0}
+end
+
+-- The server's step of making room r: listed (unless it is already: a
+-- room of that name, or the entry of one whose drop was cut short) and
+-- numbered before the room is made. Returns its creation number.
+--
+-- `maker` is who makes it: 'u token' (a create by session token of u) or a
+-- node's id (a resume remaking it), kept in `P making` while r is listed.
+-- Between this step and the room's, the listing names a room that has no
+-- keys yet, as it does after a drop cut short before its last step; a
+-- reader that finds such an entry clears it only once its maker is gone
+-- (UNLIST_GONE), never a room still being made.
+local function list_room(r, name, maker)
+  redis.call('HSETNX', ROOMS, r, name)
+  redis.call('HSET', P .. 'making', r, maker)
+  numbering(r)
+  return redis.call('INCR', P .. 'counter')
+end
+
+-- Whether room r's maker (list_room) may still be making it: the session
+-- that creates it still holds its user, or the node that remakes it lives.
+local function being_made(r)
+  local maker = redis.call('HGET', P .. 'making', r)
+  if not maker then return false end
+  local space = string.find(maker, ' ', 1, true)
+  if space then
+    return holds(string.sub(maker, 1, space - 1), string.sub(maker, space + 1))
+  end
+  return redis.call('EXISTS', P .. 'alive:' .. maker) == 1
+end
+
+-- The room's step: room r's keys, `created` its creation number; now:
+-- when it is made (Unix seconds; '0' for a room remade from a node's
+-- memory, whose time is unknown).
+local function make_room_keys(r, name, owner, permanent, capacity, inc, now, created)
+  redis.call('HSET', room_key(r), 'name', name, 'owner', owner,
+             'permanent', permanent, 'capacity', capacity, 'seq', 0,
+             'inc', inc, 'ver', 0, 'created', created,
+             'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
+             'restricted', '0', 'owner_account', '', 'created_at', now or '0',
+             'topic_at', '0')
+end

@@ -1,0 +1,1 @@
+return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])

@@ -1,0 +1,24 @@
+
+local ROOM_TAG = '{' .. string.sub(P, 2, string.find(P, '}', 1, true) - 1) .. '/'
+local function in_room(r, kind) return ROOM_TAG .. r .. '}:' .. kind end
+local function room_key(r) return in_room(r, 'room') end
+local function members_key(r) return in_room(r, 'members') end
+local function history_key(r) return in_room(r, 'history') end
+local function quiet_key(r) return in_room(r, 'quiet') end
+local function log_key(r) return in_room(r, 'log') end
+local function reactions_key(r) return in_room(r, 'reactions') end
+local function modlog_key(r) return in_room(r, 'modlog') end
+local function hooks_key(r) return in_room(r, 'hooks') end
+local function channel_key(r) return in_room(r, 'chan') end
+local function holding_key(r) return in_room(r, 'holding') end
+local function seats_key(r) return in_room(r, 'seats') end
+-- No older version seated a room in this layout, and a room's scripts
+-- will read its slot alone: a member with no copy is a bug.
+local OLDER_ROOMS = false
+local function newest_id(r)
+  return tonumber(redis.call('GET', in_room(r, 'ids')) or '0')
+end
+local function next_id(r) return redis.call('INCR', in_room(r, 'ids')) end
+local function skip_ids(r, n) redis.call('INCRBY', in_room(r, 'ids'), n) end
+local function numbered_rooms() return redis.call('SMEMBERS', P .. 'numbered') end
+local function numbering(r) redis.call('SADD', P .. 'numbered', r) end

@@ -1,0 +1,38 @@
+
+local function room_key(r) return P .. 'room:' .. r end
+local function members_key(r) return P .. 'members:' .. r end
+local function history_key(r) return P .. 'history:' .. r end
+-- The room's quiet members: joined a big room unannounced, not yet spoken
+-- (chatroom.core.big_rooms).
+local function quiet_key(r) return P .. 'quiet:' .. r end
+local function log_key(r) return P .. 'log:' .. r end
+-- Who reacted with what to room r's messages: field "id" → how many
+-- distinct reactions message id has, "id reaction" → how many users gave
+-- it, "id reaction u" → 1 for each user who did.
+local function reactions_key(r) return P .. 'reactions:' .. r end
+-- Room r's moderation log: the newest entries, oldest first.
+local function modlog_key(r) return P .. 'modlog:' .. r end
+-- Room r's hooks (webhooks): field name key → the hook (an older
+-- version's: its secret); `P hooks` maps every secret to its hook, an
+-- index a post is checked against the room's hooks by
+-- (chatroom.backends.redis.hooks).
+local function hooks_key(r) return P .. 'hooks:' .. r end
+-- Room r's channel: every event of the room, in order (see scripts.py).
+local function channel_key(r) return P .. 'chan:' .. r end
+local function holding_key(r) return P .. 'holding:' .. r end
+-- Room r's copy of its members' names and accounts: field u → "account
+-- display" (account '' when not signed in), kept by copy_record.
+local function seats_key(r) return P .. 'seats:' .. r end
+-- A member seated by an older version, before rooms kept their copies
+-- (of who holds it, of its name and account), has none: the scripts
+-- read the server's keys instead, which this layout lets them.
+local OLDER_ROOMS = true
+-- Room r's newest event id (0: none yet), the next one, and ids skipped.
+local function newest_id(r)
+  return tonumber(redis.call('HGET', P .. 'ids', r) or '0')
+end
+local function next_id(r) return redis.call('HINCRBY', P .. 'ids', r, 1) end
+local function skip_ids(r, n) redis.call('HINCRBY', P .. 'ids', r, n) end
+-- Every room that was ever made and numbered its events (gone ones too).
+local function numbered_rooms() return redis.call('HKEYS', P .. 'ids') end
+local function numbering(r) end  -- P ids lists it at its first event

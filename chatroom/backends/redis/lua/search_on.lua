@@ -1,0 +1,3 @@
+
+redis.call('SET', P .. 'search', '1')
+return 'OK'

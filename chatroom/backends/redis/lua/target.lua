@@ -1,0 +1,2 @@
+
+return target(ARGV[2])

@@ -1,0 +1,16 @@
+
+local a = ARGV[2]
+for j = 0, tonumber(ARGV[3]) - 1 do
+  redis.call('LREM', P .. 'waiting:' .. ARGV[4 + 2 * j], 0, ARGV[5 + 2 * j])
+end
+for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
+  local one, two = string.match(c, '^(%S+) (%S+)$')
+  if one == a or two == a then
+    redis.call('DEL', P .. 'talk:' .. c)
+    redis.call('HDEL', P .. 'pids', c)
+  end
+end
+redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a,
+  P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a)
+redis.call('HDEL', ACCOUNTS, a)
+return 1

@@ -1,0 +1,3 @@
+
+redis.call(PUB, P .. 'watch', ARGV[2])
+return 'OK'

@@ -1,0 +1,1 @@
+redis.call('ZPOPMAX', P .. 'window:' .. ARGV[2]) return 'OK'
