@@ -24,16 +24,12 @@ from typing import Any
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.prelude import Script, lua_file
+from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
 from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
 
 log = Logger()
-
-#: The secret of a hook as its room keeps it (the encoded hook); an older
-#: version kept the secret alone there, and the hook in ``P hooks`` only.
-_KEPT_SECRET = lua_file("hooks-kept-secret")
 
 #: ARGV: P, secret, the hook. The server's step: the index knows the hook.
 HOOK_INDEX = Script("hook-index")
@@ -47,27 +43,15 @@ HOOK_ADD = Script("hook-add", room_at=2)
 
 #: ARGV: P, r, hook name key. The room's step: the secret of room r's hook
 #: of that name, now gone; false (nil) if it had none.
-HOOK_REMOVE = Script(
-    "hook-remove",
-    _KEPT_SECRET + lua_file("hook-remove"),
-    room_at=2,
-)
+HOOK_REMOVE = Script("hook-remove", room_at=2)
 
 #: ARGV: P, r, hook name key, secret. 1 if room r has a hook of that name
 #: with that secret, else 0 (its index entry is stale).
-HOOK_HELD = Script(
-    "hook-held",
-    _KEPT_SECRET + lua_file("hook-held"),
-    room_at=2,
-)
+HOOK_HELD = Script("hook-held", room_at=2)
 
 #: ARGV: P, r. Room r's hooks, in the order of their name keys (one kept by
 #: an older version is read from the index, where only its layout has it).
-HOOK_LIST = Script(
-    "hook-list",
-    _KEPT_SECRET + lua_file("hook-list"),
-    room_at=2,
-)
+HOOK_LIST = Script("hook-list", room_at=2)
 
 #: ARGV: P, secret. The hook the index has for it, or false (nil).
 HOOK_FIND = Script("hook-find")

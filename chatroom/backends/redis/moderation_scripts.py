@@ -54,7 +54,7 @@ MODERATED = Script("moderated")
 #: was read and the new owner still in it (``CHANGED`` otherwise).
 GIVE = Script("give", room_at=2)
 
-#: ARGV: P, u. The user called u, as moderation sees them (see ``target``),
+#: ARGV: P, u. The user called u, as moderation sees them (see ``moderation_target``),
 #: from the server's keys alone (never in a room: ``FACTS`` says whether
 #: they are in one).
 TARGET = Script("target")

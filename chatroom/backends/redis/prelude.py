@@ -86,12 +86,29 @@ def _prelude(rooms: str) -> str:
 #: or ``local A, B = ...`` (every statement of it is one or the other).
 _DEFINES = re.compile(r"local\s+(?:function\s+(\w+)|([\w\s,]+?)\s*=)")
 _WORD = re.compile(r"[A-Za-z_]\w*")
+#: What of a Lua text is not code: its comments and its strings, short
+#: (with their escapes) or in long brackets. The leftmost match wins, so a
+#: quote in a comment and a ``--`` in a string are read as they are meant.
+_NOT_CODE = re.compile(
+    r"--\[(=*)\[.*?\]\1\]"
+    r"|--[^\n]*"
+    r"|\[(=*)\[.*?\]\2\]"
+    r"|'(?:\\.|[^'\\\n])*'"
+    r'|"(?:\\.|[^"\\\n])*"',
+    re.S,
+)
+
+
+def _code_words(lua: str) -> frozenset[str]:
+    """The words of ``lua``'s code: the names it may use (and keywords),
+    not those of its comments and strings."""
+    return frozenset(_WORD.findall(_NOT_CODE.sub(" ", lua)))
 
 
 @dataclass(frozen=True)
 class _Statement:
     """One top-level ``local`` of the prelude: the names it defines, the
-    words it uses (a superset of the names it needs) and its text."""
+    words of its code (a superset of the names it needs) and its text."""
 
     defines: frozenset[str]
     uses: frozenset[str]
@@ -120,7 +137,7 @@ def _statements(rooms: str) -> tuple[_Statement, ...]:
         assert found, f"not a definition: {lines[0]!r}"
         names = found.group(1) or found.group(2)
         defines = frozenset(name.strip() for name in names.split(","))
-        statements.append(_Statement(defines, frozenset(_WORD.findall(text)), text))
+        statements.append(_Statement(defines, _code_words(text), text))
     return tuple(statements)
 
 
@@ -132,12 +149,14 @@ def needed_prelude(rooms: str, body: str) -> str:
     Redis runs a script's whole text at every call, so every function of
     the prelude would be made again per ``EVALSHA``: with all of them, about
     10 µs of Redis's time per call, a tenth of what a message costs it
-    (docs/performance.md). A word is taken for a use wherever it appears,
-    in a string or a comment too: a statement too many costs a little
-    time, one too few would fail the script.
+    (docs/performance.md). A word of the code is taken for a use wherever
+    it appears, a field's name too (not a comment's or a string's): a
+    statement too many costs a little time, one too few would fail the
+    script (the lint's undefined names would show it:
+    tests/backends/redis/test_lua_lint.py).
     """
     statements = _statements(rooms)
-    wanted = set(_WORD.findall(body))
+    wanted = set(_code_words(body))
     taken: set[int] = set()
     grew = True
     while grew:

@@ -2,7 +2,7 @@
 
 A room's events are read from the room's own history in Redis, which
 holds every stored event (messages, actions, edits, redactions) under
-consecutive ids (``kept``, ``events`` in :mod:`chatroom.backends.redis.prelude`).
+consecutive ids (``kept_ids``, ``events`` in :mod:`chatroom.backends.redis.prelude`).
 PostgreSQL keeps, per room key, the room's incarnation and the last id
 applied (:mod:`chatroom.backends.redis.search_postgres`); catching a room
 up is :data:`ROOM_FEED` (one script on the room's keys alone, so it runs

@@ -2,7 +2,7 @@
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
-local first, last = kept(r)
+local first, last = kept_ids(r)
 local target = tonumber(ARGV[5])
 local hk = history_key(r)
 if target < first or target > last then return 'CHANGED' end

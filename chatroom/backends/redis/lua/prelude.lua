@@ -10,8 +10,11 @@ local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
 -- it from whichever shard holds the room (chatroom.backends.redis.calls'
 -- broadcast channels). Watchers re-read the listing: it needs no order.
 local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
-local USERS, ROOMS = P .. 'users', P .. 'rooms'
-local SIGNED, ACCOUNTS, GBANS = P .. 'signed', P .. 'accounts', P .. 'gbans'
+local USERS = P .. 'users'
+local ROOMS = P .. 'rooms'
+local SIGNED = P .. 'signed'
+local ACCOUNTS = P .. 'accounts'
+local GBANS = P .. 'gbans'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
 local function places_key(u) return P .. 'in:' .. u end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
@@ -249,14 +252,14 @@ local function emit(r, data)
 end
 
 -- The ids of room r's kept events: first, last (first = last + 1: none).
-local function kept(r)
+local function kept_ids(r)
   local last = newest_id(r)
   return last - redis.call('LLEN', history_key(r)) + 1, last
 end
 
 -- Kept events first..last of room r (ids are consecutive in the list).
 local function events(r, first, last)
-  local oldest = kept(r)
+  local oldest = kept_ids(r)
   if last < first then return {} end
   return redis.call('LRANGE', history_key(r), first - oldest, last - oldest)
 end
@@ -333,7 +336,7 @@ end
 -- Room r's newest event: where a change nobody is shown (a quiet member's
 -- arrival or departure) falls. It takes no sequence number of its own, so
 -- the published events and the log stay consecutive.
-local function newest(r)
+local function newest_seq(r)
   return tonumber(redis.call('HGET', room_key(r), 'seq'))
 end
 
@@ -520,7 +523,7 @@ local function apply_in_room(c)
     elseif step == 'emit' then
       emit(r, op[2])
     elseif step == 'mark' then
-      marks[#marks + 1] = newest(r)
+      marks[#marks + 1] = newest_seq(r)
     elseif step == 'waits' then  -- for its members, until op[2] (ms)
       redis.call('HSET', rk, 'keep_until', op[2])
     elseif step == 'waited' then
@@ -685,7 +688,7 @@ local function view(r, u, shown, after, most)
   local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
-  local first, last = kept(r)
+  local first, last = kept_ids(r)
   local start, counted = last + 1, 0
   while start > first and counted < tonumber(shown) do
     start = start - 1
@@ -708,7 +711,7 @@ end
 -- from the server's keys alone: {name, account, token, 0} if connected;
 -- {name as registered, account, '', 0} if not connected but registered; {}
 -- otherwise. Whether they are in a room is that room's to say (FACTS).
-local function target(u)
+local function moderation_target(u)
   local s = session_of(u)
   if s then
     return {s.name, redis.call('HGET', SIGNED, u) or '', s.token, 0}
@@ -757,4 +760,14 @@ local function make_room_keys(r, name, owner, permanent, capacity, inc, now, cre
              'topic', '', 'topic_by', '', 'policy', '', 'kept', '0',
              'restricted', '0', 'owner_account', '', 'created_at', now or '0',
              'topic_at', '0')
+end
+
+-- The secret of a hook as its room keeps it (the encoded hook), for the
+-- hook scripts (chatroom.backends.redis.hooks): an older version kept the
+-- secret alone there, and the hook in `P hooks` only.
+local function is_hook(kept) return string.sub(kept, 1, 1) == '{' end
+local function kept_secret(kept)
+  if not is_hook(kept) then return kept end
+  local ok, hook = pcall(cjson.decode, kept)
+  return ok and type(hook) == 'table' and hook.secret or ''
 end

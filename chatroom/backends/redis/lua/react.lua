@@ -2,7 +2,7 @@
 local r, u = ARGV[2], ARGV[3]
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal then return refusal end
-local first, last = kept(r)
+local first, last = kept_ids(r)
 local target = tonumber(ARGV[5])
 local hk = history_key(r)
 if target < first or target > last then return 'CHANGED' end
@@ -32,7 +32,7 @@ emit(r, data)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
 if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[12]) == 0 then
-  first = kept(r)
+  first = kept_ids(r)
   for _, field in ipairs(redis.call('HKEYS', rk)) do
     local of = tonumber(string.match(field, '^%d+'))
     if of and of < first then redis.call('HDEL', rk, field) end

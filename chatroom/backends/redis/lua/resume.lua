@@ -1,5 +1,5 @@
 
-local node, reason = ARGV[2], ARGV[4]
+local node = ARGV[2]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
 redis.call('SADD', P .. 'nodes', node)
 local wanted_users = {}
@@ -57,7 +57,7 @@ for n = 1, #users, 2 do
     stale[#stale + 1] = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
   end
 end
-local failed, seating = {}, {}
+local failed, to_seat = {}, {}
 for _, user in ipairs(wanted_users) do
   local u = user.u
   local v = redis.call('HGET', USERS, u)
@@ -65,9 +65,9 @@ for _, user in ipairs(wanted_users) do
     failed[#failed + 1] = user.token .. ' ' .. user.ended
   elseif v and not holds(u, user.token) then
     failed[#failed + 1] = user.token
-  elseif redis.call('SISMEMBER', holders_key(u), user.token) == 1 then
-    -- a device of u's account here: u is held, and in its rooms, elsewhere
-  else
+  elseif redis.call('SISMEMBER', holders_key(u), user.token) == 0 then
+    -- (where it is 1, a device of u's account is here: u is held, and in
+    -- its rooms, elsewhere)
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
     if not v then sighted(user.name, 'online') end  -- freed while away
     if user.account ~= '' then
@@ -82,8 +82,8 @@ for _, user in ipairs(wanted_users) do
     end
     for _, r in ipairs(user.rooms) do
       redis.call('SADD', places_key(u), r)  -- the index first
-      seating[r] = seating[r] or {}
-      table.insert(seating[r], u)
+      to_seat[r] = to_seat[r] or {}
+      table.insert(to_seat[r], u)
     end
     copies_change(u)
   end
@@ -97,7 +97,7 @@ while i <= #ARGV do
   local step = {r}
   for j = 1, 7 do step[j + 1] = ARGV[i + j] end
   step[9] = list_room(r, ARGV[i + 1], node)  -- should its keys be gone
-  for _, u in ipairs(seating[r] or {}) do
+  for _, u in ipairs(to_seat[r] or {}) do
     seated_in[u][r] = true
     step[#step + 1] = u
     step[#step + 1] = records[u][1]

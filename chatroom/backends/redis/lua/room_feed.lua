@@ -1,6 +1,6 @@
 
 local r = ARGV[2]
-local first, last = kept(r)
+local first, last = kept_ids(r)
 local inc = redis.call('HGET', room_key(r), 'inc')
 if not inc then return {'', first, last, last + 1, {}} end
 local after = tonumber(ARGV[4])

@@ -35,4 +35,4 @@ local function next_id(r) return redis.call('HINCRBY', P .. 'ids', r, 1) end
 local function skip_ids(r, n) redis.call('HINCRBY', P .. 'ids', r, n) end
 -- Every room that was ever made and numbered its events (gone ones too).
 local function numbered_rooms() return redis.call('HKEYS', P .. 'ids') end
-local function numbering(r) end  -- P ids lists it at its first event
+local function numbering(_r) end  -- P ids lists it at its first event

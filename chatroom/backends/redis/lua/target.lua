@@ -1,2 +1,2 @@
 
-return target(ARGV[2])
+return moderation_target(ARGV[2])
