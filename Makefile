@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu bytecode run test irctest trial web-screenshots bench chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
+.PHONY: icu bytecode run test irctest trial web-screenshots bench chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -73,6 +73,11 @@ icu:
 # The cluster tests run a real redis-server.
 redis-server:
 	$(call apt_install,redis-server,the cluster tests)
+
+# The Redis scripts' Lua (chatroom/backends/redis/lua/) is linted with
+# luacheck as Redis runs it (tests/backends/redis/test_lua_lint.py).
+lua-check:
+	$(call apt_install,lua-check,the Lua scripts' lint,luacheck)
 
 # Cluster search's tests run a throwaway PostgreSQL (tests/cluster/postgres.py):
 # Debian's server programs live in /usr/lib/postgresql/VERSION/bin, off the PATH.
@@ -157,7 +162,7 @@ bytecode: $(STAMP)
 # tests start (servers, browsers, Redis), else one (0) on a single core.
 # On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
-test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx
+test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
@@ -179,7 +184,7 @@ irctest: $(STAMP) bytecode redis-server faketime
 	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx
+trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

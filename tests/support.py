@@ -87,6 +87,15 @@ def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
 _POOL = PortPool(suite_ports())
 
 
+def require(tool: str | None, name: str, why: str) -> None:
+    """Skip (or, with CHATROOM_REQUIRE_TOOLS, fail) when ``tool`` is missing."""
+    if tool is not None:
+        return
+    if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
+        raise AssertionError(f"{name} is missing and CHATROOM_REQUIRE_TOOLS is set")
+    raise unittest.SkipTest(f"{name} is not installed ({why}; make test installs it)")
+
+
 def free_port() -> int:
     """A loopback port nobody listens on right now, for a server that cannot
     take port 0 (Redis) or must restart on the same port (see

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import os
+import pkgutil
 import shutil
 import signal
 import tempfile
@@ -24,6 +26,8 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+import chatroom.backends.redis
+from chatroom.backends.redis.prelude import Script
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.doors.base.server import ChatServer
 from chatroom.redisclient.addresses import RedisAddress
@@ -61,6 +65,19 @@ def _kill_leftovers() -> None:
     for pid in _RUNNING:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
+
+
+def every_script() -> list[Script]:
+    """Every script of the Redis back-end, in both layouts."""
+    found: dict[str, Script] = {}
+    package = chatroom.backends.redis
+    for module_info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Script):
+                found[value.sha] = value
+                found[value.rooms_apart.sha] = value.rooms_apart
+    return list(found.values())
 
 
 class RedisProcess(protocol.ProcessProtocol):

@@ -11,38 +11,21 @@ moderation, reactions and endings.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
 
 import redis
 from twisted.trial import unittest
 
-import chatroom.backends.redis
 from chatroom.backends.redis.prelude import (
     _ROOMS_ON_THEIR_OWN,
     _ROOMS_WITH_THE_REST,
-    Script,
     _prelude,
 )
 from chatroom.backends.redis.scripts import SAY
-from tests.cluster.support import RedisTestCase
+from tests.cluster.support import RedisTestCase, every_script
 
 #: A top-level definition, found here apart from the prelude's own cut.
 DEFINITION = re.compile(r"^local (?:function (\w+)|([\w ,]+?) =)", re.M)
-
-
-def every_script() -> list[Script]:
-    """Every script of the Redis back-end, in both layouts."""
-    found: dict[str, Script] = {}
-    package = chatroom.backends.redis
-    for module_info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{module_info.name}")
-        for value in vars(module).values():
-            if isinstance(value, Script):
-                found[value.sha] = value
-                found[value.rooms_apart.sha] = value.rooms_apart
-    return list(found.values())
 
 
 def code_only(lua: str) -> str:

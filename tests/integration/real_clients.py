@@ -38,21 +38,12 @@ from typing import Any
 from twisted.trial import unittest
 
 from tests.client.tmux import TMUX, run_tmux, start_twistd, wait_for, wait_listening
-from tests.support import free_port
+from tests.support import free_port, require
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 IRSSI = shutil.which("irssi")
 WEECHAT = shutil.which("weechat-headless")
-
-
-def require(tool: str | None, name: str, why: str) -> None:
-    """Skip (or, with CHATROOM_REQUIRE_TOOLS, fail) when ``tool`` is missing."""
-    if tool is not None:
-        return
-    if os.environ.get("CHATROOM_REQUIRE_TOOLS"):
-        raise AssertionError(f"{name} is missing and CHATROOM_REQUIRE_TOOLS is set")
-    raise unittest.SkipTest(f"{name} is not installed ({why}; make test installs it)")
 
 
 class Server:

@@ -14,7 +14,8 @@ in a room or makes an event: the nodes do (:mod:`chatroom.core.membership`,
 The Lua lives in files beside this module, in ``lua/``, shipped with the
 package: one file per script, named after it, which :class:`Script` reads
 when given no body; ``prelude.lua``; and a layout's keys of a room, one
-file each.
+file each. ``make test`` lints every script as Redis runs it, composed, with
+``luacheck`` (tests/backends/redis/test_lua_lint.py).
 """
 
 from __future__ import annotations
