@@ -2,15 +2,15 @@
 local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
 local refusal = not_a_member(u, ARGV[4], r)
 if refusal and not (outside and refusal == 'NOT_IN_ROOM') then return refusal end
-local holds
+local premises_hold
 if ARGV[9] == '' then
-  holds = redis.call('HGET', room_key(r), 'moderated') ~= '1'
+  premises_hold = redis.call('HGET', room_key(r), 'moderated') ~= '1'
 else
-  holds = unchanged(r, ARGV[9], ARGV[10])
+  premises_hold = unchanged(r, ARGV[9], ARGV[10])
 end
 local quiet = 0
 if not outside then quiet = redis.call('SISMEMBER', quiet_key(r), u) end
-if not holds or (not outside and (ARGV[8] ~= '') ~= (quiet == 1)) then
+if not premises_hold or (not outside and (ARGV[8] ~= '') ~= (quiet == 1)) then
   local moderated = 0
   if redis.call('HGET', room_key(r), 'moderated') == '1' then moderated = 1 end
   return {'CHANGED', quiet, moderated}
