@@ -79,8 +79,10 @@ NODE_HEADROOM = 0.95
 #: Loopback source addresses the generator may bind: 127.0.0.2 .. 127.0.0.254.
 SOURCE_ADDRESSES = 253
 
-#: Seconds between two probes of one node's ``/healthz``.
+#: Seconds between two probes of one node's ``/healthz``, and the longest
+#: a probe waits for its answer.
 PROBE_EVERY = 0.5
+PROBE_TIMEOUT = 30.0
 
 #: Seconds left to the nodes to settle before memory or CPU at rest is read
 #: (a node just joined, or a reply's buffers still to be freed).
@@ -124,8 +126,8 @@ class MillionRun:
     #: Connections connected, named, seated and accepted per second.
     fill_per_s: float
     hold_seconds: float
-    #: Connections the nodes counted at the end of the hold, and those the
-    #: generators still held when told to stop.
+    #: Connections the nodes counted at the end of the hold (-1: a node did
+    #: not answer), and those the generators still held when told to stop.
     connections_at_end: int
     held_at_end: int
     #: Connections closed by the servers' side (a generator never closes one
@@ -278,14 +280,17 @@ class StallProbe:
 
     def stop(self) -> None:
         self._stop.set()
+        deadline = time.monotonic() + PROBE_TIMEOUT + 5
         for thread in self._threads:
-            thread.join(timeout=60)
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
     def _probe(self, number: int, port: int) -> None:
         while not self._stop.wait(PROBE_EVERY):
             started = time.monotonic()
             try:
-                link = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                link = http.client.HTTPConnection(
+                    "127.0.0.1", port, timeout=PROBE_TIMEOUT
+                )
                 link.request("GET", "/healthz")
                 status = link.getresponse().status
                 link.close()
@@ -424,19 +429,27 @@ def _all_counted(metrics: list[int], count: int, timeout: float) -> int:
     connections; the count last seen."""
     deadline = time.monotonic() + timeout
     while True:
-        seen = sum(GCFigures.scrape_all(metrics).connections)
+        seen = _connections(metrics)
         if seen >= count or time.monotonic() > deadline:
             return seen
         time.sleep(1.0)
+
+
+def _connections(metrics: list[int]) -> int:
+    """The connections the nodes count; -1 while one does not answer (a
+    node busy accepting may take longer than a scrape's timeout)."""
+    try:
+        return sum(GCFigures.scrape_all(metrics).connections)
+    except OSError:
+        return -1
 
 
 def _all_gone(metrics: list[int], timeout: float) -> bool:
     """Wait (at most ``timeout`` s) until the nodes count no connection."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            if not sum(GCFigures.scrape_all(metrics).connections):
-                return True
+        if not _connections(metrics):
+            return True
         time.sleep(0.5)
     return False
 
@@ -542,7 +555,7 @@ def _hold(
     generator_cpu_after = [g.cpu_seconds() for g in crowd.generators]
     with_crowd = c_fanout(nodes.target, options, options.million_rate)
     time.sleep(max(0.0, filled + options.million_hold - time.monotonic()))
-    at_end = sum(GCFigures.scrape_all(metrics).connections)
+    at_end = _connections(metrics)
     gc = [GCFigures.scrape(port).longest_ms for port in metrics]
     probe.stop()
     problems = _log_problems(nodes)
@@ -564,7 +577,7 @@ def _hold(
         limits=limits,
         fill_seconds=round(fill, 3),
         fill_per_s=round(total / fill, 1),
-        hold_seconds=round(time.monotonic() - filled, 1),
+        hold_seconds=round(leaving - filled, 1),
         connections_at_end=at_end,
         held_at_end=sum(r["held"] for r in results),
         dropped=sum(r["closed_by_server"] for r in results),
