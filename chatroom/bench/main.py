@@ -285,7 +285,7 @@ def _add_million_options(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=0,
         help="million: cluster nodes (default: as many as the descriptor limit "
-        "needs, 57 for a million at 20,000 a process)",
+        "needs, 56 for a million at 20,000 a process)",
     )
     add(
         "--million-mix",
