@@ -304,6 +304,54 @@ class StallProbe:
                 self.longest[number] = round(answered, 2)
 
 
+class MemoryGuard:
+    """Stops the crowd if the machine runs short of memory: the kernel's
+    out-of-memory killer would take some other process with it (another
+    user's, on a shared machine), so the run ends first and says why."""
+
+    def __init__(self, generators: list[CGen], metrics: list[int], floor_mib: int):
+        self.reason: str | None = None
+        self._generators = generators
+        self._metrics = metrics
+        self._floor_kib = floor_mib * 1024
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            available = _available_kib()
+            if available is None or available >= self._floor_kib:
+                continue
+            self.reason = (  # before the generators end, which is seen at once
+                f"the machine's available memory fell to {available // 1024:,} "
+                f"MiB (the floor: {self._floor_kib // 1024:,} MiB, "
+                f"--million-memory-floor) with {_connections(self._metrics):,} "
+                "connections in; the crowd was stopped"
+            )
+            for generator in self._generators:
+                with contextlib.suppress(OSError):
+                    generator.process.terminate()
+            return
+
+
+def _available_kib() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo``, KiB."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def _kernel_kib() -> int | None:
     """The kernel's slab plus its TCP buffers, KiB (machine-wide)."""
     try:
@@ -516,9 +564,16 @@ def _measure(
     try:
         started = time.monotonic()
         crowd = _crowd(nodes, options, limits)
+        guard = MemoryGuard(crowd.generators, metrics, options.million_memory_floor)
+        guard.start()
         try:
             return _hold(nodes, options, limits, crowd, probe, started, empty)
+        except (BenchError, OSError):  # OSError: telling a stopped generator
+            if guard.reason:
+                raise BenchError(guard.reason) from None
+            raise
         finally:
+            guard.stop()
             _stop(crowd.generators)
     finally:
         probe.stop()

@@ -322,6 +322,13 @@ def _add_million_options(parser: argparse.ArgumentParser) -> None:
         "seconds (default 180; 0: never)",
     )
     add(
+        "--million-memory-floor",
+        type=int,
+        default=1024,
+        help="million: MiB of available memory under which the crowd is "
+        "stopped and the run ends, before the kernel kills anything (1024)",
+    )
+    add(
         "--million-fill-timeout",
         type=float,
         default=900.0,

@@ -9,8 +9,11 @@ timing: how fast this machine fills is not a bug.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
+from chatroom.bench.main import main
 from chatroom.bench.render import table
 from tests.bench.test_bench import (
     COMPILER,
@@ -94,3 +97,19 @@ class MillionSmokeTests(BenchTestCase):
         printed = table(report)
         self.assertIn(f"million (C generator): {CONNECTIONS:,} connections", printed)
         self.assertIn("0 dropped", printed)
+
+    def test_a_machine_short_of_memory_stops_the_crowd(self) -> None:
+        """Under the memory floor the crowd is stopped before the kernel
+        would kill anything, and the run ends saying why."""
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = main(
+                ["million", "--million", "300", "--million-nodes", "1",
+                 "--million-hold", "5", "--million-rest", "0.5",
+                 "--million-rate", "100", "--clients", "20", "--rooms", "2",
+                 "--senders", "2", "--duration", "1", "--warmup", "0.3",
+                 "--million-memory-floor", str(1 << 30)]
+            )  # fmt: skip
+        self.assertEqual(status, 1)
+        self.assertIn("the machine's available memory fell to", errors.getvalue())
+        self.assertIn("the crowd was stopped", errors.getvalue())
