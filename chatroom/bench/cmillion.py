@@ -115,7 +115,13 @@ class Limits:
 class MillionRun:
     """A crowd filled, held beside an active load, and what it cost."""
 
+    #: Connections asked for, those that came in (connected, named and
+    #: seated within ``--million-fill-timeout``), which every figure below
+    #: is of, and those that did not, with the generators' first reasons.
     connections: int
+    connections_in: int
+    not_in: int
+    not_in_errors: list[str]
     nodes: int
     generators: int
     sources: int
@@ -590,15 +596,21 @@ def _hold(
 ) -> MillionRun:
     servers = [node.process.pid for node in nodes.cluster.nodes]
     redis = nodes.cluster.redis.process.pid
-    metrics, total = nodes.metrics_ports, options.million
+    metrics = nodes.metrics_ports
     deadline = started + options.million_fill_timeout
-    for generator in crowd.generators:
-        generator.ready(max(1.0, deadline - time.monotonic()) + 10)
+    total, failed, errors = 0, 0, []
+    for generator in crowd.generators:  # what did not come in is reported
+        ready = generator.read("ready", max(1.0, deadline - time.monotonic()) + 10)
+        total, failed = total + ready["joined"], failed + ready["error_count"]
+        if ready["error_count"]:
+            errors.append(ready["errors"])
+    if not total:
+        raise BenchError(f"no connection of the crowd came in: {errors[:3]}")
     counted = _all_counted(metrics, total, max(1.0, deadline - time.monotonic()))
     if counted < total:
         raise BenchError(
-            f"the nodes count {counted:,} of {total:,} connections after "
-            f"{options.million_fill_timeout:g} s"
+            f"the nodes count {counted:,} of the {total:,} connections the "
+            f"generators have in after {options.million_fill_timeout:g} s"
         )
     filled = time.monotonic()
     fill = filled - started
@@ -624,7 +636,10 @@ def _hold(
     p99, p99_without = with_crowd.latency_ms.p99, before.without.latency_ms.p99
     empty = before.node_rss_kib
     return MillionRun(
-        connections=total,
+        connections=options.million,
+        connections_in=total,
+        not_in=failed,
+        not_in_errors=errors[:5],
         nodes=len(servers),
         generators=len(crowd.generators),
         sources=crowd.sources,
@@ -686,6 +701,8 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         f"({', '.join(f'{d} {fmt(n)}' for d, n in r['mix'].items())}) on "
         f"{r['nodes']} nodes and one Redis, from {r['generators']} generators "
         f"and {r['sources']} loopback addresses",
+        f"  {fmt(r['connections_in'])} came in, {fmt(r['not_in'])} did not"
+        + "".join(f"; {reason}" for reason in r["not_in_errors"]),
         f"  filled in {fmt(r['fill_seconds'])} s: {fmt(r['fill_per_s'])} "
         f"connections/s; held {fmt(r['hold_seconds'])} s: "
         f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "

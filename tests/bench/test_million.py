@@ -58,6 +58,7 @@ class MillionSmokeTests(BenchTestCase):
         report = self.run_bench("million", options=SMOKE)
         run = report["scenarios"]["million"]
         self.assertEqual(run["connections"], CONNECTIONS)
+        self.assertEqual((run["connections_in"], run["not_in"]), (CONNECTIONS, 0))
         self.assertEqual(run["nodes"], NODES)
         self.assertEqual(sum(run["mix"].values()), CONNECTIONS)
         for door in ("line", "irc", "ws"):
