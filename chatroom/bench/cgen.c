@@ -22,6 +22,11 @@
  *   ports=P1,P2,...    the nodes of a cluster: client i connects to port
  *                      P[(i / rooms) % count] instead of PORT, so every room
  *                      has members (and senders) on every node
+ *   wait=SEC           storm: how long the joined clients are held waiting
+ *                      for "start" or "stop" (default MAX_WAIT)
+ *   talk=SEC           storm: while held, every hundredth client says
+ *                      something in its room once every SEC seconds (their
+ *                      turns spread over the interval), as idle people do
  *
  * Client i is in room i % M; clients 0..S-1 send, round-robin: message n of
  * a phase is scheduled at t0 + A + n/R and sent by client (global n) % S, so
@@ -110,6 +115,8 @@ static double connect_start, connect_end, last_data;
 static size_t out_max;
 static double log_step;
 static int n_sources, source_base = 2;
+static double max_wait = MAX_WAIT, talk_every;
+static uint64_t talked;
 
 static double now_s(void) {
     struct timespec ts;
@@ -359,6 +366,27 @@ static void send_due(double now) {
 
 #include "cgen_control.h"
 
+/* Held idle clients talk now and then (talk=): client i (every hundredth)
+ * speaks at waiting_since + talk_every * (k + frac(i * golden)) for k = 0, 1,
+ * ..., so the turns are spread evenly over the interval. */
+static void talk_due(double since, double now) {
+    static int64_t *turns;
+    if (talk_every <= 0) return;
+    if (!turns) turns = calloc((size_t)n_clients / 100 + 1, sizeof *turns);
+    for (int i = 0; i < n_clients; i += 100) {
+        struct client *c = &clients[i];
+        double phase = fmod(i * 0.6180339887, 1.0);
+        double due = since + talk_every * ((double)turns[i / 100] + phase);
+        if (now < due) continue;
+        turns[i / 100]++;
+        if (c->state != JOINED) continue;
+        char text[64];
+        int n = snprintf(text, sizeof text, "0 idle %d says hello", i);
+        door_send_text(c, text, (size_t)n);
+        talked++;
+    }
+}
+
 static int poll_once(int timeout_ms, int *command) {
     struct epoll_event events[512];
     int n = epoll_wait(epfd, events, 512, timeout_ms);
@@ -409,6 +437,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "timeout")) join_timeout = atof(v);
         else if (!strcmp(k, "sources")) n_sources = atoi(v);
         else if (!strcmp(k, "source_base")) source_base = atoi(v);
+        else if (!strcmp(k, "wait")) max_wait = atof(v);
+        else if (!strcmp(k, "talk")) talk_every = atof(v);
         else if (!strcmp(k, "ports")) {
             for (const char *p = v; *p && n_ports < MAX_PORTS; p = strchr(p, ',') ? strchr(p, ',') + 1 : "")
                 ports[n_ports++] = atoi(p);
@@ -478,7 +508,8 @@ int main(int argc, char **argv) {
     double waiting_since = now_s();
     while (!command) {
         poll_once(100, &command);
-        if (now_s() - waiting_since > MAX_WAIT) command = 2; /* nobody said start */
+        talk_due(waiting_since, now_s());
+        if (now_s() - waiting_since > max_wait) command = 2; /* nobody said start */
     }
     if (command == 2 || !fanout_mode) {
         for (int w = 0; w < n_windows; w++) windows[w].start_us = windows[w].end_us = 0;

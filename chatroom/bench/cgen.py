@@ -14,6 +14,7 @@ they can be put beside the server's.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import ipaddress
 import json
@@ -171,7 +172,8 @@ class CGen:
     def close(self) -> None:
         """End the process (it exits on its own after a result or stop)."""
         if self.process.stdin is not None:
-            self.process.stdin.close()
+            with contextlib.suppress(BrokenPipeError):  # it ended first
+                self.process.stdin.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:

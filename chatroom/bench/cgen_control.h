@@ -54,7 +54,9 @@ static void parse_list(const char *text, int fields, double *a, double *b, doubl
 
 static void print_result(double cpu_start, double wall_start) {
     uint64_t *live = calloc(n_rooms, sizeof *live), *members = calloc(n_rooms, 8);
+    int held = 0; /* clients still joined: none closed by either side */
     for (int i = 0; i < n_clients; i++) {
+        held += clients[i].state == JOINED;
         if (clients[i].state == JOINED) live[clients[i].room]++;
         if (clients[i].state == JOINED || clients[i].state == CLOSED)
             members[clients[i].room]++;
@@ -91,9 +93,9 @@ static void print_result(double cpu_start, double wall_start) {
         printf("}}");
     }
     printf("], \"closed_by_server\": %d, \"complaints\": %llu, \"send_backlog_max\": %zu, "
-           "\"cpu\": %.3f, \"wall\": %.3f}}\n",
-           closed_by_server, (unsigned long long)complaints, out_max, cpu_s() - cpu_start,
-           now_s() - wall_start);
+           "\"talked\": %llu, \"held\": %d, \"cpu\": %.3f, \"wall\": %.3f}}\n",
+           closed_by_server, (unsigned long long)complaints, out_max,
+           (unsigned long long)talked, held, cpu_s() - cpu_start, now_s() - wall_start);
     fflush(stdout);
 }
 

@@ -48,9 +48,10 @@ CEILING_P99_MS = 50.0
 #: After an overload the server has recovered once p99 stays under this.
 RECOVERED_P99_MS = 5.0
 
-#: ``hold`` is :mod:`chatroom.bench.chold`'s and ``bigroom``
-#: :mod:`chatroom.bench.cbigroom`'s (the runner calls them).
-C_SCENARIOS = ("sweep", "storm", "overload", "hold", "bigroom")
+#: ``hold`` is :mod:`chatroom.bench.chold`'s, ``bigroom``
+#: :mod:`chatroom.bench.cbigroom`'s and ``million``
+#: :mod:`chatroom.bench.cmillion`'s (the runner calls them).
+C_SCENARIOS = ("sweep", "storm", "overload", "hold", "bigroom", "million")
 
 
 def _histogram(window: dict[str, Any]) -> dict[int, int]:

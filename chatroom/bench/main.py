@@ -28,6 +28,7 @@ from types import FrameType
 
 from chatroom.bench.against import AGAINST_SCENARIOS, run_against
 from chatroom.bench.cclusters import CLUSTER_KINDS
+from chatroom.bench.cmillion import parse_mix
 from chatroom.bench.cscenarios import C_SCENARIOS
 from chatroom.bench.errors import BenchError
 from chatroom.bench.render import against_table, table
@@ -248,6 +249,7 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         help="bigroom: chatroom's --big-room, one run each (default 1000,0: "
         "quiet joins past 1,000 members, then every join announced)",
     )
+    _add_million_options(parser)
     add(
         "--c-servers",
         type=lambda s: s.split(","),
@@ -259,6 +261,78 @@ def _add_c_options(parser: argparse.ArgumentParser) -> None:
         "ergo is Ergo built by hand (on PATH or in CHATROOM_BENCH_ERGO), "
         "chatroom-clusterN is N nodes and a redis-server, each room's "
         "members spread over the nodes",
+    )
+
+
+def _mix(text: str) -> dict[str, float]:
+    try:
+        return parse_mix(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+
+
+def _add_million_options(parser: argparse.ArgumentParser) -> None:
+    """Options of the ``million`` scenario (:mod:`chatroom.bench.cmillion`)."""
+    add = parser.add_argument
+    add(
+        "--million",
+        type=lambda s: int(_numbers(s)[0]),
+        default=1_000_000,
+        help="million: connections filled and held (default 1,000,000; 10k works)",
+    )
+    add(
+        "--million-nodes",
+        type=int,
+        default=0,
+        help="million: cluster nodes (default: as many as the descriptor limit "
+        "needs, 56 for a million at 20,000 a process)",
+    )
+    add(
+        "--million-mix",
+        type=_mix,
+        default=parse_mix("line=40,irc=30,ws=30"),
+        help="million: the crowd's doors, each at least 10 %% "
+        "(default line=40,irc=30,ws=30)",
+    )
+    add(
+        "--million-rate",
+        type=float,
+        default=20_000.0,
+        help="million: deliveries/s among the 1,000 active clients, without "
+        "the crowd and beside it (default 20,000)",
+    )
+    add(
+        "--million-hold",
+        type=float,
+        default=300.0,
+        help="million: seconds the crowd is held once in (default 300)",
+    )
+    add(
+        "--million-rest",
+        type=float,
+        default=10.0,
+        help="million: seconds the CPU at rest is read, without and with the "
+        "crowd (default 10)",
+    )
+    add(
+        "--million-talk",
+        type=float,
+        default=180.0,
+        help="million: one idle client in 100 says something every this many "
+        "seconds (default 180; 0: never)",
+    )
+    add(
+        "--million-memory-floor",
+        type=int,
+        default=1024,
+        help="million: MiB of available memory under which the crowd is "
+        "stopped and the run ends, before the kernel kills anything (1024)",
+    )
+    add(
+        "--million-fill-timeout",
+        type=float,
+        default=900.0,
+        help="million: seconds the crowd may take to come in (default 900)",
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chatroom.bench.cbigroom import big_room_rows
+from chatroom.bench.cmillion import million_lines
 
 
 def _fmt(value: Any) -> str:
@@ -294,6 +295,8 @@ def c_tables(results: dict[str, Any]) -> list[str]:
             "(latency in ms; fill cpu% over the fill, srv cpu% over the window)"
         )
         out.append(_grid(*big_room_rows(bigrooms)))
+    if results.get("million"):
+        out += million_lines(results["million"], _fmt, _grid)
     for r in results.get("overload") or []:
         out.append(
             f"\noverload ({r['server']}): {_fmt(r['high_per_s'])} deliveries/s "

@@ -16,6 +16,7 @@ from typing import Any
 from chatroom.bench.cbigroom import run_big_room
 from chatroom.bench.cgen import build
 from chatroom.bench.chold import hold
+from chatroom.bench.cmillion import million
 from chatroom.bench.cscenarios import C_SCENARIOS, c_ratios, run_c_scenarios
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import FanoutRun, Report
@@ -149,6 +150,8 @@ def run(options: argparse.Namespace) -> Report:
         ]
     if "bigroom" in scenarios:
         results["bigroom"] = run_big_room(options)
+    if "million" in scenarios:
+        results["million"] = million(options)
     report.ratios = _ratios(results) | c_ratios(results)
     return report
 

@@ -463,6 +463,33 @@ class NodesTarget(LoadTarget):
         return None if None in values else sum(v or 0 for v in values)
 
 
+def _start_sharing(
+    count: int,
+    redis_server: str,
+    options: list[str] | None,
+    spawn: Callable[[str, list[str], int], ServerProcess],
+) -> tuple[Cluster, list[int]]:
+    """Redis plus ``count`` nodes sharing their load ports (``--reuse-port``),
+    each with ``/metrics`` on a port of its own: ``spawn(name, its options,
+    its metrics port)`` adds the doors and starts it. Returns once every node
+    is in the cluster; if one fails, all started so far are stopped."""
+    metrics = [free_port() for _ in range(count)]
+    cluster = Cluster(start_redis(redis_server))
+    try:
+        for number, port in enumerate(metrics, 1):
+            name = f"bench{number}"
+            extra = [
+                *(options or []), "--reuse-port", "--redis", cluster.url,
+                "--node-id", name, "--http", _endpoint(port),
+            ]  # fmt: skip
+            cluster.nodes.append(spawn(name, extra, port))
+        _wait_until_joined(cluster)
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster, metrics
+
+
 def start_shared_nodes(
     count: int,
     redis_server: str,
@@ -473,27 +500,53 @@ def start_shared_nodes(
     """Redis plus ``count`` nodes listening on one port with ``--reuse-port``
     (as ``chatroom-cluster`` runs them), loaded through ``kind``'s door;
     returns once every node is in the cluster."""
-    door = DOORS[kind]
-    port, metrics = free_port(), [free_port() for _ in range(count)]
-    cluster = Cluster(start_redis(redis_server))
-    try:
-        for number in range(1, count + 1):
-            name = f"bench{number}"
-            extra = [
-                *(options or []), "--reuse-port", "--redis", cluster.url,
-                "--node-id", name,
-                "--http", _endpoint(metrics[number - 1]),
-            ]  # fmt: skip
-            line_port = port
-            if door == "irc":
-                extra += ["--irc", _endpoint(port)]
-                line_port = free_port()
-            argv = _chatroom_argv(code, line_port, extra)
-            cluster.nodes.append(_spawn(argv, name, port, door, code.root))
-        _wait_until_joined(cluster)
-    except BaseException:
-        cluster.stop()
-        raise
+    door, port = DOORS[kind], free_port()
+
+    def spawn(name: str, extra: list[str], metrics: int) -> ServerProcess:
+        line_port = port
+        if door == "irc":
+            extra += ["--irc", _endpoint(port)]
+            line_port = free_port()
+        argv = _chatroom_argv(code, line_port, extra)
+        return _spawn(argv, name, port, door, code.root)
+
+    cluster, metrics = _start_sharing(count, redis_server, options, spawn)
     pids = [node.process.pid for node in cluster.nodes]
     target = NodesTarget("127.0.0.1", port, pids, f"{kind}x{count}", door)
     return SharedNodes(cluster, target, metrics)
+
+
+@dataclass
+class DoorNodes:
+    """Nodes of one cluster sharing all three doors' ports (``--reuse-port``),
+    each with ``/metrics`` on a port of its own, and their ``redis-server``."""
+
+    cluster: Cluster
+    #: door (line, irc, ws) → the port every node listens on for it.
+    ports: dict[str, int]
+    metrics_ports: list[int]
+    #: The line door, the nodes' CPU and memory summed.
+    target: NodesTarget
+
+
+def start_door_nodes(
+    count: int,
+    redis_server: str,
+    code: ServerCode,
+    options: list[str] | None = None,
+) -> DoorNodes:
+    """Redis plus ``count`` nodes sharing a line, an IRC and a web port with
+    ``--reuse-port`` (as ``chatroom-cluster`` runs them); returns once every
+    node is in the cluster. Each node's own ``--http`` port (unshared) is the
+    one its ``/metrics`` and ``/healthz`` are read from."""
+    ports = {door: free_port() for door in ("line", "irc", "ws")}
+
+    def spawn(name: str, extra: list[str], metrics: int) -> ServerProcess:
+        extra += ["--irc", _endpoint(ports["irc"]), "--http", _endpoint(ports["ws"])]
+        argv = _chatroom_argv(code, ports["line"], extra)
+        return _spawn(argv, name, metrics, "line", code.root)
+
+    cluster, metrics = _start_sharing(count, redis_server, options, spawn)
+    pids = [node.process.pid for node in cluster.nodes]
+    target = NodesTarget("127.0.0.1", ports["line"], pids, f"chatroomx{count}", "line")
+    return DoorNodes(cluster, ports, metrics, target)

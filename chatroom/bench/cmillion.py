@@ -1,0 +1,786 @@
+"""How many one machine holds: the C generator's ``million`` scenario.
+
+``--million`` connections (default 1,000,000) are opened and kept on
+``--million-nodes`` ``chatroom-cluster`` nodes (default: as many as the
+descriptor limit needs) sharing one ``redis-server`` and the three doors'
+ports (``--reuse-port``). They come through the line, IRC and web doors in
+the ``--million-mix`` proportions, from as many generator processes as the
+limit needs (:data:`PER_GENERATOR` each), each from loopback addresses of
+its own (:data:`PER_SOURCE` connections each: past about 14,000 to one port
+the kernel scans its used ports on every connect). They behave like idle
+people: they answer pings, and one in a hundred says something in its room
+every ``--million-talk`` seconds.
+
+Beside the crowd, the usual 1,000 active clients in 10 rooms of 100 chat at
+``--million-rate`` deliveries/s, once before the crowd comes and once while
+it is held, on the same nodes in the same run. The report has:
+
+- the fill rate (connected, named and seated per second, all accepted);
+- memory per connection: each node's resident growth over its own
+  connections, Redis's, and the kernel's (slab and TCP buffers, both ends
+  of each loopback connection, machine-wide so other load shows too);
+- p99 and loss of the active load with and without the crowd;
+- each node's longest reactor stall, as an outside probe sees it: every
+  :data:`PROBE_EVERY` seconds each node's ``/healthz`` is asked, and the
+  longest answer is a stall the node's reactor had (it answers at once when
+  its loop turns); the collector's longest pause from ``/metrics`` beside;
+- the CPU the crowd costs at rest: the nodes' and Redis's CPU over
+  ``--million-rest`` seconds without the crowd and with it;
+- that every connection was held for ``--million-hold`` seconds: the nodes
+  count them all at the end, and no generator saw one closed.
+
+It raises what it may (the descriptor limit to its hard limit; as root the
+hard limit itself, ``fs.nr_open`` and ``net.ipv4.ip_local_port_range``) and
+says what stopped it. Every wait is bounded, everything started is stopped,
+and the generator only connects to 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import math
+import resource
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatroom.bench.cgen import CGen
+from chatroom.bench.chold import GCFigures
+from chatroom.bench.cscenarios import c_fanout
+from chatroom.bench.errors import BenchError
+from chatroom.bench.report import CFanoutRun
+from chatroom.bench.sampling import cpu_percent, proc_cpu_seconds, proc_rss_kib
+from chatroom.bench.servers import (
+    NO_REDIS,
+    SERVER_OPTIONS,
+    DoorNodes,
+    ServerCode,
+    find_redis_server,
+    start_door_nodes,
+)
+
+#: Idle connections per generator process, under its 20,000 descriptors.
+PER_GENERATOR = 19_000
+
+#: Connections per loopback source address (see the module's docstring).
+PER_SOURCE = 12_000
+
+#: Connections a node is given at most: what is left of its descriptors
+#: after the kernel's uneven spread (a few hundred), its listeners, its
+#: link to Redis and its share of the active clients.
+NODE_HEADROOM = 0.95
+
+#: Loopback source addresses the generator may bind: 127.0.0.2 .. 127.0.0.254.
+SOURCE_ADDRESSES = 253
+
+#: Seconds between two probes of one node's ``/healthz``, and the longest
+#: a probe waits for its answer.
+PROBE_EVERY = 0.5
+PROBE_TIMEOUT = 30.0
+
+#: Seconds left to the nodes to settle before memory or CPU at rest is read
+#: (a node just joined, or a reply's buffers still to be freed).
+SETTLE = 2.0
+
+#: Seconds the nodes get to see the whole crowd leave.
+LEAVE_TIMEOUT = 120.0
+
+#: The ephemeral range widened to, as root, when a source needs more ports.
+WIDE_PORT_RANGE = (1024, 65535)
+
+NR_OPEN = Path("/proc/sys/fs/nr_open")
+PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+@dataclass
+class Limits:
+    """What bounds the run on this machine, and what it raised."""
+
+    nofile_soft: int
+    nofile_hard: int
+    nr_open: int | None
+    port_range: list[int] | None
+    raised: list[str] = field(default_factory=list)
+    #: Why a limit stayed where it was (not root, refused...).
+    kept: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MillionRun:
+    """A crowd filled, held beside an active load, and what it cost."""
+
+    #: Connections asked for, those that came in (connected, named and
+    #: seated within ``--million-fill-timeout``), which every figure below
+    #: is of, and those that did not, with the generators' first reasons.
+    connections: int
+    connections_in: int
+    not_in: int
+    not_in_errors: list[str]
+    nodes: int
+    generators: int
+    sources: int
+    #: door → connections through it.
+    mix: dict[str, int]
+    limits: Limits
+    fill_seconds: float
+    #: Connections connected, named, seated and accepted per second.
+    fill_per_s: float
+    hold_seconds: float
+    #: Connections the nodes counted at the end of the hold (-1: a node did
+    #: not answer), and those the generators still held when told to stop.
+    connections_at_end: int
+    held_at_end: int
+    #: Connections closed by the servers' side (a generator never closes one
+    #: before it is told to stop).
+    dropped: int
+    #: Messages the idle talkers sent while held.
+    idle_messages: int
+    #: Each node's connections once the crowd was in.
+    connections_per_node: list[int]
+    #: Each node's resident memory empty and with the crowd, KiB, and its
+    #: growth per connection it holds.
+    node_rss_empty_kib: list[int | None]
+    node_rss_held_kib: list[int | None]
+    node_kib_per_connection: list[float | None]
+    #: All nodes' growth over all connections.
+    nodes_kib_per_connection: float | None
+    redis_rss_empty_kib: int | None
+    redis_rss_held_kib: int | None
+    redis_kib_per_connection: float | None
+    #: The kernel's slab and TCP buffer growth per connection (both ends).
+    kernel_kib_per_connection: float | None
+    #: The active load alone, then beside the crowd (same nodes, same run).
+    without_crowd: CFanoutRun
+    with_crowd: CFanoutRun
+    #: p99 with the crowd over p99 without it.
+    p99_ratio: float | None
+    #: Each node's longest ``/healthz`` answer (ms) while filling and
+    #: holding, its longest collector pause, and answers saying it could
+    #: not reach Redis.
+    node_longest_stall_ms: list[float | None]
+    node_gc_longest_ms: list[float | None]
+    unavailable_answers: int
+    #: Nodes' and Redis's CPU at rest (% of one core), without the crowd
+    #: and with it, and what the crowd's generators spent with it.
+    rest_cpu_pct_without: float | None
+    rest_cpu_pct_with: float | None
+    crowd_rest_cpu_pct: float | None
+    generators_rest_cpu_pct: float | None
+    #: Warnings and errors the nodes logged while the crowd came and was
+    #: held (the first few, and how many).
+    node_log_problems: list[str]
+    node_log_problem_count: int
+    #: Once told to stop, the crowd leaves at once: how long until the nodes
+    #: count none of it (None: not within :data:`LEAVE_TIMEOUT`), and what
+    #: they logged meanwhile.
+    leave_seconds: float | None
+    leave_log_problems: list[str]
+    leave_log_problem_count: int
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _port_range() -> list[int] | None:
+    try:
+        return [int(x) for x in PORT_RANGE.read_text().split()]
+    except (OSError, ValueError):
+        return None
+
+
+def raise_limits(per_process: int, per_source: int) -> Limits:
+    """Raise the descriptor limit to what one process needs (as root, past
+    the hard limit and ``fs.nr_open`` if it must), and the ephemeral port
+    range if one source address needs more ports than it has; say what was
+    raised and what could not be."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    nr_open = _read_int(NR_OPEN)
+    limits = Limits(soft, hard, nr_open, _port_range())
+    if hard < per_process:
+        if nr_open is not None and nr_open < per_process:
+            _write(NR_OPEN, str(per_process), "fs.nr_open", limits)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (per_process, per_process))
+            limits.raised.append(f"RLIMIT_NOFILE {hard} -> {per_process}")
+        except (OSError, ValueError) as error:
+            limits.kept.append(
+                f"RLIMIT_NOFILE hard limit {hard} (raising it to {per_process}: "
+                f"{error}); a process holds at most {hard} descriptors"
+            )
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        limits.raised.append(f"RLIMIT_NOFILE soft {soft} -> {hard}")
+    limits.nofile_soft, limits.nofile_hard = hard, hard
+    limits.nr_open = _read_int(NR_OPEN)
+    ports = limits.port_range
+    if ports and ports[1] - ports[0] + 1 < per_source:
+        wide = " ".join(str(p) for p in WIDE_PORT_RANGE)
+        _write(PORT_RANGE, wide, "net.ipv4.ip_local_port_range", limits)
+        limits.port_range = _port_range()
+    return limits
+
+
+def _write(path: Path, value: str, name: str, limits: Limits) -> None:
+    before = path.read_text().strip()
+    try:
+        path.write_text(value + "\n")
+        limits.raised.append(f"{name} {before} -> {value}")
+    except OSError as error:
+        limits.kept.append(f"{name} {before} (raising it to {value}: {error})")
+
+
+def default_nodes(connections: int, per_process: int) -> int:
+    """Nodes enough that each holds its share under its descriptor limit."""
+    return max(1, math.ceil(connections / (per_process * NODE_HEADROOM - 1000)))
+
+
+def door_counts(connections: int, mix: dict[str, float]) -> dict[str, int]:
+    """``connections`` split over the doors in ``mix``'s proportions."""
+    total = sum(mix.values())
+    counts = {door: int(connections * share / total) for door, share in mix.items()}
+    counts[next(iter(mix))] += connections - sum(counts.values())
+    return counts
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``line=40,irc=30,ws=30`` → shares; every door at least 10 %."""
+    mix: dict[str, float] = {}
+    for part in text.split(","):
+        door, _, share = part.partition("=")
+        mix[door.strip()] = float(share)
+    if set(mix) != {"line", "irc", "ws"}:
+        raise ValueError("name line, irc and ws, each with its share")
+    if min(mix.values()) < 0.1 * sum(mix.values()):
+        raise ValueError("each door takes at least 10 % of the crowd")
+    return mix
+
+
+class StallProbe:
+    """Asks each node's ``/healthz`` every :data:`PROBE_EVERY` seconds and
+    keeps the longest answer: a node answers as soon as its reactor turns,
+    so a long answer is a reactor that did not turn for that long."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.longest: list[float | None] = [None] * len(ports)
+        self.unavailable = 0
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._probe, args=(n, port), daemon=True)
+            for n, port in enumerate(ports)
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + PROBE_TIMEOUT + 5
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def _probe(self, number: int, port: int) -> None:
+        while not self._stop.wait(PROBE_EVERY):
+            started = time.monotonic()
+            try:
+                link = http.client.HTTPConnection(
+                    "127.0.0.1", port, timeout=PROBE_TIMEOUT
+                )
+                link.request("GET", "/healthz")
+                status = link.getresponse().status
+                link.close()
+            except OSError:
+                continue  # a node that stopped answering: its log says why
+            answered = (time.monotonic() - started) * 1000
+            if status == 503:
+                self.unavailable += 1
+            previous = self.longest[number]
+            if previous is None or answered > previous:
+                self.longest[number] = round(answered, 2)
+
+
+class MemoryGuard:
+    """Stops the crowd if the machine runs short of memory: the kernel's
+    out-of-memory killer would take some other process with it (another
+    user's, on a shared machine), so the run ends first and says why."""
+
+    def __init__(self, generators: list[CGen], metrics: list[int], floor_mib: int):
+        self.reason: str | None = None
+        self._generators = generators
+        self._metrics = metrics
+        self._floor_kib = floor_mib * 1024
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(1.0):
+            available = _available_kib()
+            if available is None or available >= self._floor_kib:
+                continue
+            self.reason = (  # before the generators end, which is seen at once
+                f"the machine's available memory fell to {available // 1024:,} "
+                f"MiB (the floor: {self._floor_kib // 1024:,} MiB, "
+                f"--million-memory-floor) with {_connections(self._metrics):,} "
+                "connections in; the crowd was stopped"
+            )
+            for generator in self._generators:
+                with contextlib.suppress(OSError):
+                    generator.process.terminate()
+            return
+
+
+def _available_kib() -> int | None:
+    """``MemAvailable`` of ``/proc/meminfo``, KiB."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def _kernel_kib() -> int | None:
+    """The kernel's slab plus its TCP buffers, KiB (machine-wide)."""
+    try:
+        meminfo = Path("/proc/meminfo").read_text().splitlines()
+        sockstat = Path("/proc/net/sockstat").read_text().split()
+    except OSError:
+        return None
+    slab = next(int(line.split()[1]) for line in meminfo if line.startswith("Slab:"))
+    tcp = sockstat.index("TCP:")
+    pages = int(sockstat[sockstat.index("mem", tcp) + 1])
+    return slab + pages * 4
+
+
+def _per(before: float | None, after: float | None, count: int) -> float | None:
+    if before is None or after is None or not count:
+        return None
+    return round((after - before) / count, 2)
+
+
+def _memory(
+    servers: list[int], redis: int
+) -> tuple[list[int | None], int | None, int | None]:
+    """Each node's resident memory, Redis's and the kernel's, KiB."""
+    return [proc_rss_kib(pid) for pid in servers], proc_rss_kib(redis), _kernel_kib()
+
+
+def _rest_cpu(pids: list[int], seconds: float) -> float | None:
+    """The processes' CPU over ``seconds`` of nothing asked, % of one core."""
+    before = [proc_cpu_seconds(pid) for pid in pids]
+    time.sleep(seconds)
+    after = [proc_cpu_seconds(pid) for pid in pids]
+    if None in before or None in after:
+        return None
+    spent = sum(b - a for a, b in zip(before, after, strict=True) if a and b)
+    return cpu_percent(spent, seconds)
+
+
+@dataclass
+class _Empty:
+    """The nodes before the crowd: the active load alone, their CPU at
+    rest, and memory (each node's, Redis's, the kernel's)."""
+
+    without: CFanoutRun
+    rest_cpu_pct: float | None
+    node_rss_kib: list[int | None]
+    redis_rss_kib: int | None
+    kernel_kib: int | None
+
+
+@dataclass
+class _Crowd:
+    generators: list[CGen]
+    sources: int
+    mix: dict[str, int]
+
+
+def _crowd(nodes: DoorNodes, options: argparse.Namespace, limits: Limits) -> _Crowd:
+    """The generators of the crowd, started: each its door and addresses."""
+    counts = door_counts(options.million, options.million_mix)
+    per_generator = min(PER_GENERATOR, limits.nofile_hard - 100)
+    plan = []
+    for door, count in counts.items():
+        parts = math.ceil(count / per_generator)
+        plan += [(door, count // parts + (n < count % parts)) for n in range(parts)]
+    base = 2
+    for _, clients in plan:
+        base += math.ceil(clients / PER_SOURCE)
+    if base - 2 > SOURCE_ADDRESSES:
+        raise BenchError(
+            f"{options.million:,} connections need {base - 2} loopback addresses "
+            f"of {PER_SOURCE:,} connections; cgen binds 127.0.0.2 to 127.0.0.254"
+        )
+    crowd = _Crowd([], base - 2, counts)
+    base = 2
+    try:
+        for door, clients in plan:
+            sources = math.ceil(clients / PER_SOURCE)
+            crowd.generators.append(
+                CGen(
+                    "storm",
+                    "127.0.0.1",
+                    nodes.ports[door],
+                    {
+                        "door": door,
+                        "clients": clients,
+                        "rooms": max(1, math.ceil(clients / 100)),
+                        "senders": 0,
+                        "concurrency": options.concurrency,
+                        "tag": secrets.token_hex(3),
+                        "timeout": options.million_fill_timeout,
+                        "sources": sources,
+                        "source_base": base,
+                        "wait": options.million_fill_timeout + _held_for(options),
+                        "talk": options.million_talk,
+                    },
+                )
+            )
+            base += sources
+    except BaseException:
+        _stop(crowd.generators)
+        raise
+    return crowd
+
+
+def _held_for(options: argparse.Namespace) -> float:
+    """How long a generator may wait to be told to stop: the hold, what is
+    measured in it, and a margin."""
+    fanout = options.warmup + options.duration + options.drain_max + 60
+    return options.million_hold + 2 * options.million_rest + fanout + 120
+
+
+def _stop(generators: list[CGen]) -> None:
+    for generator in generators:
+        with contextlib.suppress(OSError, ValueError):
+            if generator.process.poll() is None:
+                generator.tell("stop")
+    for generator in generators:
+        generator.close()
+
+
+def _all_counted(metrics: list[int], count: int, timeout: float) -> int:
+    """Wait (at most ``timeout`` s) until the nodes count ``count``
+    connections; the count last seen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = _connections(metrics)
+        if seen >= count or time.monotonic() > deadline:
+            return seen
+        time.sleep(1.0)
+
+
+def _connections(metrics: list[int]) -> int:
+    """The connections the nodes count; -1 while one does not answer (a
+    node busy accepting may take longer than a scrape's timeout)."""
+    try:
+        return sum(GCFigures.scrape_all(metrics).connections)
+    except OSError:
+        return -1
+
+
+def _all_gone(metrics: list[int], timeout: float) -> bool:
+    """Wait (at most ``timeout`` s) until the nodes count no connection."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not _connections(metrics):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _log_problems(nodes: DoorNodes) -> list[str]:
+    """What the nodes logged as warnings or errors since last asked."""
+    return [
+        f"{node.target.label}: {line}"
+        for node in nodes.cluster.nodes
+        for line in node.log_problems()
+    ]
+
+
+@contextlib.contextmanager
+def _door_nodes(options: argparse.Namespace, count: int) -> Iterator[DoorNodes]:
+    redis_server = options.redis_server or find_redis_server()
+    if redis_server is None:
+        raise BenchError(NO_REDIS)
+    extra = ["--sendq", str(options.sendq), "--max-rooms", "1000000"]
+    try:
+        nodes = start_door_nodes(
+            count, redis_server, ServerCode.of(options), SERVER_OPTIONS + extra
+        )
+    except (OSError, RuntimeError) as error:
+        raise BenchError(f"cannot start the nodes: {error}") from None
+    try:
+        yield nodes
+    except BenchError as error:
+        raise BenchError(f"{error}\nlog tails:\n{nodes.cluster.log_tails()}") from None
+    finally:
+        nodes.cluster.stop()
+
+
+def million(options: argparse.Namespace) -> MillionRun:
+    """Fill, hold and measure (see the module's docstring)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    limits = raise_limits(max(hard, PER_GENERATOR + 1000), PER_SOURCE)
+    count = options.million_nodes or default_nodes(options.million, limits.nofile_hard)
+    share = options.million / count
+    if share > limits.nofile_hard * NODE_HEADROOM - 1000:
+        raise BenchError(
+            f"{options.million:,} connections over {count} nodes is {share:,.0f} a "
+            f"node; a process may hold {limits.nofile_hard:,} descriptors here "
+            f"({'; '.join(limits.kept) or 'ulimit -Hn'}): give --million-nodes "
+            f"{default_nodes(options.million, limits.nofile_hard)} or more"
+        )
+    with _door_nodes(options, count) as nodes:
+        return _measure(nodes, options, limits)
+
+
+def _measure(
+    nodes: DoorNodes, options: argparse.Namespace, limits: Limits
+) -> MillionRun:
+    servers = [node.process.pid for node in nodes.cluster.nodes]
+    redis = nodes.cluster.redis.process.pid
+    metrics = nodes.metrics_ports
+    time.sleep(SETTLE)
+    node_rss, redis_rss, kernel = _memory(servers, redis)
+    rest = _rest_cpu([*servers, redis], options.million_rest)
+    without = c_fanout(nodes.target, options, options.million_rate)
+    empty = _Empty(without, rest, node_rss, redis_rss, kernel)
+    probe = StallProbe(metrics)
+    probe.start()
+    try:
+        started = time.monotonic()
+        crowd = _crowd(nodes, options, limits)
+        guard = MemoryGuard(crowd.generators, metrics, options.million_memory_floor)
+        guard.start()
+        try:
+            return _hold(nodes, options, limits, crowd, probe, started, empty)
+        except (BenchError, OSError):  # OSError: telling a stopped generator
+            if guard.reason:
+                raise BenchError(guard.reason) from None
+            raise
+        finally:
+            guard.stop()
+            _stop(crowd.generators)
+    finally:
+        probe.stop()
+
+
+def _hold(
+    nodes: DoorNodes,
+    options: argparse.Namespace,
+    limits: Limits,
+    crowd: _Crowd,
+    probe: StallProbe,
+    started: float,
+    before: _Empty,
+) -> MillionRun:
+    servers = [node.process.pid for node in nodes.cluster.nodes]
+    redis = nodes.cluster.redis.process.pid
+    metrics = nodes.metrics_ports
+    deadline = started + options.million_fill_timeout
+    total, failed, errors = 0, 0, []
+    for generator in crowd.generators:  # what did not come in is reported
+        ready = generator.read("ready", max(1.0, deadline - time.monotonic()) + 10)
+        total, failed = total + ready["joined"], failed + ready["error_count"]
+        if ready["error_count"]:
+            errors.append(ready["errors"])
+    if not total:
+        raise BenchError(f"no connection of the crowd came in: {errors[:3]}")
+    counted = _all_counted(metrics, total, max(1.0, deadline - time.monotonic()))
+    if counted < total:
+        raise BenchError(
+            f"the nodes count {counted:,} of the {total:,} connections the "
+            f"generators have in after {options.million_fill_timeout:g} s"
+        )
+    filled = time.monotonic()
+    fill = filled - started
+    time.sleep(SETTLE)  # the replies' buffers are freed
+    held = GCFigures.scrape_all(metrics)
+    rss, redis_held, kernel_held = _memory(servers, redis)
+    generator_cpu = [g.cpu_seconds() for g in crowd.generators]
+    rest_with = _rest_cpu([*servers, redis], options.million_rest)
+    generator_cpu_after = [g.cpu_seconds() for g in crowd.generators]
+    with_crowd = c_fanout(nodes.target, options, options.million_rate)
+    time.sleep(max(0.0, filled + options.million_hold - time.monotonic()))
+    at_end = _connections(metrics)
+    gc = [GCFigures.scrape(port).longest_ms for port in metrics]
+    probe.stop()
+    problems = _log_problems(nodes)
+    leaving = time.monotonic()
+    for generator in crowd.generators:
+        generator.tell("stop")
+    results = [g.result(60) for g in crowd.generators]
+    left = _all_gone(metrics, LEAVE_TIMEOUT)
+    leave = time.monotonic() - leaving
+    teardown = _log_problems(nodes)
+    p99, p99_without = with_crowd.latency_ms.p99, before.without.latency_ms.p99
+    empty = before.node_rss_kib
+    return MillionRun(
+        connections=options.million,
+        connections_in=total,
+        not_in=failed,
+        not_in_errors=errors[:5],
+        nodes=len(servers),
+        generators=len(crowd.generators),
+        sources=crowd.sources,
+        mix=crowd.mix,
+        limits=limits,
+        fill_seconds=round(fill, 3),
+        fill_per_s=round(total / fill, 1),
+        hold_seconds=round(leaving - filled, 1),
+        connections_at_end=at_end,
+        held_at_end=sum(r["held"] for r in results),
+        dropped=sum(r["closed_by_server"] for r in results),
+        idle_messages=sum(r["talked"] for r in results),
+        connections_per_node=held.connections,
+        node_rss_empty_kib=empty,
+        node_rss_held_kib=rss,
+        node_kib_per_connection=[
+            _per(a, b, n) for a, b, n in zip(empty, rss, held.connections, strict=True)
+        ],
+        nodes_kib_per_connection=_per(_sum(empty), _sum(rss), total),
+        redis_rss_empty_kib=before.redis_rss_kib,
+        redis_rss_held_kib=redis_held,
+        redis_kib_per_connection=_per(before.redis_rss_kib, redis_held, total),
+        kernel_kib_per_connection=_per(before.kernel_kib, kernel_held, total),
+        without_crowd=before.without,
+        with_crowd=with_crowd,
+        p99_ratio=round(p99 / p99_without, 2) if p99 and p99_without else None,
+        node_longest_stall_ms=list(probe.longest),
+        node_gc_longest_ms=gc,
+        unavailable_answers=probe.unavailable,
+        rest_cpu_pct_without=before.rest_cpu_pct,
+        rest_cpu_pct_with=rest_with,
+        crowd_rest_cpu_pct=_difference(before.rest_cpu_pct, rest_with),
+        generators_rest_cpu_pct=cpu_percent(
+            _difference(_sum(generator_cpu), _sum(generator_cpu_after)),
+            options.million_rest,
+        ),
+        node_log_problems=problems[:20],
+        node_log_problem_count=len(problems),
+        leave_seconds=round(leave, 1) if left else None,
+        leave_log_problems=teardown[:5],
+        leave_log_problem_count=len(teardown),
+    )
+
+
+def _sum(values: list[Any]) -> Any:
+    return None if None in values else sum(values)
+
+
+def _difference(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else round(after - before, 1)
+
+
+def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
+    """The report of one run (its JSON form) as the bench prints it: the
+    figures, then a row per node; ``fmt`` and ``grid`` are render's."""
+    limits = r["limits"]
+    lines = [
+        f"\nmillion (C generator): {fmt(r['connections'])} connections "
+        f"({', '.join(f'{d} {fmt(n)}' for d, n in r['mix'].items())}) on "
+        f"{r['nodes']} nodes and one Redis, from {r['generators']} generators "
+        f"and {r['sources']} loopback addresses",
+        f"  {fmt(r['connections_in'])} came in, {fmt(r['not_in'])} did not"
+        + "".join(f"; {reason}" for reason in r["not_in_errors"]),
+        f"  filled in {fmt(r['fill_seconds'])} s: {fmt(r['fill_per_s'])} "
+        f"connections/s; held {fmt(r['hold_seconds'])} s: "
+        f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "
+        f"{fmt(r['held_at_end'])} held by the generators, "
+        f"{fmt(r['dropped'])} dropped; {fmt(r['idle_messages'])} idle messages",
+        f"  memory per connection: nodes {fmt(r['nodes_kib_per_connection'])} KiB, "
+        f"Redis {fmt(r['redis_kib_per_connection'])} KiB, kernel (slab + TCP, "
+        f"both ends) {fmt(r['kernel_kib_per_connection'])} KiB; an empty node "
+        f"{fmt(_mib(_most(r['node_rss_empty_kib'])))} MiB (the largest)",
+        f"  CPU at rest (nodes + Redis, % of a core): "
+        f"{fmt(r['rest_cpu_pct_without'])} without the crowd, "
+        f"{fmt(r['rest_cpu_pct_with'])} with it: the crowd costs "
+        f"{fmt(r['crowd_rest_cpu_pct'])} (its generators "
+        f"{fmt(r['generators_rest_cpu_pct'])})",
+        f"  longest reactor stall (a /healthz probe every {PROBE_EVERY:g} s): "
+        f"{fmt(_most(r['node_longest_stall_ms']))} ms on the worst node; "
+        f"answers 'cannot reach Redis': {fmt(r['unavailable_answers'])}",
+        f"  limits: {fmt(limits['nofile_hard'])} descriptors a process, "
+        f"fs.nr_open {fmt(limits['nr_open'])}, ports "
+        f"{'-'.join(str(p) for p in limits['port_range'] or [])}; raised: "
+        f"{'; '.join(limits['raised']) or 'nothing'}; kept: "
+        f"{'; '.join(limits['kept']) or 'nothing'}",
+    ]
+    rows = []
+    for label, run in (("without", r["without_crowd"]), ("with", r["with_crowd"])):
+        lat = run["latency_ms"]
+        rows.append(
+            (label, run["offered_per_s"], run["deliveries_per_s"], run["loss"],
+             lat["p50"], lat["p99"], lat["max"], run["server_cpu_pct"],
+             run["generator_cpu_pct"])
+        )  # fmt: skip
+    lines.append(
+        f"  the 1,000 active clients without the crowd and beside it "
+        f"(latency in ms; p99 with/without {fmt(r['p99_ratio'])}):"
+    )
+    lines.append(
+        grid(
+            ("crowd", "offered", "deliv/s", "loss", "p50", "p99", "max",
+             "srv cpu%", "gen cpu%"),
+            rows,
+        )
+    )  # fmt: skip
+    lines.append("  each node (memory in KiB; stall and GC pause in ms):")
+    lines.append(
+        grid(
+            ("node", "connections", "empty", "held", "KiB/conn", "stall",
+             "gc pause"),
+            [
+                (f"bench{n}", *row)
+                for n, row in enumerate(
+                    zip(r["connections_per_node"], r["node_rss_empty_kib"],
+                        r["node_rss_held_kib"], r["node_kib_per_connection"],
+                        r["node_longest_stall_ms"], r["node_gc_longest_ms"],
+                        strict=True),
+                    1,
+                )
+            ]
+            + [("redis", r["connections"], r["redis_rss_empty_kib"],
+                r["redis_rss_held_kib"], r["redis_kib_per_connection"], None,
+                None)],
+        )
+    )  # fmt: skip
+    lines.append(
+        f"  the nodes logged {r['node_log_problem_count']} warnings or errors "
+        "while the crowd came and was held"
+        + "".join(f"\n    {line}" for line in r["node_log_problems"])
+    )
+    lines.append(
+        f"  the crowd left in {fmt(r['leave_seconds'])} s (all at once); the "
+        f"nodes logged {r['leave_log_problem_count']} warnings or errors"
+        + "".join(f"\n    {line}" for line in r["leave_log_problems"])
+    )
+    return lines
+
+
+def _most(values: list[float | None]) -> float | None:
+    return max((v for v in values if v is not None), default=None)
+
+
+def _mib(kib: float | None) -> float | None:
+    return None if kib is None else round(kib / 1024, 1)

@@ -1,0 +1,116 @@
+"""Smoke run of ``chatroom-bench million`` at 10,000 connections.
+
+The scenario the machine's million runs, at a hundredth of the size, over
+three nodes and one real Redis, through the real CLI: every connection is
+held for the hold time, none is dropped, the idle talk and the active load
+are delivered, and every figure of the report is there. Nothing here is a
+timing: how fast this machine fills is not a bug.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+
+from chatroom.bench.main import main
+from chatroom.bench.render import table
+from tests.bench.test_bench import (
+    COMPILER,
+    NO_COMPILER,
+    NO_REDIS,
+    REDIS_SERVER,
+    BenchTestCase,
+)
+
+CONNECTIONS = 10_000
+NODES = 3
+HOLD_S = 10
+
+#: The active load kept small (10 rooms of 10), the crowd at full size.
+SMOKE = [
+    "--million", str(CONNECTIONS), "--million-nodes", str(NODES),
+    "--million-hold", str(HOLD_S), "--million-rest", "1",
+    "--million-talk", "2", "--million-rate", "1000",
+    "--clients", "100", "--rooms", "10", "--senders", "10",
+    "--duration", "2", "--warmup", "0.5", "--drain-idle", "0.5",
+]  # fmt: skip
+
+
+class MillionSmokeTests(BenchTestCase):
+    """``million`` with 10,000 connections on three nodes."""
+
+    timeout = 900
+
+    if REDIS_SERVER is None and not os.environ.get("CHATROOM_REQUIRE_REDIS"):
+        skip = NO_REDIS
+
+    def setUp(self) -> None:
+        if REDIS_SERVER is None:  # CI asked for Redis to be there: fail, loudly
+            self.fail(NO_REDIS)
+        if COMPILER is None:
+            self.skipTest(NO_COMPILER)
+
+    def test_ten_thousand_held(self) -> None:
+        """Every connection comes in through the three doors, is held for the
+        hold time and is still there at its end; the active load loses
+        nothing with the crowd or without; every figure is reported."""
+        report = self.run_bench("million", options=SMOKE)
+        run = report["scenarios"]["million"]
+        self.assertEqual(run["connections"], CONNECTIONS)
+        self.assertEqual((run["connections_in"], run["not_in"]), (CONNECTIONS, 0))
+        self.assertEqual(run["nodes"], NODES)
+        self.assertEqual(sum(run["mix"].values()), CONNECTIONS)
+        for door in ("line", "irc", "ws"):
+            self.assertGreaterEqual(run["mix"][door], CONNECTIONS // 10, door)
+
+        self.assertGreaterEqual(run["hold_seconds"], HOLD_S)
+        self.assertGreaterEqual(run["connections_at_end"], CONNECTIONS)
+        self.assertEqual(run["held_at_end"], CONNECTIONS)
+        self.assertEqual(run["dropped"], 0)
+        self.assertGreater(run["idle_messages"], 0)
+        per_node = run["connections_per_node"]
+        self.assertEqual(len(per_node), NODES)
+        self.assertGreaterEqual(sum(per_node), CONNECTIONS)
+        self.assertTrue(all(n > 0 for n in per_node), per_node)
+        self.assertEqual(run["node_log_problems"], [])
+        self.assertIsNotNone(run["leave_seconds"])
+
+        for active in (run["without_crowd"], run["with_crowd"]):
+            self.assertGreater(active["received"], 0)
+            self.assertEqual(active["received"], active["expected"])
+            self.assertEqual(active["loss"], 0)
+            self.assertIsNotNone(active["latency_ms"]["p99"])
+        self.assertIsNotNone(run["p99_ratio"])
+
+        self.assertGreater(run["fill_per_s"], 0)
+        for key in ("nodes_kib_per_connection", "redis_kib_per_connection",
+                    "kernel_kib_per_connection", "rest_cpu_pct_without",
+                    "rest_cpu_pct_with", "crowd_rest_cpu_pct"):  # fmt: skip
+            self.assertIsNotNone(run[key], key)
+        for key in ("node_rss_empty_kib", "node_rss_held_kib",
+                    "node_kib_per_connection", "node_longest_stall_ms",
+                    "node_gc_longest_ms"):  # fmt: skip
+            self.assertEqual(len(run[key]), NODES, key)
+            self.assertNotIn(None, run[key], key)
+        self.assertEqual(run["limits"]["nofile_soft"], run["limits"]["nofile_hard"])
+
+        printed = table(report)
+        self.assertIn(f"million (C generator): {CONNECTIONS:,} connections", printed)
+        self.assertIn("0 dropped", printed)
+
+    def test_a_machine_short_of_memory_stops_the_crowd(self) -> None:
+        """Under the memory floor the crowd is stopped before the kernel
+        would kill anything, and the run ends saying why."""
+        errors = io.StringIO()
+        with contextlib.redirect_stderr(errors):
+            status = main(
+                ["million", "--million", "300", "--million-nodes", "1",
+                 "--million-hold", "5", "--million-rest", "0.5",
+                 "--million-rate", "100", "--clients", "20", "--rooms", "2",
+                 "--senders", "2", "--duration", "1", "--warmup", "0.3",
+                 "--million-memory-floor", str(1 << 30)]
+            )  # fmt: skip
+        self.assertEqual(status, 1)
+        self.assertIn("the machine's available memory fell to", errors.getvalue())
+        self.assertIn("the crowd was stopped", errors.getvalue())
