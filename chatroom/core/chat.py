@@ -15,7 +15,6 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from functools import partial
@@ -45,15 +44,11 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
-    Incarnation,
     Premise,
     PremiseFailedError,
     QuietAmong,
-    RoomMessages,
     RoomSeating,
     SetTopic,
-    Unmoderated,
-    Version,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
@@ -106,6 +101,8 @@ from chatroom.core.retrying import (
 )
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
+from chatroom.core.services.identities import Identities
+from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
@@ -119,9 +116,6 @@ from chatroom.wire.tags import Tags
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
-
-#: The premise of a member's message to a room that is not moderated.
-UNMODERATED = Unmoderated()
 
 
 class ChatCore(Generic[B]):
@@ -154,6 +148,19 @@ class ChatCore(Generic[B]):
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
+        #: Web Push to accounts with no active device (chatroom.core.push).
+        self.notifications = Notifications(
+            clock,
+            self.backend.push,
+            self.backend.remembered.rooms,
+            send_push,
+            config.push_idle,
+            connected_elsewhere=self._connected_elsewhere,
+        )
+        #: Who a door's member is: its seat, session and standing.
+        self.identities = Identities(
+            config, self.sessions, self.backend, self.notifications
+        )
         #: Many devices per account: the seats' devices (chatroom.core.devices).
         #: Joins, creates and leaves: read, decide, apply (chatroom.core.entries).
         self.entries = Entries(
@@ -166,37 +173,28 @@ class ChatCore(Generic[B]):
         self._taken = self.devices.taken
         #: Read markers and unread counts (chatroom.core.reading).
         self.markings = Markings(
-            config, self.backend, self.plain_markers, self.devices, self._seat
+            config, self.backend, self.plain_markers, self.devices, self.identities.seat
         )
         self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Link previews: a message's first link, fetched once per URL.
         self.previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
-        #: Web Push to accounts with no active device (chatroom.core.push).
-        self.notifications = Notifications(
-            clock,
-            self.backend.push,
-            self.backend.remembered.rooms,
-            send_push,
-            config.push_idle,
-            connected_elsewhere=self._connected_elsewhere,
-        )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
             config,
             clock,
             self.backend,
-            self._session,
-            self._actor,
+            self.identities.session,
+            self.identities.actor,
             retried,
             self._append,
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
-            clock, self.backend, self._session, self.life, namespace
+            clock, self.backend, self.identities.session, self.life, namespace
         )
         #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
         self.incoming_hooks = Webhooks(
-            config, clock, self.backend, self._actor, self._place
+            config, clock, self.backend, self.identities.actor, self.identities.place
         )
         #: What reloads this node's configuration (:meth:`attach_reloader`;
         #: None: a server not built from options, nothing to reload).
@@ -255,9 +253,10 @@ class ChatCore(Generic[B]):
 
     def reconfigure(self, config: ServerConfig) -> None:
         """Who is an admin is asked of the configuration at each command
-        (:meth:`_actor`, and each device's), so the new one takes effect
+        (:meth:`Identities.actor`, and each device's), so the new one takes effect
         at the next; what else it holds is unchanged by a reload."""
         self.config = config
+        self.identities.config = config
         self.devices.config = config
 
     def detach(self) -> Deferred[None]:
@@ -267,25 +266,6 @@ class ChatCore(Generic[B]):
         self._reload = reload
 
     # -- sessions and names ---------------------------------------------------------
-
-    def _actor(self, member: Member) -> Actor:
-        return self.sessions.actor(member, self.config.admin_accounts)
-
-    def _seat(self, member: Member) -> Member:
-        """What the back-end knows ``member`` (a door's) as: its session's
-        seat, shared by an account's devices (itself if it has none)."""
-        return self.sessions.seat_of(member) or member
-
-    def _place(self, member: Member, room: str) -> str:
-        """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""
-        return self.backend.place(self._seat(member), room)
-
-    def _session(self, member: Member) -> SeatSession:
-        session = self.sessions.get(member)
-        if session is None or not session.name:
-            raise errors.not_in_room()  # gone meanwhile: nobody to answer
-        self.notifications.active(session.account)  # a device did something
-        return session
 
     def account_of(self, member: Member) -> str:
         return self.sessions.account_of(member)
@@ -333,7 +313,7 @@ class ChatCore(Generic[B]):
         the name's rules and the back-end's claim for ``member`` (the
         door's ``device``, or the seat it has)."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
-        member = self._seat(member)
+        member = self.identities.seat(member)
         signed_in = session.account if account is None else account
         registered, banned = await self.backend.claim_facts(
             key, admin.claim_masks(key, signed_in)
@@ -363,7 +343,7 @@ class ChatCore(Generic[B]):
 
     async def set_account(self, member: Member, account: str) -> None:
         """A plain name's read markers become its account's; rooms hear it."""
-        member = self._seat(member)
+        member = self.identities.seat(member)
         before = self.sessions[member].account
         shown = await registered_name(self.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
@@ -377,7 +357,7 @@ class ChatCore(Generic[B]):
     async def set_away(self, member: Member, message: str) -> None:
         """Everyone who shares a room with the user hears it is away
         (``message``) or back (""), once (IRC's ``away-notify``)."""
-        session = self._session(member)
+        session = self.identities.session(member)
         self.sessions.describe(member, away=message)  # its next JOINs carry it
         await self._tell_neighbours(member, AwayChanged(session.name, message))
         await self._tell_watchers(member, Sighting.AWAY, message)
@@ -386,7 +366,7 @@ class ChatCore(Generic[B]):
         """Everyone who shares a room with the user hears its new realname,
         once (IRC's ``SETNAME``), if it is one (:func:`rules.check_realname`)."""
         rules.check_realname(realname)
-        session = self._session(member)
+        session = self.identities.session(member)
         self.sessions.describe(member, realname=realname)
         await self._tell_neighbours(member, RealnameChanged(session.name, realname))
         await self._tell_watchers(member, Sighting.REALNAME, realname)
@@ -404,9 +384,9 @@ class ChatCore(Generic[B]):
         """What the other nodes show of the member (``WHO``, ``WHOIS``):
         kept under its name while its seat holds it; its realname and away
         message go with its joins from now on."""
-        seat = self._seat(member)
+        seat = self.identities.seat(member)
         self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
-        session = self._session(seat)
+        session = self.identities.session(seat)
         await self.backend.presence.publish(
             name_key(session.name), session.token, facts
         )
@@ -427,10 +407,10 @@ class ChatCore(Generic[B]):
         """News of a user to everyone who shares a room with it (not to its
         own seat), at most once each: told if it can be (it is news, not a
         command that failed), as :func:`tell_rooms` tells an account."""
-        seat = self._seat(member)
+        seat = self.identities.seat(member)
         with contextlib.suppress(ChatError):
             await self.backend.tell_neighbours(
-                seat, self._session(seat), event, including_self=False
+                seat, self.identities.session(seat), event, including_self=False
             )
 
     async def _tell_watchers(
@@ -438,7 +418,7 @@ class ChatCore(Generic[B]):
     ) -> None:
         """News of a user to whoever watches its name, on every node (its
         rooms' members had it from :meth:`_tell_neighbours`)."""
-        seat = self._seat(member)
+        seat = self.identities.seat(member)
         session = self.sessions.get(seat)
         if session is not None and session.name:
             rooms = self.backend.rooms_of(seat)
@@ -460,7 +440,7 @@ class ChatCore(Generic[B]):
         """A device gone: its seat leaves the rooms no other device views
         (all of them with its last device, as the whole session goes)."""
         self.backend.watch_lobby(member, False)
-        seat = self._seat(member)
+        seat = self.identities.seat(member)
         gone = self.sessions.get(member)
         if gone is not None:
             self.notifications.active(gone.account)  # idle from now on
@@ -481,7 +461,7 @@ class ChatCore(Generic[B]):
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
-        session = self._session(member)
+        session = self.identities.session(member)
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
@@ -494,12 +474,14 @@ class ChatCore(Generic[B]):
     async def private_history(
         self, member: Member, other: str, count: int, before: int | None = None
     ) -> list[PrivateEvent]:
-        return await self.private.history(self._session(member), other, count, before)
+        return await self.private.history(
+            self.identities.session(member), other, count, before
+        )
 
     async def redact_private(
         self, member: Member, other: str, event_id: int, reason: str = ""
     ) -> PrivateRedacted:
-        session = self._session(member)
+        session = self.identities.session(member)
         event = await self.private.redact(session, other, event_id, reason)
         if name_key(other) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices
@@ -507,11 +489,11 @@ class ChatCore(Generic[B]):
         return event
 
     async def private_targets(self, member: Member) -> list[PrivateEvent]:
-        return await self.private.targets(self._session(member))
+        return await self.private.targets(self.identities.session(member))
 
     async def deliver_kept(self, member: Member) -> None:
         """The kept private messages, then a ``multi`` device's rooms."""
-        await self.private.deliver_kept(member, self._session(member))
+        await self.private.deliver_kept(member, self.identities.session(member))
         await self.devices.arrived(member)
 
     # -- rooms ------------------------------------------------------------------------
@@ -519,21 +501,21 @@ class ChatCore(Generic[B]):
     async def list_rooms(self, member: Member | None = None) -> Listing:
         """Every room; for ``member``, less the secret rooms it is not in."""
         listing = await self.backend.list_rooms()
-        where = None if member is None else self._seat(member)
+        where = None if member is None else self.identities.seat(member)
         return rules.listed_for(listing, self.backend.place, where)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
     ) -> None:
         rules.check_room_name(name)
-        session = self._session(member)
+        session = self.identities.session(member)
         now = int(self.clock.seconds())  # when it was made: IRC's 329
 
         async def seat(seat: Seat, moving: str | None) -> None:
             await self.entries.create(seat, session, name, moving, now)
 
         make = partial(self.devices.seated, member, name, leaving, None, seat)
-        await self.created.making(self._actor(member), make)
+        await self.created.making(self.identities.actor(member), make)
         self.log.info("{user} created room {room}", user=session.name, room=name)
 
     async def join_room(
@@ -555,9 +537,9 @@ class ChatCore(Generic[B]):
         def actor() -> Actor:
             if member not in self.sessions:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            return self._actor(member)
+            return self.identities.actor(member)
 
-        session = self._session(member)
+        session = self.identities.session(member)
         if catch_up and since is None and session.account:
             markers = await self.backend.markers.markers(session.account)
             since = markers.get(name_key(name))
@@ -573,7 +555,7 @@ class ChatCore(Generic[B]):
     async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """The account leaves (saying ``words``, if they can be shown): every
         other device in the room hears ``LEFT``."""
-        seat, session = self._seat(member), self._session(member)
+        seat, session = self.identities.seat(member), self.identities.session(member)
         where = self.backend.place(seat, room)
         said = rules.reason(words)
         part, account = DepartureKind.PART, session.account_name
@@ -594,9 +576,9 @@ class ChatCore(Generic[B]):
         """One message or action, stamped with the injected clock: its event
         and its stored form, appended; from a user outside the room, only to
         a room that takes messages from outside (``external``, IRC's ``-n``)."""
-        member = self._seat(member)
+        member = self.identities.seat(member)
         rules.check_text(text)
-        session = self._session(member)
+        session = self.identities.session(member)
         await self._append(member, session, room, text, tags, action)
 
     async def _append(
@@ -633,8 +615,8 @@ class ChatCore(Generic[B]):
                 # An ordinary message, as _said decides it, with no wait: its
                 # premises made once per speaker, its subject once per room.
                 said = (Append(event, now),)
-                subject = _messages_of(event.room)
-                change = DecidedChange(subject, _ordinary(key), said, (key,))
+                subject = messages_of(event.room)
+                change = DecidedChange(subject, ordinary(key), said, (key,))
             else:
                 change = await self._said(member, session, speaking, event, now, facts)
             try:
@@ -681,19 +663,19 @@ class ChatCore(Generic[B]):
         (:func:`~chatroom.core.membership.speaking`), on the premise that
         it is quiet still; any other member, on the premise that it is not."""
         key = name_key(session.name)
-        subject = _messages_of(event.room)
+        subject = messages_of(event.room)
         if not speaking.member:
             facts = facts or await self._outside_facts(speaking.room)
-            actor = self._actor(member)
+            actor = self.identities.actor(member)
             check_outside(facts.room, actor, errors.not_in_room())
             moderation.check_speak(facts.room, actor)
             said = Append(event, now, outside=True)
-            return DecidedChange(subject, _as_read(facts), (said,), (key,))
+            return DecidedChange(subject, as_read(facts), (said,), (key,))
         premises: tuple[Premise, ...] = (UNMODERATED,)
         if speaking.moderated:
             facts = facts or await self.backend.facts(speaking.room)
-            moderation.check_speak(facts.room, self._actor(member))
-            premises = _as_read(facts)
+            moderation.check_speak(facts.room, self.identities.actor(member))
+            premises = as_read(facts)
         said = Append(event, now)
         if not speaking.quiet:
             premises = (*premises, QuietAmong((key,), ()))
@@ -707,8 +689,8 @@ class ChatCore(Generic[B]):
     async def to_operators(
         self, member: Member, room: str, text: str, notice: bool = False
     ) -> None:
-        member = self._seat(member)
-        session, now = self._session(member), self.clock.seconds()
+        member = self.identities.seat(member)
+        session, now = self.identities.session(member), self.clock.seconds()
         await say_to_operators(self.backend, member, session, room, text, notice, now)
 
     async def paste(self, member: Member, room: str, text: str) -> None:
@@ -722,15 +704,17 @@ class ChatCore(Generic[B]):
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:
-        await self.life.reply(self._seat(member), room, event_id, text, tags)
+        await self.life.reply(self.identities.seat(member), room, event_id, text, tags)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
-        await self.life.edit(self._seat(member), room, event_id, text)
+        await self.life.edit(self.identities.seat(member), room, event_id, text)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
     ) -> None:
-        message = await self.life.redact(self._seat(member), room, event_id, reason)
+        message = await self.life.redact(
+            self.identities.seat(member), room, event_id, reason
+        )
         if self.files is not None:
             await self.files.redacted(message.text, amending.author_of(message))
         self.log.info(
@@ -740,10 +724,12 @@ class ChatCore(Generic[B]):
     async def react(
         self, member: Member, room: str, event_id: int, reaction: str, adding: bool
     ) -> None:
-        await self.life.react(self._seat(member), room, event_id, reaction, adding)
+        await self.life.react(
+            self.identities.seat(member), room, event_id, reaction, adding
+        )
 
     async def typing(self, member: Member, room: str, state: str) -> None:
-        await self.life.typing(self._seat(member), room, state)
+        await self.life.typing(self.identities.seat(member), room, state)
 
     async def tag_message(
         self,
@@ -754,31 +740,33 @@ class ChatCore(Generic[B]):
         reactions: Sequence[Reacting] = (),
     ) -> TagMessage:
         return await self.tag_messages.to_room(
-            self._seat(member), room, tags, typing, reactions
+            self.identities.seat(member), room, tags, typing, reactions
         )
 
     async def private_tag_message(
         self, member: Member, target: str, tags: Tags, typing: bool = False
     ) -> PrivateTagMessage:
-        return await self.tag_messages.to_user(self._seat(member), target, tags, typing)
+        return await self.tag_messages.to_user(
+            self.identities.seat(member), target, tags, typing
+        )
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
-        return await self.life.modlog(self._seat(member), room, count)
+        return await self.life.modlog(self.identities.seat(member), room, count)
 
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
     ) -> list[StoredEvent]:
         rules.check_history_count(count)
-        session = self._session(member)
+        session = self.identities.session(member)
         return await self.backend.history(
-            self._seat(member), session, room, count, before
+            self.identities.seat(member), session, room, count, before
         )
 
     async def search(
         self, member: Member, rooms: list[str], text: str
     ) -> list[SearchResult]:
-        place = partial(self.backend.place, self._seat(member))
-        account = self._session(member).account
+        place = partial(self.backend.place, self.identities.seat(member))
+        account = self.identities.session(member).account
         return await search.run(
             self.backend.messages, place, rooms, text, account, self.private.party_of
         )
@@ -813,9 +801,9 @@ class ChatCore(Generic[B]):
         one change (:class:`~chatroom.core.changes.SetTopic`, then the
         event appended) resting on the room being as read."""
         rules.check_topic(topic)
-        member = self._seat(member)
+        member = self.identities.seat(member)
         where = self.backend.place(member, room)
-        actor, session = self._actor(member), self._session(member)
+        actor, session = self.identities.actor(member), self.identities.session(member)
         now = self.clock.seconds()
 
         def rule(facts: DecisionFacts) -> DecidedChange:
@@ -825,7 +813,7 @@ class ChatCore(Generic[B]):
             event = TopicChanged(name, actor.name, topic, stamp, account=account)
             ops = (SetTopic(topic, actor.name, int(now)), Append(event, now))
             key = name_key(session.name)
-            return DecidedChange(_messages_of(name), _as_read(facts), ops, (key,))
+            return DecidedChange(messages_of(name), as_read(facts), ops, (key,))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
             await self.backend.apply_topic(member, session, change)
@@ -836,13 +824,13 @@ class ChatCore(Generic[B]):
         """``/delete``: every member (on every node) back to the lobby; one
         change (its event shown, the room dropped) resting on the room
         being as read."""
-        actor, session = self._actor(member), self._session(member)
+        actor, session = self.identities.actor(member), self.identities.session(member)
 
         def rule(facts: DecisionFacts) -> DecidedChange:
             moderation.check_delete(facts.room, actor)
             event = RoomDeleted(facts.room.name, actor.name)
             subject = RoomSeating(name_key(facts.room.name))
-            return DecidedChange(subject, _as_read(facts), (Emit(event), Drop()))
+            return DecidedChange(subject, as_read(facts), (Emit(event), Drop()))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
             await self.backend.apply_delete(session, change)
@@ -861,16 +849,16 @@ class ChatCore(Generic[B]):
         room's facts and applied as one change
         (:func:`moderation.change_of`) resting on the room and the user it
         names being as read."""
-        member = self._seat(member)
+        member = self.identities.seat(member)
         where = self.backend.place(member, room)
-        actor, session = self._actor(member), self._session(member)
+        actor, session = self.identities.actor(member), self.identities.session(member)
 
         def rule(
             facts: DecisionFacts,
         ) -> tuple[moderation.Outcome, DecidedChange]:
             outcome = moderation.decide(action, facts.room, actor, facts.target)
             room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
-            premises = _as_read(facts)
+            premises = as_read(facts)
             change = moderation.change_of(
                 outcome, room_key, actor_key, facts.target, premises
             )
@@ -890,18 +878,18 @@ class ChatCore(Generic[B]):
         self.log.info("{user} {what}", user=actor.name, what=what)
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        where = self.backend.place(self._seat(member), room)
+        where = self.backend.place(self.identities.seat(member), room)
         facts = await self.backend.facts(where)
-        return settings_of(facts.room, self._actor(member), facts.owner_name)
+        return settings_of(facts.room, self.identities.actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
-        return await self.kill_as(self._actor(member), target, reason)
+        return await self.kill_as(self.identities.actor(member), target, reason)
 
     async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        return await self.server_ban_as(self._actor(member), target, banned)
+        return await self.server_ban_as(self.identities.actor(member), target, banned)
 
     async def announce(self, member: Member, text: str) -> None:
-        await self.announce_as(self._actor(member), text)
+        await self.announce_as(self.identities.actor(member), text)
 
     async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
         return await admin.kill(self.backend, actor, target, reason)
@@ -920,7 +908,7 @@ class ChatCore(Generic[B]):
                 facts.room, actor, account, facts.target, facts.owner_name
             )
             room_key = name_key(facts.room.name)
-            return moderation.gift_change(given, room_key, _as_read(facts))
+            return moderation.gift_change(given, room_key, as_read(facts))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
             await self.backend.apply_give(change)
@@ -941,10 +929,10 @@ class ChatCore(Generic[B]):
         self.log.info("{admin} backed up the store", admin=actor.name)
 
     async def wallops(self, member: Member, text: str) -> None:
-        await admin.wallops(self.backend, self._actor(member), text)
+        await admin.wallops(self.backend, self.identities.actor(member), text)
 
     async def rehash(self, member: Member) -> str:
-        return admin.rehash(self._actor(member), self._reload)
+        return admin.rehash(self.identities.actor(member), self._reload)
 
     # -- a user's own data ---------------------------------------------------------
 
@@ -965,7 +953,7 @@ class ChatCore(Generic[B]):
     async def end_account(self, member: Member, reason: str) -> None:
         """As ``/kill`` ends a user: every device, on every node."""
         with contextlib.suppress(ChatError):  # every device gone meanwhile
-            await self.backend.end_user(self._session(member).name, reason)
+            await self.backend.end_user(self.identities.session(member).name, reason)
 
     # -- devices ---------------------------------------------------------------
 
@@ -1009,24 +997,3 @@ class ChatCore(Generic[B]):
 
     async def post_webhook(self, secret: str, body: bytes) -> Message:
         return await self.incoming_hooks.post(secret, body)
-
-
-def _as_read(facts: DecisionFacts) -> tuple[Premise, ...]:
-    """The premises of a change decided on ``facts``: the room's
-    incarnation and version as read (its ``guard``)."""
-    incarnation, version = facts.guard
-    return (Incarnation(incarnation.decode()), Version(version.decode()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _ordinary(key: str) -> tuple[Premise, ...]:
-    """The premises of an ordinary message by ``key`` (a name key): the room
-    is not moderated, the speaker not quiet. Made once per speaker while it
-    speaks often: a message is the most frequent change."""
-    return (UNMODERATED, QuietAmong((key,), ()))
-
-
-@functools.lru_cache(maxsize=4096)
-def _messages_of(room: str) -> RoomMessages:
-    """The subject of a message to ``room``, made once per room."""
-    return RoomMessages(name_key(room))

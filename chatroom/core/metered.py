@@ -1,21 +1,25 @@
 """A :class:`~chatroom.core.registry.Registry` that times every operation.
 
-Latency is what a command waits on: each of the registry's operations is
-timed here (``chatroom_command_seconds``, labelled by operation), and
-messages accepted from clients are counted by door. The wiring wraps the
-registry only when ``--http`` serves ``/metrics``, so a server without it
-pays nothing.
+Latency is what a command waits on: each operation a door asks of the
+registry or of one of its services is timed here
+(``chatroom_command_seconds``, labelled by operation), and messages
+accepted from clients are counted by door. The wiring wraps the registry
+only when ``--http`` serves ``/metrics``, so a server without it pays
+nothing.
 
-The wrapper is derived from the :class:`Registry` protocol when this module
-is imported: every member the protocol declares gets a forwarder to the
-inner registry, timed unless it is the lifecycle (:data:`UNTIMED`, which is
-no command's wait). An operation added to the protocol is timed without a
-line here, nothing reaches the inner registry unseen (there is no
-``__getattr__``), and a member of a kind the wrapper cannot forward (a bare
-attribute) fails the import. :func:`metered` hands the wrapper out as a
-``Registry``, which is what mypy checks its callers against;
-``tests/core/test_metrics.py`` calls every operation through it and fails if
-one goes untimed.
+The wrappers are derived when this module is imported: every member the
+:class:`Registry` protocol declares gets a forwarder to the inner
+registry, timed unless it is the lifecycle (:data:`UNTIMED`, which is no
+command's wait), and each service it hands out (:data:`SERVICES`) a
+wrapper of its own, with a timed forwarder for each of its operations
+(every public method of a service written for the doors; the named ones
+of an object handed over as it is, labelled as :data:`SERVICES` says). An
+operation added is timed without a line here, nothing reaches the inner
+registry unseen (there is no ``__getattr__``), and a member of a kind the
+wrapper cannot forward (a bare attribute) fails the import.
+:func:`metered` hands the wrapper out as a ``Registry``, which is what
+mypy checks its callers against; ``tests/core/test_metrics.py`` calls
+every operation through it and fails if one goes untimed.
 """
 
 from __future__ import annotations
@@ -114,21 +118,22 @@ COUNTED: dict[str, Callable[[Member, Any], None]] = {
 def _passed_through(name: str) -> Callable[..., Any]:
     """A lifecycle method forwarded as it is, untimed."""
 
-    def forward(self: MeteredRegistry, *args: Any, **kwargs: Any) -> Any:
+    def forward(self: _Metered, *args: Any, **kwargs: Any) -> Any:
         return getattr(self.inner, name)(*args, **kwargs)
 
     return forward
 
 
-def _timed(name: str, member: Callable[..., Any]) -> Callable[..., Any]:
-    """An operation forwarded and timed (and counted, if :data:`COUNTED`)."""
-    timing = _Timing(name)
-    count = COUNTED.get(name)
+def _timed(name: str, member: Callable[..., Any], label: str) -> Callable[..., Any]:
+    """An operation forwarded and timed as ``label`` (and counted, if
+    :data:`COUNTED`)."""
+    timing = _Timing(label)
+    count = COUNTED.get(label)
     if count is not None:
         return _timed_and_counted(name, member, timing, count)
     if inspect.iscoroutinefunction(member):
 
-        async def forward(self: MeteredRegistry, *args: Any, **kwargs: Any) -> Any:
+        async def forward(self: _Metered, *args: Any, **kwargs: Any) -> Any:
             started = perf_counter()
             try:
                 return await getattr(self.inner, name)(*args, **kwargs)
@@ -137,7 +142,7 @@ def _timed(name: str, member: Callable[..., Any]) -> Callable[..., Any]:
 
         return forward
 
-    def forward_now(self: MeteredRegistry, *args: Any, **kwargs: Any) -> Any:
+    def forward_now(self: _Metered, *args: Any, **kwargs: Any) -> Any:
         started = perf_counter()
         try:
             return getattr(self.inner, name)(*args, **kwargs)
@@ -158,9 +163,7 @@ def _timed_and_counted(
     if not inspect.iscoroutinefunction(member) or taking[1:2] != ["member"]:
         raise TypeError(f"{name}: counted, so a coroutine taking the member first")
 
-    async def forward(
-        self: MeteredRegistry, member: Member, *args: Any, **kwargs: Any
-    ) -> Any:
+    async def forward(self: _Metered, member: Member, *args: Any, **kwargs: Any) -> Any:
         started = perf_counter()
         try:
             result = await getattr(self.inner, name)(member, *args, **kwargs)
@@ -172,7 +175,48 @@ def _timed_and_counted(
     return forward
 
 
-class MeteredRegistry:
+class _Metered:
+    """Times what it forwards to ``inner``."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+
+#: The services the registry hands the doors, by its attribute: the class,
+#: and for an object handed over as it is (not written for the doors, so
+#: with public methods the doors never call), its operations and the label
+#: each is timed under; None: every public method, under its own name.
+SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {}
+
+
+def operations_of(service: type, labels: dict[str, str] | None) -> dict[str, str]:
+    """The operations of a service class the doors call, each with the
+    label it is timed under."""
+    if labels is not None:
+        return labels
+    return {
+        name: name
+        for name, member in vars(service).items()
+        if name[0] != "_" and inspect.isfunction(member)
+    }
+
+
+def _metered_service(service: type, labels: dict[str, str] | None) -> type:
+    """A wrapper class for ``service``: its operations, timed."""
+    made = type(f"Metered{service.__name__}", (_Metered,), {})
+    for name, label in operations_of(service, labels).items():
+        member = vars(service)[name]
+        setattr(made, name, update_wrapper(_timed(name, member, label), member))
+    return made
+
+
+_WRAPPERS = {
+    attribute: _metered_service(service, labels)
+    for attribute, (service, labels) in SERVICES.items()
+}
+
+
+class MeteredRegistry(_Metered):
     """Times what it forwards to ``inner``; otherwise the same registry.
 
     Its members are made from :class:`Registry`'s below; use :func:`metered`
@@ -180,13 +224,16 @@ class MeteredRegistry:
     """
 
     def __init__(self, inner: Registry) -> None:
-        self.inner = inner
+        super().__init__(inner)
+        for attribute, wrapper in _WRAPPERS.items():
+            setattr(self, attribute, wrapper(getattr(inner, attribute)))
 
 
 def _derive_from_protocol() -> None:
     """Give :class:`MeteredRegistry` a forwarder for each member of the
-    :class:`Registry` protocol: a property (the lifecycle's) read from the
-    inner registry, a method timed unless it is in :data:`UNTIMED`."""
+    :class:`Registry` protocol: a property (the lifecycle's, the sessions)
+    read from the inner registry, a service wrapped (in :meth:`__init__`),
+    a method timed unless it is in :data:`UNTIMED`."""
     members = {
         name: member for name, member in vars(Registry).items() if name[0] != "_"
     }
@@ -194,13 +241,15 @@ def _derive_from_protocol() -> None:
     if bare:
         raise TypeError(f"MeteredRegistry cannot forward attributes {sorted(bare)}")
     for name, member in members.items():
+        if name in SERVICES:
+            continue
         if isinstance(member, property) and name in UNTIMED:
             inner = attrgetter(f"inner.{name}")
             setattr(MeteredRegistry, name, property(inner, doc=member.__doc__))
             continue
         if not inspect.isfunction(member):
             raise TypeError(f"MeteredRegistry cannot time {name!r}: not a method")
-        made = _passed_through(name) if name in UNTIMED else _timed(name, member)
+        made = _passed_through(name) if name in UNTIMED else _timed(name, member, name)
         # Its name, docstring and signature are the protocol's (the
         # signature through __wrapped__: what inspect and tests read).
         setattr(MeteredRegistry, name, update_wrapper(made, member))

@@ -1,0 +1,16 @@
+"""The services the doors call, one per concern.
+
+A door holds one :class:`~chatroom.core.registry.Registry` and asks each
+question of the service that owns it: ``rooms`` (the room list, joins,
+creates, leaves, topics, deletion, a room's settings), ``messages`` (what
+is said to a room or a user, its life, history and search),
+``moderation`` (a room's moderation, its log, the server's admins),
+``presence`` (away, realname, who is online, ``WHOWAS``, ``MONITOR``,
+``LUSERS``) and ``users`` (a user's own data, Web Push). Read markers,
+webhooks and an account's devices are each already one object
+(:class:`~chatroom.core.reading.Markings`,
+:class:`~chatroom.core.webhooks.Webhooks`,
+:class:`~chatroom.core.devices.Devices`), which the registry hands the
+doors as it is. Each service holds the code of its commands: none only
+passes a call on with the same arguments.
+"""

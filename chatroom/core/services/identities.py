@@ -1,0 +1,57 @@
+"""Who a door's member is, as every service of the core sees it.
+
+A door calls the core with its own member (one connection); the rules see
+the session's seat (shared by an account's devices), its session (name,
+account, token) and the actor giving the command (with its standing from
+``--admins``). :class:`Identities` is the one place each is derived, for
+all the services.
+"""
+
+from __future__ import annotations
+
+from chatroom.core import errors
+from chatroom.core.backend import Backend
+from chatroom.core.config import ServerConfig
+from chatroom.core.member import Member
+from chatroom.core.moderation import Actor
+from chatroom.core.push import Notifications
+from chatroom.core.sessions import SeatSession, SeatSessions
+
+
+class Identities:
+    """A door's member as a seat, a session, an actor, and its rooms."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        sessions: SeatSessions,
+        backend: Backend,
+        notifications: Notifications,
+    ) -> None:
+        #: The configuration in force: who is an admin is read from it at
+        #: each command, so a reload takes effect at the next.
+        self.config = config
+        self.sessions = sessions
+        self.backend = backend
+        self.notifications = notifications
+
+    def actor(self, member: Member) -> Actor:
+        return self.sessions.actor(member, self.config.admin_accounts)
+
+    def seat(self, member: Member) -> Member:
+        """What the back-end knows ``member`` (a door's) as: its session's
+        seat, shared by an account's devices (itself if it has none)."""
+        return self.sessions.seat_of(member) or member
+
+    def place(self, member: Member, room: str) -> str:
+        """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""
+        return self.backend.place(self.seat(member), room)
+
+    def session(self, member: Member) -> SeatSession:
+        """The member's session, which is active now (a device did
+        something: Web Push waits for it to be idle again)."""
+        session = self.sessions.get(member)
+        if session is None or not session.name:
+            raise errors.not_in_room()  # gone meanwhile: nobody to answer
+        self.notifications.active(session.account)  # a device did something
+        return session
