@@ -42,26 +42,19 @@ from chatroom.core.changes import (
     Announce,
     Append,
     DecidedChange,
-    Drop,
-    Emit,
     Premise,
     PremiseFailedError,
     QuietAmong,
-    RoomSeating,
-    SetTopic,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
-from chatroom.core.entries import Entries, Entry
+from chatroom.core.entries import Entries
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     AwayChanged,
-    Departure,
-    DepartureKind,
     DeviceList,
     Event,
-    Listing,
     Message,
     PrivateEvent,
     PrivateMessage,
@@ -69,18 +62,15 @@ from chatroom.core.events import (
     PrivateTagMessage,
     RealnameChanged,
     Renamed,
-    RoomDeleted,
     RoomEvent,
     SearchResult,
     Sighting,
     StoredEvent,
     TagMessage,
-    TopicChanged,
 )
 from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
-from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
@@ -99,10 +89,9 @@ from chatroom.core.retrying import (
     decided,
     retried,
 )
-from chatroom.core.roominfo import RoomSettings, Roster, settings_of
-from chatroom.core.seats import Seat
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
+from chatroom.core.services.rooms import RoomService
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
@@ -167,7 +156,12 @@ class ChatCore(Generic[B]):
             self.backend, config.big_room, config.max_rooms, config.resume_bound
         )
         self.devices = Devices(
-            config, clock, self.backend, self.sessions, self.list_rooms, self.entries
+            config,
+            clock,
+            self.backend,
+            self.sessions,
+            lambda member: self.rooms.list_rooms(member),
+            self.entries,
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
@@ -193,8 +187,16 @@ class ChatCore(Generic[B]):
             clock, self.backend, self.identities.session, self.life, namespace
         )
         #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
-        self.incoming_hooks = Webhooks(
+        self.webhooks = Webhooks(
             config, clock, self.backend, self.identities.actor, self.identities.place
+        )
+        self.rooms = RoomService(
+            clock,
+            self.backend,
+            self.identities,
+            self.entries,
+            self.devices,
+            self.created,
         )
         #: What reloads this node's configuration (:meth:`attach_reloader`;
         #: None: a server not built from options, nothing to reload).
@@ -498,73 +500,6 @@ class ChatCore(Generic[B]):
 
     # -- rooms ------------------------------------------------------------------------
 
-    async def list_rooms(self, member: Member | None = None) -> Listing:
-        """Every room; for ``member``, less the secret rooms it is not in."""
-        listing = await self.backend.list_rooms()
-        where = None if member is None else self.identities.seat(member)
-        return rules.listed_for(listing, self.backend.place, where)
-
-    async def create_room(
-        self, member: Member, name: str, leaving: str | None = None
-    ) -> None:
-        rules.check_room_name(name)
-        session = self.identities.session(member)
-        now = int(self.clock.seconds())  # when it was made: IRC's 329
-
-        async def seat(seat: Seat, moving: str | None) -> None:
-            await self.entries.create(seat, session, name, moving, now)
-
-        make = partial(self.devices.seated, member, name, leaving, None, seat)
-        await self.created.making(self.identities.actor(member), make)
-        self.log.info("{user} created room {room}", user=session.name, room=name)
-
-    async def join_room(
-        self,
-        member: Member,
-        name: str,
-        leaving: str | None = None,
-        since: int | None = None,
-        key: str | None = None,
-        catch_up: bool = False,
-    ) -> None:
-        """The member joins as :mod:`chatroom.core.entries` decides on the
-        room's facts (the entry rule: bans, invitation, key, then space and
-        the room's own limit), before it leaves ``leaving``, so a refusal
-        keeps it there. A catch-up starts after the account's read marker
-        (a plain name's markers are its connection's, which saw what came
-        before)."""
-
-        def actor() -> Actor:
-            if member not in self.sessions:
-                raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            return self.identities.actor(member)
-
-        session = self.identities.session(member)
-        if catch_up and since is None and session.account:
-            markers = await self.backend.markers.markers(session.account)
-            since = markers.get(name_key(name))
-        entry = Entry(actor, key)
-
-        async def seat(seat: Seat, moving: str | None) -> None:
-            if member not in self.sessions:
-                raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            await self.entries.join(seat, session, name, moving, since, entry)
-
-        await self.devices.seated(member, name, leaving, since, seat, joining=True)
-
-    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
-        """The account leaves (saying ``words``, if they can be shown): every
-        other device in the room hears ``LEFT``."""
-        seat, session = self.identities.seat(member), self.identities.session(member)
-        where = self.backend.place(seat, room)
-        said = rules.reason(words)
-        part, account = DepartureKind.PART, session.account_name
-        departure = Departure(where, session.name, part, said, account=account)
-        await self.entries.leave(seat, session, departure)
-        if isinstance(seat, Seat):
-            await self.devices.left(seat, member, room)
-        return departure
-
     async def say(
         self,
         member: Member,
@@ -784,9 +719,6 @@ class ChatCore(Generic[B]):
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self.markings.unread(member, rooms)
 
-    async def room_details(self, room: str) -> Roster:
-        return await self.backend.roster(room)
-
     async def _decide(
         self,
         room: str,
@@ -795,52 +727,6 @@ class ChatCore(Generic[B]):
         target: str = "",
     ) -> Applied:
         return await decided(self.backend.facts, room, rule, apply, target)
-
-    async def set_topic(self, member: Member, room: str, topic: str) -> None:
-        """``/topic``: decided on the room's facts (topic-lock), applied as
-        one change (:class:`~chatroom.core.changes.SetTopic`, then the
-        event appended) resting on the room being as read."""
-        rules.check_topic(topic)
-        member = self.identities.seat(member)
-        where = self.backend.place(member, room)
-        actor, session = self.identities.actor(member), self.identities.session(member)
-        now = self.clock.seconds()
-
-        def rule(facts: DecisionFacts) -> DecidedChange:
-            moderation.check_set_topic(facts.room, actor)
-            stamp, account = format_time(now), actor.account_name
-            name = facts.room.name
-            event = TopicChanged(name, actor.name, topic, stamp, account=account)
-            ops = (SetTopic(topic, actor.name, int(now)), Append(event, now))
-            key = name_key(session.name)
-            return DecidedChange(messages_of(name), as_read(facts), ops, (key,))
-
-        async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
-            await self.backend.apply_topic(member, session, change)
-
-        await self._decide(where, rule, apply)
-
-    async def delete_room(self, member: Member, name: str) -> None:
-        """``/delete``: every member (on every node) back to the lobby; one
-        change (its event shown, the room dropped) resting on the room
-        being as read."""
-        actor, session = self.identities.actor(member), self.identities.session(member)
-
-        def rule(facts: DecisionFacts) -> DecidedChange:
-            moderation.check_delete(facts.room, actor)
-            event = RoomDeleted(facts.room.name, actor.name)
-            subject = RoomSeating(name_key(facts.room.name))
-            return DecidedChange(subject, as_read(facts), (Emit(event), Drop()))
-
-        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_delete(session, change)
-            return facts.room.name
-
-        deleted = await self._decide(name, rule, apply)
-        self.log.info("{user} deleted {room}", user=actor.name, room=deleted)
-
-    def watch_lobby(self, member: Member, watching: bool) -> None:
-        self.backend.watch_lobby(member, watching)
 
     # -- moderation and admins -------------------------------------------------------
 
@@ -876,11 +762,6 @@ class ChatCore(Generic[B]):
         await self.life.logged(where, await self._decide(where, rule, apply, target))
         what = f"/{action.command} {action.target} in {where}"
         self.log.info("{user} {what}", user=actor.name, what=what)
-
-    async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        where = self.backend.place(self.identities.seat(member), room)
-        facts = await self.backend.facts(where)
-        return settings_of(facts.room, self.identities.actor(member), facts.owner_name)
 
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
         return await self.kill_as(self.identities.actor(member), target, reason)
@@ -985,15 +866,3 @@ class ChatCore(Generic[B]):
         return await self.notifications.public_key()
 
     # -- webhooks ----------------------------------------------------------------
-
-    async def add_webhook(self, member: Member, room: str, name: str) -> Hook:
-        return await self.incoming_hooks.add(member, room, name)
-
-    async def remove_webhook(self, member: Member, room: str, name: str) -> str:
-        return await self.incoming_hooks.remove(member, room, name)
-
-    async def webhooks(self, member: Member, room: str) -> tuple[str, list[Hook]]:
-        return await self.incoming_hooks.listed(member, room)
-
-    async def post_webhook(self, secret: str, body: bytes) -> Message:
-        return await self.incoming_hooks.post(secret, body)

@@ -37,6 +37,8 @@ from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.registry import Registry
+from chatroom.core.services.rooms import RoomService
+from chatroom.core.webhooks import Webhooks
 
 MESSAGES_IN = Counter(
     "chatroom_messages_in",
@@ -186,7 +188,18 @@ class _Metered:
 #: and for an object handed over as it is (not written for the doors, so
 #: with public methods the doors never call), its operations and the label
 #: each is timed under; None: every public method, under its own name.
-SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {}
+SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
+    "rooms": (RoomService, None),
+    "webhooks": (
+        Webhooks,
+        {
+            "add": "add_webhook",
+            "remove": "remove_webhook",
+            "listed": "webhooks",
+            "post": "post_webhook",
+        },
+    ),
+}
 
 
 def operations_of(service: type, labels: dict[str, str] | None) -> dict[str, str]:

@@ -31,10 +31,7 @@ from chatroom.core.admin import Killed, Reload
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
-    Departure,
     DeviceList,
-    Listing,
-    Message,
     PrivateEvent,
     PrivateMessage,
     PrivateRedacted,
@@ -44,16 +41,16 @@ from chatroom.core.events import (
     TagMessage,
 )
 from chatroom.core.files import FileService
-from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
-from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.services.rooms import RoomService
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
+from chatroom.core.webhooks import Webhooks
 from chatroom.core.whowas import Departed
 from chatroom.wire.tags import Tags
 
@@ -232,44 +229,6 @@ class Registry(Protocol):
         :meth:`release` finds nothing left to do)."""
         ...
 
-    async def list_rooms(self, member: Member | None = None) -> Listing:
-        """Every room, oldest first; for ``member``, without the secret rooms
-        (``/set secret on``) it is not in."""
-        ...
-
-    async def create_room(
-        self, member: Member, name: str, leaving: str | None = None
-    ) -> None:
-        """Create room ``name`` owned by ``member`` and put it there.
-
-        ``leaving``: a room the member leaves first, in the same step (the
-        line protocol's one-room rule), once the new room is certain.
-        """
-        ...
-
-    async def join_room(
-        self,
-        member: Member,
-        name: str,
-        leaving: str | None = None,
-        since: int | None = None,
-        key: str | None = None,
-        catch_up: bool = False,
-    ) -> None:
-        """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
-
-        ``key``: the room's key, if it has one (``/set key``). A refusal
-        (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``, ``INVITE_ONLY``,
-        ``BAD_KEY``...) leaves the member
-        where it was, ``leaving`` included. With ``since`` (an event id the
-        member saw last), the welcome's history is the room's stored events
-        after it, at most ``resume_bound`` of them, and its ``gap`` says
-        how many were left out (see :func:`chatroom.core.rules.catch_up`).
-        With ``catch_up`` (a ``multi`` connection) and no ``since``, a
-        signed-in member's read marker in the room, if any, is ``since``.
-        """
-        ...
-
     async def room_history(
         self, member: Member, room: str, count: int, before: int | None = None
     ) -> list[StoredEvent]:
@@ -279,12 +238,6 @@ class Registry(Protocol):
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
         """
-        ...
-
-    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
-        """Take ``member`` out of ``room``; the others hear its
-        :class:`~chatroom.core.events.Departure` (a part, with ``words`` as
-        :func:`chatroom.core.rules.reason` keeps them), which is returned."""
         ...
 
     async def say(
@@ -380,18 +333,6 @@ class Registry(Protocol):
         admin; ``BAD_ARGS`` for a count not 1-200)."""
         ...
 
-    async def room_details(self, room: str) -> Roster:
-        """Members, owner and topic of a room."""
-        ...
-
-    async def set_topic(self, member: Member, room: str, topic: str) -> None:
-        """Set ``room``'s topic; every member hears ``TOPIC``."""
-        ...
-
-    async def delete_room(self, member: Member, name: str) -> None:
-        """Delete a room: its members hear ``DELETED`` and are removed."""
-        ...
-
     async def private_message(
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
@@ -476,9 +417,6 @@ class Registry(Protocol):
         """
         ...
 
-    def watch_lobby(self, member: Member, watching: bool) -> None:
-        """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
-
     # -- many devices per account ------------------------------------------------
 
     async def viewing_every_room(self, member: Member) -> None:
@@ -530,10 +468,6 @@ class Registry(Protocol):
             ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
                 ``BAD_ARGS``.
         """
-        ...
-
-    async def room_settings(self, member: Member, room: str) -> RoomSettings:
-        """``/info`` and ``/bans`` of a room ``member`` is in."""
         ...
 
     async def kill(self, member: Member, target: str, reason: str) -> Killed:
@@ -621,33 +555,6 @@ class Registry(Protocol):
 
     # -- webhooks (chatroom.core.webhooks) -------------------------------------------
 
-    async def add_webhook(self, member: Member, room: str, name: str) -> Hook:
-        """``/webhook add NAME`` in ``room``: a new hook (its secret made
-        here) for the room's owner or an admin.
-
-        Raises:
-            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``BAD_NAME``,
-                ``NAME_TAKEN`` (the room has one of that name), ``BAD_ARGS``
-                (the room has its ten).
-        """
-        ...
-
-    async def remove_webhook(self, member: Member, room: str, name: str) -> str:
-        """``/webhook remove NAME``: the hook goes (its address answers
-        ``404``); returns the room's name (``NO_SUCH_WEBHOOK``,
-        ``NOT_ALLOWED``)."""
-        ...
-
-    async def webhooks(self, member: Member, room: str) -> tuple[str, list[Hook]]:
-        """``/webhook list``: the room's name and its hooks (``NOT_ALLOWED``)."""
-        ...
-
-    async def post_webhook(self, secret: str, body: bytes) -> Message:
-        """A ``POST`` of Slack's JSON ``body`` to the hook whose secret is
-        ``secret``: its message, said in the hook's room (see
-        :meth:`chatroom.core.webhooks.Webhooks.post` for the refusals)."""
-        ...
-
     # -- Web Push (chatroom.core.push) -------------------------------------------
 
     async def push_subscribe(
@@ -671,4 +578,16 @@ class Registry(Protocol):
     async def push_key(self) -> str:
         """The server's VAPID public key, base64url (what clients subscribe
         with), made at the first start."""
+        ...
+
+    # -- the services, by concern (chatroom.core.services) ------------------------
+
+    @property
+    def rooms(self) -> RoomService:
+        """The room list, joins, creates, leaves, topics, deletion, settings."""
+        ...
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Incoming webhooks: ``/webhook add|list|remove`` and the posts."""
         ...

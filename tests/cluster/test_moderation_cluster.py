@@ -214,7 +214,9 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         )
         alice.say("/op bob")
         yield bob.expect_line("OP tea bob alice")
-        details = yield defer.ensureDeferred(one.server.registry.room_details("tea"))
+        details = yield defer.ensureDeferred(
+            one.server.registry.rooms.room_details("tea")
+        )
         self.assertEqual((details.owner, details.operators), ("alice", ["bob"]))
         reply = yield self.refused(bob, "/kick alice", "NOT_ALLOWED")
         self.assertIn("owns tea", reply)

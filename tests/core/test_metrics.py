@@ -1,7 +1,8 @@
 """The numbers on ``/metrics`` cannot drift from the code they measure.
 
-The timing wrapper must time every operation of the registry protocol, so
-adding an operation without timing it fails here; the hot-path counters
+The timing wrapper must time every operation of the registry protocol and
+of each service it hands the doors, so adding an operation without timing
+it fails here; the hot-path counters
 stay a leaf module, importable by every layer without a cycle.
 """
 
@@ -11,7 +12,7 @@ import ast
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import Clock
@@ -21,7 +22,13 @@ from chatroom.core import metrics
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.metered import UNTIMED, MeteredRegistry, metered
+from chatroom.core.metered import (
+    SERVICES,
+    UNTIMED,
+    MeteredRegistry,
+    metered,
+    operations_of,
+)
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Registry
@@ -77,8 +84,23 @@ SAMPLES: dict[str, object] = {
 
 
 def operations() -> list[str]:
-    """Every member the :class:`Registry` protocol declares."""
-    return sorted(name for name in vars(Registry) if not name.startswith("_"))
+    """Every member the :class:`Registry` protocol declares but the
+    services it hands out."""
+    return sorted(
+        name
+        for name in vars(Registry)
+        if not name.startswith("_") and name not in SERVICES
+    )
+
+
+def service_operations() -> dict[str, str]:
+    """Every operation of every service, as ``service.method``, with the
+    label it is timed under."""
+    return {
+        f"{attribute}.{name}": label
+        for attribute, (service, labels) in SERVICES.items()
+        for name, label in operations_of(service, labels).items()
+    }
 
 
 def timed(operation: str) -> float:
@@ -107,9 +129,17 @@ class MeteredRegistryTests(unittest.TestCase):
         client.send("/join general")
         return client
 
+    def method(self, operation: str) -> Callable[..., Any]:
+        """The wrapper's ``operation`` (``name``, or ``service.name``)."""
+        found: Any = self.registry
+        for part in operation.split("."):
+            found = getattr(found, part)
+        method: Callable[..., Any] = found
+        return method
+
     def arguments(self, operation: str) -> list[object]:
         """The required arguments of ``operation``: a fresh member, samples."""
-        method: Callable[..., Any] = getattr(self.registry, operation)
+        method = self.method(operation)
         arguments: list[object] = []
         for parameter in inspect.signature(method).parameters.values():
             if parameter.default is not inspect.Parameter.empty:
@@ -123,7 +153,7 @@ class MeteredRegistryTests(unittest.TestCase):
 
     def call(self, operation: str, arguments: list[object]) -> None:
         """Ask the wrapper for ``operation`` once; a refusal still counts."""
-        method: Callable[..., Any] = getattr(self.registry, operation)
+        method = self.method(operation)
         try:
             result = method(*arguments)
         except ChatError:
@@ -140,17 +170,26 @@ class MeteredRegistryTests(unittest.TestCase):
         missing = set(operations()) - set(vars(MeteredRegistry))
         self.assertEqual(missing, set())
         self.assertNotIn("__getattr__", vars(MeteredRegistry))
+        for attribute in SERVICES:
+            wrapper = type(getattr(self.registry, attribute))
+            self.assertNotIn("__getattr__", vars(wrapper))
+            inner = cast(MeteredRegistry, self.registry).inner
+            self.assertIs(
+                getattr(self.registry, attribute).inner, getattr(inner, attribute)
+            )
 
     def test_every_operation_timed(self) -> None:
         """Each operation, called once through the wrapper, is observed once
         under its own name; only the lifecycle is left untimed."""
-        timed_operations = [name for name in operations() if name not in UNTIMED]
-        self.assertIn("join_room", timed_operations)
-        for operation in timed_operations:
+        timed_operations = {name: name for name in operations() if name not in UNTIMED}
+        timed_operations.update(service_operations())
+        self.assertEqual(timed_operations["rooms.join_room"], "join_room")
+        self.assertEqual(len(set(timed_operations.values())), len(timed_operations))
+        for operation, label in timed_operations.items():
             arguments = self.arguments(operation)
-            before = timed(operation)
+            before = timed(label)
             self.call(operation, arguments)
-            self.assertEqual(timed(operation), before + 1, operation)
+            self.assertEqual(timed(label), before + 1, operation)
 
     def test_untimed_only_lifecycle(self) -> None:
         """What is passed through untimed is only the lifecycle and the

@@ -169,7 +169,7 @@ async def send_names(
         )
         tell_quiet_members(session, arrival)
         return
-    details = await session.registry.room_details(room)
+    details = await session.registry.rooms.room_details(room)
     chan = channel(details.room)
     if not details.members_shown(session.in_channel(details.room) is not None):
         if end:
@@ -239,22 +239,22 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
     create it joins it after all)."""
     registry, member = session.registry, session.member
     try:
-        await session.entering(registry.join_room(member, room, key=key))
+        await session.entering(registry.rooms.join_room(member, room, key=key))
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
             raise
         try:
-            await session.entering(registry.create_room(member, room))
+            await session.entering(registry.rooms.create_room(member, room))
         except ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-            await session.entering(registry.join_room(member, room, key=key))
+            await session.entering(registry.rooms.join_room(member, room, key=key))
 
 
 async def leave(session: IRCSession, room: str, words: str = "") -> None:
     """Out of ``room``, saying ``words`` (the ``PART`` message, if any):
     our own ``PART`` is the departure the others heard."""
-    departure = await session.registry.leave_room(session.member, room, words)
+    departure = await session.registry.rooms.leave_room(session.member, room, words)
     if session.parted(room) is not None:
         session.send(session.renderer.departure(departure))
 
@@ -406,9 +406,11 @@ async def _say_in_room(
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
     room = room_name(params[0])
     if len(params) > 1:
-        await session.registry.set_topic(session.member, room, plain_text(params[1]))
+        await session.registry.rooms.set_topic(
+            session.member, room, plain_text(params[1])
+        )
         return
-    details = await session.registry.room_details(room)
+    details = await session.registry.rooms.room_details(room)
     chan = channel(details.room)
     if details.topic:
         session.numeric(irc.RPL_TOPIC, chan, details.topic)
@@ -455,8 +457,8 @@ async def find_user(session: IRCSession, nick: str) -> tuple[str, list[Roster]] 
     key = name_key(nick)
     found: str | None = None
     rooms = []
-    for info in (await session.registry.list_rooms()).rooms:
-        details = await session.registry.room_details(info.name)
+    for info in (await session.registry.rooms.list_rooms()).rooms:
+        details = await session.registry.rooms.room_details(info.name)
         for member in details.members:
             if name_key(member) == key:
                 found = member

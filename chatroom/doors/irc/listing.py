@@ -26,7 +26,7 @@ async def list_(session: IRCSession, params: tuple[str, ...]) -> None:
     more than n minutes ago (``C``), ``T<n`` / ``T>n`` its topic set less /
     more than n minutes ago (``T``), as Modern and InspIRCd read them."""
     tests = [list_filter(word) for word in split_list(params[0])] if params else []
-    listing = await session.registry.list_rooms(session.member)
+    listing = await session.registry.rooms.list_rooms(session.member)
     rooms = [info for info in listing.rooms if listed(info.name, info.members, tests)]
     timed = [(kind, value) for kind, value in tests if kind in _TIME_FILTERS]
     if timed:  # times are the rooms' details: asked only when filtered on
@@ -84,7 +84,7 @@ async def in_time(session: IRCSession, room: str, tests: list[tuple[str, str]]) 
     """Whether ``room`` passes ``LIST``'s time filters; a room whose time is
     unknown (no topic, or kept by an older store) or gone passes none."""
     try:
-        details = await session.registry.room_details(room)
+        details = await session.registry.rooms.room_details(room)
     except ChatError:
         return False
     for kind, value in tests:

@@ -117,7 +117,7 @@ async def moderate(
 async def room_exists(session: IRCSession, chan: str) -> bool:
     """Whether ``chan`` names a room (``403`` rather than ``442`` if not)."""
     try:
-        await session.registry.room_details(room_name(chan))
+        await session.registry.rooms.room_details(room_name(chan))
     except ChatError:
         return False
     return True
@@ -231,10 +231,12 @@ async def show_modes(session: IRCSession, chan: str) -> None:
     (owner, operators), ``*`` to the rest; the limit (``+l``) is the room's
     own, when it has one (``--room-capacity`` holds for every room).
     """
-    details = await session.registry.room_details(room_name(chan))
+    details = await session.registry.rooms.room_details(room_name(chan))
     modes, shown = "+", []
     try:
-        settings = await session.registry.room_settings(session.member, details.room)
+        settings = await session.registry.rooms.room_settings(
+            session.member, details.room
+        )
     except ChatError:
         values = {}
     else:
@@ -269,7 +271,9 @@ async def list_mode(session: IRCSession, chan: str, letter: str) -> None:
         numeric, text = _EMPTY_LISTS[letter]
         session.numeric(numeric, chan, text)
         return
-    settings = await session.registry.room_settings(session.member, room_name(chan))
+    settings = await session.registry.rooms.room_settings(
+        session.member, room_name(chan)
+    )
     shown = channel(settings.room)
     session.send(
         b"".join(
@@ -312,7 +316,7 @@ async def invite(session: IRCSession, params: tuple[str, ...]) -> None:
     nick, chan = params[0], params[1]
     room = room_name(chan)
     if session.in_channel(room) is not None:  # a member of it may ask: 443
-        details = await session.registry.room_details(room)
+        details = await session.registry.rooms.room_details(room)
         if name_key(nick) in map(name_key, details.members):
             session.numeric(irc.ERR_USERONCHANNEL, nick, chan, "is already on channel")
             return

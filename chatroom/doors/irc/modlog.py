@@ -48,7 +48,7 @@ async def modlog(session: IRCSession, params: tuple[str, ...]) -> None:
         raise errors.no_such_room(target)
     room = session.in_channel(named)
     if room is None:
-        await session.registry.room_details(named)  # 403 if there is none
+        await session.registry.rooms.room_details(named)  # 403 if there is none
         raise errors.not_in_room(f"you are not in {named}")
     count = MODLOG_DEFAULT
     if len(params) > 1:

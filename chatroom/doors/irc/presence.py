@@ -261,8 +261,8 @@ async def status(session: IRCSession, nicks: list[str]) -> None:
 async def online(session: IRCSession) -> dict[str, str]:
     """Everyone known to be online: IRC users here, and every room's members."""
     names = {key: str(other.name) for key, other in session.directory.here.items()}
-    for info in (await session.registry.list_rooms()).rooms:
-        details = await session.registry.room_details(info.name)
+    for info in (await session.registry.rooms.list_rooms()).rooms:
+        details = await session.registry.rooms.room_details(info.name)
         for member in details.members:
             names.setdefault(name_key(member), member)
     return names

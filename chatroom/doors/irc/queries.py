@@ -35,8 +35,8 @@ async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
     """Every user we can name, of any door on any node: key → (nick as
     shown, keys of their rooms)."""
     users: dict[str, tuple[str, set[str]]] = {}
-    for info in (await session.registry.list_rooms()).rooms:
-        details = await session.registry.room_details(info.name)
+    for info in (await session.registry.rooms.list_rooms()).rooms:
+        details = await session.registry.rooms.room_details(info.name)
         for member in details.members:
             key = name_key(member)
             users.setdefault(key, (member, set()))[1].add(name_key(details.room))
@@ -71,7 +71,7 @@ async def who_matches(session: IRCSession, mask: str) -> list[Shown]:
     room = room_of(mask)
     if room is not None:
         try:
-            details = await session.registry.room_details(room)
+            details = await session.registry.rooms.room_details(room)
         except ChatError:
             return []  # no such room: an empty list
         if not details.members_shown(name_key(details.room) in session.rooms):
@@ -151,7 +151,7 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     here = session.server.census()
     every = await session.registry.census(here)
     users, invisible, unknown = every.users, every.invisible, every.unknown
-    rooms = len((await session.registry.list_rooms()).rooms)
+    rooms = len((await session.registry.rooms.list_rooms()).rooms)
     session.numeric(
         irc.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",

@@ -93,14 +93,14 @@ async def do_invite(session: CommandContext, args: str) -> None:
 
 
 async def do_bans(session: CommandContext, args: str) -> None:
-    settings = await session.registry.room_settings(
+    settings = await session.registry.rooms.room_settings(
         session.member, session.current_room()
     )
     session.send(format_line("BANS", settings.room, *settings.bans))
 
 
 async def do_info(session: CommandContext, args: str) -> None:
-    settings = await session.registry.room_settings(
+    settings = await session.registry.rooms.room_settings(
         session.member, session.current_room()
     )
     session.send(

@@ -307,7 +307,7 @@ class LineSession:
         await self.registry.deliver_kept(self.member)  # an account's, kept
 
     async def send_room_list(self) -> None:
-        listing = await self.registry.list_rooms(self.member)
+        listing = await self.registry.rooms.list_rooms(self.member)
         self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------
@@ -346,13 +346,13 @@ class LineSession:
     async def do_create(self, args: str) -> None:
         name = single_word(args, "/create NAME")
         leaving = None if self.multi else self.room
-        await self._enter(self.registry.create_room(self.member, name, leaving))
+        await self._enter(self.registry.rooms.create_room(self.member, name, leaving))
 
     async def do_join(self, args: str) -> None:
         name, key, since = parse_join(args)
         leaving = None if self.multi else self.room
         await self._enter(
-            self.registry.join_room(
+            self.registry.rooms.join_room(
                 self.member, name, leaving, since, key, catch_up=self.multi
             )
         )
@@ -405,7 +405,7 @@ class LineSession:
             room = self._in(single_word(args, "/leave [ROOM]"))
         else:
             room = self.current_room()
-        await self.registry.leave_room(self.member, room)
+        await self.registry.rooms.leave_room(self.member, room)
         if self.places.find(room) is not None:  # not removed meanwhile
             self.send(format_line("LEFT", room))
             self._leave_place(room)
@@ -413,7 +413,7 @@ class LineSession:
             await self.send_room_list()
 
     async def do_who(self, args: str) -> None:
-        details = await self.registry.room_details(self.current_room())
+        details = await self.registry.rooms.room_details(self.current_room())
         reply = format_line("MEMBERS", details.room, *details.members)
         if details.owner:
             reply += format_line("OWNER", details.room, details.owner)
@@ -422,9 +422,9 @@ class LineSession:
     async def do_topic(self, args: str) -> None:
         room = self.current_room()
         if args:
-            await self.registry.set_topic(self.member, room, args)
+            await self.registry.rooms.set_topic(self.member, room, args)
             return
-        details = await self.registry.room_details(room)
+        details = await self.registry.rooms.room_details(room)
         self.send(
             format_line(
                 "TOPIC", details.room, details.topic_by or "-", text=details.topic
@@ -462,13 +462,15 @@ class LineSession:
     async def do_watch(self, args: str) -> None:
         if args not in ("on", "off"):
             raise errors.usage("/watch on|off")
-        self.registry.watch_lobby(self.member, args == "on")
+        self.registry.rooms.watch_lobby(self.member, args == "on")
         self.send(
             format_line("LOBBY", text="watching" if args == "on" else "not watching")
         )
 
     async def do_delete(self, args: str) -> None:
-        await self.registry.delete_room(self.member, single_word(args, "/delete NAME"))
+        await self.registry.rooms.delete_room(
+            self.member, single_word(args, "/delete NAME")
+        )
 
     # -- accounts -----------------------------------------------------------------
 

@@ -29,15 +29,15 @@ async def do_webhook(session: CommandContext, args: str) -> None:
     if action == "add" and name and " " not in name:
         if not base:
             raise errors.no_webhook_door()
-        hook = await session.registry.add_webhook(session.member, room, name)
+        hook = await session.registry.webhooks.add(session.member, room, name)
         session.send(_line(base, hook))
     elif action == "list" and not name:
-        where, hooks = await session.registry.webhooks(session.member, room)
+        where, hooks = await session.registry.webhooks.listed(session.member, room)
         lines = [_line(base, hook) for hook in hooks]
         lines.append(format_line("WEBHOOKS_END", where, str(len(hooks))))
         session.send(b"".join(lines))
     elif action == "remove" and name and " " not in name:
-        await session.registry.remove_webhook(session.member, room, name)
+        await session.registry.webhooks.remove(session.member, room, name)
         session.send(format_line("WEBHOOK_REMOVED", name))
     else:
         raise errors.usage(USAGE)

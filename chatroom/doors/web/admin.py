@@ -134,7 +134,7 @@ class AdminAPI(Resource):
         return {"accounts": operating.matching(names, search)}
 
     async def rooms(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        listing = await self.chat.registry.list_rooms()
+        listing = await self.chat.registry.rooms.list_rooms()
         rooms = sorted(listing.rooms, key=lambda room: room.name.casefold())
         return {
             "rooms": [

@@ -100,7 +100,7 @@ class HookPosts(Resource):
             answer(STATUSES[refusal.code], refusal.text.encode() + b"\n", wait)
 
         posting = Deferred.fromCoroutine(
-            self.chat.registry.post_webhook(self.secret, body)
+            self.chat.registry.webhooks.post(self.secret, body)
         )
         posting.addCallbacks(lambda _: answer(200, b"ok"), refused)  # as Slack's
         return NOT_DONE_YET

@@ -67,7 +67,7 @@ class ServerCollector:
 async def scrape(server: ChatServer) -> bytes:
     """The Prometheus text for ``server`` (the room count may ask Redis)."""
     try:
-        rooms = len((await server.registry.list_rooms()).rooms)
+        rooms = len((await server.registry.rooms.list_rooms()).rooms)
     except Exception:
         rooms = -1  # Redis unreachable: say so instead of failing the scrape
     return bytes(generate_latest(ServerCollector(server, rooms)))

@@ -72,5 +72,5 @@ class CreationContract(ContractBase):
         self.assertEqual(
             [line.split(" ")[2] for line in lines if " JOIN " in line], [":#a", ":#b"]
         )
-        listing = yield defer.ensureDeferred(self.server.registry.list_rooms())
+        listing = yield defer.ensureDeferred(self.server.registry.rooms.list_rooms())
         self.assertEqual(sorted(info.name for info in listing.rooms), ["a", "b"])

@@ -203,7 +203,7 @@ class HandlerContract(ContractBase):
         broken = door(self.server.registry, "broken")
         registry = self.server.registry
         yield defer.ensureDeferred(registry.claim_name(broken, "broken"))
-        yield defer.ensureDeferred(registry.join_room(broken, "tea"))
+        yield defer.ensureDeferred(registry.rooms.join_room(broken, "tea"))
         self.assertEqual(broken.rooms, ["tea"])
         yield self.expect(alice, "JOIN tea broken")
         bob = yield self.connect("bob")

@@ -49,7 +49,7 @@ class WebhookContract(ContractBase):
 
     def post(self, secret: str, data: bytes) -> defer.Deferred[Message]:
         return defer.Deferred.fromCoroutine(
-            self.server.registry.post_webhook(secret, data)
+            self.server.registry.webhooks.post(secret, data)
         )
 
     @defer.inlineCallbacks

@@ -101,7 +101,7 @@ class StoreTests(unittest.TestCase):
         self.clock.advance(5)
         bob = self.user("bob")
         bob.send("/create coffee")
-        details = self.server.registry.room_details
+        details = self.server.registry.rooms.room_details
         tea = self.successResultOf(defer.ensureDeferred(details("tea")))
         self.assertEqual((tea.created_at, tea.topic_at), (1_000_000, 1_000_060))
         self.assertEqual(tea.topic_by, "alice")

@@ -150,7 +150,7 @@ class WebhookLimitTests(unittest.TestCase):
     def post(self, secret: str) -> Message | ChatError:
         result: list[Any] = []
         posting = defer.Deferred.fromCoroutine(
-            self.server.registry.post_webhook(secret, body(text="hi"))
+            self.server.registry.webhooks.post(secret, body(text="hi"))
         )
         posting.addCallbacks(
             result.append, lambda failure: result.append(failure.value)
@@ -201,7 +201,7 @@ class HooksAcrossRestartsTests(StoreFileTestCase):
             [ci, "WEBHOOKS_END tea 1"],
         )
         posting = defer.Deferred.fromCoroutine(
-            server.registry.post_webhook(ci.rsplit("/", 1)[1], body(text="back"))
+            server.registry.webhooks.post(ci.rsplit("/", 1)[1], body(text="back"))
         )
         self.successResultOf(posting)
         (said,) = [x for x in alice.received() if x.startswith("MSG ")]

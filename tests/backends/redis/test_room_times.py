@@ -35,7 +35,7 @@ class RedisPermanentRoomTimeTests(RedisRegistryTestCase):
         """``#general`` (``--rooms``), made when the node joined the
         cluster, has a creation time (IRC's ``329``), not an unknown one."""
         details = yield defer.ensureDeferred(
-            self.server.registry.room_details("general")
+            self.server.registry.rooms.room_details("general")
         )
         self.assertGreater(details.created_at, 0)
         self.assertLessEqual(details.created_at, self.server.clock.seconds())

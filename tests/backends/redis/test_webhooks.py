@@ -85,7 +85,7 @@ class RedisRegistryWebhookTests(RedisRegistryTestCase, HalfDoneSteps):
         self.addCleanup(server.stop)
         yield other.backend.when_available()
         yield defer.Deferred.fromCoroutine(
-            other.post_webhook(ci, body(text="from afar", username="deploy"))
+            other.webhooks.post(ci, body(text="from afar", username="deploy"))
         )
         said = yield self.expect(alice, "MSG tea deploy[bot] ")
         self.assertTrue(said.endswith(" from afar"), said)

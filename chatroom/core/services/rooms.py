@@ -1,0 +1,213 @@
+"""Rooms: the list, joins, creates, leaves, topics, deletion and settings.
+
+A join, a create and a leave are decided by :mod:`chatroom.core.entries`
+on the room's facts and seated by :mod:`chatroom.core.devices` for each of
+an account's devices; a topic and a deletion are decided on the room's
+facts as :mod:`chatroom.core.retrying` says (again, if they changed under
+the decision) and applied as one change.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import errors, moderation, rules
+from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.changes import (
+    Append,
+    DecidedChange,
+    Drop,
+    Emit,
+    RoomSeating,
+    SetTopic,
+)
+from chatroom.core.creation import CreationLimit
+from chatroom.core.devices import Devices
+from chatroom.core.entries import Entries, Entry
+from chatroom.core.events import (
+    Departure,
+    DepartureKind,
+    Listing,
+    RoomDeleted,
+    TopicChanged,
+)
+from chatroom.core.member import Member
+from chatroom.core.moderation import Actor
+from chatroom.core.retrying import decided
+from chatroom.core.roominfo import RoomSettings, Roster, settings_of
+from chatroom.core.seats import Seat
+from chatroom.core.services.identities import Identities
+from chatroom.core.services.premises import as_read, messages_of
+from chatroom.core.text import name_key
+from chatroom.wire.lines import format_time
+
+
+class RoomService:
+    """What a door asks of rooms: which there are, entering and leaving
+    them, their topic, their deletion, their settings."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        backend: Backend,
+        identities: Identities,
+        entries: Entries,
+        devices: Devices,
+        created: CreationLimit,
+    ) -> None:
+        self.clock = clock
+        self.backend = backend
+        self.identities = identities
+        self.sessions = identities.sessions
+        self.entries = entries
+        self.devices = devices
+        self.created = created
+
+    async def list_rooms(self, member: Member | None = None) -> Listing:
+        """Every room, oldest first; for ``member``, without the secret rooms
+        (``/set secret on``) it is not in."""
+        listing = await self.backend.list_rooms()
+        where = None if member is None else self.identities.seat(member)
+        return rules.listed_for(listing, self.backend.place, where)
+
+    async def create_room(
+        self, member: Member, name: str, leaving: str | None = None
+    ) -> None:
+        """Create room ``name`` owned by ``member`` and put it there.
+
+        ``leaving``: a room the member leaves first, in the same step (the
+        line protocol's one-room rule), once the new room is certain.
+        """
+        rules.check_room_name(name)
+        session = self.identities.session(member)
+        now = int(self.clock.seconds())  # when it was made: IRC's 329
+
+        async def seat(seat: Seat, moving: str | None) -> None:
+            await self.entries.create(seat, session, name, moving, now)
+
+        make = partial(self.devices.seated, member, name, leaving, None, seat)
+        await self.created.making(self.identities.actor(member), make)
+        self.log.info("{user} created room {room}", user=session.name, room=name)
+
+    async def join_room(
+        self,
+        member: Member,
+        name: str,
+        leaving: str | None = None,
+        since: int | None = None,
+        key: str | None = None,
+        catch_up: bool = False,
+    ) -> None:
+        """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
+
+        The member joins as :mod:`chatroom.core.entries` decides on the
+        room's facts (the entry rule: bans, invitation, ``key``, then space
+        and the room's own limit), before it leaves ``leaving``, so a
+        refusal (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``,
+        ``INVITE_ONLY``, ``BAD_KEY``...) keeps it there. With ``since`` (an
+        event id the member saw last), the welcome's history is the room's
+        stored events after it, at most ``resume_bound`` of them, and its
+        ``gap`` says how many were left out (see
+        :func:`chatroom.core.rules.catch_up`). With ``catch_up`` (a
+        ``multi`` connection) and no ``since``, a signed-in member's read
+        marker in the room, if any, is ``since`` (a plain name's markers
+        are its connection's, which saw what came before).
+        """
+
+        def actor() -> Actor:
+            if member not in self.sessions:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
+            return self.identities.actor(member)
+
+        session = self.identities.session(member)
+        if catch_up and since is None and session.account:
+            markers = await self.backend.markers.markers(session.account)
+            since = markers.get(name_key(name))
+        entry = Entry(actor, key)
+
+        async def seat(seat: Seat, moving: str | None) -> None:
+            if member not in self.sessions:
+                raise errors.not_in_room()  # gone meanwhile: nobody to answer
+            await self.entries.join(seat, session, name, moving, since, entry)
+
+        await self.devices.seated(member, name, leaving, since, seat, joining=True)
+
+    async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
+        """Take ``member`` out of ``room``: the others hear its
+        :class:`~chatroom.core.events.Departure` (a part, with ``words`` as
+        :func:`chatroom.core.rules.reason` keeps them), which is returned;
+        every other device of the account in the room hears ``LEFT``."""
+        seat, session = self.identities.seat(member), self.identities.session(member)
+        where = self.backend.place(seat, room)
+        said = rules.reason(words)
+        part, account = DepartureKind.PART, session.account_name
+        departure = Departure(where, session.name, part, said, account=account)
+        await self.entries.leave(seat, session, departure)
+        if isinstance(seat, Seat):
+            await self.devices.left(seat, member, room)
+        return departure
+
+    async def room_details(self, room: str) -> Roster:
+        """Members, owner and topic of a room."""
+        return await self.backend.roster(room)
+
+    async def room_settings(self, member: Member, room: str) -> RoomSettings:
+        """``/info`` and ``/bans`` of a room ``member`` is in."""
+        where = self.identities.place(member, room)
+        facts = await self.backend.facts(where)
+        actor = self.identities.actor(member)
+        return settings_of(facts.room, actor, facts.owner_name)
+
+    def watch_lobby(self, member: Member, watching: bool) -> None:
+        """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
+        self.backend.watch_lobby(member, watching)
+
+    async def set_topic(self, member: Member, room: str, topic: str) -> None:
+        """``/topic``: decided on the room's facts (topic-lock), applied as
+        one change (:class:`~chatroom.core.changes.SetTopic`, then the
+        event appended) resting on the room being as read; every member
+        hears ``TOPIC``."""
+        rules.check_topic(topic)
+        member = self.identities.seat(member)
+        where = self.backend.place(member, room)
+        actor, session = self.identities.actor(member), self.identities.session(member)
+        now = self.clock.seconds()
+
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            moderation.check_set_topic(facts.room, actor)
+            stamp, account = format_time(now), actor.account_name
+            name = facts.room.name
+            event = TopicChanged(name, actor.name, topic, stamp, account=account)
+            ops = (SetTopic(topic, actor.name, int(now)), Append(event, now))
+            key = name_key(session.name)
+            return DecidedChange(messages_of(name), as_read(facts), ops, (key,))
+
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
+            await self.backend.apply_topic(member, session, change)
+
+        await decided(self.backend.facts, where, rule, apply)
+
+    async def delete_room(self, member: Member, name: str) -> None:
+        """``/delete``: every member (on every node) hears ``DELETED`` and
+        is back in the lobby; one change (its event shown, the room
+        dropped) resting on the room being as read."""
+        actor = self.identities.actor(member)
+        session = self.identities.session(member)
+
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            moderation.check_delete(facts.room, actor)
+            event = RoomDeleted(facts.room.name, actor.name)
+            subject = RoomSeating(name_key(facts.room.name))
+            return DecidedChange(subject, as_read(facts), (Emit(event), Drop()))
+
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_delete(session, change)
+            return facts.room.name
+
+        deleted = await decided(self.backend.facts, name, rule, apply)
+        self.log.info("{user} deleted {room}", user=actor.name, room=deleted)
