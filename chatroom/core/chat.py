@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from functools import partial
 from typing import Generic, TypeVar
 
 from twisted.internet.defer import Deferred
@@ -26,25 +25,16 @@ from twisted.logger import Logger
 
 from chatroom.core import (
     admin,
-    amending,
     errors,
-    membership,
     moderation,
-    multiline,
     rules,
-    search,
 )
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
 from chatroom.core.census import Census
 from chatroom.core.changes import (
-    Announce,
-    Append,
     DecidedChange,
-    Premise,
-    PremiseFailedError,
-    QuietAmong,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
@@ -55,52 +45,37 @@ from chatroom.core.events import (
     AwayChanged,
     DeviceList,
     Event,
-    Message,
-    PrivateEvent,
-    PrivateMessage,
-    PrivateRedacted,
-    PrivateTagMessage,
     RealnameChanged,
     Renamed,
     RoomEvent,
-    SearchResult,
     Sighting,
-    StoredEvent,
-    TagMessage,
 )
-from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
-from chatroom.core.messagelife import MessageLife
-from chatroom.core.moderation import Action, Actor, check_outside
+from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
-from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
-from chatroom.core.private import NO_COPY, PrivateMessages
+from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
 from chatroom.core.retrying import (
-    DECISION_ATTEMPTS,
     Applied,
     Decided,
     decided,
-    retried,
 )
 from chatroom.core.services.identities import Identities
-from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
+from chatroom.core.services.messages import MessageService
+from chatroom.core.services.premises import as_read
 from chatroom.core.services.rooms import RoomService
-from chatroom.core.sessions import SeatSession, SeatSessions
-from chatroom.core.tagmessages import Reacting, TagMessages
+from chatroom.core.sessions import SeatSessions
 from chatroom.core.text import name_key
 from chatroom.core.userdata import EXPORT_TTL, AccountData
 from chatroom.core.watching import Listener, tell_watchers
 from chatroom.core.webhooks import Webhooks
 from chatroom.core.whowas import Departed
-from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
 
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
@@ -136,7 +111,7 @@ class ChatCore(Generic[B]):
         self.backend: B = backend(self.sessions, self.end_session)
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
-        self.private = PrivateMessages(config, clock, self.backend)
+        private = PrivateMessages(config, clock, self.backend)
         #: Web Push to accounts with no active device (chatroom.core.push).
         self.notifications = Notifications(
             clock,
@@ -171,21 +146,7 @@ class ChatCore(Generic[B]):
         )
         self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Link previews: a message's first link, fetched once per URL.
-        self.previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
-        #: Replies, edits, deletions, reactions, typing and /modlog.
-        self.life = MessageLife(
-            config,
-            clock,
-            self.backend,
-            self.identities.session,
-            self.identities.actor,
-            retried,
-            self._append,
-        )
-        #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
-        self.tag_messages = TagMessages(
-            clock, self.backend, self.identities.session, self.life, namespace
-        )
+        previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
         #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
         self.webhooks = Webhooks(
             config, clock, self.backend, self.identities.actor, self.identities.place
@@ -215,6 +176,18 @@ class ChatCore(Generic[B]):
             )
             if config.files_dir
             else None
+        )
+        self.messages = MessageService(
+            config,
+            clock,
+            self.backend,
+            self.identities,
+            self.devices,
+            private,
+            previews,
+            self.notifications,
+            self._files,
+            namespace,
         )
 
     @property
@@ -450,7 +423,7 @@ class ChatCore(Generic[B]):
             return  # one device of several
         session = self.sessions.close(member)
         self.plain_markers.forget(seat)
-        self.life.forget(seat)
+        self.messages.life.forget(seat)
         if session is not None:
             self.backend.release(seat, session, reason, own_words)
 
@@ -460,250 +433,13 @@ class ChatCore(Generic[B]):
         self.release(member, reason)
         member.disconnect(reason)
 
-    async def private_message(
-        self, member: Member, target: str, text: str, tags: Tags = ()
-    ) -> PrivateMessage:
-        session = self.identities.session(member)
-        copy = NO_COPY
-        if name_key(target) != name_key(session.name):  # else no copy but its own
-            copy = self.devices.copy_to(member)  # those on other nodes: in one step
-        event = await self.private.send(session, target, text, tags, copy)
-        self.notifications.said_privately(event.recipient, event.sender, text, event)
-        if name_key(event.recipient) != name_key(session.name):
-            self.devices.to_others(member, event)  # the sender's other devices here
-        return event
-
-    async def private_history(
-        self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[PrivateEvent]:
-        return await self.private.history(
-            self.identities.session(member), other, count, before
-        )
-
-    async def redact_private(
-        self, member: Member, other: str, event_id: int, reason: str = ""
-    ) -> PrivateRedacted:
-        session = self.identities.session(member)
-        event = await self.private.redact(session, other, event_id, reason)
-        if name_key(other) != name_key(session.name):
-            self.devices.to_others(member, event)  # the sender's other devices
-            await self.devices.to_other_nodes(member, event)
-        return event
-
-    async def private_targets(self, member: Member) -> list[PrivateEvent]:
-        return await self.private.targets(self.identities.session(member))
-
-    async def deliver_kept(self, member: Member) -> None:
-        """The kept private messages, then a ``multi`` device's rooms."""
-        await self.private.deliver_kept(member, self.identities.session(member))
-        await self.devices.arrived(member)
-
     # -- rooms ------------------------------------------------------------------------
-
-    async def say(
-        self,
-        member: Member,
-        room: str,
-        text: str,
-        tags: Tags = (),
-        action: bool = False,
-    ) -> None:
-        """One message or action, stamped with the injected clock: its event
-        and its stored form, appended; from a user outside the room, only to
-        a room that takes messages from outside (``external``, IRC's ``-n``)."""
-        member = self.identities.seat(member)
-        rules.check_text(text)
-        session = self.identities.session(member)
-        await self._append(member, session, room, text, tags, action)
-
-    async def _append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        text: str,
-        tags: Tags = (),
-        action: bool = False,
-    ) -> None:
-        """Read what this process holds of the speaker's room, decide
-        (:meth:`_said`) and hand the back-end the change; decide again on
-        the facts it answers if a premise failed, a bounded number of
-        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`)."""
-        speaking = self.backend.speaking(member, room)
-        # From outside: NOT_IN_ROOM if there is no such room, before the rest.
-        facts = None if speaking.member else await self._outside_facts(room)
-        now = self.clock.seconds()
-        if self.files is not None:
-            tags = (*tags, *await self.files.tags_for(text))
-        event = Message(
-            speaking.room if facts is None else facts.room.name,
-            session.name,
-            format_time(now),
-            text,
-            action,
-            tags,
-            account=session.account_name,
-        )
-        key = name_key(session.name)
-        for _attempt in range(DECISION_ATTEMPTS):
-            if speaking.member and not (speaking.moderated or speaking.quiet):
-                # An ordinary message, as _said decides it, with no wait: its
-                # premises made once per speaker, its subject once per room.
-                said = (Append(event, now),)
-                subject = messages_of(event.room)
-                change = DecidedChange(subject, ordinary(key), said, (key,))
-            else:
-                change = await self._said(member, session, speaking, event, now, facts)
-            try:
-                await self.backend.say(member, session, change)
-                break
-            except PremiseFailedError as failed:
-                current = failed.facts
-                if not isinstance(current, SpeakingFacts):  # none brought
-                    current = self.backend.speaking(member, event.room)
-                speaking, facts = current, None
-        else:
-            raise errors.unavailable()
-        self.previews.noticed(event)  # its link's card follows, once fetched
-        self.notifications.said_in_room(event.room, session.name, text, event)
-
-    async def _outside_facts(self, room: str) -> DecisionFacts:
-        """The facts of room ``room``, which a speaker outside it speaks
-        to; ``NOT_IN_ROOM`` if there is no such room."""
-        try:
-            return await self.backend.facts(room)
-        except ChatError as refusal:
-            if refusal.code != "NO_SUCH_ROOM":
-                raise
-            raise errors.not_in_room() from None
-
-    async def _said(
-        self,
-        member: Member,
-        session: SeatSession,
-        speaking: SpeakingFacts,
-        event: Message,
-        now: float,
-        facts: DecisionFacts | None = None,
-    ) -> DecidedChange:
-        """The change a message is. A member of a room that is not
-        moderated speaks on that premise alone, decided on nothing but what
-        this process holds (the actor is derived only when the room's
-        facts are read: 1.8 % of a busy server's time under load,
-        docs/performance.md); otherwise the room's facts decide
-        (:func:`~chatroom.core.moderation.check_outside`,
-        :func:`~chatroom.core.moderation.check_speak`) and the change rests
-        on the room's incarnation and version as read (``facts``, if they
-        were read for this attempt). A quiet member is announced first
-        (:func:`~chatroom.core.membership.speaking`), on the premise that
-        it is quiet still; any other member, on the premise that it is not."""
-        key = name_key(session.name)
-        subject = messages_of(event.room)
-        if not speaking.member:
-            facts = facts or await self._outside_facts(speaking.room)
-            actor = self.identities.actor(member)
-            check_outside(facts.room, actor, errors.not_in_room())
-            moderation.check_speak(facts.room, actor)
-            said = Append(event, now, outside=True)
-            return DecidedChange(subject, as_read(facts), (said,), (key,))
-        premises: tuple[Premise, ...] = (UNMODERATED,)
-        if speaking.moderated:
-            facts = facts or await self.backend.facts(speaking.room)
-            moderation.check_speak(facts.room, self.identities.actor(member))
-            premises = as_read(facts)
-        said = Append(event, now)
-        if not speaking.quiet:
-            premises = (*premises, QuietAmong((key,), ()))
-            return DecidedChange(subject, premises, (said,), (key,))
-        seating = Seating(speaking.room, 0, quiet=frozenset({key}))
-        shown = membership.speaking(seating, key, session)
-        ops = (*(Announce(key, joined) for joined in shown), said)
-        quiet = QuietAmong((key,), (key,))
-        return DecidedChange(subject, (*premises, quiet), ops, (key,))
-
-    async def to_operators(
-        self, member: Member, room: str, text: str, notice: bool = False
-    ) -> None:
-        member = self.identities.seat(member)
-        session, now = self.identities.session(member), self.clock.seconds()
-        await say_to_operators(self.backend, member, session, room, text, notice, now)
-
-    async def paste(self, member: Member, room: str, text: str) -> None:
-        """``/paste TEXT``: its lines as one message, stored as an IRC
-        client's ``draft/multiline`` batch is (:func:`multiline.paste`)."""
-        said, tags = multiline.paste(text)
-        await self.say(member, room, said, tags)
 
     # -- messages with a life (chatroom.core.messagelife) ---------------------------
 
-    async def reply(
-        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
-    ) -> None:
-        await self.life.reply(self.identities.seat(member), room, event_id, text, tags)
-
-    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
-        await self.life.edit(self.identities.seat(member), room, event_id, text)
-
-    async def redact(
-        self, member: Member, room: str, event_id: int, reason: str
-    ) -> None:
-        message = await self.life.redact(
-            self.identities.seat(member), room, event_id, reason
-        )
-        if self.files is not None:
-            await self.files.redacted(message.text, amending.author_of(message))
-        self.log.info(
-            "{user} redacted {room} {id}", user=member.name, room=room, id=event_id
-        )
-
-    async def react(
-        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
-    ) -> None:
-        await self.life.react(
-            self.identities.seat(member), room, event_id, reaction, adding
-        )
-
-    async def typing(self, member: Member, room: str, state: str) -> None:
-        await self.life.typing(self.identities.seat(member), room, state)
-
-    async def tag_message(
-        self,
-        member: Member,
-        room: str,
-        tags: Tags,
-        typing: str | None = None,
-        reactions: Sequence[Reacting] = (),
-    ) -> TagMessage:
-        return await self.tag_messages.to_room(
-            self.identities.seat(member), room, tags, typing, reactions
-        )
-
-    async def private_tag_message(
-        self, member: Member, target: str, tags: Tags, typing: bool = False
-    ) -> PrivateTagMessage:
-        return await self.tag_messages.to_user(
-            self.identities.seat(member), target, tags, typing
-        )
-
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
-        return await self.life.modlog(self.identities.seat(member), room, count)
-
-    async def room_history(
-        self, member: Member, room: str, count: int, before: int | None = None
-    ) -> list[StoredEvent]:
-        rules.check_history_count(count)
-        session = self.identities.session(member)
-        return await self.backend.history(
-            self.identities.seat(member), session, room, count, before
-        )
-
-    async def search(
-        self, member: Member, rooms: list[str], text: str
-    ) -> list[SearchResult]:
-        place = partial(self.backend.place, self.identities.seat(member))
-        account = self.identities.session(member).account
-        return await search.run(
-            self.backend.messages, place, rooms, text, account, self.private.party_of
+        return await self.messages.life.modlog(
+            self.identities.seat(member), room, count
         )
 
     # -- read markers and unread counts ------------------------------------------------
@@ -759,7 +495,9 @@ class ChatCore(Generic[B]):
             return outcome.events
 
         target = action.target if action.needs_target else ""
-        await self.life.logged(where, await self._decide(where, rule, apply, target))
+        await self.messages.life.logged(
+            where, await self._decide(where, rule, apply, target)
+        )
         what = f"/{action.command} {action.target} in {where}"
         self.log.info("{user} {what}", user=actor.name, what=what)
 

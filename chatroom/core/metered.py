@@ -37,6 +37,7 @@ from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.registry import Registry
+from chatroom.core.services.messages import MessageService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.webhooks import Webhooks
 
@@ -190,6 +191,7 @@ class _Metered:
 #: each is timed under; None: every public method, under its own name.
 SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     "rooms": (RoomService, None),
+    "messages": (MessageService, None),
     "webhooks": (
         Webhooks,
         {

@@ -32,13 +32,6 @@ from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DeviceList,
-    PrivateEvent,
-    PrivateMessage,
-    PrivateRedacted,
-    PrivateTagMessage,
-    SearchResult,
-    StoredEvent,
-    TagMessage,
 )
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, Unread
@@ -47,12 +40,12 @@ from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.services.messages import MessageService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
 from chatroom.core.webhooks import Webhooks
 from chatroom.core.whowas import Departed
-from chatroom.wire.tags import Tags
 
 
 class Registry(Protocol):
@@ -229,152 +222,10 @@ class Registry(Protocol):
         :meth:`release` finds nothing left to do)."""
         ...
 
-    async def room_history(
-        self, member: Member, room: str, count: int, before: int | None = None
-    ) -> list[StoredEvent]:
-        """Up to ``count`` stored events of ``room`` before id ``before`` (or
-        the newest), oldest first, with their ids.
-
-        Raises:
-            ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
-        """
-        ...
-
-    async def say(
-        self,
-        member: Member,
-        room: str,
-        text: str,
-        tags: Tags = (),
-        action: bool = False,
-    ) -> None:
-        """A message (an ``action``: a ``/me``) to every member of ``room``,
-        with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored with it."""
-        ...
-
-    async def paste(self, member: Member, room: str, text: str) -> None:
-        """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
-        value) as one message to ``room``, stored with its ``multiline``
-        tag as an IRC ``draft/multiline`` batch is (``BAD_ARGS`` when empty
-        or over 32 lines or 4000 bytes, ``BAD_TEXT``)."""
-        ...
-
-    async def reply(
-        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
-    ) -> None:
-        """``/reply ID TEXT``: a message answering message ``event_id`` of the
-        room (``NO_SUCH_MESSAGE`` if it is none), with ``tags`` (an IRC
-        client's other ``+`` tags) stored after its ``reply``."""
-        ...
-
-    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
-        """``/edit ID TEXT``: the member's own message ``event_id`` now reads
-        ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""
-        ...
-
-    async def redact(
-        self, member: Member, room: str, event_id: int, reason: str
-    ) -> None:
-        """``/redact ID [REASON]``: message ``event_id`` is deleted for
-        everyone (its author, the room's owner and operators, admins)."""
-        ...
-
-    async def react(
-        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
-    ) -> None:
-        """``/react ID EMOJI`` (``adding``) or ``/unreact ID EMOJI``: rich
-        members hear ``REACT`` (``UNREACT``) unless nothing changed
-        (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many)."""
-        ...
-
-    async def to_operators(
-        self, member: Member, room: str, text: str, notice: bool = False
-    ) -> None:
-        """``text`` to ``room``'s owner and operators only, not kept (IRC's
-        ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
-        ...
-
-    async def typing(self, member: Member, room: str, state: str) -> None:
-        """``/typing active|paused|done``: the room's other rich members hear
-        ``TYPING`` (``active``/``paused`` at most every 3 seconds)."""
-        ...
-
-    async def tag_message(
-        self,
-        member: Member,
-        room: str,
-        tags: Tags,
-        typing: str | None = None,
-        reactions: Sequence[tuple[int, str, bool]] = (),
-    ) -> TagMessage:
-        """Tags and no text (an IRC client's ``TAGMSG``) to ``room``'s other
-        members, as they were, then what they mean: a typing notice in state
-        ``typing``, each of ``reactions`` (message id, reaction, adding) as
-        :meth:`react`; returns the message (for the sender's echo). What
-        they mean is never refused aloud (:mod:`chatroom.core.tagmessages`).
-
-        Raises:
-            ChatError: ``NOT_IN_ROOM``.
-        """
-        ...
-
-    async def private_tag_message(
-        self, member: Member, target: str, tags: Tags, typing: bool = False
-    ) -> PrivateTagMessage:
-        """Tags and no text to the user called ``target``, if connected;
-        kept in their conversation (when either is an account) unless it
-        is a typing notice (``typing``); returns the message (for the
-        sender's echo)."""
-        ...
-
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         """``/modlog [N]``: the room's newest ``count`` moderation log
         entries, oldest first (``NOT_ALLOWED`` unless owner, operator or
         admin; ``BAD_ARGS`` for a count not 1-200)."""
-        ...
-
-    async def private_message(
-        self, member: Member, target: str, text: str, tags: Tags = ()
-    ) -> PrivateMessage:
-        """Deliver a private message (with ``tags``) to ``target``; returns it (for
-        the sender's copy).
-
-        The target's copy is delivered here; the sender's is the caller's
-        to show, unless the sender is the target. To a registered account
-        nobody is signed in to, it is kept for the account's next sign-in
-        (``INBOX_FULL`` past ``kept_private``).
-        """
-        ...
-
-    async def private_history(
-        self, member: Member, other: str, count: int, before: int | None = None
-    ) -> list[PrivateEvent]:
-        """``/history @USER N [before ID]``: the member's account's private
-        conversation with ``other``, oldest first (its tags-only messages
-        too, which IRC's event playback alone shows)."""
-        ...
-
-    async def private_targets(self, member: Member) -> list[PrivateEvent]:
-        """The newest message of each of the member's account's private
-        conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
-        ...
-
-    async def redact_private(
-        self, member: Member, other: str, event_id: int, reason: str = ""
-    ) -> PrivateRedacted:
-        """Delete message ``event_id`` of the member's conversation with
-        ``other`` (its sender only; IRC's ``REDACT nick msgid``): ``other``
-        is told, and the member's other devices; returns the event for the
-        member's own door to show.
-
-        Raises:
-            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
-        """
-        ...
-
-    async def deliver_kept(self, member: Member) -> None:
-        """After a sign-in (once the room list is out): the private
-        messages kept for the member's account while it was away."""
         ...
 
     # -- read markers ------------------------------------------------------------
@@ -401,20 +252,6 @@ class Registry(Protocol):
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         """Of ``rooms`` (which the member is in), each with events after the
         member's marker: how many, and how many messages name the member."""
-        ...
-
-    async def search(
-        self, member: Member, rooms: list[str], text: str
-    ) -> list[SearchResult]:
-        """``/search text`` over ``rooms`` (which the member is in): up to
-        :data:`chatroom.core.search.FOUND_LIMIT` ``FOUND`` events, newest
-        first.
-
-        Raises:
-            ChatError: ``BAD_ARGS`` (an empty, too long or malformed search),
-                ``NOT_IN_ROOM`` (an ``in:`` room the member is not in),
-                ``UNAVAILABLE`` (a back-end that cannot search).
-        """
         ...
 
     # -- many devices per account ------------------------------------------------
@@ -590,4 +427,9 @@ class Registry(Protocol):
     @property
     def webhooks(self) -> Webhooks:
         """Incoming webhooks: ``/webhook add|list|remove`` and the posts."""
+        ...
+
+    @property
+    def messages(self) -> MessageService:
+        """What is said to a room or a user, its life, history and search."""
         ...

@@ -90,7 +90,7 @@ class StoredMessages:
             return []
         first = max(first, 1, last - HISTORY_PAGE_MAX + 1)
         registry, member = self.session.registry, self.session.member
-        events = await registry.room_history(
+        events = await registry.messages.room_history(
             member, self.room, last - first + 1, last + 1
         )
         return [event for event in events if int(event.id) >= first]
@@ -98,7 +98,7 @@ class StoredMessages:
     async def newest(self) -> int:
         """The newest stored id (0 when none)."""
         registry, member = self.session.registry, self.session.member
-        events = await registry.room_history(member, self.room, 1)
+        events = await registry.messages.room_history(member, self.room, 1)
         return int(events[-1].id) if events else 0
 
     async def position(self, reference: str) -> tuple[int, bool]:
@@ -252,12 +252,12 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
     )
     found: list[tuple[str, str]] = []
     for room in session.rooms.values():
-        recent = await session.registry.room_history(session.member, room, 50)
+        recent = await session.registry.messages.room_history(session.member, room, 50)
         stamps = [stamp for e in recent if (stamp := said_at(e)) is not None]
         if stamps:
             found.append((stamps[-1], f"#{room}"))
     me = {name_key(session.nick), session.registry.account_of(session.member)}
-    for newest in await session.registry.private_targets(session.member):
+    for newest in await session.registry.messages.private_targets(session.member):
         sender, recipient, stamp = newest.sender, newest.recipient, newest.time
         found.append((stamp, recipient if name_key(sender) in me else sender))
     found = sorted(item for item in found if low < item[0] < high)

@@ -40,7 +40,7 @@ async def conversation(session: IRCSession, nick: str) -> list[PrivateEvent]:
     before: int | None = None
     try:
         for _ in range(PAGES):
-            page = await registry.private_history(
+            page = await registry.messages.private_history(
                 member, nick, HISTORY_PAGE_MAX, before
             )
             events[:0] = page

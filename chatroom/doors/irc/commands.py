@@ -347,14 +347,16 @@ async def say_to(
         if action:  # the event has no action form
             text = f"* {session.nick} {text}"
         notice = any(key == NOTICE_TAG for key, _ in tags)
-        await session.registry.to_operators(session.member, room, text, notice)
+        await session.registry.messages.to_operators(session.member, room, text, notice)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
         await session.registry.announce(session.member, text)
         return
     if action:
         text = f"* {session.nick} {text}"
-    sent = await session.registry.private_message(session.member, target, text, tags)
+    sent = await session.registry.messages.private_message(
+        session.member, target, text, tags
+    )
     if session.echo:  # echo-message (to oneself: the echo and the message)
         session.send(sent.encoded(session.render))
     recipient = session.directory.find(target)
@@ -395,12 +397,12 @@ async def _say_in_room(
     if target is not None and not action and not any(k == NOTICE_TAG for k, _ in tags):
         others = tuple((key, value) for key, value in tags if key != REPLY_TAG)
         try:
-            await registry.reply(member, room, target, text, others)
+            await registry.messages.reply(member, room, target, text, others)
             return
         except ChatError as refused:
             if refused.code != "NO_SUCH_MESSAGE":
                 raise
-    await registry.say(member, room, text, tags, action=action)
+    await registry.messages.say(member, room, text, tags, action=action)
 
 
 async def topic(session: IRCSession, params: tuple[str, ...]) -> None:

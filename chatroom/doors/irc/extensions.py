@@ -149,12 +149,16 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
     try:
         if room is None:
             typed = "+typing" in tags  # of the moment: never kept
-            event = await registry.private_tag_message(member, target, said, typed)
+            event = await registry.messages.private_tag_message(
+                member, target, said, typed
+            )
         else:
             typing = tags.get("+typing")
             read = partial(session.renderer.msgids.event_id, room)
             reactions = reactions_of(tags, read)
-            event = await registry.tag_message(member, room, said, typing, reactions)
+            event = await registry.messages.tag_message(
+                member, room, said, typing, reactions
+            )
     except ChatError as refused:
         session.refuse(refused, "PRIVMSG", target)
         return

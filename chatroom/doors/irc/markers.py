@@ -102,4 +102,4 @@ async def _page(
     if before is not None and before <= 1:
         return []
     registry, member = session.registry, session.member
-    return await registry.room_history(member, room, HISTORY_PAGE_MAX, before)
+    return await registry.messages.room_history(member, room, HISTORY_PAGE_MAX, before)

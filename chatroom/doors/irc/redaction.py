@@ -45,7 +45,7 @@ async def redact(session: IRCSession, params: tuple[str, ...]) -> None:
         fail(session, "REDACT", "UNKNOWN_MSGID", target, msgid, _unknown())
         return
     try:
-        await session.registry.redact(session.member, room, event_id, reason)
+        await session.registry.messages.redact(session.member, room, event_id, reason)
     except ChatError as refused:
         if refused.code in ("NOT_IN_ROOM", "NO_SUCH_ROOM"):
             fail(session, "REDACT", "INVALID_TARGET", target, _cannot(target))
@@ -73,7 +73,7 @@ async def _redact_private(
         fail(session, "REDACT", "UNKNOWN_MSGID", nick, msgid, _unknown())
         return
     try:
-        event = await session.registry.redact_private(
+        event = await session.registry.messages.redact_private(
             session.member, nick, int(found[-1].id), reason
         )
     except ChatError as refused:

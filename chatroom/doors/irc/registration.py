@@ -142,7 +142,7 @@ async def try_register(session: IRCSession) -> None:
     if session.server.account_service.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
     # private messages kept while the account was away, with their time
-    await session.registry.deliver_kept(session.member)
+    await session.registry.messages.deliver_kept(session.member)
 
 
 #: The ``005`` tokens that say where uploads go: the draft's name, and

@@ -45,7 +45,7 @@ async def do_history(session: CommandContext, args: str) -> None:
             raise errors.room_command_only("history")
         count, before = parse_history(args)
         room = session.current_room()
-        events = await session.registry.room_history(
+        events = await session.registry.messages.room_history(
             session.member, room, count, before
         )
         session.send(render_history(room, events, session.render))
@@ -54,7 +54,7 @@ async def do_history(session: CommandContext, args: str) -> None:
     if not other or not rest:
         raise errors.usage(PRIVATE_USAGE)
     count, before = parse_history(rest)
-    messages = await session.registry.private_history(
+    messages = await session.registry.messages.private_history(
         session.member, other, count, before
     )
     session.send(render_history(f"@{other}", messages, session.render))

@@ -29,44 +29,48 @@ def id_and_text(args: str, usage: str) -> tuple[int, str]:
 async def do_paste(session: CommandContext, args: str) -> None:
     """``/paste TEXT``: one message of several lines (the core unescapes
     and bounds them)."""
-    await session.registry.paste(session.member, session.current_room(), args)
+    await session.registry.messages.paste(session.member, session.current_room(), args)
 
 
 async def do_reply(session: CommandContext, args: str) -> None:
     event_id, text = id_and_text(args, "/reply ID TEXT")
-    await session.registry.reply(session.member, session.current_room(), event_id, text)
+    await session.registry.messages.reply(
+        session.member, session.current_room(), event_id, text
+    )
 
 
 async def do_edit(session: CommandContext, args: str) -> None:
     event_id, text = id_and_text(args, "/edit ID TEXT")
-    await session.registry.edit(session.member, session.current_room(), event_id, text)
+    await session.registry.messages.edit(
+        session.member, session.current_room(), event_id, text
+    )
 
 
 async def do_redact(session: CommandContext, args: str) -> None:
     event_id, _, reason = args.partition(" ")
     if not event_id:
         raise errors.usage("/redact ID [REASON]")
-    await session.registry.redact(
+    await session.registry.messages.redact(
         session.member, session.current_room(), parse_event_id(event_id), reason.strip()
     )
 
 
 async def do_react(session: CommandContext, args: str) -> None:
     event_id, reaction = id_and_text(args, "/react ID EMOJI")
-    await session.registry.react(
+    await session.registry.messages.react(
         session.member, session.current_room(), event_id, reaction, True
     )
 
 
 async def do_unreact(session: CommandContext, args: str) -> None:
     event_id, reaction = id_and_text(args, "/unreact ID EMOJI")
-    await session.registry.react(
+    await session.registry.messages.react(
         session.member, session.current_room(), event_id, reaction, False
     )
 
 
 async def do_typing(session: CommandContext, args: str) -> None:
-    await session.registry.typing(session.member, session.current_room(), args)
+    await session.registry.messages.typing(session.member, session.current_room(), args)
 
 
 async def do_modlog(session: CommandContext, args: str) -> None:
@@ -81,7 +85,7 @@ async def do_modlog(session: CommandContext, args: str) -> None:
 async def do_search(session: CommandContext, args: str) -> None:
     """``/search TEXT`` over every room the session is in: ``FOUND`` lines,
     newest first, then ``FOUND_END <count>``."""
-    found = await session.registry.search(
+    found = await session.registry.messages.search(
         session.member, list(session.places.rooms), args
     )
     lines = [render_found(result) for result in found]

@@ -44,7 +44,7 @@ async def do_opmsg(session: CommandContext, args: str) -> None:
     only (IRC's ``PRIVMSG @#room``); they get ``OPMSG``, nobody else does."""
     if not args:
         raise errors.usage("/opmsg TEXT")
-    await session.registry.to_operators(
+    await session.registry.messages.to_operators(
         session.member, session.current_room(), args, False
     )
 

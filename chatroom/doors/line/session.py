@@ -304,7 +304,7 @@ class LineSession:
         for line in self.connection.config.motd or ():  # --motd, if given
             self.send(format_line("MOTD", text=line))
         await self.send_room_list()
-        await self.registry.deliver_kept(self.member)  # an account's, kept
+        await self.registry.messages.deliver_kept(self.member)  # an account's, kept
 
     async def send_room_list(self) -> None:
         listing = await self.registry.rooms.list_rooms(self.member)
@@ -397,7 +397,7 @@ class LineSession:
 
     async def do_say(self, args: str) -> None:
         room, text = split_say(args)
-        await self.registry.say(self.member, self._in(room), text)
+        await self.registry.messages.say(self.member, self._in(room), text)
 
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
@@ -455,7 +455,7 @@ class LineSession:
 
     async def do_msg(self, args: str) -> None:
         target, text = split_private_message(args)
-        event = await self.registry.private_message(self.member, target, text)
+        event = await self.registry.messages.private_message(self.member, target, text)
         if name_key(event.recipient) != name_key(str(self.name)):
             self.deliver(event)  # our copy; the target has had its own
 
@@ -517,7 +517,9 @@ class LineSession:
 
     async def say(self, text: str, action: bool = False) -> None:
         """A message or action to the room, stamped by the registry."""
-        await self.registry.say(self.member, self.current_room(), text, action=action)
+        await self.registry.messages.say(
+            self.member, self.current_room(), text, action=action
+        )
 
 
 #: A command's handler: the session and the command's arguments.

@@ -29,7 +29,7 @@ class OperatorsContract(ContractBase):
         registry = self.server.registry
         member = user.client.protocol
         return defer.Deferred.fromCoroutine(
-            registry.to_operators(member, room, text, notice)
+            registry.messages.to_operators(member, room, text, notice)
         )
 
     @defer.inlineCallbacks

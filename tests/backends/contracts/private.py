@@ -286,14 +286,14 @@ class PrivateContract(IRCContractBase):
         yield self.sent(alice, "carol", "hi carol")
         registry = self.server.registry
         newest = yield defer.ensureDeferred(
-            registry.private_targets(alice.client.protocol)
+            registry.messages.private_targets(alice.client.protocol)
         )
         self.assertEqual(
             sorted(((event.sender, event.recipient), event.text) for event in newest),
             [(("alice", "carol"), "hi carol"), (("bob", "alice"), "line 3")],
         )
         plain = yield defer.ensureDeferred(
-            registry.private_targets(bob.client.protocol)
+            registry.messages.private_targets(bob.client.protocol)
         )
         self.assertEqual(plain, [])
 

@@ -95,7 +95,9 @@ class StoredPrivateTests(unittest.TestCase):
         bob.send("/msg alice regret these words")
         registry = self.server.registry
         gone = self.successResultOf(
-            defer.ensureDeferred(registry.redact_private(bob.protocol, "alice", 2))
+            defer.ensureDeferred(
+                registry.messages.redact_private(bob.protocol, "alice", 2)
+            )
         )
         self.assertEqual((gone.sender, gone.target), ("bob", "2"))
         self.restart()

@@ -108,7 +108,7 @@ class StoreTests(unittest.TestCase):
         coffee = self.successResultOf(defer.ensureDeferred(details("coffee")))
         self.assertEqual((coffee.created_at, coffee.topic_at), (1_000_065, 0))
         bob.send("/join tea")
-        kept = self.server.registry.room_history(bob.protocol, "tea", 10)
+        kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
         (change,) = self.successResultOf(defer.ensureDeferred(kept))
         self.assertEqual(
             change,
@@ -126,7 +126,7 @@ class StoreTests(unittest.TestCase):
         self.restart()
         bob = self.user("bob")
         bob.send("/join tea")
-        kept = self.server.registry.room_history(bob.protocol, "tea", 10)
+        kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
         (tags,) = self.successResultOf(defer.ensureDeferred(kept))
         said = (("+x/tag", "a b"), ("+draft/persist", ""))
         stamp = "1970-01-12T13:46:40.000Z"
@@ -145,7 +145,7 @@ class StoreTests(unittest.TestCase):
         self.restart()
         again = FakeClient(self.server)
         again.send("/login alice horse-battery-staple")
-        kept = self.server.registry.private_history(again.protocol, "ian", 10)
+        kept = self.server.registry.messages.private_history(again.protocol, "ian", 10)
         (tags,) = self.successResultOf(defer.ensureDeferred(kept))
         stamp = "1970-01-12T13:46:40.000Z"
         said = PrivateTagMessage("ian", "alice", (("+x/tag", "1"),), stamp, "1")

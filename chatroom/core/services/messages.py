@@ -1,0 +1,413 @@
+"""Messages: what is said to a room or a user, its life, history and search.
+
+A message is stamped with the injected clock and handed to the back-end as
+one change resting on its premises (:meth:`MessageService.say`); replies,
+edits, deletions, reactions and typing are
+:class:`~chatroom.core.messagelife.MessageLife`'s, tags alone
+:class:`~chatroom.core.tagmessages.TagMessages`', private messages
+:class:`~chatroom.core.private.PrivateMessages`'. A user's door names
+itself; each of these is told the seat the back-end knows it by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import amending, errors, membership, moderation, multiline, rules
+from chatroom.core import search as searching
+from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.changes import (
+    Announce,
+    Append,
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    QuietAmong,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.devices import Devices
+from chatroom.core.errors import ChatError
+from chatroom.core.events import (
+    Message,
+    PrivateEvent,
+    PrivateMessage,
+    PrivateRedacted,
+    PrivateTagMessage,
+    SearchResult,
+    StoredEvent,
+    TagMessage,
+)
+from chatroom.core.facts import Seating, SpeakingFacts
+from chatroom.core.files import FileService
+from chatroom.core.member import Member
+from chatroom.core.messagelife import MessageLife
+from chatroom.core.moderation import check_outside
+from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.previews import LinkPreviews
+from chatroom.core.private import NO_COPY, PrivateMessages
+from chatroom.core.push import Notifications
+from chatroom.core.retrying import DECISION_ATTEMPTS, retried
+from chatroom.core.services.identities import Identities
+from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
+from chatroom.core.sessions import SeatSession
+from chatroom.core.tagmessages import Reacting, TagMessages
+from chatroom.core.text import name_key
+from chatroom.wire.lines import format_time
+from chatroom.wire.tags import Tags
+
+
+class MessageService:
+    """What a door says, and asks of what was said."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        backend: Backend,
+        identities: Identities,
+        devices: Devices,
+        private: PrivateMessages,
+        previews: LinkPreviews,
+        notifications: Notifications,
+        files: FileService | None,
+        namespace: str,
+    ) -> None:
+        self.clock = clock
+        self.backend = backend
+        self.identities = identities
+        self.devices = devices
+        self.private = private
+        self.previews = previews
+        self.notifications = notifications
+        self.files = files
+        #: Replies, edits, deletions, reactions, typing and /modlog.
+        self.life = MessageLife(
+            config,
+            clock,
+            backend,
+            identities.session,
+            identities.actor,
+            retried,
+            self._append,
+        )
+        #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
+        self.tag_messages = TagMessages(
+            clock, backend, identities.session, self.life, namespace
+        )
+
+    async def say(
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
+    ) -> None:
+        """One message or action (a ``/me``) to every member of ``room``,
+        with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored
+        with it, stamped with the injected clock: its event and its stored
+        form, appended; from a user outside the room, only to a room that
+        takes messages from outside (``external``, IRC's ``-n``)."""
+        member = self.identities.seat(member)
+        rules.check_text(text)
+        session = self.identities.session(member)
+        await self._append(member, session, room, text, tags, action)
+
+    async def _append(
+        self,
+        member: Member,
+        session: SeatSession,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
+    ) -> None:
+        """Read what this process holds of the speaker's room, decide
+        (:meth:`_said`) and hand the back-end the change; decide again on
+        the facts it answers if a premise failed, a bounded number of
+        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`)."""
+        speaking = self.backend.speaking(member, room)
+        # From outside: NOT_IN_ROOM if there is no such room, before the rest.
+        facts = None if speaking.member else await self._outside_facts(room)
+        now = self.clock.seconds()
+        if self.files is not None:
+            tags = (*tags, *await self.files.tags_for(text))
+        event = Message(
+            speaking.room if facts is None else facts.room.name,
+            session.name,
+            format_time(now),
+            text,
+            action,
+            tags,
+            account=session.account_name,
+        )
+        key = name_key(session.name)
+        for _attempt in range(DECISION_ATTEMPTS):
+            if speaking.member and not (speaking.moderated or speaking.quiet):
+                # An ordinary message, as _said decides it, with no wait: its
+                # premises made once per speaker, its subject once per room.
+                said = (Append(event, now),)
+                subject = messages_of(event.room)
+                change = DecidedChange(subject, ordinary(key), said, (key,))
+            else:
+                change = await self._said(member, session, speaking, event, now, facts)
+            try:
+                await self.backend.say(member, session, change)
+                break
+            except PremiseFailedError as failed:
+                current = failed.facts
+                if not isinstance(current, SpeakingFacts):  # none brought
+                    current = self.backend.speaking(member, event.room)
+                speaking, facts = current, None
+        else:
+            raise errors.unavailable()
+        self.previews.noticed(event)  # its link's card follows, once fetched
+        self.notifications.said_in_room(event.room, session.name, text, event)
+
+    async def _outside_facts(self, room: str) -> DecisionFacts:
+        """The facts of room ``room``, which a speaker outside it speaks
+        to; ``NOT_IN_ROOM`` if there is no such room."""
+        try:
+            return await self.backend.facts(room)
+        except ChatError as refusal:
+            if refusal.code != "NO_SUCH_ROOM":
+                raise
+            raise errors.not_in_room() from None
+
+    async def _said(
+        self,
+        member: Member,
+        session: SeatSession,
+        speaking: SpeakingFacts,
+        event: Message,
+        now: float,
+        facts: DecisionFacts | None = None,
+    ) -> DecidedChange:
+        """The change a message is. A member of a room that is not
+        moderated speaks on that premise alone, decided on nothing but what
+        this process holds (the actor is derived only when the room's
+        facts are read: 1.8 % of a busy server's time under load,
+        docs/performance.md); otherwise the room's facts decide
+        (:func:`~chatroom.core.moderation.check_outside`,
+        :func:`~chatroom.core.moderation.check_speak`) and the change rests
+        on the room's incarnation and version as read (``facts``, if they
+        were read for this attempt). A quiet member is announced first
+        (:func:`~chatroom.core.membership.speaking`), on the premise that
+        it is quiet still; any other member, on the premise that it is not."""
+        key = name_key(session.name)
+        subject = messages_of(event.room)
+        if not speaking.member:
+            facts = facts or await self._outside_facts(speaking.room)
+            actor = self.identities.actor(member)
+            check_outside(facts.room, actor, errors.not_in_room())
+            moderation.check_speak(facts.room, actor)
+            said = Append(event, now, outside=True)
+            return DecidedChange(subject, as_read(facts), (said,), (key,))
+        premises: tuple[Premise, ...] = (UNMODERATED,)
+        if speaking.moderated:
+            facts = facts or await self.backend.facts(speaking.room)
+            moderation.check_speak(facts.room, self.identities.actor(member))
+            premises = as_read(facts)
+        said = Append(event, now)
+        if not speaking.quiet:
+            premises = (*premises, QuietAmong((key,), ()))
+            return DecidedChange(subject, premises, (said,), (key,))
+        seating = Seating(speaking.room, 0, quiet=frozenset({key}))
+        shown = membership.speaking(seating, key, session)
+        ops = (*(Announce(key, joined) for joined in shown), said)
+        quiet = QuietAmong((key,), (key,))
+        return DecidedChange(subject, (*premises, quiet), ops, (key,))
+
+    async def to_operators(
+        self, member: Member, room: str, text: str, notice: bool = False
+    ) -> None:
+        """``text`` to ``room``'s owner and operators only, not kept (IRC's
+        ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
+        member = self.identities.seat(member)
+        session, now = self.identities.session(member), self.clock.seconds()
+        await say_to_operators(self.backend, member, session, room, text, notice, now)
+
+    async def paste(self, member: Member, room: str, text: str) -> None:
+        """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
+        value) as one message to ``room``, stored with its ``multiline``
+        tag as an IRC ``draft/multiline`` batch is (:func:`multiline.paste`:
+        ``BAD_ARGS`` when empty or over 32 lines or 4000 bytes,
+        ``BAD_TEXT``)."""
+        said, tags = multiline.paste(text)
+        await self.say(member, room, said, tags)
+
+    # -- messages with a life (chatroom.core.messagelife) ---------------------------
+
+    async def reply(
+        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
+    ) -> None:
+        """``/reply ID TEXT``: a message answering message ``event_id`` of the
+        room (``NO_SUCH_MESSAGE`` if it is none), with ``tags`` (an IRC
+        client's other ``+`` tags) stored after its ``reply``."""
+        seat = self.identities.seat(member)
+        await self.life.reply(seat, room, event_id, text, tags)
+
+    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/edit ID TEXT``: the member's own message ``event_id`` now reads
+        ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""
+        await self.life.edit(self.identities.seat(member), room, event_id, text)
+
+    async def redact(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> None:
+        """``/redact ID [REASON]``: message ``event_id`` is deleted for
+        everyone (its author, the room's owner and operators, admins), and
+        the files it links to with it."""
+        seat = self.identities.seat(member)
+        message = await self.life.redact(seat, room, event_id, reason)
+        if self.files is not None:
+            await self.files.redacted(message.text, amending.author_of(message))
+        self.log.info(
+            "{user} redacted {room} {id}", user=member.name, room=room, id=event_id
+        )
+
+    async def react(
+        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
+    ) -> None:
+        """``/react ID EMOJI`` (``adding``) or ``/unreact ID EMOJI``: rich
+        members hear ``REACT`` (``UNREACT``) unless nothing changed
+        (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many)."""
+        seat = self.identities.seat(member)
+        await self.life.react(seat, room, event_id, reaction, adding)
+
+    async def typing(self, member: Member, room: str, state: str) -> None:
+        """``/typing active|paused|done``: the room's other rich members hear
+        ``TYPING`` (``active``/``paused`` at most every 3 seconds)."""
+        await self.life.typing(self.identities.seat(member), room, state)
+
+    async def tag_message(
+        self,
+        member: Member,
+        room: str,
+        tags: Tags,
+        typing: str | None = None,
+        reactions: Sequence[Reacting] = (),
+    ) -> TagMessage:
+        """Tags and no text (an IRC client's ``TAGMSG``) to ``room``'s other
+        members, as they were, then what they mean: a typing notice in state
+        ``typing``, each of ``reactions`` (message id, reaction, adding) as
+        :meth:`react`; returns the message (for the sender's echo). What
+        they mean is never refused aloud (:mod:`chatroom.core.tagmessages`).
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``.
+        """
+        seat = self.identities.seat(member)
+        return await self.tag_messages.to_room(seat, room, tags, typing, reactions)
+
+    async def private_tag_message(
+        self, member: Member, target: str, tags: Tags, typing: bool = False
+    ) -> PrivateTagMessage:
+        """Tags and no text to the user called ``target``, if connected;
+        kept in their conversation (when either is an account) unless it
+        is a typing notice (``typing``); returns the message (for the
+        sender's echo)."""
+        seat = self.identities.seat(member)
+        return await self.tag_messages.to_user(seat, target, tags, typing)
+
+    # -- what was said -----------------------------------------------------------------
+
+    async def room_history(
+        self, member: Member, room: str, count: int, before: int | None = None
+    ) -> list[StoredEvent]:
+        """Up to ``count`` stored events of ``room`` before id ``before`` (or
+        the newest), oldest first, with their ids.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
+        """
+        rules.check_history_count(count)
+        session = self.identities.session(member)
+        seat = self.identities.seat(member)
+        return await self.backend.history(seat, session, room, count, before)
+
+    async def search(
+        self, member: Member, rooms: list[str], text: str
+    ) -> list[SearchResult]:
+        """``/search text`` over ``rooms`` (which the member is in): up to
+        :data:`chatroom.core.search.FOUND_LIMIT` ``FOUND`` events, newest
+        first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (an empty, too long or malformed search),
+                ``NOT_IN_ROOM`` (an ``in:`` room the member is not in),
+                ``UNAVAILABLE`` (a back-end that cannot search).
+        """
+        place = partial(self.backend.place, self.identities.seat(member))
+        account = self.identities.session(member).account
+        return await searching.run(
+            self.backend.messages, place, rooms, text, account, self.private.party_of
+        )
+
+    # -- private messages --------------------------------------------------------------
+
+    async def private_message(
+        self, member: Member, target: str, text: str, tags: Tags = ()
+    ) -> PrivateMessage:
+        """Deliver a private message (with ``tags``) to ``target``; returns it (for
+        the sender's copy).
+
+        The target's copy is delivered here; the sender's is the caller's
+        to show, unless the sender is the target. To a registered account
+        nobody is signed in to, it is kept for the account's next sign-in
+        (``INBOX_FULL`` past ``kept_private``).
+        """
+        session = self.identities.session(member)
+        copy = NO_COPY
+        if name_key(target) != name_key(session.name):  # else no copy but its own
+            copy = self.devices.copy_to(member)  # those on other nodes: in one step
+        event = await self.private.send(session, target, text, tags, copy)
+        self.notifications.said_privately(event.recipient, event.sender, text, event)
+        if name_key(event.recipient) != name_key(session.name):
+            self.devices.to_others(member, event)  # the sender's other devices here
+        return event
+
+    async def private_history(
+        self, member: Member, other: str, count: int, before: int | None = None
+    ) -> list[PrivateEvent]:
+        """``/history @USER N [before ID]``: the member's account's private
+        conversation with ``other``, oldest first (its tags-only messages
+        too, which IRC's event playback alone shows)."""
+        session = self.identities.session(member)
+        return await self.private.history(session, other, count, before)
+
+    async def redact_private(
+        self, member: Member, other: str, event_id: int, reason: str = ""
+    ) -> PrivateRedacted:
+        """Delete message ``event_id`` of the member's conversation with
+        ``other`` (its sender only; IRC's ``REDACT nick msgid``): ``other``
+        is told, and the member's other devices; returns the event for the
+        member's own door to show.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
+        """
+        session = self.identities.session(member)
+        event = await self.private.redact(session, other, event_id, reason)
+        if name_key(other) != name_key(session.name):
+            self.devices.to_others(member, event)  # the sender's other devices
+            await self.devices.to_other_nodes(member, event)
+        return event
+
+    async def private_targets(self, member: Member) -> list[PrivateEvent]:
+        """The newest message of each of the member's account's private
+        conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
+        return await self.private.targets(self.identities.session(member))
+
+    async def deliver_kept(self, member: Member) -> None:
+        """After a sign-in (once the room list is out): the private
+        messages kept for the member's account while it was away, then a
+        ``multi`` device's rooms."""
+        await self.private.deliver_kept(member, self.identities.session(member))
+        await self.devices.arrived(member)
