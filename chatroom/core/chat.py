@@ -15,7 +15,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Generic, TypeVar
 
@@ -26,16 +26,12 @@ from twisted.logger import Logger
 from chatroom.core import (
     admin,
     errors,
-    moderation,
     rules,
 )
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
+from chatroom.core.backend import Backend, SessionEnder
 from chatroom.core.census import Census
-from chatroom.core.changes import (
-    DecidedChange,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
@@ -47,28 +43,20 @@ from chatroom.core.events import (
     Event,
     RealnameChanged,
     Renamed,
-    RoomEvent,
     Sighting,
 )
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
-from chatroom.core.moderation import Action, Actor
-from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
-from chatroom.core.retrying import (
-    Applied,
-    Decided,
-    decided,
-)
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
-from chatroom.core.services.premises import as_read
+from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.sessions import SeatSessions
 from chatroom.core.text import name_key
@@ -159,9 +147,6 @@ class ChatCore(Generic[B]):
             self.devices,
             self.created,
         )
-        #: What reloads this node's configuration (:meth:`attach_reloader`;
-        #: None: a server not built from options, nothing to reload).
-        self._reload: admin.Reload | None = None
         #: Uploads (``--files``): None while they are off.
         self._files = (
             FileService(
@@ -188,6 +173,9 @@ class ChatCore(Generic[B]):
             self.notifications,
             self._files,
             namespace,
+        )
+        self.moderation = ModerationService(
+            self.backend, self.identities, self.devices, self.messages.life
         )
 
     @property
@@ -238,7 +226,7 @@ class ChatCore(Generic[B]):
         return self.backend.detach()
 
     def attach_reloader(self, reload: admin.Reload) -> None:
-        self._reload = reload
+        self.moderation.reload = reload
 
     # -- sessions and names ---------------------------------------------------------
 
@@ -437,11 +425,6 @@ class ChatCore(Generic[B]):
 
     # -- messages with a life (chatroom.core.messagelife) ---------------------------
 
-    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
-        return await self.messages.life.modlog(
-            self.identities.seat(member), room, count
-        )
-
     # -- read markers and unread counts ------------------------------------------------
 
     async def read_marker(self, member: Member, room: str) -> int | None:
@@ -455,103 +438,7 @@ class ChatCore(Generic[B]):
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         return await self.markings.unread(member, rooms)
 
-    async def _decide(
-        self,
-        room: str,
-        rule: Callable[[DecisionFacts], Decided],
-        apply: Callable[[DecisionFacts, Decided], Awaitable[Applied]],
-        target: str = "",
-    ) -> Applied:
-        return await decided(self.backend.facts, room, rule, apply, target)
-
     # -- moderation and admins -------------------------------------------------------
-
-    async def moderate(self, member: Member, room: str, action: Action) -> None:
-        """A moderation command, decided by :func:`moderation.decide` on the
-        room's facts and applied as one change
-        (:func:`moderation.change_of`) resting on the room and the user it
-        names being as read."""
-        member = self.identities.seat(member)
-        where = self.backend.place(member, room)
-        actor, session = self.identities.actor(member), self.identities.session(member)
-
-        def rule(
-            facts: DecisionFacts,
-        ) -> tuple[moderation.Outcome, DecidedChange]:
-            outcome = moderation.decide(action, facts.room, actor, facts.target)
-            room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
-            premises = as_read(facts)
-            change = moderation.change_of(
-                outcome, room_key, actor_key, facts.target, premises
-            )
-            return outcome, change
-
-        async def apply(
-            facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
-        ) -> list[RoomEvent]:
-            outcome, change = decided
-            await self.backend.apply_outcome(member, session, change)
-            await self.devices.kicked(outcome.kick, facts.room.name)
-            return outcome.events
-
-        target = action.target if action.needs_target else ""
-        await self.messages.life.logged(
-            where, await self._decide(where, rule, apply, target)
-        )
-        what = f"/{action.command} {action.target} in {where}"
-        self.log.info("{user} {what}", user=actor.name, what=what)
-
-    async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
-        return await self.kill_as(self.identities.actor(member), target, reason)
-
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        return await self.server_ban_as(self.identities.actor(member), target, banned)
-
-    async def announce(self, member: Member, text: str) -> None:
-        await self.announce_as(self.identities.actor(member), text)
-
-    async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
-        return await admin.kill(self.backend, actor, target, reason)
-
-    async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        return await admin.server_ban(self.backend, actor, target, banned, reason)
-
-    async def announce_as(self, actor: Actor, text: str) -> None:
-        await admin.announce(self.backend, actor, text)
-
-    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
-        def rule(facts: DecisionFacts) -> DecidedChange:
-            given = moderation.give(
-                facts.room, actor, account, facts.target, facts.owner_name
-            )
-            room_key = name_key(facts.room.name)
-            return moderation.gift_change(given, room_key, as_read(facts))
-
-        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_give(change)
-            return facts.room.name
-
-        given = await self._decide(room, rule, apply, account)
-        self.log.info(
-            "{admin} gave {room} to {account}",
-            admin=actor.name,
-            room=given,
-            account=account,
-        )
-        return given
-
-    async def backup(self, actor: Actor, path: str) -> None:
-        admin.check_admin(actor, "backup")
-        await self.backend.backup(path)
-        self.log.info("{admin} backed up the store", admin=actor.name)
-
-    async def wallops(self, member: Member, text: str) -> None:
-        await admin.wallops(self.backend, self.identities.actor(member), text)
-
-    async def rehash(self, member: Member) -> str:
-        return admin.rehash(self.identities.actor(member), self._reload)
 
     # -- a user's own data ---------------------------------------------------------
 

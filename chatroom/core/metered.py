@@ -38,6 +38,7 @@ from chatroom.core.member import Member
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.registry import Registry
 from chatroom.core.services.messages import MessageService
+from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.webhooks import Webhooks
 
@@ -192,6 +193,7 @@ class _Metered:
 SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     "rooms": (RoomService, None),
     "messages": (MessageService, None),
+    "moderation": (ModerationService, None),
     "webhooks": (
         Webhooks,
         {

@@ -59,7 +59,7 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
         ChatError: ``NO_SUCH_ACCOUNT``; ``BAD_ARGS`` (locked already).
     """
     account = await _account(registry, name)
-    return await registry.server_ban_as(
+    return await registry.moderation.server_ban_as(
         actor, account_mask(account), True, f"account locked by {actor.name}"
     )
 
@@ -76,7 +76,7 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
     found = await store.get(key)
     shown = found.name if found is not None else name
     try:
-        await registry.kill_as(actor, shown, "account deleted")
+        await registry.moderation.kill_as(actor, shown, "account deleted")
     except ChatError as refusal:
         if refusal.code != "NO_SUCH_USER":  # nobody connected: nothing to end
             raise

@@ -27,7 +27,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.admin import Killed, Reload
+from chatroom.core.admin import Reload
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -36,11 +36,10 @@ from chatroom.core.events import (
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
-from chatroom.core.moderation import Action, Actor
-from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.services.messages import MessageService
+from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
@@ -222,12 +221,6 @@ class Registry(Protocol):
         :meth:`release` finds nothing left to do)."""
         ...
 
-    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
-        """``/modlog [N]``: the room's newest ``count`` moderation log
-        entries, oldest first (``NOT_ALLOWED`` unless owner, operator or
-        admin; ``BAD_ARGS`` for a count not 1-200)."""
-        ...
-
     # -- read markers ------------------------------------------------------------
 
     async def read_marker(self, member: Member, room: str) -> int | None:
@@ -297,99 +290,6 @@ class Registry(Protocol):
 
     # -- moderation and admins -------------------------------------------------
 
-    async def moderate(self, member: Member, room: str, action: Action) -> None:
-        """Apply one moderation command in ``room`` (which ``member`` is in),
-        as :func:`chatroom.core.moderation.decide` decides it.
-
-        Raises:
-            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
-                ``BAD_ARGS``.
-        """
-        ...
-
-    async def kill(self, member: Member, target: str, reason: str) -> Killed:
-        """An admin ends ``target``'s session; returns the name it had and
-        the reason its rooms were given (``reason``, or
-        :data:`~chatroom.core.rules.NO_REASON` for none that can be shown:
-        :func:`chatroom.core.rules.reason`).
-
-        Raises:
-            ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.
-        """
-        ...
-
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        """An admin bans ``target`` (a name or a mask) from the server, or
-        lifts the ban; returns the mask. A banned user who is connected is
-        disconnected.
-
-        Raises:
-            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
-        """
-        ...
-
-    async def announce(self, member: Member, text: str) -> None:
-        """An admin's ``ANNOUNCE`` to every named member on every node."""
-        ...
-
-    async def kill_as(self, actor: Actor, target: str, reason: str) -> Killed:
-        """:meth:`kill` by ``actor``, who is no member: the server's operator
-        (chatroom-admin, :mod:`chatroom.core.operating`)."""
-        ...
-
-    async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
-        ``reason`` (else ``banned from this server by ADMIN``)."""
-        ...
-
-    async def announce_as(self, actor: Actor, text: str) -> None:
-        """:meth:`announce` by ``actor``."""
-        ...
-
-    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
-        """A server admin's ``rooms give``: room ``room`` belongs to
-        ``account`` from now on (:func:`chatroom.core.moderation.give`);
-        its name as the room has it.
-
-        Raises:
-            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_ROOM``, ``NO_SUCH_ACCOUNT``,
-                ``BAD_ARGS`` (a permanent room).
-        """
-        ...
-
-    async def backup(self, actor: Actor, path: str) -> None:
-        """An admin's copy of the store, written to a new file at ``path``:
-        alone, a consistent copy of the SQLite file by the store's one
-        writer; in cluster mode, every Redis key under the cluster's prefix
-        (:mod:`chatroom.backends.redis.dumpfile`).
-
-        Raises:
-            ChatError: ``NOT_ALLOWED``, ``NOT_SUPPORTED`` (no file to copy:
-                ``--db :memory:``), ``UNAVAILABLE`` (Redis out of reach).
-        """
-        ...
-
-    async def wallops(self, member: Member, text: str) -> None:
-        """An admin's ``WALLOPS`` to every named member on every node (shown
-        by IRC users with ``+w``).
-
-        Raises:
-            ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
-        """
-        ...
-
-    async def rehash(self, member: Member) -> str:
-        """An admin's ``/rehash`` (IRC's ``REHASH``): this node's
-        configuration read again (:meth:`attach_reloader`); what changed,
-        what was read again, what needs a restart.
-
-        Raises:
-            ChatError: ``NOT_ALLOWED`` (not an admin), ``REHASH_FAILED``.
-        """
-        ...
-
     # -- webhooks (chatroom.core.webhooks) -------------------------------------------
 
     # -- Web Push (chatroom.core.push) -------------------------------------------
@@ -432,4 +332,9 @@ class Registry(Protocol):
     @property
     def messages(self) -> MessageService:
         """What is said to a room or a user, its life, history and search."""
+        ...
+
+    @property
+    def moderation(self) -> ModerationService:
+        """A room's moderation and its log; the server's admins."""
         ...

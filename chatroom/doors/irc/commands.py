@@ -350,7 +350,7 @@ async def say_to(
         await session.registry.messages.to_operators(session.member, room, text, notice)
         return
     if target.startswith("$"):  # $* (a server mask): everyone, as ircds do
-        await session.registry.announce(session.member, text)
+        await session.registry.moderation.announce(session.member, text)
         return
     if action:
         text = f"* {session.nick} {text}"

@@ -92,7 +92,9 @@ async def moderate(
     """One action in the room ``chan`` names; a refusal is answered here, so
     the rest of a ``MODE`` line or a ``KICK`` list goes on. True if done."""
     try:
-        await session.registry.moderate(session.member, room_name(chan), action)
+        await session.registry.moderation.moderate(
+            session.member, room_name(chan), action
+        )
     except ChatError as refused:
         if refused.code == "NOT_IN_ROOM" and not await room_exists(session, chan):
             session.refuse(errors.no_such_room(chan), command, chan)  # 403
@@ -332,7 +334,7 @@ async def kill(session: IRCSession, params: tuple[str, ...]) -> None:
     """``KILL nick [:reason]``: an admin ends someone's session (``481``
     for anyone else); they get ``ERROR :Closing Link: ... (killed by ...)``."""
     reason = plain_text(params[1] if len(params) > 1 else "")
-    killed = await session.registry.kill(session.member, params[0], reason)
+    killed = await session.registry.moderation.kill(session.member, params[0], reason)
     session.notice(f"Killed {killed.name}: {killed.reason}")
 
 
@@ -350,7 +352,7 @@ async def gunban(session: IRCSession, params: tuple[str, ...]) -> None:
 async def server_ban(
     session: IRCSession, params: tuple[str, ...], banned: bool
 ) -> None:
-    mask = await session.registry.server_ban(
+    mask = await session.registry.moderation.server_ban(
         session.member, ban_target(params[0]), banned
     )
     done = "Banned" if banned else "Lifted the ban on"
@@ -369,4 +371,4 @@ async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
     """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
-    await session.registry.announce(session.member, plain_text(params[0]))
+    await session.registry.moderation.announce(session.member, plain_text(params[0]))

@@ -60,6 +60,6 @@ async def modlog(session: IRCSession, params: tuple[str, ...]) -> None:
             fail(session, "MODLOG", "INVALID_PARAMS", target, wanted, text)
             return
         count = int(wanted)
-    entries = await session.registry.modlog(session.member, room, count)
+    entries = await session.registry.moderation.modlog(session.member, room, count)
     notices = modlog_notices(room, entries)
     session.send(b"".join(build(session.me, "NOTICE", target, t) for t in notices))

@@ -103,7 +103,7 @@ async def rehash(session: IRCSession, params: tuple[str, ...]) -> None:
     """``REHASH``: a server admin reloads this node's configuration (as
     ``/rehash``); ``382`` with what was done. Not an admin: ``481``; a
     mistake in the configuration: a ``NOTICE`` ``REHASH_FAILED <reason>``."""
-    done = await session.registry.rehash(session.member)
+    done = await session.registry.moderation.rehash(session.member)
     session.numeric(RPL_REHASHING, "chatroom", f"Rehashing: {done}")
 
 
@@ -171,7 +171,7 @@ async def wallops(session: IRCSession, params: tuple[str, ...]) -> None:
     """``WALLOPS :text`` from a server admin (``481`` for anyone else): the
     core's, to every user of every node; the IRC users with ``+w`` see it,
     the sender too if so."""
-    await session.registry.wallops(session.member, plain_text(params[0]))
+    await session.registry.moderation.wallops(session.member, plain_text(params[0]))
 
 
 async def info(session: IRCSession, params: tuple[str, ...]) -> None:

@@ -78,7 +78,7 @@ async def do_modlog(session: CommandContext, args: str) -> None:
         raise errors.usage("/modlog [N]")
     room = session.current_room()
     count = int(args) if args else MODLOG_DEFAULT
-    entries = await session.registry.modlog(session.member, room, count)
+    entries = await session.registry.moderation.modlog(session.member, room, count)
     session.send(render_modlog(room, entries))
 
 

@@ -26,7 +26,7 @@ PREVIEWS = "previews"
 async def moderate(
     session: CommandContext, command: str, target: str, value: str = ""
 ) -> None:
-    await session.registry.moderate(
+    await session.registry.moderation.moderate(
         session.member, session.current_room(), Action(command, target, value)
     )
 
@@ -119,7 +119,9 @@ async def do_kill(session: CommandContext, args: str) -> None:
     user, _, reason = args.partition(" ")
     if not user:
         raise errors.usage("/kill USER [REASON]")
-    killed = await session.registry.kill(session.member, user, reason.strip())
+    killed = await session.registry.moderation.kill(
+        session.member, user, reason.strip()
+    )
     session.send(
         format_line("KILLED", killed.name, str(session.name), text=killed.reason)
     )
@@ -128,12 +130,12 @@ async def do_kill(session: CommandContext, args: str) -> None:
 async def do_rehash(session: CommandContext, args: str) -> None:
     """``/rehash``: reload the server's configuration (admins only), as
     ``SIGHUP`` does; ``REHASHED`` says what was done."""
-    done = await session.registry.rehash(session.member)
+    done = await session.registry.moderation.rehash(session.member)
     session.send(format_line("REHASHED", text=done))
 
 
 async def do_gban(session: CommandContext, args: str) -> None:
-    mask = await session.registry.server_ban(
+    mask = await session.registry.moderation.server_ban(
         session.member, single_word(args, "/gban USER|MASK"), True
     )
     session.send(format_line("GBAN", mask, str(session.name)))
@@ -141,7 +143,7 @@ async def do_gban(session: CommandContext, args: str) -> None:
 
 async def do_gunban(session: CommandContext, args: str) -> None:
     target = single_word(args, "/gunban USER|MASK")
-    mask = await session.registry.server_ban(session.member, target, False)
+    mask = await session.registry.moderation.server_ban(session.member, target, False)
     session.send(format_line("GUNBAN", mask, str(session.name)))
 
 
@@ -154,4 +156,4 @@ async def do_gbans(session: CommandContext, args: str) -> None:
 async def do_announce(session: CommandContext, args: str) -> None:
     if not args:
         raise errors.usage("/announce TEXT")
-    await session.registry.announce(session.member, args)
+    await session.registry.moderation.announce(session.member, args)

@@ -155,7 +155,7 @@ class AdminAPI(Resource):
     # -- changing, through the core ------------------------------------------------
 
     async def ban(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        mask = await self.chat.registry.server_ban_as(
+        mask = await self.chat.registry.moderation.server_ban_as(
             self.operator, _text(body, "mask"), True, _text(body, "reason", "")
         )
         return {"banned": mask}
@@ -164,7 +164,7 @@ class AdminAPI(Resource):
         self, request: Request, parts: list[str], body: Answer
     ) -> Answer:
         text = _text(body, "text")
-        await self.chat.registry.announce_as(self.operator, text)
+        await self.chat.registry.moderation.announce_as(self.operator, text)
         return {"announced": text}
 
     async def change_room(
@@ -173,7 +173,9 @@ class AdminAPI(Resource):
         if parts[2] != "owner":
             raise errors.bad_args(f"rooms ROOM {parts[2]}: no such change")
         account = _text(body, "account")
-        room = await self.chat.registry.give_room_as(self.operator, parts[1], account)
+        room = await self.chat.registry.moderation.give_room_as(
+            self.operator, parts[1], account
+        )
         return {"room": room, "owner": account}
 
     async def delete_account(
@@ -201,7 +203,7 @@ class AdminAPI(Resource):
         handle, path = tempfile.mkstemp(prefix="chatroom-backup-", suffix=".sqlite3")
         os.close(handle)  # empty, and readable by this user alone (0600)
         try:
-            await self.chat.registry.backup(self.operator, path)
+            await self.chat.registry.moderation.backup(self.operator, path)
         except BaseException:
             os.unlink(path)
             raise

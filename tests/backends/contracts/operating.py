@@ -109,7 +109,9 @@ class OperatingContract(ContractBase):
 
     def give(self, room: str, account: str, actor: Actor | None = None) -> Any:
         registry = self.server.registry
-        return self.done(registry.give_room_as(actor or self.operator, room, account))
+        return self.done(
+            registry.moderation.give_room_as(actor or self.operator, room, account)
+        )
 
     @defer.inlineCallbacks
     def test_give_room(self) -> Generator[Any, Any, None]:

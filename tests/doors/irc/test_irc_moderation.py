@@ -362,7 +362,7 @@ class IRCModerationTests(AccountsCase):
         admin = Actor("root", "root", admin=True)
         self.successResultOf(
             Deferred.fromCoroutine(
-                self.server.registry.give_room_as(admin, "tea", "carol")
+                self.server.registry.moderation.give_room_as(admin, "tea", "carol")
             )
         )
         expected = [":chatroom MODE #tea -o+o alice :carol"]
@@ -370,7 +370,7 @@ class IRCModerationTests(AccountsCase):
         self.assertEqual(carol.received(), expected)
         self.successResultOf(
             Deferred.fromCoroutine(
-                self.server.registry.give_room_as(admin, "tea", "dave")
+                self.server.registry.moderation.give_room_as(admin, "tea", "dave")
             )
         )
         self.assertEqual(alice.received(), [":chatroom MODE #tea -o :carol"])

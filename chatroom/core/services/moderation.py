@@ -1,0 +1,203 @@
+"""Moderation: a room's moderation commands and log, the server's admins.
+
+A moderation command is decided by :func:`chatroom.core.moderation.decide`
+on the room's facts and applied as one change resting on the room and the
+user it names being as read; an admin's command (``/kill``, a server ban,
+``ANNOUNCE``, ``WALLOPS``, ``/rehash``, a backup, a room given) is
+:mod:`chatroom.core.admin`'s, by a member or by the server's operator
+(an :class:`~chatroom.core.moderation.Actor` who is no member:
+:mod:`chatroom.core.operating`).
+"""
+
+from __future__ import annotations
+
+from twisted.logger import Logger
+
+from chatroom.core import admin, moderation
+from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.changes import DecidedChange
+from chatroom.core.devices import Devices
+from chatroom.core.events import RoomEvent
+from chatroom.core.member import Member
+from chatroom.core.messagelife import MessageLife
+from chatroom.core.moderation import Action, Actor
+from chatroom.core.modlog import ModEntry
+from chatroom.core.retrying import decided
+from chatroom.core.services.identities import Identities
+from chatroom.core.services.premises import as_read
+from chatroom.core.text import name_key
+
+
+class ModerationService:
+    """What a room's moderators and the server's admins ask for."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        backend: Backend,
+        identities: Identities,
+        devices: Devices,
+        life: MessageLife,
+    ) -> None:
+        self.backend = backend
+        self.identities = identities
+        self.devices = devices
+        self.life = life
+        #: What reloads this node's configuration (the registry's
+        #: ``attach_reloader``; None: a server not built from options,
+        #: nothing to reload).
+        self.reload: admin.Reload | None = None
+
+    async def moderate(self, member: Member, room: str, action: Action) -> None:
+        """Apply one moderation command in ``room`` (which ``member`` is in),
+        as :func:`moderation.decide` decides it on the room's facts, as one
+        change (:func:`moderation.change_of`) resting on the room and the
+        user it names being as read.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
+                ``BAD_ARGS``.
+        """
+        member = self.identities.seat(member)
+        where = self.backend.place(member, room)
+        actor = self.identities.actor(member)
+        session = self.identities.session(member)
+
+        def rule(
+            facts: DecisionFacts,
+        ) -> tuple[moderation.Outcome, DecidedChange]:
+            outcome = moderation.decide(action, facts.room, actor, facts.target)
+            room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
+            premises = as_read(facts)
+            change = moderation.change_of(
+                outcome, room_key, actor_key, facts.target, premises
+            )
+            return outcome, change
+
+        async def apply(
+            facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
+        ) -> list[RoomEvent]:
+            outcome, change = decided
+            await self.backend.apply_outcome(member, session, change)
+            await self.devices.kicked(outcome.kick, facts.room.name)
+            return outcome.events
+
+        target = action.target if action.needs_target else ""
+        events = await decided(self.backend.facts, where, rule, apply, target)
+        await self.life.logged(where, events)
+        what = f"/{action.command} {action.target} in {where}"
+        self.log.info("{user} {what}", user=actor.name, what=what)
+
+    async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
+        """``/modlog [N]``: the room's newest ``count`` moderation log
+        entries, oldest first (``NOT_ALLOWED`` unless owner, operator or
+        admin; ``BAD_ARGS`` for a count not 1-200)."""
+        return await self.life.modlog(self.identities.seat(member), room, count)
+
+    # -- admins ------------------------------------------------------------------------
+
+    async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
+        """An admin ends ``target``'s session; returns the name it had and
+        the reason its rooms were given (``reason``, or
+        :data:`~chatroom.core.rules.NO_REASON` for none that can be shown:
+        :func:`chatroom.core.rules.reason`).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.
+        """
+        return await self.kill_as(self.identities.actor(member), target, reason)
+
+    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
+        """An admin bans ``target`` (a name or a mask) from the server, or
+        lifts the ban; returns the mask. A banned user who is connected is
+        disconnected.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+        """
+        actor = self.identities.actor(member)
+        return await self.server_ban_as(actor, target, banned)
+
+    async def announce(self, member: Member, text: str) -> None:
+        """An admin's ``ANNOUNCE`` to every named member on every node."""
+        await self.announce_as(self.identities.actor(member), text)
+
+    async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
+        """:meth:`kill` by ``actor``, who is no member: the server's operator
+        (chatroom-admin, :mod:`chatroom.core.operating`)."""
+        return await admin.kill(self.backend, actor, target, reason)
+
+    async def server_ban_as(
+        self, actor: Actor, target: str, banned: bool, reason: str = ""
+    ) -> str:
+        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
+        ``reason`` (else ``banned from this server by ADMIN``)."""
+        return await admin.server_ban(self.backend, actor, target, banned, reason)
+
+    async def announce_as(self, actor: Actor, text: str) -> None:
+        """:meth:`announce` by ``actor``."""
+        await admin.announce(self.backend, actor, text)
+
+    async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
+        """A server admin's ``rooms give``: room ``room`` belongs to
+        ``account`` from now on (:func:`chatroom.core.moderation.give`);
+        its name as the room has it.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NO_SUCH_ROOM``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_ARGS`` (a permanent room).
+        """
+
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            given = moderation.give(
+                facts.room, actor, account, facts.target, facts.owner_name
+            )
+            room_key = name_key(facts.room.name)
+            return moderation.gift_change(given, room_key, as_read(facts))
+
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
+            await self.backend.apply_give(change)
+            return facts.room.name
+
+        given = await decided(self.backend.facts, room, rule, apply, account)
+        self.log.info(
+            "{admin} gave {room} to {account}",
+            admin=actor.name,
+            room=given,
+            account=account,
+        )
+        return given
+
+    async def backup(self, actor: Actor, path: str) -> None:
+        """An admin's copy of the store, written to a new file at ``path``:
+        alone, a consistent copy of the SQLite file by the store's one
+        writer; in cluster mode, every Redis key under the cluster's prefix
+        (:mod:`chatroom.backends.redis.dumpfile`).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``NOT_SUPPORTED`` (no file to copy:
+                ``--db :memory:``), ``UNAVAILABLE`` (Redis out of reach).
+        """
+        admin.check_admin(actor, "backup")
+        await self.backend.backup(path)
+        self.log.info("{admin} backed up the store", admin=actor.name)
+
+    async def wallops(self, member: Member, text: str) -> None:
+        """An admin's ``WALLOPS`` to every named member on every node (shown
+        by IRC users with ``+w``).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
+        """
+        await admin.wallops(self.backend, self.identities.actor(member), text)
+
+    async def rehash(self, member: Member) -> str:
+        """An admin's ``/rehash`` (IRC's ``REHASH``): this node's
+        configuration read again (the registry's ``attach_reloader``);
+        what changed, what was read again, what needs a restart.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not an admin), ``REHASH_FAILED``.
+        """
+        return admin.rehash(self.identities.actor(member), self.reload)
