@@ -15,7 +15,7 @@ A decision on a room's facts (topic, deletion, moderation) is made as
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Generic, TypeVar
 
@@ -31,25 +31,19 @@ from chatroom.core import (
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, SessionEnder
-from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
-    AwayChanged,
     DeviceList,
-    Event,
-    RealnameChanged,
     Renamed,
-    Sighting,
 )
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
-from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
@@ -57,13 +51,12 @@ from chatroom.core.reading import Markings
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.sessions import SeatSessions
 from chatroom.core.text import name_key
 from chatroom.core.userdata import EXPORT_TTL, AccountData
-from chatroom.core.watching import Listener, tell_watchers
 from chatroom.core.webhooks import Webhooks
-from chatroom.core.whowas import Departed
 
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
@@ -177,6 +170,7 @@ class ChatCore(Generic[B]):
         self.moderation = ModerationService(
             self.backend, self.identities, self.devices, self.messages.life
         )
+        self.presence = PresenceService(self.backend, self.identities)
 
     @property
     def files(self) -> FileService | None:
@@ -316,78 +310,6 @@ class ChatCore(Generic[B]):
             for room, event_id in self.plain_markers.forget(member).items():
                 await advance(self.backend.markers, account, room, event_id)
             await self.devices.counted(member)
-
-    async def set_away(self, member: Member, message: str) -> None:
-        """Everyone who shares a room with the user hears it is away
-        (``message``) or back (""), once (IRC's ``away-notify``)."""
-        session = self.identities.session(member)
-        self.sessions.describe(member, away=message)  # its next JOINs carry it
-        await self._tell_neighbours(member, AwayChanged(session.name, message))
-        await self._tell_watchers(member, Sighting.AWAY, message)
-
-    async def set_realname(self, member: Member, realname: str) -> None:
-        """Everyone who shares a room with the user hears its new realname,
-        once (IRC's ``SETNAME``), if it is one (:func:`rules.check_realname`)."""
-        rules.check_realname(realname)
-        session = self.identities.session(member)
-        self.sessions.describe(member, realname=realname)
-        await self._tell_neighbours(member, RealnameChanged(session.name, realname))
-        await self._tell_watchers(member, Sighting.REALNAME, realname)
-
-    async def follow_names(self, listener: Listener, following: bool) -> None:
-        await self.backend.watching.follow(listener, following)
-
-    async def count_here(self, here: Census) -> None:
-        await self.backend.census.publish(here)
-
-    async def census(self, here: Census) -> Census:
-        return await self.backend.census.total(here)
-
-    async def set_presence(self, member: Member, facts: Presence) -> None:
-        """What the other nodes show of the member (``WHO``, ``WHOIS``):
-        kept under its name while its seat holds it; its realname and away
-        message go with its joins from now on."""
-        seat = self.identities.seat(member)
-        self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
-        session = self.identities.session(seat)
-        await self.backend.presence.publish(
-            name_key(session.name), session.token, facts
-        )
-
-    async def names_online(self) -> list[str]:
-        return await self.backend.names_online()
-
-    async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
-        return await self.backend.presence.read([name_key(name) for name in names])
-
-    async def remember_gone(self, gone: Departed) -> None:
-        await self.backend.whowas.remember(name_key(gone.nick), gone)
-
-    async def who_was(self, name: str, count: int) -> list[Departed]:
-        return await self.backend.whowas.recall(name_key(name), count)
-
-    async def _tell_neighbours(self, member: Member, event: Event) -> None:
-        """News of a user to everyone who shares a room with it (not to its
-        own seat), at most once each: told if it can be (it is news, not a
-        command that failed), as :func:`tell_rooms` tells an account."""
-        seat = self.identities.seat(member)
-        with contextlib.suppress(ChatError):
-            await self.backend.tell_neighbours(
-                seat, self.identities.session(seat), event, including_self=False
-            )
-
-    async def _tell_watchers(
-        self, member: Member, sighting: Sighting, value: str
-    ) -> None:
-        """News of a user to whoever watches its name, on every node (its
-        rooms' members had it from :meth:`_tell_neighbours`)."""
-        seat = self.identities.seat(member)
-        session = self.sessions.get(seat)
-        if session is not None and session.name:
-            rooms = self.backend.rooms_of(seat)
-            await tell_watchers(
-                self.backend.watching, session.name, sighting, value, rooms
-            )
 
     def release(self, member: Member, reason: str) -> None:
         self._release(member, reason)

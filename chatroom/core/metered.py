@@ -39,6 +39,7 @@ from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.registry import Registry
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.webhooks import Webhooks
 
@@ -194,6 +195,7 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     "rooms": (RoomService, None),
     "messages": (MessageService, None),
     "moderation": (ModerationService, None),
+    "presence": (PresenceService, None),
     "webhooks": (
         Webhooks,
         {

@@ -21,14 +21,12 @@ is the line door's own, expressed by the ``leaving`` argument of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Reload
-from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DeviceList,
@@ -36,15 +34,13 @@ from chatroom.core.events import (
 from chatroom.core.files import FileService
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
-from chatroom.core.presence import Presence
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.userdata import AccountData
-from chatroom.core.watching import Listener
 from chatroom.core.webhooks import Webhooks
-from chatroom.core.whowas import Departed
 
 
 class Registry(Protocol):
@@ -142,67 +138,6 @@ class Registry(Protocol):
         """The name of the account the session called ``name`` is signed in
         to, "" if none; this process's sessions only (a cluster node does
         not know other nodes' accounts)."""
-        ...
-
-    async def set_away(self, member: Member, message: str) -> None:
-        """The member is away, saying ``message`` ("": back): everyone who
-        shares a room with it hears so, once (IRC's ``away-notify``)."""
-        ...
-
-    async def set_realname(self, member: Member, realname: str) -> None:
-        """The member's realname is now ``realname`` (IRC's ``SETNAME``):
-        everyone who shares a room with it hears so, once.
-
-        Raises:
-            ChatError: ``BAD_TEXT``, ``BAD_ARGS`` (over 100 characters).
-        """
-        ...
-
-    async def set_presence(self, member: Member, facts: Presence) -> None:
-        """The member's door facts (``USER`` name, realname, away, ``+B``,
-        ``+i``) are now ``facts``, for the other nodes' ``WHO`` and
-        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process),
-        and its realname and away message for its next joins
-        (:meth:`chatroom.core.sessions.SeatSession.joined`)."""
-        ...
-
-    async def names_online(self) -> list[str]:
-        """Every name held now, by a user of any door on any node, as shown
-        (``WHO`` with a mask): one read of all the names at once."""
-        ...
-
-    async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
-        """The presence of those ``names`` online that a door gave one
-        (by name key): one read for all, never a scan of every user."""
-        ...
-
-    async def remember_gone(self, gone: Departed) -> None:
-        """A user quit or changed its nick: ``gone`` is what the nick was,
-        for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
-        ...
-
-    async def who_was(self, name: str, count: int) -> list[Departed]:
-        """Up to ``count`` past holders of ``name``, newest first."""
-        ...
-
-    async def follow_names(self, listener: Listener, following: bool) -> None:
-        """``listener`` hears (``following``), or no more, every
-        :class:`~chatroom.core.events.Watched`: a name coming online or
-        going offline, at any door on any node, and its user's away,
-        realname and account news (:mod:`chatroom.core.watching`); returns
-        once it will. IRC's ``MONITOR`` follows while it has watchers."""
-        ...
-
-    async def count_here(self, here: Census) -> None:
-        """This process's connections are now ``here`` (its doors' server
-        says so at each change); returns once :meth:`census` counts them
-        on every node."""
-        ...
-
-    async def census(self, here: Census) -> Census:
-        """The connections of the whole server (every node of a cluster),
-        this process's being ``here``: IRC's ``LUSERS``
-        (:mod:`chatroom.core.census`)."""
         ...
 
     def release(self, member: Member, reason: str) -> None:
@@ -337,4 +272,9 @@ class Registry(Protocol):
     @property
     def moderation(self) -> ModerationService:
         """A room's moderation and its log; the server's admins."""
+        ...
+
+    @property
+    def presence(self) -> PresenceService:
+        """Away and realname, who is online, WHOWAS, MONITOR, LUSERS."""
         ...

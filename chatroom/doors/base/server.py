@@ -226,7 +226,7 @@ class ChatServer:
         goodbye to wait for."""
         self._named += named
         self._invisible += invisible
-        written = ensureDeferred(self.registry.count_here(self.census()))
+        written = ensureDeferred(self.registry.presence.count_here(self.census()))
         return written.addErrback(lambda failure: None)
 
     def opened(self, connection: CountedSocket) -> None:

@@ -363,7 +363,9 @@ async def say_to(
     if recipient is not None and recipient.away:
         session.numeric(irc.RPL_AWAY, str(recipient.name), recipient.away)
     elif recipient is None:  # an IRC user of another node, maybe
-        there = (await session.registry.presence_of([target])).get(name_key(target))
+        there = (await session.registry.presence.presence_of([target])).get(
+            name_key(target)
+        )
         if there is not None and there.away:
             session.numeric(irc.RPL_AWAY, there.name, there.away)
 

@@ -178,7 +178,7 @@ async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
     for ``WHOIS`` and ``WHO``."""
     realname = params[0]
     try:
-        await session.registry.set_realname(session.member, realname)
+        await session.registry.presence.set_realname(session.member, realname)
     except ChatError:
         fail(session, "SETNAME", "INVALID_REALNAME", "Realname is not valid")
         return

@@ -48,7 +48,7 @@ async def elsewhere(session: IRCSession, names: Iterable[str]) -> dict[str, Pres
     users of other nodes: :mod:`chatroom.core.presence`), by name key; one
     read for all of them, none if all are here."""
     others = [name for name in names if session.directory.find(name) is None]
-    return await session.registry.presence_of(others) if others else {}
+    return await session.registry.presence.presence_of(others) if others else {}
 
 
 async def account_of(
@@ -143,7 +143,9 @@ async def whowas(session: IRCSession, params: tuple[str, ...]) -> None:
         count = int(params[1]) if len(params) > 1 else 0
     except ValueError:
         count = 0
-    found = await session.registry.who_was(nick, count if count > 0 else 1 << 30)
+    found = await session.registry.presence.who_was(
+        nick, count if count > 0 else 1 << 30
+    )
     if not found:
         session.numeric(ERR_WASNOSUCHNICK, nick, "There was no such nickname")
     for gone in found:
@@ -174,7 +176,7 @@ async def away(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     marked(session, message)
     if changed:
-        await session.registry.set_away(session.member, message)
+        await session.registry.presence.set_away(session.member, message)
 
 
 def before_welcome(session: IRCSession, message: str) -> None:
@@ -223,7 +225,9 @@ async def monitor(session: IRCSession, params: tuple[str, ...]) -> None:
                 break
             watching[name_key(nick)] = nick
             if session.directory.watch(session, nick):
-                await session.registry.follow_names(session.directory.heard, True)
+                await session.registry.presence.follow_names(
+                    session.directory.heard, True
+                )
             added.append(nick)
         await status(session, added)
     elif sub == "-":

@@ -40,7 +40,7 @@ async def everyone(session: IRCSession) -> dict[str, tuple[str, set[str]]]:
         for member in details.members:
             key = name_key(member)
             users.setdefault(key, (member, set()))[1].add(name_key(details.room))
-    for name in await session.registry.names_online():
+    for name in await session.registry.presence.names_online():
         users.setdefault(name_key(name), (name, set()))
     return users
 
@@ -149,7 +149,7 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     the connections not signed on yet (``253``) and the rooms (``254``);
     ``255`` and ``265`` count this node's users."""
     here = session.server.census()
-    every = await session.registry.census(here)
+    every = await session.registry.presence.census(here)
     users, invisible, unknown = every.users, every.invisible, every.unknown
     rooms = len((await session.registry.rooms.list_rooms()).rooms)
     session.numeric(

@@ -533,7 +533,7 @@ class IRCSession:
             last = self.directory.unwatch(self, key) or last
         if last:
             following = Deferred.fromCoroutine(
-                self.registry.follow_names(self.directory.heard, False)
+                self.registry.presence.follow_names(self.directory.heard, False)
             )
             following.addErrback(lambda failure: None)  # a resume forgets it
 
@@ -619,7 +619,7 @@ class IRCSession:
             self.signed_on,
         )
         try:
-            await self.registry.set_presence(self.member, facts)
+            await self.registry.presence.set_presence(self.member, facts)
         except ChatError as failed:
             self.log.warn(
                 "presence of {user} not shared: {why}", user=self.name, why=failed.code
@@ -636,7 +636,7 @@ class IRCSession:
         if nick == self.name:
             self._whowas_told = True  # gone() need not, if it comes meanwhile
         try:
-            await self.registry.remember_gone(gone)
+            await self.registry.presence.remember_gone(gone)
         except ChatError as failed:
             self.log.warn(
                 "{nick} not kept for WHOWAS: {why}", nick=nick, why=failed.code

@@ -1,0 +1,133 @@
+"""Presence: away and realname, who is online, ``WHOWAS``, ``MONITOR``, ``LUSERS``.
+
+News of a user (away, back, a new realname) is told once to everyone who
+shares a room with it and to whoever watches its name, on every node
+(:mod:`chatroom.core.watching`); what the doors show of users on other
+nodes (:mod:`chatroom.core.presence`), the nicks gone
+(:mod:`chatroom.core.whowas`) and the connections counted
+(:mod:`chatroom.core.census`) are kept by the back-end for every node.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+from chatroom.core import rules
+from chatroom.core.backend import Backend
+from chatroom.core.census import Census
+from chatroom.core.errors import ChatError
+from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
+from chatroom.core.member import Member
+from chatroom.core.presence import Presence
+from chatroom.core.services.identities import Identities
+from chatroom.core.text import name_key
+from chatroom.core.watching import Listener, tell_watchers
+from chatroom.core.whowas import Departed
+
+
+class PresenceService:
+    """Who is online, as what, and who was."""
+
+    def __init__(self, backend: Backend, identities: Identities) -> None:
+        self.backend = backend
+        self.identities = identities
+        self.sessions = identities.sessions
+
+    async def set_away(self, member: Member, message: str) -> None:
+        """The member is away, saying ``message`` ("": back): everyone who
+        shares a room with it hears so, once (IRC's ``away-notify``)."""
+        session = self.identities.session(member)
+        self.sessions.describe(member, away=message)  # its next JOINs carry it
+        await self._tell_neighbours(member, AwayChanged(session.name, message))
+        await self._tell_watchers(member, Sighting.AWAY, message)
+
+    async def set_realname(self, member: Member, realname: str) -> None:
+        """The member's realname is now ``realname`` (IRC's ``SETNAME``):
+        everyone who shares a room with it hears so, once.
+
+        Raises:
+            ChatError: ``BAD_TEXT``, ``BAD_ARGS`` (over 100 characters).
+        """
+        rules.check_realname(realname)
+        session = self.identities.session(member)
+        self.sessions.describe(member, realname=realname)
+        await self._tell_neighbours(member, RealnameChanged(session.name, realname))
+        await self._tell_watchers(member, Sighting.REALNAME, realname)
+
+    async def set_presence(self, member: Member, facts: Presence) -> None:
+        """The member's door facts (``USER`` name, realname, away, ``+B``,
+        ``+i``) are now ``facts``, for the other nodes' ``WHO`` and
+        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process):
+        kept under its name while its seat holds it; its realname and away
+        message go with its joins from now on
+        (:meth:`chatroom.core.sessions.SeatSession.joined`)."""
+        seat = self.identities.seat(member)
+        self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
+        session = self.identities.session(seat)
+        await self.backend.presence.publish(
+            name_key(session.name), session.token, facts
+        )
+
+    async def names_online(self) -> list[str]:
+        """Every name held now, by a user of any door on any node, as shown
+        (``WHO`` with a mask): one read of all the names at once."""
+        return await self.backend.names_online()
+
+    async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
+        """The presence of those ``names`` online that a door gave one
+        (by name key): one read for all, never a scan of every user."""
+        return await self.backend.presence.read([name_key(name) for name in names])
+
+    async def remember_gone(self, gone: Departed) -> None:
+        """A user quit or changed its nick: ``gone`` is what the nick was,
+        for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
+        await self.backend.whowas.remember(name_key(gone.nick), gone)
+
+    async def who_was(self, name: str, count: int) -> list[Departed]:
+        """Up to ``count`` past holders of ``name``, newest first."""
+        return await self.backend.whowas.recall(name_key(name), count)
+
+    async def follow_names(self, listener: Listener, following: bool) -> None:
+        """``listener`` hears (``following``), or no more, every
+        :class:`~chatroom.core.events.Watched`: a name coming online or
+        going offline, at any door on any node, and its user's away,
+        realname and account news (:mod:`chatroom.core.watching`); returns
+        once it will. IRC's ``MONITOR`` follows while it has watchers."""
+        await self.backend.watching.follow(listener, following)
+
+    async def count_here(self, here: Census) -> None:
+        """This process's connections are now ``here`` (its doors' server
+        says so at each change); returns once :meth:`census` counts them
+        on every node."""
+        await self.backend.census.publish(here)
+
+    async def census(self, here: Census) -> Census:
+        """The connections of the whole server (every node of a cluster),
+        this process's being ``here``: IRC's ``LUSERS``
+        (:mod:`chatroom.core.census`)."""
+        return await self.backend.census.total(here)
+
+    async def _tell_neighbours(self, member: Member, event: Event) -> None:
+        """News of a user to everyone who shares a room with it (not to its
+        own seat), at most once each: told if it can be (it is news, not a
+        command that failed), as :func:`chatroom.core.accountnews.tell_rooms`
+        tells an account."""
+        seat = self.identities.seat(member)
+        with contextlib.suppress(ChatError):
+            await self.backend.tell_neighbours(
+                seat, self.identities.session(seat), event, including_self=False
+            )
+
+    async def _tell_watchers(
+        self, member: Member, sighting: Sighting, value: str
+    ) -> None:
+        """News of a user to whoever watches its name, on every node (its
+        rooms' members had it from :meth:`_tell_neighbours`)."""
+        seat = self.identities.seat(member)
+        session = self.sessions.get(seat)
+        if session is not None and session.name:
+            rooms = self.backend.rooms_of(seat)
+            await tell_watchers(
+                self.backend.watching, session.name, sighting, value, rooms
+            )
