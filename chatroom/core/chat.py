@@ -1,33 +1,26 @@
-"""The core: every command's rules, in order, written once for both back-ends.
+"""The core: who each member is, and the services every door calls.
 
 :class:`ChatCore` is the :class:`~chatroom.core.registry.Registry` every door
-calls. For each command it checks the rules of :mod:`chatroom.core.rules`
-and :mod:`chatroom.core.moderation` in their order, builds the events that
-say what happened, and hands the change to its
-:class:`~chatroom.core.backend.Backend` as one atomic step. It owns the
-:class:`~chatroom.core.sessions.SeatSessions` (who each member is), so the
-actor of every decision is built here and nowhere else.
-
-A decision on a room's facts (topic, deletion, moderation) is made as
-:mod:`chatroom.core.retrying` says: again, if the facts changed under it.
+holds. It owns the :class:`~chatroom.core.sessions.SeatSessions` (who each
+member is: a name claimed, an account signed in or out, a session
+released), so a member's seat, session and standing are derived in one
+place (:class:`~chatroom.core.services.identities.Identities`); each
+command is one service's (:mod:`chatroom.core.services`), which checks the
+rules of :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation` in
+their order, builds the events that say what happened, and hands the
+change to the :class:`~chatroom.core.backend.Backend` as one atomic step.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Generic, TypeVar
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import (
-    admin,
-    errors,
-    rules,
-)
+from chatroom.core import admin, errors, rules
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, SessionEnder
@@ -35,27 +28,23 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
-    DeviceList,
-    Renamed,
-)
+from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
-from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
+from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
-from chatroom.core.push import Notifications, PushSender, check_subscription
+from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.users import UserService
 from chatroom.core.sessions import SeatSessions
 from chatroom.core.text import name_key
-from chatroom.core.userdata import EXPORT_TTL, AccountData
 from chatroom.core.webhooks import Webhooks
 
 SIGNED_IN_ELSEWHERE = "signed in elsewhere"
@@ -64,7 +53,15 @@ B = TypeVar("B", bound=Backend)
 
 
 class ChatCore(Generic[B]):
-    """Names, rooms, moderation and admins: the rules, over back-end ``B``."""
+    """The sessions and the services every door calls, over back-end ``B``.
+
+    It holds who each member is (its name claimed, its account signed in
+    or out, its release) and the life of the whole; each command is a
+    service's (:mod:`chatroom.core.services`): :attr:`rooms`,
+    :attr:`messages`, :attr:`moderation`, :attr:`presence`, :attr:`users`,
+    and the objects handed to the doors as they are: :attr:`markers`,
+    :attr:`webhooks`, :attr:`devices` and :attr:`sessions`.
+    """
 
     log = Logger()
 
@@ -93,6 +90,10 @@ class ChatCore(Generic[B]):
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         private = PrivateMessages(config, clock, self.backend)
+        #: Joins, creates and leaves: read, decide, apply (chatroom.core.entries).
+        self.entries = Entries(
+            self.backend, config.big_room, config.max_rooms, config.resume_bound
+        )
         #: Web Push to accounts with no active device (chatroom.core.push).
         self.notifications = Notifications(
             clock,
@@ -107,10 +108,6 @@ class ChatCore(Generic[B]):
             config, self.sessions, self.backend, self.notifications
         )
         #: Many devices per account: the seats' devices (chatroom.core.devices).
-        #: Joins, creates and leaves: read, decide, apply (chatroom.core.entries).
-        self.entries = Entries(
-            self.backend, config.big_room, config.max_rooms, config.resume_bound
-        )
         self.devices = Devices(
             config,
             clock,
@@ -122,23 +119,14 @@ class ChatCore(Generic[B]):
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
         #: Read markers and unread counts (chatroom.core.reading).
-        self.markings = Markings(
+        self.markers = Markings(
             config, self.backend, self.plain_markers, self.devices, self.identities.seat
         )
-        self.created = CreationLimit(clock, config.rooms_per_hour)
         #: Link previews: a message's first link, fetched once per URL.
         previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
         #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
         self.webhooks = Webhooks(
             config, clock, self.backend, self.identities.actor, self.identities.place
-        )
-        self.rooms = RoomService(
-            clock,
-            self.backend,
-            self.identities,
-            self.entries,
-            self.devices,
-            self.created,
         )
         #: Uploads (``--files``): None while they are off.
         self._files = (
@@ -154,6 +142,10 @@ class ChatCore(Generic[B]):
             )
             if config.files_dir
             else None
+        )
+        created = CreationLimit(clock, config.rooms_per_hour)
+        self.rooms = RoomService(
+            clock, self.backend, self.identities, self.entries, self.devices, created
         )
         self.messages = MessageService(
             config,
@@ -171,6 +163,9 @@ class ChatCore(Generic[B]):
             self.backend, self.identities, self.devices, self.messages.life
         )
         self.presence = PresenceService(self.backend, self.identities)
+        self.users = UserService(
+            clock, self.backend, self.identities, self.notifications
+        )
 
     @property
     def files(self) -> FileService | None:
@@ -210,8 +205,8 @@ class ChatCore(Generic[B]):
 
     def reconfigure(self, config: ServerConfig) -> None:
         """Who is an admin is asked of the configuration at each command
-        (:meth:`Identities.actor`, and each device's), so the new one takes effect
-        at the next; what else it holds is unchanged by a reload."""
+        (:meth:`Identities.actor`, and each device's), so the new one takes
+        effect at the next; what else it holds is unchanged by a reload."""
         self.config = config
         self.identities.config = config
         self.devices.config = config
@@ -223,12 +218,6 @@ class ChatCore(Generic[B]):
         self.moderation.reload = reload
 
     # -- sessions and names ---------------------------------------------------------
-
-    def account_of(self, member: Member) -> str:
-        return self.sessions.account_of(member)
-
-    def account_named(self, name: str) -> str:
-        return self.sessions.account_named(name)
 
     async def claim_name(
         self,
@@ -342,74 +331,3 @@ class ChatCore(Generic[B]):
         its door closes it."""
         self.release(member, reason)
         member.disconnect(reason)
-
-    # -- rooms ------------------------------------------------------------------------
-
-    # -- messages with a life (chatroom.core.messagelife) ---------------------------
-
-    # -- read markers and unread counts ------------------------------------------------
-
-    async def read_marker(self, member: Member, room: str) -> int | None:
-        return await self.markings.read_marker(member, room)
-
-    async def mark_read(
-        self, member: Member, room: str, event_id: int, said: str = ""
-    ) -> Marker:
-        return await self.markings.mark_read(member, room, event_id, said)
-
-    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
-        return await self.markings.unread(member, rooms)
-
-    # -- moderation and admins -------------------------------------------------------
-
-    # -- a user's own data ---------------------------------------------------------
-
-    async def gather_user_data(self, account: str) -> AccountData:
-        return await self.backend.user_data.gather(account)
-
-    async def keep_export(self, token: str, archive: bytes) -> None:
-        until = self.clock.seconds() + EXPORT_TTL
-        await self.backend.user_data.keep_export(token, archive, until)
-
-    async def take_export(self, token: str) -> bytes | None:
-        return await self.backend.user_data.take_export(token, self.clock.seconds())
-
-    async def erase_account(self, member: Member, account: str) -> None:
-        await self.backend.user_data.erase(account, self.config.on_delete)
-        await self.backend.push.drop_account(account)
-
-    async def end_account(self, member: Member, reason: str) -> None:
-        """As ``/kill`` ends a user: every device, on every node."""
-        with contextlib.suppress(ChatError):  # every device gone meanwhile
-            await self.backend.end_user(self.identities.session(member).name, reason)
-
-    # -- devices ---------------------------------------------------------------
-
-    async def viewing_every_room(self, member: Member) -> None:
-        await self.devices.show_rooms(member)
-
-    async def devices_of(self, member: Member) -> DeviceList:
-        return await self.devices.listed(member)
-
-    async def end_device(self, member: Member, number: int) -> None:
-        await self.devices.end(member, number)
-
-    # -- Web Push ------------------------------------------------------------------
-
-    async def push_subscribe(
-        self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
-    ) -> None:
-        subscription = check_subscription(
-            endpoint, p256dh, auth, self.config.push_allow_http
-        )
-        await self.notifications.subscribe(
-            self.account_of(member), replace(subscription, format=format)
-        )
-
-    async def push_unsubscribe(self, member: Member, endpoint: str) -> None:
-        await self.notifications.unsubscribe(self.account_of(member), endpoint)
-
-    async def push_key(self) -> str:
-        return await self.notifications.public_key()
-
-    # -- webhooks ----------------------------------------------------------------

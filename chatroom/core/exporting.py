@@ -132,15 +132,15 @@ async def export_archive(
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in, or no ``--http``).
     """
-    account_key = registry.account_of(member)
+    account_key = registry.sessions.account_of(member)
     if not account_key:
         raise errors.not_signed_in()
     export_link(base_url, "")  # refuse before reading anything
     account = await accounts.store.get(account_key)
     if account is None:
         raise errors.not_signed_in()
-    data = await registry.gather_user_data(account_key)
+    data = await registry.users.gather_user_data(account_key)
     archived = await run(lambda: archive_bytes(account, data, now))
     token = new_token()
-    await registry.keep_export(token, archived)
+    await registry.users.keep_export(token, archived)
     return export_link(base_url, token)

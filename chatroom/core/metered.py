@@ -33,14 +33,17 @@ from typing import Any, cast
 
 from prometheus_client import Counter, Histogram
 
+from chatroom.core.devices import Devices
 from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
+from chatroom.core.reading import Markings
 from chatroom.core.registry import Registry
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.users import UserService
 from chatroom.core.webhooks import Webhooks
 
 MESSAGES_IN = Counter(
@@ -58,7 +61,7 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle, and what
-#: it holds (its account store, its files, its store's epoch).
+#: it holds (its account store, its files, its store's epoch, its sessions).
 UNTIMED = frozenset(
     {
         "account_store",
@@ -70,6 +73,7 @@ UNTIMED = frozenset(
         "reconfigure",
         "detach",
         "attach_reloader",
+        "sessions",
     }
 )
 
@@ -196,6 +200,8 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     "messages": (MessageService, None),
     "moderation": (ModerationService, None),
     "presence": (PresenceService, None),
+    "users": (UserService, None),
+    "markers": (Markings, None),
     "webhooks": (
         Webhooks,
         {
@@ -203,6 +209,14 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "remove": "remove_webhook",
             "listed": "webhooks",
             "post": "post_webhook",
+        },
+    ),
+    "devices": (
+        Devices,
+        {
+            "listed": "devices_of",
+            "end": "end_device",
+            "show_rooms": "viewing_every_room",
         },
     ),
 }

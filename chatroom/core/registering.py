@@ -45,7 +45,7 @@ async def register_name(
     name = member.name
     if not name:
         raise errors.no_name()
-    signed_in = registry.account_of(member)
+    signed_in = registry.sessions.account_of(member)
     if signed_in == name_key(name):
         raise errors.name_registered(name)
     if signed_in:
@@ -91,7 +91,7 @@ async def regain(registry: Registry, member: Member, name: str) -> None:
             name already, or not its account's name).
     """
     rules.check_name(name)
-    account = registry.account_of(member)
+    account = registry.sessions.account_of(member)
     if not account:
         raise errors.not_signed_in()
     if name_key(name) == name_key(member.name or ""):
@@ -115,7 +115,7 @@ async def unregister(
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
             ``RATE_LIMITED``.
     """
-    account_key = registry.account_of(member)
+    account_key = registry.sessions.account_of(member)
     account = await accounts.unregister(account_key, password, address)
     await registry.set_account(member, "")
     return account
@@ -138,13 +138,13 @@ async def delete_account(
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
             ``RATE_LIMITED``; nothing is changed then.
     """
-    account_key = registry.account_of(member)
+    account_key = registry.sessions.account_of(member)
     account = await accounts.check_own_password(account_key, password, address)
-    await registry.erase_account(member, account_key)
+    await registry.users.erase_account(member, account_key)
     accounts.log.info("{name} deleted their account", name=account.name)
     deleted(account)
-    await registry.end_account(member, f"account {account.name} deleted")
+    await registry.users.end_account(member, f"account {account.name} deleted")
     # Once more, now that no device is left: in a cluster, another device
     # may have spoken between the erasure's read and its write.
-    await registry.erase_account(member, account_key)
+    await registry.users.erase_account(member, account_key)
     return account

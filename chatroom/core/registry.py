@@ -1,4 +1,4 @@
-"""The one interface to shared state.
+"""The one interface to shared state, as the doors hold it.
 
 Names, rooms, membership, messages, topics, deletion, private messages and
 the lobby all go through a :class:`Registry`. There is one implementation,
@@ -6,6 +6,13 @@ the lobby all go through a :class:`Registry`. There is one implementation,
 process (:mod:`chatroom.backends.local`) or in Redis, shared by a cluster
 (:mod:`chatroom.backends.redis`). Doors write each command once against
 this interface and never know which back-end they have.
+
+The registry itself holds who each member is (the name it claims, the
+account it signs in to, its release) and the life of the whole; a command
+is asked of the service that owns its concern
+(:mod:`chatroom.core.services`): ``rooms``, ``messages``, ``moderation``,
+``presence``, ``users``, and the objects handed over as they are:
+``markers``, ``webhooks``, ``devices``, ``sessions``.
 
 Every operation is a coroutine. The in-process registry never actually
 waits, so a door's handler runs to completion in the same call; the Redis
@@ -16,7 +23,7 @@ The shared side calls members back through
 :class:`~chatroom.core.member.Member`. A member may sit in
 several rooms at once (IRC clients do); the line protocol's one-room rule
 is the line door's own, expressed by the ``leaving`` argument of
-:meth:`Registry.join_room`.
+:meth:`~chatroom.core.services.rooms.RoomService.join_room`.
 """
 
 from __future__ import annotations
@@ -28,18 +35,17 @@ from twisted.internet.defer import Deferred
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Reload
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    DeviceList,
-)
+from chatroom.core.devices import Devices
 from chatroom.core.files import FileService
-from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
+from chatroom.core.reading import Markings
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
-from chatroom.core.userdata import AccountData
+from chatroom.core.services.users import UserService
+from chatroom.core.sessions import SeatSessions
 from chatroom.core.webhooks import Webhooks
 
 
@@ -48,8 +54,8 @@ class Registry(Protocol):
 
     Accounts and server bans are kept by its :attr:`account_store`, which
     :class:`chatroom.core.accounts.AccountService` uses for every sign-in rule; the
-    registry itself knows which account each member is signed in to, and
-    decides moderation with :mod:`chatroom.core.moderation`.
+    registry itself knows which account each member is signed in to; each
+    command is one of its services'.
     """
 
     @property
@@ -130,16 +136,6 @@ class Registry(Protocol):
         """The member registered (``account``) or unregistered (``""``)."""
         ...
 
-    def account_of(self, member: Member) -> str:
-        """The account ``member`` is signed in to, "" if none."""
-        ...
-
-    def account_named(self, name: str) -> str:
-        """The name of the account the session called ``name`` is signed in
-        to, "" if none; this process's sessions only (a cluster node does
-        not know other nodes' accounts)."""
-        ...
-
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.
 
@@ -156,112 +152,19 @@ class Registry(Protocol):
         :meth:`release` finds nothing left to do)."""
         ...
 
-    # -- read markers ------------------------------------------------------------
-
-    async def read_marker(self, member: Member, room: str) -> int | None:
-        """The member's read marker in ``room`` (None: none): its
-        account's, or for a plain name its connection's."""
-        ...
-
-    async def mark_read(
-        self, member: Member, room: str, event_id: int, said: str = ""
-    ) -> Marker:
-        """Move the member's marker in ``room`` forward to ``event_id``
-        (``said``: the time the client named it by, if it named one, which
-        the account's other devices are told with it); returns the marker
-        in force (an older id changes nothing).
-
-        Raises:
-            ChatError: ``NO_SUCH_ROOM``, ``NOT_IN_ROOM``, ``BAD_ARGS`` (an id
-                past the room's newest event).
-        """
-        ...
-
-    async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
-        """Of ``rooms`` (which the member is in), each with events after the
-        member's marker: how many, and how many messages name the member."""
-        ...
-
-    # -- many devices per account ------------------------------------------------
-
-    async def viewing_every_room(self, member: Member) -> None:
-        """``member`` turned ``/caps multi`` on: it gets the join replies of
-        each room its account is in that it was not shown."""
-        ...
-
-    async def devices_of(self, member: Member) -> DeviceList:
-        """``/devices``: the connections of ``member``'s account on every
-        node (a plain name: its one), oldest first."""
-        ...
-
-    async def end_device(self, member: Member, number: int) -> None:
-        """``/logout ID``: device ``number`` of the account is closed, on
-        whichever node it is (``NO_SUCH_DEVICE``)."""
-        ...
-
-    # -- a user's own data (chatroom.core.userdata) ------------------------------
-
-    async def gather_user_data(self, account: str) -> AccountData:
-        """Everything kept of account key ``account``, for ``/export``."""
-        ...
-
-    async def keep_export(self, token: str, archive: bytes) -> None:
-        """Keep an export under ``token`` for
-        :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
-        ...
-
-    async def take_export(self, token: str) -> bytes | None:
-        """The export under ``token`` (then gone), or None."""
-        ...
-
-    async def erase_account(self, member: Member, account: str) -> None:
-        """``member``'s account ``account`` and its data go, in one step;
-        its room messages as ``--on-delete`` says."""
-        ...
-
-    async def end_account(self, member: Member, reason: str) -> None:
-        """Every device of ``member``'s account is disconnected (``reason``)."""
-        ...
-
-    # -- moderation and admins -------------------------------------------------
-
-    # -- webhooks (chatroom.core.webhooks) -------------------------------------------
-
-    # -- Web Push (chatroom.core.push) -------------------------------------------
-
-    async def push_subscribe(
-        self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
-    ) -> None:
-        """``/push add`` (``format`` json) or IRC's ``WEBPUSH REGISTER``
-        (irc): keep a subscription for the member's account.
-
-        Raises:
-            ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_ARGS`` (not
-                https nor allowed, keys that are no base64url P-256 key and
-                16-byte secret, too many subscriptions).
-        """
-        ...
-
-    async def push_unsubscribe(self, member: Member, endpoint: str) -> None:
-        """``/push remove``, ``WEBPUSH UNREGISTER``: forget one of the
-        account's subscriptions (``NOT_ALLOWED``; ``BAD_ARGS``: none there)."""
-        ...
-
-    async def push_key(self) -> str:
-        """The server's VAPID public key, base64url (what clients subscribe
-        with), made at the first start."""
-        ...
-
     # -- the services, by concern (chatroom.core.services) ------------------------
+
+    @property
+    def sessions(self) -> SeatSessions:
+        """Who each member is: the account it is signed in to
+        (:meth:`~chatroom.core.sessions.SeatSessions.account_of`), the
+        account of the session called by a name, here
+        (:meth:`~chatroom.core.sessions.SeatSessions.account_named`)."""
+        ...
 
     @property
     def rooms(self) -> RoomService:
         """The room list, joins, creates, leaves, topics, deletion, settings."""
-        ...
-
-    @property
-    def webhooks(self) -> Webhooks:
-        """Incoming webhooks: ``/webhook add|list|remove`` and the posts."""
         ...
 
     @property
@@ -277,4 +180,27 @@ class Registry(Protocol):
     @property
     def presence(self) -> PresenceService:
         """Away and realname, who is online, WHOWAS, MONITOR, LUSERS."""
+        ...
+
+    @property
+    def users(self) -> UserService:
+        """A user's own data, its account's end, Web Push."""
+        ...
+
+    @property
+    def markers(self) -> Markings:
+        """Read markers and unread counts (``/read``, ``/unread``)."""
+        ...
+
+    @property
+    def webhooks(self) -> Webhooks:
+        """Incoming webhooks: ``/webhook add|list|remove`` and the posts."""
+        ...
+
+    @property
+    def devices(self) -> Devices:
+        """An account's devices: ``/devices``, ``/logout ID``, ``/caps
+        multi`` (:meth:`~chatroom.core.devices.Devices.listed`,
+        :meth:`~chatroom.core.devices.Devices.end`,
+        :meth:`~chatroom.core.devices.Devices.show_rooms`)."""
         ...

@@ -206,6 +206,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "reconfigure",
                 "detach",
                 "attach_reloader",
+                "sessions",
             },
         )
         self.assertLessEqual(UNTIMED, set(operations()))

@@ -166,7 +166,7 @@ class ChatServer:
         """The VAPID key, made at the first start; again in a few seconds
         while the registry cannot answer (a node before Redis is reached)."""
         self._vapid_retry = None
-        reading = ensureDeferred(self.registry.push_key())
+        reading = ensureDeferred(self.registry.users.push_key())
 
         def read(key: str) -> None:
             self.vapid_key = key

@@ -256,7 +256,7 @@ async def targets(session: IRCSession, start: str, end: str, limit: int) -> None
         stamps = [stamp for e in recent if (stamp := said_at(e)) is not None]
         if stamps:
             found.append((stamps[-1], f"#{room}"))
-    me = {name_key(session.nick), session.registry.account_of(session.member)}
+    me = {name_key(session.nick), session.registry.sessions.account_of(session.member)}
     for newest in await session.registry.messages.private_targets(session.member):
         sender, recipient, stamp = newest.sender, newest.recipient, newest.time
         found.append((stamp, recipient if name_key(sender) in me else sender))

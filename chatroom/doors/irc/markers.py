@@ -27,7 +27,7 @@ _PAGES = 10
 
 async def send_marker(session: IRCSession, room: str) -> None:
     """``MARKREAD #room timestamp=T`` (or ``*``): the marker in force."""
-    marker = await session.registry.read_marker(session.member, room)
+    marker = await session.registry.markers.read_marker(session.member, room)
     remembered = session.read_stamps.get(name_key(room))
     if marker is None:
         stamp = None
@@ -50,7 +50,7 @@ async def mark(session: IRCSession, room: str, wanted: str) -> None:
         session.read_stamps[key] = (read, wanted)
     shown = session.read_stamps.get(key)
     said = shown[1] if shown is not None and shown[0] == read else ""
-    marker = await session.registry.mark_read(session.member, room, read, said)
+    marker = await session.registry.markers.mark_read(session.member, room, read, said)
     if newer and marker.event_id != read:  # it was past: as it was
         if remembered is None:
             session.read_stamps.pop(key, None)

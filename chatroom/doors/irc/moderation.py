@@ -361,7 +361,7 @@ async def server_ban(
 
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
     """``/gbans``: the server's bans, as notices."""
-    account = session.registry.account_of(session.member)
+    account = session.registry.sessions.account_of(session.member)
     masks = [
         irc_mask(m) for m in await session.server.account_service.server_bans(account)
     ]

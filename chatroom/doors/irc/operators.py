@@ -45,17 +45,17 @@ def is_admin(session: IRCSession, nick: str, elsewhere: Presence | None = None) 
     account the core knows for the name)."""
     here = session.directory.find(nick)
     if here is not None:
-        account = session.registry.account_of(here.member)
+        account = session.registry.sessions.account_of(here.member)
     elif elsewhere is not None and elsewhere.account:
         account = elsewhere.account
     else:
-        account = name_key(session.registry.account_named(nick) or "")
+        account = name_key(session.registry.sessions.account_named(nick) or "")
     return bool(account) and session.server.account_service.is_admin(account)
 
 
 def admin_here(session: IRCSession) -> bool:
     """Whether this session is a server admin's."""
-    account = session.registry.account_of(session.member)
+    account = session.registry.sessions.account_of(session.member)
     return session.server.account_service.is_admin(account)
 
 
@@ -81,7 +81,7 @@ async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     if session.closing:  # gone while the password was checked
         return
-    if session.registry.account_of(session.member) != account.key:
+    if session.registry.sessions.account_of(session.member) != account.key:
         await session.registry.set_account(session.member, account.key)
         logged_in(session, account.name)
     session.log.info(

@@ -60,7 +60,7 @@ async def account_of(
     account named as the nick."""
     here = session.directory.find(nick)
     if here is not None:
-        key = session.registry.account_of(here.member)
+        key = session.registry.sessions.account_of(here.member)
     elif there is not None:
         key = there.account
     else:

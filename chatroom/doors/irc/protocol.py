@@ -377,7 +377,7 @@ class IRCFactory(ServerFactory):
         self.renderer = IRCRenderer(
             server.config.name,
             server.clock,
-            server.registry.account_named,
+            server.registry.sessions.account_named,
             MsgIds(lambda: server.registry.store_epoch),
         )
 

@@ -121,7 +121,7 @@ async def _identify(session: IRCSession, rest: str) -> None:
     name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
     accounts, registry = session.server.account_service, session.registry
     account = await accounts.sign_in(name, password, session.host)
-    if registry.account_of(session.member) == account.key:
+    if registry.sessions.account_of(session.member) == account.key:
         tell(session, f"You're already logged in as {account.name}")
         return
     await session.set_account(account.key)
@@ -170,7 +170,7 @@ async def _password(session: IRCSession, rest: str) -> None:
     if len(args) > 2 and args[2] != new:
         raise errors.bad_args("passwords do not match")
     account = await session.server.account_service.change_password(
-        session.registry.account_of(session.member), current, new, session.host
+        session.registry.sessions.account_of(session.member), current, new, session.host
     )
     tell(session, f"Password changed for {account.name}")
 
@@ -186,7 +186,7 @@ async def _set(session: IRCSession, rest: str) -> None:
 async def _drop(session: IRCSession, rest: str) -> None:
     args = _words(rest, 2)
     _need(args, 1, "DROP [account] <password>")
-    own = session.registry.account_of(session.member)
+    own = session.registry.sessions.account_of(session.member)
     named = len(args) > 1 and name_key(args[0]) == own
     account = await registering.unregister(
         session.server.account_service,

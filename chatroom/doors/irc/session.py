@@ -699,7 +699,7 @@ class IRCSession:
         client asks for history itself, so it gets none unasked."""
         room = welcome.room
         chan = channel(room)
-        account = self.registry.account_named(self.nick)
+        account = self.registry.sessions.account_named(self.nick)
         joined = Joined(room, self.nick, account=account, realname=self.realname)
         data = self.render(joined)
         if welcome.topic:

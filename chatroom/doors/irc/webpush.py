@@ -56,7 +56,7 @@ async def webpush(session: IRCSession, params: tuple[str, ...]) -> None:
             "Unknown subcommand",
         )
         return
-    if not session.registry.account_of(session.member):
+    if not session.registry.sessions.account_of(session.member):
         text = "You must be logged in to receive push messages"
         fail(session, "WEBPUSH", "FORBIDDEN", subcommand, endpoint, text)
         return
@@ -69,7 +69,7 @@ async def webpush(session: IRCSession, params: tuple[str, ...]) -> None:
             fail(session, "WEBPUSH", "INVALID_PARAMS", subcommand, endpoint, text)
             return
         keys = parse_tags(params[2])
-        await session.registry.push_subscribe(
+        await session.registry.users.push_subscribe(
             session.member,
             endpoint,
             keys.get("p256dh", ""),
@@ -87,7 +87,7 @@ async def webpush(session: IRCSession, params: tuple[str, ...]) -> None:
 async def _unregister(session: IRCSession, endpoint: str) -> None:
     """Always answered as done, as Ergo does: the endpoint is not kept."""
     try:
-        await session.registry.push_unsubscribe(session.member, endpoint)
+        await session.registry.users.push_unsubscribe(session.member, endpoint)
     except ChatError as refused:
         if refused.code != "BAD_ARGS":
             raise

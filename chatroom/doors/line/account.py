@@ -26,7 +26,7 @@ from chatroom.wire.lines import format_line, format_time
 async def do_password(session: CommandContext, args: str) -> None:
     old, new = old_and_new_password(args, "/password OLD NEW")
     account = await session.server.account_service.change_password(
-        session.registry.account_of(session.member), old, new, session.host
+        session.registry.sessions.account_of(session.member), old, new, session.host
     )
     session.send(format_line("PASSWORD_CHANGED", account.name))
 
@@ -81,7 +81,7 @@ async def do_devices(session: CommandContext, args: str) -> None:
     (``current``: this one), then ``DEVICES_END <count>``."""
     if args:
         raise errors.usage("/devices")
-    listed = await session.registry.devices_of(session.member)
+    listed = await session.registry.devices.listed(session.member)
     session.send(
         b"".join(
             format_line(
@@ -103,7 +103,7 @@ async def do_logout(session: CommandContext, args: str) -> None:
     number = single_word(args, "/logout ID")
     if not number.isdigit() or not number.isascii():
         raise errors.no_such_device(number)
-    await session.registry.end_device(session.member, int(number))
+    await session.registry.devices.end(session.member, int(number))
     session.send(format_line("LOGGED_OUT", number))
 
 
@@ -116,7 +116,7 @@ async def do_token(session: CommandContext, args: str) -> None:
     files = session.registry.files
     if files is None:
         raise errors.files_off()
-    account = session.registry.account_of(session.member)
+    account = session.registry.sessions.account_of(session.member)
     if not account:
         raise errors.not_signed_in()
     token = await files.tokens.issue(account)
@@ -138,12 +138,16 @@ async def do_push(session: CommandContext, args: str) -> None:
     registry = session.registry
     match words:
         case ["add", endpoint, p256dh, auth]:
-            await registry.push_subscribe(session.member, endpoint, p256dh, auth, JSON)
+            await registry.users.push_subscribe(
+                session.member, endpoint, p256dh, auth, JSON
+            )
             session.send(format_line("PUSH", "ADDED"))
         case ["remove", endpoint]:
-            await registry.push_unsubscribe(session.member, endpoint)
+            await registry.users.push_unsubscribe(session.member, endpoint)
             session.send(format_line("PUSH", "REMOVED"))
         case ["key"]:
-            session.send(format_line("PUSH", "KEY", text=await registry.push_key()))
+            session.send(
+                format_line("PUSH", "KEY", text=await registry.users.push_key())
+            )
         case _:
             raise errors.usage(PUSH_USAGE)

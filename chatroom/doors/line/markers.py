@@ -42,7 +42,7 @@ def render_unread(counts: Sequence[Unread]) -> bytes:
 async def do_read(session: CommandContext, args: str) -> None:
     """``/read ROOM ID`` → ``READ ROOM ID``, the marker now in force."""
     room, event_id = parse_read(args)
-    marker = await session.registry.mark_read(session.member, room, event_id)
+    marker = await session.registry.markers.mark_read(session.member, room, event_id)
     session.send(render_marker(marker.room, marker.event_id))
 
 
@@ -50,5 +50,7 @@ async def do_unread(session: CommandContext, args: str) -> None:
     """``/unread`` → an ``UNREAD`` line per room with news, ``UNREAD_END``."""
     if args:
         raise errors.usage("/unread")
-    counts = await session.registry.unread(session.member, list(session.places.rooms))
+    counts = await session.registry.markers.unread(
+        session.member, list(session.places.rooms)
+    )
     session.send(render_unread(counts))

@@ -148,7 +148,7 @@ async def do_gunban(session: CommandContext, args: str) -> None:
 
 
 async def do_gbans(session: CommandContext, args: str) -> None:
-    account = session.registry.account_of(session.member)
+    account = session.registry.sessions.account_of(session.member)
     masks = await session.server.account_service.server_bans(account)
     session.send(format_line("GBANS", *masks))
 

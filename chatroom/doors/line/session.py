@@ -236,7 +236,7 @@ class LineSession:
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
             if self.multi:
-                marker = await self.registry.read_marker(self.member, arrived)
+                marker = await self.registry.markers.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))
 
     def _in(self, room: str) -> str:
@@ -369,7 +369,7 @@ class LineSession:
         self._choose_events()
         self.send(format_line("CAPS", *self.caps))
         if widened:  # the other rooms of the account, if it is in several
-            await self.registry.viewing_every_room(self.member)
+            await self.registry.devices.show_rooms(self.member)
 
     def _choose_events(self) -> None:
         """How delivered events are rendered: by the capabilities on, and

@@ -60,6 +60,6 @@ class Exports(Resource):
                 request.setResponseCode(503)
                 request.finish()
 
-        taking = Deferred.fromCoroutine(self.chat.registry.take_export(token))
+        taking = Deferred.fromCoroutine(self.chat.registry.users.take_export(token))
         taking.addCallback(answer).addErrback(failed)
         return NOT_DONE_YET

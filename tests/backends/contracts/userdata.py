@@ -77,10 +77,10 @@ class UserDataContract(IRCContractBase):
         self.assertTrue(url.startswith(f"{BASE}/export/"), url)
         token = url.rsplit("/", 1)[1]
         archive = yield defer.Deferred.fromCoroutine(
-            self.server.registry.take_export(token)
+            self.server.registry.users.take_export(token)
         )
         again = yield defer.Deferred.fromCoroutine(
-            self.server.registry.take_export(token)
+            self.server.registry.users.take_export(token)
         )
         self.assertIsNone(again)
         return dict(json.loads(archive))
@@ -234,4 +234,4 @@ class UserDataContract(IRCContractBase):
     def set_on_delete(self, how: str) -> None:
         """``--on-delete how`` from now on."""
         core = chat_core(self.server)
-        core.config = replace(core.config, on_delete=how)
+        core.reconfigure(replace(core.config, on_delete=how))

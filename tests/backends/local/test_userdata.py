@@ -58,6 +58,6 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
         token = line.rsplit("/", 1)[1]
         self.clock.advance(EXPORT_TTL)
         taken = yield defer.Deferred.fromCoroutine(
-            self.server.registry.take_export(token)
+            self.server.registry.users.take_export(token)
         )
         self.assertIsNone(taken)

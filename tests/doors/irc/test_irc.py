@@ -231,7 +231,7 @@ class IRCRegistrationTests(IRCTestCase):
             "server password was not used, and you are not signed in",
         )
         self.assertIn(":chatroom 001 alice ", lines[1])
-        self.assertEqual(self.server.registry.account_of(client.session), "")
+        self.assertEqual(self.server.registry.sessions.account_of(client.session), "")
 
     def test_nick_change_seen_once(self) -> None:
         """A rename reaches a member sharing two rooms once, both doors."""

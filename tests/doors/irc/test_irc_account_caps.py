@@ -202,4 +202,4 @@ class SaslAfterRegistrationTests(AccountsCase):
         user.send(f"AUTHENTICATE {bad}")
         self.assertEqual([line.split(" ")[1] for line in user.received()], ["904"])
         self.assertFalse(user.closing)
-        self.assertEqual(self.server.registry.account_of(user.session), "")
+        self.assertEqual(self.server.registry.sessions.account_of(user.session), "")

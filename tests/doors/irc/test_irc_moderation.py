@@ -69,7 +69,9 @@ class IRCModerationSignInTests(AccountsCase):
             ":chatroom 900 alice alice!alice@chatroom alice "
             ":You are now logged in as alice",
         )
-        self.assertEqual(self.server.registry.account_of(client.session), "alice")
+        self.assertEqual(
+            self.server.registry.sessions.account_of(client.session), "alice"
+        )
 
     def test_pass_names_the_account(self) -> None:
         """PASS account:password signs in whatever the nick."""
@@ -77,7 +79,9 @@ class IRCModerationSignInTests(AccountsCase):
         client = IRCClient(self.factory)
         client.send(f"PASS alice:{PASSWORD}", "NICK ally", "USER a 0 * :A")
         self.assertIn(":chatroom 001 ally ", client.received()[0])
-        self.assertEqual(self.server.registry.account_of(client.session), "alice")
+        self.assertEqual(
+            self.server.registry.sessions.account_of(client.session), "alice"
+        )
 
     @in_process_only("the in-process back-end's users")
     def test_wrong_password(self) -> None:
@@ -189,7 +193,9 @@ class IRCModerationSignInTests(AccountsCase):
         lines = client.received()
         self.assertIn(":chatroom 001 alice ", lines[0])
         self.assertNotIn(" 900 ", "".join(lines))  # said once, already
-        self.assertEqual(self.server.registry.account_of(client.session), "alice")
+        self.assertEqual(
+            self.server.registry.sessions.account_of(client.session), "alice"
+        )
 
     def test_sasl_message_of_two_full_lines_waits_for_plus(self) -> None:
         """A PLAIN message of exactly 800 base64 bytes (two full lines, as

@@ -97,7 +97,9 @@ class ScramSignInTests(ScramCase):
         self.assertEqual(self.exchange(client, "alice", PASSWORD), LOGGED_IN)
         client.send("CAP END")
         self.assertIn(":chatroom 001 alice ", client.received()[0])
-        self.assertEqual(self.server.registry.account_of(client.session), "alice")
+        self.assertEqual(
+            self.server.registry.sessions.account_of(client.session), "alice"
+        )
 
     def test_unknown_mechanism_lists_both(self) -> None:
         """908 names PLAIN and SCRAM-SHA-256, then 904."""

@@ -265,7 +265,7 @@ class RegisterBeforeConnectTests(ConformanceCase):
         lines = bar.received()
         self.assertIn(":My.Little.Server 001 bar ", lines[0])
         self.assertFalse([x for x in lines if " NICK " in x or " 900 " in x])
-        self.assertEqual(self.server.registry.account_of(bar.session), "bar")
+        self.assertEqual(self.server.registry.sessions.account_of(bar.session), "bar")
 
     def test_no_land_grabs(self) -> None:
         """A nick an anonymous user holds cannot be registered from under
