@@ -18,7 +18,6 @@ from typing import Generic, TypeVar
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.logger import Logger
 
 from chatroom.core import admin, errors, rules
 from chatroom.core.accountnews import registered_name, tell_rooms
@@ -62,8 +61,6 @@ class ChatCore(Generic[B]):
     and the objects handed to the doors as they are: :attr:`markers`,
     :attr:`webhooks`, :attr:`devices` and :attr:`sessions`.
     """
-
-    log = Logger()
 
     def __init__(
         self,

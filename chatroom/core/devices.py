@@ -2,8 +2,9 @@
 
 The back-ends see one :class:`~chatroom.core.seats.Seat` per user; this is
 the core's side of the devices behind a seat, composed into
-:class:`~chatroom.core.chat.ChatCore` (as :class:`MessageLife` is), so no
-core method is wrapped. It decides:
+:class:`~chatroom.core.chat.ChatCore` and handed to the doors as it is for
+``/devices``, ``/logout ID`` and ``/caps multi``, so no core method is
+wrapped. It decides:
 
 - which seat a sign-in joins (:meth:`Devices.join_seat`: the account's
   seat here under its own name, up to ``--max-devices`` over every node);

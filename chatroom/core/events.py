@@ -350,7 +350,8 @@ class Sighting(enum.Enum):
 class Watched(Event):
     """News of ``user`` for whoever watches its name (IRC's ``MONITOR`` and
     ``extended-monitor``), wherever they are connected: made once, handed
-    to every node's listeners (:meth:`chatroom.core.registry.Registry.follow_names`),
+    to every node's listeners
+    (:meth:`~chatroom.core.services.presence.PresenceService.follow_names`),
     never to a member. ``value`` is the away message ("": back), the
     realname, or the account (``*``: signed out); ``rooms`` the keys of the
     rooms the user is in, whose members had the news there."""

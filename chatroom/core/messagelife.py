@@ -1,11 +1,12 @@
 """The core's rules for messages with a life (``/caps rich``), written once.
 
-:class:`MessageLife` is the part of :class:`chatroom.core.chat.ChatCore`
-that replies to, edits, deletes and reacts to messages said before, relays
-typing notices and keeps the moderation log (``docs/protocol.md``,
-*Messages with a life*). It is composed into the core (kept apart so that
-module stays readable) and, like the core, decides and builds the events;
-the back-end's :class:`~chatroom.core.backend.MessageSteps` and
+:class:`MessageLife` is the part of
+:class:`~chatroom.core.services.messages.MessageService` that replies to,
+edits, deletes and reacts to messages said before, relays typing notices
+and keeps the moderation log (``docs/protocol.md``, *Messages with a
+life*). It is composed into that service (kept apart so its module stays
+readable) and, like the core, decides and builds the events; the
+back-end's :class:`~chatroom.core.backend.MessageSteps` and
 :class:`~chatroom.core.modlog.ModerationLog` keep them.
 """
 

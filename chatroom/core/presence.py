@@ -5,7 +5,7 @@ show facts of a user that only its own door had (the ``USER`` name, the
 realname, an away message, ``+B`` and ``+i``). A node's IRC door keeps
 them for its own users; so that another node answers for them too, the
 door hands them to the core whenever they change
-(:meth:`chatroom.core.registry.Registry.set_presence`), and the back-end
+(:meth:`chatroom.core.services.presence.PresenceService.set_presence`), and the back-end
 keeps them where every node reads them: in Redis, one hash per user,
 dropped with its name (:mod:`chatroom.backends.redis.presence`). In one
 process every IRC user is its door's own, so there is nothing to keep

@@ -1,5 +1,6 @@
 """The core's side of ``/read``, ``READ`` and ``/unread``: :class:`Markings`,
-composed into :class:`chatroom.core.chat.ChatCore` (as its ``markings``).
+composed into :class:`chatroom.core.chat.ChatCore` and handed to the doors
+as it is (the registry's ``markers``).
 
 A member's markers are its account's (kept by the back-end's
 :class:`~chatroom.core.markers.MarkerStore`) or, for a plain name, its

@@ -6,12 +6,13 @@ the outcome *if the facts still hold*; when they changed meanwhile
 (another node acted first, :class:`~chatroom.core.backend.FactsChangedError`)
 it decides again, a bounded number of times. In one process the facts
 never change under a decision; in a cluster they can. The core's
-decisions (:class:`chatroom.core.chat.ChatCore`, joins, creates and
+decisions (:mod:`chatroom.core.services`' topics, deletions and
+moderation, joins, creates and
 leaves in :mod:`chatroom.core.entries`) and the Redis back-end's
 membership steps of sessions' ends (:mod:`chatroom.backends.redis.backend`)
 are retried here, the same way. A message is decided again as often, on the facts the
 refusal brought (:class:`~chatroom.core.changes.PremiseFailedError`: no
-second read), by :meth:`chatroom.core.chat.ChatCore._append`.
+second read), by :meth:`chatroom.core.services.messages.MessageService._append`.
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 """Who each connected member is: its name, its account and its session token.
 
 :class:`SeatSessions` is the one record of a process's sessions. Only the core
-(:class:`chatroom.core.chat.ChatCore`) writes it, once per change: a session
-is opened on its first claim, renamed, signed in or out, and closed on
-release. Back-ends read it (the in-process one to find a member's account,
-the Redis one to route a node-channel message to a token), never write it.
+writes it, once per change: :class:`chatroom.core.chat.ChatCore` opens a
+session on its first claim, renames it, signs it in or out, and closes it
+on release; the presence service
+(:class:`~chatroom.core.services.presence.PresenceService`) describes it
+(realname, away). Doors read it (the registry's ``sessions``: which
+account a member is signed in to), and so do back-ends (the in-process one
+to find a member's account, the Redis one to route a node-channel message
+to a token); neither writes it.
 
 Every session is a :class:`~chatroom.core.seats.Seat`: what the back-ends
 seat in rooms and key their records by. The members the doors call the

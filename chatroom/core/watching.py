@@ -6,7 +6,8 @@ An IRC client may ``MONITOR`` nicks: it hears ``730`` when one comes online,
 any node). Who watches whom is the IRC door's own table; what happens to a
 name is the shared side's. So the shared side makes each such happening
 one :class:`~chatroom.core.events.Watched` and hands it to every listener
-of every node (a door :meth:`~chatroom.core.registry.Registry.follow_names`
+of every node (a door
+:meth:`~chatroom.core.services.presence.PresenceService.follow_names`
 while it has watchers); each door renders it, from its own table, to its
 own watchers.
 

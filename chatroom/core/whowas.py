@@ -3,7 +3,7 @@
 When an IRC user quits or changes its nick, its door hands the core what
 the nick was (:class:`Departed`: the nick, the ``USER`` name, the
 realname, when), and ``WHOWAS nick`` reads the nick's last holders back,
-newest first (:meth:`chatroom.core.registry.Registry.who_was`). The
+newest first (:meth:`chatroom.core.services.presence.PresenceService.who_was`). The
 back-end keeps them (:class:`WhowasSteps`):
 
 - in one process, in its memory: the last :data:`WHOWAS_KEPT` departures,

@@ -9,7 +9,7 @@ joining (:mod:`chatroom.doors.irc.replay`): the original lines with their
 ``time`` and ``msgid``, in a ``chathistory`` batch.
 
 Built on the registry's one history question,
-:meth:`~chatroom.core.registry.Registry.room_history` (``count`` events
+:meth:`~chatroom.core.services.messages.MessageService.room_history` (``count`` events
 before an id): a room's stored ids are consecutive, so any window of
 ``msgid``\\ s is one such call; a ``timestamp`` is found by paging back from
 the newest (at most :data:`_PAGES` pages). A nick as target is the

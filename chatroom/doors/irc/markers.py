@@ -1,8 +1,9 @@
 """Read markers as ``draft/read-marker`` names them: by a message's time.
 
-The core keeps a marker as an event id (:meth:`~chatroom.core.registry.
-Registry.mark_read`); IRC as the ``time`` of the newest message read.
-These translate one into the other over the registry's ``room_history``,
+The core keeps a marker as an event id
+(:meth:`~chatroom.core.reading.Markings.mark_read`); IRC as the ``time`` of
+the newest message read. These translate one into the other over the
+registry's ``room_history``,
 for ``MARKREAD`` (:mod:`chatroom.doors.irc.readmarker`) and for ``JOIN``
 (:func:`chatroom.doors.irc.commands.join`), which sends the marker before
 ``366``. The time a client set is remembered for its connection

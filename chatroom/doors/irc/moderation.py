@@ -3,7 +3,8 @@
 ``ANNOUNCE``.
 
 Each is a translation, nothing more: a mode change or a kick becomes one
-:class:`chatroom.core.moderation.Action` for :meth:`Registry.moderate`, which
+:class:`chatroom.core.moderation.Action` for
+:meth:`~chatroom.core.services.moderation.ModerationService.moderate`, which
 decides it by the same rules as the line door's ``/op``, ``/kick``,
 ``/ban``, ``/set`` and ``/invite``; what happened comes back as room
 events (``OP``, ``KICK``, ``BAN``, ``SET``...) that

@@ -3,10 +3,10 @@
 IRC has no command for it, so the door adds one, named as the line door's
 ``/modlog [N]`` (``docs/irc.md``, *Moderation log*): the same entries, by
 the same rule (the room's owner, its operators and server admins:
-:meth:`chatroom.core.registry.Registry.modlog`), each as a ``NOTICE`` from
-the server to the channel, sent to the asker alone, whose text reads as
-the line door's line (``MODLOG tea <time> <by> <action> <target>
-<reason>``, ``-`` for no target or reason), then ``MODLOG_END tea
+:meth:`~chatroom.core.services.moderation.ModerationService.modlog`),
+each as a ``NOTICE`` from the server to the channel, sent to the asker
+alone, whose text reads as the line door's line (``MODLOG tea <time> <by>
+<action> <target> <reason>``, ``-`` for no target or reason), then ``MODLOG_END tea
 <count>``: the core hands the entries (:class:`~chatroom.core.modlog.ModEntry`),
 this door writes them (:func:`modlog_notices`). A labeled ``MODLOG``
 (``labeled-response``) gets them in its ``labeled-response`` batch.

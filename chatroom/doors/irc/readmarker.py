@@ -2,7 +2,7 @@
 
 https://ircv3.net/specs/extensions/read-marker (work in progress). The
 core keeps a marker as the id of the newest event read in a room
-(:meth:`~chatroom.core.registry.Registry.mark_read`, the line door's
+(:meth:`~chatroom.core.reading.Markings.mark_read`, the line door's
 ``/read``); IRC names it by a time (:mod:`chatroom.doors.irc.markers`):
 
 - ``MARKREAD #room timestamp=T`` (T no later than now) moves the core's

@@ -3,7 +3,7 @@
 The body is Slack's incoming-webhook JSON (``{"text": ..., "username":
 ...}``), as ``application/json`` or, as Slack also takes it, a form whose
 ``payload`` field holds it; the core decides the rest
-(:meth:`chatroom.core.registry.Registry.post_webhook`). The answer is
+(:meth:`chatroom.core.webhooks.Webhooks.post`). The answer is
 ``200`` and ``ok``, as Slack's; a refusal is its status (:data:`STATUSES`)
 and its text on one line, ``429`` with ``Retry-After``. Bodies over
 :data:`~chatroom.core.webhooks.HOOK_BODY_MAX` are refused from their

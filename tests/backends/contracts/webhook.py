@@ -4,8 +4,8 @@ The same conversations with the in-process registry
 (``tests/backends/local/test_webhooks.py``) and with a real ``redis-server``
 (``tests/backends/redis/test_webhooks.py``): alice owns ``tea``, bob is in
 it; ``/webhook`` over the line door, posts through the registry as the
-HTTP door makes them (:meth:`Registry.post_webhook`; the HTTP answers
-themselves are ``tests/integration/test_webhooks.py``'s).
+HTTP door makes them (:meth:`chatroom.core.webhooks.Webhooks.post`; the
+HTTP answers themselves are ``tests/integration/test_webhooks.py``'s).
 """
 
 from __future__ import annotations

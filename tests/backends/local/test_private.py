@@ -83,7 +83,7 @@ class StoredPrivateTests(unittest.TestCase):
 
     def test_a_deleted_message_stays_deleted(self) -> None:
         """bob deletes his second message to absent alice (IRC's ``REDACT``
-        of a private message, :meth:`Registry.redact_private`): after a
+        of a private message, :meth:`MessageService.redact_private`): after a
         restart it is neither delivered to her nor in the conversation, nor
         found by search; his first message is."""
         alice = FakeClient(self.server)
