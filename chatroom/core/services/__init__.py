@@ -11,6 +11,9 @@ webhooks and an account's devices are each already one object
 (:class:`~chatroom.core.reading.Markings`,
 :class:`~chatroom.core.webhooks.Webhooks`,
 :class:`~chatroom.core.devices.Devices`), which the registry hands the
-doors as it is. Each service holds the code of its commands: none only
-passes a call on with the same arguments.
+doors as it is. Each service holds the code of its commands: none passes
+a call on to another object of the core with the same arguments (the doors
+call that object). A read the back-end answers as it is (a room's roster,
+the names online, the census) is asked through the service of its concern
+all the same, as a door never holds the back-end.
 """
