@@ -57,27 +57,12 @@ from chatroom.client.rich import (
     reacted,
 )
 from chatroom.client.typists import Typists
+from chatroom.wire.goodbyes import SIGN_IN_REFUSALS
 from chatroom.wire.lines import ParsedLine, parse_time
 from chatroom.wire.names import name_key
 
 #: Hears of every change: what changed, and the log line for LOG changes.
 Listener = Callable[[Change, LogEntry | None], None]
-
-#: Errors that mean the name (or sign-in) just tried was refused, so the
-#: username page shows why and asks again.
-NAME_ERRORS = frozenset(
-    {
-        "BAD_NAME",
-        "NAME_TAKEN",
-        "NAME_REGISTERED",
-        "ACCOUNT_REQUIRED",
-        "BAD_PASSWORD",
-        "NO_SUCH_ACCOUNT",
-        "RATE_LIMITED",
-        "BANNED",
-    }
-)
-
 
 #: How long after a rejoin the members who were there before count as
 #: coming back rather than joining (the server keeps a restored room for
@@ -536,7 +521,7 @@ class SessionModel:
         """ERR: in the log on screen; on the username page, why the name
         (or sign-in) was refused too."""
         code = event.field("code")
-        if self.page == Page.USERNAME and code in NAME_ERRORS:
+        if self.page == Page.USERNAME and code in SIGN_IN_REFUSALS:
             self._set_name_problem(event.text or code)
         self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
 

@@ -116,8 +116,6 @@ from chatroom.core.whowas import Departed
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
-SIGNED_IN_ELSEWHERE = "signed in elsewhere"
-
 B = TypeVar("B", bound=Backend)
 
 #: The premise of a member's message to a room that is not moderated.

@@ -338,7 +338,7 @@ const handlers = {
   BYE(_, reason) {
     state.bye = reason;
     setStatus(`server said goodbye: ${reason}`, true);
-    if (FINAL_BYE.test(reason)) stop(reason);
+    if (isFinalBye(reason)) stop(reason);
   },
 };
 
