@@ -19,6 +19,17 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
+from chatroom.core.changes import (
+    Append,
+    DecidedChange,
+    FewerReactionsThan,
+    MessageIs,
+    Premise,
+    React,
+    Reacted,
+    Rewrite,
+    RoomMessages,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Edited,
@@ -31,6 +42,7 @@ from chatroom.core.events import (
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
+from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -48,6 +60,37 @@ TYPING_INTERVAL = 3.0
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 #: The core's append of a message: member, session, room, text, tags.
 Appender = Callable[[Member, SeatSession, str, str, Tags], Awaitable[None]]
+
+
+def amended(
+    message: Message, replacement: Message | None, event: Edited | Redacted, now: float
+) -> DecidedChange:
+    """The change an edit (``replacement``) or a redaction (None) of stored
+    ``message`` is, resting on the message as read: rewritten, then
+    ``event`` appended."""
+    ops = (Rewrite(message.id, replacement), Append(event, now))
+    return DecidedChange(
+        RoomMessages(name_key(message.room)), (MessageIs(message),), ops
+    )
+
+
+def reacted(
+    message: Message, event: Reaction, user: str, facts: ReactionFacts, now: float
+) -> DecidedChange:
+    """The change ``user``'s (a name key) reaction ``event`` to stored
+    ``message`` is, decided :data:`~chatroom.core.reactions.CHANGED` on
+    ``facts``: resting on the message as read, on the user's reaction as
+    read and, for one more, on the message's reactions staying under the
+    most allowed."""
+    premises: tuple[Premise, ...] = (
+        MessageIs(message),
+        Reacted(message.id, event.reaction, user, facts.mine),
+    )
+    if event.adding and not facts.given:
+        limit = reactions.REACTIONS_PER_MESSAGE
+        premises = (*premises, FewerReactionsThan(message.id, event.reaction, limit))
+    ops = (React(message.id, event.reaction, user, event.adding), Append(event, now))
+    return DecidedChange(RoomMessages(name_key(message.room)), premises, ops)
 
 
 class MessageLife:
@@ -121,9 +164,8 @@ class MessageLife:
             replacement = replace(message, text=text, tags=tags)
             stamp, account = format_time(now), session.account_name
             edit = Edited(where, message.id, session.name, stamp, text, account=account)
-            await self.backend.messages.amend(
-                member, session, where, message, replacement, edit, now
-            )
+            change = amended(message, replacement, edit, now)
+            await self.backend.apply(change, member, session)
 
         await self.retried(attempt)
 
@@ -148,9 +190,8 @@ class MessageLife:
                 where, message.id, session.name, reason, account=session.account_name
             )
             now = self.clock.seconds()
-            await self.backend.messages.amend(
-                member, session, where, message, None, redaction, now
-            )
+            change = amended(message, None, redaction, now)
+            await self.backend.apply(change, member, session)
             authors.append(amending.author_of(message))
             redacted.append(message)
 
@@ -190,10 +231,16 @@ class MessageLife:
                 from_tags=from_tags,
                 account=session.account_name,
             )
-            now = self.clock.seconds()
-            return await self.backend.messages.react(
-                member, session, where, message, event, now
+            key = name_key(session.name)
+            facts = await self.backend.messages.reaction_facts(
+                where, message.id, reaction, key
             )
+            outcome = reactions.decide(facts, adding, reactions.REACTIONS_PER_MESSAGE)
+            if outcome == reactions.CHANGED:
+                now = self.clock.seconds()
+                change = reacted(message, event, key, facts, now)
+                await self.backend.apply(change, member, session)
+            return outcome
 
         if await self.retried(attempt) == reactions.FULL:
             raise reactions.refuse_full()

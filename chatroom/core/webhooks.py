@@ -36,6 +36,7 @@ from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.backend import Backend
+from chatroom.core.changes import Append, DecidedChange, RoomMessages
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.core.facts import RoomFacts
@@ -247,7 +248,10 @@ class Webhooks:
             hook.room, name, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
         )
         try:
-            await self.backend.post(hook.room, event, now)
+            posted = (Append(event, now, outside=True),)
+            await self.backend.apply(
+                DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
+            )
         except errors.ChatError as refusal:
             if refusal.code == "NO_SUCH_ROOM":  # gone meanwhile, its hooks too
                 raise errors.no_such_webhook() from None

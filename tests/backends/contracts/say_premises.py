@@ -239,7 +239,7 @@ class SayPremisesContract(ContractBase):
         lina.say("/set topic-lock on")
         yield self.expect(bob, "SET tea topic-lock on lina")
         member, session = self.seat("bob")
-        applying = self.core().backend.apply_topic(member, session, change)
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         bob.say("/topic again")
         refusal = yield self.expect(bob, "ERR ")
@@ -259,8 +259,8 @@ class SayPremisesContract(ContractBase):
         change = DecidedChange(RoomSeating("tea"), premises, (Emit(gone), Drop()))
         lina.say("/set moderated on")
         yield self.expect(bob, "SET tea moderated on lina")
-        _, session = self.seat("lina")
-        applying = self.core().backend.apply_delete(session, change)
+        member, session = self.seat("lina")
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         yield self.nobody_heard("DELETED", lina, bob, shown=("DELETED",))
 
@@ -281,8 +281,8 @@ class SayPremisesContract(ContractBase):
         yield self.expect(lina, "MEMBERS tea ")
         bob.say("/join tea")
         yield self.expect(lina, "JOIN tea bob")
-        _, session = self.seat("lina")
-        applying = self.core().backend.apply_delete(session, change)
+        member, session = self.seat("lina")
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         yield self.nobody_heard("DELETED", lina, bob, shown=("DELETED",))
 
@@ -304,7 +304,7 @@ class SayPremisesContract(ContractBase):
         change = moderation.change_of(outcome, "tea", "lina", facts.target, premises)
         bob.say("/leave")
         yield self.expect(lina, "PART tea bob")
-        applying = core.backend.apply_outcome(member, session, change)
+        applying = core.backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         bob.say("/join tea")
         yield self.expect(lina, "JOIN tea bob")
@@ -330,7 +330,7 @@ class SayPremisesContract(ContractBase):
         change = moderation.gift_change(given, "tea", premises)
         bea.say("/leave")
         yield self.expect(cid, "PART tea bea")
-        yield self.refused(self.done(core.backend.apply_give(change)))
+        yield self.refused(self.done(core.backend.apply(change)))
         yield self.nobody_heard("OWNER", lina, cid, shown=("OWNER",))
         lina.say("/set topic-lock on")
         yield self.expect(cid, "SET tea topic-lock on lina")
@@ -350,7 +350,7 @@ class SayPremisesContract(ContractBase):
             AccountMarkers("alice"), (MarkerAtMost("tea", 3),), (SetMarker("tea", 3),)
         )
         failed = yield self.assertFailure(
-            self.done(markers.apply(change)), PremiseFailedError
+            self.done(self.core().backend.apply(change)), PremiseFailedError
         )
         self.assertEqual(failed.facts, 5)
         self.assertEqual((yield self.done(advance(markers, "alice", "tea", 3))), 5)
