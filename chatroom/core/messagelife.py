@@ -75,19 +75,23 @@ def amended(
 
 
 def reacted(
-    message: Message, event: Reaction, user: str, facts: ReactionFacts, now: float
+    message: Message,
+    event: Reaction,
+    user: str,
+    facts: ReactionFacts,
+    now: float,
+    limit: int,
 ) -> DecidedChange:
     """The change ``user``'s (a name key) reaction ``event`` to stored
     ``message`` is, decided :data:`~chatroom.core.reactions.CHANGED` on
     ``facts``: resting on the message as read, on the user's reaction as
-    read and, for one more, on the message's reactions staying under the
-    most allowed."""
+    read and, for one more, on the message's distinct reactions staying
+    under ``limit``."""
     premises: tuple[Premise, ...] = (
         MessageIs(message),
         Reacted(message.id, event.reaction, user, facts.mine),
     )
     if event.adding and not facts.given:
-        limit = reactions.REACTIONS_PER_MESSAGE
         premises = (*premises, FewerReactionsThan(message.id, event.reaction, limit))
     ops = (React(message.id, event.reaction, user, event.adding), Append(event, now))
     return DecidedChange(RoomMessages(name_key(message.room)), premises, ops)
@@ -235,10 +239,11 @@ class MessageLife:
             facts = await self.backend.messages.reaction_facts(
                 where, message.id, reaction, key
             )
-            outcome = reactions.decide(facts, adding, reactions.REACTIONS_PER_MESSAGE)
+            limit = reactions.REACTIONS_PER_MESSAGE
+            outcome = reactions.decide(facts, adding, limit)
             if outcome == reactions.CHANGED:
                 now = self.clock.seconds()
-                change = reacted(message, event, key, facts, now)
+                change = reacted(message, event, key, facts, now, limit)
                 await self.backend.apply(change, member, session)
             return outcome
 

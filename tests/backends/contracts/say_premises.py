@@ -56,8 +56,10 @@ from tests.backends.contracts.handler import ContractBase, User
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
 
 
-class SayPremisesContract(ContractBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
+class PremisesBase(ContractBase):
+    """Changes made as the core would make them, applied once the room
+    changed under them; subclasses mix in a TestCase and provide
+    ``server``."""
 
     def core(self) -> ChatCore[Any]:
         registry = self.server.registry
@@ -120,6 +122,10 @@ class SayPremisesContract(ContractBase):
             ]
             wrong = [line for line in before if shown and line.startswith(shown)]
             self.assertEqual(wrong, [], text)
+
+
+class SayPremisesContract(PremisesBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks
     def test_a_room_made_moderated_after_the_decision_hears_nothing(
