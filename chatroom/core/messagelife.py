@@ -4,9 +4,13 @@
 that replies to, edits, deletes and reacts to messages said before, relays
 typing notices and keeps the moderation log (``docs/protocol.md``,
 *Messages with a life*). It is composed into the core (kept apart so that
-module stays readable) and, like the core, decides and builds the events;
-the back-end's :class:`~chatroom.core.backend.MessageSteps` and
-:class:`~chatroom.core.modlog.ModerationLog` keep them.
+module stays readable) and, like the core, decides and builds the events:
+an edit, a redaction or a reaction is one
+:class:`~chatroom.core.changes.DecidedChange` (:func:`amended`,
+:func:`reacted`) resting on the message as read, which the back-end
+applies (:meth:`~chatroom.core.backend.Backend.apply`) or refuses, and the
+core decides again; the :class:`~chatroom.core.modlog.ModerationLog`
+keeps the log.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ hook's name may be, how many a room may have, what a post may hold
 (:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
 every post that names a hook counts, a refused one too). A back-end only
 keeps the hooks (its :class:`~chatroom.core.hooks.HookStore`) and
-numbers, keeps and publishes the message (``Backend.post``); a door only
+numbers, keeps and publishes the message (an ``Append`` from outside,
+through ``Backend.apply``); a door only
 carries the commands and the HTTP request, and renders the answers.
 
 A hook belongs to its room: it goes when the room goes (``/delete``, or
