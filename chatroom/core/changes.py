@@ -40,6 +40,7 @@ from chatroom.core.events import (
     StoredEvent,
 )
 from chatroom.core.facts import RoomPolicy
+from chatroom.core.hooks import Hook
 from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
@@ -93,6 +94,13 @@ class RoomModeration:
 
 
 @dataclass(frozen=True)
+class RoomHooks:
+    """Room ``room``'s webhooks (its name key)."""
+
+    room: str
+
+
+@dataclass(frozen=True)
 class AccountMarkers:
     """Account ``account``'s read markers (its name key)."""
 
@@ -126,6 +134,7 @@ Subject = (
     RoomSeating
     | RoomMessages
     | RoomModeration
+    | RoomHooks
     | AccountMarkers
     | AccountRecord
     | AccountPush
@@ -392,9 +401,10 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating,
-        messages or moderation; an account's markers, record, subscriptions or rooms are
-        about no room)."""
-        if not isinstance(self.subject, RoomSeating | RoomMessages | RoomModeration):
+        messages, moderation or webhooks; an account's markers, record,
+        subscriptions or rooms are about no room)."""
+        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks
+        if not isinstance(self.subject, room):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -505,6 +515,42 @@ class React(Operation):
     reaction: str
     user: str
     adding: bool
+
+
+# -- a room's webhooks: premises and operations ---------------------------------
+
+
+@dataclass(frozen=True)
+class HookHeld(Premise):
+    """The room has a webhook called ``name`` (a name key: ``held``), or
+    has none of that name."""
+
+    name: str
+    held: bool
+
+
+@dataclass(frozen=True)
+class FewerHooksThan(Premise):
+    """The room has fewer than ``count`` webhooks: one more added under the
+    most the core allows (:data:`~chatroom.core.webhooks.HOOKS_PER_ROOM`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class AddHook(Operation):
+    """Keep ``hook`` (its room's, under its name), and know it by its
+    secret."""
+
+    hook: Hook
+
+
+@dataclass(frozen=True)
+class RemoveHook(Operation):
+    """The room's webhook called ``name`` (a name key) goes, and its
+    secret admits no post."""
+
+    name: str
 
 
 # -- an account's read markers: premises and operations -------------------------
