@@ -177,15 +177,13 @@ Marks = dict[str, int]
 
 class RememberedRooms(Protocol):
     """An account's rooms, kept (in the store or Redis) while it is away,
-    so its next device is put back in them (:mod:`chatroom.core.devices`)."""
+    so its next device is put back in them (:mod:`chatroom.core.devices`):
+    read here; a change of an :class:`~chatroom.core.changes.AccountRooms`
+    (rooms remembered and forgotten, in order) goes through
+    :meth:`Backend.apply`."""
 
     async def rooms(self, account: str) -> list[str]:
         """The names of the rooms account ``account`` was in, oldest first."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountRooms`
-        (rooms remembered and forgotten, in order) atomically."""
         ...
 
 

@@ -371,7 +371,7 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
-                await advance(self.backend.markers, account, room, event_id)
+                await advance(self.backend.apply, account, room, event_id)
             await self.devices.counted(member)
 
     async def set_away(self, member: Member, message: str) -> None:

@@ -350,7 +350,8 @@ class SayPremisesContract(PremisesBase):
         and is the marker in force; moving it to 5 again, or past it, is
         applied."""
         markers = self.core().backend.markers
-        moved = yield self.done(advance(markers, "alice", "tea", 5))
+        apply = self.core().backend.apply
+        moved = yield self.done(advance(apply, "alice", "tea", 5))
         self.assertEqual(moved, 5)
         change = DecidedChange(
             AccountMarkers("alice"), (MarkerAtMost("tea", 3),), (SetMarker("tea", 3),)
@@ -359,8 +360,8 @@ class SayPremisesContract(PremisesBase):
             self.done(self.core().backend.apply(change)), PremiseFailedError
         )
         self.assertEqual(failed.facts, 5)
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 3))), 5)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 3))), 5)
         self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 5})
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 5))), 5)
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 8))), 8)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 5))), 5)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 8))), 8)
         self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 8})
