@@ -16,13 +16,11 @@ core decided, :mod:`chatroom.core.entries`), publish an event
 (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
 (:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided change
-(:class:`~chatroom.core.changes.DecidedChange`: :meth:`Backend.say`,
-:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
-:meth:`Backend.apply_outcome`, :meth:`Backend.apply_give`; an account's
-read markers, :meth:`~chatroom.core.markers.MarkerStore.apply`), each of
-which checks the change's premises and refuses with
-:class:`FactsChangedError` if one no longer holds, and the core decides
-again.
+(:class:`~chatroom.core.changes.DecidedChange`): :meth:`Backend.apply`,
+the one write of every kind but a join, a leave (:class:`SeatingSteps`)
+and a message (:meth:`Backend.say`, its fast path), each of which checks
+the change's premises and refuses with :class:`FactsChangedError` if one
+no longer holds, and the core decides again.
 """
 
 from __future__ import annotations
@@ -39,17 +37,12 @@ from chatroom.core.census import CensusSteps
 from chatroom.core.changes import DecidedChange
 from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
-    Edited,
     Event,
     Listing,
-    Message,
     PrivateRedacted,
-    Reaction,
-    Redacted,
     RoomEvent,
     SearchResult,
     StoredEvent,
-    TagMessage,
     ToEveryone,
 )
 from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts, SpeakingFacts
@@ -62,6 +55,7 @@ from chatroom.core.modlog import ModerationLog
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
+from chatroom.core.reactions import ReactionFacts
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
@@ -140,43 +134,19 @@ class SeatingSteps(Protocol):
 
 
 class MessageSteps(Protocol):
-    """The back-end's steps on messages said before (``/edit``, ``/redact``,
-    ``/react``) and on notices that are not kept (``/typing``): a part of
-    every :class:`Backend`, composed into it (its ``messages``)."""
+    """The back-end's reads of messages said before (what a reaction is
+    decided on, a search) and its notices that are not kept (``/typing``,
+    a link preview): a part of every :class:`Backend`, composed into it
+    (its ``messages``). Edits, redactions, reactions and tags-only
+    messages are changes :meth:`Backend.apply` applies."""
 
-    async def amend(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        replacement: Message | None,
-        event: Edited | Redacted,
-        now: float,
-    ) -> None:
-        """Stored message ``target`` (as the core read it) now reads as
-        ``replacement`` (an edit), or is gone with the events that depend on
-        it (None: a redaction); then ``event`` is appended as
-        :meth:`Backend.say` does. :class:`FactsChangedError` if
-        ``target`` changed meanwhile."""
-        ...
-
-    async def react(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        event: Reaction,
-        now: float,
-    ) -> str:
-        """Add (or take back: ``event.adding``) the reaction ``event``
-        names to stored message ``target``, at
-        most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
-        ones; when that changed anything, append ``event`` as
-        :meth:`Backend.say` does. Returns
-        :data:`~chatroom.core.reactions.CHANGED`, ``UNCHANGED`` or ``FULL``;
-        :class:`FactsChangedError` if ``target`` changed meanwhile."""
+    async def reaction_facts(
+        self, room: str, target: str, reaction: str, user: str
+    ) -> ReactionFacts:
+        """What user ``user``'s (a name key) ``reaction`` to message
+        ``target`` of room ``room`` (as :meth:`Backend.place` named it) is
+        decided on (:func:`chatroom.core.reactions.decide`): none given if
+        the room is gone (the change's premises then fail)."""
         ...
 
     async def relay(
@@ -184,19 +154,6 @@ class MessageSteps(Protocol):
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
-
-    async def keep(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: TagMessage,
-        now: float,
-    ) -> None:
-        """Number, keep and publish a tags-only message to room ``room``'s
-        members, as :meth:`Backend.say` does a message (its ``id`` set),
-        for IRC's event playback."""
-        ...
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         """Publish ``event`` to the members of room ``room`` (as
@@ -220,15 +177,13 @@ Marks = dict[str, int]
 
 class RememberedRooms(Protocol):
     """An account's rooms, kept (in the store or Redis) while it is away,
-    so its next device is put back in them (:mod:`chatroom.core.devices`)."""
+    so its next device is put back in them (:mod:`chatroom.core.devices`):
+    read here; a change of an :class:`~chatroom.core.changes.AccountRooms`
+    (rooms remembered and forgotten, in order) goes through
+    :meth:`Backend.apply`."""
 
     async def rooms(self, account: str) -> list[str]:
         """The names of the rooms account ``account`` was in, oldest first."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountRooms`
-        (rooms remembered and forgotten, in order) atomically."""
         ...
 
 
@@ -404,7 +359,7 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def messages(self) -> MessageSteps:
-        """Its steps on messages said before (edits, redactions, reactions)."""
+        """Its reads of messages said before, and its notices not kept."""
         ...
 
     @property
@@ -548,12 +503,6 @@ class Backend(SeatingSteps, Protocol):
         """
         ...
 
-    async def post(self, room: str, event: Message, now: float) -> None:
-        """Number, keep and publish ``event`` to room ``room``'s members, as
-        :meth:`say` does, from no session: a webhook's post, whose rules
-        the core applied (``NO_SUCH_ROOM`` if the room is gone)."""
-        ...
-
     async def history(
         self,
         member: Member,
@@ -569,46 +518,45 @@ class Backend(SeatingSteps, Protocol):
         """Room ``room`` (``NO_SUCH_ROOM``) and the user called ``target``."""
         ...
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
-        """Apply a topic's change (:class:`~chatroom.core.changes.SetTopic`,
-        then its event appended as :meth:`say` appends a message) by the
-        member, if its premises (the room's
-        :class:`~chatroom.core.changes.Incarnation` and
-        :class:`~chatroom.core.changes.Version` as read) hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
-        ...
+        """Apply a decided change atomically if every one of its premises
+        holds, else :class:`~chatroom.core.changes.PremiseFailedError`
+        (nothing applied). The one write of every kind but a join, a
+        leave and a message (:meth:`enter`, :meth:`leave`, :meth:`say`):
+        which store applies it is chosen by its subject. ``member`` and
+        ``session``: who it is by, if anyone (a member's change of a room's
+        messages must be by one of its members: ``NOT_IN_ROOM``).
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
-        """Apply a deletion's change (:class:`~chatroom.core.changes.Emit`
-        the deletion, :class:`~chatroom.core.changes.Drop` the room: its
-        members go to the lobby) if its premises hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
-        ...
-
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
-    ) -> None:
-        """Apply a moderation's change by ``member``
-        (:func:`chatroom.core.moderation.change_of`: its
-        :class:`~chatroom.core.changes.SetPolicy`,
-        :class:`~chatroom.core.changes.SetOwner`,
-        :class:`~chatroom.core.changes.Emit`,
-        :class:`~chatroom.core.changes.KickMember`,
-        :class:`~chatroom.core.changes.TellUser`, in order) if its premises
-        hold (the room's incarnation and version as read, the user it
-        names connected and in the room or not as read); else
-        :class:`FactsChangedError`."""
-        ...
-
-    async def apply_give(self, change: DecidedChange) -> None:
-        """Give the room its new policy and owner (a server admin's ``rooms
-        give``: :class:`~chatroom.core.changes.SetPolicy`,
-        :class:`~chatroom.core.changes.SetOwner`, then
-        :class:`~chatroom.core.changes.Emit` the owner change) in one step,
-        if its premises (the room as read, the new owner in it) hold; else
-        :class:`FactsChangedError`."""
+        - :class:`~chatroom.core.changes.RoomMessages`: a topic
+          (:class:`~chatroom.core.changes.SetTopic`, then its event
+          appended as :meth:`say` appends a message), an edit or a
+          redaction (:class:`~chatroom.core.changes.Rewrite`, resting on
+          :class:`~chatroom.core.changes.MessageIs`), a reaction
+          (:class:`~chatroom.core.changes.React`, resting on
+          :class:`~chatroom.core.changes.Reacted` and
+          :class:`~chatroom.core.changes.FewerReactionsThan`), a tags-only
+          message, a webhook's post (an
+          :class:`~chatroom.core.changes.Append` from outside;
+          ``NO_SUCH_ROOM`` if the room is gone);
+        - :class:`~chatroom.core.changes.RoomModeration`: a moderation
+          command's (:func:`chatroom.core.moderation.change_of`) or a
+          server admin's gift (:func:`chatroom.core.moderation.gift_change`);
+        - :class:`~chatroom.core.changes.RoomSeating`: a deletion
+          (:class:`~chatroom.core.changes.Emit` it,
+          :class:`~chatroom.core.changes.Drop` the room: its members go to
+          the lobby);
+        - an account's markers, record, push subscriptions and remembered
+          rooms (:class:`~chatroom.core.changes.AccountMarkers`,
+          :class:`~chatroom.core.changes.AccountRecord`,
+          :class:`~chatroom.core.changes.AccountPush`,
+          :class:`~chatroom.core.changes.AccountRooms`), as their stores
+          apply them.
+        """
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

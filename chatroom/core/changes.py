@@ -31,8 +31,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chatroom.core.events import Departure, Event, Kicked, RoomEvent, StoredEvent
+from chatroom.core.events import (
+    Departure,
+    Event,
+    Kicked,
+    Message,
+    RoomEvent,
+    StoredEvent,
+)
 from chatroom.core.facts import RoomPolicy
+from chatroom.core.hooks import Hook
 from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
@@ -78,6 +86,21 @@ class RoomMessages:
 
 
 @dataclass(frozen=True)
+class RoomModeration:
+    """Room ``room``'s policy and owner (its name key): what a moderation
+    command or a server admin's gift changes."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomHooks:
+    """Room ``room``'s webhooks (its name key)."""
+
+    room: str
+
+
+@dataclass(frozen=True)
 class AccountMarkers:
     """Account ``account``'s read markers (its name key)."""
 
@@ -110,6 +133,8 @@ class AccountRooms:
 Subject = (
     RoomSeating
     | RoomMessages
+    | RoomModeration
+    | RoomHooks
     | AccountMarkers
     | AccountRecord
     | AccountPush
@@ -375,10 +400,11 @@ class DecidedChange:
 
     @property
     def room(self) -> str:
-        """The key of the room the change is about (a room's seating or
-        messages; an account's markers, record, subscriptions or rooms are
-        about no room)."""
-        if not isinstance(self.subject, RoomSeating | RoomMessages):
+        """The key of the room the change is about (a room's seating,
+        messages, moderation or webhooks; an account's markers, record,
+        subscriptions or rooms are about no room)."""
+        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks
+        if not isinstance(self.subject, room):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -433,6 +459,98 @@ class SetTopic(Operation):
     text: str
     by: str
     at: int
+
+
+# -- a room's messages said before: premises and operations ---------------------
+
+
+@dataclass(frozen=True)
+class MessageIs(Premise):
+    """Stored message ``message`` (its ``id`` set) is kept as the decision
+    read it: neither changed nor gone since (an edit, a redaction or a
+    reaction rests on the message it was decided on)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Reacted(Premise):
+    """User ``user`` (a name key) has given ``reaction`` to message
+    ``target`` (``given``), or has not: adding a reaction rests on its not
+    being given yet, taking it back on its being given."""
+
+    target: str
+    reaction: str
+    user: str
+    given: bool
+
+
+@dataclass(frozen=True)
+class FewerReactionsThan(Premise):
+    """Message ``target`` carries fewer than ``count`` distinct reactions,
+    or carries ``reaction`` already: a reaction added under the most the
+    core allows (:data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE`)."""
+
+    target: str
+    reaction: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Rewrite(Operation):
+    """Stored message ``id`` now reads as ``replacement`` (an edit), or is
+    gone with the edits and reactions that depend on it (None: a
+    redaction)."""
+
+    id: str
+    replacement: Message | None
+
+
+@dataclass(frozen=True)
+class React(Operation):
+    """User ``user`` (a name key) gives ``reaction`` to message ``target``
+    (``adding``), or takes it back."""
+
+    target: str
+    reaction: str
+    user: str
+    adding: bool
+
+
+# -- a room's webhooks: premises and operations ---------------------------------
+
+
+@dataclass(frozen=True)
+class HookHeld(Premise):
+    """The room has a webhook called ``name`` (a name key: ``held``), or
+    has none of that name."""
+
+    name: str
+    held: bool
+
+
+@dataclass(frozen=True)
+class FewerHooksThan(Premise):
+    """The room has fewer than ``count`` webhooks: one more added under the
+    most the core allows (:data:`~chatroom.core.webhooks.HOOKS_PER_ROOM`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class AddHook(Operation):
+    """Keep ``hook`` (its room's, under its name), and know it by its
+    secret."""
+
+    hook: Hook
+
+
+@dataclass(frozen=True)
+class RemoveHook(Operation):
+    """The room's webhook called ``name`` (a name key) goes, and its
+    secret admits no post."""
+
+    name: str
 
 
 # -- an account's read markers: premises and operations -------------------------

@@ -369,7 +369,7 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
-                await advance(self.backend.markers, account, room, event_id)
+                await advance(self.backend.apply, account, room, event_id)
             await self.devices.counted(member)
 
     async def set_away(self, member: Member, message: str) -> None:
@@ -826,7 +826,7 @@ class ChatCore(Generic[B]):
             return DecidedChange(_messages_of(name), _as_read(facts), ops, (key,))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
-            await self.backend.apply_topic(member, session, change)
+            await self.backend.apply(change, member, session)
 
         await self._decide(where, rule, apply)
 
@@ -843,7 +843,7 @@ class ChatCore(Generic[B]):
             return DecidedChange(subject, _as_read(facts), (Emit(event), Drop()))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_delete(session, change)
+            await self.backend.apply(change, member, session)
             return facts.room.name
 
         deleted = await self._decide(name, rule, apply)
@@ -878,7 +878,7 @@ class ChatCore(Generic[B]):
             facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
         ) -> list[RoomEvent]:
             outcome, change = decided
-            await self.backend.apply_outcome(member, session, change)
+            await self.backend.apply(change, member, session)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
@@ -921,7 +921,7 @@ class ChatCore(Generic[B]):
             return moderation.gift_change(given, room_key, _as_read(facts))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_give(change)
+            await self.backend.apply(change)
             return facts.room.name
 
         given = await self._decide(room, rule, apply, account)

@@ -304,7 +304,7 @@ class Devices:
         if room is not None:
             kept.append(changes.RememberRoom(room))
         if account and kept:
-            await self.backend.remembered.apply(kept_rooms(account, *kept))
+            await self.backend.apply(kept_rooms(account, *kept))
         if room is not None and len(seat.devices) > 1:
             await self.markers_after_join(seat, room, member)
 
@@ -317,14 +317,14 @@ class Devices:
         account before the command answers, on every node."""
         if target is not None and target.account:
             forgotten = kept_rooms(target.account, changes.ForgetRoom(room))
-            await self.backend.remembered.apply(forgotten)
+            await self.backend.apply(forgotten)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, changes.ForgetRoom(room))
-            self.background(self.backend.remembered.apply(forgotten))
+            self.background(self.backend.apply(forgotten))
 
     def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
         """Device ``member`` is gone (``reason``: why, or with ``own_words``
@@ -452,7 +452,7 @@ class Devices:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
                     forgotten = kept_rooms(account, changes.ForgetRoom(room))
-                    await self.backend.remembered.apply(forgotten)
+                    await self.backend.apply(forgotten)
                 continue
             finally:
                 seat.asked(room)
@@ -477,7 +477,7 @@ class Devices:
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, changes.ForgetRoom(room))
-            await self.backend.remembered.apply(forgotten)
+            await self.backend.apply(forgotten)
         if not others:
             return
         listing = await self.listing(seat)

@@ -15,7 +15,7 @@ of ``/read``, ``READ`` and ``/unread`` applies them
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -51,25 +51,28 @@ class Unread:
 
 
 class MarkerStore(Protocol):
-    """Where a back-end keeps accounts' markers (by account key, room key)."""
+    """Where a back-end keeps accounts' markers (by account key, room key),
+    read. A change of an :class:`~chatroom.core.changes.AccountMarkers`
+    (:func:`advance`'s) goes through the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply`, atomically: a
+    :class:`~chatroom.core.changes.SetMarker`, then a
+    :class:`~chatroom.core.changes.TellOtherNodes` (none in one process:
+    its seat's devices are all there are), if its
+    :class:`~chatroom.core.changes.MarkerAtMost` holds; else
+    :class:`~chatroom.core.changes.PremiseFailedError` with the marker in
+    force (an int)."""
 
     async def markers(self, account: str) -> dict[str, int]:
         """Every marker of ``account``: room key → event id."""
         ...
 
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountMarkers`
-        atomically (:func:`advance`'s): a :class:`~chatroom.core.changes.
-        SetMarker`, then a :class:`~chatroom.core.changes.TellOtherNodes`
-        (none in one process: its seat's devices are all there are), if
-        its :class:`~chatroom.core.changes.MarkerAtMost` holds; else
-        :class:`~chatroom.core.changes.PremiseFailedError` with the marker
-        in force (an int)."""
-        ...
+
+#: The back-end's one write (:meth:`chatroom.core.backend.Backend.apply`).
+Apply = Callable[[DecidedChange], Awaitable[None]]
 
 
 async def advance(
-    store: MarkerStore,
+    apply: Apply,
     account: str,
     room: str,
     event_id: int,
@@ -87,7 +90,7 @@ async def advance(
         ops = (*ops, TellOtherNodes(moved, token))
     premises = (MarkerAtMost(room, event_id),)
     try:
-        await store.apply(DecidedChange(AccountMarkers(account), premises, ops))
+        await apply(DecidedChange(AccountMarkers(account), premises, ops))
     except PremiseFailedError as failed:
         assert isinstance(failed.facts, int)  # the marker in force
         return failed.facts

@@ -104,7 +104,7 @@ class Markings:
         if session.account:
             copy = self.devices.copy_to(member)
             marker = await advance(
-                self.backend.markers,
+                self.backend.apply,
                 session.account,
                 name_key(where),
                 event_id,

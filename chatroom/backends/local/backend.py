@@ -11,6 +11,8 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
@@ -36,20 +38,32 @@ from chatroom.core import admin, errors, membership
 from chatroom.core.backend import DecisionFacts, SessionEnder
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    AccountMarkers,
+    AccountPush,
+    AccountRecord,
+    AccountRooms,
     Announce,
     Append,
     DecidedChange,
     Drop,
     Emit,
+    Exists,
+    FewerReactionsThan,
     Incarnation,
     KickMember,
     MakeRoom,
+    MessageIs,
     Premise,
     PremiseFailedError,
     Present,
     QuietAmong,
+    React,
+    Reacted,
     ReplyHistory,
+    Rewrite,
+    RoomHooks,
     RoomMessages,
+    RoomModeration,
     RoomSeating,
     SessionIs,
     SetOwner,
@@ -67,7 +81,6 @@ from chatroom.core.events import (
     ListedRoom,
     Listing,
     LobbyChanges,
-    Message,
     Renamed,
     RoomGone,
     Sighting,
@@ -87,6 +100,19 @@ from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
 from chatroom.core.watching import LocalWatching
+
+#: One subject's step of :meth:`LocalBackend.apply`: the change and the
+#: member it is by (None: by nobody connected, or an account's).
+Applier = Callable[[DecidedChange, "Member | None"], Awaitable[None]]
+
+
+def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
+    """A store's own apply of an account's change, which is by no member."""
+
+    async def applied(change: DecidedChange, member: Member | None) -> None:
+        await apply(change)
+
+    return applied
 
 
 class LocalBackend:
@@ -150,9 +176,7 @@ class LocalBackend:
             self.store, self.account_store, config.conversation_retention
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
-        self.messages = LocalMessageSteps(
-            self.store, self.outage, self._room_of, self.append, self.rooms
-        )
+        self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: /export and /delete-account (chatroom.core.userdata).
@@ -164,6 +188,8 @@ class LocalBackend:
             self.remembered,
             self.conversations,
         )
+        #: The step that applies a change, by its subject's kind.
+        self._appliers = self._applier_table()
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -531,27 +557,6 @@ class LocalBackend:
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said.event, said.now)
 
-    async def append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: StoredEvent,
-        now: float,
-    ) -> None:
-        """An edit, deletion or reaction (:mod:`.messages`), numbered here
-        with the room's next id."""
-        where = self._room_of(member, room)
-        self.outage.check(where, event)  # nothing acknowledged that cannot be kept
-        self._said(where, event, now)
-
-    async def post(self, room: str, event: Message, now: float) -> None:
-        where = self.rooms.get(name_key(room))
-        if where is None:
-            raise errors.no_such_room(room)
-        self.outage.check(where, event)
-        self._said(where, event, now)
-
     def _said(self, where: Room, event: StoredEvent, now: float) -> None:
         """``event`` numbered with the room's next id, shown and kept."""
         event.id = str(where.last_id + 1)
@@ -602,27 +607,76 @@ class LocalBackend:
             where.facts(), where.guard, owner_name=where.owner_name, target=found
         )
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
-        where = self._changed_room(change, member)
+        """The one write of a decided change, by its subject: its premises
+        checked on what it is about, then its operations in order."""
+        await self._appliers[type(change.subject)](change, member)
+
+    def _applier_table(self) -> dict[type, Applier]:
+        """Which step applies a change of each subject (a room's seating
+        here is a deletion: joins and leaves are :meth:`enter` and
+        :meth:`leave`)."""
+        return {
+            RoomMessages: self._apply_messages,
+            RoomModeration: self._apply_moderation,
+            RoomSeating: self._apply_deletion,
+            RoomHooks: _by_nobody(self.hooks.apply),
+            AccountMarkers: _by_nobody(self.markers.apply),
+            AccountRecord: _by_nobody(self.account_store.apply),
+            AccountPush: _by_nobody(self.push.apply),
+            AccountRooms: _by_nobody(self.remembered.apply),
+        }
+
+    async def _apply_messages(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A topic, an edit, a redaction, a reaction, a tags-only message or
+        a webhook's post: the room's and its messages' premises checked,
+        nothing acknowledged that the store cannot keep, then each
+        operation in order (an :class:`Append` numbered with the room's next
+        id, as :meth:`say` numbers a message)."""
+        appended = change.of(Append)
+        where = self.rooms.get(change.room)
+        if where is None:
+            raise errors.no_such_room(appended[-1].event.room if appended else "")
+        outside = all(op.outside for op in appended)
+        if member is not None and not outside and member not in where.members:
+            raise errors.not_in_room()
+        if not self._holds(where, member, change.premises):
+            raise PremiseFailedError()
+        for said in appended:
+            self.outage.check(where, said.event)
+        topic = False
         for op in change.ops:
-            if isinstance(op, SetTopic):
-                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
-            elif isinstance(op, Append):
+            if isinstance(op, Append):
                 self._said(where, op.event, op.now)
-        self._save(where)
-        self._room_changed(where)
+            elif isinstance(op, SetTopic):
+                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
+                topic = True
+            elif isinstance(op, Rewrite):
+                self.messages.rewrite(where, op)
+            elif isinstance(op, React):
+                self.messages.react(where, op)
+            else:
+                raise TypeError(f"not an operation on a room's messages: {op!r}")
+        if topic:
+            self._save(where)
+            self._room_changed(where)
+        if change.of(React):
+            self.messages.reacted(where)
 
     def _changed_room(self, change: DecidedChange, member: Member | None) -> Room:
         """The room ``change`` is about (``NO_SUCH_ROOM``), once its premises
         hold there (:class:`PremiseFailedError` if not: the core reads it
         again)."""
-        subject = change.subject
-        assert isinstance(subject, RoomMessages | RoomSeating)
-        where = self.rooms.get(subject.room)
+        where = self.rooms.get(change.room)
         if where is None:
-            raise errors.no_such_room(subject.room)
+            raise errors.no_such_room(change.room)
         if not self._holds(where, member, change.premises):
             raise PremiseFailedError()
         return where
@@ -635,7 +689,11 @@ class LocalBackend:
         else:
             del self.places[member]
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+    async def _apply_deletion(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A deletion: shown, then the room dropped (its members go to the
+        lobby)."""
         room = self._changed_room(change, None)
         for op in change.of(Emit):
             room.broadcast(op.event)
@@ -649,18 +707,11 @@ class LocalBackend:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
 
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def _apply_moderation(
+        self, change: DecidedChange, member: Member | None
     ) -> None:
-        await self._apply_to_room(self._changed_room(change, member), change)
-
-    async def apply_give(self, change: DecidedChange) -> None:
-        where = self._changed_room(change, None)
-        await self._apply_to_room(where, change)
-        self._room_changed(where)
-
-    async def _apply_to_room(self, where: Room, change: DecidedChange) -> None:
-        """A moderation's or a gift's operations on ``where``, in order."""
+        """A moderation's or a gift's operations on the room, in order."""
+        where = self._changed_room(change, member)
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
@@ -673,6 +724,7 @@ class LocalBackend:
                 else:
                     where.owner, where.absent_owner = None, ""
                 self._save(where)
+                self._room_changed(where)  # the lobby names its owner
             elif isinstance(op, Emit):
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
@@ -711,7 +763,8 @@ class LocalBackend:
         """Whether ``premises`` hold on ``room``, checked (never decided): not
         moderated; the room the making and its policy the version read;
         ``member`` quiet or not as read; the
-        user a command named connected as read, and in the room or not."""
+        user a command named connected as read, and in the room or not; a
+        message said before, and its reactions, as read."""
         for premise in premises:
             if isinstance(premise, Unmoderated):
                 if room.policy.moderated:
@@ -733,6 +786,12 @@ class LocalBackend:
                     return False
             elif isinstance(premise, Incarnation):
                 if premise.incarnation != str(room.incarnation):
+                    return False
+            elif isinstance(premise, Exists):
+                if not premise.exists:
+                    return False
+            elif isinstance(premise, MessageIs | Reacted | FewerReactionsThan):
+                if not self.messages.holds(room, premise):
                     return False
             else:
                 raise TypeError(f"not a premise of a room's change: {premise!r}")

@@ -14,7 +14,7 @@ routing of the node channel's messages to this node's sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -79,6 +79,10 @@ from chatroom.core.backend import (
     SessionEnder,
 )
 from chatroom.core.changes import (
+    AccountMarkers,
+    AccountPush,
+    AccountRecord,
+    AccountRooms,
     Announce,
     Append,
     DecidedChange,
@@ -90,7 +94,11 @@ from chatroom.core.changes import (
     Premise,
     PremiseFailedError,
     QuietAmong,
+    React,
+    Rewrite,
+    RoomHooks,
     RoomMessages,
+    RoomModeration,
     RoomSeating,
     SetOwner,
     SetPolicy,
@@ -215,6 +223,14 @@ class RedisBackend:
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
+        #: The steps that apply a change, by its subject's kind; a member's
+        #: change of a room's messages, by the operation that leads it.
+        self._appliers = self._applier_table()
+        self._message_appliers: dict[type, MessageApplier] = {
+            SetTopic: self._topic,
+            Rewrite: self.messages.amend,
+            React: self.messages.react,
+        }
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         #: The room list as this node keeps it, and the lobby's watchers.
@@ -742,17 +758,6 @@ class RedisBackend:
         assert self.replication is not None  # a Written is made with it
         return await self.replication.confirm(written)
 
-    async def post(self, room: str, event: Message, now: float) -> None:
-        """One ``POST`` script: numbered, published and kept as ``SAY`` does."""
-        reply = await self.calls.call(
-            scripts.POST,
-            name_key(room),
-            codec.unnumbered(event),
-            *kept(self.config, now),
-            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
-        )
-        event.id = str(reply[1])
-
     async def history(
         self,
         member: Member,
@@ -812,19 +817,73 @@ class RedisBackend:
         """The user whose name key is ``key``, as ``TARGET`` reads them."""
         return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
+        """The one write of a decided change: the scripts that check its
+        premises and store it, chosen by its subject (a room's messages'
+        by the operation that leads it)."""
+        await self._appliers[type(change.subject)](change, session)
+
+    def _applier_table(self) -> dict[type, Applier]:
+        """Which steps apply a change of each subject (a room's seating
+        here is a deletion: joins and leaves are :meth:`enter` and
+        :meth:`leave`)."""
+        return {
+            RoomMessages: self._apply_messages,
+            RoomModeration: self._apply_moderation,
+            RoomSeating: self._apply_deletion,
+            RoomHooks: _by_nobody(self.hooks.apply),
+            AccountMarkers: _by_nobody(self.markers.apply),
+            AccountRecord: _by_nobody(self.account_store.apply),
+            AccountPush: _by_nobody(self.push.apply),
+            AccountRooms: _by_nobody(self.remembered.apply),
+        }
+
+    async def _apply_messages(
+        self, change: DecidedChange, session: SeatSession | None
+    ) -> None:
+        """A room's messages' change, by the script of the operation that
+        leads it (a topic, an edit or a redaction, a reaction, a message
+        appended alone)."""
+        lead = type(change.ops[0])
+        if lead is Append:
+            await self._append(change, session)
+            return
+        assert session is not None  # a member's change
+        await self._message_appliers[lead](change, session)
+
+    async def _append(self, change: DecidedChange, session: SeatSession | None) -> None:
+        """An event appended alone: a webhook's post, from outside the room
+        (one ``POST``: ``NO_SUCH_ROOM`` if it is gone), or a member's
+        tags-only message (``KEEP``)."""
+        (said,) = change.of(Append)
+        if not said.outside:
+            assert session is not None  # a member's
+            await self.messages.keep(change, session)
+            return
+        reply = await self.calls.call(
+            scripts.POST,
+            change.room,
+            codec.unnumbered(said.event),
+            *kept(self.config, said.now),
+            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room)},
+        )
+        said.event.id = str(reply[1])
+
+    async def _topic(self, change: DecidedChange, session: SeatSession) -> None:
         """One ``TOPIC`` script: the session's membership and the premises
         (the room's incarnation and version) checked, the topic set, its
         event appended."""
-        assert isinstance(change.subject, RoomMessages)
         (topic,) = change.of(SetTopic)
         (said,) = change.of(Append)
         incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.TOPIC,
-            change.subject.room,
+            change.room,
             key_of(session),
             session.token,
             topic.text,
@@ -837,7 +896,9 @@ class RedisBackend:
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+    async def _apply_deletion(
+        self, change: DecidedChange, session: SeatSession | None
+    ) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
         cannot say), the room goes if its premises (incarnation, version)
@@ -846,8 +907,8 @@ class RedisBackend:
         dies between leaves only index entries naming a gone room, which
         their users' release and the listing's next full read clear
         (:mod:`.listing`)."""
-        assert isinstance(change.subject, RoomSeating) and change.of(Drop)
-        key = change.subject.room
+        assert session is not None and change.of(Drop)
+        key = change.room
         (shown,) = change.of(Emit)
         incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
@@ -874,23 +935,26 @@ class RedisBackend:
             self.here.deleted(room, seq, reply[3])
         await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def _apply_moderation(
+        self, change: DecidedChange, session: SeatSession | None
     ) -> None:
-        assert isinstance(change.subject, RoomSeating)
-        await self.moderation.apply(change.subject.room, session, change)
+        """A member's moderation command (:mod:`.moderation_steps`), or a
+        server admin's gift, by no session (:meth:`_give`)."""
+        if session is None:
+            await self._give(change)
+        else:
+            await self.moderation.apply(change.room, session, change)
 
-    async def apply_give(self, change: DecidedChange) -> None:
+    async def _give(self, change: DecidedChange) -> None:
         """One ``GIVE``: the room as read and the new owner in it checked,
         the policy and the owner set, the owner change shown."""
-        assert isinstance(change.subject, RoomSeating)
         ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
         (shown,) = change.of(Emit)
         incarnation, version, _ = _say_premises(change.premises)
         policy = set_policy.policy
         await self.calls.call(
             moderation_scripts.GIVE,
-            change.subject.room,
+            change.room,
             incarnation,
             version,
             policy.to_json(),
@@ -907,6 +971,22 @@ class RedisBackend:
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
         self.listing.watch(member, watching)
+
+
+#: One subject's steps of :meth:`RedisBackend.apply`: the change and the
+#: session it is by (None: by nobody connected, or an account's).
+Applier = Callable[[DecidedChange, "SeatSession | None"], Awaitable[None]]
+#: The steps of a member's change of a room's messages, by its lead.
+MessageApplier = Callable[[DecidedChange, SeatSession], Awaitable[None]]
+
+
+def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
+    """A store's own apply of an account's change, which is by no session."""
+
+    async def applied(change: DecidedChange, session: SeatSession | None) -> None:
+        await apply(change)
+
+    return applied
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
