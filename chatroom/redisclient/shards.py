@@ -105,7 +105,9 @@ class ShardLinks(MultiService):
         self.name = name
         #: The deadlines of the commands in flight (stopped with the
         #: service unless they are the caller's).
-        self.deadlines = deadlines or CallDeadlines(reactor, timeout)
+        self.deadlines = (
+            CallDeadlines(reactor, timeout) if deadlines is None else deadlines
+        )
         self._own_deadlines = deadlines is None
         #: The slots' primaries as last told (None until first told).
         self.map: SlotMap | None = None

@@ -124,7 +124,9 @@ class RedisCalls:
         self.timeout = timeout
         self.clock = clock
         #: One timer for every script in flight (not one per call).
-        self.deadlines = deadlines or CallDeadlines(clock, timeout)
+        self.deadlines = (
+            CallDeadlines(clock, timeout) if deadlines is None else deadlines
+        )
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.
