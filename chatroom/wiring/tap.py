@@ -46,6 +46,7 @@ from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
+from chatroom.wiring.reactorlag import ReactorLag
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reload import Reloader, reloadable_certificates
 from chatroom.wiring.reuseport import server_endpoint
@@ -794,9 +795,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
-    return ChatroomService(
+    service = ChatroomService(
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
+    ReactorLag(reactor).setServiceParent(service)  # /metrics: how long turns are
+    return service
 
 
 def is_tls(description: str) -> bool:

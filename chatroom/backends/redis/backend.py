@@ -37,6 +37,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
+from chatroom.backends.redis.departures import Departures
 from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
     stored_events,
@@ -197,7 +198,10 @@ class RedisBackend:
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
-        self.whowas = RedisWhowas(self.calls)
+        #: Sessions' releases and nicks kept for WHOWAS, a few at a time
+        #: when a crowd leaves at once.
+        self.departures = Departures()
+        self.whowas = RedisWhowas(self.calls, self.departures)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
         #: News of a user to its rooms: the server's step, then each room's.
@@ -503,8 +507,10 @@ class RedisBackend:
             return
         for key in {named, self._claiming.get(member)}:
             if key:
-                releasing = defer.ensureDeferred(
-                    self._release([(key, session.token)], reason, known, own_words)
+                releasing = self.departures.run(
+                    partial(
+                        self._release, [(key, session.token)], reason, known, own_words
+                    )
                 )
                 releasing.addErrback(lambda failure: None)
                 self.endings.releasing(key, releasing)
