@@ -257,6 +257,23 @@ class HeirIs(Premise):
 
 
 @dataclass(frozen=True)
+class ClaimantIs(Premise):
+    """Of the members signed in to the account owning a ``keep`` room that
+    nobody holds, the longest-present is ``claimant`` (a name key; "" for
+    none, or a room not in that case)."""
+
+    claimant: str
+
+
+@dataclass(frozen=True)
+class WaitOver(Premise):
+    """The room waits for its members, and its wait was over by ``due``
+    (ms): no member came back and ended it, no other node settled it."""
+
+    due: int
+
+
+@dataclass(frozen=True)
 class EmptiedBy(Premise):
     """The room is left empty once ``users`` are out (``empties``), or not."""
 

@@ -153,6 +153,21 @@ class Seating:
     claimant: str = ""
 
 
+@dataclass(frozen=True)
+class WaitingFacts:
+    """A room that may have waited for its members long enough (a restored
+    room's grace period; a cluster's room left by a node that went), as a
+    back-end read it: whether it ``exists``, its :class:`Seating` about
+    nobody, and until when it waits (``waits_until``, ms; 0: it does not
+    wait). What its succession is decided on
+    (:func:`chatroom.core.membership.succession`)."""
+
+    key: str
+    exists: bool = True
+    seating: Seating = Seating("", 0)
+    waits_until: int = 0
+
+
 @dataclass
 class WelcomeFacts:
     """What a back-end reads of a room for a join reply (the facts a

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.rooms import Room
 from chatroom.core import changes
-from chatroom.core.facts import SeatingFacts
+from chatroom.core.facts import SeatingFacts, WaitingFacts
 from chatroom.core.member import Member
 
 
@@ -38,16 +38,23 @@ def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
     )
 
 
+def waiting_facts(room: Room) -> WaitingFacts:
+    """What room ``room``'s succession is decided on when its wait is over."""
+    waits = room.waits_until if room.restored or room.absent_owner else 0
+    return WaitingFacts(room.key, True, room.seating(), waits)
+
+
 def failed(
     room: Room | None,
     change: changes.DecidedChange,
-    member: Member,
+    member: Member | None,
     key: str,
     rooms: int,
 ) -> changes.Premise | None:
     """The first premise of ``change`` that does not hold of ``room`` (None
-    if there is no room), ``member`` being the user ``key`` and the server
-    having ``rooms`` rooms; None if they all hold."""
+    if there is no room), ``member`` being the user ``key`` (None, "": a
+    change about no member) and the server having ``rooms`` rooms; None if
+    they all hold."""
     for premise in change.premises:
         if not _holds(room, premise, member, key, rooms):
             return premise
@@ -55,7 +62,11 @@ def failed(
 
 
 def _holds(
-    room: Room | None, premise: changes.Premise, member: Member, key: str, rooms: int
+    room: Room | None,
+    premise: changes.Premise,
+    member: Member | None,
+    key: str,
+    rooms: int,
 ) -> bool:
     if isinstance(premise, changes.Exists):
         return (room is not None) == premise.exists
@@ -89,7 +100,12 @@ def _holds(
         return room.kept == premise.stays
     if isinstance(premise, changes.EmptiedBy):
         return (len(room.members) <= len(premise.users)) == premise.empties
-    seating = room.seating(member if member in room.members else None)
+    if isinstance(premise, changes.WaitOver):
+        return 0 < waiting_facts(room).waits_until <= premise.due
+    if isinstance(premise, changes.ClaimantIs):
+        return room.seating().claimant == premise.claimant
+    here = member is not None and member in room.members
+    seating = room.seating(member if here else None)
     if isinstance(premise, changes.OwnerIs):
         return seating.owner == premise.owner
     if isinstance(premise, changes.OwnerHere):
@@ -108,34 +124,39 @@ def _holds(
     raise TypeError(f"no premise {premise!r} of a room's seating")
 
 
-def _is_member(room: Room, user: str, member: Member, key: str) -> bool:
-    if user == key:
+def _is_member(room: Room, user: str, member: Member | None, key: str) -> bool:
+    if user == key and member is not None:
         return member in room.members
     return room.member_keyed(user) is not None
 
 
-def _is_quiet(room: Room, user: str, member: Member, key: str) -> bool:
-    found = member if user == key else room.member_keyed(user)
+def _is_quiet(room: Room, user: str, member: Member | None, key: str) -> bool:
+    found = member if user == key and member is not None else room.member_keyed(user)
     return found is not None and found in room.quiet
 
 
 def perform(
-    room: Room, change: changes.DecidedChange, member: Member, key: str
+    room: Room, change: changes.DecidedChange, member: Member | None, key: str
 ) -> None:
     """``change``'s operations on ``room``, in order (a room made, a drop
-    or a wait are the back-end's, which keeps the rooms)."""
+    or a wait are the back-end's, which keeps the rooms); ``member``, the
+    user ``key``, is the one it seats or takes out (None, "": nobody)."""
     for op in change.ops:
         if isinstance(op, changes.Emit):
             room.broadcast(op.event)
+        elif isinstance(op, changes.Waited):
+            room.restored, room.waits_until = False, 0
         elif isinstance(op, changes.AddMember):
+            assert member is not None
             room.members[member] = op.name
             if op.quiet:
                 room.quiet.add(member)
             room.restored = False
         elif isinstance(op, changes.RemoveMember):
+            assert member is not None
             room.members.pop(member)
             room.quiet.discard(member)
         elif isinstance(op, changes.SetOwner):
-            owner = member if op.owner == key else room.member_keyed(op.owner)
+            owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None
             room.absent_owner = ""

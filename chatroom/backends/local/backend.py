@@ -33,7 +33,7 @@ from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership
-from chatroom.core.backend import DecisionFacts, SessionEnder
+from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
     Announce,
@@ -75,7 +75,13 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
+from chatroom.core.facts import (
+    CreationFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    Target,
+    WaitingFacts,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
@@ -107,13 +113,14 @@ class LocalBackend:
         config: ServerConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended here and rooms whose wait is over are told.
+        self.reports = reports
         self.store: Store = store or MemoryStore(config.retention)
         self.users: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
@@ -206,22 +213,51 @@ class LocalBackend:
                 self._save(room)
         if restored := sum(room.restored for room in self.rooms.values()):
             self.log.info("restored {count} rooms", count=restored)
+            due = self._ms(self.clock.seconds() + config.grace)
+            for room in self.rooms.values():
+                if room.restored or room.absent_owner:
+                    room.waits_until = due
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
     def _grace_over(self) -> None:
-        """Restored rooms waited long enough: each goes, or passes from an
-        owner who did not come back, as :func:`membership.succession` says."""
+        """Restored rooms waited long enough: reported to the core with
+        their facts, which decides what becomes of each
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         self._grace = None
-        for room in list(self.rooms.values()):
-            if not room.restored and not room.absent_owner:
-                continue
-            outcome = membership.succession(room.seating())
-            if outcome.dropped:
-                self._remove_room(room)
-            elif outcome.owner is not None:
-                room.hand_to(outcome.owner, outcome.events)
-                self._save(room)
-            room.restored = False
+        waiting = [
+            applying.waiting_facts(room)
+            for room in self.rooms.values()
+            if room.restored or room.absent_owner
+        ]
+        due = self._ms(self.clock.seconds())
+        settled = Deferred.fromCoroutine(self.reports.rooms_waited(waiting, due))
+        settled.addErrback(
+            lambda failure: self.log.failure("restored rooms not settled", failure)
+        )
+
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """A restored room's succession, as the core decided it: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        premise = applying.failed(room, change, None, "", len(self.rooms))
+        if premise is not None:
+            now = WaitingFacts(change.room, False)
+            if room is not None:
+                now = applying.waiting_facts(room)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        owner = room.owner
+        applying.perform(room, change, None, "")
+        if change.of(Drop):
+            self._remove_room(room)
+        elif room.owner is not owner:
+            self._save(room)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -276,7 +312,7 @@ class LocalBackend:
         if holder is not None and holder is not member:
             if not takeover:
                 raise errors.name_taken(name)
-            self.end_session(holder, "signed in elsewhere")
+            self.reports.session_ended(holder, "signed in elsewhere")
         old = session.name or None
         if old is not None:
             del self.users[name_key(old)]
@@ -344,7 +380,7 @@ class LocalBackend:
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
-        self.end_session(victim, reason)
+        self.reports.session_ended(victim, reason)
         return shown
 
     async def ban_from_server(self, mask: str, reason: str) -> bool:
@@ -352,7 +388,7 @@ class LocalBackend:
             return False
         for victim, session in list(self.sessions.named()):
             if mask in admin.claim_masks(name_key(session.name), session.account):
-                self.end_session(victim, reason)
+                self.reports.session_ended(victim, reason)
         return True
 
     async def unban_from_server(self, mask: str) -> bool:

@@ -110,6 +110,9 @@ class Room:
         self.absent_owner = ""
         #: Restored and not rejoined yet: harvested after the grace period.
         self.restored = False
+        #: Restored, it waits for its members until then (ms; 0: it does
+        #: not): its succession is decided when the wait is over.
+        self.waits_until = 0
         self.topic = ""
         self.topic_by = ""
         #: When the room was made and its topic set (Unix seconds, 0: unknown).
@@ -286,7 +289,7 @@ class Room:
             self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
-        """The room is now member ``key``'s (a succession), as ``events``
+        """The room is now member ``key``'s (an admin's gift), as ``events``
         tell its members."""
         self.owner, self.absent_owner = self.member_keyed(key), ""
         for event in events:

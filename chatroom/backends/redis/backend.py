@@ -26,6 +26,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import (
     accounts,
+    decided,
     dumpfile,
     moderation_scripts,
     node_scripts,
@@ -76,7 +77,7 @@ from chatroom.core import codec, errors, membership
 from chatroom.core.backend import (
     DecisionFacts,
     FactsChangedError,
-    SessionEnder,
+    Reports,
 )
 from chatroom.core.changes import (
     Announce,
@@ -140,7 +141,7 @@ class RedisBackend:
         cluster: ClusterConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
         heartbeat: RedisLink,
@@ -150,7 +151,9 @@ class RedisBackend:
         self.cluster = cluster
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended under this node and rooms whose wait is
+        #: over are told.
+        self.reports = reports
         self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -335,9 +338,11 @@ class RedisBackend:
             await self.calls.eval(node_scripts.HARVESTED, node, always=own)
 
     async def settle(self, rooms: list[str], due: int) -> None:
-        """Each room decided by :func:`chatroom.core.membership.succession`
-        on its seating: its wait over at ``due`` (ms), or with none (0:
-        after a resume), if it is empty or has no owner."""
+        """The rooms named waiting for their members, their wait over at
+        ``due`` (ms), or (0: after a resume) found empty or ownerless: read
+        and reported to the core, which decides each one's succession
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         seen = outcomes.seated_all(await self.seatings(rooms))
         if due:
             waiting_no_more = [
@@ -347,21 +352,27 @@ class RedisBackend:
             ]
             if waiting_no_more:
                 await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
+        waiting = [decided.waiting_of(room) for room in seen.values()]
+        await self.reports.rooms_waited(waiting, due)
 
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for room in seen.values():
-                if not room.exists:
-                    continue
-                if due and not 0 < room.waits_until <= due:
-                    continue  # settled by another node meanwhile, or waits on
-                if not due and (room.waits_until or (room.owner and room.members)):
-                    continue  # it waits, or has its owner: nothing to settle
-                outcome = membership.succession(room.about())
-                changes.append(outcomes.settling(room.key, room, outcome, due))
-            return changes
-
-        await self.room_steps.apply(seen, decide)
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """``APPLY``'s room step of a room's succession (its premises
+        checked there), then the server's step after it (``INDEX_LAST``:
+        the room no longer waits, or is gone)."""
+        encoded = decided.encoded(change)
+        try:
+            await self.calls.call(
+                scripts.APPLY,
+                change.room,
+                outcomes.encoded_change(encoded),
+                b"{}",
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            seating = (outcomes.brought(changed) or {}).get(change.room)
+            now = None if seating is None else decided.waiting_of(seating)
+            raise PremiseFailedError(now) from changed
+        await self.room_steps.index_last([encoded])
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -598,6 +609,16 @@ class RedisBackend:
         elif channel == self.watching.channel:
             self.watching.on_message(message)
 
+    def _viewed(self, member: Member, key: str) -> None:
+        """Another node's device of the account entered room ``key``: the
+        seat here enters it too, and the core is told once it is shown."""
+        session = self.sessions.get(member)
+        if session is None:
+            return
+        viewing = defer.ensureDeferred(self.seats.view(member, session, key))
+        viewing.addCallback(lambda _: self.reports.room_shown(member, key))
+        viewing.addErrback(lambda failure: None)  # left meanwhile, or gone
+
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions: ``conn`` or ``*``, then an
         event or an order (:mod:`chatroom.core.nodemessages`)."""
@@ -611,9 +632,9 @@ class RedisBackend:
         if member is None or said is None:
             return
         if isinstance(said, EndSession):
-            self.end_session(member, said.reason)  # Redis released it
+            self.reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self.seats.viewed(member, said.room)
+            self._viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
         else:

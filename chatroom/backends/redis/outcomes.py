@@ -38,7 +38,7 @@ from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
-from chatroom.core.membership import Fate, Succession
+from chatroom.core.membership import Fate
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
@@ -272,31 +272,6 @@ def ending(
         ]
         changes.append(leaving(key, room, leavers, waits_until))
     return changes
-
-
-def settling(key: str, room: RedisSeating, outcome: Succession, due: int = 0) -> Change:
-    """A room's succession (its wait over at ``due``, ms; or left ownerless
-    by a resume), as decided on ``room``."""
-    heir = room.about().heir
-    premises: dict[str, Any] = {
-        "owner": room.owner,
-        "here": room.owner_here,
-        "account": room.owner_account,
-        "heir": heir.key if heir is not None else "",
-        "alone": room.members == 0,
-        "stays": room.stays,
-        "claimant": room.claimant,
-    }
-    steps: list[list[Any]] = []
-    if due:
-        premises["due"] = due
-        steps.append(["waited"])
-    if outcome.owner is not None:
-        steps.append(["owner", outcome.owner])
-    steps += [["emit", _text(event)] for event in outcome.events]
-    if outcome.dropped:
-        steps.append(["drop"])
-    return {"r": key, "about": [], "p": premises, "ops": steps}
 
 
 def encoded(changes: Sequence[Change]) -> bytes:

@@ -19,11 +19,9 @@ steps (:mod:`.decided`). It is a part of
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, NoReturn
 
-from twisted.internet import defer
 from twisted.logger import Logger
 
 from chatroom.backends.redis import decided, outcomes, scripts
@@ -36,7 +34,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors, membership
-from chatroom.core.backend import FactsChangedError, Marks
+from chatroom.core.backend import FactsChangedError
 from chatroom.core.changes import (
     DecidedChange,
     FewerRoomsThan,
@@ -77,9 +75,6 @@ class RedisSeats:
         #: The count of rooms a create's refusal brought, by room key, until
         #: the core reads it to decide again (:meth:`creation_facts`).
         self.counted: dict[str, CreationFacts] = {}
-        #: Called with a seat and a room key once a room another node's
-        #: device entered is shown here (the core's, see OtherNodes.watch).
-        self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
 
     async def seating_facts(
         self, member: Member, session: SeatSession, room: str, latest: bool
@@ -372,37 +367,6 @@ class RedisSeats:
         self.here.unseat(member, where)
 
     # -- an account's devices on several nodes ---------------------------------
-
-    async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
-        """``HELD_ROOMS``: if another node holds the name too (a device of
-        the account there), this node is seated in each room of it, from
-        the account's marker there on (``VIEW``: the room hears nothing),
-        then ``shown(room key)``."""
-        reply = await self.calls.eval(
-            scripts.HELD_ROOMS, key_of(session), session.token
-        )
-        if not int(reply[0]):
-            return False
-        for room in reply[1:]:
-            key = room.decode()
-            with suppress(ChatError):  # left meanwhile: not shown, nor is READ
-                await self.view(member, session, key, at.get(key))
-            shown(key)
-        return True
-
-    def viewed(self, member: Member, key: str) -> None:
-        """Another node's device of the account entered room ``key``."""
-        session = self.sessions.get(member)
-        if session is not None:
-            viewing = defer.ensureDeferred(self.view(member, session, key))
-            viewing.addCallback(lambda _: self.on_viewed(member, key))
-            viewing.addErrback(lambda failure: None)
 
     async def view(
         self, member: Member, session: SeatSession, key: str, since: int | None = None
