@@ -28,6 +28,7 @@ types here, beside these.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -370,6 +371,60 @@ class ReplyHistory(Operation):
 
     after: int
     most: int
+
+
+# -- what membership decides, before it is a change ----------------------------
+#
+# The outcomes of :mod:`chatroom.core.membership`'s rules, which the core
+# turns into operations (:mod:`chatroom.core.entries`,
+# :mod:`chatroom.core.settling`): here, in a leaf, so that whatever names
+# them imports no rule.
+
+
+class Fate(enum.Enum):
+    """What becomes of a room a member left."""
+
+    #: It has members still, or is kept when empty.
+    STAYS = "stays"
+    #: Empty, and gone.
+    DROPPED = "dropped"
+    #: Empty, kept a while for its members to come back (their node went).
+    WAITS = "waits"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a join changes: the seat (``quiet``: unannounced), the owner
+    (the joiner's key, or None: unchanged) and what the room is shown."""
+
+    quiet: bool
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a departure changes: the new owner (a key; "" ownerless; None
+    unchanged), what the room is shown, in order, and the room's fate."""
+
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+    fate: Fate
+
+    @property
+    def shown(self) -> bool:
+        """Whether the room is shown the departure itself."""
+        return any(isinstance(event, Departure) for event in self.events)
+
+
+@dataclass(frozen=True)
+class Succession:
+    """A room whose wait is over: dropped, or handed to ``owner`` (None:
+    unchanged), with what its members are shown."""
+
+    dropped: bool
+    owner: str | None = None
+    events: tuple[RoomEvent, ...] = ()
 
 
 # -- a change -----------------------------------------------------------------

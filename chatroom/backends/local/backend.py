@@ -41,6 +41,7 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    Fate,
     Incarnation,
     KickMember,
     MakeRoom,
@@ -86,7 +87,6 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
-from chatroom.core.membership import Fate
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster

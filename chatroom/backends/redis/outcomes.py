@@ -36,9 +36,9 @@ from typing import Any
 
 from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
-from chatroom.core.membership import Fate
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
