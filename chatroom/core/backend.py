@@ -53,6 +53,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import (
     CreationFacts,
+    Ending,
     RoomFacts,
     SeatingFacts,
     SpeakingFacts,
@@ -91,6 +92,12 @@ class Reports(Protocol):
     def room_shown(self, seat: Member, key: str) -> None:
         """Room ``key``, which a device of the account entered on another
         node, is now shown to ``seat`` here."""
+
+    async def sessions_ended(self, ending: Ending) -> None:
+        """Sessions ended, and their users leave the rooms of ``ending``
+        (their facts as read): the core decides each room's departures and
+        has the back-end apply them (:meth:`SeatingSteps.apply_departures`).
+        Returns once every room is left."""
 
     async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
         """The rooms ``waiting`` (their facts as read) waited for their
@@ -162,6 +169,14 @@ class SeatingSteps(Protocol):
     ) -> None:
         """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
         :class:`~chatroom.core.changes.PremiseFailedError`)."""
+        ...
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Apply ``change``, the departures from one room of users whose
+        sessions ended (:mod:`chatroom.core.departures`), if its premises
+        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        the room's :class:`~chatroom.core.facts.LeavingFacts` as they are
+        now."""
         ...
 
     async def apply_succession(self, change: DecidedChange) -> None:

@@ -258,6 +258,16 @@ class HeirIs(Premise):
 
 
 @dataclass(frozen=True)
+class FirstMembers(Premise):
+    """The room's first ``count`` members in arrival order (all, if it has
+    fewer) are ``keys`` (name keys): several leaving at once, each heir
+    was decided on them."""
+
+    keys: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
 class ClaimantIs(Premise):
     """Of the members signed in to the account owning a ``keep`` room that
     nobody holds, the longest-present is ``claimant`` (a name key; "" for

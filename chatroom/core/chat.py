@@ -57,6 +57,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
+from chatroom.core.departures import Departures
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries, Entry
 from chatroom.core.errors import ChatError
@@ -165,8 +166,11 @@ class ChatCore(Generic[B]):
         self.devices = Devices(
             config, clock, self.backend, self.sessions, self.list_rooms, self.entries
         )
-        #: Rooms whose wait for their members is over (chatroom.core.settling).
-        self.reports.attach(self.devices.viewed, Settling(self.backend))
+        #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
+        #: their members is over (chatroom.core.settling).
+        self.reports.attach(
+            self.devices.viewed, Departures(self.backend), Settling(self.backend)
+        )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
         #: Read markers and unread counts (chatroom.core.reading).

@@ -18,12 +18,12 @@ retried`).
 
 from __future__ import annotations
 
-from twisted.internet import defer
+from functools import partial
 
 from chatroom.core import changes, membership
 from chatroom.core.backend import SeatingSteps
 from chatroom.core.facts import WaitingFacts
-from chatroom.core.retrying import retried
+from chatroom.core.retrying import all_at_once, decided_again
 
 
 def settling(facts: WaitingFacts, due: int) -> changes.DecidedChange | None:
@@ -75,25 +75,9 @@ class Settling:
         """Each room of ``waiting`` settled as :func:`settling` decides,
         the rooms at once; the first failure is raised (``UNAVAILABLE``
         for a room whose facts kept changing), the other rooms go on."""
-        settled = [defer.ensureDeferred(self._settled(f, due)) for f in waiting]
-        try:
-            await defer.gatherResults(settled, consumeErrors=True)
-        except defer.FirstError as first:
-            first.subFailure.raiseException()
-
-    async def _settled(self, facts: WaitingFacts, due: int) -> None:
-        """One room, decided again on the facts a refusal brings."""
-        read = [facts]
-
-        async def attempt() -> None:
-            change = settling(read[0], due)
-            if change is None:
-                return
-            try:
-                await self.steps.apply_succession(change)
-            except changes.PremiseFailedError as failed:
-                if isinstance(failed.facts, WaitingFacts):
-                    read[0] = failed.facts
-                raise
-
-        await retried(attempt)
+        await all_at_once(
+            decided_again(
+                facts, partial(settling, due=due), self.steps.apply_succession
+            )
+            for facts in waiting
+        )

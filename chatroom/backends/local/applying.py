@@ -15,9 +15,11 @@ a step about that member costs a dict lookup, not a walk of the room.
 
 from __future__ import annotations
 
+import itertools
+
 from chatroom.backends.local.rooms import Room
 from chatroom.core import changes
-from chatroom.core.facts import SeatingFacts, WaitingFacts
+from chatroom.core.facts import Heir, LeavingFacts, SeatingFacts, WaitingFacts
 from chatroom.core.member import Member
 
 
@@ -35,6 +37,24 @@ def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
         frozenset({key}) if here else frozenset(),
         version(room),
         newest=room.last_id,
+    )
+
+
+def leaving_facts(room: Room, about: tuple[str, ...]) -> LeavingFacts:
+    """What the departures of users ``about`` (name keys) from room
+    ``room`` are decided on, as their sessions end."""
+    here = [(u, room.member_keyed(u)) for u in about]
+    firsts = tuple(
+        Heir(room.key_of(m), room.members[m])
+        for m in itertools.islice(room.members, len(about) + 1)
+    )
+    return LeavingFacts(
+        room.key,
+        True,
+        room.seating(),
+        firsts,
+        frozenset(u for u, m in here if m is not None),
+        frozenset(u for u, m in here if m is not None and m in room.quiet),
     )
 
 
@@ -104,6 +124,9 @@ def _holds(
         return 0 < waiting_facts(room).waits_until <= premise.due
     if isinstance(premise, changes.ClaimantIs):
         return room.seating().claimant == premise.claimant
+    if isinstance(premise, changes.FirstMembers):
+        firsts = itertools.islice(room.members, premise.count)
+        return tuple(room.key_of(m) for m in firsts) == premise.keys
     here = member is not None and member in room.members
     seating = room.seating(member if here else None)
     if isinstance(premise, changes.OwnerIs):
@@ -153,9 +176,10 @@ def perform(
                 room.quiet.add(member)
             room.restored = False
         elif isinstance(op, changes.RemoveMember):
-            assert member is not None
-            room.members.pop(member)
-            room.quiet.discard(member)
+            gone = member if op.user == key else room.member_keyed(op.user)
+            assert gone is not None
+            room.members.pop(gone)
+            room.quiet.discard(gone)
         elif isinstance(op, changes.SetOwner):
             owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None

@@ -49,6 +49,7 @@ from chatroom.core.changes import (
     PremiseFailedError,
     Present,
     QuietAmong,
+    RemoveMember,
     ReplyHistory,
     RoomMessages,
     RoomSeating,
@@ -78,6 +79,8 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import (
     CreationFacts,
+    Ending,
+    LeavingFacts,
     SeatingFacts,
     SpeakingFacts,
     Target,
@@ -334,17 +337,65 @@ class LocalBackend:
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
+        """The session's rooms are reported to the core, which decides the
+        departures (:mod:`chatroom.core.departures`) and hands each back
+        (:meth:`apply_departures`: all within this call, as nothing here
+        waits); at shutdown the seats go with nothing shown (every room
+        that exists then is restored as it was). Then the name is free."""
         self.lobby.watch(member, False)
-        quit = DepartureKind.QUIT
-        for room in self.places.get(member, ()):
-            departure = membership.ended(
-                room.name, session.name, reason, quit, own_words
-            )
-            self._leave(member, room, None if self.stopping else departure)
+        rooms = self.places.get(member, ())
         key = name_key(session.name) if session.name else None
+        if self.stopping:
+            for room in rooms:
+                room.depart(member, None)
+                self._unplace(member, room)
+        elif rooms and key is not None:
+            ending = Ending(
+                ((key, session.name),),
+                tuple(applying.leaving_facts(room, (key,)) for room in rooms),
+                DepartureKind.QUIT,
+                reason,
+                own_words=own_words,
+            )
+            left = Deferred.fromCoroutine(self.reports.sessions_ended(ending))
+            left.addErrback(
+                lambda failure: self.log.failure("departures not applied", failure)
+            )
         if key is not None and self.users.get(key) is member:
             del self.users[key]
             self.watching.hear(Watched(session.name, Sighting.OFFLINE))
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Departures of a session's end, as the core decided them: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        user = change.about[0] if len(change.about) == 1 else ""
+        member = self.users.get(user) if user else None
+        if room is not None and member not in room.members:
+            member = room.member_keyed(user) if user else None
+        premise = applying.failed(room, change, member, user, len(self.rooms))
+        if premise is not None:
+            now = LeavingFacts(change.room, False)
+            if room is not None:
+                now = applying.leaving_facts(room, change.about)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        gone = [
+            member if op.user == user else room.member_keyed(op.user)
+            for op in change.of(RemoveMember)
+        ]
+        owner = room.owner
+        applying.perform(room, change, member, user)
+        for left in gone:
+            if left is not None:
+                self._unplace(left, room)
+        if change.of(Drop):
+            self._remove_room(room)
+            return
+        if room.owner is not owner:
+            self._save(room)
+        self._room_changed(room)
 
     async def find_user(self, name: str) -> Target | None:
         return self._target(name)

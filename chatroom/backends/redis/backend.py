@@ -171,7 +171,7 @@ class RedisBackend:
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
-        self.endings = Endings(self.calls, self.room_steps)
+        self.endings = Endings(self.calls, self.room_steps, reports)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
         self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
@@ -354,6 +354,9 @@ class RedisBackend:
                 await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
         waiting = [decided.waiting_of(room) for room in seen.values()]
         await self.reports.rooms_waited(waiting, due)
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        await self.endings.apply(change)
 
     async def apply_succession(self, change: DecidedChange) -> None:
         """``APPLY``'s room step of a room's succession (its premises

@@ -243,37 +243,6 @@ def leaving(
     return {"r": key, "about": about, "p": premises, "ops": steps}
 
 
-def ending(
-    rooms: dict[str, RedisSeating],
-    names: dict[str, str],
-    kind: DepartureKind,
-    reason: str,
-    waits_until: int = 0,
-    own_words: bool = False,
-) -> list[Change]:
-    """The departures of users (name key → name) whose sessions end (of
-    ``kind``: a quit, a harvest; saying ``reason``, with ``own_words`` the
-    words a user quit with) from their ``rooms``, as the seatings about
-    them read them. A room gone that the server's index still names for
-    them (its deletion cut short between its steps, or a user's rooms one
-    too many: docs/scaling.md) is left by nothing: its premise is that it
-    is gone, and the users' places go with their names."""
-    changes: list[Change] = []
-    for key, room in rooms.items():
-        if not room.exists:
-            changes.append(
-                {"r": key, "about": sorted(names), "p": {"gone": True}, "ops": []}
-            )
-            continue
-        leavers = [
-            (u, membership.ended(room.name, name, reason, kind, own_words))
-            for u, name in names.items()
-            if u in room.present
-        ]
-        changes.append(leaving(key, room, leavers, waits_until))
-    return changes
-
-
 def encoded(changes: Sequence[Change]) -> bytes:
     """Changes as a script reads them."""
     return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":")).encode()

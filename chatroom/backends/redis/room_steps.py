@@ -130,7 +130,7 @@ class RoomSteps:
                     scripts.INDEX_FIRST, encoded, refusals={}, always=always
                 )
             refusals = await together(
-                self._applied(change, always) for change in pending
+                self.applied(change, always) for change in pending
             )
             for change, refusal in zip(pending, refusals, strict=True):
                 if refusal is None:
@@ -143,7 +143,7 @@ class RoomSteps:
         await retried(attempt)
         return list(done.values())
 
-    async def _applied(
+    async def applied(
         self, change: Change, always: bool
     ) -> dict[str, RedisSeating] | None:
         """``APPLY``'s room step of ``change``: None if stored, else the

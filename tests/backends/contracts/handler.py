@@ -87,12 +87,18 @@ class ContractBase(MixedIntoTestCase):
         """Let replies that wait on the registry arrive (a no-op in-process)."""
         return defer.succeed(None)
 
-    def race_before(self, step: str, racing: Callable[[], Awaitable[None]]) -> None:
+    def race_before(
+        self,
+        step: str,
+        racing: Callable[[], Awaitable[None]],
+        backend: object = None,
+    ) -> None:
         """Run ``racing`` once, between the core's read and the back-end's
         apply of the next change handed to the back-end's ``step`` (``enter``,
-        ``leave``, ``apply_succession``): what the change rests on moves
-        under it."""
-        backend = cast(Any, self.server.registry).backend
+        ``leave``, ``apply_succession``, ``apply_departures``): what the
+        change rests on moves under it. ``backend``: another than the
+        server's (a second node's)."""
+        backend = backend or cast(Any, self.server.registry).backend
         apply = getattr(backend, step)
         raced: list[bool] = []
 
