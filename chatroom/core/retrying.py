@@ -11,8 +11,9 @@ leaves in :mod:`chatroom.core.entries`, sessions' ends in
 :mod:`chatroom.core.departures`, successions in
 :mod:`chatroom.core.settling`) and the Redis back-end's membership steps
 it still decides itself are retried here, the same way. A message is
-decided again as often, on the facts the refusal brought (:class:`~chatroom.core.changes.PremiseFailedError`: no
-second read), by :meth:`chatroom.core.chat.ChatCore._append`.
+decided again as often, on the facts the refusal brought
+(:class:`~chatroom.core.changes.PremiseFailedError`: no second read), by
+:meth:`chatroom.core.chat.ChatCore._append`.
 """
 
 from __future__ import annotations
