@@ -564,19 +564,10 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
-    def _leave(
-        self,
-        member: Member,
-        room: Room,
-        departure: Departure | None,
-    ) -> None:
-        """``member`` out of ``room`` as :func:`membership.leave` decides; the
-        room hears ``departure`` (None: nothing changes but the seat, at
-        shutdown: every room that exists then is restored as it was)."""
-        if departure is None:
-            room.depart(member, None)
-            self._unplace(member, room)
-            return
+    def _kicked(self, member: Member, room: Room, departure: Departure) -> None:
+        """A kicked ``member`` out of ``room`` as :func:`membership.leave`
+        decides (still decided here, on the room's seating), the room
+        hearing ``departure``."""
         leaving = membership.leave(room.seating(member), room.key_of(member), departure)
         room.depart(member, leaving)
         self._unplace(member, room)
@@ -764,7 +755,7 @@ class LocalBackend:
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
                 kicked = self.users[op.user]
-                self._leave(kicked, where, op.departure)
+                self._kicked(kicked, where, op.departure)
                 deliver_to(kicked, op.told)
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):

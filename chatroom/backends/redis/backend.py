@@ -53,7 +53,6 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
-from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
@@ -73,7 +72,7 @@ from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors, membership
+from chatroom.core import codec, errors
 from chatroom.core.backend import (
     DecisionFacts,
     FactsChangedError,
@@ -175,7 +174,13 @@ class RedisBackend:
         #: Moderations' outcomes: the server's step, the room's, the server's after.
         self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
-            config, self.calls, self.node, self.here, sessions, self.room_steps
+            config,
+            self.calls,
+            self.node,
+            self.here,
+            sessions,
+            self.room_steps,
+            self.endings,
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
@@ -406,23 +411,19 @@ class RedisBackend:
 
     async def _leave_places(self, places: list[str], reason: str) -> None:
         """This node's users leave the rooms Redis had them in and it has not
-        (``r u`` each), as membership decides on those rooms' seatings."""
+        (``r u`` each): reported to the core with those rooms' seatings,
+        which decides the departures (:meth:`.Endings.departed`)."""
         names = {key_of(session): session.name for _, session in self.sessions.named()}
-        seen = outcomes.seated_all(await self.seatings(places))
+        about: dict[str, list[str]] = {}
+        for entry in places:
+            key, _, u = entry.partition(" ")
+            about.setdefault(key, []).append(u)
+        read = await self.seatings([" ".join([key, *us]) for key, us in about.items()])
+        leavers = {u: names.get(u, u) for us in about.values() for u in us}
         quit = DepartureKind.QUIT
-
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for entry in places:
-                key, _, u = entry.partition(" ")
-                room = seen.get(key)
-                if room is not None and room.exists and u in room.present:
-                    name = names.get(u, u)
-                    departure = membership.ended(room.name, name, reason, quit)
-                    changes.append(outcomes.leaving(key, room, [(u, departure)]))
-            return changes
-
-        await self.room_steps.apply(seen, decide)
+        seen = outcomes.seated_all(read)
+        applied = await self.endings.departed(leavers, about, seen, quit, reason)
+        await self.room_steps.index_last(applied)
 
     def lost(self) -> None:
         self.listing.lost()

@@ -50,6 +50,9 @@ from chatroom.core.changes import DecidedChange, PremiseFailedError, Wait
 from chatroom.core.events import DepartureKind
 from chatroom.core.facts import Ending
 
+#: Why a session whose node no longer has it ends.
+LOST = "connection lost"
+
 #: ARGV: P, changes (the departures whose rooms' steps were applied), then
 #: u and token for each user whose end it is (``start_ending`` answered
 #: them). The server's last step of sessions' ends: the indexes that named
@@ -201,13 +204,39 @@ class Endings:
         always: bool,
     ) -> None:
         """The leavers' departures from the rooms ``about`` (room → the
-        leavers it lists), reported to the core with the seatings ``seen``
-        (:mod:`chatroom.core.departures` decides them, and hands each room's
-        back: :meth:`apply`), then the server's last step (``ENDED``)."""
-        names = tuple((leaver.u, leaver.name) for leaver in leavers)
+        leavers it lists), decided on the seatings ``seen``
+        (:meth:`departed`), then the server's last step (``ENDED``)."""
+        names = {leaver.u: leaver.name for leaver in leavers}
+        applied = await self.departed(
+            names, about, seen, kind, reason, waits_until, own_words, always
+        )
+        left = [change for change in applied if leaves_an_index(change)]
+        pairs = [part for leaver in leavers for part in (leaver.u, leaver.token)]
+        await self.calls.call(
+            ENDED, outcomes.encoded(left), *pairs, refusals={}, always=always
+        )
+
+    async def departed(
+        self,
+        names: dict[str, str],
+        about: dict[str, list[str]],
+        seen: dict[str, RedisSeating],
+        kind: DepartureKind,
+        reason: str,
+        waits_until: int = 0,
+        own_words: bool = False,
+        always: bool = False,
+    ) -> list[Change]:
+        """Users (``names``: name key → name) leave the rooms ``about``
+        (room → the users it lists), reported to the core with the
+        seatings ``seen``: :mod:`chatroom.core.departures` decides them and
+        hands each room's back (:meth:`apply`). The changes stored, whose
+        server's step after them is the caller's."""
         rooms = tuple(decided.leaving_of(seen[key]) for key in about)
-        ending = Ending(names, rooms, kind, reason, waits_until, own_words)
-        departing = _Departing(frozenset(leaver.u for leaver in leavers), always)
+        ending = Ending(
+            tuple(names.items()), rooms, kind, reason, waits_until, own_words
+        )
+        departing = _Departing(frozenset(names), always)
         for key in about:
             self._departing.setdefault(key, []).append(departing)
         try:
@@ -217,11 +246,21 @@ class Endings:
                 self._departing[key].remove(departing)
                 if not self._departing[key]:
                     del self._departing[key]
-        left = [change for change in departing.applied if leaves_an_index(change)]
-        pairs = [part for leaver in leavers for part in (leaver.u, leaver.token)]
-        await self.calls.call(
-            ENDED, outcomes.encoded(left), *pairs, refusals={}, always=always
-        )
+        return departing.applied
+
+    async def leave_ended(self, key: str, u: str, token: str, name: str) -> None:
+        """u (named ``name``), whose session ``token`` ended while it
+        entered room ``key``, leaves it if its release ran between the
+        server's step and the room's, which then seated u after it. Nothing
+        while the session still holds u (its release is still to come, and
+        takes u out, saying why), nor if u is not in the room (its release
+        came after the room's step)."""
+        if await self.calls.eval(scripts.HOLDS, u, token) == b"OK":
+            return
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, key, u))
+        lost = DepartureKind.QUIT
+        applied = await self.departed({u: name}, {key: [u]}, seen, lost, LOST)
+        await self.room_steps.index_last(applied)
 
     async def apply(self, change: DecidedChange) -> None:
         """A room's departures as the core decided them: the server's step

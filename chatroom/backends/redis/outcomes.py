@@ -1,8 +1,8 @@
 """A room's seating as a script read it, and membership outcomes as changes.
 
-Joins, creates and a member's own leaves are decided by the core and
-translated by :mod:`.decided`; the outcomes here are those decided in a
-back-end step (a session's end, a harvest, a kick, a room's succession).
+Joins, creates, leaves, sessions' ends and successions are decided by the
+core and translated by :mod:`.decided`; the outcome here is the one still
+decided in a back-end step: a kick's departure (:func:`leaving`).
 
 Who is in a room is decided by :mod:`chatroom.core.membership`, on a room's
 facts as a script read them (its *seating*: ``seating`` in

@@ -28,6 +28,7 @@ from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
+from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
@@ -62,6 +63,7 @@ class RedisSeats:
         here: NodeRooms,
         sessions: SeatSessions,
         steps: RoomSteps,
+        endings: Endings,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -69,6 +71,7 @@ class RedisSeats:
         self.here = here
         self.sessions = sessions
         self.steps = steps
+        self.endings = endings
         #: The seatings refusals brought, by room key and user, until the
         #: core reads them to decide again (:meth:`seating_facts`).
         self.brought: dict[tuple[str, str], RedisSeating] = {}
@@ -182,7 +185,7 @@ class RedisSeats:
             if member not in self.sessions:  # gone meanwhile
                 if script is not scripts.VIEW:  # its release may have come first
                     u, token = key_of(session), session.token
-                    await self.steps.leave_ended(room.key, u, token, session.name)
+                    await self.endings.leave_ended(room.key, u, token, session.name)
                 return None
             if old is not None and pending is not None:
                 old.attach(member, last_seen)  # still in it, as Redis has it
