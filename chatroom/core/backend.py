@@ -12,7 +12,10 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
-core decided, :mod:`chatroom.core.entries`), publish an event
+core decided, :mod:`chatroom.core.entries`; a session's end and a room's
+succession, :meth:`SeatingSteps.apply_departures` and
+:meth:`SeatingSteps.apply_succession`, decided on what the back-end
+reported, :class:`Reports`), publish an event
 (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
 (:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided change
@@ -501,8 +504,10 @@ class Backend(SeatingSteps, Protocol):
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
-        """The session is gone: out of its rooms (a ``QUIT`` departure with
-        ``reason``, the user's own words if ``own_words``), name freed."""
+        """The session is gone: out of its rooms, whose ``QUIT`` departures
+        (saying ``reason``, the user's own words if ``own_words``) the core
+        decides on what the back-end reports (:meth:`Reports.sessions_ended`),
+        and its name freed."""
 
     async def find_user(self, name: str) -> Target | None:
         """The user called ``name``: connected, or else a registered name."""
