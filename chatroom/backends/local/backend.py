@@ -352,7 +352,7 @@ class LocalBackend:
         elif rooms and key is not None:
             ending = Ending(
                 ((key, session.name),),
-                tuple(applying.leaving_facts(room, (key,)) for room in rooms),
+                tuple(applying.leaving_facts(room, (key,), member) for room in rooms),
                 DepartureKind.QUIT,
                 reason,
                 own_words=own_words,
