@@ -12,7 +12,10 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
-core decided, :mod:`chatroom.core.entries`), publish an event
+core decided, :mod:`chatroom.core.entries`; a session's end and a room's
+succession, :meth:`SeatingSteps.apply_departures` and
+:meth:`SeatingSteps.apply_succession`, decided on what the back-end
+reported, :class:`Reports`), publish an event
 (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
 (:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided change
@@ -26,7 +29,6 @@ no longer holds, and the core decides again.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,7 +47,14 @@ from chatroom.core.events import (
     StoredEvent,
     ToEveryone,
 )
-from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts, SpeakingFacts
+from chatroom.core.facts import (
+    CreationFacts,
+    Ending,
+    RoomFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    WaitingFacts,
+)
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
@@ -63,9 +72,36 @@ from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
 
-#: How the core ends a session a back-end found ended (its name taken by a
-#: sign-in elsewhere, killed, banned): release it, then disconnect it.
-SessionEnder = Callable[[Member, str], None]
+
+class Reports(Protocol):
+    """What a back-end tells the core of its own accord: what happened, as
+    facts, for the core to decide on. The core registers it where the
+    back-end is built (:class:`~chatroom.core.chat.ChatCore`); it decides,
+    and applies what it decides through the back-end's steps, as it does
+    a write it starts itself. A back-end hands it values, never a rule's
+    outcome to follow, and takes nothing back from it."""
+
+    def session_ended(self, member: Member, reason: str) -> None:
+        """The session of ``member`` was ended under it (its name taken by
+        a sign-in elsewhere, killed, banned): the core releases it, then
+        disconnects it."""
+
+    def room_shown(self, seat: Member, key: str) -> None:
+        """Room ``key``, which a device of the account entered on another
+        node, is now shown to ``seat`` here."""
+
+    async def sessions_ended(self, ending: Ending) -> None:
+        """Sessions ended, and their users leave the rooms of ``ending``
+        (their facts as read): the core decides each room's departures and
+        has the back-end apply them (:meth:`SeatingSteps.apply_departures`).
+        Returns once every room is left."""
+
+    async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
+        """The rooms ``waiting`` (their facts as read) waited for their
+        members until ``due`` (ms; 0: a room found with no owner, after a
+        cluster node resumed): the core decides each one's succession and
+        has the back-end apply it (:meth:`SeatingSteps.apply_succession`).
+        Returns once they are settled."""
 
 
 #: A back-end's guard for facts that cannot change under a decision.
@@ -130,6 +166,22 @@ class SeatingSteps(Protocol):
     ) -> None:
         """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
         :class:`~chatroom.core.changes.PremiseFailedError`)."""
+        ...
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Apply ``change``, the departures from one room of users whose
+        sessions ended (:mod:`chatroom.core.departures`), if its premises
+        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        the room's :class:`~chatroom.core.facts.LeavingFacts` as they are
+        now."""
+        ...
+
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """Apply ``change``, a room's succession once its wait for its
+        members is over (:mod:`chatroom.core.settling`), if its premises
+        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        the room's :class:`~chatroom.core.facts.WaitingFacts` as they are
+        now."""
         ...
 
 
@@ -198,16 +250,11 @@ class OtherNodes(Protocol):
     :mod:`chatroom.core.devices` needs to count, list and end them all."""
 
     async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
-        """``member`` has just signed in: True if its name is held on
-        another node too (it is then in the rooms its user is in there:
-        :meth:`Member.entered` for each, from the account's markers ``at``
-        on, with no ``JOIN``, then ``shown(room key)``)."""
+        self, member: Member, session: SeatSession
+    ) -> list[str] | None:
+        """``member`` has just signed in: None if its name is held on no
+        other node, else the keys of the rooms its user is in there (the
+        core then shows each to it: :meth:`show`)."""
         ...
 
     async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
@@ -228,10 +275,6 @@ class OtherNodes(Protocol):
                 ``NO_SUCH_ROOM`` (deleted meanwhile), ``UNAVAILABLE``.
         """
         ...
-
-    def watch(self, viewed: Callable[[Member, str], None]) -> None:
-        """Call ``viewed(seat, room key)`` once a room a device of the
-        account on another node entered is shown to the seat here."""
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         """A number for one more device of ``account``, unique among its
@@ -416,8 +459,10 @@ class Backend(SeatingSteps, Protocol):
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
-        """The session is gone: out of its rooms (a ``QUIT`` departure with
-        ``reason``, the user's own words if ``own_words``), name freed."""
+        """The session is gone: out of its rooms, whose ``QUIT`` departures
+        (saying ``reason``, the user's own words if ``own_words``) the core
+        decides on what the back-end reports (:meth:`Reports.sessions_ended`),
+        and its name freed."""
 
     async def find_user(self, name: str) -> Target | None:
         """The user called ``name``: connected, or else a registered name."""

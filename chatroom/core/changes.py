@@ -28,6 +28,7 @@ types here, beside these.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -282,6 +283,33 @@ class HeirIs(Premise):
 
 
 @dataclass(frozen=True)
+class FirstMembers(Premise):
+    """The room's first ``count`` members in arrival order (all, if it has
+    fewer) are ``keys`` (name keys): several leaving at once, each heir
+    was decided on them."""
+
+    keys: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class ClaimantIs(Premise):
+    """Of the members signed in to the account owning a ``keep`` room that
+    nobody holds, the longest-present is ``claimant`` (a name key; "" for
+    none, or a room not in that case)."""
+
+    claimant: str
+
+
+@dataclass(frozen=True)
+class WaitOver(Premise):
+    """The room waits for its members, and its wait was over by ``due``
+    (ms): no member came back and ended it, no other node settled it."""
+
+    due: int
+
+
+@dataclass(frozen=True)
 class EmptiedBy(Premise):
     """The room is left empty once ``users`` are out (``empties``), or not."""
 
@@ -378,6 +406,60 @@ class ReplyHistory(Operation):
 
     after: int
     most: int
+
+
+# -- what membership decides, before it is a change ----------------------------
+#
+# The outcomes of :mod:`chatroom.core.membership`'s rules, which the core
+# turns into operations (:mod:`chatroom.core.entries`,
+# :mod:`chatroom.core.settling`): here, in a leaf, so that whatever names
+# them imports no rule.
+
+
+class Fate(enum.Enum):
+    """What becomes of a room a member left."""
+
+    #: It has members still, or is kept when empty.
+    STAYS = "stays"
+    #: Empty, and gone.
+    DROPPED = "dropped"
+    #: Empty, kept a while for its members to come back (their node went).
+    WAITS = "waits"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a join changes: the seat (``quiet``: unannounced), the owner
+    (the joiner's key, or None: unchanged) and what the room is shown."""
+
+    quiet: bool
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a departure changes: the new owner (a key; "" ownerless; None
+    unchanged), what the room is shown, in order, and the room's fate."""
+
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+    fate: Fate
+
+    @property
+    def shown(self) -> bool:
+        """Whether the room is shown the departure itself."""
+        return any(isinstance(event, Departure) for event in self.events)
+
+
+@dataclass(frozen=True)
+class Succession:
+    """A room whose wait is over: dropped, or handed to ``owner`` (None:
+    unchanged), with what its members are shown."""
+
+    dropped: bool
+    owner: str | None = None
+    events: tuple[RoomEvent, ...] = ()
 
 
 # -- a change -----------------------------------------------------------------

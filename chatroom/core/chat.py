@@ -37,7 +37,7 @@ from chatroom.core import (
 )
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, DecisionFacts, SessionEnder
+from chatroom.core.backend import Backend, DecisionFacts, Reports
 from chatroom.core.census import Census
 from chatroom.core.changes import (
     Announce,
@@ -57,6 +57,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
+from chatroom.core.departures import Departures
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries, Entry
 from chatroom.core.errors import ChatError
@@ -97,6 +98,7 @@ from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
+from chatroom.core.reports import CoreReports
 from chatroom.core.retrying import (
     DECISION_ATTEMPTS,
     Applied,
@@ -107,6 +109,7 @@ from chatroom.core.retrying import (
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.settling import Settling
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.core.userdata import EXPORT_TTL, AccountData
@@ -131,14 +134,14 @@ class ChatCore(Generic[B]):
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Callable[[SeatSessions, SessionEnder], B],
+        backend: Callable[[SeatSessions, Reports], B],
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
         send_push: PushSender | None = None,
     ) -> None:
         """Args:
-        backend: builds the back-end, given the sessions it reads and how
-            it has the core end a session.
+        backend: builds the back-end, given the sessions it reads and
+            where it reports what happens of its own accord.
         namespace: the first part of every session token (a node's id).
         fetch_card: fetches what a message's link points to (None: no link
             previews, ``--previews off``; :mod:`chatroom.core.previews`).
@@ -148,7 +151,8 @@ class ChatCore(Generic[B]):
         self.config = config
         self.clock = clock
         self.sessions = SeatSessions(namespace)
-        self.backend: B = backend(self.sessions, self.end_session)
+        self.reports = CoreReports(self.end_session)
+        self.backend: B = backend(self.sessions, self.reports)
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         self.private = PrivateMessages(config, clock, self.backend)
@@ -159,6 +163,11 @@ class ChatCore(Generic[B]):
         )
         self.devices = Devices(
             config, clock, self.backend, self.sessions, self.list_rooms, self.entries
+        )
+        #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
+        #: their members is over (chatroom.core.settling).
+        self.reports.attach(
+            self.devices.viewed, Departures(self.backend), Settling(self.backend)
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken

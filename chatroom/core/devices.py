@@ -24,6 +24,7 @@ nodes of a cluster are the back-end's ``other_nodes``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -87,9 +88,8 @@ class Devices:
         #: Sign-ins whose device number the back-end gave out under the
         #: limit (:meth:`join_seat`), until :meth:`counted` gives it them.
         self.claimed: dict[Member, int] = {}
-        backend.other_nodes.watch(self._viewed)
 
-    def _viewed(self, seat: Member, key: str) -> None:
+    def viewed(self, seat: Member, key: str) -> None:
         """A room another node's device of the account entered is shown
         here: the ``multi`` devices are told the account's marker there."""
         room = seat.find(key) if isinstance(seat, Seat) else None
@@ -382,17 +382,18 @@ class Devices:
             if session is None:
                 return  # gone meanwhile (ended while Redis answered)
 
-            def shown(key: str) -> None:
-                room = seat.find(key)
-                if room is None:
-                    return
-                for viewer in seat.viewers(room):
-                    if viewer.multi:
-                        viewer.member.shown_marker(room, markers.get(key))
-
             others = self.backend.other_nodes
-            if await others.held_elsewhere(seat, session, markers, shown):
-                return  # its rooms are shown: the account is connected elsewhere
+            held = await others.held_elsewhere(seat, session)
+            if held is not None:  # the account is connected elsewhere
+                for key in held:  # shown here from the account's markers
+                    with suppress(ChatError):  # left meanwhile: not shown
+                        await others.show(seat, session, key, markers.get(key))
+                    if (room := seat.find(key)) is None:
+                        continue  # nor is READ
+                    for viewer in seat.viewers(room):
+                        if viewer.multi:
+                            viewer.member.shown_marker(room, markers.get(key))
+                return
             await self.restore(seat, member, account)
             return
         await self.show_rooms(member)

@@ -35,7 +35,7 @@ from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership
-from chatroom.core.backend import DecisionFacts, SessionEnder
+from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
     AccountMarkers,
@@ -48,6 +48,7 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Exists,
+    Fate,
     FewerReactionsThan,
     Incarnation,
     KickMember,
@@ -59,6 +60,7 @@ from chatroom.core.changes import (
     QuietAmong,
     React,
     Reacted,
+    RemoveMember,
     ReplyHistory,
     Rewrite,
     RoomHooks,
@@ -88,12 +90,19 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
+from chatroom.core.facts import (
+    CreationFacts,
+    Ending,
+    LeavingFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    Target,
+    WaitingFacts,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
-from chatroom.core.membership import Fate
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -133,13 +142,14 @@ class LocalBackend:
         config: ServerConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended here and rooms whose wait is over are told.
+        self.reports = reports
         self.store: Store = store or MemoryStore(config.retention)
         self.users: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
@@ -232,22 +242,51 @@ class LocalBackend:
                 self._save(room)
         if restored := sum(room.restored for room in self.rooms.values()):
             self.log.info("restored {count} rooms", count=restored)
+            due = self._ms(self.clock.seconds() + config.grace)
+            for room in self.rooms.values():
+                if room.restored or room.absent_owner:
+                    room.waits_until = due
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
     def _grace_over(self) -> None:
-        """Restored rooms waited long enough: each goes, or passes from an
-        owner who did not come back, as :func:`membership.succession` says."""
+        """Restored rooms waited long enough: reported to the core with
+        their facts, which decides what becomes of each
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         self._grace = None
-        for room in list(self.rooms.values()):
-            if not room.restored and not room.absent_owner:
-                continue
-            outcome = membership.succession(room.seating())
-            if outcome.dropped:
-                self._remove_room(room)
-            elif outcome.owner is not None:
-                room.hand_to(outcome.owner, outcome.events)
-                self._save(room)
-            room.restored = False
+        waiting = [
+            applying.waiting_facts(room)
+            for room in self.rooms.values()
+            if room.restored or room.absent_owner
+        ]
+        due = self._ms(self.clock.seconds())
+        settled = Deferred.fromCoroutine(self.reports.rooms_waited(waiting, due))
+        settled.addErrback(
+            lambda failure: self.log.failure("restored rooms not settled", failure)
+        )
+
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """A restored room's succession, as the core decided it: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        premise = applying.failed(room, change, None, "", len(self.rooms))
+        if premise is not None:
+            now = WaitingFacts(change.room, False)
+            if room is not None:
+                now = applying.waiting_facts(room)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        owner = room.owner
+        applying.perform(room, change, None, "")
+        if change.of(Drop):
+            self._remove_room(room)
+        elif room.owner is not owner:
+            self._save(room)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -302,7 +341,7 @@ class LocalBackend:
         if holder is not None and holder is not member:
             if not takeover:
                 raise errors.name_taken(name)
-            self.end_session(holder, "signed in elsewhere")
+            self.reports.session_ended(holder, "signed in elsewhere")
         old = session.name or None
         if old is not None:
             del self.users[name_key(old)]
@@ -324,17 +363,65 @@ class LocalBackend:
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
+        """The session's rooms are reported to the core, which decides the
+        departures (:mod:`chatroom.core.departures`) and hands each back
+        (:meth:`apply_departures`: all within this call, as nothing here
+        waits); at shutdown the seats go with nothing shown (every room
+        that exists then is restored as it was). Then the name is free."""
         self.lobby.watch(member, False)
-        quit = DepartureKind.QUIT
-        for room in self.places.get(member, ()):
-            departure = membership.ended(
-                room.name, session.name, reason, quit, own_words
-            )
-            self._leave(member, room, None if self.stopping else departure)
+        rooms = self.places.get(member, ())
         key = name_key(session.name) if session.name else None
+        if self.stopping:
+            for room in rooms:
+                room.depart(member, None)
+                self._unplace(member, room)
+        elif rooms and key is not None:
+            ending = Ending(
+                ((key, session.name),),
+                tuple(applying.leaving_facts(room, (key,), member) for room in rooms),
+                DepartureKind.QUIT,
+                reason,
+                own_words=own_words,
+            )
+            left = Deferred.fromCoroutine(self.reports.sessions_ended(ending))
+            left.addErrback(
+                lambda failure: self.log.failure("departures not applied", failure)
+            )
         if key is not None and self.users.get(key) is member:
             del self.users[key]
             self.watching.hear(Watched(session.name, Sighting.OFFLINE))
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Departures of a session's end, as the core decided them: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        user = change.about[0] if len(change.about) == 1 else ""
+        member = self.users.get(user) if user else None
+        if room is not None and member not in room.members:
+            member = room.member_keyed(user) if user else None
+        premise = applying.failed(room, change, member, user, len(self.rooms))
+        if premise is not None:
+            now = LeavingFacts(change.room, False)
+            if room is not None:
+                now = applying.leaving_facts(room, change.about)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        gone = [
+            member if op.user == user else room.member_keyed(op.user)
+            for op in change.of(RemoveMember)
+        ]
+        owner = room.owner
+        applying.perform(room, change, member, user)
+        for left in gone:
+            if left is not None:
+                self._unplace(left, room)
+        if change.of(Drop):
+            self._remove_room(room)
+            return
+        if room.owner is not owner:
+            self._save(room)
+        self._room_changed(room)
 
     async def find_user(self, name: str) -> Target | None:
         return self._target(name)
@@ -370,7 +457,7 @@ class LocalBackend:
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
-        self.end_session(victim, reason)
+        self.reports.session_ended(victim, reason)
         return shown
 
     async def ban_from_server(self, mask: str, reason: str) -> bool:
@@ -378,7 +465,7 @@ class LocalBackend:
             return False
         for victim, session in list(self.sessions.named()):
             if mask in admin.claim_masks(name_key(session.name), session.account):
-                self.end_session(victim, reason)
+                self.reports.session_ended(victim, reason)
         return True
 
     async def unban_from_server(self, mask: str) -> bool:
@@ -503,19 +590,10 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
-    def _leave(
-        self,
-        member: Member,
-        room: Room,
-        departure: Departure | None,
-    ) -> None:
-        """``member`` out of ``room`` as :func:`membership.leave` decides; the
-        room hears ``departure`` (None: nothing changes but the seat, at
-        shutdown: every room that exists then is restored as it was)."""
-        if departure is None:
-            room.depart(member, None)
-            self._unplace(member, room)
-            return
+    def _kicked(self, member: Member, room: Room, departure: Departure) -> None:
+        """A kicked ``member`` out of ``room`` as :func:`membership.leave`
+        decides (still decided here, on the room's seating), the room
+        hearing ``departure``."""
         leaving = membership.leave(room.seating(member), room.key_of(member), departure)
         room.depart(member, leaving)
         self._unplace(member, room)
@@ -729,7 +807,7 @@ class LocalBackend:
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
                 kicked = self.users[op.user]
-                self._leave(kicked, where, op.departure)
+                self._kicked(kicked, where, op.departure)
                 deliver_to(kicked, op.told)
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):

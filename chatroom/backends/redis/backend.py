@@ -26,6 +26,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import (
     accounts,
+    decided,
     dumpfile,
     moderation_scripts,
     node_scripts,
@@ -53,7 +54,6 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
-from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
@@ -73,11 +73,11 @@ from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors, membership
+from chatroom.core import codec, errors
 from chatroom.core.backend import (
     DecisionFacts,
     FactsChangedError,
-    SessionEnder,
+    Reports,
 )
 from chatroom.core.changes import (
     AccountMarkers,
@@ -149,7 +149,7 @@ class RedisBackend:
         cluster: ClusterConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
         heartbeat: RedisLink,
@@ -159,7 +159,9 @@ class RedisBackend:
         self.cluster = cluster
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended under this node and rooms whose wait is
+        #: over are told.
+        self.reports = reports
         self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -177,11 +179,17 @@ class RedisBackend:
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
-        self.endings = Endings(self.calls, self.room_steps)
+        self.endings = Endings(self.calls, self.room_steps, reports)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
         self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
-            config, self.calls, self.node, self.here, sessions, self.room_steps
+            config,
+            self.calls,
+            self.node,
+            self.here,
+            sessions,
+            self.room_steps,
+            self.endings,
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
@@ -355,9 +363,11 @@ class RedisBackend:
             await self.calls.eval(node_scripts.HARVESTED, node, always=own)
 
     async def settle(self, rooms: list[str], due: int) -> None:
-        """Each room decided by :func:`chatroom.core.membership.succession`
-        on its seating: its wait over at ``due`` (ms), or with none (0:
-        after a resume), if it is empty or has no owner."""
+        """The rooms named waiting for their members, their wait over at
+        ``due`` (ms), or (0: after a resume) found empty or ownerless: read
+        and reported to the core, which decides each one's succession
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         seen = outcomes.seated_all(await self.seatings(rooms))
         if due:
             waiting_no_more = [
@@ -367,21 +377,30 @@ class RedisBackend:
             ]
             if waiting_no_more:
                 await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
+        waiting = [decided.waiting_of(room) for room in seen.values()]
+        await self.reports.rooms_waited(waiting, due)
 
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for room in seen.values():
-                if not room.exists:
-                    continue
-                if due and not 0 < room.waits_until <= due:
-                    continue  # settled by another node meanwhile, or waits on
-                if not due and (room.waits_until or (room.owner and room.members)):
-                    continue  # it waits, or has its owner: nothing to settle
-                outcome = membership.succession(room.about())
-                changes.append(outcomes.settling(room.key, room, outcome, due))
-            return changes
+    async def apply_departures(self, change: DecidedChange) -> None:
+        await self.endings.apply(change)
 
-        await self.room_steps.apply(seen, decide)
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """``APPLY``'s room step of a room's succession (its premises
+        checked there), then the server's step after it (``INDEX_LAST``:
+        the room no longer waits, or is gone)."""
+        encoded = decided.encoded(change)
+        try:
+            await self.calls.call(
+                scripts.APPLY,
+                change.room,
+                outcomes.encoded_change(encoded),
+                b"{}",
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            seating = (outcomes.brought(changed) or {}).get(change.room)
+            now = None if seating is None else decided.waiting_of(seating)
+            raise PremiseFailedError(now) from changed
+        await self.room_steps.index_last([encoded])
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -412,23 +431,19 @@ class RedisBackend:
 
     async def _leave_places(self, places: list[str], reason: str) -> None:
         """This node's users leave the rooms Redis had them in and it has not
-        (``r u`` each), as membership decides on those rooms' seatings."""
+        (``r u`` each): reported to the core with those rooms' seatings,
+        which decides the departures (:meth:`.Endings.departed`)."""
         names = {key_of(session): session.name for _, session in self.sessions.named()}
-        seen = outcomes.seated_all(await self.seatings(places))
+        about: dict[str, list[str]] = {}
+        for entry in places:
+            key, _, u = entry.partition(" ")
+            about.setdefault(key, []).append(u)
+        read = await self.seatings([" ".join([key, *us]) for key, us in about.items()])
+        leavers = {u: names.get(u, u) for us in about.values() for u in us}
         quit = DepartureKind.QUIT
-
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for entry in places:
-                key, _, u = entry.partition(" ")
-                room = seen.get(key)
-                if room is not None and room.exists and u in room.present:
-                    name = names.get(u, u)
-                    departure = membership.ended(room.name, name, reason, quit)
-                    changes.append(outcomes.leaving(key, room, [(u, departure)]))
-            return changes
-
-        await self.room_steps.apply(seen, decide)
+        seen = outcomes.seated_all(read)
+        applied = await self.endings.departed(leavers, about, seen, quit, reason)
+        await self.room_steps.index_last(applied)
 
     def lost(self) -> None:
         self.listing.lost()
@@ -620,6 +635,16 @@ class RedisBackend:
         elif channel == self.watching.channel:
             self.watching.on_message(message)
 
+    def _viewed(self, member: Member, key: str) -> None:
+        """Another node's device of the account entered room ``key``: the
+        seat here enters it too, and the core is told once it is shown."""
+        session = self.sessions.get(member)
+        if session is None:
+            return
+        viewing = defer.ensureDeferred(self.seats.view(member, session, key))
+        viewing.addCallback(lambda _: self.reports.room_shown(member, key))
+        viewing.addErrback(lambda failure: None)  # left meanwhile, or gone
+
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions: ``conn`` or ``*``, then an
         event or an order (:mod:`chatroom.core.nodemessages`)."""
@@ -633,9 +658,9 @@ class RedisBackend:
         if member is None or said is None:
             return
         if isinstance(said, EndSession):
-            self.end_session(member, said.reason)  # Redis released it
+            self.reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self.seats.viewed(member, said.room)
+            self._viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
         else:

@@ -382,7 +382,7 @@ TELL = Script("tell")
 #: (``OK``; ``GONE``: it was harvested, or its release, takeover or
 #: harvest ran), before a step a room cannot check by its own copies (its
 #: deletion by someone who need not be a member), or after a join whose
-#: session ended between its steps (``RoomSteps.leave_ended``).
+#: session ended between its steps (``Endings.leave_ended``).
 HOLDS = Script("holds")
 
 #: ARGV: P, r, incarnation, ver, the event (``RoomDeleted``). The room's
