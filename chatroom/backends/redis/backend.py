@@ -38,7 +38,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
-from chatroom.backends.redis.departures import Departures
+from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
     stored_events,
@@ -208,7 +208,7 @@ class RedisBackend:
         self.presence = RedisPresence(self.calls)
         #: Sessions' releases and nicks kept for WHOWAS, a few at a time
         #: when a crowd leaves at once.
-        self.departures = Departures()
+        self.departures = DepartureQueue()
         self.whowas = RedisWhowas(self.calls, self.departures)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)

@@ -17,7 +17,7 @@ import json
 from functools import partial
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.departures import Departures
+from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
@@ -31,7 +31,7 @@ RECALL = Script("whowas-recall")
 class RedisWhowas:
     """A node's writes and reads of the nicks gone."""
 
-    def __init__(self, calls: RedisCalls, departures: Departures) -> None:
+    def __init__(self, calls: RedisCalls, departures: DepartureQueue) -> None:
         self.calls = calls
         self.departures = departures
 

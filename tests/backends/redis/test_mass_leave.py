@@ -23,7 +23,7 @@ from typing import Any
 
 from twisted.internet import defer, task
 
-from chatroom.backends.redis.departures import AT_ONCE
+from chatroom.backends.redis.departure_queue import AT_ONCE
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.whowas import Departed
 from tests.backends.contracts.handler import ContractBase, User

@@ -9,7 +9,7 @@ in Redis and in the node's own reading of the replies, past
 ``--redis-timeout``. The node would then take a Redis that answers for
 down, drop its links, serve ``ERR UNAVAILABLE`` to everyone and resume.
 
-So :class:`Departures` runs them :data:`AT_ONCE` at a time (a
+So :class:`DepartureQueue` runs them :data:`AT_ONCE` at a time (a
 ``DeferredSemaphore``, first come first served): Redis stays as busy,
 since that many keep it working between two round trips, and no call
 waits in flight longer than the steps of that many departures take. A
@@ -31,7 +31,7 @@ T = TypeVar("T")
 AT_ONCE = 64
 
 
-class Departures:
+class DepartureQueue:
     """Runs departures, :data:`AT_ONCE` at a time, in the order they came."""
 
     def __init__(self, at_once: int = AT_ONCE) -> None:
