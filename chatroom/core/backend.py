@@ -65,6 +65,7 @@ from chatroom.core.push import PushStore
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
+from chatroom.core.thread_follows import FollowStore
 from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
@@ -363,6 +364,11 @@ class Backend(SeatingSteps, Protocol):
     @property
     def push(self) -> PushStore:
         """Where the VAPID key and accounts' push subscriptions are kept."""
+        ...
+
+    @property
+    def follows(self) -> FollowStore:
+        """Where the threads accounts follow are kept."""
         ...
 
     @property

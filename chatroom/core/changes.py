@@ -107,6 +107,14 @@ class AccountRooms:
     account: str
 
 
+@dataclass(frozen=True)
+class AccountThreads:
+    """The threads account ``account`` (its name key) follows, or
+    unfollowed (:mod:`chatroom.core.message_threads`)."""
+
+    account: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -114,6 +122,7 @@ Subject = (
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | AccountThreads
 )
 
 
@@ -435,6 +444,18 @@ class SetTopic(Operation):
     at: int
 
 
+# -- an account's threads: operations --------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetFollow(Operation):
+    """The account follows thread ``thread`` (``following``) or unfollowed
+    it (a :func:`~chatroom.core.thread_follows.follow_key`)."""
+
+    thread: str
+    following: bool
+
+
 # -- an account's read markers: premises and operations -------------------------
 
 
@@ -512,7 +533,9 @@ class TellUser(Operation):
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
+AccountSubject = TypeVar(
+    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountThreads
+)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:

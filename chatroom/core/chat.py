@@ -88,6 +88,7 @@ from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
+from chatroom.core.message_threads import MessageThreads, ThreadSummary
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
@@ -189,6 +190,10 @@ class ChatCore(Generic[B]):
             self._actor,
             retried,
             self._append,
+        )
+        #: Threads: /thread, /threads, following (chatroom.core.message_threads).
+        self.message_threads = MessageThreads(
+            self.backend, self.life, self._seat, self._session, self._append
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
@@ -723,6 +728,22 @@ class ChatCore(Generic[B]):
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:
         await self.life.reply(self._seat(member), room, event_id, text, tags)
+
+    async def thread(self, member: Member, room: str, event_id: int, text: str) -> None:
+        await self.message_threads.say(member, room, event_id, text)
+
+    async def threads(self, member: Member, room: str) -> list[ThreadSummary]:
+        return await self.message_threads.threads(member, room)
+
+    async def thread_history(
+        self, member: Member, room: str, root: int, count: int, before: int | None
+    ) -> tuple[str, list[StoredEvent]]:
+        return await self.message_threads.history(member, room, root, count, before)
+
+    async def follow_thread(
+        self, member: Member, room: str, root: int, following: bool
+    ) -> tuple[str, int]:
+        return await self.message_threads.follow(member, room, root, following)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(self._seat(member), room, event_id, text)

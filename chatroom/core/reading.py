@@ -29,6 +29,7 @@ from chatroom.core.markers import (
 from chatroom.core.member import Member
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import followed_in
 
 
 class Markings:
@@ -122,15 +123,21 @@ class Markings:
         """Of ``rooms`` (the member's), those with events after the marker:
         how many, and the mentions of the member's name among the newest
         ``resume_bound`` of them."""
-        name = self._session(member).name
+        session = self._session(member)
         markers = await self._markers(member)
+        follows = (
+            await self.backend.follows.follows(session.account)
+            if session.account
+            else {}
+        )
         counts = []
         for room in rooms:
             where = self.backend.place(self._seat(member), room)
             bound = max(1, self.config.resume_bound)
             newest, events = await self._newest(member, where, bound)
             marker = markers.get(name_key(where))
-            counted = unread(where, marker, newest, events, name)
+            followed = followed_in(follows, where)
+            counted = unread(where, marker, newest, events, session.name, followed)
             if counted.count:
                 counts.append(counted)
         return counts

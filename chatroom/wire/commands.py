@@ -76,6 +76,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/history N [before ID]  N earlier messages of this room",
                     "/history @USER N [before ID]  N earlier private messages with"
                     " USER (accounts)",
+                    "/history thread ROOT N [before ID]  N earlier messages of a"
+                    " thread",
                 ),
             ),
         ),
@@ -126,6 +128,24 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command("unreact", "ID EMOJI"),
+            Command(
+                "thread",
+                "ID TEXT",
+                (
+                    "/thread ID TEXT   say TEXT in the thread of message ID (rich"
+                    " clients keep it apart)",
+                ),
+            ),
+            Command("threads", "", ("/threads          the threads of this room",)),
+            Command(
+                "follow",
+                "ROOT",
+                (
+                    "/follow ROOT, /unfollow ROOT   count a thread's messages in"
+                    " /unread, or stop",
+                ),
+            ),
+            Command("unfollow", "ROOT"),
             Command(
                 "typing",
                 "active|paused|done",

@@ -119,6 +119,12 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "WEBHOOK": ("name", "url"),
     "WEBHOOKS_END": ("room", "count"),
     "WEBHOOK_REMOVED": ("name",),
+    # Threads (docs/protocol.md, "Threads"): root is the id of the thread's
+    # first message; last and time its newest one's id and time.
+    "THREAD": ("room", "root", "count", "last", "time"),
+    "THREADS_END": (),
+    "FOLLOW": ("room", "root"),
+    "UNFOLLOW": ("room", "root"),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),

@@ -24,6 +24,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /history @USER N [before ID]  N earlier private messages with USER (accounts)
+/history thread ROOT N [before ID]  N earlier messages of a thread
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
@@ -31,6 +32,9 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
+/thread ID TEXT   say TEXT in the thread of message ID (rich clients keep it apart)
+/threads          the threads of this room
+/follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:
                   in:ROOM in:@USER from:USER before:TIME after:TIME)

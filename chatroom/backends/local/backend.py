@@ -18,6 +18,7 @@ from twisted.logger import Logger
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.files import StoredFiles
+from chatroom.backends.local.follows import StoredFollows
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -134,6 +135,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
+        #: The threads accounts follow (chatroom.core.message_threads).
+        self.follows = StoredFollows(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None

@@ -139,6 +139,14 @@ class Store(Protocol):
         """An account's read marker in a room is now ``event_id`` (the
         back-end checked the move's premise: :mod:`.markers`)."""
 
+    def load_follows(self) -> list[tuple[str, str, bool]]:
+        """Every thread accounts follow or unfollowed: (account key, thread,
+        following)."""
+        ...
+
+    def save_follow(self, account: str, thread: str, following: bool) -> None:
+        """An account now follows ``thread`` (or unfollowed it)."""
+
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""
         ...
@@ -285,6 +293,12 @@ class MemoryStore:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_follows(self) -> list[tuple[str, str, bool]]:
+        return []
+
+    def save_follow(self, account: str, thread: str, following: bool) -> None:
         pass
 
     def load_files(self) -> list[FileRecord]:

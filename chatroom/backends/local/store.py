@@ -276,6 +276,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM thread_follows WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
@@ -288,6 +289,21 @@ class SqliteStore:
                 "INSERT INTO read_markers VALUES (?, ?, ?) ON CONFLICT(account, room) "
                 "DO UPDATE SET id = excluded.id",
                 (account, room, event_id),
+            )
+        )
+
+    def load_follows(self) -> list[tuple[str, str, bool]]:
+        rows = self.db.execute("SELECT account, thread, following FROM thread_follows")
+        return [
+            (account, thread, bool(following)) for account, thread, following in rows
+        ]
+
+    def save_follow(self, account: str, thread: str, following: bool) -> None:
+        self._pending.append(
+            (
+                "INSERT INTO thread_follows VALUES (?, ?, ?) ON CONFLICT(account, "
+                "thread) DO UPDATE SET following = excluded.following",
+                (account, thread, int(following)),
             )
         )
 
@@ -506,6 +522,7 @@ class SqliteStore:
             [
                 ("DELETE FROM accounts WHERE key = ?", (account,)),
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
+                ("DELETE FROM thread_follows WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),

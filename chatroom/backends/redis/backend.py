@@ -43,6 +43,7 @@ from chatroom.backends.redis.encoded import (
 )
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
+from chatroom.backends.redis.follows import RedisFollows
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
@@ -177,6 +178,8 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
+        #: The threads accounts follow (chatroom.core.message_threads).
+        self.follows = RedisFollows(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)

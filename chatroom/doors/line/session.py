@@ -53,6 +53,7 @@ from chatroom.doors.line import (
     markers,
     messages,
     moderating,
+    threads,
     webhooks,
 )
 from chatroom.doors.line.arguments import (
@@ -581,4 +582,8 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "modlog": (messages.do_modlog, _IN_ROOM),
     "webhook": (webhooks.do_webhook, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
+    "thread": (threads.do_thread, _IN_ROOM),
+    "threads": (threads.do_threads, _IN_ROOM),
+    "follow": (threads.do_follow, _IN_ROOM),
+    "unfollow": (threads.do_unfollow, _IN_ROOM),
 }
