@@ -970,7 +970,8 @@ class ChatCore(Generic[B]):
     # -- a user's own data ---------------------------------------------------------
 
     async def gather_user_data(self, account: str) -> AccountData:
-        return await self.backend.user_data.gather(account)
+        data = await self.backend.user_data.gather(account)
+        return replace(data, follows=await self.backend.follows.follows(account))
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         until = self.clock.seconds() + EXPORT_TTL

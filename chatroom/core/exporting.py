@@ -94,6 +94,11 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
         "account": {"name": account.name, "key": account.key},
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
+        "threads": [
+            {"room": room, "root": int(root), "following": following}
+            for thread, following in sorted(data.follows.items())
+            for room, _, root in [thread.partition(" ")]
+        ],
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [
             {"with": other, "messages": [_private_record(e) for e in messages]}
