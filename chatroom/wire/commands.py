@@ -160,8 +160,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/search WORDS     find messages of your rooms and conversations"
                     " (filters:",
-                    "                  in:ROOM in:@USER from:USER before:TIME"
-                    " after:TIME)",
+                    "                  in:ROOM in:@USER in:thread from:USER"
+                    " before:TIME after:TIME)",
                 ),
             ),
         ),

@@ -37,7 +37,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:
-                  in:ROOM in:@USER from:USER before:TIME after:TIME)
+                  in:ROOM in:@USER in:thread from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
