@@ -59,6 +59,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
@@ -364,6 +365,11 @@ class Backend(SeatingSteps, Protocol):
     @property
     def push(self) -> PushStore:
         """Where the VAPID key and accounts' push subscriptions are kept."""
+        ...
+
+    @property
+    def pins(self) -> PinStore:
+        """Where rooms' pinned messages are kept."""
         ...
 
     @property

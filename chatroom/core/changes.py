@@ -444,6 +444,19 @@ class SetTopic(Operation):
     at: int
 
 
+# -- a room's pins: operations ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetPin(Operation):
+    """Message ``event_id`` of the room is pinned by ``by`` (a name as
+    shown), or no longer pinned (``pinned`` False)."""
+
+    event_id: int
+    by: str
+    pinned: bool
+
+
 # -- an account's threads: operations --------------------------------------------
 
 

@@ -93,6 +93,7 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
 from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
@@ -194,6 +195,10 @@ class ChatCore(Generic[B]):
         #: Threads: /thread, /threads, following (chatroom.core.message_threads).
         self.message_threads = MessageThreads(
             self.backend, self.life, self._seat, self._session, self._append
+        )
+        #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
+        self.pins = Pins(
+            clock, self.backend, self.life, self._seat, self._session, self._actor
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
@@ -744,6 +749,15 @@ class ChatCore(Generic[B]):
         self, member: Member, room: str, root: int, following: bool
     ) -> tuple[str, int]:
         return await self.message_threads.follow(member, room, root, following)
+
+    async def pin(self, member: Member, room: str, event_id: int, pinned: bool) -> None:
+        await self.pins.pin(member, room, event_id, pinned)
+
+    async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
+        return await self.pins.pinned(member, room)
+
+    async def pin_count(self, member: Member, room: str) -> int:
+        return await self.pins.count(member, room)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(self._seat(member), room, event_id, text)

@@ -339,6 +339,20 @@ class Registry(Protocol):
         (``NO_SUCH_MESSAGE``; ``NOT_ALLOWED`` for a plain name)."""
         ...
 
+    async def pin(self, member: Member, room: str, event_id: int, pinned: bool) -> None:
+        """``/pin ID`` (``pinned``) or ``/unpin ID``: ``PIN``/``UNPIN`` to
+        the members unless nothing changed (``NOT_ALLOWED`` but for the
+        owner, operators and admins; ``NO_SUCH_MESSAGE``; ``BAD_ARGS``)."""
+        ...
+
+    async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
+        """``/pins``: the room's name and its pinned messages, oldest first."""
+        ...
+
+    async def pin_count(self, member: Member, room: str) -> int:
+        """How many messages ``room`` (the member's) has pinned."""
+        ...
+
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/edit ID TEXT``: the member's own message ``event_id`` now reads
         ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""

@@ -138,6 +138,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("threads", "", ("/threads          the threads of this room",)),
             Command(
+                "pin",
+                "ID",
+                (
+                    "/pin ID, /unpin ID   keep message ID on top of the room, or"
+                    " stop (owner, operators)",
+                ),
+            ),
+            Command("unpin", "ID"),
+            Command("pins", "", ("/pins             the room's pinned messages",)),
+            Command(
                 "follow",
                 "ROOT",
                 (

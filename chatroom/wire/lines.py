@@ -125,6 +125,12 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "THREADS_END": (),
     "FOLLOW": ("room", "root"),
     "UNFOLLOW": ("room", "root"),
+    # Pins (docs/protocol.md, "Pins"): message is the pinned one's id.
+    "PIN": ("room", "message", "by"),
+    "UNPIN": ("room", "message", "by"),
+    "PINNED": ("room", "message", "user", "time"),  # | text
+    "PINS_END": ("room", "count"),
+    "PINS": ("room", "count"),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),
@@ -163,6 +169,7 @@ FREE_TEXT_EVENTS = frozenset(
         "EDIT",
         "REDACT",
         "MODLOG",
+        "PINNED",
         "FOUND",
     }
 )

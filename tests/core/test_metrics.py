@@ -73,6 +73,7 @@ SAMPLES: dict[str, object] = {
     "listener": lambda news: None,
     "following": False,
     "root": 1,
+    "pinned": True,
     "before": None,
     "here": Census(1, 0, 0),
 }

@@ -34,6 +34,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
 /thread ID TEXT   say TEXT in the thread of message ID (rich clients keep it apart)
 /threads          the threads of this room
+/pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
+/pins             the room's pinned messages
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:

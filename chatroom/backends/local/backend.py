@@ -25,6 +25,7 @@ from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
@@ -158,6 +159,8 @@ class LocalBackend:
         )
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = LocalUserData(
             self.store,
@@ -696,6 +699,7 @@ class LocalBackend:
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
         self.hooks.forget(room.key)
+        self.pins.forget(room.key)
         self._room_changed(room)
 
     def _target(self, name: str, room: Room | None = None) -> Target | None:

@@ -46,6 +46,9 @@ CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (account, room)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pins (
+    room TEXT NOT NULL, id INTEGER NOT NULL, by TEXT NOT NULL,
+    PRIMARY KEY (room, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS thread_follows (
     account TEXT NOT NULL, thread TEXT NOT NULL, following INTEGER NOT NULL,
     PRIMARY KEY (account, thread)) WITHOUT ROWID;

@@ -235,6 +235,14 @@ class Store(Protocol):
         """A webhook was added (``present``) or removed (a room's go with
         it: :meth:`drop_room`)."""
 
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        """Every room's pins: (room key, message id, who pinned it)."""
+        ...
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        """Message ``event_id`` of room ``room`` was pinned by ``by``, or
+        unpinned (a room's go with it: :meth:`drop_room`)."""
+
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
@@ -378,6 +386,12 @@ class MemoryStore:
         return []
 
     def save_hook(self, hook: Hook, present: bool) -> None:
+        pass
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return []
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
         pass
 
     def backup(self, path: str) -> Deferred[None]:

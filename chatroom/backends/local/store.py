@@ -384,6 +384,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM pins WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(
@@ -421,6 +422,17 @@ class SqliteStore:
                 ),
             ]
         )
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return self.db.execute("SELECT room, id, by FROM pins").fetchall()
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        if pinned:
+            statement = "INSERT OR REPLACE INTO pins VALUES (?, ?, ?)"
+            self._pending.append((statement, (room, event_id, by)))
+        else:
+            statement = "DELETE FROM pins WHERE room = ? AND id = ?"
+            self._pending.append((statement, (room, event_id)))
 
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks."""

@@ -54,6 +54,7 @@ from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.outcomes import Change
+from chatroom.backends.redis.pins import RedisPins
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
@@ -180,6 +181,8 @@ class RedisBackend:
         self.markers = RedisMarkers(self.calls)
         #: The threads accounts follow (chatroom.core.message_threads).
         self.follows = RedisFollows(self.calls)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = RedisPins(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)

@@ -105,6 +105,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P modlog:r``              list: r's moderation log, entries in the
                             cluster's encoding (``{"type":"ModEntry",...}``),
                             oldest first (:mod:`.life_scripts`)
+``P pins:r``                hash id → who pinned it: r's pinned messages
+                            (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
 ``P epoch``                 the epoch the ids count in (made by the first

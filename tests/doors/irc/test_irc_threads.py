@@ -1,4 +1,5 @@
-"""Threads at the IRC door: a thread's message is a reply to its root.
+"""Threads and pins at the IRC door: a thread's message is a reply to its
+root, and a pin is said in words.
 
 A line user's ``/thread ID TEXT`` reaches IRC clients with
 ``message-tags`` as a ``PRIVMSG`` tagged ``+draft/reply`` with the root's
@@ -73,3 +74,15 @@ class IRCThreadTests(CapsTestCase):
         self.assertEqual(
             self.bob.received(), [f"@3;reply=2;thread=1 MSG tea alice {STAMP} me!"]
         )
+
+    def test_a_pin_is_said_in_words(self) -> None:
+        """IRC has no pins: bob's /pin and /unpin reach IRC clients as a
+        server NOTICE to the channel quoting the message."""
+        self.bob.send("/pin 1")
+        self.bob.send("/unpin 1")
+        expected = [
+            ":chatroom NOTICE #tea :bob pinned a message: who has the key?",
+            ":chatroom NOTICE #tea :bob unpinned a message: who has the key?",
+        ]
+        self.assertEqual([untagged(line) for line in self.alice.received()], expected)
+        self.assertEqual(self.carol.received(), expected)
