@@ -34,6 +34,7 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
 from chatroom.core.changes import DecidedChange
@@ -66,7 +67,6 @@ from chatroom.core.push import PushStore
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
-from chatroom.core.thread_follows import FollowStore
 from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
@@ -373,8 +373,9 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     @property
-    def follows(self) -> FollowStore:
-        """Where the threads accounts follow are kept."""
+    def settings(self) -> SettingStore:
+        """Where accounts' settings (threads followed, notification
+        levels) are kept."""
         ...
 
     @property

@@ -108,9 +108,10 @@ class AccountRooms:
 
 
 @dataclass(frozen=True)
-class AccountThreads:
-    """The threads account ``account`` (its name key) follows, or
-    unfollowed (:mod:`chatroom.core.message_threads`)."""
+class AccountSettings:
+    """What account ``account`` (its name key) chose for itself: the
+    threads it follows, each room's notification level
+    (:mod:`chatroom.core.account_settings`)."""
 
     account: str
 
@@ -122,7 +123,7 @@ Subject = (
     | AccountRecord
     | AccountPush
     | AccountRooms
-    | AccountThreads
+    | AccountSettings
 )
 
 
@@ -457,7 +458,7 @@ class SetPin(Operation):
     pinned: bool
 
 
-# -- an account's threads: operations --------------------------------------------
+# -- an account's settings: operations -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -467,6 +468,15 @@ class SetFollow(Operation):
 
     thread: str
     following: bool
+
+
+@dataclass(frozen=True)
+class SetNotifyLevel(Operation):
+    """The account's notification level in room ``room`` (a name key) is
+    now ``level`` (:mod:`chatroom.core.notify_levels`)."""
+
+    room: str
+    level: str
 
 
 # -- an account's read markers: premises and operations -------------------------
@@ -547,7 +557,7 @@ class TellUser(Operation):
 # -- an account's record: premises and operations -------------------------------
 
 AccountSubject = TypeVar(
-    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountThreads
+    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountSettings
 )
 
 

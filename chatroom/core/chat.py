@@ -92,6 +92,7 @@ from chatroom.core.message_threads import MessageThreads, ThreadSummary
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
+from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
@@ -181,6 +182,7 @@ class ChatCore(Generic[B]):
             send_push,
             config.push_idle,
             connected_elsewhere=self._connected_elsewhere,
+            settings_of=self.backend.settings.settings,
         )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
@@ -199,6 +201,10 @@ class ChatCore(Generic[B]):
         #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
         self.pins = Pins(
             clock, self.backend, self.life, self._seat, self._session, self._actor
+        )
+        #: /notify: per-room notification levels (chatroom.core.notify_levels).
+        self.notify_levels = NotifyLevels(
+            self.backend.settings, self._place, self._session
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
@@ -759,6 +765,11 @@ class ChatCore(Generic[B]):
     async def pin_count(self, member: Member, room: str) -> int:
         return await self.pins.count(member, room)
 
+    async def notify_level(
+        self, member: Member, room: str, level: str = ""
+    ) -> tuple[str, str]:
+        return await self.notify_levels.level(member, room, level)
+
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(self._seat(member), room, event_id, text)
 
@@ -985,7 +996,7 @@ class ChatCore(Generic[B]):
 
     async def gather_user_data(self, account: str) -> AccountData:
         data = await self.backend.user_data.gather(account)
-        return replace(data, follows=await self.backend.follows.follows(account))
+        return replace(data, settings=await self.backend.settings.settings(account))
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         until = self.clock.seconds() + EXPORT_TTL

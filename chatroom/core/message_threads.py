@@ -13,8 +13,8 @@ What a room's threads are (how many messages each has, its newest) is
 read from the messages the room keeps, never written a second time: a
 thread lives as long as its messages, survives a restart as they do, and
 is the same on every node and back-end. Who follows a thread is an
-account's own state (:mod:`chatroom.core.thread_follows`), written as a
-decided change of its :class:`~chatroom.core.changes.AccountThreads`:
+account's own setting (:mod:`chatroom.core.account_settings`), written as
+a decided change of its :class:`~chatroom.core.changes.AccountSettings`:
 writing in a thread or being named in one follows it, unless the account
 unfollowed it.
 """
@@ -26,14 +26,14 @@ from dataclasses import dataclass
 
 from chatroom.core import errors, rules
 from chatroom.core.backend import Backend
-from chatroom.core.changes import AccountThreads, DecidedChange, SetFollow
+from chatroom.core.changes import AccountSettings, DecidedChange, SetFollow
 from chatroom.core.events import Message, StoredEvent
 from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.sessions import SeatSession
-from chatroom.core.thread_follows import follow_key, root_of
+from chatroom.core.thread_follows import follow_key, follows_of, root_of
 from chatroom.wire.tags import THREAD_TAG, Tags
 
 #: The core's append of a message: member, session, room, text, tags.
@@ -135,13 +135,13 @@ class MessageThreads:
     ) -> None:
         key = follow_key(room, root)
         for account in sorted(accounts):
-            if key not in await self.backend.follows.follows(account):
+            if key not in follows_of(await self.backend.settings.settings(account)):
                 await self._set(account, room, root, True)
 
     async def _set(self, account: str, room: str, root: int, following: bool) -> None:
         ops = (SetFollow(follow_key(room, root), following),)
-        await self.backend.follows.apply(
-            DecidedChange(AccountThreads(account), (), ops)
+        await self.backend.settings.apply(
+            DecidedChange(AccountSettings(account), (), ops)
         )
 
     async def follow(

@@ -9,8 +9,10 @@ a private message, and none of its devices has been active for
 clock:
 
 - **who**: a room message mentions the accounts whose names are words of
-  its text (not its sender), among those that keep the room; a private
-  message, its recipient;
+  its text (not its sender), among those that keep the room, unless the
+  account muted the room (``/notify ROOM none``); an account that asked
+  for every message of the room (``/notify ROOM all``) is pushed each
+  (:mod:`chatroom.core.notify_levels`); a private message, its recipient;
 - **when**: only an account none of whose devices was active (did
   anything, or left) within ``idle`` seconds (:meth:`Notifications.active`
   is told by the core);
@@ -49,6 +51,7 @@ from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors
 from chatroom.core.events import Event
+from chatroom.core.notify_levels import ALL, DEFAULT, NONE, level_in
 from chatroom.core.subscription import IRC as IRC
 from chatroom.core.subscription import JSON as JSON
 from chatroom.core.subscription import Subscription as Subscription
@@ -128,6 +131,10 @@ class PushStore(Protocol):
         room message is then looked at only if it names one of them: the
         message path pays nothing while nobody has subscribed."""
         ...
+
+
+#: An account's settings (:mod:`chatroom.core.account_settings`).
+SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
 
 
 #: What a decision about an account's subscriptions is: the premise and
@@ -249,6 +256,7 @@ class Notifications:
         idle: float = IDLE,
         per_place: float = PER_PLACE,
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
+        settings_of: SettingsOf | None = None,
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key.
@@ -260,6 +268,8 @@ class Notifications:
             node. How active a device is is known only to its own node,
             so an account connected elsewhere is never pushed to (a user
             chatting on another node would be, mentioned from this one).
+        settings_of: an account's settings, for its rooms' notification
+            levels (None: every room at the default, ``mentions``).
         """
         self.clock = clock
         self.store = store
@@ -268,6 +278,7 @@ class Notifications:
         self.idle = idle
         self.per_place = per_place
         self.connected_elsewhere = connected_elsewhere
+        self.settings_of = settings_of
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -362,8 +373,15 @@ class Notifications:
         if subscribers is not None:
             named.intersection_update(subscribers)
         named = {key for key in named if key and self._idle(key)}
-        if named:
-            self._spawn(self._mentions(room, sender, text, event, sorted(named)))
+        # Those who may want every message: the idle subscribers this node
+        # knows of (their levels are read off the message's path).
+        others: set[str] = set()
+        if subscribers is not None and self.settings_of is not None:
+            others = {k for k in subscribers if k != sender_key and self._idle(k)}
+            others -= named
+        if named or others:
+            work = self._mentions(room, sender, text, event, named, others)
+            self._spawn(work)
 
     def said_privately(
         self, recipient: str, sender: str, text: str, event: Event
@@ -390,10 +408,23 @@ class Notifications:
             self.log.failure("push", failure)
 
     async def _mentions(
-        self, room: str, sender: str, text: str, event: Event, named: list[str]
+        self,
+        room: str,
+        sender: str,
+        text: str,
+        event: Event,
+        named: set[str],
+        others: set[str],
     ) -> None:
-        subscribed = await self.store.of(named)
+        """Push to the ``named`` accounts that did not mute the room, and to
+        ``others`` that asked for all of its messages."""
+        subscribed = await self.store.of(sorted(named | others))
         for account in subscribed:
+            level = DEFAULT
+            if self.settings_of is not None:
+                level = level_in(await self.settings_of(account), room)
+            if level == NONE or (account not in named and level != ALL):
+                continue
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:
                 notice = Notice(account, room, sender, text, event)

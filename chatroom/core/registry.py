@@ -353,6 +353,14 @@ class Registry(Protocol):
         """How many messages ``room`` (the member's) has pinned."""
         ...
 
+    async def notify_level(
+        self, member: Member, room: str, level: str = ""
+    ) -> tuple[str, str]:
+        """``/notify ROOM [LEVEL]``: the room's name and the account's
+        notification level there, set to ``level`` first if given
+        (``BAD_ARGS``, ``NOT_IN_ROOM``; ``NOT_ALLOWED`` for a plain name)."""
+        ...
+
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/edit ID TEXT``: the member's own message ``event_id`` now reads
         ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""

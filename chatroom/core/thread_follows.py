@@ -2,16 +2,15 @@
 
 A thread's message carries its root's id as the tag ``thread=<root>``
 (:data:`~chatroom.wire.tags.THREAD_TAG`): :func:`root_of` reads it. An
-account's follows are kept by its back-end's :class:`FollowStore`, each
-thread named by :func:`follow_key`; the rules that follow and unfollow
-are :mod:`chatroom.core.message_threads`'.
+account's follows are among its settings
+(:mod:`chatroom.core.account_settings`), each thread named by
+:func:`follow_key`; the rules that follow and unfollow are
+:mod:`chatroom.core.message_threads`'.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from chatroom.core.changes import DecidedChange
+from chatroom.core.account_settings import FOLLOW, of_kind
 from chatroom.core.events import Message
 from chatroom.core.text import name_key
 from chatroom.wire.tags import THREAD_TAG
@@ -31,27 +30,18 @@ def follow_key(room: str, root: int) -> str:
     return f"{name_key(room)} {root}"
 
 
-def followed_in(follows: dict[str, bool], room: str) -> set[str]:
-    """The roots' ids of the threads of ``room`` among ``follows`` (an
-    account's) that it follows."""
+def follows_of(settings: dict[str, str]) -> dict[str, bool]:
+    """The threads (:func:`follow_key`) an account's ``settings`` say it
+    followed (True) or unfollowed (False)."""
+    return {key: value == "1" for key, value in of_kind(settings, FOLLOW).items()}
+
+
+def followed_in(settings: dict[str, str], room: str) -> set[str]:
+    """The roots' ids of the threads of ``room`` that an account's
+    ``settings`` say it follows."""
     prefix = f"{name_key(room)} "
     return {
         key[len(prefix) :]
-        for key, following in follows.items()
+        for key, following in follows_of(settings).items()
         if following and key.startswith(prefix)
     }
-
-
-class FollowStore(Protocol):
-    """Where a back-end keeps which threads accounts follow (by account
-    key; a thread by :func:`follow_key`): True followed, False unfollowed
-    (writing in it or being named in it then follows it no more)."""
-
-    async def follows(self, account: str) -> dict[str, bool]:
-        """Every thread ``account`` followed or unfollowed."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountThreads`
-        (its :class:`~chatroom.core.changes.SetFollow`, in order)."""
-        ...

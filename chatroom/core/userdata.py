@@ -63,9 +63,9 @@ class AccountData:
     remembered: list[str] = field(default_factory=list)
     #: The rooms it owns now.
     owned: list[str] = field(default_factory=list)
-    #: The threads it followed (True) or unfollowed (False), each a room key
-    #: and a root's id (:func:`~chatroom.core.thread_follows.follow_key`).
-    follows: dict[str, bool] = field(default_factory=dict)
+    #: Its settings (:mod:`chatroom.core.account_settings`): threads
+    #: followed, notification levels.
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class UserDataSteps(Protocol):

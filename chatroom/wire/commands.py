@@ -201,6 +201,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/unread           rooms with events after what you read",),
             ),
             Command(
+                "notify",
+                "ROOM [all|mentions|none]",
+                (
+                    "/notify ROOM [all|mentions|none]   what ROOM tells you of (none:"
+                    " muted)",
+                ),
+            ),
+            Command(
                 "leave",
                 "[ROOM]",
                 (

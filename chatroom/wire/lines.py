@@ -66,6 +66,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # A room's notification level (docs/protocol.md, "Notification levels").
+    "NOTIFY": ("room", "level"),
     # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
     "REGISTERED": ("account",),
     "PASSWORD_CHANGED": ("account",),

@@ -45,6 +45,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /say ROOM TEXT    a message to ROOM, whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
 /unread           rooms with events after what you read
+/notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
 /leave [ROOM]     leave the room (with multi: ROOM, or the current one)
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic

@@ -18,7 +18,6 @@ from twisted.logger import Logger
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.files import StoredFiles
-from chatroom.backends.local.follows import StoredFollows
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -31,6 +30,7 @@ from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
+from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
@@ -136,8 +136,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
-        #: The threads accounts follow (chatroom.core.message_threads).
-        self.follows = StoredFollows(self.store, self.account_store)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = StoredSettings(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None

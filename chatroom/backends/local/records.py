@@ -139,13 +139,12 @@ class Store(Protocol):
         """An account's read marker in a room is now ``event_id`` (the
         back-end checked the move's premise: :mod:`.markers`)."""
 
-    def load_follows(self) -> list[tuple[str, str, bool]]:
-        """Every thread accounts follow or unfollowed: (account key, thread,
-        following)."""
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        """Every account's settings: (account key, setting key, value)."""
         ...
 
-    def save_follow(self, account: str, thread: str, following: bool) -> None:
-        """An account now follows ``thread`` (or unfollowed it)."""
+    def save_setting(self, account: str, key: str, value: str) -> None:
+        """An account's setting ``key`` is now ``value``."""
 
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""
@@ -303,10 +302,10 @@ class MemoryStore:
     def save_marker(self, account: str, room: str, event_id: int) -> None:
         pass
 
-    def load_follows(self) -> list[tuple[str, str, bool]]:
+    def load_settings(self) -> list[tuple[str, str, str]]:
         return []
 
-    def save_follow(self, account: str, thread: str, following: bool) -> None:
+    def save_setting(self, account: str, key: str, value: str) -> None:
         pass
 
     def load_files(self) -> list[FileRecord]:

@@ -276,7 +276,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
-        self._pending.append(("DELETE FROM thread_follows WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM account_settings WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
@@ -292,18 +292,17 @@ class SqliteStore:
             )
         )
 
-    def load_follows(self) -> list[tuple[str, str, bool]]:
-        rows = self.db.execute("SELECT account, thread, following FROM thread_follows")
-        return [
-            (account, thread, bool(following)) for account, thread, following in rows
-        ]
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        return self.db.execute(
+            "SELECT account, key, value FROM account_settings"
+        ).fetchall()
 
-    def save_follow(self, account: str, thread: str, following: bool) -> None:
+    def save_setting(self, account: str, key: str, value: str) -> None:
         self._pending.append(
             (
-                "INSERT INTO thread_follows VALUES (?, ?, ?) ON CONFLICT(account, "
-                "thread) DO UPDATE SET following = excluded.following",
-                (account, thread, int(following)),
+                "INSERT INTO account_settings VALUES (?, ?, ?) ON CONFLICT(account, "
+                "key) DO UPDATE SET value = excluded.value",
+                (account, key, value),
             )
         )
 
@@ -534,7 +533,7 @@ class SqliteStore:
             [
                 ("DELETE FROM accounts WHERE key = ?", (account,)),
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
-                ("DELETE FROM thread_follows WHERE account = ?", (account,)),
+                ("DELETE FROM account_settings WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),

@@ -43,7 +43,6 @@ from chatroom.backends.redis.encoded import (
 )
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
-from chatroom.backends.redis.follows import RedisFollows
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
@@ -71,6 +70,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.seats import RedisSeats
+from chatroom.backends.redis.settings import RedisSettings
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -179,8 +179,8 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
-        #: The threads accounts follow (chatroom.core.message_threads).
-        self.follows = RedisFollows(self.calls)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = RedisSettings(self.calls)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = RedisPins(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)

@@ -49,8 +49,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             limits for the whole cluster (:mod:`.windows`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
-``P follows:<a>``           hash thread → 1|0: the threads account a
-                            follows or unfollowed (:mod:`.follows`)
+``P settings:<a>``          hash setting → value: account a's settings
+                            (threads followed, notification levels:
+                            :mod:`.settings`)
 ``P account-rooms:<a>``     hash room key → name: account a's remembered
                             rooms; ``P account-rooms-order:<a>`` their
                             order (sorted set, by ``P account-rooms-seq``)

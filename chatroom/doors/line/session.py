@@ -53,6 +53,7 @@ from chatroom.doors.line import (
     markers,
     messages,
     moderating,
+    notify,
     pins,
     threads,
     webhooks,
@@ -593,4 +594,5 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "pin": (pins.do_pin, _IN_ROOM),
     "unpin": (pins.do_unpin, _IN_ROOM),
     "pins": (pins.do_pins, _IN_ROOM),
+    "notify": (notify.do_notify, _NAMED),
 }

@@ -62,6 +62,8 @@ class UserDataContract(IRCContractBase):
         yield self.expect(alice, "MSG tea bob")
         bob.say("/threads")
         yield self.expect(bob, "THREADS_END")
+        alice.say("/notify tea all")
+        yield self.expect(alice, "NOTIFY tea all")
         alice.say("/caps ids")
         yield self.expect(alice, "CAPS")
         alice.say("/read tea 2")
@@ -107,6 +109,7 @@ class UserDataContract(IRCContractBase):
         self.assertEqual(
             archive["threads"], [{"room": "tea", "root": 1, "following": True}]
         )
+        self.assertEqual(archive["notify_levels"], {"tea": "all"})
         talks = archive["private_conversations"]
         self.assertEqual([t["with"] for t in talks], ["bob"])
         self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])

@@ -1,1 +1,0 @@
-return redis.call('HGETALL', P .. 'follows:' .. ARGV[2])
