@@ -100,20 +100,22 @@ class MessageThreads:
         """``/thread ID TEXT``: TEXT in the thread of message ``event_id``
         (its root's, when it is in one). Its author follows the thread, and
         so do the accounts of the members it names, the root's author too
-        (each unless they unfollowed it)."""
+        (each unless they unfollowed it): before it is said, so that the
+        message itself already reaches them as a followed thread's (a push
+        to an absent follower)."""
         rules.check_text(text)
         seat = self.seat_of(member)
         session = self.session_of(seat)
         where = self.backend.place(seat, room)
         message = await self.life.message(seat, session, where, event_id)
         root = root_of(message) or message.id
-        await self.append(seat, session, where, text, ((THREAD_TAG, root),))
         accounts = {session.account, *await self._named(where, text)}
         if message.id == root:  # the root's author: by the name it said it as
             author = message.account or await self._account_named(message.user)
             accounts.add(author)
         accounts.discard("")
         await self._follow_unless_unfollowed(accounts, where, int(root))
+        await self.append(seat, session, where, text, ((THREAD_TAG, root),))
 
     async def _named(self, room: str, text: str) -> list[str]:
         """The accounts of the members of ``room`` that ``text`` names (a

@@ -12,7 +12,9 @@ clock:
   its text (not its sender), among those that keep the room, unless the
   account muted the room (``/notify ROOM none``); an account that asked
   for every message of the room (``/notify ROOM all``) is pushed each
-  (:mod:`chatroom.core.notify_levels`); a private message, its recipient;
+  (:mod:`chatroom.core.notify_levels`), and one that follows a thread its
+  messages (:mod:`chatroom.core.message_threads`); a private message, its
+  recipient;
 - **when**: only an account none of whose devices was active (did
   anything, or left) within ``idle`` seconds (:meth:`Notifications.active`
   is told by the core);
@@ -50,13 +52,14 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors
-from chatroom.core.events import Event
+from chatroom.core.events import Event, Message
 from chatroom.core.notify_levels import ALL, DEFAULT, NONE, level_in
 from chatroom.core.subscription import IRC as IRC
 from chatroom.core.subscription import JSON as JSON
 from chatroom.core.subscription import Subscription as Subscription
 from chatroom.core.subscription import origin_of as origin_of
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import followed_in, root_of
 
 #: Seconds between two pushes to one account about one room.
 PER_PLACE = 60.0
@@ -417,13 +420,18 @@ class Notifications:
         others: set[str],
     ) -> None:
         """Push to the ``named`` accounts that did not mute the room, and to
-        ``others`` that asked for all of its messages."""
+        ``others`` that asked for all of its messages or follow the thread
+        the message is in."""
         subscribed = await self.store.of(sorted(named | others))
         for account in subscribed:
-            level = DEFAULT
+            level, following = DEFAULT, False
             if self.settings_of is not None:
-                level = level_in(await self.settings_of(account), room)
-            if level == NONE or (account not in named and level != ALL):
+                settings = await self.settings_of(account)
+                level = level_in(settings, room)
+                root = root_of(event) if isinstance(event, Message) else ""
+                following = bool(root) and root in followed_in(settings, room)
+            wanted = account in named or level == ALL or following
+            if level == NONE or not wanted:
                 continue
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:

@@ -335,6 +335,37 @@ class PushContract(ContractBase):
         self.assertEqual(pushes[1].path, "/alice")
         self.assertIsNone(alice_phone.opened(pushes[1], server_key)["room"])
 
+    def test_a_followed_threads_message_is_pushed(self) -> Any:
+        """alice asked in general and left; bob's answer in her message's
+        thread names nobody, and reaches her push service: she follows the
+        thread she started. carol, who follows nothing there, hears of it
+        only when named."""
+        return defer.ensureDeferred(self._followed_thread())
+
+    async def _followed_thread(self) -> None:
+        endpoint, (alice, alice_phone), (carol, _) = await self.phones()
+        alice.say("/caps ids")
+        await self.expect(alice, "CAPS ")
+        alice.say("who wants tea?")
+        root = (await self.expect(alice, "@")).split()[0][1:]
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        await self.gone(carol)
+        for _ in range(500):  # as above: the subscribers a node knows
+            known = self.notifications.store.subscribers()
+            if known is not None and "alice" in known:
+                break
+            await self.wait_real()
+        bob.say(f"/thread {root} me please")
+        await self.expect(bob, "MSG general bob ")
+        bob.say("carol: and you?")
+        await self.expect(bob, "MSG general bob ")
+        pushes = await endpoint.arrived(2)
+        self.assertEqual(sorted(push.path for push in pushes), ["/alice", "/carol"])
+        (to_alice,) = [push for push in pushes if push.path == "/alice"]
+        server_key = await self.notifications.public_key()
+        self.assertEqual(alice_phone.opened(to_alice, server_key)["text"], "me please")
+
     def test_a_subscription_answered_410_is_forgotten(self) -> Any:
         """The push service says the subscription is gone: the server
         forgets it (and keeps the account's other one)."""
