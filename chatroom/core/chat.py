@@ -195,8 +195,9 @@ class ChatCore(Generic[B]):
             self._append,
         )
         #: Threads: /thread, /threads, following (chatroom.core.message_threads).
+        changed = self.notifications.settings_changed
         self.message_threads = MessageThreads(
-            self.backend, self.life, self._seat, self._session, self._append
+            self.backend, self.life, self._seat, self._session, self._append, changed
         )
         #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
         self.pins = Pins(
@@ -204,7 +205,7 @@ class ChatCore(Generic[B]):
         )
         #: /notify: per-room notification levels (chatroom.core.notify_levels).
         self.notify_levels = NotifyLevels(
-            self.backend.settings, self._place, self._session
+            self.backend.settings, self._place, self._session, changed
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(

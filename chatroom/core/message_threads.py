@@ -83,18 +83,21 @@ class MessageThreads:
         seat_of: Callable[[Member], Member],
         session_of: Callable[[Member], SeatSession],
         append: Appender,
+        changed: Callable[[str], None],
     ) -> None:
         """Args:
         life: reads a message of a room (``NO_SUCH_MESSAGE``).
         seat_of: what the back-end knows a door's member as.
         session_of: the session of a member (``NOT_IN_ROOM`` if none).
         append: stamps a message and appends it (the core's ``say``).
+        changed: told the account whose settings changed (the pushes' copy).
         """
         self.backend = backend
         self.life = life
         self.seat_of = seat_of
         self.session_of = session_of
         self.append = append
+        self.changed = changed
 
     async def say(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/thread ID TEXT``: TEXT in the thread of message ``event_id``
@@ -145,6 +148,7 @@ class MessageThreads:
         await self.backend.settings.apply(
             DecidedChange(AccountSettings(account), (), ops)
         )
+        self.changed(account)
 
     async def follow(
         self, member: Member, room: str, root: int, following: bool

@@ -50,13 +50,17 @@ class NotifyLevels:
         settings: SettingStore,
         place: Callable[[Member, str], str],
         session_of: Callable[[Member], SeatSession],
+        changed: Callable[[str], None],
     ) -> None:
         """Args:
         place: the room a member is in by that name (``NOT_IN_ROOM``).
+        changed: told the account whose settings changed (the pushes'
+            copy of them: :meth:`~chatroom.core.push.Notifications.settings_changed`).
         """
         self.settings = settings
         self.place = place
         self.session_of = session_of
+        self.changed = changed
 
     async def level(
         self, member: Member, room: str, level: str = ""
@@ -74,5 +78,6 @@ class NotifyLevels:
         if chosen:
             ops = (SetNotifyLevel(name_key(where), chosen),)
             await self.settings.apply(DecidedChange(AccountSettings(account), (), ops))
+            self.changed(account)
             return where, chosen
         return where, level_in(await self.settings.settings(account), where)

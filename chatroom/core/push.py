@@ -63,6 +63,12 @@ from chatroom.core.thread_follows import followed_in, root_of
 
 #: Seconds between two pushes to one account about one room.
 PER_PLACE = 60.0
+#: Seconds an account's settings read for pushes (its rooms' levels, the
+#: threads it follows) are used before they are read again: a change made
+#: meanwhile counts for pushes from then on.
+SETTINGS_TRUSTED = 60.0
+#: How many accounts' settings are kept read before the stale ones go.
+SETTINGS_KEPT = 4096
 #: Default of ``--push-idle``: seconds without a device's activity.
 IDLE = 60.0
 #: The most subscriptions one account keeps (a new one past it is refused).
@@ -282,6 +288,8 @@ class Notifications:
         self.per_place = per_place
         self.connected_elsewhere = connected_elsewhere
         self.settings_of = settings_of
+        #: Account key → when its settings were read, and what they were.
+        self._settings_read: dict[str, tuple[float, dict[str, str]]] = {}
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -421,22 +429,48 @@ class Notifications:
     ) -> None:
         """Push to the ``named`` accounts that did not mute the room, and to
         ``others`` that asked for all of its messages or follow the thread
-        the message is in."""
-        subscribed = await self.store.of(sorted(named | others))
-        for account in subscribed:
+        the message is in (their settings as read within
+        :data:`SETTINGS_TRUSTED` seconds: most messages read nothing)."""
+        root = root_of(event) if isinstance(event, Message) else ""
+        wanted = []
+        for account in sorted(named | others):
             level, following = DEFAULT, False
             if self.settings_of is not None:
-                settings = await self.settings_of(account)
+                settings = await self._settings(account)
                 level = level_in(settings, room)
-                root = root_of(event) if isinstance(event, Message) else ""
                 following = bool(root) and root in followed_in(settings, room)
-            wanted = account in named or level == ALL or following
-            if level == NONE or not wanted:
-                continue
+            if level != NONE and (account in named or level == ALL or following):
+                wanted.append(account)
+        subscribed = await self.store.of(wanted) if wanted else {}
+        for account in subscribed:
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:
                 notice = Notice(account, room, sender, text, event)
                 await self._offered(notice, name_key(room))
+
+    def settings_changed(self, account: str) -> None:
+        """``account`` changed its settings here: read them again at its
+        next message (another node's change counts within
+        :data:`SETTINGS_TRUSTED` seconds)."""
+        self._settings_read.pop(account, None)
+
+    async def _settings(self, account: str) -> dict[str, str]:
+        """``account``'s settings, read again once those read are
+        :data:`SETTINGS_TRUSTED` seconds old."""
+        assert self.settings_of is not None
+        now = self.clock.seconds()
+        read = self._settings_read.get(account)
+        if read is not None and now - read[0] < SETTINGS_TRUSTED:
+            return read[1]
+        if len(self._settings_read) >= SETTINGS_KEPT:  # the stale ones go
+            self._settings_read = {
+                key: kept
+                for key, kept in self._settings_read.items()
+                if now - kept[0] < SETTINGS_TRUSTED
+            }
+        settings = await self.settings_of(account)
+        self._settings_read[account] = (now, settings)
+        return settings
 
     # -- how often ----------------------------------------------------------------
 
