@@ -60,6 +60,7 @@ from chatroom.client.typists import Typists
 from chatroom.wire.goodbyes import SIGN_IN_REFUSALS
 from chatroom.wire.lines import ParsedLine, parse_time
 from chatroom.wire.names import name_key
+from chatroom.wire.tags import THREAD_TAG
 
 #: Hears of every change: what changed, and the log line for LOG changes.
 Listener = Callable[[Change, LogEntry | None], None]
@@ -84,6 +85,12 @@ def moment(stamp: str) -> float | None:
         return parse_time(stamp)
     except ValueError:
         return None
+
+
+def answered(event: ParsedLine) -> str:
+    """The id of the message ``event`` answers: the one it replies to, or
+    else the root of the thread it is in ("" for neither)."""
+    return event.tag("reply") or event.tag(THREAD_TAG) or ""
 
 
 class SessionModel:
@@ -731,7 +738,8 @@ class SessionModel:
     def _said(self, event: ParsedLine, kind: EntryKind, earlier: bool) -> LogEntry:
         """A message or action (live, or ``earlier`` from history) as a log
         line: flagged if it mentions us, quoting what it answers if it is a
-        reply (its ``reply`` tag), with a paste's lines (``multiline``)."""
+        reply (its ``reply`` tag) or a thread's message (its root, the
+        ``thread`` tag), with a paste's lines (``multiline``)."""
         user, room = event.field("user"), event.field("room")
         number = self._saw_id(event)
         self._saw_user(user)
@@ -743,7 +751,7 @@ class SessionModel:
             earlier=earlier,
             mentions_me=user != self.own_name and mentions(self.own_name, event.text),
             id=number,
-            answers=self._answering(room, event.tag("reply") or "") if room else "",
+            answers=self._answering(room, answered(event)) if room else "",
             lines=paste_lines(event) if room else (),
             attachment=attachment(event) if room else "",
         )

@@ -34,6 +34,7 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
 from chatroom.core.changes import DecidedChange
@@ -61,6 +62,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
@@ -361,6 +363,17 @@ class Backend(SeatingSteps, Protocol):
     @property
     def push(self) -> PushStore:
         """Where the VAPID key and accounts' push subscriptions are kept."""
+        ...
+
+    @property
+    def pins(self) -> PinStore:
+        """Where rooms' pinned messages are kept."""
+        ...
+
+    @property
+    def settings(self) -> SettingStore:
+        """Where accounts' settings (threads followed, notification
+        levels) are kept."""
         ...
 
     @property

@@ -131,15 +131,33 @@ class AccountRooms:
     account: str
 
 
+@dataclass(frozen=True)
+class RoomPins:
+    """The messages room ``room`` (its name key) keeps pinned."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What account ``account`` (its name key) chose for itself: the
+    threads it follows, each room's notification level
+    (:mod:`chatroom.core.account_settings`)."""
+
+    account: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
     | RoomModeration
     | RoomHooks
+    | RoomPins
     | AccountMarkers
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | AccountSettings
 )
 
 
@@ -483,9 +501,9 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating,
-        messages, moderation or webhooks; an account's markers, record,
+        messages, moderation, webhooks or pins; an account's markers, record,
         subscriptions or rooms are about no room)."""
-        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks
+        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins
         if not isinstance(self.subject, room):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
@@ -635,6 +653,40 @@ class RemoveHook(Operation):
     name: str
 
 
+# -- a room's pins: operations ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetPin(Operation):
+    """Message ``event_id`` of the room is pinned by ``by`` (a name as
+    shown), or no longer pinned (``pinned`` False)."""
+
+    event_id: int
+    by: str
+    pinned: bool
+
+
+# -- an account's settings: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetFollow(Operation):
+    """The account follows thread ``thread`` (``following``) or unfollowed
+    it (a :func:`~chatroom.core.thread_follows.follow_key`)."""
+
+    thread: str
+    following: bool
+
+
+@dataclass(frozen=True)
+class SetNotifyLevel(Operation):
+    """The account's notification level in room ``room`` (a name key) is
+    now ``level`` (:mod:`chatroom.core.notify_levels`)."""
+
+    room: str
+    level: str
+
+
 # -- an account's read markers: premises and operations -------------------------
 
 
@@ -712,7 +764,9 @@ class TellUser(Operation):
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
+AccountSubject = TypeVar(
+    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountSettings
+)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:

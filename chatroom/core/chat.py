@@ -89,10 +89,13 @@ from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
+from chatroom.core.message_threads import MessageThreads, ThreadSummary
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
+from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, PrivateMessages
@@ -186,6 +189,7 @@ class ChatCore(Generic[B]):
             send_push,
             config.push_idle,
             connected_elsewhere=self._connected_elsewhere,
+            settings_of=self.backend.settings.settings,
         )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
@@ -196,6 +200,23 @@ class ChatCore(Generic[B]):
             self._actor,
             retried,
             self._append,
+        )
+        #: Threads: /thread, /threads, following (chatroom.core.message_threads).
+        changed = self.notifications.settings_changed
+        self.message_threads = MessageThreads(
+            self.backend, self.life, self._seat, self._session, self._append, changed
+        )
+        #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
+        self.pins = Pins(
+            clock, self.backend, self.life, self._seat, self._session, self._actor
+        )
+        #: /notify: per-room notification levels (chatroom.core.notify_levels).
+        self.notify_levels = NotifyLevels(
+            self.backend.settings,
+            self.backend.apply,
+            self._place,
+            self._session,
+            changed,
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
@@ -731,6 +752,36 @@ class ChatCore(Generic[B]):
     ) -> None:
         await self.life.reply(self._seat(member), room, event_id, text, tags)
 
+    async def thread(self, member: Member, room: str, event_id: int, text: str) -> None:
+        await self.message_threads.say(member, room, event_id, text)
+
+    async def threads(self, member: Member, room: str) -> list[ThreadSummary]:
+        return await self.message_threads.threads(member, room)
+
+    async def thread_history(
+        self, member: Member, room: str, root: int, count: int, before: int | None
+    ) -> tuple[str, list[StoredEvent]]:
+        return await self.message_threads.history(member, room, root, count, before)
+
+    async def follow_thread(
+        self, member: Member, room: str, root: int, following: bool
+    ) -> tuple[str, int]:
+        return await self.message_threads.follow(member, room, root, following)
+
+    async def pin(self, member: Member, room: str, event_id: int, pinned: bool) -> None:
+        await self.pins.pin(member, room, event_id, pinned)
+
+    async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
+        return await self.pins.pinned(member, room)
+
+    async def pin_count(self, member: Member, room: str) -> int:
+        return await self.pins.count(member, room)
+
+    async def notify_level(
+        self, member: Member, room: str, level: str = ""
+    ) -> tuple[str, str]:
+        return await self.notify_levels.level(member, room, level)
+
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(self._seat(member), room, event_id, text)
 
@@ -956,7 +1007,8 @@ class ChatCore(Generic[B]):
     # -- a user's own data ---------------------------------------------------------
 
     async def gather_user_data(self, account: str) -> AccountData:
-        return await self.backend.user_data.gather(account)
+        data = await self.backend.user_data.gather(account)
+        return replace(data, settings=await self.backend.settings.settings(account))
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         until = self.clock.seconds() + EXPORT_TTL

@@ -104,6 +104,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.Edited,
         events.Redacted,
         events.Reaction,
+        events.PinChanged,
         events.Preview,
         events.Watched,
         events.SearchResult,

@@ -549,6 +549,21 @@ class Redacted(RoomEvent):
 
 
 @dataclass(slots=True, eq=True)
+class PinChanged(RoomEvent):
+    """``by`` pinned message ``target`` of the room (``pinned``), or
+    unpinned it; ``text`` is the message's, for a door that shows it in
+    words (IRC). Shown to every member, not stored: the room keeps its
+    pins (:mod:`chatroom.core.pins`)."""
+
+    target: str
+    by: str
+    pinned: bool
+    text: str = ""
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
+
+
+@dataclass(slots=True, eq=True)
 class Reaction(RoomEvent):
     """``user`` reacted to message ``target`` with ``reaction``, or took it
     back (``adding`` False); stored (numbered). ``from_tags`` as for

@@ -18,6 +18,7 @@ import secrets
 from typing import Any
 
 from chatroom.core import errors
+from chatroom.core.account_settings import NOTIFY, of_kind
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.events import (
     Edited,
@@ -32,6 +33,7 @@ from chatroom.core.events import (
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
+from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
 from chatroom.wire.tags import format_tags
 
@@ -94,6 +96,12 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
         "account": {"name": account.name, "key": account.key},
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
+        "threads": [
+            {"room": room, "root": int(root), "following": following}
+            for thread, following in sorted(follows_of(data.settings).items())
+            for room, _, root in [thread.partition(" ")]
+        ],
+        "notify_levels": of_kind(data.settings, NOTIFY),
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [
             {"with": other, "messages": [_private_record(e) for e in messages]}

@@ -15,7 +15,7 @@ of ``/read``, ``READ`` and ``/unread`` applies them
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,7 @@ from chatroom.core.changes import (
     TellOtherNodes,
 )
 from chatroom.core.events import Event, MarkerMoved, Message
+from chatroom.core.thread_follows import root_of
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ class Marker:
 @dataclass(frozen=True)
 class Unread:
     """``/unread``: how many events of ``room`` came after the marker, and
-    how many of those messages name the user."""
+    how many of those messages name the user; of them, the messages of each
+    thread the user follows (its root's id, how many), oldest thread first."""
 
     room: str
     count: int
     mentions: int
+    threads: tuple[tuple[int, int], ...] = ()
 
 
 class MarkerStore(Protocol):
@@ -128,19 +131,29 @@ def mention_pattern(name: str) -> re.Pattern[str]:
 
 
 def unread(
-    room: str, marker: int | None, newest: int, events: Iterable[Event], name: str
+    room: str,
+    marker: int | None,
+    newest: int,
+    events: Iterable[Event],
+    name: str,
+    followed: Collection[str] = (),
 ) -> Unread:
     """The unread count of a room whose newest id is ``newest`` (ids are
     consecutive, so it is exact), and the mentions of ``name`` among
-    ``events`` after the marker (the newest ones the room keeps)."""
+    ``events`` after the marker (the newest ones the room keeps), and the
+    messages among them of each thread whose root's id is in ``followed``."""
     after = marker or 0
     pattern = mention_pattern(name)
-    mentions = sum(
-        1
+    unread_messages = [
+        event
         for event in events
-        if isinstance(event, Message)
-        and event.id
-        and int(event.id) > after
-        and pattern.search(event.text)
-    )
-    return Unread(room, max(0, newest - after), mentions)
+        if isinstance(event, Message) and event.id and int(event.id) > after
+    ]
+    mentions = sum(1 for event in unread_messages if pattern.search(event.text))
+    threads: dict[str, int] = {}
+    for event in unread_messages:
+        root = root_of(event)
+        if root in followed:
+            threads[root] = threads.get(root, 0) + 1
+    by_thread = tuple(sorted((int(root), count) for root, count in threads.items()))
+    return Unread(room, max(0, newest - after), mentions, by_thread)

@@ -49,8 +49,9 @@ from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import root_of
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import THREAD_TAG, Tags
 
 #: What ``/typing`` may say.
 TYPING_STATES = ("active", "paused", "done")
@@ -147,12 +148,16 @@ class MessageLife:
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:
         """``/reply``: a message tagged ``reply=ID``, ID a message of the room
-        (then ``tags``, an IRC client's other ``+`` tags)."""
+        (then ``tags``, an IRC client's other ``+`` tags); a reply to a
+        thread's message is in that thread too (an IRC client answering
+        one of its ``PRIVMSG``)."""
         rules.check_text(text)
         session = self.session_of(member)
         where = self.backend.place(member, room)
-        await self.message(member, session, where, event_id)
-        tagged = (("reply", str(event_id)), *tags)
+        message = await self.message(member, session, where, event_id)
+        root = root_of(message)
+        thread = ((THREAD_TAG, root),) if root else ()
+        tagged = (("reply", str(event_id)), *thread, *tags)
         await self.append(member, session, where, text, tagged)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

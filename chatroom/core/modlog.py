@@ -52,6 +52,9 @@ class ModAction(enum.Enum):
     SET = "set"
     #: A deletion of someone else's message.
     REDACT = "redact"
+    #: ``/pin`` and ``/unpin`` (the target is the message's id).
+    PIN = "pin"
+    UNPIN = "unpin"
 
 
 #: A grant given or taken, as the step it is.

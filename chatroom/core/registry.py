@@ -47,6 +47,7 @@ from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
+from chatroom.core.message_threads import ThreadSummary
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.presence import Presence
@@ -312,6 +313,52 @@ class Registry(Protocol):
         """``/reply ID TEXT``: a message answering message ``event_id`` of the
         room (``NO_SUCH_MESSAGE`` if it is none), with ``tags`` (an IRC
         client's other ``+`` tags) stored after its ``reply``."""
+        ...
+
+    async def thread(self, member: Member, room: str, event_id: int, text: str) -> None:
+        """``/thread ID TEXT``: TEXT in the thread of message ``event_id``
+        (its root's, when it is in one): ``NO_SUCH_MESSAGE``, ``BAD_TEXT``."""
+        ...
+
+    async def threads(self, member: Member, room: str) -> list[ThreadSummary]:
+        """``/threads``: the room's threads, newest first."""
+        ...
+
+    async def thread_history(
+        self, member: Member, room: str, root: int, count: int, before: int | None
+    ) -> tuple[str, list[StoredEvent]]:
+        """``/history thread ROOT N [before ID]``: the room's name and a page
+        of the thread (``NO_SUCH_MESSAGE``, ``BAD_ARGS``)."""
+        ...
+
+    async def follow_thread(
+        self, member: Member, room: str, root: int, following: bool
+    ) -> tuple[str, int]:
+        """``/follow ID`` (``following``) or ``/unfollow ID``: the thread of
+        message ID; the room's name and the thread's root
+        (``NO_SUCH_MESSAGE``; ``NOT_ALLOWED`` for a plain name)."""
+        ...
+
+    async def pin(self, member: Member, room: str, event_id: int, pinned: bool) -> None:
+        """``/pin ID`` (``pinned``) or ``/unpin ID``: ``PIN``/``UNPIN`` to
+        the members unless nothing changed (``NOT_ALLOWED`` but for the
+        owner, operators and admins; ``NO_SUCH_MESSAGE``; ``BAD_ARGS``)."""
+        ...
+
+    async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
+        """``/pins``: the room's name and its pinned messages, oldest first."""
+        ...
+
+    async def pin_count(self, member: Member, room: str) -> int:
+        """How many messages ``room`` (the member's) has pinned."""
+        ...
+
+    async def notify_level(
+        self, member: Member, room: str, level: str = ""
+    ) -> tuple[str, str]:
+        """``/notify ROOM [LEVEL]``: the room's name and the account's
+        notification level there, set to ``level`` first if given
+        (``BAD_ARGS``, ``NOT_IN_ROOM``; ``NOT_ALLOWED`` for a plain name)."""
         ...
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

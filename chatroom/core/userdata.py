@@ -63,6 +63,9 @@ class AccountData:
     remembered: list[str] = field(default_factory=list)
     #: The rooms it owns now.
     owned: list[str] = field(default_factory=list)
+    #: Its settings (:mod:`chatroom.core.account_settings`): threads
+    #: followed, notification levels.
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class UserDataSteps(Protocol):

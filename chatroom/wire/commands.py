@@ -76,6 +76,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/history N [before ID]  N earlier messages of this room",
                     "/history @USER N [before ID]  N earlier private messages with"
                     " USER (accounts)",
+                    "/history thread ROOT N [before ID]  N earlier messages of a"
+                    " thread",
                 ),
             ),
         ),
@@ -127,6 +129,34 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("unreact", "ID EMOJI"),
             Command(
+                "thread",
+                "ID TEXT",
+                (
+                    "/thread ID TEXT   say TEXT in the thread of message ID (rich"
+                    " clients keep it apart)",
+                ),
+            ),
+            Command("threads", "", ("/threads          the threads of this room",)),
+            Command(
+                "pin",
+                "ID",
+                (
+                    "/pin ID, /unpin ID   keep message ID on top of the room, or"
+                    " stop (owner, operators)",
+                ),
+            ),
+            Command("unpin", "ID"),
+            Command("pins", "", ("/pins             the room's pinned messages",)),
+            Command(
+                "follow",
+                "ROOT",
+                (
+                    "/follow ROOT, /unfollow ROOT   count a thread's messages in"
+                    " /unread, or stop",
+                ),
+            ),
+            Command("unfollow", "ROOT"),
+            Command(
                 "typing",
                 "active|paused|done",
                 (
@@ -140,8 +170,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/search WORDS     find messages of your rooms and conversations"
                     " (filters:",
-                    "                  in:ROOM in:@USER from:USER before:TIME"
-                    " after:TIME)",
+                    "                  in:ROOM in:@USER in:thread from:USER"
+                    " before:TIME after:TIME)",
                 ),
             ),
         ),
@@ -169,6 +199,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "unread",
                 "",
                 ("/unread           rooms with events after what you read",),
+            ),
+            Command(
+                "notify",
+                "ROOM [all|mentions|none]",
+                (
+                    "/notify ROOM [all|mentions|none]   what ROOM tells you of (none:"
+                    " muted)",
+                ),
             ),
             Command(
                 "leave",

@@ -66,6 +66,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # A room's notification level (docs/protocol.md, "Notification levels").
+    "NOTIFY": ("room", "level"),
     # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
     "REGISTERED": ("account",),
     "PASSWORD_CHANGED": ("account",),
@@ -119,6 +121,18 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "WEBHOOK": ("name", "url"),
     "WEBHOOKS_END": ("room", "count"),
     "WEBHOOK_REMOVED": ("name",),
+    # Threads (docs/protocol.md, "Threads"): root is the id of the thread's
+    # first message; last and time its newest one's id and time.
+    "THREAD": ("room", "root", "count", "last", "time"),
+    "THREADS_END": (),
+    "FOLLOW": ("room", "root"),
+    "UNFOLLOW": ("room", "root"),
+    # Pins (docs/protocol.md, "Pins"): message is the pinned one's id.
+    "PIN": ("room", "message", "by"),
+    "UNPIN": ("room", "message", "by"),
+    "PINNED": ("room", "message", "user", "time"),  # | text
+    "PINS_END": ("room", "count"),
+    "PINS": ("room", "count"),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),
@@ -157,6 +171,7 @@ FREE_TEXT_EVENTS = frozenset(
         "EDIT",
         "REDACT",
         "MODLOG",
+        "PINNED",
         "FOUND",
     }
 )

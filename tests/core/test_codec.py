@@ -55,6 +55,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.Edited("tea", "8", "bob", "T", "hi there", "10", account="Bob"),
     events.Redacted("tea", "8", "alice", "", "11", account="Alice"),
     events.Reaction("tea", "8", "carol", "👍", False, True, "12", account="Carol"),
+    events.PinChanged("tea", "8", "alice", True, "the rules", account="Alice"),
     events.Preview(
         "tea",
         "8",

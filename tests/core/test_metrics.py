@@ -72,6 +72,9 @@ SAMPLES: dict[str, object] = {
     "names": ["nobody"],
     "listener": lambda news: None,
     "following": False,
+    "root": 1,
+    "pinned": True,
+    "before": None,
     "here": Census(1, 0, 0),
 }
 
@@ -93,7 +96,9 @@ class MeteredRegistryTests(unittest.TestCase):
     """Every registry operation a command can ask for is timed."""
 
     def setUp(self) -> None:
-        config = ServerConfig(rate=0)
+        # A fresh member per operation, all from one address: more than
+        # --max-per-ip's default.
+        config = ServerConfig(rate=0, max_per_ip=1000)
         clock = Clock()
         self.registry = metered(local_registry(config, clock))
         self.server = ChatServer(config, clock=clock, registry=self.registry)

@@ -24,6 +24,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /history @USER N [before ID]  N earlier private messages with USER (accounts)
+/history thread ROOT N [before ID]  N earlier messages of a thread
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
@@ -31,14 +32,20 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
+/thread ID TEXT   say TEXT in the thread of message ID (rich clients keep it apart)
+/threads          the threads of this room
+/pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
+/pins             the room's pinned messages
+/follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:
-                  in:ROOM in:@USER from:USER before:TIME after:TIME)
+                  in:ROOM in:@USER in:thread from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
 /unread           rooms with events after what you read
+/notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
 /leave [ROOM]     leave the room (with multi: ROOM, or the current one)
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic

@@ -26,11 +26,13 @@ from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
+from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
@@ -42,6 +44,7 @@ from chatroom.core.changes import (
     AccountPush,
     AccountRecord,
     AccountRooms,
+    AccountSettings,
     Announce,
     Append,
     DecidedChange,
@@ -66,6 +69,7 @@ from chatroom.core.changes import (
     RoomHooks,
     RoomMessages,
     RoomModeration,
+    RoomPins,
     RoomSeating,
     SessionIs,
     SetOwner,
@@ -170,6 +174,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = StoredSettings(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None
@@ -189,6 +195,8 @@ class LocalBackend:
         self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = LocalUserData(
             self.store,
@@ -704,6 +712,8 @@ class LocalBackend:
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: _by_nobody(self.hooks.apply),
+            RoomPins: _by_nobody(self.pins.apply),
+            AccountSettings: _by_nobody(self.settings.apply),
             AccountMarkers: _by_nobody(self.markers.apply),
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),
@@ -826,6 +836,7 @@ class LocalBackend:
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
         self.hooks.forget(room.key)
+        self.pins.forget(room.key)
         self._room_changed(room)
 
     def _target(self, name: str, room: Room | None = None) -> Target | None:

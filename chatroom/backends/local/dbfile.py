@@ -46,6 +46,12 @@ CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (account, room)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pins (
+    room TEXT NOT NULL, id INTEGER NOT NULL, by TEXT NOT NULL,
+    PRIMARY KEY (room, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_settings (
+    account TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (account, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS account_rooms (
     account TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (account, room));
 CREATE TABLE IF NOT EXISTS private_messages (

@@ -139,6 +139,13 @@ class Store(Protocol):
         """An account's read marker in a room is now ``event_id`` (the
         back-end checked the move's premise: :mod:`.markers`)."""
 
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        """Every account's settings: (account key, setting key, value)."""
+        ...
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
+        """An account's setting ``key`` is now ``value``."""
+
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""
         ...
@@ -227,6 +234,14 @@ class Store(Protocol):
         """A webhook was added (``present``) or removed (a room's go with
         it: :meth:`drop_room`)."""
 
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        """Every room's pins: (room key, message id, who pinned it)."""
+        ...
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        """Message ``event_id`` of room ``room`` was pinned by ``by``, or
+        unpinned (a room's go with it: :meth:`drop_room`)."""
+
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
@@ -285,6 +300,12 @@ class MemoryStore:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        return []
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
         pass
 
     def load_files(self) -> list[FileRecord]:
@@ -364,6 +385,12 @@ class MemoryStore:
         return []
 
     def save_hook(self, hook: Hook, present: bool) -> None:
+        pass
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return []
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
         pass
 
     def backup(self, path: str) -> Deferred[None]:

@@ -276,6 +276,7 @@ class SqliteStore:
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM account_settings WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
@@ -288,6 +289,20 @@ class SqliteStore:
                 "INSERT INTO read_markers VALUES (?, ?, ?) ON CONFLICT(account, room) "
                 "DO UPDATE SET id = excluded.id",
                 (account, room, event_id),
+            )
+        )
+
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        return self.db.execute(
+            "SELECT account, key, value FROM account_settings"
+        ).fetchall()
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
+        self._pending.append(
+            (
+                "INSERT INTO account_settings VALUES (?, ?, ?) ON CONFLICT(account, "
+                "key) DO UPDATE SET value = excluded.value",
+                (account, key, value),
             )
         )
 
@@ -368,6 +383,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM pins WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(
@@ -405,6 +421,17 @@ class SqliteStore:
                 ),
             ]
         )
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return self.db.execute("SELECT room, id, by FROM pins").fetchall()
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        if pinned:
+            statement = "INSERT OR REPLACE INTO pins VALUES (?, ?, ?)"
+            self._pending.append((statement, (room, event_id, by)))
+        else:
+            statement = "DELETE FROM pins WHERE room = ? AND id = ?"
+            self._pending.append((statement, (room, event_id)))
 
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks."""
@@ -506,6 +533,7 @@ class SqliteStore:
             [
                 ("DELETE FROM accounts WHERE key = ?", (account,)),
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
+                ("DELETE FROM account_settings WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),

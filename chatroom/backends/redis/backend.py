@@ -54,6 +54,7 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
+from chatroom.backends.redis.pins import RedisPins
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
@@ -70,6 +71,7 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.seats import RedisSeats
+from chatroom.backends.redis.settings import RedisSettings
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
@@ -84,6 +86,7 @@ from chatroom.core.changes import (
     AccountPush,
     AccountRecord,
     AccountRooms,
+    AccountSettings,
     Announce,
     Append,
     DecidedChange,
@@ -100,6 +103,7 @@ from chatroom.core.changes import (
     RoomHooks,
     RoomMessages,
     RoomModeration,
+    RoomPins,
     RoomSeating,
     SetOwner,
     SetPolicy,
@@ -194,6 +198,10 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = RedisSettings(self.calls)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = RedisPins(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
@@ -868,6 +876,8 @@ class RedisBackend:
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: _by_nobody(self.hooks.apply),
+            RoomPins: _by_nobody(self.pins.apply),
+            AccountSettings: _by_nobody(self.settings.apply),
             AccountMarkers: _by_nobody(self.markers.apply),
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),

@@ -49,6 +49,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             limits for the whole cluster (:mod:`.windows`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
+``P settings:<a>``          hash setting → value: account a's settings
+                            (threads followed, notification levels:
+                            :mod:`.settings`)
 ``P account-rooms:<a>``     hash room key → name: account a's remembered
                             rooms; ``P account-rooms-order:<a>`` their
                             order (sorted set, by ``P account-rooms-seq``)
@@ -103,6 +106,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P modlog:r``              list: r's moderation log, entries in the
                             cluster's encoding (``{"type":"ModEntry",...}``),
                             oldest first (:mod:`.life_scripts`)
+``P pins:r``                hash id → who pinned it: r's pinned messages
+                            (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
 ``P epoch``                 the epoch the ids count in (made by the first

@@ -72,6 +72,7 @@ from chatroom.core.events import (
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    PinChanged,
     Preview,
     PrivateMessage,
     PrivateRedacted,
@@ -164,6 +165,7 @@ _ACTORS: dict[type[Any], Callable[[Any], str]] = {
     Redacted: lambda e: e.by,
     PrivateRedacted: lambda e: e.sender,
     Reaction: lambda e: e.user,
+    PinChanged: lambda e: e.by,
     SettingChanged: lambda e: e.by,
 }
 
@@ -303,6 +305,7 @@ class IRCRenderer:
             ),
             RoomNotice: lambda e: self._notice(channel(e.room), e.text),
             Redacted: self._redaction_notice,
+            PinChanged: self._pin_notice,
             # What IRC has no words for is said as it is, rather than dropped.
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
             LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
@@ -564,6 +567,12 @@ class IRCRenderer:
         if event.reason:
             said += f": {event.reason}"
         return self._notice(channel(event.room), said)
+
+    def _pin_notice(self, event: PinChanged) -> bytes:
+        """IRC has no pins: say it in words, with the message's first line."""
+        said = f"{event.by} {'pinned' if event.pinned else 'unpinned'} a message"
+        first = event.text.splitlines()[0] if event.text else ""
+        return self._notice(channel(event.room), f"{said}: {first}" if first else said)
 
     def _setting(self, event: SettingChanged) -> bytes:
         """``/set`` as the mode it is (:func:`setting_mode`); ``keep`` has

@@ -55,6 +55,7 @@ from chatroom.core.events import (
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    PinChanged,
     Preview,
     PrivateMessage,
     PrivateRedacted,
@@ -170,6 +171,9 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
         "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN
     ),
     Reaction: _reaction,
+    PinChanged: lambda e: format_line(
+        "PIN" if e.pinned else "UNPIN", e.room, e.target, e.by
+    ),
     TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
     PrivateTagMessage: _nothing,
     Preview: lambda e: format_line("PREVIEW", e.room, e.message, e.url),

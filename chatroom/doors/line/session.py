@@ -53,6 +53,9 @@ from chatroom.doors.line import (
     markers,
     messages,
     moderating,
+    notify,
+    pins,
+    threads,
     webhooks,
 )
 from chatroom.doors.line.arguments import (
@@ -65,6 +68,7 @@ from chatroom.doors.line.arguments import (
     split_say,
 )
 from chatroom.doors.line.markers import render_marker
+from chatroom.doors.line.pins import render_pin_count
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -235,6 +239,8 @@ class LineSession:
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
+            count = await self.registry.pin_count(self.member, arrived)
+            self.send(render_pin_count(arrived, count))
             if self.multi:
                 marker = await self.registry.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))
@@ -581,4 +587,12 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "modlog": (messages.do_modlog, _IN_ROOM),
     "webhook": (webhooks.do_webhook, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
+    "thread": (threads.do_thread, _IN_ROOM),
+    "threads": (threads.do_threads, _IN_ROOM),
+    "follow": (threads.do_follow, _IN_ROOM),
+    "unfollow": (threads.do_unfollow, _IN_ROOM),
+    "pin": (pins.do_pin, _IN_ROOM),
+    "unpin": (pins.do_unpin, _IN_ROOM),
+    "pins": (pins.do_pins, _IN_ROOM),
+    "notify": (notify.do_notify, _NAMED),
 }

@@ -45,7 +45,8 @@ class UserDataContract(IRCContractBase):
 
     @defer.inlineCallbacks
     def talked(self) -> Generator[Any, Any, tuple[User, User, User]]:
-        """alice and bob (accounts) in tea, each saying something, alice
+        """alice and bob (accounts) in tea, each saying something (bob in
+        the thread of alice's message too, which she then follows), alice
         reading it; alice and carol (an account) each writing to bob."""
         alice = yield self.registered("alice")
         bob = yield self.registered("bob")
@@ -57,6 +58,12 @@ class UserDataContract(IRCContractBase):
         yield self.expect(bob, "MSG tea alice")
         bob.say("bob answers")
         yield self.expect(alice, "MSG tea bob")
+        bob.say("/thread 1 bob threads")
+        yield self.expect(alice, "MSG tea bob")
+        bob.say("/threads")
+        yield self.expect(bob, "THREADS_END")
+        alice.say("/notify tea all")
+        yield self.expect(alice, "NOTIFY tea all")
         alice.say("/caps ids")
         yield self.expect(alice, "CAPS")
         alice.say("/read tea 2")
@@ -99,10 +106,15 @@ class UserDataContract(IRCContractBase):
         self.assertEqual(archive["rooms"]["owned"], ["tea"])
         self.assertEqual(archive["rooms"]["remembered"], ["tea"])
         self.assertEqual(archive["read_markers"], {"tea": 2})
+        self.assertEqual(
+            archive["threads"], [{"room": "tea", "root": 1, "following": True}]
+        )
+        self.assertEqual(archive["notify_levels"], {"tea": "all"})
         talks = archive["private_conversations"]
         self.assertEqual([t["with"] for t in talks], ["bob"])
         self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])
-        for foreign in ("bob answers", "carol whispers", "argon2", "SCRAM"):
+        foreign_words = ("bob answers", "bob threads", "carol whispers", "argon2")
+        for foreign in (*foreign_words, "SCRAM"):
             self.assertNotIn(foreign, text)
 
     @defer.inlineCallbacks

@@ -35,6 +35,7 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
             for table, where in (
                 ("accounts", "key = ?"),
                 ("read_markers", "account = ?"),
+                ("account_settings", "account = ?"),
                 ("account_rooms", "account = ?"),
                 ("kept_private", "account = ?"),
                 ("private_messages", "sender = ? OR recipient = ?"),

@@ -29,7 +29,7 @@ while i <= #ARGV do
   end
 end
 if dropped then
-  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u,
+  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u, P .. 'settings:' .. u,
     P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u)
   redis.call('HDEL', ACCOUNTS, u)
 elseif scram == '' then

@@ -321,7 +321,7 @@ end
 local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
-             holding_key(r), seats_key(r))
+             holding_key(r), seats_key(r), pins_key(r))
   lobby_news(name)
 end
 

@@ -302,6 +302,20 @@ const handlers = {
   WEBHOOKS_END({ room, count }) { system(`(${room} has ${count} webhook${count === "1" ? "" : "s"})`); },
   WEBHOOK_REMOVED({ name }) { system(`webhook ${name} removed: its address posts no more`); },
 
+  // Pins, threads and notification levels (docs/protocol.md), in words.
+  PIN({ message, by }) { info(`${by} pinned message #${message}`); },
+  UNPIN({ message, by }) { info(`${by} unpinned message #${message}`); },
+  PINNED({ message, user }, text) { system(`pinned #${message} by ${user}: ${text}`); },
+  PINS_END({ room, count }) { system(`(${room} has ${count} pinned message${count === "1" ? "" : "s"})`); },
+  PINS({ room, count }) { info(`${room} has ${count} pinned message${count === "1" ? "" : "s"}: /pins shows them`); },
+  THREAD({ root, count, last, time }) {
+    system(`thread #${root}: ${count} repl${count === "1" ? "y" : "ies"}, the last #${last} at ${time}`);
+  },
+  THREADS_END() { system("(end of the threads)"); },
+  FOLLOW({ root }) { system(`you follow the thread of #${root}`); },
+  UNFOLLOW({ root }) { system(`you no longer follow the thread of #${root}`); },
+  NOTIFY({ room, level }) { system(`${room} notifies you of: ${level}`); },
+
   // Server admins.
   ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
   KILLED({ user, by }, reason) { system(`${by} disconnected ${user}: ${reason}`); },
