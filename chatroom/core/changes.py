@@ -517,6 +517,30 @@ class React(Operation):
     adding: bool
 
 
+# -- a deleted account's room messages: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class EventIs(Premise):
+    """Stored event ``event`` (its ``id`` set) is kept as the decision read
+    it, or no longer kept at all (past what the room keeps: nothing left
+    to change): neither changed nor redacted since. A refusal brings no
+    facts; the core reads them again."""
+
+    event: StoredEvent
+
+
+@dataclass(frozen=True)
+class ReplaceEvent(Operation):
+    """Stored event ``id`` now reads as ``replacement``, all of it (its
+    author too), or is gone (None), its id left unused: what a deleted
+    account's words become (:func:`chatroom.core.userdata.erasure`). It
+    changes that one event: the events that depend on it have their own."""
+
+    id: str
+    replacement: StoredEvent | None
+
+
 # -- a room's webhooks: premises and operations ---------------------------------
 
 

@@ -47,6 +47,7 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    EventIs,
     Exists,
     FewerReactionsThan,
     Incarnation,
@@ -59,6 +60,7 @@ from chatroom.core.changes import (
     QuietAmong,
     React,
     Reacted,
+    ReplaceEvent,
     ReplyHistory,
     Rewrite,
     RoomHooks,
@@ -113,6 +115,11 @@ def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
         await apply(change)
 
     return applied
+
+
+#: The premises about a room's stored messages and their reactions
+#: (:meth:`LocalMessageSteps.holds`).
+MESSAGE_PREMISES = (MessageIs, EventIs, Reacted, FewerReactionsThan)
 
 
 class LocalBackend:
@@ -635,11 +642,12 @@ class LocalBackend:
     async def _apply_messages(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A topic, an edit, a redaction, a reaction, a tags-only message or
-        a webhook's post: the room's and its messages' premises checked,
-        nothing acknowledged that the store cannot keep, then each
-        operation in order (an :class:`Append` numbered with the room's next
-        id, as :meth:`say` numbers a message)."""
+        """A topic, an edit, a redaction, a reaction, a tags-only message, a
+        webhook's post or a deleted account's words: the room's and its
+        messages' premises checked, nothing acknowledged that the store
+        cannot keep, then each operation in order (an :class:`Append`
+        numbered with the room's next id, as :meth:`say` numbers a
+        message)."""
         appended = change.of(Append)
         where = self.rooms.get(change.room)
         if where is None:
@@ -660,6 +668,8 @@ class LocalBackend:
                 topic = True
             elif isinstance(op, Rewrite):
                 self.messages.rewrite(where, op)
+            elif isinstance(op, ReplaceEvent):
+                self.messages.replace(where, op)
             elif isinstance(op, React):
                 self.messages.react(where, op)
             else:
@@ -790,7 +800,7 @@ class LocalBackend:
             elif isinstance(premise, Exists):
                 if not premise.exists:
                     return False
-            elif isinstance(premise, MessageIs | Reacted | FewerReactionsThan):
+            elif isinstance(premise, MESSAGE_PREMISES):
                 if not self.messages.holds(room, premise):
                     return False
             else:

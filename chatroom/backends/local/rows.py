@@ -38,6 +38,23 @@ REACTION_KINDS = frozenset({"REACT", "UNREACT"})
 NO_REASON = "-"
 
 
+#: One statement and its parameters.
+Statement = tuple[str, tuple[object, ...]]
+
+
+def replacing(key: str, row: Row | None, event_id: int) -> Statement:
+    """The statement by which event ``event_id`` of room ``key`` lies as
+    ``row`` from now on (the same id), or is gone alone (None: the events
+    that depend on it go by their own), in a table of events."""
+    if row is None:
+        return ("DELETE FROM events WHERE room = ? AND id = ?", (key, event_id))
+    return (
+        "UPDATE events SET kind = ?, user = ?, stamp = ?, text = ?, tags = ?, "
+        "target = ? WHERE room = ? AND id = ?",
+        (*row[1:], key, event_id),
+    )
+
+
 def row_of(event: StoredEvent) -> Row:
     """The row of a stored event (numbered: its id is set)."""
     number = int(event.id)

@@ -95,6 +95,7 @@ from chatroom.core.changes import (
     PremiseFailedError,
     QuietAmong,
     React,
+    ReplaceEvent,
     Rewrite,
     RoomHooks,
     RoomMessages,
@@ -848,10 +849,13 @@ class RedisBackend:
     ) -> None:
         """A room's messages' change, by the script of the operation that
         leads it (a topic, an edit or a redaction, a reaction, a message
-        appended alone)."""
+        appended alone, a deleted account's words)."""
         lead = type(change.ops[0])
         if lead is Append:
             await self._append(change, session)
+            return
+        if lead is ReplaceEvent:  # a deleted account's words: by nobody
+            await self.user_data.replace(change)
             return
         assert session is not None  # a member's change
         await self._message_appliers[lead](change, session)
