@@ -130,6 +130,15 @@ class AccountRooms:
     account: str
 
 
+@dataclass(frozen=True)
+class CountedEvents:
+    """The events counted under ``key`` in a sliding window, shared by
+    every node of a cluster (a registration throttle's:
+    ``register-address:<address>``, ``register-all:``)."""
+
+    key: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -139,6 +148,7 @@ Subject = (
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | CountedEvents
 )
 
 
@@ -764,3 +774,29 @@ class ForgetRoom(Operation):
     """The account is out of room ``name``."""
 
     name: str
+
+
+# -- events counted in a sliding window: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class FewerThan(Premise):
+    """The subject counts fewer than ``count`` events in its last
+    ``window`` seconds (on the counter's clock): one more counted under the
+    most the core allows. A refusal brings the seconds until the oldest of
+    them leaves the window (a float)."""
+
+    count: int
+    window: float
+
+
+@dataclass(frozen=True)
+class CountEvent(Operation):
+    """One more event counted, now, for ``window`` seconds."""
+
+    window: float
+
+
+@dataclass(frozen=True)
+class UncountEvent(Operation):
+    """The newest event counted did not happen after all."""
