@@ -542,7 +542,9 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.FewerReactionsThan`), a tags-only
           message, a webhook's post (an
           :class:`~chatroom.core.changes.Append` from outside;
-          ``NO_SUCH_ROOM`` if the room is gone);
+          ``NO_SUCH_ROOM`` if the room is gone), a deleted account's words
+          (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
+          :class:`~chatroom.core.changes.EventIs`: by nobody);
         - :class:`~chatroom.core.changes.RoomModeration`: a moderation
           command's (:func:`chatroom.core.moderation.change_of`) or a
           server admin's gift (:func:`chatroom.core.moderation.gift_change`);
