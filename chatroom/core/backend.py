@@ -557,7 +557,13 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
-          apply them.
+          apply them;
+        - :class:`~chatroom.core.changes.AccountWaiting`: a private message
+          kept for an account nobody is signed in to
+          (:class:`~chatroom.core.changes.KeepPrivate`, resting on
+          :class:`~chatroom.core.changes.SessionIs` with no session and
+          :class:`~chatroom.core.changes.FewerWaitingThan`:
+          :func:`chatroom.core.private.kept_for`).
         """
         ...
 

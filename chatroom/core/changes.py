@@ -36,6 +36,7 @@ from chatroom.core.events import (
     Event,
     Kicked,
     Message,
+    PrivateMessage,
     RoomEvent,
     StoredEvent,
 )
@@ -131,6 +132,14 @@ class AccountRooms:
 
 
 @dataclass(frozen=True)
+class AccountWaiting:
+    """The private messages kept for account ``account`` (its name key)
+    while nobody is signed in to it."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class CountedEvents:
     """The events counted under ``key`` in a sliding window, shared by
     every node of a cluster (a registration throttle's:
@@ -148,6 +157,7 @@ Subject = (
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | AccountWaiting
     | CountedEvents
 )
 
@@ -664,7 +674,9 @@ class TellUser(Operation):
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
+AccountSubject = TypeVar(
+    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountWaiting
+)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
@@ -800,3 +812,31 @@ class CountEvent(Operation):
 @dataclass(frozen=True)
 class UncountEvent(Operation):
     """The newest event counted did not happen after all."""
+
+
+# -- private messages kept for an absent account: premises and operations -------
+#
+# A message kept rests on nobody being signed in to the account
+# (:class:`SessionIs` with no session: a refusal then means it is told
+# instead) and on :class:`FewerWaitingThan`.
+
+
+@dataclass(frozen=True)
+class FewerWaitingThan(Premise):
+    """Fewer than ``count`` messages wait for the account: one more kept
+    under the most the core allows (``--kept-private``)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class KeepPrivate(Operation):
+    """Keep ``event`` (numbered, of conversation ``conversation``) for the
+    account until it signs in; in the same step the sender's copy goes to
+    the devices of account ``copy_account`` on the nodes other than seat
+    ``copy_token``'s ("": no copy)."""
+
+    conversation: str
+    event: PrivateMessage
+    copy_account: str = ""
+    copy_token: str = ""

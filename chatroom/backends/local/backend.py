@@ -42,6 +42,7 @@ from chatroom.core.changes import (
     AccountPush,
     AccountRecord,
     AccountRooms,
+    AccountWaiting,
     Announce,
     Append,
     DecidedChange,
@@ -637,7 +638,21 @@ class LocalBackend:
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: self._apply_waiting,
         }
+
+    async def _apply_waiting(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A private message kept for an absent account: nobody signed in
+        to it, as the core read (else refused: the core tells it instead),
+        then the conversations' premise and keeping."""
+        for premise in change.premises:
+            if isinstance(premise, SessionIs):
+                found = self._target(premise.user)
+                if (found.session if found is not None else "") != premise.session:
+                    raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
 
     async def _apply_messages(
         self, change: DecidedChange, member: Member | None

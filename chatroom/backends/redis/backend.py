@@ -83,6 +83,7 @@ from chatroom.core.changes import (
     AccountPush,
     AccountRecord,
     AccountRooms,
+    AccountWaiting,
     Announce,
     Append,
     DecidedChange,
@@ -842,6 +843,7 @@ class RedisBackend:
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: _by_nobody(self.conversations.apply),
         }
 
     async def _apply_messages(
