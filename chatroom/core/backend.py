@@ -563,7 +563,10 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.changes.KeepPrivate`, resting on
           :class:`~chatroom.core.changes.SessionIs` with no session and
           :class:`~chatroom.core.changes.FewerWaitingThan`:
-          :func:`chatroom.core.private.kept_for`).
+          :func:`chatroom.core.private.kept_for`);
+        - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
+          (:class:`~chatroom.core.changes.AddFile`, resting on
+          :class:`~chatroom.core.changes.UsageAtMost`: the quota).
         """
         ...
 

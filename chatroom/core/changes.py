@@ -41,6 +41,7 @@ from chatroom.core.events import (
     StoredEvent,
 )
 from chatroom.core.facts import RoomPolicy
+from chatroom.core.filerecord import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.subscription import Subscription
 
@@ -140,6 +141,13 @@ class AccountWaiting:
 
 
 @dataclass(frozen=True)
+class AccountFiles:
+    """The files account ``account`` (its name key) uploaded."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class CountedEvents:
     """The events counted under ``key`` in a sliding window, shared by
     every node of a cluster (a registration throttle's:
@@ -158,6 +166,7 @@ Subject = (
     | AccountPush
     | AccountRooms
     | AccountWaiting
+    | AccountFiles
     | CountedEvents
 )
 
@@ -675,7 +684,12 @@ class TellUser(Operation):
 # -- an account's record: premises and operations -------------------------------
 
 AccountSubject = TypeVar(
-    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountWaiting
+    "AccountSubject",
+    AccountRecord,
+    AccountPush,
+    AccountRooms,
+    AccountWaiting,
+    AccountFiles,
 )
 
 
@@ -840,3 +854,23 @@ class KeepPrivate(Operation):
     event: PrivateMessage
     copy_account: str = ""
     copy_token: str = ""
+
+
+# -- an account's uploaded files: premises and operations -----------------------
+
+
+@dataclass(frozen=True)
+class UsageAtMost(Premise):
+    """The account's files take at most ``size`` bytes: one more upload
+    fits under ``--upload-quota`` (the core's operand: the quota less the
+    upload's size). A refusal brings the bytes they take now (an int)."""
+
+    size: int
+
+
+@dataclass(frozen=True)
+class AddFile(Operation):
+    """Record ``record`` (its bytes are stored already), counted in its
+    account's usage."""
+
+    record: FileRecord

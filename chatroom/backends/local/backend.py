@@ -38,6 +38,7 @@ from chatroom.core import admin, errors, membership
 from chatroom.core.backend import DecisionFacts, SessionEnder
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    AccountFiles,
     AccountMarkers,
     AccountPush,
     AccountRecord,
@@ -639,6 +640,7 @@ class LocalBackend:
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
             AccountWaiting: self._apply_waiting,
+            AccountFiles: _by_nobody(self.files.apply),
         }
 
     async def _apply_waiting(

@@ -79,6 +79,7 @@ from chatroom.core.backend import (
     SessionEnder,
 )
 from chatroom.core.changes import (
+    AccountFiles,
     AccountMarkers,
     AccountPush,
     AccountRecord,
@@ -844,6 +845,7 @@ class RedisBackend:
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
             AccountWaiting: _by_nobody(self.conversations.apply),
+            AccountFiles: _by_nobody(self.files.apply),
         }
 
     async def _apply_messages(
