@@ -34,9 +34,9 @@ remembered rooms, the messages kept for it, its private conversations
 clients showed) and the kept messages it sent to others: records with no
 rule to decide, gone whole.
 
-Push subscriptions and uploaded files do not exist yet: when they do,
-their removal joins the one step (:meth:`UserDataSteps.erase`), and their
-listing joins :class:`AccountData`.
+Its push subscriptions go right after, in their store's own step
+(:meth:`~chatroom.core.push.PushStore.drop_account`); its uploaded files
+stay, removed as any file is, by their uploader or a server admin.
 """
 
 from __future__ import annotations
