@@ -46,6 +46,7 @@ from chatroom.core.changes import (
     AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
@@ -103,6 +104,7 @@ from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.core.throttle import MemoryWindows
 from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
@@ -167,6 +169,8 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        #: Registrations counted in this process's memory.
+        self.account_store.windows = self.windows = MemoryWindows(clock)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         self.files = StoredFiles(self.store)
@@ -641,6 +645,7 @@ class LocalBackend:
             AccountRooms: _by_nobody(self.remembered.apply),
             AccountWaiting: self._apply_waiting,
             AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.windows.apply),
         }
 
     async def _apply_waiting(

@@ -87,6 +87,7 @@ from chatroom.core.changes import (
     AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
@@ -846,6 +847,7 @@ class RedisBackend:
             AccountRooms: _by_nobody(self.remembered.apply),
             AccountWaiting: _by_nobody(self.conversations.apply),
             AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.account_store.windows.apply),
         }
 
     async def _apply_messages(

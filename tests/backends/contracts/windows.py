@@ -1,5 +1,5 @@
 """Events counted in a sliding window (the registration throttles'), for
-both counters: one process's memory and Redis, shared by every node.
+both back-ends: one process's memory and Redis, shared by every node.
 
 The core decides the limit (:class:`~chatroom.core.throttle.
 SharedWindowLimit`) and hands the counter one change: one more event
@@ -7,9 +7,10 @@ counted, resting on :class:`~chatroom.core.changes.FewerThan` (the limit
 and the window its operands), or one given back. :class:`WindowsContract`
 applies such changes as two nodes' decisions made on the same count would
 reach the counter: the one that comes second finds the premise failed and
-is told how long to wait. It runs on
-:class:`~chatroom.core.throttle.MemoryWindows`
-(``tests/backends/local/test_windows.py``) and Redis's
+is told how long to wait. It runs through ``Backend.apply`` on the
+in-process back-end, which counts in its memory
+(:class:`~chatroom.core.throttle.MemoryWindows`,
+``tests/backends/local/test_windows.py``), and on Redis
 (``tests/backends/redis/test_windows.py``).
 """
 
@@ -31,7 +32,7 @@ class WindowsContract:
     """Subclasses mix in a TestCase and provide :meth:`counter`."""
 
     def counter(self) -> SharedWindows:
-        """The counter under test."""
+        """The counter under test (a back-end: its ``apply``)."""
         raise NotImplementedError
 
     def applied(self, *changes: Any) -> defer.Deferred[None]:

@@ -1,5 +1,5 @@
-"""Events counted in a sliding window in one process's memory, on the
-injected clock: the contract, and the window's end."""
+"""Events counted in a sliding window by the in-process back-end, in its
+memory on the injected clock: the contract, and the window's end."""
 
 from __future__ import annotations
 
@@ -10,17 +10,19 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.throttle import MemoryWindows, SharedWindows, counted
+from chatroom.core.throttle import SharedWindows, counted
+from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.windows import WINDOW, WindowsContract
+from tests.support import chat_core, local_server
 
 
-class MemoryWindowsTests(WindowsContract, unittest.TestCase):
+class LocalWindowsTests(WindowsContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
-        self.windows = MemoryWindows(self.clock)
+        self.server = local_server(CONFIG, self.clock)
 
     def counter(self) -> SharedWindows:
-        return self.windows
+        return chat_core(self.server).backend
 
     @defer.inlineCallbacks
     def test_a_place_is_free_once_its_event_leaves_the_window(

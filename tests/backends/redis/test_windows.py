@@ -14,4 +14,4 @@ class RedisWindowsTests(RedisRegistryTestCase, WindowsContract):
     config = CONFIG
 
     def counter(self) -> SharedWindows:
-        return redis_backend(self.server).account_store.windows
+        return redis_backend(self.server)
