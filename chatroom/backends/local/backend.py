@@ -682,6 +682,7 @@ class LocalBackend:
         for said in appended:
             self.outage.check(where, said.event)
         topic = False
+        read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         for op in change.ops:
             if isinstance(op, Append):
                 self._said(where, op.event, op.now)
@@ -691,7 +692,7 @@ class LocalBackend:
             elif isinstance(op, Rewrite):
                 self.messages.rewrite(where, op)
             elif isinstance(op, ReplaceEvent):
-                self.messages.replace(where, op)
+                self.messages.replace(where, op, read[op.id])
             elif isinstance(op, React):
                 self.messages.react(where, op)
             else:

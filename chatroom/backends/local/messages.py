@@ -107,9 +107,10 @@ class LocalMessageSteps:
             tags = format_tags(op.replacement.tags)
             self.store.change_event(where.key, int(op.id), op.replacement.text, tags)
 
-    def replace(self, where: Room, op: ReplaceEvent) -> None:
-        """Stored event ``op.id`` replaced whole in memory and the store, or
-        gone alone (with who reacted to it, if a message), as decided."""
+    def replace(self, where: Room, op: ReplaceEvent, was: StoredEvent) -> None:
+        """Stored event ``op.id`` (as read: ``was``) replaced whole in
+        memory and the store, or gone alone (with who reacted to it, if a
+        message), as decided."""
         if op.replacement is None:
             where.redacted.add(op.id)
             self._reactions(where.key).forget(op.id)
@@ -121,7 +122,7 @@ class LocalMessageSteps:
                 kept.append(op.replacement)
         where.history = deque(kept, maxlen=where.history.maxlen)
         row = None if op.replacement is None else row_of(op.replacement)
-        self.store.replace_event(where.key, row, int(op.id))
+        self.store.replace_event(where.key, row, row_of(was))
 
     def react(self, where: Room, op: React) -> None:
         """Who reacted with what, changed as decided."""

@@ -191,9 +191,10 @@ class Store(Protocol):
         then id (none where memory is all)."""
         ...
 
-    def replace_event(self, key: str, row: Row | None, event_id: int) -> None:
-        """Event ``event_id`` of room ``key`` now lies as ``row``, or is gone
-        (None): a deleted account's, as the core decided."""
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as
+        ``row``, or is gone (None): a deleted account's, as the core
+        decided."""
 
     def erase_account(self, account: str) -> None:
         """A deleted account and everything of it but its room events, in
@@ -337,8 +338,8 @@ class MemoryStore:
     def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
         return defer.succeed([])
 
-    def replace_event(self, key: str, row: Row | None, event_id: int) -> None:
-        self.index.replace(key, row, event_id)
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        self.index.replace(key, row, was)
 
     def erase_account(self, account: str) -> None:
         pass

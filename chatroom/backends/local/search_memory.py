@@ -147,10 +147,10 @@ class MemoryIndex:
             return
         self._changes.setdefault(key, []).append(change)
 
-    def replace(self, key: str, row: Row | None, event_id: int) -> None:
-        """Event ``event_id`` now lies as ``row``, or is gone (None): a
-        deleted account's."""
-        change: Change = replacing(key, row, event_id)
+    def replace(self, key: str, row: Row | None, was: Row) -> None:
+        """The event that lay as ``was`` now lies as ``row``, or is gone
+        (None): a deleted account's."""
+        change: Change = replacing(key, row, was)
         if self.run is None:
             self.db.execute(*change)
             return

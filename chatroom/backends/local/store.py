@@ -496,10 +496,11 @@ class SqliteStore:
             ).fetchall()
         ).addCallback(lambda rows: [(row[0], row[1], tuple(row[2:])) for row in rows])
 
-    def replace_event(self, key: str, row: Row | None, event_id: int) -> None:
-        """Event ``event_id`` of room ``key`` now lies as ``row`` (the same
-        id), or is gone (None), in the next flush."""
-        self._pending.append(replacing(key, row, event_id))
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as ``row``
+        (the same id), or is gone (None), in the next flush
+        (:func:`~chatroom.backends.local.rows.replacing`)."""
+        self._pending.append(replacing(key, row, was))
 
     def erase_account(self, account: str) -> None:
         """Account key ``account`` and everything of it but its room events
