@@ -68,7 +68,12 @@ from chatroom.core.moderation import account_mask
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import FailureThrottle, SharedWindowLimit, SharedWindows
+from chatroom.core.throttle import (
+    FailureThrottle,
+    MemoryWindows,
+    SharedWindowLimit,
+    SharedWindows,
+)
 
 __all__ = ["Account", "AccountService", "AccountStore", "Runner"]
 
@@ -119,7 +124,8 @@ class AccountStore(Protocol):
     @property
     def windows(self) -> SharedWindows | None:
         """Where registrations are counted for every node of a cluster
-        (None: one process, which counts its own)."""
+        (None: one process, which counts its own in memory:
+        :class:`~chatroom.core.throttle.MemoryWindows`)."""
         ...
 
 
@@ -249,16 +255,15 @@ class AccountService:
         self.scram_iterations = config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
-        shared = store.windows
+        shared = store.windows or MemoryWindows(clock)
         self.registrations = SharedWindowLimit(
-            clock,
             config.register_limit,
             config.register_window,
             shared,
             "register-address",
         )
         self.all_registrations = SharedWindowLimit(
-            clock, config.register_rate, 60.0, shared, "register-all"
+            config.register_rate, 60.0, shared, "register-all"
         )
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)

@@ -600,7 +600,9 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.FewerReactionsThan`), a tags-only
           message, a webhook's post (an
           :class:`~chatroom.core.changes.Append` from outside;
-          ``NO_SUCH_ROOM`` if the room is gone);
+          ``NO_SUCH_ROOM`` if the room is gone), a deleted account's words
+          (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
+          :class:`~chatroom.core.changes.EventIs`: by nobody);
         - :class:`~chatroom.core.changes.RoomModeration`: a moderation
           command's (:func:`chatroom.core.moderation.change_of`) or a
           server admin's gift (:func:`chatroom.core.moderation.gift_change`);
@@ -613,7 +615,19 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
-          apply them.
+          apply them;
+        - :class:`~chatroom.core.changes.AccountWaiting`: a private message
+          kept for an account nobody is signed in to
+          (:class:`~chatroom.core.changes.KeepPrivate`, resting on
+          :class:`~chatroom.core.changes.SessionIs` with no session and
+          :class:`~chatroom.core.changes.FewerWaitingThan`:
+          :func:`chatroom.core.private.kept_for`);
+        - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
+          (:class:`~chatroom.core.changes.AddFile`, resting on
+          :class:`~chatroom.core.changes.UsageAtMost`: the quota);
+        - :class:`~chatroom.core.changes.CountedEvents`: a registration
+          counted (:class:`~chatroom.core.changes.CountEvent`, resting on
+          :class:`~chatroom.core.changes.FewerThan`) or given back.
         """
         ...
 

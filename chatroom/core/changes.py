@@ -37,10 +37,12 @@ from chatroom.core.events import (
     Event,
     Kicked,
     Message,
+    PrivateMessage,
     RoomEvent,
     StoredEvent,
 )
 from chatroom.core.facts import RoomPolicy
+from chatroom.core.filerecord import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.subscription import Subscription
 
@@ -147,6 +149,30 @@ class AccountSettings:
     account: str
 
 
+@dataclass(frozen=True)
+class AccountWaiting:
+    """The private messages kept for account ``account`` (its name key)
+    while nobody is signed in to it."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountFiles:
+    """The files account ``account`` (its name key) uploaded."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class CountedEvents:
+    """The events counted under ``key`` in a sliding window, shared by
+    every node of a cluster (a registration throttle's:
+    ``register-address:<address>``, ``register-all:``)."""
+
+    key: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -158,6 +184,9 @@ Subject = (
     | AccountPush
     | AccountRooms
     | AccountSettings
+    | AccountWaiting
+    | AccountFiles
+    | CountedEvents
 )
 
 
@@ -617,6 +646,30 @@ class React(Operation):
     adding: bool
 
 
+# -- a deleted account's room messages: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class EventIs(Premise):
+    """Stored event ``event`` (its ``id`` set) is kept as the decision read
+    it, or no longer kept at all (past what the room keeps: nothing left
+    to change): neither changed nor redacted since. A refusal brings no
+    facts; the core reads them again."""
+
+    event: StoredEvent
+
+
+@dataclass(frozen=True)
+class ReplaceEvent(Operation):
+    """Stored event ``id`` now reads as ``replacement``, all of it (its
+    author too), or is gone (None), its id left unused: what a deleted
+    account's words become (:func:`chatroom.core.userdata.erasure`). It
+    changes that one event: the events that depend on it have their own."""
+
+    id: str
+    replacement: StoredEvent | None
+
+
 # -- a room's webhooks: premises and operations ---------------------------------
 
 
@@ -765,7 +818,13 @@ class TellUser(Operation):
 # -- an account's record: premises and operations -------------------------------
 
 AccountSubject = TypeVar(
-    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountSettings
+    "AccountSubject",
+    AccountRecord,
+    AccountPush,
+    AccountRooms,
+    AccountSettings,
+    AccountWaiting,
+    AccountFiles,
 )
 
 
@@ -876,3 +935,77 @@ class ForgetRoom(Operation):
     """The account is out of room ``name``."""
 
     name: str
+
+
+# -- events counted in a sliding window: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class FewerThan(Premise):
+    """The subject counts fewer than ``count`` events in its last
+    ``window`` seconds (on the counter's clock): one more counted under the
+    most the core allows. A refusal brings the seconds until the oldest of
+    them leaves the window (a float)."""
+
+    count: int
+    window: float
+
+
+@dataclass(frozen=True)
+class CountEvent(Operation):
+    """One more event counted, now, for ``window`` seconds."""
+
+    window: float
+
+
+@dataclass(frozen=True)
+class UncountEvent(Operation):
+    """The newest event counted did not happen after all."""
+
+
+# -- private messages kept for an absent account: premises and operations -------
+#
+# A message kept rests on nobody being signed in to the account
+# (:class:`SessionIs` with no session: a refusal then means it is told
+# instead) and on :class:`FewerWaitingThan`.
+
+
+@dataclass(frozen=True)
+class FewerWaitingThan(Premise):
+    """Fewer than ``count`` messages wait for the account: one more kept
+    under the most the core allows (``--kept-private``)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class KeepPrivate(Operation):
+    """Keep ``event`` (numbered, of conversation ``conversation``) for the
+    account until it signs in; in the same step the sender's copy goes to
+    the devices of account ``copy_account`` on the nodes other than seat
+    ``copy_token``'s ("": no copy)."""
+
+    conversation: str
+    event: PrivateMessage
+    copy_account: str = ""
+    copy_token: str = ""
+
+
+# -- an account's uploaded files: premises and operations -----------------------
+
+
+@dataclass(frozen=True)
+class UsageAtMost(Premise):
+    """The account's files take at most ``size`` bytes: one more upload
+    fits under ``--upload-quota`` (the core's operand: the quota less the
+    upload's size). A refusal brings the bytes they take now (an int)."""
+
+    size: int
+
+
+@dataclass(frozen=True)
+class AddFile(Operation):
+    """Record ``record`` (its bytes are stored already), counted in its
+    account's usage."""
+
+    record: FileRecord

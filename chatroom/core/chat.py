@@ -115,7 +115,7 @@ from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.settling import Settling
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
-from chatroom.core.userdata import EXPORT_TTL, AccountData
+from chatroom.core.userdata import EXPORT_TTL, AccountData, erasure
 from chatroom.core.watching import Listener, tell_watchers
 from chatroom.core.webhooks import Webhooks
 from chatroom.core.whowas import Departed
@@ -1018,8 +1018,25 @@ class ChatCore(Generic[B]):
         return await self.backend.user_data.take_export(token, self.clock.seconds())
 
     async def erase_account(self, member: Member, account: str) -> None:
-        await self.backend.user_data.erase(account, self.config.on_delete)
+        await retried(partial(self._erase_words, account))
+        await self.backend.user_data.erase(account)
         await self.backend.push.drop_account(account)
+
+    async def _erase_words(self, account: str) -> None:
+        """Each room's part of an erasure, decided on the account's words
+        there as read (:func:`chatroom.core.userdata.erasure`), one change
+        a room: a room whose words changed meanwhile refuses, and the
+        whole is read and decided again (the rooms done have nothing left
+        to change); a room deleted meanwhile has none."""
+        for words in await self.backend.user_data.words(account):
+            change = erasure(account, self.config.on_delete, words)
+            if change is None:
+                continue
+            try:
+                await self.backend.apply(change)
+            except ChatError as refusal:
+                if refusal.code != "NO_SUCH_ROOM":
+                    raise
 
     async def end_account(self, member: Member, reason: str) -> None:
         """As ``/kill`` ends a user: every device, on every node."""

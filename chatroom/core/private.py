@@ -27,6 +27,14 @@ from typing import NamedTuple, Protocol, TypeVar
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
+from chatroom.core.changes import (
+    AccountWaiting,
+    DecidedChange,
+    FewerWaitingThan,
+    KeepPrivate,
+    PremiseFailedError,
+    SessionIs,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -42,10 +50,6 @@ from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
-
-#: What :meth:`ConversationStore.keep` answers: the message is kept; or the
-#: account has a session now (tell it instead); or it has too many waiting.
-KEPT, ONLINE, FULL = "kept", "online", "full"
 
 #: What a conversation keeps, as :meth:`ConversationStore.append` numbers it.
 Kept = TypeVar("Kept", bound=PrivateEvent)
@@ -95,20 +99,6 @@ class ConversationStore(Protocol):
         """The newest message of each conversation ``account`` is part of."""
         ...
 
-    async def keep(
-        self,
-        account: str,
-        conversation: str,
-        event: PrivateMessage,
-        bound: int,
-        copy: CopyTo = NO_COPY,
-    ) -> str:
-        """Keep ``event`` (of ``conversation``) for ``account`` if nobody
-        holds its name and fewer than ``bound`` wait: :data:`KEPT`,
-        :data:`ONLINE` or :data:`FULL`. Kept, it goes to ``copy``'s
-        devices on other nodes in the same step."""
-        ...
-
     async def take(self, account: str) -> list[PrivateMessage]:
         """Every message kept for ``account``, oldest first, now no longer
         kept (one atomic step: two sign-ins never both get one)."""
@@ -132,6 +122,10 @@ class Recipients(Protocol):
     async def tell(
         self, target: Target, event: Event, copy: CopyTo = NO_COPY
     ) -> None: ...
+
+    async def apply(self, change: DecidedChange) -> None:
+        """A message kept for an absent account (:func:`kept_for`)."""
+        ...
 
 
 #: What marks a plain name's side of a conversation: an account later
@@ -161,6 +155,20 @@ def conversation_of(sender: SeatSession, found: Target) -> str:
     """The key of the conversation of ``sender`` and ``found``."""
     return conversation_key(
         party(sender.account, sender.name), party(found.account, found.name)
+    )
+
+
+def kept_for(
+    found: Target, conversation: str, event: PrivateMessage, bound: int, copy: CopyTo
+) -> DecidedChange:
+    """``event`` kept for ``found``'s account, which nobody is signed in to,
+    if fewer than ``bound`` (``--kept-private``) wait: a refusal of the
+    first premise means it is told instead, of the second that it is
+    refused (``INBOX_FULL``)."""
+    return DecidedChange(
+        AccountWaiting(found.account),
+        (SessionIs(found.account, ""), FewerWaitingThan(bound)),
+        (KeepPrivate(conversation, event, *copy),),
     )
 
 
@@ -218,11 +226,12 @@ class PrivateMessages:
             else:
                 if not event.id:  # the name became an account's meanwhile
                     event = await conversations.append(key, event)
-                kept = await conversations.keep(found.account, key, event, bound, copy)
-                if kept == KEPT:
+                try:
+                    await self.backend.apply(kept_for(found, key, event, bound, copy))
                     return event
-                if kept == FULL:
-                    raise errors.inbox_full(found.name, bound)
+                except PremiseFailedError as refusal:
+                    if isinstance(refusal.premise, FewerWaitingThan):
+                        raise errors.inbox_full(found.name, bound) from None
             found = await self._recipient(name)  # signed in or out meanwhile
         raise errors.unavailable()
 

@@ -34,7 +34,8 @@ class StoredAccounts:
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         #: Called with an account's key when it is deleted (its markers go).
         self.on_delete: Callable[[str], None] = lambda key: None
-        #: One process counts its own registrations.
+        #: Where registrations are counted: the back-end's memory (None:
+        #: the account service counts its own).
         self.windows: SharedWindows | None = None
 
     async def get(self, key: str) -> Account | None:

@@ -40,16 +40,20 @@ from chatroom.core import admin, errors, membership
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    AccountFiles,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
+    EventIs,
     Exists,
     Fate,
     FewerReactionsThan,
@@ -64,6 +68,7 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RemoveMember,
+    ReplaceEvent,
     ReplyHistory,
     Rewrite,
     RoomHooks,
@@ -112,6 +117,7 @@ from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.core.throttle import MemoryWindows
 from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
@@ -126,6 +132,11 @@ def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
         await apply(change)
 
     return applied
+
+
+#: The premises about a room's stored messages and their reactions
+#: (:meth:`LocalMessageSteps.holds`).
+MESSAGE_PREMISES = (MessageIs, EventIs, Reacted, FewerReactionsThan)
 
 
 class LocalBackend:
@@ -172,6 +183,8 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        #: Registrations counted in this process's memory.
+        self.account_store.windows = self.windows = MemoryWindows(clock)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -718,16 +731,33 @@ class LocalBackend:
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: self._apply_waiting,
+            AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.windows.apply),
         }
+
+    async def _apply_waiting(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A private message kept for an absent account: nobody signed in
+        to it, as the core read (else refused: the core tells it instead),
+        then the conversations' premise and keeping."""
+        for premise in change.premises:
+            if isinstance(premise, SessionIs):
+                found = self._target(premise.user)
+                if (found.session if found is not None else "") != premise.session:
+                    raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
 
     async def _apply_messages(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A topic, an edit, a redaction, a reaction, a tags-only message or
-        a webhook's post: the room's and its messages' premises checked,
-        nothing acknowledged that the store cannot keep, then each
-        operation in order (an :class:`Append` numbered with the room's next
-        id, as :meth:`say` numbers a message)."""
+        """A topic, an edit, a redaction, a reaction, a tags-only message, a
+        webhook's post or a deleted account's words: the room's and its
+        messages' premises checked, nothing acknowledged that the store
+        cannot keep, then each operation in order (an :class:`Append`
+        numbered with the room's next id, as :meth:`say` numbers a
+        message)."""
         appended = change.of(Append)
         where = self.rooms.get(change.room)
         if where is None:
@@ -743,6 +773,7 @@ class LocalBackend:
             for said in appended:
                 self.outage.check(where, said.event)
         topic = False
+        read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         for op in change.ops:
             if isinstance(op, Append):
                 self._said(where, op.event, op.now)
@@ -751,6 +782,8 @@ class LocalBackend:
                 topic = True
             elif isinstance(op, Rewrite):
                 self.messages.rewrite(where, op)
+            elif isinstance(op, ReplaceEvent):
+                self.messages.replace(where, op, read[op.id])
             elif isinstance(op, React):
                 self.messages.react(where, op)
             else:
@@ -882,7 +915,7 @@ class LocalBackend:
             elif isinstance(premise, Exists):
                 if not premise.exists:
                     return False
-            elif isinstance(premise, MessageIs | Reacted | FewerReactionsThan):
+            elif isinstance(premise, MESSAGE_PREMISES):
                 if not self.messages.holds(room, premise):
                     return False
             else:

@@ -6,7 +6,8 @@
 hands it the parts of a room's messages' change that are about messages
 said before: it checks their premises (:meth:`LocalMessageSteps.holds`),
 changes a message in place in the room's memory and the store (an edit, a
-redaction: :meth:`~LocalMessageSteps.rewrite`) and who reacted with what
+redaction: :meth:`~LocalMessageSteps.rewrite`; a deleted account's
+events, whole: :meth:`~LocalMessageSteps.replace`) and who reacted with what
 (kept here for every room, read back from the store at start-up:
 :meth:`~LocalMessageSteps.react`); the back-end appends the ``EDIT``,
 ``REDACT`` or ``REACT`` like any message. A typing notice goes to the
@@ -15,21 +16,30 @@ room's members and nowhere else.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Mapping
 
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
-from chatroom.backends.local.rows import event_of
+from chatroom.backends.local.rows import event_of, row_of
 from chatroom.core import reactions
 from chatroom.core.changes import (
+    EventIs,
     FewerReactionsThan,
     MessageIs,
     Premise,
     React,
     Reacted,
+    ReplaceEvent,
     Rewrite,
 )
-from chatroom.core.events import Message, Reaction, RoomEvent, SearchResult
+from chatroom.core.events import (
+    Message,
+    Reaction,
+    RoomEvent,
+    SearchResult,
+    StoredEvent,
+)
 from chatroom.core.member import Member
 from chatroom.core.reactions import ReactionFacts, Reactions
 from chatroom.core.search import SearchQuery, found_events
@@ -75,6 +85,8 @@ class LocalMessageSteps:
         given or not, the message's reactions under the most allowed."""
         if isinstance(premise, MessageIs):
             return _kept_as_read(where, premise.message)
+        if isinstance(premise, EventIs):
+            return _lies_as_read(where, premise.event)
         state = self._reactions(where.key)
         if isinstance(premise, Reacted):
             facts = state.facts(premise.target, premise.reaction, premise.user)
@@ -94,6 +106,23 @@ class LocalMessageSteps:
         else:
             tags = format_tags(op.replacement.tags)
             self.store.change_event(where.key, int(op.id), op.replacement.text, tags)
+
+    def replace(self, where: Room, op: ReplaceEvent, was: StoredEvent) -> None:
+        """Stored event ``op.id`` (as read: ``was``) replaced whole in
+        memory and the store, or gone alone (with who reacted to it, if a
+        message), as decided."""
+        if op.replacement is None:
+            where.redacted.add(op.id)
+            self._reactions(where.key).forget(op.id)
+        kept: list[StoredEvent] = []
+        for event in where.history:
+            if event.id != op.id:
+                kept.append(event)
+            elif op.replacement is not None:
+                kept.append(op.replacement)
+        where.history = deque(kept, maxlen=where.history.maxlen)
+        row = None if op.replacement is None else row_of(op.replacement)
+        self.store.replace_event(where.key, row, row_of(was))
 
     def react(self, where: Room, op: React) -> None:
         """Who reacted with what, changed as decided."""
@@ -150,3 +179,14 @@ def _kept_as_read(where: Room, message: Message) -> bool:
         and now.text == message.text
         and now.tags == message.tags
     )
+
+
+def _lies_as_read(where: Room, event: StoredEvent) -> bool:
+    """Whether stored ``event`` lies in room ``where`` as it was read (as
+    its row would: memory holds more than a row, the store no more): not
+    redacted meanwhile and, where memory holds it, the same; an event past
+    what the room keeps has nothing left to change."""
+    if event.id in where.redacted:
+        return False
+    held = where.held(int(event.id), int(event.id))
+    return not held or row_of(held[0]) == row_of(event)

@@ -192,14 +192,20 @@ class Store(Protocol):
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
-        """Every stored room event by account key ``account``: (room key,
-        room name, row), by room then id (none where memory is all)."""
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        """Every stored room event by account key ``account`` and every one
+        whose target is one of them: (room key, room name, row), by room
+        then id (none where memory is all)."""
         ...
 
-    def erase_account(self, account: str, how: str) -> None:
-        """A deleted account and everything of it, in one transaction; its
-        room events anonymised or removed (``how``, chatroom.core.userdata)."""
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as
+        ``row``, or is gone (None): a deleted account's, as the core
+        decided."""
+
+    def erase_account(self, account: str) -> None:
+        """A deleted account and everything of it but its room events, in
+        one transaction (chatroom.core.userdata)."""
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         """Room ``key``'s stored events with ids ``first``..``last``."""
@@ -350,10 +356,13 @@ class MemoryStore:
     def drop_private(self, conversation: str, event_id: int) -> None:
         self.index.drop_private(conversation, event_id)
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
         return defer.succeed([])
 
-    def erase_account(self, account: str, how: str) -> None:
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        self.index.replace(key, row, was)
+
+    def erase_account(self, account: str) -> None:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:

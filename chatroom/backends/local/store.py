@@ -56,7 +56,7 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
-from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS
+from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS, replacing
 from chatroom.backends.local.search import FileSearcher, Found, prepare
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
@@ -64,7 +64,6 @@ from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
 from chatroom.core.subscription import Subscription
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.userdata import DELETED_USER, REMOVE
 
 __all__ = [
     "Loaded",
@@ -508,26 +507,34 @@ class SqliteStore:
             ]
         )
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
-        """Every stored room event by account key ``account`` (room key,
-        room name, row), by room then id: after the pending writes, on the
-        writer thread."""
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        """Every stored room event by account key ``account`` and every one
+        whose target is one of them (room key, room name, row), by room
+        then id: after the pending writes, on the writer thread."""
         self.flush()
         return self.run(
             lambda: self.db.execute(
                 "SELECT e.room, COALESCE(r.name, e.room), e.id, e.kind, e.user, "
                 "e.stamp, e.text, e.tags, e.target FROM events e LEFT JOIN rooms r "
-                "ON r.key = e.room WHERE name_key(e.user) = ? ORDER BY e.room, e.id",
+                "ON r.key = e.room WHERE name_key(e.user) = ?1 OR (e.target != 0 "
+                "AND EXISTS (SELECT 1 FROM events m WHERE m.room = e.room AND "
+                "m.id = e.target AND name_key(m.user) = ?1)) ORDER BY e.room, e.id",
                 (account,),
             ).fetchall()
         ).addCallback(lambda rows: [(row[0], row[1], tuple(row[2:])) for row in rows])
 
-    def erase_account(self, account: str, how: str) -> None:
-        """Account key ``account`` and everything of it, in the next flush's
-        one transaction (see :mod:`chatroom.core.userdata`): its row, read
-        markers, remembered rooms, kept messages, private conversations
-        (and what was kept of them for others), and its room events
-        anonymised (``deleted-user``) or removed with what depends on them."""
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as ``row``
+        (the same id), or is gone (None), in the next flush
+        (:func:`~chatroom.backends.local.rows.replacing`)."""
+        self._pending.append(replacing(key, row, was))
+
+    def erase_account(self, account: str) -> None:
+        """Account key ``account`` and everything of it but its room events
+        (the core decides those: :meth:`replace_event`), in the next
+        flush's one transaction (see :mod:`chatroom.core.userdata`): its
+        row, read markers, remembered rooms, kept messages, private
+        conversations (and what was kept of them for others)."""
         side = "instr(' ' || conversation || ' ', ' ' || ? || ' ') > 0"
         self._pending.extend(
             [
@@ -540,27 +547,6 @@ class SqliteStore:
                 (f"DELETE FROM private_messages WHERE {side}", (account,)),
             ]
         )
-        if how == REMOVE:
-            self._pending.extend(
-                [
-                    (
-                        "DELETE FROM events WHERE kind IN "
-                        f"({', '.join(repr(kind) for kind in sorted(DEPENDENT_KINDS))})"
-                        " AND EXISTS (SELECT 1 FROM events m WHERE m.room = "
-                        "events.room AND m.id = events.target AND "
-                        "m.kind IN ('MSG', 'ACTION') AND name_key(m.user) = ?)",
-                        (account,),
-                    ),
-                    ("DELETE FROM events WHERE name_key(user) = ?", (account,)),
-                ]
-            )
-        else:
-            self._pending.append(
-                (
-                    "UPDATE events SET user = ? WHERE name_key(user) = ?",
-                    (DELETED_USER, account),
-                )
-            )
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))

@@ -82,13 +82,16 @@ from chatroom.core.backend import (
     Reports,
 )
 from chatroom.core.changes import (
+    AccountFiles,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
@@ -99,6 +102,7 @@ from chatroom.core.changes import (
     PremiseFailedError,
     QuietAmong,
     React,
+    ReplaceEvent,
     Rewrite,
     RoomHooks,
     RoomMessages,
@@ -882,6 +886,9 @@ class RedisBackend:
             AccountRecord: _by_nobody(self.account_store.apply),
             AccountPush: _by_nobody(self.push.apply),
             AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: _by_nobody(self.conversations.apply),
+            AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.account_store.windows.apply),
         }
 
     async def _apply_messages(
@@ -889,10 +896,13 @@ class RedisBackend:
     ) -> None:
         """A room's messages' change, by the script of the operation that
         leads it (a topic, an edit or a redaction, a reaction, a message
-        appended alone)."""
+        appended alone, a deleted account's words)."""
         lead = type(change.ops[0])
         if lead is Append:
             await self._append(change, session)
+            return
+        if lead is ReplaceEvent:  # a deleted account's words: by nobody
+            await self.user_data.replace(change)
             return
         assert session is not None  # a member's change
         await self._message_appliers[lead](change, session)

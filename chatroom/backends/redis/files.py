@@ -18,9 +18,12 @@ import secrets
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core import changes
 from chatroom.core.files import TOKEN_SECONDS, FileRecord
 
-#: ARGV: P, id, account, name, type, size, at.
+#: ARGV: P, id, account, name, type, size, at, the most the account's files
+#: may take before it ('' for no most). 1 (0 if the id is taken), or
+#: {'quota', the bytes they take} and nothing kept.
 ADD = Script("file-add")
 
 #: ARGV: P, id. The file forgotten: its fields as GET gives them, or {}.
@@ -53,16 +56,28 @@ class RedisFiles:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def add(self, record: FileRecord) -> None:
-        await self.calls.eval(
-            ADD,
-            record.id,
-            record.account,
-            record.name,
-            record.type,
-            str(record.size),
-            repr(record.at),
-        )
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """One ``ADD`` a record: the account's usage checked against the
+        change's :class:`~chatroom.core.changes.UsageAtMost` in the script,
+        then the record kept and counted."""
+        changes.account_of(change, changes.AccountFiles)
+        within = change.premise(changes.UsageAtMost)
+        for op in change.ops:
+            if not isinstance(op, changes.AddFile):
+                raise TypeError(f"not an operation on an account's files: {op!r}")
+            record = op.record
+            reply = await self.calls.eval(
+                ADD,
+                record.id,
+                record.account,
+                record.name,
+                record.type,
+                str(record.size),
+                repr(record.at),
+                "" if within is None else str(within.size),
+            )
+            if isinstance(reply, list):  # refused: the usage as it is
+                raise changes.PremiseFailedError(int(reply[1]), within)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return _record(file_id, await self.calls.eval(GET, file_id))
