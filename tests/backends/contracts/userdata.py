@@ -296,12 +296,12 @@ class UserDataContract(IRCContractBase):
         self,
     ) -> Generator[Any, Any, None]:
         """With --on-delete remove, alice's edit of her message and bob's
-        reaction to it go with it; bob's own message, and his reaction to
-        it, stay."""
+        reaction to it go with it; bob's own messages (his answer in her
+        message's thread too), and his reaction to one, stay."""
         self.set_on_delete("remove")
         alice, bob, _ = yield self.talked()
         kept = yield self.history("bob")
-        (hers, his) = [e for e in kept if isinstance(e, Message)]
+        (hers, his, _threaded) = [e for e in kept if isinstance(e, Message)]
         alice.say(f"/edit {hers.id} alice says hi")
         yield self.expect(bob, "MSG tea alice")
         bob.say(f"/react {hers.id} +1")
@@ -315,7 +315,10 @@ class UserDataContract(IRCContractBase):
         yield self.expect(alice, "BYE")
         kept = yield self.history("bob")
         said = [(e.user, e.text) for e in kept if isinstance(e, Message)]
-        self.assertEqual(said, [("bob", "bob answers"), ("bob", "reacted")])
+        self.assertEqual(
+            said,
+            [("bob", "bob answers"), ("bob", "bob threads"), ("bob", "reacted")],
+        )
         self.assertEqual(
             [(e.target, e.user) for e in kept if isinstance(e, Edited | Reaction)],
             [(his.id, "bob")],
