@@ -429,6 +429,15 @@ class AccountService:
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 
+    async def hashed(self, password: str) -> tuple[str, str]:
+        """A new password's hash and SCRAM keys (for a change decided
+        elsewhere: a reset by mail), the rule for new ones checked first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (the password).
+        """
+        return await self._hash(check_new_password(password, self.password_min))
+
     async def unregister(
         self, account_key: str, password: str, address: str
     ) -> Account:

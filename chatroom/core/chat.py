@@ -967,6 +967,14 @@ class ChatCore(Generic[B]):
         with contextlib.suppress(ChatError):  # every device gone meanwhile
             await self.backend.end_user(self._session(member).name, reason)
 
+    async def end_signed_in(self, account: str, name: str, reason: str) -> None:
+        """Every device signed in to account key ``account`` (holding its
+        name ``name``) is disconnected (``reason``), on every node, and its
+        push subscriptions are forgotten: after a password reset."""
+        await self.backend.push.drop_account(account)
+        with contextlib.suppress(ChatError):  # no device signed in
+            await self.backend.end_user(name, reason)
+
     # -- devices ---------------------------------------------------------------
 
     async def viewing_every_room(self, member: Member) -> None:

@@ -55,6 +55,13 @@ from chatroom.wiring.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.wiring.smtp import (
+    SMTP_FLAGS,
+    SMTP_OPTIONS,
+    SMTPMailer,
+    SMTPServer,
+    check_smtp,
+)
 from chatroom.wiring.uploads import (
     FILES_FLAG,
     FILES_OPTIONS,
@@ -87,6 +94,8 @@ class Options(OneLineUsage):
     #: The exceptions of the guard of the requests made on a user's word
     #: (:meth:`outbound_guard`), made in postOptions.
     outbound_policy = OutboundPolicy()
+    #: Where mail is sent (``--smtp``, checked in postOptions; None: nowhere).
+    smtp_server: SMTPServer | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -116,6 +125,7 @@ class Options(OneLineUsage):
             "IRC clients may REGISTER an account before NICK/USER complete their "
             "connection (draft/account-registration's before-connect).",
         ],
+        *SMTP_FLAGS,
     ]
 
     optParameters = [
@@ -465,6 +475,7 @@ class Options(OneLineUsage):
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
         *DNSBL_OPTIONS,
+        *SMTP_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -574,6 +585,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_smtp(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
@@ -750,6 +762,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
+    server.mailbox.verify_window = config["verify-window"]
+    if config.smtp_server is not None:
+        server.mailbox.mailer = SMTPMailer(
+            reactor, config.smtp_server, config["mail-from"], server_config.name
+        )
     line = ChatFactory(server)
     # Each door's modules are loaded when it is served, not by every node.
     irc = None  # the IRC door's factory, also for the web door's /irc

@@ -29,6 +29,7 @@ from chatroom.core.blocklists import Blocklists
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.core.mailbox import MailboxService, NoMailer
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -109,6 +110,16 @@ class ChatServer:
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config
+        )
+        #: An account's e-mail address and resets by mail; sends nothing
+        #: until the wiring gives it a mailer (``--smtp``).
+        self.mailbox = MailboxService(
+            self.account_service,
+            NoMailer(),
+            clock,
+            config.name,
+            lambda: self.http_url,
+            self.registry.end_signed_in,
         )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).

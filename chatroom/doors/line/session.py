@@ -50,6 +50,7 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     account,
     history,
+    mailbox,
     markers,
     messages,
     moderating,
@@ -544,6 +545,9 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "email": (mailbox.do_email, _NAMED),
+    "verify": (mailbox.do_verify, _NAMED),
+    "reset": (mailbox.do_reset, _ANY),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
