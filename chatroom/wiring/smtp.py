@@ -80,7 +80,7 @@ SMTP_OPTIONS: list[list[Any]] = [
     [
         "verify-window",
         None,
-        VERIFY_SECONDS,
+        float(VERIFY_SECONDS),
         "Seconds a code mailed to verify an address is good for.",
         number(float, 60, "--verify-window"),
     ],
