@@ -1,8 +1,9 @@
 """A real SMTP server for the tests: aiosmtpd on 127.0.0.1, port 0.
 
 aiosmtpd runs on asyncio, so :class:`MailServer` gives it a loop in a
-thread of its own; what it receives is parsed and kept in :attr:`MailServer.
-mails`, which the tests read from the reactor's thread as it grows
+thread of its own (asking for a user and password, with ``login``); what
+it receives is parsed and kept in :attr:`MailServer.mails`, which the
+tests read from the reactor's thread as it grows
 (:meth:`MailServer.received` waits for a count, by condition). Refusing
 every recipient (``refuse=True``) is a server that is up and says no.
 """
@@ -14,16 +15,12 @@ import re
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from importlib.util import find_spec
 from typing import Any
 
 from twisted.internet import defer
 
 from tests.support import require, until
-
-try:
-    from aiosmtpd.smtp import SMTP
-except ImportError:  # said by require() in each test that needs it
-    SMTP = None
 
 
 class _Keeper:
@@ -50,9 +47,14 @@ class _Keeper:
 class MailServer:
     """aiosmtpd in a thread, listening on 127.0.0.1 at :attr:`port`."""
 
-    def __init__(self, refuse: bool = False) -> None:
-        require(None if SMTP is None else "aiosmtpd", "aiosmtpd", "the e-mail tests")
+    def __init__(
+        self, refuse: bool = False, login: tuple[str, str] | None = None
+    ) -> None:
+        found = find_spec("aiosmtpd") is not None
+        require("aiosmtpd" if found else None, "aiosmtpd", "the e-mail tests")
         self.refuse = refuse
+        #: The user and password the server asks for (SMTP AUTH), if any.
+        self.login = login
         #: (envelope sender, recipients, the mail), in the order received.
         self.mails: list[tuple[str, list[str], EmailMessage]] = []
         self.loop = asyncio.new_event_loop()
@@ -63,11 +65,15 @@ class MailServer:
         started.wait(10)
 
     def _run(self, started: threading.Event) -> None:
+        from aiosmtpd.smtp import SMTP  # checked by require()
+
         asyncio.set_event_loop(self.loop)
         keeper = _Keeper(self)
         server = self.loop.run_until_complete(
             self.loop.create_server(
-                lambda: SMTP(keeper, hostname="mail.test"), "127.0.0.1", 0
+                lambda: SMTP(keeper, hostname="mail.test", **self._auth()),
+                "127.0.0.1",
+                0,
             )
         )
         self.port = server.sockets[0].getsockname()[1]
@@ -76,6 +82,29 @@ class MailServer:
         server.close()
         self.loop.run_until_complete(server.wait_closed())
         self.loop.close()
+
+    def _auth(self) -> dict[str, Any]:
+        """aiosmtpd's AUTH settings: required, over a plain connection too
+        (the tests have no certificate), checking :attr:`login`."""
+        if self.login is None:
+            return {}
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        def check(
+            server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+        ) -> Any:
+            given = (
+                (data.login.decode(), data.password.decode())
+                if isinstance(data, LoginPassword)
+                else None
+            )
+            return AuthResult(success=given == self.login)
+
+        return {
+            "authenticator": check,
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
 
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)

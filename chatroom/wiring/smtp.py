@@ -135,8 +135,10 @@ def smtp_server(url: str, password: str = "", require_tls: bool = False) -> SMTP
 
 def check_smtp(options: Any) -> None:
     """``--smtp`` and its companions, checked at start (one line each)."""
-    if options["mail-from"] and not parseaddr(options["mail-from"])[1]:
-        raise usage.UsageError("--mail-from: names no address")
+    if "@" not in parseaddr(options["mail-from"])[1]:
+        raise usage.UsageError(
+            "--mail-from: names no address (chatroom <noreply@example.org>)"
+        )
     password = ""
     if options["smtp-password-file"] is not None:
         try:
@@ -212,10 +214,15 @@ class SMTPMailer:
         return sending.addCallbacks(self._sent, self._unsent)
 
     def _send(self, letter: Letter) -> Deferred[None]:
+        """One letter over one connection: fires once the connection is
+        closed, with the letter's fate; the connection is dropped if it
+        is not done within :attr:`timeout` (on the injected clock)."""
         server = self.server
         done: Deferred[None] = Deferred()
+        closed: Deferred[None] = Deferred()
         tls = ssl.optionsForClientTLS(server.host)
-        factory = ESMTPSenderFactory(
+        factory = _LetterFactory(
+            closed,
             server.user.encode() or None,
             server.password.encode() or None,
             self.envelope_from,
@@ -223,7 +230,6 @@ class SMTPMailer:
             BytesIO(message_of(letter, self.sender, self.server_name)),
             done,
             retries=0,
-            timeout=int(self.timeout),
             contextFactory=None if server.tls else tls,
             requireAuthentication=bool(server.user),
             requireTransportSecurity=server.require_tls or server.tls,
@@ -239,13 +245,14 @@ class SMTPMailer:
             connector = self.reactor.connectTCP(
                 server.host, server.port, factory, timeout=self.timeout
             )
+        overdue = self.clock.callLater(self.timeout, connector.disconnect)
 
-        def cancel(_: Deferred[None]) -> None:
-            connector.disconnect()
+        def settled(result: object) -> Deferred[Any]:
+            if overdue.active():
+                overdue.cancel()
+            return closed.addBoth(lambda _: result)
 
-        waiting: Deferred[None] = Deferred(cancel)
-        done.chainDeferred(waiting)
-        return waiting.addTimeout(self.timeout, self.clock)
+        return done.addBoth(settled)
 
     def _sent(self, _: object) -> None:
         self.sent += 1
@@ -261,6 +268,27 @@ class SMTPMailer:
             f"the mail server at {self.server.host}:{self.server.port} "
             f"did not take the mail ({_short(why) or type(failure.value).__name__})"
         )
+
+
+class _LetterFactory(ESMTPSenderFactory):
+    """Twisted's ESMTP sender, telling ``closed`` once its connection is
+    closed (or never made): a letter's turn lasts until then."""
+
+    def __init__(self, closed: Deferred[None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.closed = closed
+
+    def clientConnectionFailed(self, connector: Any, err: Failure) -> None:
+        super().clientConnectionFailed(connector, err)
+        self._closed()
+
+    def clientConnectionLost(self, connector: Any, err: Failure) -> None:
+        super().clientConnectionLost(connector, err)
+        self._closed()
+
+    def _closed(self) -> None:
+        if not self.closed.called:
+            self.closed.callback(None)
 
 
 def _short(why: str) -> str:
