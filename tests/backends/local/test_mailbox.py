@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.backends.contracts.account_changes import CONFIG
-from tests.backends.contracts.mailbox import MailboxContract
-from tests.support import local_server
+from chatroom.core.mailbox import RESET_SECONDS
+from tests.backends.contracts.account_changes import CONFIG, FIRST, SECOND
+from tests.backends.contracts.mailbox import KeptLetters, MailboxContract
+from tests.support import FakeClient, local_server
 
 
 class LocalMailboxTests(MailboxContract, unittest.TestCase):
@@ -16,3 +19,65 @@ class LocalMailboxTests(MailboxContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.server = local_server(CONFIG, Clock())
+
+
+class ExpiryTests(unittest.TestCase):
+    """Codes expire on the server's clock (a task.Clock here)."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        # No connection times out while the clock runs past a code's life.
+        quiet = replace(CONFIG, login_timeout=1e6, ping_interval=1e6)
+        self.server = local_server(quiet, self.clock)
+        self.letters = KeptLetters()
+        self.server.mailbox.mailer = self.letters
+        self.client = self.connected()
+
+    def connected(self) -> FakeClient:
+        client = FakeClient(self.server)
+        client.received()  # HELLO
+        return client
+
+    def said(self, line: str) -> list[str]:
+        self.client.send(line)
+        return self.client.received()
+
+    def test_a_verification_code_expires_after_the_window(self) -> None:
+        self.server.mailbox.verify_window = 3600
+        self.said("alice")
+        self.assertEqual(self.said(f"/register {FIRST}"), ["REGISTERED alice"])
+        self.assertEqual(
+            self.said("/email a@example.org"), ["EMAIL_PENDING a@example.org"]
+        )
+        code = self.letters.code()
+        self.clock.advance(3601)
+        [refused] = self.said(f"/verify {code}")
+        self.assertTrue(refused.startswith("ERR BAD_CODE "), refused)
+        self.said("/email a@example.org")  # a new code, a new window
+        self.clock.advance(3599)
+        self.assertEqual(
+            self.said(f"/verify {self.letters.code()}"),
+            ["EMAIL_VERIFIED a@example.org"],
+        )
+
+    def test_a_reset_code_expires_after_30_minutes(self) -> None:
+        self.said("alice")
+        self.said(f"/register {FIRST}")
+        self.said("/email a@example.org")
+        self.said(f"/verify {self.letters.code()}")
+        asker = self.connected()
+        asker.send("/reset alice")
+        self.assertEqual(asker.received(), ["RESET_SENT alice"])
+        self.clock.advance(RESET_SECONDS + 1)
+        asker.send(f"/reset alice {self.letters.code()} {SECOND}")
+        [refused] = asker.received()
+        self.assertTrue(refused.startswith("ERR BAD_CODE "), refused)
+
+    def test_guessing_codes_is_slowed_down(self) -> None:
+        asker = self.connected()
+        answers = []
+        for _ in range(7):
+            asker.send(f"/reset alice WRONGCODE2 {SECOND}")
+            answers += [line.split(" ")[1] for line in asker.received()]
+        self.assertEqual(answers[:5], ["BAD_CODE"] * 5)
+        self.assertEqual(answers[6], "RATE_LIMITED")
