@@ -18,6 +18,7 @@ import secrets
 from typing import Any
 
 from chatroom.core import errors
+from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.events import (
     Edited,
@@ -30,7 +31,6 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.hashing import Runner
-from chatroom.core.mailbox import mailbox_of
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
 from chatroom.core.userdata import AccountData

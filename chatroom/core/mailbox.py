@@ -33,23 +33,24 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import Protocol
 from urllib.parse import urlencode
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors, rules
-from chatroom.core.accountrecord import Account
+from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.accounts import AccountService, applied
+from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
 from chatroom.core.text import name_key
 from chatroom.core.throttle import FailureThrottle, SharedWindowLimit
@@ -58,8 +59,6 @@ from chatroom.core.throttle import FailureThrottle, SharedWindowLimit
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 #: A code's length: 10 of 31 characters, about 50 bits.
 CODE_LENGTH = 10
-#: Seconds a verification code is good for (``--verify-window``'s default).
-VERIFY_SECONDS = 24 * 3600
 #: Seconds a password reset's code is good for.
 RESET_SECONDS = 30 * 60
 #: The longest address kept (RFC 5321's path limit).
@@ -107,51 +106,6 @@ def check_address(address: str) -> str:
     return address
 
 
-@dataclass(frozen=True)
-class Mailbox:
-    """An account's address (``""``: none), whether it is verified, and the
-    hashes of the codes mailed to it with when each expires (Unix seconds)."""
-
-    address: str = ""
-    verified: bool = False
-    code: str = ""
-    code_until: float = 0.0
-    reset: str = ""
-    reset_until: float = 0.0
-
-    def encode(self) -> str:
-        """As an account's record keeps it ("" for an empty mailbox)."""
-        if self == Mailbox():
-            return ""
-        return json.dumps(
-            [
-                self.address,
-                self.verified,
-                self.code,
-                self.code_until,
-                self.reset,
-                self.reset_until,
-            ],
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def decode(cls, text: str) -> Mailbox:
-        if not text:
-            return cls()
-        address, verified, code, code_until, reset, reset_until = json.loads(text)
-        return cls(address, verified, code, code_until, reset, reset_until)
-
-    @property
-    def state(self) -> str:
-        """``verified`` or ``pending``."""
-        return "verified" if self.verified else "pending"
-
-
-def mailbox_of(account: Account | None) -> Mailbox:
-    return Mailbox.decode(account.mailbox) if account is not None else Mailbox()
-
-
 def mailbox_set(found: Account, mailbox: Mailbox) -> changes.DecidedChange:
     """Account ``found``'s mailbox is now ``mailbox``, resting on its
     mailbox being the one found (a code checked is still the one kept)."""
@@ -175,6 +129,17 @@ def password_reset(
             changes.SetPassword(hashed, scram),
             changes.SetMailbox(replace(mailbox, reset="", reset_until=0.0).encode()),
         ),
+    )
+
+
+def unverified_dropped(found: Account) -> changes.DecidedChange:
+    """Account ``found`` goes, not having verified an address in time
+    (``--require-email``): resting on its password and its mailbox being
+    the ones found (an address verified meanwhile keeps it)."""
+    return changes.DecidedChange(
+        changes.AccountRecord(found.key),
+        (changes.PasswordHashIs(found.hash), changes.MailboxIs(found.mailbox)),
+        (changes.DropAccount(),),
     )
 
 
@@ -212,6 +177,12 @@ SignOut = Callable[[str, str, str], Awaitable[None]]
 
 #: What every device of an account is told when its password was reset.
 RESET_REASON = "password reset"
+#: What an account's devices are told when it goes for want of a
+#: verified address (``--require-email``).
+UNVERIFIED_REASON = "account removed: no e-mail address was verified in time"
+
+#: Seconds between looks for accounts whose time to verify is over.
+SWEEP_INTERVAL = 300.0
 
 
 class MailboxService:
@@ -235,7 +206,7 @@ class MailboxService:
         server_name: str,
         link_base: LinkBase,
         sign_out: SignOut,
-        verify_window: float = VERIFY_SECONDS,
+        verify_window: float = ServerConfig.verify_window,
     ) -> None:
         self.accounts = accounts
         self.mailer = mailer
@@ -244,6 +215,8 @@ class MailboxService:
         self.link_base = link_base
         self.sign_out = sign_out
         self.verify_window = verify_window
+        self.sweeping = LoopingCall(self._sweep)
+        self.sweeping.clock = clock
         shared = accounts.store.windows
         self.mails = SharedWindowLimit(clock, MAILS_PER_HOUR, 3600, shared, "mail")
         self.reset_requests = SharedWindowLimit(
@@ -284,7 +257,13 @@ class MailboxService:
                 raise errors.not_signed_in()
             kept = mailbox_of(found)
             return mailbox_set(
-                found, replace(mailbox, reset=kept.reset, reset_until=kept.reset_until)
+                found,
+                replace(
+                    mailbox,
+                    reset=kept.reset,
+                    reset_until=kept.reset_until,
+                    required_until=kept.required_until,
+                ),
             )
 
         await applied(self.accounts.store, key, decide, account)
@@ -296,13 +275,15 @@ class MailboxService:
         return partial(self._send, letter, account.name)
 
     async def remove(self, key: str) -> None:
-        """``/email remove``: account ``key`` keeps no address."""
+        """``/email remove``: account ``key`` keeps no address (one that has
+        yet to verify one for ``--require-email`` still has to)."""
         account = await self._own(key)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
             if found is None:
                 raise errors.not_signed_in()
-            return mailbox_set(found, Mailbox())
+            required = mailbox_of(found).required_until
+            return mailbox_set(found, Mailbox(required_until=required))
 
         await applied(self.accounts.store, key, decide, account)
 
@@ -322,7 +303,10 @@ class MailboxService:
             ):
                 raise errors.ChatError("BAD_CODE", "that code is wrong or has expired")
             return mailbox_set(
-                found, replace(kept, verified=True, code="", code_until=0.0)
+                found,
+                replace(
+                    kept, verified=True, code="", code_until=0.0, required_until=0.0
+                ),
             )
 
         await applied(
@@ -332,6 +316,51 @@ class MailboxService:
         verified = mailbox_of(await self.accounts.store.get(key)).address
         log.info("{name} verified their e-mail address", name=name)
         return verified
+
+    # -- --require-email: accounts that never verified an address ---------------------
+
+    def start(self) -> None:
+        """Look for accounts past their time to verify every
+        :data:`SWEEP_INTERVAL` seconds (every node does: each removal rests
+        on the account as found, so two nodes remove it once)."""
+        self.sweeping.start(SWEEP_INTERVAL, now=False)
+
+    def stop(self) -> None:
+        if self.sweeping.running:
+            self.sweeping.stop()
+
+    def _sweep(self) -> Deferred[int]:
+        def failed(failure: Failure) -> int:
+            if isinstance(failure.value, errors.ChatError):  # Redis out of reach
+                log.info(
+                    "unverified accounts not looked for: {why}", why=failure.value.text
+                )
+            else:
+                log.failure("removing unverified accounts failed", failure)
+            return 0
+
+        return Deferred.fromCoroutine(self.remove_unverified()).addErrback(failed)
+
+    async def remove_unverified(self) -> int:
+        """Remove every account registered under ``--require-email`` that
+        did not verify an address in time, closing its devices; how many."""
+        now = self.clock.seconds()
+        store = self.accounts.store
+        removed = 0
+        for key, kept in (await store.mailboxes()).items():
+            if not Mailbox.decode(kept).unverified_past(now):
+                continue
+            found = await store.get(key)
+            if found is None or not mailbox_of(found).unverified_past(now):
+                continue
+            try:
+                await store.apply(unverified_dropped(found))
+            except changes.PremiseFailedError:  # verified, or gone, meanwhile
+                continue
+            removed += 1
+            log.info("{name} removed: no address verified in time", name=found.name)
+            await self.sign_out(key, found.name, UNVERIFIED_REASON)
+        return removed
 
     # -- a password reset ---------------------------------------------------------
 

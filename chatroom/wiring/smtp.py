@@ -43,8 +43,9 @@ from twisted.mail.smtp import ESMTPSenderFactory
 from twisted.python import usage
 from twisted.python.failure import Failure
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter
-from chatroom.core.mailbox import VERIFY_SECONDS, MailUnsentError
+from chatroom.core.mailbox import MailUnsentError
 from chatroom.wiring.cli import number
 
 #: Letters in flight at once, for the whole node.
@@ -80,8 +81,9 @@ SMTP_OPTIONS: list[list[Any]] = [
     [
         "verify-window",
         None,
-        float(VERIFY_SECONDS),
-        "Seconds a code mailed to verify an address is good for.",
+        ServerConfig.verify_window,
+        "Seconds a code mailed to verify an address is good for, and in which "
+        "a new account must verify one with --require-email (else it is removed).",
         number(float, 60, "--verify-window"),
     ],
 ]
@@ -92,6 +94,13 @@ SMTP_FLAGS: list[list[Any]] = [
         "smtp-require-tls",
         None,
         "Send mail only over TLS: refuse an smtp:// server that offers no STARTTLS.",
+    ],
+    [
+        "require-email",
+        None,
+        "A new account counts only once it verified an e-mail address "
+        "(/email, /verify) within --verify-window: until then it signs in "
+        "nowhere else, and then it is removed.",
     ],
 ]
 

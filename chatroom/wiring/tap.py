@@ -647,6 +647,7 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given["require_email"] = bool(given["require_email"])
         given.pop("files", None)
         given["irc_register_before_connect"] = bool(
             given["irc_register_before_connect"]
@@ -762,7 +763,6 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
-    server.mailbox.verify_window = config["verify-window"]
     if config.smtp_server is not None:
         server.mailbox.mailer = SMTPMailer(
             reactor, config.smtp_server, config["mail-from"], server_config.name

@@ -255,3 +255,28 @@ class MailServerDownTests(DoorsTestCase):
         asker = yield self.client()
         asker.say("/reset jane")
         yield asker.expect_line("RESET_SENT jane")
+
+
+class RequiredEmailTests(MailTestCase):
+    """``--require-email``, over real sockets and a real SMTP server."""
+
+    def setUp(self):  # trial waits on the Deferred it returns
+        self.options = (*self.options, "--require-email", "--verify-window", "600")
+        return super().setUp()
+
+    @defer.inlineCallbacks
+    def test_an_account_signs_in_elsewhere_once_verified(self):
+        kim = yield self.client()
+        kim.say(f"/register kim {PASSWORD}")
+        yield kim.expect_line("REGISTERED kim")
+        yield kim.expect_line("EMAIL_REQUIRED kim ")
+        elsewhere = yield self.client()
+        elsewhere.say(f"/login kim {PASSWORD}")
+        yield elsewhere.expect_line("ERR EMAIL_REQUIRED ")
+        kim.say("/email kim@example.org")
+        yield kim.expect_line("EMAIL_PENDING kim@example.org")
+        [(_, _, mail)] = yield self.mail.received(1)
+        kim.say(f"/verify {code_in(mail)}")
+        yield kim.expect_line("EMAIL_VERIFIED kim@example.org")
+        elsewhere.say(f"/login kim {PASSWORD}")
+        yield elsewhere.expect_line("WELCOME kim")

@@ -82,6 +82,9 @@ class StoredAccounts:
     async def names(self) -> list[str]:
         return [account.name for account in self.by_key.values()]
 
+    async def mailboxes(self) -> dict[str, str]:
+        return {key: a.mailbox for key, a in self.by_key.items() if a.mailbox}
+
     async def server_bans(self) -> list[str]:
         return list(self.bans)
 

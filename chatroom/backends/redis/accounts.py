@@ -49,6 +49,9 @@ APPLY = Script("account-apply")
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
 RECORDS = Script("account-records")
 
+#: ARGV: P. Every account's mailbox: key, mailbox, key, mailbox...
+MAILBOXES = Script("account-mailboxes")
+
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans")
 
@@ -116,6 +119,12 @@ class RedisAccounts:
             return
         failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
         raise changes.PremiseFailedError(_account(key, reply[2], reply[3]), failed)
+
+    async def mailboxes(self) -> dict[str, str]:
+        flat = await self.calls.eval(MAILBOXES)
+        return {
+            k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
+        }
 
     async def names(self) -> list[str]:
         records = await self.calls.eval(RECORDS)

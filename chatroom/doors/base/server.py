@@ -120,6 +120,7 @@ class ChatServer:
             config.name,
             lambda: self.http_url,
             self.registry.end_signed_in,
+            config.verify_window,
         )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
@@ -172,6 +173,8 @@ class ChatServer:
         """The service has started (a cluster node joins the cluster here)."""
         self.registry.start()
         self._read_vapid_key()
+        if self.config.require_email:
+            self.mailbox.start()
 
     def _read_vapid_key(self) -> None:
         """The VAPID key, made at the first start; again in a few seconds
@@ -195,6 +198,7 @@ class ChatServer:
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
+        self.mailbox.stop()
         if self._vapid_retry is not None and self._vapid_retry.active():
             self._vapid_retry.cancel()
         self.registry.stop()

@@ -9,6 +9,7 @@ holds the rules (``docs/protocol.md``, *E-mail and password resets*).
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.accountrecord import Account, mailbox_of
 from chatroom.doors.line.arguments import name_and_password, single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
@@ -69,3 +70,12 @@ async def do_reset(session: CommandContext, args: str) -> None:
     )
     account = await mailbox.reset(name, code, password, session.host)
     session.send(format_line("PASSWORD_CHANGED", account.name))
+
+
+def tell_email_required(session: CommandContext, account: Account) -> None:
+    """After ``REGISTERED`` on a ``--require-email`` server:
+    ``EMAIL_REQUIRED <name> <seconds>``, the time left to verify an address."""
+    required = mailbox_of(account).required_until
+    if required:
+        left = max(0, int(required - session.server.clock.seconds()))
+        session.send(format_line("EMAIL_REQUIRED", account.name, str(left)))

@@ -491,6 +491,7 @@ class LineSession:
             self.host,
         )
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     async def register_new_name(self, args: str) -> None:
         """``/register NAME PASSWORD`` before a name (``--require-account``
@@ -506,6 +507,7 @@ class LineSession:
         )
         await self._named(account.name)
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     # -- helpers for the commands -----------------------------------------------
 

@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 from twisted.internet import defer
+from twisted.internet.task import Clock
 
+from chatroom.core.accountrecord import Mailbox, mailbox_of
 from chatroom.core.letters import Letter
-from chatroom.core.mailbox import Mailbox, code_hash, mailbox_of
+from chatroom.core.mailbox import code_hash
 from chatroom.core.text import name_key
 from tests.backends.contracts.account_changes import (
+    CONFIG,
     FIRST,
     SECOND,
     THIRD,
@@ -196,3 +200,67 @@ class MailboxContract(AccountsBase):
         yield self.expect(alice, "EMAIL_PENDING alice@example.org")
         refused = yield self.expect(alice, "ERR MAIL_UNSENT ")
         self.assertIn("no --smtp", refused)
+
+
+#: A server with ``--require-email``.
+REQUIRED = replace(CONFIG, require_email=True, verify_window=3600.0)
+
+
+class RequiredEmailContract(AccountsBase):
+    """``--require-email``; subclasses mix in a TestCase and provide a
+    ``server`` configured with :data:`REQUIRED`."""
+
+    @defer.inlineCallbacks
+    def test_a_new_account_counts_once_it_verified_an_address(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``REGISTERED``, then ``EMAIL_REQUIRED <name> <seconds>``; until
+        an address is verified, signing in elsewhere is ``EMAIL_REQUIRED``
+        (and ``/email remove`` does not lift it); then it signs in."""
+        letters = KeptLetters()
+        self.server.mailbox.mailer = letters
+        alice = yield self.registered("alice", FIRST)
+        required = yield self.expect(alice, "EMAIL_REQUIRED alice ")
+        self.assertLessEqual(int(required.split(" ")[2]), 3600)
+        self.assertGreater(int(required.split(" ")[2]), 3500)
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "EMAIL_REQUIRED")
+        alice.say("/email alice@example.org")
+        yield self.expect(alice, "EMAIL_PENDING alice@example.org")
+        alice.say("/email remove")
+        yield self.expect(alice, "EMAIL none")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "EMAIL_REQUIRED")
+        alice.say("/email alice@example.org")
+        yield self.expect(alice, "EMAIL_PENDING alice@example.org")
+        alice.say(f"/verify {letters.code()}")
+        yield self.expect(alice, "EMAIL_VERIFIED alice@example.org")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def test_an_unverified_account_goes_after_the_window(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Past ``--verify-window``, an account that verified nothing is
+        removed and its device closed; one that verified stays."""
+        letters = KeptLetters()
+        self.server.mailbox.mailer = letters
+        alice = yield self.registered("alice", FIRST)
+        yield self.with_verified("bob", letters)
+        later = Clock()
+        later.advance(self.server.clock.seconds() + 3601)
+        self.server.mailbox.clock = later
+        removed = yield defer.ensureDeferred(self.server.mailbox.remove_unverified())
+        self.assertEqual(removed, 1)
+        yield self.expect(alice, "BYE account removed: no e-mail address")
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "NO_SUCH_ACCOUNT")
+        self.assertEqual((yield self.sign_in("bob", FIRST)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def with_verified(
+        self, name: str, letters: KeptLetters
+    ) -> Generator[Any, Any, User]:
+        user = yield self.registered(name, FIRST)
+        user.say(f"/email {name}@example.org")
+        yield self.expect(user, f"EMAIL_PENDING {name}@example.org")
+        user.say(f"/verify {letters.code()}")
+        yield self.expect(user, f"EMAIL_VERIFIED {name}@example.org")
+        return user

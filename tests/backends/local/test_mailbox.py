@@ -8,9 +8,14 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.mailbox import RESET_SECONDS
+from chatroom.core.mailbox import RESET_SECONDS, SWEEP_INTERVAL
 from tests.backends.contracts.account_changes import CONFIG, FIRST, SECOND
-from tests.backends.contracts.mailbox import KeptLetters, MailboxContract
+from tests.backends.contracts.mailbox import (
+    REQUIRED,
+    KeptLetters,
+    MailboxContract,
+    RequiredEmailContract,
+)
 from tests.support import FakeClient, local_server
 
 
@@ -19,6 +24,35 @@ class LocalMailboxTests(MailboxContract, unittest.TestCase):
 
     def setUp(self) -> None:
         self.server = local_server(CONFIG, Clock())
+
+
+class LocalRequiredEmailTests(RequiredEmailContract, unittest.TestCase):
+    def setUp(self) -> None:
+        self.server = local_server(REQUIRED, Clock())
+
+
+class SweepTests(unittest.TestCase):
+    """A server with ``--require-email`` removes unverified accounts by
+    itself, on its clock, once their window is over."""
+
+    def test_the_server_removes_them_in_time(self) -> None:
+        clock = Clock()
+        quiet = replace(REQUIRED, login_timeout=1e6, ping_interval=1e6)
+        server = local_server(quiet, clock)
+        server.start()
+        self.addCleanup(server.stop)
+        client = FakeClient(server)
+        client.send("alice")
+        client.send(f"/register {FIRST}")
+        self.assertIn("EMAIL_REQUIRED alice 3600", client.received())
+        clock.advance(3599)  # the window still open
+        self.assertEqual(client.received(), [])
+        clock.advance(SWEEP_INTERVAL)
+        self.assertEqual(
+            client.received(),
+            ["BYE account removed: no e-mail address was verified in time"],
+        )
+        self.assertEqual(server.account_service.store.by_key, {})
 
 
 class ExpiryTests(unittest.TestCase):

@@ -5,7 +5,11 @@ premise is checked by the script that applies the change."""
 from __future__ import annotations
 
 from tests.backends.contracts.account_changes import CONFIG
-from tests.backends.contracts.mailbox import MailboxContract
+from tests.backends.contracts.mailbox import (
+    REQUIRED,
+    MailboxContract,
+    RequiredEmailContract,
+)
 from tests.cluster.support import RedisRegistryTestCase
 
 
@@ -13,3 +17,7 @@ class RedisMailboxTests(RedisRegistryTestCase, MailboxContract):
     """Replies come once Redis has answered."""
 
     config = CONFIG
+
+
+class RedisRequiredEmailTests(RedisRegistryTestCase, RequiredEmailContract):
+    config = REQUIRED
