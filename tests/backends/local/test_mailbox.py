@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
@@ -52,7 +53,8 @@ class SweepTests(unittest.TestCase):
             client.received(),
             ["BYE account removed: no e-mail address was verified in time"],
         )
-        self.assertEqual(server.account_service.store.by_key, {})
+        names = defer.ensureDeferred(server.account_service.store.names())
+        self.assertEqual(self.successResultOf(names), [])
 
 
 class ExpiryTests(unittest.TestCase):
