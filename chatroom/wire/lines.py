@@ -119,6 +119,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "WEBHOOK": ("name", "url"),
     "WEBHOOKS_END": ("room", "count"),
     "WEBHOOK_REMOVED": ("name",),
+    # An account's e-mail address (docs/protocol.md, "E-mail and password
+    # resets"): kept is "verified" or "pending" (EMAIL none: no address).
+    "EMAIL": ("address", "kept"),
+    "EMAIL_PENDING": ("address",),
+    "EMAIL_VERIFIED": ("address",),
+    "EMAIL_REQUIRED": ("account", "seconds"),
+    "RESET_SENT": ("account",),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),

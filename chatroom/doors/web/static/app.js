@@ -49,7 +49,7 @@ const NAME_RETRIES = 10;
 const SIGN_IN_ERRORS = new Set([
   "BAD_NAME", "NAME_TAKEN", "NAME_REGISTERED", "BAD_PASSWORD", "NO_SUCH_ACCOUNT",
   "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED", "BAD_ARGS", "NOT_ALLOWED",
-  "REGISTRATION_CLOSED",
+  "REGISTRATION_CLOSED", "EMAIL_REQUIRED",
 ]);
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account on two cluster nodes would take the name from
