@@ -289,11 +289,15 @@ class MailboxService:
 
     async def verify(self, name: str, code: str, address: str) -> str:
         """Account ``name``'s pending address is verified with ``code``
-        (``/verify CODE`` signed in to it, or the mail's link opened from
-        ``address``); answers the address. ``BAD_CODE`` for a wrong or
-        expired code, or none pending."""
+        (the mail's link opened from ``address``, IRC's ``VERIFY``);
+        answers the address. ``BAD_CODE`` for a wrong or expired code, or
+        none pending."""
         rules.check_name(name)
-        key = name_key(name)
+        return await self.verify_account(name_key(name), code, address)
+
+    async def verify_account(self, key: str, code: str, address: str) -> str:
+        """:meth:`verify` of the account keyed ``key`` (``/verify CODE``,
+        signed in to it)."""
         self._count_guess(key, address)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
@@ -313,9 +317,9 @@ class MailboxService:
             self.accounts.store, key, decide, await self.accounts.store.get(key)
         )
         self._right_guess(key, address)
-        verified = mailbox_of(await self.accounts.store.get(key)).address
-        log.info("{name} verified their e-mail address", name=name)
-        return verified
+        account = await self.accounts.store.get(key)
+        log.info("{key} verified their e-mail address", key=key)
+        return mailbox_of(account).address
 
     # -- --require-email: accounts that never verified an address ---------------------
 

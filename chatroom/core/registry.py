@@ -523,7 +523,7 @@ class Registry(Protocol):
     async def end_signed_in(self, account: str, name: str, reason: str) -> None:
         """Every device signed in to account key ``account`` (its name
         ``name``) is disconnected (``reason``), and its push subscriptions
-        forgotten: a password reset by mail."""
+        and upload tokens forgotten: a password reset by mail."""
         ...
 
     # -- moderation and admins -------------------------------------------------

@@ -47,9 +47,10 @@ async def do_verify(session: CommandContext, args: str) -> None:
     """``/verify CODE``: ``EMAIL_VERIFIED <address>``."""
     code = single_word(args, "/verify CODE")
     account = session.registry.account_of(session.member)
-    if not account or not session.name:
+    if not account:
         raise errors.not_signed_in()
-    address = await session.server.mailbox.verify(session.name, code, session.host)
+    # The account's key names it: the session's name may be another (/nick).
+    address = await session.server.mailbox.verify_account(account, code, session.host)
     session.send(format_line("EMAIL_VERIFIED", address))
 
 

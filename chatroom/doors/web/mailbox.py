@@ -128,7 +128,8 @@ class ResetPage(_Page):
         async def form() -> tuple[str, str]:
             return (
                 "Choose a new password",
-                '<form method=post action="/email/reset">'
+                # Relative: the door may be behind a proxy's path prefix.
+                "<form method=post action=reset>"
                 f'<input type=hidden name=account value="{escape(name)}">'
                 f'<input type=hidden name=code value="{escape(code)}">'
                 f"<p>A new password for {escape(name)} (8 to 128 characters, "

@@ -117,3 +117,34 @@ class ExpiryTests(unittest.TestCase):
             answers += [line.split(" ")[1] for line in asker.received()]
         self.assertEqual(answers[:5], ["BAD_CODE"] * 5)
         self.assertEqual(answers[6], "RATE_LIMITED")
+
+
+class ResetRevokesTests(unittest.TestCase):
+    """A reset by mail revokes the account's upload tokens (``/token``)."""
+
+    def test_upload_tokens_go(self) -> None:
+        config = replace(CONFIG, files_dir=self.mktemp())
+        server = local_server(config, Clock())
+        letters = KeptLetters()
+        server.mailbox.mailer = letters
+        alice = FakeClient(server)
+        for line in ("alice", f"/register {FIRST}", "/email a@example.org"):
+            alice.send(line)
+        alice.send(f"/verify {letters.code()}")
+        alice.send("/token")
+        [token_line] = [line for line in alice.received() if line.startswith("TOKEN ")]
+        token = token_line.split(" ")[1]
+        files = server.registry.files
+        assert files is not None
+        self.assertEqual(
+            self.successResultOf(defer.ensureDeferred(files.tokens.account(token))),
+            "alice",
+        )
+        asker = FakeClient(server)
+        asker.send("/reset alice")
+        asker.send(f"/reset alice {letters.code()} {SECOND}")
+        self.assertIn("PASSWORD_CHANGED alice", asker.received())
+        self.assertIn("BYE password reset", alice.received())
+        self.assertIsNone(
+            self.successResultOf(defer.ensureDeferred(files.tokens.account(token)))
+        )

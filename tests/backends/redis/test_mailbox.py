@@ -4,6 +4,8 @@ premise is checked by the script that applies the change."""
 
 from __future__ import annotations
 
+from twisted.internet import defer
+
 from tests.backends.contracts.account_changes import CONFIG
 from tests.backends.contracts.mailbox import (
     REQUIRED,
@@ -21,3 +23,18 @@ class RedisMailboxTests(RedisRegistryTestCase, MailboxContract):
 
 class RedisRequiredEmailTests(RedisRegistryTestCase, RequiredEmailContract):
     config = REQUIRED
+
+
+class RedisRevokeTests(RedisRegistryTestCase):
+    """A reset's sign-out revokes the account's upload tokens on every node."""
+
+    config = REQUIRED
+
+    @defer.inlineCallbacks
+    def test_upload_tokens_go(self):
+        tokens = self.registry.backend.upload_tokens
+        mine = yield defer.ensureDeferred(tokens.issue("alice"))
+        theirs = yield defer.ensureDeferred(tokens.issue("bob"))
+        yield defer.ensureDeferred(tokens.revoke("alice"))
+        self.assertIsNone((yield defer.ensureDeferred(tokens.account(mine))))
+        self.assertEqual((yield defer.ensureDeferred(tokens.account(theirs))), "bob")
