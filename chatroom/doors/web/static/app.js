@@ -54,9 +54,10 @@ const SIGN_IN_ERRORS = new Set([
 // Goodbyes after which reconnecting by itself would be wrong: two tabs
 // signed in to one account on two cluster nodes would take the name from
 // each other for ever; a device ended by /logout, or by a deleted account,
-// must stay ended; an address a blocklist lists would only be refused again.
+// must stay ended; an address a blocklist lists would only be refused again;
+// after a password reset the password the page kept is no longer it.
 const FINAL_BYE =
-  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$|your address is listed by )/;
+  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$|your address is listed by |password reset$|account removed: )/;
 // Commands that carry a password (the command table's): never sent as a
 // message by mistake, never kept in the input history, never queued while
 // offline.
