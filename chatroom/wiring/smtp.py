@@ -162,6 +162,8 @@ def check_smtp(options: Any) -> None:
             raise usage.UsageError(
                 "--smtp-password-file, --smtp-require-tls: need --smtp"
             )
+        if options["require-email"]:  # no account could ever verify one
+            raise usage.UsageError("--require-email: needs --smtp")
         options.smtp_server = None
         return
     try:

@@ -141,6 +141,7 @@ class OptionTests(unittest.TestCase):
             ("--smtp", "ftp://mail.example.org"),
             ("--smtp", "smtp://chat@mail.example.org"),  # no password file
             ("--smtp-require-tls",),  # no --smtp
+            ("--require-email",),  # no --smtp
             ("--smtp", "smtp://m.example.org", "--mail-from", "nobody"),
             ("--smtp", "smtp://m.example.org", "--smtp-password-file", "/nowhere"),
         ):
