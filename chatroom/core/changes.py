@@ -561,7 +561,7 @@ class SetScramKeys(Operation):
 @dataclass(frozen=True)
 class MailboxIs(Premise):
     """The account exists and its mailbox (its e-mail address and the codes
-    mailed to it, as :class:`~chatroom.core.mailbox.Mailbox` encodes them)
+    mailed to it, as :class:`~chatroom.core.accountrecord.Mailbox` encodes them)
     is ``mailbox``: a code a decision checked is still the one kept, so it
     is used once. A refusal brings the account as it is now."""
 

@@ -7,6 +7,12 @@ mailed a password reset (``/reset NAME``). The address is the owner's
 alone: no other user is ever shown it, and it is in the owner's
 ``/export``.
 
+Under ``--require-email`` a new account keeps in its mailbox when it must
+have verified an address: until then it signs in nowhere else
+(:meth:`chatroom.core.accounts.AccountService.sign_in`), and once that
+time is over :meth:`MailboxService.remove_unverified` removes it, every
+node looking every :data:`SWEEP_INTERVAL` seconds.
+
 What an account keeps of this is its :class:`Mailbox`, one value in the
 account's record (:class:`~chatroom.core.accountrecord.Account`'s
 ``mailbox``, as :meth:`Mailbox.encode` writes it), written like the rest
