@@ -61,7 +61,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import changes, errors, rules
-from chatroom.core.accountrecord import Account
+from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
@@ -105,6 +105,10 @@ class AccountStore(Protocol):
 
     async def names(self) -> list[str]:
         """Every account's name as registered (an operator's listing)."""
+        ...
+
+    async def mailboxes(self) -> dict[str, str]:
+        """Every account's mailbox, by key, of the accounts that have one."""
         ...
 
     async def server_bans(self) -> list[str]:
@@ -170,10 +174,12 @@ def registering(found: Account | None, account: Account) -> changes.DecidedChang
     being none still."""
     if found is not None:
         raise errors.name_registered(account.name)
-    ops = (
+    ops: tuple[changes.Operation, ...] = (
         changes.MakeAccount(account.name),
         changes.SetPassword(account.hash, account.scram),
     )
+    if account.mailbox:  # --require-email: verify an address by a deadline
+        ops += (changes.SetMailbox(account.mailbox),)
     return changes.DecidedChange(
         changes.AccountRecord(account.key), (changes.Exists(False),), ops
     )
@@ -255,7 +261,14 @@ class AccountService:
         self.scram_iterations = config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
-        shared = store.windows or MemoryWindows(clock)
+        self.clock = clock
+        #: ``--require-email``: a new account must verify an address within
+        #: ``verify_window`` seconds, and signs in nowhere else until then.
+        self.require_email = config.require_email
+        self.verify_window = config.verify_window
+        #: The sliding windows every node counts in (its store's, or this
+        #: process's own): registrations here, mails in the mailbox.
+        self.shared_windows = shared = store.windows or MemoryWindows(clock)
         self.registrations = SharedWindowLimit(
             config.register_limit,
             config.register_window,
@@ -320,6 +333,10 @@ class AccountService:
             raise errors.registrations_limited("on this server", wait)
         try:
             account = Account(key, name, *await self._hash(password))
+            if self.require_email:
+                deadline = self.clock.seconds() + self.verify_window
+                required = Mailbox(required_until=deadline).encode()
+                account = replace(account, mailbox=required)
 
             async def decide(found: Account | None) -> changes.DecidedChange:
                 return registering(found, account)
@@ -385,6 +402,8 @@ class AccountService:
                 self.by_address.refund(address)
                 if by_name:
                     self.by_name.refund(key)
+        if mailbox_of(account).required_until:  # --require-email, unverified
+            raise errors.email_required(account.name)
         # The name's count is not cleared: a guesser elsewhere would get its
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
@@ -433,6 +452,15 @@ class AccountService:
         await applied(self.store, key, decide, account)
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
+
+    async def hashed(self, password: str) -> tuple[str, str]:
+        """A new password's hash and SCRAM keys (for a change decided
+        elsewhere: a reset by mail), the rule for new ones checked first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (the password).
+        """
+        return await self._hash(check_new_password(password, self.password_min))
 
     async def unregister(
         self, account_key: str, password: str, address: str

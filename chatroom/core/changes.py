@@ -872,6 +872,23 @@ class SetScramKeys(Operation):
 
 
 @dataclass(frozen=True)
+class MailboxIs(Premise):
+    """The account exists and its mailbox (its e-mail address and the codes
+    mailed to it, as :class:`~chatroom.core.accountrecord.Mailbox` encodes them)
+    is ``mailbox``: a code a decision checked is still the one kept, so it
+    is used once. A refusal brings the account as it is now."""
+
+    mailbox: str
+
+
+@dataclass(frozen=True)
+class SetMailbox(Operation):
+    """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
+
+    mailbox: str
+
+
+@dataclass(frozen=True)
 class DropAccount(Operation):
     """The account goes, with its read markers, its remembered rooms and
     the private messages kept for it."""

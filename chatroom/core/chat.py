@@ -1043,6 +1043,17 @@ class ChatCore(Generic[B]):
         with contextlib.suppress(ChatError):  # every device gone meanwhile
             await self.backend.end_user(self._session(member).name, reason)
 
+    async def end_signed_in(self, account: str, name: str, reason: str) -> None:
+        """Every device signed in to account key ``account`` (holding its
+        name ``name``) is disconnected (``reason``), on every node, and its
+        push subscriptions and upload tokens are forgotten: after a
+        password reset."""
+        await self.backend.push.drop_account(account)
+        if self._files is not None:
+            await self._files.tokens.revoke(account)
+        with contextlib.suppress(ChatError):  # no device signed in
+            await self.backend.end_user(name, reason)
+
     # -- devices ---------------------------------------------------------------
 
     async def viewing_every_room(self, member: Member) -> None:

@@ -70,6 +70,12 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+    #: A new account counts only once it verified an e-mail address
+    #: (``--require-email``), within ``verify_window`` seconds
+    #: (``--verify-window``), which is also how long a code mailed to verify
+    #: an address is good for (chatroom.core.mailbox).
+    require_email: bool = False
+    verify_window: float = 24 * 3600.0
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
     #: IRC clients may ``REGISTER`` an account before completing their

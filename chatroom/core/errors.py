@@ -271,6 +271,15 @@ def files_off() -> ChatError:
     return not_allowed("uploads are off on this server")
 
 
+def email_required(name: str) -> ChatError:
+    """``--require-email``: ``name`` has yet to verify an e-mail address."""
+    return ChatError(
+        "EMAIL_REQUIRED",
+        f"{name} has yet to verify an e-mail address (/email, then /verify, "
+        "from the device that registered it)",
+    )
+
+
 def not_signed_in() -> ChatError:
     return not_allowed("you are not signed in to an account")
 

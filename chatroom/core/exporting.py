@@ -2,10 +2,10 @@
 
 What is exported is the account's (:mod:`chatroom.core.userdata`, *Whose
 data*): its room messages, its private conversations, its read markers,
-its remembered and owned rooms and the account's name, never its password
-hash or SCRAM keys, in one JSON document built off the reactor
-(:func:`archive_bytes` runs on the account service's thread pool). It is
-kept under a secret token for
+its remembered and owned rooms, the account's name and its e-mail address
+(verified or pending), never its password hash, SCRAM keys or codes, in
+one JSON document built off the reactor (:func:`archive_bytes` runs on
+the account service's thread pool). It is kept under a secret token for
 :data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
 (in Redis for a cluster, so any node's HTTP door serves it) and handed out
 once (:meth:`~chatroom.core.userdata.UserDataSteps.take_export`).
@@ -19,6 +19,7 @@ from typing import Any
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, of_kind
+from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.events import (
     Edited,
@@ -85,15 +86,21 @@ def _private_record(event: PrivateEvent) -> dict[str, Any]:
 
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
-    """The export of ``account`` as a JSON-ready object: its name, never
-    its password hash or SCRAM keys."""
+    """The export of ``account`` as a JSON-ready object: its name and its
+    e-mail address, never its password hash, SCRAM keys or mailed codes."""
+    mailbox = mailbox_of(account)
+    email = (
+        {"address": mailbox.address, "verified": mailbox.verified}
+        if mailbox.address
+        else None
+    )
     return {
         "format": "chatroom-export",
         "version": ARCHIVE_VERSION,
         "exported_at": now,
         # The server keeps no per-account settings or creation time beyond
         # these: read markers and remembered rooms are the account's state.
-        "account": {"name": account.name, "key": account.key},
+        "account": {"name": account.name, "key": account.key, "email": email},
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
         "threads": [

@@ -223,6 +223,11 @@ class UploadTokenStore(Protocol):
         is refused from its headers, before its body is read."""
         ...
 
+    async def revoke(self, account: str) -> None:
+        """Every token given to ``account`` is no good from now on (its
+        password was reset)."""
+        ...
+
 
 class UploadTokens:
     """Bearer tokens for uploads: token → (account key, expiry), on the
@@ -245,6 +250,9 @@ class UploadTokens:
 
     def refused_early(self, token: str) -> bool:
         return self.holder(token) is None
+
+    async def revoke(self, account: str) -> None:
+        self.tokens = {t: held for t, held in self.tokens.items() if held[0] != account}
 
     def holder(self, token: str) -> str | None:
         held = self.tokens.get(token)

@@ -567,6 +567,12 @@ class Registry(Protocol):
         """Every device of ``member``'s account is disconnected (``reason``)."""
         ...
 
+    async def end_signed_in(self, account: str, name: str, reason: str) -> None:
+        """Every device signed in to account key ``account`` (its name
+        ``name``) is disconnected (``reason``), and its push subscriptions
+        and upload tokens forgotten: a password reset by mail."""
+        ...
+
     # -- moderation and admins -------------------------------------------------
 
     async def moderate(self, member: Member, room: str, action: Action) -> None:

@@ -319,6 +319,30 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/push remove ENDPOINT  stop; /push key: the key to subscribe with",
                 ),
             ),
+            Command(
+                "email",
+                "[ADDRESS | remove]",
+                (
+                    "/email [ADDRESS | remove]   your account's e-mail address"
+                    " (mailed a code to verify)",
+                ),
+            ),
+            Command(
+                "verify",
+                "CODE",
+                ("/verify CODE           verify it with the code mailed to it",),
+                secret=1,
+            ),
+            Command(
+                "reset",
+                "NAME [CODE NEWPASSWORD]",
+                (
+                    "/reset NAME            a forgotten password: a code mailed to"
+                    " the account's address",
+                    "/reset NAME CODE NEWPASSWORD   set a new password with it",
+                ),
+                secret=2,
+            ),
         ),
     ),
     HelpPart(

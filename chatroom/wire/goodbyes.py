@@ -24,6 +24,7 @@ SIGN_IN_REFUSALS = frozenset(
         "BAD_ARGS",
         "NOT_ALLOWED",
         "REGISTRATION_CLOSED",
+        "EMAIL_REQUIRED",
     }
 )
 
@@ -34,13 +35,17 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 #: How the other final goodbyes start: coming back after a kill, a server
 #: ban or a blocklist would only be refused again (or be the loop an admin
 #: stopped); after another device's ``/logout`` it would undo what the
-#: user asked for.
+#: user asked for; after a password reset the password the client kept is
+#: no longer the account's, and an account removed (not verified in time)
+#: is gone.
 FINAL_STARTS = (
     SIGNED_IN_ELSEWHERE,
     "killed by ",
     "banned from this server",
     "signed out from ",
     "your address is listed by ",
+    "password reset",
+    "account removed: ",
 )
 
 #: ``account NAME deleted`` (``/delete-account`` on any device): its start

@@ -133,6 +133,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "PINNED": ("room", "message", "user", "time"),  # | text
     "PINS_END": ("room", "count"),
     "PINS": ("room", "count"),
+    # An account's e-mail address (docs/protocol.md, "E-mail and password
+    # resets"): kept is "verified" or "pending" (EMAIL none: no address).
+    "EMAIL": ("address", "kept"),
+    "EMAIL_PENDING": ("address",),
+    "EMAIL_VERIFIED": ("address",),
+    "EMAIL_REQUIRED": ("account", "seconds"),
+    "RESET_SENT": ("account",),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),

@@ -56,6 +56,13 @@ from chatroom.wiring.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.wiring.smtp import (
+    SMTP_FLAGS,
+    SMTP_OPTIONS,
+    SMTPMailer,
+    SMTPServer,
+    check_smtp,
+)
 from chatroom.wiring.uploads import (
     FILES_FLAG,
     FILES_OPTIONS,
@@ -88,6 +95,8 @@ class Options(OneLineUsage):
     #: The exceptions of the guard of the requests made on a user's word
     #: (:meth:`outbound_guard`), made in postOptions.
     outbound_policy = OutboundPolicy()
+    #: Where mail is sent (``--smtp``, checked in postOptions; None: nowhere).
+    smtp_server: SMTPServer | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -117,6 +126,7 @@ class Options(OneLineUsage):
             "IRC clients may REGISTER an account before NICK/USER complete their "
             "connection (draft/account-registration's before-connect).",
         ],
+        *SMTP_FLAGS,
     ]
 
     optParameters = [
@@ -466,6 +476,7 @@ class Options(OneLineUsage):
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
         *DNSBL_OPTIONS,
+        *SMTP_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -575,6 +586,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_smtp(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
@@ -636,6 +648,7 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given["require_email"] = bool(given["require_email"])
         given.pop("files", None)
         given["irc_register_before_connect"] = bool(
             given["irc_register_before_connect"]
@@ -751,6 +764,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
+    if config.smtp_server is not None:
+        server.mailbox.mailer = SMTPMailer(
+            reactor, config.smtp_server, config["mail-from"], server_config.name
+        )
     line = ChatFactory(server)
     # Each door's modules are loaded when it is served, not by every node.
     irc = None  # the IRC door's factory, also for the web door's /irc

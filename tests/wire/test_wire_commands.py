@@ -66,6 +66,10 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /delete-account PASSWORD   delete your account and its data for good
 /push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)
 /push remove ENDPOINT  stop; /push key: the key to subscribe with
+/email [ADDRESS | remove]   your account's e-mail address (mailed a code to verify)
+/verify CODE           verify it with the code mailed to it
+/reset NAME            a forgotten password: a code mailed to the account's address
+/reset NAME CODE NEWPASSWORD   set a new password with it
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

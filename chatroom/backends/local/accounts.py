@@ -28,7 +28,13 @@ class StoredAccounts:
         self.store = store
         loaded = store.load_accounts()
         self.by_key: dict[str, Account] = {
-            key: Account(key, name, hashed, loaded.scram.get(key, ""))
+            key: Account(
+                key,
+                name,
+                hashed,
+                loaded.scram.get(key, ""),
+                loaded.mailboxes.get(key, ""),
+            )
             for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
@@ -62,6 +68,8 @@ class StoredAccounts:
                 account = replace(account, hash=op.hash, scram=op.scram)
             elif isinstance(op, changes.SetScramKeys):
                 account = replace(account, scram=op.scram)
+            elif isinstance(op, changes.SetMailbox):
+                account = replace(account, mailbox=op.mailbox)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
         if account is None:
@@ -70,10 +78,13 @@ class StoredAccounts:
             self.on_delete(key)
         else:
             self.by_key[key] = account
-            self.store.save_account(key, account.name, account.hash, account.scram)
+            self.store.save_account(account)
 
     async def names(self) -> list[str]:
         return [account.name for account in self.by_key.values()]
+
+    async def mailboxes(self) -> dict[str, str]:
+        return {key: a.mailbox for key, a in self.by_key.items() if a.mailbox}
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)
@@ -102,4 +113,6 @@ def _holds(found: Account | None, premise: changes.Premise) -> bool:
         return (found is not None) == premise.exists
     if isinstance(premise, changes.PasswordHashIs):
         return found is not None and found.hash == premise.hash
+    if isinstance(premise, changes.MailboxIs):
+        return found is not None and found.mailbox == premise.mailbox
     raise TypeError(f"no premise {premise!r} of an account's record")

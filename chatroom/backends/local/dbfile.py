@@ -90,6 +90,9 @@ MIGRATIONS = [
     ("rooms", "topic_at", "INTEGER NOT NULL DEFAULT 0"),
     # a private message's tags (an IRC NOTICE's, client-only ones)
     ("private_messages", "tags", "TEXT NOT NULL DEFAULT ''"),
+    # an account's e-mail address and the codes mailed to it
+    # (chatroom.core.mailbox's encoding), "" for none
+    ("accounts", "mailbox", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

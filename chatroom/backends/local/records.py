@@ -19,6 +19,7 @@ from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
 from chatroom.core import errors
+from chatroom.core.accountrecord import Account
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
@@ -79,11 +80,12 @@ class Loaded:
 @dataclass
 class LoadedAccounts:
     """Accounts (key, name, hash) and server-wide ban masks, as stored,
-    and the SCRAM keys of the accounts that have some (by key)."""
+    and the SCRAM keys and mailboxes of the accounts that have some (by key)."""
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
+    mailboxes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,8 +124,8 @@ class Store(Protocol):
         """Every account and server ban (at start-up)."""
         ...
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
-        """Insert or replace an account (``scram``: its SCRAM keys, "" for none)."""
+    def save_account(self, account: Account) -> None:
+        """Insert or replace an account."""
 
     def drop_account(self, key: str) -> None:
         """An account went."""
@@ -293,7 +295,7 @@ class MemoryStore:
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
+    def save_account(self, account: Account) -> None:
         pass
 
     def drop_account(self, key: str) -> None:

@@ -58,6 +58,7 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS, replacing
 from chatroom.backends.local.search import FileSearcher, Found, prepare
+from chatroom.core.accountrecord import Account
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
@@ -261,14 +262,23 @@ class SqliteStore:
                 for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
             ],
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
+            mailboxes=dict(
+                db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
+            ),
         )
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
+    def save_account(self, account: Account) -> None:
         self._pending.append(
             (
-                "INSERT OR REPLACE INTO accounts (key, name, hash, scram) "
-                "VALUES (?, ?, ?, ?)",
-                (key, name, hashed, scram),
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    account.key,
+                    account.name,
+                    account.hash,
+                    account.scram,
+                    account.mailbox,
+                ),
             )
         )
 

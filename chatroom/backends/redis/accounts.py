@@ -29,22 +29,28 @@ from chatroom.core import changes
 from chatroom.core.accountrecord import Account
 from chatroom.core.text import current_mask, name_key
 
-#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
+#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
+#: and its mailbox (``P mailboxes``' field u), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, u, exists, hash, then the operations. A decided change of
-#: account u's record (:meth:`RedisAccounts.apply`): its premises first,
-#: ``exists`` ('1' it does, '0' it does not, '-' no premise) and ``hash``
-#: (its password hash is this; '-' no premise), then each operation in
-#: order, its name then its operands: ``make NAME``, ``password HASH
-#: SCRAM``, ``scram SCRAM``, ``drop`` (the account, its read markers, the
-#: private messages kept for it and its remembered rooms). ``{1}`` once
-#: applied; ``{0, premise, record}`` if a premise does not hold (the
-#: record as it is, '' for none), and nothing is written.
+#: ARGV: P, u, exists, hash, mailbox, then the operations. A decided
+#: change of account u's record (:meth:`RedisAccounts.apply`): its
+#: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
+#: premise), ``hash`` (its password hash is this; '-' no premise) and
+#: ``mailbox`` (its mailbox is this; '-' no premise), then each operation
+#: in order, its name then its operands: ``make NAME``, ``password HASH
+#: SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``drop``
+#: (the account, its mailbox, its read markers, the private messages kept
+#: for it and its remembered rooms). ``{1}`` once applied; ``{0, premise,
+#: record, mailbox}`` if a premise does not hold (the record as it is, ''
+#: for none), and nothing is written.
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
 RECORDS = Script("account-records")
+
+#: ARGV: P. Every account's mailbox: key, mailbox, key, mailbox...
+MAILBOXES = Script("account-mailboxes")
 
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans")
@@ -90,7 +96,8 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        return _account(key, await self.calls.eval(GET, key))
+        record, mailbox = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox)
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
@@ -99,17 +106,25 @@ class RedisAccounts:
         key = changes.account_of(change, changes.AccountRecord)
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
+        mailbox = change.premise(changes.MailboxIs)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
+            "-" if mailbox is None else mailbox.mailbox,
         ]
         for op in change.ops:
             arguments += _operands(op)
         reply = await self.calls.eval(APPLY, key, *arguments)
         if int(reply[0]):
             return
-        failed = exists if reply[1] == b"exists" else hashed
-        raise changes.PremiseFailedError(_account(key, reply[2]), failed)
+        failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
+        raise changes.PremiseFailedError(_account(key, reply[2], reply[3]), failed)
+
+    async def mailboxes(self) -> dict[str, str]:
+        flat = await self.calls.eval(MAILBOXES)
+        return {
+            k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
+        }
 
     async def names(self) -> list[str]:
         records = await self.calls.eval(RECORDS)
@@ -150,12 +165,13 @@ class RedisAccounts:
         return moved
 
 
-def _account(key: str, record: bytes | None) -> Account | None:
-    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)."""
+def _account(key: str, record: bytes | None, mailbox: bytes | None) -> Account | None:
+    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)
+    and its mailbox (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
-    return Account(key, name, hashed, "".join(scram))
+    return Account(key, name, hashed, "".join(scram), (mailbox or b"").decode())
 
 
 def _operands(op: changes.Operation) -> list[str]:
@@ -166,6 +182,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["password", op.hash, op.scram]
     if isinstance(op, changes.SetScramKeys):
         return ["scram", op.scram]
+    if isinstance(op, changes.SetMailbox):
+        return ["mailbox", op.mailbox]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
     raise TypeError(f"no operation {op!r} of an account's record")

@@ -36,8 +36,12 @@ GET = Script("file-get")
 USAGE = Script("file-usage")
 
 
-#: ARGV: P, token, account key, seconds.
+#: ARGV: P, token, account key, seconds. The token, listed among the
+#: account's (``upload-tokens:<account>``, kept as long as its newest).
 TOKEN_ISSUE = Script("upload-token-issue")
+
+#: ARGV: P, account key. Every token listed as the account's goes.
+TOKEN_REVOKE = Script("upload-token-revoke")
 
 #: ARGV: P, token. The account key it was given to, or '' (none, or expired).
 TOKEN_ACCOUNT = Script("upload-token-account")
@@ -110,3 +114,6 @@ class RedisUploadTokens:
     def refused_early(self, token: str) -> bool:
         """Never decided before an upload's body: that takes Redis's answer."""
         return False
+
+    async def revoke(self, account: str) -> None:
+        await self.calls.eval(TOKEN_REVOKE, account)

@@ -29,6 +29,7 @@ from chatroom.core.blocklists import Blocklists
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.core.mailbox import MailboxService, NoMailer
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -110,6 +111,17 @@ class ChatServer:
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config
         )
+        #: An account's e-mail address and resets by mail; sends nothing
+        #: until the wiring gives it a mailer (``--smtp``).
+        self.mailbox = MailboxService(
+            self.account_service,
+            NoMailer(),
+            clock,
+            config.name,
+            lambda: self.http_url,
+            self.registry.end_signed_in,
+            config.verify_window,
+        )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
@@ -161,6 +173,8 @@ class ChatServer:
         """The service has started (a cluster node joins the cluster here)."""
         self.registry.start()
         self._read_vapid_key()
+        if self.config.require_email:
+            self.mailbox.start()
 
     def _read_vapid_key(self) -> None:
         """The VAPID key, made at the first start; again in a few seconds
@@ -184,6 +198,7 @@ class ChatServer:
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
+        self.mailbox.stop()
         if self._vapid_retry is not None and self._vapid_retry.active():
             self._vapid_retry.cancel()
         self.registry.stop()

@@ -104,7 +104,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "TOPIC": ("TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."),
     "USER": ("USER <user> 0 * :<realname>", "Registers, with NICK."),
     "USERHOST": ("USERHOST <nick> [<nick>...]", "Up to five users' hosts."),
-    "VERIFY": ("VERIFY <account> <code>", "No registration here waits for a code."),
+    "VERIFY": (
+        "VERIFY <account> <code>",
+        "Verifies an account's e-mail address with the code mailed to it.",
+    ),
     "WALLOPS": ("WALLOPS :<text>", "Server admins: a notice to every user with +w."),
     "REHASH": (
         "REHASH",

@@ -50,6 +50,7 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     account,
     history,
+    mailbox,
     markers,
     messages,
     moderating,
@@ -496,6 +497,7 @@ class LineSession:
             self.host,
         )
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     async def register_new_name(self, args: str) -> None:
         """``/register NAME PASSWORD`` before a name (``--require-account``
@@ -511,6 +513,7 @@ class LineSession:
         )
         await self._named(account.name)
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     # -- helpers for the commands -----------------------------------------------
 
@@ -550,6 +553,9 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "email": (mailbox.do_email, _NAMED),
+    "verify": (mailbox.do_verify, _NAMED),
+    "reset": (mailbox.do_reset, _ANY),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),

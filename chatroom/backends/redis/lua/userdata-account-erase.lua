@@ -13,4 +13,5 @@ end
 redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a, P .. 'settings:' .. a,
   P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a)
 redis.call('HDEL', ACCOUNTS, a)
+redis.call('HDEL', P .. 'mailboxes', a)
 return 1

@@ -206,6 +206,27 @@ const handlers = {
     state.pending.newPassword = null;
     system(`the password of ${account} was changed`);
   },
+  // E-mail: an account's address (/email, /verify), and a password reset.
+  EMAIL({ address, kept }) {
+    system(address === "none"
+      ? "your account keeps no e-mail address: /email ADDRESS to give one"
+      : `your account's e-mail address: ${address} (${kept})`);
+  },
+  EMAIL_PENDING({ address }) {
+    system(`a code was mailed to ${address}: type /verify CODE, or open the mail's link`);
+  },
+  EMAIL_VERIFIED({ address }) { system(`${address} is verified`); },
+  EMAIL_REQUIRED({ account, seconds }) {
+    const hours = Math.max(1, Math.round(Number(seconds) / 3600));
+    system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
+      + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
+  },
+  RESET_SENT({ account }) {
+    const note = $("reset-note");
+    note.textContent = `If ${account} has a verified e-mail address, a mail with a link `
+      + "to choose a new password is on its way (the link works once, for 30 minutes).";
+    note.hidden = false;
+  },
   // "Download my data" (app.js sends /export): the one-time link opened.
   EXPORT({ url }) {
     // A link followed, not a window opened: popup blockers let downloads by.
