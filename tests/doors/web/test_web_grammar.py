@@ -155,13 +155,21 @@ class WireScriptTests(unittest.TestCase):
 
     def test_the_commands_are_the_servers(self) -> None:
         """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
-        and those that carry passwords (which the page never shows, keeps
-        or queues)."""
+        and those that carry passwords or codes (which the page never shows,
+        keeps or queues)."""
         wire = self.wire()
         self.assertEqual(wire["commands"], list(COMMANDS))
         self.assertEqual(
             wire["secretCommands"],
-            ["login", "register", "password", "unregister", "delete-account"],
+            [
+                "login",
+                "register",
+                "password",
+                "unregister",
+                "delete-account",
+                "verify",
+                "reset",
+            ],
         )
 
     def test_the_refusals_and_final_goodbyes_are_the_clients(self) -> None:
