@@ -65,6 +65,7 @@ from chatroom.core.accountrecord import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.moderation import account_mask
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
@@ -108,8 +109,14 @@ class AccountStore(Protocol):
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
 
-    async def add_server_ban(self, mask: str) -> bool:
-        """False if the mask was banned already."""
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
+        """Ban ``mask``, kept with its ``terms``; False if it was banned
+        already."""
+        ...
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        """Each ban's terms (who, until when, why), by mask; a ban kept
+        without any has none here."""
         ...
 
     async def remove_server_ban(self, mask: str) -> bool:

@@ -91,6 +91,7 @@ from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import ModEntry
+from chatroom.core.netbans import ServerBan
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
@@ -106,6 +107,7 @@ from chatroom.core.retrying import (
 )
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
@@ -198,6 +200,8 @@ class ChatCore(Generic[B]):
         self.incoming_hooks = Webhooks(
             config, clock, self.backend, self._actor, self._place
         )
+        #: Server bans, by account, name or network (chatroom.core.serverbans).
+        self.bans = ServerBans(clock, self.backend)
         #: What reloads this node's configuration (:meth:`attach_reloader`;
         #: None: a server not built from options, nothing to reload).
         self._reload: admin.Reload | None = None
@@ -251,6 +255,7 @@ class ChatCore(Generic[B]):
 
     def stop(self) -> None:
         self.notifications.stop()
+        self.bans.stop()
         self.backend.stop()
 
     def reconfigure(self, config: ServerConfig) -> None:
@@ -897,8 +902,11 @@ class ChatCore(Generic[B]):
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
         return await self.kill_as(self._actor(member), target, reason)
 
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        return await self.server_ban_as(self._actor(member), target, banned)
+    async def server_ban(self, member: Member, words: str, banned: bool) -> ServerBan:
+        return await self.server_ban_as(self._actor(member), words, banned)
+
+    async def listed_server_bans(self, member: Member) -> list[ServerBan]:
+        return await self.bans.listed(self._actor(member))
 
     async def announce(self, member: Member, text: str) -> None:
         await self.announce_as(self._actor(member), text)
@@ -907,9 +915,11 @@ class ChatCore(Generic[B]):
         return await admin.kill(self.backend, actor, target, reason)
 
     async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        return await admin.server_ban(self.backend, actor, target, banned, reason)
+        self, actor: Actor, words: str, banned: bool, reason: str = ""
+    ) -> ServerBan:
+        if banned:
+            return await self.bans.ban(actor, words, reason)
+        return ServerBan(await self.bans.lift(actor, words))
 
     async def announce_as(self, actor: Actor, text: str) -> None:
         await admin.announce(self.backend, actor, text)

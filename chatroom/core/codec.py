@@ -60,6 +60,7 @@ from chatroom.core.nodemessages import (
     EndSession,
     EntryHead,
     KickHead,
+    NetworkBanned,
     NewsHead,
     SessionOrder,
     ShowRoom,
@@ -112,6 +113,7 @@ TYPES: dict[str, type[Encoded]] = {
         EndSession,
         ShowRoom,
         EndDevice,
+        NetworkBanned,
         NewsHead,
         KickHead,
     )

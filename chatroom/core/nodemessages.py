@@ -53,8 +53,18 @@ class EndDevice:
     reason: str
 
 
-#: An order for one of a node's sessions.
-SessionOrder = EndSession | ShowRoom | EndDevice
+@dataclass(frozen=True)
+class NetworkBanned:
+    """A network was banned from the server (``ip:`` ``mask``, kept with
+    ``terms``, :class:`chatroom.core.netbans.BanTerms` encoded): every node
+    ends its connections from there. Sent as ``* OBJECT``."""
+
+    mask: str
+    terms: str
+
+
+#: An order for one of a node's sessions (or, ``NetworkBanned``, for all).
+SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned
 
 
 @dataclass(frozen=True)

@@ -49,9 +49,11 @@ from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.netbans import ServerBan
 from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
 from chatroom.core.whowas import Departed
@@ -547,14 +549,30 @@ class Registry(Protocol):
         """
         ...
 
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        """An admin bans ``target`` (a name or a mask) from the server, or
-        lifts the ban; returns the mask. A banned user who is connected is
-        disconnected.
+    async def server_ban(self, member: Member, words: str, banned: bool) -> ServerBan:
+        """An admin bans ``words`` (``USER|MASK [DURATION] [REASON]``) from
+        the server, or lifts the ban of ``words`` (``USER|MASK``); returns
+        the ban (lifted: its mask). A user it covers who is connected is
+        disconnected, on any node (:mod:`chatroom.core.serverbans`).
 
         Raises:
-            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned,
+                a bad mask or duration).
         """
+        ...
+
+    async def listed_server_bans(self, member: Member) -> list[ServerBan]:
+        """``/gbans``: the bans that hold, oldest first, for an admin.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``.
+        """
+        ...
+
+    @property
+    def bans(self) -> ServerBans:
+        """Server bans, for the doors' server: new connections screened
+        by network, and the connected ones a network ban covers ended."""
         ...
 
     async def announce(self, member: Member, text: str) -> None:
@@ -567,10 +585,11 @@ class Registry(Protocol):
         ...
 
     async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
-        ``reason`` (else ``banned from this server by ADMIN``)."""
+        self, actor: Actor, words: str, banned: bool, reason: str = ""
+    ) -> ServerBan:
+        """:meth:`server_ban` by ``actor``; ``reason`` is the ban's when
+        ``words`` give none (the sessions it ends are told
+        :func:`chatroom.core.netbans.bye` of it)."""
         ...
 
     async def announce_as(self, actor: Actor, text: str) -> None:

@@ -351,12 +351,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     ),
     HelpPart(
         (
-            "Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,",
-            "/announce TEXT, /delete any room, /rehash (reload the configuration)",
+            "Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]",
+            "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d),",
+            "/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,",
+            "/rehash (reload the configuration)",
         ),
         (
             Command("kill", "USER [REASON]"),
-            Command("gban", "USER|MASK"),
+            Command("gban", "USER|MASK [DURATION] [REASON]"),
             Command("gunban", "USER|MASK"),
             Command("gbans"),
             Command("announce", "TEXT"),

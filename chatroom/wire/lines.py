@@ -97,9 +97,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "INFO_END": ("room",),
     "ANNOUNCE": ("by",),  # | text
     "KILLED": ("user", "by"),  # | reason
-    "GBAN": ("mask", "by"),
+    "GBAN": ("mask", "by", "until"),  # until: absent for a ban for ever
     "GUNBAN": ("mask", "by"),
-    "GBANS": (),  # | masks...
+    "GBANS": (),  # | masks..., a timed one as MASK@UNTIL
     "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):
     # message is the id of the message the event is about.

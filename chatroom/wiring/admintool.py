@@ -141,7 +141,10 @@ def _bans_list(client: AdminClient, options: argparse.Namespace) -> Any:
 
 
 def _bans_add(client: AdminClient, options: argparse.Namespace) -> Any:
-    return client.call("POST", "bans", {"mask": options.mask, "reason": options.reason})
+    asked = {"mask": options.mask, "reason": options.reason}
+    if options.duration:
+        asked["duration"] = options.duration
+    return client.call("POST", "bans", asked)
 
 
 def _announce(client: AdminClient, options: argparse.Namespace) -> Any:
@@ -297,8 +300,17 @@ def parser() -> argparse.ArgumentParser:
     on_bans = bans.add_subparsers(dest="action", required=True)
     on_bans.add_parser("list").set_defaults(run=_bans_list)
     add = on_bans.add_parser("add")
-    add.add_argument("mask", help="account:NAME, name:NAME, or a user's name")
+    add.add_argument(
+        "mask",
+        help="account:NAME, name:NAME, ip:ADDRESS, ip:ADDRESS/BITS, or a user's name",
+    )
     add.add_argument("reason", nargs="?", default="")
+    add.add_argument(
+        "--for",
+        dest="duration",
+        default="",
+        help="how long the ban lasts: 30s, 10m, 2h, 7d, 4w (default: for ever)",
+    )
     add.set_defaults(run=_bans_add)
 
     announce = commands.add_parser("announce", help="tell every signed-on user")

@@ -72,8 +72,10 @@ Moderating the room you are in (owner and operators):
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 /webhook add NAME  an address where Slack's JSON posts here (owner only)
 /webhook list, /webhook remove NAME   the room's webhooks
-Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room, /rehash (reload the configuration)
+Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
+  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d),
+/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,
+/rehash (reload the configuration)
 //text            send a message that starts with /
 /limits           how fast you may send (LIMITS rate burst backlog)
 /quit [REASON]    leave the server"""

@@ -16,6 +16,7 @@ from dataclasses import replace
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.throttle import SharedWindows
 
 
@@ -32,6 +33,10 @@ class StoredAccounts:
             for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        #: The terms each ban was kept with (by mask).
+        self.terms = {
+            mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
+        }
         #: Called with an account's key when it is deleted (its markers go).
         self.on_delete: Callable[[str], None] = lambda key: None
         #: One process counts its own registrations.
@@ -80,17 +85,24 @@ class StoredAccounts:
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
         return any(mask in self.bans for mask in masks)
 
-    async def add_server_ban(self, mask: str) -> bool:
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
         if mask in self.bans:
             return False
         self.bans[mask] = None
-        self.store.save_server_ban(mask, True)
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        if kept:
+            self.terms[mask] = terms
+        self.store.save_server_ban(mask, True, kept)
         return True
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        return dict(self.terms)
 
     async def remove_server_ban(self, mask: str) -> bool:
         if mask not in self.bans:
             return False
         del self.bans[mask]
+        self.terms.pop(mask, None)
         self.store.save_server_ban(mask, False)
         return True
 

@@ -81,6 +81,7 @@ from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
 from chatroom.core.membership import Fate
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -132,6 +133,9 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        #: Who hears a network ban: the doors' server, which ends the
+        #: connections it covers (:meth:`follow_network_bans`).
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         self.files = StoredFiles(self.store)
@@ -347,13 +351,21 @@ class LocalBackend:
         self.end_session(victim, reason)
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
-        if not await self.account_store.add_server_ban(mask):
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
+        if not await self.account_store.add_server_ban(mask, terms):
             return False
         for victim, session in list(self.sessions.named()):
             if mask in admin.claim_masks(name_key(session.name), session.account):
                 self.end_session(victim, reason)
+        if mask.startswith(IP):  # one process: its listeners are every node's
+            for listener in list(self.network_ban_listeners):
+                listener(ServerBan(mask, terms))
         return True
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)

@@ -83,6 +83,8 @@ class LoadedAccounts:
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
+    #: Each ban's terms as the core encoded them, by mask.
+    ban_terms: dict[str, str] = field(default_factory=dict)
     scram: dict[str, str] = field(default_factory=dict)
 
 
@@ -128,8 +130,9 @@ class Store(Protocol):
     def drop_account(self, key: str) -> None:
         """An account went."""
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
-        """Add (``banned``) or remove a server-wide ban."""
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        """Add (``banned``, with its ``terms`` as the core encoded them, if
+        any) or remove a server-wide ban."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -278,7 +281,7 @@ class MemoryStore:
     def drop_account(self, key: str) -> None:
         pass
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:

@@ -262,6 +262,7 @@ class SqliteStore:
                 for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
             ],
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
+            ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
         )
 
     def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
@@ -355,11 +356,16 @@ class SqliteStore:
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))
         if banned:
             self._pending.append(
                 ("INSERT OR IGNORE INTO server_bans VALUES (?)", (mask,))
             )
+            if terms:
+                self._pending.append(
+                    ("INSERT INTO server_ban_terms VALUES (?, ?)", (mask, terms))
+                )
         else:
             self._pending.append(("DELETE FROM server_bans WHERE mask = ?", (mask,)))
 

@@ -27,6 +27,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
@@ -54,11 +55,15 @@ BANS = Script("gbans")
 #: :func:`chatroom.core.rules.check_claim` decides a name on.
 CLAIM_FACTS = Script("claim-facts")
 
-#: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the
-#: server, then starts the end of every session it matches, wherever it
-#: is: ``name:u`` the session holding u, ``account:a`` every session signed
-#: in to a (see :func:`chatroom.core.moderation.claim_masks`). The server's
-#: step of their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
+#: ARGV: P, mask, reason ('' to end nobody), terms ('' for none), order
+#: ('' for none). Bans the mask from the server, keeping its terms (a
+#: :class:`~chatroom.core.netbans.BanTerms` encoded), publishes the order
+#: to every node (``* ORDER``: a network ban, which each node's doors
+#: apply to their connections), then starts the end of every session it
+#: matches, wherever it is: ``name:u`` the session holding u, ``account:a``
+#: every session signed in to a (see
+#: :func:`chatroom.core.moderation.claim_masks`). The server's step of
+#: their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
 #: refresh, then 1, or 0 (and nobody's end) if the mask was banned already.
 #: The ban comes first, so that none of them signs in again meanwhile.
 BAN = Script("gban")
@@ -72,8 +77,11 @@ MOVE = Script("account-move")
 #: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
 MOVE_BAN = Script("gban-move")
 
-#: ARGV: P, mask. 0 if it was not banned.
+#: ARGV: P, mask. 0 if it was not banned. Its terms go with it.
 UNBAN = Script("gunban")
+
+#: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
+BAN_TERMS = Script("gban-terms")
 
 
 class RedisAccounts:
@@ -128,10 +136,18 @@ class RedisAccounts:
         registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
         return bool(int(registered)), bool(int(banned))
 
-    async def add_server_ban(self, mask: str, reason: str = "") -> bool:
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
         """Ban ``mask`` (ending nobody: the back-end's ``ban_from_server``
         ends the sessions it matches, with their departures)."""
-        return bool(int((await self.calls.eval(BAN, mask, ""))[3]))
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        return bool(int((await self.calls.eval(BAN, mask, "", kept, ""))[3]))
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        flat = await self.calls.eval(BAN_TERMS)
+        return {
+            flat[i].decode(): BanTerms.decoded(flat[i + 1].decode())
+            for i in range(0, len(flat), 2)
+        }
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))

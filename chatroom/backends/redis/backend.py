@@ -110,7 +110,8 @@ from chatroom.core.events import (
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.nodemessages import EndDevice, EndSession, NetworkBanned, ShowRoom
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -176,6 +177,9 @@ class RedisBackend:
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
+        #: Who hears a network ban made on any node: the doors' server,
+        #: which ends the connections it covers.
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = RedisMarkers(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
@@ -562,13 +566,22 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
         """``gban``: the mask banned, then the ends of the sessions it
-        matches, on every node (:mod:`.endings`)."""
+        matches, on every node (:mod:`.endings`); a network ban's order
+        to every node in the same script."""
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        order = ""
+        if mask.startswith(IP):
+            order = codec.encode(NetworkBanned(mask, kept)).decode()
         reply = await self.endings.end(
             accounts.BAN,
             mask,
             reason,
+            kept,
+            order,
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={},
@@ -577,6 +590,9 @@ class RedisBackend:
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
 
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
@@ -606,6 +622,10 @@ class RedisBackend:
         if number == b"*":
             if isinstance(said, Event):
                 fan_out([member for member, _ in self.sessions.named()], said)
+            elif isinstance(said, NetworkBanned):
+                ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
+                for listener in list(self.network_ban_listeners):
+                    listener(ban)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
@@ -616,7 +636,7 @@ class RedisBackend:
             self.seats.viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
-        else:
+        elif isinstance(said, Event):
             deliver_to(member, said)
 
     # -- rooms --------------------------------------------------------------------

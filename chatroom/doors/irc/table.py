@@ -22,6 +22,7 @@ from chatroom.doors.irc import (
     sasl,
     services,
     signin,
+    ubans,
 )
 from chatroom.doors.irc.helping import help_, links
 from chatroom.doors.irc.modlog import modlog
@@ -86,6 +87,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "GBAN": IRCCommand(moderation.gban, 1),
     "GUNBAN": IRCCommand(moderation.gunban, 1),
     "GBANS": IRCCommand(moderation.server_bans),
+    "UBAN": IRCCommand(ubans.uban, 1),
     "ANNOUNCE": IRCCommand(moderation.announce, 1),
     "OPER": IRCCommand(operators.oper, 2),
     "WALLOPS": IRCCommand(operators.wallops, 1),

@@ -150,15 +150,30 @@ class AdminAPI(Resource):
         }
 
     async def bans(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        return {"bans": await self.chat.registry.account_store.server_bans()}
+        bans = await self.chat.registry.bans.listed()
+        return {
+            "bans": [ban.mask for ban in bans],
+            "terms": [
+                {
+                    "mask": ban.mask,
+                    "by": ban.terms.by,
+                    "until": ban.terms.until or None,
+                    "reason": ban.terms.reason,
+                }
+                for ban in bans
+            ],
+        }
 
     # -- changing, through the core ------------------------------------------------
 
     async def ban(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        mask = await self.chat.registry.server_ban_as(
-            self.operator, _text(body, "mask"), True, _text(body, "reason", "")
+        words = _text(body, "mask")
+        if body.get("duration"):
+            words += " " + _text(body, "duration")
+        ban = await self.chat.registry.server_ban_as(
+            self.operator, words, True, _text(body, "reason", "")
         )
-        return {"banned": mask}
+        return {"banned": ban.mask, "until": ban.terms.until or None}
 
     async def announce(
         self, request: Request, parts: list[str], body: Answer

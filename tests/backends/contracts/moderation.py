@@ -16,6 +16,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.wire.lines import parse_time
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
@@ -30,10 +31,11 @@ class ModerationContract(ContractBase):
 
     @defer.inlineCallbacks
     def signed_in(
-        self, name: str, password: str = PASSWORD
+        self, name: str, password: str = PASSWORD, host: str = "127.0.0.1"
     ) -> Generator[Any, Any, User]:
-        """A user who signs in to ``name``, registering it first if needed."""
-        user = User(FakeClient(self.server))
+        """A user who signs in to ``name`` (from ``host``), registering it
+        first if needed."""
+        user = User(FakeClient(self.server, host))
         user.say(f"/login {name} {password}")
         line = yield self.expect(user, "")
         while not line.startswith(("WELCOME", "ERR")):
@@ -474,7 +476,8 @@ class ModerationContract(ContractBase):
         root.say("/gban bob")
         self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN account:bob root")
         self.assertEqual(
-            (yield self.expect(bob, "BYE ")), "BYE banned from this server by root"
+            (yield self.expect(bob, "BYE ")),
+            "BYE banned from this server: no reason given",
         )
         again = User(FakeClient(self.server))
         yield self.refused(again, f"/login bob {PASSWORD}", "BANNED")
@@ -483,6 +486,85 @@ class ModerationContract(ContractBase):
         root.say("/gunban bob")
         yield self.expect(root, "GUNBAN account:bob root")
         yield self.signed_in("bob")
+
+    @defer.inlineCallbacks
+    def connect_from(self, host: str, name: str) -> Generator[Any, Any, User]:
+        """A plain user called ``name``, connected from ``host``."""
+        user = User(FakeClient(self.server, host))
+        user.say(name)
+        yield self.expect(user, f"WELCOME {name}")
+        yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def test_a_network_ban(self) -> Generator[Any, Any, None]:
+        """``/gban ip:127.0.0.2`` ends the session from there and refuses
+        the next one before it chooses a name, while 127.0.0.3 chats on;
+        a ``/30`` covers both; ``/gunban`` lifts it."""
+        root = yield self.signed_in("root", host="192.0.2.1")
+        mallory = yield self.connect_from("127.0.0.2", "mallory")
+        carol = yield self.connect_from("127.0.0.3", "carol")
+        yield self.enter(carol, "tea", create=True)
+        yield self.refused(carol, "/gban ip:127.0.0.2", "NOT_ALLOWED")
+        root.say("/gban ip:127.0.0.2 spam from a proxy")
+        self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN ip:127.0.0.2 root")
+        self.assertEqual(
+            (yield self.expect(mallory, "BYE ")),
+            "BYE banned from this server: spam from a proxy",
+        )
+        again = User(FakeClient(self.server, "127.0.0.2"))
+        self.assertEqual(
+            (yield self.expect(again, "BYE ")),
+            "BYE banned from this server: spam from a proxy",
+        )
+        self.assertEqual(
+            again.lines, ["BYE banned from this server: spam from a proxy"]
+        )
+        again.say("mallory2")  # nothing it sends is run
+        self.assertEqual(again.unread(), [])
+        carol.say("still here")
+        self.assertEqual(
+            (yield self.expect(carol, "MSG ")).split()[:3], ["MSG", "tea", "carol"]
+        )
+        root.say("/gbans")
+        self.assertEqual((yield self.expect(root, "GBANS")), "GBANS ip:127.0.0.2")
+        root.say("/gunban ip:127.0.0.2")
+        yield self.expect(root, "GUNBAN ip:127.0.0.2 root")
+        yield self.connect_from("127.0.0.2", "mallory")
+        root.say("/gban ip:127.0.0.1/30")  # 127.0.0.0 to .3
+        self.assertEqual(
+            (yield self.expect(root, "GBAN ")), "GBAN ip:127.0.0.0/30 root"
+        )
+        self.assertEqual(
+            (yield self.expect(carol, "BYE ")),
+            "BYE banned from this server: no reason given",
+        )
+        mapped = User(FakeClient(self.server, "::ffff:127.0.0.3"))
+        yield self.expect(mapped, "BYE banned from this server")
+        yield self.connect_from("127.0.0.4", "dave")
+        yield self.refused(root, "/gban ip:127.0.0.0/30", "BAD_ARGS")
+        yield self.refused(root, "/gban ip:300.1.2.3", "BAD_ARGS")
+        yield self.refused(root, "/gban ip:0.0.0.0/0", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_a_timed_ban_shows_its_end(self) -> Generator[Any, Any, None]:
+        """``/gban MASK 2h REASON``: ``GBAN`` and ``/gbans`` carry its end
+        (two hours from now, on the server's clock); the banned user is
+        told the reason."""
+        root = yield self.signed_in("root")
+        bob = yield self.connect("bob")
+        now = self.server.clock.seconds()
+        root.say("/gban bob 2h flooding")
+        reply = yield self.expect(root, "GBAN ")
+        mask, by, until = reply.split()[1:]
+        self.assertEqual((mask, by), ("name:bob", "root"))
+        self.assertLess(abs(parse_time(until) - (now + 7200)), 5, until)
+        self.assertEqual(
+            (yield self.expect(bob, "BYE ")), "BYE banned from this server: flooding"
+        )
+        root.say("/gbans")
+        self.assertEqual((yield self.expect(root, "GBANS")), f"GBANS name:bob@{until}")
+        yield self.refused(root, "/gban carol 0s", "BAD_ARGS")
 
     @defer.inlineCallbacks
     def test_admins_delete_any_room(self) -> Generator[Any, Any, None]:

@@ -76,7 +76,9 @@ class AdminTests(AccountsCase):
         )
         self.assertEqual(
             carol.received(),
-            ["ERROR :Closing Link: 127.0.0.1 (banned from this server by boss)"],
+            [
+                "ERROR :Closing Link: 127.0.0.1 (banned from this server: no reason given)"
+            ],
         )
         again = IRCClient(self.factory)
         again.send("NICK carol", "USER c 0 * :C")
