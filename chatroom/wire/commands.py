@@ -352,7 +352,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     HelpPart(
         (
             "Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]",
-            "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d),",
+            "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)",
             "/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,",
             "/rehash (reload the configuration)",
         ),

@@ -73,7 +73,7 @@ Moderating the room you are in (owner and operators):
 /webhook add NAME  an address where Slack's JSON posts here (owner only)
 /webhook list, /webhook remove NAME   the room's webhooks
 Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
-  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d),
+  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)
 /gunban USER|MASK, /gbans, /announce TEXT, /delete any room,
 /rehash (reload the configuration)
 //text            send a message that starts with /

@@ -77,7 +77,8 @@ class AdminTests(AccountsCase):
         self.assertEqual(
             carol.received(),
             [
-                "ERROR :Closing Link: 127.0.0.1 (banned from this server: no reason given)"
+                "ERROR :Closing Link: 127.0.0.1 "
+                "(banned from this server: no reason given)"
             ],
         )
         again = IRCClient(self.factory)
