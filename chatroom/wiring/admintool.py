@@ -239,6 +239,14 @@ def as_text(answer: Any) -> str:
                 for room in answer["rooms"]
             ],
         )
+    if set(answer) == {"bans", "terms"}:
+        return _table(
+            ["mask", "by", "until", "reason"],
+            [
+                [ban["mask"], ban["by"], ban["until"] or "", ban["reason"]]
+                for ban in answer["terms"]
+            ],
+        )
     if len(answer) == 1 and isinstance(next(iter(answer.values())), list):
         return "\n".join(str(item) for item in next(iter(answer.values())))
     width = max(len(key) for key in answer)

@@ -52,7 +52,9 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core import errors, operating
 from chatroom.core.errors import ChatError
+from chatroom.core.netbans import ServerBan
 from chatroom.doors.base.server import ChatServer
+from chatroom.wire.lines import format_time
 
 #: The HTTP status of each refusal's code; any other code is ``409``.
 STATUS = {
@@ -157,7 +159,7 @@ class AdminAPI(Resource):
                 {
                     "mask": ban.mask,
                     "by": ban.terms.by,
-                    "until": ban.terms.until or None,
+                    "until": _until(ban),
                     "reason": ban.terms.reason,
                 }
                 for ban in bans
@@ -173,7 +175,7 @@ class AdminAPI(Resource):
         ban = await self.chat.registry.server_ban_as(
             self.operator, words, True, _text(body, "reason", "")
         )
-        return {"banned": ban.mask, "until": ban.terms.until or None}
+        return {"banned": ban.mask, "until": _until(ban)}
 
     async def announce(
         self, request: Request, parts: list[str], body: Answer
@@ -257,6 +259,11 @@ def _body(request: Request) -> Answer:
     if not isinstance(body, dict):
         raise errors.bad_args("the body must be a JSON object")
     return body
+
+
+def _until(ban: ServerBan) -> str | None:
+    """A ban's end as the wire writes times (None: for ever)."""
+    return format_time(ban.terms.until) if ban.terms.until else None
 
 
 def _text(body: Answer, key: str, default: str | None = None) -> str:
