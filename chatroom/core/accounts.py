@@ -64,6 +64,7 @@ from chatroom.core import changes, errors, rules
 from chatroom.core.accountrecord import Account
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
+from chatroom.core.lockdown import Lockdown, check_registration
 from chatroom.core.moderation import account_mask
 from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.scram import derive
@@ -121,6 +122,15 @@ class AccountStore(Protocol):
 
     async def remove_server_ban(self, mask: str) -> bool:
         """False if the mask was not banned."""
+        ...
+
+    async def lockdown(self) -> Lockdown:
+        """The server's lockdown level as kept (:data:`OPEN` if never set)."""
+        ...
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        """Keep a :class:`~chatroom.core.changes.ServerLockdown` change's
+        level (it rests on no premise)."""
         ...
 
     @property
@@ -309,6 +319,7 @@ class AccountService:
         an account already, and again if it became one before the back-end
         applied the registration (another node's, at the same time)."""
         password = check_new_password(password, self.password_min)
+        check_registration(await self.store.lockdown())
         key = name_key(name)
         found = await self.store.get(key)
         if found is not None:

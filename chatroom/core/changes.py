@@ -107,6 +107,11 @@ class AccountRooms:
     account: str
 
 
+@dataclass(frozen=True)
+class ServerLockdown:
+    """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -114,6 +119,7 @@ Subject = (
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | ServerLockdown
 )
 
 
@@ -622,3 +628,15 @@ class ForgetRoom(Operation):
     """The account is out of room ``name``."""
 
     name: str
+
+
+# -- the server's lockdown: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetLockdown(Operation):
+    """The server's lockdown level is now ``level``, set by admin ``by``.
+    It rests on no premise: the last admin's word holds."""
+
+    level: str
+    by: str

@@ -29,6 +29,7 @@ from chatroom.core import (
     admin,
     amending,
     errors,
+    lockdown,
     membership,
     moderation,
     multiline,
@@ -67,6 +68,7 @@ from chatroom.core.events import (
     DeviceList,
     Event,
     Listing,
+    LockdownChanged,
     Message,
     PrivateEvent,
     PrivateMessage,
@@ -86,6 +88,7 @@ from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
@@ -315,6 +318,11 @@ class ChatCore(Generic[B]):
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
         device = member
+        if opened is None or not opened.name:  # a new session: the lockdown's
+            signed_in = opened.account if account is None and opened else account
+            locked = await self.account_store.lockdown()
+            admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
+            lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:
             if await self.devices.join_seat(member, name, account):
                 return
@@ -907,6 +915,28 @@ class ChatCore(Generic[B]):
 
     async def listed_server_bans(self, member: Member) -> list[ServerBan]:
         return await self.bans.listed(self._actor(member))
+
+    async def lockdown(self, member: Member, level: str) -> Lockdown:
+        return await self.lockdown_as(self._actor(member), level)
+
+    async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
+        """``/lockdown [LEVEL]``: the level now (set first, if given; every
+        admin on every node hears it)."""
+        if not level:
+            if not actor.admin:
+                raise errors.admins_only("lockdown")
+            return await self.account_store.lockdown()
+        change = lockdown.setting(actor, lockdown.parse_level(level))
+        await self.account_store.apply_lockdown(change)
+        now = await self.account_store.lockdown()
+        admins = tuple(sorted(self.config.admin_accounts))
+        await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
+        self.log.info(
+            "{admin} set the lockdown to {lockdown}",
+            admin=actor.name,
+            lockdown=now.level,
+        )
+        return now
 
     async def announce(self, member: Member, text: str) -> None:
         await self.announce_as(self._actor(member), text)

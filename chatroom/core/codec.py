@@ -102,6 +102,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.Invited,
         events.Announcement,
         events.Wallops,
+        events.LockdownChanged,
         events.Edited,
         events.Redacted,
         events.Reaction,

@@ -45,6 +45,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
 from chatroom.core.moderation import Action, Actor
@@ -567,6 +568,20 @@ class Registry(Protocol):
         Raises:
             ChatError: ``NOT_ALLOWED``.
         """
+        ...
+
+    async def lockdown(self, member: Member, level: str) -> Lockdown:
+        """``/lockdown [off|accounts|closed]`` by an admin: the level now,
+        set first if ``level`` is given (every admin, on every node, hears
+        ``LOCKDOWN``; :mod:`chatroom.core.lockdown`).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (no such level).
+        """
+        ...
+
+    async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
+        """:meth:`lockdown` by ``actor`` (the server's operator)."""
         ...
 
     @property

@@ -354,7 +354,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             "Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]",
             "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)",
             "/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,",
-            "/rehash (reload the configuration)",
+            "/rehash (reload the configuration), /lockdown [off|accounts|closed]",
         ),
         (
             Command("kill", "USER [REASON]"),
@@ -362,6 +362,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             Command("gunban", "USER|MASK"),
             Command("gbans"),
             Command("announce", "TEXT"),
+            Command("lockdown", "[off|accounts|closed]"),
             Command("rehash"),
         ),
     ),

@@ -99,6 +99,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "KILLED": ("user", "by"),  # | reason
     "GBAN": ("mask", "by", "until"),  # until: absent for a ban for ever
     "GUNBAN": ("mask", "by"),
+    "LOCKDOWN": ("level", "by"),  # by: "-" for a level never set
     "GBANS": (),  # | masks..., a timed one as MASK@UNTIL
     "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):

@@ -147,6 +147,12 @@ def _bans_add(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("POST", "bans", asked)
 
 
+def _lockdown(client: AdminClient, options: argparse.Namespace) -> Any:
+    if options.level:
+        return client.call("POST", "lockdown", {"level": options.level})
+    return client.call("GET", "lockdown")
+
+
 def _announce(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("POST", "announce", {"text": options.text})
 
@@ -324,6 +330,12 @@ def parser() -> argparse.ArgumentParser:
     announce = commands.add_parser("announce", help="tell every signed-on user")
     announce.add_argument("text")
     announce.set_defaults(run=_announce)
+
+    lockdown = commands.add_parser(
+        "lockdown", help="show or set how open the server is to new sessions"
+    )
+    lockdown.add_argument("level", nargs="?", choices=("off", "accounts", "closed"))
+    lockdown.set_defaults(run=_lockdown)
 
     backup = commands.add_parser("backup", help="copy the store into FILE")
     backup.add_argument("file")

@@ -222,6 +222,24 @@ class AdminToolTests(AdminServerTestCase):
         self.assertEqual(newcomer.lines[-1], "WELCOME carol")
 
     @defer.inlineCallbacks
+    def test_lockdown(self):
+        """``lockdown accounts`` refuses plain names at once; ``lockdown``
+        alone shows the level; ``off`` restores."""
+        shown = yield self.admin_json("lockdown")
+        self.assertEqual(shown, {"lockdown": "off", "by": ""})
+        locked = yield self.admin_json("lockdown", "accounts")
+        self.assertEqual(locked, {"lockdown": "accounts", "by": "chatroom"})
+        plain: LineClient = yield connect_client(reactor, self.port)
+        self.hang_up(plain)
+        plain.say("mallory")
+        refused = yield plain.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR ACCOUNT_REQUIRED "), refused)
+        status, text, _ = yield self.admin("lockdown", "off")
+        self.assertEqual((status, text), (0, "lockdown: off\nby:       chatroom\n"))
+        plain.say("mallory")
+        yield plain.expect_line("WELCOME mallory")
+
+    @defer.inlineCallbacks
     def test_refusals_are_one_line(self):
         """A refusal is one line on stderr and exit status 1."""
         status, out, err = yield self.admin("accounts", "lock", "nobody")

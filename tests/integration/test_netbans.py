@@ -219,3 +219,32 @@ class ProxiedTests(ServerTestCase):
         self.assertEqual(banned.lines, [f"BYE {SPAM}"])
         let_in = yield self.proxied("198.51.100.7")
         yield let_in.expect_line("HELLO ")
+
+
+class LockdownNodesTests(ClusterTestCase):
+    """The lockdown set on one node holds on the other, whose admins hear it."""
+
+    node_options = (*ClusterTestCase.node_options, "--admins", "root")
+
+    @defer.inlineCallbacks
+    def test_set_on_one_node_holds_on_the_other(self):
+        one, two = yield self.start_nodes(2)
+        root = yield admin(self, self.port_of(one))
+        watching = yield admin(self, self.port_of(two), new=False)
+        carol = yield named((yield line_from(self, self.port_of(two), OTHER)), "carol")
+        root.say("/lockdown accounts")
+        self.assertEqual(
+            (yield watching.expect_line("LOCKDOWN ")), "LOCKDOWN accounts root"
+        )
+        plain = yield line_from(self, self.port_of(two), OTHER)
+        yield plain.expect_line("HELLO ")
+        plain.say("mallory")
+        refused = yield plain.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR ACCOUNT_REQUIRED "), refused)
+        carol.say("/join general")  # connected before: stays
+        yield carol.expect_line("MEMBERS general")
+        watching.say("/lockdown off")
+        yield root.expect_line("LOCKDOWN off root")
+        plain.say("mallory")
+        yield plain.expect_line("WELCOME mallory")
+        self.assertFalse(any(line.startswith("LOCKDOWN") for line in carol.lines))

@@ -75,7 +75,7 @@ Moderating the room you are in (owner and operators):
 Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
   (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)
 /gunban USER|MASK, /gbans, /announce TEXT, /delete any room,
-/rehash (reload the configuration)
+/rehash (reload the configuration), /lockdown [off|accounts|closed]
 //text            send a message that starts with /
 /limits           how fast you may send (LIMITS rate burst backlog)
 /quit [REASON]    leave the server"""

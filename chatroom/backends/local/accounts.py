@@ -16,6 +16,7 @@ from dataclasses import replace
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.throttle import SharedWindows
 
@@ -33,6 +34,7 @@ class StoredAccounts:
             for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
         #: The terms each ban was kept with (by mask).
         self.terms = {
             mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
@@ -97,6 +99,16 @@ class StoredAccounts:
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         return dict(self.terms)
+
+    async def lockdown(self) -> Lockdown:
+        return self._lockdown
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        for op in change.ops:
+            if not isinstance(op, changes.SetLockdown):
+                raise TypeError(f"no operation {op!r} of the lockdown")
+            self._lockdown = Lockdown(op.level, op.by)
+            self.store.save_lockdown(self._lockdown.encoded())
 
     async def remove_server_ban(self, mask: str) -> bool:
         if mask not in self.bans:

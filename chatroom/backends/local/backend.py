@@ -341,7 +341,7 @@ class LocalBackend:
             self.watching.hear(Watched(event.new, Sighting.ONLINE))
 
     async def tell_everyone(self, event: ToEveryone) -> None:
-        fan_out([member for member, _ in self.sessions.named()], event)
+        fan_out(self.sessions.addressed(event), event)
 
     async def end_user(self, name: str, reason: str) -> str:
         victim = self.users.get(name_key(name))

@@ -85,6 +85,8 @@ class LoadedAccounts:
     server_bans: list[str] = field(default_factory=list)
     #: Each ban's terms as the core encoded them, by mask.
     ban_terms: dict[str, str] = field(default_factory=dict)
+    #: The lockdown level as the core encoded it ("": never set).
+    lockdown: str = ""
     scram: dict[str, str] = field(default_factory=dict)
 
 
@@ -133,6 +135,9 @@ class Store(Protocol):
     def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
         """Add (``banned``, with its ``terms`` as the core encoded them, if
         any) or remove a server-wide ban."""
+
+    def save_lockdown(self, kept: str) -> None:
+        """The server's lockdown level is now ``kept`` (the core's encoding)."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -282,6 +287,9 @@ class MemoryStore:
         pass
 
     def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        pass
+
+    def save_lockdown(self, kept: str) -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:

@@ -263,6 +263,12 @@ class SqliteStore:
             ],
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
+            lockdown="".join(
+                value
+                for (value,) in db.execute(
+                    "SELECT value FROM server_state WHERE key = 'lockdown'"
+                )
+            ),
         )
 
     def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
@@ -355,6 +361,11 @@ class SqliteStore:
 
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
+
+    def save_lockdown(self, kept: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO server_state VALUES ('lockdown', ?)", (kept,))
+        )
 
     def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
         self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))

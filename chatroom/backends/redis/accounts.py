@@ -27,6 +27,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.text import current_mask, name_key
 
@@ -82,6 +83,12 @@ UNBAN = Script("gunban")
 
 #: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
 BAN_TERMS = Script("gban-terms")
+
+#: ARGV: P. The lockdown level as the core encoded it (nil: never set).
+LOCKDOWN = Script("lockdown-get")
+
+#: ARGV: P, the lockdown level as the core encoded it. Keeps it.
+SET_LOCKDOWN = Script("lockdown-set")
 
 
 class RedisAccounts:
@@ -148,6 +155,16 @@ class RedisAccounts:
             flat[i].decode(): BanTerms.decoded(flat[i + 1].decode())
             for i in range(0, len(flat), 2)
         }
+
+    async def lockdown(self) -> Lockdown:
+        kept = await self.calls.eval(LOCKDOWN)
+        return Lockdown.decoded(kept.decode()) if kept else OPEN
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        for op in change.ops:
+            if not isinstance(op, changes.SetLockdown):
+                raise TypeError(f"no operation {op!r} of the lockdown")
+            await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))

@@ -621,7 +621,7 @@ class RedisBackend:
         said = decoded_for_sessions(data)
         if number == b"*":
             if isinstance(said, Event):
-                fan_out([member for member, _ in self.sessions.named()], said)
+                fan_out(self.sessions.addressed(said), said)
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):

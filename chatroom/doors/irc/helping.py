@@ -62,6 +62,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "KILL": ("KILL <nick> [:<reason>]", "Server admins: disconnects a user."),
     "LINKS": ("LINKS", "The servers: this one alone (a cluster is one server)."),
     "LIST": ("LIST [<filters>]", "Rooms with their member counts and topics."),
+    "LOCKDOWN": (
+        "LOCKDOWN [off|accounts|closed]",
+        "Server admins: how open the server is to new sessions (accounts only, "
+        "or admins only), as Ergo's DEFCON.",
+    ),
     "LUSERS": ("LUSERS", "How many users, connections and rooms there are."),
     "MARKREAD": (
         "MARKREAD <target> [timestamp=<time>]",

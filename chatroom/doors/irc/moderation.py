@@ -368,6 +368,15 @@ async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
         session.notice(f"Server bans: {line}")
 
 
+async def lockdown(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``LOCKDOWN [off|accounts|closed]``: ``/lockdown``; asked, the level
+    as a ``NOTICE`` (set, every admin's ``NOTICE`` says it)."""
+    level = params[0] if params else ""
+    now = await session.registry.lockdown(session.member, level)
+    if not level:
+        session.notice(f"LOCKDOWN {now.level} {now.by or '-'}")
+
+
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:
     """``ANNOUNCE :text`` (or ``NOTICE $* :text``): ``/announce``."""
     await session.registry.announce(session.member, plain_text(params[0]))

@@ -88,6 +88,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "GUNBAN": IRCCommand(moderation.gunban, 1),
     "GBANS": IRCCommand(moderation.server_bans),
     "UBAN": IRCCommand(ubans.uban, 1),
+    "LOCKDOWN": IRCCommand(moderation.lockdown),
     "ANNOUNCE": IRCCommand(moderation.announce, 1),
     "OPER": IRCCommand(operators.oper, 2),
     "WALLOPS": IRCCommand(operators.wallops, 1),

@@ -61,7 +61,17 @@ WORDED_COMMANDS = frozenset(
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
 ADMIN_COMMANDS = frozenset(
-    {"KILL", "GBAN", "GUNBAN", "GBANS", "UBAN", "ANNOUNCE", "WALLOPS", "REHASH"}
+    {
+        "KILL",
+        "GBAN",
+        "GUNBAN",
+        "GBANS",
+        "UBAN",
+        "LOCKDOWN",
+        "ANNOUNCE",
+        "WALLOPS",
+        "REHASH",
+    }
 )
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"

@@ -155,6 +155,14 @@ async def do_gbans(session: CommandContext, args: str) -> None:
     session.send(format_line("GBANS", *listed))
 
 
+async def do_lockdown(session: CommandContext, args: str) -> None:
+    """``/lockdown [off|accounts|closed]``: ``LOCKDOWN <level> <by>`` (the
+    other admins hear it too, when it changes)."""
+    now = await session.registry.lockdown(session.member, args.strip())
+    if not args.strip():  # asked: the answer; set: every admin's news, ours too
+        session.send(format_line("LOCKDOWN", now.level, now.by or "-"))
+
+
 async def do_announce(session: CommandContext, args: str) -> None:
     if not args:
         raise errors.usage("/announce TEXT")

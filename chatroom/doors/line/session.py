@@ -561,6 +561,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "gunban": (moderating.do_gunban, _NAMED),
     "gbans": (moderating.do_gbans, _NAMED),
     "announce": (moderating.do_announce, _NAMED),
+    "lockdown": (moderating.do_lockdown, _NAMED),
     "rehash": (moderating.do_rehash, _NAMED),
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),

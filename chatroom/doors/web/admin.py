@@ -23,9 +23,14 @@ GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
                                         "capacity", "topic", "secret"}]}``
 POST    ``/admin/rooms/ROOM/owner``     ``{"account": A}`` →
                                         ``{"room": ROOM, "owner": A}``
-GET     ``/admin/bans``                 ``{"bans": [MASK, ...]}``
-POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
-                                        ``{"banned": MASK}``
+GET     ``/admin/bans``                 ``{"bans": [MASK, ...], "terms":
+                                        [{"mask", "by", "until", "reason"}]}``
+POST    ``/admin/bans``                 ``{"mask": M, "reason": R,
+                                        "duration": D}`` (D optional:
+                                        ``30s``...``4w``) →
+                                        ``{"banned": MASK, "until": TIME}``
+GET     ``/admin/lockdown``             ``{"lockdown": LEVEL, "by": ADMIN}``
+POST    ``/admin/lockdown``             ``{"level": L}`` → the same
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
 GET     ``/admin/backup``               the SQLite file
                                         (``application/vnd.sqlite3``), or in
@@ -101,6 +106,8 @@ class AdminAPI(Resource):
             (b"GET", "bans", 1): self.bans,
             (b"POST", "bans", 1): self.ban,
             (b"POST", "announce", 1): self.announce,
+            (b"GET", "lockdown", 1): self.lockdown,
+            (b"POST", "lockdown", 1): self.lockdown,
             (b"GET", "backup", 1): self.backup,
         }
 
@@ -183,6 +190,13 @@ class AdminAPI(Resource):
         text = _text(body, "text")
         await self.chat.registry.announce_as(self.operator, text)
         return {"announced": text}
+
+    async def lockdown(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        level = _text(body, "level") if request.method == b"POST" else ""
+        now = await self.chat.registry.lockdown_as(self.operator, level)
+        return {"lockdown": now.level, "by": now.by}
 
     async def change_room(
         self, request: Request, parts: list[str], body: Answer

@@ -547,6 +547,46 @@ class ModerationContract(ContractBase):
         yield self.refused(root, "/gban ip:0.0.0.0/0", "BAD_ARGS")
 
     @defer.inlineCallbacks
+    def test_lockdown(self) -> Generator[Any, Any, None]:
+        """``/lockdown accounts`` refuses plain names and registering while
+        ``/login`` works; ``closed`` refuses all but an admin's sign-in;
+        ``off`` restores. Connected users stay; only admins hear it."""
+        alice = yield self.signed_in("alice")
+        alice.say("/quit")
+        yield self.expect(alice, "BYE ")
+        root = yield self.signed_in("root")
+        carol = yield self.connect("carol")
+        yield self.refused(carol, "/lockdown accounts", "NOT_ALLOWED")
+        yield self.refused(carol, "/lockdown", "NOT_ALLOWED")
+        root.say("/lockdown")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN off -")
+        yield self.refused(root, "/lockdown maybe", "BAD_ARGS")
+        root.say("/lockdown accounts")
+        self.assertEqual(
+            (yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN accounts root"
+        )
+        newcomer = User(FakeClient(self.server))
+        reply = yield self.refused(newcomer, "mallory", "ACCOUNT_REQUIRED")
+        self.assertIn("locked down", reply)
+        yield self.refused(
+            newcomer, f"/register mallory {PASSWORD}", "REGISTRATION_CLOSED"
+        )
+        yield self.signed_in("alice")
+        root.say("/lockdown closed")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN closed root")
+        yield self.refused(User(FakeClient(self.server)), "dave", "SERVER_CLOSED")
+        yield self.refused(
+            User(FakeClient(self.server)), f"/login alice {PASSWORD}", "SERVER_CLOSED"
+        )
+        yield self.signed_in("root")  # an admin's sign-in: a second device
+        carol.say("/join general")  # connected before: stays
+        yield self.expect(carol, "MEMBERS general")
+        self.assertFalse(any(line.startswith("LOCKDOWN") for line in carol.unread()))
+        root.say("/lockdown off")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN off root")
+        yield self.connect("dave")
+
+    @defer.inlineCallbacks
     def test_a_timed_ban_shows_its_end(self) -> Generator[Any, Any, None]:
         """``/gban MASK 2h REASON``: ``GBAN`` and ``/gbans`` carry its end
         (two hours from now, on the server's clock); the banned user is

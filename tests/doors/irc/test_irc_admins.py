@@ -184,3 +184,45 @@ class NetworkBanTests(AccountsCase):
         back = IRCClient(self.factory, "127.0.0.3")
         back.send("NICK carol", "USER c 0 * :C")
         self.assertIn(" 001 carol ", back.received()[0])
+
+
+class LockdownTests(AccountsCase):
+    """``LOCKDOWN`` at the IRC door, and what a newcomer meets there."""
+
+    config = ServerConfig(rate=0, admins=("boss",))
+
+    def test_levels(self) -> None:
+        """The admin asks and sets it (a ``NOTICE`` each time); under
+        ``accounts`` a plain nick is refused and ``PASS`` signs in; under
+        ``closed`` only the admin's sign-in gets in."""
+        self.account("alice")
+        self.account("boss")
+        boss = self.signed_in("boss")
+        boss.send("LOCKDOWN")
+        self.assertEqual(boss.received(), [":chatroom NOTICE boss :LOCKDOWN off -"])
+        boss.send("LOCKDOWN accounts")
+        self.assertEqual(
+            boss.received(), [":chatroom NOTICE boss :LOCKDOWN accounts boss"]
+        )
+        plain = IRCClient(self.factory)
+        plain.send("NICK mallory", "USER m 0 * :M")
+        lines = plain.received()
+        self.assertIn(":chatroom FAIL * ACCOUNT_REQUIRED", lines[0])
+        self.assertEqual(lines[-1], "ERROR :Closing Link: 127.0.0.1 (Account required)")
+        self.signed_in("alice")
+        boss.send("LOCKDOWN closed")
+        boss.received()
+        closed = IRCClient(self.factory)
+        closed.send(f"PASS {PASSWORD}", "NICK alice", "USER a 0 * :A")
+        lines = closed.received()
+        self.assertEqual(
+            lines[-1],
+            "ERROR :Closing Link: 127.0.0.1 (the server is closed to new "
+            "sessions: only admins may sign in)",
+        )
+        self.signed_in("boss")
+        carol = IRCClient(self.factory)
+        carol.send("NICK carol", "USER c 0 * :C")
+        carol.received()
+        carol.send("LOCKDOWN off")
+        self.assertEqual(carol.numerics(), [])
