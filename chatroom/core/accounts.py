@@ -124,6 +124,15 @@ class AccountStore(Protocol):
         """False if the mask was not banned."""
         ...
 
+    async def ignores(self, account: str) -> frozenset[str]:
+        """The name keys account ``account`` ignores."""
+        ...
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountIgnores` change's
+        names (the core checked them against the list it read)."""
+        ...
+
     async def lockdown(self) -> Lockdown:
         """The server's lockdown level as kept (:data:`OPEN` if never set)."""
         ...

@@ -503,6 +503,12 @@ class Backend(SeatingSteps, Protocol):
     def follow_network_bans(self, listener: BanListener) -> None:
         """``listener`` hears every network ban made from now on, on any node."""
 
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Account ``account`` now ignores ``names``: its seats on every
+        node take the list
+        (:meth:`~chatroom.core.sessions.SeatSessions.ignoring_changed`)."""
+        ...
+
     async def unban_from_server(self, mask: str) -> bool: ...
 
     async def backup(self, path: str) -> None:

@@ -108,6 +108,13 @@ class AccountRooms:
 
 
 @dataclass(frozen=True)
+class AccountIgnores:
+    """The names account ``account`` (its name key) ignores."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class ServerLockdown:
     """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
 
@@ -120,6 +127,7 @@ Subject = (
     | AccountPush
     | AccountRooms
     | ServerLockdown
+    | AccountIgnores
 )
 
 
@@ -518,7 +526,9 @@ class TellUser(Operation):
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
+AccountSubject = TypeVar(
+    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountIgnores
+)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
@@ -640,3 +650,20 @@ class SetLockdown(Operation):
 
     level: str
     by: str
+
+
+# -- an account's ignore list: operations ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Ignore(Operation):
+    """The account ignores name key ``name`` (the core checked the list)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Unignore(Operation):
+    """The account no longer ignores name key ``name``."""
+
+    name: str

@@ -29,6 +29,7 @@ from chatroom.core import (
     admin,
     amending,
     errors,
+    ignoring,
     lockdown,
     membership,
     moderation,
@@ -88,6 +89,7 @@ from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
+from chatroom.core.ignoring import NOBODY
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
@@ -98,7 +100,7 @@ from chatroom.core.netbans import ServerBan
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
-from chatroom.core.private import NO_COPY, PrivateMessages
+from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
 from chatroom.core.retrying import (
@@ -184,6 +186,7 @@ class ChatCore(Generic[B]):
             send_push,
             config.push_idle,
             connected_elsewhere=self._connected_elsewhere,
+            ignores=self.backend.account_store.ignores,
         )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
@@ -362,6 +365,11 @@ class ChatCore(Generic[B]):
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        seat = self.sessions.seat_of(member)
+        if signed_in != before and seat is not None:  # the account's ignore list
+            seat.ignore(
+                await self.account_store.ignores(signed_in) if signed_in else NOBODY
+            )
         if session.name:  # a rename: in no room, the user alone hears it
             account = self.sessions[member].account_name
             rename = Renamed(session.name, name, account=account)
@@ -498,7 +506,11 @@ class ChatCore(Generic[B]):
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
-        event = await self.private.send(session, target, text, tags, copy)
+        try:
+            event = await self.private.send(session, target, text, tags, copy)
+        except IgnoredError as ignored:  # the sender is not told
+            self.devices.to_others(member, ignored.event)
+            return ignored.event
         self.notifications.said_privately(event.recipient, event.sender, text, event)
         if name_key(event.recipient) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices here
@@ -915,6 +927,25 @@ class ChatCore(Generic[B]):
 
     async def listed_server_bans(self, member: Member) -> list[ServerBan]:
         return await self.bans.listed(self._actor(member))
+
+    async def ignore(self, member: Member, name: str, ignore: bool) -> str:
+        """``/ignore NAME`` (``ignore``) or ``/unignore NAME``: the name as
+        given, once the account's list holds it (or no more), on every
+        node (:mod:`chatroom.core.ignoring`)."""
+        session = self._session(member)
+        account = session.account
+        listed = await self.account_store.ignores(account) if account else NOBODY
+        change = ignoring.change(account, session.name, listed, name, ignore)
+        await self.account_store.apply_ignores(change)
+        await self.backend.ignoring_changed(
+            account, await self.account_store.ignores(account)
+        )
+        return name
+
+    async def ignored(self, member: Member) -> list[str]:
+        """``/ignores``: the name keys the member's account ignores, sorted."""
+        account = self._session(member).account
+        return sorted(await self.account_store.ignores(account)) if account else []
 
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         return await self.lockdown_as(self._actor(member), level)

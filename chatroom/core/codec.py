@@ -59,6 +59,7 @@ from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
     EntryHead,
+    IgnoresChanged,
     KickHead,
     NetworkBanned,
     NewsHead,
@@ -115,6 +116,7 @@ TYPES: dict[str, type[Encoded]] = {
         ShowRoom,
         EndDevice,
         NetworkBanned,
+        IgnoresChanged,
         NewsHead,
         KickHead,
     )

@@ -63,8 +63,18 @@ class NetworkBanned:
     terms: str
 
 
-#: An order for one of a node's sessions (or, ``NetworkBanned``, for all).
-SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned
+@dataclass(frozen=True)
+class IgnoresChanged:
+    """Account ``account`` now ignores ``names`` (name keys): every node's
+    seats signed in to it take the list. Sent as ``* OBJECT``."""
+
+    account: str
+    names: tuple[str, ...]
+
+
+#: An order for one of a node's sessions (or, ``NetworkBanned`` and
+#: ``IgnoresChanged``, for all).
+SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
 
 
 @dataclass(frozen=True)

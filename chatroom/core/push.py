@@ -190,6 +190,14 @@ async def _nowhere_else(account: str) -> bool:
     return False
 
 
+#: The name keys an account ignores (:mod:`chatroom.core.ignoring`).
+Ignores = Callable[[str], Awaitable[frozenset[str]]]
+
+
+async def _nobody_ignored(account: str) -> frozenset[str]:
+    return frozenset()
+
+
 def new_server_key() -> str:
     """A new VAPID key pair (RFC 8292: ECDSA on P-256), as PKCS#8 PEM."""
     made = ec.generate_private_key(ec.SECP256R1())
@@ -249,6 +257,7 @@ class Notifications:
         idle: float = IDLE,
         per_place: float = PER_PLACE,
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
+        ignores: Ignores = _nobody_ignored,
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key.
@@ -268,6 +277,8 @@ class Notifications:
         self.idle = idle
         self.per_place = per_place
         self.connected_elsewhere = connected_elsewhere
+        #: An account is never pushed what someone it ignores said.
+        self.ignores = ignores
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -394,6 +405,8 @@ class Notifications:
     ) -> None:
         subscribed = await self.store.of(named)
         for account in subscribed:
+            if name_key(sender) in await self.ignores(account):
+                continue
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:
                 notice = Notice(account, room, sender, text, event)

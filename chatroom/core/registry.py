@@ -570,6 +570,20 @@ class Registry(Protocol):
         """
         ...
 
+    async def ignore(self, member: Member, name: str, ignore: bool) -> str:
+        """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` for the
+        member's account: nothing ``name`` says reaches any of its devices
+        from then on (:mod:`chatroom.core.ignoring`); returns ``name``.
+
+        Raises:
+            ChatError: ``ACCOUNT_REQUIRED``, ``BAD_ARGS``.
+        """
+        ...
+
+    async def ignored(self, member: Member) -> list[str]:
+        """The names the member's account ignores (name keys), sorted."""
+        ...
+
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         """``/lockdown [off|accounts|closed]`` by an admin: the level now,
         set first if ``level`` is given (every admin, on every node, hears

@@ -132,6 +132,15 @@ class SeatSessions:
             return [m for m, s in self.named() if s.account and s.account in admins]
         return [member for member, _ in self.named()]
 
+    def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Account ``account`` now ignores ``names``: each of its seats
+        here leaves out what they say (:mod:`chatroom.core.ignoring`)."""
+        for member, session in list(self.named()):
+            if session.account == account:
+                seat = self.seat_of(member)
+                if seat is not None:
+                    seat.ignore(names)
+
     def account_of(self, member: Member) -> str:
         session = self.get(member)
         return session.account if session is not None else ""

@@ -206,6 +206,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
             Command(
+                "ignore",
+                "USER",
+                ("/ignore USER      hear nothing more from USER (an account's list)",),
+            ),
+            Command(
+                "unignore",
+                "USER",
+                ("/unignore USER, /ignores   hear USER again; whom you ignore",),
+            ),
+            Command("ignores"),
+            Command(
                 "watch",
                 "on|off",
                 ("/watch on|off     push room list changes while in the lobby",),

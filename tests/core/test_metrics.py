@@ -74,6 +74,7 @@ SAMPLES: dict[str, object] = {
     "following": False,
     "here": Census(1, 0, 0),
     "level": "",
+    "ignore": True,
 }
 
 

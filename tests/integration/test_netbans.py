@@ -248,3 +248,47 @@ class LockdownNodesTests(ClusterTestCase):
         plain.say("mallory")
         yield plain.expect_line("WELCOME mallory")
         self.assertFalse(any(line.startswith("LOCKDOWN") for line in carol.lines))
+
+
+class IgnoreNodesTests(ClusterTestCase):
+    """An ignore list set on one node holds for the account's device on
+    the other, and is kept for the account."""
+
+    @defer.inlineCallbacks
+    def test_ignored_on_every_device(self):
+        one, two = yield self.start_nodes(2)
+        phone = yield line_from(self, self.port_of(one), OTHER)
+        yield phone.expect_line("HELLO ")
+        phone.say(f"/register alice {PASSWORD}")
+        yield phone.expect_line("REGISTERED alice")
+        laptop = yield line_from(self, self.port_of(two), OTHER)
+        yield laptop.expect_line("HELLO ")
+        laptop.say(f"/login alice {PASSWORD}")
+        yield laptop.expect_line("WELCOME alice")
+        mallory = yield named(
+            (yield line_from(self, self.port_of(two), OTHER)), "mallory"
+        )
+        carol = yield named((yield line_from(self, self.port_of(one), OTHER)), "carol")
+        for user in (phone, laptop, mallory, carol):
+            user.say("/join general")
+            yield user.expect_line("MEMBERS general ")
+        phone.say("/ignore mallory")
+        yield phone.expect_line("IGNORED mallory")
+        mallory.say("/msg alice psst")
+        yield mallory.expect_line("PRIVMSG mallory alice ")
+        mallory.say("spam in the room")
+        yield carol.expect_line("MSG general mallory ")
+        carol.say("/msg alice hi")
+        carol.say("hello")
+        for device in (phone, laptop):
+            yield device.expect_line("PRIVMSG carol alice ")
+            yield device.expect_line("MSG general carol ")
+            heard = [x for x in device.lines if "mallory" in x.split()[1:3]]
+            self.assertEqual(
+                [x for x in heard if x.startswith(("PRIVMSG", "MSG"))], [], heard
+            )
+        laptop.say("/unignore mallory")
+        yield laptop.expect_line("UNIGNORED mallory")
+        mallory.say("/msg alice again")
+        for device in (phone, laptop):
+            yield device.expect_line("PRIVMSG mallory alice ")

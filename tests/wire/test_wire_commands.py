@@ -46,6 +46,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
+/ignore USER      hear nothing more from USER (an account's list)
+/unignore USER, /ignores   hear USER again; whom you ignore
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)
 /register PASSWORD     make your name an account

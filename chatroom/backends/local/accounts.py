@@ -35,6 +35,10 @@ class StoredAccounts:
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
+        #: Account key → the name keys it ignores.
+        self._ignores: dict[str, set[str]] = {}
+        for account, name in loaded.ignores:
+            self._ignores.setdefault(account, set()).add(name)
         #: The terms each ban was kept with (by mask).
         self.terms = {
             mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
@@ -99,6 +103,23 @@ class StoredAccounts:
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         return dict(self.terms)
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        return frozenset(self._ignores.get(account, ()))
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountIgnores)
+        listed = self._ignores.setdefault(account, set())
+        for op in change.ops:
+            if isinstance(op, changes.Ignore):
+                listed.add(op.name)
+            elif isinstance(op, changes.Unignore):
+                listed.discard(op.name)
+            else:
+                raise TypeError(f"no operation {op!r} of an ignore list")
+            self.store.save_ignore(account, op.name, isinstance(op, changes.Ignore))
+        if not listed:
+            del self._ignores[account]
 
     async def lockdown(self) -> Lockdown:
         return self._lockdown

@@ -367,6 +367,9 @@ class LocalBackend:
     def follow_network_bans(self, listener: BanListener) -> None:
         self.network_ban_listeners.append(listener)
 
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        self.sessions.ignoring_changed(account, names)
+
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
 

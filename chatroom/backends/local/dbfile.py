@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS server_ban_terms (
     mask TEXT PRIMARY KEY, terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS ignores (
+    account TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (account, name));
 CREATE TABLE IF NOT EXISTS modlog (
     seq INTEGER PRIMARY KEY, room TEXT NOT NULL, line TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);

@@ -87,6 +87,8 @@ class LoadedAccounts:
     ban_terms: dict[str, str] = field(default_factory=dict)
     #: The lockdown level as the core encoded it ("": never set).
     lockdown: str = ""
+    #: Each account's ignored names: (account key, name key).
+    ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
 
 
@@ -138,6 +140,9 @@ class Store(Protocol):
 
     def save_lockdown(self, kept: str) -> None:
         """The server's lockdown level is now ``kept`` (the core's encoding)."""
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -290,6 +295,9 @@ class MemoryStore:
         pass
 
     def save_lockdown(self, kept: str) -> None:
+        pass
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:

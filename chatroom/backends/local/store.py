@@ -263,6 +263,7 @@ class SqliteStore:
             ],
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
+            ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             lockdown="".join(
                 value
                 for (value,) in db.execute(
@@ -361,6 +362,13 @@ class SqliteStore:
 
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        if ignored:
+            statement = "INSERT OR IGNORE INTO ignores VALUES (?, ?)"
+        else:
+            statement = "DELETE FROM ignores WHERE account = ? AND name = ?"
+        self._pending.append((statement, (account, name)))
 
     def save_lockdown(self, kept: str) -> None:
         self._pending.append(

@@ -84,6 +84,13 @@ UNBAN = Script("gunban")
 #: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
 BAN_TERMS = Script("gban-terms")
 
+#: ARGV: P, account. The name keys the account ignores.
+IGNORES = Script("ignores-get")
+
+#: ARGV: P, account, then ``+``/``-`` and a name key, each pair. Adds or
+#: removes them.
+APPLY_IGNORES = Script("ignores-apply")
+
 #: ARGV: P. The lockdown level as the core encoded it (nil: never set).
 LOCKDOWN = Script("lockdown-get")
 
@@ -155,6 +162,23 @@ class RedisAccounts:
             flat[i].decode(): BanTerms.decoded(flat[i + 1].decode())
             for i in range(0, len(flat), 2)
         }
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        return frozenset(
+            name.decode() for name in await self.calls.eval(IGNORES, account)
+        )
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountIgnores)
+        pairs: list[str] = []
+        for op in change.ops:
+            if isinstance(op, changes.Ignore):
+                pairs += ["+", op.name]
+            elif isinstance(op, changes.Unignore):
+                pairs += ["-", op.name]
+            else:
+                raise TypeError(f"no operation {op!r} of an ignore list")
+        await self.calls.eval(APPLY_IGNORES, account, *pairs)
 
     async def lockdown(self) -> Lockdown:
         kept = await self.calls.eval(LOCKDOWN)

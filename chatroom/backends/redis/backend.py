@@ -111,7 +111,13 @@ from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Targ
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
-from chatroom.core.nodemessages import EndDevice, EndSession, NetworkBanned, ShowRoom
+from chatroom.core.nodemessages import (
+    EndDevice,
+    EndSession,
+    IgnoresChanged,
+    NetworkBanned,
+    ShowRoom,
+)
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -594,6 +600,12 @@ class RedisBackend:
     def follow_network_bans(self, listener: BanListener) -> None:
         self.network_ban_listeners.append(listener)
 
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Every node's seats of the account take the list (this one's too,
+        from its channel, as every node's)."""
+        order = IgnoresChanged(account, tuple(sorted(names)))
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
+
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
         apart every room's, on every primary), as Redis dumps it, streamed
@@ -622,6 +634,8 @@ class RedisBackend:
         if number == b"*":
             if isinstance(said, Event):
                 fan_out(self.sessions.addressed(said), said)
+            elif isinstance(said, IgnoresChanged):
+                self.sessions.ignoring_changed(said.account, frozenset(said.names))
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):

@@ -35,6 +35,7 @@ from chatroom.core.modlog import ModEntry
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
+    IgnoresChanged,
     NetworkBanned,
     SessionOrder,
     ShowRoom,
@@ -82,7 +83,7 @@ def decoded_for_sessions(data: bytes) -> Event | SessionOrder | None:
     None (logged) if it holds neither."""
     said = _read(data)
     if said is None or isinstance(
-        said, Event | EndSession | ShowRoom | EndDevice | NetworkBanned
+        said, Event | EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
     ):
         return said
     log.warn(

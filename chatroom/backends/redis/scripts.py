@@ -43,6 +43,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P ignores:<a>``           set: the name keys account a ignores
 ``P lockdown``              string: the server's lockdown level and who set
                             it (:class:`chatroom.core.lockdown.Lockdown`)
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as

@@ -109,6 +109,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Registers your nick as an account (draft/account-registration).",
     ),
     "SETNAME": ("SETNAME :<realname>", "Changes your realname (setname)."),
+    "SILENCE": (
+        "SILENCE [+|-<nick>]",
+        "Your account's ignore list: nothing a silenced nick says reaches you.",
+    ),
     "TAGMSG": ("TAGMSG <target>", "A message of tags alone (message-tags)."),
     "TIME": ("TIME", "The server's time."),
     "TOPIC": ("TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."),

@@ -22,6 +22,7 @@ from chatroom.doors.irc import (
     sasl,
     services,
     signin,
+    silence,
     ubans,
 )
 from chatroom.doors.irc.helping import help_, links
@@ -69,6 +70,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "WHOWAS": IRCCommand(presence.whowas),
     "AWAY": IRCCommand(presence.away, before_welcome=True),  # draft/pre-away
     "MONITOR": IRCCommand(presence.monitor, 1),
+    "SILENCE": IRCCommand(silence.silence),
     # IRCv3
     "BATCH": IRCCommand(extensions.batch, 1),
     "TAGMSG": IRCCommand(extensions.tagmsg, 1),

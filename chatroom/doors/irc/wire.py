@@ -57,7 +57,18 @@ ERR_MONLISTFULL = "734"
 #: of tea") or a topic's length: a notice carrying the text, not ``461``
 #: ("Not enough parameters"), which would misdescribe them.
 WORDED_COMMANDS = frozenset(
-    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "UBAN", "ANNOUNCE", "TOPIC"}
+    {
+        "MODE",
+        "KICK",
+        "INVITE",
+        "KILL",
+        "GBAN",
+        "GUNBAN",
+        "UBAN",
+        "ANNOUNCE",
+        "TOPIC",
+        "SILENCE",
+    }
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
 ADMIN_COMMANDS = frozenset(

@@ -155,6 +155,26 @@ async def do_gbans(session: CommandContext, args: str) -> None:
     session.send(format_line("GBANS", *listed))
 
 
+async def do_ignore(session: CommandContext, args: str) -> None:
+    name = await session.registry.ignore(
+        session.member, single_word(args, "/ignore USER"), True
+    )
+    session.send(format_line("IGNORED", name))
+
+
+async def do_unignore(session: CommandContext, args: str) -> None:
+    name = await session.registry.ignore(
+        session.member, single_word(args, "/unignore USER"), False
+    )
+    session.send(format_line("UNIGNORED", name))
+
+
+async def do_ignores(session: CommandContext, args: str) -> None:
+    session.send(
+        format_line("IGNORES", *await session.registry.ignored(session.member))
+    )
+
+
 async def do_lockdown(session: CommandContext, args: str) -> None:
     """``/lockdown [off|accounts|closed]``: ``LOCKDOWN <level> <by>`` (the
     other admins hear it too, when it changes)."""

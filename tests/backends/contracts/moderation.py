@@ -26,6 +26,17 @@ CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2, admins=("
 PASSWORD = "horse-battery-staple"
 
 
+def from_mallory(user: User) -> list[str]:
+    """What ``user`` was shown that mallory said or did to it."""
+    return [
+        line
+        for line in user.lines
+        if line.startswith(
+            ("MSG tea mallory ", "ACTION tea mallory ", "PRIVMSG mallory ")
+        )
+    ]
+
+
 class ModerationContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
@@ -545,6 +556,60 @@ class ModerationContract(ContractBase):
         yield self.refused(root, "/gban ip:127.0.0.0/30", "BAD_ARGS")
         yield self.refused(root, "/gban ip:300.1.2.3", "BAD_ARGS")
         yield self.refused(root, "/gban ip:0.0.0.0/0", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_ignore(self) -> Generator[Any, Any, None]:
+        """After ``/ignore mallory``, neither of alice's devices hears
+        mallory's messages, actions or private messages, and mallory is
+        not told; after ``/unignore`` both do again. A kick by mallory as
+        the room's owner still reaches alice; an invitation does not."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        phone = yield self.signed_in("alice")
+        laptop = yield self.signed_in("alice")
+        for device in (phone, laptop):
+            yield self.enter(device, "tea")
+        carol = yield self.connect("carol")
+        yield self.enter(carol, "tea")
+        yield self.refused(carol, "/ignore mallory", "ACCOUNT_REQUIRED")
+        yield self.refused(phone, "/ignore alice", "BAD_ARGS")
+        phone.say("/ignore Mallory")
+        self.assertEqual((yield self.expect(phone, "IGNORED ")), "IGNORED Mallory")
+        yield self.refused(laptop, "/ignore mallory", "BAD_ARGS")  # the account's
+        mallory.say("buy my stuff")
+        mallory.say("/me waves")
+        mallory.say("/msg alice psst")
+        self.assertTrue((yield self.expect(mallory, "PRIVMSG ")).endswith(" psst"))
+        carol.say("hello")  # after mallory's, in the same room
+        for device in (phone, laptop):
+            yield self.expect(device, "MSG tea carol ")
+            self.assertEqual(from_mallory(device), [])
+        laptop.say("/ignores")
+        self.assertEqual((yield self.expect(laptop, "IGNORES")), "IGNORES mallory")
+        laptop.say("/unignore mallory")
+        yield self.expect(laptop, "UNIGNORED mallory")
+        mallory.say("/msg alice again")
+        mallory.say("back")
+        for device in (phone, laptop):
+            heard = yield self.expect(device, "PRIVMSG mallory alice ")
+            self.assertTrue(heard.endswith(" again"))
+            self.assertTrue(
+                (yield self.expect(device, "MSG tea mallory ")).endswith(" back")
+            )
+        phone.say("/ignore mallory")
+        yield self.expect(phone, "IGNORED mallory")
+        mallory.say("/kick alice out")
+        self.assertEqual(
+            (yield self.expect(phone, "KICKED ")), "KICKED tea mallory out"
+        )
+        mallory.say("/create den")
+        yield self.expect(mallory, "MEMBERS den ")
+        mallory.say("/invite alice")
+        yield self.expect(mallory, "INVITE den alice mallory")
+        carol.say("/msg alice after")
+        for device in (phone, laptop):
+            yield self.expect(device, "PRIVMSG carol alice ")
+            self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
 
     @defer.inlineCallbacks
     def test_lockdown(self) -> Generator[Any, Any, None]:

@@ -226,3 +226,37 @@ class LockdownTests(AccountsCase):
         carol.received()
         carol.send("LOCKDOWN off")
         self.assertEqual(carol.numerics(), [])
+
+
+class SilenceTests(AccountsCase):
+    """IRC's ``SILENCE`` is the account's ignore list."""
+
+    def test_silence(self) -> None:
+        self.account("alice")
+        alice = self.signed_in("alice")
+        alice.send("JOIN #general")
+        mallory = self.irc("mallory")
+        mallory.send("JOIN #general")
+        alice.received()
+        alice.send("SILENCE +mallory!*@*")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom SILENCE +mallory!*@*"]
+        )
+        mallory.send("PRIVMSG #general :spam", "PRIVMSG alice :psst")
+        alice.send("SILENCE")
+        self.assertEqual(
+            alice.received(),
+            [
+                ":chatroom 271 alice :mallory!*@*",
+                ":chatroom 272 alice :End of Silence List",
+            ],
+        )
+        alice.send("SILENCE -mallory")
+        self.assertEqual(
+            alice.received(), [":alice!alice@chatroom SILENCE -mallory!*@*"]
+        )
+        mallory.send("PRIVMSG alice :hello")
+        self.assertEqual(
+            [line.split(" ", 1)[1] for line in alice.received()],
+            ["PRIVMSG alice :hello"],
+        )
