@@ -133,6 +133,15 @@ class AccountStore(Protocol):
         names (the core checked them against the list it read)."""
         ...
 
+    async def registered_at(self, account: str) -> float | None:
+        """When ``account`` was registered (None: not kept, for an account
+        registered before the time was, or none)."""
+        ...
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountAge` change's time."""
+        ...
+
     async def lockdown(self) -> Lockdown:
         """The server's lockdown level as kept (:data:`OPEN` if never set)."""
         ...
@@ -270,6 +279,8 @@ class AccountService:
     ) -> None:
         config = config or ServerConfig()
         self.store = store
+        #: When registrations are made (their time is kept: newcomers).
+        self.clock = clock
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
         self.scram_iterations = config.scram_iterations
@@ -350,6 +361,12 @@ class AccountService:
         except Exception:  # refused or failed: no registration was made
             await self._not_registered(address)
             raise
+        await self.store.apply_registered(
+            changes.DecidedChange(
+                changes.AccountAge(key),
+                ops=(changes.SetRegistered(self.clock.seconds()),),
+            )
+        )
         self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account

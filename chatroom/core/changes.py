@@ -115,6 +115,13 @@ class AccountIgnores:
 
 
 @dataclass(frozen=True)
+class AccountAge:
+    """When account ``account`` (its name key) was registered."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class ServerLockdown:
     """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
 
@@ -128,6 +135,7 @@ Subject = (
     | AccountRooms
     | ServerLockdown
     | AccountIgnores
+    | AccountAge
 )
 
 
@@ -527,7 +535,12 @@ class TellUser(Operation):
 # -- an account's record: premises and operations -------------------------------
 
 AccountSubject = TypeVar(
-    "AccountSubject", AccountRecord, AccountPush, AccountRooms, AccountIgnores
+    "AccountSubject",
+    AccountRecord,
+    AccountPush,
+    AccountRooms,
+    AccountIgnores,
+    AccountAge,
 )
 
 
@@ -667,3 +680,10 @@ class Unignore(Operation):
     """The account no longer ignores name key ``name``."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class SetRegistered(Operation):
+    """The account was registered at ``at`` (seconds since the epoch)."""
+
+    at: float

@@ -34,6 +34,7 @@ from chatroom.core import (
     membership,
     moderation,
     multiline,
+    newcomers,
     rules,
     search,
 )
@@ -503,6 +504,10 @@ class ChatCore(Generic[B]):
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
         session = self._session(member)
+        if name_key(target) != name_key(session.name):  # a newcomer: to neighbours
+            left = await self._newcomer_left(self._seat(member), session)
+            if left and not await self._shares_a_room(member, target):
+                newcomers.check(left)
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
@@ -622,7 +627,33 @@ class ChatCore(Generic[B]):
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
+        if newcomers.has_link(text):
+            newcomers.check(await self._newcomer_left(member, session))
         await self._append(member, session, room, text, tags, action)
+
+    async def _newcomer_left(self, member: Member, session: SeatSession) -> int:
+        """Seconds the member must still wait as a newcomer (0: none;
+        :mod:`chatroom.core.newcomers`): from its account's registration,
+        else from its name's sign-in; admins never wait."""
+        wait = self.config.newcomer_wait
+        if not wait or self._actor(member).admin:
+            return 0
+        since: float | None = None
+        if session.account:
+            since = await self.account_store.registered_at(session.account)
+        else:
+            seat = self.sessions.seat_of(member)
+            devices = seat.devices.values() if seat is not None else ()
+            since = min((device.since for device in devices), default=None)
+        return newcomers.seconds_left(wait, since, self.clock.seconds())
+
+    async def _shares_a_room(self, member: Member, name: str) -> bool:
+        """Whether ``name``'s user is in one of the member's rooms."""
+        for room in self.backend.rooms_of(self._seat(member)):
+            facts = await self.backend.facts(room, name_key(name))
+            if facts.target is not None and facts.target.present:
+                return True
+        return False
 
     async def _append(
         self,

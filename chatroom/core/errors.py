@@ -274,6 +274,12 @@ def locked_registration_closed() -> ChatError:
     )
 
 
+def not_yet(seconds: int) -> ChatError:
+    """A newcomer's private message to a stranger, or link, before its wait
+    is over (``--newcomer-wait``): the text is the seconds left."""
+    return ChatError("NOT_YET", str(seconds))
+
+
 def server_closed() -> ChatError:
     """A name claimed while the server is closed (``/lockdown closed``)."""
     return ChatError(

@@ -35,6 +35,8 @@ class StoredAccounts:
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
+        #: Account key → when it was registered.
+        self._ages: dict[str, float] = dict(loaded.ages)
         #: Account key → the name keys it ignores.
         self._ignores: dict[str, set[str]] = {}
         for account, name in loaded.ignores:
@@ -120,6 +122,17 @@ class StoredAccounts:
             self.store.save_ignore(account, op.name, isinstance(op, changes.Ignore))
         if not listed:
             del self._ignores[account]
+
+    async def registered_at(self, account: str) -> float | None:
+        return self._ages.get(account)
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountAge)
+        for op in change.ops:
+            if not isinstance(op, changes.SetRegistered):
+                raise TypeError(f"no operation {op!r} of an account's age")
+            self._ages[account] = op.at
+            self.store.save_age(account, op.at)
 
     async def lockdown(self) -> Lockdown:
         return self._lockdown

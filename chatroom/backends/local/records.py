@@ -87,6 +87,8 @@ class LoadedAccounts:
     ban_terms: dict[str, str] = field(default_factory=dict)
     #: The lockdown level as the core encoded it ("": never set).
     lockdown: str = ""
+    #: When each account was registered (account key → seconds).
+    ages: dict[str, float] = field(default_factory=dict)
     #: Each account's ignored names: (account key, name key).
     ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
@@ -143,6 +145,9 @@ class Store(Protocol):
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:
         """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
+
+    def save_age(self, account: str, at: float) -> None:
+        """Account ``account`` was registered at ``at``."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -298,6 +303,9 @@ class MemoryStore:
         pass
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        pass
+
+    def save_age(self, account: str, at: float) -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:

@@ -264,6 +264,7 @@ class SqliteStore:
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
+            ages=dict(db.execute("SELECT account, at FROM account_ages")),
             lockdown="".join(
                 value
                 for (value,) in db.execute(
@@ -362,6 +363,11 @@ class SqliteStore:
 
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
+
+    def save_age(self, account: str, at: float) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO account_ages VALUES (?, ?)", (account, at))
+        )
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:
         if ignored:

@@ -91,6 +91,12 @@ IGNORES = Script("ignores-get")
 #: removes them.
 APPLY_IGNORES = Script("ignores-apply")
 
+#: ARGV: P, account. When it was registered (nil: not kept).
+AGE = Script("account-age-get")
+
+#: ARGV: P, account, seconds. Keeps when it was registered.
+SET_AGE = Script("account-age-set")
+
 #: ARGV: P. The lockdown level as the core encoded it (nil: never set).
 LOCKDOWN = Script("lockdown-get")
 
@@ -179,6 +185,17 @@ class RedisAccounts:
             else:
                 raise TypeError(f"no operation {op!r} of an ignore list")
         await self.calls.eval(APPLY_IGNORES, account, *pairs)
+
+    async def registered_at(self, account: str) -> float | None:
+        kept = await self.calls.eval(AGE, account)
+        return float(kept) if kept else None
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountAge)
+        for op in change.ops:
+            if not isinstance(op, changes.SetRegistered):
+                raise TypeError(f"no operation {op!r} of an account's age")
+            await self.calls.eval(SET_AGE, account, repr(op.at))
 
     async def lockdown(self) -> Lockdown:
         kept = await self.calls.eval(LOCKDOWN)

@@ -44,6 +44,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
 ``P ignores:<a>``           set: the name keys account a ignores
+``P account-ages``          hash a → when account a was registered (seconds)
 ``P lockdown``              string: the server's lockdown level and who set
                             it (:class:`chatroom.core.lockdown.Lockdown`)
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
