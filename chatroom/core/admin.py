@@ -66,6 +66,7 @@ async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Kille
     said = reason(words, NO_REASON)
     name = await backend.end_user(target, f"killed by {actor.name}: {said}")
     log.info("{admin} killed {user}", admin=actor.name, user=name)
+
     return Killed(name, said)
 
 

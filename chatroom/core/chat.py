@@ -96,7 +96,7 @@ from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
-from chatroom.core.modlog import ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
 from chatroom.core.netbans import ServerBan
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.presence import Presence
@@ -978,6 +978,14 @@ class ChatCore(Generic[B]):
         account = self._session(member).account
         return sorted(await self.account_store.ignores(account)) if account else []
 
+    async def server_modlog(self, member: Member, count: int) -> list[ModEntry]:
+        """``/modlog server``: the server's newest ``count`` entries (server
+        bans, lockdowns, kills), for admins."""
+        check_count(count)
+        if not self._actor(member).admin:
+            raise errors.admins_only("modlog server")
+        return await self.backend.modlog.read(SERVER_LOG, count)
+
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         return await self.lockdown_as(self._actor(member), level)
 
@@ -993,6 +1001,9 @@ class ChatCore(Generic[B]):
         now = await self.account_store.lockdown()
         admins = tuple(sorted(self.config.admin_accounts))
         await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.LOCKDOWN, now.level)
+        await self.backend.modlog.record(SERVER_LOG, [entry])
         self.log.info(
             "{admin} set the lockdown to {lockdown}",
             admin=actor.name,
@@ -1004,7 +1015,11 @@ class ChatCore(Generic[B]):
         await self.announce_as(self._actor(member), text)
 
     async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
-        return await admin.kill(self.backend, actor, target, reason)
+        killed = await admin.kill(self.backend, actor, target, reason)
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.KILL, killed.name, killed.reason)
+        await self.backend.modlog.record(SERVER_LOG, [entry])
+        return killed
 
     async def server_ban_as(
         self, actor: Actor, words: str, banned: bool, reason: str = ""

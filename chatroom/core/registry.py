@@ -584,6 +584,16 @@ class Registry(Protocol):
         """The names the member's account ignores (name keys), sorted."""
         ...
 
+    async def server_modlog(self, member: Member, count: int) -> list[ModEntry]:
+        """``/modlog server``: the server's newest ``count`` moderation
+        entries (server bans and their lifting, lockdowns, kills), oldest
+        first, for admins.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (a count not 1-200).
+        """
+        ...
+
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         """``/lockdown [off|accounts|closed]`` by an admin: the level now,
         set first if ``level`` is given (every admin, on every node, hears

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from chatroom.core import errors
 from chatroom.core.backend import Backend
 from chatroom.core.moderation import Actor
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.core.netbans import (
     MASK_KINDS,
     UNKNOWN,
@@ -37,6 +38,7 @@ from chatroom.core.netbans import (
     parse_request,
 )
 from chatroom.core.rules import reason
+from chatroom.wire.lines import format_time
 
 log = Logger()
 
@@ -83,6 +85,7 @@ class ServerBans:
         if not await self.backend.ban_from_server(mask, ban.told, ban.terms):
             raise errors.server_ban_unchanged(mask, True)
         self._schedule(ban)
+        await self._logged(actor, ModAction.GBAN, mask, said)
         log.info(
             "{admin} banned {mask} from the server{until}",
             admin=actor.name,
@@ -99,7 +102,16 @@ class ServerBans:
         if not await self.backend.unban_from_server(mask):
             raise errors.server_ban_unchanged(mask, False)
         self._cancel(mask)
+        await self._logged(actor, ModAction.GUNBAN, mask)
         return mask
+
+    async def _logged(
+        self, actor: Actor, action: ModAction, target: str, why: str = ""
+    ) -> None:
+        """The server's moderation log (``/modlog server``) records it."""
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, action, target, why)
+        await self.backend.modlog.record(SERVER_LOG, [entry])
 
     async def _mask(self, target: str) -> str:
         found = None

@@ -343,7 +343,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command(
                 "modlog",
-                "[N]",
+                "[server] [N]",
                 (
                     "/modlog [N]       the room's last N (50) kicks, bans, deletions,"
                     " settings...",

@@ -582,7 +582,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "react": (messages.do_react, _IN_ROOM),
     "unreact": (messages.do_unreact, _IN_ROOM),
     "typing": (messages.do_typing, _IN_ROOM),
-    "modlog": (messages.do_modlog, _IN_ROOM),
+    "modlog": (messages.do_modlog, _NAMED),  # /modlog server from the lobby too
     "webhook": (webhooks.do_webhook, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
 }

@@ -612,6 +612,40 @@ class ModerationContract(ContractBase):
             self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
 
     @defer.inlineCallbacks
+    def test_the_servers_modlog(self) -> Generator[Any, Any, None]:
+        """Server bans, their lifting, lockdowns and kills are in the
+        server's log, which admins read with ``/modlog server``."""
+        root = yield self.signed_in("root")
+        carol = yield self.connect("carol")
+        yield self.refused(carol, "/modlog server", "NOT_ALLOWED")
+        root.say("/gban ip:203.0.113.0/24 1h spam")
+        yield self.expect(root, "GBAN ")
+        root.say("/lockdown accounts")
+        yield self.expect(root, "LOCKDOWN ")
+        root.say("/lockdown off")
+        yield self.expect(root, "LOCKDOWN ")
+        root.say("/gunban ip:203.0.113.0/24")
+        yield self.expect(root, "GUNBAN ")
+        root.say("/kill carol flooding")
+        yield self.expect(root, "KILLED ")
+        root.say("/modlog server")
+        lines = []
+        while not lines or not lines[-1].startswith("MODLOG_END"):
+            lines.append((yield self.expect(root, "MODLOG")))
+        self.assertEqual(
+            [line.split(" ", 3)[:2] + line.split(" ")[4:] for line in lines[:-1]],
+            [
+                ["MODLOG", "*", "gban", "ip:203.0.113.0/24", "spam"],
+                ["MODLOG", "*", "lockdown", "accounts", "-"],
+                ["MODLOG", "*", "lockdown", "off", "-"],
+                ["MODLOG", "*", "gunban", "ip:203.0.113.0/24", "-"],
+                ["MODLOG", "*", "kill", "carol", "flooding"],
+            ],
+        )
+        self.assertEqual(lines[-1], "MODLOG_END * 5")
+        self.assertTrue(all(line.split()[3] == "root" for line in lines[:-1]))
+
+    @defer.inlineCallbacks
     def test_lockdown(self) -> Generator[Any, Any, None]:
         """``/lockdown accounts`` refuses plain names and registering while
         ``/login`` works; ``closed`` refuses all but an admin's sign-in;
