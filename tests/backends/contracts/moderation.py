@@ -629,7 +629,7 @@ class ModerationContract(ContractBase):
         root.say("/kill carol flooding")
         yield self.expect(root, "KILLED ")
         root.say("/modlog server")
-        lines = []
+        lines: list[str] = []
         while not lines or not lines[-1].startswith("MODLOG_END"):
             lines.append((yield self.expect(root, "MODLOG")))
         self.assertEqual(

@@ -10,20 +10,35 @@ from typing import Any
 
 from twisted.internet import defer
 
-from tests.backends.contracts.moderation import CONFIG, ModerationContract
+from tests.backends.contracts.handler import ContractBase, User
+from tests.backends.contracts.moderation import CONFIG, PASSWORD
 from tests.cluster.support import RedisRegistryTestCase
+from tests.support import FakeClient
 
 
-class Helpers(ModerationContract):
-    """The contract's helpers, without its tests (run in test_moderation.py)."""
-
-
-for _name in [n for n in vars(ModerationContract) if n.startswith("test_")]:
-    setattr(Helpers, _name, None)
-
-
-class RedisNewcomerTests(RedisRegistryTestCase, Helpers):
+class RedisNewcomerTests(RedisRegistryTestCase, ContractBase):
     config = replace(CONFIG, newcomer_wait=600)
+
+    @defer.inlineCallbacks
+    def signed_in(self, name: str) -> Generator[Any, Any, User]:
+        """A user who registers ``name`` and is signed in to it."""
+        user = User(FakeClient(self.server))
+        user.say(name)
+        yield self.expect(user, f"WELCOME {name}")
+        user.say(f"/register {PASSWORD}")
+        yield self.expect(user, f"REGISTERED {name}")
+        return user
+
+    @defer.inlineCallbacks
+    def enter(
+        self, user: User, room: str, create: bool = False
+    ) -> Generator[Any, Any, None]:
+        user.say(f"/{'create' if create else 'join'} {room}")
+        yield self.expect(user, f"MEMBERS {room} ")
+
+    @defer.inlineCallbacks
+    def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
+        return (yield self.refusal(user, line, code))
 
     @defer.inlineCallbacks
     def test_a_new_account_waits_for_strangers_and_links(
