@@ -64,7 +64,9 @@ from chatroom.core import changes, errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
+from chatroom.core.lockdown import Lockdown, check_registration
 from chatroom.core.moderation import account_mask
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
@@ -117,12 +119,45 @@ class AccountStore(Protocol):
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
 
-    async def add_server_ban(self, mask: str) -> bool:
-        """False if the mask was banned already."""
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
+        """Ban ``mask``, kept with its ``terms``; False if it was banned
+        already."""
+        ...
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        """Each ban's terms (who, until when, why), by mask; a ban kept
+        without any has none here."""
         ...
 
     async def remove_server_ban(self, mask: str) -> bool:
         """False if the mask was not banned."""
+        ...
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        """The name keys account ``account`` ignores."""
+        ...
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountIgnores` change's
+        names (the core checked them against the list it read)."""
+        ...
+
+    async def registered_at(self, account: str) -> float | None:
+        """When ``account`` was registered (None: not kept, for an account
+        registered before the time was, or none)."""
+        ...
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountAge` change's time."""
+        ...
+
+    async def lockdown(self) -> Lockdown:
+        """The server's lockdown level as kept (:data:`OPEN` if never set)."""
+        ...
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        """Keep a :class:`~chatroom.core.changes.ServerLockdown` change's
+        level (it rests on no premise)."""
         ...
 
     @property
@@ -256,6 +291,8 @@ class AccountService:
     ) -> None:
         config = config or ServerConfig()
         self.store = store
+        #: When registrations are made (their time is kept: newcomers).
+        self.clock = clock
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
         self.scram_iterations = config.scram_iterations
@@ -320,6 +357,7 @@ class AccountService:
         an account already, and again if it became one before the back-end
         applied the registration (another node's, at the same time)."""
         password = check_new_password(password, self.password_min)
+        check_registration(await self.store.lockdown())
         key = name_key(name)
         found = await self.store.get(key)
         if found is not None:
@@ -345,6 +383,12 @@ class AccountService:
         except Exception:  # refused or failed: no registration was made
             await self._not_registered(address)
             raise
+        await self.store.apply_registered(
+            changes.DecidedChange(
+                changes.AccountAge(key),
+                ops=(changes.SetRegistered(self.clock.seconds()),),
+            )
+        )
         self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account

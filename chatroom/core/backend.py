@@ -62,6 +62,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.netbans import UNKNOWN, BanListener, BanTerms
 from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -503,8 +504,22 @@ class Backend(SeatingSteps, Protocol):
         """End the session of the user called ``name``; returns its name."""
         ...
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
-        """Ban ``mask`` and end the sessions it matches (False: already)."""
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
+        """Ban ``mask`` (kept with its ``terms``) and end the sessions it
+        matches, told ``reason`` (False: already). A network ban
+        (``ip:``) is heard by every node's :meth:`follow_network_bans`
+        listeners, which end the connections it covers."""
+        ...
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        """``listener`` hears every network ban made from now on, on any node."""
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Account ``account`` now ignores ``names``: its seats on every
+        node take the list
+        (:meth:`~chatroom.core.sessions.SeatSessions.ignoring_changed`)."""
         ...
 
     async def unban_from_server(self, mask: str) -> bool: ...

@@ -150,9 +150,23 @@ class AccountSettings:
 
 
 @dataclass(frozen=True)
+class AccountIgnores:
+    """The names account ``account`` (its name key) ignores."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class AccountWaiting:
     """The private messages kept for account ``account`` (its name key)
     while nobody is signed in to it."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountAge:
+    """When account ``account`` (its name key) was registered."""
 
     account: str
 
@@ -173,6 +187,11 @@ class CountedEvents:
     key: str
 
 
+@dataclass(frozen=True)
+class ServerLockdown:
+    """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -187,6 +206,9 @@ Subject = (
     | AccountWaiting
     | AccountFiles
     | CountedEvents
+    | ServerLockdown
+    | AccountIgnores
+    | AccountAge
 )
 
 
@@ -825,6 +847,8 @@ AccountSubject = TypeVar(
     AccountSettings,
     AccountWaiting,
     AccountFiles,
+    AccountIgnores,
+    AccountAge,
 )
 
 
@@ -1026,3 +1050,39 @@ class AddFile(Operation):
     account's usage."""
 
     record: FileRecord
+
+
+# -- the server's lockdown: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetLockdown(Operation):
+    """The server's lockdown level is now ``level``, set by admin ``by``.
+    It rests on no premise: the last admin's word holds."""
+
+    level: str
+    by: str
+
+
+# -- an account's ignore list: operations ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Ignore(Operation):
+    """The account ignores name key ``name`` (the core checked the list)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Unignore(Operation):
+    """The account no longer ignores name key ``name``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SetRegistered(Operation):
+    """The account was registered at ``at`` (seconds since the epoch)."""
+
+    at: float

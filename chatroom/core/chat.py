@@ -29,9 +29,12 @@ from chatroom.core import (
     admin,
     amending,
     errors,
+    ignoring,
+    lockdown,
     membership,
     moderation,
     multiline,
+    newcomers,
     rules,
     search,
 )
@@ -68,6 +71,7 @@ from chatroom.core.events import (
     DeviceList,
     Event,
     Listing,
+    LockdownChanged,
     Message,
     PrivateEvent,
     PrivateMessage,
@@ -87,18 +91,21 @@ from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
+from chatroom.core.ignoring import NOBODY
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.markers import Marker, PlainMarkers, Unread, advance
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads, ThreadSummary
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor, check_outside
-from chatroom.core.modlog import ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
+from chatroom.core.netbans import ServerBan
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
-from chatroom.core.private import NO_COPY, PrivateMessages
+from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
@@ -111,6 +118,7 @@ from chatroom.core.retrying import (
 )
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.settling import Settling
 from chatroom.core.tagmessages import Reacting, TagMessages
@@ -190,6 +198,7 @@ class ChatCore(Generic[B]):
             config.push_idle,
             connected_elsewhere=self._connected_elsewhere,
             settings_of=self.backend.settings.settings,
+            ignores=self.backend.account_store.ignores,
         )
         #: Replies, edits, deletions, reactions, typing and /modlog.
         self.life = MessageLife(
@@ -226,6 +235,8 @@ class ChatCore(Generic[B]):
         self.incoming_hooks = Webhooks(
             config, clock, self.backend, self._actor, self._place
         )
+        #: Server bans, by account, name or network (chatroom.core.serverbans).
+        self.bans = ServerBans(clock, self.backend)
         #: What reloads this node's configuration (:meth:`attach_reloader`;
         #: None: a server not built from options, nothing to reload).
         self._reload: admin.Reload | None = None
@@ -279,6 +290,7 @@ class ChatCore(Generic[B]):
 
     def stop(self) -> None:
         self.notifications.stop()
+        self.bans.stop()
         self.backend.stop()
 
     def reconfigure(self, config: ServerConfig) -> None:
@@ -338,6 +350,11 @@ class ChatCore(Generic[B]):
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
         device = member
+        if opened is None or not opened.name:  # a new session: the lockdown's
+            signed_in = opened.account if account is None and opened else account
+            locked = await self.account_store.lockdown()
+            admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
+            lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:
             if await self.devices.join_seat(member, name, account):
                 return
@@ -377,6 +394,11 @@ class ChatCore(Generic[B]):
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        seat = self.sessions.seat_of(member)
+        if signed_in != before and seat is not None:  # the account's ignore list
+            seat.ignore(
+                await self.account_store.ignores(signed_in) if signed_in else NOBODY
+            )
         if session.name:  # a rename: in no room, the user alone hears it
             account = self.sessions[member].account_name
             rename = Renamed(session.name, name, account=account)
@@ -510,10 +532,18 @@ class ChatCore(Generic[B]):
         self, member: Member, target: str, text: str, tags: Tags = ()
     ) -> PrivateMessage:
         session = self._session(member)
+        if name_key(target) != name_key(session.name):  # a newcomer: to neighbours
+            left = await self._newcomer_left(self._seat(member), session)
+            if left and not await self._shares_a_room(member, target):
+                newcomers.check(left)
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
-        event = await self.private.send(session, target, text, tags, copy)
+        try:
+            event = await self.private.send(session, target, text, tags, copy)
+        except IgnoredError as ignored:  # the sender is not told
+            self.devices.to_others(member, ignored.event)
+            return ignored.event
         self.notifications.said_privately(event.recipient, event.sender, text, event)
         if name_key(event.recipient) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices here
@@ -625,7 +655,33 @@ class ChatCore(Generic[B]):
         member = self._seat(member)
         rules.check_text(text)
         session = self._session(member)
+        if newcomers.has_link(text):
+            newcomers.check(await self._newcomer_left(member, session))
         await self._append(member, session, room, text, tags, action)
+
+    async def _newcomer_left(self, member: Member, session: SeatSession) -> int:
+        """Seconds the member must still wait as a newcomer (0: none;
+        :mod:`chatroom.core.newcomers`): from its account's registration,
+        else from its name's sign-in; admins never wait."""
+        wait = self.config.newcomer_wait
+        if not wait or self._actor(member).admin:
+            return 0
+        since: float | None = None
+        if session.account:
+            since = await self.account_store.registered_at(session.account)
+        else:
+            seat = self.sessions.seat_of(member)
+            devices = seat.devices.values() if seat is not None else ()
+            since = min((device.since for device in devices), default=None)
+        return newcomers.seconds_left(wait, since, self.clock.seconds())
+
+    async def _shares_a_room(self, member: Member, name: str) -> bool:
+        """Whether ``name``'s user is in one of the member's rooms."""
+        for room in self.backend.rooms_of(self._seat(member)):
+            facts = await self.backend.facts(room, name_key(name))
+            if facts.target is not None and facts.target.present:
+                return True
+        return False
 
     async def _append(
         self,
@@ -955,19 +1011,80 @@ class ChatCore(Generic[B]):
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
         return await self.kill_as(self._actor(member), target, reason)
 
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        return await self.server_ban_as(self._actor(member), target, banned)
+    async def server_ban(self, member: Member, words: str, banned: bool) -> ServerBan:
+        return await self.server_ban_as(self._actor(member), words, banned)
+
+    async def listed_server_bans(self, member: Member) -> list[ServerBan]:
+        return await self.bans.listed(self._actor(member))
+
+    async def ignore(self, member: Member, name: str, ignore: bool) -> str:
+        """``/ignore NAME`` (``ignore``) or ``/unignore NAME``: the name as
+        given, once the account's list holds it (or no more), on every
+        node (:mod:`chatroom.core.ignoring`)."""
+        session = self._session(member)
+        account = session.account
+        listed = await self.account_store.ignores(account) if account else NOBODY
+        change = ignoring.change(account, session.name, listed, name, ignore)
+        await self.account_store.apply_ignores(change)
+        await self.backend.ignoring_changed(
+            account, await self.account_store.ignores(account)
+        )
+        return name
+
+    async def ignored(self, member: Member) -> list[str]:
+        """``/ignores``: the name keys the member's account ignores, sorted."""
+        account = self._session(member).account
+        return sorted(await self.account_store.ignores(account)) if account else []
+
+    async def server_modlog(self, member: Member, count: int) -> list[ModEntry]:
+        """``/modlog server``: the server's newest ``count`` entries (server
+        bans, lockdowns, kills), for admins."""
+        check_count(count)
+        if not self._actor(member).admin:
+            raise errors.admins_only("modlog server")
+        return await self.backend.modlog.read(SERVER_LOG, count)
+
+    async def lockdown(self, member: Member, level: str) -> Lockdown:
+        return await self.lockdown_as(self._actor(member), level)
+
+    async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
+        """``/lockdown [LEVEL]``: the level now (set first, if given; every
+        admin on every node hears it)."""
+        if not level:
+            if not actor.admin:
+                raise errors.admins_only("lockdown")
+            return await self.account_store.lockdown()
+        change = lockdown.setting(actor, lockdown.parse_level(level))
+        await self.account_store.apply_lockdown(change)
+        now = await self.account_store.lockdown()
+        admins = tuple(sorted(self.config.admin_accounts))
+        await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.LOCKDOWN, now.level)
+        await self.backend.modlog.record(SERVER_LOG, [entry])
+        self.log.info(
+            "{admin} set the lockdown to {lockdown}",
+            admin=actor.name,
+            lockdown=now.level,
+        )
+        return now
 
     async def announce(self, member: Member, text: str) -> None:
         await self.announce_as(self._actor(member), text)
 
     async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
-        return await admin.kill(self.backend, actor, target, reason)
+        killed = await admin.kill(self.backend, actor, target, reason)
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.KILL, killed.name, killed.reason)
+        await self.backend.modlog.record(SERVER_LOG, [entry])
+        return killed
 
     async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        return await admin.server_ban(self.backend, actor, target, banned, reason)
+        self, actor: Actor, words: str, banned: bool, reason: str = ""
+    ) -> ServerBan:
+        if banned:
+            return await self.bans.ban(actor, words, reason)
+        return ServerBan(await self.bans.lift(actor, words))
 
     async def announce_as(self, actor: Actor, text: str) -> None:
         await admin.announce(self.backend, actor, text)

@@ -93,6 +93,10 @@ class ServerConfig:
     #: Registrations the whole server (each node) accepts per minute
     #: (``--register-rate``; 0 for no limit).
     register_rate: int = 60
+    #: Seconds an account must have been registered (a plain name, connected)
+    #: before it may write privately to a stranger or post a link
+    #: (``--newcomer-wait``; 0: no wait): :mod:`chatroom.core.newcomers`.
+    newcomer_wait: float = 0.0
     #: Rooms one user (account, else name) may make in any hour
     #: (``--rooms-per-hour``; 0 for no limit); server admins are not counted.
     rooms_per_hour: int = 10

@@ -514,8 +514,19 @@ class Wallops(Event):
     text: str
 
 
-#: What is handed to every named user.
-ToEveryone = Announcement | Wallops
+@dataclass(slots=True, eq=True)
+class LockdownChanged(Event):
+    """The server's lockdown level is now ``level``, set by ``by``: for
+    the sessions signed in to one of ``admins`` (account keys) alone
+    (:meth:`chatroom.core.sessions.SeatSessions.addressed`)."""
+
+    level: str
+    by: str
+    admins: tuple[str, ...] = ()
+
+
+#: What is handed to every named user (an admins' notice: to admins).
+ToEveryone = Announcement | Wallops | LockdownChanged
 
 
 # -- messages with a life -----------------------------------------------------------

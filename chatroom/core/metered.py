@@ -49,10 +49,11 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle, and what
-#: it holds (its account store, its files, its store's epoch).
+#: it holds (its account store, its server bans, its files, its store's epoch).
 UNTIMED = frozenset(
     {
         "account_store",
+        "bans",
         "available",
         "files",
         "store_epoch",

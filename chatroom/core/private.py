@@ -44,6 +44,7 @@ from chatroom.core.events import (
     PrivateRedacted,
 )
 from chatroom.core.fanout import deliver_to
+from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.sessions import SeatSession
@@ -57,6 +58,15 @@ Kept = TypeVar("Kept", bound=PrivateEvent)
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
 DELIVERY_ATTEMPTS = 5
+
+
+class IgnoredError(Exception):
+    """The recipient ignores the sender: the message is neither told nor
+    kept, and the sender is answered as if it were (``event``)."""
+
+    def __init__(self, event: PrivateMessage) -> None:
+        super().__init__(event)
+        self.event = event
 
 
 class CopyTo(NamedTuple):
@@ -116,6 +126,9 @@ class Recipients(Protocol):
 
     @property
     def conversations(self) -> ConversationStore: ...
+
+    @property
+    def account_store(self) -> IgnoreLists: ...
 
     async def find_user(self, name: str) -> Target | None: ...
 
@@ -204,14 +217,18 @@ class PrivateMessages:
         step, once it is told or kept."""
         rules.check_text(text)
         found = await self._recipient(name)
-        bound = self.config.kept_private
-        conversations = self.backend.conversations
-        if not found.online and await conversations.waiting(found.account) >= bound:
-            raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
         event = PrivateMessage(
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
+        if found.account:
+            ignoring = await self.backend.account_store.ignores(found.account)
+            if held_back(ignoring, event):
+                raise IgnoredError(event)
+        bound = self.config.kept_private
+        conversations = self.backend.conversations
+        if not found.online and await conversations.waiting(found.account) >= bound:
+            raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
             event = await conversations.append(key, event)

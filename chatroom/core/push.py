@@ -206,6 +206,14 @@ async def _nowhere_else(account: str) -> bool:
     return False
 
 
+#: The name keys an account ignores (:mod:`chatroom.core.ignoring`).
+Ignores = Callable[[str], Awaitable[frozenset[str]]]
+
+
+async def _nobody_ignored(account: str) -> frozenset[str]:
+    return frozenset()
+
+
 def new_server_key() -> str:
     """A new VAPID key pair (RFC 8292: ECDSA on P-256), as PKCS#8 PEM."""
     made = ec.generate_private_key(ec.SECP256R1())
@@ -266,6 +274,7 @@ class Notifications:
         per_place: float = PER_PLACE,
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
         settings_of: SettingsOf | None = None,
+        ignores: Ignores = _nobody_ignored,
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key.
@@ -290,6 +299,8 @@ class Notifications:
         self.settings_of = settings_of
         #: Account key → when its settings were read, and what they were.
         self._settings_read: dict[str, tuple[float, dict[str, str]]] = {}
+        #: An account is never pushed what someone it ignores said.
+        self.ignores = ignores
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -443,6 +454,8 @@ class Notifications:
                 wanted.append(account)
         subscribed = await self.store.of(wanted) if wanted else {}
         for account in subscribed:
+            if name_key(sender) in await self.ignores(account):
+                continue
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:
                 notice = Notice(account, room, sender, text, event)

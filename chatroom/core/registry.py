@@ -45,14 +45,17 @@ from chatroom.core.events import (
 )
 from chatroom.core.files import FileService
 from chatroom.core.hooks import Hook
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.markers import Marker, Unread
 from chatroom.core.member import Member
 from chatroom.core.message_threads import ThreadSummary
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
+from chatroom.core.netbans import ServerBan
 from chatroom.core.presence import Presence
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.userdata import AccountData
 from chatroom.core.watching import Listener
 from chatroom.core.whowas import Departed
@@ -600,14 +603,68 @@ class Registry(Protocol):
         """
         ...
 
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        """An admin bans ``target`` (a name or a mask) from the server, or
-        lifts the ban; returns the mask. A banned user who is connected is
-        disconnected.
+    async def server_ban(self, member: Member, words: str, banned: bool) -> ServerBan:
+        """An admin bans ``words`` (``USER|MASK [DURATION] [REASON]``) from
+        the server, or lifts the ban of ``words`` (``USER|MASK``); returns
+        the ban (lifted: its mask). A user it covers who is connected is
+        disconnected, on any node (:mod:`chatroom.core.serverbans`).
 
         Raises:
-            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned,
+                a bad mask or duration).
         """
+        ...
+
+    async def listed_server_bans(self, member: Member) -> list[ServerBan]:
+        """``/gbans``: the bans that hold, oldest first, for an admin.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``.
+        """
+        ...
+
+    async def ignore(self, member: Member, name: str, ignore: bool) -> str:
+        """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` for the
+        member's account: nothing ``name`` says reaches any of its devices
+        from then on (:mod:`chatroom.core.ignoring`); returns ``name``.
+
+        Raises:
+            ChatError: ``ACCOUNT_REQUIRED``, ``BAD_ARGS``.
+        """
+        ...
+
+    async def ignored(self, member: Member) -> list[str]:
+        """The names the member's account ignores (name keys), sorted."""
+        ...
+
+    async def server_modlog(self, member: Member, count: int) -> list[ModEntry]:
+        """``/modlog server``: the server's newest ``count`` moderation
+        entries (server bans and their lifting, lockdowns, kills), oldest
+        first, for admins.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (a count not 1-200).
+        """
+        ...
+
+    async def lockdown(self, member: Member, level: str) -> Lockdown:
+        """``/lockdown [off|accounts|closed]`` by an admin: the level now,
+        set first if ``level`` is given (every admin, on every node, hears
+        ``LOCKDOWN``; :mod:`chatroom.core.lockdown`).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (no such level).
+        """
+        ...
+
+    async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
+        """:meth:`lockdown` by ``actor`` (the server's operator)."""
+        ...
+
+    @property
+    def bans(self) -> ServerBans:
+        """Server bans, for the doors' server: new connections screened
+        by network, and the connected ones a network ban covers ended."""
         ...
 
     async def announce(self, member: Member, text: str) -> None:
@@ -620,10 +677,11 @@ class Registry(Protocol):
         ...
 
     async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
-        ``reason`` (else ``banned from this server by ADMIN``)."""
+        self, actor: Actor, words: str, banned: bool, reason: str = ""
+    ) -> ServerBan:
+        """:meth:`server_ban` by ``actor``; ``reason`` is the ban's when
+        ``words`` give none (the sessions it ends are told
+        :func:`chatroom.core.netbans.bye` of it)."""
         ...
 
     async def announce_as(self, actor: Actor, text: str) -> None:

@@ -244,6 +244,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
             Command(
+                "ignore",
+                "USER",
+                ("/ignore USER      hear nothing more from USER (an account's list)",),
+            ),
+            Command(
+                "unignore",
+                "USER",
+                ("/unignore USER, /ignores   hear USER again; whom you ignore",),
+            ),
+            Command("ignores"),
+            Command(
                 "watch",
                 "on|off",
                 ("/watch on|off     push room list changes while in the lobby",),
@@ -394,7 +405,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command(
                 "modlog",
-                "[N]",
+                "[server] [N]",
                 (
                     "/modlog [N]       the room's last N (50) kicks, bans, deletions,"
                     " settings...",
@@ -413,15 +424,18 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     ),
     HelpPart(
         (
-            "Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,",
-            "/announce TEXT, /delete any room, /rehash (reload the configuration)",
+            "Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]",
+            "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)",
+            "/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,",
+            "/rehash (reload the configuration), /lockdown [off|accounts|closed]",
         ),
         (
             Command("kill", "USER [REASON]"),
-            Command("gban", "USER|MASK"),
+            Command("gban", "USER|MASK [DURATION] [REASON]"),
             Command("gunban", "USER|MASK"),
             Command("gbans"),
             Command("announce", "TEXT"),
+            Command("lockdown", "[off|accounts|closed]"),
             Command("rehash"),
         ),
     ),

@@ -99,9 +99,14 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "INFO_END": ("room",),
     "ANNOUNCE": ("by",),  # | text
     "KILLED": ("user", "by"),  # | reason
-    "GBAN": ("mask", "by"),
+    "GBAN": ("mask", "by", "until"),  # until: absent for a ban for ever
     "GUNBAN": ("mask", "by"),
-    "GBANS": (),  # | masks...
+    "LOCKDOWN": ("level", "by"),
+    # Ignore lists (docs/protocol.md, "Ignoring someone").
+    "IGNORED": ("name",),
+    "UNIGNORED": ("name",),
+    "IGNORES": (),  # | names...  # by: "-" for a level never set
+    "GBANS": (),  # | masks..., a timed one as MASK@UNTIL
     "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):
     # message is the id of the message the event is about.
@@ -186,7 +191,7 @@ FREE_TEXT_EVENTS = frozenset(
 
 #: Events whose named fields are followed by a list of words, any number
 #: of them (:attr:`ParsedLine.listed`).
-LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS"})
+LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS", "IGNORES"})
 
 #: Each event's field names with their positions, for :meth:`ParsedLine.field`.
 _POSITIONS = {

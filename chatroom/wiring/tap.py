@@ -441,6 +441,15 @@ class Options(OneLineUsage):
             _number(int, 0, "--register-limit"),
         ],
         [
+            "newcomer-wait",
+            None,
+            DEFAULTS.newcomer_wait,
+            "Seconds a new account (or a plain name, from its connection) waits "
+            "before it may write privately to someone it shares no room with, "
+            "or post a link; admins never wait (0: nobody waits).",
+            _number(float, 0, "--newcomer-wait"),
+        ],
+        [
             "register-window",
             None,
             DEFAULTS.register_window,

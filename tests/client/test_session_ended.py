@@ -47,9 +47,9 @@ class SessionEndedTests(SignInTestCase):
 
     def test_banned_stops_reconnecting(self) -> None:
         """Banned from the server: said, and no reconnect loop."""
-        self.ended_by("banned from this server by root")
+        self.ended_by("banned from this server: flooding")
         self.clock.advance(300)
-        self.assertIn("banned from this server by root", self.wide_text())
+        self.assertIn("banned from this server: flooding", self.wide_text())
         self.assertEqual(self.server.attempts, 1)
 
     def test_listed_address_stops_reconnecting(self) -> None:

@@ -76,6 +76,8 @@ SAMPLES: dict[str, object] = {
     "pinned": True,
     "before": None,
     "here": Census(1, 0, 0),
+    "level": "",
+    "ignore": True,
 }
 
 
@@ -96,9 +98,8 @@ class MeteredRegistryTests(unittest.TestCase):
     """Every registry operation a command can ask for is timed."""
 
     def setUp(self) -> None:
-        # A fresh member per operation, all from one address: more than
-        # --max-per-ip's default.
-        config = ServerConfig(rate=0, max_per_ip=1000)
+        # A fresh user per operation, all from one address: no limit on them.
+        config = ServerConfig(rate=0, max_per_ip=0)
         clock = Clock()
         self.registry = metered(local_registry(config, clock))
         self.server = ChatServer(config, clock=clock, registry=self.registry)
@@ -164,6 +165,7 @@ class MeteredRegistryTests(unittest.TestCase):
             UNTIMED,
             {
                 "account_store",
+                "bans",
                 "available",
                 "files",
                 "store_epoch",

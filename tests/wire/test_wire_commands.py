@@ -53,6 +53,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
+/ignore USER      hear nothing more from USER (an account's list)
+/unignore USER, /ignores   hear USER again; whom you ignore
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)
 /register PASSWORD     make your name an account
@@ -83,8 +85,10 @@ Moderating the room you are in (owner and operators):
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 /webhook add NAME  an address where Slack's JSON posts here (owner only)
 /webhook list, /webhook remove NAME   the room's webhooks
-Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room, /rehash (reload the configuration)
+Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
+  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)
+/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,
+/rehash (reload the configuration), /lockdown [off|accounts|closed]
 //text            send a message that starts with /
 /limits           how fast you may send (LIMITS rate burst backlog)
 /quit [REASON]    leave the server"""

@@ -16,6 +16,8 @@ from dataclasses import replace
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.throttle import SharedWindows
 
 
@@ -38,6 +40,17 @@ class StoredAccounts:
             for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
+        #: Account key → when it was registered.
+        self._ages: dict[str, float] = dict(loaded.ages)
+        #: Account key → the name keys it ignores.
+        self._ignores: dict[str, set[str]] = {}
+        for account, name in loaded.ignores:
+            self._ignores.setdefault(account, set()).add(name)
+        #: The terms each ban was kept with (by mask).
+        self.terms = {
+            mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
+        }
         #: Called with an account's key when it is deleted (its markers go).
         self.on_delete: Callable[[str], None] = lambda key: None
         #: Where registrations are counted: the back-end's memory (None:
@@ -92,17 +105,62 @@ class StoredAccounts:
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
         return any(mask in self.bans for mask in masks)
 
-    async def add_server_ban(self, mask: str) -> bool:
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
         if mask in self.bans:
             return False
         self.bans[mask] = None
-        self.store.save_server_ban(mask, True)
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        if kept:
+            self.terms[mask] = terms
+        self.store.save_server_ban(mask, True, kept)
         return True
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        return dict(self.terms)
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        return frozenset(self._ignores.get(account, ()))
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountIgnores)
+        listed = self._ignores.setdefault(account, set())
+        for op in change.ops:
+            if isinstance(op, changes.Ignore):
+                listed.add(op.name)
+            elif isinstance(op, changes.Unignore):
+                listed.discard(op.name)
+            else:
+                raise TypeError(f"no operation {op!r} of an ignore list")
+            self.store.save_ignore(account, op.name, isinstance(op, changes.Ignore))
+        if not listed:
+            del self._ignores[account]
+
+    async def registered_at(self, account: str) -> float | None:
+        return self._ages.get(account)
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountAge)
+        for op in change.ops:
+            if not isinstance(op, changes.SetRegistered):
+                raise TypeError(f"no operation {op!r} of an account's age")
+            self._ages[account] = op.at
+            self.store.save_age(account, op.at)
+
+    async def lockdown(self) -> Lockdown:
+        return self._lockdown
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        for op in change.ops:
+            if not isinstance(op, changes.SetLockdown):
+                raise TypeError(f"no operation {op!r} of the lockdown")
+            self._lockdown = Lockdown(op.level, op.by)
+            self.store.save_lockdown(self._lockdown.encoded())
 
     async def remove_server_ban(self, mask: str) -> bool:
         if mask not in self.bans:
             return False
         del self.bans[mask]
+        self.terms.pop(mask, None)
         self.store.save_server_ban(mask, False)
         return True
 

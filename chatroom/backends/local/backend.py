@@ -112,6 +112,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -185,6 +186,9 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         #: Registrations counted in this process's memory.
         self.account_store.windows = self.windows = MemoryWindows(clock)
+        #: Who hears a network ban: the doors' server, which ends the
+        #: connections it covers (:meth:`follow_network_bans`).
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -471,7 +475,7 @@ class LocalBackend:
             self.watching.hear(Watched(event.new, Sighting.ONLINE))
 
     async def tell_everyone(self, event: ToEveryone) -> None:
-        fan_out([member for member, _ in self.sessions.named()], event)
+        fan_out(self.sessions.addressed(event), event)
 
     async def end_user(self, name: str, reason: str) -> str:
         victim = self.users.get(name_key(name))
@@ -481,13 +485,24 @@ class LocalBackend:
         self.reports.session_ended(victim, reason)
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
-        if not await self.account_store.add_server_ban(mask):
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
+        if not await self.account_store.add_server_ban(mask, terms):
             return False
         for victim, session in list(self.sessions.named()):
             if mask in admin.claim_masks(name_key(session.name), session.account):
                 self.reports.session_ended(victim, reason)
+        if mask.startswith(IP):  # one process: its listeners are every node's
+            for listener in list(self.network_ban_listeners):
+                listener(ServerBan(mask, terms))
         return True
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        self.sessions.ignoring_changed(account, names)
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)

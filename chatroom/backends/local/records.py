@@ -84,6 +84,14 @@ class LoadedAccounts:
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
+    #: Each ban's terms as the core encoded them, by mask.
+    ban_terms: dict[str, str] = field(default_factory=dict)
+    #: The lockdown level as the core encoded it ("": never set).
+    lockdown: str = ""
+    #: When each account was registered (account key → seconds).
+    ages: dict[str, float] = field(default_factory=dict)
+    #: Each account's ignored names: (account key, name key).
+    ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
 
@@ -130,8 +138,18 @@ class Store(Protocol):
     def drop_account(self, key: str) -> None:
         """An account went."""
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
-        """Add (``banned``) or remove a server-wide ban."""
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        """Add (``banned``, with its ``terms`` as the core encoded them, if
+        any) or remove a server-wide ban."""
+
+    def save_lockdown(self, kept: str) -> None:
+        """The server's lockdown level is now ``kept`` (the core's encoding)."""
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
+
+    def save_age(self, account: str, at: float) -> None:
+        """Account ``account`` was registered at ``at``."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -301,7 +319,16 @@ class MemoryStore:
     def drop_account(self, key: str) -> None:
         pass
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        pass
+
+    def save_lockdown(self, kept: str) -> None:
+        pass
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        pass
+
+    def save_age(self, account: str, at: float) -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:

@@ -265,6 +265,15 @@ class SqliteStore:
             mailboxes=dict(
                 db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
             ),
+            ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
+            ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
+            ages=dict(db.execute("SELECT account, at FROM account_ages")),
+            lockdown="".join(
+                value
+                for (value,) in db.execute(
+                    "SELECT value FROM server_state WHERE key = 'lockdown'"
+                )
+            ),
         )
 
     def save_account(self, account: Account) -> None:
@@ -379,11 +388,33 @@ class SqliteStore:
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_age(self, account: str, at: float) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO account_ages VALUES (?, ?)", (account, at))
+        )
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        if ignored:
+            statement = "INSERT OR IGNORE INTO ignores VALUES (?, ?)"
+        else:
+            statement = "DELETE FROM ignores WHERE account = ? AND name = ?"
+        self._pending.append((statement, (account, name)))
+
+    def save_lockdown(self, kept: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO server_state VALUES ('lockdown', ?)", (kept,))
+        )
+
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))
         if banned:
             self._pending.append(
                 ("INSERT OR IGNORE INTO server_bans VALUES (?)", (mask,))
             )
+            if terms:
+                self._pending.append(
+                    ("INSERT INTO server_ban_terms VALUES (?, ?)", (mask, terms))
+                )
         else:
             self._pending.append(("DELETE FROM server_bans WHERE mask = ?", (mask,)))
 

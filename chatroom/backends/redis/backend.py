@@ -127,7 +127,14 @@ from chatroom.core.events import (
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.nodemessages import (
+    EndDevice,
+    EndSession,
+    IgnoresChanged,
+    NetworkBanned,
+    ShowRoom,
+)
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -201,6 +208,9 @@ class RedisBackend:
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
+        #: Who hears a network ban made on any node: the doors' server,
+        #: which ends the connections it covers.
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -611,13 +621,22 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
         """``gban``: the mask banned, then the ends of the sessions it
-        matches, on every node (:mod:`.endings`)."""
+        matches, on every node (:mod:`.endings`); a network ban's order
+        to every node in the same script."""
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        order = ""
+        if mask.startswith(IP):
+            order = codec.encode(NetworkBanned(mask, kept)).decode()
         reply = await self.endings.end(
             accounts.BAN,
             mask,
             reason,
+            kept,
+            order,
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={},
@@ -626,6 +645,15 @@ class RedisBackend:
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Every node's seats of the account take the list (this one's too,
+        from its channel, as every node's)."""
+        order = IgnoresChanged(account, tuple(sorted(names)))
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
@@ -664,7 +692,13 @@ class RedisBackend:
         said = decoded_for_sessions(data)
         if number == b"*":
             if isinstance(said, Event):
-                fan_out([member for member, _ in self.sessions.named()], said)
+                fan_out(self.sessions.addressed(said), said)
+            elif isinstance(said, IgnoresChanged):
+                self.sessions.ignoring_changed(said.account, frozenset(said.names))
+            elif isinstance(said, NetworkBanned):
+                ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
+                for listener in list(self.network_ban_listeners):
+                    listener(ban)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
@@ -675,7 +709,7 @@ class RedisBackend:
             self._viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
-        else:
+        elif isinstance(said, Event):
             deliver_to(member, said)
 
     # -- rooms --------------------------------------------------------------------

@@ -46,7 +46,8 @@ KEEP = Script("keep", room_at=2)
 ATTACH = Script("attach", room_at=2)
 
 #: ARGV: P, r, most entries kept, then the entries' lines. Nothing for a
-#: room that is gone (deleted meanwhile: its log went with it).
+#: room that is gone (deleted meanwhile: its log went with it); r ``*`` is
+#: the server's log (chatroom.core.modlog.SERVER_LOG), of no room.
 MODLOG_ADD = Script("modlog_add", room_at=2)
 
 #: ARGV: P, r, count. The newest count entries, oldest first.

@@ -43,6 +43,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P ignores:<a>``           set: the name keys account a ignores
+``P account-ages``          hash a → when account a was registered (seconds)
+``P lockdown``              string: the server's lockdown level and who set
+                            it (:class:`chatroom.core.lockdown.Lockdown`)
+``P gban-terms``            hash mask → the ban's terms (who, until, why) as
+                            :class:`chatroom.core.netbans.BanTerms` encodes them
 ``P window:<k>``            sorted set: the events counted for k in its
                             sliding window, by time (ms), and
                             ``P window-seq`` their members: registration

@@ -66,6 +66,7 @@ from chatroom.core.events import (
     Joined,
     Kicked,
     LeftElsewhere,
+    LockdownChanged,
     MarkerMoved,
     MemberMode,
     Message,
@@ -318,6 +319,7 @@ class IRCRenderer:
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
+            LockdownChanged: _nothing,  # addressed to one nick (personal)
             # No IRCv3 specification or draft carries a link preview
             # (docs/irc.md, "Link previews"): IRC clients fetch links themselves.
             Preview: _nothing,
@@ -584,16 +586,21 @@ class IRCRenderer:
             return build(self.server, "NOTICE", channel(event.room), notice)
         return build(self.source(event.by), "MODE", channel(event.room), *params)
 
-    def personal(self, event: Kicked | Invited | Announcement, nick: str) -> bytes:
+    def personal(
+        self, event: Kicked | Invited | Announcement | LockdownChanged, nick: str
+    ) -> bytes:
         """Events for one user that IRC addresses to their nick: being
-        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
-        an admin's announcement (a server ``NOTICE``)."""
+        kicked (``KICK #room nick``), invited (``INVITE nick #room``), an
+        admin's announcement and, to admins, the lockdown's change (server
+        ``NOTICE`` s)."""
         if isinstance(event, Kicked):
             return build(
                 self.source(event.by), "KICK", channel(event.room), nick, event.reason
             )
         if isinstance(event, Invited):
             return build(self.source(event.by), "INVITE", nick, channel(event.room))
+        if isinstance(event, LockdownChanged):
+            return self._notice(nick, f"LOCKDOWN {event.level} {event.by}")
         text = f"[announcement from {event.by}] {event.text}"
         return self._notice(nick, text)
 

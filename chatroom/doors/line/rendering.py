@@ -50,6 +50,7 @@ from chatroom.core.events import (
     ListedRoom,
     Listing,
     LobbyChanges,
+    LockdownChanged,
     MarkerMoved,
     Message,
     ModeChanged,
@@ -166,6 +167,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Invitation: lambda e: format_line("INVITE", e.room, e.user, e.by),
     Invited: lambda e: format_line("INVITED", e.room, e.by),
     Announcement: lambda e: format_line("ANNOUNCE", e.by, text=e.text),
+    LockdownChanged: lambda e: format_line("LOCKDOWN", e.level, e.by),
     Edited: _edited,
     Redacted: lambda e: format_line(
         "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN

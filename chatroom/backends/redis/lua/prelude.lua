@@ -15,6 +15,7 @@ local ROOMS = P .. 'rooms'
 local SIGNED = P .. 'signed'
 local ACCOUNTS = P .. 'accounts'
 local GBANS = P .. 'gbans'
+local GBAN_TERMS = P .. 'gban-terms'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
 local function places_key(u) return P .. 'in:' .. u end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
