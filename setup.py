@@ -82,6 +82,8 @@ setup(
             # Reads compose.yaml in the packaging tests (its node commands
             # are checked against the server's real options).
             "pyyaml>=6",
+            # The SMTP server the e-mail tests send through (tests/wiring/test_smtp.py).
+            "aiosmtpd>=1.4",
         ],
     },
     entry_points={

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
 from chatroom.wire.commands import COMMANDS, secret_words
+from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE, is_final
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.passwords import password_words
 
@@ -76,25 +77,13 @@ def password_after(text: str, index: int) -> str:
 
 
 def session_ended(reason: str | None) -> str | None:
-    """Why a ``BYE`` means "do not come back on your own"; None: reconnect.
-
-    Signing in again after ``signed in elsewhere`` would take the account
-    back from the other session, which would take it back in turn: the
-    two would throw each other out for ever. Coming back after a kill or a
-    server ban would only be refused (or be the loop the admin stopped);
-    after ``signed out from device N`` (another device's ``/logout``)
-    or ``account NAME deleted`` (``/delete-account`` on any device)
-    coming back would undo what the user asked for.
-    """
-    if reason is None:
+    """Why a ``BYE`` means "do not come back on your own"; None: reconnect
+    (:func:`chatroom.wire.goodbyes.is_final` decides, as the page does)."""
+    if reason is None or not is_final(reason):
         return None
-    if reason == "signed in elsewhere":
+    if reason == SIGNED_IN_ELSEWHERE:
         return "your account was signed in from somewhere else"
-    if reason.startswith(("killed by ", "banned from this server", "signed out from")):
-        return reason
-    if reason.startswith("account ") and reason.endswith(" deleted"):
-        return reason
-    return None
+    return reason
 
 
 @dataclass(slots=True)

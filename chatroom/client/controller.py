@@ -954,6 +954,17 @@ EVENTS: dict[str, Route] = {
     "WEBHOOKS_END": Route(SessionModel.described),
     "WEBHOOK_REMOVED": Route(SessionModel.described),
     "PREVIEWS": Route(SessionModel.described),
+    # pins, threads and notification levels: a line as .moderation words it
+    "PIN": Route(SessionModel.described),
+    "UNPIN": Route(SessionModel.described),
+    "PINNED": Route(SessionModel.described),
+    "PINS_END": Route(SessionModel.described),
+    "PINS": Route(SessionModel.described),
+    "THREAD": Route(SessionModel.described),
+    "THREADS_END": Route(SessionModel.described),
+    "FOLLOW": Route(SessionModel.described),
+    "UNFOLLOW": Route(SessionModel.described),
+    "NOTIFY": Route(SessionModel.described),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
 }

@@ -57,27 +57,13 @@ from chatroom.client.rich import (
     reacted,
 )
 from chatroom.client.typists import Typists
+from chatroom.wire.goodbyes import SIGN_IN_REFUSALS
 from chatroom.wire.lines import ParsedLine, parse_time
 from chatroom.wire.names import name_key
+from chatroom.wire.tags import THREAD_TAG
 
 #: Hears of every change: what changed, and the log line for LOG changes.
 Listener = Callable[[Change, LogEntry | None], None]
-
-#: Errors that mean the name (or sign-in) just tried was refused, so the
-#: username page shows why and asks again.
-NAME_ERRORS = frozenset(
-    {
-        "BAD_NAME",
-        "NAME_TAKEN",
-        "NAME_REGISTERED",
-        "ACCOUNT_REQUIRED",
-        "BAD_PASSWORD",
-        "NO_SUCH_ACCOUNT",
-        "RATE_LIMITED",
-        "BANNED",
-    }
-)
-
 
 #: How long after a rejoin the members who were there before count as
 #: coming back rather than joining (the server keeps a restored room for
@@ -99,6 +85,12 @@ def moment(stamp: str) -> float | None:
         return parse_time(stamp)
     except ValueError:
         return None
+
+
+def answered(event: ParsedLine) -> str:
+    """The id of the message ``event`` answers: the one it replies to, or
+    else the root of the thread it is in ("" for neither)."""
+    return event.tag("reply") or event.tag(THREAD_TAG) or ""
 
 
 class SessionModel:
@@ -536,7 +528,7 @@ class SessionModel:
         """ERR: in the log on screen; on the username page, why the name
         (or sign-in) was refused too."""
         code = event.field("code")
-        if self.page == Page.USERNAME and code in NAME_ERRORS:
+        if self.page == Page.USERNAME and code in SIGN_IN_REFUSALS:
             self._set_name_problem(event.text or code)
         self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
 
@@ -746,7 +738,8 @@ class SessionModel:
     def _said(self, event: ParsedLine, kind: EntryKind, earlier: bool) -> LogEntry:
         """A message or action (live, or ``earlier`` from history) as a log
         line: flagged if it mentions us, quoting what it answers if it is a
-        reply (its ``reply`` tag), with a paste's lines (``multiline``)."""
+        reply (its ``reply`` tag) or a thread's message (its root, the
+        ``thread`` tag), with a paste's lines (``multiline``)."""
         user, room = event.field("user"), event.field("room")
         number = self._saw_id(event)
         self._saw_user(user)
@@ -758,7 +751,7 @@ class SessionModel:
             earlier=earlier,
             mentions_me=user != self.own_name and mentions(self.own_name, event.text),
             id=number,
-            answers=self._answering(room, event.tag("reply") or "") if room else "",
+            answers=self._answering(room, answered(event)) if room else "",
             lines=paste_lines(event) if room else (),
             attachment=attachment(event) if room else "",
         )

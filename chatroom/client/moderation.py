@@ -1,4 +1,5 @@
-"""What the account, moderation and admin events say, as lines for the log.
+"""What the account, moderation and admin events say, as lines for the log
+(and the replies about pins, threads and notification levels).
 
 The server reports them as fields (``KICK tea bob alice spamming``, see
 ``docs/protocol.md``, *Accounts*, *Moderation*, *Server admins*); this
@@ -92,6 +93,22 @@ def _info(event: ParsedLine) -> Line:
     return Line(f"{room} {setting}: {event.text or '-'}", room)
 
 
+def _pinned(event: ParsedLine) -> Line:
+    """``PINNED``: one pinned message, as ``/pins`` lists it."""
+    fields = event.named_fields()
+    text = f"pinned #{fields['message']} by {fields['user']}: {event.text}"
+    return Line(text, fields["room"])
+
+
+def _thread(event: ParsedLine) -> Line:
+    """``THREAD``: one thread, as ``/threads`` lists it."""
+    fields = event.named_fields()
+    count = fields["count"]
+    replies = f"{count} {'reply' if count == '1' else 'replies'}"
+    text = f"thread #{fields['root']}: {replies}, the last #{fields['last']}"
+    return Line(f"{text} at {fields['time']}", fields["room"])
+
+
 #: One describer per event, by event name.
 DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REGISTERED": _says(
@@ -137,6 +154,16 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
         "webhook {name} removed: its address posts no more", in_room=False
     ),
     "PREVIEWS": _says("link previews are {state}", in_room=False),
+    "PIN": _says("{by} pinned message #{message}"),
+    "UNPIN": _says("{by} unpinned message #{message}"),
+    "PINNED": _pinned,
+    "PINS_END": _says("{room} has {count} pinned message(s)"),
+    "PINS": _says("{room} has {count} pinned message(s): /pins shows them"),
+    "THREAD": _thread,
+    "THREADS_END": _says("(end of the threads)", in_room=False),
+    "FOLLOW": _says("you follow the thread of #{root}"),
+    "UNFOLLOW": _says("you no longer follow the thread of #{root}"),
+    "NOTIFY": _says("{room} notifies you of: {level}"),
 }
 
 

@@ -1,20 +1,83 @@
 """An account as a back-end keeps it: a plain value.
 
 A leaf module, so that a back-end reads and stores accounts without
-importing the rules about them (:mod:`chatroom.core.accounts`).
+importing the rules about them (:mod:`chatroom.core.accounts`,
+:mod:`chatroom.core.mailbox`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Account:
     """A registered name: its key, the name as registered, its password
-    hash, and its SCRAM keys (RFC 5803's form; "" until it has some)."""
+    hash, its SCRAM keys (RFC 5803's form; "" until it has some), and its
+    mailbox: its e-mail address and the codes mailed there, as
+    :class:`Mailbox` encodes them ("" for none)."""
 
     key: str
     name: str
     hash: str
     scram: str = ""
+    mailbox: str = ""
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """An account's e-mail address (``""``: none), whether it is verified,
+    the hashes of the codes mailed to it with when each expires (Unix
+    seconds), and, for an account registered under ``--require-email``,
+    when it goes unless an address is verified by then (0: it counts)."""
+
+    address: str = ""
+    verified: bool = False
+    code: str = ""
+    code_until: float = 0.0
+    reset: str = ""
+    reset_until: float = 0.0
+    required_until: float = 0.0
+
+    def encode(self) -> str:
+        """As an account's record keeps it ("" for an empty mailbox)."""
+        if self == Mailbox():
+            return ""
+        return json.dumps(
+            [
+                self.address,
+                self.verified,
+                self.code,
+                self.code_until,
+                self.reset,
+                self.reset_until,
+                self.required_until,
+            ],
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def decode(cls, text: str) -> Mailbox:
+        if not text:
+            return cls()
+        return cls(*json.loads(text))
+
+    def unverified_past(self, now: float) -> bool:
+        """Whether the account was to verify an address before now and did
+        not (``--require-email``): it is to go."""
+        return (
+            bool(self.required_until)
+            and not self.verified
+            and now >= self.required_until
+        )
+
+    @property
+    def state(self) -> str:
+        """``verified`` or ``pending``."""
+        return "verified" if self.verified else "pending"
+
+
+def mailbox_of(account: Account | None) -> Mailbox:
+    """``account``'s mailbox (an empty one for no account)."""
+    return Mailbox.decode(account.mailbox) if account is not None else Mailbox()

@@ -61,14 +61,21 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import changes, errors, rules
-from chatroom.core.accountrecord import Account
+from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
+from chatroom.core.lockdown import Lockdown, check_registration
 from chatroom.core.moderation import account_mask
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import FailureThrottle, SharedWindowLimit, SharedWindows
+from chatroom.core.throttle import (
+    FailureThrottle,
+    MemoryWindows,
+    SharedWindowLimit,
+    SharedWindows,
+)
 
 __all__ = ["Account", "AccountService", "AccountStore", "Runner"]
 
@@ -102,24 +109,62 @@ class AccountStore(Protocol):
         """Every account's name as registered (an operator's listing)."""
         ...
 
+    async def mailboxes(self) -> dict[str, str]:
+        """Every account's mailbox, by key, of the accounts that have one."""
+        ...
+
     async def server_bans(self) -> list[str]:
         """Every server-wide ban mask, oldest first."""
         ...
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
 
-    async def add_server_ban(self, mask: str) -> bool:
-        """False if the mask was banned already."""
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
+        """Ban ``mask``, kept with its ``terms``; False if it was banned
+        already."""
+        ...
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        """Each ban's terms (who, until when, why), by mask; a ban kept
+        without any has none here."""
         ...
 
     async def remove_server_ban(self, mask: str) -> bool:
         """False if the mask was not banned."""
         ...
 
+    async def ignores(self, account: str) -> frozenset[str]:
+        """The name keys account ``account`` ignores."""
+        ...
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountIgnores` change's
+        names (the core checked them against the list it read)."""
+        ...
+
+    async def registered_at(self, account: str) -> float | None:
+        """When ``account`` was registered (None: not kept, for an account
+        registered before the time was, or none)."""
+        ...
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        """Keep an :class:`~chatroom.core.changes.AccountAge` change's time."""
+        ...
+
+    async def lockdown(self) -> Lockdown:
+        """The server's lockdown level as kept (:data:`OPEN` if never set)."""
+        ...
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        """Keep a :class:`~chatroom.core.changes.ServerLockdown` change's
+        level (it rests on no premise)."""
+        ...
+
     @property
     def windows(self) -> SharedWindows | None:
         """Where registrations are counted for every node of a cluster
-        (None: one process, which counts its own)."""
+        (None: one process, which counts its own in memory:
+        :class:`~chatroom.core.throttle.MemoryWindows`)."""
         ...
 
 
@@ -164,10 +209,12 @@ def registering(found: Account | None, account: Account) -> changes.DecidedChang
     being none still."""
     if found is not None:
         raise errors.name_registered(account.name)
-    ops = (
+    ops: tuple[changes.Operation, ...] = (
         changes.MakeAccount(account.name),
         changes.SetPassword(account.hash, account.scram),
     )
+    if account.mailbox:  # --require-email: verify an address by a deadline
+        ops += (changes.SetMailbox(account.mailbox),)
     return changes.DecidedChange(
         changes.AccountRecord(account.key), (changes.Exists(False),), ops
     )
@@ -244,21 +291,29 @@ class AccountService:
     ) -> None:
         config = config or ServerConfig()
         self.store = store
+        #: When registrations are made (their time is kept: newcomers).
+        self.clock = clock
         self.hashing = HashingQueue(run, HASHING_THREADS)
         self.hasher = hasher
         self.scram_iterations = config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
-        shared = store.windows
+        self.clock = clock
+        #: ``--require-email``: a new account must verify an address within
+        #: ``verify_window`` seconds, and signs in nowhere else until then.
+        self.require_email = config.require_email
+        self.verify_window = config.verify_window
+        #: The sliding windows every node counts in (its store's, or this
+        #: process's own): registrations here, mails in the mailbox.
+        self.shared_windows = shared = store.windows or MemoryWindows(clock)
         self.registrations = SharedWindowLimit(
-            clock,
             config.register_limit,
             config.register_window,
             shared,
             "register-address",
         )
         self.all_registrations = SharedWindowLimit(
-            clock, config.register_rate, 60.0, shared, "register-all"
+            config.register_rate, 60.0, shared, "register-all"
         )
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
@@ -302,6 +357,7 @@ class AccountService:
         an account already, and again if it became one before the back-end
         applied the registration (another node's, at the same time)."""
         password = check_new_password(password, self.password_min)
+        check_registration(await self.store.lockdown())
         key = name_key(name)
         found = await self.store.get(key)
         if found is not None:
@@ -315,6 +371,10 @@ class AccountService:
             raise errors.registrations_limited("on this server", wait)
         try:
             account = Account(key, name, *await self._hash(password))
+            if self.require_email:
+                deadline = self.clock.seconds() + self.verify_window
+                required = Mailbox(required_until=deadline).encode()
+                account = replace(account, mailbox=required)
 
             async def decide(found: Account | None) -> changes.DecidedChange:
                 return registering(found, account)
@@ -323,6 +383,12 @@ class AccountService:
         except Exception:  # refused or failed: no registration was made
             await self._not_registered(address)
             raise
+        await self.store.apply_registered(
+            changes.DecidedChange(
+                changes.AccountAge(key),
+                ops=(changes.SetRegistered(self.clock.seconds()),),
+            )
+        )
         self.remember_address(key, address)
         self.log.info("{name} registered", name=name)
         return account
@@ -380,6 +446,8 @@ class AccountService:
                 self.by_address.refund(address)
                 if by_name:
                     self.by_name.refund(key)
+        if mailbox_of(account).required_until:  # --require-email, unverified
+            raise errors.email_required(account.name)
         # The name's count is not cleared: a guesser elsewhere would get its
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
@@ -428,6 +496,15 @@ class AccountService:
         await applied(self.store, key, decide, account)
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
+
+    async def hashed(self, password: str) -> tuple[str, str]:
+        """A new password's hash and SCRAM keys (for a change decided
+        elsewhere: a reset by mail), the rule for new ones checked first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (the password).
+        """
+        return await self._hash(check_new_password(password, self.password_min))
 
     async def unregister(
         self, account_key: str, password: str, address: str

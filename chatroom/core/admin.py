@@ -19,13 +19,10 @@ from chatroom.core.backend import Backend
 from chatroom.core.events import Announcement, Wallops
 from chatroom.core.moderation import (
     Actor,
-    Target,
     account_mask,
-    ban_mask,
     name_mask,
 )
 from chatroom.core.rules import NO_REASON, check_text, reason
-from chatroom.core.settingvalues import parse_mask
 
 log = Logger()
 
@@ -45,13 +42,6 @@ def announcement(actor: Actor, text: str) -> Announcement:
     check_admin(actor, "announce")
     check_text(text)
     return Announcement(actor.name, text)
-
-
-def server_ban_mask(text: str, target: Target | None) -> str:
-    """What ``/gban`` bans: a mask as typed, else the user by account or name."""
-    if text.startswith(("account:", "name:")):
-        return parse_mask(text)
-    return ban_mask(target or Target(text))
 
 
 def claim_masks(key: str, account: str) -> list[str]:
@@ -76,28 +66,8 @@ async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Kille
     said = reason(words, NO_REASON)
     name = await backend.end_user(target, f"killed by {actor.name}: {said}")
     log.info("{admin} killed {user}", admin=actor.name, user=name)
+
     return Killed(name, said)
-
-
-async def server_ban(
-    backend: Backend, actor: Actor, target: str, banned: bool, why: str = ""
-) -> str:
-    """``/gban`` (``banned``) or ``/gunban``: the mask changed, or a refusal
-    when it was already so. The sessions a ban ends are told ``why``
-    (:func:`reason`), else ``banned from this server by ADMIN``."""
-    check_admin(actor, "gban" if banned else "gunban")
-    found: Target | None = None
-    if not target.startswith(("account:", "name:")):
-        found = await backend.find_user(target)
-    mask = server_ban_mask(target, found)
-    if banned:
-        told = reason(why, f"banned from this server by {actor.name}")
-        changed = await backend.ban_from_server(mask, told)
-    else:
-        changed = await backend.unban_from_server(mask)
-    if not changed:
-        raise errors.server_ban_unchanged(mask, banned)
-    return mask
 
 
 def rehash(actor: Actor, reload: Reload | None) -> str:

@@ -12,56 +12,62 @@ hooks, and which variant runs is chosen where the server is built
 The steps are: claim a name and sign a session (:meth:`Backend.claim`,
 :meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
 (:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
-core decided, :mod:`chatroom.core.entries`), publish an event
+core decided, :mod:`chatroom.core.entries`; a session's end and a room's
+succession, :meth:`SeatingSteps.apply_departures` and
+:meth:`SeatingSteps.apply_succession`, decided on what the back-end
+reported, :class:`Reports`), publish an event
 (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
 (:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided change
-(:class:`~chatroom.core.changes.DecidedChange`: :meth:`Backend.say`,
-:meth:`Backend.apply_topic`, :meth:`Backend.apply_delete`,
-:meth:`Backend.apply_outcome`, :meth:`Backend.apply_give`; an account's
-read markers, :meth:`~chatroom.core.markers.MarkerStore.apply`), each of
-which checks the change's premises and refuses with
-:class:`FactsChangedError` if one no longer holds, and the core decides
-again.
+(:class:`~chatroom.core.changes.DecidedChange`): :meth:`Backend.apply`,
+the one write of every kind but a join, a leave (:class:`SeatingSteps`)
+and a message (:meth:`Backend.say`, its fast path), each of which checks
+the change's premises and refuses with :class:`FactsChangedError` if one
+no longer holds, and the core decides again.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
 from chatroom.core.changes import DecidedChange
 from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
-    Edited,
     Event,
     Listing,
-    Message,
     PrivateRedacted,
-    Reaction,
-    Redacted,
     RoomEvent,
     SearchResult,
     StoredEvent,
-    TagMessage,
     ToEveryone,
 )
-from chatroom.core.facts import CreationFacts, RoomFacts, SeatingFacts, SpeakingFacts
+from chatroom.core.facts import (
+    CreationFacts,
+    Ending,
+    RoomFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    WaitingFacts,
+)
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
 from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
+from chatroom.core.netbans import UNKNOWN, BanListener, BanTerms
+from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
+from chatroom.core.reactions import ReactionFacts
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
@@ -69,9 +75,36 @@ from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
 
-#: How the core ends a session a back-end found ended (its name taken by a
-#: sign-in elsewhere, killed, banned): release it, then disconnect it.
-SessionEnder = Callable[[Member, str], None]
+
+class Reports(Protocol):
+    """What a back-end tells the core of its own accord: what happened, as
+    facts, for the core to decide on. The core registers it where the
+    back-end is built (:class:`~chatroom.core.chat.ChatCore`); it decides,
+    and applies what it decides through the back-end's steps, as it does
+    a write it starts itself. A back-end hands it values, never a rule's
+    outcome to follow, and takes nothing back from it."""
+
+    def session_ended(self, member: Member, reason: str) -> None:
+        """The session of ``member`` was ended under it (its name taken by
+        a sign-in elsewhere, killed, banned): the core releases it, then
+        disconnects it."""
+
+    def room_shown(self, seat: Member, key: str) -> None:
+        """Room ``key``, which a device of the account entered on another
+        node, is now shown to ``seat`` here."""
+
+    async def sessions_ended(self, ending: Ending) -> None:
+        """Sessions ended, and their users leave the rooms of ``ending``
+        (their facts as read): the core decides each room's departures and
+        has the back-end apply them (:meth:`SeatingSteps.apply_departures`).
+        Returns once every room is left."""
+
+    async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
+        """The rooms ``waiting`` (their facts as read) waited for their
+        members until ``due`` (ms; 0: a room found with no owner, after a
+        cluster node resumed): the core decides each one's succession and
+        has the back-end apply it (:meth:`SeatingSteps.apply_succession`).
+        Returns once they are settled."""
 
 
 #: A back-end's guard for facts that cannot change under a decision.
@@ -138,45 +171,37 @@ class SeatingSteps(Protocol):
         :class:`~chatroom.core.changes.PremiseFailedError`)."""
         ...
 
-
-class MessageSteps(Protocol):
-    """The back-end's steps on messages said before (``/edit``, ``/redact``,
-    ``/react``) and on notices that are not kept (``/typing``): a part of
-    every :class:`Backend`, composed into it (its ``messages``)."""
-
-    async def amend(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        replacement: Message | None,
-        event: Edited | Redacted,
-        now: float,
-    ) -> None:
-        """Stored message ``target`` (as the core read it) now reads as
-        ``replacement`` (an edit), or is gone with the events that depend on
-        it (None: a redaction); then ``event`` is appended as
-        :meth:`Backend.say` does. :class:`FactsChangedError` if
-        ``target`` changed meanwhile."""
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Apply ``change``, the departures from one room of users whose
+        sessions ended (:mod:`chatroom.core.departures`), if its premises
+        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        the room's :class:`~chatroom.core.facts.LeavingFacts` as they are
+        now."""
         ...
 
-    async def react(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        event: Reaction,
-        now: float,
-    ) -> str:
-        """Add (or take back: ``event.adding``) the reaction ``event``
-        names to stored message ``target``, at
-        most :data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE` distinct
-        ones; when that changed anything, append ``event`` as
-        :meth:`Backend.say` does. Returns
-        :data:`~chatroom.core.reactions.CHANGED`, ``UNCHANGED`` or ``FULL``;
-        :class:`FactsChangedError` if ``target`` changed meanwhile."""
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """Apply ``change``, a room's succession once its wait for its
+        members is over (:mod:`chatroom.core.settling`), if its premises
+        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        the room's :class:`~chatroom.core.facts.WaitingFacts` as they are
+        now."""
+        ...
+
+
+class MessageSteps(Protocol):
+    """The back-end's reads of messages said before (what a reaction is
+    decided on, a search) and its notices that are not kept (``/typing``,
+    a link preview): a part of every :class:`Backend`, composed into it
+    (its ``messages``). Edits, redactions, reactions and tags-only
+    messages are changes :meth:`Backend.apply` applies."""
+
+    async def reaction_facts(
+        self, room: str, target: str, reaction: str, user: str
+    ) -> ReactionFacts:
+        """What user ``user``'s (a name key) ``reaction`` to message
+        ``target`` of room ``room`` (as :meth:`Backend.place` named it) is
+        decided on (:func:`chatroom.core.reactions.decide`): none given if
+        the room is gone (the change's premises then fail)."""
         ...
 
     async def relay(
@@ -184,19 +209,6 @@ class MessageSteps(Protocol):
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
-
-    async def keep(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: TagMessage,
-        now: float,
-    ) -> None:
-        """Number, keep and publish a tags-only message to room ``room``'s
-        members, as :meth:`Backend.say` does a message (its ``id`` set),
-        for IRC's event playback."""
-        ...
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         """Publish ``event`` to the members of room ``room`` (as
@@ -220,15 +232,13 @@ Marks = dict[str, int]
 
 class RememberedRooms(Protocol):
     """An account's rooms, kept (in the store or Redis) while it is away,
-    so its next device is put back in them (:mod:`chatroom.core.devices`)."""
+    so its next device is put back in them (:mod:`chatroom.core.devices`):
+    read here; a change of an :class:`~chatroom.core.changes.AccountRooms`
+    (rooms remembered and forgotten, in order) goes through
+    :meth:`Backend.apply`."""
 
     async def rooms(self, account: str) -> list[str]:
         """The names of the rooms account ``account`` was in, oldest first."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountRooms`
-        (rooms remembered and forgotten, in order) atomically."""
         ...
 
 
@@ -243,16 +253,11 @@ class OtherNodes(Protocol):
     :mod:`chatroom.core.devices` needs to count, list and end them all."""
 
     async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
-        """``member`` has just signed in: True if its name is held on
-        another node too (it is then in the rooms its user is in there:
-        :meth:`Member.entered` for each, from the account's markers ``at``
-        on, with no ``JOIN``, then ``shown(room key)``)."""
+        self, member: Member, session: SeatSession
+    ) -> list[str] | None:
+        """``member`` has just signed in: None if its name is held on no
+        other node, else the keys of the rooms its user is in there (the
+        core then shows each to it: :meth:`show`)."""
         ...
 
     async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
@@ -273,10 +278,6 @@ class OtherNodes(Protocol):
                 ``NO_SUCH_ROOM`` (deleted meanwhile), ``UNAVAILABLE``.
         """
         ...
-
-    def watch(self, viewed: Callable[[Member, str], None]) -> None:
-        """Call ``viewed(seat, room key)`` once a room a device of the
-        account on another node entered is shown to the seat here."""
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         """A number for one more device of ``account``, unique among its
@@ -366,6 +367,17 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     @property
+    def pins(self) -> PinStore:
+        """Where rooms' pinned messages are kept."""
+        ...
+
+    @property
+    def settings(self) -> SettingStore:
+        """Where accounts' settings (threads followed, notification
+        levels) are kept."""
+        ...
+
+    @property
     def remembered(self) -> RememberedRooms:
         """Where accounts' rooms are kept across disconnects and restarts."""
         ...
@@ -404,7 +416,7 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def messages(self) -> MessageSteps:
-        """Its steps on messages said before (edits, redactions, reactions)."""
+        """Its reads of messages said before, and its notices not kept."""
         ...
 
     @property
@@ -461,8 +473,10 @@ class Backend(SeatingSteps, Protocol):
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
-        """The session is gone: out of its rooms (a ``QUIT`` departure with
-        ``reason``, the user's own words if ``own_words``), name freed."""
+        """The session is gone: out of its rooms, whose ``QUIT`` departures
+        (saying ``reason``, the user's own words if ``own_words``) the core
+        decides on what the back-end reports (:meth:`Reports.sessions_ended`),
+        and its name freed."""
 
     async def find_user(self, name: str) -> Target | None:
         """The user called ``name``: connected, or else a registered name."""
@@ -490,8 +504,22 @@ class Backend(SeatingSteps, Protocol):
         """End the session of the user called ``name``; returns its name."""
         ...
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
-        """Ban ``mask`` and end the sessions it matches (False: already)."""
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
+        """Ban ``mask`` (kept with its ``terms``) and end the sessions it
+        matches, told ``reason`` (False: already). A network ban
+        (``ip:``) is heard by every node's :meth:`follow_network_bans`
+        listeners, which end the connections it covers."""
+        ...
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        """``listener`` hears every network ban made from now on, on any node."""
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Account ``account`` now ignores ``names``: its seats on every
+        node take the list
+        (:meth:`~chatroom.core.sessions.SeatSessions.ignoring_changed`)."""
         ...
 
     async def unban_from_server(self, mask: str) -> bool: ...
@@ -548,12 +576,6 @@ class Backend(SeatingSteps, Protocol):
         """
         ...
 
-    async def post(self, room: str, event: Message, now: float) -> None:
-        """Number, keep and publish ``event`` to room ``room``'s members, as
-        :meth:`say` does, from no session: a webhook's post, whose rules
-        the core applied (``NO_SUCH_ROOM`` if the room is gone)."""
-        ...
-
     async def history(
         self,
         member: Member,
@@ -569,46 +591,59 @@ class Backend(SeatingSteps, Protocol):
         """Room ``room`` (``NO_SUCH_ROOM``) and the user called ``target``."""
         ...
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
-        """Apply a topic's change (:class:`~chatroom.core.changes.SetTopic`,
-        then its event appended as :meth:`say` appends a message) by the
-        member, if its premises (the room's
-        :class:`~chatroom.core.changes.Incarnation` and
-        :class:`~chatroom.core.changes.Version` as read) hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
-        ...
+        """Apply a decided change atomically if every one of its premises
+        holds, else :class:`~chatroom.core.changes.PremiseFailedError`
+        (nothing applied). The one write of every kind but a join, a
+        leave and a message (:meth:`enter`, :meth:`leave`, :meth:`say`):
+        which store applies it is chosen by its subject. ``member`` and
+        ``session``: who it is by, if anyone (a member's change of a room's
+        messages must be by one of its members: ``NOT_IN_ROOM``).
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
-        """Apply a deletion's change (:class:`~chatroom.core.changes.Emit`
-        the deletion, :class:`~chatroom.core.changes.Drop` the room: its
-        members go to the lobby) if its premises hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
-        ...
-
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
-    ) -> None:
-        """Apply a moderation's change by ``member``
-        (:func:`chatroom.core.moderation.change_of`: its
-        :class:`~chatroom.core.changes.SetPolicy`,
-        :class:`~chatroom.core.changes.SetOwner`,
-        :class:`~chatroom.core.changes.Emit`,
-        :class:`~chatroom.core.changes.KickMember`,
-        :class:`~chatroom.core.changes.TellUser`, in order) if its premises
-        hold (the room's incarnation and version as read, the user it
-        names connected and in the room or not as read); else
-        :class:`FactsChangedError`."""
-        ...
-
-    async def apply_give(self, change: DecidedChange) -> None:
-        """Give the room its new policy and owner (a server admin's ``rooms
-        give``: :class:`~chatroom.core.changes.SetPolicy`,
-        :class:`~chatroom.core.changes.SetOwner`, then
-        :class:`~chatroom.core.changes.Emit` the owner change) in one step,
-        if its premises (the room as read, the new owner in it) hold; else
-        :class:`FactsChangedError`."""
+        - :class:`~chatroom.core.changes.RoomMessages`: a topic
+          (:class:`~chatroom.core.changes.SetTopic`, then its event
+          appended as :meth:`say` appends a message), an edit or a
+          redaction (:class:`~chatroom.core.changes.Rewrite`, resting on
+          :class:`~chatroom.core.changes.MessageIs`), a reaction
+          (:class:`~chatroom.core.changes.React`, resting on
+          :class:`~chatroom.core.changes.Reacted` and
+          :class:`~chatroom.core.changes.FewerReactionsThan`), a tags-only
+          message, a webhook's post (an
+          :class:`~chatroom.core.changes.Append` from outside;
+          ``NO_SUCH_ROOM`` if the room is gone), a deleted account's words
+          (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
+          :class:`~chatroom.core.changes.EventIs`: by nobody);
+        - :class:`~chatroom.core.changes.RoomModeration`: a moderation
+          command's (:func:`chatroom.core.moderation.change_of`) or a
+          server admin's gift (:func:`chatroom.core.moderation.gift_change`);
+        - :class:`~chatroom.core.changes.RoomSeating`: a deletion
+          (:class:`~chatroom.core.changes.Emit` it,
+          :class:`~chatroom.core.changes.Drop` the room: its members go to
+          the lobby);
+        - an account's markers, record, push subscriptions and remembered
+          rooms (:class:`~chatroom.core.changes.AccountMarkers`,
+          :class:`~chatroom.core.changes.AccountRecord`,
+          :class:`~chatroom.core.changes.AccountPush`,
+          :class:`~chatroom.core.changes.AccountRooms`), as their stores
+          apply them;
+        - :class:`~chatroom.core.changes.AccountWaiting`: a private message
+          kept for an account nobody is signed in to
+          (:class:`~chatroom.core.changes.KeepPrivate`, resting on
+          :class:`~chatroom.core.changes.SessionIs` with no session and
+          :class:`~chatroom.core.changes.FewerWaitingThan`:
+          :func:`chatroom.core.private.kept_for`);
+        - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
+          (:class:`~chatroom.core.changes.AddFile`, resting on
+          :class:`~chatroom.core.changes.UsageAtMost`: the quota);
+        - :class:`~chatroom.core.changes.CountedEvents`: a registration
+          counted (:class:`~chatroom.core.changes.CountEvent`, resting on
+          :class:`~chatroom.core.changes.FewerThan`) or given back.
+        """
         ...
 
     def watch_lobby(self, member: Member, watching: bool) -> None: ...

@@ -28,11 +28,22 @@ types here, beside these.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chatroom.core.events import Departure, Event, Kicked, RoomEvent, StoredEvent
+from chatroom.core.events import (
+    Departure,
+    Event,
+    Kicked,
+    Message,
+    PrivateMessage,
+    RoomEvent,
+    StoredEvent,
+)
 from chatroom.core.facts import RoomPolicy
+from chatroom.core.filerecord import FileRecord
+from chatroom.core.hooks import Hook
 from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
@@ -78,6 +89,21 @@ class RoomMessages:
 
 
 @dataclass(frozen=True)
+class RoomModeration:
+    """Room ``room``'s policy and owner (its name key): what a moderation
+    command or a server admin's gift changes."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomHooks:
+    """Room ``room``'s webhooks (its name key)."""
+
+    room: str
+
+
+@dataclass(frozen=True)
 class AccountMarkers:
     """Account ``account``'s read markers (its name key)."""
 
@@ -107,13 +133,82 @@ class AccountRooms:
     account: str
 
 
+@dataclass(frozen=True)
+class RoomPins:
+    """The messages room ``room`` (its name key) keeps pinned."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """What account ``account`` (its name key) chose for itself: the
+    threads it follows, each room's notification level
+    (:mod:`chatroom.core.account_settings`)."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountIgnores:
+    """The names account ``account`` (its name key) ignores."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountWaiting:
+    """The private messages kept for account ``account`` (its name key)
+    while nobody is signed in to it."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountAge:
+    """When account ``account`` (its name key) was registered."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountFiles:
+    """The files account ``account`` (its name key) uploaded."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class CountedEvents:
+    """The events counted under ``key`` in a sliding window, shared by
+    every node of a cluster (a registration throttle's:
+    ``register-address:<address>``, ``register-all:``)."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class ServerLockdown:
+    """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
+
+
 Subject = (
     RoomSeating
     | RoomMessages
+    | RoomModeration
+    | RoomHooks
+    | RoomPins
     | AccountMarkers
     | AccountRecord
     | AccountPush
     | AccountRooms
+    | AccountSettings
+    | AccountWaiting
+    | AccountFiles
+    | CountedEvents
+    | ServerLockdown
+    | AccountIgnores
+    | AccountAge
 )
 
 
@@ -257,6 +352,33 @@ class HeirIs(Premise):
 
 
 @dataclass(frozen=True)
+class FirstMembers(Premise):
+    """The room's first ``count`` members in arrival order (all, if it has
+    fewer) are ``keys`` (name keys): several leaving at once, each heir
+    was decided on them."""
+
+    keys: tuple[str, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class ClaimantIs(Premise):
+    """Of the members signed in to the account owning a ``keep`` room that
+    nobody holds, the longest-present is ``claimant`` (a name key; "" for
+    none, or a room not in that case)."""
+
+    claimant: str
+
+
+@dataclass(frozen=True)
+class WaitOver(Premise):
+    """The room waits for its members, and its wait was over by ``due``
+    (ms): no member came back and ended it, no other node settled it."""
+
+    due: int
+
+
+@dataclass(frozen=True)
 class EmptiedBy(Premise):
     """The room is left empty once ``users`` are out (``empties``), or not."""
 
@@ -355,6 +477,60 @@ class ReplyHistory(Operation):
     most: int
 
 
+# -- what membership decides, before it is a change ----------------------------
+#
+# The outcomes of :mod:`chatroom.core.membership`'s rules, which the core
+# turns into operations (:mod:`chatroom.core.entries`,
+# :mod:`chatroom.core.settling`): here, in a leaf, so that whatever names
+# them imports no rule.
+
+
+class Fate(enum.Enum):
+    """What becomes of a room a member left."""
+
+    #: It has members still, or is kept when empty.
+    STAYS = "stays"
+    #: Empty, and gone.
+    DROPPED = "dropped"
+    #: Empty, kept a while for its members to come back (their node went).
+    WAITS = "waits"
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What a join changes: the seat (``quiet``: unannounced), the owner
+    (the joiner's key, or None: unchanged) and what the room is shown."""
+
+    quiet: bool
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """What a departure changes: the new owner (a key; "" ownerless; None
+    unchanged), what the room is shown, in order, and the room's fate."""
+
+    owner: str | None
+    events: tuple[RoomEvent, ...]
+    fate: Fate
+
+    @property
+    def shown(self) -> bool:
+        """Whether the room is shown the departure itself."""
+        return any(isinstance(event, Departure) for event in self.events)
+
+
+@dataclass(frozen=True)
+class Succession:
+    """A room whose wait is over: dropped, or handed to ``owner`` (None:
+    unchanged), with what its members are shown."""
+
+    dropped: bool
+    owner: str | None = None
+    events: tuple[RoomEvent, ...] = ()
+
+
 # -- a change -----------------------------------------------------------------
 
 Op = TypeVar("Op", bound=Operation)
@@ -375,10 +551,11 @@ class DecidedChange:
 
     @property
     def room(self) -> str:
-        """The key of the room the change is about (a room's seating or
-        messages; an account's markers, record, subscriptions or rooms are
-        about no room)."""
-        if not isinstance(self.subject, RoomSeating | RoomMessages):
+        """The key of the room the change is about (a room's seating,
+        messages, moderation, webhooks or pins; an account's markers, record,
+        subscriptions or rooms are about no room)."""
+        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins
+        if not isinstance(self.subject, room):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -433,6 +610,156 @@ class SetTopic(Operation):
     text: str
     by: str
     at: int
+
+
+# -- a room's messages said before: premises and operations ---------------------
+
+
+@dataclass(frozen=True)
+class MessageIs(Premise):
+    """Stored message ``message`` (its ``id`` set) is kept as the decision
+    read it: neither changed nor gone since (an edit, a redaction or a
+    reaction rests on the message it was decided on)."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Reacted(Premise):
+    """User ``user`` (a name key) has given ``reaction`` to message
+    ``target`` (``given``), or has not: adding a reaction rests on its not
+    being given yet, taking it back on its being given."""
+
+    target: str
+    reaction: str
+    user: str
+    given: bool
+
+
+@dataclass(frozen=True)
+class FewerReactionsThan(Premise):
+    """Message ``target`` carries fewer than ``count`` distinct reactions,
+    or carries ``reaction`` already: a reaction added under the most the
+    core allows (:data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE`)."""
+
+    target: str
+    reaction: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Rewrite(Operation):
+    """Stored message ``id`` now reads as ``replacement`` (an edit), or is
+    gone with the edits and reactions that depend on it (None: a
+    redaction)."""
+
+    id: str
+    replacement: Message | None
+
+
+@dataclass(frozen=True)
+class React(Operation):
+    """User ``user`` (a name key) gives ``reaction`` to message ``target``
+    (``adding``), or takes it back."""
+
+    target: str
+    reaction: str
+    user: str
+    adding: bool
+
+
+# -- a deleted account's room messages: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class EventIs(Premise):
+    """Stored event ``event`` (its ``id`` set) is kept as the decision read
+    it, or no longer kept at all (past what the room keeps: nothing left
+    to change): neither changed nor redacted since. A refusal brings no
+    facts; the core reads them again."""
+
+    event: StoredEvent
+
+
+@dataclass(frozen=True)
+class ReplaceEvent(Operation):
+    """Stored event ``id`` now reads as ``replacement``, all of it (its
+    author too), or is gone (None), its id left unused: what a deleted
+    account's words become (:func:`chatroom.core.userdata.erasure`). It
+    changes that one event: the events that depend on it have their own."""
+
+    id: str
+    replacement: StoredEvent | None
+
+
+# -- a room's webhooks: premises and operations ---------------------------------
+
+
+@dataclass(frozen=True)
+class HookHeld(Premise):
+    """The room has a webhook called ``name`` (a name key: ``held``), or
+    has none of that name."""
+
+    name: str
+    held: bool
+
+
+@dataclass(frozen=True)
+class FewerHooksThan(Premise):
+    """The room has fewer than ``count`` webhooks: one more added under the
+    most the core allows (:data:`~chatroom.core.webhooks.HOOKS_PER_ROOM`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class AddHook(Operation):
+    """Keep ``hook`` (its room's, under its name), and know it by its
+    secret."""
+
+    hook: Hook
+
+
+@dataclass(frozen=True)
+class RemoveHook(Operation):
+    """The room's webhook called ``name`` (a name key) goes, and its
+    secret admits no post."""
+
+    name: str
+
+
+# -- a room's pins: operations ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetPin(Operation):
+    """Message ``event_id`` of the room is pinned by ``by`` (a name as
+    shown), or no longer pinned (``pinned`` False)."""
+
+    event_id: int
+    by: str
+    pinned: bool
+
+
+# -- an account's settings: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetFollow(Operation):
+    """The account follows thread ``thread`` (``following``) or unfollowed
+    it (a :func:`~chatroom.core.thread_follows.follow_key`)."""
+
+    thread: str
+    following: bool
+
+
+@dataclass(frozen=True)
+class SetNotifyLevel(Operation):
+    """The account's notification level in room ``room`` (a name key) is
+    now ``level`` (:mod:`chatroom.core.notify_levels`)."""
+
+    room: str
+    level: str
 
 
 # -- an account's read markers: premises and operations -------------------------
@@ -512,7 +839,17 @@ class TellUser(Operation):
 
 # -- an account's record: premises and operations -------------------------------
 
-AccountSubject = TypeVar("AccountSubject", AccountRecord, AccountPush, AccountRooms)
+AccountSubject = TypeVar(
+    "AccountSubject",
+    AccountRecord,
+    AccountPush,
+    AccountRooms,
+    AccountSettings,
+    AccountWaiting,
+    AccountFiles,
+    AccountIgnores,
+    AccountAge,
+)
 
 
 def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
@@ -556,6 +893,23 @@ class SetScramKeys(Operation):
     (keys made at a sign-in, for an account that had none)."""
 
     scram: str
+
+
+@dataclass(frozen=True)
+class MailboxIs(Premise):
+    """The account exists and its mailbox (its e-mail address and the codes
+    mailed to it, as :class:`~chatroom.core.accountrecord.Mailbox` encodes them)
+    is ``mailbox``: a code a decision checked is still the one kept, so it
+    is used once. A refusal brings the account as it is now."""
+
+    mailbox: str
+
+
+@dataclass(frozen=True)
+class SetMailbox(Operation):
+    """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
+
+    mailbox: str
 
 
 @dataclass(frozen=True)
@@ -622,3 +976,113 @@ class ForgetRoom(Operation):
     """The account is out of room ``name``."""
 
     name: str
+
+
+# -- events counted in a sliding window: premises and operations ----------------
+
+
+@dataclass(frozen=True)
+class FewerThan(Premise):
+    """The subject counts fewer than ``count`` events in its last
+    ``window`` seconds (on the counter's clock): one more counted under the
+    most the core allows. A refusal brings the seconds until the oldest of
+    them leaves the window (a float)."""
+
+    count: int
+    window: float
+
+
+@dataclass(frozen=True)
+class CountEvent(Operation):
+    """One more event counted, now, for ``window`` seconds."""
+
+    window: float
+
+
+@dataclass(frozen=True)
+class UncountEvent(Operation):
+    """The newest event counted did not happen after all."""
+
+
+# -- private messages kept for an absent account: premises and operations -------
+#
+# A message kept rests on nobody being signed in to the account
+# (:class:`SessionIs` with no session: a refusal then means it is told
+# instead) and on :class:`FewerWaitingThan`.
+
+
+@dataclass(frozen=True)
+class FewerWaitingThan(Premise):
+    """Fewer than ``count`` messages wait for the account: one more kept
+    under the most the core allows (``--kept-private``)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class KeepPrivate(Operation):
+    """Keep ``event`` (numbered, of conversation ``conversation``) for the
+    account until it signs in; in the same step the sender's copy goes to
+    the devices of account ``copy_account`` on the nodes other than seat
+    ``copy_token``'s ("": no copy)."""
+
+    conversation: str
+    event: PrivateMessage
+    copy_account: str = ""
+    copy_token: str = ""
+
+
+# -- an account's uploaded files: premises and operations -----------------------
+
+
+@dataclass(frozen=True)
+class UsageAtMost(Premise):
+    """The account's files take at most ``size`` bytes: one more upload
+    fits under ``--upload-quota`` (the core's operand: the quota less the
+    upload's size). A refusal brings the bytes they take now (an int)."""
+
+    size: int
+
+
+@dataclass(frozen=True)
+class AddFile(Operation):
+    """Record ``record`` (its bytes are stored already), counted in its
+    account's usage."""
+
+    record: FileRecord
+
+
+# -- the server's lockdown: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SetLockdown(Operation):
+    """The server's lockdown level is now ``level``, set by admin ``by``.
+    It rests on no premise: the last admin's word holds."""
+
+    level: str
+    by: str
+
+
+# -- an account's ignore list: operations ---------------------------------------
+
+
+@dataclass(frozen=True)
+class Ignore(Operation):
+    """The account ignores name key ``name`` (the core checked the list)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Unignore(Operation):
+    """The account no longer ignores name key ``name``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SetRegistered(Operation):
+    """The account was registered at ``at`` (seconds since the epoch)."""
+
+    at: float

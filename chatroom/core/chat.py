@@ -19,23 +19,27 @@ from typing import Generic, TypeVar
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import admin, errors, rules
+from chatroom.core import admin, errors, lockdown, rules
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend, SessionEnder
+from chatroom.core.backend import Backend, Reports
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
+from chatroom.core.departures import Departures
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries
 from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
+from chatroom.core.ignoring import NOBODY
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
+from chatroom.core.reports import CoreReports
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
@@ -43,10 +47,9 @@ from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
 from chatroom.core.sessions import SeatSessions
+from chatroom.core.settling import Settling
 from chatroom.core.text import name_key
 from chatroom.core.webhooks import Webhooks
-
-SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 
 B = TypeVar("B", bound=Backend)
 
@@ -66,14 +69,14 @@ class ChatCore(Generic[B]):
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Callable[[SeatSessions, SessionEnder], B],
+        backend: Callable[[SeatSessions, Reports], B],
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
         send_push: PushSender | None = None,
     ) -> None:
         """Args:
-        backend: builds the back-end, given the sessions it reads and how
-            it has the core end a session.
+        backend: builds the back-end, given the sessions it reads and
+            where it reports what happens of its own accord.
         namespace: the first part of every session token (a node's id).
         fetch_card: fetches what a message's link points to (None: no link
             previews, ``--previews off``; :mod:`chatroom.core.previews`).
@@ -83,7 +86,8 @@ class ChatCore(Generic[B]):
         self.config = config
         self.clock = clock
         self.sessions = SeatSessions(namespace)
-        self.backend: B = backend(self.sessions, self.end_session)
+        self.reports = CoreReports(self.end_session)
+        self.backend: B = backend(self.sessions, self.reports)
         #: Read markers of plain names, for their connection's life.
         self.plain_markers = PlainMarkers()
         private = PrivateMessages(config, clock, self.backend)
@@ -99,6 +103,8 @@ class ChatCore(Generic[B]):
             send_push,
             config.push_idle,
             connected_elsewhere=self._connected_elsewhere,
+            settings_of=self.backend.settings.settings,
+            ignores=self.backend.account_store.ignores,
         )
         #: Who a door's member is: its seat, session and standing.
         self.identities = Identities(
@@ -112,6 +118,11 @@ class ChatCore(Generic[B]):
             self.sessions,
             lambda member: self.rooms.list_rooms(member),
             self.entries,
+        )
+        #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
+        #: their members is over (chatroom.core.settling).
+        self.reports.attach(
+            self.devices.viewed, Departures(self.backend), Settling(self.backend)
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
@@ -156,13 +167,26 @@ class ChatCore(Generic[B]):
             self._files,
             namespace,
         )
+        #: Server bans, by account, name or network (chatroom.core.serverbans):
+        #: the doors' server screens new connections with them.
+        self.bans = ServerBans(clock, self.backend)
         self.moderation = ModerationService(
-            self.backend, self.identities, self.devices, self.messages.life
+            clock,
+            self.backend,
+            self.identities,
+            self.devices,
+            self.messages.life,
+            self.bans,
         )
         self.presence = PresenceService(self.backend, self.identities)
         self.users = UserService(
-            clock, self.backend, self.identities, self.notifications
+            clock, self.backend, self.identities, self.notifications, self._files
         )
+        #: The messages' threads and pins, and the users' notification
+        #: levels: objects of their own, handed to the doors as they are.
+        self.threads = self.messages.threads
+        self.pins = self.messages.pins
+        self.notify_levels = self.users.notify_levels
 
     @property
     def files(self) -> FileService | None:
@@ -198,6 +222,7 @@ class ChatCore(Generic[B]):
 
     def stop(self) -> None:
         self.notifications.stop()
+        self.bans.stop()
         self.backend.stop()
 
     def reconfigure(self, config: ServerConfig) -> None:
@@ -233,6 +258,11 @@ class ChatCore(Generic[B]):
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
         device = member
+        if opened is None or not opened.name:  # a new session: the lockdown's
+            signed_in = opened.account if account is None and opened else account
+            locked = await self.account_store.lockdown()
+            admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
+            lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:
             if await self.devices.join_seat(member, name, account):
                 return
@@ -272,6 +302,11 @@ class ChatCore(Generic[B]):
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        seat = self.sessions.seat_of(member)
+        if signed_in != before and seat is not None:  # the account's ignore list
+            seat.ignore(
+                await self.account_store.ignores(signed_in) if signed_in else NOBODY
+            )
         if session.name:  # a rename: in no room, the user alone hears it
             account = self.sessions[member].account_name
             rename = Renamed(session.name, name, account=account)
@@ -294,7 +329,7 @@ class ChatCore(Generic[B]):
         await tell_rooms(self.backend, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():
-                await advance(self.backend.markers, account, room, event_id)
+                await advance(self.backend.apply, account, room, event_id)
             await self.devices.counted(member)
 
     def release(self, member: Member, reason: str) -> None:

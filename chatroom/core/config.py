@@ -70,6 +70,12 @@ class ServerConfig:
     admins: tuple[str, ...] = ()
     #: Refuse plain names: every user signs in (``--require-account``).
     require_account: bool = False
+    #: A new account counts only once it verified an e-mail address
+    #: (``--require-email``), within ``verify_window`` seconds
+    #: (``--verify-window``), which is also how long a code mailed to verify
+    #: an address is good for (chatroom.core.mailbox).
+    require_email: bool = False
+    verify_window: float = 24 * 3600.0
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
     #: IRC clients may ``REGISTER`` an account before completing their
@@ -87,6 +93,10 @@ class ServerConfig:
     #: Registrations the whole server (each node) accepts per minute
     #: (``--register-rate``; 0 for no limit).
     register_rate: int = 60
+    #: Seconds an account must have been registered (a plain name, connected)
+    #: before it may write privately to a stranger or post a link
+    #: (``--newcomer-wait``; 0: no wait): :mod:`chatroom.core.newcomers`.
+    newcomer_wait: float = 0.0
     #: Rooms one user (account, else name) may make in any hour
     #: (``--rooms-per-hour``; 0 for no limit); server admins are not counted.
     rooms_per_hour: int = 10

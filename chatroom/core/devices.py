@@ -25,6 +25,7 @@ nodes of a cluster are the back-end's ``other_nodes``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine
+from contextlib import suppress
 from typing import Any
 
 from twisted.internet.defer import Deferred
@@ -88,9 +89,8 @@ class Devices:
         #: Sign-ins whose device number the back-end gave out under the
         #: limit (:meth:`join_seat`), until :meth:`counted` gives it them.
         self.claimed: dict[Member, int] = {}
-        backend.other_nodes.watch(self._viewed)
 
-    def _viewed(self, seat: Member, key: str) -> None:
+    def viewed(self, seat: Member, key: str) -> None:
         """A room another node's device of the account entered is shown
         here: the ``multi`` devices are told the account's marker there."""
         room = seat.find(key) if isinstance(seat, Seat) else None
@@ -305,7 +305,7 @@ class Devices:
         if room is not None:
             kept.append(changes.RememberRoom(room))
         if account and kept:
-            await self.backend.remembered.apply(kept_rooms(account, *kept))
+            await self.backend.apply(kept_rooms(account, *kept))
         if room is not None and len(seat.devices) > 1:
             await self.markers_after_join(seat, room, member)
 
@@ -318,14 +318,14 @@ class Devices:
         account before the command answers, on every node."""
         if target is not None and target.account:
             forgotten = kept_rooms(target.account, changes.ForgetRoom(room))
-            await self.backend.remembered.apply(forgotten)
+            await self.backend.apply(forgotten)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, changes.ForgetRoom(room))
-            self.background(self.backend.remembered.apply(forgotten))
+            self.background(self.backend.apply(forgotten))
 
     def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
         """Device ``member`` is gone (``reason``: why, or with ``own_words``
@@ -383,17 +383,18 @@ class Devices:
             if session is None:
                 return  # gone meanwhile (ended while Redis answered)
 
-            def shown(key: str) -> None:
-                room = seat.find(key)
-                if room is None:
-                    return
-                for viewer in seat.viewers(room):
-                    if viewer.multi:
-                        viewer.member.shown_marker(room, markers.get(key))
-
             others = self.backend.other_nodes
-            if await others.held_elsewhere(seat, session, markers, shown):
-                return  # its rooms are shown: the account is connected elsewhere
+            held = await others.held_elsewhere(seat, session)
+            if held is not None:  # the account is connected elsewhere
+                for key in held:  # shown here from the account's markers
+                    with suppress(ChatError):  # left meanwhile: not shown
+                        await others.show(seat, session, key, markers.get(key))
+                    if (room := seat.find(key)) is None:
+                        continue  # nor is READ
+                    for viewer in seat.viewers(room):
+                        if viewer.multi:
+                            viewer.member.shown_marker(room, markers.get(key))
+                return
             await self.restore(seat, member, account)
             return
         await self.show_rooms(member)
@@ -453,7 +454,7 @@ class Devices:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
                     forgotten = kept_rooms(account, changes.ForgetRoom(room))
-                    await self.backend.remembered.apply(forgotten)
+                    await self.backend.apply(forgotten)
                 continue
             finally:
                 seat.asked(room)
@@ -478,7 +479,7 @@ class Devices:
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, changes.ForgetRoom(room))
-            await self.backend.remembered.apply(forgotten)
+            await self.backend.apply(forgotten)
         if not others:
             return
         listing = await self.listing(seat)

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 
 from chatroom.core import changes, errors, membership, moderation, rules
 from chatroom.core.backend import SeatingSteps
+from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind
 from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
 from chatroom.core.member import Member
-from chatroom.core.membership import Fate
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import SeatSession

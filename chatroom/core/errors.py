@@ -259,6 +259,34 @@ def listed_account_required(listed: str) -> ChatError:
     )
 
 
+def locked_account_required() -> ChatError:
+    """A plain name while the server is locked down to accounts."""
+    return ChatError(
+        "ACCOUNT_REQUIRED",
+        "the server is locked down: only accounts may sign in: /login NAME PASSWORD",
+    )
+
+
+def locked_registration_closed() -> ChatError:
+    """Registering while the server is locked down."""
+    return ChatError(
+        "REGISTRATION_CLOSED", "the server is locked down: no account can be registered"
+    )
+
+
+def not_yet(seconds: int) -> ChatError:
+    """A newcomer's private message to a stranger, or link, before its wait
+    is over (``--newcomer-wait``): the text is the seconds left."""
+    return ChatError("NOT_YET", str(seconds))
+
+
+def server_closed() -> ChatError:
+    """A name claimed while the server is closed (``/lockdown closed``)."""
+    return ChatError(
+        "SERVER_CLOSED", "the server is closed to new sessions: only admins may sign in"
+    )
+
+
 def listed_registration_closed(listed: str) -> ChatError:
     """Registering from an address a blocklist lists (``--dnsbl``)."""
     return ChatError(
@@ -269,6 +297,15 @@ def listed_registration_closed(listed: str) -> ChatError:
 def files_off() -> ChatError:
     """``/token`` on a server without ``--files``."""
     return not_allowed("uploads are off on this server")
+
+
+def email_required(name: str) -> ChatError:
+    """``--require-email``: ``name`` has yet to verify an e-mail address."""
+    return ChatError(
+        "EMAIL_REQUIRED",
+        f"{name} has yet to verify an e-mail address (/email, then /verify, "
+        "from the device that registered it)",
+    )
 
 
 def not_signed_in() -> ChatError:

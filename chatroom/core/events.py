@@ -515,8 +515,19 @@ class Wallops(Event):
     text: str
 
 
-#: What is handed to every named user.
-ToEveryone = Announcement | Wallops
+@dataclass(slots=True, eq=True)
+class LockdownChanged(Event):
+    """The server's lockdown level is now ``level``, set by ``by``: for
+    the sessions signed in to one of ``admins`` (account keys) alone
+    (:meth:`chatroom.core.sessions.SeatSessions.addressed`)."""
+
+    level: str
+    by: str
+    admins: tuple[str, ...] = ()
+
+
+#: What is handed to every named user (an admins' notice: to admins).
+ToEveryone = Announcement | Wallops | LockdownChanged
 
 
 # -- messages with a life -----------------------------------------------------------
@@ -547,6 +558,21 @@ class Redacted(RoomEvent):
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
+
+
+@dataclass(slots=True, eq=True)
+class PinChanged(RoomEvent):
+    """``by`` pinned message ``target`` of the room (``pinned``), or
+    unpinned it; ``text`` is the message's, for a door that shows it in
+    words (IRC). Shown to every member, not stored: the room keeps its
+    pins (:mod:`chatroom.core.pins`)."""
+
+    target: str
+    by: str
+    pinned: bool
+    text: str = ""
+    #: The account its author was signed in to, as registered ("" for none).
+    account: str = field(default="", kw_only=True, metadata=CARRIED)
 
 
 @dataclass(slots=True, eq=True)

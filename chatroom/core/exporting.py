@@ -2,10 +2,10 @@
 
 What is exported is the account's (:mod:`chatroom.core.userdata`, *Whose
 data*): its room messages, its private conversations, its read markers,
-its remembered and owned rooms and the account's name, never its password
-hash or SCRAM keys, in one JSON document built off the reactor
-(:func:`archive_bytes` runs on the account service's thread pool). It is
-kept under a secret token for
+its remembered and owned rooms, the account's name and its e-mail address
+(verified or pending), never its password hash, SCRAM keys or codes, in
+one JSON document built off the reactor (:func:`archive_bytes` runs on
+the account service's thread pool). It is kept under a secret token for
 :data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
 (in Redis for a cluster, so any node's HTTP door serves it) and handed out
 once (:meth:`~chatroom.core.userdata.UserDataSteps.take_export`).
@@ -18,6 +18,8 @@ import secrets
 from typing import Any
 
 from chatroom.core import errors
+from chatroom.core.account_settings import NOTIFY, of_kind
+from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.events import (
     Edited,
@@ -32,6 +34,7 @@ from chatroom.core.events import (
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
+from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
 from chatroom.wire.tags import format_tags
 
@@ -83,17 +86,29 @@ def _private_record(event: PrivateEvent) -> dict[str, Any]:
 
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
-    """The export of ``account`` as a JSON-ready object: its name, never
-    its password hash or SCRAM keys."""
+    """The export of ``account`` as a JSON-ready object: its name and its
+    e-mail address, never its password hash, SCRAM keys or mailed codes."""
+    mailbox = mailbox_of(account)
+    email = (
+        {"address": mailbox.address, "verified": mailbox.verified}
+        if mailbox.address
+        else None
+    )
     return {
         "format": "chatroom-export",
         "version": ARCHIVE_VERSION,
         "exported_at": now,
         # The server keeps no per-account settings or creation time beyond
         # these: read markers and remembered rooms are the account's state.
-        "account": {"name": account.name, "key": account.key},
+        "account": {"name": account.name, "key": account.key, "email": email},
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
+        "threads": [
+            {"room": room, "root": int(root), "following": following}
+            for thread, following in sorted(follows_of(data.settings).items())
+            for room, _, root in [thread.partition(" ")]
+        ],
+        "notify_levels": of_kind(data.settings, NOTIFY),
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [
             {"with": other, "messages": [_private_record(e) for e in messages]}

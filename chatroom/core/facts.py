@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from chatroom.core.events import StoredEvent
+from chatroom.core.events import DepartureKind, StoredEvent
 from chatroom.core.text import current_mask, name_key
 
 
@@ -151,6 +151,54 @@ class Seating:
     quiet: frozenset[str] = frozenset()
     incarnation: str = ""
     claimant: str = ""
+
+
+@dataclass(frozen=True)
+class WaitingFacts:
+    """A room that may have waited for its members long enough (a restored
+    room's grace period; a cluster's room left by a node that went), as a
+    back-end read it: whether it ``exists``, its :class:`Seating` about
+    nobody, and until when it waits (``waits_until``, ms; 0: it does not
+    wait). What its succession is decided on
+    (:func:`chatroom.core.membership.succession`)."""
+
+    key: str
+    exists: bool = True
+    seating: Seating = Seating("", 0)
+    waits_until: int = 0
+
+
+@dataclass(frozen=True)
+class LeavingFacts:
+    """A room some users leave as their sessions end, as a back-end read
+    it: whether it ``exists``, its :class:`Seating` about nobody, its first
+    members in arrival order (``firsts``: one more than the users leaving,
+    or all), and which of those users are in it (``present``) and joined
+    quietly and have not spoken (``quiet``)."""
+
+    key: str
+    exists: bool = True
+    seating: Seating = Seating("", 0)
+    firsts: tuple[Heir, ...] = ()
+    present: frozenset[str] = frozenset()
+    quiet: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Ending:
+    """Sessions that ended (released, taken over, killed, banned, their
+    node gone): their users (``names``: name key → name) leave the
+    ``rooms`` they were in, each a departure of ``kind`` saying ``reason``
+    (with ``own_words``, the words a user quit with); ``waits_until`` (ms):
+    their node is gone or going, so a room they leave empty waits till
+    then for its members."""
+
+    names: tuple[tuple[str, str], ...]
+    rooms: tuple[LeavingFacts, ...]
+    kind: DepartureKind
+    reason: str
+    waits_until: int = 0
+    own_words: bool = False
 
 
 @dataclass

@@ -39,14 +39,20 @@ import contextlib
 import re
 import secrets
 from collections.abc import Awaitable, Iterable
-from dataclasses import dataclass
 from typing import Protocol, TypeVar
-from urllib.parse import quote
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core.changes import (
+    AccountFiles,
+    AddFile,
+    DecidedChange,
+    PremiseFailedError,
+    UsageAtMost,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
+from chatroom.core.filerecord import FileRecord as FileRecord
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.tags import Tags
 
@@ -72,28 +78,18 @@ UNKNOWN_TYPE = "application/octet-stream"
 SAFE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
-@dataclass(frozen=True)
-class FileRecord:
-    """One uploaded file: its id, the account key that uploaded it, its
-    name, type and size in bytes, and when (Unix seconds)."""
-
-    id: str
-    account: str
-    name: str
-    type: str
-    size: int
-    at: float
-
-    @property
-    def path(self) -> str:
-        """Its URL's path, as ``Location`` gives it (the name %-encoded)."""
-        return f"/files/{self.id}/{quote(self.name, safe='')}"
-
-
 class FileStore(Protocol):
     """Where files' metadata is kept (the ``--db`` file, or Redis)."""
 
-    async def add(self, record: FileRecord) -> None: ...
+    async def apply(self, change: DecidedChange) -> None:
+        """An upload recorded (:class:`~chatroom.core.changes.AddFile`), if
+        the account's files take no more than the change's
+        :class:`~chatroom.core.changes.UsageAtMost` (the quota the core
+        decided, less the upload's size), else
+        :class:`~chatroom.core.changes.PremiseFailedError` with the usage
+        as it is: in one step, so two nodes cannot both record the last
+        bytes."""
+        ...
 
     async def get(self, file_id: str) -> FileRecord | None: ...
 
@@ -198,6 +194,15 @@ def mebibytes(size: int) -> str:
     return f"{size} bytes"
 
 
+def quota_refusal(quota: int, used: int) -> UploadRefusedError:
+    """An upload past ``--upload-quota``, with ``used`` bytes taken."""
+    left = max(quota - used, 0)
+    return UploadRefusedError(
+        "quota",
+        f"your files may take {mebibytes(quota)} in all and {mebibytes(left)} is left",
+    )
+
+
 class UploadTokenStore(Protocol):
     """Where ``/token``'s bearer tokens are kept: this process's memory
     (:class:`UploadTokens`), or, in a cluster, Redis, so that any node
@@ -216,6 +221,11 @@ class UploadTokenStore(Protocol):
     def refused_early(self, token: str) -> bool:
         """Whether ``token`` is known to be no good already, so an upload
         is refused from its headers, before its body is read."""
+        ...
+
+    async def revoke(self, account: str) -> None:
+        """Every token given to ``account`` is no good from now on (its
+        password was reset)."""
         ...
 
 
@@ -240,6 +250,9 @@ class UploadTokens:
 
     def refused_early(self, token: str) -> bool:
         return self.holder(token) is None
+
+    async def revoke(self, account: str) -> None:
+        self.tokens = {t: held for t, held in self.tokens.items() if held[0] != account}
 
     def holder(self, token: str) -> str | None:
         held = self.tokens.get(token)
@@ -311,12 +324,7 @@ class FileService:
         quota = self.config.upload_quota
         if quota and used + size > quota:
             self.uploads.give_back(account)
-            left = max(quota - used, 0)
-            raise UploadRefusedError(
-                "quota",
-                f"your files may take {mebibytes(quota)} in all and "
-                f"{mebibytes(left)} is left",
-            )
+            raise quota_refusal(quota, used)
         self.reserved[account] = self.reserved.get(account, 0) + size
 
     def release(self, account: str, size: int) -> None:
@@ -350,7 +358,7 @@ class FileService:
                     await _shared_step(
                         self.shared.put(record.id, self.directory.path_of(record.id))
                     )
-                await self.store.add(record)
+                await self._recorded(record)
             except BaseException:
                 self.directory.remove(record.id)
                 if self.shared is not None:
@@ -360,6 +368,18 @@ class FileService:
         finally:
             self.release(account, size)
         return record
+
+    async def _recorded(self, record: FileRecord) -> None:
+        """The record kept, within the quota as the store has it now (the
+        uploads of other nodes admitted meanwhile count): ``quota`` if not."""
+        quota = self.config.upload_quota
+        within = (UsageAtMost(quota - record.size),) if quota else ()
+        change = DecidedChange(AccountFiles(record.account), within, (AddFile(record),))
+        try:
+            await self.store.apply(change)
+        except PremiseFailedError as refusal:
+            used = refusal.facts if isinstance(refusal.facts, int) else quota
+            raise quota_refusal(quota, used) from None
 
     # -- sharing --------------------------------------------------------------------
 

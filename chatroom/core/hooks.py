@@ -32,17 +32,11 @@ class Hook:
 
 
 class HookStore(Protocol):
-    """Where a back-end keeps the hooks (its ``hooks``): in the ``--db``
-    file, or in Redis for a cluster. A room's hooks go with the room."""
-
-    async def add(self, hook: Hook) -> bool:
-        """Keep ``hook``; False if its room has one of that name already
-        (``NO_SUCH_ROOM`` if the room is gone)."""
-        ...
-
-    async def remove(self, room: str, name: str) -> bool:
-        """Drop room ``room``'s hook called ``name``; False if none is."""
-        ...
+    """Where a back-end keeps the hooks (its ``hooks``), read: in the
+    ``--db`` file, or in Redis for a cluster. A room's hooks go with the
+    room. They are added and removed by changes of a
+    :class:`~chatroom.core.changes.RoomHooks`, through the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def of_room(self, room: str) -> list[Hook]:
         """Room ``room``'s hooks, by name."""

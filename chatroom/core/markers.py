@@ -15,7 +15,7 @@ of ``/read``, ``READ`` and ``/unread`` applies them
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,7 @@ from chatroom.core.changes import (
     TellOtherNodes,
 )
 from chatroom.core.events import Event, MarkerMoved, Message
+from chatroom.core.thread_follows import root_of
 
 
 @dataclass(frozen=True)
@@ -43,33 +44,38 @@ class Marker:
 @dataclass(frozen=True)
 class Unread:
     """``/unread``: how many events of ``room`` came after the marker, and
-    how many of those messages name the user."""
+    how many of those messages name the user; of them, the messages of each
+    thread the user follows (its root's id, how many), oldest thread first."""
 
     room: str
     count: int
     mentions: int
+    threads: tuple[tuple[int, int], ...] = ()
 
 
 class MarkerStore(Protocol):
-    """Where a back-end keeps accounts' markers (by account key, room key)."""
+    """Where a back-end keeps accounts' markers (by account key, room key),
+    read. A change of an :class:`~chatroom.core.changes.AccountMarkers`
+    (:func:`advance`'s) goes through the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply`, atomically: a
+    :class:`~chatroom.core.changes.SetMarker`, then a
+    :class:`~chatroom.core.changes.TellOtherNodes` (none in one process:
+    its seat's devices are all there are), if its
+    :class:`~chatroom.core.changes.MarkerAtMost` holds; else
+    :class:`~chatroom.core.changes.PremiseFailedError` with the marker in
+    force (an int)."""
 
     async def markers(self, account: str) -> dict[str, int]:
         """Every marker of ``account``: room key → event id."""
         ...
 
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountMarkers`
-        atomically (:func:`advance`'s): a :class:`~chatroom.core.changes.
-        SetMarker`, then a :class:`~chatroom.core.changes.TellOtherNodes`
-        (none in one process: its seat's devices are all there are), if
-        its :class:`~chatroom.core.changes.MarkerAtMost` holds; else
-        :class:`~chatroom.core.changes.PremiseFailedError` with the marker
-        in force (an int)."""
-        ...
+
+#: The back-end's one write (:meth:`chatroom.core.backend.Backend.apply`).
+Apply = Callable[[DecidedChange], Awaitable[None]]
 
 
 async def advance(
-    store: MarkerStore,
+    apply: Apply,
     account: str,
     room: str,
     event_id: int,
@@ -87,7 +93,7 @@ async def advance(
         ops = (*ops, TellOtherNodes(moved, token))
     premises = (MarkerAtMost(room, event_id),)
     try:
-        await store.apply(DecidedChange(AccountMarkers(account), premises, ops))
+        await apply(DecidedChange(AccountMarkers(account), premises, ops))
     except PremiseFailedError as failed:
         assert isinstance(failed.facts, int)  # the marker in force
         return failed.facts
@@ -125,19 +131,29 @@ def mention_pattern(name: str) -> re.Pattern[str]:
 
 
 def unread(
-    room: str, marker: int | None, newest: int, events: Iterable[Event], name: str
+    room: str,
+    marker: int | None,
+    newest: int,
+    events: Iterable[Event],
+    name: str,
+    followed: Collection[str] = (),
 ) -> Unread:
     """The unread count of a room whose newest id is ``newest`` (ids are
     consecutive, so it is exact), and the mentions of ``name`` among
-    ``events`` after the marker (the newest ones the room keeps)."""
+    ``events`` after the marker (the newest ones the room keeps), and the
+    messages among them of each thread whose root's id is in ``followed``."""
     after = marker or 0
     pattern = mention_pattern(name)
-    mentions = sum(
-        1
+    unread_messages = [
+        event
         for event in events
-        if isinstance(event, Message)
-        and event.id
-        and int(event.id) > after
-        and pattern.search(event.text)
-    )
-    return Unread(room, max(0, newest - after), mentions)
+        if isinstance(event, Message) and event.id and int(event.id) > after
+    ]
+    mentions = sum(1 for event in unread_messages if pattern.search(event.text))
+    threads: dict[str, int] = {}
+    for event in unread_messages:
+        root = root_of(event)
+        if root in followed:
+            threads[root] = threads.get(root, 0) + 1
+    by_thread = tuple(sorted((int(root), count) for root, count in threads.items()))
+    return Unread(room, max(0, newest - after), mentions, by_thread)

@@ -33,10 +33,8 @@ decision's premises (``chatroom/backends/redis/outcomes.py``).
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
 from chatroom.core.big_rooms import joins_quietly
+from chatroom.core.changes import Arrival, Fate, Leaving, Succession
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -47,52 +45,6 @@ from chatroom.core.events import (
 from chatroom.core.facts import Seating, WelcomeFacts
 from chatroom.core.rules import catch_up
 from chatroom.core.sessions import SeatSession
-
-
-class Fate(enum.Enum):
-    """What becomes of a room a member left."""
-
-    #: It has members still, or is kept when empty.
-    STAYS = "stays"
-    #: Empty, and gone.
-    DROPPED = "dropped"
-    #: Empty, kept a while for its members to come back (their node went).
-    WAITS = "waits"
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """What a join changes: the seat (``quiet``: unannounced), the owner
-    (the joiner's key, or None: unchanged) and what the room is shown."""
-
-    quiet: bool
-    owner: str | None
-    events: tuple[RoomEvent, ...]
-
-
-@dataclass(frozen=True)
-class Leaving:
-    """What a departure changes: the new owner (a key; "" ownerless; None
-    unchanged), what the room is shown, in order, and the room's fate."""
-
-    owner: str | None
-    events: tuple[RoomEvent, ...]
-    fate: Fate
-
-    @property
-    def shown(self) -> bool:
-        """Whether the room is shown the departure itself."""
-        return any(isinstance(event, Departure) for event in self.events)
-
-
-@dataclass(frozen=True)
-class Succession:
-    """A room whose wait is over: dropped, or handed to ``owner`` (None:
-    unchanged), with what its members are shown."""
-
-    dropped: bool
-    owner: str | None = None
-    events: tuple[RoomEvent, ...] = ()
 
 
 def ended(

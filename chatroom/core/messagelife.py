@@ -5,9 +5,12 @@
 edits, deletes and reacts to messages said before, relays typing notices
 and keeps the moderation log (``docs/protocol.md``, *Messages with a
 life*). It is composed into that service (kept apart so its module stays
-readable) and, like the core, decides and builds the events; the
-back-end's :class:`~chatroom.core.backend.MessageSteps` and
-:class:`~chatroom.core.modlog.ModerationLog` keep them.
+readable) and, like the core, decides and builds the events: an edit, a
+redaction or a reaction is one :class:`~chatroom.core.changes.DecidedChange`
+(:func:`amended`, :func:`reacted`) resting on the message as read, which
+the back-end applies (:meth:`~chatroom.core.backend.Backend.apply`) or
+refuses, and the service decides again; the
+:class:`~chatroom.core.modlog.ModerationLog` keeps the log.
 """
 
 from __future__ import annotations
@@ -20,6 +23,17 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
+from chatroom.core.changes import (
+    Append,
+    DecidedChange,
+    FewerReactionsThan,
+    MessageIs,
+    Premise,
+    React,
+    Reacted,
+    Rewrite,
+    RoomMessages,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Edited,
@@ -32,10 +46,12 @@ from chatroom.core.events import (
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
+from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import root_of
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import THREAD_TAG, Tags
 
 #: What ``/typing`` may say.
 TYPING_STATES = ("active", "paused", "done")
@@ -49,6 +65,41 @@ TYPING_INTERVAL = 3.0
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 #: The core's append of a message: member, session, room, text, tags.
 Appender = Callable[[Member, SeatSession, str, str, Tags], Awaitable[None]]
+
+
+def amended(
+    message: Message, replacement: Message | None, event: Edited | Redacted, now: float
+) -> DecidedChange:
+    """The change an edit (``replacement``) or a redaction (None) of stored
+    ``message`` is, resting on the message as read: rewritten, then
+    ``event`` appended."""
+    ops = (Rewrite(message.id, replacement), Append(event, now))
+    return DecidedChange(
+        RoomMessages(name_key(message.room)), (MessageIs(message),), ops
+    )
+
+
+def reacted(
+    message: Message,
+    event: Reaction,
+    user: str,
+    facts: ReactionFacts,
+    now: float,
+    limit: int,
+) -> DecidedChange:
+    """The change ``user``'s (a name key) reaction ``event`` to stored
+    ``message`` is, decided :data:`~chatroom.core.reactions.CHANGED` on
+    ``facts``: resting on the message as read, on the user's reaction as
+    read and, for one more, on the message's distinct reactions staying
+    under ``limit``."""
+    premises: tuple[Premise, ...] = (
+        MessageIs(message),
+        Reacted(message.id, event.reaction, user, facts.mine),
+    )
+    if event.adding and not facts.given:
+        premises = (*premises, FewerReactionsThan(message.id, event.reaction, limit))
+    ops = (React(message.id, event.reaction, user, event.adding), Append(event, now))
+    return DecidedChange(RoomMessages(name_key(message.room)), premises, ops)
 
 
 class MessageLife:
@@ -97,12 +148,16 @@ class MessageLife:
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
     ) -> None:
         """``/reply``: a message tagged ``reply=ID``, ID a message of the room
-        (then ``tags``, an IRC client's other ``+`` tags)."""
+        (then ``tags``, an IRC client's other ``+`` tags); a reply to a
+        thread's message is in that thread too (an IRC client answering
+        one of its ``PRIVMSG``)."""
         rules.check_text(text)
         session = self.session_of(member)
         where = self.backend.place(member, room)
-        await self.message(member, session, where, event_id)
-        tagged = (("reply", str(event_id)), *tags)
+        message = await self.message(member, session, where, event_id)
+        root = root_of(message)
+        thread = ((THREAD_TAG, root),) if root else ()
+        tagged = (("reply", str(event_id)), *thread, *tags)
         await self.append(member, session, where, text, tagged)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
@@ -122,9 +177,8 @@ class MessageLife:
             replacement = replace(message, text=text, tags=tags)
             stamp, account = format_time(now), session.account_name
             edit = Edited(where, message.id, session.name, stamp, text, account=account)
-            await self.backend.messages.amend(
-                member, session, where, message, replacement, edit, now
-            )
+            change = amended(message, replacement, edit, now)
+            await self.backend.apply(change, member, session)
 
         await self.retried(attempt)
 
@@ -149,9 +203,8 @@ class MessageLife:
                 where, message.id, session.name, reason, account=session.account_name
             )
             now = self.clock.seconds()
-            await self.backend.messages.amend(
-                member, session, where, message, None, redaction, now
-            )
+            change = amended(message, None, redaction, now)
+            await self.backend.apply(change, member, session)
             authors.append(amending.author_of(message))
             redacted.append(message)
 
@@ -191,10 +244,17 @@ class MessageLife:
                 from_tags=from_tags,
                 account=session.account_name,
             )
-            now = self.clock.seconds()
-            return await self.backend.messages.react(
-                member, session, where, message, event, now
+            key = name_key(session.name)
+            facts = await self.backend.messages.reaction_facts(
+                where, message.id, reaction, key
             )
+            limit = reactions.REACTIONS_PER_MESSAGE
+            outcome = reactions.decide(facts, adding, limit)
+            if outcome == reactions.CHANGED:
+                now = self.clock.seconds()
+                change = reacted(message, event, key, facts, now, limit)
+                await self.backend.apply(change, member, session)
+            return outcome
 
         if await self.retried(attempt) == reactions.FULL:
             raise reactions.refuse_full()

@@ -36,7 +36,10 @@ from prometheus_client import Counter, Histogram
 from chatroom.core.devices import Devices
 from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
+from chatroom.core.message_threads import MessageThreads
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
+from chatroom.core.notify_levels import NotifyLevels
+from chatroom.core.pins import Pins
 from chatroom.core.reading import Markings
 from chatroom.core.registry import Registry
 from chatroom.core.services.messages import MessageService
@@ -61,10 +64,12 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle, and what
-#: it holds (its account store, its files, its store's epoch, its sessions).
+#: it holds (its account store, its server bans, its files, its store's
+#: epoch, its sessions).
 UNTIMED = frozenset(
     {
         "account_store",
+        "bans",
         "available",
         "files",
         "store_epoch",
@@ -219,6 +224,17 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "show_rooms": "viewing_every_room",
         },
     ),
+    "threads": (
+        MessageThreads,
+        {
+            "say": "thread",
+            "threads": "threads",
+            "history": "thread_history",
+            "follow": "follow_thread",
+        },
+    ),
+    "pins": (Pins, {"pin": "pin", "pinned": "pinned", "count": "pin_count"}),
+    "notify_levels": (NotifyLevels, {"level": "notify_level"}),
 }
 
 

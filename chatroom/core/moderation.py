@@ -30,7 +30,7 @@ from chatroom.core.changes import (
     Operation,
     Premise,
     Present,
-    RoomSeating,
+    RoomModeration,
     SessionIs,
     SetOwner,
     SetPolicy,
@@ -279,7 +279,7 @@ def change_of(
             SessionIs(target.key, target.session),
             Present((target.key,), present),
         )
-    return DecidedChange(RoomSeating(room), premises, tuple(ops))
+    return DecidedChange(RoomModeration(room), premises, tuple(ops))
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,7 @@ def gift_change(
     if given.owner:
         premises = (*premises, Present((given.owner,), (given.owner,)))
     ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
-    return DecidedChange(RoomSeating(room), premises, ops)
+    return DecidedChange(RoomModeration(room), premises, ops)
 
 
 def _mode(room: RoomFacts, user: Target, actor: Actor, mode: MemberMode) -> ModeChanged:

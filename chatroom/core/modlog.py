@@ -52,6 +52,20 @@ class ModAction(enum.Enum):
     SET = "set"
     #: A deletion of someone else's message.
     REDACT = "redact"
+    #: ``/pin`` and ``/unpin`` (the target is the message's id).
+    PIN = "pin"
+    UNPIN = "unpin"
+    #: The server's log (:data:`SERVER_LOG`): an admin's server ban, its
+    #: lifting, a lockdown's level, a kill.
+    GBAN = "gban"
+    GUNBAN = "gunban"
+    LOCKDOWN = "lockdown"
+    KILL = "kill"
+
+
+#: The key the server's own log is kept under, beside the rooms' (no room
+#: is named so): what admins read with ``/modlog server``.
+SERVER_LOG = "*"
 
 
 #: A grant given or taken, as the step it is.

@@ -53,8 +53,28 @@ class EndDevice:
     reason: str
 
 
-#: An order for one of a node's sessions.
-SessionOrder = EndSession | ShowRoom | EndDevice
+@dataclass(frozen=True)
+class NetworkBanned:
+    """A network was banned from the server (``ip:`` ``mask``, kept with
+    ``terms``, :class:`chatroom.core.netbans.BanTerms` encoded): every node
+    ends its connections from there. Sent as ``* OBJECT``."""
+
+    mask: str
+    terms: str
+
+
+@dataclass(frozen=True)
+class IgnoresChanged:
+    """Account ``account`` now ignores ``names`` (name keys): every node's
+    seats signed in to it take the list. Sent as ``* OBJECT``."""
+
+    account: str
+    names: tuple[str, ...]
+
+
+#: An order for one of a node's sessions (or, ``NetworkBanned`` and
+#: ``IgnoresChanged``, for all).
+SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
 
 
 @dataclass(frozen=True)

@@ -59,9 +59,10 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
         ChatError: ``NO_SUCH_ACCOUNT``; ``BAD_ARGS`` (locked already).
     """
     account = await _account(registry, name)
-    return await registry.moderation.server_ban_as(
+    locked = await registry.moderation.server_ban_as(
         actor, account_mask(account), True, f"account locked by {actor.name}"
     )
+    return locked.mask
 
 
 async def delete(registry: Registry, actor: Actor, name: str) -> str:

@@ -27,6 +27,14 @@ from typing import NamedTuple, Protocol, TypeVar
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
+from chatroom.core.changes import (
+    AccountWaiting,
+    DecidedChange,
+    FewerWaitingThan,
+    KeepPrivate,
+    PremiseFailedError,
+    SessionIs,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -36,6 +44,7 @@ from chatroom.core.events import (
     PrivateRedacted,
 )
 from chatroom.core.fanout import deliver_to
+from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.sessions import SeatSession
@@ -43,16 +52,21 @@ from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
-#: What :meth:`ConversationStore.keep` answers: the message is kept; or the
-#: account has a session now (tell it instead); or it has too many waiting.
-KEPT, ONLINE, FULL = "kept", "online", "full"
-
 #: What a conversation keeps, as :meth:`ConversationStore.append` numbers it.
 Kept = TypeVar("Kept", bound=PrivateEvent)
 
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
 DELIVERY_ATTEMPTS = 5
+
+
+class IgnoredError(Exception):
+    """The recipient ignores the sender: the message is neither told nor
+    kept, and the sender is answered as if it were (``event``)."""
+
+    def __init__(self, event: PrivateMessage) -> None:
+        super().__init__(event)
+        self.event = event
 
 
 class CopyTo(NamedTuple):
@@ -95,20 +109,6 @@ class ConversationStore(Protocol):
         """The newest message of each conversation ``account`` is part of."""
         ...
 
-    async def keep(
-        self,
-        account: str,
-        conversation: str,
-        event: PrivateMessage,
-        bound: int,
-        copy: CopyTo = NO_COPY,
-    ) -> str:
-        """Keep ``event`` (of ``conversation``) for ``account`` if nobody
-        holds its name and fewer than ``bound`` wait: :data:`KEPT`,
-        :data:`ONLINE` or :data:`FULL`. Kept, it goes to ``copy``'s
-        devices on other nodes in the same step."""
-        ...
-
     async def take(self, account: str) -> list[PrivateMessage]:
         """Every message kept for ``account``, oldest first, now no longer
         kept (one atomic step: two sign-ins never both get one)."""
@@ -127,11 +127,18 @@ class Recipients(Protocol):
     @property
     def conversations(self) -> ConversationStore: ...
 
+    @property
+    def account_store(self) -> IgnoreLists: ...
+
     async def find_user(self, name: str) -> Target | None: ...
 
     async def tell(
         self, target: Target, event: Event, copy: CopyTo = NO_COPY
     ) -> None: ...
+
+    async def apply(self, change: DecidedChange) -> None:
+        """A message kept for an absent account (:func:`kept_for`)."""
+        ...
 
 
 #: What marks a plain name's side of a conversation: an account later
@@ -161,6 +168,20 @@ def conversation_of(sender: SeatSession, found: Target) -> str:
     """The key of the conversation of ``sender`` and ``found``."""
     return conversation_key(
         party(sender.account, sender.name), party(found.account, found.name)
+    )
+
+
+def kept_for(
+    found: Target, conversation: str, event: PrivateMessage, bound: int, copy: CopyTo
+) -> DecidedChange:
+    """``event`` kept for ``found``'s account, which nobody is signed in to,
+    if fewer than ``bound`` (``--kept-private``) wait: a refusal of the
+    first premise means it is told instead, of the second that it is
+    refused (``INBOX_FULL``)."""
+    return DecidedChange(
+        AccountWaiting(found.account),
+        (SessionIs(found.account, ""), FewerWaitingThan(bound)),
+        (KeepPrivate(conversation, event, *copy),),
     )
 
 
@@ -196,14 +217,18 @@ class PrivateMessages:
         step, once it is told or kept."""
         rules.check_text(text)
         found = await self._recipient(name)
-        bound = self.config.kept_private
-        conversations = self.backend.conversations
-        if not found.online and await conversations.waiting(found.account) >= bound:
-            raise errors.inbox_full(found.name, bound)
         stamp = format_time(self.clock.seconds())
         event = PrivateMessage(
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
+        if found.account:
+            ignoring = await self.backend.account_store.ignores(found.account)
+            if held_back(ignoring, event):
+                raise IgnoredError(event)
+        bound = self.config.kept_private
+        conversations = self.backend.conversations
+        if not found.online and await conversations.waiting(found.account) >= bound:
+            raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
             event = await conversations.append(key, event)
@@ -218,11 +243,12 @@ class PrivateMessages:
             else:
                 if not event.id:  # the name became an account's meanwhile
                     event = await conversations.append(key, event)
-                kept = await conversations.keep(found.account, key, event, bound, copy)
-                if kept == KEPT:
+                try:
+                    await self.backend.apply(kept_for(found, key, event, bound, copy))
                     return event
-                if kept == FULL:
-                    raise errors.inbox_full(found.name, bound)
+                except PremiseFailedError as refusal:
+                    if isinstance(refusal.premise, FewerWaitingThan):
+                        raise errors.inbox_full(found.name, bound) from None
             found = await self._recipient(name)  # signed in or out meanwhile
         raise errors.unavailable()
 

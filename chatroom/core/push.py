@@ -9,8 +9,12 @@ a private message, and none of its devices has been active for
 clock:
 
 - **who**: a room message mentions the accounts whose names are words of
-  its text (not its sender), among those that keep the room; a private
-  message, its recipient;
+  its text (not its sender), among those that keep the room, unless the
+  account muted the room (``/notify ROOM none``); an account that asked
+  for every message of the room (``/notify ROOM all``) is pushed each
+  (:mod:`chatroom.core.notify_levels`), and one that follows a thread its
+  messages (:mod:`chatroom.core.message_threads`); a private message, its
+  recipient;
 - **when**: only an account none of whose devices was active (did
   anything, or left) within ``idle`` seconds (:meth:`Notifications.active`
   is told by the core);
@@ -48,15 +52,23 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors
-from chatroom.core.events import Event
+from chatroom.core.events import Event, Message
+from chatroom.core.notify_levels import ALL, DEFAULT, NONE, level_in
 from chatroom.core.subscription import IRC as IRC
 from chatroom.core.subscription import JSON as JSON
 from chatroom.core.subscription import Subscription as Subscription
 from chatroom.core.subscription import origin_of as origin_of
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import followed_in, root_of
 
 #: Seconds between two pushes to one account about one room.
 PER_PLACE = 60.0
+#: Seconds an account's settings read for pushes (its rooms' levels, the
+#: threads it follows) are used before they are read again: a change made
+#: meanwhile counts for pushes from then on.
+SETTINGS_TRUSTED = 60.0
+#: How many accounts' settings are kept read before the stale ones go.
+SETTINGS_KEPT = 4096
 #: Default of ``--push-idle``: seconds without a device's activity.
 IDLE = 60.0
 #: The most subscriptions one account keeps (a new one past it is refused).
@@ -130,6 +142,10 @@ class PushStore(Protocol):
         ...
 
 
+#: An account's settings (:mod:`chatroom.core.account_settings`).
+SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
+
+
 #: What a decision about an account's subscriptions is: the premise and
 #: the operation of its change.
 Decided = tuple[changes.Premise, changes.Operation]
@@ -188,6 +204,14 @@ ConnectedElsewhere = Callable[[str], Awaitable[bool]]
 
 async def _nowhere_else(account: str) -> bool:
     return False
+
+
+#: The name keys an account ignores (:mod:`chatroom.core.ignoring`).
+Ignores = Callable[[str], Awaitable[frozenset[str]]]
+
+
+async def _nobody_ignored(account: str) -> frozenset[str]:
+    return frozenset()
 
 
 def new_server_key() -> str:
@@ -249,6 +273,8 @@ class Notifications:
         idle: float = IDLE,
         per_place: float = PER_PLACE,
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
+        settings_of: SettingsOf | None = None,
+        ignores: Ignores = _nobody_ignored,
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key.
@@ -260,6 +286,8 @@ class Notifications:
             node. How active a device is is known only to its own node,
             so an account connected elsewhere is never pushed to (a user
             chatting on another node would be, mentioned from this one).
+        settings_of: an account's settings, for its rooms' notification
+            levels (None: every room at the default, ``mentions``).
         """
         self.clock = clock
         self.store = store
@@ -268,6 +296,11 @@ class Notifications:
         self.idle = idle
         self.per_place = per_place
         self.connected_elsewhere = connected_elsewhere
+        self.settings_of = settings_of
+        #: Account key → when its settings were read, and what they were.
+        self._settings_read: dict[str, tuple[float, dict[str, str]]] = {}
+        #: An account is never pushed what someone it ignores said.
+        self.ignores = ignores
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
         #: (account, place) → its minute, while one runs.
@@ -362,8 +395,15 @@ class Notifications:
         if subscribers is not None:
             named.intersection_update(subscribers)
         named = {key for key in named if key and self._idle(key)}
-        if named:
-            self._spawn(self._mentions(room, sender, text, event, sorted(named)))
+        # Those who may want every message: the idle subscribers this node
+        # knows of (their levels are read off the message's path).
+        others: set[str] = set()
+        if subscribers is not None and self.settings_of is not None:
+            others = {k for k in subscribers if k != sender_key and self._idle(k)}
+            others -= named
+        if named or others:
+            work = self._mentions(room, sender, text, event, named, others)
+            self._spawn(work)
 
     def said_privately(
         self, recipient: str, sender: str, text: str, event: Event
@@ -390,14 +430,60 @@ class Notifications:
             self.log.failure("push", failure)
 
     async def _mentions(
-        self, room: str, sender: str, text: str, event: Event, named: list[str]
+        self,
+        room: str,
+        sender: str,
+        text: str,
+        event: Event,
+        named: set[str],
+        others: set[str],
     ) -> None:
-        subscribed = await self.store.of(named)
+        """Push to the ``named`` accounts that did not mute the room, and to
+        ``others`` that asked for all of its messages or follow the thread
+        the message is in (their settings as read within
+        :data:`SETTINGS_TRUSTED` seconds: most messages read nothing)."""
+        root = root_of(event) if isinstance(event, Message) else ""
+        wanted = []
+        for account in sorted(named | others):
+            level, following = DEFAULT, False
+            if self.settings_of is not None:
+                settings = await self._settings(account)
+                level = level_in(settings, room)
+                following = bool(root) and root in followed_in(settings, room)
+            if level != NONE and (account in named or level == ALL or following):
+                wanted.append(account)
+        subscribed = await self.store.of(wanted) if wanted else {}
         for account in subscribed:
+            if name_key(sender) in await self.ignores(account):
+                continue
             rooms = {name_key(kept) for kept in await self.kept_rooms(account)}
             if name_key(room) in rooms:
                 notice = Notice(account, room, sender, text, event)
                 await self._offered(notice, name_key(room))
+
+    def settings_changed(self, account: str) -> None:
+        """``account`` changed its settings here: read them again at its
+        next message (another node's change counts within
+        :data:`SETTINGS_TRUSTED` seconds)."""
+        self._settings_read.pop(account, None)
+
+    async def _settings(self, account: str) -> dict[str, str]:
+        """``account``'s settings, read again once those read are
+        :data:`SETTINGS_TRUSTED` seconds old."""
+        assert self.settings_of is not None
+        now = self.clock.seconds()
+        read = self._settings_read.get(account)
+        if read is not None and now - read[0] < SETTINGS_TRUSTED:
+            return read[1]
+        if len(self._settings_read) >= SETTINGS_KEPT:  # the stale ones go
+            self._settings_read = {
+                key: kept
+                for key, kept in self._settings_read.items()
+                if now - kept[0] < SETTINGS_TRUSTED
+            }
+        settings = await self.settings_of(account)
+        self._settings_read[account] = (now, settings)
+        return settings
 
     # -- how often ----------------------------------------------------------------
 

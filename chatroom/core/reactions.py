@@ -1,16 +1,18 @@
 """Reactions to a message (``/react``, ``/unreact``): their rules and their state.
 
-The rules (what a reaction may be, how many a message may have) are
-decided here once; the state (which user reacted to which message with
-what) is each back-end's, changed atomically where it lives:
-:class:`Reactions` in one process (kept in the room's step, rebuilt from
-the store at start-up), a hash per room in Redis
-(:mod:`chatroom.backends.redis.life_scripts`). Both answer a change with
-one of :data:`CHANGED`, :data:`UNCHANGED` or :data:`FULL`, so the core
-turns the outcome into the same reply on either.
+The rules (what a reaction may be, how many a message may have, what
+reacting twice does) are decided here once (:func:`decide`), on the
+:class:`ReactionFacts` a back-end reads; the state (which user reacted to
+which message with what) is each back-end's, changed atomically where it
+lives, as a :class:`~chatroom.core.changes.DecidedChange` resting on the
+facts as read: :class:`Reactions` in one process (rebuilt from the store
+at start-up), a hash per room in Redis
+(:mod:`chatroom.backends.redis.life_scripts`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from chatroom.core import errors
 from chatroom.core.events import Reaction
@@ -33,6 +35,30 @@ CHANGED = "changed"
 UNCHANGED = "same"
 #: The message already has :data:`REACTIONS_PER_MESSAGE` other reactions.
 FULL = "full"
+
+
+@dataclass(frozen=True)
+class ReactionFacts:
+    """What a reaction to a message is decided on: whether its user gave
+    it already (``mine``), whether anyone did (``given``), and how many
+    distinct reactions the message carries (``distinct``)."""
+
+    mine: bool
+    given: bool
+    distinct: int
+
+
+def decide(facts: ReactionFacts, adding: bool, limit: int) -> str:
+    """What reacting (``adding``) or taking a reaction back does: nothing
+    twice (:data:`UNCHANGED`), no reaction past ``limit`` distinct ones
+    (:data:`FULL`), else :data:`CHANGED`."""
+    if not adding:
+        return CHANGED if facts.mine else UNCHANGED
+    if facts.mine:
+        return UNCHANGED
+    if not facts.given and facts.distinct >= limit:
+        return FULL
+    return CHANGED
 
 
 def check_reaction(reaction: str) -> None:
@@ -71,38 +97,31 @@ class Reactions:
         #: Changes made so far (when to prune).
         self.changes = 0
 
-    def change(
-        self, target: str, reaction: str, user: str, adding: bool, limit: int
-    ) -> str:
-        """Add (or take back) ``user``'s ``reaction`` to message ``target``."""
-        key = name_key(user)
+    def facts(self, target: str, reaction: str, user: str) -> ReactionFacts:
+        """What a reaction of ``user`` (a name key) to message ``target`` is
+        decided on."""
         on_message = self.of.get(target, {})
-        users = on_message.get(reaction, set())
+        users = on_message.get(reaction, ())
+        return ReactionFacts(user in users, bool(users), len(on_message))
+
+    def apply(self, target: str, reaction: str, user: str, adding: bool) -> None:
+        """``user`` (a name key) gives ``reaction`` to message ``target``
+        (``adding``), or takes it back: as decided, nothing checked."""
+        on_message = self.of.setdefault(target, {})
+        users = on_message.setdefault(reaction, set())
         if adding:
-            if key in users:
-                return UNCHANGED
-            if not users and len(on_message) >= limit:
-                return FULL
-            users.add(key)
-            on_message[reaction] = users
-            self.of[target] = on_message
-            self.changes += 1
-            return CHANGED
-        if key not in users:
-            return UNCHANGED
-        users.discard(key)
-        if not users:
-            del on_message[reaction]
-            if not on_message:
-                del self.of[target]
+            users.add(user)
+        else:
+            users.discard(user)
+            if not users:
+                del on_message[reaction]
+        if not on_message:
+            del self.of[target]
         self.changes += 1
-        return CHANGED
 
     def replay(self, event: Reaction) -> None:
         """A stored reaction (or its taking back) read back at start-up."""
-        self.change(
-            event.target, event.reaction, event.user, event.adding, limit=1 << 30
-        )  # was kept
+        self.apply(event.target, event.reaction, name_key(event.user), event.adding)
 
     def forget(self, target: str) -> None:
         """Message ``target`` is gone (redacted), with its reactions."""

@@ -28,8 +28,10 @@ from chatroom.core.markers import (
     unread,
 )
 from chatroom.core.member import Member
+from chatroom.core.notify_levels import NONE, level_in
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import followed_in
 
 
 class Markings:
@@ -105,7 +107,7 @@ class Markings:
         if session.account:
             copy = self.devices.copy_to(member)
             marker = await advance(
-                self.backend.markers,
+                self.backend.apply,
                 session.account,
                 name_key(where),
                 event_id,
@@ -122,16 +124,25 @@ class Markings:
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         """Of ``rooms`` (the member's), those with events after the marker:
         how many, and the mentions of the member's name among the newest
-        ``resume_bound`` of them."""
-        name = self._session(member).name
+        ``resume_bound`` of them; a room the account muted (``/notify ROOM
+        none``) is left out."""
+        session = self._session(member)
         markers = await self._markers(member)
+        settings = (
+            await self.backend.settings.settings(session.account)
+            if session.account
+            else {}
+        )
         counts = []
         for room in rooms:
             where = self.backend.place(self._seat(member), room)
+            if level_in(settings, where) == NONE:
+                continue  # muted: no count, no mention
             bound = max(1, self.config.resume_bound)
             newest, events = await self._newest(member, where, bound)
             marker = markers.get(name_key(where))
-            counted = unread(where, marker, newest, events, name)
+            followed = followed_in(settings, where)
+            counted = unread(where, marker, newest, events, session.name, followed)
             if counted.count:
                 counts.append(counted)
         return counts

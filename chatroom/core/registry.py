@@ -12,7 +12,8 @@ account it signs in to, its release) and the life of the whole; a command
 is asked of the service that owns its concern
 (:mod:`chatroom.core.services`): ``rooms``, ``messages``, ``moderation``,
 ``presence``, ``users``, and the objects handed over as they are:
-``markers``, ``webhooks``, ``devices``, ``sessions``.
+``markers``, ``webhooks``, ``devices``, ``threads``, ``pins``,
+``notify_levels``, ``bans``, ``sessions``.
 
 Every operation is a coroutine. The in-process registry never actually
 waits, so a door's handler runs to completion in the same call; the Redis
@@ -38,8 +39,12 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.files import FileService
 from chatroom.core.member import Member
+from chatroom.core.message_threads import MessageThreads
+from chatroom.core.notify_levels import NotifyLevels
+from chatroom.core.pins import Pins
 from chatroom.core.reading import Markings
 from chatroom.core.rules import QUIT_WORDS
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
@@ -184,7 +189,7 @@ class Registry(Protocol):
 
     @property
     def users(self) -> UserService:
-        """A user's own data, its account's end, Web Push."""
+        """A user's own data, its account's end, whom it ignores, Web Push."""
         ...
 
     @property
@@ -203,4 +208,34 @@ class Registry(Protocol):
         multi`` (:meth:`~chatroom.core.devices.Devices.listed`,
         :meth:`~chatroom.core.devices.Devices.end`,
         :meth:`~chatroom.core.devices.Devices.show_rooms`)."""
+        ...
+
+    @property
+    def threads(self) -> MessageThreads:
+        """The messages' threads: ``/thread``, ``/threads``, ``/history
+        thread``, ``/follow`` and ``/unfollow``
+        (:meth:`~chatroom.core.message_threads.MessageThreads.say`,
+        :meth:`~chatroom.core.message_threads.MessageThreads.threads`,
+        :meth:`~chatroom.core.message_threads.MessageThreads.history`,
+        :meth:`~chatroom.core.message_threads.MessageThreads.follow`)."""
+        ...
+
+    @property
+    def pins(self) -> Pins:
+        """A room's pinned messages: ``/pin``, ``/unpin``, ``/pins``
+        (:meth:`~chatroom.core.pins.Pins.pin`,
+        :meth:`~chatroom.core.pins.Pins.pinned`,
+        :meth:`~chatroom.core.pins.Pins.count`)."""
+        ...
+
+    @property
+    def notify_levels(self) -> NotifyLevels:
+        """``/notify ROOM [LEVEL]``: an account's notification level in a
+        room (:meth:`~chatroom.core.notify_levels.NotifyLevels.level`)."""
+        ...
+
+    @property
+    def bans(self) -> ServerBans:
+        """Server bans, for the doors' server: new connections screened
+        by network, and the connected ones a network ban covers ended."""
         ...

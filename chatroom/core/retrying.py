@@ -7,24 +7,29 @@ the outcome *if the facts still hold*; when they changed meanwhile
 it decides again, a bounded number of times. In one process the facts
 never change under a decision; in a cluster they can. The core's
 decisions (:mod:`chatroom.core.services`' topics, deletions and
-moderation, joins, creates and
-leaves in :mod:`chatroom.core.entries`) and the Redis back-end's
-membership steps of sessions' ends (:mod:`chatroom.backends.redis.backend`)
-are retried here, the same way. A message is decided again as often, on the facts the
-refusal brought (:class:`~chatroom.core.changes.PremiseFailedError`: no
-second read), by :meth:`chatroom.core.services.messages.MessageService._append`.
+moderation, joins, creates and leaves in :mod:`chatroom.core.entries`,
+sessions' ends in :mod:`chatroom.core.departures`, successions in
+:mod:`chatroom.core.settling`) and the Redis back-end's membership steps
+it still decides itself are retried here, the same way. A message is
+decided again as often, on the facts the refusal brought
+(:class:`~chatroom.core.changes.PremiseFailedError`: no second read), by
+:meth:`chatroom.core.services.messages.MessageService._append`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from twisted.internet import defer
 
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, FactsChangedError
 from chatroom.core.changes import DECISION_ATTEMPTS as DECISION_ATTEMPTS
+from chatroom.core.changes import DecidedChange, PremiseFailedError
 
 Decided = TypeVar("Decided")
+Read = TypeVar("Read")
 Applied = TypeVar("Applied")
 
 
@@ -37,6 +42,41 @@ async def retried(attempt: Callable[[], Awaitable[Applied]]) -> Applied:
         except FactsChangedError:
             continue
     raise errors.unavailable()
+
+
+async def decided_again(
+    facts: Read,
+    decide: Callable[[Read], DecidedChange | None],
+    apply: Callable[[DecidedChange], Awaitable[None]],
+) -> None:
+    """Apply the change ``decide`` makes of ``facts`` (None: nothing to
+    change); when a premise fails, decide again on the facts the refusal
+    brings (:class:`PremiseFailedError`, of the kind of ``facts``), a
+    bounded number of times."""
+    read = [facts]
+
+    async def attempt() -> None:
+        change = decide(read[0])
+        if change is None:
+            return
+        try:
+            await apply(change)
+        except PremiseFailedError as failed:
+            if isinstance(failed.facts, type(read[0])):
+                read[0] = failed.facts
+            raise
+
+    await retried(attempt)
+
+
+async def all_at_once(runs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Every one of ``runs`` at once (a room each); the first failure is
+    raised, the others go on."""
+    running = [defer.ensureDeferred(run) for run in runs]
+    try:
+        await defer.gatherResults(running, consumeErrors=True)
+    except defer.FirstError as first:
+        first.subFailure.raiseException()
 
 
 async def decided(

@@ -10,6 +10,9 @@ filters among them, each a token of its own:
   ``in:ROOM``: any of them). Without any ``in:``, a signed-in searcher's
   own private conversations are searched beside its rooms, never anyone
   else's; a plain name keeps none (``/history @USER``), so has none;
+- ``in:thread``: only messages of threads (``/thread``; their roots
+  aside), in the rooms searched; the word ``thread`` after ``in:`` is this
+  filter, never a room's name;
 - ``from:USER``: only messages sent under that name (compared as names
   are, by :func:`chatroom.core.text.name_key`);
 - ``before:TIME`` and ``after:TIME``: sent before ``TIME``, or at or after
@@ -41,7 +44,13 @@ FOUND_LIMIT = 50
 #: Longest search, in characters (words and filters together).
 SEARCH_MAX_LENGTH = 200
 
-USAGE = "/search WORDS [in:ROOM] [in:@USER] [from:USER] [before:TIME] [after:TIME]"
+USAGE = (
+    "/search WORDS [in:ROOM] [in:@USER] [in:thread] [from:USER] [before:TIME]"
+    " [after:TIME]"
+)
+
+#: ``in:thread``'s value: only threads' messages.
+IN_THREADS = "thread"
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class SearchQuery:
     after: float | None = None
     #: ``in:@USER`` names, as typed (the ``@`` taken off).
     people: tuple[str, ...] = ()
+    #: ``in:thread``: only messages of threads (no private ones).
+    threads: bool = False
     #: Set by the core for the engine. The searcher's party (its account
     #: key) whose private conversations are searched; "" for none.
     party: str = ""
@@ -80,6 +91,7 @@ def parse_search(text: str) -> SearchQuery:
     rooms: list[str] = []
     people: list[str] = []
     user = ""
+    threads = False
     times: dict[str, float] = {}
     for token in text.split():
         kind, colon, value = token.partition(":")
@@ -88,6 +100,8 @@ def parse_search(text: str) -> SearchQuery:
             words.append(token)
         elif not value:
             raise errors.bad_args(f"{kind}: needs a value; usage: {USAGE}")
+        elif kind == "in" and value.lower() == IN_THREADS:
+            threads = True
         elif kind == "in" and value.startswith("@"):
             if len(value) == 1:
                 raise errors.bad_args(f"in:@ needs a name; usage: {USAGE}")
@@ -107,6 +121,7 @@ def parse_search(text: str) -> SearchQuery:
         times.get("before"),
         times.get("after"),
         tuple(people),
+        threads,
     )
 
 
@@ -246,7 +261,8 @@ async def private_part(
     only those ``in:@USER`` names, which a plain name (no ``party``) may
     not ask for (``NOT_ALLOWED``, as ``/history @USER``)."""
     if not query.people:
-        return replace(query, party="" if query.rooms else party)
+        in_rooms_only = query.rooms or query.threads  # threads are rooms'
+        return replace(query, party="" if in_rooms_only else party)
     if not party or party_of is None:
         raise errors.not_allowed(
             "only accounts keep private conversations: /register PASSWORD"

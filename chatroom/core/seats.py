@@ -30,6 +30,7 @@ from functools import lru_cache
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out, redirected
+from chatroom.core.ignoring import NOBODY, held_back
 from chatroom.core.member import Member, MessageWriter
 from chatroom.core.text import name_key
 
@@ -119,6 +120,7 @@ class Seat:
         "_last_number",
         "_more",
         "deliver",
+        "ignoring",
         "joining",
         "on_removed",
         "rooms",
@@ -145,6 +147,10 @@ class Seat:
         #: per connection.)
         self.on_removed: Callable[[Seat, str], None] = _nothing
         self._last_number = 0
+        #: The name keys whose events this seat leaves out (its account's
+        #: ignore list, :mod:`chatroom.core.ignoring`): while it holds
+        #: any, every event goes through :meth:`deliver_each`.
+        self.ignoring: frozenset[str] = NOBODY
 
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"
@@ -212,7 +218,7 @@ class Seat:
         go straight to the one device."""
         deliver: Callable[[Event], None] = self.deliver_each
         device = self._device
-        if device is not None:
+        if device is not None and not self.ignoring:
             every = device.multi and not device.hidden
             if every or all(device.views(room) for room in self.rooms):
                 deliver = direct(device.member)
@@ -274,9 +280,17 @@ class Seat:
             return None
         return device.member.message_writer()
 
+    def ignore(self, names: frozenset[str]) -> None:
+        """The seat's account now ignores ``names`` (name keys)."""
+        self.ignoring = names
+        self.settle()
+
     def deliver_each(self, event: Event) -> None:
         """``event`` to each device that views its room (every device, if
-        it is not a :class:`~chatroom.core.events.RoomEvent`)."""
+        it is not a :class:`~chatroom.core.events.RoomEvent`); nothing of
+        an ignored sender."""
+        if self.ignoring and held_back(self.ignoring, event):
+            return
         if not isinstance(event, RoomEvent):
             fan_out([device.member for device in self._each()], event)
             return

@@ -29,7 +29,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from chatroom.core.events import Joined
+from chatroom.core.events import Event, Joined, LockdownChanged
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.seats import Seat
@@ -126,6 +126,24 @@ class SeatSessions:
         for member, session in list(self._by_member.items()):
             if session.name:
                 yield member, session
+
+    def addressed(self, event: Event) -> list[Member]:
+        """The named members an event for everyone is handed to: every
+        one, but an admins' notice (:class:`LockdownChanged`) only those
+        signed in to one of the accounts it names."""
+        if isinstance(event, LockdownChanged):
+            admins = event.admins
+            return [m for m, s in self.named() if s.account and s.account in admins]
+        return [member for member, _ in self.named()]
+
+    def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Account ``account`` now ignores ``names``: each of its seats
+        here leaves out what they say (:mod:`chatroom.core.ignoring`)."""
+        for member, session in list(self.named()):
+            if session.account == account:
+                seat = self.seat_of(member)
+                if seat is not None:
+                    seat.ignore(names)
 
     def account_of(self, member: Member) -> str:
         session = self.get(member)

@@ -38,12 +38,14 @@ from collections.abc import Callable, Sequence
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.backend import Backend, fresh_epoch
+from chatroom.core.changes import Append, DecidedChange, RoomMessages
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.private import conversation_of, keeps
 from chatroom.core.sessions import SeatSession
+from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -102,7 +104,9 @@ class TagMessages:
         now = self.clock.seconds()
         event = TagMessage(where, session.name, tags, format_time(now))
         if typing is None and not reactions:
-            await self.backend.messages.keep(member, session, where, event, now)
+            kept = (Append(event, now),)
+            change = DecidedChange(RoomMessages(name_key(where)), (), kept)
+            await self.backend.apply(change, member, session)
         else:
             event.id = self._fresh_id()
             await self.backend.messages.relay(member, session, where, event)

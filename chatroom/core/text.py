@@ -26,8 +26,11 @@ _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 def current_mask(mask: str) -> str:
     """A stored moderation mask (``name:KEY``, ``account:KEY@SESSION``)
     with today's key: ``name_key`` of a key made before keys had skeletons
-    is the key it has now, and a no-op on a current key."""
+    is the key it has now, and a no-op on a current key. A network's mask
+    (``ip:...``) names no name, and is as it was."""
     kind, colon, rest = mask.partition(":")
+    if kind == "ip":
+        return mask
     key, at, session = rest.partition("@")
     return f"{kind}{colon}{name_key(key)}{at}{session}"
 

@@ -15,11 +15,14 @@ when the attempt turns out not to be one. So forty guesses sent at once are
 throttled like forty guesses sent one after another.
 
 :class:`WindowLimit` counts events per key in a sliding window (at most
-``limit`` per ``window`` seconds): how registrations are bounded.
-:class:`SharedWindowLimit` is the same rule for every node of a cluster:
-the limit and the window are the core's, the count the back-end's
-(:class:`SharedWindows`, one atomic step in Redis, on Redis's clock), or
-this process's :class:`WindowLimit` where there is no other node.
+``limit`` per ``window`` seconds): how uploads, webhooks' posts and rooms
+made are bounded. :class:`SharedWindowLimit` is the same rule for every
+node of a cluster (how registrations are bounded): the limit and the
+window are the core's, decided here and handed to the counter as a
+change's premise (:class:`~chatroom.core.changes.FewerThan`); the count is
+the back-end's (:class:`SharedWindows`: one atomic step in Redis, on
+Redis's clock), or this process's memory (:class:`MemoryWindows`) where
+there is no other node.
 """
 
 from __future__ import annotations
@@ -29,6 +32,15 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.changes import (
+    CountedEvents,
+    CountEvent,
+    DecidedChange,
+    FewerThan,
+    PremiseFailedError,
+    UncountEvent,
+)
 
 
 @dataclass
@@ -112,97 +124,155 @@ class FailureThrottle:
             del records[next(iter(records))]
 
 
-class WindowLimit:
-    """At most ``limit`` events per key in any ``window`` seconds.
+class MemoryWindows:
+    """Events counted per key in sliding windows in this process's memory,
+    on the injected clock: one process's :class:`SharedWindows` (where
+    there is no other node to share them with), and what
+    :class:`WindowLimit` counts in. A change of
+    :class:`~chatroom.core.changes.CountedEvents` is applied as Redis's
+    (:mod:`chatroom.backends.redis.windows`) applies it: its
+    :class:`~chatroom.core.changes.FewerThan` checked, then its events
+    counted or given back.
 
-    Each key keeps the times of its last ``limit`` events (so memory is
-    bounded per key); past ``keys`` keys, those with nothing in the window
-    are dropped first, then the oldest. A ``limit`` of 0 turns it off.
+    Each key keeps the times of the events in its window (at most the
+    premise's count, so memory is bounded per key); past ``keys`` keys,
+    those with nothing in their window are dropped first, then the oldest.
     """
 
-    def __init__(
-        self, clock: IReactorTime, limit: int, window: float, keys: int = 100_000
-    ) -> None:
+    def __init__(self, clock: IReactorTime, keys: int = 100_000) -> None:
         self.clock = clock
-        self.limit = limit
-        self.window = window
         self.keys = keys
-        self._times: dict[str, deque[float]] = {}
+        #: key → (its window in seconds, the times counted in it).
+        self._times: dict[str, tuple[float, deque[float]]] = {}
 
-    def take(self, key: str) -> float:
-        """Seconds until ``key`` may have another event (0: it has it now)."""
-        if self.limit <= 0:
-            return 0.0
+    async def apply(self, change: DecidedChange) -> None:
+        self.applied(change)
+
+    def applied(self, change: DecidedChange) -> None:
+        """:meth:`apply`, in the caller's step."""
+        if not isinstance(change.subject, CountedEvents):
+            raise TypeError(f"{change.subject!r} counts no events")
+        key = change.subject.key
         now = self.clock.seconds()
-        times = self._times.get(key)
-        if times is None:
-            if len(self._times) >= self.keys:
-                self._prune(now)
-            times = self._times[key] = deque(maxlen=self.limit)
-        while times and now - times[0] >= self.window:
-            times.popleft()
-        if len(times) >= self.limit:
-            return max(0.0, times[0] + self.window - now)
-        times.append(now)
-        return 0.0
-
-    def give_back(self, key: str) -> None:
-        """The newest event taken for ``key`` did not happen after all."""
-        times = self._times.get(key)
-        if times:
-            times.pop()
-            if not times:
-                del self._times[key]
+        _, times = self._times.get(key, (0.0, deque()))
+        for premise in change.premises:
+            if not isinstance(premise, FewerThan):
+                raise TypeError(f"not a premise of counted events: {premise!r}")
+            while times and now - times[0] >= premise.window:
+                times.popleft()
+            if len(times) >= premise.count:
+                wait = max(0.0, times[0] + premise.window - now)
+                raise PremiseFailedError(wait, premise)
+        for op in change.ops:
+            if isinstance(op, CountEvent):
+                if key not in self._times and len(self._times) >= self.keys:
+                    self._prune(now)
+                self._times[key] = (op.window, times)
+                times.append(now)
+            elif isinstance(op, UncountEvent):
+                if times:
+                    times.pop()
+                if not times:
+                    self._times.pop(key, None)
+            else:
+                raise TypeError(f"not an operation on counted events: {op!r}")
 
     def _prune(self, now: float) -> None:
         times = self._times
-        for key in [k for k, t in times.items() if not t or now - t[-1] >= self.window]:
+        for key in [k for k, (w, t) in times.items() if not t or now - t[-1] >= w]:
             del times[key]
         while len(times) >= self.keys:
             del times[next(iter(times))]
 
 
+def counted(key: str, limit: int, window: float) -> DecidedChange:
+    """One more event counted under ``key``, if it has had fewer than
+    ``limit`` in the last ``window`` seconds: the core's rule, as a change
+    the counter applies."""
+    return DecidedChange(
+        CountedEvents(key), (FewerThan(limit, window),), (CountEvent(window),)
+    )
+
+
+def uncounted(key: str) -> DecidedChange:
+    """The newest event counted under ``key`` given back."""
+    return DecidedChange(CountedEvents(key), (), (UncountEvent(),))
+
+
+def waited(refusal: PremiseFailedError) -> float:
+    """The seconds to wait that a counter's refusal brings."""
+    wait = refusal.facts
+    if not isinstance(wait, float | int):
+        raise TypeError(f"a counter's refusal brings seconds, not {wait!r}")
+    return float(wait)
+
+
+class WindowLimit:
+    """At most ``limit`` events per key in any ``window`` seconds, counted
+    in this process's memory (:class:`MemoryWindows`). A ``limit`` of 0
+    turns it off.
+    """
+
+    def __init__(
+        self, clock: IReactorTime, limit: int, window: float, keys: int = 100_000
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.counts = MemoryWindows(clock, keys)
+
+    def take(self, key: str) -> float:
+        """Seconds until ``key`` may have another event (0: it has it now)."""
+        if self.limit <= 0:
+            return 0.0
+        try:
+            self.counts.applied(counted(key, self.limit, self.window))
+        except PremiseFailedError as refusal:
+            return waited(refusal)
+        return 0.0
+
+    def give_back(self, key: str) -> None:
+        """The newest event taken for ``key`` did not happen after all."""
+        self.counts.applied(uncounted(key))
+
+
 class SharedWindows(Protocol):
     """Events counted per key in sliding windows that every node of a
-    cluster shares (the Redis back-end's): each step one atomic one."""
+    cluster shares (the Redis back-end's), or one process's
+    (:class:`MemoryWindows`)."""
 
-    async def take(self, key: str, limit: int, window: float) -> float:
-        """Seconds until ``key`` may have another event, if it has had
-        ``limit`` in the last ``window`` seconds; else 0, and it has one."""
-        ...
-
-    async def give_back(self, key: str) -> None:
-        """One event taken for ``key`` did not happen after all."""
+    async def apply(self, change: DecidedChange) -> None:
+        """Apply a change of :class:`~chatroom.core.changes.CountedEvents`
+        in one atomic step: its :class:`~chatroom.core.changes.FewerThan`
+        checked (else :class:`~chatroom.core.changes.PremiseFailedError`
+        with the seconds to wait), then its events counted or given back."""
         ...
 
 
 class SharedWindowLimit:
     """At most ``limit`` events per key in any ``window`` seconds (0: no
-    limit), counted by ``shared`` for the whole cluster under ``name``'s
-    keys, or by this process (:class:`WindowLimit`) without it."""
+    limit), counted by ``shared`` under ``name``'s keys: the limit decided
+    here, each count a change the counter applies."""
 
     def __init__(
-        self,
-        clock: IReactorTime,
-        limit: int,
-        window: float,
-        shared: SharedWindows | None,
-        name: str,
+        self, limit: int, window: float, shared: SharedWindows, name: str
     ) -> None:
-        self.own = WindowLimit(clock, limit, window)
+        self.limit = limit
+        self.window = window
         self.shared = shared
         self.name = name
 
     async def take(self, key: str) -> float:
         """As :meth:`WindowLimit.take`."""
-        own = self.own
-        if own.limit <= 0 or self.shared is None:
-            return own.take(key)
-        return await self.shared.take(f"{self.name}:{key}", own.limit, own.window)
+        if self.limit <= 0:
+            return 0.0
+        change = counted(f"{self.name}:{key}", self.limit, self.window)
+        try:
+            await self.shared.apply(change)
+        except PremiseFailedError as refusal:
+            return waited(refusal)
+        return 0.0
 
     async def give_back(self, key: str) -> None:
         """As :meth:`WindowLimit.give_back`."""
-        if self.own.limit <= 0 or self.shared is None:
-            self.own.give_back(key)
-        else:
-            await self.shared.give_back(f"{self.name}:{key}")
+        if self.limit > 0:
+            await self.shared.apply(uncounted(f"{self.name}:{key}"))

@@ -33,7 +33,9 @@ SECRET_PARAMETERS = (
     "token",  # a bearer token (an upload's, /token) written into a URL
     "access_token",  # OAuth's bearer token in a URL (RFC 6750, section 2.3)
     "id_token",  # an OpenID Connect ID token
-    "code",  # an OAuth / OpenID Connect authorization code
+    # an OAuth / OpenID Connect authorization code; a code the server
+    # mailed, in its links (chatroom.core.mailbox: /email/verify, /email/reset)
+    "code",
 )
 
 #: What a secret in a path is made of: URLs' unreserved characters and

@@ -14,18 +14,29 @@ words from registration on (and a plain name's of the same name before it
 was registered). Its private conversations are the kept conversations it
 is a side of (a conversation's key names both sides' account keys).
 
-**What a deletion takes.** One back-end step (:meth:`UserDataSteps.erase`)
-removes the account, its read markers, its remembered rooms, the messages
-kept for it, its private conversations (the one copy both sides read: the
-other side keeps only what its clients showed) and the kept messages it
-sent to others; and its room messages are anonymised (their author
-becomes :data:`DELETED_USER`, their text and ids stay, so a room's history
-keeps its shape) or removed (their ids stay unused), as ``--on-delete``
-says (:func:`erased`).
+**What a deletion takes.** First the account's room messages, decided
+here once for both back-ends (:func:`erasure`): the core reads, room by
+room, the stored events the account authored and those that name one of
+them as their target (:meth:`UserDataSteps.words`), and hands each room's
+back-end one :class:`~chatroom.core.changes.DecidedChange` through
+:meth:`~chatroom.core.backend.Backend.apply`: every event rewritten or
+removed (:class:`~chatroom.core.changes.ReplaceEvent`), each resting on
+the event as read (:class:`~chatroom.core.changes.EventIs`). They are
+anonymised (their author becomes :data:`DELETED_USER`, their text and ids
+stay, so a room's history keeps its shape) or removed with the edits and
+reactions that depend on them (their ids stay unused), as ``--on-delete``
+says (:func:`erased`). A room whose events changed between the read and
+the apply (the user edited a message on another device) applies nothing,
+and the core reads and decides again. Then one back-end step
+(:meth:`UserDataSteps.erase`) removes the account, its read markers, its
+remembered rooms, the messages kept for it, its private conversations
+(the one copy both sides read: the other side keeps only what its
+clients showed) and the kept messages it sent to others: records with no
+rule to decide, gone whole.
 
-Push subscriptions and uploaded files do not exist yet: when they do,
-their removal joins the one step (:meth:`UserDataSteps.erase`), and their
-listing joins :class:`AccountData`.
+Its push subscriptions go right after, in their store's own step
+(:meth:`~chatroom.core.push.PushStore.drop_account`); its uploaded files
+stay, removed as any file is, by their uploader or a server admin.
 """
 
 from __future__ import annotations
@@ -33,7 +44,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from chatroom.core.events import PrivateEvent, Redacted, StoredEvent, TagMessage
+from chatroom.core.changes import (
+    DecidedChange,
+    EventIs,
+    ReplaceEvent,
+    RoomMessages,
+)
+from chatroom.core.events import (
+    PrivateEvent,
+    Redacted,
+    StoredEvent,
+    TagMessage,
+    depends_on,
+)
 from chatroom.core.text import name_key
 
 #: The author of an anonymised message: a name nobody can ever hold
@@ -63,6 +86,19 @@ class AccountData:
     remembered: list[str] = field(default_factory=list)
     #: The rooms it owns now.
     owned: list[str] = field(default_factory=list)
+    #: Its settings (:mod:`chatroom.core.account_settings`): threads
+    #: followed, notification levels.
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RoomWords:
+    """What a deletion of an account is decided on in one room (its name
+    key): the stored events the account authored there and those whose
+    target is one of them, by id, as read."""
+
+    room: str
+    events: tuple[StoredEvent, ...]
 
 
 class UserDataSteps(Protocol):
@@ -72,9 +108,15 @@ class UserDataSteps(Protocol):
         """Everything kept of account key ``account`` (:class:`AccountData`)."""
         ...
 
-    async def erase(self, account: str, how: str) -> None:
-        """In one atomic step: the account and everything of it (see the
-        module's docstring), its room messages as ``how`` (:func:`erased`)."""
+    async def words(self, account: str) -> list[RoomWords]:
+        """Every room's stored events by account key ``account``, and
+        those that target one of them (:class:`RoomWords`): what its
+        room messages' erasure is decided on."""
+        ...
+
+    async def erase(self, account: str) -> None:
+        """In one atomic step: the account and everything of it but its
+        room messages (see the module's docstring)."""
         ...
 
     async def keep_export(self, token: str, archive: bytes, until: float) -> None:
@@ -108,6 +150,32 @@ def erased(event: StoredEvent, how: str) -> StoredEvent | None:
     if isinstance(event, TagMessage):
         return replace(event, user=DELETED_USER)
     return replace(event, user=DELETED_USER, account="")
+
+
+def erasure(account: str, how: str, words: RoomWords) -> DecidedChange | None:
+    """What becomes of account key ``account``'s words in one room, as
+    ``how`` (``--on-delete``) says: each event it authored as
+    :func:`erased` makes it and, where its message is removed, the edits
+    and reactions that depend on it removed too; each resting on the event
+    as read. None: nothing of the account's is left there."""
+    premises: list[EventIs] = []
+    ops: list[ReplaceEvent] = []
+    removed: set[str] = set()
+    for event in words.events:
+        if authored(event, account):
+            replacement = erased(event, how)
+            if replacement is None:
+                removed.add(event.id)
+            premises.append(EventIs(event))
+            ops.append(ReplaceEvent(event.id, replacement))
+    for event in words.events:
+        dependent = any(depends_on(event, target) for target in removed)
+        if dependent and not authored(event, account):
+            premises.append(EventIs(event))
+            ops.append(ReplaceEvent(event.id, None))
+    if not ops:
+        return None
+    return DecidedChange(RoomMessages(words.room), tuple(premises), tuple(ops))
 
 
 def other_side(conversation: str, account: str) -> str | None:

@@ -13,7 +13,8 @@ hook's name may be, how many a room may have, what a post may hold
 (:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
 every post that names a hook counts, a refused one too). A back-end only
 keeps the hooks (its :class:`~chatroom.core.hooks.HookStore`) and
-numbers, keeps and publishes the message (``Backend.post``); a door only
+numbers, keeps and publishes the message (an ``Append`` from outside,
+through ``Backend.apply``); a door only
 carries the commands and the HTTP request, and renders the answers.
 
 A hook belongs to its room: it goes when the room goes (``/delete``, or
@@ -36,6 +37,16 @@ from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.backend import Backend
+from chatroom.core.changes import (
+    AddHook,
+    Append,
+    DecidedChange,
+    FewerHooksThan,
+    HookHeld,
+    RemoveHook,
+    RoomHooks,
+    RoomMessages,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.core.facts import RoomFacts
@@ -43,6 +54,7 @@ from chatroom.core.hooks import Hook
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, is_owner
 from chatroom.core.multiline import as_message
+from chatroom.core.retrying import retried
 from chatroom.core.text import NAME_MAX_LENGTH, is_valid_name, name_key
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.lines import format_time
@@ -180,24 +192,46 @@ class Webhooks:
         return facts.room.name, actor
 
     async def add(self, member: Member, room: str, name: str) -> Hook:
+        """A hook called ``name`` for the room: decided on its hooks as
+        read (no other of that name, fewer than :data:`HOOKS_PER_ROOM`)
+        and added on those premises, or decided again."""
         check_hook_name(name)
         where, actor = await self._managed(member, room)
-        hooks = await self.backend.hooks.of_room(where)
-        if any(name_key(hook.name) == name_key(name) for hook in hooks):
-            raise errors.webhook_exists(name, where)
-        if len(hooks) >= HOOKS_PER_ROOM:
-            raise errors.webhooks_full(where, HOOKS_PER_ROOM)
-        hook = Hook(where, name, secrets.token_urlsafe(SECRET_BYTES), actor.name)
-        if not await self.backend.hooks.add(hook):  # added meanwhile, elsewhere
-            raise errors.webhook_exists(name, where)
+        key = name_key(name)
+
+        async def attempt() -> Hook:
+            hooks = await self.backend.hooks.of_room(where)
+            if any(name_key(hook.name) == key for hook in hooks):
+                raise errors.webhook_exists(name, where)
+            if len(hooks) >= HOOKS_PER_ROOM:
+                raise errors.webhooks_full(where, HOOKS_PER_ROOM)
+            secret = secrets.token_urlsafe(SECRET_BYTES)
+            hook = Hook(where, name, secret, actor.name)
+            premises = (HookHeld(key, False), FewerHooksThan(HOOKS_PER_ROOM))
+            added = DecidedChange(RoomHooks(hook.key), premises, (AddHook(hook),))
+            await self.backend.apply(added)
+            return hook
+
+        hook = await retried(attempt)
         self._logged(actor, "added", name, where)
         return hook
 
     async def remove(self, member: Member, room: str, name: str) -> str:
         """Returns the room's name."""
         where, actor = await self._managed(member, room)
-        if not await self.backend.hooks.remove(where, name):
-            raise errors.no_such_webhook(name, where)
+        key = name_key(name)
+
+        async def attempt() -> None:
+            hooks = await self.backend.hooks.of_room(where)
+            if not any(name_key(hook.name) == key for hook in hooks):
+                raise errors.no_such_webhook(name, where)
+            removed = (RemoveHook(key),)
+            change = DecidedChange(
+                RoomHooks(name_key(where)), (HookHeld(key, True),), removed
+            )
+            await self.backend.apply(change)
+
+        await retried(attempt)
         self._logged(actor, "removed", name, where)
         return where
 
@@ -247,7 +281,10 @@ class Webhooks:
             hook.room, name, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
         )
         try:
-            await self.backend.post(hook.room, event, now)
+            posted = (Append(event, now, outside=True),)
+            await self.backend.apply(
+                DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
+            )
         except errors.ChatError as refusal:
             if refusal.code == "NO_SUCH_ROOM":  # gone meanwhile, its hooks too
                 raise errors.no_such_webhook() from None

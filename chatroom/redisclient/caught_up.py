@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from twisted.internet import defer
-from twisted.internet.interfaces import IReactorTime
 
+from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink
 
 
@@ -32,16 +32,18 @@ class CaughtUp:
     sends at most one per round trip on the link, not one per command.
     """
 
-    def __init__(self, link: RedisLink, timeout: float, clock: IReactorTime) -> None:
+    def __init__(self, link: RedisLink, deadlines: CallDeadlines) -> None:
         self.link = link
-        self.timeout = timeout
-        self.clock = clock
+        #: The ``PING``'s deadline, in the time the client listened (a
+        #: reactor turn busy for longer does not cut it short).
+        self.deadlines = deadlines
         self._in_flight = False
         self._next: list[defer.Deferred[None]] = []
 
     def wait(self) -> defer.Deferred[None]:
         """Fires once the link caught up (or at once without a link; or
-        after ``timeout``: the messages then come when they come)."""
+        after the deadlines' timeout: the messages then come when they
+        come)."""
         if self.link.connection is None:
             return defer.succeed(None)
         waiter: defer.Deferred[None] = defer.Deferred()
@@ -58,7 +60,7 @@ class CaughtUp:
             return
         self._in_flight = True
         ping = connection.execute_command("PING")
-        ping.addTimeout(self.timeout, self.clock)
+        self.deadlines.within(ping)
         ping.addBoth(lambda _: self._answer(waiters))
 
     def _answer(self, waiters: list[defer.Deferred[None]]) -> None:

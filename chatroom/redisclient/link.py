@@ -60,6 +60,7 @@ from chatroom.redisclient.addresses import (
     RedisLocation,
     SentinelAddress,
 )
+from chatroom.redisclient.deadlines import within
 from chatroom.redisclient.resp import LeanCommands
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
@@ -166,19 +167,19 @@ async def _ask_redis(
     reactor: Any, host: str, port: int, password: str | None, *commands: tuple[Any, ...]
 ) -> list[Any]:
     """The replies of one short connection to ``host:port`` (a Sentinel or
-    a node of a cluster) to ``commands``, each within the time a Sentinel
-    is given."""
-    endpoint = TCP4ClientEndpoint(reactor, host, port, timeout=SENTINEL_TIMEOUT)
+    a node of a cluster) to ``commands``: the connection, then each reply,
+    within the time a Sentinel is given, counted in the time the client
+    listened (:func:`~.deadlines.within`)."""
+    endpoint = TCP4ClientEndpoint(reactor, host, port)
     connection = txredisapi.RedisProtocol(
         charset=None, convertNumbers=False, password=password
     )
-    await connectProtocol(endpoint, connection)
+    await within(connectProtocol(endpoint, connection), SENTINEL_TIMEOUT, reactor)
     try:
         replies = []
         for command in commands:
             asking = connection.execute_command(*command)
-            asking.addTimeout(SENTINEL_TIMEOUT, reactor)
-            replies.append(await asking)
+            replies.append(await within(asking, SENTINEL_TIMEOUT, reactor))
         return replies
     finally:
         connection.transport.abortConnection()
@@ -474,8 +475,7 @@ class RedisLink(Service):
         if not protocol.connected:
             return
         if self._to_primary:
-            checking = protocol.role()
-            checking.addTimeout(SENTINEL_TIMEOUT, self.reactor)
+            checking = within(protocol.role(), SENTINEL_TIMEOUT, self.reactor)
             checking.addCallbacks(
                 lambda role: self._checked(protocol, role),
                 lambda failure: protocol.transport.abortConnection(),

@@ -34,6 +34,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.logger import Logger
 
 from chatroom.redisclient.addresses import SentinelAddress
+from chatroom.redisclient.deadlines import within
 from chatroom.redisclient.link import SENTINEL_TIMEOUT, SentinelEndpoint
 
 #: Sentinel's channel for a failover's end: ``SERVICE OLD-IP OLD-PORT
@@ -116,19 +117,17 @@ class SentinelWatch(Service):
 
     async def _listen(self, host: str, port: int) -> None:
         """Subscribed to one Sentinel until its connection drops."""
-        endpoint = TCP4ClientEndpoint(
-            self._reactor, host, port, timeout=SENTINEL_TIMEOUT
-        )
+        endpoint = TCP4ClientEndpoint(self._reactor, host, port)
         listener = _Listener(charset=None, convertNumbers=False)
         listener.heard = self._heard
-        await connectProtocol(endpoint, listener)
+        connecting = connectProtocol(endpoint, listener)
+        await within(connecting, SENTINEL_TIMEOUT, self._reactor)
         self._listener = listener
         try:
             lost = listener.whenDisconnected()
             # A list: txredisapi reads bytes alone as many channels.
             subscribing = listener.subscribe([SWITCH_MASTER])
-            subscribing.addTimeout(SENTINEL_TIMEOUT, self._reactor)
-            await subscribing
+            await within(subscribing, SENTINEL_TIMEOUT, self._reactor)
             # A switch announced before we listened: where is it now?
             self.on_primary(*await self._asker.ask())
             await lost

@@ -11,6 +11,11 @@ own :class:`~.caught_up.CaughtUp`. A slot that moved ends its channels'
 subscriptions on the old primary (``sunsubscribe``), which drops that
 link (:class:`~.link.ShardedSubscriberProtocol`), and the map is asked
 again.
+
+A subscription, and each link's ``PING``, must be answered within the
+shards' timeout, counted in the time the client listened, on their
+timer (:class:`~.deadlines.CallDeadlines`): a client busy for longer in
+one reactor turn keeps a subscriber link whose Redis answered.
 """
 
 from __future__ import annotations
@@ -40,15 +45,16 @@ class ShardSubscribers(MultiService):
     link of the primary serving its slot, and each link has its own
     :class:`~.caught_up.CaughtUp`. ``on_up`` and ``on_down`` are called as
     any link begins serving or is lost (what was published meanwhile may
-    be lost to it)."""
+    be lost to it). Its deadlines are ``shards``' (one timer, and one
+    timeout)."""
 
     log = Logger()
 
-    def __init__(self, reactor: Any, shards: ShardLinks, timeout: float) -> None:
+    def __init__(self, reactor: Any, shards: ShardLinks) -> None:
         super().__init__()
         self._reactor = reactor
         self.shards = shards
-        self.timeout = timeout
+        self.deadlines = shards.deadlines
         self._links: dict[Node, RedisLink] = {}
         self._caught_up: dict[Node, CaughtUp] = {}
         #: Links stopped since the map changed, until they have closed.
@@ -146,8 +152,7 @@ class ShardSubscribers(MultiService):
                 if broadcast
                 else connection.subscribe([channel])
             )
-            subscribing.addTimeout(self.timeout, self._reactor)
-            await subscribing
+            await self.deadlines.within(subscribing)
         except (defer.TimeoutError, txredisapi.ConnectionError):
             link.drop()
             raise ShardUnavailableError(f"{link.name}: not subscribed") from None
@@ -178,7 +183,7 @@ class ShardSubscribers(MultiService):
         link.on_down = self._down
         link.on_message = lambda channel, data: self.on_message(channel, data)
         self._links[node] = link
-        self._caught_up[node] = CaughtUp(link, self.timeout, self._reactor)
+        self._caught_up[node] = CaughtUp(link, self.deadlines)
         link.setServiceParent(self)
 
     def _down(self) -> None:

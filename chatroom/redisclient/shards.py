@@ -22,13 +22,19 @@ ours"), so :class:`ShardLinks` is ours:
   its deadline. Past that it raises :class:`ShardUnavailableError`, for
   the caller to tell its own clients to try again.
 
+A command's deadline is counted in the time the client listened
+(:class:`~.deadlines.CallDeadlines`, one timer for every command in
+flight): a client whose reactor was busy for longer than the timeout in
+one turn (accepting a storm of connections) reads the replies waiting in
+its sockets before it judges any command late, and does not take a
+primary that answered for dead.
+
 A command whose connection is lost while it runs is not sent again (it may
 have run): that is :class:`ShardUnavailableError` at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +45,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink, Written, _ask_redis
 from chatroom.redisclient.slots import Node, SlotMap, redirection
 
@@ -60,12 +67,26 @@ class ShardUnavailableError(Exception):
     trying again."""
 
 
+class _Attempt:
+    """Where one :meth:`ShardLinks.execute` is: what it waits for (said
+    if its deadline passes), and the link its command is in flight on."""
+
+    __slots__ = ("link", "waiting_for")
+
+    def __init__(self) -> None:
+        self.waiting_for = "a primary"
+        self.link: RedisLink | None = None
+
+
 class ShardLinks(MultiService):
     """One commands link per primary of a Redis Cluster, and the slot map
     that routes a command to one of them (see the module's docstring).
 
     ``timeout``: how long :meth:`execute` may take, waiting for a primary
-    and following redirections included. All its timers are on ``reactor``.
+    and following redirections included, in the time the client listened;
+    ``deadlines``, the timer that counts it, if the caller keeps one for
+    its other calls (then its timeout is the one). All its timers are on
+    ``reactor``.
     """
 
     log = Logger()
@@ -76,12 +97,18 @@ class ShardLinks(MultiService):
         address: RedisClusterAddress,
         name: str = "shard",
         timeout: float = 5.0,
+        deadlines: CallDeadlines | None = None,
     ) -> None:
         super().__init__()
         self._reactor = reactor
         self.address = address
         self.name = name
-        self.timeout = timeout
+        #: The deadlines of the commands in flight (stopped with the
+        #: service unless they are the caller's).
+        self.deadlines = (
+            CallDeadlines(reactor, timeout) if deadlines is None else deadlines
+        )
+        self._own_deadlines = deadlines is None
         #: The slots' primaries as last told (None until first told).
         self.map: SlotMap | None = None
         self._links: dict[Node, RedisLink] = {}
@@ -100,12 +127,19 @@ class ShardLinks(MultiService):
         self.on_down: Callable[[], None] = lambda: None
         self.on_relinked: Callable[[], None] = lambda: None
 
+    @property
+    def timeout(self) -> float:
+        """How long a command may take, in the time the client listened."""
+        return self.deadlines.timeout
+
     def startService(self) -> None:
         super().startService()
         self.refresh()
 
     def stopService(self) -> Deferred[Any]:
         stopped = super().stopService()
+        if self._own_deadlines:
+            stopped.addBoth(self.deadlines.stop)
         closing = [stopped, *self._stopping]
         if self._refreshing is not None:  # its short connection closes
             closing.append(self.refresh())
@@ -145,17 +179,44 @@ class ShardLinks(MultiService):
                 often.
             txredisapi.ResponseError: Redis refused the command otherwise.
         """
-        deadline = self._reactor.seconds() + self.timeout
+        attempt = _Attempt()
+        running = defer.ensureDeferred(self._execute(slot, command, written, attempt))
+        watch = self.deadlines.watch(running)
+        try:
+            return await running
+        except defer.CancelledError:
+            if not watch.timed_out:
+                raise  # the caller gave up, not the deadline
+            if attempt.link is not None:
+                self.log.warn(
+                    "{link}: Redis did not answer in time", link=attempt.link.name
+                )
+                # Its reply, if it comes, must not be taken for the next one's.
+                attempt.link.drop()
+            raise ShardUnavailableError(
+                f"slot {slot}: {attempt.waiting_for} for {self.timeout} s"
+            ) from None
+        finally:
+            self.deadlines.done(watch)
+
+    async def _execute(
+        self,
+        slot: int,
+        command: tuple[Any, ...],
+        written: Written | None,
+        attempt: _Attempt,
+    ) -> Any:
+        """:meth:`execute`'s work, cancelled if its deadline passes."""
         asking: Node | None = None
         redirections = 0
         while True:
             if asking is None:
-                node, link = await self._primary(slot, deadline)
+                node, link = await self._primary(slot, attempt)
             else:
-                node, link = asking, await self._link_up(asking, deadline)
+                node, link = asking, await self._link_up(asking, attempt)
             try:
                 return await self._send(
-                    link, command, asking is not None, deadline, written
+                    link, command, asking is not None, attempt, written
                 )
             except txredisapi.ResponseError as refusal:
                 text = str(refusal)
@@ -172,13 +233,9 @@ class ShardLinks(MultiService):
                 )
                 asking = None
                 if told is None:  # not a primary, or the cluster is failing over
-                    left = deadline - self._reactor.seconds()
-                    if left <= 0:
-                        raise ShardUnavailableError(
-                            f"slot {slot}: {text} for {self.timeout} s"
-                        ) from None
-                    await self._sleep(min(left, REFRESH_EVERY))
-                    await self._refresh_within(deadline)
+                    attempt.waiting_for = text
+                    await self._sleep(REFRESH_EVERY)
+                    await self.refresh()
                     continue
                 redirections += 1
                 if redirections > MAX_REDIRECTIONS:
@@ -304,7 +361,7 @@ class ShardLinks(MultiService):
         ):
             self.refresh()
 
-    async def _primary(self, slot: int, deadline: float) -> tuple[Node, RedisLink]:
+    async def _primary(self, slot: int, attempt: _Attempt) -> tuple[Node, RedisLink]:
         """The slot's primary and its link, once it serves; the map asked
         again meanwhile, every :data:`REFRESH_EVERY` seconds at most."""
         while True:
@@ -312,33 +369,29 @@ class ShardLinks(MultiService):
             link = None if node is None else self._links.get(node)
             if node is not None and link is not None and link.connection is not None:
                 return node, link
-            left = deadline - self._reactor.seconds()
-            if left <= 0:
-                where = "no primary" if node is None else f"{node[0]}:{node[1]}"
-                raise ShardUnavailableError(
-                    f"slot {slot}: {where} not reachable in {self.timeout} s"
-                )
+            attempt.waiting_for = (
+                "no primary" if node is None else f"{node[0]}:{node[1]} not reachable"
+            )
             since = self._reactor.seconds() - self._refreshed_at
             if self._refreshing is None and since >= REFRESH_EVERY:
-                await self._refresh_within(deadline)
+                await self.refresh()
                 continue
-            pause = min(left, REFRESH_EVERY)
             if node is None:
-                await self._sleep(pause)
+                await self._sleep(REFRESH_EVERY)
             else:
-                await self._until_up(node, pause)
+                await self._until_up(node, REFRESH_EVERY)
 
-    async def _link_up(self, node: Node, deadline: float) -> RedisLink:
+    async def _link_up(self, node: Node, attempt: _Attempt) -> RedisLink:
         """The link to ``node`` (one ``ASK`` named), opened if there is none
         (a primary being given its first slots), once it serves. It is
         stopped at the next change of the map unless the node is a primary
         by then."""
         link = self._links.get(node) or self._open(node)
+        attempt.waiting_for = f"{node[0]}:{node[1]} not reachable"
         while link.connection is None:
-            left = deadline - self._reactor.seconds()
-            if left <= 0 or link is not self._links.get(node):
+            if link is not self._links.get(node):
                 raise ShardUnavailableError(f"{node[0]}:{node[1]} not reachable")
-            await self._until_up(node, left)
+            await self._until_up(node, REFRESH_EVERY)
         return link
 
     async def _send(
@@ -346,15 +399,14 @@ class ShardLinks(MultiService):
         link: RedisLink,
         command: tuple[Any, ...],
         asking: bool,
-        deadline: float,
+        attempt: _Attempt,
         written: Written | None = None,
     ) -> Any:
         """``command``'s reply on ``link``, after ``ASKING`` if ``asking``
         (sent together: Redis honours it for the next command on the
         connection only)."""
         connection = link.connection
-        left = deadline - self._reactor.seconds()
-        if connection is None or left <= 0:
+        if connection is None:
             raise ShardUnavailableError(f"{link.name}: no connection")
         try:
             first = connection.execute_command("ASKING") if asking else None
@@ -363,30 +415,26 @@ class ShardLinks(MultiService):
             raise ShardUnavailableError(f"{link.name}: connection lost") from None
         if written is not None:
             written.sent(link, connection)
-        running.addTimeout(left, self._reactor)
-        if first is not None:  # a connection that hangs may never answer it
-            first.addTimeout(left, self._reactor)
+        attempt.waiting_for = f"no answer from {link.name}"
+        attempt.link = link  # dropped if the deadline passes meanwhile
         try:
-            if first is not None:
+            if first is not None:  # a connection that hangs may never answer it
                 try:
                     await first
                 except Exception:
                     running.addErrback(lambda failure: None)
                     raise
-            return await running
-        except defer.TimeoutError:
-            self.log.warn("{link}: Redis did not answer in time", link=link.name)
-            link.drop()
-            raise ShardUnavailableError(f"{link.name}: no answer in time") from None
+            reply = await running
+        except defer.CancelledError:
+            raise  # the deadline passed: attempt.link is :meth:`execute`'s to drop
         except txredisapi.ConnectionError:
+            attempt.link = None
             raise ShardUnavailableError(f"{link.name}: connection lost") from None
-
-    async def _refresh_within(self, deadline: float) -> None:
-        """Ask the map again, waiting no longer than ``deadline``."""
-        asked = self.refresh()
-        left = deadline - self._reactor.seconds()
-        with contextlib.suppress(defer.TimeoutError):
-            await asked.addTimeout(max(left, 0), self._reactor)
+        except Exception:
+            attempt.link = None
+            raise
+        attempt.link = None
+        return reply
 
     async def _until_up(self, node: Node, seconds: float) -> None:
         """Wait until the link to ``node`` serves, ``seconds`` at most."""
@@ -395,11 +443,14 @@ class ShardLinks(MultiService):
         try:
             await waiter.addTimeout(seconds, self._reactor)
         except defer.TimeoutError:
+            pass
+        finally:
             waiting = self._waiting_up.get(node, [])
             if waiter in waiting:
                 waiting.remove(waiter)
 
     async def _sleep(self, seconds: float) -> None:
-        waiter: Deferred[None] = Deferred()
-        self._reactor.callLater(seconds, waiter.callback, None)
+        """A pause of ``seconds``, its timer cancelled with it."""
+        waiter: Deferred[None] = Deferred(lambda _: pausing.cancel())
+        pausing = self._reactor.callLater(seconds, waiter.callback, None)
         await waiter

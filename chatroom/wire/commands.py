@@ -76,6 +76,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/history N [before ID]  N earlier messages of this room",
                     "/history @USER N [before ID]  N earlier private messages with"
                     " USER (accounts)",
+                    "/history thread ROOT N [before ID]  N earlier messages of a"
+                    " thread",
                 ),
             ),
         ),
@@ -127,6 +129,34 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("unreact", "ID EMOJI"),
             Command(
+                "thread",
+                "ID TEXT",
+                (
+                    "/thread ID TEXT   say TEXT in the thread of message ID (rich"
+                    " clients keep it apart)",
+                ),
+            ),
+            Command("threads", "", ("/threads          the threads of this room",)),
+            Command(
+                "pin",
+                "ID",
+                (
+                    "/pin ID, /unpin ID   keep message ID on top of the room, or"
+                    " stop (owner, operators)",
+                ),
+            ),
+            Command("unpin", "ID"),
+            Command("pins", "", ("/pins             the room's pinned messages",)),
+            Command(
+                "follow",
+                "ROOT",
+                (
+                    "/follow ROOT, /unfollow ROOT   count a thread's messages in"
+                    " /unread, or stop",
+                ),
+            ),
+            Command("unfollow", "ROOT"),
+            Command(
                 "typing",
                 "active|paused|done",
                 (
@@ -140,8 +170,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/search WORDS     find messages of your rooms and conversations"
                     " (filters:",
-                    "                  in:ROOM in:@USER from:USER before:TIME"
-                    " after:TIME)",
+                    "                  in:ROOM in:@USER in:thread from:USER"
+                    " before:TIME after:TIME)",
                 ),
             ),
         ),
@@ -169,6 +199,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "unread",
                 "",
                 ("/unread           rooms with events after what you read",),
+            ),
+            Command(
+                "notify",
+                "ROOM [all|mentions|none]",
+                (
+                    "/notify ROOM [all|mentions|none]   what ROOM tells you of (none:"
+                    " muted)",
+                ),
             ),
             Command(
                 "leave",
@@ -205,6 +243,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
+            Command(
+                "ignore",
+                "USER",
+                ("/ignore USER      hear nothing more from USER (an account's list)",),
+            ),
+            Command(
+                "unignore",
+                "USER",
+                ("/unignore USER, /ignores   hear USER again; whom you ignore",),
+            ),
+            Command("ignores"),
             Command(
                 "watch",
                 "on|off",
@@ -281,6 +330,30 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/push remove ENDPOINT  stop; /push key: the key to subscribe with",
                 ),
             ),
+            Command(
+                "email",
+                "[ADDRESS | remove]",
+                (
+                    "/email [ADDRESS | remove]   your account's e-mail address"
+                    " (mailed a code to verify)",
+                ),
+            ),
+            Command(
+                "verify",
+                "CODE",
+                ("/verify CODE           verify it with the code mailed to it",),
+                secret=1,
+            ),
+            Command(
+                "reset",
+                "NAME [CODE NEWPASSWORD]",
+                (
+                    "/reset NAME            a forgotten password: a code mailed to"
+                    " the account's address",
+                    "/reset NAME CODE NEWPASSWORD   set a new password with it",
+                ),
+                secret=2,
+            ),
         ),
     ),
     HelpPart(
@@ -332,7 +405,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command(
                 "modlog",
-                "[N]",
+                "[server] [N]",
                 (
                     "/modlog [N]       the room's last N (50) kicks, bans, deletions,"
                     " settings...",
@@ -351,15 +424,18 @@ HELP_PARTS: tuple[HelpPart, ...] = (
     ),
     HelpPart(
         (
-            "Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,",
-            "/announce TEXT, /delete any room, /rehash (reload the configuration)",
+            "Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]",
+            "  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)",
+            "/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,",
+            "/rehash (reload the configuration), /lockdown [off|accounts|closed]",
         ),
         (
             Command("kill", "USER [REASON]"),
-            Command("gban", "USER|MASK"),
+            Command("gban", "USER|MASK [DURATION] [REASON]"),
             Command("gunban", "USER|MASK"),
             Command("gbans"),
             Command("announce", "TEXT"),
+            Command("lockdown", "[off|accounts|closed]"),
             Command("rehash"),
         ),
     ),

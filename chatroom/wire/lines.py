@@ -66,6 +66,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # A room's notification level (docs/protocol.md, "Notification levels").
+    "NOTIFY": ("room", "level"),
     # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
     "REGISTERED": ("account",),
     "PASSWORD_CHANGED": ("account",),
@@ -97,9 +99,14 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "INFO_END": ("room",),
     "ANNOUNCE": ("by",),  # | text
     "KILLED": ("user", "by"),  # | reason
-    "GBAN": ("mask", "by"),
+    "GBAN": ("mask", "by", "until"),  # until: absent for a ban for ever
     "GUNBAN": ("mask", "by"),
-    "GBANS": (),  # | masks...
+    "LOCKDOWN": ("level", "by"),
+    # Ignore lists (docs/protocol.md, "Ignoring someone").
+    "IGNORED": ("name",),
+    "UNIGNORED": ("name",),
+    "IGNORES": (),  # | names...  # by: "-" for a level never set
+    "GBANS": (),  # | masks..., a timed one as MASK@UNTIL
     "REHASHED": (),  # | text: what a reload did (/rehash)
     # Messages with a life (docs/protocol.md, "Messages with a life"):
     # message is the id of the message the event is about.
@@ -119,6 +126,25 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "WEBHOOK": ("name", "url"),
     "WEBHOOKS_END": ("room", "count"),
     "WEBHOOK_REMOVED": ("name",),
+    # Threads (docs/protocol.md, "Threads"): root is the id of the thread's
+    # first message; last and time its newest one's id and time.
+    "THREAD": ("room", "root", "count", "last", "time"),
+    "THREADS_END": (),
+    "FOLLOW": ("room", "root"),
+    "UNFOLLOW": ("room", "root"),
+    # Pins (docs/protocol.md, "Pins"): message is the pinned one's id.
+    "PIN": ("room", "message", "by"),
+    "UNPIN": ("room", "message", "by"),
+    "PINNED": ("room", "message", "user", "time"),  # | text
+    "PINS_END": ("room", "count"),
+    "PINS": ("room", "count"),
+    # An account's e-mail address (docs/protocol.md, "E-mail and password
+    # resets"): kept is "verified" or "pending" (EMAIL none: no address).
+    "EMAIL": ("address", "kept"),
+    "EMAIL_PENDING": ("address",),
+    "EMAIL_VERIFIED": ("address",),
+    "EMAIL_REQUIRED": ("account", "seconds"),
+    "RESET_SENT": ("account",),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),
@@ -157,6 +183,7 @@ FREE_TEXT_EVENTS = frozenset(
         "EDIT",
         "REDACT",
         "MODLOG",
+        "PINNED",
         "FOUND",
     }
 )
@@ -164,7 +191,7 @@ FREE_TEXT_EVENTS = frozenset(
 
 #: Events whose named fields are followed by a list of words, any number
 #: of them (:attr:`ParsedLine.listed`).
-LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS"})
+LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS", "IGNORES"})
 
 #: Each event's field names with their positions, for :meth:`ParsedLine.field`.
 _POSITIONS = {

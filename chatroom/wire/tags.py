@@ -25,6 +25,9 @@ Tags = tuple[tuple[str, str], ...]
 #: message, so history, other cluster nodes, ``/caps rich`` line users and
 #: the web client (its "bot" mark) see it too.
 BOT_TAG = "bot"
+#: The tag on a thread's message naming its root's id (``/thread``): a
+#: ``rich`` client keeps it out of the room's main timeline, under the root.
+THREAD_TAG = "thread"
 
 _ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
 #: An escape's second character → the character it stands for (the web

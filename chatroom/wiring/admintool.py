@@ -141,7 +141,16 @@ def _bans_list(client: AdminClient, options: argparse.Namespace) -> Any:
 
 
 def _bans_add(client: AdminClient, options: argparse.Namespace) -> Any:
-    return client.call("POST", "bans", {"mask": options.mask, "reason": options.reason})
+    asked = {"mask": options.mask, "reason": options.reason}
+    if options.duration:
+        asked["duration"] = options.duration
+    return client.call("POST", "bans", asked)
+
+
+def _lockdown(client: AdminClient, options: argparse.Namespace) -> Any:
+    if options.level:
+        return client.call("POST", "lockdown", {"level": options.level})
+    return client.call("GET", "lockdown")
 
 
 def _announce(client: AdminClient, options: argparse.Namespace) -> Any:
@@ -236,6 +245,14 @@ def as_text(answer: Any) -> str:
                 for room in answer["rooms"]
             ],
         )
+    if set(answer) == {"bans", "terms"}:
+        return _table(
+            ["mask", "by", "until", "reason"],
+            [
+                [ban["mask"], ban["by"], ban["until"] or "", ban["reason"]]
+                for ban in answer["terms"]
+            ],
+        )
     if len(answer) == 1 and isinstance(next(iter(answer.values())), list):
         return "\n".join(str(item) for item in next(iter(answer.values())))
     width = max(len(key) for key in answer)
@@ -297,13 +314,28 @@ def parser() -> argparse.ArgumentParser:
     on_bans = bans.add_subparsers(dest="action", required=True)
     on_bans.add_parser("list").set_defaults(run=_bans_list)
     add = on_bans.add_parser("add")
-    add.add_argument("mask", help="account:NAME, name:NAME, or a user's name")
+    add.add_argument(
+        "mask",
+        help="account:NAME, name:NAME, ip:ADDRESS, ip:ADDRESS/BITS, or a user's name",
+    )
     add.add_argument("reason", nargs="?", default="")
+    add.add_argument(
+        "--for",
+        dest="duration",
+        default="",
+        help="how long the ban lasts: 30s, 10m, 2h, 7d, 4w (default: for ever)",
+    )
     add.set_defaults(run=_bans_add)
 
     announce = commands.add_parser("announce", help="tell every signed-on user")
     announce.add_argument("text")
     announce.set_defaults(run=_announce)
+
+    lockdown = commands.add_parser(
+        "lockdown", help="show or set how open the server is to new sessions"
+    )
+    lockdown.add_argument("level", nargs="?", choices=("off", "accounts", "closed"))
+    lockdown.set_defaults(run=_lockdown)
 
     backup = commands.add_parser("backup", help="copy the store into FILE")
     backup.add_argument("file")

@@ -48,7 +48,7 @@ def local_registry(
     return ChatCore(
         config,
         clock,
-        lambda sessions, end: LocalBackend(config, clock, sessions, end, store),
+        lambda sessions, reports: LocalBackend(config, clock, sessions, reports, store),
         fetch_card=fetch_card,
         send_push=send_push,
     )
@@ -86,12 +86,12 @@ def redis_registry(
     return ChatCore(
         config,
         reactor,
-        lambda sessions, end: RedisBackend(
+        lambda sessions, reports: RedisBackend(
             config,
             cluster,
             reactor,
             sessions,
-            end,
+            reports,
             commands,
             subscriber,
             heartbeat,

@@ -46,6 +46,7 @@ from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
+from chatroom.wiring.reactorlag import ReactorLag
 from chatroom.wiring.registries import redis_registry, restored_local_registry
 from chatroom.wiring.reload import Reloader, reloadable_certificates
 from chatroom.wiring.reuseport import server_endpoint
@@ -54,6 +55,13 @@ from chatroom.wiring.service import (
     ListeningService,
     refuse_to_start,
     stop_with_error,
+)
+from chatroom.wiring.smtp import (
+    SMTP_FLAGS,
+    SMTP_OPTIONS,
+    SMTPMailer,
+    SMTPServer,
+    check_smtp,
 )
 from chatroom.wiring.uploads import (
     FILES_FLAG,
@@ -87,6 +95,8 @@ class Options(OneLineUsage):
     #: The exceptions of the guard of the requests made on a user's word
     #: (:meth:`outbound_guard`), made in postOptions.
     outbound_policy = OutboundPolicy()
+    #: Where mail is sent (``--smtp``, checked in postOptions; None: nowhere).
+    smtp_server: SMTPServer | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -116,6 +126,7 @@ class Options(OneLineUsage):
             "IRC clients may REGISTER an account before NICK/USER complete their "
             "connection (draft/account-registration's before-connect).",
         ],
+        *SMTP_FLAGS,
     ]
 
     optParameters = [
@@ -430,6 +441,15 @@ class Options(OneLineUsage):
             _number(int, 0, "--register-limit"),
         ],
         [
+            "newcomer-wait",
+            None,
+            DEFAULTS.newcomer_wait,
+            "Seconds a new account (or a plain name, from its connection) waits "
+            "before it may write privately to someone it shares no room with, "
+            "or post a link; admins never wait (0: nobody waits).",
+            _number(float, 0, "--newcomer-wait"),
+        ],
+        [
             "register-window",
             None,
             DEFAULTS.register_window,
@@ -465,6 +485,7 @@ class Options(OneLineUsage):
         *FILES_OPTIONS,
         *PUSH_OPTIONS,
         *DNSBL_OPTIONS,
+        *SMTP_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -574,6 +595,7 @@ class Options(OneLineUsage):
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)
+        check_smtp(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
@@ -635,6 +657,7 @@ class Options(OneLineUsage):
             if field.name.replace("_", "-") in self
         }
         given["require_account"] = bool(given["require_account"])
+        given["require_email"] = bool(given["require_email"])
         given.pop("files", None)
         given["irc_register_before_connect"] = bool(
             given["irc_register_before_connect"]
@@ -750,6 +773,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
+    if config.smtp_server is not None:
+        server.mailbox.mailer = SMTPMailer(
+            reactor, config.smtp_server, config["mail-from"], server_config.name
+        )
     line = ChatFactory(server)
     # Each door's modules are loaded when it is served, not by every node.
     irc = None  # the IRC door's factory, also for the web door's /irc
@@ -794,9 +821,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     collector = CollectorService(reactor, config["gc-freeze"])
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
-    return ChatroomService(
+    service = ChatroomService(
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
+    ReactorLag(reactor).setServiceParent(service)  # /metrics: how long turns are
+    return service
 
 
 def is_tls(description: str) -> bool:

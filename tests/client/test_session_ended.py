@@ -47,9 +47,17 @@ class SessionEndedTests(SignInTestCase):
 
     def test_banned_stops_reconnecting(self) -> None:
         """Banned from the server: said, and no reconnect loop."""
-        self.ended_by("banned from this server by root")
+        self.ended_by("banned from this server: flooding")
         self.clock.advance(300)
-        self.assertIn("banned from this server by root", self.wide_text())
+        self.assertIn("banned from this server: flooding", self.wide_text())
+        self.assertEqual(self.server.attempts, 1)
+
+    def test_listed_address_stops_reconnecting(self) -> None:
+        """Refused because a blocklist lists the address: said, and no
+        reconnect loop (it would only be refused again), as the page does."""
+        self.ended_by("your address is listed by dnsbl.example.org")
+        self.clock.advance(300)
+        self.assertIn("listed by dnsbl.example.org", self.wide_text())
         self.assertEqual(self.server.attempts, 1)
 
     def test_signed_out_by_another_device_stops_reconnecting(self) -> None:

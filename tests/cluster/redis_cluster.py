@@ -228,7 +228,8 @@ class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
 #: The kinds of key a room has of its own (``_ROOMS_ON_THEIR_OWN`` in
 #: :mod:`chatroom.backends.redis.prelude`).
 ROOM_KINDS = frozenset(
-    b"room members history quiet log reactions modlog hooks ids holding seats".split()
+    b"room members history quiet log reactions modlog hooks ids holding seats"
+    b" pins".split()
 )
 
 

@@ -33,9 +33,11 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
+from tests.backends.contracts.handler import ContractBase, User
 from tests.integration.test_twistd import spawn_twistd
 from tests.support import (
     IN_PROCESS,
+    FakeClient,
     LineClient,
     connect_client,
     free_port,
@@ -435,3 +437,37 @@ class RedisRegistryTestCase(RedisTestCase):
 
     def wait(self):
         return task.deferLater(reactor, 0.005, lambda: None)
+
+
+class TwoNodeRegistryTestCase(RedisRegistryTestCase, ContractBase):
+    """A contract's server, and a second node (``two``) on the same Redis:
+    :meth:`on_two` connects a user to it."""
+
+    @defer.inlineCallbacks
+    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
+        yield super().setUp()
+        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="two")
+        self.other = redis_registry(self.config, cluster, reactor)
+        self.other_server = ChatServer(self.config, clock=reactor, registry=self.other)
+        self.other_server.start()
+        self.other_stopped = False
+        self.addCleanup(self.stop_other)
+        yield self.other.backend.when_available()
+
+    def stop_other(self):
+        """Node two stops, as a server does: its own sessions harvested."""
+        if self.other_stopped:
+            return None
+        self.other_stopped = True
+        self.other_server.stop()
+        for connection in list(self.other_server.open_connections):
+            IProtocol(connection).connectionLost(protocol.connectionDone)
+        return self.other.detach()
+
+    @defer.inlineCallbacks
+    def on_two(self, name):
+        """A user called ``name``, connected to node two."""
+        user = User(FakeClient(self.other_server))
+        user.say(name)
+        yield self.expect(user, f"WELCOME {name}")
+        return user

@@ -57,13 +57,13 @@ class HalfDoneEndings(ContractBase):
         """The next end's rooms' steps fail, as if its node died there: the
         server's last step never runs either."""
         steps = self.backend().room_steps
-        store = steps.store
+        applied = steps.applied
 
         async def died(*args: Any, **kwargs: Any) -> Any:
-            steps.store = store  # type: ignore[method-assign]
+            steps.applied = applied  # type: ignore[method-assign]
             raise errors.unavailable()
 
-        steps.store = died  # type: ignore[method-assign]
+        steps.applied = died  # type: ignore[method-assign]
 
     def released(self, u: str) -> defer.Deferred[None]:
         return defer.Deferred.fromCoroutine(self.backend().endings.released(u))

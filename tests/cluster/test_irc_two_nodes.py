@@ -44,6 +44,7 @@ from tests.doors.irc import (
     test_irc_services,
     test_irc_statusmsg,
     test_irc_targets,
+    test_irc_threads,
     test_irc_tokens,
     test_irc_truncation,
     test_irc_v3_conformance,
@@ -311,6 +312,10 @@ class TagBudgetOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_relay.TagBudgetTests)
 
 class IRCReplyOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_replies.IRCReplyTests):
     """``test_irc_replies.IRCReplyTests`` on two nodes."""
+
+
+class IRCThreadOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_threads.IRCThreadTests):
+    """``test_irc_threads.IRCThreadTests`` on two nodes."""
 
 
 class IRCRoomModesOnTwoNodesTests(

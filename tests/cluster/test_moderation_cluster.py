@@ -264,7 +264,8 @@ class ModerationAcrossNodesTests(ClusterTestCase):
         root.say("/gban bob")
         self.assertEqual((yield root.expect_line("GBAN ")), "GBAN account:bob root")
         self.assertEqual(
-            (yield bob.expect_line("BYE ")), "BYE banned from this server by root"
+            (yield bob.expect_line("BYE ")),
+            "BYE banned from this server: no reason given",
         )
         yield bob.closed
         for node in (one, two):

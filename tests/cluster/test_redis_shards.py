@@ -15,6 +15,7 @@ from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
 from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink, _ask_redis
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
 from chatroom.redisclient.slots import (
@@ -307,9 +308,11 @@ class ShardLinksTests(RedisClusterTestCase):
         old = port_of(old_link)
         replica = yield until(lambda: self.in_sync(old), 10, "the replica has the key")
         yield self.servers[old].stop()  # SIGKILL
-        shards.timeout = 0.5  # the cluster waits 1 s before failing over
+        usual = shards.deadlines
+        # 0.5 s: the cluster waits 1 s before failing over
+        shards.deadlines = CallDeadlines(reactor, 0.5)
         yield self.assertFailure(run(shards, slot, "GET", key), ShardUnavailableError)
-        shards.timeout = 5.0
+        shards.deadlines = usual
 
         @defer.inlineCallbacks
         def promoted():

@@ -13,6 +13,8 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.changes import PremiseFailedError
+from chatroom.core.throttle import counted, uncounted
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_backend
 
@@ -71,8 +73,11 @@ class RegistrationLimitsAcrossNodesTests(ClusterTestCase):
         one, two = yield self.start_nodes(2)
         first = redis_backend(one.server).account_store.windows
         second = redis_backend(two.server).account_store.windows
-        self.assertEqual((yield first.take("k", 1, 600.0)), 0)
-        wait = yield second.take("k", 1, 600.0)
-        self.assertTrue(599 <= wait <= 600, wait)
-        yield first.give_back("k")
-        self.assertEqual((yield second.take("k", 1, 600.0)), 0)
+        yield defer.Deferred.fromCoroutine(first.apply(counted("k", 1, 600.0)))
+        refused = yield self.assertFailure(
+            defer.Deferred.fromCoroutine(second.apply(counted("k", 1, 600.0))),
+            PremiseFailedError,
+        )
+        self.assertTrue(599 <= refused.facts <= 600, refused.facts)
+        yield defer.Deferred.fromCoroutine(first.apply(uncounted("k")))
+        yield defer.Deferred.fromCoroutine(second.apply(counted("k", 1, 600.0)))

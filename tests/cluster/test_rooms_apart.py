@@ -25,9 +25,11 @@ from tests.backends.contracts.handler import HandlerContract
 from tests.backends.contracts.moderation import ModerationContract
 from tests.backends.contracts.multi import MultiContract
 from tests.backends.contracts.operating import OperatingContract
+from tests.backends.contracts.pins import PinsContract
 from tests.backends.contracts.private import PrivateContract
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.backends.contracts.search import SEARCH_CONFIG, SearchContract
+from tests.backends.contracts.threads import THREADS_CONFIG, ThreadsContract
 from tests.backends.contracts.userdata import UserDataContract
 from tests.backends.redis import test_search, test_userdata
 from tests.backends.redis.test_webhooks import HalfDoneSteps
@@ -48,6 +50,20 @@ class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
     """The command handlers, each room in a slot of its own."""
 
     config = handler_contract.CONFIG
+
+
+class RoomsApartPinsTests(RoomsApartRegistryTestCase, PinsContract):
+    """Pins (the room's ``pins`` hash, in its slot), each room in a slot of
+    its own."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartThreadsTests(RoomsApartRegistryTestCase, ThreadsContract):
+    """Threads and follows (an account's settings, in the server's slot),
+    each room in a slot of its own."""
+
+    config = THREADS_CONFIG
 
 
 class RoomsApartModerationTests(RoomsApartRegistryTestCase, ModerationContract):

@@ -52,9 +52,11 @@ EXAMPLES: list[codec.Encoded] = [
     events.Invited("tea", "alice", account="Alice"),
     events.Announcement("root", "maintenance at noon"),
     events.Wallops("root", "restarting soon"),
+    events.LockdownChanged("accounts", "root", ("root", "boss")),
     events.Edited("tea", "8", "bob", "T", "hi there", "10", account="Bob"),
     events.Redacted("tea", "8", "alice", "", "11", account="Alice"),
     events.Reaction("tea", "8", "carol", "👍", False, True, "12", account="Carol"),
+    events.PinChanged("tea", "8", "alice", True, "the rules", account="Alice"),
     events.Preview(
         "tea",
         "8",
@@ -71,6 +73,8 @@ EXAMPLES: list[codec.Encoded] = [
     nodemessages.EndSession("killed"),
     nodemessages.ShowRoom("tea"),
     nodemessages.EndDevice(2, "logged out"),
+    nodemessages.NetworkBanned("ip:203.0.113.0/24", "0.000 root spam"),
+    nodemessages.IgnoresChanged("alice", ("mallory", "eve")),
     nodemessages.NewsHead(8, 2, "bob"),
     nodemessages.KickHead("n1:7"),
 ]

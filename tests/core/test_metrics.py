@@ -79,7 +79,12 @@ SAMPLES: dict[str, object] = {
     "names": ["nobody"],
     "listener": lambda news: None,
     "following": False,
+    "root": 1,
+    "pinned": True,
+    "before": None,
     "here": Census(1, 0, 0),
+    "level": "",
+    "ignore": True,
 }
 
 
@@ -115,7 +120,8 @@ class MeteredRegistryTests(unittest.TestCase):
     """Every registry operation a command can ask for is timed."""
 
     def setUp(self) -> None:
-        config = ServerConfig(rate=0)
+        # A fresh user per operation, all from one address: no limit on them.
+        config = ServerConfig(rate=0, max_per_ip=0)
         clock = Clock()
         self.registry = metered(local_registry(config, clock))
         self.server = ChatServer(config, clock=clock, registry=self.registry)
@@ -198,6 +204,7 @@ class MeteredRegistryTests(unittest.TestCase):
             UNTIMED,
             {
                 "account_store",
+                "bans",
                 "available",
                 "files",
                 "store_epoch",

@@ -165,16 +165,45 @@ class AdminToolTests(AdminServerTestCase):
         eve = yield self.registered("eve")
         bye = eve.expect_line("BYE ")
         banned = yield self.admin_json("bans", "add", "account:eve", "spam")
-        self.assertEqual(banned, {"banned": "account:eve"})
-        self.assertEqual((yield bye), "BYE spam")
+        self.assertEqual(banned, {"banned": "account:eve", "until": None})
+        self.assertEqual((yield bye), "BYE banned from this server: spam")
         bans = yield self.admin_json("bans", "list")
-        self.assertEqual(bans, {"bans": ["account:eve"]})
+        self.assertEqual(
+            bans,
+            {
+                "bans": ["account:eve"],
+                "terms": [
+                    {
+                        "mask": "account:eve",
+                        "by": "chatroom",
+                        "until": None,
+                        "reason": "spam",
+                    }
+                ],
+            },
+        )
+        timed = yield self.admin_json(
+            "bans", "add", "--for", "2h", "ip:198.51.100.0/24", "open proxies"
+        )
+        self.assertEqual(timed["banned"], "ip:198.51.100.0/24")
+        status, text, _ = yield self.admin("bans", "list")
+        self.assertEqual(status, 0)
+        self.assertEqual(
+            text.splitlines(),
+            [
+                "mask                by        until                     reason",
+                "account:eve         chatroom                            spam",
+                f"ip:198.51.100.0/24  chatroom  {timed['until']}  open proxies",
+            ],
+        )
 
         mallory = yield self.registered("mallory", "password-2")
         bye = mallory.expect_line("BYE ")
         locked = yield self.admin_json("accounts", "lock", "mallory")
         self.assertEqual(locked, {"locked": "mallory", "mask": "account:mallory"})
-        self.assertEqual((yield bye), "BYE account locked by chatroom")
+        self.assertEqual(
+            (yield bye), "BYE banned from this server: account locked by chatroom"
+        )
         again: LineClient = yield connect_client(reactor, self.port)
         self.hang_up(again)
         again.say("/login mallory password-2")
@@ -191,6 +220,24 @@ class AdminToolTests(AdminServerTestCase):
         newcomer: LineClient = yield connect_client(reactor, self.port, "carol")
         self.hang_up(newcomer)
         self.assertEqual(newcomer.lines[-1], "WELCOME carol")
+
+    @defer.inlineCallbacks
+    def test_lockdown(self):
+        """``lockdown accounts`` refuses plain names at once; ``lockdown``
+        alone shows the level; ``off`` restores."""
+        shown = yield self.admin_json("lockdown")
+        self.assertEqual(shown, {"lockdown": "off", "by": ""})
+        locked = yield self.admin_json("lockdown", "accounts")
+        self.assertEqual(locked, {"lockdown": "accounts", "by": "chatroom"})
+        plain: LineClient = yield connect_client(reactor, self.port)
+        self.hang_up(plain)
+        plain.say("mallory")
+        refused = yield plain.expect_line("ERR ")
+        self.assertTrue(refused.startswith("ERR ACCOUNT_REQUIRED "), refused)
+        status, text, _ = yield self.admin("lockdown", "off")
+        self.assertEqual((status, text), (0, "lockdown: off\nby:       chatroom\n"))
+        plain.say("mallory")
+        yield plain.expect_line("WELCOME mallory")
 
     @defer.inlineCallbacks
     def test_refusals_are_one_line(self):

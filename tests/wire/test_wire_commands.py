@@ -24,6 +24,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /join NAME since ID   ... and get what was said after event ID
 /history N [before ID]  N earlier messages of this room
 /history @USER N [before ID]  N earlier private messages with USER (accounts)
+/history thread ROOT N [before ID]  N earlier messages of a thread
 /caps ids         prefix stored events with @ID
 /caps rich        ids with tags, replies, edits... (docs/protocol.md)
 /reply ID TEXT    answer message ID of this room
@@ -31,14 +32,20 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /edit ID TEXT     change your message ID (within --edit-window seconds)
 /redact ID [REASON]   delete a message (yours; any, for owner and operators)
 /react ID EMOJI, /unreact ID EMOJI   react to message ID, or take it back
+/thread ID TEXT   say TEXT in the thread of message ID (rich clients keep it apart)
+/threads          the threads of this room
+/pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
+/pins             the room's pinned messages
+/follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:
-                  in:ROOM in:@USER from:USER before:TIME after:TIME)
+                  in:ROOM in:@USER in:thread from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
 /unread           rooms with events after what you read
+/notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
 /leave [ROOM]     leave the room (with multi: ROOM, or the current one)
 /who              who is in this room
 /topic [TEXT]     show or set the room's topic
@@ -46,6 +53,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
+/ignore USER      hear nothing more from USER (an account's list)
+/unignore USER, /ignores   hear USER again; whom you ignore
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)
 /register PASSWORD     make your name an account
@@ -59,6 +68,10 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /delete-account PASSWORD   delete your account and its data for good
 /push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)
 /push remove ENDPOINT  stop; /push key: the key to subscribe with
+/email [ADDRESS | remove]   your account's e-mail address (mailed a code to verify)
+/verify CODE           verify it with the code mailed to it
+/reset NAME            a forgotten password: a code mailed to the account's address
+/reset NAME CODE NEWPASSWORD   set a new password with it
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby
@@ -72,8 +85,10 @@ Moderating the room you are in (owner and operators):
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 /webhook add NAME  an address where Slack's JSON posts here (owner only)
 /webhook list, /webhook remove NAME   the room's webhooks
-Server admins: /kill USER [REASON], /gban USER, /gunban USER, /gbans,
-/announce TEXT, /delete any room, /rehash (reload the configuration)
+Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
+  (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)
+/gunban USER|MASK, /gbans, /announce TEXT, /delete any room,
+/rehash (reload the configuration), /lockdown [off|accounts|closed]
 //text            send a message that starts with /
 /limits           how fast you may send (LIMITS rate burst backlog)
 /quit [REASON]    leave the server"""

@@ -16,6 +16,8 @@ from dataclasses import replace
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.throttle import SharedWindows
 
 
@@ -28,13 +30,31 @@ class StoredAccounts:
         self.store = store
         loaded = store.load_accounts()
         self.by_key: dict[str, Account] = {
-            key: Account(key, name, hashed, loaded.scram.get(key, ""))
+            key: Account(
+                key,
+                name,
+                hashed,
+                loaded.scram.get(key, ""),
+                loaded.mailboxes.get(key, ""),
+            )
             for key, name, hashed in loaded.accounts
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
+        self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
+        #: Account key → when it was registered.
+        self._ages: dict[str, float] = dict(loaded.ages)
+        #: Account key → the name keys it ignores.
+        self._ignores: dict[str, set[str]] = {}
+        for account, name in loaded.ignores:
+            self._ignores.setdefault(account, set()).add(name)
+        #: The terms each ban was kept with (by mask).
+        self.terms = {
+            mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
+        }
         #: Called with an account's key when it is deleted (its markers go).
         self.on_delete: Callable[[str], None] = lambda key: None
-        #: One process counts its own registrations.
+        #: Where registrations are counted: the back-end's memory (None:
+        #: the account service counts its own).
         self.windows: SharedWindows | None = None
 
     async def get(self, key: str) -> Account | None:
@@ -61,6 +81,8 @@ class StoredAccounts:
                 account = replace(account, hash=op.hash, scram=op.scram)
             elif isinstance(op, changes.SetScramKeys):
                 account = replace(account, scram=op.scram)
+            elif isinstance(op, changes.SetMailbox):
+                account = replace(account, mailbox=op.mailbox)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
         if account is None:
@@ -69,10 +91,13 @@ class StoredAccounts:
             self.on_delete(key)
         else:
             self.by_key[key] = account
-            self.store.save_account(key, account.name, account.hash, account.scram)
+            self.store.save_account(account)
 
     async def names(self) -> list[str]:
         return [account.name for account in self.by_key.values()]
+
+    async def mailboxes(self) -> dict[str, str]:
+        return {key: a.mailbox for key, a in self.by_key.items() if a.mailbox}
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)
@@ -80,17 +105,62 @@ class StoredAccounts:
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
         return any(mask in self.bans for mask in masks)
 
-    async def add_server_ban(self, mask: str) -> bool:
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
         if mask in self.bans:
             return False
         self.bans[mask] = None
-        self.store.save_server_ban(mask, True)
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        if kept:
+            self.terms[mask] = terms
+        self.store.save_server_ban(mask, True, kept)
         return True
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        return dict(self.terms)
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        return frozenset(self._ignores.get(account, ()))
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountIgnores)
+        listed = self._ignores.setdefault(account, set())
+        for op in change.ops:
+            if isinstance(op, changes.Ignore):
+                listed.add(op.name)
+            elif isinstance(op, changes.Unignore):
+                listed.discard(op.name)
+            else:
+                raise TypeError(f"no operation {op!r} of an ignore list")
+            self.store.save_ignore(account, op.name, isinstance(op, changes.Ignore))
+        if not listed:
+            del self._ignores[account]
+
+    async def registered_at(self, account: str) -> float | None:
+        return self._ages.get(account)
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountAge)
+        for op in change.ops:
+            if not isinstance(op, changes.SetRegistered):
+                raise TypeError(f"no operation {op!r} of an account's age")
+            self._ages[account] = op.at
+            self.store.save_age(account, op.at)
+
+    async def lockdown(self) -> Lockdown:
+        return self._lockdown
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        for op in change.ops:
+            if not isinstance(op, changes.SetLockdown):
+                raise TypeError(f"no operation {op!r} of the lockdown")
+            self._lockdown = Lockdown(op.level, op.by)
+            self.store.save_lockdown(self._lockdown.encoded())
 
     async def remove_server_ban(self, mask: str) -> bool:
         if mask not in self.bans:
             return False
         del self.bans[mask]
+        self.terms.pop(mask, None)
         self.store.save_server_ban(mask, False)
         return True
 
@@ -101,4 +171,6 @@ def _holds(found: Account | None, premise: changes.Premise) -> bool:
         return (found is not None) == premise.exists
     if isinstance(premise, changes.PasswordHashIs):
         return found is not None and found.hash == premise.hash
+    if isinstance(premise, changes.MailboxIs):
+        return found is not None and found.mailbox == premise.mailbox
     raise TypeError(f"no premise {premise!r} of an account's record")

@@ -15,9 +15,11 @@ a step about that member costs a dict lookup, not a walk of the room.
 
 from __future__ import annotations
 
+import itertools
+
 from chatroom.backends.local.rooms import Room
 from chatroom.core import changes
-from chatroom.core.facts import SeatingFacts
+from chatroom.core.facts import Heir, LeavingFacts, SeatingFacts, WaitingFacts
 from chatroom.core.member import Member
 
 
@@ -38,16 +40,52 @@ def seating_facts(room: Room, member: Member, key: str) -> SeatingFacts:
     )
 
 
+def leaving_facts(
+    room: Room, about: tuple[str, ...], member: Member | None = None
+) -> LeavingFacts:
+    """What the departures of users ``about`` (name keys) from room
+    ``room`` are decided on, as their sessions end; ``member``, if known,
+    is one of them (found without a walk of the room)."""
+    here = [(u, _member(room, u, member)) for u in about]
+    firsts = tuple(
+        Heir(room.key_of(m), room.members[m])
+        for m in itertools.islice(room.members, len(about) + 1)
+    )
+    return LeavingFacts(
+        room.key,
+        True,
+        room.seating(),
+        firsts,
+        frozenset(u for u, m in here if m is not None),
+        frozenset(u for u, m in here if m is not None and m in room.quiet),
+    )
+
+
+def _member(room: Room, user: str, known: Member | None) -> Member | None:
+    """Room ``room``'s member whose name key is ``user``: ``known`` if it
+    is the one, else found by a walk of the room."""
+    if known is not None and known in room.members and room.key_of(known) == user:
+        return known
+    return room.member_keyed(user)
+
+
+def waiting_facts(room: Room) -> WaitingFacts:
+    """What room ``room``'s succession is decided on when its wait is over."""
+    waits = room.waits_until if room.restored or room.absent_owner else 0
+    return WaitingFacts(room.key, True, room.seating(), waits)
+
+
 def failed(
     room: Room | None,
     change: changes.DecidedChange,
-    member: Member,
+    member: Member | None,
     key: str,
     rooms: int,
 ) -> changes.Premise | None:
     """The first premise of ``change`` that does not hold of ``room`` (None
-    if there is no room), ``member`` being the user ``key`` and the server
-    having ``rooms`` rooms; None if they all hold."""
+    if there is no room), ``member`` being the user ``key`` (None, "": a
+    change about no member) and the server having ``rooms`` rooms; None if
+    they all hold."""
     for premise in change.premises:
         if not _holds(room, premise, member, key, rooms):
             return premise
@@ -55,7 +93,11 @@ def failed(
 
 
 def _holds(
-    room: Room | None, premise: changes.Premise, member: Member, key: str, rooms: int
+    room: Room | None,
+    premise: changes.Premise,
+    member: Member | None,
+    key: str,
+    rooms: int,
 ) -> bool:
     if isinstance(premise, changes.Exists):
         return (room is not None) == premise.exists
@@ -89,7 +131,15 @@ def _holds(
         return room.kept == premise.stays
     if isinstance(premise, changes.EmptiedBy):
         return (len(room.members) <= len(premise.users)) == premise.empties
-    seating = room.seating(member if member in room.members else None)
+    if isinstance(premise, changes.WaitOver):
+        return 0 < waiting_facts(room).waits_until <= premise.due
+    if isinstance(premise, changes.ClaimantIs):
+        return room.seating().claimant == premise.claimant
+    if isinstance(premise, changes.FirstMembers):
+        firsts = itertools.islice(room.members, premise.count)
+        return tuple(room.key_of(m) for m in firsts) == premise.keys
+    here = member is not None and member in room.members
+    seating = room.seating(member if here else None)
     if isinstance(premise, changes.OwnerIs):
         return seating.owner == premise.owner
     if isinstance(premise, changes.OwnerHere):
@@ -108,34 +158,40 @@ def _holds(
     raise TypeError(f"no premise {premise!r} of a room's seating")
 
 
-def _is_member(room: Room, user: str, member: Member, key: str) -> bool:
-    if user == key:
+def _is_member(room: Room, user: str, member: Member | None, key: str) -> bool:
+    if user == key and member is not None:
         return member in room.members
     return room.member_keyed(user) is not None
 
 
-def _is_quiet(room: Room, user: str, member: Member, key: str) -> bool:
-    found = member if user == key else room.member_keyed(user)
+def _is_quiet(room: Room, user: str, member: Member | None, key: str) -> bool:
+    found = member if user == key and member is not None else room.member_keyed(user)
     return found is not None and found in room.quiet
 
 
 def perform(
-    room: Room, change: changes.DecidedChange, member: Member, key: str
+    room: Room, change: changes.DecidedChange, member: Member | None, key: str
 ) -> None:
     """``change``'s operations on ``room``, in order (a room made, a drop
-    or a wait are the back-end's, which keeps the rooms)."""
+    or a wait are the back-end's, which keeps the rooms); ``member``, the
+    user ``key``, is the one it seats or takes out (None, "": nobody)."""
     for op in change.ops:
         if isinstance(op, changes.Emit):
             room.broadcast(op.event)
+        elif isinstance(op, changes.Waited):
+            room.restored, room.waits_until = False, 0
         elif isinstance(op, changes.AddMember):
+            assert member is not None
             room.members[member] = op.name
             if op.quiet:
                 room.quiet.add(member)
             room.restored = False
         elif isinstance(op, changes.RemoveMember):
-            room.members.pop(member)
-            room.quiet.discard(member)
+            gone = member if op.user == key else room.member_keyed(op.user)
+            assert gone is not None
+            room.members.pop(gone)
+            room.quiet.discard(gone)
         elif isinstance(op, changes.SetOwner):
-            owner = member if op.owner == key else room.member_keyed(op.owner)
+            owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None
             room.absent_owner = ""

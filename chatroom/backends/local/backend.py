@@ -11,6 +11,8 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
@@ -24,32 +26,55 @@ from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
 from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
+from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
+from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import admin, errors, membership
-from chatroom.core.backend import DecisionFacts, SessionEnder
+from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    AccountFiles,
+    AccountMarkers,
+    AccountPush,
+    AccountRecord,
+    AccountRooms,
+    AccountSettings,
+    AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
+    EventIs,
+    Exists,
+    Fate,
+    FewerReactionsThan,
     Incarnation,
     KickMember,
     MakeRoom,
+    MessageIs,
     Premise,
     PremiseFailedError,
     Present,
     QuietAmong,
+    React,
+    Reacted,
+    RemoveMember,
+    ReplaceEvent,
     ReplyHistory,
+    Rewrite,
+    RoomHooks,
     RoomMessages,
+    RoomModeration,
+    RoomPins,
     RoomSeating,
     SessionIs,
     SetOwner,
@@ -67,7 +92,6 @@ from chatroom.core.events import (
     ListedRoom,
     Listing,
     LobbyChanges,
-    Message,
     Renamed,
     RoomGone,
     Sighting,
@@ -75,18 +99,45 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
+from chatroom.core.facts import (
+    CreationFacts,
+    Ending,
+    LeavingFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    Target,
+    WaitingFacts,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
-from chatroom.core.membership import Fate
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
 from chatroom.core.text import name_key
+from chatroom.core.throttle import MemoryWindows
 from chatroom.core.watching import LocalWatching
+
+#: One subject's step of :meth:`LocalBackend.apply`: the change and the
+#: member it is by (None: by nobody connected, or an account's).
+Applier = Callable[[DecidedChange, "Member | None"], Awaitable[None]]
+
+
+def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
+    """A store's own apply of an account's change, which is by no member."""
+
+    async def applied(change: DecidedChange, member: Member | None) -> None:
+        await apply(change)
+
+    return applied
+
+
+#: The premises about a room's stored messages and their reactions
+#: (:meth:`LocalMessageSteps.holds`).
+MESSAGE_PREMISES = (MessageIs, EventIs, Reacted, FewerReactionsThan)
 
 
 class LocalBackend:
@@ -107,13 +158,14 @@ class LocalBackend:
         config: ServerConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended here and rooms whose wait is over are told.
+        self.reports = reports
         self.store: Store = store or MemoryStore(config.retention)
         self.users: dict[str, Member] = {}
         self.rooms: dict[str, Room] = {}
@@ -132,8 +184,15 @@ class LocalBackend:
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
         self.account_store = StoredAccounts(self.store)
+        #: Registrations counted in this process's memory.
+        self.account_store.windows = self.windows = MemoryWindows(clock)
+        #: Who hears a network ban: the doors' server, which ends the
+        #: connections it covers (:meth:`follow_network_bans`).
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = StoredSettings(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None
@@ -150,11 +209,11 @@ class LocalBackend:
             self.store, self.account_store, config.conversation_retention
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
-        self.messages = LocalMessageSteps(
-            self.store, self.outage, self._room_of, self.append, self.rooms
-        )
+        self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
         self.modlog = StoredModerationLog(self.store)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = LocalUserData(
             self.store,
@@ -164,6 +223,8 @@ class LocalBackend:
             self.remembered,
             self.conversations,
         )
+        #: The step that applies a change, by its subject's kind.
+        self._appliers = self._applier_table()
         self._restore()
 
     # -- restoring what the store kept --------------------------------------------
@@ -206,22 +267,51 @@ class LocalBackend:
                 self._save(room)
         if restored := sum(room.restored for room in self.rooms.values()):
             self.log.info("restored {count} rooms", count=restored)
+            due = self._ms(self.clock.seconds() + config.grace)
+            for room in self.rooms.values():
+                if room.restored or room.absent_owner:
+                    room.waits_until = due
             self._grace = self.clock.callLater(config.grace, self._grace_over)
 
+    @staticmethod
+    def _ms(seconds: float) -> int:
+        return int(seconds * 1000)
+
     def _grace_over(self) -> None:
-        """Restored rooms waited long enough: each goes, or passes from an
-        owner who did not come back, as :func:`membership.succession` says."""
+        """Restored rooms waited long enough: reported to the core with
+        their facts, which decides what becomes of each
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         self._grace = None
-        for room in list(self.rooms.values()):
-            if not room.restored and not room.absent_owner:
-                continue
-            outcome = membership.succession(room.seating())
-            if outcome.dropped:
-                self._remove_room(room)
-            elif outcome.owner is not None:
-                room.hand_to(outcome.owner, outcome.events)
-                self._save(room)
-            room.restored = False
+        waiting = [
+            applying.waiting_facts(room)
+            for room in self.rooms.values()
+            if room.restored or room.absent_owner
+        ]
+        due = self._ms(self.clock.seconds())
+        settled = Deferred.fromCoroutine(self.reports.rooms_waited(waiting, due))
+        settled.addErrback(
+            lambda failure: self.log.failure("restored rooms not settled", failure)
+        )
+
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """A restored room's succession, as the core decided it: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        premise = applying.failed(room, change, None, "", len(self.rooms))
+        if premise is not None:
+            now = WaitingFacts(change.room, False)
+            if room is not None:
+                now = applying.waiting_facts(room)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        owner = room.owner
+        applying.perform(room, change, None, "")
+        if change.of(Drop):
+            self._remove_room(room)
+        elif room.owner is not owner:
+            self._save(room)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -276,7 +366,7 @@ class LocalBackend:
         if holder is not None and holder is not member:
             if not takeover:
                 raise errors.name_taken(name)
-            self.end_session(holder, "signed in elsewhere")
+            self.reports.session_ended(holder, "signed in elsewhere")
         old = session.name or None
         if old is not None:
             del self.users[name_key(old)]
@@ -298,17 +388,65 @@ class LocalBackend:
     def release(
         self, member: Member, session: SeatSession, reason: str, own_words: bool = False
     ) -> None:
+        """The session's rooms are reported to the core, which decides the
+        departures (:mod:`chatroom.core.departures`) and hands each back
+        (:meth:`apply_departures`: all within this call, as nothing here
+        waits); at shutdown the seats go with nothing shown (every room
+        that exists then is restored as it was). Then the name is free."""
         self.lobby.watch(member, False)
-        quit = DepartureKind.QUIT
-        for room in self.places.get(member, ()):
-            departure = membership.ended(
-                room.name, session.name, reason, quit, own_words
-            )
-            self._leave(member, room, None if self.stopping else departure)
+        rooms = self.places.get(member, ())
         key = name_key(session.name) if session.name else None
+        if self.stopping:
+            for room in rooms:
+                room.depart(member, None)
+                self._unplace(member, room)
+        elif rooms and key is not None:
+            ending = Ending(
+                ((key, session.name),),
+                tuple(applying.leaving_facts(room, (key,), member) for room in rooms),
+                DepartureKind.QUIT,
+                reason,
+                own_words=own_words,
+            )
+            left = Deferred.fromCoroutine(self.reports.sessions_ended(ending))
+            left.addErrback(
+                lambda failure: self.log.failure("departures not applied", failure)
+            )
         if key is not None and self.users.get(key) is member:
             del self.users[key]
             self.watching.hear(Watched(session.name, Sighting.OFFLINE))
+
+    async def apply_departures(self, change: DecidedChange) -> None:
+        """Departures of a session's end, as the core decided them: checked
+        on the room as it is, then performed (the room dropped if the
+        change says so)."""
+        room = self.rooms.get(change.room)
+        user = change.about[0] if len(change.about) == 1 else ""
+        member = self.users.get(user) if user else None
+        if room is not None and member not in room.members:
+            member = room.member_keyed(user) if user else None
+        premise = applying.failed(room, change, member, user, len(self.rooms))
+        if premise is not None:
+            now = LeavingFacts(change.room, False)
+            if room is not None:
+                now = applying.leaving_facts(room, change.about)
+            raise PremiseFailedError(now, premise)
+        assert room is not None
+        gone = [
+            member if op.user == user else room.member_keyed(op.user)
+            for op in change.of(RemoveMember)
+        ]
+        owner = room.owner
+        applying.perform(room, change, member, user)
+        for left in gone:
+            if left is not None:
+                self._unplace(left, room)
+        if change.of(Drop):
+            self._remove_room(room)
+            return
+        if room.owner is not owner:
+            self._save(room)
+        self._room_changed(room)
 
     async def find_user(self, name: str) -> Target | None:
         return self._target(name)
@@ -337,23 +475,34 @@ class LocalBackend:
             self.watching.hear(Watched(event.new, Sighting.ONLINE))
 
     async def tell_everyone(self, event: ToEveryone) -> None:
-        fan_out([member for member, _ in self.sessions.named()], event)
+        fan_out(self.sessions.addressed(event), event)
 
     async def end_user(self, name: str, reason: str) -> str:
         victim = self.users.get(name_key(name))
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
-        self.end_session(victim, reason)
+        self.reports.session_ended(victim, reason)
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
-        if not await self.account_store.add_server_ban(mask):
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
+        if not await self.account_store.add_server_ban(mask, terms):
             return False
         for victim, session in list(self.sessions.named()):
             if mask in admin.claim_masks(name_key(session.name), session.account):
-                self.end_session(victim, reason)
+                self.reports.session_ended(victim, reason)
+        if mask.startswith(IP):  # one process: its listeners are every node's
+            for listener in list(self.network_ban_listeners):
+                listener(ServerBan(mask, terms))
         return True
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        self.sessions.ignoring_changed(account, names)
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
@@ -477,19 +626,10 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
-    def _leave(
-        self,
-        member: Member,
-        room: Room,
-        departure: Departure | None,
-    ) -> None:
-        """``member`` out of ``room`` as :func:`membership.leave` decides; the
-        room hears ``departure`` (None: nothing changes but the seat, at
-        shutdown: every room that exists then is restored as it was)."""
-        if departure is None:
-            room.depart(member, None)
-            self._unplace(member, room)
-            return
+    def _kicked(self, member: Member, room: Room, departure: Departure) -> None:
+        """A kicked ``member`` out of ``room`` as :func:`membership.leave`
+        decides (still decided here, on the room's seating), the room
+        hearing ``departure``."""
         leaving = membership.leave(room.seating(member), room.key_of(member), departure)
         room.depart(member, leaving)
         self._unplace(member, room)
@@ -530,27 +670,6 @@ class LocalBackend:
         if len(change.ops) > 1:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said.event, said.now)
-
-    async def append(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: StoredEvent,
-        now: float,
-    ) -> None:
-        """An edit, deletion or reaction (:mod:`.messages`), numbered here
-        with the room's next id."""
-        where = self._room_of(member, room)
-        self.outage.check(where, event)  # nothing acknowledged that cannot be kept
-        self._said(where, event, now)
-
-    async def post(self, room: str, event: Message, now: float) -> None:
-        where = self.rooms.get(name_key(room))
-        if where is None:
-            raise errors.no_such_room(room)
-        self.outage.check(where, event)
-        self._said(where, event, now)
 
     def _said(self, where: Room, event: StoredEvent, now: float) -> None:
         """``event`` numbered with the room's next id, shown and kept."""
@@ -602,27 +721,101 @@ class LocalBackend:
             where.facts(), where.guard, owner_name=where.owner_name, target=found
         )
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
-        where = self._changed_room(change, member)
+        """The one write of a decided change, by its subject: its premises
+        checked on what it is about, then its operations in order."""
+        await self._appliers[type(change.subject)](change, member)
+
+    def _applier_table(self) -> dict[type, Applier]:
+        """Which step applies a change of each subject (a room's seating
+        here is a deletion: joins and leaves are :meth:`enter` and
+        :meth:`leave`)."""
+        return {
+            RoomMessages: self._apply_messages,
+            RoomModeration: self._apply_moderation,
+            RoomSeating: self._apply_deletion,
+            RoomHooks: _by_nobody(self.hooks.apply),
+            RoomPins: _by_nobody(self.pins.apply),
+            AccountSettings: _by_nobody(self.settings.apply),
+            AccountMarkers: _by_nobody(self.markers.apply),
+            AccountRecord: _by_nobody(self.account_store.apply),
+            AccountPush: _by_nobody(self.push.apply),
+            AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: self._apply_waiting,
+            AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.windows.apply),
+        }
+
+    async def _apply_waiting(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A private message kept for an absent account: nobody signed in
+        to it, as the core read (else refused: the core tells it instead),
+        then the conversations' premise and keeping."""
+        for premise in change.premises:
+            if isinstance(premise, SessionIs):
+                found = self._target(premise.user)
+                if (found.session if found is not None else "") != premise.session:
+                    raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
+
+    async def _apply_messages(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A topic, an edit, a redaction, a reaction, a tags-only message, a
+        webhook's post or a deleted account's words: the room's and its
+        messages' premises checked, nothing acknowledged that the store
+        cannot keep, then each operation in order (an :class:`Append`
+        numbered with the room's next id, as :meth:`say` numbers a
+        message)."""
+        appended = change.of(Append)
+        where = self.rooms.get(change.room)
+        if where is None:
+            raise errors.no_such_room(appended[-1].event.room if appended else "")
+        outside = all(op.outside for op in appended)
+        if member is not None and not outside and member not in where.members:
+            raise errors.not_in_room()
+        if not self._holds(where, member, change.premises):
+            raise PremiseFailedError()
+        if not change.of(SetTopic):
+            # A topic is the room's state, saved behind any failed batch
+            # (kept in order when space returns); a message is refused.
+            for said in appended:
+                self.outage.check(where, said.event)
+        topic = False
+        read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         for op in change.ops:
-            if isinstance(op, SetTopic):
-                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
-            elif isinstance(op, Append):
+            if isinstance(op, Append):
                 self._said(where, op.event, op.now)
-        self._save(where)
-        self._room_changed(where)
+            elif isinstance(op, SetTopic):
+                where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
+                topic = True
+            elif isinstance(op, Rewrite):
+                self.messages.rewrite(where, op)
+            elif isinstance(op, ReplaceEvent):
+                self.messages.replace(where, op, read[op.id])
+            elif isinstance(op, React):
+                self.messages.react(where, op)
+            else:
+                raise TypeError(f"not an operation on a room's messages: {op!r}")
+        if topic:
+            self._save(where)
+            self._room_changed(where)
+        if change.of(React):
+            self.messages.reacted(where)
 
     def _changed_room(self, change: DecidedChange, member: Member | None) -> Room:
         """The room ``change`` is about (``NO_SUCH_ROOM``), once its premises
         hold there (:class:`PremiseFailedError` if not: the core reads it
         again)."""
-        subject = change.subject
-        assert isinstance(subject, RoomMessages | RoomSeating)
-        where = self.rooms.get(subject.room)
+        where = self.rooms.get(change.room)
         if where is None:
-            raise errors.no_such_room(subject.room)
+            raise errors.no_such_room(change.room)
         if not self._holds(where, member, change.premises):
             raise PremiseFailedError()
         return where
@@ -635,7 +828,11 @@ class LocalBackend:
         else:
             del self.places[member]
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+    async def _apply_deletion(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """A deletion: shown, then the room dropped (its members go to the
+        lobby)."""
         room = self._changed_room(change, None)
         for op in change.of(Emit):
             room.broadcast(op.event)
@@ -649,18 +846,11 @@ class LocalBackend:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
 
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def _apply_moderation(
+        self, change: DecidedChange, member: Member | None
     ) -> None:
-        await self._apply_to_room(self._changed_room(change, member), change)
-
-    async def apply_give(self, change: DecidedChange) -> None:
-        where = self._changed_room(change, None)
-        await self._apply_to_room(where, change)
-        self._room_changed(where)
-
-    async def _apply_to_room(self, where: Room, change: DecidedChange) -> None:
-        """A moderation's or a gift's operations on ``where``, in order."""
+        """A moderation's or a gift's operations on the room, in order."""
+        where = self._changed_room(change, member)
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
@@ -673,11 +863,12 @@ class LocalBackend:
                 else:
                     where.owner, where.absent_owner = None, ""
                 self._save(where)
+                self._room_changed(where)  # the lobby names its owner
             elif isinstance(op, Emit):
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
                 kicked = self.users[op.user]
-                self._leave(kicked, where, op.departure)
+                self._kicked(kicked, where, op.departure)
                 deliver_to(kicked, op.told)
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):
@@ -693,6 +884,7 @@ class LocalBackend:
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
         self.hooks.forget(room.key)
+        self.pins.forget(room.key)
         self._room_changed(room)
 
     def _target(self, name: str, room: Room | None = None) -> Target | None:
@@ -711,7 +903,8 @@ class LocalBackend:
         """Whether ``premises`` hold on ``room``, checked (never decided): not
         moderated; the room the making and its policy the version read;
         ``member`` quiet or not as read; the
-        user a command named connected as read, and in the room or not."""
+        user a command named connected as read, and in the room or not; a
+        message said before, and its reactions, as read."""
         for premise in premises:
             if isinstance(premise, Unmoderated):
                 if room.policy.moderated:
@@ -733,6 +926,12 @@ class LocalBackend:
                     return False
             elif isinstance(premise, Incarnation):
                 if premise.incarnation != str(room.incarnation):
+                    return False
+            elif isinstance(premise, Exists):
+                if not premise.exists:
+                    return False
+            elif isinstance(premise, MESSAGE_PREMISES):
+                if not self.messages.holds(room, premise):
                     return False
             else:
                 raise TypeError(f"not a premise of a room's change: {premise!r}")

@@ -40,12 +40,24 @@ CREATE INDEX IF NOT EXISTS events_at ON events (at);
 CREATE TABLE IF NOT EXISTS accounts (
     key TEXT PRIMARY KEY, name TEXT NOT NULL, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_bans (mask TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS server_ban_terms (
+    mask TEXT PRIMARY KEY, terms TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS account_ages (account TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS ignores (
+    account TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (account, name));
 CREATE TABLE IF NOT EXISTS modlog (
     seq INTEGER PRIMARY KEY, room TEXT NOT NULL, line TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS modlog_room ON modlog (room, seq);
 CREATE TABLE IF NOT EXISTS read_markers (
     account TEXT NOT NULL, room TEXT NOT NULL, id INTEGER NOT NULL,
     PRIMARY KEY (account, room)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pins (
+    room TEXT NOT NULL, id INTEGER NOT NULL, by TEXT NOT NULL,
+    PRIMARY KEY (room, id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS account_settings (
+    account TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (account, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS account_rooms (
     account TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (account, room));
 CREATE TABLE IF NOT EXISTS private_messages (
@@ -84,6 +96,9 @@ MIGRATIONS = [
     ("rooms", "topic_at", "INTEGER NOT NULL DEFAULT 0"),
     # a private message's tags (an IRC NOTICE's, client-only ones)
     ("private_messages", "tags", "TEXT NOT NULL DEFAULT ''"),
+    # an account's e-mail address and the codes mailed to it
+    # (chatroom.core.mailbox's encoding), "" for none
+    ("accounts", "mailbox", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

@@ -9,6 +9,7 @@ account's usage is kept beside, so a quota check costs a lookup.
 from __future__ import annotations
 
 from chatroom.backends.local.records import Store
+from chatroom.core import changes
 from chatroom.core.files import FileRecord
 
 
@@ -26,9 +27,19 @@ class StoredFiles:
         self.by_id[record.id] = record
         self.used[record.account] = self.used.get(record.account, 0) + record.size
 
-    async def add(self, record: FileRecord) -> None:
-        self._added(record)
-        self.store.save_file(record)
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """The account's usage checked against the change's
+        :class:`~chatroom.core.changes.UsageAtMost`, then each record kept."""
+        account = changes.account_of(change, changes.AccountFiles)
+        within = change.premise(changes.UsageAtMost)
+        used = self.used.get(account, 0)
+        if within is not None and used > within.size:
+            raise changes.PremiseFailedError(used, within)
+        for op in change.ops:
+            if not isinstance(op, changes.AddFile):
+                raise TypeError(f"not an operation on an account's files: {op!r}")
+            self._added(op.record)
+            self.store.save_file(op.record)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return self.by_id.get(file_id)

@@ -4,7 +4,9 @@ Kept in memory (loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the SQLite file's
 ``webhooks`` table with ``--db``), like read markers; a room's hooks go
 with the room (:meth:`StoredHooks.forget`, and the store's ``drop_room``).
-Nothing here waits, so each step is atomic as every local step is.
+Nothing here waits, so each step is atomic as every local step is: a
+change of a room's hooks (:meth:`StoredHooks.apply`) checks its premises
+and performs its operations in one call.
 """
 
 from __future__ import annotations
@@ -13,6 +15,14 @@ from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
 from chatroom.core import errors
+from chatroom.core.changes import (
+    AddHook,
+    DecidedChange,
+    FewerHooksThan,
+    HookHeld,
+    PremiseFailedError,
+    RemoveHook,
+)
 from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
 
@@ -32,25 +42,39 @@ class StoredHooks:
         self.by_secret[hook.secret] = hook
         self.by_room.setdefault(hook.key, {})[name_key(hook.name)] = hook
 
-    async def add(self, hook: Hook) -> bool:
-        if not self.room_exists(hook.key):
-            raise errors.no_such_room(hook.room)
-        if name_key(hook.name) in self.by_room.get(hook.key, {}):
-            return False
-        self._keep(hook)
-        self.store.save_hook(hook, True)
-        return True
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a room's hooks (``NO_SUCH_ROOM`` if the room is
+        gone): its premises checked on the hooks as they are, then its
+        operations, in memory and the store."""
+        room = change.room
+        if not self.room_exists(room):
+            raise errors.no_such_room(room)
+        hooks = self.by_room.get(room, {})
+        for premise in change.premises:
+            if isinstance(premise, HookHeld):
+                holds = (premise.name in hooks) == premise.held
+            elif isinstance(premise, FewerHooksThan):
+                holds = len(hooks) < premise.count
+            else:
+                raise TypeError(f"not a premise of a room's hooks: {premise!r}")
+            if not holds:
+                raise PremiseFailedError(None, premise)
+        for op in change.ops:
+            if isinstance(op, AddHook):
+                self._keep(op.hook)
+                self.store.save_hook(op.hook, True)
+            elif isinstance(op, RemoveHook):
+                self._drop(room, op.name)
+            else:
+                raise TypeError(f"not an operation on a room's hooks: {op!r}")
 
-    async def remove(self, room: str, name: str) -> bool:
-        hooks = self.by_room.get(name_key(room), {})
-        hook = hooks.pop(name_key(name), None)
-        if hook is None:
-            return False
+    def _drop(self, room: str, name: str) -> None:
+        hooks = self.by_room[room]
+        hook = hooks.pop(name)
         del self.by_secret[hook.secret]
         if not hooks:
-            del self.by_room[hook.key]
+            del self.by_room[room]
         self.store.save_hook(hook, False)
-        return True
 
     async def of_room(self, room: str) -> list[Hook]:
         hooks = self.by_room.get(name_key(room), {})

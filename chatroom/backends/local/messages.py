@@ -2,44 +2,50 @@
 
 :class:`LocalMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.local.backend.LocalBackend`, composed into it
-(kept apart so that module stays readable): for an edit or a redaction the
-room's memory and the store change the message in place, then the ``EDIT``
-or ``REDACT`` is appended like any message, by the back-end's own
-``append``; a reaction changes who reacted with what (kept here for every
-room, read back from the store at start-up) and is appended the same way;
-a typing notice goes to the room's members and nowhere else; a tags-only
-message kept for IRC's event playback is appended as a message is.
+(kept apart so that module stays readable). The back-end's ``apply``
+hands it the parts of a room's messages' change that are about messages
+said before: it checks their premises (:meth:`LocalMessageSteps.holds`),
+changes a message in place in the room's memory and the store (an edit, a
+redaction: :meth:`~LocalMessageSteps.rewrite`; a deleted account's
+events, whole: :meth:`~LocalMessageSteps.replace`) and who reacted with what
+(kept here for every room, read back from the store at start-up:
+:meth:`~LocalMessageSteps.react`); the back-end appends the ``EDIT``,
+``REDACT`` or ``REACT`` like any message. A typing notice goes to the
+room's members and nowhere else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 
-from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
-from chatroom.backends.local.rows import event_of
+from chatroom.backends.local.rows import event_of, row_of
 from chatroom.core import reactions
-from chatroom.core.backend import FactsChangedError
+from chatroom.core.changes import (
+    EventIs,
+    FewerReactionsThan,
+    MessageIs,
+    Premise,
+    React,
+    Reacted,
+    ReplaceEvent,
+    Rewrite,
+)
 from chatroom.core.events import (
-    Edited,
     Message,
     Reaction,
-    Redacted,
     RoomEvent,
     SearchResult,
     StoredEvent,
-    TagMessage,
 )
 from chatroom.core.member import Member
-from chatroom.core.reactions import Reactions
+from chatroom.core.reactions import ReactionFacts, Reactions
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
 from chatroom.wire.tags import format_tags
-
-#: The back-end's ``append`` step (:meth:`chatroom.core.backend.Backend.append`).
-Append = Callable[[Member, SeatSession, str, StoredEvent, float], Awaitable[None]]
 
 
 class LocalMessageSteps:
@@ -48,23 +54,17 @@ class LocalMessageSteps:
     def __init__(
         self,
         store: Store,
-        outage: StoreOutage,
         room_of: Callable[[Member, str], Room],
-        append: Append,
         rooms: Mapping[str, Room],
     ) -> None:
         """Args:
         store: where the message is changed for good.
-        outage: refuses a change the store cannot keep.
         room_of: the back-end's room ``name`` that ``member`` is in.
-        append: the back-end's append of the ``EDIT`` or ``REDACT``.
         rooms: the back-end's rooms by name key.
         """
         self.rooms = rooms
         self.store = store
-        self.outage = outage
         self.room_of = room_of
-        self.append = append
         #: Who reacted with what, per room key.
         self.reactions: dict[str, Reactions] = {}
         for key, row in store.load_reactions():
@@ -78,72 +78,76 @@ class LocalMessageSteps:
             found = self.reactions[key] = Reactions()
         return found
 
-    async def amend(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        replacement: Message | None,
-        event: Edited | Redacted,
-        now: float,
-    ) -> None:
-        """In memory and the store; refused (decide again) if the message
-        was redacted while the core read it from the store."""
-        where = self.room_of(member, room)
-        if target.id in where.redacted:
-            raise FactsChangedError()
-        self.outage.check(where, event)
-        where.amend(target.id, replacement)
-        if replacement is None:
-            self._reactions(where.key).forget(target.id)
-        if replacement is None:
-            self.store.change_event(where.key, int(target.id), None)
-        else:
-            tags = format_tags(replacement.tags)
-            self.store.change_event(where.key, int(target.id), replacement.text, tags)
-        await self.append(member, session, room, event, now)
-
-    async def react(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        event: Reaction,
-        now: float,
-    ) -> str:
-        """Decided and applied in one call: nothing can come in between."""
-        where = self.room_of(member, room)
-        if target.id in where.redacted:
-            raise FactsChangedError()
-        self.outage.check(where, event)  # nothing changed that cannot be kept
-        limit = reactions.REACTIONS_PER_MESSAGE
+    def holds(self, where: Room, premise: Premise) -> bool:
+        """Whether a premise about room ``where``'s stored messages and
+        their reactions holds: the message as read (not redacted meanwhile,
+        still kept, and as memory holds it, if it does), a user's reaction
+        given or not, the message's reactions under the most allowed."""
+        if isinstance(premise, MessageIs):
+            return _kept_as_read(where, premise.message)
+        if isinstance(premise, EventIs):
+            return _lies_as_read(where, premise.event)
         state = self._reactions(where.key)
-        outcome = state.change(
-            target.id, event.reaction, event.user, event.adding, limit
-        )
-        if outcome == reactions.CHANGED:
-            await self.append(member, session, room, event, now)
-            if state.changes % reactions.PRUNE_EVERY == 0:
-                kept = where.first_id  # and, with nothing on disk, what memory holds
-                state.prune(kept if self.store.persistent else where.held_from)
-        return outcome
+        if isinstance(premise, Reacted):
+            facts = state.facts(premise.target, premise.reaction, premise.user)
+            return facts.mine == premise.given
+        if isinstance(premise, FewerReactionsThan):
+            facts = state.facts(premise.target, premise.reaction, "")
+            return facts.given or facts.distinct < premise.count
+        raise TypeError(f"not a premise of a room's messages: {premise!r}")
+
+    def rewrite(self, where: Room, op: Rewrite) -> None:
+        """Stored message ``op.id`` changed in memory and the store, as
+        decided (an edit, or a redaction with its reactions)."""
+        where.amend(op.id, op.replacement)
+        if op.replacement is None:
+            self._reactions(where.key).forget(op.id)
+            self.store.change_event(where.key, int(op.id), None)
+        else:
+            tags = format_tags(op.replacement.tags)
+            self.store.change_event(where.key, int(op.id), op.replacement.text, tags)
+
+    def replace(self, where: Room, op: ReplaceEvent, was: StoredEvent) -> None:
+        """Stored event ``op.id`` (as read: ``was``) replaced whole in
+        memory and the store, or gone alone (with who reacted to it, if a
+        message), as decided."""
+        if op.replacement is None:
+            where.redacted.add(op.id)
+            self._reactions(where.key).forget(op.id)
+        kept: list[StoredEvent] = []
+        for event in where.history:
+            if event.id != op.id:
+                kept.append(event)
+            elif op.replacement is not None:
+                kept.append(op.replacement)
+        where.history = deque(kept, maxlen=where.history.maxlen)
+        row = None if op.replacement is None else row_of(op.replacement)
+        self.store.replace_event(where.key, row, row_of(was))
+
+    def react(self, where: Room, op: React) -> None:
+        """Who reacted with what, changed as decided."""
+        self._reactions(where.key).apply(op.target, op.reaction, op.user, op.adding)
+
+    def reacted(self, where: Room) -> None:
+        """A reaction's change is applied (its event appended): now and
+        then the reactions to messages no longer kept go."""
+        state = self._reactions(where.key)
+        if state.changes % reactions.PRUNE_EVERY == 0:
+            kept = where.first_id  # and, with nothing on disk, what memory holds
+            state.prune(kept if self.store.persistent else where.held_from)
+
+    async def reaction_facts(
+        self, room: str, target: str, reaction: str, user: str
+    ) -> ReactionFacts:
+        where = self.rooms.get(name_key(room))
+        if where is None:
+            return ReactionFacts(False, False, 0)
+        return self._reactions(where.key).facts(target, reaction, user)
 
     async def relay(
         self, member: Member, session: SeatSession, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
-
-    async def keep(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: TagMessage,
-        now: float,
-    ) -> None:
-        await self.append(member, session, room, event, now)
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         found = self.rooms.get(name_key(room))
@@ -158,3 +162,31 @@ class LocalMessageSteps:
         names = {name_key(room): room for room in rooms}
         hits = await self.store.search(list(names), query, limit)
         return found_events(hits, names, query.party)
+
+
+def _kept_as_read(where: Room, message: Message) -> bool:
+    """Whether stored ``message`` is in room ``where`` as it was read: not
+    redacted meanwhile, not past what the room keeps and, where memory
+    holds it, reading the same."""
+    if message.id in where.redacted or int(message.id) < where.first_id:
+        return False
+    held = where.held(int(message.id), int(message.id))
+    if not held:
+        return True  # read from the store, which memory does not hold
+    now = held[0]
+    return (
+        isinstance(now, Message)
+        and now.text == message.text
+        and now.tags == message.tags
+    )
+
+
+def _lies_as_read(where: Room, event: StoredEvent) -> bool:
+    """Whether stored ``event`` lies in room ``where`` as it was read (as
+    its row would: memory holds more than a row, the store no more): not
+    redacted meanwhile and, where memory holds it, the same; an event past
+    what the room keeps has nothing left to change."""
+    if event.id in where.redacted:
+        return False
+    held = where.held(int(event.id), int(event.id))
+    return not held or row_of(held[0]) == row_of(event)

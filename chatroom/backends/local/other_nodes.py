@@ -7,9 +7,9 @@ nothing is held, counted or listed anywhere else.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from chatroom.core.backend import DeviceRow, Marks
+from chatroom.core.backend import DeviceRow
 from chatroom.core.events import Event
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
@@ -20,14 +20,10 @@ class NoOtherNodes:
     """The devices of this process are all the devices there are."""
 
     async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
+        self, member: Member, session: SeatSession
+    ) -> list[str] | None:
         """One process: an account's devices here share one seat already."""
-        return False
+        return None
 
     async def tell(self, account: str, token: str, event: Event) -> None:
         """The seat's other devices have it already."""
@@ -36,9 +32,6 @@ class NoOtherNodes:
         self, member: Member, session: SeatSession, key: str, since: int | None
     ) -> None:
         """A room the account is in here is the seat's already."""
-
-    def watch(self, viewed: Callable[[Member, str], None]) -> None:
-        """No other node's device enters a room."""
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return None

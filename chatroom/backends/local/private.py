@@ -4,8 +4,10 @@ Kept in memory (each conversation's newest ``conversation_retention``
 messages, loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
 ``private_messages`` and ``kept_private`` tables), as read markers are.
-Nothing here waits, so the core's check that the recipient is away and
-the keeping are one atomic step, as every local step is.
+Nothing here waits, so a message kept for an absent account (a change
+of its :class:`~chatroom.core.changes.AccountWaiting`, the back-end's
+``apply``) is checked and kept in one atomic step, as every local step
+is.
 
 A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
 table as a message, with no text: a message always has some
@@ -19,8 +21,9 @@ from dataclasses import replace
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import PrivateRow, Store
+from chatroom.core import changes
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
-from chatroom.core.private import FULL, KEPT, NO_COPY, CopyTo, Kept
+from chatroom.core.private import Kept
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
@@ -103,21 +106,21 @@ class StoredConversations:
     async def waiting(self, account: str) -> int:
         return len(self.kept.get(account, ()))
 
-    async def keep(
-        self,
-        account: str,
-        conversation: str,
-        event: PrivateMessage,
-        bound: int,
-        copy: CopyTo = NO_COPY,
-    ) -> str:
-        """One process: the core hands the sender's devices their copy."""
-        waiting = self.kept.setdefault(account, [])
-        if len(waiting) >= bound:
-            return FULL
-        waiting.append(event)
-        self.store.keep_private(account, conversation, int(event.id))
-        return KEPT
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """A message kept for an absent account (the back-end checked that
+        nobody is signed in to it): fewer waiting than the premise says,
+        else refused, then kept (one process: the core hands the sender's
+        devices their copy)."""
+        account = changes.account_of(change, changes.AccountWaiting)
+        waiting = self.kept.get(account, [])
+        fewer = change.premise(changes.FewerWaitingThan)
+        if fewer is not None and len(waiting) >= fewer.count:
+            raise changes.PremiseFailedError(len(waiting), fewer)
+        for op in change.ops:
+            if not isinstance(op, changes.KeepPrivate):
+                raise TypeError(f"not an operation on kept messages: {op!r}")
+            self.kept.setdefault(account, []).append(op.event)
+            self.store.keep_private(account, op.conversation, int(op.event.id))
 
     async def take(self, account: str) -> list[PrivateMessage]:
         waiting = self.kept.pop(account, [])

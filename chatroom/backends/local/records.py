@@ -19,6 +19,7 @@ from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
 from chatroom.core import errors
+from chatroom.core.accountrecord import Account
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
@@ -79,11 +80,20 @@ class Loaded:
 @dataclass
 class LoadedAccounts:
     """Accounts (key, name, hash) and server-wide ban masks, as stored,
-    and the SCRAM keys of the accounts that have some (by key)."""
+    and the SCRAM keys and mailboxes of the accounts that have some (by key)."""
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
+    #: Each ban's terms as the core encoded them, by mask.
+    ban_terms: dict[str, str] = field(default_factory=dict)
+    #: The lockdown level as the core encoded it ("": never set).
+    lockdown: str = ""
+    #: When each account was registered (account key → seconds).
+    ages: dict[str, float] = field(default_factory=dict)
+    #: Each account's ignored names: (account key, name key).
+    ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
+    mailboxes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,14 +132,24 @@ class Store(Protocol):
         """Every account and server ban (at start-up)."""
         ...
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
-        """Insert or replace an account (``scram``: its SCRAM keys, "" for none)."""
+    def save_account(self, account: Account) -> None:
+        """Insert or replace an account."""
 
     def drop_account(self, key: str) -> None:
         """An account went."""
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
-        """Add (``banned``) or remove a server-wide ban."""
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        """Add (``banned``, with its ``terms`` as the core encoded them, if
+        any) or remove a server-wide ban."""
+
+    def save_lockdown(self, kept: str) -> None:
+        """The server's lockdown level is now ``kept`` (the core's encoding)."""
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
+
+    def save_age(self, account: str, at: float) -> None:
+        """Account ``account`` was registered at ``at``."""
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         """Every account's read markers: (account key, room key, id)."""
@@ -138,6 +158,13 @@ class Store(Protocol):
     def save_marker(self, account: str, room: str, event_id: int) -> None:
         """An account's read marker in a room is now ``event_id`` (the
         back-end checked the move's premise: :mod:`.markers`)."""
+
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        """Every account's settings: (account key, setting key, value)."""
+        ...
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
+        """An account's setting ``key`` is now ``value``."""
 
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""
@@ -185,14 +212,20 @@ class Store(Protocol):
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
-        """Every stored room event by account key ``account``: (room key,
-        room name, row), by room then id (none where memory is all)."""
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        """Every stored room event by account key ``account`` and every one
+        whose target is one of them: (room key, room name, row), by room
+        then id (none where memory is all)."""
         ...
 
-    def erase_account(self, account: str, how: str) -> None:
-        """A deleted account and everything of it, in one transaction; its
-        room events anonymised or removed (``how``, chatroom.core.userdata)."""
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as
+        ``row``, or is gone (None): a deleted account's, as the core
+        decided."""
+
+    def erase_account(self, account: str) -> None:
+        """A deleted account and everything of it but its room events, in
+        one transaction (chatroom.core.userdata)."""
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         """Room ``key``'s stored events with ids ``first``..``last``."""
@@ -226,6 +259,14 @@ class Store(Protocol):
     def save_hook(self, hook: Hook, present: bool) -> None:
         """A webhook was added (``present``) or removed (a room's go with
         it: :meth:`drop_room`)."""
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        """Every room's pins: (room key, message id, who pinned it)."""
+        ...
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        """Message ``event_id`` of room ``room`` was pinned by ``by``, or
+        unpinned (a room's go with it: :meth:`drop_room`)."""
 
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
@@ -272,19 +313,34 @@ class MemoryStore:
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
+    def save_account(self, account: Account) -> None:
         pass
 
     def drop_account(self, key: str) -> None:
         pass
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        pass
+
+    def save_lockdown(self, kept: str) -> None:
+        pass
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        pass
+
+    def save_age(self, account: str, at: float) -> None:
         pass
 
     def load_markers(self) -> list[tuple[str, str, int]]:
         return []
 
     def save_marker(self, account: str, room: str, event_id: int) -> None:
+        pass
+
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        return []
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
         pass
 
     def load_files(self) -> list[FileRecord]:
@@ -329,10 +385,13 @@ class MemoryStore:
     def drop_private(self, conversation: str, event_id: int) -> None:
         self.index.drop_private(conversation, event_id)
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
         return defer.succeed([])
 
-    def erase_account(self, account: str, how: str) -> None:
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        self.index.replace(key, row, was)
+
+    def erase_account(self, account: str) -> None:
         pass
 
     def add_event(self, key: str, row: Row, at: float) -> None:
@@ -364,6 +423,12 @@ class MemoryStore:
         return []
 
     def save_hook(self, hook: Hook, present: bool) -> None:
+        pass
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return []
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
         pass
 
     def backup(self, path: str) -> Deferred[None]:

@@ -46,6 +46,10 @@ def rekey(db: sqlite3.Connection) -> None:
         for (mask,) in db.execute("SELECT mask FROM server_bans").fetchall():
             if current_mask(mask) != mask:
                 _move(db, "server_bans", "mask", mask, current_mask(mask))
+                db.execute(
+                    "UPDATE OR IGNORE server_ban_terms SET mask = ? WHERE mask = ?",
+                    (current_mask(mask), mask),
+                )
 
 
 def _move(db: sqlite3.Connection, table: str, column: str, old: str, new: str) -> None:

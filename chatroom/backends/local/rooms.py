@@ -7,7 +7,7 @@ shown by, and :meth:`Room.broadcast` hands every member the same
 
 It keeps state and decides nothing about who is in it: its facts
 (:meth:`Room.seating`) go to :mod:`chatroom.core.membership`, whose outcome
-it applies (:meth:`Room.arrive`, :meth:`Room.depart`, :meth:`Room.hand_to`),
+it applies (:mod:`chatroom.backends.local.applying`, :meth:`Room.depart`),
 and its join reply is that module's, from what the room holds
 (:meth:`Room.welcome`).
 """
@@ -20,7 +20,7 @@ from collections import deque
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core import membership
-from chatroom.core.changes import ReplyHistory
+from chatroom.core.changes import Leaving, ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -42,7 +42,6 @@ from chatroom.core.facts import (
 )
 from chatroom.core.fanout import Audience, fan_out
 from chatroom.core.member import Member
-from chatroom.core.membership import Arrival, Leaving
 from chatroom.core.metrics import fanned_out
 from chatroom.core.text import name_key
 
@@ -110,6 +109,9 @@ class Room:
         self.absent_owner = ""
         #: Restored and not rejoined yet: harvested after the grace period.
         self.restored = False
+        #: Restored, it waits for its members until then (ms; 0: it does
+        #: not): its succession is decided when the wait is over.
+        self.waits_until = 0
         self.topic = ""
         self.topic_by = ""
         #: When the room was made and its topic set (Unix seconds, 0: unknown).
@@ -259,19 +261,6 @@ class Room:
             (m for m, name in self.members.items() if name_key(name) == key), None
         )
 
-    def arrive(self, member: Member, name: str, arrival: Arrival) -> None:
-        """Seat a member as :func:`chatroom.core.membership.join` decided:
-        the others are shown its arrival (the joiner gets its welcome), it
-        is quiet, and it owns the room, as the outcome says."""
-        for event in arrival.events:
-            self.broadcast(event)
-        self.members[member] = name
-        if arrival.quiet:
-            self.quiet.add(member)
-        self.restored = False
-        if arrival.owner is not None:
-            self.owner, self.absent_owner = member, ""
-
     def depart(self, member: Member, leaving: Leaving | None) -> None:
         """Take a member out as :func:`chatroom.core.membership.leave`
         decided: the rest are shown what it says, and the room passes to its
@@ -286,7 +275,7 @@ class Room:
             self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
-        """The room is now member ``key``'s (a succession), as ``events``
+        """The room is now member ``key``'s (an admin's gift), as ``events``
         tell its members."""
         self.owner, self.absent_owner = self.member_keyed(key), ""
         for event in events:

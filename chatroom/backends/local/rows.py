@@ -38,6 +38,26 @@ REACTION_KINDS = frozenset({"REACT", "UNREACT"})
 NO_REASON = "-"
 
 
+#: One statement and its parameters.
+Statement = tuple[str, tuple[object, ...]]
+
+
+def replacing(key: str, row: Row | None, was: Row) -> Statement:
+    """The statement by which the event of room ``key`` that lay as ``was``
+    lies as ``row`` from now on (the same id), or is gone alone (None: the
+    events that depend on it go by their own), in a table of events. A row
+    no longer as ``was`` (edited meanwhile, where memory did not hold it
+    to refuse the change) is left as it is, never set back."""
+    if row is None:
+        return ("DELETE FROM events WHERE room = ? AND id = ?", (key, was[0]))
+    return (
+        "UPDATE events SET kind = ?, user = ?, stamp = ?, text = ?, tags = ?, "
+        "target = ? WHERE room = ? AND id = ? AND kind = ? AND user = ? AND "
+        "stamp = ? AND text = ? AND tags = ? AND target = ?",
+        (*row[1:], key, *was),
+    )
+
+
 def row_of(event: StoredEvent) -> Row:
     """The row of a stored event (numbered: its id is set)."""
     number = int(event.id)

@@ -43,6 +43,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
+from chatroom.wire.tags import THREAD_TAG
 
 SCHEMA = """
 CREATE TABLE search_docs (
@@ -229,6 +230,9 @@ def search_rooms(
     if query.user:
         conditions.append("name_key(e.user) = ?")
         parameters.append(name_key(query.user))
+    if query.threads:  # the stored tags, as format_tags wrote them
+        conditions.append("instr(';' || e.tags, ?) > 0")
+        parameters.append(f";{THREAD_TAG}=")
     for when, bound, check in (
         (query.before, "search_text.rowid < ?", "e.at < ?"),
         (query.after, "search_text.rowid >= ?", "e.at >= ?"),

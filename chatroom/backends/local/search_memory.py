@@ -35,7 +35,7 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 
-from chatroom.backends.local.rows import Row
+from chatroom.backends.local.rows import Row, replacing
 from chatroom.backends.local.search import Found, install, prepare, search
 from chatroom.core.search import SearchQuery
 from chatroom.core.threads import PrivateThreads
@@ -142,6 +142,15 @@ class MemoryIndex:
             if text is None
             else (EDIT, (text, key, target))
         )
+        if self.run is None:
+            self.db.execute(*change)
+            return
+        self._changes.setdefault(key, []).append(change)
+
+    def replace(self, key: str, row: Row | None, was: Row) -> None:
+        """The event that lay as ``was`` now lies as ``row``, or is gone
+        (None): a deleted account's."""
+        change: Change = replacing(key, row, was)
         if self.run is None:
             self.db.execute(*change)
             return

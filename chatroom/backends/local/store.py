@@ -56,15 +56,15 @@ from chatroom.backends.local.records import (
     Row,
     Store,
 )
-from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS
+from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS, replacing
 from chatroom.backends.local.search import FileSearcher, Found, prepare
+from chatroom.core.accountrecord import Account
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.search import SearchQuery
 from chatroom.core.subscription import Subscription
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.userdata import DELETED_USER, REMOVE
 
 __all__ = [
     "Loaded",
@@ -262,20 +262,39 @@ class SqliteStore:
                 for (mask,) in db.execute("SELECT mask FROM server_bans ORDER BY rowid")
             ],
             scram=dict(db.execute("SELECT key, scram FROM accounts WHERE scram != ''")),
+            mailboxes=dict(
+                db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
+            ),
+            ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
+            ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
+            ages=dict(db.execute("SELECT account, at FROM account_ages")),
+            lockdown="".join(
+                value
+                for (value,) in db.execute(
+                    "SELECT value FROM server_state WHERE key = 'lockdown'"
+                )
+            ),
         )
 
-    def save_account(self, key: str, name: str, hashed: str, scram: str = "") -> None:
+    def save_account(self, account: Account) -> None:
         self._pending.append(
             (
-                "INSERT OR REPLACE INTO accounts (key, name, hash, scram) "
-                "VALUES (?, ?, ?, ?)",
-                (key, name, hashed, scram),
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    account.key,
+                    account.name,
+                    account.hash,
+                    account.scram,
+                    account.mailbox,
+                ),
             )
         )
 
     def drop_account(self, key: str) -> None:
         self._pending.append(("DELETE FROM accounts WHERE key = ?", (key,)))
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM account_settings WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
@@ -288,6 +307,20 @@ class SqliteStore:
                 "INSERT INTO read_markers VALUES (?, ?, ?) ON CONFLICT(account, room) "
                 "DO UPDATE SET id = excluded.id",
                 (account, room, event_id),
+            )
+        )
+
+    def load_settings(self) -> list[tuple[str, str, str]]:
+        return self.db.execute(
+            "SELECT account, key, value FROM account_settings"
+        ).fetchall()
+
+    def save_setting(self, account: str, key: str, value: str) -> None:
+        self._pending.append(
+            (
+                "INSERT INTO account_settings VALUES (?, ?, ?) ON CONFLICT(account, "
+                "key) DO UPDATE SET value = excluded.value",
+                (account, key, value),
             )
         )
 
@@ -355,11 +388,33 @@ class SqliteStore:
     def save_account_room(self, account: str, room: str, present: bool) -> None:
         self._pending.append((ACCOUNT_ROOM[present], (account, room)))
 
-    def save_server_ban(self, mask: str, banned: bool) -> None:
+    def save_age(self, account: str, at: float) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO account_ages VALUES (?, ?)", (account, at))
+        )
+
+    def save_ignore(self, account: str, name: str, ignored: bool) -> None:
+        if ignored:
+            statement = "INSERT OR IGNORE INTO ignores VALUES (?, ?)"
+        else:
+            statement = "DELETE FROM ignores WHERE account = ? AND name = ?"
+        self._pending.append((statement, (account, name)))
+
+    def save_lockdown(self, kept: str) -> None:
+        self._pending.append(
+            ("INSERT OR REPLACE INTO server_state VALUES ('lockdown', ?)", (kept,))
+        )
+
+    def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
+        self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))
         if banned:
             self._pending.append(
                 ("INSERT OR IGNORE INTO server_bans VALUES (?)", (mask,))
             )
+            if terms:
+                self._pending.append(
+                    ("INSERT INTO server_ban_terms VALUES (?, ?)", (mask, terms))
+                )
         else:
             self._pending.append(("DELETE FROM server_bans WHERE mask = ?", (mask,)))
 
@@ -368,6 +423,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM pins WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
     def change_event(
@@ -405,6 +461,17 @@ class SqliteStore:
                 ),
             ]
         )
+
+    def load_pins(self) -> list[tuple[str, int, str]]:
+        return self.db.execute("SELECT room, id, by FROM pins").fetchall()
+
+    def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        if pinned:
+            statement = "INSERT OR REPLACE INTO pins VALUES (?, ?, ?)"
+            self._pending.append((statement, (room, event_id, by)))
+        else:
+            statement = "DELETE FROM pins WHERE room = ? AND id = ?"
+            self._pending.append((statement, (room, event_id)))
 
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks."""
@@ -481,58 +548,46 @@ class SqliteStore:
             ]
         )
 
-    def authored(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
-        """Every stored room event by account key ``account`` (room key,
-        room name, row), by room then id: after the pending writes, on the
-        writer thread."""
+    def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
+        """Every stored room event by account key ``account`` and every one
+        whose target is one of them (room key, room name, row), by room
+        then id: after the pending writes, on the writer thread."""
         self.flush()
         return self.run(
             lambda: self.db.execute(
                 "SELECT e.room, COALESCE(r.name, e.room), e.id, e.kind, e.user, "
                 "e.stamp, e.text, e.tags, e.target FROM events e LEFT JOIN rooms r "
-                "ON r.key = e.room WHERE name_key(e.user) = ? ORDER BY e.room, e.id",
+                "ON r.key = e.room WHERE name_key(e.user) = ?1 OR (e.target != 0 "
+                "AND EXISTS (SELECT 1 FROM events m WHERE m.room = e.room AND "
+                "m.id = e.target AND name_key(m.user) = ?1)) ORDER BY e.room, e.id",
                 (account,),
             ).fetchall()
         ).addCallback(lambda rows: [(row[0], row[1], tuple(row[2:])) for row in rows])
 
-    def erase_account(self, account: str, how: str) -> None:
-        """Account key ``account`` and everything of it, in the next flush's
-        one transaction (see :mod:`chatroom.core.userdata`): its row, read
-        markers, remembered rooms, kept messages, private conversations
-        (and what was kept of them for others), and its room events
-        anonymised (``deleted-user``) or removed with what depends on them."""
+    def replace_event(self, key: str, row: Row | None, was: Row) -> None:
+        """The event of room ``key`` that lay as ``was`` now lies as ``row``
+        (the same id), or is gone (None), in the next flush
+        (:func:`~chatroom.backends.local.rows.replacing`)."""
+        self._pending.append(replacing(key, row, was))
+
+    def erase_account(self, account: str) -> None:
+        """Account key ``account`` and everything of it but its room events
+        (the core decides those: :meth:`replace_event`), in the next
+        flush's one transaction (see :mod:`chatroom.core.userdata`): its
+        row, read markers, remembered rooms, kept messages, private
+        conversations (and what was kept of them for others)."""
         side = "instr(' ' || conversation || ' ', ' ' || ? || ' ') > 0"
         self._pending.extend(
             [
                 ("DELETE FROM accounts WHERE key = ?", (account,)),
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
+                ("DELETE FROM account_settings WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),
                 (f"DELETE FROM private_messages WHERE {side}", (account,)),
             ]
         )
-        if how == REMOVE:
-            self._pending.extend(
-                [
-                    (
-                        "DELETE FROM events WHERE kind IN "
-                        f"({', '.join(repr(kind) for kind in sorted(DEPENDENT_KINDS))})"
-                        " AND EXISTS (SELECT 1 FROM events m WHERE m.room = "
-                        "events.room AND m.id = events.target AND "
-                        "m.kind IN ('MSG', 'ACTION') AND name_key(m.user) = ?)",
-                        (account,),
-                    ),
-                    ("DELETE FROM events WHERE name_key(user) = ?", (account,)),
-                ]
-            )
-        else:
-            self._pending.append(
-                (
-                    "UPDATE events SET user = ? WHERE name_key(user) = ?",
-                    (DELETED_USER, account),
-                )
-            )
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self._pending.append((INSERT_EVENT, (key, *row, at)))

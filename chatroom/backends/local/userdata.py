@@ -4,15 +4,16 @@ What the core decides (:mod:`chatroom.core.userdata`) applied to the
 back-end's memory and its store: :meth:`LocalUserData.gather` reads the
 account's room events from the ``--db`` file (on the store's thread,
 after the pending writes; from the rooms' memory with ``--db :memory:``)
-and the rest from memory; :meth:`LocalUserData.erase` changes memory and
-hands the store one transaction (:meth:`SqliteStore.erase_account`), all
-in one call that never waits, so nothing comes between. Exports wait in
-memory, on the injected clock.
+and the rest from memory; :meth:`LocalUserData.words` reads what an erasure
+of its room messages is decided on the same way (the core hands each
+room's change to the back-end's ``apply``); :meth:`LocalUserData.erase`
+changes memory and hands the store one transaction
+(:meth:`SqliteStore.erase_account`), all in one call that never waits,
+so nothing comes between. Exports wait in memory, on the injected clock.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 
 from chatroom.backends.local.accounts import StoredAccounts
@@ -26,8 +27,8 @@ from chatroom.core.events import StoredEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import (
     AccountData,
+    RoomWords,
     authored,
-    erased,
     other_side,
 )
 
@@ -64,33 +65,40 @@ class LocalUserData:
                 if name_key(room.owner_name) == account or room.absent_owner == account
             ],
         )
-        if self.store.persistent:
-            stored = await self.store.authored(account)
-            data.said = [(name, event_of(name, row)) for _, name, row in stored]
-        else:
-            data.said = [
-                (room.name, event)
-                for room in rooms.values()
-                for event in room.history
-                if authored(event, account)
-            ]
+        data.said = [
+            (event.room, event)
+            for words in await self.words(account)
+            for event in words.events
+            if authored(event, account)
+        ]
         for conversation, talk in self.conversations.talks.items():
             other = other_side(conversation, account)
             if other is not None:
                 data.conversations[other] = list(talk)
         return data
 
-    async def erase(self, account: str, how: str) -> None:
+    async def words(self, account: str) -> list[RoomWords]:
+        """The account's room events and those that target one of them:
+        from the ``--db`` file (after the pending writes), or from the
+        rooms' memory where memory is all."""
+        if self.store.persistent:
+            by_room: dict[str, list[StoredEvent]] = {}
+            for key, name, row in await self.store.words(account):
+                by_room.setdefault(key, []).append(event_of(name, row))
+            return [RoomWords(key, tuple(events)) for key, events in by_room.items()]
+        found = []
         for room in self.rooms().values():
-            kept: list[StoredEvent] = []
-            for event in room.history:
-                if not authored(event, account):
-                    kept.append(event)
-                elif (changed := erased(event, how)) is not None:
-                    kept.append(changed)
-                else:
-                    room.redacted.add(event.id)
-            room.history = deque(kept, maxlen=room.history.maxlen)
+            ids = {e.id for e in room.history if authored(e, account)}
+            events = tuple(
+                event
+                for event in room.history
+                if event.id in ids or getattr(event, "target", None) in ids
+            )
+            if events:
+                found.append(RoomWords(room.key, events))
+        return found
+
+    async def erase(self, account: str) -> None:
         talks = self.conversations.talks
         for conversation in [c for c in talks if other_side(c, account) is not None]:
             del talks[conversation]
@@ -101,7 +109,7 @@ class LocalUserData:
         # (StoredAccounts.on_delete), then the store's one transaction.
         self.accounts.by_key.pop(account, None)
         self.accounts.on_delete(account)
-        self.store.erase_account(account, how)
+        self.store.erase_account(account)
 
     async def keep_export(self, token: str, archive: bytes, until: float) -> None:
         self.exports[token] = (archive, until)

@@ -27,24 +27,32 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
+from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.netbans import UNKNOWN, BanTerms
 from chatroom.core.text import current_mask, name_key
 
-#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil.
+#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
+#: and its mailbox (``P mailboxes``' field u), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, u, exists, hash, then the operations. A decided change of
-#: account u's record (:meth:`RedisAccounts.apply`): its premises first,
-#: ``exists`` ('1' it does, '0' it does not, '-' no premise) and ``hash``
-#: (its password hash is this; '-' no premise), then each operation in
-#: order, its name then its operands: ``make NAME``, ``password HASH
-#: SCRAM``, ``scram SCRAM``, ``drop`` (the account, its read markers, the
-#: private messages kept for it and its remembered rooms). ``{1}`` once
-#: applied; ``{0, premise, record}`` if a premise does not hold (the
-#: record as it is, '' for none), and nothing is written.
+#: ARGV: P, u, exists, hash, mailbox, then the operations. A decided
+#: change of account u's record (:meth:`RedisAccounts.apply`): its
+#: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
+#: premise), ``hash`` (its password hash is this; '-' no premise) and
+#: ``mailbox`` (its mailbox is this; '-' no premise), then each operation
+#: in order, its name then its operands: ``make NAME``, ``password HASH
+#: SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``drop``
+#: (the account, its mailbox, its read markers, the private messages kept
+#: for it and its remembered rooms). ``{1}`` once applied; ``{0, premise,
+#: record, mailbox}`` if a premise does not hold (the record as it is, ''
+#: for none), and nothing is written.
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
 RECORDS = Script("account-records")
+
+#: ARGV: P. Every account's mailbox: key, mailbox, key, mailbox...
+MAILBOXES = Script("account-mailboxes")
 
 #: ARGV: P. Every server ban mask, oldest first.
 BANS = Script("gbans")
@@ -54,11 +62,15 @@ BANS = Script("gbans")
 #: :func:`chatroom.core.rules.check_claim` decides a name on.
 CLAIM_FACTS = Script("claim-facts")
 
-#: ARGV: P, mask, reason ('' to end nobody). Bans the mask from the
-#: server, then starts the end of every session it matches, wherever it
-#: is: ``name:u`` the session holding u, ``account:a`` every session signed
-#: in to a (see :func:`chatroom.core.moderation.claim_masks`). The server's
-#: step of their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
+#: ARGV: P, mask, reason ('' to end nobody), terms ('' for none), order
+#: ('' for none). Bans the mask from the server, keeping its terms (a
+#: :class:`~chatroom.core.netbans.BanTerms` encoded), publishes the order
+#: to every node (``* ORDER``: a network ban, which each node's doors
+#: apply to their connections), then starts the end of every session it
+#: matches, wherever it is: ``name:u`` the session holding u, ``account:a``
+#: every session signed in to a (see
+#: :func:`chatroom.core.moderation.claim_masks`). The server's step of
+#: their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
 #: refresh, then 1, or 0 (and nobody's end) if the mask was banned already.
 #: The ban comes first, so that none of them signs in again meanwhile.
 BAN = Script("gban")
@@ -72,8 +84,30 @@ MOVE = Script("account-move")
 #: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
 MOVE_BAN = Script("gban-move")
 
-#: ARGV: P, mask. 0 if it was not banned.
+#: ARGV: P, mask. 0 if it was not banned. Its terms go with it.
 UNBAN = Script("gunban")
+
+#: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
+BAN_TERMS = Script("gban-terms")
+
+#: ARGV: P, account. The name keys the account ignores.
+IGNORES = Script("ignores-get")
+
+#: ARGV: P, account, then ``+``/``-`` and a name key, each pair. Adds or
+#: removes them.
+APPLY_IGNORES = Script("ignores-apply")
+
+#: ARGV: P, account. When it was registered (nil: not kept).
+AGE = Script("account-age-get")
+
+#: ARGV: P, account, seconds. Keeps when it was registered.
+SET_AGE = Script("account-age-set")
+
+#: ARGV: P. The lockdown level as the core encoded it (nil: never set).
+LOCKDOWN = Script("lockdown-get")
+
+#: ARGV: P, the lockdown level as the core encoded it. Keeps it.
+SET_LOCKDOWN = Script("lockdown-set")
 
 
 class RedisAccounts:
@@ -90,7 +124,8 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        return _account(key, await self.calls.eval(GET, key))
+        record, mailbox = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox)
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
@@ -99,17 +134,25 @@ class RedisAccounts:
         key = changes.account_of(change, changes.AccountRecord)
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
+        mailbox = change.premise(changes.MailboxIs)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
+            "-" if mailbox is None else mailbox.mailbox,
         ]
         for op in change.ops:
             arguments += _operands(op)
         reply = await self.calls.eval(APPLY, key, *arguments)
         if int(reply[0]):
             return
-        failed = exists if reply[1] == b"exists" else hashed
-        raise changes.PremiseFailedError(_account(key, reply[2]), failed)
+        failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
+        raise changes.PremiseFailedError(_account(key, reply[2], reply[3]), failed)
+
+    async def mailboxes(self) -> dict[str, str]:
+        flat = await self.calls.eval(MAILBOXES)
+        return {
+            k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
+        }
 
     async def names(self) -> list[str]:
         records = await self.calls.eval(RECORDS)
@@ -128,10 +171,56 @@ class RedisAccounts:
         registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
         return bool(int(registered)), bool(int(banned))
 
-    async def add_server_ban(self, mask: str, reason: str = "") -> bool:
+    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
         """Ban ``mask`` (ending nobody: the back-end's ``ban_from_server``
         ends the sessions it matches, with their departures)."""
-        return bool(int((await self.calls.eval(BAN, mask, ""))[3]))
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        return bool(int((await self.calls.eval(BAN, mask, "", kept, ""))[3]))
+
+    async def server_ban_terms(self) -> dict[str, BanTerms]:
+        flat = await self.calls.eval(BAN_TERMS)
+        return {
+            flat[i].decode(): BanTerms.decoded(flat[i + 1].decode())
+            for i in range(0, len(flat), 2)
+        }
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        return frozenset(
+            name.decode() for name in await self.calls.eval(IGNORES, account)
+        )
+
+    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountIgnores)
+        pairs: list[str] = []
+        for op in change.ops:
+            if isinstance(op, changes.Ignore):
+                pairs += ["+", op.name]
+            elif isinstance(op, changes.Unignore):
+                pairs += ["-", op.name]
+            else:
+                raise TypeError(f"no operation {op!r} of an ignore list")
+        await self.calls.eval(APPLY_IGNORES, account, *pairs)
+
+    async def registered_at(self, account: str) -> float | None:
+        kept = await self.calls.eval(AGE, account)
+        return float(kept) if kept else None
+
+    async def apply_registered(self, change: changes.DecidedChange) -> None:
+        account = changes.account_of(change, changes.AccountAge)
+        for op in change.ops:
+            if not isinstance(op, changes.SetRegistered):
+                raise TypeError(f"no operation {op!r} of an account's age")
+            await self.calls.eval(SET_AGE, account, repr(op.at))
+
+    async def lockdown(self) -> Lockdown:
+        kept = await self.calls.eval(LOCKDOWN)
+        return Lockdown.decoded(kept.decode()) if kept else OPEN
+
+    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+        for op in change.ops:
+            if not isinstance(op, changes.SetLockdown):
+                raise TypeError(f"no operation {op!r} of the lockdown")
+            await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
 
     async def remove_server_ban(self, mask: str) -> bool:
         return bool(int(await self.calls.eval(UNBAN, mask)))
@@ -150,12 +239,13 @@ class RedisAccounts:
         return moved
 
 
-def _account(key: str, record: bytes | None) -> Account | None:
-    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)."""
+def _account(key: str, record: bytes | None, mailbox: bytes | None) -> Account | None:
+    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)
+    and its mailbox (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
-    return Account(key, name, hashed, "".join(scram))
+    return Account(key, name, hashed, "".join(scram), (mailbox or b"").decode())
 
 
 def _operands(op: changes.Operation) -> list[str]:
@@ -166,6 +256,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["password", op.hash, op.scram]
     if isinstance(op, changes.SetScramKeys):
         return ["scram", op.scram]
+    if isinstance(op, changes.SetMailbox):
+        return ["mailbox", op.mailbox]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
     raise TypeError(f"no operation {op!r} of an account's record")

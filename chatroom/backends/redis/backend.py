@@ -14,7 +14,7 @@ routing of the node channel's messages to this node's sessions.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import (
     accounts,
+    decided,
     dumpfile,
     moderation_scripts,
     node_scripts,
@@ -37,6 +38,7 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
+from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
     stored_events,
@@ -52,7 +54,7 @@ from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
-from chatroom.backends.redis.outcomes import Change
+from chatroom.backends.redis.pins import RedisPins
 from chatroom.backends.redis.presence import RedisPresence
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
@@ -69,18 +71,27 @@ from chatroom.backends.redis.replies import (
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.seats import RedisSeats
+from chatroom.backends.redis.settings import RedisSettings
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors, membership
+from chatroom.core import codec, errors
 from chatroom.core.backend import (
     DecisionFacts,
     FactsChangedError,
-    SessionEnder,
+    Reports,
 )
 from chatroom.core.changes import (
+    AccountFiles,
+    AccountMarkers,
+    AccountPush,
+    AccountRecord,
+    AccountRooms,
+    AccountSettings,
+    AccountWaiting,
     Announce,
     Append,
+    CountedEvents,
     DecidedChange,
     Drop,
     Emit,
@@ -90,7 +101,13 @@ from chatroom.core.changes import (
     Premise,
     PremiseFailedError,
     QuietAmong,
+    React,
+    ReplaceEvent,
+    Rewrite,
+    RoomHooks,
     RoomMessages,
+    RoomModeration,
+    RoomPins,
     RoomSeating,
     SetOwner,
     SetPolicy,
@@ -110,7 +127,14 @@ from chatroom.core.events import (
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.nodemessages import EndDevice, EndSession, ShowRoom
+from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.nodemessages import (
+    EndDevice,
+    EndSession,
+    IgnoresChanged,
+    NetworkBanned,
+    ShowRoom,
+)
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import SeatSession, SeatSessions
@@ -140,7 +164,7 @@ class RedisBackend:
         cluster: ClusterConfig,
         clock: IReactorTime,
         sessions: SeatSessions,
-        end_session: SessionEnder,
+        reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
         heartbeat: RedisLink,
@@ -150,7 +174,9 @@ class RedisBackend:
         self.cluster = cluster
         self.clock = clock
         self.sessions = sessions
-        self.end_session = end_session
+        #: Where sessions ended under this node and rooms whose wait is
+        #: over are told.
+        self.reports = reports
         self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -168,15 +194,28 @@ class RedisBackend:
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
-        self.endings = Endings(self.calls, self.room_steps)
+        self.endings = Endings(self.calls, self.room_steps, reports)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
         self.moderation = ModerationSteps(self.calls)
         self.seats = RedisSeats(
-            config, self.calls, self.node, self.here, sessions, self.room_steps
+            config,
+            self.calls,
+            self.node,
+            self.here,
+            sessions,
+            self.room_steps,
+            self.endings,
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
+        #: Who hears a network ban made on any node: the doors' server,
+        #: which ends the connections it covers.
+        self.network_ban_listeners: list[BanListener] = []
         self.markers = RedisMarkers(self.calls)
+        #: Accounts' settings (chatroom.core.account_settings).
+        self.settings = RedisSettings(self.calls)
+        #: Rooms' pinned messages (chatroom.core.pins).
+        self.pins = RedisPins(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
@@ -189,7 +228,10 @@ class RedisBackend:
         self.push = RedisPush(self.calls)
         self.other_nodes = RedisOtherNodes(self.calls, self.seats)
         self.presence = RedisPresence(self.calls)
-        self.whowas = RedisWhowas(self.calls)
+        #: Sessions' releases and nicks kept for WHOWAS, a few at a time
+        #: when a crowd leaves at once.
+        self.departures = DepartureQueue()
+        self.whowas = RedisWhowas(self.calls, self.departures)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
         #: News of a user to its rooms: the server's step, then each room's.
@@ -215,6 +257,14 @@ class RedisBackend:
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
+        #: The steps that apply a change, by its subject's kind; a member's
+        #: change of a room's messages, by the operation that leads it.
+        self._appliers = self._applier_table()
+        self._message_appliers: dict[type, MessageApplier] = {
+            SetTopic: self._topic,
+            Rewrite: self.messages.amend,
+            React: self.messages.react,
+        }
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         #: The room list as this node keeps it, and the lobby's watchers.
@@ -335,9 +385,11 @@ class RedisBackend:
             await self.calls.eval(node_scripts.HARVESTED, node, always=own)
 
     async def settle(self, rooms: list[str], due: int) -> None:
-        """Each room decided by :func:`chatroom.core.membership.succession`
-        on its seating: its wait over at ``due`` (ms), or with none (0:
-        after a resume), if it is empty or has no owner."""
+        """The rooms named waiting for their members, their wait over at
+        ``due`` (ms), or (0: after a resume) found empty or ownerless: read
+        and reported to the core, which decides each one's succession
+        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:meth:`apply_succession`)."""
         seen = outcomes.seated_all(await self.seatings(rooms))
         if due:
             waiting_no_more = [
@@ -347,21 +399,30 @@ class RedisBackend:
             ]
             if waiting_no_more:
                 await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
+        waiting = [decided.waiting_of(room) for room in seen.values()]
+        await self.reports.rooms_waited(waiting, due)
 
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for room in seen.values():
-                if not room.exists:
-                    continue
-                if due and not 0 < room.waits_until <= due:
-                    continue  # settled by another node meanwhile, or waits on
-                if not due and (room.waits_until or (room.owner and room.members)):
-                    continue  # it waits, or has its owner: nothing to settle
-                outcome = membership.succession(room.about())
-                changes.append(outcomes.settling(room.key, room, outcome, due))
-            return changes
+    async def apply_departures(self, change: DecidedChange) -> None:
+        await self.endings.apply(change)
 
-        await self.room_steps.apply(seen, decide)
+    async def apply_succession(self, change: DecidedChange) -> None:
+        """``APPLY``'s room step of a room's succession (its premises
+        checked there), then the server's step after it (``INDEX_LAST``:
+        the room no longer waits, or is gone)."""
+        encoded = decided.encoded(change)
+        try:
+            await self.calls.call(
+                scripts.APPLY,
+                change.room,
+                outcomes.encoded_change(encoded),
+                b"{}",
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            seating = (outcomes.brought(changed) or {}).get(change.room)
+            now = None if seating is None else decided.waiting_of(seating)
+            raise PremiseFailedError(now) from changed
+        await self.room_steps.index_last([encoded])
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -392,23 +453,19 @@ class RedisBackend:
 
     async def _leave_places(self, places: list[str], reason: str) -> None:
         """This node's users leave the rooms Redis had them in and it has not
-        (``r u`` each), as membership decides on those rooms' seatings."""
+        (``r u`` each): reported to the core with those rooms' seatings,
+        which decides the departures (:meth:`.Endings.departed`)."""
         names = {key_of(session): session.name for _, session in self.sessions.named()}
-        seen = outcomes.seated_all(await self.seatings(places))
+        about: dict[str, list[str]] = {}
+        for entry in places:
+            key, _, u = entry.partition(" ")
+            about.setdefault(key, []).append(u)
+        read = await self.seatings([" ".join([key, *us]) for key, us in about.items()])
+        leavers = {u: names.get(u, u) for us in about.values() for u in us}
         quit = DepartureKind.QUIT
-
-        def decide(seen: dict[str, outcomes.RedisSeating]) -> list[Change]:
-            changes = []
-            for entry in places:
-                key, _, u = entry.partition(" ")
-                room = seen.get(key)
-                if room is not None and room.exists and u in room.present:
-                    name = names.get(u, u)
-                    departure = membership.ended(room.name, name, reason, quit)
-                    changes.append(outcomes.leaving(key, room, [(u, departure)]))
-            return changes
-
-        await self.room_steps.apply(seen, decide)
+        seen = outcomes.seated_all(read)
+        applied = await self.endings.departed(leavers, about, seen, quit, reason)
+        await self.room_steps.index_last(applied)
 
     def lost(self) -> None:
         self.listing.lost()
@@ -487,8 +544,10 @@ class RedisBackend:
             return
         for key in {named, self._claiming.get(member)}:
             if key:
-                releasing = defer.ensureDeferred(
-                    self._release([(key, session.token)], reason, known, own_words)
+                releasing = self.departures.run(
+                    partial(
+                        self._release, [(key, session.token)], reason, known, own_words
+                    )
                 )
                 releasing.addErrback(lambda failure: None)
                 self.endings.releasing(key, releasing)
@@ -562,13 +621,22 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    async def ban_from_server(self, mask: str, reason: str) -> bool:
+    async def ban_from_server(
+        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
+    ) -> bool:
         """``gban``: the mask banned, then the ends of the sessions it
-        matches, on every node (:mod:`.endings`)."""
+        matches, on every node (:mod:`.endings`); a network ban's order
+        to every node in the same script."""
+        kept = "" if terms == UNKNOWN else terms.encoded()
+        order = ""
+        if mask.startswith(IP):
+            order = codec.encode(NetworkBanned(mask, kept)).decode()
         reply = await self.endings.end(
             accounts.BAN,
             mask,
             reason,
+            kept,
+            order,
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={},
@@ -577,6 +645,15 @@ class RedisBackend:
 
     async def unban_from_server(self, mask: str) -> bool:
         return await self.account_store.remove_server_ban(mask)
+
+    def follow_network_bans(self, listener: BanListener) -> None:
+        self.network_ban_listeners.append(listener)
+
+    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
+        """Every node's seats of the account take the list (this one's too,
+        from its channel, as every node's)."""
+        order = IgnoresChanged(account, tuple(sorted(names)))
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
@@ -598,6 +675,16 @@ class RedisBackend:
         elif channel == self.watching.channel:
             self.watching.on_message(message)
 
+    def _viewed(self, member: Member, key: str) -> None:
+        """Another node's device of the account entered room ``key``: the
+        seat here enters it too, and the core is told once it is shown."""
+        session = self.sessions.get(member)
+        if session is None:
+            return
+        viewing = defer.ensureDeferred(self.seats.view(member, session, key))
+        viewing.addCallback(lambda _: self.reports.room_shown(member, key))
+        viewing.addErrback(lambda failure: None)  # left meanwhile, or gone
+
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions: ``conn`` or ``*``, then an
         event or an order (:mod:`chatroom.core.nodemessages`)."""
@@ -605,18 +692,24 @@ class RedisBackend:
         said = decoded_for_sessions(data)
         if number == b"*":
             if isinstance(said, Event):
-                fan_out([member for member, _ in self.sessions.named()], said)
+                fan_out(self.sessions.addressed(said), said)
+            elif isinstance(said, IgnoresChanged):
+                self.sessions.ignoring_changed(said.account, frozenset(said.names))
+            elif isinstance(said, NetworkBanned):
+                ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
+                for listener in list(self.network_ban_listeners):
+                    listener(ban)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
             return
         if isinstance(said, EndSession):
-            self.end_session(member, said.reason)  # Redis released it
+            self.reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self.seats.viewed(member, said.room)
+            self._viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
-        else:
+        elif isinstance(said, Event):
             deliver_to(member, said)
 
     # -- rooms --------------------------------------------------------------------
@@ -742,17 +835,6 @@ class RedisBackend:
         assert self.replication is not None  # a Written is made with it
         return await self.replication.confirm(written)
 
-    async def post(self, room: str, event: Message, now: float) -> None:
-        """One ``POST`` script: numbered, published and kept as ``SAY`` does."""
-        reply = await self.calls.call(
-            scripts.POST,
-            name_key(room),
-            codec.unnumbered(event),
-            *kept(self.config, now),
-            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
-        )
-        event.id = str(reply[1])
-
     async def history(
         self,
         member: Member,
@@ -812,19 +894,81 @@ class RedisBackend:
         """The user whose name key is ``key``, as ``TARGET`` reads them."""
         return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
 
-    async def apply_topic(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def apply(
+        self,
+        change: DecidedChange,
+        member: Member | None = None,
+        session: SeatSession | None = None,
     ) -> None:
+        """The one write of a decided change: the scripts that check its
+        premises and store it, chosen by its subject (a room's messages'
+        by the operation that leads it)."""
+        await self._appliers[type(change.subject)](change, session)
+
+    def _applier_table(self) -> dict[type, Applier]:
+        """Which steps apply a change of each subject (a room's seating
+        here is a deletion: joins and leaves are :meth:`enter` and
+        :meth:`leave`)."""
+        return {
+            RoomMessages: self._apply_messages,
+            RoomModeration: self._apply_moderation,
+            RoomSeating: self._apply_deletion,
+            RoomHooks: _by_nobody(self.hooks.apply),
+            RoomPins: _by_nobody(self.pins.apply),
+            AccountSettings: _by_nobody(self.settings.apply),
+            AccountMarkers: _by_nobody(self.markers.apply),
+            AccountRecord: _by_nobody(self.account_store.apply),
+            AccountPush: _by_nobody(self.push.apply),
+            AccountRooms: _by_nobody(self.remembered.apply),
+            AccountWaiting: _by_nobody(self.conversations.apply),
+            AccountFiles: _by_nobody(self.files.apply),
+            CountedEvents: _by_nobody(self.account_store.windows.apply),
+        }
+
+    async def _apply_messages(
+        self, change: DecidedChange, session: SeatSession | None
+    ) -> None:
+        """A room's messages' change, by the script of the operation that
+        leads it (a topic, an edit or a redaction, a reaction, a message
+        appended alone, a deleted account's words)."""
+        lead = type(change.ops[0])
+        if lead is Append:
+            await self._append(change, session)
+            return
+        if lead is ReplaceEvent:  # a deleted account's words: by nobody
+            await self.user_data.replace(change)
+            return
+        assert session is not None  # a member's change
+        await self._message_appliers[lead](change, session)
+
+    async def _append(self, change: DecidedChange, session: SeatSession | None) -> None:
+        """An event appended alone: a webhook's post, from outside the room
+        (one ``POST``: ``NO_SUCH_ROOM`` if it is gone), or a member's
+        tags-only message (``KEEP``)."""
+        (said,) = change.of(Append)
+        if not said.outside:
+            assert session is not None  # a member's
+            await self.messages.keep(change, session)
+            return
+        reply = await self.calls.call(
+            scripts.POST,
+            change.room,
+            codec.unnumbered(said.event),
+            *kept(self.config, said.now),
+            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room)},
+        )
+        said.event.id = str(reply[1])
+
+    async def _topic(self, change: DecidedChange, session: SeatSession) -> None:
         """One ``TOPIC`` script: the session's membership and the premises
         (the room's incarnation and version) checked, the topic set, its
         event appended."""
-        assert isinstance(change.subject, RoomMessages)
         (topic,) = change.of(SetTopic)
         (said,) = change.of(Append)
         incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.TOPIC,
-            change.subject.room,
+            change.room,
             key_of(session),
             session.token,
             topic.text,
@@ -837,7 +981,9 @@ class RedisBackend:
             refusals=MEMBERS_ONLY,
         )
 
-    async def apply_delete(self, session: SeatSession, change: DecidedChange) -> None:
+    async def _apply_deletion(
+        self, change: DecidedChange, session: SeatSession | None
+    ) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
         cannot say), the room goes if its premises (incarnation, version)
@@ -846,8 +992,8 @@ class RedisBackend:
         dies between leaves only index entries naming a gone room, which
         their users' release and the listing's next full read clear
         (:mod:`.listing`)."""
-        assert isinstance(change.subject, RoomSeating) and change.of(Drop)
-        key = change.subject.room
+        assert session is not None and change.of(Drop)
+        key = change.room
         (shown,) = change.of(Emit)
         incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
@@ -874,23 +1020,26 @@ class RedisBackend:
             self.here.deleted(room, seq, reply[3])
         await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
-    async def apply_outcome(
-        self, member: Member, session: SeatSession, change: DecidedChange
+    async def _apply_moderation(
+        self, change: DecidedChange, session: SeatSession | None
     ) -> None:
-        assert isinstance(change.subject, RoomSeating)
-        await self.moderation.apply(change.subject.room, session, change)
+        """A member's moderation command (:mod:`.moderation_steps`), or a
+        server admin's gift, by no session (:meth:`_give`)."""
+        if session is None:
+            await self._give(change)
+        else:
+            await self.moderation.apply(change.room, session, change)
 
-    async def apply_give(self, change: DecidedChange) -> None:
+    async def _give(self, change: DecidedChange) -> None:
         """One ``GIVE``: the room as read and the new owner in it checked,
         the policy and the owner set, the owner change shown."""
-        assert isinstance(change.subject, RoomSeating)
         ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
         (shown,) = change.of(Emit)
         incarnation, version, _ = _say_premises(change.premises)
         policy = set_policy.policy
         await self.calls.call(
             moderation_scripts.GIVE,
-            change.subject.room,
+            change.room,
             incarnation,
             version,
             policy.to_json(),
@@ -907,6 +1056,22 @@ class RedisBackend:
 
     def watch_lobby(self, member: Member, watching: bool) -> None:
         self.listing.watch(member, watching)
+
+
+#: One subject's steps of :meth:`RedisBackend.apply`: the change and the
+#: session it is by (None: by nobody connected, or an account's).
+Applier = Callable[[DecidedChange, "SeatSession | None"], Awaitable[None]]
+#: The steps of a member's change of a room's messages, by its lead.
+MessageApplier = Callable[[DecidedChange, SeatSession], Awaitable[None]]
+
+
+def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
+    """A store's own apply of an account's change, which is by no session."""
+
+    async def applied(change: DecidedChange, session: SeatSession | None) -> None:
+        await apply(change)
+
+    return applied
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:

@@ -31,7 +31,6 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.backends.redis.deadlines import CallDeadlines
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError
@@ -39,6 +38,7 @@ from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
+from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink, Written
 
 T = TypeVar("T")
@@ -103,7 +103,11 @@ class RedisCalls:
         timeout: float,
         clock: IReactorTime,
         rooms_apart: bool = False,
+        deadlines: CallDeadlines | None = None,
     ) -> None:
+        """``deadlines``: the timer of the calls' deadlines, if another
+        already keeps them (a Redis Cluster's :class:`~.routing.RoutedCalls`
+        shares its shards' one)."""
         self.commands = commands
         self.subscriber = subscriber
         #: The node's heartbeat alone: ``WAIT`` blocks the commands link.
@@ -120,11 +124,13 @@ class RedisCalls:
         self.timeout = timeout
         self.clock = clock
         #: One timer for every script in flight (not one per call).
-        self.deadlines = CallDeadlines(clock, timeout)
+        self.deadlines = (
+            CallDeadlines(clock, timeout) if deadlines is None else deadlines
+        )
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.
-        self.caught_up: CatchingUp = CaughtUp(subscriber, timeout, clock)
+        self.caught_up: CatchingUp = CaughtUp(subscriber, self.deadlines)
         #: Called when Redis no longer knows a session of ours (``GONE``).
         self.on_harvested: Callable[[], None] = lambda: None
 
@@ -302,7 +308,7 @@ class RedisCalls:
     async def _within_timeout(self, waiting: defer.Deferred[None]) -> None:
         """Wait for ``waiting``, but no longer than a ``PING`` would be
         waited for: the events then come when they come. The deadline is
-        the calls' shared timer's (:mod:`~chatroom.backends.redis.deadlines`),
+        the calls' shared timer's (:mod:`~chatroom.redisclient.deadlines`),
         not a timer per message."""
         if waiting.called:
             return  # the usual case under load: the event came first
@@ -359,8 +365,9 @@ class RedisCalls:
             self.subscriber.drop()
             raise errors.unavailable() from None
         # Within the deadline the scripts have (the time the node listened,
-        # :mod:`.deadlines`): a node busy accepting a storm of connections
-        # does not drop a subscriber link whose Redis answered.
+        # :mod:`~chatroom.redisclient.deadlines`): a node busy accepting a
+        # storm of connections does not drop a subscriber link whose Redis
+        # answered.
         watch = self.deadlines.watch(subscribing)
         try:
             await subscribing

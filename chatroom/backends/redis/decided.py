@@ -17,7 +17,7 @@ from typing import Any
 
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.core import changes, codec
-from chatroom.core.facts import RoomFacts, SeatingFacts
+from chatroom.core.facts import LeavingFacts, RoomFacts, SeatingFacts, WaitingFacts
 
 
 def premise_of(premise: changes.Premise) -> dict[str, Any]:
@@ -63,6 +63,12 @@ def premise_of(premise: changes.Premise) -> dict[str, Any]:
             return {"newest_below": newest}
         case changes.HeirIs(heir=heir):
             return {"heir": heir}  # the but: ``about``
+        case changes.FirstMembers(keys=keys):
+            return {"firsts": list(keys)}  # as many as ``seating`` reads
+        case changes.ClaimantIs(claimant=claimant):
+            return {"claimant": claimant}
+        case changes.WaitOver(due=due):
+            return {"due": due}
     raise TypeError(f"no premise {premise!r} of a room's seating in Redis")
 
 
@@ -99,6 +105,27 @@ def encoded(change: changes.DecidedChange, marked: str = "after") -> Change:
     ops = [step for op in change.ops if (step := operation_of(op)) is not None]
     ops = [["mark"], *ops] if marked == "before" else [*ops, ["mark"]]
     return {"r": change.room, "about": list(change.about), "p": premises, "ops": ops}
+
+
+def leaving_of(seating: RedisSeating) -> LeavingFacts:
+    """What the departures of the users a seating was read about are
+    decided on, as their sessions end."""
+    return LeavingFacts(
+        seating.key,
+        seating.exists,
+        seating.about(),
+        seating.firsts,
+        seating.present,
+        seating.quiet,
+    )
+
+
+def waiting_of(seating: RedisSeating) -> WaitingFacts:
+    """What a room's succession is decided on, from a seating about nobody
+    that a script answered."""
+    return WaitingFacts(
+        seating.key, seating.exists, seating.about(), seating.waits_until
+    )
 
 
 def facts_of(

@@ -16,9 +16,10 @@ out in the other order):
    and the rooms' copies to refresh first (a device gone or an heir, a
    rename of a leaver's still pending);
 2. those copies (:class:`~.copies.MemberCopies`) and the seatings the
-   node has not (``SEATINGS``), together; then each room's departure as
-   :mod:`chatroom.core.membership` decides it (``APPLY``,
-   :meth:`.RoomSteps.store`), together;
+   node has not (``SEATINGS``), together; then the rooms are reported to
+   the core, which decides each room's departures
+   (:mod:`chatroom.core.departures`) and hands them back as a change
+   (``APPLY``, :meth:`Endings.apply`), the rooms together;
 3. the server's last step (``ENDED``): the indexes that named the rooms
    left (``index_last``) and the names freed.
 
@@ -33,17 +34,24 @@ when told to end it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from twisted.internet.defer import Deferred
 
-from chatroom.backends.redis import outcomes, scripts
+from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls, Refusals, together
 from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
+from chatroom.core.backend import Reports
+from chatroom.core.changes import DecidedChange, PremiseFailedError, Wait
 from chatroom.core.events import DepartureKind
+from chatroom.core.facts import Ending
+
+#: Why a session whose node no longer has it ends.
+LOST = "connection lost"
 
 #: ARGV: P, changes (the departures whose rooms' steps were applied), then
 #: u and token for each user whose end it is (``start_ending`` answered
@@ -72,14 +80,30 @@ def leavers_of(rows: list[list[Any]]) -> list[Leaver]:
     ]
 
 
+@dataclass
+class _Departing:
+    """An end under way: the users leaving, whether its steps run while
+    the node is unavailable (``always``: its own harvest as it stops), and
+    the rooms' changes applied so far, for the server's last step."""
+
+    users: frozenset[str]
+    always: bool
+    applied: list[Change] = field(default_factory=list)
+
+
 class Endings:
     """A node's runs of sessions' ends: the server's step, the rooms', the
     server's last."""
 
-    def __init__(self, calls: RedisCalls, room_steps: RoomSteps) -> None:
+    def __init__(
+        self, calls: RedisCalls, room_steps: RoomSteps, reports: Reports
+    ) -> None:
         self.calls = calls
         self.room_steps = room_steps
+        self.reports = reports
         self.copies = MemberCopies(calls)
+        #: The ends under way whose rooms the core is deciding, by room key.
+        self._departing: dict[str, list[_Departing]] = {}
         #: This node's ends under way (its releases from their start), by
         #: name key: a claim of that name here waits for them (a user who
         #: reconnects with it at once, another who takes a name harvested).
@@ -180,15 +204,89 @@ class Endings:
         always: bool,
     ) -> None:
         """The leavers' departures from the rooms ``about`` (room → the
-        leavers it lists), decided on ``seen`` and stored a room a step,
-        then the server's last step (``ENDED``)."""
+        leavers it lists), decided on the seatings ``seen``
+        (:meth:`departed`), then the server's last step (``ENDED``)."""
         names = {leaver.u: leaver.name for leaver in leavers}
-
-        def decide(seen: dict[str, RedisSeating]) -> list[Change]:
-            rooms = {key: seen[key] for key in about}
-            return outcomes.ending(rooms, names, kind, reason, waits_until, own_words)
-
-        stored = await self.room_steps.store(seen, decide, always=always)
-        left = outcomes.encoded([c for c in stored if leaves_an_index(c)])
+        applied = await self.departed(
+            names, about, seen, kind, reason, waits_until, own_words, always
+        )
+        left = [change for change in applied if leaves_an_index(change)]
         pairs = [part for leaver in leavers for part in (leaver.u, leaver.token)]
-        await self.calls.call(ENDED, left, *pairs, refusals={}, always=always)
+        await self.calls.call(
+            ENDED, outcomes.encoded(left), *pairs, refusals={}, always=always
+        )
+
+    async def departed(
+        self,
+        names: dict[str, str],
+        about: dict[str, list[str]],
+        seen: dict[str, RedisSeating],
+        kind: DepartureKind,
+        reason: str,
+        waits_until: int = 0,
+        own_words: bool = False,
+        always: bool = False,
+    ) -> list[Change]:
+        """Users (``names``: name key → name) leave the rooms ``about``
+        (room → the users it lists), reported to the core with the
+        seatings ``seen``: :mod:`chatroom.core.departures` decides them and
+        hands each room's back (:meth:`apply`). The changes stored, whose
+        server's step after them is the caller's."""
+        rooms = tuple(decided.leaving_of(seen[key]) for key in about)
+        ending = Ending(
+            tuple(names.items()), rooms, kind, reason, waits_until, own_words
+        )
+        departing = _Departing(frozenset(names), always)
+        for key in about:
+            self._departing.setdefault(key, []).append(departing)
+        try:
+            await self.reports.sessions_ended(ending)
+        finally:
+            for key in about:
+                self._departing[key].remove(departing)
+                if not self._departing[key]:
+                    del self._departing[key]
+        return departing.applied
+
+    async def leave_ended(self, key: str, u: str, token: str, name: str) -> None:
+        """u (named ``name``), whose session ``token`` ended while it
+        entered room ``key``, leaves it if its release ran between the
+        server's step and the room's, which then seated u after it. Nothing
+        while the session still holds u (its release is still to come, and
+        takes u out, saying why), nor if u is not in the room (its release
+        came after the room's step)."""
+        if await self.calls.eval(scripts.HOLDS, u, token) == b"OK":
+            return
+        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, key, u))
+        lost = DepartureKind.QUIT
+        applied = await self.departed({u: name}, {key: [u]}, seen, lost, LOST)
+        await self.room_steps.index_last(applied)
+
+    async def apply(self, change: DecidedChange) -> None:
+        """A room's departures as the core decided them: the server's step
+        first if the room is to wait (``INDEX_FIRST``), then the room's
+        (``APPLY``: :class:`PremiseFailedError` with the seating it brings);
+        the server's step after it is the end's last (``ENDED``)."""
+        about = set(change.about)
+        departing = next(
+            (d for d in self._departing.get(change.room, ()) if about <= d.users),
+            None,
+        )
+        always = departing is not None and departing.always
+        encoded = decided.encoded(change, marked="before")
+        if change.of(Wait):
+            await self.calls.step(
+                scripts.INDEX_FIRST,
+                outcomes.encoded([encoded]),
+                refusals={},
+                always=always,
+            )
+        refusal = await self.room_steps.applied(encoded, always)
+        if refusal is not None:
+            seating = refusal.get(change.room)
+            now = None if seating is None else decided.leaving_of(seating)
+            raise PremiseFailedError(now)
+        if departing is not None:
+            departing.applied.append(encoded)
+        else:  # an end this node does not know (none): its own step after
+            await self.room_steps.index_last([encoded])

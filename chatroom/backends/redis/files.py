@@ -18,9 +18,12 @@ import secrets
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core import changes
 from chatroom.core.files import TOKEN_SECONDS, FileRecord
 
-#: ARGV: P, id, account, name, type, size, at.
+#: ARGV: P, id, account, name, type, size, at, the most the account's files
+#: may take before it ('' for no most). 1 (0 if the id is taken), or
+#: {'quota', the bytes they take} and nothing kept.
 ADD = Script("file-add")
 
 #: ARGV: P, id. The file forgotten: its fields as GET gives them, or {}.
@@ -33,8 +36,12 @@ GET = Script("file-get")
 USAGE = Script("file-usage")
 
 
-#: ARGV: P, token, account key, seconds.
+#: ARGV: P, token, account key, seconds. The token, listed among the
+#: account's (``upload-tokens:<account>``, kept as long as its newest).
 TOKEN_ISSUE = Script("upload-token-issue")
+
+#: ARGV: P, account key. Every token listed as the account's goes.
+TOKEN_REVOKE = Script("upload-token-revoke")
 
 #: ARGV: P, token. The account key it was given to, or '' (none, or expired).
 TOKEN_ACCOUNT = Script("upload-token-account")
@@ -53,16 +60,28 @@ class RedisFiles:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def add(self, record: FileRecord) -> None:
-        await self.calls.eval(
-            ADD,
-            record.id,
-            record.account,
-            record.name,
-            record.type,
-            str(record.size),
-            repr(record.at),
-        )
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """One ``ADD`` a record: the account's usage checked against the
+        change's :class:`~chatroom.core.changes.UsageAtMost` in the script,
+        then the record kept and counted."""
+        changes.account_of(change, changes.AccountFiles)
+        within = change.premise(changes.UsageAtMost)
+        for op in change.ops:
+            if not isinstance(op, changes.AddFile):
+                raise TypeError(f"not an operation on an account's files: {op!r}")
+            record = op.record
+            reply = await self.calls.eval(
+                ADD,
+                record.id,
+                record.account,
+                record.name,
+                record.type,
+                str(record.size),
+                repr(record.at),
+                "" if within is None else str(within.size),
+            )
+            if isinstance(reply, list):  # refused: the usage as it is
+                raise changes.PremiseFailedError(int(reply[1]), within)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return _record(file_id, await self.calls.eval(GET, file_id))
@@ -95,3 +114,6 @@ class RedisUploadTokens:
     def refused_early(self, token: str) -> bool:
         """Never decided before an upload's body: that takes Redis's answer."""
         return False
+
+    async def revoke(self, account: str) -> None:
+        await self.calls.eval(TOKEN_REVOKE, account)

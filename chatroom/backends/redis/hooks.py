@@ -4,7 +4,9 @@ A room keeps its hooks (``P hooks:<room>``, the room's slot when rooms are
 apart): its hook names (name keys) → the hooks, in the cluster's encoding
 (:mod:`chatroom.core.codec`). The server keeps an index, ``P hooks``
 (its own slot): every hook's secret → the hook, so that a post reaches its
-room from any node. Each script touches one of the two alone, so adding or
+room from any node. A change of a room's hooks is checked by the room's
+step (its premises: no hook of that name, fewer than the most; a hook of
+that name, to remove it). Each script touches one of the two alone, so adding or
 removing a hook is two steps, in the order of docs/scaling.md's rule (the
 index first, the room second; out in the other order): a node that dies
 between them leaves at worst an index entry whose room has no such hook,
@@ -26,6 +28,14 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
+from chatroom.core.changes import (
+    AddHook,
+    DecidedChange,
+    FactsChangedError,
+    FewerHooksThan,
+    HookHeld,
+    RemoveHook,
+)
 from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
 
@@ -37,12 +47,14 @@ HOOK_INDEX = Script("hook-index")
 #: ARGV: P, secret. The server's step: the index forgets that secret.
 HOOK_UNINDEX = Script("hook-unindex")
 
-#: ARGV: P, r, hook name key, the hook. The room's step: ``NO_SUCH_ROOM``
-#: if room r is gone; 0 if it has a hook of that name, else 1 once kept.
+#: ARGV: P, r, hook name key, the hook, most hooks as read ('': not a
+#: premise). The room's step: ``NO_SUCH_ROOM`` if room r is gone;
+#: ``CHANGED`` if it has a hook of that name, or that many; else ``OK``
+#: once kept.
 HOOK_ADD = Script("hook-add", room_at=2)
 
-#: ARGV: P, r, hook name key. The room's step: the secret of room r's hook
-#: of that name, now gone; false (nil) if it had none.
+#: ARGV: P, r, hook name key. The room's step: ``{'OK', secret}`` of room
+#: r's hook of that name, now gone; ``CHANGED`` if it has none.
 HOOK_REMOVE = Script("hook-remove", room_at=2)
 
 #: ARGV: P, r, hook name key, secret. 1 if room r has a hook of that name
@@ -74,7 +86,23 @@ class RedisHooks:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def add(self, hook: Hook) -> bool:
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a room's hooks: a hook added, or removed, each in
+        two steps (the index's and the room's, in the rule's order); the
+        room's step checks the premises, and refuses with ``CHANGED``."""
+        for op in change.ops:
+            if isinstance(op, AddHook):
+                fewer = change.premise(FewerHooksThan)
+                held = change.premise(HookHeld)
+                assert held is not None and not held.held  # the name is free
+                await self._add(op.hook, "" if fewer is None else str(fewer.count))
+            elif isinstance(op, RemoveHook):
+                assert change.premise(HookHeld) == HookHeld(op.name, True)
+                await self._remove(change.room, op.name)
+            else:
+                raise TypeError(f"not an operation on a room's hooks: {op!r}")
+
+    async def _add(self, hook: Hook, most: str) -> None:
         # The index first: until the room's step keeps the hook, its entry
         # admits no post (find asks the room), and nobody knows the secret
         # yet to post with. A crash before the room's step leaves that
@@ -83,30 +111,28 @@ class RedisHooks:
         data = codec.encode(hook)
         await self.calls.eval(HOOK_INDEX, hook.secret, data)
         try:
-            reply = await self.calls.call(
+            await self.calls.call(
                 HOOK_ADD,
                 hook.key,
                 name_key(hook.name),
                 data,
+                most,
                 refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(hook.room)},
             )
-        except errors.ChatError as refusal:
-            if refusal.code == "NO_SUCH_ROOM":
-                await self.calls.eval(HOOK_UNINDEX, hook.secret)
+        except (errors.ChatError, FactsChangedError) as refused:
+            if (
+                not isinstance(refused, errors.ChatError)
+                or refused.code == "NO_SUCH_ROOM"
+            ):
+                await self.calls.eval(HOOK_UNINDEX, hook.secret)  # no hook's
             raise
-        if not reply[1]:  # the name is taken: this secret is no hook's
-            await self.calls.eval(HOOK_UNINDEX, hook.secret)
-        return bool(reply[1])
 
-    async def remove(self, room: str, name: str) -> bool:
+    async def _remove(self, room: str, name: str) -> None:
         # The room first: once its hook is gone, the index entry admits no
         # post (find asks the room), so a crash before the index's step
         # leaves a stale entry, which the next post with it removes.
-        secret = await self.calls.eval(HOOK_REMOVE, name_key(room), name_key(name))
-        if secret is None:
-            return False
-        await self.calls.eval(HOOK_UNINDEX, secret)
-        return True
+        reply = await self.calls.call(HOOK_REMOVE, room, name, refusals={})
+        await self.calls.eval(HOOK_UNINDEX, reply[1])
 
     async def of_room(self, room: str) -> list[Hook]:
         listed = await self.calls.eval(HOOK_LIST, name_key(room))

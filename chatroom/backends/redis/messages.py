@@ -2,13 +2,15 @@
 
 :class:`RedisMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.redis.backend.RedisBackend`, composed into it
-(kept apart so that module stays readable): one ``AMEND`` script checks
-that the message is still as the core read it, changes or blanks it in the
-room's history and publishes the ``EDIT`` or ``REDACT`` with the room's
-next id; one ``REACT`` script does the same for a reaction, changing who
-reacted with what; ``RELAY`` publishes a typing notice, ``KEEP`` keeps a
-tags-only message as ``SAY`` keeps a message. Its ``modlog``
-is :class:`~chatroom.backends.redis.modlog.RedisModerationLog`.
+(kept apart so that module stays readable). The back-end's ``apply``
+hands it a room's messages' changes about messages said before: one
+``AMEND`` script checks that the member is in the room and the message is
+still as the core read it, changes or blanks it in the room's history and
+publishes the ``EDIT`` or ``REDACT`` with the room's next id; one
+``REACT`` script does the same for a reaction, checking the reactions as
+the core read them (``REACTION_FACTS``) and changing who reacted with
+what; ``KEEP`` keeps a tags-only message as ``SAY`` keeps a message.
+``RELAY`` publishes a typing notice.
 """
 
 from __future__ import annotations
@@ -22,19 +24,20 @@ from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import kept, key_of
 from chatroom.core import codec, errors
+from chatroom.core.changes import (
+    Append,
+    DecidedChange,
+    FewerReactionsThan,
+    MessageIs,
+    React,
+    Reacted,
+    Rewrite,
+)
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    Edited,
-    Message,
-    Reaction,
-    Redacted,
-    RoomEvent,
-    SearchResult,
-    TagMessage,
-)
+from chatroom.core.events import RoomEvent, SearchResult
 from chatroom.core.member import Member
-from chatroom.core.reactions import PRUNE_EVERY, REACTIONS_PER_MESSAGE
+from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
@@ -73,56 +76,84 @@ class RedisMessageSteps:
         """Let go of the search's connection and thread."""
         return succeed(None) if self.searcher is None else self.searcher.close()
 
-    async def amend(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        replacement: Message | None,
-        event: Edited | Redacted,
-        now: float,
-    ) -> None:
-        where = self.here.place(member, room)
+    async def reaction_facts(
+        self, room: str, target: str, reaction: str, user: str
+    ) -> ReactionFacts:
+        """One read (``REACTION_FACTS``) of the room's reactions hash."""
+        reply = await self.calls.eval(
+            life_scripts.REACTION_FACTS, name_key(room), target, reaction, user
+        )
+        distinct, given, mine = (int(value) for value in reply)
+        return ReactionFacts(mine == 1, given == 1, distinct)
+
+    async def amend(self, change: DecidedChange, session: SeatSession) -> None:
+        """One ``AMEND``: the member in the room and the message as read
+        (:class:`~chatroom.core.changes.MessageIs`) checked, the message
+        rewritten or blanked, the ``EDIT`` or ``REDACT`` appended."""
+        (premise,) = (p for p in change.premises if isinstance(p, MessageIs))
+        (rewrite,) = change.of(Rewrite)
+        (said,) = change.of(Append)
+        replacement = rewrite.replacement
         await self.calls.call(
             scripts.AMEND,
-            where.key,
+            change.room,
             key_of(session),
             session.token,
-            target.id,
-            codec.encode(target),  # as read: its bytes in the history
+            rewrite.id,
+            codec.encode(premise.message),  # as read: its bytes in the history
             b"" if replacement is None else codec.encode(replacement),
-            unnumbered(event),
+            unnumbered(said.event),
             self.config.retention,
             refusals=MEMBERS_ONLY,
         )
 
-    async def react(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        target: Message,
-        event: Reaction,
-        now: float,
-    ) -> str:
-        where = self.here.place(member, room)
-        reply = await self.calls.call(
+    async def react(self, change: DecidedChange, session: SeatSession) -> None:
+        """One ``REACT``: the member in the room, the message as read, the
+        user's reaction given or not as read and, for one more, the
+        message's reactions under the most allowed, checked; who reacted
+        with what changed, the ``REACT`` or ``UNREACT`` appended."""
+        message = reacted = fewer = None
+        for premise in change.premises:
+            if isinstance(premise, MessageIs):
+                message = premise.message
+            elif isinstance(premise, Reacted):
+                reacted = premise
+            elif isinstance(premise, FewerReactionsThan):
+                fewer = premise
+        assert message is not None and reacted is not None
+        (react,) = change.of(React)
+        (said,) = change.of(Append)
+        await self.calls.call(
             life_scripts.REACT,
-            where.key,
+            change.room,
             key_of(session),
             session.token,
-            target.id,
-            codec.encode(target),
-            event.reaction,
-            "1" if event.adding else "",
-            REACTIONS_PER_MESSAGE,
-            unnumbered(event),
+            react.target,
+            codec.encode(message),
+            react.reaction,
+            "1" if react.adding else "",
+            "1" if reacted.given else "",
+            "" if fewer is None else fewer.count,
+            unnumbered(said.event),
             self.config.retention,
             PRUNE_EVERY,
             refusals=MEMBERS_ONLY,
         )
-        return str(reply[1].decode())
+
+    async def keep(self, change: DecidedChange, session: SeatSession) -> None:
+        """One ``KEEP``: the member in the room checked, a tags-only
+        message numbered, published and kept as ``SAY`` keeps a message."""
+        (said,) = change.of(Append)
+        reply = await self.calls.call(
+            life_scripts.KEEP,
+            change.room,
+            key_of(session),
+            session.token,
+            unnumbered(said.event),
+            *kept(self.config, said.now),
+            refusals=MEMBERS_ONLY,
+        )
+        said.event.id = str(reply[1])
 
     async def relay(
         self, member: Member, session: SeatSession, room: str, event: RoomEvent
@@ -136,26 +167,6 @@ class RedisMessageSteps:
             codec.encode(event),
             refusals=MEMBERS_ONLY,
         )
-
-    async def keep(
-        self,
-        member: Member,
-        session: SeatSession,
-        room: str,
-        event: TagMessage,
-        now: float,
-    ) -> None:
-        where = self.here.place(member, room)
-        reply = await self.calls.call(
-            life_scripts.KEEP,
-            where.key,
-            key_of(session),
-            session.token,
-            unnumbered(event),
-            *kept(self.config, now),
-            refusals=MEMBERS_ONLY,
-        )
-        event.id = str(reply[1])
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         await self.calls.call(

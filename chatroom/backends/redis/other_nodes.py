@@ -24,16 +24,16 @@ account's devices connected to that node. So that ``--max-devices``,
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
+from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import codec
-from chatroom.core.backend import DeviceRow, Marks
+from chatroom.core.backend import DeviceRow
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
@@ -87,13 +87,14 @@ class RedisOtherNodes:
         self.seats = seats
 
     async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
-        return await self.seats.held_elsewhere(member, session, at, shown)
+        self, member: Member, session: SeatSession
+    ) -> list[str] | None:
+        """``HELD_ROOMS``: the rooms of the name another node holds too (a
+        device of the account there)."""
+        reply = await self.calls.eval(
+            scripts.HELD_ROOMS, key_of(session), session.token
+        )
+        return [room.decode() for room in reply[1:]] if int(reply[0]) else None
 
     async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
         await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
@@ -102,9 +103,6 @@ class RedisOtherNodes:
         self, member: Member, session: SeatSession, key: str, since: int | None
     ) -> None:
         await self.seats.view(member, session, key, since)
-
-    def watch(self, viewed: Callable[[Member, str], None]) -> None:
-        self.seats.on_viewed = viewed
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return int(await self.calls.eval(NUMBER, account, limit, CLAIM_SECONDS))

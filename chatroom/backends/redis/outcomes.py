@@ -1,8 +1,8 @@
 """A room's seating as a script read it, and membership outcomes as changes.
 
-Joins, creates and a member's own leaves are decided by the core and
-translated by :mod:`.decided`; the outcomes here are those decided in a
-back-end step (a session's end, a harvest, a kick, a room's succession).
+Joins, creates, leaves, sessions' ends and successions are decided by the
+core and translated by :mod:`.decided`; the outcome here is the one still
+decided in a back-end step: a kick's departure (:func:`leaving`).
 
 Who is in a room is decided by :mod:`chatroom.core.membership`, on a room's
 facts as a script read them (its *seating*: ``seating`` in
@@ -36,9 +36,9 @@ from typing import Any
 
 from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind, RoomEvent
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
-from chatroom.core.membership import Fate, Succession
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
@@ -241,62 +241,6 @@ def leaving(
             firsts=[heir.key for heir in room.firsts],
         )
     return {"r": key, "about": about, "p": premises, "ops": steps}
-
-
-def ending(
-    rooms: dict[str, RedisSeating],
-    names: dict[str, str],
-    kind: DepartureKind,
-    reason: str,
-    waits_until: int = 0,
-    own_words: bool = False,
-) -> list[Change]:
-    """The departures of users (name key → name) whose sessions end (of
-    ``kind``: a quit, a harvest; saying ``reason``, with ``own_words`` the
-    words a user quit with) from their ``rooms``, as the seatings about
-    them read them. A room gone that the server's index still names for
-    them (its deletion cut short between its steps, or a user's rooms one
-    too many: docs/scaling.md) is left by nothing: its premise is that it
-    is gone, and the users' places go with their names."""
-    changes: list[Change] = []
-    for key, room in rooms.items():
-        if not room.exists:
-            changes.append(
-                {"r": key, "about": sorted(names), "p": {"gone": True}, "ops": []}
-            )
-            continue
-        leavers = [
-            (u, membership.ended(room.name, name, reason, kind, own_words))
-            for u, name in names.items()
-            if u in room.present
-        ]
-        changes.append(leaving(key, room, leavers, waits_until))
-    return changes
-
-
-def settling(key: str, room: RedisSeating, outcome: Succession, due: int = 0) -> Change:
-    """A room's succession (its wait over at ``due``, ms; or left ownerless
-    by a resume), as decided on ``room``."""
-    heir = room.about().heir
-    premises: dict[str, Any] = {
-        "owner": room.owner,
-        "here": room.owner_here,
-        "account": room.owner_account,
-        "heir": heir.key if heir is not None else "",
-        "alone": room.members == 0,
-        "stays": room.stays,
-        "claimant": room.claimant,
-    }
-    steps: list[list[Any]] = []
-    if due:
-        premises["due"] = due
-        steps.append(["waited"])
-    if outcome.owner is not None:
-        steps.append(["owner", outcome.owner])
-    steps += [["emit", _text(event)] for event in outcome.events]
-    if outcome.dropped:
-        steps.append(["drop"])
-    return {"r": key, "about": [], "p": premises, "ops": steps}
 
 
 def encoded(changes: Sequence[Change]) -> bytes:

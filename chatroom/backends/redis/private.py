@@ -24,10 +24,10 @@ from dataclasses import replace
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec
+from chatroom.core import changes, codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
-from chatroom.core.private import NO_COPY, CopyTo, Kept
+from chatroom.core.private import Kept
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
@@ -84,17 +84,29 @@ class RedisConversations:
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))
 
-    async def keep(
-        self,
-        account: str,
-        conversation: str,
-        event: PrivateMessage,
-        bound: int,
-        copy: CopyTo = NO_COPY,
-    ) -> str:
-        data = codec.encode(event)
-        reply = await self.calls.eval(KEEP, account, data, bound, *copy)
-        return reply.decode() if isinstance(reply, bytes) else str(reply)
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """One ``KEEP``: nobody signed in to the account and fewer waiting
+        than the premise says, checked; the message kept and the sender's
+        copy told, or :class:`~chatroom.core.changes.PremiseFailedError`
+        naming the premise that failed."""
+        account = changes.account_of(change, changes.AccountWaiting)
+        absent = change.premise(changes.SessionIs)
+        fewer = change.premise(changes.FewerWaitingThan)
+        (keep,) = change.of(changes.KeepPrivate)
+        if absent is None or absent.session or fewer is None:
+            raise TypeError(f"a message kept on other premises: {change!r}")
+        reply = await self.calls.eval(
+            KEEP,
+            account,
+            codec.encode(keep.event),
+            fewer.count,
+            keep.copy_account,
+            keep.copy_token,
+        )
+        if reply == b"online":
+            raise changes.PremiseFailedError(None, absent)
+        if reply == b"full":
+            raise changes.PremiseFailedError(None, fewer)
 
     async def take(self, account: str) -> list[PrivateMessage]:
         return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)

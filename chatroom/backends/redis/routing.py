@@ -64,6 +64,7 @@ from chatroom.core import errors
 from chatroom.core.config import ClusterConfig, rooms_tag
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink, Written
 from chatroom.redisclient.shard_subscribers import EveryLink, ShardSubscribers
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
@@ -80,15 +81,18 @@ def redis_calls(
     """The node's calls: routed by slot on a Redis Cluster with rooms apart,
     else on its three links alone (decided once, here)."""
     if cluster.rooms_apart and isinstance(cluster.redis, RedisClusterAddress):
-        shards = ShardLinks(clock, cluster.redis, "redis rooms", cluster.redis_timeout)
+        # One timer for the deadlines of every call: the node's links' and
+        # the shards' (in the time the node listened:
+        # :mod:`~chatroom.redisclient.deadlines`).
+        deadlines = CallDeadlines(clock, cluster.redis_timeout)
+        shards = ShardLinks(clock, cluster.redis, "redis rooms", deadlines=deadlines)
         return RoutedCalls(
             commands,
             subscriber,
             heartbeat,
             shards,
-            ShardSubscribers(clock, shards, cluster.redis_timeout),
+            ShardSubscribers(clock, shards),
             cluster.prefix,
-            cluster.redis_timeout,
             clock,
         )
     return RedisCalls(
@@ -120,11 +124,17 @@ class RoutedCalls(RedisCalls):
         shards: ShardLinks,
         subscribers: ShardSubscribers,
         prefix: str,
-        timeout: float,
         clock: IReactorTime,
     ) -> None:
         super().__init__(
-            commands, subscriber, heartbeat, prefix, timeout, clock, rooms_apart=True
+            commands,
+            subscriber,
+            heartbeat,
+            prefix,
+            shards.timeout,
+            clock,
+            rooms_apart=True,
+            deadlines=shards.deadlines,
         )
         self.shards = shards
         self.subscribers = subscribers

@@ -43,12 +43,21 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P accounts``              hash u → ``"name hash"``: registered names and
                             their Argon2id hashes (:mod:`.accounts`)
 ``P gbans``                 sorted set: server ban masks, oldest first
+``P ignores:<a>``           set: the name keys account a ignores
+``P account-ages``          hash a → when account a was registered (seconds)
+``P lockdown``              string: the server's lockdown level and who set
+                            it (:class:`chatroom.core.lockdown.Lockdown`)
+``P gban-terms``            hash mask → the ban's terms (who, until, why) as
+                            :class:`chatroom.core.netbans.BanTerms` encodes them
 ``P window:<k>``            sorted set: the events counted for k in its
                             sliding window, by time (ms), and
                             ``P window-seq`` their members: registration
                             limits for the whole cluster (:mod:`.windows`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
+``P settings:<a>``          hash setting → value: account a's settings
+                            (threads followed, notification levels:
+                            :mod:`.settings`)
 ``P account-rooms:<a>``     hash room key → name: account a's remembered
                             rooms; ``P account-rooms-order:<a>`` their
                             order (sorted set, by ``P account-rooms-seq``)
@@ -103,6 +112,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P modlog:r``              list: r's moderation log, entries in the
                             cluster's encoding (``{"type":"ModEntry",...}``),
                             oldest first (:mod:`.life_scripts`)
+``P pins:r``                hash id → who pinned it: r's pinned messages
+                            (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
 ``P epoch``                 the epoch the ids count in (made by the first
@@ -382,7 +393,7 @@ TELL = Script("tell")
 #: (``OK``; ``GONE``: it was harvested, or its release, takeover or
 #: harvest ran), before a step a room cannot check by its own copies (its
 #: deletion by someone who need not be a member), or after a join whose
-#: session ended between its steps (``RoomSteps.leave_ended``).
+#: session ended between its steps (``Endings.leave_ended``).
 HOLDS = Script("holds")
 
 #: ARGV: P, r, incarnation, ver, the event (``RoomDeleted``). The room's

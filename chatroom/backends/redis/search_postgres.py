@@ -61,6 +61,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.text import name_key
+from chatroom.core.thread_follows import root_of
 from chatroom.wire.lines import parse_time
 
 #: A stream entry id, as numbers: (milliseconds, sequence).
@@ -139,6 +140,10 @@ SCHEMA = [
         words tsvector GENERATED ALWAYS AS
             (to_tsvector('chatroom_search', body)) STORED,
         PRIMARY KEY (room, id))""",
+    # the root's id of a thread's message (0: none), for in:thread; a table
+    # made before threads gains it
+    """ALTER TABLE chatroom_search
+        ADD COLUMN IF NOT EXISTS thread bigint NOT NULL DEFAULT 0""",
     # fastupdate off: a search never scans a pending list of recent rows
     # (up to 4 MB until vacuum merges it: 90 ms a search here, instead of
     # a few); indexing, batched off the messages' path, costs the same.
@@ -175,11 +180,11 @@ SCHEMA = [
 ]
 
 ADD = """INSERT INTO chatroom_search
-    (room, id, sender, sender_key, stamp, at, body)
-    VALUES (%s, %s, %s, %s, %s, %s, %s)
+    (room, id, sender, sender_key, stamp, at, body, thread)
+    VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
     ON CONFLICT (room, id) DO UPDATE SET sender = EXCLUDED.sender,
         sender_key = EXCLUDED.sender_key, stamp = EXCLUDED.stamp,
-        at = EXCLUDED.at, body = EXCLUDED.body"""
+        at = EXCLUDED.at, body = EXCLUDED.body, thread = EXCLUDED.thread"""
 EDIT = "UPDATE chatroom_search SET body = %s WHERE room = %s AND id = %s"
 REDACT = "DELETE FROM chatroom_search WHERE room = %s AND id = %s"
 REDACT_PRIVATE = (
@@ -351,8 +356,10 @@ def _apply_event(
     if isinstance(event, Message):
         text = event.text.replace("\0", "")  # the one character text refuses
         user, stamp = event.user, event.time
-        at = parse_time(stamp)
-        db.execute(ADD, (room, int(event.id), user, name_key(user), stamp, at, text))
+        at, thread = parse_time(stamp), int(root_of(event) or 0)
+        db.execute(
+            ADD, (room, int(event.id), user, name_key(user), stamp, at, text, thread)
+        )
     elif isinstance(event, Edited):
         db.execute(EDIT, (event.text.replace("\0", ""), room, int(event.target)))
     else:
@@ -404,6 +411,8 @@ def search(
     with db.transaction():
         if keys:
             in_rooms = [*conditions, "room = ANY(%s)"]
+            if query.threads:
+                in_rooms.append("thread <> 0")
             if oldest is not None:
                 in_rooms.append("at >= %s")
             rows = db.execute(

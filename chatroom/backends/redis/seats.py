@@ -19,24 +19,23 @@ steps (:mod:`.decided`). It is a part of
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, NoReturn
 
-from twisted.internet import defer
 from twisted.logger import Logger
 
 from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls, Refusals
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
+from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors, membership
-from chatroom.core.backend import FactsChangedError, Marks
+from chatroom.core.backend import FactsChangedError
 from chatroom.core.changes import (
     DecidedChange,
     FewerRoomsThan,
@@ -64,6 +63,7 @@ class RedisSeats:
         here: NodeRooms,
         sessions: SeatSessions,
         steps: RoomSteps,
+        endings: Endings,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -71,15 +71,13 @@ class RedisSeats:
         self.here = here
         self.sessions = sessions
         self.steps = steps
+        self.endings = endings
         #: The seatings refusals brought, by room key and user, until the
         #: core reads them to decide again (:meth:`seating_facts`).
         self.brought: dict[tuple[str, str], RedisSeating] = {}
         #: The count of rooms a create's refusal brought, by room key, until
         #: the core reads it to decide again (:meth:`creation_facts`).
         self.counted: dict[str, CreationFacts] = {}
-        #: Called with a seat and a room key once a room another node's
-        #: device entered is shown here (the core's, see OtherNodes.watch).
-        self.on_viewed: Callable[[Member, str], None] = lambda seat, key: None
 
     async def seating_facts(
         self, member: Member, session: SeatSession, room: str, latest: bool
@@ -187,7 +185,7 @@ class RedisSeats:
             if member not in self.sessions:  # gone meanwhile
                 if script is not scripts.VIEW:  # its release may have come first
                     u, token = key_of(session), session.token
-                    await self.steps.leave_ended(room.key, u, token, session.name)
+                    await self.endings.leave_ended(room.key, u, token, session.name)
                 return None
             if old is not None and pending is not None:
                 old.attach(member, last_seen)  # still in it, as Redis has it
@@ -372,37 +370,6 @@ class RedisSeats:
         self.here.unseat(member, where)
 
     # -- an account's devices on several nodes ---------------------------------
-
-    async def held_elsewhere(
-        self,
-        member: Member,
-        session: SeatSession,
-        at: Marks,
-        shown: Callable[[str], None],
-    ) -> bool:
-        """``HELD_ROOMS``: if another node holds the name too (a device of
-        the account there), this node is seated in each room of it, from
-        the account's marker there on (``VIEW``: the room hears nothing),
-        then ``shown(room key)``."""
-        reply = await self.calls.eval(
-            scripts.HELD_ROOMS, key_of(session), session.token
-        )
-        if not int(reply[0]):
-            return False
-        for room in reply[1:]:
-            key = room.decode()
-            with suppress(ChatError):  # left meanwhile: not shown, nor is READ
-                await self.view(member, session, key, at.get(key))
-            shown(key)
-        return True
-
-    def viewed(self, member: Member, key: str) -> None:
-        """Another node's device of the account entered room ``key``."""
-        session = self.sessions.get(member)
-        if session is not None:
-            viewing = defer.ensureDeferred(self.view(member, session, key))
-            viewing.addCallback(lambda _: self.on_viewed(member, key))
-            viewing.addErrback(lambda failure: None)
 
     async def view(
         self, member: Member, session: SeatSession, key: str, since: int | None = None

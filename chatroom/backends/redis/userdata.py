@@ -6,17 +6,19 @@ there are, its private conversations, ``P talk:c`` for each ``P pids``
 conversation it is a side of, and the messages waiting for the other
 sides), then one of each room (``ROOM_READ``: its history, numbered from
 its newest id, and its owner), each on its own slot, so that it works
-with the rooms spread over a Redis Cluster's shards. The node decides
-(:mod:`chatroom.core.userdata`: which events are the account's, what
-each becomes, in the cluster's canonical encoding). An erasure is each
-room's ``ROOM_ERASE`` first, which checks that every entry it changes is
-still as read (else the node reads and decides again, five times at
-most) and rewrites or blanks them (ids never move), then the server's
-``ACCOUNT_ERASE``: the conversations, what waits for the account and
-what it sent that waits for others, its markers, its remembered rooms
-and the account itself, last, so that an erasure cut short between the
-steps leaves an account that can be deleted again. The cluster's search
-index (``--search-db``) is not rewritten.
+with the rooms spread over a Redis Cluster's shards. The core decides
+what becomes of the account's room messages (:mod:`chatroom.core.userdata`)
+on what :meth:`RedisUserData.words` reads, and hands each room's change
+to the back-end's ``apply``, which runs ``ROOM_ERASE`` on the room's slot
+(:meth:`RedisUserData.replace`): it checks that every entry it changes is
+still as read (else nothing is written and the core reads and decides
+again) and rewrites or blanks them (ids never move). Then the server's
+``ACCOUNT_ERASE`` (:meth:`RedisUserData.erase`): the conversations, what
+waits for the account and what it sent that waits for others, its
+markers, its remembered rooms and the account itself, last, so that an
+erasure cut short between the steps leaves an account that can be
+deleted again. The cluster's search index (``--search-db``) is not
+rewritten.
 
 An export waits in ``P export:<token>`` (its deadline on the core's clock,
 then the archive), with a Redis expiry too, so any node's HTTP door hands
@@ -36,10 +38,16 @@ from chatroom.backends.redis.encoded import decoded, private_events, stored_even
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
-from chatroom.core import codec, errors
-from chatroom.core.events import PrivateMessage, StoredEvent
+from chatroom.core import codec
+from chatroom.core.changes import (
+    DecidedChange,
+    EventIs,
+    PremiseFailedError,
+    ReplaceEvent,
+)
+from chatroom.core.events import PrivateMessage
 from chatroom.core.text import name_key
-from chatroom.core.userdata import AccountData, authored, erased, other_side
+from chatroom.core.userdata import AccountData, RoomWords, authored, other_side
 
 #: ARGV: P, account. What the server's slot keeps of the account: {the
 #: rooms that ever numbered an event and the rooms there are (keys, each
@@ -68,9 +76,6 @@ KEEP_EXPORT = Script("export-keep")
 
 #: ARGV: P, token. The export (deadline and archive), now gone; nil if none.
 TAKE_EXPORT = Script("export-take")
-
-#: Reads and decisions an erasure may take before it gives up (busy rooms).
-ATTEMPTS = 5
 
 
 class RedisUserData:
@@ -124,41 +129,46 @@ class RedisUserData:
                 data.conversations[other] = private_events(entries)
         return data
 
-    async def erase(self, account: str, how: str) -> None:
-        """Each room's part first, one step on its slot each (a room whose
-        entries changed since they were read is read and decided again),
-        then the server's: the account goes last, so an erasure cut short
-        leaves an account that can be deleted again, never messages no
-        account can reach."""
-        for _ in range(ATTEMPTS):
-            read = await self._read(account)
-            settled = True
-            for room in read.rooms:
-                changes: list[bytes | str] = []
-                first = int(room.last) - len(room.entries) + 1
-                for offset, entry in enumerate(room.entries):
-                    event = _stored(entry)
-                    if event is None or not authored(event, account):
-                        continue
-                    changed = erased(event, how)
-                    new = codec.encode(changed) if changed is not None else b""
-                    changes += [str(first + offset), entry, new]
-                if changes:
-                    done = await self.calls.eval(
-                        ROOM_ERASE, room.key, len(changes) // 3, *changes
-                    )
-                    settled = settled and bool(int(done))
-            if not settled:
-                continue
-            drops: list[bytes | str] = []
-            for other, entries in read.waiting:
-                for entry in entries:
-                    sent = decoded(entry, PrivateMessage)
-                    if sent is not None and name_key(sent.sender) == account:
-                        drops += [other, entry]
-            await self.calls.eval(ACCOUNT_ERASE, account, len(drops) // 2, *drops)
-            return
-        raise errors.unavailable()
+    async def words(self, account: str) -> list[RoomWords]:
+        words = []
+        for room in (await self._read(account)).rooms:
+            events = [event for event in stored_events(room.entries) if event.id]
+            ids = {event.id for event in events if authored(event, account)}
+            found = tuple(
+                event
+                for event in events
+                if event.id in ids or getattr(event, "target", None) in ids
+            )
+            if found:
+                words.append(RoomWords(room.key, found))
+        return words
+
+    async def replace(self, change: DecidedChange) -> None:
+        """One ``ROOM_ERASE`` on the room's slot: each event as read
+        (:class:`~chatroom.core.changes.EventIs`, its bytes in the history)
+        checked, then rewritten or blanked; else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
+        read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
+        triples: list[bytes | str] = []
+        for op in change.of(ReplaceEvent):
+            new = b"" if op.replacement is None else codec.encode(op.replacement)
+            triples += [op.id, codec.encode(read[op.id]), new]
+        done = await self.calls.eval(ROOM_ERASE, change.room, len(change.ops), *triples)
+        if not int(done):
+            raise PremiseFailedError()
+
+    async def erase(self, account: str) -> None:
+        """The server's part, once the core has changed every room's: the
+        account goes last, so an erasure cut short leaves an account that
+        can be deleted again, never messages no account can reach."""
+        _, _, _, waiting = await self.calls.eval(ACCOUNT_READ, account)
+        drops: list[bytes | str] = []
+        for other, entries in waiting:
+            for entry in entries:
+                sent = decoded(entry, PrivateMessage)
+                if sent is not None and name_key(sent.sender) == account:
+                    drops += [other, entry]
+        await self.calls.eval(ACCOUNT_ERASE, account, len(drops) // 2, *drops)
 
     async def keep_export(self, token: str, archive: bytes, until: float) -> None:
         kept = f"{until!r}\n".encode() + archive
@@ -192,12 +202,3 @@ class _Read:
     rooms: list[_RoomRead]
     talks: list[Any]
     waiting: list[Any]
-
-
-def _stored(entry: bytes) -> StoredEvent | None:
-    """The stored event an entry of a history holds (None: a redacted
-    message's place, or no event)."""
-    if not entry:
-        return None
-    events = stored_events([entry])
-    return events[0] if events else None

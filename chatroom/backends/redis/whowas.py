@@ -6,14 +6,18 @@ JSON array ``[nick, user, realname, when]``: a departure pushes one, trims
 the list to :data:`~chatroom.core.whowas.WHOWAS_PER_NAME` and sets it to
 expire :data:`~chatroom.core.whowas.WHOWAS_SECONDS` later (one script:
 ``LPUSH``, ``LTRIM``, ``EXPIRE``); ``WHOWAS`` reads the first few (one
-``LRANGE``). Neither looks at any other name.
+``LRANGE``). Neither looks at any other name. A departure's is kept in
+the departures' turn (:mod:`.departures`): a crowd that quits at once
+keeps its nicks a few at a time, not all in flight together.
 """
 
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
@@ -27,12 +31,17 @@ RECALL = Script("whowas-recall")
 class RedisWhowas:
     """A node's writes and reads of the nicks gone."""
 
-    def __init__(self, calls: RedisCalls) -> None:
+    def __init__(self, calls: RedisCalls, departures: DepartureQueue) -> None:
         self.calls = calls
+        self.departures = departures
 
     async def remember(self, key: str, gone: Departed) -> None:
         entry = json.dumps([gone.nick, gone.user, gone.realname, gone.when])
-        await self.calls.eval(REMEMBER, key, entry, WHOWAS_PER_NAME, WHOWAS_SECONDS)
+        await self.departures.run(
+            partial(
+                self.calls.eval, REMEMBER, key, entry, WHOWAS_PER_NAME, WHOWAS_SECONDS
+            )
+        )
 
     async def recall(self, key: str, count: int) -> list[Departed]:
         entries = await self.calls.eval(RECALL, key, min(count, WHOWAS_PER_NAME))

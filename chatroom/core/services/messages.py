@@ -17,7 +17,15 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import amending, errors, membership, moderation, multiline, rules
+from chatroom.core import (
+    amending,
+    errors,
+    membership,
+    moderation,
+    multiline,
+    newcomers,
+    rules,
+)
 from chatroom.core import search as searching
 from chatroom.core.backend import Backend, DecisionFacts
 from chatroom.core.changes import (
@@ -44,11 +52,13 @@ from chatroom.core.events import (
 from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.files import FileService
 from chatroom.core.member import Member
+from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import check_outside
 from chatroom.core.operator_messages import say_to_operators
+from chatroom.core.pins import Pins
 from chatroom.core.previews import LinkPreviews
-from chatroom.core.private import NO_COPY, PrivateMessages
+from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.services.identities import Identities
@@ -100,6 +110,24 @@ class MessageService:
         self.tag_messages = TagMessages(
             clock, backend, identities.session, self.life, namespace
         )
+        #: Threads: /thread, /threads, following (chatroom.core.message_threads).
+        self.threads = MessageThreads(
+            backend,
+            self.life,
+            identities.seat,
+            identities.session,
+            self._append,
+            notifications.settings_changed,
+        )
+        #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
+        self.pins = Pins(
+            clock,
+            backend,
+            self.life,
+            identities.seat,
+            identities.session,
+            identities.actor,
+        )
 
     async def say(
         self,
@@ -113,11 +141,38 @@ class MessageService:
         with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored
         with it, stamped with the injected clock: its event and its stored
         form, appended; from a user outside the room, only to a room that
-        takes messages from outside (``external``, IRC's ``-n``)."""
+        takes messages from outside (``external``, IRC's ``-n``); a link
+        only once its speaker is no newcomer (:mod:`chatroom.core.newcomers`)."""
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
+        if newcomers.has_link(text):
+            newcomers.check(await self._newcomer_left(member, session))
         await self._append(member, session, room, text, tags, action)
+
+    async def _newcomer_left(self, member: Member, session: SeatSession) -> int:
+        """Seconds the member must still wait as a newcomer (0: none;
+        :mod:`chatroom.core.newcomers`): from its account's registration,
+        else from its name's sign-in; admins never wait."""
+        wait = self.identities.config.newcomer_wait
+        if not wait or self.identities.actor(member).admin:
+            return 0
+        since: float | None = None
+        if session.account:
+            since = await self.backend.account_store.registered_at(session.account)
+        else:
+            seat = self.identities.sessions.seat_of(member)
+            devices = seat.devices.values() if seat is not None else ()
+            since = min((device.since for device in devices), default=None)
+        return newcomers.seconds_left(wait, since, self.clock.seconds())
+
+    async def _shares_a_room(self, member: Member, name: str) -> bool:
+        """Whether ``name``'s user is in one of the member's rooms."""
+        for room in self.backend.rooms_of(self.identities.seat(member)):
+            facts = await self.backend.facts(room, name_key(name))
+            if facts.target is not None and facts.target.present:
+                return True
+        return False
 
     async def _append(
         self,
@@ -361,13 +416,24 @@ class MessageService:
         The target's copy is delivered here; the sender's is the caller's
         to show, unless the sender is the target. To a registered account
         nobody is signed in to, it is kept for the account's next sign-in
-        (``INBOX_FULL`` past ``kept_private``).
+        (``INBOX_FULL`` past ``kept_private``). A newcomer writes only to
+        users it shares a room with (:mod:`chatroom.core.newcomers`); a
+        message its target ignores reaches nobody, and its sender is not
+        told (:mod:`chatroom.core.ignoring`).
         """
         session = self.identities.session(member)
+        if name_key(target) != name_key(session.name):  # a newcomer: to neighbours
+            left = await self._newcomer_left(self.identities.seat(member), session)
+            if left and not await self._shares_a_room(member, target):
+                newcomers.check(left)
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
-        event = await self.private.send(session, target, text, tags, copy)
+        try:
+            event = await self.private.send(session, target, text, tags, copy)
+        except IgnoredError as ignored:  # the sender is not told
+            self.devices.to_others(member, ignored.event)
+            return ignored.event
         self.notifications.said_privately(event.recipient, event.sender, text, event)
         if name_key(event.recipient) != name_key(session.name):
             self.devices.to_others(member, event)  # the sender's other devices here

@@ -6,26 +6,34 @@ user it names being as read; an admin's command (``/kill``, a server ban,
 ``ANNOUNCE``, ``WALLOPS``, ``/rehash``, a backup, a room given) is
 :mod:`chatroom.core.admin`'s, by a member or by the server's operator
 (an :class:`~chatroom.core.moderation.Actor` who is no member:
-:mod:`chatroom.core.operating`).
+:mod:`chatroom.core.operating`); server bans are
+:class:`~chatroom.core.serverbans.ServerBans`', the lockdown
+:mod:`chatroom.core.lockdown`'s, and the server's own moderation log (its
+bans, lockdowns and kills) is kept beside the rooms' logs.
 """
 
 from __future__ import annotations
 
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, moderation
+from chatroom.core import admin, errors, lockdown, moderation
 from chatroom.core.backend import Backend, DecisionFacts
 from chatroom.core.changes import DecidedChange
 from chatroom.core.devices import Devices
-from chatroom.core.events import RoomEvent
+from chatroom.core.events import LockdownChanged, RoomEvent
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
-from chatroom.core.modlog import ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
+from chatroom.core.netbans import ServerBan
 from chatroom.core.retrying import decided
+from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import as_read
 from chatroom.core.text import name_key
+from chatroom.wire.lines import format_time
 
 
 class ModerationService:
@@ -35,12 +43,16 @@ class ModerationService:
 
     def __init__(
         self,
+        clock: IReactorTime,
         backend: Backend,
         identities: Identities,
         devices: Devices,
         life: MessageLife,
+        bans: ServerBans,
     ) -> None:
+        self.clock = clock
         self.backend = backend
+        self.bans = bans
         self.identities = identities
         self.devices = devices
         self.life = life
@@ -79,7 +91,7 @@ class ModerationService:
             facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
         ) -> list[RoomEvent]:
             outcome, change = decided
-            await self.backend.apply_outcome(member, session, change)
+            await self.backend.apply(change, member, session)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
@@ -108,16 +120,79 @@ class ModerationService:
         """
         return await self.kill_as(self.identities.actor(member), target, reason)
 
-    async def server_ban(self, member: Member, target: str, banned: bool) -> str:
-        """An admin bans ``target`` (a name or a mask) from the server, or
-        lifts the ban; returns the mask. A banned user who is connected is
-        disconnected.
+    async def server_ban(self, member: Member, words: str, banned: bool) -> ServerBan:
+        """An admin bans ``words`` (``USER|MASK [DURATION] [REASON]``) from
+        the server, or lifts the ban of ``words`` (``USER|MASK``); returns
+        the ban (lifted: its mask). A user it covers who is connected is
+        disconnected, on any node (:mod:`chatroom.core.serverbans`).
 
         Raises:
-            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned).
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned,
+                a bad mask or duration).
         """
         actor = self.identities.actor(member)
-        return await self.server_ban_as(actor, target, banned)
+        return await self.server_ban_as(actor, words, banned)
+
+    async def listed_server_bans(self, member: Member) -> list[ServerBan]:
+        """``/gbans``: the bans that hold, oldest first, for an admin.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``.
+        """
+        return await self.bans.listed(self.identities.actor(member))
+
+    async def server_modlog(self, member: Member, count: int) -> list[ModEntry]:
+        """``/modlog server``: the server's newest ``count`` moderation
+        entries (server bans and their lifting, lockdowns, kills), oldest
+        first, for admins.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (a count not 1-200).
+        """
+        check_count(count)
+        if not self.identities.actor(member).admin:
+            raise errors.admins_only("modlog server")
+        return await self.backend.modlog.read(SERVER_LOG, count)
+
+    async def lockdown(self, member: Member, level: str) -> Lockdown:
+        """``/lockdown [off|accounts|closed]`` by an admin: the level now,
+        set first if ``level`` is given (every admin, on every node, hears
+        ``LOCKDOWN``; :mod:`chatroom.core.lockdown`).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (no such level).
+        """
+        return await self.lockdown_as(self.identities.actor(member), level)
+
+    async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
+        """:meth:`lockdown` by ``actor`` (the server's operator)."""
+        account_store = self.backend.account_store
+        if not level:
+            if not actor.admin:
+                raise errors.admins_only("lockdown")
+            return await account_store.lockdown()
+        change = lockdown.setting(actor, lockdown.parse_level(level))
+        await account_store.apply_lockdown(change)
+        now = await account_store.lockdown()
+        admins = tuple(sorted(self.identities.config.admin_accounts))
+        await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
+        await self._logged(
+            ModEntry(self._stamp(), actor.name, ModAction.LOCKDOWN, now.level)
+        )
+        self.log.info(
+            "{admin} set the lockdown to {lockdown}",
+            admin=actor.name,
+            lockdown=now.level,
+        )
+        return now
+
+    def _stamp(self) -> str:
+        """Now, as the server's moderation log stamps an entry."""
+        return format_time(self.clock.seconds())
+
+    async def _logged(self, entry: ModEntry) -> None:
+        """``entry`` in the server's moderation log (``/modlog server``)."""
+        await self.backend.modlog.record(SERVER_LOG, [entry])
 
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
@@ -125,15 +200,24 @@ class ModerationService:
 
     async def kill_as(self, actor: Actor, target: str, reason: str) -> admin.Killed:
         """:meth:`kill` by ``actor``, who is no member: the server's operator
-        (chatroom-admin, :mod:`chatroom.core.operating`)."""
-        return await admin.kill(self.backend, actor, target, reason)
+        (chatroom-admin, :mod:`chatroom.core.operating`); the server's
+        moderation log keeps it."""
+        killed = await admin.kill(self.backend, actor, target, reason)
+        entry = ModEntry(
+            self._stamp(), actor.name, ModAction.KILL, killed.name, killed.reason
+        )
+        await self._logged(entry)
+        return killed
 
     async def server_ban_as(
-        self, actor: Actor, target: str, banned: bool, reason: str = ""
-    ) -> str:
-        """:meth:`server_ban` by ``actor``; the sessions a ban ends are told
-        ``reason`` (else ``banned from this server by ADMIN``)."""
-        return await admin.server_ban(self.backend, actor, target, banned, reason)
+        self, actor: Actor, words: str, banned: bool, reason: str = ""
+    ) -> ServerBan:
+        """:meth:`server_ban` by ``actor``; ``reason`` is the ban's when
+        ``words`` give none (the sessions it ends are told
+        :func:`chatroom.core.netbans.bye` of it)."""
+        if banned:
+            return await self.bans.ban(actor, words, reason)
+        return ServerBan(await self.bans.lift(actor, words))
 
     async def announce_as(self, actor: Actor, text: str) -> None:
         """:meth:`announce` by ``actor``."""
@@ -157,7 +241,7 @@ class ModerationService:
             return moderation.gift_change(given, room_key, as_read(facts))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_give(change)
+            await self.backend.apply(change)
             return facts.room.name
 
         given = await decided(self.backend.facts, room, rule, apply, account)

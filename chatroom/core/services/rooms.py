@@ -188,7 +188,7 @@ class RoomService:
             return DecidedChange(messages_of(name), as_read(facts), ops, (key,))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
-            await self.backend.apply_topic(member, session, change)
+            await self.backend.apply(change, member, session)
 
         await decided(self.backend.facts, where, rule, apply)
 
@@ -206,7 +206,7 @@ class RoomService:
             return DecidedChange(subject, as_read(facts), (Emit(event), Drop()))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply_delete(session, change)
+            await self.backend.apply(change, member, session)
             return facts.room.name
 
         deleted = await decided(self.backend.facts, name, rule, apply)

@@ -1,5 +1,6 @@
 """A user's own things: its data (``/export``, ``/delete-account``), its
-account's end on every device, and Web Push subscriptions.
+account's end on every device, the names it ignores, its notification
+levels, and Web Push subscriptions.
 
 Read markers and an account's devices are objects of their own
 (:class:`~chatroom.core.reading.Markings`,
@@ -11,15 +12,21 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
+from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core import ignoring
 from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
+from chatroom.core.files import FileService
+from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
+from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.push import Notifications, check_subscription
+from chatroom.core.retrying import retried
 from chatroom.core.services.identities import Identities
-from chatroom.core.userdata import EXPORT_TTL, AccountData
+from chatroom.core.userdata import EXPORT_TTL, AccountData, erasure
 
 
 class UserService:
@@ -31,17 +38,28 @@ class UserService:
         backend: Backend,
         identities: Identities,
         notifications: Notifications,
+        files: FileService | None,
     ) -> None:
         self.clock = clock
         self.backend = backend
         self.identities = identities
         self.notifications = notifications
+        self.files = files
+        #: /notify: per-room notification levels (chatroom.core.notify_levels).
+        self.notify_levels = NotifyLevels(
+            backend.settings,
+            backend.apply,
+            identities.place,
+            identities.session,
+            notifications.settings_changed,
+        )
 
     # -- a user's own data (chatroom.core.userdata) ------------------------------
 
     async def gather_user_data(self, account: str) -> AccountData:
         """Everything kept of account key ``account``, for ``/export``."""
-        return await self.backend.user_data.gather(account)
+        data = await self.backend.user_data.gather(account)
+        return replace(data, settings=await self.backend.settings.settings(account))
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         """Keep an export under ``token`` for
@@ -57,8 +75,26 @@ class UserService:
         """``member``'s account ``account`` and its data go, in one step;
         its room messages as ``--on-delete`` says; its push subscriptions
         with it."""
-        await self.backend.user_data.erase(account, self.identities.config.on_delete)
+        await retried(partial(self._erase_words, account))
+        await self.backend.user_data.erase(account)
         await self.backend.push.drop_account(account)
+
+    async def _erase_words(self, account: str) -> None:
+        """Each room's part of an erasure, decided on the account's words
+        there as read (:func:`chatroom.core.userdata.erasure`), one change
+        a room: a room whose words changed meanwhile refuses, and the
+        whole is read and decided again (the rooms done have nothing left
+        to change); a room deleted meanwhile has none."""
+        on_delete = self.identities.config.on_delete
+        for words in await self.backend.user_data.words(account):
+            change = erasure(account, on_delete, words)
+            if change is None:
+                continue
+            try:
+                await self.backend.apply(change)
+            except ChatError as refusal:
+                if refusal.code != "NO_SUCH_ROOM":
+                    raise
 
     async def end_account(self, member: Member, reason: str) -> None:
         """Every device of ``member``'s account is disconnected
@@ -66,6 +102,43 @@ class UserService:
         with contextlib.suppress(ChatError):  # every device gone meanwhile
             name = self.identities.session(member).name
             await self.backend.end_user(name, reason)
+
+    async def end_signed_in(self, account: str, name: str, reason: str) -> None:
+        """Every device signed in to account key ``account`` (holding its
+        name ``name``) is disconnected (``reason``), on every node, and its
+        push subscriptions and upload tokens are forgotten: after a
+        password reset by mail."""
+        await self.backend.push.drop_account(account)
+        if self.files is not None:
+            await self.files.tokens.revoke(account)
+        with contextlib.suppress(ChatError):  # no device signed in
+            await self.backend.end_user(name, reason)
+
+    # -- whom a user ignores (chatroom.core.ignoring) ------------------------------
+
+    async def ignore(self, member: Member, name: str, ignore: bool) -> str:
+        """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` for the
+        member's account: nothing ``name`` says reaches any of its devices
+        from then on, on every node; returns ``name`` once the account's
+        list holds it (or no more).
+
+        Raises:
+            ChatError: ``ACCOUNT_REQUIRED``, ``BAD_ARGS``.
+        """
+        session = self.identities.session(member)
+        account, store = session.account, self.backend.account_store
+        listed = await store.ignores(account) if account else NOBODY
+        change = ignoring.change(account, session.name, listed, name, ignore)
+        await store.apply_ignores(change)
+        await self.backend.ignoring_changed(account, await store.ignores(account))
+        return name
+
+    async def ignored(self, member: Member) -> list[str]:
+        """``/ignores``: the name keys the member's account ignores, sorted."""
+        account = self.identities.session(member).account
+        if not account:
+            return []
+        return sorted(await self.backend.account_store.ignores(account))
 
     # -- Web Push (chatroom.core.push) -------------------------------------------
 

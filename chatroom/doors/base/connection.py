@@ -12,8 +12,10 @@ life of the socket, the same for every door:
 - admission and harvest through the :class:`~chatroom.doors.base.server.ChatServer`;
 - closing after a flush, with a bounded grace;
 - commands that may wait on the registry (:meth:`Connection.run`);
-- the screening of its address against blocklists (``--dnsbl``): its
-  lines wait for the verdict, which its door asks at the name step;
+- the screening of its address against server bans by network and
+  blocklists (``--dnsbl``): its lines wait for the answer; a banned one
+  is refused, and the blocklists' verdict is asked by its door at the
+  name step;
 - flood control that slows rather than drops
   (:class:`~chatroom.doors.base.flood.FloodGate`);
 - one deadline for login, idle and ping, on the server's shared
@@ -37,14 +39,14 @@ from twisted.internet.interfaces import IDelayedCall, ITCPTransport, ITransport
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
+from chatroom.core.blocklists import CLEAR, Verdict
 from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FloodGate
 from chatroom.doors.base.sendq import OutputQueue, Transport
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.server import ChatServer, Screening
 
 #: How a connection's end is described to its rooms when nothing better is known.
 LOST_REASONS = {
@@ -81,6 +83,11 @@ class DoorHooks(Member, Protocol):
         """The session's name, once it has one (for logs)."""
         ...
 
+    @property
+    def host(self) -> str:
+        """The address it came from (its connection's)."""
+        ...
+
     def close(self, reason: str, room_reason: str | None = None) -> None:
         """Say goodbye and close (the server's shutdown calls it)."""
 
@@ -93,6 +100,11 @@ class DoorHooks(Member, Protocol):
 
     def goodbye(self, reason: str) -> bytes:
         """The last line before the server closes the connection."""
+        ...
+
+    def banned_lines(self, reason: str) -> bytes:
+        """What a connection from a banned network is told before its
+        goodbye (IRC's ``465``), if anything."""
         ...
 
     def ping(self, token: str) -> bytes:
@@ -212,31 +224,39 @@ class Connection:
             return
         self.log.info("{door} connection from {host}", door=door.door, host=self.host)
         self._set_timer(self.server.clock.seconds() + self.config.login_timeout, LOGIN)
-        blocklists = self.server.blocklists
-        if blocklists is None:
-            door.greet()
-        else:
-            self._screen(blocklists)
+        self._screen()
 
-    def _screen(self, blocklists: Blocklists) -> None:
-        """Look the address up; meanwhile its lines are read but wait
-        (the framing's pause), and the greeting too: a refused address
-        is told its one goodbye, and nothing it sent is run. The wait is
-        at most the lookup's timeout."""
-        self.door.pauseProducing()
-        blocklists.screen(self.host).addCallback(self._screened)
+    def _screen(self) -> None:
+        """Ask whether the address may come in (server bans, blocklists);
+        while the answer is out its lines are read but wait (the
+        framing's pause), and the greeting too: a refused address is told
+        its goodbye, and nothing it sent is run. The wait is at most the
+        blocklists' lookup timeout (in one process without ``--dnsbl``,
+        no wait at all)."""
+        screening = self.server.screen(self.host)
+        paused = not screening.called
+        if paused:
+            self.door.pauseProducing()
+        screening.addCallback(self._screened, paused)
 
-    def _screened(self, verdict: Verdict) -> None:
-        """The verdict is in: refused, or greeted and its lines run."""
+    def _screened(self, screening: Screening, paused: bool) -> None:
+        """The answer is in: refused, or greeted and its lines run."""
         if self.closing:  # gone meanwhile
             return
-        self.verdict = verdict
+        if screening.banned is not None:
+            told = self.door.banned_lines(screening.banned)
+            if told:
+                self.send(told)
+            self.close(screening.banned)
+            return
+        self.verdict = verdict = screening.verdict
         refusal = verdict.refusal
         if refusal is not None:
             self.close(refusal)
             return
         self.door.greet()
-        self.door.resumeProducing()
+        if paused:
+            self.door.resumeProducing()
 
     def lost(self, reason: Failure) -> None:
         """The socket has closed: give everything back (once)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import chain
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -25,10 +25,12 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
-from chatroom.core.blocklists import Blocklists
+from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.core.mailbox import MailboxService, NoMailer
+from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -46,8 +48,22 @@ class CountedSocket(Protocol):
     def name(self) -> str | None:
         """The name its user holds, None before there is one."""
 
+    @property
+    def host(self) -> str:
+        """The address it came from (behind a proxy, the one its PROXY
+        header gave)."""
+
     def close(self, reason: str) -> None:
         """Shutdown closes it, telling the client ``reason``."""
+
+
+class Screening(NamedTuple):
+    """What a new connection's address may do (:meth:`ChatServer.screen`):
+    ``banned``, the words of a network ban's refusal, or let in under the
+    blocklists' ``verdict``."""
+
+    banned: str | None = None
+    verdict: Verdict = CLEAR
 
 
 def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
@@ -110,6 +126,17 @@ class ChatServer:
         self.account_service = AccountService(
             self.registry.account_store, clock, hashing or _in_place, config
         )
+        #: An account's e-mail address and resets by mail; sends nothing
+        #: until the wiring gives it a mailer (``--smtp``).
+        self.mailbox = MailboxService(
+            self.account_service,
+            NoMailer(),
+            clock,
+            config.name,
+            lambda: self.http_url,
+            self.registry.users.end_signed_in,
+            config.verify_window,
+        )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
@@ -129,6 +156,7 @@ class ChatServer:
         self._named = self._invisible = 0
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
+        registry.bans.follow(self.network_banned)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config`` from now on, for every connection.
@@ -161,6 +189,8 @@ class ChatServer:
         """The service has started (a cluster node joins the cluster here)."""
         self.registry.start()
         self._read_vapid_key()
+        if self.config.require_email:
+            self.mailbox.start()
 
     def _read_vapid_key(self) -> None:
         """The VAPID key, made at the first start; again in a few seconds
@@ -184,6 +214,7 @@ class ChatServer:
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
+        self.mailbox.stop()
         if self._vapid_retry is not None and self._vapid_retry.active():
             self._vapid_retry.cancel()
         self.registry.stop()
@@ -269,6 +300,39 @@ class ChatServer:
         self.connections_per_host[host] += 1
         self.counted()
         return None
+
+    def screen(self, host: str) -> Deferred[Screening]:
+        """What a new connection from ``host`` may do: refused by a
+        network ban (:mod:`chatroom.core.netbans`; its words), else the
+        blocklists' verdict (``--dnsbl``; asked only then). It never
+        fails: a ban list that cannot be read lets the address in, logged."""
+        return ensureDeferred(self._screened(host))
+
+    async def _screened(self, host: str) -> Screening:
+        try:
+            banned = await self.registry.bans.refusal(host)
+        except Exception as failed:
+            self.log.warn(
+                "server bans not read for {host}, so it is let in: {why}",
+                host=host,
+                why=failed,
+            )
+            banned = None
+        if banned is not None:
+            self.log.info("{host} refused: {why}", host=host, why=banned)
+            return Screening(banned)
+        if self.blocklists is None:
+            return Screening()
+        return Screening(verdict=await self.blocklists.screen(host))
+
+    def network_banned(self, ban: ServerBan) -> None:
+        """A network was banned (on any node): this process's connections
+        from there end, told why (:attr:`ServerBan.told`)."""
+        for connection in list(self.connections):
+            # An HTTP request's channel is left to finish: the page's
+            # WebSocket is a connection of its own, and refused.
+            if connection.door != "http" and covers(ban.mask, connection.host):
+                connection.close(ban.told)
 
     def forget(self, connection: CountedSocket, host: str) -> Deferred[None] | None:
         """Count an admitted connection out; None if it already was, else

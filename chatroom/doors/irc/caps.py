@@ -125,20 +125,35 @@ def version_of(params: tuple[str, ...]) -> int:
 #: ``draft/account-registration``'s value when clients may register before
 #: completing their connection (``--irc-register-before-connect``).
 BEFORE_CONNECT = "before-connect"
+#: Its value's word when a new account must verify an e-mail address
+#: (``--require-email``).
+EMAIL_REQUIRED = "email-required"
 
 
 def offered(
-    version: int, before_connect: bool = False, sts: str | None = None
+    version: int,
+    before_connect: bool = False,
+    sts: str | None = None,
+    email_required: bool = False,
 ) -> list[str]:
     """Each capability as ``CAP LS`` shows it to a client of ``version``
     (``before_connect``: ``draft/account-registration=before-connect``;
+    ``email_required``: ``...=email-required``, both comma-separated;
     ``sts``: its value on this connection, offered to 302 clients only, as
     it means nothing without one)."""
+    registration = ",".join(
+        word
+        for word, on in (
+            (BEFORE_CONNECT, before_connect),
+            (EMAIL_REQUIRED, email_required),
+        )
+        if on
+    )
     shown = []
     for cap in CAPABILITIES:
         value = cap.value
-        if before_connect and cap.name == "draft/account-registration":
-            value = BEFORE_CONNECT
+        if registration and cap.name == "draft/account-registration":
+            value = registration
         shown.append(
             f"{cap.name}={value}" if value and version >= CAP_302 else cap.name
         )

@@ -42,7 +42,12 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "CHATHISTORY <LATEST|BEFORE|AFTER|AROUND|BETWEEN|TARGETS> ...",
         "A room's or a conversation's kept messages (draft/chathistory).",
     ),
-    "GBAN": ("GBAN <nick|mask>", "Server admins: bans a user from the server."),
+    "GBAN": (
+        "GBAN <nick|mask> [<duration>] [<reason>]",
+        "Server admins: bans a user, an account, a name or a network "
+        "(ip:ADDRESS[/BITS]) from the server, for a while (30s, 10m, 2h, 7d, 4w) "
+        "or for ever.",
+    ),
     "GBANS": ("GBANS", "Server admins: lists the server's bans."),
     "GUNBAN": ("GUNBAN <nick|mask>", "Server admins: lifts a server ban."),
     "HELP": ("HELP [<command>]", "This help; HELPOP is the same."),
@@ -57,6 +62,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "KILL": ("KILL <nick> [:<reason>]", "Server admins: disconnects a user."),
     "LINKS": ("LINKS", "The servers: this one alone (a cluster is one server)."),
     "LIST": ("LIST [<filters>]", "Rooms with their member counts and topics."),
+    "LOCKDOWN": (
+        "LOCKDOWN [off|accounts|closed]",
+        "Server admins: how open the server is to new sessions (accounts only, "
+        "or admins only), as Ergo's DEFCON.",
+    ),
     "LUSERS": ("LUSERS", "How many users, connections and rooms there are."),
     "MARKREAD": (
         "MARKREAD <target> [timestamp=<time>]",
@@ -99,12 +109,24 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Registers your nick as an account (draft/account-registration).",
     ),
     "SETNAME": ("SETNAME :<realname>", "Changes your realname (setname)."),
+    "SILENCE": (
+        "SILENCE [+|-<nick>]",
+        "Your account's ignore list: nothing a silenced nick says reaches you.",
+    ),
     "TAGMSG": ("TAGMSG <target>", "A message of tags alone (message-tags)."),
     "TIME": ("TIME", "The server's time."),
     "TOPIC": ("TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."),
+    "UBAN": (
+        "UBAN ADD <target> [DURATION <duration>] [<reason>] | DEL <target> | LIST",
+        "Server admins: the server's bans, as Ergo's UBAN; a target is an "
+        "address or network, a nick or a mask.",
+    ),
     "USER": ("USER <user> 0 * :<realname>", "Registers, with NICK."),
     "USERHOST": ("USERHOST <nick> [<nick>...]", "Up to five users' hosts."),
-    "VERIFY": ("VERIFY <account> <code>", "No registration here waits for a code."),
+    "VERIFY": (
+        "VERIFY <account> <code>",
+        "Verifies an account's e-mail address with the code mailed to it.",
+    ),
     "WALLOPS": ("WALLOPS :<text>", "Server admins: a notice to every user with +w."),
     "REHASH": (
         "REHASH",

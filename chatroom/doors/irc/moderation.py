@@ -25,6 +25,7 @@ from twisted.words.protocols import irc
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Action
+from chatroom.core.netbans import ServerBan
 from chatroom.core.settingvalues import check_key, check_limit_value
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc.commands import (
@@ -46,6 +47,7 @@ from chatroom.doors.irc.wire import (
     room_of,
     split_list,
 )
+from chatroom.wire.lines import format_time
 
 #: Mode letters that take a parameter when set / when unset.
 _PARAM_ON, _PARAM_OFF = frozenset("obklv"), frozenset("obkv")
@@ -340,34 +342,46 @@ async def kill(session: IRCSession, params: tuple[str, ...]) -> None:
 
 
 async def gban(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``GBAN nick|mask``: ``/gban`` (irssi sends unknown commands as they
-    are; other clients with ``/quote``)."""
-    await server_ban(session, params, True)
+    """``GBAN nick|mask [duration] [reason]``: ``/gban`` (irssi sends
+    unknown commands as they are; other clients with ``/quote``)."""
+    words = " ".join((ban_target(params[0]), *params[1:]))
+    ban = await session.registry.moderation.server_ban(session.member, words, True)
+    session.notice(f"Banned {irc_mask(ban.mask)} on the whole server{ban_end(ban)}")
 
 
 async def gunban(session: IRCSession, params: tuple[str, ...]) -> None:
     """``GUNBAN nick|mask``: ``/gunban``."""
-    await server_ban(session, params, False)
-
-
-async def server_ban(
-    session: IRCSession, params: tuple[str, ...], banned: bool
-) -> None:
-    mask = await session.registry.moderation.server_ban(
-        session.member, ban_target(params[0]), banned
+    lifted = await session.registry.moderation.server_ban(
+        session.member, ban_target(params[0]), False
     )
-    done = "Banned" if banned else "Lifted the ban on"
-    session.notice(f"{done} {irc_mask(mask)} on the whole server")
+    session.notice(f"Lifted the ban on {irc_mask(lifted.mask)} on the whole server")
+
+
+def ban_end(ban: ServerBan) -> str:
+    """`` until TIME`` for a timed ban, nothing for one for ever."""
+    return f" until {format_time(ban.terms.until)}" if ban.terms.until else ""
 
 
 async def server_bans(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``/gbans``: the server's bans, as notices."""
-    account = session.registry.sessions.account_of(session.member)
+    """``/gbans``: the server's bans, as notices (a timed one's with its end)."""
+    bans = await session.registry.moderation.listed_server_bans(session.member)
     masks = [
-        irc_mask(m) for m in await session.server.account_service.server_bans(account)
+        f"{irc_mask(ban.mask)}@{format_time(ban.terms.until)}"
+        if ban.terms.until
+        else irc_mask(ban.mask)
+        for ban in bans
     ]
     for line in chunks(masks) or ["(none)"]:
         session.notice(f"Server bans: {line}")
+
+
+async def lockdown(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``LOCKDOWN [off|accounts|closed]``: ``/lockdown``; asked, the level
+    as a ``NOTICE`` (set, every admin's ``NOTICE`` says it)."""
+    level = params[0] if params else ""
+    now = await session.registry.moderation.lockdown(session.member, level)
+    if not level:
+        session.notice(f"LOCKDOWN {now.level} {now.by or '-'}")
 
 
 async def announce(session: IRCSession, params: tuple[str, ...]) -> None:

@@ -47,6 +47,7 @@ from typing import Any, cast
 from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
+from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
@@ -146,6 +147,10 @@ class IRCProtocol(SlottedFraming):
     def name(self) -> str | None:
         return self.session.name
 
+    @property
+    def host(self) -> str:
+        return self.connection.host
+
     #: A device of an account is in all its rooms, as in a bouncer.
     views_every_room = True
 
@@ -185,6 +190,10 @@ class IRCProtocol(SlottedFraming):
 
     def goodbye(self, reason: str) -> bytes:
         return build("", "ERROR", f"Closing Link: {self.connection.host} ({reason})")
+
+    def banned_lines(self, reason: str) -> bytes:
+        """``465`` (``ERR_YOUREBANNEDCREEP``) before the ``ERROR``."""
+        return build(self.session.me, irc.ERR_YOUREBANNEDCREEP, "*", reason)
 
     def ping(self, token: str) -> bytes:
         return build("", "PING", token)

@@ -76,7 +76,8 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
             session.set_caps(session.caps | {"cap-notify"})  # implied by 302
         sts = session.port.sts() if session.port is not None else None
         before_connect = session.config.irc_register_before_connect
-        shown = caps.offered(version, before_connect, sts)
+        email_required = session.config.require_email
+        shown = caps.offered(version, before_connect, sts, email_required)
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)

@@ -67,12 +67,14 @@ from chatroom.core.events import (
     Joined,
     Kicked,
     LeftElsewhere,
+    LockdownChanged,
     MarkerMoved,
     MemberMode,
     Message,
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    PinChanged,
     Preview,
     PrivateMessage,
     PrivateRedacted,
@@ -165,6 +167,7 @@ _ACTORS: dict[type[Any], Callable[[Any], str]] = {
     Redacted: lambda e: e.by,
     PrivateRedacted: lambda e: e.sender,
     Reaction: lambda e: e.user,
+    PinChanged: lambda e: e.by,
     SettingChanged: lambda e: e.by,
 }
 
@@ -304,6 +307,7 @@ class IRCRenderer:
             ),
             RoomNotice: lambda e: self._notice(channel(e.room), e.text),
             Redacted: self._redaction_notice,
+            PinChanged: self._pin_notice,
             # What IRC has no words for is said as it is, rather than dropped.
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
             LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
@@ -316,6 +320,7 @@ class IRCRenderer:
             Kicked: _nothing,  # addressed to one nick (personal)
             Invited: _nothing,
             Announcement: _nothing,
+            LockdownChanged: _nothing,  # addressed to one nick (personal)
             # No IRCv3 specification or draft carries a link preview
             # (docs/irc.md, "Link previews"): IRC clients fetch links themselves.
             Preview: _nothing,
@@ -566,6 +571,12 @@ class IRCRenderer:
             said += f": {event.reason}"
         return self._notice(channel(event.room), said)
 
+    def _pin_notice(self, event: PinChanged) -> bytes:
+        """IRC has no pins: say it in words, with the message's first line."""
+        said = f"{event.by} {'pinned' if event.pinned else 'unpinned'} a message"
+        first = event.text.splitlines()[0] if event.text else ""
+        return self._notice(channel(event.room), f"{said}: {first}" if first else said)
+
     def _setting(self, event: SettingChanged) -> bytes:
         """``/set`` as the mode it is (:func:`setting_mode`); ``keep`` has
         no mode, so it is a notice."""
@@ -576,16 +587,21 @@ class IRCRenderer:
             return build(self.server, "NOTICE", channel(event.room), notice)
         return build(self.source(event.by), "MODE", channel(event.room), *params)
 
-    def personal(self, event: Kicked | Invited | Announcement, nick: str) -> bytes:
+    def personal(
+        self, event: Kicked | Invited | Announcement | LockdownChanged, nick: str
+    ) -> bytes:
         """Events for one user that IRC addresses to their nick: being
-        kicked (``KICK #room nick``), invited (``INVITE nick #room``), and
-        an admin's announcement (a server ``NOTICE``)."""
+        kicked (``KICK #room nick``), invited (``INVITE nick #room``), an
+        admin's announcement and, to admins, the lockdown's change (server
+        ``NOTICE`` s)."""
         if isinstance(event, Kicked):
             return build(
                 self.source(event.by), "KICK", channel(event.room), nick, event.reason
             )
         if isinstance(event, Invited):
             return build(self.source(event.by), "INVITE", nick, channel(event.room))
+        if isinstance(event, LockdownChanged):
+            return self._notice(nick, f"LOCKDOWN {event.level} {event.by}")
         text = f"[announcement from {event.by}] {event.text}"
         return self._notice(nick, text)
 

@@ -7,7 +7,10 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
 
 - ``IDENTIFY [account] password``: sign in (``900``);
 - ``REGISTER password [email]``: register the current nick as an account
-  (the e-mail is not kept: this server sends no mail);
+  (the e-mail is kept and mailed a code; ``--require-email`` needs one,
+  and the account counts once ``VERIFY`` gives its code back:
+  :mod:`chatroom.doors.irc.verification`);
+- ``VERIFY account code``: verify the account's e-mail address;
 - ``GHOST nick`` / ``RECOVER nick`` (Ergo's ``REGAIN``): a nick that belongs
   to your account, held by another of your sessions, is taken from it and
   given to you (names here are accounts' only, so freeing one without
@@ -39,6 +42,7 @@ from twisted.words.protocols import irc
 from chatroom.core import errors, registering
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
+from chatroom.doors.irc import verification
 from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in
 from chatroom.doors.irc.signin import signed_in
@@ -50,7 +54,8 @@ NICKSERV = "NickServ"
 HELP = (
     "NickServ lets you register, log in to, and manage an account.",
     "IDENTIFY [account] <password>: log in to your account",
-    "REGISTER <password>: register your current nick as an account",
+    "REGISTER <password> [email]: register your current nick as an account",
+    "VERIFY <account> <code>: verify your account's e-mail address",
     "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
     "SET PASSWORD <current> <new> (or PASSWD): change your password",
     "DROP [account] <password>: delete your account",
@@ -133,9 +138,17 @@ async def _register(session: IRCSession, rest: str) -> None:
     _need(rest.split(), 1, "REGISTER <password> [email]")
     password, _, last = rest.rpartition(" ")
     if not password or not ("@" in last or last == "*"):
-        password = rest  # no e-mail after it
+        password, last = rest, ""  # no e-mail after it
+    address = verification.given_address(session, last)
     account = await register_nick(session, password.rstrip())
     tell(session, "Account created")
+    if address:
+        await verification.mail_code(
+            session, name_key(account), address, lambda why: tell(session, why)
+        )
+        tell(session, f"A code was sent to {address}: VERIFY {account} <code>")
+    if verification.must_verify(session):
+        return
     logged_in(session, account)
     tell(session, f"You're now logged in as {account}")
 
@@ -210,8 +223,18 @@ async def _info(session: IRCSession, rest: str) -> None:
         tell(session, f"{account.name} is online")
 
 
+async def _verify(session: IRCSession, rest: str) -> None:
+    args = rest.split()
+    _need(args, 2, "VERIFY <account> <code>")
+    address = await verification.verified(session, args[0], args[1])
+    tell(session, f"{address} is verified for {args[0]}")
+    if verification.signed_in_to(session, args[0]):
+        logged_in(session, session.nick)
+
+
 _HANDLERS = {
     "HELP": _help,
+    "VERIFY": _verify,
     "IDENTIFY": _identify,
     "LOGIN": _identify,
     "REGISTER": _register,
@@ -257,6 +280,11 @@ async def register(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     # The password is the last parameter; one sent in words is joined again.
     account, password = params[0], " ".join(params[2:])
+    try:
+        address = verification.given_address(session, params[1])
+    except ChatError as refused:
+        fail(session, "REGISTER", "INVALID_EMAIL", account, refused.text)
+        return
     pending = session.signing_in
     if pending is not None:  # not connected yet
         if not session.config.irc_register_before_connect:
@@ -268,7 +296,7 @@ async def register(session: IRCSession, params: tuple[str, ...]) -> None:
                 "Complete the connection (NICK and USER) before registering",
             )
             return
-        await _register_before_connect(session, pending, account, password)
+        await _register_before_connect(session, pending, account, password, address)
         return
     if not _names_the_nick(session, account, session.nick):
         return
@@ -278,12 +306,35 @@ async def register(session: IRCSession, params: tuple[str, ...]) -> None:
     except ChatError as refused:
         _refused(session, account, refused)
         return
+    if await _mailed(session, name, address):
+        return
     session.send(build(session.me, "REGISTER", "SUCCESS", name, "Account created"))
     logged_in(session, name)
 
 
+async def _mailed(session: IRCSession, name: str, address: str) -> bool:
+    """The address a ``REGISTER`` gave is mailed a code; whether the
+    account must give it back first (``REGISTER VERIFICATION_REQUIRED``
+    said, ``900`` kept for ``VERIFY``)."""
+    if address:
+        await verification.mail_code(
+            session,
+            name_key(name),
+            address,
+            lambda why: fail(session, "REGISTER", "TEMPORARILY_UNAVAILABLE", name, why),
+        )
+    if not verification.must_verify(session):
+        return False
+    verification.verification_required(session, name, address)
+    return True
+
+
 async def _register_before_connect(
-    session: IRCSession, pending: PendingSignIn, account: str, password: str
+    session: IRCSession,
+    pending: PendingSignIn,
+    account: str,
+    password: str,
+    address: str,
 ) -> None:
     """``REGISTER`` before ``NICK``/``USER`` completed the connection: the
     nick given so far (``NEED_NICK`` if none) is registered and claimed at
@@ -316,6 +367,8 @@ async def _register_before_connect(
         return
     signed_in(session, registered, pending)
     pending.claimed = registered.key
+    if await _mailed(session, registered.name, address):
+        return
     session.send(
         build(session.me, "REGISTER", "SUCCESS", registered.name, "Account created")
     )
@@ -344,7 +397,24 @@ def _refused(session: IRCSession, account: str, refused: ChatError) -> None:
 
 
 async def verify(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``VERIFY <account> <code>``: nothing waits for a code here (no
-    registration needs one), so any code is ``INVALID_CODE``."""
-    account = params[0] if params else "*"
-    fail(session, "VERIFY", "INVALID_CODE", account, "No registration awaits a code")
+    """``VERIFY <account> <code>``: the account's address is verified with
+    the code mailed to it: ``VERIFY SUCCESS`` (and ``900`` if this
+    connection is signed in to it), or ``FAIL VERIFY INVALID_CODE``."""
+    if len(params) < 2:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "VERIFY", "Not enough parameters")
+        return
+    account = params[0]
+    try:
+        await verification.verified(session, account, params[1])
+    except ChatError as refused:
+        code = (
+            "INVALID_CODE" if refused.code == "BAD_CODE" else "TEMPORARILY_UNAVAILABLE"
+        )
+        fail(session, "VERIFY", code, account, refused.text)
+        return
+    name = session.nick if account == "*" else account
+    session.send(
+        build(session.me, "VERIFY", "SUCCESS", name, "Account verification successful")
+    )
+    if verification.signed_in_to(session, name):
+        logged_in(session, name)

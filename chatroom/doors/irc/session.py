@@ -42,6 +42,7 @@ from chatroom.core.events import (
     Joined,
     Kicked,
     Listing,
+    LockdownChanged,
     MarkerMoved,
     Message,
     OperatorMessage,
@@ -166,7 +167,7 @@ class IRCCommand(NamedTuple):
 
 
 #: Events IRC addresses to the user's own nick.
-_PERSONAL = frozenset({Kicked, Invited, Announcement})
+_PERSONAL = frozenset({Kicked, Invited, Announcement, LockdownChanged})
 #: Departures that end a session: IRC says one QUIT for all the rooms.
 _QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
 #: News of a user that only clients with a capability are told.
@@ -432,7 +433,7 @@ class IRCSession:
             if event.by == self.name:
                 return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
         elif kind in _PERSONAL:
-            assert isinstance(event, Kicked | Invited | Announcement)
+            assert isinstance(event, Kicked | Invited | Announcement | LockdownChanged)
             if isinstance(event, Kicked):  # out of the channel: removed() adds no PART
                 self.parted(event.room)
             renderer = self.renderer

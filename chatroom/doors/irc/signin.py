@@ -40,7 +40,14 @@ from chatroom.doors.irc.wire import RPL_LOGGEDIN, build, need
 
 #: Refusals at registration after which the connection has no way forward.
 TURNED_AWAY = frozenset(
-    {"BAD_PASSWORD", "NO_SUCH_ACCOUNT", "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED"}
+    {
+        "BAD_PASSWORD",
+        "NO_SUCH_ACCOUNT",
+        "RATE_LIMITED",
+        "BANNED",
+        "ACCOUNT_REQUIRED",
+        "SERVER_CLOSED",
+    }
 )
 
 ACCOUNT_HELP = (

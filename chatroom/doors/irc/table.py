@@ -22,6 +22,8 @@ from chatroom.doors.irc import (
     sasl,
     services,
     signin,
+    silence,
+    ubans,
 )
 from chatroom.doors.irc.helping import help_, links
 from chatroom.doors.irc.modlog import modlog
@@ -68,6 +70,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "WHOWAS": IRCCommand(presence.whowas),
     "AWAY": IRCCommand(presence.away, before_welcome=True),  # draft/pre-away
     "MONITOR": IRCCommand(presence.monitor, 1),
+    "SILENCE": IRCCommand(silence.silence),
     # IRCv3
     "BATCH": IRCCommand(extensions.batch, 1),
     "TAGMSG": IRCCommand(extensions.tagmsg, 1),
@@ -86,6 +89,8 @@ COMMANDS: dict[str, IRCCommand] = {
     "GBAN": IRCCommand(moderation.gban, 1),
     "GUNBAN": IRCCommand(moderation.gunban, 1),
     "GBANS": IRCCommand(moderation.server_bans),
+    "UBAN": IRCCommand(ubans.uban, 1),
+    "LOCKDOWN": IRCCommand(moderation.lockdown),
     "ANNOUNCE": IRCCommand(moderation.announce, 1),
     "OPER": IRCCommand(operators.oper, 2),
     "WALLOPS": IRCCommand(operators.wallops, 1),

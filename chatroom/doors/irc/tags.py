@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from chatroom.wire.tags import BOT_TAG, Tags
+from chatroom.wire.tags import BOT_TAG, THREAD_TAG, Tags
 
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
 #: in all, tags aside.
@@ -64,12 +64,15 @@ def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tag
 def relayed_tags(tags: Tags, msgid: Callable[[str], str]) -> dict[str, str]:
     """The client-only tags a message carries to ``message-tags`` clients,
     a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=MSGID`` (``msgid``:
-    the ``msgid`` of the message's room's event ID) first, and ``bot`` for
-    a bot's message."""
+    the ``msgid`` of the message's room's event ID) first, a thread's
+    message (``thread=ROOT``, ``/thread``) as a reply to its root unless it
+    answers a message of its own, and ``bot`` for a bot's message."""
     relayed: dict[str, str] = {}
     for key, value in tags:
         if key == "reply":
             relayed[REPLY_TAG] = msgid(value)
+        elif key == THREAD_TAG:
+            relayed.setdefault(REPLY_TAG, msgid(value))
         elif key == BOT_TAG:
             relayed[BOT_TAG] = ""
         elif key.startswith("+"):

@@ -57,11 +57,32 @@ ERR_MONLISTFULL = "734"
 #: of tea") or a topic's length: a notice carrying the text, not ``461``
 #: ("Not enough parameters"), which would misdescribe them.
 WORDED_COMMANDS = frozenset(
-    {"MODE", "KICK", "INVITE", "KILL", "GBAN", "GUNBAN", "ANNOUNCE", "TOPIC"}
+    {
+        "MODE",
+        "KICK",
+        "INVITE",
+        "KILL",
+        "GBAN",
+        "GUNBAN",
+        "UBAN",
+        "ANNOUNCE",
+        "TOPIC",
+        "SILENCE",
+    }
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.
 ADMIN_COMMANDS = frozenset(
-    {"KILL", "GBAN", "GUNBAN", "GBANS", "ANNOUNCE", "WALLOPS", "REHASH"}
+    {
+        "KILL",
+        "GBAN",
+        "GUNBAN",
+        "GBANS",
+        "UBAN",
+        "LOCKDOWN",
+        "ANNOUNCE",
+        "WALLOPS",
+        "REHASH",
+    }
 )
 #: What :func:`need` says, the one real ``461``.
 NOT_ENOUGH_PARAMETERS = "Not enough parameters"

@@ -1,4 +1,5 @@
-"""``/history``: a room's, or (``/history @USER``) a private conversation's.
+"""``/history``: a room's, a thread's (``/history thread ROOT``) or
+(``/history @USER``) a private conversation's.
 
 A handler of :data:`chatroom.doors.line.session.COMMANDS`, with its
 arguments' shape and its reply; a plain function over a
@@ -6,7 +7,8 @@ arguments' shape and its reply; a plain function over a
 ID]`` pages back the current room as before; ``/history @USER N [before
 ID]`` pages back the caller's private conversation with USER (allowed in
 the lobby too), as the ``PRIVMSG`` lines they were, then ``HISTORY_END
-@USER count``.
+@USER count``; ``/history thread ROOT N [before ID]`` pages back one thread
+of the current room, as ``/history`` does the room.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
 PRIVATE_USAGE = "/history @USER N [before ID]"
+THREAD_USAGE = "/history thread ROOT N [before ID]"
 
 
 def parse_history(args: str) -> tuple[int, int | None]:
@@ -39,7 +42,26 @@ def render_history(room: str, events: Sequence[Event], render: Encoder) -> bytes
     return b"".join(lines)
 
 
+async def do_thread_history(session: CommandContext, args: str) -> None:
+    """``/history thread ROOT N [before ID]``: a page of one thread, as
+    ``/history`` pages the room (``HISTORY`` lines, ``HISTORY_END``)."""
+    if session.room is None:
+        raise errors.room_command_only("history")
+    root, _, rest = args.partition(" ")
+    if not root or not rest:
+        raise errors.usage(THREAD_USAGE)
+    count, before = parse_history(rest)
+    room, events = await session.registry.threads.history(
+        session.member, session.current_room(), parse_event_id(root), count, before
+    )
+    session.send(render_history(room, events, session.render))
+
+
 async def do_history(session: CommandContext, args: str) -> None:
+    word, _, rest = args.partition(" ")
+    if word.lower() == "thread":
+        await do_thread_history(session, rest)
+        return
     if not args.startswith("@"):
         if session.room is None:
             raise errors.room_command_only("history")

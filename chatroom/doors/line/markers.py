@@ -32,9 +32,18 @@ def render_marker(room: str, event_id: int | None) -> bytes:
 
 
 def render_unread(counts: Sequence[Unread]) -> bytes:
-    """``/unread``'s reply: ``UNREAD room count mentions`` each, then the end."""
+    """``/unread``'s reply: ``UNREAD room count mentions`` each, with
+    ``thread ROOT COUNT`` after it for each followed thread with news, then
+    the end."""
     lines = [
-        format_line("UNREAD", c.room, str(c.count), str(c.mentions)) for c in counts
+        format_line(
+            "UNREAD",
+            c.room,
+            str(c.count),
+            str(c.mentions),
+            *(word for root, n in c.threads for word in ("thread", str(root), str(n))),
+        )
+        for c in counts
     ]
     return b"".join(lines) + format_line("UNREAD_END")
 

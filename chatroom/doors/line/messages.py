@@ -11,7 +11,7 @@ each parses its arguments and calls the
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.modlog import MODLOG_DEFAULT
+from chatroom.core.modlog import MODLOG_DEFAULT, SERVER_LOG
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.rendering import render_found, render_modlog
@@ -74,10 +74,19 @@ async def do_typing(session: CommandContext, args: str) -> None:
 
 
 async def do_modlog(session: CommandContext, args: str) -> None:
+    """``/modlog [N]`` of the current room; ``/modlog server [N]`` the
+    server's (admins), whose lines name the room ``*``."""
+    server = args.split(" ", 1)[0].lower() == "server"
+    if server:
+        args = args[len("server") :].strip()
     if args and not (args.isascii() and args.isdigit()):
-        raise errors.usage("/modlog [N]")
-    room = session.current_room()
+        raise errors.usage("/modlog [server] [N]")
     count = int(args) if args else MODLOG_DEFAULT
+    if server:
+        entries = await session.registry.moderation.server_modlog(session.member, count)
+        session.send(render_modlog(SERVER_LOG, entries))
+        return
+    room = session.current_room()
     entries = await session.registry.moderation.modlog(session.member, room, count)
     session.send(render_modlog(room, entries))
 

@@ -15,7 +15,7 @@ from chatroom.core.moderation import Action
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.commands import SETTINGS
-from chatroom.wire.lines import format_line
+from chatroom.wire.lines import format_line, format_time
 
 #: The user's own setting ``/set`` takes beside the room's.
 PREVIEWS = "previews"
@@ -135,22 +135,54 @@ async def do_rehash(session: CommandContext, args: str) -> None:
 
 
 async def do_gban(session: CommandContext, args: str) -> None:
-    mask = await session.registry.moderation.server_ban(
-        session.member, single_word(args, "/gban USER|MASK"), True
-    )
-    session.send(format_line("GBAN", mask, str(session.name)))
+    """``/gban USER|MASK [DURATION] [REASON]``: ``GBAN <mask> <by> [<until>]``."""
+    ban = await session.registry.moderation.server_ban(session.member, args, True)
+    until = (format_time(ban.terms.until),) if ban.terms.until else ()
+    session.send(format_line("GBAN", ban.mask, str(session.name), *until))
 
 
 async def do_gunban(session: CommandContext, args: str) -> None:
     target = single_word(args, "/gunban USER|MASK")
-    mask = await session.registry.moderation.server_ban(session.member, target, False)
-    session.send(format_line("GUNBAN", mask, str(session.name)))
+    lifted = await session.registry.moderation.server_ban(session.member, target, False)
+    session.send(format_line("GUNBAN", lifted.mask, str(session.name)))
 
 
 async def do_gbans(session: CommandContext, args: str) -> None:
-    account = session.registry.sessions.account_of(session.member)
-    masks = await session.server.account_service.server_bans(account)
-    session.send(format_line("GBANS", *masks))
+    """``GBANS``: each ban's mask, a timed one's with ``@`` and its end."""
+    bans = await session.registry.moderation.listed_server_bans(session.member)
+    listed = [
+        f"{ban.mask}@{format_time(ban.terms.until)}" if ban.terms.until else ban.mask
+        for ban in bans
+    ]
+    session.send(format_line("GBANS", *listed))
+
+
+async def do_ignore(session: CommandContext, args: str) -> None:
+    name = await session.registry.users.ignore(
+        session.member, single_word(args, "/ignore USER"), True
+    )
+    session.send(format_line("IGNORED", name))
+
+
+async def do_unignore(session: CommandContext, args: str) -> None:
+    name = await session.registry.users.ignore(
+        session.member, single_word(args, "/unignore USER"), False
+    )
+    session.send(format_line("UNIGNORED", name))
+
+
+async def do_ignores(session: CommandContext, args: str) -> None:
+    session.send(
+        format_line("IGNORES", *await session.registry.users.ignored(session.member))
+    )
+
+
+async def do_lockdown(session: CommandContext, args: str) -> None:
+    """``/lockdown [off|accounts|closed]``: ``LOCKDOWN <level> <by>`` (the
+    other admins hear it too, when it changes)."""
+    now = await session.registry.moderation.lockdown(session.member, args.strip())
+    if not args.strip():  # asked: the answer; set: every admin's news, ours too
+        session.send(format_line("LOCKDOWN", now.level, now.by or "-"))
 
 
 async def do_announce(session: CommandContext, args: str) -> None:

@@ -183,6 +183,10 @@ class ChatProtocol(LineFraming):
     def goodbye(self, reason: str) -> bytes:
         return self._framed(format_line("BYE", text=reason))
 
+    def banned_lines(self, reason: str) -> bytes:
+        """The goodbye says it all (``BYE banned from this server: ...``)."""
+        return b""
+
     def ping(self, token: str) -> bytes:
         return self._framed(format_line("PING", text=token))
 

@@ -50,11 +50,13 @@ from chatroom.core.events import (
     ListedRoom,
     Listing,
     LobbyChanges,
+    LockdownChanged,
     MarkerMoved,
     Message,
     ModeChanged,
     OperatorMessage,
     OwnerChanged,
+    PinChanged,
     Preview,
     PrivateMessage,
     PrivateRedacted,
@@ -165,11 +167,15 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Invitation: lambda e: format_line("INVITE", e.room, e.user, e.by),
     Invited: lambda e: format_line("INVITED", e.room, e.by),
     Announcement: lambda e: format_line("ANNOUNCE", e.by, text=e.text),
+    LockdownChanged: lambda e: format_line("LOCKDOWN", e.level, e.by),
     Edited: _edited,
     Redacted: lambda e: format_line(
         "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN
     ),
     Reaction: _reaction,
+    PinChanged: lambda e: format_line(
+        "PIN" if e.pinned else "UNPIN", e.room, e.target, e.by
+    ),
     TagMessage: _nothing,  # an IRC client's own tags: IRC's TAGMSG only
     PrivateTagMessage: _nothing,
     Preview: lambda e: format_line("PREVIEW", e.room, e.message, e.url),

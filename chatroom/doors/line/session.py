@@ -50,9 +50,13 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     account,
     history,
+    mailbox,
     markers,
     messages,
     moderating,
+    notify,
+    pins,
+    threads,
     webhooks,
 )
 from chatroom.doors.line.arguments import (
@@ -65,6 +69,7 @@ from chatroom.doors.line.arguments import (
     split_say,
 )
 from chatroom.doors.line.markers import render_marker
+from chatroom.doors.line.pins import render_pin_count
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -235,6 +240,8 @@ class LineSession:
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
+            count = await self.registry.pins.count(self.member, arrived)
+            self.send(render_pin_count(arrived, count))
             if self.multi:
                 marker = await self.registry.markers.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))
@@ -492,6 +499,7 @@ class LineSession:
             self.host,
         )
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     async def register_new_name(self, args: str) -> None:
         """``/register NAME PASSWORD`` before a name (``--require-account``
@@ -507,6 +515,7 @@ class LineSession:
         )
         await self._named(account.name)
         self.send(format_line("REGISTERED", account.name))
+        mailbox.tell_email_required(self, account)
 
     # -- helpers for the commands -----------------------------------------------
 
@@ -548,6 +557,9 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "email": (mailbox.do_email, _NAMED),
+    "verify": (mailbox.do_verify, _NAMED),
+    "reset": (mailbox.do_reset, _ANY),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
@@ -565,6 +577,10 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "gunban": (moderating.do_gunban, _NAMED),
     "gbans": (moderating.do_gbans, _NAMED),
     "announce": (moderating.do_announce, _NAMED),
+    "lockdown": (moderating.do_lockdown, _NAMED),
+    "ignore": (moderating.do_ignore, _NAMED),
+    "unignore": (moderating.do_unignore, _NAMED),
+    "ignores": (moderating.do_ignores, _NAMED),
     "rehash": (moderating.do_rehash, _NAMED),
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
@@ -582,7 +598,15 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "react": (messages.do_react, _IN_ROOM),
     "unreact": (messages.do_unreact, _IN_ROOM),
     "typing": (messages.do_typing, _IN_ROOM),
-    "modlog": (messages.do_modlog, _IN_ROOM),
+    "modlog": (messages.do_modlog, _NAMED),  # /modlog server from the lobby too
     "webhook": (webhooks.do_webhook, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
+    "thread": (threads.do_thread, _IN_ROOM),
+    "threads": (threads.do_threads, _IN_ROOM),
+    "follow": (threads.do_follow, _IN_ROOM),
+    "unfollow": (threads.do_unfollow, _IN_ROOM),
+    "pin": (pins.do_pin, _IN_ROOM),
+    "unpin": (pins.do_unpin, _IN_ROOM),
+    "pins": (pins.do_pins, _IN_ROOM),
+    "notify": (notify.do_notify, _NAMED),
 }

@@ -23,9 +23,14 @@ GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
                                         "capacity", "topic", "secret"}]}``
 POST    ``/admin/rooms/ROOM/owner``     ``{"account": A}`` →
                                         ``{"room": ROOM, "owner": A}``
-GET     ``/admin/bans``                 ``{"bans": [MASK, ...]}``
-POST    ``/admin/bans``                 ``{"mask": M, "reason": R}`` →
-                                        ``{"banned": MASK}``
+GET     ``/admin/bans``                 ``{"bans": [MASK, ...], "terms":
+                                        [{"mask", "by", "until", "reason"}]}``
+POST    ``/admin/bans``                 ``{"mask": M, "reason": R,
+                                        "duration": D}`` (D optional:
+                                        ``30s``...``4w``) →
+                                        ``{"banned": MASK, "until": TIME}``
+GET     ``/admin/lockdown``             ``{"lockdown": LEVEL, "by": ADMIN}``
+POST    ``/admin/lockdown``             ``{"level": L}`` → the same
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
 GET     ``/admin/backup``               the SQLite file
                                         (``application/vnd.sqlite3``), or in
@@ -52,7 +57,9 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core import errors, operating
 from chatroom.core.errors import ChatError
+from chatroom.core.netbans import ServerBan
 from chatroom.doors.base.server import ChatServer
+from chatroom.wire.lines import format_time
 
 #: The HTTP status of each refusal's code; any other code is ``409``.
 STATUS = {
@@ -99,6 +106,8 @@ class AdminAPI(Resource):
             (b"GET", "bans", 1): self.bans,
             (b"POST", "bans", 1): self.ban,
             (b"POST", "announce", 1): self.announce,
+            (b"GET", "lockdown", 1): self.lockdown,
+            (b"POST", "lockdown", 1): self.lockdown,
             (b"GET", "backup", 1): self.backup,
         }
 
@@ -150,15 +159,30 @@ class AdminAPI(Resource):
         }
 
     async def bans(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        return {"bans": await self.chat.registry.account_store.server_bans()}
+        bans = await self.chat.registry.bans.listed()
+        return {
+            "bans": [ban.mask for ban in bans],
+            "terms": [
+                {
+                    "mask": ban.mask,
+                    "by": ban.terms.by,
+                    "until": _until(ban),
+                    "reason": ban.terms.reason,
+                }
+                for ban in bans
+            ],
+        }
 
     # -- changing, through the core ------------------------------------------------
 
     async def ban(self, request: Request, parts: list[str], body: Answer) -> Answer:
-        mask = await self.chat.registry.moderation.server_ban_as(
-            self.operator, _text(body, "mask"), True, _text(body, "reason", "")
+        words = _text(body, "mask")
+        if body.get("duration"):
+            words += " " + _text(body, "duration")
+        ban = await self.chat.registry.moderation.server_ban_as(
+            self.operator, words, True, _text(body, "reason", "")
         )
-        return {"banned": mask}
+        return {"banned": ban.mask, "until": _until(ban)}
 
     async def announce(
         self, request: Request, parts: list[str], body: Answer
@@ -166,6 +190,13 @@ class AdminAPI(Resource):
         text = _text(body, "text")
         await self.chat.registry.moderation.announce_as(self.operator, text)
         return {"announced": text}
+
+    async def lockdown(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        level = _text(body, "level") if request.method == b"POST" else ""
+        now = await self.chat.registry.moderation.lockdown_as(self.operator, level)
+        return {"lockdown": now.level, "by": now.by}
 
     async def change_room(
         self, request: Request, parts: list[str], body: Answer
@@ -244,6 +275,11 @@ def _body(request: Request) -> Answer:
     if not isinstance(body, dict):
         raise errors.bad_args("the body must be a JSON object")
     return body
+
+
+def _until(ban: ServerBan) -> str | None:
+    """A ban's end as the wire writes times (None: for ever)."""
+    return format_time(ban.terms.until) if ban.terms.until else None
 
 
 def _text(body: Answer, key: str, default: str | None = None) -> str:

@@ -12,7 +12,10 @@ time, then adds the counters everything else keeps in
   by :class:`~chatroom.core.metered.MeteredRegistry` (wired in by
   ``makeService`` only when ``--http`` serves ``/metrics``);
 - flood slow-downs and send-queue drops, by the doors
-  (:mod:`chatroom.doors.base.counters`).
+  (:mod:`chatroom.doors.base.counters`);
+- the garbage collector's pauses and how late the reactor runs its
+  timers, by the wiring's services (``chatroom.wiring.collector``,
+  ``chatroom.wiring.reactorlag``).
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ from chatroom.doors.web.exports import Exports
 from chatroom.doors.web.hooks import HooksResource
 from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.limits import HTTPLimits
+from chatroom.doors.web.mailbox import mail_links
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
@@ -250,6 +251,7 @@ def build_site(
     root.putChild(b"healthz", Health(server))
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     root.putChild(b"export", Exports(server))
+    root.putChild(b"email", mail_links(server))
     if admin_token:
         root.putChild(b"admin", AdminAPI(server, admin_token))
     site = BoundedSite(root, limits, server.clock)

@@ -5,8 +5,9 @@ The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
 free text, which in a list of words), knows the commands from the same
 command table, writes a paste by the same rule and bounds, compares
-names by the same key and reads a message's Markdown by the same
-grammar, so it keeps no second copy to fall out of date.
+names by the same key, gives up on the same refusals and goodbyes and
+reads a message's Markdown by the same grammar, so it keeps no second
+copy to fall out of date.
 The script is made once, when the site is built, and served like the
 client's other files: a same-origin classic script (the
 Content-Security-Policy allows no inline one), loaded by ``index.html``
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 
 from chatroom.wire.commands import COMMANDS
+from chatroom.wire.goodbyes import ACCOUNT_DELETED, FINAL_STARTS, SIGN_IN_REFUSALS
 from chatroom.wire.lines import (
     EVENT_FIELDS,
     FREE_TEXT_EVENTS,
@@ -57,7 +59,10 @@ def wire_table() -> dict[str, object]:
     with (``names``: :mod:`chatroom.wire.names`, each table by what a
     character becomes: ``{"ss": "ß"}``), the Markdown rules a message
     does without and the schemes its links may have (``markdown``:
-    :mod:`chatroom.wire.markdown`) and the protocol's version."""
+    :mod:`chatroom.wire.markdown`), the refusals that send the page back
+    to its name form and the goodbyes after which it stays away
+    (``goodbyes``: :mod:`chatroom.wire.goodbyes`) and the protocol's
+    version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -83,6 +88,11 @@ def wire_table() -> dict[str, object]:
             "lineBreak": LINE_BREAK,
         },
         "markdown": {"rulesOff": list(RULES_OFF), "linkSchemes": list(LINK_SCHEMES)},
+        "goodbyes": {
+            "signInRefusals": sorted(SIGN_IN_REFUSALS),
+            "finalStarts": list(FINAL_STARTS),
+            "accountDeleted": list(ACCOUNT_DELETED),
+        },
     }
 
 

@@ -41,8 +41,8 @@ FIRST, SECOND, THIRD = "first-password", "second-password", "third-password"
 ADDRESS = "192.0.2.7"
 
 
-class AccountChangesContract(ContractBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
+class AccountsBase(ContractBase):
+    """Users with accounts: the helpers of the contracts on accounts."""
 
     @property
     def accounts(self) -> AccountService:
@@ -92,6 +92,10 @@ class AccountChangesContract(ContractBase):
                     return line.split(" ")[1] if prefix == "ERR " else "WELCOME"
             yield self.wait()
         raise AssertionError(f"no answer to /login; unread: {user.unread()}")
+
+
+class AccountChangesContract(AccountsBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
 
     # -- the rules --------------------------------------------------------------
 

@@ -16,8 +16,8 @@ Redis one on a real redis-server (``test_entries_redis.py``).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator
-from typing import Any, cast
+from collections.abc import Generator
+from typing import Any
 
 from twisted.internet import defer
 
@@ -32,23 +32,6 @@ CONFIG = ServerConfig(rate=0, rooms=("hall",), room_capacity=3, max_rooms=4)
 
 class EntriesContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
-
-    def between(self, step: str, racing: Callable[[], Awaitable[None]]) -> None:
-        """Run ``racing`` once, between the core's read and the back-end's
-        apply of the next change handed to ``step`` (``enter`` or
-        ``leave``): what the change rests on moves under it."""
-        backend = cast(Any, self.server.registry).backend
-        apply = getattr(backend, step)
-        raced: list[bool] = []
-
-        async def applying(*args: Any) -> Any:
-            if not raced:
-                raced.append(True)
-                await racing()
-            return await apply(*args)
-
-        setattr(backend, step, applying)
-        self.addCleanup(delattr, backend, step)
 
     @defer.inlineCallbacks
     def joined(self, user: User, room: str) -> Generator[Any, Any, None]:
@@ -175,7 +158,7 @@ class EntriesContract(ContractBase):
         async def alice_says() -> None:
             await self.said(alice, "m3")
 
-        self.between("enter", alice_says)
+        self.race_before("enter", alice_says)
         bob.say(f"/join tea since {newest + 1}")
         yield self.expect(bob, "MEMBERS tea ")
         self.assertEqual(bob.unread(), [])  # the welcome is one write: no GAP
@@ -194,7 +177,7 @@ class EntriesContract(ContractBase):
         async def carol_joins() -> None:
             await self.joined(carol, "tea")
 
-        self.between("enter", carol_joins)
+        self.race_before("enter", carol_joins)
         reply = yield self.refusal(dave, "/join tea", "ROOM_FULL")
         self.assertEqual(reply, "ERR ROOM_FULL tea is full (3)")
         yield self.expect(alice, "JOIN tea carol")
@@ -214,7 +197,7 @@ class EntriesContract(ContractBase):
             alice.say("/ban bob")
             await self.expect(alice, "BAN tea")
 
-        self.between("enter", alice_bans)
+        self.race_before("enter", alice_bans)
         reply = yield self.refusal(bob, "/join tea", "BANNED")
         self.assertEqual(reply, "ERR BANNED you are banned from tea")
         alice.say("/who")
@@ -231,7 +214,7 @@ class EntriesContract(ContractBase):
             bob.say("/create tea")
             await self.expect(bob, "MEMBERS tea bob")
 
-        self.between("enter", bob_creates)
+        self.race_before("enter", bob_creates)
         reply = yield self.refusal(lina, "/create tea", "ROOM_EXISTS")
         self.assertEqual(reply, "ERR ROOM_EXISTS tea already exists; /join it")
 
@@ -246,7 +229,7 @@ class EntriesContract(ContractBase):
             alice.say("/leave")
             await self.expect(carol, "OWNER tea bob")
 
-        self.between("leave", alice_leaves)
+        self.race_before("leave", alice_leaves)
         bob.say("/leave")
         yield self.expect(carol, "PART tea bob")
         self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea carol")
@@ -261,7 +244,7 @@ class EntriesContract(ContractBase):
             alice.say("/leave")
             await self.expect(bob, "OWNER tea bob")
 
-        self.between("leave", alice_leaves)
+        self.race_before("leave", alice_leaves)
         bob.say("/leave")
         yield self.expect(bob, "LEFT tea")
         carol = yield self.connect("carol")

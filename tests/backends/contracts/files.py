@@ -21,6 +21,7 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.changes import AccountFiles, AddFile, DecidedChange
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import FileRecord, FileService, UploadRefusedError
 from tests.backends.contracts.handler import ContractBase, User
@@ -140,6 +141,43 @@ class FilesContract(ContractBase):
         self.assertEqual(self.on_disk(), [kept.id])
         usage = yield defer.ensureDeferred(self.files.store.usage("alice"))
         self.assertEqual(usage, 10)
+
+    @defer.inlineCallbacks
+    def test_the_quota_holds_when_another_node_recorded_first(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An upload admitted while 40 of the 100 bytes were taken; before
+        it is recorded, another node records 50 more for the same account
+        (the store's usage is all this node cannot see): its record rests
+        on the usage being at most 100 less its 60 bytes, so it is refused
+        (``quota``), nothing of it stays, and the usage is the other
+        node's 90."""
+        yield self.registered("alice")
+        yield self.uploaded("alice", b"a" * 40)
+        spool = self.files.directory.spool()
+        spool.write(b"b" * 60)
+        admitted = self.files.admit
+
+        async def then_another_node(account: str, size: int) -> None:
+            await admitted(account, size)
+            elsewhere = FileRecord("x" * 16, "alice", "far.png", "image/png", 50, 0.0)
+            added = DecidedChange(AccountFiles("alice"), (), (AddFile(elsewhere),))
+            await self.files.store.apply(added)
+
+        self.files.admit = then_another_node  # type: ignore[method-assign]
+        try:
+            with self.assertRaises(UploadRefusedError) as refused:
+                yield defer.ensureDeferred(
+                    self.files.accept("alice", spool, "late.png", "image/png")
+                )
+        finally:
+            spool.discard()
+            del self.files.admit
+        self.assertEqual(refused.exception.kind, "quota")
+        self.assertIn("and 10 bytes is left", str(refused.exception))
+        self.assertEqual(len(self.on_disk()), 1)
+        usage = yield defer.ensureDeferred(self.files.store.usage("alice"))
+        self.assertEqual(usage, 90)
 
     @defer.inlineCallbacks
     def test_quota_counts_what_is_left(self) -> Generator[Any, Any, None]:

@@ -14,8 +14,8 @@ waits (bounded) for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, cast
 
 from twisted.internet import defer
 from twisted.trial import unittest
@@ -86,6 +86,30 @@ class ContractBase(MixedIntoTestCase):
     def wait(self) -> defer.Deferred[None]:
         """Let replies that wait on the registry arrive (a no-op in-process)."""
         return defer.succeed(None)
+
+    def race_before(
+        self,
+        step: str,
+        racing: Callable[[], Awaitable[None]],
+        backend: object = None,
+    ) -> None:
+        """Run ``racing`` once, between the core's read and the back-end's
+        apply of the next change handed to the back-end's ``step`` (``enter``,
+        ``leave``, ``apply_succession``, ``apply_departures``): what the
+        change rests on moves under it. ``backend``: another than the
+        server's (a second node's)."""
+        backend = backend or cast(Any, self.server.registry).backend
+        apply = getattr(backend, step)
+        raced: list[bool] = []
+
+        async def applying(*args: Any) -> Any:
+            if not raced:
+                raced.append(True)
+                await racing()
+            return await apply(*args)
+
+        setattr(backend, step, applying)
+        self.addCleanup(delattr, backend, step)
 
     @defer.inlineCallbacks
     def expect(

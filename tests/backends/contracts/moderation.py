@@ -16,6 +16,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.wire.lines import parse_time
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
@@ -25,15 +26,27 @@ CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2, admins=("
 PASSWORD = "horse-battery-staple"
 
 
+def from_mallory(user: User) -> list[str]:
+    """What ``user`` was shown that mallory said or did to it."""
+    return [
+        line
+        for line in user.lines
+        if line.startswith(
+            ("MSG tea mallory ", "ACTION tea mallory ", "PRIVMSG mallory ")
+        )
+    ]
+
+
 class ModerationContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks
     def signed_in(
-        self, name: str, password: str = PASSWORD
+        self, name: str, password: str = PASSWORD, host: str = "127.0.0.1"
     ) -> Generator[Any, Any, User]:
-        """A user who signs in to ``name``, registering it first if needed."""
-        user = User(FakeClient(self.server))
+        """A user who signs in to ``name`` (from ``host``), registering it
+        first if needed."""
+        user = User(FakeClient(self.server, host))
         user.say(f"/login {name} {password}")
         line = yield self.expect(user, "")
         while not line.startswith(("WELCOME", "ERR")):
@@ -474,7 +487,8 @@ class ModerationContract(ContractBase):
         root.say("/gban bob")
         self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN account:bob root")
         self.assertEqual(
-            (yield self.expect(bob, "BYE ")), "BYE banned from this server by root"
+            (yield self.expect(bob, "BYE ")),
+            "BYE banned from this server: no reason given",
         )
         again = User(FakeClient(self.server))
         yield self.refused(again, f"/login bob {PASSWORD}", "BANNED")
@@ -483,6 +497,213 @@ class ModerationContract(ContractBase):
         root.say("/gunban bob")
         yield self.expect(root, "GUNBAN account:bob root")
         yield self.signed_in("bob")
+
+    @defer.inlineCallbacks
+    def connect_from(self, host: str, name: str) -> Generator[Any, Any, User]:
+        """A plain user called ``name``, connected from ``host``."""
+        user = User(FakeClient(self.server, host))
+        user.say(name)
+        yield self.expect(user, f"WELCOME {name}")
+        yield self.expect(user, "ROOMS ")
+        return user
+
+    @defer.inlineCallbacks
+    def test_a_network_ban(self) -> Generator[Any, Any, None]:
+        """``/gban ip:127.0.0.2`` ends the session from there and refuses
+        the next one before it chooses a name, while 127.0.0.3 chats on;
+        a ``/30`` covers both; ``/gunban`` lifts it."""
+        root = yield self.signed_in("root", host="192.0.2.1")
+        mallory = yield self.connect_from("127.0.0.2", "mallory")
+        carol = yield self.connect_from("127.0.0.3", "carol")
+        yield self.enter(carol, "tea", create=True)
+        yield self.refused(carol, "/gban ip:127.0.0.2", "NOT_ALLOWED")
+        root.say("/gban ip:127.0.0.2 spam from a proxy")
+        self.assertEqual((yield self.expect(root, "GBAN ")), "GBAN ip:127.0.0.2 root")
+        self.assertEqual(
+            (yield self.expect(mallory, "BYE ")),
+            "BYE banned from this server: spam from a proxy",
+        )
+        again = User(FakeClient(self.server, "127.0.0.2"))
+        self.assertEqual(
+            (yield self.expect(again, "BYE ")),
+            "BYE banned from this server: spam from a proxy",
+        )
+        self.assertEqual(
+            again.lines, ["BYE banned from this server: spam from a proxy"]
+        )
+        again.say("mallory2")  # nothing it sends is run
+        self.assertEqual(again.unread(), [])
+        carol.say("still here")
+        self.assertEqual(
+            (yield self.expect(carol, "MSG ")).split()[:3], ["MSG", "tea", "carol"]
+        )
+        root.say("/gbans")
+        self.assertEqual((yield self.expect(root, "GBANS")), "GBANS ip:127.0.0.2")
+        root.say("/gunban ip:127.0.0.2")
+        yield self.expect(root, "GUNBAN ip:127.0.0.2 root")
+        yield self.connect_from("127.0.0.2", "mallory")
+        root.say("/gban ip:127.0.0.1/30")  # 127.0.0.0 to .3
+        self.assertEqual(
+            (yield self.expect(root, "GBAN ")), "GBAN ip:127.0.0.0/30 root"
+        )
+        self.assertEqual(
+            (yield self.expect(carol, "BYE ")),
+            "BYE banned from this server: no reason given",
+        )
+        mapped = User(FakeClient(self.server, "::ffff:127.0.0.3"))
+        yield self.expect(mapped, "BYE banned from this server")
+        yield self.connect_from("127.0.0.4", "dave")
+        yield self.refused(root, "/gban ip:127.0.0.0/30", "BAD_ARGS")
+        yield self.refused(root, "/gban ip:300.1.2.3", "BAD_ARGS")
+        yield self.refused(root, "/gban ip:0.0.0.0/0", "BAD_ARGS")
+
+    @defer.inlineCallbacks
+    def test_ignore(self) -> Generator[Any, Any, None]:
+        """After ``/ignore mallory``, neither of alice's devices hears
+        mallory's messages, actions or private messages, and mallory is
+        not told; after ``/unignore`` both do again. A kick by mallory as
+        the room's owner still reaches alice; an invitation does not."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        phone = yield self.signed_in("alice")
+        laptop = yield self.signed_in("alice")
+        for device in (phone, laptop):
+            yield self.enter(device, "tea")
+        carol = yield self.connect("carol")
+        yield self.enter(carol, "tea")
+        yield self.refused(carol, "/ignore mallory", "ACCOUNT_REQUIRED")
+        yield self.refused(phone, "/ignore alice", "BAD_ARGS")
+        phone.say("/ignore Mallory")
+        self.assertEqual((yield self.expect(phone, "IGNORED ")), "IGNORED Mallory")
+        yield self.refused(laptop, "/ignore mallory", "BAD_ARGS")  # the account's
+        mallory.say("buy my stuff")
+        mallory.say("/me waves")
+        mallory.say("/msg alice psst")
+        self.assertTrue((yield self.expect(mallory, "PRIVMSG ")).endswith(" psst"))
+        carol.say("hello")  # after mallory's, in the same room
+        for device in (phone, laptop):
+            yield self.expect(device, "MSG tea carol ")
+            self.assertEqual(from_mallory(device), [])
+        laptop.say("/ignores")
+        self.assertEqual((yield self.expect(laptop, "IGNORES")), "IGNORES mallory")
+        laptop.say("/unignore mallory")
+        yield self.expect(laptop, "UNIGNORED mallory")
+        mallory.say("/msg alice again")
+        mallory.say("back")
+        for device in (phone, laptop):
+            heard = yield self.expect(device, "PRIVMSG mallory alice ")
+            self.assertTrue(heard.endswith(" again"))
+            self.assertTrue(
+                (yield self.expect(device, "MSG tea mallory ")).endswith(" back")
+            )
+        phone.say("/ignore mallory")
+        yield self.expect(phone, "IGNORED mallory")
+        mallory.say("/kick alice out")
+        self.assertEqual(
+            (yield self.expect(phone, "KICKED ")), "KICKED tea mallory out"
+        )
+        mallory.say("/create den")
+        yield self.expect(mallory, "MEMBERS den ")
+        mallory.say("/invite alice")
+        yield self.expect(mallory, "INVITE den alice mallory")
+        carol.say("/msg alice after")
+        for device in (phone, laptop):
+            yield self.expect(device, "PRIVMSG carol alice ")
+            self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
+
+    @defer.inlineCallbacks
+    def test_the_servers_modlog(self) -> Generator[Any, Any, None]:
+        """Server bans, their lifting, lockdowns and kills are in the
+        server's log, which admins read with ``/modlog server``."""
+        root = yield self.signed_in("root")
+        carol = yield self.connect("carol")
+        yield self.refused(carol, "/modlog server", "NOT_ALLOWED")
+        root.say("/gban ip:203.0.113.0/24 1h spam")
+        yield self.expect(root, "GBAN ")
+        root.say("/lockdown accounts")
+        yield self.expect(root, "LOCKDOWN ")
+        root.say("/lockdown off")
+        yield self.expect(root, "LOCKDOWN ")
+        root.say("/gunban ip:203.0.113.0/24")
+        yield self.expect(root, "GUNBAN ")
+        root.say("/kill carol flooding")
+        yield self.expect(root, "KILLED ")
+        root.say("/modlog server")
+        lines: list[str] = []
+        while not lines or not lines[-1].startswith("MODLOG_END"):
+            lines.append((yield self.expect(root, "MODLOG")))
+        self.assertEqual(
+            [line.split(" ", 3)[:2] + line.split(" ")[4:] for line in lines[:-1]],
+            [
+                ["MODLOG", "*", "gban", "ip:203.0.113.0/24", "spam"],
+                ["MODLOG", "*", "lockdown", "accounts", "-"],
+                ["MODLOG", "*", "lockdown", "off", "-"],
+                ["MODLOG", "*", "gunban", "ip:203.0.113.0/24", "-"],
+                ["MODLOG", "*", "kill", "carol", "flooding"],
+            ],
+        )
+        self.assertEqual(lines[-1], "MODLOG_END * 5")
+        self.assertTrue(all(line.split()[3] == "root" for line in lines[:-1]))
+
+    @defer.inlineCallbacks
+    def test_lockdown(self) -> Generator[Any, Any, None]:
+        """``/lockdown accounts`` refuses plain names and registering while
+        ``/login`` works; ``closed`` refuses all but an admin's sign-in;
+        ``off`` restores. Connected users stay; only admins hear it."""
+        alice = yield self.signed_in("alice")
+        alice.say("/quit")
+        yield self.expect(alice, "BYE ")
+        root = yield self.signed_in("root")
+        carol = yield self.connect("carol")
+        yield self.refused(carol, "/lockdown accounts", "NOT_ALLOWED")
+        yield self.refused(carol, "/lockdown", "NOT_ALLOWED")
+        root.say("/lockdown")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN off -")
+        yield self.refused(root, "/lockdown maybe", "BAD_ARGS")
+        root.say("/lockdown accounts")
+        self.assertEqual(
+            (yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN accounts root"
+        )
+        newcomer = User(FakeClient(self.server))
+        reply = yield self.refused(newcomer, "mallory", "ACCOUNT_REQUIRED")
+        self.assertIn("locked down", reply)
+        yield self.refused(
+            newcomer, f"/register mallory {PASSWORD}", "REGISTRATION_CLOSED"
+        )
+        yield self.signed_in("alice")
+        root.say("/lockdown closed")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN closed root")
+        yield self.refused(User(FakeClient(self.server)), "dave", "SERVER_CLOSED")
+        yield self.refused(
+            User(FakeClient(self.server)), f"/login alice {PASSWORD}", "SERVER_CLOSED"
+        )
+        yield self.signed_in("root")  # an admin's sign-in: a second device
+        carol.say("/join general")  # connected before: stays
+        yield self.expect(carol, "MEMBERS general")
+        self.assertFalse(any(line.startswith("LOCKDOWN") for line in carol.unread()))
+        root.say("/lockdown off")
+        self.assertEqual((yield self.expect(root, "LOCKDOWN ")), "LOCKDOWN off root")
+        yield self.connect("dave")
+
+    @defer.inlineCallbacks
+    def test_a_timed_ban_shows_its_end(self) -> Generator[Any, Any, None]:
+        """``/gban MASK 2h REASON``: ``GBAN`` and ``/gbans`` carry its end
+        (two hours from now, on the server's clock); the banned user is
+        told the reason."""
+        root = yield self.signed_in("root")
+        bob = yield self.connect("bob")
+        now = self.server.clock.seconds()
+        root.say("/gban bob 2h flooding")
+        reply = yield self.expect(root, "GBAN ")
+        mask, by, until = reply.split()[1:]
+        self.assertEqual((mask, by), ("name:bob", "root"))
+        self.assertLess(abs(parse_time(until) - (now + 7200)), 5, until)
+        self.assertEqual(
+            (yield self.expect(bob, "BYE ")), "BYE banned from this server: flooding"
+        )
+        root.say("/gbans")
+        self.assertEqual((yield self.expect(root, "GBANS")), f"GBANS name:bob@{until}")
+        yield self.refused(root, "/gban carol 0s", "BAD_ARGS")
 
     @defer.inlineCallbacks
     def test_admins_delete_any_room(self) -> Generator[Any, Any, None]:

@@ -60,7 +60,9 @@ class OperatingContract(ContractBase):
             operating.lock(self.server.registry, self.operator, "Lina")
         )
         self.assertEqual(mask, "account:lina")
-        yield self.expect(lina, "BYE account locked by chatroom")
+        yield self.expect(
+            lina, "BYE banned from this server: account locked by chatroom"
+        )
         again = User(FakeClient(self.server))
         again.say(f"/login lina {PASSWORD}")
         self.assertTrue((yield self.expect(again, "ERR ")).startswith("ERR BANNED"))

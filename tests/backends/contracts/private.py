@@ -16,7 +16,15 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.changes import (
+    DecidedChange,
+    FewerWaitingThan,
+    PremiseFailedError,
+    SessionIs,
+)
 from chatroom.core.config import ServerConfig
+from chatroom.core.events import PrivateMessage
+from chatroom.core.private import NO_COPY, conversation_key, kept_for
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User
@@ -24,7 +32,10 @@ from tests.backends.contracts.moderation import PASSWORD
 from tests.backends.contracts.room_times import without_batch
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_ircv3 import tags_of, untagged
-from tests.support import FakeClient
+from tests.support import FakeClient, chat_core
+
+#: When the messages the tests decide themselves were said.
+STAMP = "2026-11-26 10:00:00"
 
 #: Three messages wait for an absent account at most.
 CONFIG = ServerConfig(rate=0, history=2, retention=8, kept_private=3)
@@ -74,6 +85,18 @@ class PrivateContract(IRCContractBase):
         return lines
 
     @defer.inlineCallbacks
+    def back_again(self, user: User, name: str) -> Generator[Any, Any, User]:
+        """``user`` (signed in to ``name``) quits, and a new connection
+        signs in to it: everything it was handed at sign-in has come once
+        its answer to ``/list`` has."""
+        user.say("/quit")
+        yield self.wait()
+        again = yield self.signs_in(name)
+        again.say("/list")
+        yield self.expect(again, "ROOMS")
+        return again
+
+    @defer.inlineCallbacks
     def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, str]:
         user.say(line)
         reply = yield self.expect(user, "ERR ")
@@ -120,11 +143,7 @@ class PrivateContract(IRCContractBase):
         yield self.sent(bob, "alice", "once")
         alice = yield self.signs_in("alice")
         yield self.expect(alice, "PRIVMSG bob alice ")
-        alice.say("/quit")
-        yield self.wait()
-        again = yield self.signs_in("alice")
-        again.say("/list")
-        yield self.expect(again, "ROOMS")
+        again = yield self.back_again(alice, "alice")
         self.assertFalse([x for x in again.lines if "PRIVMSG" in x])
 
     @defer.inlineCallbacks
@@ -170,6 +189,71 @@ class PrivateContract(IRCContractBase):
         yield self.sent(bob, "alice", "m4")
         line = yield self.expect(alice, "PRIVMSG")
         self.assertEqual(parse_event(line).text, "m4")
+
+    @defer.inlineCallbacks
+    def decided(self, text: str) -> Generator[Any, Any, DecidedChange]:
+        """A message of bob's to alice (an account nobody is signed in to),
+        numbered in their conversation and decided to be kept for her under
+        the bound, as the core decides it: not yet applied."""
+        core = chat_core(self.server)
+        found = yield defer.ensureDeferred(core.backend.find_user("alice"))
+        self.assertFalse(found.online)
+        key = conversation_key("~bob", "alice")
+        event = yield defer.ensureDeferred(
+            core.backend.conversations.append(
+                key, PrivateMessage("bob", "alice", STAMP, text)
+            )
+        )
+        return kept_for(found, key, event, CONFIG.kept_private, NO_COPY)
+
+    @defer.inlineCallbacks
+    def refused_change(
+        self, change: DecidedChange
+    ) -> Generator[Any, Any, PremiseFailedError]:
+        """``change`` applied and refused, a premise failed."""
+        core = chat_core(self.server)
+        failure = yield self.assertFailure(
+            defer.ensureDeferred(core.backend.apply(change)), PremiseFailedError
+        )
+        return failure
+
+    @defer.inlineCallbacks
+    def test_kept_after_its_account_signed_in_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A message decided to be kept for alice while nobody was signed in
+        to her account; she signs in before it is kept: refused (nobody
+        absent any more: the core tells it instead), so it never waits for
+        her next sign-in."""
+        yield self.away("alice")
+        yield self.connect("bob")
+        change = yield self.decided("too late to keep")
+        alice = yield self.signs_in("alice")
+        refusal = yield self.refused_change(change)
+        self.assertIsInstance(refusal.premise, SessionIs)
+        again = yield self.back_again(alice, "alice")
+        self.assertFalse([x for x in again.lines if "too late to keep" in x])
+
+    @defer.inlineCallbacks
+    def test_kept_after_the_inbox_filled_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A message decided to be kept for alice with two of three places
+        taken; bob's third fills them before it is kept: refused on the
+        bound (``INBOX_FULL`` to its sender), and her sign-in gets the three
+        that were kept."""
+        yield self.away("alice")
+        bob = yield self.connect("bob")
+        for n in range(2):
+            yield self.sent(bob, "alice", f"m{n}")
+        change = yield self.decided("one too many")
+        yield self.sent(bob, "alice", "m2")
+        refusal = yield self.refused_change(change)
+        self.assertIsInstance(refusal.premise, FewerWaitingThan)
+        alice = yield self.signs_in("alice")
+        texts = [parse_event(x).text for x in (yield self.several(alice, "PRIVMSG", 3))]
+        self.assertEqual(texts, ["m0", "m1", "m2"])
+        self.assertFalse([x for x in alice.lines if "one too many" in x])
 
     # -- conversations ---------------------------------------------------------------
 

@@ -38,6 +38,10 @@ from tests.support import chat_core
 CONFIG = ServerConfig(rate=0, push_idle=60.0, push_allow_http=("http://127.0.0.1:",))
 
 
+#: A user and its subscriber (its browser's keys).
+Phoned = tuple[User, Subscriber]
+
+
 class PushContract(ContractBase):
     """Subclasses mix in a TestCase, provide ``server`` (with
     :data:`CONFIG`) and :meth:`pass_idle`."""
@@ -262,6 +266,18 @@ class PushContract(ContractBase):
         )
         self.assertEqual({push.path for push in pushes}, {"/alice-phone"})
 
+    async def phones(self) -> tuple[PushEndpoint, Phoned, Phoned]:
+        """A push service; alice and carol registered in general, each
+        with a subscription to it."""
+        endpoint = self.endpoint()
+        phoned = []
+        for name in ("alice", "carol"):
+            phone = Subscriber(endpoint.base + name)
+            user = await self.registered(name)
+            await self.subscribed(name, phone)
+            phoned.append((user, phone))
+        return endpoint, phoned[0], phoned[1]
+
     def test_a_connected_account_is_not_pushed_to(self) -> Any:
         """alice, signed in and just active, is mentioned and sent a
         private message: her push service hears nothing; carol, gone, is
@@ -269,13 +285,7 @@ class PushContract(ContractBase):
         return defer.ensureDeferred(self._connected())
 
     async def _connected(self) -> None:
-        endpoint = self.endpoint()
-        alice_phone = Subscriber(endpoint.base + "alice")
-        carol_phone = Subscriber(endpoint.base + "carol")
-        alice = await self.registered("alice")
-        carol = await self.registered("carol")
-        await self.subscribed("alice", alice_phone)
-        await self.subscribed("carol", carol_phone)
+        endpoint, (alice, _), (carol, _) = await self.phones()
         bob = await self.registered("bob")
         await self.gone(carol)
         alice.say("I am here")
@@ -287,6 +297,74 @@ class PushContract(ContractBase):
         pushes = await endpoint.arrived(1)
         self.assertEqual([push.path for push in pushes], ["/carol"])
         self.assertEqual(len(endpoint.received), 1)
+
+    def test_notification_levels_mute_and_widen(self) -> Any:
+        """alice muted general (``/notify general none``): bob's mention of
+        her pushes nothing, his private message still does; carol asked
+        for everything (``all``): bob's chatter that names nobody reaches
+        her."""
+        return defer.ensureDeferred(self._levels())
+
+    async def _levels(self) -> None:
+        endpoint, (alice, alice_phone), (carol, carol_phone) = await self.phones()
+        for user, level in ((alice, "none"), (carol, "all")):
+            user.say(f"/notify general {level}")
+            await self.expect(user, f"NOTIFY general {level}")
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        await self.gone(carol)
+        # A cluster node looks for every message's readers among the
+        # subscribers it knows, a copy read again within seconds.
+        for _ in range(500):
+            known = self.notifications.store.subscribers()
+            if known is not None and "carol" in known:
+                break
+            await self.wait_real()
+        bob.say("the kettle is on")
+        await self.expect(bob, "MSG general bob ")
+        pushes = await endpoint.arrived(1)
+        self.assertEqual([push.path for push in pushes], ["/carol"])
+        server_key = await self.notifications.public_key()
+        opened = carol_phone.opened(pushes[0], server_key)
+        self.assertEqual(opened["text"], "the kettle is on")
+        bob.say("alice: tea?")
+        await self.expect(bob, "MSG general bob ")
+        bob.say("/msg alice tea?")
+        await self.expect(bob, "PRIVMSG bob alice ")
+        pushes = await endpoint.arrived(2)
+        self.assertEqual(pushes[1].path, "/alice")
+        self.assertIsNone(alice_phone.opened(pushes[1], server_key)["room"])
+
+    def test_a_followed_threads_message_is_pushed(self) -> Any:
+        """alice asked in general and left; bob's answer in her message's
+        thread names nobody, and reaches her push service: she follows the
+        thread she started. carol, who follows nothing there, hears of it
+        only when named."""
+        return defer.ensureDeferred(self._followed_thread())
+
+    async def _followed_thread(self) -> None:
+        endpoint, (alice, alice_phone), (carol, _) = await self.phones()
+        alice.say("/caps ids")
+        await self.expect(alice, "CAPS ")
+        alice.say("who wants tea?")
+        root = (await self.expect(alice, "@")).split()[0][1:]
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        await self.gone(carol)
+        for _ in range(500):  # as above: the subscribers a node knows
+            known = self.notifications.store.subscribers()
+            if known is not None and "alice" in known:
+                break
+            await self.wait_real()
+        bob.say(f"/thread {root} me please")
+        await self.expect(bob, "MSG general bob ")
+        bob.say("carol: and you?")
+        await self.expect(bob, "MSG general bob ")
+        pushes = await endpoint.arrived(2)
+        self.assertEqual(sorted(push.path for push in pushes), ["/alice", "/carol"])
+        (to_alice,) = [push for push in pushes if push.path == "/alice"]
+        server_key = await self.notifications.public_key()
+        self.assertEqual(alice_phone.opened(to_alice, server_key)["text"], "me please")
 
     def test_a_subscription_answered_410_is_forgotten(self) -> Any:
         """The push service says the subscription is gone: the server

@@ -56,8 +56,10 @@ from tests.backends.contracts.handler import ContractBase, User
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
 
 
-class SayPremisesContract(ContractBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
+class PremisesBase(ContractBase):
+    """Changes made as the core would make them, applied once the room
+    changed under them; subclasses mix in a TestCase and provide
+    ``server``."""
 
     def core(self) -> ChatCore[Any]:
         registry = self.server.registry
@@ -120,6 +122,10 @@ class SayPremisesContract(ContractBase):
             ]
             wrong = [line for line in before if shown and line.startswith(shown)]
             self.assertEqual(wrong, [], text)
+
+
+class SayPremisesContract(PremisesBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
 
     @defer.inlineCallbacks
     def test_a_room_made_moderated_after_the_decision_hears_nothing(
@@ -239,7 +245,7 @@ class SayPremisesContract(ContractBase):
         lina.say("/set topic-lock on")
         yield self.expect(bob, "SET tea topic-lock on lina")
         member, session = self.seat("bob")
-        applying = self.core().backend.apply_topic(member, session, change)
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         bob.say("/topic again")
         refusal = yield self.expect(bob, "ERR ")
@@ -259,8 +265,8 @@ class SayPremisesContract(ContractBase):
         change = DecidedChange(RoomSeating("tea"), premises, (Emit(gone), Drop()))
         lina.say("/set moderated on")
         yield self.expect(bob, "SET tea moderated on lina")
-        _, session = self.seat("lina")
-        applying = self.core().backend.apply_delete(session, change)
+        member, session = self.seat("lina")
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         yield self.nobody_heard("DELETED", lina, bob, shown=("DELETED",))
 
@@ -281,8 +287,8 @@ class SayPremisesContract(ContractBase):
         yield self.expect(lina, "MEMBERS tea ")
         bob.say("/join tea")
         yield self.expect(lina, "JOIN tea bob")
-        _, session = self.seat("lina")
-        applying = self.core().backend.apply_delete(session, change)
+        member, session = self.seat("lina")
+        applying = self.core().backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         yield self.nobody_heard("DELETED", lina, bob, shown=("DELETED",))
 
@@ -304,7 +310,7 @@ class SayPremisesContract(ContractBase):
         change = moderation.change_of(outcome, "tea", "lina", facts.target, premises)
         bob.say("/leave")
         yield self.expect(lina, "PART tea bob")
-        applying = core.backend.apply_outcome(member, session, change)
+        applying = core.backend.apply(change, member, session)
         yield self.refused(self.done(applying))
         bob.say("/join tea")
         yield self.expect(lina, "JOIN tea bob")
@@ -330,7 +336,7 @@ class SayPremisesContract(ContractBase):
         change = moderation.gift_change(given, "tea", premises)
         bea.say("/leave")
         yield self.expect(cid, "PART tea bea")
-        yield self.refused(self.done(core.backend.apply_give(change)))
+        yield self.refused(self.done(core.backend.apply(change)))
         yield self.nobody_heard("OWNER", lina, cid, shown=("OWNER",))
         lina.say("/set topic-lock on")
         yield self.expect(cid, "SET tea topic-lock on lina")
@@ -344,17 +350,18 @@ class SayPremisesContract(ContractBase):
         and is the marker in force; moving it to 5 again, or past it, is
         applied."""
         markers = self.core().backend.markers
-        moved = yield self.done(advance(markers, "alice", "tea", 5))
+        apply = self.core().backend.apply
+        moved = yield self.done(advance(apply, "alice", "tea", 5))
         self.assertEqual(moved, 5)
         change = DecidedChange(
             AccountMarkers("alice"), (MarkerAtMost("tea", 3),), (SetMarker("tea", 3),)
         )
         failed = yield self.assertFailure(
-            self.done(markers.apply(change)), PremiseFailedError
+            self.done(self.core().backend.apply(change)), PremiseFailedError
         )
         self.assertEqual(failed.facts, 5)
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 3))), 5)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 3))), 5)
         self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 5})
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 5))), 5)
-        self.assertEqual((yield self.done(advance(markers, "alice", "tea", 8))), 8)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 5))), 5)
+        self.assertEqual((yield self.done(advance(apply, "alice", "tea", 8))), 8)
         self.assertEqual((yield self.done(markers.markers("alice"))), {"tea": 8})

@@ -184,6 +184,23 @@ class SearchContract(Searching):
         self.assertEqual((yield self.search(alice, "tea from:carol")), [])
 
     @defer.inlineCallbacks
+    def test_in_thread_keeps_threads_messages(self) -> Generator[Any, Any, None]:
+        """``in:thread`` keeps the messages said in threads (``/thread``),
+        not their roots nor the room's other messages; an edit is found by
+        its new text there too."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        yield self.said(alice, "tea", "tea at four?")
+        found = yield self.search(alice, "tea")
+        root = found[0].split()[2]
+        bob.say(f"/thread {root} tea at five")
+        yield self.expect(alice, "MSG tea bob ")
+        yield self.said(bob, "tea", "tea is ready")
+        found = yield self.search(alice, "tea in:thread")
+        self.assertEqual([line.split(" ", 5)[5] for line in found], ["tea at five"])
+        self.assertEqual(len((yield self.search(alice, "tea"))), 3)
+        self.assertEqual((yield self.search(alice, "ready in:THREAD")), [])
+
+    @defer.inlineCallbacks
     def test_bad_searches_are_refused(self) -> Generator[Any, Any, None]:
         """Empty, too long, only filters, an empty filter, a time that is
         none: each ``ERR BAD_ARGS``; nobody else hears of it, and the

@@ -16,7 +16,10 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.changes import FactsChangedError
 from chatroom.core.config import ServerConfig
+from chatroom.core.events import Edited, Message, Reaction, StoredEvent
+from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
@@ -45,7 +48,8 @@ class UserDataContract(IRCContractBase):
 
     @defer.inlineCallbacks
     def talked(self) -> Generator[Any, Any, tuple[User, User, User]]:
-        """alice and bob (accounts) in tea, each saying something, alice
+        """alice and bob (accounts) in tea, each saying something (bob in
+        the thread of alice's message too, which she then follows), alice
         reading it; alice and carol (an account) each writing to bob."""
         alice = yield self.registered("alice")
         bob = yield self.registered("bob")
@@ -57,6 +61,12 @@ class UserDataContract(IRCContractBase):
         yield self.expect(bob, "MSG tea alice")
         bob.say("bob answers")
         yield self.expect(alice, "MSG tea bob")
+        bob.say("/thread 1 bob threads")
+        yield self.expect(alice, "MSG tea bob")
+        bob.say("/threads")
+        yield self.expect(bob, "THREADS_END")
+        alice.say("/notify tea all")
+        yield self.expect(alice, "NOTIFY tea all")
         alice.say("/caps ids")
         yield self.expect(alice, "CAPS")
         alice.say("/read tea 2")
@@ -99,10 +109,15 @@ class UserDataContract(IRCContractBase):
         self.assertEqual(archive["rooms"]["owned"], ["tea"])
         self.assertEqual(archive["rooms"]["remembered"], ["tea"])
         self.assertEqual(archive["read_markers"], {"tea": 2})
+        self.assertEqual(
+            archive["threads"], [{"room": "tea", "root": 1, "following": True}]
+        )
+        self.assertEqual(archive["notify_levels"], {"tea": "all"})
         talks = archive["private_conversations"]
         self.assertEqual([t["with"] for t in talks], ["bob"])
         self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])
-        for foreign in ("bob answers", "carol whispers", "argon2", "SCRAM"):
+        foreign_words = ("bob answers", "bob threads", "carol whispers", "argon2")
+        for foreign in (*foreign_words, "SCRAM"):
             self.assertNotIn(foreign, text)
 
     @defer.inlineCallbacks
@@ -230,6 +245,84 @@ class UserDataContract(IRCContractBase):
         line = yield self.expect(bob, "HISTORY tea")
         self.assertIn("bob answers", line)
         self.assertNotIn("alice says hello", " ".join(bob.unread()))
+
+    @defer.inlineCallbacks
+    def history(self, name: str) -> Generator[Any, Any, list[StoredEvent]]:
+        """Room tea's stored events, as the back-end gives them to ``name``."""
+        core = chat_core(self.server)
+        member, session = next(
+            (member, session)
+            for member, session in core.sessions.named()
+            if session.name == name
+        )
+        events = yield defer.ensureDeferred(
+            core.backend.history(member, session, "tea", 20, None)
+        )
+        return list(events)
+
+    @defer.inlineCallbacks
+    def test_an_erasure_decided_before_an_edit_is_decided_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The erasure of alice's words in tea was decided on her message
+        as read; she edits it on another device before it is applied: the
+        room's change is refused and nothing of it is applied (bob still
+        sees her name on the edited message). Her deletion, decided on the
+        words as they are then, anonymises the message as edited."""
+        alice, bob, _ = yield self.talked()
+        core = chat_core(self.server)
+        (tea,) = yield defer.ensureDeferred(core.backend.user_data.words("alice"))
+        change = erasure("alice", ANONYMISE, tea)
+        assert change is not None
+        (said,) = [e for e in tea.events if isinstance(e, Message)]
+        alice.say(f"/edit {said.id} alice says hi")
+        yield self.expect(bob, "MSG tea alice")
+        yield self.wait()
+        yield self.assertFailure(
+            defer.ensureDeferred(core.backend.apply(change)), FactsChangedError
+        )
+        kept = yield self.history("bob")
+        (message,) = [e for e in kept if isinstance(e, Message) and e.id == said.id]
+        self.assertEqual((message.user, message.text), ("alice", "alice says hi"))
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE")
+        kept = yield self.history("bob")
+        (message,) = [e for e in kept if isinstance(e, Message) and e.id == said.id]
+        self.assertEqual((message.user, message.text), (DELETED_USER, "alice says hi"))
+        self.assertEqual([e for e in kept if author(e) == "alice"], [])
+
+    @defer.inlineCallbacks
+    def test_removing_takes_what_depends_on_the_messages(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With --on-delete remove, alice's edit of her message and bob's
+        reaction to it go with it; bob's own messages (his answer in her
+        message's thread too), and his reaction to one, stay."""
+        self.set_on_delete("remove")
+        alice, bob, _ = yield self.talked()
+        kept = yield self.history("bob")
+        (hers, his, _threaded) = [e for e in kept if isinstance(e, Message)]
+        alice.say(f"/edit {hers.id} alice says hi")
+        yield self.expect(bob, "MSG tea alice")
+        bob.say(f"/react {hers.id} +1")
+        bob.say(f"/react {his.id} +1")
+        bob.say("reacted")
+        yield self.expect(alice, "MSG tea bob")
+        kept = yield self.history("bob")
+        targets = [e.target for e in kept if isinstance(e, Edited | Reaction)]
+        self.assertEqual(sorted(targets), sorted([hers.id, hers.id, his.id]))
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE")
+        kept = yield self.history("bob")
+        said = [(e.user, e.text) for e in kept if isinstance(e, Message)]
+        self.assertEqual(
+            said,
+            [("bob", "bob answers"), ("bob", "bob threads"), ("bob", "reacted")],
+        )
+        self.assertEqual(
+            [(e.target, e.user) for e in kept if isinstance(e, Edited | Reaction)],
+            [(his.id, "bob")],
+        )
 
     def set_on_delete(self, how: str) -> None:
         """``--on-delete how`` from now on."""

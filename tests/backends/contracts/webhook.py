@@ -16,9 +16,20 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.changes import (
+    AddHook,
+    DecidedChange,
+    FactsChangedError,
+    FewerHooksThan,
+    HookHeld,
+    RemoveHook,
+    RoomHooks,
+)
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Message
-from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.hooks import HOOK_PATH, Hook
+from chatroom.core.text import name_key
+from chatroom.core.webhooks import HOOKS_PER_ROOM
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
@@ -29,6 +40,19 @@ BASE = "https://chat.example.org"
 def body(**fields: object) -> bytes:
     """Slack's JSON."""
     return json.dumps(fields).encode()
+
+
+def added(hook: Hook, most: int = HOOKS_PER_ROOM) -> DecidedChange:
+    """``hook`` added as the core decides it: on no hook of its name and
+    fewer than ``most`` in its room."""
+    premises = (HookHeld(name_key(hook.name), False), FewerHooksThan(most))
+    return DecidedChange(RoomHooks(hook.key), premises, (AddHook(hook),))
+
+
+def removed(room: str, name: str) -> DecidedChange:
+    """Room ``room``'s hook called ``name`` removed, on its being there."""
+    held = (HookHeld(name_key(name), True),)
+    return DecidedChange(RoomHooks(name_key(room)), held, (RemoveHook(name_key(name)),))
 
 
 class WebhookContract(ContractBase):
@@ -203,9 +227,38 @@ class WebhookContract(ContractBase):
 class HookStoreContract(ContractBase):
     """A back-end's :class:`~chatroom.core.hooks.HookStore` (``hooks``)."""
 
+    def backend(self) -> Any:
+        """The server's back-end."""
+        raise NotImplementedError
+
     def store(self) -> Any:
         """The back-end's hook store."""
-        raise NotImplementedError
+        return self.backend().hooks
+
+    def applied(self, change: DecidedChange) -> defer.Deferred[None]:
+        return defer.Deferred.fromCoroutine(self.backend().apply(change))
+
+    @defer.inlineCallbacks
+    def test_a_hook_past_the_most_added_meanwhile_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A hook decided on its room having fewer than the most (two, the
+        core's operand), applied after another was added meanwhile, is
+        refused: the room keeps two, and the refused hook's secret admits
+        no post."""
+        user = User(FakeClient(self.server))
+        user.say("alice")
+        user.say("/create tea")
+        yield self.expect(user, "MEMBERS tea")
+        first, late = Hook("tea", "ci", "s1", "alice"), Hook("tea", "cd", "s3", "alice")
+        decided = added(late, most=2)  # on one hook, as read
+        yield self.applied(added(first, most=2))
+        yield self.applied(added(Hook("tea", "qa", "s2", "alice"), most=2))
+        yield self.assertFailure(self.applied(decided), FactsChangedError)
+        hooks = self.store()
+        listed = yield defer.Deferred.fromCoroutine(hooks.of_room("tea"))
+        self.assertEqual([hook.name for hook in listed], ["ci", "qa"])
+        self.assertIsNone((yield defer.Deferred.fromCoroutine(hooks.find("s3"))))
 
     @defer.inlineCallbacks
     def test_hooks_are_kept_found_listed_and_removed(
@@ -214,30 +267,26 @@ class HookStoreContract(ContractBase):
         """A hook is found by its secret and listed by name in its room; a
         second of the same name (any case) is not added; removed, it is
         found no more; a room that is gone takes none."""
-        from chatroom.core.hooks import Hook
-
         user = User(FakeClient(self.server))
         user.say("alice")
         user.say("/create tea")
         yield self.expect(user, "MEMBERS tea")
         hooks = self.store()
         ci, zz = Hook("tea", "ci", "s1", "alice"), Hook("tea", "zz", "s2", "alice")
-        self.assertTrue((yield defer.Deferred.fromCoroutine(hooks.add(zz))))
-        self.assertTrue((yield defer.Deferred.fromCoroutine(hooks.add(ci))))
+        yield self.applied(added(zz))
+        yield self.applied(added(ci))
         again = Hook("tea", "CI", "s3", "alice")
-        self.assertFalse((yield defer.Deferred.fromCoroutine(hooks.add(again))))
+        yield self.assertFailure(self.applied(added(again)), FactsChangedError)
         self.assertEqual((yield defer.Deferred.fromCoroutine(hooks.find("s1"))), ci)
         self.assertIsNone((yield defer.Deferred.fromCoroutine(hooks.find("s3"))))
         listed = yield defer.Deferred.fromCoroutine(hooks.of_room("TEA"))
         self.assertEqual(listed, [ci, zz])
-        self.assertTrue((yield defer.Deferred.fromCoroutine(hooks.remove("tea", "CI"))))
-        self.assertFalse(
-            (yield defer.Deferred.fromCoroutine(hooks.remove("tea", "ci")))
-        )
+        yield self.applied(removed("tea", "CI"))
+        yield self.assertFailure(self.applied(removed("tea", "ci")), FactsChangedError)
         self.assertIsNone((yield defer.Deferred.fromCoroutine(hooks.find("s1"))))
         gone = Hook("cafe", "ci", "s4", "alice")
         try:
-            yield defer.Deferred.fromCoroutine(hooks.add(gone))
+            yield self.applied(added(gone))
         except ChatError as refusal:
             self.assertEqual(refusal.code, "NO_SUCH_ROOM")
         else:

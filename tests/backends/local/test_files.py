@@ -20,6 +20,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.core.changes import AccountFiles, AddFile, DecidedChange
 from chatroom.core.config import ServerConfig
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import (
@@ -68,7 +69,8 @@ class StoredFilesTests(unittest.TestCase):
         kept = FileRecord("a" * 16, "alice", "cat.png", "image/png", 30, 1.5)
         dropped = FileRecord("b" * 16, "alice", "dog.png", "image/png", 20, 2.5)
         for record in (kept, dropped):
-            self.successResultOf(defer.ensureDeferred(files.store.add(record)))
+            added = DecidedChange(AccountFiles("alice"), (), (AddFile(record),))
+            self.successResultOf(defer.ensureDeferred(files.store.apply(added)))
         self.successResultOf(defer.ensureDeferred(files.store.remove(dropped.id)))
         clock.advance(FLUSH_INTERVAL)
         again = start()

@@ -9,7 +9,7 @@ from twisted.trial import unittest
 
 from chatroom.core import reactions
 from chatroom.core.config import ServerConfig
-from chatroom.core.reactions import REACTIONS_PER_MESSAGE, Reactions
+from chatroom.core.reactions import Reactions
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import FakeClient, StoreFileTestCase, local_backend, local_server
@@ -155,11 +155,29 @@ class ReactionStateTests(unittest.TestCase):
         and keeps the others, with their counts."""
         state = Reactions()
         for target in ("1", "2", "3"):
-            state.change(target, "x", "alice", True, REACTIONS_PER_MESSAGE)
-        state.change("3", "y", "bob", True, REACTIONS_PER_MESSAGE)
+            state.apply(target, "x", "alice", True)
+        state.apply("3", "y", "bob", True)
         state.prune(3)
         self.assertEqual(state.of, {"3": {"x": {"alice"}, "y": {"bob"}}})
         self.assertEqual(state.changes, 4)
+
+    def test_what_a_reaction_is_decided_on(self) -> None:
+        """The facts of a reaction, and what :func:`reactions.decide` makes
+        of them: nothing twice, no reaction past the most allowed, a
+        reaction already given always, a taking back only of one's own."""
+        state = Reactions()
+        for number in range(3):
+            state.apply("1", f"r{number}", "alice", True)
+        facts = state.facts("1", "r0", "alice")
+        self.assertEqual(facts, reactions.ReactionFacts(True, True, 3))
+        self.assertEqual(reactions.decide(facts, True, 3), reactions.UNCHANGED)
+        self.assertEqual(reactions.decide(facts, False, 3), reactions.CHANGED)
+        bob = state.facts("1", "r0", "bob")
+        self.assertEqual(reactions.decide(bob, True, 3), reactions.CHANGED)
+        self.assertEqual(reactions.decide(bob, False, 3), reactions.UNCHANGED)
+        new = state.facts("1", "r3", "bob")
+        self.assertEqual(reactions.decide(new, True, 3), reactions.FULL)
+        self.assertEqual(reactions.decide(new, True, 4), reactions.CHANGED)
 
     def test_reacting_prunes_now_and_then(self) -> None:
         """Every ``PRUNE_EVERY`` changes, the reactions to messages memory

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.backends.local import applying
 from chatroom.backends.local.rooms import Room
 from chatroom.core import membership
+from chatroom.core.changes import (
+    AddMember,
+    DecidedChange,
+    Emit,
+    Operation,
+    RoomSeating,
+    SetOwner,
+)
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
@@ -26,10 +35,16 @@ def _quit(room: Room, user: str, reason: str) -> Departure:
 
 def _add(room: Room, member: Member, name: str) -> None:
     """``member`` joins as the in-process back-end seats it: decided by
-    :func:`chatroom.core.membership.join` on the room's facts, applied."""
-    joiner = SeatSession("local:t.1", name)
-    arrival = membership.join(room.seating(), name_key(name), joiner, room.big_room)
-    room.arrive(member, name, arrival)
+    :func:`chatroom.core.membership.join` on the room's facts, applied as
+    a change (:func:`chatroom.backends.local.applying.perform`)."""
+    joiner, key = SeatSession("local:t.1", name), name_key(name)
+    arrival = membership.join(room.seating(), key, joiner, room.big_room)
+    ops: list[Operation] = [Emit(event) for event in arrival.events]
+    ops.append(AddMember(key, name, arrival.quiet))
+    if arrival.owner is not None:
+        ops.append(SetOwner(key))
+    change = DecidedChange(RoomSeating(room.key), (), tuple(ops))
+    applying.perform(room, change, member, key)
 
 
 def _remove(room: Room, member: Member, departure: Departure | None) -> None:

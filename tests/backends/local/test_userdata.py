@@ -10,10 +10,13 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.userdata import EXPORT_TTL
+from chatroom.core.events import Message
+from chatroom.core.userdata import ANONYMISE, DELETED_USER, EXPORT_TTL, erased
+from tests.backends.contracts.moderation import PASSWORD
 from tests.backends.contracts.userdata import BASE, CONFIG, UserDataContract
-from tests.support import in_place, local_server
+from tests.support import chat_core, in_place, local_server
 
 
 class LocalUserDataTests(UserDataContract, unittest.TestCase):
@@ -35,6 +38,7 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
             for table, where in (
                 ("accounts", "key = ?"),
                 ("read_markers", "account = ?"),
+                ("account_settings", "account = ?"),
                 ("account_rooms", "account = ?"),
                 ("kept_private", "account = ?"),
                 ("private_messages", "sender = ? OR recipient = ?"),
@@ -61,3 +65,36 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
             self.server.registry.users.take_export(token)
         )
         self.assertIsNone(taken)
+
+    @defer.inlineCallbacks
+    def test_an_edit_memory_does_not_hold_is_never_set_back(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A message's erasure decided on its text as read reaches the file
+        after the message was edited there (past what memory holds, so the
+        change's premise could not refuse it): the file keeps the edit and
+        its author; the deletion, deciding again, anonymises it as edited."""
+        alice, bob, _ = yield self.talked()
+        core = chat_core(self.server)
+        (tea,) = yield defer.ensureDeferred(core.backend.user_data.words("alice"))
+        (said,) = [e for e in tea.events if isinstance(e, Message)]
+        alice.say(f"/edit {said.id} alice says hi")
+        yield self.expect(bob, "MSG tea alice")
+        anonymised = erased(said, ANONYMISE)
+        assert anonymised is not None
+        self.store.replace_event("tea", row_of(anonymised), row_of(said))
+        self.assertEqual(self.rows(said.id), [("alice", "alice says hi")])
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE")
+        self.assertEqual(self.rows(said.id), [(DELETED_USER, "alice says hi")])
+
+    def rows(self, event_id: str) -> list[tuple[str, str]]:
+        """Who said message ``event_id`` of tea and what, as the file has it."""
+        self.store.flush()
+        db = sqlite3.connect(self.path)
+        found = db.execute(
+            "SELECT user, text FROM events WHERE room = 'tea' AND id = ?",
+            (int(event_id),),
+        ).fetchall()
+        db.close()
+        return found

@@ -50,8 +50,8 @@ class LocalHookStoreTests(HookStoreContract, unittest.TestCase):
     def setUp(self) -> None:
         self.server = local_server(CONFIG, Clock())
 
-    def store(self) -> Any:
-        return local_backend(self.server).hooks
+    def backend(self) -> Any:
+        return local_backend(self.server)
 
 
 class SlackTextTests(unittest.TestCase):

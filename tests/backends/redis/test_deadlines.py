@@ -10,10 +10,18 @@ stalled that long in one reactor turn.
 
 from __future__ import annotations
 
+import txredisapi
 from twisted.internet import defer, task
+from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.backends.redis.deadlines import CallDeadlines
+from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.redisclient.caught_up import CaughtUp
+from chatroom.redisclient.deadlines import CallDeadlines, within
+from chatroom.redisclient.link import RedisLink
+from chatroom.redisclient.shard_subscribers import ShardSubscribers
+from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
+from chatroom.redisclient.slots import SLOTS, SlotMap, key_slot
 
 
 class DeadlinesCase(unittest.TestCase):
@@ -156,3 +164,135 @@ class StalledNodeTests(DeadlinesCase):
         self.assertFalse(running.called)
         self.clock.pump([0.6] * 2)  # 6 s
         self.failureResultOf(running, defer.CancelledError)
+
+
+class WithinTests(unittest.TestCase):
+    """:func:`within`: ``addTimeout`` in the time the client listened, for
+    the calls made now and then (a connection's ``ROLE``, a question to a
+    Sentinel or a cluster's node)."""
+
+    def setUp(self) -> None:
+        self.clock = task.Clock()
+
+    def test_a_stalled_turn_does_not_time_it_out(self) -> None:
+        """One turn of 20 s with a 1 s timeout: the reply read after it is
+        the result, and no timer is left once it fired."""
+        asking: defer.Deferred[bytes] = defer.Deferred()
+        within(asking, 1.0, self.clock)
+        self.clock.advance(20)
+        asking.callback(b"master")
+        self.assertEqual(self.successResultOf(asking), b"master")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_no_answer_is_a_timeout(self) -> None:
+        """Nobody answers while the client listens: ``TimeoutError`` once
+        it listened 1 s, as ``addTimeout`` says it, and no timer left."""
+        asking: defer.Deferred[bytes] = defer.Deferred()
+        within(asking, 1.0, self.clock)
+        self.clock.pump([0.01] * 95)
+        self.assertNoResult(asking)
+        self.clock.pump([0.01] * 10)
+        self.failureResultOf(asking, defer.TimeoutError)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+
+#: A Redis Cluster of one primary serving every slot, as ``CLUSTER SLOTS``
+#: answers (txredisapi's reading of it).
+ONE_PRIMARY = [[0, SLOTS - 1, [b"127.0.0.1", 7000]]]
+
+
+class BusyShardTests(DeadlinesCase):
+    """A Redis Cluster's commands, subscriptions and ``PING``s across a
+    stall of the client's reactor: the same deadlines as the node's own
+    calls (5 s of listening), on links whose connections are txredisapi's
+    protocols over a ``StringTransport``, what Redis sends fed to them."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        address = RedisClusterAddress((("127.0.0.1", 7000),))
+        self.shards = ShardLinks(self.clock, address, deadlines=self.deadlines)
+        self.shards.map = SlotMap.from_reply(ONE_PRIMARY, "127.0.0.1")
+        self.link = RedisLink(self.clock, address.primary("127.0.0.1", 7000), "one")
+        self.shards._links[("127.0.0.1", 7000)] = self.link
+        self.commands = self.connect(self.link)
+        self.subscribers = ShardSubscribers(self.clock, self.shards)
+        self.subscriber_link = RedisLink(
+            self.clock,
+            address.primary("127.0.0.1", 7000),
+            "one subscriber",
+            subscriber=True,
+            sharded=True,
+        )
+        self.subscribers._links[("127.0.0.1", 7000)] = self.subscriber_link
+        self.subscriber = self.connect(self.subscriber_link)
+
+    def connect(self, link: RedisLink) -> txredisapi.BaseRedisProtocol:
+        """``link`` serving on its protocol over a ``StringTransport``."""
+        protocol = link.protocol_class(charset=None, convertNumbers=False)
+        protocol.link = link
+        protocol.makeConnection(StringTransport())
+        link.connection = protocol
+        return protocol
+
+    def get(self) -> defer.Deferred[bytes]:
+        return defer.ensureDeferred(self.shards.execute(key_slot("k"), "GET", "k"))
+
+    def test_command_answered_after_a_stall_keeps_its_link(self) -> None:
+        """A command in flight while the client stalls 20 s, its reply
+        waiting in the socket: read after the stall, it is the command's
+        reply, and the link is kept."""
+        getting = self.get()
+        self.assertEqual(
+            self.commands.transport.value(), b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+        )
+        self.clock.advance(20)
+        self.commands.dataReceived(b"$2\r\nv1\r\n")
+        self.listen(10)
+        self.assertEqual(self.successResultOf(getting), b"v1")
+        self.assertFalse(self.commands.transport.disconnecting)
+
+    def test_silent_primary_is_still_found_after_a_stall(self) -> None:
+        """A primary that never answers: after the 20 s stall the command
+        fails (:class:`ShardUnavailableError`) once the client has listened
+        for the rest of the timeout, and its link is dropped."""
+        getting = self.get()
+        self.clock.advance(20)
+        self.listen(3.9)
+        self.assertNoResult(getting)
+        self.listen(1.1)
+        self.failureResultOf(getting, ShardUnavailableError)
+        self.assertTrue(self.commands.transport.disconnecting)
+
+    def test_subscription_answered_after_a_stall(self) -> None:
+        """``SSUBSCRIBE`` sent as the client stalls 20 s: Redis's
+        confirmation read after the stall subscribes it, the link kept."""
+        subscribing = defer.ensureDeferred(
+            self.subscribers.subscribe(b"{room}:channel", key_slot(b"{room}"))
+        )
+        self.clock.advance(20)
+        self.subscriber.dataReceived(
+            b"*3\r\n$10\r\nssubscribe\r\n$14\r\n{room}:channel\r\n:1\r\n"
+        )
+        self.successResultOf(subscribing)
+        self.assertFalse(self.subscriber.transport.disconnecting)
+
+    def test_silent_subscription_is_found(self) -> None:
+        """No confirmation while the client listens 5 s: unavailable, and
+        the subscriber link dropped."""
+        subscribing = defer.ensureDeferred(
+            self.subscribers.subscribe(b"{room}:channel", key_slot(b"{room}"))
+        )
+        self.clock.advance(20)
+        self.listen(5)
+        self.failureResultOf(subscribing, ShardUnavailableError)
+        self.assertTrue(self.subscriber.transport.disconnecting)
+
+    def test_caught_up_waits_for_its_ping_across_a_stall(self) -> None:
+        """A wait for the subscriber link to catch up (its ``PING``) spans
+        a 20 s stall: it fires when the ``PONG`` is read after the stall,
+        not at the stall's end, before the messages ahead of it."""
+        waiting = CaughtUp(self.subscriber_link, self.deadlines).wait()
+        self.clock.advance(20)
+        self.assertNoResult(waiting)
+        self.subscriber.dataReceived(b"*2\r\n$4\r\npong\r\n$0\r\n\r\n")
+        self.successResultOf(waiting)

@@ -5,20 +5,12 @@ seating, on which the core decides again."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
-from twisted.internet import defer, protocol, reactor
-from twisted.internet.interfaces import IProtocol
+from twisted.internet import defer
 
-from chatroom.core.config import ClusterConfig
-from chatroom.doors.base.server import ChatServer
-from chatroom.redisclient.addresses import RedisAddress
-from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.entries import CONFIG, EntriesContract
-from tests.backends.contracts.handler import ContractBase, User
-from tests.cluster.support import RedisRegistryTestCase
-from tests.support import FakeClient
+from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
 
 
 class RedisEntriesTests(RedisRegistryTestCase, EntriesContract):
@@ -27,36 +19,13 @@ class RedisEntriesTests(RedisRegistryTestCase, EntriesContract):
     config = CONFIG
 
 
-class TwoNodeEntriesTests(RedisRegistryTestCase, ContractBase):
+class TwoNodeEntriesTests(TwoNodeRegistryTestCase):
     """A join decided on node two's last-known seating while node one
     changed the room: the script refuses on the premise, and the core
     decides again on the seating it brings; a refusal decided on the
     last-known seating is decided again on the latest."""
 
     config = CONFIG
-
-    @defer.inlineCallbacks
-    def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
-        yield super().setUp()
-        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="two")
-        self.other = redis_registry(self.config, cluster, reactor)
-        self.other_server = ChatServer(self.config, clock=reactor, registry=self.other)
-        self.other_server.start()
-        self.addCleanup(self._stop_other)
-        yield self.other.backend.when_available()
-
-    def _stop_other(self) -> Any:
-        self.other_server.stop()
-        for connection in list(self.other_server.open_connections):
-            IProtocol(connection).connectionLost(protocol.connectionDone)
-        return self.other.detach()
-
-    @defer.inlineCallbacks
-    def on_two(self, name: str) -> Generator[Any, Any, User]:
-        user = User(FakeClient(self.other_server))
-        user.say(name)
-        yield self.expect(user, f"WELCOME {name}")
-        return user
 
     @defer.inlineCallbacks
     def test_full_by_the_other_node_and_freed_again(self) -> Any:

@@ -17,7 +17,12 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.handler import CONFIG, User
-from tests.backends.contracts.webhook import HookStoreContract, WebhookContract, body
+from tests.backends.contracts.webhook import (
+    HookStoreContract,
+    WebhookContract,
+    body,
+    removed,
+)
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, redis_backend
 
@@ -99,8 +104,8 @@ class RedisHookStoreTests(RedisRegistryTestCase, HookStoreContract):
 
     config = CONFIG
 
-    def store(self) -> Any:
-        return redis_backend(self.server).hooks
+    def backend(self) -> Any:
+        return redis_backend(self.server)
 
     @defer.inlineCallbacks
     def test_hooks_kept_by_an_older_version(self) -> Generator[Any, Any, None]:
@@ -121,7 +126,7 @@ class RedisHookStoreTests(RedisRegistryTestCase, HookStoreContract):
             (yield defer.Deferred.fromCoroutine(hooks.of_room("tea"))), [ci]
         )
         self.assertEqual((yield defer.Deferred.fromCoroutine(hooks.find("s1"))), ci)
-        self.assertTrue((yield defer.Deferred.fromCoroutine(hooks.remove("tea", "ci"))))
+        yield self.applied(removed("tea", "ci"))
         self.assertIsNone(
             (yield connection.execute_command("HGET", "chatroom:hooks", "s1"))
         )

@@ -36,11 +36,12 @@ class IRCClient:
 
     _next_port = 50000
 
-    def __init__(self, factory: IRCFactory | IRCPort) -> None:
-        """``factory``: the door's, or one ``--irc`` port's (for ``sts``)."""
+    def __init__(self, factory: IRCFactory | IRCPort, host: str = "127.0.0.1") -> None:
+        """``factory``: the door's, or one ``--irc`` port's (for ``sts``);
+        ``host``: the address it connects from."""
         IRCClient._next_port += 1
         self.transport = StringTransport(
-            peerAddress=IPv4Address("TCP", "127.0.0.1", IRCClient._next_port)
+            peerAddress=IPv4Address("TCP", host, IRCClient._next_port)
         )
         self.session: IRCProtocol = factory.buildProtocol(None)
         self.session.makeConnection(self.transport)

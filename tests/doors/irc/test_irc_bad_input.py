@@ -11,7 +11,7 @@ from twisted.python.failure import Failure
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.wire import parse
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
-from tests.support import in_process_only, local_backend
+from tests.support import in_process_only, local_backend, settle
 
 
 class IRCBadInputTests(IRCTestCase):
@@ -101,6 +101,7 @@ class IRCBadInputTests(IRCTestCase):
         """A browser at the IRC port gets an HTTP 400 saying so, then close."""
         client = IRCClient(self.factory)
         client.session.dataReceived(b"GET / HTTP/1.1\r\nHost: localhost:6667\r\n\r\n")
+        settle()  # read once its address is screened (server bans: on a node, Redis)
         reply = client.transport.value()
         self.assertTrue(reply.startswith(b"HTTP/1.0 400 Bad Request\r\n"), reply)
         self.assertIn(b"This port speaks IRC", reply)

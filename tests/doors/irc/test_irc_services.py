@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from tests.backends.contracts.mailbox import KeptLetters
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_conformance import ConformanceCase, params
 from tests.doors.irc.test_irc_moderation import PASSWORD
@@ -175,7 +176,7 @@ class NickServTests(ConformanceCase):
         foo.send("NOTICE NickServ :HELP")
         self.assertEqual(foo.received(), [])
         foo.send("PRIVMSG NickServ :HELP")
-        self.assertEqual(len(foo.received()), 8)
+        self.assertEqual(len(foo.received()), 9)
 
 
 class AccountRegistrationTests(ConformanceCase):
@@ -211,7 +212,7 @@ class AccountRegistrationTests(ConformanceCase):
         (testRegisterDifferentName); before the connection completes,
         COMPLETE_CONNECTION_REQUIRED (testBeforeConnect without
         before-connect); a short password UNACCEPTABLE_PASSWORD; VERIFY
-        has no code to check."""
+        of a code never mailed is INVALID_CODE."""
         bar = self.irc("bar")
         bar.send("REGISTER foo * shivarampassphrase")
         self.assertEqual(
@@ -233,6 +234,74 @@ class AccountRegistrationTests(ConformanceCase):
         bar.received()
         bar.send(f"REGISTER * * {PASSWORD}")
         self.assertEqual(params(bar.received()[0])[1], "ACCOUNT_EXISTS")
+
+
+class RequireEmailTests(ConformanceCase):
+    """``--require-email``: draft/account-registration's ``email-required``,
+    ``REGISTER VERIFICATION_REQUIRED`` and ``VERIFY``, as irctest's
+    account_registration.py and Ergo; NickServ's REGISTER and VERIFY."""
+
+    config = replace(ConformanceCase.config, require_email=True)
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.letters = KeptLetters()
+        self.server.mailbox.mailer = self.letters
+
+    def test_register_then_verify(self) -> None:
+        """The capability says ``email-required``; REGISTER without an
+        address is INVALID_EMAIL; with one, VERIFICATION_REQUIRED and no
+        ``900``, the code mailed there; a wrong code is INVALID_CODE; the
+        right one VERIFY SUCCESS and ``900``; a sign-in elsewhere waits
+        for it."""
+        bar = IRCClient(self.factory)
+        bar.send("CAP LS 302")
+        offered = params(bar.received()[0])[-1].split()
+        self.assertIn("draft/account-registration=email-required", offered)
+        bar.send("CAP REQ :draft/account-registration", "NICK bar", "USER b 0 * :b")
+        bar.send("CAP END")
+        bar.received()
+        bar.send("REGISTER * * shivarampassphrase")
+        self.assertEqual(params(bar.received()[0])[:2], ("REGISTER", "INVALID_EMAIL"))
+        bar.send("REGISTER * bar@example.org shivarampassphrase")
+        lines = bar.received()
+        self.assertEqual(lines[0].split(" ")[1], "REGISTER")
+        self.assertEqual(params(lines[0])[:2], ("VERIFICATION_REQUIRED", "bar"))
+        self.assertFalse([line for line in lines if " 900 " in line])
+        self.assertEqual(self.letters.letters[-1].to, "bar@example.org")
+        other = self.line("lina")
+        other.send("/quit")
+        elsewhere = FakeClient(self.server)
+        elsewhere.received()
+        elsewhere.send("/login bar shivarampassphrase")
+        self.assertTrue(elsewhere.received()[0].startswith("ERR EMAIL_REQUIRED "))
+        bar.send("VERIFY bar WRONGCODE2")
+        self.assertEqual(
+            params(bar.received()[0])[:3], ("VERIFY", "INVALID_CODE", "bar")
+        )
+        bar.send(f"VERIFY bar {self.letters.code()}")
+        lines = bar.received()
+        self.assertEqual(
+            params(lines[0]), ("SUCCESS", "bar", "Account verification successful")
+        )
+        self.assertEqual(lines[1].split(" ")[1], "900")
+        elsewhere.send("/login bar shivarampassphrase")
+        self.assertIn("WELCOME bar", elsewhere.received())
+
+    def test_nickserv_register_and_verify(self) -> None:
+        """NickServ's REGISTER needs an address here, and VERIFY its code."""
+        foo = self.irc("foo")
+        foo.send("PRIVMSG NickServ :REGISTER shivarampassphrase")
+        self.assertIn("e-mail address is required", foo.received()[0])
+        foo.send("PRIVMSG NickServ :REGISTER shivarampassphrase foo@example.org")
+        said = foo.received()
+        self.assertIn("Account created", said[0])
+        self.assertIn("VERIFY foo <code>", said[1])
+        self.assertFalse([line for line in said if " 900 " in line])
+        foo.send(f"PRIVMSG NickServ :VERIFY foo {self.letters.code()}")
+        said = foo.received()
+        self.assertIn("foo@example.org is verified for foo", said[0])
+        self.assertEqual(said[1].split(" ")[1], "900")
 
 
 class RegisterBeforeConnectTests(ConformanceCase):

@@ -22,6 +22,7 @@ import chatroom.doors.web
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.wire.commands import COMMANDS
+from chatroom.wire.goodbyes import ACCOUNT_DELETED, FINAL_STARTS, SIGN_IN_REFUSALS
 from chatroom.wire.lines import (
     EVENT_FIELDS,
     FREE_TEXT_EVENTS,
@@ -154,14 +155,37 @@ class WireScriptTests(unittest.TestCase):
 
     def test_the_commands_are_the_servers(self) -> None:
         """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
-        and those that carry passwords (which the page never shows, keeps
-        or queues)."""
+        and those that carry passwords or codes (which the page never shows,
+        keeps or queues)."""
         wire = self.wire()
         self.assertEqual(wire["commands"], list(COMMANDS))
         self.assertEqual(
             wire["secretCommands"],
-            ["login", "register", "password", "unregister", "delete-account"],
+            [
+                "login",
+                "register",
+                "password",
+                "unregister",
+                "delete-account",
+                "verify",
+                "reset",
+            ],
         )
+
+    def test_the_refusals_and_final_goodbyes_are_the_clients(self) -> None:
+        """The refusals that send the page back to its name form and the
+        goodbyes after which it does not reconnect are the terminal
+        client's (``chatroom.wire.goodbyes``): the two give up alike."""
+        self.assertEqual(
+            self.wire()["goodbyes"],
+            {
+                "signInRefusals": sorted(SIGN_IN_REFUSALS),
+                "finalStarts": list(FINAL_STARTS),
+                "accountDeleted": list(ACCOUNT_DELETED),
+            },
+        )
+        self.assertIn("your address is listed by ", FINAL_STARTS)
+        self.assertIn("REGISTRATION_CLOSED", SIGN_IN_REFUSALS)
 
     def test_loaded_before_the_client(self) -> None:
         """The page loads ``wire.js`` first, deferred like the others, so
@@ -190,7 +214,11 @@ class ByNameTests(unittest.TestCase):
         """No script spells the ``//`` rule, the tag escapes or a paste's
         bounds itself: they come from ``WIRE``, so the page cannot drift
         from the server."""
-        own_copy = re.compile(r'startsWith\("//"\)|\{ ":": ";"|\b4000\b', re.M)
+        own_copy = re.compile(
+            r'startsWith\("//"\)|\{ ":": ";"|\b4000\b'
+            r'|"BAD_PASSWORD", "NO_SUCH_ACCOUNT"|\^\(signed in',
+            re.M,
+        )
         found = {
             script.name: own_copy.findall(script.read_text(encoding="utf-8"))
             for script in sorted(STATIC.glob("*.js"))

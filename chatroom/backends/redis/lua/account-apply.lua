@@ -1,25 +1,33 @@
 
 local u = ARGV[2]
+local MAILBOXES = P .. 'mailboxes'
 local record = redis.call('HGET', ACCOUNTS, u)
+local mailbox = redis.call('HGET', MAILBOXES, u) or ''
 local name, hash, scram = '', '', ''
 if record then name, hash, scram = string.match(record, '^(%S+) (%S+) ?(%S*)$') end
 if ARGV[3] ~= '-' and ARGV[3] ~= (record and '1' or '0') then
-  return {0, 'exists', record or ''}
+  return {0, 'exists', record or '', mailbox}
 end
 if ARGV[4] ~= '-' and (not record or hash ~= ARGV[4]) then
-  return {0, 'hash', record or ''}
+  return {0, 'hash', record or '', mailbox}
 end
-local dropped, i = false, 5
+if ARGV[5] ~= '-' and (not record or mailbox ~= ARGV[5]) then
+  return {0, 'mailbox', record or '', mailbox}
+end
+local dropped, i = false, 6
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'make' then
-    name, hash, scram, dropped = ARGV[i + 1], '', '', false
+    name, hash, scram, mailbox, dropped = ARGV[i + 1], '', '', '', false
     i = i + 2
   elseif op == 'password' then
     hash, scram = ARGV[i + 1], ARGV[i + 2]
     i = i + 3
   elseif op == 'scram' then
     scram = ARGV[i + 1]
+    i = i + 2
+  elseif op == 'mailbox' then
+    mailbox = ARGV[i + 1]
     i = i + 2
   elseif op == 'drop' then
     dropped = true
@@ -29,12 +37,20 @@ while i <= #ARGV do
   end
 end
 if dropped then
-  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u,
+  redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u, P .. 'settings:' .. u,
     P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u)
   redis.call('HDEL', ACCOUNTS, u)
-elseif scram == '' then
+  redis.call('HDEL', MAILBOXES, u)
+  return {1}
+end
+if scram == '' then
   redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash)
 else
   redis.call('HSET', ACCOUNTS, u, name .. ' ' .. hash .. ' ' .. scram)
+end
+if mailbox == '' then
+  redis.call('HDEL', MAILBOXES, u)
+else
+  redis.call('HSET', MAILBOXES, u, mailbox)
 end
 return {1}

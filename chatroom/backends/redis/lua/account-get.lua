@@ -1,1 +1,2 @@
-return redis.call('HGET', ACCOUNTS, ARGV[2])
+local u = ARGV[2]
+return {redis.call('HGET', ACCOUNTS, u), redis.call('HGET', P .. 'mailboxes', u)}

@@ -1,7 +1,12 @@
-
 local record = redis.call('HGET', ACCOUNTS, ARGV[2])
 if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
   return 0
 end
 redis.call('HDEL', ACCOUNTS, ARGV[2])
+local MAILBOXES = P .. 'mailboxes'
+local mailbox = redis.call('HGET', MAILBOXES, ARGV[2])
+if mailbox then
+  redis.call('HSET', MAILBOXES, ARGV[3], mailbox)
+  redis.call('HDEL', MAILBOXES, ARGV[2])
+end
 return 1

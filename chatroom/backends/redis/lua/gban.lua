@@ -1,7 +1,16 @@
 
-local mask, reason = ARGV[2], ARGV[3]
+-- ARGV: mask, the reason its sessions are told ('': end none), its terms
+-- as the core encoded them ('': none), and the order every node hears
+-- ('': none; a network ban's, for the nodes' own connections).
+local mask, reason, terms, order = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 if redis.call('ZSCORE', GBANS, mask) then return {'OK', {}, {}, 0} end
 redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
+if terms ~= '' then redis.call('HSET', GBAN_TERMS, mask, terms) end
+if order ~= '' then
+  for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+    redis.call(PUB, P .. 'node:' .. node, '* ' .. order)
+  end
+end
 local users = {}
 if reason == '' then
   users = {}

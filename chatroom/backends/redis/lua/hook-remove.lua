@@ -1,5 +1,5 @@
 
 local kept = redis.call('HGET', hooks_key(ARGV[2]), ARGV[3])
-if not kept then return false end
+if not kept then return 'CHANGED' end
 redis.call('HDEL', hooks_key(ARGV[2]), ARGV[3])
-return kept_secret(kept)
+return {'OK', kept_secret(kept)}

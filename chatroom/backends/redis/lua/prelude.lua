@@ -15,6 +15,7 @@ local ROOMS = P .. 'rooms'
 local SIGNED = P .. 'signed'
 local ACCOUNTS = P .. 'accounts'
 local GBANS = P .. 'gbans'
+local GBAN_TERMS = P .. 'gban-terms'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
 local function places_key(u) return P .. 'in:' .. u end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
@@ -321,7 +322,7 @@ end
 local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
-             holding_key(r), seats_key(r))
+             holding_key(r), seats_key(r), pins_key(r))
   lobby_news(name)
 end
 

@@ -10,32 +10,31 @@ if redis.call('LINDEX', hk, target - first) ~= ARGV[6] then return 'CHANGED' end
 local rk, count = reactions_key(r), ARGV[5]
 local given = count .. ' ' .. ARGV[7]
 local mine = given .. ' ' .. u
+if (redis.call('HEXISTS', rk, mine) == 1) ~= (ARGV[9] == '1') then return 'CHANGED' end
+if ARGV[10] ~= '' and redis.call('HEXISTS', rk, given) == 0
+    and tonumber(redis.call('HGET', rk, count) or '0') >= tonumber(ARGV[10]) then
+  return 'CHANGED'
+end
 if ARGV[8] == '1' then
-  if redis.call('HEXISTS', rk, mine) == 1 then return {'OK', 'same'} end
-  if redis.call('HEXISTS', rk, given) == 0 then
-    if tonumber(redis.call('HGET', rk, count) or '0') >= tonumber(ARGV[9]) then
-      return {'OK', 'full'}
-    end
-    redis.call('HINCRBY', rk, count, 1)
-  end
+  if redis.call('HEXISTS', rk, given) == 0 then redis.call('HINCRBY', rk, count, 1) end
   redis.call('HINCRBY', rk, given, 1)
   redis.call('HSET', rk, mine, 1)
 else
-  if redis.call('HDEL', rk, mine) == 0 then return {'OK', 'same'} end
+  redis.call('HDEL', rk, mine)
   if redis.call('HINCRBY', rk, given, -1) <= 0 then
     redis.call('HDEL', rk, given)
     if redis.call('HINCRBY', rk, count, -1) <= 0 then redis.call('HDEL', rk, count) end
   end
 end
-local data = numbered(ARGV[10], next_id(r))
+local data = numbered(ARGV[11], next_id(r))
 emit(r, data)
 redis.call('RPUSH', hk, data)
-redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[12]) == 0 then
+redis.call('LTRIM', hk, -tonumber(ARGV[12]), -1)
+if redis.call('HINCRBY', rk, '#changes', 1) % tonumber(ARGV[13]) == 0 then
   first = kept_ids(r)
   for _, field in ipairs(redis.call('HKEYS', rk)) do
     local of = tonumber(string.match(field, '^%d+'))
     if of and of < first then redis.call('HDEL', rk, field) end
   end
 end
-return {'OK', 'changed'}
+return 'OK'

@@ -9,6 +9,7 @@ local function log_key(r) return in_room(r, 'log') end
 local function reactions_key(r) return in_room(r, 'reactions') end
 local function modlog_key(r) return in_room(r, 'modlog') end
 local function hooks_key(r) return in_room(r, 'hooks') end
+local function pins_key(r) return in_room(r, 'pins') end
 local function channel_key(r) return in_room(r, 'chan') end
 local function holding_key(r) return in_room(r, 'holding') end
 local function seats_key(r) return in_room(r, 'seats') end

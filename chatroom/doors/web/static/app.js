@@ -44,19 +44,14 @@ const MAX_BACKOFF = 10000;
 // not yet harvested it, --node-ttl): asked for again after 2, 4, 8 ... s
 // (at most 30), this many times, as the terminal client does.
 const NAME_RETRIES = 10;
-// Refusals of the username step: the name (and password) are forgotten and
-// the name form asks again.
-const SIGN_IN_ERRORS = new Set([
-  "BAD_NAME", "NAME_TAKEN", "NAME_REGISTERED", "BAD_PASSWORD", "NO_SUCH_ACCOUNT",
-  "RATE_LIMITED", "BANNED", "ACCOUNT_REQUIRED", "BAD_ARGS", "NOT_ALLOWED",
-  "REGISTRATION_CLOSED",
-]);
-// Goodbyes after which reconnecting by itself would be wrong: two tabs
-// signed in to one account on two cluster nodes would take the name from
-// each other for ever; a device ended by /logout, or by a deleted account,
-// must stay ended; an address a blocklist lists would only be refused again.
-const FINAL_BYE =
-  /^(signed in elsewhere|killed by |banned from this server|signed out from |account \S+ deleted$|your address is listed by )/;
+// Refusals of the username step (the name and password are forgotten and
+// the name form asks again), and goodbyes after which reconnecting by itself
+// would be wrong: chatroom/wire/goodbyes.py, as the terminal client decides.
+const SIGN_IN_ERRORS = new Set(WIRE.goodbyes.signInRefusals);
+const [DELETED_START, DELETED_END] = WIRE.goodbyes.accountDeleted;
+const isFinalBye = (reason) =>
+  WIRE.goodbyes.finalStarts.some((start) => reason.startsWith(start)) ||
+  (reason.startsWith(DELETED_START) && reason.endsWith(DELETED_END));
 // Commands that carry a password (the command table's): never sent as a
 // message by mistake, never kept in the input history, never queued while
 // offline.

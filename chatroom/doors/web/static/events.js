@@ -206,6 +206,27 @@ const handlers = {
     state.pending.newPassword = null;
     system(`the password of ${account} was changed`);
   },
+  // E-mail: an account's address (/email, /verify), and a password reset.
+  EMAIL({ address, kept }) {
+    system(address === "none"
+      ? "your account keeps no e-mail address: /email ADDRESS to give one"
+      : `your account's e-mail address: ${address} (${kept})`);
+  },
+  EMAIL_PENDING({ address }) {
+    system(`a code was mailed to ${address}: type /verify CODE, or open the mail's link`);
+  },
+  EMAIL_VERIFIED({ address }) { system(`${address} is verified`); },
+  EMAIL_REQUIRED({ account, seconds }) {
+    const hours = Math.max(1, Math.round(Number(seconds) / 3600));
+    system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
+      + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
+  },
+  RESET_SENT({ account }) {
+    const note = $("reset-note");
+    note.textContent = `If ${account} has a verified e-mail address, a mail with a link `
+      + "to choose a new password is on its way (the link works once, for 30 minutes).";
+    note.hidden = false;
+  },
   // "Download my data" (app.js sends /export): the one-time link opened.
   EXPORT({ url }) {
     // A link followed, not a window opened: popup blockers let downloads by.
@@ -302,6 +323,20 @@ const handlers = {
   WEBHOOKS_END({ room, count }) { system(`(${room} has ${count} webhook${count === "1" ? "" : "s"})`); },
   WEBHOOK_REMOVED({ name }) { system(`webhook ${name} removed: its address posts no more`); },
 
+  // Pins, threads and notification levels (docs/protocol.md), in words.
+  PIN({ message, by }) { info(`${by} pinned message #${message}`); },
+  UNPIN({ message, by }) { info(`${by} unpinned message #${message}`); },
+  PINNED({ message, user }, text) { system(`pinned #${message} by ${user}: ${text}`); },
+  PINS_END({ room, count }) { system(`(${room} has ${count} pinned message${count === "1" ? "" : "s"})`); },
+  PINS({ room, count }) { info(`${room} has ${count} pinned message${count === "1" ? "" : "s"}: /pins shows them`); },
+  THREAD({ root, count, last, time }) {
+    system(`thread #${root}: ${count} repl${count === "1" ? "y" : "ies"}, the last #${last} at ${time}`);
+  },
+  THREADS_END() { system("(end of the threads)"); },
+  FOLLOW({ root }) { system(`you follow the thread of #${root}`); },
+  UNFOLLOW({ root }) { system(`you no longer follow the thread of #${root}`); },
+  NOTIFY({ room, level }) { system(`${room} notifies you of: ${level}`); },
+
   // Server admins.
   ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
   KILLED({ user, by }, reason) { system(`${by} disconnected ${user}: ${reason}`); },
@@ -338,7 +373,7 @@ const handlers = {
   BYE(_, reason) {
     state.bye = reason;
     setStatus(`server said goodbye: ${reason}`, true);
-    if (FINAL_BYE.test(reason)) stop(reason);
+    if (isFinalBye(reason)) stop(reason);
   },
 };
 

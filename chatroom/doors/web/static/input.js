@@ -321,6 +321,18 @@ function startInput() {
     state.pending.login = password ? { password } : null;
     $("password-input").value = "";
   });
+  // "Forgot password?": the server mails the account's verified address a
+  // link to choose a new one (/reset NAME; the same answer for any name).
+  $("forgot-button").addEventListener("click", () => {
+    const name = $("name-input").value.trim();
+    if (!name) {
+      showError("enter the account's name first, then “Forgot password?”");
+      $("name-input").focus();
+      return;
+    }
+    hideError();
+    send(`/reset ${name}`);
+  });
   $("register-input").addEventListener("change", () => {
     const register = $("register-input").checked;
     $("password-input").autocomplete = register ? "new-password" : "current-password";

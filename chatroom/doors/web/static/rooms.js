@@ -20,6 +20,8 @@ const ROOM_EVENTS = new Set([
   "GAP", "OP", "DEOP", "KICK", "KICKED", "BAN", "UNBAN", "SET", "INVITE",
   "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS", "REACT",
   "UNREACT", "TYPING", "MODLOG", "MODLOG_END", "VOICE", "DEVOICE",
+  "PIN", "UNPIN", "PINNED", "PINS_END", "PINS", "THREAD", "FOLLOW", "UNFOLLOW",
+  "NOTIFY",
 ]);
 // Refusals while joining again after a lost connection that are not about
 // a room (the /nick taking back a name comes first): every other is the

@@ -1,16 +1,20 @@
 """One timer for the deadlines of every call in flight to Redis.
 
-Every script a node runs must be answered within ``--redis-timeout`` or the
-user hears ``ERR UNAVAILABLE``, and the node drops the link (Redis counts
-as down until it reconnects). Twisted's ``Deferred.addTimeout`` would
+Every call a client makes must be answered within its timeout, or the
+client takes that Redis for unreachable and drops the link (a chat node's
+``--redis-timeout``: its user hears ``ERR UNAVAILABLE``, and Redis counts
+as down until the link is back). Twisted's ``Deferred.addTimeout`` would
 schedule (and then cancel) one ``DelayedCall`` per call, plus two callbacks
 on it: at a thousand messages a second that is a thousand timers made and
 unmade, and the reactor's heap rebuilt under them. All calls share the same
 timeout, so their deadlines come in the order the calls were made:
 :class:`CallDeadlines` keeps the calls in flight in that order and one timer
-on the injected clock.
+on the injected clock. The other deadlines of this package (a Redis
+Cluster's commands and subscriptions, a new connection's ``ROLE``, a
+question to a Sentinel or a cluster's node) are kept the same way:
+:meth:`CallDeadlines.within` and :func:`within` stand for ``addTimeout``.
 
-A deadline is Redis's time, not the node's. A node busy for seconds in
+A deadline is Redis's time, not the client's. A node busy for seconds in
 one reactor turn (accepting thousands of connections, or starved of CPU by
 the machine's other processes) reads nothing meanwhile: Redis's replies
 wait in the socket, and its commands of that turn are only sent at the
@@ -30,10 +34,14 @@ stalled past a tick.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.python.failure import Failure
+
+T = TypeVar("T")
 
 #: Ticks per timeout while calls are in flight: a stall counts as at most
 #: two of them (the tick it delayed, and one more).
@@ -101,7 +109,7 @@ class CallDeadlines:
         if self._timer is None:  # the clock stood still while nothing was in flight
             self._counted_at = self.clock.seconds()
             self._tick_set_for = 0.0
-        watch = PendingCall(self._now() + self.timeout, running)
+        watch = PendingCall(self.now() + self.timeout, running)
         self._in_flight[watch] = None
         self.begun += 1
         if self._timer is None:
@@ -112,9 +120,28 @@ class CallDeadlines:
         """The call has fired (answered, failed or timed out)."""
         self._in_flight.pop(watch, None)
 
-    def _now(self) -> float:
-        """The listening time now: a tick that is late counts at most one
-        :attr:`tick` beyond what it was set for."""
+    def within(self, running: Deferred[T]) -> Deferred[T]:
+        """``running``, failed with ``defer.TimeoutError`` (once cancelled)
+        unless it fires within the timeout: ``Deferred.addTimeout``, in the
+        time the node listened. Returns ``running``."""
+        watch = self.watch(running)
+
+        def done(result: T | Failure) -> T | Failure:
+            self.done(watch)
+            if (
+                watch.timed_out
+                and isinstance(result, Failure)
+                and result.check(defer.CancelledError)
+            ):
+                raise defer.TimeoutError(self.timeout, "Deferred")
+            return result
+
+        return running.addBoth(done)
+
+    def now(self) -> float:
+        """The listening time now (what a :class:`PendingCall`'s deadline
+        is in): a tick that is late counts at most one :attr:`tick` beyond
+        what it was set for."""
         elapsed = self.clock.seconds() - self._counted_at
         return self.listened + min(elapsed, self._tick_set_for + self.tick)
 
@@ -130,7 +157,7 @@ class CallDeadlines:
         last tick and still unanswered; find the calls overdue now, to be
         judged next turn; tick again while any call is in flight."""
         self._timer = None
-        self.listened = self._now()
+        self.listened = self.now()
         self._counted_at = self.clock.seconds()
         judged, self._overdue = self._overdue, []
         late = [watch for watch in judged if watch in self._in_flight]
@@ -162,3 +189,11 @@ class CallDeadlines:
         self._in_flight.clear()
         self._overdue = []
         return result
+
+
+def within(running: Deferred[T], seconds: float, clock: IReactorTime) -> Deferred[T]:
+    """``running.addTimeout(seconds, clock)`` in listening time, for a call
+    made now and then (a connection's first check, a question to a
+    Sentinel): a :class:`CallDeadlines` of its own, stopped once it fired."""
+    deadlines = CallDeadlines(clock, seconds)
+    return deadlines.within(running).addBoth(deadlines.stop)

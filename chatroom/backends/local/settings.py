@@ -1,0 +1,44 @@
+"""Accounts' settings in one process: the local :class:`SettingStore`.
+
+Kept in memory (loaded once at start-up) and written through the
+back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
+file's ``account_settings`` table with ``--db``), as read markers are; an
+account's settings go with it.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.local.accounts import StoredAccounts
+from chatroom.backends.local.records import Store
+from chatroom.core import changes
+from chatroom.core.account_settings import entry_of
+
+
+class StoredSettings:
+    """account key → {setting key → value}
+    (:func:`~chatroom.core.account_settings.entry_of`)."""
+
+    def __init__(self, store: Store, accounts: StoredAccounts) -> None:
+        self.store = store
+        forget_before = accounts.on_delete
+
+        def forget(account: str) -> None:
+            forget_before(account)
+            self.by_account.pop(account, None)
+
+        accounts.on_delete = forget
+        self.by_account: dict[str, dict[str, str]] = {}
+        for account, key, value in store.load_settings():
+            self.by_account.setdefault(account, {})[key] = value
+
+    async def settings(self, account: str) -> dict[str, str]:
+        return dict(self.by_account.get(account, {}))
+
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """``change``'s settings, in order, written through."""
+        account = changes.account_of(change, changes.AccountSettings)
+        settings = self.by_account.setdefault(account, {})
+        for op in change.ops:
+            key, value = entry_of(op)
+            settings[key] = value
+            self.store.save_setting(account, key, value)

@@ -1,0 +1,2 @@
+
+return redis.call('HGET', P .. 'account-ages', ARGV[2])

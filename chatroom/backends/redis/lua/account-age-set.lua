@@ -1,0 +1,3 @@
+
+redis.call('HSET', P .. 'account-ages', ARGV[2], ARGV[3])
+return 1

@@ -1,0 +1,2 @@
+
+return redis.call('SMEMBERS', P .. 'ignores:' .. ARGV[2])

@@ -1,0 +1,3 @@
+
+redis.call('SET', P .. 'lockdown', ARGV[2])
+return 1

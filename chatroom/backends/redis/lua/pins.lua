@@ -1,0 +1,1 @@
+return redis.call('HGETALL', pins_key(ARGV[2]))

@@ -1,0 +1,56 @@
+"""An account's own settings of rooms and threads, kept by its back-end.
+
+What an account chose for itself, seen by each of its devices on every
+node: the threads it follows or unfollowed
+(:mod:`chatroom.core.message_threads`) and each room's notification level
+(:mod:`chatroom.core.notify_levels`). The core decides them as typed
+changes of the account's :class:`~chatroom.core.changes.AccountSettings`
+(:class:`~chatroom.core.changes.SetFollow`,
+:class:`~chatroom.core.changes.SetNotifyLevel`); a back-end keeps each as
+one entry of the account's settings (:func:`entry_of`: a key naming what
+it is about, and a value), in the ``--db`` file or a Redis hash, and they
+go with the account.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chatroom.core.changes import DecidedChange, Operation, SetFollow, SetNotifyLevel
+
+#: The first word of a setting's key: what kind of setting it is.
+FOLLOW = "follow"
+NOTIFY = "notify"
+
+
+class SettingStore(Protocol):
+    """Where a back-end keeps accounts' settings (by account key)."""
+
+    async def settings(self, account: str) -> dict[str, str]:
+        """Every setting of ``account``: key → value (:func:`entry_of`)."""
+        ...
+
+    async def apply(self, change: DecidedChange) -> None:
+        """Apply a change of an :class:`~chatroom.core.changes.AccountSettings`:
+        each of its operations stored as :func:`entry_of` says, in order."""
+        ...
+
+
+def entry_of(op: Operation) -> tuple[str, str]:
+    """The setting an operation of an account's settings stores: its key
+    (the kind, a space, what it is about) and its value."""
+    if isinstance(op, SetFollow):
+        return f"{FOLLOW} {op.thread}", "1" if op.following else "0"
+    if isinstance(op, SetNotifyLevel):
+        return f"{NOTIFY} {op.room}", op.level
+    raise TypeError(f"no operation {op!r} of an account's settings")
+
+
+def of_kind(settings: dict[str, str], kind: str) -> dict[str, str]:
+    """The settings of one kind: what each is about → its value."""
+    prefix = f"{kind} "
+    return {
+        key[len(prefix) :]: value
+        for key, value in settings.items()
+        if key.startswith(prefix)
+    }

@@ -1,0 +1,98 @@
+"""Ignore lists: a user stops hearing someone, on every device.
+
+``/ignore NAME`` (IRC's ``SILENCE +NAME``) keeps NAME's key in the
+account's ignore list, in the store, so it holds across restarts and on
+every node. From then on nothing NAME says reaches any device of the
+account: room messages and actions, edits, typing notices, reactions,
+tags-only messages, private messages (not kept for it either, nor pushed),
+invitations, and so no mention of it. The sender is not told: its private
+message is answered as if delivered.
+
+What is never ignored is what someone does as an admin or a room's
+moderator: announcements, kicks, bans, mode changes, a room's notices and
+its operators' messages (``/opmsg``) carry no ignorable sender.
+
+Ignore lists are an account's (a plain name has none to keep). The list
+goes with each of the account's seats, on every node
+(:meth:`chatroom.core.sessions.SeatSessions.ignoring_changed`), and the
+seat leaves out what comes from those it names
+(:meth:`chatroom.core.seats.Seat.deliver_each`).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chatroom.core import changes, errors
+from chatroom.core.events import (
+    Edited,
+    Event,
+    Invited,
+    Message,
+    PrivateMessage,
+    PrivateTagMessage,
+    Reaction,
+    TagMessage,
+    Typing,
+)
+from chatroom.core.text import name_key
+
+
+class IgnoreLists(Protocol):
+    """Where accounts' ignore lists are kept (the account store)."""
+
+    async def ignores(self, account: str) -> frozenset[str]:
+        """The name keys account ``account`` ignores."""
+        ...
+
+
+#: The most names one account may ignore.
+MOST = 200
+
+#: Nobody ignored.
+NOBODY: frozenset[str] = frozenset()
+
+
+def sender_of(event: Event) -> str | None:
+    """Who an ignorable event comes from, as a name key (None: nothing an
+    ignore list holds back)."""
+    if isinstance(event, Message | Typing | TagMessage | Edited | Reaction):
+        return name_key(event.user)
+    if isinstance(event, PrivateMessage | PrivateTagMessage):
+        return name_key(event.sender)
+    if isinstance(event, Invited):
+        return name_key(event.by)
+    return None
+
+
+def held_back(ignoring: frozenset[str], event: Event) -> bool:
+    """Whether a seat ignoring ``ignoring`` leaves ``event`` out."""
+    sender = sender_of(event)
+    return sender is not None and sender in ignoring
+
+
+def change(
+    account: str, own_name: str, listed: frozenset[str], name: str, ignore: bool
+) -> changes.DecidedChange:
+    """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` by ``account``
+    (whose name is ``own_name``), its list being ``listed``.
+
+    Raises:
+        ChatError: ``ACCOUNT_REQUIRED`` (no account), ``BAD_ARGS`` (itself,
+            listed already or not at all, or too many).
+    """
+    if not account:
+        raise errors.ChatError(
+            "ACCOUNT_REQUIRED", "ignore lists belong to accounts: /register first"
+        )
+    key = name_key(name)
+    if key == name_key(own_name) or key == account:
+        raise errors.bad_args("you cannot ignore yourself")
+    if ignore and key in listed:
+        raise errors.bad_args(f"{name} is ignored already")
+    if not ignore and key not in listed:
+        raise errors.bad_args(f"{name} is not ignored")
+    if ignore and len(listed) >= MOST:
+        raise errors.bad_args(f"at most {MOST} names may be ignored")
+    op: changes.Operation = changes.Ignore(key) if ignore else changes.Unignore(key)
+    return changes.DecidedChange(changes.AccountIgnores(account), ops=(op,))

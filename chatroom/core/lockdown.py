@@ -1,0 +1,100 @@
+"""The lockdown switch: how open the server is to new sessions, for a raid.
+
+An admin's ``/lockdown off|accounts|closed`` (chatroom-admin's ``lockdown
+LEVEL``; the admin API's ``POST /admin/lockdown``), as Ergo's ``DEFCON``:
+
+- ``off``: the server as configured;
+- ``accounts``: plain names are refused at the name step
+  (``ACCOUNT_REQUIRED``), and so is registering an account
+  (``REGISTRATION_CLOSED``): only existing accounts sign in;
+- ``closed``: no new session gets a name but an admin's sign-in
+  (``SERVER_CLOSED``).
+
+Sessions that have their names stay, whatever the level: a lockdown stops
+the raid's next wave, and the admins deal with those already in. The level
+is one record of the store (who set it, and to what), kept across restarts
+and read by every node at each name claim and registration, so it holds on
+every node at once; every admin connected, on any node, hears
+``LOCKDOWN <level> <by>`` when it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatroom.core import changes, errors
+from chatroom.core.moderation import Actor
+
+OFF, ACCOUNTS, CLOSED = "off", "accounts", "closed"
+#: The levels, most open first.
+LEVELS = (OFF, ACCOUNTS, CLOSED)
+
+
+@dataclass(frozen=True, slots=True)
+class Lockdown:
+    """The level, and the admin who set it ("" for none: never set)."""
+
+    level: str = OFF
+    by: str = ""
+
+    def encoded(self) -> str:
+        """As a back-end keeps it: ``level by``."""
+        return f"{self.level} {self.by}"
+
+    @classmethod
+    def decoded(cls, kept: str) -> Lockdown:
+        level, _, by = kept.partition(" ")
+        return cls(level, by) if level in LEVELS else OPEN
+
+
+#: The level of a server nobody locked down.
+OPEN = Lockdown()
+
+
+def parse_level(word: str) -> str:
+    """``off``, ``accounts`` or ``closed`` (any case).
+
+    Raises:
+        ChatError: ``BAD_ARGS`` for another word.
+    """
+    level = word.strip().lower()
+    if level not in LEVELS:
+        raise errors.usage("/lockdown [off|accounts|closed]")
+    return level
+
+
+def setting(actor: Actor, level: str) -> changes.DecidedChange:
+    """``/lockdown LEVEL`` by ``actor``: the change to store, if an admin's.
+
+    Raises:
+        ChatError: ``NOT_ALLOWED``.
+    """
+    if not actor.admin:
+        raise errors.admins_only("lockdown")
+    return changes.DecidedChange(
+        changes.ServerLockdown(), ops=(changes.SetLockdown(level, actor.name),)
+    )
+
+
+def check_claim(lockdown: Lockdown, account: str, admin: bool) -> None:
+    """May a session signed in to ``account`` ("" for none; ``admin`` if
+    it is an admin's) take a name now?
+
+    Raises:
+        ChatError: ``ACCOUNT_REQUIRED`` (``accounts``, no account),
+            ``SERVER_CLOSED`` (``closed``, no admin).
+    """
+    if lockdown.level == CLOSED and not admin:
+        raise errors.server_closed()
+    if lockdown.level == ACCOUNTS and not account:
+        raise errors.locked_account_required()
+
+
+def check_registration(lockdown: Lockdown) -> None:
+    """No account is registered while the server is locked down.
+
+    Raises:
+        ChatError: ``REGISTRATION_CLOSED``.
+    """
+    if lockdown.level != OFF:
+        raise errors.locked_registration_closed()

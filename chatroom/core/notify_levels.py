@@ -1,0 +1,87 @@
+"""Per-room notification levels: ``/notify ROOM all|mentions|none``.
+
+An account chooses, room by room, what it is told of: ``all`` (every
+message: Web Push for each, while no device is active), ``mentions`` (the
+default: unread counts, and a push when named) or ``none`` (muted: no
+unread count, no mention counted, no push). The level is one of the
+account's settings (:mod:`chatroom.core.account_settings`), so every
+device of the account, on every node, sees the same; a plain name has
+none to keep. ``/unread`` (:mod:`chatroom.core.reading`) and the pushes
+(:mod:`chatroom.core.push`) read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from chatroom.core import errors
+from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
+from chatroom.core.changes import AccountSettings, DecidedChange, SetNotifyLevel
+from chatroom.core.member import Member
+from chatroom.core.sessions import SeatSession
+from chatroom.core.text import name_key
+
+ALL = "all"
+MENTIONS = "mentions"
+NONE = "none"
+#: Every level, as ``/notify`` takes them.
+LEVELS = (ALL, MENTIONS, NONE)
+#: A room's level until the account chooses one.
+DEFAULT = MENTIONS
+
+
+def level_in(settings: dict[str, str], room: str) -> str:
+    """Room ``room``'s level among an account's ``settings``."""
+    return of_kind(settings, NOTIFY).get(name_key(room), DEFAULT)
+
+
+def check_level(level: str) -> str:
+    """``level`` in lower case, if it is one of :data:`LEVELS` (``BAD_ARGS``)."""
+    if level.lower() not in LEVELS:
+        raise errors.usage(f"/notify ROOM [{'|'.join(LEVELS)}]")
+    return level.lower()
+
+
+class NotifyLevels:
+    """``/notify``: the core's side."""
+
+    def __init__(
+        self,
+        settings: SettingStore,
+        apply: Callable[[DecidedChange], Awaitable[None]],
+        place: Callable[[Member, str], str],
+        session_of: Callable[[Member], SeatSession],
+        changed: Callable[[str], None],
+    ) -> None:
+        """Args:
+        settings: where the levels are read.
+        apply: the back-end's one write (:meth:`~chatroom.core.backend.Backend.apply`).
+        place: the room a member is in by that name (``NOT_IN_ROOM``).
+        changed: told the account whose settings changed (the pushes'
+            copy of them: :meth:`~chatroom.core.push.Notifications.settings_changed`).
+        """
+        self.settings = settings
+        self.apply = apply
+        self.place = place
+        self.session_of = session_of
+        self.changed = changed
+
+    async def level(
+        self, member: Member, room: str, level: str = ""
+    ) -> tuple[str, str]:
+        """``/notify ROOM [LEVEL]``: the room's name and the member's level
+        there, set to ``level`` first if given (``NOT_ALLOWED`` for a plain
+        name, which keeps none)."""
+        chosen = check_level(level) if level else ""
+        where = self.place(member, room)
+        account = self.session_of(member).account
+        if not account:
+            raise errors.not_allowed(
+                "only accounts keep notification levels: /register PASSWORD"
+            )
+        if chosen:
+            ops = (SetNotifyLevel(name_key(where), chosen),)
+            await self.apply(DecidedChange(AccountSettings(account), (), ops))
+            self.changed(account)
+            return where, chosen
+        return where, level_in(await self.settings.settings(account), where)

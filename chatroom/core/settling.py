@@ -1,0 +1,83 @@
+"""Rooms whose wait for their members is over: the core decides, a back-end applies.
+
+A room may wait for its members: a room the store restored at start-up
+(``--grace``), a cluster's room that a node left empty when it went, a
+room a resuming node made again with no owner. When the wait is over the
+back-end reports the rooms, with their facts
+(:meth:`~chatroom.core.backend.Reports.rooms_waited`): the back-end's timer
+or heartbeat says *when*, the core says *what*. :func:`settling` decides
+each room's succession (:func:`chatroom.core.membership.succession`:
+dropped if still empty, handed on if its owner did not come back) into a
+:class:`~chatroom.core.changes.DecidedChange` resting on what it read (the
+owner, whether it is here, the heir, the account's claimant, the wait);
+the back-end applies it (:meth:`~chatroom.core.backend.SeatingSteps.
+apply_succession`) or answers the room's facts as they are now, and
+:class:`Settling` decides again on those (:func:`~chatroom.core.retrying.
+retried`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from chatroom.core import changes, membership
+from chatroom.core.backend import SeatingSteps
+from chatroom.core.facts import WaitingFacts
+from chatroom.core.retrying import all_at_once, decided_again
+
+
+def settling(facts: WaitingFacts, due: int) -> changes.DecidedChange | None:
+    """The succession of the room of ``facts`` once its wait was over at
+    ``due`` (ms), or (``due`` 0) of a room a resuming node found with no
+    owner or empty; None when there is nothing to settle: the room is
+    gone, still waits, was settled meanwhile, or has its owner."""
+    if not facts.exists:
+        return None
+    seating = facts.seating
+    if due and not 0 < facts.waits_until <= due:
+        return None  # settled by another node meanwhile, or waits on
+    if not due and (facts.waits_until or (seating.owner and seating.members)):
+        return None  # it waits, or has its owner: nothing to settle
+    outcome = membership.succession(seating)
+    heir = seating.heir.key if seating.heir is not None else ""
+    premises: list[changes.Premise] = [
+        changes.Exists(),
+        changes.OwnerIs(seating.owner),
+        changes.OwnerHere(seating.owner_here),
+        changes.OwnerAccountIs(seating.owner_account),
+        changes.HeirIs(heir),
+        changes.EmptiedBy((), seating.members == 0),
+        changes.Stays(seating.stays),
+        changes.ClaimantIs(seating.claimant),
+    ]
+    if seating.incarnation:
+        premises.append(changes.Incarnation(seating.incarnation))
+    ops: list[changes.Operation] = []
+    if due:
+        premises.append(changes.WaitOver(due))
+        ops.append(changes.Waited())
+    if outcome.owner is not None:
+        ops.append(changes.SetOwner(outcome.owner))
+    ops += [changes.Emit(event) for event in outcome.events]
+    if outcome.dropped:
+        ops.append(changes.Drop())
+    subject = changes.RoomSeating(facts.key)
+    return changes.DecidedChange(subject, tuple(premises), tuple(ops))
+
+
+class Settling:
+    """The decide, apply loop of rooms' successions, room by room."""
+
+    def __init__(self, steps: SeatingSteps) -> None:
+        self.steps = steps
+
+    async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
+        """Each room of ``waiting`` settled as :func:`settling` decides,
+        the rooms at once; the first failure is raised (``UNAVAILABLE``
+        for a room whose facts kept changing), the other rooms go on."""
+        await all_at_once(
+            decided_again(
+                facts, partial(settling, due=due), self.steps.apply_succession
+            )
+            for facts in waiting
+        )

@@ -1,0 +1,40 @@
+"""E-mail addresses and resets by mail against the Redis back-end on a
+real redis-server (``tests/backends/contracts/mailbox.py``): a mailbox's
+premise is checked by the script that applies the change."""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from tests.backends.contracts.account_changes import CONFIG
+from tests.backends.contracts.mailbox import (
+    REQUIRED,
+    MailboxContract,
+    RequiredEmailContract,
+)
+from tests.cluster.support import RedisRegistryTestCase
+
+
+class RedisMailboxTests(RedisRegistryTestCase, MailboxContract):
+    """Replies come once Redis has answered."""
+
+    config = CONFIG
+
+
+class RedisRequiredEmailTests(RedisRegistryTestCase, RequiredEmailContract):
+    config = REQUIRED
+
+
+class RedisRevokeTests(RedisRegistryTestCase):
+    """A reset's sign-out revokes the account's upload tokens on every node."""
+
+    config = REQUIRED
+
+    @defer.inlineCallbacks
+    def test_upload_tokens_go(self):
+        tokens = self.registry.backend.upload_tokens
+        mine = yield defer.ensureDeferred(tokens.issue("alice"))
+        theirs = yield defer.ensureDeferred(tokens.issue("bob"))
+        yield defer.ensureDeferred(tokens.revoke("alice"))
+        self.assertIsNone((yield defer.ensureDeferred(tokens.account(mine))))
+        self.assertEqual((yield defer.ensureDeferred(tokens.account(theirs))), "bob")

@@ -1,0 +1,142 @@
+"""A crowd that leaves at once: every member released, none timed out.
+
+When thousands of connections drop in the same moment (a load balancer
+restarted, a network cut, a test's generator told to stop), each session's
+end is steps of scripts (:mod:`chatroom.backends.redis.endings`) and, on
+IRC, its nick kept for ``WHOWAS``. Issued together, the last of them would
+wait behind all the others in Redis and on the node, past
+``--redis-timeout``, and the node would take a Redis that answers for
+down. The ends go a bounded number at a time instead
+(:class:`~chatroom.backends.redis.backend.RedisBackend`'s departures).
+
+Real ``ChatProtocol`` connections over ``StringTransport`` on a server
+whose registry is in a real ``redis-server``, a short ``--redis-timeout``;
+the crowd is seated in one big room a batch at a time, then every
+connection is lost in one reactor turn.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from twisted.internet import defer, task
+
+from chatroom.backends.redis.departure_queue import AT_ONCE
+from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.whowas import Departed
+from tests.backends.contracts.handler import ContractBase, User
+from tests.cluster.support import RedisRegistryTestCase
+from tests.support import FakeClient, log_lines, redis_backend, until
+
+#: Members who leave at once, and the batches they are seated in.
+CROWD = 1500
+BATCH = 25
+
+CONFIG = ServerConfig(
+    rate=0,
+    room_capacity=CROWD + 10,
+    big_room=3,
+    history=0,
+    max_per_ip=CROWD + 10,
+)
+
+
+class MassLeaveTests(RedisRegistryTestCase, ContractBase):
+    """A crowd in one room, every connection lost in the same turn."""
+
+    config = CONFIG
+    timeout = 300
+
+    def cluster_config(self) -> ClusterConfig:
+        return replace(super().cluster_config(), redis_timeout=0.5)
+
+    @defer.inlineCallbacks
+    def seated(self, names: list[str]):
+        """Users named ``names`` in room ``crowd``, ``BATCH`` at a time."""
+        users: list[User] = []
+        for start in range(0, len(names), BATCH):
+            batch = [
+                User(FakeClient(self.server)) for _ in names[start : start + BATCH]
+            ]
+            for user, name in zip(batch, names[start:], strict=False):
+                user.say(name)
+            for user in batch:
+                yield self.expect(user, "WELCOME ")
+                user.say("/join crowd")
+            for user in batch:
+                yield self.expect(user, "JOINED crowd ")
+            users.extend(batch)
+        return users
+
+    @defer.inlineCallbacks
+    def test_a_crowd_leaving_at_once_is_released(self):
+        """1,500 members of one room lose their connections in one reactor
+        turn, and each one's nick is kept for ``WHOWAS`` at the same time:
+        no more than a bounded number of calls are ever in flight, every
+        one is released (the room lists the one who stayed, and only that
+        one's name is online) and every nick kept, the node never took
+        Redis for down, and nothing timed out."""
+        stayer = yield self.connect("stayer")
+        stayer.say("/create crowd")
+        yield self.expect(stayer, "JOINED crowd ")
+        names = [f"crowd{index}" for index in range(CROWD)]
+        crowd = yield self.seated(names)
+        log = log_lines(self)
+        in_flight = redis_backend(self.server).calls.deadlines
+        peak = [0]
+
+        def look() -> None:
+            peak[0] = max(peak[0], len(in_flight))
+
+        looking = task.LoopingCall(look)
+        looking.start(0.001)
+        self.addCleanup(looking.stop)
+        for user in crowd:
+            user.client.lose()
+        gone = [Departed(name, name, "", int(time.time())) for name in names]
+        remembering = defer.DeferredList(
+            [
+                defer.ensureDeferred(
+                    self.server.registry.presence.remember_gone(departed)
+                )
+                for departed in gone
+            ],
+            consumeErrors=True,
+        )
+        look()  # all of them asked for in this turn
+
+        @defer.inlineCallbacks
+        def released():
+            online = yield defer.ensureDeferred(
+                self.server.registry.presence.names_online()
+            )
+            return len(online) == 1
+
+        yield until(released, 120, "the crowd released")
+        remembered = yield remembering
+        # A bounded number at a time (each departure's steps, some of them
+        # together, and the node's own heartbeat), never the crowd at once.
+        self.assertLessEqual(peak[0], 2 * AT_ONCE)
+        self.assertEqual(sum(1 for ok, _ in remembered if ok), CROWD)
+        self.assertEqual(
+            (yield defer.ensureDeferred(self.server.registry.presence.names_online())),
+            ["stayer"],
+        )
+        stayer.say("/who")
+        self.assertEqual(
+            (yield self.expect(stayer, "MEMBERS crowd")), "MEMBERS crowd stayer"
+        )
+        kept: list[Any] = []
+        for name in names[:: CROWD // 10]:
+            kept.extend(
+                (
+                    yield defer.ensureDeferred(
+                        self.server.registry.presence.who_was(name, 1)
+                    )
+                )
+            )
+        self.assertEqual(len(kept), 10)
+        problems = [line for line in log if "in time" in line or "unavailable" in line]
+        self.assertEqual(problems, [])

@@ -1,0 +1,69 @@
+"""Sessions' ends against the Redis back-end on a real redis-server
+(``tests/backends/contracts/session_ends.py``), and a node's own harvest
+as it stops: the node reads the seatings of its users' rooms, the core
+decides their departures, and each room's script checks the premises."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from tests.backends.contracts.session_ends import CONFIG, SessionEndsContract
+from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
+
+
+class RedisSessionEndsTests(RedisRegistryTestCase, SessionEndsContract):
+    config = CONFIG
+
+
+class HarvestTests(TwoNodeRegistryTestCase):
+    """Node two stops: its users leave their rooms as it harvests them."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def test_a_harvested_owner_hands_the_room_on(self) -> Generator[Any, Any, None]:
+        """alice, on node two, owns tea; node two shuts down: bob and carol,
+        on node one, see her go as the node's, and bob owns the room."""
+        alice = yield self.on_two("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        yield self.joined("bob")
+        carol = yield self.joined("carol")
+        yield self.stop_other()
+        part = yield self.expect(carol, "PART tea alice")
+        self.assertEqual(part, "PART tea alice server two shut down")
+        self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea bob")
+
+    @defer.inlineCallbacks
+    def test_the_heir_gone_meanwhile_is_decided_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Node two's harvest decided alice's departure with bob her heir;
+        bob left before it was applied: the room's script refused, and the
+        core decided again on the seating it brought: carol owns tea."""
+        alice = yield self.on_two("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        bob = yield self.joined("bob")
+        carol = yield self.joined("carol")
+
+        async def bob_leaves() -> None:
+            bob.say("/leave")
+            await self.expect(carol, "PART tea bob")
+
+        self.race_before("apply_departures", bob_leaves, self.other.backend)
+        yield self.stop_other()
+        part = yield self.expect(carol, "PART tea alice")
+        self.assertEqual(part, "PART tea alice server two shut down")
+        self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea carol")
+
+    @defer.inlineCallbacks
+    def joined(self, name: str) -> Generator[Any, Any, Any]:
+        """``name``, on node one, joins tea."""
+        user = yield self.connect(name)
+        user.say("/join tea")
+        yield self.expect(user, "MEMBERS tea ")
+        return user

@@ -1,0 +1,149 @@
+"""The SMTP sender (:mod:`chatroom.wiring.smtp`) against a real SMTP
+server (aiosmtpd, :mod:`tests.mailserver`) on 127.0.0.1: what arrives, and
+each way a mail is not sent, said in one line; and ``--smtp``'s options."""
+
+from __future__ import annotations
+
+from twisted.internet import defer, reactor
+from twisted.python import usage
+from twisted.trial import unittest
+
+from chatroom.core.letters import verify_letter
+from chatroom.core.mailbox import MailUnsentError
+from chatroom.wiring.smtp import SMTPMailer, SMTPServer, smtp_server
+from chatroom.wiring.tap import Options
+from tests.mailserver import MailServer, text_of
+from tests.support import free_port
+
+FROM = "Chat Example <noreply@chat.example>"
+LETTER = verify_letter(
+    "testchat",
+    "https://chat.example",
+    "alice",
+    "alice@example.org",
+    "ABCDEFGHJK",
+    "https://chat.example/email/verify?account=alice&code=ABCDEFGHJK",
+)
+
+
+class SendingTests(unittest.TestCase):
+    timeout = 30
+
+    def mail_server(self, **settings) -> MailServer:
+        server = MailServer(**settings)
+        self.addCleanup(server.stop)
+        return server
+
+    def mailer(self, port: int, **settings) -> SMTPMailer:
+        server = SMTPServer("127.0.0.1", port, tls=False, **settings)
+        return SMTPMailer(reactor, server, FROM, "testchat", timeout=10)
+
+    @defer.inlineCallbacks
+    def test_a_letter_arrives_as_text_and_html(self):
+        server = self.mail_server()
+        mailer = self.mailer(server.port)
+        yield mailer.send(LETTER)
+        [(sender, recipients, mail)] = yield server.received(1)
+        self.assertEqual(sender, "noreply@chat.example")
+        self.assertEqual(recipients, ["alice@example.org"])
+        self.assertEqual(str(mail["From"]), FROM)
+        self.assertEqual(str(mail["Subject"]), "Verify your e-mail address on testchat")
+        self.assertEqual(mail.get_content_type(), "multipart/alternative")
+        self.assertIn("/verify ABCDEFGHJK", text_of(mail))
+        self.assertIn("-- testchat (https://chat.example)", text_of(mail))
+        html = mail.get_body(("html",))
+        assert html is not None
+        self.assertIn(
+            'href="https://chat.example/email/verify?account=alice&amp;code=ABCDEFGHJK"',
+            str(html.get_content()),
+        )
+        self.assertEqual((mailer.sent, mailer.unsent), (1, 0))
+
+    @defer.inlineCallbacks
+    def test_a_server_that_is_down_is_said_in_one_line(self):
+        port = free_port()
+        failure = yield self.assertFailure(
+            self.mailer(port).send(LETTER), MailUnsentError
+        )
+        self.assertIn(f"127.0.0.1:{port} did not take the mail", str(failure))
+        self.assertNotIn("\n", str(failure))
+        self.assertNotIn("ABCDEFGHJK", str(failure))
+
+    @defer.inlineCallbacks
+    def test_a_refused_recipient_is_said(self):
+        server = self.mail_server(refuse=True)
+        failure = yield self.assertFailure(
+            self.mailer(server.port).send(LETTER), MailUnsentError
+        )
+        self.assertIn("did not take the mail", str(failure))
+        self.assertEqual(server.mails, [])
+
+    @defer.inlineCallbacks
+    def test_require_tls_sends_nothing_without_starttls(self):
+        server = self.mail_server()
+        mailer = self.mailer(server.port, require_tls=True)
+        yield self.assertFailure(mailer.send(LETTER), MailUnsentError)
+        self.assertEqual(server.mails, [])
+
+    @defer.inlineCallbacks
+    def test_the_user_signs_in_with_the_password(self):
+        server = self.mail_server(login=("chat", "mail secret"))
+        wrong = self.mailer(server.port, user="chat", password="not it")
+        yield self.assertFailure(wrong.send(LETTER), MailUnsentError)
+        right = self.mailer(server.port, user="chat", password="mail secret")
+        yield right.send(LETTER)
+        [(_, recipients, _)] = yield server.received(1)
+        self.assertEqual(recipients, ["alice@example.org"])
+
+
+class OptionTests(unittest.TestCase):
+    def test_urls(self):
+        self.assertEqual(
+            smtp_server("smtp://mail.example.org"),
+            SMTPServer("mail.example.org", 587, tls=False),
+        )
+        self.assertEqual(
+            smtp_server("smtps://chat%40example.org@mail.example.org:2465", "pw"),
+            SMTPServer("mail.example.org", 2465, True, "chat@example.org", "pw"),
+        )
+        for wrong in (
+            "mail.example.org",
+            "http://mail.example.org",
+            "smtp://user:pw@mail.example.org",
+            "smtp://mail.example.org:0x",
+            "smtp://",
+        ):
+            with self.assertRaises(ValueError, msg=wrong):
+                smtp_server(wrong)
+
+    def parsed(self, *arguments: str) -> Options:
+        options = Options()
+        options.parseOptions(["--db", ":memory:", *arguments])
+        return options
+
+    def test_options(self):
+        password_file = self.mktemp()
+        with open(password_file, "w") as file:
+            file.write("mail secret\n")
+        options = self.parsed(
+            "--smtp",
+            "smtp://chat@mail.example.org",
+            "--smtp-password-file",
+            password_file,
+            "--smtp-require-tls",
+        )
+        self.assertEqual(
+            options.smtp_server,
+            SMTPServer("mail.example.org", 587, False, "chat", "mail secret", True),
+        )
+        self.assertIsNone(self.parsed().smtp_server)
+        for wrong in (
+            ("--smtp", "ftp://mail.example.org"),
+            ("--smtp", "smtp://chat@mail.example.org"),  # no password file
+            ("--smtp-require-tls",),  # no --smtp
+            ("--require-email",),  # no --smtp
+            ("--smtp", "smtp://m.example.org", "--mail-from", "nobody"),
+            ("--smtp", "smtp://m.example.org", "--smtp-password-file", "/nowhere"),
+        ):
+            with self.assertRaises(usage.UsageError, msg=wrong):
+                self.parsed(*wrong)
