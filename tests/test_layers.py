@@ -179,14 +179,12 @@ RULES_MEMBERSHIP = "chatroom.core.membership"
 RULES = frozenset({RULES_MEMBERSHIP, "chatroom.core.moderation", "chatroom.core.rules"})
 
 #: The back-end modules that still decide with membership's rules in a step
-#: of their own: a kick's departure (``membership.leave``) and the join
-#: reply (``membership.welcome``). This list only shrinks: a module taken
-#: off it must import no rule, and no module may join it.
+#: of their own: the join reply (``membership.welcome``). This list only
+#: shrinks: a module taken off it must import no rule, and no module may
+#: join it.
 STILL_DECIDING = frozenset(
     {
-        "chatroom.backends.local.backend",
         "chatroom.backends.local.rooms",
-        "chatroom.backends.redis.outcomes",
         "chatroom.backends.redis.seats",
     }
 )

@@ -34,7 +34,7 @@ from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core import admin, errors, membership
+from chatroom.core import admin, errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
@@ -48,7 +48,6 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Exists,
-    Fate,
     FewerReactionsThan,
     Incarnation,
     KickMember,
@@ -77,7 +76,6 @@ from chatroom.core.changes import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
-    Departure,
     DepartureKind,
     Event,
     ListedRoom,
@@ -373,7 +371,7 @@ class LocalBackend:
         key = name_key(session.name) if session.name else None
         if self.stopping:
             for room in rooms:
-                room.depart(member, None)
+                room.depart(member)
                 self._unplace(member, room)
         elif rooms and key is not None:
             ending = Ending(
@@ -590,22 +588,6 @@ class LocalBackend:
                 self._save(room)
             self._room_changed(room)
 
-    def _kicked(self, member: Member, room: Room, departure: Departure) -> None:
-        """A kicked ``member`` out of ``room`` as :func:`membership.leave`
-        decides (still decided here, on the room's seating), the room
-        hearing ``departure``."""
-        leaving = membership.leave(room.seating(member), room.key_of(member), departure)
-        room.depart(member, leaving)
-        self._unplace(member, room)
-        if self.stopping:
-            return  # every room that exists at shutdown is restored
-        if leaving.fate is not Fate.STAYS:
-            self._remove_room(room)
-        else:
-            if leaving.owner is not None:
-                self._save(room)
-            self._room_changed(room)
-
     def speaking(self, member: Member, room: str) -> SpeakingFacts:
         where = self.rooms.get(name_key(room))
         if where is None or member not in where.members:
@@ -681,8 +663,10 @@ class LocalBackend:
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
         where = self._find(room)
         found = self._target(target, where) if target else None
+        kept = self.users.get(name_key(target)) if found and found.present else None
+        seating = where.seating(kept) if kept in where.members else None
         return DecisionFacts(
-            where.facts(), where.guard, owner_name=where.owner_name, target=found
+            where.facts(), where.guard, where.owner_name, found, seating
         )
 
     async def apply(
@@ -793,6 +777,8 @@ class LocalBackend:
     ) -> None:
         """A moderation's or a gift's operations on the room, in order."""
         where = self._changed_room(change, member)
+        for kick in change.of(KickMember):  # its departure's premises too
+            self._check(where, kick.leave, self.users[kick.user], kick.user)
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
@@ -810,7 +796,7 @@ class LocalBackend:
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
                 kicked = self.users[op.user]
-                self._kicked(kicked, where, op.departure)
+                self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):

@@ -20,7 +20,7 @@ from collections import deque
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core import membership
-from chatroom.core.changes import Leaving, ReplyHistory
+from chatroom.core.changes import ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -261,18 +261,11 @@ class Room:
             (m for m, name in self.members.items() if name_key(name) == key), None
         )
 
-    def depart(self, member: Member, leaving: Leaving | None) -> None:
-        """Take a member out as :func:`chatroom.core.membership.leave`
-        decided: the rest are shown what it says, and the room passes to its
-        heir (None: show nothing and change nothing else, at shutdown)."""
+    def depart(self, member: Member) -> None:
+        """Take a member out, showing nothing and changing nothing else (at
+        shutdown: every room that exists then is restored as it was)."""
         self.members.pop(member)
         self.quiet.discard(member)
-        if leaving is None:
-            return
-        if leaving.owner is not None:
-            self.owner = self.member_keyed(leaving.owner) if leaving.owner else None
-        for event in leaving.events:
-            self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
         """The room is now member ``key``'s (an admin's gift), as ``events``
