@@ -55,6 +55,7 @@ from chatroom.core.facts import (
     SeatingFacts,
     SpeakingFacts,
     WaitingFacts,
+    WelcomeFacts,
 )
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
@@ -90,6 +91,15 @@ class Reports(Protocol):
     def room_shown(self, seat: Member, key: str) -> None:
         """Room ``key``, which a device of the account entered on another
         node, is now shown to ``seat`` here."""
+
+    def entered(
+        self, member: Member, view: WelcomeFacts, since: int | None, bound: int
+    ) -> None:
+        """``member`` is in room ``view.room``, as ``view`` says it was
+        entered (a join, a create, a device's view): the core shows it its
+        join reply (:func:`chatroom.core.membership.welcome`; ``since``: a
+        resume from that id, missing events beyond ``bound``) before it
+        returns, so the back-end delivers the room's events after it."""
 
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``

@@ -540,7 +540,9 @@ class LocalBackend:
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
         window = change.of(ReplyHistory)
-        member.entered(room.welcome(member, since, window[0] if window else None))
+        shown = window[0] if window else None
+        bound = 0 if shown is None else shown.most
+        self.reports.entered(member, room.entered_as(member, shown), since, bound)
         if making or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)

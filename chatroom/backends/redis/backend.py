@@ -190,6 +190,7 @@ class RedisBackend:
             sessions,
             self.room_steps,
             self.endings,
+            reports,
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
