@@ -178,6 +178,7 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 RULES_MEMBERSHIP = "chatroom.core.membership"
 RULES = frozenset({RULES_MEMBERSHIP, "chatroom.core.moderation", "chatroom.core.rules"})
 
+
 def rules_called_by_backends(imports: tuple[Import, ...]) -> list[str]:
     """The imports of a rule module by a back-end's module."""
     return [

@@ -453,11 +453,16 @@ class Backend(SeatingSteps, Protocol):
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``; a session holding it is ended if
         ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
         member in rooms (the core then tells them: :meth:`tell_neighbours`).
+        A rename moves the member's seat in each of its rooms to the new
+        name, and with ``owner_follows`` (the core's decision:
+        :func:`chatroom.core.membership.owner_follows_rename`) the owner of
+        a room it owns, unless the room's owner changed meanwhile.
 
         A first claim (no ``session.name``) with ``takeover`` is a sign-in
         to account ``name``: a session of the account holding the name on

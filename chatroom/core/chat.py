@@ -351,7 +351,12 @@ class ChatCore(Generic[B]):
         before = session.account
         shown = await registered_name(self.account_store, signed_in, before)
         await self.backend.claim(
-            member, session, name, signed_in, takeover and account == key
+            member,
+            session,
+            name,
+            signed_in,
+            takeover and account == key,
+            membership.owner_follows_rename(),
         )
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown

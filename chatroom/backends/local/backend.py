@@ -333,6 +333,7 @@ class LocalBackend:
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         key = name_key(name)
         holder = self.users.get(key)
@@ -352,6 +353,8 @@ class LocalBackend:
         for room in rooms:
             room.rename(member, name)
             if room.owner is member:
+                if not owner_follows:  # the former name owns it, absent
+                    room.owner, room.absent_owner = None, name_key(old)
                 self._save(room)
         return True
 

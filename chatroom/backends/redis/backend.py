@@ -463,6 +463,7 @@ class RedisBackend:
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         """``CLAIM`` on the server's keys, then each room's copy of the
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`):
@@ -473,6 +474,7 @@ class RedisBackend:
         old = key_of(session) if session.name else ""
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
+        args.append("1" if owner_follows else "0")
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
