@@ -62,17 +62,23 @@ class WebThreadsTests(WebLifeCase):
         wait_for("the thread's panel", lambda: page.visible("thread-panel"))
         wait_for(
             "the root and its reply",
-            lambda: "<bob> who has the key?" in self.panel(page)
-            and "<bob> I do, somewhere" in self.panel(page),
+            lambda: (
+                "<bob> who has the key?" in self.panel(page)
+                and "<bob> I do, somewhere" in self.panel(page)
+            ),
         )
         self.assertEqual(self.focused(page), "thread-input")
         page.type_into("thread-input", "under the mat")
         bob.wait(
-            lambda line: f";thread={root} MSG tea wes " in line
-            and line.endswith(" under the mat"),
+            lambda line: (
+                f";thread={root} MSG tea wes " in line
+                and line.endswith(" under the mat")
+            ),
             "wes's answer in the thread",
         )
-        wait_for("wes's answer shown", lambda: "<wes> under the mat" in self.panel(page))
+        wait_for(
+            "wes's answer shown", lambda: "<wes> under the mat" in self.panel(page)
+        )
         wait_for(
             "counted",
             lambda: self.summary(page, "who has the key?").startswith(
@@ -87,14 +93,18 @@ class WebThreadsTests(WebLifeCase):
         page.element("menu-thread").send_keys(Keys.ENTER)
         wait_for(
             "the kettle's thread",
-            lambda: "<bob> and the kettle?" in self.panel(page)
-            and "under the mat" not in self.panel(page),
+            lambda: (
+                "<bob> and the kettle?" in self.panel(page)
+                and "under the mat" not in self.panel(page)
+            ),
         )
         kettle = event_id(bob, " and the kettle?")
         page.type_into("thread-input", "on the stove")
         bob.wait(
-            lambda line: f";thread={kettle} MSG tea wes " in line
-            and line.endswith(" on the stove"),
+            lambda line: (
+                f";thread={kettle} MSG tea wes " in line
+                and line.endswith(" on the stove")
+            ),
             "a new thread",
         )
         page.element("thread-close").click()
@@ -132,8 +142,10 @@ class WebThreadsTests(WebLifeCase):
         self.go_to(later, "tea")
         wait_for(
             "the joiner's bar",
-            lambda: later.visible("pinned")
-            and later.element("pins").text == "bob: rules: be kind",
+            lambda: (
+                later.visible("pinned")
+                and later.element("pins").text == "bob: rules: be kind"
+            ),
         )
         self.assertNotIn("pinned #", later.log())  # asked quietly
         self.screenshot(page, "pinned")
@@ -165,8 +177,10 @@ class WebThreadsTests(WebLifeCase):
         level = Select(page.element("notify-level"))
         wait_for(
             "the level shown",
-            lambda: page.visible("notify-level")
-            and level.first_selected_option.get_attribute("value") == "mentions",
+            lambda: (
+                page.visible("notify-level")
+                and level.first_selected_option.get_attribute("value") == "mentions"
+            ),
         )
         level.select_by_value("none")
         wait_for("the muted mark", lambda: self.sidebar(page) == ["tea 🔕"])
