@@ -217,6 +217,9 @@ class SessionModel:
             return []
         if buffer.private:
             return [name for name in (self.own_name, buffer.name) if name]
+        if buffer.thread:  # a thread's buffer: its room's members
+            room = self.buffers.room_buffer(buffer.name)
+            return room.members if room is not None else []
         return buffer.members
 
     @property
@@ -227,7 +230,10 @@ class SessionModel:
 
     @property
     def owner(self) -> str | None:
-        return self.buffer.owner if self.buffer is not None else None
+        buffer = self.buffer
+        if buffer is not None and buffer.thread:  # a thread's: its room's owner
+            buffer = self.buffers.room_buffer(buffer.name)
+        return buffer.owner if buffer is not None else None
 
     @property
     def topic(self) -> str:
