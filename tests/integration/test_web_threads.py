@@ -38,7 +38,8 @@ class WebThreadsTests(WebLifeCase):
         """bob's thread message is not in the log: "1 reply, last by bob"
         under his question opens the thread beside the log, where wes
         answers (/thread ROOT TEXT); his answer is counted, not logged.
-        "Reply in thread" in another message's menu starts a thread."""
+        "Reply in thread" in another message's menu starts a thread;
+        ``/thread ID`` typed without words opens ID's thread."""
         from selenium.webdriver.common.keys import Keys
 
         page, bob = self.in_tea()
@@ -109,6 +110,13 @@ class WebThreadsTests(WebLifeCase):
         )
         page.element("thread-close").click()
         wait_for("the panel closed", lambda: not page.visible("thread-panel"))
+        page.type_into("message-input", f"/thread {root}")  # no words: opens it
+        wait_for(
+            "the key's thread again",
+            lambda: (
+                page.visible("thread-panel") and "under the mat" in self.panel(page)
+            ),
+        )
 
         later = self.open_page()  # a joiner's replay keeps them apart too
         self.enter(later, "carol")
