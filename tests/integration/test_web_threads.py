@@ -130,6 +130,26 @@ class WebThreadsTests(WebLifeCase):
         )
         self.assertNotIn("under the mat", later.log())
 
+    def test_a_thread_covers_the_room_on_a_phone(self) -> None:
+        """On a phone the thread's panel takes the room's whole width until
+        closed."""
+        page, bob = self.in_tea(phone=True)
+        bob.send("who has the key?")
+        root = event_id(bob, " who has the key?")
+        bob.send(f"/thread {root} I do")
+        wait_for("the count", lambda: self.summary(page, "who has the key?") != "")
+        self.line_of(page, "who has the key?").find_element(
+            "css selector", ".thread-summary"
+        ).click()
+        wait_for("the panel", lambda: "<bob> I do" in self.panel(page))
+        panel = page.element("thread-panel").rect
+        body = self.find(page, ".room-body")[0].rect
+        self.assertGreaterEqual(panel["width"], body["width"] - 2)
+        self.screenshot(page, "thread-phone")
+        self.assert_accessible(page, "a thread on a phone")
+        page.element("thread-close").click()
+        wait_for("the room again", lambda: not page.visible("thread-panel"))
+
     def test_the_pinned_bar(self) -> None:
         """wes (the owner) pins bob's rules: a bar at the top of the room
         shows them, in his page and in a page joining later (its welcome
