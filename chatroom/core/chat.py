@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import admin, errors, lockdown, rules
+from chatroom.core import admin, errors, lockdown, membership, rules
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Reports
@@ -297,7 +297,12 @@ class ChatCore(Generic[B]):
         before = session.account
         shown = await registered_name(self.account_store, signed_in, before)
         await self.backend.claim(
-            member, session, name, signed_in, takeover and account == key
+            member,
+            session,
+            name,
+            signed_in,
+            takeover and account == key,
+            membership.owner_follows_rename(),
         )
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown

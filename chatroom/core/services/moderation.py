@@ -21,7 +21,8 @@ from chatroom.core import admin, errors, lockdown, moderation
 from chatroom.core.backend import Backend, DecisionFacts
 from chatroom.core.changes import DecidedChange
 from chatroom.core.devices import Devices
-from chatroom.core.events import LockdownChanged, RoomEvent
+from chatroom.core.entries import departing
+from chatroom.core.events import Departure, LockdownChanged, RoomEvent
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
@@ -82,8 +83,15 @@ class ModerationService:
             outcome = moderation.decide(action, facts.room, actor, facts.target)
             room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
             premises = as_read(facts)
+            leave = None
+            if outcome.kick is not None:  # its departure, on the seating read
+                if facts.seating is None:
+                    raise errors.not_in_room()
+                departure = outcome.events[-1]
+                assert isinstance(departure, Departure)
+                leave = departing(facts.seating, outcome.kick.key, departure)
             change = moderation.change_of(
-                outcome, room_key, actor_key, facts.target, premises
+                outcome, room_key, actor_key, facts.target, premises, leave
             )
             return outcome, change
 
