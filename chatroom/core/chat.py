@@ -38,6 +38,7 @@ from chatroom.core import (
     rules,
     search,
 )
+from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, DecisionFacts, Reports
@@ -108,6 +109,7 @@ from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
+from chatroom.core.report_store import Report
 from chatroom.core.reports import CoreReports
 from chatroom.core.retrying import (
     DECISION_ATTEMPTS,
@@ -218,6 +220,16 @@ class ChatCore(Generic[B]):
         #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
         self.pins = Pins(
             clock, self.backend, self.life, self._seat, self._session, self._actor
+        )
+        #: Reports of messages: /report, /reports (chatroom.core.abuse_reports).
+        self.abuse_reports = AbuseReports(
+            clock,
+            self.backend,
+            self.life,
+            self._seat,
+            self._session,
+            self._actor,
+            lambda: self.config.admin_accounts,
         )
         #: /notify: per-room notification levels (chatroom.core.notify_levels).
         self.notify_levels = NotifyLevels(
@@ -832,6 +844,17 @@ class ChatCore(Generic[B]):
 
     async def pin_count(self, member: Member, room: str) -> int:
         return await self.pins.count(member, room)
+
+    async def report(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> Report:
+        return await self.abuse_reports.report(member, room, event_id, reason)
+
+    async def open_reports(self, member: Member, room: str) -> list[Report]:
+        return await self.abuse_reports.queue(member, room)
+
+    async def close_report(self, member: Member, number: int, note: str) -> Report:
+        return await self.abuse_reports.close(member, number, note)
 
     async def notify_level(
         self, member: Member, room: str, level: str = ""

@@ -53,6 +53,7 @@ from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.netbans import ServerBan
 from chatroom.core.presence import Presence
+from chatroom.core.report_store import Report
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.serverbans import ServerBans
@@ -354,6 +355,34 @@ class Registry(Protocol):
 
     async def pin_count(self, member: Member, room: str) -> int:
         """How many messages ``room`` (the member's) has pinned."""
+        ...
+
+    async def report(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> Report:
+        """``/report ID [REASON]``: message ``event_id`` of ``room`` reported;
+        its room's owner and operators and the admins, on every node, hear
+        ``REPORT`` (:mod:`chatroom.core.abuse_reports`).
+
+        Raises:
+            ChatError: ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` (reported already),
+                ``RATE_LIMITED``.
+        """
+        ...
+
+    async def open_reports(self, member: Member, room: str) -> list[Report]:
+        """``/reports [ROOM]``: the open reports ``member`` may handle,
+        oldest first (``NOT_ALLOWED`` for a room it does not moderate)."""
+        ...
+
+    async def close_report(self, member: Member, number: int, note: str) -> Report:
+        """``/report close N [NOTE]``: report ``number`` closed, its
+        moderators hear ``REPORT_CLOSED``.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (no such report, closed already),
+                ``NOT_ALLOWED``.
+        """
         ...
 
     async def notify_level(

@@ -473,6 +473,20 @@ class SqliteStore:
             statement = "DELETE FROM pins WHERE room = ? AND id = ?"
             self._pending.append((statement, (room, event_id)))
 
+    def load_reports(self) -> list[tuple[int, str, bool, str]]:
+        rows = self.db.execute(
+            "SELECT number, filed, open, kept FROM reports ORDER BY number"
+        )
+        return [(number, filed, bool(o), kept) for number, filed, o, kept in rows]
+
+    def save_report(self, number: int, filed: str, is_open: bool, kept: str) -> None:
+        if filed:
+            statement = "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)"
+            self._pending.append((statement, (number, filed, int(is_open), kept)))
+        else:
+            statement = "UPDATE reports SET open = ?, kept = ? WHERE number = ?"
+            self._pending.append((statement, (int(is_open), kept, number)))
+
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks."""
         rows = self.db.execute("SELECT room_name, name, secret, by FROM webhooks")

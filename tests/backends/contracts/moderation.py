@@ -37,8 +37,8 @@ def from_mallory(user: User) -> list[str]:
     ]
 
 
-class ModerationContract(ContractBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
+class SignedInBase(ContractBase):
+    """Users who sign in to accounts (``root`` is an admin), and refusals."""
 
     @defer.inlineCallbacks
     def signed_in(
@@ -77,6 +77,10 @@ class ModerationContract(ContractBase):
     ) -> Generator[Any, Any, None]:
         user.say(f"/{'create' if create else 'join'} {room}")
         yield self.expect(user, f"MEMBERS {room} ")
+
+
+class ModerationContract(SignedInBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
 
     # -- accounts ----------------------------------------------------------
 
