@@ -45,7 +45,7 @@ from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import ModAction, ModEntry
-from chatroom.core.report_store import Report, filed_key
+from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import SeatSession
 from chatroom.core.text import name_key
@@ -113,7 +113,7 @@ class AbuseReports:
 
     async def report(
         self, member: Member, room: str, event_id: int, reason: str
-    ) -> Report:
+    ) -> MessageReport:
         """``/report ID [REASON]`` in ``room``: the report filed (its
         moderators hear ``REPORT``); ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` for
         a message the reporter reported already, ``RATE_LIMITED``."""
@@ -125,14 +125,14 @@ class AbuseReports:
         filed = filed_key(reporter, name_key(where), event_id)
         reason = _trimmed(reason)
         self._check_rate(reporter)
-        kept: list[Report] = []
+        kept: list[MessageReport] = []
 
         async def attempt() -> None:
             facts = await self.backend.abuse_reports.facts(filed, 0)
             if facts.filed:
                 raise errors.bad_args(f"you reported message {event_id} already")
             number = facts.last + 1
-            report = Report(
+            report = MessageReport(
                 number,
                 where,
                 event_id,
@@ -184,7 +184,7 @@ class AbuseReports:
             )
         return facts
 
-    async def queue(self, member: Member, room: str) -> list[Report]:
+    async def queue(self, member: Member, room: str) -> list[MessageReport]:
         """``/reports [ROOM]``: the open reports, oldest first, of ``room``
         ("": every room an admin may see, or the rooms ``member``
         moderates); ``NOT_ALLOWED`` for a room it does not moderate."""
@@ -210,7 +210,7 @@ class AbuseReports:
                 shown.append(report)
         return shown
 
-    async def close(self, member: Member, number: int, note: str) -> Report:
+    async def close(self, member: Member, number: int, note: str) -> MessageReport:
         """``/report close N [NOTE]``: report ``number`` closed (its
         moderators hear ``REPORT_CLOSED``); ``BAD_ARGS`` for no such report
         or one closed already, ``NOT_ALLOWED`` but for its room's
@@ -218,7 +218,7 @@ class AbuseReports:
         seat = self.seat_of(member)
         actor = self.actor_of(seat)
         note = _trimmed(note)
-        closing: list[tuple[Report, DecisionFacts | None]] = []
+        closing: list[tuple[MessageReport, DecisionFacts | None]] = []
 
         async def attempt() -> None:
             found = (await self.backend.abuse_reports.facts("", number)).report

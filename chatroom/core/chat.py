@@ -109,7 +109,7 @@ from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
-from chatroom.core.report_store import Report
+from chatroom.core.report_store import MessageReport
 from chatroom.core.reports import CoreReports
 from chatroom.core.retrying import (
     DECISION_ATTEMPTS,
@@ -847,13 +847,15 @@ class ChatCore(Generic[B]):
 
     async def report(
         self, member: Member, room: str, event_id: int, reason: str
-    ) -> Report:
+    ) -> MessageReport:
         return await self.abuse_reports.report(member, room, event_id, reason)
 
-    async def open_reports(self, member: Member, room: str) -> list[Report]:
+    async def open_reports(self, member: Member, room: str) -> list[MessageReport]:
         return await self.abuse_reports.queue(member, room)
 
-    async def close_report(self, member: Member, number: int, note: str) -> Report:
+    async def close_report(
+        self, member: Member, number: int, note: str
+    ) -> MessageReport:
         return await self.abuse_reports.close(member, number, note)
 
     async def notify_level(

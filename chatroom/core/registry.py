@@ -53,7 +53,7 @@ from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import ModEntry
 from chatroom.core.netbans import ServerBan
 from chatroom.core.presence import Presence
-from chatroom.core.report_store import Report
+from chatroom.core.report_store import MessageReport
 from chatroom.core.roominfo import RoomSettings, Roster
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.serverbans import ServerBans
@@ -359,7 +359,7 @@ class Registry(Protocol):
 
     async def report(
         self, member: Member, room: str, event_id: int, reason: str
-    ) -> Report:
+    ) -> MessageReport:
         """``/report ID [REASON]``: message ``event_id`` of ``room`` reported;
         its room's owner and operators and the admins, on every node, hear
         ``REPORT`` (:mod:`chatroom.core.abuse_reports`).
@@ -370,12 +370,14 @@ class Registry(Protocol):
         """
         ...
 
-    async def open_reports(self, member: Member, room: str) -> list[Report]:
+    async def open_reports(self, member: Member, room: str) -> list[MessageReport]:
         """``/reports [ROOM]``: the open reports ``member`` may handle,
         oldest first (``NOT_ALLOWED`` for a room it does not moderate)."""
         ...
 
-    async def close_report(self, member: Member, number: int, note: str) -> Report:
+    async def close_report(
+        self, member: Member, number: int, note: str
+    ) -> MessageReport:
         """``/report close N [NOTE]``: report ``number`` closed, its
         moderators hear ``REPORT_CLOSED``.
 

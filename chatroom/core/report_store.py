@@ -11,8 +11,8 @@ from chatroom.core.changes import DecidedChange
 
 
 @dataclass(frozen=True)
-class Report:
-    """Report ``number``: message ``event_id`` of ``room`` (its name as
+class MessageReport:
+    """MessageReport ``number``: message ``event_id`` of ``room`` (its name as
     shown), said by ``author`` as ``text``, reported by ``reporter`` at
     ``time`` for ``reason``; closed once ``closed_by`` is set, with
     ``note``."""
@@ -32,7 +32,7 @@ class Report:
     def is_open(self) -> bool:
         return not self.closed_by
 
-    def closed(self, by: str, note: str) -> Report:
+    def closed(self, by: str, note: str) -> MessageReport:
         return replace(self, closed_by=by, note=note)
 
     def encoded(self) -> str:
@@ -40,7 +40,7 @@ class Report:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def decoded(cls, kept: str) -> Report:
+    def decoded(cls, kept: str) -> MessageReport:
         return cls(**json.loads(kept))
 
 
@@ -58,7 +58,7 @@ class ReportFacts:
 
     last: int
     filed: bool
-    report: Report | None
+    report: MessageReport | None
 
 
 class ReportStore(Protocol):
@@ -70,7 +70,7 @@ class ReportStore(Protocol):
         "": not asked) is kept, and report ``number`` (0: not asked)."""
         ...
 
-    async def open_reports(self) -> list[Report]:
+    async def open_reports(self) -> list[MessageReport]:
         """The reports not closed, oldest first."""
         ...
 

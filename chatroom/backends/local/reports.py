@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
-from chatroom.core.report_store import Report, ReportFacts
+from chatroom.core.report_store import MessageReport, ReportFacts
 
 
 class StoredReports:
@@ -30,11 +30,13 @@ class StoredReports:
 
     async def facts(self, filed: str, number: int) -> ReportFacts:
         kept = self.kept.get(number)
-        report = Report.decoded(kept) if kept else None
+        report = MessageReport.decoded(kept) if kept else None
         return ReportFacts(max(self.kept, default=0), filed in self.filed, report)
 
-    async def open_reports(self) -> list[Report]:
-        return [Report.decoded(self.kept[number]) for number in sorted(self.open)]
+    async def open_reports(self) -> list[MessageReport]:
+        return [
+            MessageReport.decoded(self.kept[number]) for number in sorted(self.open)
+        ]
 
     async def apply(self, change: changes.DecidedChange) -> None:
         for premise in change.premises:

@@ -21,7 +21,7 @@ from chatroom.core.changes import (
     ReportOpen,
     ReportsNumbered,
 )
-from chatroom.core.report_store import Report, ReportFacts
+from chatroom.core.report_store import MessageReport, ReportFacts
 
 #: ARGV: P, the last number as read, the key not filed yet, the number
 #: open ('': no such premise), then the number, the report, '1' (filing
@@ -45,12 +45,12 @@ class RedisReports:
 
     async def facts(self, filed: str, number: int) -> ReportFacts:
         last, is_filed, kept = await self.calls.eval(REPORTS_FACTS, filed, str(number))
-        report = Report.decoded(kept.decode()) if kept else None
+        report = MessageReport.decoded(kept.decode()) if kept else None
         return ReportFacts(int(last), bool(int(is_filed)), report)
 
-    async def open_reports(self) -> list[Report]:
+    async def open_reports(self) -> list[MessageReport]:
         kept = await self.calls.eval(REPORTS_OPEN)
-        return [Report.decoded(each.decode()) for each in kept if each]
+        return [MessageReport.decoded(each.decode()) for each in kept if each]
 
     async def apply(self, change: DecidedChange) -> None:
         numbered = change.premise(ReportsNumbered)

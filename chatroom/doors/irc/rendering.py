@@ -96,7 +96,7 @@ from chatroom.core.events import (
     Watched,
     relayed_only,
 )
-from chatroom.core.report_store import Report
+from chatroom.core.report_store import MessageReport
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.formatting import irc_lines, irc_text
@@ -241,7 +241,7 @@ Personal = (
 )
 
 
-def report_notice(report: Report | ReportFiled) -> str:
+def report_notice(report: MessageReport | ReportFiled) -> str:
     """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``."""
     reason = report.reason or "-"
     return (

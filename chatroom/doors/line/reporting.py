@@ -12,13 +12,13 @@ from collections.abc import Sequence
 
 from chatroom.core import errors
 from chatroom.core.events import ReportClosed, ReportFiled
-from chatroom.core.report_store import Report
+from chatroom.core.report_store import MessageReport
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
 
-def render_report(report: Report | ReportFiled) -> bytes:
+def render_report(report: MessageReport | ReportFiled) -> bytes:
     """``REPORT n room id reporter reason``, then ``REPORT_TEXT n author
     text``: what was reported, and what the message said."""
     number = str(report.number)
@@ -37,7 +37,7 @@ def render_closed(event: ReportClosed) -> bytes:
     return format_line("REPORT_CLOSED", str(event.number), event.by, text=event.note)
 
 
-def render_reports(reports: Sequence[Report]) -> bytes:
+def render_reports(reports: Sequence[MessageReport]) -> bytes:
     """``/reports``' reply: each open report (:func:`render_report`),
     oldest first, then ``REPORTS_END count``."""
     listed = b"".join(render_report(report) for report in reports)
