@@ -296,6 +296,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_settings WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM ignores WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
@@ -588,8 +589,8 @@ class SqliteStore:
         """Account key ``account`` and everything of it but its room events
         (the core decides those: :meth:`replace_event`), in the next
         flush's one transaction (see :mod:`chatroom.core.userdata`): its
-        row, read markers, remembered rooms, kept messages, private
-        conversations (and what was kept of them for others)."""
+        row, read markers, remembered rooms, ignore list, kept messages,
+        private conversations (and what was kept of them for others)."""
         side = "instr(' ' || conversation || ' ', ' ' || ? || ' ') > 0"
         self._pending.extend(
             [
@@ -597,6 +598,7 @@ class SqliteStore:
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
                 ("DELETE FROM account_settings WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
+                ("DELETE FROM ignores WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),
                 (f"DELETE FROM private_messages WHERE {side}", (account,)),

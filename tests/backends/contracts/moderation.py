@@ -616,6 +616,20 @@ class ModerationContract(SignedInBase):
             self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
 
     @defer.inlineCallbacks
+    def test_an_ignore_list_goes_with_its_account(self) -> Generator[Any, Any, None]:
+        """alice ignores mallory, then unregisters: whoever registers alice
+        again ignores nobody."""
+        alice = yield self.signed_in("alice")
+        alice.say("/ignore mallory")
+        yield self.expect(alice, "IGNORED ")
+        alice.say(f"/unregister {PASSWORD}")
+        yield self.expect(alice, "UNREGISTERED ")
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED ")
+        alice.say("/ignores")
+        self.assertEqual((yield self.expect(alice, "IGNORES")), "IGNORES")
+
+    @defer.inlineCallbacks
     def test_the_servers_modlog(self) -> Generator[Any, Any, None]:
         """Server bans, their lifting, lockdowns and kills are in the
         server's log, which admins read with ``/modlog server``."""
