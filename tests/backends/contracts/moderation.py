@@ -616,6 +616,34 @@ class ModerationContract(SignedInBase):
             self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
 
     @defer.inlineCallbacks
+    def test_a_join_replays_nothing_of_an_ignored_name(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The history a join replays leaves out what an ignored name said,
+        and has it again after ``/unignore``."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        mallory.say("spam spam")
+        bob = yield self.connect("bob")
+        yield self.enter(bob, "tea")
+        bob.say("hello all")
+        yield self.expect(mallory, "MSG tea bob ")
+        alice = yield self.signed_in("alice")
+        alice.say("/ignore mallory")
+        yield self.expect(alice, "IGNORED ")
+        alice.say("/join tea")
+        yield self.expect(alice, "HISTORY tea bob ")
+        replayed = [line for line in alice.lines if line.startswith("HISTORY ")]
+        self.assertEqual([line.split()[2] for line in replayed], ["bob"])
+        alice.say("/unignore mallory")
+        yield self.expect(alice, "UNIGNORED ")
+        alice.say("/leave")
+        yield self.expect(alice, "LEFT tea")
+        alice.say("/join tea")
+        yield self.expect(alice, "HISTORY tea mallory ")
+        yield self.expect(alice, "HISTORY tea bob ")
+
+    @defer.inlineCallbacks
     def test_an_ignore_list_goes_with_its_account(self) -> Generator[Any, Any, None]:
         """alice ignores mallory, then unregisters: whoever registers alice
         again ignores nobody."""
