@@ -981,6 +981,12 @@ EVENTS: dict[str, Route] = {
     "FOLLOW": Route(SessionModel.described),
     "UNFOLLOW": Route(SessionModel.described),
     "NOTIFY": Route(SessionModel.level_set),
+    # reports of messages: a line as .moderation words it
+    "REPORTED": Route(SessionModel.described),
+    "REPORT": Route(SessionModel.described),
+    "REPORT_TEXT": Route(SessionModel.described),
+    "REPORTS_END": Route(SessionModel.described),
+    "REPORT_CLOSED": Route(SessionModel.described),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
 }

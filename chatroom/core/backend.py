@@ -70,6 +70,7 @@ from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
 from chatroom.core.reactions import ReactionFacts
+from chatroom.core.report_store import ReportStore
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
 from chatroom.core.sessions import SeatSession
@@ -382,6 +383,11 @@ class Backend(SeatingSteps, Protocol):
     @property
     def pins(self) -> PinStore:
         """Where rooms' pinned messages are kept."""
+        ...
+
+    @property
+    def abuse_reports(self) -> ReportStore:
+        """Where the server's reports of messages are kept."""
         ...
 
     @property

@@ -192,6 +192,11 @@ class ServerLockdown:
     """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
 
 
+@dataclass(frozen=True)
+class ServerReports:
+    """The server's reports of messages (:mod:`chatroom.core.abuse_reports`)."""
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -207,6 +212,7 @@ Subject = (
     | AccountFiles
     | CountedEvents
     | ServerLockdown
+    | ServerReports
     | AccountIgnores
     | AccountAge
 )
@@ -1090,3 +1096,48 @@ class SetRegistered(Operation):
     """The account was registered at ``at`` (seconds since the epoch)."""
 
     at: float
+
+
+# -- the server's reports: premises and operations --------------------------------
+
+
+@dataclass(frozen=True)
+class ReportsNumbered(Premise):
+    """The last report's number is ``last`` (0: none yet), as read: the
+    next report is ``last + 1``."""
+
+    last: int
+
+
+@dataclass(frozen=True)
+class NotReported(Premise):
+    """No report was kept under ``filed`` (a reporter, a room, a message:
+    :func:`chatroom.core.report_store.filed_key`)."""
+
+    filed: str
+
+
+@dataclass(frozen=True)
+class ReportOpen(Premise):
+    """Report ``number`` is kept and not closed."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class FileReport(Operation):
+    """Keep report ``number`` (``kept``: as the core encoded it) under
+    ``filed``, open; it is now the last report's number."""
+
+    number: int
+    filed: str
+    kept: str
+
+
+@dataclass(frozen=True)
+class CloseReport(Operation):
+    """Report ``number`` is closed; ``kept``: it, closed, as the core
+    encoded it."""
+
+    number: int
+    kept: str

@@ -20,6 +20,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import admin, errors, lockdown, membership, rules
+from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Reports
@@ -187,6 +188,16 @@ class ChatCore(Generic[B]):
         self.threads = self.messages.threads
         self.pins = self.messages.pins
         self.notify_levels = self.users.notify_levels
+        #: Reports of messages: /report, /reports (chatroom.core.abuse_reports).
+        self.abuse_reports = AbuseReports(
+            clock,
+            self.backend,
+            self.messages.life,
+            self.identities.seat,
+            self.identities.session,
+            self.identities.actor,
+            lambda: self.identities.config.admin_accounts,
+        )
 
     @property
     def files(self) -> FileService | None:

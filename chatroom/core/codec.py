@@ -104,6 +104,8 @@ TYPES: dict[str, type[Encoded]] = {
         events.Announcement,
         events.Wallops,
         events.LockdownChanged,
+        events.ReportFiled,
+        events.ReportClosed,
         events.Edited,
         events.Redacted,
         events.Reaction,

@@ -32,7 +32,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors, membership
+from chatroom.core import changes, errors, ignoring, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry
@@ -184,7 +184,7 @@ class Devices:
             first=first,
             last=last,
         )
-        return membership.welcome(view, since, bound)
+        return ignoring.replayed(seat.ignoring, membership.welcome(view, since, bound))
 
     async def seated(
         self,

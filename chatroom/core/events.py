@@ -526,8 +526,39 @@ class LockdownChanged(Event):
     admins: tuple[str, ...] = ()
 
 
-#: What is handed to every named user (an admins' notice: to admins).
-ToEveryone = Announcement | Wallops | LockdownChanged
+@dataclass(slots=True, eq=True)
+class ReportFiled(Event):
+    """Report ``number``: ``reporter`` reported message ``event_id`` of
+    ``room`` (said by ``author`` as ``text``) for ``reason``. For the
+    sessions ``to`` names alone (grant masks: the room's owner and
+    operators, the server's admins;
+    :meth:`chatroom.core.sessions.SeatSessions.addressed`)."""
+
+    number: int
+    room: str
+    event_id: int
+    reporter: str
+    reason: str
+    author: str
+    text: str
+    to: tuple[str, ...] = ()
+
+
+@dataclass(slots=True, eq=True)
+class ReportClosed(Event):
+    """Report ``number`` (about ``room``) was closed by ``by`` with
+    ``note``: for the sessions ``to`` names alone, as :class:`ReportFiled`."""
+
+    number: int
+    room: str
+    by: str
+    note: str
+    to: tuple[str, ...] = ()
+
+
+#: What is handed to every named user (an admins' or moderators' notice:
+#: to them alone).
+ToEveryone = Announcement | Wallops | LockdownChanged | ReportFiled | ReportClosed
 
 
 # -- messages with a life -----------------------------------------------------------

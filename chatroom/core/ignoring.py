@@ -16,11 +16,13 @@ Ignore lists are an account's (a plain name has none to keep). The list
 goes with each of the account's seats, on every node
 (:meth:`chatroom.core.sessions.SeatSessions.ignoring_changed`), and the
 seat leaves out what comes from those it names
-(:meth:`chatroom.core.seats.Seat.deliver_each`).
+(:meth:`chatroom.core.seats.Seat.deliver_each`), and from the history a
+join replays (:func:`replayed`).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
 from chatroom.core import changes, errors
@@ -34,6 +36,7 @@ from chatroom.core.events import (
     Reaction,
     TagMessage,
     Typing,
+    Welcome,
 )
 from chatroom.core.text import name_key
 
@@ -69,6 +72,15 @@ def held_back(ignoring: frozenset[str], event: Event) -> bool:
     """Whether a seat ignoring ``ignoring`` leaves ``event`` out."""
     sender = sender_of(event)
     return sender is not None and sender in ignoring
+
+
+def replayed(ignoring: frozenset[str], welcome: Welcome) -> Welcome:
+    """A room's join replies for a seat ignoring ``ignoring``: its history
+    without what an ignored name said (the room's events are unchanged)."""
+    if not ignoring:
+        return welcome
+    kept = [event for event in welcome.history if not held_back(ignoring, event)]
+    return replace(welcome, history=kept)
 
 
 def change(

@@ -33,6 +33,7 @@ from typing import Any, cast
 
 from prometheus_client import Counter, Histogram
 
+from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.devices import Devices
 from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
@@ -235,6 +236,10 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     ),
     "pins": (Pins, {"pin": "pin", "pinned": "pinned", "count": "pin_count"}),
     "notify_levels": (NotifyLevels, {"level": "notify_level"}),
+    "abuse_reports": (
+        AbuseReports,
+        {"report": "report", "queue": "open_reports", "close": "close_report"},
+    ),
 }
 
 

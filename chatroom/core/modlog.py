@@ -55,6 +55,10 @@ class ModAction(enum.Enum):
     #: ``/pin`` and ``/unpin`` (the target is the message's id).
     PIN = "pin"
     UNPIN = "unpin"
+    #: ``/report`` (the target is the message's id, the reason) and
+    #: ``/report close`` (the report's number, the note).
+    REPORT = "report"
+    CLOSE_REPORT = "close-report"
     #: The server's log (:data:`SERVER_LOG`): an admin's server ban, its
     #: lifting, a lockdown's level, a kill.
     GBAN = "gban"

@@ -33,6 +33,7 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Reload
 from chatroom.core.config import ServerConfig
@@ -226,6 +227,14 @@ class Registry(Protocol):
         (:meth:`~chatroom.core.pins.Pins.pin`,
         :meth:`~chatroom.core.pins.Pins.pinned`,
         :meth:`~chatroom.core.pins.Pins.count`)."""
+        ...
+
+    @property
+    def abuse_reports(self) -> AbuseReports:
+        """Reports of messages: ``/report``, ``/reports``, ``/report close``
+        (:meth:`~chatroom.core.abuse_reports.AbuseReports.report`,
+        :meth:`~chatroom.core.abuse_reports.AbuseReports.queue`,
+        :meth:`~chatroom.core.abuse_reports.AbuseReports.close`)."""
         ...
 
     @property

@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
 from chatroom.core.fanout import fan_out, redirected
-from chatroom.core.ignoring import NOBODY, held_back
+from chatroom.core.ignoring import NOBODY, held_back, replayed
 from chatroom.core.member import Member, MessageWriter
 from chatroom.core.text import name_key
 
@@ -301,6 +301,7 @@ class Seat:
         """The seat is in ``welcome.room``: the device that asked and every
         ``multi`` device get the join replies."""
         room = welcome.room
+        welcome = replayed(self.ignoring, welcome)
         if room not in self.rooms:
             self.rooms = (*self.rooms, room) if self.rooms else one_room(room)
         asker = self.asked(room)

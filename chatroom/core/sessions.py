@@ -29,9 +29,15 @@ import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from chatroom.core.events import Event, Joined, LockdownChanged
+from chatroom.core.events import (
+    Event,
+    Joined,
+    LockdownChanged,
+    ReportClosed,
+    ReportFiled,
+)
 from chatroom.core.member import Member
-from chatroom.core.moderation import Actor
+from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.seats import Seat
 from chatroom.core.text import name_key
 
@@ -66,6 +72,14 @@ class SeatSession:
             realname=self.realname,
             away=self.away,
         )
+
+
+def _masks(session: SeatSession) -> tuple[str, ...]:
+    """The grant masks a session answers to (:mod:`chatroom.core.moderation`):
+    its account's, its name's in this session, and its name's."""
+    key = name_key(session.name)
+    by_name = (name_mask(key), f"{name_mask(key)}@{session.token}")
+    return (account_mask(session.account), *by_name) if session.account else by_name
 
 
 class SeatSessions:
@@ -134,6 +148,9 @@ class SeatSessions:
         if isinstance(event, LockdownChanged):
             admins = event.admins
             return [m for m, s in self.named() if s.account and s.account in admins]
+        if isinstance(event, ReportFiled | ReportClosed):
+            masks = frozenset(event.to)
+            return [m for m, s in self.named() if masks.intersection(_masks(s))]
         return [member for member, _ in self.named()]
 
     def ignoring_changed(self, account: str, names: frozenset[str]) -> None:

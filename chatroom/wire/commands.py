@@ -148,6 +148,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             Command("unpin", "ID"),
             Command("pins", "", ("/pins             the room's pinned messages",)),
             Command(
+                "report",
+                "ID [REASON]",
+                (
+                    "/report ID [REASON]   report message ID to the room's moderators",
+                    "/reports [ROOM], /report close N [NOTE]   moderators: the"
+                    " open reports, and closing one",
+                ),
+            ),
+            Command("reports", "[ROOM]"),
+            Command(
                 "follow",
                 "ROOT",
                 (

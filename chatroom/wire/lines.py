@@ -102,6 +102,12 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "GBAN": ("mask", "by", "until"),  # until: absent for a ban for ever
     "GUNBAN": ("mask", "by"),
     "LOCKDOWN": ("level", "by"),
+    # Reports of messages (docs/protocol.md, "Reports"): to moderators.
+    "REPORTED": ("id",),
+    "REPORT": ("number", "room", "id", "reporter"),  # | reason
+    "REPORT_TEXT": ("number", "user"),  # | text: what the message said
+    "REPORTS_END": ("count",),
+    "REPORT_CLOSED": ("number", "by"),  # | note
     # Ignore lists (docs/protocol.md, "Ignoring someone").
     "IGNORED": ("name",),
     "UNIGNORED": ("name",),
@@ -185,6 +191,9 @@ FREE_TEXT_EVENTS = frozenset(
         "MODLOG",
         "PINNED",
         "FOUND",
+        "REPORT",
+        "REPORT_TEXT",
+        "REPORT_CLOSED",
     }
 )
 

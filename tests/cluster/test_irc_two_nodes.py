@@ -39,6 +39,7 @@ from tests.doors.irc import (
     test_irc_redaction,
     test_irc_relay,
     test_irc_replies,
+    test_irc_reports,
     test_irc_room_modes,
     test_irc_scram,
     test_irc_services,
@@ -90,6 +91,11 @@ class SaslAfterRegistrationOnTwoNodesTests(
 
 class AdminOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_admins.AdminTests):
     """``test_irc_admins.AdminTests`` on two nodes."""
+
+
+class ReportsOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_reports.ReportTests):
+    """``test_irc_reports.ReportTests`` on two nodes: a report and its
+    closing reach the moderators of the other node."""
 
 
 class IRCBadInputOnTwoNodesTests(

@@ -53,6 +53,10 @@ EXAMPLES: list[codec.Encoded] = [
     events.Announcement("root", "maintenance at noon"),
     events.Wallops("root", "restarting soon"),
     events.LockdownChanged("accounts", "root", ("root", "boss")),
+    events.ReportFiled(
+        3, "tea", 8, "carol", "spam", "bob", "buy now", ("account:root",)
+    ),
+    events.ReportClosed(3, "tea", "alice", "warned", ("name:alice@t1",)),
     events.Edited("tea", "8", "bob", "T", "hi there", "10", account="Bob"),
     events.Redacted("tea", "8", "alice", "", "11", account="Alice"),
     events.Reaction("tea", "8", "carol", "👍", False, True, "12", account="Carol"),

@@ -414,3 +414,62 @@ class WebBotTests(WebLifeCase):
         line = [item for item in self.find(later, "#log li") if "psst" in item.text][-1]
         marks = line.find_elements("css selector", ".bot")
         self.assertEqual([mark.text for mark in marks], ["bot"])
+
+
+class WebReportTests(WebLifeCase):
+    def test_report_a_message_and_handle_the_reports(self) -> None:
+        """A message's menu has Report… (not for one's own): its reason is
+        typed under a bar and Enter reports it; the room's owner hears it.
+        As tea's owner, the page hears carol's report live, its Reports
+        button lists the open one with what was said, and Close closes it:
+        the list empties and the closing is said."""
+        from selenium.webdriver.common.keys import Keys
+
+        page, bob = self.in_tea()
+        olive = self.line_user("olive")
+        olive.send("/create attic")
+        olive.wait(lambda line: line.startswith("MEMBERS attic"), "attic made")
+        mallory = self.in_room("mallory", "attic")
+        mallory.send("/caps ids")
+        mallory.wait(lambda line: line.startswith("CAPS "), "mallory's caps")
+        page.type_into("message-input", "/join attic")
+        wait_for("attic", lambda: page.element("room-title").text == "attic")
+        mallory.send("buy cheap pills")
+        pills = event_id(mallory, "buy cheap pills")
+        page.shows("<mallory> buy cheap pills")
+        self.open_menu(page, "buy cheap pills")
+        self.assertTrue(page.visible("menu-report"))
+        page.element("menu-report").click()
+        wait_for("the bar", lambda: page.visible("compose-bar"))
+        self.assertIn(
+            "Reporting mallory: buy cheap pills", page.element("compose-what").text
+        )
+        page.element("message-input").send_keys("selling pills", Keys.ENTER)
+        page.shows(f"You reported message {pills} to the room's moderators.")
+        olive.wait(
+            lambda line: line == f"REPORT 1 attic {pills} wes selling pills",
+            "olive's report",
+        )
+        page.type_into("message-input", "/focus tea")
+        wait_for("tea again", lambda: page.element("room-title").text == "tea")
+        carol = self.in_room("carol", "tea")
+        bob.send("you are all idiots")
+        rude = event_id(bob, "you are all idiots")
+        carol.send(f"/report {rude} insults")
+        page.shows("carol reported bob's message in tea (report #2): insults")
+        wait_for("the button", lambda: page.visible("reports-button"))
+        page.element("reports-button").click()
+        wait_for("the list", lambda: page.visible("reports-list"))
+        (shown,) = self.find(page, "#reports-list li")
+        self.assertIn("#2 in tea: bob said “you are all idiots”", shown.text)
+        self.assertIn("reported by carol: insults", shown.text)
+        self.assert_accessible(page, "open reports")
+        self.screenshot(page, "reports")
+        shown.find_element("css selector", "button").click()
+        page.shows("wes closed report #2")
+        wait_for("gone", lambda: not self.find(page, "#reports-list li"))
+        carol.send("/reports")  # no room of hers: nothing to see
+        self.assertEqual(
+            carol.wait(lambda line: line.startswith("REPORTS_END"), "carol's queue"),
+            "REPORTS_END 0",
+        )

@@ -36,6 +36,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /threads          the threads of this room
 /pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
 /pins             the room's pinned messages
+/report ID [REASON]   report message ID to the room's moderators
+/reports [ROOM], /report close N [NOTE]   moderators: the open reports, and closing one
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
 /search WORDS     find messages of your rooms and conversations (filters:

@@ -52,7 +52,9 @@ class StoredAccounts:
             mask: BanTerms.decoded(kept) for mask, kept in loaded.ban_terms.items()
         }
         #: Called with an account's key when it is deleted (its markers go).
-        self.on_delete: Callable[[str], None] = lambda key: None
+        #: What goes with an account deleted or unregistered (its ignore
+        #: list here; the other stores chain their own before it).
+        self.on_delete: Callable[[str], None] = self._forget_ignores
         #: Where registrations are counted: the back-end's memory (None:
         #: the account service counts its own).
         self.windows: SharedWindows | None = None
@@ -117,6 +119,11 @@ class StoredAccounts:
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         return dict(self.terms)
+
+    def _forget_ignores(self, account: str) -> None:
+        """Account ``account`` is gone: its ignore list with it (the store
+        drops its rows with the account's)."""
+        self._ignores.pop(account, None)
 
     async def ignores(self, account: str) -> frozenset[str]:
         return frozenset(self._ignores.get(account, ()))

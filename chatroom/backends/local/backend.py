@@ -30,6 +30,7 @@ from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
+from chatroom.backends.local.reports import StoredReports
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.settings import StoredSettings
@@ -75,6 +76,7 @@ from chatroom.core.changes import (
     RoomModeration,
     RoomPins,
     RoomSeating,
+    ServerReports,
     SessionIs,
     SetOwner,
     SetPolicy,
@@ -212,6 +214,8 @@ class LocalBackend:
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
+        #: The server's reports of messages (chatroom.core.abuse_reports).
+        self.abuse_reports = StoredReports(self.store)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = LocalUserData(
             self.store,
@@ -730,6 +734,7 @@ class LocalBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: _by_nobody(self.hooks.apply),
             RoomPins: _by_nobody(self.pins.apply),
+            ServerReports: _by_nobody(self.abuse_reports.apply),
             AccountSettings: _by_nobody(self.settings.apply),
             AccountMarkers: _by_nobody(self.markers.apply),
             AccountRecord: _by_nobody(self.account_store.apply),

@@ -30,7 +30,13 @@ class StoredMarkers:
         self.by_account: dict[str, dict[str, int]] = {}
         for account, room, event_id in store.load_markers():
             self.by_account.setdefault(account, {})[room] = event_id
-        accounts.on_delete = self._forget
+        forget_before = accounts.on_delete
+
+        def forget(account: str) -> None:
+            forget_before(account)
+            self._forget(account)
+
+        accounts.on_delete = forget
 
     async def markers(self, account: str) -> dict[str, int]:
         return dict(self.by_account.get(account, {}))

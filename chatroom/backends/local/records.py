@@ -268,6 +268,15 @@ class Store(Protocol):
         """Message ``event_id`` of room ``room`` was pinned by ``by``, or
         unpinned (a room's go with it: :meth:`drop_room`)."""
 
+    def load_reports(self) -> list[tuple[int, str, bool, str]]:
+        """Every report of a message: (number, what it was filed under,
+        open, the report as the core encoded it)."""
+        ...
+
+    def save_report(self, number: int, filed: str, is_open: bool, kept: str) -> None:
+        """Report ``number`` is now ``kept``, open or closed (``filed``:
+        what it was filed under, "" when closing: kept as it was)."""
+
     def search(
         self, keys: list[str], query: SearchQuery, limit: int
     ) -> Deferred[list[Found]]:
@@ -429,6 +438,12 @@ class MemoryStore:
         return []
 
     def save_pin(self, room: str, event_id: int, by: str, pinned: bool) -> None:
+        pass
+
+    def load_reports(self) -> list[tuple[int, str, bool, str]]:
+        return []
+
+    def save_report(self, number: int, filed: str, is_open: bool, kept: str) -> None:
         pass
 
     def backup(self, path: str) -> Deferred[None]:

@@ -296,6 +296,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM read_markers WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_settings WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM account_rooms WHERE account = ?", (key,)))
+        self._pending.append(("DELETE FROM ignores WHERE account = ?", (key,)))
         self._pending.append(("DELETE FROM kept_private WHERE account = ?", (key,)))
 
     def load_markers(self) -> list[tuple[str, str, int]]:
@@ -473,6 +474,20 @@ class SqliteStore:
             statement = "DELETE FROM pins WHERE room = ? AND id = ?"
             self._pending.append((statement, (room, event_id)))
 
+    def load_reports(self) -> list[tuple[int, str, bool, str]]:
+        rows = self.db.execute(
+            "SELECT number, filed, open, kept FROM reports ORDER BY number"
+        )
+        return [(number, filed, bool(o), kept) for number, filed, o, kept in rows]
+
+    def save_report(self, number: int, filed: str, is_open: bool, kept: str) -> None:
+        if filed:
+            statement = "INSERT OR REPLACE INTO reports VALUES (?, ?, ?, ?)"
+            self._pending.append((statement, (number, filed, int(is_open), kept)))
+        else:
+            statement = "UPDATE reports SET open = ?, kept = ? WHERE number = ?"
+            self._pending.append((statement, (int(is_open), kept, number)))
+
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks."""
         rows = self.db.execute("SELECT room_name, name, secret, by FROM webhooks")
@@ -574,8 +589,8 @@ class SqliteStore:
         """Account key ``account`` and everything of it but its room events
         (the core decides those: :meth:`replace_event`), in the next
         flush's one transaction (see :mod:`chatroom.core.userdata`): its
-        row, read markers, remembered rooms, kept messages, private
-        conversations (and what was kept of them for others)."""
+        row, read markers, remembered rooms, ignore list, kept messages,
+        private conversations (and what was kept of them for others)."""
         side = "instr(' ' || conversation || ' ', ' ' || ? || ' ') > 0"
         self._pending.extend(
             [
@@ -583,6 +598,7 @@ class SqliteStore:
                 ("DELETE FROM read_markers WHERE account = ?", (account,)),
                 ("DELETE FROM account_settings WHERE account = ?", (account,)),
                 ("DELETE FROM account_rooms WHERE account = ?", (account,)),
+                ("DELETE FROM ignores WHERE account = ?", (account,)),
                 ("DELETE FROM kept_private WHERE account = ?", (account,)),
                 (f"DELETE FROM kept_private WHERE {side}", (account,)),
                 (f"DELETE FROM private_messages WHERE {side}", (account,)),

@@ -33,6 +33,7 @@ from chatroom.backends.redis import (
     outcomes,
     scripts,
 )
+from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
@@ -109,6 +110,7 @@ from chatroom.core.changes import (
     RoomModeration,
     RoomPins,
     RoomSeating,
+    ServerReports,
     SetOwner,
     SetPolicy,
     SetTopic,
@@ -217,6 +219,8 @@ class RedisBackend:
         self.settings = RedisSettings(self.calls)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = RedisPins(self.calls)
+        #: The server's reports of messages (chatroom.core.abuse_reports).
+        self.abuse_reports = RedisReports(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
         self.upload_tokens = RedisUploadTokens(self.calls)
@@ -925,6 +929,7 @@ class RedisBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: _by_nobody(self.hooks.apply),
             RoomPins: _by_nobody(self.pins.apply),
+            ServerReports: _by_nobody(self.abuse_reports.apply),
             AccountSettings: _by_nobody(self.settings.apply),
             AccountMarkers: _by_nobody(self.markers.apply),
             AccountRecord: _by_nobody(self.account_store.apply),

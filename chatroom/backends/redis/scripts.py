@@ -47,6 +47,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P account-ages``          hash a → when account a was registered (seconds)
 ``P lockdown``              string: the server's lockdown level and who set
                             it (:class:`chatroom.core.lockdown.Lockdown`)
+``P reports``               hash n → report n as the core encoded it
+                            (:mod:`.abuse_reports`); ``P reports:open``
+                            sorted set: the open numbers; ``P reports:filed``
+                            set: what each was filed under; ``P reports:last``
+                            string: the last number given
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
                             :class:`chatroom.core.netbans.BanTerms` encodes them
 ``P window:<k>``            sorted set: the events counted for k in its

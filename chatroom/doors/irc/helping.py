@@ -108,6 +108,15 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "REGISTER <*|nick> <email> <password>",
         "Registers your nick as an account (draft/account-registration).",
     ),
+    "REPORT": (
+        "REPORT <#channel> <msgid> [:<reason>] | REPORT CLOSE <n> [:<note>]",
+        "Reports a message to the channel's operators and the admins; they "
+        "close a report with a note.",
+    ),
+    "REPORTS": (
+        "REPORTS [<#channel>]",
+        "Channel operators and admins: the open reports, oldest first.",
+    ),
     "SETNAME": ("SETNAME :<realname>", "Changes your realname (setname)."),
     "SILENCE": (
         "SILENCE [+|-<nick>]",

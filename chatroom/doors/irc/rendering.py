@@ -83,6 +83,8 @@ from chatroom.core.events import (
     RealnameChanged,
     Redacted,
     Renamed,
+    ReportClosed,
+    ReportFiled,
     RoomDeleted,
     RoomEvent,
     RoomNotice,
@@ -95,6 +97,7 @@ from chatroom.core.events import (
     Watched,
     relayed_only,
 )
+from chatroom.core.report_store import MessageReport
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.formatting import irc_lines, irc_text
@@ -233,6 +236,26 @@ def clock_text(stamp: str) -> str:
     return stamp[11:16] if len(stamp) >= 16 else stamp
 
 
+#: Events IRC addresses to one user's nick (:meth:`IRCRenderer.personal`).
+Personal = (
+    Kicked | Invited | Announcement | LockdownChanged | ReportFiled | ReportClosed
+)
+
+
+def report_notice(report: MessageReport | ReportFiled) -> str:
+    """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``."""
+    reason = report.reason or "-"
+    return (
+        f"REPORT {report.number} {channel(report.room)} {report.event_id}"
+        f" {report.reporter} {reason} | <{report.author}> {report.text}"
+    )
+
+
+def closed_notice(event: ReportClosed) -> str:
+    note = f" {event.note}" if event.note else ""
+    return f"REPORT_CLOSED {event.number} {event.by}{note}"
+
+
 class IRCRenderer:
     """The IRC form of shared events, for one server (its name is the source
     of server lines and the host of every user).
@@ -321,6 +344,8 @@ class IRCRenderer:
             Invited: _nothing,
             Announcement: _nothing,
             LockdownChanged: _nothing,  # addressed to one nick (personal)
+            ReportFiled: _nothing,  # addressed to one nick (personal)
+            ReportClosed: _nothing,  # addressed to one nick (personal)
             # No IRCv3 specification or draft carries a link preview
             # (docs/irc.md, "Link previews"): IRC clients fetch links themselves.
             Preview: _nothing,
@@ -587,9 +612,7 @@ class IRCRenderer:
             return build(self.server, "NOTICE", channel(event.room), notice)
         return build(self.source(event.by), "MODE", channel(event.room), *params)
 
-    def personal(
-        self, event: Kicked | Invited | Announcement | LockdownChanged, nick: str
-    ) -> bytes:
+    def personal(self, event: Personal, nick: str) -> bytes:
         """Events for one user that IRC addresses to their nick: being
         kicked (``KICK #room nick``), invited (``INVITE nick #room``), an
         admin's announcement and, to admins, the lockdown's change (server
@@ -602,6 +625,10 @@ class IRCRenderer:
             return build(self.source(event.by), "INVITE", nick, channel(event.room))
         if isinstance(event, LockdownChanged):
             return self._notice(nick, f"LOCKDOWN {event.level} {event.by}")
+        if isinstance(event, ReportFiled):
+            return self._notice(nick, report_notice(event))
+        if isinstance(event, ReportClosed):
+            return self._notice(nick, closed_notice(event))
         text = f"[announcement from {event.by}] {event.text}"
         return self._notice(nick, text)
 

@@ -48,6 +48,8 @@ from chatroom.core.events import (
     OperatorMessage,
     RealnameChanged,
     Renamed,
+    ReportClosed,
+    ReportFiled,
     Sighting,
     Wallops,
     Watched,
@@ -67,7 +69,7 @@ from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.caps import NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
-from chatroom.doors.irc.rendering import IRCRenderer
+from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.tags import add_tags, lines_of
 from chatroom.doors.irc.wire import (
@@ -167,7 +169,9 @@ class IRCCommand(NamedTuple):
 
 
 #: Events IRC addresses to the user's own nick.
-_PERSONAL = frozenset({Kicked, Invited, Announcement, LockdownChanged})
+_PERSONAL = frozenset(
+    {Kicked, Invited, Announcement, LockdownChanged, ReportFiled, ReportClosed}
+)
 #: Departures that end a session: IRC says one QUIT for all the rooms.
 _QUITS = frozenset({DepartureKind.QUIT, DepartureKind.HARVEST})
 #: News of a user that only clients with a capability are told.
@@ -433,7 +437,7 @@ class IRCSession:
             if event.by == self.name:
                 return  # the inviter's confirmation is 341, first (RFC 2812 3.2.7)
         elif kind in _PERSONAL:
-            assert isinstance(event, Kicked | Invited | Announcement | LockdownChanged)
+            assert isinstance(event, Personal)
             if isinstance(event, Kicked):  # out of the channel: removed() adds no PART
                 self.parted(event.room)
             renderer = self.renderer

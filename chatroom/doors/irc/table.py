@@ -19,6 +19,7 @@ from chatroom.doors.irc import (
     presence,
     queries,
     registration,
+    reporting,
     sasl,
     services,
     signin,
@@ -84,6 +85,8 @@ COMMANDS: dict[str, IRCCommand] = {
     "KICK": IRCCommand(moderation.kick, 2),
     "INVITE": IRCCommand(moderation.invite, 2),
     "MODLOG": IRCCommand(modlog, 1),
+    "REPORT": IRCCommand(reporting.report, 1),
+    "REPORTS": IRCCommand(reporting.reports),
     # server admins
     "KILL": IRCCommand(moderation.kill, 1),
     "GBAN": IRCCommand(moderation.gban, 1),

@@ -68,6 +68,7 @@ WORDED_COMMANDS = frozenset(
         "ANNOUNCE",
         "TOPIC",
         "SILENCE",
+        "REPORT",
     }
 )
 #: Server admins' commands: a refusal is ``481`` (no privileges), not ``482``.

@@ -65,6 +65,8 @@ from chatroom.core.events import (
     RealnameChanged,
     Redacted,
     Renamed,
+    ReportClosed,
+    ReportFiled,
     RoomDeleted,
     RoomGone,
     RoomNotice,
@@ -77,6 +79,7 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.modlog import ModEntry
+from chatroom.doors.line.reporting import render_closed, render_report
 from chatroom.wire.lines import format_line
 from chatroom.wire.tags import Tags, format_tags
 
@@ -168,6 +171,8 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Invited: lambda e: format_line("INVITED", e.room, e.by),
     Announcement: lambda e: format_line("ANNOUNCE", e.by, text=e.text),
     LockdownChanged: lambda e: format_line("LOCKDOWN", e.level, e.by),
+    ReportFiled: render_report,
+    ReportClosed: render_closed,
     Edited: _edited,
     Redacted: lambda e: format_line(
         "REDACT", e.room, e.target, e.by, text=e.reason or NONE_SHOWN

@@ -56,6 +56,7 @@ from chatroom.doors.line import (
     moderating,
     notify,
     pins,
+    reporting,
     threads,
     webhooks,
 )
@@ -608,5 +609,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "pin": (pins.do_pin, _IN_ROOM),
     "unpin": (pins.do_unpin, _IN_ROOM),
     "pins": (pins.do_pins, _IN_ROOM),
+    "report": (reporting.do_report, _NAMED),
+    "reports": (reporting.do_reports, _NAMED),
     "notify": (notify.do_notify, _NAMED),
 }

@@ -37,8 +37,8 @@ def from_mallory(user: User) -> list[str]:
     ]
 
 
-class ModerationContract(ContractBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
+class SignedInBase(ContractBase):
+    """Users who sign in to accounts (``root`` is an admin), and refusals."""
 
     @defer.inlineCallbacks
     def signed_in(
@@ -77,6 +77,10 @@ class ModerationContract(ContractBase):
     ) -> Generator[Any, Any, None]:
         user.say(f"/{'create' if create else 'join'} {room}")
         yield self.expect(user, f"MEMBERS {room} ")
+
+
+class ModerationContract(SignedInBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
 
     # -- accounts ----------------------------------------------------------
 
@@ -632,6 +636,48 @@ class ModerationContract(ContractBase):
         for device in (phone, laptop):
             yield self.expect(device, "PRIVMSG carol alice ")
             self.assertFalse([x for x in device.lines if x.startswith("INVITED")])
+
+    @defer.inlineCallbacks
+    def test_a_join_replays_nothing_of_an_ignored_name(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The history a join replays leaves out what an ignored name said,
+        and has it again after ``/unignore``."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        mallory.say("spam spam")
+        bob = yield self.connect("bob")
+        yield self.enter(bob, "tea")
+        bob.say("hello all")
+        yield self.expect(mallory, "MSG tea bob ")
+        alice = yield self.signed_in("alice")
+        alice.say("/ignore mallory")
+        yield self.expect(alice, "IGNORED ")
+        alice.say("/join tea")
+        yield self.expect(alice, "HISTORY tea bob ")
+        replayed = [line for line in alice.lines if line.startswith("HISTORY ")]
+        self.assertEqual([line.split()[2] for line in replayed], ["bob"])
+        alice.say("/unignore mallory")
+        yield self.expect(alice, "UNIGNORED ")
+        alice.say("/leave")
+        yield self.expect(alice, "LEFT tea")
+        alice.say("/join tea")
+        yield self.expect(alice, "HISTORY tea mallory ")
+        yield self.expect(alice, "HISTORY tea bob ")
+
+    @defer.inlineCallbacks
+    def test_an_ignore_list_goes_with_its_account(self) -> Generator[Any, Any, None]:
+        """alice ignores mallory, then unregisters: whoever registers alice
+        again ignores nobody."""
+        alice = yield self.signed_in("alice")
+        alice.say("/ignore mallory")
+        yield self.expect(alice, "IGNORED ")
+        alice.say(f"/unregister {PASSWORD}")
+        yield self.expect(alice, "UNREGISTERED ")
+        alice.say(f"/register {PASSWORD}")
+        yield self.expect(alice, "REGISTERED ")
+        alice.say("/ignores")
+        self.assertEqual((yield self.expect(alice, "IGNORES")), "IGNORES")
 
     @defer.inlineCallbacks
     def test_the_servers_modlog(self) -> Generator[Any, Any, None]:

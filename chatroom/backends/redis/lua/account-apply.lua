@@ -38,7 +38,8 @@ while i <= #ARGV do
 end
 if dropped then
   redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u, P .. 'settings:' .. u,
-    P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u)
+    P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u,
+    P .. 'ignores:' .. u)
   redis.call('HDEL', ACCOUNTS, u)
   redis.call('HDEL', MAILBOXES, u)
   return {1}

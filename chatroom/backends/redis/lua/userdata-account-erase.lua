@@ -11,7 +11,8 @@ for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   end
 end
 redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a, P .. 'settings:' .. a,
-  P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a)
+  P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a,
+  P .. 'ignores:' .. a)
 redis.call('HDEL', ACCOUNTS, a)
 redis.call('HDEL', P .. 'mailboxes', a)
 return 1

@@ -2,16 +2,17 @@
 // has a "⋯" button (shown while the pointer is over its line or the
 // keyboard is on it; a long press or a right click on the line opens it
 // too) with a menu under it: Reply, React (reactions.js), Edit (your own
-// messages) and Delete (your own, or any when you are the room's owner or
-// an operator). A reply
-// or an edit is typed in the room's input under a bar saying what is
-// answered or edited (Escape or Cancel stops); Enter sends /reply ID TEXT
-// or /edit ID TEXT. Delete sends /redact ID. A line of several lines (pasted,
+// messages), Delete (your own, or any when you are the room's owner or
+// an operator) and Report… (someone else's). A reply, an edit or a
+// report's reason is typed in the room's input under a bar saying what is
+// answered, edited or reported (Escape or Cancel stops); Enter sends
+// /reply ID TEXT, /edit ID TEXT or /report ID [REASON] (a reason may be
+// left out). Delete sends /redact ID. A line of several lines (pasted,
 // or Shift+Enter) goes as one message: /paste TEXT.
 "use strict";
 
 const compose = {
-  mode: null, // "reply" or "edit" while one is being typed
+  mode: null, // "reply", "edit" or "report" while one is being typed
   id: null, // the message it is about
   room: null, // in this room's view
   item: null, // the line whose menu is open
@@ -56,6 +57,7 @@ function openMenu(item) {
   const menu = $("message-menu");
   $("menu-edit").hidden = !isMe(message.user);
   $("menu-delete").hidden = !isMe(message.user) && !mayModerate();
+  $("menu-report").hidden = isMe(message.user);
   const box = menu.parentElement.getBoundingClientRect();
   const line = item.getBoundingClientRect();
   menu.style.top = `${Math.max(0, line.bottom - box.top)}px`;
@@ -91,8 +93,10 @@ function startCompose() {
     compose.room = current;
     const input = $("message-input");
     if (what === "edit") input.value = message.text;
+    const quoted = `${message.user}: ${message.text.slice(0, QUOTE_LENGTH)}`;
     $("compose-what").textContent = what === "edit" ? "Editing your message"
-      : `Replying to ${message.user}: ${message.text.slice(0, QUOTE_LENGTH)}`;
+      : what === "report" ? `Reporting ${quoted} (type why, or just press Enter)`
+        : `Replying to ${quoted}`;
     $("compose-bar").hidden = false;
     input.focus();
   };
@@ -101,6 +105,7 @@ function startCompose() {
   $("menu-thread").addEventListener("click", act("thread"));
   $("menu-edit").addEventListener("click", act("edit"));
   $("menu-delete").addEventListener("click", act("delete"));
+  $("menu-report").addEventListener("click", act("report"));
   $("message-menu").addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeMenu(null, true);
   });
@@ -141,8 +146,8 @@ function composeLine(value) {
   }
   if (compose.mode && compose.room === current && !value.trimStart().startsWith("/")) {
     const text = lines ? value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ") : value;
-    if (!text) return "";
-    const line = `/${compose.mode} ${compose.id} ${text}`;
+    if (!text && compose.mode !== "report") return "";
+    const line = `/${compose.mode} ${compose.id}${text ? ` ${text}` : ""}`;
     endCompose();
     return line;
   }

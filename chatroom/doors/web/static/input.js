@@ -57,6 +57,7 @@ function outgoing(line) {
   else if (command === "/topic" && words.length === 1) state.asked.topic = true;
   else if (command === "/search") askSearch(line.trim().slice(words[0].length).trim());
   else if (command === "/modlog") askModlog();
+  else if (command === "/reports") askReports();
   else if (command === "/quit") stop("you quit");
   return line;
 }

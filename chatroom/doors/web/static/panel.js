@@ -10,13 +10,19 @@
 // server's words without its code or its usage line. /modlog (typed, or
 // the room header's "Moderation log" button, shown to the room's owner and
 // operators) fills a table of who did what, in words; a refusal is said in
-// the log, as any refused command is.
+// the log, as any refused command is. /reports (typed, or the header's
+// "Reports" button, shown to the same people) lists the room's open
+// reports (docs/protocol.md "Reports"), each with what was reported and a
+// Close button (/report close N); a report heard live is said in the log,
+// and a closed one leaves the list.
 "use strict";
 
 const panel = {
-  asked: null, // "search" or "modlog": the reply being waited for
+  asked: null, // "search", "modlog" or "reports": the reply being waited for
   found: [], // the FOUND lines of the search being answered
   modlog: [], // the MODLOG lines being received
+  reports: [], // the open reports being received: { number, room, id, reporter, reason, user, text }
+  live: null, // a report heard as it was made, until its text arrives
   query: "", // the search asked
 };
 
@@ -33,6 +39,7 @@ function openPanel(heading) {
   $("found").replaceChildren();
   $("found").hidden = true;
   $("modlog-table").hidden = true;
+  $("reports-list").hidden = true;
   $("results").hidden = false;
 }
 
@@ -53,6 +60,29 @@ function askSearch(query) {
 function askModlog() {
   panel.asked = "modlog";
   panel.modlog = [];
+}
+
+function askReports() {
+  panel.asked = "reports";
+  panel.reports = [];
+}
+
+// One open report in the panel: what was said, who reported it and why,
+// and its Close button.
+function reportItem({ number, room, id, reporter, reason, user, text }) {
+  const item = document.createElement("li");
+  item.dataset.report = number;
+  const what = document.createElement("p");
+  what.textContent = `#${number} in ${room}: ${user} said “${text}” (message ${id})`;
+  const why = document.createElement("p");
+  why.textContent = `reported by ${reporter}${reason ? `: ${reason}` : ""}`;
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = "Close report";
+  close.setAttribute("aria-label", `close report ${number}`);
+  close.addEventListener("click", () => sendOrKeep(`/report close ${number}`));
+  item.append(what, why, close);
+  return item;
 }
 
 // When a message was said, with the day (results span days).
@@ -138,6 +168,34 @@ const panelHandlers = {
     $("results-note").textContent = found.length === 0 ? `Nothing found for “${panel.query}”.`
       : `${found.length === 1 ? "One message" : `${found.length} messages`} found, newest first.`;
   },
+  REPORT({ number, room, id, reporter }, reason) {
+    const report = { number, room, id, reporter, reason, user: "", text: "" };
+    if (panel.asked === "reports") panel.reports.push(report);
+    else panel.live = report;
+  },
+  REPORT_TEXT({ number, user }, text) {
+    const report = panel.asked === "reports" ? panel.reports.at(-1) : panel.live;
+    if (!report || report.number !== number) return;
+    Object.assign(report, { user, text });
+    if (panel.asked === "reports") return;
+    panel.live = null;
+    const why = report.reason ? `: ${report.reason}` : "";
+    system(`${report.reporter} reported ${user}'s message in ${report.room} (report #${number})${why}: “${text}”`);
+  },
+  REPORTS_END({ count }) {
+    if (panel.asked !== "reports") return;
+    panel.asked = null;
+    openPanel("Open reports");
+    $("reports-list").replaceChildren(...panel.reports.map(reportItem));
+    $("reports-list").hidden = count === "0";
+    $("results-note").textContent = count === "0" ? "No open reports." : "Oldest first.";
+  },
+  REPORT_CLOSED({ number, by }, note) {
+    system(`${by} closed report #${number}${note ? `: ${note}` : ""}`);
+    const shown = $("reports-list").querySelector(`[data-report="${number}"]`);
+    if (shown) shown.remove();
+  },
+  REPORTED({ id }) { system(`You reported message ${id} to the room's moderators.`); },
   MODLOG({ time, by, action, target }, reason) {
     if (panel.asked === "modlog") panel.modlog.push({ time, by, action, target, reason });
   },
@@ -168,6 +226,7 @@ const panelHandlers = {
 // (true), or not about it (false). A refused /modlog is said in the log.
 function panelRefused(code, text) {
   if (panel.asked === "modlog" && MODLOG_REFUSALS.has(code)) panel.asked = null;
+  if (panel.asked === "reports" && MODLOG_REFUSALS.has(code)) panel.asked = null;
   if (panel.asked !== "search" || !SEARCH_REFUSALS.has(code)) return false;
   panel.asked = null;
   let words = text.replace(/;\s*usage:.*$/su, "");
@@ -182,6 +241,7 @@ function panelRefused(code, text) {
 // operators; server admins may type /modlog).
 function drawModlogButton() {
   $("modlog-button").hidden = !current || !mayModerate();
+  $("reports-button").hidden = !current || !mayModerate();
 }
 
 function startPanel() {
@@ -196,5 +256,9 @@ function startPanel() {
   $("modlog-button").addEventListener("click", () => {
     askModlog();
     sendOrKeep("/modlog");
+  });
+  $("reports-button").addEventListener("click", () => {
+    askReports();
+    sendOrKeep(current ? `/reports ${current.name}` : "/reports");
   });
 }

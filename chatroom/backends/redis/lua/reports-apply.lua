@@ -1,0 +1,24 @@
+
+-- ARGV: P, then the premises ('': none): the last number as read, the
+-- key the report must not be filed under, the number that must be open;
+-- then the report's number, the report as the core encoded it, '1' to
+-- file it or '0' to close it, and the key it is filed under.
+local last, filed, open = ARGV[2], ARGV[3], ARGV[4]
+local number, kept, filing = ARGV[5], ARGV[6], ARGV[7] == '1'
+local reports, open_key = P .. 'reports', P .. 'reports:open'
+if last ~= '' and (tonumber(redis.call('GET', reports .. ':last')) or 0) ~= tonumber(last) then
+  return 'PREMISE'
+end
+if filed ~= '' and redis.call('SISMEMBER', reports .. ':filed', filed) == 1 then
+  return 'PREMISE'
+end
+if open ~= '' and not redis.call('ZSCORE', open_key, open) then return 'PREMISE' end
+redis.call('HSET', reports, number, kept)
+if filing then
+  redis.call('ZADD', open_key, number, number)
+  redis.call('SADD', reports .. ':filed', ARGV[8])
+  redis.call('SET', reports .. ':last', number)
+else
+  redis.call('ZREM', open_key, number)
+end
+return 'OK'

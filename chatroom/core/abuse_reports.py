@@ -1,0 +1,247 @@
+"""Reports of messages: ``/report``, ``/reports`` and ``/report close``.
+
+A member reports a message of a room (``/report ID [REASON]``, answered
+``REPORTED <id>``); the room's owner and operators and the server's admins
+hear it at once, on every node (:class:`~chatroom.core.events.ReportFiled`,
+addressed by their grant masks, so nobody else is handed it), and it waits
+in one queue for the whole server until a moderator closes it with a note
+(``/report close N [NOTE]``, heard by the same people as
+:class:`~chatroom.core.events.ReportClosed`). ``/reports [ROOM]`` lists the
+open ones, oldest first, with the reported text: an admin's are every
+room's, another's those of the rooms they moderate.
+
+Each report is numbered by the server (1, 2, ...) and kept by the
+back-end's :class:`~chatroom.core.report_store.ReportStore` across
+restarts. The core decides on what it read and hands the back-end one
+change of the :class:`~chatroom.core.changes.ServerReports`, resting on
+the last number as read and on the reporter not having reported that
+message before (a report), or on the report still being open (a close):
+two moderators closing the same report at once, on two nodes, leave one
+closing and answer the other that it is closed already. Filing and
+closing are written in the room's moderation log. A reporter may file
+:data:`REPORTS_PER_MINUTE` reports a minute (counted on each node).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core import errors, moderation
+from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.changes import (
+    CloseReport,
+    DecidedChange,
+    FileReport,
+    NotReported,
+    ReportOpen,
+    ReportsNumbered,
+    ServerReports,
+)
+from chatroom.core.events import ReportClosed, ReportFiled
+from chatroom.core.member import Member
+from chatroom.core.messagelife import MessageLife
+from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.report_store import MessageReport, filed_key
+from chatroom.core.retrying import retried
+from chatroom.core.sessions import SeatSession
+from chatroom.core.text import name_key
+from chatroom.wire.lines import format_time
+
+#: Reports one reporter may file in a minute (on one node).
+REPORTS_PER_MINUTE = 5
+
+#: The longest reason or note kept, in characters.
+REASON_MAX = 300
+
+
+def audience(facts: DecisionFacts | None, admins: frozenset[str]) -> tuple[str, ...]:
+    """Who hears a report about a room (None: a room that is gone), as
+    grant masks: the server's admins, the room's owner and its operators."""
+    masks = {account_mask(admin) for admin in admins}
+    if facts is not None:
+        policy = facts.room.policy
+        if policy.owner_account:
+            masks.add(account_mask(policy.owner_account))
+        elif facts.room.owner:
+            masks.add(name_mask(facts.room.owner))
+        masks.update(policy.operators)
+    return tuple(sorted(masks))
+
+
+def _trimmed(text: str) -> str:
+    return " ".join(text.split())[:REASON_MAX]
+
+
+class AbuseReports:
+    """``/report``, ``/reports`` and ``/report close``: the core's side."""
+
+    def __init__(
+        self,
+        clock: IReactorTime,
+        backend: Backend,
+        life: MessageLife,
+        seat_of: Callable[[Member], Member],
+        session_of: Callable[[Member], SeatSession],
+        actor_of: Callable[[Member], Actor],
+        admins: Callable[[], frozenset[str]],
+    ) -> None:
+        self.clock = clock
+        self.backend = backend
+        self.life = life
+        self.seat_of = seat_of
+        self.session_of = session_of
+        self.actor_of = actor_of
+        self.admins = admins
+        #: reporter key → when its last reports were filed here.
+        self._filed: dict[str, deque[float]] = {}
+
+    def _check_rate(self, reporter: str) -> None:
+        now = self.clock.seconds()
+        recent = self._filed.setdefault(reporter, deque())
+        while recent and recent[0] <= now - 60:
+            recent.popleft()
+        if len(recent) >= REPORTS_PER_MINUTE:
+            wait = max(1, round(recent[0] + 60 - now))
+            raise errors.ChatError(
+                "RATE_LIMITED", f"too many reports: try again in {wait} s"
+            )
+        recent.append(now)
+
+    async def report(
+        self, member: Member, room: str, event_id: int, reason: str
+    ) -> MessageReport:
+        """``/report ID [REASON]`` in ``room``: the report filed (its
+        moderators hear ``REPORT``); ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` for
+        a message the reporter reported already, ``RATE_LIMITED``."""
+        seat = self.seat_of(member)
+        session = self.session_of(seat)
+        where = self.backend.place(seat, room)
+        message = await self.life.message(seat, session, where, event_id)
+        reporter = session.account or name_key(session.name)
+        filed = filed_key(reporter, name_key(where), event_id)
+        reason = _trimmed(reason)
+        self._check_rate(reporter)
+        kept: list[MessageReport] = []
+
+        async def attempt() -> None:
+            facts = await self.backend.abuse_reports.facts(filed, 0)
+            if facts.filed:
+                raise errors.bad_args(f"you reported message {event_id} already")
+            number = facts.last + 1
+            report = MessageReport(
+                number,
+                where,
+                event_id,
+                message.user,
+                message.text,
+                session.name,
+                reason,
+                format_time(self.clock.seconds()),
+            )
+            premises = (ReportsNumbered(facts.last), NotReported(filed))
+            ops = (FileReport(number, filed, report.encoded()),)
+            await self.backend.apply(DecidedChange(ServerReports(), premises, ops))
+            kept.append(report)
+
+        await retried(attempt)
+        (report,) = kept
+        to = audience(await self.backend.facts(where), self.admins())
+        await self.backend.tell_everyone(
+            ReportFiled(
+                report.number,
+                where,
+                event_id,
+                session.name,
+                reason,
+                message.user,
+                message.text,
+                to,
+            )
+        )
+        target = str(event_id)
+        entry = ModEntry(report.time, session.name, ModAction.REPORT, target, reason)
+        await self.backend.modlog.record(where, [entry])
+        return report
+
+    async def _moderates(self, actor: Actor, room: str) -> DecisionFacts | None:
+        """The room's facts if ``actor`` may handle its reports (None: an
+        admin's, of a room that is gone); ``NOT_ALLOWED`` if not."""
+        try:
+            facts = await self.backend.facts(room)
+        except errors.ChatError as refused:
+            if refused.code != "NO_SUCH_ROOM":
+                raise
+            if actor.admin:
+                return None
+            raise errors.not_allowed(f"{room} is gone: only admins") from refused
+        if not moderation.is_operator(facts.room, actor):
+            raise errors.not_allowed(
+                f"only the owner and operators of {room} can handle its reports"
+            )
+        return facts
+
+    async def queue(self, member: Member, room: str) -> list[MessageReport]:
+        """``/reports [ROOM]``: the open reports, oldest first, of ``room``
+        ("": every room an admin may see, or the rooms ``member``
+        moderates); ``NOT_ALLOWED`` for a room it does not moderate."""
+        actor = self.actor_of(self.seat_of(member))
+        reports = await self.backend.abuse_reports.open_reports()
+        if room:
+            key = name_key(room)
+            await self._moderates(actor, room)
+            return [r for r in reports if name_key(r.room) == key]
+        if actor.admin:
+            return reports
+        allowed: dict[str, bool] = {}
+        shown = []
+        for report in reports:
+            key = name_key(report.room)
+            if key not in allowed:
+                try:
+                    await self._moderates(actor, report.room)
+                    allowed[key] = True
+                except errors.ChatError:
+                    allowed[key] = False
+            if allowed[key]:
+                shown.append(report)
+        return shown
+
+    async def close(self, member: Member, number: int, note: str) -> MessageReport:
+        """``/report close N [NOTE]``: report ``number`` closed (its
+        moderators hear ``REPORT_CLOSED``); ``BAD_ARGS`` for no such report
+        or one closed already, ``NOT_ALLOWED`` but for its room's
+        moderators."""
+        seat = self.seat_of(member)
+        actor = self.actor_of(seat)
+        note = _trimmed(note)
+        closing: list[tuple[MessageReport, DecisionFacts | None]] = []
+
+        async def attempt() -> None:
+            found = (await self.backend.abuse_reports.facts("", number)).report
+            if found is None:
+                raise errors.bad_args(f"there is no report {number}")
+            if not found.is_open:
+                raise errors.bad_args(
+                    f"report {number} was closed already by {found.closed_by}"
+                )
+            facts = await self._moderates(actor, found.room)
+            closed = found.closed(actor.name, note)
+            ops = (CloseReport(number, closed.encoded()),)
+            change = DecidedChange(ServerReports(), (ReportOpen(number),), ops)
+            await self.backend.apply(change)
+            closing.append((closed, facts))
+
+        await retried(attempt)
+        ((closed, facts),) = closing
+        to = audience(facts, self.admins())
+        await self.backend.tell_everyone(
+            ReportClosed(number, closed.room, actor.name, note, to)
+        )
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.CLOSE_REPORT, str(number), note)
+        await self.backend.modlog.record(closed.room, [entry])
+        return closed

@@ -1,0 +1,74 @@
+"""Reports of messages against the Redis registry (a real redis-server):
+one Redis, rooms apart, and two nodes."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, cast
+
+from twisted.internet import defer
+
+from tests.backends.contracts.moderation import CONFIG, SignedInBase
+from tests.backends.contracts.reports import ReportsContract
+from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
+from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
+
+
+class RedisRegistryReportsTests(RedisRegistryTestCase, ReportsContract):
+    config = CONFIG
+
+
+class RoomsApartReportsTests(RoomsApartRegistryTestCase, ReportsContract):
+    """The reports' keys are the server's, beside rooms each in a slot."""
+
+    config = CONFIG
+
+
+class TwoNodeReportsTests(TwoNodeRegistryTestCase):
+    """alice owns tea on node two; carol and dave are on node one, and
+    root, an admin, too."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def test_reports_reach_the_moderators_of_the_other_node(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's report on node one reaches alice on node two and root on
+        node one; root closes it while alice on node two closes it at the
+        same time: alice's close, decided again, is refused, and alice
+        hears root's closing alone."""
+        root = yield SignedInBase.signed_in(cast(Any, self), "root")
+        alice = yield self.on_two("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        carol = yield self.connect("carol")
+        dave = yield self.connect("dave")
+        for user in (carol, dave):
+            user.say("/join tea")
+            yield self.expect(user, "MEMBERS tea ")
+        dave.say("/caps ids")
+        yield self.expect(dave, "CAPS ")
+        dave.say("buy cheap pills")
+        said = (yield self.expect(dave, "@")).split()[0][1:]
+        yield self.expect(carol, "MSG tea dave ")
+        carol.say(f"/report {said} spam")
+        yield self.expect(carol, "REPORTED ")
+        for moderator in (alice, root):
+            self.assertEqual(
+                (yield self.expect(moderator, "REPORT ")),
+                f"REPORT 1 tea {said} carol spam",
+            )
+
+        async def root_first() -> None:
+            root.say("/report close 1 seen")
+            await self.expect(root, "REPORT_CLOSED ")
+
+        self.race_before("apply", root_first, self.other.backend)
+        alice.say("/report close 1 mine")
+        reply = yield self.expect(alice, "ERR ")
+        self.assertIn("closed already by root", reply)
+        alice.say("/reports")
+        self.assertEqual((yield self.expect(alice, "REPORTS_END ")), "REPORTS_END 0")
+        closings = [line for line in alice.lines if line.startswith("REPORT_CLOSED")]
+        self.assertEqual(closings, ["REPORT_CLOSED 1 root seen"])

@@ -1,0 +1,95 @@
+"""Reports of messages at the IRC door: ``REPORT``, ``REPORTS`` and
+``REPORT CLOSE``, and the moderators' ``NOTICE`` s."""
+
+from __future__ import annotations
+
+from chatroom.core.config import ServerConfig
+from tests.doors.irc.test_irc import IRCClient, IRCTestCase
+from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
+from tests.support import FakeClient
+
+
+class ReportTests(IRCTestCase):
+    """alice (line) owns tea; carol, mallory and olive are IRC members
+    (on two nodes, spread over both)."""
+
+    def reported(self) -> tuple[FakeClient, list[IRCClient], str]:
+        """mallory said something unkind: the users, and its id."""
+        alice, users = self.line_room("alice", "carol", "mallory", "olive")
+        alice.send("/caps ids")
+        users[1].send("PRIVMSG #tea :buy cheap pills")
+        said = next(
+            line.split()[0][1:] for line in alice.received() if " MSG tea " in line
+        )
+        for user in users:
+            user.received()
+        return alice, users, said
+
+    def test_a_report_reaches_the_owner_and_operators(self) -> None:
+        """carol's ``REPORT`` is answered ``REPORTED``; alice (the line
+        owner) hears her ``REPORT`` lines, olive (an operator) a ``NOTICE``
+        with the reported text, mallory nothing; carol may not read the
+        queue; olive lists it and closes it, and both moderators hear the
+        closing."""
+        alice, (carol, mallory, olive), said = self.reported()
+        alice.send("/op olive")
+        for user in (alice, carol, mallory, olive):
+            user.received()
+        carol.send(f"REPORT #tea {said} :selling pills")
+        self.assertEqual(carol.received(), [f":chatroom NOTICE carol :REPORTED {said}"])
+        notice = f"REPORT 1 #tea {said} carol selling pills | <mallory> buy cheap pills"
+        self.assertEqual(olive.received(), [f":chatroom NOTICE olive :{notice}"])
+        self.assertEqual(
+            alice.received(),
+            [
+                f"REPORT 1 tea {said} carol selling pills",
+                "REPORT_TEXT 1 mallory buy cheap pills",
+            ],
+        )
+        self.assertEqual(mallory.received(), [])
+        carol.send("REPORTS #tea")
+        (refusal,) = carol.received()
+        self.assertIn("only the owner and operators of tea", refusal)
+        olive.send("REPORTS")
+        self.assertEqual(
+            olive.received(),
+            [
+                f":chatroom NOTICE olive :{notice}",
+                ":chatroom NOTICE olive :REPORTS_END 1",
+            ],
+        )
+        olive.send("REPORT CLOSE 1 :warned")
+        self.assertEqual(
+            olive.received(), [":chatroom NOTICE olive :REPORT_CLOSED 1 olive warned"]
+        )
+        self.assertEqual(alice.received(), ["REPORT_CLOSED 1 olive warned"])
+        self.assertEqual(carol.received(), [])
+        olive.send("REPORT CLOSE 1")
+        (refusal,) = olive.received()
+        self.assertIn("closed already by olive", refusal)
+
+
+class ReportAdminTests(AccountsCase):
+    """A server admin in no channel hears every room's reports."""
+
+    config = ServerConfig(rate=0, admins=("boss",))
+
+    def test_an_admin_hears_and_closes_a_report(self) -> None:
+        self.account("boss")
+        boss = IRCClient(self.next_door())
+        boss.send(f"PASS {PASSWORD}", "NICK boss", "USER b 0 * :B")
+        boss.received()
+        alice, (carol, mallory) = self.line_room("alice", "carol", "mallory")
+        alice.send("/caps ids")
+        mallory.send("PRIVMSG #tea :buy cheap pills")
+        said = next(
+            line.split()[0][1:] for line in alice.received() if " MSG tea " in line
+        )
+        carol.send(f"REPORT #tea {said}")
+        notice = f"REPORT 1 #tea {said} carol - | <mallory> buy cheap pills"
+        self.assertEqual(boss.received(), [f":chatroom NOTICE boss :{notice}"])
+        boss.send("REPORT CLOSE 1 :warned")
+        self.assertEqual(
+            boss.received(), [":chatroom NOTICE boss :REPORT_CLOSED 1 boss warned"]
+        )
+        self.assertEqual(alice.received()[-1], "REPORT_CLOSED 1 boss warned")
