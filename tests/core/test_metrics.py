@@ -85,6 +85,7 @@ SAMPLES: dict[str, object] = {
     "here": Census(1, 0, 0),
     "level": "",
     "ignore": True,
+    "note": "",
 }
 
 
