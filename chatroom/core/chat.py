@@ -45,6 +45,7 @@ from chatroom.core.census import Census
 from chatroom.core.changes import (
     Announce,
     Append,
+    Apply,
     DecidedChange,
     Drop,
     Emit,
@@ -246,6 +247,7 @@ class ChatCore(Generic[B]):
                 config,
                 clock,
                 self.backend.files,
+                self.backend.apply,
                 FileDirectory(
                     config.files_dir, cache=self.backend.file_bytes is not None
                 ),
@@ -263,6 +265,10 @@ class ChatCore(Generic[B]):
     @property
     def account_store(self) -> AccountStore:
         return self.backend.account_store
+
+    @property
+    def account_changes(self) -> Apply:
+        return self.backend.apply
 
     @property
     def available(self) -> bool:
@@ -1025,7 +1031,7 @@ class ChatCore(Generic[B]):
         account = session.account
         listed = await self.account_store.ignores(account) if account else NOBODY
         change = ignoring.change(account, session.name, listed, name, ignore)
-        await self.account_store.apply_ignores(change)
+        await self.backend.apply(change)
         await self.backend.ignoring_changed(
             account, await self.account_store.ignores(account)
         )
@@ -1055,7 +1061,7 @@ class ChatCore(Generic[B]):
                 raise errors.admins_only("lockdown")
             return await self.account_store.lockdown()
         change = lockdown.setting(actor, lockdown.parse_level(level))
-        await self.account_store.apply_lockdown(change)
+        await self.backend.apply(change)
         now = await self.account_store.lockdown()
         admins = tuple(sorted(self.config.admin_accounts))
         await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))

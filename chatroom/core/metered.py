@@ -49,10 +49,12 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle, and what
-#: it holds (its account store, its server bans, its files, its store's epoch).
+#: it holds (its account store and the back-end's write of accounts, its
+#: server bans, its files, its store's epoch).
 UNTIMED = frozenset(
     {
         "account_store",
+        "account_changes",
         "bans",
         "available",
         "files",

@@ -165,6 +165,7 @@ class MeteredRegistryTests(unittest.TestCase):
             UNTIMED,
             {
                 "account_store",
+                "account_changes",
                 "bans",
                 "available",
                 "files",

@@ -56,11 +56,11 @@ class AccountsBase(ContractBase):
         self, racing: Callable[[], Awaitable[object]], store: Any = None
     ) -> None:
         """Run ``racing`` once, between the core's read of an account and
-        the back-end's apply of the next change of one (of its record, or
-        of what ``store`` keeps of it): what the change rests on moves
-        under it."""
-        store = store or self.accounts.store
-        apply = store.apply
+        the back-end's apply of the next change of one (of its record, as
+        the account service hands it to the back-end, or of what ``store``
+        keeps of it): what the change rests on moves under it."""
+        applier = store or self.accounts
+        apply = applier.apply
         raced: list[bool] = []
 
         async def applying(change: Any) -> None:
@@ -69,8 +69,11 @@ class AccountsBase(ContractBase):
                 await racing()
             await apply(change)
 
-        store.apply = applying
-        self.addCleanup(delattr, store, "apply")
+        applier.apply = applying
+        if store is None:  # the service's own attribute
+            self.addCleanup(setattr, applier, "apply", apply)
+        else:  # the store's method
+            self.addCleanup(delattr, applier, "apply")
 
     @defer.inlineCallbacks
     def registered(self, name: str, password: str) -> Generator[Any, Any, User]:
