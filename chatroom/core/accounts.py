@@ -282,17 +282,22 @@ class AccountService:
         #: ``verify_window`` seconds, and signs in nowhere else until then.
         self.require_email = config.require_email
         self.verify_window = config.verify_window
-        #: The sliding windows every node counts in (its store's, or this
-        #: process's own): registrations here, mails in the mailbox.
-        self.shared_windows = shared = store.windows or MemoryWindows(clock)
+        #: Where events are counted in sliding windows (registrations here,
+        #: mails in the mailbox): the back-end's one write, which counts them
+        #: for every node where its store does (:attr:`AccountStore.windows`),
+        #: or this process's own memory.
+        self.count_events: changes.Apply = (
+            apply if store.windows is not None else MemoryWindows(clock).apply
+        )
+        count = self.count_events
         self.registrations = SharedWindowLimit(
             config.register_limit,
             config.register_window,
-            shared,
+            count,
             "register-address",
         )
         self.all_registrations = SharedWindowLimit(
-            config.register_rate, 60.0, shared, "register-all"
+            config.register_rate, 60.0, count, "register-all"
         )
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)

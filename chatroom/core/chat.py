@@ -194,6 +194,7 @@ class ChatCore(Generic[B]):
         self.notifications = Notifications(
             clock,
             self.backend.push,
+            self.backend.apply,
             self.backend.remembered.rooms,
             send_push,
             config.push_idle,

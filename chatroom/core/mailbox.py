@@ -223,10 +223,10 @@ class MailboxService:
         self.verify_window = verify_window
         self.sweeping = LoopingCall(self._sweep)
         self.sweeping.clock = clock
-        shared = accounts.shared_windows
-        self.mails = SharedWindowLimit(MAILS_PER_HOUR, 3600, shared, "mail")
+        count = accounts.count_events
+        self.mails = SharedWindowLimit(MAILS_PER_HOUR, 3600, count, "mail")
         self.reset_requests = SharedWindowLimit(
-            RESETS_PER_ADDRESS, 3600, shared, "reset-address"
+            RESETS_PER_ADDRESS, 3600, count, "reset-address"
         )
         #: Wrong codes, per account and per address (``/verify``, ``/reset``).
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)

@@ -53,13 +53,14 @@ class AccountsBase(ContractBase):
         return chat_core(self.server).notifications
 
     def between(
-        self, racing: Callable[[], Awaitable[object]], store: Any = None
+        self, racing: Callable[[], Awaitable[object]], service: Any = None
     ) -> None:
         """Run ``racing`` once, between the core's read of an account and
         the back-end's apply of the next change of one (of its record, as
-        the account service hands it to the back-end, or of what ``store``
-        keeps of it): what the change rests on moves under it."""
-        applier = store or self.accounts
+        the account service hands it to the back-end, or as ``service``
+        does, the push notifications): what the change rests on moves
+        under it."""
+        applier = service or self.accounts
         apply = applier.apply
         raced: list[bool] = []
 
@@ -70,10 +71,7 @@ class AccountsBase(ContractBase):
             await apply(change)
 
         applier.apply = applying
-        if store is None:  # the service's own attribute
-            self.addCleanup(setattr, applier, "apply", apply)
-        else:  # the store's method
-            self.addCleanup(delattr, applier, "apply")
+        self.addCleanup(setattr, applier, "apply", apply)
 
     @defer.inlineCallbacks
     def registered(self, name: str, password: str) -> Generator[Any, Any, User]:
@@ -302,7 +300,7 @@ class AccountChangesContract(AccountsBase):
         applied, her other device takes it. Decided again: refused, and
         she keeps the most, not one more."""
         yield self.fill(MOST_SUBSCRIPTIONS - 1)
-        self.between(lambda: self.subscribe("other"), self.notifications.store)
+        self.between(lambda: self.subscribe("other"), self.notifications)
         text = yield self.refused(self.subscribe("late"))
         self.assertIn(f"at most {MOST_SUBSCRIPTIONS}", text)
         kept = yield self.kept()
@@ -323,7 +321,7 @@ class AccountChangesContract(AccountsBase):
         def forgotten_elsewhere() -> Awaitable[None]:
             return self.notifications.unsubscribe("alice", endpoint)
 
-        self.between(forgotten_elsewhere, self.notifications.store)
+        self.between(forgotten_elsewhere, self.notifications)
         unsubscribed = self.notifications.unsubscribe("alice", endpoint)
         text = yield self.refused(defer.ensureDeferred(unsubscribed))
         self.assertIn("no push subscription of yours", text)
