@@ -43,10 +43,11 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
+from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.backend import LocalBackend
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.accounts import Runner
+from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
@@ -81,6 +82,14 @@ if TYPE_CHECKING:  # only the cluster tests load the Redis back-end
 def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
     """The writer or hashing "thread" of unit tests: runs ``function`` now."""
     return defer.maybeDeferred(function)
+
+
+def account_service(
+    store: StoredAccounts, clock: IReactorTime, run: Runner, *args: Any, **kw: Any
+) -> AccountService:
+    """An account service over ``store`` alone, which applies the changes
+    the service decides as the back-end's one write hands them to it."""
+    return AccountService(store, store.apply, clock, run, *args, **kw)
 
 
 #: This process's ports (:func:`tests.ports.suite_ports`).

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.changes import DecidedChange, Operation, SetFollow, SetNotifyLevel
+from chatroom.core.changes import Operation, SetFollow, SetNotifyLevel
 
 #: The first word of a setting's key: what kind of setting it is.
 FOLLOW = "follow"
@@ -24,15 +24,13 @@ NOTIFY = "notify"
 
 
 class SettingStore(Protocol):
-    """Where a back-end keeps accounts' settings (by account key)."""
+    """Where a back-end keeps accounts' settings (by account key), read: a
+    change of an :class:`~chatroom.core.changes.AccountSettings` (each of
+    its operations stored as :func:`entry_of` says, in order) goes through
+    the back-end's :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def settings(self, account: str) -> dict[str, str]:
         """Every setting of ``account``: key → value (:func:`entry_of`)."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountSettings`:
-        each of its operations stored as :func:`entry_of` says, in order."""
         ...
 
 

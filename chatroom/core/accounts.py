@@ -10,7 +10,7 @@ Where accounts and server bans are kept is an :class:`AccountStore`, which
 each back-end provides (:class:`~chatroom.backends.local.accounts.
 StoredAccounts` in one process, with SQLite; Redis in a cluster), so both
 modes run the same code here. Every write of an account's record is
-decided here and handed to the store as one
+decided here and handed to the back-end as one
 :class:`~chatroom.core.changes.DecidedChange` (:func:`registering`,
 :func:`password_set`, :func:`keys_added`, :func:`dropping`), applied or
 refused on its premises and decided again (:func:`applied`).
@@ -66,7 +66,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.lockdown import Lockdown, check_registration
 from chatroom.core.moderation import account_mask
-from chatroom.core.netbans import UNKNOWN, BanTerms
+from chatroom.core.netbans import BanTerms
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.threads import PrivateThreads
@@ -92,17 +92,13 @@ KNOWN_ADDRESSES = 16
 
 
 class AccountStore(Protocol):
-    """Where accounts and server-wide bans are kept (SQLite or Redis)."""
+    """Where accounts and server-wide bans are kept (SQLite or Redis): its
+    reads. What changes them is a decided change the back-end applies
+    (:meth:`chatroom.core.backend.Backend.apply`: an account's record, its
+    ignore list and age, the server's bans and lockdown)."""
 
     async def get(self, key: str) -> Account | None:
         """The account registered under name key ``key``, if any."""
-        ...
-
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountRecord`
-        atomically, or nothing: :class:`~chatroom.core.changes.
-        PremiseFailedError` with the account as it is now (None: there is
-        none) when a premise no longer holds."""
         ...
 
     async def names(self) -> list[str]:
@@ -119,27 +115,13 @@ class AccountStore(Protocol):
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
 
-    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
-        """Ban ``mask``, kept with its ``terms``; False if it was banned
-        already."""
-        ...
-
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         """Each ban's terms (who, until when, why), by mask; a ban kept
         without any has none here."""
         ...
 
-    async def remove_server_ban(self, mask: str) -> bool:
-        """False if the mask was not banned."""
-        ...
-
     async def ignores(self, account: str) -> frozenset[str]:
         """The name keys account ``account`` ignores."""
-        ...
-
-    async def apply_ignores(self, change: changes.DecidedChange) -> None:
-        """Keep an :class:`~chatroom.core.changes.AccountIgnores` change's
-        names (the core checked them against the list it read)."""
         ...
 
     async def registered_at(self, account: str) -> float | None:
@@ -147,17 +129,8 @@ class AccountStore(Protocol):
         registered before the time was, or none)."""
         ...
 
-    async def apply_registered(self, change: changes.DecidedChange) -> None:
-        """Keep an :class:`~chatroom.core.changes.AccountAge` change's time."""
-        ...
-
     async def lockdown(self) -> Lockdown:
         """The server's lockdown level as kept (:data:`OPEN` if never set)."""
-        ...
-
-    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
-        """Keep a :class:`~chatroom.core.changes.ServerLockdown` change's
-        level (it rests on no premise)."""
         ...
 
     @property
@@ -246,18 +219,20 @@ def _rested_on(found: Account, op: changes.Operation) -> changes.DecidedChange:
 
 async def applied(
     store: AccountStore,
+    apply: changes.Apply,
     key: str,
     decide: Callable[[Account | None], Awaitable[changes.DecidedChange]],
     found: Account | None,
 ) -> None:
     """What ``decide`` decides on account ``key`` as ``found`` (read by
-    the caller), applied by ``store``; decided again on the account as a
-    refusal brings it, at most :data:`~chatroom.core.changes.
-    DECISION_ATTEMPTS` times (then ``UNAVAILABLE``)."""
+    the caller in ``store``), applied by the back-end's ``apply``; decided
+    again on the account as a refusal brings it, at most
+    :data:`~chatroom.core.changes.DECISION_ATTEMPTS` times (then
+    ``UNAVAILABLE``)."""
     for _attempt in range(changes.DECISION_ATTEMPTS):
         change = await decide(found)
         try:
-            await store.apply(change)
+            await apply(change)
         except changes.PremiseFailedError as refusal:
             now = refusal.facts
             found = now if isinstance(now, Account) else await store.get(key)
@@ -270,7 +245,9 @@ class AccountService:
     """Registering, signing in and changing passwords, for every door.
 
     Args:
-        store: the registry's :class:`AccountStore`.
+        store: the registry's :class:`AccountStore`, where accounts are read.
+        apply: the back-end's one write, which every change this service
+            decides goes through (:meth:`chatroom.core.backend.Backend.apply`).
         clock: for the throttles.
         run: runs hashing off the reactor thread (a thread pool of its own
             in the server; in place in unit tests).
@@ -284,6 +261,7 @@ class AccountService:
     def __init__(
         self,
         store: AccountStore,
+        apply: changes.Apply,
         clock: IReactorTime,
         run: Runner,
         config: ServerConfig | None = None,
@@ -291,6 +269,7 @@ class AccountService:
     ) -> None:
         config = config or ServerConfig()
         self.store = store
+        self.apply = apply
         #: When registrations are made (their time is kept: newcomers).
         self.clock = clock
         self.hashing = HashingQueue(run, HASHING_THREADS)
@@ -303,17 +282,22 @@ class AccountService:
         #: ``verify_window`` seconds, and signs in nowhere else until then.
         self.require_email = config.require_email
         self.verify_window = config.verify_window
-        #: The sliding windows every node counts in (its store's, or this
-        #: process's own): registrations here, mails in the mailbox.
-        self.shared_windows = shared = store.windows or MemoryWindows(clock)
+        #: Where events are counted in sliding windows (registrations here,
+        #: mails in the mailbox): the back-end's one write, which counts them
+        #: for every node where its store does (:attr:`AccountStore.windows`),
+        #: or this process's own memory.
+        self.count_events: changes.Apply = (
+            apply if store.windows is not None else MemoryWindows(clock).apply
+        )
+        count = self.count_events
         self.registrations = SharedWindowLimit(
             config.register_limit,
             config.register_window,
-            shared,
+            count,
             "register-address",
         )
         self.all_registrations = SharedWindowLimit(
-            config.register_rate, 60.0, shared, "register-all"
+            config.register_rate, 60.0, count, "register-all"
         )
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
         self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
@@ -379,11 +363,11 @@ class AccountService:
             async def decide(found: Account | None) -> changes.DecidedChange:
                 return registering(found, account)
 
-            await applied(self.store, key, decide, found)
+            await applied(self.store, self.apply, key, decide, found)
         except Exception:  # refused or failed: no registration was made
             await self._not_registered(address)
             raise
-        await self.store.apply_registered(
+        await self.apply(
             changes.DecidedChange(
                 changes.AccountAge(key),
                 ops=(changes.SetRegistered(self.clock.seconds()),),
@@ -468,7 +452,7 @@ class AccountService:
             checked = await self._rechecked(account, found, old, address)
             return password_set(checked, hashed, scram)
 
-        await applied(self.store, account_key, decide, account)
+        await applied(self.store, self.apply, account_key, decide, account)
         self.log.info("{name} changed their password", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 
@@ -493,7 +477,7 @@ class AccountService:
                 raise errors.no_such_account(name)
             return password_set(found, hashed, scram)
 
-        await applied(self.store, key, decide, account)
+        await applied(self.store, self.apply, key, decide, account)
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 
@@ -516,7 +500,7 @@ class AccountService:
         async def decide(found: Account | None) -> changes.DecidedChange:
             return dropping(await self._rechecked(account, found, password, address))
 
-        await applied(self.store, account_key, decide, account)
+        await applied(self.store, self.apply, account_key, decide, account)
         self.log.info("{name} unregistered", name=account.name)
         return account
 
@@ -526,7 +510,7 @@ class AccountService:
         holds); kept if it changed meanwhile (it is no longer the one made
         here)."""
         try:
-            await self.store.apply(dropping(account))
+            await self.apply(dropping(account))
         except changes.PremiseFailedError:
             self.log.info("{name} changed meanwhile: kept", name=account.name)
 
@@ -621,7 +605,7 @@ class AccountService:
         """Store keys made at a sign-in; the sign-in goes on if it cannot
         (the next one tries again)."""
         try:
-            await self.store.apply(keys_added(account, scram))
+            await self.apply(keys_added(account, scram))
             self.log.info("{name} has SCRAM keys now", name=account.name)
         except changes.PremiseFailedError:
             pass  # a new password meanwhile, with keys of its own

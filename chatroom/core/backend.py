@@ -64,7 +64,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
-from chatroom.core.netbans import UNKNOWN, BanListener, BanTerms
+from chatroom.core.netbans import BanListener
 from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -528,15 +528,6 @@ class Backend(SeatingSteps, Protocol):
         """End the session of the user called ``name``; returns its name."""
         ...
 
-    async def ban_from_server(
-        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
-    ) -> bool:
-        """Ban ``mask`` (kept with its ``terms``) and end the sessions it
-        matches, told ``reason`` (False: already). A network ban
-        (``ip:``) is heard by every node's :meth:`follow_network_bans`
-        listeners, which end the connections it covers."""
-        ...
-
     def follow_network_bans(self, listener: BanListener) -> None:
         """``listener`` hears every network ban made from now on, on any node."""
 
@@ -545,8 +536,6 @@ class Backend(SeatingSteps, Protocol):
         node take the list
         (:meth:`~chatroom.core.sessions.SeatSessions.ignoring_changed`)."""
         ...
-
-    async def unban_from_server(self, mask: str) -> bool: ...
 
     async def backup(self, path: str) -> None:
         """A copy of what is stored, written to a new file at ``path``
@@ -666,7 +655,18 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.UsageAtMost`: the quota);
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
-          :class:`~chatroom.core.changes.FewerThan`) or given back.
+          :class:`~chatroom.core.changes.FewerThan`) or given back;
+        - an account's ignore list and when it was registered
+          (:class:`~chatroom.core.changes.AccountIgnores`,
+          :class:`~chatroom.core.changes.AccountAge`), the server's
+          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`):
+          resting on no premise;
+        - :class:`~chatroom.core.changes.ServerBanList`: a ban made
+          (:class:`~chatroom.core.changes.AddBan`: the sessions it covers
+          end, told why, on every node, and a network ban is heard by every
+          node's :meth:`follow_network_bans` listeners) or lifted
+          (:class:`~chatroom.core.changes.LiftBan`), resting on
+          :class:`~chatroom.core.changes.Banned`.
         """
         ...
 

@@ -29,8 +29,9 @@ types here, beside these.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chatroom.core.events import (
     Departure,
@@ -197,6 +198,12 @@ class ServerReports:
     """The server's reports of messages (:mod:`chatroom.core.abuse_reports`)."""
 
 
+@dataclass(frozen=True)
+class ServerBanList:
+    """The masks banned from the whole server, with their terms
+    (:mod:`chatroom.core.serverbans`)."""
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -213,6 +220,7 @@ Subject = (
     | CountedEvents
     | ServerLockdown
     | ServerReports
+    | ServerBanList
     | AccountIgnores
     | AccountAge
 )
@@ -572,6 +580,12 @@ class DecidedChange:
     def premise(self, kind: type[Pr]) -> Pr | None:
         """The premise of one kind, if the change rests on one."""
         return next((p for p in self.premises if isinstance(p, kind)), None)
+
+
+#: The back-end's one write (:meth:`chatroom.core.backend.Backend.apply`)
+#: as a service of the core is handed it: a decided change applied, or
+#: :class:`PremiseFailedError` (nothing applied).
+Apply = Callable[[DecidedChange], Coroutine[Any, Any, None]]
 
 
 # -- a room's messages: premises and operations ---------------------------------
@@ -1141,3 +1155,36 @@ class CloseReport(Operation):
 
     number: int
     kept: str
+
+
+# -- the server's bans: premises and operations -----------------------------------
+
+
+@dataclass(frozen=True)
+class Banned(Premise):
+    """Mask ``mask`` is banned from the server (``banned``), or not yet, as
+    the decision read: a ban is made once, and lifted once. A refusal
+    brings no facts: the core reads the bans again."""
+
+    mask: str
+    banned: bool
+
+
+@dataclass(frozen=True)
+class AddBan(Operation):
+    """Ban ``mask`` from the server, kept with its ``terms`` (who, until
+    when, why: a :class:`~chatroom.core.netbans.BanTerms` encoded; "" for
+    none). The sessions it covers (a ``name:`` or ``account:`` mask) end,
+    told ``told`` ("": none ends); a network ban (``ip:``) is heard by
+    every node's listeners, which end the connections it covers."""
+
+    mask: str
+    terms: str
+    told: str
+
+
+@dataclass(frozen=True)
+class LiftBan(Operation):
+    """Mask ``mask`` is no longer banned; its terms go with it."""
+
+    mask: str

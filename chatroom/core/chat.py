@@ -24,6 +24,7 @@ from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Reports
+from chatroom.core.changes import Apply
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
@@ -100,6 +101,7 @@ class ChatCore(Generic[B]):
         self.notifications = Notifications(
             clock,
             self.backend.push,
+            self.backend.apply,
             self.backend.remembered.rooms,
             send_push,
             config.push_idle,
@@ -143,6 +145,7 @@ class ChatCore(Generic[B]):
                 config,
                 clock,
                 self.backend.files,
+                self.backend.apply,
                 FileDirectory(
                     config.files_dir, cache=self.backend.file_bytes is not None
                 ),
@@ -206,6 +209,10 @@ class ChatCore(Generic[B]):
     @property
     def account_store(self) -> AccountStore:
         return self.backend.account_store
+
+    @property
+    def account_changes(self) -> Apply:
+        return self.backend.apply
 
     @property
     def available(self) -> bool:

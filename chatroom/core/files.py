@@ -46,6 +46,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core.changes import (
     AccountFiles,
     AddFile,
+    Apply,
     DecidedChange,
     PremiseFailedError,
     UsageAtMost,
@@ -79,17 +80,11 @@ SAFE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
 class FileStore(Protocol):
-    """Where files' metadata is kept (the ``--db`` file, or Redis)."""
-
-    async def apply(self, change: DecidedChange) -> None:
-        """An upload recorded (:class:`~chatroom.core.changes.AddFile`), if
-        the account's files take no more than the change's
-        :class:`~chatroom.core.changes.UsageAtMost` (the quota the core
-        decided, less the upload's size), else
-        :class:`~chatroom.core.changes.PremiseFailedError` with the usage
-        as it is: in one step, so two nodes cannot both record the last
-        bytes."""
-        ...
+    """Where files' metadata is kept (the ``--db`` file, or Redis). An
+    upload is recorded by a decided change the back-end applies
+    (:class:`~chatroom.core.changes.AccountFiles`: :meth:`chatroom.core.
+    backend.Backend.apply`), resting on the account's usage, in one step,
+    so two nodes cannot both record the last bytes."""
 
     async def get(self, file_id: str) -> FileRecord | None: ...
 
@@ -269,7 +264,9 @@ class FileService:
         config: ``max_upload``, ``upload_quota``, ``upload_rate``,
             ``upload_refuse_types``.
         clock: for tokens, the rate and the records' times.
-        store: the back-end's file metadata.
+        store: the back-end's file metadata, where records are read.
+        apply: the back-end's one write (:meth:`chatroom.core.backend.
+            Backend.apply`), which records an upload decided here.
         directory: where the bytes are (in a cluster: this node's cache).
         shared: where a cluster keeps the bytes (None: a single server,
             whose directory is the store).
@@ -281,6 +278,7 @@ class FileService:
         config: ServerConfig,
         clock: IReactorTime,
         store: FileStore,
+        apply: Apply,
         directory: FileDirectory,
         shared: SharedBytes | None = None,
         tokens: UploadTokenStore | None = None,
@@ -288,6 +286,7 @@ class FileService:
         self.config = config
         self.clock = clock
         self.store = store
+        self.apply = apply
         self.directory = directory
         self.shared = shared
         self.tokens: UploadTokenStore = tokens or UploadTokens(clock)
@@ -376,7 +375,7 @@ class FileService:
         within = (UsageAtMost(quota - record.size),) if quota else ()
         change = DecidedChange(AccountFiles(record.account), within, (AddFile(record),))
         try:
-            await self.store.apply(change)
+            await self.apply(change)
         except PremiseFailedError as refusal:
             used = refusal.facts if isinstance(refusal.facts, int) else quota
             raise quota_refusal(quota, used) from None

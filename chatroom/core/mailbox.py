@@ -223,10 +223,10 @@ class MailboxService:
         self.verify_window = verify_window
         self.sweeping = LoopingCall(self._sweep)
         self.sweeping.clock = clock
-        shared = accounts.shared_windows
-        self.mails = SharedWindowLimit(MAILS_PER_HOUR, 3600, shared, "mail")
+        count = accounts.count_events
+        self.mails = SharedWindowLimit(MAILS_PER_HOUR, 3600, count, "mail")
         self.reset_requests = SharedWindowLimit(
-            RESETS_PER_ADDRESS, 3600, shared, "reset-address"
+            RESETS_PER_ADDRESS, 3600, count, "reset-address"
         )
         #: Wrong codes, per account and per address (``/verify``, ``/reset``).
         self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
@@ -272,7 +272,7 @@ class MailboxService:
                 ),
             )
 
-        await applied(self.accounts.store, key, decide, account)
+        await applied(self.accounts.store, self.accounts.apply, key, decide, account)
         log.info("{name} gave an e-mail address to verify", name=account.name)
         link = self._link(VERIFY_PATH, account.name, code)
         letter = verify_letter(
@@ -291,7 +291,7 @@ class MailboxService:
             required = mailbox_of(found).required_until
             return mailbox_set(found, Mailbox(required_until=required))
 
-        await applied(self.accounts.store, key, decide, account)
+        await applied(self.accounts.store, self.accounts.apply, key, decide, account)
 
     async def verify(self, name: str, code: str, address: str) -> str:
         """Account ``name``'s pending address is verified with ``code``
@@ -319,9 +319,9 @@ class MailboxService:
                 ),
             )
 
-        await applied(
-            self.accounts.store, key, decide, await self.accounts.store.get(key)
-        )
+        accounts = self.accounts
+        found = await accounts.store.get(key)
+        await applied(accounts.store, accounts.apply, key, decide, found)
         self._right_guess(key, address)
         account = await self.accounts.store.get(key)
         log.info("{key} verified their e-mail address", key=key)
@@ -364,7 +364,7 @@ class MailboxService:
             if found is None or not mailbox_of(found).unverified_past(now):
                 continue
             try:
-                await store.apply(unverified_dropped(found))
+                await self.accounts.apply(unverified_dropped(found))
             except changes.PremiseFailedError:  # verified, or gone, meanwhile
                 continue
             removed += 1
@@ -406,7 +406,9 @@ class MailboxService:
             )
 
         try:
-            await applied(self.accounts.store, key, decide, account)
+            await applied(
+                self.accounts.store, self.accounts.apply, key, decide, account
+            )
         except _NothingToMailError:
             return
         kept = mailbox_of(await self.accounts.store.get(key))
@@ -436,9 +438,9 @@ class MailboxService:
                 raise errors.ChatError("BAD_CODE", "that code is wrong or has expired")
             return password_reset(found, kept, hashed, scram)
 
-        await applied(
-            self.accounts.store, key, decide, await self.accounts.store.get(key)
-        )
+        accounts = self.accounts
+        found = await accounts.store.get(key)
+        await applied(accounts.store, accounts.apply, key, decide, found)
         self._right_guess(key, address)
         account = await self.accounts.store.get(key)
         assert account is not None

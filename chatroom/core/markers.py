@@ -15,13 +15,14 @@ of ``/read``, ``READ`` and ``/unread`` applies them
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
 from chatroom.core.changes import (
     AccountMarkers,
+    Apply,
     DecidedChange,
     MarkerAtMost,
     Operation,
@@ -68,10 +69,6 @@ class MarkerStore(Protocol):
     async def markers(self, account: str) -> dict[str, int]:
         """Every marker of ``account``: room key → event id."""
         ...
-
-
-#: The back-end's one write (:meth:`chatroom.core.backend.Backend.apply`).
-Apply = Callable[[DecidedChange], Awaitable[None]]
 
 
 async def advance(

@@ -65,11 +65,12 @@ OPERATION_SECONDS = Histogram(
 )
 
 #: Registry members passed through untimed: the server's lifecycle, and what
-#: it holds (its account store, its server bans, its files, its store's
-#: epoch, its sessions).
+#: it holds (its account store and the back-end's write of accounts, its
+#: server bans, its files, its store's epoch, its sessions).
 UNTIMED = frozenset(
     {
         "account_store",
+        "account_changes",
         "bans",
         "available",
         "files",

@@ -87,7 +87,7 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
             raise errors.no_such_account(name)
         return dropping(now)
 
-    await applied(store, key, decide, found)
+    await applied(store, registry.account_changes, key, decide, found)
     return shown
 
 

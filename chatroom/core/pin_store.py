@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chatroom.core.changes import DecidedChange
-
 
 @dataclass(frozen=True)
 class Pin:
@@ -18,18 +16,13 @@ class Pin:
 
 
 class PinStore(Protocol):
-    """Where a back-end keeps rooms' pins (by room key)."""
+    """Where a back-end keeps rooms' pins (by room key), read: a pin's
+    change of a room's :class:`~chatroom.core.changes.RoomPins` (its
+    :class:`~chatroom.core.changes.SetPin`, then
+    :class:`~chatroom.core.changes.Emit` to the members, resting on the
+    room's incarnation and version as read) goes through the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def pins(self, room: str) -> list[Pin]:
         """Room ``room``'s pins, oldest message first."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a pin's change of a room's
-        :class:`~chatroom.core.changes.RoomPins` (its
-        :class:`~chatroom.core.changes.SetPin`, then
-        :class:`~chatroom.core.changes.Emit` to the members) if its
-        premises (the room's incarnation and version as read) hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError`
-        (``NO_SUCH_ROOM`` if the room is gone)."""
         ...

@@ -112,18 +112,15 @@ class Notice:
 
 class PushStore(Protocol):
     """Where the server's VAPID key and accounts' subscriptions are kept
-    (the SQLite file, or Redis), surviving restarts."""
+    (the SQLite file, or Redis), surviving restarts. A subscription kept or
+    forgotten is a change of an :class:`~chatroom.core.changes.AccountPush`
+    the back-end applies (:meth:`chatroom.core.backend.Backend.apply`):
+    atomically, or :class:`~chatroom.core.changes.PremiseFailedError` with
+    the account's subscriptions as they are now."""
 
     async def server_key(self, made: str) -> str:
         """The kept VAPID private key (PEM); ``made`` is kept first when
         there is none yet (the first start), and returned."""
-        ...
-
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """Apply a change of an :class:`~chatroom.core.changes.AccountPush`
-        atomically, or nothing: :class:`~chatroom.core.changes.
-        PremiseFailedError` with the account's subscriptions as they are
-        now when a premise no longer holds."""
         ...
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
@@ -268,6 +265,7 @@ class Notifications:
         self,
         clock: IReactorTime,
         store: PushStore,
+        apply: changes.Apply,
         kept_rooms: KeptRooms,
         sender: PushSender | None,
         idle: float = IDLE,
@@ -277,7 +275,8 @@ class Notifications:
         ignores: Ignores = _nobody_ignored,
     ) -> None:
         """Args:
-        store: the back-end's subscriptions and key.
+        store: the back-end's subscriptions and key, as read.
+        apply: the back-end's one write, which keeps and forgets them.
         kept_rooms: the rooms an account is in while away.
         sender: the wiring's sender; None: no pushes are sent (subscriptions
             are still kept, e.g. for a node that only serves doors).
@@ -291,6 +290,7 @@ class Notifications:
         """
         self.clock = clock
         self.store = store
+        self.apply = apply
         self.kept_rooms = kept_rooms
         self.sender = sender
         self.idle = idle
@@ -361,7 +361,7 @@ class Notifications:
         for _attempt in range(changes.DECISION_ATTEMPTS):
             change = change_of(account, decide(kept))
             try:
-                await self.store.apply(change)
+                await self.apply(change)
             except changes.PremiseFailedError as refusal:
                 if isinstance(refusal.facts, list):
                     kept = refusal.facts
@@ -534,7 +534,7 @@ class Notifications:
         gone = (changes.Subscribed(endpoint), changes.RemoveSubscription(endpoint))
         change = change_of(account, gone)
         with contextlib.suppress(changes.PremiseFailedError):
-            await self.store.apply(change)
+            await self.apply(change)
 
     def stop(self) -> None:
         """Cancel the minutes' timers (the service stops); none starts

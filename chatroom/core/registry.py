@@ -36,6 +36,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Reload
+from chatroom.core.changes import Apply
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.files import FileService
@@ -67,6 +68,14 @@ class Registry(Protocol):
     @property
     def account_store(self) -> AccountStore:
         """Where accounts and server bans are kept, for this registry's mode."""
+        ...
+
+    @property
+    def account_changes(self) -> Apply:
+        """Where the account service and the operator's tools hand the
+        changes of accounts they decide (:class:`~chatroom.core.accounts.
+        AccountService`, built by the doors' server over this registry):
+        the back-end's one write, :meth:`~chatroom.core.backend.Backend.apply`."""
         ...
 
     @property

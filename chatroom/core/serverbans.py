@@ -4,10 +4,12 @@ asked of each new connection's address.
 
 What a ban is, and the rules of its masks and durations, are
 :mod:`chatroom.core.netbans`'; this is their use: a ban decided here is
-handed to the back-end with its terms (who, until when, why), which keeps
-it, ends the sessions an account or name ban covers, and tells every
-node of a network ban (:meth:`~chatroom.core.backend.Backend.follow_network_bans`),
-whose doors' server ends the connections it covers.
+handed to the back-end as one decided change (:func:`banning`,
+:func:`lifting`: resting on the mask's being banned or not, as read) with
+its terms (who, until when, why); the back-end keeps it, ends the
+sessions an account or name ban covers, and tells every node of a network
+ban (:meth:`~chatroom.core.backend.Backend.follow_network_bans`), whose
+doors' server ends the connections it covers.
 
 A timed ban is lifted at its end by a timer of each node that has seen
 it (made it, or read it: every new connection reads the bans), whichever
@@ -18,11 +20,13 @@ leave it out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.internet.defer import ensureDeferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors
+from chatroom.core import changes, errors
 from chatroom.core.backend import Backend
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
@@ -37,6 +41,7 @@ from chatroom.core.netbans import (
     covers,
     parse_request,
 )
+from chatroom.core.retrying import retried
 from chatroom.core.rules import reason
 from chatroom.wire.lines import format_time
 
@@ -82,8 +87,7 @@ class ServerBans:
             until = self.clock.seconds() + request.seconds
         said = reason(request.reason, default_reason)
         ban = ServerBan(mask, BanTerms(actor.name, until, said))
-        if not await self.backend.ban_from_server(mask, ban.told, ban.terms):
-            raise errors.server_ban_unchanged(mask, True)
+        await self._applied(mask, lambda banned: banning(ban, banned))
         self._schedule(ban)
         await self._logged(actor, ModAction.GBAN, mask, said)
         log.info(
@@ -99,11 +103,25 @@ class ServerBans:
         if not actor.admin:
             raise errors.admins_only("gunban")
         mask = await self._mask(target.strip())
-        if not await self.backend.unban_from_server(mask):
-            raise errors.server_ban_unchanged(mask, False)
+        await self._applied(mask, lambda banned: lifting(mask, banned))
         self._cancel(mask)
         await self._logged(actor, ModAction.GUNBAN, mask)
         return mask
+
+    async def _applied(
+        self, mask: str, decide: Callable[[bool], changes.DecidedChange]
+    ) -> None:
+        """What ``decide`` decides on whether ``mask`` is banned now,
+        applied by the back-end (which ends the sessions a ban covers);
+        decided again on the bans read again when another admin or node
+        changed them meanwhile, at most :data:`~chatroom.core.changes.
+        DECISION_ATTEMPTS` times."""
+
+        async def attempt() -> None:
+            banned = await self.backend.account_store.is_server_banned([mask])
+            await self.backend.apply(decide(banned))
+
+        await retried(attempt)
 
     async def _logged(
         self, actor: Actor, action: ModAction, target: str, why: str = ""
@@ -185,5 +203,36 @@ class ServerBans:
         kept = (await self.backend.account_store.server_ban_terms()).get(ban.mask)
         if kept is None or kept.until != ban.terms.until:
             return
-        if await self.backend.unban_from_server(ban.mask):
-            log.info("the ban of {mask} ended", mask=ban.mask)
+        try:
+            await self.backend.apply(lifting(ban.mask, True))
+        except changes.PremiseFailedError:
+            return  # lifted meanwhile, by another node's timer or an admin
+        log.info("the ban of {mask} ended", mask=ban.mask)
+
+
+# -- the decided changes of the server's bans -----------------------------------
+
+
+def banning(ban: ServerBan, banned: bool) -> changes.DecidedChange:
+    """Make ``ban``, its mask being ``banned`` already or not: ``BAD_ARGS``
+    if it is; resting on its being banned still not."""
+    if banned:
+        raise errors.server_ban_unchanged(ban.mask, True)
+    terms = "" if ban.terms == UNKNOWN else ban.terms.encoded()
+    return changes.DecidedChange(
+        changes.ServerBanList(),
+        (changes.Banned(ban.mask, False),),
+        (changes.AddBan(ban.mask, terms, ban.told),),
+    )
+
+
+def lifting(mask: str, banned: bool) -> changes.DecidedChange:
+    """Lift the ban of ``mask``, being ``banned`` or not: ``BAD_ARGS`` if
+    it is not; resting on its being banned still."""
+    if not banned:
+        raise errors.server_ban_unchanged(mask, False)
+    return changes.DecidedChange(
+        changes.ServerBanList(),
+        (changes.Banned(mask, True),),
+        (changes.LiftBan(mask),),
+    )

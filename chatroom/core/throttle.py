@@ -34,6 +34,7 @@ from typing import Protocol
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.changes import (
+    Apply,
     CountedEvents,
     CountEvent,
     DecidedChange,
@@ -250,15 +251,15 @@ class SharedWindows(Protocol):
 
 class SharedWindowLimit:
     """At most ``limit`` events per key in any ``window`` seconds (0: no
-    limit), counted by ``shared`` under ``name``'s keys: the limit decided
-    here, each count a change the counter applies."""
+    limit), counted under ``name``'s keys: the limit decided here, each
+    count a change ``count`` applies (the back-end's one write, which hands
+    it to its :class:`SharedWindows`; or a process's own
+    :class:`MemoryWindows`)."""
 
-    def __init__(
-        self, limit: int, window: float, shared: SharedWindows, name: str
-    ) -> None:
+    def __init__(self, limit: int, window: float, count: Apply, name: str) -> None:
         self.limit = limit
         self.window = window
-        self.shared = shared
+        self.count = count
         self.name = name
 
     async def take(self, key: str) -> float:
@@ -267,7 +268,7 @@ class SharedWindowLimit:
             return 0.0
         change = counted(f"{self.name}:{key}", self.limit, self.window)
         try:
-            await self.shared.apply(change)
+            await self.count(change)
         except PremiseFailedError as refusal:
             return waited(refusal)
         return 0.0
@@ -275,4 +276,4 @@ class SharedWindowLimit:
     async def give_back(self, key: str) -> None:
         """As :meth:`WindowLimit.give_back`."""
         if self.limit > 0:
-            await self.shared.apply(uncounted(f"{self.name}:{key}"))
+            await self.count(uncounted(f"{self.name}:{key}"))

@@ -7,6 +7,7 @@ from twisted.internet import defer
 
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.core.accounts import Account, registering
+from chatroom.core.changes import AddBan, DecidedChange, ServerBanList
 from chatroom.core.config import ServerConfig
 from tests.cluster.support import RedisRegistryTestCase
 
@@ -23,7 +24,8 @@ class RedisRekeyTests(RedisRegistryTestCase):
         for key, name in (("a1ice", "A1ice"), ("bob", "bob"), ("b0b", "b0b")):
             made = registering(None, Account(key, name, "hash"))
             yield defer.ensureDeferred(accounts.apply(made))
-        yield defer.ensureDeferred(accounts.add_server_ban("account:ma11ory"))
+        ban = DecidedChange(ServerBanList(), (), (AddBan("account:ma11ory", "", ""),))
+        yield defer.ensureDeferred(self.registry.backend.apply(ban))
         moved = yield defer.ensureDeferred(accounts.rekey())
         self.assertEqual(moved, 2)
         alice = yield defer.ensureDeferred(accounts.get("alice"))

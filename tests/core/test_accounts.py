@@ -15,10 +15,10 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, AccountService, registering
+from chatroom.core.accounts import Account, registering
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from tests.support import in_place
+from tests.support import account_service, in_place
 
 PASSWORD = "tea-and-biscuits"
 
@@ -29,7 +29,7 @@ class GuessingTests(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_000_000)
-        self.accounts = AccountService(
+        self.accounts = account_service(
             StoredAccounts(MemoryStore()), self.clock, in_place
         )
         self.successResultOf(
@@ -113,7 +113,7 @@ class HashingTests(unittest.TestCase):
             queued.append((function, done))
             return done
 
-        accounts = AccountService(StoredAccounts(MemoryStore()), Clock(), run)
+        accounts = account_service(StoredAccounts(MemoryStore()), Clock(), run)
         registering = ensureDeferred(accounts.register("alice", PASSWORD, "192.0.2.1"))
         self.assertNoResult(registering)
         function, done = queued.pop()
@@ -139,7 +139,7 @@ class PasswordLengthTests(unittest.TestCase):
         config = (
             ServerConfig() if shortest is None else ServerConfig(password_min=shortest)
         )
-        accounts = AccountService(
+        accounts = account_service(
             StoredAccounts(MemoryStore()), Clock(), in_place, config
         )
         results: list[str] = []
@@ -179,7 +179,7 @@ class PassphraseTests(unittest.TestCase):
 
     def setUp(self) -> None:
         self.store = StoredAccounts(MemoryStore())
-        self.accounts = AccountService(self.store, Clock(), in_place)
+        self.accounts = account_service(self.store, Clock(), in_place)
 
     def outcome(self, started: Any) -> str:
         """``OK``, or the refusal's code."""

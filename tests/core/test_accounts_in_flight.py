@@ -23,6 +23,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue
 from chatroom.core.scram import SCRAM_MIN
+from tests.support import account_service
 
 PASSWORD = "tea-and-biscuits"
 
@@ -80,7 +81,7 @@ class InFlightTests(unittest.TestCase):
         self.clock = Clock()
         self.clock.advance(1_000_000)
         self.runner = HeldRunner()
-        self.accounts = AccountService(
+        self.accounts = account_service(
             StoredAccounts(MemoryStore()),
             self.clock,
             self.runner,
@@ -183,7 +184,7 @@ class RegistrationTests(unittest.TestCase):
         self.clock = Clock()
         self.runner = HeldRunner()
         self.stored = StoredAccounts(MemoryStore())
-        return AccountService(
+        return account_service(
             self.stored,
             self.clock,
             self.runner,

@@ -19,9 +19,10 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import HASHER, AccountService
+from chatroom.core.accounts import HASHER
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.text import current_mask, is_valid_name, name_key
+from tests.support import account_service
 
 
 def in_place(function: Callable[[], Any]) -> Deferred[Any]:
@@ -141,7 +142,7 @@ class MigrationTests(unittest.TestCase):
         self.assertEqual(rooms.last_ids, {"room": 2})
         policy = RoomPolicy.from_json(room.policy)
         self.assertEqual((policy.owner_account, policy.bans), ("bob", ("name:root",)))
-        accounts = AccountService(StoredAccounts(store), Clock(), in_place)
+        accounts = account_service(StoredAccounts(store), Clock(), in_place)
         signed_in = ensureDeferred(accounts.sign_in("A1ICE", "password-of-alice", "x"))
         self.assertEqual(self.successResultOf(signed_in).name, "A1ice")
 

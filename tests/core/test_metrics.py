@@ -205,6 +205,7 @@ class MeteredRegistryTests(unittest.TestCase):
             UNTIMED,
             {
                 "account_store",
+                "account_changes",
                 "bans",
                 "available",
                 "files",

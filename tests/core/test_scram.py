@@ -32,7 +32,7 @@ from chatroom.core.accounts import (
 from chatroom.core.changes import PremiseFailedError
 from chatroom.core.config import ServerConfig
 from chatroom.core.scram import MECHANISM, ScramExchange, ScramKeys, derive
-from tests.support import in_place
+from tests.support import account_service, in_place
 
 PASSWORD = "tea-and-biscuits"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -85,7 +85,7 @@ class SqliteScramTests(unittest.TestCase):
     def service(self) -> tuple[AccountService, SqliteStore]:
         """The account service on a freshly opened store of ``path``."""
         store = SqliteStore(self.path, self.clock, in_place, 100)
-        service = AccountService(
+        service = account_service(
             StoredAccounts(store),
             self.clock,
             in_place,
@@ -137,7 +137,7 @@ class SqliteScramTests(unittest.TestCase):
         service, store = self.service()
         older = Account("alice", "alice", CHEAP.hash(PASSWORD))
         made = registering(None, older)
-        self.successResultOf(ensureDeferred(service.store.apply(made)))
+        self.successResultOf(ensureDeferred(service.apply(made)))
         wrong = ensureDeferred(service.sign_in("alice", "wrong-password", "x"))
         self.failureResultOf(wrong)
         self.assertEqual(self.account(service).scram, "")
@@ -151,7 +151,7 @@ class SqliteScramTests(unittest.TestCase):
         service, store = self.service()
         self.addCleanup(store.close)
         older = Account("alice", "alice", CHEAP.hash(PASSWORD))
-        accounts = service.store
+        accounts = service
         self.successResultOf(ensureDeferred(accounts.apply(registering(None, older))))
         changed = replace(older, hash=CHEAP.hash("new-password-9"), scram="x")
         new_password = password_set(older, changed.hash, changed.scram)

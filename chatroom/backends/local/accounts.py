@@ -17,7 +17,7 @@ from chatroom.backends.local.records import Store
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
-from chatroom.core.netbans import UNKNOWN, BanTerms
+from chatroom.core.netbans import BanTerms
 from chatroom.core.throttle import SharedWindows
 
 
@@ -63,6 +63,24 @@ class StoredAccounts:
         return self.by_key.get(key)
 
     async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of what this store keeps, by its subject: an account's
+        record, ignore list or age, the server's bans or lockdown (the
+        back-end ends the sessions a ban covers)."""
+        subject = change.subject
+        if isinstance(subject, changes.AccountRecord):
+            self._apply_record(change)
+        elif isinstance(subject, changes.AccountIgnores):
+            self._apply_ignores(change)
+        elif isinstance(subject, changes.AccountAge):
+            self._apply_age(change)
+        elif isinstance(subject, changes.ServerLockdown):
+            self._apply_lockdown(change)
+        elif isinstance(subject, changes.ServerBanList):
+            self._apply_bans(change)
+        else:
+            raise TypeError(f"no change of {subject!r} here")
+
+    def _apply_record(self, change: changes.DecidedChange) -> None:
         """Check ``change``'s premises on the account as kept, then perform
         its operations and write the outcome through (one SQLite
         statement: a row saved, or the account's rows dropped)."""
@@ -107,15 +125,28 @@ class StoredAccounts:
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
         return any(mask in self.bans for mask in masks)
 
-    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
-        if mask in self.bans:
-            return False
-        self.bans[mask] = None
-        kept = "" if terms == UNKNOWN else terms.encoded()
-        if kept:
-            self.terms[mask] = terms
-        self.store.save_server_ban(mask, True, kept)
-        return True
+    def _apply_bans(self, change: changes.DecidedChange) -> None:
+        """A :class:`~chatroom.core.changes.ServerBanList` change: every
+        premise checked on the bans as kept, then each ban made or lifted
+        in order."""
+        for premise in change.premises:
+            if not isinstance(premise, changes.Banned):
+                raise TypeError(f"no premise {premise!r} of the server's bans")
+            if (premise.mask in self.bans) != premise.banned:
+                raise changes.PremiseFailedError(None, premise)
+        for op in change.ops:
+            if isinstance(op, changes.AddBan):
+                self.bans[op.mask] = None
+                self.terms.pop(op.mask, None)
+                if op.terms:
+                    self.terms[op.mask] = BanTerms.decoded(op.terms)
+                self.store.save_server_ban(op.mask, True, op.terms)
+            elif isinstance(op, changes.LiftBan):
+                self.bans.pop(op.mask, None)
+                self.terms.pop(op.mask, None)
+                self.store.save_server_ban(op.mask, False)
+            else:
+                raise TypeError(f"no operation {op!r} of the server's bans")
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         return dict(self.terms)
@@ -128,7 +159,7 @@ class StoredAccounts:
     async def ignores(self, account: str) -> frozenset[str]:
         return frozenset(self._ignores.get(account, ()))
 
-    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+    def _apply_ignores(self, change: changes.DecidedChange) -> None:
         account = changes.account_of(change, changes.AccountIgnores)
         listed = self._ignores.setdefault(account, set())
         for op in change.ops:
@@ -145,7 +176,7 @@ class StoredAccounts:
     async def registered_at(self, account: str) -> float | None:
         return self._ages.get(account)
 
-    async def apply_registered(self, change: changes.DecidedChange) -> None:
+    def _apply_age(self, change: changes.DecidedChange) -> None:
         account = changes.account_of(change, changes.AccountAge)
         for op in change.ops:
             if not isinstance(op, changes.SetRegistered):
@@ -156,20 +187,12 @@ class StoredAccounts:
     async def lockdown(self) -> Lockdown:
         return self._lockdown
 
-    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+    def _apply_lockdown(self, change: changes.DecidedChange) -> None:
         for op in change.ops:
             if not isinstance(op, changes.SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
             self._lockdown = Lockdown(op.level, op.by)
             self.store.save_lockdown(self._lockdown.encoded())
-
-    async def remove_server_ban(self, mask: str) -> bool:
-        if mask not in self.bans:
-            return False
-        del self.bans[mask]
-        self.terms.pop(mask, None)
-        self.store.save_server_ban(mask, False)
-        return True
 
 
 def _holds(found: Account | None, premise: changes.Premise) -> bool:

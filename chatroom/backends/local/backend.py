@@ -41,13 +41,16 @@ from chatroom.core import admin, errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
+    AccountAge,
     AccountFiles,
+    AccountIgnores,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
     AccountWaiting,
+    AddBan,
     Announce,
     Append,
     CountedEvents,
@@ -76,6 +79,8 @@ from chatroom.core.changes import (
     RoomModeration,
     RoomPins,
     RoomSeating,
+    ServerBanList,
+    ServerLockdown,
     ServerReports,
     SessionIs,
     SetOwner,
@@ -490,27 +495,11 @@ class LocalBackend:
         self.reports.session_ended(victim, reason)
         return shown
 
-    async def ban_from_server(
-        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
-    ) -> bool:
-        if not await self.account_store.add_server_ban(mask, terms):
-            return False
-        for victim, session in list(self.sessions.named()):
-            if mask in admin.claim_masks(name_key(session.name), session.account):
-                self.reports.session_ended(victim, reason)
-        if mask.startswith(IP):  # one process: its listeners are every node's
-            for listener in list(self.network_ban_listeners):
-                listener(ServerBan(mask, terms))
-        return True
-
     def follow_network_bans(self, listener: BanListener) -> None:
         self.network_ban_listeners.append(listener)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
-
-    async def unban_from_server(self, mask: str) -> bool:
-        return await self.account_store.remove_server_ban(mask)
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
@@ -743,7 +732,32 @@ class LocalBackend:
             AccountWaiting: self._apply_waiting,
             AccountFiles: _by_nobody(self.files.apply),
             CountedEvents: _by_nobody(self.windows.apply),
+            AccountIgnores: _by_nobody(self.account_store.apply),
+            AccountAge: _by_nobody(self.account_store.apply),
+            ServerLockdown: _by_nobody(self.account_store.apply),
+            ServerBanList: self._apply_server_bans,
         }
+
+    async def _apply_server_bans(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """Bans made and lifted (the store checks the premises first), then
+        the ends of the sessions each ban made covers, told why, and each
+        network ban heard by this process's listeners (one process: they
+        are every node's)."""
+        await self.account_store.apply(change)
+        for op in change.of(AddBan):
+            if op.told:
+                for victim, session in list(self.sessions.named()):
+                    masks = admin.claim_masks(name_key(session.name), session.account)
+                    if op.mask in masks:
+                        self.reports.session_ended(victim, op.told)
+            if op.mask.startswith(IP):
+                ban = ServerBan(
+                    op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
+                )
+                for listener in list(self.network_ban_listeners):
+                    listener(ban)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None

@@ -28,7 +28,7 @@ from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
-from chatroom.core.netbans import UNKNOWN, BanTerms
+from chatroom.core.netbans import BanTerms
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
@@ -62,18 +62,20 @@ BANS = Script("gbans")
 #: :func:`chatroom.core.rules.check_claim` decides a name on.
 CLAIM_FACTS = Script("claim-facts")
 
-#: ARGV: P, mask, reason ('' to end nobody), terms ('' for none), order
-#: ('' for none). Bans the mask from the server, keeping its terms (a
-#: :class:`~chatroom.core.netbans.BanTerms` encoded), publishes the order
-#: to every node (``* ORDER``: a network ban, which each node's doors
-#: apply to their connections), then starts the end of every session it
-#: matches, wherever it is: ``name:u`` the session holding u, ``account:a``
-#: every session signed in to a (see
-#: :func:`chatroom.core.moderation.claim_masks`). The server's step of
-#: their ends (:mod:`.endings`): ``OK``, the leavers, the copies to
-#: refresh, then 1, or 0 (and nobody's end) if the mask was banned already.
-#: The ban comes first, so that none of them signs in again meanwhile.
-BAN = Script("gban")
+#: ARGV: P, the reason the sessions a ban covers are told ('': end none),
+#: how many premises, each premise's mask and '1' (banned) or '0' (not
+#: yet), then the operations: ``add MASK TERMS ORDER`` (its terms as a
+#: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
+#: every node hears, ``* ORDER``, a network ban's, '' for none) or ``lift
+#: MASK``. A :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
+#: i}`` if premise i does not hold (nothing written); else the bans made and
+#: lifted, then the start of the end of every session a ban made covers,
+#: wherever it is: ``name:u`` the session holding u, ``account:a`` every
+#: session signed in to a (see :func:`chatroom.core.moderation.
+#: claim_masks`). The server's step of their ends (:mod:`.endings`): ``OK``,
+#: the leavers, the copies to refresh. The bans come first, so that none of
+#: them signs in again meanwhile.
+APPLY_BANS = Script("server-bans-apply")
 
 #: ARGV: P. Every account's key (to bring keys up to date).
 KEYS = Script("account-keys")
@@ -83,9 +85,6 @@ MOVE = Script("account-move")
 
 #: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
 MOVE_BAN = Script("gban-move")
-
-#: ARGV: P, mask. 0 if it was not banned. Its terms go with it.
-UNBAN = Script("gunban")
 
 #: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
 BAN_TERMS = Script("gban-terms")
@@ -128,6 +127,22 @@ class RedisAccounts:
         return _account(key, record, mailbox)
 
     async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of what this store keeps, by its subject: an account's
+        record, ignore list or age, the server's lockdown (the server's
+        bans end sessions: the back-end applies them, :data:`APPLY_BANS`)."""
+        subject = change.subject
+        if isinstance(subject, changes.AccountRecord):
+            await self._apply_record(change)
+        elif isinstance(subject, changes.AccountIgnores):
+            await self._apply_ignores(change)
+        elif isinstance(subject, changes.AccountAge):
+            await self._apply_age(change)
+        elif isinstance(subject, changes.ServerLockdown):
+            await self._apply_lockdown(change)
+        else:
+            raise TypeError(f"no change of {subject!r} here")
+
+    async def _apply_record(self, change: changes.DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
         operations stored there, or :class:`~chatroom.core.changes.
         PremiseFailedError` with the account as the script found it."""
@@ -171,12 +186,6 @@ class RedisAccounts:
         registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
         return bool(int(registered)), bool(int(banned))
 
-    async def add_server_ban(self, mask: str, terms: BanTerms = UNKNOWN) -> bool:
-        """Ban ``mask`` (ending nobody: the back-end's ``ban_from_server``
-        ends the sessions it matches, with their departures)."""
-        kept = "" if terms == UNKNOWN else terms.encoded()
-        return bool(int((await self.calls.eval(BAN, mask, "", kept, ""))[3]))
-
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         flat = await self.calls.eval(BAN_TERMS)
         return {
@@ -189,7 +198,7 @@ class RedisAccounts:
             name.decode() for name in await self.calls.eval(IGNORES, account)
         )
 
-    async def apply_ignores(self, change: changes.DecidedChange) -> None:
+    async def _apply_ignores(self, change: changes.DecidedChange) -> None:
         account = changes.account_of(change, changes.AccountIgnores)
         pairs: list[str] = []
         for op in change.ops:
@@ -205,7 +214,7 @@ class RedisAccounts:
         kept = await self.calls.eval(AGE, account)
         return float(kept) if kept else None
 
-    async def apply_registered(self, change: changes.DecidedChange) -> None:
+    async def _apply_age(self, change: changes.DecidedChange) -> None:
         account = changes.account_of(change, changes.AccountAge)
         for op in change.ops:
             if not isinstance(op, changes.SetRegistered):
@@ -216,14 +225,11 @@ class RedisAccounts:
         kept = await self.calls.eval(LOCKDOWN)
         return Lockdown.decoded(kept.decode()) if kept else OPEN
 
-    async def apply_lockdown(self, change: changes.DecidedChange) -> None:
+    async def _apply_lockdown(self, change: changes.DecidedChange) -> None:
         for op in change.ops:
             if not isinstance(op, changes.SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
             await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
-
-    async def remove_server_ban(self, mask: str) -> bool:
-        return bool(int(await self.calls.eval(UNBAN, mask)))
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to

@@ -83,20 +83,25 @@ from chatroom.core.backend import (
     Reports,
 )
 from chatroom.core.changes import (
+    AccountAge,
     AccountFiles,
+    AccountIgnores,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
     AccountWaiting,
+    AddBan,
     Announce,
     Append,
+    Banned,
     CountedEvents,
     DecidedChange,
     Drop,
     Emit,
     Incarnation,
+    LiftBan,
     MakeRoom,
     Named,
     Premise,
@@ -110,6 +115,8 @@ from chatroom.core.changes import (
     RoomModeration,
     RoomPins,
     RoomSeating,
+    ServerBanList,
+    ServerLockdown,
     ServerReports,
     SetOwner,
     SetPolicy,
@@ -129,7 +136,7 @@ from chatroom.core.events import (
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, BanListener, BanTerms, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
@@ -628,31 +635,6 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    async def ban_from_server(
-        self, mask: str, reason: str, terms: BanTerms = UNKNOWN
-    ) -> bool:
-        """``gban``: the mask banned, then the ends of the sessions it
-        matches, on every node (:mod:`.endings`); a network ban's order
-        to every node in the same script."""
-        kept = "" if terms == UNKNOWN else terms.encoded()
-        order = ""
-        if mask.startswith(IP):
-            order = codec.encode(NetworkBanned(mask, kept)).decode()
-        reply = await self.endings.end(
-            accounts.BAN,
-            mask,
-            reason,
-            kept,
-            order,
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={},
-        )
-        return bool(int(reply[3]))
-
-    async def unban_from_server(self, mask: str) -> bool:
-        return await self.account_store.remove_server_ban(mask)
-
     def follow_network_bans(self, listener: BanListener) -> None:
         self.network_ban_listeners.append(listener)
 
@@ -938,7 +920,53 @@ class RedisBackend:
             AccountWaiting: _by_nobody(self.conversations.apply),
             AccountFiles: _by_nobody(self.files.apply),
             CountedEvents: _by_nobody(self.account_store.windows.apply),
+            AccountIgnores: _by_nobody(self.account_store.apply),
+            AccountAge: _by_nobody(self.account_store.apply),
+            ServerLockdown: _by_nobody(self.account_store.apply),
+            ServerBanList: self._apply_server_bans,
         }
+
+    async def _apply_server_bans(
+        self, change: DecidedChange, session: SeatSession | None
+    ) -> None:
+        """Bans made and lifted in one script that checks the premises
+        first, then the ends of the sessions the bans made cover, on every
+        node (:mod:`.endings`); a network ban's order to every node in the
+        same script. The sessions of one change end told one reason."""
+        told = {op.told for op in change.of(AddBan)}
+        if len(told) > 1:
+            raise TypeError(f"one reason for the ends of a change: {change!r}")
+        reason = told.pop() if told else ""
+        premises: list[str] = []
+        for premise in change.premises:
+            if not isinstance(premise, Banned):
+                raise TypeError(f"no premise {premise!r} of the server's bans")
+            premises += [premise.mask, str(int(premise.banned))]
+        operations: list[str] = []
+        for op in change.ops:
+            if isinstance(op, AddBan):
+                order = ""
+                if op.mask.startswith(IP):
+                    order = codec.encode(NetworkBanned(op.mask, op.terms)).decode()
+                operations += ["add", op.mask, op.terms, order]
+            elif isinstance(op, LiftBan):
+                operations += ["lift", op.mask]
+            else:
+                raise TypeError(f"no operation {op!r} of the server's bans")
+        try:
+            await self.endings.end(
+                accounts.APPLY_BANS,
+                reason,
+                len(change.premises),
+                *premises,
+                *operations,
+                kind=DepartureKind.QUIT,
+                reason=reason,
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            failed = change.premises[int(changed.args[0][1]) - 1]
+            raise PremiseFailedError(None, failed) from None
 
     async def _apply_messages(
         self, change: DecidedChange, session: SeatSession | None

@@ -8,9 +8,10 @@ shards that is the server's keys and each room's, so an end is steps in
 the order of docs/scaling.md's rule (the index first, the room second;
 out in the other order):
 
-1. the server's step (``RELEASE``, ``TAKEOVER``, ``KILL``, ``gban``,
-   ``HARVEST``): who actually leaves (a session that is not the last
-   holder of its user lets go, ``let_go``), each of them marked ending
+1. the server's step (``RELEASE``, ``TAKEOVER``, ``KILL``, the server
+   bans' apply ``server-bans-apply``, ``HARVEST``): who actually leaves
+   (a session that is not the last holder of its user lets go,
+   ``let_go``), each of them marked ending
    (``P ending``: from then on no session holds it and nobody can claim
    its name) and its sessions told to end; it answers each leaver's rooms
    and the rooms' copies to refresh first (a device gone or an heir, a

@@ -180,7 +180,7 @@ class ModerationService:
                 raise errors.admins_only("lockdown")
             return await account_store.lockdown()
         change = lockdown.setting(actor, lockdown.parse_level(level))
-        await account_store.apply_lockdown(change)
+        await self.backend.apply(change)
         now = await account_store.lockdown()
         admins = tuple(sorted(self.identities.config.admin_accounts))
         await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))

@@ -129,7 +129,7 @@ class UserService:
         account, store = session.account, self.backend.account_store
         listed = await store.ignores(account) if account else NOBODY
         change = ignoring.change(account, session.name, listed, name, ignore)
-        await store.apply_ignores(change)
+        await self.backend.apply(change)
         await self.backend.ignoring_changed(account, await store.ignores(account))
         return name
 

@@ -124,7 +124,11 @@ class ChatServer:
         self._vapid_retry: IDelayedCall | None = None
         #: Registering and signing in, on the registry's account store.
         self.account_service = AccountService(
-            self.registry.account_store, clock, hashing or _in_place, config
+            self.registry.account_store,
+            self.registry.account_changes,
+            clock,
+            hashing or _in_place,
+            config,
         )
         #: An account's e-mail address and resets by mail; sends nothing
         #: until the wiring gives it a mailer (``--smtp``).

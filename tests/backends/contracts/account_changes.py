@@ -53,14 +53,15 @@ class AccountsBase(ContractBase):
         return chat_core(self.server).notifications
 
     def between(
-        self, racing: Callable[[], Awaitable[object]], store: Any = None
+        self, racing: Callable[[], Awaitable[object]], service: Any = None
     ) -> None:
         """Run ``racing`` once, between the core's read of an account and
-        the back-end's apply of the next change of one (of its record, or
-        of what ``store`` keeps of it): what the change rests on moves
+        the back-end's apply of the next change of one (of its record, as
+        the account service hands it to the back-end, or as ``service``
+        does, the push notifications): what the change rests on moves
         under it."""
-        store = store or self.accounts.store
-        apply = store.apply
+        applier = service or self.accounts
+        apply = applier.apply
         raced: list[bool] = []
 
         async def applying(change: Any) -> None:
@@ -69,8 +70,8 @@ class AccountsBase(ContractBase):
                 await racing()
             await apply(change)
 
-        store.apply = applying
-        self.addCleanup(delattr, store, "apply")
+        applier.apply = applying
+        self.addCleanup(setattr, applier, "apply", apply)
 
     @defer.inlineCallbacks
     def registered(self, name: str, password: str) -> Generator[Any, Any, User]:
@@ -299,7 +300,7 @@ class AccountChangesContract(AccountsBase):
         applied, her other device takes it. Decided again: refused, and
         she keeps the most, not one more."""
         yield self.fill(MOST_SUBSCRIPTIONS - 1)
-        self.between(lambda: self.subscribe("other"), self.notifications.store)
+        self.between(lambda: self.subscribe("other"), self.notifications)
         text = yield self.refused(self.subscribe("late"))
         self.assertIn(f"at most {MOST_SUBSCRIPTIONS}", text)
         kept = yield self.kept()
@@ -320,7 +321,7 @@ class AccountChangesContract(AccountsBase):
         def forgotten_elsewhere() -> Awaitable[None]:
             return self.notifications.unsubscribe("alice", endpoint)
 
-        self.between(forgotten_elsewhere, self.notifications.store)
+        self.between(forgotten_elsewhere, self.notifications)
         unsubscribed = self.notifications.unsubscribe("alice", endpoint)
         text = yield self.refused(defer.ensureDeferred(unsubscribed))
         self.assertIn("no push subscription of yours", text)

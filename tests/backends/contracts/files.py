@@ -162,7 +162,7 @@ class FilesContract(ContractBase):
             await admitted(account, size)
             elsewhere = FileRecord("x" * 16, "alice", "far.png", "image/png", 50, 0.0)
             added = DecidedChange(AccountFiles("alice"), (), (AddFile(elsewhere),))
-            await self.files.store.apply(added)
+            await self.files.apply(added)
 
         self.files.admit = then_another_node  # type: ignore[method-assign]
         try:

@@ -213,7 +213,7 @@ class PushContract(ContractBase):
         phone = Subscriber(endpoint.base + "alice-phone")
         alice = await self.registered("alice")
         kept = change_of("alice", subscribing([], inside.subscription))
-        await defer.ensureDeferred(self.notifications.store.apply(kept))
+        await defer.ensureDeferred(self.notifications.apply(kept))
         await self.subscribed("alice", phone)
         bob = await self.registered("bob")
         await self.gone(alice)

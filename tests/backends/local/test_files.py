@@ -70,7 +70,7 @@ class StoredFilesTests(unittest.TestCase):
         dropped = FileRecord("b" * 16, "alice", "dog.png", "image/png", 20, 2.5)
         for record in (kept, dropped):
             added = DecidedChange(AccountFiles("alice"), (), (AddFile(record),))
-            self.successResultOf(defer.ensureDeferred(files.store.apply(added)))
+            self.successResultOf(defer.ensureDeferred(files.apply(added)))
         self.successResultOf(defer.ensureDeferred(files.store.remove(dropped.id)))
         clock.advance(FLUSH_INTERVAL)
         again = start()
@@ -153,7 +153,11 @@ class FileRulesTests(unittest.TestCase):
         """Two uploads admitted at once count together against the quota."""
         config = ServerConfig(files_dir=self.files.directory.path, upload_quota=100)
         files = FileService(
-            config, self.clock, self.files.store, FileDirectory(config.files_dir)
+            config,
+            self.clock,
+            self.files.store,
+            self.files.apply,
+            FileDirectory(config.files_dir),
         )
         self.successResultOf(defer.ensureDeferred(files.admit("alice", 60)))
         refused = self.failureResultOf(

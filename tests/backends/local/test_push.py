@@ -60,7 +60,7 @@ class PushRuleTests(unittest.TestCase):
         self.sent: list[tuple[str, Notice]] = []
         self.gone: set[str] = set()
         self.rule = Notifications(
-            self.clock, self.store, self.kept_rooms, self, idle=60.0
+            self.clock, self.store, self.store.apply, self.kept_rooms, self, idle=60.0
         )
         subscription = Subscription("https://p.example/1", "k", "a")
         made = change_of("alice", subscribing([], subscription))

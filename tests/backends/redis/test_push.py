@@ -59,7 +59,7 @@ class SubscribersCopyTests(RedisRegistryTestCase):
         holds her, and so does a read after the set was lost (rebuilt from
         the subscriptions themselves); once she unsubscribes, a fresh read
         holds nobody."""
-        store = chat_core(self.server).notifications.store
+        store = chat_core(self.server).notifications
         sub = Subscription("https://push.example/a", "k" * 87, "a" * 22)
         made = change_of("alice", subscribing([], sub))
         yield defer.ensureDeferred(store.apply(made))

@@ -207,7 +207,7 @@ class IRCScramKeysTests(ScramCase):
         service = self.server.account_service
         hashed = service.hasher.hash(PASSWORD)
         made = registering(None, Account(name, name, hashed))
-        self.successResultOf(ensureDeferred(service.store.apply(made)))
+        self.successResultOf(ensureDeferred(service.apply(made)))
 
     def test_registered_at_the_irc_door(self) -> None:
         """NickServ REGISTER makes the keys: SCRAM works at once."""

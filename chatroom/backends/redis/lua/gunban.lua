@@ -1,3 +1,0 @@
-
-redis.call('HDEL', GBAN_TERMS, ARGV[2])
-return redis.call('ZREM', GBANS, ARGV[2])

@@ -1,0 +1,59 @@
+
+-- ARGV: the reason the sessions a ban covers are told ('': end none), how
+-- many premises, each premise's mask and whether it is banned ('1') or not
+-- yet ('0'), then the operations in order: 'add', a mask, its terms as the
+-- core encoded them ('': none) and the order every node hears ('': none;
+-- a network ban's, for the nodes' own connections); or 'lift' and a mask.
+-- Every premise is checked first: {'CHANGED', i} for the first that does
+-- not hold, and nothing is written. Then each ban is made or lifted and the
+-- ends of the sessions the bans made cover start: 'name:u' the session
+-- holding u, 'account:a' every session signed in to a (see
+-- chatroom.core.moderation.claim_masks). The server's step of their ends
+-- (chatroom.backends.redis.endings): 'OK', the leavers, the copies to
+-- refresh. The bans come first, so that none of them signs in again
+-- meanwhile.
+local reason, count = ARGV[2], tonumber(ARGV[3])
+for i = 1, count do
+  local mask, banned = ARGV[2 + 2 * i], ARGV[3 + 2 * i] == '1'
+  if (redis.call('ZSCORE', GBANS, mask) ~= false) ~= banned then
+    return {'CHANGED', i}
+  end
+end
+local users, covered = {}, {}
+local function covers(u)
+  if not covered[u] then
+    covered[u] = true
+    users[#users + 1] = u
+  end
+end
+local at = 4 + 2 * count
+while at <= #ARGV do
+  local op, mask = ARGV[at], ARGV[at + 1]
+  if op == 'lift' then
+    redis.call('HDEL', GBAN_TERMS, mask)
+    redis.call('ZREM', GBANS, mask)
+    at = at + 2
+  else
+    local terms, order = ARGV[at + 2], ARGV[at + 3]
+    redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
+    redis.call('HDEL', GBAN_TERMS, mask)
+    if terms ~= '' then redis.call('HSET', GBAN_TERMS, mask, terms) end
+    if order ~= '' then
+      for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+        redis.call(PUB, P .. 'node:' .. node, '* ' .. order)
+      end
+    end
+    if reason ~= '' and string.sub(mask, 1, 5) == 'name:' then
+      local u = string.sub(mask, 6)
+      if redis.call('HEXISTS', USERS, u) == 1 then covers(u) end
+    elseif reason ~= '' and string.sub(mask, 1, 8) == 'account:' then
+      local account = string.sub(mask, 9)
+      local signed = redis.call('HGETALL', SIGNED)
+      for i = 1, #signed, 2 do
+        if signed[i + 1] == account then covers(signed[i]) end
+      end
+    end
+    at = at + 4
+  end
+end
+return ending_all(users, reason, {})
