@@ -192,6 +192,14 @@ class ServerLockdown:
     """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
 
 
+@dataclass(frozen=True)
+class InvitationCode:
+    """The invitation kept under ``code`` (the SHA-256 of its code, never
+    the code: :mod:`chatroom.core.invitations`)."""
+
+    code: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -207,6 +215,7 @@ Subject = (
     | AccountFiles
     | CountedEvents
     | ServerLockdown
+    | InvitationCode
     | AccountIgnores
     | AccountAge
 )
@@ -1086,3 +1095,29 @@ class SetRegistered(Operation):
     """The account was registered at ``at`` (seconds since the epoch)."""
 
     at: float
+
+
+# -- an invitation: premises and operations -------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationIs(Premise):
+    """The invitation is kept as ``kept`` (as :class:`~chatroom.core.
+    invitations.Invitation` encodes it; "" for none): the uses left that a
+    decision counted are still left, so two nodes spending the last one
+    at once spend it once. A refusal brings the invitation as kept now
+    (its encoding, "" for none)."""
+
+    kept: str
+
+
+@dataclass(frozen=True)
+class SetInvitation(Operation):
+    """The invitation is now kept as ``kept`` (encoded)."""
+
+    kept: str
+
+
+@dataclass(frozen=True)
+class DropInvitation(Operation):
+    """The invitation is gone: its code admits nobody."""

@@ -58,6 +58,7 @@ from chatroom.core.changes import (
     Fate,
     FewerReactionsThan,
     Incarnation,
+    InvitationCode,
     KickMember,
     MakeRoom,
     MessageIs,
@@ -749,6 +750,7 @@ class LocalBackend:
             AccountWaiting: self._apply_waiting,
             AccountFiles: _by_nobody(self.files.apply),
             CountedEvents: _by_nobody(self.windows.apply),
+            InvitationCode: _by_nobody(self.account_store.apply_invitation),
         }
 
     async def _apply_waiting(

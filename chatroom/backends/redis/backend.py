@@ -96,6 +96,7 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Incarnation,
+    InvitationCode,
     MakeRoom,
     Named,
     Premise,
@@ -923,6 +924,7 @@ class RedisBackend:
             AccountWaiting: _by_nobody(self.conversations.apply),
             AccountFiles: _by_nobody(self.files.apply),
             CountedEvents: _by_nobody(self.account_store.windows.apply),
+            InvitationCode: _by_nobody(self.account_store.apply_invitation),
         }
 
     async def _apply_messages(

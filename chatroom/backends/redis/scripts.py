@@ -47,6 +47,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P account-ages``          hash a → when account a was registered (seconds)
 ``P lockdown``              string: the server's lockdown level and who set
                             it (:class:`chatroom.core.lockdown.Lockdown`)
+``P invitations``           hash code hash → an invitation (uses left,
+                            expiry, room, maker) as
+                            :class:`chatroom.core.invitations.Invitation`
+                            encodes it
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
                             :class:`chatroom.core.netbans.BanTerms` encodes them
 ``P window:<k>``            sorted set: the events counted for k in its
