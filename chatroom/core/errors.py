@@ -282,10 +282,14 @@ def invite_required() -> ChatError:
     )
 
 
+#: The text of :func:`registration_off` (IRC's ``FAIL REGISTER DISALLOWED``).
+REGISTRATION_OFF = "this server registers no new accounts without an invitation"
+
+
 def registration_off() -> ChatError:
     """Registering on a ``--registration closed`` server without having
     redeemed an invitation."""
-    return not_allowed("this server registers no new accounts without an invitation")
+    return not_allowed(REGISTRATION_OFF)
 
 
 def bad_invitation() -> ChatError:
