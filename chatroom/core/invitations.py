@@ -186,11 +186,20 @@ def parse_terms(args: str) -> tuple[int, float, str]:
         raise errors.usage(USAGE)
     uses = numbers[0] if numbers else USES
     hours = numbers[1] if len(numbers) > 1 else HOURS
-    if not 1 <= uses <= USES_MAX:
-        raise errors.bad_args(f"an invitation has 1-{USES_MAX} uses")
-    if not 1 <= hours <= HOURS_MAX:
-        raise errors.bad_args(f"an invitation is good for 1-{HOURS_MAX} hours")
+    check_terms(uses, hours)
     return uses, float(hours), (words[0].lstrip("#") if words else "")
+
+
+def check_terms(uses: object, hours: object) -> None:
+    """1 to :data:`USES_MAX` uses, for 1 to :data:`HOURS_MAX` hours.
+
+    Raises:
+        ChatError: ``BAD_ARGS``.
+    """
+    if not (isinstance(uses, int) and 1 <= uses <= USES_MAX):
+        raise errors.bad_args(f"an invitation has 1-{USES_MAX} uses")
+    if not (isinstance(hours, int | float) and 1 <= hours <= HOURS_MAX):
+        raise errors.bad_args(f"an invitation is good for 1-{HOURS_MAX} hours")
 
 
 def made(invitation: Invitation) -> changes.DecidedChange:
