@@ -1103,7 +1103,7 @@ class SetRegistered(Operation):
 @dataclass(frozen=True)
 class InvitationIs(Premise):
     """The invitation is kept as ``kept`` (as :class:`~chatroom.core.
-    invitations.Invitation` encodes it; "" for none): the uses left that a
+    invitations.InviteLink` encodes it; "" for none): the uses left that a
     decision counted are still left, so two nodes spending the last one
     at once spend it once. A refusal brings the invitation as kept now
     (its encoding, "" for none)."""

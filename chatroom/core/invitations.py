@@ -19,9 +19,9 @@ an owner their own), ``/invite-link revoke CODE`` ends one early.
 An invitation is kept under the SHA-256 of its code (as
 :func:`~chatroom.core.codes.code_hash` writes it), never the code: a
 copy of the store admits nobody. Listings name it by the start of that
-hash (:attr:`Invitation.id`). Its uses left, its expiry (on the server's
+hash (:attr:`InviteLink.id`). Its uses left, its expiry (on the server's
 injected clock), its room and its maker are one value
-(:meth:`Invitation.encoded`), written through one
+(:meth:`InviteLink.encoded`), written through one
 :class:`~chatroom.core.changes.DecidedChange` resting on the value as read
 (:class:`~chatroom.core.changes.InvitationIs`): two nodes redeeming the
 last use at once spend it once, and the second is refused. The store is
@@ -69,7 +69,7 @@ log = Logger()
 
 
 @dataclass(frozen=True, slots=True)
-class Invitation:
+class InviteLink:
     """One invitation as kept: under ``code`` (its code's hash), with
     ``uses`` left, good until ``until`` (Unix seconds on the server's
     clock), into ``room`` ("" for none), made by ``by`` (an account's
@@ -104,7 +104,7 @@ class Invitation:
         )
 
     @classmethod
-    def decoded(cls, code: str, kept: str) -> Invitation:
+    def decoded(cls, code: str, kept: str) -> InviteLink:
         fields = json.loads(kept)
         return cls(
             code,
@@ -202,7 +202,7 @@ def check_terms(uses: object, hours: object) -> None:
         raise errors.bad_args(f"an invitation is good for 1-{HOURS_MAX} hours")
 
 
-def made(invitation: Invitation) -> changes.DecidedChange:
+def made(invitation: InviteLink) -> changes.DecidedChange:
     """Keep a new ``invitation`` (no other under its hash: codes are new)."""
     return changes.DecidedChange(
         changes.InvitationCode(invitation.code),
@@ -211,7 +211,7 @@ def made(invitation: Invitation) -> changes.DecidedChange:
     )
 
 
-def spent(found: Invitation) -> changes.DecidedChange:
+def spent(found: InviteLink) -> changes.DecidedChange:
     """One use of ``found`` spent, resting on its being kept as found (so
     the last use goes once), and gone with its last."""
     left = found.uses - 1
@@ -227,7 +227,7 @@ def spent(found: Invitation) -> changes.DecidedChange:
     )
 
 
-def revoked(found: Invitation) -> changes.DecidedChange:
+def revoked(found: InviteLink) -> changes.DecidedChange:
     """``found`` ends now (whatever became of it meanwhile)."""
     return changes.DecidedChange(
         changes.InvitationCode(found.code), ops=(changes.DropInvitation(),)
@@ -278,7 +278,7 @@ class InvitationService:
 
     async def make(
         self, actor: Actor, uses: int, hours: float, room: str
-    ) -> tuple[str, Invitation]:
+    ) -> tuple[str, InviteLink]:
         """A new invitation by ``actor``: its code, and the invitation as
         kept.
 
@@ -301,7 +301,7 @@ class InvitationService:
         now = self.clock.seconds()
         until = now + hours * 3600
         by = actor.account_name or actor.name
-        invitation = Invitation(code_hash(code), uses, until, room, by, now)
+        invitation = InviteLink(code_hash(code), uses, until, room, by, now)
         await self.store.apply_invitation(made(invitation))
         log.info(
             "{by} made invitation {id} ({uses} uses, room {room!r})",
@@ -312,14 +312,14 @@ class InvitationService:
         )
         return code, invitation
 
-    async def listed(self, actor: Actor) -> list[Invitation]:
+    async def listed(self, actor: Actor) -> list[InviteLink]:
         """The invitations ``actor`` may see, oldest first: every one for
         an admin, their own for anyone else; expired ones are left out."""
         if not (actor.admin or actor.account):
             raise errors.not_signed_in()
         now = self.clock.seconds()
         every = [
-            Invitation.decoded(code, kept)
+            InviteLink.decoded(code, kept)
             for code, kept in (await self.store.invitations()).items()
         ]
         return sorted(
@@ -332,7 +332,7 @@ class InvitationService:
             key=lambda invitation: invitation.made,
         )
 
-    async def revoke(self, actor: Actor, code_or_id: str) -> Invitation:
+    async def revoke(self, actor: Actor, code_or_id: str) -> InviteLink:
         """``/invite-link revoke CODE`` (or the id a listing shows): the
         invitation ends, if ``actor`` may see it.
 
@@ -364,7 +364,7 @@ class InvitationService:
         given = code_hash(code)
         kept = await self.store.invitation(given)
         for _attempt in range(changes.DECISION_ATTEMPTS):
-            found = Invitation.decoded(given, kept) if kept else None
+            found = InviteLink.decoded(given, kept) if kept else None
             if found is None or not (
                 hmac.compare_digest(found.code, given)
                 and found.usable(self.clock.seconds())

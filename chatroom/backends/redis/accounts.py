@@ -6,7 +6,7 @@ in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
 RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
-:class:`chatroom.core.invitations.Invitation` encodes it).
+:class:`chatroom.core.invitations.InviteLink` encodes it).
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one

@@ -49,7 +49,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             it (:class:`chatroom.core.lockdown.Lockdown`)
 ``P invitations``           hash code hash → an invitation (uses left,
                             expiry, room, maker) as
-                            :class:`chatroom.core.invitations.Invitation`
+                            :class:`chatroom.core.invitations.InviteLink`
                             encodes it
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
                             :class:`chatroom.core.netbans.BanTerms` encodes them

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from chatroom.core import errors
-from chatroom.core.invitations import USAGE, Invitation, Redeemed, parse_terms
+from chatroom.core.invitations import USAGE, InviteLink, Redeemed, parse_terms
 from chatroom.core.moderation import Actor
 from chatroom.doors.line.arguments import single_word
 from chatroom.doors.line.context import CommandContext
@@ -36,7 +36,7 @@ def actor_of(session: CommandContext) -> Actor:
     return Actor(session.name or "", account, admin=admin)
 
 
-def invitation_line(invitation: Invitation) -> bytes:
+def invitation_line(invitation: InviteLink) -> bytes:
     """``INVITATION <id> <uses> <until> <by> [room]``."""
     fields = [invitation.id, str(invitation.uses), format_time(invitation.until)]
     fields += [invitation.by or "-"] + ([invitation.room] if invitation.room else [])

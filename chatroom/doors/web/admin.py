@@ -64,7 +64,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core import errors, operating
 from chatroom.core.errors import ChatError
-from chatroom.core.invitations import HOURS, USES, Invitation, check_terms
+from chatroom.core.invitations import HOURS, USES, InviteLink, check_terms
 from chatroom.core.netbans import ServerBan
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import format_time
@@ -312,7 +312,7 @@ def _until(ban: ServerBan) -> str | None:
     return format_time(ban.terms.until) if ban.terms.until else None
 
 
-def _invitation(invitation: Invitation) -> Answer:
+def _invitation(invitation: InviteLink) -> Answer:
     """An invitation as the API shows it (never its code: it keeps none)."""
     return {
         "id": invitation.id,

@@ -25,7 +25,7 @@ from twisted.internet import defer
 from chatroom.core import operating
 from chatroom.core.codes import code_hash
 from chatroom.core.config import ServerConfig
-from chatroom.core.invitations import Invitation
+from chatroom.core.invitations import InviteLink
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient
@@ -61,10 +61,10 @@ class InvitationsBase(AccountsBase):
         return user
 
     @defer.inlineCallbacks
-    def kept(self) -> Generator[Any, Any, dict[str, Invitation]]:
+    def kept(self) -> Generator[Any, Any, dict[str, InviteLink]]:
         """Every invitation as the back-end keeps it, by its hash."""
         found = yield defer.ensureDeferred(self.accounts.store.invitations())
-        return {code: Invitation.decoded(code, kept) for code, kept in found.items()}
+        return {code: InviteLink.decoded(code, kept) for code, kept in found.items()}
 
     def between_spending(self, racing: Callable[[], Awaitable[object]]) -> None:
         """Run ``racing`` once, between the core's read of an invitation
