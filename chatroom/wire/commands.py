@@ -364,8 +364,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "invite-link",
                 "[USES] [HOURS] [ROOM] | revoke CODE",
                 (
-                    "/invite-link [USES] [HOURS] [ROOM]   invite people to register"
-                    " (admins; owners where allowed)",
+                    "/invite-link [USES] [HOURS] [ROOM]   a code that lets people"
+                    " register",
                     "/invite-links, /invite-link revoke CODE   yours, or end one",
                 ),
             ),

@@ -4,6 +4,9 @@ process of its own), and line clients on real sockets."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 from twisted.internet import defer, reactor
 
 from chatroom.core.codes import code_hash
@@ -28,7 +31,7 @@ class InvitationsTests(AdminServerTestCase):
         )
 
     @defer.inlineCallbacks
-    def newcomer(self, name: str) -> LineClient:
+    def newcomer(self, name: str) -> Generator[Any, Any, LineClient]:
         client: LineClient = yield connect_client(reactor, self.port, name)
         self.hang_up(client)
         return client

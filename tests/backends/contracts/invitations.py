@@ -69,7 +69,7 @@ class InvitationsBase(AccountsBase):
     def between_spending(self, racing: Callable[[], Awaitable[object]]) -> None:
         """Run ``racing`` once, between the core's read of an invitation
         and the back-end's apply of the next change of one."""
-        store = self.accounts.store
+        store: Any = self.accounts.store
         apply = store.apply_invitation
         raced: list[bool] = []
 
