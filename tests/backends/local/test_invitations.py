@@ -14,6 +14,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
 from chatroom.core import operating
+from chatroom.core.urlsecrets import without_secrets
 from tests.backends.contracts.account_changes import FIRST
 from tests.backends.contracts.invitations import (
     CLOSED,
@@ -72,6 +73,22 @@ class ExpiryTests(unittest.TestCase):
             answers += [line.split(" ")[1] for line in guesser.received()]
         self.assertEqual(answers[:5], ["BAD_CODE"] * 5)
         self.assertEqual(answers[6], "RATE_LIMITED")
+
+
+class LinkTests(unittest.TestCase):
+    """The link an invitation comes with is the web page's, and no log
+    line holds its code."""
+
+    def test_the_link_hides_its_code_in_logs(self) -> None:
+        server = local_server(INVITE, Clock())
+        self.assertEqual(server.invitations.link("7KQ2MWXH3C"), "")  # no HTTP door
+        server.http_url = "https://chat.example.org"
+        link = server.invitations.link("7KQ2MWXH3C")
+        self.assertEqual(link, "https://chat.example.org/?invite=7KQ2MWXH3C")
+        self.assertEqual(
+            without_secrets(f'"GET {link} HTTP/1.1" 200'),
+            '"GET https://chat.example.org/?invite=- HTTP/1.1" 200',
+        )
 
 
 class RestartTests(unittest.TestCase):
