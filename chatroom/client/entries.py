@@ -106,6 +106,8 @@ class LogEntry:
     preview: str = ""
     #: The file it shares (its ``file-*`` tags): name, type and size; "" if none.
     attachment: str = ""
+    #: A thread's root: how many answer it, who last (see .threads); "" if none.
+    replies: str = ""
 
 
 @dataclass(frozen=True, slots=True)
