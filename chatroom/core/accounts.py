@@ -64,6 +64,8 @@ from chatroom.core import changes, errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
+from chatroom.core.invitations import InvitationStore, Redeemed
+from chatroom.core.invitations import check_registration as check_invited
 from chatroom.core.lockdown import Lockdown, check_registration
 from chatroom.core.moderation import account_mask
 from chatroom.core.netbans import BanTerms
@@ -91,11 +93,12 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 KNOWN_ADDRESSES = 16
 
 
-class AccountStore(Protocol):
-    """Where accounts and server-wide bans are kept (SQLite or Redis): its
-    reads. What changes them is a decided change the back-end applies
-    (:meth:`chatroom.core.backend.Backend.apply`: an account's record, its
-    ignore list and age, the server's bans and lockdown)."""
+class AccountStore(InvitationStore, Protocol):
+    """Where accounts, server-wide bans and invitations are kept (SQLite or
+    Redis): its reads. What changes them is a decided change the back-end
+    applies (:meth:`chatroom.core.backend.Backend.apply`: an account's
+    record, its ignore list and age, the server's bans and lockdown, an
+    invitation)."""
 
     async def get(self, key: str) -> Account | None:
         """The account registered under name key ``key``, if any."""
@@ -282,6 +285,8 @@ class AccountService:
         #: ``verify_window`` seconds, and signs in nowhere else until then.
         self.require_email = config.require_email
         self.verify_window = config.verify_window
+        #: ``--registration``: who may register (chatroom.core.invitations).
+        self.registration = config.registration
         #: Where events are counted in sliding windows (registrations here,
         #: mails in the mailbox): the back-end's one write, which counts them
         #: for every node where its store does (:attr:`AccountStore.windows`),
@@ -308,8 +313,10 @@ class AccountService:
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def reconfigure(self, config: ServerConfig) -> None:
-        """A reload: ``config``'s admins from the next check on."""
+        """A reload: ``config``'s admins and ``--registration`` from the
+        next check on."""
         self.admins = config.admin_accounts
+        self.registration = config.registration
 
     def is_admin(self, account: str) -> bool:
         return account in self.admins
@@ -335,13 +342,22 @@ class AccountService:
         self.check_admin(account, "gbans")
         return await self.store.server_bans()
 
-    async def register(self, name: str, password: str, address: str) -> Account:
+    async def register(
+        self,
+        name: str,
+        password: str,
+        address: str,
+        invited: Redeemed | None = None,
+    ) -> Account:
         """Register ``name`` (the caller holds it) with ``password``: refused
         (``NAME_REGISTERED``) before anything is counted or hashed if it is
         an account already, and again if it became one before the back-end
-        applied the registration (another node's, at the same time)."""
+        applied the registration (another node's, at the same time); on a
+        server not open to everyone (``--registration``), refused unless
+        the connection redeemed an invitation (``invited``)."""
         password = check_new_password(password, self.password_min)
         check_registration(await self.store.lockdown())
+        check_invited(self.registration, invited)
         key = name_key(name)
         found = await self.store.get(key)
         if found is not None:

@@ -204,6 +204,14 @@ class ServerBanList:
     (:mod:`chatroom.core.serverbans`)."""
 
 
+@dataclass(frozen=True)
+class InvitationCode:
+    """The invitation kept under ``code`` (the SHA-256 of its code, never
+    the code: :mod:`chatroom.core.invitations`)."""
+
+    code: str
+
+
 Subject = (
     RoomSeating
     | RoomMessages
@@ -221,6 +229,7 @@ Subject = (
     | ServerLockdown
     | ServerReports
     | ServerBanList
+    | InvitationCode
     | AccountIgnores
     | AccountAge
 )
@@ -1148,6 +1157,20 @@ class FileReport(Operation):
     kept: str
 
 
+# -- an invitation: premises and operations -------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationIs(Premise):
+    """The invitation is kept as ``kept`` (as :class:`~chatroom.core.
+    invitations.InviteLink` encodes it; "" for none): the uses left that a
+    decision counted are still left, so two nodes spending the last one
+    at once spend it once. A refusal brings the invitation as kept now
+    (its encoding, "" for none)."""
+
+    kept: str
+
+
 @dataclass(frozen=True)
 class CloseReport(Operation):
     """Report ``number`` is closed; ``kept``: it, closed, as the core
@@ -1188,3 +1211,15 @@ class LiftBan(Operation):
     """Mask ``mask`` is no longer banned; its terms go with it."""
 
     mask: str
+
+
+@dataclass(frozen=True)
+class SetInvitation(Operation):
+    """The invitation is now kept as ``kept`` (encoded)."""
+
+    kept: str
+
+
+@dataclass(frozen=True)
+class DropInvitation(Operation):
+    """The invitation is gone: its code admits nobody."""

@@ -76,6 +76,10 @@ class ServerConfig:
     #: an address is good for (chatroom.core.mailbox).
     require_email: bool = False
     verify_window: float = 24 * 3600.0
+    #: Who may register an account (``--registration``): "open" (anyone),
+    #: "invite" (with an invitation an admin or a room owner made) or
+    #: "closed" (with an invitation an admin made): chatroom.core.invitations.
+    registration: str = "open"
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
     #: IRC clients may ``REGISTER`` an account before completing their

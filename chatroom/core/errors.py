@@ -274,6 +274,30 @@ def locked_registration_closed() -> ChatError:
     )
 
 
+def invite_required() -> ChatError:
+    """Registering on a ``--registration invite`` server without having
+    redeemed an invitation."""
+    return ChatError(
+        "INVITE_REQUIRED", "registering here takes an invitation: /redeem CODE first"
+    )
+
+
+#: The text of :func:`registration_off` (IRC's ``FAIL REGISTER DISALLOWED``).
+REGISTRATION_OFF = "this server registers no new accounts without an invitation"
+
+
+def registration_off() -> ChatError:
+    """Registering on a ``--registration closed`` server without having
+    redeemed an invitation."""
+    return not_allowed(REGISTRATION_OFF)
+
+
+def bad_invitation() -> ChatError:
+    """``/redeem CODE`` (``/invite-link revoke CODE``) with a code no
+    invitation has, or one used up or expired."""
+    return ChatError("BAD_CODE", "that invitation is unknown, used up or expired")
+
+
 def not_yet(seconds: int) -> ChatError:
     """A newcomer's private message to a stranger, or link, before its wait
     is over (``--newcomer-wait``): the text is the seconds left."""

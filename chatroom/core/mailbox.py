@@ -22,7 +22,7 @@ MailboxIs`): a code checked here is the one still kept when the change
 applies, so each code works once, on whichever node, and survives a
 restart with the account.
 
-A code is :data:`CODE_LENGTH` characters of an alphabet without look-alikes
+A code (:mod:`chatroom.core.codes`) is 10 characters without look-alikes
 (50 bits), kept only as its SHA-256 (:func:`code_hash`) and compared in
 constant time (:func:`hmac.compare_digest`). Neither a code nor a link
 holding one is ever logged: the links carry it as ``code=``, which
@@ -37,10 +37,7 @@ address being verified, told to its owner in one line.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
@@ -56,15 +53,12 @@ from twisted.python.failure import Failure
 from chatroom.core import changes, errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.accounts import AccountService, applied
+from chatroom.core.codes import code_hash, new_code, same_code
 from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
 from chatroom.core.text import name_key
 from chatroom.core.throttle import FailureThrottle, SharedWindowLimit
 
-#: A code's characters: capitals and digits without 0/O, 1/I/L.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-#: A code's length: 10 of 31 characters, about 50 bits.
-CODE_LENGTH = 10
 #: Seconds a password reset's code is good for.
 RESET_SECONDS = 30 * 60
 #: The longest address kept (RFC 5321's path limit).
@@ -86,23 +80,10 @@ _ADDRESS = re.compile(r"[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\]+")
 log = Logger()
 
 
-def new_code() -> str:
-    """A fresh code (see the module)."""
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def code_hash(code: str) -> str:
-    """What is kept of ``code``: the SHA-256 of its canonical form (capitals,
-    without the spaces or dashes a user may type)."""
-    canonical = re.sub(r"[\s-]", "", code).upper()
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def code_matches(kept: str, code: str, until: float, now: float) -> bool:
     """Whether ``code`` is the one kept as ``kept``, before ``until``;
     compared in constant time."""
-    given = code_hash(code)
-    return bool(kept) and hmac.compare_digest(kept, given) and now < until
+    return same_code(kept, code) and now < until
 
 
 def check_address(address: str) -> str:

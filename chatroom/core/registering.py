@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 from chatroom.core import errors, rules
 from chatroom.core.accounts import Account, AccountService
+from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
 from chatroom.core.text import name_key
@@ -33,14 +34,19 @@ async def register_name(
     member: Member,
     password: str,
     address: str,
+    invited: Redeemed | None = None,
 ) -> Account:
     """Register the name ``member`` holds with ``password`` (from
     ``address``, for the registration limits) and sign it in to it.
 
+    ``invited``: the invitation the connection redeemed, if any (a server
+    not open to everyone registers nobody without one).
+
     Raises:
         ChatError: ``NAME_REGISTERED`` (it is an account already: the
             member's own, or another's), ``NOT_ALLOWED`` (signed in to
-            another account), ``BAD_ARGS`` (the password), ``RATE_LIMITED``.
+            another account; registration closed), ``INVITE_REQUIRED``,
+            ``BAD_ARGS`` (the password), ``RATE_LIMITED``.
     """
     name = member.name
     if not name:
@@ -50,7 +56,7 @@ async def register_name(
         raise errors.name_registered(name)
     if signed_in:
         raise errors.signed_in_already(signed_in)
-    account = await accounts.register(name, password, address)
+    account = await accounts.register(name, password, address, invited)
     await registry.set_account(member, account.key)
     return account
 
@@ -62,6 +68,7 @@ async def register_new_name(
     name: str,
     password: str,
     address: str,
+    invited: Redeemed | None = None,
 ) -> Account:
     """Register ``name`` for ``member``, which has no name yet, and give it
     the name signed in (``/register NAME PASSWORD``, on servers with
@@ -73,7 +80,7 @@ async def register_new_name(
             ``NAME_TAKEN``, ``BANNED``.
     """
     rules.check_name(name)
-    account = await accounts.register(name, password, address)
+    account = await accounts.register(name, password, address, invited)
     try:
         await registry.claim_name(member, account.name, account.key, takeover=False)
     except BaseException:

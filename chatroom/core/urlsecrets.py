@@ -36,6 +36,7 @@ SECRET_PARAMETERS = (
     # an OAuth / OpenID Connect authorization code; a code the server
     # mailed, in its links (chatroom.core.mailbox: /email/verify, /email/reset)
     "code",
+    "invite",  # an invitation's code, in the link that redeems it
 )
 
 #: What a secret in a path is made of: URLs' unreserved characters and

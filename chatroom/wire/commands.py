@@ -364,6 +364,22 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
                 secret=2,
             ),
+            Command(
+                "redeem",
+                "CODE",
+                ("/redeem CODE           an invitation: then /register",),
+                secret=1,
+            ),
+            Command(
+                "invite-link",
+                "[USES] [HOURS] [ROOM] | revoke CODE",
+                (
+                    "/invite-link [USES] [HOURS] [ROOM]   a code that lets people"
+                    " register",
+                    "/invite-links, /invite-link revoke CODE   yours, or end one",
+                ),
+            ),
+            Command("invite-links"),
         ),
     ),
     HelpPart(

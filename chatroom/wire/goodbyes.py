@@ -25,6 +25,7 @@ SIGN_IN_REFUSALS = frozenset(
         "NOT_ALLOWED",
         "REGISTRATION_CLOSED",
         "EMAIL_REQUIRED",
+        "INVITE_REQUIRED",
     }
 )
 

@@ -151,6 +151,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "EMAIL_VERIFIED": ("address",),
     "EMAIL_REQUIRED": ("account", "seconds"),
     "RESET_SENT": ("account",),
+    # Invitations (docs/protocol.md, "Invitations"): id is the start of the
+    # code's hash that listings name it by; url absent without an HTTP door.
+    "INVITE_LINK": ("code", "url"),
+    "INVITATION": ("id", "uses", "until", "by", "room"),  # room: absent for none
+    "INVITATIONS_END": ("count",),
+    "INVITE_REVOKED": ("id",),
+    "REDEEMED": ("code",),
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),

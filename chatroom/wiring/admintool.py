@@ -41,6 +41,7 @@ from typing import Any
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
 from chatroom.backends.redis import dumpfile
+from chatroom.core.invitations import HOURS, USES
 from chatroom.wiring.redisrestore import RestoreError, restore_redis
 
 #: Seconds a call may take (a backup of a large store takes a while).
@@ -151,6 +152,19 @@ def _lockdown(client: AdminClient, options: argparse.Namespace) -> Any:
     if options.level:
         return client.call("POST", "lockdown", {"level": options.level})
     return client.call("GET", "lockdown")
+
+
+def _invitations_list(client: AdminClient, options: argparse.Namespace) -> Any:
+    return client.call("GET", "invitations")
+
+
+def _invitations_create(client: AdminClient, options: argparse.Namespace) -> Any:
+    asked = {"uses": options.uses, "hours": options.hours, "room": options.room}
+    return client.call("POST", "invitations", asked)
+
+
+def _invitations_revoke(client: AdminClient, options: argparse.Namespace) -> Any:
+    return client.call("DELETE", f"invitations/{quoted(options.code)}")
 
 
 def _announce(client: AdminClient, options: argparse.Namespace) -> Any:
@@ -326,6 +340,22 @@ def parser() -> argparse.ArgumentParser:
         help="how long the ban lasts: 30s, 10m, 2h, 7d, 4w (default: for ever)",
     )
     add.set_defaults(run=_bans_add)
+
+    invitations = commands.add_parser(
+        "invitations", help="make, list and revoke invitations to register"
+    )
+    on_invitations = invitations.add_subparsers(dest="action", required=True)
+    on_invitations.add_parser("list").set_defaults(run=_invitations_list)
+    create = on_invitations.add_parser(
+        "create", help="a code (and link) that lets USES connections register"
+    )
+    create.add_argument("--uses", type=int, default=USES)
+    create.add_argument("--hours", type=int, default=HOURS)
+    create.add_argument("--room", default="", help="where the new accounts go")
+    create.set_defaults(run=_invitations_create)
+    revoke = on_invitations.add_parser("revoke", help="end one: its code, or id")
+    revoke.add_argument("code")
+    revoke.set_defaults(run=_invitations_revoke)
 
     announce = commands.add_parser("announce", help="tell every signed-on user")
     announce.add_argument("text")

@@ -22,6 +22,7 @@ from twisted.logger import Logger
 from twisted.python import usage
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.invitations import parse_mode
 from chatroom.core.text import has_control_characters
 from chatroom.doors.base.server import ChatServer
 from chatroom.doors.irc.sts import DEFAULT_DURATION
@@ -115,6 +116,17 @@ def read_motd(path: str) -> tuple[str, ...]:
 read_motd.coerceDoc = "(a UTF-8 text file)"  # type: ignore[attr-defined]
 
 
+def registration_mode(value: str) -> str:
+    """``--registration``'s value, or a usage error in one line."""
+    try:
+        return parse_mode(value)
+    except ValueError as problem:
+        raise usage.UsageError(str(problem)) from None
+
+
+registration_mode.coerceDoc = "(open, invite or closed)"  # type: ignore[attr-defined]
+
+
 #: The last of ``tap.py``'s options (it has no room for more), in
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
@@ -180,6 +192,15 @@ MORE_OPTIONS: list[list[Any]] = [
         "promised past it). Raise it once TLS is there to stay, e.g. "
         "2592000 (30 days).",
         number(int, 0, "--irc-sts-duration"),
+    ],
+    [
+        "registration",
+        None,
+        ServerConfig.registration,
+        "Who may register an account: open (anyone), invite (a connection that "
+        "redeemed an invitation a server admin or a room owner made: "
+        "/invite-link, /redeem) or closed (one an admin made).",
+        registration_mode,
     ],
     [
         "admin-token-file",

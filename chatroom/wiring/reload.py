@@ -41,6 +41,7 @@ log = Logger()
 #: configuration each time it uses them (the flood rules are updated in
 #: place: every connection's gate shares them; the admins are asked of the
 #: registry's and the account service's configuration at each command,
+#: ``--registration`` at each registration and invitation made,
 #: the origins of the server's at each WebSocket handshake).
 RELOADED = (
     "motd",
@@ -56,6 +57,7 @@ RELOADED = (
     "login-timeout",
     "ping-interval",
     "ping-timeout",
+    "registration",
 )
 
 

@@ -74,6 +74,9 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /verify CODE           verify it with the code mailed to it
 /reset NAME            a forgotten password: a code mailed to the account's address
 /reset NAME CODE NEWPASSWORD   set a new password with it
+/redeem CODE           an invitation: then /register
+/invite-link [USES] [HOURS] [ROOM]   a code that lets people register
+/invite-links, /invite-link revoke CODE   yours, or end one
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
 /kick USER [REASON]    send someone back to the lobby

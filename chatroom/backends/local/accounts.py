@@ -1,4 +1,5 @@
-"""Accounts and server bans in one process: the local :class:`AccountStore`.
+"""Accounts, server bans and invitations in one process: the local
+:class:`AccountStore`.
 
 Kept in memory (loaded once at start-up) and written through the
 back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
@@ -41,6 +42,8 @@ class StoredAccounts:
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
+        #: Invitations as the core encoded them, by their codes' hashes.
+        self._invitations: dict[str, str] = dict(loaded.invitations)
         #: Account key → when it was registered.
         self._ages: dict[str, float] = dict(loaded.ages)
         #: Account key → the name keys it ignores.
@@ -64,7 +67,8 @@ class StoredAccounts:
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
-        record, ignore list or age, the server's bans or lockdown (the
+        record, ignore list or age, the server's bans or lockdown, an
+        invitation (the
         back-end ends the sessions a ban covers)."""
         subject = change.subject
         if isinstance(subject, changes.AccountRecord):
@@ -75,6 +79,8 @@ class StoredAccounts:
             self._apply_age(change)
         elif isinstance(subject, changes.ServerLockdown):
             self._apply_lockdown(change)
+        elif isinstance(subject, changes.InvitationCode):
+            await self._apply_invitation(change)
         elif isinstance(subject, changes.ServerBanList):
             self._apply_bans(change)
         else:
@@ -193,6 +199,34 @@ class StoredAccounts:
                 raise TypeError(f"no operation {op!r} of the lockdown")
             self._lockdown = Lockdown(op.level, op.by)
             self.store.save_lockdown(self._lockdown.encoded())
+
+    async def invitations(self) -> dict[str, str]:
+        return dict(self._invitations)
+
+    async def invitation(self, code: str) -> str:
+        return self._invitations.get(code, "")
+
+    async def _apply_invitation(self, change: changes.DecidedChange) -> None:
+        """Check ``change``'s premise on the invitation as kept, then keep
+        what its operation says (and write it through)."""
+        if not isinstance(change.subject, changes.InvitationCode):
+            raise TypeError(f"{change.subject!r} is no invitation")
+        code = change.subject.code
+        kept = self._invitations.get(code, "")
+        for premise in change.premises:
+            if not isinstance(premise, changes.InvitationIs):
+                raise TypeError(f"no premise {premise!r} of an invitation")
+            if premise.kept != kept:
+                raise changes.PremiseFailedError(kept, premise)
+        for op in change.ops:
+            if isinstance(op, changes.SetInvitation):
+                self._invitations[code] = kept = op.kept
+            elif isinstance(op, changes.DropInvitation):
+                self._invitations.pop(code, None)
+                kept = ""
+            else:
+                raise TypeError(f"no operation {op!r} of an invitation")
+            self.store.save_invitation(code, kept)
 
 
 def _holds(found: Account | None, premise: changes.Premise) -> bool:

@@ -61,6 +61,7 @@ from chatroom.core.changes import (
     Exists,
     FewerReactionsThan,
     Incarnation,
+    InvitationCode,
     KickMember,
     MakeRoom,
     MessageIs,
@@ -736,6 +737,7 @@ class LocalBackend:
             AccountAge: _by_nobody(self.account_store.apply),
             ServerLockdown: _by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
+            InvitationCode: _by_nobody(self.account_store.apply),
         }
 
     async def _apply_server_bans(

@@ -94,6 +94,8 @@ class LoadedAccounts:
     ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    #: Every invitation as the core encoded it, by its code's hash.
+    invitations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,6 +146,10 @@ class Store(Protocol):
 
     def save_lockdown(self, kept: str) -> None:
         """The server's lockdown level is now ``kept`` (the core's encoding)."""
+
+    def save_invitation(self, code: str, kept: str) -> None:
+        """The invitation under hash ``code`` is now ``kept`` (the core's
+        encoding; "" for gone)."""
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:
         """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
@@ -332,6 +338,9 @@ class MemoryStore:
         pass
 
     def save_lockdown(self, kept: str) -> None:
+        pass
+
+    def save_invitation(self, code: str, kept: str) -> None:
         pass
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:

@@ -268,6 +268,7 @@ class SqliteStore:
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
+            invitations=dict(db.execute("SELECT code, kept FROM invitations")),
             lockdown="".join(
                 value
                 for (value,) in db.execute(
@@ -405,6 +406,14 @@ class SqliteStore:
         self._pending.append(
             ("INSERT OR REPLACE INTO server_state VALUES ('lockdown', ?)", (kept,))
         )
+
+    def save_invitation(self, code: str, kept: str) -> None:
+        if kept:
+            statement = "INSERT OR REPLACE INTO invitations VALUES (?, ?)"
+            self._pending.append((statement, (code, kept)))
+        else:
+            statement = "DELETE FROM invitations WHERE code = ?"
+            self._pending.append((statement, (code,)))
 
     def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
         self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))

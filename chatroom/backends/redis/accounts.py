@@ -1,9 +1,12 @@
-"""Accounts and server bans in Redis: the cluster's :class:`AccountStore`.
+"""Accounts, server bans and invitations in Redis: the cluster's
+:class:`AccountStore`.
 
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
-RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age).
+RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age;
+``P invitations``: a code's hash → the invitation as
+:class:`chatroom.core.invitations.InviteLink` encodes it).
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one
@@ -108,6 +111,18 @@ LOCKDOWN = Script("lockdown-get")
 #: ARGV: P, the lockdown level as the core encoded it. Keeps it.
 SET_LOCKDOWN = Script("lockdown-set")
 
+#: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
+INVITATIONS = Script("invitations-all")
+
+#: ARGV: P, a code's hash. The invitation kept under it (nil: none).
+INVITATION = Script("invitation-get")
+
+#: ARGV: P, a code's hash, the invitation its premise says is kept ('-':
+#: no premise; '' none), the invitation kept after ('' for gone). ``{1}``
+#: once kept; ``{0, kept}`` if the premise does not hold, and nothing is
+#: written.
+APPLY_INVITATION = Script("invitation-apply")
+
 
 class RedisAccounts:
     """The :class:`~chatroom.core.accounts.AccountStore` of a cluster node.
@@ -128,7 +143,8 @@ class RedisAccounts:
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
-        record, ignore list or age, the server's lockdown (the server's
+        record, ignore list or age, the server's lockdown, an invitation
+        (the server's
         bans end sessions: the back-end applies them, :data:`APPLY_BANS`)."""
         subject = change.subject
         if isinstance(subject, changes.AccountRecord):
@@ -139,6 +155,8 @@ class RedisAccounts:
             await self._apply_age(change)
         elif isinstance(subject, changes.ServerLockdown):
             await self._apply_lockdown(change)
+        elif isinstance(subject, changes.InvitationCode):
+            await self._apply_invitation(change)
         else:
             raise TypeError(f"no change of {subject!r} here")
 
@@ -230,6 +248,36 @@ class RedisAccounts:
             if not isinstance(op, changes.SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
             await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
+
+    async def invitations(self) -> dict[str, str]:
+        flat = await self.calls.eval(INVITATIONS)
+        return {
+            k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
+        }
+
+    async def invitation(self, code: str) -> str:
+        kept = await self.calls.eval(INVITATION, code)
+        return kept.decode() if kept else ""
+
+    async def _apply_invitation(self, change: changes.DecidedChange) -> None:
+        """One :data:`APPLY_INVITATION`: the premise checked and the
+        invitation kept (or dropped), or :class:`~chatroom.core.changes.
+        PremiseFailedError` with the invitation as the script found it."""
+        if not isinstance(change.subject, changes.InvitationCode):
+            raise TypeError(f"{change.subject!r} is no invitation")
+        premise = change.premise(changes.InvitationIs)
+        after = ""
+        for op in change.ops:
+            if isinstance(op, changes.SetInvitation):
+                after = op.kept
+            elif not isinstance(op, changes.DropInvitation):
+                raise TypeError(f"no operation {op!r} of an invitation")
+        expected = "-" if premise is None else premise.kept
+        reply = await self.calls.eval(
+            APPLY_INVITATION, change.subject.code, expected, after
+        )
+        if not int(reply[0]):
+            raise changes.PremiseFailedError(reply[1].decode(), premise)
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to

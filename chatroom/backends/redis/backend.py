@@ -101,6 +101,7 @@ from chatroom.core.changes import (
     Drop,
     Emit,
     Incarnation,
+    InvitationCode,
     LiftBan,
     MakeRoom,
     Named,
@@ -924,6 +925,7 @@ class RedisBackend:
             AccountAge: _by_nobody(self.account_store.apply),
             ServerLockdown: _by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
+            InvitationCode: _by_nobody(self.account_store.apply),
         }
 
     async def _apply_server_bans(

@@ -52,6 +52,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             sorted set: the open numbers; ``P reports:filed``
                             set: what each was filed under; ``P reports:last``
                             string: the last number given
+``P invitations``           hash code hash → an invitation (uses left,
+                            expiry, room, maker) as
+                            :class:`chatroom.core.invitations.InviteLink`
+                            encodes it
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
                             :class:`chatroom.core.netbans.BanTerms` encodes them
 ``P window:<k>``            sorted set: the events counted for k in its

@@ -29,6 +29,7 @@ from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
+from chatroom.core.invitations import InvitationService
 from chatroom.core.mailbox import MailboxService, NoMailer
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.registry import Registry
@@ -141,6 +142,16 @@ class ChatServer:
             self.registry.users.end_signed_in,
             config.verify_window,
         )
+        #: Invitations to register (``--registration``): made, listed,
+        #: revoked and redeemed at every door and the admin API.
+        self.invitations = InvitationService(
+            self.registry.account_store,
+            self.registry.account_changes,
+            clock,
+            config.registration,
+            self._room_owner,
+            lambda: self.http_url,
+        )
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)
@@ -177,8 +188,15 @@ class ChatServer:
         self.config = config
         self.registry.reconfigure(config)
         self.account_service.reconfigure(config)
+        self.invitations.mode = config.registration
         if self._flood_rules is not None:
             self._flood_rules.update(config)
+
+    async def _room_owner(self, room: str) -> tuple[str, str]:
+        """Room ``room``'s name and its owner's name key (``NO_SUCH_ROOM``):
+        whether an invitation's maker may invite into it."""
+        details = await self.registry.rooms.room_details(room)
+        return details.room, details.owner_key
 
     @property
     def flood_rules(self) -> FloodRules:

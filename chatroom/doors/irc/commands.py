@@ -29,7 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
-from chatroom.doors.irc import caps
+from chatroom.doors.irc import caps, services
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -228,6 +228,31 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
     too_many_targets(session, too_many)
 
 
+async def join_invited(session: IRCSession) -> None:
+    """After a registration with an invitation that names a room: the new
+    account joins it, once the connection is complete (a ``REGISTER``
+    before that leaves it to the client's ``JOIN``)."""
+    room, session.invited_room = session.invited_room, ""
+    if room and session.state == REGISTERED:
+        await join(session, (channel(room),))
+
+
+async def register(session: IRCSession, params: tuple[str, ...]) -> None:
+    """draft/account-registration's ``REGISTER``
+    (:func:`~chatroom.doors.irc.services.register`), then the invitation's
+    room."""
+    await services.register(session, params)
+    await join_invited(session)
+
+
+async def nickserv_command(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``NICKSERV ...`` / ``NS ...``
+    (:func:`~chatroom.doors.irc.services.nickserv_command`), then the room
+    of an invitation a ``REGISTER`` there was made with."""
+    await services.nickserv_command(session, params)
+    await join_invited(session)
+
+
 def too_many_targets(session: IRCSession, targets: list[str]) -> None:
     """``407`` for each target past the command's ``TARGMAX``."""
     for target in targets:
@@ -317,6 +342,7 @@ async def send_text(session: IRCSession, params: tuple[str, ...], command: str) 
         if room_of(target) is None and name_key(target) == _NICKSERV_KEY:
             if not quiet:  # a NOTICE to a service is never answered
                 await nickserv(session, plain)
+                await join_invited(session)
             continue
         said = plain if target.startswith("$") else text
         if not target.startswith("$"):  # what the relayed line can hold

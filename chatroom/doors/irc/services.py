@@ -163,8 +163,65 @@ async def register_nick(session: IRCSession, password: str) -> str:
         session.member,
         password,
         session.host,
+        session.invited,
     )
+    await invited_in(session)
     return account.name
+
+
+async def invited_in(session: IRCSession) -> None:
+    """An account registered: the invitation this connection redeemed is
+    spent; the room it names is the one to join next
+    (:func:`chatroom.doors.irc.commands.join_invited`)."""
+    invited, session.invited = session.invited, None
+    if invited is not None and invited.room:
+        session.invited_room = invited.room
+
+
+async def redeemed(session: IRCSession, code: str) -> None:
+    """This connection redeems ``code``: it may register one account.
+
+    Raises:
+        ChatError: ``BAD_CODE``, ``RATE_LIMITED``, ``NOT_ALLOWED`` (signed
+            in already, or an invitation redeemed already).
+    """
+    pending = session.signing_in
+    signed = pending.account if pending is not None else ""
+    if signed or session.registry.sessions.account_of(session.member):
+        raise errors.not_allowed("you are signed in to an account already")
+    if session.invited is not None:
+        raise errors.not_allowed("this connection redeemed an invitation already")
+    session.invited = await session.server.invitations.redeem(code, session.host)
+
+
+async def _redeem(session: IRCSession, rest: str) -> None:
+    args = rest.split()
+    _need(args, 1, "REDEEM <code>")
+    await redeemed(session, args[0])
+    tell(session, "Invitation accepted: you may now REGISTER one account")
+
+
+async def redeem(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``REDEEM <code>``: ``REDEEM SUCCESS <code>``, or ``FAIL REDEEM
+    INVALID_CODE`` (``TEMPORARILY_UNAVAILABLE`` while guesses are slowed
+    down, ``ALREADY_AUTHENTICATED`` once signed in); before the connection
+    completes too, for a ``REGISTER`` before it."""
+    if not params:
+        session.numeric(irc.ERR_NEEDMOREPARAMS, "REDEEM", "Not enough parameters")
+        return
+    code = params[0]
+    try:
+        await redeemed(session, code)
+    except ChatError as refused:
+        failure = _REDEEM_FAILS.get(refused.code, "TEMPORARILY_UNAVAILABLE")
+        fail(session, "REDEEM", failure, code, refused.text)
+        return
+    text = "Invitation accepted: you may now REGISTER one account"
+    session.send(build(session.me, "REDEEM", "SUCCESS", code, text))
+
+
+#: The standard replies' codes for the refusals of redeeming.
+_REDEEM_FAILS = {"BAD_CODE": "INVALID_CODE", "NOT_ALLOWED": "ALREADY_AUTHENTICATED"}
 
 
 async def _ghost(session: IRCSession, rest: str) -> None:
@@ -238,6 +295,7 @@ _HANDLERS = {
     "IDENTIFY": _identify,
     "LOGIN": _identify,
     "REGISTER": _register,
+    "REDEEM": _redeem,
     "GHOST": _ghost,
     "RECOVER": _ghost,
     "REGAIN": _ghost,
@@ -266,6 +324,7 @@ _REGISTER_FAILS = {
     "RATE_LIMITED": "TEMPORARILY_UNAVAILABLE",
     "NOT_ALLOWED": "ALREADY_AUTHENTICATED",
     "REGISTRATION_CLOSED": "DISALLOWED",  # Ergo's, registration being off
+    "INVITE_REQUIRED": "INVITE_REQUIRED",  # an invitation first: REDEEM <code>
 }
 
 
@@ -361,10 +420,12 @@ async def _register_before_connect(
             nick,
             password,
             session.host,
+            session.invited,
         )
     except ChatError as refused:
         _refused(session, nick, refused)
         return
+    await invited_in(session)
     signed_in(session, registered, pending)
     pending.claimed = registered.key
     if await _mailed(session, registered.name, address):
@@ -393,6 +454,8 @@ def _names_the_nick(session: IRCSession, account: str, nick: str) -> bool:
 def _refused(session: IRCSession, account: str, refused: ChatError) -> None:
     """A refusal of the core's as the standard reply ``FAIL REGISTER``."""
     code = _REGISTER_FAILS.get(refused.code, "TEMPORARILY_UNAVAILABLE")
+    if refused.text == errors.REGISTRATION_OFF:  # --registration closed
+        code = "DISALLOWED"
     fail(session, "REGISTER", code, account, refused.text)
 
 

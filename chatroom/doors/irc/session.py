@@ -56,6 +56,7 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.fanout import redirected
+from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member, MessageWriter
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Registry
@@ -236,6 +237,12 @@ class IRCSession:
     tags: Rare[Mapping[str, str]] = Rare(NO_TAGS)
     #: PASS, SASL and the account, until registered (then None).
     signing_in: Rare[PendingSignIn | None] = Rare(None)
+    #: The invitation ``REDEEM`` gave this connection: it may register one
+    #: account (chatroom.core.invitations).
+    invited: Rare[Redeemed | None] = Rare(None)
+    #: The room of the invitation an account was registered with, to join
+    #: once the command is done (and the connection complete).
+    invited_room = Rare("")
     #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
     reauthenticating: Rare[PendingSignIn | None] = Rare(None)
     #: User modes ``+i``; ``+B`` (IRCv3 bot-mode: its messages carry the

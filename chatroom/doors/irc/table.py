@@ -43,10 +43,11 @@ COMMANDS: dict[str, IRCCommand] = {
     "PASS": IRCCommand(signin.password, 0, before_welcome=True),
     "AUTHENTICATE": IRCCommand(sasl.authenticate, 1, before_welcome=True),
     # accounts: draft/account-registration, and NickServ as a command
-    "REGISTER": IRCCommand(services.register, 0, before_welcome=True),
+    "REGISTER": IRCCommand(commands.register, 0, before_welcome=True),
+    "REDEEM": IRCCommand(services.redeem, 0, before_welcome=True),
     "VERIFY": IRCCommand(services.verify, 0, before_welcome=True),
-    "NICKSERV": IRCCommand(services.nickserv_command),
-    "NS": IRCCommand(services.nickserv_command),
+    "NICKSERV": IRCCommand(commands.nickserv_command),
+    "NS": IRCCommand(commands.nickserv_command),
     # keepalive and leaving
     "PING": IRCCommand(commands.ping, 0, before_welcome=True),
     "PONG": IRCCommand(commands.pong, 0, before_welcome=True),

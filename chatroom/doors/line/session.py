@@ -38,6 +38,7 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.fanout import redirected
+from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member, MessageWriter
 from chatroom.core.registry import Registry
 from chatroom.core.text import (
@@ -50,6 +51,7 @@ from chatroom.doors.base.server import ChatServer
 from chatroom.doors.line import (
     account,
     history,
+    invitations,
     mailbox,
     markers,
     messages,
@@ -112,6 +114,7 @@ class LineSession:
         "caps",
         "connection",
         "events",
+        "invited",
         "member",
         "name",
         "outlet",
@@ -145,6 +148,9 @@ class LineSession:
         self.output = output
         self.name: str | None = None
         self.state = USERNAME
+        #: The invitation ``/redeem`` gave this connection: it may register
+        #: one account (chatroom.core.invitations).
+        self.invited: Redeemed | None = None
         #: The rooms it is in and the current one (see :meth:`_settle`).
         self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.
@@ -498,9 +504,11 @@ class LineSession:
             self.member,
             rest_as_password(args, "/register PASSWORD"),
             self.host,
+            self.invited,
         )
         self.send(format_line("REGISTERED", account.name))
         mailbox.tell_email_required(self, account)
+        await self._invited_in()
 
     async def register_new_name(self, args: str) -> None:
         """``/register NAME PASSWORD`` before a name (``--require-account``
@@ -513,10 +521,20 @@ class LineSession:
             name,
             password,
             self.host,
+            self.invited,
         )
         await self._named(account.name)
         self.send(format_line("REGISTERED", account.name))
         mailbox.tell_email_required(self, account)
+        await self._invited_in()
+
+    async def _invited_in(self) -> None:
+        """An account registered: the invitation redeemed is spent, and the
+        new account joins its room, if it names one (a room gone since, or
+        one that keeps it out, is said as a refusal to ``/join`` is)."""
+        invited, self.invited = self.invited, None
+        if invited is not None and invited.room:
+            await self.do_join(invited.room)
 
     # -- helpers for the commands -----------------------------------------------
 
@@ -561,6 +579,9 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "email": (mailbox.do_email, _NAMED),
     "verify": (mailbox.do_verify, _NAMED),
     "reset": (mailbox.do_reset, _ANY),
+    "redeem": (invitations.do_redeem, _ANY),
+    "invite-link": (invitations.do_invite_link, _NAMED),
+    "invite-links": (invitations.do_invite_links, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),

@@ -31,6 +31,13 @@ POST    ``/admin/bans``                 ``{"mask": M, "reason": R,
                                         ``{"banned": MASK, "until": TIME}``
 GET     ``/admin/lockdown``             ``{"lockdown": LEVEL, "by": ADMIN}``
 POST    ``/admin/lockdown``             ``{"level": L}`` → the same
+GET     ``/admin/invitations``          ``{"invitations": [{"id", "uses",
+                                        "until", "room", "by"}]}``
+POST    ``/admin/invitations``          ``{"uses": N, "hours": H, "room":
+                                        R}`` (each optional) →
+                                        ``{"code", "url", "id", "uses",
+                                        "until", "room", "by"}``
+DELETE  ``/admin/invitations/CODE``     (or its id) → ``{"revoked": ID}``
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
 GET     ``/admin/backup``               the SQLite file
                                         (``application/vnd.sqlite3``), or in
@@ -57,6 +64,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core import errors, operating
 from chatroom.core.errors import ChatError
+from chatroom.core.invitations import HOURS, USES, InviteLink, check_terms
 from chatroom.core.netbans import ServerBan
 from chatroom.doors.base.server import ChatServer
 from chatroom.wire.lines import format_time
@@ -64,6 +72,7 @@ from chatroom.wire.lines import format_time
 #: The HTTP status of each refusal's code; any other code is ``409``.
 STATUS = {
     "BAD_ARGS": 400,
+    "BAD_CODE": 404,
     "BAD_NAME": 400,
     "BAD_TEXT": 400,
     "USAGE": 400,
@@ -108,6 +117,9 @@ class AdminAPI(Resource):
             (b"POST", "announce", 1): self.announce,
             (b"GET", "lockdown", 1): self.lockdown,
             (b"POST", "lockdown", 1): self.lockdown,
+            (b"GET", "invitations", 1): self.invitations,
+            (b"POST", "invitations", 1): self.invite,
+            (b"DELETE", "invitations", 2): self.revoke_invitation,
             (b"GET", "backup", 1): self.backup,
         }
 
@@ -198,6 +210,26 @@ class AdminAPI(Resource):
         now = await self.chat.registry.moderation.lockdown_as(self.operator, level)
         return {"lockdown": now.level, "by": now.by}
 
+    async def invitations(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        listed = await self.chat.invitations.listed(self.operator)
+        return {"invitations": [_invitation(each) for each in listed]}
+
+    async def invite(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        uses, hours = body.get("uses", USES), body.get("hours", HOURS)
+        check_terms(uses, hours)
+        service = self.chat.invitations
+        room = _text(body, "room", "").lstrip("#")
+        code, made = await service.make(self.operator, uses, hours, room)
+        return {"code": code, "url": service.link(code), **_invitation(made)}
+
+    async def revoke_invitation(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        revoked = await self.chat.invitations.revoke(self.operator, parts[1])
+        return {"revoked": revoked.id}
+
     async def change_room(
         self, request: Request, parts: list[str], body: Answer
     ) -> Answer:
@@ -280,6 +312,17 @@ def _body(request: Request) -> Answer:
 def _until(ban: ServerBan) -> str | None:
     """A ban's end as the wire writes times (None: for ever)."""
     return format_time(ban.terms.until) if ban.terms.until else None
+
+
+def _invitation(invitation: InviteLink) -> Answer:
+    """An invitation as the API shows it (never its code: it keeps none)."""
+    return {
+        "id": invitation.id,
+        "uses": invitation.uses,
+        "until": format_time(invitation.until),
+        "room": invitation.room,
+        "by": invitation.by,
+    }
 
 
 def _text(body: Answer, key: str, default: str | None = None) -> str:

@@ -26,8 +26,8 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 
 from chatroom.core.accountrecord import Mailbox, mailbox_of
+from chatroom.core.codes import code_hash
 from chatroom.core.letters import Letter
-from chatroom.core.mailbox import code_hash
 from chatroom.core.text import name_key
 from tests.backends.contracts.account_changes import (
     CONFIG,

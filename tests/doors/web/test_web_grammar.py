@@ -169,6 +169,7 @@ class WireScriptTests(unittest.TestCase):
                 "delete-account",
                 "verify",
                 "reset",
+                "redeem",
             ],
         )
 

@@ -81,6 +81,9 @@ const state = {
   // typed but not yet confirmed by the server wait in `pending`.
   account: sessionStorage.getItem("chatroom.account"), password: null, renameTo: null,
   pending: { login: null, register: null, newPassword: null, roomKey: null },
+  // An invitation's code from the link that opened the page (?invite=CODE):
+  // redeemed once the server says HELLO, so that this tab may register.
+  invite: new URLSearchParams(location.search).get("invite"),
   // Room keys the user typed (by name key), for joining again; in memory only.
   keys: new Map(), pendingKeys: new Map(),
   joining: null, // the room a click asked to join (a refusal may ask its key)

@@ -15,6 +15,8 @@ const handlers = {
     // Before signing in, so an account's rooms come back with what was
     // missed, unasked (docs/protocol.md "Many devices").
     send("/caps ids multi rich");
+    if (state.invite) send(`/redeem ${state.invite}`); // once: a refusal is said
+    state.invite = null;
     signIn();
   },
   WELCOME({ user: name }) {
@@ -220,6 +222,13 @@ const handlers = {
     const hours = Math.max(1, Math.round(Number(seconds) / 3600));
     system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
       + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
+  },
+  // An invitation's link opened: this tab may register one account.
+  REDEEMED() {
+    // The code leaves the address bar (and the history) once spent.
+    history.replaceState(null, "", location.pathname + location.hash);
+    $("register-input").checked = true;
+    system("invitation accepted: choose a name and a password to register");
   },
   RESET_SENT({ account }) {
     const note = $("reset-note");

@@ -1,0 +1,2 @@
+
+return redis.call('HGET', P .. 'invitations', ARGV[2])
