@@ -77,6 +77,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
+    ProfileChanged,
     RealnameChanged,
     Renamed,
     RoomDeleted,
@@ -101,6 +102,7 @@ from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
 from chatroom.core.netbans import ServerBan
 from chatroom.core.notify_levels import NotifyLevels
+from chatroom.core.profiles import Profiles
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
@@ -226,6 +228,14 @@ class ChatCore(Generic[B]):
             self._place,
             self._session,
             changed,
+        )
+        #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
+        self.profiles = Profiles(
+            self.backend.settings,
+            self.backend.apply,
+            self._session,
+            lambda: self._files,
+            self._tell_neighbours,
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
@@ -837,6 +847,17 @@ class ChatCore(Generic[B]):
         self, member: Member, room: str, level: str = ""
     ) -> tuple[str, str]:
         return await self.notify_levels.level(member, room, level)
+
+    async def profile_of(self, name: str) -> dict[str, str]:
+        return await self.profiles.of(name)
+
+    async def own_profile(self, member: Member) -> dict[str, str]:
+        return await self.profiles.own(member)
+
+    async def set_profile(
+        self, member: Member, key: str, value: str
+    ) -> ProfileChanged:
+        return await self.profiles.set(member, key, value)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         await self.life.edit(self._seat(member), room, event_id, text)

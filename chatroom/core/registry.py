@@ -39,6 +39,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
+    ProfileChanged,
     SearchResult,
     StoredEvent,
     TagMessage,
@@ -362,6 +363,23 @@ class Registry(Protocol):
         """``/notify ROOM [LEVEL]``: the room's name and the account's
         notification level there, set to ``level`` first if given
         (``BAD_ARGS``, ``NOT_IN_ROOM``; ``NOT_ALLOWED`` for a plain name)."""
+        ...
+
+    async def profile_of(self, name: str) -> dict[str, str]:
+        """``/profile NAME``: the profile of the account called ``name``
+        (key → value, the keys set only; :mod:`chatroom.core.profiles`)."""
+        ...
+
+    async def own_profile(self, member: Member) -> dict[str, str]:
+        """The member's own profile (empty for a plain name)."""
+        ...
+
+    async def set_profile(
+        self, member: Member, key: str, value: str
+    ) -> ProfileChanged:
+        """``/profile set KEY VALUE`` (``unset``: ``value`` ""): the member's
+        account's profile changes, and its rooms' members hear it
+        (``BAD_ARGS``; ``NOT_ALLOWED`` for a plain name)."""
         ...
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

@@ -56,6 +56,7 @@ from chatroom.doors.line import (
     moderating,
     notify,
     pins,
+    profiles,
     threads,
     webhooks,
 )
@@ -605,4 +606,5 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "unpin": (pins.do_unpin, _IN_ROOM),
     "pins": (pins.do_pins, _IN_ROOM),
     "notify": (notify.do_notify, _NAMED),
+    "profile": (profiles.do_profile, _NAMED),
 }
