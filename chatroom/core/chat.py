@@ -102,12 +102,12 @@ from chatroom.core.moderation import Action, Actor, check_outside
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
 from chatroom.core.netbans import ServerBan
 from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.profiles import Profiles
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
+from chatroom.core.profiles import Profiles
 from chatroom.core.push import Notifications, PushSender, check_subscription
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
@@ -854,9 +854,7 @@ class ChatCore(Generic[B]):
     async def own_profile(self, member: Member) -> dict[str, str]:
         return await self.profiles.own(member)
 
-    async def set_profile(
-        self, member: Member, key: str, value: str
-    ) -> ProfileChanged:
+    async def set_profile(self, member: Member, key: str, value: str) -> ProfileChanged:
         return await self.profiles.set(member, key, value)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:

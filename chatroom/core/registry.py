@@ -374,9 +374,7 @@ class Registry(Protocol):
         """The member's own profile (empty for a plain name)."""
         ...
 
-    async def set_profile(
-        self, member: Member, key: str, value: str
-    ) -> ProfileChanged:
+    async def set_profile(self, member: Member, key: str, value: str) -> ProfileChanged:
         """``/profile set KEY VALUE`` (``unset``: ``value`` ""): the member's
         account's profile changes, and its rooms' members hear it
         (``BAD_ARGS``; ``NOT_ALLOWED`` for a plain name)."""

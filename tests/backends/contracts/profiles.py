@@ -86,7 +86,9 @@ class ProfilesContract(ContractBase):
         self.assertEqual(
             (yield self.expect(carol, "PROFILE ")), "PROFILE alice pronouns she/her"
         )
-        self.assertEqual((yield self.expect(carol, "PROFILE_END")), "PROFILE_END alice 2")
+        self.assertEqual(
+            (yield self.expect(carol, "PROFILE_END")), "PROFILE_END alice 2"
+        )
         self.assertIsNone(carol.take("PROFILE alice display-name"))  # never heard live
         phone = User(FakeClient(self.server))
         phone.say(f"/login alice {PASSWORD}")
