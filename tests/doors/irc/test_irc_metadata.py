@@ -20,7 +20,7 @@ CAPS = "draft/metadata-2 batch"
 def batched(lines: list[str], kind: str = "metadata") -> list[str]:
     """The lines inside the first batch of ``kind``, untagged, after
     checking it opens and closes."""
-    opening = next(i for i, line in enumerate(lines) if f" BATCH +" in line)
+    opening = next(i for i, line in enumerate(lines) if " BATCH +" in line)
     ref = lines[opening].split()[2][1:]
     assert lines[opening].split()[3] == kind, lines[opening]
     closing = lines.index(f":chatroom BATCH -{ref}")
