@@ -106,6 +106,8 @@ class LogEntry:
     preview: str = ""
     #: The file it shares (its ``file-*`` tags): name, type and size; "" if none.
     attachment: str = ""
+    #: Its author's display name (``PROFILE``), shown beside the name; "" if none.
+    shown_as: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ class ProfileRuleTests(unittest.TestCase):
         for key, value in (
             ("display-name", "a" * 65),
             ("pronouns", "a" * 33),
-            ("status", "💜" * 101),  # 200 characters at most, 404 bytes
+            ("status", "💜" * 101),  # 101 characters, but 404 bytes
             ("status", "two\nlines"),
             ("status", "tab\there"),
         ):
