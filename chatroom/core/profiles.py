@@ -14,7 +14,8 @@ IRC's ``METADATA``, the web page):
   IRC line has room for beside the ``METADATA`` words); "" removes the key.
 - **The avatar.** The address of a picture uploaded to this server
   (``--files``): ``…/files/<id>/<name>``, at the server's own address when
-  it knows it, naming a file it keeps of a type a browser shows in place
+  it knows it (``--public-url``, else where its HTTP door listens: there
+  ``localhost`` and ``127.0.0.1`` are one), naming a file it keeps of a type a browser shows in place
   (:data:`~chatroom.core.files.SAFE_IMAGES`). Any other address is refused,
   so a profile never makes every reader's browser fetch from elsewhere.
 - **Who hears a change.** Everyone who shares a room with the user, once
@@ -137,10 +138,28 @@ class Profiles:
         if files is None:
             raise errors.bad_args("this server keeps no uploads for avatars")
         found = _AVATAR.match(url)
-        own = urlsplit(files.upload_url)
-        origin = f"{own.scheme}://{own.netloc}" if files.upload_url else ""
-        if found is None or (origin and found.group(1) != origin):
+        if found is None or not _same_origin(found.group(1), files.upload_url):
             raise errors.bad_args("an avatar is a picture uploaded here: /files/...")
         record = await files.store.get(found.group(2))
         if record is None or record.type not in SAFE_IMAGES:
             raise errors.bad_args("an avatar is a picture uploaded here: /files/...")
+
+
+#: The names of this machine's loopback address, one origin to a browser
+#: on it whichever it used.
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def _same_origin(origin: str, own_url: str) -> bool:
+    """Whether ``origin`` is the server's own (``own_url``'s: its
+    ``--public-url``, else where its HTTP door listens; any, while it does
+    not know it)."""
+    if not own_url:
+        return True
+    given, own = urlsplit(origin), urlsplit(own_url)
+    hosts = {given.hostname or "", own.hostname or ""}
+    same_host = (
+        given.hostname == own.hostname
+        or {f"[{host}]" if ":" in host else host for host in hosts} <= _LOOPBACK
+    )
+    return given.scheme == own.scheme and given.port == own.port and same_host

@@ -15,6 +15,7 @@ const handlers = {
     // Before signing in, so an account's rooms come back with what was
     // missed, unasked (docs/protocol.md "Many devices").
     send("/caps ids multi rich");
+    forgetProfiles();
     signIn();
   },
   WELCOME({ user: name }) {
@@ -377,7 +378,10 @@ const handlers = {
   },
 };
 
-Object.assign(handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers);
+Object.assign(
+  handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers,
+  profileHandlers,
+);
 
 // An event is handled as about the room it names (its log, members, ids:
 // rooms.js), else the current room.
