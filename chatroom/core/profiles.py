@@ -15,9 +15,10 @@ IRC's ``METADATA``, the web page):
 - **The avatar.** The address of a picture uploaded to this server
   (``--files``): ``…/files/<id>/<name>``, at the server's own address when
   it knows it (``--public-url``, else where its HTTP door listens: there
-  ``localhost`` and ``127.0.0.1`` are one), naming a file it keeps of a type a browser shows in place
-  (:data:`~chatroom.core.files.SAFE_IMAGES`). Any other address is refused,
-  so a profile never makes every reader's browser fetch from elsewhere.
+  ``localhost`` and ``127.0.0.1`` are one), naming a file it keeps of a
+  type a browser shows in place (:data:`~chatroom.core.files.SAFE_IMAGES`).
+  Any other address is refused, so a profile never makes every reader's
+  browser fetch from elsewhere.
 - **Who hears a change.** Everyone who shares a room with the user, once
   (:class:`~chatroom.core.events.ProfileChanged`); each door shows it to
   the connections that want it (``rich`` ones, IRC clients subscribed to

@@ -56,6 +56,7 @@ DOC_SHOTS = frozenset(
         "emoji-offered",
         "emoji-search",
         "formatted",
+        "profiles",
     }
 )
 #: axe-core's impacts that fail a test.
