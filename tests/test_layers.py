@@ -178,31 +178,13 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 RULES_MEMBERSHIP = "chatroom.core.membership"
 RULES = frozenset({RULES_MEMBERSHIP, "chatroom.core.moderation", "chatroom.core.rules"})
 
-#: The back-end modules that still decide with membership's rules in a step
-#: of their own: a kick's departure (``membership.leave``) and the join
-#: reply (``membership.welcome``). This list only shrinks: a module taken
-#: off it must import no rule, and no module may join it.
-STILL_DECIDING = frozenset(
-    {
-        "chatroom.backends.local.backend",
-        "chatroom.backends.local.rooms",
-        "chatroom.backends.redis.outcomes",
-        "chatroom.backends.redis.seats",
-    }
-)
-
 
 def rules_called_by_backends(imports: tuple[Import, ...]) -> list[str]:
-    """The imports of a rule module by a back-end's module, but those of
-    membership by the modules that still decide with it."""
+    """The imports of a rule module by a back-end's module."""
     return [
         str(found)
         for found in imports
-        if layer(found.importer) in BACKENDS
-        and found.imported in RULES
-        and not (
-            found.imported == RULES_MEMBERSHIP and found.importer in STILL_DECIDING
-        )
+        if layer(found.importer) in BACKENDS and found.imported in RULES
     ]
 
 
@@ -247,17 +229,11 @@ class LayerTests(unittest.TestCase):
         self.assertEqual(crossing, [])
 
     def test_backends_call_no_rule(self) -> None:
-        """No back-end module imports moderation's or the core's rules (not
-        even their types: the values a back-end names are leaves, such as
-        ``core/facts.py`` and ``core/changes.py``), nor membership but the
-        modules that still decide with it, each of which does."""
+        """No back-end module imports membership's, moderation's or the
+        core's rules (not even their types: the values a back-end names are
+        leaves, such as ``core/facts.py`` and ``core/changes.py``): the
+        core decides, and a back-end applies what it decided."""
         self.assertEqual(rules_called_by_backends(every_import()), [])
-        importers = {
-            found.importer
-            for found in every_import()
-            if found.imported == RULES_MEMBERSHIP and layer(found.importer) in BACKENDS
-        }
-        self.assertEqual(importers, STILL_DECIDING)
 
     def test_a_backends_rule_import_is_found(self) -> None:
         """The check names a back-end's import of a rule module (a check

@@ -44,6 +44,10 @@ class Buffer:
     private: bool = False
     #: The results of ``/search`` (see :mod:`.findings`), not a room.
     search: bool = False
+    #: A thread of the room ``name`` (see :mod:`.threads`): its root's id.
+    thread: str = ""
+    #: The account's notification level here (``NOTIFY``; "" unknown).
+    level: str = ""
     capacity: int = 0
     members: list[str] = field(default_factory=list)
     owner: str | None = None
@@ -71,17 +75,26 @@ class Buffer:
     @property
     def label(self) -> str:
         """How the buffer list names it: ``#tea``, ``carol``, or ``search``."""
+        if self.thread:
+            return f"#{self.name}›{self.thread}"
         return self.name if self.private or self.search else f"#{self.name}"
 
     @property
     def is_room(self) -> bool:
-        """Whether it is a room's (not a conversation, not search results)."""
-        return not (self.private or self.search)
+        """Whether it is a room's (not a conversation, a thread or search results)."""
+        return not (self.private or self.search or self.thread)
+
+    @property
+    def muted(self) -> bool:
+        """A room whose level is ``none``: it counts and highlights nothing."""
+        return self.level == "none"
 
     def count(self, entry: LogEntry, own_name: str | None) -> bool:
         """A line came in out of view: counted if it is news (someone
         else's message, not from history); True if it was."""
         if entry.kind not in COUNTED or entry.earlier or entry.user == own_name:
+            return False
+        if self.muted:
             return False
         self.unread += 1
         self.mentions += entry.mentions_me
@@ -99,8 +112,8 @@ class Buffer:
             and entry.id > after
             and entry.user != own_name
         ]
-        self.unread = len(counted)
-        self.mentions = sum(entry.mentions_me for entry in counted)
+        self.unread = 0 if self.muted else len(counted)
+        self.mentions = 0 if self.muted else sum(entry.mentions_me for entry in counted)
 
 
 class Buffers:

@@ -436,6 +436,9 @@ class ChatController:
         if self.reconnecting and self.rejoiner.focus_each:
             self._ask_focus(room)
         self._send("/who")
+        buffer = self.model.buffers.room_buffer(room)
+        if self.accounts.credentials is not None and buffer and not buffer.level:
+            self._send(f"/notify {room}")  # its level, for the buffer list
         if self.reconnecting and self.rejoiner.rejoined(room):
             self.reconnecting = False
 
@@ -656,8 +659,19 @@ class ChatController:
         plain = not is_command(text)
         if buffer is not None and buffer.search and plain:
             text = f"/search {text.removeprefix('/')}"  # typed there: search again
+        if buffer is not None and buffer.thread and plain:
+            return f"/thread {buffer.thread} {said_text(text)}"  # said in the thread
         command, _, argument = text.partition(" ")
         command, argument = command.lower(), argument.strip()
+        if command == "/thread" and argument.isdigit():  # no words: open it
+            if buffer is None or not (buffer.is_room or buffer.thread):
+                model.note(
+                    "/thread ID opens a room's thread: show the room", EntryKind.ERROR
+                )
+                return None
+            model.open_thread(buffer.name, argument)
+            self._focused_changed()
+            return None
         if command == "/upload":
             self._upload(argument)
             return None
@@ -788,7 +802,9 @@ class ChatController:
         """A room now on screen becomes the server's current room too (the
         room left behind first hears that the user stopped typing there)."""
         self.typing.left()
-        room = self.model.room
+        buffer = self.model.buffer
+        # A thread's buffer is its room's: /thread and the rest go there.
+        room = buffer.name if buffer is not None and buffer.thread else self.model.room
         if room is not None and room != self.model.buffers.server_room:
             self._ask_focus(room)
         self.seen()
@@ -984,14 +1000,14 @@ EVENTS: dict[str, Route] = {
     # pins, threads and notification levels: a line as .moderation words it
     "PIN": Route(SessionModel.described),
     "UNPIN": Route(SessionModel.described),
-    "PINNED": Route(SessionModel.described),
-    "PINS_END": Route(SessionModel.described),
+    "PINNED": Route(SessionModel.pinned_row),
+    "PINS_END": Route(SessionModel.pins_listed),
     "PINS": Route(SessionModel.described),
     "THREAD": Route(SessionModel.described),
     "THREADS_END": Route(SessionModel.described),
     "FOLLOW": Route(SessionModel.described),
     "UNFOLLOW": Route(SessionModel.described),
-    "NOTIFY": Route(SessionModel.described),
+    "NOTIFY": Route(SessionModel.level_set),
     "PROFILE": Route(SessionModel.profile_seen, ChatController.after_profile),
     "PROFILE_END": Route(None, ChatController.after_profile_end),
     # uploads (/upload)

@@ -106,6 +106,8 @@ class LogEntry:
     preview: str = ""
     #: The file it shares (its ``file-*`` tags): name, type and size; "" if none.
     attachment: str = ""
+    #: A thread's root: how many answer it, who last (see .threads); "" if none.
+    replies: str = ""
     #: Its author's display name (``PROFILE``), shown beside the name; "" if none.
     shown_as: str = ""
 

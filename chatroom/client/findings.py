@@ -46,11 +46,13 @@ def found_summary(count: str) -> str:
 
 
 class Findings:
-    """The moderation log's rows, until its end comes."""
+    """The moderation log's rows, and the pinned messages, until their end comes."""
 
     def __init__(self) -> None:
         #: ``MODLOG`` rows waiting for their ``MODLOG_END``.
         self.modlog: list[tuple[str, ...]] = []
+        #: ``PINNED`` rows (id, user, time, text) waiting for their ``PINS_END``.
+        self.pins: list[tuple[str, ...]] = []
 
     def modlog_row(
         self, stamp: str, by: str, action: str, target: str, why: str

@@ -41,6 +41,7 @@ from chatroom.client.findings import (
     SEARCH_KEY,
     Findings,
     found_summary,
+    short_time,
     table,
 )
 from chatroom.client.history import RoomHistory
@@ -57,6 +58,7 @@ from chatroom.client.rich import (
     quoted,
     reacted,
 )
+from chatroom.client.threads import pins_rows, replies_line, thread_key
 from chatroom.client.typists import Typists
 from chatroom.wire.goodbyes import SIGN_IN_REFUSALS
 from chatroom.wire.lines import ParsedLine, parse_time
@@ -217,6 +219,9 @@ class SessionModel:
             return []
         if buffer.private:
             return [name for name in (self.own_name, buffer.name) if name]
+        if buffer.thread:  # a thread's buffer: its room's members
+            room = self.buffers.room_buffer(buffer.name)
+            return room.members if room is not None else []
         return buffer.members
 
     @property
@@ -227,7 +232,10 @@ class SessionModel:
 
     @property
     def owner(self) -> str | None:
-        return self.buffer.owner if self.buffer is not None else None
+        buffer = self.buffer
+        if buffer is not None and buffer.thread:  # a thread's: its room's owner
+            buffer = self.buffers.room_buffer(buffer.name)
+        return buffer.owner if buffer is not None else None
 
     @property
     def topic(self) -> str:
@@ -764,13 +772,17 @@ class SessionModel:
         user, room = event.field("user"), event.field("room")
         number = self._saw_id(event)
         self._saw_user(user)
+        buffer = self.buffers.room_buffer(room) if room else None
+        muted = buffer is not None and buffer.muted  # highlights nothing
         return LogEntry(
             kind,
             event.text,
             user=user,
             time=moment(event.field("time")),
             earlier=earlier,
-            mentions_me=user != self.own_name and mentions(self.own_name, event.text),
+            mentions_me=not muted
+            and user != self.own_name
+            and mentions(self.own_name, event.text),
             id=number,
             answers=self._answering(room, answered(event)) if room else "",
             lines=paste_lines(event) if room else (),
@@ -784,8 +796,17 @@ class SessionModel:
 
     def _find(self, room: str, number: str) -> tuple[list[LogEntry], int] | None:
         """The log of ``room`` and where in it message ``number`` is (or
-        the older lines being fetched with PgUp, not yet in the log)."""
-        logs = (self.logs.lines(log_key(Page.ROOM, room)), self.history.older or [])
+        the older lines being fetched with PgUp, not yet in the log, or
+        the room's threads)."""
+        prefix = thread_key(room, "")
+        threads = [
+            lines for key, lines in self.logs.by_key.items() if key.startswith(prefix)
+        ]
+        logs = (
+            self.logs.lines(log_key(Page.ROOM, room)),
+            self.history.older or [],
+            *threads,
+        )
         return find_message(logs, number)
 
     def _answering(self, room: str, number: str) -> str:
@@ -801,7 +822,8 @@ class SessionModel:
         if buffer is not None:
             buffer.topic_before = None  # the join sequence is over
         entry = self._said(event, kind, earlier=False)
-        self._add(entry, buffer.key if buffer is not None else None)
+        if not self._kept_in_thread(event, entry):
+            self._add(entry, buffer.key if buffer is not None else None)
 
     def message(self, event: ParsedLine) -> None:
         """MSG: a message, in its room's log."""
@@ -843,6 +865,66 @@ class SessionModel:
                 buffer.mentions -= entry.mentions_me
                 self._changed(Change.BUFFERS)
 
+    # -- threads (see .threads) --------------------------------------------------
+
+    def _kept_in_thread(self, event: ParsedLine, entry: LogEntry) -> bool:
+        """A thread's message whose root is in the room's log goes into the
+        thread's log (True), counted in the thread's buffer when it is
+        open, else in the room's; the root's line says how many answer it."""
+        root, room = event.tag(THREAD_TAG), event.field("room")
+        if not root or not room:
+            return False
+        found = find_message([self.logs.lines(log_key(Page.ROOM, room))], root)
+        if found is None:
+            return False
+        key = thread_key(room, root)
+        if any(line.id == entry.id for line in self.logs.lines(key)):
+            return True  # there already (``/history thread``, a replay)
+        if not event.tag("reply"):  # in its thread, under its root: no quote
+            entry = replace(entry, answers="")
+        if key in self.buffers.by_key:
+            self._add(entry, key)
+        else:
+            self.logs.add(entry, key)
+            buffer = self.buffers.room_buffer(room)
+            if (
+                buffer is not None
+                and not self.in_view(buffer.key)
+                and buffer.count(entry, self.own_name)
+            ):
+                self._changed(Change.BUFFERS)
+        log, index = found
+        replies = replies_line(self.logs.lines(key), root)
+        self._replace(log, index, replace(log[index], replies=replies))
+        return True
+
+    def open_thread(self, room: str, number: str) -> None:
+        """``/thread ID``: the thread of message ``number`` of ``room`` (the
+        one it is in, or the one rooted at it) as a buffer, on screen: its
+        root first (when the room's log has it), then its messages."""
+        prefix = thread_key(room, "")
+        root = next(
+            (
+                key.removeprefix(prefix)
+                for key, lines in self.logs.by_key.items()
+                if key.startswith(prefix)
+                and any(str(entry.id) == number for entry in lines)
+            ),
+            number,
+        )
+        key = thread_key(room, root)
+        if key not in self.buffers.by_key:
+            self.buffers.by_key[key] = Buffer(
+                key, room, thread=root, topic=f"thread of #{root} in {room}"
+            )
+            lines = self.logs.by_key.setdefault(key, [])
+            found = find_message([self.logs.lines(log_key(Page.ROOM, room))], root)
+            if found is not None and not (lines and lines[0].id == int(root)):
+                log, index = found
+                lines.insert(0, replace(log[index], replies=""))
+            self._changed(Change.BUFFERS)
+        self.focus(key)
+
     # -- server events: a room's history ------------------------------------------
 
     def _replayed(self, event: ParsedLine, kind: EntryKind) -> None:
@@ -851,6 +933,8 @@ class SessionModel:
             self.history.older.append(entry)
             return
         if (entry.user, entry.time, event.text) in self.history.shown_before:
+            return
+        if self._kept_in_thread(event, entry):
             return
         where = log_key(Page.ROOM, event.field("room"))
         if self.history.needs_marker():
@@ -1026,6 +1110,47 @@ class SessionModel:
         self._add(LogEntry(EntryKind.NOTICE, heading), where)
         for line in table([MODLOG_TITLES, *rows]):
             self._add(LogEntry(EntryKind.TABLE, line), where)
+
+    def pinned_row(self, event: ParsedLine) -> None:
+        """PINNED: one pinned message of the list to come."""
+        self.findings.pins.append(
+            (
+                event.field("message"),
+                event.field("user"),
+                short_time(event.field("time")),
+                event.text,
+            )
+        )
+
+    def pins_listed(self, event: ParsedLine) -> None:
+        """PINS_END: the pinned messages as a list, in the room's log."""
+        rows, self.findings.pins = self.findings.pins, []
+        room = event.field("room")
+        where = log_key(Page.ROOM, room) if self.buffers.room_buffer(room) else None
+        if not rows:
+            self._add(
+                LogEntry(EntryKind.NOTICE, f"{room} has no pinned messages"), where
+            )
+            return
+        heading = f"pinned in {room}, oldest first ({len(rows)}):"
+        self._add(LogEntry(EntryKind.NOTICE, heading), where)
+        for line in table(pins_rows(rows)):
+            self._add(LogEntry(EntryKind.TABLE, line), where)
+
+    def level_set(self, event: ParsedLine) -> None:
+        """NOTIFY: the account's level in a room, shown in the buffer list
+        (the answer to the client's own question on joining, unsaid)."""
+        buffer = self.buffers.room_buffer(event.field("room"))
+        if buffer is None:
+            self.described(event)
+            return
+        known = buffer.level != ""
+        buffer.level = event.field("level")
+        if buffer.muted:
+            buffer.unread = buffer.mentions = 0
+        self._changed(Change.BUFFERS)
+        if known:
+            self.described(event)
 
     # -- server events: accounts, moderation and admin (see .moderation) -----------
 

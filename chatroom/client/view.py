@@ -316,6 +316,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.header.set_text(f" {buffer.name} — private conversation{you}")
         elif model.page == Page.ROOM and buffer is not None and buffer.search:
             self.header.set_text(f" {buffer.topic}")
+        elif model.page == Page.ROOM and buffer is not None and buffer.thread:
+            self.header.set_text(f" #{buffer.name} — {buffer.topic} · /leave closes it")
         elif model.page == Page.ROOM and model.room:
             topic = f" — {model.topic}" if model.topic else ""
             self.header.set_text(f" #{model.room}{topic}")

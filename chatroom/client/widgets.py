@@ -26,6 +26,7 @@ from chatroom.client.buffers import Buffer
 from chatroom.client.entries import EntryKind, LogEntry, RoomListing
 from chatroom.client.formatting import Markup, formatted
 from chatroom.client.rich import summary
+from chatroom.client.threads import LEVEL_MARKS
 from chatroom.wire.markdown import has_marks
 
 #: Palette entries that give each user a stable colour of their own.
@@ -114,6 +115,8 @@ def entry_markup(entry: LogEntry) -> Markup:
         markup += [("earlier", f"\n  ↳ file: {entry.attachment}")]
     if entry.preview and not entry.deleted:
         markup += [("earlier", f"\n  ↳ {entry.preview}")]
+    if entry.replies and not entry.deleted:
+        markup += [("earlier", f"\n  ↳ {entry.replies}")]
     if entry.reactions and not entry.deleted:
         markup += [("reactions", f"\n{summary(entry)}")]
     return markup
@@ -406,6 +409,8 @@ def buffer_markup(buffers: list[Buffer], focused: str | None) -> Markup:
         if buffer.unread and not shown:
             attribute = "buffer_news"
         markup.append((attribute, f"{number}:{buffer.label}"))
+        if buffer.level in LEVEL_MARKS:
+            markup.append(("buffers", LEVEL_MARKS[buffer.level]))
         if buffer.mentions:
             markup.append(("buffer_mention", f"({buffer.unread}!)"))
         elif buffer.unread:

@@ -52,9 +52,11 @@ from chatroom.core.facts import (
     CreationFacts,
     Ending,
     RoomFacts,
+    Seating,
     SeatingFacts,
     SpeakingFacts,
     WaitingFacts,
+    WelcomeFacts,
 )
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
@@ -93,6 +95,15 @@ class Reports(Protocol):
         """Room ``key``, which a device of the account entered on another
         node, is now shown to ``seat`` here."""
 
+    def entered(
+        self, member: Member, view: WelcomeFacts, since: int | None, bound: int
+    ) -> None:
+        """``member`` is in room ``view.room``, as ``view`` says it was
+        entered (a join, a create, a device's view): the core shows it its
+        join reply (:func:`chatroom.core.membership.welcome`; ``since``: a
+        resume from that id, missing events beyond ``bound``) before it
+        returns, so the back-end delivers the room's events after it."""
+
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``
         (their facts as read): the core decides each room's departures and
@@ -116,13 +127,15 @@ class DecisionFacts:
     """What one decision on a room was made on: the room's facts (what the
     rules decide on, :class:`~chatroom.core.facts.RoomFacts`), the guard an
     apply step checks (what the facts were read at), the owner's name if
-    present, and the user a command names (None: nobody connected or
-    registered)."""
+    present, the user a command names (None: nobody connected or
+    registered) and, when that user is in the room, the room's seating
+    about them (what a kick's departure is decided on)."""
 
     room: RoomFacts
     guard: tuple[bytes, bytes] = NO_GUARD
     owner_name: str = ""
     target: Target | None = None
+    seating: Seating | None = None
 
 
 class SeatingSteps(Protocol):
@@ -454,11 +467,16 @@ class Backend(SeatingSteps, Protocol):
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``; a session holding it is ended if
         ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
         member in rooms (the core then tells them: :meth:`tell_neighbours`).
+        A rename moves the member's seat in each of its rooms to the new
+        name, and with ``owner_follows`` (the core's decision:
+        :func:`chatroom.core.membership.owner_follows_rename`) the owner of
+        a room it owns, unless the room's owner changed meanwhile.
 
         A first claim (no ``session.name``) with ``takeover`` is a sign-in
         to account ``name``: a session of the account holding the name on

@@ -828,13 +828,17 @@ class SetPolicy(Operation):
 @dataclass(frozen=True)
 class KickMember(Operation):
     """Take user ``user`` (a name key; its session ``session``) out of the
-    room, which is shown ``departure``; the user is told ``told`` wherever
-    it is (``KICKED``)."""
+    room, which is shown ``departure``, as ``leave`` says: the departure
+    the core decided on the user's seating (:func:`chatroom.core.membership.
+    leave`: the heir, the room's fate), with the premises it rests on, which
+    hold with the moderation's or neither is applied; the user is told
+    ``told`` wherever it is (``KICKED``)."""
 
     user: str
     session: str
     departure: Departure
     told: Kicked
+    leave: DecidedChange
 
 
 @dataclass(frozen=True)

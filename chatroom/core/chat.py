@@ -62,7 +62,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
 from chatroom.core.devices import Devices
-from chatroom.core.entries import Entries, Entry
+from chatroom.core.entries import Entries, Entry, departing
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     AwayChanged,
@@ -399,7 +399,12 @@ class ChatCore(Generic[B]):
         before = session.account
         shown = await registered_name(self.account_store, signed_in, before)
         await self.backend.claim(
-            member, session, name, signed_in, takeover and account == key
+            member,
+            session,
+            name,
+            signed_in,
+            takeover and account == key,
+            membership.owner_follows_rename(),
         )
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
@@ -1004,8 +1009,15 @@ class ChatCore(Generic[B]):
             outcome = moderation.decide(action, facts.room, actor, facts.target)
             room_key, actor_key = name_key(facts.room.name), name_key(actor.name)
             premises = _as_read(facts)
+            leave = None
+            if outcome.kick is not None:  # its departure, on the seating read
+                if facts.seating is None:
+                    raise errors.not_in_room()
+                departure = outcome.events[-1]
+                assert isinstance(departure, Departure)
+                leave = departing(facts.seating, outcome.kick.key, departure)
             change = moderation.change_of(
-                outcome, room_key, actor_key, facts.target, premises
+                outcome, room_key, actor_key, facts.target, premises, leave
             )
             return outcome, change
 

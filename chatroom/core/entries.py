@@ -160,7 +160,17 @@ def leaving(
     going, so a room it leaves empty waits till then."""
     if key not in facts.present:
         raise errors.not_in_room()
-    seating = facts.seating
+    return departing(facts.seating, key, departure, waits_until)
+
+
+def departing(
+    seating: Seating, key: str, departure: Departure, waits_until: int = 0
+) -> changes.DecidedChange:
+    """Member ``key``, in the room of ``seating``, leaves as ``departure``
+    says (:func:`membership.leave`): a leave's change, or a kick's
+    (:class:`~chatroom.core.changes.KickMember` carries it), resting on the
+    leaver being there, the room emptied by it or not, the owner and the
+    heir as read."""
     outcome = membership.leave(seating, key, departure, waits_until > 0)
     premises: list[changes.Premise] = [
         changes.Present((key,), (key,)),

@@ -124,6 +124,14 @@ def succession(facts: Seating) -> Succession:
     return Succession(False)
 
 
+def owner_follows_rename() -> bool:
+    """Whether a member who renames keeps the rooms it owns under its new
+    name: it does (the owner is the member, not the name it had), so a
+    rename's seat moves carry the owner with them, in each room whose owner
+    is still the former name when the move is applied."""
+    return True
+
+
 def speaking(facts: Seating, key: str, speaker: SeatSession) -> tuple[RoomEvent, ...]:
     """What the room is shown before member ``key``'s words (its session:
     ``speaker``): its ``JOIN`` if it joined quietly and has not spoken yet

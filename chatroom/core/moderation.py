@@ -250,13 +250,15 @@ def change_of(
     actor: str,
     target: Target | None,
     premises: tuple[Premise, ...],
+    leave: DecidedChange | None = None,
 ) -> DecidedChange:
     """The change ``outcome`` is, to room ``room`` (a name key) by ``actor``
     (a name key), resting on ``premises`` (the room as read) and on the
     user the command named (``target``) being connected as read and in the
     room or not as read: its policy, the actor's ownership, the room's
-    events, a kick (the outcome's last event, its departure), an
-    invitation told, in that order."""
+    events, a kick (the outcome's last event, its departure, as ``leave``
+    says: decided on the kicked user's seating with the premises it rests
+    on), an invitation told, in that order."""
     ops: list[Operation] = []
     if outcome.policy is not None:
         ops.append(SetPolicy(outcome.policy))
@@ -268,8 +270,8 @@ def change_of(
     ops.extend(Emit(event) for event in shown)
     if kick is not None and kicked is not None:
         departure = outcome.events[-1]
-        assert isinstance(departure, Departure)
-        ops.append(KickMember(kick.key, kick.session, departure, kicked))
+        assert isinstance(departure, Departure) and leave is not None
+        ops.append(KickMember(kick.key, kick.session, departure, kicked, leave))
     if outcome.notify is not None:
         ops.append(TellUser(*outcome.notify))
     if target is not None:

@@ -9,8 +9,7 @@ never change under a decision; in a cluster they can. The core's
 decisions (:class:`chatroom.core.chat.ChatCore`, joins, creates and
 leaves in :mod:`chatroom.core.entries`, sessions' ends in
 :mod:`chatroom.core.departures`, successions in
-:mod:`chatroom.core.settling`) and the Redis back-end's membership steps
-it still decides itself are retried here, the same way. A message is
+:mod:`chatroom.core.settling`) are retried here. A message is
 decided again as often, on the facts the refusal brought
 (:class:`~chatroom.core.changes.PremiseFailedError`: no second read), by
 :meth:`chatroom.core.chat.ChatCore._append`.

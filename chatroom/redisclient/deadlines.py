@@ -104,14 +104,17 @@ class CallDeadlines:
         is then quiet)."""
         return len(self._in_flight)
 
-    def watch(self, running: Deferred[Any]) -> PendingCall:
-        """Cancel ``running`` unless it fires within the timeout."""
+    def watch(self, running: Deferred[Any], counted: bool = True) -> PendingCall:
+        """Cancel ``running`` unless it fires within the timeout.
+        ``counted``: whether it counts in :attr:`begun` (not a ``PING``
+        that only finds the link caught up: waiting for a quiet node makes
+        those itself)."""
         if self._timer is None:  # the clock stood still while nothing was in flight
             self._counted_at = self.clock.seconds()
             self._tick_set_for = 0.0
         watch = PendingCall(self.now() + self.timeout, running)
         self._in_flight[watch] = None
-        self.begun += 1
+        self.begun += counted
         if self._timer is None:
             self._set_tick()
         return watch
@@ -120,11 +123,12 @@ class CallDeadlines:
         """The call has fired (answered, failed or timed out)."""
         self._in_flight.pop(watch, None)
 
-    def within(self, running: Deferred[T]) -> Deferred[T]:
+    def within(self, running: Deferred[T], counted: bool = True) -> Deferred[T]:
         """``running``, failed with ``defer.TimeoutError`` (once cancelled)
         unless it fires within the timeout: ``Deferred.addTimeout``, in the
-        time the node listened. Returns ``running``."""
-        watch = self.watch(running)
+        time the node listened. Returns ``running``. ``counted``: as
+        :meth:`watch`'s."""
+        watch = self.watch(running, counted)
 
         def done(result: T | Failure) -> T | Failure:
             self.done(watch)

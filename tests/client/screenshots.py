@@ -256,6 +256,36 @@ def lively() -> str:
     return session.show()
 
 
+def _threaded() -> ScriptedSession:
+    """bob's question in tea, answered in its thread; tea muted."""
+    session = _in_tea()
+    session.screen.input.set_edit_text("")
+    session.say(
+        "NOTIFY tea none",
+        f"@21 MSG tea bob {T}9:45.000Z who has the key to the shed?",
+        f"@22;thread=21 MSG tea carol {T}9:46.000Z under the flowerpot",
+        f"@23 MSG tea carol {T}9:47.000Z scones are out",
+        f"@24;thread=21 MSG tea bob {T}9:48.000Z not there, I looked",
+        f"@25;thread=21 MSG tea carol {T}9:49.000Z the blue one, by the door",
+    )
+    return session
+
+
+def threaded() -> str:
+    """A thread kept out of the room's log: its count under its root."""
+    return _threaded().show()
+
+
+def thread() -> str:
+    """``/thread 21``: the thread as a buffer, a reply being typed."""
+    session = _threaded()
+    type_text(session.screen, "/thread 21")
+    session.screen.keypress((80, 24), "enter")
+    session.say()
+    type_text(session.screen, "found it, thanks")
+    return session.show()
+
+
 SCREENSHOTS: dict[str, Callable[[], str]] = {
     "username": username,
     "signin": sign_in,
@@ -269,6 +299,8 @@ SCREENSHOTS: dict[str, Callable[[], str]] = {
     "paste": paste,
     "buffers": buffers,
     "lively": lively,
+    "threaded": threaded,
+    "thread": thread,
 }
 
 

@@ -348,12 +348,16 @@ class SignInAgainTests(SignInTestCase):
         self.signed_in()
         self.type_line("tea")
         self.server.answer("JOINED tea 1 256", "MEMBERS tea alice")
+        # What the client asks on joining: the owner, the account's level.
+        self.server.answer("OWNER tea alice")
+        self.server.answer("NOTIFY tea mentions")
         secrets = ["firstpw1", "secondpw2", "thirdpw3"]
         self.type_line(f"/register {secrets[0]}")
         self.server.answer("ERR NAME_REGISTERED alice already is")
         self.type_line(f"/password {PASSWORD} {secrets[1]}")
         self.server.answer("PASSWORD_CHANGED alice")
         self.type_line(f"/unregister {secrets[2]}")  # unanswered: the line is lost
+        self.clock.advance(2)  # sent, past the pace the join's own lines used
         self.server.drop()
         shown = self.everything_shown_or_kept()
         for secret in [PASSWORD, *secrets]:

@@ -1,29 +1,143 @@
 """Threads, pins and notification levels in the terminal client: a
-thread's message quotes the root it answers, and the server's replies
-(``/pins``, ``/threads``, ``/notify``, ``PIN``...) are lines of the room's
-log in words."""
+thread's messages are kept out of the room's log and counted under their
+root, and ``/thread ID`` opens the thread as a buffer of its own, where a
+typed line is said in the thread; ``/pins`` answers a list; the buffer
+list shows a room's level, and a muted room counts and highlights
+nothing. The other replies (``/threads``, ``/follow``, ``PIN``...) are
+lines of the room's log in words."""
 
 from __future__ import annotations
 
+import time
+
 from twisted.trial import unittest
 
+from chatroom.client.entries import Page, log_key
 from chatroom.client.model import SessionModel
+from chatroom.client.widgets import buffer_markup
 from tests.client.support import IN_TEA, ScreenTestCase, feed
+from tests.client.test_accounts import SignInTestCase
+from tests.client.test_controller import ControllerTestCase
 
 STAMP = "2026-11-21T18:04:05.123Z"
+#: STAMP's hour and minute, as the screen shows them (local time).
+AT = time.strftime("%H:%M", time.localtime(1795197845.123))
+
+QUESTION = f"@7 MSG tea alice {STAMP} who has the key?"
+
+
+def buffer_list(model: SessionModel) -> str:
+    """The buffer list as the screen shows it, without its colours."""
+    markup = buffer_markup(list(model.buffers.by_key.values()), model.buffers.focused)
+    return "".join(part if isinstance(part, str) else part[1] for part in markup)
 
 
 class ThreadScreenTests(ScreenTestCase):
-    def test_a_threads_message_quotes_its_root(self) -> None:
-        """``@8;thread=7 MSG``: shown after the start of message 7, as a
-        reply is."""
+    def test_a_thread_kept_apart_and_opened(self) -> None:
+        """``@8;thread=7 MSG``: not in the room's log; the root says "1
+        reply, last by bob"; ``/thread 7`` shows the thread's buffer, root
+        first, listed as ``#tea›7``."""
         feed(
             self.model,
             *IN_TEA,
-            f"@7 MSG tea alice {STAMP} who has the key?",
+            QUESTION,
             f"@8;thread=7 MSG tea bob {STAMP} I do",
+            f"@9 MSG tea bob {STAMP} and the kettle?",
         )
-        self.assertIn("↪ alice: who has the key? · <bob> I do", self.text())
+        shown = self.text()
+        self.assertNotIn("I do", shown)
+        self.assertIn(f"↳ 1 reply, last by bob at {AT} · /thread 7 opens it", shown)
+        self.assertIn("and the kettle?", shown)
+
+        self.model.open_thread("tea", "8")  # a message of the thread names it
+        shown = self.text()
+        self.assertIn("<alice> who has the key?", shown)
+        self.assertIn("<bob> I do", shown)
+        self.assertNotIn("kettle", shown)
+        self.assertNotIn("↪", shown)  # under its root: no quote
+        self.assertIn("2:#tea›7", shown)
+        self.assertIn("thread of #7 in tea", shown)
+
+        feed(self.model, f"@10;thread=7 MSG tea carol {STAMP} under the mat")
+        self.assertIn("<carol> under the mat", self.text())
+        self.model.focus(log_key(Page.ROOM, "tea"))
+        self.assertIn(f"2 replies, last by carol at {AT}", self.text())
+
+    def test_a_thread_whose_root_is_not_here_stays_in_the_log(self) -> None:
+        """A thread's message whose root is further back than the log stays
+        in the log."""
+        feed(self.model, *IN_TEA, f"@8;thread=3 MSG tea bob {STAMP} I do")
+        self.assertIn("<bob> I do", self.text())
+
+    def test_pins_as_a_list(self) -> None:
+        """``/pins``' answer: a heading, then one row per pin, columns aligned."""
+        feed(
+            self.model,
+            *IN_TEA,
+            f"PINNED tea 7 alice {STAMP} rules: be kind",
+            f"PINNED tea 12 bob {STAMP} meeting at https://meet.example/tea",
+            "PINS_END tea 2",
+        )
+        shown = self.text()
+        self.assertIn("pinned in tea, oldest first (2):", shown)
+        self.assertIn("#7   alice  2026-11-21 18:04  rules: be kind", shown)
+        self.assertIn("#12  bob    2026-11-21 18:04  meeting at", shown)
+
+
+class LevelTests(unittest.TestCase):
+    def test_the_level_in_the_buffer_list_and_a_muted_room(self) -> None:
+        """NOTIFY marks the room in the buffer list (the default unmarked);
+        muted, a message naming the user elsewhere is not counted nor
+        highlighted; all again, it is."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "JOINED cafe 1 256", "MEMBERS cafe alice")
+        feed(model, "NOTIFY tea mentions")
+        self.assertEqual(buffer_list(model), "1:#tea  2:#cafe")
+        feed(model, "NOTIFY tea none", f"@20 MSG tea bob {STAMP} alice: there?")
+        self.assertEqual(buffer_list(model), "1:#tea[muted]  2:#cafe")
+        tea = model.logs.lines(log_key(Page.ROOM, "tea"))
+        self.assertFalse(tea[-1].mentions_me)
+        feed(model, "NOTIFY tea all", f"@21 MSG tea bob {STAMP} alice: now?")
+        self.assertEqual(buffer_list(model), "1:#tea[all](1!)  2:#cafe")
+
+    def test_only_a_level_asked_for_is_said(self) -> None:
+        """The client's own question on joining is answered in the list
+        only; a typed /notify afterwards is answered in the log too."""
+        model = SessionModel()
+        feed(model, *IN_TEA)
+        before = len(model.log)
+        feed(model, "NOTIFY tea mentions")
+        self.assertEqual(len(model.log), before)
+        feed(model, "NOTIFY tea none")
+        self.assertEqual(model.log[-1].text, "tea notifies you of: none")
+
+
+class ThreadControllerTests(ControllerTestCase):
+    def test_typed_in_a_thread_is_said_there(self) -> None:
+        """``/thread 7`` opens the buffer (nothing sent); a plain line typed
+        there goes as ``/thread 7 TEXT``; a command stays a command;
+        /leave closes the buffer."""
+        self.into_room()
+        self.server.say(QUESTION, f"@8;thread=7 MSG tea bob {STAMP} I do")
+        self.controller.submit("/thread 7")
+        self.assertEqual(self.server.sent(), [])
+        self.assertEqual(self.model.buffer.label if self.model.buffer else "", "#tea›7")
+        self.controller.submit("under the mat")
+        self.controller.submit("/unfollow 7")
+        self.assertEqual(self.server.sent(), ["/thread 7 under the mat", "/unfollow 7"])
+        self.controller.submit("/leave")
+        self.assertEqual(self.server.sent(), [])
+        self.assertEqual(self.model.room, "tea")
+
+
+class LevelAskedTests(SignInTestCase):
+    def test_a_signed_in_account_asks_each_rooms_level(self) -> None:
+        """Joining as an account, the client asks ``/notify ROOM`` (a plain
+        name, which keeps no level, does not: CommandTests)."""
+        self.signed_in()
+        self.server.sent()
+        self.server.say("JOINED tea 1 256", "MEMBERS tea alice")
+        self.assertEqual(self.server.sent(), ["/who", "/notify tea"])
 
 
 class RepliesInWordsTests(unittest.TestCase):
@@ -36,34 +150,24 @@ class RepliesInWordsTests(unittest.TestCase):
 
     def test_pins_in_words(self) -> None:
         self.assertEqual(
-            self.said(
-                "PIN tea 7 alice",
-                f"PINNED tea 7 alice {STAMP} rules: be kind",
-                "PINS_END tea 1",
-                "UNPIN tea 7 alice",
-                "PINS tea 2",
-            ),
+            self.said("PIN tea 7 alice", "UNPIN tea 7 alice", "PINS tea 2"),
             [
                 "alice pinned message #7",
-                "pinned #7 by alice: rules: be kind",
-                "tea has 1 pinned message(s)",
                 "alice unpinned message #7",
                 "tea has 2 pinned message(s): /pins shows them",
             ],
         )
 
-    def test_threads_and_levels_in_words(self) -> None:
+    def test_threads_in_words(self) -> None:
         self.assertEqual(
             self.said(
                 f"THREAD tea 7 2 9 {STAMP}",
                 f"THREAD tea 3 1 4 {STAMP}",
                 "FOLLOW tea 7",
-                "NOTIFY tea none",
             ),
             [
                 f"thread #7: 2 replies, the last #9 at {STAMP}",
                 f"thread #3: 1 reply, the last #4 at {STAMP}",
                 "you follow the thread of #7",
-                "tea notifies you of: none",
             ],
         )

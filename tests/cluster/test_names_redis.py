@@ -59,7 +59,7 @@ class HalfDoneNames(ContractBase):
         member nothing would remove."""
         yield self.in_room("tea", "alice", "bob")
         token = yield self.token("alice")
-        args = ["alicia", token, "Alicia", "alice", "", "0", "0"]
+        args = ["alicia", token, "Alicia", "alice", "", "0", "0", "1"]
         reply = yield self.step(scripts.CLAIM, *args)
         self.assertEqual(reply[0], b"IN_ROOM")
         members = self.key("members", "tea")
@@ -67,11 +67,41 @@ class HalfDoneNames(ContractBase):
             (yield self.ask("ZRANGE", members, "0", "-1")), [b"alice", b"bob"]
         )
         renaming = yield self.ask("HGET", self.key("renaming"), "alicia")
-        self.assertEqual(renaming, b"alice")
+        self.assertEqual(renaming, b"1 alice")  # the owner follows; the keys
         yield defer.Deferred.fromCoroutine(self.backend().harvest("contract", True, 0))
         self.assertEqual((yield self.ask("ZRANGE", members, "0", "-1")), [])
         self.assertFalse((yield self.ask("EXISTS", self.key("renaming"))))
         self.assertFalse((yield self.ask("EXISTS", self.key("users"))))
+
+    @defer.inlineCallbacks
+    def test_a_half_done_rename_is_finished_as_it_was_decided(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Whether a room's owner follows a rename is the core's decision,
+        which the server's step journals with the keys to move: a node
+        that finishes the rename runs each room's step with the journal as
+        it is (as a session's end, a harvest or a resume finds it pending),
+        and the room moves the owner as the journal says, deciding nothing.
+        Journalled to move, alice's room is alicia's; journalled not to,
+        carl's stays the former key's."""
+        journals = (("tea", "alice", "alicia", "1"), ("cafe", "carl", "carlos", "0"))
+        for room, old, new, moves in journals:
+            yield self.in_room(room, old, "bob" + room)
+            token = yield self.token(old)
+            args = [new, token, new, old, "", "0", "0", moves]
+            reply = yield self.step(scripts.CLAIM, *args)
+            _, rooms, record, _ = reply
+            renaming = yield self.ask("HGET", self.key("renaming"), new)
+            self.assertEqual(renaming, f"{moves} {old}".encode())
+            refresh = self.backend().copies.refresh
+            yield defer.Deferred.fromCoroutine(
+                refresh(new, rooms, record, renaming.split())
+            )
+            members = yield self.ask("ZRANGE", self.key("members", room), "0", "-1")
+            self.assertEqual(members, [new.encode(), f"bob{room}".encode()])
+            owner = yield self.ask("HGET", self.key("room", room), "owner")
+            self.assertEqual(owner, (new if moves == "1" else old).encode())
+            self.assertFalse((yield self.ask("HEXISTS", self.key("renaming"), new)))
 
     @defer.inlineCallbacks
     def test_the_next_rename_finishes_one_half_done(
@@ -136,7 +166,7 @@ class HalfDoneNames(ContractBase):
         named = self.backend().sessions.named()
         member, session = next((m, s) for m, s in named if s.name == "bob")
         renamed = yield defer.Deferred.fromCoroutine(
-            self.backend().claim(member, session, "alice", "alice", True)
+            self.backend().claim(member, session, "alice", "alice", True, True)
         )
         self.assertTrue(renamed)
         yield self.expect(carol, "PART tea alice")

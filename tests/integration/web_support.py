@@ -56,6 +56,8 @@ DOC_SHOTS = frozenset(
         "emoji-offered",
         "emoji-search",
         "formatted",
+        "thread",
+        "pinned",
         "profiles",
     }
 )

@@ -36,7 +36,7 @@ from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core import admin, errors, membership
+from chatroom.core import admin, errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
@@ -55,7 +55,6 @@ from chatroom.core.changes import (
     Emit,
     EventIs,
     Exists,
-    Fate,
     FewerReactionsThan,
     Incarnation,
     KickMember,
@@ -86,7 +85,6 @@ from chatroom.core.changes import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
-    Departure,
     DepartureKind,
     Event,
     ListedRoom,
@@ -360,6 +358,7 @@ class LocalBackend:
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         key = name_key(name)
         holder = self.users.get(key)
@@ -379,6 +378,8 @@ class LocalBackend:
         for room in rooms:
             room.rename(member, name)
             if room.owner is member:
+                if not owner_follows:  # the former name owns it, absent
+                    room.owner, room.absent_owner = None, name_key(old)
                 self._save(room)
         return True
 
@@ -398,7 +399,7 @@ class LocalBackend:
         key = name_key(session.name) if session.name else None
         if self.stopping:
             for room in rooms:
-                room.depart(member, None)
+                room.depart(member)
                 self._unplace(member, room)
         elif rooms and key is not None:
             ending = Ending(
@@ -578,7 +579,9 @@ class LocalBackend:
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
         window = change.of(ReplyHistory)
-        member.entered(room.welcome(member, since, window[0] if window else None))
+        shown = window[0] if window else None
+        bound = 0 if shown is None else shown.most
+        self.reports.entered(member, room.entered_as(member, shown), since, bound)
         if making or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
@@ -623,22 +626,6 @@ class LocalBackend:
             self._remove_room(room)
         else:
             if room.owner is not owner:
-                self._save(room)
-            self._room_changed(room)
-
-    def _kicked(self, member: Member, room: Room, departure: Departure) -> None:
-        """A kicked ``member`` out of ``room`` as :func:`membership.leave`
-        decides (still decided here, on the room's seating), the room
-        hearing ``departure``."""
-        leaving = membership.leave(room.seating(member), room.key_of(member), departure)
-        room.depart(member, leaving)
-        self._unplace(member, room)
-        if self.stopping:
-            return  # every room that exists at shutdown is restored
-        if leaving.fate is not Fate.STAYS:
-            self._remove_room(room)
-        else:
-            if leaving.owner is not None:
                 self._save(room)
             self._room_changed(room)
 
@@ -717,8 +704,10 @@ class LocalBackend:
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
         where = self._find(room)
         found = self._target(target, where) if target else None
+        kept = self.users.get(name_key(target)) if found and found.present else None
+        seating = where.seating(kept) if kept in where.members else None
         return DecisionFacts(
-            where.facts(), where.guard, owner_name=where.owner_name, target=found
+            where.facts(), where.guard, where.owner_name, found, seating
         )
 
     async def apply(
@@ -851,6 +840,8 @@ class LocalBackend:
     ) -> None:
         """A moderation's or a gift's operations on the room, in order."""
         where = self._changed_room(change, member)
+        for kick in change.of(KickMember):  # its departure's premises too
+            self._check(where, kick.leave, self.users[kick.user], kick.user)
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
@@ -868,7 +859,7 @@ class LocalBackend:
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
                 kicked = self.users[op.user]
-                self._kicked(kicked, where, op.departure)
+                self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):

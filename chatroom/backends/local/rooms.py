@@ -6,10 +6,10 @@ shown by, and :meth:`Room.broadcast` hands every member the same
 :class:`~chatroom.core.events.Event` object, so each door renders it once.
 
 It keeps state and decides nothing about who is in it: its facts
-(:meth:`Room.seating`) go to :mod:`chatroom.core.membership`, whose outcome
-it applies (:mod:`chatroom.backends.local.applying`, :meth:`Room.depart`),
-and its join reply is that module's, from what the room holds
-(:meth:`Room.welcome`).
+(:meth:`Room.seating`) go to the core, which decides with
+:mod:`chatroom.core.membership` and hands back a change the back-end
+applies (:mod:`chatroom.backends.local.applying`), and the core makes the
+join reply from what the room holds (:meth:`Room.entered_as`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from collections import deque
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.core import membership
-from chatroom.core.changes import Leaving, ReplyHistory
+from chatroom.core.changes import ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -28,7 +27,6 @@ from chatroom.core.events import (
     ListedRoom,
     RoomEvent,
     StoredEvent,
-    Welcome,
     depends_on,
 )
 from chatroom.core.facts import (
@@ -261,18 +259,11 @@ class Room:
             (m for m, name in self.members.items() if name_key(name) == key), None
         )
 
-    def depart(self, member: Member, leaving: Leaving | None) -> None:
-        """Take a member out as :func:`chatroom.core.membership.leave`
-        decided: the rest are shown what it says, and the room passes to its
-        heir (None: show nothing and change nothing else, at shutdown)."""
+    def depart(self, member: Member) -> None:
+        """Take a member out, showing nothing and changing nothing else (at
+        shutdown: every room that exists then is restored as it was)."""
         self.members.pop(member)
         self.quiet.discard(member)
-        if leaving is None:
-            return
-        if leaving.owner is not None:
-            self.owner = self.member_keyed(leaving.owner) if leaving.owner else None
-        for event in leaving.events:
-            self.broadcast(event)
 
     def hand_to(self, key: str, events: tuple[RoomEvent, ...]) -> None:
         """The room is now member ``key``'s (an admin's gift), as ``events``
@@ -333,25 +324,21 @@ class Room:
             counted += not isinstance(event, PLAYBACK_ONLY)
         return shown[::-1]
 
-    def welcome(
-        self,
-        joiner: Member | None = None,
-        since: int | None = None,
-        window: ReplyHistory | None = None,
-    ) -> Welcome:
-        """What ``joiner`` is shown (:func:`chatroom.core.membership.welcome`)
-        of what the room holds: its members, the history window (the newest
-        ``--history`` events, or for a resume from ``since``, an event id,
+    def entered_as(
+        self, joiner: Member | None = None, window: ReplyHistory | None = None
+    ) -> WelcomeFacts:
+        """What ``joiner``'s join reply is made of (the core makes it:
+        :func:`chatroom.core.membership.welcome`): the room's members, the
+        history window (the newest ``--history`` events, or for a resume,
         the kept events after ``window.after``, at most the newest
         ``window.most``, as the core decided), the topic."""
-        bound = 0 if window is None else window.most
         if window is None:
             history = self.newest(self.history_size)
         else:
             start = max(window.after + 1, self.last_id - window.most + 1)
             history = self.held(max(start, self.first_id), self.last_id)
         quiet = self.quiet
-        view = WelcomeFacts(
+        return WelcomeFacts(
             room=self.name,
             members=list(self.members.values()),  # arrival order
             total=len(self.members),
@@ -367,7 +354,6 @@ class Room:
             last=self.last_id,
             quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
         )
-        return membership.welcome(view, since, bound)
 
     def forget_before(self, first: int) -> None:
         """Events before id ``first`` are no longer kept."""

@@ -205,6 +205,7 @@ class RedisBackend:
             sessions,
             self.room_steps,
             self.endings,
+            reports,
         )
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
@@ -484,6 +485,7 @@ class RedisBackend:
         name: str,
         account: str,
         takeover: bool,
+        owner_follows: bool,
     ) -> bool:
         """``CLAIM`` on the server's keys, then each room's copy of the
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`):
@@ -494,6 +496,7 @@ class RedisBackend:
         old = key_of(session) if session.name else ""
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
+        args.append("1" if owner_follows else "0")
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
@@ -874,12 +877,15 @@ class RedisBackend:
     async def facts(self, room: str, target: str = "") -> DecisionFacts:
         """Who the target is (``TARGET``, the server's keys), then the room
         (``FACTS``, its keys: its facts, and whether the target is in it),
-        two reads of one slot each. The target may change between them (go,
-        and another take its name and join): a decision is applied only if
-        the target's session still holds the name (the room's copy of who
-        holds it for a member, ``MODERATING`` for a connected non-member)
-        and is in the room or not as decided (``CHANGED`` otherwise, and
-        the node reads and decides again: :mod:`.moderation_steps`)."""
+        two reads of one slot each, and for a target in the room its
+        seating (``SEATINGS``: what a kick's departure is decided on). The
+        target may change between them (go, and another take its name and
+        join): a decision is applied only if the target's session still
+        holds the name (the room's copy of who holds it for a member,
+        ``MODERATING`` for a connected non-member) and is in the room or
+        not as decided, and the room's seating is as read (``CHANGED``
+        otherwise, and the node reads and decides again:
+        :mod:`.moderation_steps`)."""
         key = name_key(target) if target else ""
         found = await self._target(key) if key else None
         reply = await self.calls.call(
@@ -888,7 +894,11 @@ class RedisBackend:
             key,
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
-        return parse_facts(reply, found)
+        facts = parse_facts(reply, found)
+        if facts.target is None or not facts.target.present:
+            return facts
+        read = await self.calls.eval(scripts.SEATINGS, name_key(room), key)
+        return replace(facts, seating=outcomes.seated(read[0]).about(key))
 
     async def _target(self, key: str) -> Target | None:
         """The user whose name key is ``key``, as ``TARGET`` reads them."""

@@ -18,8 +18,11 @@ docs/scaling.md), so a stale copy at worst refuses, for a moment, a
 session just added (a device attaching) or shows the old account.
 
 A rename also moves u's seat in each room from its old key to the new
-one. Its server step writes first, in the server's slot, the keys each
-room is to move (``P renaming``, u → its former keys), and the last step
+one, and the room's owner field with it if the core decided so (the
+operand the claim carries). Its server step writes first, in the server's
+slot, that decision and the keys each room is to move (``P renaming``,
+u → the decision, then its former keys), so a node that finishes the
+rename applies what was decided, and the last step
 (``RENAMED``) drops them once every room has; whatever touches u's rooms
 next finishes a rename left half-done by a node that died (or a room's
 step that failed): u's next rename moves the former keys too, and a
@@ -34,10 +37,13 @@ from collections.abc import Sequence
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, r, u, held, seat (u's record, ``member_record``), then the
-#: keys u had before (a rename's). Room r's step: those keys' seats moved
-#: to u (arrival, quiet, ownership), then u's copy written if u is a
-#: member; 1 if it is, else 0.
+#: ARGV: P, r, u, held, seat (u's record, ``member_record``), then a
+#: rename's pending moves as ``P renaming`` has them (none if there is
+#: none): whether a room's owner field moves with the seat ('1'/'0', the
+#: core's decision: :func:`chatroom.core.membership.owner_follows_rename`),
+#: then the keys u had before. Room r's step: those keys' seats moved to u
+#: (arrival, quiet, and the owner field if it is to move and still names
+#: the key), then u's copy written if u is a member; 1 if it is, else 0.
 ROOM_COPY = Script("room-copy", room_at=2)
 
 #: ARGV: P, u, the former keys as ``P renaming`` has them. The rename's

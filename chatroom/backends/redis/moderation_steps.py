@@ -28,7 +28,7 @@ u's rooms, which go with its name), or an invitation untold.
 
 from __future__ import annotations
 
-from chatroom.backends.redis import moderation_scripts, outcomes, scripts
+from chatroom.backends.redis import decided, moderation_scripts, outcomes
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
@@ -60,14 +60,7 @@ class ModerationSteps:
         (:func:`chatroom.core.moderation.change_of`), stored in its steps;
         ``CHANGED`` raised as :class:`~chatroom.core.backend.FactsChangedError`
         for the core to decide again."""
-        changes: list[Change] = []
-        kicks = change.of(KickMember)
-        for kick in kicks:
-            read = await self.calls.eval(scripts.SEATINGS, key, kick.user)
-            room = outcomes.seated(read[0])
-            head = {kick.user: codec.entry_head(KickHead(kick.session))}
-            leaving = [(kick.user, kick.departure)]
-            changes.append(outcomes.leaving(key, room, leaving, heads=head))
+        changes = [_kicking(kick) for kick in change.of(KickMember)]
         target = next((p for p in change.premises if isinstance(p, SessionIs)), None)
         present = next((p for p in change.premises if isinstance(p, Present)), None)
         if target is not None and target.session and present and not present.users:
@@ -95,3 +88,17 @@ class ModerationSteps:
                 invited,
                 refusals={},
             )
+
+
+def _kicking(kick: KickMember) -> Change:
+    """A kick's departure as the core decided it (its premises, the heir,
+    the room's fate), the departure published with a head naming the
+    kicked session; the room's newest event marked before it."""
+    leaving = decided.encoded(kick.leave, marked="before")
+    shown = codec.encode(kick.departure).decode()
+    head = codec.entry_head(KickHead(kick.session))
+    leaving["ops"] = [
+        ["emit", head + shown] if step == ["emit", shown] else step
+        for step in leaving["ops"]
+    ]
+    return leaving

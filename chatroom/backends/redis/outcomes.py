@@ -1,8 +1,7 @@
-"""A room's seating as a script read it, and membership outcomes as changes.
+"""A room's seating as a script read it, and the changes scripts apply.
 
-Joins, creates, leaves, sessions' ends and successions are decided by the
-core and translated by :mod:`.decided`; the outcome here is the one still
-decided in a back-end step: a kick's departure (:func:`leaving`).
+Joins, creates, leaves, kicks, sessions' ends and successions are decided
+by the core and translated by :mod:`.decided`.
 
 Who is in a room is decided by :mod:`chatroom.core.membership`, on a room's
 facts as a script read them (its *seating*: ``seating`` in
@@ -30,14 +29,11 @@ a node decide again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from chatroom.core import codec, membership
 from chatroom.core.backend import FactsChangedError
-from chatroom.core.changes import Fate
-from chatroom.core.events import Departure, DepartureKind, RoomEvent
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 
 #: One room's change, as the scripts read it (see the module's docstring).
@@ -158,91 +154,6 @@ def unknown(key: str, name: str) -> RedisSeating:
     return RedisSeating(key, name=name)
 
 
-@dataclass
-class _Leavers:
-    """A room as several of its members leave it, one after another."""
-
-    room: RedisSeating
-    owner: str
-    members: int
-    gone: set[str] = field(default_factory=set)
-
-    def facts(self, u: str) -> Seating:
-        """The room's facts as ``u`` leaves it, after those gone before."""
-        here = self.owner not in self.gone and (
-            self.owner != self.room.owner or self.room.owner_here
-        )
-        return replace(
-            self.room.about(u, *self.gone),
-            members=self.members,
-            owner=self.owner,
-            owner_here=here,
-            quiet=self.room.quiet & {u},
-        )
-
-
-def leaving(
-    key: str,
-    room: RedisSeating,
-    departures: Sequence[tuple[str, Departure]],
-    waits_until: int = 0,
-    heads: Mapping[str, str] | None = None,
-) -> Change:
-    """The departures of users (``u``, its departure) from ``room``, in
-    order, each decided by :func:`chatroom.core.membership.leave` on the
-    room as the ones before left it; ``waits_until`` (ms): their node is
-    gone or going, so a room they leave empty waits till then; ``heads``:
-    u → the head its departure is published with (a kick's, naming the
-    kicked session: :func:`chatroom.core.codec.entry_head`)."""
-    about = [u for u, _ in departures]
-    state = _Leavers(room, room.owner, room.members)
-    steps: list[list[Any]] = [["mark"]]
-    fate = Fate.STAYS
-    for u, departure in departures:
-        if u not in room.present:
-            continue
-        outcome = membership.leave(state.facts(u), u, departure, waits_until > 0)
-        steps.append(["unseat", u])
-        if outcome.owner is not None:
-            steps.append(["owner", outcome.owner])
-            state.owner = outcome.owner
-        head = heads.get(u, "") if heads else ""
-        steps += [
-            ["emit", (head if event is departure else "") + _text(event)]
-            for event in outcome.events
-        ]
-        state.members -= 1
-        state.gone.add(u)
-        fate = outcome.fate
-    if fate is Fate.DROPPED:
-        steps.append(["drop"])
-    elif fate is Fate.WAITS:
-        steps.append(["waits", waits_until])
-    premises: dict[str, Any] = {
-        "present": sorted(room.present & set(about)),
-        "alone": room.members <= len(about),
-        "stays": room.stays,
-    }
-    kicked = all(d.kind is DepartureKind.KICK for _, d in departures)
-    if not kicked:
-        premises["quiet"] = sorted(room.quiet & set(about))
-    if len(about) == 1:  # one leaver: its own place in the room, no more
-        u = about[0]
-        premises["owns"] = room.owner == u
-        if room.owner == u:
-            premises["account"] = room.owner_account
-            if not room.owner_account:
-                heir = room.about(u).heir
-                premises["heir"] = heir.key if heir is not None else ""
-    else:
-        premises.update(
-            owner=room.owner,
-            account=room.owner_account,
-            firsts=[heir.key for heir in room.firsts],
-        )
-    return {"r": key, "about": about, "p": premises, "ops": steps}
-
-
 def encoded(changes: Sequence[Change]) -> bytes:
     """Changes as a script reads them."""
     return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":")).encode()
@@ -251,8 +162,3 @@ def encoded(changes: Sequence[Change]) -> bytes:
 def encoded_change(change: Change) -> bytes:
     """One room's change as its room's step reads it."""
     return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _text(event: RoomEvent) -> str:
-    """An event, in the cluster's encoding, inside the changes' JSON."""
-    return codec.encode(event).decode()

@@ -195,10 +195,12 @@ from chatroom.backends.redis.prelude import Script
 #: node to run ``TAKEOVER`` and claim again), attach ('1': a first claim
 #: that signs in; if u is held, signed in to account u, the session
 #: becomes one more holder of u, a device of the account on its node:
-#: ``ATTACHED``, u's rooms and record). A rename moves u's account and
-#: rooms (``in:old``) to the new key and answers ``IN_ROOM`` if it has
-#: rooms, with them, u's record and the keys each room is to move to u
-#: (written first to ``P renaming``, u → those keys): the server's step.
+#: ``ATTACHED``, u's rooms and record), owner moves ('1'/'0': the core's
+#: decision whether a room u owns keeps it under the new key). A rename
+#: moves u's account and rooms (``in:old``) to the new key and answers
+#: ``IN_ROOM`` if it has rooms, with them, u's record and the moves each
+#: room is to make (written first to ``P renaming``, u → the owner's
+#: decision, then the keys to move to u): the server's step.
 #: Each room's is ``copies.ROOM_COPY``, run by the node
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
 #: the rooms' members next (``NEIGHBOURS``).

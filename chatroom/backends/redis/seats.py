@@ -7,8 +7,11 @@ connection; a room left for it is left after, by its own room's step, and
 the server's step after them follows when it has anything to do
 (:mod:`.room_steps`). :class:`RedisSeats` puts the steps and the channel in
 order: it subscribes before the room's step runs, numbers the welcome by
-the room's sequence, and replays the events of a room left in the same
-command that came before the member's departure. Whether the member may
+the room's sequence, reports the room as the step answered it to the core
+(:meth:`~chatroom.core.backend.Reports.entered`, which shows the member
+its join reply at once), and only then seats the member here and replays
+the events of a room left in the same command that came before the
+member's departure. Whether the member may
 enter, who is quiet, who owns the room and what it is shown are decided
 by the core (:mod:`chatroom.core.entries`) on the seating this node has
 (:meth:`RedisSeats.seating_facts`: the last reply about the room, or the
@@ -34,8 +37,8 @@ from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
-from chatroom.core import errors, membership
-from chatroom.core.backend import FactsChangedError
+from chatroom.core import errors
+from chatroom.core.backend import FactsChangedError, Reports
 from chatroom.core.changes import (
     DecidedChange,
     FewerRoomsThan,
@@ -64,6 +67,7 @@ class RedisSeats:
         sessions: SeatSessions,
         steps: RoomSteps,
         endings: Endings,
+        reports: Reports,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -72,6 +76,8 @@ class RedisSeats:
         self.sessions = sessions
         self.steps = steps
         self.endings = endings
+        #: Told each room entered, whose join reply the core makes.
+        self.reports = reports
         #: The seatings refusals brought, by room key and user, until the
         #: core reads them to decide again (:meth:`seating_facts`).
         self.brought: dict[tuple[str, str], RedisSeating] = {}
@@ -201,8 +207,9 @@ class RedisSeats:
                 room.incarnation = read[2].decode()
             if view.joiner_quiet:
                 room.quiet.add(member)
-            bound = self.config.resume_bound
-            member.entered(membership.welcome(view, since, bound))
+            # The core shows the member its join reply before it returns, so
+            # the room's events after it (and those replayed) come after.
+            self.reports.entered(member, view, since, self.config.resume_bound)
             self.here.seat(member, room, int(marks[-1][0]))
             if room.gone:  # deleted while our join was being answered
                 self.here.close(room, room.farewell)

@@ -80,6 +80,7 @@ STATIC_FILES = {
             "scroll.js",
             "rooms.js",
             "rich.js",
+            "threads.js",
             "compose.js",
             "reactions.js",
             "emoji.js",

@@ -201,6 +201,28 @@ class ModerationContract(ContractBase):
         yield self.refused(alice, "/kick alice", "NOT_ALLOWED")
 
     @defer.inlineCallbacks
+    def test_a_kick_of_a_member_gone_meanwhile_kicks_nobody(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's kick of bob was decided with bob in the room; he left
+        before it was applied: the kick rests on his place in the room, so
+        it is decided again on the room as it is, and refused; carol sees
+        bob's own departure and no kick, and bob is told nothing of it."""
+        alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
+
+        async def bob_leaves() -> None:
+            bob.say("/leave")
+            await self.expect(carol, "PART tea bob")
+
+        self.race_before("apply", bob_leaves)
+        reply = yield self.refused(alice, "/kick bob rude", "NO_SUCH_USER")
+        self.assertEqual(reply, "ERR NO_SUCH_USER nobody called bob is in tea")
+        carol.say("still here")
+        yield self.expect(alice, "MSG tea carol ")
+        self.assertEqual([line for line in carol.unread() if "KICK" in line], [])
+        self.assertEqual([line for line in bob.unread() if "KICK" in line], [])
+
+    @defer.inlineCallbacks
     def test_operators_moderate_but_cannot_touch_the_owner(
         self,
     ) -> Generator[Any, Any, None]:

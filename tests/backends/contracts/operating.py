@@ -145,6 +145,36 @@ class OperatingContract(ContractBase):
         yield self.expect(cara, "SET tea topic-lock off")
 
     @defer.inlineCallbacks
+    def test_an_owner_who_renames_keeps_the_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """lina owns tea and renames: the room is Lena's, who still sets
+        what an owner sets. Then her next rename is decided while she owns
+        it, and the room is given to bea before the rename is applied: the
+        owner moves with a rename only if it is still the renamer's, so bea
+        keeps it and Lenna sets nothing."""
+        lina, bea = yield self.in_room("tea", "lina", "bea")
+        lina.say("/nick Lena")
+        yield self.expect(bea, "NICK lina Lena")
+        lina.say("/set topic-lock on")
+        yield self.expect(bea, "SET tea topic-lock on Lena")
+        bea.say(f"/register {PASSWORD}")
+        yield self.expect(bea, "REGISTERED bea")
+
+        async def given_meanwhile() -> None:
+            await self.give("tea", "bea")
+            await self.expect(bea, "OWNER tea bea")
+
+        self.race_before("claim", given_meanwhile)
+        lina.say("/nick Lenna")
+        yield self.expect(bea, "NICK Lena Lenna")
+        lina.say("/set topic-lock off")
+        refused = yield self.expect(lina, "ERR NOT_ALLOWED ")
+        self.assertIn("only the owner and operators of tea", refused)
+        bea.say("/set topic-lock off")
+        yield self.expect(lina, "SET tea topic-lock off bea")
+
+    @defer.inlineCallbacks
     def test_give_room_refused(self) -> Generator[Any, Any, None]:
         """An unknown room or account, a permanent room and anyone but an
         admin are refused, each with its code."""

@@ -45,7 +45,8 @@ from chatroom.core.changes import (
 )
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message, RoomDeleted, TopicChanged
+from chatroom.core.entries import departing
+from chatroom.core.events import Departure, Message, RoomDeleted, TopicChanged
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
 from chatroom.core.member import Member
@@ -307,7 +308,12 @@ class SayPremisesContract(PremisesBase):
         action = moderation.Action("kick", "bob", "out")
         outcome = moderation.decide(action, facts.room, actor, facts.target)
         premises = yield self.as_read("tea")
-        change = moderation.change_of(outcome, "tea", "lina", facts.target, premises)
+        departure = outcome.events[-1]
+        assert isinstance(departure, Departure)
+        leave = departing(facts.seating, "bob", departure)
+        change = moderation.change_of(
+            outcome, "tea", "lina", facts.target, premises, leave
+        )
         bob.say("/leave")
         yield self.expect(lina, "PART tea bob")
         applying = core.backend.apply(change, member, session)

@@ -16,6 +16,7 @@ from chatroom.core.changes import (
     RoomSeating,
     SetOwner,
 )
+from chatroom.core.entries import departing
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
@@ -48,13 +49,15 @@ def _add(room: Room, member: Member, name: str) -> None:
 
 
 def _remove(room: Room, member: Member, departure: Departure | None) -> None:
-    """``member`` leaves as the in-process back-end takes it out (None:
-    nobody is told, at shutdown)."""
+    """``member`` leaves as the in-process back-end takes it out: decided
+    by the core (:func:`chatroom.core.entries.departing`) on the room's
+    facts, applied as a change (None: nobody is told, at shutdown)."""
     if departure is None:
-        room.depart(member, None)
+        room.depart(member)
         return
-    facts, key = room.seating(member), room.key_of(member)
-    room.depart(member, membership.leave(facts, key, departure))
+    key = room.key_of(member)
+    change = departing(room.seating(member), key, departure)
+    applying.perform(room, change, member, key)
 
 
 class RoomObjectTests(unittest.TestCase):
@@ -125,8 +128,9 @@ class RoomObjectTests(unittest.TestCase):
             self.room.remember(Message("Tea", "bob", f"t{n}", f"m{n}"))
         self.room.remember(Message("Tea", "alice", "t3", "waves", action=True))
         self.room.topic, self.room.topic_by = "brewing", "carol"
+        welcome = membership.welcome(self.room.entered_as(), None, 0)
         self.assertEqual(
-            render_welcome(self.room.welcome()).decode().split("\r\n")[:-1],
+            render_welcome(welcome).decode().split("\r\n")[:-1],
             [
                 "JOINED Tea 3 3",
                 "MEMBERS Tea alice bob carol",

@@ -30,6 +30,7 @@ if old == '' then
 end
 local rooms = places_of(old)
 local formers = renames_of(old)
+table.remove(formers, 1)  -- the pending renames' decision: ARGV[9] is now
 if old ~= u then
   redis.call('HDEL', USERS, old)
   redis.call('HDEL', P .. 'renaming', old)
@@ -38,6 +39,7 @@ if old ~= u then
 end
 if #rooms == 0 then return {'OK'} end
 if #formers > 0 then  -- the journal first: the rooms' steps come next
+  table.insert(formers, 1, ARGV[9])
   redis.call('HSET', P .. 'renaming', u, table.concat(formers, ' '))
 end
 return {'IN_ROOM', rooms, member_record(u), formers}

@@ -200,10 +200,12 @@ local function copy_record(u, r, record)
 end
 
 -- The renames of u whose rooms' steps may not all have run (`P renaming`,
--- u → the keys it had before, oldest first, space separated: written by
--- CLAIM's server step, dropped once every room of u's has moved them),
--- as a list: a room that still lists one of them as a member has it moved
--- to u (copy_into), so no room keeps a member nothing would remove.
+-- u → the core's decision whether a room's owner field moves with its
+-- seat, '1' or '0', then the keys u had before, oldest first, space
+-- separated: written by CLAIM's server step, dropped once every room of
+-- u's has moved them), as a list, the decision first: a room that still
+-- lists one of the keys as a member has it moved to u (copy_into), so no
+-- room keeps a member nothing would remove. Empty: none pending.
 local function renames_of(u)
   local formers = {}
   local pending = redis.call('HGET', P .. 'renaming', u)
@@ -213,10 +215,11 @@ local function renames_of(u)
   return formers
 end
 
--- Member f of room r becomes u (its arrival, quiet, ownership; its copies
--- go, u's are written next): a rename's step in room r. Nothing if f is
--- not a member (moved already, or gone).
-local function move_seat(r, f, u)
+-- Member f of room r becomes u (its arrival, quiet; its copies go, u's
+-- are written next), and with `owner_moves` (the core's decision) the
+-- owner field too, if it still names f: a rename's step in room r.
+-- Nothing if f is not a member (moved already, or gone).
+local function move_seat(r, f, u, owner_moves)
   local mk = members_key(r)
   local arrival = redis.call('ZSCORE', mk, f)
   if not arrival then return end
@@ -228,13 +231,16 @@ local function move_seat(r, f, u)
   if redis.call('SREM', quiet_key(r), f) == 1 and fresh then
     redis.call('SADD', quiet_key(r), u)
   end
-  if redis.call('HGET', room_key(r), 'owner') == f then set_owner(r, u) end
+  if owner_moves and redis.call('HGET', room_key(r), 'owner') == f then
+    set_owner(r, u)
+  end
 end
 
--- Room r's step of a refresh of u's copies: its former keys `formers`
--- moved to u, then, if u is a member, u's record written. Whether it was.
-local function copy_into(r, u, record, formers)
-  for _, f in ipairs(formers) do move_seat(r, f, u) end
+-- Room r's step of a refresh of u's copies: the former keys of `pending`
+-- (a rename's, as renames_of has it: the owner's decision first) moved
+-- to u, then, if u is a member, u's record written. Whether it was.
+local function copy_into(r, u, record, pending)
+  for i = 2, #pending do move_seat(r, pending[i], u, pending[1] == '1') end
   if not is_member(u, r) then return false end
   copy_record(u, r, record)
   return true

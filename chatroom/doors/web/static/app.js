@@ -24,7 +24,8 @@
 // that handles it (it used to be lost about one load in fifteen). Three
 // more: rooms.js (the rooms the user is in at once, /caps multi: the
 // sidebar, unread badges, read markers), rich.js (replies, edits,
-// deletions: /caps rich), compose.js (the message menu, the reply or edit
+// deletions: /caps rich), threads.js (a thread in its panel, the pinned
+// bar, the room's notification level), compose.js (the message menu, the reply or edit
 // being typed, pastes), reactions.js (the React picker and the chips under
 // a message), emoji.js (emoji by name: :tea completion and the picker's
 // search, from /emoji.json), typing.js ("alice is typing…", and /typing as

@@ -85,6 +85,7 @@ function startCompose() {
     if (!message) return;
     if (what === "delete") { sendOrKeep(`/redact ${item.dataset.id}`); return; }
     if (what === "react") { openPicker(item); return; }
+    if (what === "thread") { openThread(shownRoom(), item.dataset.id); return; }
     compose.mode = what;
     compose.id = item.dataset.id;
     compose.room = current;
@@ -97,6 +98,7 @@ function startCompose() {
   };
   $("menu-reply").addEventListener("click", act("reply"));
   $("menu-react").addEventListener("click", act("react"));
+  $("menu-thread").addEventListener("click", act("thread"));
   $("menu-edit").addEventListener("click", act("edit"));
   $("menu-delete").addEventListener("click", act("delete"));
   $("message-menu").addEventListener("keydown", (event) => {

@@ -118,12 +118,12 @@ const handlers = {
   MSG({ user, time }, text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
-    appendToLog(roomMessage(event, time, user, text, "message"));
+    toLog(roomMessage(event, time, user, text, "message"));
   },
   ACTION({ user, time }, text, event) {
     stopTyping(target(), user);
     noteRoomMessage(user, text);
-    appendToLog(roomMessage(event, time, user, text, "message", true));
+    toLog(roomMessage(event, time, user, text, "message", true));
   },
   // To the room's owner and operators only, this user among them (the
   // server sends it to nobody else): marked as such, in the room's log.
@@ -324,19 +324,14 @@ const handlers = {
   WEBHOOKS_END({ room, count }) { system(`(${room} has ${count} webhook${count === "1" ? "" : "s"})`); },
   WEBHOOK_REMOVED({ name }) { system(`webhook ${name} removed: its address posts no more`); },
 
-  // Pins, threads and notification levels (docs/protocol.md), in words.
-  PIN({ message, by }) { info(`${by} pinned message #${message}`); },
-  UNPIN({ message, by }) { info(`${by} unpinned message #${message}`); },
-  PINNED({ message, user }, text) { system(`pinned #${message} by ${user}: ${text}`); },
-  PINS_END({ room, count }) { system(`(${room} has ${count} pinned message${count === "1" ? "" : "s"})`); },
-  PINS({ room, count }) { info(`${room} has ${count} pinned message${count === "1" ? "" : "s"}: /pins shows them`); },
+  // Threads (docs/protocol.md): the answers to /threads and /follow in
+  // words (threads.js keeps a thread's messages, the pins and levels).
   THREAD({ root, count, last, time }) {
     system(`thread #${root}: ${count} repl${count === "1" ? "y" : "ies"}, the last #${last} at ${time}`);
   },
   THREADS_END() { system("(end of the threads)"); },
   FOLLOW({ root }) { system(`you follow the thread of #${root}`); },
   UNFOLLOW({ root }) { system(`you no longer follow the thread of #${root}`); },
-  NOTIFY({ room, level }) { system(`${room} notifies you of: ${level}`); },
 
   // Server admins.
   ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
@@ -380,7 +375,7 @@ const handlers = {
 
 Object.assign(
   handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers,
-  profileHandlers,
+  threadHandlers, profileHandlers,
 );
 
 // An event is handled as about the room it names (its log, members, ids:
@@ -420,6 +415,7 @@ function shownAlready(event) {
 // A replayed message: in the log (or above it, for a /history reply).
 function history(event, user, time, text, action) {
   const line = roomMessage(event, time, user, text, "history", action);
+  if (inThread(line)) return;
   if (partOfOlder(event.id)) olderLine(line);
   else appendToLog(line);
 }

@@ -34,6 +34,10 @@ function outgoing(line) {
   const words = line.trim().split(/\s+/);
   const command = words[0].toLowerCase();
   if (command === "/help") { systemNode(helpNode()); return null; }
+  if (command === "/thread" && words.length === 2 && current && current.messages.has(words[1])) {
+    openThread(current, words[1]); // no words: its thread, in the panel (threads.js)
+    return null;
+  }
   if (["/join", "/focus"].includes(command) && words.length === 2 && viewOf(words[1])) {
     focusRoom(viewOf(words[1])); // a room the user is in already: shown
     return null;

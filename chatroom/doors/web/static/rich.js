@@ -1,6 +1,6 @@
 // The chatroom web client: messages with a life (/caps rich, docs/protocol.md
 // "Messages with a life"). A reply shows the message it answers (when that
-// one is loaded), as a thread's message does its thread's first, an edit replaces a message's words and marks it
+// one is loaded), an edit replaces a message's words and marks it
 // "(edited)", a deletion leaves a dim "message deleted" in its place, a
 // link's preview is a card under its message. Each message with an id gets
 // the button of its menu (compose.js).
@@ -31,9 +31,12 @@ function roomMessage(event, time, user, text, kind, action = false) {
   const view = target();
   item.dataset.id = event.id;
   view.messages.set(event.id, { item, user, text, action, gone: false });
-  // A reply quotes what it answers; a thread's message (docs/protocol.md
-  // "Threads"), the thread's first message.
-  const answered = "reply" in event.tags ? event.tags.reply : event.tags.thread;
+  // A thread's message (docs/protocol.md "Threads") goes into its thread
+  // when its root is here (threads.js), else quotes the root as a reply
+  // quotes what it answers.
+  if (event.tags.thread !== undefined) item.dataset.thread = event.tags.thread;
+  const kept = keptInThread(view, event, item, user, time);
+  const answered = "reply" in event.tags || kept ? event.tags.reply : event.tags.thread;
   if (answered !== undefined) item.prepend(quoteOf(view, answered));
   // A paste's block, or a message's blocks (a quote, a list), end the
   // line: its button goes before them.
@@ -147,7 +150,7 @@ const richHandlers = {
       words.after(mark);
     }
     mark.title = `edited at ${new Date(time).toLocaleTimeString()}`;
-    if (!isMe(user)) message.item.classList.toggle("mention", mentionsMe(text));
+    if (!isMe(user)) message.item.classList.toggle("mention", mentionsMe(text) && !muted(target()));
   },
   // Message ID was deleted: its line stays, dim, saying so.
   REDACT({ message: id, by }, reason) {

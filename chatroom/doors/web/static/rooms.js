@@ -39,6 +39,10 @@ function freshView(name) {
     joining: false, // the join's own replies are arriving (until its READ)
     resuming: false, // joined again with `since ID`
     messages: new Map(), // id → the message's line and words (rich.js)
+    // threads.js: root id → its thread; the pinned messages (and those of
+    // a /pins being answered); the account's notification level here, and
+    // how many /pins and /notify the page asked for are still to answer.
+    threads: new Map(), pins: [], pinsComing: [], pinsQuiet: 0, level: null, levelQuiet: 0,
     // A big room (docs/protocol.md "Big rooms"): JOINED's count, and the
     // room's size when the join's MEMBERS listed only the announced members
     // (null: it listed everyone), so the page's own /who does not replace them.
@@ -138,6 +142,9 @@ function showView(view) {
   $("leave-button").textContent = view.private ? "Close" : "Leave";
   drawTopic();
   drawMembers();
+  threadPanelFor(view);
+  drawPins();
+  drawLevel();
   drawTyping();
   drawOlder();
   if (scroll.stuck) view.log.scrollTop = view.log.scrollHeight;
@@ -230,6 +237,7 @@ function joinedRoom(room) {
   const view = target();
   const back = !view.fresh;
   view.fresh = false;
+  askLevel(view);
   view.joining = true;
   lastJoined = view;
   const key = state.pendingKeys.get(nameKey(room));
@@ -325,7 +333,7 @@ function seeing(view) {
 // shown) gets a badge in the sidebar, and a "new messages" divider.
 function noteRoomMessage(user, text) {
   const view = target();
-  if (view === noRoom || isMe(user)) return;
+  if (view === noRoom || isMe(user) || muted(view)) return;
   if (view === current && state.page === "room") { noteMessage(user, text); return; }
   dividerBeforeUnread();
   view.unread += 1;
@@ -397,7 +405,7 @@ const roomHandlers = {
   // What each room had while the user was away (asked on signing in).
   UNREAD({ room, count, mentions }) {
     const view = viewOf(room);
-    if (!view || seeing(view)) return;
+    if (!view || seeing(view) || muted(view)) return;
     view.unread = Number(count);
     view.mentions = Number(mentions);
     drawSidebar();
@@ -420,6 +428,7 @@ function drawSidebar() {
   $("rooms-button").textContent = total.unread ? `Rooms (${total.unread} new)` : "Rooms";
   $("my-rooms").replaceChildren(...[...views.values()].map((view) => {
     const badges = [];
+    if (muted(view)) badges.push(badge("muted", "🔕", "muted"));
     if (view.mentions) badges.push(badge("mention", `@${view.mentions}`, `${view.mentions} for you`));
     if (view.unread) badges.push(badge("unread", String(view.unread), `${view.unread} new`));
     return sidebarEntry(view, { joined: view.name }, badges, () => focusRoom(view),

@@ -150,7 +150,8 @@ function messageLine(time, user, text, kind, { action = false, to = null } = {})
   words.className = "text";
   appendMessageText(words, text, action);
   item.append(nick, document.createTextNode(" "), words);
-  if (!isMe(user) && mentionsMe(text)) item.classList.add("mention");
+  // A muted room (threads.js) highlights nothing.
+  if (!isMe(user) && mentionsMe(text) && !muted(target())) item.classList.add("mention");
   return item;
 }
 
@@ -273,6 +274,7 @@ function startView() {
   startScrolling();
   startCompose();
   startReactions();
+  startThreads();
   startTyping();
   startPanel();
   startAttention();
