@@ -172,6 +172,9 @@ class ChatController:
         self._quit_timeout: IDelayedCall | None = None
         #: How many of our ``/focus`` lines are still to be answered.
         self._focus_asked = 0
+        #: The users whose profile this connection asked for (by name key):
+        #: each once, the first time they are seen saying something.
+        self._profiles_asked: set[str] = set()
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
         self.accounts = SignIn(model, self._send, given)
@@ -330,6 +333,7 @@ class ChatController:
         self._cancel(self._read_call)
         self._read_call = None
         self._focus_asked = 0
+        self._profiles_asked.clear()
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -539,6 +543,29 @@ class ChatController:
     def after_typing(self, event: ParsedLine, was_page: Page) -> None:
         """Whoever said they are typing is forgotten when their time is up."""
         self.typing.others_changed()
+
+    def after_said(self, event: ParsedLine, was_page: Page) -> None:
+        """The first time a user is seen saying something, their profile
+        is asked for (its display name goes beside their lines); later
+        changes come by themselves (``PROFILE``, ``/caps rich``)."""
+        user = event.field("user")
+        if (
+            user
+            and user != self.model.own_name
+            and name_key(user) not in (self._profiles_asked)
+        ):
+            self._profiles_asked.add(name_key(user))
+            self._write(f"/profile {user}")
+
+    def after_profile(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/profile``'s answer, in the log, a key a line."""
+        if self._answers_typed("/profile"):
+            key, value = event.field("key"), event.text or "(unset)"
+            self.model.note(f"{event.field('user')}'s {key}: {value}")
+
+    def after_profile_end(self, event: ParsedLine, was_page: Page) -> None:
+        if self._answers_typed("/profile") and event.field("count") == "0":
+            self.model.note(f"{event.field('user')} has no profile")
 
     def after_members(self, event: ParsedLine, was_page: Page) -> None:
         """A typed ``/who``'s answer, in the log."""
@@ -913,14 +940,14 @@ EVENTS: dict[str, Route] = {
     "DELETED": Route(SessionModel.room_deleted),
     "NOTICE": Route(SessionModel.room_notice),
     # what is said
-    "MSG": Route(SessionModel.message),
-    "ACTION": Route(SessionModel.action),
+    "MSG": Route(SessionModel.message, ChatController.after_said),
+    "ACTION": Route(SessionModel.action, ChatController.after_said),
     "OPMSG": Route(SessionModel.to_operators),
     "OPNOTICE": Route(SessionModel.to_operators),
     "PRIVMSG": Route(SessionModel.private_message),
     # a room's history
-    "HISTORY": Route(SessionModel.history_message),
-    "HISTORY_ACTION": Route(SessionModel.history_action),
+    "HISTORY": Route(SessionModel.history_message, ChatController.after_said),
+    "HISTORY_ACTION": Route(SessionModel.history_action, ChatController.after_said),
     "HISTORY_END": Route(SessionModel.older_lines),
     "GAP": Route(SessionModel.gap),
     # messages with a life, and who is typing
@@ -987,6 +1014,8 @@ EVENTS: dict[str, Route] = {
     "REPORT_TEXT": Route(SessionModel.described),
     "REPORTS_END": Route(SessionModel.described),
     "REPORT_CLOSED": Route(SessionModel.described),
+    "PROFILE": Route(SessionModel.profile_seen, ChatController.after_profile),
+    "PROFILE_END": Route(None, ChatController.after_profile_end),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
 }

@@ -108,6 +108,8 @@ class LogEntry:
     attachment: str = ""
     #: A thread's root: how many answer it, who last (see .threads); "" if none.
     replies: str = ""
+    #: Its author's display name (``PROFILE``), shown beside the name; "" if none.
+    shown_as: str = ""
 
 
 @dataclass(frozen=True, slots=True)

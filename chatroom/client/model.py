@@ -114,6 +114,8 @@ class SessionModel:
         self.findings = Findings()
         #: Every user name seen this session (by name key), for completion.
         self.known_users: dict[str, str] = {}
+        #: Users' display names (``PROFILE``), by name key.
+        self.display_names: dict[str, str] = {}
         self._listeners: list[Listener] = []
         self._waiters: list[tuple[Callable[[Self], bool], Deferred[None]]] = []
         self._held = 0
@@ -615,6 +617,24 @@ class SessionModel:
             if name:
                 self.known_users[name_key(name)] = name
 
+    def profile_seen(self, event: ParsedLine) -> None:
+        """PROFILE: a user's display name (the other keys are only shown
+        when asked for) goes beside their lines, those already in the logs
+        too."""
+        if event.field("key") != "display-name":
+            return
+        key, shown = name_key(event.field("user")), event.text
+        if self.display_names.get(key, "") == shown:
+            return
+        if shown:
+            self.display_names[key] = shown
+        else:
+            self.display_names.pop(key, None)
+        for log in self.logs.by_key.values():
+            for index, entry in enumerate(log):
+                if entry.user and name_key(entry.user) == key:
+                    self._replace(log, index, replace(entry, shown_as=shown))
+
     def members_listed(self, event: ParsedLine) -> None:
         """MEMBERS: the join's list, or a ``/who``'s (in a big room kept
         aside for the log: the list beside it stays the announced ones)."""
@@ -767,6 +787,7 @@ class SessionModel:
             answers=self._answering(room, answered(event)) if room else "",
             lines=paste_lines(event) if room else (),
             attachment=attachment(event) if room else "",
+            shown_as=self.display_names.get(name_key(user), ""),
         )
 
     def _saw_id(self, event: ParsedLine) -> int | None:

@@ -138,7 +138,12 @@ def words_markup(text: str, attribute: str) -> Markup:
 def line_markup(entry: LogEntry) -> Markup:
     """How one log line looks, without a paste's block or its reactions."""
     stamp: Markup = []
-    name = (user_attribute(entry.user), entry.user)
+    name: Markup = [(user_attribute(entry.user), entry.user)]
+    if entry.shown_as:  # the display name, then the name no one else holds
+        name = [
+            (user_attribute(entry.user), entry.shown_as),
+            ("earlier", f" ({entry.user})"),
+        ]
     text_attribute = (
         "mention" if entry.mentions_me else ("earlier" if entry.earlier else "message")
     )
@@ -155,23 +160,23 @@ def line_markup(entry: LogEntry) -> Markup:
             if entry.lines
             else words_markup(said, text_attribute)
         )
-        return [*stamp, "<", name, "> ", *words, *edited]
+        return [*stamp, "<", *name, "> ", *words, *edited]
     if kind == EntryKind.FOUND:
         private = entry.target.startswith("@")  # FOUND @USER: a conversation
         place = f"[private] {entry.target[1:]}" if private else f"#{entry.target}"
         where = f"{place} {local_day(entry.time)} "
-        return [("earlier", where), "<", name, "> ", ("message", entry.text)]
+        return [("earlier", where), "<", *name, "> ", ("message", entry.text)]
     if kind == EntryKind.TABLE:
         return [("help", f"  {entry.text}")]
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
-        return [*stamp, ("action", "* "), name, (attribute, f" {entry.text}"), *edited]
+        return [*stamp, ("action", "* "), *name, (attribute, f" {entry.text}"), *edited]
     if kind == EntryKind.TO_OPERATORS:
         return [
             *stamp,
             ("private", "[to operators] "),
             "<",
-            name,
+            *name,
             "> ",
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
@@ -182,14 +187,14 @@ def line_markup(entry: LogEntry) -> Markup:
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.JOIN:
-        return [*stamp, ("join", "→ "), name, ("join", " joined")]
+        return [*stamp, ("join", "→ "), *name, ("join", " joined")]
     if kind == EntryKind.PART:
-        return [*stamp, ("part", "← "), name, ("part", f" left ({entry.text})")]
+        return [*stamp, ("part", "← "), *name, ("part", f" left ({entry.text})")]
     if kind == EntryKind.NICK:
         return [
             *stamp,
             ("notice", "• "),
-            name,
+            *name,
             ("notice", f" is now known as {entry.text}"),
         ]
     if kind == EntryKind.TOPIC:

@@ -2,11 +2,13 @@
 
 What an account chose for itself, seen by each of its devices on every
 node: the threads it follows or unfollowed
-(:mod:`chatroom.core.message_threads`) and each room's notification level
-(:mod:`chatroom.core.notify_levels`). The core decides them as typed
+(:mod:`chatroom.core.message_threads`), each room's notification level
+(:mod:`chatroom.core.notify_levels`) and its profile
+(:mod:`chatroom.core.profiles`). The core decides them as typed
 changes of the account's :class:`~chatroom.core.changes.AccountSettings`
 (:class:`~chatroom.core.changes.SetFollow`,
-:class:`~chatroom.core.changes.SetNotifyLevel`); a back-end keeps each as
+:class:`~chatroom.core.changes.SetNotifyLevel`,
+:class:`~chatroom.core.changes.SetProfile`); a back-end keeps each as
 one entry of the account's settings (:func:`entry_of`: a key naming what
 it is about, and a value), in the ``--db`` file or a Redis hash, and they
 go with the account.
@@ -16,11 +18,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.changes import Operation, SetFollow, SetNotifyLevel
+from chatroom.core.changes import (
+    Operation,
+    SetFollow,
+    SetNotifyLevel,
+    SetProfile,
+)
 
 #: The first word of a setting's key: what kind of setting it is.
 FOLLOW = "follow"
 NOTIFY = "notify"
+PROFILE = "profile"
 
 
 class SettingStore(Protocol):
@@ -41,6 +49,8 @@ def entry_of(op: Operation) -> tuple[str, str]:
         return f"{FOLLOW} {op.thread}", "1" if op.following else "0"
     if isinstance(op, SetNotifyLevel):
         return f"{NOTIFY} {op.room}", op.level
+    if isinstance(op, SetProfile):
+        return f"{PROFILE} {op.key}", op.value
     raise TypeError(f"no operation {op!r} of an account's settings")
 
 

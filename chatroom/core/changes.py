@@ -144,7 +144,7 @@ class RoomPins:
 @dataclass(frozen=True)
 class AccountSettings:
     """What account ``account`` (its name key) chose for itself: the
-    threads it follows, each room's notification level
+    threads it follows, each room's notification level, its profile
     (:mod:`chatroom.core.account_settings`)."""
 
     account: str
@@ -789,6 +789,15 @@ class SetNotifyLevel(Operation):
 
     room: str
     level: str
+
+
+@dataclass(frozen=True)
+class SetProfile(Operation):
+    """The account's profile key ``key`` is now ``value`` ("": removed;
+    :mod:`chatroom.core.profiles`)."""
+
+    key: str
+    value: str
 
 
 # -- an account's read markers: premises and operations -------------------------

@@ -38,6 +38,7 @@ from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
+from chatroom.core.profiles import Profiles
 from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
@@ -191,6 +192,14 @@ class ChatCore(Generic[B]):
         self.threads = self.messages.threads
         self.pins = self.messages.pins
         self.notify_levels = self.users.notify_levels
+        #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
+        self.profiles = Profiles(
+            self.backend.settings,
+            self.backend.apply,
+            self.identities.session,
+            lambda: self._files,
+            self.presence.tell_neighbours,
+        )
         #: Reports of messages: /report, /reports (chatroom.core.abuse_reports).
         self.abuse_reports = AbuseReports(
             clock,

@@ -89,6 +89,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.AccountChanged,
         events.AwayChanged,
         events.RealnameChanged,
+        events.ProfileChanged,
         events.TopicChanged,
         events.RoomDeleted,
         events.RoomNotice,

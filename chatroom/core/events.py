@@ -332,6 +332,18 @@ class RealnameChanged(Event):
     realname: str
 
 
+@dataclass(slots=True, eq=True)
+class ProfileChanged(Event):
+    """``user``'s profile key ``key`` (:mod:`chatroom.core.profiles`) is
+    now ``value`` ("": removed); made once, handed once to each member who
+    shares a room with the user. ``rich`` connections see ``PROFILE``, IRC
+    clients subscribed to the key ``METADATA``."""
+
+    user: str
+    key: str
+    value: str
+
+
 class Sighting(enum.Enum):
     """What a :class:`Watched` tells of a user."""
 

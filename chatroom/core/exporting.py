@@ -2,7 +2,7 @@
 
 What is exported is the account's (:mod:`chatroom.core.userdata`, *Whose
 data*): its room messages, its private conversations, its read markers,
-its remembered and owned rooms, the account's name and its e-mail address
+its remembered and owned rooms, its profile, the account's name and its e-mail address
 (verified or pending), never its password hash, SCRAM keys or codes, in
 one JSON document built off the reactor (:func:`archive_bytes` runs on
 the account service's thread pool). It is kept under a secret token for
@@ -33,6 +33,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
+from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
 from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
@@ -109,6 +110,7 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
             for room, _, root in [thread.partition(" ")]
         ],
         "notify_levels": of_kind(data.settings, NOTIFY),
+        "profile": profile_in(data.settings),
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [
             {"with": other, "messages": [_private_record(e) for e in messages]}

@@ -41,6 +41,7 @@ from chatroom.core.message_threads import MessageThreads
 from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.pins import Pins
+from chatroom.core.profiles import Profiles
 from chatroom.core.reading import Markings
 from chatroom.core.registry import Registry
 from chatroom.core.services.messages import MessageService
@@ -237,6 +238,10 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     ),
     "pins": (Pins, {"pin": "pin", "pinned": "pinned", "count": "pin_count"}),
     "notify_levels": (NotifyLevels, {"level": "notify_level"}),
+    "profiles": (
+        Profiles,
+        {"of": "profile_of", "own": "own_profile", "set": "set_profile"},
+    ),
     "abuse_reports": (
         AbuseReports,
         {"report": "report", "queue": "open_reports", "close": "close_report"},

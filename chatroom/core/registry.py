@@ -44,6 +44,7 @@ from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.pins import Pins
+from chatroom.core.profiles import Profiles
 from chatroom.core.reading import Markings
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.serverbans import ServerBans
@@ -244,6 +245,14 @@ class Registry(Protocol):
         (:meth:`~chatroom.core.abuse_reports.AbuseReports.report`,
         :meth:`~chatroom.core.abuse_reports.AbuseReports.queue`,
         :meth:`~chatroom.core.abuse_reports.AbuseReports.close`)."""
+        ...
+
+    @property
+    def profiles(self) -> Profiles:
+        """People's profiles: ``/profile``, IRC's ``METADATA``
+        (:meth:`~chatroom.core.profiles.Profiles.of`,
+        :meth:`~chatroom.core.profiles.Profiles.own`,
+        :meth:`~chatroom.core.profiles.Profiles.set`)."""
         ...
 
     @property

@@ -318,6 +318,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command(
+                "profile",
+                "[NAME] | set KEY VALUE | unset KEY",
+                (
+                    "/profile [NAME]        someone's profile (yours without NAME)",
+                    "/profile set display-name|pronouns|status|avatar VALUE   yours;"
+                    " /profile unset KEY",
+                ),
+            ),
+            Command(
                 "export",
                 "",
                 ("/export                a one-time link to all your account's data",),

@@ -68,6 +68,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "UNREAD_END": (),
     # A room's notification level (docs/protocol.md, "Notification levels").
     "NOTIFY": ("room", "level"),
+    # Profiles (docs/protocol.md, "Profiles"): a key's value as the text
+    # (none: the key is unset); /profile NAME ends with PROFILE_END.
+    "PROFILE": ("user", "key"),  # | value
+    "PROFILE_END": ("user", "count"),
     # Accounts and moderation (docs/protocol.md, "Accounts", "Moderation").
     "REGISTERED": ("account",),
     "PASSWORD_CHANGED": ("account",),
@@ -201,6 +205,7 @@ FREE_TEXT_EVENTS = frozenset(
         "REPORT",
         "REPORT_TEXT",
         "REPORT_CLOSED",
+        "PROFILE",
     }
 )
 

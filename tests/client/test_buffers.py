@@ -266,7 +266,7 @@ class BufferControllerTests(ControllerTestCase):
         self.model.set_following(False)
         self.server.say(f"@4 MSG cafe bob {STAMP} one")
         self.clock.advance(READ_DELAY_SECONDS)
-        self.assertEqual(self.server.sent(), [])
+        self.assertEqual(self.server.sent(), ["/profile bob"])  # bob's first line
         self.model.set_following(True)
         self.controller.seen()
         self.server.say(f"@5 MSG cafe bob {STAMP} two", f"@6 MSG tea bob {STAMP} x")
@@ -312,7 +312,8 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(
             self.server.sent(),
             [
-                *("/focus help", "/who", "/focus cafe", "/who", "/focus tea", "/who"),
+                *("/focus help", "/who", "/profile erin", "/focus cafe"),
+                *("/profile bob", "/who", "/focus tea", "/who"),
                 "/read tea 5",  # tea's catch-up, on screen, is read
             ],
         )

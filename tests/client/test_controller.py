@@ -17,7 +17,9 @@ from chatroom.client.controller import EVENTS, Backoff, ChatController, update_m
 from chatroom.client.model import EntryKind, Page, SessionModel, log_key
 from chatroom.client.moderation import DESCRIBERS
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
+from chatroom.client.widgets import plain_text
 from chatroom.wire.lines import EVENT_FIELDS, parse_event
+from tests.support import STAMP
 
 
 class FakeServer:
@@ -592,3 +594,36 @@ class EventTableTests(unittest.TestCase):
             update_model(model, parse_event(f"{word} x 1 2"))
         for word in EVENTS:
             update_model(model, parse_event(word))
+
+
+class ProfileTests(ControllerTestCase):
+    """Display names beside what users say."""
+
+    def test_a_display_name_goes_beside_the_users_lines(self) -> None:
+        """bob's first line asks for his profile, once; its display name
+        then shows beside his lines, those already shown too, and a later
+        change (PROFILE, live) or its removal shows at once; a typed
+        /profile's answer is in the log."""
+        self.into_room()
+        self.server.answer("MEMBERS tea alice bob")  # the automatic /who
+        self.server.say(f"MSG tea bob {STAMP} hello", f"MSG tea bob {STAMP} again")
+        self.assertEqual(self.server.sent(), ["/profile bob"])
+        self.server.say("PROFILE bob display-name Bob Smith", "PROFILE_END bob 1")
+        shown = [plain_text(entry) for entry in self.model.logs.shown_lines]
+        self.assertIn("<Bob Smith (bob)> hello", shown)
+        self.server.say("PROFILE bob display-name Robert")
+        self.server.say(f"MSG tea bob {STAMP} now Robert")
+        shown = [plain_text(entry) for entry in self.model.logs.shown_lines]
+        self.assertIn("<Robert (bob)> again", shown)
+        self.assertIn("<Robert (bob)> now Robert", shown)
+        self.server.say("PROFILE bob display-name")
+        self.assertIn(
+            "<bob> again", [plain_text(e) for e in self.model.logs.shown_lines]
+        )
+        self.assertEqual(self.server.sent(), [])
+        self.controller.submit("/profile bob")
+        self.server.answer("PROFILE bob pronouns he/him", "PROFILE_END bob 1")
+        self.assertIn(
+            "bob's pronouns: he/him",
+            [e.text for e in self.model.logs.shown_lines],
+        )

@@ -61,7 +61,7 @@ class PositionTests(ControllerTestCase):
             "MSG tea bob 2026-11-21T18:05:05.123Z live",
         )
         self.controller.load_older()
-        self.assertEqual(self.server.sent(), ["/history 50 before 7"])
+        self.assertEqual(self.server.sent(), ["/profile bob", "/history 50 before 7"])
         self.controller.load_older()  # one request at a time
         self.assertEqual(self.server.sent(), [])
         self.server.answer(

@@ -119,6 +119,7 @@ class ThreadControllerTests(ControllerTestCase):
         /leave closes the buffer."""
         self.into_room()
         self.server.say(QUESTION, f"@8;thread=7 MSG tea bob {STAMP} I do")
+        self.assertEqual(self.server.sent(), ["/profile bob"])  # bob's first line
         self.controller.submit("/thread 7")
         self.assertEqual(self.server.sent(), [])
         self.assertEqual(self.model.buffer.label if self.model.buffer else "", "#tea›7")

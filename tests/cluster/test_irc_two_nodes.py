@@ -28,6 +28,7 @@ from tests.doors.irc import (
     test_irc_formatting,
     test_irc_list_times,
     test_irc_memory,
+    test_irc_metadata,
     test_irc_moderation,
     test_irc_modlog,
     test_irc_notify,
@@ -322,6 +323,10 @@ class IRCReplyOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_replies.IRCReplyTests)
 
 class IRCThreadOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_threads.IRCThreadTests):
     """``test_irc_threads.IRCThreadTests`` on two nodes."""
+
+
+class IRCMetadataOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_metadata.IRCMetadataTests):
+    """``test_irc_metadata.IRCMetadataTests`` on two nodes."""
 
 
 class IRCRoomModesOnTwoNodesTests(

@@ -36,6 +36,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.AccountChanged("bob", "Bob"),
     events.AwayChanged("bob", "lunch"),
     events.RealnameChanged("bob", "Bob Smith"),
+    events.ProfileChanged("bob", "display-name", "Bob Smith"),
     events.TopicChanged("tea", "bob", "oolong", "T", "9", account="Bob"),
     events.RoomDeleted("tea", "alice"),
     events.RoomNotice("tea", "stored again"),

@@ -58,6 +58,7 @@ DOC_SHOTS = frozenset(
         "formatted",
         "thread",
         "pinned",
+        "profiles",
     }
 )
 #: axe-core's impacts that fail a test.

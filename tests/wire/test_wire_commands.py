@@ -66,6 +66,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /devices               your account's connections (its devices)
 /logout ID             close one of them
 /token                 a token to upload files with (HTTP Bearer; --files)
+/profile [NAME]        someone's profile (yours without NAME)
+/profile set display-name|pronouns|status|avatar VALUE   yours; /profile unset KEY
 /export                a one-time link to all your account's data
 /delete-account PASSWORD   delete your account and its data for good
 /push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)

@@ -39,7 +39,7 @@ class PresenceService:
         shares a room with it hears so, once (IRC's ``away-notify``)."""
         session = self.identities.session(member)
         self.sessions.describe(member, away=message)  # its next JOINs carry it
-        await self._tell_neighbours(member, AwayChanged(session.name, message))
+        await self.tell_neighbours(member, AwayChanged(session.name, message))
         await self._tell_watchers(member, Sighting.AWAY, message)
 
     async def set_realname(self, member: Member, realname: str) -> None:
@@ -52,7 +52,7 @@ class PresenceService:
         rules.check_realname(realname)
         session = self.identities.session(member)
         self.sessions.describe(member, realname=realname)
-        await self._tell_neighbours(member, RealnameChanged(session.name, realname))
+        await self.tell_neighbours(member, RealnameChanged(session.name, realname))
         await self._tell_watchers(member, Sighting.REALNAME, realname)
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
@@ -108,7 +108,7 @@ class PresenceService:
         (:mod:`chatroom.core.census`)."""
         return await self.backend.census.total(here)
 
-    async def _tell_neighbours(self, member: Member, event: Event) -> None:
+    async def tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its
         own seat), at most once each: told if it can be (it is news, not a
         command that failed), as :func:`chatroom.core.accountnews.tell_rooms`
@@ -123,7 +123,7 @@ class PresenceService:
         self, member: Member, sighting: Sighting, value: str
     ) -> None:
         """News of a user to whoever watches its name, on every node (its
-        rooms' members had it from :meth:`_tell_neighbours`)."""
+        rooms' members had it from :meth:`tell_neighbours`)."""
         seat = self.identities.seat(member)
         session = self.sessions.get(seat)
         if session is not None and session.name:

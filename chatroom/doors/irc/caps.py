@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from chatroom.core import profiles
 from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
 from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
@@ -38,6 +39,9 @@ from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
 CHATHISTORY_LIMIT = 200
 #: ``005`` tokens of the capabilities (draft/chathistory's).
 ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
+
+#: The most metadata keys one connection subscribes to (``draft/metadata-2``).
+METADATA_SUBS = 10
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/extended-isupport", draft=True),
     Capability("draft/message-redaction", draft=True),
     Capability(
+        "draft/metadata-2",
+        f"max-subs={METADATA_SUBS},max-keys={len(profiles.KEYS)},"
+        f"max-value-bytes={profiles.MAX_BYTES}",
+        draft=True,
+    ),
+    Capability(
         "draft/multiline",
         f"max-bytes={MAX_BYTES},max-lines={MAX_LINES}",
         draft=True,
@@ -86,6 +96,9 @@ CAPABILITIES: tuple[Capability, ...] = (
 )
 
 BY_NAME = {cap.name: cap for cap in CAPABILITIES}
+
+#: Profiles as ``METADATA`` (:mod:`chatroom.doors.irc.metadata`).
+METADATA = "draft/metadata-2"
 
 #: ``ISUPPORT`` before registration, and ``005`` in a ``draft/isupport`` batch.
 EXTENDED_ISUPPORT = "draft/extended-isupport"

@@ -72,6 +72,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "MARKREAD <target> [timestamp=<time>]",
         "Shows or moves your read marker (draft/read-marker).",
     ),
+    "METADATA": (
+        "METADATA <target> GET|LIST|SET|CLEAR|SUB|UNSUB|SUBS|SYNC [<key>...]",
+        "Your account's profile, or another user's (draft/metadata-2): display-name,"
+        " pronouns, status, avatar.",
+    ),
     "MODE": (
         "MODE <#room> [<modes> [<args>]] / MODE <nick> [+|-iwB]",
         "A room's modes (o b i t s k) or yours (i: invisible, w: wallops, B: bot).",

@@ -17,6 +17,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, signin
+from chatroom.doors.irc.metadata import own_burst
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.webpush import vapid_token
@@ -138,7 +139,7 @@ async def try_register(session: IRCSession) -> None:
     await counted
     bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
-    welcome(session)
+    welcome(session, await own_burst(session))
     signin.logged_in(session, pending)
     if session.server.account_service.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
@@ -197,8 +198,10 @@ async def isupport_command(session: IRCSession, params: tuple[str, ...]) -> None
     session.send(isupport_reply(session))
 
 
-def welcome(session: IRCSession) -> None:
-    """001-005 and the MOTD, once the nick is ours."""
+def welcome(session: IRCSession, metadata: bytes = b"") -> None:
+    """001-005, the client's own ``metadata`` batch (``draft/metadata-2``:
+    :func:`~chatroom.doors.irc.metadata.own_burst`) and the MOTD, once the
+    nick is ours."""
     name, nick = session.config.name, session.nick
     session.numeric(irc.RPL_WELCOME, f"Welcome to {name}, {session.source}")
     session.numeric(irc.RPL_YOURHOST, f"Your host is {session.me}, running chatroom")
@@ -209,6 +212,8 @@ def welcome(session: IRCSession) -> None:
         )
     )
     session.send(isupport_reply(session))
+    if metadata:
+        session.send(metadata)
     session.numeric(irc.RPL_MOTDSTART, f"- {session.me} Message of the day -")
     for line in motd(session.config.motd, name):
         session.numeric(irc.RPL_MOTD, line)

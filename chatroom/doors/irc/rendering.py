@@ -79,6 +79,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
+    ProfileChanged,
     Reaction,
     RealnameChanged,
     Redacted,
@@ -324,6 +325,7 @@ class IRCRenderer:
             RealnameChanged: lambda e: build(
                 self.source(e.user), "SETNAME", e.realname
             ),  # only with setname (IRCProtocol)
+            ProfileChanged: self._metadata,  # draft/metadata-2 only (IRCSession)
             Wallops: lambda e: build(self.source(e.by), "WALLOPS", e.text),
             RoomDeleted: lambda e: build(
                 self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
@@ -426,6 +428,13 @@ class IRCRenderer:
         if not event.message:
             return build(source, "AWAY")
         return build(source, "AWAY", event.message)
+
+    def _metadata(self, event: ProfileChanged) -> bytes:
+        """``METADATA nick key * :value``, or without a value for a key unset
+        (``draft/metadata-2``'s notification)."""
+        if not event.value:
+            return build_words(self.server, "METADATA", event.user, event.key, "*")
+        return build(self.server, "METADATA", event.user, event.key, "*", event.value)
 
     def joiner_away(self, event: Joined, timed: bool) -> bytes:
         """For an ``away-notify`` client: after a ``JOIN``, ``AWAY :message``

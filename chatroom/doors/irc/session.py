@@ -46,6 +46,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     OperatorMessage,
+    ProfileChanged,
     RealnameChanged,
     Renamed,
     ReportClosed,
@@ -68,7 +69,7 @@ from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import OutputQueue
 from chatroom.doors.base.server import ChatServer
-from chatroom.doors.irc.caps import NO_CAPS, shared_caps
+from chatroom.doors.irc.caps import METADATA, NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
@@ -250,6 +251,8 @@ class IRCSession:
     #: (receives server admins' ``WALLOPS``).
     invisible, bot, wallops = Rare(False), Rare(False), Rare(False)
     away = Rare("")  # the away message ("" when here)
+    #: The ``draft/metadata-2`` keys whose changes this client is told of.
+    metadata_subs: Rare[frozenset[str]] = Rare(frozenset())
     #: The room the registry's ``entered`` named, for the waiting command.
     _arrived: Rare[str | None] = Rare(None)
     #: The welcome of a big room just joined (chatroom.core.big_rooms),
@@ -473,6 +476,10 @@ class IRCSession:
             assert isinstance(event, Renamed)
             if event.old == self.name:  # our own NICK: its command's answer
                 self.send(event.encoded(self.render))  # labeled if asked
+                return
+        elif kind is ProfileChanged:  # draft/metadata-2, of the keys subscribed
+            assert isinstance(event, ProfileChanged)
+            if METADATA not in self.caps or event.key not in self.metadata_subs:
                 return
         elif kind in _ASKED_FOR:  # news of a user, for clients that asked
             if _ASKED_FOR[kind] not in self.caps:

@@ -27,6 +27,7 @@ from chatroom.doors.irc import (
     ubans,
 )
 from chatroom.doors.irc.helping import help_, links
+from chatroom.doors.irc.metadata import metadata
 from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
@@ -80,6 +81,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "CHATHISTORY": IRCCommand(chathistory.chathistory, 1),
     "REDACT": IRCCommand(redact, 2),
     "MARKREAD": IRCCommand(markread),
+    "METADATA": IRCCommand(metadata, 2),
     "WEBPUSH": IRCCommand(webpush, 2),
     # moderation
     "MODE": IRCCommand(moderation.mode, 1),

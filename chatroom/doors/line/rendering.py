@@ -61,6 +61,7 @@ from chatroom.core.events import (
     PrivateMessage,
     PrivateRedacted,
     PrivateTagMessage,
+    ProfileChanged,
     Reaction,
     RealnameChanged,
     Redacted,
@@ -154,6 +155,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     AccountChanged: _nothing,  # IRC's account-notify only
     AwayChanged: _nothing,  # IRC's away-notify only
     RealnameChanged: _nothing,  # IRC's setname only
+    ProfileChanged: lambda e: format_line("PROFILE", e.user, e.key, text=e.value),
     Wallops: _nothing,  # IRC's +w only
     TopicChanged: lambda e: format_line("TOPIC", e.room, e.user, text=e.text),
     RoomDeleted: lambda e: format_line("DELETED", e.room, e.by),
@@ -252,8 +254,9 @@ def _with_tags(event: Event, line: bytes) -> bytes:
 
 #: Events only ``rich`` connections see (an edit as itself: others get a
 #: ``MSG`` saying ``* `` and the new text as it happens, nothing in a
-#: replay, where the message already shows its new text).
-RICH_ONLY = (Edited, Redacted, Reaction, Typing, Preview)
+#: replay, where the message already shows its new text), and a user's
+#: profile changing (the name beside its messages is all others show).
+RICH_ONLY = (Edited, Redacted, Reaction, Typing, Preview, ProfileChanged)
 
 
 def _edit_fallback(event: Edited) -> bytes:

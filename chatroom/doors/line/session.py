@@ -58,6 +58,7 @@ from chatroom.doors.line import (
     moderating,
     notify,
     pins,
+    profiles,
     reporting,
     threads,
     webhooks,
@@ -633,4 +634,5 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "report": (reporting.do_report, _NAMED),
     "reports": (reporting.do_reports, _NAMED),
     "notify": (notify.do_notify, _NAMED),
+    "profile": (profiles.do_profile, _NAMED),
 }

@@ -85,6 +85,7 @@ STATIC_FILES = {
             "reactions.js",
             "emoji.js",
             "typing.js",
+            "profiles.js",
             "panel.js",
             "private.js",
             "attention.js",

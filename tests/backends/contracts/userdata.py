@@ -67,6 +67,8 @@ class UserDataContract(IRCContractBase):
         yield self.expect(bob, "THREADS_END")
         alice.say("/notify tea all")
         yield self.expect(alice, "NOTIFY tea all")
+        alice.say("/profile set pronouns she/her")
+        yield self.expect(alice, "PROFILE ")
         alice.say("/caps ids")
         yield self.expect(alice, "CAPS")
         alice.say("/read tea 2")
@@ -113,6 +115,7 @@ class UserDataContract(IRCContractBase):
             archive["threads"], [{"room": "tea", "root": 1, "following": True}]
         )
         self.assertEqual(archive["notify_levels"], {"tea": "all"})
+        self.assertEqual(archive["profile"], {"pronouns": "she/her"})
         talks = archive["private_conversations"]
         self.assertEqual([t["with"] for t in talks], ["bob"])
         self.assertEqual([m["text"] for m in talks[0]["messages"]], ["alice whispers"])

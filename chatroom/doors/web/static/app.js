@@ -91,7 +91,7 @@ const state = {
   // /who and /info sent on joining, and the topic the join brings.
   quietWho: false, quietInfo: false, joinQuiet: false,
   // Replies the user asked for by typing a command: shown in the log.
-  asked: { who: false, list: false, topic: false },
+  asked: { who: false, list: false, topic: false, profile: false },
   listing: null, // the room list a typed /list is receiving
   joinReplied: false, // the join's own MEMBERS came (the quiet /who's is next)
   whoShown: null, // the log line answering a typed /who (its OWNER follows)

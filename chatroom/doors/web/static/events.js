@@ -15,6 +15,7 @@ const handlers = {
     // Before signing in, so an account's rooms come back with what was
     // missed, unasked (docs/protocol.md "Many devices").
     send("/caps ids multi rich");
+    forgetProfiles();
     if (state.invite) send(`/redeem ${state.invite}`); // once: a refusal is said
     state.invite = null;
     signIn();
@@ -383,7 +384,7 @@ const handlers = {
 
 Object.assign(
   handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers,
-  threadHandlers,
+  threadHandlers, profileHandlers,
 );
 
 // An event is handled as about the room it names (its log, members, ids:

@@ -54,6 +54,9 @@ function outgoing(line) {
     state.pending.roomKey = words[2];
   } else if (command === "/who") state.asked.who = true;
   else if (command === "/list") state.asked.list = true;
+  else if (command === "/profile" && ["set", "unset"].indexOf(words[1]) < 0) {
+    state.asked.profile = true;
+  }
   else if (command === "/topic" && words.length === 1) state.asked.topic = true;
   else if (command === "/search") askSearch(line.trim().slice(words[0].length).trim());
   else if (command === "/modlog") askModlog();

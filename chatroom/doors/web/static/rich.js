@@ -16,6 +16,8 @@ const QUOTE_LENGTH = 80;
 // without placing it.
 function roomMessage(event, time, user, text, kind, action = false) {
   const item = messageLine(time, user, text, kind, { action });
+  wantProfile(user);
+  dressAuthor(item, user);
   if (event.tags.multiline) {
     item.classList.add("multiline");
     const words = item.querySelector(".text");

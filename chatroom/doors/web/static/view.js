@@ -85,7 +85,7 @@ function drawMembers() {
   const room = shownRoom();
   $("members").replaceChildren(...room.members.map((member) => {
     const item = document.createElement("li");
-    item.textContent = member;
+    dressMember(item, member);
     item.classList.add(nickClass(member));
     if (member === room.owner) {
       item.classList.add("owner");

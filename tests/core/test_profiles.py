@@ -1,0 +1,48 @@
+"""The profile rule (chatroom.core.profiles): keys, values, what is kept."""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.core.errors import ChatError
+from chatroom.core.profiles import check_key, check_value, profile_in
+
+
+class ProfileRuleTests(unittest.TestCase):
+    def test_keys(self) -> None:
+        """The four keys, in any case; any other is BAD_ARGS."""
+        self.assertEqual(check_key("Display-Name"), "display-name")
+        for key in ("pronouns", "status", "avatar"):
+            self.assertEqual(check_key(key), key)
+        with self.assertRaises(ChatError) as refused:
+            check_key("color")
+        self.assertEqual(refused.exception.code, "BAD_ARGS")
+
+    def test_values(self) -> None:
+        """A value loses its outer spaces; one over its key's length (in
+        characters), over 400 bytes, or with a control character is refused."""
+        self.assertEqual(check_value("pronouns", "  they/them "), "they/them")
+        self.assertEqual(check_value("display-name", "é" * 64), "é" * 64)
+        for key, value in (
+            ("display-name", "a" * 65),
+            ("pronouns", "a" * 33),
+            ("status", "💜" * 101),  # 101 characters, but 404 bytes
+            ("status", "two\nlines"),
+            ("status", "tab\there"),
+        ):
+            with self.assertRaises(ChatError, msg=(key, value)):
+                check_value(key, value)
+
+    def test_profile_among_settings(self) -> None:
+        """Only the profile's keys that are set, in the keys' order; the
+        account's other settings are not part of it."""
+        settings = {
+            "profile status": "away",
+            "profile display-name": "Alice",
+            "profile pronouns": "",
+            "notify tea": "none",
+        }
+        self.assertEqual(
+            list(profile_in(settings).items()),
+            [("display-name", "Alice"), ("status", "away")],
+        )
