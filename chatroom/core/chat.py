@@ -38,7 +38,6 @@ from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
-from chatroom.core.profiles import Profiles
 from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
@@ -183,23 +182,19 @@ class ChatCore(Generic[B]):
             self.messages.life,
             self.bans,
         )
-        self.presence = PresenceService(self.backend, self.identities)
+        self.presence = PresenceService(
+            self.backend, self.identities, lambda: self._files
+        )
         self.users = UserService(
             clock, self.backend, self.identities, self.notifications, self._files
         )
-        #: The messages' threads and pins, and the users' notification
-        #: levels: objects of their own, handed to the doors as they are.
+        #: The messages' threads and pins, the users' notification levels
+        #: and people's profiles: objects of their own, handed to the doors
+        #: as they are.
         self.threads = self.messages.threads
         self.pins = self.messages.pins
         self.notify_levels = self.users.notify_levels
-        #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
-        self.profiles = Profiles(
-            self.backend.settings,
-            self.backend.apply,
-            self.identities.session,
-            lambda: self._files,
-            self.presence.tell_neighbours,
-        )
+        self.profiles = self.presence.profiles
         #: Reports of messages: /report, /reports (chatroom.core.abuse_reports).
         self.abuse_reports = AbuseReports(
             clock,

@@ -86,6 +86,8 @@ SAMPLES: dict[str, object] = {
     "level": "",
     "ignore": True,
     "note": "",
+    "key": "display-name",
+    "value": "",
 }
 
 

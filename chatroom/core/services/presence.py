@@ -11,15 +11,17 @@ nodes (:mod:`chatroom.core.presence`), the nicks gone
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.census import Census
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
+from chatroom.core.files import FileService
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
+from chatroom.core.profiles import Profiles
 from chatroom.core.services.identities import Identities
 from chatroom.core.text import name_key
 from chatroom.core.watching import Listener, tell_watchers
@@ -27,19 +29,36 @@ from chatroom.core.whowas import Departed
 
 
 class PresenceService:
-    """Who is online, as what, and who was."""
+    """Who is online, as what, and who was; and how people show themselves
+    (their profiles, :attr:`profiles`)."""
 
-    def __init__(self, backend: Backend, identities: Identities) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        identities: Identities,
+        files: Callable[[], FileService | None],
+    ) -> None:
+        """Args:
+        files: the uploads (``--files``) an avatar must be one of.
+        """
         self.backend = backend
         self.identities = identities
         self.sessions = identities.sessions
+        #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
+        self.profiles = Profiles(
+            backend.settings,
+            backend.apply,
+            identities.session,
+            files,
+            self._tell_neighbours,
+        )
 
     async def set_away(self, member: Member, message: str) -> None:
         """The member is away, saying ``message`` ("": back): everyone who
         shares a room with it hears so, once (IRC's ``away-notify``)."""
         session = self.identities.session(member)
         self.sessions.describe(member, away=message)  # its next JOINs carry it
-        await self.tell_neighbours(member, AwayChanged(session.name, message))
+        await self._tell_neighbours(member, AwayChanged(session.name, message))
         await self._tell_watchers(member, Sighting.AWAY, message)
 
     async def set_realname(self, member: Member, realname: str) -> None:
@@ -52,7 +71,7 @@ class PresenceService:
         rules.check_realname(realname)
         session = self.identities.session(member)
         self.sessions.describe(member, realname=realname)
-        await self.tell_neighbours(member, RealnameChanged(session.name, realname))
+        await self._tell_neighbours(member, RealnameChanged(session.name, realname))
         await self._tell_watchers(member, Sighting.REALNAME, realname)
 
     async def set_presence(self, member: Member, facts: Presence) -> None:
@@ -108,7 +127,7 @@ class PresenceService:
         (:mod:`chatroom.core.census`)."""
         return await self.backend.census.total(here)
 
-    async def tell_neighbours(self, member: Member, event: Event) -> None:
+    async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its
         own seat), at most once each: told if it can be (it is news, not a
         command that failed), as :func:`chatroom.core.accountnews.tell_rooms`
@@ -123,7 +142,7 @@ class PresenceService:
         self, member: Member, sighting: Sighting, value: str
     ) -> None:
         """News of a user to whoever watches its name, on every node (its
-        rooms' members had it from :meth:`tell_neighbours`)."""
+        rooms' members had it from :meth:`_tell_neighbours`)."""
         seat = self.identities.seat(member)
         session = self.sessions.get(seat)
         if session is not None and session.name:

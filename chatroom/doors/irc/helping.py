@@ -109,6 +109,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Deletes a message of a room, or your private message to nick "
         "(draft/message-redaction).",
     ),
+    "REDEEM": (
+        "REDEEM <code>",
+        "Redeems an invitation, so this connection may register one account "
+        "on a server that registers by invitation.",
+    ),
     "REGISTER": (
         "REGISTER <*|nick> <email> <password>",
         "Registers your nick as an account (draft/account-registration).",

@@ -76,7 +76,9 @@ async def _profile_of(session: IRCSession, target: str) -> dict[str, str] | None
     if here is None and room_of(target) is None:
         there = (await elsewhere(session, [target])).get(name_key(target))
     if here is None and there is None and room_of(target) is None:
-        online = await session.registry.presence.names_online()  # a user of another door
+        online = (
+            await session.registry.presence.names_online()
+        )  # a user of another door
         known = any(name_key(name) == name_key(target) for name in online)
     else:
         known = here is not None or there is not None
