@@ -1,6 +1,6 @@
 """Helpers shared by the server tests: fake and real-socket clients, a live server.
 
-:class:`FakeClient` drives one :class:`chatroom.doors.line.protocol.ChatProtocol` over a
+:class:`FakeClient` drives one :class:`chatroom.doors.line.protocol.LineProtocol` over a
 ``StringTransport``, so unit tests see exactly the bytes a user would, with
 no reactor. :class:`LineClient` is the real-socket equivalent for the
 integration tests: it records every line and hands out Deferreds that fire
@@ -44,7 +44,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
-from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.local.local_backend import LocalBackend
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.accounts import AccountService, Runner
@@ -55,8 +55,8 @@ from chatroom.core.events import Listing, LobbyChanges, Welcome
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
-from chatroom.doors.base.server import ChatServer
-from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
 from chatroom.wiring.registries import local_registry
@@ -76,7 +76,7 @@ IN_PROCESS = ("--gc-freeze", "0")
 
 
 if TYPE_CHECKING:  # only the cluster tests load the Redis back-end
-    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.redis_backend import RedisBackend
 
 
 def in_place(function: Callable[[], T]) -> defer.Deferred[T]:
@@ -143,20 +143,20 @@ def local_server(
     clock: IReactorTime,
     store: Store | None = None,
     hashing: Runner | None = None,
-) -> ChatServer:
+) -> DoorHub:
     """A server over the in-process back-end, as ``twistd chatroom`` builds
     one without ``--redis`` (its rooms kept in ``store``, if given)."""
-    return ChatServer(config, clock, local_registry(config, clock, store), hashing)
+    return DoorHub(config, clock, local_registry(config, clock, store), hashing)
 
 
-def _unwrapped(server: ChatServer) -> Registry:
+def _unwrapped(server: DoorHub) -> Registry:
     registry = server.registry
     if isinstance(registry, MeteredRegistry):  # /metrics is served (--http)
         registry = registry.inner
     return registry
 
 
-def chat_core(server: ChatServer) -> ChatCore[Any]:
+def chat_core(server: DoorHub) -> ChatCore[Any]:
     """The server's core (its sessions, its config), for tests that look
     inside it."""
     registry = _unwrapped(server)
@@ -164,7 +164,7 @@ def chat_core(server: ChatServer) -> ChatCore[Any]:
     return registry
 
 
-def local_backend(server: ChatServer) -> LocalBackend:
+def local_backend(server: DoorHub) -> LocalBackend:
     """The server's in-process back-end, for tests that look inside it."""
     backend = chat_core(server).backend
     assert isinstance(backend, LocalBackend), backend
@@ -179,9 +179,9 @@ def device(member: object) -> object:
     return member
 
 
-def redis_backend(server: ChatServer) -> RedisBackend:
+def redis_backend(server: DoorHub) -> RedisBackend:
     """The cluster node's back-end, for tests that look inside it."""
-    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.redis_backend import RedisBackend
 
     backend = chat_core(server).backend
     assert isinstance(backend, RedisBackend), backend
@@ -232,7 +232,7 @@ class SettlingClock(Clock):
 
 
 class FakeClient:
-    """One connected user: a real ``ChatProtocol`` on a ``StringTransport``.
+    """One connected user: a real ``LineProtocol`` on a ``StringTransport``.
 
     ``received()`` returns the lines the server sent since the last call and
     clears the transport, so each assertion covers exactly one exchange.
@@ -242,9 +242,9 @@ class FakeClient:
 
     def __init__(
         self,
-        server: ChatServer,
+        server: DoorHub,
         host: str = "127.0.0.1",
-        protocol_class: type[ChatProtocol] = ChatProtocol,
+        protocol_class: type[LineProtocol] = LineProtocol,
     ) -> None:
         FakeClient._next_port += 1
         self.transport = StringTransport(
@@ -514,7 +514,7 @@ class StoreFileTestCase(unittest.TestCase):
         self.path = os.path.join(directory, "chat.sqlite3")
         self.clock = Clock()
 
-    def start(self) -> ChatServer:
+    def start(self) -> DoorHub:
         """A server on the file, once what was pending is flushed."""
         self.clock.advance(FLUSH_INTERVAL)
         store = SqliteStore(self.path, self.clock, in_place, self.config.retention)
@@ -613,7 +613,7 @@ class ServerTestCase(unittest.TestCase):
         return names
 
 
-def redis_command(server: ChatServer, *command: Any) -> defer.Deferred[Any]:
+def redis_command(server: DoorHub, *command: Any) -> defer.Deferred[Any]:
     """One plain command of a test, on the node's link to the Redis that
     holds its key (its first argument): the commands link, or on a Redis
     Cluster of several primaries with rooms apart, the primary of the

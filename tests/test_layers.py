@@ -209,9 +209,9 @@ class LayerTests(unittest.TestCase):
         expected = {
             ("chatroom.wiring.tap", "chatroom.doors.line.protocol"),
             ("chatroom.wiring.tap", "chatroom.doors.irc.protocol"),
-            ("chatroom.wiring.registries", "chatroom.backends.local.backend"),
-            ("chatroom.wiring.registries", "chatroom.backends.redis.backend"),
-            ("chatroom.doors.line.protocol", "chatroom.doors.base.server"),
+            ("chatroom.wiring.registries", "chatroom.backends.local.local_backend"),
+            ("chatroom.wiring.registries", "chatroom.backends.redis.redis_backend"),
+            ("chatroom.doors.line.protocol", "chatroom.doors.base.hub"),
             ("chatroom.backends.redis.node", "chatroom.backends.redis.node_scripts"),
         }
         pairs = {(found.importer, found.imported) for found in every_import()}
@@ -436,7 +436,7 @@ class RedisOnlyWithRedisTests(unittest.TestCase):
         """With ``--redis`` (nothing is connected until the service starts)
         the same build loads the Redis back-end and txredisapi."""
         loaded = redis_modules_loaded(*DOORS, "--redis", "redis://127.0.0.1:1")
-        self.assertIn("chatroom.backends.redis.backend", loaded)
+        self.assertIn("chatroom.backends.redis.redis_backend", loaded)
         self.assertIn("txredisapi", loaded)
 
 
@@ -526,7 +526,7 @@ class LoadedWhenUsedTests(RedisTestCase):
             "--port", "tcp:0:interface=127.0.0.1", "--redis", self.redis_url,
         )  # fmt: skip
         self.assertEqual(among(loaded, NOT_IN_A_NODE), {})
-        self.assertIn("chatroom.backends.redis.backend", loaded)  # it did serve
+        self.assertIn("chatroom.backends.redis.redis_backend", loaded)  # it did serve
 
     def test_a_server_alone_leaves_unloaded_what_only_a_node_uses(self) -> None:
         """A server alone with its three doors and a ``--db`` file, serving:

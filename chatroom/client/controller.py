@@ -10,7 +10,7 @@ names the model's method that takes it (the model then tells the screen
 what changed) and, where the controller has something to do about it
 (send ``/who`` after a join, sign in after ``HELLO``...), the
 controller's own. The controller is composed of parts that each keep one
-kind of state: the paced outbox (:class:`~.sending.SendQueue`), signing
+kind of state: the paced outbox (:class:`~.sending.Outbox`), signing
 in (:class:`~.accounts.SignIn`), rejoining after a reconnect
 (:class:`~.rejoining.Rejoiner`) and typing notices
 (:class:`~.typingnotices.TypingNotices`).
@@ -39,7 +39,7 @@ from chatroom.client.model import SessionModel
 from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
-from chatroom.client.sending import LIMITS_QUERY, Outgoing, SendQueue
+from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.wire.lines import ParsedLine
@@ -144,7 +144,7 @@ class ChatController:
         self.backoff = backoff or Backoff()
         self.factory = ChatClientFactory(self)
         self.protocol: ChatClientProtocol | None = None
-        self.outbox = SendQueue(
+        self.outbox = Outbox(
             send_clock or clock,
             self._write,
             on_refused=self._refused,

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from chatroom.client.entries import EntryKind, Page, log_key
 from chatroom.client.model import SessionModel
-from chatroom.client.sending import SendQueue
+from chatroom.client.sending import Outbox
 from chatroom.wire.names import name_key
 
 #: How many times a rejoin after a reconnect goes between ``/create`` and
@@ -43,7 +43,7 @@ class Rejoiner:
     def __init__(
         self,
         model: SessionModel,
-        outbox: SendQueue,
+        outbox: Outbox,
         send: Callable[[str], None],
         room_keys: dict[str, str],
         ask_focus: Callable[[str], None],

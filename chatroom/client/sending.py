@@ -19,7 +19,7 @@ The wire protocol is unchanged: ``PING`` is for any client to send.
 The pace starts at the server's defaults. The first time it holds a line
 back on a connection, the queue asks the server for its own limits
 (``/limits``, answered ``LIMITS rate burst backlog``) and follows them from
-then on (:meth:`SendQueue.follow`): a server that allows more (or has no
+then on (:meth:`Outbox.follow`): a server that allows more (or has no
 limit, ``--rate 0``) gets a paste at its own pace, not at the defaults'.
 Asking only then costs a connection that never sends quickly nothing.
 """
@@ -60,7 +60,7 @@ class Outgoing:
     refused: str = ""
 
 
-class SendQueue:
+class Outbox:
     """Paces lines to the server and matches replies to the line they answer.
 
     Args:

@@ -25,7 +25,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.client.entries import Page
 from chatroom.client.model import SessionModel
-from chatroom.client.sending import SendQueue
+from chatroom.client.sending import Outbox
 from chatroom.wire.said import is_command
 
 #: How often ``/typing active`` is said while the user keeps typing (the
@@ -49,7 +49,7 @@ class TypingNotices:
         self,
         model: SessionModel,
         clock: IReactorTime,
-        outbox: SendQueue,
+        outbox: Outbox,
         connected: Callable[[], bool],
     ) -> None:
         self.model = model

@@ -47,7 +47,7 @@ from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import ModAction, ModEntry
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -85,7 +85,7 @@ class AbuseReports:
         backend: Backend,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
         admins: Callable[[], frozenset[str]],
     ) -> None:
@@ -119,7 +119,7 @@ class AbuseReports:
         a message the reporter reported already, ``RATE_LIMITED``."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         message = await self.life.message(seat, session, where, event_id)
         reporter = session.account or name_key(session.name)
         filed = filed_key(reporter, name_key(where), event_id)

@@ -3,7 +3,7 @@
 IRC clients show the account of each user (``account-tag``,
 ``extended-join``) and expect to hear when it changes (``account-notify``:
 ``:nick!user@host ACCOUNT name``, ``ACCOUNT *`` on signing out). The core
-knows each session's account (:class:`chatroom.core.sessions.SeatSessions`)
+knows each session's account (:class:`chatroom.core.sessions.Sessions`)
 under its folded key; this module keeps the name it was registered with
 beside it, and when a user in rooms signs in or out, at any door, tells
 everyone who shares a room with it, once, an
@@ -20,7 +20,7 @@ from chatroom.core.backend import Backend
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AccountChanged, Sighting
 from chatroom.core.member import Member
-from chatroom.core.sessions import SeatSessions
+from chatroom.core.sessions import Sessions
 from chatroom.core.watching import tell_watchers
 
 
@@ -37,7 +37,7 @@ async def registered_name(
 
 async def tell_rooms(
     backend: Backend,
-    sessions: SeatSessions,
+    sessions: Sessions,
     member: Member,
     before: str,
     watched: bool = True,

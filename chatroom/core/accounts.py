@@ -655,5 +655,5 @@ class AccountService:
 def hashing_threads(reactor: Any) -> PrivateThreads:
     """Two threads of their own for hashing passwords: two sign-ins at once
     use at most two cores, and a burst of them queues. The server stops
-    them (:meth:`chatroom.doors.base.server.ChatServer.detach`)."""
+    them (:meth:`chatroom.doors.base.hub.DoorHub.detach`)."""
     return PrivateThreads(reactor, "chatroom-passwords", HASHING_THREADS)

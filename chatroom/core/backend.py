@@ -73,7 +73,7 @@ from chatroom.core.reactions import ReactionFacts
 from chatroom.core.report_store import ReportStore
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps
@@ -160,7 +160,7 @@ class SeatingSteps(Protocol):
     async def enter(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         change: DecidedChange,
         moving: DecidedChange | None,
         since: int | None,
@@ -179,7 +179,7 @@ class SeatingSteps(Protocol):
         ...
 
     async def leave(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
         :class:`~chatroom.core.changes.PremiseFailedError`)."""
@@ -213,20 +213,20 @@ class MessageSteps(Protocol):
         self, room: str, target: str, reaction: str, user: str
     ) -> ReactionFacts:
         """What user ``user``'s (a name key) ``reaction`` to message
-        ``target`` of room ``room`` (as :meth:`Backend.place` named it) is
+        ``target`` of room ``room`` (as :meth:`Backend.joined_room` named it) is
         decided on (:func:`chatroom.core.reactions.decide`): none given if
         the room is gone (the change's premises then fail)."""
         ...
 
     async def relay(
-        self, member: Member, session: SeatSession, room: str, event: RoomEvent
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
         """Publish ``event`` to room ``room``'s members without keeping it
         (a typing notice, a message to the operators)."""
 
     async def attach(self, room: str, event: RoomEvent) -> None:
         """Publish ``event`` to the members of room ``room`` (as
-        :meth:`Backend.place` named it) without keeping it, whoever is
+        :meth:`Backend.joined_room` named it) without keeping it, whoever is
         there: a link preview the server fetched for one of its messages
         (:mod:`chatroom.core.previews`), after its author may have left.
         Nothing if the room is gone."""
@@ -235,7 +235,7 @@ class MessageSteps(Protocol):
         self, rooms: list[str], query: SearchQuery, limit: int
     ) -> list[SearchResult]:
         """Up to ``limit`` stored messages of ``rooms`` (names as
-        :meth:`Backend.place` gives them) matching ``query``, newest first
+        :meth:`Backend.joined_room` gives them) matching ``query``, newest first
         (:mod:`chatroom.core.search`)."""
         ...
 
@@ -267,7 +267,7 @@ class OtherNodes(Protocol):
     :mod:`chatroom.core.devices` needs to count, list and end them all."""
 
     async def held_elsewhere(
-        self, member: Member, session: SeatSession
+        self, member: Member, session: Session
     ) -> list[str] | None:
         """``member`` has just signed in: None if its name is held on no
         other node, else the keys of the rooms its user is in there (the
@@ -281,7 +281,7 @@ class OtherNodes(Protocol):
         ...
 
     async def show(
-        self, member: Member, session: SeatSession, key: str, since: int | None
+        self, member: Member, session: Session, key: str, since: int | None
     ) -> None:
         """Seat ``member`` here in room ``key``, which its account is in by
         a device on another node (:meth:`Member.entered`, from ``since``;
@@ -325,7 +325,7 @@ def fresh_epoch() -> str:
 class Backend(SeatingSteps, Protocol):
     """The state of names and rooms, changed in atomic steps.
 
-    Every step that names a member gets its :class:`SeatSession` too (as the core
+    Every step that names a member gets its :class:`Session` too (as the core
     read it). Refusals are :mod:`chatroom.core.errors`.
     """
 
@@ -469,7 +469,7 @@ class Backend(SeatingSteps, Protocol):
     async def claim(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         name: str,
         account: str,
         takeover: bool,
@@ -490,12 +490,12 @@ class Backend(SeatingSteps, Protocol):
         (the account's devices here)."""
         ...
 
-    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
+    async def sign(self, member: Member, session: Session, account: str) -> None:
         """The session is now signed in to ``account`` ("" for none)."""
         ...
 
     def release(
-        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
+        self, member: Member, session: Session, reason: str, own_words: bool = False
     ) -> None:
         """The session is gone: out of its rooms, whose ``QUIT`` departures
         (saying ``reason``, the user's own words if ``own_words``) the core
@@ -513,7 +513,7 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     async def tell_neighbours(
-        self, member: Member, session: SeatSession, event: Event, including_self: bool
+        self, member: Member, session: Session, event: Event, including_self: bool
     ) -> None:
         """``event`` once to every member who shares a room with ``member``
         (on every node), and to ``member`` too if ``including_self``: news
@@ -534,7 +534,7 @@ class Backend(SeatingSteps, Protocol):
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Account ``account`` now ignores ``names``: its seats on every
         node take the list
-        (:meth:`~chatroom.core.sessions.SeatSessions.ignoring_changed`)."""
+        (:meth:`~chatroom.core.sessions.Sessions.ignoring_changed`)."""
         ...
 
     async def backup(self, path: str) -> None:
@@ -549,7 +549,7 @@ class Backend(SeatingSteps, Protocol):
 
     # -- rooms -------------------------------------------------------------------
 
-    def place(self, member: Member, room: str) -> str:
+    def joined_room(self, member: Member, room: str) -> str:
         """The name of room ``room``, which ``member`` must be in
         (``NOT_IN_ROOM``)."""
         ...
@@ -571,7 +571,7 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     async def say(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """Apply a message's change (:func:`chatroom.core.changes.Append`,
         after a quiet member's :class:`~chatroom.core.changes.Announce`) if
@@ -592,7 +592,7 @@ class Backend(SeatingSteps, Protocol):
     async def history(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         room: str,
         count: int,
         before: int | None,
@@ -608,7 +608,7 @@ class Backend(SeatingSteps, Protocol):
         self,
         change: DecidedChange,
         member: Member | None = None,
-        session: SeatSession | None = None,
+        session: Session | None = None,
     ) -> None:
         """Apply a decided change atomically if every one of its premises
         holds, else :class:`~chatroom.core.changes.PremiseFailedError`

@@ -1,7 +1,7 @@
 """How many users the whole server has, wherever they are connected (IRC's ``LUSERS``).
 
 Each process counts its own connections as they change (its doors' server,
-:class:`chatroom.doors.base.server.ChatServer`): the named ones, those of
+:class:`chatroom.doors.base.hub.DoorHub`): the named ones, those of
 them that are invisible (IRC's ``+i``), and those not named yet. One
 process is the whole server, so its counts are the answer. A cluster node
 hands its counts to the back-end at each change (:meth:`CensusSteps.publish`:

@@ -1,7 +1,7 @@
 """The core: who each member is, and the services every door calls.
 
 :class:`ChatCore` is the :class:`~chatroom.core.registry.Registry` every door
-holds. It owns the :class:`~chatroom.core.sessions.SeatSessions` (who each
+holds. It owns the :class:`~chatroom.core.sessions.Sessions` (who each
 member is: a name claimed, an account signed in or out, a session
 released), so a member's seat, session and standing are derived in one
 place (:class:`~chatroom.core.services.identities.Identities`); each
@@ -48,7 +48,7 @@ from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.sessions import SeatSessions
+from chatroom.core.sessions import Sessions
 from chatroom.core.settling import Settling
 from chatroom.core.text import name_key
 from chatroom.core.webhooks import Webhooks
@@ -71,7 +71,7 @@ class ChatCore(Generic[B]):
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Callable[[SeatSessions, Reports], B],
+        backend: Callable[[Sessions, Reports], B],
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
         send_push: PushSender | None = None,
@@ -87,7 +87,7 @@ class ChatCore(Generic[B]):
         """
         self.config = config
         self.clock = clock
-        self.sessions = SeatSessions(namespace)
+        self.sessions = Sessions(namespace)
         self.reports = CoreReports(self.end_session)
         self.backend: B = backend(self.sessions, self.reports)
         #: Read markers of plain names, for their connection's life.
@@ -137,7 +137,11 @@ class ChatCore(Generic[B]):
         previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)
         #: Incoming webhooks: /webhook and the posts (chatroom.core.webhooks).
         self.webhooks = Webhooks(
-            config, clock, self.backend, self.identities.actor, self.identities.place
+            config,
+            clock,
+            self.backend,
+            self.identities.actor,
+            self.identities.joined_room,
         )
         #: Uploads (``--files``): None while they are off.
         self._files = (

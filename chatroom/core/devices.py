@@ -52,7 +52,7 @@ from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Seat
-from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
@@ -76,7 +76,7 @@ class Devices:
         config: ServerConfig,
         clock: IReactorTime,
         backend: Backend,
-        sessions: SeatSessions,
+        sessions: Sessions,
         listing: Callable[[Member], Awaitable[Listing]],
         entries: Entries,
     ) -> None:
@@ -569,7 +569,7 @@ class Devices:
         raise errors.no_such_device(str(number))
 
 
-def _own_account(session: SeatSession) -> bool:
+def _own_account(session: Session) -> bool:
     """Whether a session is signed in to the account its name is (whose
     devices share its seat)."""
     return bool(session.account) and name_key(session.name) == session.account

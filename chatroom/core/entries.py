@@ -34,7 +34,7 @@ from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
 
@@ -51,7 +51,7 @@ class Entry:
     restoring: bool = False
 
 
-def seats_for(facts: RoomFacts, entry: Entry) -> int:
+def members_allowed(facts: RoomFacts, entry: Entry) -> int:
     """The entry rule on the room's facts: refuses (``BANNED``,
     ``INVITE_ONLY``, ``BAD_KEY``, ``ROOM_FULL``), or answers how many
     members the room may have with this one seated (its capacity, or its
@@ -72,7 +72,7 @@ def seats_for(facts: RoomFacts, entry: Entry) -> int:
 
 def joining(
     facts: SeatingFacts,
-    session: SeatSession,
+    session: Session,
     entry: Entry,
     big_room: int,
     since: int | None = None,
@@ -85,7 +85,7 @@ def joining(
     key, room = name_key(session.name), facts.room
     if key in facts.present:
         raise errors.already_in_room(room.name)
-    seats = seats_for(room, entry)
+    seats = members_allowed(room, entry)
     seating = facts.seating
     arrival = membership.join(seating, key, session, big_room)
     premises: list[changes.Premise] = [
@@ -134,7 +134,7 @@ def resumed(
 
 
 def creating(
-    facts: CreationFacts, name: str, session: SeatSession, max_rooms: int, now: int
+    facts: CreationFacts, name: str, session: Session, max_rooms: int, now: int
 ) -> changes.DecidedChange:
     """``session`` makes room ``name`` and is its first member and owner
     (``ROOM_EXISTS``; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
@@ -211,7 +211,7 @@ class Entries:
     async def join(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         name: str,
         moving: str | None,
         since: int | None,
@@ -237,7 +237,7 @@ class Entries:
     async def create(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         name: str,
         moving: str | None,
         now: int,
@@ -253,7 +253,7 @@ class Entries:
     async def _entered(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         decide: Callable[[], Awaitable[tuple[changes.DecidedChange, str]]],
         moving: str | None,
         since: int | None,
@@ -275,7 +275,7 @@ class Entries:
             await self._left(member, session, moved[0])
 
     async def leave(
-        self, member: Member, session: SeatSession, departure: Departure
+        self, member: Member, session: Session, departure: Departure
     ) -> None:
         """``member`` out of ``departure.room`` as ``departure`` says."""
 
@@ -287,7 +287,7 @@ class Entries:
         await retried(attempt)
 
     async def _moving(
-        self, member: Member, session: SeatSession, moving: str | None, to: str
+        self, member: Member, session: Session, moving: str | None, to: str
     ) -> tuple[changes.DecidedChange, Departure] | None:
         """The departure from ``moving`` for room ``to``, if it is to be:
         the change and the departure it shows."""
@@ -300,9 +300,7 @@ class Entries:
         moved = membership.moved(facts.room.name, session.name, to)
         return leaving(facts, key, moved), moved
 
-    async def _left(
-        self, member: Member, session: SeatSession, moved: Departure
-    ) -> None:
+    async def _left(self, member: Member, session: Session, moved: Departure) -> None:
         """A departure the back-end could not apply with the join (its
         premises changed meanwhile): decided again and applied on its own;
         nothing if the member is out of that room already."""

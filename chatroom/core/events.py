@@ -531,7 +531,7 @@ class Wallops(Event):
 class LockdownChanged(Event):
     """The server's lockdown level is now ``level``, set by ``by``: for
     the sessions signed in to one of ``admins`` (account keys) alone
-    (:meth:`chatroom.core.sessions.SeatSessions.addressed`)."""
+    (:meth:`chatroom.core.sessions.Sessions.addressed`)."""
 
     level: str
     by: str
@@ -544,7 +544,7 @@ class ReportFiled(Event):
     ``room`` (said by ``author`` as ``text``) for ``reason``. For the
     sessions ``to`` names alone (grant masks: the room's owner and
     operators, the server's admins;
-    :meth:`chatroom.core.sessions.SeatSessions.addressed`)."""
+    :meth:`chatroom.core.sessions.Sessions.addressed`)."""
 
     number: int
     room: str

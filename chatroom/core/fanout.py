@@ -218,15 +218,15 @@ class MessagePlan:
         rendering.writes.append(writer.write)
         queue = writer.queue
         if queue is None:
-            place = len(rendering.plain)
+            position = len(rendering.plain)
             rendering.plain.append(writer.write)
         else:
-            place = len(rendering.joins)
+            position = len(rendering.joins)
             rendering.joins.append(queue.join)
             run = rendering.run
             if run is not None and run.open:  # came in mid-turn: what follows
                 run.stragglers.append(writer.write)
-        self.authors[writer.name] = Author(rendering, at, place, deliver, writer)
+        self.authors[writer.name] = Author(rendering, at, position, deliver, writer)
 
 
 class Rendering:
@@ -255,12 +255,12 @@ class Rendering:
 
 class Author(NamedTuple):
     """Where a member is in its :class:`Rendering` (``at`` in ``writes``;
-    ``place`` in ``joins`` if its writer names a queue, else in
+    ``position`` in ``joins`` if its writer names a queue, else in
     ``plain``), for its own messages, which go to its ``deliver`` instead."""
 
     rendering: Rendering
     at: int
-    place: int
+    position: int
     deliver: Deliver
     writer: MessageWriter
 
@@ -342,7 +342,7 @@ def _write_message(members: Audience[Any], event: Message) -> list[Member] | Non
             continue
         failed = _by_run(rendering, data, own, members, event, failed)
         if rendering.plain:
-            at = None if own is None or own.writer.queue is not None else own.place
+            at = None if own is None or own.writer.queue is not None else own.position
             failed = _hand_to_all_but(at, rendering.plain, data, members, event, failed)
     if author is not None:
         failed = _hand_to(
@@ -379,7 +379,7 @@ def _by_run(
     run = rendering.run = Run(data)
     skipped = None
     if author is not None and author.writer.queue is not None:
-        skipped = author.place
+        skipped = author.position
         run.stragglers.append(author.writer.write)  # the run's next messages
     failed = _hand_to_all_but(skipped, rendering.joins, run, members, event, failed)
     if not run.holders:  # no queue batches now: none until the turn is over
@@ -399,7 +399,7 @@ def _hand_to_all_but(
 ) -> list[Member] | None:
     """``argument`` to each of a rendering's ``calls`` (its members'
     ``write`` or ``join``) but the one at ``skipped``, its author's. The
-    author's place holds nothing for the loop (no slice or iterator made
+    author's position holds nothing for the loop (no slice or iterator made
     per message); no call calls back into the room."""
     if skipped is None:
         return _hand_to(calls, argument, members, _writer_of, event, failed)
@@ -411,7 +411,7 @@ def _hand_to_all_but(
 
 
 def _nothing(argument: object) -> None:
-    """The author's place in its rendering's writes (or joins) while a
+    """The author's position in its rendering's writes (or joins) while a
     message of its own is written to the others."""
 
 

@@ -14,7 +14,7 @@ its operators' messages (``/opmsg``) carry no ignorable sender.
 
 Ignore lists are an account's (a plain name has none to keep). The list
 goes with each of the account's seats, on every node
-(:meth:`chatroom.core.sessions.SeatSessions.ignoring_changed`), and the
+(:meth:`chatroom.core.sessions.Sessions.ignoring_changed`), and the
 seat leaves out what comes from those it names
 (:meth:`chatroom.core.seats.Seat.deliver_each`), and from the history a
 join replays (:func:`replayed`).

@@ -44,7 +44,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Seating, WelcomeFacts
 from chatroom.core.rules import catch_up
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 
 
 def ended(
@@ -61,12 +61,12 @@ def moved(room: str, name: str, to: str) -> Departure:
     return Departure(room, name, DepartureKind.PART, moved_to=to)
 
 
-def join(facts: Seating, key: str, joiner: SeatSession, big_room: int) -> Arrival:
+def join(facts: Seating, key: str, joiner: Session, big_room: int) -> Arrival:
     """The session ``joiner`` (name key ``key``) joins a room of
     ``facts.members``: quietly once the room is big (``big_room``), and as
     its owner if it is the ``keep`` room's account or the owner coming back
     to a room it was absent from. Its :class:`Joined` carries what the
-    session is (:meth:`SeatSession.joined`)."""
+    session is (:meth:`Session.joined`)."""
     quiet = joins_quietly(facts.members, big_room)
     owner: str | None = None
     if facts.owner_account:
@@ -132,7 +132,7 @@ def owner_follows_rename() -> bool:
     return True
 
 
-def speaking(facts: Seating, key: str, speaker: SeatSession) -> tuple[RoomEvent, ...]:
+def speaking(facts: Seating, key: str, speaker: Session) -> tuple[RoomEvent, ...]:
     """What the room is shown before member ``key``'s words (its session:
     ``speaker``): its ``JOIN`` if it joined quietly and has not spoken yet
     (then it is announced)."""

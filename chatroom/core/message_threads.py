@@ -32,12 +32,12 @@ from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.rules import HISTORY_PAGE_MAX
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.thread_follows import follow_key, follows_of, root_of
 from chatroom.wire.tags import THREAD_TAG, Tags
 
 #: The core's append of a message: member, session, room, text, tags.
-Appender = Callable[[Member, SeatSession, str, str, Tags], Awaitable[None]]
+Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class MessageThreads:
         backend: Backend,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         append: Appender,
         changed: Callable[[str], None],
     ) -> None:
@@ -109,7 +109,7 @@ class MessageThreads:
         rules.check_text(text)
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         message = await self.life.message(seat, session, where, event_id)
         root = root_of(message) or message.id
         accounts = {session.account, *await self._named(where, text)}
@@ -159,7 +159,7 @@ class MessageThreads:
         session = self.session_of(seat)
         if not session.account:
             raise errors.not_allowed("only accounts follow threads (/register)")
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         message = await self.life.message(seat, session, where, root)
         thread_root = int(root_of(message) or root)
         await self._set(session.account, where, thread_root, following)
@@ -170,7 +170,7 @@ class MessageThreads:
         back from the newest a page at a time."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         pages: list[list[StoredEvent]] = []
         before: int | None = None
         while True:

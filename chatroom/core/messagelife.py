@@ -47,7 +47,7 @@ from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
 from chatroom.core.reactions import ReactionFacts
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import root_of
 from chatroom.wire.lines import format_time
@@ -64,7 +64,7 @@ TYPING_INTERVAL = 3.0
 #: The core's retry of a decision whose facts changed under it.
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 #: The core's append of a message: member, session, room, text, tags.
-Appender = Callable[[Member, SeatSession, str, str, Tags], Awaitable[None]]
+Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
 
 
 def amended(
@@ -110,7 +110,7 @@ class MessageLife:
         config: ServerConfig,
         clock: IReactorTime,
         backend: Backend,
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
         retried: Retried,
         append: Appender,
@@ -134,7 +134,7 @@ class MessageLife:
         self.typed: dict[Member, dict[str, float]] = {}
 
     async def message(
-        self, member: Member, session: SeatSession, room: str, event_id: int
+        self, member: Member, session: Session, room: str, event_id: int
     ) -> Message:
         """Message (or action) ``event_id`` of ``room`` as stored, or
         ``NO_SUCH_MESSAGE``."""
@@ -153,7 +153,7 @@ class MessageLife:
         one of its ``PRIVMSG``)."""
         rules.check_text(text)
         session = self.session_of(member)
-        where = self.backend.place(member, room)
+        where = self.backend.joined_room(member, room)
         message = await self.message(member, session, where, event_id)
         root = root_of(message)
         thread = ((THREAD_TAG, root),) if root else ()
@@ -164,7 +164,7 @@ class MessageLife:
         """``/edit``: the author's message now reads ``text``; rich members
         hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
         rules.check_text(text)
-        session, where = self.session_of(member), self.backend.place(member, room)
+        session, where = self.session_of(member), self.backend.joined_room(member, room)
 
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
@@ -191,7 +191,7 @@ class MessageLife:
         message is recorded in the moderation log. The message redacted is
         returned (the files it shared go with it: chatroom.core.files)."""
         reason = rules.reason(reason)
-        session, where = self.session_of(member), self.backend.place(member, room)
+        session, where = self.session_of(member), self.backend.joined_room(member, room)
         authors: list[str] = []
         redacted: list[Message] = []
 
@@ -231,7 +231,7 @@ class MessageLife:
         it came with an IRC client's tags-only message
         (:mod:`chatroom.core.tagmessages`)."""
         reactions.check_reaction(reaction)
-        session, where = self.session_of(member), self.backend.place(member, room)
+        session, where = self.session_of(member), self.backend.joined_room(member, room)
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
@@ -268,7 +268,7 @@ class MessageLife:
         ``from_tags`` as for :meth:`react`."""
         if state not in TYPING_STATES:
             raise errors.usage("/typing active|paused|done")
-        session, where = self.session_of(member), self.backend.place(member, room)
+        session, where = self.session_of(member), self.backend.joined_room(member, room)
         if state != "done":
             now, typed = self.clock.seconds(), self.typed.setdefault(member, {})
             last = typed.get(name_key(where))
@@ -294,7 +294,7 @@ class MessageLife:
         """``/modlog``: the room's newest ``count`` entries, for its owner,
         operators and admins (``NOT_ALLOWED`` for others)."""
         check_count(count)
-        where = self.backend.place(member, room)
+        where = self.backend.joined_room(member, room)
         facts = await self.backend.facts(where)
         if not moderation.is_operator(facts.room, self.actor_of(member)):
             raise errors.not_allowed(

@@ -156,7 +156,7 @@ def check_entry(room: RoomFacts, actor: Actor, key: str | None) -> None:
         raise errors.bad_key(room.name)
 
 
-def seat_limit(room: RoomFacts, actor: Actor) -> int:
+def member_limit(room: RoomFacts, actor: Actor) -> int:
     """The room's own member limit for ``actor`` (0: none): the owner,
     operators, admins and invited users pass it (an invitation lets a user
     join despite the limit, as Modern IRC says)."""
@@ -169,7 +169,7 @@ def seat_limit(room: RoomFacts, actor: Actor) -> int:
 def check_limit(room: RoomFacts, actor: Actor) -> int:
     """Refuse a join past the room's limit (``ROOM_FULL``, as a full room
     is); the limit that held, for the back-end to check where it seats."""
-    limit = seat_limit(room, actor)
+    limit = member_limit(room, actor)
     if limit and room.members >= limit:
         raise errors.room_full(room.name, limit)
     return limit

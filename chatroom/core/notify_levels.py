@@ -18,7 +18,7 @@ from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
 from chatroom.core.changes import AccountSettings, DecidedChange, SetNotifyLevel
 from chatroom.core.member import Member
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
 ALL = "all"
@@ -50,7 +50,7 @@ class NotifyLevels:
         settings: SettingStore,
         apply: Callable[[DecidedChange], Awaitable[None]],
         place: Callable[[Member, str], str],
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         changed: Callable[[str], None],
     ) -> None:
         """Args:
@@ -62,7 +62,7 @@ class NotifyLevels:
         """
         self.settings = settings
         self.apply = apply
-        self.place = place
+        self.joined_room = place
         self.session_of = session_of
         self.changed = changed
 
@@ -73,7 +73,7 @@ class NotifyLevels:
         there, set to ``level`` first if given (``NOT_ALLOWED`` for a plain
         name, which keeps none)."""
         chosen = check_level(level) if level else ""
-        where = self.place(member, room)
+        where = self.joined_room(member, room)
         account = self.session_of(member).account
         if not account:
             raise errors.not_allowed(

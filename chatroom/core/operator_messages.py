@@ -26,7 +26,7 @@ from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.events import OperatorMessage
 from chatroom.core.member import Member
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -34,7 +34,7 @@ from chatroom.wire.lines import format_time
 async def say_to_operators(
     backend: Backend,
     member: Member,
-    session: SeatSession,
+    session: Session,
     room: str,
     text: str,
     notice: bool,
@@ -43,7 +43,7 @@ async def say_to_operators(
     """``text`` from ``member`` (who must be in ``room``: ``NOT_IN_ROOM``)
     to the room's owner and operators (``BAD_TEXT`` as any message)."""
     rules.check_text(text)
-    where = backend.place(member, room)
+    where = backend.joined_room(member, room)
     roster = await backend.roster(where)
     ops = frozenset(
         name_key(name) for name in (roster.owner, *roster.operators) if name

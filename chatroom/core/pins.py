@@ -38,7 +38,7 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -55,7 +55,7 @@ class Pins:
         backend: Backend,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
     ) -> None:
         self.clock = clock
@@ -72,7 +72,7 @@ class Pins:
         ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` past :data:`PINS_MAX`."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         changed: list[bool] = []
 
         async def attempt() -> None:
@@ -112,14 +112,14 @@ class Pins:
     async def count(self, member: Member, room: str) -> int:
         """How many messages ``room`` has pinned (a joiner's welcome says)."""
         seat = self.seat_of(member)
-        return len(await self.backend.pins.pins(self.backend.place(seat, room)))
+        return len(await self.backend.pins.pins(self.backend.joined_room(seat, room)))
 
     async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
         """``/pins``: the room's name and its pinned messages the room still
         keeps, oldest first, as they now read."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         messages = []
         for pin in await self.backend.pins.pins(where):
             try:

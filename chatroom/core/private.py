@@ -47,7 +47,7 @@ from chatroom.core.fanout import deliver_to
 from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -158,13 +158,13 @@ def conversation_key(one: str, other: str) -> str:
     return " ".join(sorted((one, other)))
 
 
-def keeps(sender: SeatSession, found: Target) -> bool:
+def keeps(sender: Session, found: Target) -> bool:
     """Whether the conversation of ``sender`` and ``found`` is kept: when
     either of them is an account."""
     return bool(sender.account or found.account)
 
 
-def conversation_of(sender: SeatSession, found: Target) -> str:
+def conversation_of(sender: Session, found: Target) -> str:
     """The key of the conversation of ``sender`` and ``found``."""
     return conversation_key(
         party(sender.account, sender.name), party(found.account, found.name)
@@ -204,7 +204,7 @@ class PrivateMessages:
 
     async def send(
         self,
-        sender: SeatSession,
+        sender: Session,
         name: str,
         text: str,
         tags: Tags = (),
@@ -253,7 +253,7 @@ class PrivateMessages:
         raise errors.unavailable()
 
     async def _conversation(
-        self, session: SeatSession, name: str
+        self, session: Session, name: str
     ) -> tuple[str, Target | None]:
         """The key of the caller's conversation with ``name``, and ``name``'s
         user (None: nobody now). Only an account's conversations are kept
@@ -268,7 +268,7 @@ class PrivateMessages:
         return conversation_key(session.account, other), found
 
     async def history(
-        self, session: SeatSession, name: str, count: int, before: int | None
+        self, session: Session, name: str, count: int, before: int | None
     ) -> list[PrivateEvent]:
         """The caller's conversation with ``name``, paged back (its
         tags-only messages among its messages: the doors that show none
@@ -282,7 +282,7 @@ class PrivateMessages:
         return events
 
     async def redact(
-        self, session: SeatSession, name: str, event_id: int, reason: str = ""
+        self, session: Session, name: str, event_id: int, reason: str = ""
     ) -> PrivateRedacted:
         """Delete message ``event_id`` of the caller's conversation with
         ``name``: only its sender may; it leaves the conversation and what
@@ -322,14 +322,14 @@ class PrivateMessages:
         found = await self.backend.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
 
-    async def targets(self, session: SeatSession) -> list[PrivateEvent]:
+    async def targets(self, session: Session) -> list[PrivateEvent]:
         """The newest message of each conversation of the caller's account
         (a plain name keeps none)."""
         if not session.account:
             return []
         return await self.backend.conversations.latest(session.account)
 
-    async def deliver_kept(self, member: Member, session: SeatSession) -> None:
+    async def deliver_kept(self, member: Member, session: Session) -> None:
         """After a sign-in: the account's kept messages, oldest first."""
         if not session.account:
             return

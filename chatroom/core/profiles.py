@@ -38,7 +38,7 @@ from chatroom.core.events import ProfileChanged
 from chatroom.core.filedir import ID_PATTERN
 from chatroom.core.files import SAFE_IMAGES, FileService
 from chatroom.core.member import Member
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
 DISPLAY_NAME = "display-name"
@@ -89,7 +89,7 @@ class Profiles:
         self,
         settings: SettingStore,
         apply: Callable[[DecidedChange], Awaitable[None]],
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         files: Callable[[], FileService | None],
         tell_neighbours: Callable[[Member, ProfileChanged], Awaitable[None]],
     ) -> None:

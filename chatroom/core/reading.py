@@ -29,7 +29,7 @@ from chatroom.core.markers import (
 )
 from chatroom.core.member import Member
 from chatroom.core.notify_levels import NONE, level_in
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import followed_in
 
@@ -51,7 +51,7 @@ class Markings:
         self.devices = devices
         self._seat = seat_of
 
-    def _session(self, member: Member) -> SeatSession:
+    def _session(self, member: Member) -> Session:
         session = self.devices.sessions.get(member)
         if session is None or not session.name:
             raise errors.not_in_room()  # gone meanwhile: nobody to answer
@@ -61,7 +61,7 @@ class Markings:
         """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
         there is none, else ``NOT_IN_ROOM``."""
         try:
-            return self.backend.place(self._seat(member), room)
+            return self.backend.joined_room(self._seat(member), room)
         except ChatError:
             await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
             raise errors.not_in_room(f"you are not in {room}") from None
@@ -135,7 +135,7 @@ class Markings:
         )
         counts = []
         for room in rooms:
-            where = self.backend.place(self._seat(member), room)
+            where = self.backend.joined_room(self._seat(member), room)
             if level_in(settings, where) == NONE:
                 continue  # muted: no count, no mention
             bound = max(1, self.config.resume_bound)

@@ -53,7 +53,7 @@ from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.sessions import SeatSessions
+from chatroom.core.sessions import Sessions
 from chatroom.core.webhooks import Webhooks
 
 
@@ -171,11 +171,11 @@ class Registry(Protocol):
     # -- the services, by concern (chatroom.core.services) ------------------------
 
     @property
-    def sessions(self) -> SeatSessions:
+    def sessions(self) -> Sessions:
         """Who each member is: the account it is signed in to
-        (:meth:`~chatroom.core.sessions.SeatSessions.account_of`), the
+        (:meth:`~chatroom.core.sessions.Sessions.account_of`), the
         account of the session called by a name, here
-        (:meth:`~chatroom.core.sessions.SeatSessions.account_named`)."""
+        (:meth:`~chatroom.core.sessions.Sessions.account_named`)."""
         ...
 
     @property

@@ -4,7 +4,7 @@ Membership, capacity and member lists belong to a user, not to each of its
 connections: a signed-in account may be connected from several devices at
 once (issue 20), and its rooms must hear one ``JOIN`` and count it once.
 So the back-ends never see a door's member: the core's
-:class:`~chatroom.core.sessions.SeatSessions` gives every named session one
+:class:`~chatroom.core.sessions.Sessions` gives every named session one
 :class:`Seat`, the :class:`~chatroom.core.member.Member` the back-ends
 seat in rooms, and the seat hands each callback on to its devices. A plain
 name's seat has one device; an account's up to ``--max-devices``.

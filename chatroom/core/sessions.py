@@ -1,6 +1,6 @@
 """Who each connected member is: its name, its account and its session token.
 
-:class:`SeatSessions` is the one record of a process's sessions. Only the core
+:class:`Sessions` is the one record of a process's sessions. Only the core
 writes it, once per change: :class:`chatroom.core.chat.ChatCore` opens a
 session on its first claim, renames it, signs it in or out, and closes it
 on release; the presence service
@@ -12,7 +12,7 @@ to a token); neither writes it.
 
 Every session is a :class:`~chatroom.core.seats.Seat`: what the back-ends
 seat in rooms and key their records by. The members the doors call the
-core with are its devices; :meth:`SeatSessions.seat_of` is the one place a
+core with are its devices; :meth:`Sessions.seat_of` is the one place a
 device is mapped to its seat (an account's devices share one).
 
 A token names one session, unique over time and, in a cluster, over the
@@ -43,7 +43,7 @@ from chatroom.core.text import name_key
 
 
 @dataclass(frozen=True, slots=True)
-class SeatSession:
+class Session:
     """One seat's session, from its first claim to its release: its token,
     its name ("" before its first claim), the account it is signed in to
     ("" for none, else its key) and that account's name as it was
@@ -74,7 +74,7 @@ class SeatSession:
         )
 
 
-def _masks(session: SeatSession) -> tuple[str, ...]:
+def _masks(session: Session) -> tuple[str, ...]:
     """The grant masks a session answers to (:mod:`chatroom.core.moderation`):
     its account's, its name's in this session, and its name's."""
     key = name_key(session.name)
@@ -82,8 +82,8 @@ def _masks(session: SeatSession) -> tuple[str, ...]:
     return (account_mask(session.account), *by_name) if session.account else by_name
 
 
-class SeatSessions:
-    """This node's seat sessions: seat → :class:`SeatSession`, device →
+class Sessions:
+    """This node's sessions: seat → :class:`Session`, device →
     seat, and token → seat.
 
     Every lookup takes a seat or one of its devices."""
@@ -92,7 +92,7 @@ class SeatSessions:
         self.namespace = namespace
         self._prefix = secrets.token_hex(4)
         self._numbers = itertools.count(1)
-        self._by_member: dict[Member, SeatSession] = {}
+        self._by_member: dict[Member, Session] = {}
         self._by_token: dict[str, Member] = {}
         self._seats: dict[Member, Seat] = {}
         #: Account key → the seat signed in to it under its own name here.
@@ -118,7 +118,7 @@ class SeatSessions:
         """The seat here signed in to ``account`` under the account's name."""
         return self._accounts.get(account)
 
-    def get(self, member: Member) -> SeatSession | None:
+    def get(self, member: Member) -> Session | None:
         session = self._by_member.get(member)
         if session is None:
             seat = self._seats.get(member)
@@ -126,7 +126,7 @@ class SeatSessions:
                 return self._by_member.get(seat)
         return session
 
-    def __getitem__(self, member: Member) -> SeatSession:
+    def __getitem__(self, member: Member) -> Session:
         session = self.get(member)
         if session is None:
             raise KeyError(member)
@@ -135,7 +135,7 @@ class SeatSessions:
     def by_token(self, token: str) -> Member | None:
         return self._by_token.get(token)
 
-    def named(self) -> Iterator[tuple[Member, SeatSession]]:
+    def named(self) -> Iterator[tuple[Member, Session]]:
         """Every session that has a name, in the order they were opened."""
         for member, session in list(self._by_member.items()):
             if session.name:
@@ -189,14 +189,14 @@ class SeatSessions:
         member: Member,
         since: float = 0.0,
         taken: Callable[[Seat, str], None] | None = None,
-    ) -> SeatSession:
+    ) -> Session:
         """``member``'s session, opened (a seat with it as its one device,
         given its token) if it has none; ``taken(seat, room)``: the seat's
         ``on_removed``."""
         session = self.get(member)
         if session is None:
             number = next(self._numbers)
-            session = SeatSession(f"{self.namespace}:{self._prefix}.{number}")
+            session = Session(f"{self.namespace}:{self._prefix}.{number}")
             seat = Seat()
             if taken is not None:
                 seat.on_removed = taken
@@ -266,7 +266,7 @@ class SeatSessions:
             session = replace(session, away=away)
         self._by_member[seat] = session
 
-    def close(self, member: Member) -> SeatSession | None:
+    def close(self, member: Member) -> Session | None:
         """Forget the session of ``member`` (a seat or a device) and every
         device of it; returns it (None if there was none)."""
         seat = self.seat_of(member)

@@ -44,7 +44,7 @@ from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessag
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.private import conversation_of, keeps
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -61,7 +61,7 @@ class TagMessages:
         self,
         clock: IReactorTime,
         backend: Backend,
-        session_of: Callable[[Member], SeatSession],
+        session_of: Callable[[Member], Session],
         life: MessageLife,
         namespace: str,
     ) -> None:
@@ -100,7 +100,7 @@ class TagMessages:
         echo). Kept (numbered in the room) unless it is a typing notice or
         carries reactions."""
         session = self.session_of(member)
-        where = self.backend.place(member, room)
+        where = self.backend.joined_room(member, room)
         now = self.clock.seconds()
         event = TagMessage(where, session.name, tags, format_time(now))
         if typing is None and not reactions:

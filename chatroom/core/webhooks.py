@@ -179,14 +179,14 @@ class Webhooks:
         self.clock = clock
         self.backend = backend
         self.actor = actor
-        self.place = place
+        self.joined_room = place
         #: Posts per hook (by secret) in any :data:`HOOK_WINDOW` seconds.
         self.limits = WindowLimit(clock, config.webhook_limit, HOOK_WINDOW)
 
     async def _managed(self, member: Member, room: str) -> tuple[str, Actor]:
         """The room ``member`` is in, by its own name, if it may manage its
         hooks; and who it is."""
-        facts = await self.backend.facts(self.place(member, room))
+        facts = await self.backend.facts(self.joined_room(member, room))
         actor = self.actor(member)
         check_manager(facts.room, actor)
         return facts.room.name, actor

@@ -284,7 +284,7 @@ class SubscriberProtocol(TurnWrites, LeanCommands, txredisapi.SubscriberProtocol
 
     def broadcast_subscribe(self, channels: list[bytes]) -> Deferred[Any]:
         """Subscribe to channels published with a plain ``PUBLISH`` (one
-        that any script may send, whatever its slot: the lobby's news)."""
+        that any script may send, whatever its slot: the lobby's changes)."""
         return txredisapi.SubscriberProtocol.subscribe(self, channels)
 
     def broadcast_unsubscribe(self, channels: list[bytes]) -> Deferred[Any]:

@@ -24,7 +24,7 @@ from twisted.python import usage
 from chatroom.core.config import ServerConfig
 from chatroom.core.invitations import parse_mode
 from chatroom.core.text import has_control_characters
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.sts import DEFAULT_DURATION
 from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
@@ -291,7 +291,7 @@ def web_address(port: IListeningPort, tls: bool = False) -> str:
     return f"{'https' if tls else 'http'}://{host}:{number}"
 
 
-def announce_web_client(server: ChatServer, tls: bool, port: IListeningPort) -> None:
+def announce_web_client(server: DoorHub, tls: bool, port: IListeningPort) -> None:
     """Log where the web client is, as an address to open; it is where
     webhook addresses start too, unless ``--webhook-url`` said otherwise."""
     address = web_address(port, tls)

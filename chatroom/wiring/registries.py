@@ -24,9 +24,9 @@ from chatroom.core.previews import CardFetcher
 from chatroom.core.push import PushSender
 
 if TYPE_CHECKING:  # for the types only: each function imports its back-end
-    from chatroom.backends.local.backend import LocalBackend
+    from chatroom.backends.local.local_backend import LocalBackend
     from chatroom.backends.local.store import Store
-    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.redis_backend import RedisBackend
     from chatroom.redisclient.link import RedisLink
 
 LocalRegistry: TypeAlias = ChatCore["LocalBackend"]
@@ -43,7 +43,7 @@ def local_registry(
     """Names and rooms in this process (kept in ``store``, if given);
     ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender
     (None: none)."""
-    from chatroom.backends.local.backend import LocalBackend
+    from chatroom.backends.local.local_backend import LocalBackend
 
     return ChatCore(
         config,
@@ -69,7 +69,7 @@ def redis_registry(
     (``reactor`` connects them): scripts, subscriptions, and the node's
     heartbeat, which must never wait behind a ``WAIT`` on the first;
     ``on_fatal`` is called if Redis cannot be reached at start."""
-    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.redis_backend import RedisBackend
     from chatroom.redisclient.link import RedisLink
 
     # On a Redis Cluster each connects to the server's keys' slot's primary.

@@ -5,7 +5,7 @@
 command line (so the ``--config`` file and the ``--motd`` file are read
 again), checked as at start-up, and what may change in a running server is
 applied to it (:data:`RELOADED`, through
-:meth:`~chatroom.doors.base.server.ChatServer.reconfigure`); every ``ssl:``
+:meth:`~chatroom.doors.base.hub.DoorHub.reconfigure`); every ``ssl:``
 endpoint's key and certificate are read again, for the connections that
 come next (:class:`ReloadableCertificate`). An option that changed but
 needs a restart (the ports, the store, ``--redis``...) is named in the
@@ -31,7 +31,7 @@ from zope.interface import implementer
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.configfile import ConfigFileOptions, option_table
 from chatroom.wiring.reuseport import ENDPOINT_ERRORS, build_endpoint
 
@@ -128,7 +128,7 @@ class Reloader:
     def __init__(
         self,
         options: ConfigFileOptions,
-        server: ChatServer,
+        server: DoorHub,
         certificates: list[ReloadableCertificate],
     ) -> None:
         self.options = options

@@ -1,6 +1,6 @@
 """The services ``twistd chatroom`` runs: the listener and graceful shutdown.
 
-``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`ChatService`,
+``makeService`` (in ``chatroom.wiring.tap``) puts a :class:`HubService`,
 a :class:`ListeningService` per door and the garbage collector's
 (:mod:`chatroom.wiring.collector`) under one :class:`ChatroomService`. A
 ``MultiService`` stops its children in reverse order, so on shutdown the
@@ -25,7 +25,7 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger, LoggingFile
 from twisted.python.failure import Failure
 
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.net.tcpdirect import lean_transports
 
 
@@ -53,7 +53,7 @@ def stop_with_error(reactor: Any, message: str) -> None:
     twistd exits 0 whenever its reactor stops, so the status is set by
     leaving the process once shutdown (BYE to clients, flushing) is done.
     """
-    ChatService.log.critical("{message}", message=message)
+    HubService.log.critical("{message}", message=message)
 
     def leave() -> None:
         sys.stdout.flush()
@@ -64,12 +64,12 @@ def stop_with_error(reactor: Any, message: str) -> None:
     reactor.stop()
 
 
-class ChatService(Service):
-    """Owns the :class:`ChatServer` for the life of the process."""
+class HubService(Service):
+    """Owns the :class:`DoorHub` for the life of the process."""
 
     log = Logger()
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         self.server = server
 
     def startService(self) -> None:
@@ -213,7 +213,7 @@ class ChatroomService(MultiService):
 
     def __init__(
         self,
-        server: ChatServer,
+        server: DoorHub,
         listeners: Mapping[str, Sequence[ListeningService]],
         reactor: Any = None,
         collector: Service | None = None,
@@ -237,7 +237,7 @@ class ChatroomService(MultiService):
             if door != "port" and found
         }
         self._reactor = reactor
-        ChatService(server).setServiceParent(self)
+        HubService(server).setServiceParent(self)
         # Listeners are stopped first (reverse order): no new connections.
         for listening in self.listeners:
             listening.setServiceParent(self)

@@ -21,8 +21,8 @@ from chatroom.core.registry import Registry
 from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
-from chatroom.doors.base.server import ChatServer
-from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.line.protocol import LineFactory
 from chatroom.doors.web.limits import HTTPLimits
 from chatroom.redisclient.addresses import (
     RedisClusterAddress,
@@ -665,7 +665,7 @@ class Options(OneLineUsage):
         return ServerConfig(**given)
 
 
-def _serve_links(server: ChatServer, config: Options, port: Any) -> Any:
+def _serve_links(server: DoorHub, config: Options, port: Any) -> Any:
     """The (first) HTTP door listens: the links the server gives point at it
     (``--public-url``, else where it listens); webhooks' addresses too,
     unless ``--webhook-url`` names another, and the upload address
@@ -766,7 +766,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         from chatroom.core.metered import metered
 
         registry = metered(registry)
-    server = ChatServer(
+    server = DoorHub(
         server_config,
         clock=reactor,
         registry=registry,
@@ -777,7 +777,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         server.mailbox.mailer = SMTPMailer(
             reactor, config.smtp_server, config["mail-from"], server_config.name
         )
-    line = ChatFactory(server)
+    line = LineFactory(server)
     # Each door's modules are loaded when it is served, not by every node.
     irc = None  # the IRC door's factory, also for the web door's /irc
     if endpoints["irc"]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.client.sending import Outgoing, SendQueue
+from chatroom.client.sending import Outbox, Outgoing
 from chatroom.client.view import ChatScreen
 from tests.client.support import SIZE, screen_text, type_text
 from tests.client.test_controller import ControllerTestCase
 from tests.client.test_view import attributes_of
 
 
-class SendQueueTestCase(unittest.TestCase):
+class OutboxTestCase(unittest.TestCase):
     """A queue writing into a list, on a clock the test moves."""
 
     def setUp(self) -> None:
@@ -20,7 +20,7 @@ class SendQueueTestCase(unittest.TestCase):
         self.written: list[str] = []
         self.refused: list[Outgoing] = []
         self.lags: list[float] = []
-        self.queue = SendQueue(
+        self.queue = Outbox(
             self.clock,
             self.written.append,
             on_refused=self.refused.append,
@@ -38,7 +38,7 @@ class SendQueueTestCase(unittest.TestCase):
                 self.queue.pong(line.removeprefix("PING "))
 
 
-class PacingTests(SendQueueTestCase):
+class PacingTests(OutboxTestCase):
     """A paste goes out whole, in order, no faster than the server allows."""
 
     def test_paste_paced_in_order(self) -> None:
@@ -66,7 +66,7 @@ class PacingTests(SendQueueTestCase):
         self.assertFalse(self.queue.pong("deadbeef"))  # the server's own keepalive
 
 
-class RefusalTests(SendQueueTestCase):
+class RefusalTests(OutboxTestCase):
     """A line the server refused anyway is named and sent again, in order."""
 
     def test_refused_line_resent_first(self) -> None:
@@ -109,7 +109,7 @@ class RefusalTests(SendQueueTestCase):
         self.assertEqual(self.queue.rate, 0.5)
 
 
-class ServerLimitsTests(SendQueueTestCase):
+class ServerLimitsTests(OutboxTestCase):
     """The pace follows the server's own limits, asked for when it matters."""
 
     def setUp(self) -> None:
@@ -204,7 +204,7 @@ class ServerLimitsTests(SendQueueTestCase):
         self.assertEqual((self.lines()[-1], self.held), ("/limits", 2))
 
 
-class ResetTests(SendQueueTestCase):
+class ResetTests(OutboxTestCase):
     """A lost connection returns the typed lines that were never confirmed."""
 
     def test_unconfirmed_typed_lines_returned(self) -> None:

@@ -29,7 +29,7 @@ from twisted.trial import unittest
 import chatroom.backends.redis
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.config import ClusterConfig, ServerConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
@@ -46,7 +46,7 @@ from tests.support import (
 )
 
 if TYPE_CHECKING:
-    from chatroom.backends.redis.backend import RedisBackend
+    from chatroom.backends.redis.redis_backend import RedisBackend
 
 REDIS_SERVER = shutil.which("redis-server") or (
     "/usr/bin/redis-server" if os.path.exists("/usr/bin/redis-server") else None
@@ -419,7 +419,7 @@ class RedisRegistryTestCase(RedisTestCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         self.registry = redis_registry(self.config, self.cluster_config(), reactor)
-        self.server = ChatServer(self.config, clock=reactor, registry=self.registry)
+        self.server = DoorHub(self.config, clock=reactor, registry=self.registry)
         self.server.start()
         self.addCleanup(self._stop)
         yield self.registry.backend.when_available()
@@ -448,7 +448,7 @@ class TwoNodeRegistryTestCase(RedisRegistryTestCase, ContractBase):
         yield super().setUp()
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="two")
         self.other = redis_registry(self.config, cluster, reactor)
-        self.other_server = ChatServer(self.config, clock=reactor, registry=self.other)
+        self.other_server = DoorHub(self.config, clock=reactor, registry=self.other)
         self.other_server.start()
         self.other_stopped = False
         self.addCleanup(self.stop_other)

@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core import errors
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase

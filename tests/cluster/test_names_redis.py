@@ -15,7 +15,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend, redis_command

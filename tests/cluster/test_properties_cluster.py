@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core.text import name_key
-from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.line.protocol import LineFactory
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase, nodes_quiet
 from tests.core.test_properties import (
@@ -98,7 +98,7 @@ class ClusterWorld(ClientSlots):
     """Two nodes and up to ``CLIENTS`` client slots spread over them."""
 
     def __init__(self, nodes: list[ChatroomService]) -> None:
-        super().__init__([ChatFactory(node.server) for node in nodes])
+        super().__init__([LineFactory(node.server) for node in nodes])
         self.backends: list[RedisBackend] = [redis_backend(n.server) for n in nodes]
 
     def quiet(self) -> defer.Deferred[None]:

@@ -78,7 +78,7 @@ class RedisClusterTests(RedisClusterTestCase):
         sharded subscription to the room's channel on the slot's primary,
         a message is published with SPUBLISH and never PUBLISH (which the
         cluster would carry to every one of its nodes), and the message
-        arrives. Only the lobby's news goes by PUBLISH (a room's script on
+        arrives. Only the lobby's changes goes by PUBLISH (a room's script on
         any shard may send it): a watcher on one node hears a room made on
         the other."""
         one, _two, alice, bob = yield self.alice_and_bob_in("tea")

@@ -63,7 +63,7 @@ class HalfDoneMembership(ContractBase):
         """The node dies after each room's step, before the server's step
         after it: a leave, a departure, a room dropped leave the indexes
         as they were, until :meth:`with_the_step_after`."""
-        steps = redis_backend(self.server).seats.steps
+        steps = redis_backend(self.server).entries.steps
 
         async def died(*args: Any, **kwargs: Any) -> None:
             return None
@@ -71,7 +71,7 @@ class HalfDoneMembership(ContractBase):
         steps.index_last = died  # type: ignore[method-assign]
 
     def with_the_step_after(self) -> None:
-        del redis_backend(self.server).seats.steps.index_last
+        del redis_backend(self.server).entries.steps.index_last
 
     @defer.inlineCallbacks
     def test_a_join_whose_room_step_never_ran(self) -> Generator[Any, Any, None]:

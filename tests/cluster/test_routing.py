@@ -24,11 +24,11 @@ from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.interfaces import IProtocol
 
 from chatroom.backends.redis import scripts
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.backends.redis.routing import RoutedCalls
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
 from chatroom.core.text import name_key
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.slots import SlotMap, key_slot
 from chatroom.wire.lines import parse_event
@@ -65,7 +65,7 @@ class RoutedTestCase(RedisClusterTestCase, ContractBase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
-        self.servers_of: dict[str, ChatServer] = {}
+        self.servers_of: dict[str, DoorHub] = {}
         self.registries: dict[str, RedisRegistry] = {}
         for node in ("a", "b"):
             yield self.start_node(node)
@@ -84,14 +84,14 @@ class RoutedTestCase(RedisClusterTestCase, ContractBase):
             replicas=self.replicas,
         )
         registry = redis_registry(self.config, cluster, reactor)
-        server = ChatServer(self.config, clock=reactor, registry=registry)
+        server = DoorHub(self.config, clock=reactor, registry=registry)
         server.start()
         self.addCleanup(self._stop, server, registry)
         yield registry.backend.when_available()
         self.servers_of[node_id] = server
         self.registries[node_id] = registry
 
-    def _stop(self, server: ChatServer, registry: RedisRegistry):
+    def _stop(self, server: DoorHub, registry: RedisRegistry):
         server.stop()
         for connection in list(server.open_connections):
             IProtocol(connection).connectionLost(protocol.connectionDone)
@@ -262,7 +262,7 @@ class RoomsOnEveryPrimaryTests(RoutedTestCase):
 
     @defer.inlineCallbacks
     def test_the_lobbys_news_is_heard_from_every_primary(self):
-        """The lobby's news (a plain ``PUBLISH`` by a room's script, on the
+        """The lobby's changes (a plain ``PUBLISH`` by a room's script, on the
         room's primary) is subscribed on every primary's link, so the
         ``PING`` of each before a sign-in's list covers news from any: a
         room made on each primary by alice (node a) is in the list of a

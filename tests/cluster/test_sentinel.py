@@ -14,7 +14,7 @@ from collections.abc import Callable
 from twisted.internet import defer, reactor, task
 from twisted.trial.unittest import TestCase
 
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.redisclient.link import RedisLink
 from chatroom.wire.lines import parse_event
 from tests.cluster.sentinels import SERVICE, SentinelTestCase, ask

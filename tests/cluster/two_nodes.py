@@ -42,7 +42,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest
 
 from chatroom.core.config import ClusterConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
 from chatroom.wiring.registries import redis_registry
@@ -169,7 +169,7 @@ class IRCDoorOnTwoNodes(IRCTestCase):
         the core completes only then, unlike on one server)."""
         return wait_for(deferred)
 
-    def start_servers(self) -> list[ChatServer]:
+    def start_servers(self) -> list[DoorHub]:
         """Two nodes, ``one`` and ``two``, on a fresh ``redis-server``."""
         url = wait_for(emptied_redis())
         servers = [self._node(url, name) for name in ("one", "two")]
@@ -181,7 +181,7 @@ class IRCDoorOnTwoNodes(IRCTestCase):
         settle_with(self, lambda: wait_for(nodes_quiet(backends, self.clock)))
         return servers
 
-    def _node(self, url: str, name: str) -> ChatServer:
+    def _node(self, url: str, name: str) -> DoorHub:
         """A node named ``name`` on the Redis at ``url``, stopped after the test."""
         # Never harvested: a test's fake clock may jump past any node TTL.
         cluster = ClusterConfig(RedisAddress.parse(url), node_id=name, node_ttl=1e9)
@@ -196,13 +196,13 @@ class IRCDoorOnTwoNodes(IRCTestCase):
             ),
             heartbeat=RedisLink(reactor, cluster.redis, f"redis heartbeat of {name}"),
         )
-        server = ChatServer(self.config, self.clock, registry)
+        server = DoorHub(self.config, self.clock, registry)
         server.start()
         self.addCleanup(_stopped, server)
         return server
 
 
-def _stopped(server: ChatServer) -> defer.Deferred[None]:
+def _stopped(server: DoorHub) -> defer.Deferred[None]:
     server.stop()
     for connection in list(server.open_connections):
         # A twisted protocol by its interface (the IRC door's has no Protocol base).

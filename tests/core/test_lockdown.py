@@ -19,7 +19,7 @@ from chatroom.core.lockdown import (
     check_claim,
     check_registration,
 )
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.support import FakeClient, in_place, local_server
 
 CONFIG = ServerConfig(rate=0, admins=("root",))
@@ -68,7 +68,7 @@ class RestartTests(unittest.TestCase):
         path = os.path.join(self.mktemp() + "-dir", "chat.sqlite3")
         os.makedirs(os.path.dirname(path))
 
-        def started() -> ChatServer:
+        def started() -> DoorHub:
             clock.advance(FLUSH_INTERVAL)
             store = SqliteStore(path, clock, in_place, 50)
             self.addCleanup(store.db.close)

@@ -12,12 +12,12 @@ from chatroom.core import membership
 from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
 from chatroom.core.facts import Heir, Seating, WelcomeFacts
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 
 
-def _session(name: str, account: str = "") -> SeatSession:
+def _session(name: str, account: str = "") -> Session:
     """A joiner's session: its name, signed in to ``account`` ("" for none)."""
-    return SeatSession("local:t.1", name, account, account)
+    return Session("local:t.1", name, account, account)
 
 
 def _part(user: str) -> Departure:

@@ -33,7 +33,7 @@ from chatroom.core.moderation import Action, Actor
 from chatroom.core.presence import Presence
 from chatroom.core.registry import Registry
 from chatroom.core.whowas import Departed
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.registries import local_registry
 from tests.support import FakeClient
 
@@ -127,7 +127,7 @@ class MeteredRegistryTests(unittest.TestCase):
         config = ServerConfig(rate=0, max_per_ip=0)
         clock = Clock()
         self.registry = metered(local_registry(config, clock))
-        self.server = ChatServer(config, clock=clock, registry=self.registry)
+        self.server = DoorHub(config, clock=clock, registry=self.registry)
         self.users = 0
 
     def member(self) -> FakeClient:

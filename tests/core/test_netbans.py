@@ -21,7 +21,7 @@ from chatroom.core.netbans import (
     parse_duration,
     parse_request,
 )
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.support import FakeClient, chat_core, in_place, local_server
 
 CONFIG = ServerConfig(rate=0, admins=("root",))
@@ -189,7 +189,7 @@ class TimedBanTests(unittest.TestCase):
         path = os.path.join(self.mktemp() + "-dir", "chat.sqlite3")
         os.makedirs(os.path.dirname(path))
 
-        def started() -> ChatServer:
+        def started() -> DoorHub:
             self.clock.advance(FLUSH_INTERVAL)  # what was pending is written
             store = SqliteStore(path, self.clock, in_place, 50)
             self.addCleanup(store.db.close)

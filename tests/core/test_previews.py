@@ -12,7 +12,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Preview
 from chatroom.core.pagecard import DESCRIPTION_LENGTH, TITLE_LENGTH, page_card
 from chatroom.core.previews import IN_FLIGHT, KEEP_FOR, Card, first_link
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.registries import local_registry
@@ -117,7 +117,7 @@ class PreviewDeliveryTests(unittest.TestCase):
         self.clock = Clock()
         self.fetches = Fetches()
         registry = local_registry(CONFIG, self.clock, fetch_card=self.fetches)
-        self.server = ChatServer(CONFIG, self.clock, registry)
+        self.server = DoorHub(CONFIG, self.clock, registry)
 
     def client(self, name: str, *caps: str) -> FakeClient:
         client = FakeClient(self.server)
@@ -232,7 +232,7 @@ class PreviewDeliveryTests(unittest.TestCase):
     def test_previews_off_on_the_server_fetches_nothing(self) -> None:
         """``--previews off`` (no fetcher): links are plain messages."""
         registry = local_registry(CONFIG, self.clock)
-        server = ChatServer(CONFIG, self.clock, registry)
+        server = DoorHub(CONFIG, self.clock, registry)
         carol = FakeClient(server)
         for line in ("carol", "/caps rich", "/join general", PAGE):
             carol.send(line)
@@ -259,7 +259,7 @@ class ImmediateFetchTests(unittest.TestCase):
         """Even answered within the call, the preview comes after its message."""
         clock = Clock()
         registry = local_registry(CONFIG, clock, fetch_card=lambda url: succeed(CARD))
-        carol = FakeClient(ChatServer(CONFIG, clock, registry))
+        carol = FakeClient(DoorHub(CONFIG, clock, registry))
         for line in ("carol", "/caps rich", "/join general"):
             carol.send(line)
         carol.received()

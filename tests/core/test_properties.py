@@ -25,8 +25,8 @@ from chatroom.doors.line.protocol import (
     LOBBY,
     ROOM,
     USERNAME,
-    ChatFactory,
-    ChatProtocol,
+    LineFactory,
+    LineProtocol,
 )
 from tests.support import device, local_backend, local_server
 
@@ -89,9 +89,9 @@ class ClientSlots:
     (slot ``n`` on ``factories[n % len(factories)]``): one server here,
     two nodes in ``tests/cluster/test_properties_cluster.py``."""
 
-    def __init__(self, factories: list[ChatFactory]) -> None:
+    def __init__(self, factories: list[LineFactory]) -> None:
         self.factories = factories
-        self.slots: list[tuple[ChatProtocol, StringTransport] | None] = [None] * CLIENTS
+        self.slots: list[tuple[LineProtocol, StringTransport] | None] = [None] * CLIENTS
         self.output: list[bytes] = []
 
     def step(self, step: tuple) -> None:
@@ -141,7 +141,7 @@ class ClientSlots:
             if transport.disconnecting:
                 self.drop(slot)
 
-    def connected(self) -> list[ChatProtocol]:
+    def connected(self) -> list[LineProtocol]:
         return [entry[0] for entry in self.slots if entry is not None]
 
 
@@ -151,7 +151,7 @@ class World(ClientSlots):
     def __init__(self) -> None:
         self.clock = Clock()
         self.server = local_server(CONFIG, self.clock)
-        super().__init__([ChatFactory(self.server)])
+        super().__init__([LineFactory(self.server)])
 
     def wait(self, seconds: float) -> None:
         self.clock.advance(seconds)
@@ -177,7 +177,7 @@ class Snapshot:
     """What one check compares: the connected clients, who holds each name
     (by name key), the rooms (by key), and what the clients were sent."""
 
-    clients: list[ChatProtocol]
+    clients: list[LineProtocol]
     users: dict[str, object]
     rooms: dict[str, RoomState]
     max_rooms: int

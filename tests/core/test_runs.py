@@ -23,7 +23,7 @@ from twisted.trial import unittest
 from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
 from chatroom.core.fanout import Audience, fan_out, redirected
 from chatroom.core.member import MessageWriter
-from chatroom.doors.base.sendq import Flusher, OutputQueue
+from chatroom.doors.base.sendq import Flusher, SendQueue
 
 
 def _line(event: Event) -> bytes:
@@ -59,7 +59,7 @@ class _Member:
             transport: Any = connection
         else:
             transport = self._string = StringTransport()
-        self.queue = OutputQueue(transport, 1 << 20, self, flusher)
+        self.queue = SendQueue(transport, 1 << 20, self, flusher)
         self.batching = batching
 
     def close(self) -> None:

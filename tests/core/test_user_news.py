@@ -12,7 +12,7 @@ from __future__ import annotations
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 
-from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.web.socket import AS_FRAMES
 from tests.doors.irc.test_ircv3 import CapsTestCase
 from tests.support import FakeClient
@@ -23,7 +23,7 @@ ROOMS = ("tea", "coffee", "juice")
 class WebClient:
     """A web door user: the line protocol framed as WebSocket text frames."""
 
-    def __init__(self, protocol: ChatProtocol) -> None:
+    def __init__(self, protocol: LineProtocol) -> None:
         self.transport = StringTransport(
             peerAddress=IPv4Address("TCP", "127.0.0.1", 45678)
         )
@@ -56,7 +56,7 @@ class NewsOnceTests(CapsTestCase):
         self.alice = self.capped("alice", "away-notify", "setname")
         self.bob = self.capped("bob", "away-notify", "setname")
         self.carol = FakeClient(self.server)
-        self.dave = WebClient(ChatProtocol(self.server, AS_FRAMES))
+        self.dave = WebClient(LineProtocol(self.server, AS_FRAMES))
         for user, name in ((self.carol, "carol"), (self.dave, "dave")):
             user.send(name)
             user.send("/caps multi")

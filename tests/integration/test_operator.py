@@ -184,7 +184,7 @@ class MakeRunTests(unittest.TestCase):
         self.assertIn(b"open http://localhost:", process.out.split(b"\n", 2)[1])
         self.assertRegex(process.out, rb"web client: open http://localhost:[1-9]\d*/")
         # The reactor runs (so SIGTERM is handled) once a client gets HELLO.
-        line_port = re.search(rb"ChatFactory starting on (\d+)", process.out)
+        line_port = re.search(rb"LineFactory starting on (\d+)", process.out)
         assert line_port is not None
         client = yield connect_client(reactor, int(line_port.group(1)))
         client.transport.loseConnection()

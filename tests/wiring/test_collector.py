@@ -25,12 +25,12 @@ from tests.support import ProtocolTestCase
 
 #: The classes one connection is made of, whichever the door.
 CONNECTION_PARTS = {
-    "ChatProtocol",
+    "LineProtocol",
     "IRCProtocol",
     "Connection",
     "LineSession",
     "IRCSession",
-    "OutputQueue",
+    "SendQueue",
     "FloodGate",
     "TokenBucket",
 }

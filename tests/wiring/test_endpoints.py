@@ -12,7 +12,7 @@ from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from chatroom.doors.irc.sts import IRCPort, STSPolicy
-from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.line.protocol import LineFactory
 from chatroom.wiring.tap import makeService
 from tests.integration.test_server import write_self_signed
 from tests.wiring.test_configfile import ConfigFileTestCase
@@ -102,7 +102,7 @@ class ListenersTests(unittest.TestCase):
         self.addCleanup(service.stopService)
         tcp = {port: factory for port, factory, _, _ in reactor.tcpServers}
         self.assertEqual(sorted(tcp), [6667, 8000, 8001, 8080, 8081])
-        self.assertIsInstance(tcp[8080], ChatFactory)
+        self.assertIsInstance(tcp[8080], LineFactory)
         self.assertIs(tcp[8080], tcp[8081])
         ((port, tls_factory, _, _, _),) = reactor.sslServers
         self.assertEqual(port, 6697)

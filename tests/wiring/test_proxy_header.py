@@ -19,7 +19,7 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.line.protocol import LineFactory
 from chatroom.net.tcpdirect import direct_connection
 from chatroom.wiring.proxyheader import (
     HEADER_WAIT,
@@ -50,7 +50,7 @@ class ProxyHeaderCase(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = local_server(self.config, self.clock)
-        self.factory = ProxiedFactory(ChatFactory(self.server), self.clock)
+        self.factory = ProxiedFactory(LineFactory(self.server), self.clock)
         self._wrappers: dict[int, HeaderFirst] = {}
 
     def connect(self, factory: ProxiedFactory | None = None) -> StringTransport:

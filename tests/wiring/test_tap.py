@@ -14,13 +14,13 @@ from twisted.scripts.twistd import ServerOptions
 from twisted.trial import unittest
 from twisted.web.server import Site
 
-from chatroom.backends.local.backend import LocalBackend
-from chatroom.backends.redis.backend import RedisBackend
+from chatroom.backends.local.local_backend import LocalBackend
+from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.sts import IRCPort
-from chatroom.doors.line.protocol import ChatFactory
+from chatroom.doors.line.protocol import LineFactory
 from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,
@@ -324,7 +324,7 @@ class ClusterOptionsTests(unittest.TestCase):
             parse("--redis", "redis://127.0.0.1:6399", "--node-id", "n1"), reactor
         )
         self.assertIsInstance(chat_core(service.server).backend, RedisBackend)
-        self.assertIsInstance(service.listener.factory, ChatFactory)
+        self.assertIsInstance(service.listener.factory, LineFactory)
         self.assertEqual(reactor.tcpClients, [])
 
 
@@ -389,7 +389,7 @@ class MakeServiceTests(unittest.TestCase):
         self.addCleanup(service.stopService)
         ((port, factory, _, interface),) = reactor.tcpServers
         self.assertEqual((port, interface), (7777, "127.0.0.1"))
-        assert isinstance(factory, ChatFactory)
+        assert isinstance(factory, LineFactory)
         self.assertIs(factory.server, service.server)
         self.assertIsNotNone(self.successResultOf(service.listener.whenListening()))
 

@@ -1,7 +1,7 @@
 """The in-process back-end's steps for messages with a life.
 
 :class:`LocalMessageSteps` is the ``messages`` part of
-:class:`~chatroom.backends.local.backend.LocalBackend`, composed into it
+:class:`~chatroom.backends.local.local_backend.LocalBackend`, composed into it
 (kept apart so that module stays readable). The back-end's ``apply``
 hands it the parts of a room's messages' change that are about messages
 said before: it checks their premises (:meth:`LocalMessageSteps.holds`),
@@ -43,7 +43,7 @@ from chatroom.core.events import (
 from chatroom.core.member import Member
 from chatroom.core.reactions import ReactionFacts, Reactions
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.tags import format_tags
 
@@ -145,7 +145,7 @@ class LocalMessageSteps:
         return self._reactions(where.key).facts(target, reaction, user)
 
     async def relay(
-        self, member: Member, session: SeatSession, room: str, event: RoomEvent
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
         self.room_of(member, room).broadcast(event)
 

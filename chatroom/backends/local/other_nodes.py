@@ -13,14 +13,14 @@ from chatroom.core.backend import DeviceRow
 from chatroom.core.events import Event
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 
 
 class NoOtherNodes:
     """The devices of this process are all the devices there are."""
 
     async def held_elsewhere(
-        self, member: Member, session: SeatSession
+        self, member: Member, session: Session
     ) -> list[str] | None:
         """One process: an account's devices here share one seat already."""
         return None
@@ -29,7 +29,7 @@ class NoOtherNodes:
         """The seat's other devices have it already."""
 
     async def show(
-        self, member: Member, session: SeatSession, key: str, since: int | None
+        self, member: Member, session: Session, key: str, since: int | None
     ) -> None:
         """A room the account is in here is the seat's already."""
 

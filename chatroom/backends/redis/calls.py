@@ -116,7 +116,7 @@ class RedisCalls:
         #: Channels every script publishes with a plain ``PUBLISH`` (no
         #: slot, so a room's script on any shard may send it; ``LOBBY`` in
         #: the prelude), subscribed with ``SUBSCRIBE`` even on a Redis
-        #: Cluster: the lobby's news.
+        #: Cluster: the lobby's changes.
         self.broadcast = {f"{prefix}lobby".encode()}
         #: Each room in a slot of its own (``ClusterConfig.rooms_apart``):
         #: the scripts' variant with that layout's room keys.

@@ -218,12 +218,12 @@ class NodeRoom:
         if news is not None:
             members = self.news.narrow(news, members)
         if self.withheld or self.unconfirmed:
-            members = [m for m in members if not self._keep_back(m, event)]
+            members = [m for m in members if not self._withholds(m, event)]
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out(members, event)  # the usual case: the room's own dict, no list
         return event
 
-    def _keep_back(self, member: Member, event: Event) -> bool:
+    def _withholds(self, member: Member, event: Event) -> bool:
         """Whether ``event`` is not for ``member`` now: kept for it until
         its message is confirmed, or its own refused message."""
         kept = self.withheld.get(member)
@@ -418,7 +418,7 @@ class NodeRooms:
     def channels(self) -> list[bytes]:
         return [room.channel for room in self.rooms.values()]
 
-    def place(self, member: Member, name: str) -> NodeRoom:
+    def joined_room(self, member: Member, name: str) -> NodeRoom:
         """The local room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
         if room is None or room not in self.places.get(member, ()):

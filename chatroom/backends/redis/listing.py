@@ -8,7 +8,7 @@ each: the index (:data:`LISTED_KEYS`), then every room's row
 (:data:`LISTED_ROOM`), sent together on the link (one round trip, see
 :func:`~chatroom.backends.redis.calls.together`). Read per sign-in, that
 would be a script per room per sign-in; so a node keeps the rows it has
-read (:class:`RedisListing`) and reads again only the rooms the lobby's news
+read (:class:`RedisListing`) and reads again only the rooms the lobby's changes
 named since. Every change of a row is news: a script that changes a
 room's name, topic, policy or members, makes a room or drops one
 publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
@@ -85,7 +85,7 @@ class RedisListing:
         #: The rows read, by room key (a gone room's removed); None: none
         #: to trust (none read yet, or the subscriber link dropped since).
         self._rows: dict[str, Row] | None = None
-        #: Rooms the lobby's news named since their rows were read.
+        #: Rooms the lobby's changes named since their rows were read.
         self._named: set[str] = set()
         #: Whether the channel is subscribed (or being), and whether the
         #: copy needs it (from its full read until the link drops).

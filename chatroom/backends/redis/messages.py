@@ -1,7 +1,7 @@
 """The Redis back-end's steps for messages with a life.
 
 :class:`RedisMessageSteps` is the ``messages`` part of
-:class:`~chatroom.backends.redis.backend.RedisBackend`, composed into it
+:class:`~chatroom.backends.redis.redis_backend.RedisBackend`, composed into it
 (kept apart so that module stays readable). The back-end's ``apply``
 hands it a room's messages' changes about messages said before: one
 ``AMEND`` script checks that the member is in the room and the message is
@@ -39,7 +39,7 @@ from chatroom.core.events import RoomEvent, SearchResult
 from chatroom.core.member import Member
 from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
 if TYPE_CHECKING:  # psycopg's: the back-end imports it where --search-db is given
@@ -86,7 +86,7 @@ class RedisMessageSteps:
         distinct, given, mine = (int(value) for value in reply)
         return ReactionFacts(mine == 1, given == 1, distinct)
 
-    async def amend(self, change: DecidedChange, session: SeatSession) -> None:
+    async def amend(self, change: DecidedChange, session: Session) -> None:
         """One ``AMEND``: the member in the room and the message as read
         (:class:`~chatroom.core.changes.MessageIs`) checked, the message
         rewritten or blanked, the ``EDIT`` or ``REDACT`` appended."""
@@ -107,7 +107,7 @@ class RedisMessageSteps:
             refusals=MEMBERS_ONLY,
         )
 
-    async def react(self, change: DecidedChange, session: SeatSession) -> None:
+    async def react(self, change: DecidedChange, session: Session) -> None:
         """One ``REACT``: the member in the room, the message as read, the
         user's reaction given or not as read and, for one more, the
         message's reactions under the most allowed, checked; who reacted
@@ -140,7 +140,7 @@ class RedisMessageSteps:
             refusals=MEMBERS_ONLY,
         )
 
-    async def keep(self, change: DecidedChange, session: SeatSession) -> None:
+    async def keep(self, change: DecidedChange, session: Session) -> None:
         """One ``KEEP``: the member in the room checked, a tags-only
         message numbered, published and kept as ``SAY`` keeps a message."""
         (said,) = change.of(Append)
@@ -156,9 +156,9 @@ class RedisMessageSteps:
         said.event.id = str(reply[1])
 
     async def relay(
-        self, member: Member, session: SeatSession, room: str, event: RoomEvent
+        self, member: Member, session: Session, room: str, event: RoomEvent
     ) -> None:
-        where = self.here.place(member, room)
+        where = self.here.joined_room(member, room)
         await self.calls.call(
             life_scripts.RELAY,
             where.key,

@@ -43,7 +43,7 @@ from chatroom.core.changes import (
     TellUser,
 )
 from chatroom.core.nodemessages import KickHead
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 
 
 class ModerationSteps:
@@ -53,9 +53,7 @@ class ModerationSteps:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def apply(
-        self, key: str, session: SeatSession, change: DecidedChange
-    ) -> None:
+    async def apply(self, key: str, session: Session, change: DecidedChange) -> None:
         """``change``, decided on the facts of room ``key`` by ``session``
         (:func:`chatroom.core.moderation.change_of`), stored in its steps;
         ``CHANGED`` raised as :class:`~chatroom.core.backend.FactsChangedError`

@@ -29,16 +29,16 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import key_of
-from chatroom.backends.redis.seats import RedisSeats
 from chatroom.core import codec
 from chatroom.core.backend import DeviceRow
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
 from chatroom.core.seats import Seat
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 
 #: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
 PUBLISH = Script("devices-publish")
@@ -82,12 +82,12 @@ class RedisOtherNodes:
 
     log = Logger()
 
-    def __init__(self, calls: RedisCalls, seats: RedisSeats) -> None:
+    def __init__(self, calls: RedisCalls, entries: RedisEntries) -> None:
         self.calls = calls
-        self.seats = seats
+        self.entries = entries
 
     async def held_elsewhere(
-        self, member: Member, session: SeatSession
+        self, member: Member, session: Session
     ) -> list[str] | None:
         """``HELD_ROOMS``: the rooms of the name another node holds too (a
         device of the account there)."""
@@ -100,9 +100,9 @@ class RedisOtherNodes:
         await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
 
     async def show(
-        self, member: Member, session: SeatSession, key: str, since: int | None
+        self, member: Member, session: Session, key: str, since: int | None
     ) -> None:
-        await self.seats.view(member, session, key, since)
+        await self.entries.view(member, session, key, since)
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return int(await self.calls.eval(NUMBER, account, limit, CLAIM_SECONDS))

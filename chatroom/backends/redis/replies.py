@@ -8,7 +8,7 @@ bytes. These functions turn their replies into the core's types
 :class:`~chatroom.core.facts.Target`,
 :class:`~chatroom.core.events.ListedRoom`) and a decided
 :class:`~chatroom.core.changes.DecidedChange` into the ``MODERATE`` script's
-arguments, so :class:`~chatroom.backends.redis.backend.RedisBackend` reads as
+arguments, so :class:`~chatroom.backends.redis.redis_backend.RedisBackend` reads as
 the steps it takes.
 """
 
@@ -34,7 +34,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
 from chatroom.core.facts import RoomFacts, RoomPolicy, Target
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
@@ -126,7 +126,7 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
-def moderation_args(key: str, session: SeatSession, change: DecidedChange) -> list[Any]:
+def moderation_args(key: str, session: Session, change: DecidedChange) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided moderation's
     ``change`` (:func:`chatroom.core.moderation.change_of`), but for its
     kick's changes (:mod:`chatroom.backends.redis.outcomes`), which the
@@ -166,7 +166,7 @@ def moderation_args(key: str, session: SeatSession, change: DecidedChange) -> li
 
 
 def say_args(
-    key: str, session: SeatSession, event: Message, config: ServerConfig, now: float
+    key: str, session: Session, event: Message, config: ServerConfig, now: float
 ) -> list[Any]:
     """The ``SAY`` script's arguments for one message, but for its last
     four (what the room is shown first, the premise, from outside)."""
@@ -181,6 +181,6 @@ def kept(config: ServerConfig, now: float) -> list[Any]:
     return [config.retention, format_time(now - age) if age else ""]
 
 
-def key_of(session: SeatSession) -> str:
+def key_of(session: Session) -> str:
     """The name key a session's name holds in Redis (``P users``)."""
     return name_key(session.name)

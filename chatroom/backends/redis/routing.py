@@ -25,7 +25,7 @@ that layout, :class:`RoutedCalls` runs:
   the server's (the node's own, the watchers') on the server slot's
   primary's (so that, where a room and the server share a primary, their
   events come on one connection in the order they were published, as on
-  one Redis), and the lobby's news (a plain ``PUBLISH`` from any room's
+  one Redis), and the lobby's changes (a plain ``PUBLISH`` from any room's
   script) on every primary's.
 
 :meth:`RoutedCalls.call` waits for the subscriber link of the shard that

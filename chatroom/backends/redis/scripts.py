@@ -379,7 +379,7 @@ PAGE = Script("page", room_at=2)
 #: (incarnation, ver), and whether the target is a member (1/0). The room's
 #: keys alone: who the target is (session, account) is the server's, read
 #: apart by ``TARGET`` (:meth:`RedisBackend.facts
-#: <chatroom.backends.redis.backend.RedisBackend.facts>`).
+#: <chatroom.backends.redis.redis_backend.RedisBackend.facts>`).
 FACTS = Script("facts", room_at=2)
 
 #: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic

@@ -15,7 +15,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.push import Notifications
-from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.sessions import Session, Sessions
 
 
 class Identities:
@@ -24,7 +24,7 @@ class Identities:
     def __init__(
         self,
         config: ServerConfig,
-        sessions: SeatSessions,
+        sessions: Sessions,
         backend: Backend,
         notifications: Notifications,
     ) -> None:
@@ -43,11 +43,11 @@ class Identities:
         seat, shared by an account's devices (itself if it has none)."""
         return self.sessions.seat_of(member) or member
 
-    def place(self, member: Member, room: str) -> str:
+    def joined_room(self, member: Member, room: str) -> str:
         """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""
-        return self.backend.place(self.seat(member), room)
+        return self.backend.joined_room(self.seat(member), room)
 
-    def session(self, member: Member) -> SeatSession:
+    def session(self, member: Member) -> Session:
         """The member's session, which is active now (a device did
         something: Web Push waits for it to be idle again)."""
         session = self.sessions.get(member)

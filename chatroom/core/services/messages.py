@@ -63,7 +63,7 @@ from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -150,7 +150,7 @@ class MessageService:
             newcomers.check(await self._newcomer_left(member, session))
         await self._append(member, session, room, text, tags, action)
 
-    async def _newcomer_left(self, member: Member, session: SeatSession) -> int:
+    async def _newcomer_left(self, member: Member, session: Session) -> int:
         """Seconds the member must still wait as a newcomer (0: none;
         :mod:`chatroom.core.newcomers`): from its account's registration,
         else from its name's sign-in; admins never wait."""
@@ -177,7 +177,7 @@ class MessageService:
     async def _append(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         room: str,
         text: str,
         tags: Tags = (),
@@ -238,7 +238,7 @@ class MessageService:
     async def _said(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         speaking: SpeakingFacts,
         event: Message,
         now: float,
@@ -399,7 +399,7 @@ class MessageService:
                 ``NOT_IN_ROOM`` (an ``in:`` room the member is not in),
                 ``UNAVAILABLE`` (a back-end that cannot search).
         """
-        place = partial(self.backend.place, self.identities.seat(member))
+        place = partial(self.backend.joined_room, self.identities.seat(member))
         account = self.identities.session(member).account
         return await searching.run(
             self.backend.messages, place, rooms, text, account, self.private.party_of

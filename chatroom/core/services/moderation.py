@@ -73,7 +73,7 @@ class ModerationService:
                 ``BAD_ARGS``.
         """
         member = self.identities.seat(member)
-        where = self.backend.place(member, room)
+        where = self.backend.joined_room(member, room)
         actor = self.identities.actor(member)
         session = self.identities.session(member)
 

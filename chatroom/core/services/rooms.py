@@ -73,7 +73,7 @@ class RoomService:
         (``/set secret on``) it is not in."""
         listing = await self.backend.list_rooms()
         where = None if member is None else self.identities.seat(member)
-        return rules.listed_for(listing, self.backend.place, where)
+        return rules.listed_for(listing, self.backend.joined_room, where)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
@@ -143,7 +143,7 @@ class RoomService:
         :func:`chatroom.core.rules.reason` keeps them), which is returned;
         every other device of the account in the room hears ``LEFT``."""
         seat, session = self.identities.seat(member), self.identities.session(member)
-        where = self.backend.place(seat, room)
+        where = self.backend.joined_room(seat, room)
         said = rules.reason(words)
         part, account = DepartureKind.PART, session.account_name
         departure = Departure(where, session.name, part, said, account=account)
@@ -158,7 +158,7 @@ class RoomService:
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
         """``/info`` and ``/bans`` of a room ``member`` is in."""
-        where = self.identities.place(member, room)
+        where = self.identities.joined_room(member, room)
         facts = await self.backend.facts(where)
         actor = self.identities.actor(member)
         return settings_of(facts.room, actor, facts.owner_name)
@@ -174,7 +174,7 @@ class RoomService:
         hears ``TOPIC``."""
         rules.check_topic(topic)
         member = self.identities.seat(member)
-        where = self.backend.place(member, room)
+        where = self.backend.joined_room(member, room)
         actor, session = self.identities.actor(member), self.identities.session(member)
         now = self.clock.seconds()
 

@@ -49,7 +49,7 @@ class UserService:
         self.notify_levels = NotifyLevels(
             backend.settings,
             backend.apply,
-            identities.place,
+            identities.joined_room,
             identities.session,
             notifications.settings_changed,
         )

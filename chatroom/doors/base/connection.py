@@ -1,15 +1,15 @@
 """What every line-based door's connection does the same way, as one component.
 
 A door's twisted protocol (the line door's
-:class:`~chatroom.doors.line.protocol.ChatProtocol`, IRC's
+:class:`~chatroom.doors.line.protocol.LineProtocol`, IRC's
 :class:`~chatroom.doors.irc.protocol.IRCProtocol`; the WebSocket door is a
-``ChatProtocol`` with another output) owns its framing and holds one
+``LineProtocol`` with another output) owns its framing and holds one
 :class:`Connection` and one session by composition. The connection is the
 life of the socket, the same for every door:
 
-- output through an :class:`~chatroom.doors.base.sendq.OutputQueue`
+- output through a :class:`~chatroom.doors.base.sendq.SendQueue`
   (``--sendq``, backpressure, coalescing per reactor turn);
-- admission and harvest through the :class:`~chatroom.doors.base.server.ChatServer`;
+- admission and harvest through the :class:`~chatroom.doors.base.hub.DoorHub`;
 - closing after a flush, with a bounded grace;
 - commands that may wait on the registry (:meth:`Connection.run`);
 - the screening of its address against server bans by network and
@@ -45,8 +45,8 @@ from chatroom.core.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FloodGate
-from chatroom.doors.base.sendq import OutputQueue, Transport
-from chatroom.doors.base.server import ChatServer, Screening
+from chatroom.doors.base.hub import DoorHub, Screening
+from chatroom.doors.base.sendq import SendQueue, Transport
 
 #: How a connection's end is described to its rooms when nothing better is known.
 LOST_REASONS = {
@@ -151,7 +151,7 @@ class Connection:
         "closing",
         "door",
         "host",
-        "output",
+        "send_queue",
         "server",
         "transport",
         "verdict",
@@ -159,7 +159,7 @@ class Connection:
 
     log = Logger()
 
-    def __init__(self, server: ChatServer, door: DoorHooks) -> None:
+    def __init__(self, server: DoorHub, door: DoorHooks) -> None:
         """Args:
         door: the protocol holding this connection (its words, its framing).
         """
@@ -167,7 +167,7 @@ class Connection:
         self.door = door
         self.transport: ITransport | None = None
         self.host = ""
-        self.output: OutputQueue | None = None
+        self.send_queue: SendQueue | None = None
         #: True from the moment the connection starts to close: nothing
         #: more is run, and its output queue takes nothing more
         #: (:meth:`_stop`).
@@ -207,7 +207,7 @@ class Connection:
         set_no_delay = getattr(transport, "setTcpNoDelay", None)
         if set_no_delay is not None:
             set_no_delay(True)
-        self.output = OutputQueue(
+        self.send_queue = SendQueue(
             cast(Transport, transport),
             self.config.sendq,
             self,
@@ -296,7 +296,7 @@ class Connection:
 
     def _harvest(self, reason: str) -> Deferred[None] | None:
         """Give back this connection's name, places and count (once): what
-        :meth:`ChatServer.forget` returns."""
+        :meth:`DoorHub.forget` returns."""
         door = self.door
         uncounted = self.server.forget(door, self.host)
         if uncounted is not None:
@@ -317,8 +317,8 @@ class Connection:
     def _finish(self, reason: str) -> None:
         self._cancel_timers()
         self._close_reason = reason
-        if self.output is not None:
-            self.output.close()
+        if self.send_queue is not None:
+            self.send_queue.close()
         self._tcp.loseConnection()
         self._abort_call = self.server.clock.callLater(
             self.config.shutdown_grace, self._tcp.abortConnection
@@ -349,14 +349,14 @@ class Connection:
         """Closing from now on: nothing more is run or sent (what was
         written goes first)."""
         self.closing = True
-        if self.output is not None:
-            self.output.stop()
+        if self.send_queue is not None:
+            self.send_queue.stop()
 
     def send(self, data: bytes) -> None:
         """Queue bytes for the client (nothing once it is closing: the queue
         was stopped)."""
-        if self.output is not None:
-            self.output.write(data)
+        if self.send_queue is not None:
+            self.send_queue.write(data)
 
     # -- input ------------------------------------------------------------------
 
@@ -478,7 +478,7 @@ class Connection:
 
     def named(self) -> Deferred[None]:
         """The session has its name: from now on, the idle check; counted
-        so (what :meth:`ChatServer.counted` returns, for the welcome to
+        so (what :meth:`DoorHub.counted` returns, for the welcome to
         wait for)."""
         self._set_timer(self.server.clock.seconds() + self.config.ping_interval, IDLE)
         return self.server.counted(named=1)

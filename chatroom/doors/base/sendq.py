@@ -1,7 +1,7 @@
 """One connection's output: its ``--sendq`` bound and its backpressure.
 
-An :class:`OutputQueue` (what IRC servers call a connection's sendq; the
-terminal client's outgoing queue is :class:`chatroom.client.sending.OutputQueue`,
+A :class:`SendQueue` (what IRC servers call a connection's sendq; the
+terminal client's outgoing queue is :class:`chatroom.client.sending.Outbox`,
 a different thing) registers itself as its transport's streaming
 producer, so the transport tells it (``pauseProducing``) when the client
 stops reading. From then on every byte it is asked to send is counted, and
@@ -54,10 +54,10 @@ class Flusher:
 
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
-        self._queues: list[OutputQueue] = []
+        self._queues: list[SendQueue] = []
         self._call: IDelayedCall | None = None
 
-    def add(self, queue: OutputQueue) -> None:
+    def add(self, queue: SendQueue) -> None:
         self._queues.append(queue)
         if self._call is None:
             self._call = self.clock.callLater(0, self._flush)
@@ -71,7 +71,7 @@ class Flusher:
 
 
 @implementer(IPushProducer)
-class OutputQueue:
+class SendQueue:
     """Bytes on their way to one client, bounded while it is not reading."""
 
     __slots__ = (

@@ -61,7 +61,7 @@ from chatroom.core.events import (
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc import bouncer, extensions
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
@@ -91,7 +91,7 @@ _HTTP_REPLY = (
 class IRCProtocol(SlottedFraming):
     """The server end of one IRC client's connection."""
 
-    # Slots for every attribute set on it (see ChatProtocol.__slots__).
+    # Slots for every attribute set on it (see LineProtocol.__slots__).
     __slots__ = (
         "_buffer",
         "_busyReceiving",
@@ -118,11 +118,11 @@ class IRCProtocol(SlottedFraming):
 
     def __init__(
         self,
-        server: ChatServer,
+        server: DoorHub,
         renderer: IRCRenderer,
         directory: Directory[IRCSession] | None = None,
     ) -> None:
-        # Every attribute is set here, each a slot (see ChatProtocol).
+        # Every attribute is set here, each a slot (see LineProtocol).
         self.factory: IRCFactory | None = None
         self.connected = 0
         self.transport = None
@@ -164,7 +164,7 @@ class IRCProtocol(SlottedFraming):
     def connectionMade(self) -> None:
         assert self.transport is not None
         self.connection.made(self.transport)
-        self.session.outlet = self.connection.output
+        self.session.send_queue = self.connection.send_queue
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)
@@ -378,7 +378,7 @@ class IRCFactory(ServerFactory):
 
     noisy = False
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         self.server = server
         #: IRCv3 STS, once a TLS ``--irc`` port listens (:mod:`chatroom.doors.irc.sts`).
         self.sts: STSPolicy | None = None

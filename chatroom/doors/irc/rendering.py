@@ -25,7 +25,7 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   away message (``away-notify``), from the session that made them on
   whichever node (:data:`CARRYING`); other events' accounts, and those of
   stored events played back, are the core's of the user now holding the
-  name (:meth:`~chatroom.core.sessions.SeatSessions.account_named`: this
+  name (:meth:`~chatroom.core.sessions.Sessions.account_named`: this
   node's sessions).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does

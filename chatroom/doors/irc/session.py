@@ -66,9 +66,9 @@ from chatroom.core.seats import rooms_of
 from chatroom.core.text import name_key
 from chatroom.core.whowas import Departed
 from chatroom.doors.base.connection import Connection
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
-from chatroom.doors.base.sendq import OutputQueue
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.irc.caps import METADATA, NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
@@ -213,12 +213,12 @@ class IRCSession:
         "connection",
         "directory",
         "name",
-        "outlet",
         "own_echoes",
         "port",
         "realname",
         "render",
         "renderer",
+        "send_queue",
         "signed_on",
         "spoke",
         "state",
@@ -308,7 +308,7 @@ class IRCSession:
         self._last_quit = ""
         #: The connection's output queue once it is open (the protocol sets
         #: it): deliveries write to it without reading the connection.
-        self.outlet: OutputQueue | None = None
+        self.send_queue: SendQueue | None = None
         #: The ``--irc`` port it came in by (None: the web page's ``/irc``,
         #: or a test's transport): ``CAP LS`` offers its ``sts``.
         self.port: ArrivedBy | None = None
@@ -354,7 +354,7 @@ class IRCSession:
         return cast(Member, self.connection.door)
 
     @property
-    def server(self) -> ChatServer:
+    def server(self) -> DoorHub:
         return self.connection.server
 
     @property
@@ -413,10 +413,10 @@ class IRCSession:
     def message_writer(self) -> MessageWriter | None:
         """A message by another, as :meth:`deliver` renders and writes it
         (its own, and every other event, go through :meth:`deliver`)."""
-        outlet, name = self.outlet, self.name
-        if outlet is None or not name:
+        send_queue, name = self.send_queue, self.name
+        if send_queue is None or not name:
             return None
-        return MessageWriter(name, self.render, outlet.write, outlet)
+        return MessageWriter(name, self.render, send_queue.write, send_queue)
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, as IRC shows it to this client
@@ -493,9 +493,9 @@ class IRCSession:
                 else:
                     self.connection.send(data)
             return
-        outlet = self.outlet  # the usual case: straight to the queue
-        if outlet is not None:
-            outlet.write(event.encoded(self.render))
+        send_queue = self.send_queue  # the usual case: straight to the queue
+        if send_queue is not None:
+            send_queue.write(event.encoded(self.render))
 
     def send(self, data: bytes) -> None:
         if self.labeled is not None:

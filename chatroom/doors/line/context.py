@@ -17,7 +17,7 @@ from typing import Protocol
 from chatroom.core.events import Encoder
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.places import Places
 
 
@@ -35,7 +35,7 @@ class CommandContext(Protocol):
         ...
 
     @property
-    def server(self) -> ChatServer:
+    def server(self) -> DoorHub:
         """The server (its account service)."""
         ...
 

@@ -4,7 +4,7 @@ A handler of :data:`chatroom.doors.line.session.COMMANDS` each, with their
 arguments and replies; the core keeps the markers
 (:mod:`chatroom.core.markers`). ``READ`` is also what the account's other
 devices are told when one moves a marker
-(:class:`chatroom.doors.line.protocol.ChatProtocol`).
+(:class:`chatroom.doors.line.protocol.LineProtocol`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The line protocol door: one connection's twisted protocol.
 
-A :class:`ChatProtocol` owns its framing (it is a
+A :class:`LineProtocol` owns its framing (it is a
 :class:`~chatroom.doors.base.framing.LineFraming`, a LineReceiver) and
 holds two parts by composition:
 
@@ -11,9 +11,9 @@ holds two parts by composition:
   state (``username`` → ``lobby`` → ``room``), the room and one handler per
   command.
 
-A line goes: ``dataReceived`` (framing) → :meth:`ChatProtocol.lineReceived`
+A line goes: ``dataReceived`` (framing) → :meth:`LineProtocol.lineReceived`
 (decoded at the edge; ``PING``/``PONG`` answered here) →
-:meth:`Connection.admit` (flood control) → :meth:`ChatProtocol.dispatch` →
+:meth:`Connection.admit` (flood control) → :meth:`LineProtocol.dispatch` →
 :meth:`Connection.run` (the command, which may wait) →
 :meth:`LineSession.handle` (its table) → the handler → the
 :class:`~chatroom.core.registry.Registry`.
@@ -45,8 +45,8 @@ from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
-from chatroom.doors.base.sendq import OutputQueue
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.session import (
     AS_LINES,
@@ -58,13 +58,13 @@ from chatroom.doors.line.session import (
 )
 from chatroom.wire.lines import PROTOCOL_VERSION, format_line
 
-__all__ = ["LOBBY", "ROOM", "USERNAME", "ChatFactory", "ChatProtocol"]
+__all__ = ["LOBBY", "ROOM", "USERNAME", "LineFactory", "LineProtocol"]
 
 #: Keepalive words, answered before flood control and the session.
 _KEEPALIVE = (b"PING", b"PONG")
 
 
-class ChatProtocol(LineFraming):
+class LineProtocol(LineFraming):
     """The server end of one line-protocol connection (or ``/ws`` session)."""
 
     # Slots for every attribute the protocol (and LineReceiver, Protocol)
@@ -92,7 +92,7 @@ class ChatProtocol(LineFraming):
     #: The session each connection holds (a test may substitute its own).
     session_class: type[LineSession] = LineSession
 
-    def __init__(self, server: ChatServer, output: LineOutput = AS_LINES) -> None:
+    def __init__(self, server: DoorHub, output: LineOutput = AS_LINES) -> None:
         # Every attribute the protocol will ever have is set here (each a
         # slot): one set later by Twisted or LineReceiver outside the slots
         # would cost each idle connection a dict of its own.
@@ -113,7 +113,7 @@ class ChatProtocol(LineFraming):
 
     def __repr__(self) -> str:
         session = self.session
-        return f"<ChatProtocol {session.name or session.host!r} {session.state}>"
+        return f"<LineProtocol {session.name or session.host!r} {session.state}>"
 
     # -- what tests and the shared side read ------------------------------------
 
@@ -139,16 +139,16 @@ class ChatProtocol(LineFraming):
         return self.connection.host
 
     @property
-    def sendq(self) -> OutputQueue | None:
+    def sendq(self) -> SendQueue | None:
         """This connection's output queue (``--sendq``)."""
-        return self.connection.output
+        return self.connection.send_queue
 
     # -- twisted's side ---------------------------------------------------------
 
     def connectionMade(self) -> None:
         assert self.transport is not None
         self.connection.made(self.transport)
-        self.session.outlet = self.connection.output
+        self.session.send_queue = self.connection.send_queue
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         self.connection.lost(reason)
@@ -301,15 +301,15 @@ class ChatProtocol(LineFraming):
         return True
 
 
-class ChatFactory(ServerFactory):
-    """Builds one :class:`ChatProtocol` per connection, all sharing one server."""
+class LineFactory(ServerFactory):
+    """Builds one :class:`LineProtocol` per connection, all sharing one server."""
 
     noisy = False  # the protocol logs each connection itself
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         self.server = server
 
-    def buildProtocol(self, addr: object) -> ChatProtocol:
-        protocol = ChatProtocol(self.server)
+    def buildProtocol(self, addr: object) -> LineProtocol:
+        protocol = LineProtocol(self.server)
         protocol.factory = self
         return protocol

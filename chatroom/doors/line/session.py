@@ -8,7 +8,7 @@ at the end, names every command's handler (one of these methods, or a
 function of :mod:`~chatroom.doors.line.moderating`,
 :mod:`~chatroom.doors.line.messages` or :mod:`~chatroom.doors.line.account`
 taking the session) and the states it is allowed in. The door's
-protocol (:class:`chatroom.doors.line.protocol.ChatProtocol`, also at
+protocol (:class:`chatroom.doors.line.protocol.LineProtocol`, also at
 ``/ws`` with another :class:`LineOutput`) holds it beside its
 :class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
 a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
@@ -46,8 +46,8 @@ from chatroom.core.text import (
     without_control_characters,
 )
 from chatroom.doors.base.connection import Connection
-from chatroom.doors.base.sendq import OutputQueue
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
     history,
@@ -118,11 +118,11 @@ class LineSession:
         "invited",
         "member",
         "name",
-        "outlet",
         "output",
         "places",
         "previews",
         "render",
+        "send_queue",
         "server",
         "state",
     )
@@ -131,7 +131,7 @@ class LineSession:
 
     def __init__(
         self,
-        server: ChatServer,
+        server: DoorHub,
         connection: Connection,
         member: Member,
         output: LineOutput = AS_LINES,
@@ -163,7 +163,7 @@ class LineSession:
         self.events: Encoder = output.events
         #: The connection's output queue once it is open (the protocol sets
         #: it): deliveries write to it without reading the connection.
-        self.outlet: OutputQueue | None = None
+        self.send_queue: SendQueue | None = None
         #: Whether link previews are shown (``/set previews on|off``).
         self.previews = True
         #: The room the registry's ``entered`` named, for the waiting command.
@@ -449,19 +449,19 @@ class LineSession:
     def message_writer(self) -> MessageWriter | None:
         """A message by another, as :meth:`deliver` renders and writes it
         (every event is written so here): the room's fan-out writes it."""
-        outlet, name = self.outlet, self.name
-        if outlet is None or not name:
+        send_queue, name = self.send_queue, self.name
+        if send_queue is None or not name:
             return None
-        return MessageWriter(name, self.events, outlet.write, outlet)
+        return MessageWriter(name, self.events, send_queue.write, send_queue)
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, rendered as this session
         renders events (the protocol's ``deliver``, on the hot path: it
         reads this session, the event and the queue, which takes nothing
         once the connection is closing)."""
-        outlet = self.outlet
-        if outlet is not None:
-            outlet.write(event.encoded(self.events))
+        send_queue = self.send_queue
+        if send_queue is not None:
+            send_queue.write(event.encoded(self.events))
 
     async def do_me(self, args: str) -> None:
         if not args:

@@ -66,7 +66,7 @@ from chatroom.core import errors, operating
 from chatroom.core.errors import ChatError
 from chatroom.core.invitations import HOURS, USES, InviteLink, check_terms
 from chatroom.core.netbans import ServerBan
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import format_time
 
 #: The HTTP status of each refusal's code; any other code is ``409``.
@@ -100,7 +100,7 @@ class AdminAPI(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: ChatServer, token: bytes) -> None:
+    def __init__(self, server: DoorHub, token: bytes) -> None:
         super().__init__()
         self.chat = server
         self.expected = b"Bearer " + token

@@ -15,7 +15,7 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 
 
 class Exports(Resource):
@@ -24,7 +24,7 @@ class Exports(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         super().__init__()
         self.chat = server
 

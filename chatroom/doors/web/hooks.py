@@ -24,7 +24,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core.errors import ChatError, WebhookThrottledError
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 
 #: A refusal's HTTP status, by its code (any other: 500, logged).
 STATUSES = {
@@ -41,7 +41,7 @@ _FORM = "application/x-www-form-urlencoded"
 class HooksResource(Resource):
     """``/hooks``: each child is one secret's :class:`HookPosts`."""
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         super().__init__()
         self.chat = server
 
@@ -59,7 +59,7 @@ class HookPosts(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: ChatServer, secret: str) -> None:
+    def __init__(self, server: DoorHub, secret: str) -> None:
         super().__init__()
         self.chat = server
         self.secret = secret

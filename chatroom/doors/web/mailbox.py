@@ -30,7 +30,7 @@ from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core.errors import ChatError
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 
 #: The refusals' HTTP statuses (any other failure is 500).
 STATUSES = {"BAD_CODE": 403, "BAD_NAME": 403, "BAD_ARGS": 400, "RATE_LIMITED": 429}
@@ -61,7 +61,7 @@ class _Page(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         super().__init__()
         self.chat = server
 
@@ -170,7 +170,7 @@ class ResetPage(_Page):
         )
 
 
-def mail_links(server: ChatServer) -> Resource:
+def mail_links(server: DoorHub) -> Resource:
     """``/email``: its two pages."""
     email = Resource()
     email.putChild(b"verify", VerifyPage(server))

@@ -1,7 +1,7 @@
 """``/metrics``: the server's state and every counter, read when scraped.
 
 State (connections and named users per door, rooms) is not counted at all:
-:class:`ServerCollector` reads it from the :class:`ChatServer` at scrape
+:class:`ServerCollector` reads it from the :class:`DoorHub` at scrape
 time, then adds the counters everything else keeps in
 :data:`chatroom.core.metrics.REGISTRY`:
 
@@ -27,13 +27,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 
 from chatroom.core.metrics import FANOUT, REGISTRY
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 
 
 class ServerCollector:
     """Gauges read from one server at scrape time, plus the process's counters."""
 
-    def __init__(self, server: ChatServer, rooms: int) -> None:
+    def __init__(self, server: DoorHub, rooms: int) -> None:
         self.server = server
         self.rooms = rooms
 
@@ -67,7 +67,7 @@ class ServerCollector:
         )
 
 
-async def scrape(server: ChatServer) -> bytes:
+async def scrape(server: DoorHub) -> bytes:
     """The Prometheus text for ``server`` (the room count may ask Redis)."""
     try:
         rooms = len((await server.registry.rooms.list_rooms()).rooms)

@@ -34,7 +34,7 @@ from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
 from chatroom.core.hooks import HOOK_PATH
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
 from chatroom.doors.web.channel import BoundedSite
@@ -146,7 +146,7 @@ class Health(Resource):
 
     isLeaf = True
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         super().__init__()
         self.chat = server
 
@@ -167,7 +167,7 @@ class Metrics(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         super().__init__()
         self.chat = server
 
@@ -218,7 +218,7 @@ class Root(Resource):
 
 
 def build_site(
-    server: ChatServer,
+    server: DoorHub,
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
     admin_token: bytes = b"",
@@ -271,7 +271,7 @@ def build_site(
 class AdmittingFactory(WrappingFactory):
     """Wraps the site's connections in :class:`LimitedChannel` s for ``server``."""
 
-    def __init__(self, site: BoundedSite, server: ChatServer) -> None:
+    def __init__(self, site: BoundedSite, server: DoorHub) -> None:
         super().__init__(site)
         self.server = server
 

@@ -4,7 +4,7 @@ A browser cannot open a TCP socket, so ``/ws`` carries exactly the line
 protocol of ``docs/protocol.md``: each text frame the client sends is one
 line (no line end needed), and each line the server sends is one text
 frame (without its CRLF). The session behind it *is* the line door's
-:class:`~chatroom.doors.line.protocol.ChatProtocol` (states, commands, limits,
+:class:`~chatroom.doors.line.protocol.LineProtocol` (states, commands, limits,
 keepalive, flood control, ``--sendq``), built with :data:`AS_FRAMES` for
 its :class:`~chatroom.doors.line.session.LineOutput`: only how bytes are
 framed differs.
@@ -22,7 +22,7 @@ handled here:
   same bytes for every member: :func:`render_frames` builds it once per
   event (``event.encoded``), as the line door encodes a line once, and
   the session's connection writes it to the socket through the same
-  :class:`~chatroom.doors.base.sendq.OutputQueue`, straight to the socket
+  :class:`~chatroom.doors.base.sendq.SendQueue`, straight to the socket
   and one ``send()`` per reactor turn as at the line door (see
   :class:`FramedStream`).
 - **Everyday frames read without wsproto.** A whole, final text frame at
@@ -70,8 +70,8 @@ from wsproto.utilities import LocalProtocolError, RemoteProtocolError
 
 from chatroom.core import errors
 from chatroom.core.events import Event
-from chatroom.doors.base.server import ChatServer
-from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.doors.line.session import LineOutput
 from chatroom.doors.web.frames import (
@@ -105,7 +105,7 @@ AS_FRAMES = LineOutput(
 
 
 class FramedStream:
-    """What a ``/ws`` :class:`ChatProtocol` takes for its transport: the TCP
+    """What a ``/ws`` :class:`LineProtocol` takes for its transport: the TCP
     connection under the WebSocket, where frames are written as they are,
     and closing begins with a WebSocket close frame.
 
@@ -357,7 +357,7 @@ def upgrade(
     return NOT_DONE_YET
 
 
-class LineWebSocket(DoorWebSocket[ChatProtocol]):
+class LineWebSocket(DoorWebSocket[LineProtocol]):
     """One ``/ws`` connection: WebSocket events in, a line session behind.
 
     The line session is made once the handshake's ``101`` has been written
@@ -366,12 +366,12 @@ class LineWebSocket(DoorWebSocket[ChatProtocol]):
 
     __slots__ = ("server",)
 
-    def __init__(self, server: ChatServer, channel: Any) -> None:
+    def __init__(self, server: DoorHub, channel: Any) -> None:
         super().__init__(channel)
         self.server = server
 
-    def open_door(self) -> ChatProtocol:
-        chat = ChatProtocol(self.server, AS_FRAMES)
+    def open_door(self) -> LineProtocol:
+        chat = LineProtocol(self.server, AS_FRAMES)
         chat.makeConnection(FramedStream(self.websocket))
         return chat
 
@@ -396,7 +396,7 @@ class LineWebSocketFactory:
     """The ``WebSocketServerFactory`` of ``/ws``: one :class:`LineWebSocket`
     per accepted handshake."""
 
-    def __init__(self, server: ChatServer) -> None:
+    def __init__(self, server: DoorHub) -> None:
         self.server = server
 
     def buildProtocol(self, request: Request) -> LineWebSocket:
@@ -414,7 +414,7 @@ class OriginCheckedResource(WebSocketResource):
 
     log = Logger()
 
-    def __init__(self, factory: LineWebSocketFactory, server: ChatServer) -> None:
+    def __init__(self, factory: LineWebSocketFactory, server: DoorHub) -> None:
         super().__init__(factory)
         self.chat = server
 

@@ -51,7 +51,7 @@ from chatroom.core.files import (
     FileService,
     UploadRefusedError,
 )
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 
 #: A refusal's kind → (status, reason phrase).
 #: A bearer token nobody gave, or one past its hour.
@@ -122,7 +122,7 @@ def uploaded_name(request: Request) -> str:
 class UploadDoor:
     """What the HTTP door needs of uploads (``site.uploads`` while they are on)."""
 
-    def __init__(self, server: ChatServer, files: FileService) -> None:
+    def __init__(self, server: DoorHub, files: FileService) -> None:
         self.server = server
         self.files = files
 

@@ -1,6 +1,6 @@
 """Big rooms' joins and parts (chatroom.core.big_rooms), for every registry.
 
-:class:`BigRoomsContract` drives real :class:`ChatProtocol` connections (over
+:class:`BigRoomsContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) into a room past ``--big-room`` (3 here) and checks what
 each member sees: quiet arrivals, the ``JOIN`` just before a quiet member's
 first words, no ``PART`` for one who never spoke, a joiner's welcome, and

@@ -1,6 +1,6 @@
 """Many devices per account and remembered rooms, for every registry.
 
-:class:`DevicesContract` drives real :class:`ChatProtocol` connections
+:class:`DevicesContract` drives real :class:`LineProtocol` connections
 (over ``StringTransport``) signed in to one account from several devices:
 one member in every room whatever the number of devices, messages and
 private messages on every device, ``multi`` devices in all the account's
@@ -19,7 +19,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 from tests.support import FakeClient
@@ -32,7 +32,7 @@ CONFIG = ServerConfig(
 class DevicesContract(ContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
-    def device_server(self) -> ChatServer:
+    def device_server(self) -> DoorHub:
         """The server the next device connects to (this one, unless a
         subclass spreads an account's devices over several nodes)."""
         return self.server

@@ -1,6 +1,6 @@
 """Uploaded files' metadata and what a shared file does, for every registry.
 
-:class:`FilesContract` drives real :class:`ChatProtocol` connections (over
+:class:`FilesContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) and the registry's
 :class:`~chatroom.core.files.FileService` (what ``POST /upload`` calls once
 a body is on disk): a file is recorded under its account, a message

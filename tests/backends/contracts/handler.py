@@ -1,6 +1,6 @@
 """One set of command-handler tests, run against every registry.
 
-:class:`HandlerContract` drives real :class:`ChatProtocol` objects over
+:class:`HandlerContract` drives real :class:`LineProtocol` objects over
 ``StringTransport`` through whole conversations and checks the lines each
 user sees. Subclasses say which registry the server has: the in-process
 one (``tests/backends/local/test_handlers.py``, on a ``task.Clock``) and the Redis one
@@ -22,7 +22,7 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.fanout import DELIVERY_FAILED
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.broken_door import (
     BrokenDoor,
@@ -81,7 +81,7 @@ class ContractBase(MixedIntoTestCase):
     """Users talking to ``server`` (subclasses mix in a TestCase and
     provide it), with replies awaited however the registry answers."""
 
-    server: ChatServer
+    server: DoorHub
 
     def wait(self) -> defer.Deferred[None]:
         """Let replies that wait on the registry arrive (a no-op in-process)."""

@@ -1,6 +1,6 @@
 """Accounts, moderation and admins as users see them, for every registry.
 
-:class:`ModerationContract` drives real :class:`ChatProtocol` connections
+:class:`ModerationContract` drives real :class:`LineProtocol` connections
 (over ``StringTransport``) through sign-ins, kicks, bans, invitations, keys
 and admin commands, and checks every line each user sees. It runs against
 the in-process registry (``tests/backends/local/test_moderation.py``) and the Redis one

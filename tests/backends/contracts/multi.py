@@ -1,6 +1,6 @@
 """Many rooms on one connection, and read markers, for every registry.
 
-:class:`MultiContract` drives real :class:`ChatProtocol` connections (over
+:class:`MultiContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) through ``/caps``, the ``multi`` capability
 (``/join`` adding rooms, ``/focus``, ``/say``, ``/leave ROOM``) and read
 markers (``/read``, ``/unread``, ``READ`` after a join), and checks every

@@ -1,6 +1,6 @@
 """The operator's commands (chatroom-admin), for every registry.
 
-:class:`OperatingContract` registers line users (``ChatProtocol`` over
+:class:`OperatingContract` registers line users (``LineProtocol`` over
 ``StringTransport``), then locks, deletes and resets their accounts as the
 operator does (:mod:`chatroom.core.operating`), and checks what the users
 see. It runs against the in-process registry

@@ -1,6 +1,6 @@
 """Offline private messages and private conversations, for every registry.
 
-:class:`PrivateContract` drives real :class:`ChatProtocol` connections
+:class:`PrivateContract` drives real :class:`LineProtocol` connections
 (over ``StringTransport``): a ``/msg`` to an account nobody is signed in to
 is kept and reaches its next sign-in after the room list, with its
 original time; ``/history @USER`` pages back a conversation with ids; the

@@ -1,7 +1,7 @@
 """Web Push for every registry: subscriptions kept, and pushes that reach a
 real push service on 127.0.0.1.
 
-:class:`PushContract` drives real :class:`ChatProtocol` connections (over
+:class:`PushContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) and the server's real sender
 (:class:`~chatroom.wiring.webpush.WebPushSender`, twisted.web's Agent)
 to a :class:`~tests.push_endpoint.PushEndpoint`, which decrypts each push

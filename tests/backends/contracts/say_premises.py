@@ -51,7 +51,7 @@ from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)
@@ -69,7 +69,7 @@ class PremisesBase(ContractBase):
         assert isinstance(registry, ChatCore)
         return registry
 
-    def seat(self, name: str) -> tuple[Member, SeatSession]:
+    def seat(self, name: str) -> tuple[Member, Session]:
         """The member called ``name`` as the back-end knows it, and its session."""
         for member, session in self.core().sessions.named():
             if session.name == name:

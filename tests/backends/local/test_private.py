@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.moderation import PASSWORD
 from tests.backends.contracts.private import CONFIG, PrivateContract
 from tests.support import FakeClient, in_place, local_server
@@ -36,7 +36,7 @@ class StoredPrivateTests(unittest.TestCase):
         self.clock = Clock()
         self.server = self.start()
 
-    def start(self) -> ChatServer:
+    def start(self) -> DoorHub:
         config = replace(CONFIG, conversation_retention=3)
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)

@@ -13,7 +13,7 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core import codec
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.rendering import live_id_line, live_rich_line
 from chatroom.wire.tags import format_tags, parse_pairs
 from tests.backends.contracts.handler import CONFIG
@@ -91,7 +91,7 @@ class RichStoreTests(unittest.TestCase):
         self.path = os.path.join(directory, "chat.sqlite3")
         self.clock = Clock()
 
-    def start(self, history: int = 5) -> ChatServer:
+    def start(self, history: int = 5) -> DoorHub:
         """A server on the file (a restart, when one ran before: a crash,
         since only what was flushed counts)."""
         self.clock.advance(FLUSH_INTERVAL)

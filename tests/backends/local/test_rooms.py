@@ -20,7 +20,7 @@ from chatroom.core.entries import departing
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
-from chatroom.core.sessions import SeatSession
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
@@ -38,7 +38,7 @@ def _add(room: Room, member: Member, name: str) -> None:
     """``member`` joins as the in-process back-end seats it: decided by
     :func:`chatroom.core.membership.join` on the room's facts, applied as
     a change (:func:`chatroom.backends.local.applying.perform`)."""
-    joiner, key = SeatSession("local:t.1", name), name_key(name)
+    joiner, key = Session("local:t.1", name), name_key(name)
     arrival = membership.join(room.seating(), key, joiner, room.big_room)
     ops: list[Operation] = [Emit(event) for event in arrival.events]
     ops.append(AddMember(key, name, arrival.quiet))

@@ -23,7 +23,7 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.search import SearchQuery, parse_search
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.search import SEARCH_CONFIG, PrivateSearchContract
 from tests.support import FakeClient, in_place, local_server
 
@@ -38,7 +38,7 @@ def temporary_path(case: unittest.TestCase) -> str:
 
 def file_server(
     case: unittest.TestCase, path: str, clock: Clock, config: ServerConfig
-) -> ChatServer:
+) -> DoorHub:
     """A server on the SQLite file ``path``, its writer and searches in place."""
     store = SqliteStore(path, clock, in_place, config.retention)
     case.addCleanup(store.searcher._close)
@@ -62,7 +62,7 @@ class FileSearchTests(PrivateSearchContract, unittest.TestCase):
         self.server = file_server(self, temporary_path(self), self.clock, SEARCH_CONFIG)
 
 
-def talk(server: ChatServer, name: str, *lines: str) -> FakeClient:
+def talk(server: DoorHub, name: str, *lines: str) -> FakeClient:
     client = FakeClient(server)
     for line in (name, *lines):
         client.send(line)
@@ -81,7 +81,7 @@ def search(client: FakeClient, text: str) -> list[str]:
 class TimeFilterTests(unittest.TestCase):
     """``before:`` and ``after:`` on the injected clock, with both stores."""
 
-    def check(self, server: ChatServer, clock: Clock) -> None:
+    def check(self, server: DoorHub, clock: Clock) -> None:
         clock.advance(1_700_000_000)  # 2023-11-14T22:13:20Z
         alice = talk(server, "alice", "/create tea", "tea one")
         clock.advance(DAY)

@@ -24,7 +24,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import PrivateTagMessage, TagMessage, TopicChanged
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.doors.irc.test_irc import IRCClient
@@ -43,18 +43,18 @@ class StoreTests(unittest.TestCase):
         self.clock = Clock()
         self.server = self.start()
 
-    def start(self, config: ServerConfig = CONFIG) -> ChatServer:
+    def start(self, config: ServerConfig = CONFIG) -> DoorHub:
         store = SqliteStore(self.path, self.clock, in_place, config.retention)
         self.addCleanup(store.db.close)
         return local_server(config, self.clock, store)
 
-    def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
+    def user(self, name: str, server: DoorHub | None = None) -> FakeClient:
         client = FakeClient(server or self.server)
         client.send(name)
         client.received()
         return client
 
-    def restart(self, config: ServerConfig = CONFIG) -> ChatServer:
+    def restart(self, config: ServerConfig = CONFIG) -> DoorHub:
         """Crash (nothing closed, only what was flushed counts) and start."""
         self.clock.advance(FLUSH_INTERVAL)
         self.server = self.start(config)

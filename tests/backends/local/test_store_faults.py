@@ -31,7 +31,7 @@ from chatroom.backends.local.store import (
     open_store,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.support import FakeClient, in_place, local_server, log_lines
 
@@ -68,12 +68,12 @@ class StoreFaultsFullDiskTests(unittest.TestCase):
         self.commits += 1
         return defer.maybeDeferred(function)
 
-    def start(self) -> ChatServer:
+    def start(self) -> DoorHub:
         self.store = SqliteStore(self.path, self.clock, self.run_in_place, 1000)
         self.addCleanup(self.store.db.close)
         return local_server(CONFIG, self.clock, self.store)
 
-    def user(self, name: str, server: ChatServer | None = None) -> FakeClient:
+    def user(self, name: str, server: DoorHub | None = None) -> FakeClient:
         client = FakeClient(server or self.server)
         client.send("/caps ids")
         client.send(name)

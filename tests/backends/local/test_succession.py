@@ -8,7 +8,7 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.backends.local.backend import LocalBackend
+from chatroom.backends.local.local_backend import LocalBackend
 from tests.backends.contracts.succession import CONFIG, SuccessionContract
 from tests.support import local_backend, local_server
 

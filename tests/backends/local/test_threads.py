@@ -10,7 +10,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.threads import THREADS_CONFIG, ThreadsContract
 from tests.support import FakeClient, in_place, local_server
@@ -33,7 +33,7 @@ class ThreadsStoreTests(unittest.TestCase):
         self.path = os.path.join(directory, "chat.sqlite3")
         self.clock = Clock()
 
-    def start(self) -> ChatServer:
+    def start(self) -> DoorHub:
         """A server on the file (a restart, when one ran before)."""
         self.clock.advance(FLUSH_INTERVAL)
         store = SqliteStore(self.path, self.clock, in_place, THREADS_CONFIG.retention)

@@ -18,7 +18,7 @@ from chatroom.core.errors import ChatError, WebhookThrottledError
 from chatroom.core.events import Message
 from chatroom.core.text import is_valid_name
 from chatroom.core.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.web.channel import access_line
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.webhook import (
@@ -179,7 +179,7 @@ class WebhookLimitTests(unittest.TestCase):
 class HooksAcrossRestartsTests(StoreFileTestCase):
     """Hooks are kept in the ``--db`` file, and go with their room."""
 
-    def start(self) -> ChatServer:
+    def start(self) -> DoorHub:
         server = super().start()
         server.webhook_base = BASE
         return server

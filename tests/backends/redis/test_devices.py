@@ -20,7 +20,7 @@ from chatroom.core.config import ClusterConfig
 from chatroom.core.entries import Entry
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.devices import CONFIG, DevicesContract
@@ -122,7 +122,7 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
         address = RedisAddress.parse(self.redis_url)
         cluster = ClusterConfig(address, node_id="contract-two")
         self.other = redis_registry(self.config, cluster, reactor)
-        self.other_server = ChatServer(self.config, clock=reactor, registry=self.other)
+        self.other_server = DoorHub(self.config, clock=reactor, registry=self.other)
         self.other_server.start()
         self.addCleanup(self._stop_other)
         yield self.other.backend.when_available()
@@ -135,7 +135,7 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
             IProtocol(connection).connectionLost(protocol.connectionDone)
         return self.other.detach()
 
-    def device_server(self) -> ChatServer:
+    def device_server(self) -> DoorHub:
         """Node two for every other device, node one for the rest."""
         self.devices_made += 1
         return self.other_server if self.devices_made % 2 == 0 else self.server
@@ -148,7 +148,7 @@ class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):
         late = cast(IReactorTime, _Skewed(-3600.0))
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="late")
         registry = redis_registry(self.config, cluster, late)
-        node = ChatServer(self.config, clock=late, registry=registry)
+        node = DoorHub(self.config, clock=late, registry=registry)
         node.start()
         self.addCleanup(registry.detach)
         self.addCleanup(node.stop)

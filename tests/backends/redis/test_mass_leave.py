@@ -7,9 +7,9 @@ IRC, its nick kept for ``WHOWAS``. Issued together, the last of them would
 wait behind all the others in Redis and on the node, past
 ``--redis-timeout``, and the node would take a Redis that answers for
 down. The ends go a bounded number at a time instead
-(:class:`~chatroom.backends.redis.backend.RedisBackend`'s departures).
+(:class:`~chatroom.backends.redis.redis_backend.RedisBackend`'s departures).
 
-Real ``ChatProtocol`` connections over ``StringTransport`` on a server
+Real ``LineProtocol`` connections over ``StringTransport`` on a server
 whose registry is in a real ``redis-server``, a short ``--redis-timeout``;
 the crowd is seated in one big room a batch at a time, then every
 connection is lost in one reactor turn.

@@ -31,7 +31,7 @@ from zope.interface import implementer
 from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
 from chatroom.core.config import ClusterConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
 from chatroom.wiring.registries import RedisRegistry, redis_registry
@@ -133,7 +133,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         #: The nodes' clock, which the private search contract moves on.
         self.stepped = SteppedReactor()
         self.clock = self.stepped
-        self.servers: list[ChatServer] = []
+        self.servers: list[DoorHub] = []
         self.registries: list[RedisRegistry] = []
         for node in ("a", "b"):
             yield self.start_node(f"node-{node}", self.search_db)
@@ -143,7 +143,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
     @defer.inlineCallbacks
     def start_node(
         self, node_id: str, search_db: str | None
-    ) -> Generator[Any, Any, ChatServer]:
+    ) -> Generator[Any, Any, DoorHub]:
         cluster = self.cluster_config(node_id, search_db)
         key = cluster.prefix  # on a Redis Cluster, the links go to its slot's
         registry = redis_registry(
@@ -164,7 +164,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
                 reactor, cluster.redis, "redis heartbeat", cluster_key=key
             ),
         )
-        server = ChatServer(self.config, clock=self.stepped, registry=registry)
+        server = DoorHub(self.config, clock=self.stepped, registry=registry)
         server.start()
         self.addCleanup(self._stop, server, registry)
         yield registry.backend.when_available()
@@ -178,7 +178,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
             RedisAddress.parse(self.redis_url), node_id=node_id, search_db=search_db
         )
 
-    def _stop(self, server: ChatServer, registry: RedisRegistry):
+    def _stop(self, server: DoorHub, registry: RedisRegistry):
         server.stop()
         for connection in list(server.open_connections):
             # A twisted protocol by its interface (the IRC door's has no Protocol base).

@@ -13,7 +13,7 @@ from chatroom.backends.redis import hooks as redis_hooks
 from chatroom.core import codec
 from chatroom.core.config import ClusterConfig
 from chatroom.core.hooks import Hook
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
 from tests.backends.contracts.handler import CONFIG, User
@@ -84,7 +84,7 @@ class RedisRegistryWebhookTests(RedisRegistryTestCase, HalfDoneSteps):
         (alice,), ci = yield self.hooked("alice")
         cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="other")
         other = redis_registry(self.config, cluster, reactor)
-        server = ChatServer(self.config, clock=reactor, registry=other)
+        server = DoorHub(self.config, clock=reactor, registry=other)
         server.start()
         self.addCleanup(other.detach)
         self.addCleanup(server.stop)

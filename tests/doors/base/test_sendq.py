@@ -13,7 +13,7 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.doors.base.sendq import Flusher, OutputQueue
+from chatroom.doors.base.sendq import Flusher, SendQueue
 from chatroom.net.tcpdirect import (
     PRIVATE_ATTRIBUTES,
     LeanServer,
@@ -25,13 +25,13 @@ from chatroom.net.tcpdirect import (
 from tests.support import SocketPairCase
 
 
-class OutputQueueTests(unittest.TestCase):
+class SendQueueTests(unittest.TestCase):
     """Backpressure and the bound, over a test transport (the ordinary path)."""
 
     def setUp(self) -> None:
         self.transport = StringTransport()
         self.overflows = 0
-        self.queue = OutputQueue(self.transport, 100, self)
+        self.queue = SendQueue(self.transport, 100, self)
 
     def output_full(self) -> None:
         """The queue's owner: count overflows."""
@@ -245,7 +245,7 @@ class CoalescingTests(SocketPairCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.queue = OutputQueue(self.connection, 1000, self, Flusher(self.clock))
+        self.queue = SendQueue(self.connection, 1000, self, Flusher(self.clock))
 
     def output_full(self) -> None:
         """The queue's owner (never full here)."""

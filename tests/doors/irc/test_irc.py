@@ -1,7 +1,7 @@
 """Unit tests for the IRC door: raw IRC lines in, raw IRC lines out.
 
 Real :class:`IRCProtocol` objects over ``StringTransport`` share one
-:class:`ChatServer` (timers on a ``task.Clock``) with real line-protocol
+:class:`DoorHub` (timers on a ``task.Clock``) with real line-protocol
 sessions (:class:`tests.support.FakeClient`), so every test that crosses
 doors checks what each kind of user would really see.
 """
@@ -16,7 +16,7 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.irc.sts import IRCPort
 from tests.support import (
@@ -89,7 +89,7 @@ class IRCTestCase(unittest.TestCase):
         self.factory = self.doors[0]
         self._turns = 0
 
-    def start_servers(self) -> list[ChatServer]:
+    def start_servers(self) -> list[DoorHub]:
         """The servers the test's users share: one, on the in-process back-end."""
         return [local_server(self.config, self.clock)]
 
@@ -109,7 +109,7 @@ class IRCTestCase(unittest.TestCase):
         """The IRC door the next user connects to (each server's in turn)."""
         return self.doors[self._next()]
 
-    def next_server(self) -> ChatServer:
+    def next_server(self) -> DoorHub:
         """The server the next line user connects to (each in turn)."""
         return self.servers[self._next()]
 

@@ -74,7 +74,7 @@ class IdleIRCMemoryTests(IRCTestCase):
                 client.session,
                 client.session.session,
                 connection,
-                connection.output,
+                connection.send_queue,
                 connection._flood,
             )
             for part in parts:

@@ -21,7 +21,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
-from chatroom.doors.base.server import ChatServer
+from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.msgids import MsgIds, room_digest
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.msgid import CHATHISTORY_CAPS, MsgidContract
@@ -90,14 +90,14 @@ class MsgidsAcrossRestartsTests(unittest.TestCase):
         self.clock = Clock()
         self.clock.advance(NOW)
 
-    def start(self, name: str = "chat.sqlite3") -> ChatServer:
+    def start(self, name: str = "chat.sqlite3") -> DoorHub:
         path = os.path.join(self.directory, name)
         store = SqliteStore(path, self.clock, in_place, 100)
         self.addCleanup(store.db.close)
         return local_server(CONFIG, self.clock, store)
 
     def history_ids(
-        self, server: ChatServer, request: str, nick: str = "ian"
+        self, server: DoorHub, request: str, nick: str = "ian"
     ) -> list[tuple[str, str]]:
         """(msgid, text) of what ``CHATHISTORY request`` plays back to a new
         IRC client of ``server`` called ``nick``."""

@@ -1,6 +1,6 @@
 """Unit tests for the hardening rules: framing, limits, floods, slow and dead peers.
 
-Each test drives real :class:`ChatProtocol` objects over ``StringTransport``
+Each test drives real :class:`LineProtocol` objects over ``StringTransport``
 with a ``task.Clock`` for every timer, and asserts what a user would see.
 """
 

@@ -1,7 +1,7 @@
 """Unit tests for every command and error of the chat protocol.
 
-Each test drives real :class:`ChatProtocol` objects over ``StringTransport``,
-several of them sharing one :class:`ChatServer` whose every timer runs on a
+Each test drives real :class:`LineProtocol` objects over ``StringTransport``,
+several of them sharing one :class:`DoorHub` whose every timer runs on a
 ``task.Clock``, and asserts on the exact lines users receive
 (``docs/protocol.md`` is the specification).
 """

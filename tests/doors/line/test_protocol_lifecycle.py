@@ -10,8 +10,8 @@ from twisted.python.failure import Failure
 from twisted.test import iosim
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.line.protocol import ChatProtocol
-from chatroom.wiring.service import ChatService
+from chatroom.doors.line.protocol import LineProtocol
+from chatroom.wiring.service import HubService
 from tests.support import STAMP, FakeClient, ProtocolTestCase
 
 
@@ -316,14 +316,14 @@ class ProtocolQuitTests(ProtocolTestCase):
 
 
 class ProtocolShutdownTests(ProtocolTestCase):
-    """``ChatService.stopService``: BYE to everyone, then wait for them to go."""
+    """``HubService.stopService``: BYE to everyone, then wait for them to go."""
 
     def test_bye_to_everyone(self) -> None:
         """Every connection, named or not, gets BYE and is closed."""
         alice, bob = self.join("general", "alice", "bob")
         carol = self.connect("carol")
         stranger = self.connect()
-        ChatService(self.server).stopService()
+        HubService(self.server).stopService()
         for client in (alice, bob, carol, stranger):
             self.assertEqual(client.received(), ["BYE server shutting down"])
             self.assertTrue(client.closing)
@@ -331,7 +331,7 @@ class ProtocolShutdownTests(ProtocolTestCase):
     def test_fires_when_all_lost(self) -> None:
         """The Deferred fires only once every connection has gone."""
         alice, bob = self.join("general", "alice", "bob")
-        stopped = ChatService(self.server).stopService()
+        stopped = HubService(self.server).stopService()
         self.assertNoResult(stopped)
         alice.lose(Failure(ConnectionDone()))
         self.assertNoResult(stopped)
@@ -340,11 +340,11 @@ class ProtocolShutdownTests(ProtocolTestCase):
 
     def test_no_clients(self) -> None:
         """With nobody connected, shutdown is immediate."""
-        self.assertIsNone(self.successResultOf(ChatService(self.server).stopService()))
+        self.assertIsNone(self.successResultOf(HubService(self.server).stopService()))
 
     def test_new_connection_refused(self) -> None:
         """A connection arriving during shutdown is told so and closed."""
-        ChatService(self.server).stopService()
+        HubService(self.server).stopService()
         late = FakeClient(self.server)
         lines = late.received()
         self.assertEqual(lines[-1], "BYE server shutting down")
@@ -353,7 +353,7 @@ class ProtocolShutdownTests(ProtocolTestCase):
     def test_stalled_client_aborted(self) -> None:
         """A client that never finishes closing is aborted after the grace time."""
         (alice,) = self.join("general", "alice")
-        ChatService(self.server).stopService()
+        HubService(self.server).stopService()
         self.clock.advance(self.config.shutdown_grace)
         self.assertTrue(alice.transport.disconnected)
 
@@ -379,8 +379,8 @@ class InMemoryTests(ProtocolTestCase):
     """Two clients over ``iosim`` connections: real buffering both ways."""
 
     def connect_pumped(self) -> tuple[LineCollector, iosim.IOPump]:
-        """A client-side LineReceiver connected to a ChatProtocol via iosim."""
-        server = ChatProtocol(self.server)
+        """A client-side LineReceiver connected to a LineProtocol via iosim."""
+        server = LineProtocol(self.server)
         client = LineCollector()
         pump = iosim.connect(
             server,

@@ -2,7 +2,7 @@
 
 A handler may return a coroutine instead of finishing at once; the lines the
 client sent after it must wait, in order, and the client must not be able
-to pile up more meanwhile. These tests drive ``ChatProtocol`` with a handler
+to pile up more meanwhile. These tests drive ``LineProtocol`` with a handler
 that waits on a Deferred the test fires, over a ``StringTransport``.
 """
 
@@ -15,7 +15,7 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.doors.line import session as session_module
-from chatroom.doors.line.protocol import ChatProtocol
+from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.session import LineSession
 from tests.support import FakeClient, chat_core, local_server
 
@@ -37,7 +37,7 @@ async def list_as_overridden(session: LineSession, args: str) -> None:
     await session.do_list(args)
 
 
-class SlowListProtocol(ChatProtocol):
+class SlowListProtocol(LineProtocol):
     """A line connection whose session is a :class:`SlowListSession`."""
 
     session_class = SlowListSession

@@ -11,7 +11,7 @@ from twisted.internet.testing import StringTransport
 from twisted.protocols.policies import WrappingFactory
 from twisted.trial import unittest
 
-from chatroom.doors.base.sendq import Flusher, OutputQueue
+from chatroom.doors.base.sendq import Flusher, SendQueue
 from chatroom.doors.web.frames import frame_lines
 from chatroom.doors.web.site import LimitedChannel
 from chatroom.doors.web.socket import FramedStream
@@ -50,7 +50,7 @@ class DirectFramesTests(SocketPairCase):
     def setUp(self) -> None:
         super().setUp()
         self.stream = FramedStream(WireProtocol(channel_over(self.connection)))
-        self.queue = OutputQueue(self.stream, 1000, NeverFull(), Flusher(self.clock))
+        self.queue = SendQueue(self.stream, 1000, NeverFull(), Flusher(self.clock))
 
     def test_frames_of_a_turn_arrive_together_in_order(self) -> None:
         """Two events' frames wait for the end of the turn, then reach the
@@ -81,6 +81,6 @@ class OrdinaryPathTests(unittest.TestCase):
         transport = StringTransport()
         stream = FramedStream(WireProtocol(channel_over(transport)))
         self.assertIsNone(direct_connection(stream))
-        queue = OutputQueue(stream, 1000, NeverFull(), Flusher(Clock()))
+        queue = SendQueue(stream, 1000, NeverFull(), Flusher(Clock()))
         queue.write(frame_lines(b"MSG tea bob t hi\r\n"))
         self.assertEqual(transport.value(), frame_lines(b"MSG tea bob t hi\r\n"))

@@ -5,7 +5,7 @@ local P = ARGV[1]
 -- subscribers of the chat's shard (its primary and replicas) alone, where
 -- PUBLISH is carried to every node of the cluster over its bus.
 local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
--- The lobby's news (a room whose listing changed) goes by a plain PUBLISH
+-- The lobby's changes (a room whose listing changed) goes by a plain PUBLISH
 -- on every layout: a channel of no slot, so that a room's script may send
 -- it from whichever shard holds the room (chatroom.backends.redis.calls'
 -- broadcast channels). Watchers re-read the listing: it needs no order.

@@ -45,6 +45,7 @@ from chatroom.backends.redis.encoded import (
     stored_events,
 )
 from chatroom.backends.redis.endings import Endings
+from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
@@ -71,7 +72,6 @@ from chatroom.backends.redis.replies import (
 )
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
-from chatroom.backends.redis.seats import RedisSeats
 from chatroom.backends.redis.settings import RedisSettings
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
@@ -147,7 +147,7 @@ from chatroom.core.nodemessages import (
 )
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
 
@@ -173,7 +173,7 @@ class RedisBackend:
         config: ServerConfig,
         cluster: ClusterConfig,
         clock: IReactorTime,
-        sessions: SeatSessions,
+        sessions: Sessions,
         reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
@@ -207,7 +207,7 @@ class RedisBackend:
         self.endings = Endings(self.calls, self.room_steps, reports)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
         self.moderation = ModerationSteps(self.calls)
-        self.seats = RedisSeats(
+        self.entries = RedisEntries(
             config,
             self.calls,
             self.node,
@@ -239,7 +239,7 @@ class RedisBackend:
 
             self.file_bytes = PostgresFileBytes(cluster.files_db, clock)
         self.push = RedisPush(self.calls)
-        self.other_nodes = RedisOtherNodes(self.calls, self.seats)
+        self.other_nodes = RedisOtherNodes(self.calls, self.entries)
         self.presence = RedisPresence(self.calls)
         #: Sessions' releases and nicks kept for WHOWAS, a few at a time
         #: when a crowd leaves at once.
@@ -493,7 +493,7 @@ class RedisBackend:
     async def claim(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         name: str,
         account: str,
         takeover: bool,
@@ -534,7 +534,7 @@ class RedisBackend:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
 
-    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
+    async def sign(self, member: Member, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         u = key_of(session)
         reply = await self.calls.call(
@@ -543,7 +543,7 @@ class RedisBackend:
         await self.copies.refresh(u, *reply[1:])
 
     def release(
-        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
+        self, member: Member, session: Session, reason: str, own_words: bool = False
     ) -> None:
         """Free a departing member's places and name in the cluster. Not
         awaited: nobody is waiting for the answer. If Redis is down, the
@@ -605,7 +605,7 @@ class RedisBackend:
         )
 
     async def tell_neighbours(
-        self, member: Member, session: SeatSession, event: Event, including_self: bool
+        self, member: Member, session: Session, event: Event, including_self: bool
     ) -> None:
         """Published in each of the user's rooms, in order with their
         events, under one news number, so that each node hands it to each of
@@ -671,7 +671,7 @@ class RedisBackend:
         session = self.sessions.get(member)
         if session is None:
             return
-        viewing = defer.ensureDeferred(self.seats.view(member, session, key))
+        viewing = defer.ensureDeferred(self.entries.view(member, session, key))
         viewing.addCallback(lambda _: self.reports.room_shown(member, key))
         viewing.addErrback(lambda failure: None)  # left meanwhile, or gone
 
@@ -704,8 +704,8 @@ class RedisBackend:
 
     # -- rooms --------------------------------------------------------------------
 
-    def place(self, member: Member, room: str) -> str:
-        return self.here.place(member, room).name
+    def joined_room(self, member: Member, room: str) -> str:
+        return self.here.joined_room(member, room).name
 
     def rooms_of(self, member: Member) -> list[str]:
         return [room.name for room in self.here.places.get(member, ())]
@@ -724,15 +724,15 @@ class RedisBackend:
         session = self.sessions.get(member)
         if session is None:
             raise errors.not_in_room()  # gone meanwhile
-        return await self.seats.seating_facts(member, session, room, latest)
+        return await self.entries.seating_facts(member, session, room, latest)
 
     async def creation_facts(self, name: str) -> CreationFacts:
-        return self.seats.creation_facts(name)
+        return self.entries.creation_facts(name)
 
     async def enter(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         change: DecidedChange,
         moving: DecidedChange | None,
         since: int | None,
@@ -750,14 +750,14 @@ class RedisBackend:
             named = change.premise(Named)
             name = named.name if named is not None else key
             args, script = [key, u], scripts.JOIN
-        return await self.seats.enter(
+        return await self.entries.enter(
             member, session, key, name, since, script, args, change, moving
         )
 
     async def leave(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
-        await self.seats.leave(member, session, change)
+        await self.entries.leave(member, session, change)
 
     def speaking(self, member: Member, room: str) -> SpeakingFacts:
         where = self.here.rooms.get(name_key(room))
@@ -770,7 +770,7 @@ class RedisBackend:
         return where.speaking
 
     async def say(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """One ``SAY`` script: it checks the change's premises, then
         numbers, publishes and keeps the message; a premise that failed
@@ -779,7 +779,7 @@ class RedisBackend:
         said = change.ops[-1]
         assert isinstance(said, Append) and isinstance(said.event, Message)
         event = said.event
-        where = None if said.outside else self.here.place(member, event.room)
+        where = None if said.outside else self.here.joined_room(member, event.room)
         key = name_key(event.room) if where is None else where.key
         first = change.ops[0]
         shown = codec.encode(first.event) if isinstance(first, Announce) else b""
@@ -828,12 +828,12 @@ class RedisBackend:
     async def history(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         room: str,
         count: int,
         before: int | None,
     ) -> list[StoredEvent]:
-        where = self.here.place(member, room)
+        where = self.here.joined_room(member, room)
         reply = await self.calls.call(
             scripts.PAGE,
             where.key,
@@ -895,7 +895,7 @@ class RedisBackend:
         self,
         change: DecidedChange,
         member: Member | None = None,
-        session: SeatSession | None = None,
+        session: Session | None = None,
     ) -> None:
         """The one write of a decided change: the scripts that check its
         premises and store it, chosen by its subject (a room's messages'
@@ -929,7 +929,7 @@ class RedisBackend:
         }
 
     async def _apply_server_bans(
-        self, change: DecidedChange, session: SeatSession | None
+        self, change: DecidedChange, session: Session | None
     ) -> None:
         """Bans made and lifted in one script that checks the premises
         first, then the ends of the sessions the bans made cover, on every
@@ -971,7 +971,7 @@ class RedisBackend:
             raise PremiseFailedError(None, failed) from None
 
     async def _apply_messages(
-        self, change: DecidedChange, session: SeatSession | None
+        self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's messages' change, by the script of the operation that
         leads it (a topic, an edit or a redaction, a reaction, a message
@@ -986,7 +986,7 @@ class RedisBackend:
         assert session is not None  # a member's change
         await self._message_appliers[lead](change, session)
 
-    async def _append(self, change: DecidedChange, session: SeatSession | None) -> None:
+    async def _append(self, change: DecidedChange, session: Session | None) -> None:
         """An event appended alone: a webhook's post, from outside the room
         (one ``POST``: ``NO_SUCH_ROOM`` if it is gone), or a member's
         tags-only message (``KEEP``)."""
@@ -1004,7 +1004,7 @@ class RedisBackend:
         )
         said.event.id = str(reply[1])
 
-    async def _topic(self, change: DecidedChange, session: SeatSession) -> None:
+    async def _topic(self, change: DecidedChange, session: Session) -> None:
         """One ``TOPIC`` script: the session's membership and the premises
         (the room's incarnation and version) checked, the topic set, its
         event appended."""
@@ -1027,7 +1027,7 @@ class RedisBackend:
         )
 
     async def _apply_deletion(
-        self, change: DecidedChange, session: SeatSession | None
+        self, change: DecidedChange, session: Session | None
     ) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
@@ -1066,7 +1066,7 @@ class RedisBackend:
         await self.calls.eval(scripts.UNLIST, key, *reply[4])
 
     async def _apply_moderation(
-        self, change: DecidedChange, session: SeatSession | None
+        self, change: DecidedChange, session: Session | None
     ) -> None:
         """A member's moderation command (:mod:`.moderation_steps`), or a
         server admin's gift, by no session (:meth:`_give`)."""
@@ -1105,15 +1105,15 @@ class RedisBackend:
 
 #: One subject's steps of :meth:`RedisBackend.apply`: the change and the
 #: session it is by (None: by nobody connected, or an account's).
-Applier = Callable[[DecidedChange, "SeatSession | None"], Awaitable[None]]
+Applier = Callable[[DecidedChange, "Session | None"], Awaitable[None]]
 #: The steps of a member's change of a room's messages, by its lead.
-MessageApplier = Callable[[DecidedChange, SeatSession], Awaitable[None]]
+MessageApplier = Callable[[DecidedChange, Session], Awaitable[None]]
 
 
 def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
     """A store's own apply of an account's change, which is by no session."""
 
-    async def applied(change: DecidedChange, session: SeatSession | None) -> None:
+    async def applied(change: DecidedChange, session: Session | None) -> None:
         await apply(change)
 
     return applied

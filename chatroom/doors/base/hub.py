@@ -1,6 +1,6 @@
 """One server process: its configuration, clock, registry and connections.
 
-A :class:`ChatServer` is what every connection's protocol shares (through
+A :class:`DoorHub` is what every connection's protocol shares (through
 its factory): the :class:`~chatroom.core.registry.Registry` that holds names
 and rooms (in this process, or in Redis for a cluster node), and this
 process's own bookkeeping of sockets: how many from each address, which
@@ -59,7 +59,7 @@ class CountedSocket(Protocol):
 
 
 class Screening(NamedTuple):
-    """What a new connection's address may do (:meth:`ChatServer.screen`):
+    """What a new connection's address may do (:meth:`DoorHub.screen`):
     ``banned``, the words of a network ban's refusal, or let in under the
     blocklists' ``verdict``."""
 
@@ -75,7 +75,7 @@ def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
 VAPID_RETRY = 5.0
 
 
-class ChatServer:
+class DoorHub:
     """The per-process hub every connection of every door shares.
 
     ``connections`` holds the admitted connections not yet harvested;

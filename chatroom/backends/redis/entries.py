@@ -5,7 +5,7 @@ Entering a room is the server's step (``ENTERING``) and the room's
 from, while the room's events come on the room's channel over another
 connection; a room left for it is left after, by its own room's step, and
 the server's step after them follows when it has anything to do
-(:mod:`.room_steps`). :class:`RedisSeats` puts the steps and the channel in
+(:mod:`.room_steps`). :class:`RedisEntries` puts the steps and the channel in
 order: it subscribes before the room's step runs, numbers the welcome by
 the room's sequence, reports the room as the step answered it to the core
 (:meth:`~chatroom.core.backend.Reports.entered`, which shows the member
@@ -14,10 +14,10 @@ the events of a room left in the same command that came before the
 member's departure. Whether the member may
 enter, who is quiet, who owns the room and what it is shown are decided
 by the core (:mod:`chatroom.core.entries`) on the seating this node has
-(:meth:`RedisSeats.seating_facts`: the last reply about the room, or the
+(:meth:`RedisEntries.seating_facts`: the last reply about the room, or the
 one a refusal brought), and reach the scripts as a change's premises and
 steps (:mod:`.decided`). It is a part of
-:class:`~chatroom.backends.redis.backend.RedisBackend`, which owns it.
+:class:`~chatroom.backends.redis.redis_backend.RedisBackend`, which owns it.
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.facts import CreationFacts, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
-from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 
 
-class RedisSeats:
+class RedisEntries:
     """A node's joins, creates and leaves."""
 
     log = Logger()
@@ -64,7 +64,7 @@ class RedisSeats:
         calls: RedisCalls,
         node: ClusterNode,
         here: NodeRooms,
-        sessions: SeatSessions,
+        sessions: Sessions,
         steps: RoomSteps,
         endings: Endings,
         reports: Reports,
@@ -86,7 +86,7 @@ class RedisSeats:
         self.counted: dict[str, CreationFacts] = {}
 
     async def seating_facts(
-        self, member: Member, session: SeatSession, room: str, latest: bool
+        self, member: Member, session: Session, room: str, latest: bool
     ) -> SeatingFacts:
         """Room ``room``'s facts about ``member``: those a refusal brought
         last, else (unless ``latest``) the seating this node had from its
@@ -139,7 +139,7 @@ class RedisSeats:
     async def enter(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         key: str,
         name: str,
         since: int | None,
@@ -235,7 +235,7 @@ class RedisSeats:
         script: Script,
         args: list[Any],
         name: str,
-        session: SeatSession,
+        session: Session,
         change: DecidedChange | None,
         moving: DecidedChange | None,
     ) -> tuple[list[Any], list[Any], list[Any], DecidedChange | None]:
@@ -331,7 +331,7 @@ class RedisSeats:
             )
 
     async def leave(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """Out of room ``change.room`` as the core decided: the node stops
         delivering its events to the member while ``LEAVE`` (the room's
@@ -340,14 +340,14 @@ class RedisSeats:
         user's rooms). A refusal brings the room's seating for the core to
         decide on again; if Redis has the member out of the room already
         (deleted, say), it is out here too."""
-        where = self.here.place(member, change.room)
+        where = self.here.joined_room(member, change.room)
         with self.here.kept(where):  # while the member is detached from it
             await self._leave(member, session, change, where)
 
     async def _leave(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         change: DecidedChange,
         where: NodeRoom,
     ) -> None:
@@ -379,7 +379,7 @@ class RedisSeats:
     # -- an account's devices on several nodes ---------------------------------
 
     async def view(
-        self, member: Member, session: SeatSession, key: str, since: int | None = None
+        self, member: Member, session: Session, key: str, since: int | None = None
     ) -> None:
         """Seat ``member`` here in room ``key``, which its user is in by
         another node's device; nothing if it is here already (or gone).

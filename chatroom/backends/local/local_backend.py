@@ -122,7 +122,7 @@ from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import SeatSession, SeatSessions
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
 from chatroom.core.throttle import MemoryWindows
 from chatroom.core.watching import LocalWatching
@@ -151,7 +151,7 @@ class LocalBackend:
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
     that key to the member (a seat) holding it, shown by its core's
-    :class:`~chatroom.core.sessions.SeatSession` name; rooms are keyed the same
+    :class:`~chatroom.core.sessions.Session` name; rooms are keyed the same
     way; ``places`` lists the rooms each member is in."""
 
     log = Logger()
@@ -163,7 +163,7 @@ class LocalBackend:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        sessions: SeatSessions,
+        sessions: Sessions,
         reports: Reports,
         store: Store | None = None,
     ) -> None:
@@ -364,7 +364,7 @@ class LocalBackend:
     async def claim(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         name: str,
         account: str,
         takeover: bool,
@@ -393,11 +393,11 @@ class LocalBackend:
                 self._save(room)
         return True
 
-    async def sign(self, member: Member, session: SeatSession, account: str) -> None:
+    async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
 
     def release(
-        self, member: Member, session: SeatSession, reason: str, own_words: bool = False
+        self, member: Member, session: Session, reason: str, own_words: bool = False
     ) -> None:
         """The session's rooms are reported to the core, which decides the
         departures (:mod:`chatroom.core.departures`) and hands each back
@@ -471,7 +471,7 @@ class LocalBackend:
         deliver_to(recipient, event)
 
     async def tell_neighbours(
-        self, member: Member, session: SeatSession, event: Event, including_self: bool
+        self, member: Member, session: Session, event: Event, including_self: bool
     ) -> None:
         neighbours: dict[Member, None] = {}  # each once, in the rooms' order
         for room in self.places.get(member, ()):
@@ -525,7 +525,7 @@ class LocalBackend:
             raise errors.not_in_room()
         return room
 
-    def place(self, member: Member, room: str) -> str:
+    def joined_room(self, member: Member, room: str) -> str:
         return self._room_of(member, room).name
 
     def rooms_of(self, member: Member) -> list[str]:  # only sign-ins ask: a walk
@@ -545,7 +545,7 @@ class LocalBackend:
     async def enter(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         change: DecidedChange,
         moving: DecidedChange | None,
         since: int | None,
@@ -596,7 +596,7 @@ class LocalBackend:
         raise PremiseFailedError(facts, premise)
 
     async def leave(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         room = self.rooms.get(change.room)
         if room is None or member not in room.members:
@@ -632,7 +632,7 @@ class LocalBackend:
         return where.speaking()
 
     async def say(
-        self, member: Member, session: SeatSession, change: DecidedChange
+        self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """Its premises checked on the room as it is (nothing changes in
         one process between the core's read and this step, but what a wait
@@ -662,7 +662,7 @@ class LocalBackend:
     async def history(
         self,
         member: Member,
-        session: SeatSession,
+        session: Session,
         room: str,
         count: int,
         before: int | None,
@@ -708,7 +708,7 @@ class LocalBackend:
         self,
         change: DecidedChange,
         member: Member | None = None,
-        session: SeatSession | None = None,
+        session: Session | None = None,
     ) -> None:
         """The one write of a decided change, by its subject: its premises
         checked on what it is about, then its operations in order."""
