@@ -149,7 +149,7 @@ class DocsPicturesTests(WebCase):
         tests = "".join(
             path.read_text() for path in Path(__file__).parent.glob("test_web_*.py")
         )
-        taken = set(re.findall(r'self\.screenshot\(page, "([\w-]+)"\)', tests))
+        taken = set(re.findall(r'self\.screenshot\(\w+, "([\w-]+)"\)', tests))
         self.assertLessEqual(set(DOC_SHOTS), taken)
         for name in DOC_SHOTS:
             self.assertTrue((DOCS_IMAGES / f"web-{name}.png").is_file(), name)

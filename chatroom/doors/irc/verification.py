@@ -28,8 +28,13 @@ from chatroom.doors.irc.wire import build
 def given_address(session: IRCSession, email: str) -> str:
     """The address a registration gave (``""`` for ``*`` or none), checked
     before anything is registered: ``BAD_ARGS`` for one that is no
-    address, ``EMAIL_REQUIRED`` for none on a ``--require-email`` server."""
-    address = "" if email in ("", "*") else check_address(email)
+    address, ``EMAIL_REQUIRED`` for none on a ``--require-email`` server.
+    Where no address is required, a word with no ``@`` (clients send
+    ``-`` or the nick for "none") is none, as it always was here."""
+    unused = email in ("", "*") or (
+        "@" not in email and not session.config.require_email
+    )
+    address = "" if unused else check_address(email)
     if not address and session.config.require_email:
         raise ChatError("EMAIL_REQUIRED", "an e-mail address is required to register")
     return address

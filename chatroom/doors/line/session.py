@@ -248,8 +248,9 @@ class LineSession:
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
-            count = await self.registry.pins.count(self.member, arrived)
-            self.send(render_pin_count(arrived, count))
+            if "rich" in self.caps:  # a client that shows a pinned bar
+                count = await self.registry.pins.count(self.member, arrived)
+                self.send(render_pin_count(arrived, count))
             if self.multi:
                 marker = await self.registry.markers.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))

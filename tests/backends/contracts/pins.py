@@ -39,6 +39,8 @@ class PinsContract(ContractBase):
         self.assertRegex(pinned, rf"^PINNED tea {rules} alice \S+ rules: be kind$")
         self.assertEqual((yield self.expect(bob, "PINS_END ")), "PINS_END tea 1")
         carol = yield self.connect("carol")
+        carol.say("/caps rich")  # a client that shows a pinned bar
+        yield self.expect(carol, "CAPS")
         carol.say("/join tea")
         yield self.expect(carol, "MEMBERS tea ")
         self.assertEqual((yield self.expect(carol, "PINS ")), "PINS tea 1")

@@ -42,7 +42,7 @@ class PinsStoreTests(unittest.TestCase):
         for line in ("alice", "/create tea", "/set keep on", "rules", "/pin 1"):
             alice.send(line)
         alice = start()
-        for line in ("alice", "/join tea", "/pins"):
+        for line in ("alice", "/caps rich", "/join tea", "/pins"):
             alice.send(line)
         lines = alice.received()
         self.assertIn("PINS tea 1", lines)
