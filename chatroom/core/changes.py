@@ -29,7 +29,7 @@ types here, beside these.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -595,6 +595,20 @@ class DecidedChange:
 #: as a service of the core is handed it: a decided change applied, or
 #: :class:`PremiseFailedError` (nothing applied).
 Apply = Callable[[DecidedChange], Coroutine[Any, Any, None]]
+
+
+def by_nobody(
+    apply: Callable[[DecidedChange], Awaitable[None]],
+) -> Callable[[DecidedChange, object], Awaitable[None]]:
+    """A store's own apply as one step of a back-end's table of
+    :meth:`~chatroom.core.backend.Backend.apply`: such a change (an
+    account's, a room's hooks or pins, the server's) is by no member or
+    session, so the step passes the change alone."""
+
+    async def applied(change: DecidedChange, by: object) -> None:
+        await apply(change)
+
+    return applied
 
 
 # -- a room's messages: premises and operations ---------------------------------

@@ -90,6 +90,7 @@ from chatroom.core.changes import (
     TellUser,
     Unmoderated,
     Version,
+    by_nobody,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
@@ -130,15 +131,6 @@ from chatroom.core.watching import LocalWatching
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
 #: member it is by (None: by nobody connected, or an account's).
 Applier = Callable[[DecidedChange, "Member | None"], Awaitable[None]]
-
-
-def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
-    """A store's own apply of an account's change, which is by no member."""
-
-    async def applied(change: DecidedChange, member: Member | None) -> None:
-        await apply(change)
-
-    return applied
 
 
 #: The premises about a room's stored messages and their reactions
@@ -722,22 +714,22 @@ class LocalBackend:
             RoomMessages: self._apply_messages,
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
-            RoomHooks: _by_nobody(self.hooks.apply),
-            RoomPins: _by_nobody(self.pins.apply),
-            ServerReports: _by_nobody(self.abuse_reports.apply),
-            AccountSettings: _by_nobody(self.settings.apply),
-            AccountMarkers: _by_nobody(self.markers.apply),
-            AccountRecord: _by_nobody(self.account_store.apply),
-            AccountPush: _by_nobody(self.push.apply),
-            AccountRooms: _by_nobody(self.remembered.apply),
+            RoomHooks: by_nobody(self.hooks.apply),
+            RoomPins: by_nobody(self.pins.apply),
+            ServerReports: by_nobody(self.abuse_reports.apply),
+            AccountSettings: by_nobody(self.settings.apply),
+            AccountMarkers: by_nobody(self.markers.apply),
+            AccountRecord: by_nobody(self.account_store.apply),
+            AccountPush: by_nobody(self.push.apply),
+            AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: self._apply_waiting,
-            AccountFiles: _by_nobody(self.files.apply),
-            CountedEvents: _by_nobody(self.windows.apply),
-            AccountIgnores: _by_nobody(self.account_store.apply),
-            AccountAge: _by_nobody(self.account_store.apply),
-            ServerLockdown: _by_nobody(self.account_store.apply),
+            AccountFiles: by_nobody(self.files.apply),
+            CountedEvents: by_nobody(self.windows.apply),
+            AccountIgnores: by_nobody(self.account_store.apply),
+            AccountAge: by_nobody(self.account_store.apply),
+            ServerLockdown: by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
-            InvitationCode: _by_nobody(self.account_store.apply),
+            InvitationCode: by_nobody(self.account_store.apply),
         }
 
     async def _apply_server_bans(

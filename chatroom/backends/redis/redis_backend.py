@@ -123,6 +123,7 @@ from chatroom.core.changes import (
     SetPolicy,
     SetTopic,
     Version,
+    by_nobody,
 )
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
@@ -910,22 +911,22 @@ class RedisBackend:
             RoomMessages: self._apply_messages,
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
-            RoomHooks: _by_nobody(self.hooks.apply),
-            RoomPins: _by_nobody(self.pins.apply),
-            ServerReports: _by_nobody(self.abuse_reports.apply),
-            AccountSettings: _by_nobody(self.settings.apply),
-            AccountMarkers: _by_nobody(self.markers.apply),
-            AccountRecord: _by_nobody(self.account_store.apply),
-            AccountPush: _by_nobody(self.push.apply),
-            AccountRooms: _by_nobody(self.remembered.apply),
-            AccountWaiting: _by_nobody(self.conversations.apply),
-            AccountFiles: _by_nobody(self.files.apply),
-            CountedEvents: _by_nobody(self.account_store.windows.apply),
-            AccountIgnores: _by_nobody(self.account_store.apply),
-            AccountAge: _by_nobody(self.account_store.apply),
-            ServerLockdown: _by_nobody(self.account_store.apply),
+            RoomHooks: by_nobody(self.hooks.apply),
+            RoomPins: by_nobody(self.pins.apply),
+            ServerReports: by_nobody(self.abuse_reports.apply),
+            AccountSettings: by_nobody(self.settings.apply),
+            AccountMarkers: by_nobody(self.markers.apply),
+            AccountRecord: by_nobody(self.account_store.apply),
+            AccountPush: by_nobody(self.push.apply),
+            AccountRooms: by_nobody(self.remembered.apply),
+            AccountWaiting: by_nobody(self.conversations.apply),
+            AccountFiles: by_nobody(self.files.apply),
+            CountedEvents: by_nobody(self.account_store.windows.apply),
+            AccountIgnores: by_nobody(self.account_store.apply),
+            AccountAge: by_nobody(self.account_store.apply),
+            ServerLockdown: by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
-            InvitationCode: _by_nobody(self.account_store.apply),
+            InvitationCode: by_nobody(self.account_store.apply),
         }
 
     async def _apply_server_bans(
@@ -1108,15 +1109,6 @@ class RedisBackend:
 Applier = Callable[[DecidedChange, "Session | None"], Awaitable[None]]
 #: The steps of a member's change of a room's messages, by its lead.
 MessageApplier = Callable[[DecidedChange, Session], Awaitable[None]]
-
-
-def _by_nobody(apply: Callable[[DecidedChange], Awaitable[None]]) -> Applier:
-    """A store's own apply of an account's change, which is by no session."""
-
-    async def applied(change: DecidedChange, session: Session | None) -> None:
-        await apply(change)
-
-    return applied
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
