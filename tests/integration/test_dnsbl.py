@@ -13,10 +13,9 @@ from typing import Any
 
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.dns_zone import ZONE, BlocklistZone, serve_zone
-from tests.integration.test_doors import DoorsTestCase, WebSocketClient
+from tests.integration.test_doors import DoorsTestCase, line_from
 from tests.support import LineClient, ServerTestCase, log_lines, port_of
 
 LISTED, UNLISTED = "127.0.0.2", "127.0.0.3"
@@ -47,47 +46,14 @@ class BlocklistCase(DoorsTestCase):
         return self.dns.stopListening()
 
     @defer.inlineCallbacks
-    def line_from(self, source: str, port: int | None = None):
-        endpoint = TCP4ClientEndpoint(
-            reactor, "127.0.0.1", port or self.port, bindAddress=(source, 0)
-        )
-        client = yield connectProtocol(endpoint, LineClient())
-        self.clients.append(client)
-        return client
-
-    @defer.inlineCallbacks
     def named_from(self, source: str, name: str, client: Any = None):
         """A line client (or the browser given) from ``source``, named ``name``."""
         if client is None:
-            client = yield self.line_from(source)
+            client = yield line_from(self, self.port, source)
         yield client.expect_line("HELLO ")
         client.say(name)
         yield client.expect_line(f"WELCOME {name}")
         return client
-
-    @defer.inlineCallbacks
-    def irc_from(self, source: str, *lines: str):
-        client = yield self.line_from(source, self.irc_port)
-        for line in lines:
-            client.say(line)
-        return client
-
-    @defer.inlineCallbacks
-    def browser_from(self, source: str):
-        socket = WebSocketClient()
-
-        class Factory:
-            def buildProtocol(self, url: str) -> WebSocketClient:
-                return socket
-
-        endpoint = WebSocketClientEndpoint.new(
-            reactor,
-            f"ws://127.0.0.1:{self.http_port}/ws",
-            bindAddress=(source, 0),  # type: ignore[arg-type]  # a host and port
-        )
-        yield defer.ensureDeferred(endpoint.connect(Factory()))
-        self.sockets.append(socket)
-        return socket
 
 
 class RefuseTests(BlocklistCase):
@@ -96,7 +62,7 @@ class RefuseTests(BlocklistCase):
 
     @defer.inlineCallbacks
     def test_line_door(self):
-        listed = yield self.line_from(LISTED)
+        listed = yield line_from(self, self.port, LISTED)
         listed.say("mallory")
         yield listed.closed
         self.assertEqual(listed.lines, [f"BYE {LISTED_WORDS}"])
@@ -133,7 +99,9 @@ class RequireAccountTests(BlocklistCase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
-        registering = yield self.line_from(UNLISTED)  # alice's, from elsewhere
+        registering = yield line_from(
+            self, self.port, UNLISTED
+        )  # alice's, from elsewhere
         yield registering.expect_line("HELLO ")
         registering.say("/register alice password1")
         yield registering.expect_line("REGISTERED alice")
@@ -142,7 +110,7 @@ class RequireAccountTests(BlocklistCase):
 
     @defer.inlineCallbacks
     def test_line_door(self):
-        listed = yield self.line_from(LISTED)
+        listed = yield line_from(self, self.port, LISTED)
         listed.say("mallory")
         refused = yield listed.expect_line("ERR ")
         self.assertEqual(

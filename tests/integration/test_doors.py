@@ -121,6 +121,16 @@ def irc_client(port: int, nick: str, tls: Any = None):
     return client
 
 
+@defer.inlineCallbacks
+def line_from(testcase: Any, port: int, source: str):
+    """A line client of ``port`` connected from address ``source`` (any of
+    127.0.0.0/8), closed after the test."""
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, bindAddress=(source, 0))
+    client = yield connectProtocol(endpoint, LineClient())
+    testcase.clients.append(client)
+    return client
+
+
 class DoorsTestCase(ServerTestCase):
     """The service with every door open, on port 0."""
 
@@ -159,6 +169,33 @@ class DoorsTestCase(ServerTestCase):
         client = yield irc_client(self.irc_port, nick, tls)
         self.clients.append(client)
         return client
+
+    @defer.inlineCallbacks
+    def irc_from(self, source: str, *lines: str):
+        """An IRC client connected from address ``source``, having sent
+        ``lines``."""
+        client = yield line_from(self, self.irc_port, source)
+        for line in lines:
+            client.say(line)
+        return client
+
+    @defer.inlineCallbacks
+    def browser_from(self, source: str):
+        """A page's WebSocket connected from address ``source``."""
+        socket = WebSocketClient()
+
+        class Factory:
+            def buildProtocol(self, url: str) -> WebSocketClient:
+                return socket
+
+        endpoint = WebSocketClientEndpoint.new(
+            reactor,
+            f"ws://127.0.0.1:{self.http_port}/ws",
+            bindAddress=(source, 0),  # type: ignore[arg-type]  # a host and port
+        )
+        yield defer.ensureDeferred(endpoint.connect(Factory()))
+        self.sockets.append(socket)
+        return socket
 
     @defer.inlineCallbacks
     def three_in_general(self):

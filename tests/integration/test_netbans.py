@@ -12,25 +12,15 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.web.websocket import WebSocketClientEndpoint
 
 from tests.cluster.support import ClusterTestCase
-from tests.integration.test_doors import DoorsTestCase, WebSocketClient
+from tests.integration.test_doors import DoorsTestCase, line_from
 from tests.support import LineClient, ServerTestCase
 
 PASSWORD = "correct-horse-staple"
 ADMIN_HOST = "127.0.0.9"
 BANNED, OTHER = "127.0.0.2", "127.0.0.3"
 SPAM = "banned from this server: spam from a proxy"
-
-
-@defer.inlineCallbacks
-def line_from(testcase: Any, port: int, source: str):
-    """A line client of ``port`` connected from ``source``, closed after."""
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, bindAddress=(source, 0))
-    client = yield connectProtocol(endpoint, LineClient())
-    testcase.clients.append(client)
-    return client
 
 
 @defer.inlineCallbacks
@@ -56,30 +46,6 @@ class NetworkBanDoorsTests(DoorsTestCase):
     """Every door of one server."""
 
     options = (*DoorsTestCase.options, "--admins", "root")
-
-    @defer.inlineCallbacks
-    def browser_from(self, source: str):
-        socket = WebSocketClient()
-
-        class Factory:
-            def buildProtocol(self, url: str) -> WebSocketClient:
-                return socket
-
-        endpoint = WebSocketClientEndpoint.new(
-            reactor,
-            f"ws://127.0.0.1:{self.http_port}/ws",
-            bindAddress=(source, 0),  # type: ignore[arg-type]  # a host and port
-        )
-        yield defer.ensureDeferred(endpoint.connect(Factory()))
-        self.sockets.append(socket)
-        return socket
-
-    @defer.inlineCallbacks
-    def irc_from(self, source: str, *lines: str):
-        client = yield line_from(self, self.irc_port, source)
-        for line in lines:
-            client.say(line)
-        return client
 
     @defer.inlineCallbacks
     def test_disconnected_and_refused_at_every_door(self):
