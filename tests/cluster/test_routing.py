@@ -363,6 +363,9 @@ class MovedSlotTests(RoutedTestCase):
                     acknowledged.append(text)
                 else:
                     self.assertIn("UNAVAILABLE", reply)
+                    # A node not serving refuses at once, in the same turn:
+                    # give the reactor a turn to let it resume.
+                    yield self.wait()
 
         def more_than(count: int):
             return lambda: defer.succeed(len(acknowledged) > count)
