@@ -486,6 +486,9 @@ NOT_IN_A_NODE = {
     "twisted.web.server": "the web door's HTTP server",
     "wsproto": "the web door's WebSocket",
     "scramp": "SCRAM: when a password is set, at a SCRAM sign-in",
+    "twisted.mail": "Twisted Mail, the SMTP sender: --smtp alone",
+    "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
+    "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
 }
 
 #: What a server alone, with all three doors, never loads, and why.
@@ -495,6 +498,10 @@ NOT_IN_A_SERVER = {
     "redis": "redis-py: a node's start, and chatroom-admin",
     "psycopg": "PostgreSQL's client: a node's --search-db and --files-db",
     "emoji": "the page's emoji list: at its first request (/emoji.json)",
+    "twisted.mail": "Twisted Mail, the SMTP sender: --smtp alone",
+    "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
+    "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
+    "markdown_it": "the IRC door's Markdown parser: at the first text with a mark",
 }
 
 
