@@ -489,6 +489,9 @@ NOT_IN_A_NODE = {
     "twisted.mail": "Twisted Mail, the SMTP sender: --smtp alone",
     "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
     "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
+    "twisted.web.client": "twisted.web's HTTP client: a link preview, a push",
+    "py_vapid": "Web Push's signer: at the first push",
+    "http_ece": "Web Push's encryption: at the first push",
 }
 
 #: What a server alone, with all three doors, never loads, and why.
@@ -502,6 +505,8 @@ NOT_IN_A_SERVER = {
     "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
     "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
     "markdown_it": "the IRC door's Markdown parser: at the first text with a mark",
+    "py_vapid": "Web Push's signer: at the first push",
+    "http_ece": "Web Push's encryption: at the first push",
 }
 
 
