@@ -441,14 +441,21 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
         )
         return
     details = await session.registry.rooms.room_details(room)
+    if not send_topic(session, details):
+        session.numeric(irc.RPL_NOTOPIC, channel(details.room), "No topic is set")
+
+
+def send_topic(session: IRCSession, details: Roster) -> bool:
+    """A room's topic as a join shows it (``332``, and ``333`` if known);
+    False, and nothing sent, if it has none."""
+    if not details.topic:
+        return False
     chan = channel(details.room)
-    if details.topic:
-        session.numeric(irc.RPL_TOPIC, chan, details.topic)
-        if details.topic_at and details.topic_by:
-            who, when = details.topic_by, str(details.topic_at)
-            session.numeric(RPL_TOPICWHOTIME, chan, who, when)
-    else:
-        session.numeric(irc.RPL_NOTOPIC, chan, "No topic is set")
+    session.numeric(irc.RPL_TOPIC, chan, details.topic)
+    if details.topic_at and details.topic_by:
+        who, when = details.topic_by, str(details.topic_at)
+        session.numeric(RPL_TOPICWHOTIME, chan, who, when)
+    return True
 
 
 async def names(session: IRCSession, params: tuple[str, ...]) -> None:
