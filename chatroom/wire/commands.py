@@ -257,8 +257,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "rename",
                 "NEWNAME [REASON]",
                 (
-                    "/rename NEWNAME [REASON]   rename this room (you own it); its"
-                    " old name joins it for a week",
+                    "/rename NEWNAME [REASON]   rename a room you own (its old name"
+                    " leads to it a while)",
                 ),
             ),
             Command(

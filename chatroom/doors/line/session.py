@@ -226,7 +226,7 @@ class LineSession:
         if self.places.find(renamed.room) is None:
             return
         self._settle(self.places.renamed(renamed.room, renamed.new))
-        self.send(renamed.encoded(self.events))
+        self.deliver(renamed)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         if self.state == LOBBY:
