@@ -904,7 +904,8 @@ class LocalBackend:
             assert isinstance(op.event, RoomRenamed)
             for seated in list(where.members):
                 seated.room_renamed(op.event)
-            self.lobby.renamed(op.event)
+            if not where.policy.secret:  # else the lobby never listed it
+                self.lobby.renamed(op.event)
         self.lobby.changed(old_key, old)
         self._room_changed(where)
 

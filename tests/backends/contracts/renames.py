@@ -88,6 +88,22 @@ class RenamesContract(ContractBase):
         self.assertEqual(logged, [["pin", "1"], ["rename", "tea"]])
 
     @defer.inlineCallbacks
+    def test_a_secret_room_is_renamed_out_of_sight(self) -> Generator[Any, Any, None]:
+        """A secret room (``/set secret on``) is renamed for its members;
+        a lobby watcher, who was never shown it, hears nothing of it."""
+        alice, bob = yield self.owned_tea()
+        alice.say("/set secret on")
+        yield self.expect(bob, "SET tea ")
+        watcher = yield self.connect("dave")
+        watcher.say("/watch on")
+        yield self.expect(watcher, "LOBBY")
+        alice.say("/rename chai")
+        self.assertEqual((yield self.expect(bob, "RENAMED ")), "RENAMED tea chai alice")
+        yield self.lobby_pushed()
+        self.assertEqual(watcher.take("RENAMED "), None)
+        self.assertEqual(watcher.take("ROOM chai"), None)
+
+    @defer.inlineCallbacks
     def test_the_old_name_leads_to_the_room(self) -> Generator[Any, Any, None]:
         """Within ``--rename-grace`` a ``/join tea`` joins chai and a
         ``/create tea`` is refused; renamed back, tea is tea again."""

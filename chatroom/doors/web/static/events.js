@@ -191,7 +191,7 @@ const handlers = {
   RENAMED({ room, new: name, by }, reason) {
     state.rooms.delete(room);
     drawRooms();
-    if (!inRoom()) return;
+    if (!viewOf(room)) return; // a lobby watcher's news
     renameView(room, name);
     info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
   },
