@@ -214,7 +214,7 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                     f"You have joined too many channels ({CHANNEL_LIMIT})",
                 )
                 continue
-            await enter(session, room, key)
+            room = await enter(session, room, key)
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
@@ -259,21 +259,27 @@ def too_many_targets(session: IRCSession, targets: list[str]) -> None:
         session.numeric(irc.ERR_TOOMANYTARGETS, safe_target(target), "Too many targets")
 
 
-async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
+async def enter(session: IRCSession, room: str, key: str | None = None) -> str:
     """Join ``room``, or create it when there is none (a lost race to
-    create it joins it after all)."""
+    create it joins it after all): the room's name as entered (a renamed
+    room's, for its former name within its grace)."""
     registry, member = session.registry, session.member
     try:
-        await session.entering(registry.rooms.join_room(member, room, key=key))
+        entered = await session.entering(
+            registry.rooms.join_room(member, room, key=key)
+        )
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
             raise
         try:
-            await session.entering(registry.rooms.create_room(member, room))
+            entered = await session.entering(registry.rooms.create_room(member, room))
         except ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-            await session.entering(registry.rooms.join_room(member, room, key=key))
+            entered = await session.entering(
+                registry.rooms.join_room(member, room, key=key)
+            )
+    return entered or room
 
 
 async def leave(session: IRCSession, room: str, words: str = "") -> None:

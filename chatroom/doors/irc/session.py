@@ -688,8 +688,10 @@ class IRCSession:
         """Whether a join of ours waits for the registry."""
         return self._asking
 
-    async def entering(self, entering: Awaitable[None]) -> None:
-        """Run a join or a create; the channel is ours once it answered."""
+    async def entering(self, entering: Awaitable[None]) -> str | None:
+        """Run a join or a create; the channel is ours once it answered.
+        Its room's name as entered (a renamed room's former name leads to
+        the room), None if the join replies did not come here."""
         self._arrived, self._asking = None, True
         try:
             await entering
@@ -698,6 +700,7 @@ class IRCSession:
         room, self._arrived = self._arrived, None
         if room is not None:
             self._add_channel(room)
+        return room
 
     def parted(self, room: str) -> str | None:
         """We are out of ``room`` (left, kicked, deleted); its name as we had

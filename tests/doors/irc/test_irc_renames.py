@@ -61,6 +61,21 @@ class IRCRenameTests(CapsTestCase):
             self.alice.received(), [":carol!carol@chatroom PRIVMSG #chai :here"]
         )
 
+    def test_the_old_name_joins_the_renamed_room(self) -> None:
+        """Within ``--rename-grace`` a ``JOIN #tea`` joins #chai: ``JOIN
+        #chai`` and its names, and dave talks there."""
+        self.alice.send("RENAME #tea #chai")
+        self.alice.received()
+        self.bob.received()
+        dave = self.capped("dave")
+        dave.send("JOIN #tea")
+        lines = dave.received()
+        self.assertEqual(lines[0], ":dave!dave@chatroom JOIN :#chai")
+        self.assertIn(":chatroom 366 dave #chai :End of /NAMES list", lines)
+        self.assertFalse(any(" 403 " in line for line in lines), lines)
+        dave.send("PRIVMSG #chai :hello")
+        self.assertRegex(self.bob.received()[-1], r"^MSG chai dave \S+ hello$")
+
     def test_a_new_case_needs_no_fallback(self) -> None:
         """``RENAME #tea #Tea``: alice hears it; carol, without the
         capability, hears nothing and talks on; the room is called Tea."""
