@@ -540,9 +540,14 @@ class LocalBackend:
 
     async def creation_facts(self, name: str) -> CreationFacts:
         room = self.rooms.get(name_key(name))
-        now = self.clock.seconds()
-        renamed_to = self.former_names.leads_to(name_key(name), now)
+        renamed_to = self._leads_to(name_key(name))
         return CreationFacts(room.name if room else "", len(self.rooms), renamed_to)
+
+    def _leads_to(self, key: str) -> str:
+        """The room former name ``key`` leads to now ("" for none: never
+        renamed, its grace over, or the room gone since)."""
+        name = self.former_names.leads_to(key, self.clock.seconds())
+        return name if name_key(name) in self.rooms else ""
 
     async def enter(
         self,
@@ -865,7 +870,7 @@ class LocalBackend:
         one in one step (the store's rows in one batch); its members, then
         the lobby's watchers, hear it."""
         (rename,) = change.of(RenameRoom)
-        new_key, now = name_key(rename.name), self.clock.seconds()
+        new_key = name_key(rename.name)
         where = self.rooms.get(change.room)
         if where is None:
             raise errors.no_such_room(change.room)
@@ -874,7 +879,7 @@ class LocalBackend:
             if isinstance(premise, OwnerIs):
                 holds = where.facts().owner == premise.owner
             elif isinstance(premise, NameFree):
-                leads_to = self.former_names.leads_to(premise.name, now)
+                leads_to = self._leads_to(premise.name)
                 holds = premise.name == change.room or (
                     premise.name not in self.rooms
                     and (not leads_to or name_key(leads_to) == change.room)

@@ -106,7 +106,8 @@ class RenamesContract(ContractBase):
     @defer.inlineCallbacks
     def test_the_old_name_leads_to_the_room(self) -> Generator[Any, Any, None]:
         """Within ``--rename-grace`` a ``/join tea`` joins chai and a
-        ``/create tea`` is refused; renamed back, tea is tea again."""
+        ``/create tea`` is refused; renamed back, tea is tea again and chai
+        leads there; once the room is deleted its former names are free."""
         alice, bob = yield self.owned_tea()
         alice.say("/rename chai")
         self.assertEqual((yield self.expect(bob, "RENAMED ")), "RENAMED tea chai alice")
@@ -125,6 +126,10 @@ class RenamesContract(ContractBase):
         yield self.expect(alice, "PART tea bob")
         dave.say("/join chai")
         self.assertEqual((yield self.expect(dave, "JOINED ")), "JOINED tea 3 3")
+        alice.say("/delete tea")
+        yield self.expect(dave, "DELETED tea alice")
+        dave.say("/create chai")  # a deleted room's former name is free
+        yield self.expect(dave, "MEMBERS chai dave")
 
     @defer.inlineCallbacks
     def test_who_may_rename_and_to_what(self) -> Generator[Any, Any, None]:
