@@ -13,6 +13,7 @@ from twisted.internet.task import Clock
 
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
+from tests.support import FakeClient
 
 
 class RenamesContract(ContractBase):
@@ -86,6 +87,25 @@ class RenamesContract(ContractBase):
         yield self.expect(alice, "MODLOG_END chai 2")
         logged = [line.split()[4:6] for line in alice.lines if "MODLOG chai" in line]
         self.assertEqual(logged, [["pin", "1"], ["rename", "tea"]])
+
+    @defer.inlineCallbacks
+    def test_every_device_follows(self) -> Generator[Any, Any, None]:
+        """alice's phone (her account's second device, in tea too) hears
+        the rename her first device made, and speaks in chai."""
+        alice, bob = yield self.owned_tea()
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        phone.say("/join tea")
+        yield self.expect(phone, "MEMBERS tea")
+        alice.say("/rename chai")
+        self.assertEqual(
+            (yield self.expect(phone, "RENAMED ")), "RENAMED tea chai alice"
+        )
+        phone.say("from the phone")
+        self.assertRegex(
+            (yield self.expect(bob, "MSG ")), r"^MSG chai alice \S+ from the phone$"
+        )
 
     @defer.inlineCallbacks
     def test_a_secret_room_is_renamed_out_of_sight(self) -> Generator[Any, Any, None]:
