@@ -112,7 +112,7 @@ def check_oidc(options: Any) -> None:
     if options["http"] is None:
         raise usage.UsageError("--oidc-issuer: needs --http (its callback is there)")
     options.oidc = OidcSettings(
-        issuer.rstrip("/"),
+        issuer,
         options["oidc-client-id"],
         secret,
         options["oidc-name"],

@@ -191,7 +191,8 @@ class OidcProvider:
 
     async def _metadata(self) -> dict[str, Any]:
         if self.metadata is None:
-            url = f"{self.settings.issuer}/.well-known/openid-configuration"
+            issuer = self.settings.issuer.rstrip("/")  # Authentik's ends in /
+            url = f"{issuer}/.well-known/openid-configuration"
             found = await self._get_json(url)
             if found.get("issuer") != self.settings.issuer:
                 raise errors.bad_token("the provider names another issuer")
