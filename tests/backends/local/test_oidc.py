@@ -4,6 +4,8 @@ alone shows: a ticket's expiry on the clock, and ``--oidc-only``."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Generator
 from dataclasses import replace
 from typing import Any
@@ -12,11 +14,12 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.oidc import TICKET_SECONDS
+from chatroom.backends.local.store import SqliteStore
+from chatroom.core.oidc import TICKET_SECONDS, OidcSignIn
 from tests.backends.contracts.account_changes import CONFIG, FIRST, AccountsBase
 from tests.backends.contracts.handler import User
-from tests.backends.contracts.oidc import ALICE, OidcContract
-from tests.support import FakeClient, local_server
+from tests.backends.contracts.oidc import ALICE, KeptTokens, OidcContract
+from tests.support import FakeClient, in_place, local_server
 
 
 class LocalOidcTests(OidcContract, unittest.TestCase):
@@ -34,6 +37,40 @@ class LocalOidcTests(OidcContract, unittest.TestCase):
         refused = yield self.with_ticket(ticket)
         self.assertTrue(refused.startswith("ERR BAD_TOKEN "), refused)
         self.assertIn("expired", refused)
+
+
+class RestartTests(unittest.TestCase):
+    """The binding is kept in the ``--db`` file: after a restart alice's
+    sign-in finds her account, and her ticket still signs in."""
+
+    def test_the_binding_outlives_a_restart(self) -> None:
+        path = os.path.join(tempfile.mkdtemp(), "chat.sqlite3")
+        clock = Clock()
+
+        def started(store: SqliteStore) -> OidcSignIn:
+            server = local_server(CONFIG, clock, store)
+            server.oidc = OidcSignIn(
+                server.registry.account_store,
+                server.registry.account_changes,
+                clock,
+                "Example SSO",
+                b"a key every node shares",
+                KeptTokens(),
+            )
+            return server.oidc
+
+        store = SqliteStore(path, clock, in_place, 10)
+        first = started(store)
+        made = self.successResultOf(defer.ensureDeferred(first.signed_in(ALICE)))
+        ticket = first.ticket(made)
+        self.successResultOf(store.close())
+        store = SqliteStore(path, clock, in_place, 10)
+        self.addCleanup(store.db.close)
+        again = started(store)
+        found = self.successResultOf(defer.ensureDeferred(again.signed_in(ALICE)))
+        self.assertEqual((found.key, found.oidc), (made.key, made.oidc))
+        by_ticket = again.sign_in_ticket(ticket)
+        self.assertEqual(self.successResultOf(defer.ensureDeferred(by_ticket)), found)
 
 
 class OidcOnlyTests(AccountsBase, unittest.TestCase):
