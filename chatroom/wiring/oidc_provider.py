@@ -46,13 +46,14 @@ from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.web.client import Agent, FileBodyProducer, readBody
+from twisted.web.client import Agent, FileBodyProducer
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IAgent
 
 from chatroom.core import errors
 from chatroom.core.oidc import OidcSignIn, ProviderClaims, seal, unsealed
 from chatroom.core.registry import Registry
+from chatroom.wiring.linkfetch import BoundedBody
 from chatroom.wiring.oidc import OidcSettings
 
 #: Seconds a request to the provider has (discovery, keys, the exchange).
@@ -254,7 +255,9 @@ class OidcProvider:
         asked.addTimeout(TIMEOUT, self.clock)
         try:
             response = await asked
-            data = await readBody(response)
+            reading = BoundedBody(MOST_READ)
+            response.deliverBody(reading)
+            data = await reading.done.addTimeout(TIMEOUT, self.clock)
         except Exception as problem:
             self.metadata = None  # read again next time
             raise errors.bad_token(
@@ -263,7 +266,7 @@ class OidcProvider:
         if response.code != 200:
             raise errors.bad_token(f"the provider answered {response.code}")
         try:
-            found = json.loads(data[:MOST_READ])
+            found = json.loads(data)
         except ValueError:
             raise errors.bad_token("the provider's answer is not JSON") from None
         if not isinstance(found, dict):

@@ -116,13 +116,34 @@ class _ArrivedError(Exception):
         self.url = url
 
 
-def sign_in(provider: OpenIDProvider, login: str) -> dict[str, str]:
-    """The tokens the provider gives after ``login`` signs in on its form
-    (the authorization code flow with PKCE, to :data:`TEST_CALLBACK`)."""
+def authorize(url: str, login: str) -> dict[str, str]:
+    """What the provider sends the browser back with (``code``, ``state``)
+    after ``login`` signs in on its form, from authorization URL ``url``
+    (whose redirect URI is :data:`TEST_CALLBACK`)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(jar), _NoRedirect()
     )
+    try:
+        page = opener.open(url, timeout=10)
+        form = page.read().decode()
+        action = re.search(r'action="([^"]+)"', form)
+        assert action is not None, form
+        fields = urllib.parse.urlencode(
+            {"prompt": "login", "login": login, "password": "any"}
+        ).encode()
+        opener.open(
+            urllib.parse.urljoin(page.geturl(), action.group(1)), fields, timeout=10
+        )
+    except _ArrivedError as arrived:
+        answer = urllib.parse.parse_qs(urllib.parse.urlsplit(arrived.url).query)
+        return {key: values[0] for key, values in answer.items()}
+    raise AssertionError("the provider never sent the browser back")
+
+
+def sign_in(provider: OpenIDProvider, login: str) -> dict[str, str]:
+    """The tokens the provider gives after ``login`` signs in on its form
+    (the authorization code flow with PKCE, to :data:`TEST_CALLBACK`)."""
     verifier = secrets.token_urlsafe(48)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
@@ -141,22 +162,7 @@ def sign_in(provider: OpenIDProvider, login: str) -> dict[str, str]:
             "code_challenge_method": "S256",
         }
     )
-    try:
-        page = opener.open(f"{provider.issuer}/auth?{query}", timeout=10)
-        form = page.read().decode()
-        action = re.search(r'action="([^"]+)"', form)
-        assert action is not None, form
-        fields = urllib.parse.urlencode(
-            {"prompt": "login", "login": login, "password": "any"}
-        ).encode()
-        opener.open(
-            urllib.parse.urljoin(page.geturl(), action.group(1)), fields, timeout=10
-        )
-    except _ArrivedError as arrived:
-        answer = urllib.parse.parse_qs(urllib.parse.urlsplit(arrived.url).query)
-    else:
-        raise AssertionError("the provider never sent the browser back")
-    code = answer["code"][0]
+    code = authorize(f"{provider.issuer}/auth?{query}", login)["code"]
     basic = base64.b64encode(f"{CLIENT_ID}:{provider.secret}".encode()).decode()
     request = urllib.request.Request(
         f"{provider.issuer}/token",
