@@ -12,11 +12,40 @@ import re
 import socket
 import urllib.error
 import urllib.request
+from functools import partial
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import LineUser, RealClientsCase, Server
+from tests.cluster.postgres import session_postgres
+from tests.integration.real_clients import (
+    BrowserPage,
+    LineUser,
+    RealClientsCase,
+    Server,
+)
+from tests.integration.two_nodes import (
+    NODE_OPTIONS,
+    require_a_cluster,
+    serving,
+    start_redis,
+)
 from tests.oidc import OpenIDProvider, sign_in
 from tests.support import free_port
+
+
+def through_the_provider(
+    page: BrowserPage, provider: OpenIDProvider, login: str
+) -> None:
+    """On the name form: "Sign in with …", then ``login`` signs in on the
+    provider's own page, and the chat's lobby is back."""
+    page.element("oidc-button").click()
+    wait_for("the provider's sign-in page", lambda: "Sign-in" in page.driver.title)
+    assert page.driver.current_url.startswith(provider.issuer)
+    form = page.driver.find_element("css selector", "input[name=login]")
+    form.send_keys(login)
+    password = page.driver.find_element("css selector", "input[name=password]")
+    password.send_keys("anything")
+    password.submit()
+    page.wait_page("lobby")
 
 
 class OidcCase(RealClientsCase):
@@ -84,21 +113,7 @@ class WebSignInTests(OidcCase):
         wait_for("the provider's button", lambda: page.visible("oidc-button"))
         self.assertEqual(page.element("oidc-button").text, "Sign in with Example SSO")
 
-        def through_the_provider(login: str) -> None:
-            page.element("oidc-button").click()
-            wait_for(
-                "the provider's sign-in page",
-                lambda: "Sign-in" in page.driver.title,
-            )
-            self.assertTrue(page.driver.current_url.startswith(self.provider.issuer))
-            form = page.driver.find_element("css selector", "input[name=login]")
-            form.send_keys(login)
-            password = page.driver.find_element("css selector", "input[name=password]")
-            password.send_keys("anything")
-            password.submit()
-            page.wait_page("lobby")
-
-        through_the_provider("u-1001")
+        through_the_provider(page, self.provider, "u-1001")
         self.assertNotIn("oidc=", page.driver.current_url)  # the ticket taken off
         wait_for("signed in as alice", lambda: "alice" in page.element("whoami").text)
         # account alice exists, with no password, bound to the subject
@@ -111,16 +126,20 @@ class WebSignInTests(OidcCase):
         page.wait_page("lobby")
         wait_for("alice again", lambda: "alice" in page.element("whoami").text)
 
-        # signed out of the chat and the provider: another person, also alice
-        page.driver.delete_all_cookies()
-        page.driver.execute_script("sessionStorage.clear()")
-        page.driver.get(f"{self.provider.issuer}/session/end")
-        page.driver.delete_all_cookies()
-        page.driver.get(self.server.url)
-        page.wait_page("username")
-        wait_for("the provider's button", lambda: page.visible("oidc-button"))
-        through_the_provider("u-1002")
-        wait_for("alice2", lambda: "alice2" in page.element("whoami").text)
+        def as_someone_else(login: str) -> str:
+            """Signed out of the chat and the provider (both on 127.0.0.1:
+            one host's cookies), ``login`` signs in: the name shown."""
+            page.driver.execute_script("sessionStorage.clear()")
+            page.driver.delete_all_cookies()
+            page.driver.get(self.server.url)
+            page.wait_page("username")
+            wait_for("the provider's button", lambda: page.visible("oidc-button"))
+            through_the_provider(page, self.provider, login)
+            wait_for("a name", lambda: "alice" in page.element("whoami").text)
+            return str(page.element("whoami").text)
+
+        self.assertIn("alice2", as_someone_else("u-1002"))
+        self.assertNotIn("alice2", as_someone_else("u-1001"))
 
     def test_a_forged_callback_is_refused(self) -> None:
         """The callback without the flow's cookie (another browser's state,
@@ -167,3 +186,63 @@ class OAuthBearerTests(OidcCase):
         self.assertIn(" 904 ", refused)
         log = (self.folder / "server.log").read_text()
         self.assertNotIn(token[-40:], log)
+
+
+class TwoNodesTests(RealClientsCase):
+    """Two nodes of a cluster behind one public address (node one's): the
+    sign-in starts on node two and comes back to node one, which finishes
+    it with what node two sealed; the ticket and the provider's token then
+    sign in on node two, to the same account."""
+
+    def start_servers(self) -> None:
+        require_a_cluster()
+        redis = start_redis(self.addCleanup)
+        search_db = session_postgres().new_database()
+        http_one = free_port()
+        public = f"http://127.0.0.1:{http_one}"
+        self.provider = OpenIDProvider(self.folder, f"{public}/oidc/callback")
+        self.addCleanup(self.provider.stop)
+        nodes = []
+        for name in ("one", "two"):
+            folder = self.folder / name
+            folder.mkdir()
+            node = Server(
+                folder, "--rate", "0", "--public-url", public,
+                *self.provider.options(),
+                "--redis", redis, "--node-id", name, "--search-db", search_db,
+                *NODE_OPTIONS,
+            )  # fmt: skip
+            if name == "one":
+                node.http_port = http_one
+            node.launch()
+            self.addCleanup(node.stop)
+            nodes.append(node)
+        for node in nodes:
+            node.wait_started()
+            wait_for("the node to serve", partial(serving, node.url))
+        self.server, self.other = nodes
+
+    def test_a_sign_in_across_the_nodes(self) -> None:
+        """alice starts on node two's page and lands on node one's, signed
+        in; her ticket signs in at node two's line door, and her access
+        token at node two's IRC door, both to account alice."""
+        page = self.browser()
+        page.driver.get(self.other.url)
+        page.wait_page("username")
+        wait_for("the provider's button", lambda: page.visible("oidc-button"))
+        through_the_provider(page, self.provider, "u-1001")
+        self.assertTrue(page.driver.current_url.startswith(self.server.url))
+        wait_for("signed in as alice", lambda: "alice" in page.element("whoami").text)
+
+        ticket = page.driver.execute_script(
+            "return sessionStorage.getItem('chatroom.ticket')"
+        )
+        user = LineUser(self.other.line_port, None)
+        self.addCleanup(user.close)
+        user.send(f"/oidc {ticket}")
+        user.wait(lambda line: line.startswith("WELCOME alice"))
+
+        token = sign_in(self.provider, "u-1001")["access_token"]
+        client = IRCClient(self.other.irc_port)
+        self.addCleanup(client.close)
+        self.assertIn(" 903 ", client.oauthbearer("ali", token, "alice"))
