@@ -46,7 +46,7 @@ from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.web.client import Agent, FileBodyProducer
+from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IAgent
 
@@ -90,7 +90,9 @@ class OidcProvider:
 
     @classmethod
     def on(cls, settings: OidcSettings, reactor: Any) -> OidcProvider:
-        return cls(settings, reactor, Agent(reactor))
+        """The provider reached from ``reactor``, its connections kept for
+        the next request (one host, a few requests a sign-in)."""
+        return cls(settings, reactor, Agent(reactor, pool=HTTPConnectionPool(reactor)))
 
     # -- the flow --------------------------------------------------------------
 

@@ -104,7 +104,8 @@ class WebSignInTests(OidcCase):
         """The page offers "Sign in with Example SSO"; clicking it goes to
         the provider's sign-in page, where alice (subject u-1001) signs in;
         back at the chat the page is signed in to account alice, made now.
-        A reload signs in again (the ticket). Another person the provider
+        A reload signs in again (the ticket); the log has neither the
+        callback's code and state nor the ticket. Another person the provider
         also calls alice (u-1002) is made alice2; the first again is alice:
         the account is the subject's, not the name's."""
         page = self.browser()
@@ -125,6 +126,12 @@ class WebSignInTests(OidcCase):
         page.driver.refresh()
         page.wait_page("lobby")
         wait_for("alice again", lambda: "alice" in page.element("whoami").text)
+        ticket = page.driver.execute_script(
+            "return sessionStorage.getItem('chatroom.ticket')"
+        )
+        log = (self.folder / "server.log").read_text()
+        self.assertRegex(log, r'"GET /oidc/callback\?code=-&state=-\S* HTTP/1.1" 302')
+        self.assertNotIn(ticket, log)
 
         def as_someone_else(login: str) -> str:
             """Signed out of the chat and the provider (both on 127.0.0.1:
@@ -150,6 +157,7 @@ class WebSignInTests(OidcCase):
         self.assertEqual(refused.exception.code, 403)
         self.assertIn(b"refused", refused.exception.read())
         log = (self.folder / "server.log").read_text()
+        self.assertIn('"GET /oidc/callback?code=-&state=- HTTP/1.1" 403', log)
         self.assertNotIn("made-up", log)
         self.assertNotIn("guessed", log)
 
