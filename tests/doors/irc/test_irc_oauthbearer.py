@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
+from chatroom.core.config import ServerConfig
 from chatroom.core.oidc import OidcSignIn
 from chatroom.doors.irc.sasl import bearer_token
 from tests.backends.contracts.oidc import ALICE, KeptTokens
@@ -122,3 +123,24 @@ class BearerTokenTests(unittest.TestCase):
             "n,,\x01auth=Basic t\x01\x01",
         ):
             self.assertIsNone(bearer_token(wrong), wrong)
+
+
+class OidcOnlyTests(AccountsCase):
+    """``--oidc-only``: IRC's REGISTER and NickServ's make no account."""
+
+    config = ServerConfig(rate=0, oidc_only=True, oidc_name="Example SSO")
+
+    def test_register_is_refused(self) -> None:
+        client = IRCClient(self.factory)
+        client.send("CAP LS 302", "CAP REQ :draft/account-registration")
+        client.send("NICK zoe", "USER zoe 0 * :Z", "CAP END")
+        client.received()
+        client.send("REGISTER * * correct-horse-battery")
+        (refused,) = client.received()
+        self.assertIn("FAIL REGISTER", refused)
+        self.assertIn("accounts here are made by signing in with Example SSO", refused)
+        client.send("PRIVMSG NickServ :REGISTER correct-horse-battery")
+        self.assertIn(
+            "accounts here are made by signing in with Example SSO",
+            " ".join(client.received()),
+        )
