@@ -102,6 +102,16 @@ def binding(issuer: str, subject: str) -> str:
     return json.dumps([issuer, subject], separators=(",", ":"))
 
 
+def provider_subject(oidc: str) -> dict[str, str] | None:
+    """The issuer and subject an account is bound to (``oidc``, as
+    :func:`binding` encodes them), as the account's ``/export`` shows them;
+    None for an account bound to none."""
+    if not oidc:
+        return None
+    issuer, subject = json.loads(oidc)
+    return {"issuer": str(issuer), "subject": str(subject)}
+
+
 def name_from_claim(claim: str) -> str:
     """A valid name made of the provider's name claim: an address's local
     part, its characters a name may not hold dropped, at most

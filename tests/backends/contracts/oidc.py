@@ -17,6 +17,7 @@ test_oidc.py``) and the Redis one on a real redis-server
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from typing import Any
 
@@ -28,6 +29,8 @@ from chatroom.core.accounts import dropping
 from chatroom.core.oidc import OidcSignIn, ProviderClaims
 from chatroom.core.text import name_key
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
+from tests.backends.contracts.handler import User
+from tests.support import FakeClient
 
 ISSUER = "https://sso.example.org/realms/staff"
 ALICE = ProviderClaims(ISSUER, "u-1001", "alice")
@@ -171,3 +174,22 @@ class OidcContract(AccountsBase):
             with self.assertRaises(errors.ChatError) as refused:
                 yield defer.ensureDeferred(self.oidc.sign_in_token(token))
             self.assertEqual(refused.exception.code, "BAD_TOKEN")
+
+    @defer.inlineCallbacks
+    def test_the_export_names_the_provider(self) -> Generator[Any, Any, None]:
+        """alice's ``/export`` says which provider's subject her account is
+        bound to."""
+        ticket = self.oidc.ticket((yield self.signed_in(ALICE)))
+        alice = User(FakeClient(self.server))
+        alice.say(f"/oidc {ticket}")
+        yield self.expect(alice, "WELCOME alice")
+        self.server.http_url = "https://chat.example.org"
+        alice.say("/export")
+        token = (yield self.expect(alice, "EXPORT ")).rsplit("/", 1)[1]
+        archive = yield defer.Deferred.fromCoroutine(
+            self.server.registry.users.take_export(token)
+        )
+        self.assertEqual(
+            json.loads(archive)["account"]["provider"],
+            {"issuer": ISSUER, "subject": "u-1001"},
+        )
