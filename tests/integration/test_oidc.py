@@ -105,7 +105,8 @@ class WebSignInTests(OidcCase):
         the provider's sign-in page, where alice (subject u-1001) signs in;
         back at the chat the page is signed in to account alice, made now.
         A reload signs in again (the ticket); the log has neither the
-        callback's code and state nor the ticket. Another person the provider
+        callback's code and state nor the ticket; after /quit a reload
+        asks again. Another person the provider
         also calls alice (u-1002) is made alice2; the first again is alice:
         the account is the subject's, not the name's."""
         page = self.browser()
@@ -132,6 +133,14 @@ class WebSignInTests(OidcCase):
         log = (self.folder / "server.log").read_text()
         self.assertRegex(log, r'"GET /oidc/callback\?code=-&state=-\S* HTTP/1.1" 302')
         self.assertNotIn(ticket, log)
+
+        # /quit: a reload does not sign in again, and offers the provider
+        page.type_into("create-input", "/quit")
+        wait_for("the goodbye", lambda: "you quit" in page.element("connection").text)
+        page.driver.refresh()
+        page.wait_page("username")
+        wait_for("the provider's button", lambda: page.visible("oidc-button"))
+        self.assertNotIn("password", page.error())
 
         def as_someone_else(login: str) -> str:
             """Signed out of the chat and the provider (both on 127.0.0.1:

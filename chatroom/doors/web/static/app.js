@@ -308,6 +308,11 @@ function reconnectNow() {
 function stop(reason) {
   state.quitting = true;
   state.stopped = reason;
+  if (state.ticket) {
+    // Signed out (or quit): a reload does not sign in again with the
+    // provider's ticket (this page's Reconnect still does, as with a password).
+    for (const key of ["ticket", "account", "name"]) sessionStorage.removeItem(`chatroom.${key}`);
+  }
   clearTimeout(state.retry);
   state.retry = null;
   lostConnection(`Disconnected: ${reason}.`);
