@@ -28,6 +28,7 @@ from chatroom.core.accountrecord import NO_PASSWORD, Account
 from chatroom.core.accounts import dropping
 from chatroom.core.oidc import OidcSignIn, ProviderClaims
 from chatroom.core.text import name_key
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient
@@ -58,6 +59,20 @@ class KeptTokens:
         return self.tokens[token]
 
 
+def with_provider(server: DoorHub, kept: KeptTokens) -> OidcSignIn:
+    """``server`` signs in through "Example SSO", whose tokens are
+    ``kept``'s: its sign-ins, as the wiring gives them to the doors."""
+    server.oidc = OidcSignIn(
+        server.registry.account_store,
+        server.registry.account_changes,
+        server.clock,
+        "Example SSO",
+        b"a key every node shares",
+        kept,
+    )
+    return server.oidc
+
+
 class OidcContract(AccountsBase):
     """Subclasses mix in a TestCase and provide ``server``."""
 
@@ -65,14 +80,8 @@ class OidcContract(AccountsBase):
     def oidc(self) -> OidcSignIn:
         if self.server.oidc is None:
             self.kept = KeptTokens()
-            self.server.oidc = OidcSignIn(
-                self.server.registry.account_store,
-                self.server.registry.account_changes,
-                self.server.clock,
-                "Example SSO",
-                b"a key every node shares",
-                self.kept,
-            )
+            with_provider(self.server, self.kept)
+        assert self.server.oidc is not None
         return self.server.oidc
 
     def signed_in(self, claims: ProviderClaims) -> defer.Deferred[Account]:

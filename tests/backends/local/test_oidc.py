@@ -18,7 +18,12 @@ from chatroom.backends.local.store import SqliteStore
 from chatroom.core.oidc import TICKET_SECONDS, OidcSignIn
 from tests.backends.contracts.account_changes import CONFIG, FIRST, AccountsBase
 from tests.backends.contracts.handler import User
-from tests.backends.contracts.oidc import ALICE, KeptTokens, OidcContract
+from tests.backends.contracts.oidc import (
+    ALICE,
+    KeptTokens,
+    OidcContract,
+    with_provider,
+)
 from tests.support import FakeClient, in_place, local_server
 
 
@@ -48,16 +53,7 @@ class RestartTests(unittest.TestCase):
         clock = Clock()
 
         def started(store: SqliteStore) -> OidcSignIn:
-            server = local_server(CONFIG, clock, store)
-            server.oidc = OidcSignIn(
-                server.registry.account_store,
-                server.registry.account_changes,
-                clock,
-                "Example SSO",
-                b"a key every node shares",
-                KeptTokens(),
-            )
-            return server.oidc
+            return with_provider(local_server(CONFIG, clock, store), KeptTokens())
 
         store = SqliteStore(path, clock, in_place, 10)
         first = started(store)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
-from chatroom.core.oidc import OidcSignIn
 from chatroom.doors.irc.sasl import bearer_token
-from tests.backends.contracts.oidc import ALICE, KeptTokens
+from tests.backends.contracts.oidc import ALICE, KeptTokens, with_provider
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import AccountsCase
 from tests.doors.irc.test_irc_scram import FAILED, authenticate
@@ -32,14 +31,7 @@ class OAuthBearerTests(AccountsCase):
         super().setUp()
         self.kept = KeptTokens()
         self.kept.tokens["alices-token"] = ALICE
-        self.server.oidc = OidcSignIn(
-            self.server.registry.account_store,
-            self.server.registry.account_changes,
-            self.server.clock,
-            "Example SSO",
-            b"a key every node shares",
-            self.kept,
-        )
+        with_provider(self.server, self.kept)
 
     def bearer_client(self, nick: str) -> IRCClient:
         client = IRCClient(self.factory)
