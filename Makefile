@@ -145,9 +145,11 @@ chromium:
 
 # The OpenID Connect tests run a real provider, node-oidc-provider (OpenID
 # Certified), on Node: installed from npm into build/oidc-provider
-# (tests/oidc/). Without npm those tests are skipped (CI makes them fail).
+# (tests/oidc/), with Debian's npm installed first where it is missing.
+# Without npm those tests are skipped (CI makes them fail).
 OIDC_PROVIDER := build/oidc-provider/node_modules/oidc-provider
 oidc-provider:
+	$(call apt_install,npm,the OpenID Connect tests' provider (oidc-provider from npm))
 	@if [ -d $(OIDC_PROVIDER) ]; then :; \
 	elif command -v npm >/dev/null; then \
 		echo "Installing oidc-provider from npm for the OpenID Connect tests"; \
