@@ -499,6 +499,7 @@ NOT_IN_A_NODE = {
     "twisted.web.client": "twisted.web's HTTP client: a link preview, a push",
     "py_vapid": "Web Push's signer: at the first push",
     "http_ece": "Web Push's encryption: at the first push",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
 }
 
 #: What a server alone, with all three doors, never loads, and why.
@@ -514,6 +515,8 @@ NOT_IN_A_SERVER = {
     "markdown_it": "the IRC door's Markdown parser: at the first text with a mark",
     "py_vapid": "Web Push's signer: at the first push",
     "http_ece": "Web Push's encryption: at the first push",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
+    "chatroom.wiring.oidc_provider": "the OpenID provider's edge: --oidc-issuer alone",
 }
 
 
