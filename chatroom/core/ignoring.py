@@ -16,14 +16,15 @@ Ignore lists are an account's (a plain name has none to keep). The list
 goes with each of the account's seats, on every node
 (:meth:`chatroom.core.sessions.Sessions.ignoring_changed`), and the
 seat leaves out what comes from those it names
-(:meth:`chatroom.core.seats.Seat.deliver_each`), and from the history a
-join replays (:func:`replayed`).
+(:meth:`chatroom.core.seats.Seat.deliver_each`), from the history a
+join replays (:func:`replayed`), and from the history asked for
+(``/history``, IRC's ``CHATHISTORY``: :func:`heard`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chatroom.core import changes, errors
 from chatroom.core.events import (
@@ -39,6 +40,9 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.text import name_key
+
+#: Events of one kind, as a history keeps them.
+E = TypeVar("E", bound=Event)
 
 
 class IgnoreLists(Protocol):
@@ -74,13 +78,19 @@ def held_back(ignoring: frozenset[str], event: Event) -> bool:
     return sender is not None and sender in ignoring
 
 
+def heard(ignoring: frozenset[str], events: list[E]) -> list[E]:
+    """``events`` without what a seat ignoring ``ignoring`` leaves out."""
+    if not ignoring:
+        return events
+    return [event for event in events if not held_back(ignoring, event)]
+
+
 def replayed(ignoring: frozenset[str], welcome: Welcome) -> Welcome:
     """A room's join replies for a seat ignoring ``ignoring``: its history
     without what an ignored name said (the room's events are unchanged)."""
     if not ignoring:
         return welcome
-    kept = [event for event in welcome.history if not held_back(ignoring, event)]
-    return replace(welcome, history=kept)
+    return replace(welcome, history=heard(ignoring, welcome.history))
 
 
 def change(

@@ -51,6 +51,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.files import FileService
+from chatroom.core.ignoring import heard
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
@@ -68,6 +69,10 @@ from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
+
+#: How many older pages ``/history`` reads in place of what an ignore list
+#: left out of one, before it answers with fewer.
+IGNORED_PAGES = 10
 
 
 class MessageService:
@@ -116,6 +121,7 @@ class MessageService:
             self.life,
             identities.seat,
             identities.session,
+            identities.ignoring,
             self._append,
             notifications.settings_changed,
         )
@@ -377,7 +383,9 @@ class MessageService:
         self, member: Member, room: str, count: int, before: int | None = None
     ) -> list[StoredEvent]:
         """Up to ``count`` stored events of ``room`` before id ``before`` (or
-        the newest), oldest first, with their ids.
+        the newest), oldest first, with their ids; none said by a name the
+        member's account ignores (older pages are read in their place, at
+        most :data:`IGNORED_PAGES` of them).
 
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
@@ -385,7 +393,17 @@ class MessageService:
         rules.check_history_count(count)
         session = self.identities.session(member)
         seat = self.identities.seat(member)
-        return await self.backend.history(seat, session, room, count, before)
+        ignoring = self.identities.ignoring(member)
+        page = await self.backend.history(seat, session, room, count, before)
+        shown = heard(ignoring, page)
+        for _ in range(IGNORED_PAGES):
+            if len(shown) >= count or len(page) < count or not page[0].id:
+                break
+            page = await self.backend.history(
+                seat, session, room, count, int(page[0].id)
+            )
+            shown = heard(ignoring, page) + shown
+        return shown[-count:]
 
     async def search(
         self, member: Member, rooms: list[str], text: str
@@ -446,7 +464,9 @@ class MessageService:
         conversation with ``other``, oldest first (its tags-only messages
         too, which IRC's event playback alone shows)."""
         session = self.identities.session(member)
-        return await self.private.history(session, other, count, before)
+        ignoring = self.identities.ignoring(member)
+        events = await self.private.history(session, other, count, before)
+        return heard(ignoring, events)
 
     async def redact_private(
         self, member: Member, other: str, event_id: int, reason: str = ""
