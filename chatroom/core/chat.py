@@ -208,6 +208,7 @@ class ChatCore(Generic[B]):
             self.identities.session,
             self.identities.actor,
             lambda: self.identities.config.admin_accounts,
+            private.message,
         )
 
     @property
