@@ -379,11 +379,15 @@ def render_lobby_changes(changes: LobbyChanges) -> bytes:
     )
 
 
-def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
+def render_welcome(
+    welcome: Welcome, render: Encoder = replay_line, rich: bool = False
+) -> bytes:
     """``JOINED``, ``MEMBERS`` (a big room's: with a ``NOTICE`` saying
     whom it lists), ``GAP`` if a resume left some out, the
-    history oldest first (rendered by ``render``: with ``@ID`` or not), then
-    ``TOPIC``."""
+    history oldest first (rendered by ``render``: with ``@ID`` or not),
+    ``TOPIC``, and for a ``rich`` client (one that shows a pinned bar)
+    ``PINS room count`` when the room has pins (a plain join stays the
+    two steps it was)."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
@@ -396,6 +400,8 @@ def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
     lines.extend(event.encoded(render) for event in welcome.history)
     if welcome.topic:
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
+    if rich and welcome.pins:
+        lines.append(format_line("PINS", room, str(welcome.pins)))
     return b"".join(lines)
 
 
