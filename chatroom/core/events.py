@@ -429,6 +429,15 @@ class MarkerMoved(Event):
     said: str = ""
 
 
+@dataclass(slots=True, eq=True)
+class NotifyChanged(Event):
+    """The account's notification level in ``room`` is now ``level``
+    (``/notify``): for its other devices, which show it."""
+
+    room: str
+    level: str
+
+
 # -- moderation -------------------------------------------------------------------
 
 

@@ -73,6 +73,7 @@ from chatroom.core.events import (
     MemberMode,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -341,6 +342,7 @@ class IRCRenderer:
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
             LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
             MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
+            NotifyChanged: _nothing,  # IRC has no notification levels
             Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
             Reaction: _nothing,
             TagMessage: _nothing,

@@ -54,6 +54,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -163,6 +164,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Gap: lambda e: format_line("GAP", e.room, e.count),
     LeftElsewhere: lambda e: format_line("LEFT", e.room),
     MarkerMoved: lambda e: format_line("READ", e.where, str(e.marker)),
+    NotifyChanged: lambda e: format_line("NOTIFY", e.room, e.level),
     ModeChanged: lambda e: format_line(e.mode.value, e.room, e.user, e.by),
     BanChanged: lambda e: format_line(
         "BAN" if e.banned else "UNBAN", e.room, e.mask, e.by
