@@ -712,6 +712,35 @@ class ModerationContract(SignedInBase):
         yield self.expect(alice, "HISTORY_END @mallory 1")
 
     @defer.inlineCallbacks
+    def test_a_moderator_or_admin_acting_as_one_is_never_ignored(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice ignores mallory (tea's owner) and root (an admin): mallory's
+        topic and root's announcement still reach her, while mallory's
+        message in tea does not, live or in ``/history``."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        root = yield self.signed_in("root")
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea")
+        for name in ("mallory", "root"):
+            alice.say(f"/ignore {name}")
+            yield self.expect(alice, "IGNORED ")
+        mallory.say("spam")
+        mallory.say("/topic be kind")
+        self.assertEqual(
+            (yield self.expect(alice, "TOPIC ")), "TOPIC tea mallory be kind"
+        )
+        root.say("/announce maintenance at noon")
+        self.assertEqual(
+            (yield self.expect(alice, "ANNOUNCE ")),
+            "ANNOUNCE root maintenance at noon",
+        )
+        alice.say("/history 10")
+        yield self.expect(alice, "HISTORY_END tea ")
+        self.assertFalse([x for x in alice.lines if "spam" in x])
+
+    @defer.inlineCallbacks
     def test_an_ignore_list_goes_with_its_account(self) -> Generator[Any, Any, None]:
         """alice ignores mallory, then unregisters: whoever registers alice
         again ignores nobody."""
