@@ -18,11 +18,12 @@ goes with each of the account's seats, on every node
 seat leaves out what comes from those it names
 (:meth:`chatroom.core.seats.Seat.deliver_each`), from the history a
 join replays (:func:`replayed`), and from the history asked for
-(``/history``, IRC's ``CHATHISTORY``: :func:`heard`).
+(``/history``, IRC's ``CHATHISTORY``: :func:`heard_pages`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
@@ -32,9 +33,11 @@ from chatroom.core.events import (
     Event,
     Invited,
     Message,
+    PrivateEvent,
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
+    StoredEvent,
     TagMessage,
     Typing,
     Welcome,
@@ -43,6 +46,10 @@ from chatroom.core.text import name_key
 
 #: Events of one kind, as a history keeps them.
 E = TypeVar("E", bound=Event)
+
+
+#: Events a history keeps, with their ids: a room's or a conversation's.
+Kept = TypeVar("Kept", bound=StoredEvent | PrivateEvent)
 
 
 class IgnoreLists(Protocol):
@@ -83,6 +90,33 @@ def heard(ignoring: frozenset[str], events: list[E]) -> list[E]:
     if not ignoring:
         return events
     return [event for event in events if not held_back(ignoring, event)]
+
+
+#: How many older pages a history reads in place of what an ignore list
+#: left out of one, before it answers with fewer.
+IGNORED_PAGES = 10
+
+
+async def heard_pages(
+    read: Callable[[int | None], Awaitable[list[Kept]]],
+    ignoring: frozenset[str],
+    count: int,
+    before: int | None,
+) -> list[Kept]:
+    """Up to ``count`` events before id ``before`` that a seat ignoring
+    ``ignoring`` hears, oldest first: ``read`` pages back (``count`` events
+    before an id, or the newest), and an older page is read in place of
+    what was left out, at most :data:`IGNORED_PAGES` of them, so a client
+    paging back until a short page is not stopped by a page of ignored
+    lines."""
+    page = await read(before)
+    shown = heard(ignoring, page)
+    for _ in range(IGNORED_PAGES):
+        if len(shown) >= count or len(page) < count or not page[0].id:
+            break
+        page = await read(int(page[0].id))
+        shown = heard(ignoring, page) + shown
+    return shown[-count:]
 
 
 def replayed(ignoring: frozenset[str], welcome: Welcome) -> Welcome:

@@ -51,7 +51,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.files import FileService
-from chatroom.core.ignoring import heard
+from chatroom.core.ignoring import heard_pages
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
@@ -69,10 +69,6 @@ from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
-
-#: How many older pages ``/history`` reads in place of what an ignore list
-#: left out of one, before it answers with fewer.
-IGNORED_PAGES = 10
 
 
 class MessageService:
@@ -384,8 +380,8 @@ class MessageService:
     ) -> list[StoredEvent]:
         """Up to ``count`` stored events of ``room`` before id ``before`` (or
         the newest), oldest first, with their ids; none said by a name the
-        member's account ignores (older pages are read in their place, at
-        most :data:`IGNORED_PAGES` of them).
+        member's account ignores (older pages are read in their place:
+        :func:`~chatroom.core.ignoring.heard_pages`).
 
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
@@ -393,17 +389,8 @@ class MessageService:
         rules.check_history_count(count)
         session = self.identities.session(member)
         seat = self.identities.seat(member)
-        ignoring = self.identities.ignoring(member)
-        page = await self.backend.history(seat, session, room, count, before)
-        shown = heard(ignoring, page)
-        for _ in range(IGNORED_PAGES):
-            if len(shown) >= count or len(page) < count or not page[0].id:
-                break
-            page = await self.backend.history(
-                seat, session, room, count, int(page[0].id)
-            )
-            shown = heard(ignoring, page) + shown
-        return shown[-count:]
+        read = partial(self.backend.history, seat, session, room, count)
+        return await heard_pages(read, self.identities.ignoring(member), count, before)
 
     async def search(
         self, member: Member, rooms: list[str], text: str
@@ -462,11 +449,11 @@ class MessageService:
     ) -> list[PrivateEvent]:
         """``/history @USER N [before ID]``: the member's account's private
         conversation with ``other``, oldest first (its tags-only messages
-        too, which IRC's event playback alone shows)."""
+        too, which IRC's event playback alone shows), none said by a name
+        the account ignores (as :meth:`room_history`)."""
         session = self.identities.session(member)
-        ignoring = self.identities.ignoring(member)
-        events = await self.private.history(session, other, count, before)
-        return heard(ignoring, events)
+        read = partial(self.private.history, session, other, count)
+        return await heard_pages(read, self.identities.ignoring(member), count, before)
 
     async def redact_private(
         self, member: Member, other: str, event_id: int, reason: str = ""

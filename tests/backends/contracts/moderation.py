@@ -681,6 +681,8 @@ class ModerationContract(SignedInBase):
         mallory.say("/thread 1 spam in a thread")
         for n in range(4):
             mallory.say(f"spam {n}")
+        alice.say("/msg mallory hello there")
+        yield self.expect(mallory, "PRIVMSG alice mallory ")
         mallory.say("/msg alice psst")
         while not (yield self.expect(alice, "MSG tea mallory ")).endswith("spam 3"):
             pass
@@ -697,8 +699,10 @@ class ModerationContract(SignedInBase):
         self.assertEqual(said, ["bob"])
         alice.say("/history thread 1 10")
         yield self.expect(alice, "HISTORY_END tea 1")
-        alice.say("/history @mallory 10")
-        yield self.expect(alice, "HISTORY_END @mallory 0")
+        alice.say("/history @mallory 1")  # an older page in place of psst
+        mine = yield self.expect(alice, "PRIVMSG ")
+        self.assertTrue(mine.endswith(" hello there"), mine)
+        yield self.expect(alice, "HISTORY_END @mallory 1")
         self.assertEqual(from_mallory(alice), [])
         self.assertFalse([x for x in alice.lines if "spam" in x or "psst" in x])
         alice.say("/unignore mallory")
@@ -709,7 +713,7 @@ class ModerationContract(SignedInBase):
             (yield self.expect(alice, "HISTORY tea mallory ")).endswith(" spam 3")
         )
         alice.say("/history @mallory 10")
-        yield self.expect(alice, "HISTORY_END @mallory 1")
+        yield self.expect(alice, "HISTORY_END @mallory 2")
 
     @defer.inlineCallbacks
     def test_a_moderator_or_admin_acting_as_one_is_never_ignored(
