@@ -63,8 +63,9 @@ function privateMessage(event, { from, to, time }, text) {
   if (id !== null) {
     line.dataset.id = id;
     view.messages.set(id, { item: line, user: from, text, gone: false });
-    // The other person's kept message has a menu: Report… (compose.js).
-    if (!isMe(from)) line.append(menuButton(line, from));
+    // The other person's kept message has a menu: Report… (compose.js),
+    // for an account (only accounts read their conversations back).
+    if (!isMe(from) && state.account) line.append(menuButton(line, from));
     if (state.lastId === null || Number(id) > Number(state.lastId)) state.lastId = id;
     if (state.firstId === null || Number(id) < Number(state.firstId)) state.firstId = id;
   }
