@@ -42,6 +42,11 @@ ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 
 #: The most metadata keys one connection subscribes to (``draft/metadata-2``).
 METADATA_SUBS = 10
+#: ``draft/metadata-2``'s value in ``CAP LS 302``: the door's limits.
+METADATA_LIMITS = (
+    f"max-subs={METADATA_SUBS},max-keys={len(profiles.KEYS)},"
+    f"max-value-bytes={profiles.MAX_BYTES}"
+)
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,8 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("draft/event-playback", draft=True),
     Capability("draft/extended-isupport", draft=True),
     Capability("draft/message-redaction", draft=True),
-    Capability(
-        "draft/metadata-2",
-        f"max-subs={METADATA_SUBS},max-keys={len(profiles.KEYS)},"
-        f"max-value-bytes={profiles.MAX_BYTES}",
-        draft=True,
-    ),
+    Capability("draft/metadata-2", METADATA_LIMITS, draft=True),
+    Capability("draft/metadata-3", METADATA_LIMITS, draft=True),
     Capability(
         "draft/multiline",
         f"max-bytes={MAX_BYTES},max-lines={MAX_LINES}",
@@ -98,8 +99,17 @@ CAPABILITIES: tuple[Capability, ...] = (
 
 BY_NAME = {cap.name: cap for cap in CAPABILITIES}
 
-#: Profiles as ``METADATA`` (:mod:`chatroom.doors.irc.metadata`).
-METADATA = "draft/metadata-2"
+#: Profiles as ``METADATA`` (:mod:`chatroom.doors.irc.metadata`), under
+#: both names the drafts go by: Ergo's ``draft/metadata-2``, and
+#: ``draft/metadata-3``, the name irctest and the newer spec text ask for
+#: (one behaviour: a client with either is told the same).
+METADATA = frozenset({"draft/metadata-2", "draft/metadata-3"})
+
+
+def has_metadata(caps: frozenset[str] | set[str]) -> bool:
+    """Whether a client took ``METADATA``'s capability, by either name."""
+    return not METADATA.isdisjoint(caps)
+
 
 #: ``ISUPPORT`` before registration, and ``005`` in a ``draft/isupport`` batch.
 EXTENDED_ISUPPORT = "draft/extended-isupport"

@@ -1,4 +1,5 @@
-"""``METADATA`` (IRCv3 ``draft/metadata-2``): profiles at the IRC door.
+"""``METADATA`` (IRCv3 ``draft/metadata-2``, also offered as
+``draft/metadata-3``): profiles at the IRC door.
 
 https://ircv3.net/specs/extensions/metadata (work in progress). A user's
 metadata here is its account's profile (:mod:`chatroom.core.profiles`):
@@ -35,7 +36,7 @@ import re
 from chatroom.core.errors import ChatError
 from chatroom.core.profiles import KEYS
 from chatroom.core.text import name_key
-from chatroom.doors.irc.caps import METADATA, METADATA_SUBS
+from chatroom.doors.irc.caps import METADATA_SUBS, has_metadata
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.presence import account_of, elsewhere
 from chatroom.doors.irc.replay import in_batch
@@ -197,7 +198,7 @@ def _subscriptions(session: IRCSession, verb: str, keys: tuple[str, ...]) -> Non
 async def own_burst(session: IRCSession) -> bytes:
     """The registration burst's ``metadata`` batch of the client's own
     metadata (empty without any), for a client with the capability."""
-    if METADATA not in session.caps or "batch" not in session.caps:
+    if not has_metadata(session.caps) or "batch" not in session.caps:
         return b""
     profile = await session.registry.profiles.own(session.member)
     data = b"".join(
@@ -210,4 +211,4 @@ async def own_burst(session: IRCSession) -> bytes:
 def told(session: IRCSession, key: str) -> bool:
     """Whether a change of ``key`` reaches this client: it has the
     capability and subscribed to the key."""
-    return METADATA in session.caps and key in session.metadata_subs
+    return has_metadata(session.caps) and key in session.metadata_subs

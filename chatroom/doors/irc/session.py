@@ -70,7 +70,7 @@ from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import SendQueue
-from chatroom.doors.irc.caps import CHANNEL_RENAME, METADATA, NO_CAPS, shared_caps
+from chatroom.doors.irc.caps import CHANNEL_RENAME, NO_CAPS, has_metadata, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
@@ -486,7 +486,7 @@ class IRCSession:
                 return
         elif kind is ProfileChanged:  # draft/metadata-2, of the keys subscribed
             assert isinstance(event, ProfileChanged)
-            if METADATA not in self.caps or event.key not in self.metadata_subs:
+            if not has_metadata(self.caps) or event.key not in self.metadata_subs:
                 return
         elif kind in _ASKED_FOR:  # news of a user, for clients that asked
             if _ASKED_FOR[kind] not in self.caps:

@@ -34,7 +34,7 @@ class IRCMetadataTests(AccountsCase):
     capability, bob (an account) at the line door with ``/caps rich``."""
 
     def connected(
-        self, nick: str, password: str = "", door: int = 0
+        self, nick: str, password: str = "", door: int = 0, caps: str = CAPS
     ) -> tuple[IRCClient, list[str]]:
         """``nick`` with the capability (signed in with ``password`` if
         given) on the IRC door of server ``door``: the client and its
@@ -43,7 +43,7 @@ class IRCMetadataTests(AccountsCase):
         client.send("CAP LS 302")
         if password:
             client.send(f"PASS {password}")
-        client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", f"CAP REQ :{CAPS}")
+        client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", f"CAP REQ :{caps}")
         client.received()
         client.send("CAP END")
         return client, client.received()
@@ -75,6 +75,34 @@ class IRCMetadataTests(AccountsCase):
         self.assertEqual(
             batched(welcome),
             [":chatroom METADATA alice display-name * :Alice Liddell"],
+        )
+
+    def test_offered_under_both_names(self) -> None:
+        """``CAP LS`` offers ``draft/metadata-2`` and ``draft/metadata-3``
+        with the same limits; a client that took ``draft/metadata-3`` sets,
+        reads and is told of changes as one with ``draft/metadata-2``."""
+        client = IRCClient(self.doors[0])
+        client.send("CAP LS 302")
+        offered = dict(
+            cap.partition("=")[::2]
+            for line in client.received()
+            for cap in line.partition(" :")[2].split()
+        )
+        limits = "max-subs=10,max-keys=4,max-value-bytes="
+        self.assertTrue(offered["draft/metadata-2"].startswith(limits), offered)
+        self.assertEqual(offered["draft/metadata-3"], offered["draft/metadata-2"])
+        dora, _ = self.connected("dora", caps="draft/metadata-3 batch")
+        dora.send("JOIN #tea", "METADATA * SUB display-name")
+        self.assertIn(":chatroom 770 dora :display-name", dora.received())
+        self.alice.send("METADATA * SET pronouns :she/her")
+        self.alice.received()
+        dora.send("METADATA alice GET pronouns")
+        self.assertEqual(
+            batched(dora.received()), [":chatroom 761 dora alice pronouns * :she/her"]
+        )
+        self.alice.send("METADATA * SET display-name :Alice")
+        self.assertEqual(
+            dora.received(), [":chatroom METADATA alice display-name * :Alice"]
         )
 
     def test_set_get_list_and_unset(self) -> None:
