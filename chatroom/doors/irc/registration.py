@@ -79,7 +79,10 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         before_connect = session.config.irc_register_before_connect
         email_required = session.config.require_email
         mechanisms = ",".join(sasl.mechanisms(session))
-        shown = caps.offered(version, before_connect, sts, email_required, mechanisms)
+        withheld = caps.withheld_by(session.config.oidc_only)
+        shown = caps.offered(
+            version, before_connect, sts, email_required, mechanisms, withheld
+        )
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)
@@ -90,7 +93,7 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         )
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
-        change = caps.requested(asked)
+        change = caps.requested(asked, caps.withheld_by(session.config.oidc_only))
         if change is None:
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return

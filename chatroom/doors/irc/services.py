@@ -115,9 +115,16 @@ def _words(rest: str, most: int) -> list[str]:
     return rest.split(None, most - 1)
 
 
+#: HELP's REGISTER line, left out under ``--oidc-only`` (accounts are made
+#: by signing in with the provider, so REGISTER can only be refused).
+_HELP_REGISTER = HELP[2]
+
+
 async def _help(session: IRCSession, rest: str) -> None:
+    oidc_only = session.config.oidc_only
     for line in HELP:
-        tell(session, line)
+        if not (oidc_only and line == _HELP_REGISTER):
+            tell(session, line)
 
 
 async def _identify(session: IRCSession, rest: str) -> None:
