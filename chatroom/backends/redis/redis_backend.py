@@ -70,6 +70,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
+from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.settings import RedisSettings
@@ -203,6 +204,7 @@ class RedisBackend:
             self.calls.unsubscribe,
             self.list_rooms,
             sessions.by_token,
+            lambda room: self.renames.log_after(room),
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
@@ -219,6 +221,8 @@ class RedisBackend:
             self.endings,
             reports,
         )
+        #: Rooms' renames and their former names (:mod:`.room_renames`).
+        self.renames = RedisRenames(self.calls, clock, self.here, self.entries)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         #: Who hears a network ban made on any node: the doors' server,
@@ -729,7 +733,11 @@ class RedisBackend:
         return await self.entries.seating_facts(member, session, room, latest)
 
     async def creation_facts(self, name: str) -> CreationFacts:
-        return self.entries.creation_facts(name)
+        """What a refusal brought last, else the name as a former name."""
+        facts = self.entries.creation_facts(name)
+        if facts.renamed_to or facts.existing:
+            return facts
+        return replace(facts, renamed_to=await self.renames.former_name(name))
 
     async def enter(
         self,
@@ -914,7 +922,7 @@ class RedisBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._refuse_rename,
+            RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
@@ -931,13 +939,17 @@ class RedisBackend:
             InvitationCode: by_nobody(self.account_store.apply),
         }
 
-    async def _refuse_rename(
+    async def _apply_rename(
         self, change: DecidedChange, session: Session | None
     ) -> None:
-        """A room's keys stay under the name it was made with: a rename,
-        which would move them (across slots, with rooms apart) and every
-        node's subscription with them, is refused (docs/scaling.md)."""
-        raise errors.no_renames_here()
+        """A room's rename (:mod:`.room_renames`): whether the lobby's
+        watchers are told depends on the room being secret, read first.
+        Refused with each room in a slot of its own: the old keys and the
+        new are in two slots, which no one script may touch."""
+        if self.calls.rooms_apart:
+            raise errors.no_renames_here()
+        facts = await self.facts(change.room)
+        await self.renames.apply(change, facts.room.policy.secret)
 
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None
