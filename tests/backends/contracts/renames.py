@@ -190,3 +190,27 @@ class RenamesContract(ContractBase):
         self.assertEqual(bob.take("RENAMED "), None)
         bob.say("hello")
         self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG tea bob \S+ hello$")
+
+    @defer.inlineCallbacks
+    def test_the_owner_changed_meanwhile(self) -> Generator[Any, Any, None]:
+        """alice's phone takes her out of tea between the core's read and
+        the back-end's apply of her rename: tea is bob's now, so the
+        rename's premise (its owner as read) fails, nothing is applied,
+        and decided again it is ``NOT_ALLOWED``; tea talks on as tea."""
+        alice, bob = yield self.owned_tea()
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        phone.say("/join tea")
+        yield self.expect(phone, "MEMBERS tea")
+
+        async def racing() -> None:
+            phone.say("/leave tea")
+            await self.expect(bob, "PART tea alice")
+
+        self.race_before("apply", racing)
+        yield self.refusal(alice, "/rename chai", "NOT_ALLOWED")
+        self.assertEqual(bob.take("RENAMED "), None)
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob")
+        yield self.refusal(bob, "/join chai", "NO_SUCH_ROOM")
