@@ -1,4 +1,5 @@
-"""A room renamed on one node, with members on another (two nodes, one Redis)."""
+"""A room renamed on one node, with members on another (two nodes, one
+Redis); and the IRC door's rename tests on two nodes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from twisted.internet import defer
 
 from tests.backends.contracts.handler import CONFIG
 from tests.cluster.support import TwoNodeRegistryTestCase
+from tests.cluster.two_nodes import IRCDoorOnTwoNodes
+from tests.doors.irc import test_irc_renames
 
 
 class TwoNodeRenameTests(TwoNodeRegistryTestCase):
@@ -74,3 +77,8 @@ class TwoNodeRenameTests(TwoNodeRegistryTestCase):
         carol.say("/join tea")
         self.assertEqual((yield self.expect(carol, "JOINED ")), "JOINED chai 3 3")
         yield self.expect(bob, "JOIN chai carol")
+
+
+class IRCRenamesOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_renames.IRCRenameTests):
+    """``test_irc_renames.IRCRenameTests`` on two nodes: ``RENAME`` and
+    its ``PART``/``JOIN`` fallback for clients on the other node."""

@@ -108,15 +108,19 @@ for i, entry in ipairs(redis.call('LRANGE', hk, 0, -1)) do
                string.sub(entry, 1, at - 1) .. to .. string.sub(entry, at + #from))
   end
 end
--- Its hooks post to it by its new name, in the room and in the index.
+-- Its hooks post to it by its new name, in the room and in the index (a
+-- hook an older version kept as its secret alone is in the index only).
 local hooks = redis.call('HGETALL', hooks_key(new))
 for i = 1, #hooks, 2 do
-  if is_hook(hooks[i + 1]) then
-    local hook = cjson.decode(hooks[i + 1])
+  local kept = hooks[i + 1]
+  local secret = kept_secret(kept)
+  local data = is_hook(kept) and kept or redis.call('HGET', P .. 'hooks', secret)
+  if data then
+    local hook = cjson.decode(data)
     hook.room = name
-    local data = cjson.encode(hook)
-    redis.call('HSET', hooks_key(new), hooks[i], data)
-    redis.call('HSET', P .. 'hooks', hook.secret, data)
+    data = cjson.encode(hook)
+    if is_hook(kept) then redis.call('HSET', hooks_key(new), hooks[i], data) end
+    redis.call('HSET', P .. 'hooks', secret, data)
   end
 end
 lobby_news(old_name)
