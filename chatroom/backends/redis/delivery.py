@@ -599,10 +599,14 @@ class NodeRooms:
     async def _move(self, room: NodeRoom) -> None:
         """Subscribe to ``room``'s new channel, then catch up from its log."""
         await self._subscribe(room.channel)
+        if self.rooms.get(room.key) is not room:
+            return  # gone from here meanwhile (and unsubscribed: _drop)
         missed = [] if self._log_after is None else await self._log_after(room)
         self._moved(room, missed, None)
 
     def _moved(self, room: NodeRoom, missed: list[bytes], failure: Any) -> None:
+        """The move is done (``failure``: it failed, and a resume will
+        catch the room up): the missed events, then those held."""
         if failure is not None:
             self.log.failure(
                 "room {room}: moving to its new channel", failure, room=room.name
