@@ -49,6 +49,8 @@ is right.
 
 from __future__ import annotations
 
+import re
+import secrets
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -61,7 +63,13 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import changes, errors, rules
-from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
+from chatroom.core.accountrecord import (
+    Account,
+    AppPassword,
+    Mailbox,
+    app_passwords_of,
+    mailbox_of,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.invitations import InvitationStore, Redeemed
@@ -91,6 +99,14 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 #: Addresses remembered per account as "has signed in from here".
 KNOWN_ADDRESSES = 16
+
+#: An app password's characters (:mod:`chatroom.core.app_passwords`):
+#: small letters and digits without 0/o, 1/l/i.
+APP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+#: An app password's groups of characters, and how many (31^20: ~99 bits).
+GROUP, GROUPS = 4, 5
+#: An app password as typed back, once :func:`canonical`.
+_APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
 
 class AccountStore(InvitationStore, Protocol):
@@ -174,6 +190,25 @@ def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> str:
     ):
         raise errors.bad_new_password(shortest, PASSWORD_MAX)
     return password
+
+
+def canonical(password: str) -> str:
+    """``password`` as an app password is hashed: small letters, without
+    the dashes and spaces it is shown or typed with; "" if it cannot be an
+    app password at all (so no hash is spent on it)."""
+    typed = re.sub(r"[\s-]", "", password).lower()
+    return typed if _APP_TYPED.fullmatch(typed) else ""
+
+
+def app_candidates(account: Account, password: str) -> list[AppPassword]:
+    """The app passwords of ``account`` that ``password`` may be: those
+    whose id (first group) it starts with, one as a rule."""
+    typed = canonical(password)
+    return [
+        kept
+        for kept in (app_passwords_of(account) if typed else ())
+        if secrets.compare_digest(kept.id, typed[:GROUP])
+    ]
 
 
 # -- the decided changes of an account's record ---------------------------------
@@ -416,8 +451,12 @@ class AccountService:
                 raise errors.sign_in_throttled("for this name", wait)
         return by_name
 
-    async def sign_in(self, name: str, password: str, address: str) -> Account:
-        """The account ``name`` if ``password`` is its password.
+    async def sign_in(
+        self, name: str, password: str, address: str, app_passwords: bool = False
+    ) -> Account:
+        """The account ``name`` if ``password`` is its password, or, with
+        ``app_passwords`` (``/login``, SASL ``PLAIN``), one of its app
+        passwords (:mod:`chatroom.core.app_passwords`).
 
         Raises:
             ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
@@ -438,7 +477,9 @@ class AccountService:
                 raise errors.no_such_account(name)
             if await self.store.is_server_banned([account_mask(key)]):
                 raise errors.banned_from_server()
-            if not await self._matches(account, password, upgrade=True):
+            if not await self._matches(
+                account, password, upgrade=True, app_passwords=app_passwords
+            ):
                 failed = True
                 raise self.failed_sign_in(account, address)
         finally:
@@ -530,6 +571,16 @@ class AccountService:
         except changes.PremiseFailedError:
             self.log.info("{name} changed meanwhile: kept", name=account.name)
 
+    async def own(self, key: str) -> Account:
+        """The account a session is signed in to (``key``: its key, "" for
+        none), as kept: ``NOT_ALLOWED`` for none, or one gone meanwhile."""
+        if not key:
+            raise errors.not_signed_in()
+        account = await self.store.get(key)
+        if account is None:
+            raise errors.not_signed_in()
+        return account
+
     # -- inside -------------------------------------------------------------------
 
     async def check_own_password(
@@ -592,11 +643,17 @@ class AccountService:
             self.known.popitem(last=False)
 
     async def _matches(
-        self, account: Account, password: str, upgrade: bool = False
+        self,
+        account: Account,
+        password: str,
+        upgrade: bool = False,
+        app_passwords: bool = False,
     ) -> bool:
         """Whether ``password`` is the account's, checked on the hashing
         thread; with ``upgrade``, an account without SCRAM keys gets them
-        (derived in the same job, once the password is right).
+        (derived in the same job, once the password is right); with
+        ``app_passwords``, one of its app passwords will do too (never
+        made into SCRAM keys).
 
         The password is checked in its :func:`passphrase` form, as every
         password set is hashed; then, if that differs, as typed: a password
@@ -604,17 +661,30 @@ class AccountService:
         upgrade = upgrade and not account.scram
         iterations = self.scram_iterations
         normal = passphrase(password)
+        apps = app_candidates(account, password) if app_passwords else []
+        typed = canonical(password)
 
-        def check() -> tuple[bool, str]:
-            if not self._verify(account.hash, normal) and (
-                normal == password or not self._verify(account.hash, password)
+        def check() -> tuple[str, str]:
+            """What matched (``""``: nothing, ``" "``: the password, else
+            an app password's label) and the SCRAM keys made."""
+            if self._verify(account.hash, normal) or (
+                normal != password and self._verify(account.hash, password)
             ):
-                return False, ""
-            return True, derive(normal, iterations) if upgrade else ""
+                return " ", derive(normal, iterations) if upgrade else ""
+            for kept in apps:
+                if self._verify(kept.hash, typed):
+                    return kept.label, ""
+            return "", ""
 
         matched, scram = await self.hashing.check(check)
         if scram:
             await self._add_scram(account, scram)
+        if matched.strip():
+            self.log.info(
+                "{name} signed in with app password {label}",
+                name=account.name,
+                label=matched,
+            )
         return bool(matched)
 
     async def _add_scram(self, account: Account, scram: str) -> None:

@@ -114,7 +114,8 @@ class AccountMarkers:
 @dataclass(frozen=True)
 class AccountRecord:
     """Account ``account``'s record (its name key): the name it was
-    registered as, its password hash and its SCRAM keys."""
+    registered as, its password hash and its SCRAM keys, its mailbox and
+    its app passwords."""
 
     account: str
 
@@ -966,6 +967,25 @@ class SetMailbox(Operation):
     """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
 
     mailbox: str
+
+
+@dataclass(frozen=True)
+class AppPasswordsAre(Premise):
+    """The account exists and its app passwords (as
+    :func:`~chatroom.core.accountrecord.encode_app_passwords` encodes them)
+    are ``app_passwords``: a label found free is still free, one found kept
+    is still kept, and the most an account keeps is not passed by two
+    devices adding at once. A refusal brings the account as it is now."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class SetAppPasswords(Operation):
+    """The account's app passwords are now ``app_passwords`` (encoded; ""
+    for none)."""
+
+    app_passwords: str
 
 
 @dataclass(frozen=True)

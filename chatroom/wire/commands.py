@@ -350,6 +350,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command(
+                "app-password",
+                "add LABEL | list | remove LABEL",
+                (
+                    "/app-password add LABEL   a password for one client"
+                    " (/login, SASL PLAIN)",
+                    "/app-password list, /app-password remove LABEL   yours, or"
+                    " end one",
+                ),
+            ),
+            Command(
                 "email",
                 "[ADDRESS | remove]",
                 (

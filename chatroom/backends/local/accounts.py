@@ -37,6 +37,7 @@ class StoredAccounts:
                 hashed,
                 loaded.scram.get(key, ""),
                 loaded.mailboxes.get(key, ""),
+                loaded.app_passwords.get(key, ""),
             )
             for key, name, hashed in loaded.accounts
         }
@@ -109,6 +110,8 @@ class StoredAccounts:
                 account = replace(account, scram=op.scram)
             elif isinstance(op, changes.SetMailbox):
                 account = replace(account, mailbox=op.mailbox)
+            elif isinstance(op, changes.SetAppPasswords):
+                account = replace(account, app_passwords=op.app_passwords)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
         if account is None:
@@ -237,4 +240,6 @@ def _holds(found: Account | None, premise: changes.Premise) -> bool:
         return found is not None and found.hash == premise.hash
     if isinstance(premise, changes.MailboxIs):
         return found is not None and found.mailbox == premise.mailbox
+    if isinstance(premise, changes.AppPasswordsAre):
+        return found is not None and found.app_passwords == premise.app_passwords
     raise TypeError(f"no premise {premise!r} of an account's record")

@@ -103,6 +103,9 @@ MIGRATIONS = [
     # an account's e-mail address and the codes mailed to it
     # (chatroom.core.mailbox's encoding), "" for none
     ("accounts", "mailbox", "TEXT NOT NULL DEFAULT ''"),
+    # an account's app passwords: labels, ids and hashes
+    # (chatroom.core.accountrecord's encoding), "" for none
+    ("accounts", "app_passwords", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

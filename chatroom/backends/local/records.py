@@ -94,6 +94,8 @@ class LoadedAccounts:
     ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    #: Each account's app passwords as the core encoded them, by key.
+    app_passwords: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
 

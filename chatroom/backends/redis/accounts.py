@@ -4,7 +4,9 @@
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
-RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age;
+RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
+app-passwords``: name key → the account's mailbox, its app passwords, as
+the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
 :class:`chatroom.core.invitations.InviteLink` encodes it).
 The password rules, the hashing and the sign-in throttles stay in
@@ -35,20 +37,23 @@ from chatroom.core.netbans import BanTerms
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
-#: and its mailbox (``P mailboxes``' field u), or nil.
+#: its mailbox (``P mailboxes``' field u), or nil; and its app passwords
+#: (``P app-passwords``' field u), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, u, exists, hash, mailbox, then the operations. A decided
+#: ARGV: P, u, exists, hash, mailbox, apps, then the operations. A decided
 #: change of account u's record (:meth:`RedisAccounts.apply`): its
 #: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
-#: premise), ``hash`` (its password hash is this; '-' no premise) and
-#: ``mailbox`` (its mailbox is this; '-' no premise), then each operation
-#: in order, its name then its operands: ``make NAME``, ``password HASH
-#: SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``drop``
-#: (the account, its mailbox, its read markers, the private messages kept
-#: for it and its remembered rooms). ``{1}`` once applied; ``{0, premise,
-#: record, mailbox}`` if a premise does not hold (the record as it is, ''
-#: for none), and nothing is written.
+#: premise), ``hash`` (its password hash is this; '-' no premise),
+#: ``mailbox`` (its mailbox is this; '-' no premise) and ``apps`` (its app
+#: passwords are these; '-' no premise), then each operation in order,
+#: its name then its operands: ``make NAME``, ``password HASH SCRAM``,
+#: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``apps APPS`` (''
+#: for none), ``drop`` (the account, its mailbox, its app passwords, its
+#: read markers, the private messages kept for it and its remembered
+#: rooms). ``{1}`` once applied; ``{0, premise, record, mailbox, apps}`` if
+#: a premise does not hold (the record as it is, '' for none), and
+#: nothing is written.
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
@@ -138,8 +143,8 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox = await self.calls.eval(GET, key)
-        return _account(key, record, mailbox)
+        record, mailbox, apps = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox, apps)
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
@@ -168,18 +173,26 @@ class RedisAccounts:
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
         mailbox = change.premise(changes.MailboxIs)
+        apps = change.premise(changes.AppPasswordsAre)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
             "-" if mailbox is None else mailbox.mailbox,
+            "-" if apps is None else apps.app_passwords,
         ]
         for op in change.ops:
             arguments += _operands(op)
         reply = await self.calls.eval(APPLY, key, *arguments)
         if int(reply[0]):
             return
-        failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
-        raise changes.PremiseFailedError(_account(key, reply[2], reply[3]), failed)
+        failed = {
+            b"exists": exists,
+            b"hash": hashed,
+            b"mailbox": mailbox,
+            b"apps": apps,
+        }[reply[1]]
+        found = _account(key, reply[2], reply[3], reply[4])
+        raise changes.PremiseFailedError(found, failed)
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES)
@@ -293,13 +306,22 @@ class RedisAccounts:
         return moved
 
 
-def _account(key: str, record: bytes | None, mailbox: bytes | None) -> Account | None:
-    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)
-    and its mailbox (None: none)."""
+def _account(
+    key: str, record: bytes | None, mailbox: bytes | None, apps: bytes | None
+) -> Account | None:
+    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none),
+    its mailbox and its app passwords (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
-    return Account(key, name, hashed, "".join(scram), (mailbox or b"").decode())
+    return Account(
+        key,
+        name,
+        hashed,
+        "".join(scram),
+        (mailbox or b"").decode(),
+        (apps or b"").decode(),
+    )
 
 
 def _operands(op: changes.Operation) -> list[str]:
@@ -312,6 +334,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["scram", op.scram]
     if isinstance(op, changes.SetMailbox):
         return ["mailbox", op.mailbox]
+    if isinstance(op, changes.SetAppPasswords):
+        return ["apps", op.app_passwords]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
     raise TypeError(f"no operation {op!r} of an account's record")

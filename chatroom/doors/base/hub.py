@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
+from chatroom.core.app_passwords import AppPasswords
 from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
@@ -131,6 +132,8 @@ class DoorHub:
             hashing or _in_place,
             config,
         )
+        #: An account's app passwords (``/app-password``).
+        self.app_passwords = AppPasswords(self.account_service, clock)
         #: An account's e-mail address and resets by mail; sends nothing
         #: until the wiring gives it a mailer (``--smtp``).
         self.mailbox = MailboxService(

@@ -143,7 +143,7 @@ async def _plain(
     _, name, secret = parts
     try:
         account = await session.server.account_service.sign_in(
-            name, secret, session.host
+            name, secret, session.host, app_passwords=True
         )
     except ChatError as refused:
         failed(session, pending, refused.text)

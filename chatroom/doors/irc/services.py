@@ -18,7 +18,10 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
 - ``SET PASSWORD current new`` and Ergo's ``PASSWD current new [new]``;
 - ``DROP [account] password`` (and Ergo's ``UNREGISTER``): delete your
   account;
-- ``INFO [account]``.
+- ``INFO [account]``;
+- ``APP-PASSWORD ADD label``, ``LIST`` and ``DEL label``: the account's
+  app passwords (:mod:`chatroom.core.app_passwords`), as the line door's
+  ``/app-password``; a new one is told once, in a notice to its owner.
 
 A password may hold spaces: as Ergo reads a command whose last parameter
 is "unsplit", the password is the rest of the message (``IDENTIFY alice
@@ -47,6 +50,7 @@ from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in
 from chatroom.doors.irc.signin import signed_in
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
+from chatroom.wire.lines import format_time
 from chatroom.wire.passwords import password_words
 
 NICKSERV = "NickServ"
@@ -62,6 +66,8 @@ HELP = (
     "A password may have spaces: name the account before one, and put two in"
     ' double quotes: SET PASSWORD "old phrase" "new phrase"',
     "INFO [account]: what is known of an account",
+    "APP-PASSWORD ADD <label> | LIST | DEL <label>: a password for one client"
+    " (SASL PLAIN), shown once; yours; or end one",
 )
 
 
@@ -289,8 +295,30 @@ async def _verify(session: IRCSession, rest: str) -> None:
         logged_in(session, session.nick)
 
 
+async def _app_password(session: IRCSession, rest: str) -> None:
+    words = rest.split()
+    action = words[0].upper() if words else ""
+    account = session.registry.sessions.account_of(session.member)
+    service = session.server.app_passwords
+    if action == "ADD" and len(words) == 2:
+        password = await service.add(account, words[1])
+        tell(session, f"App password {words[1]}: {password}")
+        tell(session, "It is shown this once: a client signs in with it by SASL PLAIN")
+    elif action == "LIST" and len(words) == 1:
+        kept = await service.listed(account)
+        for each in kept:
+            tell(session, f"{each.label}, made {format_time(each.made)}")
+        tell(session, f"{len(kept)} app passwords")
+    elif action in ("DEL", "REMOVE") and len(words) == 2:
+        await service.remove(account, words[1])
+        tell(session, f"App password {words[1]} removed")
+    else:
+        raise errors.bad_args("Syntax: APP-PASSWORD ADD <label> | LIST | DEL <label>")
+
+
 _HANDLERS = {
     "HELP": _help,
+    "APP-PASSWORD": _app_password,
     "VERIFY": _verify,
     "IDENTIFY": _identify,
     "LOGIN": _identify,

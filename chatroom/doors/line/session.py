@@ -50,6 +50,7 @@ from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
+    app_passwords,
     history,
     invitations,
     mailbox,
@@ -492,7 +493,9 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = name_and_password(args, "/login NAME PASSWORD")
-        account = await self.server.account_service.sign_in(name, password, self.host)
+        account = await self.server.account_service.sign_in(
+            name, password, self.host, app_passwords=True
+        )
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
@@ -578,6 +581,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "app-password": (app_passwords.do_app_password, _NAMED),
     "email": (mailbox.do_email, _NAMED),
     "verify": (mailbox.do_verify, _NAMED),
     "reset": (mailbox.do_reset, _ANY),

@@ -15,4 +15,5 @@ redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a, P .. 'settings:' .
   P .. 'ignores:' .. a)
 redis.call('HDEL', ACCOUNTS, a)
 redis.call('HDEL', P .. 'mailboxes', a)
+redis.call('HDEL', P .. 'app-passwords', a)
 return 1
