@@ -807,6 +807,14 @@ class SetNotifyLevel(Operation):
 
 
 @dataclass(frozen=True)
+class SetMissedMail(Operation):
+    """Whether the account is mailed what it missed while away
+    (:mod:`chatroom.core.missed_mail`): ``on``, or not."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class SetProfile(Operation):
     """The account's profile key ``key`` is now ``value`` ("": removed;
     :mod:`chatroom.core.profiles`)."""

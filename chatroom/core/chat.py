@@ -36,6 +36,7 @@ from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
+from chatroom.core.missed_mail import MissedMail
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender
@@ -109,6 +110,20 @@ class ChatCore(Generic[B]):
             settings_of=self.backend.settings.settings,
             ignores=self.backend.account_store.ignores,
         )
+        #: Mail for what an account missed (chatroom.core.missed_mail): it
+        #: mails nothing until the doors' server hands it a mailer.
+        self.missed_mail = MissedMail(
+            clock,
+            self.backend.account_store,
+            self.backend.apply,
+            self.backend.settings.settings,
+            self.backend.remembered.rooms,
+            self._connected_elsewhere,
+            self.notifications.last_active,
+            config.mail_idle * 60,
+            config.name,
+        )
+        self.notifications.also.append(self.missed_mail)
         #: Who a door's member is: its seat, session and standing.
         self.identities = Identities(
             config, self.sessions, self.backend, self.notifications
@@ -245,9 +260,11 @@ class ChatCore(Generic[B]):
 
     def start(self) -> None:
         self.backend.start()
+        self.missed_mail.start()
 
     def stop(self) -> None:
         self.notifications.stop()
+        self.missed_mail.stop()
         self.bans.stop()
         self.backend.stop()
 

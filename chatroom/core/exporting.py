@@ -34,6 +34,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
+from chatroom.core.missed_mail import mailed_missed
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
 from chatroom.core.thread_follows import follows_of
@@ -121,6 +122,7 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
             for room, _, root in [thread.partition(" ")]
         ],
         "notify_levels": of_kind(data.settings, NOTIFY),
+        "missed_mail": "on" if mailed_missed(data.settings) else "off",
         "profile": profile_in(data.settings),
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [

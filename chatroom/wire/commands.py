@@ -438,6 +438,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/set invite-only|topic-lock|secret|moderated|keep on|off",
                     "/set key KEY|off, /set limit N|off   a key; at most N members",
                     "/set previews on|off   show link previews (yours, anywhere)",
+                    "/set mail on|off   mail what you missed while away (yours)",
                 ),
             ),
             Command(

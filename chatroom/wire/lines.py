@@ -155,6 +155,9 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "EMAIL_VERIFIED": ("address",),
     "EMAIL_REQUIRED": ("account", "seconds"),
     "RESET_SENT": ("account",),
+    # MAIL answers /set mail on|off: whether what the account missed while
+    # away is mailed to it.
+    "MAIL": ("state",),
     # App passwords (docs/protocol.md, "App passwords"): password is shown
     # once, when it is made; made is when, as every time is written.
     "APP_PASSWORD": ("label", "password"),

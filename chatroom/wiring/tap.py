@@ -774,8 +774,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         blocklists=build_blocklists(config, reactor),
     )
     if config.smtp_server is not None:
-        server.mailbox.mailer = SMTPMailer(
-            reactor, config.smtp_server, config["mail-from"], server_config.name
+        server.use_mailer(
+            SMTPMailer(
+                reactor, config.smtp_server, config["mail-from"], server_config.name
+            )
         )
     line = LineFactory(server)
     # Each door's modules are loaded when it is served, not by every node.

@@ -89,6 +89,7 @@ Moderating the room you are in (owner and operators):
 /set invite-only|topic-lock|secret|moderated|keep on|off
 /set key KEY|off, /set limit N|off   a key; at most N members
 /set previews on|off   show link previews (yours, anywhere)
+/set mail on|off   mail what you missed while away (yours)
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...

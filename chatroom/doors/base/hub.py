@@ -31,7 +31,7 @@ from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.invitations import InvitationService
-from chatroom.core.mailbox import MailboxService, NoMailer
+from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
@@ -175,6 +175,13 @@ class DoorHub:
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
         registry.bans.follow(self.network_banned)
+
+    def use_mailer(self, mailer: Mailer) -> None:
+        """Send mail with ``mailer`` (``--smtp``): the mailbox's codes and
+        the mail for what an account missed, whose links point where this
+        server's HTTP door is."""
+        self.mailbox.mailer = mailer
+        self.registry.missed_mail.attach(mailer, lambda: self.http_url)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config`` from now on, for every connection.

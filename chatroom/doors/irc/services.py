@@ -16,6 +16,7 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
   given to you (names here are accounts' only, so freeing one without
   taking it would let nobody else have it anyway);
 - ``SET PASSWORD current new`` and Ergo's ``PASSWD current new [new]``;
+- ``SET MAIL ON|OFF``: the line door's ``/set mail on|off``;
 - ``DROP [account] password`` (and Ergo's ``UNREGISTER``): delete your
   account;
 - ``INFO [account]``;
@@ -62,6 +63,7 @@ HELP = (
     "VERIFY <account> <code>: verify your account's e-mail address",
     "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
     "SET PASSWORD <current> <new> (or PASSWD): change your password",
+    "SET MAIL ON|OFF: mail what you miss while away (to a verified address)",
     "DROP [account] <password>: delete your account",
     "A password may have spaces: name the account before one, and put two in"
     ' double quotes: SET PASSWORD "old phrase" "new phrase"',
@@ -253,9 +255,16 @@ async def _password(session: IRCSession, rest: str) -> None:
 
 async def _set(session: IRCSession, rest: str) -> None:
     args = _words(rest, 2)
-    _need(args, 1, "SET PASSWORD <current> <new>")
-    if args[0].upper() != "PASSWORD":
-        raise errors.bad_args(f"no setting {args[0]}: only PASSWORD")
+    _need(args, 1, "SET PASSWORD <current> <new> | SET MAIL ON|OFF")
+    setting = args[0].upper()
+    if setting == "MAIL" and len(args) > 1 and args[1].upper() in ("ON", "OFF"):
+        account = session.registry.sessions.account_of(session.member)
+        on = args[1].upper() == "ON"
+        await session.registry.missed_mail.choose(account, on)
+        tell(session, f"What you miss while away is {'' if on else 'not '}mailed")
+        return
+    if setting != "PASSWORD":
+        raise errors.bad_args(f"no setting {args[0]}: PASSWORD or MAIL ON|OFF")
     await _password(session, args[1] if len(args) > 1 else "")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import re
 
+from twisted.internet import defer
+
 from chatroom.core.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
@@ -78,4 +80,24 @@ class AppPasswordTests(AccountsCase):
         self.assertEqual(
             guest.received(),
             [f"{NS} guest :APP-PASSWORD: you are not signed in to an account"],
+        )
+
+
+class MailSettingTests(AccountsCase):
+    def test_set_mail_off_and_on(self) -> None:
+        """NickServ's ``SET MAIL OFF`` is the account's ``/set mail off``:
+        the account's settings say so; ``ON`` again."""
+        self.account("alice")
+        alice = self.signed_in("alice")
+        alice.send("NS SET MAIL OFF")
+        self.assertEqual(
+            alice.received(),
+            [f"{NS} alice :What you miss while away is not mailed"],
+        )
+        settings = self.server.registry.users.backend.settings
+        kept = self.successResultOf(defer.ensureDeferred(settings.settings("alice")))
+        self.assertEqual(kept.get("mail missed"), "off")
+        alice.send("NS SET MAIL ON")
+        self.assertEqual(
+            alice.received(), [f"{NS} alice :What you miss while away is mailed"]
         )
