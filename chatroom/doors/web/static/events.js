@@ -110,8 +110,8 @@ const handlers = {
   GAP({ count }) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY({ user, time }, text, event) { history(event, user, time, text, false); },
-  HISTORY_ACTION({ user, time }, text, event) { history(event, user, time, text, true); },
+  HISTORY({ user, time }, text, event) { replayed(event, user, time, text, false); },
+  HISTORY_ACTION({ user, time }, text, event) { replayed(event, user, time, text, true); },
   HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
     else if (scroll.paging) olderDone(Number(count));
@@ -421,8 +421,9 @@ function shownAlready(event) {
     && state.lastId !== null && Number(event.id) <= Number(state.lastId);
 }
 
-// A replayed message: in the log (or above it, for a /history reply).
-function history(event, user, time, text, action) {
+// A replayed message: in the log (or above it, for a /history reply). (Not
+// called history: a function of that name would take window.history's place.)
+function replayed(event, user, time, text, action) {
   const line = roomMessage(event, time, user, text, "history", action);
   if (inThread(line)) return;
   if (partOfOlder(event.id)) olderLine(line);
