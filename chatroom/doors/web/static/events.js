@@ -224,6 +224,22 @@ const handlers = {
     system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
       + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
   },
+  // App passwords (/app-password): a new one is shown this once, here.
+  APP_PASSWORD({ label, password }) {
+    system(`app password for ${label}: ${password} (shown this once: give it to `
+      + "that client now; it signs in with /login or SASL PLAIN, nothing else)");
+  },
+  APP_PASSWORD_MADE({ label, made }) { system(`app password ${label}, made ${made}`); },
+  APP_PASSWORDS_END({ count }) {
+    system(count === "0" ? "you have no app passwords" : `${count} app password(s)`);
+  },
+  APP_PASSWORD_REMOVED({ label }) { system(`app password ${label} removed: it signs in no more`); },
+  // /set mail on|off: whether what the account misses while away is mailed.
+  MAIL({ state: mailed }) {
+    system(mailed === "on"
+      ? "what you miss while away is mailed to your verified address"
+      : "what you miss while away is not mailed");
+  },
   // An invitation's link opened: this tab may register one account.
   REDEEMED() {
     // The code leaves the address bar (and the history) once spent.
