@@ -29,8 +29,9 @@ class AppPasswordTests(AccountsCase):
         return found.group(1)
 
     def sasl(self, account: str, password: str) -> list[str]:
-        """A new client's SASL PLAIN as ``account``: the numerics answered."""
-        client = IRCClient(self.factory)
+        """A new client's SASL PLAIN as ``account`` (on each node in turn,
+        on two): the numerics answered."""
+        client = IRCClient(self.next_door())
         client.send("CAP REQ :sasl", "NICK someone", "USER s 0 * :S")
         client.send("AUTHENTICATE PLAIN")
         client.received()
