@@ -105,6 +105,9 @@ KNOWN_ADDRESSES = 16
 APP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 #: An app password's groups of characters, and how many (31^20: ~99 bits).
 GROUP, GROUPS = 4, 5
+#: What a password check answers when the account's own password matched
+#: (else an app password's label, which is never a space, or "": none).
+OWN_PASSWORD = " "
 #: An app password as typed back, once :func:`canonical`.
 _APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
@@ -451,17 +454,29 @@ class AccountService:
                 raise errors.sign_in_throttled("for this name", wait)
         return by_name
 
-    async def sign_in(
-        self, name: str, password: str, address: str, app_passwords: bool = False
-    ) -> Account:
-        """The account ``name`` if ``password`` is its password, or, with
-        ``app_passwords`` (``/login``, SASL ``PLAIN``), one of its app
-        passwords (:mod:`chatroom.core.app_passwords`).
+    async def sign_in(self, name: str, password: str, address: str) -> Account:
+        """The account ``name`` if ``password`` is its password.
 
         Raises:
             ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
                 ``BAD_PASSWORD``, ``BANNED``.
         """
+        account, _ = await self._signed_in(name, password, address, False)
+        return account
+
+    async def sign_in_or_app(
+        self, name: str, password: str, address: str
+    ) -> tuple[Account, str]:
+        """``/login`` and SASL ``PLAIN``: :meth:`sign_in`, or with one of
+        the account's app passwords (:mod:`chatroom.core.app_passwords`);
+        the account, and the label of the app password it signed in with
+        ("": its own password), which the session keeps
+        (:func:`chatroom.core.app_passwords.check_own_password_used`)."""
+        return await self._signed_in(name, password, address, True)
+
+    async def _signed_in(
+        self, name: str, password: str, address: str, app_passwords: bool
+    ) -> tuple[Account, str]:
         rules.check_name(name)
         key = name_key(name)
         by_name = self.count_attempt(key, address)
@@ -477,9 +492,10 @@ class AccountService:
                 raise errors.no_such_account(name)
             if await self.store.is_server_banned([account_mask(key)]):
                 raise errors.banned_from_server()
-            if not await self._matches(
+            matched = await self._matched(
                 account, password, upgrade=True, app_passwords=app_passwords
-            ):
+            )
+            if not matched:
                 failed = True
                 raise self.failed_sign_in(account, address)
         finally:
@@ -493,7 +509,7 @@ class AccountService:
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
         self.remember_address(key, address)
-        return account
+        return account, "" if matched == OWN_PASSWORD else matched
 
     async def change_password(
         self, account_key: str, old: str, new: str, address: str
@@ -626,7 +642,7 @@ class AccountService:
             account = await read(account_key)
             if account is None:
                 raise errors.not_signed_in()
-            if not await self._matches(account, password):
+            if not await self._matched(account, password):
                 failed = True
                 raise self.failed_sign_in(account, address)
         finally:
@@ -642,15 +658,16 @@ class AccountService:
         while len(self.known) > KNOWN_ADDRESSES * 1000:
             self.known.popitem(last=False)
 
-    async def _matches(
+    async def _matched(
         self,
         account: Account,
         password: str,
         upgrade: bool = False,
         app_passwords: bool = False,
-    ) -> bool:
-        """Whether ``password`` is the account's, checked on the hashing
-        thread; with ``upgrade``, an account without SCRAM keys gets them
+    ) -> str:
+        """What ``password`` is of the account, checked on the hashing
+        thread: :data:`OWN_PASSWORD`, an app password's label, or ``""``
+        nothing; with ``upgrade``, an account without SCRAM keys gets them
         (derived in the same job, once the password is right); with
         ``app_passwords``, one of its app passwords will do too (never
         made into SCRAM keys).
@@ -665,12 +682,12 @@ class AccountService:
         typed = canonical(password)
 
         def check() -> tuple[str, str]:
-            """What matched (``""``: nothing, ``" "``: the password, else
-            an app password's label) and the SCRAM keys made."""
+            """What matched (as :meth:`_matched` answers) and the SCRAM keys
+            made."""
             if self._verify(account.hash, normal) or (
                 normal != password and self._verify(account.hash, password)
             ):
-                return " ", derive(normal, iterations) if upgrade else ""
+                return OWN_PASSWORD, derive(normal, iterations) if upgrade else ""
             for kept in apps:
                 if self._verify(kept.hash, typed):
                     return kept.label, ""
@@ -679,13 +696,13 @@ class AccountService:
         matched, scram = await self.hashing.check(check)
         if scram:
             await self._add_scram(account, scram)
-        if matched.strip():
+        if matched not in ("", OWN_PASSWORD):
             self.log.info(
                 "{name} signed in with app password {label}",
                 name=account.name,
                 label=matched,
             )
-        return bool(matched)
+        return str(matched)
 
     async def _add_scram(self, account: Account, scram: str) -> None:
         """Store keys made at a sign-in; the sign-in goes on if it cannot

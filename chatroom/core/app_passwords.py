@@ -9,8 +9,12 @@ account's own password, signs in with one at ``/login`` or with SASL
 ``PLAIN`` (:meth:`chatroom.core.accounts.AccountService.sign_in` with
 ``app_passwords``), and with nothing else: no other door's sign-in, no
 ``/password``, ``/unregister``, ``/delete-account``, ``/reset`` or
-``OPER``. Removing one (``/app-password remove LABEL``) stops it at the next
-sign-in; the others and the account's password are untouched.
+``OPER``; and a session signed in with one makes or removes no app
+password and gives or removes no e-mail address
+(:func:`check_own_password_used`), so one taken from a client opens that
+client's way in and no other. Removing one (``/app-password remove
+LABEL``) stops it at the next sign-in; the others and the account's
+password are untouched.
 
 A password is :data:`~chatroom.core.accounts.GROUPS` groups of
 :data:`~chatroom.core.accounts.GROUP` characters of an alphabet without
@@ -68,6 +72,20 @@ def new_app_password() -> str:
     """A fresh app password, in dashed groups."""
     letters = "".join(secrets.choice(APP_ALPHABET) for _ in range(GROUP * GROUPS))
     return "-".join(letters[i : i + GROUP] for i in range(0, len(letters), GROUP))
+
+
+def check_own_password_used(app_password: str, what: str) -> None:
+    """``NOT_ALLOWED`` for ``what`` (``/app-password add``, ``/email``) in
+    a session signed in with app password ``app_password`` (its label; ""
+    for one signed in with the account's own): what changes how the
+    account is reached or recovered takes the account's own sign-in, so a
+    client's app password, taken from it, cannot be made into more (a new
+    app password, or an address a reset is mailed to)."""
+    if app_password:
+        raise errors.not_allowed(
+            f"{what} takes a sign-in with the account's own password, not an app"
+            f" password ({app_password})"
+        )
 
 
 def check_label(label: str) -> str:

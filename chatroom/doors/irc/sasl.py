@@ -118,11 +118,17 @@ def failed(session: IRCSession, pending: PendingSignIn, reason: str) -> None:
 
 
 async def succeeded(
-    session: IRCSession, pending: PendingSignIn, account: Account
+    session: IRCSession,
+    pending: PendingSignIn,
+    account: Account,
+    app_password: str = "",
 ) -> None:
     """Signed in: before registration for the claim registration makes;
-    after it (reauthentication), the session's account is now this one."""
+    after it (reauthentication), the session's account is now this one,
+    signed in with app password ``app_password`` (its label; "": with the
+    account's own)."""
     session.reauthenticating = None
+    session.app_password = app_password
     if session.signing_in is None:
         await session.set_account(account.key)
         if session.closing:
@@ -142,15 +148,15 @@ async def _plain(
         return
     _, name, secret = parts
     try:
-        account = await session.server.account_service.sign_in(
-            name, secret, session.host, app_passwords=True
+        account, label = await session.server.account_service.sign_in_or_app(
+            name, secret, session.host
         )
     except ChatError as refused:
         failed(session, pending, refused.text)
         return
     if session.closing:
         return
-    await succeeded(session, pending, account)
+    await succeeded(session, pending, account, label)
 
 
 async def _scram(

@@ -44,6 +44,7 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core import errors, registering
+from chatroom.core.app_passwords import check_own_password_used
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import verification
@@ -134,6 +135,7 @@ async def _identify(session: IRCSession, rest: str) -> None:
     name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
     accounts, registry = session.server.account_service, session.registry
     account = await accounts.sign_in(name, password, session.host)
+    session.app_password = ""  # signed in with the account's own password
     if registry.sessions.account_of(session.member) == account.key:
         tell(session, f"You're already logged in as {account.name}")
         return
@@ -309,6 +311,8 @@ async def _app_password(session: IRCSession, rest: str) -> None:
     action = words[0].upper() if words else ""
     account = session.registry.sessions.account_of(session.member)
     service = session.server.app_passwords
+    if action in ("ADD", "DEL", "REMOVE"):
+        check_own_password_used(session.app_password, f"APP-PASSWORD {action}")
     if action == "ADD" and len(words) == 2:
         password = await service.add(account, words[1])
         tell(session, f"App password {words[1]}: {password}")

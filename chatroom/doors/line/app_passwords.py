@@ -8,6 +8,7 @@ session; :class:`chatroom.core.app_passwords.AppPasswords` holds the rules
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.app_passwords import check_own_password_used
 from chatroom.doors.line.arguments import single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time
@@ -26,6 +27,8 @@ async def do_app_password(session: CommandContext, args: str) -> None:
     account = session.registry.sessions.account_of(session.member)
     action, _, rest = args.strip().partition(" ")
     action = action.lower()
+    if action in ("add", "remove"):
+        check_own_password_used(session.app_password, f"/app-password {action}")
     if action == "add":
         label = single_word(rest.strip(), USAGE)
         password = await service.add(account, label)

@@ -113,6 +113,7 @@ class LineSession:
 
     __slots__ = (
         "_arrived",
+        "app_password",
         "caps",
         "connection",
         "events",
@@ -153,6 +154,9 @@ class LineSession:
         #: The invitation ``/redeem`` gave this connection: it may register
         #: one account (chatroom.core.invitations).
         self.invited: Redeemed | None = None
+        #: The label of the app password ``/login`` signed in with ("": the
+        #: account's own password, or none): chatroom.core.app_passwords.
+        self.app_password = ""
         #: The rooms it is in and the current one (see :meth:`_settle`).
         self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.
@@ -493,8 +497,8 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = name_and_password(args, "/login NAME PASSWORD")
-        account = await self.server.account_service.sign_in(
-            name, password, self.host, app_passwords=True
+        account, self.app_password = await self.server.account_service.sign_in_or_app(
+            name, password, self.host
         )
         await self.choose_name(account.name, account=account.key)
 

@@ -106,6 +106,31 @@ class AppPasswordsContract(AccountsBase):
         self.assertEqual((yield self.sign_in("alice", password)), "WELCOME")
 
     @defer.inlineCallbacks
+    def test_one_cannot_be_made_into_more(self) -> Generator[Any, Any, None]:
+        """A session signed in with an app password lists them, but makes
+        or removes none, and gives or removes no address (a reset's mail
+        would go there): ``NOT_ALLOWED``; one signed in with the account's
+        own password does."""
+        alice = yield self.registered("alice", FIRST)
+        password = yield self.added(alice, "irssi")
+        client = User(FakeClient(self.server))
+        client.say(f"/login alice {password}")
+        yield self.expect(client, "WELCOME alice")
+        self.assertEqual((yield self.listed(client)), ["irssi"])
+        for line in (
+            "/app-password add more",
+            "/app-password remove irssi",
+            "/email mallory@example.org",
+            "/email remove",
+        ):
+            refused = yield self.refusal(client, line, "NOT_ALLOWED")
+            self.assertIn("app password (irssi)", refused)
+        owner = User(FakeClient(self.server))
+        owner.say(f"/login alice {FIRST}")
+        yield self.expect(owner, "WELCOME alice")
+        yield self.added(owner, "more")
+
+    @defer.inlineCallbacks
     def test_listing_and_removing(self) -> Generator[Any, Any, None]:
         """``list`` names each by label, oldest first, never a password;
         ``remove`` ends one (it signs in no more; the other still does);

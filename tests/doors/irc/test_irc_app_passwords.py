@@ -57,6 +57,29 @@ class AppPasswordTests(AccountsCase):
         )
         self.assertEqual(self.sasl("alice", password), ["904"])
 
+    def test_a_sasl_session_makes_none(self) -> None:
+        """Signed in by SASL PLAIN with an app password, NickServ's
+        APP-PASSWORD ADD and DEL are refused (LIST is not); IDENTIFY with
+        the account's own password lifts it."""
+        self.account("alice")
+        alice = self.signed_in("alice")
+        password = self.made(alice, "alice", "weechat")
+        client = IRCClient(self.next_door())
+        client.send("CAP REQ :sasl", "NICK alice", "USER a 0 * :A")
+        client.send("AUTHENTICATE PLAIN")
+        payload = base64.b64encode(f"alice\0alice\0{password}".encode())
+        client.send(f"AUTHENTICATE {payload.decode()}", "CAP END")
+        client.received()
+        client.send("NS APP-PASSWORD ADD more")
+        [refused] = client.received()
+        self.assertIn("APP-PASSWORD: APP-PASSWORD ADD takes a sign-in", refused)
+        self.assertIn("not an app password (weechat)", refused)
+        client.send("NS APP-PASSWORD LIST")
+        self.assertIn("weechat, made", client.received()[0])
+        client.send(f"NS IDENTIFY alice {PASSWORD}")
+        client.received()
+        self.made(client, "alice", "more")
+
     def test_nothing_else_takes_it(self) -> None:
         """PASS, NickServ IDENTIFY and OPER refuse an app password (an
         admin's too); SET PASSWORD does not take it as the current one."""
