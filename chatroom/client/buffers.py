@@ -169,6 +169,23 @@ class Buffers:
         buffer = self.by_key[key] = Buffer(key, user, private=True)
         return buffer, True
 
+    def renamed(self, room: str, name: str) -> Buffer | None:
+        """Room ``room`` is called ``name``: its buffer (if the user is in
+        it) under its new key, in its place, on screen if it was."""
+        key, new_key = log_key(Page.ROOM, room), log_key(Page.ROOM, name)
+        buffer = self.by_key.get(key)
+        if buffer is None:
+            return None
+        self.by_key = {new_key if k == key else k: b for k, b in self.by_key.items()}
+        buffer.key, buffer.name = new_key, name
+        if self.focused == key:
+            self.focused = new_key
+        if self.server_room is not None and name_key(self.server_room) == name_key(
+            room
+        ):
+            self.server_room = name
+        return buffer
+
     def close(self, key: str) -> bool:
         """Forget buffer ``key``; False if there was none."""
         return self.by_key.pop(key, None) is not None

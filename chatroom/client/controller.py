@@ -938,6 +938,7 @@ EVENTS: dict[str, Route] = {
     "NICK": Route(SessionModel.renamed, ChatController.after_nick),
     "LEFT": Route(SessionModel.left_room),
     "DELETED": Route(SessionModel.room_deleted),
+    "RENAMED": Route(SessionModel.room_renamed),
     "NOTICE": Route(SessionModel.room_notice),
     # what is said
     "MSG": Route(SessionModel.message, ChatController.after_said),

@@ -745,6 +745,25 @@ class SessionModel:
         room, by = event.field("room"), event.field("by")
         self._left(room, f"{room} was deleted by {by}")
 
+    def room_renamed(self, event: ParsedLine) -> None:
+        """RENAMED: the room's buffer and log go by its new name, in their
+        place, with a line saying who renamed it; for a lobby watcher, the
+        list's entry (its ``ROOM`` line follows)."""
+        room, name, by = event.field("room"), event.field("new"), event.field("by")
+        why = f" ({event.text})" if event.text else ""
+        if self.rooms.pop(room, None) is not None:
+            self._changed(Change.ROOMS)
+        buffer = self.buffers.renamed(room, name)
+        if buffer is None:
+            return
+        self.logs.renamed(log_key(Page.ROOM, room), buffer.key)
+        self._changed(Change.BUFFERS)
+        self._changed(Change.HEADER)
+        self._add(
+            LogEntry(EntryKind.NOTICE, f"{by} renamed {room} to {name}{why}"),
+            buffer.key,
+        )
+
     def room_notice(self, event: ParsedLine) -> None:
         """NOTICE: the server's word about a room (a cluster node lost touch)."""
         self._add(LogEntry(EntryKind.NOTICE, f"{event.field('room')}: {event.text}"))

@@ -176,7 +176,9 @@ class ChatCore(Generic[B]):
         )
         created = CreationLimit(clock, config.rooms_per_hour)
         self.rooms = RoomService(
-            clock, self.backend, self.identities, self.entries, self.devices, created
+            *(clock, self.backend, self.identities, self.entries, self.devices),
+            created,
+            rename_grace=config.rename_grace,
         )
         self.messages = MessageService(
             config,

@@ -111,6 +111,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.Redacted,
         events.Reaction,
         events.PinChanged,
+        events.RoomRenamed,
         events.Preview,
         events.Watched,
         events.SearchResult,

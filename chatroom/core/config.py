@@ -52,6 +52,9 @@ class ServerConfig:
     retention_age: float = 0.0
     #: Seconds a restored room waits for someone to rejoin it.
     grace: float = 300.0
+    #: Seconds a renamed room's former name still leads a ``/join`` to it
+    #: (``--rename-grace``, a week); after it the name is free.
+    rename_grace: float = 7 * 24 * 3600.0
     #: Most events replayed to a member resuming with ``/join ROOM since ID``.
     resume_bound: int = 1000
     #: Private messages kept for one absent account, waiting for it to sign

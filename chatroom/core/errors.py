@@ -101,6 +101,20 @@ def not_owner(name: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
 
 
+def not_renamer(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {name} can rename it")
+
+
+def no_renames_here() -> ChatError:
+    """What a back-end that cannot move a room's keys answers a rename."""
+    return ChatError("NOT_SUPPORTED", "rooms cannot be renamed on a cluster")
+
+
+def room_name_taken(name: str) -> ChatError:
+    """A rename's new name is a room's, or was one within its rename's grace."""
+    return ChatError("ROOM_EXISTS", f"{name} is taken, choose another name")
+
+
 def moderated(room: str) -> ChatError:
     return ChatError(
         "MODERATED",

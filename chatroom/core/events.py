@@ -398,6 +398,18 @@ class RoomDeleted(RoomEvent):
 
 
 @dataclass(slots=True, eq=True)
+class RoomRenamed(RoomEvent):
+    """``by`` renamed the room ``room`` to ``new`` (``reason``: their
+    words, "" for none). Its members, then the lobby's watchers, are
+    told; everything the room keeps goes with it. Not stored: the history
+    moves under the new name."""
+
+    new: str
+    by: str
+    reason: str = ""
+
+
+@dataclass(slots=True, eq=True)
 class RoomNotice(RoomEvent):
     """The server says ``text`` to the room's members."""
 
@@ -740,9 +752,10 @@ class Listing(Encodable):
 
 @dataclass(slots=True, eq=False)
 class LobbyChanges(Encodable):
-    """Rooms whose listing changed since the last push, for ``/watch``."""
+    """Rooms whose listing changed since the last push, for ``/watch``:
+    the renames among them first, as their members heard them."""
 
-    changes: Sequence[ListedRoom | RoomGone]
+    changes: Sequence[ListedRoom | RoomGone | RoomRenamed]
 
 
 @dataclass

@@ -253,11 +253,15 @@ class SeatingFacts:
 
 @dataclass(frozen=True)
 class CreationFacts:
-    """What making a room is decided on: the name of the room that has its
-    key already ("" for none) and how many rooms the server has."""
+    """What making (or renaming to) a room's name is decided on: the name
+    of the room that has its key already ("" for none) and how many rooms
+    the server has."""
 
     existing: str
     rooms: int
+    #: The room ``name`` was the former name of, within its rename's grace
+    #: ("" for none): a join there leads to it, and no room takes the name.
+    renamed_to: str = ""
 
 
 @dataclass(frozen=True)

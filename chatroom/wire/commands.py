@@ -254,6 +254,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
             Command(
+                "rename",
+                "NEWNAME [REASON]",
+                (
+                    "/rename NEWNAME [REASON]   rename a room you own (its old name"
+                    " leads to it a while)",
+                ),
+            ),
+            Command(
                 "ignore",
                 "USER",
                 ("/ignore USER      hear nothing more from USER (an account's list)",),

@@ -294,6 +294,13 @@ class Options(OneLineUsage):
             _number(float, 0, "--grace"),
         ],
         [
+            "rename-grace",
+            None,
+            DEFAULTS.rename_grace,
+            "Seconds a renamed room's former name still joins it (default: a week).",
+            _number(float, 0, "--rename-grace"),
+        ],
+        [
             "edit-window",
             None,
             DEFAULTS.edit_window,

@@ -39,6 +39,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.ProfileChanged("bob", "display-name", "Bob Smith"),
     events.TopicChanged("tea", "bob", "oolong", "T", "9", account="Bob"),
     events.RoomDeleted("tea", "alice"),
+    events.RoomRenamed("tea", "chai", "alice", "more spice"),
     events.RoomNotice("tea", "stored again"),
     events.Gap("tea", "?"),
     events.LeftElsewhere("tea"),

@@ -55,6 +55,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
+/rename NEWNAME [REASON]   rename a room you own (its old name leads to it a while)
 /ignore USER      hear nothing more from USER (an account's list)
 /unignore USER, /ignores   hear USER again; whom you ignore
 /watch on|off     push room list changes while in the lobby

@@ -82,6 +82,8 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
     endpoint TEXT PRIMARY KEY, account TEXT NOT NULL, p256dh TEXT NOT NULL,
     auth TEXT NOT NULL, format TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS room_renames (
+    old TEXT PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, until REAL NOT NULL);
 """
 
 #: Columns added since the first schema: (table, column, definition).

@@ -54,6 +54,11 @@ class StoredPins:
             else:
                 raise TypeError(f"no operation {op!r} of a room's pins")
 
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key`` (the store moves the rows)."""
+        if key in self.by_room:
+            self.by_room[new_key] = self.by_room.pop(key)
+
     def forget(self, key: str) -> None:
         """Room ``key`` is gone, and its pins with it (the store drops their
         rows with the room's)."""

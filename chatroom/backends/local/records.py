@@ -132,6 +132,17 @@ class Store(Protocol):
     def drop_room(self, key: str) -> None:
         """A room went: its row and its events."""
 
+    def rename_room(self, key: str, new_key: str, name: str, until: float) -> None:
+        """Room ``key`` is room ``new_key``, called ``name``, with its events,
+        log, webhooks, pins and the accounts' read markers and settings of
+        it; ``key`` leads to it until ``until`` (Unix seconds), as do the
+        former names that led to ``key``."""
+
+    def load_renames(self) -> list[tuple[str, str, float]]:
+        """Every renamed room's former name (its key), the name it leads to
+        and until when (at start-up; some may have run out)."""
+        ...
+
     def load_accounts(self) -> LoadedAccounts:
         """Every account and server ban (at start-up)."""
         ...
@@ -326,6 +337,13 @@ class MemoryStore:
 
     def drop_room(self, key: str) -> None:
         self.index.drop(key)
+
+    def rename_room(self, key: str, new_key: str, name: str, until: float) -> None:
+        if new_key != key:
+            self.index.rename(key, new_key)
+
+    def load_renames(self) -> list[tuple[str, str, float]]:
+        return []
 
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()

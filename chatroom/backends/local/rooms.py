@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
@@ -283,6 +284,18 @@ class Room:
     def rename(self, member: Member, name: str) -> None:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
         self.members[member] = name
+
+    def renamed(self, name: str, last_id: int) -> None:
+        """The room is called ``name``: its history as its events now spell
+        it, its ids going on from ``last_id`` if a room of that name went
+        further (an id never means two events under one name)."""
+        self.name, self.key = name, name_key(name)
+        self._info, self._speaking = None, None
+        self.history = deque(
+            (replace(event, room=name) for event in self.history),
+            maxlen=self.history.maxlen,
+        )
+        self.last_id = max(self.last_id, last_id)
 
     def remember(self, event: StoredEvent) -> None:
         """Keep a stored event for joiners, resumes and ``/history``

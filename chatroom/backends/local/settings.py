@@ -11,7 +11,7 @@ from __future__ import annotations
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
-from chatroom.core.account_settings import entry_of
+from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
 
 
 class StoredSettings:
@@ -30,6 +30,35 @@ class StoredSettings:
         self.by_account: dict[str, dict[str, str]] = {}
         for account, key, value in store.load_settings():
             self.by_account.setdefault(account, {})[key] = value
+
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key``: every account's level of it
+        and follows of its threads with it (the store moves the rows)."""
+        renamed = {
+            f"{NOTIFY} {key}": f"{NOTIFY} {new_key}",
+            **{
+                f"{FOLLOW} {key} {root}": f"{FOLLOW} {new_key} {root}"
+                for root in self._roots(key)
+            },
+        }
+        gone = f"{FOLLOW} {new_key} "
+        for settings in self.by_account.values():
+            for setting in [s for s in settings if s.startswith(gone)]:
+                del settings[setting]
+            settings.pop(f"{NOTIFY} {new_key}", None)
+            for old, new in renamed.items():
+                if old in settings:
+                    settings[new] = settings.pop(old)
+
+    def _roots(self, key: str) -> set[str]:
+        """The threads of room ``key`` any account follows or unfollowed."""
+        prefix = f"{FOLLOW} {key} "
+        return {
+            setting[len(prefix) :]
+            for settings in self.by_account.values()
+            for setting in settings
+            if setting.startswith(prefix)
+        }
 
     async def settings(self, account: str) -> dict[str, str]:
         return dict(self.by_account.get(account, {}))

@@ -62,6 +62,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("batch"),
     Capability("cap-notify"),
     Capability("draft/account-registration", draft=True),
+    Capability("draft/channel-rename", draft=True),
     Capability("draft/chathistory", draft=True),
     Capability("draft/event-playback", draft=True),
     Capability("draft/extended-isupport", draft=True),
@@ -104,6 +105,8 @@ METADATA = "draft/metadata-2"
 EXTENDED_ISUPPORT = "draft/extended-isupport"
 #: ``AWAY`` before registration (``AWAY *``: present for no one).
 PRE_AWAY = "draft/pre-away"
+#: ``RENAME`` of a channel (else ``PART`` and ``JOIN``: IRCSession.room_renamed).
+CHANNEL_RENAME = "draft/channel-rename"
 #: No ``353``/``366`` after the client's own ``JOIN``.
 NO_IMPLICIT_NAMES = "no-implicit-names"
 

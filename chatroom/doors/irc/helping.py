@@ -96,6 +96,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "NOTICE": ("NOTICE <target> :<text>", "A message that is never answered."),
     "NS": ("NS <command>", "A message to NickServ, as NICKSERV."),
     "PART": ("PART <#room>[,<#room>] [:<reason>]", "Leaves rooms."),
+    "RENAME": (
+        "RENAME <#room> <#newname> [:<reason>]",
+        "Renames a room you own (draft/channel-rename).",
+    ),
     "PASS": (
         "PASS [<account>:]<password>",
         "Before NICK/USER: the server password, or signs in to an account.",

@@ -89,6 +89,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomEvent,
     RoomNotice,
+    RoomRenamed,
     SettingChanged,
     Sighting,
     TagMessage,
@@ -331,6 +332,10 @@ class IRCRenderer:
                 self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
             ),
             RoomNotice: lambda e: self._notice(channel(e.room), e.text),
+            # draft/channel-rename only (IRCSession: PART and JOIN without)
+            RoomRenamed: lambda e: build(
+                self.source(e.by), "RENAME", channel(e.room), channel(e.new), e.reason
+            ),
             Redacted: self._redaction_notice,
             PinChanged: self._pin_notice,
             # What IRC has no words for is said as it is, rather than dropped.

@@ -51,6 +51,7 @@ from chatroom.core.events import (
     Renamed,
     ReportClosed,
     ReportFiled,
+    RoomRenamed,
     Sighting,
     Wallops,
     Watched,
@@ -69,7 +70,7 @@ from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import SendQueue
-from chatroom.doors.irc.caps import METADATA, NO_CAPS, shared_caps
+from chatroom.doors.irc.caps import CHANNEL_RENAME, METADATA, NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
@@ -690,8 +691,10 @@ class IRCSession:
         """Whether a join of ours waits for the registry."""
         return self._asking
 
-    async def entering(self, entering: Awaitable[None]) -> None:
-        """Run a join or a create; the channel is ours once it answered."""
+    async def entering(self, entering: Awaitable[None]) -> str | None:
+        """Run a join or a create; the channel is ours once it answered.
+        Its room's name as entered (a renamed room's former name leads to
+        the room), None if the join replies did not come here."""
         self._arrived, self._asking = None, True
         try:
             await entering
@@ -700,6 +703,7 @@ class IRCSession:
         room, self._arrived = self._arrived, None
         if room is not None:
             self._add_channel(room)
+        return room
 
     def parted(self, room: str) -> str | None:
         """We are out of ``room`` (left, kicked, deleted); its name as we had
@@ -752,6 +756,31 @@ class IRCSession:
             self.held_history = None
         if data:
             self.send(data)
+
+    def room_renamed(self, renamed: RoomRenamed) -> bool:
+        """A channel we are in has a new name: ``RENAME`` with
+        ``draft/channel-rename``; else ``PART`` and ``JOIN`` unless only its
+        case changed (the specification's fallback), and then True: the
+        join's topic and names are to follow. The renamer's own lines are
+        its command's answer (labeled if asked)."""
+        had = self.in_channel(renamed.room)
+        if had is None:
+            return False
+        new = renamed.new
+        self._channels = rooms_of(
+            tuple(new if other == had else other for other in self._channels)
+        )
+        send = self.send if renamed.by == self.name else self.connection.send
+        if CHANNEL_RENAME in self.caps:
+            send(renamed.encoded(self.render))
+            return False
+        if name_key(had) == name_key(new):
+            return False
+        words = (renamed.reason,) if renamed.reason else ()
+        account = self.registry.sessions.account_named(self.nick)
+        joined = Joined(new, self.nick, account=account, realname=self.realname)
+        send(build(self.source, "PART", channel(had), *words) + self.render(joined))
+        return True
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.parted(room) is not None:

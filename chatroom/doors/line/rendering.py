@@ -71,6 +71,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomGone,
     RoomNotice,
+    RoomRenamed,
     SearchResult,
     SettingChanged,
     TagMessage,
@@ -159,6 +160,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Wallops: _nothing,  # IRC's +w only
     TopicChanged: lambda e: format_line("TOPIC", e.room, e.user, text=e.text),
     RoomDeleted: lambda e: format_line("DELETED", e.room, e.by),
+    RoomRenamed: lambda e: format_line("RENAMED", e.room, e.new, e.by, text=e.reason),
     RoomNotice: lambda e: format_line("NOTICE", e.room, text=e.text),
     Gap: lambda e: format_line("GAP", e.room, e.count),
     LeftElsewhere: lambda e: format_line("LEFT", e.room),
@@ -370,13 +372,17 @@ def render_listing(listing: Listing) -> bytes:
 
 
 def render_lobby_changes(changes: LobbyChanges) -> bytes:
-    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one."""
-    return b"".join(
-        format_line("ROOM_GONE", change.name)
-        if isinstance(change, RoomGone)
-        else change.encoded(render_room)
-        for change in changes.changes
-    )
+    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one,
+    ``RENAMED`` per renamed one."""
+    return b"".join(_lobby_change(change) for change in changes.changes)
+
+
+def _lobby_change(change: ListedRoom | RoomGone | RoomRenamed) -> bytes:
+    if isinstance(change, RoomGone):
+        return format_line("ROOM_GONE", change.name)
+    if isinstance(change, RoomRenamed):
+        return to_line(change)
+    return change.encoded(render_room)
 
 
 def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:

@@ -35,6 +35,7 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
+    RoomRenamed,
     Welcome,
 )
 from chatroom.core.fanout import redirected
@@ -223,6 +224,14 @@ class LineSession:
         if self.places.find(room) is None:
             return
         self._leave_place(room, listing)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        """One of our rooms has a new name: ``RENAMED``, and we are in it
+        under that name (current if it was)."""
+        if self.places.find(renamed.room) is None:
+            return
+        self._settle(self.places.renamed(renamed.room, renamed.new))
+        self.deliver(renamed)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         if self.state == LOBBY:
@@ -493,6 +502,14 @@ class LineSession:
             self.member, single_word(args, "/delete NAME")
         )
 
+    async def do_rename(self, args: str) -> None:
+        name, _, reason = args.strip().partition(" ")
+        if not name:
+            raise errors.usage("/rename NEWNAME [REASON]")
+        await self.registry.rooms.rename_room(
+            self.member, self.current_room(), name, reason.strip()
+        )
+
     # -- accounts -----------------------------------------------------------------
 
     async def do_login(self, args: str) -> None:
@@ -575,6 +592,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "msg": (LineSession.do_msg, _NAMED),
     "watch": (LineSession.do_watch, _NAMED),
     "delete": (LineSession.do_delete, _NAMED),
+    "rename": (LineSession.do_rename, _IN_ROOM),
     "login": (LineSession.do_login, _UNNAMED),
     "register": (LineSession.do_register, _ANY),
     "password": (account.do_password, _NAMED),

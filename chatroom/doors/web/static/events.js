@@ -186,6 +186,15 @@ const handlers = {
   CAPS() {},
   PONG() {},
   DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
+  // A room renamed: its view goes by the new name (a lobby watcher's list
+  // gets the new entry in the ROOM line that follows).
+  RENAMED({ room, new: name, by }, reason) {
+    state.rooms.delete(room);
+    drawRooms();
+    if (!viewOf(room)) return; // a lobby watcher's news
+    renameView(room, name);
+    info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
+  },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
   LIMITS({ rate, burst, backlog }) {
