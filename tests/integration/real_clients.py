@@ -456,7 +456,7 @@ class RealClientsCase(unittest.TestCase):
         self.addCleanup(BROWSERS.give_back, driver)
         return BrowserPage(driver)
 
-    def line_user(self, name: str | None) -> LineUser:
+    def line_user(self, name: str) -> LineUser:
         user = LineUser(self.server.line_port, name)
         self.addCleanup(user.close)
         return user

@@ -7,13 +7,19 @@ from __future__ import annotations
 import re
 
 from tests.client.test_terminal import wait_for
-from tests.integration.real_clients import RealClientsCase
+from tests.integration.real_clients import LineUser, RealClientsCase
 
 PASSWORD = "tea and biscuits"
 SHOWN = re.compile(r"app password for phone: ([a-z2-9]{4}(?:-[a-z2-9]{4}){4})")
 
 
 class WebAppPasswordTests(RealClientsCase):
+    def signing_in(self) -> LineUser:
+        """A line user with no name yet, to sign in."""
+        user = LineUser(self.server.line_port, None)
+        self.addCleanup(user.close)
+        return user
+
     def test_made_in_the_page_and_used_at_the_line_door(self) -> None:
         page = self.browser()
         page.driver.get(self.server.url)
@@ -30,7 +36,7 @@ class WebAppPasswordTests(RealClientsCase):
         assert found is not None
         password = found.group(1)
 
-        phone = self.line_user(None)
+        phone = self.signing_in()
         phone.send(f"/login wes {password}")
         phone.wait(lambda line: line == "WELCOME wes", "the app password's sign-in")
 
@@ -40,6 +46,6 @@ class WebAppPasswordTests(RealClientsCase):
         self.assertEqual(page.log().count(password), 1)  # shown once, not listed
         page.type_into("message-input", "/app-password remove phone")
         page.shows("app password phone removed: it signs in no more")
-        again = self.line_user(None)
+        again = self.signing_in()
         again.send(f"/login wes {password}")
         again.wait(lambda line: line.startswith("ERR BAD_PASSWORD"), "a refusal")
