@@ -32,6 +32,13 @@ Every attempt is counted when it starts, before its password is hashed
 guesses sent all at once, at one door or several, meet the same back-off
 as guesses sent one by one.
 
+At ``/login`` and SASL ``PLAIN`` (:meth:`AccountService.sign_in_or_app`)
+an account's app passwords sign in too (:mod:`chatroom.core.app_passwords`
+makes them): a password typed in their shape (:func:`canonical`) is
+checked, after the account's own, against the one whose first group it
+starts with (:func:`app_candidates`), in the same hashing job, under the
+same back-off; every other check of a password takes the account's own.
+
 Registrations are limited per address (``--register-limit`` per
 ``--register-window``, 30 per 10 minutes by default, as Ergo's) and for the
 whole server (``--register-rate`` per minute), counted before the hash too.
