@@ -486,6 +486,7 @@ NOT_IN_A_NODE = {
     "twisted.web.server": "the web door's HTTP server",
     "wsproto": "the web door's WebSocket",
     "scramp": "SCRAM: when a password is set, at a SCRAM sign-in",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
 }
 
 #: What a server alone, with all three doors, never loads, and why.
@@ -495,6 +496,8 @@ NOT_IN_A_SERVER = {
     "redis": "redis-py: a node's start, and chatroom-admin",
     "psycopg": "PostgreSQL's client: a node's --search-db and --files-db",
     "emoji": "the page's emoji list: at its first request (/emoji.json)",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
+    "chatroom.wiring.oidc_provider": "the OpenID provider's edge: --oidc-issuer alone",
 }
 
 

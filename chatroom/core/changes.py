@@ -1025,6 +1025,25 @@ class SetAppPasswords(Operation):
 
 
 @dataclass(frozen=True)
+class OidcUnbound(Premise):
+    """No account is bound to ``oidc`` (an OpenID provider's issuer and
+    subject, as :func:`chatroom.core.oidc.binding` encodes them): a first
+    sign-in through the provider makes one account, not two. A refusal
+    brings no facts: the core reads the binding again."""
+
+    oidc: str
+
+
+@dataclass(frozen=True)
+class BindOidc(Operation):
+    """The account is bound to ``oidc``: a sign-in through the provider as
+    that subject is a sign-in to it, whatever the account is called. The
+    binding goes with the account."""
+
+    oidc: str
+
+
+@dataclass(frozen=True)
 class DropAccount(Operation):
     """The account goes, with its read markers, its remembered rooms and
     the private messages kept for it."""

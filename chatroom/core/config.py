@@ -87,6 +87,11 @@ class ServerConfig:
     #: "invite" (with an invitation an admin or a room owner made) or
     #: "closed" (with an invitation an admin made): chatroom.core.invitations.
     registration: str = "open"
+    #: The OpenID provider's name on the web page's button (``--oidc-name``;
+    #: "" when no ``--oidc-issuer`` is given: chatroom.core.oidc), and
+    #: whether accounts are made only by signing in there (``--oidc-only``).
+    oidc_name: str = ""
+    oidc_only: bool = False
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
     #: IRC clients may ``REGISTER`` an account before completing their

@@ -35,6 +35,7 @@ from chatroom.core.events import (
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
 from chatroom.core.missed_mail import mailed_missed
+from chatroom.core.oidc import provider_subject
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
 from chatroom.core.thread_follows import follows_of
@@ -91,8 +92,9 @@ def _private_record(event: PrivateEvent) -> dict[str, Any]:
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
     """The export of ``account`` as a JSON-ready object: its name, its
-    e-mail address and its app passwords' labels, never its password hash,
-    SCRAM keys, mailed codes or app passwords."""
+    e-mail address, the OpenID provider's subject it is bound to and its
+    app passwords' labels, never its password hash, SCRAM keys, mailed codes
+    or app passwords."""
     mailbox = mailbox_of(account)
     email = (
         {"address": mailbox.address, "verified": mailbox.verified}
@@ -109,6 +111,7 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
             "name": account.name,
             "key": account.key,
             "email": email,
+            "provider": provider_subject(account.oidc),
             "app_passwords": [
                 {"label": kept.label, "made": format_time(kept.made)}
                 for kept in app_passwords_of(account)

@@ -290,6 +290,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 secret=2,
             ),
             Command(
+                "oidc",
+                "TICKET",
+                (
+                    "/oidc TICKET           sign in with the page's OpenID"
+                    " provider ticket",
+                ),
+                secret=1,
+            ),
+            Command(
                 "register",
                 "PASSWORD",
                 (

@@ -45,7 +45,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 USER_AGENT = b"chatroom link preview (+https://github.com/chatroom)"
 
 
-class _BoundedBody(Protocol):
+class BoundedBody(Protocol):
     """Reads a response's body, at most ``most`` bytes (then stops the
     transfer), into ``done``."""
 
@@ -155,7 +155,7 @@ class PageFetcher:
         kind = content_type.decode("latin-1")
         main = kind.partition(";")[0].strip().lower()
         html = response.code == 200 and main in HTML_TYPES
-        reading = _BoundedBody(self.most_bytes if html else 0)
+        reading = BoundedBody(self.most_bytes if html else 0)
         response.deliverBody(reading)
         body = await reading.done
         if html:

@@ -72,6 +72,16 @@ def serving(url: str) -> bool:
         return False
 
 
+def require_a_cluster() -> None:
+    """Skip (or, with ``CHATROOM_REQUIRE_REDIS``, fail) without
+    ``redis-server`` or PostgreSQL."""
+    for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
+        if missing is None:
+            if os.environ.get("CHATROOM_REQUIRE_REDIS"):
+                raise AssertionError(why)
+            raise SkipTest(why)
+
+
 class OnTwoNodes:
     """A mixin: the case's server is node one of two (see the module)."""
 
@@ -79,11 +89,7 @@ class OnTwoNodes:
     folder: Any
 
     def start_servers(self) -> None:
-        for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
-            if missing is None:
-                if os.environ.get("CHATROOM_REQUIRE_REDIS"):
-                    raise AssertionError(why)
-                raise SkipTest(why)
+        require_a_cluster()
         search_db = session_postgres().new_database()
         url = start_redis(self.addCleanup)  # type: ignore[attr-defined]
         nodes = []

@@ -266,6 +266,7 @@ class SqliteStore:
             mailboxes=dict(
                 db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
             ),
+            oidc=dict(db.execute("SELECT key, oidc FROM accounts WHERE oidc != ''")),
             app_passwords=dict(
                 db.execute(
                     "SELECT key, app_passwords FROM accounts WHERE app_passwords != ''"
@@ -286,15 +287,15 @@ class SqliteStore:
     def save_account(self, account: Account) -> None:
         self._pending.append(
             (
-                "INSERT OR REPLACE INTO accounts "
-                "(key, name, hash, scram, mailbox, app_passwords) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox, "
+                "oidc, app_passwords) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.key,
                     account.name,
                     account.hash,
                     account.scram,
                     account.mailbox,
+                    account.oidc,
                     account.app_passwords,
                 ),
             )

@@ -37,23 +37,30 @@ from chatroom.core.netbans import BanTerms
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
-#: its mailbox (``P mailboxes``' field u), or nil; and its app passwords
-#: (``P app-passwords``' field u), or nil.
+#: its mailbox (``P mailboxes``' field u), or nil; the OpenID provider's
+#: subject it is bound to (``P oidc-of``'s field u), or nil; and its app
+#: passwords (``P app-passwords``' field u), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, u, exists, hash, mailbox, apps, then the operations. A decided
-#: change of account u's record (:meth:`RedisAccounts.apply`): its
+#: ARGV: P, a provider's subject (as :func:`chatroom.core.oidc.binding`
+#: encodes it). The key of the account bound to it (``P oidc``: subject →
+#: account key, checked against ``P oidc-of``: account key → subject), or
+#: nil.
+OIDC_ACCOUNT = Script("oidc-account")
+
+#: ARGV: P, u, exists, hash, mailbox, oidc, apps, then the operations. A
+#: decided change of account u's record (:meth:`RedisAccounts.apply`): its
 #: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
 #: premise), ``hash`` (its password hash is this; '-' no premise),
-#: ``mailbox`` (its mailbox is this; '-' no premise) and ``apps`` (its app
-#: passwords are these; '-' no premise), then each operation in order,
+#: ``mailbox`` (its mailbox is this; '-' no premise), ``oidc`` (no account
+#: is bound to this provider's subject; '-' no premise) and ``apps`` (its
+#: app passwords are these; '-' no premise), then each operation in order,
 #: its name then its operands: ``make NAME``, ``password HASH SCRAM``,
-#: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``apps APPS`` (''
-#: for none), ``drop`` (the account, its mailbox, its app passwords, its
-#: read markers, the private messages kept for it and its remembered
-#: rooms). ``{1}`` once applied; ``{0, premise, record, mailbox, apps}`` if
-#: a premise does not hold (the record as it is, '' for none), and
-#: nothing is written.
+#: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``oidc SUBJECT``
+#: (bound to it), ``apps APPS`` ('' for none), ``drop`` (the account, its
+#: mailbox, its binding, its app passwords, its read markers, the private
+#: messages kept for it and its remembered rooms). ``{1}`` once applied;
+#: ``{0, premise}`` if a premise does not hold, and nothing is written.
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
@@ -143,8 +150,12 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox, apps = await self.calls.eval(GET, key)
-        return _account(key, record, mailbox, apps)
+        record, mailbox, oidc, apps = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox, oidc, apps)
+
+    async def oidc_account(self, oidc: str) -> str | None:
+        key = await self.calls.eval(OIDC_ACCOUNT, oidc)
+        return key.decode() if key else None
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
@@ -173,11 +184,13 @@ class RedisAccounts:
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
         mailbox = change.premise(changes.MailboxIs)
+        unbound = change.premise(changes.OidcUnbound)
         apps = change.premise(changes.AppPasswordsAre)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
             "-" if mailbox is None else mailbox.mailbox,
+            "-" if unbound is None else unbound.oidc,
             "-" if apps is None else apps.app_passwords,
         ]
         for op in change.ops:
@@ -185,14 +198,15 @@ class RedisAccounts:
         reply = await self.calls.eval(APPLY, key, *arguments)
         if int(reply[0]):
             return
+        if reply[1] == b"oidc":
+            raise changes.PremiseFailedError(None, unbound)
         failed = {
             b"exists": exists,
             b"hash": hashed,
             b"mailbox": mailbox,
             b"apps": apps,
         }[reply[1]]
-        found = _account(key, reply[2], reply[3], reply[4])
-        raise changes.PremiseFailedError(found, failed)
+        raise changes.PremiseFailedError(await self.get(key), failed)
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES)
@@ -307,10 +321,14 @@ class RedisAccounts:
 
 
 def _account(
-    key: str, record: bytes | None, mailbox: bytes | None, apps: bytes | None
+    key: str,
+    record: bytes | None,
+    mailbox: bytes | None,
+    oidc: bytes | None,
+    apps: bytes | None,
 ) -> Account | None:
     """Account ``key`` from its stored ``"name hash [scram]"`` (None: none),
-    its mailbox and its app passwords (None: none)."""
+    its mailbox, its provider's subject and its app passwords (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
@@ -320,6 +338,7 @@ def _account(
         hashed,
         "".join(scram),
         (mailbox or b"").decode(),
+        (oidc or b"").decode(),
         (apps or b"").decode(),
     )
 
@@ -334,6 +353,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["scram", op.scram]
     if isinstance(op, changes.SetMailbox):
         return ["mailbox", op.mailbox]
+    if isinstance(op, changes.BindOidc):
+        return ["oidc", op.oidc]
     if isinstance(op, changes.SetAppPasswords):
         return ["apps", op.app_passwords]
     if isinstance(op, changes.DropAccount):

@@ -519,6 +519,15 @@ class LineSession:
         )
         await self.choose_name(account.name, account=account.key)
 
+    async def do_oidc(self, args: str) -> None:
+        """``/oidc TICKET``: the web page, back from the OpenID provider,
+        signs in to the account its ticket names (chatroom.core.oidc)."""
+        ticket = single_word(args, "/oidc TICKET")
+        if self.server.oidc is None:
+            raise errors.not_allowed("this server signs in with no OpenID provider")
+        account = await self.server.oidc.sign_in_ticket(ticket)
+        await self.choose_name(account.name, account=account.key)
+
     async def do_register(self, args: str) -> None:
         self.connection.verdict.check_registration()  # a listed address (--dnsbl)
         if self.state == USERNAME:
@@ -594,6 +603,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "delete": (LineSession.do_delete, _NAMED),
     "rename": (LineSession.do_rename, _IN_ROOM),
     "login": (LineSession.do_login, _UNNAMED),
+    "oidc": (LineSession.do_oidc, _UNNAMED),
     "register": (LineSession.do_register, _ANY),
     "password": (account.do_password, _NAMED),
     "unregister": (account.do_unregister, _NAMED),

@@ -28,6 +28,7 @@ from chatroom.core.app_passwords import MOST_APP_PASSWORDS
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, SECOND, AccountsBase
 from tests.backends.contracts.handler import User
+from tests.backends.contracts.oidc import ALICE, KeptTokens, with_provider
 from tests.support import FakeClient
 
 #: How an app password is shown: five dashed groups of four.
@@ -129,6 +130,21 @@ class AppPasswordsContract(AccountsBase):
         owner.say(f"/login alice {FIRST}")
         yield self.expect(owner, "WELCOME alice")
         yield self.added(owner, "more")
+
+    @defer.inlineCallbacks
+    def test_an_account_with_no_password_gets_its_clients_in(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An account made by a sign-in through an OpenID provider has no
+        password: the page, signed in with the provider's ticket, makes an
+        app password, which signs a client in at ``/login``."""
+        oidc = with_provider(self.server, KeptTokens())
+        account = yield defer.ensureDeferred(oidc.signed_in(ALICE))
+        page = User(FakeClient(self.server))
+        page.say(f"/oidc {oidc.ticket(account)}")
+        yield self.expect(page, f"WELCOME {account.name}")
+        password = yield self.added(page, "terminal")
+        self.assertEqual((yield self.sign_in(account.name, password)), "WELCOME")
 
     @defer.inlineCallbacks
     def test_listing_and_removing(self) -> Generator[Any, Any, None]:

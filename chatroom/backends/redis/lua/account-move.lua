@@ -10,4 +10,11 @@ for _, kept in ipairs({P .. 'mailboxes', P .. 'app-passwords'}) do
     redis.call('HDEL', kept, ARGV[2])
   end
 end
+local OIDC_OF = P .. 'oidc-of'
+local bound = redis.call('HGET', OIDC_OF, ARGV[2])
+if bound then
+  redis.call('HSET', OIDC_OF, ARGV[3], bound)
+  redis.call('HDEL', OIDC_OF, ARGV[2])
+  redis.call('HSET', P .. 'oidc', bound, ARGV[3])
+end
 return 1

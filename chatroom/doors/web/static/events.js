@@ -473,7 +473,14 @@ function listingDone() {
 // Signing in on a new connection: to the account again (then taking back a
 // name chosen since), or as the same name, or the name form.
 function signIn() {
-  if (state.account && state.password) {
+  if (state.ticket) {
+    // Back from the provider, or signed in with it before: the ticket again.
+    if (state.name && state.account && nameKey(state.name) !== nameKey(state.account)) {
+      state.renameTo = state.name;
+    }
+    state.pending.login = { password: null };
+    send(`/oidc ${state.ticket}`);
+  } else if (state.account && state.password) {
     // Signed in before: sign in again, then take back a name chosen since.
     if (state.name && nameKey(state.name) !== nameKey(state.account)) {
       state.renameTo = state.name;
@@ -514,6 +521,8 @@ function signInRefused(code, text) {
   state.name = null;
   state.account = null;
   state.password = null;
+  state.ticket = null;
+  sessionStorage.removeItem("chatroom.ticket");
   state.pending.login = null;
   state.renameTo = null;
   sessionStorage.removeItem("chatroom.name");
