@@ -207,7 +207,12 @@ class ChatCore(Generic[B]):
             self.backend, self.identities, lambda: self._files
         )
         self.users = UserService(
-            clock, self.backend, self.identities, self.notifications, self._files
+            clock,
+            self.backend,
+            self.identities,
+            self.notifications,
+            self._files,
+            self.devices,
         )
         #: The messages' threads and pins, the users' notification levels
         #: and people's profiles: objects of their own, handed to the doors
@@ -225,6 +230,7 @@ class ChatCore(Generic[B]):
             self.identities.session,
             self.identities.actor,
             lambda: self.identities.config.admin_accounts,
+            private.message,
         )
 
     @property

@@ -96,6 +96,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.Gap,
         events.LeftElsewhere,
         events.MarkerMoved,
+        events.NotifyChanged,
         events.ModeChanged,
         events.BanChanged,
         events.SettingChanged,

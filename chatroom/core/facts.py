@@ -210,7 +210,8 @@ class WelcomeFacts:
     :func:`chatroom.core.membership.welcome`), the joiner and whether it
     is a quiet one, the owner's name if present, the topic, the history
     window (the newest ``--history`` events, or those after a resume's
-    ``since``) and the ids the room keeps (``first``..``last``). A
+    ``since``), the ids the room keeps (``first``..``last``) and how many
+    messages it has pinned (``pins``). A
     back-end makes ``members`` for this one reply, which keeps it (no copy
     per join)."""
 
@@ -228,6 +229,7 @@ class WelcomeFacts:
     first: int = 1
     last: int = 0
     quiet: frozenset[str] = frozenset()
+    pins: int = 0
 
 
 @dataclass(frozen=True)

@@ -149,9 +149,11 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             Command("pins", "", ("/pins             the room's pinned messages",)),
             Command(
                 "report",
-                "ID [REASON]",
+                "[@USER] ID [REASON]",
                 (
                     "/report ID [REASON]   report message ID to the room's moderators",
+                    "/report @USER ID [REASON]   report a private message to the"
+                    " server's admins",
                     "/reports [ROOM], /report close N [NOTE]   moderators: the"
                     " open reports, and closing one",
                 ),

@@ -65,7 +65,6 @@ from chatroom.wiring.service import (
 from chatroom.wiring.smtp import (
     SMTP_FLAGS,
     SMTP_OPTIONS,
-    SMTPMailer,
     SMTPServer,
     check_smtp,
 )
@@ -793,7 +792,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
-    if config.smtp_server is not None:
+    if config.smtp_server is not None:  # Twisted Mail: loaded where mail is sent
+        from chatroom.wiring.mailer import SMTPMailer
+
         server.use_mailer(
             SMTPMailer(
                 reactor, config.smtp_server, config["mail-from"], server_config.name

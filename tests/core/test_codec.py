@@ -44,6 +44,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.Gap("tea", "?"),
     events.LeftElsewhere("tea"),
     events.MarkerMoved("tea", 42),
+    events.NotifyChanged("tea", "none"),
     events.ModeChanged("tea", "bob", "alice", MemberMode.VOICE, account="Alice"),
     events.BanChanged("tea", "account:bob", "alice", banned=False, account="Alice"),
     events.SettingChanged(

@@ -38,7 +38,11 @@ def through_the_provider(
     """On the name form: "Sign in with …", then ``login`` signs in on the
     provider's own page, and the chat's lobby is back."""
     page.element("oidc-button").click()
-    wait_for("the provider's sign-in page", lambda: "Sign-in" in page.driver.title)
+    # The title comes with the page's head, its form a moment later.
+    wait_for(
+        "the provider's sign-in form",
+        lambda: page.driver.find_elements("css selector", "input[name=login]"),
+    )
     assert page.driver.current_url.startswith(provider.issuer)
     form = page.driver.find_element("css selector", "input[name=login]")
     form.send_keys(login)

@@ -37,6 +37,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
 /pins             the room's pinned messages
 /report ID [REASON]   report message ID to the room's moderators
+/report @USER ID [REASON]   report a private message to the server's admins
 /reports [ROOM], /report close N [NOTE]   moderators: the open reports, and closing one
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing

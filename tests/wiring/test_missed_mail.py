@@ -18,7 +18,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.missed_mail import GATHER
-from chatroom.wiring.smtp import SMTPMailer, SMTPServer
+from chatroom.wiring.mailer import SMTPMailer
+from chatroom.wiring.smtp import SMTPServer
 from tests.backends.contracts.missed_mail import CONFIG, IDLE
 from tests.mailserver import MailServer, code_in, text_of
 from tests.support import FakeClient, chat_core, local_server, until

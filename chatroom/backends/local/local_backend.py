@@ -582,7 +582,8 @@ class LocalBackend:
         window = change.of(ReplyHistory)
         shown = window[0] if window else None
         bound = 0 if shown is None else shown.most
-        self.reports.entered(member, room.entered_as(member, shown), since, bound)
+        view = room.entered_as(member, shown, self.pins.count(room.key))
+        self.reports.entered(member, view, since, bound)
         if making or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)

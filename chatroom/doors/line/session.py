@@ -75,7 +75,6 @@ from chatroom.doors.line.arguments import (
     split_say,
 )
 from chatroom.doors.line.markers import render_marker
-from chatroom.doors.line.pins import render_pin_count
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -213,7 +212,7 @@ class LineSession:
         ``multi`` the join left the room we were in."""
         old = None if self.multi else self.room
         data = format_line("LEFT", old) if old is not None else b""
-        self.send(data + render_welcome(welcome, self.render))
+        self.send(data + render_welcome(welcome, self.render, "rich" in self.caps))
         self._arrived = welcome.room
         if self.multi:  # unasked too: another device of the account entered it
             self._settle(self.places.added(welcome.room))
@@ -262,9 +261,6 @@ class LineSession:
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
-            if "rich" in self.caps:  # a client that shows a pinned bar
-                count = await self.registry.pins.count(self.member, arrived)
-                self.send(render_pin_count(arrived, count))
             if self.multi:
                 marker = await self.registry.markers.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))

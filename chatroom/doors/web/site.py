@@ -278,6 +278,14 @@ class AdmittingFactory(WrappingFactory):
         super().__init__(site)
         self.server = server
 
+    def registerProtocol(self, p: Any) -> None:
+        """Nothing kept: the server counts its connections itself (``admit``,
+        ``forget``), and ``WrappingFactory``'s dict of every wrapper, read
+        by nothing here, would be about 60 bytes per web connection."""
+
+    def unregisterProtocol(self, p: Any) -> None:
+        """Nothing was kept (:meth:`registerProtocol`)."""
+
 
 class LimitedChannel(ProtocolWrapper):
     """An HTTP connection: admitted like any other, and with a bound on
