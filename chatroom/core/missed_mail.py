@@ -30,7 +30,7 @@ seconds (:meth:`MissedMail.start`), so a room's message costs a set
 lookup per word and nothing while no such account is named; whatever
 else is read (the account's settings, its rooms, its address again) is
 read off the message's way, which never waits for it. The mail is sent
-by the server's mailer (the SMTP sender, :mod:`chatroom.wiring.smtp`,
+by the server's mailer (the SMTP sender, :mod:`chatroom.wiring.mailer`,
 handed over with :meth:`MissedMail.attach`); a server without one mails
 nothing and holds nothing. A mail not sent is logged (the account's
 name and why, never the address) and dropped.
