@@ -64,7 +64,7 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
-from chatroom.core.netbans import BanListener
+from chatroom.core.netbans import NetworkBanNews
 from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -528,8 +528,9 @@ class Backend(SeatingSteps, Protocol):
         """End the session of the user called ``name``; returns its name."""
         ...
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        """``listener`` hears every network ban made from now on, on any node."""
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        """``news`` hears every network ban made or lifted from now on, on
+        any node, and when such news may have been missed."""
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Account ``account`` now ignores ``names``: its seats on every
@@ -663,9 +664,9 @@ class Backend(SeatingSteps, Protocol):
           resting on no premise;
         - :class:`~chatroom.core.changes.ServerBanList`: a ban made
           (:class:`~chatroom.core.changes.AddBan`: the sessions it covers
-          end, told why, on every node, and a network ban is heard by every
-          node's :meth:`follow_network_bans` listeners) or lifted
-          (:class:`~chatroom.core.changes.LiftBan`), resting on
+          end, told why, on every node) or lifted
+          (:class:`~chatroom.core.changes.LiftBan`), a network's heard by
+          every node's :meth:`follow_network_bans` listeners, resting on
           :class:`~chatroom.core.changes.Banned`.
         """
         ...

@@ -64,6 +64,14 @@ class NetworkBanned:
 
 
 @dataclass(frozen=True)
+class NetworkBanLifted:
+    """The ban of a network (``ip:`` ``mask``) was lifted: every node's
+    copy of the network bans lets it in again. Sent as ``* OBJECT``."""
+
+    mask: str
+
+
+@dataclass(frozen=True)
 class IgnoresChanged:
     """Account ``account`` now ignores ``names`` (name keys): every node's
     seats signed in to it take the list. Sent as ``* OBJECT``."""
@@ -72,9 +80,16 @@ class IgnoresChanged:
     names: tuple[str, ...]
 
 
-#: An order for one of a node's sessions (or, ``NetworkBanned`` and
-#: ``IgnoresChanged``, for all).
-SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
+#: An order for one of a node's sessions (or, ``NetworkBanned``,
+#: ``NetworkBanLifted`` and ``IgnoresChanged``, for all).
+SessionOrder = (
+    EndSession
+    | ShowRoom
+    | EndDevice
+    | NetworkBanned
+    | NetworkBanLifted
+    | IgnoresChanged
+)
 
 
 @dataclass(frozen=True)

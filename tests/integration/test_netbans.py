@@ -15,7 +15,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_doors import DoorsTestCase, line_from
-from tests.support import LineClient, ServerTestCase
+from tests.support import LineClient, ServerTestCase, redis_backend
 
 PASSWORD = "correct-horse-staple"
 ADMIN_HOST = "127.0.0.9"
@@ -154,6 +154,26 @@ class NetworkBanNodesTests(ClusterTestCase):
         elsewhere.say("/gunban ip:127.0.0.2")
         yield elsewhere.expect_line("GUNBAN ip:127.0.0.2 root")
         yield named((yield line_from(self, self.port_of(one), BANNED)), "lina")
+
+    @defer.inlineCallbacks
+    def test_a_ban_made_while_a_node_was_out_of_touch_holds_on_its_return(self):
+        """Node two, cut off from Redis, misses the order of a ban made on
+        node one; back in touch, it refuses the network all the same."""
+        one, two = yield self.start_nodes(2)
+        root = yield admin(self, self.port_of(one))
+        yield named((yield line_from(self, self.port_of(two), BANNED)), "lina")
+        backend = redis_backend(two.server)
+        yield defer.gatherResults(
+            [backend.commands.stopService(), backend.subscriber.stopService()]
+        )
+        root.say("/gban ip:127.0.0.2 spam from a proxy")
+        yield root.expect_line("GBAN ip:127.0.0.2 root")
+        backend.commands.startService()
+        backend.subscriber.startService()
+        yield backend.when_available()
+        refused = yield line_from(self, self.port_of(two), BANNED)
+        self.assertEqual((yield refused.expect(lambda line: True)), f"BYE {SPAM}")
+        yield refused.closed
 
 
 class ProxiedTests(ServerTestCase):

@@ -63,6 +63,7 @@ from chatroom.core.changes import (
     Incarnation,
     InvitationCode,
     KickMember,
+    LiftBan,
     MakeRoom,
     MessageIs,
     Premise,
@@ -119,7 +120,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -186,7 +187,7 @@ class LocalBackend:
         self.account_store.windows = self.windows = MemoryWindows(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -488,8 +489,8 @@ class LocalBackend:
         self.reports.session_ended(victim, reason)
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        self.network_ban_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
@@ -737,8 +738,8 @@ class LocalBackend:
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
         the ends of the sessions each ban made covers, told why, and each
-        network ban heard by this process's listeners (one process: they
-        are every node's)."""
+        network ban made or lifted heard by this process's listeners (one
+        process: they are every node's)."""
         await self.account_store.apply(change)
         for op in change.of(AddBan):
             if op.told:
@@ -751,7 +752,11 @@ class LocalBackend:
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
                 )
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+        for lift in change.of(LiftBan):
+            if lift.mask.startswith(IP):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(lift.mask)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None

@@ -70,7 +70,8 @@ CLAIM_FACTS = Script("claim-facts")
 #: yet), then the operations: ``add MASK TERMS ORDER`` (its terms as a
 #: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
 #: every node hears, ``* ORDER``, a network ban's, '' for none) or ``lift
-#: MASK``. A :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
+#: MASK ORDER`` (a network's, '' for another mask). A
+#: :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
 #: i}`` if premise i does not hold (nothing written); else the bans made and
 #: lifted, then the start of the end of every session a ban made covers,
 #: wherever it is: ``name:u`` the session holding u, ``account:a`` every

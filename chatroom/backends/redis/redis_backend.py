@@ -138,11 +138,12 @@ from chatroom.core.events import (
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
     IgnoresChanged,
+    NetworkBanLifted,
     NetworkBanned,
     ShowRoom,
 )
@@ -222,7 +223,7 @@ class RedisBackend:
         self.account_store = RedisAccounts(self.calls)
         #: Who hears a network ban made on any node: the doors' server,
         #: which ends the connections it covers.
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -379,6 +380,8 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
         self.census.republish()
+        for listener in list(self.network_ban_listeners):
+            listener.missed()  # orders published while away are lost
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
@@ -485,6 +488,8 @@ class RedisBackend:
         self.listing.lost()
         self.watching.lost()
         self.here.hold()
+        for listener in list(self.network_ban_listeners):
+            listener.missed()
 
     # -- names --------------------------------------------------------------------
 
@@ -637,8 +642,11 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        """``news`` hears the orders of bans made and lifted on every node's
+        channel (this one's too), and that it may have missed some when
+        the subscriber link drops, and again once it is back."""
+        self.network_ban_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Every node's seats of the account take the list (this one's too,
@@ -689,7 +697,10 @@ class RedisBackend:
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+            elif isinstance(said, NetworkBanLifted):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(said.mask)
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
@@ -953,7 +964,10 @@ class RedisBackend:
                     order = codec.encode(NetworkBanned(op.mask, op.terms)).decode()
                 operations += ["add", op.mask, op.terms, order]
             elif isinstance(op, LiftBan):
-                operations += ["lift", op.mask]
+                order = ""
+                if op.mask.startswith(IP):
+                    order = codec.encode(NetworkBanLifted(op.mask)).decode()
+                operations += ["lift", op.mask, order]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:
