@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from chatroom.backends.local.rooms import Room
 from chatroom.core import changes
@@ -94,21 +94,30 @@ def failed(
     if there is no room), ``member`` being the user ``key`` (None, "": a
     change about no member) and the server having ``rooms`` rooms; None if
     they all hold."""
+    if room is None:
+        for premise in change.premises:
+            if not _holds_of_none(premise, rooms):
+                return premise
+        return None
+    checks = _CHECKS
     for premise in change.premises:
-        kind = type(premise)
-        if kind is changes.Exists:
-            holds = (room is not None) == cast(changes.Exists, premise).exists
-        elif kind is changes.FewerRoomsThan:
-            count = cast(changes.FewerRoomsThan, premise).count
-            holds = room is not None or rooms < count
-        else:
-            check = _CHECKS.get(kind)
-            if check is None:
-                raise TypeError(f"no premise {premise!r} of a room's seating")
-            holds = room is not None and check(room, premise, member, key)
-        if not holds:
+        check = checks.get(type(premise))
+        if check is None:
+            raise TypeError(f"no premise {premise!r} of a room's seating")
+        if not check(room, premise, member, key):
             return premise
     return None
+
+
+def _holds_of_none(premise: changes.Premise, rooms: int) -> bool:
+    """Whether ``premise`` holds where there is no room (a create's)."""
+    if isinstance(premise, changes.Exists):
+        return not premise.exists
+    if isinstance(premise, changes.FewerRoomsThan):
+        return rooms < premise.count
+    if type(premise) in _CHECKS:
+        return False  # about a room that is not there
+    raise TypeError(f"no premise {premise!r} of a room's seating")
 
 
 #: How each premise about a room that exists is checked: on the room, the
@@ -117,6 +126,8 @@ def failed(
 #: of type tests cost it more than the rest of its check.
 _CHECKS: dict[type[changes.Premise], Callable[[Room, Any, Member | None, str], bool]]
 _CHECKS = {
+    changes.Exists: lambda room, premise, member, key: premise.exists,
+    changes.FewerRoomsThan: lambda room, premise, member, key: True,  # it is made
     changes.Named: lambda room, premise, member, key: room.name == premise.name,
     changes.Absent: lambda room, premise, member, key: (
         not _is_member(room, premise.user, member, key)

@@ -549,15 +549,15 @@ class LocalBackend:
         key = name_key(session.name)
         room = self.rooms.get(change.room)
         old = None if moving is None else self.rooms.get(moving.room)
-        making = change.of(MakeRoom)
-        if room is None and not making:
+        making, shown = _made_and_shown(change)
+        if room is None and making is None:
             raise errors.no_such_room(change.room)
         self._check(room, change, member, key)
         if moving is not None:
             self._check(old, moving, member, key)
-        if making:
-            room = self._new_room(making[0].name, False, None)
-            room.created_at = making[0].now or room.created_at
+        if making is not None:
+            room = self._new_room(making.name, False, None)
+            room.created_at = making.now or room.created_at
             self._add_room(room)
         assert room is not None
         if moving is not None and old is not None:
@@ -565,11 +565,9 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        window = change.of(ReplyHistory)
-        shown = window[0] if window else None
         bound = 0 if shown is None else shown.most
         self.reports.entered(member, room.entered_as(member, shown), since, bound)
-        if making or room.owner is not owner:
+        if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
@@ -963,3 +961,19 @@ class LocalBackend:
             else:
                 entries.append(room.info())
         return LobbyChanges(entries)
+
+
+def _made_and_shown(
+    change: DecidedChange,
+) -> tuple[MakeRoom | None, ReplyHistory | None]:
+    """A join's or a create's room made, if it makes one, and the history
+    window its reply shows, if it says which: one pass over its operations
+    (every join has them looked for)."""
+    making: MakeRoom | None = None
+    shown: ReplyHistory | None = None
+    for op in change.ops:
+        if type(op) is MakeRoom:
+            making = op
+        elif type(op) is ReplyHistory:
+            shown = op
+    return making, shown
