@@ -62,6 +62,9 @@ setup(
             "pytest-twisted>=1.14",
             # `make test` runs the suite in several processes (Makefile, TEST_WORKERS).
             "pytest-xdist>=3",
+            # A test that hangs fails alone after pyproject.toml's timeout,
+            # with its traceback, instead of holding up the whole run.
+            "pytest-timeout>=2.2",
             # irctest's controllers lock their shared port registry with it
             # when irctest runs in several processes (conformance/run.py).
             "filelock>=3",
