@@ -60,6 +60,7 @@ from chatroom.core.facts import (
 )
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
+from chatroom.core.lockdown import LockdownNews
 from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
@@ -532,6 +533,10 @@ class Backend(SeatingSteps, Protocol):
         """``news`` hears every network ban made or lifted from now on, on
         any node, and when such news may have been missed."""
 
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        """``news`` hears every lockdown level set from now on, on any
+        node, and when such news may have been missed."""
+
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Account ``account`` now ignores ``names``: its seats on every
         node take the list
@@ -660,7 +665,8 @@ class Backend(SeatingSteps, Protocol):
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.changes.AccountIgnores`,
           :class:`~chatroom.core.changes.AccountAge`), the server's
-          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`):
+          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`,
+          heard by every node's :meth:`follow_lockdown` listeners):
           resting on no premise;
         - :class:`~chatroom.core.changes.ServerBanList`: a ban made
           (:class:`~chatroom.core.changes.AddBan`: the sessions it covers

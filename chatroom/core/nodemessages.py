@@ -72,6 +72,15 @@ class NetworkBanLifted:
 
 
 @dataclass(frozen=True)
+class LockdownSet:
+    """The server's lockdown level is now ``level``, set by ``by``: every
+    node's copy of it takes it. Sent as ``* OBJECT``."""
+
+    level: str
+    by: str
+
+
+@dataclass(frozen=True)
 class IgnoresChanged:
     """Account ``account`` now ignores ``names`` (name keys): every node's
     seats signed in to it take the list. Sent as ``* OBJECT``."""
@@ -81,13 +90,14 @@ class IgnoresChanged:
 
 
 #: An order for one of a node's sessions (or, ``NetworkBanned``,
-#: ``NetworkBanLifted`` and ``IgnoresChanged``, for all).
+#: ``NetworkBanLifted``, ``LockdownSet`` and ``IgnoresChanged``, for all).
 SessionOrder = (
     EndSession
     | ShowRoom
     | EndDevice
     | NetworkBanned
     | NetworkBanLifted
+    | LockdownSet
     | IgnoresChanged
 )
 

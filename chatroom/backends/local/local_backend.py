@@ -85,6 +85,7 @@ from chatroom.core.changes import (
     ServerLockdown,
     ServerReports,
     SessionIs,
+    SetLockdown,
     SetOwner,
     SetPolicy,
     SetTopic,
@@ -119,6 +120,7 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.presence import PresenceSteps
@@ -188,6 +190,7 @@ class LocalBackend:
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
         self.network_ban_listeners: list[NetworkBanNews] = []
+        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -492,6 +495,9 @@ class LocalBackend:
     def follow_network_bans(self, news: NetworkBanNews) -> None:
         self.network_ban_listeners.append(news)
 
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        self.lockdown_listeners.append(news)
+
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
@@ -726,7 +732,7 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: by_nobody(self.account_store.apply),
+            ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
         }
@@ -755,6 +761,16 @@ class LocalBackend:
             if lift.mask.startswith(IP):
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
+
+    async def _apply_lockdown(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """The level kept, then heard by this process's listeners (one
+        process: they are every node's)."""
+        await self.account_store.apply(change)
+        for op in change.of(SetLockdown):
+            for listener in list(self.lockdown_listeners):
+                listener.lockdown_set(Lockdown(op.level, op.by))
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
