@@ -164,23 +164,10 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "FOLLOW": _says("you follow the thread of #{root}"),
     "UNFOLLOW": _says("you no longer follow the thread of #{root}"),
     "NOTIFY": _says("{room} notifies you of: {level}"),
-    # reports (docs/protocol.md, "Reports"): on the screen shown, wherever
-    # the moderator is reading
+    # a report made (docs/protocol.md, "Reports"): on the screen shown; the
+    # reports themselves are the reports buffer's (see .reports)
     "REPORTED": _says(
-        "you reported message #{id} to the room's moderators", in_room=False
-    ),
-    "REPORT": lambda event: Line(
-        "report #{number} in {room}: {reporter} reported message #{id}".format(
-            **event.named_fields()
-        )
-        + _reason(event)
-    ),
-    "REPORT_TEXT": lambda event: Line(
-        f"report #{event.field('number')}: {event.field('user')} said: {event.text}"
-    ),
-    "REPORTS_END": _says("{count} open report(s)", in_room=False),
-    "REPORT_CLOSED": lambda event: Line(
-        f"{event.field('by')} closed report #{event.field('number')}{_reason(event)}"
+        "you reported message #{id}: its moderators are told", in_room=False
     ),
 }
 

@@ -14,15 +14,24 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Account:
     """A registered name: its key, the name as registered, its password
-    hash, its SCRAM keys (RFC 5803's form; "" until it has some), and its
-    mailbox: its e-mail address and the codes mailed there, as
-    :class:`Mailbox` encodes them ("" for none)."""
+    hash (:data:`NO_PASSWORD` for none), its SCRAM keys (RFC 5803's form;
+    "" until it has some), its mailbox: its e-mail address and the codes
+    mailed there, as :class:`Mailbox` encodes them ("" for none), and the
+    OpenID provider's subject it is bound to, as
+    :func:`chatroom.core.oidc.binding` encodes it ("" for none)."""
 
     key: str
     name: str
     hash: str
     scram: str = ""
     mailbox: str = ""
+    oidc: str = ""
+
+
+#: The password hash of an account that has none (one made by a sign-in
+#: through an OpenID provider): no password matches it, as ``!`` in
+#: ``/etc/shadow`` locks a password out.
+NO_PASSWORD = "!"
 
 
 @dataclass(frozen=True)

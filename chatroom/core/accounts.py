@@ -108,6 +108,12 @@ class AccountStore(InvitationStore, Protocol):
         """Every account's name as registered (an operator's listing)."""
         ...
 
+    async def oidc_account(self, oidc: str) -> str | None:
+        """The key of the account bound to an OpenID provider's subject
+        (``oidc``, as :func:`chatroom.core.oidc.binding` encodes it), if
+        one is."""
+        ...
+
     async def mailboxes(self) -> dict[str, str]:
         """Every account's mailbox, by key, of the accounts that have one."""
         ...
@@ -287,6 +293,10 @@ class AccountService:
         self.verify_window = config.verify_window
         #: ``--registration``: who may register (chatroom.core.invitations).
         self.registration = config.registration
+        #: ``--oidc-only``: accounts are made by signing in through the
+        #: OpenID provider named ``oidc_name``, never registered here.
+        self.oidc_only = config.oidc_only
+        self.oidc_name = config.oidc_name
         #: Where events are counted in sliding windows (registrations here,
         #: mails in the mailbox): the back-end's one write, which counts them
         #: for every node where its store does (:attr:`AccountStore.windows`),
@@ -355,6 +365,8 @@ class AccountService:
         applied the registration (another node's, at the same time); on a
         server not open to everyone (``--registration``), refused unless
         the connection redeemed an invitation (``invited``)."""
+        if self.oidc_only:
+            raise errors.password_registration_off(self.oidc_name)
         password = check_new_password(password, self.password_min)
         check_registration(await self.store.lockdown())
         check_invited(self.registration, invited)

@@ -162,7 +162,9 @@ class ChatCore(Generic[B]):
         )
         created = CreationLimit(clock, config.rooms_per_hour)
         self.rooms = RoomService(
-            clock, self.backend, self.identities, self.entries, self.devices, created
+            *(clock, self.backend, self.identities, self.entries, self.devices),
+            created,
+            rename_grace=config.rename_grace,
         )
         self.messages = MessageService(
             config,
@@ -195,7 +197,12 @@ class ChatCore(Generic[B]):
             self.backend, self.identities, lambda: self._files
         )
         self.users = UserService(
-            clock, self.backend, self.identities, self.notifications, self._files
+            clock,
+            self.backend,
+            self.identities,
+            self.notifications,
+            self._files,
+            self.devices,
         )
         #: The messages' threads and pins, the users' notification levels
         #: and people's profiles: objects of their own, handed to the doors
@@ -213,6 +220,7 @@ class ChatCore(Generic[B]):
             self.identities.session,
             self.identities.actor,
             lambda: self.identities.config.admin_accounts,
+            private.message,
         )
 
     @property

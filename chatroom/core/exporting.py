@@ -33,6 +33,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
+from chatroom.core.oidc import provider_subject
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
 from chatroom.core.thread_follows import follows_of
@@ -87,8 +88,9 @@ def _private_record(event: PrivateEvent) -> dict[str, Any]:
 
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
-    """The export of ``account`` as a JSON-ready object: its name and its
-    e-mail address, never its password hash, SCRAM keys or mailed codes."""
+    """The export of ``account`` as a JSON-ready object: its name, its
+    e-mail address and the OpenID provider's subject it is bound to, never
+    its password hash, SCRAM keys or mailed codes."""
     mailbox = mailbox_of(account)
     email = (
         {"address": mailbox.address, "verified": mailbox.verified}
@@ -101,7 +103,12 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
         "exported_at": now,
         # The server keeps no per-account settings or creation time beyond
         # these: read markers and remembered rooms are the account's state.
-        "account": {"name": account.name, "key": account.key, "email": email},
+        "account": {
+            "name": account.name,
+            "key": account.key,
+            "email": email,
+            "provider": provider_subject(account.oidc),
+        },
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
         "threads": [

@@ -236,7 +236,7 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "follow": "follow_thread",
         },
     ),
-    "pins": (Pins, {"pin": "pin", "pinned": "pinned", "count": "pin_count"}),
+    "pins": (Pins, {"pin": "pin", "pinned": "pinned"}),
     "notify_levels": (NotifyLevels, {"level": "notify_level"}),
     "profiles": (
         Profiles,

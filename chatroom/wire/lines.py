@@ -46,6 +46,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "PRIVMSG": ("from", "to", "time"),  # | text
     "LEFT": ("room",),
     "DELETED": ("room", "by"),
+    # A room renamed (docs/protocol.md, "Renaming a room"): old name, new name.
+    "RENAMED": ("room", "new", "by"),  # | reason
     "BYE": (),  # | reason
     "ERR": ("code",),  # | text
     "PING": (),  # | token
@@ -171,6 +173,7 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
 FREE_TEXT_EVENTS = frozenset(
     {
         "HELLO",
+        "RENAMED",
         "MOTD",
         "ROOM",
         "HISTORY",

@@ -39,10 +39,12 @@ EXAMPLES: list[codec.Encoded] = [
     events.ProfileChanged("bob", "display-name", "Bob Smith"),
     events.TopicChanged("tea", "bob", "oolong", "T", "9", account="Bob"),
     events.RoomDeleted("tea", "alice"),
+    events.RoomRenamed("tea", "chai", "alice", "more spice"),
     events.RoomNotice("tea", "stored again"),
     events.Gap("tea", "?"),
     events.LeftElsewhere("tea"),
     events.MarkerMoved("tea", 42),
+    events.NotifyChanged("tea", "none"),
     events.ModeChanged("tea", "bob", "alice", MemberMode.VOICE, account="Alice"),
     events.BanChanged("tea", "account:bob", "alice", banned=False, account="Alice"),
     events.SettingChanged(

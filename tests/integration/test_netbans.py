@@ -301,6 +301,10 @@ class IgnoreNodesTests(ClusterTestCase):
             self.assertEqual(
                 [x for x in heard if x.startswith(("PRIVMSG", "MSG"))], [], heard
             )
+        laptop.say("/history 10")  # on the other node from the /ignore
+        yield laptop.expect_line("HISTORY_END general ")
+        replayed = [x.split()[2] for x in laptop.lines if x.startswith("HISTORY ")]
+        self.assertEqual(replayed, ["carol"])
         laptop.say("/unignore mallory")
         yield laptop.expect_line("UNIGNORED mallory")
         mallory.say("/msg alice again")

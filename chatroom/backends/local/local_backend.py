@@ -30,6 +30,7 @@ from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
+from chatroom.backends.local.renames import FormerNames
 from chatroom.backends.local.reports import StoredReports
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
@@ -66,6 +67,8 @@ from chatroom.core.changes import (
     LiftBan,
     MakeRoom,
     MessageIs,
+    NameFree,
+    OwnerIs,
     Premise,
     PremiseFailedError,
     Present,
@@ -73,12 +76,14 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RemoveMember,
+    RenameRoom,
     ReplaceEvent,
     ReplyHistory,
     Rewrite,
     RoomHooks,
     RoomMessages,
     RoomModeration,
+    RoomName,
     RoomPins,
     RoomSeating,
     ServerBanList,
@@ -103,6 +108,7 @@ from chatroom.core.events import (
     LobbyChanges,
     Renamed,
     RoomGone,
+    RoomRenamed,
     Sighting,
     StoredEvent,
     ToEveryone,
@@ -227,6 +233,8 @@ class LocalBackend:
             self.remembered,
             self.conversations,
         )
+        #: Renamed rooms' former names, within their grace.
+        self.former_names = FormerNames(self.store)
         #: The step that applies a change, by its subject's kind.
         self._appliers = self._applier_table()
         self._restore()
@@ -539,7 +547,14 @@ class LocalBackend:
 
     async def creation_facts(self, name: str) -> CreationFacts:
         room = self.rooms.get(name_key(name))
-        return CreationFacts(room.name if room else "", len(self.rooms))
+        renamed_to = self._leads_to(name_key(name))
+        return CreationFacts(room.name if room else "", len(self.rooms), renamed_to)
+
+    def _leads_to(self, key: str) -> str:
+        """The room former name ``key`` leads to now ("" for none: never
+        renamed, its grace over, or the room gone since)."""
+        name = self.former_names.leads_to(key, self.clock.seconds())
+        return name if name_key(name) in self.rooms else ""
 
     async def enter(
         self,
@@ -572,7 +587,8 @@ class LocalBackend:
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
         bound = 0 if shown is None else shown.most
-        self.reports.entered(member, room.entered_as(member, shown), since, bound)
+        view = room.entered_as(member, shown, self.pins.count(room.key))
+        self.reports.entered(member, view, since, bound)
         if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
@@ -721,6 +737,7 @@ class LocalBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
+            RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
@@ -866,6 +883,56 @@ class LocalBackend:
         for gone in members:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
+
+    async def _apply_rename(self, change: DecidedChange, member: Member | None) -> None:
+        """A rename: the room as read, its owner as read and its new name
+        free, then it and everything kept under its name move to the new
+        one in one step (the store's rows in one batch); its members, then
+        the lobby's watchers, hear it."""
+        (rename,) = change.of(RenameRoom)
+        new_key = name_key(rename.name)
+        where = self.rooms.get(change.room)
+        if where is None:
+            raise errors.no_such_room(change.room)
+        room_premises = []
+        for premise in change.premises:
+            if isinstance(premise, OwnerIs):
+                holds = where.facts().owner == premise.owner
+            elif isinstance(premise, NameFree):
+                leads_to = self._leads_to(premise.name)
+                holds = premise.name == change.room or (
+                    premise.name not in self.rooms
+                    and (not leads_to or name_key(leads_to) == change.room)
+                )
+            else:
+                room_premises.append(premise)
+                continue
+            if not holds:
+                raise PremiseFailedError(None, premise)
+        if not self._holds(where, None, tuple(room_premises)):
+            raise PremiseFailedError()
+        old_key, old = where.key, where.name
+        del self.rooms[old_key]
+        where.renamed(rename.name, self.last_ids.pop(new_key, 0))
+        self.rooms[new_key] = where
+        if new_key != old_key:  # a room made under the old name goes on
+            self.last_ids[old_key] = where.last_id
+        self.store.rename_room(old_key, new_key, rename.name, rename.until)
+        if new_key != old_key:  # not only its case: what is keyed by it moves
+            self.former_names.moved(old_key, rename.name, rename.until)
+            for moved in (self.pins, self.modlog, self.markers, self.settings):
+                moved.moved(old_key, new_key)
+            self.messages.moved(old_key, new_key)
+        self.hooks.moved(old_key, rename.name)
+        self.remembered.moved(old_key, rename.name)
+        for op in change.of(Emit):
+            assert isinstance(op.event, RoomRenamed)
+            for seated in list(where.members):
+                seated.room_renamed(op.event)
+            if not where.policy.secret:  # else the lobby never listed it
+                self.lobby.renamed(op.event)
+        self.lobby.changed(old_key, old)
+        self._room_changed(where)
 
     async def _apply_moderation(
         self, change: DecidedChange, member: Member | None

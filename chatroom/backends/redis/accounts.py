@@ -36,18 +36,27 @@ from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
-#: and its mailbox (``P mailboxes``' field u), or nil.
+#: its mailbox (``P mailboxes``' field u), or nil; and the OpenID
+#: provider's subject it is bound to (``P oidc-of``'s field u), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, u, exists, hash, mailbox, then the operations. A decided
+#: ARGV: P, a provider's subject (as :func:`chatroom.core.oidc.binding`
+#: encodes it). The key of the account bound to it (``P oidc``: subject →
+#: account key, checked against ``P oidc-of``: account key → subject), or
+#: nil.
+OIDC_ACCOUNT = Script("oidc-account")
+
+#: ARGV: P, u, exists, hash, mailbox, oidc, then the operations. A decided
 #: change of account u's record (:meth:`RedisAccounts.apply`): its
 #: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
-#: premise), ``hash`` (its password hash is this; '-' no premise) and
-#: ``mailbox`` (its mailbox is this; '-' no premise), then each operation
-#: in order, its name then its operands: ``make NAME``, ``password HASH
-#: SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``drop``
-#: (the account, its mailbox, its read markers, the private messages kept
-#: for it and its remembered rooms). ``{1}`` once applied; ``{0, premise,
+#: premise), ``hash`` (its password hash is this; '-' no premise),
+#: ``mailbox`` (its mailbox is this; '-' no premise) and ``oidc`` (no
+#: account is bound to this provider's subject; '-' no premise), then each
+#: operation in order, its name then its operands: ``make NAME``,
+#: ``password HASH SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for
+#: none), ``oidc SUBJECT`` (bound to it), ``drop`` (the account, its
+#: mailbox, its binding, its read markers, the private messages kept for it
+#: and its remembered rooms). ``{1}`` once applied; ``{0, premise,
 #: record, mailbox}`` if a premise does not hold (the record as it is, ''
 #: for none), and nothing is written.
 APPLY = Script("account-apply")
@@ -142,8 +151,12 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox = await self.calls.eval(GET, key)
-        return _account(key, record, mailbox)
+        record, mailbox, oidc = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox, oidc)
+
+    async def oidc_account(self, oidc: str) -> str | None:
+        key = await self.calls.eval(OIDC_ACCOUNT, oidc)
+        return key.decode() if key else None
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
@@ -172,18 +185,22 @@ class RedisAccounts:
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
         mailbox = change.premise(changes.MailboxIs)
+        unbound = change.premise(changes.OidcUnbound)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
             "-" if mailbox is None else mailbox.mailbox,
+            "-" if unbound is None else unbound.oidc,
         ]
         for op in change.ops:
             arguments += _operands(op)
         reply = await self.calls.eval(APPLY, key, *arguments)
         if int(reply[0]):
             return
+        if reply[1] == b"oidc":
+            raise changes.PremiseFailedError(None, unbound)
         failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
-        raise changes.PremiseFailedError(_account(key, reply[2], reply[3]), failed)
+        raise changes.PremiseFailedError(await self.get(key), failed)
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES)
@@ -299,13 +316,22 @@ class RedisAccounts:
         return moved
 
 
-def _account(key: str, record: bytes | None, mailbox: bytes | None) -> Account | None:
-    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none)
-    and its mailbox (None: none)."""
+def _account(
+    key: str, record: bytes | None, mailbox: bytes | None, oidc: bytes | None
+) -> Account | None:
+    """Account ``key`` from its stored ``"name hash [scram]"`` (None: none),
+    its mailbox and its provider's subject (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
-    return Account(key, name, hashed, "".join(scram), (mailbox or b"").decode())
+    return Account(
+        key,
+        name,
+        hashed,
+        "".join(scram),
+        (mailbox or b"").decode(),
+        (oidc or b"").decode(),
+    )
 
 
 def _operands(op: changes.Operation) -> list[str]:
@@ -318,6 +344,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["scram", op.scram]
     if isinstance(op, changes.SetMailbox):
         return ["mailbox", op.mailbox]
+    if isinstance(op, changes.BindOidc):
+        return ["oidc", op.oidc]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
     raise TypeError(f"no operation {op!r} of an account's record")

@@ -114,6 +114,7 @@ from chatroom.core.changes import (
     RoomHooks,
     RoomMessages,
     RoomModeration,
+    RoomName,
     RoomPins,
     RoomSeating,
     ServerBanList,
@@ -942,6 +943,7 @@ class RedisBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
+            RoomName: self._refuse_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
@@ -957,6 +959,14 @@ class RedisBackend:
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
         }
+
+    async def _refuse_rename(
+        self, change: DecidedChange, session: Session | None
+    ) -> None:
+        """A room's keys stay under the name it was made with: a rename,
+        which would move them (across slots, with rooms apart) and every
+        node's subscription with them, is refused (docs/scaling.md)."""
+        raise errors.no_renames_here()
 
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None

@@ -32,6 +32,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.invitations import InvitationService
 from chatroom.core.mailbox import MailboxService, NoMailer
 from chatroom.core.netbans import ServerBan, covers
+from chatroom.core.oidc import OidcSignIn
 from chatroom.core.registry import Registry
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -156,6 +157,9 @@ class DoorHub:
             self._room_owner,
             lambda: self.http_url,
         )
+        #: Signing in through the OpenID provider (``--oidc-issuer``), given
+        #: by the wiring; None: no provider.
+        self.oidc: OidcSignIn | None = None
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)

@@ -16,7 +16,7 @@ from twisted.words.protocols import irc
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc import bouncer, caps, signin
+from chatroom.doors.irc import bouncer, caps, sasl, signin
 from chatroom.doors.irc.metadata import own_burst
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
@@ -78,7 +78,8 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         sts = session.port.sts() if session.port is not None else None
         before_connect = session.config.irc_register_before_connect
         email_required = session.config.require_email
-        shown = caps.offered(version, before_connect, sts, email_required)
+        mechanisms = ",".join(sasl.mechanisms(session))
+        shown = caps.offered(version, before_connect, sts, email_required, mechanisms)
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)

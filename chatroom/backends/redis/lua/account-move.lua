@@ -9,4 +9,11 @@ if mailbox then
   redis.call('HSET', MAILBOXES, ARGV[3], mailbox)
   redis.call('HDEL', MAILBOXES, ARGV[2])
 end
+local OIDC_OF = P .. 'oidc-of'
+local bound = redis.call('HGET', OIDC_OF, ARGV[2])
+if bound then
+  redis.call('HSET', OIDC_OF, ARGV[3], bound)
+  redis.call('HDEL', OIDC_OF, ARGV[2])
+  redis.call('HSET', P .. 'oidc', bound, ARGV[3])
+end
 return 1

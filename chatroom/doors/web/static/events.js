@@ -186,6 +186,15 @@ const handlers = {
   CAPS() {},
   PONG() {},
   DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
+  // A room renamed: its view goes by the new name (a lobby watcher's list
+  // gets the new entry in the ROOM line that follows).
+  RENAMED({ room, new: name, by }, reason) {
+    state.rooms.delete(room);
+    drawRooms();
+    if (!viewOf(room)) return; // a lobby watcher's news
+    renameView(room, name);
+    info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
+  },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
   LIMITS({ rate, burst, backlog }) {
@@ -447,7 +456,14 @@ function listingDone() {
 // Signing in on a new connection: to the account again (then taking back a
 // name chosen since), or as the same name, or the name form.
 function signIn() {
-  if (state.account && state.password) {
+  if (state.ticket) {
+    // Back from the provider, or signed in with it before: the ticket again.
+    if (state.name && state.account && nameKey(state.name) !== nameKey(state.account)) {
+      state.renameTo = state.name;
+    }
+    state.pending.login = { password: null };
+    send(`/oidc ${state.ticket}`);
+  } else if (state.account && state.password) {
     // Signed in before: sign in again, then take back a name chosen since.
     if (state.name && nameKey(state.name) !== nameKey(state.account)) {
       state.renameTo = state.name;
@@ -488,6 +504,8 @@ function signInRefused(code, text) {
   state.name = null;
   state.account = null;
   state.password = null;
+  state.ticket = null;
+  sessionStorage.removeItem("chatroom.ticket");
   state.pending.login = null;
   state.renameTo = null;
   sessionStorage.removeItem("chatroom.name");
