@@ -101,9 +101,10 @@ def failed(
         return None
     checks = _CHECKS
     for premise in change.premises:
-        check = checks.get(type(premise))
-        if check is None:
-            raise TypeError(f"no premise {premise!r} of a room's seating")
+        try:
+            check = checks[type(premise)]
+        except KeyError:
+            raise TypeError(f"no premise {premise!r} of a room's seating") from None
         if not check(room, premise, member, key):
             return premise
     return None
