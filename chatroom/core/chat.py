@@ -34,6 +34,7 @@ from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
+from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.missed_mail import MissedMail
@@ -195,6 +196,10 @@ class ChatCore(Generic[B]):
         #: Server bans, by account, name or network (chatroom.core.serverbans):
         #: the doors' server screens new connections with them.
         self.bans = ServerBans(clock, self.backend)
+        #: The lockdown level each new session's name claim is checked
+        #: against: this node's copy (chatroom.core.lockdown).
+        self.lockdown_level = LockdownCopy(self.backend.account_store.lockdown)
+        self.backend.follow_lockdown(self.lockdown_level)
         self.moderation = ModerationService(
             clock,
             self.backend,
@@ -311,7 +316,7 @@ class ChatCore(Generic[B]):
         device = member
         if opened is None or not opened.name:  # a new session: the lockdown's
             signed_in = opened.account if account is None and opened else account
-            locked = await self.account_store.lockdown()
+            locked = self.lockdown_level.known or await self.lockdown_level.level()
             admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
             lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:

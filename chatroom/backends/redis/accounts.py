@@ -30,10 +30,11 @@ from collections.abc import Iterable
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
-from chatroom.core import changes
+from chatroom.core import changes, codec
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.netbans import BanTerms
+from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
@@ -82,7 +83,8 @@ CLAIM_FACTS = Script("claim-facts")
 #: yet), then the operations: ``add MASK TERMS ORDER`` (its terms as a
 #: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
 #: every node hears, ``* ORDER``, a network ban's, '' for none) or ``lift
-#: MASK``. A :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
+#: MASK ORDER`` (a network's, '' for another mask). A
+#: :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
 #: i}`` if premise i does not hold (nothing written); else the bans made and
 #: lifted, then the start of the end of every session a ban made covers,
 #: wherever it is: ``name:u`` the session holding u, ``account:a`` every
@@ -120,7 +122,9 @@ SET_AGE = Script("account-age-set")
 #: ARGV: P. The lockdown level as the core encoded it (nil: never set).
 LOCKDOWN = Script("lockdown-get")
 
-#: ARGV: P, the lockdown level as the core encoded it. Keeps it.
+#: ARGV: P, the lockdown level as the core encoded it, the order every node
+#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`).
+#: Keeps it, and tells every node in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
 
 #: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
@@ -274,7 +278,9 @@ class RedisAccounts:
         for op in change.ops:
             if not isinstance(op, changes.SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
-            await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
+            order = codec.encode(LockdownSet(op.level, op.by)).decode()
+            kept = Lockdown(op.level, op.by).encoded()
+            await self.calls.eval(SET_LOCKDOWN, kept, order)
 
     async def invitations(self) -> dict[str, str]:
         flat = await self.calls.eval(INVITATIONS)

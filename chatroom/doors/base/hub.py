@@ -69,6 +69,10 @@ class Screening(NamedTuple):
     verdict: Verdict = CLEAR
 
 
+#: What a connection from an address nothing refuses may do.
+LET_IN = Screening()
+
+
 def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
     return maybeDeferred(function)
 
@@ -337,12 +341,23 @@ class DoorHub:
         self.counted()
         return None
 
-    def screen(self, host: str) -> Deferred[Screening]:
+    def screen(self, host: str) -> Screening | Deferred[Screening]:
         """What a new connection from ``host`` may do: refused by a
         network ban (:mod:`chatroom.core.netbans`; its words), else the
-        blocklists' verdict (``--dnsbl``; asked only then). It never
-        fails: a ban list that cannot be read lets the address in, logged."""
-        return ensureDeferred(self._screened(host))
+        blocklists' verdict (``--dnsbl``; asked only then). Answered at
+        once from the node's copy of the network bans where nothing else
+        is to be asked (the copy is current, no blocklists), else a
+        Deferred. It never fails: a ban list that cannot be read lets the
+        address in, logged."""
+        bans = self.registry.bans
+        if not bans.copied:
+            return ensureDeferred(self._screened(host))
+        banned = bans.refused(host)
+        if banned is not None:
+            return self._refused(host, banned)
+        if self.blocklists is None:
+            return LET_IN
+        return ensureDeferred(self._listed(host))
 
     async def _screened(self, host: str) -> Screening:
         try:
@@ -355,10 +370,17 @@ class DoorHub:
             )
             banned = None
         if banned is not None:
-            self.log.info("{host} refused: {why}", host=host, why=banned)
-            return Screening(banned)
+            return self._refused(host, banned)
         if self.blocklists is None:
-            return Screening()
+            return LET_IN
+        return await self._listed(host)
+
+    def _refused(self, host: str, banned: str) -> Screening:
+        self.log.info("{host} refused: {why}", host=host, why=banned)
+        return Screening(banned)
+
+    async def _listed(self, host: str) -> Screening:
+        assert self.blocklists is not None
         return Screening(verdict=await self.blocklists.screen(host))
 
     def network_banned(self, ban: ServerBan) -> None:
