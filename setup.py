@@ -55,6 +55,11 @@ setup(
         # renders it and the IRC door translates it, with the Python port of
         # the parser the web page uses (markdown-it).
         "markdown-it-py>=3.0",
+        # Sign-in with an OpenID provider (chatroom.wiring.oidc_provider):
+        # ID and access tokens checked against the provider's JWKS, and
+        # their claims (iss, aud, exp, nonce), by joserfc, the JOSE library
+        # of Authlib's author.
+        "joserfc>=1.0",
     ],
     extras_require={
         "test": [

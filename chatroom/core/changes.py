@@ -114,7 +114,8 @@ class AccountMarkers:
 @dataclass(frozen=True)
 class AccountRecord:
     """Account ``account``'s record (its name key): the name it was
-    registered as, its password hash and its SCRAM keys."""
+    registered as, its password hash and its SCRAM keys, its mailbox and
+    its app passwords."""
 
     account: str
 
@@ -834,6 +835,14 @@ class SetNotifyLevel(Operation):
 
 
 @dataclass(frozen=True)
+class SetMissedMail(Operation):
+    """Whether the account is mailed what it missed while away
+    (:mod:`chatroom.core.missed_mail`): ``on``, or not."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class SetProfile(Operation):
     """The account's profile key ``key`` is now ``value`` ("": removed;
     :mod:`chatroom.core.profiles`)."""
@@ -994,6 +1003,44 @@ class SetMailbox(Operation):
     """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
 
     mailbox: str
+
+
+@dataclass(frozen=True)
+class AppPasswordsAre(Premise):
+    """The account exists and its app passwords (as
+    :func:`~chatroom.core.accountrecord.encode_app_passwords` encodes them)
+    are ``app_passwords``: a label found free is still free, one found kept
+    is still kept, and the most an account keeps is not passed by two
+    devices adding at once. A refusal brings the account as it is now."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class SetAppPasswords(Operation):
+    """The account's app passwords are now ``app_passwords`` (encoded; ""
+    for none)."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class OidcUnbound(Premise):
+    """No account is bound to ``oidc`` (an OpenID provider's issuer and
+    subject, as :func:`chatroom.core.oidc.binding` encodes them): a first
+    sign-in through the provider makes one account, not two. A refusal
+    brings no facts: the core reads the binding again."""
+
+    oidc: str
+
+
+@dataclass(frozen=True)
+class BindOidc(Operation):
+    """The account is bound to ``oidc``: a sign-in through the provider as
+    that subject is a sign-in to it, whatever the account is called. The
+    binding goes with the account."""
+
+    oidc: str
 
 
 @dataclass(frozen=True)

@@ -246,6 +246,19 @@ def bad_password() -> ChatError:
     return ChatError("BAD_PASSWORD", "wrong password")
 
 
+def bad_token(why: str) -> ChatError:
+    """A sign-in through the OpenID provider that does not hold: a ticket or
+    a token refused (expired, not the provider's, not for this server)."""
+    return ChatError("BAD_TOKEN", f"sign-in through the provider refused: {why}")
+
+
+def password_registration_off(provider: str) -> ChatError:
+    """``--oidc-only``: accounts are made by signing in through the provider."""
+    return ChatError(
+        "NOT_ALLOWED", f"accounts here are made by signing in with {provider}"
+    )
+
+
 def no_such_account(name: str) -> ChatError:
     return ChatError("NO_SUCH_ACCOUNT", f"nobody has registered {name}")
 

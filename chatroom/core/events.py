@@ -441,6 +441,15 @@ class MarkerMoved(Event):
     said: str = ""
 
 
+@dataclass(slots=True, eq=True)
+class NotifyChanged(Event):
+    """The account's notification level in ``room`` is now ``level``
+    (``/notify``): for its other devices, which show it."""
+
+    room: str
+    level: str
+
+
 # -- moderation -------------------------------------------------------------------
 
 
@@ -780,6 +789,9 @@ class Welcome:
     #: The room's owner, if present ("": none), so that a door listing a
     #: big room's announced members need not ask for the whole room.
     owner: str = ""
+    #: How many messages the room has pinned (a door that shows pins says
+    #: so, and its client knows to ask for them).
+    pins: int = 0
 
     @property
     def count(self) -> int:

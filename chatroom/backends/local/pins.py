@@ -39,6 +39,10 @@ class StoredPins:
         pinned = self.by_room.get(room, {})
         return [Pin(event_id, pinned[event_id]) for event_id in sorted(pinned)]
 
+    def count(self, key: str) -> int:
+        """How many messages room ``key`` has pinned (a join's facts)."""
+        return len(self.by_room.get(key, ()))
+
     async def apply(self, change: changes.DecidedChange) -> None:
         where = self.changed_room(change)
         for op in change.ops:

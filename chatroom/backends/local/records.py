@@ -80,7 +80,8 @@ class Loaded:
 @dataclass
 class LoadedAccounts:
     """Accounts (key, name, hash) and server-wide ban masks, as stored,
-    and the SCRAM keys and mailboxes of the accounts that have some (by key)."""
+    and the SCRAM keys, mailboxes and OpenID bindings of the accounts that
+    have some (by key)."""
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
@@ -94,6 +95,10 @@ class LoadedAccounts:
     ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    #: The OpenID provider's subject each bound account is bound to (by key).
+    oidc: dict[str, str] = field(default_factory=dict)
+    #: Each account's app passwords as the core encoded them, by key.
+    app_passwords: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
 

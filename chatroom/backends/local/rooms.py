@@ -338,13 +338,17 @@ class Room:
         return shown[::-1]
 
     def entered_as(
-        self, joiner: Member | None = None, window: ReplyHistory | None = None
+        self,
+        joiner: Member | None = None,
+        window: ReplyHistory | None = None,
+        pins: int = 0,
     ) -> WelcomeFacts:
         """What ``joiner``'s join reply is made of (the core makes it:
         :func:`chatroom.core.membership.welcome`): the room's members, the
         history window (the newest ``--history`` events, or for a resume,
         the kept events after ``window.after``, at most the newest
-        ``window.most``, as the core decided), the topic."""
+        ``window.most``, as the core decided), the topic, and ``pins``
+        (how many messages are pinned: the pin store's)."""
         if window is None:
             history = self.newest(self.history_size)
         else:
@@ -366,6 +370,7 @@ class Room:
             first=self.first_id,
             last=self.last_id,
             quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
+            pins=pins,
         )
 
     def forget_before(self, first: int) -> None:

@@ -64,10 +64,14 @@ class StoredSettings:
         return dict(self.by_account.get(account, {}))
 
     async def apply(self, change: changes.DecidedChange) -> None:
-        """``change``'s settings, in order, written through."""
+        """``change``'s settings, in order, written through (a
+        :class:`~chatroom.core.changes.TellOtherNodes` tells nobody: one
+        process has no other nodes)."""
         account = changes.account_of(change, changes.AccountSettings)
         settings = self.by_account.setdefault(account, {})
         for op in change.ops:
+            if isinstance(op, changes.TellOtherNodes):
+                continue
             key, value = entry_of(op)
             settings[key] = value
             self.store.save_setting(account, key, value)

@@ -266,6 +266,12 @@ class SqliteStore:
             mailboxes=dict(
                 db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
             ),
+            oidc=dict(db.execute("SELECT key, oidc FROM accounts WHERE oidc != ''")),
+            app_passwords=dict(
+                db.execute(
+                    "SELECT key, app_passwords FROM accounts WHERE app_passwords != ''"
+                )
+            ),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
@@ -281,14 +287,16 @@ class SqliteStore:
     def save_account(self, account: Account) -> None:
         self._pending.append(
             (
-                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox, "
+                "oidc, app_passwords) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.key,
                     account.name,
                     account.hash,
                     account.scram,
                     account.mailbox,
+                    account.oidc,
+                    account.app_passwords,
                 ),
             )
         )

@@ -139,12 +139,15 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
     IgnoresChanged,
+    LockdownSet,
+    NetworkBanLifted,
     NetworkBanned,
     ShowRoom,
 )
@@ -227,7 +230,8 @@ class RedisBackend:
         self.account_store = RedisAccounts(self.calls)
         #: Who hears a network ban made on any node: the doors' server,
         #: which ends the connections it covers.
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
+        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -384,6 +388,7 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
         self.census.republish()
+        self._missed_news()  # orders published while away are lost
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
@@ -490,6 +495,16 @@ class RedisBackend:
         self.listing.lost()
         self.watching.lost()
         self.here.hold()
+        self._missed_news()
+
+    def _missed_news(self) -> None:
+        """The copies of the network bans and of the lockdown level are
+        read again: orders published while the subscriber link was down
+        never came."""
+        for bans in list(self.network_ban_listeners):
+            bans.missed()
+        for level in list(self.lockdown_listeners):
+            level.missed()
 
     # -- names --------------------------------------------------------------------
 
@@ -642,8 +657,16 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        """``news`` hears the orders of bans made and lifted on every node's
+        channel (this one's too), and that it may have missed some when
+        the subscriber link drops, and again once it is back."""
+        self.network_ban_listeners.append(news)
+
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        """``news`` hears the orders of the level set on every node's channel
+        (this one's too), and that it may have missed some, as the bans'."""
+        self.lockdown_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Every node's seats of the account take the list (this one's too,
@@ -694,7 +717,13 @@ class RedisBackend:
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+            elif isinstance(said, NetworkBanLifted):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(said.mask)
+            elif isinstance(said, LockdownSet):
+                for heard in list(self.lockdown_listeners):
+                    heard.lockdown_set(Lockdown(said.level, said.by))
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
@@ -975,7 +1004,10 @@ class RedisBackend:
                     order = codec.encode(NetworkBanned(op.mask, op.terms)).decode()
                 operations += ["add", op.mask, op.terms, order]
             elif isinstance(op, LiftBan):
-                operations += ["lift", op.mask]
+                order = ""
+                if op.mask.startswith(IP):
+                    order = codec.encode(NetworkBanLifted(op.mask)).decode()
+                operations += ["lift", op.mask, order]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

@@ -123,9 +123,9 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Registers your nick as an account (draft/account-registration).",
     ),
     "REPORT": (
-        "REPORT <#channel> <msgid> [:<reason>] | REPORT CLOSE <n> [:<note>]",
-        "Reports a message to the channel's operators and the admins; they "
-        "close a report with a note.",
+        "REPORT <#channel|nick> <msgid> [:<reason>] | REPORT CLOSE <n> [:<note>]",
+        "Reports a message to the channel's operators and the admins (a "
+        "private one to the admins alone); they close a report with a note.",
     ),
     "REPORTS": (
         "REPORTS [<#channel>]",

@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import multiline
+from chatroom.core.abuse_reports import PRIVATE
 from chatroom.core.events import (
     AccountChanged,
     Announcement,
@@ -72,6 +73,7 @@ from chatroom.core.events import (
     MemberMode,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -245,10 +247,13 @@ Personal = (
 
 
 def report_notice(report: MessageReport | ReportFiled) -> str:
-    """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``."""
+    """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``
+    (a private message's: the other side's nick in place of ``#room``)."""
     reason = report.reason or "-"
+    private = report.room.removeprefix(PRIVATE)
+    place = private if private != report.room else channel(report.room)
     return (
-        f"REPORT {report.number} {channel(report.room)} {report.event_id}"
+        f"REPORT {report.number} {place} {report.event_id}"
         f" {report.reporter} {reason} | <{report.author}> {report.text}"
     )
 
@@ -342,6 +347,7 @@ class IRCRenderer:
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
             LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
             MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
+            NotifyChanged: _nothing,  # IRC has no notification levels
             Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
             Reaction: _nothing,
             TagMessage: _nothing,

@@ -98,6 +98,12 @@ WATCHED_CAPS = {
 REGISTERING, REGISTERED, GONE = "registering", "registered", "gone"
 
 
+def pins_notice(count: int) -> str:
+    """What a joiner is told of a room's pins (IRC has no command to list
+    them: the line door's ``/pins`` and the web page show them)."""
+    return f"{count} pinned message{'s' if count != 1 else ''} in this channel"
+
+
 @dataclass
 class PendingSignIn:
     """What a session learns about its account before it is registered."""
@@ -245,6 +251,9 @@ class IRCSession:
     #: The room of the invitation an account was registered with, to join
     #: once the command is done (and the connection complete).
     invited_room = Rare("")
+    #: The label of the app password SASL PLAIN signed in with ("": the
+    #: account's own password, or none): chatroom.core.app_passwords.
+    app_password = Rare("")
     #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
     reauthenticating: Rare[PendingSignIn | None] = Rare(None)
     #: User modes ``+i``; ``+B`` (IRCv3 bot-mode: its messages carry the
@@ -718,8 +727,9 @@ class IRCSession:
         """``JOIN`` and the topic; the room's history as the messages it
         was (:mod:`chatroom.doors.irc.replay`) is rendered now, as it
         stands at the join, and held for :meth:`play_history` after the
-        ``NAMES`` reply, the order Ergo sends them in; a ``draft/chathistory``
-        client asks for history itself, so it gets none unasked."""
+        ``NAMES`` reply, the order Ergo sends them in (a ``draft/chathistory``
+        client asks for history itself, so it gets none unasked), then a
+        ``NOTICE`` saying how many messages are pinned, if any."""
         room = welcome.room
         chan = channel(room)
         account = self.registry.sessions.account_named(self.nick)
@@ -730,11 +740,14 @@ class IRCSession:
             if welcome.topic_at and welcome.topic_by:
                 who, when = welcome.topic_by, str(welcome.topic_at)
                 data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
+        later = b""
         if welcome.history and "draft/chathistory" not in self.caps:
+            later = replay(self.renderer, self.caps, chan, welcome.history)
+        if welcome.pins:
+            later += build(self.me, "NOTICE", chan, pins_notice(welcome.pins))
+        if later:
             held = self.held_history or {}
-            held[name_key(room)] = replay(
-                self.renderer, self.caps, chan, welcome.history
-            )
+            held[name_key(room)] = later
             self.held_history = held
         if not self._asking:  # another device of the account entered it
             self._add_channel(room)
@@ -743,8 +756,9 @@ class IRCSession:
         self.arrival = welcome if welcome.total is not None else None
 
     def play_history(self, room: str) -> None:
-        """The history :meth:`entered` held for ``room``, once its join's
-        ``353``/``366`` are sent (nothing if it held none)."""
+        """The history (and pins' notice) :meth:`entered` held for
+        ``room``, once its join's ``353``/``366`` are sent (nothing if it
+        held none)."""
         held = self.held_history
         if held is None:
             return

@@ -54,6 +54,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -165,6 +166,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Gap: lambda e: format_line("GAP", e.room, e.count),
     LeftElsewhere: lambda e: format_line("LEFT", e.room),
     MarkerMoved: lambda e: format_line("READ", e.where, str(e.marker)),
+    NotifyChanged: lambda e: format_line("NOTIFY", e.room, e.level),
     ModeChanged: lambda e: format_line(e.mode.value, e.room, e.user, e.by),
     BanChanged: lambda e: format_line(
         "BAN" if e.banned else "UNBAN", e.room, e.mask, e.by
@@ -385,11 +387,15 @@ def _lobby_change(change: ListedRoom | RoomGone | RoomRenamed) -> bytes:
     return change.encoded(render_room)
 
 
-def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
+def render_welcome(
+    welcome: Welcome, render: Encoder = replay_line, rich: bool = False
+) -> bytes:
     """``JOINED``, ``MEMBERS`` (a big room's: with a ``NOTICE`` saying
     whom it lists), ``GAP`` if a resume left some out, the
-    history oldest first (rendered by ``render``: with ``@ID`` or not), then
-    ``TOPIC``."""
+    history oldest first (rendered by ``render``: with ``@ID`` or not),
+    ``TOPIC``, and for a ``rich`` client (one that shows a pinned bar)
+    ``PINS room count`` when the room has pins (a plain join stays the
+    two steps it was)."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
@@ -402,6 +408,8 @@ def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
     lines.extend(event.encoded(render) for event in welcome.history)
     if welcome.topic:
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
+    if rich and welcome.pins:
+        lines.append(format_line("PINS", room, str(welcome.pins)))
     return b"".join(lines)
 
 
