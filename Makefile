@@ -10,7 +10,7 @@ HTTP_PORT ?= 8000
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 
-.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check
+.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
@@ -143,6 +143,22 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-color-emoji >/dev/null; \
 	fi
 
+# The OpenID Connect tests run a real provider, node-oidc-provider (OpenID
+# Certified), on Node: installed from npm into build/oidc-provider
+# (tests/oidc/), with Debian's npm installed first where it is missing.
+# Without npm those tests are skipped (CI makes them fail).
+OIDC_PROVIDER := build/oidc-provider/node_modules/oidc-provider
+oidc-provider:
+	$(call apt_install,npm,the OpenID Connect tests' provider (oidc-provider from npm))
+	@if [ -d $(OIDC_PROVIDER) ]; then :; \
+	elif command -v npm >/dev/null; then \
+		echo "Installing oidc-provider from npm for the OpenID Connect tests"; \
+		mkdir -p build/oidc-provider && npm install --prefix build/oidc-provider \
+			--no-audit --no-fund --silent oidc-provider@9 >/dev/null; \
+	else \
+		echo "npm is missing: the OpenID Connect tests will be skipped"; \
+	fi
+
 # The checkout's bytecode, written once. The tests start hundreds of
 # `twistd` processes from the checkout (PYTHONPATH), and where
 # PYTHONDONTWRITEBYTECODE is set (some CI images set it) each one compiled
@@ -162,7 +178,7 @@ bytecode: $(STAMP)
 # tests start (servers, browsers, Redis), else one (0) on a single core.
 # On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
-test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check
+test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
@@ -184,7 +200,7 @@ irctest: $(STAMP) bytecode redis-server faketime
 	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check
+trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

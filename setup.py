@@ -55,6 +55,11 @@ setup(
         # renders it and the IRC door translates it, with the Python port of
         # the parser the web page uses (markdown-it).
         "markdown-it-py>=3.0",
+        # Sign-in with an OpenID provider (chatroom.wiring.oidc_provider):
+        # ID and access tokens checked against the provider's JWKS, and
+        # their claims (iss, aud, exp, nonce), by joserfc, the JOSE library
+        # of Authlib's author.
+        "joserfc>=1.0",
     ],
     extras_require={
         "test": [
@@ -62,6 +67,9 @@ setup(
             "pytest-twisted>=1.14",
             # `make test` runs the suite in several processes (Makefile, TEST_WORKERS).
             "pytest-xdist>=3",
+            # A test that hangs fails alone after pyproject.toml's timeout,
+            # with its traceback, instead of holding up the whole run.
+            "pytest-timeout>=2.2",
             # irctest's controllers lock their shared port registry with it
             # when irctest runs in several processes (conformance/run.py).
             "filelock>=3",

@@ -4,7 +4,7 @@ Run from a checkout, with its own interpreter (the same script works on the
 flat package of cf6c44a and on today's layout)::
 
     .venv/bin/python benchmarks/memory_probe.py [--clients 2500] [--top 40] \
-        [--door irc|ws]
+        [--door irc|ws] [--redis redis://127.0.0.1:6379/0]
 
 It builds the server as ``twistd chatroom`` does (``makeService`` with the
 benchmark's options: ``--rate 0 --max-per-ip 0 --max-clients 0 --db
@@ -15,10 +15,13 @@ them and joins each to a room of 100 (creating it when it is missing), as
 the benchmark's storm does. Once those are idle it snapshots tracemalloc,
 connects the rest the same way, and reports per connection the objects
 the collector tracks (by type) and the traced bytes, grouped by the line
-that allocated them. (Not the RSS, which tracemalloc's own records swell:
-that figure is the benchmark's storm.) The first 500 are left out
-so that what every server allocates once (caches, the first rooms) is not
-counted per client.
+that allocated them. With ``--redis`` the server is a node of a cluster on
+that Redis (as ``chatroom-cluster`` starts each), and the clients come
+once it is in the cluster: a node's cost per client, the Redis back-end's
+places included (flush a Redis kept for this between runs). (Not the
+RSS, which tracemalloc's own records swell: that figure is the
+benchmark's storm.) The first 500 are left out so that what every server
+allocates once (caches, the first rooms) is not counted per client.
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ def _types() -> collections.Counter[str]:
     )
 
 
-def _server(total: int, top: int, door: str) -> None:
+def _server(total: int, top: int, door: str, redis: str | None = None) -> None:
     sys.path.insert(0, os.getcwd())
     from twisted.internet import reactor, task
     from twisted.logger import globalLogBeginner
@@ -157,11 +160,23 @@ def _server(total: int, top: int, door: str) -> None:
         doors = ["--port", "tcp:0:interface=127.0.0.1", "--irc", endpoint]
     elif door == "ws":  # the web door's /ws
         doors = ["--port", "tcp:0:interface=127.0.0.1", "--http", endpoint]
-    options.parseOptions([*doors, *SERVER_OPTIONS])
-    makeService(options).startService()
+    node = ["--redis", redis, "--node-id", "probe"] if redis else []
+    options.parseOptions([*doors, *SERVER_OPTIONS, *node])
+    service = makeService(options)
+    service.startService()
     signals = Path(tempfile.mkdtemp(prefix="memory-probe-"))
     argv = [__file__, "--client", str(port), str(total), str(signals), "--door", door]
-    client = subprocess.Popen([sys.executable, *argv])
+    clients: list[subprocess.Popen[bytes]] = []
+
+    def start_clients(_: object = None) -> None:
+        clients.append(subprocess.Popen([sys.executable, *argv]))
+
+    registry = service.server.registry
+    backend = getattr(getattr(registry, "inner", registry), "backend", None)
+    if redis and backend is not None:  # UNAVAILABLE until it is in the cluster
+        backend.when_available().addCallback(start_clients)
+    else:
+        start_clients()
     before: dict[str, Any] = {}
     measured = total - WARM
 
@@ -194,7 +209,7 @@ def _server(total: int, top: int, door: str) -> None:
                     f"  {frame.filename}:{frame.lineno}"
                 )
             (signals / "stop").touch()
-            client.wait()
+            clients[0].wait()
             reactor.stop()
 
     task.LoopingCall(poll).start(0.1)
@@ -206,13 +221,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2500)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--door", choices=("line", "irc", "ws"), default="line")
+    parser.add_argument(
+        "--redis", help="a node of a cluster on this Redis (URL) instead of a server"
+    )
     parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
     args = parser.parse_args()
     if args.client:
         port, total, signals = args.client
         asyncio.run(_clients(int(port), int(total), Path(signals), args.door))
     else:
-        _server(args.clients, args.top, args.door)
+        _server(args.clients, args.top, args.door, args.redis)
 
 
 if __name__ == "__main__":

@@ -53,7 +53,9 @@ challenge, past that timeout), and ``--description "test server"`` (what
 irctest's configurations call
 every server, which its ``LINKS`` test expects after the hop count) and
 ``--rooms ''`` (no permanent ``#general``: ``LIST`` shows only the test's
-channels, as on a server that has none); everything else is the door as
+channels, as on a server that has none) and ``--rename-grace 0`` (after a
+``RENAME``, ``channel_rename.py`` joins the old name and expects a new
+channel there, as on Ergo, which keeps no redirect); everything else is the door as
 ``twistd -n chatroom --name My.Little.Server`` starts it.
 
 Used as ``pytest --controller chatroom_controller -p chatroom_controller``
@@ -260,6 +262,7 @@ class Door:
             *("--http", f"tcp:{self.http_port}:interface=127.0.0.1"),
             *("--description", "test server"),
             *("--admins", OPERATOR[0]),
+            *("--rename-grace", "0"),
             *self.options,
         ]
         if self.password is not None:

@@ -51,7 +51,7 @@ from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
-from chatroom.core.events import Listing, LobbyChanges, Welcome
+from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
@@ -365,6 +365,9 @@ class RecordingMember:
         self.data += (
             f"REMOVED {room} {len(listing.rooms) if listing else '-'}\r\n".encode()
         )
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        self.data += renamed.encoded(to_line)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         self.lobby.append(changes)

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from twisted.trial import unittest
 
+from chatroom.wiring.cluster import ONLY_CHATROOM
 from tests.cluster.support import RedisTestCase
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -472,6 +473,10 @@ started.addCallback(loaded).addBoth(stop)
 reactor.run()
 """
 
+#: The same as ``chatroom-cluster`` runs each node: twistd offered
+#: chatroom's plugin alone (:data:`chatroom.wiring.cluster.ONLY_CHATROOM`).
+RUN_A_NODE = ONLY_CHATROOM + "\n" + RUN_A_SERVER
+
 #: What a node of a cluster (``--port`` and ``--redis`` on one Redis, as
 #: ``chatroom-cluster`` starts each) never loads, and why: megabytes of
 #: every node's memory, used only where an option asks for them.
@@ -486,6 +491,15 @@ NOT_IN_A_NODE = {
     "twisted.web.server": "the web door's HTTP server",
     "wsproto": "the web door's WebSocket",
     "scramp": "SCRAM: when a password is set, at a SCRAM sign-in",
+    "twisted.trial": "trial's interfaces: twistd's search of every installed plugin",
+    "unittest": "imported by trial's interfaces",
+    "twisted.mail": "Twisted Mail, the SMTP sender: --smtp alone",
+    "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
+    "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
+    "twisted.web.client": "twisted.web's HTTP client: a link preview, a push",
+    "py_vapid": "Web Push's signer: at the first push",
+    "http_ece": "Web Push's encryption: at the first push",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
 }
 
 #: What a server alone, with all three doors, never loads, and why.
@@ -495,6 +509,14 @@ NOT_IN_A_SERVER = {
     "redis": "redis-py: a node's start, and chatroom-admin",
     "psycopg": "PostgreSQL's client: a node's --search-db and --files-db",
     "emoji": "the page's emoji list: at its first request (/emoji.json)",
+    "twisted.mail": "Twisted Mail, the SMTP sender: --smtp alone",
+    "twisted.names.client": "Twisted Names, the DNS blocklists' resolver: --dnsbl",
+    "twisted.names.dns": "Twisted Names' DNS messages: --dnsbl alone",
+    "markdown_it": "the IRC door's Markdown parser: at the first text with a mark",
+    "py_vapid": "Web Push's signer: at the first push",
+    "http_ece": "Web Push's encryption: at the first push",
+    "joserfc": "the OpenID provider's token checks: --oidc-issuer alone",
+    "chatroom.wiring.oidc_provider": "the OpenID provider's edge: --oidc-issuer alone",
 }
 
 
@@ -522,7 +544,8 @@ class LoadedWhenUsedTests(RedisTestCase):
     def test_a_node_leaves_unloaded_what_it_does_not_serve(self) -> None:
         """A node on one Redis, its line door alone, serving: none of
         :data:`NOT_IN_A_NODE` was loaded."""
-        loaded = modules_run(
+        loaded = module_names_printed(
+            RUN_A_NODE,
             "--port", "tcp:0:interface=127.0.0.1", "--redis", self.redis_url,
         )  # fmt: skip
         self.assertEqual(among(loaded, NOT_IN_A_NODE), {})

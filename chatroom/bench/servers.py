@@ -28,6 +28,7 @@ import chatroom
 from chatroom.bench.errors import BenchError
 from chatroom.bench.references import REFERENCES
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
+from chatroom.wiring.cluster import ONLY_CHATROOM
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
 PROJECT_ROOT = Path(chatroom.__file__).resolve().parent.parent
@@ -40,6 +41,12 @@ BASELINE_SCRIPT = PROJECT_ROOT / "benchmarks" / "baseline_server.py"
 _TWISTD = (
     "import sys, twisted.plugins; twisted.plugins.__path__.insert(0, sys.argv.pop(1)); "
     "from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
+)
+#: A node as ``chatroom-cluster`` runs it (:data:`chatroom.wiring.cluster.TWISTD`):
+#: ``twistd`` offered chatroom's plugin alone, the tree's.
+_NODE_TWISTD = (
+    "import sys, twisted.plugins; twisted.plugins.__path__.insert(0, sys.argv.pop(1)); "
+    f"{ONLY_CHATROOM}sys.argv[0] = 'twistd'; twistd.run()"
 )
 
 #: ``twistd chatroom`` options for a server the benchmark starts: no flood
@@ -279,21 +286,32 @@ def _endpoint(port: int) -> str:
     return f"tcp:{port}:interface=127.0.0.1:backlog=1024"
 
 
-def twistd_argv(code: ServerCode, *arguments: str) -> list[str]:
-    """``twistd ARGUMENTS`` on ``code``'s interpreter, with its tree's plugins."""
+def twistd_argv(code: ServerCode, *arguments: str, node: bool = False) -> list[str]:
+    """``twistd ARGUMENTS`` on ``code``'s interpreter, with its tree's plugins
+    (a ``node`` as ``chatroom-cluster`` starts it: chatroom's plugin alone)."""
     return [
         code.python,
         "-c",
-        _TWISTD,
+        _NODE_TWISTD if node else _TWISTD,
         str(code.root / "twisted" / "plugins"),
         *arguments,
     ]
 
 
-def _chatroom_argv(code: ServerCode, port: int, options: list[str]) -> list[str]:
-    """``twistd chatroom`` of ``code`` on ``port`` (see :func:`_endpoint`)."""
+def _chatroom_argv(
+    code: ServerCode, port: int, options: list[str], node: bool = False
+) -> list[str]:
+    """``twistd chatroom`` of ``code`` on ``port`` (see :func:`_endpoint`);
+    a ``node`` as ``chatroom-cluster`` starts it."""
     return twistd_argv(
-        code, "-n", "--pidfile=", "chatroom", "--port", _endpoint(port), *options
+        code,
+        "-n",
+        "--pidfile=",
+        "chatroom",
+        "--port",
+        _endpoint(port),
+        *options,
+        node=node,
     )
 
 
@@ -428,6 +446,7 @@ def start_cluster(
                 code,
                 port,
                 [*(options or []), "--redis", cluster.url, "--node-id", name],
+                node=True,
             )
             cluster.nodes.append(_spawn(argv, name, port, root=code.root))
         _wait_until_joined(cluster)
@@ -507,7 +526,7 @@ def start_shared_nodes(
         if door == "irc":
             extra += ["--irc", _endpoint(port)]
             line_port = free_port()
-        argv = _chatroom_argv(code, line_port, extra)
+        argv = _chatroom_argv(code, line_port, extra, node=True)
         return _spawn(argv, name, port, door, code.root)
 
     cluster, metrics = _start_sharing(count, redis_server, options, spawn)
@@ -543,7 +562,7 @@ def start_door_nodes(
 
     def spawn(name: str, extra: list[str], metrics: int) -> ServerProcess:
         extra += ["--irc", _endpoint(ports["irc"]), "--http", _endpoint(ports["ws"])]
-        argv = _chatroom_argv(code, ports["line"], extra)
+        argv = _chatroom_argv(code, ports["line"], extra, node=True)
         return _spawn(argv, name, metrics, "line", code.root)
 
     cluster, metrics = _start_sharing(count, redis_server, options, spawn)

@@ -1,5 +1,6 @@
 """Buffers: a log of its own for every room the user is in and every
-private conversation, with unread counts and read markers.
+private conversation (and the search results, a thread, the reports),
+with unread counts and read markers.
 
 The client turns on the server's ``multi`` capability (protocol.md, *Many
 rooms*), so joining a room adds it and leaves no other. :class:`Buffers`,
@@ -25,7 +26,13 @@ from chatroom.wire.names import name_key
 
 #: The lines an unread count counts.
 COUNTED = frozenset(
-    {EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE, EntryKind.TO_OPERATORS}
+    {
+        EntryKind.MESSAGE,
+        EntryKind.ACTION,
+        EntryKind.PRIVATE,
+        EntryKind.TO_OPERATORS,
+        EntryKind.REPORT,
+    }
 )
 
 
@@ -44,6 +51,8 @@ class Buffer:
     private: bool = False
     #: The results of ``/search`` (see :mod:`.findings`), not a room.
     search: bool = False
+    #: The reports of messages (see :mod:`.reports`), not a room.
+    reports: bool = False
     #: A thread of the room ``name`` (see :mod:`.threads`): its root's id.
     thread: str = ""
     #: The account's notification level here (``NOTIFY``; "" unknown).
@@ -74,15 +83,18 @@ class Buffer:
 
     @property
     def label(self) -> str:
-        """How the buffer list names it: ``#tea``, ``carol``, or ``search``."""
+        """How the buffer list names it: ``#tea``, ``carol``, ``search`` or
+        ``reports``."""
         if self.thread:
             return f"#{self.name}›{self.thread}"
-        return self.name if self.private or self.search else f"#{self.name}"
+        listing = self.private or self.search or self.reports
+        return self.name if listing else f"#{self.name}"
 
     @property
     def is_room(self) -> bool:
-        """Whether it is a room's (not a conversation, a thread or search results)."""
-        return not (self.private or self.search or self.thread)
+        """Whether it is a room's (not a conversation, a thread, search
+        results or reports)."""
+        return not (self.private or self.search or self.thread or self.reports)
 
     @property
     def muted(self) -> bool:
@@ -168,6 +180,23 @@ class Buffers:
             return buffer, False
         buffer = self.by_key[key] = Buffer(key, user, private=True)
         return buffer, True
+
+    def renamed(self, room: str, name: str) -> Buffer | None:
+        """Room ``room`` is called ``name``: its buffer (if the user is in
+        it) under its new key, in its place, on screen if it was."""
+        key, new_key = log_key(Page.ROOM, room), log_key(Page.ROOM, name)
+        buffer = self.by_key.get(key)
+        if buffer is None:
+            return None
+        self.by_key = {new_key if k == key else k: b for k, b in self.by_key.items()}
+        buffer.key, buffer.name = new_key, name
+        if self.focused == key:
+            self.focused = new_key
+        if self.server_room is not None and name_key(self.server_room) == name_key(
+            room
+        ):
+            self.server_room = name
+        return buffer
 
     def close(self, key: str) -> bool:
         """Forget buffer ``key``; False if there was none."""

@@ -678,6 +678,15 @@ class ChatController:
         if command == "/search" and argument:
             model.start_search(argument)
             return text
+        if command == "/reports":
+            model.start_reports(argument)
+            return text
+        if buffer is not None and buffer.reports and plain:
+            model.note(
+                "this is the reports buffer: /report close N [NOTE] closes one",
+                EntryKind.ERROR,
+            )
+            return None
         if command in ("/leave", "/part") and buffer is not None:
             if not buffer.is_room:
                 model.close(buffer.key)
@@ -701,9 +710,15 @@ class ChatController:
         if buffer is not None and buffer.search and command in ROOM_ONLY:
             model.note(f"{command} is for rooms; this is the search", EntryKind.ERROR)
             return None
+        if buffer is not None and buffer.reports and command in ROOM_ONLY:
+            model.note(f"{command} is for rooms; these are reports", EntryKind.ERROR)
+            return None
         if buffer is not None and buffer.private:
             if not is_command(text):
                 return f"/msg {buffer.name} {said_text(text)}"
+            reported = argument.split(" ", 1)[0]
+            if command == "/report" and reported.isdigit():  # its message: @USER ID
+                return f"/report @{buffer.name} {argument}"
             if command in ROOM_ONLY:
                 model.note(
                     f"{command} is for rooms; this is a private conversation",
@@ -716,7 +731,7 @@ class ChatController:
         """``/upload PATH``: the file goes, and is shared in the room or the
         conversation on screen (the one it was typed in)."""
         buffer = self.model.buffer
-        if buffer is None or buffer.search:
+        if buffer is None or buffer.search or buffer.reports:
             self.model.note(
                 "/upload shares a file in a room or a conversation: open one",
                 EntryKind.ERROR,
@@ -938,6 +953,7 @@ EVENTS: dict[str, Route] = {
     "NICK": Route(SessionModel.renamed, ChatController.after_nick),
     "LEFT": Route(SessionModel.left_room),
     "DELETED": Route(SessionModel.room_deleted),
+    "RENAMED": Route(SessionModel.room_renamed),
     "NOTICE": Route(SessionModel.room_notice),
     # what is said
     "MSG": Route(SessionModel.message, ChatController.after_said),
@@ -993,6 +1009,11 @@ EVENTS: dict[str, Route] = {
     "GBANS": Route(SessionModel.described),
     "REHASHED": Route(SessionModel.described),
     "MOTD": Route(SessionModel.described),
+    "APP_PASSWORD": Route(SessionModel.described),
+    "APP_PASSWORD_MADE": Route(SessionModel.described),
+    "APP_PASSWORDS_END": Route(SessionModel.described),
+    "APP_PASSWORD_REMOVED": Route(SessionModel.described),
+    "MAIL": Route(SessionModel.described),
     "WEBHOOK": Route(SessionModel.described),
     "WEBHOOKS_END": Route(SessionModel.described),
     "WEBHOOK_REMOVED": Route(SessionModel.described),
@@ -1010,10 +1031,11 @@ EVENTS: dict[str, Route] = {
     "NOTIFY": Route(SessionModel.level_set),
     # reports of messages: a line as .moderation words it
     "REPORTED": Route(SessionModel.described),
-    "REPORT": Route(SessionModel.described),
-    "REPORT_TEXT": Route(SessionModel.described),
-    "REPORTS_END": Route(SessionModel.described),
-    "REPORT_CLOSED": Route(SessionModel.described),
+    # reports of messages: the reports buffer (see .reports)
+    "REPORT": Route(SessionModel.report_heard),
+    "REPORT_TEXT": Route(SessionModel.report_said),
+    "REPORTS_END": Route(SessionModel.reports_listed),
+    "REPORT_CLOSED": Route(SessionModel.report_closed),
     "PROFILE": Route(SessionModel.profile_seen, ChatController.after_profile),
     "PROFILE_END": Route(None, ChatController.after_profile_end),
     # uploads (/upload)

@@ -45,6 +45,8 @@ class EntryKind(StrEnum):
     ALERT = "alert"
     #: A ``/search`` result (``FOUND``): ``target`` is its room.
     FOUND = "found"
+    #: A report of a message (``REPORT``), in the reports buffer.
+    REPORT = "report"
     #: A row of a table the client lays out (``/modlog``), without a time.
     TABLE = "table"
 

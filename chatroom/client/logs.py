@@ -46,6 +46,16 @@ class Logs:
         """The lines of log ``key`` (none yet: an empty list, not kept)."""
         return self.by_key.get(key, [])
 
+    def renamed(self, key: str, new_key: str) -> None:
+        """Log ``key`` is log ``new_key`` (its room was renamed), shown if
+        it was."""
+        if key in self.by_key:
+            self.by_key[new_key] = self.by_key.pop(key)
+        if self.shown == key:
+            self.shown = new_key
+        if self.filed_in == key:
+            self.filed_in = new_key
+
     def add(self, entry: LogEntry, where: str | None = None) -> tuple[LogEntry, bool]:
         """Put ``entry`` at the end of log ``where`` (None: the one shown),
         stamped with the time now unless it has one or is timeless.

@@ -47,6 +47,14 @@ from chatroom.client.findings import (
 from chatroom.client.history import RoomHistory
 from chatroom.client.logs import Logs
 from chatroom.client.moderation import describe, kicked_from
+from chatroom.client.reports import (
+    REPORTS_KEY,
+    REPORTS_TOPIC,
+    closed,
+    heading,
+    said,
+    summary,
+)
 from chatroom.client.rich import (
     CHANGEABLE,
     attachment,
@@ -505,6 +513,26 @@ class SessionModel:
         self.focus(SEARCH_KEY)
         self._add(LogEntry(EntryKind.NOTICE, f"searching for {words}…"), SEARCH_KEY)
 
+    def start_reports(self, room: str) -> None:
+        """A ``/reports [ROOM]`` is on its way: the reports buffer, emptied,
+        comes on screen for its answer."""
+        self._reports_buffer()
+        self.logs.empty(REPORTS_KEY)
+        if self.buffers.focused == REPORTS_KEY:
+            self._changed(Change.LOG_SWITCH)
+        self.focus(REPORTS_KEY)
+        asked = f"open reports of #{room}" if room else "open reports"
+        self._add(LogEntry(EntryKind.NOTICE, f"{asked}…"), REPORTS_KEY)
+
+    def _reports_buffer(self) -> Buffer:
+        """The reports buffer, made (listed last, not shown) if new."""
+        buffer = self.buffers.by_key.get(REPORTS_KEY)
+        if buffer is None:
+            buffer = Buffer(REPORTS_KEY, "reports", reports=True, topic=REPORTS_TOPIC)
+            self.buffers.by_key[REPORTS_KEY] = buffer
+            self._changed(Change.BUFFERS)
+        return buffer
+
     def expire_typing(self) -> None:
         """Forget whoever has not said they are typing for a while."""
         if self.typists.expire(self.now()):
@@ -744,6 +772,25 @@ class SessionModel:
         """DELETED: out of the room, which is no more."""
         room, by = event.field("room"), event.field("by")
         self._left(room, f"{room} was deleted by {by}")
+
+    def room_renamed(self, event: ParsedLine) -> None:
+        """RENAMED: the room's buffer and log go by its new name, in their
+        place, with a line saying who renamed it; for a lobby watcher, the
+        list's entry (its ``ROOM`` line follows)."""
+        room, name, by = event.field("room"), event.field("new"), event.field("by")
+        why = f" ({event.text})" if event.text else ""
+        if self.rooms.pop(room, None) is not None:
+            self._changed(Change.ROOMS)
+        buffer = self.buffers.renamed(room, name)
+        if buffer is None:
+            return
+        self.logs.renamed(log_key(Page.ROOM, room), buffer.key)
+        self._changed(Change.BUFFERS)
+        self._changed(Change.HEADER)
+        self._add(
+            LogEntry(EntryKind.NOTICE, f"{by} renamed {room} to {name}{why}"),
+            buffer.key,
+        )
 
     def room_notice(self, event: ParsedLine) -> None:
         """NOTICE: the server's word about a room (a cluster node lost touch)."""
@@ -1087,6 +1134,33 @@ class SessionModel:
         """FOUND_END: how many were found."""
         text = found_summary(event.field("count"))
         self._add(LogEntry(EntryKind.NOTICE, text), SEARCH_KEY)
+
+    # -- server events: reports of messages (see .reports) ------------------------
+
+    def report_heard(self, event: ParsedLine) -> None:
+        """REPORT: a report, live or listed, in the reports buffer (news
+        calling for the user there when it is out of view)."""
+        self._reports_buffer()
+        number, room, reported = (event.field(n) for n in ("number", "room", "id"))
+        text = heading(number, room, reported, event.field("reporter"), event.text)
+        self._add(LogEntry(EntryKind.REPORT, text, mentions_me=True), REPORTS_KEY)
+
+    def report_said(self, event: ParsedLine) -> None:
+        """REPORT_TEXT: what the reported message said, under its report."""
+        text = said(event.field("user"), event.text)
+        self._add(LogEntry(EntryKind.TABLE, text), REPORTS_KEY)
+
+    def reports_listed(self, event: ParsedLine) -> None:
+        """REPORTS_END: how many are open."""
+        self._reports_buffer()
+        text = summary(event.field("count"))
+        self._add(LogEntry(EntryKind.NOTICE, text), REPORTS_KEY)
+
+    def report_closed(self, event: ParsedLine) -> None:
+        """REPORT_CLOSED: a report closed, by whom and with what note."""
+        self._reports_buffer()
+        text = closed(event.field("by"), event.field("number"), event.text)
+        self._add(LogEntry(EntryKind.MODERATION, text), REPORTS_KEY)
 
     def modlog_row(self, event: ParsedLine) -> None:
         """MODLOG: one row of the table to come."""

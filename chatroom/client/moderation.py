@@ -154,6 +154,18 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
         "webhook {name} removed: its address posts no more", in_room=False
     ),
     "PREVIEWS": _says("link previews are {state}", in_room=False),
+    # app passwords (/app-password): a new one is shown this once
+    "APP_PASSWORD": _says(
+        "app password for {label}: {password} (shown this once: for /login or"
+        " SASL PLAIN)",
+        in_room=False,
+    ),
+    "APP_PASSWORD_MADE": _says("app password {label}, made {made}", in_room=False),
+    "APP_PASSWORDS_END": _says("{count} app password(s)", in_room=False),
+    "APP_PASSWORD_REMOVED": _says(
+        "app password {label} removed: it signs in no more", in_room=False
+    ),
+    "MAIL": _says("mail for what you miss while away: {state}", in_room=False),
     "PIN": _says("{by} pinned message #{message}"),
     "UNPIN": _says("{by} unpinned message #{message}"),
     "PINNED": _pinned,
@@ -164,23 +176,10 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "FOLLOW": _says("you follow the thread of #{root}"),
     "UNFOLLOW": _says("you no longer follow the thread of #{root}"),
     "NOTIFY": _says("{room} notifies you of: {level}"),
-    # reports (docs/protocol.md, "Reports"): on the screen shown, wherever
-    # the moderator is reading
+    # a report made (docs/protocol.md, "Reports"): on the screen shown; the
+    # reports themselves are the reports buffer's (see .reports)
     "REPORTED": _says(
-        "you reported message #{id} to the room's moderators", in_room=False
-    ),
-    "REPORT": lambda event: Line(
-        "report #{number} in {room}: {reporter} reported message #{id}".format(
-            **event.named_fields()
-        )
-        + _reason(event)
-    ),
-    "REPORT_TEXT": lambda event: Line(
-        f"report #{event.field('number')}: {event.field('user')} said: {event.text}"
-    ),
-    "REPORTS_END": _says("{count} open report(s)", in_room=False),
-    "REPORT_CLOSED": lambda event: Line(
-        f"{event.field('by')} closed report #{event.field('number')}{_reason(event)}"
+        "you reported message #{id}: its moderators are told", in_room=False
     ),
 }
 

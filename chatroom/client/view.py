@@ -314,7 +314,11 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         buffer = model.buffer
         if model.page == Page.ROOM and buffer is not None and buffer.private:
             self.header.set_text(f" {buffer.name} — private conversation{you}")
-        elif model.page == Page.ROOM and buffer is not None and buffer.search:
+        elif (
+            model.page == Page.ROOM
+            and buffer is not None
+            and (buffer.search or buffer.reports)
+        ):
             self.header.set_text(f" {buffer.topic}")
         elif model.page == Page.ROOM and buffer is not None and buffer.thread:
             self.header.set_text(f" #{buffer.name} — {buffer.topic} · /leave closes it")

@@ -168,6 +168,8 @@ def line_markup(entry: LogEntry) -> Markup:
         return [("earlier", where), "<", *name, "> ", ("message", entry.text)]
     if kind == EntryKind.TABLE:
         return [("help", f"  {entry.text}")]
+    if kind == EntryKind.REPORT:
+        return [*stamp, ("alert", entry.text)]
     if kind == EntryKind.ACTION:
         attribute = "action" if text_attribute == "message" else text_attribute
         return [*stamp, ("action", "* "), *name, (attribute, f" {entry.text}"), *edited]

@@ -10,6 +10,12 @@ in one queue for the whole server until a moderator closes it with a note
 open ones, oldest first, with the reported text: an admin's are every
 room's, another's those of the rooms they moderate.
 
+A message of the reporter's own private conversation is reported as
+``/report @USER ID [REASON]``: no room's moderator has a say in it, so
+only the server's admins hear it and handle it. Its report's room is
+``@`` and the other side's name, and it is written in the server's
+moderation log (:data:`~chatroom.core.modlog.SERVER_LOG`).
+
 Each report is numbered by the server (1, 2, ...) and kept by the
 back-end's :class:`~chatroom.core.report_store.ReportStore` across
 restarts. The core decides on what it read and hands the back-end one
@@ -25,7 +31,7 @@ closing are written in the room's moderation log. A reporter may file
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -40,11 +46,11 @@ from chatroom.core.changes import (
     ReportsNumbered,
     ServerReports,
 )
-from chatroom.core.events import ReportClosed, ReportFiled
+from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor, account_mask, name_mask
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session
@@ -56,6 +62,25 @@ REPORTS_PER_MINUTE = 5
 
 #: The longest reason or note kept, in characters.
 REASON_MAX = 300
+
+#: What starts the place of a reported private message: ``@`` and the
+#: other side's name (no room's name starts so).
+PRIVATE = "@"
+
+#: Message ID of the caller's conversation with a user, and the
+#: conversation's key (:meth:`chatroom.core.private.PrivateMessages.message`).
+PrivateLookup = Callable[[Session, str, int], Awaitable[tuple[str, PrivateMessage]]]
+
+
+def is_private(place: str) -> bool:
+    """Whether a report's place is a private conversation's."""
+    return place.startswith(PRIVATE)
+
+
+def log_of(place: str) -> str:
+    """Where a report about ``place`` is written: the room's moderation
+    log, or the server's for a private message."""
+    return SERVER_LOG if is_private(place) else place
 
 
 def audience(facts: DecisionFacts | None, admins: frozenset[str]) -> tuple[str, ...]:
@@ -88,6 +113,7 @@ class AbuseReports:
         session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
         admins: Callable[[], frozenset[str]],
+        private_message: PrivateLookup,
     ) -> None:
         self.clock = clock
         self.backend = backend
@@ -96,6 +122,7 @@ class AbuseReports:
         self.session_of = session_of
         self.actor_of = actor_of
         self.admins = admins
+        self.private_message = private_message
         #: reporter key → when its last reports were filed here.
         self._filed: dict[str, deque[float]] = {}
 
@@ -111,18 +138,37 @@ class AbuseReports:
             )
         recent.append(now)
 
+    async def _reported(
+        self, seat: Member, session: Session, place: str, event_id: int
+    ) -> tuple[str, str, str, str]:
+        """Message ``event_id`` of ``place`` (a room the member is in, or
+        ``@USER``): its place as shown, its key for :func:`filed_key`, its
+        author and its text."""
+        if is_private(place):
+            other = place.removeprefix(PRIVATE)
+            key, said = await self.private_message(session, other, event_id)
+            mine = (session.account, name_key(session.name))
+            shown = said.recipient if name_key(said.sender) in mine else said.sender
+            return PRIVATE + shown, PRIVATE + key, said.sender, said.text
+        where = self.backend.joined_room(seat, place)
+        message = await self.life.message(seat, session, where, event_id)
+        return where, name_key(where), message.user, message.text
+
     async def report(
         self, member: Member, room: str, event_id: int, reason: str
     ) -> MessageReport:
-        """``/report ID [REASON]`` in ``room``: the report filed (its
-        moderators hear ``REPORT``); ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` for
-        a message the reporter reported already, ``RATE_LIMITED``."""
+        """``/report ID [REASON]`` in ``room`` (or ``/report @USER ID``: a
+        message of the member's conversation with USER): the report filed
+        (its moderators hear ``REPORT``: a private message's, the admins);
+        ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` for a message the reporter
+        reported already, ``RATE_LIMITED``."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.joined_room(seat, room)
-        message = await self.life.message(seat, session, where, event_id)
+        where, place_key, author, text = await self._reported(
+            seat, session, room, event_id
+        )
         reporter = session.account or name_key(session.name)
-        filed = filed_key(reporter, name_key(where), event_id)
+        filed = filed_key(reporter, place_key, event_id)
         reason = _trimmed(reason)
         self._check_rate(reporter)
         kept: list[MessageReport] = []
@@ -136,8 +182,8 @@ class AbuseReports:
                 number,
                 where,
                 event_id,
-                message.user,
-                message.text,
+                author,
+                text,
                 session.name,
                 reason,
                 format_time(self.clock.seconds()),
@@ -149,27 +195,26 @@ class AbuseReports:
 
         await retried(attempt)
         (report,) = kept
-        to = audience(await self.backend.facts(where), self.admins())
+        facts = None if is_private(where) else await self.backend.facts(where)
+        to = audience(facts, self.admins())
         await self.backend.tell_everyone(
             ReportFiled(
-                report.number,
-                where,
-                event_id,
-                session.name,
-                reason,
-                message.user,
-                message.text,
-                to,
+                report.number, where, event_id, session.name, reason, author, text, to
             )
         )
-        target = str(event_id)
+        target = f"{where}/{event_id}" if is_private(where) else str(event_id)
         entry = ModEntry(report.time, session.name, ModAction.REPORT, target, reason)
-        await self.backend.modlog.record(where, [entry])
+        await self.backend.modlog.record(log_of(where), [entry])
         return report
 
     async def _moderates(self, actor: Actor, room: str) -> DecisionFacts | None:
         """The room's facts if ``actor`` may handle its reports (None: an
-        admin's, of a room that is gone); ``NOT_ALLOWED`` if not."""
+        admin's, of a room that is gone or of a private message);
+        ``NOT_ALLOWED`` if not."""
+        if is_private(room):
+            if actor.admin:
+                return None
+            raise errors.not_allowed("only admins handle reports of private messages")
         try:
             facts = await self.backend.facts(room)
         except errors.ChatError as refused:
@@ -243,5 +288,5 @@ class AbuseReports:
         )
         stamp = format_time(self.clock.seconds())
         entry = ModEntry(stamp, actor.name, ModAction.CLOSE_REPORT, str(number), note)
-        await self.backend.modlog.record(closed.room, [entry])
+        await self.backend.modlog.record(log_of(closed.room), [entry])
         return closed

@@ -114,7 +114,8 @@ class AccountMarkers:
 @dataclass(frozen=True)
 class AccountRecord:
     """Account ``account``'s record (its name key): the name it was
-    registered as, its password hash and its SCRAM keys."""
+    registered as, its password hash and its SCRAM keys, its mailbox and
+    its app passwords."""
 
     account: str
 
@@ -137,6 +138,14 @@ class AccountRooms:
 @dataclass(frozen=True)
 class RoomPins:
     """The messages room ``room`` (its name key) keeps pinned."""
+
+    room: str
+
+
+@dataclass(frozen=True)
+class RoomName:
+    """The name room ``room`` (its name key) is known by: what a rename
+    changes, with everything kept under it."""
 
     room: str
 
@@ -212,12 +221,13 @@ class InvitationCode:
     code: str
 
 
+#: The subjects that are about one room (:attr:`DecidedChange.room`).
+RoomSubject = (
+    RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
+)
+
 Subject = (
-    RoomSeating
-    | RoomMessages
-    | RoomModeration
-    | RoomHooks
-    | RoomPins
+    RoomSubject
     | AccountMarkers
     | AccountRecord
     | AccountPush
@@ -593,10 +603,9 @@ class DecidedChange:
     @property
     def room(self) -> str:
         """The key of the room the change is about (a room's seating,
-        messages, moderation, webhooks or pins; an account's markers, record,
-        subscriptions or rooms are about no room)."""
-        room = RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins
-        if not isinstance(self.subject, room):
+        messages, moderation, webhooks, pins or name; an account's markers,
+        record, subscriptions or rooms are about no room)."""
+        if not isinstance(self.subject, RoomSubject):
             raise TypeError(f"{self.subject!r} is about no room")
         return self.subject.room
 
@@ -813,6 +822,26 @@ class SetPin(Operation):
 
 
 @dataclass(frozen=True)
+class NameFree(Premise):
+    """No room is called ``name`` (a name key), and no other room was
+    called it within its rename's grace: a rename's new name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class RenameRoom(Operation):
+    """The room is called ``name`` from now on, with everything it keeps
+    (history, members, settings, pins, webhooks, moderation log, and the
+    accounts' read markers, notification levels and follows of it). Its
+    former name leads a join to it until ``until`` (Unix seconds: the
+    core's ``--rename-grace`` from now), then is free."""
+
+    name: str
+    until: float
+
+
+@dataclass(frozen=True)
 class SetFollow(Operation):
     """The account follows thread ``thread`` (``following``) or unfollowed
     it (a :func:`~chatroom.core.thread_follows.follow_key`)."""
@@ -828,6 +857,14 @@ class SetNotifyLevel(Operation):
 
     room: str
     level: str
+
+
+@dataclass(frozen=True)
+class SetMissedMail(Operation):
+    """Whether the account is mailed what it missed while away
+    (:mod:`chatroom.core.missed_mail`): ``on``, or not."""
+
+    on: bool
 
 
 @dataclass(frozen=True)
@@ -991,6 +1028,44 @@ class SetMailbox(Operation):
     """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
 
     mailbox: str
+
+
+@dataclass(frozen=True)
+class AppPasswordsAre(Premise):
+    """The account exists and its app passwords (as
+    :func:`~chatroom.core.accountrecord.encode_app_passwords` encodes them)
+    are ``app_passwords``: a label found free is still free, one found kept
+    is still kept, and the most an account keeps is not passed by two
+    devices adding at once. A refusal brings the account as it is now."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class SetAppPasswords(Operation):
+    """The account's app passwords are now ``app_passwords`` (encoded; ""
+    for none)."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class OidcUnbound(Premise):
+    """No account is bound to ``oidc`` (an OpenID provider's issuer and
+    subject, as :func:`chatroom.core.oidc.binding` encodes them): a first
+    sign-in through the provider makes one account, not two. A refusal
+    brings no facts: the core reads the binding again."""
+
+    oidc: str
+
+
+@dataclass(frozen=True)
+class BindOidc(Operation):
+    """The account is bound to ``oidc``: a sign-in through the provider as
+    that subject is a sign-in to it, whatever the account is called. The
+    binding goes with the account."""
+
+    oidc: str
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class ServerConfig:
     retention_age: float = 0.0
     #: Seconds a restored room waits for someone to rejoin it.
     grace: float = 300.0
+    #: Seconds a renamed room's former name still leads a ``/join`` to it
+    #: (``--rename-grace``, a week); after it the name is free.
+    rename_grace: float = 7 * 24 * 3600.0
     #: Most events replayed to a member resuming with ``/join ROOM since ID``.
     resume_bound: int = 1000
     #: Private messages kept for one absent account, waiting for it to sign
@@ -76,10 +79,19 @@ class ServerConfig:
     #: an address is good for (chatroom.core.mailbox).
     require_email: bool = False
     verify_window: float = 24 * 3600.0
+    #: Minutes without a device's activity after which an account with a
+    #: verified address is mailed its mentions and private messages
+    #: (``--mail-idle``; chatroom.core.missed_mail).
+    mail_idle: float = 30.0
     #: Who may register an account (``--registration``): "open" (anyone),
     #: "invite" (with an invitation an admin or a room owner made) or
     #: "closed" (with an invitation an admin made): chatroom.core.invitations.
     registration: str = "open"
+    #: The OpenID provider's name on the web page's button (``--oidc-name``;
+    #: "" when no ``--oidc-issuer`` is given: chatroom.core.oidc), and
+    #: whether accounts are made only by signing in there (``--oidc-only``).
+    oidc_name: str = ""
+    oidc_only: bool = False
     #: The IRC door's server password (``--irc-password``): "" for none.
     irc_password: str = ""
     #: IRC clients may ``REGISTER`` an account before completing their

@@ -172,6 +172,7 @@ class Devices:
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
         members = [target.name for target in roster.targets]
+        pins = len(await self.backend.pins.pins(roster.room))
         view = WelcomeFacts(
             room=roster.room,
             members=members,
@@ -183,6 +184,7 @@ class Devices:
             history=history,
             first=first,
             last=last,
+            pins=pins,
         )
         return ignoring.replayed(seat.ignoring, membership.welcome(view, since, bound))
 

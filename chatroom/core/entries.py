@@ -137,9 +137,12 @@ def creating(
     facts: CreationFacts, name: str, session: Session, max_rooms: int, now: int
 ) -> changes.DecidedChange:
     """``session`` makes room ``name`` and is its first member and owner
-    (``ROOM_EXISTS``; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
+    (``ROOM_EXISTS``, also for a renamed room's former name within its
+    grace; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
     if facts.existing:
         raise errors.room_exists(facts.existing)
+    if facts.renamed_to:  # a former name, within its grace: /join leads there
+        raise errors.room_exists(name)
     rules.check_room_count(facts.rooms, max_rooms)
     key = name_key(session.name)
     arrival = membership.join(Seating(name, 0), key, session, 0)

@@ -101,6 +101,22 @@ def not_owner(name: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {name} can delete it")
 
 
+def not_renamer(name: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {name} can rename it")
+
+
+def no_renames_here() -> ChatError:
+    """What a back-end that cannot move a room's keys answers a rename."""
+    return ChatError(
+        "NOT_SUPPORTED", "rooms cannot be renamed where each has a slot of its own"
+    )
+
+
+def room_name_taken(name: str) -> ChatError:
+    """A rename's new name is a room's, or was one within its rename's grace."""
+    return ChatError("ROOM_EXISTS", f"{name} is taken, choose another name")
+
+
 def moderated(room: str) -> ChatError:
     return ChatError(
         "MODERATED",
@@ -228,6 +244,19 @@ def name_registered(name: str) -> ChatError:
 
 def bad_password() -> ChatError:
     return ChatError("BAD_PASSWORD", "wrong password")
+
+
+def bad_token(why: str) -> ChatError:
+    """A sign-in through the OpenID provider that does not hold: a ticket or
+    a token refused (expired, not the provider's, not for this server)."""
+    return ChatError("BAD_TOKEN", f"sign-in through the provider refused: {why}")
+
+
+def password_registration_off(provider: str) -> ChatError:
+    """``--oidc-only``: accounts are made by signing in through the provider."""
+    return ChatError(
+        "NOT_ALLOWED", f"accounts here are made by signing in with {provider}"
+    )
 
 
 def no_such_account(name: str) -> ChatError:

@@ -398,6 +398,18 @@ class RoomDeleted(RoomEvent):
 
 
 @dataclass(slots=True, eq=True)
+class RoomRenamed(RoomEvent):
+    """``by`` renamed the room ``room`` to ``new`` (``reason``: their
+    words, "" for none). Its members, then the lobby's watchers, are
+    told; everything the room keeps goes with it. Not stored: the history
+    moves under the new name."""
+
+    new: str
+    by: str
+    reason: str = ""
+
+
+@dataclass(slots=True, eq=True)
 class RoomNotice(RoomEvent):
     """The server says ``text`` to the room's members."""
 
@@ -427,6 +439,15 @@ class MarkerMoved(Event):
     where: str
     marker: int
     said: str = ""
+
+
+@dataclass(slots=True, eq=True)
+class NotifyChanged(Event):
+    """The account's notification level in ``room`` is now ``level``
+    (``/notify``): for its other devices, which show it."""
+
+    room: str
+    level: str
 
 
 # -- moderation -------------------------------------------------------------------
@@ -740,9 +761,10 @@ class Listing(Encodable):
 
 @dataclass(slots=True, eq=False)
 class LobbyChanges(Encodable):
-    """Rooms whose listing changed since the last push, for ``/watch``."""
+    """Rooms whose listing changed since the last push, for ``/watch``:
+    the renames among them first, as their members heard them."""
 
-    changes: Sequence[ListedRoom | RoomGone]
+    changes: Sequence[ListedRoom | RoomGone | RoomRenamed]
 
 
 @dataclass
@@ -767,6 +789,9 @@ class Welcome:
     #: The room's owner, if present ("": none), so that a door listing a
     #: big room's announced members need not ask for the whole room.
     owner: str = ""
+    #: How many messages the room has pinned (a door that shows pins says
+    #: so, and its client knows to ask for them).
+    pins: int = 0
 
     @property
     def count(self) -> int:

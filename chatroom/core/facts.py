@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from chatroom.core.events import DepartureKind, StoredEvent
 from chatroom.core.text import current_mask, name_key
@@ -48,9 +49,10 @@ class RoomPolicy:
     #: until they ``/op`` themself. A later owner is not this mask.
     unopped_owner: str = ""
 
-    @property
+    @cached_property
     def restricted(self) -> bool:
-        """Whether a join must be checked against this policy at all."""
+        """Whether a join must be checked against this policy at all (asked
+        several times a join: kept with the policy, which never changes)."""
         return bool(self.invite_only or self.key or self.bans or self.limit)
 
     def to_json(self) -> str:
@@ -210,7 +212,8 @@ class WelcomeFacts:
     :func:`chatroom.core.membership.welcome`), the joiner and whether it
     is a quiet one, the owner's name if present, the topic, the history
     window (the newest ``--history`` events, or those after a resume's
-    ``since``) and the ids the room keeps (``first``..``last``). A
+    ``since``), the ids the room keeps (``first``..``last``) and how many
+    messages it has pinned (``pins``). A
     back-end makes ``members`` for this one reply, which keeps it (no copy
     per join)."""
 
@@ -228,6 +231,7 @@ class WelcomeFacts:
     first: int = 1
     last: int = 0
     quiet: frozenset[str] = frozenset()
+    pins: int = 0
 
 
 @dataclass(frozen=True)
@@ -253,11 +257,15 @@ class SeatingFacts:
 
 @dataclass(frozen=True)
 class CreationFacts:
-    """What making a room is decided on: the name of the room that has its
-    key already ("" for none) and how many rooms the server has."""
+    """What making (or renaming to) a room's name is decided on: the name
+    of the room that has its key already ("" for none) and how many rooms
+    the server has."""
 
     existing: str
     rooms: int
+    #: The room ``name`` was the former name of, within its rename's grace
+    #: ("" for none): a join there leads to it, and no room takes the name.
+    renamed_to: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,16 @@ Ignore lists are an account's (a plain name has none to keep). The list
 goes with each of the account's seats, on every node
 (:meth:`chatroom.core.sessions.Sessions.ignoring_changed`), and the
 seat leaves out what comes from those it names
-(:meth:`chatroom.core.seats.Seat.deliver_each`), and from the history a
-join replays (:func:`replayed`).
+(:meth:`chatroom.core.seats.Seat.deliver_each`), from the history a
+join replays (:func:`replayed`), and from the history asked for
+(``/history``, IRC's ``CHATHISTORY``: :func:`heard_pages`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chatroom.core import changes, errors
 from chatroom.core.events import (
@@ -31,14 +33,23 @@ from chatroom.core.events import (
     Event,
     Invited,
     Message,
+    PrivateEvent,
     PrivateMessage,
     PrivateTagMessage,
     Reaction,
+    StoredEvent,
     TagMessage,
     Typing,
     Welcome,
 )
 from chatroom.core.text import name_key
+
+#: Events of one kind, as a history keeps them.
+E = TypeVar("E", bound=Event)
+
+
+#: Events a history keeps, with their ids: a room's or a conversation's.
+Kept = TypeVar("Kept", bound=StoredEvent | PrivateEvent)
 
 
 class IgnoreLists(Protocol):
@@ -74,13 +85,46 @@ def held_back(ignoring: frozenset[str], event: Event) -> bool:
     return sender is not None and sender in ignoring
 
 
+def heard(ignoring: frozenset[str], events: list[E]) -> list[E]:
+    """``events`` without what a seat ignoring ``ignoring`` leaves out."""
+    if not ignoring:
+        return events
+    return [event for event in events if not held_back(ignoring, event)]
+
+
+#: How many older pages a history reads in place of what an ignore list
+#: left out of one, before it answers with fewer.
+IGNORED_PAGES = 10
+
+
+async def heard_pages(
+    read: Callable[[int | None], Awaitable[list[Kept]]],
+    ignoring: frozenset[str],
+    count: int,
+    before: int | None,
+) -> list[Kept]:
+    """Up to ``count`` events before id ``before`` that a seat ignoring
+    ``ignoring`` hears, oldest first: ``read`` pages back (``count`` events
+    before an id, or the newest), and an older page is read in place of
+    what was left out, at most :data:`IGNORED_PAGES` of them, so a client
+    paging back until a short page is not stopped by a page of ignored
+    lines."""
+    page = await read(before)
+    shown = heard(ignoring, page)
+    for _ in range(IGNORED_PAGES):
+        if len(shown) >= count or len(page) < count or not page[0].id:
+            break
+        page = await read(int(page[0].id))
+        shown = heard(ignoring, page) + shown
+    return shown[-count:]
+
+
 def replayed(ignoring: frozenset[str], welcome: Welcome) -> Welcome:
     """A room's join replies for a seat ignoring ``ignoring``: its history
     without what an ignored name said (the room's events are unchanged)."""
     if not ignoring:
         return welcome
-    kept = [event for event in welcome.history if not held_back(ignoring, event)]
-    return replace(welcome, history=kept)
+    return replace(welcome, history=heard(ignoring, welcome.history))
 
 
 def change(

@@ -4,7 +4,8 @@ Both registries use one :class:`LobbyWatchers`: they report each room
 whose listing changed, and once per ``interval`` the batch is resolved into
 current entries (by the registry, from memory or from Redis) and handed to
 every watcher as one :class:`~chatroom.core.events.LobbyChanges`, so a burst of
-joins costs a watcher one line per room, not one per join.
+joins costs a watcher one line per room, not one per join. A rename goes
+in the next batch as its members heard it, ahead of the entries.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core.events import LobbyChanges
+from chatroom.core.events import LobbyChanges, RoomRenamed
 from chatroom.core.member import Member
 
 #: Turns {room key: room name} into the current entries of those rooms.
@@ -34,6 +35,7 @@ class LobbyWatchers:
         self.members: set[Member] = set()
         self._resolve = resolve
         self._changed: dict[str, str] = {}
+        self._renamed: list[RoomRenamed] = []
         self._push: IDelayedCall | None = None
         self._stopped = False
 
@@ -51,6 +53,13 @@ class LobbyWatchers:
         if self._push is None:
             self._push = self.clock.callLater(self.interval, self._push_changes)
 
+    def renamed(self, renamed: RoomRenamed) -> None:
+        """A room was renamed (its entries change too: :meth:`changed`);
+        watchers hear it within a tick."""
+        if not self.members or self._stopped:
+            return
+        self._renamed.append(renamed)
+
     def stop(self) -> None:
         """No more pushes (shutdown)."""
         self._stopped = True
@@ -61,11 +70,14 @@ class LobbyWatchers:
     def _push_changes(self) -> None:
         self._push = None
         changed, self._changed = self._changed, {}
+        renamed, self._renamed = self._renamed, []
         if not changed:
             return
         pushing = defer.ensureDeferred(self._resolve(changed))
 
         def push(changes: LobbyChanges) -> None:
+            if renamed:
+                changes = LobbyChanges([*renamed, *changes.changes])
             for watcher in self.members:
                 watcher.lobby_changed(changes)
 

@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple, Protocol
 
-from chatroom.core.events import Encoder, Event, Listing, LobbyChanges, Welcome
+from chatroom.core.events import (
+    Encoder,
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomRenamed,
+    Welcome,
+)
 from chatroom.core.runs import RunTaker
 
 
@@ -64,6 +71,12 @@ class Member(Protocol):
     def removed(self, room: str, listing: Listing | None) -> None:
         """``room`` went away under this member (deleted, or lost by the
         cluster); ``listing`` is the room list, when the door wants one."""
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        """Room ``renamed.room`` is called ``renamed.new`` from now on: this
+        member is in it under that name, and hears so in its door's words
+        (the line door's ``RENAMED``, IRC's ``RENAME`` or ``PART`` and
+        ``JOIN``)."""
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Rooms changed, for a member that watches the lobby."""

@@ -142,8 +142,9 @@ def speaking(facts: Seating, key: str, speaker: Session) -> tuple[RoomEvent, ...
 def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
     """The join reply (also a device's view of a room its account is in):
     the members, those shown and the joiner when some joined quietly (with
-    the true count beside them), the history window, the topic, and for a
-    resume from ``since`` how many events it misses beyond ``bound``."""
+    the true count beside them), the history window, the topic, how many
+    messages are pinned, and for a resume from ``since`` how many events it
+    misses beyond ``bound``."""
     members, total = view.members, None  # made for this reply: it is the reply's
     if view.quiet or view.total != len(members) or view.joiner_quiet:
         total = view.total
@@ -163,4 +164,5 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         gap=gap,
         total=total,
         owner=view.owner,
+        pins=view.pins,
     )

@@ -28,6 +28,7 @@ from chatroom.core import errors, rules
 from chatroom.core.backend import Backend
 from chatroom.core.changes import AccountSettings, DecidedChange, SetFollow
 from chatroom.core.events import Message, StoredEvent
+from chatroom.core.ignoring import heard
 from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
@@ -82,6 +83,7 @@ class MessageThreads:
         life: MessageLife,
         seat_of: Callable[[Member], Member],
         session_of: Callable[[Member], Session],
+        ignoring_of: Callable[[Member], frozenset[str]],
         append: Appender,
         changed: Callable[[str], None],
     ) -> None:
@@ -89,6 +91,8 @@ class MessageThreads:
         life: reads a message of a room (``NO_SUCH_MESSAGE``).
         seat_of: what the back-end knows a door's member as.
         session_of: the session of a member (``NOT_IN_ROOM`` if none).
+        ignoring_of: the names a member's account ignores (its thread
+            history leaves them out).
         append: stamps a message and appends it (the core's ``say``).
         changed: told the account whose settings changed (the pushes' copy).
         """
@@ -96,6 +100,7 @@ class MessageThreads:
         self.life = life
         self.seat_of = seat_of
         self.session_of = session_of
+        self.ignoring_of = ignoring_of
         self.append = append
         self.changed = changed
 
@@ -201,4 +206,4 @@ class MessageThreads:
         if not thread:
             raise errors.no_such_message(root, where)
         kept = [e for e in thread if before is None or int(e.id) < before]
-        return where, kept[-count:]
+        return where, heard(self.ignoring_of(member), kept)[-count:]

@@ -73,6 +73,7 @@ UNTIMED = frozenset(
         "account_store",
         "account_changes",
         "bans",
+        "missed_mail",
         "available",
         "files",
         "store_epoch",
@@ -236,7 +237,7 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "follow": "follow_thread",
         },
     ),
-    "pins": (Pins, {"pin": "pin", "pinned": "pinned", "count": "pin_count"}),
+    "pins": (Pins, {"pin": "pin", "pinned": "pinned"}),
     "notify_levels": (NotifyLevels, {"level": "notify_level"}),
     "profiles": (
         Profiles,

@@ -209,6 +209,15 @@ def check_delete(room: RoomFacts, actor: Actor) -> None:
         raise errors.not_owner(room.name)
 
 
+def check_rename(room: RoomFacts, actor: Actor) -> None:
+    """The owner (or an admin) may rename a room; a permanent room keeps
+    the name ``--rooms`` gives it."""
+    if room.permanent:
+        raise errors.permanent_room(room.name)
+    if not (actor.admin or is_owner(room, actor)):
+        raise errors.not_renamer(room.name)
+
+
 @dataclass(frozen=True)
 class Action:
     """One moderation command: ``command`` (op, deop, kick, ban, unban,

@@ -55,6 +55,8 @@ class ModAction(enum.Enum):
     #: ``/pin`` and ``/unpin`` (the target is the message's id).
     PIN = "pin"
     UNPIN = "unpin"
+    #: ``/rename`` (the target is the room's former name, the reason).
+    RENAME = "rename"
     #: ``/report`` (the target is the message's id, the reason) and
     #: ``/report close`` (the report's number, the note).
     REPORT = "report"

@@ -8,6 +8,11 @@ account's settings (:mod:`chatroom.core.account_settings`), so every
 device of the account, on every node, sees the same; a plain name has
 none to keep. ``/unread`` (:mod:`chatroom.core.reading`) and the pushes
 (:mod:`chatroom.core.push`) read it.
+
+A level set is told at once to the account's other devices
+(:class:`~chatroom.core.events.NotifyChanged`, ``NOTIFY room level``),
+those on other nodes in the same step that keeps it, as a read marker's
+move is (:func:`chatroom.core.markers.advance`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,16 @@ from collections.abc import Awaitable, Callable
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
-from chatroom.core.changes import AccountSettings, DecidedChange, SetNotifyLevel
+from chatroom.core.changes import (
+    AccountSettings,
+    DecidedChange,
+    Operation,
+    SetNotifyLevel,
+    TellOtherNodes,
+)
+from chatroom.core.events import Event, NotifyChanged
 from chatroom.core.member import Member
+from chatroom.core.private import CopyTo
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 
@@ -52,6 +65,8 @@ class NotifyLevels:
         place: Callable[[Member, str], str],
         session_of: Callable[[Member], Session],
         changed: Callable[[str], None],
+        copy_to: Callable[[Member], CopyTo],
+        to_others: Callable[[Member, Event], None],
     ) -> None:
         """Args:
         settings: where the levels are read.
@@ -59,12 +74,17 @@ class NotifyLevels:
         place: the room a member is in by that name (``NOT_IN_ROOM``).
         changed: told the account whose settings changed (the pushes'
             copy of them: :meth:`~chatroom.core.push.Notifications.settings_changed`).
+        copy_to: whose devices on other nodes are told a member's change
+            (:meth:`~chatroom.core.devices.Devices.copy_to`).
+        to_others: tells the other devices of a member's seat here.
         """
         self.settings = settings
         self.apply = apply
         self.joined_room = place
         self.session_of = session_of
         self.changed = changed
+        self.copy_to = copy_to
+        self.to_others = to_others
 
     async def level(
         self, member: Member, room: str, level: str = ""
@@ -80,8 +100,13 @@ class NotifyLevels:
                 "only accounts keep notification levels: /register PASSWORD"
             )
         if chosen:
-            ops = (SetNotifyLevel(name_key(where), chosen),)
+            told = NotifyChanged(where, chosen)
+            copy = self.copy_to(member)
+            ops: tuple[Operation, ...] = (SetNotifyLevel(name_key(where), chosen),)
+            if copy.token:  # the account's sessions on the other nodes
+                ops = (*ops, TellOtherNodes(told, copy.token))
             await self.apply(DecidedChange(AccountSettings(account), (), ops))
             self.changed(account)
+            self.to_others(member, told)
             return where, chosen
         return where, level_in(await self.settings.settings(account), where)

@@ -109,11 +109,6 @@ class Pins:
             entry = ModEntry(stamp, session.name, action, str(event_id), "")
             await self.backend.modlog.record(where, [entry])
 
-    async def count(self, member: Member, room: str) -> int:
-        """How many messages ``room`` has pinned (a joiner's welcome says)."""
-        seat = self.seat_of(member)
-        return len(await self.backend.pins.pins(self.backend.joined_room(seat, room)))
-
     async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
         """``/pins``: the room's name and its pinned messages the room still
         keeps, oldest first, as they now read."""

@@ -281,6 +281,31 @@ class PrivateMessages:
             raise errors.no_such_user(name)
         return events
 
+    async def _message(
+        self, session: Session, name: str, event_id: int
+    ) -> tuple[str, Target | None, PrivateMessage]:
+        """Message ``event_id`` of the caller's conversation with ``name``,
+        the conversation's key and ``name``'s user (None: nobody now)."""
+        key, found = await self._conversation(session, name)
+        page = await self.backend.conversations.page(key, 1, event_id + 1)
+        message = page[-1] if page else None
+        if not isinstance(message, PrivateMessage) or message.id != str(event_id):
+            raise errors.no_such_message(event_id, f"@{name}")
+        return key, found, message
+
+    async def message(
+        self, session: Session, name: str, event_id: int
+    ) -> tuple[str, PrivateMessage]:
+        """Message ``event_id`` of the caller's conversation with ``name``
+        (what a report of it quotes), and the conversation's key.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (a plain name), ``NO_SUCH_MESSAGE``,
+                ``BAD_NAME``.
+        """
+        key, _, message = await self._message(session, name, event_id)
+        return key, message
+
     async def redact(
         self, session: Session, name: str, event_id: int, reason: str = ""
     ) -> PrivateRedacted:
@@ -293,11 +318,7 @@ class PrivateMessages:
             ChatError: ``NOT_ALLOWED`` (a plain name, or someone else's
                 message), ``NO_SUCH_MESSAGE``, ``NO_SUCH_USER``.
         """
-        key, found = await self._conversation(session, name)
-        page = await self.backend.conversations.page(key, 1, event_id + 1)
-        message = page[-1] if page else None
-        if not isinstance(message, PrivateMessage) or message.id != str(event_id):
-            raise errors.no_such_message(event_id, f"@{name}")
+        key, found, message = await self._message(session, name, event_id)
         if name_key(message.sender) not in (session.account, name_key(session.name)):
             raise errors.not_allowed("only its sender deletes a private message")
         if not await self.backend.conversations.redact(key, event_id):

@@ -28,7 +28,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chatroom.core.events import Event, Listing, LobbyChanges, RoomEvent, Welcome
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomEvent,
+    RoomRenamed,
+    Welcome,
+)
 from chatroom.core.fanout import fan_out, redirected
 from chatroom.core.ignoring import NOBODY, held_back, replayed
 from chatroom.core.member import Member, MessageWriter
@@ -322,6 +329,25 @@ class Seat:
         self.on_removed(self, room)
         for device in viewers:
             device.member.removed(room, listing)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        """The seat's room is called ``renamed.new``: its devices view it
+        under that name (a device not shown it yet still is not), and each
+        that viewed it hears so."""
+        old, new = renamed.room, renamed.new
+        viewers = self.viewers(old)
+        if old in self.rooms:
+            self.rooms = rooms_of(tuple(new if r == old else r for r in self.rooms))
+        old_key, new_key = name_key(old), name_key(new)
+        for device in self._each():
+            if device.room == old:
+                device.room = new
+            if device.hidden and old_key in device.hidden:
+                device.hidden.discard(old_key)
+                device.hidden.add(new_key)
+        self.settle()
+        for device in viewers:
+            device.member.room_renamed(renamed)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Never watched: each device watches the lobby for itself."""

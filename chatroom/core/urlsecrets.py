@@ -36,6 +36,8 @@ SECRET_PARAMETERS = (
     # an OAuth / OpenID Connect authorization code; a code the server
     # mailed, in its links (chatroom.core.mailbox: /email/verify, /email/reset)
     "code",
+    # the OpenID Connect flow's state, which its callback carries with the code
+    "state",
     "invite",  # an invitation's code, in the link that redeems it
 )
 

@@ -149,9 +149,11 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             Command("pins", "", ("/pins             the room's pinned messages",)),
             Command(
                 "report",
-                "ID [REASON]",
+                "[@USER] ID [REASON]",
                 (
                     "/report ID [REASON]   report message ID to the room's moderators",
+                    "/report @USER ID [REASON]   report a private message to the"
+                    " server's admins",
                     "/reports [ROOM], /report close N [NOTE]   moderators: the"
                     " open reports, and closing one",
                 ),
@@ -254,6 +256,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
             Command(
+                "rename",
+                "NEWNAME [REASON]",
+                (
+                    "/rename NEWNAME [REASON]   rename a room you own (its old name"
+                    " leads to it a while)",
+                ),
+            ),
+            Command(
                 "ignore",
                 "USER",
                 ("/ignore USER      hear nothing more from USER (an account's list)",),
@@ -280,6 +290,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "NAME PASSWORD",
                 ("/login NAME PASSWORD   sign in to an account (instead of a name)",),
                 secret=2,
+            ),
+            Command(
+                "oidc",
+                "TICKET",
+                (
+                    "/oidc TICKET           sign in with the page's OpenID"
+                    " provider ticket",
+                ),
+                secret=1,
             ),
             Command(
                 "register",
@@ -347,6 +366,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/push add ENDPOINT P256DH AUTH   notify this browser or"
                     " device (Web Push)",
                     "/push remove ENDPOINT  stop; /push key: the key to subscribe with",
+                ),
+            ),
+            Command(
+                "app-password",
+                "add LABEL | list | remove LABEL",
+                (
+                    "/app-password add LABEL   a password for one client"
+                    " (/login, SASL PLAIN)",
+                    "/app-password list, /app-password remove LABEL   yours, or"
+                    " end one",
                 ),
             ),
             Command(
@@ -428,6 +457,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/set invite-only|topic-lock|secret|moderated|keep on|off",
                     "/set key KEY|off, /set limit N|off   a key; at most N members",
                     "/set previews on|off   show link previews (yours, anywhere)",
+                    "/set mail on|off   mail what you missed while away (yours)",
                 ),
             ),
             Command(

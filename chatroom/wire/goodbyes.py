@@ -26,6 +26,7 @@ SIGN_IN_REFUSALS = frozenset(
         "REGISTRATION_CLOSED",
         "EMAIL_REQUIRED",
         "INVITE_REQUIRED",
+        "BAD_TOKEN",
     }
 )
 

@@ -28,9 +28,11 @@ topic and a name are never read as Markdown.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it-py is imported where a text is first parsed
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 #: markdown-it's rules (the same names in JavaScript and Python) a chat
 #: message does without.
@@ -71,7 +73,11 @@ def link_allowed(url: str) -> bool:
 
 def parser() -> MarkdownIt:
     """A parser of the message grammar (a line break in a message is a
-    line break: ``breaks``)."""
+    line break: ``breaks``). markdown-it-py (about 1 MiB of a server's
+    memory) is imported here, at the first text with a mark to parse, not
+    by every server that renders messages."""
+    from markdown_it import MarkdownIt
+
     markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
     markdown.enable("strikethrough").disable(list(RULES_OFF))
     markdown.validateLink = link_allowed  # type: ignore[method-assign]

@@ -25,6 +25,9 @@ core lets the address in.
 These lookups are the server's own, about the address that connected,
 asked of its own resolver: nothing a user names is fetched, so they are no
 request on a user's word.
+
+Twisted Names (about 0.6 MiB of a node's memory) is imported where
+``--dnsbl`` makes a resolver, not by every server.
 """
 
 from __future__ import annotations
@@ -42,7 +45,6 @@ from twisted.internet.defer import (
     succeed,
 )
 from twisted.internet.interfaces import IReactorTime
-from twisted.names import client, dns
 from twisted.names.error import DNSQueryTimeoutError, DomainError
 from twisted.python import usage
 from twisted.python.failure import Failure
@@ -139,6 +141,8 @@ def build_blocklists(options: Any, reactor: Any) -> Blocklists | None:
     """What screens new connections (None without ``--dnsbl``)."""
     if not options["dnsbl"]:
         return None
+    from twisted.names import client
+
     server = options["dnsbl-resolver"]
     if server is None:
         resolver = client.Resolver(resolv="/etc/resolv.conf", reactor=reactor)
@@ -250,6 +254,8 @@ class ZoneLookup:
 
     async def _ask(self, zone: str, address: str) -> tuple[ZoneListing | None, float]:
         """The zone's answer and how long it holds."""
+        from twisted.names import dns
+
         name = query_name(address, zone)
         assert name is not None
         # A lost packet: asked once more. The two tries end at three
@@ -276,6 +282,8 @@ class ZoneLookup:
 
     async def _reason(self, name: str, tries: tuple[float, float]) -> str:
         """The listing's TXT record, made safe to show ("" if none)."""
+        from twisted.names import dns
+
         try:
             answers, _, _ = await self.resolver.lookupText(name, tries)
         except Exception:  # no reason given: the listing stands
@@ -296,6 +304,8 @@ def _lists(dotted: str) -> bool:
 def _negative_ttl(authority: Sequence[Any]) -> float:
     """How long a "not listed" holds: its SOA's TTL or minimum, the
     smaller (RFC 2308), else :data:`NEGATIVE_TTL`."""
+    from twisted.names import dns
+
     for record in authority:
         if record.type == dns.SOA:
             return float(min(record.ttl, record.payload.minimum))

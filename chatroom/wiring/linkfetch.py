@@ -19,20 +19,23 @@ logged once at info level.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from twisted.internet.defer import CancelledError, Deferred, TimeoutError
 from twisted.internet.protocol import Protocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.client import BrowserLikeRedirectAgent
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
 from chatroom.core.pagecard import page_card
 from chatroom.core.previews import Card
 from chatroom.wiring.outbound import OutboundGuard, guarded_agent
+
+if TYPE_CHECKING:
+    from twisted.web.client import BrowserLikeRedirectAgent
 
 #: Seconds a whole fetch may take, redirects included.
 TIME_LIMIT = 5.0
@@ -45,7 +48,7 @@ HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 USER_AGENT = b"chatroom link preview (+https://github.com/chatroom)"
 
 
-class _BoundedBody(Protocol):
+class BoundedBody(Protocol):
     """Reads a response's body, at most ``most`` bytes (then stops the
     transfer), into ``done``."""
 
@@ -130,8 +133,17 @@ class PageFetcher:
         self.reactor = guard.reactor
         self.time_limit = time_limit
         self.most_bytes = most_bytes
-        self.agent = BrowserLikeRedirectAgent(
-            guarded_agent(guard), redirectLimit=redirects
+        self.guard = guard
+        self.redirects = redirects
+
+    @cached_property
+    def agent(self) -> BrowserLikeRedirectAgent:
+        """What fetches, made at the first link: a server nobody has
+        posted a link to holds no HTTP client."""
+        from twisted.web.client import BrowserLikeRedirectAgent
+
+        return BrowserLikeRedirectAgent(
+            guarded_agent(self.guard), redirectLimit=self.redirects
         )
 
     def fetch(self, url: str) -> Deferred[Card | None]:
@@ -155,7 +167,7 @@ class PageFetcher:
         kind = content_type.decode("latin-1")
         main = kind.partition(";")[0].strip().lower()
         html = response.code == 200 and main in HTML_TYPES
-        reading = _BoundedBody(self.most_bytes if html else 0)
+        reading = BoundedBody(self.most_bytes if html else 0)
         response.deliverBody(reading)
         body = await reading.done
         if html:

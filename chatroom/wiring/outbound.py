@@ -38,7 +38,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from twisted.internet import address as twisted_address
@@ -54,15 +54,11 @@ from twisted.internet.interfaces import (
     IResolutionReceiver,
     IStreamClientEndpoint,
 )
-from twisted.web.client import (
-    URI,
-    Agent,
-    BrowserLikePolicyForHTTPS,
-    HTTPConnectionPool,
-    IAgentEndpointFactory,
-)
-from twisted.web.iweb import IPolicyForHTTPS
+from twisted.web.iweb import IAgentEndpointFactory, IPolicyForHTTPS
 from zope.interface import implementer
+
+if TYPE_CHECKING:  # twisted.web's client: imported at the first request
+    from twisted.web.client import URI, Agent
 
 #: Seconds a connection may take to be made (each user bounds its whole
 #: request more tightly).
@@ -226,7 +222,19 @@ class OutboundGuard:
         self.reactor = reactor
         self.policy = policy
         self.resolver: IHostnameResolver = resolver or reactor.nameResolver
-        self.tls: IPolicyForHTTPS = tls or BrowserLikePolicyForHTTPS()
+        self._tls = tls
+
+    @property
+    def tls(self) -> IPolicyForHTTPS:
+        """The https connections' policy: a browser's unless one was given,
+        made at the first https connection (twisted.web's HTTP client, about
+        0.5 MiB, is imported where a request is first made, not by every
+        server)."""
+        if self._tls is None:
+            from twisted.web.client import BrowserLikePolicyForHTTPS
+
+            self._tls = BrowserLikePolicyForHTTPS()
+        return self._tls
 
     def endpointForURI(self, uri: URI) -> GuardedEndpoint:
         if uri.scheme not in (b"http", b"https"):
@@ -275,5 +283,7 @@ class OutboundGuard:
 def guarded_agent(guard: OutboundGuard) -> Agent:
     """An HTTP client whose every connection goes through ``guard`` (one
     connection per request: nothing is kept open to a user's host)."""
+    from twisted.web.client import Agent, HTTPConnectionPool
+
     pool = HTTPConnectionPool(guard.reactor, persistent=False)
     return Agent.usingEndpointFactory(guard.reactor, guard, pool=pool)

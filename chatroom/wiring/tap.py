@@ -45,6 +45,12 @@ from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
+from chatroom.wiring.oidc import (
+    OIDC_FLAGS,
+    OIDC_OPTIONS,
+    OidcSettings,
+    check_oidc,
+)
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.reactorlag import ReactorLag
 from chatroom.wiring.registries import redis_registry, restored_local_registry
@@ -59,7 +65,6 @@ from chatroom.wiring.service import (
 from chatroom.wiring.smtp import (
     SMTP_FLAGS,
     SMTP_OPTIONS,
-    SMTPMailer,
     SMTPServer,
     check_smtp,
 )
@@ -97,6 +102,9 @@ class Options(OneLineUsage):
     outbound_policy = OutboundPolicy()
     #: Where mail is sent (``--smtp``, checked in postOptions; None: nowhere).
     smtp_server: SMTPServer | None = None
+    #: The OpenID provider (``--oidc-issuer``, checked in postOptions; None:
+    #: none).
+    oidc: OidcSettings | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -127,6 +135,7 @@ class Options(OneLineUsage):
             "connection (draft/account-registration's before-connect).",
         ],
         *SMTP_FLAGS,
+        *OIDC_FLAGS,
     ]
 
     optParameters = [
@@ -292,6 +301,13 @@ class Options(OneLineUsage):
             DEFAULTS.grace,
             "Seconds a room restored at start-up waits for someone to rejoin it.",
             _number(float, 0, "--grace"),
+        ],
+        [
+            "rename-grace",
+            None,
+            DEFAULTS.rename_grace,
+            "Seconds a renamed room's former name still joins it (default: a week).",
+            _number(float, 0, "--rename-grace"),
         ],
         [
             "edit-window",
@@ -486,6 +502,7 @@ class Options(OneLineUsage):
         *PUSH_OPTIONS,
         *DNSBL_OPTIONS,
         *SMTP_OPTIONS,
+        *OIDC_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -596,6 +613,7 @@ class Options(OneLineUsage):
         check_files(self)
         check_push(self)
         check_smtp(self)
+        check_oidc(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
@@ -658,6 +676,7 @@ class Options(OneLineUsage):
         }
         given["require_account"] = bool(given["require_account"])
         given["require_email"] = bool(given["require_email"])
+        given["oidc_only"] = bool(given["oidc_only"])
         given.pop("files", None)
         given["irc_register_before_connect"] = bool(
             given["irc_register_before_connect"]
@@ -773,10 +792,18 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         hashing=hashing_threads(reactor),
         blocklists=build_blocklists(config, reactor),
     )
-    if config.smtp_server is not None:
-        server.mailbox.mailer = SMTPMailer(
-            reactor, config.smtp_server, config["mail-from"], server_config.name
+    if config.smtp_server is not None:  # Twisted Mail: loaded where mail is sent
+        from chatroom.wiring.mailer import SMTPMailer
+
+        server.use_mailer(
+            SMTPMailer(
+                reactor, config.smtp_server, config["mail-from"], server_config.name
+            )
         )
+    if config.oidc is not None:  # joserfc, loaded by a server with a provider only
+        from chatroom.wiring.oidc_provider import oidc_sign_in
+
+        server.oidc = oidc_sign_in(config.oidc, registry, reactor)
     line = LineFactory(server)
     # Each door's modules are loaded when it is served, not by every node.
     irc = None  # the IRC door's factory, also for the web door's /irc

@@ -42,13 +42,11 @@ import base64
 import ipaddress
 import os
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import http_ece
-from cryptography.hazmat.primitives.asymmetric import ec
-from py_vapid import Vapid02
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Protocol, connectionDone
@@ -56,7 +54,6 @@ from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.failure import Failure
-from twisted.web.client import Agent, FileBodyProducer
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
@@ -68,6 +65,10 @@ from chatroom.wiring.outbound import (
     RefusedAddressError,
     guarded_agent,
 )
+
+if TYPE_CHECKING:  # the push's libraries: imported at the first push sent
+    from py_vapid import Vapid02
+    from twisted.web.client import Agent
 
 #: ``twistd chatroom``'s options for Web Push.
 PUSH_OPTIONS: list[list[Any]] = [
@@ -159,6 +160,9 @@ def unb64(text: str) -> bytes:
 def encrypted(payload: bytes, subscription: Subscription) -> bytes:
     """RFC 8291: ``payload`` for the subscription's keys, as one
     ``aes128gcm`` record (with a new ephemeral key and salt each time)."""
+    import http_ece
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     result: bytes = http_ece.encrypt(
         payload,
         salt=os.urandom(16),
@@ -186,6 +190,13 @@ def subject_of(public_url: str) -> str:
     return public_url if public_url.startswith("https://") else DEFAULT_SUBJECT
 
 
+def _body(body: bytes) -> Any:
+    """``body`` as the request's producer."""
+    from twisted.web.client import FileBodyProducer
+
+    return FileBodyProducer(BytesIO(body))
+
+
 class WebPushSender:
     """Sends notices (see the module); :meth:`send` is the core's sender."""
 
@@ -205,7 +216,6 @@ class WebPushSender:
             its thread pool) the pushes are made.
         """
         self.guard = guard
-        self.agent: Agent = guarded_agent(guard)
         self.reactor = guard.reactor
         self.clock = clock
         self.subject = subject
@@ -215,6 +225,13 @@ class WebPushSender:
         self._signers: dict[str, Vapid02] = {}
         #: Pushes not sent because the guard refused their endpoint.
         self.refused = 0
+
+    @cached_property
+    def agent(self) -> Agent:
+        """What posts, made at the first push: twisted.web's HTTP client,
+        http_ece and py_vapid are loaded where a notice is first pushed,
+        not by every server."""
+        return guarded_agent(self.guard)
 
     def allows(self, endpoint: str) -> Deferred[bool]:
         """Whether ``endpoint`` may be subscribed: the guard lets its
@@ -254,6 +271,8 @@ class WebPushSender:
     def _signer(self, pem: str) -> Vapid02:
         signer = self._signers.get(pem)
         if signer is None:
+            from py_vapid import Vapid02
+
             signer = self._signers[pem] = Vapid02.from_pem(pem.encode())
         return signer
 
@@ -313,7 +332,7 @@ class WebPushSender:
             b"POST",
             subscription.endpoint.encode(),
             headers,
-            FileBodyProducer(BytesIO(body)),
+            _body(body),
         )
         answered = posting.addCallback(self._answered, subscription)
         answered.addTimeout(self.timeout, self.clock)

@@ -53,6 +53,24 @@ class PageTests(unittest.TestCase):
         self.assertEqual(model.page, Page.LOBBY)
         self.assertIn("tea was deleted by bob", model.log[-1].text)
 
+    def test_a_renamed_room_keeps_its_buffer(self) -> None:
+        """RENAMED: the same buffer, log and members under the new name, on
+        screen as before, with a line saying who renamed it and why; the
+        room's next lines go there."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "MSG tea bob 2026-11-26T10:00:00.000Z hello")
+        feed(model, "RENAMED tea chai bob more spice")
+        self.assertEqual((model.page, model.room), (Page.ROOM, "chai"))
+        self.assertEqual(model.buffers.rooms_in(), ["chai"])
+        buffer = model.buffers.room_buffer("chai")
+        self.assertEqual(buffer.members if buffer else None, ["bob", "alice"])
+        self.assertEqual(
+            [entry.text for entry in model.log[-2:]],
+            ["hello", "bob renamed tea to chai (more spice)"],
+        )
+        feed(model, "MSG chai bob 2026-11-26T10:00:01.000Z still here")
+        self.assertEqual(model.log[-1].text, "still here")
+
     def test_notice_is_shown_in_the_room(self) -> None:
         """A cluster NOTICE (messages may be missed) appears in the room's log."""
         model = SessionModel()

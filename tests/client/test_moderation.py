@@ -69,14 +69,7 @@ SERVER_EVENTS = [
         "-- configuration reloaded: applied: rate; needs a restart: port",
     ),
     ("MOTD Tea at five.", "-- Tea at five."),
-    ("REPORTED 42", "-- you reported message #42 to the room's moderators"),
-    (
-        "REPORT 3 tea 42 carol selling pills",
-        "-- report #3 in tea: carol reported message #42: selling pills",
-    ),
-    ("REPORT_TEXT 3 dave buy cheap pills", "-- report #3: dave said: buy cheap pills"),
-    ("REPORTS_END 1", "-- 1 open report(s)"),
-    ("REPORT_CLOSED 3 alice warned", "-- alice closed report #3: warned"),
+    ("REPORTED 42", "-- you reported message #42: its moderators are told"),
     (
         "WEBHOOK ci https://chat.example.org/hooks/Vq3",
         "-- webhook ci: https://chat.example.org/hooks/Vq3 (keep it secret: whoever"
@@ -84,6 +77,21 @@ SERVER_EVENTS = [
     ),
     ("WEBHOOKS_END tea 1", "-- tea has 1 webhook(s)"),
     ("WEBHOOK_REMOVED ci", "-- webhook ci removed: its address posts no more"),
+    (
+        "APP_PASSWORD irssi k7qm-2wxh-3cnp-tav9-rjse",
+        "-- app password for irssi: k7qm-2wxh-3cnp-tav9-rjse (shown this once: for"
+        " /login or SASL PLAIN)",
+    ),
+    (
+        "APP_PASSWORD_MADE irssi 2026-11-26T17:30:00.000Z",
+        "-- app password irssi, made 2026-11-26T17:30:00.000Z",
+    ),
+    ("APP_PASSWORDS_END 1", "-- 1 app password(s)"),
+    (
+        "APP_PASSWORD_REMOVED irssi",
+        "-- app password irssi removed: it signs in no more",
+    ),
+    ("MAIL off", "-- mail for what you miss while away: off"),
 ]
 
 

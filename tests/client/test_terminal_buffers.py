@@ -149,3 +149,32 @@ class CatchUpTerminalTests(TerminalCase):
         alice.press("M-1")
         alice.shows("while you were away")
         self.assertEqual(alice.log("tea").count("<bob> before the restart"), 1)
+
+
+class LevelTerminalTests(TerminalCase):
+    """A notification level set on another device of the account."""
+
+    server_options = ("--rate", "0")
+
+    def test_a_level_set_elsewhere_marks_the_buffer(self) -> None:
+        """alice's line device mutes tea: the terminal's buffer list marks
+        tea muted at once, and unmarks it when the device sets mentions."""
+        phone = LineUser(self.port, "/register alice sugar-lumps-and-tea")
+        self.addCleanup(phone.close)
+        phone.wait(lambda line: line == "REGISTERED alice", "registered")
+        alice = TerminalClient(self, "alice", "--username", "alice")
+        alice.shows("Password for alice")
+        self.tmux("send-keys", "-t", "alice", "-l", "sugar-lumps-and-tea")
+        alice.press("Enter")
+        alice.shows("you are alice")
+        alice.type_line("/create tea")
+        alice.shows("you joined tea")
+        wait_for("tea listed", partial(lists, alice, ["1:#tea"]))
+        phone.send("/join tea", "/notify tea none")
+        phone.wait(lambda line: line == "NOTIFY tea none", "the phone's answer")
+        wait_for("tea muted", partial(lists, alice, ["1:#tea[muted]"]))
+        alice.capture("muted-elsewhere")
+        phone.send("/notify tea mentions")
+        wait_for("tea unmarked", partial(lists, alice, ["1:#tea"]))
+        alice.press("C-c")
+        alice.exited_cleanly()

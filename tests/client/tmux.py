@@ -39,7 +39,9 @@ SIZES = ((100, 30), (60, 15), (200, 50))
 
 
 def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
-    """``twistd -n chatroom OPTIONS`` from this checkout, logging into ``folder``."""
+    """``twistd -n chatroom OPTIONS`` from this checkout, logging into ``folder``
+    (the checkout first on the path, then what the test run's own path adds)."""
+    path = os.pathsep.join(filter(None, [str(CHECKOUT), os.environ.get("PYTHONPATH")]))
     return subprocess.Popen(
         [
             sys.executable,
@@ -52,7 +54,7 @@ def start_twistd(folder: Path, *options: str) -> subprocess.Popen[bytes]:
             *options,
         ],
         cwd=folder,
-        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        env=dict(os.environ, PYTHONPATH=path),
     )
 
 

@@ -20,7 +20,14 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    Message,
+    RoomRenamed,
+    Welcome,
+)
 from chatroom.core.fanout import Audience, fan_out, redirected
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.sendq import Flusher, SendQueue
@@ -87,6 +94,9 @@ class _Member:
         """Not called here."""
 
     def removed(self, room: str, listing: Listing | None) -> None:
+        """Not called here."""
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
         """Not called here."""
 
     def lobby_changed(self, changes: LobbyChanges) -> None:

@@ -42,10 +42,17 @@ class WithoutSecretsTests(unittest.TestCase):
         """``?NAME=<secret>`` and ``&NAME=<secret>`` read ``NAME=-``; the
         other parameters are kept, and a base64 value is hidden whole."""
         for name in SECRET_PARAMETERS:
-            line = f"GET /cb?{name}={SECRET}/+==&state=s&{name}={SECRET} HTTP/1.1"
+            line = f"GET /cb?{name}={SECRET}/+==&lang=en&{name}={SECRET} HTTP/1.1"
             self.assertEqual(
-                without_secrets(line), f"GET /cb?{name}=-&state=s&{name}=- HTTP/1.1"
+                without_secrets(line), f"GET /cb?{name}=-&lang=en&{name}=- HTTP/1.1"
             )
+
+    def test_the_providers_callback(self) -> None:
+        """The OpenID provider's callback: its code and its state hidden."""
+        line = f"GET /oidc/callback?code={SECRET}&state=xyz-1 HTTP/1.1"
+        self.assertEqual(
+            without_secrets(line), "GET /oidc/callback?code=-&state=- HTTP/1.1"
+        )
 
     def test_lines_without_secrets_are_kept(self) -> None:
         """A line with no such URL is returned as it is, as are a path

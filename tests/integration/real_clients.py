@@ -157,6 +157,25 @@ class LineUser:
         self.socket.close()
 
 
+class IRCUser(LineUser):
+    """An IRC user on a blocking socket, registered as ``nick`` (its
+    ``001`` read): the raw lines, each kept, for what no IRC client here
+    sends (``METADATA``)."""
+
+    def __init__(
+        self, port: int, nick: str, password: str = "", caps: str = ""
+    ) -> None:
+        self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.socket.settimeout(0.1)
+        self.buffer = b""
+        self.lines: list[str] = []
+        asked = [f"CAP REQ :{caps}"] if caps else []
+        signed = [f"PASS {password}"] if password else []
+        ended = ["CAP END"] if caps else []
+        self.send(*asked, *signed, f"NICK {nick}", f"USER {nick} 0 * :{nick}", *ended)
+        self.wait(lambda line: f" 001 {nick} " in line, "the welcome")
+
+
 class Irssi:
     """irssi in its own tmux server, with its own home (on UTC): no user config, and
     irssi's own flood queue off (by default it spaces lines 2.2 s apart
@@ -458,6 +477,12 @@ class RealClientsCase(unittest.TestCase):
 
     def line_user(self, name: str) -> LineUser:
         user = LineUser(self.server.line_port, name)
+        self.addCleanup(user.close)
+        return user
+
+    def irc_user(self, nick: str, password: str = "", caps: str = "") -> IRCUser:
+        """A raw IRC connection registered as ``nick`` (``password``: PASS)."""
+        user = IRCUser(self.server.irc_port, nick, password, caps)
         self.addCleanup(user.close)
         return user
 

@@ -15,6 +15,7 @@ from tests.integration import (
     test_web_client,
     test_web_life,
     test_web_private,
+    test_web_profiles,
     test_web_room,
     test_web_rooms,
 )
@@ -79,3 +80,8 @@ class ModerationLogOnTwoNodesTests(OnTwoNodes, test_web_life.ModerationLogTests)
 
 class AttentionOnTwoNodesTests(OnTwoNodes, test_web_client.AttentionTests):
     """The page's unread marks and title for messages said on the other node."""
+
+
+class ProfilesOnTwoNodesTests(OnTwoNodes, test_web_profiles.WebProfileIRCTests):
+    """A display name set at the IRC door of node two shows in node one's
+    page, and one set in the page is read at node two's IRC door."""

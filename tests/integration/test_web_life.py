@@ -15,6 +15,8 @@ from tests.client.test_terminal import wait_for
 from tests.integration.real_clients import BrowserPage, LineUser
 from tests.integration.web_support import PHONE, WebCase
 
+PASSWORD = "tea-and-biscuits"
+
 #: The chips under a message line whose text contains ``arguments[0]``:
 #: "emoji count" each, with "*" after the user's own.
 CHIPS = """
@@ -473,3 +475,51 @@ class WebReportTests(WebLifeCase):
             carol.wait(lambda line: line.startswith("REPORTS_END"), "carol's queue"),
             "REPORTS_END 0",
         )
+
+
+class WebPrivateReportTests(WebLifeCase):
+    server_options = ("--admins", "root", "--rate", "0")
+
+    def test_report_a_private_message(self) -> None:
+        """A kept private message from someone else has the menu with
+        Report… alone; its reason typed, Enter reports it to the server's
+        admins (root hears it), and nobody else."""
+        from selenium.webdriver.common.keys import Keys
+
+        wes = LineUser(self.server.line_port, f"/register wes {PASSWORD}")
+        self.addCleanup(wes.close)
+        wes.wait(lambda line: line == "REGISTERED wes")
+        wes.send("/quit")
+        root = self.line_user(f"/register root {PASSWORD}")
+        root.wait(lambda line: line == "REGISTERED root")
+        page = self.page_of_account("wes", PASSWORD)
+        mallory = self.line_user("mallory")
+        mallory.send("/caps ids")
+        mallory.wait(lambda line: line.startswith("CAPS "), "mallory's caps")
+        mallory.send("/msg wes send me your password")
+        said = event_id(mallory, "send me your password")
+        entry = '#my-conversations button[data-conversation="mallory"]'
+        wait_for("mallory's entry", lambda: bool(self.find(page, entry)))
+        self.find(page, entry)[0].click()
+        page.shows("send me your password")
+        self.open_menu(page, "send me your password")
+        self.assertTrue(page.visible("menu-report"))
+        for other in ("menu-reply", "menu-react", "menu-edit", "menu-delete"):
+            self.assertFalse(page.visible(other), other)
+        page.element("menu-report").click()
+        wait_for("the bar", lambda: page.visible("compose-bar"))
+        self.assertIn(
+            "Reporting mallory: send me your password",
+            page.element("compose-what").text,
+        )
+        page.element("message-input").send_keys("phishing", Keys.ENTER)
+        page.shows(f"You reported message {said} to the server's admins.")
+        root.wait(
+            lambda line: line == f"REPORT 1 @mallory {said} wes phishing",
+            "root's report",
+        )
+        root.wait(
+            lambda line: line == "REPORT_TEXT 1 mallory send me your password",
+            "what was said",
+        )
+        self.assertFalse([x for x in mallory.lines if x.startswith("REPORT")])

@@ -72,3 +72,43 @@ class WebProfileTests(WebCase):
         bob.wait(lambda line: line == "PROFILE alice display-name Alice", "alice's")
         bob.wait(lambda line: line == "PROFILE_END alice 2", "alice's two keys")
         self.screenshot(carol, "profiles")
+
+
+class WebProfileIRCTests(WebCase):
+    """Profiles between the IRC door's ``draft/metadata-2`` and the page
+    (on two nodes: the page on one, IRC and line users on the other)."""
+
+    def test_metadata_set_at_irc_shows_in_the_page(self) -> None:
+        """alice sets her display name with ``METADATA * SET``: bob (line,
+        ``rich``) hears ``PROFILE``, and carol's page shows it beside
+        alice's message; wes sets his in the page, and ``METADATA GET``
+        at the IRC door answers it."""
+        self.register("alice", PASSWORD)
+        self.register("wes", PASSWORD)
+        alice = self.irc_user("alice", f"alice:{PASSWORD}", "draft/metadata-2 batch")
+        alice.send("JOIN #tea")
+        alice.wait(lambda line: " 366 " in line, "alice's names")
+        bob = self.line_user("bob")
+        bob.send("/caps rich", "/join tea")
+        bob.wait(lambda line: line.startswith("MEMBERS tea "), "bob in tea")
+        carol = self.open_page()
+        self.enter(carol, "carol")
+        self.go_to(carol, "tea")
+        alice.send("METADATA * SET display-name :Alice Liddell")
+        alice.wait(lambda line: " 761 alice * display-name " in line, "the 761")
+        bob.wait(
+            lambda line: line == "PROFILE alice display-name Alice Liddell",
+            "alice's profile at the line door",
+        )
+        alice.send("PRIVMSG #tea :hello from IRC")
+        carol.shows("<Alice Liddell (alice)> hello from IRC")
+
+        wes = self.page_of_account("wes", PASSWORD)
+        self.go_to(wes, "tea")
+        wes.type_into("message-input", "/profile set display-name Wes Montgomery")
+        wes.shows("Your display-name is now Wes Montgomery.")
+        alice.send("METADATA wes GET display-name")
+        alice.wait(
+            lambda line: line.endswith(" 761 alice wes display-name * :Wes Montgomery"),
+            "wes's display name at IRC",
+        )

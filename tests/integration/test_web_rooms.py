@@ -123,10 +123,7 @@ class ManyRoomsTests(WebRoomsCase):
         user.send("/quit")
         bob = self.line_user("bob")
         bob.send("/create tea")
-        page = self.open_page()
-        page.type_into("name-input", "wes", enter=False)
-        page.type_into("password-input", PASSWORD)
-        page.wait_page("lobby")
+        page = self.page_of_account("wes", PASSWORD)
         self.go_to(page, "tea")
         bob.send("first in tea")
         page.shows("<bob> first in tea")
@@ -158,6 +155,36 @@ class ManyRoomsTests(WebRoomsCase):
 
 #: The read marker the page last sent (or heard) for a room.
 READ_OF = "const view = views.get(arguments[0]); return view ? view.readId : null;"
+
+
+class RenamedRoomTests(WebRoomsCase):
+    def test_a_renamed_room_keeps_its_view(self) -> None:
+        """bob renames tea, one of the page's two rooms, while it is shown:
+        the sidebar names it chai in its place, the title follows, its log
+        keeps what was said and says who renamed it; a line typed there
+        reaches bob in chai."""
+        bob = self.line_user("bob")
+        bob.send("/create tea")
+        bob.wait(lambda line: line.startswith("MEMBERS tea"), "tea made")
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "cafe")
+        self.join_another(page, "tea")
+        bob.send("the kettle is on")
+        page.shows("the kettle is on")
+        bob.send("/rename chai more spice")
+        page.shows("bob renamed tea to chai (more spice)")
+        wait_for("chai in the sidebar", lambda: self.sidebar(page) == ["cafe", "chai"])
+        self.assertEqual(page.element("room-title").text, "chai")
+        self.assertIn("the kettle is on", page.log())
+        page.type_into("message-input", "smells good")
+        bob.wait(lambda line: line.endswith(" smells good"), "wes in chai")
+        self.assertTrue(
+            any(line.startswith("MSG chai wes ") for line in bob.lines), bob.lines
+        )
+        self.switch(page, "cafe")
+        self.switch(page, "chai")
+        page.shows("the kettle is on")
 
 
 class RichMessagesTests(WebRoomsCase):

@@ -192,16 +192,7 @@ class WebThreadsTests(WebLifeCase):
         to "every message", it is counted again."""
         from selenium.webdriver.support.select import Select
 
-        user = LineUser(self.server.line_port, f"/register wes {PASSWORD}")
-        self.addCleanup(user.close)
-        user.wait(lambda line: line == "REGISTERED wes")
-        bob = self.line_user("bob")
-        bob.send("/create tea")
-        page = self.open_page()
-        page.type_into("name-input", "wes", enter=False)
-        page.type_into("password-input", PASSWORD)
-        page.wait_page("lobby")
-        self.go_to(page, "tea")
+        user, bob, page = self.wes_in_tea()
         level = Select(page.element("notify-level"))
         wait_for(
             "the level shown",
@@ -232,6 +223,37 @@ class WebThreadsTests(WebLifeCase):
         self.switch_to(page, "cafe")
         bob.send("wes: now?")
         wait_for("counted again", lambda: self.sidebar(page) == ["tea @1 1", "cafe"])
+
+    def test_a_level_set_on_another_device_is_followed(self) -> None:
+        """wes's line device mutes tea: the page's menu and its sidebar
+        follow at once; the page's choice reaches the line device live."""
+        from selenium.webdriver.support.select import Select
+
+        user, _, page = self.wes_in_tea()
+        level = Select(page.element("notify-level"))
+
+        def shown() -> str:
+            return str(level.first_selected_option.get_attribute("value"))
+
+        wait_for("the level shown", lambda: shown() == "mentions")
+        user.send("/join tea", "/notify tea none")
+        user.wait(lambda line: line == "NOTIFY tea none", "the line device's answer")
+        wait_for("the page's menu", lambda: shown() == "none")
+        wait_for("the muted mark", lambda: self.sidebar(page) == ["tea 🔕"])
+        level.select_by_value("all")
+        user.wait(lambda line: line == "NOTIFY tea all", "the page's choice")
+
+    def wes_in_tea(self) -> tuple[LineUser, LineUser, BrowserPage]:
+        """wes's account, signed in on a line device (in no room yet) and
+        in a page shown tea, which bob made."""
+        user = LineUser(self.server.line_port, f"/register wes {PASSWORD}")
+        self.addCleanup(user.close)
+        user.wait(lambda line: line == "REGISTERED wes")
+        bob = self.line_user("bob")
+        bob.send("/create tea")
+        page = self.page_of_account("wes", PASSWORD)
+        self.go_to(page, "tea")
+        return user, bob, page
 
     def sidebar(self, page: BrowserPage) -> list[str]:
         return [str(entry) for entry in self.script(page, SIDEBAR)]

@@ -33,7 +33,7 @@ from twisted.trial.unittest import SkipTest
 from tests.client.tmux import listening, wait_for
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, session_postgres
 from tests.cluster.support import NO_REDIS, REDIS_SERVER
-from tests.integration.real_clients import Irssi, LineUser, Server, WeeChat
+from tests.integration.real_clients import IRCUser, Irssi, LineUser, Server, WeeChat
 from tests.support import free_port
 
 #: Each node's options beyond the case's: harvest a lost node's users soon.
@@ -72,6 +72,16 @@ def serving(url: str) -> bool:
         return False
 
 
+def require_a_cluster() -> None:
+    """Skip (or, with ``CHATROOM_REQUIRE_REDIS``, fail) without
+    ``redis-server`` or PostgreSQL."""
+    for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
+        if missing is None:
+            if os.environ.get("CHATROOM_REQUIRE_REDIS"):
+                raise AssertionError(why)
+            raise SkipTest(why)
+
+
 class OnTwoNodes:
     """A mixin: the case's server is node one of two (see the module)."""
 
@@ -79,11 +89,7 @@ class OnTwoNodes:
     folder: Any
 
     def start_servers(self) -> None:
-        for missing, why in ((REDIS_SERVER, NO_REDIS), (POSTGRES_BIN, NO_POSTGRES)):
-            if missing is None:
-                if os.environ.get("CHATROOM_REQUIRE_REDIS"):
-                    raise AssertionError(why)
-                raise SkipTest(why)
+        require_a_cluster()
         search_db = session_postgres().new_database()
         url = start_redis(self.addCleanup)  # type: ignore[attr-defined]
         nodes = []
@@ -121,6 +127,9 @@ class OnTwoNodes:
 
     def weechat(self, nick: str, capabilities: str = "*") -> WeeChat:
         return self._on_node_two(super().weechat, nick, capabilities)  # type: ignore[misc]
+
+    def irc_user(self, nick: str, password: str = "", caps: str = "") -> IRCUser:
+        return self._on_node_two(super().irc_user, nick, password, caps)  # type: ignore[misc]
 
     def _on_node_two(self, start: Any, *arguments: Any) -> Any:
         """``start`` (the case's own) with node two's IRC port as the server's."""

@@ -101,6 +101,15 @@ class WebCase(RealClientsCase):
             {"features": [{"name": "prefers-color-scheme", "value": scheme}]},
         )
 
+    def page_of_account(self, name: str, password: str) -> BrowserPage:
+        """A new page signed in to account ``name`` at its name form, in
+        the lobby."""
+        page = self.open_page()
+        page.type_into("name-input", name, enter=False)
+        page.type_into("password-input", password)
+        page.wait_page("lobby")
+        return page
+
     def enter(self, page: BrowserPage, name: str) -> None:
         page.type_into("name-input", name)
         page.wait_page("lobby")

@@ -37,6 +37,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /pin ID, /unpin ID   keep message ID on top of the room, or stop (owner, operators)
 /pins             the room's pinned messages
 /report ID [REASON]   report message ID to the room's moderators
+/report @USER ID [REASON]   report a private message to the server's admins
 /reports [ROOM], /report close N [NOTE]   moderators: the open reports, and closing one
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
@@ -55,10 +56,12 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
 /delete NAME      delete a room you own
+/rename NEWNAME [REASON]   rename a room you own (its old name leads to it a while)
 /ignore USER      hear nothing more from USER (an account's list)
 /unignore USER, /ignores   hear USER again; whom you ignore
 /watch on|off     push room list changes while in the lobby
 /login NAME PASSWORD   sign in to an account (instead of a name)
+/oidc TICKET           sign in with the page's OpenID provider ticket
 /register PASSWORD     make your name an account
 /register NAME PASSWORD   (before choosing a name) register NAME and sign in
 /password OLD NEW      change your password
@@ -72,6 +75,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /delete-account PASSWORD   delete your account and its data for good
 /push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)
 /push remove ENDPOINT  stop; /push key: the key to subscribe with
+/app-password add LABEL   a password for one client (/login, SASL PLAIN)
+/app-password list, /app-password remove LABEL   yours, or end one
 /email [ADDRESS | remove]   your account's e-mail address (mailed a code to verify)
 /verify CODE           verify it with the code mailed to it
 /reset NAME            a forgotten password: a code mailed to the account's address
@@ -87,6 +92,7 @@ Moderating the room you are in (owner and operators):
 /set invite-only|topic-lock|secret|moderated|keep on|off
 /set key KEY|off, /set limit N|off   a key; at most N members
 /set previews on|off   show link previews (yours, anywhere)
+/set mail on|off   mail what you missed while away (yours)
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
@@ -122,11 +128,13 @@ class CommandTableTests(ProtocolTestCase):
     def test_synopses_are_the_doors_usage(self) -> None:
         """Each command that needs an argument, sent without one where it
         is allowed, is refused with ``usage: /NAME ARGUMENTS`` as the table
-        words it (``/login`` before a name; the rest by a room's owner;
-        ``/set``'s SETTING is the list of them)."""
-        guest = self.connect()
-        guest.send("/login")
-        self.assertIn(f"usage: {COMMANDS['login'].usage}", guest.received()[0])
+        words it (``/login`` and ``/oidc`` before a name; the rest by a
+        room's owner; ``/set``'s SETTING is the list of them)."""
+        before_a_name = ("login", "oidc")
+        for name in before_a_name:
+            guest = self.connect()
+            guest.send(f"/{name}")
+            self.assertIn(f"usage: {COMMANDS[name].usage}", guest.received()[0])
         (alice,) = self.create("tea", "alice")
         needing = [
             command
@@ -135,7 +143,7 @@ class CommandTableTests(ProtocolTestCase):
         ]
         self.assertGreater(len(needing), 30)
         for command in needing:
-            if command.name == "login":
+            if command.name in before_a_name:
                 continue
             alice.send(f"/{command.name}")
             (refusal,) = alice.received()

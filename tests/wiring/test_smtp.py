@@ -1,4 +1,4 @@
-"""The SMTP sender (:mod:`chatroom.wiring.smtp`) against a real SMTP
+"""The SMTP sender (:mod:`chatroom.wiring.mailer`) against a real SMTP
 server (aiosmtpd, :mod:`tests.mailserver`) on 127.0.0.1: what arrives, and
 each way a mail is not sent, said in one line; and ``--smtp``'s options."""
 
@@ -10,7 +10,8 @@ from twisted.trial import unittest
 
 from chatroom.core.letters import verify_letter
 from chatroom.core.mailbox import MailUnsentError
-from chatroom.wiring.smtp import SMTPMailer, SMTPServer, smtp_server
+from chatroom.wiring.mailer import SMTPMailer
+from chatroom.wiring.smtp import SMTPServer, smtp_server
 from chatroom.wiring.tap import Options
 from tests.mailserver import MailServer, text_of
 from tests.support import free_port

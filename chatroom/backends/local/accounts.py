@@ -37,8 +37,14 @@ class StoredAccounts:
                 hashed,
                 loaded.scram.get(key, ""),
                 loaded.mailboxes.get(key, ""),
+                loaded.oidc.get(key, ""),
+                loaded.app_passwords.get(key, ""),
             )
             for key, name, hashed in loaded.accounts
+        }
+        #: An OpenID provider's subject (encoded) → the account bound to it.
+        self.by_oidc: dict[str, str] = {
+            bound: key for key, bound in loaded.oidc.items()
         }
         self.bans: dict[str, None] = dict.fromkeys(loaded.server_bans)
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
@@ -93,7 +99,10 @@ class StoredAccounts:
         key = changes.account_of(change, changes.AccountRecord)
         found = self.by_key.get(key)
         for premise in change.premises:
-            if not _holds(found, premise):
+            if isinstance(premise, changes.OidcUnbound):
+                if self._bound(premise.oidc) is not None:
+                    raise changes.PremiseFailedError(None, premise)
+            elif not _holds(found, premise):
                 raise changes.PremiseFailedError(found, premise)
         account: Account | None = found
         for op in change.ops:
@@ -109,8 +118,16 @@ class StoredAccounts:
                 account = replace(account, scram=op.scram)
             elif isinstance(op, changes.SetMailbox):
                 account = replace(account, mailbox=op.mailbox)
+            elif isinstance(op, changes.BindOidc):
+                account = replace(account, oidc=op.oidc)
+            elif isinstance(op, changes.SetAppPasswords):
+                account = replace(account, app_passwords=op.app_passwords)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
+        if found is not None and found.oidc and account != found:
+            self.by_oidc.pop(found.oidc, None)
+        if account is not None and account.oidc:
+            self.by_oidc[account.oidc] = key
         if account is None:
             self.by_key.pop(key, None)
             self.store.drop_account(key)
@@ -118,6 +135,16 @@ class StoredAccounts:
         else:
             self.by_key[key] = account
             self.store.save_account(account)
+
+    async def oidc_account(self, oidc: str) -> str | None:
+        return self._bound(oidc)
+
+    def _bound(self, oidc: str) -> str | None:
+        """The key of the account bound to ``oidc``, if one still is (an
+        account erased by ``/delete-account`` leaves its entry behind)."""
+        key = self.by_oidc.get(oidc)
+        account = self.by_key.get(key) if key is not None else None
+        return key if account is not None and account.oidc == oidc else None
 
     async def names(self) -> list[str]:
         return [account.name for account in self.by_key.values()]
@@ -237,4 +264,6 @@ def _holds(found: Account | None, premise: changes.Premise) -> bool:
         return found is not None and found.hash == premise.hash
     if isinstance(premise, changes.MailboxIs):
         return found is not None and found.mailbox == premise.mailbox
+    if isinstance(premise, changes.AppPasswordsAre):
+        return found is not None and found.app_passwords == premise.app_passwords
     raise TypeError(f"no premise {premise!r} of an account's record")

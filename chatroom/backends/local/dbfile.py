@@ -82,6 +82,8 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
     endpoint TEXT PRIMARY KEY, account TEXT NOT NULL, p256dh TEXT NOT NULL,
     auth TEXT NOT NULL, format TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS room_renames (
+    old TEXT PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, until REAL NOT NULL);
 """
 
 #: Columns added since the first schema: (table, column, definition).
@@ -103,6 +105,12 @@ MIGRATIONS = [
     # an account's e-mail address and the codes mailed to it
     # (chatroom.core.mailbox's encoding), "" for none
     ("accounts", "mailbox", "TEXT NOT NULL DEFAULT ''"),
+    # the OpenID provider's subject the account is bound to
+    # (chatroom.core.oidc's encoding), "" for none
+    ("accounts", "oidc", "TEXT NOT NULL DEFAULT ''"),
+    # an account's app passwords: labels, ids and hashes
+    # (chatroom.core.accountrecord's encoding), "" for none
+    ("accounts", "app_passwords", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

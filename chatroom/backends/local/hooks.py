@@ -83,6 +83,13 @@ class StoredHooks:
     async def find(self, secret: str) -> Hook | None:
         return self.by_secret.get(secret)
 
+    def moved(self, key: str, name: str) -> None:
+        """Room ``key`` is called ``name``: its hooks post there (the store
+        moves the rows)."""
+        hooks = self.by_room.pop(key, {})
+        for hook in hooks.values():
+            self._keep(Hook(name, hook.name, hook.secret, hook.by))
+
     def forget(self, key: str) -> None:
         """Room ``key`` is gone, and its hooks with it (the store drops
         their rows with the room's)."""

@@ -30,6 +30,7 @@ from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
+from chatroom.backends.local.renames import FormerNames
 from chatroom.backends.local.reports import StoredReports
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
@@ -63,8 +64,11 @@ from chatroom.core.changes import (
     Incarnation,
     InvitationCode,
     KickMember,
+    LiftBan,
     MakeRoom,
     MessageIs,
+    NameFree,
+    OwnerIs,
     Premise,
     PremiseFailedError,
     Present,
@@ -72,18 +76,21 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RemoveMember,
+    RenameRoom,
     ReplaceEvent,
     ReplyHistory,
     Rewrite,
     RoomHooks,
     RoomMessages,
     RoomModeration,
+    RoomName,
     RoomPins,
     RoomSeating,
     ServerBanList,
     ServerLockdown,
     ServerReports,
     SessionIs,
+    SetLockdown,
     SetOwner,
     SetPolicy,
     SetTopic,
@@ -101,6 +108,7 @@ from chatroom.core.events import (
     LobbyChanges,
     Renamed,
     RoomGone,
+    RoomRenamed,
     Sighting,
     StoredEvent,
     ToEveryone,
@@ -118,8 +126,9 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -186,7 +195,8 @@ class LocalBackend:
         self.account_store.windows = self.windows = MemoryWindows(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
+        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -223,6 +233,8 @@ class LocalBackend:
             self.remembered,
             self.conversations,
         )
+        #: Renamed rooms' former names, within their grace.
+        self.former_names = FormerNames(self.store)
         #: The step that applies a change, by its subject's kind.
         self._appliers = self._applier_table()
         self._restore()
@@ -488,8 +500,11 @@ class LocalBackend:
         self.reports.session_ended(victim, reason)
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        self.network_ban_listeners.append(news)
+
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        self.lockdown_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
@@ -532,7 +547,14 @@ class LocalBackend:
 
     async def creation_facts(self, name: str) -> CreationFacts:
         room = self.rooms.get(name_key(name))
-        return CreationFacts(room.name if room else "", len(self.rooms))
+        renamed_to = self._leads_to(name_key(name))
+        return CreationFacts(room.name if room else "", len(self.rooms), renamed_to)
+
+    def _leads_to(self, key: str) -> str:
+        """The room former name ``key`` leads to now ("" for none: never
+        renamed, its grace over, or the room gone since)."""
+        name = self.former_names.leads_to(key, self.clock.seconds())
+        return name if name_key(name) in self.rooms else ""
 
     async def enter(
         self,
@@ -548,15 +570,15 @@ class LocalBackend:
         key = name_key(session.name)
         room = self.rooms.get(change.room)
         old = None if moving is None else self.rooms.get(moving.room)
-        making = change.of(MakeRoom)
-        if room is None and not making:
+        making, shown = _made_and_shown(change)
+        if room is None and making is None:
             raise errors.no_such_room(change.room)
         self._check(room, change, member, key)
         if moving is not None:
             self._check(old, moving, member, key)
-        if making:
-            room = self._new_room(making[0].name, False, None)
-            room.created_at = making[0].now or room.created_at
+        if making is not None:
+            room = self._new_room(making.name, False, None)
+            room.created_at = making.now or room.created_at
             self._add_room(room)
         assert room is not None
         if moving is not None and old is not None:
@@ -564,11 +586,10 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        window = change.of(ReplyHistory)
-        shown = window[0] if window else None
         bound = 0 if shown is None else shown.most
-        self.reports.entered(member, room.entered_as(member, shown), since, bound)
-        if making or room.owner is not owner:
+        view = room.entered_as(member, shown, self.pins.count(room.key))
+        self.reports.entered(member, view, since, bound)
+        if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
@@ -716,6 +737,7 @@ class LocalBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
+            RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
@@ -727,7 +749,7 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: by_nobody(self.account_store.apply),
+            ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
         }
@@ -737,8 +759,8 @@ class LocalBackend:
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
         the ends of the sessions each ban made covers, told why, and each
-        network ban heard by this process's listeners (one process: they
-        are every node's)."""
+        network ban made or lifted heard by this process's listeners (one
+        process: they are every node's)."""
         await self.account_store.apply(change)
         for op in change.of(AddBan):
             if op.told:
@@ -751,7 +773,21 @@ class LocalBackend:
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
                 )
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+        for lift in change.of(LiftBan):
+            if lift.mask.startswith(IP):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(lift.mask)
+
+    async def _apply_lockdown(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """The level kept, then heard by this process's listeners (one
+        process: they are every node's)."""
+        await self.account_store.apply(change)
+        for op in change.of(SetLockdown):
+            for listener in list(self.lockdown_listeners):
+                listener.lockdown_set(Lockdown(op.level, op.by))
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
@@ -847,6 +883,56 @@ class LocalBackend:
         for gone in members:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
+
+    async def _apply_rename(self, change: DecidedChange, member: Member | None) -> None:
+        """A rename: the room as read, its owner as read and its new name
+        free, then it and everything kept under its name move to the new
+        one in one step (the store's rows in one batch); its members, then
+        the lobby's watchers, hear it."""
+        (rename,) = change.of(RenameRoom)
+        new_key = name_key(rename.name)
+        where = self.rooms.get(change.room)
+        if where is None:
+            raise errors.no_such_room(change.room)
+        room_premises = []
+        for premise in change.premises:
+            if isinstance(premise, OwnerIs):
+                holds = where.facts().owner == premise.owner
+            elif isinstance(premise, NameFree):
+                leads_to = self._leads_to(premise.name)
+                holds = premise.name == change.room or (
+                    premise.name not in self.rooms
+                    and (not leads_to or name_key(leads_to) == change.room)
+                )
+            else:
+                room_premises.append(premise)
+                continue
+            if not holds:
+                raise PremiseFailedError(None, premise)
+        if not self._holds(where, None, tuple(room_premises)):
+            raise PremiseFailedError()
+        old_key, old = where.key, where.name
+        del self.rooms[old_key]
+        where.renamed(rename.name, self.last_ids.pop(new_key, 0))
+        self.rooms[new_key] = where
+        if new_key != old_key:  # a room made under the old name goes on
+            self.last_ids[old_key] = where.last_id
+        self.store.rename_room(old_key, new_key, rename.name, rename.until)
+        if new_key != old_key:  # not only its case: what is keyed by it moves
+            self.former_names.moved(old_key, rename.name, rename.until)
+            for moved in (self.pins, self.modlog, self.markers, self.settings):
+                moved.moved(old_key, new_key)
+            self.messages.moved(old_key, new_key)
+        self.hooks.moved(old_key, rename.name)
+        self.remembered.moved(old_key, rename.name)
+        for op in change.of(Emit):
+            assert isinstance(op.event, RoomRenamed)
+            for seated in list(where.members):
+                seated.room_renamed(op.event)
+            if not where.policy.secret:  # else the lobby never listed it
+                self.lobby.renamed(op.event)
+        self.lobby.changed(old_key, old)
+        self._room_changed(where)
 
     async def _apply_moderation(
         self, change: DecidedChange, member: Member | None
@@ -958,3 +1044,19 @@ class LocalBackend:
             else:
                 entries.append(room.info())
         return LobbyChanges(entries)
+
+
+def _made_and_shown(
+    change: DecidedChange,
+) -> tuple[MakeRoom | None, ReplyHistory | None]:
+    """A join's or a create's room made, if it makes one, and the history
+    window its reply shows, if it says which: one pass over its operations
+    (every join has them looked for)."""
+    making: MakeRoom | None = None
+    shown: ReplyHistory | None = None
+    for op in change.ops:
+        if type(op) is MakeRoom:
+            making = op
+        elif type(op) is ReplyHistory:
+            shown = op
+    return making, shown

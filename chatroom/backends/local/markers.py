@@ -55,5 +55,13 @@ class StoredMarkers:
             markers[op.room] = op.event_id
             self.store.save_marker(change.subject.account, op.room, op.event_id)
 
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key``: every account's marker there
+        with it (the store moves the rows)."""
+        for markers in self.by_account.values():
+            markers.pop(new_key, None)
+            if key in markers:
+                markers[new_key] = markers.pop(key)
+
     def _forget(self, account: str) -> None:
         self.by_account.pop(account, None)

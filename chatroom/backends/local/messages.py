@@ -72,6 +72,11 @@ class LocalMessageSteps:
             if isinstance(reaction, Reaction):
                 self._reactions(key).replay(reaction)
 
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key``: who reacted with what too."""
+        if key in self.reactions:
+            self.reactions[new_key] = self.reactions.pop(key)
+
     def _reactions(self, key: str) -> Reactions:
         found = self.reactions.get(key)
         if found is None:

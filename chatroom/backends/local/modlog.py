@@ -67,6 +67,11 @@ class StoredModerationLog:
         log = self.by_room.get(name_key(room), ())
         return list(log)[-count:]
 
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key`` (the store moves the rows)."""
+        if key in self.by_room:
+            self.by_room[new_key] = self.by_room.pop(key)
+
     def forget(self, key: str) -> None:
         """Room ``key`` is gone, and its log with it."""
         self.by_room.pop(key, None)

@@ -39,6 +39,10 @@ class StoredPins:
         pinned = self.by_room.get(room, {})
         return [Pin(event_id, pinned[event_id]) for event_id in sorted(pinned)]
 
+    def count(self, key: str) -> int:
+        """How many messages room ``key`` has pinned (a join's facts)."""
+        return len(self.by_room.get(key, ()))
+
     async def apply(self, change: changes.DecidedChange) -> None:
         where = self.changed_room(change)
         for op in change.ops:
@@ -53,6 +57,11 @@ class StoredPins:
                 where.broadcast(op.event)
             else:
                 raise TypeError(f"no operation {op!r} of a room's pins")
+
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key`` (the store moves the rows)."""
+        if key in self.by_room:
+            self.by_room[new_key] = self.by_room.pop(key)
 
     def forget(self, key: str) -> None:
         """Room ``key`` is gone, and its pins with it (the store drops their

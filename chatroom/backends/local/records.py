@@ -80,7 +80,8 @@ class Loaded:
 @dataclass
 class LoadedAccounts:
     """Accounts (key, name, hash) and server-wide ban masks, as stored,
-    and the SCRAM keys and mailboxes of the accounts that have some (by key)."""
+    and the SCRAM keys, mailboxes and OpenID bindings of the accounts that
+    have some (by key)."""
 
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
     server_bans: list[str] = field(default_factory=list)
@@ -94,6 +95,10 @@ class LoadedAccounts:
     ignores: list[tuple[str, str]] = field(default_factory=list)
     scram: dict[str, str] = field(default_factory=dict)
     mailboxes: dict[str, str] = field(default_factory=dict)
+    #: The OpenID provider's subject each bound account is bound to (by key).
+    oidc: dict[str, str] = field(default_factory=dict)
+    #: Each account's app passwords as the core encoded them, by key.
+    app_passwords: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
 
@@ -129,6 +134,17 @@ class Store(Protocol):
 
     def drop_room(self, key: str) -> None:
         """A room went: its row and its events."""
+
+    def rename_room(self, key: str, new_key: str, name: str, until: float) -> None:
+        """Room ``key`` is room ``new_key``, called ``name``, with its events,
+        log, webhooks, pins and the accounts' read markers and settings of
+        it; ``key`` leads to it until ``until`` (Unix seconds), as do the
+        former names that led to ``key``."""
+
+    def load_renames(self) -> list[tuple[str, str, float]]:
+        """Every renamed room's former name (its key), the name it leads to
+        and until when (at start-up; some may have run out)."""
+        ...
 
     def load_accounts(self) -> LoadedAccounts:
         """Every account and server ban (at start-up)."""
@@ -324,6 +340,13 @@ class MemoryStore:
 
     def drop_room(self, key: str) -> None:
         self.index.drop(key)
+
+    def rename_room(self, key: str, new_key: str, name: str, until: float) -> None:
+        if new_key != key:
+            self.index.rename(key, new_key)
+
+    def load_renames(self) -> list[tuple[str, str, float]]:
+        return []
 
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()

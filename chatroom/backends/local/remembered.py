@@ -30,6 +30,16 @@ class StoredRooms:
         for account, room in store.load_account_rooms():
             self.by_account.setdefault(account, {})[name_key(room)] = room
 
+    def moved(self, key: str, name: str) -> None:
+        """Room ``key`` is called ``name``: each account that would be put
+        back in it is put back in it by that name, written through."""
+        for account, rooms in self.by_account.items():
+            if (was := rooms.get(key)) is not None:
+                self.store.save_account_room(account, was, False)
+                self.store.save_account_room(account, name, True)
+                del rooms[key]
+                rooms[name_key(name)] = name
+
     async def rooms(self, account: str) -> list[str]:
         return list(self.by_account.get(account, {}).values())
 

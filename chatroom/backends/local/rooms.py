@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
+from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
@@ -284,6 +285,18 @@ class Room:
         """A member's name changed (the ``NICK`` is the registry's to send)."""
         self.members[member] = name
 
+    def renamed(self, name: str, last_id: int) -> None:
+        """The room is called ``name``: its history as its events now spell
+        it, its ids going on from ``last_id`` if a room of that name went
+        further (an id never means two events under one name)."""
+        self.name, self.key = name, name_key(name)
+        self._info, self._speaking = None, None
+        self.history = deque(
+            (replace(event, room=name) for event in self.history),
+            maxlen=self.history.maxlen,
+        )
+        self.last_id = max(self.last_id, last_id)
+
     def remember(self, event: StoredEvent) -> None:
         """Keep a stored event for joiners, resumes and ``/history``
         (bounded; an event with an id is the room's newest stored one), its
@@ -325,13 +338,17 @@ class Room:
         return shown[::-1]
 
     def entered_as(
-        self, joiner: Member | None = None, window: ReplyHistory | None = None
+        self,
+        joiner: Member | None = None,
+        window: ReplyHistory | None = None,
+        pins: int = 0,
     ) -> WelcomeFacts:
         """What ``joiner``'s join reply is made of (the core makes it:
         :func:`chatroom.core.membership.welcome`): the room's members, the
         history window (the newest ``--history`` events, or for a resume,
         the kept events after ``window.after``, at most the newest
-        ``window.most``, as the core decided), the topic."""
+        ``window.most``, as the core decided), the topic, and ``pins``
+        (how many messages are pinned: the pin store's)."""
         if window is None:
             history = self.newest(self.history_size)
         else:
@@ -353,6 +370,7 @@ class Room:
             first=self.first_id,
             last=self.last_id,
             quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
+            pins=pins,
         )
 
     def forget_before(self, first: int) -> None:

@@ -59,6 +59,7 @@ REDACT = (
     "DELETE FROM events WHERE room = ? AND (id = ? OR (target = ? AND kind = 'EDIT'))"
 )
 DROP = "DELETE FROM events WHERE room = ?"
+MOVE = "UPDATE events SET room = ? WHERE room = ?"
 #: Private conversations, as the ``--db`` file keeps them (``dbfile.py``).
 PRIVATE = (
     "CREATE TABLE private_messages (conversation TEXT NOT NULL, "
@@ -164,6 +165,16 @@ class MemoryIndex:
             return
         self._rows.pop(key, None)
         self._changes[key] = [(DROP, (key,))]
+
+    def rename(self, key: str, new_key: str) -> None:
+        """Room ``key`` is room ``new_key``: its messages move (the
+        ``search_moved`` trigger moves their index entries), after what
+        waits for it, and before anything said under its new name."""
+        if self.run is None:
+            self.db.execute(MOVE, (new_key, key))
+            return
+        self._changes.setdefault(key, []).append((MOVE, (new_key, key)))
+        self.flush([key])
 
     def flush(self, keys: Sequence[str] | None = None) -> Deferred[None]:
         """Apply what waits for rooms ``keys`` (every room: None) on the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
-from chatroom.core.account_settings import entry_of
+from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
 
 
 class StoredSettings:
@@ -31,14 +31,47 @@ class StoredSettings:
         for account, key, value in store.load_settings():
             self.by_account.setdefault(account, {})[key] = value
 
+    def moved(self, key: str, new_key: str) -> None:
+        """Room ``key`` is called ``new_key``: every account's level of it
+        and follows of its threads with it (the store moves the rows)."""
+        renamed = {
+            f"{NOTIFY} {key}": f"{NOTIFY} {new_key}",
+            **{
+                f"{FOLLOW} {key} {root}": f"{FOLLOW} {new_key} {root}"
+                for root in self._roots(key)
+            },
+        }
+        gone = f"{FOLLOW} {new_key} "
+        for settings in self.by_account.values():
+            for setting in [s for s in settings if s.startswith(gone)]:
+                del settings[setting]
+            settings.pop(f"{NOTIFY} {new_key}", None)
+            for old, new in renamed.items():
+                if old in settings:
+                    settings[new] = settings.pop(old)
+
+    def _roots(self, key: str) -> set[str]:
+        """The threads of room ``key`` any account follows or unfollowed."""
+        prefix = f"{FOLLOW} {key} "
+        return {
+            setting[len(prefix) :]
+            for settings in self.by_account.values()
+            for setting in settings
+            if setting.startswith(prefix)
+        }
+
     async def settings(self, account: str) -> dict[str, str]:
         return dict(self.by_account.get(account, {}))
 
     async def apply(self, change: changes.DecidedChange) -> None:
-        """``change``'s settings, in order, written through."""
+        """``change``'s settings, in order, written through (a
+        :class:`~chatroom.core.changes.TellOtherNodes` tells nobody: one
+        process has no other nodes)."""
         account = changes.account_of(change, changes.AccountSettings)
         settings = self.by_account.setdefault(account, {})
         for op in change.ops:
+            if isinstance(op, changes.TellOtherNodes):
+                continue
             key, value = entry_of(op)
             settings[key] = value
             self.store.save_setting(account, key, value)

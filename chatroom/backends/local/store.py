@@ -58,6 +58,7 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS, replacing
 from chatroom.backends.local.search import FileSearcher, Found, prepare
+from chatroom.core.account_settings import FOLLOW, NOTIFY
 from chatroom.core.accountrecord import Account
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
@@ -265,6 +266,12 @@ class SqliteStore:
             mailboxes=dict(
                 db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
             ),
+            oidc=dict(db.execute("SELECT key, oidc FROM accounts WHERE oidc != ''")),
+            app_passwords=dict(
+                db.execute(
+                    "SELECT key, app_passwords FROM accounts WHERE app_passwords != ''"
+                )
+            ),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
@@ -280,14 +287,16 @@ class SqliteStore:
     def save_account(self, account: Account) -> None:
         self._pending.append(
             (
-                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox, "
+                "oidc, app_passwords) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.key,
                     account.name,
                     account.hash,
                     account.scram,
                     account.mailbox,
+                    account.oidc,
+                    account.app_passwords,
                 ),
             )
         )
@@ -435,6 +444,80 @@ class SqliteStore:
         self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM pins WHERE room = ?", (key,)))
         self._touched.pop(key, None)
+
+    def rename_room(self, key: str, new_key: str, name: str, until: float) -> None:
+        """One batch, so one transaction: whatever the room keeps moves to
+        its new key together (the search index follows its events by the
+        ``search_moved`` trigger), and ``key`` keeps its newest id, so a
+        room made under it later goes on from there. A new case of the
+        same name changes the name alone."""
+        if new_key == key:  # its case alone
+            self._pending += [
+                ("UPDATE rooms SET name = ? WHERE key = ?", (name, key)),
+                ("UPDATE webhooks SET room_name = ? WHERE room = ?", (name, key)),
+            ]
+            return
+        notify, follow = f"{NOTIFY} ", f"{FOLLOW} "
+        touched = self._touched.pop(key, 0)
+        if touched:
+            self._touched[new_key] = touched
+        self._pending.extend(
+            [
+                (
+                    "UPDATE rooms SET key = ?, name = ? WHERE key = ?",
+                    (new_key, name, key),
+                ),
+                ("UPDATE events SET room = ? WHERE room = ?", (new_key, key)),
+                (
+                    "INSERT INTO ids SELECT ?, last FROM ids WHERE key = ? "
+                    "ON CONFLICT(key) DO UPDATE SET last = MAX(last, excluded.last)",
+                    (new_key, key),
+                ),
+                ("UPDATE modlog SET room = ? WHERE room = ?", (new_key, key)),
+                (
+                    "UPDATE webhooks SET room = ?, room_name = ? WHERE room = ?",
+                    (new_key, name, key),
+                ),
+                ("UPDATE pins SET room = ? WHERE room = ?", (new_key, key)),
+                ("DELETE FROM read_markers WHERE room = ?", (new_key,)),
+                ("UPDATE read_markers SET room = ? WHERE room = ?", (new_key, key)),
+                (
+                    "DELETE FROM account_settings "
+                    "WHERE key = ? OR substr(key, 1, ?) = ?",
+                    (
+                        notify + new_key,
+                        len(follow + new_key) + 1,
+                        f"{follow}{new_key} ",
+                    ),
+                ),
+                (
+                    "UPDATE account_settings SET key = ? WHERE key = ?",
+                    (notify + new_key, notify + key),
+                ),
+                (
+                    "UPDATE account_settings SET key = ? || substr(key, ?) "
+                    "WHERE substr(key, 1, ?) = ?",
+                    (
+                        *(f"{follow}{new_key} ", len(follow + key) + 2),
+                        *(len(follow + key) + 1, f"{follow}{key} "),
+                    ),
+                ),
+                (
+                    "UPDATE room_renames SET key = ?, name = ? WHERE key = ?",
+                    (new_key, name, key),
+                ),
+                ("DELETE FROM room_renames WHERE old = ?", (new_key,)),
+                (
+                    "INSERT INTO room_renames VALUES (?, ?, ?, ?) ON CONFLICT(old) "
+                    "DO UPDATE SET key = excluded.key, name = excluded.name, "
+                    "until = excluded.until",
+                    (key, new_key, name, until),
+                ),
+            ]
+        )
+
+    def load_renames(self) -> list[tuple[str, str, float]]:
+        return self.db.execute("SELECT old, name, until FROM room_renames").fetchall()
 
     def change_event(
         self, key: str, target: int, text: str | None, tags: str = ""

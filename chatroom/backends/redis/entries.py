@@ -396,7 +396,7 @@ class RedisEntries:
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:
     """What a join reply is built from, as ``view`` (the prelude) read it."""
     name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
-    members, quiet, total, owner, history, first, last, hidden = read[6:]
+    members, quiet, total, owner, history, first, last, hidden, pins = read[6:]
     return WelcomeFacts(
         room=name.decode(),
         members=[m.decode() for m in members],
@@ -412,4 +412,5 @@ def _view(read: list[Any], joiner: str) -> WelcomeFacts:
         first=int(first),
         last=int(last),
         quiet=frozenset(name.decode() for name in hidden),
+        pins=int(pins),
     )

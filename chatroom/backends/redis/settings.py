@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
+from chatroom.core import changes, codec
 from chatroom.core.account_settings import entry_of
 
-#: ARGV: P, account, key, value, key, value...: each setting stored, in
-#: order. Answers ``OK``.
+#: ARGV: P, account, token, event, key, value, key, value...: each setting
+#: stored, in order, then ``event`` (encoded; "" for none) told to the
+#: account's sessions but seat ``token``'s. Answers ``OK``.
 APPLY = Script("settings-apply")
 
 #: ARGV: P, account. Every setting of the account: key, value, ...
@@ -32,7 +33,14 @@ class RedisSettings:
         return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
     async def apply(self, change: changes.DecidedChange) -> None:
-        """One ``APPLY``: the change's settings stored, in order."""
+        """One ``APPLY``: the change's settings stored, in order, and the
+        account's sessions on the other nodes told what it names
+        (:class:`~chatroom.core.changes.TellOtherNodes`), in one script."""
         account = changes.account_of(change, changes.AccountSettings)
-        pairs = [item for op in change.ops for item in entry_of(op)]
-        await self.calls.eval(APPLY, account, *pairs)
+        told = change.of(changes.TellOtherNodes)
+        event, token = (
+            (codec.encode(told[0].event), told[0].token) if told else ("", "")
+        )
+        stored = [op for op in change.ops if not isinstance(op, changes.TellOtherNodes)]
+        pairs = [item for op in stored for item in entry_of(op)]
+        await self.calls.eval(APPLY, account, token, event, *pairs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from chatroom.core import errors
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
+from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.push import Notifications
@@ -42,6 +43,12 @@ class Identities:
         """What the back-end knows ``member`` (a door's) as: its session's
         seat, shared by an account's devices (itself if it has none)."""
         return self.sessions.seat_of(member) or member
+
+    def ignoring(self, member: Member) -> frozenset[str]:
+        """The name keys ``member``'s account ignores, as its seat holds
+        them (:mod:`chatroom.core.ignoring`)."""
+        seat = self.sessions.seat_of(member)
+        return seat.ignoring if seat is not None else NOBODY
 
     def joined_room(self, member: Member, room: str) -> str:
         """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""

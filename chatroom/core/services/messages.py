@@ -51,6 +51,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Seating, SpeakingFacts
 from chatroom.core.files import FileService
+from chatroom.core.ignoring import heard_pages
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
@@ -116,6 +117,7 @@ class MessageService:
             self.life,
             identities.seat,
             identities.session,
+            identities.ignoring,
             self._append,
             notifications.settings_changed,
         )
@@ -379,7 +381,9 @@ class MessageService:
         self, member: Member, room: str, count: int, before: int | None = None
     ) -> list[StoredEvent]:
         """Up to ``count`` stored events of ``room`` before id ``before`` (or
-        the newest), oldest first, with their ids.
+        the newest), oldest first, with their ids; none said by a name the
+        member's account ignores (older pages are read in their place:
+        :func:`~chatroom.core.ignoring.heard_pages`).
 
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
@@ -387,7 +391,8 @@ class MessageService:
         rules.check_history_count(count)
         session = self.identities.session(member)
         seat = self.identities.seat(member)
-        return await self.backend.history(seat, session, room, count, before)
+        read = partial(self.backend.history, seat, session, room, count)
+        return await heard_pages(read, self.identities.ignoring(member), count, before)
 
     async def search(
         self, member: Member, rooms: list[str], text: str
@@ -446,9 +451,11 @@ class MessageService:
     ) -> list[PrivateEvent]:
         """``/history @USER N [before ID]``: the member's account's private
         conversation with ``other``, oldest first (its tags-only messages
-        too, which IRC's event playback alone shows)."""
+        too, which IRC's event playback alone shows), none said by a name
+        the account ignores (as :meth:`room_history`)."""
         session = self.identities.session(member)
-        return await self.private.history(session, other, count, before)
+        read = partial(self.private.history, session, other, count)
+        return await heard_pages(read, self.identities.ignoring(member), count, before)
 
     async def redact_private(
         self, member: Member, other: str, event_id: int, reason: str = ""

@@ -1,10 +1,10 @@
-"""Rooms: the list, joins, creates, leaves, topics, deletion and settings.
+"""Rooms: the list, joins, creates, leaves, topics, renames, deletion and settings.
 
 A join, a create and a leave are decided by :mod:`chatroom.core.entries`
 on the room's facts and seated by :mod:`chatroom.core.devices` for each of
-an account's devices; a topic and a deletion are decided on the room's
-facts as :mod:`chatroom.core.retrying` says (again, if they changed under
-the decision) and applied as one change.
+an account's devices; a topic, a rename and a deletion are decided on the
+room's facts as :mod:`chatroom.core.retrying` says (again, if they changed
+under the decision) and applied as one change.
 """
 
 from __future__ import annotations
@@ -21,6 +21,10 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    NameFree,
+    OwnerIs,
+    RenameRoom,
+    RoomName,
     RoomSeating,
     SetTopic,
 )
@@ -32,11 +36,13 @@ from chatroom.core.events import (
     DepartureKind,
     Listing,
     RoomDeleted,
+    RoomRenamed,
     TopicChanged,
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.retrying import decided
+from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.retrying import decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.services.identities import Identities
@@ -59,8 +65,14 @@ class RoomService:
         entries: Entries,
         devices: Devices,
         created: CreationLimit,
+        rename_grace: float = 0.0,
     ) -> None:
+        """Args:
+        rename_grace: seconds a renamed room's former name leads a join to
+            it (``--rename-grace``).
+        """
         self.clock = clock
+        self.rename_grace = rename_grace
         self.backend = backend
         self.identities = identities
         self.sessions = identities.sessions
@@ -135,7 +147,15 @@ class RoomService:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
             await self.entries.join(seat, session, name, moving, since, entry)
 
-        await self.devices.seated(member, name, leaving, since, seat, joining=True)
+        try:
+            await self.devices.seated(member, name, leaving, since, seat, joining=True)
+        except errors.ChatError as refused:
+            if refused.code != "NO_SUCH_ROOM":
+                raise
+            renamed_to = (await self.backend.creation_facts(name)).renamed_to
+            if not renamed_to:
+                raise
+            await self.join_room(member, renamed_to, leaving, since, key, catch_up)
 
     async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """Take ``member`` out of ``room``: the others hear its
@@ -191,6 +211,56 @@ class RoomService:
             await self.backend.apply(change, member, session)
 
         await decided(self.backend.facts, where, rule, apply)
+
+    async def rename_room(
+        self, member: Member, room: str, name: str, words: str = ""
+    ) -> None:
+        """``/rename``: the room's owner (or an admin) calls it ``name``;
+        its members, then the lobby's watchers, hear ``RENAMED`` (with
+        ``words`` as :func:`chatroom.core.rules.reason` keeps them). One
+        change of the room's name, resting on the room being as read, its
+        owner as read and ``name`` still free; its former name leads a
+        ``/join`` to it for ``--rename-grace``. ``BAD_NAME``,
+        ``NOT_ALLOWED`` (not the owner, a permanent room),
+        ``ROOM_EXISTS`` (the name is another room's, or was within its
+        grace), ``BAD_ARGS`` (its name already). A new case of its name is
+        a rename too (IRC's ``draft/channel-rename`` asks for it)."""
+        rules.check_room_name(name)
+        actor = self.identities.actor(member)
+        session = self.identities.session(member)
+        said = rules.reason(words)
+
+        async def attempt() -> str:
+            facts = await self.backend.facts(room)
+            moderation.check_rename(facts.room, actor)
+            old = facts.room.name
+            if name == old:
+                raise errors.bad_args(f"{old} is called {name} already")
+            taken = await self.backend.creation_facts(name)
+            if name_key(name) != name_key(old) and (
+                taken.existing
+                or (taken.renamed_to and name_key(taken.renamed_to) != name_key(old))
+            ):
+                raise errors.room_name_taken(name)
+            event = RoomRenamed(old, name, actor.name, said)
+            until = self.clock.seconds() + self.rename_grace
+            premises = (
+                *as_read(facts),
+                OwnerIs(facts.room.owner),
+                NameFree(name_key(name)),
+            )
+            ops = (Emit(event), RenameRoom(name, until))
+            change = DecidedChange(RoomName(name_key(old)), premises, ops)
+            await self.backend.apply(change, member, session)
+            return old
+
+        old = await retried(attempt)
+        stamp = format_time(self.clock.seconds())
+        entry = ModEntry(stamp, actor.name, ModAction.RENAME, old, said)
+        await self.backend.modlog.record(name, [entry])
+        self.log.info(
+            "{user} renamed {room} to {name}", user=actor.name, room=old, name=name
+        )
 
     async def delete_room(self, member: Member, name: str) -> None:
         """``/delete``: every member (on every node) hears ``DELETED`` and

@@ -18,6 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import ignoring
 from chatroom.core.backend import Backend
+from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
@@ -39,6 +40,7 @@ class UserService:
         identities: Identities,
         notifications: Notifications,
         files: FileService | None,
+        devices: Devices,
     ) -> None:
         self.clock = clock
         self.backend = backend
@@ -52,6 +54,8 @@ class UserService:
             identities.joined_room,
             identities.session,
             notifications.settings_changed,
+            devices.copy_to,
+            devices.to_others,
         )
 
     # -- a user's own data (chatroom.core.userdata) ------------------------------

@@ -62,6 +62,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     Capability("batch"),
     Capability("cap-notify"),
     Capability("draft/account-registration", draft=True),
+    Capability("draft/channel-rename", draft=True),
     Capability("draft/chathistory", draft=True),
     Capability("draft/event-playback", draft=True),
     Capability("draft/extended-isupport", draft=True),
@@ -104,6 +105,8 @@ METADATA = "draft/metadata-2"
 EXTENDED_ISUPPORT = "draft/extended-isupport"
 #: ``AWAY`` before registration (``AWAY *``: present for no one).
 PRE_AWAY = "draft/pre-away"
+#: ``RENAME`` of a channel (else ``PART`` and ``JOIN``: IRCSession.room_renamed).
+CHANNEL_RENAME = "draft/channel-rename"
 #: No ``353``/``366`` after the client's own ``JOIN``.
 NO_IMPLICIT_NAMES = "no-implicit-names"
 
@@ -148,12 +151,14 @@ def offered(
     before_connect: bool = False,
     sts: str | None = None,
     email_required: bool = False,
+    sasl: str = "",
 ) -> list[str]:
     """Each capability as ``CAP LS`` shows it to a client of ``version``
     (``before_connect``: ``draft/account-registration=before-connect``;
     ``email_required``: ``...=email-required``, both comma-separated;
     ``sts``: its value on this connection, offered to 302 clients only, as
-    it means nothing without one)."""
+    it means nothing without one; ``sasl``: the mechanisms, when they are
+    not the table's)."""
     registration = ",".join(
         word
         for word, on in (
@@ -167,6 +172,8 @@ def offered(
         value = cap.value
         if registration and cap.name == "draft/account-registration":
             value = registration
+        if sasl and cap.name == "sasl":
+            value = sasl
         shown.append(
             f"{cap.name}={value}" if value and version >= CAP_302 else cap.name
         )

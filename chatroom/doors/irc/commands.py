@@ -214,7 +214,7 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                     f"You have joined too many channels ({CHANNEL_LIMIT})",
                 )
                 continue
-            await enter(session, room, key)
+            room = await enter(session, room, key)
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
@@ -230,10 +230,13 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def join_invited(session: IRCSession) -> None:
     """After a registration with an invitation that names a room: the new
-    account joins it, once the connection is complete (a ``REGISTER``
-    before that leaves it to the client's ``JOIN``)."""
+    account joins it once the connection is complete (at once after a
+    ``REGISTER`` once connected; at the welcome after one made before,
+    :func:`chatroom.doors.irc.registration.try_register`)."""
+    if session.state != REGISTERED:
+        return  # kept for the welcome
     room, session.invited_room = session.invited_room, ""
-    if room and session.state == REGISTERED:
+    if room:
         await join(session, (channel(room),))
 
 
@@ -259,21 +262,27 @@ def too_many_targets(session: IRCSession, targets: list[str]) -> None:
         session.numeric(irc.ERR_TOOMANYTARGETS, safe_target(target), "Too many targets")
 
 
-async def enter(session: IRCSession, room: str, key: str | None = None) -> None:
+async def enter(session: IRCSession, room: str, key: str | None = None) -> str:
     """Join ``room``, or create it when there is none (a lost race to
-    create it joins it after all)."""
+    create it joins it after all): the room's name as entered (a renamed
+    room's, for its former name within its grace)."""
     registry, member = session.registry, session.member
     try:
-        await session.entering(registry.rooms.join_room(member, room, key=key))
+        entered = await session.entering(
+            registry.rooms.join_room(member, room, key=key)
+        )
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
             raise
         try:
-            await session.entering(registry.rooms.create_room(member, room))
+            entered = await session.entering(registry.rooms.create_room(member, room))
         except ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-            await session.entering(registry.rooms.join_room(member, room, key=key))
+            entered = await session.entering(
+                registry.rooms.join_room(member, room, key=key)
+            )
+    return entered or room
 
 
 async def leave(session: IRCSession, room: str, words: str = "") -> None:
@@ -441,14 +450,21 @@ async def topic(session: IRCSession, params: tuple[str, ...]) -> None:
         )
         return
     details = await session.registry.rooms.room_details(room)
+    if not send_topic(session, details):
+        session.numeric(irc.RPL_NOTOPIC, channel(details.room), "No topic is set")
+
+
+def send_topic(session: IRCSession, details: Roster) -> bool:
+    """A room's topic as a join shows it (``332``, and ``333`` if known);
+    False, and nothing sent, if it has none."""
+    if not details.topic:
+        return False
     chan = channel(details.room)
-    if details.topic:
-        session.numeric(irc.RPL_TOPIC, chan, details.topic)
-        if details.topic_at and details.topic_by:
-            who, when = details.topic_by, str(details.topic_at)
-            session.numeric(RPL_TOPICWHOTIME, chan, who, when)
-    else:
-        session.numeric(irc.RPL_NOTOPIC, chan, "No topic is set")
+    session.numeric(irc.RPL_TOPIC, chan, details.topic)
+    if details.topic_at and details.topic_by:
+        who, when = details.topic_by, str(details.topic_at)
+        session.numeric(RPL_TOPICWHOTIME, chan, who, when)
+    return True
 
 
 async def names(session: IRCSession, params: tuple[str, ...]) -> None:

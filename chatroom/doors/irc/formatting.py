@@ -47,10 +47,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-
-from markdown_it.token import Token
+from functools import cache
+from typing import TYPE_CHECKING
 
 from chatroom.wire.markdown import blank_lines, has_marks, indents, parser
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 BOLD = "\x02"
 ITALICS = "\x1d"
@@ -78,7 +81,9 @@ _RUNS = re.compile(f"([{BOLD}{ITALICS}{MONOSPACE}{STRIKETHROUGH}{RESET}])")
 _PUNCTUATION = re.compile(r"([\\`*_~\[\]<&])")
 _LINE_START = re.compile(r"^(\s*(?:\d+)?)([>+.)-])")
 
-_PARSER = parser()
+#: The door's one parser, made at the first text with a mark of Markdown's
+#: (most messages have none, and are never parsed).
+_parser = cache(parser)
 
 
 def _reads_as_itself(text: str) -> bool:
@@ -86,7 +91,7 @@ def _reads_as_itself(text: str) -> bool:
     of its own words)."""
     if not has_marks(text):
         return True
-    tokens = _PARSER.parse(text)
+    tokens = _parser().parse(text)
     if len(tokens) != 3 or tokens[0].type != "paragraph_open":
         return False
     children = tokens[1].children or []
@@ -170,7 +175,7 @@ def irc_text(markdown: str) -> str:
     if not has_marks(markdown):
         return markdown
     lines: list[str] = []
-    _blocks(_PARSER.parse(markdown), markdown.split("\n"), lines)
+    _blocks(_parser().parse(markdown), markdown.split("\n"), lines)
     return "\n".join(lines)
 
 

@@ -96,6 +96,10 @@ TEXTS: dict[str, tuple[str, ...]] = {
     "NOTICE": ("NOTICE <target> :<text>", "A message that is never answered."),
     "NS": ("NS <command>", "A message to NickServ, as NICKSERV."),
     "PART": ("PART <#room>[,<#room>] [:<reason>]", "Leaves rooms."),
+    "RENAME": (
+        "RENAME <#room> <#newname> [:<reason>]",
+        "Renames a room you own (draft/channel-rename).",
+    ),
     "PASS": (
         "PASS [<account>:]<password>",
         "Before NICK/USER: the server password, or signs in to an account.",
@@ -119,9 +123,9 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Registers your nick as an account (draft/account-registration).",
     ),
     "REPORT": (
-        "REPORT <#channel> <msgid> [:<reason>] | REPORT CLOSE <n> [:<note>]",
-        "Reports a message to the channel's operators and the admins; they "
-        "close a report with a note.",
+        "REPORT <#channel|nick> <msgid> [:<reason>] | REPORT CLOSE <n> [:<note>]",
+        "Reports a message to the channel's operators and the admins (a "
+        "private one to the admins alone); they close a report with a note.",
     ),
     "REPORTS": (
         "REPORTS [<#channel>]",

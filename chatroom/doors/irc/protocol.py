@@ -56,13 +56,14 @@ from chatroom.core.events import (
     Listing,
     LobbyChanges,
     MarkerMoved,
+    RoomRenamed,
     Welcome,
 )
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.hub import DoorHub
-from chatroom.doors.irc import bouncer, extensions
+from chatroom.doors.irc import bouncer, extensions, renaming
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
 from chatroom.doors.irc.rendering import IRCRenderer
@@ -235,6 +236,12 @@ class IRCProtocol(SlottedFraming):
 
     def removed(self, room: str, listing: Listing | None) -> None:
         self.session.removed(room, listing)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        """``RENAME``, or ``PART`` and ``JOIN`` and then the join's topic and
+        names (in the background: they are read from the room)."""
+        if self.session.room_renamed(renamed):
+            self._background(renaming.rejoined(self.session, renamed.new))
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """IRC has no lobby to keep current (``LIST`` asks when it wants)."""

@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import multiline
+from chatroom.core.abuse_reports import PRIVATE
 from chatroom.core.events import (
     AccountChanged,
     Announcement,
@@ -72,6 +73,7 @@ from chatroom.core.events import (
     MemberMode,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -89,6 +91,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomEvent,
     RoomNotice,
+    RoomRenamed,
     SettingChanged,
     Sighting,
     TagMessage,
@@ -244,10 +247,13 @@ Personal = (
 
 
 def report_notice(report: MessageReport | ReportFiled) -> str:
-    """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``."""
+    """``REPORT <n> #room <id> <reporter> <reason> | <author>: <text>``
+    (a private message's: the other side's nick in place of ``#room``)."""
     reason = report.reason or "-"
+    private = report.room.removeprefix(PRIVATE)
+    place = private if private != report.room else channel(report.room)
     return (
-        f"REPORT {report.number} {channel(report.room)} {report.event_id}"
+        f"REPORT {report.number} {place} {report.event_id}"
         f" {report.reporter} {reason} | <{report.author}> {report.text}"
     )
 
@@ -331,12 +337,17 @@ class IRCRenderer:
                 self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
             ),
             RoomNotice: lambda e: self._notice(channel(e.room), e.text),
+            # draft/channel-rename only (IRCSession: PART and JOIN without)
+            RoomRenamed: lambda e: build(
+                self.source(e.by), "RENAME", channel(e.room), channel(e.new), e.reason
+            ),
             Redacted: self._redaction_notice,
             PinChanged: self._pin_notice,
             # What IRC has no words for is said as it is, rather than dropped.
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
             LeftElsewhere: lambda e: self._notice(channel(e.room), f"LEFT {e.room} "),
             MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
+            NotifyChanged: _nothing,  # IRC has no notification levels
             Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
             Reaction: _nothing,
             TagMessage: _nothing,

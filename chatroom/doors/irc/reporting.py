@@ -3,6 +3,9 @@
 
 - ``REPORT #room ID [:REASON]`` reports message ID (the ``msgid`` a
   client was shown), answered ``NOTICE nick :REPORTED ID``;
+- ``REPORT nick MSGID [:REASON]`` reports a message of the account's
+  conversation with ``nick``, found by its ``msgid`` as ``CHATHISTORY``
+  finds it (only the server's admins hear of it);
 - ``REPORT CLOSE N [:NOTE]`` closes report N;
 - ``REPORTS [#room]`` lists the open reports, each as the live notice
   says it, then ``REPORTS_END <count>``.
@@ -15,6 +18,8 @@ and each closing as a ``NOTICE`` to their nick (the renderer's
 from __future__ import annotations
 
 from chatroom.core import errors
+from chatroom.core.abuse_reports import PRIVATE
+from chatroom.doors.irc.chathistory_private import conversation
 from chatroom.doors.irc.rendering import report_notice
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import room_of
@@ -36,9 +41,12 @@ async def report(session: IRCSession, params: tuple[str, ...]) -> None:
             session.member, _number(params[1]), note
         )
         return
+    if len(params) < 2:
+        raise errors.usage("REPORT <#room|nick> <msgid> [:<reason>]")
     room = room_of(params[0])
-    if room is None or len(params) < 2:
-        raise errors.usage("REPORT <#room> <msgid> [:<reason>]")
+    if room is None:
+        await _report_private(session, params)
+        return
     if not (params[1].isascii() and params[1].isdigit()):
         raise errors.bad_event_id(params[1])
     reason = params[2] if len(params) > 2 else ""
@@ -46,6 +54,24 @@ async def report(session: IRCSession, params: tuple[str, ...]) -> None:
         session.member, room, int(params[1]), reason
     )
     session.notice(f"REPORTED {params[1]}")
+
+
+async def _report_private(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``REPORT nick MSGID [:REASON]``: the message of the conversation
+    with ``nick`` whose ``msgid`` is MSGID."""
+    nick, msgid = params[0], params[1]
+    found = [
+        event
+        for event in await conversation(session, nick)
+        if session.renderer.msgid(event) == msgid
+    ]
+    if not found:
+        raise errors.ChatError("NO_SUCH_MESSAGE", f"{nick} has no message {msgid}")
+    reason = params[2] if len(params) > 2 else ""
+    await session.registry.abuse_reports.report(
+        session.member, PRIVATE + nick, int(found[-1].id), reason
+    )
+    session.notice(f"REPORTED {msgid}")
 
 
 async def reports(session: IRCSession, params: tuple[str, ...]) -> None:

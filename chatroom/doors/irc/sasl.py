@@ -1,4 +1,5 @@
-"""SASL at the IRC door: ``AUTHENTICATE`` with ``PLAIN`` or ``SCRAM-SHA-256``.
+"""SASL at the IRC door: ``AUTHENTICATE`` with ``PLAIN``, ``SCRAM-SHA-256``
+or ``OAUTHBEARER``.
 
 IRCv3's ``sasl`` (``CAP REQ :sasl``, then ``AUTHENTICATE MECHANISM``): the
 server answers ``AUTHENTICATE +``, and each side's messages travel base64
@@ -22,8 +23,16 @@ and ``903``, and registration waits for ``CAP END`` as usual.
   counted). An account with no SCRAM keys yet (registered before they
   were made, and not signed in with its password since) is ``904`` with
   a reason saying so.
+- ``OAUTHBEARER`` (RFC 7628), offered with ``--oidc-issuer``, as Ergo
+  2.14 offers it: one message, ``n,[a=AUTHZID],`` then ``\x01``-separated
+  key-value pairs, among them ``auth=Bearer TOKEN``, an access token of
+  the OpenID provider. It signs in to the account bound to the token's
+  subject (:meth:`chatroom.core.oidc.OidcSignIn.sign_in_token`); an
+  authzid, if given, must be that account's name. A refusal is ``904``
+  with the reason at once, as Ergo answers (no RFC 7628 error challenge).
+  A token is long: its message may take :data:`BEARER_MAX` bytes.
 
-Nothing here logs a password, a proof or a key.
+Nothing here logs a password, a proof, a key or a token.
 """
 
 from __future__ import annotations
@@ -42,6 +51,8 @@ from chatroom.doors.irc.wire import ERR_SASLFAIL, RPL_SASLMECHS, RPL_SASLSUCCESS
 
 #: What ``CAP LS 302`` offers (``sasl=PLAIN,SCRAM-SHA-256``) and ``908`` lists.
 MECHANISMS = ("PLAIN", MECHANISM)
+#: Offered too when the server has an OpenID provider (``--oidc-issuer``).
+OAUTHBEARER = "OAUTHBEARER"
 
 ERR_SASLABORTED = "906"
 #: AUTHENTICATE carries at most 400 bytes a line; a full line means more.
@@ -51,6 +62,16 @@ SASL_CHUNK = 400
 #: waits for the client's closing ``AUTHENTICATE +`` (its last line was
 #: full); one longer is ``904`` (``too long``).
 SASL_MAX = 2 * SASL_CHUNK
+#: An ``OAUTHBEARER`` message, base64: room for a provider's JWT with its
+#: claims (Keycloak's are 1-2 KiB).
+BEARER_MAX = 24 * SASL_CHUNK
+
+
+def mechanisms(session: IRCSession) -> tuple[str, ...]:
+    """The mechanisms this server takes."""
+    if session.server.oidc is None:
+        return MECHANISMS
+    return (*MECHANISMS, OAUTHBEARER)
 
 
 async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
@@ -68,9 +89,11 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     word = params[0]
     if pending.sasl is None:
         mechanism = word.upper()
-        if mechanism not in MECHANISMS:
+        if mechanism not in mechanisms(session):
             session.numeric(
-                RPL_SASLMECHS, ",".join(MECHANISMS), "are available SASL mechanisms"
+                RPL_SASLMECHS,
+                ",".join(mechanisms(session)),
+                "are available SASL mechanisms",
             )
             session.numeric(ERR_SASLFAIL, "SASL authentication failed")
             session.reauthenticating = None
@@ -85,7 +108,8 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     chunk = "" if word == "+" else word
     pending.sasl += chunk
-    if len(pending.sasl) > SASL_MAX:
+    longest = BEARER_MAX if pending.mechanism == OAUTHBEARER else SASL_MAX
+    if len(pending.sasl) > longest:
         failed(session, pending, "too long")
         return
     if len(chunk) == SASL_CHUNK:
@@ -98,6 +122,9 @@ async def authenticate(session: IRCSession, params: tuple[str, ...]) -> None:
     if pending.mechanism == "PLAIN":
         end(pending)
         await _plain(session, pending, message)
+    elif pending.mechanism == OAUTHBEARER:
+        end(pending)
+        await _bearer(session, pending, message)
     else:
         await _scram(session, pending, message)
 
@@ -118,11 +145,17 @@ def failed(session: IRCSession, pending: PendingSignIn, reason: str) -> None:
 
 
 async def succeeded(
-    session: IRCSession, pending: PendingSignIn, account: Account
+    session: IRCSession,
+    pending: PendingSignIn,
+    account: Account,
+    app_password: str = "",
 ) -> None:
     """Signed in: before registration for the claim registration makes;
-    after it (reauthentication), the session's account is now this one."""
+    after it (reauthentication), the session's account is now this one,
+    signed in with app password ``app_password`` (its label; "": with the
+    account's own)."""
     session.reauthenticating = None
+    session.app_password = app_password
     if session.signing_in is None:
         await session.set_account(account.key)
         if session.closing:
@@ -142,11 +175,49 @@ async def _plain(
         return
     _, name, secret = parts
     try:
-        account = await session.server.account_service.sign_in(
+        account, label = await session.server.account_service.sign_in_or_app(
             name, secret, session.host
         )
     except ChatError as refused:
         failed(session, pending, refused.text)
+        return
+    if session.closing:
+        return
+    await succeeded(session, pending, account, label)
+
+
+def bearer_token(message: str) -> tuple[str, str] | None:
+    """RFC 7628's client response: its authzid ("" for none) and the
+    bearer token, or None if it is not one."""
+    header, _, rest = message.partition("\x01")
+    fields = header.split(",")
+    if len(fields) != 3 or fields[0] not in ("n", "y") or not rest.endswith("\x01"):
+        return None
+    authzid = fields[1][2:] if fields[1].startswith("a=") else ""
+    for pair in rest.split("\x01"):
+        key, _, value = pair.partition("=")
+        scheme, _, token = value.partition(" ")
+        if key == "auth" and scheme.lower() == "bearer" and token.strip():
+            return authzid, token.strip()
+    return None
+
+
+async def _bearer(
+    session: IRCSession, pending: PendingSignIn, message: str | None
+) -> None:
+    found = None if message is None else bearer_token(message)
+    oidc = session.server.oidc
+    if found is None or oidc is None:
+        failed(session, pending, "malformed")
+        return
+    authzid, token = found
+    try:
+        account = await oidc.sign_in_token(token)
+    except ChatError as refused:
+        failed(session, pending, refused.text)
+        return
+    if authzid and name_key(authzid) != account.key:
+        failed(session, pending, "the authzid is not the token's account")
         return
     if session.closing:
         return

@@ -51,6 +51,7 @@ from chatroom.core.events import (
     Renamed,
     ReportClosed,
     ReportFiled,
+    RoomRenamed,
     Sighting,
     Wallops,
     Watched,
@@ -69,7 +70,7 @@ from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import SendQueue
-from chatroom.doors.irc.caps import METADATA, NO_CAPS, shared_caps
+from chatroom.doors.irc.caps import CHANNEL_RENAME, METADATA, NO_CAPS, shared_caps
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
@@ -95,6 +96,12 @@ WATCHED_CAPS = {
 #: The session's states: before the nick is ours, after, and after it
 #: ended (out of the door's directory).
 REGISTERING, REGISTERED, GONE = "registering", "registered", "gone"
+
+
+def pins_notice(count: int) -> str:
+    """What a joiner is told of a room's pins (IRC has no command to list
+    them: the line door's ``/pins`` and the web page show them)."""
+    return f"{count} pinned message{'s' if count != 1 else ''} in this channel"
 
 
 @dataclass
@@ -244,6 +251,9 @@ class IRCSession:
     #: The room of the invitation an account was registered with, to join
     #: once the command is done (and the connection complete).
     invited_room = Rare("")
+    #: The label of the app password SASL PLAIN signed in with ("": the
+    #: account's own password, or none): chatroom.core.app_passwords.
+    app_password = Rare("")
     #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
     reauthenticating: Rare[PendingSignIn | None] = Rare(None)
     #: User modes ``+i``; ``+B`` (IRCv3 bot-mode: its messages carry the
@@ -687,8 +697,10 @@ class IRCSession:
         """Whether a join of ours waits for the registry."""
         return self._asking
 
-    async def entering(self, entering: Awaitable[None]) -> None:
-        """Run a join or a create; the channel is ours once it answered."""
+    async def entering(self, entering: Awaitable[None]) -> str | None:
+        """Run a join or a create; the channel is ours once it answered.
+        Its room's name as entered (a renamed room's former name leads to
+        the room), None if the join replies did not come here."""
         self._arrived, self._asking = None, True
         try:
             await entering
@@ -697,6 +709,7 @@ class IRCSession:
         room, self._arrived = self._arrived, None
         if room is not None:
             self._add_channel(room)
+        return room
 
     def parted(self, room: str) -> str | None:
         """We are out of ``room`` (left, kicked, deleted); its name as we had
@@ -714,8 +727,9 @@ class IRCSession:
         """``JOIN`` and the topic; the room's history as the messages it
         was (:mod:`chatroom.doors.irc.replay`) is rendered now, as it
         stands at the join, and held for :meth:`play_history` after the
-        ``NAMES`` reply, the order Ergo sends them in; a ``draft/chathistory``
-        client asks for history itself, so it gets none unasked."""
+        ``NAMES`` reply, the order Ergo sends them in (a ``draft/chathistory``
+        client asks for history itself, so it gets none unasked), then a
+        ``NOTICE`` saying how many messages are pinned, if any."""
         room = welcome.room
         chan = channel(room)
         account = self.registry.sessions.account_named(self.nick)
@@ -726,11 +740,14 @@ class IRCSession:
             if welcome.topic_at and welcome.topic_by:
                 who, when = welcome.topic_by, str(welcome.topic_at)
                 data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
+        later = b""
         if welcome.history and "draft/chathistory" not in self.caps:
+            later = replay(self.renderer, self.caps, chan, welcome.history)
+        if welcome.pins:
+            later += build(self.me, "NOTICE", chan, pins_notice(welcome.pins))
+        if later:
             held = self.held_history or {}
-            held[name_key(room)] = replay(
-                self.renderer, self.caps, chan, welcome.history
-            )
+            held[name_key(room)] = later
             self.held_history = held
         if not self._asking:  # another device of the account entered it
             self._add_channel(room)
@@ -739,8 +756,9 @@ class IRCSession:
         self.arrival = welcome if welcome.total is not None else None
 
     def play_history(self, room: str) -> None:
-        """The history :meth:`entered` held for ``room``, once its join's
-        ``353``/``366`` are sent (nothing if it held none)."""
+        """The history (and pins' notice) :meth:`entered` held for
+        ``room``, once its join's ``353``/``366`` are sent (nothing if it
+        held none)."""
         held = self.held_history
         if held is None:
             return
@@ -749,6 +767,31 @@ class IRCSession:
             self.held_history = None
         if data:
             self.send(data)
+
+    def room_renamed(self, renamed: RoomRenamed) -> bool:
+        """A channel we are in has a new name: ``RENAME`` with
+        ``draft/channel-rename``; else ``PART`` and ``JOIN`` unless only its
+        case changed (the specification's fallback), and then True: the
+        join's topic and names are to follow. The renamer's own lines are
+        its command's answer (labeled if asked)."""
+        had = self.in_channel(renamed.room)
+        if had is None:
+            return False
+        new = renamed.new
+        self._channels = rooms_of(
+            tuple(new if other == had else other for other in self._channels)
+        )
+        send = self.send if renamed.by == self.name else self.connection.send
+        if CHANNEL_RENAME in self.caps:
+            send(renamed.encoded(self.render))
+            return False
+        if name_key(had) == name_key(new):
+            return False
+        words = (renamed.reason,) if renamed.reason else ()
+        account = self.registry.sessions.account_named(self.nick)
+        joined = Joined(new, self.nick, account=account, realname=self.realname)
+        send(build(self.source, "PART", channel(had), *words) + self.render(joined))
+        return True
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.parted(room) is not None:

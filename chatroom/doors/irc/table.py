@@ -19,6 +19,7 @@ from chatroom.doors.irc import (
     presence,
     queries,
     registration,
+    renaming,
     reporting,
     sasl,
     services,
@@ -60,6 +61,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "NOTICE": IRCCommand(commands.notice),
     "TOPIC": IRCCommand(commands.topic, 1),
     "NAMES": IRCCommand(commands.names),
+    "RENAME": IRCCommand(renaming.rename, 2),
     "LIST": IRCCommand(listing.list_),
     # who is who
     "WHO": IRCCommand(queries.who),

@@ -25,11 +25,6 @@ def render_pins(room: str, messages: Sequence[Message]) -> bytes:
     return b"".join(lines) + format_line("PINS_END", room, str(len(messages)))
 
 
-def render_pin_count(room: str, count: int) -> bytes:
-    """A welcome's ``PINS room count`` (nothing when none are pinned)."""
-    return format_line("PINS", room, str(count)) if count else b""
-
-
 async def _pin(session: CommandContext, args: str, pinned: bool) -> None:
     if not args or " " in args:
         raise errors.usage(f"/{'pin' if pinned else 'unpin'} ID")

@@ -54,6 +54,15 @@ class Places:
             current = rooms[-1] if rooms else None
         return _placed(rooms, current)
 
+    def renamed(self, old: str, new: str) -> Places:
+        """Room ``old`` is called ``new``: in the same order, current if it was."""
+        key = name_key(old)
+        rooms = tuple(new if name_key(name) == key else name for name in self.rooms)
+        current = self.current
+        if current is not None and name_key(current) == key:
+            current = new
+        return _placed(rooms, current)
+
     def focused(self, room: str) -> Places:
         """``room`` (one the session is in) is current."""
         return _placed(self.rooms, room)

@@ -41,7 +41,7 @@ from twisted.python.failure import Failure
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, LobbyChanges, Welcome
+from chatroom.core.events import Event, Listing, LobbyChanges, RoomRenamed, Welcome
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
@@ -251,6 +251,9 @@ class LineProtocol(LineFraming):
 
     def removed(self, room: str, listing: Listing | None) -> None:
         self.session.removed(room, listing)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        self.session.room_renamed(renamed)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         self.session.lobby_changed(changes)

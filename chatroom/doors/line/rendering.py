@@ -54,6 +54,7 @@ from chatroom.core.events import (
     MarkerMoved,
     Message,
     ModeChanged,
+    NotifyChanged,
     OperatorMessage,
     OwnerChanged,
     PinChanged,
@@ -71,6 +72,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomGone,
     RoomNotice,
+    RoomRenamed,
     SearchResult,
     SettingChanged,
     TagMessage,
@@ -159,10 +161,12 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Wallops: _nothing,  # IRC's +w only
     TopicChanged: lambda e: format_line("TOPIC", e.room, e.user, text=e.text),
     RoomDeleted: lambda e: format_line("DELETED", e.room, e.by),
+    RoomRenamed: lambda e: format_line("RENAMED", e.room, e.new, e.by, text=e.reason),
     RoomNotice: lambda e: format_line("NOTICE", e.room, text=e.text),
     Gap: lambda e: format_line("GAP", e.room, e.count),
     LeftElsewhere: lambda e: format_line("LEFT", e.room),
     MarkerMoved: lambda e: format_line("READ", e.where, str(e.marker)),
+    NotifyChanged: lambda e: format_line("NOTIFY", e.room, e.level),
     ModeChanged: lambda e: format_line(e.mode.value, e.room, e.user, e.by),
     BanChanged: lambda e: format_line(
         "BAN" if e.banned else "UNBAN", e.room, e.mask, e.by
@@ -370,20 +374,28 @@ def render_listing(listing: Listing) -> bytes:
 
 
 def render_lobby_changes(changes: LobbyChanges) -> bytes:
-    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one."""
-    return b"".join(
-        format_line("ROOM_GONE", change.name)
-        if isinstance(change, RoomGone)
-        else change.encoded(render_room)
-        for change in changes.changes
-    )
+    """A ``ROOM`` line per changed room, ``ROOM_GONE`` per removed one,
+    ``RENAMED`` per renamed one."""
+    return b"".join(_lobby_change(change) for change in changes.changes)
 
 
-def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
+def _lobby_change(change: ListedRoom | RoomGone | RoomRenamed) -> bytes:
+    if isinstance(change, RoomGone):
+        return format_line("ROOM_GONE", change.name)
+    if isinstance(change, RoomRenamed):
+        return to_line(change)
+    return change.encoded(render_room)
+
+
+def render_welcome(
+    welcome: Welcome, render: Encoder = replay_line, rich: bool = False
+) -> bytes:
     """``JOINED``, ``MEMBERS`` (a big room's: with a ``NOTICE`` saying
     whom it lists), ``GAP`` if a resume left some out, the
-    history oldest first (rendered by ``render``: with ``@ID`` or not), then
-    ``TOPIC``."""
+    history oldest first (rendered by ``render``: with ``@ID`` or not),
+    ``TOPIC``, and for a ``rich`` client (one that shows a pinned bar)
+    ``PINS room count`` when the room has pins (a plain join stays the
+    two steps it was)."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
@@ -396,6 +408,8 @@ def render_welcome(welcome: Welcome, render: Encoder = replay_line) -> bytes:
     lines.extend(event.encoded(render) for event in welcome.history)
     if welcome.topic:
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
+    if rich and welcome.pins:
+        lines.append(format_line("PINS", room, str(welcome.pins)))
     return b"".join(lines)
 
 

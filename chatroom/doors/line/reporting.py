@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from chatroom.core import errors
+from chatroom.core.abuse_reports import PRIVATE
 from chatroom.core.events import ReportClosed, ReportFiled
 from chatroom.core.report_store import MessageReport
 from chatroom.doors.line.arguments import parse_event_id
@@ -45,8 +46,10 @@ def render_reports(reports: Sequence[MessageReport]) -> bytes:
 
 
 async def do_report(session: CommandContext, args: str) -> None:
-    """``/report ID [REASON]`` in a room (``REPORTED id``), or ``/report
-    close N [NOTE]`` (every moderator of its room hears ``REPORT_CLOSED``)."""
+    """``/report ID [REASON]`` in a room (``REPORTED id``), ``/report @USER
+    ID [REASON]`` of a private conversation (the admins hear it), or
+    ``/report close N [NOTE]`` (every moderator of its room hears
+    ``REPORT_CLOSED``)."""
     word, _, rest = args.strip().partition(" ")
     if word == "close":
         number, _, note = rest.strip().partition(" ")
@@ -55,9 +58,15 @@ async def do_report(session: CommandContext, args: str) -> None:
         await session.registry.abuse_reports.close(session.member, int(number), note)
         return
     if not word:
-        raise errors.usage("/report ID [REASON]")
+        raise errors.usage("/report [@USER] ID [REASON]")
+    if word.startswith(PRIVATE):
+        room = word
+        word, _, rest = rest.strip().partition(" ")
+        if not word:
+            raise errors.usage("/report @USER ID [REASON]")
+    else:
+        room = session.current_room()
     event_id = parse_event_id(word)
-    room = session.current_room()
     await session.registry.abuse_reports.report(
         session.member, room, event_id, rest.strip()
     )

@@ -35,6 +35,7 @@ from chatroom.core.events import (
     Event,
     Listing,
     LobbyChanges,
+    RoomRenamed,
     Welcome,
 )
 from chatroom.core.fanout import redirected
@@ -50,6 +51,7 @@ from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
+    app_passwords,
     history,
     invitations,
     mailbox,
@@ -73,7 +75,6 @@ from chatroom.doors.line.arguments import (
     split_say,
 )
 from chatroom.doors.line.markers import render_marker
-from chatroom.doors.line.pins import render_pin_count
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
     AS_LINES,
@@ -112,6 +113,7 @@ class LineSession:
 
     __slots__ = (
         "_arrived",
+        "app_password",
         "caps",
         "connection",
         "events",
@@ -152,6 +154,9 @@ class LineSession:
         #: The invitation ``/redeem`` gave this connection: it may register
         #: one account (chatroom.core.invitations).
         self.invited: Redeemed | None = None
+        #: The label of the app password ``/login`` signed in with ("": the
+        #: account's own password, or none): chatroom.core.app_passwords.
+        self.app_password = ""
         #: The rooms it is in and the current one (see :meth:`_settle`).
         self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.
@@ -207,7 +212,7 @@ class LineSession:
         ``multi`` the join left the room we were in."""
         old = None if self.multi else self.room
         data = format_line("LEFT", old) if old is not None else b""
-        self.send(data + render_welcome(welcome, self.render))
+        self.send(data + render_welcome(welcome, self.render, "rich" in self.caps))
         self._arrived = welcome.room
         if self.multi:  # unasked too: another device of the account entered it
             self._settle(self.places.added(welcome.room))
@@ -218,6 +223,14 @@ class LineSession:
         if self.places.find(room) is None:
             return
         self._leave_place(room, listing)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        """One of our rooms has a new name: ``RENAMED``, and we are in it
+        under that name (current if it was)."""
+        if self.places.find(renamed.room) is None:
+            return
+        self._settle(self.places.renamed(renamed.room, renamed.new))
+        self.deliver(renamed)
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         if self.state == LOBBY:
@@ -248,9 +261,6 @@ class LineSession:
         arrived, self._arrived = self._arrived, None
         if arrived is not None:
             self._settle(self.places.entered(arrived, self.multi))
-            if "rich" in self.caps:  # a client that shows a pinned bar
-                count = await self.registry.pins.count(self.member, arrived)
-                self.send(render_pin_count(arrived, count))
             if self.multi:
                 marker = await self.registry.markers.read_marker(self.member, arrived)
                 self.send(render_marker(arrived, marker))
@@ -488,11 +498,30 @@ class LineSession:
             self.member, single_word(args, "/delete NAME")
         )
 
+    async def do_rename(self, args: str) -> None:
+        name, _, reason = args.strip().partition(" ")
+        if not name:
+            raise errors.usage("/rename NEWNAME [REASON]")
+        await self.registry.rooms.rename_room(
+            self.member, self.current_room(), name, reason.strip()
+        )
+
     # -- accounts -----------------------------------------------------------------
 
     async def do_login(self, args: str) -> None:
         name, password = name_and_password(args, "/login NAME PASSWORD")
-        account = await self.server.account_service.sign_in(name, password, self.host)
+        account, self.app_password = await self.server.account_service.sign_in_or_app(
+            name, password, self.host
+        )
+        await self.choose_name(account.name, account=account.key)
+
+    async def do_oidc(self, args: str) -> None:
+        """``/oidc TICKET``: the web page, back from the OpenID provider,
+        signs in to the account its ticket names (chatroom.core.oidc)."""
+        ticket = single_word(args, "/oidc TICKET")
+        if self.server.oidc is None:
+            raise errors.not_allowed("this server signs in with no OpenID provider")
+        account = await self.server.oidc.sign_in_ticket(ticket)
         await self.choose_name(account.name, account=account.key)
 
     async def do_register(self, args: str) -> None:
@@ -568,7 +597,9 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "msg": (LineSession.do_msg, _NAMED),
     "watch": (LineSession.do_watch, _NAMED),
     "delete": (LineSession.do_delete, _NAMED),
+    "rename": (LineSession.do_rename, _IN_ROOM),
     "login": (LineSession.do_login, _UNNAMED),
+    "oidc": (LineSession.do_oidc, _UNNAMED),
     "register": (LineSession.do_register, _ANY),
     "password": (account.do_password, _NAMED),
     "unregister": (account.do_unregister, _NAMED),
@@ -578,6 +609,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "app-password": (app_passwords.do_app_password, _NAMED),
     "email": (mailbox.do_email, _NAMED),
     "verify": (mailbox.do_verify, _NAMED),
     "reset": (mailbox.do_reset, _ANY),

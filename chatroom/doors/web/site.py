@@ -45,6 +45,7 @@ from chatroom.doors.web.ircsocket import IRCWebSocketResource
 from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.mailbox import mail_links
 from chatroom.doors.web.metrics import scrape
+from chatroom.doors.web.oidc import oidc_pages
 from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
 from chatroom.doors.web.wirescript import wire_script
@@ -254,6 +255,8 @@ def build_site(
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     root.putChild(b"export", Exports(server))
     root.putChild(b"email", mail_links(server))
+    if server.oidc is not None:  # --oidc-issuer: sign in with the provider
+        root.putChild(b"oidc", oidc_pages(server, server.oidc))
     if admin_token:
         root.putChild(b"admin", AdminAPI(server, admin_token))
     site = BoundedSite(root, limits, server.clock)
@@ -274,6 +277,14 @@ class AdmittingFactory(WrappingFactory):
     def __init__(self, site: BoundedSite, server: DoorHub) -> None:
         super().__init__(site)
         self.server = server
+
+    def registerProtocol(self, p: Any) -> None:
+        """Nothing kept: the server counts its connections itself (``admit``,
+        ``forget``), and ``WrappingFactory``'s dict of every wrapper, read
+        by nothing here, would be about 60 bytes per web connection."""
+
+    def unregisterProtocol(self, p: Any) -> None:
+        """Nothing was kept (:meth:`registerProtocol`)."""
 
 
 class LimitedChannel(ProtocolWrapper):

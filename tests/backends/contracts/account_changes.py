@@ -84,15 +84,21 @@ class AccountsBase(ContractBase):
     @defer.inlineCallbacks
     def sign_in(self, name: str, password: str) -> Generator[Any, Any, str]:
         """A new connection's ``/login``: ``WELCOME`` or the refusal's code."""
+        line = yield self.first_answer(f"/login {name} {password}")
+        return line.split(" ")[1] if line.startswith("ERR ") else "WELCOME"
+
+    @defer.inlineCallbacks
+    def first_answer(self, said: str) -> Generator[Any, Any, str]:
+        """A new connection says ``said``: its ``WELCOME`` or ``ERR`` line."""
         user = User(FakeClient(self.server))
-        user.say(f"/login {name} {password}")
+        user.say(said)
         for _ in range(500):
             for prefix in ("WELCOME ", "ERR "):
                 line = user.take(prefix)
                 if line is not None:
-                    return line.split(" ")[1] if prefix == "ERR " else "WELCOME"
+                    return line
             yield self.wait()
-        raise AssertionError(f"no answer to /login; unread: {user.unread()}")
+        raise AssertionError(f"no answer to {said.split()[0]}; unread: {user.unread()}")
 
 
 class AccountChangesContract(AccountsBase):

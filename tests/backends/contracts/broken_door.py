@@ -3,7 +3,14 @@ take an event hurts no other member (:mod:`tests.backends.contracts.handler`).""
 
 from __future__ import annotations
 
-from chatroom.core.events import Event, Listing, LobbyChanges, Message, Welcome
+from chatroom.core.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    Message,
+    RoomRenamed,
+    Welcome,
+)
 from chatroom.core.member import MessageWriter
 from chatroom.core.registry import Registry
 
@@ -37,6 +44,9 @@ class BrokenDoor:
 
     def removed(self, room: str, listing: Listing | None) -> None:
         self.rooms.remove(room)
+
+    def room_renamed(self, renamed: RoomRenamed) -> None:
+        self.rooms[self.rooms.index(renamed.room)] = renamed.new
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """Not watched."""

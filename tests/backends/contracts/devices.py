@@ -216,6 +216,46 @@ class DevicesContract(ContractBase):
         self.assertTrue(line.endswith(" from the phone"), line)
 
     @defer.inlineCallbacks
+    def test_a_rich_device_is_told_the_rooms_pins(self) -> Generator[Any, Any, None]:
+        """A ``rich`` multi device signing in is shown each room of the
+        account with how many messages it has pinned, as a joiner is."""
+        laptop = yield self.device("alice", "multi", "ids")
+        yield self.entered(laptop, "tea", create=True)
+        laptop.say("rules: be kind")
+        said = (yield self.expect(laptop, "@")).split()[0][1:]
+        laptop.say(f"/pin {said}")
+        yield self.expect(laptop, "PIN tea ")
+        phone = yield self.device("alice", "multi", "rich")
+        yield self.expect(phone, "JOINED tea ")
+        self.assertEqual((yield self.expect(phone, "PINS ")), "PINS tea 1")
+
+    @defer.inlineCallbacks
+    def test_a_notification_level_reaches_every_device(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/notify tea none`` on the laptop is ``NOTIFY tea none`` on the
+        phone at once, and the phone's change on the laptop; a plain
+        member of tea hears nothing of either."""
+        laptop = yield self.device("alice")
+        yield self.entered(laptop, "tea", create=True)
+        phone = yield self.device("alice", "multi")
+        yield self.expect(phone, "JOINED tea ")
+        bob = yield self.connect("bob")
+        yield self.entered(bob, "tea")
+        laptop.say("/notify tea none")
+        self.assertEqual((yield self.expect(laptop, "NOTIFY ")), "NOTIFY tea none")
+        self.assertEqual((yield self.expect(phone, "NOTIFY ")), "NOTIFY tea none")
+        phone.say("/notify tea all")
+        self.assertEqual((yield self.expect(phone, "NOTIFY ")), "NOTIFY tea all")
+        self.assertEqual((yield self.expect(laptop, "NOTIFY ")), "NOTIFY tea all")
+        laptop.say("/notify tea")  # asked, not changed: the laptop alone
+        self.assertEqual((yield self.expect(laptop, "NOTIFY ")), "NOTIFY tea all")
+        phone.say("/notify tea")
+        yield self.expect(phone, "NOTIFY tea all")
+        self.not_seen(phone, "NOTIFY")
+        self.not_seen(bob, "NOTIFY")
+
+    @defer.inlineCallbacks
     def test_caps_multi_shows_the_other_rooms(self) -> Generator[Any, Any, None]:
         """A one-room device that turns multi on gets the join replies of
         the account's other rooms, unasked, and keeps its current room."""

@@ -666,6 +666,85 @@ class ModerationContract(SignedInBase):
         yield self.expect(alice, "HISTORY tea bob ")
 
     @defer.inlineCallbacks
+    def test_history_leaves_out_an_ignored_name(self) -> Generator[Any, Any, None]:
+        """``/history`` (of the room, of a thread and of a private
+        conversation) leaves out what an ignored name said, reading older
+        pages in place of it, and has it again after ``/unignore``."""
+        bob = yield self.connect("bob")
+        yield self.enter(bob, "tea", create=True)
+        bob.say("hello all")
+        mallory = yield self.signed_in("mallory")
+        yield self.enter(mallory, "tea")
+        yield self.expect(mallory, "HISTORY tea bob ")
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea")
+        mallory.say("/thread 1 spam in a thread")
+        for n in range(4):
+            mallory.say(f"spam {n}")
+        alice.say("/msg mallory hello there")
+        yield self.expect(mallory, "PRIVMSG alice mallory ")
+        mallory.say("/msg alice psst")
+        while not (yield self.expect(alice, "MSG tea mallory ")).endswith("spam 3"):
+            pass
+        yield self.expect(alice, "PRIVMSG mallory alice ")
+        alice.say("/ignore mallory")
+        yield self.expect(alice, "IGNORED ")
+        alice.lines[:] = alice.unread()
+        alice.seen = 0
+        alice.say("/history 2")
+        self.assertEqual(
+            (yield self.expect(alice, "HISTORY_END ")), "HISTORY_END tea 1"
+        )
+        said = [x.split()[2] for x in alice.lines if x.startswith("HISTORY ")]
+        self.assertEqual(said, ["bob"])
+        alice.say("/history thread 1 10")
+        yield self.expect(alice, "HISTORY_END tea 1")
+        alice.say("/history @mallory 1")  # an older page in place of psst
+        mine = yield self.expect(alice, "PRIVMSG ")
+        self.assertTrue(mine.endswith(" hello there"), mine)
+        yield self.expect(alice, "HISTORY_END @mallory 1")
+        self.assertEqual(from_mallory(alice), [])
+        self.assertFalse([x for x in alice.lines if "spam" in x or "psst" in x])
+        alice.say("/unignore mallory")
+        yield self.expect(alice, "UNIGNORED ")
+        alice.say("/history 2")
+        yield self.expect(alice, "HISTORY tea mallory ")
+        self.assertTrue(
+            (yield self.expect(alice, "HISTORY tea mallory ")).endswith(" spam 3")
+        )
+        alice.say("/history @mallory 10")
+        yield self.expect(alice, "HISTORY_END @mallory 2")
+
+    @defer.inlineCallbacks
+    def test_a_moderator_or_admin_acting_as_one_is_never_ignored(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice ignores mallory (tea's owner) and root (an admin): mallory's
+        topic and root's announcement still reach her, while mallory's
+        message in tea does not, live or in ``/history``."""
+        mallory = yield self.connect("mallory")
+        yield self.enter(mallory, "tea", create=True)
+        root = yield self.signed_in("root")
+        alice = yield self.signed_in("alice")
+        yield self.enter(alice, "tea")
+        for name in ("mallory", "root"):
+            alice.say(f"/ignore {name}")
+            yield self.expect(alice, "IGNORED ")
+        mallory.say("spam")
+        mallory.say("/topic be kind")
+        self.assertEqual(
+            (yield self.expect(alice, "TOPIC ")), "TOPIC tea mallory be kind"
+        )
+        root.say("/announce maintenance at noon")
+        self.assertEqual(
+            (yield self.expect(alice, "ANNOUNCE ")),
+            "ANNOUNCE root maintenance at noon",
+        )
+        alice.say("/history 10")
+        yield self.expect(alice, "HISTORY_END tea ")
+        self.assertFalse([x for x in alice.lines if "spam" in x])
+
+    @defer.inlineCallbacks
     def test_an_ignore_list_goes_with_its_account(self) -> Generator[Any, Any, None]:
         """alice ignores mallory, then unregisters: whoever registers alice
         again ignores nobody."""

@@ -38,6 +38,12 @@ class PinsContract(ContractBase):
         pinned = yield self.expect(bob, "PINNED ")
         self.assertRegex(pinned, rf"^PINNED tea {rules} alice \S+ rules: be kind$")
         self.assertEqual((yield self.expect(bob, "PINS_END ")), "PINS_END tea 1")
+        dave = yield self.connect("dave")  # a plain client: no PINS line
+        dave.say("/join tea")
+        yield self.expect(dave, "MEMBERS tea ")
+        dave.say("/leave")
+        yield self.expect(dave, "LEFT tea")
+        self.assertFalse([x for x in dave.lines if x.startswith("PINS")])
         carol = yield self.connect("carol")
         carol.say("/caps rich")  # a client that shows a pinned bar
         yield self.expect(carol, "CAPS")

@@ -173,3 +173,61 @@ class ReportsContract(SignedInBase):
             carol.say(f"/report {event_id}")
             yield self.expect(carol, "REPORTED ")
         yield self.refused(carol, f"/report {ids[5]}", "RATE_LIMITED")
+
+    @defer.inlineCallbacks
+    def test_a_private_message_is_reported_to_the_admins_alone(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol reports dave's private message to her (``/report @dave
+        ID``): root (an admin) hears it with its text, alice (tea's owner)
+        nothing, and it is in root's queue, not alice's; carol cannot
+        report it twice; only an admin closes it; both steps are in the
+        server's moderation log."""
+        (alice, bob, _, dave, root), _, _ = yield self.unkind_room()
+        carol = yield self.signed_in("carol2")
+        dave.say("/msg carol2 send me your password")
+        yield self.expect(carol, "PRIVMSG dave carol2 ")
+        yield self.refused(carol, "/report @dave", "BAD_ARGS")
+        carol.say("/caps ids")
+        yield self.expect(carol, "CAPS ")
+        carol.say("/history @dave 1")
+        said = (yield self.expect(carol, "@")).split()[0][1:]
+        carol.say(f"/report @Dave {said} phishing")
+        self.assertEqual((yield self.expect(carol, "REPORTED ")), f"REPORTED {said}")
+        self.assertEqual(
+            (yield self.expect(root, "REPORT ")),
+            f"REPORT 1 @dave {said} carol2 phishing",
+        )
+        self.assertEqual(
+            (yield self.expect(root, "REPORT_TEXT ")),
+            "REPORT_TEXT 1 dave send me your password",
+        )
+        reply = yield self.refused(carol, f"/report @dave {said}", "BAD_ARGS")
+        self.assertIn("already", reply)
+        yield self.refused(carol, "/report @dave 999", "NO_SUCH_MESSAGE")
+        alice.say("/reports")
+        self.assertEqual((yield self.expect(alice, "REPORTS_END ")), "REPORTS_END 0")
+        yield self.refused(alice, "/report close 1", "NOT_ALLOWED")
+        for user in (alice, bob, dave):
+            self.assertFalse([line for line in user.unread() if "REPORT 1" in line])
+        root.say("/reports")
+        self.assertEqual(
+            (yield self.expect(root, "REPORT ")),
+            f"REPORT 1 @dave {said} carol2 phishing",
+        )
+        self.assertEqual((yield self.expect(root, "REPORTS_END ")), "REPORTS_END 1")
+        root.say("/report close 1 dave warned")
+        self.assertEqual(
+            (yield self.expect(root, "REPORT_CLOSED ")),
+            "REPORT_CLOSED 1 root dave warned",
+        )
+        root.say("/modlog server")
+        yield self.expect(root, "MODLOG_END ")
+        logged = [line.split()[3:] for line in root.lines if "MODLOG * " in line]
+        self.assertEqual(
+            logged,
+            [
+                ["carol2", "report", f"@dave/{said}", "phishing"],
+                ["root", "close-report", "1", "dave", "warned"],
+            ],
+        )

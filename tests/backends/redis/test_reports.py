@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from tests.backends.contracts.moderation import CONFIG, SignedInBase
+from tests.backends.contracts.moderation import CONFIG, PASSWORD, SignedInBase
 from tests.backends.contracts.reports import ReportsContract
 from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
 from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
@@ -72,3 +72,36 @@ class TwoNodeReportsTests(TwoNodeRegistryTestCase):
         self.assertEqual((yield self.expect(alice, "REPORTS_END ")), "REPORTS_END 0")
         closings = [line for line in alice.lines if line.startswith("REPORT_CLOSED")]
         self.assertEqual(closings, ["REPORT_CLOSED 1 root seen"])
+
+    @defer.inlineCallbacks
+    def test_a_private_message_reported_on_one_node_reaches_the_admin_on_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol (an account, node one) reports dave's private message:
+        root, an admin signed in on node two, hears it and reads it in the
+        queue; alice, who owns the room they share, hears nothing."""
+        root = yield self.on_two("root")
+        root.say(f"/register {PASSWORD}")
+        yield self.expect(root, "REGISTERED ")
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        carol = yield SignedInBase.signed_in(cast(Any, self), "carol")
+        carol.say("/caps ids")
+        yield self.expect(carol, "CAPS ")
+        dave = yield self.on_two("dave")
+        for user in (carol, dave):
+            user.say("/join tea")
+            yield self.expect(user, "MEMBERS tea ")
+        dave.say("/msg carol send me your password")
+        said = (yield self.expect(carol, "@")).split()[0][1:]
+        carol.say(f"/report @dave {said} phishing")
+        yield self.expect(carol, "REPORTED ")
+        self.assertEqual(
+            (yield self.expect(root, "REPORT ")),
+            f"REPORT 1 @dave {said} carol phishing",
+        )
+        root.say("/reports")
+        yield self.expect(root, "REPORT_TEXT 1 dave send me your password")
+        self.assertEqual((yield self.expect(root, "REPORTS_END ")), "REPORTS_END 1")
+        self.assertFalse([x for x in alice.unread() if x.startswith("REPORT")])

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from chatroom.core.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
@@ -260,3 +262,31 @@ class SilenceTests(AccountsCase):
             [line.split(" ", 1)[1] for line in alice.received()],
             ["PRIVMSG alice :hello"],
         )
+
+    def test_chathistory_leaves_out_the_silenced(self) -> None:
+        """``CHATHISTORY`` of a room and of a conversation leaves out what
+        a silenced nick said, and has it again once unsilenced."""
+        self.account("alice")
+        self.account("mallory")
+        alice = self.signed_in("alice")
+        alice.send("JOIN #general")
+        mallory = self.signed_in("mallory")
+        mallory.send("JOIN #general")
+        bob = self.irc("bob")
+        bob.send("JOIN #general", "PRIVMSG #general :hello all")
+        mallory.send("PRIVMSG #general :spam", "PRIVMSG alice :psst")
+        alice.send("SILENCE +mallory")
+        alice.received()
+
+        def said(target: str) -> list[str]:
+            alice.send(f"CHATHISTORY LATEST {target} * 10")
+            lines = [x for x in alice.received() if " PRIVMSG " in x]
+            texts = [x.split(" :", 1)[1] for x in lines]
+            return [re.sub(r"^\[\d\d:\d\d\] ", "", text) for text in texts]
+
+        self.assertEqual(said("#general"), ["hello all"])
+        self.assertEqual(said("mallory"), [])
+        alice.send("SILENCE -mallory")
+        alice.received()
+        self.assertEqual(said("#general"), ["hello all", "spam"])
+        self.assertEqual(said("mallory"), ["psst"])

@@ -33,10 +33,13 @@ class IRCMetadataTests(AccountsCase):
     """alice (an account) and carol (a plain name) at IRC with the
     capability, bob (an account) at the line door with ``/caps rich``."""
 
-    def connected(self, nick: str, password: str = "") -> tuple[IRCClient, list[str]]:
+    def connected(
+        self, nick: str, password: str = "", door: int = 0
+    ) -> tuple[IRCClient, list[str]]:
         """``nick`` with the capability (signed in with ``password`` if
-        given): the client and its welcome."""
-        client = IRCClient(self.factory)
+        given) on the IRC door of server ``door``: the client and its
+        welcome."""
+        client = IRCClient(self.doors[door])
         client.send("CAP LS 302")
         if password:
             client.send(f"PASS {password}")
@@ -164,6 +167,35 @@ class IRCMetadataTests(AccountsCase):
                 "PROFILE alice status gone fishing",
                 "PROFILE_END alice 1",
             ],
+        )
+
+    def test_set_on_one_node_read_on_the_other(self) -> None:
+        """alice's METADATA SET on the first node is answered by METADATA
+        GET on the last (on two nodes, the other) and reaches erin, a
+        ``rich`` line user in tea there, as PROFILE; alice's next
+        connection there has it in its welcome."""
+        dave, _ = self.connected("dave", door=-1)
+        erin = FakeClient(self.servers[-1])
+        for line in ("erin", "/caps rich", "/join tea"):
+            erin.send(line)
+        self.assertIn("MEMBERS tea bob alice carol erin", erin.received())
+        self.alice.send("METADATA * SET display-name :Alice Liddell")
+        self.alice.received()
+        self.assertEqual(erin.received(), ["PROFILE alice display-name Alice Liddell"])
+        dave.send("METADATA alice GET display-name")
+        self.assertEqual(
+            batched(dave.received()),
+            [":chatroom 761 dave alice display-name * :Alice Liddell"],
+        )
+        erin.send("/profile alice")
+        self.assertEqual(
+            erin.received(),
+            ["PROFILE alice display-name Alice Liddell", "PROFILE_END alice 1"],
+        )
+        _, welcome = self.connected("alice", PASSWORD, door=-1)
+        self.assertEqual(
+            batched(welcome),
+            [":chatroom METADATA alice display-name * :Alice Liddell"],
         )
 
     def test_subscribers_are_told_of_changes(self) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from chatroom.core.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
+from tests.doors.irc.test_ircv3 import tags_of
 from tests.support import FakeClient
 
 
@@ -93,3 +94,38 @@ class ReportAdminTests(AccountsCase):
             boss.received(), [":chatroom NOTICE boss :REPORT_CLOSED 1 boss warned"]
         )
         self.assertEqual(alice.received()[-1], "REPORT_CLOSED 1 boss warned")
+
+    def test_a_private_message_is_reported_to_the_admins(self) -> None:
+        """carol reports mallory's private message by its ``msgid``: the
+        admin hears a ``NOTICE`` naming mallory's nick and the text, and
+        so does a line admin; alice, owner of the room they share, hears
+        nothing."""
+        self.account("boss")
+        self.account("carol")
+        boss = IRCClient(self.next_door())
+        boss.send(f"PASS {PASSWORD}", "NICK boss", "USER b 0 * :B")
+        alice, (mallory,) = self.line_room("alice", "mallory")
+        carol = IRCClient(self.next_door())
+        carol.send(f"PASS {PASSWORD}", "CAP REQ :message-tags", "NICK carol")
+        carol.send("USER c 0 * :C", "CAP END", "JOIN #tea")
+        for user in (boss, alice, mallory, carol):
+            user.received()
+        mallory.send("PRIVMSG carol :send me your password")
+        (line,) = carol.received()
+        msgid = tags_of(line)["msgid"]
+        carol.send(f"REPORT mallory {msgid} :phishing")
+        reported = f":chatroom NOTICE carol :REPORTED {msgid}"
+        self.assertEqual(carol.received(), [reported])
+        (notice,) = boss.received()
+        self.assertRegex(
+            notice,
+            r"^:chatroom NOTICE boss :REPORT 1 mallory \d+ carol phishing"
+            r" \| <mallory> send me your password$",
+        )
+        self.assertEqual(alice.received(), [])
+        carol.send(f"REPORT mallory {msgid}")
+        (refusal,) = carol.received()
+        self.assertIn("already", refusal)
+        carol.send("REPORT mallory nothing")
+        (refusal,) = carol.received()
+        self.assertIn("NO_SUCH_MESSAGE", refusal)

@@ -86,3 +86,19 @@ class IRCThreadTests(CapsTestCase):
         ]
         self.assertEqual([untagged(line) for line in self.alice.received()], expected)
         self.assertEqual(self.carol.received(), expected)
+
+    def test_a_joiner_is_told_how_many_are_pinned(self) -> None:
+        """dave, joining tea once message 1 is pinned, is told after the
+        names (and the history) that one message is pinned; after the
+        unpin a joiner is told nothing."""
+        self.bob.send("/pin 1")
+        dave = self.capped("dave")
+        dave.send("JOIN #tea")
+        lines = dave.received()
+        notice = ":chatroom NOTICE #tea :1 pinned message in this channel"
+        self.assertEqual(lines[-1], notice)
+        self.assertTrue(any(" 366 " in line for line in lines[:-1]), lines)
+        self.bob.send("/unpin 1")
+        erin = self.capped("erin")
+        erin.send("JOIN #tea")
+        self.assertFalse([x for x in erin.received() if "pinned" in x])

@@ -163,6 +163,7 @@ class WireScriptTests(unittest.TestCase):
             wire["secretCommands"],
             [
                 "login",
+                "oidc",
                 "register",
                 "password",
                 "unregister",

@@ -711,7 +711,7 @@ local function view(r, u, shown, after, most)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last, quiet_names}
+          first, last, quiet_names, redis.call('HLEN', pins_key(r))}
 end
 
 -- The user called u as moderation sees them (chatroom.core.facts.Target),
@@ -777,4 +777,19 @@ local function kept_secret(kept)
   if not is_hook(kept) then return kept end
   local ok, hook = pcall(cjson.decode, kept)
   return ok and type(hook) == 'table' and hook.secret or ''
+end
+
+-- Renamed rooms' former names (`P former-names`, former name key →
+-- "until key name": until when, Unix seconds, it leads a join to the room
+-- now keyed `key` and called `name`; written by RENAME_ROOM). Where former
+-- name f leads at `now`: {until, key, name}, or nil (none, past its grace,
+-- or the room it led to is gone: a deleted room's former names are free).
+local FORMER = P .. 'former-names'
+local function former_name(f, now)
+  local v = redis.call('HGET', FORMER, f)
+  if not v then return nil end
+  local until_, key, name = string.match(v, '^(%S+) (%S+) (.*)$')
+  if not until_ or tonumber(until_) <= now then return nil end
+  if redis.call('HEXISTS', ROOMS, key) == 0 then return nil end
+  return {until_, key, name}
 end

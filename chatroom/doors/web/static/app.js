@@ -81,6 +81,10 @@ const state = {
   // typed but not yet confirmed by the server wait in `pending`.
   account: sessionStorage.getItem("chatroom.account"), password: null, renameTo: null,
   pending: { login: null, register: null, newPassword: null, roomKey: null },
+  // The ticket the OpenID provider's sign-in gave (/#oidc=TICKET, taken
+  // off the address at once): kept for the tab, so that a reload or a
+  // lost connection signs in again with it until it expires.
+  ticket: takeTicket(),
   // An invitation's code from the link that opened the page (?invite=CODE):
   // redeemed once the server says HELLO, so that this tab may register.
   invite: new URLSearchParams(location.search).get("invite"),
@@ -101,6 +105,25 @@ const state = {
 };
 
 const $ = (id) => document.getElementById(id);
+
+// The ticket the callback of the provider's sign-in put in the fragment, or
+// the tab's from before; the address is cleaned at once.
+function takeTicket() {
+  if (location.hash.startsWith("#oidc=")) {
+    sessionStorage.setItem("chatroom.ticket", decodeURIComponent(location.hash.slice(6)));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("chatroom.ticket");
+}
+
+// "Sign in with …" when the server has an OpenID provider (--oidc-issuer).
+function offerProvider() {
+  fetch("oidc/provider").then((answer) => (answer.ok ? answer.json() : null)).then((found) => {
+    if (!found) return;
+    $("oidc-button").textContent = `Sign in with ${found.name}`;
+    $("oidc-sign-in").hidden = false;
+  }, () => {});
+}
 // Names compare as the server compares them: by chatroom/wire/names.py's
 // name_key, step for step, with the two tables the browser lacks from
 // WIRE.names (Python's full case folding and ICU's confusables, each
@@ -285,6 +308,11 @@ function reconnectNow() {
 function stop(reason) {
   state.quitting = true;
   state.stopped = reason;
+  if (state.ticket) {
+    // Signed out (or quit): a reload does not sign in again with the
+    // provider's ticket (this page's Reconnect still does, as with a password).
+    for (const key of ["ticket", "account", "name"]) sessionStorage.removeItem(`chatroom.${key}`);
+  }
   clearTimeout(state.retry);
   state.retry = null;
   lostConnection(`Disconnected: ${reason}.`);
@@ -294,6 +322,7 @@ function stop(reason) {
 document.addEventListener("DOMContentLoaded", () => {
   startView();
   $("export-button").addEventListener("click", () => send("/export"));
+  offerProvider();
   connect();
 });
 window.addEventListener("beforeunload", () => { state.quitting = true; });

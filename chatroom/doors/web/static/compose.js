@@ -3,7 +3,8 @@
 // keyboard is on it; a long press or a right click on the line opens it
 // too) with a menu under it: Reply, React (reactions.js), Edit (your own
 // messages), Delete (your own, or any when you are the room's owner or
-// an operator) and Report… (someone else's). A reply, an edit or a
+// an operator) and Report… (someone else's; in a private conversation,
+// Report… alone: private.js). A reply, an edit or a
 // report's reason is typed in the room's input under a bar saying what is
 // answered, edited or reported (Escape or Cancel stops); Enter sends
 // /reply ID TEXT, /edit ID TEXT or /report ID [REASON] (a reason may be
@@ -55,15 +56,18 @@ function openMenu(item) {
   closePicker();
   compose.item = item;
   const menu = $("message-menu");
-  $("menu-edit").hidden = !isMe(message.user);
-  $("menu-delete").hidden = !isMe(message.user) && !mayModerate();
+  // A private conversation's message (private.js) may only be reported.
+  const inRoomView = !shownRoom().private;
+  for (const each of ["menu-reply", "menu-react", "menu-thread"]) $(each).hidden = !inRoomView;
+  $("menu-edit").hidden = !inRoomView || !isMe(message.user);
+  $("menu-delete").hidden = !inRoomView || (!isMe(message.user) && !mayModerate());
   $("menu-report").hidden = isMe(message.user);
   const box = menu.parentElement.getBoundingClientRect();
   const line = item.getBoundingClientRect();
   menu.style.top = `${Math.max(0, line.bottom - box.top)}px`;
   menu.hidden = false;
   item.querySelector(".more").setAttribute("aria-expanded", "true");
-  $("menu-reply").focus();
+  (inRoomView ? $("menu-reply") : $("menu-report")).focus();
 }
 
 // Close the menu (only if it is `item`'s, when one is given).
@@ -147,7 +151,9 @@ function composeLine(value) {
   if (compose.mode && compose.room === current && !value.trimStart().startsWith("/")) {
     const text = lines ? value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ") : value;
     if (!text && compose.mode !== "report") return "";
-    const line = `/${compose.mode} ${compose.id}${text ? ` ${text}` : ""}`;
+    // A private message is named by its conversation: /report @USER ID.
+    const about = current && current.private ? `@${current.name} ${compose.id}` : compose.id;
+    const line = `/${compose.mode} ${about}${text ? ` ${text}` : ""}`;
     endCompose();
     return line;
   }

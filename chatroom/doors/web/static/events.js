@@ -110,8 +110,8 @@ const handlers = {
   GAP({ count }) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY({ user, time }, text, event) { history(event, user, time, text, false); },
-  HISTORY_ACTION({ user, time }, text, event) { history(event, user, time, text, true); },
+  HISTORY({ user, time }, text, event) { replayed(event, user, time, text, false); },
+  HISTORY_ACTION({ user, time }, text, event) { replayed(event, user, time, text, true); },
   HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
     else if (scroll.paging) olderDone(Number(count));
@@ -186,6 +186,15 @@ const handlers = {
   CAPS() {},
   PONG() {},
   DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
+  // A room renamed: its view goes by the new name (a lobby watcher's list
+  // gets the new entry in the ROOM line that follows).
+  RENAMED({ room, new: name, by }, reason) {
+    state.rooms.delete(room);
+    drawRooms();
+    if (!viewOf(room)) return; // a lobby watcher's news
+    renameView(room, name);
+    info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
+  },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
   LIMITS({ rate, burst, backlog }) {
@@ -223,6 +232,22 @@ const handlers = {
     const hours = Math.max(1, Math.round(Number(seconds) / 3600));
     system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
       + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
+  },
+  // App passwords (/app-password): a new one is shown this once, here.
+  APP_PASSWORD({ label, password }) {
+    system(`app password for ${label}: ${password} (shown this once: give it to `
+      + "that client now; it signs in with /login or SASL PLAIN, nothing else)");
+  },
+  APP_PASSWORD_MADE({ label, made }) { system(`app password ${label}, made ${made}`); },
+  APP_PASSWORDS_END({ count }) {
+    system(count === "0" ? "you have no app passwords" : `${count} app password(s)`);
+  },
+  APP_PASSWORD_REMOVED({ label }) { system(`app password ${label} removed: it signs in no more`); },
+  // /set mail on|off: whether what the account misses while away is mailed.
+  MAIL({ state: mailed }) {
+    system(mailed === "on"
+      ? "what you miss while away is mailed to your verified address"
+      : "what you miss while away is not mailed");
   },
   // An invitation's link opened: this tab may register one account.
   REDEEMED() {
@@ -421,8 +446,9 @@ function shownAlready(event) {
     && state.lastId !== null && Number(event.id) <= Number(state.lastId);
 }
 
-// A replayed message: in the log (or above it, for a /history reply).
-function history(event, user, time, text, action) {
+// A replayed message: in the log (or above it, for a /history reply). (Not
+// called history: a function of that name would take window.history's place.)
+function replayed(event, user, time, text, action) {
   const line = roomMessage(event, time, user, text, "history", action);
   if (inThread(line)) return;
   if (partOfOlder(event.id)) olderLine(line);
@@ -447,7 +473,14 @@ function listingDone() {
 // Signing in on a new connection: to the account again (then taking back a
 // name chosen since), or as the same name, or the name form.
 function signIn() {
-  if (state.account && state.password) {
+  if (state.ticket) {
+    // Back from the provider, or signed in with it before: the ticket again.
+    if (state.name && state.account && nameKey(state.name) !== nameKey(state.account)) {
+      state.renameTo = state.name;
+    }
+    state.pending.login = { password: null };
+    send(`/oidc ${state.ticket}`);
+  } else if (state.account && state.password) {
     // Signed in before: sign in again, then take back a name chosen since.
     if (state.name && nameKey(state.name) !== nameKey(state.account)) {
       state.renameTo = state.name;
@@ -488,6 +521,8 @@ function signInRefused(code, text) {
   state.name = null;
   state.account = null;
   state.password = null;
+  state.ticket = null;
+  sessionStorage.removeItem("chatroom.ticket");
   state.pending.login = null;
   state.renameTo = null;
   sessionStorage.removeItem("chatroom.name");

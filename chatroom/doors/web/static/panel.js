@@ -180,7 +180,8 @@ const panelHandlers = {
     if (panel.asked === "reports") return;
     panel.live = null;
     const why = report.reason ? `: ${report.reason}` : "";
-    system(`${report.reporter} reported ${user}'s message in ${report.room} (report #${number})${why}: “${text}”`);
+    const where = report.room.startsWith("@") ? "private message" : `message in ${report.room}`;
+    system(`${report.reporter} reported ${user}'s ${where} (report #${number})${why}: “${text}”`);
   },
   REPORTS_END({ count }) {
     if (panel.asked !== "reports") return;
@@ -195,7 +196,10 @@ const panelHandlers = {
     const shown = $("reports-list").querySelector(`[data-report="${number}"]`);
     if (shown) shown.remove();
   },
-  REPORTED({ id }) { system(`You reported message ${id} to the room's moderators.`); },
+  REPORTED({ id }) {
+    const who = current && current.private ? "the server's admins" : "the room's moderators";
+    system(`You reported message ${id} to ${who}.`);
+  },
   MODLOG({ time, by, action, target }, reason) {
     if (panel.asked === "modlog") panel.modlog.push({ time, by, action, target, reason });
   },

@@ -11,7 +11,9 @@
 // asks for the newest messages and scrolling to the top for older ones
 // (`/history @USER 50 [before ID]`). Conversations are the page's own:
 // closing one (its ×) only takes it off the sidebar; the server is not
-// told, and the next message opens it again.
+// told, and the next message opens it again. A kept message of the other
+// person has the "⋯" menu with Report… alone (`/report @USER ID
+// [REASON]`: only the server's admins hear of it).
 "use strict";
 
 const conversations = new Map(); // the other person's name key → view
@@ -61,6 +63,9 @@ function privateMessage(event, { from, to, time }, text) {
   if (id !== null) {
     line.dataset.id = id;
     view.messages.set(id, { item: line, user: from, text, gone: false });
+    // The other person's kept message has a menu: Report… (compose.js),
+    // for an account (only accounts read their conversations back).
+    if (!isMe(from) && state.account) line.append(menuButton(line, from));
     if (state.lastId === null || Number(id) > Number(state.lastId)) state.lastId = id;
     if (state.firstId === null || Number(id) < Number(state.firstId)) state.firstId = id;
   }

@@ -21,7 +21,7 @@ const ROOM_EVENTS = new Set([
   "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS", "REACT",
   "UNREACT", "TYPING", "MODLOG", "MODLOG_END", "VOICE", "DEVOICE",
   "PIN", "UNPIN", "PINNED", "PINS_END", "PINS", "THREAD", "FOLLOW", "UNFOLLOW",
-  "NOTIFY",
+  "NOTIFY", "RENAMED",
 ]);
 // Refusals while joining again after a lost connection that are not about
 // a room (the /nick taking back a name comes first): every other is the
@@ -186,6 +186,27 @@ function dropView(room) {
       activate(null);
       leaveRoom();
     }
+  }
+  drawSidebar();
+  drawTitle();
+}
+
+// A room the user is in has a new name: its view (log, members, threads,
+// pins, badges) goes by it, in its place in the sidebar, shown if it was.
+function renameView(room, name) {
+  const view = viewOf(room);
+  if (!view) return;
+  const renamed = new Map();
+  for (const [key, kept] of views) renamed.set(kept === view ? nameKey(name) : key, kept);
+  views.clear();
+  for (const [key, kept] of renamed) views.set(key, kept);
+  view.name = name;
+  view.log.setAttribute("aria-label", `messages in ${name}`);
+  keepJoined();
+  if (view === current) {
+    state.room = name;
+    sessionStorage.setItem("chatroom.room", name);
+    $("room-title").textContent = name;
   }
   drawSidebar();
   drawTitle();

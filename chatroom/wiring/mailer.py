@@ -1,0 +1,169 @@
+"""Sending mail: the SMTP sender behind :mod:`chatroom.core.mailbox`.
+
+This module hands one letter to the SMTP server ``--smtp`` names
+(:mod:`chatroom.wiring.smtp`) with Twisted's ESMTP client
+(:class:`twisted.mail.smtp.ESMTPSenderFactory`), on the reactor, never
+blocking it. A letter goes as ``multipart/alternative`` (its text, then
+its HTML). At most :data:`IN_FLIGHT` are sent at once (the others wait
+their turn), each given :data:`TIMEOUT` seconds on the injected clock,
+with no retry: a failure (refused connection, TLS or sign-in refused, a
+recipient or the letter refused) is one
+:class:`~chatroom.core.mailbox.MailUnsentError` saying why in one line,
+which the core logs and tells its user. Nothing here logs an address, a
+code or the password.
+
+``twistd chatroom`` imports it only where ``--smtp`` is given.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid, parseaddr
+from io import BytesIO
+from typing import Any
+
+from twisted.internet import ssl
+from twisted.internet.defer import Deferred, DeferredSemaphore
+from twisted.internet.interfaces import IReactorTime
+from twisted.mail.smtp import ESMTPSenderFactory
+from twisted.python.failure import Failure
+
+from chatroom.core.letters import Letter
+from chatroom.core.mailbox import MailUnsentError
+from chatroom.wiring.smtp import SMTPServer
+
+#: Letters in flight at once, for the whole node.
+IN_FLIGHT = 4
+#: Seconds an SMTP server has to take a letter (connect, TLS, AUTH, DATA).
+TIMEOUT = 30.0
+
+
+def message_of(letter: Letter, sender: str, server_name: str) -> bytes:
+    """``letter`` as the bytes handed to the ESMTP client: headers, then
+    its text and its HTML as ``multipart/alternative``."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = letter.to
+    message["Subject"] = letter.subject
+    message["Date"] = formatdate(localtime=False)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    message["Message-ID"] = make_msgid(server_name, domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(letter.text)
+    message.add_alternative(letter.html, subtype="html")
+    # Lines end in "\n": the ESMTP client ends each in CRLF as it sends.
+    return message.as_bytes(policy=SMTP.clone(linesep="\n"))
+
+
+class SMTPMailer:
+    """Sends letters through one SMTP server (see the module); the core's
+    :class:`~chatroom.core.mailbox.Mailer`."""
+
+    def __init__(
+        self,
+        reactor: Any,
+        server: SMTPServer,
+        sender: str,
+        server_name: str,
+        clock: IReactorTime | None = None,
+        timeout: float = TIMEOUT,
+    ) -> None:
+        self.reactor = reactor
+        self.server = server
+        self.sender = sender
+        self.envelope_from = parseaddr(sender)[1]
+        self.server_name = server_name
+        self.clock: IReactorTime = clock or reactor
+        self.timeout = timeout
+        self.turns = DeferredSemaphore(IN_FLIGHT)
+        #: Letters sent and not sent, since the start.
+        self.sent = 0
+        self.unsent = 0
+
+    def send(self, letter: Letter) -> Deferred[None]:
+        """Send ``letter`` in its turn; fails with ``MailUnsentError``."""
+        sending: Deferred[None] = self.turns.run(self._send, letter)
+        return sending.addCallbacks(self._sent, self._unsent)
+
+    def _send(self, letter: Letter) -> Deferred[None]:
+        """One letter over one connection: fires once the connection is
+        closed, with the letter's fate; the connection is dropped if it
+        is not done within :attr:`timeout` (on the injected clock)."""
+        server = self.server
+        done: Deferred[None] = Deferred()
+        closed: Deferred[None] = Deferred()
+        tls = ssl.optionsForClientTLS(server.host)
+        factory = _LetterFactory(
+            closed,
+            server.user.encode() or None,
+            server.password.encode() or None,
+            self.envelope_from,
+            letter.to,
+            BytesIO(message_of(letter, self.sender, self.server_name)),
+            done,
+            retries=0,
+            contextFactory=None if server.tls else tls,
+            requireAuthentication=bool(server.user),
+            requireTransportSecurity=server.require_tls or server.tls,
+            hostname=self.server_name,
+        )
+        factory.noisy = False
+        connector: Any
+        if server.tls:
+            connector = self.reactor.connectSSL(
+                server.host, server.port, factory, tls, timeout=self.timeout
+            )
+        else:
+            connector = self.reactor.connectTCP(
+                server.host, server.port, factory, timeout=self.timeout
+            )
+        overdue = self.clock.callLater(self.timeout, connector.disconnect)
+
+        def settled(result: object) -> Deferred[Any]:
+            if overdue.active():
+                overdue.cancel()
+            return closed.addBoth(lambda _: result)
+
+        return done.addBoth(settled)
+
+    def _sent(self, _: object) -> None:
+        self.sent += 1
+
+    def _unsent(self, failure: Failure) -> Failure:
+        self.unsent += 1
+        why = (
+            failure.getErrorMessage().splitlines()[0]
+            if failure.getErrorMessage()
+            else ""
+        )
+        raise MailUnsentError(
+            f"the mail server at {self.server.host}:{self.server.port} "
+            f"did not take the mail ({_short(why) or type(failure.value).__name__})"
+        )
+
+
+class _LetterFactory(ESMTPSenderFactory):
+    """Twisted's ESMTP sender, telling ``closed`` once its connection is
+    closed (or never made): a letter's turn lasts until then."""
+
+    def __init__(self, closed: Deferred[None], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.closed = closed
+
+    def clientConnectionFailed(self, connector: Any, err: Failure) -> None:
+        super().clientConnectionFailed(connector, err)
+        self._closed()
+
+    def clientConnectionLost(self, connector: Any, err: Failure) -> None:
+        super().clientConnectionLost(connector, err)
+        self._closed()
+
+    def _closed(self) -> None:
+        if not self.closed.called:
+            self.closed.callback(None)
+
+
+def _short(why: str) -> str:
+    """A reason in one short line (an SMTP reply can run long)."""
+    return " ".join(why.split())[:160]
