@@ -17,6 +17,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, sasl, signin
+from chatroom.doors.irc.commands import join_invited
 from chatroom.doors.irc.metadata import own_burst
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
@@ -149,6 +150,8 @@ async def try_register(session: IRCSession) -> None:
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
     # private messages kept while the account was away, with their time
     await session.registry.messages.deliver_kept(session.member)
+    # the room of an invitation redeemed for a REGISTER before the welcome
+    await join_invited(session)
 
 
 #: The ``005`` tokens that say where uploads go: the draft's name, and
