@@ -154,6 +154,18 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
         "webhook {name} removed: its address posts no more", in_room=False
     ),
     "PREVIEWS": _says("link previews are {state}", in_room=False),
+    # app passwords (/app-password): a new one is shown this once
+    "APP_PASSWORD": _says(
+        "app password for {label}: {password} (shown this once: for /login or"
+        " SASL PLAIN)",
+        in_room=False,
+    ),
+    "APP_PASSWORD_MADE": _says("app password {label}, made {made}", in_room=False),
+    "APP_PASSWORDS_END": _says("{count} app password(s)", in_room=False),
+    "APP_PASSWORD_REMOVED": _says(
+        "app password {label} removed: it signs in no more", in_room=False
+    ),
+    "MAIL": _says("mail for what you miss while away: {state}", in_room=False),
     "PIN": _says("{by} pinned message #{message}"),
     "UNPIN": _says("{by} unpinned message #{message}"),
     "PINNED": _pinned,

@@ -3,8 +3,9 @@
 What an account chose for itself, seen by each of its devices on every
 node: the threads it follows or unfollowed
 (:mod:`chatroom.core.message_threads`), each room's notification level
-(:mod:`chatroom.core.notify_levels`) and its profile
-(:mod:`chatroom.core.profiles`). The core decides them as typed
+(:mod:`chatroom.core.notify_levels`), its profile
+(:mod:`chatroom.core.profiles`) and whether it is mailed what it missed
+(:mod:`chatroom.core.missed_mail`). The core decides them as typed
 changes of the account's :class:`~chatroom.core.changes.AccountSettings`
 (:class:`~chatroom.core.changes.SetFollow`,
 :class:`~chatroom.core.changes.SetNotifyLevel`,
@@ -21,6 +22,7 @@ from typing import Protocol
 from chatroom.core.changes import (
     Operation,
     SetFollow,
+    SetMissedMail,
     SetNotifyLevel,
     SetProfile,
 )
@@ -29,6 +31,8 @@ from chatroom.core.changes import (
 FOLLOW = "follow"
 NOTIFY = "notify"
 PROFILE = "profile"
+#: The one setting of mail: whether what was missed is mailed (``mail missed``).
+MAIL = "mail"
 
 
 class SettingStore(Protocol):
@@ -51,6 +55,8 @@ def entry_of(op: Operation) -> tuple[str, str]:
         return f"{NOTIFY} {op.room}", op.level
     if isinstance(op, SetProfile):
         return f"{PROFILE} {op.key}", op.value
+    if isinstance(op, SetMissedMail):
+        return f"{MAIL} missed", "on" if op.on else "off"
     raise TypeError(f"no operation {op!r} of an account's settings")
 
 

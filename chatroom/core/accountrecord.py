@@ -16,9 +16,11 @@ class Account:
     """A registered name: its key, the name as registered, its password
     hash (:data:`NO_PASSWORD` for none), its SCRAM keys (RFC 5803's form;
     "" until it has some), its mailbox: its e-mail address and the codes
-    mailed there, as :class:`Mailbox` encodes them ("" for none), and the
+    mailed there, as :class:`Mailbox` encodes them ("" for none), the
     OpenID provider's subject it is bound to, as
-    :func:`chatroom.core.oidc.binding` encodes it ("" for none)."""
+    :func:`chatroom.core.oidc.binding` encodes it ("" for none), and its
+    app passwords, as :func:`encode_app_passwords` writes them ("" for
+    none)."""
 
     key: str
     name: str
@@ -26,6 +28,7 @@ class Account:
     scram: str = ""
     mailbox: str = ""
     oidc: str = ""
+    app_passwords: str = ""
 
 
 #: The password hash of an account that has none (one made by a sign-in
@@ -90,3 +93,31 @@ class Mailbox:
 def mailbox_of(account: Account | None) -> Mailbox:
     """``account``'s mailbox (an empty one for no account)."""
     return Mailbox.decode(account.mailbox) if account is not None else Mailbox()
+
+
+@dataclass(frozen=True)
+class AppPassword:
+    """One of an account's app passwords (:mod:`chatroom.core.app_passwords`):
+    its owner's ``label`` for it, its ``id`` (the password's first group,
+    which finds it among the others at a sign-in), the Argon2id ``hash`` of
+    the whole password, and when it was made (Unix seconds)."""
+
+    label: str
+    id: str
+    hash: str
+    made: float
+
+
+def encode_app_passwords(kept: tuple[AppPassword, ...]) -> str:
+    """As an account's record keeps them ("" for none)."""
+    if not kept:
+        return ""
+    rows = [[each.label, each.id, each.hash, each.made] for each in kept]
+    return json.dumps(rows, separators=(",", ":"))
+
+
+def app_passwords_of(account: Account | None) -> tuple[AppPassword, ...]:
+    """``account``'s app passwords, oldest first (none for no account)."""
+    if account is None or not account.app_passwords:
+        return ()
+    return tuple(AppPassword(*row) for row in json.loads(account.app_passwords))

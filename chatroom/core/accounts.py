@@ -32,6 +32,13 @@ Every attempt is counted when it starts, before its password is hashed
 guesses sent all at once, at one door or several, meet the same back-off
 as guesses sent one by one.
 
+At ``/login`` and SASL ``PLAIN`` (:meth:`AccountService.sign_in_or_app`)
+an account's app passwords sign in too (:mod:`chatroom.core.app_passwords`
+makes them): a password typed in their shape (:func:`canonical`) is
+checked, after the account's own, against the one whose first group it
+starts with (:func:`app_candidates`), in the same hashing job, under the
+same back-off; every other check of a password takes the account's own.
+
 Registrations are limited per address (``--register-limit`` per
 ``--register-window``, 30 per 10 minutes by default, as Ergo's) and for the
 whole server (``--register-rate`` per minute), counted before the hash too.
@@ -49,6 +56,8 @@ is right.
 
 from __future__ import annotations
 
+import re
+import secrets
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -61,7 +70,13 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import changes, errors, rules
-from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
+from chatroom.core.accountrecord import (
+    Account,
+    AppPassword,
+    Mailbox,
+    app_passwords_of,
+    mailbox_of,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
 from chatroom.core.invitations import InvitationStore, Redeemed
@@ -91,6 +106,17 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 #: Addresses remembered per account as "has signed in from here".
 KNOWN_ADDRESSES = 16
+
+#: An app password's characters (:mod:`chatroom.core.app_passwords`):
+#: small letters and digits without 0/o, 1/l/i.
+APP_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+#: An app password's groups of characters, and how many (31^20: ~99 bits).
+GROUP, GROUPS = 4, 5
+#: What a password check answers when the account's own password matched
+#: (else an app password's label, which is never a space, or "": none).
+OWN_PASSWORD = " "
+#: An app password as typed back, once :func:`canonical`.
+_APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
 
 class AccountStore(InvitationStore, Protocol):
@@ -180,6 +206,25 @@ def check_new_password(password: str, shortest: int = PASSWORD_MIN) -> str:
     ):
         raise errors.bad_new_password(shortest, PASSWORD_MAX)
     return password
+
+
+def canonical(password: str) -> str:
+    """``password`` as an app password is hashed: small letters, without
+    the dashes and spaces it is shown or typed with; "" if it cannot be an
+    app password at all (so no hash is spent on it)."""
+    typed = re.sub(r"[\s-]", "", password).lower()
+    return typed if _APP_TYPED.fullmatch(typed) else ""
+
+
+def app_candidates(account: Account, password: str) -> list[AppPassword]:
+    """The app passwords of ``account`` that ``password`` may be: those
+    whose id (first group) it starts with, one as a rule."""
+    typed = canonical(password)
+    return [
+        kept
+        for kept in (app_passwords_of(account) if typed else ())
+        if secrets.compare_digest(kept.id, typed[:GROUP])
+    ]
 
 
 # -- the decided changes of an account's record ---------------------------------
@@ -435,6 +480,22 @@ class AccountService:
             ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
                 ``BAD_PASSWORD``, ``BANNED``.
         """
+        account, _ = await self._signed_in(name, password, address, False)
+        return account
+
+    async def sign_in_or_app(
+        self, name: str, password: str, address: str
+    ) -> tuple[Account, str]:
+        """``/login`` and SASL ``PLAIN``: :meth:`sign_in`, or with one of
+        the account's app passwords (:mod:`chatroom.core.app_passwords`);
+        the account, and the label of the app password it signed in with
+        ("": its own password), which the session keeps
+        (:func:`chatroom.core.app_passwords.check_own_password_used`)."""
+        return await self._signed_in(name, password, address, True)
+
+    async def _signed_in(
+        self, name: str, password: str, address: str, app_passwords: bool
+    ) -> tuple[Account, str]:
         rules.check_name(name)
         key = name_key(name)
         by_name = self.count_attempt(key, address)
@@ -450,7 +511,10 @@ class AccountService:
                 raise errors.no_such_account(name)
             if await self.store.is_server_banned([account_mask(key)]):
                 raise errors.banned_from_server()
-            if not await self._matches(account, password, upgrade=True):
+            matched = await self._matched(
+                account, password, upgrade=True, app_passwords=app_passwords
+            )
+            if not matched:
                 failed = True
                 raise self.failed_sign_in(account, address)
         finally:
@@ -464,7 +528,7 @@ class AccountService:
         # free tries back every time the owner signs in.
         self.by_address.succeeded(address)
         self.remember_address(key, address)
-        return account
+        return account, "" if matched == OWN_PASSWORD else matched
 
     async def change_password(
         self, account_key: str, old: str, new: str, address: str
@@ -542,6 +606,16 @@ class AccountService:
         except changes.PremiseFailedError:
             self.log.info("{name} changed meanwhile: kept", name=account.name)
 
+    async def own(self, key: str) -> Account:
+        """The account a session is signed in to (``key``: its key, "" for
+        none), as kept: ``NOT_ALLOWED`` for none, or one gone meanwhile."""
+        if not key:
+            raise errors.not_signed_in()
+        account = await self.store.get(key)
+        if account is None:
+            raise errors.not_signed_in()
+        return account
+
     # -- inside -------------------------------------------------------------------
 
     async def check_own_password(
@@ -587,7 +661,7 @@ class AccountService:
             account = await read(account_key)
             if account is None:
                 raise errors.not_signed_in()
-            if not await self._matches(account, password):
+            if not await self._matched(account, password):
                 failed = True
                 raise self.failed_sign_in(account, address)
         finally:
@@ -603,12 +677,19 @@ class AccountService:
         while len(self.known) > KNOWN_ADDRESSES * 1000:
             self.known.popitem(last=False)
 
-    async def _matches(
-        self, account: Account, password: str, upgrade: bool = False
-    ) -> bool:
-        """Whether ``password`` is the account's, checked on the hashing
-        thread; with ``upgrade``, an account without SCRAM keys gets them
-        (derived in the same job, once the password is right).
+    async def _matched(
+        self,
+        account: Account,
+        password: str,
+        upgrade: bool = False,
+        app_passwords: bool = False,
+    ) -> str:
+        """What ``password`` is of the account, checked on the hashing
+        thread: :data:`OWN_PASSWORD`, an app password's label, or ``""``
+        nothing; with ``upgrade``, an account without SCRAM keys gets them
+        (derived in the same job, once the password is right); with
+        ``app_passwords``, one of its app passwords will do too (never
+        made into SCRAM keys).
 
         The password is checked in its :func:`passphrase` form, as every
         password set is hashed; then, if that differs, as typed: a password
@@ -616,18 +697,31 @@ class AccountService:
         upgrade = upgrade and not account.scram
         iterations = self.scram_iterations
         normal = passphrase(password)
+        apps = app_candidates(account, password) if app_passwords else []
+        typed = canonical(password)
 
-        def check() -> tuple[bool, str]:
-            if not self._verify(account.hash, normal) and (
-                normal == password or not self._verify(account.hash, password)
+        def check() -> tuple[str, str]:
+            """What matched (as :meth:`_matched` answers) and the SCRAM keys
+            made."""
+            if self._verify(account.hash, normal) or (
+                normal != password and self._verify(account.hash, password)
             ):
-                return False, ""
-            return True, derive(normal, iterations) if upgrade else ""
+                return OWN_PASSWORD, derive(normal, iterations) if upgrade else ""
+            for kept in apps:
+                if self._verify(kept.hash, typed):
+                    return kept.label, ""
+            return "", ""
 
         matched, scram = await self.hashing.check(check)
         if scram:
             await self._add_scram(account, scram)
-        return bool(matched)
+        if matched not in ("", OWN_PASSWORD):
+            self.log.info(
+                "{name} signed in with app password {label}",
+                name=account.name,
+                label=matched,
+            )
+        return str(matched)
 
     async def _add_scram(self, account: Account, scram: str) -> None:
         """Store keys made at a sign-in; the sign-in goes on if it cannot

@@ -60,11 +60,12 @@ from chatroom.core.facts import (
 )
 from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
 from chatroom.core.hooks import HookStore
+from chatroom.core.lockdown import LockdownNews
 from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
-from chatroom.core.netbans import BanListener
+from chatroom.core.netbans import NetworkBanNews
 from chatroom.core.pin_store import PinStore
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
@@ -528,8 +529,13 @@ class Backend(SeatingSteps, Protocol):
         """End the session of the user called ``name``; returns its name."""
         ...
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        """``listener`` hears every network ban made from now on, on any node."""
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        """``news`` hears every network ban made or lifted from now on, on
+        any node, and when such news may have been missed."""
+
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        """``news`` hears every lockdown level set from now on, on any
+        node, and when such news may have been missed."""
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Account ``account`` now ignores ``names``: its seats on every
@@ -659,13 +665,14 @@ class Backend(SeatingSteps, Protocol):
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.changes.AccountIgnores`,
           :class:`~chatroom.core.changes.AccountAge`), the server's
-          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`):
+          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`,
+          heard by every node's :meth:`follow_lockdown` listeners):
           resting on no premise;
         - :class:`~chatroom.core.changes.ServerBanList`: a ban made
           (:class:`~chatroom.core.changes.AddBan`: the sessions it covers
-          end, told why, on every node, and a network ban is heard by every
-          node's :meth:`follow_network_bans` listeners) or lifted
-          (:class:`~chatroom.core.changes.LiftBan`), resting on
+          end, told why, on every node) or lifted
+          (:class:`~chatroom.core.changes.LiftBan`), a network's heard by
+          every node's :meth:`follow_network_bans` listeners, resting on
           :class:`~chatroom.core.changes.Banned`.
         """
         ...

@@ -114,7 +114,8 @@ class AccountMarkers:
 @dataclass(frozen=True)
 class AccountRecord:
     """Account ``account``'s record (its name key): the name it was
-    registered as, its password hash and its SCRAM keys."""
+    registered as, its password hash and its SCRAM keys, its mailbox and
+    its app passwords."""
 
     account: str
 
@@ -569,7 +570,7 @@ Op = TypeVar("Op", bound=Operation)
 Pr = TypeVar("Pr", bound=Premise)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class DecidedChange:
     """One decided change of ``subject``: ``ops`` performed in order if
     every one of ``premises`` holds, else nothing
@@ -580,6 +581,24 @@ class DecidedChange:
     premises: tuple[Premise, ...] = ()
     ops: tuple[Operation, ...] = ()
     about: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        subject: Subject,
+        premises: tuple[Premise, ...] = (),
+        ops: tuple[Operation, ...] = (),
+        about: tuple[str, ...] = (),
+    ) -> None:
+        """As the dataclass's own, but its fields are stored straight in
+        the instance's dict: a frozen dataclass's ``__init__`` calls
+        ``object.__setattr__`` for each field, which made a message's
+        change (this and its :class:`Append`) a quarter of what the typed
+        write added to a message's path. Still frozen to any other write."""
+        fields = self.__dict__
+        fields["subject"] = subject
+        fields["premises"] = premises
+        fields["ops"] = ops
+        fields["about"] = about
 
     @property
     def room(self) -> str:
@@ -640,7 +659,7 @@ class Announce(Operation):
     event: RoomEvent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Append(Operation):
     """Number ``event`` with the room's next id (its ``id`` set), show it
     to the room's members and keep it (said at ``now``, Unix seconds): a
@@ -651,6 +670,13 @@ class Append(Operation):
     event: StoredEvent
     now: float
     outside: bool = False
+
+    def __init__(self, event: StoredEvent, now: float, outside: bool = False) -> None:
+        """Stored as :class:`DecidedChange`'s fields are (one per message)."""
+        fields = self.__dict__
+        fields["event"] = event
+        fields["now"] = now
+        fields["outside"] = outside
 
 
 @dataclass(frozen=True)
@@ -834,6 +860,14 @@ class SetNotifyLevel(Operation):
 
 
 @dataclass(frozen=True)
+class SetMissedMail(Operation):
+    """Whether the account is mailed what it missed while away
+    (:mod:`chatroom.core.missed_mail`): ``on``, or not."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class SetProfile(Operation):
     """The account's profile key ``key`` is now ``value`` ("": removed;
     :mod:`chatroom.core.profiles`)."""
@@ -994,6 +1028,25 @@ class SetMailbox(Operation):
     """The account's mailbox is now ``mailbox`` (encoded; "" for none)."""
 
     mailbox: str
+
+
+@dataclass(frozen=True)
+class AppPasswordsAre(Premise):
+    """The account exists and its app passwords (as
+    :func:`~chatroom.core.accountrecord.encode_app_passwords` encodes them)
+    are ``app_passwords``: a label found free is still free, one found kept
+    is still kept, and the most an account keeps is not passed by two
+    devices adding at once. A refusal brings the account as it is now."""
+
+    app_passwords: str
+
+
+@dataclass(frozen=True)
+class SetAppPasswords(Operation):
+    """The account's app passwords are now ``app_passwords`` (encoded; ""
+    for none)."""
+
+    app_passwords: str
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,10 @@ from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
+from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
+from chatroom.core.missed_mail import MissedMail
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender
@@ -109,6 +111,20 @@ class ChatCore(Generic[B]):
             settings_of=self.backend.settings.settings,
             ignores=self.backend.account_store.ignores,
         )
+        #: Mail for what an account missed (chatroom.core.missed_mail): it
+        #: mails nothing until the doors' server hands it a mailer.
+        self.missed_mail = MissedMail(
+            clock,
+            self.backend.account_store,
+            self.backend.apply,
+            self.backend.settings.settings,
+            self.backend.remembered.rooms,
+            self._connected_elsewhere,
+            self.notifications.last_active,
+            config.mail_idle * 60,
+            config.name,
+        )
+        self.notifications.also.append(self.missed_mail)
         #: Who a door's member is: its seat, session and standing.
         self.identities = Identities(
             config, self.sessions, self.backend, self.notifications
@@ -180,6 +196,10 @@ class ChatCore(Generic[B]):
         #: Server bans, by account, name or network (chatroom.core.serverbans):
         #: the doors' server screens new connections with them.
         self.bans = ServerBans(clock, self.backend)
+        #: The lockdown level each new session's name claim is checked
+        #: against: this node's copy (chatroom.core.lockdown).
+        self.lockdown_level = LockdownCopy(self.backend.account_store.lockdown)
+        self.backend.follow_lockdown(self.lockdown_level)
         self.moderation = ModerationService(
             clock,
             self.backend,
@@ -253,9 +273,11 @@ class ChatCore(Generic[B]):
 
     def start(self) -> None:
         self.backend.start()
+        self.missed_mail.start()
 
     def stop(self) -> None:
         self.notifications.stop()
+        self.missed_mail.stop()
         self.bans.stop()
         self.backend.stop()
 
@@ -294,7 +316,7 @@ class ChatCore(Generic[B]):
         device = member
         if opened is None or not opened.name:  # a new session: the lockdown's
             signed_in = opened.account if account is None and opened else account
-            locked = await self.account_store.lockdown()
+            locked = self.lockdown_level.known or await self.lockdown_level.level()
             admin_account = bool(signed_in) and signed_in in self.config.admin_accounts
             lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:

@@ -79,6 +79,10 @@ class ServerConfig:
     #: an address is good for (chatroom.core.mailbox).
     require_email: bool = False
     verify_window: float = 24 * 3600.0
+    #: Minutes without a device's activity after which an account with a
+    #: verified address is mailed its mentions and private messages
+    #: (``--mail-idle``; chatroom.core.missed_mail).
+    mail_idle: float = 30.0
     #: Who may register an account (``--registration``): "open" (anyone),
     #: "invite" (with an invitation an admin or a room owner made) or
     #: "closed" (with an invitation an admin made): chatroom.core.invitations.

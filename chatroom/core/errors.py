@@ -107,7 +107,9 @@ def not_renamer(name: str) -> ChatError:
 
 def no_renames_here() -> ChatError:
     """What a back-end that cannot move a room's keys answers a rename."""
-    return ChatError("NOT_SUPPORTED", "rooms cannot be renamed on a cluster")
+    return ChatError(
+        "NOT_SUPPORTED", "rooms cannot be renamed where each has a slot of its own"
+    )
 
 
 def room_name_taken(name: str) -> ChatError:

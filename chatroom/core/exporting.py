@@ -2,8 +2,9 @@
 
 What is exported is the account's (:mod:`chatroom.core.userdata`, *Whose
 data*): its room messages, its private conversations, its read markers,
-its remembered and owned rooms, its profile, the account's name and its e-mail address
-(verified or pending), never its password hash, SCRAM keys or codes, in
+its remembered and owned rooms, its profile, the account's name, its e-mail address
+(verified or pending) and its app passwords' labels, never its password
+hash, SCRAM keys, codes or an app password's hash, in
 one JSON document built off the reactor (:func:`archive_bytes` runs on
 the account service's thread pool). It is kept under a secret token for
 :data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
@@ -19,7 +20,7 @@ from typing import Any
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, of_kind
-from chatroom.core.accountrecord import mailbox_of
+from chatroom.core.accountrecord import app_passwords_of, mailbox_of
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.events import (
     Edited,
@@ -33,11 +34,13 @@ from chatroom.core.events import (
 )
 from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
+from chatroom.core.missed_mail import mailed_missed
 from chatroom.core.oidc import provider_subject
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
 from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
+from chatroom.wire.lines import format_time
 from chatroom.wire.tags import format_tags
 
 #: Where the HTTP door serves exports: ``/export/<token>``.
@@ -89,8 +92,9 @@ def _private_record(event: PrivateEvent) -> dict[str, Any]:
 
 def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
     """The export of ``account`` as a JSON-ready object: its name, its
-    e-mail address and the OpenID provider's subject it is bound to, never
-    its password hash, SCRAM keys or mailed codes."""
+    e-mail address, the OpenID provider's subject it is bound to and its
+    app passwords' labels, never its password hash, SCRAM keys, mailed codes
+    or app passwords."""
     mailbox = mailbox_of(account)
     email = (
         {"address": mailbox.address, "verified": mailbox.verified}
@@ -108,6 +112,10 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
             "key": account.key,
             "email": email,
             "provider": provider_subject(account.oidc),
+            "app_passwords": [
+                {"label": kept.label, "made": format_time(kept.made)}
+                for kept in app_passwords_of(account)
+            ],
         },
         "rooms": {"owned": data.owned, "remembered": data.remembered},
         "read_markers": data.markers,
@@ -117,6 +125,7 @@ def archive(account: Account, data: AccountData, now: str) -> dict[str, Any]:
             for room, _, root in [thread.partition(" ")]
         ],
         "notify_levels": of_kind(data.settings, NOTIFY),
+        "missed_mail": "on" if mailed_missed(data.settings) else "off",
         "profile": profile_in(data.settings),
         "room_messages": [_event_record(room, event) for room, event in data.said],
         "private_conversations": [

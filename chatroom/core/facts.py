@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from chatroom.core.events import DepartureKind, StoredEvent
 from chatroom.core.text import current_mask, name_key
@@ -48,9 +49,10 @@ class RoomPolicy:
     #: until they ``/op`` themself. A later owner is not this mask.
     unopped_owner: str = ""
 
-    @property
+    @cached_property
     def restricted(self) -> bool:
-        """Whether a join must be checked against this policy at all."""
+        """Whether a join must be checked against this policy at all (asked
+        several times a join: kept with the policy, which never changes)."""
         return bool(self.invite_only or self.key or self.bans or self.limit)
 
     def to_json(self) -> str:

@@ -6,7 +6,9 @@ one recipient, a subject, and the same words twice, as text and as HTML
 Each names the server (``--name``, and its address: ``--public-url`` or
 the HTTP door's) so that the reader knows who wrote, and says what to do
 if they asked for nothing. The code is in both, and the link when the
-server has an HTTP door; nothing else of the account is.
+server has an HTTP door; nothing else of the account is. A digest of
+what an account missed (:func:`missed_letter`) quotes the messages, each
+on one line, and says how to stop such mail.
 """
 
 from __future__ import annotations
@@ -94,3 +96,60 @@ def _letter(
         "</body></html>"
     )
     return Letter(to, subject, "\n".join(text) + "\n", html)
+
+
+def missed_letter(
+    server: str,
+    site: str,
+    name: str,
+    address: str,
+    missed: list[tuple[str, str, str]],
+    more: int,
+) -> Letter:
+    """The digest of what account ``name`` missed while away: each of
+    ``missed`` (a room, "" for a private message; who; what they said),
+    then how many ``more`` there were."""
+    count = len(missed) + more
+    subject = (
+        f"You were mentioned on {server}"
+        if count == 1
+        else f"{count} messages you missed on {server}"
+    )
+    lines = [
+        f"{sender} in {room}: {_shortened(text)}"
+        if room
+        else f"{sender}, privately: {_shortened(text)}"
+        for room, sender, text in missed
+    ]
+    if more:
+        lines.append(f"... and {more} more")
+    where = f" ({site})" if site else ""
+    why = f"While {name} was away from the chat server {server}:"
+    read = f"Read them at {site}." if site else "Sign in to read them."
+    stop = "To stop these mails, type /set mail off"
+    text = [why, "", *(f"    {line}" for line in lines), "", read, stop, ""]
+    text.append(f"-- {server}{where}")
+    items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+    read_html = (
+        f'<p>Read them at <a href="{escape(site)}">{escape(site)}</a>.</p>'
+        if site
+        else f"<p>{escape(read)}</p>"
+    )
+    html = (
+        "<!DOCTYPE html><html><body>"
+        f"<p>{escape(why)}</p><ul>{items}</ul>{read_html}"
+        f"<p>{escape(stop)}</p>"
+        f"<p>&mdash; {escape(server)}{escape(where)}</p>"
+        "</body></html>"
+    )
+    return Letter(address, subject, "\n".join(text) + "\n", html)
+
+
+#: The longest message a digest quotes whole.
+QUOTED = 200
+
+
+def _shortened(text: str) -> str:
+    """``text`` on one line, at most :data:`QUOTED` characters."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= QUOTED else flat[: QUOTED - 1] + "…"

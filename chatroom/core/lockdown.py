@@ -12,15 +12,20 @@ LEVEL``; the admin API's ``POST /admin/lockdown``), as Ergo's ``DEFCON``:
 
 Sessions that have their names stay, whatever the level: a lockdown stops
 the raid's next wave, and the admins deal with those already in. The level
-is one record of the store (who set it, and to what), kept across restarts
-and read by every node at each name claim and registration, so it holds on
-every node at once; every admin connected, on any node, hears
-``LOCKDOWN <level> <by>`` when it changes.
+is one record of the store (who set it, and to what), kept across restarts.
+Each node keeps a copy of it (:class:`LockdownCopy`), which a name claim
+asks with no read: read once, then kept current by the back-end's news of
+the level set on any node, told in the same step as it is stored, and
+read again when news may have been missed (a Redis link dropped); a
+registration reads the level as stored. Every admin connected, on any
+node, hears ``LOCKDOWN <level> <by>`` when it changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chatroom.core import changes, errors
 from chatroom.core.moderation import Actor
@@ -98,3 +103,52 @@ def check_registration(lockdown: Lockdown) -> None:
     """
     if lockdown.level != OFF:
         raise errors.locked_registration_closed()
+
+
+class LockdownNews(Protocol):
+    """What a back-end tells the core of the lockdown level, set on any
+    node: what keeps a node's :class:`LockdownCopy` current."""
+
+    def lockdown_set(self, lockdown: Lockdown) -> None:
+        """The level is now ``lockdown``."""
+
+    def missed(self) -> None:
+        """News may have been missed (the node's link to the others
+        dropped, or came back): the level is read again."""
+
+
+class LockdownCopy:
+    """This node's copy of the lockdown level, for each new session's name
+    claim: read once (``read``, the back-end's), kept current by its news
+    (:class:`LockdownNews`).
+
+    Args:
+        read: the level as stored.
+    """
+
+    def __init__(self, read: Callable[[], Awaitable[Lockdown]]) -> None:
+        self._read = read
+        #: The level (None: none to trust: not read yet, or news missed).
+        self.known: Lockdown | None = None
+        #: Bumped by news (set or missed): a read that started before is
+        #: not kept.
+        self._news = 0
+
+    async def level(self) -> Lockdown:
+        """The level: the copy's, else read (and kept, unless news came
+        meanwhile)."""
+        if self.known is not None:
+            return self.known
+        news = self._news
+        read = await self._read()
+        if news == self._news:
+            self.known = read
+        return self.known or read
+
+    def lockdown_set(self, lockdown: Lockdown) -> None:
+        self._news += 1
+        self.known = lockdown
+
+    def missed(self) -> None:
+        self._news += 1
+        self.known = None

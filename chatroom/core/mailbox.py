@@ -217,7 +217,7 @@ class MailboxService:
 
     async def shown(self, key: str) -> Mailbox:
         """The signed-in account ``key``'s mailbox (``/email``)."""
-        return mailbox_of(await self._own(key))
+        return mailbox_of(await self.accounts.own(key))
 
     async def set_address(self, key: str, address: str) -> Callable[[Unsent], None]:
         """Account ``key``'s address is now ``address``, pending, with a new
@@ -225,7 +225,7 @@ class MailboxService:
         (in the background: its ``unsent`` is told if it was not sent).
         ``RATE_LIMITED`` past :data:`MAILS_PER_HOUR`."""
         address = check_address(address)
-        account = await self._own(key)
+        account = await self.accounts.own(key)
         wait = await self.mails.take(key)
         if wait:
             raise errors.ChatError(
@@ -264,7 +264,7 @@ class MailboxService:
     async def remove(self, key: str) -> None:
         """``/email remove``: account ``key`` keeps no address (one that has
         yet to verify one for ``--require-email`` still has to)."""
-        account = await self._own(key)
+        account = await self.accounts.own(key)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
             if found is None:
@@ -430,14 +430,6 @@ class MailboxService:
         return account
 
     # -- inside -------------------------------------------------------------------
-
-    async def _own(self, key: str) -> Account:
-        if not key:
-            raise errors.not_signed_in()
-        account = await self.accounts.store.get(key)
-        if account is None:
-            raise errors.not_signed_in()
-        return account
 
     def _count_guess(self, key: str, address: str) -> None:
         """A code given: counted as wrong until it proves right."""

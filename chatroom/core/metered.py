@@ -73,6 +73,7 @@ UNTIMED = frozenset(
         "account_store",
         "account_changes",
         "bans",
+        "missed_mail",
         "available",
         "files",
         "store_epoch",

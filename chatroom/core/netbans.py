@@ -29,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chatroom.core import errors
 from chatroom.core.moderation import Target, ban_mask
@@ -203,3 +204,20 @@ def parse_request(
 #: Hears a network ban made anywhere (on any node): the doors' server ends
 #: the connections it covers.
 BanListener = Callable[[ServerBan], None]
+
+
+class NetworkBanNews(Protocol):
+    """What a back-end tells the core of the network bans (``ip:`` masks),
+    made or lifted on any node: what keeps a node's copy of them current
+    (:class:`chatroom.core.serverbans.ServerBans`), so a new connection is
+    screened with no read."""
+
+    def banned(self, ban: ServerBan) -> None:
+        """``ban``, a network's, was made."""
+
+    def lifted(self, mask: str) -> None:
+        """The ban of network ``mask`` was lifted."""
+
+    def missed(self) -> None:
+        """News may have been missed (the node's link to the others
+        dropped, or came back): the bans are read again."""

@@ -64,6 +64,23 @@ class NetworkBanned:
 
 
 @dataclass(frozen=True)
+class NetworkBanLifted:
+    """The ban of a network (``ip:`` ``mask``) was lifted: every node's
+    copy of the network bans lets it in again. Sent as ``* OBJECT``."""
+
+    mask: str
+
+
+@dataclass(frozen=True)
+class LockdownSet:
+    """The server's lockdown level is now ``level``, set by ``by``: every
+    node's copy of it takes it. Sent as ``* OBJECT``."""
+
+    level: str
+    by: str
+
+
+@dataclass(frozen=True)
 class IgnoresChanged:
     """Account ``account`` now ignores ``names`` (name keys): every node's
     seats signed in to it take the list. Sent as ``* OBJECT``."""
@@ -72,9 +89,17 @@ class IgnoresChanged:
     names: tuple[str, ...]
 
 
-#: An order for one of a node's sessions (or, ``NetworkBanned`` and
-#: ``IgnoresChanged``, for all).
-SessionOrder = EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
+#: An order for one of a node's sessions (or, ``NetworkBanned``,
+#: ``NetworkBanLifted``, ``LockdownSet`` and ``IgnoresChanged``, for all).
+SessionOrder = (
+    EndSession
+    | ShowRoom
+    | EndDevice
+    | NetworkBanned
+    | NetworkBanLifted
+    | LockdownSet
+    | IgnoresChanged
+)
 
 
 @dataclass(frozen=True)

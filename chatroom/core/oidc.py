@@ -85,10 +85,12 @@ class Provider(Protocol):
         ...
 
     async def finish(
-        self, code: str, state: str, kept: str, redirect_uri: str
+        self, code: str, state: str, kept: str, redirect_uri: str, iss: str = ""
     ) -> ProviderClaims:
         """The claims of the ID token ``code`` is exchanged for, checked
-        against ``kept`` (the flow's ``state``, nonce and PKCE verifier)."""
+        against ``kept`` (the flow's ``state``, nonce and PKCE verifier);
+        ``iss``, the answer's issuer when the provider names it (RFC 9207),
+        must be this provider's."""
         ...
 
     async def access_token_claims(self, token: str) -> ProviderClaims:

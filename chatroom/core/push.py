@@ -82,6 +82,21 @@ _WORD = re.compile(r"[^\s,:;.!?@()<>\"']+")
 _BASE64URL = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 
 
+def named_keys(text: str) -> set[str]:
+    """The name keys of the words of ``text`` that may be names ("alice:",
+    "@alice"): whom a room message mentions, if they are accounts."""
+    return {name_key(word) for word in _WORD.findall(text)}
+
+
+class Heard(Protocol):
+    """Told of each message delivered, as the pushes are (the mail for what
+    an account missed: :mod:`chatroom.core.missed_mail`)."""
+
+    def said_in_room(self, room: str, sender: str, text: str) -> None: ...
+
+    def said_privately(self, recipient: str, sender: str, text: str) -> None: ...
+
+
 @dataclass(slots=True)
 class Notice:
     """What one push says: ``sender`` said ``text`` in ``room`` (None for
@@ -303,6 +318,8 @@ class Notifications:
         self.ignores = ignores
         #: Account key → when one of its devices last did something here.
         self._last_active: dict[str, float] = {}
+        #: Told of each message delivered too (the mail for what was missed).
+        self.also: list[Heard] = []
         #: (account, place) → its minute, while one runs.
         self._windows: dict[tuple[str, str], _Window] = {}
         #: Set once the service stops: a decision still reading the store
@@ -376,6 +393,11 @@ class Notifications:
         if account:
             self._last_active[account] = self.clock.seconds()
 
+    def last_active(self, account: str) -> float | None:
+        """When a device of ``account`` last did something here (or left);
+        None: not since this node started."""
+        return self._last_active.get(account)
+
     def _idle(self, account: str) -> bool:
         last = self._last_active.get(account)
         return last is None or self.clock.seconds() - last >= self.idle
@@ -384,13 +406,15 @@ class Notifications:
 
     def said_in_room(self, room: str, sender: str, text: str, event: Event) -> None:
         """A room message was delivered: push to those it mentions."""
+        for heard in self.also:
+            heard.said_in_room(room, sender, text)
         if self.sender is None:
             return
         subscribers = self.store.subscribers()
         if subscribers is not None and not subscribers:
             return
         sender_key = name_key(sender)
-        named = {name_key(word) for word in _WORD.findall(text)}
+        named = named_keys(text)
         named.discard(sender_key)
         if subscribers is not None:
             named.intersection_update(subscribers)
@@ -409,6 +433,8 @@ class Notifications:
         self, recipient: str, sender: str, text: str, event: Event
     ) -> None:
         """A private message was delivered: push to its recipient."""
+        for heard in self.also:
+            heard.said_privately(recipient, sender, text)
         account = name_key(recipient)
         if (
             self.sender is None

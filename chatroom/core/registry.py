@@ -42,6 +42,7 @@ from chatroom.core.devices import Devices
 from chatroom.core.files import FileService
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
+from chatroom.core.missed_mail import MissedMail
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.pins import Pins
 from chatroom.core.profiles import Profiles
@@ -259,6 +260,14 @@ class Registry(Protocol):
     def notify_levels(self) -> NotifyLevels:
         """``/notify ROOM [LEVEL]``: an account's notification level in a
         room (:meth:`~chatroom.core.notify_levels.NotifyLevels.level`)."""
+        ...
+
+    @property
+    def missed_mail(self) -> MissedMail:
+        """Mail for what an account missed while away: handed a mailer by
+        the doors' server (:meth:`~chatroom.core.missed_mail.MissedMail.
+        attach`); ``/set mail on|off`` (:meth:`~chatroom.core.missed_mail.
+        MissedMail.choose`)."""
         ...
 
     @property

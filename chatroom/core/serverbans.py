@@ -11,20 +11,30 @@ sessions an account or name ban covers, and tells every node of a network
 ban (:meth:`~chatroom.core.backend.Backend.follow_network_bans`), whose
 doors' server ends the connections it covers.
 
+Each node keeps a copy of the network bans, which every new connection
+is screened on (:meth:`ServerBans.refused`) with no read: read at the
+node's first screening, then kept current by the back-end's news of
+bans made and lifted on any node
+(:class:`~chatroom.core.netbans.NetworkBanNews`), and read again when the
+back-end says news may have been missed (a Redis link dropped). A ban
+made on one node reaches the others' copies with the order that ends
+their connections from the network, in the same step.
+
 A timed ban is lifted at its end by a timer of each node that has seen
-it (made it, or read it: every new connection reads the bans), whichever
-fires first; the others find it gone. Until then a ban past its end holds nothing
-at the door: :meth:`ServerBans.refusal` and :meth:`ServerBans.listed`
-leave it out.
+it (made it, read it into its copy, or heard of it), whichever fires
+first; the others find it gone. Until then a ban past its end holds
+nothing at the door: :meth:`ServerBans.refused` and
+:meth:`ServerBans.listed` leave it out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted.internet.defer import ensureDeferred
+from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors
 from chatroom.core.backend import Backend
@@ -35,10 +45,11 @@ from chatroom.core.netbans import (
     UNKNOWN,
     BanListener,
     BanTerms,
+    Network,
     ServerBan,
     address_of,
     ban_target_mask,
-    covers,
+    network_of,
     parse_request,
 )
 from chatroom.core.retrying import retried
@@ -46,6 +57,9 @@ from chatroom.core.rules import reason
 from chatroom.wire.lines import format_time
 
 log = Logger()
+
+#: A node's copy of the network bans: each ban's network, by its mask.
+Networks = dict[str, tuple[Network, ServerBan]]
 
 
 class ServerBans:
@@ -65,6 +79,18 @@ class ServerBans:
         self.backend = backend
         #: The timers lifting timed bans this node made or found, by mask.
         self._ends: dict[str, IDelayedCall] = {}
+        #: This node's copy of the network bans (None: none to trust yet:
+        #: not read, or news may have been missed since).
+        self._networks: Networks | None = None
+        #: Who waits for the copy's read, and the news heard meanwhile
+        #: (mask, the ban made or None: lifted), applied to what it reads.
+        self._waiting: list[Deferred[Networks]] = []
+        self._heard: list[tuple[str, ServerBan | None]] = []
+        #: Counts the back-end's "news missed": a read started before the
+        #: last one is not kept.
+        self._missed = 0
+        self._followers: list[BanListener] = []
+        backend.follow_network_bans(self)
 
     # -- making and lifting --------------------------------------------------------
 
@@ -159,19 +185,105 @@ class ServerBans:
                 self._schedule(ban)
         return bans
 
-    async def refusal(self, host: str) -> str | None:
+    # -- screening on the node's copy ------------------------------------------------
+
+    @property
+    def copied(self) -> bool:
+        """Whether :meth:`refused` can answer now (the copy is current)."""
+        return self._networks is not None
+
+    def refused(self, host: str) -> str | None:
         """Why a new connection from ``host`` is refused (a network ban's
-        :func:`bye`), or None."""
-        if address_of(host) is None:
+        :func:`bye`), or None, on the node's copy, which must be current
+        (:attr:`copied`). No network banned (the usual case): no address
+        parsed."""
+        assert self._networks is not None
+        return self._covering(self._networks, host)
+
+    async def refusal(self, host: str) -> str | None:
+        """:meth:`refused`, once the copy is read if it must be."""
+        networks = self._networks
+        if networks is None:
+            networks = await self._copy()
+        return self._covering(networks, host)
+
+    def _covering(self, networks: Networks, host: str) -> str | None:
+        if not networks:
             return None
-        for ban in await self.listed():
-            if covers(ban.mask, host):
+        address = address_of(host)
+        if address is None:
+            return None
+        now = self.clock.seconds()
+        for network, ban in networks.values():
+            if (
+                network.version == address.version
+                and address in network
+                and ban.active(now)
+            ):
                 return ban.told
         return None
 
+    def _copy(self) -> Deferred[Networks]:
+        """The copy, read once for everyone who asks while the read runs."""
+        asked: Deferred[Networks] = Deferred()
+        self._waiting.append(asked)
+        if len(self._waiting) == 1:
+            self._heard = []
+            reading = ensureDeferred(self._all())
+            reading.addBoth(self._copied, self._missed)
+        return asked
+
+    def _copied(self, read: list[ServerBan] | Failure, missed: int) -> None:
+        """The bans read: the network bans among them, with the news heard
+        during the read, are the copy (unless news was missed meanwhile)."""
+        waiting, self._waiting = self._waiting, []
+        heard, self._heard = self._heard, []
+        if isinstance(read, Failure):
+            for asked in waiting:
+                asked.errback(read)
+            return
+        networks: Networks = {}
+        for ban in read:
+            network = network_of(ban.mask)
+            if network is not None:
+                networks[ban.mask] = (network, ban)
+        for mask, made in heard:
+            _heard_of(networks, mask, made)
+        if missed == self._missed:
+            self._networks = networks
+        for asked in waiting:
+            asked.callback(networks)
+
+    # -- news of the network bans, from the back-end (NetworkBanNews) ---------------
+
+    def banned(self, ban: ServerBan) -> None:
+        """A network ban made, on this node or another: in the copy, on the
+        clock if it ends, and heard by the followers (the doors' server
+        ends the connections it covers)."""
+        self._news(ban.mask, ban)
+        self._schedule(ban)
+        for listener in list(self._followers):
+            listener(ban)
+
+    def lifted(self, mask: str) -> None:
+        """A network ban lifted, on this node or another."""
+        self._news(mask, None)
+        self._cancel(mask)
+
+    def missed(self) -> None:
+        """News may have been missed: the copy is read again when next asked."""
+        self._missed += 1
+        self._networks = None
+
+    def _news(self, mask: str, made: ServerBan | None) -> None:
+        if self._networks is not None:
+            _heard_of(self._networks, mask, made)
+        if self._waiting:
+            self._heard.append((mask, made))
+
     def follow(self, listener: BanListener) -> None:
         """``listener`` hears each network ban made from now on, on any node."""
-        self.backend.follow_network_bans(listener)
+        self._followers.append(listener)
 
     # -- ends on the clock -----------------------------------------------------
 
@@ -208,6 +320,17 @@ class ServerBans:
         except changes.PremiseFailedError:
             return  # lifted meanwhile, by another node's timer or an admin
         log.info("the ban of {mask} ended", mask=ban.mask)
+
+
+def _heard_of(networks: Networks, mask: str, made: ServerBan | None) -> None:
+    """``networks`` with the news of ``mask``: ``made``, or lifted (None)."""
+    network = network_of(mask)
+    if network is None:
+        return
+    if made is None:
+        networks.pop(mask, None)
+    else:
+        networks[mask] = (network, made)
 
 
 # -- the decided changes of the server's bans -----------------------------------

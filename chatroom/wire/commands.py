@@ -369,6 +369,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command(
+                "app-password",
+                "add LABEL | list | remove LABEL",
+                (
+                    "/app-password add LABEL   a password for one client"
+                    " (/login, SASL PLAIN)",
+                    "/app-password list, /app-password remove LABEL   yours, or"
+                    " end one",
+                ),
+            ),
+            Command(
                 "email",
                 "[ADDRESS | remove]",
                 (
@@ -447,6 +457,7 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/set invite-only|topic-lock|secret|moderated|keep on|off",
                     "/set key KEY|off, /set limit N|off   a key; at most N members",
                     "/set previews on|off   show link previews (yours, anywhere)",
+                    "/set mail on|off   mail what you missed while away (yours)",
                 ),
             ),
             Command(

@@ -157,6 +157,15 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "EMAIL_VERIFIED": ("address",),
     "EMAIL_REQUIRED": ("account", "seconds"),
     "RESET_SENT": ("account",),
+    # MAIL answers /set mail on|off: whether what the account missed while
+    # away is mailed to it.
+    "MAIL": ("state",),
+    # App passwords (docs/protocol.md, "App passwords"): password is shown
+    # once, when it is made; made is when, as every time is written.
+    "APP_PASSWORD": ("label", "password"),
+    "APP_PASSWORD_MADE": ("label", "made"),
+    "APP_PASSWORDS_END": ("count",),
+    "APP_PASSWORD_REMOVED": ("label",),
     # Invitations (docs/protocol.md, "Invitations"): id is the start of the
     # code's hash that listings name it by; url absent without an HTTP door.
     "INVITE_LINK": ("code", "url"),

@@ -120,7 +120,7 @@ class OidcProvider:
         return f"{endpoint}{joiner}{query}", kept
 
     async def finish(
-        self, code: str, state: str, kept: str, redirect_uri: str
+        self, code: str, state: str, kept: str, redirect_uri: str, iss: str = ""
     ) -> ProviderClaims:
         try:
             expected, nonce, verifier = unsealed(
@@ -131,6 +131,12 @@ class OidcProvider:
         if not code or not hmac.compare_digest(state, expected):
             raise errors.bad_token("the provider's answer is not this sign-in's")
         metadata = await self._metadata()
+        # RFC 9207: an answer naming another issuer is a mix-up attack's
+        # (another provider's code sent here); one that names none is
+        # refused when this provider says it always does.
+        said = metadata.get("authorization_response_iss_parameter_supported")
+        if (iss or said is True) and iss != self.settings.issuer:
+            raise errors.bad_token("the answer names another issuer")
         form = {
             "grant_type": "authorization_code",
             "code": code,

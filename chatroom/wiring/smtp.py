@@ -67,6 +67,15 @@ SMTP_OPTIONS: list[list[Any]] = [
         "a new account must verify one with --require-email (else it is removed).",
         number(float, 60, "--verify-window"),
     ],
+    [
+        "mail-idle",
+        None,
+        ServerConfig.mail_idle,
+        "Minutes without any active device after which an account with a "
+        "verified address is mailed its mentions and private messages (in one "
+        "digest; /set mail off stops them).",
+        number(float, 1, "--mail-idle"),
+    ],
 ]
 
 #: ``twistd chatroom``'s flags for mail.

@@ -795,8 +795,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     if config.smtp_server is not None:  # Twisted Mail: loaded where mail is sent
         from chatroom.wiring.mailer import SMTPMailer
 
-        server.mailbox.mailer = SMTPMailer(
-            reactor, config.smtp_server, config["mail-from"], server_config.name
+        server.use_mailer(
+            SMTPMailer(
+                reactor, config.smtp_server, config["mail-from"], server_config.name
+            )
         )
     if config.oidc is not None:  # joserfc, loaded by a server with a provider only
         from chatroom.wiring.oidc_provider import oidc_sign_in

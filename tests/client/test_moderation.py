@@ -77,6 +77,21 @@ SERVER_EVENTS = [
     ),
     ("WEBHOOKS_END tea 1", "-- tea has 1 webhook(s)"),
     ("WEBHOOK_REMOVED ci", "-- webhook ci removed: its address posts no more"),
+    (
+        "APP_PASSWORD irssi k7qm-2wxh-3cnp-tav9-rjse",
+        "-- app password for irssi: k7qm-2wxh-3cnp-tav9-rjse (shown this once: for"
+        " /login or SASL PLAIN)",
+    ),
+    (
+        "APP_PASSWORD_MADE irssi 2026-11-26T17:30:00.000Z",
+        "-- app password irssi, made 2026-11-26T17:30:00.000Z",
+    ),
+    ("APP_PASSWORDS_END 1", "-- 1 app password(s)"),
+    (
+        "APP_PASSWORD_REMOVED irssi",
+        "-- app password irssi removed: it signs in no more",
+    ),
+    ("MAIL off", "-- mail for what you miss while away: off"),
 ]
 
 

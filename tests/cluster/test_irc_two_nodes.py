@@ -17,6 +17,7 @@ from tests.doors.irc import (
     test_irc,
     test_irc_account_caps,
     test_irc_admins,
+    test_irc_app_passwords,
     test_irc_bad_input,
     test_irc_big_room,
     test_irc_channel_numerics,
@@ -507,3 +508,16 @@ class AccountExtbanOnTwoNodesTests(
 
 class STSOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_tokens.STSTests):
     """``test_irc_tokens.STSTests`` on two nodes."""
+
+
+class AppPasswordOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_app_passwords.AppPasswordTests
+):
+    """``test_irc_app_passwords.AppPasswordTests`` on two nodes: made on one,
+    SASL PLAIN on either."""
+
+
+class MailSettingOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_app_passwords.MailSettingTests
+):
+    """``test_irc_app_passwords.MailSettingTests`` on two nodes."""

@@ -18,7 +18,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import OWN_PASSWORD, Account, AccountService
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue
@@ -279,7 +279,9 @@ class RegistrationTests(unittest.TestCase):
         self.assertEqual(outcome(signing_in), "pending")
         job, done = self.runner.held[-1]
         matched, _scram = job()
-        self.assertIs(matched, True, "the next job run is the sign-in's check")
+        self.assertEqual(
+            matched, OWN_PASSWORD, "the next job run is the sign-in's check"
+        )
 
 
 class HashingQueueTests(unittest.TestCase):

@@ -81,6 +81,8 @@ EXAMPLES: list[codec.Encoded] = [
     nodemessages.ShowRoom("tea"),
     nodemessages.EndDevice(2, "logged out"),
     nodemessages.NetworkBanned("ip:203.0.113.0/24", "0.000 root spam"),
+    nodemessages.NetworkBanLifted("ip:203.0.113.0/24"),
+    nodemessages.LockdownSet("accounts", "root"),
     nodemessages.IgnoresChanged("alice", ("mallory", "eve")),
     nodemessages.NewsHead(8, 2, "bob"),
     nodemessages.KickHead("n1:7"),

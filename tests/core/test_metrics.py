@@ -209,6 +209,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "account_store",
                 "account_changes",
                 "bans",
+                "missed_mail",
                 "available",
                 "files",
                 "store_epoch",

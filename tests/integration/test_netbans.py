@@ -15,7 +15,7 @@ from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_doors import DoorsTestCase, line_from
-from tests.support import LineClient, ServerTestCase
+from tests.support import LineClient, ServerTestCase, redis_backend
 
 PASSWORD = "correct-horse-staple"
 ADMIN_HOST = "127.0.0.9"
@@ -40,6 +40,30 @@ def admin(testcase: Any, port: int, new: bool = True):
     root.say(f"/{'register' if new else 'login'} root {PASSWORD}")
     yield root.expect_line("REGISTERED root" if new else "WELCOME root")
     return root
+
+
+@defer.inlineCallbacks
+def root_and_named(testcase: Any, host: str, name: str):
+    """Two nodes: ``root`` signed in on node one, and a user from ``host``
+    named ``name`` on node two; node two and root's client."""
+    one, two = yield testcase.start_nodes(2)
+    root = yield admin(testcase, testcase.port_of(one))
+    yield named((yield line_from(testcase, testcase.port_of(two), host)), name)
+    return two, root
+
+
+@defer.inlineCallbacks
+def out_of_touch(node: Any, meanwhile: Any):
+    """``node`` cut off from Redis (its commands and subscriber links down)
+    until ``meanwhile()`` has fired; then back in touch, and in the cluster."""
+    backend = redis_backend(node.server)
+    yield defer.gatherResults(
+        [backend.commands.stopService(), backend.subscriber.stopService()]
+    )
+    yield meanwhile()
+    backend.commands.startService()
+    backend.subscriber.startService()
+    yield backend.when_available()
 
 
 class NetworkBanDoorsTests(DoorsTestCase):
@@ -155,6 +179,17 @@ class NetworkBanNodesTests(ClusterTestCase):
         yield elsewhere.expect_line("GUNBAN ip:127.0.0.2 root")
         yield named((yield line_from(self, self.port_of(one), BANNED)), "lina")
 
+    @defer.inlineCallbacks
+    def test_a_ban_made_while_a_node_was_out_of_touch_holds_on_its_return(self):
+        """Node two, cut off from Redis, misses the order of a ban made on
+        node one; back in touch, it refuses the network all the same."""
+        two, root = yield root_and_named(self, BANNED, "lina")
+        root.say("/gban ip:127.0.0.2 spam from a proxy")
+        yield out_of_touch(two, lambda: root.expect_line("GBAN ip:127.0.0.2 root"))
+        refused = yield line_from(self, self.port_of(two), BANNED)
+        self.assertEqual((yield refused.expect(lambda line: True)), f"BYE {SPAM}")
+        yield refused.closed
+
 
 class ProxiedTests(ServerTestCase):
     """Behind a proxy, the address banned is the one its PROXY header gives."""
@@ -214,6 +249,19 @@ class LockdownNodesTests(ClusterTestCase):
         plain.say("mallory")
         yield plain.expect_line("WELCOME mallory")
         self.assertFalse(any(line.startswith("LOCKDOWN") for line in carol.lines))
+
+    @defer.inlineCallbacks
+    def test_set_while_a_node_was_out_of_touch_holds_on_its_return(self):
+        """Node two, cut off from Redis, misses the order of the level set
+        on node one; back in touch, it refuses plain names all the same."""
+        two, root = yield root_and_named(self, OTHER, "carol")
+        root.say("/lockdown accounts")
+        yield out_of_touch(two, lambda: root.expect_line("LOCKDOWN accounts root"))
+        plain = yield line_from(self, self.port_of(two), OTHER)
+        yield plain.expect_line("HELLO ")
+        plain.say("mallory")
+        answer = yield plain.expect(lambda line: line.startswith(("ERR ", "WELCOME")))
+        self.assertTrue(answer.startswith("ERR ACCOUNT_REQUIRED "), answer)
 
 
 class IgnoreNodesTests(ClusterTestCase):

@@ -174,6 +174,30 @@ class WebSignInTests(OidcCase):
         self.assertNotIn("made-up", log)
         self.assertNotIn("guessed", log)
 
+    def test_an_answer_naming_another_issuer_is_refused(self) -> None:
+        """RFC 9207: with this sign-in's cookie and state, a callback whose
+        ``iss`` is another provider's (a mix-up attack), or that has none
+        from a provider that always sends one, is refused before its code
+        is spent."""
+
+        class Stay(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: object, **kwargs: object) -> None:
+                return None
+
+        opener = urllib.request.build_opener(Stay)
+        with self.assertRaises(urllib.error.HTTPError) as started:
+            opener.open(f"{self.server.url}oidc/start", timeout=10)
+        location = started.exception.headers["location"]
+        cookie = started.exception.headers["set-cookie"].split(";")[0]
+        (state,) = re.findall(r"[?&]state=([^&]+)", location)
+        for iss in ("&iss=https%3A%2F%2Fevil.example.org", ""):
+            url = f"{self.server.url}oidc/callback?code=c0de&state={state}{iss}"
+            request = urllib.request.Request(url, headers={"cookie": cookie})
+            with self.assertRaises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10)
+            self.assertEqual(refused.exception.code, 403, iss)
+            self.assertIn(b"names another issuer", refused.exception.read())
+
     def test_the_provider_name_is_told_to_the_page(self) -> None:
         with urllib.request.urlopen(f"{self.server.url}oidc/provider") as answer:
             self.assertEqual(json.loads(answer.read()), {"name": "Example SSO"})

@@ -65,12 +65,16 @@ class OidcProviderTests(unittest.TestCase):
         self.assertIn("code_challenge_method=S256", url)
         answer = authorize(url, "u-1001")
         claims = yield defer.ensureDeferred(
-            checker.finish(answer["code"], answer["state"], kept, TEST_CALLBACK)
+            checker.finish(
+                answer["code"], answer["state"], kept, TEST_CALLBACK, answer["iss"]
+            )
         )
         self.assertEqual(
             claims, ProviderClaims(self.provider.issuer, "u-1001", "alice")
         )
-        again = checker.finish(answer["code"], answer["state"], kept, TEST_CALLBACK)
+        again = checker.finish(
+            answer["code"], answer["state"], kept, TEST_CALLBACK, answer["iss"]
+        )
         self.assertIn("the provider answered 400", (yield self.refusal(again)))
 
         url, kept = yield defer.ensureDeferred(checker.start(TEST_CALLBACK))
@@ -79,7 +83,9 @@ class OidcProviderTests(unittest.TestCase):
         self.assertIn("not this sign-in's", (yield self.refusal(wrong_state)))
         state, _nonce, verifier = unsealed(checker.flow_key, kept, time.time())
         other = seal(checker.flow_key, [state, "another-nonce", verifier], 2e9)
-        wrong_nonce = checker.finish(answer["code"], state, other, TEST_CALLBACK)
+        wrong_nonce = checker.finish(
+            answer["code"], state, other, TEST_CALLBACK, answer["iss"]
+        )
         self.assertIn("nonce does not hold", (yield self.refusal(wrong_nonce)))
 
     @defer.inlineCallbacks

@@ -117,6 +117,36 @@ class IrssiPassphraseTests(RealClientsCase):
         irssi.shows("Welcome to chatroom, ivy")
 
 
+class IrssiAppPasswordTests(RealClientsCase):
+    def test_irssi_signs_in_by_sasl_with_an_app_password(self) -> None:
+        """ivy makes an app password at the line door; irssi, given it as
+        its network's SASL PLAIN password, is signed in to ivy; once ivy
+        removes it, irssi's next connection fails SASL."""
+        ivy = self.line_user("ivy")
+        ivy.send("/register hunter2-hunter2")
+        ivy.wait(lambda line: line == "REGISTERED ivy")
+        ivy.send("/app-password add irssi")
+        made = ivy.wait(lambda line: line.startswith("APP_PASSWORD irssi "))
+        password = made.split(" ")[2]
+        irssi = self.irssi("guest")
+        irssi.shows("Welcome to chatroom, guest")
+        irssi.type_line(
+            "/network add -nick ivy -sasl_mechanism plain -sasl_username ivy"
+            f" -sasl_password {password} chat"
+        )
+        irssi.type_line(f"/server add -network chat 127.0.0.1 {self.server.irc_port}")
+        irssi.type_line("/connect chat")
+        irssi.shows("SASL authentication succeeded")
+        irssi.shows("You are now logged in as ivy")
+        ivy.send("/devices")
+        ivy.wait(lambda line: line.startswith("DEVICE ") and " irc " in line)
+        ivy.send("/app-password remove irssi")
+        ivy.wait(lambda line: line == "APP_PASSWORD_REMOVED irssi")
+        irssi.type_line("/disconnect chat")
+        irssi.type_line("/connect chat")
+        irssi.shows("SASL authentication failed")
+
+
 class WebClientTests(RealClientsCase):
     """The web client in headless chromium, as a person uses it."""
 

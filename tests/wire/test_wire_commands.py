@@ -75,6 +75,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /delete-account PASSWORD   delete your account and its data for good
 /push add ENDPOINT P256DH AUTH   notify this browser or device (Web Push)
 /push remove ENDPOINT  stop; /push key: the key to subscribe with
+/app-password add LABEL   a password for one client (/login, SASL PLAIN)
+/app-password list, /app-password remove LABEL   yours, or end one
 /email [ADDRESS | remove]   your account's e-mail address (mailed a code to verify)
 /verify CODE           verify it with the code mailed to it
 /reset NAME            a forgotten password: a code mailed to the account's address
@@ -90,6 +92,7 @@ Moderating the room you are in (owner and operators):
 /set invite-only|topic-lock|secret|moderated|keep on|off
 /set key KEY|off, /set limit N|off   a key; at most N members
 /set previews on|off   show link previews (yours, anywhere)
+/set mail on|off   mail what you missed while away (yours)
 /invite USER      let someone into an invite-only room
 /info             the room's settings and operators
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...

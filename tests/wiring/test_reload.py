@@ -79,6 +79,16 @@ class ReloadTests(AccountsCase):
         )
         self.assertFalse(alice.transport.disconnecting)
 
+    def test_the_providers_options_need_a_restart(self) -> None:
+        """The OpenID options are read once, at start (the provider's
+        sign-in is built then): one changed is named as needing a restart,
+        and the button keeps its words."""
+        self.write(rate=0, extra='\n[oidc]\noidc-name = "Staff SSO"\n')
+        self.assertEqual(
+            self.reloader.reload(), "nothing to apply; needs a restart: oidc-name"
+        )
+        self.assertEqual(self.reloader.running["oidc-name"], "")
+
     def test_nothing_changed(self) -> None:
         """The same file again: nothing to apply."""
         self.assertEqual(self.reloader.reload(), "nothing to apply")

@@ -38,6 +38,7 @@ class StoredAccounts:
                 loaded.scram.get(key, ""),
                 loaded.mailboxes.get(key, ""),
                 loaded.oidc.get(key, ""),
+                loaded.app_passwords.get(key, ""),
             )
             for key, name, hashed in loaded.accounts
         }
@@ -119,6 +120,8 @@ class StoredAccounts:
                 account = replace(account, mailbox=op.mailbox)
             elif isinstance(op, changes.BindOidc):
                 account = replace(account, oidc=op.oidc)
+            elif isinstance(op, changes.SetAppPasswords):
+                account = replace(account, app_passwords=op.app_passwords)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
         if found is not None and found.oidc and account != found:
@@ -261,4 +264,6 @@ def _holds(found: Account | None, premise: changes.Premise) -> bool:
         return found is not None and found.hash == premise.hash
     if isinstance(premise, changes.MailboxIs):
         return found is not None and found.mailbox == premise.mailbox
+    if isinstance(premise, changes.AppPasswordsAre):
+        return found is not None and found.app_passwords == premise.app_passwords
     raise TypeError(f"no premise {premise!r} of an account's record")

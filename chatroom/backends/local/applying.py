@@ -16,10 +16,18 @@ a step about that member costs a dict lookup, not a walk of the room.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from typing import Any
 
 from chatroom.backends.local.rooms import Room
 from chatroom.core import changes
-from chatroom.core.facts import Heir, LeavingFacts, SeatingFacts, WaitingFacts
+from chatroom.core.facts import (
+    Heir,
+    LeavingFacts,
+    Seating,
+    SeatingFacts,
+    WaitingFacts,
+)
 from chatroom.core.member import Member
 
 
@@ -86,76 +94,108 @@ def failed(
     if there is no room), ``member`` being the user ``key`` (None, "": a
     change about no member) and the server having ``rooms`` rooms; None if
     they all hold."""
+    if room is None:
+        for premise in change.premises:
+            if not _holds_of_none(premise, rooms):
+                return premise
+        return None
+    checks = _CHECKS
     for premise in change.premises:
-        if not _holds(room, premise, member, key, rooms):
+        try:
+            check = checks[type(premise)]
+        except KeyError:
+            raise TypeError(f"no premise {premise!r} of a room's seating") from None
+        if not check(room, premise, member, key):
             return premise
     return None
 
 
-def _holds(
-    room: Room | None,
-    premise: changes.Premise,
-    member: Member | None,
-    key: str,
-    rooms: int,
-) -> bool:
+def _holds_of_none(premise: changes.Premise, rooms: int) -> bool:
+    """Whether ``premise`` holds where there is no room (a create's)."""
     if isinstance(premise, changes.Exists):
-        return (room is not None) == premise.exists
+        return not premise.exists
     if isinstance(premise, changes.FewerRoomsThan):
-        return room is not None or rooms < premise.count
-    if room is None:
-        return False
-    if isinstance(premise, changes.Named):
-        return room.name == premise.name
-    if isinstance(premise, changes.Absent):
-        return not _is_member(room, premise.user, member, key)
-    if isinstance(premise, changes.Incarnation):
-        return premise.incarnation == ""  # one process makes each room once
-    if isinstance(premise, changes.Version):
-        return version(room) == premise.version
-    if isinstance(premise, changes.Unrestricted):
-        return not room.policy.restricted
-    if isinstance(premise, changes.CapacityIs):
-        return room.capacity == premise.capacity
-    if isinstance(premise, changes.NewestIdAtLeast):
-        return room.last_id >= premise.id
-    if isinstance(premise, changes.NewestIdBelow):
-        return room.last_id < premise.id
-    if isinstance(premise, changes.FewerMembersThan):
-        return len(room.members) < premise.count
-    if isinstance(premise, changes.QuietAt):
-        return (len(room.members) >= premise.threshold) == premise.quiet
-    if isinstance(premise, changes.OwnerAccountIs):
-        return room.policy.owner_account == premise.account
-    if isinstance(premise, changes.Stays):
-        return room.kept == premise.stays
-    if isinstance(premise, changes.EmptiedBy):
-        return (len(room.members) <= len(premise.users)) == premise.empties
-    if isinstance(premise, changes.WaitOver):
-        return 0 < waiting_facts(room).waits_until <= premise.due
-    if isinstance(premise, changes.ClaimantIs):
-        return room.seating().claimant == premise.claimant
-    if isinstance(premise, changes.FirstMembers):
-        firsts = itertools.islice(room.members, premise.count)
-        return tuple(room.key_of(m) for m in firsts) == premise.keys
-    here = member is not None and member in room.members
-    seating = room.seating(member if here else None)
-    if isinstance(premise, changes.OwnerIs):
-        return seating.owner == premise.owner
-    if isinstance(premise, changes.OwnerHere):
-        return seating.owner_here == premise.here
-    if isinstance(premise, changes.HeirIs):
-        heir = next(
-            (k for k in map(room.key_of, room.members) if k not in premise.but), ""
-        )
-        return heir == premise.heir
-    if isinstance(premise, changes.Present):
-        present = [u for u in premise.among if _is_member(room, u, member, key)]
-        return sorted(present) == sorted(premise.users)
-    if isinstance(premise, changes.QuietAmong):
-        quiet = [u for u in premise.among if _is_quiet(room, u, member, key)]
-        return sorted(quiet) == sorted(premise.users)
+        return rooms < premise.count
+    if type(premise) in _CHECKS:
+        return False  # about a room that is not there
     raise TypeError(f"no premise {premise!r} of a room's seating")
+
+
+#: How each premise about a room that exists is checked: on the room, the
+#: premise, and the member a change seats or takes out (None: nobody) with
+#: its name key. A table by type: a join checks seven premises, and a chain
+#: of type tests cost it more than the rest of its check.
+_CHECKS: dict[type[changes.Premise], Callable[[Room, Any, Member | None, str], bool]]
+_CHECKS = {
+    changes.Exists: lambda room, premise, member, key: premise.exists,
+    changes.FewerRoomsThan: lambda room, premise, member, key: True,  # it is made
+    changes.Named: lambda room, premise, member, key: room.name == premise.name,
+    changes.Absent: lambda room, premise, member, key: (
+        not _is_member(room, premise.user, member, key)
+    ),
+    # one process makes each room once
+    changes.Incarnation: lambda room, premise, member, key: premise.incarnation == "",
+    changes.Version: lambda room, premise, member, key: (
+        version(room) == premise.version
+    ),
+    changes.Unrestricted: lambda room, premise, member, key: (
+        not (room.policy.restricted)
+    ),
+    changes.CapacityIs: lambda room, premise, member, key: (
+        room.capacity == premise.capacity
+    ),
+    changes.NewestIdAtLeast: lambda room, premise, member, key: (
+        room.last_id >= premise.id
+    ),
+    changes.NewestIdBelow: lambda room, premise, member, key: room.last_id < premise.id,
+    changes.FewerMembersThan: lambda room, premise, member, key: (
+        len(room.members) < premise.count
+    ),
+    changes.QuietAt: lambda room, premise, member, key: (
+        (len(room.members) >= premise.threshold) == premise.quiet
+    ),
+    changes.OwnerAccountIs: lambda room, premise, member, key: (
+        room.policy.owner_account == premise.account
+    ),
+    changes.Stays: lambda room, premise, member, key: room.kept == premise.stays,
+    changes.EmptiedBy: lambda room, premise, member, key: (
+        (len(room.members) <= len(premise.users)) == premise.empties
+    ),
+    changes.WaitOver: lambda room, premise, member, key: (
+        0 < waiting_facts(room).waits_until <= premise.due
+    ),
+    changes.ClaimantIs: lambda room, premise, member, key: (
+        room.seating().claimant == premise.claimant
+    ),
+    changes.FirstMembers: lambda room, premise, member, key: (
+        tuple(room.key_of(m) for m in itertools.islice(room.members, premise.count))
+        == premise.keys
+    ),
+    changes.OwnerIs: lambda room, premise, member, key: (
+        _seating(room, member).owner == premise.owner
+    ),
+    changes.OwnerHere: lambda room, premise, member, key: (
+        _seating(room, member).owner_here == premise.here
+    ),
+    changes.HeirIs: lambda room, premise, member, key: (
+        next((k for k in map(room.key_of, room.members) if k not in premise.but), "")
+        == premise.heir
+    ),
+    changes.Present: lambda room, premise, member, key: (
+        sorted(u for u in premise.among if _is_member(room, u, member, key))
+        == sorted(premise.users)
+    ),
+    changes.QuietAmong: lambda room, premise, member, key: (
+        sorted(u for u in premise.among if _is_quiet(room, u, member, key))
+        == sorted(premise.users)
+    ),
+}
+
+
+def _seating(room: Room, member: Member | None) -> Seating:
+    """The room's seating about ``member``, if it is there."""
+    here = member is not None and member in room.members
+    return room.seating(member if here else None)
 
 
 def _is_member(room: Room, user: str, member: Member | None, key: str) -> bool:

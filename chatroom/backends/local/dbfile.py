@@ -108,6 +108,9 @@ MIGRATIONS = [
     # the OpenID provider's subject the account is bound to
     # (chatroom.core.oidc's encoding), "" for none
     ("accounts", "oidc", "TEXT NOT NULL DEFAULT ''"),
+    # an account's app passwords: labels, ids and hashes
+    # (chatroom.core.accountrecord's encoding), "" for none
+    ("accounts", "app_passwords", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

@@ -64,6 +64,7 @@ from chatroom.core.changes import (
     Incarnation,
     InvitationCode,
     KickMember,
+    LiftBan,
     MakeRoom,
     MessageIs,
     NameFree,
@@ -89,6 +90,7 @@ from chatroom.core.changes import (
     ServerLockdown,
     ServerReports,
     SessionIs,
+    SetLockdown,
     SetOwner,
     SetPolicy,
     SetTopic,
@@ -124,8 +126,9 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes, UploadTokenStore
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, UNKNOWN, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
@@ -192,7 +195,8 @@ class LocalBackend:
         self.account_store.windows = self.windows = MemoryWindows(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
+        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
@@ -496,8 +500,11 @@ class LocalBackend:
         self.reports.session_ended(victim, reason)
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        self.network_ban_listeners.append(news)
+
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        self.lockdown_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
@@ -563,15 +570,15 @@ class LocalBackend:
         key = name_key(session.name)
         room = self.rooms.get(change.room)
         old = None if moving is None else self.rooms.get(moving.room)
-        making = change.of(MakeRoom)
-        if room is None and not making:
+        making, shown = _made_and_shown(change)
+        if room is None and making is None:
             raise errors.no_such_room(change.room)
         self._check(room, change, member, key)
         if moving is not None:
             self._check(old, moving, member, key)
-        if making:
-            room = self._new_room(making[0].name, False, None)
-            room.created_at = making[0].now or room.created_at
+        if making is not None:
+            room = self._new_room(making.name, False, None)
+            room.created_at = making.now or room.created_at
             self._add_room(room)
         assert room is not None
         if moving is not None and old is not None:
@@ -579,12 +586,10 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        window = change.of(ReplyHistory)
-        shown = window[0] if window else None
         bound = 0 if shown is None else shown.most
         view = room.entered_as(member, shown, self.pins.count(room.key))
         self.reports.entered(member, view, since, bound)
-        if making or room.owner is not owner:
+        if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
@@ -744,7 +749,7 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: by_nobody(self.account_store.apply),
+            ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
         }
@@ -754,8 +759,8 @@ class LocalBackend:
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
         the ends of the sessions each ban made covers, told why, and each
-        network ban heard by this process's listeners (one process: they
-        are every node's)."""
+        network ban made or lifted heard by this process's listeners (one
+        process: they are every node's)."""
         await self.account_store.apply(change)
         for op in change.of(AddBan):
             if op.told:
@@ -768,7 +773,21 @@ class LocalBackend:
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
                 )
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+        for lift in change.of(LiftBan):
+            if lift.mask.startswith(IP):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(lift.mask)
+
+    async def _apply_lockdown(
+        self, change: DecidedChange, member: Member | None
+    ) -> None:
+        """The level kept, then heard by this process's listeners (one
+        process: they are every node's)."""
+        await self.account_store.apply(change)
+        for op in change.of(SetLockdown):
+            for listener in list(self.lockdown_listeners):
+                listener.lockdown_set(Lockdown(op.level, op.by))
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
@@ -1025,3 +1044,19 @@ class LocalBackend:
             else:
                 entries.append(room.info())
         return LobbyChanges(entries)
+
+
+def _made_and_shown(
+    change: DecidedChange,
+) -> tuple[MakeRoom | None, ReplyHistory | None]:
+    """A join's or a create's room made, if it makes one, and the history
+    window its reply shows, if it says which: one pass over its operations
+    (every join has them looked for)."""
+    making: MakeRoom | None = None
+    shown: ReplyHistory | None = None
+    for op in change.ops:
+        if type(op) is MakeRoom:
+            making = op
+        elif type(op) is ReplyHistory:
+            shown = op
+    return making, shown

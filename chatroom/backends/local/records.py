@@ -97,6 +97,8 @@ class LoadedAccounts:
     mailboxes: dict[str, str] = field(default_factory=dict)
     #: The OpenID provider's subject each bound account is bound to (by key).
     oidc: dict[str, str] = field(default_factory=dict)
+    #: Each account's app passwords as the core encoded them, by key.
+    app_passwords: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
 

@@ -267,6 +267,11 @@ class SqliteStore:
                 db.execute("SELECT key, mailbox FROM accounts WHERE mailbox != ''")
             ),
             oidc=dict(db.execute("SELECT key, oidc FROM accounts WHERE oidc != ''")),
+            app_passwords=dict(
+                db.execute(
+                    "SELECT key, app_passwords FROM accounts WHERE app_passwords != ''"
+                )
+            ),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
@@ -283,7 +288,7 @@ class SqliteStore:
         self._pending.append(
             (
                 "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox, "
-                "oidc) VALUES (?, ?, ?, ?, ?, ?)",
+                "oidc, app_passwords) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.key,
                     account.name,
@@ -291,6 +296,7 @@ class SqliteStore:
                     account.scram,
                     account.mailbox,
                     account.oidc,
+                    account.app_passwords,
                 ),
             )
         )

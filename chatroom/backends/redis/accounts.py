@@ -4,7 +4,9 @@
 Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
-RFC 5803's form, which has no spaces; ``P gbans``: ban masks by age;
+RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
+app-passwords``: name key → the account's mailbox, its app passwords, as
+the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
 :class:`chatroom.core.invitations.InviteLink` encodes it).
 The password rules, the hashing and the sign-in throttles stay in
@@ -28,15 +30,17 @@ from collections.abc import Iterable
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
-from chatroom.core import changes
+from chatroom.core import changes, codec
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.netbans import BanTerms
+from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
 
 #: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
-#: its mailbox (``P mailboxes``' field u), or nil; and the OpenID
-#: provider's subject it is bound to (``P oidc-of``'s field u), or nil.
+#: its mailbox (``P mailboxes``' field u), or nil; the OpenID provider's
+#: subject it is bound to (``P oidc-of``'s field u), or nil; and its app
+#: passwords (``P app-passwords``' field u), or nil.
 GET = Script("account-get")
 
 #: ARGV: P, a provider's subject (as :func:`chatroom.core.oidc.binding`
@@ -45,19 +49,19 @@ GET = Script("account-get")
 #: nil.
 OIDC_ACCOUNT = Script("oidc-account")
 
-#: ARGV: P, u, exists, hash, mailbox, oidc, then the operations. A decided
-#: change of account u's record (:meth:`RedisAccounts.apply`): its
+#: ARGV: P, u, exists, hash, mailbox, oidc, apps, then the operations. A
+#: decided change of account u's record (:meth:`RedisAccounts.apply`): its
 #: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
 #: premise), ``hash`` (its password hash is this; '-' no premise),
-#: ``mailbox`` (its mailbox is this; '-' no premise) and ``oidc`` (no
-#: account is bound to this provider's subject; '-' no premise), then each
-#: operation in order, its name then its operands: ``make NAME``,
-#: ``password HASH SCRAM``, ``scram SCRAM``, ``mailbox MAILBOX`` ('' for
-#: none), ``oidc SUBJECT`` (bound to it), ``drop`` (the account, its
-#: mailbox, its binding, its read markers, the private messages kept for it
-#: and its remembered rooms). ``{1}`` once applied; ``{0, premise,
-#: record, mailbox}`` if a premise does not hold (the record as it is, ''
-#: for none), and nothing is written.
+#: ``mailbox`` (its mailbox is this; '-' no premise), ``oidc`` (no account
+#: is bound to this provider's subject; '-' no premise) and ``apps`` (its
+#: app passwords are these; '-' no premise), then each operation in order,
+#: its name then its operands: ``make NAME``, ``password HASH SCRAM``,
+#: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``oidc SUBJECT``
+#: (bound to it), ``apps APPS`` ('' for none), ``drop`` (the account, its
+#: mailbox, its binding, its app passwords, its read markers, the private
+#: messages kept for it and its remembered rooms). ``{1}`` once applied;
+#: ``{0, premise}`` if a premise does not hold, and nothing is written.
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
@@ -79,7 +83,8 @@ CLAIM_FACTS = Script("claim-facts")
 #: yet), then the operations: ``add MASK TERMS ORDER`` (its terms as a
 #: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
 #: every node hears, ``* ORDER``, a network ban's, '' for none) or ``lift
-#: MASK``. A :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
+#: MASK ORDER`` (a network's, '' for another mask). A
+#: :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
 #: i}`` if premise i does not hold (nothing written); else the bans made and
 #: lifted, then the start of the end of every session a ban made covers,
 #: wherever it is: ``name:u`` the session holding u, ``account:a`` every
@@ -117,7 +122,9 @@ SET_AGE = Script("account-age-set")
 #: ARGV: P. The lockdown level as the core encoded it (nil: never set).
 LOCKDOWN = Script("lockdown-get")
 
-#: ARGV: P, the lockdown level as the core encoded it. Keeps it.
+#: ARGV: P, the lockdown level as the core encoded it, the order every node
+#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`).
+#: Keeps it, and tells every node in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
 
 #: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
@@ -147,8 +154,8 @@ class RedisAccounts:
         self.windows = RedisWindows(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox, oidc = await self.calls.eval(GET, key)
-        return _account(key, record, mailbox, oidc)
+        record, mailbox, oidc, apps = await self.calls.eval(GET, key)
+        return _account(key, record, mailbox, oidc, apps)
 
     async def oidc_account(self, oidc: str) -> str | None:
         key = await self.calls.eval(OIDC_ACCOUNT, oidc)
@@ -182,11 +189,13 @@ class RedisAccounts:
         hashed = change.premise(changes.PasswordHashIs)
         mailbox = change.premise(changes.MailboxIs)
         unbound = change.premise(changes.OidcUnbound)
+        apps = change.premise(changes.AppPasswordsAre)
         arguments = [
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
             "-" if mailbox is None else mailbox.mailbox,
             "-" if unbound is None else unbound.oidc,
+            "-" if apps is None else apps.app_passwords,
         ]
         for op in change.ops:
             arguments += _operands(op)
@@ -195,7 +204,12 @@ class RedisAccounts:
             return
         if reply[1] == b"oidc":
             raise changes.PremiseFailedError(None, unbound)
-        failed = {b"exists": exists, b"hash": hashed, b"mailbox": mailbox}[reply[1]]
+        failed = {
+            b"exists": exists,
+            b"hash": hashed,
+            b"mailbox": mailbox,
+            b"apps": apps,
+        }[reply[1]]
         raise changes.PremiseFailedError(await self.get(key), failed)
 
     async def mailboxes(self) -> dict[str, str]:
@@ -264,7 +278,9 @@ class RedisAccounts:
         for op in change.ops:
             if not isinstance(op, changes.SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
-            await self.calls.eval(SET_LOCKDOWN, Lockdown(op.level, op.by).encoded())
+            order = codec.encode(LockdownSet(op.level, op.by)).decode()
+            kept = Lockdown(op.level, op.by).encoded()
+            await self.calls.eval(SET_LOCKDOWN, kept, order)
 
     async def invitations(self) -> dict[str, str]:
         flat = await self.calls.eval(INVITATIONS)
@@ -311,10 +327,14 @@ class RedisAccounts:
 
 
 def _account(
-    key: str, record: bytes | None, mailbox: bytes | None, oidc: bytes | None
+    key: str,
+    record: bytes | None,
+    mailbox: bytes | None,
+    oidc: bytes | None,
+    apps: bytes | None,
 ) -> Account | None:
     """Account ``key`` from its stored ``"name hash [scram]"`` (None: none),
-    its mailbox and its provider's subject (None: none)."""
+    its mailbox, its provider's subject and its app passwords (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
@@ -325,6 +345,7 @@ def _account(
         "".join(scram),
         (mailbox or b"").decode(),
         (oidc or b"").decode(),
+        (apps or b"").decode(),
     )
 
 
@@ -340,6 +361,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["mailbox", op.mailbox]
     if isinstance(op, changes.BindOidc):
         return ["oidc", op.oidc]
+    if isinstance(op, changes.SetAppPasswords):
+        return ["apps", op.app_passwords]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
     raise TypeError(f"no operation {op!r} of an account's record")

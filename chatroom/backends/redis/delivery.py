@@ -47,6 +47,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomEvent,
     RoomNotice,
+    RoomRenamed,
 )
 from chatroom.core.facts import SpeakingFacts
 from chatroom.core.fanout import Audience, deliver_to, fan_out
@@ -171,6 +172,10 @@ class NodeRoom:
         self.unconfirmed: dict[Member, Event] = {}
         #: Who waits for an event of the room to have come (:meth:`reached`).
         self._reaching: list[tuple[int, Deferred[None]]] = []
+        #: While the node moves to the channel of the room's new name
+        #: (:meth:`NodeRooms.renamed`): what that channel brought meanwhile,
+        #: kept until the events missed before it are read. None: not moving.
+        self.moving: list[bytes] | None = None
 
     def __repr__(self) -> str:
         return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
@@ -217,6 +222,10 @@ class NodeRoom:
             members = [m for m, since in self.members.items() if seq > since]
         if news is not None:
             members = self.news.narrow(news, members)
+        if isinstance(event, RoomRenamed):  # each seat re-keys its devices
+            for member in list(members):
+                member.room_renamed(event)
+            return event
         if self.withheld or self.unconfirmed:
             members = [m for m in members if not self._withholds(m, event)]
         fanned_out(event, len(self.members))  # counted once, not per member
@@ -332,6 +341,10 @@ class NodeRoom:
                 waiter.errback(error)
 
 
+#: A room's logged events after its newest one here (``seq event`` each).
+LogReader = Callable[[NodeRoom], Coroutine[Any, Any, list[bytes]]]
+
+
 class NodeRooms:
     """The rooms that have members on this node, and which members are where.
 
@@ -348,6 +361,7 @@ class NodeRooms:
         unsubscribe: Callable[[bytes], None],
         listing: Callable[[], Coroutine[Any, Any, Listing]],
         session: Callable[[str], Member | None],
+        log_after: LogReader | None = None,
     ) -> None:
         #: A room's channel, by its key (``ClusterConfig.room_channel``).
         self.channel_of = channel_of
@@ -362,6 +376,8 @@ class NodeRooms:
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
         self._listing = listing
+        #: A room's logged events after a sequence number (``LOG_AFTER``).
+        self._log_after = log_after
         #: Room events held while the node resumes (None: not holding). Only
         #: those after what the resume fetches are needed, so the oldest go
         #: first if a long outage under traffic overfills it.
@@ -539,6 +555,15 @@ class NodeRooms:
         if self._held is not None:
             self._held.append((channel, message))
             return True
+        if room.moving is not None:
+            room.moving.append(message)
+            return True
+        self._take(room, message)
+        return True
+
+    def _take(self, room: NodeRoom, message: bytes) -> None:
+        """One entry of the room's (``seq event``), delivered, and what it
+        means for the room here followed."""
         self._heard(room)
         seq_text, _, data = message.partition(b" ")
         event = room.deliver(int(seq_text), data)
@@ -546,7 +571,53 @@ class NodeRooms:
             self._gone(room, event)
         elif isinstance(event, Departure):
             self._out_by_another_node(room, event.user)
-        return True
+        elif isinstance(event, RoomRenamed):
+            self.renamed(room, event)
+
+    def renamed(self, room: NodeRoom, renamed: RoomRenamed) -> None:
+        """The room is called ``renamed.new`` (its members here heard it,
+        each seat re-keyed): it is kept under its new key, and its events
+        come on the new name's channel, subscribed now. What that channel
+        brought before the subscription took is read from the room's log,
+        then what it brought meanwhile, in order, so nothing is lost or
+        shown twice (sequence numbers go on across the rename)."""
+        new_key = name_key(renamed.new)
+        room.name, room.seated, room.speaking = renamed.new, None, None
+        if new_key == room.key or room.gone:  # its case alone: the same keys
+            return
+        if self.rooms.get(room.key) is room:
+            del self.rooms[room.key]
+        self._by_channel.pop(room.channel, None)
+        self._unsubscribe(room.channel)
+        room.key, room.channel = new_key, self.channel_of(new_key)
+        self.rooms[new_key] = room
+        self._by_channel[room.channel] = room
+        room.moving, room.subscribed = [], False
+        moving = defer.ensureDeferred(self._move(room))
+        moving.addErrback(lambda failure: self._moved(room, [], failure))
+
+    async def _move(self, room: NodeRoom) -> None:
+        """Subscribe to ``room``'s new channel, then catch up from its log."""
+        await self._subscribe(room.channel)
+        if self.rooms.get(room.key) is not room:
+            return  # gone from here meanwhile (and unsubscribed: _drop)
+        missed = [] if self._log_after is None else await self._log_after(room)
+        self._moved(room, missed, None)
+
+    def _moved(self, room: NodeRoom, missed: list[bytes], failure: Any) -> None:
+        """The move is done (``failure``: it failed, and a resume will
+        catch the room up): the missed events, then those held."""
+        if failure is not None:
+            self.log.failure(
+                "room {room}: moving to its new channel", failure, room=room.name
+            )
+        held, room.moving = room.moving or [], None
+        for message in [*missed, *held]:  # those seen already are skipped
+            if room.moving is None and not room.gone:  # not moved on again
+                self._take(room, message)
+            elif room.moving is not None:
+                room.moving.append(message)
+        room.subscription_done(None if failure is None else errors.unavailable())
 
     def _out_by_another_node(self, room: NodeRoom, name: str) -> None:
         """``name`` left the room (or was kicked) by its account's device on

@@ -32,14 +32,7 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.modlog import ModEntry
-from chatroom.core.nodemessages import (
-    EndDevice,
-    EndSession,
-    IgnoresChanged,
-    NetworkBanned,
-    SessionOrder,
-    ShowRoom,
-)
+from chatroom.core.nodemessages import SessionOrder
 
 log = Logger()
 
@@ -82,9 +75,7 @@ def decoded_for_sessions(data: bytes) -> Event | SessionOrder | None:
     an event to hand on, or an order (:mod:`chatroom.core.nodemessages`);
     None (logged) if it holds neither."""
     said = _read(data)
-    if said is None or isinstance(
-        said, Event | EndSession | ShowRoom | EndDevice | NetworkBanned | IgnoresChanged
-    ):
+    if said is None or isinstance(said, Event | SessionOrder):
         return said
     log.warn(
         "skipped a node's message that is no event or order: {data!r}", data=data[:200]

@@ -37,10 +37,11 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls, together
+from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import listed_room, lobby_changes
 from chatroom.backends.redis.shared_read import SharedRead
-from chatroom.core.events import Listing, LobbyChanges
+from chatroom.core.events import Listing, LobbyChanges, RoomRenamed
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
 from chatroom.core.text import name_key
@@ -95,7 +96,15 @@ class RedisListing:
     # -- the lobby channel ----------------------------------------------------
 
     def heard(self, message: bytes) -> None:
-        """News on the lobby channel: the room named ``message`` changed."""
+        """News on the lobby channel: the room named ``message`` changed,
+        or a room was renamed (its encoded :class:`~chatroom.core.events.
+        RoomRenamed`, which watchers hear as its members did, ahead of the
+        old and new names' changes that follow it)."""
+        if message.startswith(b"{"):
+            renamed = decoded(message, RoomRenamed)
+            if renamed is not None:
+                self.watchers.renamed(renamed)
+            return
         name = message.decode()
         key = name_key(name)
         self._named.add(key)

@@ -70,6 +70,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
+from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.settings import RedisSettings
@@ -138,12 +139,15 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
-from chatroom.core.netbans import IP, BanListener, BanTerms, ServerBan
+from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
     IgnoresChanged,
+    LockdownSet,
+    NetworkBanLifted,
     NetworkBanned,
     ShowRoom,
 )
@@ -203,6 +207,7 @@ class RedisBackend:
             self.calls.unsubscribe,
             self.list_rooms,
             sessions.by_token,
+            lambda room: self.renames.log_after(room),
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
@@ -219,11 +224,14 @@ class RedisBackend:
             self.endings,
             reports,
         )
+        #: Rooms' renames and their former names (:mod:`.room_renames`).
+        self.renames = RedisRenames(self.calls, clock, self.here, self.entries)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         #: Who hears a network ban made on any node: the doors' server,
         #: which ends the connections it covers.
-        self.network_ban_listeners: list[BanListener] = []
+        self.network_ban_listeners: list[NetworkBanNews] = []
+        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -380,6 +388,7 @@ class RedisBackend:
                 member.disconnect(reason or NAME_LOST)
         self.here.resumed(rooms)
         self.census.republish()
+        self._missed_news()  # orders published while away are lost
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
@@ -486,6 +495,16 @@ class RedisBackend:
         self.listing.lost()
         self.watching.lost()
         self.here.hold()
+        self._missed_news()
+
+    def _missed_news(self) -> None:
+        """The copies of the network bans and of the lockdown level are
+        read again: orders published while the subscriber link was down
+        never came."""
+        for bans in list(self.network_ban_listeners):
+            bans.missed()
+        for level in list(self.lockdown_listeners):
+            level.missed()
 
     # -- names --------------------------------------------------------------------
 
@@ -638,8 +657,16 @@ class RedisBackend:
         shown: str = reply[3].decode()
         return shown
 
-    def follow_network_bans(self, listener: BanListener) -> None:
-        self.network_ban_listeners.append(listener)
+    def follow_network_bans(self, news: NetworkBanNews) -> None:
+        """``news`` hears the orders of bans made and lifted on every node's
+        channel (this one's too), and that it may have missed some when
+        the subscriber link drops, and again once it is back."""
+        self.network_ban_listeners.append(news)
+
+    def follow_lockdown(self, news: LockdownNews) -> None:
+        """``news`` hears the orders of the level set on every node's channel
+        (this one's too), and that it may have missed some, as the bans'."""
+        self.lockdown_listeners.append(news)
 
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         """Every node's seats of the account take the list (this one's too,
@@ -690,7 +717,13 @@ class RedisBackend:
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):
-                    listener(ban)
+                    listener.banned(ban)
+            elif isinstance(said, NetworkBanLifted):
+                for listener in list(self.network_ban_listeners):
+                    listener.lifted(said.mask)
+            elif isinstance(said, LockdownSet):
+                for heard in list(self.lockdown_listeners):
+                    heard.lockdown_set(Lockdown(said.level, said.by))
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
@@ -729,7 +762,11 @@ class RedisBackend:
         return await self.entries.seating_facts(member, session, room, latest)
 
     async def creation_facts(self, name: str) -> CreationFacts:
-        return self.entries.creation_facts(name)
+        """What a refusal brought last, else the name as a former name."""
+        facts = self.entries.creation_facts(name)
+        if facts.renamed_to or facts.existing:
+            return facts
+        return replace(facts, renamed_to=await self.renames.former_name(name))
 
     async def enter(
         self,
@@ -914,7 +951,7 @@ class RedisBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._refuse_rename,
+            RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
@@ -931,13 +968,17 @@ class RedisBackend:
             InvitationCode: by_nobody(self.account_store.apply),
         }
 
-    async def _refuse_rename(
+    async def _apply_rename(
         self, change: DecidedChange, session: Session | None
     ) -> None:
-        """A room's keys stay under the name it was made with: a rename,
-        which would move them (across slots, with rooms apart) and every
-        node's subscription with them, is refused (docs/scaling.md)."""
-        raise errors.no_renames_here()
+        """A room's rename (:mod:`.room_renames`): whether the lobby's
+        watchers are told depends on the room being secret, read first.
+        Refused with each room in a slot of its own: the old keys and the
+        new are in two slots, which no one script may touch."""
+        if self.calls.rooms_apart:
+            raise errors.no_renames_here()
+        facts = await self.facts(change.room)
+        await self.renames.apply(change, facts.room.policy.secret)
 
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None
@@ -963,7 +1004,10 @@ class RedisBackend:
                     order = codec.encode(NetworkBanned(op.mask, op.terms)).decode()
                 operations += ["add", op.mask, op.terms, order]
             elif isinstance(op, LiftBan):
-                operations += ["lift", op.mask]
+                order = ""
+                if op.mask.startswith(IP):
+                    order = codec.encode(NetworkBanLifted(op.mask)).decode()
+                operations += ["lift", op.mask, order]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

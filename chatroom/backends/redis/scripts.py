@@ -125,6 +125,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when
                             the room goes, so ids never repeat)
+``P former-names``          hash former name key → ``"until r name"``: a
+                            renamed room's former name leads a join to
+                            room r (called name) until then (Unix
+                            seconds), and no room takes it
 ``P epoch``                 the epoch the ids count in (made by the first
                             node to find none, ``node_scripts.EPOCH``)
 ``P search``                 set once a node has ``--search-db``: the
@@ -421,3 +425,23 @@ DELETE = Script("delete", room_at=2)
 #: (:mod:`.listing`), where the users' places are theirs to clear
 #: (``RELEASE`` frees them with the name).
 UNLIST = Script("unlist")
+
+#: ARGV: P, r, the new key, the new name, incarnation, ver, owner (the
+#: premises as read), until (Unix seconds: the old name's grace), now (the
+#: node's clock), the rename's event (``RoomRenamed``), the same for the
+#: lobby's watchers ('' for a secret room). A rename on the layout whose
+#: every key is in one slot: the premises checked, the event published on
+#: the old channel, the room's keys and what the server and the accounts
+#: keep by its key moved to the new one, the old name kept as a former
+#: name (``P former-names``). Answers ``OK``, the event's place in the
+#: old channel, the members; ``CHANGED``, the room that has the new name
+#: (or ''), the room it leads to (or ''), when the name is not free.
+RENAME_ROOM = Script("rename-room", room_at=2)
+
+#: ARGV: P, a name key, now. The name of the room that former name leads
+#: a join to within its grace ('' for none).
+FORMER_NAME = Script("former-name")
+
+#: ARGV: P, r, seq. Room r's logged events after ``seq`` (``seq event``
+#: each): what a node missed while it moved to the room's new channel.
+LOG_AFTER = Script("log-after", room_at=2)

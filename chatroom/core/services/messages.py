@@ -148,7 +148,9 @@ class MessageService:
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
-        if newcomers.has_link(text):
+        # Without --newcomer-wait nobody waits: no message is searched for a
+        # link (a regular expression over its text, on every message).
+        if self.identities.config.newcomer_wait and newcomers.has_link(text):
             newcomers.check(await self._newcomer_left(member, session))
         await self._append(member, session, room, text, tags, action)
 

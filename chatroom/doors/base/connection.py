@@ -231,9 +231,12 @@ class Connection:
         while the answer is out its lines are read but wait (the
         framing's pause), and the greeting too: a refused address is told
         its goodbye, and nothing it sent is run. The wait is at most the
-        blocklists' lookup timeout (in one process without ``--dnsbl``,
-        no wait at all)."""
+        blocklists' lookup timeout; without ``--dnsbl``, there is none once
+        the node holds its copy of the network bans."""
         screening = self.server.screen(self.host)
+        if isinstance(screening, Screening):  # known at once: the usual case
+            self._screened(screening, False)
+            return
         paused = not screening.called
         if paused:
             self.door.pauseProducing()

@@ -25,12 +25,13 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts import AccountService, Runner
+from chatroom.core.app_passwords import AppPasswords
 from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.invitations import InvitationService
-from chatroom.core.mailbox import MailboxService, NoMailer
+from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.oidc import OidcSignIn
 from chatroom.core.registry import Registry
@@ -66,6 +67,10 @@ class Screening(NamedTuple):
 
     banned: str | None = None
     verdict: Verdict = CLEAR
+
+
+#: What a connection from an address nothing refuses may do.
+LET_IN = Screening()
 
 
 def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
@@ -132,6 +137,8 @@ class DoorHub:
             hashing or _in_place,
             config,
         )
+        #: An account's app passwords (``/app-password``).
+        self.app_passwords = AppPasswords(self.account_service, clock)
         #: An account's e-mail address and resets by mail; sends nothing
         #: until the wiring gives it a mailer (``--smtp``).
         self.mailbox = MailboxService(
@@ -176,6 +183,13 @@ class DoorHub:
         self.shutting_down = False
         self._closed_waiters: list[Deferred[None]] = []
         registry.bans.follow(self.network_banned)
+
+    def use_mailer(self, mailer: Mailer) -> None:
+        """Send mail with ``mailer`` (``--smtp``): the mailbox's codes and
+        the mail for what an account missed, whose links point where this
+        server's HTTP door is."""
+        self.mailbox.mailer = mailer
+        self.registry.missed_mail.attach(mailer, lambda: self.http_url)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config`` from now on, for every connection.
@@ -327,12 +341,23 @@ class DoorHub:
         self.counted()
         return None
 
-    def screen(self, host: str) -> Deferred[Screening]:
+    def screen(self, host: str) -> Screening | Deferred[Screening]:
         """What a new connection from ``host`` may do: refused by a
         network ban (:mod:`chatroom.core.netbans`; its words), else the
-        blocklists' verdict (``--dnsbl``; asked only then). It never
-        fails: a ban list that cannot be read lets the address in, logged."""
-        return ensureDeferred(self._screened(host))
+        blocklists' verdict (``--dnsbl``; asked only then). Answered at
+        once from the node's copy of the network bans where nothing else
+        is to be asked (the copy is current, no blocklists), else a
+        Deferred. It never fails: a ban list that cannot be read lets the
+        address in, logged."""
+        bans = self.registry.bans
+        if not bans.copied:
+            return ensureDeferred(self._screened(host))
+        banned = bans.refused(host)
+        if banned is not None:
+            return self._refused(host, banned)
+        if self.blocklists is None:
+            return LET_IN
+        return ensureDeferred(self._listed(host))
 
     async def _screened(self, host: str) -> Screening:
         try:
@@ -345,10 +370,17 @@ class DoorHub:
             )
             banned = None
         if banned is not None:
-            self.log.info("{host} refused: {why}", host=host, why=banned)
-            return Screening(banned)
+            return self._refused(host, banned)
         if self.blocklists is None:
-            return Screening()
+            return LET_IN
+        return await self._listed(host)
+
+    def _refused(self, host: str, banned: str) -> Screening:
+        self.log.info("{host} refused: {why}", host=host, why=banned)
+        return Screening(banned)
+
+    async def _listed(self, host: str) -> Screening:
+        assert self.blocklists is not None
         return Screening(verdict=await self.blocklists.screen(host))
 
     def network_banned(self, ban: ServerBan) -> None:

@@ -162,13 +162,15 @@ def offered(
     sts: str | None = None,
     email_required: bool = False,
     sasl: str = "",
+    withheld: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Each capability as ``CAP LS`` shows it to a client of ``version``
     (``before_connect``: ``draft/account-registration=before-connect``;
     ``email_required``: ``...=email-required``, both comma-separated;
     ``sts``: its value on this connection, offered to 302 clients only, as
     it means nothing without one; ``sasl``: the mechanisms, when they are
-    not the table's)."""
+    not the table's; ``withheld``: capabilities this server does not
+    offer, as :func:`withheld_by` names them)."""
     registration = ",".join(
         word
         for word, on in (
@@ -179,6 +181,8 @@ def offered(
     )
     shown = []
     for cap in CAPABILITIES:
+        if cap.name in withheld:
+            continue
         value = cap.value
         if registration and cap.name == "draft/account-registration":
             value = registration
@@ -221,15 +225,28 @@ def cap_lines(
     )
 
 
-def requested(asked: str) -> tuple[set[str], set[str]] | None:
+#: ``draft/account-registration``, not offered where ``--oidc-only`` makes
+#: accounts only through the provider: a client seeing it would show a
+#: registration form that can only fail.
+ACCOUNT_REGISTRATION = "draft/account-registration"
+
+
+def withheld_by(oidc_only: bool) -> frozenset[str]:
+    """The capabilities a server with these options does not offer."""
+    return frozenset({ACCOUNT_REGISTRATION}) if oidc_only else frozenset()
+
+
+def requested(
+    asked: str, withheld: frozenset[str] = frozenset()
+) -> tuple[set[str], set[str]] | None:
     """A ``CAP REQ`` list as (to enable, to disable), or None if any
-    capability in it is unknown (the whole request is then ``NAK``:
-    "the server MUST NOT make any change to any capabilities")."""
+    capability in it is unknown or ``withheld`` (the whole request is then
+    ``NAK``: "the server MUST NOT make any change to any capabilities")."""
     enable: set[str] = set()
     disable: set[str] = set()
     for word in asked.split():
         name = word[1:] if word.startswith("-") else word
-        if name not in BY_NAME:
+        if name not in BY_NAME or name in withheld:
             return None
         (disable if word.startswith("-") else enable).add(name)
     if not enable and not disable:

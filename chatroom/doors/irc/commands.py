@@ -230,10 +230,13 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def join_invited(session: IRCSession) -> None:
     """After a registration with an invitation that names a room: the new
-    account joins it, once the connection is complete (a ``REGISTER``
-    before that leaves it to the client's ``JOIN``)."""
+    account joins it once the connection is complete (at once after a
+    ``REGISTER`` once connected; at the welcome after one made before,
+    :func:`chatroom.doors.irc.registration.try_register`)."""
+    if session.state != REGISTERED:
+        return  # kept for the welcome
     room, session.invited_room = session.invited_room, ""
-    if room and session.state == REGISTERED:
+    if room:
         await join(session, (channel(room),))
 
 

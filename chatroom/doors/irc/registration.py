@@ -17,6 +17,7 @@ from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, sasl, signin
+from chatroom.doors.irc.commands import join_invited
 from chatroom.doors.irc.metadata import own_burst
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
@@ -79,7 +80,10 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         before_connect = session.config.irc_register_before_connect
         email_required = session.config.require_email
         mechanisms = ",".join(sasl.mechanisms(session))
-        shown = caps.offered(version, before_connect, sts, email_required, mechanisms)
+        withheld = caps.withheld_by(session.config.oidc_only)
+        shown = caps.offered(
+            version, before_connect, sts, email_required, mechanisms, withheld
+        )
         session.send(caps.cap_lines(session.me, session.nick, "LS", shown, version))
     elif sub == "LIST":
         enabled = sorted(session.caps)
@@ -90,7 +94,7 @@ async def cap(session: IRCSession, params: tuple[str, ...]) -> None:
         )
     elif sub == "REQ":
         asked = params[1] if len(params) > 1 else ""
-        change = caps.requested(asked)
+        change = caps.requested(asked, caps.withheld_by(session.config.oidc_only))
         if change is None:
             session.send(build(session.me, "CAP", session.nick, "NAK", asked))
             return
@@ -146,6 +150,8 @@ async def try_register(session: IRCSession) -> None:
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
     # private messages kept while the account was away, with their time
     await session.registry.messages.deliver_kept(session.member)
+    # the room of an invitation redeemed for a REGISTER before the welcome
+    await join_invited(session)
 
 
 #: The ``005`` tokens that say where uploads go: the draft's name, and

@@ -145,11 +145,17 @@ def failed(session: IRCSession, pending: PendingSignIn, reason: str) -> None:
 
 
 async def succeeded(
-    session: IRCSession, pending: PendingSignIn, account: Account
+    session: IRCSession,
+    pending: PendingSignIn,
+    account: Account,
+    app_password: str = "",
 ) -> None:
     """Signed in: before registration for the claim registration makes;
-    after it (reauthentication), the session's account is now this one."""
+    after it (reauthentication), the session's account is now this one,
+    signed in with app password ``app_password`` (its label; "": with the
+    account's own)."""
     session.reauthenticating = None
+    session.app_password = app_password
     if session.signing_in is None:
         await session.set_account(account.key)
         if session.closing:
@@ -169,7 +175,7 @@ async def _plain(
         return
     _, name, secret = parts
     try:
-        account = await session.server.account_service.sign_in(
+        account, label = await session.server.account_service.sign_in_or_app(
             name, secret, session.host
         )
     except ChatError as refused:
@@ -177,7 +183,7 @@ async def _plain(
         return
     if session.closing:
         return
-    await succeeded(session, pending, account)
+    await succeeded(session, pending, account, label)
 
 
 def bearer_token(message: str) -> tuple[str, str] | None:

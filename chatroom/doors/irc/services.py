@@ -16,9 +16,13 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
   given to you (names here are accounts' only, so freeing one without
   taking it would let nobody else have it anyway);
 - ``SET PASSWORD current new`` and Ergo's ``PASSWD current new [new]``;
+- ``SET MAIL ON|OFF``: the line door's ``/set mail on|off``;
 - ``DROP [account] password`` (and Ergo's ``UNREGISTER``): delete your
   account;
-- ``INFO [account]``.
+- ``INFO [account]``;
+- ``APP-PASSWORD ADD label``, ``LIST`` and ``DEL label``: the account's
+  app passwords (:mod:`chatroom.core.app_passwords`), as the line door's
+  ``/app-password``; a new one is told once, in a notice to its owner.
 
 A password may hold spaces: as Ergo reads a command whose last parameter
 is "unsplit", the password is the rest of the message (``IDENTIFY alice
@@ -40,6 +44,7 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 from chatroom.core import errors, registering
+from chatroom.core.app_passwords import check_own_password_used
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import verification
@@ -47,6 +52,7 @@ from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in
 from chatroom.doors.irc.signin import signed_in
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build
+from chatroom.wire.lines import format_time
 from chatroom.wire.passwords import password_words
 
 NICKSERV = "NickServ"
@@ -58,10 +64,13 @@ HELP = (
     "VERIFY <account> <code>: verify your account's e-mail address",
     "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
     "SET PASSWORD <current> <new> (or PASSWD): change your password",
+    "SET MAIL ON|OFF: mail what you miss while away (to a verified address)",
     "DROP [account] <password>: delete your account",
     "A password may have spaces: name the account before one, and put two in"
     ' double quotes: SET PASSWORD "old phrase" "new phrase"',
     "INFO [account]: what is known of an account",
+    "APP-PASSWORD ADD <label> | LIST | DEL <label>: a password for one client"
+    " (SASL PLAIN), shown once; yours; or end one",
 )
 
 
@@ -115,9 +124,16 @@ def _words(rest: str, most: int) -> list[str]:
     return rest.split(None, most - 1)
 
 
+#: HELP's REGISTER line, left out under ``--oidc-only`` (accounts are made
+#: by signing in with the provider, so REGISTER can only be refused).
+_HELP_REGISTER = HELP[2]
+
+
 async def _help(session: IRCSession, rest: str) -> None:
+    oidc_only = session.config.oidc_only
     for line in HELP:
-        tell(session, line)
+        if not (oidc_only and line == _HELP_REGISTER):
+            tell(session, line)
 
 
 async def _identify(session: IRCSession, rest: str) -> None:
@@ -126,6 +142,7 @@ async def _identify(session: IRCSession, rest: str) -> None:
     name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
     accounts, registry = session.server.account_service, session.registry
     account = await accounts.sign_in(name, password, session.host)
+    session.app_password = ""  # signed in with the account's own password
     if registry.sessions.account_of(session.member) == account.key:
         tell(session, f"You're already logged in as {account.name}")
         return
@@ -247,9 +264,16 @@ async def _password(session: IRCSession, rest: str) -> None:
 
 async def _set(session: IRCSession, rest: str) -> None:
     args = _words(rest, 2)
-    _need(args, 1, "SET PASSWORD <current> <new>")
-    if args[0].upper() != "PASSWORD":
-        raise errors.bad_args(f"no setting {args[0]}: only PASSWORD")
+    _need(args, 1, "SET PASSWORD <current> <new> | SET MAIL ON|OFF")
+    setting = args[0].upper()
+    if setting == "MAIL" and len(args) > 1 and args[1].upper() in ("ON", "OFF"):
+        account = session.registry.sessions.account_of(session.member)
+        on = args[1].upper() == "ON"
+        await session.registry.missed_mail.choose(account, on)
+        tell(session, f"What you miss while away is {'' if on else 'not '}mailed")
+        return
+    if setting != "PASSWORD":
+        raise errors.bad_args(f"no setting {args[0]}: PASSWORD or MAIL ON|OFF")
     await _password(session, args[1] if len(args) > 1 else "")
 
 
@@ -289,8 +313,32 @@ async def _verify(session: IRCSession, rest: str) -> None:
         logged_in(session, session.nick)
 
 
+async def _app_password(session: IRCSession, rest: str) -> None:
+    words = rest.split()
+    action = words[0].upper() if words else ""
+    account = session.registry.sessions.account_of(session.member)
+    service = session.server.app_passwords
+    if action in ("ADD", "DEL", "REMOVE"):
+        check_own_password_used(session.app_password, f"APP-PASSWORD {action}")
+    if action == "ADD" and len(words) == 2:
+        password = await service.add(account, words[1])
+        tell(session, f"App password {words[1]}: {password}")
+        tell(session, "It is shown this once: a client signs in with it by SASL PLAIN")
+    elif action == "LIST" and len(words) == 1:
+        kept = await service.listed(account)
+        for each in kept:
+            tell(session, f"{each.label}, made {format_time(each.made)}")
+        tell(session, f"{len(kept)} app passwords")
+    elif action in ("DEL", "REMOVE") and len(words) == 2:
+        await service.remove(account, words[1])
+        tell(session, f"App password {words[1]} removed")
+    else:
+        raise errors.bad_args("Syntax: APP-PASSWORD ADD <label> | LIST | DEL <label>")
+
+
 _HANDLERS = {
     "HELP": _help,
+    "APP-PASSWORD": _app_password,
     "VERIFY": _verify,
     "IDENTIFY": _identify,
     "LOGIN": _identify,

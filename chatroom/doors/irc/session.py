@@ -251,6 +251,9 @@ class IRCSession:
     #: The room of the invitation an account was registered with, to join
     #: once the command is done (and the connection complete).
     invited_room = Rare("")
+    #: The label of the app password SASL PLAIN signed in with ("": the
+    #: account's own password, or none): chatroom.core.app_passwords.
+    app_password = Rare("")
     #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
     reauthenticating: Rare[PendingSignIn | None] = Rare(None)
     #: User modes ``+i``; ``+B`` (IRCv3 bot-mode: its messages carry the

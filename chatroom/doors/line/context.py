@@ -59,6 +59,12 @@ class CommandContext(Protocol):
         """How replayed events are rendered for this connection (``@ID``?)."""
         ...
 
+    @property
+    def app_password(self) -> str:
+        """The label of the app password the session signed in with ("":
+        the account's own password, or none)."""
+        ...
+
     def send(self, data: bytes) -> None:
         """Send the session's own lines."""
         ...

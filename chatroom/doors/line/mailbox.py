@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from chatroom.core import errors
 from chatroom.core.accountrecord import Account, mailbox_of
+from chatroom.core.app_passwords import check_own_password_used
 from chatroom.doors.line.arguments import name_and_password, single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
@@ -30,10 +31,12 @@ async def do_email(session: CommandContext, args: str) -> None:
         words = (shown.address, shown.state) if shown.address else ("none",)
         session.send(format_line("EMAIL", *words))
     elif args == "remove":
+        check_own_password_used(session.app_password, "/email remove")
         await mailbox.remove(account)
         session.send(format_line("EMAIL", "none"))
     else:
         address = single_word(args, EMAIL_USAGE)
+        check_own_password_used(session.app_password, "/email ADDRESS")
 
         def unsent(why: str) -> None:
             session.send(format_line("ERR", "MAIL_UNSENT", text=why))

@@ -19,6 +19,8 @@ from chatroom.wire.lines import format_line, format_time
 
 #: The user's own setting ``/set`` takes beside the room's.
 PREVIEWS = "previews"
+#: ``/set mail on|off``: the account's own setting, the mail for what it missed.
+MAIL = "mail"
 
 # -- moderating the room we are in ------------------------------------------
 
@@ -75,12 +77,20 @@ async def do_unban(session: CommandContext, args: str) -> None:
 async def do_set(session: CommandContext, args: str) -> None:
     """``/set SETTING VALUE``: a setting of the current room; or ``/set
     previews on|off``, the user's own (link previews shown or hidden on
-    this connection), in the lobby too."""
+    this connection), or ``/set mail on|off``, the account's own (mail for
+    what it missed: ``MAIL on|off``), in the lobby too."""
     setting, _, value = args.partition(" ")
     if setting.lower() == PREVIEWS:
         if value not in ("on", "off"):
             raise errors.usage("/set previews on|off")
         session.show_previews(value == "on")
+        return
+    if setting.lower() == MAIL:
+        if value not in ("on", "off"):
+            raise errors.usage("/set mail on|off")
+        account = session.registry.sessions.account_of(session.member)
+        await session.registry.missed_mail.choose(account, value == "on")
+        session.send(format_line("MAIL", value))
         return
     if session.room is None:
         raise errors.room_command_only("set")

@@ -51,6 +51,7 @@ from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
+    app_passwords,
     history,
     invitations,
     mailbox,
@@ -112,6 +113,7 @@ class LineSession:
 
     __slots__ = (
         "_arrived",
+        "app_password",
         "caps",
         "connection",
         "events",
@@ -152,6 +154,9 @@ class LineSession:
         #: The invitation ``/redeem`` gave this connection: it may register
         #: one account (chatroom.core.invitations).
         self.invited: Redeemed | None = None
+        #: The label of the app password ``/login`` signed in with ("": the
+        #: account's own password, or none): chatroom.core.app_passwords.
+        self.app_password = ""
         #: The rooms it is in and the current one (see :meth:`_settle`).
         self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.
@@ -505,7 +510,9 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = name_and_password(args, "/login NAME PASSWORD")
-        account = await self.server.account_service.sign_in(name, password, self.host)
+        account, self.app_password = await self.server.account_service.sign_in_or_app(
+            name, password, self.host
+        )
         await self.choose_name(account.name, account=account.key)
 
     async def do_oidc(self, args: str) -> None:
@@ -602,6 +609,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "export": (account.do_export, _NAMED),
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
+    "app-password": (app_passwords.do_app_password, _NAMED),
     "email": (mailbox.do_email, _NAMED),
     "verify": (mailbox.do_verify, _NAMED),
     "reset": (mailbox.do_reset, _ANY),

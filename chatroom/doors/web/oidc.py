@@ -134,6 +134,7 @@ class Callback(_Step):
             _argument(request, b"state"),
             kept,
             self.redirect_uri(),
+            _argument(request, b"iss"),
         )
         account = await self.oidc.signed_in(claims)
         return f"/#oidc={self.oidc.ticket(account)}"

@@ -57,19 +57,8 @@ class KeptLetters:
         return found.group(1)
 
 
-class MailboxContract(AccountsBase):
-    """Subclasses mix in a TestCase and provide ``server``."""
-
-    def kept(self) -> KeptLetters:
-        letters = KeptLetters()
-        self.server.mailbox.mailer = letters
-        return letters
-
-    @defer.inlineCallbacks
-    def mailbox(self, name: str) -> Generator[Any, Any, Mailbox]:
-        """``name``'s mailbox as the back-end keeps it."""
-        account = yield defer.ensureDeferred(self.accounts.store.get(name_key(name)))
-        return mailbox_of(account)
+class AddressesBase(AccountsBase):
+    """Accounts with a verified address: the helper of the contracts on mail."""
 
     @defer.inlineCallbacks
     def with_address(
@@ -82,6 +71,21 @@ class MailboxContract(AccountsBase):
         user.say(f"/verify {letters.code()}")
         yield self.expect(user, f"EMAIL_VERIFIED {address}")
         return user
+
+
+class MailboxContract(AddressesBase):
+    """Subclasses mix in a TestCase and provide ``server``."""
+
+    def kept(self) -> KeptLetters:
+        letters = KeptLetters()
+        self.server.mailbox.mailer = letters
+        return letters
+
+    @defer.inlineCallbacks
+    def mailbox(self, name: str) -> Generator[Any, Any, Mailbox]:
+        """``name``'s mailbox as the back-end keeps it."""
+        account = yield defer.ensureDeferred(self.accounts.store.get(name_key(name)))
+        return mailbox_of(account)
 
     @defer.inlineCallbacks
     def test_an_address_is_kept_pending_then_verified(
@@ -206,7 +210,7 @@ class MailboxContract(AccountsBase):
 REQUIRED = replace(CONFIG, require_email=True, verify_window=3600.0)
 
 
-class RequiredEmailContract(AccountsBase):
+class RequiredEmailContract(AddressesBase):
     """``--require-email``; subclasses mix in a TestCase and provide a
     ``server`` configured with :data:`REQUIRED`."""
 
@@ -254,13 +258,5 @@ class RequiredEmailContract(AccountsBase):
         self.assertEqual((yield self.sign_in("alice", FIRST)), "NO_SUCH_ACCOUNT")
         self.assertEqual((yield self.sign_in("bob", FIRST)), "WELCOME")
 
-    @defer.inlineCallbacks
-    def with_verified(
-        self, name: str, letters: KeptLetters
-    ) -> Generator[Any, Any, User]:
-        user = yield self.registered(name, FIRST)
-        user.say(f"/email {name}@example.org")
-        yield self.expect(user, f"EMAIL_PENDING {name}@example.org")
-        user.say(f"/verify {letters.code()}")
-        yield self.expect(user, f"EMAIL_VERIFIED {name}@example.org")
-        return user
+    def with_verified(self, name: str, letters: KeptLetters) -> Any:
+        return self.with_address(name, f"{name}@example.org", letters)

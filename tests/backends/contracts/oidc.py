@@ -49,7 +49,7 @@ class KeptTokens:
         raise AssertionError("no browser here")
 
     async def finish(
-        self, code: str, state: str, kept: str, redirect_uri: str
+        self, code: str, state: str, kept: str, redirect_uri: str, iss: str = ""
     ) -> ProviderClaims:
         raise AssertionError("no browser here")
 

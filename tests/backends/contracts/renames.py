@@ -11,8 +11,10 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.task import Clock
 
+from chatroom.core.hooks import HOOK_PATH
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
+from tests.backends.contracts.webhook import BASE, body
 from tests.support import FakeClient
 
 
@@ -190,3 +192,45 @@ class RenamesContract(ContractBase):
         self.assertEqual(bob.take("RENAMED "), None)
         bob.say("hello")
         self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG tea bob \S+ hello$")
+
+    @defer.inlineCallbacks
+    def test_the_owner_changed_meanwhile(self) -> Generator[Any, Any, None]:
+        """alice's phone takes her out of tea between the core's read and
+        the back-end's apply of her rename: tea is bob's now, so the
+        rename's premise (its owner as read) fails, nothing is applied,
+        and decided again it is ``NOT_ALLOWED``; tea talks on as tea."""
+        alice, bob = yield self.owned_tea()
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        phone.say("/join tea")
+        yield self.expect(phone, "MEMBERS tea")
+
+        async def racing() -> None:
+            phone.say("/leave tea")
+            await self.expect(bob, "PART tea alice")
+
+        self.race_before("apply", racing)
+        yield self.refusal(alice, "/rename chai", "NOT_ALLOWED")
+        self.assertEqual(bob.take("RENAMED "), None)
+        bob.say("/who")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob")
+        yield self.refusal(bob, "/join chai", "NO_SUCH_ROOM")
+
+    @defer.inlineCallbacks
+    def test_a_webhook_posts_to_the_new_name(self) -> Generator[Any, Any, None]:
+        """alice's hook ``ci`` of tea, posted to after tea is chai: its
+        message is chai's, and its address is the same."""
+        alice, bob = yield self.owned_tea()
+        self.server.webhook_base = BASE
+        alice.say("/webhook add ci")
+        secret = (yield self.expect(alice, "WEBHOOK ci ")).split(" ")[2]
+        alice.say("/rename chai")
+        self.assertEqual((yield self.expect(bob, "RENAMED ")), "RENAMED tea chai alice")
+        secret = secret.removeprefix(BASE + HOOK_PATH)
+        posted = self.server.registry.webhooks.post(secret, body(text="deployed"))
+        event = yield defer.Deferred.fromCoroutine(posted)
+        self.assertEqual((event.room, event.text), ("chai", "deployed"))
+        self.assertRegex(
+            (yield self.expect(bob, "MSG ")), r"^MSG chai ci\S* \S+ deployed$"
+        )

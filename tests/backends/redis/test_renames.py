@@ -1,8 +1,9 @@
-"""Renaming a room against the Redis registry (a real redis-server): refused.
+"""Renaming a room against the Redis registry (a real redis-server).
 
-A room's keys stay under the name it was made with on a cluster (with
-rooms apart, each room's keys hash to a slot of their own, by name), so
-the Redis back-end answers a rename ``NOT_SUPPORTED`` and changes nothing.
+The contract's cases where every key is in one slot (one Redis; a Redis
+Cluster with the rooms with the rest), where a rename is one script; with
+each room in a slot of its own the old keys and the new are in two slots,
+and a rename is refused (``NOT_SUPPORTED``) and changes nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +14,32 @@ from typing import Any
 from twisted.internet import defer
 
 from tests.backends.contracts.handler import CONFIG, ContractBase
+from tests.backends.contracts.renames import RenamesContract
+from tests.cluster.redis_cluster import (
+    OneServerClusterRegistryTestCase,
+    RoomsApartRegistryTestCase,
+)
 from tests.cluster.support import RedisRegistryTestCase
 
 
-class RedisRenameRefusedTests(RedisRegistryTestCase, ContractBase):
+class RedisRenames(RenamesContract):
+    config = CONFIG
+
+    def lobby_pushed(self) -> defer.Deferred[None]:
+        """The server runs on the reactor: the push comes within the
+        expectation's waits."""
+        return self.wait()
+
+
+class RedisRegistryRenamesTests(RedisRegistryTestCase, RedisRenames):
+    pass
+
+
+class RedisClusterRenamesTests(OneServerClusterRegistryTestCase, RedisRenames):
+    """A Redis Cluster whose rooms' keys are in the prefix's slot."""
+
+
+class RoomsApartRenameRefusedTests(RoomsApartRegistryTestCase, ContractBase):
     config = CONFIG
 
     @defer.inlineCallbacks

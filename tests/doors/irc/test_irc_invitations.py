@@ -10,6 +10,7 @@ from dataclasses import replace
 from twisted.internet import defer
 
 from chatroom.core import operating
+from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_conformance import ConformanceCase, params
 
 PASSPHRASE = "correct horse battery staple"
@@ -66,6 +67,34 @@ class InviteOnlyTests(ConformanceCase):
         self.assertIn("Invitation accepted", bar.received()[0])
         bar.send(f"PRIVMSG NickServ :REGISTER {PASSPHRASE}")
         self.assertIn("Account created", bar.received()[0])
+
+
+class RegisterBeforeConnectTests(InviteOnlyTests):
+    """``--irc-register-before-connect`` on an invite-only server."""
+
+    config = replace(InviteOnlyTests.config, irc_register_before_connect=True)
+
+    def test_register_before_connecting_joins_at_the_welcome(self) -> None:
+        """``REDEEM`` and ``REGISTER`` before ``USER``: the account is made
+        (``REGISTER SUCCESS``, ``900 *``) and joins the invitation's
+        channel once the connection completes, after the welcome and its
+        MOTD, as one registered once connected does."""
+        code = self.code(room="hall")
+        bar = IRCClient(self.factory)
+        bar.send("CAP LS 302", f"REDEEM {code}")
+        bar.received()
+        bar.send("NICK bar", f"REGISTER * * {PASSPHRASE}")
+        lines = bar.received()
+        self.assertEqual(params(lines[0]), ("SUCCESS", "bar", "Account created"))
+        self.assertFalse([line for line in lines if " JOIN " in line])
+        bar.send("USER b 0 * :b", "CAP END")
+        lines = bar.received()
+        self.assertIn(":My.Little.Server 001 bar ", lines[0])
+        commands = [line.split(" ")[1] for line in lines]
+        joined = lines.index(":bar!bar@My.Little.Server JOIN :#hall")
+        self.assertLess(commands.index("376"), joined)  # after the MOTD's end
+        self.assertEqual(commands[joined + 1 :][:1], ["353"])
+        self.assertEqual(self.server.registry.sessions.account_of(bar.session), "bar")
 
 
 class ClosedTests(ConformanceCase):

@@ -122,10 +122,29 @@ class OidcOnlyTests(AccountsCase):
 
     config = ServerConfig(rate=0, oidc_only=True, oidc_name="Example SSO")
 
+    def test_account_registration_not_offered(self) -> None:
+        """CAP LS leaves draft/account-registration out (a client would
+        show a form that can only fail), and asking for it is NAK."""
+        client = IRCClient(self.factory)
+        client.send("CAP LS 302")
+        offered = " ".join(client.received())
+        self.assertIn("sasl=", offered)
+        self.assertNotIn("account-registration", offered)
+        client.send("CAP REQ :draft/account-registration")
+        self.assertIn(" NAK :draft/account-registration", client.received()[0])
+
+    def test_nickserv_help_leaves_register_out(self) -> None:
+        client = IRCClient(self.factory)
+        client.send("NICK zoe", "USER zoe 0 * :Z")
+        client.received()
+        client.send("PRIVMSG NickServ :HELP")
+        shown = " ".join(client.received())
+        self.assertIn("IDENTIFY [account] <password>", shown)
+        self.assertNotIn("REGISTER <password>", shown)
+
     def test_register_is_refused(self) -> None:
         client = IRCClient(self.factory)
-        client.send("CAP LS 302", "CAP REQ :draft/account-registration")
-        client.send("NICK zoe", "USER zoe 0 * :Z", "CAP END")
+        client.send("CAP LS 302", "NICK zoe", "USER zoe 0 * :Z", "CAP END")
         client.received()
         client.send("REGISTER * * correct-horse-battery")
         (refused,) = client.received()

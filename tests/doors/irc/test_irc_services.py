@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from chatroom.doors.irc.services import HELP
 from tests.backends.contracts.mailbox import KeptLetters
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_conformance import ConformanceCase, params
@@ -176,7 +177,7 @@ class NickServTests(ConformanceCase):
         foo.send("NOTICE NickServ :HELP")
         self.assertEqual(foo.received(), [])
         foo.send("PRIVMSG NickServ :HELP")
-        self.assertEqual(len(foo.received()), 9)
+        self.assertEqual(len(foo.received()), len(HELP))
 
 
 class AccountRegistrationTests(ConformanceCase):

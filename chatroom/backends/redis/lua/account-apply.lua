@@ -1,33 +1,39 @@
 
 local u = ARGV[2]
 local MAILBOXES = P .. 'mailboxes'
+local APPS = P .. 'app-passwords'
 local OIDC, OIDC_OF = P .. 'oidc', P .. 'oidc-of'
 local record = redis.call('HGET', ACCOUNTS, u)
 local mailbox = redis.call('HGET', MAILBOXES, u) or ''
+local apps = redis.call('HGET', APPS, u) or ''
 local bound = redis.call('HGET', OIDC_OF, u) or ''
 local was_bound = bound
 local name, hash, scram = '', '', ''
 if record then name, hash, scram = string.match(record, '^(%S+) (%S+) ?(%S*)$') end
 if ARGV[3] ~= '-' and ARGV[3] ~= (record and '1' or '0') then
-  return {0, 'exists', record or '', mailbox}
+  return {0, 'exists'}
 end
 if ARGV[4] ~= '-' and (not record or hash ~= ARGV[4]) then
-  return {0, 'hash', record or '', mailbox}
+  return {0, 'hash'}
 end
 if ARGV[5] ~= '-' and (not record or mailbox ~= ARGV[5]) then
-  return {0, 'mailbox', record or '', mailbox}
+  return {0, 'mailbox'}
 end
 if ARGV[6] ~= '-' then
   local holder = redis.call('HGET', OIDC, ARGV[6])
   if holder and redis.call('HGET', OIDC_OF, holder) == ARGV[6] then
-    return {0, 'oidc', record or '', mailbox}
+    return {0, 'oidc'}
   end
 end
-local dropped, i = false, 7
+if ARGV[7] ~= '-' and (not record or apps ~= ARGV[7]) then
+  return {0, 'apps'}
+end
+local dropped, i = false, 8
 while i <= #ARGV do
   local op = ARGV[i]
   if op == 'make' then
-    name, hash, scram, mailbox, bound, dropped = ARGV[i + 1], '', '', '', '', false
+    name, hash, scram, mailbox, bound, apps, dropped =
+      ARGV[i + 1], '', '', '', '', '', false
     i = i + 2
   elseif op == 'password' then
     hash, scram = ARGV[i + 1], ARGV[i + 2]
@@ -40,6 +46,9 @@ while i <= #ARGV do
     i = i + 2
   elseif op == 'oidc' then
     bound = ARGV[i + 1]
+    i = i + 2
+  elseif op == 'apps' then
+    apps = ARGV[i + 1]
     i = i + 2
   elseif op == 'drop' then
     dropped = true
@@ -54,6 +63,7 @@ if dropped then
     P .. 'ignores:' .. u)
   redis.call('HDEL', ACCOUNTS, u)
   redis.call('HDEL', MAILBOXES, u)
+  redis.call('HDEL', APPS, u)
   redis.call('HDEL', OIDC_OF, u)
   if was_bound ~= '' then redis.call('HDEL', OIDC, was_bound) end
   return {1}
@@ -67,6 +77,11 @@ if mailbox == '' then
   redis.call('HDEL', MAILBOXES, u)
 else
   redis.call('HSET', MAILBOXES, u, mailbox)
+end
+if apps == '' then
+  redis.call('HDEL', APPS, u)
+else
+  redis.call('HSET', APPS, u, apps)
 end
 if was_bound ~= bound and was_bound ~= '' then redis.call('HDEL', OIDC, was_bound) end
 if bound == '' then

@@ -3,11 +3,12 @@ if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
   return 0
 end
 redis.call('HDEL', ACCOUNTS, ARGV[2])
-local MAILBOXES = P .. 'mailboxes'
-local mailbox = redis.call('HGET', MAILBOXES, ARGV[2])
-if mailbox then
-  redis.call('HSET', MAILBOXES, ARGV[3], mailbox)
-  redis.call('HDEL', MAILBOXES, ARGV[2])
+for _, kept in ipairs({P .. 'mailboxes', P .. 'app-passwords'}) do
+  local value = redis.call('HGET', kept, ARGV[2])
+  if value then
+    redis.call('HSET', kept, ARGV[3], value)
+    redis.call('HDEL', kept, ARGV[2])
+  end
 end
 local OIDC_OF = P .. 'oidc-of'
 local bound = redis.call('HGET', OIDC_OF, ARGV[2])

@@ -778,3 +778,18 @@ local function kept_secret(kept)
   local ok, hook = pcall(cjson.decode, kept)
   return ok and type(hook) == 'table' and hook.secret or ''
 end
+
+-- Renamed rooms' former names (`P former-names`, former name key →
+-- "until key name": until when, Unix seconds, it leads a join to the room
+-- now keyed `key` and called `name`; written by RENAME_ROOM). Where former
+-- name f leads at `now`: {until, key, name}, or nil (none, past its grace,
+-- or the room it led to is gone: a deleted room's former names are free).
+local FORMER = P .. 'former-names'
+local function former_name(f, now)
+  local v = redis.call('HGET', FORMER, f)
+  if not v then return nil end
+  local until_, key, name = string.match(v, '^(%S+) (%S+) (.*)$')
+  if not until_ or tonumber(until_) <= now then return nil end
+  if redis.call('HEXISTS', ROOMS, key) == 0 then return nil end
+  return {until_, key, name}
+end

@@ -3,7 +3,9 @@
 -- many premises, each premise's mask and whether it is banned ('1') or not
 -- yet ('0'), then the operations in order: 'add', a mask, its terms as the
 -- core encoded them ('': none) and the order every node hears ('': none;
--- a network ban's, for the nodes' own connections); or 'lift' and a mask.
+-- a network ban's, for the nodes' own connections); or 'lift', a mask and
+-- the order every node hears ('': none; a network's, for the nodes' copies
+-- of the network bans).
 -- Every premise is checked first: {'CHANGED', i} for the first that does
 -- not hold, and nothing is written. Then each ban is made or lifted and the
 -- ends of the sessions the bans made cover start: 'name:u' the session
@@ -19,6 +21,12 @@ for i = 1, count do
     return {'CHANGED', i}
   end
 end
+local function tell_nodes(order)
+  if order == '' then return end
+  for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
+    redis.call(PUB, P .. 'node:' .. node, '* ' .. order)
+  end
+end
 local users, covered = {}, {}
 local function covers(u)
   if not covered[u] then
@@ -32,17 +40,14 @@ while at <= #ARGV do
   if op == 'lift' then
     redis.call('HDEL', GBAN_TERMS, mask)
     redis.call('ZREM', GBANS, mask)
-    at = at + 2
+    tell_nodes(ARGV[at + 2])
+    at = at + 3
   else
-    local terms, order = ARGV[at + 2], ARGV[at + 3]
+    local terms = ARGV[at + 2]
     redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
     redis.call('HDEL', GBAN_TERMS, mask)
     if terms ~= '' then redis.call('HSET', GBAN_TERMS, mask, terms) end
-    if order ~= '' then
-      for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-        redis.call(PUB, P .. 'node:' .. node, '* ' .. order)
-      end
-    end
+    tell_nodes(ARGV[at + 3])
     if reason ~= '' and string.sub(mask, 1, 5) == 'name:' then
       local u = string.sub(mask, 6)
       if redis.call('HEXISTS', USERS, u) == 1 then covers(u) end

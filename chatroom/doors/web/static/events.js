@@ -110,8 +110,8 @@ const handlers = {
   GAP({ count }) {
     info(count === "?" ? "earlier messages were missed" : `${count} earlier messages were missed`);
   },
-  HISTORY({ user, time }, text, event) { history(event, user, time, text, false); },
-  HISTORY_ACTION({ user, time }, text, event) { history(event, user, time, text, true); },
+  HISTORY({ user, time }, text, event) { replayed(event, user, time, text, false); },
+  HISTORY_ACTION({ user, time }, text, event) { replayed(event, user, time, text, true); },
   HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
     else if (scroll.paging) olderDone(Number(count));
@@ -232,6 +232,22 @@ const handlers = {
     const hours = Math.max(1, Math.round(Number(seconds) / 3600));
     system(`${account} counts once it has a verified e-mail address: /email ADDRESS, `
       + `then /verify CODE, within ${hours} hour(s), or the account is removed`);
+  },
+  // App passwords (/app-password): a new one is shown this once, here.
+  APP_PASSWORD({ label, password }) {
+    system(`app password for ${label}: ${password} (shown this once: give it to `
+      + "that client now; it signs in with /login or SASL PLAIN, nothing else)");
+  },
+  APP_PASSWORD_MADE({ label, made }) { system(`app password ${label}, made ${made}`); },
+  APP_PASSWORDS_END({ count }) {
+    system(count === "0" ? "you have no app passwords" : `${count} app password(s)`);
+  },
+  APP_PASSWORD_REMOVED({ label }) { system(`app password ${label} removed: it signs in no more`); },
+  // /set mail on|off: whether what the account misses while away is mailed.
+  MAIL({ state: mailed }) {
+    system(mailed === "on"
+      ? "what you miss while away is mailed to your verified address"
+      : "what you miss while away is not mailed");
   },
   // An invitation's link opened: this tab may register one account.
   REDEEMED() {
@@ -430,8 +446,9 @@ function shownAlready(event) {
     && state.lastId !== null && Number(event.id) <= Number(state.lastId);
 }
 
-// A replayed message: in the log (or above it, for a /history reply).
-function history(event, user, time, text, action) {
+// A replayed message: in the log (or above it, for a /history reply). (Not
+// called history: a function of that name would take window.history's place.)
+function replayed(event, user, time, text, action) {
   const line = roomMessage(event, time, user, text, "history", action);
   if (inThread(line)) return;
   if (partOfOlder(event.id)) olderLine(line);

@@ -78,6 +78,8 @@ const HELP = [
     ["/register PASSWORD", "keep your name: only you can use it then"],
     ["/password OLD NEW", "change your password (with spaces: \"old phrase\" \"new phrase\")"],
     ["/unregister PASSWORD", "give up your account"],
+    ["/app-password add LABEL", "a password for one client (list, remove LABEL)"],
+    ["/set mail on|off", "mail what you miss while away (to a verified address)"],
   ]],
   ["Moderating (owner and operators)", [
     ["/op NAME, /deop NAME", "make or unmake an operator (owner only)"],
