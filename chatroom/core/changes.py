@@ -28,6 +28,7 @@ types here, beside these.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -1346,3 +1347,39 @@ class SetInvitation(Operation):
 @dataclass(frozen=True)
 class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
+
+
+def _stored_straight(cls: type) -> None:
+    """Give the frozen dataclass ``cls`` an ``__init__`` that stores its
+    fields straight in the instance's dict, as :class:`DecidedChange`'s
+    does: the generated one calls ``object.__setattr__`` per field, and a
+    join makes about a dozen of these. Still frozen to any other write."""
+    fields = dataclasses.fields(cls)
+    params = ", ".join(
+        f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}"
+        for f in fields
+    )
+    body = "".join(f"\n    d[{f.name!r}] = {f.name}" for f in fields) or "\n    pass"
+    source = f"def __init__(self, {params}):\n    d = self.__dict__{body}"
+    defaults = {
+        f"_d_{f.name}": f.default
+        for f in fields
+        if f.default is not dataclasses.MISSING
+    }
+    exec(source, defaults)
+    init = defaults["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = cls.__dict__["__init__"].__doc__
+    cls.__init__ = init  # type: ignore[misc]
+
+
+for _kind in list(globals().values()):
+    if (
+        isinstance(_kind, type)
+        and dataclasses.is_dataclass(_kind)
+        and _kind.__module__ == __name__
+        and "__init__" in _kind.__dict__
+        and _kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        and _kind.__dataclass_params__.init  # type: ignore[attr-defined]
+    ):
+        _stored_straight(_kind)
