@@ -571,7 +571,7 @@ Op = TypeVar("Op", bound=Operation)
 Pr = TypeVar("Pr", bound=Premise)
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class DecidedChange:
     """One decided change of ``subject``: ``ops`` performed in order if
     every one of ``premises`` holds, else nothing
@@ -582,24 +582,6 @@ class DecidedChange:
     premises: tuple[Premise, ...] = ()
     ops: tuple[Operation, ...] = ()
     about: tuple[str, ...] = ()
-
-    def __init__(
-        self,
-        subject: Subject,
-        premises: tuple[Premise, ...] = (),
-        ops: tuple[Operation, ...] = (),
-        about: tuple[str, ...] = (),
-    ) -> None:
-        """As the dataclass's own, but its fields are stored straight in
-        the instance's dict: a frozen dataclass's ``__init__`` calls
-        ``object.__setattr__`` for each field, which made a message's
-        change (this and its :class:`Append`) a quarter of what the typed
-        write added to a message's path. Still frozen to any other write."""
-        fields = self.__dict__
-        fields["subject"] = subject
-        fields["premises"] = premises
-        fields["ops"] = ops
-        fields["about"] = about
 
     @property
     def room(self) -> str:
@@ -660,7 +642,7 @@ class Announce(Operation):
     event: RoomEvent
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class Append(Operation):
     """Number ``event`` with the room's next id (its ``id`` set), show it
     to the room's members and keep it (said at ``now``, Unix seconds): a
@@ -671,13 +653,6 @@ class Append(Operation):
     event: StoredEvent
     now: float
     outside: bool = False
-
-    def __init__(self, event: StoredEvent, now: float, outside: bool = False) -> None:
-        """Stored as :class:`DecidedChange`'s fields are (one per message)."""
-        fields = self.__dict__
-        fields["event"] = event
-        fields["now"] = now
-        fields["outside"] = outside
 
 
 @dataclass(frozen=True)
@@ -1351,10 +1326,18 @@ class DropInvitation(Operation):
 
 def _stored_straight(cls: type) -> None:
     """Give the frozen dataclass ``cls`` an ``__init__`` that stores its
-    fields straight in the instance's dict, as :class:`DecidedChange`'s
-    does: the generated one calls ``object.__setattr__`` per field, and a
-    join makes about a dozen of these. Still frozen to any other write."""
+    fields straight in the instance's dict: the generated one calls
+    ``object.__setattr__`` per field, and every message makes a
+    :class:`DecidedChange` and an :class:`Append`, every join about a
+    dozen of these. Still frozen to any other write. A class with a field
+    this cannot store so (no ``init``, a factory, keyword-only) keeps the
+    generated one."""
     fields = dataclasses.fields(cls)
+    if any(
+        not f.init or f.kw_only or f.default_factory is not dataclasses.MISSING
+        for f in fields
+    ):
+        return
     params = ", ".join(
         f.name if f.default is dataclasses.MISSING else f"{f.name}=_d_{f.name}"
         for f in fields
