@@ -35,7 +35,7 @@ class HalfDoneRoomSteps(ContractBase):
         """The rooms the server's index says user ``key`` is in."""
         calls = redis_backend(self.server).calls
         return defer.Deferred.fromCoroutine(
-            calls.command("SMEMBERS", f"{calls.prefix}in:{key}")
+            calls.command("HKEYS", f"{calls.prefix}in:{key}")
         )
 
     @defer.inlineCallbacks

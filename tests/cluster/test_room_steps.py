@@ -41,7 +41,7 @@ class HalfDoneMembership(ContractBase):
     @defer.inlineCallbacks
     def rooms_of(self, u: str) -> Generator[Any, Any, list[bytes]]:
         """The user's rooms as the server's index names them."""
-        return sorted((yield self.command("SMEMBERS", self.key(f"in:{u}"))))
+        return sorted((yield self.command("HKEYS", self.key(f"in:{u}"))))
 
     @defer.inlineCallbacks
     def listed(self) -> Generator[Any, Any, list[bytes]]:

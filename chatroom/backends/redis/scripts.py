@@ -79,9 +79,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes; ``P held``: the u that have any
-``P in:u``                  set of the rooms u is in (perhaps one too
-                            many: a join's step on the room that refused
-                            or never ran, :mod:`.room_steps`)
+``P in:u``                  hash whose fields are the rooms u is in,
+                            each to '' (a small hash is a listpack, a
+                            set a hash table; perhaps one too many: a
+                            join's step on the room that refused or
+                            never ran, :mod:`.room_steps`)
 ``P renaming``              hash u → the keys u had before, oldest first,
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)

@@ -4,5 +4,5 @@ if not holds(u, token) then return {0} end
 local elsewhere = 0
 if #sessions_of(u, token) > 0 then elsewhere = 1 end
 local reply = {elsewhere}
-for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do reply[#reply + 1] = r end
+for _, r in ipairs(places_of(u)) do reply[#reply + 1] = r end
 return reply

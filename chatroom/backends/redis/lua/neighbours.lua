@@ -1,7 +1,7 @@
 
 local u = ARGV[2]
 if not holds(u, ARGV[3]) then return {'GONE'} end
-local rooms = redis.call('SMEMBERS', places_key(u))
+local rooms = places_of(u)
 if #rooms == 0 then return {'OK', ''} end
 local reply = {'OK', redis.call('INCR', P .. 'news')}
 for _, r in ipairs(rooms) do reply[#reply + 1] = r end

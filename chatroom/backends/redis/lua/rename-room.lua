@@ -57,8 +57,8 @@ if new ~= r then
     redis.call('ZADD', P .. 'keeping', keeping, new)
   end
   for _, m in ipairs(members) do
-    redis.call('SREM', places_key(m), r)
-    redis.call('SADD', places_key(m), new)
+    places_remove(m, r)
+    places_add(m, new)
   end
   -- What accounts keep of the room, by its key: read markers, notification
   -- levels and follows of its threads, the rooms they are put back in.

@@ -77,11 +77,11 @@ for _, user in ipairs(wanted_users) do
     end
     local keep = {}
     for _, r in ipairs(user.rooms) do keep[r] = true end
-    for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+    for _, r in ipairs(places_of(u)) do
       if not keep[r] then stale_places[#stale_places + 1] = r .. ' ' .. u end
     end
     for _, r in ipairs(user.rooms) do
-      redis.call('SADD', places_key(u), r)  -- the index first
+      places_add(u, r)  -- the index first
       to_seat[r] = to_seat[r] or {}
       table.insert(to_seat[r], u)
     end
@@ -110,7 +110,7 @@ local copies = {}
 for _, u in ipairs(copied) do
   local formers = renames_of(u)
   local rooms = {}
-  for _, r in ipairs(redis.call('SMEMBERS', places_key(u))) do
+  for _, r in ipairs(places_of(u)) do
     -- A room's step copies u where it seats u, unless a rename is to move.
     if #formers > 0 or not seated_in[u][r] then rooms[#rooms + 1] = r end
   end

@@ -1,5 +1,5 @@
 
 local r = ARGV[2]
-for i = 3, #ARGV do redis.call('SREM', places_key(ARGV[i]), r) end
+for i = 3, #ARGV do places_remove(ARGV[i], r) end
 unlist_room(r)
 return 'OK'
