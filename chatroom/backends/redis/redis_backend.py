@@ -462,7 +462,10 @@ class RedisBackend:
     ) -> None:
         """What a resume found this node no longer has: its sessions gone
         while it was away are released, its users' places it no longer has
-        are left, and the rooms it named are settled."""
+        are left, and the rooms it named are settled; with rooms apart,
+        renames a node began and did not finish are finished first."""
+        if self.calls.rooms_apart:
+            await self.renames.finish_pending()
         reason = "connection lost"
         if stale:
             pairs = [
@@ -972,11 +975,7 @@ class RedisBackend:
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's rename (:mod:`.room_renames`): whether the lobby's
-        watchers are told depends on the room being secret, read first.
-        Refused with each room in a slot of its own: the old keys and the
-        new are in two slots, which no one script may touch."""
-        if self.calls.rooms_apart:
-            raise errors.no_renames_here()
+        watchers are told depends on the room being secret, read first."""
         facts = await self.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
 

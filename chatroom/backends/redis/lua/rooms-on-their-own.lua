@@ -23,3 +23,7 @@ local function next_id(r) return redis.call('INCR', in_room(r, 'ids')) end
 local function skip_ids(r, n) redis.call('INCRBY', in_room(r, 'ids'), n) end
 local function numbered_rooms() return redis.call('SMEMBERS', P .. 'numbered') end
 local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
+-- The kinds of a room's keys a rename moves (its ids stay: a room made
+-- again under the old key goes on from there).
+local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
+                    'quiet', 'hooks', 'holding', 'seats', 'pins'}
