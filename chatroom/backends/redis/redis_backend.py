@@ -463,9 +463,12 @@ class RedisBackend:
         """What a resume found this node no longer has: its sessions gone
         while it was away are released, its users' places it no longer has
         are left, and the rooms it named are settled; with rooms apart,
-        renames a node began and did not finish are finished first."""
+        renames a node began and did not finish are finished first (a
+        place in the new room of one this node had the old room of is
+        not stale: its member moves there on ``RENAMED``)."""
         if self.calls.rooms_apart:
-            await self.renames.finish_pending()
+            moving = await self.renames.finish_pending()
+            places = [p for p in places if p.decode().partition(" ")[0] not in moving]
         reason = "connection lost"
         if stale:
             pairs = [

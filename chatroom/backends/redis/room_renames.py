@@ -26,6 +26,7 @@ either way the rename is refused as a single script refuses it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -176,6 +177,9 @@ class RedisRenames:
         restore, rolls it back (the journal dropped, the room unsealed)
         and raises as a single script's refusal does."""
         r, new = journal["r"], journal["new"]
+        if "seq" in journal:  # the indexes followed: the old room's last step
+            await self._drop(journal, int(journal["seq"]), room, always)
+            return
         try:
             sealed = await self.calls.step(
                 scripts.RENAME_SEAL,
@@ -183,13 +187,15 @@ class RedisRenames:
                 journal["inc"],
                 journal["ver"],
                 journal["owner"],
-                refusals={
-                    b"NO_SUCH_ROOM": lambda _: errors.no_such_room(journal["old"])
-                },
+                refusals={b"NO_SUCH_ROOM": lambda _: _Gone()},
                 always=always,
             )
-        except Exception:
+        except (FactsChangedError, _Gone) as refused:
+            # Not as read (or already gone: moved by this rename's steps,
+            # which a lost answer left unjournalled, or deleted): over.
             await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            if isinstance(refused, _Gone):
+                raise errors.no_such_room(journal["old"]) from None
             raise
         ids, members, dumps = sealed[1], sealed[2], sealed[3:]
         try:
@@ -221,7 +227,18 @@ class RedisRenames:
             refusals={},
             always=always,
         )
-        published = f"{seq} {journal['event']}" if new != r else ""
+        await self._drop(journal, seq, room, always)
+
+    async def _drop(
+        self, journal: dict[str, Any], seq: int, room: NodeRoom | None, always: bool
+    ) -> None:
+        """The old room's last step (``RENAMED`` published on its channel,
+        unless the key is the same and the new room's step published it),
+        then the journal dropped; returns once this node has had the
+        event. The rename is done once published: a journal Redis could
+        not drop now is dropped by the next resume."""
+        r = journal["r"]
+        published = f"{seq} {journal['event']}" if journal["new"] != r else ""
         await self.calls.call(
             scripts.RENAME_DROP,
             r,
@@ -231,18 +248,26 @@ class RedisRenames:
             always=always,
             arrived=lambda reply: _arrived(room, reply),
         )
-        await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+        with contextlib.suppress(errors.ChatError):
+            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
 
     def _taken(self, name: str, existing: str, leads_to: str) -> None:
         """The new name found taken: kept for the core's next read."""
         self.entries.counted[name_key(name)] = CreationFacts(existing, 0, leads_to)
 
-    async def finish_pending(self) -> None:
+    async def finish_pending(self) -> set[str]:
         """Finish (or roll back) every rename with rooms apart that a node
-        began and did not finish: after a resume, any node's."""
+        began and did not finish: after a resume, any node's. Returns the
+        new keys of those whose old room this node has: its members'
+        places there are not stale, they move there on ``RENAMED``."""
         pending = await self.calls.command("HVALS", f"{self.calls.prefix}room-renames")
-        for journal in pending or ():
-            await self._finish_quietly(journal, always=True)
+        moving: set[str] = set()
+        for kept in pending or ():
+            journal = json.loads(kept)
+            if self.here.get(journal["r"]) is not None:
+                moving.add(journal["new"])
+            await self._finish_quietly(kept, always=True)
+        return moving
 
     async def _finish_quietly(self, kept: bytes, always: bool = False) -> None:
         """A journalled rename's steps, its refusal (a premise failed, the
@@ -286,6 +311,10 @@ class _Pending(Exception):
     def __init__(self, reply: list[bytes]) -> None:
         super().__init__(reply)
         self.journal = reply[1]
+
+
+class _Gone(Exception):
+    """The room to seal is not there (and no sealed keys of it are)."""
 
 
 class _Taken(Exception):

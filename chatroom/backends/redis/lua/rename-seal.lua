@@ -7,7 +7,7 @@
 -- ARGV: 2 r, 3 inc, 4 ver, 5 owner. Answers OK, r's newest id, its
 -- members, then kind and DUMP of each of its keys; NO_SUCH_ROOM; CHANGED.
 local r = ARGV[2]
-local function sealed(kind) return in_room(r, 'renaming:' .. kind) end
+local function sealed(kind) return sealed_key(r, kind) end
 if redis.call('EXISTS', sealed('room')) == 0 then
   if redis.call('EXISTS', room_key(r)) == 0 then return {'NO_SUCH_ROOM'} end
   if not unchanged(r, ARGV[3], ARGV[4]) then return {'CHANGED'} end

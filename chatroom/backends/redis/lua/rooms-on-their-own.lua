@@ -27,3 +27,6 @@ local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
 -- again under the old key goes on from there).
 local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
                     'quiet', 'hooks', 'holding', 'seats', 'pins'}
+-- A room's keys sealed by a rename's steps (room_renames: renamed within
+-- its slot, so its scripts find no room), until the rename is done.
+local function sealed_key(r, kind) return in_room(r, 'renaming:' .. kind) end
