@@ -56,8 +56,10 @@ class _CutAfter:
 
 
 class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
-    """alice owns tea on node one and renames it to chai; bob is in it on
-    node two. Node one stops answering before one of the steps."""
+    """alice owns tea on node one and renames it to matcha; bob is in it on
+    node two. Node one stops answering before one of the steps. (On the
+    cluster of three primaries, tea's slot, matcha's and the server's are
+    each on a primary of its own.)"""
 
     config = CONFIG
 
@@ -78,10 +80,10 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         calls = renames.calls
         renames.calls = _CutAfter(calls, stop_at)  # type: ignore[assignment]
         if stop_at is scripts.RENAMED_ROOM:  # done but for the journal's end
-            alice.say("/rename chai")
-            yield self.expect(alice, "RENAMED tea chai alice")
+            alice.say("/rename matcha")
+            yield self.expect(alice, "RENAMED tea matcha alice")
         else:
-            yield self.refusal(alice, "/rename chai", "UNAVAILABLE")
+            yield self.refusal(alice, "/rename matcha", "UNAVAILABLE")
         renames.calls = calls
         journal = yield redis_command(self.server, "HLEN", self.journal)
         self.assertEqual(journal, 1)
@@ -96,21 +98,21 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         self, alice: Any, bob: Any, members: str = "alice bob", told: bool = False
     ) -> Generator[Any, Any, None]:
         """Both members heard ``RENAMED`` once (alice, the renamer, ``told``
-        already as her own rename's answer); chai has tea's history and
+        already as her own rename's answer); matcha has tea's history and
         its members, and talks on both nodes; the journal is gone."""
         for user in (bob,) if told else (alice, bob):
             self.assertEqual(
-                (yield self.expect(user, "RENAMED ")), "RENAMED tea chai alice"
+                (yield self.expect(user, "RENAMED ")), "RENAMED tea matcha alice"
             )
         bob.say("/history 5")
         self.assertRegex(
             (yield self.expect(bob, "HISTORY ")),
-            r"^HISTORY chai alice \S+ before the rename$",
+            r"^HISTORY matcha alice \S+ before the rename$",
         )
         bob.say("/who")
-        self.assertEqual((yield self.expect(bob, "MEMBERS ")), f"MEMBERS chai {members}")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), f"MEMBERS matcha {members}")
         bob.say("after")
-        self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG chai bob \S+ after$")
+        self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG matcha bob \S+ after$")
         self.assertEqual(alice.take("RENAMED "), None)
         self.assertEqual(bob.take("RENAMED "), None)
         self.assertEqual((yield redis_command(self.server, "HLEN", self.journal)), 0)
@@ -146,24 +148,24 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
     @defer.inlineCallbacks
     def test_a_join_of_the_old_name_finishes_it(self) -> Generator[Any, Any, None]:
         """Cut after the old room was sealed: carol's ``/join tea`` finishes
-        the rename and joins chai."""
+        the rename and joins matcha."""
         alice, bob = yield self.half_done(scripts.RENAME_RESTORE)
         carol = yield self.on_two("carol")
         carol.say("/join tea")
-        self.assertEqual((yield self.expect(carol, "JOINED ")), "JOINED chai 3 3")
+        self.assertEqual((yield self.expect(carol, "JOINED ")), "JOINED matcha 3 3")
         yield self.finished(alice, bob, "alice bob carol")
 
     @defer.inlineCallbacks
     def test_the_new_name_taken_meanwhile_rolls_it_back(
         self,
     ) -> Generator[Any, Any, None]:
-        """Cut after the seal, and room chai made meanwhile in its own
+        """Cut after the seal, and room matcha made meanwhile in its own
         slot: the rename is rolled back at the restore, tea talks on as
         tea, nobody heard ``RENAMED``."""
         alice, bob = yield self.half_done(scripts.RENAME_RESTORE)
         carol = yield self.on_two("carol")
-        carol.say("/create chai")
-        yield self.expect(carol, "MEMBERS chai ")
+        carol.say("/create matcha")
+        yield self.expect(carol, "MEMBERS matcha ")
         node = self.other.backend.node
         node.start_resume()
         yield node.when_available()
