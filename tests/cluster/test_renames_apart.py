@@ -110,9 +110,13 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
             r"^HISTORY matcha alice \S+ before the rename$",
         )
         bob.say("/who")
-        self.assertEqual((yield self.expect(bob, "MEMBERS ")), f"MEMBERS matcha {members}")
+        self.assertEqual(
+            (yield self.expect(bob, "MEMBERS ")), f"MEMBERS matcha {members}"
+        )
         bob.say("after")
-        self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG matcha bob \S+ after$")
+        self.assertRegex(
+            (yield self.expect(alice, "MSG ")), r"^MSG matcha bob \S+ after$"
+        )
         self.assertEqual(alice.take("RENAMED "), None)
         self.assertEqual(bob.take("RENAMED "), None)
         self.assertEqual((yield redis_command(self.server, "HLEN", self.journal)), 0)
@@ -175,6 +179,8 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
             yield self.wait()
         self.assertEqual((yield redis_command(self.server, "HLEN", self.journal)), 0)
         bob.say("still tea")
-        self.assertRegex((yield self.expect(alice, "MSG ")), r"^MSG tea bob \S+ still tea$")
+        self.assertRegex(
+            (yield self.expect(alice, "MSG ")), r"^MSG tea bob \S+ still tea$"
+        )
         self.assertEqual(alice.take("RENAMED "), None)
         self.assertEqual(bob.take("RENAMED "), None)

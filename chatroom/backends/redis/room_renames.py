@@ -150,9 +150,9 @@ class RedisRenames:
                     journal["new"],
                     json.dumps(journal),
                     journal["now"],
-                    refusals={b"PENDING": _Pending},
+                    refusals={b"PENDING": _PendingError},
                 )
-            except _Pending as pending:
+            except _PendingError as pending:
                 await self._finish_quietly(pending.journal)
                 continue
             except FactsChangedError as changed:
@@ -187,14 +187,14 @@ class RedisRenames:
                 journal["inc"],
                 journal["ver"],
                 journal["owner"],
-                refusals={b"NO_SUCH_ROOM": lambda _: _Gone()},
+                refusals={b"NO_SUCH_ROOM": lambda _: _GoneError()},
                 always=always,
             )
-        except (FactsChangedError, _Gone) as refused:
+        except (FactsChangedError, _GoneError) as refused:
             # Not as read (or already gone: moved by this rename's steps,
             # which a lost answer left unjournalled, or deleted): over.
             await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
-            if isinstance(refused, _Gone):
+            if isinstance(refused, _GoneError):
                 raise errors.no_such_room(journal["old"]) from None
             raise
         ids, members, dumps = sealed[1], sealed[2], sealed[3:]
@@ -208,10 +208,10 @@ class RedisRenames:
                 journal["event"],
                 ids,
                 *dumps,
-                refusals={b"ROOM_EXISTS": lambda reply: _Taken(reply[1].decode())},
+                refusals={b"ROOM_EXISTS": lambda reply: _TakenError(reply[1].decode())},
                 always=always,
             )
-        except _Taken as taken:
+        except _TakenError as taken:
             await self.calls.step(scripts.RENAME_UNSEAL, r, refusals={}, always=always)
             await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
             self._taken(journal["name"], taken.existing, "")
@@ -273,10 +273,9 @@ class RedisRenames:
         """A journalled rename's steps, its refusal (a premise failed, the
         new key taken: rolled back) being nobody's to hear now."""
         journal = json.loads(kept)
-        try:
+        refused = (errors.ChatError, PremiseFailedError, FactsChangedError)
+        with contextlib.suppress(*refused):
             await self._steps(journal, self.here.get(journal["r"]), None, always)
-        except (errors.ChatError, PremiseFailedError, FactsChangedError):
-            pass
 
     async def former_name(self, name: str) -> str:
         """The room former name ``name`` leads a join to ("" for none); a
@@ -305,21 +304,24 @@ def _arrived(room: NodeRoom | None, reply: Any) -> Any:
     return None
 
 
-class _Pending(Exception):
+class _PendingError(errors.ChatError):
     """A rename of a key a new one would touch is journalled, not done."""
 
     def __init__(self, reply: list[bytes]) -> None:
-        super().__init__(reply)
+        super().__init__("PENDING", "a rename of the room is being finished")
         self.journal = reply[1]
 
 
-class _Gone(Exception):
+class _GoneError(errors.ChatError):
     """The room to seal is not there (and no sealed keys of it are)."""
 
+    def __init__(self) -> None:
+        super().__init__("NO_SUCH_ROOM", "the room to rename is gone")
 
-class _Taken(Exception):
+
+class _TakenError(errors.ChatError):
     """The new key's slot has a room made there first."""
 
     def __init__(self, existing: str) -> None:
-        super().__init__(existing)
+        super().__init__("ROOM_EXISTS", existing)
         self.existing = existing
