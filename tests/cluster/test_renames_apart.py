@@ -4,7 +4,8 @@ There a rename is journalled steps on three slots
 (:mod:`chatroom.backends.redis.room_renames`): the two-node rename test
 runs in that layout, and a rename whose node stopped after any one of
 its steps is finished by the other node's resume (or by a join of the
-old name), members on both nodes hearing ``RENAMED`` once, the room's
+old name, or a rename to the same new name), members on both nodes
+hearing ``RENAMED`` once, the room's
 history and members moved, nothing left of the journal or the sealed
 keys (the layout's check after each test).
 """
@@ -158,6 +159,18 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         carol.say("/join tea")
         self.assertEqual((yield self.expect(carol, "JOINED ")), "JOINED matcha 3 3")
         yield self.finished(alice, bob, "alice bob carol")
+
+    @defer.inlineCallbacks
+    def test_a_rename_to_the_same_name_finishes_it(self) -> Generator[Any, Any, None]:
+        """Cut after the old room was sealed: carol's rename of her room
+        coffee to matcha finishes tea's rename first, and is refused
+        ``ROOM_EXISTS``: matcha is tea's."""
+        alice, bob = yield self.half_done(scripts.RENAME_RESTORE)
+        carol = yield self.on_two("carol")
+        carol.say("/create coffee")
+        yield self.expect(carol, "MEMBERS coffee ")
+        yield self.refusal(carol, "/rename matcha", "ROOM_EXISTS")
+        yield self.finished(alice, bob)
 
     @defer.inlineCallbacks
     def test_the_new_name_taken_meanwhile_rolls_it_back(
