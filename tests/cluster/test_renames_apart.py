@@ -3,8 +3,9 @@
 There a rename is journalled steps on three slots
 (:mod:`chatroom.backends.redis.room_renames`): the two-node rename test
 runs in that layout, and a rename whose node stopped after any one of
-its steps is finished by the other node's resume (or by a join of the
-old name, or a rename to the same new name), members on both nodes
+its steps is finished by the other node's resume (or its harvest of a
+dead node, a join of the old name, a rename to the same new name),
+members on both nodes
 hearing ``RENAMED`` once, the room's
 history and members moved, nothing left of the journal or the sealed
 keys (the layout's check after each test).
@@ -149,6 +150,17 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         ``RENAMED`` from the drop already, and the resume drops the
         journal without telling them again."""
         return self.resumed_after(scripts.RENAMED_ROOM)
+
+    @defer.inlineCallbacks
+    def test_a_harvest_finishes_it(self) -> Generator[Any, Any, None]:
+        """Cut after the old room was sealed: node two's next harvest (of
+        a node whose heartbeat stopped; here none has, so it ends nobody)
+        finishes the rename first."""
+        alice, bob = yield self.half_done(scripts.RENAME_RESTORE)
+        yield defer.Deferred.fromCoroutine(
+            self.other.backend.harvest("contract", False, 0)
+        )
+        yield self.finished(alice, bob)
 
     @defer.inlineCallbacks
     def test_a_join_of_the_old_name_finishes_it(self) -> Generator[Any, Any, None]:

@@ -399,7 +399,12 @@ class RedisBackend:
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
         departures decided here, on the seatings of their rooms, which wait
-        till ``waits_until`` if they empty), then ``HARVESTED``."""
+        till ``waits_until`` if they empty), then ``HARVESTED``. With rooms
+        apart, another node's harvest first finishes the renames of rooms
+        left pending (the dead node's, most likely), so that its users'
+        rooms are where the harvest ends their seats."""
+        if self.calls.rooms_apart and not own:
+            await self.renames.finish_pending()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         reply = await self.endings.end(
             node_scripts.HARVEST,
