@@ -906,3 +906,8 @@ local function rename_indexes(r, new, name, members, until_, now)
     end
   end
 end
+
+-- The kinds of a room's keys a rename moves (its ids stay: a room made
+-- again under the old key goes on from there).
+local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
+                    'quiet', 'hooks', 'holding', 'seats', 'pins'}

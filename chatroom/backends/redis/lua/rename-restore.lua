@@ -23,9 +23,9 @@ end
 local existing = redis.call('HGET', room_key(new), 'name')
 if existing then return {'ROOM_EXISTS', existing} end
 for i = 8, #ARGV, 2 do
-  redis.call('RESTORE', in_room(new, ARGV[i]), 0, ARGV[i + 1], 'REPLACE')
+  redis.call('RESTORE', kind_key(new, ARGV[i]), 0, ARGV[i + 1], 'REPLACE')
 end
-redis.call('SET', in_room(new, 'ids'), ARGV[7])
+set_newest_id(new, ARGV[7])
 local secrets = rename_in_room(new, ARGV[3])
 local seq
 if new == r then

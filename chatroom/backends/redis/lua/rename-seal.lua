@@ -13,8 +13,8 @@ if redis.call('EXISTS', sealed('room')) == 0 then
   if not unchanged(r, ARGV[3], ARGV[4]) then return {'CHANGED'} end
   if redis.call('HGET', room_key(r), 'owner') ~= ARGV[5] then return {'CHANGED'} end
   for _, kind in ipairs(ROOM_KINDS) do
-    if redis.call('EXISTS', in_room(r, kind)) == 1 then
-      redis.call('RENAME', in_room(r, kind), sealed(kind))
+    if redis.call('EXISTS', kind_key(r, kind)) == 1 then
+      redis.call('RENAME', kind_key(r, kind), sealed(kind))
     end
   end
 end

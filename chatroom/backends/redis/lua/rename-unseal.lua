@@ -7,7 +7,7 @@ local function sealed(kind) return sealed_key(r, kind) end
 if redis.call('EXISTS', room_key(r)) == 0 then
   for _, kind in ipairs(ROOM_KINDS) do
     if redis.call('EXISTS', sealed(kind)) == 1 then
-      redis.call('RENAME', sealed(kind), in_room(r, kind))
+      redis.call('RENAME', sealed(kind), kind_key(r, kind))
     end
   end
 end
