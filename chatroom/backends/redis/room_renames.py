@@ -278,9 +278,9 @@ class RedisRenames:
             await self._steps(journal, self.here.get(journal["r"]), None, always)
 
     async def former_name(self, name: str) -> str:
-        """The room former name ``name`` leads a join to ("" for none); a
-        rename of the room called so left pending (rooms apart) is
-        finished first."""
+        """The room former name ``name`` leads a join to ("" for none, or
+        for a room deleted whose indexes are still to be told); a rename of
+        the room called so left pending (rooms apart) is finished first."""
         for _ in range(2):
             led = await self.calls.eval(
                 scripts.FORMER_NAME, name_key(name), self.clock.seconds()
@@ -288,7 +288,13 @@ class RedisRenames:
             if isinstance(led, list):  # PENDING, the journal
                 await self._finish_quietly(led[1])
                 continue
-            return led.decode() if isinstance(led, bytes) else ""
+            if not isinstance(led, bytes) or not led:
+                return ""
+            # A room deleted is out of the server's indexes only after its
+            # members heard DELETED (UNLIST is the deletion's last step):
+            # its own keys say whether it is still there.
+            room = await self.calls.eval(scripts.FACTS, name_key(led.decode()), "")
+            return "" if room[0] == b"NO_SUCH_ROOM" else led.decode()
         return ""
 
     async def log_after(self, room: NodeRoom) -> list[bytes]:

@@ -8,7 +8,12 @@ and a rename is journalled steps (``room_renames``).
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any, cast
+
 from twisted.internet import defer
+
+from chatroom.backends.redis import scripts
 
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.renames import RenamesContract
@@ -26,6 +31,34 @@ class RedisRenames(RenamesContract):
         """The server runs on the reactor: the push comes within the
         expectation's waits."""
         return self.wait()
+
+    @defer.inlineCallbacks
+    def test_a_deleted_rooms_former_name_is_free_before_its_last_step(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """tea renamed chai, then deleted: bob heard ``DELETED`` while the
+        deletion's last step (``UNLIST``, the server's indexes) has not
+        run yet, and his ``/create tea`` at once makes a new tea (the
+        former name leads to no room), not ``ROOM_EXISTS``."""
+        alice, bob = yield self.owned_tea()
+        alice.say("/rename chai")
+        yield self.expect(bob, "RENAMED tea chai alice")
+        calls = cast(Any, self.server.registry).backend.calls
+        evaluate = calls.eval
+        unlisting: defer.Deferred[None] = defer.Deferred()
+
+        async def held(script: Any, *args: Any, **options: Any) -> Any:
+            if script is scripts.UNLIST:
+                await unlisting
+            return await evaluate(script, *args, **options)
+
+        calls.eval = held
+        self.addCleanup(delattr, calls, "eval")
+        alice.say("/delete chai")
+        yield self.expect(bob, "DELETED chai alice")
+        bob.say("/create tea")
+        self.assertEqual((yield self.expect(bob, "MEMBERS ")), "MEMBERS tea bob")
+        unlisting.callback(None)
 
 
 class RedisRegistryRenamesTests(RedisRegistryTestCase, RedisRenames):
