@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatroom.core import profiles
+from chatroom.core import metadata_rule
 from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
 from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
@@ -44,8 +44,8 @@ ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 METADATA_SUBS = 10
 #: ``draft/metadata-2``'s value in ``CAP LS 302``: the door's limits.
 METADATA_LIMITS = (
-    f"max-subs={METADATA_SUBS},max-keys={len(profiles.KEYS)},"
-    f"max-value-bytes={profiles.MAX_BYTES}"
+    f"max-subs={METADATA_SUBS},max-keys={metadata_rule.SESSION_KEYS},"
+    f"max-value-bytes={metadata_rule.MAX_BYTES}"
 )
 
 
