@@ -5,7 +5,8 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.core.errors import ChatError
-from chatroom.core.profiles import check_key, check_value, profile_in
+from chatroom.core.metadata_rule import check_key, check_value
+from chatroom.core.profiles import profile_in
 
 
 class ProfileRuleTests(unittest.TestCase):

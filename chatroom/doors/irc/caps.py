@@ -42,9 +42,10 @@ ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 
 #: The most metadata keys one connection subscribes to (``draft/metadata-2``).
 METADATA_SUBS = 10
-#: ``draft/metadata-2``'s value in ``CAP LS 302``: the door's limits.
+#: ``draft/metadata-2``'s value in ``CAP LS 302``: ``METADATA`` before
+#: the welcome, and the door's limits.
 METADATA_LIMITS = (
-    f"max-subs={METADATA_SUBS},max-keys={metadata_rule.SESSION_KEYS},"
+    f"before-connect,max-subs={METADATA_SUBS},max-keys={metadata_rule.SESSION_KEYS},"
     f"max-value-bytes={metadata_rule.MAX_BYTES}"
 )
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import re
 
+from chatroom.core import metadata_rule
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Action
 from chatroom.core.text import name_key
@@ -54,7 +55,7 @@ from chatroom.doors.irc.metadata_sync import (
     synced,
 )
 from chatroom.doors.irc.replay import in_batch
-from chatroom.doors.irc.session import IRCSession
+from chatroom.doors.irc.session import REGISTERED, IRCSession
 from chatroom.doors.irc.wire import build, room_of
 
 RPL_WHOISKEYVALUE = "760"
@@ -108,11 +109,15 @@ async def _channel_of(session: IRCSession, target: str) -> dict[str, str] | None
 async def metadata(session: IRCSession, params: tuple[str, ...]) -> None:
     """``METADATA <target> <subcommand> [params]``."""
     target, verb, rest = params[0], params[1].upper(), params[2:]
-    if target == "*":  # the client itself, answered by its nick (as Ergo does)
-        target = session.nick
     if verb in ("SUB", "UNSUB", "SUBS"):
         _subscriptions(session, verb, rest)
-    elif verb in ("SET", "CLEAR"):
+        return
+    if session.state != REGISTERED:
+        _before_connect(session, target, verb, rest)
+        return
+    if target == "*":  # the client itself, answered by its nick (as Ergo does)
+        target = session.nick
+    if verb in ("SET", "CLEAR"):
         if room_of(target) is None:
             await _change(session, target, verb, rest)
         else:
@@ -239,6 +244,64 @@ async def whois_lines(session: IRCSession, nick: str) -> bytes:
         build(session.me, RPL_WHOISKEYVALUE, session.nick, nick, key, "*", value)
         for key, value in kept.items()
     )
+
+
+def _before_connect(
+    session: IRCSession, target: str, verb: str, rest: tuple[str, ...]
+) -> None:
+    """``METADATA *`` before the welcome (``before-connect``): ``SET``,
+    ``CLEAR``, ``GET`` and ``LIST`` of what the connection keeps until it
+    is registered (:func:`apply_before_connect`), checked as any metadata
+    is (:mod:`chatroom.core.metadata_rule`); answered to ``*``."""
+    if target != "*":
+        fail(session, "METADATA", "KEY_NO_PERMISSION", target, "*", "Not yet")
+        return
+    kept = dict(session.metadata_before)
+    if verb == "SET":
+        if not rest:
+            fail(session, "METADATA", "NEED_MORE_PARAMS", "Missing key")
+            return
+        try:
+            key = metadata_rule.check_key(rest[0])
+            value = rest[1] if len(rest) > 1 else ""
+            value = metadata_rule.check_value(key, value) if value else ""
+        except ChatError as refused:
+            fail(session, "METADATA", "INVALID_VALUE", rest[0], refused.text)
+            return
+        if value and key not in kept and len(kept) >= metadata_rule.SESSION_KEYS:
+            fail(session, "METADATA", "LIMIT_REACHED", "*", "Too many keys")
+            return
+        if value:
+            kept[key] = value
+        else:
+            kept.pop(key, None)
+        session.metadata_before = tuple(kept.items())
+        session.send(key_value(session, "*", key, value))
+    elif verb in ("GET", "LIST", "CLEAR"):
+        keys = rest if verb == "GET" else tuple(kept)
+        if verb == "CLEAR":
+            session.metadata_before = ()
+            kept = {}
+        lines = [key_value(session, "*", key, kept.get(key, "")) for key in keys]
+        batch(session, "*", b"".join(lines))
+    else:
+        fail(session, "METADATA", "SUBCOMMAND_INVALID", verb, "Not before the welcome")
+
+
+async def apply_before_connect(session: IRCSession) -> None:
+    """What ``METADATA * SET`` kept before the welcome is the user's now,
+    as far as the rule allows (a key refused is left out, as Ergo does)."""
+    kept, session.metadata_before = session.metadata_before, ()
+    for key, value in kept:
+        try:
+            await session.registry.profiles.set(session.member, key, value)
+        except ChatError as refused:
+            session.log.info(
+                "metadata {key} of {user} not kept: {why}",
+                key=key,
+                user=session.nick,
+                why=refused.code,
+            )
 
 
 def _subscriptions(session: IRCSession, verb: str, keys: tuple[str, ...]) -> None:

@@ -264,6 +264,9 @@ class IRCSession:
     away = Rare("")  # the away message ("" when here)
     #: The ``draft/metadata-2`` keys whose changes this client is told of.
     metadata_subs: Rare[frozenset[str]] = Rare(frozenset())
+    #: What ``METADATA * SET`` kept before the welcome (``before-connect``),
+    #: set for the user once it is registered.
+    metadata_before: Rare[tuple[tuple[str, str], ...]] = Rare(())
     #: The room the registry's ``entered`` named, for the waiting command.
     _arrived: Rare[str | None] = Rare(None)
     #: The welcome of a big room just joined (chatroom.core.big_rooms),

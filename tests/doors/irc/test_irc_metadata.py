@@ -80,6 +80,47 @@ class IRCMetadataTests(AccountsCase):
             [":chatroom 761 alice alice display-name * :Alice Liddell"],
         )
 
+    def test_set_before_connect(self) -> None:
+        """``before-connect``: METADATA * SET before the welcome is answered
+        to ``*`` and kept; GET reads it back; another target is refused;
+        once registered, the welcome's batch has it and alice reads it."""
+        client = IRCClient(self.doors[0])
+        client.send("CAP LS 302", f"CAP REQ :{CAPS}")
+        client.received()
+        client.send("METADATA * SET display-name :Dora", "METADATA * SET color :teal")
+        self.assertEqual(
+            client.received(),
+            [
+                ":chatroom 761 * * display-name * :Dora",
+                ":chatroom 761 * * color * :teal",
+            ],
+        )
+        client.send("METADATA * SET color", "METADATA alice GET display-name")
+        self.assertEqual(
+            client.received(),
+            [
+                ":chatroom 766 * * color :key not set",
+                ":chatroom FAIL METADATA KEY_NO_PERMISSION alice * :Not yet",
+            ],
+        )
+        client.send("METADATA * GET display-name")
+        self.assertEqual(
+            batched(client.received()), [":chatroom 761 * * display-name * :Dora"]
+        )
+        client.send("NICK dora", "USER dora 0 * :dora", "CAP END")
+        self.assertEqual(
+            batched(client.received()),
+            [":chatroom 761 dora dora display-name * :Dora"],
+        )
+        self.alice.send("METADATA dora GET display-name color")
+        self.assertEqual(
+            batched(self.alice.received()),
+            [
+                ":chatroom 761 alice dora display-name * :Dora",
+                ":chatroom 766 alice dora color :key not set",
+            ],
+        )
+
     def test_offered_under_both_names(self) -> None:
         """``CAP LS`` offers ``draft/metadata-2`` and ``draft/metadata-3``
         with the same limits; a client that took ``draft/metadata-3`` sets,
@@ -91,7 +132,7 @@ class IRCMetadataTests(AccountsCase):
             for line in client.received()
             for cap in line.partition(" :")[2].split()
         )
-        limits = "max-subs=10,max-keys=20,max-value-bytes="
+        limits = "before-connect,max-subs=10,max-keys=20,max-value-bytes="
         self.assertTrue(offered["draft/metadata-2"].startswith(limits), offered)
         self.assertEqual(offered["draft/metadata-3"], offered["draft/metadata-2"])
         dora, _ = self.connected("dora", caps="draft/metadata-3 batch")
