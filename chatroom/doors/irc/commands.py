@@ -222,7 +222,8 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 await send_names(session, room, arrival)
             elif arrival is not None and arrival.total is not None:
                 tell_quiet_members(session, arrival)
-            await metadata_sync.joined(session, room)
+            if session.metadata_subs:  # draft/metadata-2 (nothing asked: no read)
+                await metadata_sync.joined(session, room)
             session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)
