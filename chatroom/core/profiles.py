@@ -148,6 +148,8 @@ class Profiles:
         if session.account and key in KEYS:
             ops = (SetProfile(key, value),)
             await self.apply(DecidedChange(AccountSettings(session.account), (), ops))
+            if key in dict(session.metadata):  # kept before signing in: no more
+                await self._keep(member, session, key, "")
         else:
             await self._keep(member, session, key, value)
         change = ProfileChanged(session.name, key, value)

@@ -127,6 +127,26 @@ class ProfilesContract(ContractBase):
         self.assertIsNone(bob.take("PROFILE alice colour"))
 
     @defer.inlineCallbacks
+    def test_signing_up_keeps_the_profile_with_the_account(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob sets his display name as a plain name, registers and sets it
+        again: the account's is the one shown, once, and stays after he
+        signs in again."""
+        bob = yield self.in_general("bob", rich=True)
+        bob.say("/profile set display-name Bobby")
+        yield self.expect(bob, "PROFILE bob display-name Bobby")
+        bob.say(f"/register {PASSWORD}")
+        yield self.expect(bob, "REGISTERED")
+        bob.say("/profile set display-name Robert")
+        yield self.expect(bob, "PROFILE bob display-name Robert")
+        bob.say("/profile")
+        self.assertEqual(
+            (yield self.expect(bob, "PROFILE bob ")), "PROFILE bob display-name Robert"
+        )
+        self.assertEqual((yield self.expect(bob, "PROFILE_END")), "PROFILE_END bob 1")
+
+    @defer.inlineCallbacks
     def test_a_plain_name_keeps_its_profile_with_its_session(
         self,
     ) -> Generator[Any, Any, None]:
