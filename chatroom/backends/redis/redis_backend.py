@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatroom.backends.redis import (
@@ -167,6 +168,11 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 #: before it gives up: another session may claim the name between a
 #: takeover and the claim, and is ended in turn.
 TAKEOVERS = 3
+#: Seconds between looks at a name whose holder's end is under way (its
+#: rooms being left, on whichever node had it): a user who reconnects at
+#: once, through another node or this one, gets the name once that end
+#: frees it, rather than ``NAME_TAKEN`` meanwhile.
+ENDING_RECHECK = 0.05
 
 
 class RedisBackend:
@@ -534,10 +540,20 @@ class RedisBackend:
         self._claiming[member] = key
         try:
             await self.endings.released(key)
-            for _ in range(TAKEOVERS):
+            ending_until = self.clock.seconds() + self.cluster.redis_timeout
+            takeovers = 0
+            while True:
                 reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+                if reply[0] == b"ENDING":
+                    if self.clock.seconds() >= ending_until:
+                        raise errors.name_taken(name)  # an end that never ends
+                    await deferLater(self.clock, ENDING_RECHECK, lambda: None)
+                    continue
                 if reply[0] != b"HELD":
                     break
+                if takeovers == TAKEOVERS:
+                    raise errors.name_taken(name)  # taken again after each takeover
+                takeovers += 1
                 await self.endings.end(
                     scripts.TAKEOVER,
                     key,
@@ -547,8 +563,6 @@ class RedisBackend:
                     reason=SIGNED_IN_ELSEWHERE,
                     refusals={},
                 )
-            else:
-                raise errors.name_taken(name)  # taken again after each takeover
             if len(reply) > 1:  # IN_ROOM, ATTACHED: its rooms' copies
                 await self.copies.refresh(key, *reply[1:])
         finally:
