@@ -14,7 +14,6 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
-
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.renames import RenamesContract
 from tests.cluster.redis_cluster import (
