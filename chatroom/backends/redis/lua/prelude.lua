@@ -704,6 +704,19 @@ end
 -- `after` (an id), the kept events after it, at most the newest `most`
 -- (where chatroom.core.rules.catch_up starts a resume: the core's
 -- operands).
+-- Room r's row in the room list (chatroom.backends.redis.listing): key,
+-- name, members, capacity, topic, creation number, secret '1' or '0'; a
+-- gone room's only its key.
+local function listed_row(r)
+  local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
+                          'created', 'policy')
+  if not info[1] then return {r} end
+  local secret = '0'
+  if info[5] and string.find(info[5], '"secret":true', 1, true) then secret = '1' end
+  return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
+          info[4], secret}
+end
+
 local function view(r, u, shown, after, most)
   local rk = room_key(r)
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
