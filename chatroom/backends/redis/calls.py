@@ -127,6 +127,9 @@ class RedisCalls:
         self.deadlines = (
             CallDeadlines(clock, timeout) if deadlines is None else deadlines
         )
+        #: A call is not judged late while Redis's replies wait unread on
+        #: the links that carry calls (:mod:`~chatroom.redisclient.deadlines`).
+        self.deadlines.answering = lambda: commands.unread() or heartbeat.unread()
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.

@@ -64,6 +64,26 @@ local function seated(r, m)
   return string.sub(v, space + 1), string.sub(v, 1, space - 1)
 end
 
+-- The display names of members ms of room r, as seated gives them, read
+-- a thousand at a time (HMGET): a join's view names every member, and one
+-- HGET each would be a Redis call per member per join.
+local function seated_names(r, ms)
+  local names = {}
+  for from = 1, #ms, 1000 do
+    local upto = math.min(from + 999, #ms)
+    local values = redis.call('HMGET', seats_key(r), unpack(ms, from, upto))
+    for i = from, upto do
+      local v = values[i - from + 1]
+      if v then
+        names[i] = string.sub(v, string.find(v, ' ', 1, true) + 1)
+      else
+        names[i] = (seated(r, ms[i]))
+      end
+    end
+  end
+  return names
+end
+
 -- Name `name` came online or went offline (`sighting`): a
 -- chatroom.core.events.Watched to every node's MONITOR watchers.
 local function sighted(name, sighting)
@@ -684,14 +704,24 @@ end
 -- `after` (an id), the kept events after it, at most the newest `most`
 -- (where chatroom.core.rules.catch_up starts a resume: the core's
 -- operands).
+-- Room r's row in the room list (chatroom.backends.redis.listing): key,
+-- name, members, capacity, topic, creation number, secret '1' or '0'; a
+-- gone room's only its key.
+local function listed_row(r)
+  local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
+                          'created', 'policy')
+  if not info[1] then return {r} end
+  local secret = '0'
+  if info[5] and string.find(info[5], '"secret":true', 1, true) then secret = '1' end
+  return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
+          info[4], secret}
+end
+
 local function view(r, u, shown, after, most)
   local rk = room_key(r)
-  local members, quiet_names = {}, {}
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  for _, m in ipairs(all) do members[#members + 1] = (seated(r, m)) end
-  for _, m in ipairs(redis.call('SMEMBERS', quiet_key(r))) do
-    quiet_names[#quiet_names + 1] = (seated(r, m))
-  end
+  local members = seated_names(r, all)
+  local quiet_names = seated_names(r, redis.call('SMEMBERS', quiet_key(r)))
   local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
