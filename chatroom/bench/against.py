@@ -223,6 +223,8 @@ FIGURES: dict[str, list[Figure]] = {
     "hold": [
         ("conn/s", _at("connects_per_s")),
         ("conn cpu ms", _at("connect_cpu_ms_per_client")),
+        ("redis cpu ms", _at("redis_connect_cpu_ms_per_client")),
+        ("redis calls", _at("redis_calls_per_client")),
         ("KiB/idle", _at("server_kib_per_idle")),
         ("loss", _at("fanout", "loss")),
         ("p50 ms", _at("fanout", "latency_ms", "p50")),

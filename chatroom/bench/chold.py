@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import math
 import secrets
+import socket
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -136,6 +137,9 @@ class HoldRun:
     #: a machine's load does not change, unlike the rate.
     connect_cpu_ms_per_client: float | None
     redis_connect_cpu_ms_per_client: float | None
+    #: Commands Redis ran per idle client while they connected (--hold-nodes),
+    #: those its scripts ran included (``INFO commandstats``).
+    redis_calls_per_client: float | None
     #: Open connections on each server process once the idle ones are in.
     connections_per_node: list[int]
     #: Summed over the nodes.
@@ -227,7 +231,7 @@ def _hold_on_nodes(kind: str, options: argparse.Namespace, extra: list[str]) -> 
     except (OSError, RuntimeError) as error:
         raise BenchError(f"cannot start the nodes: {error}") from None
     try:
-        redis = nodes.cluster.redis.target.pid
+        redis = nodes.cluster.redis.target
         return _hold(nodes.target, options, nodes.metrics_ports, redis)
     except BenchError as error:
         raise BenchError(f"{error}\nlog tails:\n{nodes.cluster.log_tails()}") from None
@@ -270,14 +274,33 @@ def _per_client(
     return round((after - before) * 1000 / clients, 3)
 
 
+def redis_calls(redis: LoadTarget | None) -> int | None:
+    """Commands ``redis`` has run so far, those its scripts ran included:
+    the sum of ``INFO commandstats``'s calls (None without a Redis)."""
+    if redis is None:
+        return None
+    with socket.create_connection((redis.host, redis.port), timeout=10) as link:
+        link.sendall(b"INFO commandstats\r\n")
+        reply = link.makefile("rb")
+        size = int(reply.readline()[1:])  # a bulk string: $size
+        text = reply.read(size).decode()
+    return sum(
+        int(line.split("calls=", 1)[1].split(",", 1)[0])
+        for line in text.splitlines()
+        if line.startswith("cmdstat_")
+    )
+
+
 def _hold(
     target: LoadTarget,
     options: argparse.Namespace,
     metrics: list[int],
-    redis_pid: int | None = None,
+    redis: LoadTarget | None = None,
 ) -> HoldRun:
     rss_before = target.rss_kib()
     started_up = _first_scrape(metrics, options.connect_timeout)
+    redis_pid = redis.pid if redis is not None else None
+    calls_before = redis_calls(redis)
     cpu_before, redis_before = target.cpu_seconds(), proc_cpu_seconds(redis_pid)
     started = time.monotonic()
     holders, sources = _holders(target, options, options.hold)
@@ -287,6 +310,7 @@ def _hold(
         _all_accepted(metrics, options.hold, options.connect_timeout)
         connected = time.monotonic() - started
         cpu_after, redis_after = target.cpu_seconds(), proc_cpu_seconds(redis_pid)
+        calls_after = redis_calls(redis)
         time.sleep(0.5)  # the replies' buffers are freed
         rss_held = target.rss_kib()
         before = GCFigures.scrape_all(metrics)
@@ -310,6 +334,11 @@ def _hold(
         connect_cpu_ms_per_client=_per_client(cpu_before, cpu_after, options.hold),
         redis_connect_cpu_ms_per_client=_per_client(
             redis_before, redis_after, options.hold
+        ),
+        redis_calls_per_client=(
+            round((calls_after - calls_before) / options.hold, 1)
+            if calls_before is not None and calls_after is not None and options.hold
+            else None
         ),
         connections_per_node=before.connections,
         server_rss_before_kib=rss_before,

@@ -264,7 +264,7 @@ def c_tables(results: dict[str, Any]) -> list[str]:
         out.append(
             _grid(
                 ("server", "idle", "per process", "sources", "conn/s",
-                 "conn cpu ms", "redis ms", "KiB/idle", "offered",
+                 "conn cpu ms", "redis ms", "redis calls", "KiB/idle", "offered",
                  "loss", "p50", "p99", "max", "srv cpu%", "gc connecting <ms",
                  "gc run <ms", "gc >10ms conn/run", "gc max cpu ms", "gen cpu%"),
                 [
@@ -273,6 +273,7 @@ def c_tables(results: dict[str, Any]) -> list[str]:
                      r["sources"], r["connects_per_s"],
                      r["connect_cpu_ms_per_client"],
                      r["redis_connect_cpu_ms_per_client"],
+                     r.get("redis_calls_per_client"),
                      r["server_kib_per_idle"], r["fanout"]["offered_per_s"],
                      r["fanout"]["loss"], r["fanout"]["latency_ms"]["p50"],
                      r["fanout"]["latency_ms"]["p99"],

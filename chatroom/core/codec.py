@@ -102,6 +102,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.ModeChanged,
         events.BanChanged,
         events.SettingChanged,
+        events.RoomMetadataChanged,
         events.Kicked,
         events.Invitation,
         events.Invited,

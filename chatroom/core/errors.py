@@ -105,13 +105,6 @@ def not_renamer(name: str) -> ChatError:
     return ChatError("NOT_ALLOWED", f"only the owner of {name} can rename it")
 
 
-def no_renames_here() -> ChatError:
-    """What a back-end that cannot move a room's keys answers a rename."""
-    return ChatError(
-        "NOT_SUPPORTED", "rooms cannot be renamed where each has a slot of its own"
-    )
-
-
 def room_name_taken(name: str) -> ChatError:
     """A rename's new name is a room's, or was one within its rename's grace."""
     return ChatError("ROOM_EXISTS", f"{name} is taken, choose another name")

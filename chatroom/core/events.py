@@ -499,6 +499,18 @@ class SettingChanged(RoomEvent):
 
 
 @dataclass(slots=True, eq=True)
+class RoomMetadataChanged(RoomEvent):
+    """``by`` set the room's metadata key ``key`` to ``value`` ("":
+    removed; :class:`~chatroom.core.facts.RoomPolicy`'s ``metadata``).
+    IRC clients subscribed to the key see ``761``; ``rich`` connections
+    ``ROOM_METADATA``."""
+
+    key: str
+    value: str
+    by: str
+
+
+@dataclass(slots=True, eq=True)
 class Kicked(RoomEvent):
     """You were put out of the room by ``by`` (the room hears a
     :class:`Departure` of kind ``KICK``)."""

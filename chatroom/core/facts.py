@@ -48,6 +48,10 @@ class RoomPolicy:
     #: ``-o``), as their grant mask: still the owner, no longer moderating
     #: until they ``/op`` themself. A later owner is not this mask.
     unopped_owner: str = ""
+    #: The room's metadata (IRC's ``METADATA #room``, set by its owner and
+    #: operators): key, value pairs in the order they were first set
+    #: (:func:`chatroom.core.moderation.decide`'s ``metadata``).
+    metadata: tuple[tuple[str, str], ...] = ()
 
     @cached_property
     def restricted(self) -> bool:
@@ -74,9 +78,15 @@ class RoomPolicy:
                 "voiced": list(self.voiced),
                 "external": self.external,
                 "unopped_owner": self.unopped_owner,
+                **self._metadata_json(),
             },
             separators=(",", ":"),
         )
+
+    def _metadata_json(self) -> dict[str, list[list[str]]]:
+        """The metadata's part of the JSON: none without any, so a policy
+        stored before rooms had metadata reads back as it was."""
+        return {"metadata": [list(p) for p in self.metadata]} if self.metadata else {}
 
     @classmethod
     def from_json(cls, text: str | bytes) -> RoomPolicy:
@@ -101,6 +111,7 @@ class RoomPolicy:
             voiced=tuple(current_mask(m) for m in data.get("voiced", ())),
             external=bool(data.get("external")),
             unopped_owner=current_mask(data.get("unopped_owner", "")),
+            metadata=tuple((str(k), str(v)) for k, v in data.get("metadata", ())),
         )
 
 

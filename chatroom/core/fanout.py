@@ -32,6 +32,14 @@ it through ``deliver``. Against the kept ``deliver`` methods alone, that
 raised the IRC door's ceiling from 1.5 to 2.0 M deliveries/s and the
 line door's from 3.0 to 3.5 M/s on one machine (docs/performance.md).
 
+A room's other events (a join, a departure, a topic) go the same way
+to the members whose writer takes every event so (the line door's:
+:attr:`~chatroom.core.member.MessageWriter.every_event`): rendered once
+per rendering and written to each (:class:`EventPlan`), the others
+through their ``deliver``. A join into a room of 1,000 is told to up to
+999 members; calling each one's ``deliver`` to look the rendering up
+again was most of the Python a join cost in a storm into such rooms.
+
 Under load a room says several messages in one reactor turn: a member's
 send queue then takes the turn's messages after the first as one
 :class:`~chatroom.core.runs.Run`, handed to it at the room's second
@@ -107,15 +115,16 @@ class Audience(dict[Member, V]):
     room read again after every change of devices makes no new list.
     """
 
-    __slots__ = ("_delivers", "_made_at", "_plan")
+    __slots__ = ("_delivers", "_events", "_made_at", "_plan")
 
     def __init__(self) -> None:
         super().__init__()
         self._delivers: list[Deliver] = []
         self._made_at = _redirections
-        #: How its members take a message, made at the first one after a
-        #: change (None: not made since).
+        #: How its members take a message, and any other event, each made
+        #: at the first one after a change (None: not made since).
         self._plan: MessagePlan | None = None
+        self._events: EventPlan | None = None
 
     def delivers(self) -> list[Deliver]:
         """Each member's ``deliver``, in the members' order."""
@@ -134,6 +143,17 @@ class Audience(dict[Member, V]):
                 plan.add(member, deliver)
         return plan
 
+    def event_plan(self) -> EventPlan:
+        """How each member takes any other event: kept as the message
+        plan is."""
+        delivers = self.delivers()
+        plan = self._events
+        if plan is None:
+            plan = self._events = EventPlan()
+            for member, deliver in zip(self, delivers, strict=True):
+                plan.add(member, deliver)
+        return plan
+
     def _update(self) -> None:
         delivers = self._delivers
         kept = len(delivers)
@@ -144,7 +164,7 @@ class Audience(dict[Member, V]):
                 delivers.append(member.deliver)
         del delivers[len(self) :]
         self._made_at = _redirections
-        self._plan = None
+        self._plan = self._events = None
 
     def __setitem__(self, member: Member, value: V) -> None:
         if self._made_at == _redirections and member not in self:
@@ -152,6 +172,8 @@ class Audience(dict[Member, V]):
             self._delivers.append(deliver)
             if self._plan is not None:
                 self._plan.add(member, deliver)
+            if self._events is not None:
+                self._events.add(member, deliver)
         super().__setitem__(member, value)
 
     def __delitem__(self, member: Member) -> None:
@@ -229,6 +251,30 @@ class MessagePlan:
         self.authors[writer.name] = Author(rendering, at, position, deliver, writer)
 
 
+class EventPlan:
+    """How an :class:`Audience`'s members take an event other than a
+    message (:meth:`Audience.event_plan`): ``writes``, per rendering, the
+    ``write`` of each member whose writer takes every event as its bytes;
+    ``delivers`` the ``deliver`` of every other member."""
+
+    __slots__ = ("delivers", "writes")
+
+    def __init__(self) -> None:
+        self.writes: dict[Encoder, list[Write]] = {}
+        self.delivers: list[Deliver] = []
+
+    def add(self, member: Member, deliver: Deliver) -> None:
+        """``member`` (whose kept ``deliver`` is ``deliver``) takes events too."""
+        writer = member.message_writer()
+        if writer is None or not writer.every_event:
+            self.delivers.append(deliver)
+            return
+        writes = self.writes.get(writer.encoder)
+        if writes is None:
+            writes = self.writes[writer.encoder] = []
+        writes.append(writer.write)
+
+
 class Rendering:
     """The members of an Audience that take a message in one rendering.
 
@@ -296,8 +342,7 @@ def fan_out(members: Iterable[Member], event: Event) -> None:
         elif isinstance(event, _NARROWED):
             failed = _deliver_each(recipients(members, event), event)
         else:
-            delivers = members.delivers()
-            failed = _hand_to(delivers, event, members, _deliverer_of, event)
+            failed = _write_event(members, event)
     else:
         failed = _deliver_each(recipients(members, event), event)
     if failed is not None:
@@ -348,6 +393,18 @@ def _write_message(members: Audience[Any], event: Message) -> list[Member] | Non
         failed = _hand_to(
             (author.deliver,), event, members, _deliverer_of, event, failed
         )
+    return _hand_to(plan.delivers, event, members, _deliverer_of, event, failed)
+
+
+def _write_event(members: Audience[Any], event: Event) -> list[Member] | None:
+    """An event other than a message to an Audience, by its
+    :class:`EventPlan`: rendered once per rendering and written to each
+    member that takes its bytes, then handed to every other member."""
+    plan = members.event_plan()
+    failed = None
+    for encoder, writes in plan.writes.items():
+        data = event.encoded(encoder)
+        failed = _hand_to(writes, data, members, _writer_of, event, failed)
     return _hand_to(plan.delivers, event, members, _deliverer_of, event, failed)
 
 

@@ -36,12 +36,16 @@ class MessageWriter(NamedTuple):
     messages still go through its ``deliver`` (IRC's echo of one's own).
     ``queue``, if given, is the send queue ``write`` writes to, which
     takes a turn's messages of a room as one shared run instead
-    (:mod:`chatroom.core.runs`)."""
+    (:mod:`chatroom.core.runs`). ``every_event``: the member takes every
+    other room event the same way (its ``deliver`` is ``write(encoder(event))``
+    for any event), so a room's other events (a join, a departure) are
+    rendered once per ``encoder`` too and written straight to it."""
 
     name: str
     encoder: Encoder
     write: Callable[[bytes], None]
     queue: RunTaker | None = None
+    every_event: bool = False
 
 
 class Member(Protocol):

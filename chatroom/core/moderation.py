@@ -47,10 +47,13 @@ from chatroom.core.events import (
     ModeChanged,
     OwnerChanged,
     RoomEvent,
+    RoomMetadataChanged,
     SettingChanged,
 )
 from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.facts import Target as Target
+from chatroom.core.metadata_rule import check_key as check_metadata_key
+from chatroom.core.metadata_rule import check_value as check_metadata_value
 from chatroom.core.settingvalues import (
     check_key,
     check_limit_value,
@@ -230,7 +233,7 @@ class Action:
     @property
     def needs_target(self) -> bool:
         """Whether the registry must look the named user up."""
-        return self.command != "set" and not self.target.startswith(
+        return self.command not in ("set", "metadata") and not self.target.startswith(
             ("account:", "name:")
         )
 
@@ -624,6 +627,42 @@ def _keep(room: RoomFacts, actor: Actor, on: bool) -> RoomPolicy:
     return replace(room.policy, keep=True, owner_account=actor.account)
 
 
+#: The most metadata keys a room keeps (``METADATA #room SET``).
+ROOM_METADATA_KEYS = 20
+
+
+def _metadata(
+    action: Action, room: RoomFacts, actor: Actor, target: Target | None
+) -> Outcome:
+    """``METADATA #room SET key [value]`` (``value`` "": unset), and
+    ``CLEAR`` (``key`` ``*``: every key unset): the owner's and operators'
+    to change; a key unset that was not set changes nothing. Keys and
+    values follow :mod:`chatroom.core.metadata_rule`."""
+    _require_operator(room, actor, "metadata")
+    kept = dict(room.policy.metadata)
+    if action.target == "*":
+        gone = list(kept)
+        kept.clear()
+        events: list[RoomEvent] = [
+            RoomMetadataChanged(room.name, key, "", actor.name) for key in gone
+        ]
+    else:
+        key = check_metadata_key(action.target)
+        value = check_metadata_value(key, action.value) if action.value else ""
+        if value and key not in kept and len(kept) >= ROOM_METADATA_KEYS:
+            raise errors.bad_args(f"a room keeps {ROOM_METADATA_KEYS} keys at most")
+        if kept.get(key, "") == value:
+            return Outcome()
+        if value:
+            kept[key] = value
+        else:
+            del kept[key]
+        events = [RoomMetadataChanged(room.name, key, value, actor.name)]
+    if not events:
+        return Outcome()
+    return Outcome(replace(room.policy, metadata=tuple(kept.items())), events)
+
+
 _DECIDERS = {
     "op": _op,
     "deop": _deop,
@@ -634,4 +673,5 @@ _DECIDERS = {
     "unban": _unban,
     "invite": _invite,
     "set": _set,
+    "metadata": _metadata,
 }

@@ -41,6 +41,10 @@ class Presence:
     #: The account its session is signed in to ("" for none); filled in by
     #: a read, from where the cluster keeps it.
     account: str = ""
+    #: The metadata its session keeps (key, value pairs: what a user
+    #: without an account tells others, :mod:`chatroom.core.profiles`);
+    #: filled in by a read, written by :meth:`PresenceSteps.publish_metadata`.
+    metadata: tuple[tuple[str, str], ...] = ()
 
 
 class PresenceSteps(Protocol):
@@ -49,6 +53,16 @@ class PresenceSteps(Protocol):
     async def publish(self, key: str, token: str, facts: Presence) -> None:
         """User ``key`` (a name key), held by seat ``token``, is now
         ``facts``; nothing is kept if the seat no longer holds the name."""
+        ...
+
+    async def publish_metadata(
+        self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
+    ) -> None:
+        """User ``key``'s session (seat ``token``) now keeps ``metadata``
+        (:mod:`chatroom.core.profiles`), beside what its door gave; nothing
+        is kept if the seat no longer holds the name. It is read with the
+        door's facts (:meth:`read`), so a user of a door that keeps none
+        shows none to other nodes."""
         ...
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:

@@ -1,17 +1,25 @@
-"""Profiles: what an account tells others of itself beside its name.
+"""Profiles: what a user tells others of itself beside its name.
 
 Four keys, as IRC's ``draft/metadata-2`` names them (:data:`KEYS`): a
-``display-name``, ``pronouns``, a ``status`` line, and an ``avatar``. The
-rule is here, once, for every door (the line protocol's ``/profile``,
-IRC's ``METADATA``, the web page):
+``display-name``, ``pronouns``, a ``status`` line, and an ``avatar``;
+and, as that draft allows, any other key a client chooses (``color``,
+``homepage``...). The rule is here, once, for every door (the line
+protocol's ``/profile``, IRC's ``METADATA``, the web page):
 
-- **Who keeps one.** Accounts only: a profile is one of the account's
-  settings (:mod:`chatroom.core.account_settings`, kind :data:`PROFILE`),
-  so it lasts, every device and node reads the same, and ``/export``
-  carries it. A plain name is refused (``NOT_ALLOWED``).
-- **What a value may be.** Text on one line, at most :data:`LIMITS`
-  characters for its key and :data:`MAX_BYTES` bytes of UTF-8 (what an
-  IRC line has room for beside the ``METADATA`` words); "" removes the key.
+- **Where it is kept.** An account's four profile keys are one of the
+  account's settings (:mod:`chatroom.core.account_settings`, kind
+  :data:`PROFILE`), so they last, every device and node reads the same,
+  and ``/export`` carries them. Everything else (any key of a plain name,
+  an account's keys beyond the four) is kept with the session, as Ergo
+  keeps an unregistered client's: it is gone when the session ends, at
+  most :data:`SESSION_KEYS` keys, and the other nodes read it with the
+  user's presence (:mod:`chatroom.core.presence`).
+- **What a key and a value may be** (:mod:`chatroom.core.metadata_rule`,
+  which rooms' metadata follows too). A key is one of :data:`KEYS` in any
+  case, or a metadata key as the draft spells them (``a-z 0-9 _ . / -``);
+  a value is text on one line, at most its key's characters and 400
+  bytes of UTF-8 (what an IRC line has room for beside the ``METADATA``
+  words); "" removes the key.
 - **The avatar.** The address of a picture uploaded to this server
   (``--files``): ``…/files/<id>/<name>``, at the server's own address when
   it knows it (``--public-url``, else where its HTTP door listens: there
@@ -35,44 +43,23 @@ from chatroom.core import errors
 from chatroom.core.account_settings import PROFILE, SettingStore, of_kind
 from chatroom.core.changes import AccountSettings, DecidedChange, SetProfile
 from chatroom.core.events import ProfileChanged
+from chatroom.core.facts import Target
 from chatroom.core.filedir import ID_PATTERN
 from chatroom.core.files import SAFE_IMAGES, FileService
 from chatroom.core.member import Member
-from chatroom.core.sessions import Session
+from chatroom.core.metadata_rule import (
+    AVATAR,
+    KEYS,
+    SESSION_KEYS,
+    check_key,
+    check_value,
+)
+from chatroom.core.presence import PresenceSteps
+from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-
-DISPLAY_NAME = "display-name"
-PRONOUNS = "pronouns"
-STATUS = "status"
-AVATAR = "avatar"
-#: Every key a profile has, in the order ``/profile NAME`` lists them.
-KEYS = (DISPLAY_NAME, PRONOUNS, STATUS, AVATAR)
-#: The most characters each key's value may have.
-LIMITS = {DISPLAY_NAME: 64, PRONOUNS: 32, STATUS: 200, AVATAR: 300}
-#: The most bytes of UTF-8 any value may have (IRC's irctest refuses 480).
-MAX_BYTES = 400
 
 #: An uploaded file's address: the origin, then ``/files/<id>/<name>``.
 _AVATAR = re.compile(rf"^(https?://[^/\s]+)/files/({ID_PATTERN})/[^/\s]+$")
-
-
-def check_key(key: str) -> str:
-    """``key`` in lower case, if a profile has it (``BAD_ARGS``)."""
-    if key.lower() not in KEYS:
-        raise errors.bad_args(f"profiles have {', '.join(KEYS)}")
-    return key.lower()
-
-
-def check_value(key: str, value: str) -> str:
-    """``value`` without its outer spaces, if ``key`` may hold it
-    (``BAD_ARGS``): one line, within the key's :data:`LIMITS` and
-    :data:`MAX_BYTES`."""
-    value = value.strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise errors.bad_args(f"a {key} is one line of text")
-    if len(value) > LIMITS[key] or len(value.encode("utf-8")) > MAX_BYTES:
-        raise errors.bad_args(f"a {key} has {LIMITS[key]} characters at most")
-    return value
 
 
 def profile_in(settings: dict[str, str]) -> dict[str, str]:
@@ -92,10 +79,16 @@ class Profiles:
         session_of: Callable[[Member], Session],
         files: Callable[[], FileService | None],
         tell_neighbours: Callable[[Member, ProfileChanged], Awaitable[None]],
+        sessions: Sessions,
+        presence: PresenceSteps,
+        find_user: Callable[[str], Awaitable[Target | None]],
     ) -> None:
         """Args:
         settings: where profiles are read.
         apply: the back-end's one write (:meth:`~chatroom.core.backend.Backend.apply`).
+        sessions: this node's sessions, which keep what is not an account's.
+        presence: where the other nodes read what a session keeps.
+        find_user: the back-end's look-up of a user by name, on any node.
         files: the server's uploads (None while ``--files`` is off), where
             an avatar must be.
         tell_neighbours: hands a change to everyone who shares a room
@@ -106,32 +99,80 @@ class Profiles:
         self.session_of = session_of
         self.files = files
         self.tell_neighbours = tell_neighbours
+        self.sessions = sessions
+        self.presence = presence
+        self.find_user = find_user
 
     async def of(self, name: str) -> dict[str, str]:
-        """The profile of the account called ``name`` (empty for a name
-        no account keeps one under)."""
-        return profile_in(await self.settings.settings(name_key(name)))
+        """The profile of the user called ``name``: its account's (the
+        account it is signed in to, else the one registered as ``name``),
+        then what its session keeps if it is connected (read here, or
+        with its presence on another node)."""
+        found = await self.find_user(name)
+        account = found.account if found is not None else name_key(name)
+        kept = profile_in(await self.settings.settings(account)) if account else {}
+        if found is None or not found.session:
+            return kept
+        seat = self.sessions.by_token(found.session)
+        session = self.sessions.get(seat) if seat is not None else None
+        if session is not None:
+            return {**kept, **dict(session.metadata)}
+        there = (await self.presence.read([found.key])).get(found.key)
+        return {**kept, **dict(there.metadata)} if there is not None else kept
 
     async def own(self, member: Member) -> dict[str, str]:
-        """The member's own profile (empty for a plain name)."""
-        account = self.session_of(member).account
-        return profile_in(await self.settings.settings(account)) if account else {}
+        """The member's own profile: its account's, then what its session
+        keeps."""
+        session = self.session_of(member)
+        kept = (
+            profile_in(await self.settings.settings(session.account))
+            if session.account
+            else {}
+        )
+        return {**kept, **dict(session.metadata)}
 
     async def set(self, member: Member, key: str, value: str) -> ProfileChanged:
-        """The member's account's ``key`` is now ``value`` ("": removed);
-        its rooms' members hear it. Returns the change."""
+        """The member's ``key`` is now ``value`` ("": removed), kept where
+        the rule says (its account, else its session); its rooms' members
+        hear it. Returns the change.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (a key or value refused, one key more
+                than a session keeps).
+        """
         key = check_key(key)
         value = check_value(key, value)
         session = self.session_of(member)
-        if not session.account:
-            raise errors.not_allowed("only accounts keep a profile: /register PASSWORD")
         if key == AVATAR and value:
             await self._check_avatar(value)
-        ops = (SetProfile(key, value),)
-        await self.apply(DecidedChange(AccountSettings(session.account), (), ops))
+        if session.account and key in KEYS:
+            ops = (SetProfile(key, value),)
+            await self.apply(DecidedChange(AccountSettings(session.account), (), ops))
+            if key in dict(session.metadata):  # kept before signing in: no more
+                await self._keep(member, session, key, "")
+        else:
+            await self._keep(member, session, key, value)
         change = ProfileChanged(session.name, key, value)
         await self.tell_neighbours(member, change)
         return change
+
+    async def _keep(
+        self, member: Member, session: Session, key: str, value: str
+    ) -> None:
+        """The session keeps ``key`` as ``value`` ("": no more), here and
+        for the other nodes."""
+        kept = dict(session.metadata)
+        if value and key not in kept and len(kept) >= SESSION_KEYS:
+            raise errors.bad_args(f"a session keeps {SESSION_KEYS} keys at most")
+        if value:
+            kept[key] = value
+        else:
+            kept.pop(key, None)
+        metadata = tuple(kept.items())
+        self.sessions.describe(member, metadata=metadata)
+        await self.presence.publish_metadata(
+            name_key(session.name), session.token, metadata
+        )
 
     async def _check_avatar(self, url: str) -> None:
         """``url`` is a picture this server keeps (``BAD_ARGS``)."""

@@ -50,7 +50,9 @@ class Session:
     registered (what IRC's ``account-tag`` shows: a key is folded,
     ``morning`` keys as ``moming``), and the realname and away message its
     door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
-    none), which its :class:`~chatroom.core.events.Joined` carries.
+    none), which its :class:`~chatroom.core.events.Joined` carries, and
+    the metadata it keeps for as long as it lasts (key, value pairs:
+    :mod:`chatroom.core.profiles`).
 
     An account's devices here share their seat's session; a door's session
     (:class:`~chatroom.doors.line.session.LineSession`,
@@ -62,6 +64,7 @@ class Session:
     account_name: str = ""
     realname: str = ""
     away: str = ""
+    metadata: tuple[tuple[str, str], ...] = ()
 
     def joined(self, room: str) -> Joined:
         """Its arrival in ``room``, with what each door renders of it."""
@@ -252,10 +255,14 @@ class Sessions:
             self._account_names[name_key(session.name)] = session.account_name
 
     def describe(
-        self, member: Member, realname: str | None = None, away: str | None = None
+        self,
+        member: Member,
+        realname: str | None = None,
+        away: str | None = None,
+        metadata: tuple[tuple[str, str], ...] | None = None,
     ) -> None:
-        """The realname or away message (None: unchanged) its door now gives
-        an open session."""
+        """The realname or away message its door now gives an open session,
+        or the metadata it keeps (None: unchanged)."""
         seat = self.seat_of(member)
         session = self._by_member.get(seat) if seat is not None else None
         if seat is None or session is None:
@@ -264,6 +271,8 @@ class Sessions:
             session = replace(session, realname=realname)
         if away is not None:
             session = replace(session, away=away)
+        if metadata is not None:
+            session = replace(session, metadata=metadata)
         self._by_member[seat] = session
 
     def close(self, member: Member) -> Session | None:

@@ -30,10 +30,22 @@ the node has read what its links hold: a reply that came in time is never
 counted late. A Redis that really does not answer (frozen, or its network
 gone) is still found within the timeout, plus whatever the node itself
 stalled past a tick.
+
+A turn reads at most a socket buffer's worth of each link (64 KiB), so a
+node that falls behind in a storm of sign-ins (a join's reply names the
+room's members) can hold more of Redis's replies than it reads in a turn,
+for longer than the timeout: Redis answered, the node has not read it
+yet. A call is therefore not judged late while Redis's replies wait
+unread on the links that carry the node's calls
+(:attr:`CallDeadlines.answering`, asked of the links' sockets): Redis
+answers a link's commands in order, and bytes waiting there are its
+answers; the verdict waits a tick, and is made once they are read. A
+Redis that stops answering is then found at most a tick later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from twisted.internet import defer
@@ -94,6 +106,10 @@ class CallDeadlines:
         #: Calls found past their deadline, judged at the next tick.
         self._overdue: list[PendingCall] = []
         self._timer: IDelayedCall | None = None
+        #: Whether replies from Redis wait unread on the links that carry
+        #: the calls (set by their owner; never, if none is): while they
+        #: do, no call is judged late.
+        self.answering: Callable[[], bool] = lambda: False
         #: Calls watched so far: a test waiting for the node to be quiet
         #: needs to see that no call began, not only that none is in flight
         #: at the instants it looks (a node's steps follow one another).
@@ -165,13 +181,19 @@ class CallDeadlines:
         self._counted_at = self.clock.seconds()
         judged, self._overdue = self._overdue, []
         late = [watch for watch in judged if watch in self._in_flight]
+        answering = bool(late) and self.answering()
+        if answering:  # Redis answered: judged again a tick later
+            late = []
         for watch in late:
             del self._in_flight[watch]
         for watch in self._in_flight:
             if watch.deadline > self.listened:
                 break
             self._overdue.append(watch)
-        if self._overdue:
+        if answering:
+            self._tick_set_for = self.tick
+            self._timer = self.clock.callLater(self.tick, self._on_tick)
+        elif self._overdue:
             # After this turn's reading: a reply waiting in the socket
             # while the node was busy is read before the verdict.
             self._tick_set_for = 0.0

@@ -29,7 +29,9 @@ dying: the next attempt asks again.
 
 from __future__ import annotations
 
+import fcntl
 import random
+import termios
 from collections.abc import Callable
 from typing import Any
 
@@ -443,6 +445,21 @@ class RedisLink(Service):
         """Abandon the current connection (it stopped answering); reconnect."""
         if self.connection is not None:
             self.connection.transport.abortConnection()
+
+    def unread(self) -> bool:
+        """Whether bytes from Redis wait in the connection's socket, not yet
+        read (a node that read only part of its replies in a busy turn):
+        ``FIONREAD`` on the socket; False without one (no connection, or a
+        transport with no socket of its own)."""
+        connection = self.connection
+        sock = getattr(getattr(connection, "transport", None), "socket", None)
+        if sock is None:
+            return False
+        try:
+            waiting = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0")
+        except (OSError, ValueError):  # closed meanwhile
+            return False
+        return waiting != b"\0\0\0\0"
 
     def peer(self) -> tuple[str, int] | None:
         """Where the connection goes (None: there is none)."""

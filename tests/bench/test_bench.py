@@ -174,6 +174,9 @@ class ClusterBenchSmokeTests(BenchTestCase):
         self.assertEqual(len(per_node), 2)
         self.assertEqual(sum(per_node), 40)
         self.assertTrue(all(count > 0 for count in per_node), per_node)
+        # each client's claim, entry and join are scripts at least, and
+        # the scripts' own commands count too
+        self.assertGreater(run["redis_calls_per_client"], 3)
         fanout = run["fanout"]
         self.assertGreater(fanout["received"], 0)
         self.assertEqual(fanout["received"], fanout["expected"])

@@ -18,6 +18,7 @@ import pkgutil
 import shutil
 import signal
 import tempfile
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from twisted.internet import defer, protocol, reactor, task
@@ -446,7 +447,7 @@ class TwoNodeRegistryTestCase(RedisRegistryTestCase, ContractBase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
-        cluster = ClusterConfig(RedisAddress.parse(self.redis_url), node_id="two")
+        cluster = replace(self.cluster_config(), node_id="two")
         self.other = redis_registry(self.config, cluster, reactor)
         self.other_server = DoorHub(self.config, clock=reactor, registry=self.other)
         self.other_server.start()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor, task
 
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
@@ -65,6 +65,11 @@ class HalfDoneEndings(ContractBase):
 
         steps.applied = died  # type: ignore[method-assign]
 
+    def patiently(self) -> defer.Deferred[None]:
+        """A wait between looks that outlasts a claim's wait for an end
+        under way (``--redis-timeout``) in :meth:`expect`'s 500 looks."""
+        return task.deferLater(reactor, 0.02, lambda: None)
+
     def released(self, u: str) -> defer.Deferred[None]:
         return defer.Deferred.fromCoroutine(self.backend().endings.released(u))
 
@@ -75,7 +80,8 @@ class HalfDoneEndings(ContractBase):
         him, and his name is nobody's to claim yet. The node's next resume
         finds the session it no longer has (``tidy``) and releases it
         again, which carries the end on: alice sees bob leave, and the
-        name is free."""
+        name is free. A claim of the name meanwhile waits for the end to
+        be finished, as long as a Redis reply may take, then is refused."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
         token = yield self.token("bob")
         self.rooms_steps_never_run()
@@ -87,7 +93,7 @@ class HalfDoneEndings(ContractBase):
         self.assertEqual((yield self.eval(scripts.HOLDS, "bob", token)), b"GONE")
         impostor = User(FakeClient(self.server))
         impostor.say("bob")
-        yield self.expect(impostor, "ERR NAME_TAKEN")
+        yield self.expect(impostor, "ERR NAME_TAKEN", wait=self.patiently)
         alice.say("/who")
         who = yield self.expect(alice, "MEMBERS ")
         self.assertEqual(who, "MEMBERS tea alice bob")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from twisted.internet import defer
 
-from tests.backends.redis import test_moderation
+from tests.backends.redis import test_moderation, test_renames
+from tests.cluster import test_renames_apart
 from tests.cluster import test_rooms_apart as apart
 from tests.cluster.redis_cluster import OnThreePrimaries, emptied_three_primaries
 
@@ -71,6 +72,23 @@ class ThreePrimariesEndingsTests(OnThreePrimaries, apart.RoomsApartEndingsTests)
 
 class ThreePrimariesTargetTests(
     OnThreePrimaries, test_moderation.RoomsApartTargetTests
+):
+    pass
+
+
+class ThreePrimariesRenamesTests(OnThreePrimaries, test_renames.RoomsApartRenamesTests):
+    """Renames: the old room's steps on its primary, the new room's on
+    its own, the server's on the server slot's."""
+
+
+class ThreePrimariesTwoNodeRenameTests(
+    OnThreePrimaries, test_renames_apart.RoomsApartTwoNodeRenameTests
+):
+    pass
+
+
+class ThreePrimariesRenameCutShortTests(
+    OnThreePrimaries, test_renames_apart.RenameCutShortTests
 ):
     pass
 

@@ -37,6 +37,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.AwayChanged("bob", "lunch"),
     events.RealnameChanged("bob", "Bob Smith"),
     events.ProfileChanged("bob", "display-name", "Bob Smith"),
+    events.RoomMetadataChanged("tea", "display-name", "Tea Room", "alice"),
     events.TopicChanged("tea", "bob", "oolong", "T", "9", account="Bob"),
     events.RoomDeleted("tea", "alice"),
     events.RoomRenamed("tea", "chai", "alice", "more spice"),

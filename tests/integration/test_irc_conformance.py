@@ -62,12 +62,12 @@ class ConformanceOverSocketsTests(DoorsTestCase):
 
     @defer.inlineCallbacks
     def test_invalid_utf8_and_too_many_targets(self):
-        """A line that is not UTF-8 is FAIL * INVALID_UTF8; JOIN past
+        """A line that is not UTF-8 is FAIL naming its command, INVALID_UTF8; JOIN past
         TARGMAX is 407 for each channel past it."""
         foo = yield self.irc("foo")
         foo.transport.write(b"PRIVMSG foo :\xff\xfe\r\n")
         line = yield foo.expect(lambda line: command(line) == "FAIL")
-        self.assertEqual(line.split(" ")[2:4], ["*", "INVALID_UTF8"])
+        self.assertEqual(line.split(" ")[2:4], ["PRIVMSG", "INVALID_UTF8"])
         foo.say("JOIN " + ",".join(f"#h{n}" for n in range(11)))
         refused = yield foo.expect(lambda line: command(line) == "407")
         self.assertIn(" #h10 ", refused)

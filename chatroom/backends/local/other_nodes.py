@@ -52,5 +52,10 @@ class NoPresence:
     async def publish(self, key: str, token: str, facts: Presence) -> None:
         """No other node asks."""
 
+    async def publish_metadata(
+        self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
+    ) -> None:
+        """No other node asks."""
+
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         return {}

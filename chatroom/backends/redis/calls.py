@@ -127,6 +127,9 @@ class RedisCalls:
         self.deadlines = (
             CallDeadlines(clock, timeout) if deadlines is None else deadlines
         )
+        #: A call is not judged late while Redis's replies wait unread on
+        #: the links that carry calls (:mod:`~chatroom.redisclient.deadlines`).
+        self.deadlines.answering = lambda: commands.unread() or heartbeat.unread()
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.
@@ -418,13 +421,14 @@ async def together(calls: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
 def check(reply: Any, refusals: Refusals) -> Any:
     """Return a script's reply, or raise what its status says.
 
-    The status is the reply itself or its first element. ``GONE`` raises
+    The status is the reply itself or its first element (``ENDING`` and
+    ``HELD`` are ``CLAIM``'s answers for its caller to act on). ``GONE`` raises
     :class:`SessionHarvestedError`, and ``CHANGED`` and ``RESTRICTED``
     :class:`FactsChangedError`, for the caller to handle; a status in
     ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
-    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD"):
+    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD", b"ENDING"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()

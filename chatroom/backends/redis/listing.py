@@ -6,10 +6,11 @@ creation number, secret) is in the room's slot, the index of rooms
 (``P rooms``) in the server's, so the list is read in steps of one slot
 each: the index (:data:`LISTED_KEYS`), then every room's row
 (:data:`LISTED_ROOM`), sent together on the link (one round trip, see
-:func:`~chatroom.backends.redis.calls.together`). Read per sign-in, that
-would be a script per room per sign-in; so a node keeps the rows it has
-read (:class:`RedisListing`) and reads again only the rooms the lobby's changes
-named since. Every change of a row is news: a script that changes a
+:func:`~chatroom.backends.redis.calls.together`); where the rooms share the
+server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
+per sign-in, that would be a script per room per sign-in; so a node keeps
+the rows it has read (:class:`RedisListing`) and reads again only the rooms
+the lobby's changes named since. Every change of a row is news: a script that changes a
 room's name, topic, policy or members, makes a room or drops one
 publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
 prelude), so a row is kept only while this node is subscribed to that
@@ -59,6 +60,14 @@ UNLIST_GONE = Script("unlist-gone")
 #: ARGV: P, r. The room's step: its row (key, name, members, capacity,
 #: topic, creation number, secret '1' or '0'); a gone room has only its key.
 LISTED_ROOM = Script("listed-room", room_at=2)
+
+#: ARGV: P, r... The rows of rooms r..., as :data:`LISTED_ROOM` gives each:
+#: on the layouts whose rooms share the server's slot, one call for them.
+LISTED_ROOMS = Script("listed-rooms")
+
+#: Rooms read by one :data:`LISTED_ROOMS` call at most, so that a full read
+#: of a list of thousands keeps Redis busy a few milliseconds at a time.
+ROOMS_A_CALL = 500
 
 #: A row of :data:`LISTED_ROOM`.
 Row = list[Any]
@@ -173,8 +182,20 @@ class RedisListing:
         return rows
 
     async def _rows_of(self, keys: list[str]) -> list[Row]:
-        """The rows of rooms ``keys``, one step on each room's slot."""
-        return await together(self.calls.eval(LISTED_ROOM, key) for key in keys)
+        """The rows of rooms ``keys``: one step on each room's slot where
+        each room has its own, else :data:`ROOMS_A_CALL` rooms a call. A
+        storm's joins change a room's row each, and every node reads the
+        rows the news named at its next sign-in: a call per room would be
+        a script per node for each join."""
+        if self.calls.rooms_apart:
+            return await together(self.calls.eval(LISTED_ROOM, key) for key in keys)
+        chunks = [
+            keys[at : at + ROOMS_A_CALL] for at in range(0, len(keys), ROOMS_A_CALL)
+        ]
+        replies = await together(
+            self.calls.eval(LISTED_ROOMS, *chunk) for chunk in chunks
+        )
+        return [row for reply in replies for row in reply]
 
     async def _entries(self, changed: dict[str, str]) -> LobbyChanges:
         """The watchers' entries for the rooms that changed (key: name)."""

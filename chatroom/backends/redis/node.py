@@ -70,7 +70,9 @@ class Holdings(Protocol):
         """After a resume: the sessions (u, token, ...) and places (``r u``)
         Redis had of this node that it no longer has are let go, and the
         rooms it named are settled (gone if empty, passed on if ownerless),
-        as membership decides."""
+        as membership decides; with rooms apart, renames of rooms a node
+        began and did not finish are finished (called after every resume
+        there)."""
 
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """Release every user of ``node`` (``own``: this one, leaving on
@@ -286,7 +288,7 @@ class ClusterNode:
         for waiter in waiters:
             waiter.callback(None)
         self.log.info("node {node}: in the cluster", node=self.id)
-        if stale or places or named:
+        if stale or places or named or self.calls.rooms_apart:
             tidying = defer.ensureDeferred(self.holdings.tidy(stale, places, named))
             tidying.addErrback(
                 lambda failure: self.log.warn(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatroom.backends.redis import (
@@ -167,6 +168,11 @@ SIGNED_IN_ELSEWHERE = "signed in elsewhere"
 #: before it gives up: another session may claim the name between a
 #: takeover and the claim, and is ended in turn.
 TAKEOVERS = 3
+#: Seconds between looks at a name whose holder's end is under way (its
+#: rooms being left, on whichever node had it): a user who reconnects at
+#: once, through another node or this one, gets the name once that end
+#: frees it, rather than ``NAME_TAKEN`` meanwhile.
+ENDING_RECHECK = 0.05
 
 
 class RedisBackend:
@@ -393,7 +399,12 @@ class RedisBackend:
     async def harvest(self, node: str, own: bool, waits_until: int) -> None:
         """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
         departures decided here, on the seatings of their rooms, which wait
-        till ``waits_until`` if they empty), then ``HARVESTED``."""
+        till ``waits_until`` if they empty), then ``HARVESTED``. With rooms
+        apart, another node's harvest first finishes the renames of rooms
+        left pending (the dead node's, most likely), so that its users'
+        rooms are where the harvest ends their seats."""
+        if self.calls.rooms_apart and not own:
+            await self.renames.finish_pending()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         reply = await self.endings.end(
             node_scripts.HARVEST,
@@ -462,7 +473,13 @@ class RedisBackend:
     ) -> None:
         """What a resume found this node no longer has: its sessions gone
         while it was away are released, its users' places it no longer has
-        are left, and the rooms it named are settled."""
+        are left, and the rooms it named are settled; with rooms apart,
+        renames a node began and did not finish are finished first (a
+        place in the new room of one this node had the old room of is
+        not stale: its member moves there on ``RENAMED``)."""
+        if self.calls.rooms_apart:
+            moving = await self.renames.finish_pending()
+            places = [p for p in places if p.decode().partition(" ")[0] not in moving]
         reason = "connection lost"
         if stale:
             pairs = [
@@ -534,10 +551,20 @@ class RedisBackend:
         self._claiming[member] = key
         try:
             await self.endings.released(key)
-            for _ in range(TAKEOVERS):
+            ending_until = self.clock.seconds() + self.cluster.redis_timeout
+            takeovers = 0
+            while True:
                 reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+                if reply[0] == b"ENDING":
+                    if self.clock.seconds() >= ending_until:
+                        raise errors.name_taken(name)  # an end that never ends
+                    await deferLater(self.clock, ENDING_RECHECK, lambda: None)
+                    continue
                 if reply[0] != b"HELD":
                     break
+                if takeovers == TAKEOVERS:
+                    raise errors.name_taken(name)  # taken again after each takeover
+                takeovers += 1
                 await self.endings.end(
                     scripts.TAKEOVER,
                     key,
@@ -547,8 +574,6 @@ class RedisBackend:
                     reason=SIGNED_IN_ELSEWHERE,
                     refusals={},
                 )
-            else:
-                raise errors.name_taken(name)  # taken again after each takeover
             if len(reply) > 1:  # IN_ROOM, ATTACHED: its rooms' copies
                 await self.copies.refresh(key, *reply[1:])
         finally:
@@ -972,11 +997,7 @@ class RedisBackend:
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's rename (:mod:`.room_renames`): whether the lobby's
-        watchers are told depends on the room being secret, read first.
-        Refused with each room in a slot of its own: the old keys and the
-        new are in two slots, which no one script may touch."""
-        if self.calls.rooms_apart:
-            raise errors.no_renames_here()
+        watchers are told depends on the room being secret, read first."""
         facts = await self.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
 

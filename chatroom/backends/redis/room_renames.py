@@ -11,11 +11,23 @@ members in it follows on that event (:meth:`~.delivery.NodeRooms.renamed`).
 That is one script only where every key is in one slot: one Redis,
 Sentinel, or a Redis Cluster with the rooms with the rest. With each
 room in a slot of its own the old keys and the new are in two slots, and
-a rename is refused (``NOT_SUPPORTED``) rather than run half.
+a rename is steps, journalled in the server's slot (``P room-renames``)
+so that any node finishes one a node began and then lost (its resume,
+the next rename of either name, a join of the old name): the server's
+claims the new name and writes the journal; the old room's checks the
+premises and seals its keys (renamed within its slot, so its scripts
+find no room); the new room's restores their DUMPs, named anew, with
+``RENAMED`` as its next event; the server's moves the indexes and the
+accounts' keys; the old room's last publishes ``RENAMED`` on its channel
+and drops the sealed keys; and the journal goes. Until the seal nothing
+was changed, and a new key found taken at the restore unseals the room:
+either way the rename is refused as a single script refuses it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
@@ -82,6 +94,22 @@ class RedisRenames:
                 raise TypeError(f"no premise {premise!r} of a rename")
         event = codec.encode(shown.event)
         room = self.here.get(change.room)
+        if self.calls.rooms_apart:
+            journal = {
+                "r": change.room,
+                "new": name_key(rename.name),
+                "name": rename.name,
+                "old": shown.event.room,
+                "until": rename.until,
+                "now": self.clock.seconds(),
+                "inc": incarnation,
+                "ver": version,
+                "owner": owner,
+                "event": event.decode(),
+                "lobby": "" if secret else event.decode(),
+            }
+            await self._apart(journal, room, free)
+            return
         try:
             await self.calls.call(
                 scripts.RENAME_ROOM,
@@ -109,12 +137,165 @@ class RedisRenames:
             self.entries.counted[name_key(rename.name)] = facts
             raise PremiseFailedError(None, free) from None
 
-    async def former_name(self, name: str) -> str:
-        """The room former name ``name`` leads a join to ("" for none)."""
-        led = await self.calls.eval(
-            scripts.FORMER_NAME, name_key(name), self.clock.seconds()
+    async def _apart(
+        self, journal: dict[str, Any], room: NodeRoom | None, free: NameFree | None
+    ) -> None:
+        """A rename with rooms apart: journalled (a rename of either key
+        left pending finished first), then its steps."""
+        for _ in range(2):
+            try:
+                claimed = await self.calls.step(
+                    scripts.ROOM_RENAMING,
+                    journal["r"],
+                    journal["new"],
+                    json.dumps(journal),
+                    journal["now"],
+                    refusals={b"PENDING": _PendingError},
+                )
+            except _PendingError as pending:
+                await self._finish_quietly(pending.journal)
+                continue
+            except FactsChangedError as changed:
+                reply = changed.args[0]
+                self._taken(journal["name"], reply[1].decode(), reply[2].decode())
+                raise PremiseFailedError(None, free) from None
+            assert claimed == b"OK"
+            await self._steps(journal, room, free)
+            return
+        raise errors.unavailable()
+
+    async def _steps(
+        self,
+        journal: dict[str, Any],
+        room: NodeRoom | None,
+        free: NameFree | None,
+        always: bool = False,
+    ) -> None:
+        """A journalled rename's steps from the seal on; each runs again
+        harmlessly, so a rename a node lost is finished by running them
+        all. A premise failed at the seal, or the new key taken at the
+        restore, rolls it back (the journal dropped, the room unsealed)
+        and raises as a single script's refusal does."""
+        r, new = journal["r"], journal["new"]
+        if "seq" in journal:  # the indexes followed: the old room's last step
+            await self._drop(journal, int(journal["seq"]), room, always)
+            return
+        try:
+            sealed = await self.calls.step(
+                scripts.RENAME_SEAL,
+                r,
+                journal["inc"],
+                journal["ver"],
+                journal["owner"],
+                refusals={b"NO_SUCH_ROOM": lambda _: _GoneError()},
+                always=always,
+            )
+        except (FactsChangedError, _GoneError) as refused:
+            # Not as read (or already gone: moved by this rename's steps,
+            # which a lost answer left unjournalled, or deleted): over.
+            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            if isinstance(refused, _GoneError):
+                raise errors.no_such_room(journal["old"]) from None
+            raise
+        ids, members, dumps = sealed[1], sealed[2], sealed[3:]
+        try:
+            restored = await self.calls.step(
+                scripts.RENAME_RESTORE,
+                new,
+                journal["name"],
+                r,
+                journal["inc"],
+                journal["event"],
+                ids,
+                *dumps,
+                refusals={b"ROOM_EXISTS": lambda reply: _TakenError(reply[1].decode())},
+                always=always,
+            )
+        except _TakenError as taken:
+            await self.calls.step(scripts.RENAME_UNSEAL, r, refusals={}, always=always)
+            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            self._taken(journal["name"], taken.existing, "")
+            raise PremiseFailedError(None, free) from None
+        seq, secrets = int(restored[1]), restored[2]
+        await self.calls.step(
+            scripts.RENAME_SWITCH,
+            r,
+            seq,
+            len(members),
+            *members,
+            *secrets,
+            refusals={},
+            always=always,
         )
-        return led.decode() if isinstance(led, bytes) else ""
+        await self._drop(journal, seq, room, always)
+
+    async def _drop(
+        self, journal: dict[str, Any], seq: int, room: NodeRoom | None, always: bool
+    ) -> None:
+        """The old room's last step (``RENAMED`` published on its channel,
+        unless the key is the same and the new room's step published it),
+        then the journal dropped; returns once this node has had the
+        event. The rename is done once published: a journal Redis could
+        not drop now is dropped by the next resume."""
+        r = journal["r"]
+        published = f"{seq} {journal['event']}" if journal["new"] != r else ""
+        await self.calls.call(
+            scripts.RENAME_DROP,
+            r,
+            published,
+            seq,
+            refusals={},
+            always=always,
+            arrived=lambda reply: _arrived(room, reply),
+        )
+        with contextlib.suppress(errors.ChatError):
+            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+
+    def _taken(self, name: str, existing: str, leads_to: str) -> None:
+        """The new name found taken: kept for the core's next read."""
+        self.entries.counted[name_key(name)] = CreationFacts(existing, 0, leads_to)
+
+    async def finish_pending(self) -> set[str]:
+        """Finish (or roll back) every rename with rooms apart that a node
+        began and did not finish: after a resume, any node's. Returns the
+        new keys of those whose old room this node has: its members'
+        places there are not stale, they move there on ``RENAMED``."""
+        pending = await self.calls.command("HVALS", f"{self.calls.prefix}room-renames")
+        moving: set[str] = set()
+        for kept in pending or ():
+            journal = json.loads(kept)
+            if self.here.get(journal["r"]) is not None:
+                moving.add(journal["new"])
+            await self._finish_quietly(kept, always=True)
+        return moving
+
+    async def _finish_quietly(self, kept: bytes, always: bool = False) -> None:
+        """A journalled rename's steps, its refusal (a premise failed, the
+        new key taken: rolled back) being nobody's to hear now."""
+        journal = json.loads(kept)
+        refused = (errors.ChatError, PremiseFailedError, FactsChangedError)
+        with contextlib.suppress(*refused):
+            await self._steps(journal, self.here.get(journal["r"]), None, always)
+
+    async def former_name(self, name: str) -> str:
+        """The room former name ``name`` leads a join to ("" for none, or
+        for a room deleted whose indexes are still to be told); a rename of
+        the room called so left pending (rooms apart) is finished first."""
+        for _ in range(2):
+            led = await self.calls.eval(
+                scripts.FORMER_NAME, name_key(name), self.clock.seconds()
+            )
+            if isinstance(led, list):  # PENDING, the journal
+                await self._finish_quietly(led[1])
+                continue
+            if not isinstance(led, bytes) or not led:
+                return ""
+            # A room deleted is out of the server's indexes only after its
+            # members heard DELETED (UNLIST is the deletion's last step):
+            # its own keys say whether it is still there.
+            room = await self.calls.eval(scripts.FACTS, name_key(led.decode()), "")
+            return "" if room[0] == b"NO_SUCH_ROOM" else led.decode()
+        return ""
 
     async def log_after(self, room: NodeRoom) -> list[bytes]:
         """``room``'s logged events after the newest one here."""
@@ -127,3 +308,26 @@ def _arrived(room: NodeRoom | None, reply: Any) -> Any:
     if room is not None and isinstance(reply, list) and reply[0] == b"OK":
         return room.reached(int(reply[1]))
     return None
+
+
+class _PendingError(errors.ChatError):
+    """A rename of a key a new one would touch is journalled, not done."""
+
+    def __init__(self, reply: list[bytes]) -> None:
+        super().__init__("PENDING", "a rename of the room is being finished")
+        self.journal = reply[1]
+
+
+class _GoneError(errors.ChatError):
+    """The room to seal is not there (and no sealed keys of it are)."""
+
+    def __init__(self) -> None:
+        super().__init__("NO_SUCH_ROOM", "the room to rename is gone")
+
+
+class _TakenError(errors.ChatError):
+    """The new key's slot has a room made there first."""
+
+    def __init__(self, existing: str) -> None:
+        super().__init__("ROOM_EXISTS", existing)
+        self.existing = existing

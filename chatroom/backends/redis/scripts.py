@@ -87,6 +87,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P renaming``              hash u → the keys u had before, oldest first,
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)
+``P room-renames``          hash r → a rename of room r with rooms apart
+                            (JSON: what the core decided, and once the
+                            indexes followed the event's place): steps
+                            any node finishes (:mod:`.room_renames`);
+                            ``P room-renames-into`` hash new key → r
 ``P rooms``                 hash r → room display name
 ``P making``                hash r → who listed r (``u token`` of a create,
                             a node's id for a resume's remake), while r
@@ -440,8 +445,27 @@ UNLIST = Script("unlist")
 #: (or ''), the room it leads to (or ''), when the name is not free.
 RENAME_ROOM = Script("rename-room", room_at=2)
 
+#: A rename with each room in a slot of its own, in steps a node journals
+#: and any node finishes (:mod:`.room_renames`): ``ROOM_RENAMING`` (the
+#: server's: the new name free, the journal written), ``RENAME_SEAL`` (the
+#: old room's: premises checked, keys sealed, their DUMPs answered),
+#: ``RENAME_RESTORE`` (the new room's: restored, named anew, ``RENAMED``
+#: numbered), ``RENAME_SWITCH`` (the server's: indexes, former names,
+#: accounts' keys), ``RENAME_DROP`` (the old room's: ``RENAMED`` published
+#: on its channel, the sealed keys dropped), ``RENAMED_ROOM`` (the journal
+#: dropped); ``RENAME_UNSEAL`` rolls the seal back. Each file says its
+#: ARGV and answers.
+ROOM_RENAMING = Script("room-renaming")
+RENAME_SEAL = Script("rename-seal", room_at=2)
+RENAME_RESTORE = Script("rename-restore", room_at=2)
+RENAME_SWITCH = Script("rename-switch")
+RENAME_DROP = Script("rename-drop", room_at=2)
+RENAME_UNSEAL = Script("rename-unseal", room_at=2)
+RENAMED_ROOM = Script("renamed-room")
+
 #: ARGV: P, a name key, now. The name of the room that former name leads
-#: a join to within its grace ('' for none).
+#: a join to within its grace ('' for none); ``PENDING`` and its journal
+#: if the room of that key has a rename with rooms apart left pending.
 FORMER_NAME = Script("former-name")
 
 #: ARGV: P, r, seq. Room r's logged events after ``seq`` (``seq event``

@@ -51,6 +51,9 @@ class PresenceService:
             identities.session,
             files,
             self._tell_neighbours,
+            identities.sessions,
+            backend.presence,
+            backend.find_user,
         )
 
     async def set_away(self, member: Member, message: str) -> None:

@@ -183,6 +183,15 @@ class RoomService:
         actor = self.identities.actor(member)
         return settings_of(facts.room, actor, facts.owner_name)
 
+    async def room_metadata(self, member: Member, room: str) -> dict[str, str]:
+        """IRC's ``METADATA #room GET|LIST``: the metadata of a room
+        ``member`` is in (``NOT_IN_ROOM`` otherwise: a room's metadata is
+        its members', as Ergo keeps it), key → value; its owner and
+        operators change it with the ``metadata`` moderation command."""
+        where = self.identities.joined_room(member, room)
+        facts = await self.backend.facts(where)
+        return dict(facts.room.policy.metadata)
+
     def watch_lobby(self, member: Member, watching: bool) -> None:
         """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
         self.backend.watch_lobby(member, watching)

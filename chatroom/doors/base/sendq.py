@@ -135,7 +135,11 @@ class SendQueue:
         if self._run is not None:  # after what the room's run held so far
             self._let_go()
         if self._batching:
-            self._pend(data)
+            pending = self._pending
+            if type(pending) is list:  # a busy turn's third write on: no call
+                pending.append(data)
+            else:
+                self._pend(data)
         elif self.closed:
             return
         elif self._paused:

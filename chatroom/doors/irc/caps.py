@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatroom.core import profiles
+from chatroom.core import metadata_rule
 from chatroom.core.scram import MECHANISM
 from chatroom.doors.irc.wire import build
 from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
@@ -42,10 +42,11 @@ ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")
 
 #: The most metadata keys one connection subscribes to (``draft/metadata-2``).
 METADATA_SUBS = 10
-#: ``draft/metadata-2``'s value in ``CAP LS 302``: the door's limits.
+#: ``draft/metadata-2``'s value in ``CAP LS 302``: ``METADATA`` before
+#: the welcome, and the door's limits.
 METADATA_LIMITS = (
-    f"max-subs={METADATA_SUBS},max-keys={len(profiles.KEYS)},"
-    f"max-value-bytes={profiles.MAX_BYTES}"
+    f"before-connect,max-subs={METADATA_SUBS},max-keys={metadata_rule.SESSION_KEYS},"
+    f"max-value-bytes={metadata_rule.MAX_BYTES}"
 )
 
 

@@ -29,7 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
-from chatroom.doors.irc import caps, services
+from chatroom.doors.irc import caps, metadata_sync, services
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -222,6 +222,8 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
                 await send_names(session, room, arrival)
             elif arrival is not None and arrival.total is not None:
                 tell_quiet_members(session, arrival)
+            if session.metadata_subs:  # draft/metadata-2 (nothing asked: no read)
+                await metadata_sync.joined(session, room)
             session.play_history(room)
         except ChatError as refused:
             session.refuse(refused, "JOIN", target)

@@ -21,6 +21,7 @@ from chatroom.core.presence import Presence
 from chatroom.core.text import is_valid_name, name_key
 from chatroom.doors.irc import caps
 from chatroom.doors.irc.commands import find_user, prefixes_of
+from chatroom.doors.irc.metadata import whois_lines
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.wire import (
@@ -77,7 +78,8 @@ async def account_of(
 async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     """``311``, ``319`` (channels), ``312``, ``313`` (a server admin),
     ``330`` (account), ``335`` (a bot), ``301`` (away), ``317`` (idle and
-    signon: IRC users of this node), ``318``."""
+    signon: IRC users of this node), ``760`` (its metadata, for a client
+    with ``draft/metadata-2``), ``318``."""
     target = params[-1]
     found = await find_user(session, target)
     here = session.directory.find(target)
@@ -125,6 +127,8 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
         session.numeric(
             irc.RPL_WHOISIDLE, name, str(idle), signon, "seconds idle, signon time"
         )
+    if found is not None or here is not None or there is not None:
+        session.send(await whois_lines(session, name))
     session.numeric(irc.RPL_ENDOFWHOIS, name, "End of /WHOIS list")
 
 

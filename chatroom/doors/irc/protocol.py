@@ -79,6 +79,16 @@ from chatroom.doors.irc.wire import ClientLine, build, parse
 
 #: The first line of an HTTP request: someone pointed a browser at this port.
 _HTTP_REQUEST = re.compile(r"^[A-Z]{3,7} \S+ HTTP/\d\.\d$")
+#: A line's command, past its tags and source: letters, or a numeric.
+_COMMAND = re.compile(rb"^(?:@\S* +)?(?::\S* +)?([A-Za-z]+|\d{3})(?: |$)")
+
+
+def _command_of(line: bytes) -> str:
+    """The command of a line that is not UTF-8 (its ``INVALID_UTF8`` names
+    it, as standard replies do), ``*`` if it has none to name."""
+    found = _COMMAND.match(line)
+    return found.group(1).decode("ascii").upper() if found else "*"
+
 
 _HTTP_REPLY = (
     b"HTTP/1.0 400 Bad Request\r\n"
@@ -281,9 +291,8 @@ class IRCProtocol(SlottedFraming):
             text = line.decode("utf-8")
         except UnicodeDecodeError:  # draft/standard-replies, as UTF8ONLY says
             session = self.session
-            session.send(
-                build(session.me, "FAIL", "*", "INVALID_UTF8", "Lines must be UTF-8")
-            )
+            command, why = _command_of(line), "Lines must be UTF-8"
+            session.send(build(session.me, "FAIL", command, "INVALID_UTF8", why))
             return
         self.connection.admit(text)
 

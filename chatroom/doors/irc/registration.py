@@ -18,7 +18,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
 from chatroom.doors.irc import bouncer, caps, sasl, signin
 from chatroom.doors.irc.commands import join_invited
-from chatroom.doors.irc.metadata import own_burst
+from chatroom.doors.irc.metadata import apply_before_connect, own_burst
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import REGISTERED, REGISTERING, IRCSession
 from chatroom.doors.irc.webpush import vapid_token
@@ -144,6 +144,7 @@ async def try_register(session: IRCSession) -> None:
     await counted
     bouncer.share_stamps(session, pending.account)
     session.log.info("{host} is IRC user {user}", host=session.host, user=wanted)
+    await apply_before_connect(session)
     welcome(session, await own_burst(session))
     signin.logged_in(session, pending)
     if session.server.account_service.is_admin(pending.account):

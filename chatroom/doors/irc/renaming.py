@@ -39,7 +39,7 @@ async def rename(session: IRCSession, params: tuple[str, ...]) -> None:
         if refused.code == "ROOM_EXISTS":
             text = "The channel name is already taken"
             _fail(session, "CHANNEL_NAME_IN_USE", old, new, text)
-        elif refused.code in ("BAD_NAME", "BAD_ARGS", "NOT_SUPPORTED"):
+        elif refused.code in ("BAD_NAME", "BAD_ARGS"):
             _fail(session, "CANNOT_RENAME", old, new, refused.text)
         else:
             raise

@@ -90,6 +90,7 @@ from chatroom.core.events import (
     ReportFiled,
     RoomDeleted,
     RoomEvent,
+    RoomMetadataChanged,
     RoomNotice,
     RoomRenamed,
     SettingChanged,
@@ -332,6 +333,7 @@ class IRCRenderer:
                 self.source(e.user), "SETNAME", e.realname
             ),  # only with setname (IRCProtocol)
             ProfileChanged: self._metadata,  # draft/metadata-2 only (IRCSession)
+            RoomMetadataChanged: self._room_metadata,  # the same
             Wallops: lambda e: build(self.source(e.by), "WALLOPS", e.text),
             RoomDeleted: lambda e: build(
                 self.server, "NOTICE", channel(e.room), f"{e.by} deleted the room"
@@ -441,11 +443,20 @@ class IRCRenderer:
         return build(source, "AWAY", event.message)
 
     def _metadata(self, event: ProfileChanged) -> bytes:
-        """``METADATA nick key * :value``, or without a value for a key unset
-        (``draft/metadata-2``'s notification)."""
-        if not event.value:
-            return build_words(self.server, "METADATA", event.user, event.key, "*")
-        return build(self.server, "METADATA", event.user, event.key, "*", event.value)
+        """``761 * nick key * :value``, or ``766 * nick key`` for a key
+        unset (``draft/metadata-2``'s notification as Ergo sends it and
+        irctest asks for: the numerics of ``GET``, to ``*`` as one
+        rendering serves every subscriber)."""
+        return self._key_value(event.user, event.key, event.value)
+
+    def _room_metadata(self, event: RoomMetadataChanged) -> bytes:
+        """The same of a channel's key."""
+        return self._key_value(channel(event.room), event.key, event.value)
+
+    def _key_value(self, target: str, key: str, value: str) -> bytes:
+        if not value:
+            return build(self.server, "766", "*", target, key, "key not set")
+        return build(self.server, "761", "*", target, key, "*", value)
 
     def joiner_away(self, event: Joined, timed: bool) -> bytes:
         """For an ``away-notify`` client: after a ``JOIN``, ``AWAY :message``

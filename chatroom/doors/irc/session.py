@@ -51,6 +51,7 @@ from chatroom.core.events import (
     Renamed,
     ReportClosed,
     ReportFiled,
+    RoomMetadataChanged,
     RoomRenamed,
     Sighting,
     Wallops,
@@ -263,6 +264,9 @@ class IRCSession:
     away = Rare("")  # the away message ("" when here)
     #: The ``draft/metadata-2`` keys whose changes this client is told of.
     metadata_subs: Rare[frozenset[str]] = Rare(frozenset())
+    #: What ``METADATA * SET`` kept before the welcome (``before-connect``),
+    #: set for the user once it is registered.
+    metadata_before: Rare[tuple[tuple[str, str], ...]] = Rare(())
     #: The room the registry's ``entered`` named, for the waiting command.
     _arrived: Rare[str | None] = Rare(None)
     #: The welcome of a big room just joined (chatroom.core.big_rooms),
@@ -487,10 +491,13 @@ class IRCSession:
             if event.old == self.name:  # our own NICK: its command's answer
                 self.send(event.encoded(self.render))  # labeled if asked
                 return
-        elif kind is ProfileChanged:  # draft/metadata-2, of the keys subscribed
-            assert isinstance(event, ProfileChanged)
+        elif kind is ProfileChanged or kind is RoomMetadataChanged:
+            # draft/metadata-2, of the keys subscribed
+            assert isinstance(event, ProfileChanged | RoomMetadataChanged)
             if not has_metadata(self.caps) or event.key not in self.metadata_subs:
                 return
+            if isinstance(event, RoomMetadataChanged) and event.by == self.name:
+                return  # its own change: answered by its command
         elif kind in _ASKED_FOR:  # news of a user, for clients that asked
             if _ASKED_FOR[kind] not in self.caps:
                 return
@@ -636,7 +643,8 @@ class IRCSession:
         Redis down or slow costs at most ``--redis-timeout``: the failure
         is logged and the answer goes on, the other nodes showing the
         facts as they were until the next change is shared."""
-        if self.name is None:
+        kept = self.registry.sessions.get(self.member)
+        if self.name is None or kept is None:
             return not self.closing
         facts = Presence(
             self.name,
@@ -646,6 +654,9 @@ class IRCSession:
             self.bot,
             self.invisible,
             self.signed_on,
+            # what the session keeps goes with the facts, so that a new
+            # nick's presence carries it too
+            metadata=kept.metadata,
         )
         try:
             await self.registry.presence.set_presence(self.member, facts)

@@ -83,7 +83,7 @@ COMMANDS: dict[str, IRCCommand] = {
     "CHATHISTORY": IRCCommand(chathistory.chathistory, 1),
     "REDACT": IRCCommand(redact, 2),
     "MARKREAD": IRCCommand(markread),
-    "METADATA": IRCCommand(metadata, 2),
+    "METADATA": IRCCommand(metadata, 2, before_welcome=True),
     "WEBPUSH": IRCCommand(webpush, 2),
     # moderation
     "MODE": IRCCommand(moderation.mode, 1),

@@ -10,7 +10,7 @@ an avatar (:mod:`chatroom.core.profiles`).
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.profiles import KEYS
+from chatroom.core.metadata_rule import KEYS
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 

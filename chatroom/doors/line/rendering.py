@@ -71,6 +71,7 @@ from chatroom.core.events import (
     ReportFiled,
     RoomDeleted,
     RoomGone,
+    RoomMetadataChanged,
     RoomNotice,
     RoomRenamed,
     SearchResult,
@@ -172,6 +173,9 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
         "BAN" if e.banned else "UNBAN", e.room, e.mask, e.by
     ),
     SettingChanged: _setting,
+    RoomMetadataChanged: lambda e: format_line(
+        "ROOM_METADATA", e.room, e.key, e.by, text=e.value
+    ),
     Kicked: lambda e: format_line("KICKED", e.room, e.by, text=e.reason),
     Invitation: lambda e: format_line("INVITE", e.room, e.user, e.by),
     Invited: lambda e: format_line("INVITED", e.room, e.by),
@@ -259,8 +263,17 @@ def _with_tags(event: Event, line: bytes) -> bytes:
 #: Events only ``rich`` connections see (an edit as itself: others get a
 #: ``MSG`` saying ``* `` and the new text as it happens, nothing in a
 #: replay, where the message already shows its new text), and a user's
-#: profile changing (the name beside its messages is all others show).
-RICH_ONLY = (Edited, Redacted, Reaction, Typing, Preview, ProfileChanged)
+#: profile or a room's metadata changing (IRC's ``METADATA``: the name
+#: beside its messages is all others show).
+RICH_ONLY = (
+    Edited,
+    Redacted,
+    Reaction,
+    Typing,
+    Preview,
+    ProfileChanged,
+    RoomMetadataChanged,
+)
 
 
 def _edit_fallback(event: Edited) -> bytes:

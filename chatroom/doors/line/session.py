@@ -463,7 +463,9 @@ class LineSession:
         send_queue, name = self.send_queue, self.name
         if send_queue is None or not name:
             return None
-        return MessageWriter(name, self.events, send_queue.write, send_queue)
+        return MessageWriter(
+            name, self.events, send_queue.write, send_queue, every_event=True
+        )
 
     def deliver(self, event: Event) -> None:
         """A room event or private message, rendered as this session

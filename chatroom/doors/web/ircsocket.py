@@ -8,7 +8,7 @@ prefers of the two it may ask for:
 
 - ``binary.ircv3.net``: binary messages;
 - ``text.ircv3.net``: text messages (UTF-8; every line the IRC door sends
-  is, since it refuses invalid UTF-8 with ``FAIL * INVALID_UTF8``).
+  is, since it refuses invalid UTF-8 with ``FAIL <command> INVALID_UTF8``).
 
 A client that asks for neither gets text messages and no
 ``Sec-WebSocket-Protocol`` (the extension allows it). Either kind of message

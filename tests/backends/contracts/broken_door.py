@@ -82,3 +82,23 @@ class BrokenWriter(BrokenDoor):
 
     def write(self, data: bytes) -> None:
         raise DeliveryBugError(data.decode())
+
+
+def _named(event: Event) -> bytes:
+    """Any event's bytes, as :class:`BrokenEventWriter` is written them."""
+    return type(event).__name__.encode()
+
+
+class BrokenEventWriter(BrokenDoor):
+    """A door whose send queue takes every room event as its bytes (as the
+    line door's does), with a bug in its ``write`` for a topic: a room's
+    fan-out writes the topic's bytes to it."""
+
+    door = "broken-event-writer"
+
+    def message_writer(self) -> MessageWriter | None:
+        return MessageWriter(self.name, _named, self.write, every_event=True)
+
+    def write(self, data: bytes) -> None:
+        if data == b"TopicChanged":
+            raise DeliveryBugError(data.decode())

@@ -26,6 +26,7 @@ from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.broken_door import (
     BrokenDoor,
+    BrokenEventWriter,
     BrokenWriter,
     DeliveryBugError,
 )
@@ -218,6 +219,31 @@ class HandlerContract(ContractBase):
         """The same of a member whose send queue's ``write`` fails, as the
         room's fan-out writes a message's bytes to it."""
         return self.broken_member_spoils_nothing(BrokenWriter)
+
+    @defer.inlineCallbacks
+    def test_a_broken_event_writer_spoils_no_fan_out(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The same of a member whose send queue takes every room event
+        as its bytes and fails at a topic: disconnected, and the member
+        after it still sees the topic."""
+        (alice,) = yield self.in_room("tea", "alice")
+        broken = BrokenEventWriter(self.server.registry, "broken")
+        registry = self.server.registry
+        yield defer.ensureDeferred(registry.claim_name(broken, "broken"))
+        yield defer.ensureDeferred(registry.rooms.join_room(broken, "tea"))
+        yield self.expect(alice, "JOIN tea broken")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea alice broken bob")
+        alice.say("/topic oolong only")
+        for user in (alice, bob):
+            line = yield self.expect(user, "TOPIC ")
+            self.assertEqual(line, "TOPIC tea alice oolong only")
+            line = yield self.expect(user, "PART tea broken")
+            self.assertEqual(line, f"PART tea broken {DELIVERY_FAILED}")
+        self.assertEqual(broken.closed, DELIVERY_FAILED)
+        self.assertEqual(len(self.flushLoggedErrors(DeliveryBugError)), 1)
 
     @defer.inlineCallbacks
     def broken_member_spoils_nothing(

@@ -110,15 +110,13 @@ class ProfilesContract(ContractBase):
 
     @defer.inlineCallbacks
     def test_what_is_refused(self) -> Generator[Any, Any, None]:
-        """A plain name keeps no profile; a key profiles do not have, a
-        value too long or of two lines, and ``set`` without a value are
-        refused, and nobody hears of them."""
+        """A key no key can be, a value too long or of two lines, and
+        ``set`` without a value are refused, and nobody hears of them."""
         alice = yield self.in_general("alice", rich=True)
         alice.say(f"/register {PASSWORD}")
         yield self.expect(alice, "REGISTERED")
         bob = yield self.in_general("bob", rich=True)
-        yield self.refusal(bob, "/profile set status hello", "NOT_ALLOWED")
-        yield self.refusal(alice, "/profile set colour red", "BAD_ARGS")
+        yield self.refusal(alice, "/profile set colour! red", "BAD_ARGS")
         yield self.refusal(alice, "/profile set display-name " + "a" * 65, "BAD_ARGS")
         yield self.refusal(alice, "/profile set status a\x07b", "BAD_ARGS")
         yield self.refusal(alice, "/profile set status", "BAD_ARGS")
@@ -127,6 +125,49 @@ class ProfilesContract(ContractBase):
         self.assertEqual(bob.take("PROFILE alice status é") is not None, True)
         self.assertIsNone(bob.take("PROFILE alice display-name"))
         self.assertIsNone(bob.take("PROFILE alice colour"))
+
+    @defer.inlineCallbacks
+    def test_signing_up_keeps_the_profile_with_the_account(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob sets his display name as a plain name, registers and sets it
+        again: the account's is the one shown, once, and stays after he
+        signs in again."""
+        bob = yield self.in_general("bob", rich=True)
+        bob.say("/profile set display-name Bobby")
+        yield self.expect(bob, "PROFILE bob display-name Bobby")
+        bob.say(f"/register {PASSWORD}")
+        yield self.expect(bob, "REGISTERED")
+        bob.say("/profile set display-name Robert")
+        yield self.expect(bob, "PROFILE bob display-name Robert")
+        bob.say("/profile")
+        self.assertEqual(
+            (yield self.expect(bob, "PROFILE bob ")), "PROFILE bob display-name Robert"
+        )
+        self.assertEqual((yield self.expect(bob, "PROFILE_END")), "PROFILE_END bob 1")
+
+    @defer.inlineCallbacks
+    def test_a_plain_name_keeps_its_profile_with_its_session(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob, no account, sets his status and a key of his own: alice
+        hears both and reads them back; once bob's session ends, the next
+        bob has none."""
+        alice = yield self.in_general("alice", rich=True)
+        bob = yield self.in_general("bob", rich=True)
+        bob.say("/profile set status hello")
+        yield self.expect(bob, "PROFILE bob status hello")
+        bob.say("/profile set colour red")
+        yield self.expect(bob, "PROFILE bob colour red")
+        yield self.expect(alice, "PROFILE bob status hello")
+        yield self.expect(alice, "PROFILE bob colour red")
+        alice.say("/profile bob")
+        yield self.expect(alice, "PROFILE_END bob 2")
+        bob.say("/quit")
+        yield self.wait()
+        bob = yield self.in_general("bob", rich=True)
+        bob.say("/profile bob")
+        self.assertEqual((yield self.expect(bob, "PROFILE")), "PROFILE_END bob 0")
 
     @defer.inlineCallbacks
     def test_an_avatar_is_a_picture_uploaded_here(self) -> Generator[Any, Any, None]:

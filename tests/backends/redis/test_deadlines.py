@@ -10,6 +10,8 @@ stalled that long in one reactor turn.
 
 from __future__ import annotations
 
+import socket
+
 import txredisapi
 from twisted.internet import defer, task
 from twisted.internet.testing import StringTransport
@@ -133,6 +135,32 @@ class StalledNodeTests(DeadlinesCase):
         self.listen(10)
         self.assertEqual(self.successResultOf(first), b"OK")
         self.assertEqual(self.successResultOf(second), b"OK")
+
+    def test_replies_waiting_unread_keep_calls_alive(self) -> None:
+        """A node that reads its replies slower than Redis sends them (a
+        storm of sign-ins) holds a call's reply unread past its deadline:
+        while replies wait on the links, nothing is cancelled, and the
+        call keeps its reply once read. When nothing waits any more, a call
+        still unanswered is cancelled within a tick (0.5 s)."""
+        waiting = [True]
+        self.deadlines.answering = lambda: waiting[0]
+        answered, silent = self.call(), self.call()
+        self.listen(8)  # behind: its reply unread for 3 s past the deadline
+        self.assertFalse(answered.called)
+        answered.callback(b"OK")
+        self.assertEqual(self.successResultOf(answered), b"OK")
+        self.assertFalse(silent.called)
+        waiting[0] = False  # all read: what is left Redis did not answer
+        self.listen(0.6)  # judged at the next tick (0.5 s)
+        self.failureResultOf(silent, defer.CancelledError)
+
+    def test_nothing_waiting_is_the_usual_deadline(self) -> None:
+        """With nothing waiting on the links, an unanswered call is
+        cancelled at its deadline, as without the question."""
+        self.deadlines.answering = lambda: False
+        running = self.call()
+        self.listen(5.05)
+        self.failureResultOf(running, defer.CancelledError)
 
     def test_call_made_in_a_stalled_turn_is_not_late(self) -> None:
         """A call begun at the start of a 20 s turn (its command sent only
@@ -296,3 +324,25 @@ class BusyShardTests(DeadlinesCase):
         self.assertNoResult(waiting)
         self.subscriber.dataReceived(b"*2\r\n$4\r\npong\r\n$0\r\n\r\n")
         self.successResultOf(waiting)
+
+
+class UnreadRepliesTests(unittest.TestCase):
+    """A link tells whether Redis's bytes wait unread in its socket (what
+    :attr:`CallDeadlines.answering` asks of the node's links)."""
+
+    def test_bytes_in_the_socket_are_unread_until_read(self) -> None:
+        address = RedisClusterAddress((("127.0.0.1", 7000),))
+        link = RedisLink(task.Clock(), address.primary("127.0.0.1", 7000), "one")
+        self.assertFalse(link.unread())  # no connection
+        ours, redis = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(redis.close)
+        transport = StringTransport()
+        transport.socket = ours  # type: ignore[attr-defined]
+        link.connection = txredisapi.BaseRedisProtocol()
+        link.connection.transport = transport
+        self.assertFalse(link.unread())
+        redis.sendall(b"+OK\r\n")
+        self.assertTrue(link.unread())
+        self.assertEqual(ours.recv(64), b"+OK\r\n")
+        self.assertFalse(link.unread())

@@ -10,8 +10,11 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.backends.redis import scripts
+from tests.backends.contracts.handler import User
 from tests.backends.contracts.session_ends import CONFIG, SessionEndsContract
 from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
+from tests.support import FakeClient
 
 
 class RedisSessionEndsTests(RedisRegistryTestCase, SessionEndsContract):
@@ -63,6 +66,60 @@ class HarvestTests(TwoNodeRegistryTestCase):
     @defer.inlineCallbacks
     def joined(self, name: str) -> Generator[Any, Any, Any]:
         """``name``, on node one, joins tea."""
+        user = yield self.connect(name)
+        user.say("/join tea")
+        yield self.expect(user, "MEMBERS tea ")
+        return user
+
+
+class ReconnectElsewhereTests(TwoNodeRegistryTestCase):
+    """A user whose connection is lost reconnects at once through the other
+    node, while the first is still taking the old session out of its
+    rooms."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def test_the_name_waits_for_the_old_sessions_end(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's connection to node one is lost; before her rooms' step,
+        she connects again to node two: her name's end is under way there,
+        so node two waits for it rather than answer ``NAME_TAKEN``, and
+        welcomes her once node one has freed it. alice saw her go."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        carol = yield self.joined("carol")
+        claims: list[bytes] = []
+        calls = self.other.backend.calls
+        call = calls.call
+
+        async def recording(script: Any, *args: Any, **options: Any) -> Any:
+            reply = await call(script, *args, **options)
+            if script is scripts.CLAIM:
+                claims.append(reply[0])
+            return reply
+
+        calls.call = recording  # type: ignore[method-assign]
+        self.addCleanup(delattr, calls, "call")
+        again = User(FakeClient(self.other_server))
+
+        async def reconnects() -> None:
+            again.say("carol")
+            while b"ENDING" not in claims:
+                refused = [line for line in again.unread() if line.startswith("ERR")]
+                self.assertEqual(refused, [])
+                await self.wait()
+
+        self.race_before("apply_departures", reconnects)
+        carol.client.lose()
+        yield self.expect(alice, "PART tea carol")
+        yield self.expect(again, "WELCOME carol")
+
+    @defer.inlineCallbacks
+    def joined(self, name: str) -> Generator[Any, Any, Any]:
+        """``name``, on node one, in tea."""
         user = yield self.connect(name)
         user.say("/join tea")
         yield self.expect(user, "MEMBERS tea ")

@@ -38,7 +38,7 @@ class IRCBadInputTests(IRCTestCase):
         alice.session.dataReceived(b"PRIVMSG #general :\xff\xfe\r\n")
         self.assertEqual(
             alice.received(),
-            [":chatroom FAIL * INVALID_UTF8 :Lines must be UTF-8"],
+            [":chatroom FAIL PRIVMSG INVALID_UTF8 :Lines must be UTF-8"],
         )
         alice.send("PRIVMSG bob :" + "x" * 600)
         self.assertEqual(

@@ -159,12 +159,13 @@ class EncodingAndLimitsTests(ConformanceCase):
     """irctest utf8.py, isupport.py; issue 21's TARGMAX and CHANLIMIT."""
 
     def test_invalid_utf8_is_fail(self) -> None:
-        """A line that is not UTF-8 is ``FAIL * INVALID_UTF8`` and nothing is
+        """A line that is not UTF-8 is ``FAIL PRIVMSG INVALID_UTF8`` (its
+        command, as Ergo names it) and nothing is
         sent on (Utf8TestCase.testUtf8Validation), and UTF8ONLY is in 005."""
         foo, bar = self.irc("foo"), self.irc("bar")
         foo.session.dataReceived(b"PRIVMSG bar hi\xaa\r\n")
         line = foo.received()[0]
-        self.assertEqual(params(line)[:2], ("*", "INVALID_UTF8"))
+        self.assertEqual(params(line)[:2], ("PRIVMSG", "INVALID_UTF8"))
         self.assertEqual(line.split(" ")[1], "FAIL")
         self.assertEqual(bar.received(), [])
         foo.send("PRIVMSG bar hi")

@@ -40,6 +40,11 @@ class HeldPresence:
         await done
         self.kept[key] = facts
 
+    async def publish_metadata(
+        self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
+    ) -> None:
+        """Not held: these tests share no metadata."""
+
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         return {key: self.kept[key] for key in keys if key in self.kept}
 

@@ -42,7 +42,8 @@ class IRCReadMarkerTests(CapsTestCase):
         yet) before 366, and a rejoin the one set since."""
         irc = IRCClient(self.factory)
         irc.send("CAP LS 302")
-        self.assertIn("draft/read-marker", irc.received()[0].split())
+        offered = [cap for line in irc.received() for cap in line.split()]
+        self.assertIn("draft/read-marker", offered)
         marks = [x for x in self.joined if " MARKREAD " in x]
         self.assertEqual(marks, [":chatroom MARKREAD #tea *"])
         end = next(i for i, x in enumerate(self.joined) if " 366 " in x)

@@ -185,13 +185,13 @@ class RegistrationConformanceTests(CappedConformanceCase):
         self.assertEqual(client.received(), [":My.Little.Server CAP alice LIST :"])
 
     def test_invalid_utf8_is_fail_for_capped_clients(self) -> None:
-        """A line that is not UTF-8 is FAIL * INVALID_UTF8 whatever the
+        """A line that is not UTF-8 is FAIL PRIVMSG INVALID_UTF8 whatever the
         capabilities, and the session goes on (irctest utf8.py)."""
         client = self.capped("alice", "server-time", "labeled-response")
         client.session.dataReceived(b"PRIVMSG #chan :\xff\xfe\r\n")
         self.assertEqual(
             client.received(),
-            [":My.Little.Server FAIL * INVALID_UTF8 :Lines must be UTF-8"],
+            [":My.Little.Server FAIL PRIVMSG INVALID_UTF8 :Lines must be UTF-8"],
         )
         client.send("PING x")
         self.assertEqual(

@@ -144,7 +144,7 @@ class IRCOverWebSocketFramingTests(IRCTestCase):
         browser.frames()
         browser.session.bytesMessageReceived(b"PRIVMSG wes :caf\xe9")
         (refusal,) = browser.lines()
-        self.assertIn(" FAIL * INVALID_UTF8 ", refusal)
+        self.assertIn(" FAIL PRIVMSG INVALID_UTF8 ", refusal)
         browser.session.textMessageReceived("PING :still")
         self.assertEqual(browser.lines(), [":chatroom PONG chatroom :still"])
 

@@ -12,6 +12,9 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
     return {'ATTACHED', places_of(u), member_record(u)}
   end
   if ARGV[7] == '1' then return {'HELD'} end
+  -- a session gone whose end is under way (its rooms being left, on
+  -- whichever node had it): the name is freed by that end's last step
+  if redis.call('HEXISTS', P .. 'ending', u) == 1 then return {'ENDING'} end
   return {'TAKEN'}
 end
 if old ~= '' and old ~= u then

@@ -79,6 +79,26 @@ local function seated(r, m)
   return string.sub(v, space + 1), string.sub(v, 1, space - 1)
 end
 
+-- The display names of members ms of room r, as seated gives them, read
+-- a thousand at a time (HMGET): a join's view names every member, and one
+-- HGET each would be a Redis call per member per join.
+local function seated_names(r, ms)
+  local names = {}
+  for from = 1, #ms, 1000 do
+    local upto = math.min(from + 999, #ms)
+    local values = redis.call('HMGET', seats_key(r), unpack(ms, from, upto))
+    for i = from, upto do
+      local v = values[i - from + 1]
+      if v then
+        names[i] = string.sub(v, string.find(v, ' ', 1, true) + 1)
+      else
+        names[i] = (seated(r, ms[i]))
+      end
+    end
+  end
+  return names
+end
+
 -- Name `name` came online or went offline (`sighting`): a
 -- chatroom.core.events.Watched to every node's MONITOR watchers.
 local function sighted(name, sighting)
@@ -699,14 +719,24 @@ end
 -- `after` (an id), the kept events after it, at most the newest `most`
 -- (where chatroom.core.rules.catch_up starts a resume: the core's
 -- operands).
+-- Room r's row in the room list (chatroom.backends.redis.listing): key,
+-- name, members, capacity, topic, creation number, secret '1' or '0'; a
+-- gone room's only its key.
+local function listed_row(r)
+  local info = redis.call('HMGET', room_key(r), 'name', 'capacity', 'topic',
+                          'created', 'policy')
+  if not info[1] then return {r} end
+  local secret = '0'
+  if info[5] and string.find(info[5], '"secret":true', 1, true) then secret = '1' end
+  return {r, info[1], redis.call('ZCARD', members_key(r)), info[2], info[3] or '',
+          info[4], secret}
+end
+
 local function view(r, u, shown, after, most)
   local rk = room_key(r)
-  local members, quiet_names = {}, {}
   local all = redis.call('ZRANGE', members_key(r), 0, -1)
-  for _, m in ipairs(all) do members[#members + 1] = (seated(r, m)) end
-  for _, m in ipairs(redis.call('SMEMBERS', quiet_key(r))) do
-    quiet_names[#quiet_names + 1] = (seated(r, m))
-  end
+  local members = seated_names(r, all)
+  local quiet_names = seated_names(r, redis.call('SMEMBERS', quiet_key(r)))
   local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
@@ -808,3 +838,121 @@ local function former_name(f, now)
   if redis.call('HEXISTS', ROOMS, key) == 0 then return nil end
   return {until_, key, name}
 end
+
+-- A rename's room part, on the room's keys now under `k` (RENAME_ROOM;
+-- with rooms apart RENAME_RESTORE): called `name`, its kept events
+-- naming it so (the first '"room":' of each is its own: a text's quotes
+-- are escaped), its hooks posting to it by that name. Answers the hooks'
+-- secrets, whose index entries (`P hooks`) rename_hook_index follows.
+local function rename_in_room(k, name)
+  local old_name = redis.call('HGET', room_key(k), 'name')
+  redis.call('HSET', room_key(k), 'name', name)
+  local from, to = '"room":' .. cjson.encode(old_name), '"room":' .. cjson.encode(name)
+  local hk = history_key(k)
+  for i, entry in ipairs(redis.call('LRANGE', hk, 0, -1)) do
+    local at = string.find(entry, from, 1, true)
+    if at then
+      redis.call('LSET', hk, i - 1,
+                 string.sub(entry, 1, at - 1) .. to .. string.sub(entry, at + #from))
+    end
+  end
+  local secrets = {}
+  local hooks = redis.call('HGETALL', hooks_key(k))
+  for i = 1, #hooks, 2 do
+    local kept = hooks[i + 1]
+    if is_hook(kept) then
+      local hook = cjson.decode(kept)
+      hook.room = name
+      redis.call('HSET', hooks_key(k), hooks[i], cjson.encode(hook))
+    end
+    table.insert(secrets, kept_secret(kept))
+  end
+  return secrets
+end
+
+-- The index of hooks (`P hooks`, the server's) follows a rename: the
+-- hooks of these secrets post to their room by its new name.
+local function rename_hook_index(secrets, name)
+  for _, secret in ipairs(secrets) do
+    local data = redis.call('HGET', P .. 'hooks', secret)
+    if data then
+      local hook = cjson.decode(data)
+      hook.room = name
+      redis.call('HSET', P .. 'hooks', secret, cjson.encode(hook))
+    end
+  end
+end
+
+-- A rename's server part (the server's slot): room r, now `new` called
+-- `name` with these members, in the indexes (`P rooms`, `P keeping`, each
+-- member's `P in:u`), its former names (the old one leading to it until
+-- `until_`, if that is past `now`) and what accounts keep by its key
+-- (read markers, notification levels, follows of its threads, rooms they
+-- are put back in: one pass over `P accounts`).
+local function rename_indexes(r, new, name, members, until_, now)
+  if new == r then
+    redis.call('HSET', ROOMS, r, name)
+    return
+  end
+  -- Its former names lead here now (those past their grace, or leading to
+  -- a room gone, are dropped); the new name is a former name no more.
+  for _, former in ipairs(redis.call('HKEYS', FORMER)) do
+    local leads = former_name(former, now)
+    if not leads then
+      redis.call('HDEL', FORMER, former)
+    elseif leads[2] == r then
+      redis.call('HSET', FORMER, former, leads[1] .. ' ' .. new .. ' ' .. name)
+    end
+  end
+  redis.call('HDEL', FORMER, new)
+  if until_ > now then
+    redis.call('HSET', FORMER, r, until_ .. ' ' .. new .. ' ' .. name)
+  end
+  redis.call('HDEL', ROOMS, r)
+  redis.call('HSET', ROOMS, new, name)
+  local keeping = redis.call('ZSCORE', P .. 'keeping', r)
+  if keeping then
+    redis.call('ZREM', P .. 'keeping', r)
+    redis.call('ZADD', P .. 'keeping', keeping, new)
+  end
+  for _, m in ipairs(members) do
+    places_remove(m, r)
+    places_add(m, new)
+  end
+  local notify, follow = 'notify ' .. r, 'follow ' .. r .. ' '
+  for _, a in ipairs(redis.call('HKEYS', ACCOUNTS)) do
+    local markers, settings = P .. 'markers:' .. a, P .. 'settings:' .. a
+    local marker = redis.call('HGET', markers, r)
+    redis.call('HDEL', markers, new)
+    if marker then
+      redis.call('HDEL', markers, r)
+      redis.call('HSET', markers, new, marker)
+    end
+    for _, field in ipairs(redis.call('HKEYS', settings)) do
+      local moved
+      if field == notify then
+        moved = 'notify ' .. new
+      elseif string.sub(field, 1, #follow) == follow then
+        moved = 'follow ' .. new .. ' ' .. string.sub(field, #follow + 1)
+      end
+      if moved then
+        redis.call('HSET', settings, moved, redis.call('HGET', settings, field))
+        redis.call('HDEL', settings, field)
+      end
+    end
+    local remembered = P .. 'account-rooms:' .. a
+    local order = P .. 'account-rooms-order:' .. a
+    local entered = redis.call('ZSCORE', order, r)
+    if entered then
+      redis.call('ZREM', order, r)
+      redis.call('HDEL', remembered, r)
+      redis.call('ZADD', order, entered, new)
+      redis.call('HSET', remembered, new, name)
+    end
+  end
+end
+
+-- The kinds of a room's keys a rename moves (its ids stay: a room made
+-- again under the old key goes on from there).
+local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
+                    'quiet', 'hooks', 'holding', 'seats', 'pins'}

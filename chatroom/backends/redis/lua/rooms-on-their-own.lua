@@ -23,3 +23,9 @@ local function next_id(r) return redis.call('INCR', in_room(r, 'ids')) end
 local function skip_ids(r, n) redis.call('INCRBY', in_room(r, 'ids'), n) end
 local function numbered_rooms() return redis.call('SMEMBERS', P .. 'numbered') end
 local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
+-- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
+local function kind_key(r, kind) return in_room(r, kind) end
+local function set_newest_id(r, id) redis.call('SET', in_room(r, 'ids'), id) end
+-- A room's keys sealed by a rename's steps (room_renames: renamed within
+-- its slot, so its scripts find no room), until the rename is done.
+local function sealed_key(r, kind) return kind_key(r, 'renaming:' .. kind) end

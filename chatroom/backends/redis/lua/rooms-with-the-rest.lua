@@ -38,3 +38,8 @@ local function skip_ids(r, n) redis.call('HINCRBY', P .. 'ids', r, n) end
 -- Every room that was ever made and numbered its events (gone ones too).
 local function numbered_rooms() return redis.call('HKEYS', P .. 'ids') end
 local function numbering(_r) end  -- P ids lists it at its first event
+-- A room's keys sealed by a rename's steps (rooms apart only): none here.
+local function sealed_key(r, kind) return P .. 'renaming-' .. kind .. ':' .. r end
+-- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
+local function kind_key(r, kind) return P .. kind .. ':' .. r end
+local function set_newest_id(r, id) redis.call('HSET', P .. 'ids', r, id) end
