@@ -95,7 +95,7 @@ class WebProfileIRCTests(WebCase):
         self.enter(carol, "carol")
         self.go_to(carol, "tea")
         alice.send("METADATA * SET display-name :Alice Liddell")
-        alice.wait(lambda line: " 761 alice * display-name " in line, "the 761")
+        alice.wait(lambda line: " 761 alice alice display-name " in line, "the 761")
         bob.wait(
             lambda line: line == "PROFILE alice display-name Alice Liddell",
             "alice's profile at the line door",
