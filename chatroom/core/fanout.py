@@ -97,6 +97,8 @@ def redirected() -> None:
 
 
 V = TypeVar("V")
+#: A room's plan of how its members take an event (a message, or any other).
+_Plan = TypeVar("_Plan", "MessagePlan", "EventPlan")
 
 
 #: An Audience's ``_made_at`` when a member went: its list is out of date.
@@ -136,22 +138,22 @@ class Audience(dict[Member, V]):
         """How each member takes a message: kept from one message to the
         next, made again after a member left or was redirected."""
         delivers = self.delivers()
-        plan = self._plan
-        if plan is None:
-            plan = self._plan = MessagePlan()
-            for member, deliver in zip(self, delivers, strict=True):
-                plan.add(member, deliver)
-        return plan
+        if self._plan is None:
+            self._plan = self._planned(MessagePlan(), delivers)
+        return self._plan
 
     def event_plan(self) -> EventPlan:
         """How each member takes any other event: kept as the message
         plan is."""
         delivers = self.delivers()
-        plan = self._events
-        if plan is None:
-            plan = self._events = EventPlan()
-            for member, deliver in zip(self, delivers, strict=True):
-                plan.add(member, deliver)
+        if self._events is None:
+            self._events = self._planned(EventPlan(), delivers)
+        return self._events
+
+    def _planned(self, plan: _Plan, delivers: list[Deliver]) -> _Plan:
+        """``plan`` with each member added, in the members' order."""
+        for member, deliver in zip(self, delivers, strict=True):
+            plan.add(member, deliver)
         return plan
 
     def _update(self) -> None:

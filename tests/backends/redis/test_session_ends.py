@@ -21,7 +21,21 @@ class RedisSessionEndsTests(RedisRegistryTestCase, SessionEndsContract):
     config = CONFIG
 
 
-class HarvestTests(TwoNodeRegistryTestCase):
+class TeaOnTwoNodes(TwoNodeRegistryTestCase):
+    """Two nodes on one Redis, and users of node one joining tea."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def joined(self, name: str) -> Generator[Any, Any, Any]:
+        """``name``, on node one, joins tea."""
+        user = yield self.connect(name)
+        user.say("/join tea")
+        yield self.expect(user, "MEMBERS tea ")
+        return user
+
+
+class HarvestTests(TeaOnTwoNodes):
     """Node two stops: its users leave their rooms as it harvests them."""
 
     config = CONFIG
@@ -63,16 +77,8 @@ class HarvestTests(TwoNodeRegistryTestCase):
         self.assertEqual(part, "PART tea alice server two shut down")
         self.assertEqual((yield self.expect(carol, "OWNER ")), "OWNER tea carol")
 
-    @defer.inlineCallbacks
-    def joined(self, name: str) -> Generator[Any, Any, Any]:
-        """``name``, on node one, joins tea."""
-        user = yield self.connect(name)
-        user.say("/join tea")
-        yield self.expect(user, "MEMBERS tea ")
-        return user
 
-
-class ReconnectElsewhereTests(TwoNodeRegistryTestCase):
+class ReconnectElsewhereTests(TeaOnTwoNodes):
     """A user whose connection is lost reconnects at once through the other
     node, while the first is still taking the old session out of its
     rooms."""
@@ -116,11 +122,3 @@ class ReconnectElsewhereTests(TwoNodeRegistryTestCase):
         carol.client.lose()
         yield self.expect(alice, "PART tea carol")
         yield self.expect(again, "WELCOME carol")
-
-    @defer.inlineCallbacks
-    def joined(self, name: str) -> Generator[Any, Any, Any]:
-        """``name``, on node one, in tea."""
-        user = yield self.connect(name)
-        user.say("/join tea")
-        yield self.expect(user, "MEMBERS tea ")
-        return user
