@@ -111,9 +111,14 @@ class Server:
 class LineUser:
     """A line-protocol user on a blocking socket, keeping every line."""
 
-    def __init__(self, port: int, name: str | None) -> None:
-        """Connect and take ``name``; with None, only wait for HELLO."""
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port: int, name: str | None, source: str = "") -> None:
+        """Connect (from address ``source``, any of 127.0.0.0/8, if given)
+        and take ``name``; with None, only wait for HELLO."""
+        self.socket = socket.create_connection(
+            ("127.0.0.1", port),
+            timeout=10,
+            source_address=(source, 0) if source else None,
+        )
         self.socket.settimeout(0.1)
         self.buffer = b""
         self.lines: list[str] = []
