@@ -9,10 +9,15 @@
 // may start with a name, so they keep their case). A few codes get words
 // of the page's own, except where the server's words carry what the
 // person needs: a message refused because the server cannot store it quotes
-// the text that was not sent, and the input box was already cleared.
+// the text that was not sent, and the input box was already cleared. A
+// newcomer's wait (NOT_YET, its text the seconds left) is said in the
+// wire's words (WIRE.waiting), as the terminal client and IRC say it.
 function errorWords(code, text) {
   if (code === "UNAVAILABLE" && text && text.includes("so this was not sent:")) {
     return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  if (code === "NOT_YET" && /^\d+$/.test(text || "")) {
+    return WIRE.waiting.notYet.replace("{wait}", waitWords(Number(text)));
   }
   const own = {
     INTERNAL: "Something went wrong on the server; that did not happen. Try again.",
@@ -23,6 +28,15 @@ function errorWords(code, text) {
     NO_NAME: "Choose a username first.",
   };
   return own[code] || text || code.toLowerCase().replaceAll("_", " ");
+}
+
+// Seconds in the largest unit they hold at least twice, rounded up ("10
+// minutes"), as chatroom/wire/waiting.py says them: a newcomer's wait.
+function waitWords(seconds) {
+  const units = WIRE.waiting.units;
+  const [name, size] = units.find(([, each]) => seconds >= 2 * each) || units[units.length - 1];
+  const count = Math.max(1, Math.ceil(seconds / size));
+  return `${count} ${name}${count === 1 ? "" : "s"}`;
 }
 
 function showMask(mask) {
