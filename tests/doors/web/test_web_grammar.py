@@ -189,6 +189,7 @@ class WireScriptTests(unittest.TestCase):
         )
         self.assertIn("your address is listed by ", FINAL_STARTS)
         self.assertIn("REGISTRATION_CLOSED", SIGN_IN_REFUSALS)
+        self.assertIn("SERVER_CLOSED", SIGN_IN_REFUSALS)  # the lockdown's closed
 
     def test_a_newcomers_wait_is_said_in_the_wires_words(self) -> None:
         """The units and the sentence the page says ``ERR NOT_YET`` with
