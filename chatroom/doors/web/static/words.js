@@ -39,10 +39,24 @@ function waitWords(seconds) {
   return `${count} ${name}${count === 1 ? "" : "s"}`;
 }
 
+// A ban's mask in words: what it names, then what kind of thing that is
+// (an IPv6 network keeps its colons); a server ban's end ("MASK@UNTIL", as
+// /gbans lists a timed one) after it.
 function showMask(mask) {
-  const [kind, name] = mask.split(":");
-  return name ? `${name} (${kind === "account" ? "the account" : "the name"})` : mask;
+  const [banned, until] = mask.split("@");
+  const colon = banned.indexOf(":");
+  const [kind, name] = [banned.slice(0, colon), banned.slice(colon + 1)];
+  const kinds = { account: "the account", name: "the name", ip: name.includes("/") ? "a network" : "an address" };
+  const shown = colon > 0 && name && kinds[kind] ? `${name} (${kinds[kind]})` : banned;
+  return until ? `${shown} until ${until}` : shown;
 }
+
+// The lockdown's levels in words (docs/protocol.md, "Server admins").
+const LOCKDOWN_WORDS = {
+  off: "off: everyone may come in",
+  accounts: "accounts: only accounts sign in, and none is registered",
+  closed: "closed: only admins sign in",
+};
 
 function describeSetting(setting, value) {
   const on = value === "on";
