@@ -37,6 +37,7 @@ from tests.backends.contracts.account_changes import (
     AccountsBase,
 )
 from tests.backends.contracts.handler import User
+from tests.push_endpoint import Subscriber
 from tests.support import FakeClient
 
 
@@ -159,6 +160,41 @@ class MailboxContract(AddressesBase):
         self.assertEqual(
             (kept.address, kept.verified, kept.reset), ("alice@example.org", True, "")
         )
+
+    @defer.inlineCallbacks
+    def test_a_reset_ends_every_device_and_push_subscription(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A reset by mail ends every device signed in to the account: one
+        under its name, and one that took another name (``/nick``) and is
+        signed in to it still; its push subscriptions are forgotten.
+        Another account's device and subscription stay."""
+        letters = self.kept()
+        renamed = yield self.with_address("alice", "alice@example.org", letters)
+        renamed.say("/nick alicia")
+        yield self.expect(renamed, "NICK alice alicia")
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {FIRST}")
+        yield self.expect(phone, "WELCOME alice")
+        bob = yield self.registered("bob", FIRST)
+        for account in ("alice", "bob"):
+            subscriber = Subscriber(f"https://push.example/{account}")
+            yield defer.ensureDeferred(
+                self.notifications.subscribe(account, subscriber.subscription)
+            )
+        asker = User(FakeClient(self.server))
+        asker.say("/reset alice")
+        yield self.expect(asker, "RESET_SENT alice")
+        asker.say(f"/reset alice {letters.code()} {SECOND}")
+        yield self.expect(asker, "PASSWORD_CHANGED alice")
+        yield self.expect(renamed, "BYE password reset")
+        yield self.expect(phone, "BYE password reset")
+        kept = yield defer.ensureDeferred(self.notifications.store.of(["alice", "bob"]))
+        self.assertEqual(
+            {account: len(each) for account, each in kept.items()}, {"bob": 1}
+        )
+        bob.say("/email")
+        yield self.expect(bob, "EMAIL none")
 
     @defer.inlineCallbacks
     def test_a_reset_code_spent_meanwhile_is_refused(
