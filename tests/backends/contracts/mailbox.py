@@ -258,13 +258,7 @@ class MailboxContract(AddressesBase):
         asker.say("/reset alice")
         yield self.expect(asker, "RESET_SENT alice")
         code = letters.code()
-        self.server.http_url = "http://chat.example"
-        alice.say("/export")
-        line = yield self.expect(alice, "EXPORT ")
-        token = line.split()[1].rsplit("/", 1)[1]
-        archive = yield defer.Deferred.fromCoroutine(
-            self.server.registry.users.take_export(token)
-        )
+        archive = yield self.exported(alice)
         self.assertEqual(
             json.loads(archive)["account"]["email"],
             {"address": "alice@example.org", "verified": True},

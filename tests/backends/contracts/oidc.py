@@ -208,12 +208,7 @@ class OidcContract(AccountsBase):
         alice = User(FakeClient(self.server))
         alice.say(f"/oidc {ticket}")
         yield self.expect(alice, "WELCOME alice")
-        self.server.http_url = "https://chat.example.org"
-        alice.say("/export")
-        token = (yield self.expect(alice, "EXPORT ")).rsplit("/", 1)[1]
-        archive = yield defer.Deferred.fromCoroutine(
-            self.server.registry.users.take_export(token)
-        )
+        archive = yield self.exported(alice)
         self.assertEqual(
             json.loads(archive)["account"]["provider"],
             {"issuer": ISSUER, "subject": "u-1001"},
