@@ -120,7 +120,8 @@ class MailServer:
                 if isinstance(data, LoginPassword)
                 else None
             )
-            return AuthResult(success=given == self.login)
+            # not handled: aiosmtpd answers 535 itself to a wrong password
+            return AuthResult(success=given == self.login, handled=False)
 
         return {
             "authenticator": check,

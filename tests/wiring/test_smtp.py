@@ -96,7 +96,8 @@ class SendingTests(unittest.TestCase):
     def test_the_user_signs_in_with_the_password(self):
         server = self.mail_server(login=("chat", "mail secret"))
         wrong = self.mailer(server.port, user="chat", password="not it")
-        yield self.assertFailure(wrong.send(LETTER), MailUnsentError)
+        failure = yield self.assertFailure(wrong.send(LETTER), MailUnsentError)
+        self.assertIn("535", str(failure))  # the server's refusal, said at once
         right = self.mailer(server.port, user="chat", password="mail secret")
         yield right.send(LETTER)
         [(_, recipients, _)] = yield server.received(1)
