@@ -543,6 +543,13 @@ class Backend(SeatingSteps, Protocol):
         (:meth:`~chatroom.core.sessions.Sessions.ignoring_changed`)."""
         ...
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        """Every session signed in to account ``account`` (its key), on
+        every node and whatever name it goes by, is ended saying
+        ``reason`` (:meth:`Reports.session_ended`); returns once the order
+        is given."""
+        ...
+
     async def backup(self, path: str) -> None:
         """A copy of what is stored, written to a new file at ``path``
         (chatroom-admin's ``backup``): the SQLite file, consistent, by its

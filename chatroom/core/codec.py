@@ -56,6 +56,7 @@ from chatroom.core.events import Event, SearchResult
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModAction, ModEntry
 from chatroom.core.nodemessages import (
+    AccountEnded,
     EndDevice,
     EndSession,
     EntryHead,
@@ -128,6 +129,7 @@ TYPES: dict[str, type[Encoded]] = {
         NetworkBanLifted,
         LockdownSet,
         IgnoresChanged,
+        AccountEnded,
         NewsHead,
         KickHead,
     )

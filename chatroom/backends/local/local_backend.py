@@ -509,6 +509,10 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        for seat in self.sessions.signed_in_to(account):
+            self.reports.session_ended(seat, reason)
+
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
 

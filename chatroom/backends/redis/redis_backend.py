@@ -144,6 +144,7 @@ from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
+    AccountEnded,
     EndDevice,
     EndSession,
     IgnoresChanged,
@@ -699,6 +700,12 @@ class RedisBackend:
         order = IgnoresChanged(account, tuple(sorted(names)))
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        """Every node ends its sessions of the account (this one's too, from
+        its channel, as every node's)."""
+        order = AccountEnded(account, reason)
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
+
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
         apart every room's, on every primary), as Redis dumps it, streamed
@@ -739,6 +746,9 @@ class RedisBackend:
                 fan_out(self.sessions.addressed(said), said)
             elif isinstance(said, IgnoresChanged):
                 self.sessions.ignoring_changed(said.account, frozenset(said.names))
+            elif isinstance(said, AccountEnded):
+                for seat in self.sessions.signed_in_to(said.account):
+                    self.reports.session_ended(seat, said.reason)
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):
