@@ -669,11 +669,12 @@ class Backend(SeatingSteps, Protocol):
           heard by every node's :meth:`follow_lockdown` listeners):
           resting on no premise;
         - :class:`~chatroom.core.changes.ServerBanList`: a ban made
-          (:class:`~chatroom.core.changes.AddBan`: the sessions it covers
-          end, told why, on every node) or lifted
+          (:class:`~chatroom.core.changes.AddBan`) or lifted
           (:class:`~chatroom.core.changes.LiftBan`), a network's heard by
-          every node's :meth:`follow_network_bans` listeners, resting on
-          :class:`~chatroom.core.changes.Banned`.
+          every node's :meth:`follow_network_bans` listeners, and the
+          sessions the core decided the bans cover ended, told why, on
+          every node (:class:`~chatroom.core.changes.EndSessions`),
+          resting on :class:`~chatroom.core.changes.Banned`.
         """
         ...
 

@@ -1296,12 +1296,24 @@ class Banned(Premise):
 class AddBan(Operation):
     """Ban ``mask`` from the server, kept with its ``terms`` (who, until
     when, why: a :class:`~chatroom.core.netbans.BanTerms` encoded; "" for
-    none). The sessions it covers (a ``name:`` or ``account:`` mask) end,
-    told ``told`` ("": none ends); a network ban (``ip:``) is heard by
-    every node's listeners, which end the connections it covers."""
+    none). A network ban (``ip:``) is heard by every node's listeners,
+    which end the connections it covers; the sessions a ban covers end
+    by the change's :class:`EndSessions`, as the core decided."""
 
     mask: str
     terms: str
+
+
+@dataclass(frozen=True)
+class EndSessions(Operation):
+    """The session holding name key ``holder`` ("": none) and every
+    session signed in to account ``account`` ("": none) end, on every
+    node, told ``told``: the sessions a ban covers
+    (:func:`chatroom.core.serverbans.covered`), ended after the bans of
+    its change are made, so none of them signs in again meanwhile."""
+
+    holder: str
+    account: str
     told: str
 
 
