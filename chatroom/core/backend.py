@@ -650,6 +650,13 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
           apply them;
+        - :class:`~chatroom.core.changes.PrivateConversation`: a message
+          kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
+          ``id`` set) or deleted from it
+          (:class:`~chatroom.core.changes.DeletePrivate`, resting on
+          :class:`~chatroom.core.changes.PrivateKept`):
+          :func:`chatroom.core.private.appended`,
+          :func:`chatroom.core.private.deleted`;
         - :class:`~chatroom.core.changes.AccountWaiting`: a private message
           kept for an account nobody is signed in to
           (:class:`~chatroom.core.changes.KeepPrivate`, resting on
