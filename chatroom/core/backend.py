@@ -644,6 +644,19 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.changes.Emit` it,
           :class:`~chatroom.core.changes.Drop` the room: its members go to
           the lobby);
+        - :class:`~chatroom.core.changes.RoomName`: a rename
+          (:class:`~chatroom.core.changes.RenameRoom`, resting on
+          :class:`~chatroom.core.changes.NameFree`);
+        - a room's webhooks and pins
+          (:class:`~chatroom.core.changes.RoomHooks`,
+          :class:`~chatroom.core.changes.RoomPins`), an account's settings
+          (:class:`~chatroom.core.changes.AccountSettings`), an invitation
+          (:class:`~chatroom.core.changes.InvitationCode`) and the
+          server's reports (:class:`~chatroom.core.changes.ServerReports`:
+          a :class:`~chatroom.core.changes.FileReport` or a
+          :class:`~chatroom.core.changes.CloseReport`, resting on the last
+          number as read, the message not reported by that reporter, the
+          report still open), as their stores apply them;
         - an account's markers, record, push subscriptions and remembered
           rooms (:class:`~chatroom.core.changes.AccountMarkers`,
           :class:`~chatroom.core.changes.AccountRecord`,
