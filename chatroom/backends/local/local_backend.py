@@ -38,7 +38,7 @@ from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core import admin, errors
+from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
@@ -58,6 +58,7 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    EndSessions,
     EventIs,
     Exists,
     FewerReactionsThan,
@@ -72,6 +73,7 @@ from chatroom.core.changes import (
     Premise,
     PremiseFailedError,
     Present,
+    PrivateConversation,
     QuietAmong,
     React,
     Reacted,
@@ -749,6 +751,7 @@ class LocalBackend:
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: self._apply_waiting,
+            PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
@@ -762,16 +765,18 @@ class LocalBackend:
         self, change: DecidedChange, member: Member | None
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
-        the ends of the sessions each ban made covers, told why, and each
+        the ends of the sessions the core decided they cover
+        (:class:`~chatroom.core.changes.EndSessions`), told why, and each
         network ban made or lifted heard by this process's listeners (one
         process: they are every node's)."""
         await self.account_store.apply(change)
+        for end in change.of(EndSessions):
+            for victim, session in list(self.sessions.named()):
+                if (end.holder and name_key(session.name) == end.holder) or (
+                    end.account and session.account == end.account
+                ):
+                    self.reports.session_ended(victim, end.told)
         for op in change.of(AddBan):
-            if op.told:
-                for victim, session in list(self.sessions.named()):
-                    masks = admin.claim_masks(name_key(session.name), session.account)
-                    if op.mask in masks:
-                        self.reports.session_ended(victim, op.told)
             if op.mask.startswith(IP):
                 ban = ServerBan(
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
