@@ -146,7 +146,6 @@ from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
-    AccountEnded,
     EndDevice,
     EndSession,
     IgnoresChanged,
@@ -703,10 +702,20 @@ class RedisBackend:
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
     async def end_account_sessions(self, account: str, reason: str) -> None:
-        """Every node ends its sessions of the account (this one's too, from
-        its channel, as every node's)."""
-        order = AccountEnded(account, reason)
-        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
+        """The sessions Redis holds signed in to the account end as a ban's
+        do (:class:`~chatroom.core.changes.EndSessions`, by the bans' script
+        with no ban: :mod:`.endings`, on every node)."""
+        await self.endings.end(
+            accounts.APPLY_BANS,
+            reason,
+            0,
+            "end",
+            "",
+            account,
+            kind=DepartureKind.QUIT,
+            reason=reason,
+            refusals={},
+        )
 
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
@@ -748,9 +757,6 @@ class RedisBackend:
                 fan_out(self.sessions.addressed(said), said)
             elif isinstance(said, IgnoresChanged):
                 self.sessions.ignoring_changed(said.account, frozenset(said.names))
-            elif isinstance(said, AccountEnded):
-                for seat in self.sessions.signed_in_to(said.account):
-                    self.reports.session_ended(seat, said.reason)
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
                 for listener in list(self.network_ban_listeners):
