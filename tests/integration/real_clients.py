@@ -433,6 +433,18 @@ class BrowserPage:
 
         self.element(element_id).send_keys(text + (Keys.ENTER if enter else ""))
 
+    def register_into(self, url: str, name: str, password: str, room: str) -> None:
+        """Open the page at ``url``, register ``name`` with ``password`` from
+        its name form, and create ``room``, which it then shows."""
+        self.driver.get(url)
+        self.wait_page("username")
+        self.element("register-input").click()
+        self.type_into("name-input", name, enter=False)
+        self.type_into("password-input", password)
+        self.wait_page("lobby")
+        self.type_into("create-input", room)
+        self.wait_page("room")
+
     def log(self) -> str:
         return str(self.element("log").text)
 
