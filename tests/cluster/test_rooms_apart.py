@@ -44,7 +44,12 @@ from tests.cluster.redis_cluster import (
 from tests.cluster.support import TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
-from tests.cluster.test_harvest_chunks import NODE_TTL, ChunkedHarvests, HarvesterGone
+from tests.cluster.test_harvest_chunks import (
+    NODE_TTL,
+    QUIET_TTL,
+    ChunkedHarvests,
+    HarvesterGone,
+)
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
@@ -161,6 +166,9 @@ class RoomsApartHarvesterGoneTests(RoomsApartRegistryTestCase, HarvesterGone):
     """A harvester gone mid-way, each room in a slot of its own."""
 
     config = handler_contract.CONFIG
+
+    def cluster_config(self) -> ClusterConfig:
+        return replace(super().cluster_config(), node_ttl=QUIET_TTL)
 
 
 class RoomsApartUserDataTests(RoomsApartRegistryTestCase, UserDataContract):

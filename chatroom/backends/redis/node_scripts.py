@@ -61,7 +61,9 @@ HARVEST_CHUNK = 256
 #: node dead do not each end the same sessions. Answers ``OK``, the
 #: leavers, the copies to refresh, 1, and how many entries of the index
 #: the chunk took (fewer than asked: the index's last chunk); none, 0 and
-#: 0 if the node came back meanwhile or another node holds the lease.
+#: 0 if the node came back meanwhile (no longer registered if chunks of
+#: it were taken, under a lease, so that its next beat resumes it) or
+#: another node holds the lease.
 HARVEST = Script("harvest")
 
 #: ARGV: P, node. A harvest's last step, once its users' ends are done:

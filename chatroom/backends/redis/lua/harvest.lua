@@ -1,9 +1,12 @@
 
 local node, harvester = ARGV[2], ARGV[5]
-if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
-  return {'OK', {}, {}, 0, 0}  -- it came back meanwhile
-end
 local lease = P .. 'harvesting:' .. node
+if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
+  -- It came back meanwhile. If chunks of it were harvested, it is no
+  -- longer registered, so that its next beat resumes it (RESUME).
+  if redis.call('DEL', lease) == 1 then redis.call('SREM', P .. 'nodes', node) end
+  return {'OK', {}, {}, 0, 0}
+end
 local holder = redis.call('GET', lease)
 if holder and holder ~= harvester then
   return {'OK', {}, {}, 0, 0}  -- another node harvests it
