@@ -6,12 +6,15 @@ it receives is parsed and kept in :attr:`MailServer.mails`, which the
 tests read from the reactor's thread as it grows
 (:meth:`MailServer.received` waits for a count, by condition). Refusing
 every recipient (``refuse=True``) is a server that is up and says no.
+With a certificate it offers ``STARTTLS`` and requires it, or speaks TLS
+from the start (``smtps://``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -40,6 +43,8 @@ class _Keeper:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
+        secured = server.transport.get_extra_info("ssl_object")
+        self.server.over_tls.append(secured is not None)
         self.server.mails.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
         return "250 OK"
 
@@ -48,15 +53,26 @@ class MailServer:
     """aiosmtpd in a thread, listening on 127.0.0.1 at :attr:`port`."""
 
     def __init__(
-        self, refuse: bool = False, login: tuple[str, str] | None = None
+        self,
+        refuse: bool = False,
+        login: tuple[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
+        implicit_tls: bool = False,
     ) -> None:
+        """``tls``: the server's certificate, offered with ``STARTTLS``
+        (and required before a mail), or from the first byte with
+        ``implicit_tls`` (``smtps://``)."""
         found = find_spec("aiosmtpd") is not None
         require("aiosmtpd" if found else None, "aiosmtpd", "the e-mail tests")
         self.refuse = refuse
         #: The user and password the server asks for (SMTP AUTH), if any.
         self.login = login
+        self.tls = tls
+        self.implicit_tls = implicit_tls
         #: (envelope sender, recipients, the mail), in the order received.
         self.mails: list[tuple[str, list[str], EmailMessage]] = []
+        #: Whether each mail came over TLS, in the same order.
+        self.over_tls: list[bool] = []
         self.loop = asyncio.new_event_loop()
         self.port = 0
         started = threading.Event()
@@ -69,11 +85,17 @@ class MailServer:
 
         asyncio.set_event_loop(self.loop)
         keeper = _Keeper(self)
+        starttls: dict[str, Any] = (
+            {"tls_context": self.tls, "require_starttls": True}
+            if self.tls is not None and not self.implicit_tls
+            else {}
+        )
         server = self.loop.run_until_complete(
             self.loop.create_server(
-                lambda: SMTP(keeper, hostname="mail.test", **self._auth()),
+                lambda: SMTP(keeper, hostname="mail.test", **self._auth(), **starttls),
                 "127.0.0.1",
                 0,
+                ssl=self.tls if self.implicit_tls else None,
             )
         )
         self.port = server.sockets[0].getsockname()[1]
@@ -98,7 +120,8 @@ class MailServer:
                 if isinstance(data, LoginPassword)
                 else None
             )
-            return AuthResult(success=given == self.login)
+            # not handled: aiosmtpd answers 535 itself to a wrong password
+            return AuthResult(success=given == self.login, handled=False)
 
         return {
             "authenticator": check,

@@ -175,9 +175,17 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 
 #: The core's rule modules: the core decides with them and hands a back-end
-#: the outcome as a typed change; a back-end never calls them.
+#: the outcome as a typed change; a back-end never calls them (the server
+#: admins' rules among them: which sessions a server ban ends).
 RULES_MEMBERSHIP = "chatroom.core.membership"
-RULES = frozenset({RULES_MEMBERSHIP, "chatroom.core.moderation", "chatroom.core.rules"})
+RULES = frozenset(
+    {
+        RULES_MEMBERSHIP,
+        "chatroom.core.moderation",
+        "chatroom.core.rules",
+        "chatroom.core.admin",
+    }
+)
 
 
 def rules_called_by_backends(imports: tuple[Import, ...]) -> list[str]:
@@ -230,10 +238,11 @@ class LayerTests(unittest.TestCase):
         self.assertEqual(crossing, [])
 
     def test_backends_call_no_rule(self) -> None:
-        """No back-end module imports membership's, moderation's or the
-        core's rules (not even their types: the values a back-end names are
-        leaves, such as ``core/facts.py`` and ``core/changes.py``): the
-        core decides, and a back-end applies what it decided."""
+        """No back-end module imports membership's, moderation's, the
+        admins' or the core's rules (not even their types: the values a
+        back-end names are leaves, such as ``core/facts.py`` and
+        ``core/changes.py``): the core decides, and a back-end applies
+        what it decided."""
         self.assertEqual(rules_called_by_backends(every_import()), [])
 
     def test_a_backends_rule_import_is_found(self) -> None:

@@ -543,6 +543,13 @@ class Backend(SeatingSteps, Protocol):
         (:meth:`~chatroom.core.sessions.Sessions.ignoring_changed`)."""
         ...
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        """Every session signed in to account ``account`` (its key), on
+        every node and whatever name it goes by, is ended saying
+        ``reason``, as a ban's :class:`~chatroom.core.changes.EndSessions`
+        ends them (:meth:`Reports.session_ended`)."""
+        ...
+
     async def backup(self, path: str) -> None:
         """A copy of what is stored, written to a new file at ``path``
         (chatroom-admin's ``backup``): the SQLite file, consistent, by its
@@ -644,12 +651,32 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.changes.Emit` it,
           :class:`~chatroom.core.changes.Drop` the room: its members go to
           the lobby);
+        - :class:`~chatroom.core.changes.RoomName`: a rename
+          (:class:`~chatroom.core.changes.RenameRoom`, resting on
+          :class:`~chatroom.core.changes.NameFree`);
+        - a room's webhooks and pins
+          (:class:`~chatroom.core.changes.RoomHooks`,
+          :class:`~chatroom.core.changes.RoomPins`), an account's settings
+          (:class:`~chatroom.core.changes.AccountSettings`), an invitation
+          (:class:`~chatroom.core.changes.InvitationCode`) and the
+          server's reports (:class:`~chatroom.core.changes.ServerReports`:
+          a :class:`~chatroom.core.changes.FileReport` or a
+          :class:`~chatroom.core.changes.CloseReport`, resting on the last
+          number as read, the message not reported by that reporter, the
+          report still open), as their stores apply them;
         - an account's markers, record, push subscriptions and remembered
           rooms (:class:`~chatroom.core.changes.AccountMarkers`,
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
           apply them;
+        - :class:`~chatroom.core.changes.PrivateConversation`: a message
+          kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
+          ``id`` set) or deleted from it
+          (:class:`~chatroom.core.changes.DeletePrivate`, resting on
+          :class:`~chatroom.core.changes.PrivateKept`):
+          :func:`chatroom.core.private.appended`,
+          :func:`chatroom.core.private.deleted`;
         - :class:`~chatroom.core.changes.AccountWaiting`: a private message
           kept for an account nobody is signed in to
           (:class:`~chatroom.core.changes.KeepPrivate`, resting on
@@ -669,11 +696,12 @@ class Backend(SeatingSteps, Protocol):
           heard by every node's :meth:`follow_lockdown` listeners):
           resting on no premise;
         - :class:`~chatroom.core.changes.ServerBanList`: a ban made
-          (:class:`~chatroom.core.changes.AddBan`: the sessions it covers
-          end, told why, on every node) or lifted
+          (:class:`~chatroom.core.changes.AddBan`) or lifted
           (:class:`~chatroom.core.changes.LiftBan`), a network's heard by
-          every node's :meth:`follow_network_bans` listeners, resting on
-          :class:`~chatroom.core.changes.Banned`.
+          every node's :meth:`follow_network_bans` listeners, and the
+          sessions the core decided the bans cover ended, told why, on
+          every node (:class:`~chatroom.core.changes.EndSessions`),
+          resting on :class:`~chatroom.core.changes.Banned`.
         """
         ...
 

@@ -39,6 +39,7 @@ from chatroom.core.events import (
     Event,
     Kicked,
     Message,
+    PrivateEvent,
     PrivateMessage,
     RoomEvent,
     StoredEvent,
@@ -176,6 +177,15 @@ class AccountWaiting:
 
 
 @dataclass(frozen=True)
+class PrivateConversation:
+    """Private conversation ``key`` (its parties' keys,
+    :func:`chatroom.core.private.conversation_key`): a message kept in it,
+    or deleted. One operation a change."""
+
+    key: str
+
+
+@dataclass(frozen=True)
 class AccountAge:
     """When account ``account`` (its name key) was registered."""
 
@@ -235,6 +245,7 @@ Subject = (
     | AccountRooms
     | AccountSettings
     | AccountWaiting
+    | PrivateConversation
     | AccountFiles
     | CountedEvents
     | ServerLockdown
@@ -1164,6 +1175,36 @@ class KeepPrivate(Operation):
     copy_token: str = ""
 
 
+# -- a private conversation's messages: premises and operations ------------------
+
+
+@dataclass(frozen=True)
+class AppendPrivate(Operation):
+    """Number ``event`` (a private message, or a tags-only one) with the
+    conversation's next id (its ``id`` set) and keep it among the
+    conversation's newest ``--conversation-retention``."""
+
+    event: PrivateEvent
+
+
+@dataclass(frozen=True)
+class PrivateKept(Premise):
+    """Message ``event_id`` is kept in the conversation still (neither
+    trimmed nor deleted), as the decision read it. A refusal brings no
+    facts: it is gone."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
+class DeletePrivate(Operation):
+    """Message ``event_id`` of the conversation is deleted: gone from it,
+    from what waits for either party and from search (resting on
+    :class:`PrivateKept`)."""
+
+    event_id: int
+
+
 # -- an account's uploaded files: premises and operations -----------------------
 
 
@@ -1296,12 +1337,24 @@ class Banned(Premise):
 class AddBan(Operation):
     """Ban ``mask`` from the server, kept with its ``terms`` (who, until
     when, why: a :class:`~chatroom.core.netbans.BanTerms` encoded; "" for
-    none). The sessions it covers (a ``name:`` or ``account:`` mask) end,
-    told ``told`` ("": none ends); a network ban (``ip:``) is heard by
-    every node's listeners, which end the connections it covers."""
+    none). A network ban (``ip:``) is heard by every node's listeners,
+    which end the connections it covers; the sessions a ban covers end
+    by the change's :class:`EndSessions`, as the core decided."""
 
     mask: str
     terms: str
+
+
+@dataclass(frozen=True)
+class EndSessions(Operation):
+    """The session holding name key ``holder`` ("": none) and every
+    session signed in to account ``account`` ("": none) end, on every
+    node, told ``told``: the sessions a ban covers
+    (:func:`chatroom.core.serverbans.covered`), ended after the bans of
+    its change are made, so none of them signs in again meanwhile."""
+
+    holder: str
+    account: str
     told: str
 
 

@@ -157,10 +157,10 @@ LinkBase = Callable[[], str]
 #: Told to a user once a mail was not sent: why, in one line.
 Unsent = Callable[[str], None]
 
-#: Ends every device signed in to an account (its key, its name), with a
-#: reason, and forgets its push subscriptions: the registry's
-#: ``end_signed_in``.
-SignOut = Callable[[str, str, str], Awaitable[None]]
+#: Ends every device signed in to an account (its key), whatever name it
+#: goes by, with a reason, and forgets its push subscriptions and upload
+#: tokens: the registry's ``end_signed_in``.
+SignOut = Callable[[str, str], Awaitable[None]]
 
 #: What every device of an account is told when its password was reset.
 RESET_REASON = "password reset"
@@ -350,7 +350,7 @@ class MailboxService:
                 continue
             removed += 1
             log.info("{name} removed: no address verified in time", name=found.name)
-            await self.sign_out(key, found.name, UNVERIFIED_REASON)
+            await self.sign_out(key, UNVERIFIED_REASON)
         return removed
 
     # -- a password reset ---------------------------------------------------------
@@ -426,7 +426,7 @@ class MailboxService:
         account = await self.accounts.store.get(key)
         assert account is not None
         log.info("{name}'s password was reset by mail", name=account.name)
-        await self.sign_out(account.key, account.name, RESET_REASON)
+        await self.sign_out(account.key, RESET_REASON)
         return account
 
     # -- inside -------------------------------------------------------------------

@@ -22,17 +22,21 @@ for a single server, Redis lists for a cluster.
 from __future__ import annotations
 
 import contextlib
-from typing import NamedTuple, Protocol, TypeVar
+from typing import NamedTuple, Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
 from chatroom.core.changes import (
     AccountWaiting,
+    AppendPrivate,
     DecidedChange,
+    DeletePrivate,
     FewerWaitingThan,
     KeepPrivate,
     PremiseFailedError,
+    PrivateConversation,
+    PrivateKept,
     SessionIs,
 )
 from chatroom.core.config import ServerConfig
@@ -51,9 +55,6 @@ from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
-
-#: What a conversation keeps, as :meth:`ConversationStore.append` numbers it.
-Kept = TypeVar("Kept", bound=PrivateEvent)
 
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
@@ -86,13 +87,11 @@ NO_COPY = CopyTo("", "")
 
 
 class ConversationStore(Protocol):
-    """Where a back-end keeps private conversations and kept messages."""
-
-    async def append(self, conversation: str, event: Kept) -> Kept:
-        """``event`` (a message, or a tags-only message) numbered with the
-        conversation's next id and kept (the newest
-        ``conversation_retention``): returns it with its id."""
-        ...
+    """Where a back-end keeps private conversations and kept messages,
+    read. A message kept in a conversation or deleted from it
+    (:func:`appended`, :func:`deleted`) and one kept for an absent account
+    (:func:`kept_for`) are changes the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply` applies."""
 
     async def page(
         self, conversation: str, count: int, before: int | None
@@ -114,12 +113,6 @@ class ConversationStore(Protocol):
         kept (one atomic step: two sign-ins never both get one)."""
         ...
 
-    async def redact(self, conversation: str, event_id: int) -> bool:
-        """Message ``event_id`` of ``conversation`` is deleted: gone from it,
-        from what waits for its parties and from search; False if it was
-        not kept (trimmed, or deleted already)."""
-        ...
-
 
 class Recipients(Protocol):
     """What :class:`PrivateMessages` needs of a back-end."""
@@ -137,7 +130,9 @@ class Recipients(Protocol):
     ) -> None: ...
 
     async def apply(self, change: DecidedChange) -> None:
-        """A message kept for an absent account (:func:`kept_for`)."""
+        """A message kept in a conversation or deleted from it
+        (:func:`appended`, :func:`deleted`), or kept for an absent account
+        (:func:`kept_for`)."""
         ...
 
 
@@ -182,6 +177,24 @@ def kept_for(
         AccountWaiting(found.account),
         (SessionIs(found.account, ""), FewerWaitingThan(bound)),
         (KeepPrivate(conversation, event, *copy),),
+    )
+
+
+def appended(conversation: str, event: PrivateEvent) -> DecidedChange:
+    """``event`` kept in ``conversation``, numbered there (its ``id`` set
+    once applied): resting on nothing, as a conversation keeps all its
+    parties say."""
+    return DecidedChange(PrivateConversation(conversation), (), (AppendPrivate(event),))
+
+
+def deleted(conversation: str, event_id: int) -> DecidedChange:
+    """Message ``event_id`` of ``conversation`` deleted, resting on its
+    being kept there still: a refusal means it was deleted (or trimmed)
+    meanwhile."""
+    return DecidedChange(
+        PrivateConversation(conversation),
+        (PrivateKept(event_id),),
+        (DeletePrivate(event_id),),
     )
 
 
@@ -231,7 +244,7 @@ class PrivateMessages:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
-            event = await conversations.append(key, event)
+            await self.backend.apply(appended(key, event))
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
@@ -242,7 +255,7 @@ class PrivateMessages:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    event = await conversations.append(key, event)
+                    await self.backend.apply(appended(key, event))
                 try:
                     await self.backend.apply(kept_for(found, key, event, bound, copy))
                     return event
@@ -321,8 +334,10 @@ class PrivateMessages:
         key, found, message = await self._message(session, name, event_id)
         if name_key(message.sender) not in (session.account, name_key(session.name)):
             raise errors.not_allowed("only its sender deletes a private message")
-        if not await self.backend.conversations.redact(key, event_id):
-            raise errors.no_such_message(event_id, f"@{name}")  # deleted meanwhile
+        try:
+            await self.backend.apply(deleted(key, event_id))
+        except PremiseFailedError:
+            raise errors.no_such_message(event_id, f"@{name}") from None
         event = PrivateRedacted(
             message.sender,
             message.recipient,

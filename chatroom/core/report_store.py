@@ -7,8 +7,6 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Protocol
 
-from chatroom.core.changes import DecidedChange
-
 
 @dataclass(frozen=True)
 class MessageReport:
@@ -63,7 +61,10 @@ class ReportFacts:
 
 class ReportStore(Protocol):
     """Where a back-end keeps the server's reports (one queue for all rooms,
-    every node reading the same)."""
+    every node reading the same), read. A report filed or closed is a
+    :class:`~chatroom.core.changes.ServerReports` change the back-end's
+    :meth:`~chatroom.core.backend.Backend.apply` applies (a refusal
+    brings no facts: the core reads them again)."""
 
     async def facts(self, filed: str, number: int) -> ReportFacts:
         """The last number given, whether ``filed`` (a :func:`filed_key`;
@@ -72,14 +73,4 @@ class ReportStore(Protocol):
 
     async def open_reports(self) -> list[MessageReport]:
         """The reports not closed, oldest first."""
-        ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of the :class:`~chatroom.core.changes.ServerReports`
-        (a :class:`~chatroom.core.changes.FileReport` or a
-        :class:`~chatroom.core.changes.CloseReport`) if its premises (the
-        last number as read, the message not reported by that reporter,
-        the report still open) hold; else
-        :class:`~chatroom.core.changes.PremiseFailedError` (no facts: the
-        core reads them again)."""
         ...

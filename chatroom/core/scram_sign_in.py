@@ -14,6 +14,7 @@ the hashing threads when the password was set.
 from __future__ import annotations
 
 from chatroom.core import errors, rules
+from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account, AccountService
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import ScramError, ScramExchange, ScramKeys
@@ -78,7 +79,9 @@ class ScramSignIn:
 
         Raises:
             ChatError: ``BAD_PASSWORD`` (a wrong or malformed proof: a
-                failed sign-in, as a wrong password is).
+                failed sign-in, as a wrong password is), ``EMAIL_REQUIRED``
+                (the right proof of an account yet to verify an address,
+                as :meth:`AccountService.sign_in` refuses it).
         """
         assert self.account is not None and self.exchange is not None
         service, self.settled = self.service, True
@@ -87,6 +90,8 @@ class ScramSignIn:
         except ScramError:
             raise service.failed_sign_in(self.account, self.address) from None
         self._refund()
+        if mailbox_of(self.account).required_until:  # --require-email, unverified
+            raise errors.email_required(self.account.name)
         service.by_address.succeeded(self.address)
         service.remember_address(self.key, self.address)
         return self.account, server_final

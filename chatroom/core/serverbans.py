@@ -38,7 +38,7 @@ from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors
 from chatroom.core.backend import Backend
-from chatroom.core.moderation import Actor
+from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.core.netbans import (
     MASK_KINDS,
@@ -345,8 +345,22 @@ def banning(ban: ServerBan, banned: bool) -> changes.DecidedChange:
     return changes.DecidedChange(
         changes.ServerBanList(),
         (changes.Banned(ban.mask, False),),
-        (changes.AddBan(ban.mask, terms, ban.told),),
+        (changes.AddBan(ban.mask, terms), *covered(ban.mask, ban.told)),
     )
+
+
+def covered(mask: str, told: str) -> tuple[changes.EndSessions, ...]:
+    """The sessions a ban of ``mask`` ends, told ``told``: the one holding
+    a ``name:`` mask's name, every one signed in to an ``account:`` mask's
+    account (the masks :func:`chatroom.core.admin.claim_masks` checks a
+    claim against); none for a network's, whose connections each node's
+    listeners end as they hear of it."""
+    subject = mask.partition(":")[2]
+    if mask == name_mask(subject):
+        return (changes.EndSessions(subject, "", told),)
+    if mask == account_mask(subject):
+        return (changes.EndSessions("", subject, told),)
+    return ()
 
 
 def lifting(mask: str, banned: bool) -> changes.DecidedChange:

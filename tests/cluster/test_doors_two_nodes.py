@@ -19,7 +19,7 @@ from twisted.trial.unittest import SkipTest
 
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.cluster.support import NO_REDIS, REDIS_SERVER, RedisProcess
-from tests.integration import test_doors, test_irc_websocket
+from tests.integration import test_dnsbl, test_doors, test_irc_websocket, test_netbans
 from tests.support import IN_PROCESS, free_port, port_of, redis_backend
 
 
@@ -82,3 +82,26 @@ class IRCWebSocketOnTwoNodesTests(
 class BadInputOnTwoNodesTests(DoorsOnTwoNodes, test_doors.BadInputTests):
     """Wrong input at each door of a cluster: a clear answer, and nobody
     else, on either node, hurt."""
+
+
+class NetworkBanOnTwoNodesTests(DoorsOnTwoNodes, test_netbans.NetworkBanDoorsTests):
+    """A network ban made on node two ends and refuses the browser on node
+    one, and the line and IRC users beside the admin on node two; a /30
+    and a ban that ends by itself, on both."""
+
+
+class BlocklistRefuseOnTwoNodesTests(test_dnsbl.RefuseTests, DoorsOnTwoNodes):
+    """``--dnsbl ... refuse`` on each node: a listed address refused at
+    every door of either node, an unlisted one let in."""
+
+
+class BlocklistRequireAccountOnTwoNodesTests(
+    test_dnsbl.RequireAccountTests, DoorsOnTwoNodes
+):
+    """``--dnsbl-action require-account`` on each node: the account
+    registered on node two signed in to from a listed address on either."""
+
+
+class BlocklistDownOnTwoNodesTests(test_dnsbl.BlocklistDownTests, DoorsOnTwoNodes):
+    """The blocklist's server down: everyone gets in on both nodes, and
+    each failed lookup is logged."""

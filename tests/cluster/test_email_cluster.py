@@ -1,8 +1,8 @@
 """E-mail addresses and resets by mail across nodes: two real nodes share
 one real redis-server and send through one real SMTP server (aiosmtpd).
 A code mailed by one node works on the other, once; a reset made on one
-closes the account's devices on the other; ``--require-email`` holds on
-both."""
+closes the account's devices on both, one gone by another name too;
+``--require-email`` holds on both."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ class EmailAcrossNodesTests(ClusterTestCase):
         alice = yield self.client(one)
         alice.say(f"/register alice {PASSWORD}")
         yield alice.expect_line("REGISTERED alice")
+        alice.say("/nick alicia")  # signed in to alice still, under another name
+        yield alice.expect_line("NICK alice alicia")
         alice.say("/email alice@example.org")
         yield alice.expect_line("EMAIL_PENDING alice@example.org")
         [(_, _, mail)] = yield self.mail.received(1)
@@ -48,7 +50,7 @@ class EmailAcrossNodesTests(ClusterTestCase):
         asker.say("/reset alice")
         yield asker.expect_line("RESET_SENT alice")
         mails = yield self.mail.received(2)
-        resetter = yield self.client(one)
+        resetter = yield self.client(two)
         resetter.say(f"/reset alice {code_in(mails[-1][2])} {NEW_PASSWORD}")
         yield resetter.expect_line("PASSWORD_CHANGED alice")
         yield alice.expect_line("BYE password reset")

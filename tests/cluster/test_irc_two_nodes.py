@@ -27,13 +27,16 @@ from tests.doors.irc import (
     test_irc_event_playback,
     test_irc_extensions_more,
     test_irc_formatting,
+    test_irc_invitations,
     test_irc_list_times,
     test_irc_memory,
     test_irc_metadata,
     test_irc_moderation,
     test_irc_modlog,
     test_irc_notify,
+    test_irc_oauthbearer,
     test_irc_operators,
+    test_irc_passphrases,
     test_irc_private,
     test_irc_queries,
     test_irc_reactions,
@@ -521,3 +524,47 @@ class MailSettingOnTwoNodesTests(
     IRCDoorOnTwoNodes, test_irc_app_passwords.MailSettingTests
 ):
     """``test_irc_app_passwords.MailSettingTests`` on two nodes."""
+
+
+class RequireEmailOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_services.RequireEmailTests
+):
+    """``test_irc_services.RequireEmailTests`` on two nodes: REGISTER and
+    VERIFY, and NickServ's, the account's mailbox in Redis."""
+
+
+class RequireEmailScramOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_scram.RequireEmailScramTests
+):
+    """``test_irc_scram.RequireEmailScramTests`` on two nodes."""
+
+
+class InviteOnlyOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_invitations.InviteOnlyTests
+):
+    """``test_irc_invitations.InviteOnlyTests`` on two nodes."""
+
+
+class RegistrationClosedOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_invitations.ClosedTests
+):
+    """``test_irc_invitations.ClosedTests`` on two nodes."""
+
+
+class OAuthBearerOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_oauthbearer.OAuthBearerTests
+):
+    """``test_irc_oauthbearer.OAuthBearerTests`` on two nodes: the account
+    bound to the subject kept in Redis."""
+
+
+class NickServPassphraseOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_passphrases.NickServPassphraseTests
+):
+    """``test_irc_passphrases.NickServPassphraseTests`` on two nodes."""
+
+
+class RegisterAndPassPassphraseOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_passphrases.RegisterAndPassPassphraseTests
+):
+    """``test_irc_passphrases.RegisterAndPassPassphraseTests`` on two nodes."""

@@ -24,7 +24,7 @@ class RedisRekeyTests(RedisRegistryTestCase):
         for key, name in (("a1ice", "A1ice"), ("bob", "bob"), ("b0b", "b0b")):
             made = registering(None, Account(key, name, "hash"))
             yield defer.ensureDeferred(accounts.apply(made))
-        ban = DecidedChange(ServerBanList(), (), (AddBan("account:ma11ory", "", ""),))
+        ban = DecidedChange(ServerBanList(), (), (AddBan("account:ma11ory", ""),))
         yield defer.ensureDeferred(self.registry.backend.apply(ban))
         moved = yield defer.ensureDeferred(accounts.rekey())
         self.assertEqual(moved, 2)

@@ -111,9 +111,14 @@ class Server:
 class LineUser:
     """A line-protocol user on a blocking socket, keeping every line."""
 
-    def __init__(self, port: int, name: str | None) -> None:
-        """Connect and take ``name``; with None, only wait for HELLO."""
-        self.socket = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port: int, name: str | None, source: str = "") -> None:
+        """Connect (from address ``source``, any of 127.0.0.0/8, if given)
+        and take ``name``; with None, only wait for HELLO."""
+        self.socket = socket.create_connection(
+            ("127.0.0.1", port),
+            timeout=10,
+            source_address=(source, 0) if source else None,
+        )
         self.socket.settimeout(0.1)
         self.buffer = b""
         self.lines: list[str] = []
@@ -427,6 +432,18 @@ class BrowserPage:
         from selenium.webdriver.common.keys import Keys
 
         self.element(element_id).send_keys(text + (Keys.ENTER if enter else ""))
+
+    def register_into(self, url: str, name: str, password: str, room: str) -> None:
+        """Open the page at ``url``, register ``name`` with ``password`` from
+        its name form, and create ``room``, which it then shows."""
+        self.driver.get(url)
+        self.wait_page("username")
+        self.element("register-input").click()
+        self.type_into("name-input", name, enter=False)
+        self.type_into("password-input", password)
+        self.wait_page("lobby")
+        self.type_into("create-input", room)
+        self.wait_page("room")
 
     def log(self) -> str:
         return str(self.element("log").text)

@@ -180,6 +180,27 @@ class NetworkBanNodesTests(ClusterTestCase):
         yield named((yield line_from(self, self.port_of(one), BANNED)), "lina")
 
     @defer.inlineCallbacks
+    def test_a_node_started_after_the_ban_holds_it(self):
+        """A node (re)started after a ban and a lockdown were set reads
+        both from Redis: 127.0.0.2 is refused there, and a plain name from
+        127.0.0.3 is told an account is required."""
+        (one,) = yield self.start_nodes(1)
+        root = yield admin(self, self.port_of(one))
+        root.say("/gban ip:127.0.0.2 spam from a proxy")
+        yield root.expect_line("GBAN ip:127.0.0.2 root")
+        root.say("/lockdown accounts")
+        yield root.expect_line("LOCKDOWN accounts root")
+        (later,) = yield self.start_nodes(1)
+        refused = yield line_from(self, self.port_of(later), BANNED)
+        yield refused.closed
+        self.assertEqual(refused.lines, [f"BYE {SPAM}"])
+        plain = yield line_from(self, self.port_of(later), OTHER)
+        yield plain.expect_line("HELLO ")
+        plain.say("mallory")
+        answer = yield plain.expect(lambda line: line.startswith(("ERR ", "WELCOME")))
+        self.assertTrue(answer.startswith("ERR ACCOUNT_REQUIRED "), answer)
+
+    @defer.inlineCallbacks
     def test_a_ban_made_while_a_node_was_out_of_touch_holds_on_its_return(self):
         """Node two, cut off from Redis, misses the order of a ban made on
         node one; back in touch, it refuses the network all the same."""

@@ -10,7 +10,8 @@ sockets.
 - **No secret a URL carries reaches the log**, text or JSON: each
   secret-bearing address is asked over real HTTP (an export link, a
   webhook's address, an upload with a ``/token`` token and a token in a
-  query, an authorization code), an export link is said in a room (whose
+  query, an authorization code, an invitation's link and a password
+  reset's), an export link is said in a room (whose
   preview, refused, is logged), and an endpoint's path given to ``/push
   add``; then the process's whole output is searched for each secret.
 """
@@ -152,7 +153,7 @@ class TextLogSecretsTests(ServerCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         files = os.path.abspath(self.mktemp())
         yield self.start(
-            *("--http", LOCAL, "--files", "--files-dir", files),
+            *("--http", LOCAL, "--files", "--files-dir", files, "--admins", "alice"),
             *("--log-format", self.log_format),
         )
         yield self.process.when_output(b"web client: open http://localhost:")
@@ -176,8 +177,9 @@ class TextLogSecretsTests(ServerCase):
     def test_no_secret_reaches_the_log(self) -> Generator[Any, Any, None]:
         """An export downloaded, a webhook posted to, an upload with a
         ``/token`` token (and a token and an authorization code in URLs),
-        an export link said in a room and a push endpoint refused: the
-        requests were answered and logged, and no secret is in the log."""
+        an invitation's link and a password reset's opened, an export
+        link said in a room and a push endpoint refused: the requests were
+        answered and logged, and no secret is in the log."""
         alice = yield self.account("alice", "/caps rich")
         secrets = []
         url, secret = yield self.link(alice, "/export", "EXPORT ")
@@ -203,9 +205,16 @@ class TextLogSecretsTests(ServerCase):
             self, self.http_port, "POST", "/upload", headers, PNG
         )
         self.assertEqual(answer.status, 201)
-        for asked in (f"/upload?token={token}", "/oidc/callback?state=s&code=c0de5"):
+        alice.say("/invite-link")
+        _, code, url = (yield alice.expect_line("INVITE_LINK ")).split()
+        secrets += [code, "R3setc0de", "c0de5"]
+        for asked in (
+            f"/upload?token={token}",
+            "/oidc/callback?state=s&code=c0de5",
+            self.path(url),  # the page, redeeming an invitation
+            "/email/reset?account=alice&code=R3setc0de",  # a password reset's form
+        ):
             yield http_request(self, self.http_port, "GET", asked)
-        secrets.append("c0de5")
         url, secret = yield self.link(alice, "/export", "EXPORT ")
         secrets.append(secret)
         alice.say(f"the archive: {url}")  # its preview: refused, logged
@@ -215,7 +224,13 @@ class TextLogSecretsTests(ServerCase):
         alice.say(f"/push add {keys.endpoint} {keys.p256dh} {b64url(keys.auth)}")
         yield alice.expect_line("ERR BAD_ARGS ")
         yield self.process.when_output(b"push endpoint at https://127.0.0.1:9 refused")
-        for logged in (b"/export/- HTTP/1.1", b"/hooks/- HTTP/1.1", b"code=- HTTP"):
+        for logged in (
+            b"/export/- HTTP/1.1",
+            b"/hooks/- HTTP/1.1",
+            b"code=- HTTP",
+            b"/?invite=",  # logged, its secret hidden or (below) not
+            b"/email/reset?account=alice&code=",
+        ):
             yield self.process.when_output(logged)
         yield self.process.when_output(b"/upload?token=- HTTP/1.1")
         output = self.process.output.decode()

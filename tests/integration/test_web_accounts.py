@@ -3,7 +3,8 @@
 A real ``twistd chatroom`` (see :mod:`tests.integration.real_clients`) and
 line-protocol users on the other side: signing in with a password and
 signing in again by itself after a restart (back into a room with a key),
-kicks, invitations and announcements as a person sees them, where the
+kicks, invitations and announcements as a person sees them, a ban of its
+network (the reason shown, the page not coming back by itself), where the
 password is (nowhere but a variable), and a second sign-in elsewhere that
 the page must not fight.
 """
@@ -334,3 +335,33 @@ class ModerationTests(WebAccountsCase):
             "the announcement",
             lambda: "Announcement from root: tea is served" in page.notices(),
         )
+
+
+class NetworkBanTests(WebAccountsCase):
+    def test_the_reason_shown_and_no_reconnecting(self) -> None:
+        """root (from 127.0.0.9) bans the page's address, 127.0.0.1: the
+        page says why it was disconnected and stays so; opened again it is
+        refused before a name, says why, and its socket is closed; lifted,
+        Reconnect takes it back in."""
+        root = LineUser(self.server.line_port, None, source="127.0.0.9")
+        self.addCleanup(root.close)
+        root.send(f"/register root {PASSWORD}")
+        root.wait(lambda line: line == "REGISTERED root")
+        page = self.page()
+        page.type_into("name-input", "wes")
+        page.wait_page("lobby")
+        root.send("/gban ip:127.0.0.1 spam from a proxy")
+        root.wait(lambda line: line.startswith("GBAN ip:127.0.0.1 root"))
+        stopped = "disconnected: banned from this server: spam from a proxy"
+        wait_for("the status", lambda: page.status() == stopped)
+        self.assertIn("will not reconnect by itself", page.element("connection").text)
+
+        page.driver.refresh()
+        wait_for("the status again", lambda: page.status() == stopped)
+        self.assertTrue(page.driver.execute_script("return state.ws === null"))
+        self.assertFalse(page.visible("lobby-page"))
+        root.send("/gunban ip:127.0.0.1")
+        root.wait(lambda line: line.startswith("GUNBAN ip:127.0.0.1 root"))
+        page.element("reconnect-now").click()
+        wait_for("the page back", lambda: page.status() == "connected")
+        page.wait_page("lobby")  # as wes again, the name the tab kept

@@ -22,14 +22,7 @@ class WebAppPasswordTests(RealClientsCase):
 
     def test_made_in_the_page_and_used_at_the_line_door(self) -> None:
         page = self.browser()
-        page.driver.get(self.server.url)
-        page.wait_page("username")
-        page.element("register-input").click()
-        page.type_into("name-input", "wes", enter=False)
-        page.type_into("password-input", PASSWORD)
-        page.wait_page("lobby")
-        page.type_into("create-input", "tea")
-        page.wait_page("room")
+        page.register_into(self.server.url, "wes", PASSWORD, "tea")
         page.type_into("message-input", "/app-password add phone")
         wait_for("the password shown", lambda: SHOWN.search(page.log()) is not None)
         found = SHOWN.search(page.log())

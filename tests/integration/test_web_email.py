@@ -1,6 +1,7 @@
 """A forgotten password, from the web page's "Forgot password?" to the
 mail's link, in headless chromium: a real ``twistd chatroom`` sending
-through a real SMTP server (aiosmtpd, :mod:`tests.mailserver`)."""
+through a real SMTP server (aiosmtpd, :mod:`tests.mailserver`), whose log
+holds neither the codes nor the passwords."""
 
 from __future__ import annotations
 
@@ -12,16 +13,30 @@ PASSWORD = "tea and biscuits"
 NEW_PASSWORD = "a brand new passphrase"
 
 
-class ForgotPasswordTests(RealClientsCase):
+class MailingCase(RealClientsCase):
+    """The server sends through aiosmtpd (``self.mail``)."""
+
+    #: More of the server's options.
+    mail_options: tuple[str, ...] = ()
+
     def start_servers(self) -> None:
         self.mail = MailServer()
         self.addCleanup(self.mail.stop)
         self.server = Server(
-            self.folder, "--rate", "0", "--smtp", self.mail.url, "--name", "webchat"
+            self.folder,
+            "--rate",
+            "0",
+            "--smtp",
+            self.mail.url,
+            "--name",
+            "webchat",
+            *self.mail_options,
         )
         self.server.start()
         self.addCleanup(self.server.stop)
 
+
+class ForgotPasswordTests(MailingCase):
     def mails(self, count: int) -> list:
         wait_for(f"{count} mail(s)", lambda: len(self.mail.mails) >= count)
         return [mail for _, _, mail in self.mail.mails]
@@ -47,7 +62,8 @@ class ForgotPasswordTests(RealClientsCase):
             "If wendy has a verified e-mail address", page.element("reset-note").text
         )
 
-        link = link_in(self.mails(2)[1])
+        reset_mail = self.mails(2)[1]
+        link = link_in(reset_mail)
         page.driver.get(link)
         wait_for("the form", lambda: "Choose a new password" in page.driver.title)
         page.type_into("password", NEW_PASSWORD)
@@ -62,3 +78,9 @@ class ForgotPasswordTests(RealClientsCase):
         page.type_into("name-input", "wendy", enter=False)
         page.type_into("password-input", NEW_PASSWORD)
         page.wait_page("lobby")
+        log = (self.folder / "server.log").read_text()
+        self.assertIn("GET /email/reset?account=wendy&code=- ", log)
+        for secret in (code_in(reset_mail), code_in(self.mails(1)[0])):
+            self.assertNotIn(secret, log)
+        for secret in (PASSWORD, NEW_PASSWORD):
+            self.assertNotIn(secret, log)

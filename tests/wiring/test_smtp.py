@@ -4,8 +4,13 @@ each way a mail is not sent, said in one line; and ``--smtp``'s options."""
 
 from __future__ import annotations
 
+import os
+import ssl
+from typing import Any
+
 from twisted.internet import defer, reactor
 from twisted.python import usage
+from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from chatroom.core.letters import verify_letter
@@ -13,6 +18,7 @@ from chatroom.core.mailbox import MailUnsentError
 from chatroom.wiring.mailer import SMTPMailer
 from chatroom.wiring.smtp import SMTPServer, smtp_server
 from chatroom.wiring.tap import Options
+from tests.integration.test_server import write_self_signed
 from tests.mailserver import MailServer, text_of
 from tests.support import free_port
 
@@ -90,11 +96,73 @@ class SendingTests(unittest.TestCase):
     def test_the_user_signs_in_with_the_password(self):
         server = self.mail_server(login=("chat", "mail secret"))
         wrong = self.mailer(server.port, user="chat", password="not it")
-        yield self.assertFailure(wrong.send(LETTER), MailUnsentError)
+        failure = yield self.assertFailure(wrong.send(LETTER), MailUnsentError)
+        self.assertIn("535", str(failure))  # the server's refusal, said at once
         right = self.mailer(server.port, user="chat", password="mail secret")
         yield right.send(LETTER)
         [(_, recipients, _)] = yield server.received(1)
         self.assertEqual(recipients, ["alice@example.org"])
+
+
+class TLSTests(unittest.TestCase):
+    """The sender over TLS to a server whose certificate (for 127.0.0.1)
+    the machine trusts (``SSL_CERT_FILE``, which OpenSSL reads as it
+    verifies), or does not."""
+
+    timeout = 30
+
+    def setUp(self) -> None:
+        directory = FilePath(self.mktemp()).child("tls")
+        key, self.certificate = write_self_signed(directory)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.context.load_cert_chain(self.certificate.path, key.path)
+
+    def trusted(self) -> None:
+        """The machine trusts the server's certificate, for this test."""
+        kept = os.environ.get("SSL_CERT_FILE")
+        os.environ["SSL_CERT_FILE"] = self.certificate.path
+        if kept is None:
+            self.addCleanup(os.environ.pop, "SSL_CERT_FILE", None)
+        else:
+            self.addCleanup(os.environ.__setitem__, "SSL_CERT_FILE", kept)
+
+    def sending(self, tls: bool) -> Any:
+        """A server with TLS (``tls``: from the first byte), and a letter
+        being sent to it."""
+        server = MailServer(tls=self.context, implicit_tls=tls)
+        self.addCleanup(server.stop)
+        settings = SMTPServer("127.0.0.1", server.port, tls)
+        mailer = SMTPMailer(reactor, settings, FROM, "testchat", timeout=10)
+        return server, mailer.send(LETTER)
+
+    @defer.inlineCallbacks
+    def test_starttls_when_the_server_offers_it(self):
+        """``smtp://`` (TLS not required) to a server that offers STARTTLS,
+        and takes no mail without it: the letter goes over TLS."""
+        self.trusted()
+        server, sent = self.sending(False)
+        yield sent
+        yield server.received(1)
+        self.assertEqual(server.over_tls, [True])
+
+    @defer.inlineCallbacks
+    def test_smtps(self):
+        """``smtps://``: TLS from the first byte."""
+        self.trusted()
+        server, sent = self.sending(True)
+        yield sent
+        [(_, recipients, _)] = yield server.received(1)
+        self.assertEqual((recipients, server.over_tls), (["alice@example.org"], [True]))
+
+    @defer.inlineCallbacks
+    def test_a_certificate_not_trusted_sends_nothing(self):
+        """The server's certificate is checked: one the machine does not
+        trust takes no mail, over STARTTLS or smtps."""
+        for implicit in (False, True):
+            server, sent = self.sending(implicit)
+            failure = yield self.assertFailure(sent, MailUnsentError)
+            self.assertIn("did not take the mail", str(failure))
+            self.assertEqual(server.mails, [])
 
 
 class OptionTests(unittest.TestCase):

@@ -38,7 +38,7 @@ from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core import admin, errors
+from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
@@ -58,6 +58,7 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    EndSessions,
     EventIs,
     Exists,
     FewerReactionsThan,
@@ -72,6 +73,7 @@ from chatroom.core.changes import (
     Premise,
     PremiseFailedError,
     Present,
+    PrivateConversation,
     QuietAmong,
     React,
     Reacted,
@@ -509,6 +511,9 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        self._end_sessions(EndSessions("", account, reason))
+
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
 
@@ -745,6 +750,7 @@ class LocalBackend:
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: self._apply_waiting,
+            PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
@@ -758,16 +764,14 @@ class LocalBackend:
         self, change: DecidedChange, member: Member | None
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
-        the ends of the sessions each ban made covers, told why, and each
+        the ends of the sessions the core decided they cover
+        (:class:`~chatroom.core.changes.EndSessions`), told why, and each
         network ban made or lifted heard by this process's listeners (one
         process: they are every node's)."""
         await self.account_store.apply(change)
+        for end in change.of(EndSessions):
+            self._end_sessions(end)
         for op in change.of(AddBan):
-            if op.told:
-                for victim, session in list(self.sessions.named()):
-                    masks = admin.claim_masks(name_key(session.name), session.account)
-                    if op.mask in masks:
-                        self.reports.session_ended(victim, op.told)
             if op.mask.startswith(IP):
                 ban = ServerBan(
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
@@ -778,6 +782,15 @@ class LocalBackend:
             if lift.mask.startswith(IP):
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
+
+    def _end_sessions(self, end: EndSessions) -> None:
+        """The sessions ``end`` names end, told why: the one holding its name
+        and every one signed in to its account."""
+        for victim, session in list(self.sessions.named()):
+            if (end.holder and name_key(session.name) == end.holder) or (
+                end.account and session.account == end.account
+            ):
+                self.reports.session_ended(victim, end.told)
 
     async def _apply_lockdown(
         self, change: DecidedChange, member: Member | None

@@ -4,10 +4,11 @@ Kept in memory (each conversation's newest ``conversation_retention``
 messages, loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
 ``private_messages`` and ``kept_private`` tables), as read markers are.
-Nothing here waits, so a message kept for an absent account (a change
-of its :class:`~chatroom.core.changes.AccountWaiting`, the back-end's
-``apply``) is checked and kept in one atomic step, as every local step
-is.
+Nothing here waits, so a change (a message kept in a conversation or
+deleted from it, :class:`~chatroom.core.changes.PrivateConversation`; one
+kept for an absent account, :class:`~chatroom.core.changes.AccountWaiting`:
+the back-end's ``apply``) is checked and applied in one atomic step, as
+every local step is.
 
 A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
 table as a message, with no text: a message always has some
@@ -17,13 +18,11 @@ table as a message, with no text: a message always has some
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import replace
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import PrivateRow, Store
 from chatroom.core import changes
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
-from chatroom.core.private import Kept
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
@@ -71,11 +70,12 @@ class StoredConversations:
             talk = self.talks[conversation] = deque(maxlen=self.retention)
         return talk
 
-    async def append(self, conversation: str, event: Kept) -> Kept:
+    def _append(self, conversation: str, event: PrivateEvent) -> None:
+        """``event`` numbered (its ``id`` set) and kept in ``conversation``."""
         event_id = self.last_ids.get(conversation, 0) + 1
         self.last_ids[conversation] = event_id
-        numbered = replace(event, id=str(event_id))
-        self._talk(conversation).append(numbered)
+        event.id = str(event_id)
+        self._talk(conversation).append(event)
         text = event.text if isinstance(event, PrivateMessage) else ""
         row: PrivateRow = (
             event_id,
@@ -86,7 +86,6 @@ class StoredConversations:
             format_tags(event.tags),
         )
         self.store.add_private(conversation, row, self.retention)
-        return numbered
 
     async def page(
         self, conversation: str, count: int, before: int | None
@@ -107,6 +106,30 @@ class StoredConversations:
         return len(self.kept.get(account, ()))
 
     async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of a conversation (:meth:`_converse`), or of what waits
+        for an absent account (:meth:`_keep`)."""
+        if isinstance(change.subject, changes.PrivateConversation):
+            self._converse(change.subject.key, change)
+        else:
+            self._keep(change)
+
+    def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
+        """A message kept in ``conversation``, or one deleted if it is kept
+        still (else refused, nothing changed)."""
+        for premise in change.premises:
+            if not isinstance(premise, changes.PrivateKept):
+                raise TypeError(f"no premise {premise!r} of a conversation")
+            if self._kept_in(conversation, premise.event_id) is None:
+                raise changes.PremiseFailedError(None, premise)
+        for op in change.ops:
+            if isinstance(op, changes.AppendPrivate):
+                self._append(conversation, op.event)
+            elif isinstance(op, changes.DeletePrivate):
+                self._delete(conversation, op.event_id)
+            else:
+                raise TypeError(f"no operation {op!r} of a conversation")
+
+    def _keep(self, change: changes.DecidedChange) -> None:
         """A message kept for an absent account (the back-end checked that
         nobody is signed in to it): fewer waiting than the premise says,
         else refused, then kept (one process: the core hands the sender's
@@ -128,14 +151,19 @@ class StoredConversations:
             self.store.drop_kept(account)
         return waiting
 
-    async def redact(self, conversation: str, event_id: int) -> bool:
+    def _kept_in(self, conversation: str, event_id: int) -> PrivateEvent | None:
+        """Message ``event_id`` of ``conversation``, if it is kept still."""
         talk = self.talks.get(conversation, ())
-        gone = next((e for e in talk if e.id == str(event_id)), None)
+        return next((e for e in talk if e.id == str(event_id)), None)
+
+    def _delete(self, conversation: str, event_id: int) -> None:
+        """Message ``event_id`` gone from ``conversation`` and from what
+        waits for its parties (nothing if it is not kept)."""
+        gone = self._kept_in(conversation, event_id)
         if gone is None:
-            return False
+            return
         self.talks[conversation].remove(gone)
         for waiting in self.kept.values():
             if gone in waiting:
                 waiting.remove(gone)
         self.store.drop_private(conversation, event_id)
-        return True

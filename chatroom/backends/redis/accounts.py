@@ -78,19 +78,19 @@ BANS = Script("gbans")
 #: :func:`chatroom.core.rules.check_claim` decides a name on.
 CLAIM_FACTS = Script("claim-facts")
 
-#: ARGV: P, the reason the sessions a ban covers are told ('': end none),
-#: how many premises, each premise's mask and '1' (banned) or '0' (not
-#: yet), then the operations: ``add MASK TERMS ORDER`` (its terms as a
+#: ARGV: P, the reason the sessions ended are told ('': end none), how
+#: many premises, each premise's mask and '1' (banned) or '0' (not yet),
+#: then the operations: ``add MASK TERMS ORDER`` (its terms as a
 #: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
-#: every node hears, ``* ORDER``, a network ban's, '' for none) or ``lift
-#: MASK ORDER`` (a network's, '' for another mask). A
+#: every node hears, ``* ORDER``, a network ban's, '' for none), ``lift
+#: MASK ORDER`` (a network's, '' for another mask) or ``end HOLDER
+#: ACCOUNT`` (the sessions the core decided a ban covers: the one holding
+#: name key HOLDER, every one signed in to ACCOUNT; '' for none). A
 #: :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
-#: i}`` if premise i does not hold (nothing written); else the bans made and
-#: lifted, then the start of the end of every session a ban made covers,
-#: wherever it is: ``name:u`` the session holding u, ``account:a`` every
-#: session signed in to a (see :func:`chatroom.core.moderation.
-#: claim_masks`). The server's step of their ends (:mod:`.endings`): ``OK``,
-#: the leavers, the copies to refresh. The bans come first, so that none of
+#: i}`` if premise i does not hold (nothing written); else the bans made
+#: and lifted, then the start of the end of every session named, wherever
+#: it is. The server's step of their ends (:mod:`.endings`): ``OK``, the
+#: leavers, the copies to refresh. The bans come first, so that none of
 #: them signs in again meanwhile.
 APPLY_BANS = Script("server-bans-apply")
 

@@ -26,7 +26,7 @@ import importlib.resources
 import re
 from dataclasses import dataclass
 
-from chatroom.core.events import PLAYBACK_ONLY
+from chatroom.core.events import DEPENDENT_EVENTS, PLAYBACK_ONLY
 
 #: The folder of the scripts' Lua, inside the installed package.
 _LUA = importlib.resources.files("chatroom.backends.redis") / "lua"
@@ -64,14 +64,19 @@ LOG_SIZE = 1024
 #: (PostgreSQL down): about 200 bytes each; older ones are dropped past it.
 OUTBOX_SIZE = 1_000_000
 
+
+def _kinds(kinds: tuple[type, ...]) -> str:
+    """A Lua set of the kinds' names: ``{Edited = true, ...}``."""
+    return "{" + ", ".join(f"{kind.__name__} = true" for kind in kinds) + "}"
+
+
 _PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
 _PRELUDE = _PRELUDE.replace("OUTBOX_SIZE", str(OUTBOX_SIZE))
-#: Which kinds a history window skips is the core's (one tuple, read by
-#: the local back-end too): Lua is handed the kinds' names, as a set.
-_PRELUDE = _PRELUDE.replace(
-    "PLAYBACK_KINDS",
-    "{" + ", ".join(f"{kind.__name__} = true" for kind in PLAYBACK_ONLY) + "}",
-)
+#: Which kinds a history window skips, and which go with the message they
+#: change when it is redacted, are the core's (one tuple each, read by the
+#: local back-end too): Lua is handed the kinds' names, as sets.
+_PRELUDE = _PRELUDE.replace("PLAYBACK_KINDS", _kinds(PLAYBACK_ONLY))
+_PRELUDE = _PRELUDE.replace("DEPENDENT_KINDS", _kinds(DEPENDENT_EVENTS))
 
 
 #: The prelude's line that a layout's keys of a room replace.

@@ -19,15 +19,12 @@ deletion.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import changes, codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
-from chatroom.core.private import Kept
 
 #: ARGV: P, conversation, the message (unnumbered), retention. Returns
 #: the id.
@@ -66,11 +63,6 @@ class RedisConversations:
         self.calls = calls
         self.retention = max(1, retention)
 
-    async def append(self, conversation: str, event: Kept) -> Kept:
-        data = unnumbered(event)
-        event_id = await self.calls.eval(APPEND, conversation, data, self.retention)
-        return replace(event, id=str(event_id))
-
     async def page(
         self, conversation: str, count: int, before: int | None
     ) -> list[PrivateEvent]:
@@ -85,6 +77,37 @@ class RedisConversations:
         return int(await self.calls.eval(WAITING, account))
 
     async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of a conversation (:meth:`_converse`), or of what waits
+        for an absent account (:meth:`_keep`): one script each."""
+        if isinstance(change.subject, changes.PrivateConversation):
+            await self._converse(change.subject.key, change)
+        else:
+            await self._keep(change)
+
+    async def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
+        """One ``APPEND`` (the message numbered: its ``id`` set) or one
+        ``REDACT``, which checks that the message is kept still
+        (:class:`~chatroom.core.changes.PrivateKept`): else
+        :class:`~chatroom.core.changes.PremiseFailedError`."""
+        (op,) = change.ops
+        if isinstance(op, changes.AppendPrivate) and not change.premises:
+            data = unnumbered(op.event)
+            event_id = await self.calls.eval(APPEND, conversation, data, self.retention)
+            op.event.id = str(event_id)
+            return
+        if not isinstance(op, changes.DeletePrivate):
+            raise TypeError(f"no such change of a conversation: {change!r}")
+        kept = changes.PrivateKept(op.event_id)
+        if change.premises != (kept,):
+            raise TypeError(f"a deletion on other premises: {change!r}")
+        gone = PrivateRedacted("", "", "", "", str(op.event_id))  # for search
+        done = await self.calls.eval(
+            REDACT, conversation, op.event_id, codec.encode(gone)
+        )
+        if not int(done):
+            raise changes.PremiseFailedError(None, kept)
+
+    async def _keep(self, change: changes.DecidedChange) -> None:
         """One ``KEEP``: nobody signed in to the account and fewer waiting
         than the premise says, checked; the message kept and the sender's
         copy told, or :class:`~chatroom.core.changes.PremiseFailedError`
@@ -110,8 +133,3 @@ class RedisConversations:
 
     async def take(self, account: str) -> list[PrivateMessage]:
         return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)
-
-    async def redact(self, conversation: str, event_id: int) -> bool:
-        gone = PrivateRedacted("", "", "", "", str(event_id))  # for search
-        done = await self.calls.eval(REDACT, conversation, event_id, codec.encode(gone))
-        return bool(int(done))

@@ -102,6 +102,7 @@ from chatroom.core.changes import (
     DecidedChange,
     Drop,
     Emit,
+    EndSessions,
     Incarnation,
     InvitationCode,
     LiftBan,
@@ -109,6 +110,7 @@ from chatroom.core.changes import (
     Named,
     Premise,
     PremiseFailedError,
+    PrivateConversation,
     QuietAmong,
     React,
     ReplaceEvent,
@@ -715,6 +717,22 @@ class RedisBackend:
         order = IgnoresChanged(account, tuple(sorted(names)))
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
+    async def end_account_sessions(self, account: str, reason: str) -> None:
+        """The sessions Redis holds signed in to the account end as a ban's
+        do (:class:`~chatroom.core.changes.EndSessions`, by the bans' script
+        with no ban: :mod:`.endings`, on every node)."""
+        await self.endings.end(
+            accounts.APPLY_BANS,
+            reason,
+            0,
+            "end",
+            "",
+            account,
+            kind=DepartureKind.QUIT,
+            reason=reason,
+            refusals={},
+        )
+
     async def backup(self, path: str) -> None:
         """Every key of the chat (under the cluster's prefix, and with rooms
         apart every room's, on every primary), as Redis dumps it, streamed
@@ -1000,6 +1018,7 @@ class RedisBackend:
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: by_nobody(self.conversations.apply),
+            PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.account_store.windows.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
@@ -1021,10 +1040,11 @@ class RedisBackend:
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """Bans made and lifted in one script that checks the premises
-        first, then the ends of the sessions the bans made cover, on every
-        node (:mod:`.endings`); a network ban's order to every node in the
-        same script. The sessions of one change end told one reason."""
-        told = {op.told for op in change.of(AddBan)}
+        first, then the ends of the sessions the core decided they cover
+        (:class:`~chatroom.core.changes.EndSessions`), on every node
+        (:mod:`.endings`); a network ban's order to every node in the same
+        script. The sessions of one change end told one reason."""
+        told = {end.told for end in change.of(EndSessions)}
         if len(told) > 1:
             raise TypeError(f"one reason for the ends of a change: {change!r}")
         reason = told.pop() if told else ""
@@ -1045,6 +1065,8 @@ class RedisBackend:
                 if op.mask.startswith(IP):
                     order = codec.encode(NetworkBanLifted(op.mask)).decode()
                 operations += ["lift", op.mask, order]
+            elif isinstance(op, EndSessions):
+                operations += ["end", op.holder, op.account]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

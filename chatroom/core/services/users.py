@@ -107,16 +107,15 @@ class UserService:
             name = self.identities.session(member).name
             await self.backend.end_user(name, reason)
 
-    async def end_signed_in(self, account: str, name: str, reason: str) -> None:
-        """Every device signed in to account key ``account`` (holding its
-        name ``name``) is disconnected (``reason``), on every node, and its
-        push subscriptions and upload tokens are forgotten: after a
-        password reset by mail."""
+    async def end_signed_in(self, account: str, reason: str) -> None:
+        """Every device signed in to account key ``account`` (under its
+        name, or another taken by ``/nick``) is disconnected (``reason``),
+        on every node, and its push subscriptions and upload tokens are
+        forgotten: after a password reset by mail."""
         await self.backend.push.drop_account(account)
         if self.files is not None:
             await self.files.tokens.revoke(account)
-        with contextlib.suppress(ChatError):  # no device signed in
-            await self.backend.end_user(name, reason)
+        await self.backend.end_account_sessions(account, reason)
 
     # -- whom a user ignores (chatroom.core.ignoring) ------------------------------
 

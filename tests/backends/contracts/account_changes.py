@@ -82,6 +82,17 @@ class AccountsBase(ContractBase):
         return user
 
     @defer.inlineCallbacks
+    def exported(self, user: User) -> Generator[Any, Any, bytes]:
+        """``user``'s ``/export``: the archive its link hands out."""
+        self.server.http_url = "https://chat.example.org"
+        user.say("/export")
+        token = (yield self.expect(user, "EXPORT ")).split()[1].rsplit("/", 1)[1]
+        archive: bytes = yield defer.Deferred.fromCoroutine(
+            self.server.registry.users.take_export(token)
+        )
+        return archive
+
+    @defer.inlineCallbacks
     def sign_in(self, name: str, password: str) -> Generator[Any, Any, str]:
         """A new connection's ``/login``: ``WELCOME`` or the refusal's code."""
         line = yield self.first_answer(f"/login {name} {password}")

@@ -218,13 +218,7 @@ class AppPasswordsContract(AccountsBase):
         the password nor its hash is in it."""
         alice = yield self.registered("alice", FIRST)
         password = yield self.added(alice, "irssi")
-        self.server.http_url = "http://chat.example"
-        alice.say("/export")
-        line = yield self.expect(alice, "EXPORT ")
-        token = line.split()[1].rsplit("/", 1)[1]
-        archive = yield defer.Deferred.fromCoroutine(
-            self.server.registry.users.take_export(token)
-        )
+        archive = yield self.exported(alice)
         [listed] = json.loads(archive)["account"]["app_passwords"]
         self.assertEqual(sorted(listed), ["label", "made"])
         self.assertEqual(listed["label"], "irssi")

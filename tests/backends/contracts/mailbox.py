@@ -17,6 +17,7 @@ redis-server (``tests/backends/redis/test_mailbox.py``).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Generator
 from dataclasses import replace
@@ -28,6 +29,7 @@ from twisted.internet.task import Clock
 from chatroom.core.accountrecord import Mailbox, mailbox_of
 from chatroom.core.codes import code_hash
 from chatroom.core.letters import Letter
+from chatroom.core.mailbox import MAILS_PER_HOUR, RESETS_PER_ADDRESS
 from chatroom.core.text import name_key
 from tests.backends.contracts.account_changes import (
     CONFIG,
@@ -37,6 +39,7 @@ from tests.backends.contracts.account_changes import (
     AccountsBase,
 )
 from tests.backends.contracts.handler import User
+from tests.push_endpoint import Subscriber
 from tests.support import FakeClient
 
 
@@ -161,6 +164,71 @@ class MailboxContract(AddressesBase):
         )
 
     @defer.inlineCallbacks
+    def test_a_reset_ends_every_device_and_push_subscription(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A reset by mail ends every device signed in to the account: one
+        under its name, and one that took another name (``/nick``) and is
+        signed in to it still; its push subscriptions are forgotten.
+        Another account's device and subscription stay."""
+        letters = self.kept()
+        renamed = yield self.with_address("alice", "alice@example.org", letters)
+        renamed.say("/nick alicia")
+        yield self.expect(renamed, "NICK alice alicia")
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {FIRST}")
+        yield self.expect(phone, "WELCOME alice")
+        bob = yield self.registered("bob", FIRST)
+        for account in ("alice", "bob"):
+            subscriber = Subscriber(f"https://push.example/{account}")
+            yield defer.ensureDeferred(
+                self.notifications.subscribe(account, subscriber.subscription)
+            )
+        asker = User(FakeClient(self.server))
+        asker.say("/reset alice")
+        yield self.expect(asker, "RESET_SENT alice")
+        asker.say(f"/reset alice {letters.code()} {SECOND}")
+        yield self.expect(asker, "PASSWORD_CHANGED alice")
+        yield self.expect(renamed, "BYE password reset")
+        yield self.expect(phone, "BYE password reset")
+        kept = yield defer.ensureDeferred(self.notifications.store.of(["alice", "bob"]))
+        self.assertEqual(
+            {account: len(each) for account, each in kept.items()}, {"bob": 1}
+        )
+        bob.say("/email")
+        yield self.expect(bob, "EMAIL none")
+
+    @defer.inlineCallbacks
+    def test_mails_are_limited_per_account_and_resets_per_address(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An account is mailed at most :data:`MAILS_PER_HOUR` an hour (its
+        verification counts): past that a reset is answered the same and
+        mailed nowhere, and its ``/email ADDRESS`` is ``RATE_LIMITED``. One
+        address asks at most :data:`RESETS_PER_ADDRESS` resets an hour,
+        whatever the names; another address still may."""
+        letters = self.kept()
+        alice = yield self.with_address("alice", "alice@example.org", letters)
+        asker = User(FakeClient(self.server, host="198.51.100.7"))
+        for _ in range(MAILS_PER_HOUR):
+            asker.say("/reset alice")
+            yield self.expect(asker, "RESET_SENT alice")
+        self.assertEqual(len(letters.letters), MAILS_PER_HOUR)
+        refused = yield self.refusal(alice, "/email alice@example.net", "RATE_LIMITED")
+        self.assertIn("too many mails for this account", refused)
+        alice.say("/email")
+        yield self.expect(alice, "EMAIL alice@example.org verified")
+        for _ in range(RESETS_PER_ADDRESS - MAILS_PER_HOUR):
+            asker.say("/reset nobody")
+            yield self.expect(asker, "RESET_SENT nobody")
+        refused = yield self.refusal(asker, "/reset alice", "RATE_LIMITED")
+        self.assertIn("too many resets from your address", refused)
+        other = User(FakeClient(self.server, host="198.51.100.8"))
+        other.say("/reset alice")
+        yield self.expect(other, "RESET_SENT alice")
+        self.assertEqual(len(letters.letters), MAILS_PER_HOUR)
+
+    @defer.inlineCallbacks
     def test_a_reset_code_spent_meanwhile_is_refused(
         self,
     ) -> Generator[Any, Any, None]:
@@ -177,6 +245,26 @@ class MailboxContract(AddressesBase):
         )
         yield self.refusal(asker, f"/reset alice {code} {SECOND}", "BAD_CODE")
         self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
+
+    @defer.inlineCallbacks
+    def test_the_export_holds_the_address_and_no_code(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/export`` holds the account's address and whether it is
+        verified; neither a code mailed there nor its hash."""
+        letters = self.kept()
+        alice = yield self.with_address("alice", "alice@example.org", letters)
+        asker = User(FakeClient(self.server))
+        asker.say("/reset alice")
+        yield self.expect(asker, "RESET_SENT alice")
+        code = letters.code()
+        archive = yield self.exported(alice)
+        self.assertEqual(
+            json.loads(archive)["account"]["email"],
+            {"address": "alice@example.org", "verified": True},
+        )
+        for secret in (code, code_hash(code)):
+            self.assertNotIn(secret, archive.decode())
 
     @defer.inlineCallbacks
     def test_an_address_goes_with_its_account(self) -> Generator[Any, Any, None]:

@@ -111,6 +111,22 @@ class OidcContract(AccountsBase):
         self.assertEqual((yield self.sign_in("alice", NO_PASSWORD * 8)), "BAD_PASSWORD")
 
     @defer.inlineCallbacks
+    def test_the_binding_outlives_a_new_name_at_the_provider(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's provider now calls her alicia (the username claim
+        changed, her subject the same): she signs in to her account alice,
+        and no account alicia is made; the name alicia stays free for
+        another subject."""
+        first = yield self.signed_in(ALICE)
+        renamed = ProviderClaims(ALICE.issuer, ALICE.subject, "alicia")
+        again = yield self.signed_in(renamed)
+        self.assertEqual((again.key, again.name), (first.key, "alice"))
+        self.assertIsNone((yield self.stored("alicia")))
+        someone = yield self.signed_in(ProviderClaims(ISSUER, "u-1003", "alicia"))
+        self.assertEqual(someone.name, "alicia")
+
+    @defer.inlineCallbacks
     def test_a_taken_name_gets_a_free_variant(self) -> Generator[Any, Any, None]:
         """alice is someone's password account: the provider's alice is
         made alice2, and the other alice (another subject, an address for
@@ -192,12 +208,7 @@ class OidcContract(AccountsBase):
         alice = User(FakeClient(self.server))
         alice.say(f"/oidc {ticket}")
         yield self.expect(alice, "WELCOME alice")
-        self.server.http_url = "https://chat.example.org"
-        alice.say("/export")
-        token = (yield self.expect(alice, "EXPORT ")).rsplit("/", 1)[1]
-        archive = yield defer.Deferred.fromCoroutine(
-            self.server.registry.users.take_export(token)
-        )
+        archive = yield self.exported(alice)
         self.assertEqual(
             json.loads(archive)["account"]["provider"],
             {"issuer": ISSUER, "subject": "u-1001"},

@@ -20,11 +20,12 @@ from chatroom.core.changes import (
     DecidedChange,
     FewerWaitingThan,
     PremiseFailedError,
+    PrivateKept,
     SessionIs,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import PrivateMessage
-from chatroom.core.private import NO_COPY, conversation_key, kept_for
+from chatroom.core.private import NO_COPY, appended, conversation_key, deleted, kept_for
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User
@@ -199,11 +200,8 @@ class PrivateContract(IRCContractBase):
         found = yield defer.ensureDeferred(core.backend.find_user("alice"))
         self.assertFalse(found.online)
         key = conversation_key("~bob", "alice")
-        event = yield defer.ensureDeferred(
-            core.backend.conversations.append(
-                key, PrivateMessage("bob", "alice", STAMP, text)
-            )
-        )
+        event = PrivateMessage("bob", "alice", STAMP, text)
+        yield defer.ensureDeferred(core.backend.apply(appended(key, event)))
         return kept_for(found, key, event, CONFIG.kept_private, NO_COPY)
 
     @defer.inlineCallbacks
@@ -444,14 +442,9 @@ class PrivateContract(IRCContractBase):
         return client
 
     @defer.inlineCallbacks
-    def test_a_private_message_deleted_by_its_sender(
-        self,
-    ) -> Generator[Any, Any, None]:
-        """alice's ``REDACT bob msgid`` deletes her message to bob: both get
-        ``:alice REDACT bob msgid`` (irctest testRedactDirectMessage), and
-        it is gone from their conversation (``CHATHISTORY`` and the line
-        door's ``/history @USER``). bob cannot delete alice's message, and
-        a msgid that names nothing of the conversation is unknown."""
+    def conversed(self) -> Generator[Any, Any, tuple[IRCClient, IRCClient, str]]:
+        """alice and bob, accounts, on IRC; alice has said "keep this" then
+        "oops" to bob: the two clients and the msgid of "oops"."""
         yield self.away("alice")
         yield self.away("bob")
         alice = yield self.irc_signed_in("alice")
@@ -460,7 +453,18 @@ class PrivateContract(IRCContractBase):
             alice.send(f"PRIVMSG bob :{text}")
             (echo,) = (yield self.heard(alice, "PRIVMSG"))[-1:]
             yield self.heard(bob, "PRIVMSG")
-        msgid = tags_of(echo)["msgid"]
+        return alice, bob, tags_of(echo)["msgid"]
+
+    @defer.inlineCallbacks
+    def test_a_private_message_deleted_by_its_sender(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``REDACT bob msgid`` deletes her message to bob: both get
+        ``:alice REDACT bob msgid`` (irctest testRedactDirectMessage), and
+        it is gone from their conversation (``CHATHISTORY`` and the line
+        door's ``/history @USER``). bob cannot delete alice's message, and
+        a msgid that names nothing of the conversation is unknown."""
+        alice, bob, msgid = yield self.conversed()
         unknown = "This message does not exist or is too old"
         bob.send(f"REDACT alice {msgid}")
         (refused,) = (yield self.heard(bob, "FAIL"))[-1:]
@@ -495,3 +499,34 @@ class PrivateContract(IRCContractBase):
         self.assertEqual(
             (yield self.expect(line, "HISTORY_END")), "HISTORY_END @alice 1"
         )
+
+    @defer.inlineCallbacks
+    def test_a_private_message_deleted_meanwhile_is_unknown(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's ``REDACT`` was decided on her message kept; it was
+        deleted first (by another of her devices): the deletion rests on
+        its being kept still, is refused, and she is told it is unknown.
+        A deletion of a message no longer kept is refused naming that
+        premise, and changes nothing."""
+        alice, _, msgid = yield self.conversed()
+        backend = chat_core(self.server).backend
+        key = conversation_key("alice", "bob")
+        newest = yield defer.ensureDeferred(backend.conversations.page(key, 1, None))
+        event_id = int(newest[-1].id)
+
+        async def deleted_first() -> None:
+            await backend.apply(deleted(key, event_id))
+
+        self.race_before("apply", deleted_first)
+        alice.send(f"REDACT bob {msgid}")
+        (refused,) = (yield self.heard(alice, "FAIL"))[-1:]
+        self.assertEqual(
+            untagged(refused),
+            f":chatroom FAIL REDACT UNKNOWN_MSGID bob {msgid} "
+            ":This message does not exist or is too old",
+        )
+        failed = yield self.refused_change(deleted(key, event_id))
+        self.assertEqual(failed.premise, PrivateKept(event_id))
+        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        self.assertEqual([event.text for event in kept], ["keep this"])

@@ -366,6 +366,35 @@ class PushContract(ContractBase):
         server_key = await self.notifications.public_key()
         self.assertEqual(alice_phone.opened(to_alice, server_key)["text"], "me please")
 
+    def test_an_ignored_name_pushes_nothing(self) -> Any:
+        """alice ignores mallory and goes: mallory's mention of her and
+        private message push nothing; bob's, sent after them, each reach
+        her push service, and are all it hears."""
+        return defer.ensureDeferred(self._ignored())
+
+    async def _ignored(self) -> None:
+        endpoint, (alice, alice_phone), _ = await self.phones()
+        alice.say("/ignore mallory")
+        await self.expect(alice, "IGNORED mallory")
+        mallory = await self.registered("mallory")
+        bob = await self.registered("bob")
+        await self.gone(alice)
+        for sender in (mallory, bob):
+            sender.say("alice: buy now")
+            await self.expect(sender, "MSG general ")
+            sender.say("/msg alice psst")
+            await self.expect(sender, "PRIVMSG ")
+        pushes = await endpoint.arrived(2)
+        server_key = await self.notifications.public_key()
+        self.assertEqual(
+            sorted(
+                (push.path, alice_phone.opened(push, server_key)["from"])
+                for push in pushes
+            ),
+            [("/alice", "bob"), ("/alice", "bob")],
+        )
+        self.assertEqual(len(endpoint.received), 2)
+
     def test_a_subscription_answered_410_is_forgotten(self) -> Any:
         """The push service says the subscription is gone: the server
         forgets it (and keeps the account's other one)."""

@@ -118,6 +118,62 @@ class ReportsContract(SignedInBase):
         self.assertEqual((yield self.expect(bob, "REPORTS_END ")), "REPORTS_END 1")
 
     @defer.inlineCallbacks
+    def queue(self, user: User, line: str) -> Generator[Any, Any, list[str]]:
+        """The ``REPORT`` lines ``line`` (a ``/reports``) is answered, as
+        number, room and message, up to its ``REPORTS_END`` (what it heard
+        before is read)."""
+        user.poll()
+        user.seen = len(user.lines)
+        user.say(line)
+        listed = []
+        while not (heard := (yield self.expect(user, "REPORT"))).startswith(
+            "REPORTS_END "
+        ):
+            if heard.startswith("REPORT "):
+                listed.append(" ".join(heard.split()[1:4]))
+        self.assertEqual(heard, f"REPORTS_END {len(listed)}")
+        return listed
+
+    @defer.inlineCallbacks
+    def test_the_queue_is_oldest_first_and_by_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Two reports in tea (the later message reported first) and one in
+        bob's den: ``/reports`` lists each moderator's rooms' open reports
+        in the order they were filed, ``/reports ROOM`` one room's; a
+        closed one leaves the others in order."""
+        (alice, bob, carol, dave, root), _, said = yield self.unkind_room()
+        dave.say("more pills")
+        later = (yield self.expect(dave, "@")).split()[0][1:]
+        bob.say(f"/report {later}")
+        yield self.expect(bob, "REPORTED ")
+        carol.say(f"/report {said}")
+        yield self.expect(carol, "REPORTED ")
+        bob.say("/create den")
+        yield self.expect(bob, "MEMBERS den ")
+        for user in (carol, dave):
+            yield self.enter(user, "den")
+        dave.say("pills in den too")
+        in_den = (yield self.expect(dave, "@")).split()[0][1:]
+        carol.say(f"/report {in_den}")
+        yield self.expect(carol, "REPORTED ")
+        for moderator, last in ((alice, 2), (bob, 3), (root, 3)):
+            yield self.expect(moderator, f"REPORT_TEXT {last} ")  # heard live
+        tea = [f"1 tea {later}", f"2 tea {said}"]
+        self.assertEqual((yield self.queue(alice, "/reports")), tea)
+        self.assertEqual((yield self.queue(bob, "/reports")), [f"3 den {in_den}"])
+        self.assertEqual(
+            (yield self.queue(root, "/reports")), [*tea, f"3 den {in_den}"]
+        )
+        self.assertEqual((yield self.queue(root, "/reports tea")), tea)
+        self.assertEqual((yield self.queue(root, "/reports den")), [f"3 den {in_den}"])
+        root.say("/report close 1")
+        yield self.expect(root, "REPORT_CLOSED 1 ")
+        self.assertEqual(
+            (yield self.queue(root, "/reports")), [tea[1], f"3 den {in_den}"]
+        )
+
+    @defer.inlineCallbacks
     def test_two_moderators_close_the_same_report_once(
         self,
     ) -> Generator[Any, Any, None]:

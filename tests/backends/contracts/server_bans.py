@@ -25,13 +25,14 @@ from chatroom.core.changes import (
     AddBan,
     Banned,
     DecidedChange,
+    EndSessions,
     LiftBan,
     PremiseFailedError,
     ServerBanList,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.netbans import BanTerms, ServerBan, bye
-from chatroom.core.serverbans import banning, lifting
+from chatroom.core.serverbans import banning, covered, lifting
 from tests.backends.contracts.account_changes import AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient
@@ -129,7 +130,12 @@ class ServerBanChangesContract(AccountsBase):
         change = DecidedChange(
             ServerBanList(),
             (Banned("account:bob", False), Banned("account:carol", False)),
-            (AddBan("account:bob", "", told), AddBan("account:carol", "", told)),
+            (
+                AddBan("account:bob", ""),
+                AddBan("account:carol", ""),
+                EndSessions("", "bob", told),
+                EndSessions("", "carol", told),
+            ),
         )
         failed = yield self.assertFailure(self.apply(change), PremiseFailedError)
         self.assertEqual(failed.premise, Banned("account:carol", False))
@@ -142,8 +148,69 @@ class ServerBanChangesContract(AccountsBase):
         change = DecidedChange(
             ServerBanList(),
             (Banned("account:carol", True), Banned("account:carol", False)),
-            (LiftBan("account:carol"), AddBan("account:carol", "", told)),
+            (
+                LiftBan("account:carol"),
+                AddBan("account:carol", ""),
+                EndSessions("", "carol", told),
+            ),
         )
         failed = yield self.assertFailure(self.apply(change), PremiseFailedError)
         self.assertEqual(failed.premise, Banned("account:carol", False))
         self.assertEqual((yield self.bans(root)), "GBANS account:carol")
+
+    @defer.inlineCallbacks
+    def test_the_sessions_a_ban_ends_are_the_cores_decision(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A ban with no :class:`EndSessions` ends nobody: the back-end
+        keeps the ban (a new sign-in is refused) and leaves bob's session
+        as it is, for it decides nothing of what a mask covers. The ends
+        the core adds (:func:`covered`) end bob's session, and not
+        carol's."""
+        root = yield self.registered("root", PASSWORD)
+        bob = yield self.registered("bob", PASSWORD)
+        carol = yield self.registered("carol", PASSWORD)
+        yield self.apply(
+            DecidedChange(
+                ServerBanList(),
+                (Banned("account:bob", False),),
+                (AddBan("account:bob", ""),),
+            )
+        )
+        self.assertEqual((yield self.bans(root)), "GBANS account:bob")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea ")
+        self.assertEqual(byes(bob), [])
+        self.assertEqual((yield self.sign_in("bob", PASSWORD)), "BANNED")
+        told = bye("decided")
+        yield self.apply(
+            DecidedChange(ServerBanList(), (), covered("account:bob", told))
+        )
+        self.assertEqual((yield self.expect(bob, "BYE ")), f"BYE {told}")
+        carol.say("/create matcha")
+        yield self.expect(carol, "MEMBERS matcha ")
+        self.assertEqual(byes(carol), [])
+
+    @defer.inlineCallbacks
+    def test_a_name_ban_ends_the_names_holder_only(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/gban name:dave`` ends the session holding the plain name
+        dave, told why; erin, connected beside it, goes on."""
+        root = yield self.registered("root", PASSWORD)
+        dave = yield self.connect("dave")
+        erin = yield self.connect("erin")
+        root.say("/gban name:dave spam")
+        yield self.expect(root, "GBAN name:dave root")
+        self.assertEqual((yield self.expect(dave, "BYE ")), f"BYE {bye('spam')}")
+        erin.say("/create tea")
+        yield self.expect(erin, "MEMBERS tea ")
+        self.assertEqual(byes(erin), [])
+
+    def test_what_a_mask_covers(self) -> None:
+        """The core's reading of a mask: a name's holder, an account's
+        sessions, none for a network (its connections are the nodes'
+        listeners' to end)."""
+        self.assertEqual(covered("name:dave", "x"), (EndSessions("dave", "", "x"),))
+        self.assertEqual(covered("account:bob", "x"), (EndSessions("", "bob", "x"),))
+        self.assertEqual(covered("ip:192.0.2.0/24", "x"), ())

@@ -3,13 +3,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import replace
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.store import SqliteStore
 from chatroom.core.mailbox import RESET_SECONDS, SWEEP_INTERVAL
+from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import CONFIG, FIRST, SECOND
 from tests.backends.contracts.mailbox import (
     REQUIRED,
@@ -17,7 +21,7 @@ from tests.backends.contracts.mailbox import (
     MailboxContract,
     RequiredEmailContract,
 )
-from tests.support import FakeClient, local_server
+from tests.support import FakeClient, in_place, local_server
 
 
 class LocalMailboxTests(MailboxContract, unittest.TestCase):
@@ -148,3 +152,42 @@ class ResetRevokesTests(unittest.TestCase):
         self.assertIsNone(
             self.successResultOf(defer.ensureDeferred(files.tokens.account(token)))
         )
+
+
+class RestartTests(unittest.TestCase):
+    """Mailed codes are kept (as hashes) in the ``--db`` file: a server
+    started again on it takes a code mailed before, once."""
+
+    def setUp(self) -> None:
+        self.path = os.path.join(tempfile.mkdtemp(), "chat.sqlite3")
+        self.clock = Clock()
+        self.letters = KeptLetters()
+        self.store: SqliteStore | None = None
+
+    def started(self) -> DoorHub:
+        """A server on the file, mailing to :attr:`letters`; the one before
+        it stopped."""
+        if self.store is not None:
+            self.successResultOf(self.store.close())
+        self.store = store = SqliteStore(self.path, self.clock, in_place, 10)
+        self.addCleanup(store.db.close)
+        server = local_server(CONFIG, self.clock, store)
+        server.mailbox.mailer = self.letters
+        return server
+
+    def test_codes_outlive_a_restart(self) -> None:
+        alice = FakeClient(self.started())
+        for line in ("alice", f"/register {FIRST}", "/email a@example.org"):
+            alice.send(line)
+        server = self.started()
+        again = FakeClient(server)
+        for line in (f"/login alice {FIRST}", f"/verify {self.letters.code()}"):
+            again.send(line)
+        self.assertIn("EMAIL_VERIFIED a@example.org", again.received())
+        FakeClient(server).send("/reset alice")
+        code = self.letters.code()
+        asker = FakeClient(self.started())
+        asker.send(f"/reset alice {code} {SECOND}")
+        self.assertIn("PASSWORD_CHANGED alice", asker.received())
+        asker.send(f"/reset alice {code} {FIRST}")
+        self.assertTrue(asker.received()[-1].startswith("ERR BAD_CODE "))

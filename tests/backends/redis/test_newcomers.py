@@ -1,6 +1,7 @@
 """Newcomers held back on the Redis registry: the registration time and a
 shared room are read from Redis (the wait running out is
-``tests/core/test_newcomers.py``'s, on a task.Clock)."""
+``tests/core/test_newcomers.py``'s, on a task.Clock, and
+``tests/integration/test_newcomers.py``'s, on two nodes)."""
 
 from __future__ import annotations
 

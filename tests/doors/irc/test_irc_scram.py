@@ -298,3 +298,26 @@ class ScramIterationsTests(ScramCase):
         """A server made from the config hashes with its count."""
         server = local_server(self.config, self.clock)
         self.assertEqual(server.account_service.scram_iterations, 5000)
+
+
+class RequireEmailScramTests(ScramCase):
+    """``--require-email``: an account yet to verify an address signs in
+    with SCRAM nowhere else, as with PLAIN or ``/login``."""
+
+    config = ServerConfig(rate=0, require_email=True)
+
+    def test_an_unverified_account_is_refused(self) -> None:
+        """Its right proof is 904 saying so, as PLAIN's right password is,
+        and the connection is signed in to nothing."""
+        self.account("alice")
+        client = self.sasl_client()
+        [refused] = self.exchange(client, "alice", PASSWORD)
+        self.assertTrue(refused.startswith(FAILED), refused)
+        self.assertIn("e-mail address", refused)
+        self.assertEqual(self.server.registry.sessions.account_of(client.session), "")
+        plain = IRCClient(self.factory)
+        plain.send("CAP REQ :sasl", "AUTHENTICATE PLAIN")
+        plain.received()
+        given = "\0".join(("alice", "alice", PASSWORD))
+        plain.send(f"AUTHENTICATE {encoded(given)}")
+        self.assertEqual(plain.received(), [refused])

@@ -13,8 +13,7 @@ if ARGV[7] == '' then
   for i, entry in ipairs(redis.call('LRANGE', hk, target - first + 1, -1)) do
     if string.find(entry, mark, 1, true) then  -- else it cannot be one
       local event = decoded(entry)
-      if event and (event.type == 'Edited' or event.type == 'Reaction')
-          and event.target == ARGV[5] then
+      if event and DEPENDENT[event.type] and event.target == ARGV[5] then
         redis.call('LSET', hk, target - first + i, '')
       end
     end

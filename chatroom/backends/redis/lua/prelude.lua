@@ -66,6 +66,11 @@ end
 -- core's chatroom.core.events.PLAYBACK_ONLY where this text is built.
 local PLAYBACK_ONLY = PLAYBACK_KINDS
 
+-- The kinds of stored events that change a message and go with it when
+-- it is redacted: an operand, made from the core's
+-- chatroom.core.events.DEPENDENT_EVENTS where this text is built.
+local DEPENDENT = DEPENDENT_KINDS
+
 -- A stored event as a table (nil for a redacted entry's '', or an entry
 -- that is no event: an older version's).
 local function decoded(entry)

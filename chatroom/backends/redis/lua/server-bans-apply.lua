@@ -1,16 +1,17 @@
 
--- ARGV: the reason the sessions a ban covers are told ('': end none), how
--- many premises, each premise's mask and whether it is banned ('1') or not
--- yet ('0'), then the operations in order: 'add', a mask, its terms as the
--- core encoded them ('': none) and the order every node hears ('': none;
--- a network ban's, for the nodes' own connections); or 'lift', a mask and
--- the order every node hears ('': none; a network's, for the nodes' copies
--- of the network bans).
+-- ARGV: the reason the sessions ended are told, how many premises, each
+-- premise's mask and whether it is banned ('1') or not yet ('0'), then the
+-- operations in order: 'add', a mask, its terms as the core encoded them
+-- ('': none) and the order every node hears ('': none; a network ban's,
+-- for the nodes' own connections); 'lift', a mask and the order every
+-- node hears ('': none; a network's, for the nodes' copies of the network
+-- bans); or 'end', a name key and an account ('' for none): the sessions
+-- the core decided a ban covers, the one holding that name and every one
+-- signed in to that account (chatroom.core.serverbans.covered), or, with
+-- no ban, those of an account whose password was reset by mail.
 -- Every premise is checked first: {'CHANGED', i} for the first that does
 -- not hold, and nothing is written. Then each ban is made or lifted and the
--- ends of the sessions the bans made cover start: 'name:u' the session
--- holding u, 'account:a' every session signed in to a (see
--- chatroom.core.moderation.claim_masks). The server's step of their ends
+-- ends of the sessions named start. The server's step of their ends
 -- (chatroom.backends.redis.endings): 'OK', the leavers, the copies to
 -- refresh. The bans come first, so that none of them signs in again
 -- meanwhile.
@@ -42,23 +43,23 @@ while at <= #ARGV do
     redis.call('ZREM', GBANS, mask)
     tell_nodes(ARGV[at + 2])
     at = at + 3
-  else
+  elseif op == 'add' then
     local terms = ARGV[at + 2]
     redis.call('ZADD', GBANS, 'NX', redis.call('INCR', P .. 'counter'), mask)
     redis.call('HDEL', GBAN_TERMS, mask)
     if terms ~= '' then redis.call('HSET', GBAN_TERMS, mask, terms) end
     tell_nodes(ARGV[at + 3])
-    if reason ~= '' and string.sub(mask, 1, 5) == 'name:' then
-      local u = string.sub(mask, 6)
-      if redis.call('HEXISTS', USERS, u) == 1 then covers(u) end
-    elseif reason ~= '' and string.sub(mask, 1, 8) == 'account:' then
-      local account = string.sub(mask, 9)
+    at = at + 4
+  else  -- 'end'
+    local holder, account = ARGV[at + 1], ARGV[at + 2]
+    if holder ~= '' and redis.call('HEXISTS', USERS, holder) == 1 then covers(holder) end
+    if account ~= '' then
       local signed = redis.call('HGETALL', SIGNED)
       for i = 1, #signed, 2 do
         if signed[i + 1] == account then covers(signed[i]) end
       end
     end
-    at = at + 4
+    at = at + 3
   end
 end
 return ending_all(users, reason, {})
