@@ -196,6 +196,12 @@ class ChunkedHarvests(Harvests):
         self.other.backend.node._heartbeat.stop()
         yield self.gone("SISMEMBER", self.key("nodes"), "two")
         prober.stop()
+        forgotten = f'"SREM" "{self.key("nodes")}" "two"'
+        yield until(
+            lambda: defer.succeed(any(forgotten in line for line in monitor.lines)),
+            10,
+            "MONITOR's news of HARVESTED",
+        )
         part = yield self.expect(alice, "PART tea carol")
         self.assertEqual(part, "PART tea carol server two went away")
         self.assertEqual((yield self.sessions_of("two")), [])
