@@ -260,8 +260,9 @@ class ClusterChunkedHarvestTests(
 
 
 class HarvesterGone(Harvests):
-    """A harvester that dies mid-way, and a node that comes back mid-way:
-    ``ghost``'s sessions, their names claimed."""
+    """A harvester that dies mid-way, a node that comes back mid-way
+    (``ghost``'s sessions, their names claimed), and a node's resume that
+    finds many sessions it no longer has: each ended a chunk at a time."""
 
     def harvest(self, node: str) -> defer.Deferred[bool]:
         return defer.Deferred.fromCoroutine(self.backend().harvest(node, False, 0))
@@ -321,6 +322,33 @@ class HarvesterGone(Harvests):
         self.assertEqual((yield self.ask("HLEN", self.key("sessions:ghost"))), left)
         self.assertFalse((yield self.ask("SISMEMBER", self.key("nodes"), "ghost")))
         self.assertFalse((yield self.ask("EXISTS", self.key("harvesting:ghost"))))
+
+    @defer.inlineCallbacks
+    def test_a_resume_releases_what_it_no_longer_has_a_chunk_at_a_time(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Redis has 600 sessions of node one that it no longer has (as
+        after a restart under the same id): its resume releases them a
+        chunk at a time, and their names are free."""
+        node = self.backend().node
+        yield claimed(self.backend(), node.id, [f"s{n}" for n in range(600)])
+        endings = self.backend().endings
+        step = endings.end
+        released: list[int] = []
+
+        async def counted(script: Any, *args: Any, **kwargs: Any) -> Any:
+            if script is scripts.RELEASE:
+                released.append(len(args) // 2)
+            return await step(script, *args, **kwargs)
+
+        endings.end = counted  # type: ignore[method-assign]
+        self.addCleanup(setattr, endings, "end", step)
+        node.start_resume()
+        yield node.when_available()
+        yield self.gone("EXISTS", self.key(f"sessions:{node.id}"))
+        self.assertEqual((yield self.sessions_of(node.id)), [])
+        chunk = node_scripts.HARVEST_CHUNK
+        self.assertEqual(released, [chunk, chunk, 600 - 2 * chunk])
 
 
 class RedisHarvesterGoneTests(RedisRegistryTestCase, HarvesterGone):

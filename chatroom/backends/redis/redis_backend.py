@@ -490,7 +490,8 @@ class RedisBackend:
         self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
     ) -> None:
         """What a resume found this node no longer has: its sessions gone
-        while it was away are released, its users' places it no longer has
+        while it was away are released (a harvest's chunk at a time, so
+        that no script grows with them), its users' places it no longer has
         are left, and the rooms it named are settled; with rooms apart,
         renames a node began and did not finish are finished first (a
         place in the new room of one this node had the old room of is
@@ -499,12 +500,12 @@ class RedisBackend:
             moving = await self.renames.finish_pending()
             places = [p for p in places if p.decode().partition(" ")[0] not in moving]
         reason = "connection lost"
-        if stale:
-            pairs = [
-                (stale[i].decode(), stale[i + 1].decode())
-                for i in range(0, len(stale), 2)
-            ]
-            await self._release(pairs, reason, {})
+        pairs = [
+            (stale[i].decode(), stale[i + 1].decode()) for i in range(0, len(stale), 2)
+        ]
+        chunk = node_scripts.HARVEST_CHUNK  # a chunk's ends at a time, as a harvest
+        for start in range(0, len(pairs), chunk):
+            await self._release(pairs[start : start + chunk], reason, {})
         if places:
             await self._leave_places([entry.decode() for entry in places], reason)
         if rooms:
