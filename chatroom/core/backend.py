@@ -446,7 +446,8 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def modlog(self) -> ModerationLog:
-        """Where rooms' moderation logs are kept."""
+        """Where rooms' moderation logs are read (entries are added by
+        :meth:`apply`)."""
         ...
 
     @property
@@ -701,7 +702,12 @@ class Backend(SeatingSteps, Protocol):
           every node's :meth:`follow_network_bans` listeners, and the
           sessions the core decided the bans cover ended, told why, on
           every node (:class:`~chatroom.core.changes.EndSessions`),
-          resting on :class:`~chatroom.core.changes.Banned`.
+          resting on :class:`~chatroom.core.changes.Banned`;
+        - :class:`~chatroom.core.changes.ModerationLogOf`: entries added to
+          a room's or the server's moderation log
+          (:class:`~chatroom.core.changes.RecordEntries`:
+          :func:`chatroom.core.modlog.recorded`), resting on no premise
+          (none to a room gone).
         """
         ...
 

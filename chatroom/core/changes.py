@@ -47,6 +47,7 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.filerecord import FileRecord
 from chatroom.core.hooks import Hook
+from chatroom.core.modentry import ModEntry
 from chatroom.core.subscription import Subscription
 
 #: How often a decision is made when its premises keep failing under it
@@ -232,6 +233,15 @@ class InvitationCode:
     code: str
 
 
+@dataclass(frozen=True)
+class ModerationLogOf:
+    """Moderation log ``log``: a room's (its name key) or the server's
+    (:data:`~chatroom.core.modlog.SERVER_LOG`). Its entries record steps
+    applied already, so a change of it rests on no premise."""
+
+    log: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -254,6 +264,7 @@ Subject = (
     | InvitationCode
     | AccountIgnores
     | AccountAge
+    | ModerationLogOf
 )
 
 
@@ -1375,6 +1386,17 @@ class SetInvitation(Operation):
 @dataclass(frozen=True)
 class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
+
+
+# -- a moderation log: operations ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordEntries(Operation):
+    """Add ``entries`` to the log, oldest first; the oldest beyond
+    :data:`~chatroom.core.modlog.MODLOG_KEEP` go."""
+
+    entries: tuple[ModEntry, ...]
 
 
 def _stored_straight(cls: type) -> None:

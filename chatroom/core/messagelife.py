@@ -45,7 +45,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
+from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of, recorded
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -214,7 +214,7 @@ class MessageLife:
             entry = ModEntry(
                 stamp, session.name, ModAction.REDACT, str(event_id), reason
             )
-            await self.backend.modlog.record(where, [entry])
+            await self.backend.apply(recorded(where, [entry]))
         return redacted[-1]
 
     async def react(
@@ -288,7 +288,7 @@ class MessageLife:
         """Record the moderation steps ``events`` say were applied in ``room``."""
         entries = entries_of(events, format_time(self.clock.seconds()))
         if entries:
-            await self.backend.modlog.record(room, entries)
+            await self.backend.apply(recorded(room, entries))
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         """``/modlog``: the room's newest ``count`` entries, for its owner,

@@ -68,6 +68,7 @@ from chatroom.core.changes import (
     LiftBan,
     MakeRoom,
     MessageIs,
+    ModerationLogOf,
     NameFree,
     OwnerIs,
     Premise,
@@ -220,7 +221,7 @@ class LocalBackend:
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
-        self.modlog = StoredModerationLog(self.store)
+        self.modlog = StoredModerationLog(self.store, self.rooms.__contains__)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
@@ -759,6 +760,7 @@ class LocalBackend:
             ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
+            ModerationLogOf: by_nobody(self.modlog.apply),
         }
 
     async def _apply_server_bans(

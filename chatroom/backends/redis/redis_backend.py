@@ -107,6 +107,7 @@ from chatroom.core.changes import (
     InvitationCode,
     LiftBan,
     MakeRoom,
+    ModerationLogOf,
     Named,
     Premise,
     PremiseFailedError,
@@ -1004,6 +1005,7 @@ class RedisBackend:
             ServerLockdown: by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
+            ModerationLogOf: by_nobody(self.modlog.apply),
         }
 
     async def _apply_rename(

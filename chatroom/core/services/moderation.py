@@ -27,7 +27,7 @@ from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count, recorded
 from chatroom.core.netbans import ServerBan
 from chatroom.core.retrying import decided
 from chatroom.core.serverbans import ServerBans
@@ -200,7 +200,7 @@ class ModerationService:
 
     async def _logged(self, entry: ModEntry) -> None:
         """``entry`` in the server's moderation log (``/modlog server``)."""
-        await self.backend.modlog.record(SERVER_LOG, [entry])
+        await self.backend.apply(recorded(SERVER_LOG, [entry]))
 
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
