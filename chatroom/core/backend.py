@@ -707,7 +707,11 @@ class Backend(SeatingSteps, Protocol):
           a room's or the server's moderation log
           (:class:`~chatroom.core.changes.RecordEntries`:
           :func:`chatroom.core.modlog.recorded`), resting on no premise
-          (none to a room gone).
+          (none to a room gone);
+        - :class:`~chatroom.core.changes.KeptExport`: an export kept
+          (:class:`~chatroom.core.changes.KeepExport`) or taken
+          (:class:`~chatroom.core.changes.DropExport`, resting on
+          :class:`~chatroom.core.changes.ExportKept`: handed out once).
         """
         ...
 

@@ -242,6 +242,14 @@ class ModerationLogOf:
     log: str
 
 
+@dataclass(frozen=True)
+class KeptExport:
+    """The export kept under ``token`` (``/export``'s one-time link) until
+    its deadline."""
+
+    token: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -265,6 +273,7 @@ Subject = (
     | AccountIgnores
     | AccountAge
     | ModerationLogOf
+    | KeptExport
 )
 
 
@@ -1397,6 +1406,28 @@ class RecordEntries(Operation):
     :data:`~chatroom.core.modlog.MODLOG_KEEP` go."""
 
     entries: tuple[ModEntry, ...]
+
+
+# -- an export: premises and operations ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportKept(Premise):
+    """The export is still kept, as read: it is handed out once, so of
+    two nodes taking it at once one gets it. A refusal brings no facts."""
+
+
+@dataclass(frozen=True)
+class KeepExport(Operation):
+    """Keep ``archive`` until ``until`` (seconds on the core's clock)."""
+
+    archive: bytes
+    until: float
+
+
+@dataclass(frozen=True)
+class DropExport(Operation):
+    """The export is gone (taken, or its time over)."""
 
 
 def _stored_straight(cls: type) -> None:

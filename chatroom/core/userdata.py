@@ -46,7 +46,11 @@ from typing import Protocol
 
 from chatroom.core.changes import (
     DecidedChange,
+    DropExport,
     EventIs,
+    ExportKept,
+    KeepExport,
+    KeptExport,
     ReplaceEvent,
     RoomMessages,
 )
@@ -119,14 +123,23 @@ class UserDataSteps(Protocol):
         room messages (see the module's docstring)."""
         ...
 
-    async def keep_export(self, token: str, archive: bytes, until: float) -> None:
-        """Keep ``archive`` under ``token`` until ``until`` (clock seconds)."""
+    async def export(self, token: str) -> tuple[bytes, float] | None:
+        """The archive kept under ``token`` and until when (clock seconds);
+        None if there is none. It is kept, and taken, by a change of a
+        :class:`~chatroom.core.changes.KeptExport` (:func:`kept_export`,
+        :func:`taken_export`)."""
         ...
 
-    async def take_export(self, token: str, now: float) -> bytes | None:
-        """The archive under ``token``, gone from then on; None if there is
-        none or its time (as of ``now``) is over."""
-        ...
+
+def kept_export(token: str, archive: bytes, until: float) -> DecidedChange:
+    """The change that keeps ``archive`` under ``token`` until ``until``."""
+    return DecidedChange(KeptExport(token), (), (KeepExport(archive, until),))
+
+
+def taken_export(token: str) -> DecidedChange:
+    """The change that takes the export under ``token`` away, once: it
+    rests on the export being still kept."""
+    return DecidedChange(KeptExport(token), (ExportKept(),), (DropExport(),))
 
 
 def author(event: StoredEvent) -> str:

@@ -64,6 +64,7 @@ from chatroom.core.changes import (
     FewerReactionsThan,
     Incarnation,
     InvitationCode,
+    KeptExport,
     KickMember,
     LiftBan,
     MakeRoom,
@@ -235,6 +236,7 @@ class LocalBackend:
             self.markers,
             self.remembered,
             self.conversations,
+            self.clock,
         )
         #: Renamed rooms' former names, within their grace.
         self.former_names = FormerNames(self.store)
@@ -761,6 +763,7 @@ class LocalBackend:
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
+            KeptExport: by_nobody(self.user_data.apply_export),
         }
 
     async def _apply_server_bans(

@@ -105,6 +105,7 @@ from chatroom.core.changes import (
     EndSessions,
     Incarnation,
     InvitationCode,
+    KeptExport,
     LiftBan,
     MakeRoom,
     ModerationLogOf,
@@ -1006,6 +1007,7 @@ class RedisBackend:
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
+            KeptExport: by_nobody(self.user_data.apply_export),
         }
 
     async def _apply_rename(

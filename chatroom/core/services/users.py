@@ -17,7 +17,7 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import ignoring
-from chatroom.core.backend import Backend
+from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
@@ -27,7 +27,13 @@ from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.push import Notifications, check_subscription
 from chatroom.core.retrying import retried
 from chatroom.core.services.identities import Identities
-from chatroom.core.userdata import EXPORT_TTL, AccountData, erasure
+from chatroom.core.userdata import (
+    EXPORT_TTL,
+    AccountData,
+    erasure,
+    kept_export,
+    taken_export,
+)
 
 
 class UserService:
@@ -69,11 +75,21 @@ class UserService:
         """Keep an export under ``token`` for
         :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
         until = self.clock.seconds() + EXPORT_TTL
-        await self.backend.user_data.keep_export(token, archive, until)
+        await self.backend.apply(kept_export(token, archive, until))
 
     async def take_export(self, token: str) -> bytes | None:
-        """The export under ``token`` (then gone), or None."""
-        return await self.backend.user_data.take_export(token, self.clock.seconds())
+        """The export under ``token`` (then gone), or None: none kept, its
+        time over (it goes then too), or taken meanwhile by another
+        request, on any node."""
+        kept = await self.backend.user_data.export(token)
+        if kept is None:
+            return None
+        try:
+            await self.backend.apply(taken_export(token))
+        except FactsChangedError:
+            return None
+        archive, until = kept
+        return archive if self.clock.seconds() < until else None
 
     async def erase_account(self, member: Member, account: str) -> None:
         """``member``'s account ``account`` and its data go, in one step;

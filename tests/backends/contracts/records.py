@@ -14,6 +14,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
+from chatroom.core.changes import ExportKept, PremiseFailedError
 from chatroom.core.modlog import (
     MODLOG_KEEP,
     SERVER_LOG,
@@ -21,6 +22,7 @@ from chatroom.core.modlog import (
     ModEntry,
     recorded,
 )
+from chatroom.core.userdata import EXPORT_TTL, kept_export, taken_export
 from tests.backends.contracts.handler import ContractBase
 
 
@@ -71,3 +73,46 @@ class RecordsContract(ContractBase):
         alice.say("/modlog")
         line = yield self.expect(alice, "MODLOG tea")
         self.assertRegex(line, r"^MODLOG tea \S+ alice kick bob enough$")
+
+    def take(self, token: str) -> defer.Deferred[bytes | None]:
+        users = cast(Any, self.server.registry).users
+        return defer.Deferred.fromCoroutine(users.take_export(token))
+
+    @defer.inlineCallbacks
+    def test_an_export_is_taken_once(self) -> Generator[Any, Any, None]:
+        """An export kept is read as kept and handed out once; a second
+        taking, and a taking of a token never kept, get nothing."""
+        now = self.server.clock.seconds()
+        yield self.applied(kept_export("tok", b"[1]", now + EXPORT_TTL))
+        kept = yield defer.Deferred.fromCoroutine(self.backend.user_data.export("tok"))
+        self.assertEqual(kept, (b"[1]", now + EXPORT_TTL))
+        self.assertEqual((yield self.take("tok")), b"[1]")
+        self.assertIsNone((yield self.take("tok")))
+        self.assertIsNone((yield self.take("never")))
+
+    @defer.inlineCallbacks
+    def test_an_export_taken_meanwhile_is_not_taken_again(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Two takings read the export; the first to drop it hands it out,
+        the other's change refuses naming :class:`ExportKept` (nothing
+        done), and the core hands out nothing."""
+        now = self.server.clock.seconds()
+        yield self.applied(kept_export("tok", b"[1]", now + EXPORT_TTL))
+        yield self.applied(taken_export("tok"))
+        with self.assertRaises(PremiseFailedError) as refused:
+            yield self.applied(taken_export("tok"))
+        self.assertIsInstance(refused.exception.premise, ExportKept)
+        self.assertIsNone((yield self.take("tok")))
+
+    @defer.inlineCallbacks
+    def test_an_export_past_its_deadline_is_not_handed_out(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An export whose deadline (the core's clock) has come is not
+        handed out, and is gone."""
+        now = self.server.clock.seconds()
+        yield self.applied(kept_export("late", b"[2]", now))
+        self.assertIsNone((yield self.take("late")))
+        gone = yield defer.Deferred.fromCoroutine(self.backend.user_data.export("late"))
+        self.assertIsNone(gone)
