@@ -686,7 +686,9 @@ class Backend(SeatingSteps, Protocol):
           :func:`chatroom.core.private.kept_for`);
         - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
           (:class:`~chatroom.core.changes.AddFile`, resting on
-          :class:`~chatroom.core.changes.UsageAtMost`: the quota);
+          :class:`~chatroom.core.changes.UsageAtMost`: the quota) or
+          removed (:class:`~chatroom.core.changes.RemoveFile`, resting on
+          :class:`~chatroom.core.changes.FileKept`);
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;

@@ -195,7 +195,8 @@ class AccountAge:
 
 @dataclass(frozen=True)
 class AccountFiles:
-    """The files account ``account`` (its name key) uploaded."""
+    """The files account ``account`` (its name key) uploaded: one
+    recorded, or one removed."""
 
     account: str
 
@@ -1243,6 +1244,22 @@ class AddFile(Operation):
     account's usage."""
 
     record: FileRecord
+
+
+@dataclass(frozen=True)
+class FileKept(Premise):
+    """File ``file_id`` is recorded, as read (its uploader, what a removal
+    is allowed on): it is removed once. A refusal brings no facts."""
+
+    file_id: str
+
+
+@dataclass(frozen=True)
+class RemoveFile(Operation):
+    """File ``file_id``'s record goes (its bytes went first), and no longer
+    counts in its account's usage (resting on :class:`FileKept`)."""
+
+    file_id: str
 
 
 # -- the server's lockdown: operations -------------------------------------------

@@ -48,7 +48,9 @@ from chatroom.core.changes import (
     AddFile,
     Apply,
     DecidedChange,
+    FileKept,
     PremiseFailedError,
+    RemoveFile,
     UsageAtMost,
 )
 from chatroom.core.config import ServerConfig
@@ -84,13 +86,11 @@ class FileStore(Protocol):
     upload is recorded by a decided change the back-end applies
     (:class:`~chatroom.core.changes.AccountFiles`: :meth:`chatroom.core.
     backend.Backend.apply`), resting on the account's usage, in one step,
-    so two nodes cannot both record the last bytes."""
+    so two nodes cannot both record the last bytes; a removal likewise
+    (:class:`~chatroom.core.changes.RemoveFile`, resting on
+    :class:`~chatroom.core.changes.FileKept`)."""
 
     async def get(self, file_id: str) -> FileRecord | None: ...
-
-    async def remove(self, file_id: str) -> FileRecord | None:
-        """Forget the file; what was kept, or None if nothing was."""
-        ...
 
     async def usage(self, account: str) -> int:
         """Bytes of the files ``account`` uploaded that are left."""
@@ -406,7 +406,8 @@ class FileService:
             raise UploadRefusedError("not_found", "no such file")
         if record.account != account and not admin:
             raise UploadRefusedError("forbidden", "only its uploader or an admin")
-        await self._forget(record)
+        if not await self._forget(record):
+            raise UploadRefusedError("not_found", "no such file")
         return record
 
     async def redacted(self, text: str, author: str) -> None:
@@ -417,13 +418,20 @@ class FileService:
             if record is not None and record.account == author:
                 await self._forget(record)
 
-    async def _forget(self, record: FileRecord) -> None:
+    async def _forget(self, record: FileRecord) -> bool:
         """The bytes first: a failure leaves the file as it was, or
-        recorded without bytes (``404``), never bytes nobody can remove."""
+        recorded without bytes (``404``), never bytes nobody can remove.
+        False: the record was removed meanwhile (on another node)."""
         if self.shared is not None:
             await _shared_step(self.shared.delete(record.id))
-        await self.store.remove(record.id)
         self.directory.remove(record.id)
+        kept, removed = FileKept(record.id), RemoveFile(record.id)
+        change = DecidedChange(AccountFiles(record.account), (kept,), (removed,))
+        try:
+            await self.apply(change)
+        except PremiseFailedError:
+            return False
+        return True
 
     # -- serving --------------------------------------------------------------------
 

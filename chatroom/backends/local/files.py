@@ -29,32 +29,39 @@ class StoredFiles:
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """The account's usage checked against the change's
-        :class:`~chatroom.core.changes.UsageAtMost`, then each record kept."""
+        :class:`~chatroom.core.changes.UsageAtMost`, a removed file's
+        record against its :class:`~chatroom.core.changes.FileKept`, then
+        each record kept or removed."""
         account = changes.account_of(change, changes.AccountFiles)
         within = change.premise(changes.UsageAtMost)
         used = self.used.get(account, 0)
         if within is not None and used > within.size:
             raise changes.PremiseFailedError(used, within)
+        kept = change.premise(changes.FileKept)
+        if kept is not None and kept.file_id not in self.by_id:
+            raise changes.PremiseFailedError(None, kept)
         for op in change.ops:
-            if not isinstance(op, changes.AddFile):
+            if isinstance(op, changes.AddFile):
+                self._added(op.record)
+                self.store.save_file(op.record)
+            elif isinstance(op, changes.RemoveFile):
+                self._removed(op.file_id)
+            else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
-            self._added(op.record)
-            self.store.save_file(op.record)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return self.by_id.get(file_id)
 
-    async def remove(self, file_id: str) -> FileRecord | None:
+    def _removed(self, file_id: str) -> None:
         record = self.by_id.pop(file_id, None)
         if record is None:
-            return None
+            return
         left = self.used.get(record.account, 0) - record.size
         if left > 0:
             self.used[record.account] = left
         else:
             self.used.pop(record.account, None)
         self.store.drop_file(file_id)
-        return record
 
     async def usage(self, account: str) -> int:
         return self.used.get(account, 0)

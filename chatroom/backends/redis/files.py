@@ -61,33 +61,43 @@ class RedisFiles:
         self.calls = calls
 
     async def apply(self, change: changes.DecidedChange) -> None:
-        """One ``ADD`` a record: the account's usage checked against the
-        change's :class:`~chatroom.core.changes.UsageAtMost` in the script,
-        then the record kept and counted."""
+        """One script an operation: ``ADD`` a record, the account's usage
+        checked against the change's
+        :class:`~chatroom.core.changes.UsageAtMost` in the script, then
+        the record kept and counted; ``REMOVE`` a record, refused if the
+        change rests on :class:`~chatroom.core.changes.FileKept` and there
+        was none."""
         changes.account_of(change, changes.AccountFiles)
         within = change.premise(changes.UsageAtMost)
+        kept = change.premise(changes.FileKept)
         for op in change.ops:
-            if not isinstance(op, changes.AddFile):
+            if isinstance(op, changes.AddFile):
+                await self._add(op.record, within)
+            elif isinstance(op, changes.RemoveFile):
+                removed = await self.calls.eval(REMOVE, op.file_id)
+                if not removed and kept is not None:
+                    raise changes.PremiseFailedError(None, kept)
+            else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
-            record = op.record
-            reply = await self.calls.eval(
-                ADD,
-                record.id,
-                record.account,
-                record.name,
-                record.type,
-                str(record.size),
-                repr(record.at),
-                "" if within is None else str(within.size),
-            )
-            if isinstance(reply, list):  # refused: the usage as it is
-                raise changes.PremiseFailedError(int(reply[1]), within)
+
+    async def _add(
+        self, record: FileRecord, within: changes.UsageAtMost | None
+    ) -> None:
+        reply = await self.calls.eval(
+            ADD,
+            record.id,
+            record.account,
+            record.name,
+            record.type,
+            str(record.size),
+            repr(record.at),
+            "" if within is None else str(within.size),
+        )
+        if isinstance(reply, list):  # refused: the usage as it is
+            raise changes.PremiseFailedError(int(reply[1]), within)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return _record(file_id, await self.calls.eval(GET, file_id))
-
-    async def remove(self, file_id: str) -> FileRecord | None:
-        return _record(file_id, await self.calls.eval(REMOVE, file_id))
 
     async def usage(self, account: str) -> int:
         return int(await self.calls.eval(USAGE, account))
