@@ -371,9 +371,9 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     @property
-    def upload_tokens(self) -> UploadTokenStore | None:
-        """Where ``/token``'s tokens are kept so every node knows them;
-        None: in the process's memory (a single server)."""
+    def upload_tokens(self) -> UploadTokenStore:
+        """Where ``/token``'s tokens are read, by every node (given and
+        revoked by :meth:`apply`)."""
         ...
 
     @property
@@ -689,6 +689,11 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.UsageAtMost`: the quota) or
           removed (:class:`~chatroom.core.changes.RemoveFile`, resting on
           :class:`~chatroom.core.changes.FileKept`);
+        - :class:`~chatroom.core.changes.AccountUploadTokens`: a ``/token``
+          given (:class:`~chatroom.core.changes.IssueToken`, its deadline
+          the core's) or the account's revoked
+          (:class:`~chatroom.core.changes.RevokeTokens`): resting on no
+          premise;
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;

@@ -251,6 +251,14 @@ class KeptExport:
     token: str
 
 
+@dataclass(frozen=True)
+class AccountUploadTokens:
+    """The ``/token`` bearer tokens given to account ``account`` (its name
+    key), each good until its deadline."""
+
+    account: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -275,6 +283,7 @@ Subject = (
     | AccountAge
     | ModerationLogOf
     | KeptExport
+    | AccountUploadTokens
 )
 
 
@@ -975,6 +984,7 @@ AccountSubject = TypeVar(
     AccountFiles,
     AccountIgnores,
     AccountAge,
+    AccountUploadTokens,
 )
 
 
@@ -1260,6 +1270,23 @@ class RemoveFile(Operation):
     counts in its account's usage (resting on :class:`FileKept`)."""
 
     file_id: str
+
+
+# -- an account's upload tokens: operations -------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueToken(Operation):
+    """Token ``token`` (the core's random one) names the account until
+    ``until`` (seconds on the core's clock). It rests on no premise."""
+
+    token: str
+    until: float
+
+
+@dataclass(frozen=True)
+class RevokeTokens(Operation):
+    """Every token given to the account is no good from now on."""
 
 
 # -- the server's lockdown: operations -------------------------------------------

@@ -1,12 +1,17 @@
-"""Uploaded files' metadata in one process: the local :class:`FileStore`.
+"""Uploaded files' metadata and upload tokens in one process: the local
+:class:`FileStore` and :class:`UploadTokenStore`.
 
-Kept in memory (loaded once at start-up) and written through the
-back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
-file's ``files`` table with ``--db``), as read markers are. Each
-account's usage is kept beside, so a quota check costs a lookup.
+Files' metadata is kept in memory (loaded once at start-up) and written
+through the back-end's :class:`~chatroom.backends.local.records.Store`
+(the SQLite file's ``files`` table with ``--db``), as read markers are.
+Each account's usage is kept beside, so a quota check costs a lookup.
+``/token``'s tokens live in memory only, as long as their deadline, on
+the injected clock: a restart ends them.
 """
 
 from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
@@ -65,3 +70,41 @@ class StoredFiles:
 
     async def usage(self, account: str) -> int:
         return self.used.get(account, 0)
+
+
+class MemoryUploadTokens:
+    """``/token``'s bearer tokens: token → (account key, deadline), in this
+    process's memory."""
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self.tokens: dict[str, tuple[str, float]] = {}
+
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+        a token given (those past their deadline forgotten then), or every
+        token of the account revoked."""
+        account = changes.account_of(change, changes.AccountUploadTokens)
+        for op in change.ops:
+            if isinstance(op, changes.IssueToken):
+                now = self.clock.seconds()
+                self.tokens = {t: h for t, h in self.tokens.items() if h[1] > now}
+                self.tokens[op.token] = (account, op.until)
+            elif isinstance(op, changes.RevokeTokens):
+                self.tokens = {
+                    t: held for t, held in self.tokens.items() if held[0] != account
+                }
+            else:
+                raise TypeError(f"not an operation on upload tokens: {op!r}")
+
+    async def account(self, token: str) -> str | None:
+        return self.holder(token)
+
+    def refused_early(self, token: str) -> bool:
+        return self.holder(token) is None
+
+    def holder(self, token: str) -> str | None:
+        held = self.tokens.get(token)
+        if held is None or held[1] <= self.clock.seconds():
+            return None
+        return held[0]

@@ -19,7 +19,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
-from chatroom.backends.local.files import StoredFiles
+from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -50,6 +50,7 @@ from chatroom.core.changes import (
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     AccountWaiting,
     AddBan,
     Announce,
@@ -128,7 +129,7 @@ from chatroom.core.facts import (
     WaitingFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.files import SharedBytes, UploadTokenStore
+from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
@@ -209,7 +210,7 @@ class LocalBackend:
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None
         #: ``/token``'s tokens live in this process's memory.
-        self.upload_tokens: UploadTokenStore | None = None
+        self.upload_tokens = MemoryUploadTokens(clock)
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.presence: PresenceSteps = NoPresence()
@@ -764,6 +765,7 @@ class LocalBackend:
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
+            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
         }
 
     async def _apply_server_bans(

@@ -14,12 +14,14 @@ only the one that gave the token.
 
 from __future__ import annotations
 
-import secrets
+import math
+
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import changes
-from chatroom.core.files import TOKEN_SECONDS, FileRecord
+from chatroom.core.files import FileRecord
 
 #: ARGV: P, id, account, name, type, size, at, the most the account's files
 #: may take before it ('' for no most). 1 (0 if the id is taken), or
@@ -106,14 +108,23 @@ class RedisFiles:
 class RedisUploadTokens:
     """``/token``'s bearer tokens, good at every node until Redis expires them."""
 
-    def __init__(self, calls: RedisCalls, lifetime: float = TOKEN_SECONDS) -> None:
+    def __init__(self, calls: RedisCalls, clock: IReactorTime) -> None:
         self.calls = calls
-        self.lifetime = lifetime
+        self.clock = clock
 
-    async def issue(self, account: str) -> str:
-        token = secrets.token_urlsafe(24)
-        await self.calls.eval(TOKEN_ISSUE, token, account, str(int(self.lifetime)))
-        return token
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+        a token kept with a Redis expiry at its deadline (as this node's
+        clock says), or every token listed as the account's gone."""
+        account = changes.account_of(change, changes.AccountUploadTokens)
+        for op in change.ops:
+            if isinstance(op, changes.IssueToken):
+                seconds = max(1, math.ceil(op.until - self.clock.seconds()))
+                await self.calls.eval(TOKEN_ISSUE, op.token, account, str(seconds))
+            elif isinstance(op, changes.RevokeTokens):
+                await self.calls.eval(TOKEN_REVOKE, account)
+            else:
+                raise TypeError(f"not an operation on upload tokens: {op!r}")
 
     async def account(self, token: str) -> str | None:
         if not token or len(token) > 64:
@@ -124,6 +135,3 @@ class RedisUploadTokens:
     def refused_early(self, token: str) -> bool:
         """Never decided before an upload's body: that takes Redis's answer."""
         return False
-
-    async def revoke(self, account: str) -> None:
-        await self.calls.eval(TOKEN_REVOKE, account)

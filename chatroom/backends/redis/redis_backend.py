@@ -93,6 +93,7 @@ from chatroom.core.changes import (
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     AccountWaiting,
     AddBan,
     Announce,
@@ -252,7 +253,7 @@ class RedisBackend:
         self.abuse_reports = RedisReports(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
-        self.upload_tokens = RedisUploadTokens(self.calls)
+        self.upload_tokens = RedisUploadTokens(self.calls, clock)
         #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
         self.file_bytes: PostgresFileBytes | None = None
         if cluster.files_db:  # psycopg (libpq): loaded with --files-db alone
@@ -1008,6 +1009,7 @@ class RedisBackend:
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
+            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
         }
 
     async def _apply_rename(

@@ -130,7 +130,7 @@ class UserService:
         forgotten: after a password reset by mail."""
         await self.backend.push.drop_account(account)
         if self.files is not None:
-            await self.files.tokens.revoke(account)
+            await self.files.revoke_tokens(account)
         await self.backend.end_account_sessions(account, reason)
 
     # -- whom a user ignores (chatroom.core.ignoring) ------------------------------

@@ -1,5 +1,6 @@
 """Records the core hands a back-end as typed changes, run against every
-registry: a moderation log's entries, an export kept and taken once.
+registry: a moderation log's entries, an export kept and taken once,
+upload tokens given and revoked.
 
 With the in-process registry (``tests/backends/local/test_records.py``)
 and with a real ``redis-server`` (``tests/backends/redis/test_records.py``),
@@ -14,7 +15,14 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
-from chatroom.core.changes import ExportKept, PremiseFailedError
+from chatroom.core.changes import (
+    AccountUploadTokens,
+    DecidedChange,
+    ExportKept,
+    IssueToken,
+    PremiseFailedError,
+    RevokeTokens,
+)
 from chatroom.core.modlog import (
     MODLOG_KEEP,
     SERVER_LOG,
@@ -116,3 +124,25 @@ class RecordsContract(ContractBase):
         self.assertIsNone((yield self.take("late")))
         gone = yield defer.Deferred.fromCoroutine(self.backend.user_data.export("late"))
         self.assertIsNone(gone)
+
+    @defer.inlineCallbacks
+    def test_upload_tokens_given_and_revoked(self) -> Generator[Any, Any, None]:
+        """A token given to an account names it at this node; revoking the
+        account's tokens ends each of them, and no other account's."""
+        until = self.server.clock.seconds() + 60
+        for token, account in (("a1", "alice"), ("a2", "alice"), ("b1", "bob")):
+            issued = IssueToken(token, until)
+            yield self.applied(
+                DecidedChange(AccountUploadTokens(account), (), (issued,))
+            )
+        tokens = self.backend.upload_tokens
+        holders = []
+        for token in ("a1", "a2", "b1", "nobodys"):
+            holders.append((yield defer.Deferred.fromCoroutine(tokens.account(token))))
+        self.assertEqual(holders, ["alice", "alice", "bob", None])
+        revoked = DecidedChange(AccountUploadTokens("alice"), (), (RevokeTokens(),))
+        yield self.applied(revoked)
+        holders = []
+        for token in ("a1", "a2", "b1"):
+            holders.append((yield defer.Deferred.fromCoroutine(tokens.account(token))))
+        self.assertEqual(holders, [None, None, "bob"])

@@ -150,7 +150,7 @@ class FileRulesTests(unittest.TestCase):
 
     async def _tokens_expire(self) -> None:
         tokens = self.files.tokens
-        token = await tokens.issue("alice")
+        token = await self.files.issue_token("alice")
         self.assertEqual(await tokens.account(token), "alice")
         self.assertFalse(tokens.refused_early(token))
         self.assertIsNone(await tokens.account("made-up"))
@@ -167,6 +167,7 @@ class FileRulesTests(unittest.TestCase):
             self.files.store,
             self.files.apply,
             FileDirectory(config.files_dir),
+            self.files.tokens,
         )
         self.successResultOf(defer.ensureDeferred(files.admit("alice", 60)))
         refused = self.failureResultOf(
