@@ -452,7 +452,8 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def user_data(self) -> UserDataSteps:
-        """A user's own data: read for ``/export``, erased with the account."""
+        """A user's own data, read for ``/export`` and for a deletion's
+        decisions (kept, taken and erased by :meth:`apply`)."""
         ...
 
     def start(self) -> None: ...
@@ -665,12 +666,16 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.CloseReport`, resting on the last
           number as read, the message not reported by that reporter, the
           report still open), as their stores apply them;
-        - an account's markers, record, push subscriptions and remembered
-          rooms (:class:`~chatroom.core.changes.AccountMarkers`,
+        - an account's markers, record, push subscriptions (one, or every
+          one: :class:`~chatroom.core.changes.DropSubscriptions`) and
+          remembered rooms (:class:`~chatroom.core.changes.AccountMarkers`,
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
           apply them;
+        - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
+          account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
+          after its room messages' changes), resting on no premise;
         - :class:`~chatroom.core.changes.PrivateConversation`: a message
           kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
           ``id`` set) or deleted from it

@@ -259,6 +259,16 @@ class AccountUploadTokens:
     account: str
 
 
+@dataclass(frozen=True)
+class AccountHoldings:
+    """Everything kept of account ``account`` (its name key) but its room
+    messages: the account, its read markers, remembered rooms and
+    settings, its private conversations, the messages kept for it and
+    those it sent that wait for others (what a deletion erases)."""
+
+    account: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -284,6 +294,7 @@ Subject = (
     | ModerationLogOf
     | KeptExport
     | AccountUploadTokens
+    | AccountHoldings
 )
 
 
@@ -985,6 +996,7 @@ AccountSubject = TypeVar(
     AccountIgnores,
     AccountAge,
     AccountUploadTokens,
+    AccountHoldings,
 )
 
 
@@ -1131,6 +1143,13 @@ class RemoveSubscription(Operation):
     endpoint: str
 
 
+@dataclass(frozen=True)
+class DropSubscriptions(Operation):
+    """Forget every subscription of the account (deleted, or signed out
+    everywhere by a reset), whatever it keeps: a change of it alone, on
+    no premise."""
+
+
 # -- an account's remembered rooms: operations ----------------------------------
 #
 # They rest on no premise: the core records where the account went (a
@@ -1270,6 +1289,16 @@ class RemoveFile(Operation):
     counts in its account's usage (resting on :class:`FileKept`)."""
 
     file_id: str
+
+
+# -- an account's holdings: operations ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EraseAccount(Operation):
+    """Everything of the account's holdings goes, in one step, the account
+    itself last. It rests on no premise: its room messages were changed
+    first, each resting on its words as read."""
 
 
 # -- an account's upload tokens: operations -------------------------------------

@@ -44,6 +44,7 @@ from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
     AccountAge,
     AccountFiles,
+    AccountHoldings,
     AccountIgnores,
     AccountMarkers,
     AccountPush,
@@ -766,6 +767,7 @@ class LocalBackend:
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountHoldings: by_nobody(self.user_data.apply_erasure),
         }
 
     async def _apply_server_bans(

@@ -6,7 +6,7 @@ account's room events from the ``--db`` file (on the store's thread,
 after the pending writes; from the rooms' memory with ``--db :memory:``)
 and the rest from memory; :meth:`LocalUserData.words` reads what an erasure
 of its room messages is decided on the same way (the core hands each
-room's change to the back-end's ``apply``); :meth:`LocalUserData.erase`
+room's change to the back-end's ``apply``); :meth:`LocalUserData.apply_erasure`
 changes memory and hands the store one transaction
 (:meth:`SqliteStore.erase_account`), all in one call that never waits,
 so nothing comes between. Exports wait in memory, kept and taken by
@@ -27,12 +27,15 @@ from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of
 from chatroom.core.changes import (
+    AccountHoldings,
     DecidedChange,
     DropExport,
+    EraseAccount,
     ExportKept,
     KeepExport,
     KeptExport,
     PremiseFailedError,
+    account_of,
 )
 from chatroom.core.events import StoredEvent
 from chatroom.core.text import name_key
@@ -111,7 +114,13 @@ class LocalUserData:
                 found.append(RoomWords(room.key, events))
         return found
 
-    async def erase(self, account: str) -> None:
+    async def apply_erasure(self, change: DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        memory changed and the store handed one transaction, in one call
+        that never waits."""
+        account = account_of(change, AccountHoldings)
+        if change.ops != (EraseAccount(),):
+            raise TypeError(f"not an erasure of an account: {change!r}")
         talks = self.conversations.talks
         for conversation in [c for c in talks if other_side(c, account) is not None]:
             del talks[conversation]

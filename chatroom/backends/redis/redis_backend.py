@@ -87,6 +87,7 @@ from chatroom.core.backend import (
 from chatroom.core.changes import (
     AccountAge,
     AccountFiles,
+    AccountHoldings,
     AccountIgnores,
     AccountMarkers,
     AccountPush,
@@ -1010,6 +1011,7 @@ class RedisBackend:
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountHoldings: by_nobody(self.user_data.apply_erasure),
         }
 
     async def _apply_rename(

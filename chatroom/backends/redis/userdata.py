@@ -13,7 +13,7 @@ to the back-end's ``apply``, which runs ``ROOM_ERASE`` on the room's slot
 (:meth:`RedisUserData.replace`): it checks that every entry it changes is
 still as read (else nothing is written and the core reads and decides
 again) and rewrites or blanks them (ids never move). Then the server's
-``ACCOUNT_ERASE`` (:meth:`RedisUserData.erase`): the conversations, what
+``ACCOUNT_ERASE`` (:meth:`RedisUserData.apply_erasure`): the conversations, what
 waits for the account and what it sent that waits for others, its
 markers, its remembered rooms and the account itself, last, so that an
 erasure cut short between the steps leaves an account that can be
@@ -42,14 +42,17 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.core import codec
 from chatroom.core.changes import (
+    AccountHoldings,
     DecidedChange,
     DropExport,
+    EraseAccount,
     EventIs,
     ExportKept,
     KeepExport,
     KeptExport,
     PremiseFailedError,
     ReplaceEvent,
+    account_of,
 )
 from chatroom.core.events import PrivateMessage
 from chatroom.core.text import name_key
@@ -167,10 +170,16 @@ class RedisUserData:
         if not int(done):
             raise PremiseFailedError()
 
-    async def erase(self, account: str) -> None:
-        """The server's part, once the core has changed every room's: the
-        account goes last, so an erasure cut short leaves an account that
-        can be deleted again, never messages no account can reach."""
+    async def apply_erasure(self, change: DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        the server's part, once the core has changed every room's. The
+        messages it sent that wait for others are read first, then
+        dropped with the rest in one script, the account last, so an
+        erasure cut short leaves an account that can be deleted again,
+        never messages no account can reach."""
+        account = account_of(change, AccountHoldings)
+        if change.ops != (EraseAccount(),):
+            raise TypeError(f"not an erasure of an account: {change!r}")
         _, _, _, waiting = await self.calls.eval(ACCOUNT_READ, account)
         drops: list[bytes | str] = []
         for other, entries in waiting:

@@ -16,7 +16,7 @@ from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import ignoring
+from chatroom.core import ignoring, push
 from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
@@ -30,6 +30,7 @@ from chatroom.core.services.identities import Identities
 from chatroom.core.userdata import (
     EXPORT_TTL,
     AccountData,
+    erased_account,
     erasure,
     kept_export,
     taken_export,
@@ -96,8 +97,8 @@ class UserService:
         its room messages as ``--on-delete`` says; its push subscriptions
         with it."""
         await retried(partial(self._erase_words, account))
-        await self.backend.user_data.erase(account)
-        await self.backend.push.drop_account(account)
+        await self.backend.apply(erased_account(account))
+        await self.backend.apply(push.dropped(account))
 
     async def _erase_words(self, account: str) -> None:
         """Each room's part of an erasure, decided on the account's words
@@ -128,7 +129,7 @@ class UserService:
         name, or another taken by ``/nick``) is disconnected (``reason``),
         on every node, and its push subscriptions and upload tokens are
         forgotten: after a password reset by mail."""
-        await self.backend.push.drop_account(account)
+        await self.backend.apply(push.dropped(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)
         await self.backend.end_account_sessions(account, reason)

@@ -1,6 +1,7 @@
 """Records the core hands a back-end as typed changes, run against every
 registry: a moderation log's entries, an export kept and taken once,
-upload tokens given and revoked.
+upload tokens given and revoked, an account's push subscriptions
+dropped.
 
 With the in-process registry (``tests/backends/local/test_records.py``)
 and with a real ``redis-server`` (``tests/backends/redis/test_records.py``),
@@ -16,7 +17,9 @@ from twisted.internet import defer
 
 from chatroom.core.backend import Backend
 from chatroom.core.changes import (
+    AccountPush,
     AccountUploadTokens,
+    AddSubscription,
     DecidedChange,
     ExportKept,
     IssueToken,
@@ -30,6 +33,8 @@ from chatroom.core.modlog import (
     ModEntry,
     recorded,
 )
+from chatroom.core.push import dropped
+from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import EXPORT_TTL, kept_export, taken_export
 from tests.backends.contracts.handler import ContractBase
 
@@ -146,3 +151,29 @@ class RecordsContract(ContractBase):
         for token in ("a1", "a2", "b1"):
             holders.append((yield defer.Deferred.fromCoroutine(tokens.account(token))))
         self.assertEqual(holders, [None, None, "bob"])
+
+    @defer.inlineCallbacks
+    def test_every_subscription_of_an_account_dropped(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Dropping an account's subscriptions forgets each of them, and
+        no other account's; the account may subscribe again."""
+        for account, endpoint in (
+            ("alice", "https://push.test/a1"),
+            ("alice", "https://push.test/a2"),
+            ("bob", "https://push.test/b1"),
+        ):
+            added = AddSubscription(Subscription(endpoint, "key", "auth"))
+            yield self.applied(DecidedChange(AccountPush(account), (), (added,)))
+        yield self.applied(dropped("alice"))
+        kept = yield defer.Deferred.fromCoroutine(
+            self.backend.push.of(["alice", "bob"])
+        )
+        self.assertEqual(
+            {a: [s.endpoint for s in subs] for a, subs in kept.items()},
+            {"bob": ["https://push.test/b1"]},
+        )
+        again = AddSubscription(Subscription("https://push.test/a3", "key", "auth"))
+        yield self.applied(DecidedChange(AccountPush("alice"), (), (again,)))
+        kept = yield defer.Deferred.fromCoroutine(self.backend.push.of(["alice"]))
+        self.assertEqual([s.endpoint for s in kept["alice"]], ["https://push.test/a3"])
