@@ -419,7 +419,8 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def whowas(self) -> WhowasSteps:
-        """The nicks gone, for every node (:mod:`chatroom.core.whowas`)."""
+        """The nicks gone, read by every node (:mod:`chatroom.core.whowas`;
+        kept by :meth:`apply`)."""
         ...
 
     @property
@@ -676,6 +677,9 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
           account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
           after its room messages' changes), resting on no premise;
+        - :class:`~chatroom.core.changes.NameHolders`: a nick gone, for
+          ``WHOWAS`` (:class:`~chatroom.core.changes.RememberGone`),
+          resting on no premise;
         - :class:`~chatroom.core.changes.PrivateConversation`: a message
           kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
           ``id`` set) or deleted from it

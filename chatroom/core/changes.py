@@ -49,6 +49,7 @@ from chatroom.core.filerecord import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.modentry import ModEntry
 from chatroom.core.subscription import Subscription
+from chatroom.core.whowas import Departed
 
 #: How often a decision is made when its premises keep failing under it
 #: (:mod:`chatroom.core.retrying`), before ``UNAVAILABLE``.
@@ -269,6 +270,13 @@ class AccountHoldings:
     account: str
 
 
+@dataclass(frozen=True)
+class NameHolders:
+    """The past holders of name ``name`` (its name key), for ``WHOWAS``."""
+
+    name: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -295,6 +303,7 @@ Subject = (
     | KeptExport
     | AccountUploadTokens
     | AccountHoldings
+    | NameHolders
 )
 
 
@@ -1289,6 +1298,17 @@ class RemoveFile(Operation):
     counts in its account's usage (resting on :class:`FileKept`)."""
 
     file_id: str
+
+
+# -- a name's past holders: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RememberGone(Operation):
+    """``gone`` left the name: the newest of its past holders (the oldest
+    beyond what the back-end keeps go). It rests on no premise."""
+
+    gone: Departed
 
 
 # -- an account's holdings: operations ------------------------------------------

@@ -73,6 +73,7 @@ from chatroom.core.changes import (
     MessageIs,
     ModerationLogOf,
     NameFree,
+    NameHolders,
     OwnerIs,
     Premise,
     PremiseFailedError,
@@ -768,6 +769,7 @@ class LocalBackend:
             KeptExport: by_nobody(self.user_data.apply_export),
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
+            NameHolders: by_nobody(self.whowas.apply),
         }
 
     async def _apply_server_bans(

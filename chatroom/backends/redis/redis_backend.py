@@ -112,6 +112,7 @@ from chatroom.core.changes import (
     MakeRoom,
     ModerationLogOf,
     Named,
+    NameHolders,
     Premise,
     PremiseFailedError,
     PrivateConversation,
@@ -1012,6 +1013,7 @@ class RedisBackend:
             KeptExport: by_nobody(self.user_data.apply_export),
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
+            NameHolders: by_nobody(self.whowas.apply),
         }
 
     async def _apply_rename(

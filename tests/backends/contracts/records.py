@@ -1,7 +1,7 @@
 """Records the core hands a back-end as typed changes, run against every
 registry: a moderation log's entries, an export kept and taken once,
 upload tokens given and revoked, an account's push subscriptions
-dropped.
+dropped, a name's past holders.
 
 With the in-process registry (``tests/backends/local/test_records.py``)
 and with a real ``redis-server`` (``tests/backends/redis/test_records.py``),
@@ -23,7 +23,9 @@ from chatroom.core.changes import (
     DecidedChange,
     ExportKept,
     IssueToken,
+    NameHolders,
     PremiseFailedError,
+    RememberGone,
     RevokeTokens,
 )
 from chatroom.core.modlog import (
@@ -36,6 +38,7 @@ from chatroom.core.modlog import (
 from chatroom.core.push import dropped
 from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import EXPORT_TTL, kept_export, taken_export
+from chatroom.core.whowas import Departed
 from tests.backends.contracts.handler import ContractBase
 
 
@@ -177,3 +180,22 @@ class RecordsContract(ContractBase):
         yield self.applied(DecidedChange(AccountPush("alice"), (), (again,)))
         kept = yield defer.Deferred.fromCoroutine(self.backend.push.of(["alice"]))
         self.assertEqual([s.endpoint for s in kept["alice"]], ["https://push.test/a3"])
+
+    @defer.inlineCallbacks
+    def test_a_names_past_holders_newest_first(self) -> Generator[Any, Any, None]:
+        """Departures kept under a name's key are recalled newest first, as
+        many as asked, and under no other name."""
+        for n, (nick, key) in enumerate(
+            (("Dave", "dave"), ("DAVE", "dave"), ("eve", "eve"))
+        ):
+            gone = Departed(nick, f"u{n}", f"real {n}", 1000.0 + n)
+            change = DecidedChange(NameHolders(key), (), (RememberGone(gone),))
+            yield self.applied(change)
+        recall = self.backend.whowas.recall
+        both = yield defer.Deferred.fromCoroutine(recall("dave", 5))
+        self.assertEqual([g.nick for g in both], ["DAVE", "Dave"])
+        self.assertEqual(both[0], Departed("DAVE", "u1", "real 1", 1001.0))
+        one = yield defer.Deferred.fromCoroutine(recall("dave", 1))
+        self.assertEqual([g.nick for g in one], ["DAVE"])
+        none = yield defer.Deferred.fromCoroutine(recall("frank", 5))
+        self.assertEqual(none, [])
