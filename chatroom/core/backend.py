@@ -648,8 +648,11 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
           :class:`~chatroom.core.changes.EventIs`: by nobody);
         - :class:`~chatroom.core.changes.RoomModeration`: a moderation
-          command's (:func:`chatroom.core.moderation.change_of`) or a
-          server admin's gift (:func:`chatroom.core.moderation.gift_change`);
+          command's (:func:`chatroom.core.moderation.change_of`, with the
+          entries it records in the room's moderation log,
+          :class:`~chatroom.core.changes.RecordEntries`, applied with it)
+          or a server admin's gift
+          (:func:`chatroom.core.moderation.gift_change`);
         - :class:`~chatroom.core.changes.RoomSeating`: a deletion
           (:class:`~chatroom.core.changes.Emit` it,
           :class:`~chatroom.core.changes.Drop` the room: its members go to

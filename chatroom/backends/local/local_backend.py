@@ -82,6 +82,7 @@ from chatroom.core.changes import (
     QuietAmong,
     React,
     Reacted,
+    RecordEntries,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -983,6 +984,8 @@ class LocalBackend:
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
+            elif isinstance(op, RecordEntries):
+                self.modlog.record(where.key, op.entries)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

@@ -9,7 +9,7 @@ like read markers; a room's log goes with the room.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from chatroom.backends.local.records import Store
 from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
@@ -68,11 +68,17 @@ class StoredModerationLog:
         key = change.subject.log
         if key != SERVER_LOG and not self.kept(key):
             return  # the room was deleted meanwhile, and its log with it
-        log = self._log(key)
         for op in change.of(RecordEntries):
-            for entry in op.entries:
-                log.append(entry)
-                self.store.add_modlog(key, stored_line(entry))
+            self.record(key, op.entries)
+
+    def record(self, key: str, entries: Iterable[ModEntry]) -> None:
+        """``entries`` in the log of ``key`` (a room's, kept), memory and
+        the store alike: a change's own, or those a moderation's change
+        carries (applied with it)."""
+        log = self._log(key)
+        for entry in entries:
+            log.append(entry)
+            self.store.add_modlog(key, stored_line(entry))
 
     async def read(self, room: str, count: int) -> list[ModEntry]:
         log = self.by_room.get(name_key(room), ())

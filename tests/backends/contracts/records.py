@@ -25,8 +25,10 @@ from chatroom.core.changes import (
     IssueToken,
     NameHolders,
     PremiseFailedError,
+    RecordEntries,
     RememberGone,
     RevokeTokens,
+    RoomModeration,
 )
 from chatroom.core.modlog import (
     MODLOG_KEEP,
@@ -81,14 +83,30 @@ class RecordsContract(ContractBase):
 
     @defer.inlineCallbacks
     def test_a_kick_is_in_the_rooms_log(self) -> Generator[Any, Any, None]:
-        """The owner's ``/kick`` reaches ``/modlog`` through the change
-        the core hands the back-end."""
+        """The owner's ``/kick`` reaches ``/modlog`` in the one change the
+        core hands the back-end: the kick's entry rides in the room's
+        moderation change, with no change of the log of its own."""
         alice, _ = yield self.in_room("tea", "alice", "bob")
+        backend = cast(Any, self.server.registry).backend
+        apply, handed = backend.apply, []
+
+        async def applying(change: DecidedChange, *args: Any) -> None:
+            handed.append(change)
+            await apply(change, *args)
+
+        backend.apply = applying
+        self.addCleanup(delattr, backend, "apply")
         alice.say("/kick bob enough")
         yield self.expect(alice, "KICK tea bob")
         alice.say("/modlog")
         line = yield self.expect(alice, "MODLOG tea")
         self.assertRegex(line, r"^MODLOG tea \S+ alice kick bob enough$")
+        self.assertEqual([type(c.subject) for c in handed], [RoomModeration])
+        (recorded_entries,) = handed[0].of(RecordEntries)
+        self.assertEqual(
+            [(e.action, e.target) for e in recorded_entries.entries],
+            [(ModAction.KICK, "bob")],
+        )
 
     def take(self, token: str) -> defer.Deferred[bytes | None]:
         users = cast(Any, self.server.registry).users
