@@ -169,8 +169,8 @@ class ChatCore(Generic[B]):
                 FileDirectory(
                     config.files_dir, cache=self.backend.file_bytes is not None
                 ),
-                self.backend.file_bytes,
                 self.backend.upload_tokens,
+                self.backend.file_bytes,
             )
             if config.files_dir
             else None

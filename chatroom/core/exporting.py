@@ -9,7 +9,7 @@ one JSON document built off the reactor (:func:`archive_bytes` runs on
 the account service's thread pool). It is kept under a secret token for
 :data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
 (in Redis for a cluster, so any node's HTTP door serves it) and handed out
-once (:meth:`~chatroom.core.userdata.UserDataSteps.take_export`).
+once (:meth:`~chatroom.core.services.users.UserService.take_export`).
 """
 
 from __future__ import annotations

@@ -128,7 +128,9 @@ class Notice:
 class PushStore(Protocol):
     """Where the server's VAPID key and accounts' subscriptions are kept
     (the SQLite file, or Redis), surviving restarts. A subscription kept or
-    forgotten is a change of an :class:`~chatroom.core.changes.AccountPush`
+    forgotten (or every one of an account:
+    :class:`~chatroom.core.changes.DropSubscriptions`) is a change of an
+    :class:`~chatroom.core.changes.AccountPush`
     the back-end applies (:meth:`chatroom.core.backend.Backend.apply`):
     atomically, or :class:`~chatroom.core.changes.PremiseFailedError` with
     the account's subscriptions as they are now."""
@@ -140,10 +142,6 @@ class PushStore(Protocol):
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
         """The subscriptions of those of ``accounts`` that keep any."""
-        ...
-
-    async def drop_account(self, account: str) -> None:
-        """Forget every subscription of a deleted account."""
         ...
 
     def subscribers(self) -> Collection[str] | None:
@@ -161,6 +159,12 @@ SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
 #: What a decision about an account's subscriptions is: the premise and
 #: the operation of its change.
 Decided = tuple[changes.Premise, changes.Operation]
+
+
+def dropped(account: str) -> changes.DecidedChange:
+    """The change that forgets every subscription of ``account`` (a key)."""
+    subject = changes.AccountPush(account)
+    return changes.DecidedChange(subject, (), (changes.DropSubscriptions(),))
 
 
 def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided:

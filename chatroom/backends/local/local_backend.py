@@ -19,7 +19,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
-from chatroom.backends.local.files import StoredFiles
+from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -44,12 +44,14 @@ from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
     AccountAge,
     AccountFiles,
+    AccountHoldings,
     AccountIgnores,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     AccountWaiting,
     AddBan,
     Announce,
@@ -64,11 +66,14 @@ from chatroom.core.changes import (
     FewerReactionsThan,
     Incarnation,
     InvitationCode,
+    KeptExport,
     KickMember,
     LiftBan,
     MakeRoom,
     MessageIs,
+    ModerationLogOf,
     NameFree,
+    NameHolders,
     OwnerIs,
     Premise,
     PremiseFailedError,
@@ -77,6 +82,7 @@ from chatroom.core.changes import (
     QuietAmong,
     React,
     Reacted,
+    RecordEntries,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -126,7 +132,7 @@ from chatroom.core.facts import (
     WaitingFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.files import SharedBytes, UploadTokenStore
+from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
@@ -207,7 +213,7 @@ class LocalBackend:
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None
         #: ``/token``'s tokens live in this process's memory.
-        self.upload_tokens: UploadTokenStore | None = None
+        self.upload_tokens = MemoryUploadTokens(clock)
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.presence: PresenceSteps = NoPresence()
@@ -220,7 +226,7 @@ class LocalBackend:
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
-        self.modlog = StoredModerationLog(self.store)
+        self.modlog = StoredModerationLog(self.store, self.rooms.__contains__)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
@@ -234,6 +240,7 @@ class LocalBackend:
             self.markers,
             self.remembered,
             self.conversations,
+            self.clock,
         )
         #: Renamed rooms' former names, within their grace.
         self.former_names = FormerNames(self.store)
@@ -758,6 +765,11 @@ class LocalBackend:
             ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
+            ModerationLogOf: by_nobody(self.modlog.apply),
+            KeptExport: by_nobody(self.user_data.apply_export),
+            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountHoldings: by_nobody(self.user_data.apply_erasure),
+            NameHolders: by_nobody(self.whowas.apply),
         }
 
     async def _apply_server_bans(
@@ -976,6 +988,8 @@ class LocalBackend:
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
+            elif isinstance(op, RecordEntries):
+                self.modlog.record(where.key, op.entries)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.census import Census
+from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
 from chatroom.core.files import FileService
@@ -104,7 +105,9 @@ class PresenceService:
     async def remember_gone(self, gone: Departed) -> None:
         """A user quit or changed its nick: ``gone`` is what the nick was,
         for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
-        await self.backend.whowas.remember(name_key(gone.nick), gone)
+        remembered = RememberGone(gone)
+        change = DecidedChange(NameHolders(name_key(gone.nick)), (), (remembered,))
+        await self.backend.apply(change)
 
     async def who_was(self, name: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of ``name``, newest first."""

@@ -119,8 +119,8 @@ async def do_token(session: CommandContext, args: str) -> None:
     account = session.registry.sessions.account_of(session.member)
     if not account:
         raise errors.not_signed_in()
-    token = await files.tokens.issue(account)
-    seconds = str(int(files.tokens.lifetime))
+    token = await files.issue_token(account)
+    seconds = str(int(files.token_lifetime))
     where = (files.upload_url,) if files.upload_url else ()
     session.send(format_line("TOKEN", token, seconds, *where))
 
