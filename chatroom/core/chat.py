@@ -22,9 +22,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import admin, errors, lockdown, membership, rules
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
-from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Reports
-from chatroom.core.changes import Apply
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
@@ -33,6 +31,7 @@ from chatroom.core.entries import Entries
 from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
+from chatroom.core.hashing import Runner, in_place
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
@@ -44,6 +43,7 @@ from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
 from chatroom.core.serverbans import ServerBans
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
@@ -63,9 +63,9 @@ class ChatCore(Generic[B]):
 
     It holds who each member is (its name claimed, its account signed in
     or out, its release) and the life of the whole; each command is a
-    service's (:mod:`chatroom.core.services`): :attr:`rooms`,
-    :attr:`messages`, :attr:`moderation`, :attr:`presence`, :attr:`users`,
-    and the objects handed to the doors as they are: :attr:`markers`,
+    service's (:mod:`chatroom.core.services`): :attr:`accounts`,
+    :attr:`rooms`, :attr:`messages`, :attr:`moderation`, :attr:`presence`,
+    :attr:`users`, and the objects handed to the doors as they are: :attr:`markers`,
     :attr:`webhooks`, :attr:`devices` and :attr:`sessions`.
     """
 
@@ -77,6 +77,7 @@ class ChatCore(Generic[B]):
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
         send_push: PushSender | None = None,
+        hashing: Runner = in_place,
     ) -> None:
         """Args:
         backend: builds the back-end, given the sessions it reads and
@@ -86,9 +87,12 @@ class ChatCore(Generic[B]):
             previews, ``--previews off``; :mod:`chatroom.core.previews`).
         send_push: sends a Web Push notice (None: none are sent;
             :mod:`chatroom.core.push`).
+        hashing: runs password hashing off the reactor thread (the
+            server's threads of their own; in place in tests).
         """
         self.config = config
         self.clock = clock
+        self.hashing = hashing
         self.sessions = Sessions(namespace)
         self.reports = CoreReports(self.end_session)
         self.backend: B = backend(self.sessions, self.reports)
@@ -125,6 +129,10 @@ class ChatCore(Generic[B]):
             config.name,
         )
         self.notifications.also.append(self.missed_mail)
+        #: Registering, signing in, passwords (chatroom.core.services.accounts).
+        self.accounts = AccountService(
+            self.backend.account_store, self.backend.apply, clock, hashing, config
+        )
         #: Who a door's member is: its seat, session and standing.
         self.identities = Identities(
             config, self.sessions, self.backend, self.notifications
@@ -243,14 +251,6 @@ class ChatCore(Generic[B]):
         return self._files
 
     @property
-    def account_store(self) -> AccountStore:
-        return self.backend.account_store
-
-    @property
-    def account_changes(self) -> Apply:
-        return self.backend.apply
-
-    @property
     def available(self) -> bool:
         return self.backend.available
 
@@ -288,8 +288,15 @@ class ChatCore(Generic[B]):
         self.config = config
         self.identities.config = config
         self.devices.config = config
+        self.accounts.reconfigure(config)
 
     def detach(self) -> Deferred[None]:
+        """Every session is closed: the threads passwords are hashed on stop
+        (no sign-in is left to check), and the back-end lets go of shared
+        state."""
+        stop = getattr(self.hashing, "stop", None)
+        if stop is not None:
+            stop()
         return self.backend.detach()
 
     def attach_reloader(self, reload: admin.Reload) -> None:
@@ -351,7 +358,7 @@ class ChatCore(Generic[B]):
             name, registered, signed_in, banned, self.config.require_account
         )
         before = session.account
-        shown = await registered_name(self.account_store, signed_in, before)
+        shown = await registered_name(self.backend.account_store, signed_in, before)
         await self.backend.claim(
             member,
             session,
@@ -366,7 +373,9 @@ class ChatCore(Generic[B]):
         seat = self.sessions.seat_of(member)
         if signed_in != before and seat is not None:  # the account's ignore list
             seat.ignore(
-                await self.account_store.ignores(signed_in) if signed_in else NOBODY
+                await self.backend.account_store.ignores(signed_in)
+                if signed_in
+                else NOBODY
             )
         if session.name:  # a rename: in no room, the user alone hears it
             account = self.sessions[member].account_name
@@ -384,7 +393,7 @@ class ChatCore(Generic[B]):
         """A plain name's read markers become its account's; rooms hear it."""
         member = self.identities.seat(member)
         before = self.sessions[member].account
-        shown = await registered_name(self.account_store, account)
+        shown = await registered_name(self.backend.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
         self.sessions.update(member, account=account, account_name=shown)
         await tell_rooms(self.backend, self.sessions, member, before)
