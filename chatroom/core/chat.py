@@ -145,6 +145,7 @@ class ChatCore(Generic[B]):
             self.sessions,
             lambda member: self.rooms.list_rooms(member),
             self.entries,
+            self.identities.actor,
         )
         #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
         #: their members is over (chatroom.core.settling).
@@ -168,7 +169,7 @@ class ChatCore(Generic[B]):
             self.identities.joined_room,
         )
         #: Uploads (``--files``): None while they are off.
-        self._files = (
+        self.files = (
             FileService(
                 config,
                 clock,
@@ -198,7 +199,7 @@ class ChatCore(Generic[B]):
             private,
             previews,
             self.notifications,
-            self._files,
+            self.files,
             namespace,
         )
         #: Server bans, by account, name or network (chatroom.core.serverbans):
@@ -217,14 +218,14 @@ class ChatCore(Generic[B]):
             self.bans,
         )
         self.presence = PresenceService(
-            self.backend, self.identities, lambda: self._files
+            self.backend, self.identities, lambda: self.files
         )
         self.users = UserService(
             clock,
             self.backend,
             self.identities,
             self.notifications,
-            self._files,
+            self.files,
             self.devices,
         )
         #: The messages' threads and pins, the users' notification levels
@@ -245,10 +246,6 @@ class ChatCore(Generic[B]):
             lambda: self.identities.config.admin_accounts,
             private.message,
         )
-
-    @property
-    def files(self) -> FileService | None:
-        return self._files
 
     @property
     def available(self) -> bool:
@@ -402,19 +399,17 @@ class ChatCore(Generic[B]):
                 await advance(self.backend.apply, account, room, event_id)
             await self.devices.counted(member)
 
-    def release(self, member: Member, reason: str) -> None:
-        self._release(member, reason)
-
     def quit(self, member: Member, words: str, unsaid: str = rules.QUIT_WORDS) -> str:
         """The user quits saying ``words`` (:func:`rules.reason`, or
         ``unsaid``), which its rooms hear as its own."""
         said = rules.reason(words, unsaid)
-        self._release(member, said, own_words=True)
+        self.release(member, said, own_words=True)
         return said
 
-    def _release(self, member: Member, reason: str, own_words: bool = False) -> None:
+    def release(self, member: Member, reason: str, own_words: bool = False) -> None:
         """A device gone: its seat leaves the rooms no other device views
-        (all of them with its last device, as the whole session goes)."""
+        (all of them with its last device, as the whole session goes);
+        ``own_words``: ``reason`` is the user's (:meth:`quit`)."""
         self.backend.watch_lobby(member, False)
         seat = self.identities.seat(member)
         gone = self.sessions.get(member)

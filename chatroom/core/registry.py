@@ -103,7 +103,8 @@ class Registry(Protocol):
         on, for every session; the rest of ``config`` is as it was."""
 
     def detach(self) -> Deferred[None]:
-        """Every session is closed: let go of shared state before exiting."""
+        """Every session is closed: stop the threads passwords are hashed
+        on and let go of shared state before exiting."""
 
     def attach_reloader(self, reload: Reload) -> None:
         """What reloads this node's configuration, handed over by the
