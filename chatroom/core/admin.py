@@ -85,11 +85,6 @@ def rehash(actor: Actor, reload: Reload | None) -> str:
     return reload()
 
 
-async def announce(backend: Backend, actor: Actor, text: str) -> None:
-    """``/announce TEXT`` to every named member, on every node."""
-    await backend.tell_everyone(announcement(actor, text))
-
-
 async def wallops(backend: Backend, actor: Actor, text: str) -> None:
     """IRC's ``WALLOPS TEXT`` to every named member, on every node (shown by
     those who asked for them: IRC's ``+w``)."""

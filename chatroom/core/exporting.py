@@ -21,7 +21,7 @@ from typing import Any
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, of_kind
 from chatroom.core.accountrecord import app_passwords_of, mailbox_of
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import Account
 from chatroom.core.events import (
     Edited,
     Message,
@@ -38,6 +38,7 @@ from chatroom.core.missed_mail import mailed_missed
 from chatroom.core.oidc import provider_subject
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
 from chatroom.wire.lines import format_time

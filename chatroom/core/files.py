@@ -5,7 +5,7 @@ shares it as an ordinary message carrying its URL, ``…/files/<id>/<name>``,
 so every door sees a link. This module holds every rule about that, once:
 
 - **Who.** Only accounts: HTTP Basic with the account's password (checked
-  by :class:`~chatroom.core.accounts.AccountService`, as any sign-in) or a
+  by :class:`~chatroom.core.services.accounts.AccountService`, as any sign-in) or a
   bearer token a signed-in session asked for with ``/token``
   (:meth:`FileService.issue_token`: random, for :data:`TOKEN_SECONDS`,
   kept by the back-end, :class:`UploadTokenStore`).

@@ -24,13 +24,13 @@ import secrets
 
 from chatroom.core import errors
 from chatroom.core.accountrecord import Account
-from chatroom.core.accounts import AccountService, applied, dropping
+from chatroom.core.accounts import applied, dropping
 from chatroom.core.changes import DecidedChange
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor, account_mask
 from chatroom.core.registry import Registry
-from chatroom.core.text import name_key
+from chatroom.core.services.accounts import AccountService
 
 #: Bytes of randomness in a password made up by ``reset-password`` (its
 #: URL-safe base64 is 16 characters, none of them a space).
@@ -42,15 +42,6 @@ def operator(config: ServerConfig) -> Actor:
     return Actor(config.name, admin=True)
 
 
-def matching(names: list[str], text: str) -> list[str]:
-    """``accounts search TEXT``: the names containing ``text``, case and
-    look-alikes aside (compared by :func:`name_key`, as names are), sorted."""
-    wanted = name_key(text) if text else ""
-    return sorted(
-        (name for name in names if wanted in name_key(name)), key=str.casefold
-    )
-
-
 async def lock(registry: Registry, actor: Actor, name: str) -> str:
     """Lock account ``name``: ban ``account:KEY`` from the server (its
     sessions end, told ``account locked by OPERATOR``); returns the mask.
@@ -58,7 +49,7 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``; ``BAD_ARGS`` (locked already).
     """
-    account = await _account(registry, name)
+    account = (await registry.accounts.named(name)).key
     locked = await registry.moderation.server_ban_as(
         actor, account_mask(account), True, f"account locked by {actor.name}"
     )
@@ -72,10 +63,9 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``.
     """
-    key = await _account(registry, name)
-    store = registry.account_store
-    found = await store.get(key)
-    shown = found.name if found is not None else name
+    accounts = registry.accounts
+    found = await accounts.named(name)
+    key, shown = found.key, found.name
     try:
         await registry.moderation.kill_as(actor, shown, "account deleted")
     except ChatError as refusal:
@@ -87,7 +77,7 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
             raise errors.no_such_account(name)
         return dropping(now)
 
-    await applied(store, registry.account_changes, key, decide, found)
+    await applied(accounts.store, accounts.apply, key, decide, found)
     return shown
 
 
@@ -103,11 +93,3 @@ async def reset_password(
     new = password or secrets.token_urlsafe(MADE_UP_PASSWORD_BYTES)
     await accounts.reset_password(name, new)
     return new
-
-
-async def _account(registry: Registry, name: str) -> str:
-    """The key of account ``name``, which must exist."""
-    key = name_key(name)
-    if await registry.account_store.get(key) is None:
-        raise errors.no_such_account(name)
-    return key

@@ -330,7 +330,6 @@ class Notifications:
         #: then starts no timer.
         self._stopped = False
         self._server_key: str | None = None
-        self._public_key: str | None = None
         #: Pushes sent and subscriptions forgotten (``/metrics``, tests).
         self.sent = 0
         self.forgotten = 0
@@ -341,17 +340,6 @@ class Notifications:
         if self._server_key is None:
             self._server_key = await self.store.server_key(new_server_key())
         return self._server_key
-
-    async def public_key(self) -> str:
-        """What clients subscribe with: :func:`public_key_of` the key."""
-        if self._public_key is None:
-            self._public_key = public_key_of(await self.server_key())
-        return self._public_key
-
-    @property
-    def known_public_key(self) -> str:
-        """The public key once read (:meth:`public_key`), "" before."""
-        return self._public_key or ""
 
     async def subscribe(self, account: str, subscription: Subscription) -> None:
         """``/push add``: keep the account's subscription (at most

@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.core import errors, rules
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import Account
 from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 
 

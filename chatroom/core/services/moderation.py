@@ -240,8 +240,10 @@ class ModerationService:
         return ServerBan(await self.bans.lift(actor, words))
 
     async def announce_as(self, actor: Actor, text: str) -> None:
-        """:meth:`announce` by ``actor``."""
-        await admin.announce(self.backend, actor, text)
+        """:meth:`announce` by ``actor`` (an admin's, or the operator's:
+        :mod:`chatroom.core.operating`): the admin rule's announcement,
+        told to every named member on every node."""
+        await self.backend.tell_everyone(admin.announcement(actor, text))
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
         """A server admin's ``rooms give``: room ``room`` belongs to

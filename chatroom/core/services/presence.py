@@ -45,6 +45,9 @@ class PresenceService:
         self.backend = backend
         self.identities = identities
         self.sessions = identities.sessions
+        #: This process's connections, as its doors' server last counted
+        #: them (:meth:`count_here`).
+        self.here = Census()
         #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
         self.profiles = Profiles(
             backend.settings,
@@ -123,15 +126,16 @@ class PresenceService:
 
     async def count_here(self, here: Census) -> None:
         """This process's connections are now ``here`` (its doors' server
-        says so at each change); returns once :meth:`census` counts them
-        on every node."""
+        says so at each change): :meth:`census` counts them here at once,
+        and on every node once this returns."""
+        self.here = here
         await self.backend.census.publish(here)
 
-    async def census(self, here: Census) -> Census:
+    async def census(self) -> Census:
         """The connections of the whole server (every node of a cluster),
-        this process's being ``here``: IRC's ``LUSERS``
-        (:mod:`chatroom.core.census`)."""
-        return await self.backend.census.total(here)
+        this process's being as :meth:`count_here` last said: IRC's
+        ``LUSERS`` (:mod:`chatroom.core.census`)."""
+        return await self.backend.census.total(self.here)
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its

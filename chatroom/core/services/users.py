@@ -24,7 +24,7 @@ from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
 from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.push import Notifications, check_subscription
+from chatroom.core.push import Notifications, check_subscription, public_key_of
 from chatroom.core.retrying import retried
 from chatroom.core.services.identities import Identities
 from chatroom.core.userdata import (
@@ -53,6 +53,8 @@ class UserService:
         self.backend = backend
         self.identities = identities
         self.notifications = notifications
+        #: The VAPID public key, once derived (:meth:`push_key`).
+        self._push_key: str | None = None
         self.files = files
         #: /notify: per-room notification levels (chatroom.core.notify_levels).
         self.notify_levels = NotifyLevels(
@@ -188,5 +190,8 @@ class UserService:
 
     async def push_key(self) -> str:
         """The server's VAPID public key, base64url (what clients subscribe
-        with), made at the first start."""
-        return await self.notifications.public_key()
+        with): derived once per process (:func:`~chatroom.core.push.
+        public_key_of`) from the server's key, made at the first start."""
+        if self._push_key is None:
+            self._push_key = public_key_of(await self.notifications.server_key())
+        return self._push_key

@@ -28,10 +28,10 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import operating
-from chatroom.core.accounts import AccountService
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
+from chatroom.core.services.accounts import AccountService
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient, chat_core
 
@@ -46,7 +46,7 @@ class AccountsBase(ContractBase):
 
     @property
     def accounts(self) -> AccountService:
-        return self.server.account_service
+        return self.server.registry.accounts
 
     @property
     def notifications(self) -> Notifications:

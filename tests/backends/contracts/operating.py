@@ -47,9 +47,11 @@ class OperatingContract(ContractBase):
         text, case aside."""
         for name in ("lina", "bob", "Linus"):
             yield self.registered(name)
-        names = yield self.done(self.server.registry.account_store.names())
-        self.assertEqual(sorted(names), ["Linus", "bob", "lina"])
-        self.assertEqual(operating.matching(names, "LIN"), ["lina", "Linus"])
+        accounts = self.server.registry.accounts
+        names = yield self.done(accounts.listed())
+        self.assertEqual(names, ["bob", "lina", "Linus"])
+        found = yield self.done(accounts.listed("LIN"))
+        self.assertEqual(found, ["lina", "Linus"])
 
     @defer.inlineCallbacks
     def test_lock(self) -> Generator[Any, Any, None]:
@@ -83,7 +85,7 @@ class OperatingContract(ContractBase):
         self.assertEqual(deleted, "lina")
         yield self.expect(lina, "BYE killed by chatroom: account deleted")
         yield self.expect(bea, "PART tea lina killed by chatroom: account deleted")
-        names = yield self.done(self.server.registry.account_store.names())
+        names = yield self.done(self.server.registry.accounts.listed())
         self.assertEqual(names, [])
         yield self.connect("lina")
         with self.assertRaises(ChatError) as refused:
@@ -96,7 +98,7 @@ class OperatingContract(ContractBase):
     def test_reset_password(self) -> Generator[Any, Any, None]:
         """A new password, made up or given, signs in; a short one is refused."""
         yield self.registered("lina")
-        accounts = self.server.account_service
+        accounts = self.server.registry.accounts
         made_up = yield self.done(operating.reset_password(accounts, "lina"))
         self.assertEqual(len(made_up), 16)
         user = User(FakeClient(self.server))

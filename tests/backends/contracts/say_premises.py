@@ -304,7 +304,7 @@ class SayPremisesContract(PremisesBase):
         lina, bob = yield self.in_room("tea", "lina", "bob")
         core, (member, session) = self.core(), self.seat("lina")
         facts = yield self.done(core.backend.facts("tea", "bob"))
-        actor = core.sessions.actor(member, frozenset())
+        actor = core.identities.actor(member)
         action = moderation.Action("kick", "bob", "out")
         outcome = moderation.decide(action, facts.room, actor, facts.target)
         premises = yield self.as_read("tea")
