@@ -35,6 +35,14 @@ class RichRoom(ContractBase):
         self.assertEqual((yield self.expect(carol, "CAPS ")), "CAPS ids rich")
         return [alice, bob, carol]
 
+    @defer.inlineCallbacks
+    def said(self, speaker: User, carol: User, text: str) -> Generator[Any, Any, str]:
+        """``speaker`` says ``text``; its id as carol (rich) sees it."""
+        speaker.say(text)
+        line = yield self.expect(carol, "@")
+        self.assertTrue(line.endswith(" " + text), line)
+        return id_of(line)
+
 
 class RichContract(RichRoom):
     """Tags, replies: what rich and plain users see."""
