@@ -118,7 +118,7 @@ def restored_local_registry(
     """
     from chatroom.backends.local.store import open_store
 
-    store = open_store(db, reactor, config.retention, config.retention_age)
+    store = open_store(db, reactor, config.retention)
     return local_registry(
         config, reactor, store=store, fetch_card=fetch_card, send_push=send_push
     )

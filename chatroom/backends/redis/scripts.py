@@ -362,9 +362,9 @@ ROOM_NEWS = Script("room-news", room_at=2)
 #: answer is ``{'CHANGED', quiet, moderated}`` (1 or 0 each), for the
 #: node to decide again. One publish (two for a quiet member's first
 #: words: its JOIN comes first); the message gets the room's next id, and
-#: is published and kept as one. Messages older than the oldest time are
-#: dropped from the front (times sort as text), with whatever is kept
-#: before the oldest message left. Answers ``{'OK', id, seq}``: the
+#: is published and kept as one. The kept events said before the oldest
+#: time (the core's ``Append.oldest``) go from the front, of every kind
+#: (``age_out`` in the prelude; times sort as text). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
 SAY = Script("say", room_at=2)
 
