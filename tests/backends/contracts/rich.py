@@ -246,6 +246,28 @@ class RichContract(RichRoom):
         self.assertRegex(deleted, rf"^@\d+ REDACT tea {oops} bob -$")
 
     @defer.inlineCallbacks
+    def test_a_deleted_message_takes_no_place_in_a_window(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``--history 2``: one, two, three said and three deleted. The
+        deletion is the newest event of the window, and three no longer
+        is: bob (``/caps ids``), joining again, is shown two (and nothing
+        of the deletion)."""
+        alice, bob, carol = yield self.rich_room()  # alice owns tea
+        for text in ("one", "two", "three"):
+            alice.say(text)
+            said = yield self.expect(carol, "@")
+        alice.say(f"/redact {id_of(said)}")
+        yield self.expect(carol, "@")
+        bob.say("/leave")
+        yield self.expect(bob, "ROOMS ")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea ")
+        shown = yield self.expect(bob, "HISTORY ")
+        self.assertTrue(shown.endswith(" two"), shown)
+        self.assertFalse([x for x in bob.unread() if " HISTORY " in x])
+
+    @defer.inlineCallbacks
     def test_redactions(self) -> Generator[Any, Any, None]:
         """The author or the owner deletes a message: gone from every replay,
         with its edits; rich members get ``REDACT`` live and in replays;

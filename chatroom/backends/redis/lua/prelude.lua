@@ -764,11 +764,15 @@ local function view(r, u, shown, after, most)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
   local first, last = kept_ids(r)
+  -- The window's newest `shown` events, counted as the core says: of the
+  -- kinds PLAYBACK_ONLY does not name (its set, not a rule of this
+  -- script's); a redacted message's '' is gone and counts as nothing, as
+  -- in the local back-end's Room.newest, the same loop over its memory.
   local start, counted = last + 1, 0
   while start > first and counted < tonumber(shown) do
     start = start - 1
     local event = decoded(redis.call('LINDEX', history_key(r), start - first))
-    if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
+    if event and not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
   end
   if after ~= '' then  -- a resume's window, as the core decided it
     start = math.max(last - tonumber(most) + 1, tonumber(after) + 1)
