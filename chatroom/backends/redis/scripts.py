@@ -327,11 +327,12 @@ APPLY = Script("apply", room_at=2)
 INDEX_FIRST = Script("index-first")
 
 #: ARGV: P, changes (the ones whose room's step was applied), then u,
-#: token and a room key r ('' for none). The server's step after the
-#: rooms' (docs/scaling.md: out in the other order): the entries of the
-#: indexes that no longer name their rooms go (``index_last``: u's rooms,
-#: the waiting rooms, the listing), and u's other sessions (its devices on
-#: other nodes) are told to show room r, which u has just entered.
+#: token and the node's ``ShowRoom`` of a room u has just entered,
+#: encoded ('' for none). The server's step after the rooms'
+#: (docs/scaling.md: out in the other order): the entries of the indexes
+#: that no longer name their rooms go (``index_last``: u's rooms, the
+#: waiting rooms, the listing), and u's other sessions (its devices on
+#: other nodes) are told the ``ShowRoom``.
 INDEX_LAST = Script("index-last")
 
 #: ARGV: P, u, token. The server's step of news of user u (a rename, a
