@@ -546,8 +546,8 @@ class Backend(SeatingSteps, Protocol):
     async def end_account_sessions(self, account: str, reason: str) -> None:
         """Every session signed in to account ``account`` (its key), on
         every node and whatever name it goes by, is ended saying
-        ``reason`` (:meth:`Reports.session_ended`); returns once the order
-        is given."""
+        ``reason``, as a ban's :class:`~chatroom.core.changes.EndSessions`
+        ends them (:meth:`Reports.session_ended`)."""
         ...
 
     async def backup(self, path: str) -> None:

@@ -56,7 +56,6 @@ from chatroom.core.events import Event, SearchResult
 from chatroom.core.hooks import Hook
 from chatroom.core.modlog import ModAction, ModEntry
 from chatroom.core.nodemessages import (
-    AccountEnded,
     EndDevice,
     EndSession,
     EntryHead,
@@ -129,7 +128,6 @@ TYPES: dict[str, type[Encoded]] = {
         NetworkBanLifted,
         LockdownSet,
         IgnoresChanged,
-        AccountEnded,
         NewsHead,
         KickHead,
     )

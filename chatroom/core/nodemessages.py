@@ -91,20 +91,8 @@ class IgnoresChanged:
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AccountEnded:
-    """Every session signed in to account ``account`` (its key), whatever
-    name it goes by, ends saying ``reason`` (its password was reset by
-    mail, or it went for want of a verified address): every node ends its
-    own. Sent as ``* OBJECT``."""
-
-    account: str
-    reason: str
-
-
 #: An order for one of a node's sessions (or, ``NetworkBanned``,
-#: ``NetworkBanLifted``, ``LockdownSet``, ``IgnoresChanged`` and
-#: ``AccountEnded``, for all).
+#: ``NetworkBanLifted``, ``LockdownSet`` and ``IgnoresChanged``, for all).
 SessionOrder = (
     EndSession
     | ShowRoom
@@ -113,7 +101,6 @@ SessionOrder = (
     | NetworkBanLifted
     | LockdownSet
     | IgnoresChanged
-    | AccountEnded
 )
 
 

@@ -165,13 +165,6 @@ class Sessions:
                 if seat is not None:
                     seat.ignore(names)
 
-    def signed_in_to(self, account: str) -> list[Member]:
-        """The seats here signed in to account ``account`` (its key), under
-        its name or, after ``/nick``, under another."""
-        return [
-            member for member, session in self.named() if session.account == account
-        ]
-
     def account_of(self, member: Member) -> str:
         session = self.get(member)
         return session.account if session is not None else ""

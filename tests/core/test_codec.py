@@ -85,7 +85,6 @@ EXAMPLES: list[codec.Encoded] = [
     nodemessages.NetworkBanLifted("ip:203.0.113.0/24"),
     nodemessages.LockdownSet("accounts", "root"),
     nodemessages.IgnoresChanged("alice", ("mallory", "eve")),
-    nodemessages.AccountEnded("alice", "password reset"),
     nodemessages.NewsHead(8, 2, "bob"),
     nodemessages.KickHead("n1:7"),
 ]

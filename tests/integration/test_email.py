@@ -15,7 +15,7 @@ from twisted.web.http_headers import Headers
 from chatroom.core.codes import code_hash
 from tests.integration.test_doors import DoorsTestCase
 from tests.mailserver import MailServer, code_in, link_in, text_of
-from tests.support import committed, free_port, until
+from tests.support import committed, free_port, log_lines, until
 
 PASSWORD = "first password"
 NEW_PASSWORD = "a new passphrase"
@@ -241,6 +241,10 @@ class MailServerDownTests(DoorsTestCase):
 
     @defer.inlineCallbacks
     def test_email_says_the_mail_was_not_sent_and_the_chat_goes_on(self):
+        """``ERR MAIL_UNSENT`` in one line, and one log line naming the
+        account and the server (never the address); the address is kept
+        pending, and rooms and resets go on."""
+        logged = log_lines(self)
         jane = yield self.client("jane")
         jane.say(f"/register {PASSWORD}")
         yield jane.expect_line("REGISTERED jane")
@@ -248,6 +252,9 @@ class MailServerDownTests(DoorsTestCase):
         yield jane.expect_line("EMAIL_PENDING jane@example.org")
         refused = yield jane.expect_line("ERR MAIL_UNSENT ")
         self.assertIn("did not take the mail", refused)
+        [unsent] = [line for line in logged if "not sent" in line]
+        self.assertIn("mail to jane not sent: the mail server at 127.0.0.1:", unsent)
+        self.assertFalse([line for line in logged if "jane@example.org" in line])
         jane.say("/email")
         yield jane.expect_line("EMAIL jane@example.org pending")
         jane.say("/join general")

@@ -512,8 +512,7 @@ class LocalBackend:
         self.sessions.ignoring_changed(account, names)
 
     async def end_account_sessions(self, account: str, reason: str) -> None:
-        for seat in self.sessions.signed_in_to(account):
-            self.reports.session_ended(seat, reason)
+        self._end_sessions(EndSessions("", account, reason))
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
@@ -776,11 +775,7 @@ class LocalBackend:
         process: they are every node's)."""
         await self.account_store.apply(change)
         for end in change.of(EndSessions):
-            for victim, session in list(self.sessions.named()):
-                if (end.holder and name_key(session.name) == end.holder) or (
-                    end.account and session.account == end.account
-                ):
-                    self.reports.session_ended(victim, end.told)
+            self._end_sessions(end)
         for op in change.of(AddBan):
             if op.mask.startswith(IP):
                 ban = ServerBan(
@@ -792,6 +787,15 @@ class LocalBackend:
             if lift.mask.startswith(IP):
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
+
+    def _end_sessions(self, end: EndSessions) -> None:
+        """The sessions ``end`` names end, told why: the one holding its name
+        and every one signed in to its account."""
+        for victim, session in list(self.sessions.named()):
+            if (end.holder and name_key(session.name) == end.holder) or (
+                end.account and session.account == end.account
+            ):
+                self.reports.session_ended(victim, end.told)
 
     async def _apply_lockdown(
         self, change: DecidedChange, member: Member | None

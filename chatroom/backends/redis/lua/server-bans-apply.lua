@@ -7,7 +7,8 @@
 -- node hears ('': none; a network's, for the nodes' copies of the network
 -- bans); or 'end', a name key and an account ('' for none): the sessions
 -- the core decided a ban covers, the one holding that name and every one
--- signed in to that account (chatroom.core.serverbans.covered).
+-- signed in to that account (chatroom.core.serverbans.covered), or, with
+-- no ban, those of an account whose password was reset by mail.
 -- Every premise is checked first: {'CHANGED', i} for the first that does
 -- not hold, and nothing is written. Then each ban is made or lifted and the
 -- ends of the sessions named start. The server's step of their ends
