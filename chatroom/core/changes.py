@@ -709,11 +709,14 @@ class Append(Operation):
     to the room's members and keep it (said at ``now``, Unix seconds): a
     message, a topic change. ``outside``: its speaker need not be a member
     (the room takes messages from outside, as the change's premises say
-    it was read)."""
+    it was read). ``oldest``: the room's kept events said before it go,
+    of every kind, oldest first (Unix seconds,
+    :func:`chatroom.core.rules.oldest_kept`; 0: none goes for its age)."""
 
     event: StoredEvent
     now: float
     outside: bool = False
+    oldest: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -124,7 +124,7 @@ def restored_local_registry(
     """
     from chatroom.backends.local.store import open_store
 
-    store = open_store(db, reactor, config.retention, config.retention_age)
+    store = open_store(db, reactor, config.retention)
     return local_registry(
         config,
         reactor,

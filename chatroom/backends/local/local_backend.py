@@ -675,14 +675,19 @@ class LocalBackend:
         self.outage.check(where, said.event)  # nothing acknowledged unkept
         if len(change.ops) > 1:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
-        self._said(where, said.event, said.now)
+        self._said(where, said)
 
-    def _said(self, where: Room, event: StoredEvent, now: float) -> None:
-        """``event`` numbered with the room's next id, shown and kept."""
+    def _said(self, where: Room, said: Append) -> None:
+        """``said.event`` numbered with the room's next id, shown and kept;
+        the events said before ``said.oldest`` go with the store's next trim
+        by age (:meth:`Store.age_out`)."""
+        event = said.event
         event.id = str(where.last_id + 1)
         where.broadcast(event)
         where.remember(event)
-        self.store.add_event(where.key, row_of(event), now)
+        self.store.add_event(where.key, row_of(event), said.now)
+        if said.oldest:
+            self.store.age_out(said.oldest)
 
     async def history(
         self,
@@ -854,7 +859,7 @@ class LocalBackend:
         read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         for op in change.ops:
             if isinstance(op, Append):
-                self._said(where, op.event, op.now)
+                self._said(where, op)
             elif isinstance(op, SetTopic):
                 where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
                 topic = True

@@ -901,7 +901,7 @@ class RedisBackend:
             try:
                 reply = await self.calls.call(
                     scripts.SAY,
-                    *say_args(key, session, event, self.config, said.now),
+                    *say_args(key, session, event, self.config, said.oldest),
                     shown,
                     incarnation,
                     version,
@@ -1124,7 +1124,7 @@ class RedisBackend:
             scripts.POST,
             change.room,
             codec.unnumbered(said.event),
-            *kept(self.config, said.now),
+            *kept(self.config, said.oldest),
             refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room)},
         )
         said.event.id = str(reply[1])
