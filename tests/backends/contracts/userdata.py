@@ -210,6 +210,30 @@ class UserDataContract(IRCContractBase):
         self.assertTrue((yield self.expect(taken, "ERR BAD_NAME")))
 
     @defer.inlineCallbacks
+    def test_deleting_ends_every_device_whatever_its_name(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/delete-account`` on one device ends every device signed in to
+        the account: one that took another name with ``/nick`` (signed in
+        to it still) gets ``BYE account alice deleted`` as the deleting
+        one does; bob's device is not touched, and nothing of alice's
+        stays."""
+        renamed, bob, _ = yield self.talked()
+        renamed.say("/nick alicia")
+        yield self.expect(renamed, "NICK alice alicia")
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        phone.say(f"/delete-account {PASSWORD}")
+        yield self.expect(phone, "ACCOUNT_DELETED alice")
+        for device in (phone, renamed):
+            yield self.expect(device, "BYE account alice deleted")
+        self.assertEqual((yield self.traces("alice")), [])
+        self.assertFalse([line for line in bob.lines if line.startswith("BYE")])
+        bob.say("/list")
+        yield self.expect(bob, "ROOMS ")
+
+    @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(
         self,
     ) -> Generator[Any, Any, None]:
