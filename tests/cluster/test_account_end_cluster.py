@@ -65,13 +65,35 @@ class AccountEndAcrossNodesTests(ClusterTestCase):
     def test_an_operators_deletion_ends_the_renamed_device_on_the_other_node(
         self,
     ) -> Any:
+        """The operator deletes alice on the first node while her device
+        renamed on the second is in a room and has read it: both devices
+        end, and once the second node has ended its own, nothing of the
+        account is left in Redis (that node's end wrote nothing back)."""
         one, phone, renamed, bob = yield self.devices()
+        renamed.say("/create tea")
+        yield renamed.expect_line("JOINED tea ")
+        renamed.say("alicia says hi")
+        yield renamed.expect_line("MSG tea alicia ")
+        renamed.say("/read tea 1")
+        renamed.say("/list")
+        yield renamed.expect_line("ROOMS ")
+        redis = one.server.registry.backend.calls.commands.connection
+        prefix = one.server.registry.backend.cluster.prefix
+        kept = yield redis.keys(f"{prefix}*alice")
+        self.assertTrue(kept)  # her markers and remembered rooms
         deleted = operating.delete(
             one.server.registry, operating.operator(one.server.config), "alice"
         )
         yield defer.ensureDeferred(deleted)
         for device in (phone, renamed):
             yield device.expect_line("BYE killed by chatroom: account deleted")
+        for node, key in ((one, "alice"), (two_of(self.nodes, one), "alicia")):
+            endings = node.server.registry.backend.endings
+            yield defer.ensureDeferred(endings.released(key))
+        self.assertEqual((yield redis.keys(f"{prefix}*alice")), [])
+        self.assertFalse((yield redis.hexists(f"{prefix}accounts", "alice")))
+        signed = yield redis.hgetall(f"{prefix}signed")
+        self.assertNotIn(b"alice", list(signed.values()))
         yield self.untouched(bob)
 
     @defer.inlineCallbacks
@@ -94,3 +116,9 @@ class AccountEndAcrossNodesTests(ClusterTestCase):
         again: LineClient = yield self.client(one)
         again.say("/login alice tea and biscuits")
         yield again.expect_line("WELCOME alice")
+
+
+def two_of(nodes: list[Any], one: Any) -> Any:
+    """The node of the two that is not ``one``."""
+    (two,) = [node for node in nodes if node is not one]
+    return two
