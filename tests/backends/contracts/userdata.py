@@ -16,7 +16,19 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import FactsChangedError
+from chatroom.core.changes import (
+    AccountIgnores,
+    AccountMarkers,
+    AccountRooms,
+    AccountSettings,
+    DecidedChange,
+    FactsChangedError,
+    Ignore,
+    MarkerAtMost,
+    RememberRoom,
+    SetMarker,
+    SetNotifyLevel,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Edited, Message, Reaction, StoredEvent
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
@@ -232,6 +244,34 @@ class UserDataContract(IRCContractBase):
         self.assertFalse([line for line in bob.lines if line.startswith("BYE")])
         bob.say("/list")
         yield self.expect(bob, "ROOMS ")
+
+    @defer.inlineCallbacks
+    def test_a_devices_write_come_after_the_deletion_keeps_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Writes of alice's own records decided by a device before her
+        deletion (one on a node that had not yet heard of its end), applied
+        after it: her read marker, a notification level, a remembered room
+        and an ignored name. None of them is kept."""
+        alice, _, _ = yield self.talked()
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE account alice deleted")
+        self.assertEqual((yield self.traces("alice")), [])
+        late = [
+            DecidedChange(
+                AccountMarkers("alice"),
+                (MarkerAtMost("tea", 3),),
+                (SetMarker("tea", 3),),
+            ),
+            DecidedChange(
+                AccountSettings("alice"), (), (SetNotifyLevel("tea", "all"),)
+            ),
+            DecidedChange(AccountRooms("alice"), (), (RememberRoom("tea"),)),
+            DecidedChange(AccountIgnores("alice"), (), (Ignore("carol"),)),
+        ]
+        for change in late:
+            yield defer.ensureDeferred(chat_core(self.server).backend.apply(change))
+        self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(
