@@ -140,7 +140,9 @@ async def delete_account(
     """``/delete-account PASSWORD``: the member's account and its data go
     (:mod:`chatroom.core.userdata`, *What a deletion takes*); ``deleted``
     is called once they have (the door's ``ACCOUNT_DELETED``), then every
-    device of the account is disconnected.
+    device signed in to the account is disconnected, on every node, under
+    whatever name it took with ``/nick``, and its upload tokens are
+    forgotten.
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
@@ -151,7 +153,8 @@ async def delete_account(
     await registry.users.erase_account(member, account_key)
     accounts.log.info("{name} deleted their account", name=account.name)
     deleted(account)
-    await registry.users.end_account(member, f"account {account.name} deleted")
+    # Every device signed in to it, whatever name it took with /nick.
+    await registry.users.end_signed_in(account_key, f"account {account.name} deleted")
     # Once more, now that no device is left: in a cluster, another device
     # may have spoken between the erasure's read and its write.
     await registry.users.erase_account(member, account_key)

@@ -37,6 +37,15 @@ rule to decide, gone whole.
 Its push subscriptions go right after, in their store's own step
 (:func:`~chatroom.core.push.dropped`); its uploaded files
 stay, removed as any file is, by their uploader or a server admin.
+
+**Its devices' late writes.** Every device signed in to the account is
+ended after the erasure, on every node, and its words are erased once
+more (:func:`chatroom.core.registering.delete_account`). A device on
+another node may still have had a write of the account's own records under
+way, decided before its node heard of the end: its read markers, settings,
+remembered rooms and ignore list are kept only for an account still
+registered, so such a write, come after the erasure, keeps nothing, on
+both back-ends.
 """
 
 from __future__ import annotations

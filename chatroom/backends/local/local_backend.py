@@ -756,16 +756,16 @@ class LocalBackend:
             RoomPins: by_nobody(self.pins.apply),
             RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
-            AccountSettings: by_nobody(self.settings.apply),
-            AccountMarkers: by_nobody(self.markers.apply),
+            AccountSettings: by_nobody(self._registered(self.settings.apply)),
+            AccountMarkers: by_nobody(self._registered(self.markers.apply)),
             AccountRecord: by_nobody(self.account_store.apply),
             AccountPush: by_nobody(self.push.apply),
-            AccountRooms: by_nobody(self.remembered.apply),
+            AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
-            AccountIgnores: by_nobody(self.account_store.apply),
+            AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
@@ -776,6 +776,24 @@ class LocalBackend:
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
         }
+
+    def _registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of an account's own records, kept only while
+        the account is registered: one decided before its deletion and come
+        after the erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
+
+        async def applying(change: DecidedChange) -> None:
+            subject = change.subject
+            assert isinstance(
+                subject,
+                AccountSettings | AccountMarkers | AccountRooms | AccountIgnores,
+            )
+            if await self.account_store.get(subject.account) is not None:
+                await apply(change)
+
+        return applying
 
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None

@@ -110,7 +110,8 @@ BAN_TERMS = Script("gban-terms")
 IGNORES = Script("ignores-get")
 
 #: ARGV: P, account, then ``+``/``-`` and a name key, each pair. Adds or
-#: removes them.
+#: removes them; nothing for an account no longer registered (see
+#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY_IGNORES = Script("ignores-apply")
 
 #: ARGV: P, account. When it was registered (nil: not kept).

@@ -354,7 +354,8 @@ class AccountService:
         """An operator sets account ``name``'s password (chatroom-admin's
         ``accounts reset-password``): the same rule for a new password and
         the same hashing as :meth:`change_password`, without the old one.
-        Sessions signed in stay so, as after ``/password``.
+        Its devices are :func:`chatroom.core.operating.reset_password`'s to
+        end.
 
         Raises:
             ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).

@@ -222,7 +222,23 @@ class ModerationService:
         """:meth:`kill` by ``actor``, who is no member: the server's operator
         (chatroom-admin, :mod:`chatroom.core.operating`); the server's
         moderation log keeps it."""
-        killed = await admin.kill(self.backend, actor, target, reason)
+        return await self._logged_kill(
+            actor, await admin.kill(self.backend, actor, target, reason)
+        )
+
+    async def kill_account_as(
+        self, actor: Actor, account: str, name: str, reason: str
+    ) -> admin.Killed:
+        """:meth:`kill_as` of every device signed in to account key
+        ``account`` (named ``name``), whatever name each took with
+        ``/nick`` (:func:`chatroom.core.admin.kill_account`): the
+        operator's deletion of the account."""
+        return await self._logged_kill(
+            actor, await admin.kill_account(self.backend, actor, account, name, reason)
+        )
+
+    async def _logged_kill(self, actor: Actor, killed: admin.Killed) -> admin.Killed:
+        """``killed``, once the server's moderation log keeps it."""
         entry = ModEntry(
             self._stamp(), actor.name, ModAction.KILL, killed.name, killed.reason
         )

@@ -10,7 +10,6 @@ doors as they are.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from functools import partial
 
@@ -119,18 +118,12 @@ class UserService:
                 if refusal.code != "NO_SUCH_ROOM":
                     raise
 
-    async def end_account(self, member: Member, reason: str) -> None:
-        """Every device of ``member``'s account is disconnected
-        (``reason``), on every node, as ``/kill`` ends a user."""
-        with contextlib.suppress(ChatError):  # every device gone meanwhile
-            name = self.identities.session(member).name
-            await self.backend.end_user(name, reason)
-
     async def end_signed_in(self, account: str, reason: str) -> None:
         """Every device signed in to account key ``account`` (under its
         name, or another taken by ``/nick``) is disconnected (``reason``),
         on every node, and its push subscriptions and upload tokens are
-        forgotten: after a password reset by mail."""
+        forgotten: after a password reset (by mail or by an operator), a
+        ``/delete-account``."""
         await self.backend.apply(push.dropped(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)

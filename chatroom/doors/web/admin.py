@@ -254,9 +254,10 @@ class AdminAPI(Resource):
             mask = await operating.lock(self.chat.registry, self.operator, name)
             return {"locked": name, "mask": mask}
         if what == "password":
-            accounts = self.chat.registry.accounts
             given = _text(body, "password", "")
-            password = await operating.reset_password(accounts, name, given)
+            password = await operating.reset_password(
+                self.chat.registry, self.operator, name, given
+            )
             return {"account": name, "password": password}
         raise errors.bad_args(f"accounts NAME {what}: no such change")
 

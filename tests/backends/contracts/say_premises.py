@@ -355,6 +355,9 @@ class SayPremisesContract(PremisesBase):
         decided to move it to 3: the move is refused with 5, which stays
         and is the marker in force; moving it to 5 again, or past it, is
         applied."""
+        alice = yield self.connect("alice")
+        alice.say("/register horse-battery-staple")  # markers are an account's
+        yield self.expect(alice, "REGISTERED alice")
         markers = self.core().backend.markers
         apply = self.core().backend.apply
         moved = yield self.done(advance(apply, "alice", "tea", 5))
