@@ -399,9 +399,12 @@ class OwnerAccountIs(Premise):
 
 @dataclass(frozen=True)
 class Stays(Premise):
-    """The room stays when empty (``stays``: permanent or ``keep``), or not."""
+    """The room is ``permanent`` (named at start-up), or not, and its
+    policy keeps it (``keep``), or not: what the core decided whether it
+    stays when empty on (:attr:`chatroom.core.facts.Seating.stays`)."""
 
-    stays: bool
+    permanent: bool
+    keep: bool
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def departing(
     premises: list[changes.Premise] = [
         changes.Present(about, tuple(sorted(facts.present & set(about)))),
         changes.EmptiedBy(about, seating.members <= len(about)),
-        changes.Stays(seating.stays),
+        changes.Stays(seating.permanent, seating.keep),
         changes.QuietAmong(about, tuple(sorted(facts.quiet & set(about)))),
         changes.OwnerIs(seating.owner),
     ]

@@ -178,7 +178,7 @@ def departing(
     premises: list[changes.Premise] = [
         changes.Present((key,), (key,)),
         changes.EmptiedBy((key,), seating.members <= 1),
-        changes.Stays(seating.stays),
+        changes.Stays(seating.permanent, seating.keep),
         changes.OwnerIs(seating.owner),
     ]
     if departure.kind is not DepartureKind.KICK:

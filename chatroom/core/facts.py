@@ -142,28 +142,38 @@ class Heir:
 class Seating:
     """A room's facts as membership decides on them.
 
-    ``members`` is the number of members now; ``owner`` the owner's name
-    key ("" for none) and ``owner_here`` whether the owner is a member;
-    ``owner_account`` the account a ``keep`` room belongs to ("" for
-    none); ``stays``: the room is kept when empty (named at start-up, or
-    ``keep``); ``heir``: the longest-present member other than those the
-    decision is about (None: nobody else); ``quiet``: the name keys, among
-    those the decision is about, of the members who joined quietly and
-    have not spoken; ``incarnation``: which making of the room this is
-    ("" where rooms are not made again: one process); ``claimant``: when
-    the room's account owns it and nobody holds it, the name key of its
-    longest-present member signed in to that account ("" for none)."""
+    ``members`` is the number of members now; ``owner`` the owner's name key
+    ("" for none) and ``owner_here`` whether the owner is a member;
+    ``owner_account`` the account a ``keep`` room belongs to ("" for none);
+    ``permanent``: named at start-up; ``keep``: its policy keeps it
+    (:attr:`stays` says what both mean); ``heir``: the longest-present
+    member other than those the decision is about (None: nobody else);
+    ``quiet``: the name keys, among those the decision is about, of the
+    members who joined quietly and have not spoken; ``incarnation``: which
+    making of the room this is ("" where rooms are not made again: one
+    process); ``claimant``: when the room's account owns it and nobody holds
+    it, the name key of its longest-present member signed in to that account
+    ("" for none)."""
 
     room: str
     members: int
     owner: str = ""
     owner_here: bool = False
     owner_account: str = ""
-    stays: bool = False
+    permanent: bool = False
+    keep: bool = False
     heir: Heir | None = None
     quiet: frozenset[str] = frozenset()
     incarnation: str = ""
     claimant: str = ""
+
+    @property
+    def stays(self) -> bool:
+        """The room stays when its last member goes: a permanent room, or
+        one its policy keeps. Decided here alone; each back-end only reads
+        the two facts and checks them as a change's premise
+        (:class:`~chatroom.core.changes.Stays`)."""
+        return self.permanent or self.keep
 
 
 @dataclass(frozen=True)

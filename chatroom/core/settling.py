@@ -47,7 +47,7 @@ def settling(facts: WaitingFacts, due: int) -> changes.DecidedChange | None:
         changes.OwnerAccountIs(seating.owner_account),
         changes.HeirIs(heir),
         changes.EmptiedBy((), seating.members == 0),
-        changes.Stays(seating.stays),
+        changes.Stays(seating.permanent, seating.keep),
         changes.ClaimantIs(seating.claimant),
     ]
     if seating.incarnation:

@@ -76,7 +76,7 @@ class LeaveTests(unittest.TestCase):
         """The owner of a keep room leaves it ownerless, with no heir named."""
         facts = Seating(
             "tea", 2, owner="alice", owner_here=True, owner_account="alice",
-            stays=True, heir=Heir("bob", "bob"),
+            keep=True, heir=Heir("bob", "bob"),
         )  # fmt: skip
         outcome = membership.leave(facts, "alice", _part("alice"))
         self.assertEqual((outcome.owner, outcome.events), ("", (_part("alice"),)))
@@ -89,7 +89,7 @@ class LeaveTests(unittest.TestCase):
         )
         waits = membership.leave(facts, "alice", _part("alice"), waits=True)
         self.assertIs(waits.fate, Fate.WAITS)
-        kept = Seating("tea", 1, stays=True)
+        kept = Seating("tea", 1, keep=True)
         self.assertIs(membership.leave(kept, "alice", _part("alice")).fate, Fate.STAYS)
 
 
@@ -99,7 +99,7 @@ class SuccessionTests(unittest.TestCase):
     def test_still_empty_it_goes_unless_it_stays(self) -> None:
         """An empty room goes, a permanent or keep room stays."""
         self.assertTrue(membership.succession(Seating("tea", 0)).dropped)
-        self.assertFalse(membership.succession(Seating("tea", 0, stays=True)).dropped)
+        self.assertFalse(membership.succession(Seating("tea", 0, keep=True)).dropped)
 
     def test_an_owner_who_did_not_come_back_is_replaced(self) -> None:
         """Its longest-present member owns it, and its members are told."""
@@ -111,7 +111,7 @@ class SuccessionTests(unittest.TestCase):
 
     def test_a_keep_room_nobody_holds_goes_to_its_accounts_member(self) -> None:
         """Ownerless, a keep room goes to a member signed in to its account."""
-        facts = Seating("tea", 2, owner_account="alice", claimant="alice", stays=True)
+        facts = Seating("tea", 2, owner_account="alice", claimant="alice", keep=True)
         self.assertEqual(membership.succession(facts).owner, "alice")
 
 

@@ -157,7 +157,9 @@ _CHECKS = {
     changes.OwnerAccountIs: lambda room, premise, member, key: (
         room.policy.owner_account == premise.account
     ),
-    changes.Stays: lambda room, premise, member, key: room.kept == premise.stays,
+    changes.Stays: lambda room, premise, member, key: (
+        (room.permanent, room.policy.keep) == (premise.permanent, premise.keep)
+    ),
     changes.EmptiedBy: lambda room, premise, member, key: (
         (len(room.members) <= len(premise.users)) == premise.empties
     ),

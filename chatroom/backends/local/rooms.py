@@ -245,7 +245,8 @@ class Room:
             owner=self.key_of(owner) if owner and here else self.absent_owner,
             owner_here=here,
             owner_account=self.policy.owner_account,
-            stays=self.kept,
+            permanent=self.permanent,
+            keep=self.policy.keep,
             heir=None if heir is None else Heir(self.key_of(heir), self.members[heir]),
             quiet=frozenset({self.key_of(about)}) if quiet and about else frozenset(),
         )
@@ -394,11 +395,6 @@ class Room:
     def holds_from(self, first: int) -> bool:
         """Whether memory holds every kept event from id ``first`` on."""
         return self.held_from <= max(first, self.first_id)
-
-    @property
-    def kept(self) -> bool:
-        """Permanent and ``keep`` rooms stay when empty."""
-        return self.permanent or self.policy.keep
 
     def info(self) -> ListedRoom:
         """This room's lobby entry.

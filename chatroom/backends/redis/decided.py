@@ -49,8 +49,8 @@ def premise_of(premise: changes.Premise) -> dict[str, Any]:
             return {"here": here}
         case changes.OwnerAccountIs(account=account):
             return {"account": account}
-        case changes.Stays(stays=stays):
-            return {"stays": stays}
+        case changes.Stays(permanent=permanent, keep=keep):
+            return {"permanent": permanent, "keep": keep}
         case changes.EmptiedBy(empties=empties):
             return {"alone": empties}  # ``about`` are the users it names
         case changes.Present(users=users):
@@ -137,7 +137,7 @@ def facts_of(
     not known yet."""
     room = RoomFacts(
         name=seating.name,
-        permanent=seating.stays,
+        permanent=seating.permanent,
         owner=seating.owner,
         capacity=seating.capacity or capacity,
         members=seating.members,

@@ -53,7 +53,9 @@ class RedisSeating:
     owner: str = ""
     owner_here: bool = False
     owner_account: str = ""
-    stays: bool = False
+    #: Named at start-up; kept by its policy (``keep``).
+    permanent: bool = False
+    keep: bool = False
     #: Its first members in arrival order (one more than those asked about).
     firsts: tuple[Heir, ...] = ()
     #: Of the users asked about, those quiet, and those in the room.
@@ -83,7 +85,8 @@ class RedisSeating:
             owner=self.owner,
             owner_here=self.owner_here,
             owner_account=self.owner_account,
-            stays=self.stays,
+            permanent=self.permanent,
+            keep=self.keep,
             heir=heir,
             quiet=self.quiet & skip,
             incarnation=self.incarnation,
@@ -96,9 +99,9 @@ def seated(row: list[Any]) -> RedisSeating:
     key = row[0].decode()
     if len(row) == 1:
         return RedisSeating(key, exists=False)
-    name, incarnation, members, owner, here, account, stays = row[1:8]
+    name, incarnation, members, owner, here, account, permanent = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
-    capacity, restricted, version, policy, newest = row[13:18]
+    capacity, restricted, version, policy, newest, keep = row[13:19]
     return RedisSeating(
         key=key,
         name=name.decode(),
@@ -107,7 +110,8 @@ def seated(row: list[Any]) -> RedisSeating:
         owner=owner.decode(),
         owner_here=int(here) == 1,
         owner_account=account.decode(),
-        stays=int(stays) == 1,
+        permanent=int(permanent) == 1,
+        keep=int(keep) == 1,
         firsts=tuple(
             Heir(firsts[i].decode(), firsts[i + 1].decode())
             for i in range(0, len(firsts), 2)

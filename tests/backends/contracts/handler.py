@@ -333,6 +333,28 @@ class HandlerContract(ContractBase):
         self.assertTrue((yield self.expect(bob, "ERR ")).startswith("ERR NOT_IN_ROOM"))
 
     @defer.inlineCallbacks
+    def test_a_permanent_room_stays_when_empty_and_a_plain_one_goes(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The last member leaves tea, then general (named at start-up):
+        the lobby lists general, empty, and no longer tea (whether a room
+        stays is the core's to say, from the facts each back-end reads)."""
+        (alice,) = yield self.in_room("tea", "alice")
+        for room in ("tea", "general"):
+            if room == "general":
+                alice.say("/join general")
+                yield self.expect(alice, "MEMBERS general ")
+            alice.say("/leave")
+            yield self.expect(alice, f"LEFT {room}")
+            yield self.expect(alice, "ROOMS ")
+        rows = [line for line in alice.unread() if line.startswith("ROOM ")]
+        self.assertEqual([row.split()[1] for row in rows], ["general"])
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        line = yield self.expect(bob, "ERR ")
+        self.assertTrue(line.startswith("ERR NO_SUCH_ROOM"), line)
+
+    @defer.inlineCallbacks
     def test_ownership_passes_to_the_earliest(self) -> Generator[Any, Any, None]:
         """When the owner leaves, the longest present member owns the room."""
         alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")

@@ -442,15 +442,16 @@ end
 --
 -- What membership decides on in room r about the users `about` (name
 -- keys): {r, name, incarnation, member count, owner, 1 if the owner is a
--- member, owner account, 1 if the room stays when empty, its first
+-- member, owner account, 1 if the room is permanent, its first
 -- members in arrival order (key, name, ...: one more than `about`, two at
 -- least), which of `about` are quiet, which of `about` are members,
 -- keep_until ('' for none), and when the room's account owns it and
 -- nobody holds it, its longest-present member signed in to that account
 -- ('' for none), then what the entry rule decides on: its capacity, 1 if
 -- its policy restricts joins, its version (ver) and that policy (JSON,
--- '' unless it restricts joins), and its newest event id}; {r} if there
--- is no room r.
+-- '' unless it restricts joins), its newest event id, and 1 if its
+-- policy keeps it (`keep`)}; {r} if there is no room r. Whether the room
+-- stays when empty is the core's to say (chatroom.core.facts.Seating).
 local function seating(r, about)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
@@ -470,8 +471,9 @@ local function seating(r, about)
   local owner = info[3] or ''
   local here = 0
   if owner ~= '' and is_member(owner, r) then here = 1 end
-  local kept = 0
-  if info[5] == '1' or info[6] == '1' then kept = 1 end
+  local permanent, keep = 0, 0
+  if info[5] == '1' then permanent = 1 end
+  if info[6] == '1' then keep = 1 end
   local claimant = ''
   if owner == '' and (info[4] or '') ~= '' then
     for _, m in ipairs(redis.call('ZRANGE', members_key(r), 0, -1)) do
@@ -481,8 +483,8 @@ local function seating(r, about)
   local restricted, policy = 0, ''
   if info[9] == '1' then restricted, policy = 1, info[11] or '' end
   return {r, info[1], info[2] or '', redis.call('ZCARD', members_key(r)), owner,
-          here, info[4] or '', kept, firsts, quiet, present, info[7] or '', claimant,
-          info[8] or '0', restricted, info[10] or '0', policy, newest_id(r)}
+          here, info[4] or '', permanent, firsts, quiet, present, info[7] or '', claimant,
+          info[8] or '0', restricted, info[10] or '0', policy, newest_id(r), keep}
 end
 
 local function same_set(list, wanted)
@@ -524,7 +526,8 @@ local function holds_for(c)
   if p.owns ~= nil and (f[5] == about[1]) ~= p.owns then return false end
   if p.claimant ~= nil and f[13] ~= p.claimant then return false end
   if p.account ~= nil and f[7] ~= p.account then return false end
-  if p.stays ~= nil and (f[8] == 1) ~= p.stays then return false end
+  if p.permanent ~= nil and (f[8] == 1) ~= p.permanent then return false end
+  if p.keep ~= nil and (f[19] == 1) ~= p.keep then return false end
   if p.heir ~= nil and first_but(f[9], about) ~= p.heir then return false end
   if p.firsts ~= nil and table.concat(keys_of(f[9]), ' ')
       ~= table.concat(p.firsts, ' ') then
