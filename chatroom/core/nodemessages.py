@@ -2,9 +2,10 @@
 
 Nodes speak through Redis, in :mod:`chatroom.core.codec`'s encoding (one
 JSON object, its type's name under ``"type"``): a node encodes each and
-hands it to the script that publishes it, but for :class:`EndSession`,
-which the Lua of a session's end writes (``cjson.encode``, as it does the
-``Watched`` news); nodes of one cluster run one version.
+hands it to the script that publishes it (a session's end is handed its
+:class:`EndSession`: ``chatroom.backends.redis.endings.telling``), but for
+the ``Watched`` news, which the Lua of a claim, a resume and a name freed
+writes (``cjson.encode``); nodes of one cluster run one version.
 
 A node's channel (``P node:n``) carries, for one of node n's sessions,
 ``"conn OBJECT"``, or ``"* OBJECT"`` for every named session, where

@@ -14,6 +14,7 @@ from typing import Any
 from twisted.internet import defer, reactor, task
 
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
+from chatroom.backends.redis.endings import ENDED_FOR, telling
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core import errors
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
@@ -113,8 +114,13 @@ class HalfDoneEndings(ContractBase):
         carries the end on: alice sees bob leave saying why, and the name
         is free."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
-        reply = yield self.eval(moderation_scripts.KILL, "bob", "enough")
+        reply = yield self.eval(moderation_scripts.KILL, "bob", *telling("enough"))
         self.assertEqual(reply[0], b"OK")
+        ended = self.key(f"ended:{self.backend().node.id}")  # for a node out of touch
+        self.assertEqual((yield self.ask("HVALS", ended)), [b"enough"])
+        self.assertTrue(
+            ENDED_FOR - 60_000 < (yield self.ask("PTTL", ended)) <= ENDED_FOR
+        )
         yield self.expect(bob, "BYE")
         self.assertTrue((yield self.expect(alice, "PART tea bob")).endswith("enough"))
         yield self.released("bob")

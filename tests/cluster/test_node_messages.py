@@ -12,7 +12,7 @@ from twisted.internet import defer
 from twisted.trial import unittest
 
 from chatroom.core import codec
-from chatroom.core.events import Departure, DepartureKind, Renamed
+from chatroom.core.events import Departure, DepartureKind, Renamed, Sighting, Watched
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
@@ -104,24 +104,23 @@ class WrittenByScriptsTests(RedisTestCase):
         return ask(self.redis.port, "EVAL", source, 0, *args)
 
     @defer.inlineCallbacks
-    def test_the_scripts_orders_are_decoded(self) -> Generator[Any, Any, None]:
-        """``EndSession``, ``ShowRoom`` and ``EndDevice`` as ``start_ending``,
-        ``INDEX_LAST`` and ``device-end`` write them."""
-        reason = 'killed by an operator: "flood" / spam ☃'
+    def test_the_scripts_news_is_decoded(self) -> Generator[Any, Any, None]:
+        """The ``Watched`` news as the prelude's ``sighted`` writes it (the
+        only value a script encodes: nodes encode every order) is read as
+        the typed value."""
+        from chatroom.backends.redis.prelude import lua_file
+
+        source = lua_file("prelude").split("local function sighted(name, sighting)")[1]
+        build = source.split("cjson.encode(", 1)[1].split("})", 1)[0] + "}"
+        self.assertIn("type = 'Watched'", build)
         written = yield self.run_lua(
-            "return {cjson.encode({type = 'EndSession', reason = ARGV[1]}),"
-            " cjson.encode({type = 'ShowRoom', room = ARGV[2]}),"
-            " cjson.encode({type = 'EndDevice', number = tonumber(ARGV[3]),"
-            " reason = ARGV[4]})}",
-            reason,
-            "thé",
-            "2",
-            "logged out",
+            "local name, sighting = ARGV[1], ARGV[2] return cjson.encode("
+            + build
+            + ")",
+            'ann/"é"',
+            "offline",
         )
-        self.assertEqual(
-            [codec.decode(data) for data in written],
-            [EndSession(reason), ShowRoom("thé"), EndDevice(2, "logged out")],
-        )
+        self.assertEqual(codec.decode(written), Watched('ann/"é"', Sighting.OFFLINE))
 
     @defer.inlineCallbacks
     def test_the_resume_reads_a_kick_head(self) -> Generator[Any, Any, None]:

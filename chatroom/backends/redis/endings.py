@@ -46,13 +46,31 @@ from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
+from chatroom.core import codec
 from chatroom.core.backend import Reports
 from chatroom.core.changes import DecidedChange, PremiseFailedError, Wait
 from chatroom.core.events import DepartureKind
 from chatroom.core.facts import Ending
+from chatroom.core.nodemessages import EndSession
 
 #: Why a session whose node no longer has it ends.
 LOST = "connection lost"
+
+#: How long (ms) a session ended while its node was out of touch stays
+#: listed as ended, with its reason, for that node's resume (``RESUME``);
+#: a node away longer is harvested and its sessions released.
+ENDED_FOR = 86_400_000
+
+
+def telling(reason: str) -> list[Any]:
+    """What the server's step of an end is handed to tell each session it
+    ends (``start_ending``): the ``reason`` listed for a node out of touch,
+    the node's :class:`~chatroom.core.nodemessages.EndSession` of it
+    (encoded; "" for a release: ``reason`` is "", nobody is told) and how
+    long it stays listed (:data:`ENDED_FOR`)."""
+    order = codec.encode(EndSession(reason)).decode() if reason else ""
+    return [reason, order, ENDED_FOR]
+
 
 #: ARGV: P, changes (the departures whose rooms' steps were applied), then
 #: u and token for each user whose end it is (``start_ending`` answered

@@ -61,7 +61,9 @@ GIVE = Script("give", room_at=2)
 #: they are in one).
 TARGET = Script("target")
 
-#: ARGV: P, u, reason. An admin ends u's session: the server's step of
+#: ARGV: P, u, then what its sessions are told (:func:`.endings.telling`:
+#: the reason, the node's ``EndSession``, how long it stays listed). An
+#: admin ends u's session: the server's step of
 #: its end (:mod:`.endings`), answering ``OK``, the leavers, the copies to
 #: refresh and u's name.
 KILL = Script("kill")

@@ -45,7 +45,7 @@ from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
     stored_events,
 )
-from chatroom.backends.redis.endings import Endings
+from chatroom.backends.redis.endings import Endings, telling
 from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.files import RedisFiles, RedisUploadTokens
 from chatroom.backends.redis.hooks import RedisHooks
@@ -594,6 +594,7 @@ class RedisBackend:
                     key,
                     session.token,
                     old,
+                    *telling(SIGNED_IN_ELSEWHERE),
                     kind=DepartureKind.QUIT,
                     reason=SIGNED_IN_ELSEWHERE,
                     refusals={},
@@ -698,7 +699,7 @@ class RedisBackend:
         reply = await self.endings.end(
             moderation_scripts.KILL,
             name_key(name),
-            reason,
+            *telling(reason),
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
@@ -729,7 +730,7 @@ class RedisBackend:
         with no ban: :mod:`.endings`, on every node)."""
         await self.endings.end(
             accounts.APPLY_BANS,
-            reason,
+            *telling(reason),
             0,
             "end",
             "",
@@ -1083,7 +1084,7 @@ class RedisBackend:
         try:
             await self.endings.end(
                 accounts.APPLY_BANS,
-                reason,
+                *telling(reason),
                 len(change.premises),
                 *premises,
                 *operations,

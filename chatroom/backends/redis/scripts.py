@@ -236,10 +236,11 @@ from chatroom.backends.redis.prelude import Script
 #: the rooms' members next (``NEIGHBOURS``).
 CLAIM = Script("claim")
 
-#: ARGV: P, u, token, old u ('' for none). A claim's takeover (``CLAIM``
-#: answered ``HELD``): the server's step of the end of the sessions
-#: holding u, "signed in elsewhere" (:mod:`.endings`: ``OK``, the leavers,
-#: the copies to refresh); none if u is free or held by ``token`` by then.
+#: ARGV: P, u, token, old u ('' for none), then what its sessions are told
+#: (:func:`.endings.telling`: "signed in elsewhere"). A claim's takeover
+#: (``CLAIM`` answered ``HELD``): the server's step of the end of the
+#: sessions holding u (:mod:`.endings`: ``OK``, the leavers, the copies to
+#: refresh); none if u is free or held by ``token`` by then.
 TAKEOVER = Script("takeover")
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is

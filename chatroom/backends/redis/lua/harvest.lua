@@ -34,7 +34,7 @@ for i = 1, #chunk, 2 do
     redis.call('HDEL', ours, conn)  -- it holds u no more
   end
 end
-local reply = ending_all(leavers, '', survivors)
+local reply = ending_all(leavers, '', '', 0, survivors)
 reply[4] = 1
 reply[5] = #chunk / 2
 return reply

@@ -707,25 +707,26 @@ local function ending_by(u, token)
 end
 
 -- The server's step of the end of user u's sessions (u held): u marked
--- ending, and unless `reason` is '' (a release: the node that had the
--- session knows) every session holding u told to end, its node first, so
--- the session is told nothing of its own departure; until that node's
--- next heartbeats, the session is also listed as ended, for a node that
--- missed the message while out of touch (see RESUME; a day at most, for a
--- node that never comes back). Marked already (an end cut short, run
+-- ending, and unless `order` is '' (a release: the node that had the
+-- session knows) every session holding u told `order` (the node's
+-- EndSession, encoded), its node first, so the session is told nothing of
+-- its own departure; until that node's next heartbeats, the session is
+-- also listed as ended with `reason`, for a node that missed the message
+-- while out of touch (see RESUME; `ttl` ms at most, for a node that never
+-- comes back: the node's operand, chatroom.backends.redis.endings). Marked already (an end cut short, run
 -- again), nobody is told twice. Returns {u, token, name, rooms}: what
 -- the node decides u's departures on, and frees the name with.
-local function start_ending(u, reason)
+local function start_ending(u, reason, order, ttl)
   local s = session_of(u) or {token = '', name = display(u)}
   local token = redis.call('HGET', P .. 'ending', u)
   if not token then
     token = s.token
-    if reason ~= '' then
+    if order ~= '' then
       for _, held in ipairs(sessions_of(u, '')) do
-        tell(held, cjson.encode({type = 'EndSession', reason = reason}))
+        tell(held, order)
         local ended = P .. 'ended:' .. held.node
         redis.call('HSET', ended, held.conn, reason)
-        redis.call('PEXPIRE', ended, 86400000)
+        redis.call('PEXPIRE', ended, tonumber(ttl))
       end
     end
     redis.call('HSET', P .. 'ending', u, token)
@@ -733,15 +734,16 @@ local function start_ending(u, reason)
   return {u, token, s.name, places_of(u)}
 end
 
--- The server's step of ends: the users `users` start ending (start_ending),
+-- The server's step of ends: the users `users` start ending (start_ending,
+-- with `reason`, `order` and `ttl`),
 -- and the rooms' copies to refresh first: the pending renames of those
 -- users (their former keys moved before their departures, so no room
 -- keeps a member nothing would remove), and `survivors`' (users whose
 -- holders changed but who stay). Answers {'OK', endings, copies}.
-local function ending_all(users, reason, survivors)
+local function ending_all(users, reason, order, ttl, survivors)
   local endings, copies, leaving = {}, {}, {}
   for _, u in ipairs(users) do
-    endings[#endings + 1] = start_ending(u, reason)
+    endings[#endings + 1] = start_ending(u, reason, order, ttl)
     leaving[u] = true
     if redis.call('HEXISTS', P .. 'renaming', u) == 1 then
       copies[#copies + 1] = copies_of(u)

@@ -12,4 +12,4 @@ for i = 2, #ARGV, 2 do
     end
   end
 end
-return ending_all(leavers, '', survivors)
+return ending_all(leavers, '', '', 0, survivors)

@@ -1,5 +1,7 @@
 
--- ARGV: the reason the sessions ended are told, how many premises, each
+-- ARGV: the reason the sessions ended are told, the node's EndSession of
+-- it (encoded; '' for none), how long a node out of touch finds it (ms),
+-- how many premises, each
 -- premise's mask and whether it is banned ('1') or not yet ('0'), then the
 -- operations in order: 'add', a mask, its terms as the core encoded them
 -- ('': none) and the order every node hears ('': none; a network ban's,
@@ -15,9 +17,9 @@
 -- (chatroom.backends.redis.endings): 'OK', the leavers, the copies to
 -- refresh. The bans come first, so that none of them signs in again
 -- meanwhile.
-local reason, count = ARGV[2], tonumber(ARGV[3])
+local reason, ending, ttl, count = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 for i = 1, count do
-  local mask, banned = ARGV[2 + 2 * i], ARGV[3 + 2 * i] == '1'
+  local mask, banned = ARGV[4 + 2 * i], ARGV[5 + 2 * i] == '1'
   if (redis.call('ZSCORE', GBANS, mask) ~= false) ~= banned then
     return {'CHANGED', i}
   end
@@ -35,7 +37,7 @@ local function covers(u)
     users[#users + 1] = u
   end
 end
-local at = 4 + 2 * count
+local at = 6 + 2 * count
 while at <= #ARGV do
   local op, mask = ARGV[at], ARGV[at + 1]
   if op == 'lift' then
@@ -62,4 +64,4 @@ while at <= #ARGV do
     at = at + 3
   end
 end
-return ending_all(users, reason, {})
+return ending_all(users, reason, ending, ttl, {})
