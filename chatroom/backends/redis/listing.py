@@ -10,15 +10,28 @@ each: the index (:data:`LISTED_KEYS`), then every room's row
 server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
 per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
-the lobby's changes named since. Every change of a row is news: a script that changes a
+changed since. Every change of a row is news: a script that changes a
 room's name, topic, policy or members, makes a room or drops one
 publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
-prelude), so a row is kept only while this node is subscribed to that
-channel, from before the full read that read it until the subscriber
-link drops (then the next read is a full one again). Before answering, a
-read waits for the subscriber link to deliver what Redis published before
-it was asked (:class:`~chatroom.redisclient.caught_up.CaughtUp`), so that,
-as before, nothing that happened before a user asked is missing.
+prelude), for the lobby's watchers.
+
+Where the rooms share the server's slot (one Redis, Sentinel's, a Redis
+Cluster in one slot), the same step numbers the change in the server's
+index of changes (``P listed-changes``), and a read of the kept rows is
+one call (:data:`LISTED_SINCE`): the rows changed since the last read, as
+Redis has them when it runs, so nothing that happened before a user asked
+is missing. A node then hears the lobby channel only while it has a
+watcher: each join is one message to the nodes with watchers rather than
+one to every node (each join changes its room's row).
+
+With each room in a slot of its own a room's script cannot write the
+server's index, so there a row is kept only while this node is subscribed
+to the lobby channel, from before the full read that read it until the
+subscriber link drops (then the next read is a full one again), and the
+kept rows are read again for the rooms the news named since; before
+answering, such a read waits for the subscriber link to deliver what
+Redis published before it was asked
+(:class:`~chatroom.redisclient.caught_up.CaughtUp`).
 
 A full read also finishes deletions and drops a node left halfway (it
 died between the room's step and the server's last, ``UNLIST`` or
@@ -47,8 +60,21 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
-#: ARGV: P. The server's step: the keys of the rooms in its index.
+#: ARGV: P, kept. The server's step: the number of the listing's last
+#: change, then the keys of the rooms in its index (and the index of changes
+#: rid of gone rooms changed more than ``kept`` changes ago).
 LISTED_KEYS = Script("listed-keys")
+
+#: ARGV: P, since, most. Where the rooms share the server's slot: the
+#: number of the listing's last change, then the rows (as
+#: :data:`LISTED_ROOM` gives each) of the rooms changed after change
+#: ``since``; ``[-1]`` for a full read (more than ``most`` rooms changed,
+#: or the index no longer holds every change since).
+LISTED_SINCE = Script("listed-since")
+
+#: Changes a gone room stays in the index of changes after its last, so
+#: that a node that reads within them reads the room gone rather than all.
+CHANGES_KEPT = 10_000
 
 #: ARGV: P, r. The server's step for a listed room found without its row
 #: (a full read): the entry cleared, as a deletion or a drop cut short
@@ -95,12 +121,21 @@ class RedisListing:
         #: The rows read, by room key (a gone room's removed); None: none
         #: to trust (none read yet, or the subscriber link dropped since).
         self._rows: dict[str, Row] | None = None
-        #: Rooms the lobby's changes named since their rows were read.
+        #: Rooms the lobby's changes named since their rows were read
+        #: (rooms apart); where rooms share the server's slot, the number of
+        #: the last change read (:data:`LISTED_SINCE`).
         self._named: set[str] = set()
+        self._version = 0
+        #: Whether the rows are read again by the server's index of changes
+        #: (not the lobby channel's news): rooms share the server's slot.
+        self._indexed = not calls.rooms_apart
         #: Whether the channel is subscribed (or being), and whether the
         #: copy needs it (from its full read until the link drops).
         self._subscribed = False
         self._keeping = False
+        #: Subscriber links lost so far: a full read is kept only if none
+        #: was lost while it ran.
+        self._losses = 0
 
     # -- the lobby channel ----------------------------------------------------
 
@@ -116,7 +151,8 @@ class RedisListing:
             return
         name = message.decode()
         key = name_key(name)
-        self._named.add(key)
+        if not self._indexed:
+            self._named.add(key)
         self.watchers.changed(key, name)
 
     def watch(self, member: Member, watching: bool) -> None:
@@ -140,17 +176,22 @@ class RedisListing:
         """The subscriber link dropped: news may have been missed, so the
         rows are read again in full next time."""
         self._subscribed = self._keeping = False
+        self._losses += 1
         self._rows = None
 
     # -- reads ------------------------------------------------------------------
 
     async def _read(self) -> Listing:
-        """Every room's row: all read if none are kept, else those the news
-        named since (after the news published before now has come)."""
+        """Every room's row: all read if none are kept, else those changed
+        since: by the server's index of changes where rooms share its slot,
+        else those the news named (after the news published before now has
+        come)."""
         rows = self._rows
+        if rows is not None and self._indexed:
+            rows = await self._read_changed(rows)
         if rows is None:
             rows = await self._read_all()
-        else:
+        elif not self._indexed:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
             for row in await self._rows_of(sorted(named)):
@@ -162,13 +203,38 @@ class RedisListing:
         ordered = sorted(rows.values(), key=lambda row: int(row[5]))
         return Listing([listed_room(row) for row in ordered])
 
+    async def _read_changed(self, rows: dict[str, Row]) -> dict[str, Row] | None:
+        """The kept ``rows`` with those changed since the last read read
+        again (one call), or None where all must be read again. It reads
+        and writes nothing of a session's, so it runs during a resume too:
+        a member the resume's catch-up removes from a room is shown the
+        list."""
+        reply = await self.calls.eval(
+            LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
+        )
+        if reply[0] < 0:
+            return None
+        self._version = reply[0]
+        for row in reply[1:]:
+            key = row[0].decode()
+            if len(row) > 1:
+                rows[key] = row
+            else:
+                rows.pop(key, None)
+        return rows
+
     async def _read_all(self) -> dict[str, Row]:
-        """Every room's row, kept if the link stays up meanwhile: the
-        channel subscribed first, so that no news after the read is missed."""
-        self._keeping = self._subscribed = True
-        self._named = set()
-        await self.calls.subscribe(self.channel)
-        keys = [key.decode() for key in await self.calls.eval(LISTED_KEYS)]
+        """Every room's row, kept while it can be brought up to date: where
+        rooms share the server's slot, from the change the read started
+        at; else while the link stays up (the channel subscribed first, so
+        that no news after the read is missed)."""
+        losses = self._losses
+        if not self._indexed:
+            self._keeping = self._subscribed = True
+            self._named = set()
+            await self.calls.subscribe(self.channel)
+        version, *listed = await self.calls.eval(LISTED_KEYS, CHANGES_KEPT)
+        keys = [key.decode() for key in listed]
         rows: dict[str, Row] = {}
         gone = []
         for row in await self._rows_of(keys):
@@ -177,8 +243,8 @@ class RedisListing:
             else:
                 gone.append(row[0])
         await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
-        if self._keeping:  # else the link dropped meanwhile: read again next time
-            self._rows = rows
+        if self._losses == losses:  # else read again next time
+            self._rows, self._version = rows, version
         return rows
 
     async def _rows_of(self, keys: list[str]) -> list[Row]:

@@ -5,11 +5,6 @@ local P = ARGV[1]
 -- subscribers of the chat's shard (its primary and replicas) alone, where
 -- PUBLISH is carried to every node of the cluster over its bus.
 local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
--- The lobby's changes (a room whose listing changed) goes by a plain PUBLISH
--- on every layout: a channel of no slot, so that a room's script may send
--- it from whichever shard holds the room (chatroom.backends.redis.calls'
--- broadcast channels). Watchers re-read the listing: it needs no order.
-local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
 local USERS = P .. 'users'
 local ROOMS = P .. 'rooms'
 local SIGNED = P .. 'signed'
@@ -17,6 +12,17 @@ local ACCOUNTS = P .. 'accounts'
 local GBANS = P .. 'gbans'
 local GBAN_TERMS = P .. 'gban-terms'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
+-- The lobby's changes (room r, shown as name, changed its listing) go by a
+-- plain PUBLISH on every layout, for the lobby's watchers: a channel of no
+-- slot, so that a room's script may send it from whichever shard holds the
+-- room (chatroom.backends.redis.calls' broadcast channels). Watchers re-read
+-- the listing: it needs no order. Where the rooms share the server's slot
+-- the change is also numbered in the server's index of changes
+-- (listed_change), from which a node reads the rows it keeps.
+local function lobby_news(r, name)
+  redis.call('PUBLISH', P .. 'lobby', name)
+  listed_change(r)
+end
 local function places_key(u) return P .. 'in:' .. u end
 -- The rooms u is in are the fields of a hash: a hash of a few fields is a
 -- listpack of about 100 bytes, where Redis 7.0 keeps even a set of one as
@@ -369,7 +375,7 @@ local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r), pins_key(r))
-  lobby_news(name)
+  lobby_news(r, name)
 end
 
 -- Room r out of the server's indexes of rooms (the server's slot): after
@@ -579,7 +585,7 @@ local function apply_in_room(c)
       drop_room_keys(r, redis.call('HGET', rk, 'name'))
     end
     if step == 'seat' or step == 'unseat' or step == 'waits' then
-      lobby_news(redis.call('HGET', rk, 'name'))
+      lobby_news(r, redis.call('HGET', rk, 'name'))
     end
   end
   return marks

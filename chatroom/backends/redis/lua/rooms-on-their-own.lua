@@ -29,3 +29,6 @@ local function set_newest_id(r, id) redis.call('SET', in_room(r, 'ids'), id) end
 -- A room's keys sealed by a rename's steps (room_renames: renamed within
 -- its slot, so its scripts find no room), until the rename is done.
 local function sealed_key(r, kind) return kind_key(r, 'renaming:' .. kind) end
+-- A room's script writes its slot alone: no index of the listing's
+-- changes, and nodes keep rows by the lobby channel's news.
+local function listed_change(_r) end

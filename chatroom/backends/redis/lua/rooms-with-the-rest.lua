@@ -43,3 +43,11 @@ local function sealed_key(r, kind) return P .. 'renaming-' .. kind .. ':' .. r e
 -- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
 local function kind_key(r, kind) return P .. kind .. ':' .. r end
 local function set_newest_id(r, id) redis.call('HSET', P .. 'ids', r, id) end
+-- Room r's listing changed: numbered in the server's index of changes
+-- (`P listed-changes`, room → the number of its last change, `P listed`'s
+-- 'version' the last number given), which a node reads its kept rows
+-- again from (chatroom.backends.redis.listing).
+local function listed_change(r)
+  redis.call('ZADD', P .. 'listed-changes',
+             redis.call('HINCRBY', P .. 'listed', 'version', 1), r)
+end
