@@ -72,6 +72,7 @@ from chatroom.wire.goodbyes import SIGN_IN_REFUSALS
 from chatroom.wire.lines import ParsedLine, parse_time
 from chatroom.wire.names import name_key
 from chatroom.wire.tags import THREAD_TAG
+from chatroom.wire.waiting import not_yet_words
 
 #: Hears of every change: what changed, and the log line for LOG changes.
 Listener = Callable[[Change, LogEntry | None], None]
@@ -565,11 +566,12 @@ class SessionModel:
 
     def refused(self, event: ParsedLine) -> None:
         """ERR: in the log on screen; on the username page, why the name
-        (or sign-in) was refused too."""
+        (or sign-in) was refused too. A newcomer's wait is said in words."""
         code = event.field("code")
+        text = not_yet_words(event.text) if code == "NOT_YET" else event.text
         if self.page == Page.USERNAME and code in SIGN_IN_REFUSALS:
-            self._set_name_problem(event.text or code)
-        self._add(LogEntry(EntryKind.ERROR, event.text or code, user=code))
+            self._set_name_problem(text or code)
+        self._add(LogEntry(EntryKind.ERROR, text or code, user=code))
 
     def rooms_listing(self, event: ParsedLine) -> None:
         """ROOMS: a full list follows (pushed ROOM lines come without it)."""

@@ -55,11 +55,40 @@ def _invited(event: ParsedLine) -> Line:
 
 def mask_words(mask: str) -> str:
     """A ban or invitation mask in words: ``account:alice`` is "the account
-    alice", ``name:eve`` "the name eve" (anything else as it is)."""
+    alice", ``name:eve`` "the name eve", ``ip:203.0.113.0/24`` "the network
+    203.0.113.0/24" and ``ip:127.0.0.2`` "the address 127.0.0.2"; a server
+    ban's end (``MASK@UNTIL``, as ``/gbans`` lists a timed one) "until
+    UNTIL" (anything else as it is)."""
+    mask, at, until = mask.partition("@")
     kind, _, who = mask.partition(":")
     if who and kind in ("account", "name"):
-        return f"the {kind} {who}"
-    return mask
+        mask = f"the {kind} {who}"
+    elif who and kind == "ip":
+        mask = f"the {'network' if '/' in who else 'address'} {who}"
+    return f"{mask} until {until}" if at else mask
+
+
+def _server_ban(event: ParsedLine) -> Line:
+    """``GBAN``: who banned what from the server, and until when."""
+    until = event.field("until")
+    ending = f" until {until}" if until else ""
+    mask = mask_words(event.field("mask"))
+    return Line(f"{event.field('by')} banned {mask} from the server{ending}")
+
+
+#: Each lockdown level in words (docs/protocol.md, *Server admins*).
+LOCKDOWN_WORDS = {
+    "off": "off: everyone may come in",
+    "accounts": "accounts: only accounts sign in, and none is registered",
+    "closed": "closed: only admins sign in",
+}
+
+
+def _lockdown(event: ParsedLine) -> Line:
+    """``LOCKDOWN``: the level, and who set it (``-``: nobody ever did)."""
+    level, by = event.field("level"), event.field("by")
+    setter = "" if by in ("", "-") else f" (set by {by})"
+    return Line(f"lockdown {LOCKDOWN_WORDS.get(level, level)}{setter}")
 
 
 def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
@@ -138,9 +167,18 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "KILLED": _says(
         "{user} was disconnected from the server by {by}{reason}", in_room=False
     ),
-    "GBAN": _says("{by} banned {mask} from the server", in_room=False),
+    "GBAN": _server_ban,
     "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
     "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
+    "LOCKDOWN": _lockdown,
+    # an account's ignore list (docs/protocol.md, "Ignoring someone")
+    "IGNORED": _says(
+        "you ignore {name}: nothing {name} says reaches you", in_room=False
+    ),
+    "UNIGNORED": _says("you hear {name} again", in_room=False),
+    "IGNORES": lambda event: Line(
+        f"you ignore {', '.join(event.listed)}" if event.listed else "you ignore nobody"
+    ),
     "REHASHED": lambda event: Line(f"configuration reloaded: {event.text}"),
     # the operator's message of the day (--motd), a line at a time
     "MOTD": lambda event: Line(event.text),

@@ -6,7 +6,9 @@ For ``--newcomer-wait`` seconds after an account was registered (a plain
 name: after its connection opened), a user may not:
 
 - send a private message to someone it shares no room with;
-- post a message with a link (``http://``, ``https://`` or ``www.``).
+- post a message with a link (``http://``, ``https://`` or ``www.``):
+  in a room (said, an action, a paste, a reply, a thread's message, or an
+  edit's new text) or privately, even to someone it shares a room with.
 
 Either is refused ``NOT_YET`` with the seconds left. Admins never wait, nor
 does an account registered before registrations had their time kept. The

@@ -24,6 +24,7 @@ SIGN_IN_REFUSALS = frozenset(
         "BAD_ARGS",
         "NOT_ALLOWED",
         "REGISTRATION_CLOSED",
+        "SERVER_CLOSED",
         "EMAIL_REQUIRED",
         "INVITE_REQUIRED",
         "BAD_TOKEN",

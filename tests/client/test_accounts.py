@@ -247,6 +247,22 @@ class SignInTests(SignInTestCase):
         )
         self.assertIsNone(self.model.password_for)
 
+    def test_a_closed_server(self) -> None:
+        """Under the lockdown's ``closed`` a name or a sign-in is refused
+        ``SERVER_CLOSED``: the name prompt says why."""
+        self.server.say("HELLO chatroom 1 hi")
+        for line in ("carol", f"/login alice {PASSWORD}"):
+            self.screen.keypress(SIZE, "ctrl u")
+            self.type_line(line)
+            self.server.answer(
+                "ERR SERVER_CLOSED the server is closed to new sessions: only "
+                "admins may sign in"
+            )
+            rows = screen_text(self.screen)
+            self.assertIn("only admins may sign in", "\n".join(rows))
+            self.assertTrue(rows[-1].startswith("Username: "), rows[-1])
+        self.assertIsNone(self.model.password_for)
+
     def test_nick_to_a_registered_name(self) -> None:
         """``/nick NAME`` on the username page is a name like any other: a
         registered one asks for its own password, not an earlier name's."""

@@ -14,6 +14,7 @@ from chatroom.client.model import (
     SessionModel,
 )
 from chatroom.wire.lines import parse_time
+from chatroom.wire.waiting import not_yet_words
 from tests.client.support import IN_LOBBY, IN_TEA, feed
 
 
@@ -78,6 +79,17 @@ class PageTests(unittest.TestCase):
         self.assertEqual(model.page, Page.ROOM)
         self.assertEqual(model.log[-1].kind, EntryKind.NOTICE)
         self.assertEqual(model.log[-1].text, "tea: messages may have been missed")
+
+    def test_a_newcomers_wait_in_words(self) -> None:
+        """``ERR NOT_YET 600`` is an error entry saying why and how long
+        (the wire's words), not a bare number."""
+        model = SessionModel()
+        feed(model, *IN_TEA, "ERR NOT_YET 600")
+        self.assertEqual(
+            (model.log[-1].kind, model.log[-1].text),
+            (EntryKind.ERROR, not_yet_words("600")),
+        )
+        self.assertTrue(model.log[-1].text.endswith(": 10 minutes to go."))
 
 
 class LobbyTests(unittest.TestCase):

@@ -65,6 +65,31 @@ SERVER_EVENTS = [
     ),
     ("GBANS", "-- no server bans"),
     (
+        "GBAN ip:203.0.113.0/24 alice 2026-11-26T19:30:00.000Z",
+        "-- alice banned the network 203.0.113.0/24 from the server until"
+        " 2026-11-26T19:30:00.000Z",
+    ),
+    (
+        "GUNBAN ip:127.0.0.2 alice",
+        "-- alice lifted the server ban on the address 127.0.0.2",
+    ),
+    (
+        "GBANS ip:2001:db8::/32@2026-11-26T19:30:00.000Z account:mallory",
+        "-- server bans: the network 2001:db8::/32 until 2026-11-26T19:30:00.000Z,"
+        " the account mallory",
+    ),
+    ("LOCKDOWN off -", "-- lockdown off: everyone may come in"),
+    (
+        "LOCKDOWN accounts root",
+        "-- lockdown accounts: only accounts sign in, and none is registered"
+        " (set by root)",
+    ),
+    ("LOCKDOWN closed root", "-- lockdown closed: only admins sign in (set by root)"),
+    ("IGNORED mallory", "-- you ignore mallory: nothing mallory says reaches you"),
+    ("UNIGNORED mallory", "-- you hear mallory again"),
+    ("IGNORES mallory eve", "-- you ignore mallory, eve"),
+    ("IGNORES", "-- you ignore nobody"),
+    (
         "REHASHED applied: rate; needs a restart: port",
         "-- configuration reloaded: applied: rate; needs a restart: port",
     ),

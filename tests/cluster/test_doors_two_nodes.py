@@ -19,7 +19,13 @@ from twisted.trial.unittest import SkipTest
 
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.cluster.support import NO_REDIS, REDIS_SERVER, RedisProcess
-from tests.integration import test_dnsbl, test_doors, test_irc_websocket, test_netbans
+from tests.integration import (
+    test_dnsbl,
+    test_doors,
+    test_irc_websocket,
+    test_lockdown,
+    test_netbans,
+)
 from tests.support import IN_PROCESS, free_port, port_of, redis_backend
 
 
@@ -105,3 +111,7 @@ class BlocklistRequireAccountOnTwoNodesTests(
 class BlocklistDownOnTwoNodesTests(test_dnsbl.BlocklistDownTests, DoorsOnTwoNodes):
     """The blocklist's server down: everyone gets in on both nodes, and
     each failed lookup is logged."""
+
+
+class LockdownOnTwoNodesTests(test_lockdown.LockdownDoorsTests, DoorsOnTwoNodes):
+    """Each level set on node two holds at every door of both nodes."""

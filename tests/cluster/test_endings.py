@@ -127,20 +127,25 @@ class HalfDoneEndings(ContractBase):
         self,
     ) -> Generator[Any, Any, None]:
         """``HARVEST``'s server step alone: every user of the node marked
-        ending, the rooms still full, the node still registered (so that
-        the next beat harvests it again); the next harvest finishes it and
-        then forgets the node."""
+        ending, the rooms still full, the node's index of its sessions
+        still listing them and the node still registered (so that the next
+        beat harvests it again); the next harvest finishes it and then
+        forgets the node."""
         yield self.in_room("tea", "alice", "bob")
         node = self.backend().node.id
-        yield self.eval(node_scripts.HARVEST, node, "1")
+        chunk = node_scripts.HARVEST_CHUNK
+        yield self.eval(node_scripts.HARVEST, node, "1", chunk, node, 60000)
         self.assertEqual((yield self.members("tea")), [b"alice", b"bob"])
         ending = yield self.ask("HKEYS", self.key("ending"))
         self.assertEqual(sorted(ending), [b"alice", b"bob"])
+        indexed = yield self.ask("HVALS", self.key("sessions:" + node))
+        self.assertEqual(sorted(indexed), [b"alice", b"bob"])
         self.assertTrue((yield self.ask("SISMEMBER", self.key("nodes"), node)))
         yield defer.Deferred.fromCoroutine(self.backend().harvest(node, True, 0))
         self.assertEqual((yield self.members("tea")), [])
         self.assertFalse((yield self.ask("EXISTS", self.key("users"))))
         self.assertFalse((yield self.ask("EXISTS", self.key("ending"))))
+        self.assertFalse((yield self.ask("EXISTS", self.key("sessions:" + node))))
         self.assertFalse((yield self.ask("SISMEMBER", self.key("nodes"), node)))
 
 

@@ -128,10 +128,12 @@ class HalfDoneResume(ContractBase):
         who holds zed in zed's room (a room this node seats nobody in) goes
         with it, so the room no longer admits that session."""
         yield self.in_room("tea", "alice")
-        here = f"{redis_backend(self.server).node.id}:999"
+        node = redis_backend(self.server).node.id
+        here = f"{node}:999"
         yield self.command("HSET", self.key("users"), "zed", "elsewhere:1 zed")
         yield self.command("SADD", self.key("holders:zed"), here)
-        yield self.command("SADD", self.key("held"), "zed")
+        index = self.key(f"sessions:{node}")  # the node's index of its sessions
+        yield self.command("HSET", index, "999", "zed")
         # zed's rooms as an older node wrote them: a set, made a hash at its use
         yield self.command("SADD", self.key("in:zed"), "tea")
         yield self.command("ZADD", self.room_key("tea", "members"), 9, "zed")
@@ -141,6 +143,7 @@ class HalfDoneResume(ContractBase):
         yield self.full_resume()
         self.assertEqual((yield self.command("HGET", holding, "zed")), b"elsewhere:1")
         self.assertEqual((yield self.command("SMEMBERS", self.key("holders:zed"))), [])
+        self.assertFalse((yield self.command("HEXISTS", index, "999")))
 
 
 class RedisHalfDoneResume(RedisRegistryTestCase, HalfDoneResume):

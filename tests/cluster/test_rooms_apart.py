@@ -12,6 +12,8 @@ key must be where the layout puts it
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.internet import defer
 
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
@@ -39,8 +41,15 @@ from tests.cluster.redis_cluster import (
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
+from tests.cluster.support import TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
+from tests.cluster.test_harvest_chunks import (
+    NODE_TTL,
+    QUIET_TTL,
+    ChunkedHarvests,
+    HarvesterGone,
+)
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
@@ -138,6 +147,28 @@ class RoomsApartEndingsTests(RoomsApartRegistryTestCase, HalfDoneEndings):
     server's step, the rooms' steps on their own slots."""
 
     config = handler_contract.CONFIG
+
+
+class RoomsApartChunkedHarvestTests(
+    RoomsApartRegistryTestCase, TwoNodeRegistryTestCase, ChunkedHarvests
+):
+    """A dead node's harvest a chunk at a time, each room in a slot of its
+    own (the nodes' indexes of their sessions in the server's)."""
+
+    config = handler_contract.CONFIG
+    timeout = 120
+
+    def cluster_config(self) -> ClusterConfig:
+        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+
+
+class RoomsApartHarvesterGoneTests(RoomsApartRegistryTestCase, HarvesterGone):
+    """A harvester gone mid-way, each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
+
+    def cluster_config(self) -> ClusterConfig:
+        return replace(super().cluster_config(), node_ttl=QUIET_TTL)
 
 
 class RoomsApartUserDataTests(RoomsApartRegistryTestCase, UserDataContract):

@@ -78,6 +78,40 @@ class HeldBackTests(unittest.TestCase):
         self.assertEqual(newbie.received()[0].split()[:3], ["MSG", "general", "newbie"])
         self.assertTrue(stranger.received())
 
+    def test_no_way_around_the_link_rule(self) -> None:
+        """A newcomer's link is refused however it would post it: an
+        action, a paste, a reply, a thread's message, an edit of a message
+        said without one, and a private message to a neighbour; after the
+        wait each goes through."""
+        neighbour = self.registered("neighbour")
+        neighbour.send("/join general")
+        newbie = self.registered("newbie")
+        newbie.send("/caps rich")
+        newbie.send("/join general")
+        newbie.send("hello")
+        said = [x for x in newbie.received() if " MSG general newbie " in x]
+        first = said[0].split()[0][1:]
+        link = "https://spam.example/"
+        attempts = (
+            f"/me shares {link}",
+            f"/paste look\\n{link}",
+            f"/reply {first} {link}",
+            f"/thread {first} {link}",
+            f"/edit {first} {link}",
+            f"/msg neighbour {link}",
+        )
+        for line in attempts:
+            newbie.send(line)
+            self.assertEqual(newbie.received(), ["ERR NOT_YET 600"], line)
+        neighbour.received()
+        self.clock.advance(600)
+        for line in attempts:
+            newbie.send(line)
+            answer = newbie.received()
+            self.assertTrue(answer and not answer[0].startswith("ERR"), (line, answer))
+        heard = [x for x in neighbour.received() if link in x]
+        self.assertEqual(len(heard), 6, heard)
+
     def test_a_plain_name_waits_from_its_name(self) -> None:
         self.registered("stranger")
         plain = FakeClient(self.server)

@@ -21,6 +21,9 @@ from tests.support import LineClient, ServerTestCase, connect_client
 PASSWORD = "correct-horse-staple"
 #: The wait, in seconds: short, so the test sees it run out.
 WAIT = "2"
+#: The wait, and no link previews (a link taken would be fetched, past the
+#: test's end).
+OPTIONS = ("--newcomer-wait", WAIT, "--previews", "off")
 #: The answers while it runs: the seconds left, rounded up.
 NOT_YET = ("ERR NOT_YET 2", "ERR NOT_YET 1")
 
@@ -81,7 +84,7 @@ class NewcomerWaits(MixedIntoTestCase):
 class OneServerTests(NewcomerWaits, ServerTestCase):
     """One server, the in-process back-end."""
 
-    options = (*ServerTestCase.options, "--newcomer-wait", WAIT)
+    options = (*ServerTestCase.options, *OPTIONS)
 
     def places(self):
         return defer.succeed((self.port, self.port))
@@ -90,7 +93,7 @@ class OneServerTests(NewcomerWaits, ServerTestCase):
 class TwoNodesTests(NewcomerWaits, ClusterTestCase):
     """Two nodes sharing one redis-server."""
 
-    node_options = (*ClusterTestCase.node_options, "--newcomer-wait", WAIT)
+    node_options = (*ClusterTestCase.node_options, *OPTIONS)
 
     @defer.inlineCallbacks
     def places(self):

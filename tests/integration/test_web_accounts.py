@@ -365,3 +365,38 @@ class NetworkBanTests(WebAccountsCase):
         page.element("reconnect-now").click()
         wait_for("the page back", lambda: page.status() == "connected")
         page.wait_page("lobby")  # as wes again, the name the tab kept
+
+
+class AdminAndIgnoreWordsTests(WebAccountsCase):
+    def test_replies_are_said_in_words(self) -> None:
+        """root, an admin, in a room: ``/ignore``, ``/ignores``,
+        ``/unignore``, ``/lockdown``, a timed network ban and ``/gbans``
+        each answer a line of the room's log in words."""
+        self.register("root")
+        page = self.page()
+        self.sign_in(page, "root", PASSWORD)
+        self.click_room(page, "general")
+        page.wait_page("room")
+        for typed, shown in (
+            ("/ignore mallory", "you ignore mallory: nothing mallory says reaches you"),
+            ("/ignores", "you ignore mallory"),
+            ("/unignore mallory", "you hear mallory again"),
+            ("/lockdown", "lockdown off: everyone may come in"),
+            (
+                "/lockdown accounts",
+                "lockdown accounts: only accounts sign in, and none is registered"
+                " (set by root)",
+            ),
+            ("/lockdown off", "lockdown off: everyone may come in (set by root)"),
+            (
+                "/gban ip:203.0.113.0/24 1h spam",
+                "root banned 203.0.113.0/24 (a network) from the server until 20",
+            ),
+            ("/gbans", "banned from the server: 203.0.113.0/24 (a network) until 20"),
+            (
+                "/gunban ip:203.0.113.0/24",
+                "root lifted the server ban on 203.0.113.0/24 (a network)",
+            ),
+        ):
+            page.type_into("message-input", typed)
+            page.shows(shown)

@@ -1,5 +1,6 @@
 """The web client in headless chromium: loading, reading lines by the
-server's grammar, getting the user's attention, and typing.
+server's grammar, a newcomer's wait in words, getting the user's
+attention, and typing.
 
 See :mod:`tests.integration.web_support` for how pages are driven and
 where their screenshots go.
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.wire.lines import EVENT_FIELDS, FREE_TEXT_EVENTS, LIST_EVENTS, parse_event
+from chatroom.wire.waiting import not_yet_words
 from tests.client.test_terminal import wait_for
 from tests.integration.web_support import WebCase
 
@@ -66,6 +68,24 @@ class GrammarTests(WebCase):
             list(zip(lines, parsed, strict=True)),
             [(line, as_parsed(line)) for line in lines],
         )
+
+
+class NewcomerTests(WebCase):
+    """``--newcomer-wait 600``: a plain name is a newcomer."""
+
+    server_options = (*WebCase.server_options, "--newcomer-wait", "600")
+
+    def test_the_wait_is_said_in_words(self) -> None:
+        """wes's link is refused, and the page says why and for how long
+        in the wire's words (as the terminal client and IRC do), not a
+        bare number of seconds."""
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        page.type_into("message-input", "see https://spam.example/")
+        said = not_yet_words("600")  # 599 seconds left reads the same
+        self.assertTrue(said.endswith(": 10 minutes to go."), said)
+        wait_for("the refusal", lambda: said in page.log())
 
 
 class LoadingTests(WebCase):

@@ -10,8 +10,9 @@ adds up the fields of the other nodes whose heartbeat is alive (one
 ``HGETALL`` and an ``EXISTS`` per node: as many nodes, never as many
 users) to the asker's own counts, taken as they are. A node that dies
 stops counting when its heartbeat expires, the moment the others would
-harvest it; the harvest (``HARVEST``) and a node's own departure drop its
-field, and a resume writes it again (Redis may have lost it).
+harvest it; the harvest's last step (``HARVESTED``) and a node's own
+departure drop its field, and a resume writes it again (Redis may have
+lost it).
 """
 
 from __future__ import annotations

@@ -74,10 +74,12 @@ class Holdings(Protocol):
         began and did not finish are finished (called after every resume
         there)."""
 
-    async def harvest(self, node: str, own: bool, waits_until: int) -> None:
+    async def harvest(self, node: str, own: bool, waits_until: int) -> bool:
         """Release every user of ``node`` (``own``: this one, leaving on
-        purpose; else only if its heartbeat is gone); rooms they leave
-        empty wait for their members until ``waits_until`` (ms)."""
+        purpose; else only if its heartbeat is gone), a bounded chunk at a
+        time; rooms they leave empty wait for their members until
+        ``waits_until`` (ms). Whether the node was forgotten (not if it
+        came back, or another node is harvesting it)."""
 
     async def settle(self, rooms: list[str], due: int) -> None:
         """The rooms whose wait for their members is over at ``due`` (ms):
@@ -332,6 +334,7 @@ class ClusterNode:
             self.id,
             self._ms(self.config.node_ttl),
             self._ms(now),
+            node_scripts.HARVEST_CHUNK,
             link=self.calls.heartbeat,
         )
         if (expired or due) and not self._tending:
@@ -350,10 +353,10 @@ class ClusterNode:
         rooms ``due`` settled (on the commands link)."""
         for node in expired:
             waits_until = self._ms(now + self.config.grace)
-            await self.holdings.harvest(node.decode(), False, waits_until)
-            self.log.warn(
-                "harvested node {node}: its heartbeat stopped", node=node.decode()
-            )
+            if await self.holdings.harvest(node.decode(), False, waits_until):
+                self.log.warn(
+                    "harvested node {node}: its heartbeat stopped", node=node.decode()
+                )
         if due:
             await self.holdings.settle([key.decode() for key in due], self._ms(now))
 

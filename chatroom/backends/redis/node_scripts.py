@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, node, ttl in ms, now in ms. Renews this node's heartbeat; the
-#: sessions of this node that others ended move to the older generation
-#: (and those already there are forgotten): a node that beats is in touch
-#: and has had their ``EndSession`` orders. Returns 1 if this node was not
-#: registered (it was harvested, or Redis lost its data), the nodes whose
+#: ARGV: P, node, ttl in ms, now in ms, a chunk's size. Renews this
+#: node's heartbeat; the sessions of this node that others ended move to
+#: the older generation (and those already there are forgotten): a node
+#: that beats is in touch and has had their ``EndSession`` orders.
+#: Returns 1 if this node was not registered (it was harvested, or Redis
+#: lost its data), the nodes whose
 #: heartbeat has expired (for the node to harvest, ``HARVEST``), and the
 #: rooms whose wait for their members is over (``keep_until``: for the
 #: node to decide on, ``chatroom.core.membership.succession``), from the
@@ -22,7 +23,12 @@ from chatroom.backends.redis.prelude import Script
 #: ``keep_until``), so a beat reads the server's slot alone and does not
 #: grow with the rooms. A store from before the index (no ``P
 #: keeping-indexed``; ``EPOCH`` marks a new one) is indexed once, by the
-#: first beat that finds it so.
+#: first beat that finds it so. A store from before the nodes' indexes of
+#: their sessions (no ``P sessions-indexed``) has them made a chunk of
+#: users per beat (``HSCAN`` of ``P users``, its cursor kept in ``P
+#: sessions-indexing`` for the next beat, whichever node's), so that no
+#: beat grows with the chat; until the scan is over, no harvest forgets a
+#: node (``HARVESTED``).
 HEARTBEAT = Script("heartbeat")
 
 #: ARGV: P, due (ms), then room keys. The rooms that were due by then but
@@ -31,21 +37,40 @@ HEARTBEAT = Script("heartbeat")
 #: index's); one that waits again, until later, stays.
 UNKEEP = Script("unkeep")
 
+#: The most sessions of a dead node one ``HARVEST`` call ends: the call's
+#: time in Redis grows with its chunk, never with the chat (Redis runs
+#: one script at a time, and every node's calls wait for it).
+HARVEST_CHUNK = 256
+
 #: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
-#: only if its heartbeat is gone). The server's step of the end of every
-#: session of the node (:mod:`.endings`): its devices' holds go, a user
-#: held by another node's device of its account passes to it (their
-#: rooms' copies refreshed), and the rest leave their rooms and give up
-#: their names (a user whose end was cut short among them: its token is
-#: still the node's). Answers ``OK``, the leavers, the copies to refresh
-#: and 1, for ``HARVESTED`` to forget the node once they are done; none
-#: and 0 if it came back meanwhile.
+#: only if its heartbeat is gone), the chunk's size, the harvester's node
+#: id, the lease's time (ms). The server's step of the end of a chunk of
+#: the node's sessions (:mod:`.endings`), taken from the node's index of
+#: them (``P sessions:n``, ``sessions_key`` in the prelude): its devices'
+#: holds go, a user held by another node's device of its account passes
+#: to it (their rooms' copies refreshed), and the rest leave their rooms
+#: and give up their names (a user whose end was cut short among them:
+#: its token is still the node's, its entry still in the index). A
+#: session's entry leaves the index with its hold (``let_go``) or, for a
+#: leaver, with its name (``unname``, the end's last step): the harvester
+#: runs each chunk's ends to their last step before it asks for the next,
+#: and a harvester that dies mid-way leaves the rest in the index for the
+#: next. Whoever harvests the node holds its lease (``P harvesting:n``,
+#: renewed by each chunk); another harvester is answered nothing to do
+#: until the lease lapses, so that the nodes whose beats all found the
+#: node dead do not each end the same sessions. Answers ``OK``, the
+#: leavers, the copies to refresh, 1, and how many entries of the index
+#: the chunk took (fewer than asked: the index's last chunk); none, 0 and
+#: 0 if the node came back meanwhile (no longer registered if chunks of
+#: it were taken, under a lease, so that its next beat resumes it) or
+#: another node holds the lease.
 HARVEST = Script("harvest")
 
 #: ARGV: P, node. A harvest's last step, once its users' ends are done:
-#: the node is no longer registered, nor its counts (``P census``). A
-#: harvest cut short before it leaves the node registered and its
-#: heartbeat gone, so the next node's beat harvests it again.
+#: the node is no longer registered, nor its counts (``P census``), nor
+#: its lease, and answers 1; 0, and nothing changed, while its index
+#: still lists sessions. A harvest cut short leaves the node registered
+#: and its heartbeat gone, so the next node's beat harvests it again.
 HARVESTED = Script("harvested")
 
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
@@ -55,7 +80,8 @@ HARVESTED = Script("harvested")
 #:
 #: The server's step of a resume (:mod:`.resume_steps`), which makes Redis
 #: agree with what this node holds after a start or a lost connection:
-#: registers the node, drops its devices' holds it no longer has, and
+#: registers the node, drops its devices' holds it no longer has (the
+#: node's sessions read from its index of them, ``P sessions:n``), and
 #: re-claims its users' names, accounts and places, the index first (each
 #: room listed, ``list_room``, and in its users' ``in:u``) for the rooms'
 #: steps (``RESUME_ROOM``) after it. Returns the users that are not this

@@ -398,28 +398,44 @@ class RedisBackend:
         self.census.republish()
         self._missed_news()  # orders published while away are lost
 
-    async def harvest(self, node: str, own: bool, waits_until: int) -> None:
-        """``HARVEST``'s ends of the node's sessions (:mod:`.endings`: their
-        departures decided here, on the seatings of their rooms, which wait
-        till ``waits_until`` if they empty), then ``HARVESTED``. With rooms
-        apart, another node's harvest first finishes the renames of rooms
-        left pending (the dead node's, most likely), so that its users'
-        rooms are where the harvest ends their seats."""
+    async def harvest(self, node: str, own: bool, waits_until: int) -> bool:
+        """The node's sessions ended a chunk at a time (``HARVEST``, at
+        most :data:`~.node_scripts.HARVEST_CHUNK` a call, read from the
+        node's index of its sessions), each chunk's ends run to their last
+        step (:mod:`.endings`: their departures decided here, on the
+        seatings of their rooms, which wait till ``waits_until`` if they
+        empty) before the next is taken; then ``HARVESTED``. Between
+        chunks, Redis serves every other node's calls. Returns whether the
+        node was forgotten: not if it came back, another node harvests it
+        (it holds the lease: ``P harvesting:n``), or sessions are left in
+        its index (taken by the next harvest). With rooms apart, another
+        node's harvest first finishes the renames of rooms left pending
+        (the dead node's, most likely), so that its users' rooms are where
+        the harvest ends their seats."""
         if self.calls.rooms_apart and not own:
             await self.renames.finish_pending()
         reason = f"server {node} shut down" if own else f"server {node} went away"
-        reply = await self.endings.end(
-            node_scripts.HARVEST,
-            node,
-            "1" if own else "",
-            kind=DepartureKind.HARVEST,
-            reason=reason,
-            refusals={},
-            waits_until=waits_until,
-            always=own,
-        )
-        if int(reply[3]):
-            await self.calls.eval(node_scripts.HARVESTED, node, always=own)
+        lease = int(self.cluster.node_ttl * 1000)
+        while True:
+            reply = await self.endings.end(
+                node_scripts.HARVEST,
+                node,
+                "1" if own else "",
+                node_scripts.HARVEST_CHUNK,
+                self.cluster.node_id,
+                lease,
+                kind=DepartureKind.HARVEST,
+                reason=reason,
+                refusals={},
+                waits_until=waits_until,
+                always=own,
+            )
+            if not int(reply[3]):
+                return False
+            if int(reply[4]) < node_scripts.HARVEST_CHUNK:
+                break  # that was the index's last chunk
+        forgotten = await self.calls.eval(node_scripts.HARVESTED, node, always=own)
+        return bool(int(forgotten))
 
     async def settle(self, rooms: list[str], due: int) -> None:
         """The rooms named waiting for their members, their wait over at
@@ -474,7 +490,8 @@ class RedisBackend:
         self, stale: list[bytes], places: list[bytes], rooms: list[bytes]
     ) -> None:
         """What a resume found this node no longer has: its sessions gone
-        while it was away are released, its users' places it no longer has
+        while it was away are released (a harvest's chunk at a time, so
+        that no script grows with them), its users' places it no longer has
         are left, and the rooms it named are settled; with rooms apart,
         renames a node began and did not finish are finished first (a
         place in the new room of one this node had the old room of is
@@ -483,12 +500,12 @@ class RedisBackend:
             moving = await self.renames.finish_pending()
             places = [p for p in places if p.decode().partition(" ")[0] not in moving]
         reason = "connection lost"
-        if stale:
-            pairs = [
-                (stale[i].decode(), stale[i + 1].decode())
-                for i in range(0, len(stale), 2)
-            ]
-            await self._release(pairs, reason, {})
+        pairs = [
+            (stale[i].decode(), stale[i + 1].decode()) for i in range(0, len(stale), 2)
+        ]
+        chunk = node_scripts.HARVEST_CHUNK  # a chunk's ends at a time, as a harvest
+        for start in range(0, len(pairs), chunk):
+            await self._release(pairs[start : start + chunk], reason, {})
         if places:
             await self._leave_places([entry.decode() for entry in places], reason)
         if rooms:

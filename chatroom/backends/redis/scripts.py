@@ -78,7 +78,17 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             kept for absent account a, oldest first
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
-                            on other nodes; ``P held``: the u that have any
+                            on other nodes
+``P sessions:n``            hash conn → u: node n's sessions (token
+                            ``n:conn``), u's own or a device's: what a
+                            harvest of n and n's resume read, never every
+                            user (``sessions_key`` in the prelude;
+                            ``P sessions-indexed``: the store has the
+                            indexes, ``P sessions-indexing``: the cursor
+                            of the beats that make them in a store from
+                            before them)
+``P harvesting:n``          the node harvesting dead node n, a lease (PX)
+                            renewed by each chunk (``HARVEST``)
 ``P in:u``                  hash whose fields are the rooms u is in,
                             each to '' (a small hash is a listpack, a
                             set a hash table; perhaps one too many: a

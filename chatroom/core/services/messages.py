@@ -148,11 +148,16 @@ class MessageService:
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
-        # Without --newcomer-wait nobody waits: no message is searched for a
-        # link (a regular expression over its text, on every message).
+        await self._append(member, session, room, text, tags, action)
+
+    async def _check_link(self, member: Member, session: Session, text: str) -> None:
+        """A message (said, a reply, a thread's, an edit's new text) with a
+        link only once its speaker is no newcomer: ``NOT_YET`` before
+        (:mod:`chatroom.core.newcomers`). Without ``--newcomer-wait`` nobody
+        waits: no message is searched for a link (a regular expression
+        over its text, on every message)."""
         if self.identities.config.newcomer_wait and newcomers.has_link(text):
             newcomers.check(await self._newcomer_left(member, session))
-        await self._append(member, session, room, text, tags, action)
 
     async def _newcomer_left(self, member: Member, session: Session) -> int:
         """Seconds the member must still wait as a newcomer (0: none;
@@ -190,7 +195,10 @@ class MessageService:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
         the facts it answers if a premise failed, a bounded number of
-        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`)."""
+        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`). Every
+        message of a room comes here (a reply's and a thread's too), so a
+        newcomer's link is refused here once (:meth:`_check_link`)."""
+        await self._check_link(member, session, text)
         speaking = self.backend.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
         facts = None if speaking.member else await self._outside_facts(room)
@@ -314,8 +322,11 @@ class MessageService:
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/edit ID TEXT``: the member's own message ``event_id`` now reads
-        ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``)."""
-        await self.life.edit(self.identities.seat(member), room, event_id, text)
+        ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``; a newcomer's link
+        ``NOT_YET``, as in a message said)."""
+        seat = self.identities.seat(member)
+        await self._check_link(seat, self.identities.session(seat), text)
+        await self.life.edit(seat, room, event_id, text)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
@@ -424,14 +435,17 @@ class MessageService:
         to show, unless the sender is the target. To a registered account
         nobody is signed in to, it is kept for the account's next sign-in
         (``INBOX_FULL`` past ``kept_private``). A newcomer writes only to
-        users it shares a room with (:mod:`chatroom.core.newcomers`); a
-        message its target ignores reaches nobody, and its sender is not
-        told (:mod:`chatroom.core.ignoring`).
+        users it shares a room with, and no link (:mod:`chatroom.core.
+        newcomers`); a message its target ignores reaches nobody, and its
+        sender is not told (:mod:`chatroom.core.ignoring`).
         """
         session = self.identities.session(member)
-        if name_key(target) != name_key(session.name):  # a newcomer: to neighbours
+        if name_key(target) != name_key(session.name):  # a newcomer: neighbours only
             left = await self._newcomer_left(self.identities.seat(member), session)
-            if left and not await self._shares_a_room(member, target):
+            if left and (
+                newcomers.has_link(text)
+                or not await self._shares_a_room(member, target)
+            ):
                 newcomers.check(left)
         copy = NO_COPY
         if name_key(target) != name_key(session.name):  # else no copy but its own

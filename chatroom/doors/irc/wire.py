@@ -33,6 +33,7 @@ from chatroom.core.text import (
 )
 from chatroom.doors.irc.tags import MAX_LINE
 from chatroom.wire.tags import parse_tags
+from chatroom.wire.waiting import not_yet_words
 
 # Numerics twisted.words does not name (modern.ircdocs.horse's names).
 ERR_INPUTTOOLONG = "417"
@@ -403,6 +404,11 @@ def refusal(
         numeric = (irc.ERR_UNKNOWNCOMMAND, command, "Unknown command")
     elif code == "BAD_TEXT" and is_channel:
         numeric = (irc.ERR_CANNOTSENDTOCHAN, target, text)
+    elif code == "NOT_YET" and is_channel:
+        numeric = (irc.ERR_CANNOTSENDTOCHAN, target, not_yet_words(text))
+    elif code == "NOT_YET":
+        words = not_yet_words(text)
+        return build(server, "NOTICE", nick, f"Cannot send to {target} yet. {words}")
     elif code == "LINE_TOO_LONG":
         numeric = (ERR_INPUTTOOLONG, "Input line was too long")
     elif (

@@ -5,8 +5,9 @@ The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
 free text, which in a list of words), knows the commands from the same
 command table, writes a paste by the same rule and bounds, compares
-names by the same key, gives up on the same refusals and goodbyes and
-reads a message's Markdown by the same grammar, so it keeps no second
+names by the same key, gives up on the same refusals and goodbyes, says
+a newcomer's wait in the same words and reads a message's Markdown by
+the same grammar, so it keeps no second
 copy to fall out of date.
 The script is made once, when the site is built, and served like the
 client's other files: a same-origin classic script (the
@@ -38,6 +39,7 @@ from chatroom.wire.pastes import (
 )
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.tags import UNESCAPES
+from chatroom.wire.waiting import NOT_YET, UNITS
 
 _HEADER = """\
 // The line protocol's grammar, commands, pastes and name key, made by the
@@ -61,8 +63,9 @@ def wire_table() -> dict[str, object]:
     does without and the schemes its links may have (``markdown``:
     :mod:`chatroom.wire.markdown`), the refusals that send the page back
     to its name form and the goodbyes after which it stays away
-    (``goodbyes``: :mod:`chatroom.wire.goodbyes`) and the protocol's
-    version."""
+    (``goodbyes``: :mod:`chatroom.wire.goodbyes`), how a newcomer's wait
+    is said (``waiting``: :mod:`chatroom.wire.waiting`) and the
+    protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -93,6 +96,7 @@ def wire_table() -> dict[str, object]:
             "finalStarts": list(FINAL_STARTS),
             "accountDeleted": list(ACCOUNT_DELETED),
         },
+        "waiting": {"units": [list(unit) for unit in UNITS], "notYet": NOT_YET},
     }
 
 

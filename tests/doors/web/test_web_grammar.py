@@ -39,6 +39,7 @@ from chatroom.wire.pastes import (
 )
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.tags import UNESCAPES
+from chatroom.wire.waiting import NOT_YET, UNITS
 from tests.support import local_server
 
 STATIC = Path(chatroom.doors.web.__file__).parent / "static"
@@ -188,6 +189,17 @@ class WireScriptTests(unittest.TestCase):
         )
         self.assertIn("your address is listed by ", FINAL_STARTS)
         self.assertIn("REGISTRATION_CLOSED", SIGN_IN_REFUSALS)
+        self.assertIn("SERVER_CLOSED", SIGN_IN_REFUSALS)  # the lockdown's closed
+
+    def test_a_newcomers_wait_is_said_in_the_wires_words(self) -> None:
+        """The units and the sentence the page says ``ERR NOT_YET`` with
+        are ``chatroom.wire.waiting``'s, as the terminal client's and the
+        IRC door's (the page's use of them: ``tests/integration/
+        test_web_client.py``)."""
+        self.assertEqual(
+            self.wire()["waiting"],
+            {"units": [list(unit) for unit in UNITS], "notYet": NOT_YET},
+        )
 
     def test_loaded_before_the_client(self) -> None:
         """The page loads ``wire.js`` first, deferred like the others, so

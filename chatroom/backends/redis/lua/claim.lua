@@ -8,7 +8,7 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
       and redis.call('HGET', SIGNED, u) == account
       and redis.call('HEXISTS', P .. 'ending', u) == 0 then
     redis.call('SADD', holders_key(u), token)
-    redis.call('SADD', P .. 'held', u)
+    session_indexed(u, token)
     return {'ATTACHED', places_of(u), member_record(u)}
   end
   if ARGV[7] == '1' then return {'HELD'} end
@@ -27,6 +27,7 @@ else
   redis.call('HDEL', SIGNED, u)
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
+session_indexed(u, token)  -- a rename's entry now names u
 if old == '' then
   sighted(name, 'online')
   return {'OK'}

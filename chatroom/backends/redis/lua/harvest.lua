@@ -1,36 +1,40 @@
 
-local node = ARGV[2]
+local node, harvester = ARGV[2], ARGV[5]
+local lease = P .. 'harvesting:' .. node
 if ARGV[3] ~= '1' and redis.call('EXISTS', P .. 'alive:' .. node) == 1 then
-  return {'OK', {}, {}, 0}  -- it came back meanwhile
+  -- It came back meanwhile. If chunks of it were harvested, it is no
+  -- longer registered, so that its next beat resumes it (RESUME).
+  if redis.call('DEL', lease) == 1 then redis.call('SREM', P .. 'nodes', node) end
+  return {'OK', {}, {}, 0, 0}
 end
+local holder = redis.call('GET', lease)
+if holder and holder ~= harvester then
+  return {'OK', {}, {}, 0, 0}  -- another node harvests it
+end
+redis.call('SET', lease, harvester, 'PX', ARGV[6])
+local ours = sessions_key(node)
 local prefix = node .. ':'
 local survivors, leavers = {}, {}
-for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do
-  local gone = false
-  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
-    if string.sub(token, 1, #prefix) == prefix then
-      redis.call('SREM', holders_key(u), token)
-      redis.call('HDEL', P .. 'devices:' .. u, token)
-      gone = true
-    end
-  end
-  if redis.call('SCARD', holders_key(u)) == 0 then
-    redis.call('SREM', P .. 'held', u)
-  end
-  if gone then survivors[#survivors + 1] = u end
-end
-local users = redis.call('HGETALL', USERS)
-for i = 1, #users, 2 do
-  local v = users[i + 1]
-  if string.sub(v, 1, #prefix) == prefix then
-    local token = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
-    if ending_by(users[i], token) or not let_go(users[i], token) then
-      leavers[#leavers + 1] = users[i]
+local chunk = redis.call('HRANDFIELD', ours, ARGV[4], 'WITHVALUES')
+for i = 1, #chunk, 2 do
+  local conn, u = chunk[i], chunk[i + 1]
+  local token = prefix .. conn
+  local v = redis.call('HGET', USERS, u)
+  if v and string.sub(v, 1, #token + 1) == token .. ' ' then  -- u's own
+    if ending_by(u, token) or not let_go(u, token) then
+      leavers[#leavers + 1] = u
     else
-      survivors[#survivors + 1] = users[i]
+      survivors[#survivors + 1] = u
     end
+  elseif redis.call('SREM', holders_key(u), token) == 1 then  -- a device's
+    redis.call('HDEL', P .. 'devices:' .. u, token)
+    redis.call('HDEL', ours, conn)
+    survivors[#survivors + 1] = u
+  else
+    redis.call('HDEL', ours, conn)  -- it holds u no more
   end
 end
 local reply = ending_all(leavers, '', survivors)
 reply[4] = 1
+reply[5] = #chunk / 2
 return reply

@@ -1,6 +1,10 @@
 
 local node = ARGV[2]
+if redis.call('EXISTS', sessions_key(node)) == 1
+    or redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
+  return 0  -- sessions left (or not indexed yet): a next harvest ends them
+end
 redis.call('SREM', P .. 'nodes', node)
-redis.call('DEL', P .. 'alive:' .. node)
+redis.call('DEL', P .. 'alive:' .. node, P .. 'harvesting:' .. node)
 redis.call('HDEL', P .. 'census', node)  -- its connections count no more
-return 'OK'
+return 1

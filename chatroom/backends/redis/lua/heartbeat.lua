@@ -21,5 +21,23 @@ if redis.call('EXISTS', P .. 'keeping-indexed') == 0 then
   end
   redis.call('SET', P .. 'keeping-indexed', '1')
 end
+if redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
+  local cursor = redis.call('GET', P .. 'sessions-indexing') or '0'
+  local scanned = redis.call('HSCAN', USERS, cursor, 'COUNT', ARGV[5])
+  local found = scanned[2]
+  for i = 1, #found, 2 do
+    local u, v = found[i], found[i + 1]
+    session_indexed(u, string.sub(v, 1, string.find(v, ' ', 1, true) - 1))
+    for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+      session_indexed(u, token)
+    end
+  end
+  if scanned[1] == '0' then
+    redis.call('SET', P .. 'sessions-indexed', '1')
+    redis.call('DEL', P .. 'sessions-indexing')
+  else
+    redis.call('SET', P .. 'sessions-indexing', scanned[1])
+  end
+end
 local due = redis.call('ZRANGEBYSCORE', P .. 'keeping', '-inf', now)
 return {fresh, expired, due}

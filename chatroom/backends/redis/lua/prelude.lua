@@ -41,6 +41,24 @@ local function places_add(u, r) redis.call('HSET', places_index(u), r, '') end
 local function places_remove(u, r) redis.call('HDEL', places_index(u), r) end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
+-- The index of node n's sessions, `P sessions:n`: a hash of each session's
+-- connection number there (its token is 'n:conn') to the u it holds, u's
+-- own or a device's (holders_key), kept by the scripts that make and end
+-- holds, so that a harvest (and the node's resume) reads the node's
+-- sessions and not every user of the chat. A session's entry stays until
+-- it holds u no more; a reader checks each entry against `P users` and
+-- the holders, and drops one that no longer holds.
+local function sessions_key(node) return P .. 'sessions:' .. node end
+local function session_indexed(u, token)
+  local colon = string.find(token, ':', 1, true)
+  redis.call('HSET', sessions_key(string.sub(token, 1, colon - 1)),
+             string.sub(token, colon + 1), u)
+end
+local function session_unindexed(u, token)
+  local colon = string.find(token, ':', 1, true)
+  local key, conn = sessions_key(string.sub(token, 1, colon - 1)), string.sub(token, colon + 1)
+  if redis.call('HGET', key, conn) == u then redis.call('HDEL', key, conn) end
+end
 
 -- Events are chatroom.core.codec's JSON objects. A stored event a node
 -- hands a script to number ends with '"id":""}' (its canonical encoding,
@@ -633,12 +651,16 @@ end
 -- The name u is free again (its rooms left already): its session gone.
 local function unname(u)
   sighted(display(u), 'offline')
+  local s = session_of(u)
+  if s then session_unindexed(u, s.token) end
+  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
+    session_unindexed(u, token)
+  end
   redis.call('DEL', places_key(u))
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
              P .. 'devclaims:' .. u, P .. 'presence:' .. u)
-  redis.call('SREM', P .. 'held', u)
   redis.call('HDEL', P .. 'renaming', u)
   redis.call('HDEL', P .. 'ending', u)
 end
@@ -650,10 +672,14 @@ end
 -- its rooms and give up its name.
 local function let_go(u, token)
   redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
-  if redis.call('SREM', holders_key(u), token) == 1 then return true end
+  if redis.call('SREM', holders_key(u), token) == 1 then
+    session_unindexed(u, token)
+    return true
+  end
   local heir = redis.call('SPOP', holders_key(u))
-  if heir then
+  if heir then  -- indexed already, as a holder
     redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
+    session_unindexed(u, token)
     return true
   end
   return false

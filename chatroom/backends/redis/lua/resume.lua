@@ -39,22 +39,27 @@ local function copies_change(u)
     seated_in[u] = {}
   end
 end
-for _, u in ipairs(redis.call('SMEMBERS', P .. 'held')) do  -- our devices' holds
-  for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
-    if string.sub(token, 1, #prefix) == prefix and mine[u] ~= token then
+-- Our sessions as Redis has them (our index of them): a device's hold we
+-- no longer have goes, and u's own session we no longer have is stale.
+local stale, stale_places = {}, {}
+local ours = sessions_key(node)
+local entries = redis.call('HGETALL', ours)
+for n = 1, #entries, 2 do
+  local token, u = prefix .. entries[n], entries[n + 1]
+  local v = redis.call('HGET', USERS, u)
+  if v and string.sub(v, 1, #token + 1) == token .. ' ' then
+    if mine[u] ~= token then
+      stale[#stale + 1] = u
+      stale[#stale + 1] = token
+    end
+  elseif redis.call('SISMEMBER', holders_key(u), token) == 1 then
+    if mine[u] ~= token then
       redis.call('SREM', holders_key(u), token)
+      redis.call('HDEL', ours, entries[n])
       copies_change(u)
     end
-  end
-end
-local stale, stale_places = {}, {}
-local users = redis.call('HGETALL', USERS)
-for n = 1, #users, 2 do
-  local u, v = users[n], users[n + 1]
-  if string.sub(v, 1, #prefix) == prefix
-      and string.sub(v, 1, #(mine[u] or '') + 1) ~= (mine[u] or '') .. ' ' then
-    stale[#stale + 1] = u
-    stale[#stale + 1] = string.sub(v, 1, string.find(v, ' ', 1, true) - 1)
+  else
+    redis.call('HDEL', ours, entries[n])  -- it holds u no more
   end
 end
 local failed, to_seat = {}, {}
@@ -69,6 +74,7 @@ for _, user in ipairs(wanted_users) do
     -- (where it is 1, a device of u's account is here: u is held, and in
     -- its rooms, elsewhere)
     redis.call('HSET', USERS, u, user.token .. ' ' .. user.name)
+    session_indexed(u, user.token)
     if not v then sighted(user.name, 'online') end  -- freed while away
     if user.account ~= '' then
       redis.call('HSET', SIGNED, u, user.account)

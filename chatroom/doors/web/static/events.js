@@ -370,11 +370,24 @@ const handlers = {
   // Server admins.
   ANNOUNCE({ by }, text) { notice(`Announcement from ${by}: ${text}`, "announce"); },
   KILLED({ user, by }, reason) { system(`${by} disconnected ${user}: ${reason}`); },
-  GBAN({ mask, by }) { system(`${by} banned ${showMask(mask)} from the server`); },
+  GBAN({ mask, by, until }) {
+    system(`${by} banned ${showMask(mask)} from the server${until ? ` until ${until}` : ""}`);
+  },
   GUNBAN({ mask, by }) { system(`${by} lifted the server ban on ${showMask(mask)}`); },
   GBANS(_, masks) {
-    system(masks.length ? `banned from the server: ${masks.join(", ")}` : "nobody is banned from the server");
+    system(masks.length
+      ? `banned from the server: ${masks.map(showMask).join(", ")}`
+      : "nobody is banned from the server");
   },
+  LOCKDOWN({ level, by }) {
+    const setter = by && by !== "-" ? ` (set by ${by})` : "";
+    system(`lockdown ${LOCKDOWN_WORDS[level] || level}${setter}`);
+  },
+
+  // An account's ignore list (docs/protocol.md, "Ignoring someone").
+  IGNORED({ name }) { system(`you ignore ${name}: nothing ${name} says reaches you`); },
+  UNIGNORED({ name }) { system(`you hear ${name} again`); },
+  IGNORES(_, names) { system(names.length ? `you ignore ${names.join(", ")}` : "you ignore nobody"); },
   REHASHED(_, text) { system(`configuration reloaded: ${text}`); },
 
   ERR({ code }, text) {

@@ -9,10 +9,15 @@
 // may start with a name, so they keep their case). A few codes get words
 // of the page's own, except where the server's words carry what the
 // person needs: a message refused because the server cannot store it quotes
-// the text that was not sent, and the input box was already cleared.
+// the text that was not sent, and the input box was already cleared. A
+// newcomer's wait (NOT_YET, its text the seconds left) is said in the
+// wire's words (WIRE.waiting), as the terminal client and IRC say it.
 function errorWords(code, text) {
   if (code === "UNAVAILABLE" && text && text.includes("so this was not sent:")) {
     return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+  if (code === "NOT_YET" && /^\d+$/.test(text || "")) {
+    return WIRE.waiting.notYet.replace("{wait}", waitWords(Number(text)));
   }
   const own = {
     INTERNAL: "Something went wrong on the server; that did not happen. Try again.",
@@ -25,10 +30,33 @@ function errorWords(code, text) {
   return own[code] || text || code.toLowerCase().replaceAll("_", " ");
 }
 
-function showMask(mask) {
-  const [kind, name] = mask.split(":");
-  return name ? `${name} (${kind === "account" ? "the account" : "the name"})` : mask;
+// Seconds in the largest unit they hold at least twice, rounded up ("10
+// minutes"), as chatroom/wire/waiting.py says them: a newcomer's wait.
+function waitWords(seconds) {
+  const units = WIRE.waiting.units;
+  const [name, size] = units.find(([, each]) => seconds >= 2 * each) || units[units.length - 1];
+  const count = Math.max(1, Math.ceil(seconds / size));
+  return `${count} ${name}${count === 1 ? "" : "s"}`;
 }
+
+// A ban's mask in words: what it names, then what kind of thing that is
+// (an IPv6 network keeps its colons); a server ban's end ("MASK@UNTIL", as
+// /gbans lists a timed one) after it.
+function showMask(mask) {
+  const [banned, until] = mask.split("@");
+  const colon = banned.indexOf(":");
+  const [kind, name] = [banned.slice(0, colon), banned.slice(colon + 1)];
+  const kinds = { account: "the account", name: "the name", ip: name.includes("/") ? "a network" : "an address" };
+  const shown = colon > 0 && name && kinds[kind] ? `${name} (${kinds[kind]})` : banned;
+  return until ? `${shown} until ${until}` : shown;
+}
+
+// The lockdown's levels in words (docs/protocol.md, "Server admins").
+const LOCKDOWN_WORDS = {
+  off: "off: everyone may come in",
+  accounts: "accounts: only accounts sign in, and none is registered",
+  closed: "closed: only admins sign in",
+};
 
 function describeSetting(setting, value) {
   const on = value === "on";
