@@ -237,11 +237,12 @@ class LobbyWatchTests(ClusterTestCase):
         return int(reply[1])
 
     @defer.inlineCallbacks
-    def test_only_nodes_with_a_watcher_hear_the_lobby(self):
-        """Node one keeps the room list it read without hearing the lobby's
-        news: a room made on node two is in the list of the next sign-in on
-        node one all the same. ``/watch on`` subscribes node one to the news
-        (its watcher is pushed the next change), ``/watch off`` ends it."""
+    def test_the_list_and_its_watchers_kept_without_news_per_join(self):
+        """Node one keeps the room list it read without hearing the lobby
+        channel: a room made on node two is in the list of the next sign-in
+        on node one all the same. ``/watch on`` subscribes node one to the
+        channel (for renames) and its watcher is pushed the next change,
+        read from Redis's index of changes; ``/watch off`` ends it."""
         one, two = yield self.start_nodes(2)
         yield self.client(one, "carol")  # node one keeps the rows it read
         alice = yield self.client(two, "alice")

@@ -10,27 +10,30 @@ each: the index (:data:`LISTED_KEYS`), then every room's row
 server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
 per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
-changed since. Every change of a row is news: a script that changes a
-room's name, topic, policy or members, makes a room or drops one
-publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
-prelude), for the lobby's watchers.
+changed since. Every change of a row is news, told in the same step by
+the script that changes a room's name, topic, policy or members, makes a
+room or drops one (``lobby_news``, a layout's function of the prelude).
 
 Where the rooms share the server's slot (one Redis, Sentinel's, a Redis
-Cluster in one slot), the same step numbers the change in the server's
-index of changes (``P listed-changes``), and a read of the kept rows is
-one call (:data:`LISTED_SINCE`): the rows changed since the last read, as
-Redis has them when it runs, so nothing that happened before a user asked
-is missing. A node then hears the lobby channel only while it has a
-watcher: each join is one message to the nodes with watchers rather than
-one to every node (each join changes its room's row).
+Cluster in one slot), the news is a number in the server's index of
+changes (``P listed-changes``), and a read of the kept rows is one call
+(:data:`LISTED_SINCE`): the rows changed since the last read, as Redis has
+them when it runs, so nothing that happened before a user asked is
+missing. The lobby's watchers are told of the rows such a read finds
+changed, and while a node has watchers it reads once per
+``lobby_interval`` for them: a join costs the other nodes a row each in
+their next read, and no message. The lobby channel carries only renames
+there (:class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
+the room's members did), subscribed while the node has watchers.
 
 With each room in a slot of its own a room's script cannot write the
-server's index, so there a row is kept only while this node is subscribed
-to the lobby channel, from before the full read that read it until the
-subscriber link drops (then the next read is a full one again), and the
-kept rows are read again for the rooms the news named since; before
-answering, such a read waits for the subscriber link to deliver what
-Redis published before it was asked
+server's index, so there the news is the room's name published on the
+lobby channel (``P lobby``, a plain ``PUBLISH`` any shard may send), a row
+is kept only while this node is subscribed to it, from before the full
+read that read it until the subscriber link drops (then the next read is
+a full one again), and the kept rows are read again for the rooms the
+news named since; before answering, such a read waits for the subscriber
+link to deliver what Redis published before it was asked
 (:class:`~chatroom.redisclient.caught_up.CaughtUp`).
 
 A full read also finishes deletions and drops a node left halfway (it
@@ -44,10 +47,10 @@ and clearing it would leave a room made but never listed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls, together
@@ -116,11 +119,21 @@ class RedisListing:
         self.channel = f"{prefix}lobby".encode()
         self.available = available
         self.watchers = LobbyWatchers(clock, interval, self._entries)
+        #: Where rooms share the server's slot, the changes are read for the
+        #: watchers once per ``interval`` while there are any (a sign-in's
+        #: read tells them too).
+        self._polling = task.LoopingCall(self._poll)
+        self._polling.clock = clock
+        self._interval = interval
         #: One read for the callers who asked while the last one ran.
         self.every_room = SharedRead(self._read)
         #: The rows read, by room key (a gone room's removed); None: none
-        #: to trust (none read yet, or the subscriber link dropped since).
+        #: to trust (none read yet, or the subscriber link dropped since:
+        #: then ``_told`` keeps what the watchers were last told, where
+        #: rooms share the server's slot, for the full read to tell them
+        #: what differs).
         self._rows: dict[str, Row] | None = None
+        self._told: dict[str, Row] | None = None
         #: Rooms the lobby's changes named since their rows were read
         #: (rooms apart); where rooms share the server's slot, the number of
         #: the last change read (:data:`LISTED_SINCE`).
@@ -140,10 +153,10 @@ class RedisListing:
     # -- the lobby channel ----------------------------------------------------
 
     def heard(self, message: bytes) -> None:
-        """News on the lobby channel: the room named ``message`` changed,
-        or a room was renamed (its encoded :class:`~chatroom.core.events.
-        RoomRenamed`, which watchers hear as its members did, ahead of the
-        old and new names' changes that follow it)."""
+        """News on the lobby channel: the room named ``message`` changed
+        (rooms apart), or a room was renamed (its encoded
+        :class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
+        its members did, ahead of the old and new names' changes)."""
         if message.startswith(b"{"):
             renamed = decoded(message, RoomRenamed)
             if renamed is not None:
@@ -151,14 +164,19 @@ class RedisListing:
             return
         name = message.decode()
         key = name_key(name)
-        if not self._indexed:
-            self._named.add(key)
+        self._named.add(key)
         self.watchers.changed(key, name)
 
     def watch(self, member: Member, watching: bool) -> None:
         """Watchers hear of changes on every node: the channel is subscribed
-        while this node has any (or keeps rows)."""
+        while this node has any (or keeps rows), and where rooms share the
+        server's slot the changes are read for them every interval."""
         self.watchers.watch(member, watching)
+        if self._indexed and bool(self.watchers.members) != self._polling.running:
+            if self._polling.running:
+                self._polling.stop()
+            else:
+                self._polling.start(self._interval, now=False)
         if self.watchers.members and not self._subscribed and self.available():
             self._subscribed = True
             subscribing = defer.ensureDeferred(self.calls.subscribe(self.channel))
@@ -174,10 +192,25 @@ class RedisListing:
 
     def lost(self) -> None:
         """The subscriber link dropped: news may have been missed, so the
-        rows are read again in full next time."""
+        rows are read again in full next time (which also clears what a
+        node that died halfway left in the index of rooms)."""
         self._subscribed = self._keeping = False
         self._losses += 1
+        if self._indexed and self._rows is not None:
+            self._told = self._rows
         self._rows = None
+
+    def stop(self) -> None:
+        """No more pushes to the watchers, nor reads for them (shutdown)."""
+        self.watchers.stop()
+        if self._polling.running:
+            self._polling.stop()
+
+    def _poll(self) -> None:
+        """The changes read for the watchers (:meth:`_read_changed` tells
+        them), unless Redis cannot answer now: the next interval's read."""
+        if self.available():
+            self.every_room().addErrback(lambda failure: None)
 
     # -- reads ------------------------------------------------------------------
 
@@ -187,10 +220,15 @@ class RedisListing:
         else those the news named (after the news published before now has
         come)."""
         rows = self._rows
+        told: dict[str, Row] | None
         if rows is not None and self._indexed:
-            rows = await self._read_changed(rows)
+            told, rows = rows, await self._read_changed(rows)
+        else:
+            told, self._told = self._told, None
         if rows is None:
             rows = await self._read_all()
+            if told is not None and self._indexed:  # the watchers told anew
+                self._tell(told, rows, told.keys() | rows.keys())
         elif not self._indexed:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
@@ -205,23 +243,35 @@ class RedisListing:
 
     async def _read_changed(self, rows: dict[str, Row]) -> dict[str, Row] | None:
         """The kept ``rows`` with those changed since the last read read
-        again (one call), or None where all must be read again. It reads
-        and writes nothing of a session's, so it runs during a resume too:
-        a member the resume's catch-up removes from a room is shown the
-        list."""
+        again (one call), the watchers told, or None where all must be
+        read again. It reads and writes nothing of a session's, so it runs
+        during a resume too: a member the resume's catch-up removes from a
+        room is shown the list."""
         reply = await self.calls.eval(
             LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
         )
         if reply[0] < 0:
             return None
         self._version = reply[0]
-        for row in reply[1:]:
-            key = row[0].decode()
+        changed = {row[0].decode(): row for row in reply[1:]}
+        before = {key: rows[key] for key in changed if key in rows}
+        for key, row in changed.items():
             if len(row) > 1:
                 rows[key] = row
             else:
                 rows.pop(key, None)
+        self._tell(before, rows, changed)
         return rows
+
+    def _tell(
+        self, before: dict[str, Row], after: dict[str, Row], keys: Iterable[str]
+    ) -> None:
+        """The watchers told of the rooms of ``keys`` whose rows differ
+        (a room gone by the name they knew it by)."""
+        for key in keys:
+            row = after.get(key) or before.get(key)
+            if row is not None and before.get(key) != after.get(key):
+                self.watchers.changed(key, row[1].decode())
 
     async def _read_all(self) -> dict[str, Row]:
         """Every room's row, kept while it can be brought up to date: where

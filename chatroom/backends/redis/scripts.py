@@ -195,11 +195,10 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             show a room another holder of the session's
                             user entered, log out a device
                             (:mod:`chatroom.core.nodemessages`)
-channel ``P lobby``         room names whose listing changed (a plain
-                            ``PUBLISH`` on every layout: no slot, so any
-                            room's script may send it), for the lobby's
-                            watchers (and, with rooms apart, the rows a
-                            node keeps)
+channel ``P lobby``         a rename's ``RoomRenamed`` for the lobby's
+                            watchers, and, with rooms apart, room names
+                            whose listing changed (a plain ``PUBLISH``: no
+                            slot, so any room's script may send it)
 channel ``P watch``         news of users for their watchers (``MONITOR``):
                             a name online or offline, published by the
                             scripts that change ``P users``; away,

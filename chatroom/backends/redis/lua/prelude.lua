@@ -12,17 +12,6 @@ local ACCOUNTS = P .. 'accounts'
 local GBANS = P .. 'gbans'
 local GBAN_TERMS = P .. 'gban-terms'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
--- The lobby's changes (room r, shown as name, changed its listing) go by a
--- plain PUBLISH on every layout, for the lobby's watchers: a channel of no
--- slot, so that a room's script may send it from whichever shard holds the
--- room (chatroom.backends.redis.calls' broadcast channels). Watchers re-read
--- the listing: it needs no order. Where the rooms share the server's slot
--- the change is also numbered in the server's index of changes
--- (listed_change), from which a node reads the rows it keeps.
-local function lobby_news(r, name)
-  redis.call('PUBLISH', P .. 'lobby', name)
-  listed_change(r)
-end
 local function places_key(u) return P .. 'in:' .. u end
 -- The rooms u is in are the fields of a hash: a hash of a few fields is a
 -- listpack of about 100 bytes, where Redis 7.0 keeps even a set of one as
