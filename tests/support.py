@@ -47,14 +47,15 @@ from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.local_backend import LocalBackend
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
+from chatroom.core.hashing import Runner
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
+from chatroom.core.services.accounts import AccountService
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import to_line
@@ -146,7 +147,8 @@ def local_server(
 ) -> DoorHub:
     """A server over the in-process back-end, as ``twistd chatroom`` builds
     one without ``--redis`` (its rooms kept in ``store``, if given)."""
-    return DoorHub(config, clock, local_registry(config, clock, store), hashing)
+    registry = local_registry(config, clock, store, hashing=hashing or in_place)
+    return DoorHub(config, clock, registry, hashing)
 
 
 def _unwrapped(server: DoorHub) -> Registry:

@@ -208,6 +208,34 @@ def redis_client_outside(imports: tuple[Import, ...]) -> list[str]:
     ]
 
 
+#: What a door never reads: the back-end, and the stores under it (the
+#: accounts' above all), which it reaches only through the registry's
+#: services (:mod:`chatroom.core.services`).
+BACK_END_NAMES = frozenset({"backend", "account_store", "store"})
+
+
+def back_end_reads(module: str, source: str) -> list[str]:
+    """Where ``source`` (module ``module``) reads an attribute named as
+    the back-end or one of its stores."""
+    found = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Attribute) and node.attr in BACK_END_NAMES
+    ]
+    found.sort(key=lambda node: (node.lineno, node.col_offset))
+    return [f"{module}:{node.lineno} reads .{node.attr}" for node in found]
+
+
+def doors_reading_the_back_end() -> list[str]:
+    """Every door module's read of the back-end or a store under it."""
+    return [
+        found
+        for module, path in sorted(module_names().items())
+        if layer(module) == "doors"
+        for found in back_end_reads(module, path.read_text())
+    ]
+
+
 class LayerTests(unittest.TestCase):
     """Every import statement in ``chatroom/`` keeps to the layers."""
 
@@ -257,6 +285,32 @@ class LayerTests(unittest.TestCase):
             [
                 "chatroom.backends.redis.decided:3 imports chatroom.core.rules",
                 "chatroom.backends.local.applying:5 imports chatroom.core.membership",
+            ],
+        )
+
+    def test_doors_never_hold_the_back_end(self) -> None:
+        """No door reads a ``backend`` or a store (the account store above
+        all): each asks the registry's service of its concern
+        (``registry.accounts`` for an account), so what a back-end keeps
+        is read and written through the core's rules only."""
+        self.assertEqual(doors_reading_the_back_end(), [])
+
+    def test_a_doors_back_end_read_is_found(self) -> None:
+        """The check names a door's read of the account store, of the
+        back-end, and of a service's store (a check that let them through
+        would pass any door)."""
+        source = (
+            "async def whois(session):\n"
+            "    await session.registry.account_store.get('bob')\n"
+            "    session.server.registry.backend.stop()\n"
+            "    return session.registry.accounts.store\n"
+        )
+        self.assertEqual(
+            back_end_reads("chatroom.doors.irc.stray", source),
+            [
+                "chatroom.doors.irc.stray:2 reads .account_store",
+                "chatroom.doors.irc.stray:3 reads .backend",
+                "chatroom.doors.irc.stray:4 reads .store",
             ],
         )
 

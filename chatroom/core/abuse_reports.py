@@ -50,7 +50,7 @@ from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor, account_mask, name_mask
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recorded
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session
@@ -204,7 +204,7 @@ class AbuseReports:
         )
         target = f"{where}/{event_id}" if is_private(where) else str(event_id)
         entry = ModEntry(report.time, session.name, ModAction.REPORT, target, reason)
-        await self.backend.modlog.record(log_of(where), [entry])
+        await self.backend.apply(recorded(log_of(where), [entry]))
         return report
 
     async def _moderates(self, actor: Actor, room: str) -> DecisionFacts | None:
@@ -288,5 +288,5 @@ class AbuseReports:
         )
         stamp = format_time(self.clock.seconds())
         entry = ModEntry(stamp, actor.name, ModAction.CLOSE_REPORT, str(number), note)
-        await self.backend.modlog.record(log_of(closed.room), [entry])
+        await self.backend.apply(recorded(log_of(closed.room), [entry]))
         return closed

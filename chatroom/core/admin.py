@@ -70,6 +70,20 @@ async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Kille
     return Killed(name, said)
 
 
+async def kill_account(
+    backend: Backend, actor: Actor, account: str, name: str, words: str
+) -> Killed:
+    """:func:`kill` of every session signed in to account key ``account``
+    (named ``name``), whatever name it took with ``/nick``, on every node:
+    an operator's deletion of the account. Nobody connected is no
+    refusal: there is nothing to end."""
+    check_admin(actor, "kill")
+    said = reason(words, NO_REASON)
+    await backend.end_account_sessions(account, f"killed by {actor.name}: {said}")
+    log.info("{admin} killed {user}'s devices", admin=actor.name, user=name)
+    return Killed(name, said)
+
+
 def rehash(actor: Actor, reload: Reload | None) -> str:
     """``/rehash`` (IRC's ``REHASH``): this node's configuration read again
     by ``reload``, if ``actor`` may; what it did.
@@ -83,11 +97,6 @@ def rehash(actor: Actor, reload: Reload | None) -> str:
     if reload is None:
         raise errors.rehash_failed("this server has no configuration to reload")
     return reload()
-
-
-async def announce(backend: Backend, actor: Actor, text: str) -> None:
-    """``/announce TEXT`` to every named member, on every node."""
-    await backend.tell_everyone(announcement(actor, text))
 
 
 async def wallops(backend: Backend, actor: Actor, text: str) -> None:

@@ -6,7 +6,7 @@ each made by the server, shown once, and labelled by its owner (``irssi``,
 ``phone``): a client that cannot run a browser's sign-in (the terminal
 client, irssi, WeeChat), or one its owner would rather not trust with the
 account's own password, signs in with one at ``/login`` or with SASL
-``PLAIN`` (:meth:`chatroom.core.accounts.AccountService.sign_in` with
+``PLAIN`` (:meth:`chatroom.core.services.accounts.AccountService.sign_in` with
 ``app_passwords``), and with nothing else: no other door's sign-in, no
 ``/password``, ``/unregister``, ``/delete-account``, ``/reset`` or
 ``OPER``; and a session signed in with one makes or removes no app
@@ -51,14 +51,8 @@ from chatroom.core.accountrecord import (
     app_passwords_of,
     encode_app_passwords,
 )
-from chatroom.core.accounts import (
-    APP_ALPHABET,
-    GROUP,
-    GROUPS,
-    AccountService,
-    applied,
-    canonical,
-)
+from chatroom.core.accounts import APP_ALPHABET, GROUP, GROUPS, applied, canonical
+from chatroom.core.services.accounts import AccountService
 
 #: The most app passwords one account keeps.
 MOST_APP_PASSWORDS = 20

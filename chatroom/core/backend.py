@@ -371,9 +371,9 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     @property
-    def upload_tokens(self) -> UploadTokenStore | None:
-        """Where ``/token``'s tokens are kept so every node knows them;
-        None: in the process's memory (a single server)."""
+    def upload_tokens(self) -> UploadTokenStore:
+        """Where ``/token``'s tokens are read, by every node (given and
+        revoked by :meth:`apply`)."""
         ...
 
     @property
@@ -419,7 +419,8 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def whowas(self) -> WhowasSteps:
-        """The nicks gone, for every node (:mod:`chatroom.core.whowas`)."""
+        """The nicks gone, read by every node (:mod:`chatroom.core.whowas`;
+        kept by :meth:`apply`)."""
         ...
 
     @property
@@ -446,12 +447,14 @@ class Backend(SeatingSteps, Protocol):
 
     @property
     def modlog(self) -> ModerationLog:
-        """Where rooms' moderation logs are kept."""
+        """Where rooms' moderation logs are read (entries are added by
+        :meth:`apply`)."""
         ...
 
     @property
     def user_data(self) -> UserDataSteps:
-        """A user's own data: read for ``/export``, erased with the account."""
+        """A user's own data, read for ``/export`` and for a deletion's
+        decisions (kept, taken and erased by :meth:`apply`)."""
         ...
 
     def start(self) -> None: ...
@@ -645,8 +648,11 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
           :class:`~chatroom.core.changes.EventIs`: by nobody);
         - :class:`~chatroom.core.changes.RoomModeration`: a moderation
-          command's (:func:`chatroom.core.moderation.change_of`) or a
-          server admin's gift (:func:`chatroom.core.moderation.gift_change`);
+          command's (:func:`chatroom.core.moderation.change_of`, with the
+          entries it records in the room's moderation log,
+          :class:`~chatroom.core.changes.RecordEntries`, applied with it)
+          or a server admin's gift
+          (:func:`chatroom.core.moderation.gift_change`);
         - :class:`~chatroom.core.changes.RoomSeating`: a deletion
           (:class:`~chatroom.core.changes.Emit` it,
           :class:`~chatroom.core.changes.Drop` the room: its members go to
@@ -664,12 +670,19 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.CloseReport`, resting on the last
           number as read, the message not reported by that reporter, the
           report still open), as their stores apply them;
-        - an account's markers, record, push subscriptions and remembered
-          rooms (:class:`~chatroom.core.changes.AccountMarkers`,
+        - an account's markers, record, push subscriptions (one, or every
+          one: :class:`~chatroom.core.changes.DropSubscriptions`) and
+          remembered rooms (:class:`~chatroom.core.changes.AccountMarkers`,
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
           apply them;
+        - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
+          account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
+          after its room messages' changes), resting on no premise;
+        - :class:`~chatroom.core.changes.NameHolders`: a nick gone, for
+          ``WHOWAS`` (:class:`~chatroom.core.changes.RememberGone`),
+          resting on no premise;
         - :class:`~chatroom.core.changes.PrivateConversation`: a message
           kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
           ``id`` set) or deleted from it
@@ -685,7 +698,14 @@ class Backend(SeatingSteps, Protocol):
           :func:`chatroom.core.private.kept_for`);
         - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
           (:class:`~chatroom.core.changes.AddFile`, resting on
-          :class:`~chatroom.core.changes.UsageAtMost`: the quota);
+          :class:`~chatroom.core.changes.UsageAtMost`: the quota) or
+          removed (:class:`~chatroom.core.changes.RemoveFile`, resting on
+          :class:`~chatroom.core.changes.FileKept`);
+        - :class:`~chatroom.core.changes.AccountUploadTokens`: a ``/token``
+          given (:class:`~chatroom.core.changes.IssueToken`, its deadline
+          the core's) or the account's revoked
+          (:class:`~chatroom.core.changes.RevokeTokens`): resting on no
+          premise;
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;
@@ -701,7 +721,16 @@ class Backend(SeatingSteps, Protocol):
           every node's :meth:`follow_network_bans` listeners, and the
           sessions the core decided the bans cover ended, told why, on
           every node (:class:`~chatroom.core.changes.EndSessions`),
-          resting on :class:`~chatroom.core.changes.Banned`.
+          resting on :class:`~chatroom.core.changes.Banned`;
+        - :class:`~chatroom.core.changes.ModerationLogOf`: entries added to
+          a room's or the server's moderation log
+          (:class:`~chatroom.core.changes.RecordEntries`:
+          :func:`chatroom.core.modlog.recorded`), resting on no premise
+          (none to a room gone);
+        - :class:`~chatroom.core.changes.KeptExport`: an export kept
+          (:class:`~chatroom.core.changes.KeepExport`) or taken
+          (:class:`~chatroom.core.changes.DropExport`, resting on
+          :class:`~chatroom.core.changes.ExportKept`: handed out once).
         """
         ...
 

@@ -47,7 +47,9 @@ from chatroom.core.events import (
 from chatroom.core.facts import RoomPolicy
 from chatroom.core.filerecord import FileRecord
 from chatroom.core.hooks import Hook
+from chatroom.core.modentry import ModEntry
 from chatroom.core.subscription import Subscription
+from chatroom.core.whowas import Departed
 
 #: How often a decision is made when its premises keep failing under it
 #: (:mod:`chatroom.core.retrying`), before ``UNAVAILABLE``.
@@ -194,7 +196,8 @@ class AccountAge:
 
 @dataclass(frozen=True)
 class AccountFiles:
-    """The files account ``account`` (its name key) uploaded."""
+    """The files account ``account`` (its name key) uploaded: one
+    recorded, or one removed."""
 
     account: str
 
@@ -232,6 +235,48 @@ class InvitationCode:
     code: str
 
 
+@dataclass(frozen=True)
+class ModerationLogOf:
+    """Moderation log ``log``: a room's (its name key) or the server's
+    (:data:`~chatroom.core.modlog.SERVER_LOG`). Its entries record steps
+    applied already, so a change of it rests on no premise."""
+
+    log: str
+
+
+@dataclass(frozen=True)
+class KeptExport:
+    """The export kept under ``token`` (``/export``'s one-time link) until
+    its deadline."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class AccountUploadTokens:
+    """The ``/token`` bearer tokens given to account ``account`` (its name
+    key), each good until its deadline."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class AccountHoldings:
+    """Everything kept of account ``account`` (its name key) but its room
+    messages: the account, its read markers, remembered rooms and
+    settings, its private conversations, the messages kept for it and
+    those it sent that wait for others (what a deletion erases)."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class NameHolders:
+    """The past holders of name ``name`` (its name key), for ``WHOWAS``."""
+
+    name: str
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -254,6 +299,11 @@ Subject = (
     | InvitationCode
     | AccountIgnores
     | AccountAge
+    | ModerationLogOf
+    | KeptExport
+    | AccountUploadTokens
+    | AccountHoldings
+    | NameHolders
 )
 
 
@@ -659,11 +709,14 @@ class Append(Operation):
     to the room's members and keep it (said at ``now``, Unix seconds): a
     message, a topic change. ``outside``: its speaker need not be a member
     (the room takes messages from outside, as the change's premises say
-    it was read)."""
+    it was read). ``oldest``: the room's kept events said before it go,
+    of every kind, oldest first (Unix seconds,
+    :func:`chatroom.core.rules.oldest_kept`; 0: none goes for its age)."""
 
     event: StoredEvent
     now: float
     outside: bool = False
+    oldest: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -954,6 +1007,8 @@ AccountSubject = TypeVar(
     AccountFiles,
     AccountIgnores,
     AccountAge,
+    AccountUploadTokens,
+    AccountHoldings,
 )
 
 
@@ -1100,6 +1155,13 @@ class RemoveSubscription(Operation):
     endpoint: str
 
 
+@dataclass(frozen=True)
+class DropSubscriptions(Operation):
+    """Forget every subscription of the account (deleted, or signed out
+    everywhere by a reset), whatever it keeps: a change of it alone, on
+    no premise."""
+
+
 # -- an account's remembered rooms: operations ----------------------------------
 #
 # They rest on no premise: the core records where the account went (a
@@ -1223,6 +1285,60 @@ class AddFile(Operation):
     account's usage."""
 
     record: FileRecord
+
+
+@dataclass(frozen=True)
+class FileKept(Premise):
+    """File ``file_id`` is recorded, as read (its uploader, what a removal
+    is allowed on): it is removed once. A refusal brings no facts."""
+
+    file_id: str
+
+
+@dataclass(frozen=True)
+class RemoveFile(Operation):
+    """File ``file_id``'s record goes (its bytes went first), and no longer
+    counts in its account's usage (resting on :class:`FileKept`)."""
+
+    file_id: str
+
+
+# -- a name's past holders: operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class RememberGone(Operation):
+    """``gone`` left the name: the newest of its past holders (the oldest
+    beyond what the back-end keeps go). It rests on no premise."""
+
+    gone: Departed
+
+
+# -- an account's holdings: operations ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EraseAccount(Operation):
+    """Everything of the account's holdings goes, in one step, the account
+    itself last. It rests on no premise: its room messages were changed
+    first, each resting on its words as read."""
+
+
+# -- an account's upload tokens: operations -------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueToken(Operation):
+    """Token ``token`` (the core's random one) names the account until
+    ``until`` (seconds on the core's clock). It rests on no premise."""
+
+    token: str
+    until: float
+
+
+@dataclass(frozen=True)
+class RevokeTokens(Operation):
+    """Every token given to the account is no good from now on."""
 
 
 # -- the server's lockdown: operations -------------------------------------------
@@ -1375,6 +1491,39 @@ class SetInvitation(Operation):
 @dataclass(frozen=True)
 class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
+
+
+# -- a moderation log: operations ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordEntries(Operation):
+    """Add ``entries`` to the log, oldest first; the oldest beyond
+    :data:`~chatroom.core.modlog.MODLOG_KEEP` go."""
+
+    entries: tuple[ModEntry, ...]
+
+
+# -- an export: premises and operations ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportKept(Premise):
+    """The export is still kept, as read: it is handed out once, so of
+    two nodes taking it at once one gets it. A refusal brings no facts."""
+
+
+@dataclass(frozen=True)
+class KeepExport(Operation):
+    """Keep ``archive`` until ``until`` (seconds on the core's clock)."""
+
+    archive: bytes
+    until: float
+
+
+@dataclass(frozen=True)
+class DropExport(Operation):
+    """The export is gone (taken, or its time over)."""
 
 
 def _stored_straight(cls: type) -> None:

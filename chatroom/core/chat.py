@@ -22,9 +22,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import admin, errors, lockdown, membership, rules
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
-from chatroom.core.accounts import AccountStore
 from chatroom.core.backend import Backend, Reports
-from chatroom.core.changes import Apply
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
@@ -33,6 +31,7 @@ from chatroom.core.entries import Entries
 from chatroom.core.events import Renamed
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
+from chatroom.core.hashing import Runner, in_place
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
@@ -44,6 +43,7 @@ from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
 from chatroom.core.serverbans import ServerBans
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
@@ -63,9 +63,9 @@ class ChatCore(Generic[B]):
 
     It holds who each member is (its name claimed, its account signed in
     or out, its release) and the life of the whole; each command is a
-    service's (:mod:`chatroom.core.services`): :attr:`rooms`,
-    :attr:`messages`, :attr:`moderation`, :attr:`presence`, :attr:`users`,
-    and the objects handed to the doors as they are: :attr:`markers`,
+    service's (:mod:`chatroom.core.services`): :attr:`accounts`,
+    :attr:`rooms`, :attr:`messages`, :attr:`moderation`, :attr:`presence`,
+    :attr:`users`, and the objects handed to the doors as they are: :attr:`markers`,
     :attr:`webhooks`, :attr:`devices` and :attr:`sessions`.
     """
 
@@ -77,6 +77,7 @@ class ChatCore(Generic[B]):
         namespace: str = "local",
         fetch_card: CardFetcher | None = None,
         send_push: PushSender | None = None,
+        hashing: Runner = in_place,
     ) -> None:
         """Args:
         backend: builds the back-end, given the sessions it reads and
@@ -86,9 +87,12 @@ class ChatCore(Generic[B]):
             previews, ``--previews off``; :mod:`chatroom.core.previews`).
         send_push: sends a Web Push notice (None: none are sent;
             :mod:`chatroom.core.push`).
+        hashing: runs password hashing off the reactor thread (the
+            server's threads of their own; in place in tests).
         """
         self.config = config
         self.clock = clock
+        self.hashing = hashing
         self.sessions = Sessions(namespace)
         self.reports = CoreReports(self.end_session)
         self.backend: B = backend(self.sessions, self.reports)
@@ -125,6 +129,10 @@ class ChatCore(Generic[B]):
             config.name,
         )
         self.notifications.also.append(self.missed_mail)
+        #: Registering, signing in, passwords (chatroom.core.services.accounts).
+        self.accounts = AccountService(
+            self.backend.account_store, self.backend.apply, clock, hashing, config
+        )
         #: Who a door's member is: its seat, session and standing.
         self.identities = Identities(
             config, self.sessions, self.backend, self.notifications
@@ -137,6 +145,7 @@ class ChatCore(Generic[B]):
             self.sessions,
             lambda member: self.rooms.list_rooms(member),
             self.entries,
+            self.identities.actor,
         )
         #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
         #: their members is over (chatroom.core.settling).
@@ -160,7 +169,7 @@ class ChatCore(Generic[B]):
             self.identities.joined_room,
         )
         #: Uploads (``--files``): None while they are off.
-        self._files = (
+        self.files = (
             FileService(
                 config,
                 clock,
@@ -169,8 +178,8 @@ class ChatCore(Generic[B]):
                 FileDirectory(
                     config.files_dir, cache=self.backend.file_bytes is not None
                 ),
-                self.backend.file_bytes,
                 self.backend.upload_tokens,
+                self.backend.file_bytes,
             )
             if config.files_dir
             else None
@@ -190,7 +199,7 @@ class ChatCore(Generic[B]):
             private,
             previews,
             self.notifications,
-            self._files,
+            self.files,
             namespace,
         )
         #: Server bans, by account, name or network (chatroom.core.serverbans):
@@ -209,14 +218,14 @@ class ChatCore(Generic[B]):
             self.bans,
         )
         self.presence = PresenceService(
-            self.backend, self.identities, lambda: self._files
+            self.backend, self.identities, lambda: self.files
         )
         self.users = UserService(
             clock,
             self.backend,
             self.identities,
             self.notifications,
-            self._files,
+            self.files,
             self.devices,
         )
         #: The messages' threads and pins, the users' notification levels
@@ -237,18 +246,6 @@ class ChatCore(Generic[B]):
             lambda: self.identities.config.admin_accounts,
             private.message,
         )
-
-    @property
-    def files(self) -> FileService | None:
-        return self._files
-
-    @property
-    def account_store(self) -> AccountStore:
-        return self.backend.account_store
-
-    @property
-    def account_changes(self) -> Apply:
-        return self.backend.apply
 
     @property
     def available(self) -> bool:
@@ -288,8 +285,15 @@ class ChatCore(Generic[B]):
         self.config = config
         self.identities.config = config
         self.devices.config = config
+        self.accounts.reconfigure(config)
 
     def detach(self) -> Deferred[None]:
+        """Every session is closed: the threads passwords are hashed on stop
+        (no sign-in is left to check), and the back-end lets go of shared
+        state."""
+        stop = getattr(self.hashing, "stop", None)
+        if stop is not None:
+            stop()
         return self.backend.detach()
 
     def attach_reloader(self, reload: admin.Reload) -> None:
@@ -351,7 +355,7 @@ class ChatCore(Generic[B]):
             name, registered, signed_in, banned, self.config.require_account
         )
         before = session.account
-        shown = await registered_name(self.account_store, signed_in, before)
+        shown = await registered_name(self.backend.account_store, signed_in, before)
         await self.backend.claim(
             member,
             session,
@@ -366,7 +370,9 @@ class ChatCore(Generic[B]):
         seat = self.sessions.seat_of(member)
         if signed_in != before and seat is not None:  # the account's ignore list
             seat.ignore(
-                await self.account_store.ignores(signed_in) if signed_in else NOBODY
+                await self.backend.account_store.ignores(signed_in)
+                if signed_in
+                else NOBODY
             )
         if session.name:  # a rename: in no room, the user alone hears it
             account = self.sessions[member].account_name
@@ -384,7 +390,7 @@ class ChatCore(Generic[B]):
         """A plain name's read markers become its account's; rooms hear it."""
         member = self.identities.seat(member)
         before = self.sessions[member].account
-        shown = await registered_name(self.account_store, account)
+        shown = await registered_name(self.backend.account_store, account)
         await self.backend.sign(member, self.sessions[member], account)
         self.sessions.update(member, account=account, account_name=shown)
         await tell_rooms(self.backend, self.sessions, member, before)
@@ -393,19 +399,17 @@ class ChatCore(Generic[B]):
                 await advance(self.backend.apply, account, room, event_id)
             await self.devices.counted(member)
 
-    def release(self, member: Member, reason: str) -> None:
-        self._release(member, reason)
-
     def quit(self, member: Member, words: str, unsaid: str = rules.QUIT_WORDS) -> str:
         """The user quits saying ``words`` (:func:`rules.reason`, or
         ``unsaid``), which its rooms hear as its own."""
         said = rules.reason(words, unsaid)
-        self._release(member, said, own_words=True)
+        self.release(member, said, own_words=True)
         return said
 
-    def _release(self, member: Member, reason: str, own_words: bool = False) -> None:
+    def release(self, member: Member, reason: str, own_words: bool = False) -> None:
         """A device gone: its seat leaves the rooms no other device views
-        (all of them with its last device, as the whole session goes)."""
+        (all of them with its last device, as the whole session goes);
+        ``own_words``: ``reason`` is the user's (:meth:`quit`)."""
         self.backend.watch_lobby(member, False)
         seat = self.identities.seat(member)
         gone = self.sessions.get(member)

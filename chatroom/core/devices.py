@@ -49,7 +49,7 @@ from chatroom.core.events import (
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.member import Member
-from chatroom.core.moderation import Target
+from chatroom.core.moderation import Actor, Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Seat
 from chatroom.core.sessions import Session, Sessions
@@ -79,8 +79,14 @@ class Devices:
         sessions: Sessions,
         listing: Callable[[Member], Awaitable[Listing]],
         entries: Entries,
+        actor: Callable[[Member], Actor],
     ) -> None:
+        """Args:
+        actor: a member as the rules see it, with its standing
+            (:meth:`~chatroom.core.services.identities.Identities.actor`).
+        """
         self.config = config
+        self.actor = actor
         self.entries = entries
         self.clock = clock
         self.backend = backend
@@ -433,7 +439,7 @@ class Devices:
         session = self.sessions.get(seat)
         if session is None:
             return  # gone meanwhile
-        actor = self.sessions.actor(seat, self.config.admin_accounts)
+        actor = self.actor(seat)
         markers = await self.backend.markers.markers(account)
         device = seat.devices[member]
         multi = member.views_every_room

@@ -9,7 +9,7 @@ one JSON document built off the reactor (:func:`archive_bytes` runs on
 the account service's thread pool). It is kept under a secret token for
 :data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
 (in Redis for a cluster, so any node's HTTP door serves it) and handed out
-once (:meth:`~chatroom.core.userdata.UserDataSteps.take_export`).
+once (:meth:`~chatroom.core.services.users.UserService.take_export`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, of_kind
 from chatroom.core.accountrecord import app_passwords_of, mailbox_of
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import Account
 from chatroom.core.events import (
     Edited,
     Message,
@@ -38,6 +38,7 @@ from chatroom.core.missed_mail import mailed_missed
 from chatroom.core.oidc import provider_subject
 from chatroom.core.profiles import profile_in
 from chatroom.core.registry import Registry
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.thread_follows import follows_of
 from chatroom.core.userdata import AccountData
 from chatroom.wire.lines import format_time

@@ -5,9 +5,10 @@ shares it as an ordinary message carrying its URL, ``…/files/<id>/<name>``,
 so every door sees a link. This module holds every rule about that, once:
 
 - **Who.** Only accounts: HTTP Basic with the account's password (checked
-  by :class:`~chatroom.core.accounts.AccountService`, as any sign-in) or a
+  by :class:`~chatroom.core.services.accounts.AccountService`, as any sign-in) or a
   bearer token a signed-in session asked for with ``/token``
-  (:class:`UploadTokens`: random, for :data:`TOKEN_SECONDS`, in memory).
+  (:meth:`FileService.issue_token`: random, for :data:`TOKEN_SECONDS`,
+  kept by the back-end, :class:`UploadTokenStore`).
 - **What.** ``--max-upload`` bytes at most, decided from the announced
   size before anything is read; no type ``--upload-refuse-types`` names;
   at most ``--upload-rate`` uploads a minute per account (on the injected
@@ -45,10 +46,15 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.changes import (
     AccountFiles,
+    AccountUploadTokens,
     AddFile,
     Apply,
     DecidedChange,
+    FileKept,
+    IssueToken,
     PremiseFailedError,
+    RemoveFile,
+    RevokeTokens,
     UsageAtMost,
 )
 from chatroom.core.config import ServerConfig
@@ -84,13 +90,11 @@ class FileStore(Protocol):
     upload is recorded by a decided change the back-end applies
     (:class:`~chatroom.core.changes.AccountFiles`: :meth:`chatroom.core.
     backend.Backend.apply`), resting on the account's usage, in one step,
-    so two nodes cannot both record the last bytes."""
+    so two nodes cannot both record the last bytes; a removal likewise
+    (:class:`~chatroom.core.changes.RemoveFile`, resting on
+    :class:`~chatroom.core.changes.FileKept`)."""
 
     async def get(self, file_id: str) -> FileRecord | None: ...
-
-    async def remove(self, file_id: str) -> FileRecord | None:
-        """Forget the file; what was kept, or None if nothing was."""
-        ...
 
     async def usage(self, account: str) -> int:
         """Bytes of the files ``account`` uploaded that are left."""
@@ -199,15 +203,13 @@ def quota_refusal(quota: int, used: int) -> UploadRefusedError:
 
 
 class UploadTokenStore(Protocol):
-    """Where ``/token``'s bearer tokens are kept: this process's memory
-    (:class:`UploadTokens`), or, in a cluster, Redis, so that any node
-    takes an upload with a token another node gave."""
-
-    lifetime: float
-
-    async def issue(self, account: str) -> str:
-        """A new token for ``account`` (a key), good for :attr:`lifetime`."""
-        ...
+    """Where ``/token``'s bearer tokens are read: this process's memory,
+    or, in a cluster, Redis, so that any node takes an upload with a token
+    another node gave. A token is given and revoked by a change of an
+    :class:`~chatroom.core.changes.AccountUploadTokens`
+    (:meth:`FileService.issue_token`, :meth:`FileService.revoke_tokens`);
+    a store forgets a token at the deadline the change set (its clock's,
+    or Redis's expiry)."""
 
     async def account(self, token: str) -> str | None:
         """The account ``token`` was given to, if it is still good."""
@@ -217,43 +219,6 @@ class UploadTokenStore(Protocol):
         """Whether ``token`` is known to be no good already, so an upload
         is refused from its headers, before its body is read."""
         ...
-
-    async def revoke(self, account: str) -> None:
-        """Every token given to ``account`` is no good from now on (its
-        password was reset)."""
-        ...
-
-
-class UploadTokens:
-    """Bearer tokens for uploads: token → (account key, expiry), on the
-    injected clock, in this process's memory (a single server's)."""
-
-    def __init__(self, clock: IReactorTime, lifetime: float = TOKEN_SECONDS) -> None:
-        self.clock = clock
-        self.lifetime = lifetime
-        self.tokens: dict[str, tuple[str, float]] = {}
-
-    async def issue(self, account: str) -> str:
-        now = self.clock.seconds()
-        self.tokens = {t: held for t, held in self.tokens.items() if held[1] > now}
-        token = secrets.token_urlsafe(24)
-        self.tokens[token] = (account, now + self.lifetime)
-        return token
-
-    async def account(self, token: str) -> str | None:
-        return self.holder(token)
-
-    def refused_early(self, token: str) -> bool:
-        return self.holder(token) is None
-
-    async def revoke(self, account: str) -> None:
-        self.tokens = {t: held for t, held in self.tokens.items() if held[0] != account}
-
-    def holder(self, token: str) -> str | None:
-        held = self.tokens.get(token)
-        if held is None or held[1] <= self.clock.seconds():
-            return None
-        return held[0]
 
 
 class FileService:
@@ -268,9 +233,9 @@ class FileService:
         apply: the back-end's one write (:meth:`chatroom.core.backend.
             Backend.apply`), which records an upload decided here.
         directory: where the bytes are (in a cluster: this node's cache).
+        tokens: where ``/token``'s tokens are read.
         shared: where a cluster keeps the bytes (None: a single server,
             whose directory is the store).
-        tokens: where ``/token``'s tokens are kept (default: in memory).
     """
 
     def __init__(
@@ -280,8 +245,8 @@ class FileService:
         store: FileStore,
         apply: Apply,
         directory: FileDirectory,
+        tokens: UploadTokenStore,
         shared: SharedBytes | None = None,
-        tokens: UploadTokenStore | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -289,13 +254,32 @@ class FileService:
         self.apply = apply
         self.directory = directory
         self.shared = shared
-        self.tokens: UploadTokenStore = tokens or UploadTokens(clock)
+        self.tokens = tokens
+        #: How long a ``/token`` is good for, in seconds.
+        self.token_lifetime: float = TOKEN_SECONDS
         self.uploads = WindowLimit(clock, config.upload_rate, 60.0)
         #: Bytes being uploaded right now per account (counted in its quota).
         self.reserved: dict[str, int] = {}
         #: The upload URL clients are told (IRC's ``draft/FILEHOST``): set
         #: by the web door once it listens.
         self.upload_url = ""
+
+    # -- tokens ---------------------------------------------------------------------
+
+    async def issue_token(self, account: str) -> str:
+        """A new random token for ``account`` (a key), good for
+        :attr:`token_lifetime` seconds on every node."""
+        token = secrets.token_urlsafe(24)
+        until = self.clock.seconds() + self.token_lifetime
+        issued = IssueToken(token, until)
+        await self.apply(DecidedChange(AccountUploadTokens(account), (), (issued,)))
+        return token
+
+    async def revoke_tokens(self, account: str) -> None:
+        """Every token given to ``account`` is no good from now on (its
+        password was reset)."""
+        revoked = RevokeTokens()
+        await self.apply(DecidedChange(AccountUploadTokens(account), (), (revoked,)))
 
     # -- before the body ------------------------------------------------------------
 
@@ -406,7 +390,8 @@ class FileService:
             raise UploadRefusedError("not_found", "no such file")
         if record.account != account and not admin:
             raise UploadRefusedError("forbidden", "only its uploader or an admin")
-        await self._forget(record)
+        if not await self._forget(record):
+            raise UploadRefusedError("not_found", "no such file")
         return record
 
     async def redacted(self, text: str, author: str) -> None:
@@ -417,13 +402,20 @@ class FileService:
             if record is not None and record.account == author:
                 await self._forget(record)
 
-    async def _forget(self, record: FileRecord) -> None:
+    async def _forget(self, record: FileRecord) -> bool:
         """The bytes first: a failure leaves the file as it was, or
-        recorded without bytes (``404``), never bytes nobody can remove."""
+        recorded without bytes (``404``), never bytes nobody can remove.
+        False: the record was removed meanwhile (on another node)."""
         if self.shared is not None:
             await _shared_step(self.shared.delete(record.id))
-        await self.store.remove(record.id)
         self.directory.remove(record.id)
+        kept, removed = FileKept(record.id), RemoveFile(record.id)
+        change = DecidedChange(AccountFiles(record.account), (kept,), (removed,))
+        try:
+            await self.apply(change)
+        except PremiseFailedError:
+            return False
+        return True
 
     # -- serving --------------------------------------------------------------------
 

@@ -17,13 +17,20 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from chatroom.core import errors
 
 #: Runs a blocking function off the reactor thread.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
+
+
+def in_place(function: Callable[[], Any]) -> Deferred[Any]:
+    """A :data:`Runner` that runs ``function`` on the calling thread: a
+    server built without hashing threads (unit tests) hashes in place."""
+    return maybeDeferred(function)
+
 
 _Job = tuple[Callable[[], Any], "Deferred[Any]"]
 

@@ -9,7 +9,7 @@ alone: no other user is ever shown it, and it is in the owner's
 
 Under ``--require-email`` a new account keeps in its mailbox when it must
 have verified an address: until then it signs in nowhere else
-(:meth:`chatroom.core.accounts.AccountService.sign_in`), and once that
+(:meth:`chatroom.core.services.accounts.AccountService.sign_in`), and once that
 time is over :meth:`MailboxService.remove_unverified` removes it, every
 node looking every :data:`SWEEP_INTERVAL` seconds.
 
@@ -52,10 +52,11 @@ from twisted.python.failure import Failure
 
 from chatroom.core import changes, errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
-from chatroom.core.accounts import AccountService, applied
+from chatroom.core.accounts import applied
 from chatroom.core.codes import code_hash, new_code, same_code
 from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 from chatroom.core.throttle import FailureThrottle, SharedWindowLimit
 

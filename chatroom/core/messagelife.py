@@ -15,7 +15,7 @@ refuses, and the service decides again; the
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -40,12 +40,11 @@ from chatroom.core.events import (
     Message,
     Reaction,
     Redacted,
-    RoomEvent,
     Typing,
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, check_count, entries_of
+from chatroom.core.modlog import ModAction, ModEntry, check_count, recorded
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -214,7 +213,7 @@ class MessageLife:
             entry = ModEntry(
                 stamp, session.name, ModAction.REDACT, str(event_id), reason
             )
-            await self.backend.modlog.record(where, [entry])
+            await self.backend.apply(recorded(where, [entry]))
         return redacted[-1]
 
     async def react(
@@ -283,12 +282,6 @@ class MessageLife:
     def forget(self, member: Member) -> None:
         """The member is gone: its typing times go too."""
         self.typed.pop(member, None)
-
-    async def logged(self, room: str, events: Iterable[RoomEvent]) -> None:
-        """Record the moderation steps ``events`` say were applied in ``room``."""
-        entries = entries_of(events, format_time(self.clock.seconds()))
-        if entries:
-            await self.backend.modlog.record(room, entries)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         """``/modlog``: the room's newest ``count`` entries, for its owner,

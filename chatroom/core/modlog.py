@@ -13,12 +13,11 @@ them in its own words (the line door's ``MODLOG`` lines, IRC's notices);
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
+from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -28,45 +27,16 @@ from chatroom.core.events import (
     RoomEvent,
     SettingChanged,
 )
+from chatroom.core.modentry import ModAction as ModAction
+from chatroom.core.modentry import ModEntry as ModEntry
 from chatroom.core.moderation import shown
+from chatroom.core.text import name_key
 
 #: Entries a room keeps, and the most one ``/modlog`` shows.
 MODLOG_KEEP = 200
 
 #: How many ``/modlog`` shows when not told.
 MODLOG_DEFAULT = 50
-
-
-class ModAction(enum.Enum):
-    """What a moderation step did (the value is the word a log keeps it by:
-    the stored forms' and the line protocol's)."""
-
-    KICK = "kick"
-    BAN = "ban"
-    UNBAN = "unban"
-    OP = "op"
-    DEOP = "deop"
-    VOICE = "voice"
-    DEVOICE = "devoice"
-    #: ``/set``: one entry per setting changed.
-    SET = "set"
-    #: A deletion of someone else's message.
-    REDACT = "redact"
-    #: ``/pin`` and ``/unpin`` (the target is the message's id).
-    PIN = "pin"
-    UNPIN = "unpin"
-    #: ``/rename`` (the target is the room's former name, the reason).
-    RENAME = "rename"
-    #: ``/report`` (the target is the message's id, the reason) and
-    #: ``/report close`` (the report's number, the note).
-    REPORT = "report"
-    CLOSE_REPORT = "close-report"
-    #: The server's log (:data:`SERVER_LOG`): an admin's server ban, its
-    #: lifting, a lockdown's level, a kill.
-    GBAN = "gban"
-    GUNBAN = "gunban"
-    LOCKDOWN = "lockdown"
-    KILL = "kill"
 
 
 #: The key the server's own log is kept under, beside the rooms' (no room
@@ -81,18 +51,6 @@ GRANTS = {
     MemberMode.VOICE: ModAction.VOICE,
     MemberMode.DEVOICE: ModAction.DEVOICE,
 }
-
-
-@dataclass(frozen=True)
-class ModEntry:
-    """One moderation step: when, by whom, what, to whom or what (a name, a
-    mask, ``setting=value``, a message's id), and why ("" for none)."""
-
-    time: str
-    by: str
-    action: ModAction
-    target: str = ""
-    reason: str = ""
 
 
 def entries_of(events: Iterable[RoomEvent], stamp: str) -> list[ModEntry]:
@@ -120,13 +78,18 @@ def check_count(count: int) -> None:
         raise errors.bad_args(f"/modlog shows 1 to {MODLOG_KEEP} entries")
 
 
-class ModerationLog(Protocol):
-    """Where a back-end keeps rooms' moderation logs (its ``modlog``)."""
+def recorded(log: str, entries: Iterable[ModEntry]) -> DecidedChange:
+    """The change that adds ``entries`` to log ``log`` (a room's name, or
+    :data:`SERVER_LOG`), for :meth:`~chatroom.core.backend.Backend.apply`."""
+    subject = ModerationLogOf(name_key(log))
+    return DecidedChange(subject, (), (RecordEntries(tuple(entries)),))
 
-    async def record(self, room: str, entries: list[ModEntry]) -> None:
-        """Add ``entries`` to room ``room``'s log (the oldest beyond
-        :data:`MODLOG_KEEP` go)."""
-        ...
+
+class ModerationLog(Protocol):
+    """Where a back-end keeps rooms' moderation logs (its ``modlog``): read
+    here; entries are added by a change of a
+    :class:`~chatroom.core.changes.ModerationLogOf` (:func:`recorded`),
+    through :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def read(self, room: str, count: int) -> list[ModEntry]:
         """The newest ``count`` entries of room ``room``'s log, oldest first."""

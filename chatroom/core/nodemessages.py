@@ -1,8 +1,10 @@
 """What cluster nodes tell each other besides events, as typed values.
 
 Nodes speak through Redis, in :mod:`chatroom.core.codec`'s encoding (one
-JSON object, its type's name under ``"type"``), whether Python or a Lua
-script (``cjson.encode``) writes it; nodes of one cluster run one version.
+JSON object, its type's name under ``"type"``): a node encodes each and
+hands it to the script that publishes it, but for :class:`EndSession`,
+which the Lua of a session's end writes (``cjson.encode``, as it does the
+``Watched`` news); nodes of one cluster run one version.
 
 A node's channel (``P node:n``) carries, for one of node n's sessions,
 ``"conn OBJECT"``, or ``"* OBJECT"`` for every named session, where

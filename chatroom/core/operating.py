@@ -11,11 +11,16 @@ chat admin's are made of those, once, here:
   account:KEY``), so its sessions end at once, on every node, and it cannot
   sign in until the ban is lifted (an admin's ``/gunban account:KEY`` in
   chat);
-- **delete** an account: its session is ended as ``/kill`` ends one
-  (``killed by OPERATOR: account deleted``), then the account goes with its
-  read markers, remembered rooms and kept messages, as ``/unregister``'s;
+- **delete** an account: every device signed in to it, whatever name it
+  took with ``/nick``, is ended as ``/kill`` ends a user (``killed by
+  OPERATOR: account deleted``), on every node, then the account goes with
+  its read markers, remembered rooms and kept messages, as
+  ``/unregister``'s;
 - **reset** a password: the account service's rule for a new password,
-  without the old one; one is made up when none is given.
+  without the old one; one is made up when none is given. Every device
+  signed in to the account ends (``password reset by OPERATOR``), and its
+  push subscriptions and upload tokens are forgotten, as after a reset by
+  mail: whoever knew the old password is out.
 """
 
 from __future__ import annotations
@@ -24,13 +29,12 @@ import secrets
 
 from chatroom.core import errors
 from chatroom.core.accountrecord import Account
-from chatroom.core.accounts import AccountService, applied, dropping
+from chatroom.core.accounts import applied, dropping
 from chatroom.core.changes import DecidedChange
 from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
+from chatroom.core.mailbox import RESET_REASON
 from chatroom.core.moderation import Actor, account_mask
 from chatroom.core.registry import Registry
-from chatroom.core.text import name_key
 
 #: Bytes of randomness in a password made up by ``reset-password`` (its
 #: URL-safe base64 is 16 characters, none of them a space).
@@ -42,15 +46,6 @@ def operator(config: ServerConfig) -> Actor:
     return Actor(config.name, admin=True)
 
 
-def matching(names: list[str], text: str) -> list[str]:
-    """``accounts search TEXT``: the names containing ``text``, case and
-    look-alikes aside (compared by :func:`name_key`, as names are), sorted."""
-    wanted = name_key(text) if text else ""
-    return sorted(
-        (name for name in names if wanted in name_key(name)), key=str.casefold
-    )
-
-
 async def lock(registry: Registry, actor: Actor, name: str) -> str:
     """Lock account ``name``: ban ``account:KEY`` from the server (its
     sessions end, told ``account locked by OPERATOR``); returns the mask.
@@ -58,7 +53,7 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``; ``BAD_ARGS`` (locked already).
     """
-    account = await _account(registry, name)
+    account = (await registry.accounts.named(name)).key
     locked = await registry.moderation.server_ban_as(
         actor, account_mask(account), True, f"account locked by {actor.name}"
     )
@@ -66,48 +61,38 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
 
 
 async def delete(registry: Registry, actor: Actor, name: str) -> str:
-    """Delete account ``name``, ending its session first as ``/kill`` does;
+    """Delete account ``name``, ending its devices first as ``/kill`` does;
     returns the account's name as registered.
 
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``.
     """
-    key = await _account(registry, name)
-    store = registry.account_store
-    found = await store.get(key)
-    shown = found.name if found is not None else name
-    try:
-        await registry.moderation.kill_as(actor, shown, "account deleted")
-    except ChatError as refusal:
-        if refusal.code != "NO_SUCH_USER":  # nobody connected: nothing to end
-            raise
+    accounts = registry.accounts
+    found = await accounts.named(name)
+    key, shown = found.key, found.name
+    await registry.moderation.kill_account_as(actor, key, shown, "account deleted")
 
     async def decide(now: Account | None) -> DecidedChange:
         if now is None:
             raise errors.no_such_account(name)
         return dropping(now)
 
-    await applied(store, registry.account_changes, key, decide, found)
+    await applied(accounts.store, accounts.apply, key, decide, found)
     return shown
 
 
 async def reset_password(
-    accounts: AccountService, name: str, password: str = ""
+    registry: Registry, actor: Actor, name: str, password: str = ""
 ) -> str:
     """Set account ``name``'s password to ``password``, or to one made up
-    (returned: the operator passes it on).
+    (returned: the operator passes it on); then every device signed in to
+    the account ends, told ``password reset by OPERATOR``, and its push
+    subscriptions and upload tokens are forgotten.
 
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).
     """
     new = password or secrets.token_urlsafe(MADE_UP_PASSWORD_BYTES)
-    await accounts.reset_password(name, new)
+    account = await registry.accounts.reset_password(name, new)
+    await registry.users.end_signed_in(account.key, f"{RESET_REASON} by {actor.name}")
     return new
-
-
-async def _account(registry: Registry, name: str) -> str:
-    """The key of account ``name``, which must exist."""
-    key = name_key(name)
-    if await registry.account_store.get(key) is None:
-        raise errors.no_such_account(name)
-    return key

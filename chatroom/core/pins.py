@@ -36,7 +36,7 @@ from chatroom.core.events import Message, PinChanged
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.modlog import ModAction, ModEntry, recorded
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -107,7 +107,7 @@ class Pins:
             action = ModAction.PIN if pinned else ModAction.UNPIN
             stamp = format_time(self.clock.seconds())
             entry = ModEntry(stamp, session.name, action, str(event_id), "")
-            await self.backend.modlog.record(where, [entry])
+            await self.backend.apply(recorded(where, [entry]))
 
     async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
         """``/pins``: the room's name and its pinned messages the room still

@@ -128,7 +128,9 @@ class Notice:
 class PushStore(Protocol):
     """Where the server's VAPID key and accounts' subscriptions are kept
     (the SQLite file, or Redis), surviving restarts. A subscription kept or
-    forgotten is a change of an :class:`~chatroom.core.changes.AccountPush`
+    forgotten (or every one of an account:
+    :class:`~chatroom.core.changes.DropSubscriptions`) is a change of an
+    :class:`~chatroom.core.changes.AccountPush`
     the back-end applies (:meth:`chatroom.core.backend.Backend.apply`):
     atomically, or :class:`~chatroom.core.changes.PremiseFailedError` with
     the account's subscriptions as they are now."""
@@ -140,10 +142,6 @@ class PushStore(Protocol):
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
         """The subscriptions of those of ``accounts`` that keep any."""
-        ...
-
-    async def drop_account(self, account: str) -> None:
-        """Forget every subscription of a deleted account."""
         ...
 
     def subscribers(self) -> Collection[str] | None:
@@ -161,6 +159,12 @@ SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
 #: What a decision about an account's subscriptions is: the premise and
 #: the operation of its change.
 Decided = tuple[changes.Premise, changes.Operation]
+
+
+def dropped(account: str) -> changes.DecidedChange:
+    """The change that forgets every subscription of ``account`` (a key)."""
+    subject = changes.AccountPush(account)
+    return changes.DecidedChange(subject, (), (changes.DropSubscriptions(),))
 
 
 def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided:
@@ -326,7 +330,6 @@ class Notifications:
         #: then starts no timer.
         self._stopped = False
         self._server_key: str | None = None
-        self._public_key: str | None = None
         #: Pushes sent and subscriptions forgotten (``/metrics``, tests).
         self.sent = 0
         self.forgotten = 0
@@ -337,17 +340,6 @@ class Notifications:
         if self._server_key is None:
             self._server_key = await self.store.server_key(new_server_key())
         return self._server_key
-
-    async def public_key(self) -> str:
-        """What clients subscribe with: :func:`public_key_of` the key."""
-        if self._public_key is None:
-            self._public_key = public_key_of(await self.server_key())
-        return self._public_key
-
-    @property
-    def known_public_key(self) -> str:
-        """The public key once read (:meth:`public_key`), "" before."""
-        return self._public_key or ""
 
     async def subscribe(self, account: str, subscription: Subscription) -> None:
         """``/push add``: keep the account's subscription (at most

@@ -21,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.core import errors, rules
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import Account
 from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 
 
@@ -139,7 +140,9 @@ async def delete_account(
     """``/delete-account PASSWORD``: the member's account and its data go
     (:mod:`chatroom.core.userdata`, *What a deletion takes*); ``deleted``
     is called once they have (the door's ``ACCOUNT_DELETED``), then every
-    device of the account is disconnected.
+    device signed in to the account is disconnected, on every node, under
+    whatever name it took with ``/nick``, and its upload tokens are
+    forgotten.
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
@@ -150,7 +153,8 @@ async def delete_account(
     await registry.users.erase_account(member, account_key)
     accounts.log.info("{name} deleted their account", name=account.name)
     deleted(account)
-    await registry.users.end_account(member, f"account {account.name} deleted")
+    # Every device signed in to it, whatever name it took with /nick.
+    await registry.users.end_signed_in(account_key, f"account {account.name} deleted")
     # Once more, now that no device is left: in a cluster, another device
     # may have spoken between the erasure's read and its write.
     await registry.users.erase_account(member, account_key)

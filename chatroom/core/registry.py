@@ -10,8 +10,8 @@ this interface and never know which back-end they have.
 The registry itself holds who each member is (the name it claims, the
 account it signs in to, its release) and the life of the whole; a command
 is asked of the service that owns its concern
-(:mod:`chatroom.core.services`): ``rooms``, ``messages``, ``moderation``,
-``presence``, ``users``, and the objects handed over as they are:
+(:mod:`chatroom.core.services`): ``accounts``, ``rooms``, ``messages``,
+``moderation``, ``presence``, ``users``, and the objects handed over as they are:
 ``markers``, ``webhooks``, ``devices``, ``threads``, ``pins``,
 ``notify_levels``, ``bans``, ``sessions``.
 
@@ -34,9 +34,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.abuse_reports import AbuseReports
-from chatroom.core.accounts import AccountStore
 from chatroom.core.admin import Reload
-from chatroom.core.changes import Apply
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.files import FileService
@@ -49,6 +47,7 @@ from chatroom.core.profiles import Profiles
 from chatroom.core.reading import Markings
 from chatroom.core.rules import QUIT_WORDS
 from chatroom.core.serverbans import ServerBans
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
@@ -61,24 +60,10 @@ from chatroom.core.webhooks import Webhooks
 class Registry(Protocol):
     """Names, rooms and who is where: shared by every door and node.
 
-    Accounts and server bans are kept by its :attr:`account_store`, which
-    :class:`chatroom.core.accounts.AccountService` uses for every sign-in rule; the
-    registry itself knows which account each member is signed in to; each
-    command is one of its services'.
+    Accounts are its :attr:`accounts` service's (registering, signing in,
+    passwords); the registry itself knows which account each member is
+    signed in to; each command is one of its services'.
     """
-
-    @property
-    def account_store(self) -> AccountStore:
-        """Where accounts and server bans are kept, for this registry's mode."""
-        ...
-
-    @property
-    def account_changes(self) -> Apply:
-        """Where the account service and the operator's tools hand the
-        changes of accounts they decide (:class:`~chatroom.core.accounts.
-        AccountService`, built by the doors' server over this registry):
-        the back-end's one write, :meth:`~chatroom.core.backend.Backend.apply`."""
-        ...
 
     @property
     def files(self) -> FileService | None:
@@ -118,7 +103,8 @@ class Registry(Protocol):
         on, for every session; the rest of ``config`` is as it was."""
 
     def detach(self) -> Deferred[None]:
-        """Every session is closed: let go of shared state before exiting."""
+        """Every session is closed: stop the threads passwords are hashed
+        on and let go of shared state before exiting."""
 
     def attach_reloader(self, reload: Reload) -> None:
         """What reloads this node's configuration, handed over by the
@@ -177,6 +163,14 @@ class Registry(Protocol):
         (:meth:`~chatroom.core.sessions.Sessions.account_of`), the
         account of the session called by a name, here
         (:meth:`~chatroom.core.sessions.Sessions.account_named`)."""
+        ...
+
+    @property
+    def accounts(self) -> AccountService:
+        """Registering, signing in, passwords and the accounts' records
+        (:class:`~chatroom.core.services.accounts.AccountService`): every
+        door's, the mailbox's, the invitations' and the operator's way to
+        an account."""
         ...
 
     @property

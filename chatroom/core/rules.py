@@ -193,6 +193,16 @@ def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
     return CatchUp(since + 1, "")
 
 
+def oldest_kept(age: float, now: float) -> float:
+    """The oldest time a room keeps events from once one is appended at
+    ``now`` (Unix seconds; 0: kept whatever their age), with
+    ``--retention-age`` ``age``: every stored event said before it goes,
+    of every kind (a topic change, a reaction, an edit as much as a
+    message), and none said since. The back-ends apply it as the
+    :class:`~chatroom.core.changes.Append` operand ``oldest``."""
+    return now - age if age else 0.0
+
+
 def listed_for(
     listing: Listing, place: Callable[[M, str], object], member: M | None
 ) -> Listing:

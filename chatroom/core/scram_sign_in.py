@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from chatroom.core import errors, rules
 from chatroom.core.accountrecord import mailbox_of
-from chatroom.core.accounts import Account, AccountService
+from chatroom.core.accounts import Account
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import ScramError, ScramExchange, ScramKeys
+from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 
 __all__ = ["ScramSignIn", "begin_scram"]

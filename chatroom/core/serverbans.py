@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 from chatroom.core import changes, errors
 from chatroom.core.backend import Backend
 from chatroom.core.moderation import Actor, account_mask, name_mask
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recorded
 from chatroom.core.netbans import (
     MASK_KINDS,
     UNKNOWN,
@@ -155,7 +155,7 @@ class ServerBans:
         """The server's moderation log (``/modlog server``) records it."""
         stamp = format_time(self.clock.seconds())
         entry = ModEntry(stamp, actor.name, action, target, why)
-        await self.backend.modlog.record(SERVER_LOG, [entry])
+        await self.backend.apply(recorded(SERVER_LOG, [entry]))
 
     async def _mask(self, target: str) -> str:
         found = None

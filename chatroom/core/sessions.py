@@ -37,7 +37,7 @@ from chatroom.core.events import (
     ReportFiled,
 )
 from chatroom.core.member import Member
-from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.moderation import account_mask, name_mask
 from chatroom.core.seats import Seat
 from chatroom.core.text import name_key
 
@@ -173,17 +173,6 @@ class Sessions:
         """The account name of this process's session called ``name`` ("" for
         none, or a plain name)."""
         return self._account_names.get(name_key(name), "")
-
-    def actor(self, member: Member, admins: frozenset[str]) -> Actor:
-        """``member`` as the rules see the user giving a command."""
-        session = self[member]
-        return Actor(
-            session.name,
-            session.account,
-            session.token,
-            session.account in admins,
-            session.account_name,
-        )
 
     # -- written by the core only ------------------------------------------------
 

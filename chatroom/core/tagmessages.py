@@ -44,6 +44,7 @@ from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessag
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.private import appended, conversation_of, keeps
+from chatroom.core.rules import oldest_kept
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -104,7 +105,8 @@ class TagMessages:
         now = self.clock.seconds()
         event = TagMessage(where, session.name, tags, format_time(now))
         if typing is None and not reactions:
-            kept = (Append(event, now),)
+            oldest = oldest_kept(self.life.config.retention_age, now)
+            kept = (Append(event, now, oldest=oldest),)
             change = DecidedChange(RoomMessages(name_key(where)), (), kept)
             await self.backend.apply(change, member, session)
         else:

@@ -28,15 +28,24 @@ reactions that depend on them (their ids stay unused), as ``--on-delete``
 says (:func:`erased`). A room whose events changed between the read and
 the apply (the user edited a message on another device) applies nothing,
 and the core reads and decides again. Then one back-end step
-(:meth:`UserDataSteps.erase`) removes the account, its read markers, its
+(:func:`erased_account`) removes the account, its read markers, its
 remembered rooms, the messages kept for it, its private conversations
 (the one copy both sides read: the other side keeps only what its
 clients showed) and the kept messages it sent to others: records with no
 rule to decide, gone whole.
 
 Its push subscriptions go right after, in their store's own step
-(:meth:`~chatroom.core.push.PushStore.drop_account`); its uploaded files
+(:func:`~chatroom.core.push.dropped`); its uploaded files
 stay, removed as any file is, by their uploader or a server admin.
+
+**Its devices' late writes.** Every device signed in to the account is
+ended after the erasure, on every node, and its words are erased once
+more (:func:`chatroom.core.registering.delete_account`). A device on
+another node may still have had a write of the account's own records under
+way, decided before its node heard of the end: its read markers, settings,
+remembered rooms and ignore list are kept only for an account still
+registered, so such a write, come after the erasure, keeps nothing, on
+both back-ends.
 """
 
 from __future__ import annotations
@@ -45,8 +54,14 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from chatroom.core.changes import (
+    AccountHoldings,
     DecidedChange,
+    DropExport,
+    EraseAccount,
     EventIs,
+    ExportKept,
+    KeepExport,
+    KeptExport,
     ReplaceEvent,
     RoomMessages,
 )
@@ -102,7 +117,10 @@ class RoomWords:
 
 
 class UserDataSteps(Protocol):
-    """A back-end's reads and stores for a user's own data."""
+    """A back-end's reads of a user's own data; what a deletion erases goes
+    by changes (:func:`erasure`, :func:`erased_account`) and an export is
+    kept by one (:func:`kept_export`), through
+    :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def gather(self, account: str) -> AccountData:
         """Everything kept of account key ``account`` (:class:`AccountData`)."""
@@ -114,19 +132,29 @@ class UserDataSteps(Protocol):
         room messages' erasure is decided on."""
         ...
 
-    async def erase(self, account: str) -> None:
-        """In one atomic step: the account and everything of it but its
-        room messages (see the module's docstring)."""
+    async def export(self, token: str) -> tuple[bytes, float] | None:
+        """The archive kept under ``token`` and until when (clock seconds);
+        None if there is none. It is kept, and taken, by a change of a
+        :class:`~chatroom.core.changes.KeptExport` (:func:`kept_export`,
+        :func:`taken_export`)."""
         ...
 
-    async def keep_export(self, token: str, archive: bytes, until: float) -> None:
-        """Keep ``archive`` under ``token`` until ``until`` (clock seconds)."""
-        ...
 
-    async def take_export(self, token: str, now: float) -> bytes | None:
-        """The archive under ``token``, gone from then on; None if there is
-        none or its time (as of ``now``) is over."""
-        ...
+def erased_account(account: str) -> DecidedChange:
+    """The change that erases account key ``account`` and everything of it
+    but its room messages, once their erasure is applied."""
+    return DecidedChange(AccountHoldings(account), (), (EraseAccount(),))
+
+
+def kept_export(token: str, archive: bytes, until: float) -> DecidedChange:
+    """The change that keeps ``archive`` under ``token`` until ``until``."""
+    return DecidedChange(KeptExport(token), (), (KeepExport(archive, until),))
+
+
+def taken_export(token: str) -> DecidedChange:
+    """The change that takes the export under ``token`` away, once: it
+    rests on the export being still kept."""
+    return DecidedChange(KeptExport(token), (ExportKept(),), (DropExport(),))
 
 
 def author(event: StoredEvent) -> str:

@@ -55,6 +55,7 @@ from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, is_owner
 from chatroom.core.multiline import as_message
 from chatroom.core.retrying import retried
+from chatroom.core.rules import oldest_kept
 from chatroom.core.text import NAME_MAX_LENGTH, is_valid_name, name_key
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.lines import format_time
@@ -177,6 +178,8 @@ class Webhooks:
         place: the room a member is in by that name (``NOT_IN_ROOM``).
         """
         self.clock = clock
+        #: ``--retention-age``, for the operand each post is kept with.
+        self.retention_age = config.retention_age
         self.backend = backend
         self.actor = actor
         self.joined_room = place
@@ -281,7 +284,8 @@ class Webhooks:
             hook.room, name, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
         )
         try:
-            posted = (Append(event, now, outside=True),)
+            oldest = oldest_kept(self.retention_age, now)
+            posted = (Append(event, now, outside=True, oldest=oldest),)
             await self.backend.apply(
                 DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
             )

@@ -41,11 +41,10 @@ class Departed:
 
 
 class WhowasSteps(Protocol):
-    """Where the nicks gone are kept."""
-
-    async def remember(self, key: str, gone: Departed) -> None:
-        """``gone`` left the name whose key is ``key``."""
-        ...
+    """Where the nicks gone are read; a departure is kept by a change of a
+    :class:`~chatroom.core.changes.NameHolders`
+    (:class:`~chatroom.core.changes.RememberGone`), through
+    :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def recall(self, key: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of the name ``key``, newest first."""

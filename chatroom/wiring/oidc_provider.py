@@ -294,8 +294,8 @@ def oidc_sign_in(
     registry's accounts; its tickets signed with a key derived from the
     client secret (every node's the same)."""
     return OidcSignIn(
-        registry.account_store,
-        registry.account_changes,
+        registry.accounts.store,
+        registry.accounts.apply,
         reactor,
         settings.name,
         settings.key(b"chatroom sign-in tickets"),

@@ -20,6 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.hashing import Runner, in_place
 from chatroom.core.previews import CardFetcher
 from chatroom.core.push import PushSender
 
@@ -39,10 +40,11 @@ def local_registry(
     store: Store | None = None,
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
+    hashing: Runner = in_place,
 ) -> LocalRegistry:
     """Names and rooms in this process (kept in ``store``, if given);
     ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender
-    (None: none)."""
+    (None: none); ``hashing``: where passwords are hashed."""
     from chatroom.backends.local.local_backend import LocalBackend
 
     return ChatCore(
@@ -51,6 +53,7 @@ def local_registry(
         lambda sessions, reports: LocalBackend(config, clock, sessions, reports, store),
         fetch_card=fetch_card,
         send_push=send_push,
+        hashing=hashing,
     )
 
 
@@ -64,6 +67,7 @@ def redis_registry(
     heartbeat: RedisLink | None = None,
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
+    hashing: Runner = in_place,
 ) -> RedisRegistry:
     """Names and rooms in the Redis that ``cluster`` names, over three links
     (``reactor`` connects them): scripts, subscriptions, and the node's
@@ -100,6 +104,7 @@ def redis_registry(
         namespace=cluster.node_id,
         fetch_card=fetch_card,
         send_push=send_push,
+        hashing=hashing,
     )
 
 
@@ -109,6 +114,7 @@ def restored_local_registry(
     reactor: IReactorTime,
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
+    hashing: Runner = in_place,
 ) -> LocalRegistry:
     """The local back-end restored from ``--db`` (``db``).
 
@@ -118,7 +124,12 @@ def restored_local_registry(
     """
     from chatroom.backends.local.store import open_store
 
-    store = open_store(db, reactor, config.retention, config.retention_age)
+    store = open_store(db, reactor, config.retention)
     return local_registry(
-        config, reactor, store=store, fetch_card=fetch_card, send_push=send_push
+        config,
+        reactor,
+        store=store,
+        fetch_card=fetch_card,
+        send_push=send_push,
+        hashing=hashing,
     )

@@ -763,6 +763,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     guard = config.outbound_guard(reactor)
     fetch_card = config.card_fetcher(guard)
     pusher = WebPushSender(guard, reactor, subject_of(config["public-url"]))
+    hashing = hashing_threads(reactor)
     if cluster is not None:
         registry = redis_registry(
             server_config,
@@ -771,13 +772,14 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             on_fatal=lambda message: stop_with_error(reactor, message),
             fetch_card=fetch_card,
             send_push=pusher,
+            hashing=hashing,
         )
     else:
         from chatroom.backends.local.dbfile import DatabaseUnusableError
 
         try:
             registry = restored_local_registry(
-                config["db"], server_config, reactor, fetch_card, pusher
+                config["db"], server_config, reactor, fetch_card, pusher, hashing
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
@@ -789,7 +791,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         server_config,
         clock=reactor,
         registry=registry,
-        hashing=hashing_threads(reactor),
+        hashing=hashing,
         blocklists=build_blocklists(config, reactor),
     )
     if config.smtp_server is not None:  # Twisted Mail: loaded where mail is sent

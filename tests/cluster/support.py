@@ -18,21 +18,24 @@ import pkgutil
 import shutil
 import signal
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer, protocol, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
-from twisted.internet.interfaces import IProtocol
+from twisted.internet.interfaces import IDelayedCall, IProtocol, IReactorTime
 from twisted.python.failure import Failure
 from twisted.trial import unittest
+from zope.interface import implementer
 
 import chatroom.backends.redis
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
-from chatroom.wiring.registries import redis_registry
+from chatroom.redisclient.link import RedisLink
+from chatroom.wiring.registries import RedisRegistry, redis_registry
 from chatroom.wiring.tap import ChatroomService, Options, makeService
 from tests.backends.contracts.handler import ContractBase, User
 from tests.integration.test_twistd import spawn_twistd
@@ -408,6 +411,55 @@ def tags_of(line: str) -> dict[str, str]:
     return dict(tag.partition("=")[::2] for tag in section.split(";"))
 
 
+@implementer(IReactorTime)
+class SteppedReactor:
+    """The real reactor, with a clock a test can move on: ``seconds()`` is
+    the reactor's plus every ``advance``, so messages a test says a
+    "second" apart are stamped a second apart and their order by time is
+    certain. Everything else (its timers, whose delays are relative, and
+    its sockets) is the reactor's own."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def seconds(self) -> float:
+        return reactor.seconds() + self.ahead
+
+    def advance(self, amount: float) -> None:
+        self.ahead += amount
+
+    def callLater(
+        self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
+    ) -> IDelayedCall:
+        return reactor.callLater(delay, callable, *args, **kw)
+
+    def getDelayedCalls(self) -> Sequence[IDelayedCall]:
+        return reactor.getDelayedCalls()
+
+    def __getattr__(self, name: str) -> Any:
+        """The rest (threads' ``callFromThread``, system event triggers)."""
+        return getattr(reactor, name)
+
+
+def stepped_registry(
+    config: ServerConfig, cluster: ClusterConfig, clock: IReactorTime
+) -> RedisRegistry:
+    """A node whose core and back-end read ``clock`` (a
+    :class:`SteppedReactor`), its links to Redis on the reactor's own (their
+    deadlines count the time the node listened, which a step would skip)."""
+    key = cluster.prefix  # on a Redis Cluster, the links go to its slot's
+    return redis_registry(
+        config,
+        cluster,
+        clock,
+        commands=RedisLink(reactor, cluster.redis, "redis commands", cluster_key=key),
+        subscriber=RedisLink(
+            reactor, cluster.redis, "redis subscriber", subscriber=True, cluster_key=key
+        ),
+        heartbeat=RedisLink(reactor, cluster.redis, "redis heartbeat", cluster_key=key),
+    )
+
+
 class RedisRegistryTestCase(RedisTestCase):
     """A contract (``tests/backends/contracts/``) run on one server whose registry
     is in a fresh redis-server: replies come once Redis has answered, and
@@ -419,8 +471,9 @@ class RedisRegistryTestCase(RedisTestCase):
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
-        self.registry = redis_registry(self.config, self.cluster_config(), reactor)
-        self.server = DoorHub(self.config, clock=reactor, registry=self.registry)
+        clock = self.node_clock()
+        self.registry = stepped_registry(self.config, self.cluster_config(), clock)
+        self.server = DoorHub(self.config, clock=clock, registry=self.registry)
         self.server.start()
         self.addCleanup(self._stop)
         yield self.registry.backend.when_available()
@@ -428,6 +481,11 @@ class RedisRegistryTestCase(RedisTestCase):
     def cluster_config(self) -> ClusterConfig:
         """How the server reaches the test's Redis."""
         return ClusterConfig(RedisAddress.parse(self.redis_url), node_id="contract")
+
+    def node_clock(self) -> IReactorTime:
+        """The server's clock: the reactor (a contract that moves time on
+        gives a :class:`SteppedReactor`)."""
+        return reactor
 
     def _stop(self):
         self.server.stop()

@@ -30,6 +30,7 @@ from tests.backends.contracts.operating import OperatingContract
 from tests.backends.contracts.pins import PinsContract
 from tests.backends.contracts.private import PrivateContract
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
+from tests.backends.contracts.records import RecordsContract
 from tests.backends.contracts.search import SEARCH_CONFIG, SearchContract
 from tests.backends.contracts.threads import THREADS_CONFIG, ThreadsContract
 from tests.backends.contracts.userdata import UserDataContract
@@ -79,6 +80,13 @@ class RoomsApartModerationTests(RoomsApartRegistryTestCase, ModerationContract):
     """Moderation, each room in a slot of its own."""
 
     config = moderation_contract.CONFIG
+
+
+class RoomsApartRecordsTests(RoomsApartRegistryTestCase, RecordsContract):
+    """The records' changes (a room's log in the room's slot, the rest in
+    the server's), each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
 
 
 class RoomsApartPrivateTests(RoomsApartRegistryTestCase, PrivateContract):

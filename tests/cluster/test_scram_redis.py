@@ -67,7 +67,7 @@ class ScramAcrossNodesTests(ClusterTestCase):
         reason; PLAIN on node two makes its keys; SCRAM on node one works."""
         one = yield self.node("--irc", LOCAL)
         two = yield self.node("--irc", LOCAL)
-        accounts = one.server.registry.account_store
+        accounts = one.server.registry.accounts.store
         older = Account("bob", "bob", CHEAP.hash(PASSWORD))
         yield defer.ensureDeferred(accounts.apply(registering(None, older)))
         early = yield self.connect(one, "bob")
@@ -87,7 +87,7 @@ class ScramAcrossNodesTests(ClusterTestCase):
         """Keys made from the old password are refused by Redis once the
         record changed; the changed record is kept whole."""
         node = yield self.node()
-        accounts = node.server.registry.account_store
+        accounts = node.server.registry.accounts.store
         older = Account("bob", "bob", CHEAP.hash(PASSWORD))
         yield defer.ensureDeferred(accounts.apply(registering(None, older)))
         changed = replace(older, hash=CHEAP.hash("battery-staple"), scram="k")

@@ -206,8 +206,7 @@ class MeteredRegistryTests(unittest.TestCase):
         self.assertEqual(
             UNTIMED,
             {
-                "account_store",
-                "account_changes",
+                "accounts",
                 "bans",
                 "missed_mail",
                 "available",

@@ -111,6 +111,20 @@ class AdminServerTestCase(unittest.TestCase):
         return client
 
     @defer.inlineCallbacks
+    def renamed_and_phone(self, name: str, nick: str, password: str = "password-1"):
+        """Account ``name`` registered on a device that then took ``nick``
+        (``/nick``: signed in to the account still), and signed in on a
+        second device under its name: both clients."""
+        renamed = yield self.registered(name, password)
+        renamed.say(f"/nick {nick}")
+        yield renamed.expect_line(f"NICK {name} {nick}")
+        phone: LineClient = yield connect_client(reactor, self.port)
+        self.hang_up(phone)
+        phone.say(f"/login {name} {password}")
+        yield phone.expect_line(f"WELCOME {name}")
+        return renamed, phone
+
+    @defer.inlineCallbacks
     def http_status(self, path: str, authorization: str | None):
         """The status line and headers of ``GET path`` (``authorization``
         sent as the header when given)."""
@@ -210,11 +224,12 @@ class AdminToolTests(AdminServerTestCase):
         refused = yield again.expect_line("ERR ")
         self.assertTrue(refused.startswith("ERR BANNED "), refused)
 
-        carol = yield self.registered("carol")
-        bye = carol.expect_line("BYE ")
+        devices = yield self.renamed_and_phone("carol", "carla")
+        byes = [device.expect_line("BYE ") for device in devices]
         deleted = yield self.admin_json("accounts", "delete", "carol")
         self.assertEqual(deleted, {"deleted": "carol"})
-        self.assertEqual((yield bye), "BYE killed by chatroom: account deleted")
+        for bye in byes:
+            self.assertEqual((yield bye), "BYE killed by chatroom: account deleted")
         accounts = yield self.admin_json("accounts", "list")
         self.assertEqual(accounts, {"accounts": ["eve", "mallory"]})
         newcomer: LineClient = yield connect_client(reactor, self.port, "carol")
@@ -262,11 +277,18 @@ class AdminToolTests(AdminServerTestCase):
     @defer.inlineCallbacks
     def test_reset_password(self):
         """A made-up password, and one given, each sign the account in over
-        the line protocol; the old one no longer does."""
-        yield self.registered("dave", "old-password")
+        the line protocol; the old one no longer does. Every device signed
+        in to the account is told ``BYE password reset by chatroom``, one
+        that took another name with ``/nick`` too; another account's
+        device is not."""
+        devices = yield self.renamed_and_phone("dave", "davey", "old-password")
+        erin = yield self.registered("erin")
+        byes = [device.expect_line("BYE ") for device in devices]
         answer = yield self.admin_json("accounts", "reset-password", "dave")
         made_up = answer["password"]
         self.assertEqual(answer, {"account": "dave", "password": made_up})
+        for bye in byes:
+            self.assertEqual((yield bye), "BYE password reset by chatroom")
         self.assertEqual(len(made_up), 16)
         client: LineClient = yield connect_client(reactor, self.port)
         self.hang_up(client)
@@ -283,6 +305,9 @@ class AdminToolTests(AdminServerTestCase):
         self.hang_up(other)
         other.say("/login dave chosen-one")
         self.assertEqual((yield other.expect_line("WELCOME ")), "WELCOME dave")
+        erin.say("/list")
+        yield erin.expect_line("ROOMS ")
+        self.assertFalse([line for line in erin.lines if line.startswith("BYE")])
         self.assertNotIn(TOKEN.encode(), self.process.output)
         self.assertNotIn(b"chosen-one", self.process.output)
 

@@ -1,12 +1,17 @@
-"""Uploaded files' metadata in one process: the local :class:`FileStore`.
+"""Uploaded files' metadata and upload tokens in one process: the local
+:class:`FileStore` and :class:`UploadTokenStore`.
 
-Kept in memory (loaded once at start-up) and written through the
-back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
-file's ``files`` table with ``--db``), as read markers are. Each
-account's usage is kept beside, so a quota check costs a lookup.
+Files' metadata is kept in memory (loaded once at start-up) and written
+through the back-end's :class:`~chatroom.backends.local.records.Store`
+(the SQLite file's ``files`` table with ``--db``), as read markers are.
+Each account's usage is kept beside, so a quota check costs a lookup.
+``/token``'s tokens live in memory only, as long as their deadline, on
+the injected clock: a restart ends them.
 """
 
 from __future__ import annotations
+
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
@@ -29,32 +34,77 @@ class StoredFiles:
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """The account's usage checked against the change's
-        :class:`~chatroom.core.changes.UsageAtMost`, then each record kept."""
+        :class:`~chatroom.core.changes.UsageAtMost`, a removed file's
+        record against its :class:`~chatroom.core.changes.FileKept`, then
+        each record kept or removed."""
         account = changes.account_of(change, changes.AccountFiles)
         within = change.premise(changes.UsageAtMost)
         used = self.used.get(account, 0)
         if within is not None and used > within.size:
             raise changes.PremiseFailedError(used, within)
+        kept = change.premise(changes.FileKept)
+        if kept is not None and kept.file_id not in self.by_id:
+            raise changes.PremiseFailedError(None, kept)
         for op in change.ops:
-            if not isinstance(op, changes.AddFile):
+            if isinstance(op, changes.AddFile):
+                self._added(op.record)
+                self.store.save_file(op.record)
+            elif isinstance(op, changes.RemoveFile):
+                self._removed(op.file_id)
+            else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
-            self._added(op.record)
-            self.store.save_file(op.record)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return self.by_id.get(file_id)
 
-    async def remove(self, file_id: str) -> FileRecord | None:
+    def _removed(self, file_id: str) -> None:
         record = self.by_id.pop(file_id, None)
         if record is None:
-            return None
+            return
         left = self.used.get(record.account, 0) - record.size
         if left > 0:
             self.used[record.account] = left
         else:
             self.used.pop(record.account, None)
         self.store.drop_file(file_id)
-        return record
 
     async def usage(self, account: str) -> int:
         return self.used.get(account, 0)
+
+
+class MemoryUploadTokens:
+    """``/token``'s bearer tokens: token → (account key, deadline), in this
+    process's memory."""
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        self.tokens: dict[str, tuple[str, float]] = {}
+
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+        a token given (those past their deadline forgotten then), or every
+        token of the account revoked."""
+        account = changes.account_of(change, changes.AccountUploadTokens)
+        for op in change.ops:
+            if isinstance(op, changes.IssueToken):
+                now = self.clock.seconds()
+                self.tokens = {t: h for t, h in self.tokens.items() if h[1] > now}
+                self.tokens[op.token] = (account, op.until)
+            elif isinstance(op, changes.RevokeTokens):
+                self.tokens = {
+                    t: held for t, held in self.tokens.items() if held[0] != account
+                }
+            else:
+                raise TypeError(f"not an operation on upload tokens: {op!r}")
+
+    async def account(self, token: str) -> str | None:
+        return self.holder(token)
+
+    def refused_early(self, token: str) -> bool:
+        return self.holder(token) is None
+
+    def holder(self, token: str) -> str | None:
+        held = self.tokens.get(token)
+        if held is None or held[1] <= self.clock.seconds():
+            return None
+        return held[0]

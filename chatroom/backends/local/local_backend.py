@@ -19,7 +19,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
-from chatroom.backends.local.files import StoredFiles
+from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -44,12 +44,14 @@ from chatroom.core.census import OneProcess
 from chatroom.core.changes import (
     AccountAge,
     AccountFiles,
+    AccountHoldings,
     AccountIgnores,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     AccountWaiting,
     AddBan,
     Announce,
@@ -64,11 +66,14 @@ from chatroom.core.changes import (
     FewerReactionsThan,
     Incarnation,
     InvitationCode,
+    KeptExport,
     KickMember,
     LiftBan,
     MakeRoom,
     MessageIs,
+    ModerationLogOf,
     NameFree,
+    NameHolders,
     OwnerIs,
     Premise,
     PremiseFailedError,
@@ -77,6 +82,7 @@ from chatroom.core.changes import (
     QuietAmong,
     React,
     Reacted,
+    RecordEntries,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -126,7 +132,7 @@ from chatroom.core.facts import (
     WaitingFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.files import SharedBytes, UploadTokenStore
+from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
@@ -207,7 +213,7 @@ class LocalBackend:
         #: A single server's files' bytes are its own directory's.
         self.file_bytes: SharedBytes | None = None
         #: ``/token``'s tokens live in this process's memory.
-        self.upload_tokens: UploadTokenStore | None = None
+        self.upload_tokens = MemoryUploadTokens(clock)
         self.push = StoredPush(self.store)
         self.other_nodes = NoOtherNodes()
         self.presence: PresenceSteps = NoPresence()
@@ -220,7 +226,7 @@ class LocalBackend:
         )
         #: Edits, redactions and reactions; typing notices; /modlog.
         self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
-        self.modlog = StoredModerationLog(self.store)
+        self.modlog = StoredModerationLog(self.store, self.rooms.__contains__)
         self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: Rooms' pinned messages (chatroom.core.pins).
         self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
@@ -234,6 +240,7 @@ class LocalBackend:
             self.markers,
             self.remembered,
             self.conversations,
+            self.clock,
         )
         #: Renamed rooms' former names, within their grace.
         self.former_names = FormerNames(self.store)
@@ -668,14 +675,19 @@ class LocalBackend:
         self.outage.check(where, said.event)  # nothing acknowledged unkept
         if len(change.ops) > 1:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
-        self._said(where, said.event, said.now)
+        self._said(where, said)
 
-    def _said(self, where: Room, event: StoredEvent, now: float) -> None:
-        """``event`` numbered with the room's next id, shown and kept."""
+    def _said(self, where: Room, said: Append) -> None:
+        """``said.event`` numbered with the room's next id, shown and kept;
+        the events said before ``said.oldest`` go with the store's next trim
+        by age (:meth:`Store.age_out`)."""
+        event = said.event
         event.id = str(where.last_id + 1)
         where.broadcast(event)
         where.remember(event)
-        self.store.add_event(where.key, row_of(event), now)
+        self.store.add_event(where.key, row_of(event), said.now)
+        if said.oldest:
+            self.store.age_out(said.oldest)
 
     async def history(
         self,
@@ -744,21 +756,44 @@ class LocalBackend:
             RoomPins: by_nobody(self.pins.apply),
             RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
-            AccountSettings: by_nobody(self.settings.apply),
-            AccountMarkers: by_nobody(self.markers.apply),
+            AccountSettings: by_nobody(self._registered(self.settings.apply)),
+            AccountMarkers: by_nobody(self._registered(self.markers.apply)),
             AccountRecord: by_nobody(self.account_store.apply),
             AccountPush: by_nobody(self.push.apply),
-            AccountRooms: by_nobody(self.remembered.apply),
+            AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
-            AccountIgnores: by_nobody(self.account_store.apply),
+            AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: self._apply_lockdown,
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
+            ModerationLogOf: by_nobody(self.modlog.apply),
+            KeptExport: by_nobody(self.user_data.apply_export),
+            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountHoldings: by_nobody(self.user_data.apply_erasure),
+            NameHolders: by_nobody(self.whowas.apply),
         }
+
+    def _registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of an account's own records, kept only while
+        the account is registered: one decided before its deletion and come
+        after the erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
+
+        async def applying(change: DecidedChange) -> None:
+            subject = change.subject
+            assert isinstance(
+                subject,
+                AccountSettings | AccountMarkers | AccountRooms | AccountIgnores,
+            )
+            if await self.account_store.get(subject.account) is not None:
+                await apply(change)
+
+        return applying
 
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
@@ -842,7 +877,7 @@ class LocalBackend:
         read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         for op in change.ops:
             if isinstance(op, Append):
-                self._said(where, op.event, op.now)
+                self._said(where, op)
             elif isinstance(op, SetTopic):
                 where.topic, where.topic_by, where.topic_at = op.text, op.by, op.at
                 topic = True
@@ -976,6 +1011,8 @@ class LocalBackend:
                 kicked.removed(where.name, (await self.list_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
+            elif isinstance(op, RecordEntries):
+                self.modlog.record(where.key, op.entries)
 
     def _add_room(self, room: Room) -> None:
         self.rooms[room.key] = room

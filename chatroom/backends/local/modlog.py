@@ -9,9 +9,11 @@ like read markers; a room's log goes with the room.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable, Iterable
 
 from chatroom.backends.local.records import Store
-from chatroom.core.modlog import MODLOG_KEEP, ModAction, ModEntry
+from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
+from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
 from chatroom.core.text import name_key
 
 #: How the ``modlog`` table keeps an empty target or reason.
@@ -44,8 +46,10 @@ def _kept(field: str) -> str:
 class StoredModerationLog:
     """room key → its newest :data:`MODLOG_KEEP` entries, oldest first."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, kept: Callable[[str], bool]) -> None:
         self.store = store
+        #: Whether a room (its key) is kept: a log is a kept room's.
+        self.kept = kept
         self.by_room: dict[str, deque[ModEntry]] = {}
         for key, line in store.load_modlog():
             self._log(key).append(stored_entry(line))
@@ -56,8 +60,21 @@ class StoredModerationLog:
             log = self.by_room[key] = deque(maxlen=MODLOG_KEEP)
         return log
 
-    async def record(self, room: str, entries: list[ModEntry]) -> None:
-        key = name_key(room)
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.ModerationLogOf`:
+        its entries added, memory and the store alike (none to a room
+        gone)."""
+        assert isinstance(change.subject, ModerationLogOf)
+        key = change.subject.log
+        if key != SERVER_LOG and not self.kept(key):
+            return  # the room was deleted meanwhile, and its log with it
+        for op in change.of(RecordEntries):
+            self.record(key, op.entries)
+
+    def record(self, key: str, entries: Iterable[ModEntry]) -> None:
+        """``entries`` in the log of ``key`` (a room's, kept), memory and
+        the store alike: a change's own, or those a moderation's change
+        carries (applied with it)."""
         log = self._log(key)
         for entry in entries:
             log.append(entry)

@@ -64,6 +64,10 @@ class StoredPush:
             elif isinstance(op, changes.RemoveSubscription):
                 if self._dropped(account, op.endpoint):
                     self.store.drop_push(op.endpoint)
+            elif isinstance(op, changes.DropSubscriptions):
+                for endpoint in list(self.by_account.get(account, {})):
+                    self._dropped(account, endpoint)
+                    self.store.drop_push(endpoint)
             else:
                 raise TypeError(f"no operation {op!r} of an account's subscriptions")
 
@@ -76,11 +80,6 @@ class StoredPush:
 
     def subscribers(self) -> Collection[str]:
         return self.by_account.keys()
-
-    async def drop_account(self, account: str) -> None:
-        for endpoint in list(self.by_account.get(account, {})):
-            self._dropped(account, endpoint)
-            self.store.drop_push(endpoint)
 
 
 def _holds(kept: dict[str, Subscription], premise: changes.Premise) -> bool:

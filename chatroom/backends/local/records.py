@@ -234,6 +234,12 @@ class Store(Protocol):
     def add_event(self, key: str, row: Row, at: float) -> None:
         """One message or action, stored with the next flush."""
 
+    def age_out(self, oldest: float) -> None:
+        """Room events said before ``oldest`` (Unix seconds: the core's
+        operand, :attr:`Append.oldest <chatroom.core.changes.Append.oldest>`)
+        go, of every kind, at the next trim by age (the newest handed
+        wins; none where memory is all, which keeps ``--retention``)."""
+
     def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:
         """Every stored room event by account key ``account`` and every one
         whose target is one of them: (room key, room name, row), by room
@@ -437,6 +443,9 @@ class MemoryStore:
 
     def add_event(self, key: str, row: Row, at: float) -> None:
         self.index.add(key, row, at)
+
+    def age_out(self, oldest: float) -> None:
+        pass
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         return defer.succeed([])

@@ -327,7 +327,13 @@ class Room:
         """The newest ``count`` stored events a joiner is shown, oldest
         first, and the topic changes and tags-only messages among them,
         which do not count (only IRC's event playback shows them: they must
-        not push messages out of everyone else's window)."""
+        not push messages out of everyone else's window). Which kinds do
+        not count is the core's :data:`~chatroom.core.events.PLAYBACK_ONLY`;
+        Redis's ``view`` (its prelude) walks its history the same way, in
+        the join's own script, with that set written into it: a read over
+        what each store holds, so the loop is each store's, the rule the
+        core's (tests/backends/contracts/room_times.py, tag_history.py and
+        rich.py hold the two to one window)."""
         shown: list[StoredEvent] = []
         counted = 0
         for event in reversed(self.history):

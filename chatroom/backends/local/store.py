@@ -125,7 +125,6 @@ class SqliteStore:
         run: runs a function on the writer thread, in order (tests run it
             in place).
         retention: events kept per room (older ones are deleted at flush).
-        retention_age: seconds an event is kept (0: no age limit).
         lock: the :class:`~chatroom.backends.local.dbfile.ServerLock` held
             on ``path`` (released on close), if any.
         search_run: runs a search on the search thread (default ``run``).
@@ -149,7 +148,6 @@ class SqliteStore:
         clock: IReactorTime,
         run: Runner,
         retention: int,
-        retention_age: float = 0.0,
         lock: ServerLock | None = None,
         search_run: Runner | None = None,
     ) -> None:
@@ -157,13 +155,16 @@ class SqliteStore:
         self.clock = clock
         self.run = run
         self.retention = retention
-        self.retention_age = retention_age
         self.lock = lock
         self.db = open_database(path)
         prepare(self.db)  # name_key, for a deleted account's rows
         self.searcher = FileSearcher(path, search_run or run)
         self._pending: list[tuple[str, tuple[Any, ...]]] = []
         self._touched: dict[str, int] = {}  # room key → newest id added
+        #: Events said before this go at the next trim by age (the core's
+        #: operand, :meth:`age_out`), and the one that trim last applied.
+        self._oldest = 0.0
+        self._aged_to = 0.0
         self._next_age_trim = 0.0
         self.problem = ""
         self.on_health: Callable[[str], None] = lambda problem: None
@@ -701,6 +702,9 @@ class SqliteStore:
         self._pending.append((INSERT_EVENT, (key, *row, at)))
         self._touched[key] = row[0]
 
+    def age_out(self, oldest: float) -> None:
+        self._oldest = max(self._oldest, oldest)
+
     # -- the writer thread ----------------------------------------------------------
 
     def flush(self, force: bool = False) -> Deferred[None]:
@@ -723,8 +727,8 @@ class SqliteStore:
         if self.lock is not None and self.lock.pid != os.getpid():
             self.lock.claim()  # twistd forked into the background
         cutoff = 0.0
-        if self.retention_age and now >= self._next_age_trim:
-            cutoff = now - self.retention_age
+        if self._oldest > self._aged_to and now >= self._next_age_trim:
+            cutoff = self._aged_to = self._oldest
             self._next_age_trim = now + AGE_TRIM_INTERVAL
         if not self._pending and not cutoff and not self.problem:
             return defer.succeed(None)
@@ -901,7 +905,6 @@ def open_store(
     path: str,
     clock: IReactorTime,
     retention: int,
-    retention_age: float = 0.0,
     run: Runner | None = None,
 ) -> Store:
     """The store ``--db`` names: SQLite at ``path``, nothing for ``:memory:``.
@@ -920,7 +923,7 @@ def open_store(
         if run is None:
             run = PrivateThreads(clock, "chatroom-store", 1)
             searching = PrivateThreads(clock, "chatroom-search", 1)
-        return SqliteStore(path, clock, run, retention, retention_age, lock, searching)
+        return SqliteStore(path, clock, run, retention, lock, searching)
     except BaseException:
         lock.release()
         raise

@@ -6,15 +6,18 @@ account's room events from the ``--db`` file (on the store's thread,
 after the pending writes; from the rooms' memory with ``--db :memory:``)
 and the rest from memory; :meth:`LocalUserData.words` reads what an erasure
 of its room messages is decided on the same way (the core hands each
-room's change to the back-end's ``apply``); :meth:`LocalUserData.erase`
+room's change to the back-end's ``apply``); :meth:`LocalUserData.apply_erasure`
 changes memory and hands the store one transaction
 (:meth:`SqliteStore.erase_account`), all in one call that never waits,
-so nothing comes between. Exports wait in memory, on the injected clock.
+so nothing comes between. Exports wait in memory, kept and taken by
+changes (:meth:`LocalUserData.apply_export`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.markers import StoredMarkers
@@ -23,6 +26,17 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of
+from chatroom.core.changes import (
+    AccountHoldings,
+    DecidedChange,
+    DropExport,
+    EraseAccount,
+    ExportKept,
+    KeepExport,
+    KeptExport,
+    PremiseFailedError,
+    account_of,
+)
 from chatroom.core.events import StoredEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import (
@@ -44,8 +58,10 @@ class LocalUserData:
         markers: StoredMarkers,
         remembered: StoredRooms,
         conversations: StoredConversations,
+        clock: IReactorTime,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.rooms = rooms
         self.accounts = accounts
         self.markers = markers
@@ -98,7 +114,13 @@ class LocalUserData:
                 found.append(RoomWords(room.key, events))
         return found
 
-    async def erase(self, account: str) -> None:
+    async def apply_erasure(self, change: DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        memory changed and the store handed one transaction, in one call
+        that never waits."""
+        account = account_of(change, AccountHoldings)
+        if change.ops != (EraseAccount(),):
+            raise TypeError(f"not an erasure of an account: {change!r}")
         talks = self.conversations.talks
         for conversation in [c for c in talks if other_side(c, account) is not None]:
             del talks[conversation]
@@ -111,11 +133,22 @@ class LocalUserData:
         self.accounts.on_delete(account)
         self.store.erase_account(account)
 
-    async def keep_export(self, token: str, archive: bytes, until: float) -> None:
-        self.exports[token] = (archive, until)
+    async def export(self, token: str) -> tuple[bytes, float] | None:
+        return self.exports.get(token)
 
-    async def take_export(self, token: str, now: float) -> bytes | None:
-        for old in [t for t, (_, until) in self.exports.items() if until <= now]:
-            del self.exports[old]  # over: forgotten as any export is asked for
-        kept = self.exports.pop(token, None)
-        return kept[0] if kept is not None else None
+    async def apply_export(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.KeptExport`; one
+        kept forgets those whose time is over (as this process's clock
+        says), which nobody took."""
+        assert isinstance(change.subject, KeptExport)
+        token = change.subject.token
+        if change.premise(ExportKept) and token not in self.exports:
+            raise PremiseFailedError(None, change.premise(ExportKept))
+        for op in change.ops:
+            if isinstance(op, KeepExport):
+                now = self.clock.seconds()
+                for old in [t for t, (_, u) in self.exports.items() if u <= now]:
+                    del self.exports[old]
+                self.exports[token] = (op.archive, op.until)
+            elif isinstance(op, DropExport):
+                self.exports.pop(token, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_KEPT, Departed
 
 
@@ -18,8 +19,11 @@ class MemoryWhowas:
     def __init__(self) -> None:
         self.departed: deque[tuple[str, Departed]] = deque(maxlen=WHOWAS_KEPT)
 
-    async def remember(self, key: str, gone: Departed) -> None:
-        self.departed.appendleft((key, gone))
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.NameHolders`."""
+        assert isinstance(change.subject, NameHolders)
+        for op in change.of(RememberGone):
+            self.departed.appendleft((change.subject.name, op.gone))
 
     async def recall(self, key: str, count: int) -> list[Departed]:
         return [gone for had, gone in self.departed if had == key][:count]

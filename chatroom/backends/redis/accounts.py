@@ -10,7 +10,7 @@ the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
 :class:`chatroom.core.invitations.InviteLink` encodes it).
 The password rules, the hashing and the sign-in throttles stay in
-:class:`chatroom.core.accounts.AccountService`, the same code as in one
+:class:`chatroom.core.services.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one
 :class:`~chatroom.core.changes.DecidedChange` (:meth:`RedisAccounts.apply`:
 one script checks its premises and stores); only where the records are
@@ -110,7 +110,8 @@ BAN_TERMS = Script("gban-terms")
 IGNORES = Script("ignores-get")
 
 #: ARGV: P, account, then ``+``/``-`` and a name key, each pair. Adds or
-#: removes them.
+#: removes them; nothing for an account no longer registered (see
+#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY_IGNORES = Script("ignores-apply")
 
 #: ARGV: P, account. When it was registered (nil: not kept).

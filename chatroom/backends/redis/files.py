@@ -14,12 +14,14 @@ only the one that gave the token.
 
 from __future__ import annotations
 
-import secrets
+import math
+
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import changes
-from chatroom.core.files import TOKEN_SECONDS, FileRecord
+from chatroom.core.files import FileRecord
 
 #: ARGV: P, id, account, name, type, size, at, the most the account's files
 #: may take before it ('' for no most). 1 (0 if the id is taken), or
@@ -61,33 +63,43 @@ class RedisFiles:
         self.calls = calls
 
     async def apply(self, change: changes.DecidedChange) -> None:
-        """One ``ADD`` a record: the account's usage checked against the
-        change's :class:`~chatroom.core.changes.UsageAtMost` in the script,
-        then the record kept and counted."""
+        """One script an operation: ``ADD`` a record, the account's usage
+        checked against the change's
+        :class:`~chatroom.core.changes.UsageAtMost` in the script, then
+        the record kept and counted; ``REMOVE`` a record, refused if the
+        change rests on :class:`~chatroom.core.changes.FileKept` and there
+        was none."""
         changes.account_of(change, changes.AccountFiles)
         within = change.premise(changes.UsageAtMost)
+        kept = change.premise(changes.FileKept)
         for op in change.ops:
-            if not isinstance(op, changes.AddFile):
+            if isinstance(op, changes.AddFile):
+                await self._add(op.record, within)
+            elif isinstance(op, changes.RemoveFile):
+                removed = await self.calls.eval(REMOVE, op.file_id)
+                if not removed and kept is not None:
+                    raise changes.PremiseFailedError(None, kept)
+            else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
-            record = op.record
-            reply = await self.calls.eval(
-                ADD,
-                record.id,
-                record.account,
-                record.name,
-                record.type,
-                str(record.size),
-                repr(record.at),
-                "" if within is None else str(within.size),
-            )
-            if isinstance(reply, list):  # refused: the usage as it is
-                raise changes.PremiseFailedError(int(reply[1]), within)
+
+    async def _add(
+        self, record: FileRecord, within: changes.UsageAtMost | None
+    ) -> None:
+        reply = await self.calls.eval(
+            ADD,
+            record.id,
+            record.account,
+            record.name,
+            record.type,
+            str(record.size),
+            repr(record.at),
+            "" if within is None else str(within.size),
+        )
+        if isinstance(reply, list):  # refused: the usage as it is
+            raise changes.PremiseFailedError(int(reply[1]), within)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return _record(file_id, await self.calls.eval(GET, file_id))
-
-    async def remove(self, file_id: str) -> FileRecord | None:
-        return _record(file_id, await self.calls.eval(REMOVE, file_id))
 
     async def usage(self, account: str) -> int:
         return int(await self.calls.eval(USAGE, account))
@@ -96,14 +108,23 @@ class RedisFiles:
 class RedisUploadTokens:
     """``/token``'s bearer tokens, good at every node until Redis expires them."""
 
-    def __init__(self, calls: RedisCalls, lifetime: float = TOKEN_SECONDS) -> None:
+    def __init__(self, calls: RedisCalls, clock: IReactorTime) -> None:
         self.calls = calls
-        self.lifetime = lifetime
+        self.clock = clock
 
-    async def issue(self, account: str) -> str:
-        token = secrets.token_urlsafe(24)
-        await self.calls.eval(TOKEN_ISSUE, token, account, str(int(self.lifetime)))
-        return token
+    async def apply(self, change: changes.DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+        a token kept with a Redis expiry at its deadline (as this node's
+        clock says), or every token listed as the account's gone."""
+        account = changes.account_of(change, changes.AccountUploadTokens)
+        for op in change.ops:
+            if isinstance(op, changes.IssueToken):
+                seconds = max(1, math.ceil(op.until - self.clock.seconds()))
+                await self.calls.eval(TOKEN_ISSUE, op.token, account, str(seconds))
+            elif isinstance(op, changes.RevokeTokens):
+                await self.calls.eval(TOKEN_REVOKE, account)
+            else:
+                raise TypeError(f"not an operation on upload tokens: {op!r}")
 
     async def account(self, token: str) -> str | None:
         if not token or len(token) > 64:
@@ -114,6 +135,3 @@ class RedisUploadTokens:
     def refused_early(self, token: str) -> bool:
         """Never decided before an upload's body: that takes Redis's answer."""
         return False
-
-    async def revoke(self, account: str) -> None:
-        await self.calls.eval(TOKEN_REVOKE, account)

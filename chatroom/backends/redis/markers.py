@@ -34,7 +34,9 @@ from chatroom.core.changes import (
 #: set to id; if event is given, the account's sessions on other nodes
 #: than token's are told it (a ``MarkerMoved``) on their nodes' channels,
 #: after what was told them before (their private messages), before what
-#: comes after. Answers ``OK``, or the marker in force if the premise failed.
+#: comes after. Answers ``OK``, or the marker in force if the premise failed;
+#: ``OK`` and nothing kept for an account no longer registered (see
+#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 ADVANCE = Script("marker-advance")
 
 #: ARGV: P, account. Every marker of the account: room, id, room, id...

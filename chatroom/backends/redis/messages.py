@@ -150,7 +150,7 @@ class RedisMessageSteps:
             key_of(session),
             session.token,
             unnumbered(said.event),
-            *kept(self.config, said.now),
+            *kept(self.config, said.oldest),
             refusals=MEMBERS_ONLY,
         )
         said.event.id = str(reply[1])

@@ -30,8 +30,10 @@ MODERATING = Script("moderating")
 #: the changes (a kick's: the target removed by the departure the node
 #: decided; ``[]`` without a kick; the kick's departure is published
 #: with a head naming the target's session, a ``KickHead``, by which its
-#: node gives it ``Kicked``: :mod:`chatroom.core.nodemessages`); then the room's
-#: other events, in order.
+#: node gives it ``Kicked``: :mod:`chatroom.core.nodemessages`); the most
+#: entries the room's moderation log keeps and the entries the change
+#: records there (a JSON array of encoded entries, ``[]`` for none); then
+#: the room's other events, in order.
 #:
 #: The room's step (its server's steps, ``MODERATING`` before and
 #: ``MODERATED`` after, are the node's to run): ``CHANGED`` if a target

@@ -28,6 +28,8 @@ u's rooms, which go with its name), or an invitation untold.
 
 from __future__ import annotations
 
+import json
+
 from chatroom.backends.redis import decided, moderation_scripts, outcomes
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.outcomes import Change
@@ -39,9 +41,11 @@ from chatroom.core.changes import (
     Emit,
     KickMember,
     Present,
+    RecordEntries,
     SessionIs,
     TellUser,
 )
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.nodemessages import KickHead
 from chatroom.core.sessions import Session
 
@@ -72,6 +76,14 @@ class ModerationSteps:
             moderation_scripts.MODERATE,
             *moderation_args(key, session, change),
             outcomes.encoded(changes),
+            MODLOG_KEEP,
+            json.dumps(
+                [
+                    codec.encode(entry).decode()
+                    for op in change.of(RecordEntries)
+                    for entry in op.entries
+                ]
+            ),
             *(codec.encode(op.event) for op in change.of(Emit)),
             refusals=MEMBERS_ONLY,
         )

@@ -16,6 +16,7 @@ from chatroom.backends.redis import life_scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all
 from chatroom.core import codec
+from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.text import name_key
 
@@ -26,10 +27,21 @@ class RedisModerationLog:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def record(self, room: str, entries: list[ModEntry]) -> None:
-        encoded = [codec.encode(entry) for entry in entries]
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.ModerationLogOf`:
+        its entries added in one script (none to a room gone)."""
+        assert isinstance(change.subject, ModerationLogOf)
+        encoded = [
+            codec.encode(entry)
+            for op in change.of(RecordEntries)
+            for entry in op.entries
+        ]
         await self.calls.call(
-            life_scripts.MODLOG_ADD, name_key(room), MODLOG_KEEP, *encoded, refusals={}
+            life_scripts.MODLOG_ADD,
+            change.subject.log,
+            MODLOG_KEEP,
+            *encoded,
+            refusals={},
         )
 
     async def read(self, room: str, count: int) -> list[ModEntry]:

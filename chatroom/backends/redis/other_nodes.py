@@ -63,8 +63,9 @@ NUMBER = Script("device-number")
 #: (fields of seats gone are dropped).
 LISTED = Script("devices-listed")
 
-#: ARGV: P, u, token, number, reason. Device number of u on a seat other
-#: than token's is told to go; 1 if one was, else 0.
+#: ARGV: P, u, token, number, the node's ``EndDevice`` of it (encoded).
+#: Device number of u on a seat other than token's is told it; 1 if one
+#: was, else 0.
 END = Script("device-end")
 
 
@@ -125,7 +126,8 @@ class RedisOtherNodes:
         return [row for value in reply for row in _rows(value)]
 
     async def end(self, account: str, token: str, number: int, reason: str) -> bool:
-        return bool(int(await self.calls.eval(END, account, token, number, reason)))
+        order = codec.encode(EndDevice(number, reason))
+        return bool(int(await self.calls.eval(END, account, token, number, order)))
 
     @staticmethod
     def logout(member: Member, order: EndDevice) -> None:

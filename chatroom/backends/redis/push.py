@@ -91,8 +91,13 @@ class RedisPush:
         """One :data:`APPLY`: the change's premises checked and its
         operations stored there, or :class:`~chatroom.core.changes.
         PremiseFailedError` with the account's subscriptions as the script
-        found them."""
+        found them; every subscription dropped, one :data:`DROP`."""
         account = changes.account_of(change, changes.AccountPush)
+        if change.of(changes.DropSubscriptions):
+            if len(change.ops) > 1 or change.premises:
+                raise TypeError(f"every subscription is dropped alone: {change!r}")
+            await self.calls.eval(DROP, account)
+            return
         fewer = change.premise(changes.FewerSubscriptionsThan)
         subscribed = change.premise(changes.Subscribed)
         arguments = [
@@ -158,6 +163,3 @@ class RedisPush:
         # Redis out of reach (UNAVAILABLE): the copy stays as it was.
         if not failure.check(ChatError):
             self.log.failure("who keeps push subscriptions", failure)
-
-    async def drop_account(self, account: str) -> None:
-        await self.calls.eval(DROP, account)

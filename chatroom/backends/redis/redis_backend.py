@@ -87,12 +87,14 @@ from chatroom.core.backend import (
 from chatroom.core.changes import (
     AccountAge,
     AccountFiles,
+    AccountHoldings,
     AccountIgnores,
     AccountMarkers,
     AccountPush,
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     AccountWaiting,
     AddBan,
     Announce,
@@ -105,9 +107,12 @@ from chatroom.core.changes import (
     EndSessions,
     Incarnation,
     InvitationCode,
+    KeptExport,
     LiftBan,
     MakeRoom,
+    ModerationLogOf,
     Named,
+    NameHolders,
     Premise,
     PremiseFailedError,
     PrivateConversation,
@@ -249,7 +254,7 @@ class RedisBackend:
         self.abuse_reports = RedisReports(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
-        self.upload_tokens = RedisUploadTokens(self.calls)
+        self.upload_tokens = RedisUploadTokens(self.calls, clock)
         #: Uploaded files' bytes, for every node (``--files-db``); None: no uploads.
         self.file_bytes: PostgresFileBytes | None = None
         if cluster.files_db:  # psycopg (libpq): loaded with --files-db alone
@@ -896,7 +901,7 @@ class RedisBackend:
             try:
                 reply = await self.calls.call(
                     scripts.SAY,
-                    *say_args(key, session, event, self.config, said.now),
+                    *say_args(key, session, event, self.config, said.oldest),
                     shown,
                     incarnation,
                     version,
@@ -1027,6 +1032,11 @@ class RedisBackend:
             ServerLockdown: by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
             InvitationCode: by_nobody(self.account_store.apply),
+            ModerationLogOf: by_nobody(self.modlog.apply),
+            KeptExport: by_nobody(self.user_data.apply_export),
+            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountHoldings: by_nobody(self.user_data.apply_erasure),
+            NameHolders: by_nobody(self.whowas.apply),
         }
 
     async def _apply_rename(
@@ -1114,7 +1124,7 @@ class RedisBackend:
             scripts.POST,
             change.room,
             codec.unnumbered(said.event),
-            *kept(self.config, said.now),
+            *kept(self.config, said.oldest),
             refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room)},
         )
         said.event.id = str(reply[1])

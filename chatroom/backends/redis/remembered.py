@@ -18,7 +18,8 @@ from chatroom.core.text import name_key
 #: (the account entered room KEY, shown as NAME: remembered after the
 #: rooms it entered before, unless it is already; a hash keeps the name,
 #: the order is ``P account-rooms-order:<a>``, a sorted set by entry) and
-#: ``forget KEY`` (the account left it).
+#: ``forget KEY`` (the account left it). Nothing for an account no longer
+#: registered (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY = Script("account-rooms-apply")
 
 #: ARGV: P, account. The account's remembered room names, oldest first.

@@ -166,19 +166,25 @@ def moderation_args(key: str, session: Session, change: DecidedChange) -> list[A
 
 
 def say_args(
-    key: str, session: Session, event: Message, config: ServerConfig, now: float
+    key: str, session: Session, event: Message, config: ServerConfig, oldest: float
 ) -> list[Any]:
     """The ``SAY`` script's arguments for one message, but for its last
     four (what the room is shown first, the premise, from outside)."""
-    return [key, key_of(session), session.token, unnumbered(event), *kept(config, now)]
+    return [
+        key,
+        key_of(session),
+        session.token,
+        unnumbered(event),
+        *kept(config, oldest),
+    ]
 
 
-def kept(config: ServerConfig, now: float) -> list[Any]:
+def kept(config: ServerConfig, oldest: float) -> list[Any]:
     """What a room keeps of its messages, as ``SAY`` and ``POST`` take it:
-    how many (``--retention``), and the oldest time (``--retention-age``;
-    "" for no age limit)."""
-    age = config.retention_age
-    return [config.retention, format_time(now - age) if age else ""]
+    how many (``--retention``), and the oldest time, as stored events
+    carry it (the core's operand, :attr:`Append.oldest
+    <chatroom.core.changes.Append.oldest>`; "" for no age limit)."""
+    return [config.retention, format_time(oldest) if oldest else ""]
 
 
 def key_of(session: Session) -> str:

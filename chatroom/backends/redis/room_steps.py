@@ -31,7 +31,9 @@ from typing import Any
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.core import codec
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.nodemessages import ShowRoom
 
 #: The steps of a change that take its room out of a server's index.
 _OUT_OF_AN_INDEX = frozenset({"unseat", "waited", "drop"})
@@ -57,8 +59,9 @@ class RoomSteps:
         left = [change for change in changes if leaves_an_index(change)]
         if left or entered:
             encoded = outcomes.encoded(left)
+            show = codec.encode(ShowRoom(entered)) if entered else b""
             await self.calls.step(
-                scripts.INDEX_LAST, encoded, u, token, entered, refusals={}
+                scripts.INDEX_LAST, encoded, u, token, show, refusals={}
             )
 
     async def leave(self, u: str, token: str, change: Change) -> Any:

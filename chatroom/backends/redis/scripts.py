@@ -345,11 +345,12 @@ APPLY = Script("apply", room_at=2)
 INDEX_FIRST = Script("index-first")
 
 #: ARGV: P, changes (the ones whose room's step was applied), then u,
-#: token and a room key r ('' for none). The server's step after the
-#: rooms' (docs/scaling.md: out in the other order): the entries of the
-#: indexes that no longer name their rooms go (``index_last``: u's rooms,
-#: the waiting rooms, the listing), and u's other sessions (its devices on
-#: other nodes) are told to show room r, which u has just entered.
+#: token and the node's ``ShowRoom`` of a room u has just entered,
+#: encoded ('' for none). The server's step after the rooms'
+#: (docs/scaling.md: out in the other order): the entries of the indexes
+#: that no longer name their rooms go (``index_last``: u's rooms, the
+#: waiting rooms, the listing), and u's other sessions (its devices on
+#: other nodes) are told the ``ShowRoom``.
 INDEX_LAST = Script("index-last")
 
 #: ARGV: P, u, token. The server's step of news of user u (a rename, a
@@ -380,9 +381,9 @@ ROOM_NEWS = Script("room-news", room_at=2)
 #: answer is ``{'CHANGED', quiet, moderated}`` (1 or 0 each), for the
 #: node to decide again. One publish (two for a quiet member's first
 #: words: its JOIN comes first); the message gets the room's next id, and
-#: is published and kept as one. Messages older than the oldest time are
-#: dropped from the front (times sort as text), with whatever is kept
-#: before the oldest message left. Answers ``{'OK', id, seq}``: the
+#: is published and kept as one. The kept events said before the oldest
+#: time (the core's ``Append.oldest``) go from the front, of every kind
+#: (``age_out`` in the prelude; times sort as text). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
 SAY = Script("say", room_at=2)
 

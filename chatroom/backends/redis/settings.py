@@ -15,7 +15,9 @@ from chatroom.core.account_settings import entry_of
 
 #: ARGV: P, account, token, event, key, value, key, value...: each setting
 #: stored, in order, then ``event`` (encoded; "" for none) told to the
-#: account's sessions but seat ``token``'s. Answers ``OK``.
+#: account's sessions but seat ``token``'s. Answers ``OK``; nothing is
+#: kept for an account no longer registered (see
+#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY = Script("settings-apply")
 
 #: ARGV: P, account. Every setting of the account: key, value, ...

@@ -13,7 +13,7 @@ to the back-end's ``apply``, which runs ``ROOM_ERASE`` on the room's slot
 (:meth:`RedisUserData.replace`): it checks that every entry it changes is
 still as read (else nothing is written and the core reads and decides
 again) and rewrites or blanks them (ids never move). Then the server's
-``ACCOUNT_ERASE`` (:meth:`RedisUserData.erase`): the conversations, what
+``ACCOUNT_ERASE`` (:meth:`RedisUserData.apply_erasure`): the conversations, what
 waits for the account and what it sent that waits for others, its
 markers, its remembered rooms and the account itself, last, so that an
 erasure cut short between the steps leaves an account that can be
@@ -22,7 +22,9 @@ rewritten.
 
 An export waits in ``P export:<token>`` (its deadline on the core's clock,
 then the archive), with a Redis expiry too, so any node's HTTP door hands
-it out, once (``TAKE_EXPORT`` reads and deletes in one step).
+it out, once: ``READ_EXPORT`` reads it, then ``DROP_EXPORT`` deletes it
+if it is still there (:class:`~chatroom.core.changes.ExportKept`), so
+of two nodes taking it at once one hands it out.
 """
 
 from __future__ import annotations
@@ -40,10 +42,17 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.core import codec
 from chatroom.core.changes import (
+    AccountHoldings,
     DecidedChange,
+    DropExport,
+    EraseAccount,
     EventIs,
+    ExportKept,
+    KeepExport,
+    KeptExport,
     PremiseFailedError,
     ReplaceEvent,
+    account_of,
 )
 from chatroom.core.events import PrivateMessage
 from chatroom.core.text import name_key
@@ -74,8 +83,12 @@ ACCOUNT_ERASE = Script("userdata-account-erase")
 #: ARGV: P, token, deadline and archive, seconds to keep.
 KEEP_EXPORT = Script("export-keep")
 
-#: ARGV: P, token. The export (deadline and archive), now gone; nil if none.
-TAKE_EXPORT = Script("export-take")
+#: ARGV: P, token. The export (deadline and archive); nil if none.
+READ_EXPORT = Script("export-read")
+
+#: ARGV: P, token, whether it must be kept ('1' or ''). 0 if it must be
+#: and is not (nothing done), else 1: it is gone.
+DROP_EXPORT = Script("export-drop")
 
 
 class RedisUserData:
@@ -157,10 +170,16 @@ class RedisUserData:
         if not int(done):
             raise PremiseFailedError()
 
-    async def erase(self, account: str) -> None:
-        """The server's part, once the core has changed every room's: the
-        account goes last, so an erasure cut short leaves an account that
-        can be deleted again, never messages no account can reach."""
+    async def apply_erasure(self, change: DecidedChange) -> None:
+        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        the server's part, once the core has changed every room's. The
+        messages it sent that wait for others are read first, then
+        dropped with the rest in one script, the account last, so an
+        erasure cut short leaves an account that can be deleted again,
+        never messages no account can reach."""
+        account = account_of(change, AccountHoldings)
+        if change.ops != (EraseAccount(),):
+            raise TypeError(f"not an erasure of an account: {change!r}")
         _, _, _, waiting = await self.calls.eval(ACCOUNT_READ, account)
         drops: list[bytes | str] = []
         for other, entries in waiting:
@@ -170,17 +189,28 @@ class RedisUserData:
                     drops += [other, entry]
         await self.calls.eval(ACCOUNT_ERASE, account, len(drops) // 2, *drops)
 
-    async def keep_export(self, token: str, archive: bytes, until: float) -> None:
-        kept = f"{until!r}\n".encode() + archive
-        seconds = max(1, math.ceil(until - self.clock.seconds()))
-        await self.calls.eval(KEEP_EXPORT, token, kept, seconds)
-
-    async def take_export(self, token: str, now: float) -> bytes | None:
-        kept = await self.calls.eval(TAKE_EXPORT, token)
+    async def export(self, token: str) -> tuple[bytes, float] | None:
+        kept = await self.calls.eval(READ_EXPORT, token)
         if not kept:
             return None
         until, _, archive = bytes(kept).partition(b"\n")
-        return archive if now < float(until) else None
+        return archive, float(until)
+
+    async def apply_export(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.KeptExport`, one
+        operation a change: kept with a Redis expiry at its deadline (as
+        this node's clock says), or dropped if still kept."""
+        assert isinstance(change.subject, KeptExport)
+        token = change.subject.token
+        for op in change.ops:
+            if isinstance(op, KeepExport):
+                kept = f"{op.until!r}\n".encode() + op.archive
+                seconds = max(1, math.ceil(op.until - self.clock.seconds()))
+                await self.calls.eval(KEEP_EXPORT, token, kept, seconds)
+            elif isinstance(op, DropExport):
+                held = "1" if change.premise(ExportKept) else ""
+                if not int(await self.calls.eval(DROP_EXPORT, token, held)):
+                    raise PremiseFailedError(None, change.premise(ExportKept))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from functools import partial
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
+from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
 #: ARGV: P, n, entry, cap, seconds.
@@ -35,13 +36,24 @@ class RedisWhowas:
         self.calls = calls
         self.departures = departures
 
-    async def remember(self, key: str, gone: Departed) -> None:
-        entry = json.dumps([gone.nick, gone.user, gone.realname, gone.when])
-        await self.departures.run(
-            partial(
-                self.calls.eval, REMEMBER, key, entry, WHOWAS_PER_NAME, WHOWAS_SECONDS
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of a :class:`~chatroom.core.changes.NameHolders`: one
+        ``REMEMBER`` a departure, in the departures' turn."""
+        assert isinstance(change.subject, NameHolders)
+        key = change.subject.name
+        for op in change.of(RememberGone):
+            gone = op.gone
+            entry = json.dumps([gone.nick, gone.user, gone.realname, gone.when])
+            await self.departures.run(
+                partial(
+                    self.calls.eval,
+                    REMEMBER,
+                    key,
+                    entry,
+                    WHOWAS_PER_NAME,
+                    WHOWAS_SECONDS,
+                )
             )
-        )
 
     async def recall(self, key: str, count: int) -> list[Departed]:
         entries = await self.calls.eval(RECALL, key, min(count, WHOWAS_PER_NAME))

@@ -1,7 +1,8 @@
 """The services the doors call, one per concern.
 
 A door holds one :class:`~chatroom.core.registry.Registry` and asks each
-question of the service that owns it: ``rooms`` (the room list, joins,
+question of the service that owns it: ``accounts`` (registering, signing
+in, passwords, the accounts' records), ``rooms`` (the room list, joins,
 creates, leaves, topics, deletion, a room's settings), ``messages`` (what
 is said to a room or a user, its life, history and search),
 ``moderation`` (a room's moderation, its log, the server's admins, its

@@ -37,7 +37,18 @@ class Identities:
         self.notifications = notifications
 
     def actor(self, member: Member) -> Actor:
-        return self.sessions.actor(member, self.config.admin_accounts)
+        """``member`` as the rules see the user giving a command: its
+        session's name, account and token, and its standing, an admin's if
+        the configuration in force names its account (``--admins``: a
+        reload counts from the next command)."""
+        session = self.sessions[member]
+        return Actor(
+            session.name,
+            session.account,
+            session.token,
+            session.account in self.config.admin_accounts,
+            session.account_name,
+        )
 
     def seat(self, member: Member) -> Member:
         """What the back-end knows ``member`` (a door's) as: its session's

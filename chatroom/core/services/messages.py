@@ -62,6 +62,7 @@ from chatroom.core.previews import LinkPreviews
 from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
+from chatroom.core.rules import oldest_kept
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
 from chatroom.core.sessions import Session
@@ -90,6 +91,9 @@ class MessageService:
         namespace: str,
     ) -> None:
         self.clock = clock
+        #: ``--retention-age``: what a room keeps of its messages by their
+        #: age, handed with each as an operand (:func:`rules.oldest_kept`).
+        self.retention_age = config.retention_age
         self.backend = backend
         self.identities = identities
         self.devices = devices
@@ -219,7 +223,9 @@ class MessageService:
             if speaking.member and not (speaking.moderated or speaking.quiet):
                 # An ordinary message, as _said decides it, with no wait: its
                 # premises made once per speaker, its subject once per room.
-                said = (Append(event, now),)
+                said = (
+                    Append(event, now, oldest=oldest_kept(self.retention_age, now)),
+                )
                 subject = messages_of(event.room)
                 change = DecidedChange(subject, ordinary(key), said, (key,))
             else:
@@ -274,14 +280,15 @@ class MessageService:
             actor = self.identities.actor(member)
             check_outside(facts.room, actor, errors.not_in_room())
             moderation.check_speak(facts.room, actor)
-            said = Append(event, now, outside=True)
+            oldest = oldest_kept(self.retention_age, now)
+            said = Append(event, now, outside=True, oldest=oldest)
             return DecidedChange(subject, as_read(facts), (said,), (key,))
         premises: tuple[Premise, ...] = (UNMODERATED,)
         if speaking.moderated:
             facts = facts or await self.backend.facts(speaking.room)
             moderation.check_speak(facts.room, self.identities.actor(member))
             premises = as_read(facts)
-        said = Append(event, now)
+        said = Append(event, now, oldest=oldest_kept(self.retention_age, now))
         if not speaking.quiet:
             premises = (*premises, QuietAmong((key,), ()))
             return DecidedChange(subject, premises, (said,), (key,))

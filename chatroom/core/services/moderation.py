@@ -14,12 +14,14 @@ bans, lockdowns and kills) is kept beside the rooms' logs.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lockdown, moderation
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import DecidedChange
+from chatroom.core.changes import DecidedChange, RecordEntries
 from chatroom.core.devices import Devices
 from chatroom.core.entries import departing
 from chatroom.core.events import Departure, LockdownChanged, RoomEvent
@@ -27,7 +29,14 @@ from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, check_count
+from chatroom.core.modlog import (
+    SERVER_LOG,
+    ModAction,
+    ModEntry,
+    check_count,
+    entries_of,
+    recorded,
+)
 from chatroom.core.netbans import ServerBan
 from chatroom.core.retrying import decided
 from chatroom.core.serverbans import ServerBans
@@ -93,6 +102,10 @@ class ModerationService:
             change = moderation.change_of(
                 outcome, room_key, actor_key, facts.target, premises, leave
             )
+            entries = entries_of(outcome.events, format_time(self.clock.seconds()))
+            if entries:  # the room's log records it in the same step
+                ops = (*change.ops, RecordEntries(tuple(entries)))
+                change = replace(change, ops=ops)
             return outcome, change
 
         async def apply(
@@ -104,8 +117,7 @@ class ModerationService:
             return outcome.events
 
         target = action.target if action.needs_target else ""
-        events = await decided(self.backend.facts, where, rule, apply, target)
-        await self.life.logged(where, events)
+        await decided(self.backend.facts, where, rule, apply, target)
         what = f"/{action.command} {action.target} in {where}"
         self.log.info("{user} {what}", user=actor.name, what=what)
 
@@ -200,7 +212,7 @@ class ModerationService:
 
     async def _logged(self, entry: ModEntry) -> None:
         """``entry`` in the server's moderation log (``/modlog server``)."""
-        await self.backend.modlog.record(SERVER_LOG, [entry])
+        await self.backend.apply(recorded(SERVER_LOG, [entry]))
 
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
@@ -210,7 +222,23 @@ class ModerationService:
         """:meth:`kill` by ``actor``, who is no member: the server's operator
         (chatroom-admin, :mod:`chatroom.core.operating`); the server's
         moderation log keeps it."""
-        killed = await admin.kill(self.backend, actor, target, reason)
+        return await self._logged_kill(
+            actor, await admin.kill(self.backend, actor, target, reason)
+        )
+
+    async def kill_account_as(
+        self, actor: Actor, account: str, name: str, reason: str
+    ) -> admin.Killed:
+        """:meth:`kill_as` of every device signed in to account key
+        ``account`` (named ``name``), whatever name each took with
+        ``/nick`` (:func:`chatroom.core.admin.kill_account`): the
+        operator's deletion of the account."""
+        return await self._logged_kill(
+            actor, await admin.kill_account(self.backend, actor, account, name, reason)
+        )
+
+    async def _logged_kill(self, actor: Actor, killed: admin.Killed) -> admin.Killed:
+        """``killed``, once the server's moderation log keeps it."""
         entry = ModEntry(
             self._stamp(), actor.name, ModAction.KILL, killed.name, killed.reason
         )
@@ -228,8 +256,10 @@ class ModerationService:
         return ServerBan(await self.bans.lift(actor, words))
 
     async def announce_as(self, actor: Actor, text: str) -> None:
-        """:meth:`announce` by ``actor``."""
-        await admin.announce(self.backend, actor, text)
+        """:meth:`announce` by ``actor`` (an admin's, or the operator's:
+        :mod:`chatroom.core.operating`): the admin rule's announcement,
+        told to every named member on every node."""
+        await self.backend.tell_everyone(admin.announcement(actor, text))
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
         """A server admin's ``rooms give``: room ``room`` belongs to

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.census import Census
+from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
 from chatroom.core.files import FileService
@@ -44,6 +45,9 @@ class PresenceService:
         self.backend = backend
         self.identities = identities
         self.sessions = identities.sessions
+        #: This process's connections, as its doors' server last counted
+        #: them (:meth:`count_here`).
+        self.here = Census()
         #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
         self.profiles = Profiles(
             backend.settings,
@@ -104,7 +108,9 @@ class PresenceService:
     async def remember_gone(self, gone: Departed) -> None:
         """A user quit or changed its nick: ``gone`` is what the nick was,
         for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
-        await self.backend.whowas.remember(name_key(gone.nick), gone)
+        remembered = RememberGone(gone)
+        change = DecidedChange(NameHolders(name_key(gone.nick)), (), (remembered,))
+        await self.backend.apply(change)
 
     async def who_was(self, name: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of ``name``, newest first."""
@@ -120,15 +126,16 @@ class PresenceService:
 
     async def count_here(self, here: Census) -> None:
         """This process's connections are now ``here`` (its doors' server
-        says so at each change); returns once :meth:`census` counts them
-        on every node."""
+        says so at each change): :meth:`census` counts them here at once,
+        and on every node once this returns."""
+        self.here = here
         await self.backend.census.publish(here)
 
-    async def census(self, here: Census) -> Census:
+    async def census(self) -> Census:
         """The connections of the whole server (every node of a cluster),
-        this process's being ``here``: IRC's ``LUSERS``
-        (:mod:`chatroom.core.census`)."""
-        return await self.backend.census.total(here)
+        this process's being as :meth:`count_here` last said: IRC's
+        ``LUSERS`` (:mod:`chatroom.core.census`)."""
+        return await self.backend.census.total(self.here)
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its

@@ -41,7 +41,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.modlog import ModAction, ModEntry, recorded
 from chatroom.core.retrying import decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
@@ -266,7 +266,7 @@ class RoomService:
         old = await retried(attempt)
         stamp = format_time(self.clock.seconds())
         entry = ModEntry(stamp, actor.name, ModAction.RENAME, old, said)
-        await self.backend.modlog.record(name, [entry])
+        await self.backend.apply(recorded(name, [entry]))
         self.log.info(
             "{user} renamed {room} to {name}", user=actor.name, room=old, name=name
         )

@@ -10,24 +10,30 @@ doors as they are.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import replace
 from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import ignoring
-from chatroom.core.backend import Backend
+from chatroom.core import ignoring, push
+from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
 from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.push import Notifications, check_subscription
+from chatroom.core.push import Notifications, check_subscription, public_key_of
 from chatroom.core.retrying import retried
 from chatroom.core.services.identities import Identities
-from chatroom.core.userdata import EXPORT_TTL, AccountData, erasure
+from chatroom.core.userdata import (
+    EXPORT_TTL,
+    AccountData,
+    erased_account,
+    erasure,
+    kept_export,
+    taken_export,
+)
 
 
 class UserService:
@@ -46,6 +52,8 @@ class UserService:
         self.backend = backend
         self.identities = identities
         self.notifications = notifications
+        #: The VAPID public key, once derived (:meth:`push_key`).
+        self._push_key: str | None = None
         self.files = files
         #: /notify: per-room notification levels (chatroom.core.notify_levels).
         self.notify_levels = NotifyLevels(
@@ -69,19 +77,29 @@ class UserService:
         """Keep an export under ``token`` for
         :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
         until = self.clock.seconds() + EXPORT_TTL
-        await self.backend.user_data.keep_export(token, archive, until)
+        await self.backend.apply(kept_export(token, archive, until))
 
     async def take_export(self, token: str) -> bytes | None:
-        """The export under ``token`` (then gone), or None."""
-        return await self.backend.user_data.take_export(token, self.clock.seconds())
+        """The export under ``token`` (then gone), or None: none kept, its
+        time over (it goes then too), or taken meanwhile by another
+        request, on any node."""
+        kept = await self.backend.user_data.export(token)
+        if kept is None:
+            return None
+        try:
+            await self.backend.apply(taken_export(token))
+        except FactsChangedError:
+            return None
+        archive, until = kept
+        return archive if self.clock.seconds() < until else None
 
     async def erase_account(self, member: Member, account: str) -> None:
         """``member``'s account ``account`` and its data go, in one step;
         its room messages as ``--on-delete`` says; its push subscriptions
         with it."""
         await retried(partial(self._erase_words, account))
-        await self.backend.user_data.erase(account)
-        await self.backend.push.drop_account(account)
+        await self.backend.apply(erased_account(account))
+        await self.backend.apply(push.dropped(account))
 
     async def _erase_words(self, account: str) -> None:
         """Each room's part of an erasure, decided on the account's words
@@ -100,21 +118,15 @@ class UserService:
                 if refusal.code != "NO_SUCH_ROOM":
                     raise
 
-    async def end_account(self, member: Member, reason: str) -> None:
-        """Every device of ``member``'s account is disconnected
-        (``reason``), on every node, as ``/kill`` ends a user."""
-        with contextlib.suppress(ChatError):  # every device gone meanwhile
-            name = self.identities.session(member).name
-            await self.backend.end_user(name, reason)
-
     async def end_signed_in(self, account: str, reason: str) -> None:
         """Every device signed in to account key ``account`` (under its
         name, or another taken by ``/nick``) is disconnected (``reason``),
         on every node, and its push subscriptions and upload tokens are
-        forgotten: after a password reset by mail."""
-        await self.backend.push.drop_account(account)
+        forgotten: after a password reset (by mail or by an operator), a
+        ``/delete-account``."""
+        await self.backend.apply(push.dropped(account))
         if self.files is not None:
-            await self.files.tokens.revoke(account)
+            await self.files.revoke_tokens(account)
         await self.backend.end_account_sessions(account, reason)
 
     # -- whom a user ignores (chatroom.core.ignoring) ------------------------------
@@ -171,5 +183,8 @@ class UserService:
 
     async def push_key(self) -> str:
         """The server's VAPID public key, base64url (what clients subscribe
-        with), made at the first start."""
-        return await self.notifications.public_key()
+        with): derived once per process (:func:`~chatroom.core.push.
+        public_key_of`) from the server's key, made at the first start."""
+        if self._push_key is None:
+            self._push_key = public_key_of(await self.notifications.server_key())
+        return self._push_key

@@ -15,22 +15,21 @@ which back-end that registry runs on is chosen where the server is built
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import chain
-from typing import Any, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
-from twisted.internet.defer import Deferred, ensureDeferred, maybeDeferred, succeed
+from twisted.internet.defer import Deferred, ensureDeferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core.accounts import AccountService, Runner
 from chatroom.core.app_passwords import AppPasswords
 from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.invitations import InvitationService
+from chatroom.core.hashing import Runner, in_place
 from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.oidc import OidcSignIn
@@ -73,10 +72,6 @@ class Screening(NamedTuple):
 LET_IN = Screening()
 
 
-def _in_place(function: Callable[[], Any]) -> Deferred[Any]:
-    return maybeDeferred(function)
-
-
 #: Seconds between tries to read the VAPID key while the registry cannot.
 VAPID_RETRY = 5.0
 
@@ -105,8 +100,10 @@ class DoorHub:
         """Args:
         registry: the names and rooms this server's doors share, over the
             back-end the wiring chose.
-        hashing: runs password hashing off the reactor thread (a pool of
-            its own in the server); tests leave it out, to hash in place.
+        hashing: the threads the registry hashes passwords on (the wiring
+            hands both the same pool, and the registry stops it at
+            :meth:`detach`), which an export's JSON runs on too; tests
+            leave it out, to run in place.
         blocklists: screens each new connection's address (``--dnsbl``);
             None: nobody is looked up.
         """
@@ -116,12 +113,11 @@ class DoorHub:
         #: ``--http`` door's own address, set once it listens; "" without
         #: either): :mod:`chatroom.core.webhooks`.
         self.webhook_base = config.webhook_url.rstrip("/")
-        self._hashing = hashing
         self.registry = registry
         self.blocklists = blocklists
         #: Runs a blocking job off the reactor thread (an export's JSON):
         #: the hashing threads (in place in tests).
-        self.off_reactor: Runner = hashing or _in_place
+        self.off_reactor: Runner = hashing or in_place
         #: Where users reach the HTTP door (``http://host:port``), for the
         #: links the server gives (``/export``); "" without ``--http``.
         self.http_url = ""
@@ -129,20 +125,13 @@ class DoorHub:
         #: from the registry once it answers after :meth:`start`; "" before.
         self.vapid_key = ""
         self._vapid_retry: IDelayedCall | None = None
-        #: Registering and signing in, on the registry's account store.
-        self.account_service = AccountService(
-            self.registry.account_store,
-            self.registry.account_changes,
-            clock,
-            hashing or _in_place,
-            config,
-        )
+        accounts = self.registry.accounts
         #: An account's app passwords (``/app-password``).
-        self.app_passwords = AppPasswords(self.account_service, clock)
+        self.app_passwords = AppPasswords(accounts, clock)
         #: An account's e-mail address and resets by mail; sends nothing
         #: until the wiring gives it a mailer (``--smtp``).
         self.mailbox = MailboxService(
-            self.account_service,
+            accounts,
             NoMailer(),
             clock,
             config.name,
@@ -152,13 +141,8 @@ class DoorHub:
         )
         #: Invitations to register (``--registration``): made, listed,
         #: revoked and redeemed at every door and the admin API.
-        self.invitations = InvitationService(
-            self.registry.account_store,
-            self.registry.account_changes,
-            clock,
-            config.registration,
-            self._room_owner,
-            lambda: self.http_url,
+        self.invitations = accounts.invitations(
+            config.registration, self._room_owner, lambda: self.http_url
         )
         #: Signing in through the OpenID provider (``--oidc-issuer``), given
         #: by the wiring; None: no provider.
@@ -205,7 +189,6 @@ class DoorHub:
         """
         self.config = config
         self.registry.reconfigure(config)
-        self.account_service.reconfigure(config)
         self.invitations.mode = config.registration
         if self._flood_rules is not None:
             self._flood_rules.update(config)
@@ -260,10 +243,8 @@ class DoorHub:
         self.registry.stop()
 
     def detach(self) -> Deferred[None]:
-        """Every connection is closed: let go of shared state before exiting."""
-        stop = getattr(self._hashing, "stop", None)
-        if stop is not None:
-            stop()
+        """Every connection is closed: let go of shared state before exiting
+        (the registry stops the hashing threads)."""
         return self.registry.detach()
 
     @property

@@ -5,7 +5,7 @@ There are no O-lines. An IRC operator here is what a server admin is at
 every door: a session signed in to an account ``--admins`` names. ``OPER
 NAME PASSWORD`` is one more way to sign in (as NickServ's ``IDENTIFY
 NAME PASSWORD`` is, keeping the nick), through
-:meth:`chatroom.core.accounts.AccountService.sign_in_admin`: the core
+:meth:`chatroom.core.services.accounts.AccountService.sign_in_admin`: the core
 refuses a NAME that is no admin account, and checks the password with the
 same back-off as ``/login``, ``PASS``, SASL and NickServ. What an admin
 may do (``KILL``, ``WALLOPS``...) is the core's rule too; this module
@@ -50,13 +50,13 @@ def is_admin(session: IRCSession, nick: str, elsewhere: Presence | None = None) 
         account = elsewhere.account
     else:
         account = name_key(session.registry.sessions.account_named(nick) or "")
-    return bool(account) and session.server.account_service.is_admin(account)
+    return bool(account) and session.registry.accounts.is_admin(account)
 
 
 def admin_here(session: IRCSession) -> bool:
     """Whether this session is a server admin's."""
     account = session.registry.sessions.account_of(session.member)
-    return session.server.account_service.is_admin(account)
+    return session.registry.accounts.is_admin(account)
 
 
 # -- OPER -------------------------------------------------------------------------
@@ -70,7 +70,7 @@ async def oper(session: IRCSession, params: tuple[str, ...]) -> None:
     name, password = params[0], " ".join(params[1:])  # a passphrase in words too
     was_admin = admin_here(session)
     try:
-        account = await session.server.account_service.sign_in_admin(
+        account = await session.registry.accounts.sign_in_admin(
             name, password, session.host
         )
     except ChatError as refused:

@@ -66,10 +66,7 @@ async def account_of(
         key = there.account
     else:
         key = name_key(nick)
-    if not key:
-        return ""
-    account = await session.registry.account_store.get(key)
-    return account.name if account is not None else ""
+    return await session.registry.accounts.shown_name(key)
 
 
 # -- WHOIS ------------------------------------------------------------------------

@@ -149,7 +149,7 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     the connections not signed on yet (``253``) and the rooms (``254``);
     ``255`` and ``265`` count this node's users."""
     here = session.server.census()
-    every = await session.registry.presence.census(here)
+    every = await session.registry.presence.census()
     users, invisible, unknown = every.users, every.invisible, every.unknown
     rooms = len((await session.registry.rooms.list_rooms()).rooms)
     session.numeric(

@@ -147,7 +147,7 @@ async def try_register(session: IRCSession) -> None:
     await apply_before_connect(session)
     welcome(session, await own_burst(session))
     signin.logged_in(session, pending)
-    if session.server.account_service.is_admin(pending.account):
+    if session.registry.accounts.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
     # private messages kept while the account was away, with their time
     await session.registry.messages.deliver_kept(session.member)

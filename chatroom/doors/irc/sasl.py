@@ -9,7 +9,7 @@ means more follows; ``+`` is empty). ``*`` from the client aborts
 and ``903``, and registration waits for ``CAP END`` as usual.
 
 - ``PLAIN`` (RFC 4616): one message, ``authzid NUL authcid NUL password``,
-  checked by :meth:`chatroom.core.accounts.AccountService.sign_in` (the
+  checked by :meth:`chatroom.core.services.accounts.AccountService.sign_in` (the
   Argon2id hash, on a hashing thread).
 - ``SCRAM-SHA-256`` (RFC 7677): the client's first message names the
   account (:func:`~chatroom.core.scram.requested_name`), the server
@@ -175,7 +175,7 @@ async def _plain(
         return
     _, name, secret = parts
     try:
-        account, label = await session.server.account_service.sign_in_or_app(
+        account, label = await session.registry.accounts.sign_in_or_app(
             name, secret, session.host
         )
     except ChatError as refused:
@@ -255,7 +255,7 @@ async def _scram_first(session: IRCSession, pending: PendingSignIn, first: str) 
         failed(session, pending, "malformed")
         return
     try:
-        attempt = await begin_scram(session.server.account_service, name, session.host)
+        attempt = await begin_scram(session.registry.accounts, name, session.host)
     except ChatError as refused:
         failed(session, pending, refused.text)
         return

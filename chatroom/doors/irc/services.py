@@ -33,7 +33,7 @@ account when it is the one signed in to. Two passwords are two words, or
 two in double quotes (:mod:`chatroom.wire.passwords`), as at the line door:
 ``SET PASSWORD "old phrase" "new phrase"``.
 
-Every one of them goes through :class:`chatroom.core.accounts.AccountService`,
+Every one of them goes through :class:`chatroom.core.services.accounts.AccountService`,
 the same calls the line door's ``/login``, ``/register``, ``/password``
 and ``/unregister`` make, so the back-off on wrong passwords and every
 rule are the core's. No password is logged or kept.
@@ -140,7 +140,7 @@ async def _identify(session: IRCSession, rest: str) -> None:
     args = _words(rest, 2)
     _need(args, 1, "IDENTIFY [account] <password>")
     name, password = (args[0], args[1]) if len(args) > 1 else (session.nick, args[0])
-    accounts, registry = session.server.account_service, session.registry
+    accounts, registry = session.registry.accounts, session.registry
     account = await accounts.sign_in(name, password, session.host)
     session.app_password = ""  # signed in with the account's own password
     if registry.sessions.account_of(session.member) == account.key:
@@ -175,7 +175,7 @@ async def register_nick(session: IRCSession, password: str) -> str:
     core's, as the line door's ``/register``); the account's name."""
     session.connection.verdict.check_registration()  # a listed address (--dnsbl)
     account = await registering.register_name(
-        session.server.account_service,
+        session.registry.accounts,
         session.registry,
         session.member,
         password,
@@ -256,7 +256,7 @@ async def _password(session: IRCSession, rest: str) -> None:
     current, new = args[0], args[1]
     if len(args) > 2 and args[2] != new:
         raise errors.bad_args("passwords do not match")
-    account = await session.server.account_service.change_password(
+    account = await session.registry.accounts.change_password(
         session.registry.sessions.account_of(session.member), current, new, session.host
     )
     tell(session, f"Password changed for {account.name}")
@@ -283,7 +283,7 @@ async def _drop(session: IRCSession, rest: str) -> None:
     own = session.registry.sessions.account_of(session.member)
     named = len(args) > 1 and name_key(args[0]) == own
     account = await registering.unregister(
-        session.server.account_service,
+        session.registry.accounts,
         session.registry,
         session.member,
         args[1] if named else rest,
@@ -294,9 +294,7 @@ async def _drop(session: IRCSession, rest: str) -> None:
 
 async def _info(session: IRCSession, rest: str) -> None:
     name = rest.split()[0] if rest else session.nick
-    account = await session.registry.account_store.get(name_key(name))
-    if account is None:
-        raise errors.no_such_account(name)
+    account = await session.registry.accounts.named(name)
     tell(session, f"Account: {account.name}")
     tell(session, f"Registered nick: {account.name}")
     online = session.directory.find(account.name)
@@ -462,7 +460,7 @@ async def _register_before_connect(
     try:
         session.connection.verdict.check_registration()  # --dnsbl
         registered = await registering.register_new_name(
-            session.server.account_service,
+            session.registry.accounts,
             session.registry,
             session.member,
             nick,

@@ -1,7 +1,7 @@
 """Signing in from IRC: ``PASS``, and what SASL shares with it.
 
 IRC has two ways to sign in to an account before registration completes,
-and both reach the same :meth:`chatroom.core.accounts.AccountService.sign_in`
+and both reach the same :meth:`chatroom.core.services.accounts.AccountService.sign_in`
 as the line door's ``/login``, so every rule (Argon2id, the back-off on
 failures, server bans) is the core's, not the door's:
 
@@ -117,7 +117,7 @@ async def check_password(session: IRCSession, nick: str) -> bool:
         return True
     pending.password = None
     try:
-        account = await session.server.account_service.sign_in(
+        account = await session.registry.accounts.sign_in(
             account_name, secret, session.host
         )
     except ChatError as refused:

@@ -25,7 +25,7 @@ from chatroom.wire.lines import format_line, format_time
 
 async def do_password(session: CommandContext, args: str) -> None:
     old, new = old_and_new_password(args, "/password OLD NEW")
-    account = await session.server.account_service.change_password(
+    account = await session.registry.accounts.change_password(
         session.registry.sessions.account_of(session.member), old, new, session.host
     )
     session.send(format_line("PASSWORD_CHANGED", account.name))
@@ -33,7 +33,7 @@ async def do_password(session: CommandContext, args: str) -> None:
 
 async def do_unregister(session: CommandContext, args: str) -> None:
     account = await registering.unregister(
-        session.server.account_service,
+        session.registry.accounts,
         session.registry,
         session.member,
         rest_as_password(args, "/unregister PASSWORD"),
@@ -48,7 +48,7 @@ async def do_export(session: CommandContext, args: str) -> None:
         raise errors.usage("/export")
     server = session.server
     link = await exporting.export_archive(
-        server.account_service,
+        server.registry.accounts,
         session.registry,
         session.member,
         server.http_url,
@@ -67,7 +67,7 @@ async def do_delete_account(session: CommandContext, args: str) -> None:
         session.send(format_line("ACCOUNT_DELETED", account.name))
 
     await registering.delete_account(
-        session.server.account_service,
+        session.registry.accounts,
         session.registry,
         session.member,
         password,
@@ -119,8 +119,8 @@ async def do_token(session: CommandContext, args: str) -> None:
     account = session.registry.sessions.account_of(session.member)
     if not account:
         raise errors.not_signed_in()
-    token = await files.tokens.issue(account)
-    seconds = str(int(files.tokens.lifetime))
+    token = await files.issue_token(account)
+    seconds = str(int(files.token_lifetime))
     where = (files.upload_url,) if files.upload_url else ()
     session.send(format_line("TOKEN", token, seconds, *where))
 

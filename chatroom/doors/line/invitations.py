@@ -32,7 +32,7 @@ def actor_of(session: CommandContext) -> Actor:
     """Who makes, lists or revokes invitations: the session's name, its
     account, and whether that is an admin's."""
     account = session.registry.sessions.account_of(session.member)
-    admin = bool(account) and session.server.account_service.is_admin(account)
+    admin = bool(account) and session.registry.accounts.is_admin(account)
     return Actor(session.name or "", account, admin=admin)
 
 

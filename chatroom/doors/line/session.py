@@ -512,7 +512,7 @@ class LineSession:
 
     async def do_login(self, args: str) -> None:
         name, password = name_and_password(args, "/login NAME PASSWORD")
-        account, self.app_password = await self.server.account_service.sign_in_or_app(
+        account, self.app_password = await self.registry.accounts.sign_in_or_app(
             name, password, self.host
         )
         await self.choose_name(account.name, account=account.key)
@@ -532,7 +532,7 @@ class LineSession:
             await self.register_new_name(args)
             return
         account = await registering.register_name(
-            self.server.account_service,
+            self.registry.accounts,
             self.registry,
             self.member,
             rest_as_password(args, "/register PASSWORD"),
@@ -548,7 +548,7 @@ class LineSession:
         servers): a name someone holds is ``NAME_TAKEN``, never taken over."""
         name, password = name_and_password(args, "/register NAME PASSWORD")
         account = await registering.register_new_name(
-            self.server.account_service,
+            self.registry.accounts,
             self.registry,
             self.member,
             name,

@@ -150,9 +150,8 @@ class AdminAPI(Resource):
     async def accounts(
         self, request: Request, parts: list[str], body: Answer
     ) -> Answer:
-        names = await self.chat.registry.account_store.names()
         search = request.args.get(b"search", [b""])[0].decode("utf-8", "replace")
-        return {"accounts": operating.matching(names, search)}
+        return {"accounts": await self.chat.registry.accounts.listed(search)}
 
     async def rooms(self, request: Request, parts: list[str], body: Answer) -> Answer:
         listing = await self.chat.registry.rooms.list_rooms()
@@ -255,9 +254,10 @@ class AdminAPI(Resource):
             mask = await operating.lock(self.chat.registry, self.operator, name)
             return {"locked": name, "mask": mask}
         if what == "password":
-            accounts = self.chat.account_service
             given = _text(body, "password", "")
-            password = await operating.reset_password(accounts, name, given)
+            password = await operating.reset_password(
+                self.chat.registry, self.operator, name, given
+            )
             return {"account": name, "password": password}
         raise errors.bad_args(f"accounts NAME {what}: no such change")
 

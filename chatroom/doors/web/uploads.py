@@ -173,7 +173,7 @@ class UploadDoor:
         name, _, password = decoded.partition(":")
         host = getattr(request.getClientAddress(), "host", "")
         try:
-            found = await self.server.account_service.sign_in(name, password, host)
+            found = await self.server.registry.accounts.sign_in(name, password, host)
         except ChatError as refused:
             kind = "rate" if refused.code == "RATE_LIMITED" else "credentials"
             raise UploadRefusedError(kind, refused.text) from None
@@ -352,7 +352,7 @@ class OneFile(Resource):
 
         async def remove() -> bytes:
             account = await self.door.account_of(request)
-            admin = self.door.server.account_service.is_admin(account)
+            admin = self.door.server.registry.accounts.is_admin(account)
             await self.files.remove(self.file_id, account, admin)
             request.setResponseCode(204)
             return b""

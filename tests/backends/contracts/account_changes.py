@@ -28,10 +28,10 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import operating
-from chatroom.core.accounts import AccountService
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
+from chatroom.core.services.accounts import AccountService
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient, chat_core
 
@@ -46,7 +46,7 @@ class AccountsBase(ContractBase):
 
     @property
     def accounts(self) -> AccountService:
-        return self.server.account_service
+        return self.server.registry.accounts
 
     @property
     def notifications(self) -> Notifications:
@@ -72,6 +72,12 @@ class AccountsBase(ContractBase):
 
         applier.apply = applying
         self.addCleanup(setattr, applier, "apply", apply)
+
+    async def reset_by_operator(self, name: str, password: str) -> None:
+        """The operator resets account ``name``'s password (chatroom-admin's
+        ``accounts reset-password``)."""
+        operator = operating.operator(self.server.config)
+        await operating.reset_password(self.server.registry, operator, name, password)
 
     @defer.inlineCallbacks
     def registered(self, name: str, password: str) -> Generator[Any, Any, User]:
@@ -163,14 +169,10 @@ class AccountChangesContract(AccountsBase):
         signs in, the old one no more; an unknown name is
         ``NO_SUCH_ACCOUNT``."""
         yield self.registered("alice", FIRST)
-        yield defer.ensureDeferred(
-            operating.reset_password(self.accounts, "alice", THIRD)
-        )
+        yield defer.ensureDeferred(self.reset_by_operator("alice", THIRD))
         self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
         self.assertEqual((yield self.sign_in("alice", FIRST)), "BAD_PASSWORD")
-        unknown = defer.ensureDeferred(
-            operating.reset_password(self.accounts, "nobody", THIRD)
-        )
+        unknown = defer.ensureDeferred(self.reset_by_operator("nobody", THIRD))
         failure = yield self.assertFailure(unknown, Exception)
         self.assertEqual(getattr(failure, "code", None), "NO_SUCH_ACCOUNT")
 
@@ -262,9 +264,7 @@ class AccountChangesContract(AccountsBase):
             await self.expect(alice, "PASSWORD_CHANGED alice")
 
         self.between(changed_by_alice)
-        yield defer.ensureDeferred(
-            operating.reset_password(self.accounts, "alice", THIRD)
-        )
+        yield defer.ensureDeferred(self.reset_by_operator("alice", THIRD))
         self.assertEqual((yield self.sign_in("alice", THIRD)), "WELCOME")
         self.assertEqual((yield self.sign_in("alice", SECOND)), "BAD_PASSWORD")
 

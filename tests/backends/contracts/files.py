@@ -21,7 +21,14 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import AccountFiles, AddFile, DecidedChange
+from chatroom.core.changes import (
+    AccountFiles,
+    AddFile,
+    DecidedChange,
+    FileKept,
+    PremiseFailedError,
+    RemoveFile,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import FileRecord, FileService, UploadRefusedError
 from tests.backends.contracts.handler import ContractBase, User
@@ -198,3 +205,41 @@ class FilesContract(ContractBase):
         )
         second = yield self.uploaded("alice", b"b" * 60)
         self.assertEqual(self.on_disk(), [second.id])
+
+    @defer.inlineCallbacks
+    def test_a_file_removed_meanwhile_is_removed_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A removal applied after another removed the file is refused
+        naming :class:`FileKept`, and the usage counts what is left; a
+        removal decided on the record as read, raced by another (a second
+        node's), answers its uploader ``not_found``, counting it once."""
+        yield self.registered("alice")
+        first = yield self.uploaded("alice", b"a" * 30)
+        second = yield self.uploaded("alice", b"b" * 20)
+        change = DecidedChange(
+            AccountFiles("alice"), (FileKept(first.id),), (RemoveFile(first.id),)
+        )
+        yield defer.ensureDeferred(self.files.apply(change))
+        with self.assertRaises(PremiseFailedError) as refused:
+            yield defer.ensureDeferred(self.files.apply(change))
+        self.assertIsInstance(refused.exception.premise, FileKept)
+        self.assertEqual(
+            (yield defer.ensureDeferred(self.files.store.usage("alice"))), 20
+        )
+        apply = self.files.apply
+
+        async def raced(change: DecidedChange) -> None:
+            await apply(change)  # the other node's removal, first
+            await apply(change)
+
+        self.files.apply = raced
+        try:
+            with self.assertRaises(UploadRefusedError) as gone:
+                yield defer.ensureDeferred(self.files.remove(second.id, "alice", False))
+        finally:
+            del self.files.apply
+        self.assertEqual(gone.exception.kind, "not_found")
+        self.assertEqual(
+            (yield defer.ensureDeferred(self.files.store.usage("alice"))), 0
+        )

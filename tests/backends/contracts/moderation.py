@@ -211,7 +211,8 @@ class ModerationContract(SignedInBase):
         """alice's kick of bob was decided with bob in the room; he left
         before it was applied: the kick rests on his place in the room, so
         it is decided again on the room as it is, and refused; carol sees
-        bob's own departure and no kick, and bob is told nothing of it."""
+        bob's own departure and no kick, and bob is told nothing of it; the
+        room's moderation log, written with the change, records no kick."""
         alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
 
         async def bob_leaves() -> None:
@@ -225,6 +226,8 @@ class ModerationContract(SignedInBase):
         yield self.expect(alice, "MSG tea carol ")
         self.assertEqual([line for line in carol.unread() if "KICK" in line], [])
         self.assertEqual([line for line in bob.unread() if "KICK" in line], [])
+        alice.say("/modlog")
+        self.assertEqual((yield self.expect(alice, "MODLOG_END")), "MODLOG_END tea 0")
 
     @defer.inlineCallbacks
     def test_operators_moderate_but_cannot_touch_the_owner(

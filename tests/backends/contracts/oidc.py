@@ -63,8 +63,8 @@ def with_provider(server: DoorHub, kept: KeptTokens) -> OidcSignIn:
     """``server`` signs in through "Example SSO", whose tokens are
     ``kept``'s: its sign-ins, as the wiring gives them to the doors."""
     server.oidc = OidcSignIn(
-        server.registry.account_store,
-        server.registry.account_changes,
+        server.registry.accounts.store,
+        server.registry.accounts.apply,
         server.clock,
         "Example SSO",
         b"a key every node shares",

@@ -19,7 +19,8 @@ from chatroom.core import operating
 from chatroom.core.errors import ChatError
 from chatroom.core.moderation import Actor
 from tests.backends.contracts.handler import ContractBase, User
-from tests.support import FakeClient
+from tests.push_endpoint import Subscriber
+from tests.support import FakeClient, chat_core
 
 PASSWORD = "horse-battery-staple"
 
@@ -47,9 +48,11 @@ class OperatingContract(ContractBase):
         text, case aside."""
         for name in ("lina", "bob", "Linus"):
             yield self.registered(name)
-        names = yield self.done(self.server.registry.account_store.names())
-        self.assertEqual(sorted(names), ["Linus", "bob", "lina"])
-        self.assertEqual(operating.matching(names, "LIN"), ["lina", "Linus"])
+        accounts = self.server.registry.accounts
+        names = yield self.done(accounts.listed())
+        self.assertEqual(names, ["bob", "lina", "Linus"])
+        found = yield self.done(accounts.listed("LIN"))
+        self.assertEqual(found, ["lina", "Linus"])
 
     @defer.inlineCallbacks
     def test_lock(self) -> Generator[Any, Any, None]:
@@ -83,7 +86,7 @@ class OperatingContract(ContractBase):
         self.assertEqual(deleted, "lina")
         yield self.expect(lina, "BYE killed by chatroom: account deleted")
         yield self.expect(bea, "PART tea lina killed by chatroom: account deleted")
-        names = yield self.done(self.server.registry.account_store.names())
+        names = yield self.done(self.server.registry.accounts.listed())
         self.assertEqual(names, [])
         yield self.connect("lina")
         with self.assertRaises(ChatError) as refused:
@@ -93,21 +96,83 @@ class OperatingContract(ContractBase):
         self.assertEqual(refused.exception.code, "NO_SUCH_ACCOUNT")
 
     @defer.inlineCallbacks
+    def signed_in_twice(self, name: str, nick: str) -> Generator[Any, Any, list[User]]:
+        """Account ``name`` registered on a device that then took ``nick``
+        with ``/nick`` (signed in to it still), and signed in on a second
+        device under its name."""
+        renamed = yield self.registered(name)
+        renamed.say(f"/nick {nick}")
+        yield self.expect(renamed, f"NICK {name} {nick}")
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login {name} {PASSWORD}")
+        yield self.expect(phone, f"WELCOME {name}")
+        return [renamed, phone]
+
+    def untouched(self, user: User) -> defer.Deferred[str]:
+        """``user`` was told no ``BYE`` and still answers."""
+        self.assertFalse([line for line in user.lines if line.startswith("BYE")])
+        user.say("/list")
+        return self.expect(user, "ROOMS ")
+
+    def reset(self, name: str, password: str = "") -> defer.Deferred[str]:
+        """The operator resets account ``name``'s password."""
+        return self.done(
+            operating.reset_password(
+                self.server.registry, self.operator, name, password
+            )
+        )
+
+    @defer.inlineCallbacks
+    def test_delete_ends_every_device_of_the_account(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Every device signed in to the deleted account ends, one that
+        took another name with ``/nick`` too; another account's does not."""
+        devices = yield self.signed_in_twice("lina", "lena")
+        bea = yield self.registered("bea")
+        yield self.done(operating.delete(self.server.registry, self.operator, "lina"))
+        for device in devices:
+            yield self.expect(device, "BYE killed by chatroom: account deleted")
+        yield self.untouched(bea)
+
+    @defer.inlineCallbacks
     def test_reset_password(self) -> Generator[Any, Any, None]:
         """A new password, made up or given, signs in; a short one is refused."""
         yield self.registered("lina")
-        accounts = self.server.account_service
-        made_up = yield self.done(operating.reset_password(accounts, "lina"))
+        made_up = yield self.reset("lina")
         self.assertEqual(len(made_up), 16)
         user = User(FakeClient(self.server))
         user.say(f"/login lina {made_up}")
         yield self.expect(user, "WELCOME lina")
         with self.assertRaises(ChatError) as refused:
-            yield self.done(operating.reset_password(accounts, "lina", "short"))
+            yield self.reset("lina", "short")
         self.assertEqual(refused.exception.code, "BAD_ARGS")
         with self.assertRaises(ChatError) as refused:
-            yield self.done(operating.reset_password(accounts, "nobody", "long-enough"))
+            yield self.reset("nobody", "long-enough")
         self.assertEqual(refused.exception.code, "NO_SUCH_ACCOUNT")
+
+    @defer.inlineCallbacks
+    def test_a_reset_ends_every_device_and_push_subscription(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """An operator's reset ends every device signed in to the account,
+        one that took another name with ``/nick`` too, as a reset by mail
+        does, and forgets its push subscriptions; another account's device
+        and subscription stay."""
+        devices = yield self.signed_in_twice("lina", "lena")
+        bea = yield self.registered("bea")
+        notifications = chat_core(self.server).notifications
+        for account in ("lina", "bea"):
+            subscriber = Subscriber(f"https://push.example/{account}")
+            yield self.done(notifications.subscribe(account, subscriber.subscription))
+        yield self.reset("lina", "long-enough")
+        for device in devices:
+            yield self.expect(device, "BYE password reset by chatroom")
+        kept = yield self.done(notifications.store.of(["lina", "bea"]))
+        self.assertEqual(
+            {account: len(each) for account, each in kept.items()}, {"bea": 1}
+        )
+        yield self.untouched(bea)
 
     def give(self, room: str, account: str, actor: Actor | None = None) -> Any:
         registry = self.server.registry

@@ -166,7 +166,9 @@ class PushContract(ContractBase):
         self.assertEqual((yield self.kept("alice")), [])
         alice.say("/push key")
         line = yield self.expect(alice, "PUSH KEY ")
-        self.assertEqual(line, f"PUSH KEY {(yield self.notifications.public_key())}")
+        self.assertEqual(
+            line, f"PUSH KEY {(yield self.server.registry.users.push_key())}"
+        )
 
     def test_internal_endpoints_are_refused(self) -> Any:
         """``/push add`` with an endpoint on loopback (as an address, mapped
@@ -250,7 +252,7 @@ class PushContract(ContractBase):
         bob.say("/msg alice come down")
         await self.expect(bob, "PRIVMSG bob alice ")
         pushes = await endpoint.arrived(2)
-        server_key = await self.notifications.public_key()
+        server_key = await self.server.registry.users.push_key()
         opened = [phone.opened(push, server_key) for push in pushes]
         self.assertEqual(
             sorted(opened, key=lambda payload: str(payload["text"])),
@@ -324,7 +326,7 @@ class PushContract(ContractBase):
         await self.expect(bob, "MSG general bob ")
         pushes = await endpoint.arrived(1)
         self.assertEqual([push.path for push in pushes], ["/carol"])
-        server_key = await self.notifications.public_key()
+        server_key = await self.server.registry.users.push_key()
         opened = carol_phone.opened(pushes[0], server_key)
         self.assertEqual(opened["text"], "the kettle is on")
         bob.say("alice: tea?")
@@ -363,7 +365,7 @@ class PushContract(ContractBase):
         pushes = await endpoint.arrived(2)
         self.assertEqual(sorted(push.path for push in pushes), ["/alice", "/carol"])
         (to_alice,) = [push for push in pushes if push.path == "/alice"]
-        server_key = await self.notifications.public_key()
+        server_key = await self.server.registry.users.push_key()
         self.assertEqual(alice_phone.opened(to_alice, server_key)["text"], "me please")
 
     def test_an_ignored_name_pushes_nothing(self) -> Any:
@@ -385,7 +387,7 @@ class PushContract(ContractBase):
             sender.say("/msg alice psst")
             await self.expect(sender, "PRIVMSG ")
         pushes = await endpoint.arrived(2)
-        server_key = await self.notifications.public_key()
+        server_key = await self.server.registry.users.push_key()
         self.assertEqual(
             sorted(
                 (push.path, alice_phone.opened(push, server_key)["from"])

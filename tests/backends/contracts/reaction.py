@@ -29,14 +29,6 @@ class ReactionContract(RichRoom):
     """What rich and plain users see of reactions, typing and /modlog."""
 
     @defer.inlineCallbacks
-    def said(self, speaker: User, carol: User, text: str) -> Generator[Any, Any, str]:
-        """``speaker`` says ``text``; its id as carol (rich) sees it."""
-        speaker.say(text)
-        line = yield self.expect(carol, "@")
-        self.assertTrue(line.endswith(" " + text), line)
-        return id_of(line)
-
-    @defer.inlineCallbacks
     def refused(self, user: User, line: str, code: str) -> Generator[Any, Any, None]:
         user.say(line)
         reply = yield self.expect(user, "ERR ")

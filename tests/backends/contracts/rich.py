@@ -35,6 +35,14 @@ class RichRoom(ContractBase):
         self.assertEqual((yield self.expect(carol, "CAPS ")), "CAPS ids rich")
         return [alice, bob, carol]
 
+    @defer.inlineCallbacks
+    def said(self, speaker: User, carol: User, text: str) -> Generator[Any, Any, str]:
+        """``speaker`` says ``text``; its id as carol (rich) sees it."""
+        speaker.say(text)
+        line = yield self.expect(carol, "@")
+        self.assertTrue(line.endswith(" " + text), line)
+        return id_of(line)
+
 
 class RichContract(RichRoom):
     """Tags, replies: what rich and plain users see."""
@@ -236,6 +244,28 @@ class RichContract(RichRoom):
         bob.say(f"/redact {oops} \x1b[1mtypo")
         deleted = yield self.expect(carol, "@")
         self.assertRegex(deleted, rf"^@\d+ REDACT tea {oops} bob -$")
+
+    @defer.inlineCallbacks
+    def test_a_deleted_message_takes_no_place_in_a_window(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """With ``--history 2``: one, two, three said and three deleted. The
+        deletion is the newest event of the window, and three no longer
+        is: bob (``/caps ids``), joining again, is shown two (and nothing
+        of the deletion)."""
+        alice, bob, carol = yield self.rich_room()  # alice owns tea
+        for text in ("one", "two", "three"):
+            alice.say(text)
+            said = yield self.expect(carol, "@")
+        alice.say(f"/redact {id_of(said)}")
+        yield self.expect(carol, "@")
+        bob.say("/leave")
+        yield self.expect(bob, "ROOMS ")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea ")
+        shown = yield self.expect(bob, "HISTORY ")
+        self.assertTrue(shown.endswith(" two"), shown)
+        self.assertFalse([x for x in bob.unread() if " HISTORY " in x])
 
     @defer.inlineCallbacks
     def test_redactions(self) -> Generator[Any, Any, None]:

@@ -304,7 +304,7 @@ class SayPremisesContract(PremisesBase):
         lina, bob = yield self.in_room("tea", "lina", "bob")
         core, (member, session) = self.core(), self.seat("lina")
         facts = yield self.done(core.backend.facts("tea", "bob"))
-        actor = core.sessions.actor(member, frozenset())
+        actor = core.identities.actor(member)
         action = moderation.Action("kick", "bob", "out")
         outcome = moderation.decide(action, facts.room, actor, facts.target)
         premises = yield self.as_read("tea")
@@ -355,6 +355,9 @@ class SayPremisesContract(PremisesBase):
         decided to move it to 3: the move is refused with 5, which stays
         and is the marker in force; moving it to 5 again, or past it, is
         applied."""
+        alice = yield self.connect("alice")
+        alice.say("/register horse-battery-staple")  # markers are an account's
+        yield self.expect(alice, "REGISTERED alice")
         markers = self.core().backend.markers
         apply = self.core().backend.apply
         moved = yield self.done(advance(apply, "alice", "tea", 5))

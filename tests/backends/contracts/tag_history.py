@@ -28,26 +28,31 @@ CONFIG = ServerConfig(rate=0, rooms=(), history=2)
 HISTORY_CAPS = "message-tags server-time echo-message batch draft/chathistory"
 
 
+@defer.inlineCallbacks
+def in_tea(
+    contract: IRCContractBase, nick: str, *caps: str
+) -> Generator[Any, Any, IRCClient]:
+    """An IRC client of ``contract``'s server called ``nick`` with
+    ``caps``, in #tea."""
+    irc = IRCClient(IRCFactory(contract.server))
+    irc.send(f"CAP REQ :{' '.join(caps)}", f"NICK {nick}", f"USER {nick} 0 * :x")
+    irc.send("CAP END", "JOIN #tea")
+    yield contract.heard(irc, "366")
+    return irc
+
+
+@defer.inlineCallbacks
+def played(contract: IRCContractBase, irc: IRCClient) -> Generator[Any, Any, list[str]]:
+    """The lines ``CHATHISTORY LATEST #tea * 10`` answers ``irc`` with,
+    inside its batch, without their ``batch`` tag."""
+    irc.send("CHATHISTORY LATEST #tea * 10")
+    yield contract.heard(irc, "BATCH")  # its opening
+    lines = yield contract.heard(irc, "BATCH")  # ... up to its end
+    return [without_batch(line) for line in lines[:-1]]
+
+
 class TagHistoryContract(IRCContractBase):
     """Subclasses mix in a TestCase and provide ``server``."""
-
-    @defer.inlineCallbacks
-    def client(self, nick: str, *caps: str) -> Generator[Any, Any, IRCClient]:
-        """An IRC client called ``nick`` with ``caps``, in #tea."""
-        irc = IRCClient(IRCFactory(self.server))
-        irc.send(f"CAP REQ :{' '.join(caps)}", f"NICK {nick}", f"USER {nick} 0 * :x")
-        irc.send("CAP END", "JOIN #tea")
-        yield self.heard(irc, "366")
-        return irc
-
-    @defer.inlineCallbacks
-    def played(self, irc: IRCClient) -> Generator[Any, Any, list[str]]:
-        """The lines ``CHATHISTORY LATEST #tea * 10`` answers ``irc`` with,
-        inside its batch, without their ``batch`` tag."""
-        irc.send("CHATHISTORY LATEST #tea * 10")
-        yield self.heard(irc, "BATCH")  # its opening
-        played = yield self.heard(irc, "BATCH")  # ... up to its end
-        return [without_batch(line) for line in played[:-1]]
 
     @defer.inlineCallbacks
     def test_tags_played_back_with_event_playback_only(
@@ -57,8 +62,8 @@ class TagHistoryContract(IRCContractBase):
         msgid and time its echo has, and CHATHISTORY gives it back to ian
         (event-playback) exactly as echoed, between the messages; otto
         (no event-playback) gets the messages alone."""
-        ian = yield self.client("ian", *HISTORY_CAPS.split(), "draft/event-playback")
-        otto = yield self.client("otto", *HISTORY_CAPS.split())
+        ian = yield in_tea(self, "ian", *HISTORY_CAPS.split(), "draft/event-playback")
+        otto = yield in_tea(self, "otto", *HISTORY_CAPS.split())
         yield self.heard(ian, "JOIN")
         echoes = []
         said = ("PRIVMSG #tea :one", "@+x/tag=yes TAGMSG #tea", "PRIVMSG #tea :two")
@@ -68,8 +73,8 @@ class TagHistoryContract(IRCContractBase):
         relayed = yield self.heard(otto, "TAGMSG")
         self.assertEqual(relayed[-1], echoes[1])
         self.assertIn("+x/tag=yes;msgid=", echoes[1])
-        self.assertEqual((yield self.played(ian)), echoes)
-        self.assertEqual((yield self.played(otto)), [echoes[0], echoes[2]])
+        self.assertEqual((yield played(self, ian)), echoes)
+        self.assertEqual((yield played(self, otto)), [echoes[0], echoes[2]])
 
     @defer.inlineCallbacks
     def test_line_users_see_nothing_of_kept_tags(
@@ -80,7 +85,7 @@ class TagHistoryContract(IRCContractBase):
         event playback, but do not count), and ``/history`` shows the
         messages alone."""
         (lina,) = yield self.in_room("tea", "lina")
-        ian = yield self.client("ian", "message-tags")
+        ian = yield in_tea(self, "ian", "message-tags")
         for line in ("PRIVMSG #tea :one", "PRIVMSG #tea :two"):
             ian.send(line)
             yield self.expect(lina, "MSG tea ian")
@@ -102,7 +107,7 @@ class TagHistoryContract(IRCContractBase):
     ) -> Generator[Any, Any, None]:
         """A typing notice is of the moment and a reaction is kept as a
         reaction: neither comes back as a TAGMSG from CHATHISTORY."""
-        ian = yield self.client("ian", *HISTORY_CAPS.split(), "draft/event-playback")
+        ian = yield in_tea(self, "ian", *HISTORY_CAPS.split(), "draft/event-playback")
         ian.send("PRIVMSG #tea :one")
         (echo,) = yield self.heard(ian, "PRIVMSG")
         msgid = echo.split("msgid=")[1].split(";")[0].split(" ")[0]
@@ -110,4 +115,4 @@ class TagHistoryContract(IRCContractBase):
         yield self.heard(ian, "TAGMSG")
         ian.send(f"@+draft/reply={msgid};+draft/react=👍 TAGMSG #tea")
         yield self.heard(ian, "TAGMSG")
-        self.assertEqual((yield self.played(ian)), [echo])
+        self.assertEqual((yield played(self, ian)), [echo])

@@ -16,7 +16,19 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import FactsChangedError
+from chatroom.core.changes import (
+    AccountIgnores,
+    AccountMarkers,
+    AccountRooms,
+    AccountSettings,
+    DecidedChange,
+    FactsChangedError,
+    Ignore,
+    MarkerAtMost,
+    RememberRoom,
+    SetMarker,
+    SetNotifyLevel,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Edited, Message, Reaction, StoredEvent
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
@@ -208,6 +220,58 @@ class UserDataContract(IRCContractBase):
         taken = User(FakeClient(self.server))
         taken.say("deleted-user")
         self.assertTrue((yield self.expect(taken, "ERR BAD_NAME")))
+
+    @defer.inlineCallbacks
+    def test_deleting_ends_every_device_whatever_its_name(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/delete-account`` on one device ends every device signed in to
+        the account: one that took another name with ``/nick`` (signed in
+        to it still) gets ``BYE account alice deleted`` as the deleting
+        one does; bob's device is not touched, and nothing of alice's
+        stays."""
+        renamed, bob, _ = yield self.talked()
+        renamed.say("/nick alicia")
+        yield self.expect(renamed, "NICK alice alicia")
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {PASSWORD}")
+        yield self.expect(phone, "WELCOME alice")
+        phone.say(f"/delete-account {PASSWORD}")
+        yield self.expect(phone, "ACCOUNT_DELETED alice")
+        for device in (phone, renamed):
+            yield self.expect(device, "BYE account alice deleted")
+        self.assertEqual((yield self.traces("alice")), [])
+        self.assertFalse([line for line in bob.lines if line.startswith("BYE")])
+        bob.say("/list")
+        yield self.expect(bob, "ROOMS ")
+
+    @defer.inlineCallbacks
+    def test_a_devices_write_come_after_the_deletion_keeps_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Writes of alice's own records decided by a device before her
+        deletion (one on a node that had not yet heard of its end), applied
+        after it: her read marker, a notification level, a remembered room
+        and an ignored name. None of them is kept."""
+        alice, _, _ = yield self.talked()
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE account alice deleted")
+        self.assertEqual((yield self.traces("alice")), [])
+        late = [
+            DecidedChange(
+                AccountMarkers("alice"),
+                (MarkerAtMost("tea", 3),),
+                (SetMarker("tea", 3),),
+            ),
+            DecidedChange(
+                AccountSettings("alice"), (), (SetNotifyLevel("tea", "all"),)
+            ),
+            DecidedChange(AccountRooms("alice"), (), (RememberRoom("tea"),)),
+            DecidedChange(AccountIgnores("alice"), (), (Ignore("carol"),)),
+        ]
+        for change in late:
+            yield defer.ensureDeferred(chat_core(self.server).backend.apply(change))
+        self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(

@@ -20,7 +20,13 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.changes import AccountFiles, AddFile, DecidedChange
+from chatroom.core.changes import (
+    AccountFiles,
+    AddFile,
+    DecidedChange,
+    FileKept,
+    RemoveFile,
+)
 from chatroom.core.config import ServerConfig
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import (
@@ -71,7 +77,10 @@ class StoredFilesTests(unittest.TestCase):
         for record in (kept, dropped):
             added = DecidedChange(AccountFiles("alice"), (), (AddFile(record),))
             self.successResultOf(defer.ensureDeferred(files.apply(added)))
-        self.successResultOf(defer.ensureDeferred(files.store.remove(dropped.id)))
+        removed = DecidedChange(
+            AccountFiles("alice"), (FileKept(dropped.id),), (RemoveFile(dropped.id),)
+        )
+        self.successResultOf(defer.ensureDeferred(files.apply(removed)))
         clock.advance(FLUSH_INTERVAL)
         again = start()
         self.assertEqual(
@@ -141,7 +150,7 @@ class FileRulesTests(unittest.TestCase):
 
     async def _tokens_expire(self) -> None:
         tokens = self.files.tokens
-        token = await tokens.issue("alice")
+        token = await self.files.issue_token("alice")
         self.assertEqual(await tokens.account(token), "alice")
         self.assertFalse(tokens.refused_early(token))
         self.assertIsNone(await tokens.account("made-up"))
@@ -158,6 +167,7 @@ class FileRulesTests(unittest.TestCase):
             self.files.store,
             self.files.apply,
             FileDirectory(config.files_dir),
+            self.files.tokens,
         )
         self.successResultOf(defer.ensureDeferred(files.admit("alice", 60)))
         refused = self.failureResultOf(

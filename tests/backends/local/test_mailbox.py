@@ -57,7 +57,7 @@ class SweepTests(unittest.TestCase):
             client.received(),
             ["BYE account removed: no e-mail address was verified in time"],
         )
-        names = defer.ensureDeferred(server.account_service.store.names())
+        names = defer.ensureDeferred(server.registry.accounts.store.names())
         self.assertEqual(self.successResultOf(names), [])
 
 

@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from dataclasses import replace
 
 from twisted.internet import defer
 from twisted.internet.task import Clock
@@ -213,9 +214,9 @@ class StoreTests(unittest.TestCase):
     def test_retention_age(self) -> None:
         """With ``--retention-age``, events older than that are deleted, from
         memory too: a resume from before them has a gap."""
-        store = SqliteStore(self.path, self.clock, in_place, 100, retention_age=60)
+        store = SqliteStore(self.path, self.clock, in_place, 100)
         self.addCleanup(store.db.close)
-        server = local_server(CONFIG, self.clock, store)
+        server = local_server(replace(CONFIG, retention_age=60), self.clock, store)
         alice = self.user("alice", server)
         alice.send("/create tea")
         alice.send("old")

@@ -91,7 +91,7 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
         (device,) = seat.devices
 
         entries = self.registry.entries
-        entry = Entry(lambda: self.registry.sessions.actor(seat, frozenset()))
+        entry = Entry(lambda: self.registry.identities.actor(seat))
 
         async def join(seat: Any, moving: str | None) -> None:
             await entries.join(seat, session, "tea", moving, None, entry)

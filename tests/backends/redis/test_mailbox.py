@@ -4,8 +4,14 @@ premise is checked by the script that applies the change."""
 
 from __future__ import annotations
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 
+from chatroom.core.changes import (
+    AccountUploadTokens,
+    DecidedChange,
+    IssueToken,
+    RevokeTokens,
+)
 from tests.backends.contracts.account_changes import CONFIG
 from tests.backends.contracts.mailbox import (
     REQUIRED,
@@ -32,9 +38,15 @@ class RedisRevokeTests(RedisRegistryTestCase):
 
     @defer.inlineCallbacks
     def test_upload_tokens_go(self):
-        tokens = self.registry.backend.upload_tokens
-        mine = yield defer.ensureDeferred(tokens.issue("alice"))
-        theirs = yield defer.ensureDeferred(tokens.issue("bob"))
-        yield defer.ensureDeferred(tokens.revoke("alice"))
+        backend = self.registry.backend
+        tokens = backend.upload_tokens
+        until = reactor.seconds() + 60
+        for token, account in (("mine", "alice"), ("theirs", "bob")):
+            issued = IssueToken(token, until)
+            change = DecidedChange(AccountUploadTokens(account), (), (issued,))
+            yield defer.ensureDeferred(backend.apply(change))
+        mine, theirs = "mine", "theirs"
+        revoked = DecidedChange(AccountUploadTokens("alice"), (), (RevokeTokens(),))
+        yield defer.ensureDeferred(backend.apply(revoked))
         self.assertIsNone((yield defer.ensureDeferred(tokens.account(mine))))
         self.assertEqual((yield defer.ensureDeferred(tokens.account(theirs))), "bob")

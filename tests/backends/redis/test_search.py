@@ -20,21 +20,19 @@ indexed without anyone searching.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator
 from typing import Any
 
 import psycopg
 from twisted.internet import defer, protocol, reactor, task
-from twisted.internet.interfaces import IDelayedCall, IProtocol, IReactorTime
-from zope.interface import implementer
+from twisted.internet.interfaces import IProtocol
 
 from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
 from chatroom.core.config import ClusterConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
-from chatroom.redisclient.link import RedisLink
-from chatroom.wiring.registries import RedisRegistry, redis_registry
+from chatroom.wiring.registries import RedisRegistry
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.search import (
     SEARCH_CONFIG,
@@ -43,38 +41,13 @@ from tests.backends.contracts.search import (
     Stepping,
 )
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
-from tests.cluster.support import RedisRegistryTestCase, RedisTestCase
+from tests.cluster.support import (
+    RedisRegistryTestCase,
+    RedisTestCase,
+    SteppedReactor,
+    stepped_registry,
+)
 from tests.support import FakeClient
-
-
-@implementer(IReactorTime)
-class SteppedReactor:
-    """The real reactor, with a clock a test can move on: ``seconds()`` is
-    the reactor's plus every ``advance``, so messages a test says a
-    "second" apart are stamped a second apart and their order by time is
-    certain. Everything else (its timers, whose delays are relative, and
-    its sockets) is the reactor's own."""
-
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def seconds(self) -> float:
-        return reactor.seconds() + self.ahead
-
-    def advance(self, amount: float) -> None:
-        self.ahead += amount
-
-    def callLater(
-        self, delay: float, callable: Callable[..., Any], *args: object, **kw: object
-    ) -> IDelayedCall:
-        return reactor.callLater(delay, callable, *args, **kw)
-
-    def getDelayedCalls(self) -> Sequence[IDelayedCall]:
-        return reactor.getDelayedCalls()
-
-    def __getattr__(self, name: str) -> Any:
-        """The rest (threads' ``callFromThread``, system event triggers)."""
-        return getattr(reactor, name)
 
 
 class RedisRegistrySearchTests(RedisRegistryTestCase, ContractBase):
@@ -145,25 +118,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
         self, node_id: str, search_db: str | None
     ) -> Generator[Any, Any, DoorHub]:
         cluster = self.cluster_config(node_id, search_db)
-        key = cluster.prefix  # on a Redis Cluster, the links go to its slot's
-        registry = redis_registry(
-            self.config,
-            cluster,
-            self.stepped,
-            commands=RedisLink(
-                reactor, cluster.redis, "redis commands", cluster_key=key
-            ),
-            subscriber=RedisLink(
-                reactor,
-                cluster.redis,
-                "redis subscriber",
-                subscriber=True,
-                cluster_key=key,
-            ),
-            heartbeat=RedisLink(
-                reactor, cluster.redis, "redis heartbeat", cluster_key=key
-            ),
-        )
+        registry = stepped_registry(self.config, cluster, self.stepped)
         server = DoorHub(self.config, clock=self.stepped, registry=registry)
         server.start()
         self.addCleanup(self._stop, server, registry)

@@ -36,7 +36,7 @@ class InviteOnlyTests(ConformanceCase):
         self.assertEqual(params(line)[:3], ("REGISTER", "INVITE_REQUIRED", "bar"))
         bar.send(f"PRIVMSG NickServ :REGISTER {PASSPHRASE}")
         self.assertIn("takes an invitation", bar.received()[0])
-        found = self.server.registry.account_store.get("bar")
+        found = self.server.registry.accounts.store.get("bar")
         self.assertIsNone(self.successResultOf(defer.ensureDeferred(found)))
 
     def test_redeem_then_register_joins_the_channel(self) -> None:

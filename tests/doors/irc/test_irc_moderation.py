@@ -31,11 +31,11 @@ class AccountsCase(IRCTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        self.server.account_service.hasher = PasswordHasher(
+        self.server.registry.accounts.hasher = PasswordHasher(
             time_cost=1, memory_cost=8, parallelism=1
         )
         # SCRAM's keys at RFC 7677's floor: these tests do not time PBKDF2.
-        self.server.account_service.scram_iterations = 4096
+        self.server.registry.accounts.scram_iterations = 4096
 
     def account(self, name: str, password: str = PASSWORD) -> None:
         """Register ``name`` from a line session that then quits."""

@@ -204,7 +204,7 @@ class IRCScramKeysTests(ScramCase):
 
     def legacy_account(self, name: str) -> None:
         """An account as stored before SCRAM: its Argon2id hash only."""
-        service = self.server.account_service
+        service = self.server.registry.accounts
         hashed = service.hasher.hash(PASSWORD)
         made = registering(None, Account(name, name, hashed))
         self.successResultOf(ensureDeferred(service.apply(made)))
@@ -276,7 +276,7 @@ class ScramIterationsTests(ScramCase):
     def setUp(self) -> None:
         super().setUp()
         # The server's own count, not the cheaper one AccountsCase sets.
-        self.server.account_service.scram_iterations = self.config.scram_iterations
+        self.server.registry.accounts.scram_iterations = self.config.scram_iterations
 
     def test_the_challenge_asks_for_the_configured_count(self) -> None:
         """Keys made under the option carry its count: the server-first
@@ -297,7 +297,7 @@ class ScramIterationsTests(ScramCase):
     def test_the_service_takes_it_from_the_config(self) -> None:
         """A server made from the config hashes with its count."""
         server = local_server(self.config, self.clock)
-        self.assertEqual(server.account_service.scram_iterations, 5000)
+        self.assertEqual(server.registry.accounts.scram_iterations, 5000)
 
 
 class RequireEmailScramTests(ScramCase):

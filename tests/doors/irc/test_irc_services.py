@@ -347,6 +347,6 @@ class RegisterBeforeConnectTests(ConformanceCase):
         self.assertEqual(params(lines[0])[:2], ("REGISTER", "ACCOUNT_EXISTS"))
         self.assertIsNone(
             self.successResultOf(
-                defer.ensureDeferred(self.server.registry.account_store.get("root"))
+                defer.ensureDeferred(self.server.registry.accounts.store.get("root"))
             )
         )

@@ -1,4 +1,8 @@
 
+-- An account's own keys are kept while it is registered: a write decided
+-- for it before its deletion (by a device whose node had not yet heard of
+-- its end) and come after the erasure keeps nothing.
+if redis.call('HEXISTS', ACCOUNTS, ARGV[2]) == 0 then return 1 end
 local key = P .. 'account-rooms:' .. ARGV[2]
 local order = P .. 'account-rooms-order:' .. ARGV[2]
 local i = 3

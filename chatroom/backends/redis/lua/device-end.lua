@@ -8,9 +8,7 @@ for i = 1, #fields, 2 do
       if number == ARGV[4] then
         local colon = string.find(token, ':', 1, true)
         tell({node = string.sub(token, 1, colon - 1),
-              conn = string.sub(token, colon + 1)},
-             cjson.encode({type = 'EndDevice', number = tonumber(number),
-                           reason = ARGV[5]}))
+              conn = string.sub(token, colon + 1)}, ARGV[5])
         return 1
       end
     end

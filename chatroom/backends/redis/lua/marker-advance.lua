@@ -1,4 +1,8 @@
 
+-- An account's own keys are kept while it is registered: a write decided
+-- for it before its deletion (by a device whose node had not yet heard of
+-- its end) and come after the erasure keeps nothing.
+if redis.call('HEXISTS', ACCOUNTS, ARGV[2]) == 0 then return 'OK' end
 local key = P .. 'markers:' .. ARGV[2]
 local old = redis.call('HGET', key, ARGV[3])
 if old and tonumber(old) > tonumber(ARGV[4]) then return old end

@@ -348,10 +348,37 @@ local function feed_private(c, data)
   end
 end
 
+-- At most this many of a history's oldest entries are read by one trim
+-- by age (said): a run of entries that carry no time at its front is
+-- looked past this far, and the rest waits for the room's next message.
+local AGE_LOOKS = 100
+
+-- Room r's history with its entries said before `oldest` gone, of every
+-- kind, from the front (`oldest`: the core's operand, a time as stored
+-- events carry it, which sort as text; chatroom.core.rules.oldest_kept).
+-- An entry that carries no time (a reaction, a redaction, a redacted
+-- message's '') was said after the entries before it and before those
+-- after it: it goes with an older entry after it, and stays while none
+-- is (it may be newer than `oldest`).
+local function age_out(r, oldest)
+  local hk = history_key(r)
+  local drop = 0
+  for i = 0, AGE_LOOKS - 1 do  -- one at a time: most often the first is kept
+    local entry = redis.call('LINDEX', hk, i)
+    if not entry then break end
+    local event = decoded(entry)
+    local time = event and event.time
+    if time then
+      if time >= oldest then break end
+      drop = i + 1
+    end
+  end
+  if drop > 0 then redis.call('LTRIM', hk, drop, -1) end
+end
+
 -- A message (unnumbered) said in room r: numbered with the room's next id,
--- published, kept (its newest `retention` events; with `oldest`, not ''
--- messages older than it dropped from the front, times sorting as text,
--- with whatever is kept before the oldest message left).
+-- published, kept (its newest `retention` events; with `oldest`, not '',
+-- those said before it gone: age_out).
 -- Returns its id and its sequence number in the room's channel (for the
 -- node that waits to receive it, chatroom.backends.redis.calls).
 local function said(r, message, retention, oldest)
@@ -361,16 +388,7 @@ local function said(r, message, retention, oldest)
   local hk = history_key(r)
   redis.call('RPUSH', hk, data)
   redis.call('LTRIM', hk, -tonumber(retention), -1)
-  if oldest ~= '' then
-    while true do
-      local head = redis.call('LINDEX', hk, 0)
-      if not head then break end
-      local event = decoded(head)
-      -- an edit, redaction or redacted entry at the head changes a message gone
-      if event and event.type == 'Message' and event.time >= oldest then break end
-      redis.call('LPOP', hk)
-    end
-  end
+  if oldest ~= '' then age_out(r, oldest) end
   return id, seq
 end
 
@@ -767,11 +785,15 @@ local function view(r, u, shown, after, most)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
                           'topic_at', 'owner')
   local first, last = kept_ids(r)
+  -- The window's newest `shown` events, counted as the core says: of the
+  -- kinds PLAYBACK_ONLY does not name (its set, not a rule of this
+  -- script's); a redacted message's '' is gone and counts as nothing, as
+  -- in the local back-end's Room.newest, the same loop over its memory.
   local start, counted = last + 1, 0
   while start > first and counted < tonumber(shown) do
     start = start - 1
     local event = decoded(redis.call('LINDEX', history_key(r), start - first))
-    if not event or not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
+    if event and not PLAYBACK_ONLY[event.type] then counted = counted + 1 end
   end
   if after ~= '' then  -- a resume's window, as the core decided it
     start = math.max(last - tonumber(most) + 1, tonumber(after) + 1)

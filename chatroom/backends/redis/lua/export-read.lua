@@ -1,0 +1,1 @@
+return redis.call('GET', P .. 'export:' .. ARGV[2])

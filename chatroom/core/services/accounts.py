@@ -1,0 +1,561 @@
+"""Accounts, for the doors: registering, signing in, passwords, and the
+accounts' records as a door shows them.
+
+:class:`AccountService` is the registry's ``accounts`` service
+(:attr:`chatroom.core.registry.Registry.accounts`): it holds every rule about
+passwords and sign-ins (:mod:`chatroom.core.accounts` holds the rules' values:
+the passwords' shape, the decided changes of an account's record, the
+store's reads), so no door reads the back-end's account store. App
+passwords (:mod:`chatroom.core.app_passwords`), the mailbox
+(:mod:`chatroom.core.mailbox`) and SCRAM (:mod:`chatroom.core.scram_sign_in`)
+check their passwords through it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core import changes, errors, rules
+from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
+from chatroom.core.accounts import (
+    HASHER,
+    HASHING_THREADS,
+    KNOWN_ADDRESSES,
+    OWN_PASSWORD,
+    AccountStore,
+    app_candidates,
+    applied,
+    canonical,
+    check_new_password,
+    dropping,
+    keys_added,
+    passphrase,
+    password_set,
+    registering,
+)
+from chatroom.core.config import ServerConfig
+from chatroom.core.hashing import HashingQueue, Runner
+from chatroom.core.invitations import (
+    InvitationService,
+    LinkBase,
+    Redeemed,
+    RoomOwner,
+)
+from chatroom.core.invitations import check_registration as check_invited
+from chatroom.core.lockdown import check_registration
+from chatroom.core.moderation import account_mask
+from chatroom.core.scram import derive
+from chatroom.core.text import name_key
+from chatroom.core.throttle import FailureThrottle, MemoryWindows, SharedWindowLimit
+
+
+class AccountService:
+    """Registering, signing in and changing passwords, for every door.
+
+    Args:
+        store: the back-end's :class:`AccountStore`, where accounts are read.
+        apply: the back-end's one write, which every change this service
+            decides goes through (:meth:`chatroom.core.backend.Backend.apply`).
+        clock: for the throttles.
+        run: runs hashing off the reactor thread (a thread pool of its own
+            in the server; in place in unit tests).
+        config: the server's tunables: its admins
+            (:attr:`~chatroom.core.config.ServerConfig.admin_accounts`),
+            its registration limits and its SCRAM keys' iterations.
+    """
+
+    log = Logger()
+
+    def __init__(
+        self,
+        store: AccountStore,
+        apply: changes.Apply,
+        clock: IReactorTime,
+        run: Runner,
+        config: ServerConfig | None = None,
+        hasher: PasswordHasher = HASHER,
+    ) -> None:
+        config = config or ServerConfig()
+        self.store = store
+        self.apply = apply
+        #: When registrations are made (their time is kept: newcomers).
+        self.clock = clock
+        self.hashing = HashingQueue(run, HASHING_THREADS)
+        self.hasher = hasher
+        self.scram_iterations = config.scram_iterations
+        self.admins = config.admin_accounts
+        self.password_min = config.password_min
+        self.clock = clock
+        #: ``--require-email``: a new account must verify an address within
+        #: ``verify_window`` seconds, and signs in nowhere else until then.
+        self.require_email = config.require_email
+        self.verify_window = config.verify_window
+        #: ``--registration``: who may register (chatroom.core.invitations).
+        self.registration = config.registration
+        #: ``--oidc-only``: accounts are made by signing in through the
+        #: OpenID provider named ``oidc_name``, never registered here.
+        self.oidc_only = config.oidc_only
+        self.oidc_name = config.oidc_name
+        #: Where events are counted in sliding windows (registrations here,
+        #: mails in the mailbox): the back-end's one write, which counts them
+        #: for every node where its store does (:attr:`AccountStore.windows`),
+        #: or this process's own memory.
+        self.count_events: changes.Apply = (
+            apply if store.windows is not None else MemoryWindows(clock).apply
+        )
+        count = self.count_events
+        self.registrations = SharedWindowLimit(
+            config.register_limit,
+            config.register_window,
+            count,
+            "register-address",
+        )
+        self.all_registrations = SharedWindowLimit(
+            config.register_rate, 60.0, count, "register-all"
+        )
+        self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
+        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
+        #: Wrong passwords given by a signed-in session (``/password``,
+        #: ``/unregister``), per account: guessers at the sign-in cannot
+        #: slow its owner down here.
+        self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
+        self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
+
+    def reconfigure(self, config: ServerConfig) -> None:
+        """A reload: ``config``'s admins and ``--registration`` from the
+        next check on."""
+        self.admins = config.admin_accounts
+        self.registration = config.registration
+
+    def is_admin(self, account: str) -> bool:
+        return account in self.admins
+
+    def check_admin(self, account: str, command: str) -> None:
+        """Refuse ``command`` (``NOT_ALLOWED``) unless ``account`` is an admin's."""
+        if not self.is_admin(account):
+            raise errors.admins_only(command)
+
+    async def sign_in_admin(self, name: str, password: str, address: str) -> Account:
+        """IRC's ``OPER NAME PASSWORD``: :meth:`sign_in` to ``name``, which
+        must be an account ``--admins`` names (``NOT_ALLOWED`` before any
+        password is checked, so it costs no try). There is no second kind of
+        privilege: an operator is a session signed in to an admin account,
+        with the same back-off on wrong passwords as every sign-in."""
+        rules.check_name(name)
+        if not self.is_admin(name_key(name)):
+            raise errors.not_an_admin(name)
+        return await self.sign_in(name, password, address)
+
+    def invitations(
+        self, mode: str, room_owner: RoomOwner, link_base: LinkBase
+    ) -> InvitationService:
+        """The invitations to register (``--registration``'s ``mode``),
+        kept with the accounts: made, listed, revoked and redeemed at every
+        door and the admin API (``room_owner`` says who may invite into a
+        room, ``link_base`` where their links point)."""
+        return InvitationService(
+            self.store, self.apply, self.clock, mode, room_owner, link_base
+        )
+
+    # -- the accounts' records, as a door or the operator shows them --------------
+
+    async def named(self, name: str) -> Account:
+        """Account ``name`` (as its name key compares), which must exist:
+        NickServ's ``INFO``, the operator's tools.
+
+        Raises:
+            ChatError: ``NO_SUCH_ACCOUNT``.
+        """
+        found = await self.store.get(name_key(name))
+        if found is None:
+            raise errors.no_such_account(name)
+        return found
+
+    async def shown_name(self, key: str) -> str:
+        """The name account ``key`` was registered as (``WHOIS``'s and
+        ``WHOX``'s account); "" for no key or no such account."""
+        found = await self.store.get(key) if key else None
+        return found.name if found is not None else ""
+
+    async def listed(self, text: str = "") -> list[str]:
+        """The operator's ``accounts [search TEXT]``: every account's name,
+        or those containing ``text`` (compared by :func:`name_key`, as names
+        are, so case and look-alikes aside), sorted."""
+        wanted = name_key(text) if text else ""
+        return sorted(
+            (name for name in await self.store.names() if wanted in name_key(name)),
+            key=str.casefold,
+        )
+
+    async def server_bans(self, account: str) -> list[str]:
+        """``/gbans``: every server-wide ban, for an admin's eyes only."""
+        self.check_admin(account, "gbans")
+        return await self.store.server_bans()
+
+    async def register(
+        self,
+        name: str,
+        password: str,
+        address: str,
+        invited: Redeemed | None = None,
+    ) -> Account:
+        """Register ``name`` (the caller holds it) with ``password``: refused
+        (``NAME_REGISTERED``) before anything is counted or hashed if it is
+        an account already, and again if it became one before the back-end
+        applied the registration (another node's, at the same time); on a
+        server not open to everyone (``--registration``), refused unless
+        the connection redeemed an invitation (``invited``)."""
+        if self.oidc_only:
+            raise errors.password_registration_off(self.oidc_name)
+        password = check_new_password(password, self.password_min)
+        check_registration(await self.store.lockdown())
+        check_invited(self.registration, invited)
+        key = name_key(name)
+        found = await self.store.get(key)
+        if found is not None:
+            raise errors.name_registered(name)
+        wait = await self.registrations.take(address)
+        if wait:
+            raise errors.registrations_limited("from your address", wait)
+        wait = await self.all_registrations.take("")
+        if wait:
+            await self.registrations.give_back(address)
+            raise errors.registrations_limited("on this server", wait)
+        try:
+            account = Account(key, name, *await self._hash(password))
+            if self.require_email:
+                deadline = self.clock.seconds() + self.verify_window
+                required = Mailbox(required_until=deadline).encode()
+                account = replace(account, mailbox=required)
+
+            async def decide(found: Account | None) -> changes.DecidedChange:
+                return registering(found, account)
+
+            await applied(self.store, self.apply, key, decide, found)
+        except Exception:  # refused or failed: no registration was made
+            await self._not_registered(address)
+            raise
+        await self.apply(
+            changes.DecidedChange(
+                changes.AccountAge(key),
+                ops=(changes.SetRegistered(self.clock.seconds()),),
+            )
+        )
+        self.remember_address(key, address)
+        self.log.info("{name} registered", name=name)
+        return account
+
+    async def _not_registered(self, address: str) -> None:
+        """A registration counted from ``address`` was not made: both
+        counts give it back."""
+        await self.registrations.give_back(address)
+        await self.all_registrations.give_back("")
+
+    def count_attempt(self, key: str, address: str) -> bool:
+        """Count a sign-in to ``key`` from ``address`` as a failure now,
+        before the slow check, to be given back when it was not one: so
+        concurrent guesses cannot slip through the back-off (``RATE_LIMITED``
+        past it). True if it counts for the name too (an address the name
+        has not signed in from before)."""
+        wait = self.by_address.attempt(address)
+        if wait:
+            raise errors.sign_in_throttled("from your address", wait)
+        by_name = (key, address) not in self.known
+        if by_name:
+            wait = self.by_name.attempt(key)
+            if wait:
+                self.by_address.refund(address)
+                raise errors.sign_in_throttled("for this name", wait)
+        return by_name
+
+    async def sign_in(self, name: str, password: str, address: str) -> Account:
+        """The account ``name`` if ``password`` is its password.
+
+        Raises:
+            ChatError: ``BAD_NAME``, ``RATE_LIMITED``, ``NO_SUCH_ACCOUNT``,
+                ``BAD_PASSWORD``, ``BANNED``.
+        """
+        account, _ = await self._signed_in(name, password, address, False)
+        return account
+
+    async def sign_in_or_app(
+        self, name: str, password: str, address: str
+    ) -> tuple[Account, str]:
+        """``/login`` and SASL ``PLAIN``: :meth:`sign_in`, or with one of
+        the account's app passwords (:mod:`chatroom.core.app_passwords`);
+        the account, and the label of the app password it signed in with
+        ("": its own password), which the session keeps
+        (:func:`chatroom.core.app_passwords.check_own_password_used`)."""
+        return await self._signed_in(name, password, address, True)
+
+    async def _signed_in(
+        self, name: str, password: str, address: str, app_passwords: bool
+    ) -> tuple[Account, str]:
+        rules.check_name(name)
+        key = name_key(name)
+        by_name = self.count_attempt(key, address)
+        failed = False
+        try:
+            account = await self.store.get(key)
+            if account is None:
+                # An unknown name costs the address, not the name.
+                failed = True
+                if by_name:
+                    self.by_name.refund(key)
+                    by_name = False
+                raise errors.no_such_account(name)
+            if await self.store.is_server_banned([account_mask(key)]):
+                raise errors.banned_from_server()
+            matched = await self._matched(
+                account, password, upgrade=True, app_passwords=app_passwords
+            )
+            if not matched:
+                failed = True
+                raise self.failed_sign_in(account, address)
+        finally:
+            if not failed:
+                self.by_address.refund(address)
+                if by_name:
+                    self.by_name.refund(key)
+        if mailbox_of(account).required_until:  # --require-email, unverified
+            raise errors.email_required(account.name)
+        # The name's count is not cleared: a guesser elsewhere would get its
+        # free tries back every time the owner signs in.
+        self.by_address.succeeded(address)
+        self.remember_address(key, address)
+        return account, "" if matched == OWN_PASSWORD else matched
+
+    async def change_password(
+        self, account_key: str, old: str, new: str, address: str
+    ) -> Account:
+        """The signed-in account's password is now ``new``, its ``old`` one
+        checked again (and once more if another device changed it before
+        this applied: then the old one is no longer it, ``BAD_PASSWORD``)."""
+        new = check_new_password(new, self.password_min)
+        account = await self.check_own_password(account_key, old, address)
+        hashed, scram = await self._hash(new)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            checked = await self._rechecked(account, found, old, address)
+            return password_set(checked, hashed, scram)
+
+        await applied(self.store, self.apply, account_key, decide, account)
+        self.log.info("{name} changed their password", name=account.name)
+        return replace(account, hash=hashed, scram=scram)
+
+    async def reset_password(self, name: str, new: str) -> Account:
+        """An operator sets account ``name``'s password (chatroom-admin's
+        ``accounts reset-password``): the same rule for a new password and
+        the same hashing as :meth:`change_password`, without the old one.
+        Its devices are :func:`chatroom.core.operating.reset_password`'s to
+        end.
+
+        Raises:
+            ChatError: ``NO_SUCH_ACCOUNT``, ``BAD_ARGS`` (the password).
+        """
+        key = name_key(name)
+        account = await self.store.get(key)
+        if account is None:
+            raise errors.no_such_account(name)
+        new = check_new_password(new, self.password_min)
+        hashed, scram = await self._hash(new)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            if found is None:
+                raise errors.no_such_account(name)
+            return password_set(found, hashed, scram)
+
+        await applied(self.store, self.apply, key, decide, account)
+        self.log.info("{name}'s password was reset", name=account.name)
+        return replace(account, hash=hashed, scram=scram)
+
+    async def hashed(self, password: str) -> tuple[str, str]:
+        """A new password's hash and SCRAM keys (for a change decided
+        elsewhere: a reset by mail), the rule for new ones checked first.
+
+        Raises:
+            ChatError: ``BAD_ARGS`` (the password).
+        """
+        return await self._hash(check_new_password(password, self.password_min))
+
+    async def unregister(
+        self, account_key: str, password: str, address: str
+    ) -> Account:
+        """Delete the signed-in account, its ``password`` checked again (and
+        once more if another device changed it before this applied)."""
+        account = await self.check_own_password(account_key, password, address)
+
+        async def decide(found: Account | None) -> changes.DecidedChange:
+            return dropping(await self._rechecked(account, found, password, address))
+
+        await applied(self.store, self.apply, account_key, decide, account)
+        self.log.info("{name} unregistered", name=account.name)
+        return account
+
+    async def give_up(self, account: Account) -> None:
+        """Delete ``account``, registered by this server a moment ago and
+        not taken after all (``/register NAME PASSWORD`` for a name someone
+        holds); kept if it changed meanwhile (it is no longer the one made
+        here)."""
+        try:
+            await self.apply(dropping(account))
+        except changes.PremiseFailedError:
+            self.log.info("{name} changed meanwhile: kept", name=account.name)
+
+    async def own(self, key: str) -> Account:
+        """The account a session is signed in to (``key``: its key, "" for
+        none), as kept: ``NOT_ALLOWED`` for none, or one gone meanwhile."""
+        if not key:
+            raise errors.not_signed_in()
+        account = await self.store.get(key)
+        if account is None:
+            raise errors.not_signed_in()
+        return account
+
+    # -- inside -------------------------------------------------------------------
+
+    async def check_own_password(
+        self, account_key: str, password: str, address: str
+    ) -> Account:
+        """The caller's own account, re-checking its password (throttled too).
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
+                ``RATE_LIMITED``.
+        """
+        if not account_key:
+            raise errors.not_signed_in()
+        return await self._checked(account_key, self.store.get, password, address)
+
+    async def _rechecked(
+        self, checked: Account, found: Account | None, password: str, address: str
+    ) -> Account:
+        """``found``, the account as it is now, ``password`` checked against
+        it again unless it is still ``checked`` (its password checked)."""
+        if found == checked:
+            return checked
+
+        async def now(_key: str) -> Account | None:
+            return found
+
+        return await self._checked(checked.key, now, password, address)
+
+    async def _checked(
+        self,
+        account_key: str,
+        read: Callable[[str], Awaitable[Account | None]],
+        password: str,
+        address: str,
+    ) -> Account:
+        """The account ``read`` finds, if ``password`` is its password
+        (throttled per account)."""
+        wait = self.in_session.attempt(account_key)
+        if wait:
+            raise errors.sign_in_throttled("for this account", wait)
+        failed = False
+        try:
+            account = await read(account_key)
+            if account is None:
+                raise errors.not_signed_in()
+            if not await self._matched(account, password):
+                failed = True
+                raise self.failed_sign_in(account, address)
+        finally:
+            if not failed:
+                self.in_session.refund(account_key)
+        self.in_session.succeeded(account_key)
+        return account
+
+    def remember_address(self, key: str, address: str) -> None:
+        """``address`` has signed in to ``key``: exempt from the name's back-off."""
+        self.known[(key, address)] = None
+        self.known.move_to_end((key, address))
+        while len(self.known) > KNOWN_ADDRESSES * 1000:
+            self.known.popitem(last=False)
+
+    async def _matched(
+        self,
+        account: Account,
+        password: str,
+        upgrade: bool = False,
+        app_passwords: bool = False,
+    ) -> str:
+        """What ``password`` is of the account, checked on the hashing
+        thread: :data:`OWN_PASSWORD`, an app password's label, or ``""``
+        nothing; with ``upgrade``, an account without SCRAM keys gets them
+        (derived in the same job, once the password is right); with
+        ``app_passwords``, one of its app passwords will do too (never
+        made into SCRAM keys).
+
+        The password is checked in its :func:`passphrase` form, as every
+        password set is hashed; then, if that differs, as typed: a password
+        set before passwords were normalised was hashed as it was typed."""
+        upgrade = upgrade and not account.scram
+        iterations = self.scram_iterations
+        normal = passphrase(password)
+        apps = app_candidates(account, password) if app_passwords else []
+        typed = canonical(password)
+
+        def check() -> tuple[str, str]:
+            """What matched (as :meth:`_matched` answers) and the SCRAM keys
+            made."""
+            if self._verify(account.hash, normal) or (
+                normal != password and self._verify(account.hash, password)
+            ):
+                return OWN_PASSWORD, derive(normal, iterations) if upgrade else ""
+            for kept in apps:
+                if self._verify(kept.hash, typed):
+                    return kept.label, ""
+            return "", ""
+
+        matched, scram = await self.hashing.check(check)
+        if scram:
+            await self._add_scram(account, scram)
+        if matched not in ("", OWN_PASSWORD):
+            self.log.info(
+                "{name} signed in with app password {label}",
+                name=account.name,
+                label=matched,
+            )
+        return str(matched)
+
+    async def _add_scram(self, account: Account, scram: str) -> None:
+        """Store keys made at a sign-in; the sign-in goes on if it cannot
+        (the next one tries again)."""
+        try:
+            await self.apply(keys_added(account, scram))
+            self.log.info("{name} has SCRAM keys now", name=account.name)
+        except changes.PremiseFailedError:
+            pass  # a new password meanwhile, with keys of its own
+        except Exception:
+            self.log.failure("SCRAM keys for {name} not stored", name=account.name)
+
+    def failed_sign_in(self, account: Account, address: str) -> Exception:
+        self.log.info(
+            "failed sign-in to {name} from {address}",
+            name=account.name,
+            address=address,
+        )
+        return errors.bad_password()
+
+    def _verify(self, hashed: str, password: str) -> bool:
+        """On the hashing thread."""
+        try:
+            return bool(self.hasher.verify(hashed, password))
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _hash(self, password: str) -> tuple[str, str]:
+        """The Argon2id hash and the SCRAM keys of a new password."""
+        iterations = self.scram_iterations
+        hashed, scram = await self.hashing.hash(
+            lambda: (self.hasher.hash(password), derive(password, iterations))
+        )
+        return str(hashed), str(scram)
