@@ -10,7 +10,7 @@ from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
 from tests.cluster.support import ClusterTestCase
-from tests.support import redis_backend
+from tests.support import redis_backend, until
 
 
 class CrossNodeChatTests(ClusterTestCase):
@@ -227,6 +227,43 @@ class LobbyWatchTests(ClusterTestCase):
         self.assertEqual(pushed, "ROOM news 1 256")
         alice.say("/leave")
         yield watcher.expect_line("ROOM_GONE news")
+
+    @defer.inlineCallbacks
+    def lobby_subscribers(self, node):
+        """How many connections Redis has subscribed to the lobby's news."""
+        reply = yield redis_backend(node.server).commands.connection.execute_command(
+            "PUBSUB", "NUMSUB", "chatroom:lobby"
+        )
+        return int(reply[1])
+
+    @defer.inlineCallbacks
+    def test_the_list_and_its_watchers_kept_without_news_per_join(self):
+        """Node one keeps the room list it read without hearing the lobby
+        channel: a room made on node two is in the list of the next sign-in
+        on node one all the same. ``/watch on`` subscribes node one to the
+        channel (for renames) and its watcher is pushed the next change,
+        read from Redis's index of changes; ``/watch off`` ends it."""
+        one, two = yield self.start_nodes(2)
+        yield self.client(one, "carol")  # node one keeps the rows it read
+        alice = yield self.client(two, "alice")
+        alice.say("/create news")
+        yield alice.expect_line("JOINED news ")
+        self.assertEqual((yield self.lobby_subscribers(one)), 0)
+        dave = yield self.client(one, "dave")
+        self.assertEqual((yield dave.expect_line("ROOM news ")), "ROOM news 1 256")
+        dave.say("/watch on")
+        yield dave.expect_line("LOBBY watching")
+        self.assertEqual((yield self.lobby_subscribers(one)), 1)
+        alice.say("/topic hot")
+        self.assertEqual((yield dave.expect_line("ROOM news ")), "ROOM news 1 256 hot")
+        dave.say("/watch off")
+        yield dave.expect_line("LOBBY not watching")
+
+        @defer.inlineCallbacks
+        def unsubscribed():
+            return (yield self.lobby_subscribers(one)) == 0
+
+        yield until(unsubscribed, 5, "node one no longer hears the lobby")
 
     @defer.inlineCallbacks
     def test_secret_room_leaves_the_lobby(self):

@@ -13,7 +13,13 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
-from chatroom.backends.redis.listing import LISTED_KEYS, LISTED_ROOM, LISTED_ROOMS
+from chatroom.backends.redis.listing import (
+    CHANGES_KEPT,
+    LISTED_KEYS,
+    LISTED_ROOM,
+    LISTED_ROOMS,
+    LISTED_SINCE,
+)
 from chatroom.core import codec
 from chatroom.core.events import Renamed, RoomDeleted
 from chatroom.core.nodemessages import NewsHead
@@ -56,10 +62,10 @@ class HalfDoneRoomSteps(ContractBase):
         for user in (alice, bob):
             yield self.expect(user, "DELETED ")
         for _ in range(200):  # its last step comes after the room's event
-            if b"tea" not in (yield self.step(LISTED_KEYS)):
+            if b"tea" not in (yield self.step(LISTED_KEYS, CHANGES_KEPT)):
                 break
             yield self.wait()
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
         for key in ("alice", "bob"):
             self.assertEqual((yield self.places(key)), [])
 
@@ -76,7 +82,7 @@ class HalfDoneRoomSteps(ContractBase):
             self.assertEqual((yield self.expect(user, "DELETED ")), "DELETED tea alice")
             self.assertEqual((yield self.expect(user, "ROOMS ")), "ROOMS 1")
         self.assertEqual((yield self.places("bob")), [b"tea"])
-        self.assertIn(b"tea", (yield self.step(LISTED_KEYS)))
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
         bob.say("/nick robert")
         self.assertEqual((yield self.expect(bob, "NICK ")), "NICK bob robert")
         self.assertEqual((yield self.places("robert")), [b"tea"])
@@ -91,7 +97,7 @@ class HalfDoneRoomSteps(ContractBase):
         listing.lost()  # as after a lost link: the next read is a full one
         carol = yield self.connect("carol")
         self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
         again.say("/create tea")
         yield self.expect(again, "MEMBERS tea alice")
 
@@ -110,7 +116,7 @@ class HalfDoneRoomSteps(ContractBase):
         listing.lost()  # as after a lost link: the next read is a full one
         carol = yield self.connect("carol")
         self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
-        self.assertIn(b"tea", (yield self.step(LISTED_KEYS)))
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
         alice.say("/quit")
         for _ in range(200):
             if (yield self.step(scripts.HOLDS, "alice", session.token)) != b"OK":
@@ -118,7 +124,7 @@ class HalfDoneRoomSteps(ContractBase):
             yield self.wait()
         listing.lost()
         yield self.connect("dave")
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
 
     @defer.inlineCallbacks
     def test_news_cut_short_misses_rooms_only(self) -> Generator[Any, Any, None]:
@@ -172,7 +178,7 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
     def read_scripts(self) -> list[str]:
         """The listing's scripts the node runs from now on: the index's
         name, and each read of rows as its name and how many rooms it
-        read."""
+        read (a read of the changes: how many rows it answered)."""
         calls = redis_backend(self.server).calls
         ran: list[str] = []
         run = calls.eval
@@ -182,29 +188,33 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
                 ran.append(script.name)
             elif script in (LISTED_ROOM, LISTED_ROOMS):
                 ran.append(f"{script.name} of {len(args)}")
-            return await run(script, *args, **kwargs)
+            reply = await run(script, *args, **kwargs)
+            if script is LISTED_SINCE:
+                ran.append(f"{script.name} of {len(reply) - 1}")
+            return reply
 
         calls.eval = recorded  # type: ignore[method-assign]
         self.addCleanup(setattr, calls, "eval", run)
         return ran
 
     @defer.inlineCallbacks
-    def test_a_sign_in_reads_only_the_rooms_the_news_named(
+    def test_a_sign_in_reads_only_the_rooms_changed_since(
         self,
     ) -> Generator[Any, Any, None]:
         """The first read of the list reads the index and every room; later
-        sign-ins read only the rooms whose news came since (none if none
-        did), and are shown every room as it is now."""
+        sign-ins read, in one call, only the rooms changed since (none if
+        none did), and are shown every room as it is now."""
         (alice,) = yield self.in_room("tea", "alice")
         yield self.in_room("coffee", "bob")
-        yield self.connect("carol")  # coffee's row read again: its news came
+        yield self.connect("carol")  # coffee's row read again: it changed
         ran = self.read_scripts()
         yield self.connect("dave")
-        self.assertEqual(ran, [])  # nothing changed since carol's
+        self.assertEqual(ran, [f"{LISTED_SINCE.name} of 0"])  # none changed
+        del ran[:]
         alice.say("/topic hot")
         yield self.expect(alice, "TOPIC ")
         erin = yield self.connect("erin")
-        self.assertEqual(ran, [f"{LISTED_ROOMS.name} of 1"])
+        self.assertEqual(ran, [f"{LISTED_SINCE.name} of 1"])
         shown = [line for line in erin.lines if line.startswith("ROOM ")]
         self.assertEqual(len(shown), 3, shown)  # general, tea, coffee
         self.assertTrue(any("hot" in line for line in shown), shown)
@@ -213,3 +223,32 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         yield self.connect("frank")
         # the three rooms' rows in one call: they share the server's slot
         self.assertEqual(ran, [LISTED_KEYS.name, f"{LISTED_ROOMS.name} of 3"])
+
+    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+        calls = redis_backend(self.server).calls
+        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+
+    @defer.inlineCallbacks
+    def test_a_gone_rooms_change_is_kept_until_a_full_read_forgets_it(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A node that read the list before a room was deleted reads the
+        room gone from the index of changes; once a full read forgot that
+        change (here: every gone room's), the index tells such a node to
+        read every room again, and a sign-in is shown the list without it."""
+        (alice,) = yield self.in_room("tea", "alice")
+        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        alice.say("/delete tea")
+        yield self.expect(alice, "DELETED ")
+        for _ in range(200):  # its last step comes after the room's event
+            if b"tea" not in (yield self.step(LISTED_KEYS, CHANGES_KEPT)):
+                break
+            yield self.wait()
+        changed = yield self.step(LISTED_SINCE, before, 500)
+        self.assertIn([b"tea"], changed[1:])  # the room's row gone
+        now = (yield self.step(LISTED_KEYS, 0))[0]
+        self.assertEqual((yield self.step(LISTED_SINCE, before, 500)), [-1])
+        self.assertEqual((yield self.step(LISTED_SINCE, now, 500)), [now])
+        bob = yield self.connect("bob")
+        shown = [line for line in bob.lines if line.startswith("ROOM ")]
+        self.assertEqual([line.split()[1] for line in shown], ["general"])

@@ -10,15 +10,31 @@ each: the index (:data:`LISTED_KEYS`), then every room's row
 server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
 per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
-the lobby's changes named since. Every change of a row is news: a script that changes a
-room's name, topic, policy or members, makes a room or drops one
-publishes its name on ``P lobby`` in the same step (``lobby_news`` in the
-prelude), so a row is kept only while this node is subscribed to that
-channel, from before the full read that read it until the subscriber
-link drops (then the next read is a full one again). Before answering, a
-read waits for the subscriber link to deliver what Redis published before
-it was asked (:class:`~chatroom.redisclient.caught_up.CaughtUp`), so that,
-as before, nothing that happened before a user asked is missing.
+changed since. Every change of a row is news, told in the same step by
+the script that changes a room's name, topic, policy or members, makes a
+room or drops one (``lobby_news``, a layout's function of the prelude).
+
+Where the rooms share the server's slot (one Redis, Sentinel's, a Redis
+Cluster in one slot), the news is a number in the server's index of
+changes (``P listed-changes``), and a read of the kept rows is one call
+(:data:`LISTED_SINCE`): the rows changed since the last read, as Redis has
+them when it runs, so nothing that happened before a user asked is
+missing. The lobby's watchers are told of the rows such a read finds
+changed, and while a node has watchers it reads once per
+``lobby_interval`` for them: a join costs the other nodes a row each in
+their next read, and no message. The lobby channel carries only renames
+there (:class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
+the room's members did), subscribed while the node has watchers.
+
+With each room in a slot of its own a room's script cannot write the
+server's index, so there the news is the room's name published on the
+lobby channel (``P lobby``, a plain ``PUBLISH`` any shard may send), a row
+is kept only while this node is subscribed to it, from before the full
+read that read it until the subscriber link drops (then the next read is
+a full one again), and the kept rows are read again for the rooms the
+news named since; before answering, such a read waits for the subscriber
+link to deliver what Redis published before it was asked
+(:class:`~chatroom.redisclient.caught_up.CaughtUp`).
 
 A full read also finishes deletions and drops a node left halfway (it
 died between the room's step and the server's last, ``UNLIST`` or
@@ -31,10 +47,10 @@ and clearing it would leave a room made but never listed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, task
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls, together
@@ -47,8 +63,21 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
-#: ARGV: P. The server's step: the keys of the rooms in its index.
+#: ARGV: P, kept. The server's step: the number of the listing's last
+#: change, then the keys of the rooms in its index (and the index of changes
+#: rid of gone rooms changed more than ``kept`` changes ago).
 LISTED_KEYS = Script("listed-keys")
+
+#: ARGV: P, since, most. Where the rooms share the server's slot: the
+#: number of the listing's last change, then the rows (as
+#: :data:`LISTED_ROOM` gives each) of the rooms changed after change
+#: ``since``; ``[-1]`` for a full read (more than ``most`` rooms changed,
+#: or the index no longer holds every change since).
+LISTED_SINCE = Script("listed-since")
+
+#: Changes a gone room stays in the index of changes after its last, so
+#: that a node that reads within them reads the room gone rather than all.
+CHANGES_KEPT = 10_000
 
 #: ARGV: P, r. The server's step for a listed room found without its row
 #: (a full read): the entry cleared, as a deletion or a drop cut short
@@ -90,25 +119,44 @@ class RedisListing:
         self.channel = f"{prefix}lobby".encode()
         self.available = available
         self.watchers = LobbyWatchers(clock, interval, self._entries)
+        #: Where rooms share the server's slot, the changes are read for the
+        #: watchers once per ``interval`` while there are any (a sign-in's
+        #: read tells them too).
+        self._polling = task.LoopingCall(self._poll)
+        self._polling.clock = clock
+        self._interval = interval
         #: One read for the callers who asked while the last one ran.
         self.every_room = SharedRead(self._read)
         #: The rows read, by room key (a gone room's removed); None: none
-        #: to trust (none read yet, or the subscriber link dropped since).
+        #: to trust (none read yet, or the subscriber link dropped since:
+        #: then ``_told`` keeps what the watchers were last told, where
+        #: rooms share the server's slot, for the full read to tell them
+        #: what differs).
         self._rows: dict[str, Row] | None = None
-        #: Rooms the lobby's changes named since their rows were read.
+        self._told: dict[str, Row] | None = None
+        #: Rooms the lobby's changes named since their rows were read
+        #: (rooms apart); where rooms share the server's slot, the number of
+        #: the last change read (:data:`LISTED_SINCE`).
         self._named: set[str] = set()
+        self._version = 0
+        #: Whether the rows are read again by the server's index of changes
+        #: (not the lobby channel's news): rooms share the server's slot.
+        self._indexed = not calls.rooms_apart
         #: Whether the channel is subscribed (or being), and whether the
         #: copy needs it (from its full read until the link drops).
         self._subscribed = False
         self._keeping = False
+        #: Subscriber links lost so far: a full read is kept only if none
+        #: was lost while it ran.
+        self._losses = 0
 
     # -- the lobby channel ----------------------------------------------------
 
     def heard(self, message: bytes) -> None:
-        """News on the lobby channel: the room named ``message`` changed,
-        or a room was renamed (its encoded :class:`~chatroom.core.events.
-        RoomRenamed`, which watchers hear as its members did, ahead of the
-        old and new names' changes that follow it)."""
+        """News on the lobby channel: the room named ``message`` changed
+        (rooms apart), or a room was renamed (its encoded
+        :class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
+        its members did, ahead of the old and new names' changes)."""
         if message.startswith(b"{"):
             renamed = decoded(message, RoomRenamed)
             if renamed is not None:
@@ -121,8 +169,14 @@ class RedisListing:
 
     def watch(self, member: Member, watching: bool) -> None:
         """Watchers hear of changes on every node: the channel is subscribed
-        while this node has any (or keeps rows)."""
+        while this node has any (or keeps rows), and where rooms share the
+        server's slot the changes are read for them every interval."""
         self.watchers.watch(member, watching)
+        if self._indexed and bool(self.watchers.members) != self._polling.running:
+            if self._polling.running:
+                self._polling.stop()
+            else:
+                self._polling.start(self._interval, now=False)
         if self.watchers.members and not self._subscribed and self.available():
             self._subscribed = True
             subscribing = defer.ensureDeferred(self.calls.subscribe(self.channel))
@@ -138,19 +192,44 @@ class RedisListing:
 
     def lost(self) -> None:
         """The subscriber link dropped: news may have been missed, so the
-        rows are read again in full next time."""
+        rows are read again in full next time (which also clears what a
+        node that died halfway left in the index of rooms)."""
         self._subscribed = self._keeping = False
+        self._losses += 1
+        if self._indexed and self._rows is not None:
+            self._told = self._rows
         self._rows = None
+
+    def stop(self) -> None:
+        """No more pushes to the watchers, nor reads for them (shutdown)."""
+        self.watchers.stop()
+        if self._polling.running:
+            self._polling.stop()
+
+    def _poll(self) -> None:
+        """The changes read for the watchers (:meth:`_read_changed` tells
+        them), unless Redis cannot answer now: the next interval's read."""
+        if self.available():
+            self.every_room().addErrback(lambda failure: None)
 
     # -- reads ------------------------------------------------------------------
 
     async def _read(self) -> Listing:
-        """Every room's row: all read if none are kept, else those the news
-        named since (after the news published before now has come)."""
+        """Every room's row: all read if none are kept, else those changed
+        since: by the server's index of changes where rooms share its slot,
+        else those the news named (after the news published before now has
+        come)."""
         rows = self._rows
+        told: dict[str, Row] | None
+        if rows is not None and self._indexed:
+            told, rows = rows, await self._read_changed(rows)
+        else:
+            told, self._told = self._told, None
         if rows is None:
             rows = await self._read_all()
-        else:
+            if told is not None and self._indexed:  # the watchers told anew
+                self._tell(told, rows, told.keys() | rows.keys())
+        elif not self._indexed:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
             for row in await self._rows_of(sorted(named)):
@@ -162,13 +241,50 @@ class RedisListing:
         ordered = sorted(rows.values(), key=lambda row: int(row[5]))
         return Listing([listed_room(row) for row in ordered])
 
+    async def _read_changed(self, rows: dict[str, Row]) -> dict[str, Row] | None:
+        """The kept ``rows`` with those changed since the last read read
+        again (one call), the watchers told, or None where all must be
+        read again. It reads and writes nothing of a session's, so it runs
+        during a resume too: a member the resume's catch-up removes from a
+        room is shown the list."""
+        reply = await self.calls.eval(
+            LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
+        )
+        if reply[0] < 0:
+            return None
+        self._version = reply[0]
+        changed = {row[0].decode(): row for row in reply[1:]}
+        before = {key: rows[key] for key in changed if key in rows}
+        for key, row in changed.items():
+            if len(row) > 1:
+                rows[key] = row
+            else:
+                rows.pop(key, None)
+        self._tell(before, rows, changed)
+        return rows
+
+    def _tell(
+        self, before: dict[str, Row], after: dict[str, Row], keys: Iterable[str]
+    ) -> None:
+        """The watchers told of the rooms of ``keys`` whose rows differ
+        (a room gone by the name they knew it by)."""
+        for key in keys:
+            row = after.get(key) or before.get(key)
+            if row is not None and before.get(key) != after.get(key):
+                self.watchers.changed(key, row[1].decode())
+
     async def _read_all(self) -> dict[str, Row]:
-        """Every room's row, kept if the link stays up meanwhile: the
-        channel subscribed first, so that no news after the read is missed."""
-        self._keeping = self._subscribed = True
-        self._named = set()
-        await self.calls.subscribe(self.channel)
-        keys = [key.decode() for key in await self.calls.eval(LISTED_KEYS)]
+        """Every room's row, kept while it can be brought up to date: where
+        rooms share the server's slot, from the change the read started
+        at; else while the link stays up (the channel subscribed first, so
+        that no news after the read is missed)."""
+        losses = self._losses
+        if not self._indexed:
+            self._keeping = self._subscribed = True
+            self._named = set()
+            await self.calls.subscribe(self.channel)
+        version, *listed = await self.calls.eval(LISTED_KEYS, CHANGES_KEPT)
+        keys = [key.decode() for key in listed]
         rows: dict[str, Row] = {}
         gone = []
         for row in await self._rows_of(keys):
@@ -177,8 +293,8 @@ class RedisListing:
             else:
                 gone.append(row[0])
         await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
-        if self._keeping:  # else the link dropped meanwhile: read again next time
-            self._rows = rows
+        if self._losses == losses:  # else read again next time
+            self._rows, self._version = rows, version
         return rows
 
     async def _rows_of(self, keys: list[str]) -> list[Row]:

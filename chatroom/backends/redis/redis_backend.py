@@ -360,7 +360,7 @@ class RedisBackend:
 
     def stop(self) -> None:
         self.stopping = True
-        self.listing.watchers.stop()
+        self.listing.stop()
 
     def detach(self) -> Deferred[None]:
         detaching = self.node.detach().addCallback(lambda _: self.messages.close())

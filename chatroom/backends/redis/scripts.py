@@ -107,6 +107,13 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             a node's id for a resume's remake), while r
                             is listed: a room being made is never
                             cleared from ``P rooms`` (:mod:`.listing`)
+``P listed-changes``        sorted set r → the number of the last change of
+                            room r's row in the room list, where rooms
+                            share the server's slot (``lobby_news``); a
+                            gone room's is forgotten by a full read
+                            ``CHANGES_KEPT`` changes later (:mod:`.listing`)
+``P listed``                hash: version (the last change's number), floor
+                            (the newest change forgotten)
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by, policy
@@ -188,9 +195,10 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             show a room another holder of the session's
                             user entered, log out a device
                             (:mod:`chatroom.core.nodemessages`)
-channel ``P lobby``         room names whose listing changed (a plain
-                            ``PUBLISH`` on every layout: no slot, so any
-                            room's script may send it)
+channel ``P lobby``         a rename's ``RoomRenamed`` for the lobby's
+                            watchers, and, with rooms apart, room names
+                            whose listing changed (a plain ``PUBLISH``: no
+                            slot, so any room's script may send it)
 channel ``P watch``         news of users for their watchers (``MONITOR``):
                             a name online or offline, published by the
                             scripts that change ``P users``; away,

@@ -5,6 +5,6 @@ if owner ~= '' and not is_member(owner, r) then return 'CHANGED' end
 redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
            'restricted', ARGV[7], 'owner_account', ARGV[8], 'moderated', ARGV[11])
 set_owner(r, owner)
-lobby_news(redis.call('HGET', room_key(r), 'name'))
+lobby_news(r, redis.call('HGET', room_key(r), 'name'))
 emit(r, ARGV[10])
 return 'OK'

@@ -16,7 +16,7 @@ if ARGV[7] ~= '-' then
              'moderated', ARGV[11])
   redis.call('HINCRBY', rk, 'ver', 1)
   -- a secret room leaves the lobby, and comes back (watchers re-read it)
-  lobby_news(redis.call('HGET', rk, 'name'))
+  lobby_news(r, redis.call('HGET', rk, 'name'))
   if ARGV[12] == '1' then set_owner(r, u) end
 end
 for i = 19, #ARGV do emit(r, ARGV[i]) end

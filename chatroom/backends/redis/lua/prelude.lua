@@ -5,11 +5,6 @@ local P = ARGV[1]
 -- subscribers of the chat's shard (its primary and replicas) alone, where
 -- PUBLISH is carried to every node of the cluster over its bus.
 local PUB = string.sub(P, 1, 1) == '{' and 'SPUBLISH' or 'PUBLISH'
--- The lobby's changes (a room whose listing changed) goes by a plain PUBLISH
--- on every layout: a channel of no slot, so that a room's script may send
--- it from whichever shard holds the room (chatroom.backends.redis.calls'
--- broadcast channels). Watchers re-read the listing: it needs no order.
-local function lobby_news(name) redis.call('PUBLISH', P .. 'lobby', name) end
 local USERS = P .. 'users'
 local ROOMS = P .. 'rooms'
 local SIGNED = P .. 'signed'
@@ -405,7 +400,7 @@ local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
              holding_key(r), seats_key(r), pins_key(r))
-  lobby_news(name)
+  lobby_news(r, name)
 end
 
 -- Room r out of the server's indexes of rooms (the server's slot): after
@@ -618,7 +613,7 @@ local function apply_in_room(c)
       drop_room_keys(r, redis.call('HGET', rk, 'name'))
     end
     if step == 'seat' or step == 'unseat' or step == 'waits' then
-      lobby_news(redis.call('HGET', rk, 'name'))
+      lobby_news(r, redis.call('HGET', rk, 'name'))
     end
   end
   return marks

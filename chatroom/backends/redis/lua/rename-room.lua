@@ -37,6 +37,6 @@ if new ~= r then
 end
 rename_indexes(r, new, name, members, tonumber(ARGV[8]), tonumber(ARGV[9]))
 rename_hook_index(rename_in_room(new, name), name)
-lobby_news(old_name)
-lobby_news(name)
+lobby_news(r, old_name)
+lobby_news(new, name)
 return {'OK', seq, members}

@@ -19,8 +19,8 @@ rename_indexes(r, j.new, j.name, members, tonumber(j['until']), tonumber(j.now))
 numbering(j.new)
 rename_hook_index(secrets, j.name)
 if j.lobby ~= '' then redis.call('PUBLISH', P .. 'lobby', j.lobby) end
-lobby_news(j.old)
-lobby_news(j.name)
+lobby_news(r, j.old)
+lobby_news(j.new, j.name)
 j.seq = ARGV[3]
 redis.call('HSET', RENAMES, r, cjson.encode(j))
 return 'OK'

@@ -5,7 +5,7 @@ local r = ARGV[2]
 if redis.call('EXISTS', sealed_key(r, 'room')) == 1 then return {r, ARGV[7], ARGV[8], {}} end
 if redis.call('EXISTS', room_key(r)) == 0 then
   make_room_keys(r, ARGV[3], '', ARGV[4], ARGV[5], ARGV[6], ARGV[9], ARGV[10])
-  lobby_news(ARGV[3])
+  lobby_news(r, ARGV[3])
 end
 local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
 local missed = 0
@@ -48,7 +48,7 @@ for n = 11, #ARGV, 3 do
     copy_record(u, r, record)  -- its sessions, name and account as resumed
   elseif not kicked[string.match(record[1], '^%S*')] then
     seat_in_room(u, r, record)
-    lobby_news(redis.call('HGET', room_key(r), 'name'))  -- one more member
+    lobby_news(r, redis.call('HGET', room_key(r), 'name'))  -- one more member
   end
 end
 return {r, info[1], info[2], missed}

@@ -29,3 +29,10 @@ local function set_newest_id(r, id) redis.call('SET', in_room(r, 'ids'), id) end
 -- A room's keys sealed by a rename's steps (room_renames: renamed within
 -- its slot, so its scripts find no room), until the rename is done.
 local function sealed_key(r, kind) return kind_key(r, 'renaming:' .. kind) end
+-- The lobby's changes (room r, shown as name, changed its row in the room
+-- list) go by a plain PUBLISH: a channel of no slot, so that a room's
+-- script may send it from whichever shard holds the room
+-- (chatroom.backends.redis.calls' broadcast channels); a room's script
+-- writes its slot alone, so there is no index of changes, and a node keeps
+-- its rows by this news. Watchers re-read the listing: it needs no order.
+local function lobby_news(_r, name) redis.call('PUBLISH', P .. 'lobby', name) end

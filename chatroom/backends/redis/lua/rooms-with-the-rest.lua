@@ -43,3 +43,12 @@ local function sealed_key(r, kind) return P .. 'renaming-' .. kind .. ':' .. r e
 -- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
 local function kind_key(r, kind) return P .. kind .. ':' .. r end
 local function set_newest_id(r, id) redis.call('HSET', P .. 'ids', r, id) end
+-- The lobby's changes (room r, shown as name, changed its row in the room
+-- list): numbered in the server's index of changes (`P listed-changes`,
+-- room → the number of its last change, `P listed`'s 'version' the last
+-- number given), from which a node reads again the rows it keeps and tells
+-- its lobby's watchers (chatroom.backends.redis.listing).
+local function lobby_news(r, _name)
+  redis.call('ZADD', P .. 'listed-changes',
+             redis.call('HINCRBY', P .. 'listed', 'version', 1), r)
+end

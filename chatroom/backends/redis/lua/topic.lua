@@ -9,5 +9,5 @@ emit(r, data)
 local hk = history_key(r)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[11]), -1)
-lobby_news(redis.call('HGET', room_key(r), 'name'))
+lobby_news(r, redis.call('HGET', room_key(r), 'name'))
 return 'OK'

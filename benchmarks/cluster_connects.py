@@ -1,0 +1,197 @@
+"""What a connect costs Redis and the other nodes of a cluster, in counts:
+the figures behind docs/performance.md, "The cluster's per-node cost".
+
+Run from a checkout (Debian's ``redis-server`` on the PATH)::
+
+    .venv/bin/python benchmarks/cluster_connects.py --nodes 6 [--clients 2000] \
+        [--monitor]
+
+It starts ``redis-server`` and ``--nodes`` ``chatroom-cluster`` nodes
+sharing one line port (``--reuse-port``, as ``make bench-million`` runs
+them), then the C generator's storm: ``--clients`` clients connect, name
+themselves and join rooms of 100, 50 at a time, spread by the kernel over
+the nodes. Once the nodes count them all it prints, per client:
+
+- the commands Redis ran (``INFO commandstats``, those its scripts ran
+  included), in all and by command;
+- Redis's CPU and the bytes it wrote (``INFO cpu``, ``INFO stats``'s
+  ``total_net_output_bytes``: the replies and every published message
+  written to each subscribed node), and the nodes' CPU (``/proc``);
+- with ``--monitor``: the ``PUBLISH``es by channel (Redis's ``MONITOR``
+  shows the scripts' commands too), and the lobby channel's subscribers at
+  the end, whose product is what the lobby's news delivered to the nodes.
+  ``MONITOR`` writes every command to its client, so Redis's CPU and bytes
+  are read without it.
+
+Counts do not depend on the machine's load; the CPU figures do (read them
+beside each other, in the same session).
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import secrets
+import socket
+import sys
+import threading
+import time
+
+from chatroom.bench.cgen import CGen
+from chatroom.bench.chold import GCFigures
+from chatroom.bench.servers import (
+    SERVER_OPTIONS,
+    ServerCode,
+    find_redis_server,
+    start_shared_nodes,
+)
+
+#: What ``INFO`` sections give beside the commands, by field.
+FIGURES = ("total_net_output_bytes", "used_cpu_sys", "used_cpu_user")
+
+
+def send(link: socket.socket, *args: str) -> None:
+    """One command in Redis's protocol."""
+    parts = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        data = arg.encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(data), data))
+    link.sendall(b"".join(parts))
+
+
+def info(port: int, section: str) -> str:
+    """``INFO section``'s text."""
+    with socket.create_connection(("127.0.0.1", port)) as link:
+        send(link, "INFO", section)
+        reply = link.makefile("rb")
+        return reply.read(int(reply.readline()[1:])).decode()
+
+
+def counts(port: int) -> dict[str, float]:
+    """Calls by command, and :data:`FIGURES` (prefixed ``@``)."""
+    text = "".join(info(port, part) for part in ("commandstats", "stats", "cpu"))
+    figures: dict[str, float] = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(":")
+        if name.startswith("cmdstat_"):
+            figures[name[8:]] = int(value.split("calls=")[1].split(",")[0])
+        elif name in FIGURES:
+            figures["@" + name] = float(value)
+    return figures
+
+
+def lobby_subscribers(port: int, channel: str) -> int:
+    """``PUBSUB NUMSUB`` of ``channel``: ``*2``, the channel, ``:count``."""
+    with socket.create_connection(("127.0.0.1", port)) as link:
+        send(link, "PUBSUB", "NUMSUB", channel)
+        reply = link.makefile("rb")
+        while not (line := reply.readline()).startswith(b":"):
+            pass
+        return int(line[1:])
+
+
+def monitor(
+    port: int, published: collections.Counter[bytes], done: threading.Event
+) -> None:
+    """Count the ``PUBLISH``es by channel until ``done``."""
+    link = socket.create_connection(("127.0.0.1", port))
+    send(link, "MONITOR")
+    lines = link.makefile("rb")
+    while not done.is_set():
+        line = lines.readline()
+        if not line:
+            return
+        parts = line.split(b'"')
+        words = [part.lower() for part in parts]
+        if b"publish" in words:
+            published[parts[words.index(b"publish") + 2]] += 1
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=2000)
+    parser.add_argument("--monitor", action="store_true")
+    options = parser.parse_args()
+    redis_server = find_redis_server()
+    if redis_server is None:
+        sys.exit("no redis-server on the PATH")
+    nodes = start_shared_nodes(
+        options.nodes,
+        redis_server,
+        "chatroom",
+        ServerCode(sys.executable),
+        [*SERVER_OPTIONS, "--max-rooms", "100000"],
+    )
+    published: collections.Counter[bytes] = collections.Counter()
+    done = threading.Event()
+    clients = options.clients
+    try:
+        port = nodes.cluster.redis.target.port
+        if options.monitor:
+            threading.Thread(
+                target=monitor, args=(port, published, done), daemon=True
+            ).start()
+            time.sleep(0.3)  # MONITOR answered before the storm
+        before, cpu_before = counts(port), nodes.target.cpu_seconds() or 0.0
+        storm = CGen(
+            "storm",
+            nodes.target.host,
+            nodes.target.port,
+            {
+                "clients": clients,
+                "rooms": max(1, clients // 100),
+                "senders": 0,
+                "concurrency": 50,
+                "tag": secrets.token_hex(3),
+                "timeout": 120,
+                "door": "line",
+                "sources": 1,
+                "source_base": 2,
+            },
+        )
+        storm.ready(180)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            held = GCFigures.scrape_all(nodes.metrics_ports).connections
+            if sum(held) >= clients:
+                break
+            time.sleep(0.1)
+        time.sleep(1.0)  # the last joins' news and reads
+        after, cpu_after = counts(port), nodes.target.cpu_seconds() or 0.0
+        subscribers = lobby_subscribers(port, "chatroom:lobby")
+        storm.tell("stop")
+        storm.close()
+    finally:
+        done.set()
+        nodes.cluster.stop()
+    spent = {name: after[name] - before.get(name, 0) for name in after}
+    redis_cpu = spent.pop("@used_cpu_sys") + spent.pop("@used_cpu_user")
+    written = spent.pop("@total_net_output_bytes")
+    print(
+        f"{options.nodes} nodes, {clients} clients: "
+        f"{sum(spent.values()) / clients:.2f} Redis commands, "
+        f"Redis {redis_cpu * 1000 / clients:.3f} ms of CPU and {written / clients:.0f} "
+        f"bytes written, the nodes {(cpu_after - cpu_before) * 1000 / clients:.2f} "
+        "ms of CPU, per client"
+    )
+    for name, calls in sorted(spent.items(), key=lambda item: -item[1]):
+        if calls / clients >= 0.1:
+            print(f"  {name:16s} {calls / clients:6.2f}")
+    if options.monitor:
+        by_kind: collections.Counter[str] = collections.Counter()
+        for channel, count in published.items():
+            kind = re.sub(r"chan:.*", "chan:(a room)", channel.decode())
+            by_kind[kind] += count
+        for kind, count in sorted(by_kind.items()):
+            print(f"  PUBLISH {kind}: {count / clients:.2f}")
+        lobby = by_kind.get("chatroom:lobby", 0)
+        print(
+            f"  the lobby's news: {subscribers} nodes subscribed, "
+            f"{lobby * subscribers / clients:.2f} messages delivered per client"
+        )
+
+
+if __name__ == "__main__":
+    main()
