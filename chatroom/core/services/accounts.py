@@ -92,7 +92,6 @@ class AccountService:
         self.scram_iterations = config.scram_iterations
         self.admins = config.admin_accounts
         self.password_min = config.password_min
-        self.clock = clock
         #: ``--require-email``: a new account must verify an address within
         #: ``verify_window`` seconds, and signs in nowhere else until then.
         self.require_email = config.require_email
