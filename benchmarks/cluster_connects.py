@@ -33,7 +33,9 @@ import argparse
 import collections
 import re
 import secrets
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -91,21 +93,76 @@ def lobby_subscribers(port: int, channel: str) -> int:
         return int(line[1:])
 
 
-def monitor(
-    port: int, published: collections.Counter[bytes], done: threading.Event
-) -> None:
-    """Count the ``PUBLISH``es by channel until ``done``."""
+def script_names() -> dict[bytes, str]:
+    """Every script's SHA-1 (both layouts'), to its name: the scripts are
+    the :class:`~chatroom.backends.redis.prelude.Script` values of the
+    back-end's modules."""
+    import importlib
+    import pkgutil
+
+    import chatroom.backends.redis as package
+    from chatroom.backends.redis.prelude import Script
+
+    names: dict[bytes, str] = {}
+    for module in pkgutil.iter_modules(package.__path__):
+        loaded = importlib.import_module(f"{package.__name__}.{module.name}")
+        for value in vars(loaded).values():
+            if isinstance(value, Script):
+                names[value.sha.encode()] = value.name
+                names[value.rooms_apart.sha.encode()] = value.name
+    return names
+
+
+class Monitored:
+    """What ``MONITOR`` showed: the ``PUBLISH``es by channel, and every
+    command by who ran it: a script (by name) for the commands its
+    ``EVALSHA`` ran, else the command itself; with the links (nodes' links
+    to Redis) each was sent on."""
+
+    def __init__(self) -> None:
+        self.published: collections.Counter[bytes] = collections.Counter()
+        #: (script or "-", command) → calls
+        self.commands: collections.Counter[tuple[str, str]] = collections.Counter()
+        #: script (or a plain command) → calls, and the links that sent it
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.links: dict[str, set[bytes]] = collections.defaultdict(set)
+
+
+#: The command after the storm's last: ``MONITOR`` has shown them all by it.
+LAST = ("ECHO", "cluster_connects: the end")
+
+
+def monitor(port: int, seen: Monitored, ready: threading.Event) -> None:
+    """Count what ``MONITOR`` shows until :data:`LAST`."""
+    names = script_names()
     link = socket.create_connection(("127.0.0.1", port))
     send(link, "MONITOR")
     lines = link.makefile("rb")
-    while not done.is_set():
+    lines.readline()  # +OK
+    ready.set()
+    running = "-"
+    while True:
         line = lines.readline()
-        if not line:
+        if not line or LAST[1].encode() in line:
             return
         parts = line.split(b'"')
+        if len(parts) < 2:
+            continue
         words = [part.lower() for part in parts]
+        source = parts[0].split(b"[", 1)[-1].split(b"]")[0].split()[-1]
+        command = words[1].decode()
+        if source == b"lua":
+            seen.commands[running, command] += 1
+        else:
+            running = "-"
+            if command in ("evalsha", "evalsha_ro") and len(parts) > 3:
+                running = names.get(parts[3], parts[3][:8].decode())
+            caller = running if running != "-" else command
+            seen.calls[caller] += 1
+            seen.links[caller].add(source)
+            seen.commands[running, command] += 1
         if b"publish" in words:
-            published[parts[words.index(b"publish") + 2]] += 1
+            seen.published[parts[words.index(b"publish") + 2]] += 1
 
 
 def main() -> None:
@@ -113,6 +170,13 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=3)
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--monitor", action="store_true")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy records each node from the storm's start until its "
+        "clients are counted, into DIR/node-PID.raw (--format raw)",
+    )
+    parser.add_argument("--py-spy", default="py-spy", help="py-spy's path")
     options = parser.parse_args()
     redis_server = find_redis_server()
     if redis_server is None:
@@ -124,16 +188,32 @@ def main() -> None:
         ServerCode(sys.executable),
         [*SERVER_OPTIONS, "--max-rooms", "100000"],
     )
-    published: collections.Counter[bytes] = collections.Counter()
-    done = threading.Event()
+    seen = Monitored()
+    ready = threading.Event()
     clients = options.clients
     try:
         port = nodes.cluster.redis.target.port
+        watching = threading.Thread(
+            target=monitor, args=(port, seen, ready), daemon=True
+        )
         if options.monitor:
-            threading.Thread(
-                target=monitor, args=(port, published, done), daemon=True
-            ).start()
-            time.sleep(0.3)  # MONITOR answered before the storm
+            watching.start()
+            ready.wait(10)  # MONITOR answered before the storm
+        profilers = []
+        if options.profile:
+            profilers = [
+                subprocess.Popen(
+                    [
+                        *(options.py_spy, "record", "--pid", str(pid), "--rate"),
+                        *("200", "--format", "raw", "--nonblocking", "--output"),
+                        f"{options.profile}/node-{pid}.raw",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                for pid in nodes.target.pids
+            ]
+            time.sleep(1.0)  # py-spy attached
         before, cpu_before = counts(port), nodes.target.cpu_seconds() or 0.0
         storm = CGen(
             "storm",
@@ -160,11 +240,19 @@ def main() -> None:
             time.sleep(0.1)
         time.sleep(1.0)  # the last joins' news and reads
         after, cpu_after = counts(port), nodes.target.cpu_seconds() or 0.0
+        if options.monitor:
+            with socket.create_connection(("127.0.0.1", port)) as link:
+                send(link, *LAST)
+                link.recv(100)
+            watching.join(60)
+        for profiler in profilers:
+            profiler.send_signal(signal.SIGINT)
+        for profiler in profilers:
+            profiler.wait(30)
         subscribers = lobby_subscribers(port, "chatroom:lobby")
         storm.tell("stop")
         storm.close()
     finally:
-        done.set()
         nodes.cluster.stop()
     spent = {name: after[name] - before.get(name, 0) for name in after}
     redis_cpu = spent.pop("@used_cpu_sys") + spent.pop("@used_cpu_user")
@@ -181,7 +269,7 @@ def main() -> None:
             print(f"  {name:16s} {calls / clients:6.2f}")
     if options.monitor:
         by_kind: collections.Counter[str] = collections.Counter()
-        for channel, count in published.items():
+        for channel, count in seen.published.items():
             kind = re.sub(r"chan:.*", "chan:(a room)", channel.decode())
             by_kind[kind] += count
         for kind, count in sorted(by_kind.items()):
@@ -191,6 +279,26 @@ def main() -> None:
             f"  the lobby's news: {subscribers} nodes subscribed, "
             f"{lobby * subscribers / clients:.2f} messages delivered per client"
         )
+        print("  by caller (calls, links, commands each ran, per client):")
+        for caller, calls in seen.calls.most_common():
+            if calls / clients < 0.05:
+                continue
+            ran = {
+                command: count
+                for (script, command), count in seen.commands.items()
+                if script == caller
+            }
+            inner = ", ".join(
+                f"{command} {count / clients:.2f}"
+                for command, count in sorted(ran.items(), key=lambda item: -item[1])
+                if command not in ("evalsha", "evalsha_ro")
+            )
+            total = sum(ran.values()) if ran else calls
+            print(
+                f"    {caller:18s} {calls / clients:6.2f} calls on "
+                f"{len(seen.links[caller]):3d} links, {total / clients:6.2f} "
+                f"commands{': ' + inner if inner else ''}"
+            )
 
 
 if __name__ == "__main__":
