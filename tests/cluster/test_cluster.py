@@ -266,6 +266,37 @@ class LobbyWatchTests(ClusterTestCase):
         yield until(unsubscribed, 5, "node one no longer hears the lobby")
 
     @defer.inlineCallbacks
+    def test_counts_kept_right_on_every_node_through_joins_and_leaves(self):
+        """Joins and leaves on nodes two and three change a room's count
+        alone, which node one keeps from the counts it reads again: its
+        watcher is pushed each count, a topic set between them keeps the
+        row whole, and a sign-in on node one is shown the room as it is."""
+        one, two, three = yield self.start_nodes(3)
+        watcher = yield self.client(one, "watcher")
+        watcher.say("/watch on")
+        yield watcher.expect_line("LOBBY watching")
+        alice = yield self.client(two, "alice")
+        alice.say("/create news")
+        self.assertEqual((yield watcher.expect_line("ROOM news ")), "ROOM news 1 256")
+        bob = yield self.client(three, "bob")
+        bob.say("/join news")
+        self.assertEqual((yield watcher.expect_line("ROOM news ")), "ROOM news 2 256")
+        alice.say("/topic hot")
+        pushed = yield watcher.expect_line("ROOM news ")
+        self.assertEqual(pushed, "ROOM news 2 256 hot")
+        carol = yield self.client(two, "carol")
+        carol.say("/join news")
+        pushed = yield watcher.expect_line("ROOM news ")
+        self.assertEqual(pushed, "ROOM news 3 256 hot")
+        bob.say("/leave")
+        pushed = yield watcher.expect_line("ROOM news ")
+        self.assertEqual(pushed, "ROOM news 2 256 hot")
+        dave = yield self.client(one, "dave")
+        self.assertEqual((yield dave.expect_line("ROOM news ")), "ROOM news 2 256 hot")
+        erin = yield self.client(three, "erin")
+        self.assertEqual((yield erin.expect_line("ROOM news ")), "ROOM news 2 256 hot")
+
+    @defer.inlineCallbacks
     def test_secret_room_leaves_the_lobby(self):
         """A room made secret on node two is gone from node one's lobby and
         its /list (general only); made public again, it is back."""

@@ -229,6 +229,45 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         return defer.Deferred.fromCoroutine(calls.eval(script, *args))
 
     @defer.inlineCallbacks
+    def test_a_join_or_a_leave_is_read_again_as_its_rooms_count(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """What a node reads again of a room others joined or left is its
+        count (one command for all such rooms, whatever their number), not
+        its row; a change of more than the count (a topic) is its row. A
+        sign-in is shown every room as it is now, either way."""
+        (alice,) = yield self.in_room("tea", "alice")
+        yield self.in_room("coffee", "bob")
+        yield self.connect("carol")  # the rows kept from here on
+        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        dave = yield self.connect("dave")
+        dave.say("/join tea")  # tea's count alone changed
+        yield self.expect(dave, "MEMBERS tea ")
+        changed = yield self.step(LISTED_SINCE, before, 500)
+        self.assertIn([b"tea", b"2"], changed[1:])
+        erin = yield self.connect("erin")
+        erin.say("/join coffee")
+        yield self.expect(erin, "MEMBERS coffee ")
+        alice.say("/topic hot")  # tea's row changed too
+        yield self.expect(alice, "TOPIC ")
+        changed = yield self.step(LISTED_SINCE, before, 500)
+        rows = {row[0]: row for row in changed[1:]}
+        self.assertEqual(rows[b"coffee"], [b"coffee", b"2"])
+        self.assertEqual(rows[b"tea"][:3], [b"tea", b"tea", 2])
+        self.assertIn(b"hot", rows[b"tea"])
+        frank = yield self.connect("frank")
+        shown = [line for line in frank.lines if line.startswith("ROOM ")]
+        self.assertIn("ROOM tea 2 3 hot", shown)
+        self.assertIn("ROOM coffee 2 3", shown)
+        now = (yield self.step(LISTED_SINCE, 0, 500))[0]
+        dave.say("/leave")
+        yield self.expect(dave, "LEFT tea")
+        changed = yield self.step(LISTED_SINCE, now, 500)
+        self.assertEqual(changed[1:], [[b"tea", b"1"]])
+        grace = yield self.connect("grace")
+        self.assertIn("ROOM tea 1 3 hot", grace.lines)
+
+    @defer.inlineCallbacks
     def test_a_gone_rooms_change_is_kept_until_a_full_read_forgets_it(
         self,
     ) -> Generator[Any, Any, None]:

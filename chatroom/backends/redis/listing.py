@@ -12,19 +12,26 @@ per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
 changed since. Every change of a row is news, told in the same step by
 the script that changes a room's name, topic, policy or members, makes a
-room or drops one (``lobby_news``, a layout's function of the prelude).
+room or drops one (``lobby_news``, or ``lobby_count`` where only its
+members changed: a layout's functions of the prelude).
 
 Where the rooms share the server's slot (one Redis, Sentinel's, a Redis
 Cluster in one slot), the news is a number in the server's index of
 changes (``P listed-changes``), and a read of the kept rows is one call
 (:data:`LISTED_SINCE`): the rows changed since the last read, as Redis has
 them when it runs, so nothing that happened before a user asked is
-missing. The lobby's watchers are told of the rows such a read finds
-changed, and while a node has watchers it reads once per
-``lobby_interval`` for them: a join costs the other nodes a row each in
-their next read, and no message. The lobby channel carries only renames
-there (:class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
-the room's members did), subscribed while the node has watchers.
+missing. A join or a leave changes its room's count alone, and stores
+that count with its change (``P listed-counts``): for such a room a read
+is handed the count (every such count in one command), and the node
+changes the count of the row it keeps. Every node reads every join's room
+again, so what a join costs each node is a number, not a row (two
+commands of the script and seven fields to parse). The lobby's watchers
+are told of the rows such a read finds changed, and while a node has
+watchers it reads once per ``lobby_interval`` for them: a join costs the
+other nodes a count each in their next read, and no message. The lobby
+channel carries only renames there
+(:class:`~chatroom.core.events.RoomRenamed`, which watchers hear as the
+room's members did), subscribed while the node has watchers.
 
 With each room in a slot of its own a room's script cannot write the
 server's index, so there the news is the room's name published on the
@@ -69,11 +76,17 @@ from chatroom.core.text import name_key
 LISTED_KEYS = Script("listed-keys")
 
 #: ARGV: P, since, most. Where the rooms share the server's slot: the
-#: number of the listing's last change, then the rows (as
-#: :data:`LISTED_ROOM` gives each) of the rooms changed after change
-#: ``since``; ``[-1]`` for a full read (more than ``most`` rooms changed,
-#: or the index no longer holds every change since).
+#: number of the listing's last change, then for each room changed after
+#: change ``since`` its row (as :data:`LISTED_ROOM` gives it), or
+#: ``[key, members]`` (:data:`COUNTED`) where only its members changed
+#: since (a join, a leave: the count each stored with its change);
+#: ``[-1]`` for a full read (more than ``most`` rooms changed, or the index
+#: no longer holds every change since).
 LISTED_SINCE = Script("listed-since")
+
+#: The length of :data:`LISTED_SINCE`'s entry for a room whose members
+#: alone changed: its key and its count.
+COUNTED = 2
 
 #: Changes a gone room stays in the index of changes after its last, so
 #: that a node that reads within them reads the room gone rather than all.
@@ -255,11 +268,21 @@ class RedisListing:
         self._version = reply[0]
         changed = {row[0].decode(): row for row in reply[1:]}
         before = {key: rows[key] for key in changed if key in rows}
+        unknown = []
         for key, row in changed.items():
-            if len(row) > 1:
+            if len(row) == COUNTED:
+                kept = rows.get(key)
+                if kept is None:  # its row never read here: read it now
+                    unknown.append(key)
+                else:
+                    rows[key] = [*kept[:2], int(row[1]), *kept[3:]]
+            elif len(row) > 1:
                 rows[key] = row
             else:
                 rows.pop(key, None)
+        for row in await self._rows_of(unknown) if unknown else ():
+            if len(row) > 1:
+                rows[row[0].decode()] = row
         self._tell(before, rows, changed)
         return rows
 

@@ -112,6 +112,15 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             share the server's slot (``lobby_news``); a
                             gone room's is forgotten by a full read
                             ``CHANGES_KEPT`` changes later (:mod:`.listing`)
+``P listed-rows``           sorted set r → the number of the last change of
+                            room r's row other than its count
+                            (``lobby_news``; ``lobby_count`` changes the
+                            count alone), forgotten with its
+                            ``P listed-changes`` entry
+``P listed-counts``         hash r → room r's members, as its last change
+                            of them left it (``lobby_count``): what a read
+                            of the changes hands a node for a room whose
+                            count alone changed
 ``P listed``                hash: version (the last change's number), floor
                             (the newest change forgotten)
 ``P room:r``                hash: name owner permanent capacity seq inc

@@ -10,6 +10,8 @@ local old = redis.call('ZRANGEBYSCORE', P .. 'listed-changes', '-inf',
 for i = 1, #old, 2 do
   if redis.call('HEXISTS', ROOMS, old[i]) == 0 then
     redis.call('ZREM', P .. 'listed-changes', old[i])
+    redis.call('ZREM', P .. 'listed-rows', old[i])
+    redis.call('HDEL', P .. 'listed-counts', old[i])
     redis.call('HSET', listed, 'floor', old[i + 1])
   end
 end

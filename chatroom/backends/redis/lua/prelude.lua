@@ -612,7 +612,9 @@ local function apply_in_room(c)
     elseif step == 'drop' then
       drop_room_keys(r, redis.call('HGET', rk, 'name'))
     end
-    if step == 'seat' or step == 'unseat' or step == 'waits' then
+    if step == 'seat' or step == 'unseat' then
+      lobby_count(r)
+    elseif step == 'waits' then
       lobby_news(r, redis.call('HGET', rk, 'name'))
     end
   end

@@ -48,7 +48,7 @@ for n = 11, #ARGV, 3 do
     copy_record(u, r, record)  -- its sessions, name and account as resumed
   elseif not kicked[string.match(record[1], '^%S*')] then
     seat_in_room(u, r, record)
-    lobby_news(r, redis.call('HGET', room_key(r), 'name'))  -- one more member
+    lobby_count(r)  -- one more member
   end
 end
 return {r, info[1], info[2], missed}

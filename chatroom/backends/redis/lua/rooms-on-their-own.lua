@@ -36,3 +36,7 @@ local function sealed_key(r, kind) return kind_key(r, 'renaming:' .. kind) end
 -- writes its slot alone, so there is no index of changes, and a node keeps
 -- its rows by this news. Watchers re-read the listing: it needs no order.
 local function lobby_news(_r, name) redis.call('PUBLISH', P .. 'lobby', name) end
+-- Room r's members changed: news like any change of its row here.
+local function lobby_count(r)
+  lobby_news(r, redis.call('HGET', room_key(r), 'name'))
+end

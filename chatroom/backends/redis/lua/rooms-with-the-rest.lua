@@ -47,8 +47,18 @@ local function set_newest_id(r, id) redis.call('HSET', P .. 'ids', r, id) end
 -- list): numbered in the server's index of changes (`P listed-changes`,
 -- room → the number of its last change, `P listed`'s 'version' the last
 -- number given), from which a node reads again the rows it keeps and tells
--- its lobby's watchers (chatroom.backends.redis.listing).
+-- its lobby's watchers (chatroom.backends.redis.listing). A change of
+-- more than the row's count is numbered in `P listed-rows` too.
 local function lobby_news(r, _name)
+  local version = redis.call('HINCRBY', P .. 'listed', 'version', 1)
+  redis.call('ZADD', P .. 'listed-changes', version, r)
+  redis.call('ZADD', P .. 'listed-rows', version, r)
+end
+-- Room r's members changed, and nothing else of its row: the change
+-- numbered, and the count stored with it (`P listed-counts`, r → its
+-- members), so that a node reads that count again, not the whole row.
+local function lobby_count(r)
   redis.call('ZADD', P .. 'listed-changes',
              redis.call('HINCRBY', P .. 'listed', 'version', 1), r)
+  redis.call('HSET', P .. 'listed-counts', r, redis.call('ZCARD', members_key(r)))
 end
