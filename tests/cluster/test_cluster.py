@@ -346,15 +346,35 @@ class SubscriptionTests(ClusterTestCase):
         self.assertEqual((yield self.subscribers(two, "quiet")), 1)
 
     @defer.inlineCallbacks
-    def publishes(self, node):
-        """How many PUBLISH calls Redis has run (in scripts too)."""
+    def publishes(self, node, command="publish"):
+        """How many PUBLISH calls (or ``command``'s) Redis has run (in
+        scripts too)."""
         info = yield redis_backend(node.server).commands.connection.execute_command(
             "INFO", "commandstats"
         )
         for line in info.decode().splitlines():
-            if line.startswith("cmdstat_publish:"):
+            if line.startswith(f"cmdstat_{command}:"):
                 return int(line.split("calls=")[1].split(",")[0])
         return 0
+
+    @defer.inlineCallbacks
+    def test_a_join_returns_once_its_event_is_here_without_a_ping(self):
+        """A join is answered once its JOIN has come to the joiner's node
+        (for its members there), known by the event's place in the room's
+        channel: no PING asks the subscriber link whether it has caught
+        up. The members on both nodes are shown it."""
+        one, two = yield self.start_nodes(2)
+        alice, carol = yield self.clients_of([one, two], ["alice", "carol"])
+        for client in (alice, carol):
+            client.say("/join general")
+            yield client.expect_line("JOINED general ")
+        bob = yield self.client(one, "bob")
+        pings = yield self.publishes(one, "ping")
+        bob.say("/join general")
+        yield bob.expect_line("JOINED general ")
+        self.assertEqual((yield self.publishes(one, "ping")), pings)
+        yield alice.expect_line("JOIN general bob")
+        yield carol.expect_line("JOIN general bob")
 
     @defer.inlineCallbacks
     def test_one_publish_per_message(self):

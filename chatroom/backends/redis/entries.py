@@ -23,8 +23,10 @@ steps (:mod:`.decided`). It is a part of
 from __future__ import annotations
 
 from contextlib import suppress
+from functools import partial
 from typing import Any, NoReturn
 
+from twisted.internet import defer
 from twisted.logger import Logger
 
 from chatroom.backends.redis import decided, outcomes, scripts
@@ -175,6 +177,7 @@ class RedisEntries:
                     script,
                     [*args, *shown],
                     name,
+                    room,
                     session,
                     change,
                     moving if old is not None else None,
@@ -235,17 +238,21 @@ class RedisEntries:
         script: Script,
         args: list[Any],
         name: str,
+        room: NodeRoom,
         session: Session,
         change: DecidedChange | None,
         moving: DecidedChange | None,
     ) -> tuple[list[Any], list[Any], list[Any], DecidedChange | None]:
-        """Enter by ``script``: its marks (the departure's first, if any),
-        what the welcome is built from, the seatings after, and ``moving``
-        if its departure's premises failed. A create or a join is the
-        server's step (``ENTERING``), the room's, then the departure from
-        the room left, if any, and the server's step after
+        """Enter ``room`` by ``script``: its marks (the departure's first,
+        if any), what the welcome is built from, the seatings after, and
+        ``moving`` if its departure's premises failed. A create or a join
+        is the server's step (``ENTERING``), the room's, then the departure
+        from the room left, if any, and the server's step after
         (:mod:`.room_steps`). The room entered comes first: a join
-        refused leaves the joiner where it was."""
+        refused leaves the joiner where it was. The room's step returns
+        once its event (the ``JOIN``) has come on the room's channel, which
+        this node subscribed before it ran (:func:`_entered_here`), not
+        after a ``PING``."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
             **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
@@ -280,7 +287,11 @@ class RedisEntries:
             room_step.append(created)
         try:
             _, entered, read, after = await self.calls.call(
-                script, *args, *room_step, refusals=refusals
+                script,
+                *args,
+                *room_step,
+                refusals=refusals,
+                arrived=partial(_entered_here, room, _emits(entering)),
             )
         except FactsChangedError as changed:
             self._changed(change.room, u, changed)
@@ -391,6 +402,26 @@ class RedisEntries:
             return
         args = [key, key_of(session), session.token]
         await self.enter(member, session, key, key, since, scripts.VIEW, args)
+
+
+def _emits(change: Change) -> bool:
+    """Whether the room's step of ``change`` publishes an event."""
+    return any(op[0] == "emit" for op in change["ops"])
+
+
+def _entered_here(
+    room: NodeRoom, emits: bool, reply: Any
+) -> defer.Deferred[None] | None:
+    """When a room's step that answered ``{'OK', {marks}, ...}`` has its
+    events here, for :meth:`~.calls.RedisCalls.call`: its last event (the
+    step's mark, the newest after it) on the room's channel, which this
+    node subscribed before the step ran; at once if it published none (a
+    quiet join). None for any other answer: the ``PING``."""
+    if not (isinstance(reply, list) and len(reply) > 1 and reply[0] == b"OK"):
+        return None
+    if not emits:
+        return defer.succeed(None)
+    return room.reached(int(reply[1][-1][0]))
 
 
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:
