@@ -357,6 +357,9 @@ class _LinkFactory(Factory):
         )
         protocol.factory = self
         protocol.link = self.link
+        # txredisapi's own timers (a paused read resumed, a reply timeout)
+        # on the link's clock, not the global reactor its class keeps.
+        protocol.callLater = self.link.reactor.callLater
         protocol.whenConnected().addCallback(self.link._connected)
         return protocol
 
