@@ -182,20 +182,27 @@ class ClusterBenchSmokeTests(BenchTestCase):
         self.assertEqual(fanout["received"], fanout["expected"])
 
     def test_idle_servers_memory(self) -> None:
-        """``python -m chatroom.bench.idle`` measures the server alone and
-        the two nodes, each idle, and prints a row for each; every figure
-        is there and consistent (a process's private pages are among its
-        proportional share, which is among all it maps)."""
+        """``python -m chatroom.bench.idle`` measures the server alone, the
+        two nodes, and a node of ``chatroom-cluster`` and its launcher, each
+        idle, and prints a row for each; every figure is there and
+        consistent (a process's private pages are among its proportional
+        share, which is among all it maps), and the forked node's private
+        pages are fewer than those of the node started on its own."""
         figures = idle.measure(ServerCode(sys.executable), REDIS_SERVER, 0.0)
         self.assertEqual(
-            [label for label, _ in figures], ["server", "node", "node, 3 doors"]
+            [label for label, _ in figures],
+            ["server", "node", "node, 3 doors", "cluster node", "its launcher"],
+        )
+        by_label = dict(figures)
+        self.assertLess(
+            by_label["cluster node"]["uss"], by_label["node, 3 doors"]["uss"]
         )
         for label, memory in figures:
             self.assertGreater(memory["uss"], 0, label)
             self.assertLessEqual(memory["uss"], memory["pss"], label)
             self.assertLessEqual(memory["pss"], memory["rss"], label)
         rows = idle.report(figures).splitlines()
-        self.assertEqual(len(rows), 4)
+        self.assertEqual(len(rows), 6)
         self.assertIn("USS MiB", rows[0])
 
     def test_fanout_two_nodes(self) -> None:
