@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import importlib
+import json
 import os
 import signal
 import sys
@@ -241,3 +242,57 @@ def run_node(arguments: list[str]) -> int:
             return 0
         return exit.code if isinstance(exit.code, int) else 1
     return 0
+
+
+def serve(options: Sequence[str]) -> None:
+    """``python -m chatroom.wiring.prefork OPTIONS``: a launcher for a program
+    that starts nodes with options of their own each (the benchmarks: a
+    ``/metrics`` port per node). It imports what nodes with ``OPTIONS``
+    import, then forks a node for each line of its standard input, a JSON
+    object: ``argv``, ``twistd``'s arguments, and ``log``, the file its
+    output is appended to; it answers each with the node's process id on a
+    line. It ends at the end of its input; the program stops the nodes
+    (by their ids) and reads their end in ``/proc`` (:func:`ended`): they
+    are not its children, and this launcher reaps none until it ends."""
+    preload(options)
+    for line in sys.stdin:
+        request = json.loads(line)
+        sys.stdout.flush()  # nothing buffered may be written twice
+        pid = os.fork()
+        if pid == 0:
+            _run_forked(request["argv"], request["log"])
+        print(pid, flush=True)
+
+
+def _run_forked(arguments: list[str], log: str) -> None:
+    """In a node :func:`serve` forked: output to ``log``, nothing else of
+    the launcher's open, then ``twistd ARGUMENTS``; never returns."""
+    status = 1
+    try:
+        output = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        nothing = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(nothing, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+        status = run_node(arguments)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
+
+
+def ended(pid: int) -> bool:
+    """Whether a node :func:`serve` forked has ended (gone, or a zombie
+    waiting for its launcher to end)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            state = stat.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X")
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])
