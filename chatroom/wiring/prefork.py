@@ -30,7 +30,10 @@ wait on a reactor that never runs.
 
 A :class:`ForkedNode` is a :class:`twisted.internet.process.Process` whose
 child runs Python instead of ``exec``: the launcher's process protocol,
-pipes, signals and exit status are those of any spawned process.
+pipes, signals and exit status are those of any spawned process. A program
+that gives each node options of its own (the benchmarks: a ``/metrics``
+port each) runs :func:`serve` instead (``python -m
+chatroom.wiring.prefork``), which forks a node for each request.
 """
 
 from __future__ import annotations
