@@ -1,6 +1,7 @@
 
 local node = ARGV[2]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+redis.call('DEL', P .. 'stalled:' .. node)  -- a stall is over once it beats
 if redis.call('EXISTS', P .. 'ended:' .. node) == 1 then
   redis.call('RENAME', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
 else
