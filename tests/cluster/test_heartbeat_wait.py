@@ -77,7 +77,6 @@ class HeartbeatBehindWaitTests(ReplicatedTestCase):
         yield bob.expect_line("MEMBERS tea alice bob")
         self.assertFalse(alice.is_closed or bob.is_closed)
 
-
     @defer.inlineCallbacks
     def blocked_in_wait(self):
         """Whether a client of the primary is blocked in a ``WAIT``."""

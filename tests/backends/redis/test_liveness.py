@@ -55,16 +55,17 @@ class LivenessTests(RedisTestCase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         address = RedisAddress.parse(self.redis_url)
-        links = [
-            RedisLink(reactor, address, "commands"),
-            RedisLink(reactor, address, "subscriber", subscriber=True),
-            RedisLink(reactor, address, "heartbeat"),
-        ]
+        commands = RedisLink(reactor, address, "commands")
+        subscriber = RedisLink(reactor, address, "subscriber", subscriber=True)
+        heartbeat = RedisLink(reactor, address, "heartbeat")
+        links = [commands, subscriber, heartbeat]
         for link in links:
             link.startService()
             self.addCleanup(link.stopService)
         self.clock = task.Clock()
-        self.calls = RedisCalls(*links, PREFIX, 5.0, self.clock)
+        self.calls = RedisCalls(
+            commands, subscriber, heartbeat, PREFIX, 5.0, self.clock
+        )
         self.calls.serving = True
         yield until(
             lambda: defer.succeed(all(link.connection for link in links)),
