@@ -4,7 +4,8 @@ Real processes: the node that stalls is a ``twistd chatroom`` process of
 its own, stopped with ``SIGSTOP`` (as a node starved of CPU, or in a
 collection of seconds, is to the others: alive, its connections open,
 no beat) or killed with ``SIGKILL`` (the kernel closes its connections);
-the other node is in the test's process, with a real ``redis-server``.
+the other node is in the test's process, with a real ``redis-server``
+(one; a Redis Cluster of three primaries; a primary behind Sentinel).
 Alice is on the node that stalls, bob on the other, both in tea.
 """
 
@@ -12,14 +13,21 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer, reactor
 
-from tests.cluster.sentinels import ask
+from chatroom.core.config import CLUSTER_PREFIX
+from tests.cluster.redis_cluster import RedisClusterTestCase
+from tests.cluster.sentinels import SentinelTestCase, ask
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.support import LineClient, connect_client, log_lines, until
+
+if TYPE_CHECKING:
+    _Base = ClusterTestCase
+else:
+    _Base = object
 
 #: Both nodes' heartbeat lifetime: beats every half second.
 NODE_TTL = "1.5"
@@ -29,11 +37,18 @@ NODE_TTL = "1.5"
 LONG_GRACE = "60"
 
 
-class StalledNodeTests(ClusterTestCase):
-    """A node stopped, killed, or stopped past its grace."""
+class StalledNode(_Base):
+    """A node stopped, or killed, with the survivor judging it on
+    :meth:`redis_port`'s Redis (where the heartbeat keys are)."""
 
-    timeout = 60
-    node_options = ("--rate", "0", "--node-ttl", NODE_TTL)
+    #: The chat's keys' prefix.
+    prefix = "chatroom:"
+
+    def redis_port(self) -> defer.Deferred[int]:
+        return defer.succeed(self.redis.port)
+
+    def key(self, kind: str) -> str:
+        return self.prefix + kind
 
     async def stalling(
         self, grace: str
@@ -45,7 +60,7 @@ class StalledNodeTests(ClusterTestCase):
         process = spawn_twistd(
             self,
             "--port", "tcp:0:interface=127.0.0.1",
-            "--redis", self.redis.url,
+            "--redis", self.redis_url,
             "--node-id", "stalling",
             "--node-ttl", NODE_TTL,
             "--rate", "0",
@@ -61,8 +76,9 @@ class StalledNodeTests(ClusterTestCase):
         await alice.expect_line("JOIN tea bob")
         return process, alice, bob
 
-    def ask_redis(self, *command: Any) -> defer.Deferred[Any]:
-        return ask(self.redis.port, *command)
+    @defer.inlineCallbacks
+    def ask_redis(self, *command: Any):
+        return (yield ask((yield self.redis_port()), *command))
 
     @staticmethod
     async def harvest_logged(log: list[str]) -> list[str]:
@@ -101,23 +117,25 @@ class StalledNodeTests(ClusterTestCase):
         os.kill(pid, signal.SIGSTOP)
         self.addCleanup(os.kill, pid, signal.SIGCONT)
         await until(
-            lambda: self.ask_redis("EXISTS", "chatroom:stalled:stalling"),
+            lambda: self.ask_redis("EXISTS", self.key("stalled:stalling")),
             10,
             "stalling found stalled",
         )
-        self.assertEqual(await self.ask_redis("EXISTS", "chatroom:alive:stalling"), 0)
+        self.assertEqual(await self.ask_redis("EXISTS", self.key("alive:stalling")), 0)
         await self.judged(3)
         self.assertEqual(
-            await self.ask_redis("SISMEMBER", "chatroom:nodes", "stalling"), 1
+            await self.ask_redis("SISMEMBER", self.key("nodes"), "stalling"), 1
         )
 
         os.kill(pid, signal.SIGCONT)
         await until(
-            lambda: self.ask_redis("EXISTS", "chatroom:alive:stalling"),
+            lambda: self.ask_redis("EXISTS", self.key("alive:stalling")),
             10,
             "stalling beating again",
         )
-        self.assertEqual(await self.ask_redis("EXISTS", "chatroom:stalled:stalling"), 0)
+        self.assertEqual(
+            await self.ask_redis("EXISTS", self.key("stalled:stalling")), 0
+        )
         bob.say("/who")
         self.assertEqual(await bob.expect_line("MEMBERS tea"), "MEMBERS tea alice bob")
         alice.say("still here")
@@ -146,8 +164,15 @@ class StalledNodeTests(ClusterTestCase):
         self.assertIn("Redis holds no connection of it", harvested[0])
         self.assertEqual([line for line in log if "--stall-grace" in line], [])
         self.assertEqual(
-            await self.ask_redis("SISMEMBER", "chatroom:nodes", "stalling"), 0
+            await self.ask_redis("SISMEMBER", self.key("nodes"), "stalling"), 0
         )
+
+
+class StalledNodeTests(ClusterTestCase, StalledNode):
+    """On one Redis: a node stopped, killed, or stopped past its grace."""
+
+    timeout = 60
+    node_options = ("--rate", "0", "--node-ttl", NODE_TTL)
 
     async def test_a_node_stopped_past_its_grace_is_harvested(self) -> None:
         """stalling stopped past a grace of 2 s: the survivor leaves it
@@ -166,5 +191,25 @@ class StalledNodeTests(ClusterTestCase):
         self.assertEqual(len(harvested), 1)
         self.assertIn("--stall-grace", harvested[0])
         self.assertEqual(
-            await self.ask_redis("SISMEMBER", "chatroom:nodes", "stalling"), 0
+            await self.ask_redis("SISMEMBER", self.key("nodes"), "stalling"), 0
         )
+
+
+class StalledNodeOnRedisClusterTests(RedisClusterTestCase, StalledNode):
+    """On a Redis Cluster of three primaries (rooms apart): every node's
+    commands and heartbeat links go to the primary of the chat's slot,
+    where the heartbeat keys are, and the survivor reads ``CLIENT LIST``
+    there."""
+
+    node_options = ("--rate", "0", "--node-ttl", NODE_TTL)
+    prefix = CLUSTER_PREFIX
+
+    def redis_port(self) -> defer.Deferred[int]:
+        return self.slot_primary()
+
+
+class StalledNodeBehindSentinelTests(SentinelTestCase, StalledNode):
+    """Behind Sentinel: the links go to the primary the Sentinels name,
+    where the survivor reads ``CLIENT LIST``."""
+
+    node_options = ("--rate", "0", "--node-ttl", NODE_TTL)
