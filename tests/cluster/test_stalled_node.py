@@ -168,7 +168,7 @@ class StalledNode(_Base):
         )
 
 
-class StalledNodeTests(ClusterTestCase, StalledNode):
+class StalledNodeTests(StalledNode, ClusterTestCase):
     """On one Redis: a node stopped, killed, or stopped past its grace."""
 
     timeout = 60
@@ -195,7 +195,7 @@ class StalledNodeTests(ClusterTestCase, StalledNode):
         )
 
 
-class StalledNodeOnRedisClusterTests(RedisClusterTestCase, StalledNode):
+class StalledNodeOnRedisClusterTests(StalledNode, RedisClusterTestCase):
     """On a Redis Cluster of three primaries (rooms apart): every node's
     commands and heartbeat links go to the primary of the chat's slot,
     where the heartbeat keys are, and the survivor reads ``CLIENT LIST``
@@ -208,7 +208,7 @@ class StalledNodeOnRedisClusterTests(RedisClusterTestCase, StalledNode):
         return self.slot_primary()
 
 
-class StalledNodeBehindSentinelTests(SentinelTestCase, StalledNode):
+class StalledNodeBehindSentinelTests(StalledNode, SentinelTestCase):
     """Behind Sentinel: the links go to the primary the Sentinels name,
     where the survivor reads ``CLIENT LIST``."""
 
