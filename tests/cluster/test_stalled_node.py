@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 else:
     _Base = object
 
+#: Where the survivor's IRC door listens.
+LOCAL = "tcp:0:interface=127.0.0.1"
+
 #: Both nodes' heartbeat lifetime: beats every half second.
 NODE_TTL = "1.5"
 
@@ -56,7 +59,7 @@ class StalledNode(_Base):
         """The survivor (in this process, ``--stall-grace`` ``grace``) and
         ``stalling`` (a process of its own); alice on stalling and bob on
         the survivor, both in tea."""
-        survivor = await self.node("--stall-grace", grace)
+        survivor = await self.node("--stall-grace", grace, "--irc", LOCAL)
         process = spawn_twistd(
             self,
             "--port", "tcp:0:interface=127.0.0.1",
@@ -89,6 +92,14 @@ class StalledNode(_Base):
             return [line for line in log if "harvested node stalling" in line]
 
         return await until(lambda: defer.succeed(harvested()), 10, "harvest logged")
+
+    async def users_counted(self) -> int:
+        """How many users ``LUSERS`` counts on every node, asked at the
+        survivor by an IRC user there (``266``: the asker among them)."""
+        carl = await self.irc_client(self.nodes[0], "carl")
+        carl.say("LUSERS")
+        every = await carl.expect(lambda line: " 266 " in line)
+        return int(every.split()[-1])
 
     async def judged(self, times: int) -> None:
         """Until the survivor has asked Redis who is connected ``times``
@@ -123,6 +134,7 @@ class StalledNode(_Base):
         )
         self.assertEqual(await self.ask_redis("EXISTS", self.key("alive:stalling")), 0)
         await self.judged(3)
+        self.assertEqual(await self.users_counted(), 3)  # alice, bob and carl
         self.assertEqual(
             await self.ask_redis("SISMEMBER", self.key("nodes"), "stalling"), 1
         )
