@@ -19,7 +19,7 @@ from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
 from tests.cluster.sentinels import ask
 from tests.cluster.support import RedisTestCase
-from tests.support import until
+from tests.support import log_lines, until
 
 PREFIX = "chatroom:"
 
@@ -150,3 +150,16 @@ class LivenessTests(RedisTestCase):
         self.clock.advance(GRACE * 2)
         yield ask(self.redis.port, "SET", "chatroom:alive:ghost", "1")
         self.assertEqual((yield self.gone()), {})
+
+    @defer.inlineCallbacks
+    def test_a_redis_refusing_client_list_shows_no_connection(self):
+        """A Redis whose ACL refuses ``CLIENT LIST``: ghost, connected, is
+        gone at once (as if it held no connection), and the log says why,
+        once."""
+        log = log_lines(self)
+        yield self.ghost()
+        yield ask(self.redis.port, "ACL", "SETUSER", "default", "-client|list")
+        self.assertEqual(list((yield self.gone())), ["ghost"])
+        self.assertEqual(list((yield self.gone())), ["ghost"])
+        refused = [line for line in log if "refused CLIENT LIST" in line]
+        self.assertEqual(len(refused), 1)
