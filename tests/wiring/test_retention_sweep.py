@@ -58,19 +58,29 @@ class QuietRooms(StoreFileTestCase):
         self.assertTrue(lines[-1].startswith("HISTORY_END "), lines)
         return [line.split(" ", 4)[4] for line in lines[:-1]]
 
+    def found(self, client: FakeClient, word: str) -> list[str]:
+        """The texts ``/search WORD`` finds for ``client``, newest first."""
+        client.send(f"/search {word}")
+        lines = client.received()
+        self.assertTrue(lines[-1].startswith("FOUND_END "), lines)
+        return [line.split(" ", 5)[5] for line in lines[:-1]]
+
 
 class RetentionSweepTests(QuietRooms):
     """With ``--retention-age``."""
 
     def test_old_messages_go_from_rooms_nobody_speaks_in(self) -> None:
         """tea's first message and coffee's go once past the age, at the
-        sweep after it though nobody spoke since; tea's later one stays;
-        someone joining tea is replayed only that one."""
+        sweep after it though nobody spoke since; tea's later one stays:
+        ``/history`` and ``/search`` find only it, and someone joining tea
+        is replayed only it."""
         self.passes(AGE - 10)
         self.said(self.alice, "new tea")
         self.passes(10 + SWEEP_INTERVAL)
         self.assertEqual(self.history(self.alice), ["new tea"])
         self.assertEqual(self.history(self.bob), [])
+        self.assertEqual(self.found(self.alice, "tea"), ["new tea"])
+        self.assertEqual(self.found(self.bob, "coffee"), [])
         carol = FakeClient(self.server)
         carol.send("carol")
         carol.send("/join tea")
@@ -96,4 +106,5 @@ class NoRetentionAgeTests(QuietRooms):
         self.passes(AGE + 3 * SWEEP_INTERVAL)
         self.assertEqual(self.history(self.alice), ["old tea"])
         self.assertEqual(self.history(self.bob), ["old coffee"])
+        self.assertEqual(self.found(self.bob, "coffee"), ["old coffee"])
         self.assertEqual(chat_core(self.server).retention.sweeps, 0)

@@ -165,3 +165,21 @@ class RetentionContract(IRCContractBase, RichRoom):
         yield self.sweep()
         self.stored()
         self.assertEqual((yield self.messages(alice, "tea")), ["new tea"])
+
+    @defer.inlineCallbacks
+    def test_a_sweep_takes_a_long_run_of_old_events(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """More old messages than one trim looks at in one go (Redis's
+        ``AGE_LOOKS``, 100): the sweep takes them all, and leaves the newer."""
+        (alice,) = yield self.in_room("tea", "alice")
+        for number in range(150):
+            alice.say(f"old {number}")
+            yield self.expect(alice, "MSG tea alice ")
+        self.moved_on(AGE / 2)
+        alice.say("new tea")
+        yield self.expect(alice, "MSG tea alice ")
+        self.moved_on(AGE / 2 + 1)
+        yield self.sweep()
+        self.stored()
+        self.assertEqual((yield self.messages(alice, "tea")), ["new tea"])
