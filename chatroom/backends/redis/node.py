@@ -343,7 +343,7 @@ class ClusterNode:
         if not self.available:
             return
         now = self.clock.seconds()
-        fresh, expired, due = await self.calls.eval(
+        fresh, expired, due, stalled = await self.calls.eval(
             node_scripts.HEARTBEAT,
             self.id,
             self._ms(self.config.node_ttl),
@@ -357,6 +357,13 @@ class ClusterNode:
             self._tending = True
             tending = self._logged(self._tend(expired, due, now), "harvesting")
             tending.addBoth(self._tended)
+        if int(stalled):
+            # Said here too, where the stall was: the others only waited.
+            self.log.warn(
+                "node {node}: its heartbeat lapsed (this node stalled); the "
+                "others found its connections open and waited (--stall-grace)",
+                node=self.id,
+            )
         if fresh and self._registered:
             # Someone harvested us (we were too slow), or Redis lost its data.
             self.log.warn("node {node} was not registered; resuming", node=self.id)

@@ -18,12 +18,13 @@ from chatroom.backends.redis.prelude import Script
 #: Returns 1 if this node was not registered (it was harvested, or Redis
 #: lost its data), the nodes whose
 #: heartbeat has expired (for the node to judge, :mod:`.liveness`, and
-#: harvest if gone, ``HARVEST``), and the
+#: harvest if gone, ``HARVEST``), the
 #: rooms whose wait for their members is over (``keep_until``: for the
 #: node to decide on, ``chatroom.core.membership.succession``), from the
 #: server's index of waiting rooms (``P keeping``, room → its
 #: ``keep_until``), so a beat reads the server's slot alone and does not
-#: grow with the rooms. A store from before the index (no ``P
+#: grow with the rooms, and 1 if another node had found this one stalled
+#: (the mark it dropped). A store from before the index (no ``P
 #: keeping-indexed``; ``EPOCH`` marks a new one) is indexed once, by the
 #: first beat that finds it so. A store from before the nodes' indexes of
 #: their sessions (no ``P sessions-indexed``) has them made a chunk of
