@@ -36,6 +36,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
+from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
@@ -132,6 +133,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    StoredHistories,
     Version,
     by_nobody,
 )
@@ -290,6 +292,8 @@ class RedisBackend:
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
+        #: Every room's history trimmed by age (chatroom.core.retention).
+        self.ageing = HistoryAgeing(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
@@ -419,6 +423,8 @@ class RedisBackend:
         the harvest ends their seats."""
         if self.calls.rooms_apart and not own:
             await self.renames.finish_pending()
+        if own:  # its counts' writes go on another link than HARVESTED
+            await self.census.written()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         lease = int(self.cluster.node_ttl * 1000)
         while True:
@@ -1038,6 +1044,7 @@ class RedisBackend:
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self.ageing.apply),
         }
 
     async def _apply_rename(
