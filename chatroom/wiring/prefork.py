@@ -51,7 +51,8 @@ from typing import Any
 from twisted.internet import process
 
 #: What every node imports, whatever its options: ``twistd`` and the
-#: plugin, the wiring, the line door and the back-ends' common parts.
+#: plugin, the wiring with the line door, and the Redis back-end (every
+#: node of a cluster has ``--redis``).
 EVERY_NODE = (
     "twisted.scripts.twistd",
     "twisted.internet.default",  # the reactor's module, not installed
