@@ -24,6 +24,7 @@ from tests.backends.contracts import multi as multi_contract
 from tests.backends.contracts import private as private_contract
 from tests.backends.contracts import userdata as userdata_contract
 from tests.backends.contracts.handler import HandlerContract
+from tests.backends.contracts.logged_actions import LoggedActionsContract
 from tests.backends.contracts.moderation import ModerationContract
 from tests.backends.contracts.multi import MultiContract
 from tests.backends.contracts.operating import OperatingContract
@@ -85,6 +86,14 @@ class RoomsApartModerationTests(RoomsApartRegistryTestCase, ModerationContract):
 class RoomsApartRecordsTests(RoomsApartRegistryTestCase, RecordsContract):
     """The records' changes (a room's log in the room's slot, the rest in
     the server's), each room in a slot of its own."""
+
+    config = handler_contract.CONFIG
+
+
+class RoomsApartLoggedActionsTests(RoomsApartRegistryTestCase, LoggedActionsContract):
+    """Actions whose log entries ride in their change (a room's log in the
+    room's slot, the server's in the server's), each room in a slot of its
+    own."""
 
     config = handler_contract.CONFIG
 

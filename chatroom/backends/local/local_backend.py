@@ -12,6 +12,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -753,7 +754,7 @@ class LocalBackend:
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: by_nobody(self.pins.apply),
+            RoomPins: self._recording(by_nobody(self.pins.apply)),
             RoomName: self._apply_rename,
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
@@ -776,6 +777,25 @@ class LocalBackend:
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
         }
+
+    def _recording(self, apply: Applier) -> Applier:
+        """``apply`` of a change that carries its action's moderation log
+        entries (:class:`~chatroom.core.changes.RecordEntries`, the core's):
+        the change without them, then them, in the log each names. A
+        failed premise raises before either; nothing between waits, so
+        memory and the store's next batch (one transaction) hold both or
+        neither."""
+
+        async def applying(change: DecidedChange, member: Member | None) -> None:
+            entries = change.of(RecordEntries)
+            if entries:
+                own = [op for op in change.ops if not isinstance(op, RecordEntries)]
+                change = replace(change, ops=tuple(own))
+            await apply(change, member)
+            for op in entries:
+                self.modlog.record(op.log, op.entries)
+
+        return applying
 
     def _registered(
         self, apply: Callable[[DecidedChange], Awaitable[None]]

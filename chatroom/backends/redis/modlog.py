@@ -12,6 +12,8 @@ as a line) is logged and skipped, as every entry read back from Redis is
 
 from __future__ import annotations
 
+import json
+
 from chatroom.backends.redis import life_scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all
@@ -19,6 +21,22 @@ from chatroom.core import codec
 from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, ModEntry
 from chatroom.core.text import name_key
+
+
+def carried(change: DecidedChange, log: str) -> tuple[int, str]:
+    """The arguments by which the script of ``change`` records the
+    moderation log entries it carries with its action
+    (:class:`~chatroom.core.changes.RecordEntries`: ``record_entries`` in
+    the prelude): the most a log keeps, and the entries encoded, a JSON
+    array (``[]`` for none). ``log`` (a room's key, or the server's
+    :data:`~chatroom.core.modlog.SERVER_LOG`) is the one log in the
+    script's slot: entries for another are a bug of the caller."""
+    entries = []
+    for op in change.of(RecordEntries):
+        if op.log not in ("", log):
+            raise TypeError(f"entries for log {op.log!r} in a script of {log!r}")
+        entries += [codec.encode(entry).decode() for entry in op.entries]
+    return MODLOG_KEEP, json.dumps(entries)
 
 
 class RedisModerationLog:
