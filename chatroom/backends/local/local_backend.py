@@ -750,7 +750,7 @@ class LocalBackend:
         here is a deletion: joins and leaves are :meth:`enter` and
         :meth:`leave`)."""
         return {
-            RoomMessages: self._apply_messages,
+            RoomMessages: self._recording(self._apply_messages),
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),

@@ -396,8 +396,11 @@ POST = Script("post", room_at=2)
 #: ARGV: P, r, u, token, target id, the target as read, as it reads now
 #: ('' to redact it: it and the edits and reactions of it become '' in the
 #: history, which readers skip, so ids stay consecutive, and who reacted to
-#: it is forgotten), the edit or redaction (unnumbered), retention.
-#: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
+#: it is forgotten), the edit or redaction (unnumbered), retention, the
+#: most entries the room's moderation log keeps and the entries the
+#: change records there (a redaction of someone else's message:
+#: :func:`.modlog.carried`). ``CHANGED`` if the target is no longer as
+#: read; else as ``SAY``.
 AMEND = Script("amend", room_at=2)
 
 #: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept

@@ -21,16 +21,18 @@ from chatroom.core.changes import (
     FactsChangedError,
     Incarnation,
     RecordEntries,
+    RoomMessages,
     RoomPins,
     SetPin,
     Version,
 )
-from chatroom.core.events import PinChanged
+from chatroom.core.events import Message, PinChanged, Redacted
+from chatroom.core.messagelife import amended
 from chatroom.core.modlog import ModAction, ModEntry, recording
-from tests.backends.contracts.handler import ContractBase
+from tests.backends.contracts.say_premises import PremisesBase
 
 
-class LoggedActionsContract(ContractBase):
+class LoggedActionsContract(PremisesBase):
     """alice owns tea; bob is a member."""
 
     @property
@@ -63,12 +65,13 @@ class LoggedActionsContract(ContractBase):
             for entry in op.entries
         ]
 
-    def refused(self, change: DecidedChange) -> defer.Deferred[None]:
-        """``change`` applied, and refused for a premise that no longer holds."""
-        return self.assertFailure(
-            defer.Deferred.fromCoroutine(self.backend.apply(change)),
-            FactsChangedError,
-        )
+    def refusing(
+        self, change: DecidedChange, by: str = ""
+    ) -> defer.Deferred[FactsChangedError]:
+        """``change`` applied (by member ``by``), and refused for a premise
+        that no longer holds."""
+        seat = self.seat(by) if by else ()
+        return self.refused(self.done(self.backend.apply(change, *seat)))
 
     @defer.inlineCallbacks
     def test_a_pin_and_its_entry_are_one_change(self) -> Generator[Any, Any, None]:
@@ -104,6 +107,58 @@ class LoggedActionsContract(ContractBase):
             (Incarnation(incarnation), Version("-1")),
             (SetPin(int(rules), "alice", True), Emit(event), recording("tea", [entry])),
         )
-        yield self.refused(stale)
+        yield self.refusing(stale)
         logged = yield self.log("tea")
         self.assertEqual([e.action for e in logged], [ModAction.PIN, ModAction.UNPIN])
+
+    @defer.inlineCallbacks
+    def test_a_redaction_and_its_entry_are_one_change(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The owner's ``/redact`` of bob's message is one change of the
+        room's messages carrying its entry (who, which message, why); bob's
+        of his own carries none; a redaction decided on bob's message as it
+        no longer reads (he edited it) is refused and logs nothing."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        for user in (alice, bob):
+            user.say("/caps rich")
+            yield self.expect(user, "CAPS ")
+        handed = self.handed()
+        bob.say("first")
+        yield self.expect(alice, "MSG tea bob ")
+        bob.say("second")
+        yield self.expect(alice, "MSG tea bob ")
+        member, session = self.seat("bob")
+        newest = yield self.done(self.backend.history(member, session, "tea", 2, None))
+        first, second = newest
+        assert isinstance(first, Message) and isinstance(second, Message)
+        del handed[:]
+        for by, redacted in ((alice, f"{first.id} spam"), (bob, second.id)):
+            by.say(f"/redact {redacted}")
+            for user in (alice, bob):
+                yield self.expect(user, "REDACT tea ")
+        self.assertEqual([type(c.subject) for c in handed], [RoomMessages] * 2)
+        self.assertEqual(
+            [self.carried(c) for c in handed],
+            [[("alice", ModAction.REDACT, first.id, "spam")], []],
+        )
+        alice.say("/modlog")
+        line = yield self.expect(alice, "MODLOG tea")
+        self.assertRegex(line, rf"^MODLOG tea \S+ alice redact {first.id} spam$")
+        yield self.expect(alice, "MODLOG_END tea 1")
+        bob.say("third")
+        yield self.expect(alice, "MSG tea bob ")
+        (third,) = yield self.done(
+            self.backend.history(member, session, "tea", 1, None)
+        )
+        redaction = Redacted("tea", third.id, "alice", "spam")
+        change = amended(third, None, redaction, 0.0)
+        entry = ModEntry("t", "alice", ModAction.REDACT, third.id, "spam")
+        change = DecidedChange(
+            change.subject, change.premises, (*change.ops, recording("tea", [entry]))
+        )
+        bob.say(f"/edit {third.id} thirds")
+        yield self.expect(alice, "EDIT tea ")
+        yield self.refusing(change, "alice")
+        logged = yield self.log("tea")
+        self.assertEqual([e.target for e in logged], [first.id])
