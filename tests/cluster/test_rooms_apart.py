@@ -16,9 +16,12 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from chatroom.core.codec import encode
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.redisclient.addresses import RedisClusterAddress
 from tests.backends.contracts import handler as handler_contract
+from tests.backends.contracts import logged_actions as logged_actions_contract
 from tests.backends.contracts import moderation as moderation_contract
 from tests.backends.contracts import multi as multi_contract
 from tests.backends.contracts import private as private_contract
@@ -43,6 +46,7 @@ from tests.cluster.redis_cluster import (
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
+from tests.cluster.sentinels import ask
 from tests.cluster.support import TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
@@ -95,7 +99,26 @@ class RoomsApartLoggedActionsTests(RoomsApartRegistryTestCase, LoggedActionsCont
     room's slot, the server's in the server's), each room in a slot of its
     own."""
 
-    config = handler_contract.CONFIG
+    config = logged_actions_contract.CONFIG
+
+    @defer.inlineCallbacks
+    def test_an_older_versions_server_log_is_read_first(self):
+        """The server's log as an older version kept it, in a slot of its
+        own as if a room's (``{chatroom/*}:modlog``), is read before the
+        entries the server's slot keeps now, and ``/modlog server N``
+        shows the newest N of both."""
+        old = ModEntry("t0", "root", ModAction.KILL, "mallory", "old")
+        yield ask(self.cluster_port, "RPUSH", "{chatroom/*}:modlog", encode(old))
+        root = yield self.signed_in("root")
+        root.say("/lockdown accounts")
+        yield self.expect(root, "LOCKDOWN ")
+        both = yield self.log(SERVER_LOG)
+        self.assertEqual([e.action for e in both], [ModAction.KILL, ModAction.LOCKDOWN])
+        self.assertEqual(both[0], old)
+        root.say("/modlog server 1")
+        line = yield self.expect(root, "MODLOG * ")
+        self.assertEqual(line.split()[3:], ["root", "lockdown", "accounts", "-"])
+        self.assertEqual((yield self.expect(root, "MODLOG_END")), "MODLOG_END * 1")
 
 
 class RoomsApartPrivateTests(RoomsApartRegistryTestCase, PrivateContract):

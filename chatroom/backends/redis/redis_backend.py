@@ -53,7 +53,7 @@ from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.moderation_steps import ModerationSteps
-from chatroom.backends.redis.modlog import RedisModerationLog
+from chatroom.backends.redis.modlog import RedisModerationLog, carried
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
@@ -118,6 +118,7 @@ from chatroom.core.changes import (
     PrivateConversation,
     QuietAmong,
     React,
+    RecordEntries,
     ReplaceEvent,
     Rewrite,
     RoomHooks,
@@ -149,6 +150,7 @@ from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Targ
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
@@ -1079,6 +1081,9 @@ class RedisBackend:
                 operations += ["lift", op.mask, order]
             elif isinstance(op, EndSessions):
                 operations += ["end", op.holder, op.account]
+            elif isinstance(op, RecordEntries):
+                keep, entries = carried(replace(change, ops=(op,)), SERVER_LOG)
+                operations += ["record", str(keep), entries]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

@@ -144,7 +144,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             reaction u``: 1), :mod:`.life_scripts`
 ``P modlog:r``              list: r's moderation log, entries in the
                             cluster's encoding (``{"type":"ModEntry",...}``),
-                            oldest first (:mod:`.life_scripts`)
+                            oldest first (:mod:`.life_scripts`); ``P
+                            modlog:*`` the server's, in the server's slot
+                            (``P server-modlog`` with rooms apart)
 ``P pins:r``                hash id → who pinned it: r's pinned messages
                             (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when

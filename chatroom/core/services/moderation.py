@@ -191,14 +191,11 @@ class ModerationService:
             if not actor.admin:
                 raise errors.admins_only("lockdown")
             return await account_store.lockdown()
-        change = lockdown.setting(actor, lockdown.parse_level(level))
+        change = lockdown.setting(actor, lockdown.parse_level(level), self._stamp())
         await self.backend.apply(change)
         now = await account_store.lockdown()
         admins = tuple(sorted(self.identities.config.admin_accounts))
         await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
-        await self._logged(
-            ModEntry(self._stamp(), actor.name, ModAction.LOCKDOWN, now.level)
-        )
         self.log.info(
             "{admin} set the lockdown to {lockdown}",
             admin=actor.name,

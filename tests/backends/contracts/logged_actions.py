@@ -23,17 +23,28 @@ from chatroom.core.changes import (
     RecordEntries,
     RoomMessages,
     RoomPins,
+    ServerBanList,
+    ServerLockdown,
     SetPin,
     Version,
 )
 from chatroom.core.events import Message, PinChanged, Redacted
 from chatroom.core.messagelife import amended
-from chatroom.core.modlog import ModAction, ModEntry, recording
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
+from chatroom.core.netbans import BanTerms, ServerBan
+from chatroom.core.serverbans import banning, lifting, logged
+from tests.backends.contracts import moderation
+from tests.backends.contracts.moderation import SignedInBase
 from tests.backends.contracts.say_premises import PremisesBase
+
+#: ``root`` is a server admin once signed in.
+CONFIG = moderation.CONFIG
 
 
 class LoggedActionsContract(PremisesBase):
-    """alice owns tea; bob is a member."""
+    """alice owns tea; bob is a member; root is an admin."""
+
+    signed_in = SignedInBase.signed_in
 
     @property
     def backend(self) -> Backend:
@@ -162,3 +173,63 @@ class LoggedActionsContract(PremisesBase):
         yield self.refusing(change, "alice")
         logged = yield self.log("tea")
         self.assertEqual([e.target for e in logged], [first.id])
+
+    @defer.inlineCallbacks
+    def test_a_lockdown_and_its_entry_are_one_change(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/lockdown`` is one change of the server's lockdown carrying the
+        entry ``/modlog server`` shows (it rests on nothing: an admin's
+        level is set whatever it was)."""
+        root = yield self.signed_in("root")
+        handed = self.handed()
+        for level in ("accounts", "off"):
+            root.say(f"/lockdown {level}")
+            yield self.expect(root, "LOCKDOWN ")
+        self.assertEqual([type(c.subject) for c in handed], [ServerLockdown] * 2)
+        self.assertEqual(
+            [self.carried(c) for c in handed],
+            [
+                [("root", ModAction.LOCKDOWN, "accounts", "")],
+                [("root", ModAction.LOCKDOWN, "off", "")],
+            ],
+        )
+        logged = yield self.log(SERVER_LOG)
+        self.assertEqual([e.target for e in logged], ["accounts", "off"])
+
+    @defer.inlineCallbacks
+    def test_a_server_ban_and_its_entry_are_one_change(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/gban`` and ``/gunban`` are each one change of the server's
+        bans carrying the entry ``/modlog server`` shows (who, which mask,
+        why); a ban decided on the mask being unbanned, applied once it is
+        banned, and a lifting decided on its being banned, applied once it
+        is lifted, are refused and log nothing."""
+        root = yield self.signed_in("root")
+        handed = self.handed()
+        mask = "ip:203.0.113.0/24"
+        root.say(f"/gban {mask} 1h spam")
+        yield self.expect(root, "GBAN ")
+        self.assertEqual([type(c.subject) for c in handed], [ServerBanList])
+        self.assertEqual(
+            self.carried(handed[0]), [("root", ModAction.GBAN, mask, "spam")]
+        )
+        entry = ModEntry("t", "root", ModAction.GBAN, mask, "again")
+        ban = ServerBan(mask, BanTerms("root", 0.0, "again"))
+        yield self.refusing(logged(banning(ban, False), entry))
+        root.say(f"/gunban {mask}")
+        yield self.expect(root, "GUNBAN ")
+        self.assertEqual(
+            self.carried(handed[-1]), [("root", ModAction.GUNBAN, mask, "")]
+        )
+        lifted = ModEntry("t", "root", ModAction.GUNBAN, mask)
+        yield self.refusing(logged(lifting(mask, True), lifted))
+        root.say("/modlog server")
+        lines = [(yield self.expect(root, "MODLOG * "))]
+        lines.append((yield self.expect(root, "MODLOG * ")))
+        self.assertEqual((yield self.expect(root, "MODLOG_END")), "MODLOG_END * 2")
+        self.assertEqual(
+            [line.split()[3:] for line in lines],
+            [["root", "gban", mask, "spam"], ["root", "gunban", mask, "-"]],
+        )

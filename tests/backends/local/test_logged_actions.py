@@ -5,8 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from tests.backends.contracts.handler import CONFIG
-from tests.backends.contracts.logged_actions import LoggedActionsContract
+from tests.backends.contracts.logged_actions import CONFIG, LoggedActionsContract
 from tests.support import local_server
 
 

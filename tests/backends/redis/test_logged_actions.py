@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from tests.backends.contracts.handler import CONFIG
-from tests.backends.contracts.logged_actions import LoggedActionsContract
+from tests.backends.contracts.logged_actions import CONFIG, LoggedActionsContract
 from tests.cluster.support import RedisRegistryTestCase
 
 
