@@ -755,7 +755,7 @@ class LocalBackend:
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: self._recording(by_nobody(self.pins.apply)),
-            RoomName: self._apply_rename,
+            RoomName: self._recording(self._apply_rename),
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),

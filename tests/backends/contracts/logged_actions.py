@@ -20,15 +20,19 @@ from chatroom.core.changes import (
     Emit,
     FactsChangedError,
     Incarnation,
+    NameFree,
+    OwnerIs,
     RecordEntries,
+    RenameRoom,
     RoomMessages,
+    RoomName,
     RoomPins,
     ServerBanList,
     ServerLockdown,
     SetPin,
     Version,
 )
-from chatroom.core.events import Message, PinChanged, Redacted
+from chatroom.core.events import Message, PinChanged, Redacted, RoomRenamed
 from chatroom.core.messagelife import amended
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import BanTerms, ServerBan
@@ -233,3 +237,39 @@ class LoggedActionsContract(PremisesBase):
             [line.split()[3:] for line in lines],
             [["root", "gban", mask, "spam"], ["root", "gunban", mask, "-"]],
         )
+
+    @defer.inlineCallbacks
+    def test_a_rename_and_its_entry_are_one_change(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/rename`` is one change of the room's name carrying the entry
+        the renamed room's ``/modlog`` shows (who, the former name, why); a
+        rename decided on an owner the room no longer has is refused and
+        logs nothing, under either name."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        handed = self.handed()
+        alice.say("/rename chai more spice")
+        yield self.expect(bob, "RENAMED ")
+        self.assertEqual([type(c.subject) for c in handed], [RoomName])
+        self.assertEqual(
+            self.carried(handed[0]), [("alice", ModAction.RENAME, "tea", "more spice")]
+        )
+        (carried,) = handed[0].of(RecordEntries)
+        self.assertEqual(carried.log, "chai")
+        alice.say("/modlog")
+        line = yield self.expect(alice, "MODLOG chai")
+        self.assertRegex(line, r"^MODLOG chai \S+ alice rename tea more spice$")
+        premises = yield self.as_read("chai")
+        entry = ModEntry("t", "alice", ModAction.RENAME, "chai")
+        stale = DecidedChange(
+            RoomName("chai"),
+            (*premises, OwnerIs("nobody"), NameFree("mate")),
+            (
+                Emit(RoomRenamed("chai", "mate", "alice")),
+                RenameRoom("mate", self.server.clock.seconds() + 60),
+                recording("mate", [entry]),
+            ),
+        )
+        yield self.refusing(stale)
+        self.assertEqual(len((yield self.log("chai"))), 1)
+        self.assertEqual((yield self.log("mate")), [])
