@@ -756,7 +756,7 @@ class LocalBackend:
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: self._recording(by_nobody(self.pins.apply)),
             RoomName: self._recording(self._apply_rename),
-            ServerReports: by_nobody(self.abuse_reports.apply),
+            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
             AccountRecord: by_nobody(self.account_store.apply),

@@ -16,19 +16,24 @@ from twisted.internet import defer
 
 from chatroom.core.backend import Backend
 from chatroom.core.changes import (
+    CloseReport,
     DecidedChange,
     Emit,
     FactsChangedError,
+    FileReport,
     Incarnation,
     NameFree,
     OwnerIs,
     RecordEntries,
     RenameRoom,
+    ReportOpen,
+    ReportsNumbered,
     RoomMessages,
     RoomName,
     RoomPins,
     ServerBanList,
     ServerLockdown,
+    ServerReports,
     SetPin,
     Version,
 )
@@ -273,3 +278,80 @@ class LoggedActionsContract(PremisesBase):
         yield self.refusing(stale)
         self.assertEqual(len((yield self.log("chai"))), 1)
         self.assertEqual((yield self.log("mate")), [])
+
+    @defer.inlineCallbacks
+    def test_a_report_and_its_closing_are_one_change_each(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/report`` and ``/report close`` are each one change of the
+        server's reports carrying the entry the room's ``/modlog`` shows; a
+        report numbered on stale facts, and a closing of a report closed
+        already, are refused and log nothing."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/caps ids")
+        yield self.expect(bob, "CAPS ")
+        bob.say("buy cheap pills")
+        said = (yield self.expect(bob, "@")).split()[0][1:]
+        handed = self.handed()
+        alice.say(f"/report {said} selling pills")
+        yield self.expect(alice, "REPORTED ")
+        alice.say("/report close 1 warned bob")
+        yield self.expect(alice, "REPORT_CLOSED ")
+        self.assertEqual([type(c.subject) for c in handed], [ServerReports] * 2)
+        self.assertEqual(
+            [self.carried(c) for c in handed],
+            [
+                [("alice", ModAction.REPORT, said, "selling pills")],
+                [("alice", ModAction.CLOSE_REPORT, "1", "warned bob")],
+            ],
+        )
+        entry = ModEntry("t", "alice", ModAction.REPORT, said)
+        stale = DecidedChange(
+            ServerReports(),
+            (ReportsNumbered(0),),
+            (FileReport(1, "carol tea 1", "{}"), recording("tea", [entry])),
+        )
+        yield self.refusing(stale)
+        again = DecidedChange(
+            ServerReports(),
+            (ReportOpen(1),),
+            (CloseReport(1, "{}"), recording("tea", [entry])),
+        )
+        yield self.refusing(again)
+        alice.say("/modlog")
+        lines = []
+        for _ in range(2):
+            lines.append((yield self.expect(alice, "MODLOG tea ")))
+        self.assertEqual((yield self.expect(alice, "MODLOG_END")), "MODLOG_END tea 2")
+        self.assertEqual(
+            [line.split()[3:] for line in lines],
+            [
+                ["alice", "report", said, "selling", "pills"],
+                ["alice", "close-report", "1", "warned", "bob"],
+            ],
+        )
+
+    @defer.inlineCallbacks
+    def test_a_private_messages_report_is_in_the_servers_log(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A report of a private message carries its entry for the
+        server's log, applied with it: ``/modlog server`` shows it."""
+        root = yield self.signed_in("root")
+        carol = yield self.signed_in("carol")
+        bob = yield self.connect("bob")
+        bob.say("/msg carol send me your password")
+        yield self.expect(carol, "PRIVMSG bob carol ")
+        carol.say("/caps ids")
+        yield self.expect(carol, "CAPS ")
+        carol.say("/history @bob 1")
+        said = (yield self.expect(carol, "@")).split()[0][1:]
+        handed = self.handed()
+        carol.say(f"/report @bob {said} phishing")
+        yield self.expect(carol, "REPORTED ")
+        self.assertEqual([type(c.subject) for c in handed], [ServerReports])
+        (carried,) = handed[0].of(RecordEntries)
+        self.assertEqual(carried.log, SERVER_LOG)
+        root.say("/modlog server")
+        line = yield self.expect(root, "MODLOG * ")
+        self.assertRegex(line, rf"^MODLOG \* \S+ carol report \S+/{said} phishing$")
