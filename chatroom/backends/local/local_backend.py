@@ -502,12 +502,16 @@ class LocalBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out(self.sessions.addressed(event), event)
 
-    async def end_user(self, name: str, reason: str) -> str:
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
         victim = self.users.get(name_key(name))
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
         self.reports.session_ended(victim, reason)
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
         return shown
 
     def follow_network_bans(self, news: NetworkBanNews) -> None:
@@ -519,8 +523,12 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         self._end_sessions(EndSessions("", account, reason))
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)

@@ -18,6 +18,7 @@ as a line) is logged and skipped, as every entry read back from Redis is
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from chatroom.backends.redis import life_scripts
 from chatroom.backends.redis.calls import RedisCalls
@@ -36,8 +37,14 @@ def carried(change: DecidedChange, log: str) -> tuple[int, str]:
     array (``[]`` for none). ``log`` (a room's key, or the server's
     :data:`~chatroom.core.modlog.SERVER_LOG`) is the one log in the
     script's slot: entries for another are a bug of the caller."""
+    return entries_args(change.of(RecordEntries), log)
+
+
+def entries_args(ops: Iterable[RecordEntries], log: str) -> tuple[int, str]:
+    """:func:`carried` of ``ops``, the entries of an action that is no
+    change of its own (a kill)."""
     entries = []
-    for op in change.of(RecordEntries):
+    for op in ops:
         if op.log not in ("", log):
             raise TypeError(f"entries for log {op.log!r} in a script of {log!r}")
         entries += [codec.encode(entry).decode() for entry in op.entries]

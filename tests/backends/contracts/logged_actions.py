@@ -37,6 +37,7 @@ from chatroom.core.changes import (
     SetPin,
     Version,
 )
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, PinChanged, Redacted, RoomRenamed
 from chatroom.core.messagelife import amended
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
@@ -355,3 +356,28 @@ class LoggedActionsContract(PremisesBase):
         root.say("/modlog server")
         line = yield self.expect(root, "MODLOG * ")
         self.assertRegex(line, rf"^MODLOG \* \S+ carol report \S+/{said} phishing$")
+
+    @defer.inlineCallbacks
+    def test_a_kill_and_its_entry_are_one_step(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/kill`` ends the session and records its entry in the server's
+        log in the same step, with no change of the log of its own (under
+        the name the user goes by); a kill of nobody connected is refused
+        and logs nothing, and so is an end of a name nobody holds any
+        more, whatever entry it carries."""
+        root = yield self.signed_in("root")
+        yield self.connect("Carol")
+        handed = self.handed()
+        root.say("/kill carol flooding")
+        yield self.expect(root, "KILLED ")
+        self.assertEqual(handed, [])
+        yield self.refusal(root, "/kill carol again", "NO_SUCH_USER")
+        entry = ModEntry("t", "root", ModAction.KILL, "Carol", "again")
+        ending = self.backend.end_user("carol", "gone", recording(SERVER_LOG, [entry]))
+        yield self.assertFailure(self.done(ending), ChatError)
+        logged = yield self.log(SERVER_LOG)
+        self.assertEqual(
+            [(e.by, e.action, e.target, e.reason) for e in logged],
+            [("root", ModAction.KILL, "Carol", "flooding")],
+        )
