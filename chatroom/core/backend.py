@@ -733,7 +733,11 @@ class Backend(SeatingSteps, Protocol):
           a room's or the server's moderation log
           (:class:`~chatroom.core.changes.RecordEntries`:
           :func:`chatroom.core.modlog.recorded`), resting on no premise
-          (none to a room gone);
+          (none to a room gone); an action's own entries ride in its
+          change instead (a pin's, a redaction's, a rename's, a report's,
+          a server ban's, a lockdown's: a ``RecordEntries`` naming its log,
+          :func:`chatroom.core.modlog.recording`), applied with it or not
+          at all;
         - :class:`~chatroom.core.changes.KeptExport`: an export kept
           (:class:`~chatroom.core.changes.KeepExport`) or taken
           (:class:`~chatroom.core.changes.DropExport`, resting on

@@ -44,6 +44,7 @@ from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import BanTerms, ServerBan
 from chatroom.core.serverbans import banning, lifting, logged
 from tests.backends.contracts import moderation
+from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import SignedInBase
 from tests.backends.contracts.say_premises import PremisesBase
 
@@ -54,7 +55,10 @@ CONFIG = moderation.CONFIG
 class LoggedActionsContract(PremisesBase):
     """alice owns tea; bob is a member; root is an admin."""
 
-    signed_in = SignedInBase.signed_in
+    def signed_in(self, name: str) -> defer.Deferred[User]:
+        """A user signed in to account ``name``, registered first if needed
+        (the moderation contract's)."""
+        return SignedInBase.signed_in(cast(SignedInBase, self), name)
 
     @property
     def backend(self) -> Backend:
