@@ -292,7 +292,9 @@ class Options(OneLineUsage):
             "retention-age",
             None,
             DEFAULTS.retention_age,
-            "Seconds a message is kept; 0 for no age limit.",
+            "Seconds a room's messages and actions are kept, in every room, "
+            "spoken in or not (private conversations are kept by count); 0 for "
+            "no age limit.",
             _number(float, 0, "--retention-age"),
         ],
         [

@@ -55,6 +55,7 @@ from chatroom.core.changes import (
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
+    AgeOut,
     Announce,
     Append,
     CountedEvents,
@@ -103,6 +104,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    StoredHistories,
     TellUser,
     Unmoderated,
     Version,
@@ -334,6 +336,16 @@ class LocalBackend:
             self._remove_room(room)
         elif room.owner is not owner:
             self._save(room)
+
+    async def _age_out(self, change: DecidedChange) -> None:
+        """A sweep by age (:mod:`chatroom.core.retention`): the store's
+        trim by age is of every room already, so it is handed the oldest
+        time kept as a message's :class:`Append` hands it, and the events
+        said before it go with its next trim (:meth:`Store.age_out`). One
+        process sweeps alone: its :class:`~chatroom.core.changes.
+        SweepLease` always holds."""
+        for ageing in change.of(AgeOut):
+            self.store.age_out(ageing.oldest)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -784,6 +796,7 @@ class LocalBackend:
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self._age_out),
         }
 
     def _recording(self, apply: Applier) -> Applier:

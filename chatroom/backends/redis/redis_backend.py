@@ -36,6 +36,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
+from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
@@ -133,6 +134,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    StoredHistories,
     Version,
     by_nobody,
 )
@@ -292,6 +294,8 @@ class RedisBackend:
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
+        #: Every room's history trimmed by age (chatroom.core.retention).
+        self.ageing = HistoryAgeing(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
@@ -1050,6 +1054,7 @@ class RedisBackend:
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self.ageing.apply),
         }
 
     async def _apply_rename(

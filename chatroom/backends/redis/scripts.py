@@ -89,6 +89,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             before them)
 ``P harvesting:n``          the node harvesting dead node n, a lease (PX)
                             renewed by each chunk (``HARVEST``)
+``P ageing``                the node sweeping every room's history by
+                            age, a lease (PX) renewed by each chunk
+                            (``AGE_SWEEP``, :mod:`.ageing`)
 ``P in:u``                  hash whose fields are the rooms u is in,
                             each to '' (a small hash is a listpack, a
                             set a hash table; perhaps one too many: a
