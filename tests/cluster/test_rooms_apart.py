@@ -47,7 +47,6 @@ from tests.cluster.redis_cluster import (
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
-from tests.cluster.sentinels import ask
 from tests.cluster.support import SteppedReactor, TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
@@ -60,6 +59,7 @@ from tests.cluster.test_harvest_chunks import (
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
+from tests.support import redis_command
 
 
 class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
@@ -109,7 +109,7 @@ class RoomsApartLoggedActionsTests(RoomsApartRegistryTestCase, LoggedActionsCont
         entries the server's slot keeps now, and ``/modlog server N``
         shows the newest N of both."""
         old = ModEntry("t0", "root", ModAction.KILL, "mallory", "old")
-        yield ask(self.cluster_port, "RPUSH", "{chatroom/*}:modlog", encode(old))
+        yield redis_command(self.server, "RPUSH", "{chatroom/*}:modlog", encode(old))
         root = yield self.signed_in("root")
         root.say("/lockdown accounts")
         yield self.expect(root, "LOCKDOWN ")
