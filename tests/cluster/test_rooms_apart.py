@@ -215,7 +215,7 @@ class RoomsApartChunkedHarvestTests(
     timeout = 120
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class RoomsApartHarvesterGoneTests(RoomsApartRegistryTestCase, HarvesterGone):

@@ -425,6 +425,8 @@ class RedisBackend:
         the harvest ends their seats."""
         if self.calls.rooms_apart and not own:
             await self.renames.finish_pending()
+        if own:  # its counts' writes go on another link than HARVESTED
+            await self.census.written()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         lease = int(self.cluster.node_ttl * 1000)
         while True:
