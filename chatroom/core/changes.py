@@ -1536,9 +1536,16 @@ class AgeOut(Operation):
 @dataclass(frozen=True)
 class RecordEntries(Operation):
     """Add ``entries`` to the log, oldest first; the oldest beyond
-    :data:`~chatroom.core.modlog.MODLOG_KEEP` go."""
+    :data:`~chatroom.core.modlog.MODLOG_KEEP` go. In a change of another
+    subject (a moderation, a pin, a redaction, a rename, a report, a
+    server ban, a lockdown) they are that action's own, applied with it or
+    not at all, in the log named ``log`` (a room's key, or the server's
+    :data:`~chatroom.core.modlog.SERVER_LOG`: :func:`chatroom.core.modlog.
+    recording`); "" is the change's own log (a
+    :class:`ModerationLogOf`'s, a room moderation's room's)."""
 
     entries: tuple[ModEntry, ...]
+    log: str = ""
 
 
 # -- an export: premises and operations ----------------------------------------

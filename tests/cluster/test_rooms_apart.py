@@ -16,14 +16,18 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from chatroom.core.codec import encode
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.redisclient.addresses import RedisClusterAddress
 from tests.backends.contracts import handler as handler_contract
+from tests.backends.contracts import logged_actions as logged_actions_contract
 from tests.backends.contracts import moderation as moderation_contract
 from tests.backends.contracts import multi as multi_contract
 from tests.backends.contracts import private as private_contract
 from tests.backends.contracts import userdata as userdata_contract
 from tests.backends.contracts.handler import HandlerContract
+from tests.backends.contracts.logged_actions import LoggedActionsContract
 from tests.backends.contracts.moderation import ModerationContract
 from tests.backends.contracts.multi import MultiContract
 from tests.backends.contracts.operating import OperatingContract
@@ -55,6 +59,7 @@ from tests.cluster.test_harvest_chunks import (
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
+from tests.support import redis_command
 
 
 class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
@@ -88,6 +93,33 @@ class RoomsApartRecordsTests(RoomsApartRegistryTestCase, RecordsContract):
     the server's), each room in a slot of its own."""
 
     config = handler_contract.CONFIG
+
+
+class RoomsApartLoggedActionsTests(RoomsApartRegistryTestCase, LoggedActionsContract):
+    """Actions whose log entries ride in their change (a room's log in the
+    room's slot, the server's in the server's), each room in a slot of its
+    own."""
+
+    config = logged_actions_contract.CONFIG
+
+    @defer.inlineCallbacks
+    def test_an_older_versions_server_log_is_read_first(self):
+        """The server's log as an older version kept it, in a slot of its
+        own as if a room's (``{chatroom/*}:modlog``), is read before the
+        entries the server's slot keeps now, and ``/modlog server N``
+        shows the newest N of both."""
+        old = ModEntry("t0", "root", ModAction.KILL, "mallory", "old")
+        yield redis_command(self.server, "RPUSH", "{chatroom/*}:modlog", encode(old))
+        root = yield self.signed_in("root")
+        root.say("/lockdown accounts")
+        yield self.expect(root, "LOCKDOWN ")
+        both = yield self.log(SERVER_LOG)
+        self.assertEqual([e.action for e in both], [ModAction.KILL, ModAction.LOCKDOWN])
+        self.assertEqual(both[0], old)
+        root.say("/modlog server 1")
+        line = yield self.expect(root, "MODLOG * ")
+        self.assertEqual(line.split()[3:], ["root", "lockdown", "accounts", "-"])
+        self.assertEqual((yield self.expect(root, "MODLOG_END")), "MODLOG_END * 1")
 
 
 class RoomsApartPrivateTests(RoomsApartRegistryTestCase, PrivateContract):

@@ -24,6 +24,12 @@ class ThreePrimariesModerationTests(OnThreePrimaries, apart.RoomsApartModeration
     pass
 
 
+class ThreePrimariesLoggedActionsTests(
+    OnThreePrimaries, apart.RoomsApartLoggedActionsTests
+):
+    pass
+
+
 class ThreePrimariesPrivateTests(OnThreePrimaries, apart.RoomsApartPrivateTests):
     pass
 

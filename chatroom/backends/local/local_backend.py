@@ -12,6 +12,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -513,12 +514,16 @@ class LocalBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out(self.sessions.addressed(event), event)
 
-    async def end_user(self, name: str, reason: str) -> str:
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
         victim = self.users.get(name_key(name))
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
         self.reports.session_ended(victim, reason)
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
         return shown
 
     def follow_network_bans(self, news: NetworkBanNews) -> None:
@@ -530,8 +535,12 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         self._end_sessions(EndSessions("", account, reason))
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
@@ -761,13 +770,13 @@ class LocalBackend:
         here is a deletion: joins and leaves are :meth:`enter` and
         :meth:`leave`)."""
         return {
-            RoomMessages: self._apply_messages,
+            RoomMessages: self._recording(self._apply_messages),
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._apply_rename,
-            ServerReports: by_nobody(self.abuse_reports.apply),
+            RoomPins: self._recording(by_nobody(self.pins.apply)),
+            RoomName: self._recording(self._apply_rename),
+            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
             AccountRecord: by_nobody(self.account_store.apply),
@@ -779,8 +788,8 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: self._apply_lockdown,
-            ServerBanList: self._apply_server_bans,
+            ServerLockdown: self._recording(self._apply_lockdown),
+            ServerBanList: self._recording(self._apply_server_bans),
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
@@ -789,6 +798,25 @@ class LocalBackend:
             NameHolders: by_nobody(self.whowas.apply),
             StoredHistories: by_nobody(self._age_out),
         }
+
+    def _recording(self, apply: Applier) -> Applier:
+        """``apply`` of a change that carries its action's moderation log
+        entries (:class:`~chatroom.core.changes.RecordEntries`, the core's):
+        the change without them, then them, in the log each names. A
+        failed premise raises before either; nothing between waits, so
+        memory and the store's next batch (one transaction) hold both or
+        neither."""
+
+        async def applying(change: DecidedChange, member: Member | None) -> None:
+            entries = change.of(RecordEntries)
+            if entries:
+                own = [op for op in change.ops if not isinstance(op, RecordEntries)]
+                change = replace(change, ops=tuple(own))
+            await apply(change, member)
+            for op in entries:
+                self.modlog.record(op.log, op.entries)
+
+        return applying
 
     def _registered(
         self, apply: Callable[[DecidedChange], Awaitable[None]]

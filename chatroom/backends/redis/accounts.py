@@ -28,11 +28,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes, codec
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import BanTerms
 from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
@@ -124,8 +126,10 @@ SET_AGE = Script("account-age-set")
 LOCKDOWN = Script("lockdown-get")
 
 #: ARGV: P, the lockdown level as the core encoded it, the order every node
-#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`).
-#: Keeps it, and tells every node in the same step.
+#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`),
+#: the most entries the server's moderation log keeps and the entries the
+#: change records there (:func:`.modlog.carried`). Keeps it, tells every
+#: node and records it in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
 
 #: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
@@ -276,12 +280,12 @@ class RedisAccounts:
         return Lockdown.decoded(kept.decode()) if kept else OPEN
 
     async def _apply_lockdown(self, change: changes.DecidedChange) -> None:
-        for op in change.ops:
-            if not isinstance(op, changes.SetLockdown):
-                raise TypeError(f"no operation {op!r} of the lockdown")
-            order = codec.encode(LockdownSet(op.level, op.by)).decode()
-            kept = Lockdown(op.level, op.by).encoded()
-            await self.calls.eval(SET_LOCKDOWN, kept, order)
+        """One :data:`SET_LOCKDOWN`: the level kept, every node told, and
+        the server's moderation log's entry recorded."""
+        (op,) = change.of(changes.SetLockdown)
+        order = codec.encode(LockdownSet(op.level, op.by)).decode()
+        kept = Lockdown(op.level, op.by).encoded()
+        await self.calls.eval(SET_LOCKDOWN, kept, order, *carried(change, SERVER_LOG))
 
     async def invitations(self) -> dict[str, str]:
         flat = await self.calls.eval(INVITATIONS)

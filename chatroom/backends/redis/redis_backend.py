@@ -54,7 +54,7 @@ from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.moderation_steps import ModerationSteps
-from chatroom.backends.redis.modlog import RedisModerationLog
+from chatroom.backends.redis.modlog import RedisModerationLog, entries_args
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
@@ -119,6 +119,7 @@ from chatroom.core.changes import (
     PrivateConversation,
     QuietAmong,
     React,
+    RecordEntries,
     ReplaceEvent,
     Rewrite,
     RoomHooks,
@@ -151,6 +152,7 @@ from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Targ
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
@@ -700,12 +702,17 @@ class RedisBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
-    async def end_user(self, name: str, reason: str) -> str:
-        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`)."""
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
+        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`),
+        the entries ``logged`` recorded in the server's log in the same
+        step."""
         reply = await self.endings.end(
             moderation_scripts.KILL,
             name_key(name),
             *telling(reason),
+            *entries_args([logged] if logged else [], SERVER_LOG),
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
@@ -730,10 +737,13 @@ class RedisBackend:
         order = IgnoresChanged(account, tuple(sorted(names)))
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         """The sessions Redis holds signed in to the account end as a ban's
         do (:class:`~chatroom.core.changes.EndSessions`, by the bans' script
-        with no ban: :mod:`.endings`, on every node)."""
+        with no ban: :mod:`.endings`, on every node), ``logged`` recorded
+        in the server's log in the same step."""
         await self.endings.end(
             accounts.APPLY_BANS,
             *telling(reason),
@@ -741,6 +751,8 @@ class RedisBackend:
             "end",
             "",
             account,
+            "record",
+            *entries_args([logged] if logged else [], SERVER_LOG),
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={},
@@ -1086,6 +1098,9 @@ class RedisBackend:
                 operations += ["lift", op.mask, order]
             elif isinstance(op, EndSessions):
                 operations += ["end", op.holder, op.account]
+            elif isinstance(op, RecordEntries):
+                keep, entries = entries_args([op], SERVER_LOG)
+                operations += ["record", str(keep), entries]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

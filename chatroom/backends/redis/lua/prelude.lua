@@ -311,6 +311,17 @@ local function emit(r, data)
   return seq
 end
 
+-- The moderation log entries a change records with its action (a JSON
+-- array of the entries as the node encoded them, '[]' for none) added to
+-- log r's (a room's key, or '*': the server's), its newest keep kept.
+local function record_entries(r, keep, entries)
+  local list = cjson.decode(entries)
+  if #list == 0 then return end
+  local key = modlog_key(r)
+  for _, entry in ipairs(list) do redis.call('RPUSH', key, entry) end
+  redis.call('LTRIM', key, -tonumber(keep), -1)
+end
+
 -- The ids of room r's kept events: first, last (first = last + 1: none).
 local function kept_ids(r)
   local last = newest_id(r)
