@@ -1470,10 +1470,26 @@ class EndSessions(Operation):
     session signed in to account ``account`` ("": none) end, on every
     node, told ``told``: the sessions a ban covers
     (:func:`chatroom.core.serverbans.covered`), ended after the bans of
-    its change are made, so none of them signs in again meanwhile."""
+    its change are made, so none of them signs in again meanwhile; or
+    the devices of an account given up with ``/unregister``, ended as
+    the account goes (:func:`chatroom.core.accounts.unregistering`)."""
 
     holder: str
     account: str
+    told: str
+
+
+@dataclass(frozen=True)
+class SignOut(Operation):
+    """The session holding name key ``holder`` whose token is ``token``
+    (the device that gave its account up) is signed out of the account
+    and stays; every other session holding that name (a device of the
+    account's seat on another node) ends, told ``told``. Applied before
+    the change's :class:`EndSessions`, which then no longer finds it
+    signed in."""
+
+    holder: str
+    token: str
     told: str
 
 

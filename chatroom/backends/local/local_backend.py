@@ -102,6 +102,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
     TellUser,
     Unmoderated,
     Version,
@@ -758,7 +759,7 @@ class LocalBackend:
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: by_nobody(self.account_store.apply),
+            AccountRecord: self._apply_record,
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
@@ -818,10 +819,27 @@ class LocalBackend:
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
 
-    def _end_sessions(self, end: EndSessions) -> None:
+    async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
+        """An account's record written (the store checks the premises
+        first), then the sessions the core decided go with it: the one a
+        :class:`~chatroom.core.changes.SignOut` names stays, for the core
+        to sign out (one process: the name has no other holder), every
+        other one an :class:`~chatroom.core.changes.EndSessions` names
+        ends, told why."""
+        await self.account_store.apply(change)
+        staying = frozenset(out.holder for out in change.of(SignOut))
+        for end in change.of(EndSessions):
+            self._end_sessions(end, staying)
+
+    def _end_sessions(
+        self, end: EndSessions, staying: frozenset[str] = frozenset()
+    ) -> None:
         """The sessions ``end`` names end, told why: the one holding its name
-        and every one signed in to its account."""
+        and every one signed in to its account, but those holding a name
+        key in ``staying``."""
         for victim, session in list(self.sessions.named()):
+            if name_key(session.name) in staying:
+                continue
             if (end.holder and name_key(session.name) == end.holder) or (
                 end.account and session.account == end.account
             ):
