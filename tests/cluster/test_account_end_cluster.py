@@ -1,8 +1,9 @@
 """An account's end across nodes: two real nodes share one real
-redis-server. ``/delete-account``, and the operator's deletion and
-password reset (as the admin API makes them), made on one node end every
-device signed in to the account on both, one that took another name with
-``/nick`` on the other node too; another account's device stays."""
+redis-server. ``/delete-account``, ``/unregister`` (all but the device
+that asked), and the operator's deletion and password reset (as the
+admin API makes them), made on one node end every device signed in to
+the account on both, one that took another name with ``/nick`` on the
+other node too; another account's device stays."""
 
 from __future__ import annotations
 
@@ -58,6 +59,39 @@ class AccountEndAcrossNodesTests(ClusterTestCase):
             yield device.expect_line("BYE account alice deleted")
         yield self.untouched(bob)
         again: LineClient = yield self.client(one)
+        again.say(f"/login alice {PASSWORD}")
+        yield again.expect_line("ERR NO_SUCH_ACCOUNT ")
+
+    @defer.inlineCallbacks
+    def test_unregister_ends_the_other_devices_on_both_nodes(self) -> Any:
+        """``/unregister`` on the first node: a tablet signed in to alice
+        under her name on the second (her seat's device there) and the
+        device gone by ``alicia`` are told ``BYE account alice deleted``;
+        the phone that asked is answered and stays, holding the name
+        alone, signed in to nothing, in Redis too; bob is not touched."""
+        one, phone, renamed, bob = yield self.devices()
+        two = two_of(self.nodes, one)
+        tablet: LineClient = yield self.client(two)
+        tablet.say(f"/login alice {PASSWORD}")
+        yield tablet.expect_line("WELCOME alice")
+        phone.say(f"/unregister {PASSWORD}")
+        yield phone.expect_line("UNREGISTERED alice")
+        for device in (tablet, renamed):
+            yield device.expect_line("BYE account alice deleted")
+        yield self.untouched(bob)
+        yield self.untouched(phone)
+        for key in ("alice", "alicia"):
+            yield defer.ensureDeferred(
+                two.server.registry.backend.endings.released(key)
+            )
+        redis = one.server.registry.backend.calls.commands.connection
+        prefix = one.server.registry.backend.cluster.prefix
+        signed = yield redis.hgetall(f"{prefix}signed")
+        self.assertNotIn(b"alice", list(signed.values()))
+        taker: LineClient = yield self.client(two)
+        taker.say("alice")
+        yield taker.expect_line("ERR NAME_TAKEN ")
+        again: LineClient = yield self.client(two)
         again.say(f"/login alice {PASSWORD}")
         yield again.expect_line("ERR NO_SUCH_ACCOUNT ")
 
