@@ -1024,6 +1024,15 @@ def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
 
 
 @dataclass(frozen=True)
+class Registered(Premise):
+    """The account the change is of is registered still: a write of what
+    is kept for it (a private message waiting for it, a push
+    subscription, an upload token) decided before its deletion, on a node
+    that had not yet heard of it, and come after, is refused and keeps
+    nothing. A refusal brings no facts."""
+
+
+@dataclass(frozen=True)
 class PasswordHashIs(Premise):
     """The account exists and its password hash is ``hash``: the password
     a decision checked (or replaced) is still the account's. A refusal

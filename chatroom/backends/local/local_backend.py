@@ -83,6 +83,7 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RecordEntries,
+    Registered,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -760,7 +761,7 @@ class LocalBackend:
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
             AccountRecord: self._apply_record,
-            AccountPush: by_nobody(self.push.apply),
+            AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
@@ -773,7 +774,9 @@ class LocalBackend:
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountUploadTokens: by_nobody(
+                self._while_registered(self.upload_tokens.apply)
+            ),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
         }
@@ -795,6 +798,32 @@ class LocalBackend:
                 await apply(change)
 
         return applying
+
+    def _while_registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of what is kept for an account, refused
+        (nothing applied) if it rests on the account being
+        :class:`~chatroom.core.changes.Registered` and it is not."""
+
+        async def applying(change: DecidedChange) -> None:
+            await self._check_registered(change)
+            await apply(change)
+
+        return applying
+
+    async def _check_registered(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` if ``change``
+        rests on its account being registered and it is not (one process:
+        nothing is written between this read and the apply)."""
+        premise = change.premise(Registered)
+        subject = change.subject
+        assert isinstance(subject, AccountPush | AccountUploadTokens | AccountWaiting)
+        if (
+            premise is not None
+            and await self.account_store.get(subject.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
 
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
@@ -858,9 +887,11 @@ class LocalBackend:
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A private message kept for an absent account: nobody signed in
-        to it, as the core read (else refused: the core tells it instead),
-        then the conversations' premise and keeping."""
+        """A private message kept for an absent account: registered still
+        and nobody signed in to it, as the core read (else refused: the
+        core tells it instead), then the conversations' premise and
+        keeping."""
+        await self._check_registered(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)

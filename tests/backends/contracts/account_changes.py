@@ -33,7 +33,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
 from chatroom.core.services.accounts import AccountService
 from tests.backends.contracts.handler import ContractBase, User
-from tests.support import FakeClient, chat_core
+from tests.support import FakeClient, chat_core, kept_account
 
 CONFIG = ServerConfig(rate=0, rooms=())
 
@@ -302,7 +302,9 @@ class AccountChangesContract(AccountsBase):
         applied, her other device unregisters it. Decided again, there is
         no account to change: ``NOT_ALLOWED``, and none is made."""
         alice = yield self.registered("alice", FIRST)
-        token = self.server.registry.sessions.get(alice.client.protocol).token
+        session = self.server.registry.sessions.get(alice.client.protocol)
+        assert session is not None
+        token = session.token
         self.between(
             lambda: self.accounts.unregister("alice", FIRST, ADDRESS, "alice", token)
         )
@@ -363,6 +365,8 @@ class AccountChangesContract(AccountsBase):
 
     @defer.inlineCallbacks
     def fill(self, count: int) -> Generator[Any, Any, None]:
+        """alice registered, keeping ``count`` subscriptions."""
+        yield kept_account(self.server, "alice")
         for index in range(count):
             yield self.subscribe(str(index))
 
