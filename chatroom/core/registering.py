@@ -122,7 +122,8 @@ async def unregister(
     signed in to the account ends (told ``account NAME deleted``), on
     every node, whatever name it holds: in the account's own step
     (:func:`~chatroom.core.accounts.unregistering`) but for the other
-    devices of the member's own seat here, which this node closes.
+    devices of the member's own seat here, which this node closes. Its
+    push subscriptions and upload tokens are forgotten then.
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
@@ -137,6 +138,7 @@ async def unregister(
     told = ACCOUNT_DELETED.format(name=account.name)
     registry.devices.end_others(member, told)
     await registry.set_account(member, "")
+    await registry.users.forget_access(account.key)
     return account
 
 

@@ -1,12 +1,20 @@
 """An account given up at the line door (and the page, which speaks it):
 ``/unregister PASSWORD`` answers the device that asked ``UNREGISTERED
 NAME`` and leaves it connected, signed in to nothing; every other device
-signed in to the account is told ``BYE account NAME deleted`` and closed
+signed in to the account is told ``BYE account NAME deleted`` and closed,
+and its upload tokens and push subscriptions are forgotten
 (docs/protocol.md, *Accounts*)."""
 
 from __future__ import annotations
 
-from tests.support import FakeClient, ProtocolTestCase
+from twisted.internet import defer
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.core.config import ServerConfig
+from chatroom.core.files import FileService
+from tests.push_endpoint import Subscriber
+from tests.support import FakeClient, ProtocolTestCase, chat_core, local_server
 
 PASSWORD = "correct horse battery staple"
 
@@ -55,3 +63,36 @@ class UnregisterTests(ProtocolTestCase):
         for device in (phone, renamed):
             self.assertEqual(device.received(), [])
             self.assertFalse(device.closing)
+
+
+class UnregisterForgetsAccessTests(unittest.TestCase):
+    """What let the account's devices in without a session goes with it: a
+    ``/token`` names nobody after ``/unregister``, and no Web Push
+    subscription is kept (nor would reach whoever registers the name
+    next)."""
+
+    def test_tokens_and_subscriptions_go(self) -> None:
+        server = local_server(ServerConfig(files_dir=self.mktemp()), Clock())
+        alice = FakeClient(server)
+        for line in ("alice", f"/register {PASSWORD}", "/token"):
+            alice.send(line)
+        [given] = [line for line in alice.received() if line.startswith("TOKEN ")]
+        token = given.split(" ")[1]
+        phone = Subscriber("https://push.example/phone").subscription
+        alice.send(f"/push add {phone.endpoint} {phone.p256dh} {phone.auth}")
+        self.assertEqual(alice.received(), ["PUSH ADDED"])
+        files, core = server.registry.files, chat_core(server)
+        assert files is not None
+        self.assertEqual(self.successResultOf(account_of(files, token)), "alice")
+        alice.send(f"/unregister {PASSWORD}")
+        self.assertEqual(alice.received(), ["UNREGISTERED alice"])
+        self.assertIsNone(self.successResultOf(account_of(files, token)))
+        kept = defer.ensureDeferred(core.notifications.store.of(["alice"]))
+        self.assertEqual(self.successResultOf(kept), {})
+        alice.send("/token")
+        self.assertEqual(alice.received()[0].split(" ")[:2], ["ERR", "NOT_ALLOWED"])
+
+
+def account_of(files: FileService, token: str) -> defer.Deferred[str | None]:
+    """Whom ``token`` names now (None: nobody)."""
+    return defer.ensureDeferred(files.tokens.account(token))
