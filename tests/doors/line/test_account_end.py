@@ -13,8 +13,17 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import FileService
+from chatroom.core.metered import metered
+from chatroom.doors.base.hub import DoorHub
+from chatroom.wiring.registries import local_registry
 from tests.push_endpoint import Subscriber
-from tests.support import FakeClient, ProtocolTestCase, chat_core, local_server
+from tests.support import (
+    FakeClient,
+    ProtocolTestCase,
+    chat_core,
+    in_place,
+    local_server,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -63,6 +72,16 @@ class UnregisterTests(ProtocolTestCase):
         for device in (phone, renamed):
             self.assertEqual(device.received(), [])
             self.assertFalse(device.closing)
+
+
+class MeteredUnregisterTests(UnregisterTests):
+    """The same, through the registry a server serving ``/metrics`` hands
+    its doors (each service's operations timed)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        registry = metered(local_registry(self.config, self.clock, hashing=in_place))
+        self.server = DoorHub(self.config, self.clock, registry, None)
 
 
 class UnregisterForgetsAccessTests(unittest.TestCase):
