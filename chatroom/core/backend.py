@@ -689,6 +689,12 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.NameHolders`: a nick gone, for
           ``WHOWAS`` (:class:`~chatroom.core.changes.RememberGone`),
           resting on no premise;
+        - :class:`~chatroom.core.changes.StoredHistories`: a sweep by age
+          (:class:`~chatroom.core.changes.AgeOut`, resting on
+          :class:`~chatroom.core.changes.SweepLease`:
+          :mod:`chatroom.core.retention`), every room's events said before
+          its time gone, whether or not anyone speaks there; a back-end
+          may apply it room by room;
         - :class:`~chatroom.core.changes.PrivateConversation`: a message
           kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
           ``id`` set) or deleted from it

@@ -277,6 +277,13 @@ class NameHolders:
     name: str
 
 
+@dataclass(frozen=True)
+class StoredHistories:
+    """Every room's kept events, all at once: what a sweep by age
+    (:mod:`chatroom.core.retention`) changes, whether or not anyone
+    speaks."""
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -304,6 +311,7 @@ Subject = (
     | AccountUploadTokens
     | AccountHoldings
     | NameHolders
+    | StoredHistories
 )
 
 
@@ -1519,6 +1527,32 @@ class SetInvitation(Operation):
 @dataclass(frozen=True)
 class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
+
+
+# -- every room's history by age: premises and operations ------------------------
+
+
+@dataclass(frozen=True)
+class SweepLease(Premise):
+    """The sweep is ``holder``'s (a node's id): no other holds its lease,
+    and ``holder`` takes it, or keeps it, for ``seconds``, so that of a
+    cluster's nodes one sweeps at a time. A refusal brings no facts."""
+
+    holder: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AgeOut(Operation):
+    """Every room's kept events said before ``oldest`` go, of every kind,
+    oldest first, and none said since (Unix seconds,
+    :func:`chatroom.core.rules.oldest_kept`): what :class:`Append`'s
+    ``oldest`` does to the room spoken in, done to all of them. Ids are
+    untouched (the room's next event takes the next one), and a back-end
+    may apply it room by room: applied twice, or in part and then
+    again, it leaves what applying it once does."""
+
+    oldest: float
 
 
 # -- a moderation log: operations ---------------------------------------------

@@ -31,6 +31,7 @@ from tests.backends.contracts.pins import PinsContract
 from tests.backends.contracts.private import PrivateContract
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.backends.contracts.records import RecordsContract
+from tests.backends.contracts.retention import RETENTION_CONFIG, RetentionContract
 from tests.backends.contracts.search import SEARCH_CONFIG, SearchContract
 from tests.backends.contracts.threads import THREADS_CONFIG, ThreadsContract
 from tests.backends.contracts.userdata import UserDataContract
@@ -42,7 +43,7 @@ from tests.cluster.redis_cluster import (
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
-from tests.cluster.support import TwoNodeRegistryTestCase
+from tests.cluster.support import SteppedReactor, TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_harvest_chunks import (
@@ -115,6 +116,21 @@ class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
     config = REACTION_CONFIG
 
 
+class RoomsApartRetentionTests(RoomsApartRegistryTestCase, RetentionContract):
+    """History kept by age, a message's trim and a sweep's, each room in a
+    slot of its own (a sweep reads the rooms in the server's slot, then
+    trims each in its own)."""
+
+    config = RETENTION_CONFIG
+
+    def node_clock(self) -> SteppedReactor:
+        self.clock = SteppedReactor()
+        return self.clock
+
+    def moved_on(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+
 class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
     """A room's hooks, each room in a slot of its own, and the index of
     their secrets in the server's slot."""
@@ -167,7 +183,7 @@ class RoomsApartChunkedHarvestTests(
     timeout = 120
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class RoomsApartHarvesterGoneTests(RoomsApartRegistryTestCase, HarvesterGone):

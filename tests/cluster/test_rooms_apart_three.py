@@ -40,6 +40,10 @@ class ThreePrimariesReactionTests(OnThreePrimaries, apart.RoomsApartReactionTest
     pass
 
 
+class ThreePrimariesRetentionTests(OnThreePrimaries, apart.RoomsApartRetentionTests):
+    pass
+
+
 class ThreePrimariesWebhookTests(OnThreePrimaries, apart.RoomsApartWebhookTests):
     pass
 

@@ -54,6 +54,7 @@ from chatroom.core.changes import (
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
+    AgeOut,
     Announce,
     Append,
     CountedEvents,
@@ -104,6 +105,7 @@ from chatroom.core.changes import (
     SetPolicy,
     SetTopic,
     SignOut,
+    StoredHistories,
     TellUser,
     Unmoderated,
     Version,
@@ -335,6 +337,16 @@ class LocalBackend:
             self._remove_room(room)
         elif room.owner is not owner:
             self._save(room)
+
+    async def _age_out(self, change: DecidedChange) -> None:
+        """A sweep by age (:mod:`chatroom.core.retention`): the store's
+        trim by age is of every room already, so it is handed the oldest
+        time kept as a message's :class:`Append` hands it, and the events
+        said before it go with its next trim (:meth:`Store.age_out`). One
+        process sweeps alone: its :class:`~chatroom.core.changes.
+        SweepLease` always holds."""
+        for ageing in change.of(AgeOut):
+            self.store.age_out(ageing.oldest)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -779,6 +791,7 @@ class LocalBackend:
             ),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self._age_out),
         }
 
     def _registered(

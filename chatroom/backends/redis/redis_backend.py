@@ -36,6 +36,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
+from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
@@ -133,6 +134,7 @@ from chatroom.core.changes import (
     SetPolicy,
     SetTopic,
     SignOut,
+    StoredHistories,
     Version,
     by_nobody,
 )
@@ -291,6 +293,8 @@ class RedisBackend:
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
+        #: Every room's history trimmed by age (chatroom.core.retention).
+        self.ageing = HistoryAgeing(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
@@ -420,6 +424,8 @@ class RedisBackend:
         the harvest ends their seats."""
         if self.calls.rooms_apart and not own:
             await self.renames.finish_pending()
+        if own:  # its counts' writes go on another link than HARVESTED
+            await self.census.written()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         lease = int(self.cluster.node_ttl * 1000)
         while True:
@@ -1039,6 +1045,7 @@ class RedisBackend:
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self.ageing.apply),
         }
 
     async def _apply_rename(

@@ -89,6 +89,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             before them)
 ``P harvesting:n``          the node harvesting dead node n, a lease (PX)
                             renewed by each chunk (``HARVEST``)
+``P ageing``                the node sweeping every room's history by
+                            age, a lease (PX) renewed by each chunk
+                            (``AGE_SWEEP``, :mod:`.ageing`)
 ``P in:u``                  hash whose fields are the rooms u is in,
                             each to '' (a small hash is a listpack, a
                             set a hash table; perhaps one too many: a
@@ -168,6 +171,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (heads included): what a node that lost its
                             subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
+``P stalled:n``             ms (the first harvester's clock) since node n's
+                            heartbeat was found gone while Redis still held
+                            its connection (:mod:`.liveness`); gone with
+                            its next beat, or its harvest
 ``P keeping``               sorted set: the rooms waiting for their members,
                             by their ``keep_until`` (ms): what a heartbeat
                             finds due (``P keeping-indexed``: the store has

@@ -349,8 +349,9 @@ local function feed_private(c, data)
 end
 
 -- At most this many of a history's oldest entries are read by one trim
--- by age (said): a run of entries that carry no time at its front is
--- looked past this far, and the rest waits for the room's next message.
+-- by age (said, age-out): a run of entries that carry no time at its
+-- front is looked past this far, and the rest waits for the room's next
+-- message or the next sweep (chatroom.core.retention).
 local AGE_LOOKS = 100
 
 -- Room r's history with its entries said before `oldest` gone, of every
@@ -359,21 +360,30 @@ local AGE_LOOKS = 100
 -- An entry that carries no time (a reaction, a redaction, a redacted
 -- message's '') was said after the entries before it and before those
 -- after it: it goes with an older entry after it, and stays while none
--- is (it may be newer than `oldest`).
+-- is (it may be newer than `oldest`). Answers how many entries went, and
+-- whether the trim is done (it reached an entry kept, or the end): else
+-- the next AGE_LOOKS may hold more to go.
 local function age_out(r, oldest)
   local hk = history_key(r)
-  local drop = 0
+  local drop, done = 0, false
   for i = 0, AGE_LOOKS - 1 do  -- one at a time: most often the first is kept
     local entry = redis.call('LINDEX', hk, i)
-    if not entry then break end
+    if not entry then
+      done = true
+      break
+    end
     local event = decoded(entry)
     local time = event and event.time
     if time then
-      if time >= oldest then break end
+      if time >= oldest then
+        done = true
+        break
+      end
       drop = i + 1
     end
   end
   if drop > 0 then redis.call('LTRIM', hk, drop, -1) end
+  return drop, done
 end
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
