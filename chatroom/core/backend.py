@@ -683,7 +683,13 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
-          apply them;
+          apply them; a subscription added or forgotten rests on
+          :class:`~chatroom.core.changes.Registered` too; an account given
+          up (:func:`chatroom.core.accounts.unregistering`) signs the
+          asking session out (:class:`~chatroom.core.changes.SignOut`) and
+          ends the account's other sessions on every node
+          (:class:`~chatroom.core.changes.EndSessions`) in the record's
+          own step;
         - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
           account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
           after its room messages' changes), resting on no premise;
@@ -706,6 +712,7 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.AccountWaiting`: a private message
           kept for an account nobody is signed in to
           (:class:`~chatroom.core.changes.KeepPrivate`, resting on
+          :class:`~chatroom.core.changes.Registered`,
           :class:`~chatroom.core.changes.SessionIs` with no session and
           :class:`~chatroom.core.changes.FewerWaitingThan`:
           :func:`chatroom.core.private.kept_for`);
@@ -716,9 +723,10 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.FileKept`);
         - :class:`~chatroom.core.changes.AccountUploadTokens`: a ``/token``
           given (:class:`~chatroom.core.changes.IssueToken`, its deadline
-          the core's) or the account's revoked
-          (:class:`~chatroom.core.changes.RevokeTokens`): resting on no
-          premise;
+          the core's, resting on :class:`~chatroom.core.changes.Registered`)
+          or the account's revoked
+          (:class:`~chatroom.core.changes.RevokeTokens`, resting on no
+          premise);
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;

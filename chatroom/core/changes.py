@@ -1032,6 +1032,15 @@ def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
 
 
 @dataclass(frozen=True)
+class Registered(Premise):
+    """The account the change is of is registered still: a write of what
+    is kept for it (a private message waiting for it, a push
+    subscription, an upload token) decided before its deletion, on a node
+    that had not yet heard of it, and come after, is refused and keeps
+    nothing. A refusal brings no facts."""
+
+
+@dataclass(frozen=True)
 class PasswordHashIs(Premise):
     """The account exists and its password hash is ``hash``: the password
     a decision checked (or replaced) is still the account's. A refusal
@@ -1478,10 +1487,26 @@ class EndSessions(Operation):
     session signed in to account ``account`` ("": none) end, on every
     node, told ``told``: the sessions a ban covers
     (:func:`chatroom.core.serverbans.covered`), ended after the bans of
-    its change are made, so none of them signs in again meanwhile."""
+    its change are made, so none of them signs in again meanwhile; or
+    the devices of an account given up with ``/unregister``, ended as
+    the account goes (:func:`chatroom.core.accounts.unregistering`)."""
 
     holder: str
     account: str
+    told: str
+
+
+@dataclass(frozen=True)
+class SignOut(Operation):
+    """The session holding name key ``holder`` whose token is ``token``
+    (the device that gave its account up) is signed out of the account
+    and stays; every other session holding that name (a device of the
+    account's seat on another node) ends, told ``told``. Applied before
+    the change's :class:`EndSessions`, which then no longer finds it
+    signed in."""
+
+    holder: str
+    token: str
     told: str
 
 

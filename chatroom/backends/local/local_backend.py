@@ -85,6 +85,7 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RecordEntries,
+    Registered,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -104,6 +105,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
     StoredHistories,
     TellUser,
     Unmoderated,
@@ -779,8 +781,8 @@ class LocalBackend:
             ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: by_nobody(self.account_store.apply),
-            AccountPush: by_nobody(self.push.apply),
+            AccountRecord: self._apply_record,
+            AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
@@ -793,7 +795,9 @@ class LocalBackend:
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountUploadTokens: by_nobody(
+                self._while_registered(self.upload_tokens.apply)
+            ),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
             StoredHistories: by_nobody(self._age_out),
@@ -836,6 +840,32 @@ class LocalBackend:
 
         return applying
 
+    def _while_registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of what is kept for an account, refused
+        (nothing applied) if it rests on the account being
+        :class:`~chatroom.core.changes.Registered` and it is not."""
+
+        async def applying(change: DecidedChange) -> None:
+            await self._check_registered(change)
+            await apply(change)
+
+        return applying
+
+    async def _check_registered(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` if ``change``
+        rests on its account being registered and it is not (one process:
+        nothing is written between this read and the apply)."""
+        premise = change.premise(Registered)
+        subject = change.subject
+        assert isinstance(subject, AccountPush | AccountUploadTokens | AccountWaiting)
+        if (
+            premise is not None
+            and await self.account_store.get(subject.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
+
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -859,10 +889,27 @@ class LocalBackend:
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
 
-    def _end_sessions(self, end: EndSessions) -> None:
+    async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
+        """An account's record written (the store checks the premises
+        first), then the sessions the core decided go with it: the one a
+        :class:`~chatroom.core.changes.SignOut` names stays, for the core
+        to sign out (one process: the name has no other holder), every
+        other one an :class:`~chatroom.core.changes.EndSessions` names
+        ends, told why."""
+        await self.account_store.apply(change)
+        staying = frozenset(out.holder for out in change.of(SignOut))
+        for end in change.of(EndSessions):
+            self._end_sessions(end, staying)
+
+    def _end_sessions(
+        self, end: EndSessions, staying: frozenset[str] = frozenset()
+    ) -> None:
         """The sessions ``end`` names end, told why: the one holding its name
-        and every one signed in to its account."""
+        and every one signed in to its account, but those holding a name
+        key in ``staying``."""
         for victim, session in list(self.sessions.named()):
+            if name_key(session.name) in staying:
+                continue
             if (end.holder and name_key(session.name) == end.holder) or (
                 end.account and session.account == end.account
             ):
@@ -881,9 +928,11 @@ class LocalBackend:
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A private message kept for an absent account: nobody signed in
-        to it, as the core read (else refused: the core tells it instead),
-        then the conversations' premise and keeping."""
+        """A private message kept for an absent account: registered still
+        and nobody signed in to it, as the core read (else refused: the
+        core tells it instead), then the conversations' premise and
+        keeping."""
+        await self._check_registered(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)

@@ -134,6 +134,7 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
     StoredHistories,
     Version,
     by_nobody,
@@ -1039,7 +1040,7 @@ class RedisBackend:
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
-            AccountRecord: by_nobody(self.account_store.apply),
+            AccountRecord: self._apply_record,
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: by_nobody(self.conversations.apply),
@@ -1066,6 +1067,32 @@ class RedisBackend:
         watchers are told depends on the room being secret, read first."""
         facts = await self.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
+
+    async def _apply_record(
+        self, change: DecidedChange, session: Session | None
+    ) -> None:
+        """An account's record written, by its store; one that sessions go
+        with (an account given up: :class:`~chatroom.core.changes.SignOut`,
+        :class:`~chatroom.core.changes.EndSessions`) in the same script,
+        which starts their ends once the premises hold and the record is
+        written, the ends' other steps then run as a ban's
+        (:mod:`.endings`)."""
+        told = {op.told for op in change.ops if isinstance(op, SignOut | EndSessions)}
+        if not told:
+            await self.account_store.apply(change)
+            return
+        if len(told) > 1:
+            raise TypeError(f"one reason for the ends of a change: {change!r}")
+        try:
+            await self.endings.end(
+                accounts.APPLY,
+                *self.account_store.record_arguments(change),
+                kind=DepartureKind.QUIT,
+                reason=told.pop(),
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            raise await self.account_store.refusal(change, changed.args[0][1]) from None
 
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None

@@ -722,6 +722,36 @@ local function ending_by(u, token)
   return redis.call('HGET', P .. 'ending', u) == token
 end
 
+-- Session `held` (as sessions_of answers it) is told `order` (the node's
+-- EndSession, encoded) and, until its node's next heartbeats, listed as
+-- ended with `reason`, for a node that missed the message while out of
+-- touch (see RESUME; `ttl` ms at most, for a node that never comes back).
+local function tell_ended(held, reason, order, ttl)
+  tell(held, order)
+  local ended = P .. 'ended:' .. held.node
+  redis.call('HSET', ended, held.conn, reason)
+  redis.call('PEXPIRE', ended, tonumber(ttl))
+end
+
+-- The users an end names (chatroom.core.changes.EndSessions) added to
+-- `users` once each (`covered`: those in it already): the one holding
+-- name key `holder` and every one signed in to `account` ('' for none).
+local function cover_end(holder, account, users, covered)
+  local function covers(u)
+    if not covered[u] then
+      covered[u] = true
+      users[#users + 1] = u
+    end
+  end
+  if holder ~= '' and redis.call('HEXISTS', USERS, holder) == 1 then covers(holder) end
+  if account ~= '' then
+    local signed = redis.call('HGETALL', SIGNED)
+    for i = 1, #signed, 2 do
+      if signed[i + 1] == account then covers(signed[i]) end
+    end
+  end
+end
+
 -- The server's step of the end of user u's sessions (u held): u marked
 -- ending, and unless `order` is '' (a release: the node that had the
 -- session knows) every session holding u told `order` (the node's
@@ -738,12 +768,7 @@ local function start_ending(u, reason, order, ttl)
   if not token then
     token = s.token
     if order ~= '' then
-      for _, held in ipairs(sessions_of(u, '')) do
-        tell(held, order)
-        local ended = P .. 'ended:' .. held.node
-        redis.call('HSET', ended, held.conn, reason)
-        redis.call('PEXPIRE', ended, tonumber(ttl))
-      end
+      for _, held in ipairs(sessions_of(u, '')) do tell_ended(held, reason, order, ttl) end
     end
     redis.call('HSET', P .. 'ending', u, token)
   end

@@ -33,12 +33,6 @@ local function tell_nodes(order)
   end
 end
 local users, covered = {}, {}
-local function covers(u)
-  if not covered[u] then
-    covered[u] = true
-    users[#users + 1] = u
-  end
-end
 local at = 6 + 2 * count
 while at <= #ARGV do
   local op, mask = ARGV[at], ARGV[at + 1]
@@ -58,14 +52,7 @@ while at <= #ARGV do
     record_entries('*', ARGV[at + 1], ARGV[at + 2])
     at = at + 3
   else  -- 'end'
-    local holder, account = ARGV[at + 1], ARGV[at + 2]
-    if holder ~= '' and redis.call('HEXISTS', USERS, holder) == 1 then covers(holder) end
-    if account ~= '' then
-      local signed = redis.call('HGETALL', SIGNED)
-      for i = 1, #signed, 2 do
-        if signed[i + 1] == account then covers(signed[i]) end
-      end
-    end
+    cover_end(ARGV[at + 1], ARGV[at + 2], users, covered)
     at = at + 3
   end
 end
