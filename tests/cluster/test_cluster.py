@@ -358,6 +358,18 @@ class SubscriptionTests(ClusterTestCase):
         return 0
 
     @defer.inlineCallbacks
+    def test_a_sign_in_asks_no_ping_where_nobody_watches_names(self):
+        """A sign-in's claim publishes its name's sighting on the watch
+        channel, which a node hears only while someone there watches
+        names (IRC's MONITOR): on a node where nobody does, nothing it
+        published comes back, and no PING waits for it."""
+        one, _two = yield self.start_nodes(2)
+        yield self.client(one, "alice")  # the room list kept from here on
+        pings = yield self.publishes(one, "ping")
+        yield self.client(one, "bob")
+        self.assertEqual((yield self.publishes(one, "ping")), pings)
+
+    @defer.inlineCallbacks
     def test_a_join_returns_once_its_event_is_here_without_a_ping(self):
         """A join is answered once its JOIN has come to the joiner's node
         (for its members there), known by the event's place in the room's

@@ -574,7 +574,12 @@ class RedisBackend:
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`):
         ends a session holding the name (on any node) first if
         ``takeover`` (``TAKEOVER``, then the claim again), or on a sign-in
-        adds this one as a holder of it."""
+        adds this one as a holder of it. What ``CLAIM`` publishes is a
+        first name's sighting on the watch channel: the call waits for the
+        subscriber link to bring it only while this node hears that
+        channel (its ``MONITOR`` watchers are told before the sign-in
+        goes on); else nothing it published comes here, and no ``PING``
+        asks."""
         key = name_key(name)
         old = key_of(session) if session.name else ""
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
@@ -587,7 +592,9 @@ class RedisBackend:
             ending_until = self.clock.seconds() + self.cluster.redis_timeout
             takeovers = 0
             while True:
-                reply = await self.calls.call(scripts.CLAIM, *args, refusals=taken)
+                reply = await self.calls.call(
+                    scripts.CLAIM, *args, refusals=taken, arrived=self._sighted
+                )
                 if reply[0] == b"ENDING":
                     if self.clock.seconds() >= ending_until:
                         raise errors.name_taken(name)  # an end that never ends
@@ -613,6 +620,12 @@ class RedisBackend:
         finally:
             self._claiming.pop(member, None)
         return bool(reply[0] == b"IN_ROOM")
+
+    def _sighted(self, reply: Any) -> Deferred[None] | None:
+        """For a ``CLAIM``'s ``arrived``: None (the ``PING``) while this
+        node hears the watch channel, where its sighting goes; else nothing
+        to wait for."""
+        return None if self.watching.subscribed else published_nothing(reply)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
