@@ -59,6 +59,7 @@ from chatroom.core.changes import (
     Announce,
     Append,
     CountedEvents,
+    CountedFailures,
     DecidedChange,
     Drop,
     Emit,
@@ -147,7 +148,7 @@ from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-from chatroom.core.throttle import MemoryWindows
+from chatroom.core.throttle import MemoryFailures, MemoryWindows
 from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
@@ -206,6 +207,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         #: Registrations counted in this process's memory.
         self.account_store.windows = self.windows = MemoryWindows(clock)
+        #: Wrong passwords and codes counted in this process's memory.
+        self.account_store.failures = self.failures = MemoryFailures(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
         self.network_ban_listeners: list[NetworkBanNews] = []
@@ -788,6 +791,7 @@ class LocalBackend:
             PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
+            CountedFailures: by_nobody(self.failures.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: self._recording(self._apply_lockdown),
