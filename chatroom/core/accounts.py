@@ -6,7 +6,7 @@ every door, on the values this module defines: passwords are 8-128 characters,
 spaces and any printable ones, normalised the same way wherever they come from
 (:func:`passphrase`); they are hashed with Argon2id (``argon2-cffi``) on a
 thread of their own, never on the reactor thread; failed sign-ins back off per
-name and per address (:class:`~chatroom.core.throttle.Backoff`), counted
+name and per address (:class:`~chatroom.core.throttle.FailureBackoff`), counted
 by the back-end for every node of a cluster. Where
 accounts and server bans are kept is an :class:`AccountStore`, which each
 back-end provides (:class:`~chatroom.backends.local.accounts.StoredAccounts` in

@@ -47,10 +47,17 @@ from chatroom.core import changes, errors
 from chatroom.core.codes import code_hash, new_code
 from chatroom.core.moderation import Actor
 from chatroom.core.text import name_key
-from chatroom.core.throttle import Backoff, Guesses, MemoryFailures, ThrottledError
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    MemoryFailures,
+    ThrottledError,
+)
 
 #: Wrong invitation codes, per address.
-CODES_BY_ADDRESS = Backoff("invitation-address", free=5, base=1, cap=900, forget=3600)
+CODES_BY_ADDRESS = FailureBackoff(
+    "invitation-address", free=5, base=1, cap=900, forget=3600
+)
 
 OPEN, INVITE, CLOSED = "open", "invite", "closed"
 #: ``--registration``'s values, most open first.

@@ -58,11 +58,16 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
-from chatroom.core.throttle import Backoff, Guesses, SharedWindowLimit, ThrottledError
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    SharedWindowLimit,
+    ThrottledError,
+)
 
 #: Wrong codes (``/verify``, ``/reset``) per account, and per address.
-CODES_BY_NAME = Backoff("code-name", free=5, base=1, cap=60, forget=900)
-CODES_BY_ADDRESS = Backoff("code-address", free=5, base=1, cap=900, forget=3600)
+CODES_BY_NAME = FailureBackoff("code-name", free=5, base=1, cap=60, forget=900)
+CODES_BY_ADDRESS = FailureBackoff("code-address", free=5, base=1, cap=900, forget=3600)
 
 #: Seconds a password reset's code is good for.
 RESET_SECONDS = 30 * 60

@@ -3,7 +3,7 @@
 After ``free`` failures for a key, each further attempt must wait ``base``
 seconds, doubling with every failure up to ``cap``; a key that has had no
 failure for ``forget`` seconds starts over, and a success clears it
-(:class:`Backoff`: the rule, decided here). The counts are the back-end's,
+(:class:`FailureBackoff`: the rule, decided here). The counts are the back-end's,
 so every node of a cluster counts the same guesses (one atomic step in
 Redis, on Redis's clock), or this process's memory (:class:`MemoryFailures`,
 on an injected clock) where there is no other node; like Synapse's
@@ -53,7 +53,7 @@ from chatroom.core.changes import (
 
 
 @dataclass(frozen=True)
-class Backoff:
+class FailureBackoff:
     """The back-off after repeated failures under one kind of key (a
     name's, an address's...): after ``free`` failures each further attempt
     waits ``base`` seconds, doubling with every failure up to ``cap``; a
@@ -175,14 +175,14 @@ class SharedFailures(Protocol):
 class ThrottledError(Exception):
     """An attempt refused by ``backoff``: ``wait`` seconds are left."""
 
-    def __init__(self, backoff: Backoff, wait: float) -> None:
+    def __init__(self, backoff: FailureBackoff, wait: float) -> None:
         super().__init__(backoff, wait)
         self.backoff = backoff
         self.wait = wait
 
 
 class Guesses:
-    """Attempts counted as failures under back-offs (:class:`Backoff`)
+    """Attempts counted as failures under back-offs (:class:`FailureBackoff`)
     before their slow check, through ``count``: the back-end's one write,
     which counts them for every node where it can (Redis), or a process's
     own :class:`MemoryFailures`. The rule (the back-offs' waits) is decided
@@ -198,7 +198,7 @@ class Guesses:
     def __init__(self, count: Apply) -> None:
         self.count = count
 
-    async def attempt(self, *under: tuple[Backoff, str]) -> None:
+    async def attempt(self, *under: tuple[FailureBackoff, str]) -> None:
         """Count one failure under each ``(backoff, key)``, if each one's
         wait is over; else count none.
 
@@ -221,8 +221,8 @@ class Guesses:
 
     async def settle(
         self,
-        given_back: Sequence[tuple[Backoff, str]] = (),
-        cleared: Sequence[tuple[Backoff, str]] = (),
+        given_back: Sequence[tuple[FailureBackoff, str]] = (),
+        cleared: Sequence[tuple[FailureBackoff, str]] = (),
     ) -> None:
         """The failures counted under ``given_back`` were not failures, and
         every failure under ``cleared`` is forgotten: one step."""

@@ -2,7 +2,7 @@
 
 The back-off (how many failures are free, how long each further attempt
 waits, when a key is forgotten) is the core's rule
-(:class:`chatroom.core.throttle.Backoff`), which reaches Redis as a
+(:class:`chatroom.core.throttle.FailureBackoff`), which reaches Redis as a
 change's premises (:class:`~chatroom.core.changes.WaitedOut`: the free
 failures and the table of waits its operands); here each change is one
 script, which looks the wait up, checks it and counts, so guesses landing

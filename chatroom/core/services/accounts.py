@@ -55,7 +55,7 @@ from chatroom.core.moderation import account_mask
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
 from chatroom.core.throttle import (
-    Backoff,
+    FailureBackoff,
     Guesses,
     MemoryFailures,
     MemoryWindows,
@@ -64,13 +64,13 @@ from chatroom.core.throttle import (
 )
 
 #: Wrong passwords per name, from addresses that have not signed in to it.
-BY_NAME = Backoff("sign-in-name", free=5, base=1, cap=60, forget=900)
+BY_NAME = FailureBackoff("sign-in-name", free=5, base=1, cap=60, forget=900)
 #: Wrong passwords (and unknown names) per address.
-BY_ADDRESS = Backoff("sign-in-address", free=5, base=1, cap=900, forget=3600)
+BY_ADDRESS = FailureBackoff("sign-in-address", free=5, base=1, cap=900, forget=3600)
 #: Wrong passwords given by a signed-in session (``/password``,
 #: ``/unregister``), per account: guessers at the sign-in cannot slow its
 #: owner down here.
-IN_SESSION = Backoff("session", free=5, base=1, cap=60, forget=900)
+IN_SESSION = FailureBackoff("session", free=5, base=1, cap=60, forget=900)
 
 
 class AccountService:

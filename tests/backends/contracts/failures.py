@@ -1,7 +1,7 @@
 """Failures counted under a back-off (wrong passwords and codes), for both
 back-ends: one process's memory and Redis, shared by every node.
 
-The core decides the back-off (:class:`~chatroom.core.throttle.Backoff`:
+The core decides the back-off (:class:`~chatroom.core.throttle.FailureBackoff`:
 the free failures, the doubling waits, the cap, when a key is forgotten)
 and hands the counter one change: a failure counted under one key or
 several, resting on each key's :class:`~chatroom.core.changes.WaitedOut`,
@@ -20,11 +20,16 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.throttle import Backoff, Guesses, SharedFailures, ThrottledError
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    SharedFailures,
+    ThrottledError,
+)
 
 #: Waits long enough that none ends during a test.
-NAME = Backoff("name", free=3, base=60, cap=240, forget=3600)
-ADDRESS = Backoff("address", free=2, base=120, cap=480, forget=3600)
+NAME = FailureBackoff("name", free=3, base=60, cap=240, forget=3600)
+ADDRESS = FailureBackoff("address", free=2, base=120, cap=480, forget=3600)
 
 
 class FailuresContract:
@@ -37,12 +42,12 @@ class FailuresContract:
     def guesses(self) -> Guesses:
         return Guesses(self.counter().apply)
 
-    def attempt(self, *under: tuple[Backoff, str]) -> defer.Deferred[None]:
+    def attempt(self, *under: tuple[FailureBackoff, str]) -> defer.Deferred[None]:
         return defer.Deferred.fromCoroutine(self.guesses().attempt(*under))
 
     @defer.inlineCallbacks
     def throttled(
-        self, *under: tuple[Backoff, str]
+        self, *under: tuple[FailureBackoff, str]
     ) -> Generator[Any, Any, ThrottledError]:
         """The attempt is refused: by which back-off, and its wait."""
         refused = yield self.assertFailure(  # type: ignore[attr-defined]
@@ -99,9 +104,9 @@ class FailuresContract:
         with fewer, with the wait its table gives."""
         for _ in range(2):
             yield self.attempt((NAME, "k"))
-        yield self.attempt((Backoff("name", 3, 60, 240, 3600), "k"))
-        refused = yield self.throttled((Backoff("name", 1, 10, 40, 3600), "k"))
+        yield self.attempt((FailureBackoff("name", 3, 60, 240, 3600), "k"))
+        refused = yield self.throttled((FailureBackoff("name", 1, 10, 40, 3600), "k"))
         # 3 failures, 1 free: the third wait of 10, 20, 40.
         self.assertTrue(35 <= refused.wait <= 40, refused.wait)  # type: ignore[attr-defined]
-        refused = yield self.throttled((Backoff("name", 1, 500, 500, 3600), "k"))
+        refused = yield self.throttled((FailureBackoff("name", 1, 500, 500, 3600), "k"))
         self.assertTrue(495 <= refused.wait <= 500, refused.wait)  # type: ignore[attr-defined]
