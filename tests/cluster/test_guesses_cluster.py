@@ -124,3 +124,18 @@ class GuessesAcrossNodesTests(ClusterTestCase):
         checked = [r for r in replies if r.startswith("ERR BAD_CODE")]
         refused = [r for r in replies if r.startswith("ERR RATE_LIMITED")]
         self.assertEqual((len(checked), len(refused)), (5, 7), replies)
+
+    @defer.inlineCallbacks
+    def test_no_guess_is_checked_while_redis_is_away(self) -> Any:
+        """With Redis gone, a sign-in is answered UNAVAILABLE, never
+        checked (BAD_PASSWORD would tell a guesser the password was tried
+        uncounted), on either node."""
+        nodes = yield self.two_nodes_and_alice()
+        guessers = []
+        for node in nodes:
+            guessers.append((yield self.line_from(node, "127.0.4.1")))
+        yield self.redis.stop()
+        for n, guesser in enumerate(guessers):
+            guesser.say(f"/login alice guess-number-{n}")
+            reply = yield guesser.expect_line("ERR ")
+            self.assertTrue(reply.startswith("ERR UNAVAILABLE "), reply)
