@@ -11,7 +11,13 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.throttle import SharedFailures
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    MemoryFailures,
+    SharedFailures,
+    ThrottledError,
+)
 from tests.backends.contracts.failures import NAME, FailuresContract
 from tests.backends.contracts.handler import CONFIG
 from tests.support import chat_core, local_server
@@ -43,3 +49,25 @@ class LocalFailuresTests(FailuresContract, unittest.TestCase):
         self.clock.advance(NAME.forget)
         for _ in range(NAME.free):
             yield self.attempt((NAME, "alice"))
+
+    @defer.inlineCallbacks
+    def test_the_table_is_bounded(self) -> Generator[Any, Any, None]:
+        """Past its keys, the counter drops the forgotten ones first, then
+        the oldest: a guesser with endless addresses cannot fill memory,
+        and the newest counts stay."""
+        counter = MemoryFailures(self.clock, keys=2)
+        guesses = Guesses(counter.apply)
+        quick = FailureBackoff("quick", free=1, base=60, cap=60, forget=10)
+        yield defer.Deferred.fromCoroutine(guesses.attempt((quick, "gone")))
+        self.clock.advance(10)
+        for key in ("old", "new", "newest"):
+            yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, key)))
+        for key in ("new", "newest"):  # kept: NAME has 3 free, these used 1
+            for _ in range(NAME.free - 1):
+                yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, key)))
+            yield self.assertFailure(
+                defer.Deferred.fromCoroutine(guesses.attempt((NAME, key))),
+                ThrottledError,
+            )
+        for _ in range(NAME.free):  # dropped: starts over
+            yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, "old")))
