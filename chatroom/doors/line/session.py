@@ -329,10 +329,17 @@ class LineSession:
         self.send(format_line("WELCOME", name))
         for line in self.connection.config.motd or ():  # --motd, if given
             self.send(format_line("MOTD", text=line))
-        await self.send_room_list()
+        await self.send_lobby_list()
         await self.registry.messages.deliver_kept(self.member)  # an account's, kept
 
+    async def send_lobby_list(self) -> None:
+        """The lobby's list, on entering the lobby: at most ``--lobby-rooms``
+        rooms, ``ROOMS`` saying how many more ``/list`` lists."""
+        listing = await self.registry.rooms.lobby_rooms(self.member)
+        self.send(listing.encoded(render_listing))
+
     async def send_room_list(self) -> None:
+        """Every room (``/list``)."""
         listing = await self.registry.rooms.list_rooms(self.member)
         self.send(listing.encoded(render_listing))
 
@@ -436,7 +443,7 @@ class LineSession:
             self.send(format_line("LEFT", room))
             self._leave_place(room)
         if self.room is None:
-            await self.send_room_list()
+            await self.send_lobby_list()
 
     async def do_who(self, args: str) -> None:
         details = await self.registry.rooms.room_details(self.current_room())
