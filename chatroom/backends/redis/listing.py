@@ -1,10 +1,11 @@
 """The room list in a cluster: the server's index of rooms, each room's row.
 
-Every sign-in at the line door is sent the whole room list, and every
-``LIST`` reads it. Each room's row (name, members, capacity, topic,
-creation number, secret) is in the room's slot, the index of rooms
-(``P rooms``) in the server's, so the list is read in steps of one slot
-each: the index (:data:`LISTED_KEYS`), then every room's row
+Every sign-in at the line door is sent the lobby's list (at most
+``--lobby-rooms`` rooms, :class:`~chatroom.core.lobby_list.LobbyList`),
+kept from every room's row, and every ``/list`` and ``LIST`` lists all.
+Each room's row (name, members, capacity, topic, creation number, secret)
+is in the room's slot, the index of rooms (``P rooms``) in the server's,
+so the list is read in steps of one slot each: the index (:data:`LISTED_KEYS`), then every room's row
 (:data:`LISTED_ROOM`), sent together on the link (one round trip, see
 :func:`~chatroom.backends.redis.calls.together`); where the rooms share the
 server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
