@@ -5,10 +5,11 @@ Every sign-in at the line door is sent the lobby's list (at most
 kept from every room's row, and every ``/list`` and ``LIST`` lists all.
 Each room's row (name, members, capacity, topic, creation number, secret)
 is in the room's slot, the index of rooms (``P rooms``) in the server's,
-so the list is read in steps of one slot each: the index (:data:`LISTED_KEYS`), then every room's row
-(:data:`LISTED_ROOM`), sent together on the link (one round trip, see
-:func:`~chatroom.backends.redis.calls.together`); where the rooms share the
-server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
+so the list is read in steps of one slot each: the index
+(:data:`LISTED_KEYS`), then every room's row (:data:`LISTED_ROOM`), sent
+together on the link (one round trip, see
+:func:`~chatroom.backends.redis.calls.together`); where the rooms share
+the server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
 per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
 changed since. Every change of a row is news, told in the same step by
