@@ -70,6 +70,7 @@ from chatroom.doors.line.arguments import (
     parse_caps,
     parse_join,
     rest_as_password,
+    room_pattern,
     single_word,
     split_private_message,
     split_say,
@@ -338,9 +339,13 @@ class LineSession:
         listing = await self.registry.rooms.lobby_rooms(self.member)
         self.send(listing.encoded(render_listing))
 
-    async def send_room_list(self) -> None:
-        """Every room (``/list``)."""
+    async def send_room_list(self, pattern: str = "") -> None:
+        """Every room (``/list``), or those whose name matches ``pattern``
+        (``/list PATTERN``: :func:`room_pattern`)."""
         listing = await self.registry.rooms.list_rooms(self.member)
+        if pattern:
+            matches = room_pattern(pattern)
+            listing = listing.keeping(lambda info: matches(name_key(info.name)))
         self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------
@@ -374,7 +379,7 @@ class LineSession:
         self.connection.close(self.registry.quit(self.member, args))
 
     async def do_list(self, args: str) -> None:
-        await self.send_room_list()
+        await self.send_room_list(single_word(args, "/list [PATTERN]") if args else "")
 
     async def do_create(self, args: str) -> None:
         name = single_word(args, "/create NAME")

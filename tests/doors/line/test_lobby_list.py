@@ -166,3 +166,27 @@ class PermanentRoomsTests(ProtocolTestCase):
             client.received()[1:],
             ["ROOMS 2 2", "ROOM general 0 256", "ROOM help 0 256"],
         )
+
+
+class ListPatternTests(ProtocolTestCase):
+    """``/list PATTERN``: the rooms whose name has it, or matches its mask."""
+
+    def test_a_word_or_a_mask(self) -> None:
+        for room in ("tea", "Teatime", "chess", "tech"):
+            self.create(room, f"{room}0")
+        client = self.connect("ann")
+        client.send("/list TEA")
+        self.assertEqual(
+            client.received(), ["ROOMS 2", "ROOM tea 1 256", "ROOM Teatime 1 256"]
+        )
+        client.send("/list te?h")
+        self.assertEqual(client.received(), ["ROOMS 1", "ROOM tech 1 256"])
+        client.send("/list *s")
+        self.assertEqual(client.received(), ["ROOMS 1", "ROOM chess 1 256"])
+        client.send("/list coffee")
+        self.assertEqual(client.received(), ["ROOMS 0"])
+
+    def test_one_pattern(self) -> None:
+        client = self.connect("ann")
+        client.send("/list tea chess")
+        self.assertError(client, "BAD_ARGS")
