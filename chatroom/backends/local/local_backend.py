@@ -12,6 +12,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -54,6 +55,7 @@ from chatroom.core.changes import (
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
+    AgeOut,
     Announce,
     Append,
     CountedEvents,
@@ -83,6 +85,7 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RecordEntries,
+    Registered,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -102,6 +105,8 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
+    StoredHistories,
     TellUser,
     Unmoderated,
     Version,
@@ -340,6 +345,16 @@ class LocalBackend:
         elif room.owner is not owner:
             self._save(room)
 
+    async def _age_out(self, change: DecidedChange) -> None:
+        """A sweep by age (:mod:`chatroom.core.retention`): the store's
+        trim by age is of every room already, so it is handed the oldest
+        time kept as a message's :class:`Append` hands it, and the events
+        said before it go with its next trim (:meth:`Store.age_out`). One
+        process sweeps alone: its :class:`~chatroom.core.changes.
+        SweepLease` always holds."""
+        for ageing in change.of(AgeOut):
+            self.store.age_out(ageing.oldest)
+
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
         resumes follow (a resume from before them now has a ``GAP``)."""
@@ -507,12 +522,16 @@ class LocalBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out(self.sessions.addressed(event), event)
 
-    async def end_user(self, name: str, reason: str) -> str:
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
         victim = self.users.get(name_key(name))
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
         self.reports.session_ended(victim, reason)
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
         return shown
 
     def follow_network_bans(self, news: NetworkBanNews) -> None:
@@ -524,8 +543,12 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         self._end_sessions(EndSessions("", account, reason))
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
@@ -766,17 +789,17 @@ class LocalBackend:
         here is a deletion: joins and leaves are :meth:`enter` and
         :meth:`leave`)."""
         return {
-            RoomMessages: self._apply_messages,
+            RoomMessages: self._recording(self._apply_messages),
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._apply_rename,
-            ServerReports: by_nobody(self.abuse_reports.apply),
+            RoomPins: self._recording(by_nobody(self.pins.apply)),
+            RoomName: self._recording(self._apply_rename),
+            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: by_nobody(self.account_store.apply),
-            AccountPush: by_nobody(self.push.apply),
+            AccountRecord: self._apply_record,
+            AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
@@ -784,15 +807,37 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: self._apply_lockdown,
-            ServerBanList: self._apply_server_bans,
+            ServerLockdown: self._recording(self._apply_lockdown),
+            ServerBanList: self._recording(self._apply_server_bans),
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountUploadTokens: by_nobody(
+                self._while_registered(self.upload_tokens.apply)
+            ),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self._age_out),
         }
+
+    def _recording(self, apply: Applier) -> Applier:
+        """``apply`` of a change that carries its action's moderation log
+        entries (:class:`~chatroom.core.changes.RecordEntries`, the core's):
+        the change without them, then them, in the log each names. A
+        failed premise raises before either; nothing between waits, so
+        memory and the store's next batch (one transaction) hold both or
+        neither."""
+
+        async def applying(change: DecidedChange, member: Member | None) -> None:
+            entries = change.of(RecordEntries)
+            if entries:
+                own = [op for op in change.ops if not isinstance(op, RecordEntries)]
+                change = replace(change, ops=tuple(own))
+            await apply(change, member)
+            for op in entries:
+                self.modlog.record(op.log, op.entries)
+
+        return applying
 
     def _registered(
         self, apply: Callable[[DecidedChange], Awaitable[None]]
@@ -811,6 +856,32 @@ class LocalBackend:
                 await apply(change)
 
         return applying
+
+    def _while_registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of what is kept for an account, refused
+        (nothing applied) if it rests on the account being
+        :class:`~chatroom.core.changes.Registered` and it is not."""
+
+        async def applying(change: DecidedChange) -> None:
+            await self._check_registered(change)
+            await apply(change)
+
+        return applying
+
+    async def _check_registered(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` if ``change``
+        rests on its account being registered and it is not (one process:
+        nothing is written between this read and the apply)."""
+        premise = change.premise(Registered)
+        subject = change.subject
+        assert isinstance(subject, AccountPush | AccountUploadTokens | AccountWaiting)
+        if (
+            premise is not None
+            and await self.account_store.get(subject.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
 
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
@@ -835,10 +906,27 @@ class LocalBackend:
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
 
-    def _end_sessions(self, end: EndSessions) -> None:
+    async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
+        """An account's record written (the store checks the premises
+        first), then the sessions the core decided go with it: the one a
+        :class:`~chatroom.core.changes.SignOut` names stays, for the core
+        to sign out (one process: the name has no other holder), every
+        other one an :class:`~chatroom.core.changes.EndSessions` names
+        ends, told why."""
+        await self.account_store.apply(change)
+        staying = frozenset(out.holder for out in change.of(SignOut))
+        for end in change.of(EndSessions):
+            self._end_sessions(end, staying)
+
+    def _end_sessions(
+        self, end: EndSessions, staying: frozenset[str] = frozenset()
+    ) -> None:
         """The sessions ``end`` names end, told why: the one holding its name
-        and every one signed in to its account."""
+        and every one signed in to its account, but those holding a name
+        key in ``staying``."""
         for victim, session in list(self.sessions.named()):
+            if name_key(session.name) in staying:
+                continue
             if (end.holder and name_key(session.name) == end.holder) or (
                 end.account and session.account == end.account
             ):
@@ -857,9 +945,11 @@ class LocalBackend:
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A private message kept for an absent account: nobody signed in
-        to it, as the core read (else refused: the core tells it instead),
-        then the conversations' premise and keeping."""
+        """A private message kept for an absent account: registered still
+        and nobody signed in to it, as the core read (else refused: the
+        core tells it instead), then the conversations' premise and
+        keeping."""
+        await self._check_registered(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)
