@@ -1,3 +1,3 @@
 
-local dropped, done, next = age_out(ARGV[2], ARGV[3], tonumber(ARGV[4]))
-return {dropped, done and 1 or 0, next}
+local dropped, done, start = age_out(ARGV[2], ARGV[3], tonumber(ARGV[4]))
+return {dropped, done and 1 or 0, start}
