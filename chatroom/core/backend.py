@@ -583,6 +583,12 @@ class Backend(SeatingSteps, Protocol):
 
     async def list_rooms(self) -> Listing: ...
 
+    async def lobby_rooms(self) -> Listing:
+        """The lobby's list: at most ``--lobby-rooms`` rooms, with how many
+        more (:class:`~chatroom.core.lobby_list.LobbyList`), and the secret
+        rooms; read without going through every room."""
+        ...
+
     async def names_online(self) -> list[str]:
         """Every name held now, on every node, as shown: one read."""
         ...

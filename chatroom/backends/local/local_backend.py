@@ -140,6 +140,7 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
@@ -195,6 +196,11 @@ class LocalBackend:
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        #: The lobby's list, and the rooms whose listing changed since it
+        #: was last brought up to date (at the next read: a room's listing
+        #: is told changed before some of its changes are made).
+        self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
+        self._relist: dict[str, None] = {}
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -554,6 +560,17 @@ class LocalBackend:
 
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
+
+    async def lobby_rooms(self) -> Listing:
+        lobby_list = self.lobby_list
+        relist, self._relist = self._relist, {}
+        for key in relist:
+            room = self.rooms.get(key)
+            if room is None:
+                lobby_list.drop(key)
+            else:
+                lobby_list.put(key, room.info())
+        return lobby_list.listing()
 
     async def names_online(self) -> list[str]:
         return [session.name for _, session in self.sessions.named()]
@@ -1021,7 +1038,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
-        listing = (await self.list_rooms()).public()
+        listing = (await self.lobby_rooms()).public()
         for gone in members:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
@@ -1073,7 +1090,7 @@ class LocalBackend:
                 seated.room_renamed(op.event)
             if not where.policy.secret:  # else the lobby never listed it
                 self.lobby.renamed(op.event)
-        self.lobby.changed(old_key, old)
+        self._listing_changed(old_key, old)
         self._room_changed(where)
 
     async def _apply_moderation(
@@ -1102,7 +1119,7 @@ class LocalBackend:
                 kicked = self.users[op.user]
                 self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
-                kicked.removed(where.name, (await self.list_rooms()).public())
+                kicked.removed(where.name, (await self.lobby_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
             elif isinstance(op, RecordEntries):
@@ -1177,7 +1194,13 @@ class LocalBackend:
         self.lobby.watch(member, watching)
 
     def _room_changed(self, room: Room) -> None:
-        self.lobby.changed(room.key, room.name)
+        self._listing_changed(room.key, room.name)
+
+    def _listing_changed(self, key: str, name: str) -> None:
+        """Room ``key``'s listing changed (made, joined, left, gone...):
+        for the lobby's watchers, and its list."""
+        self.lobby.changed(key, name)
+        self._relist[key] = None
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         entries: list[ListedRoom | RoomGone] = []

@@ -45,7 +45,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 from tests.doors.irc.test_irc import IRCClient
-from tests.support import FakeClient, chat_core
+from tests.support import FakeClient, chat_core, seat_named
 
 CONFIG = ServerConfig(rate=0, rooms=())
 #: Where the tests' HTTP door would be.
@@ -404,14 +404,9 @@ class UserDataContract(IRCContractBase):
     @defer.inlineCallbacks
     def history(self, name: str) -> Generator[Any, Any, list[StoredEvent]]:
         """Room tea's stored events, as the back-end gives them to ``name``."""
-        core = chat_core(self.server)
-        member, session = next(
-            (member, session)
-            for member, session in core.sessions.named()
-            if session.name == name
-        )
+        member, session = seat_named(self.server, name)
         events = yield defer.ensureDeferred(
-            core.backend.history(member, session, "tea", 20, None)
+            chat_core(self.server).backend.history(member, session, "tea", 20, None)
         )
         return list(events)
 
