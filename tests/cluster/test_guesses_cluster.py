@@ -15,6 +15,7 @@ from typing import Any
 from twisted.internet import defer, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
+from tests.cluster.redis_cluster import RedisClusterTestCase
 from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient
 
@@ -23,8 +24,13 @@ PASSWORD = "tea-and-biscuits"
 OWNER = "127.0.0.5"
 
 
-class GuessesAcrossNodesTests(ClusterTestCase):
-    timeout = 60
+class Guessing:
+    """Guessers bound to addresses of their own, on a cluster's nodes
+    (mixed in before a :class:`ClusterTestCase`)."""
+
+    clients: list[LineClient]
+    port_of: Any
+    start_nodes: Any
 
     @defer.inlineCallbacks
     def line_from(self, node: Any, address: str) -> Any:
@@ -68,8 +74,17 @@ class GuessesAcrossNodesTests(ClusterTestCase):
         replies = yield self.at_once(nodes, guesses, lambda n: f"127.0.1.{n + 1}")
         checked = [r for r in replies if r.startswith("ERR BAD_PASSWORD")]
         refused = [r for r in replies if r.startswith("ERR RATE_LIMITED")]
-        self.assertEqual((len(checked), len(refused)), (5, 35), replies)
-        self.assertIn("for this name", refused[0])
+        self.assertEqual((len(checked), len(refused)), (5, 35), replies)  # type: ignore[attr-defined]
+        self.assertIn("for this name", refused[0])  # type: ignore[attr-defined]
+
+
+class GuessesOnRedisClusterTests(Guessing, RedisClusterTestCase):
+    """The same on a Redis Cluster of three primaries, rooms apart: the
+    counts are the chat's keys, in its slot."""
+
+
+class GuessesAcrossNodesTests(Guessing, ClusterTestCase):
+    timeout = 60
 
     @defer.inlineCallbacks
     def test_forty_guesses_over_two_nodes_from_one_address(self) -> Any:
