@@ -1316,7 +1316,8 @@ class KeepPrivate(Operation):
 class AppendPrivate(Operation):
     """Number ``event`` (a private message, or a tags-only one) with the
     conversation's next id (its ``id`` set) and keep it among the
-    conversation's newest ``--conversation-retention``."""
+    conversation's newest ``--conversation-retention``. Rests on
+    :class:`PartyRegistered` when the recipient is an account."""
 
     event: PrivateEvent
 
@@ -1328,6 +1329,17 @@ class PrivateKept(Premise):
     facts: it is gone."""
 
     event_id: int
+
+
+@dataclass(frozen=True)
+class PartyRegistered(Premise):
+    """Account ``account``, the recipient's side of the conversation, is
+    registered still: a message appended to a conversation with an
+    account, decided before the account's deletion and come after, is
+    refused and keeps nothing (no conversation names the deleted
+    account again). A refusal brings no facts."""
+
+    account: str
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ from chatroom.core.changes import (
     NameFree,
     NameHolders,
     OwnerIs,
+    PartyRegistered,
     Premise,
     PremiseFailedError,
     Present,
@@ -805,7 +806,7 @@ class LocalBackend:
             AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
-            PrivateConversation: by_nobody(self.conversations.apply),
+            PrivateConversation: by_nobody(self._apply_conversation),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
             CountedFailures: by_nobody(self.failures.apply),
@@ -945,6 +946,19 @@ class LocalBackend:
         for op in change.of(SetLockdown):
             for listener in list(self.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
+
+    async def _apply_conversation(self, change: DecidedChange) -> None:
+        """A conversation's change, refused (nothing applied) if it rests on
+        the recipient's account being
+        :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
+        process: nothing is written between this read and the apply)."""
+        premise = change.premise(PartyRegistered)
+        if (
+            premise is not None
+            and await self.account_store.get(premise.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
