@@ -38,7 +38,13 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
 from chatroom.core.facts import Target
-from chatroom.core.private import NO_COPY, appended, conversation_key, kept_for
+from chatroom.core.private import (
+    NO_COPY,
+    append,
+    appended,
+    conversation_key,
+    kept_for,
+)
 from chatroom.core.push import change_of, subscribing
 from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
@@ -358,18 +364,23 @@ class UserDataContract(IRCContractBase):
         """carol's private message to alice, decided on alice's account by a
         node that had not yet heard of its deletion and appended to their
         conversation after it: refused on its premise that alice is
-        registered, and no conversation names her again. The same message
+        registered (carol is told ``NO_SUCH_USER``, as for a message kept
+        for her), and no conversation names her again. The same message
         to dave, registered and away, is kept in theirs."""
         yield self.alice_deleted_dave_away()
         backend = chat_core(self.server).backend
         for name in ("alice", "dave"):
             key = conversation_key("carol", name)
             message = PrivateMessage("carol", name, "2026-11-27T02:00:00Z", "hi")
-            change = appended(key, message, Target(name, name))
+            recipient = Target(name, name)
+            change = appended(key, message, recipient)
             if name == "alice":
                 refused = defer.ensureDeferred(backend.apply(change))
                 refusal = yield self.assertFailure(refused, PremiseFailedError)
                 self.assertEqual(refusal.premise, PartyRegistered("alice"))
+                told = defer.ensureDeferred(append(backend, key, message, recipient))
+                answer = yield self.assertFailure(told, ChatError)
+                self.assertEqual(answer.code, "NO_SUCH_USER")  # what carol sees
             else:
                 yield defer.ensureDeferred(backend.apply(change))
             page = backend.conversations.page(key, 10, None)
