@@ -583,6 +583,12 @@ class Backend(SeatingSteps, Protocol):
 
     async def list_rooms(self) -> Listing: ...
 
+    async def lobby_rooms(self) -> Listing:
+        """The lobby's list: at most ``--lobby-rooms`` rooms, with how many
+        more (:class:`~chatroom.core.lobby_list.LobbyList`), and the secret
+        rooms; read without going through every room."""
+        ...
+
     async def names_online(self) -> list[str]:
         """Every name held now, on every node, as shown: one read."""
         ...
@@ -730,6 +736,10 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;
+        - :class:`~chatroom.core.changes.CountedFailures`: a wrong password
+          or code counted (:class:`~chatroom.core.changes.CountFailure`,
+          resting on :class:`~chatroom.core.changes.WaitedOut`), given back
+          or cleared;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.changes.AccountIgnores`,
           :class:`~chatroom.core.changes.AccountAge`), the server's

@@ -148,7 +148,7 @@ class ChatCore(Generic[B]):
             clock,
             self.backend,
             self.sessions,
-            lambda member: self.rooms.list_rooms(member),
+            lambda member: self.rooms.lobby_rooms(member),
             self.entries,
             self.identities.actor,
         )

@@ -45,6 +45,10 @@ class ServerConfig:
     ping_interval: float = 120.0
     ping_timeout: float = 60.0
     lobby_interval: float = 1.0
+    #: Most rooms the lobby's list shows on arrival, the permanent and the
+    #: most populated ones (``--lobby-rooms``; 0: every room;
+    #: chatroom.core.lobby_list). ``/list`` lists every room.
+    lobby_rooms: int = 100
     shutdown_grace: float = 3.0
     #: Events kept per room (in the store, or in memory with ``--db :memory:``).
     retention: int = 10_000

@@ -59,6 +59,7 @@ from chatroom.core.changes import (
     Announce,
     Append,
     CountedEvents,
+    CountedFailures,
     DecidedChange,
     Drop,
     Emit,
@@ -77,6 +78,7 @@ from chatroom.core.changes import (
     NameFree,
     NameHolders,
     OwnerIs,
+    PartyRegistered,
     Premise,
     PremiseFailedError,
     Present,
@@ -139,6 +141,7 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
@@ -147,7 +150,7 @@ from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-from chatroom.core.throttle import MemoryWindows
+from chatroom.core.throttle import MemoryFailures, MemoryWindows
 from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
@@ -194,6 +197,11 @@ class LocalBackend:
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        #: The lobby's list, and the rooms whose listing changed since it
+        #: was last brought up to date (at the next read: a room's listing
+        #: is told changed before some of its changes are made).
+        self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
+        self._relist: dict[str, None] = {}
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -206,6 +214,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         #: Registrations counted in this process's memory.
         self.account_store.windows = self.windows = MemoryWindows(clock)
+        #: Wrong passwords and codes counted in this process's memory.
+        self.account_store.failures = self.failures = MemoryFailures(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
         self.network_ban_listeners: list[NetworkBanNews] = []
@@ -552,6 +562,17 @@ class LocalBackend:
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
 
+    async def lobby_rooms(self) -> Listing:
+        lobby_list = self.lobby_list
+        relist, self._relist = self._relist, {}
+        for key in relist:
+            room = self.rooms.get(key)
+            if room is None:
+                lobby_list.drop(key)
+            else:
+                lobby_list.put(key, room.info())
+        return lobby_list.listing()
+
     async def names_online(self) -> list[str]:
         return [session.name for _, session in self.sessions.named()]
 
@@ -785,9 +806,10 @@ class LocalBackend:
             AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
-            PrivateConversation: by_nobody(self.conversations.apply),
+            PrivateConversation: by_nobody(self._apply_conversation),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
+            CountedFailures: by_nobody(self.failures.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: self._recording(self._apply_lockdown),
@@ -925,6 +947,19 @@ class LocalBackend:
             for listener in list(self.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
 
+    async def _apply_conversation(self, change: DecidedChange) -> None:
+        """A conversation's change, refused (nothing applied) if it rests on
+        the recipient's account being
+        :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
+        process: nothing is written between this read and the apply)."""
+        premise = change.premise(PartyRegistered)
+        if (
+            premise is not None
+            and await self.account_store.get(premise.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
+
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -1017,7 +1052,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
-        listing = (await self.list_rooms()).public()
+        listing = (await self.lobby_rooms()).public()
         for gone in members:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
@@ -1069,7 +1104,7 @@ class LocalBackend:
                 seated.room_renamed(op.event)
             if not where.policy.secret:  # else the lobby never listed it
                 self.lobby.renamed(op.event)
-        self.lobby.changed(old_key, old)
+        self._listing_changed(old_key, old)
         self._room_changed(where)
 
     async def _apply_moderation(
@@ -1098,7 +1133,7 @@ class LocalBackend:
                 kicked = self.users[op.user]
                 self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
-                kicked.removed(where.name, (await self.list_rooms()).public())
+                kicked.removed(where.name, (await self.lobby_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
             elif isinstance(op, RecordEntries):
@@ -1173,7 +1208,13 @@ class LocalBackend:
         self.lobby.watch(member, watching)
 
     def _room_changed(self, room: Room) -> None:
-        self.lobby.changed(room.key, room.name)
+        self._listing_changed(room.key, room.name)
+
+    def _listing_changed(self, key: str, name: str) -> None:
+        """Room ``key``'s listing changed (made, joined, left, gone...):
+        for the lobby's watchers, and its list."""
+        self.lobby.changed(key, name)
+        self._relist[key] = None
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         entries: list[ListedRoom | RoomGone] = []

@@ -102,6 +102,7 @@ from chatroom.core.changes import (
     Append,
     Banned,
     CountedEvents,
+    CountedFailures,
     DecidedChange,
     Drop,
     Emit,
@@ -151,6 +152,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.modlog import SERVER_LOG
@@ -223,7 +225,7 @@ class RedisBackend:
             cluster.room_channel,
             self.calls.subscribe,
             self.calls.unsubscribe,
-            self.list_rooms,
+            self.lobby_rooms,
             sessions.by_token,
             lambda room: self.renames.log_after(room),
         )
@@ -317,6 +319,7 @@ class RedisBackend:
             clock,
             config.lobby_interval,
             lambda: self.node.available,
+            LobbyList(config.rooms, config.lobby_rooms),
         )
         self.calls.listen(self._on_message)
 
@@ -844,7 +847,10 @@ class RedisBackend:
         return [room.name for room in self.here.places.get(member, ())]
 
     async def list_rooms(self) -> Listing:
-        return await self.listing.every_room()  # one read for a storm's sign-ins
+        return await self.listing.every_room()
+
+    async def lobby_rooms(self) -> Listing:
+        return await self.listing.lobby()  # one read for a storm's sign-ins
 
     async def names_online(self) -> list[str]:
         """``HVALS`` of ``P users`` (``"token display"`` each)."""
@@ -1060,6 +1066,7 @@ class RedisBackend:
             PrivateConversation: by_nobody(self.conversations.apply),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.account_store.windows.apply),
+            CountedFailures: by_nobody(self.account_store.failures.apply),
             AccountIgnores: by_nobody(self.account_store.apply),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: by_nobody(self.account_store.apply),

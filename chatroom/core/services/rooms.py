@@ -87,6 +87,15 @@ class RoomService:
         where = None if member is None else self.identities.seat(member)
         return rules.listed_for(listing, self.backend.joined_room, where)
 
+    async def lobby_rooms(self, member: Member) -> Listing:
+        """What ``member`` is shown on entering the lobby: at most
+        ``--lobby-rooms`` rooms, the permanent and the most populated,
+        oldest first, and how many more :meth:`list_rooms` would list
+        (:mod:`chatroom.core.lobby_list`); the secret rooms it is in too."""
+        listing = await self.backend.lobby_rooms()
+        where = self.identities.seat(member)
+        return rules.listed_for(listing, self.backend.joined_room, where)
+
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
     ) -> None:
