@@ -217,9 +217,12 @@ class CountedFailures:
     and codes, per name, per address or per signed-in session:
     ``sign-in-name:<key>``, ``sign-in-address:<address>``...), shared by
     every node of a cluster. One change counts under all its keys at once:
-    every premise checked before any failure is counted."""
+    every premise checked before any failure is counted. ``at`` is the
+    step's time on the core's clock: when each failure counted happened,
+    and what each wait is measured to."""
 
     keys: tuple[str, ...]
+    at: float
 
 
 @dataclass(frozen=True)
@@ -1247,7 +1250,7 @@ class UncountEvent(Operation):
 @dataclass(frozen=True)
 class WaitedOut(Premise):
     """Key ``key``'s back-off is over: after ``free`` failures, the last
-    one was at least ``waits[n]`` seconds ago (on the counter's clock),
+    one was at least ``waits[n]`` seconds before the change's ``at``,
     ``n`` counting the failures past ``free`` (the last wait once ``n`` is
     past the table's end). The waits are the core's rule (doubling up to a
     cap); the counter only looks them up. A refusal brings the seconds

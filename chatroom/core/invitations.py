@@ -286,7 +286,7 @@ class InvitationService:
         #: Wrong codes, counted where ``count_failures`` counts them (the
         #: accounts' wrong passwords are: for every node of a cluster), or
         #: in this process's memory.
-        self.guesses = Guesses(count_failures or MemoryFailures(clock).apply)
+        self.guesses = Guesses(count_failures or MemoryFailures(clock).apply, clock)
 
     def link(self, code: str) -> str:
         """The web page's address that redeems ``code`` ("" without one)."""

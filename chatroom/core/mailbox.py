@@ -221,7 +221,7 @@ class MailboxService:
         )
         #: Wrong codes, counted where the accounts' wrong passwords are
         #: (for every node of a cluster).
-        self.guesses = Guesses(accounts.count_failures)
+        self.guesses = Guesses(accounts.count_failures, clock)
 
     # -- the owner's address -------------------------------------------------------
 

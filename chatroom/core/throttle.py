@@ -113,7 +113,7 @@ class MemoryFailures:
         """:meth:`apply`, in the caller's step."""
         if not isinstance(change.subject, CountedFailures):
             raise TypeError(f"{change.subject!r} counts no failures")
-        now = self.clock.seconds()
+        now = change.subject.at
         for premise in change.premises:
             if not isinstance(premise, WaitedOut):
                 raise TypeError(f"not a premise of counted failures: {premise!r}")
@@ -195,8 +195,10 @@ class Guesses:
     spread over many, are throttled like forty sent one after another.
     """
 
-    def __init__(self, count: Apply) -> None:
+    def __init__(self, count: Apply, clock: IReactorTime) -> None:
         self.count = count
+        #: Each count's time, handed to the counter with it.
+        self.clock = clock
 
     async def attempt(self, *under: tuple[FailureBackoff, str]) -> None:
         """Count one failure under each ``(backoff, key)``, if each one's
@@ -212,7 +214,8 @@ class Guesses:
         ops = tuple(CountFailure(b.key(key), b.forget) for b, key in under)
         keys = tuple(backoff.key(key) for backoff, key in under)
         try:
-            await self.count(DecidedChange(CountedFailures(keys), premises, ops))
+            subject = CountedFailures(keys, self.clock.seconds())
+            await self.count(DecidedChange(subject, premises, ops))
         except PremiseFailedError as refusal:
             for (backoff, _), premise in zip(under, premises, strict=True):
                 if premise == refusal.premise:
@@ -230,7 +233,9 @@ class Guesses:
         ops += [ClearFailures(b.key(k)) for b, k in cleared]
         if ops:
             keys = tuple(dict.fromkeys([*given_back, *cleared]))
-            subject = CountedFailures(tuple(b.key(k) for b, k in keys))
+            subject = CountedFailures(
+                tuple(b.key(k) for b, k in keys), self.clock.seconds()
+            )
             await self.count(DecidedChange(subject, (), tuple(ops)))
 
 

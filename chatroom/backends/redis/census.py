@@ -22,7 +22,7 @@ lost it).
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
@@ -45,6 +45,8 @@ class RedisCensus:
         self.here = Census()
         #: Who waits for the write of this reactor turn, once one is due.
         self._waiting: list[Deferred[None]] | None = None
+        #: That write, at the turn's end.
+        self._due: IDelayedCall | None = None
 
     async def publish(self, here: Census) -> None:
         """One write per reactor turn at most, of the counts as they are
@@ -53,7 +55,7 @@ class RedisCensus:
         self.here = here
         if self._waiting is None:
             self._waiting = []
-            self.clock.callLater(0, self._write)
+            self._due = self.clock.callLater(0, self._write)
         written: Deferred[None] = Deferred()
         self._waiting.append(written)
         await written
@@ -64,6 +66,9 @@ class RedisCensus:
         writing.addErrback(lambda failure: None)
 
     def _write(self) -> None:
+        if self._due is not None and self._due.active():
+            self._due.cancel()  # written now, with this turn's counts
+        self._due = None
         waiting, self._waiting = self._waiting or [], None
         here = self.here
         value = f"{here.users} {here.invisible} {here.unknown}"
@@ -83,8 +88,12 @@ class RedisCensus:
         """Once every write asked for so far is done: the counts written
         once more, on the same connection, which Redis answers in order
         (a node's departure waits for it, so that no write of its reaches
-        Redis after the departure dropped its field)."""
-        await self.publish(self.here)
+        Redis after the departure dropped its field). Written at once, not
+        at the turn's end: a stopping node's clock may not turn again."""
+        written: Deferred[None] = Deferred()
+        self._waiting = [*(self._waiting or []), written]
+        self._write()
+        await written
 
     async def total(self, here: Census) -> Census:
         users, invisible, unknown = await self.calls.eval(TOTAL, self.node)

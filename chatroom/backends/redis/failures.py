@@ -6,8 +6,9 @@ waits, when a key is forgotten) is the core's rule
 change's premises (:class:`~chatroom.core.changes.WaitedOut`: the free
 failures and the table of waits its operands); here each change is one
 script, which looks the wait up, checks it and counts, so guesses landing
-on two nodes at once are counted one after the other, and the times are
-Redis's own (``TIME``), so the nodes' clocks need not agree. A sign-in
+on two nodes at once are counted one after the other. The times are the
+core's (the change's ``at``, on its injected clock), as every other time
+the chat keeps; the nodes' clocks agree as far as their hosts' do. A sign-in
 counts under its address's key and its name's in the same script: both
 are the prefix's keys, so in one slot of a Redis Cluster.
 
@@ -23,10 +24,10 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import changes
 
-#: ARGV: P, the premises' count, each premise (k, free, the waits' count,
-#: the waits in ms), then the operations ('count' k forget-ms, 'uncount' k,
-#: 'clear' k). {0, 0} when applied; else {i, ms}: the i-th premise failed,
-#: ms left of its wait, and nothing was counted.
+#: ARGV: P, the step's time in ms, the premises' count, each premise (k,
+#: free, the waits' count, the waits in ms), then the operations ('count' k
+#: forget-ms, 'uncount' k, 'clear' k). {0, 0} when applied; else {i, ms}:
+#: the i-th premise failed, ms left of its wait, and nothing was counted.
 APPLY = Script("failures")
 
 
@@ -47,7 +48,7 @@ class RedisFailures:
         cleared."""
         if not isinstance(change.subject, changes.CountedFailures):
             raise TypeError(f"{change.subject!r} counts no failures")
-        args: list[str | int] = [len(change.premises)]
+        args: list[str | int] = [_ms(change.subject.at), len(change.premises)]
         waited: list[changes.WaitedOut] = []
         for premise in change.premises:
             if not isinstance(premise, changes.WaitedOut):

@@ -143,7 +143,7 @@ class AccountService:
         self.count_failures: changes.Apply = (
             apply if store.failures is not None else MemoryFailures(clock).apply
         )
-        self.guesses = Guesses(self.count_failures)
+        self.guesses = Guesses(self.count_failures, clock)
         #: The addresses each name has signed in from, exempt from its
         #: count: this node's (the cost of sharing it would be a second
         #: read per attempt; from elsewhere the owner waits at most

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, task
 
 from chatroom.core.throttle import (
     FailureBackoff,
@@ -40,7 +40,11 @@ class FailuresContract:
         raise NotImplementedError
 
     def guesses(self) -> Guesses:
-        return Guesses(self.counter().apply)
+        # The counts' times are the core's clock's: the test's own, where
+        # it has one, else one kept for the test.
+        if getattr(self, "clock", None) is None:
+            self.clock = task.Clock()
+        return Guesses(self.counter().apply, self.clock)
 
     def attempt(self, *under: tuple[FailureBackoff, str]) -> defer.Deferred[None]:
         return defer.Deferred.fromCoroutine(self.guesses().attempt(*under))

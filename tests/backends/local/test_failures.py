@@ -56,7 +56,7 @@ class LocalFailuresTests(FailuresContract, unittest.TestCase):
         the oldest: a guesser with endless addresses cannot fill memory,
         and the newest counts stay."""
         counter = MemoryFailures(self.clock, keys=2)
-        guesses = Guesses(counter.apply)
+        guesses = Guesses(counter.apply, self.clock)
         quick = FailureBackoff("quick", free=1, base=60, cap=60, forget=10)
         yield defer.Deferred.fromCoroutine(guesses.attempt((quick, "gone")))
         self.clock.advance(10)

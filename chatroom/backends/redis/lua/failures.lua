@@ -1,9 +1,8 @@
--- ARGV: P, n, then n premises (key, free, m, then m waits in ms), then
--- operations: 'count' key forget-ms, 'uncount' key, 'clear' key.
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local at = 3
-for premise = 1, tonumber(ARGV[2]) do
+-- ARGV: P, now-ms, n, then n premises (key, free, m, then m waits in
+-- ms), then operations: 'count' key forget-ms, 'uncount' key, 'clear' key.
+local now = tonumber(ARGV[2])
+local at = 4
+for premise = 1, tonumber(ARGV[3]) do
   local kept = redis.call('HMGET', P .. 'guesses:' .. ARGV[at], 'n', 'last')
   local free, m = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
   local n = tonumber(kept[1]) or 0
