@@ -89,11 +89,14 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             before them)
 ``P harvesting:n``          the node harvesting dead node n, a lease (PX)
                             renewed by each chunk (``HARVEST``)
-``P in:u``                  hash whose fields are the rooms u is in,
-                            each to '' (a small hash is a listpack, a
-                            set a hash table; perhaps one too many: a
-                            join's step on the room that refused or
-                            never ran, :mod:`.room_steps`)
+``P in``                    hash u → the rooms u is in, space separated,
+                            in the order u entered them (one field per
+                            user, not a key: about 60 bytes where a key
+                            of its own was about 170); perhaps one too
+                            many: a join's step on the room that refused
+                            or never ran, :mod:`.room_steps`. A key
+                            ``P in:u`` an older node left is moved into
+                            it at its first use
 ``P renaming``              hash u → the keys u had before, oldest first,
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)
