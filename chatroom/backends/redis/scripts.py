@@ -92,7 +92,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P in``                    hash u → the rooms u is in, space separated,
                             in the order u entered them (one field per
                             user, not a key: about 60 bytes where a key
-                            of its own was about 170); perhaps one too
+                            of its own was about 100); perhaps one too
                             many: a join's step on the room that refused
                             or never ran, :mod:`.room_steps`. A key
                             ``P in:u`` an older node left is moved into

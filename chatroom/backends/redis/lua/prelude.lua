@@ -15,7 +15,7 @@ local GBAN_TERMS = P .. 'gban-terms'
 -- The rooms u is in: u's field of one hash, `P in`, the rooms' keys space
 -- separated in the order u entered them (no user is in none: the field
 -- goes with the last). A field is about 60 bytes of Redis's memory, where a
--- key of u's own (`P in:u`) was about 170 with its place in the keyspace.
+-- key of u's own (`P in:u`) was about 100 and its slot in the keyspace.
 -- A key an older node left (a hash of the rooms, or a set) is moved into
 -- the field here, at its first use.
 local PLACES = P .. 'in'
