@@ -47,6 +47,7 @@ from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.local_backend import LocalBackend
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
+from chatroom.core.accounts import Account, registering
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
@@ -56,6 +57,7 @@ from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.text import name_key
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import to_line
@@ -164,6 +166,15 @@ def chat_core(server: DoorHub) -> ChatCore[Any]:
     registry = _unwrapped(server)
     assert isinstance(registry, ChatCore), registry
     return registry
+
+
+def kept_account(server: DoorHub, name: str) -> defer.Deferred[None]:
+    """Account ``name`` kept by the server's back-end as a registration
+    keeps one, with a hash no password matches: for a test of what is kept
+    for a registered account (push subscriptions, upload tokens), which
+    signs nobody in."""
+    made = registering(None, Account(name_key(name), name, "no-password"))
+    return defer.ensureDeferred(chat_core(server).backend.apply(made))
 
 
 def local_backend(server: DoorHub) -> LocalBackend:

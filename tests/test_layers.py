@@ -583,6 +583,17 @@ NOT_IN_A_SERVER = {
 }
 
 
+#: What ``chatroom-cluster`` imports once for its nodes before it forks
+#: them (:func:`chatroom.wiring.prefork.preload`), for the options it is
+#: given: every node then holds those modules too.
+PRELOAD = """
+import json, sys
+from chatroom.wiring.prefork import preload
+preload(sys.argv[1:])
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
 def modules_run(*options: str) -> list[str]:
     """The modules loaded by ``twistd chatroom OPTIONS`` once it serves."""
     return module_names_printed(RUN_A_SERVER, *options)
@@ -613,6 +624,25 @@ class LoadedWhenUsedTests(RedisTestCase):
         )  # fmt: skip
         self.assertEqual(among(loaded, NOT_IN_A_NODE), {})
         self.assertIn("chatroom.backends.redis.redis_backend", loaded)  # it did serve
+
+    def test_a_launcher_preloads_no_more_than_its_nodes_use(self) -> None:
+        """``chatroom-cluster`` given ``--port`` and ``--redis`` imports, for
+        the nodes it forks, none of :data:`NOT_IN_A_NODE`, and no reactor
+        (each node installs its own); with ``--irc`` and ``--http`` too, it
+        imports both doors, so the nodes share them."""
+        loaded = module_names_printed(
+            PRELOAD, "--port", "tcp:0", "--redis", self.redis_url
+        )
+        self.assertEqual(among(loaded, NOT_IN_A_NODE), {})
+        self.assertIn("chatroom.backends.redis.redis_backend", loaded)
+        self.assertNotIn("twisted.internet.reactor", loaded)
+        with_doors = module_names_printed(
+            PRELOAD, "--port", "tcp:0", "--irc", "tcp:0", "--http", "tcp:0",
+            "--redis", self.redis_url,
+        )  # fmt: skip
+        for door in ("chatroom.doors.irc.protocol", "chatroom.doors.web.site"):
+            self.assertIn(door, with_doors)
+        self.assertNotIn("twisted.internet.reactor", with_doors)
 
     def test_a_server_alone_leaves_unloaded_what_only_a_node_uses(self) -> None:
         """A server alone with its three doors and a ``--db`` file, serving:

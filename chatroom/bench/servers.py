@@ -12,15 +12,17 @@ interpreter, the heap, socket bookkeeping in user space).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from chatroom.bench.errors import BenchError
 from chatroom.bench.references import REFERENCES
 from chatroom.bench.sampling import proc_cpu_seconds, proc_rss_kib, raise_nofile_limit
 from chatroom.wiring.cluster import ONLY_CHATROOM
+from chatroom.wiring.prefork import ended
 
 #: The checkout (or install prefix) holding the ``chatroom`` package.
 PROJECT_ROOT = Path(chatroom.__file__).resolve().parent.parent
@@ -160,11 +163,43 @@ class LoadTarget:
         return proc_rss_kib(self.pid)
 
 
+class ForkedNodeProcess:
+    """A node a :class:`NodeLauncher` forked: not the benchmark's child, so
+    what :class:`ServerProcess` asks of a ``Popen`` is answered by signals
+    and ``/proc`` (its exit status is its launcher's to reap: an ended
+    node answers 0)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    def poll(self) -> int | None:
+        return 0 if ended(self.pid) else None
+
+    def terminate(self) -> None:
+        self._signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal(signal.SIGKILL)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0.0)
+            time.sleep(0.05)
+        return 0
+
+    def _signal(self, number: int) -> None:
+        if not ended(self.pid):
+            with suppress(ProcessLookupError):
+                os.kill(self.pid, number)
+
+
 @dataclass
 class ServerProcess:
     """A server the benchmark started; ``stop`` ends it (and only it)."""
 
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | ForkedNodeProcess
     target: LoadTarget
     log_path: str
     extra: dict[str, str] = field(default_factory=dict)
@@ -376,14 +411,19 @@ class Cluster:
 
     redis: ServerProcess
     nodes: list[ServerProcess] = field(default_factory=list)
+    #: What forked the nodes, if they were forked.
+    launcher: NodeLauncher | None = None
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.redis.target.port}/0"
 
     def stop(self) -> None:
-        """Nodes first (each leaves the cluster through Redis), then Redis."""
+        """Nodes first (each leaves the cluster through Redis), then their
+        launcher, then Redis."""
         stop_all(self.nodes)
+        if self.launcher is not None:
+            self.launcher.stop()
         stop_all([self.redis])
 
     def log_tails(self) -> str:
@@ -548,6 +588,71 @@ class DoorNodes:
     target: NodesTarget
 
 
+class NodeLauncher:
+    """``python -m chatroom.wiring.prefork`` of ``code``'s tree: imports once
+    what nodes with ``options`` import, then forks each node :meth:`start`
+    asks for, so the nodes share those pages as ``chatroom-cluster``'s do
+    (each still with options of its own: a ``/metrics`` port)."""
+
+    def __init__(self, code: ServerCode, options: list[str]) -> None:
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept until the run ends)
+            prefix="chatroom-bench-launcher-", suffix=".log", delete=False
+        )
+        self.log_path = log.name
+        self.process = subprocess.Popen(
+            [code.python, "-m", "chatroom.wiring.prefork", *options],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            env=child_env(code.root),
+            preexec_fn=raise_nofile_limit,
+            cwd=str(code.root),
+        )
+        log.close()
+
+    @staticmethod
+    def available(code: ServerCode) -> bool:
+        """Whether ``code``'s tree can fork its nodes (an older one cannot)."""
+        return (code.root / "chatroom" / "wiring" / "prefork.py").exists()
+
+    def start(
+        self, arguments: list[str], label: str, port: int, door: str = "line"
+    ) -> ServerProcess:
+        """A node running ``twistd ARGUMENTS``, its output in a log file."""
+        log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept until the run ends)
+            prefix=f"chatroom-bench-{label}-", suffix=".log", delete=False
+        )
+        log.close()
+        assert self.process.stdin is not None and self.process.stdout is not None
+        request = {"argv": arguments, "log": log.name}
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+            answer = self.process.stdout.readline()
+        except OSError:
+            answer = b""
+        if not answer.strip():
+            tail = Path(self.log_path).read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"the node launcher ended:\n{tail}")
+        pid = int(answer)
+        return ServerProcess(
+            ForkedNodeProcess(pid),
+            LoadTarget("127.0.0.1", port, pid, label, door),
+            log.name,
+        )
+
+    def stop(self) -> None:
+        """End of its input: it ends (after its nodes, stopped first)."""
+        if self.process.stdin is not None:
+            with suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
 def start_door_nodes(
     count: int,
     redis_server: str,
@@ -557,15 +662,31 @@ def start_door_nodes(
     """Redis plus ``count`` nodes sharing a line, an IRC and a web port with
     ``--reuse-port`` (as ``chatroom-cluster`` runs them); returns once every
     node is in the cluster. Each node's own ``--http`` port (unshared) is the
-    one its ``/metrics`` and ``/healthz`` are read from."""
+    one its ``/metrics`` and ``/healthz`` are read from. Where ``code``'s
+    tree can, the nodes are forked by a :class:`NodeLauncher`, as
+    ``chatroom-cluster`` forks its own."""
     ports = {door: free_port() for door in ("line", "irc", "ws")}
+    doors = ["--irc", _endpoint(ports["irc"]), "--http", _endpoint(ports["ws"])]
+    launcher = None
+    if NodeLauncher.available(code):
+        launcher = NodeLauncher(code, [*(options or []), *doors, "--redis"])
 
     def spawn(name: str, extra: list[str], metrics: int) -> ServerProcess:
-        extra += ["--irc", _endpoint(ports["irc"]), "--http", _endpoint(ports["ws"])]
+        extra += doors
+        if launcher is not None:
+            arguments = ["-n", "--pidfile=", "chatroom"]
+            arguments += ["--port", _endpoint(ports["line"]), *extra]
+            return launcher.start(arguments, name, metrics)
         argv = _chatroom_argv(code, ports["line"], extra, node=True)
         return _spawn(argv, name, metrics, "line", code.root)
 
-    cluster, metrics = _start_sharing(count, redis_server, options, spawn)
+    try:
+        cluster, metrics = _start_sharing(count, redis_server, options, spawn)
+    except BaseException:
+        if launcher is not None:
+            launcher.stop()
+        raise
+    cluster.launcher = launcher
     pids = [node.process.pid for node in cluster.nodes]
     target = NodesTarget("127.0.0.1", ports["line"], pids, f"chatroomx{count}", "line")
     return DoorNodes(cluster, ports, metrics, target)

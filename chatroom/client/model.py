@@ -139,6 +139,9 @@ class SessionModel:
         #: kept above the lobby's room list until they enter a room.
         self.alert = ""
         self.rooms: dict[str, RoomListing] = {}
+        #: Rooms the server's last full list left out (``ROOMS n more``: the
+        #: lobby's shows the fullest few), which ``/list`` would list.
+        self.rooms_more = 0
         self.status = "connecting…"
         self.connected = False
         #: Round trip to the server in seconds, once measured.
@@ -574,8 +577,10 @@ class SessionModel:
         self._add(LogEntry(EntryKind.ERROR, text or code, user=code))
 
     def rooms_listing(self, event: ParsedLine) -> None:
-        """ROOMS: a full list follows (pushed ROOM lines come without it)."""
+        """ROOMS: a full list follows (pushed ROOM lines come without it),
+        and how many rooms it leaves out."""
         self.rooms = {}
+        self.rooms_more = _number(event.field("more"))
         self._changed(Change.ROOMS)
 
     def room_listed(self, event: ParsedLine) -> None:

@@ -210,7 +210,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.ALERT:
             self._update_alert()
         elif change == Change.ROOMS:
-            self.room_list.show(model.rooms.values(), live=model.watching)
+            self.room_list.show(
+                model.rooms.values(), live=model.watching, more=model.rooms_more
+            )
         elif change == Change.MEMBERS:
             self.member_list.show(
                 model.members, model.owner, model.own_name, model.members_total

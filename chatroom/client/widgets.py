@@ -308,6 +308,7 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
         self.rooms: list[RoomListing] = []
         self.selected = 0
         self.live = True
+        self.more = 0
         super().__init__(urwid.ListBox(self.walker))
 
     def selectable(self) -> bool:
@@ -318,13 +319,18 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
         """The name of the highlighted room, if there are any rooms."""
         return self.rooms[self.selected].name if self.rooms else None
 
-    def show(self, rooms: Iterable[RoomListing], live: bool = True) -> None:
+    def show(
+        self, rooms: Iterable[RoomListing], live: bool = True, more: int = 0
+    ) -> None:
         """Redraw the list, keeping the same room selected if it still exists.
 
         ``live`` is False when the server no longer pushes changes
-        (``/watch off``): the list says it may be out of date.
+        (``/watch off``): the list says it may be out of date. ``more``:
+        rooms the server left out of it (the lobby's shows the fullest
+        few), which the list says ``/list`` shows.
         """
         self.live = live
+        self.more = more
         keep = self.selected_room
         self.rooms = sorted(rooms, key=lambda room: room.name.casefold())
         names = [room.name for room in self.rooms]
@@ -356,6 +362,8 @@ class RoomList(urwid.WidgetWrap[urwid.ListBox]):
             rows.append(
                 urwid.Text(("selected" if chosen else "room", line), wrap="ellipsis")
             )
+        if self.more:
+            rows.append(urwid.Text(("notice", f"  … {self.more} more: /list")))
         if not self.live:
             rows.append(
                 urwid.Text(("notice", "  (not kept up to date: /watch on or /list)"))

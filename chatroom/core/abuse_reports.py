@@ -24,7 +24,8 @@ the last number as read and on the reporter not having reported that
 message before (a report), or on the report still being open (a close):
 two moderators closing the same report at once, on two nodes, leave one
 closing and answer the other that it is closed already. Filing and
-closing are written in the room's moderation log. A reporter may file
+closing are written in the room's moderation log (the server's for a
+private message), the entry carried in the same change. A reporter may file
 :data:`REPORTS_PER_MINUTE` reports a minute (counted on each node).
 """
 
@@ -50,7 +51,7 @@ from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor, account_mask, name_mask
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recorded
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session
@@ -171,6 +172,7 @@ class AbuseReports:
         filed = filed_key(reporter, place_key, event_id)
         reason = _trimmed(reason)
         self._check_rate(reporter)
+        target = f"{where}/{event_id}" if is_private(where) else str(event_id)
         kept: list[MessageReport] = []
 
         async def attempt() -> None:
@@ -189,7 +191,13 @@ class AbuseReports:
                 format_time(self.clock.seconds()),
             )
             premises = (ReportsNumbered(facts.last), NotReported(filed))
-            ops = (FileReport(number, filed, report.encoded()),)
+            entry = ModEntry(
+                report.time, session.name, ModAction.REPORT, target, reason
+            )
+            ops = (
+                FileReport(number, filed, report.encoded()),
+                recording(log_of(where), [entry]),
+            )
             await self.backend.apply(DecidedChange(ServerReports(), premises, ops))
             kept.append(report)
 
@@ -202,9 +210,6 @@ class AbuseReports:
                 report.number, where, event_id, session.name, reason, author, text, to
             )
         )
-        target = f"{where}/{event_id}" if is_private(where) else str(event_id)
-        entry = ModEntry(report.time, session.name, ModAction.REPORT, target, reason)
-        await self.backend.apply(recorded(log_of(where), [entry]))
         return report
 
     async def _moderates(self, actor: Actor, room: str) -> DecisionFacts | None:
@@ -275,7 +280,14 @@ class AbuseReports:
                 )
             facts = await self._moderates(actor, found.room)
             closed = found.closed(actor.name, note)
-            ops = (CloseReport(number, closed.encoded()),)
+            stamp = format_time(self.clock.seconds())
+            entry = ModEntry(
+                stamp, actor.name, ModAction.CLOSE_REPORT, str(number), note
+            )
+            ops = (
+                CloseReport(number, closed.encoded()),
+                recording(log_of(closed.room), [entry]),
+            )
             change = DecidedChange(ServerReports(), (ReportOpen(number),), ops)
             await self.backend.apply(change)
             closing.append((closed, facts))
@@ -286,7 +298,4 @@ class AbuseReports:
         await self.backend.tell_everyone(
             ReportClosed(number, closed.room, actor.name, note, to)
         )
-        stamp = format_time(self.clock.seconds())
-        entry = ModEntry(stamp, actor.name, ModAction.CLOSE_REPORT, str(number), note)
-        await self.backend.apply(recorded(log_of(closed.room), [entry]))
         return closed

@@ -13,8 +13,8 @@ one process, with SQLite; Redis in a cluster), so both modes run the same code
 here. Every write of an account's record is decided here and handed to the
 back-end as one :class:`~chatroom.core.changes.DecidedChange`
 (:func:`registering`, :func:`password_set`, :func:`keys_added`,
-:func:`dropping`), applied or refused on its premises and decided again
-(:func:`applied`).
+:func:`dropping`, :func:`unregistering`), applied or refused on its
+premises and decided again (:func:`applied`).
 
 Passwords are arguments only: nothing in this module logs them, puts them
 in an error, or keeps them after the call.
@@ -254,9 +254,34 @@ def dropping(found: Account) -> changes.DecidedChange:
     return _rested_on(found, changes.DropAccount())
 
 
-def _rested_on(found: Account, op: changes.Operation) -> changes.DecidedChange:
+#: What every device of an account is told as it ends with the account
+#: (``/delete-account``, ``/unregister``, NickServ's ``DROP``), ``name``
+#: the account's: a goodbye the clients take as final
+#: (:data:`chatroom.wire.goodbyes.ACCOUNT_DELETED`).
+ACCOUNT_DELETED = "account {name} deleted"
+
+
+def unregistering(found: Account, holder: str, token: str) -> changes.DecidedChange:
+    """Account ``found`` goes, as :func:`dropping` has it, and in the same
+    step its devices: the one that gave it up (the session holding name
+    key ``holder``, its token ``token``) is signed out and stays, every
+    other one signed in to it ends, on every node, whatever name it
+    holds (:class:`~chatroom.core.changes.SignOut` first, then
+    :class:`~chatroom.core.changes.EndSessions`). Decided and applied
+    together, no device stays signed in to an account no longer there,
+    and none of them is signed out first and so missed by the end."""
+    told = ACCOUNT_DELETED.format(name=found.name)
+    return _rested_on(
+        found,
+        changes.DropAccount(),
+        changes.SignOut(holder, token, told),
+        changes.EndSessions("", found.key, told),
+    )
+
+
+def _rested_on(found: Account, *ops: changes.Operation) -> changes.DecidedChange:
     premise = changes.PasswordHashIs(found.hash)
-    return changes.DecidedChange(changes.AccountRecord(found.key), (premise,), (op,))
+    return changes.DecidedChange(changes.AccountRecord(found.key), (premise,), ops)
 
 
 async def applied(

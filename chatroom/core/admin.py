@@ -22,6 +22,7 @@ from chatroom.core.moderation import (
     account_mask,
     name_mask,
 )
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.rules import NO_REASON, check_text, reason
 
 log = Logger()
@@ -59,27 +60,37 @@ class Killed(NamedTuple):
     reason: str
 
 
-async def kill(backend: Backend, actor: Actor, target: str, words: str) -> Killed:
+async def kill(
+    backend: Backend, actor: Actor, target: str, words: str, stamp: str
+) -> Killed:
     """``/kill USER REASON``: the user's session ends, whatever its node;
-    its rooms hear ``killed by ADMIN: REASON`` (:func:`reason`)."""
+    its rooms hear ``killed by ADMIN: REASON`` (:func:`reason`); the
+    server's moderation log records it, stamped ``stamp``, in the same
+    step (under the name the user goes by, as read first)."""
     check_admin(actor, "kill")
     said = reason(words, NO_REASON)
-    name = await backend.end_user(target, f"killed by {actor.name}: {said}")
+    found = await backend.find_user(target)
+    if found is None or not found.online:
+        raise errors.no_such_user(target)
+    entry = ModEntry(stamp, actor.name, ModAction.KILL, found.name, said)
+    told = f"killed by {actor.name}: {said}"
+    name = await backend.end_user(target, told, recording(SERVER_LOG, [entry]))
     log.info("{admin} killed {user}", admin=actor.name, user=name)
-
     return Killed(name, said)
 
 
 async def kill_account(
-    backend: Backend, actor: Actor, account: str, name: str, words: str
+    backend: Backend, actor: Actor, account: str, name: str, words: str, stamp: str
 ) -> Killed:
     """:func:`kill` of every session signed in to account key ``account``
     (named ``name``), whatever name it took with ``/nick``, on every node:
     an operator's deletion of the account. Nobody connected is no
-    refusal: there is nothing to end."""
+    refusal: there is nothing to end (the log records it all the same)."""
     check_admin(actor, "kill")
     said = reason(words, NO_REASON)
-    await backend.end_account_sessions(account, f"killed by {actor.name}: {said}")
+    entry = ModEntry(stamp, actor.name, ModAction.KILL, name, said)
+    told = f"killed by {actor.name}: {said}"
+    await backend.end_account_sessions(account, told, recording(SERVER_LOG, [entry]))
     log.info("{admin} killed {user}'s devices", admin=actor.name, user=name)
     return Killed(name, said)
 

@@ -37,7 +37,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
-from chatroom.core.changes import DecidedChange
+from chatroom.core.changes import DecidedChange, RecordEntries
 from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
     Event,
@@ -528,8 +528,12 @@ class Backend(SeatingSteps, Protocol):
         """``event`` to every named session (of every node)."""
         ...
 
-    async def end_user(self, name: str, reason: str) -> str:
-        """End the session of the user called ``name``; returns its name."""
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
+        """End the session of the user called ``name``; returns its name.
+        ``logged``: the entries the server's moderation log records of it
+        (a kill's), in the same step (none if there is nobody to end)."""
         ...
 
     def follow_network_bans(self, news: NetworkBanNews) -> None:
@@ -546,11 +550,14 @@ class Backend(SeatingSteps, Protocol):
         (:meth:`~chatroom.core.sessions.Sessions.ignoring_changed`)."""
         ...
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         """Every session signed in to account ``account`` (its key), on
         every node and whatever name it goes by, is ended saying
         ``reason``, as a ban's :class:`~chatroom.core.changes.EndSessions`
-        ends them (:meth:`Reports.session_ended`)."""
+        ends them (:meth:`Reports.session_ended`); ``logged`` as
+        :meth:`end_user`'s."""
         ...
 
     async def backup(self, path: str) -> None:
@@ -575,6 +582,12 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     async def list_rooms(self) -> Listing: ...
+
+    async def lobby_rooms(self) -> Listing:
+        """The lobby's list: at most ``--lobby-rooms`` rooms, with how many
+        more (:class:`~chatroom.core.lobby_list.LobbyList`), and the secret
+        rooms; read without going through every room."""
+        ...
 
     async def names_online(self) -> list[str]:
         """Every name held now, on every node, as shown: one read."""
@@ -676,13 +689,25 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.AccountRecord`,
           :class:`~chatroom.core.changes.AccountPush`,
           :class:`~chatroom.core.changes.AccountRooms`), as their stores
-          apply them;
+          apply them; a subscription added or forgotten rests on
+          :class:`~chatroom.core.changes.Registered` too; an account given
+          up (:func:`chatroom.core.accounts.unregistering`) signs the
+          asking session out (:class:`~chatroom.core.changes.SignOut`) and
+          ends the account's other sessions on every node
+          (:class:`~chatroom.core.changes.EndSessions`) in the record's
+          own step;
         - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
           account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
           after its room messages' changes), resting on no premise;
         - :class:`~chatroom.core.changes.NameHolders`: a nick gone, for
           ``WHOWAS`` (:class:`~chatroom.core.changes.RememberGone`),
           resting on no premise;
+        - :class:`~chatroom.core.changes.StoredHistories`: a sweep by age
+          (:class:`~chatroom.core.changes.AgeOut`, resting on
+          :class:`~chatroom.core.changes.SweepLease`:
+          :mod:`chatroom.core.retention`), every room's events said before
+          its time gone, whether or not anyone speaks there; a back-end
+          may apply it room by room;
         - :class:`~chatroom.core.changes.PrivateConversation`: a message
           kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
           ``id`` set) or deleted from it
@@ -693,6 +718,7 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.AccountWaiting`: a private message
           kept for an account nobody is signed in to
           (:class:`~chatroom.core.changes.KeepPrivate`, resting on
+          :class:`~chatroom.core.changes.Registered`,
           :class:`~chatroom.core.changes.SessionIs` with no session and
           :class:`~chatroom.core.changes.FewerWaitingThan`:
           :func:`chatroom.core.private.kept_for`);
@@ -703,9 +729,10 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.changes.FileKept`);
         - :class:`~chatroom.core.changes.AccountUploadTokens`: a ``/token``
           given (:class:`~chatroom.core.changes.IssueToken`, its deadline
-          the core's) or the account's revoked
-          (:class:`~chatroom.core.changes.RevokeTokens`): resting on no
-          premise;
+          the core's, resting on :class:`~chatroom.core.changes.Registered`)
+          or the account's revoked
+          (:class:`~chatroom.core.changes.RevokeTokens`, resting on no
+          premise);
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;
@@ -726,7 +753,11 @@ class Backend(SeatingSteps, Protocol):
           a room's or the server's moderation log
           (:class:`~chatroom.core.changes.RecordEntries`:
           :func:`chatroom.core.modlog.recorded`), resting on no premise
-          (none to a room gone);
+          (none to a room gone); an action's own entries ride in its
+          change instead (a pin's, a redaction's, a rename's, a report's,
+          a server ban's, a lockdown's: a ``RecordEntries`` naming its log,
+          :func:`chatroom.core.modlog.recording`), applied with it or not
+          at all;
         - :class:`~chatroom.core.changes.KeptExport`: an export kept
           (:class:`~chatroom.core.changes.KeepExport`) or taken
           (:class:`~chatroom.core.changes.DropExport`, resting on

@@ -10,8 +10,9 @@ waits for before its welcome and a goodbye before its socket closes, so
 whatever the user does next, another node counts it; a question adds
 the other nodes' fields to its own counts (:meth:`CensusSteps.total`: one
 read, a field per node, never a walk over the users). A node that dies
-stops counting as soon as its heartbeat is gone, and its harvest drops
-its field (:mod:`chatroom.backends.redis.census`).
+stops counting as soon as its heartbeat is gone (one only stalled, its
+connection to Redis open, counts until it is harvested), and its harvest
+drops its field (:mod:`chatroom.backends.redis.census`).
 """
 
 from __future__ import annotations

@@ -277,6 +277,13 @@ class NameHolders:
     name: str
 
 
+@dataclass(frozen=True)
+class StoredHistories:
+    """Every room's kept events, all at once: what a sweep by age
+    (:mod:`chatroom.core.retention`) changes, whether or not anyone
+    speaks."""
+
+
 #: The subjects that are about one room (:attr:`DecidedChange.room`).
 RoomSubject = (
     RoomSeating | RoomMessages | RoomModeration | RoomHooks | RoomPins | RoomName
@@ -304,6 +311,7 @@ Subject = (
     | AccountUploadTokens
     | AccountHoldings
     | NameHolders
+    | StoredHistories
 )
 
 
@@ -1024,6 +1032,15 @@ def account_of(change: DecidedChange, kind: type[AccountSubject]) -> str:
 
 
 @dataclass(frozen=True)
+class Registered(Premise):
+    """The account the change is of is registered still: a write of what
+    is kept for it (a private message waiting for it, a push
+    subscription, an upload token) decided before its deletion, on a node
+    that had not yet heard of it, and come after, is refused and keeps
+    nothing. A refusal brings no facts."""
+
+
+@dataclass(frozen=True)
 class PasswordHashIs(Premise):
     """The account exists and its password hash is ``hash``: the password
     a decision checked (or replaced) is still the account's. A refusal
@@ -1470,10 +1487,26 @@ class EndSessions(Operation):
     session signed in to account ``account`` ("": none) end, on every
     node, told ``told``: the sessions a ban covers
     (:func:`chatroom.core.serverbans.covered`), ended after the bans of
-    its change are made, so none of them signs in again meanwhile."""
+    its change are made, so none of them signs in again meanwhile; or
+    the devices of an account given up with ``/unregister``, ended as
+    the account goes (:func:`chatroom.core.accounts.unregistering`)."""
 
     holder: str
     account: str
+    told: str
+
+
+@dataclass(frozen=True)
+class SignOut(Operation):
+    """The session holding name key ``holder`` whose token is ``token``
+    (the device that gave its account up) is signed out of the account
+    and stays; every other session holding that name (a device of the
+    account's seat on another node) ends, told ``told``. Applied before
+    the change's :class:`EndSessions`, which then no longer finds it
+    signed in."""
+
+    holder: str
+    token: str
     told: str
 
 
@@ -1496,15 +1529,48 @@ class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
 
 
+# -- every room's history by age: premises and operations ------------------------
+
+
+@dataclass(frozen=True)
+class SweepLease(Premise):
+    """The sweep is ``holder``'s (a node's id): no other holds its lease,
+    and ``holder`` takes it, or keeps it, for ``seconds``, so that of a
+    cluster's nodes one sweeps at a time. A refusal brings no facts."""
+
+    holder: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AgeOut(Operation):
+    """Every room's kept events said before ``oldest`` go, of every kind,
+    oldest first, and none said since (Unix seconds,
+    :func:`chatroom.core.rules.oldest_kept`): what :class:`Append`'s
+    ``oldest`` does to the room spoken in, done to all of them. Ids are
+    untouched (the room's next event takes the next one), and a back-end
+    may apply it room by room: applied twice, or in part and then
+    again, it leaves what applying it once does."""
+
+    oldest: float
+
+
 # -- a moderation log: operations ---------------------------------------------
 
 
 @dataclass(frozen=True)
 class RecordEntries(Operation):
     """Add ``entries`` to the log, oldest first; the oldest beyond
-    :data:`~chatroom.core.modlog.MODLOG_KEEP` go."""
+    :data:`~chatroom.core.modlog.MODLOG_KEEP` go. In a change of another
+    subject (a moderation, a pin, a redaction, a rename, a report, a
+    server ban, a lockdown) they are that action's own, applied with it or
+    not at all, in the log named ``log`` (a room's key, or the server's
+    :data:`~chatroom.core.modlog.SERVER_LOG`: :func:`chatroom.core.modlog.
+    recording`); "" is the change's own log (a
+    :class:`ModerationLogOf`'s, a room moderation's room's)."""
 
     entries: tuple[ModEntry, ...]
+    log: str = ""
 
 
 # -- an export: premises and operations ----------------------------------------

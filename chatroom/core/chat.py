@@ -42,6 +42,7 @@ from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
+from chatroom.core.retention import RetentionSweep
 from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.identities import Identities
@@ -129,6 +130,10 @@ class ChatCore(Generic[B]):
             config.name,
         )
         self.notifications.also.append(self.missed_mail)
+        #: Every room's history aged out, spoken in or not (chatroom.core.retention).
+        self.retention = RetentionSweep(
+            clock, self.backend.apply, namespace, config.retention_age
+        )
         #: Registering, signing in, passwords (chatroom.core.services.accounts).
         self.accounts = AccountService(
             self.backend.account_store, self.backend.apply, clock, hashing, config
@@ -143,7 +148,7 @@ class ChatCore(Generic[B]):
             clock,
             self.backend,
             self.sessions,
-            lambda member: self.rooms.list_rooms(member),
+            lambda member: self.rooms.lobby_rooms(member),
             self.entries,
             self.identities.actor,
         )
@@ -271,10 +276,12 @@ class ChatCore(Generic[B]):
     def start(self) -> None:
         self.backend.start()
         self.missed_mail.start()
+        self.retention.start()
 
     def stop(self) -> None:
         self.notifications.stop()
         self.missed_mail.stop()
+        self.retention.stop()
         self.bans.stop()
         self.backend.stop()
 

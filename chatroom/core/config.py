@@ -45,6 +45,10 @@ class ServerConfig:
     ping_interval: float = 120.0
     ping_timeout: float = 60.0
     lobby_interval: float = 1.0
+    #: Most rooms the lobby's list shows on arrival, the permanent and the
+    #: most populated ones (``--lobby-rooms``; 0: every room;
+    #: chatroom.core.lobby_list). ``/list`` lists every room.
+    lobby_rooms: int = 100
     shutdown_grace: float = 3.0
     #: Events kept per room (in the store, or in memory with ``--db :memory:``).
     retention: int = 10_000
@@ -186,6 +190,11 @@ class ClusterConfig:
     redis: RedisLocation
     node_id: str
     node_ttl: float = 15.0  # a node silent this long is harvested by the others
+    #: Seconds more a node silent past ``node_ttl`` is waited for while
+    #: Redis still holds its connection (``--stall-grace``): a process
+    #: alive but starved, stopped or cut off
+    #: (:mod:`chatroom.backends.redis.liveness`).
+    stall_grace: float = 60.0
     redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
     prefix: str = "chatroom:"
     #: Seconds a room left empty by a node's departure waits for its members.

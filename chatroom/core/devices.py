@@ -576,6 +576,17 @@ class Devices:
                 return
         raise errors.no_such_device(str(number))
 
+    def end_others(self, member: Member, reason: str) -> None:
+        """Every device of ``member``'s seat here but ``member`` itself is
+        closed, told ``reason``: its account was given up by ``member``
+        (those on other nodes end by the account's own change)."""
+        seat = self.sessions.seat_of(member)
+        if seat is None:
+            return
+        for device in list(seat.devices.values()):
+            if device.member is not member:
+                device.member.disconnect(reason)
+
 
 def _own_account(session: Session) -> bool:
     """Whether a session is signed in to the account its name is (whose

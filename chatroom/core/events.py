@@ -763,12 +763,21 @@ class Listing(Encodable):
     """The room list (``/list``, the lobby on arrival)."""
 
     rooms: Sequence[ListedRoom]
+    #: How many rooms the list leaves out: the lobby's shows at most
+    #: ``--lobby-rooms`` (:mod:`chatroom.core.lobby_list`); ``/list``'s none.
+    more: int = 0
 
     def public(self) -> Listing:
         """The list without its secret rooms (itself if it has none)."""
-        if not any(info.secret for info in self.rooms):
+        return self.keeping(lambda info: not info.secret)
+
+    def keeping(self, keep: Callable[[ListedRoom], bool]) -> Listing:
+        """The list of the rooms ``keep`` is true of (itself if it is of
+        every one), with as many more."""
+        rooms = [info for info in self.rooms if keep(info)]
+        if len(rooms) == len(self.rooms):
             return self
-        return Listing([info for info in self.rooms if not info.secret])
+        return Listing(rooms, self.more)
 
 
 @dataclass(slots=True, eq=False)

@@ -44,6 +44,7 @@ from typing import Protocol, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core import errors
 from chatroom.core.changes import (
     AccountFiles,
     AccountUploadTokens,
@@ -53,6 +54,7 @@ from chatroom.core.changes import (
     FileKept,
     IssueToken,
     PremiseFailedError,
+    Registered,
     RemoveFile,
     RevokeTokens,
     UsageAtMost,
@@ -268,11 +270,17 @@ class FileService:
 
     async def issue_token(self, account: str) -> str:
         """A new random token for ``account`` (a key), good for
-        :attr:`token_lifetime` seconds on every node."""
+        :attr:`token_lifetime` seconds on every node, given while the
+        account is registered (``NOT_ALLOWED`` for one deleted
+        meanwhile)."""
         token = secrets.token_urlsafe(24)
         until = self.clock.seconds() + self.token_lifetime
         issued = IssueToken(token, until)
-        await self.apply(DecidedChange(AccountUploadTokens(account), (), (issued,)))
+        change = DecidedChange(AccountUploadTokens(account), (Registered(),), (issued,))
+        try:
+            await self.apply(change)
+        except PremiseFailedError:
+            raise errors.not_signed_in() from None
         return token
 
     async def revoke_tokens(self, account: str) -> None:

@@ -29,6 +29,7 @@ from typing import Protocol
 
 from chatroom.core import changes, errors
 from chatroom.core.moderation import Actor
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 
 OFF, ACCOUNTS, CLOSED = "off", "accounts", "closed"
 #: The levels, most open first.
@@ -68,16 +69,23 @@ def parse_level(word: str) -> str:
     return level
 
 
-def setting(actor: Actor, level: str) -> changes.DecidedChange:
-    """``/lockdown LEVEL`` by ``actor``: the change to store, if an admin's.
+def setting(actor: Actor, level: str, stamp: str) -> changes.DecidedChange:
+    """``/lockdown LEVEL`` by ``actor`` at ``stamp``: the change to store,
+    if an admin's, with the entry the server's moderation log records of
+    it (applied with it).
 
     Raises:
         ChatError: ``NOT_ALLOWED``.
     """
     if not actor.admin:
         raise errors.admins_only("lockdown")
+    entry = ModEntry(stamp, actor.name, ModAction.LOCKDOWN, level)
     return changes.DecidedChange(
-        changes.ServerLockdown(), ops=(changes.SetLockdown(level, actor.name),)
+        changes.ServerLockdown(),
+        ops=(
+            changes.SetLockdown(level, actor.name),
+            recording(SERVER_LOG, [entry]),
+        ),
     )
 
 

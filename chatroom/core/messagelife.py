@@ -44,7 +44,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, check_count, recorded
+from chatroom.core.modlog import ModAction, ModEntry, check_count, recording
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -187,11 +187,11 @@ class MessageLife:
         """``/redact``: the message is gone from every replay; rich members
         hear ``REDACT`` (kept in order, with its own id), with ``reason`` if
         it can be shown (:func:`rules.reason`). Deleting someone else's
-        message is recorded in the moderation log. The message redacted is
-        returned (the files it shared go with it: chatroom.core.files)."""
+        message is recorded in the moderation log, in the same change. The
+        message redacted is returned (the files it shared go with it:
+        chatroom.core.files)."""
         reason = rules.reason(reason)
         session, where = self.session_of(member), self.backend.joined_room(member, room)
-        authors: list[str] = []
         redacted: list[Message] = []
 
         async def attempt() -> None:
@@ -203,17 +203,21 @@ class MessageLife:
             )
             now = self.clock.seconds()
             change = amended(message, None, redaction, now)
+            if amending.author_of(message) != name_key(session.name):
+                # someone else's: the room's log records it with the change
+                entry = ModEntry(
+                    format_time(now),
+                    session.name,
+                    ModAction.REDACT,
+                    str(event_id),
+                    reason,
+                )
+                ops = (*change.ops, recording(where, [entry]))
+                change = replace(change, ops=ops)
             await self.backend.apply(change, member, session)
-            authors.append(amending.author_of(message))
             redacted.append(message)
 
         await self.retried(attempt)
-        if authors and authors[-1] != name_key(session.name):
-            stamp = format_time(self.clock.seconds())
-            entry = ModEntry(
-                stamp, session.name, ModAction.REDACT, str(event_id), reason
-            )
-            await self.backend.apply(recorded(where, [entry]))
         return redacted[-1]
 
     async def react(

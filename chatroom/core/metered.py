@@ -224,6 +224,7 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
         {
             "listed": "devices_of",
             "end": "end_device",
+            "end_others": "end_other_devices",
             "show_rooms": "viewing_every_room",
         },
     ),

@@ -85,6 +85,13 @@ def recorded(log: str, entries: Iterable[ModEntry]) -> DecidedChange:
     return DecidedChange(subject, (), (RecordEntries(tuple(entries)),))
 
 
+def recording(log: str, entries: Iterable[ModEntry]) -> RecordEntries:
+    """The operation by which a change records its action's ``entries`` in
+    log ``log`` (a room's name, or :data:`SERVER_LOG`) as it is applied:
+    the action and its entries are applied together or not at all."""
+    return RecordEntries(tuple(entries), name_key(log))
+
+
 class ModerationLog(Protocol):
     """Where a back-end keeps rooms' moderation logs (its ``modlog``): read
     here; entries are added by a change of a

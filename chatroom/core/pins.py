@@ -7,8 +7,10 @@ room's moderation log. The core decides on the room's facts as read (who
 moderates it, its pins), and hands the back-end's
 :class:`~chatroom.core.pin_store.PinStore` one
 change of the room's :class:`~chatroom.core.changes.RoomPins`: the pin
-set (:class:`~chatroom.core.changes.SetPin`) and the event shown
-(:class:`~chatroom.core.changes.Emit`), resting on the room's incarnation
+set (:class:`~chatroom.core.changes.SetPin`), the event shown
+(:class:`~chatroom.core.changes.Emit`) and the moderation log's entry
+(:class:`~chatroom.core.changes.RecordEntries`, applied with the pin or
+not at all), resting on the room's incarnation
 and version as read, so a pin by an operator demoted meanwhile is decided
 again. Pins are the room's: they move nothing when members come and go,
 and go with the room; a pinned message deleted, or no longer kept, is
@@ -36,7 +38,7 @@ from chatroom.core.events import Message, PinChanged
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, recorded
+from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import retried
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -73,7 +75,6 @@ class Pins:
         seat = self.seat_of(member)
         session = self.session_of(seat)
         where = self.backend.joined_room(seat, room)
-        changed: list[bool] = []
 
         async def attempt() -> None:
             message = await self.life.message(seat, session, where, event_id)
@@ -97,17 +98,18 @@ class Pins:
             )
             incarnation, version = facts.guard
             premises = (Incarnation(incarnation.decode()), Version(version.decode()))
-            ops = (SetPin(event_id, session.name, pinned), Emit(event))
-            change = DecidedChange(RoomPins(name_key(where)), premises, ops)
-            await self.backend.apply(change)
-            changed.append(True)
-
-        await retried(attempt)
-        if changed:
             action = ModAction.PIN if pinned else ModAction.UNPIN
             stamp = format_time(self.clock.seconds())
             entry = ModEntry(stamp, session.name, action, str(event_id), "")
-            await self.backend.apply(recorded(where, [entry]))
+            ops = (
+                SetPin(event_id, session.name, pinned),
+                Emit(event),
+                recording(where, [entry]),
+            )
+            change = DecidedChange(RoomPins(name_key(where)), premises, ops)
+            await self.backend.apply(change)
+
+        await retried(attempt)
 
     async def pinned(self, member: Member, room: str) -> tuple[str, list[Message]]:
         """``/pins``: the room's name and its pinned messages the room still

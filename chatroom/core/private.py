@@ -37,6 +37,7 @@ from chatroom.core.changes import (
     PremiseFailedError,
     PrivateConversation,
     PrivateKept,
+    Registered,
     SessionIs,
 )
 from chatroom.core.config import ServerConfig
@@ -170,12 +171,13 @@ def kept_for(
     found: Target, conversation: str, event: PrivateMessage, bound: int, copy: CopyTo
 ) -> DecidedChange:
     """``event`` kept for ``found``'s account, which nobody is signed in to,
-    if fewer than ``bound`` (``--kept-private``) wait: a refusal of the
-    first premise means it is told instead, of the second that it is
-    refused (``INBOX_FULL``)."""
+    if fewer than ``bound`` (``--kept-private``) wait, while the account
+    is registered: a refusal of the session's premise means it is told
+    instead, of the count's that it is refused (``INBOX_FULL``), of the
+    account's that there is nobody to keep it for (``NO_SUCH_USER``)."""
     return DecidedChange(
         AccountWaiting(found.account),
-        (SessionIs(found.account, ""), FewerWaitingThan(bound)),
+        (Registered(), SessionIs(found.account, ""), FewerWaitingThan(bound)),
         (KeepPrivate(conversation, event, *copy),),
     )
 
@@ -262,6 +264,8 @@ class PrivateMessages:
                 except PremiseFailedError as refusal:
                     if isinstance(refusal.premise, FewerWaitingThan):
                         raise errors.inbox_full(found.name, bound) from None
+                    if isinstance(refusal.premise, Registered):  # deleted meanwhile
+                        raise errors.no_such_user(found.name) from None
             found = await self._recipient(name)  # signed in or out meanwhile
         raise errors.unavailable()
 

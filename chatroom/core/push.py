@@ -188,9 +188,12 @@ def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
 
 
 def change_of(account: str, decided: Decided) -> changes.DecidedChange:
-    """The change of account ``account``'s subscriptions ``decided`` is."""
+    """The change of account ``account``'s subscriptions ``decided`` is,
+    resting on the account being registered still (none is kept for an
+    account deleted meanwhile)."""
     premise, op = decided
-    return changes.DecidedChange(changes.AccountPush(account), (premise,), (op,))
+    premises = (changes.Registered(), premise)
+    return changes.DecidedChange(changes.AccountPush(account), premises, (op,))
 
 
 class PushSender(Protocol):
@@ -372,6 +375,8 @@ class Notifications:
             try:
                 await self.apply(change)
             except changes.PremiseFailedError as refusal:
+                if isinstance(refusal.premise, changes.Registered):
+                    raise errors.not_signed_in() from None  # deleted meanwhile
                 if isinstance(refusal.facts, list):
                     kept = refusal.facts
                 else:

@@ -5,7 +5,8 @@ deleting it with its data), taking one's own name back.
 IRCv3 ``REGISTER``) at the IRC door register the name the user holds now
 and sign its session in to it; ``/register NAME PASSWORD`` before a name
 registers NAME and takes it; ``/unregister PASSWORD`` and NickServ's
-``DROP`` delete the account the session is signed in to and sign it out;
+``DROP`` delete the account the session is signed in to, sign it out and
+end every other device signed in to it;
 ``/delete-account PASSWORD`` deletes it with everything of it
 (:mod:`chatroom.core.userdata`) and disconnects its devices;
 NickServ's ``GHOST`` takes the account's name from another of its
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.core import errors, rules
-from chatroom.core.accounts import Account
+from chatroom.core.accounts import ACCOUNT_DELETED, Account
 from chatroom.core.invitations import Redeemed
 from chatroom.core.member import Member
 from chatroom.core.registry import Registry
@@ -117,15 +118,27 @@ async def unregister(
     address: str,
 ) -> Account:
     """Delete the account ``member`` is signed in to, its ``password``
-    checked again, and sign the member out of it.
+    checked again, and sign the member out of it; every other device
+    signed in to the account ends (told ``account NAME deleted``), on
+    every node, whatever name it holds: in the account's own step
+    (:func:`~chatroom.core.accounts.unregistering`) but for the other
+    devices of the member's own seat here, which this node closes. Its
+    push subscriptions and upload tokens are forgotten then.
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
             ``RATE_LIMITED``.
     """
-    account_key = registry.sessions.account_of(member)
-    account = await accounts.unregister(account_key, password, address)
+    session = registry.sessions.get(member)
+    if session is None or not session.account:
+        raise errors.not_signed_in()
+    account = await accounts.unregister(
+        session.account, password, address, name_key(session.name), session.token
+    )
+    told = ACCOUNT_DELETED.format(name=account.name)
+    registry.devices.end_others(member, told)
     await registry.set_account(member, "")
+    await registry.users.forget_access(account.key)
     return account
 
 
@@ -154,7 +167,8 @@ async def delete_account(
     accounts.log.info("{name} deleted their account", name=account.name)
     deleted(account)
     # Every device signed in to it, whatever name it took with /nick.
-    await registry.users.end_signed_in(account_key, f"account {account.name} deleted")
+    told = ACCOUNT_DELETED.format(name=account.name)
+    await registry.users.end_signed_in(account_key, told)
     # Once more, now that no device is left: in a cluster, another device
     # may have spoken between the erasure's read and its write.
     await registry.users.erase_account(member, account_key)

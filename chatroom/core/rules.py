@@ -220,4 +220,4 @@ def listed_for(
             return False
         return True
 
-    return Listing([i for i in listing.rooms if not i.secret or sees(i.name)])
+    return listing.keeping(lambda info: not info.secret or sees(info.name))

@@ -30,6 +30,7 @@ nothing at the door: :meth:`ServerBans.refused` and
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -39,7 +40,7 @@ from twisted.python.failure import Failure
 from chatroom.core import changes, errors
 from chatroom.core.backend import Backend
 from chatroom.core.moderation import Actor, account_mask, name_mask
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recorded
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import (
     MASK_KINDS,
     UNKNOWN,
@@ -113,9 +114,9 @@ class ServerBans:
             until = self.clock.seconds() + request.seconds
         said = reason(request.reason, default_reason)
         ban = ServerBan(mask, BanTerms(actor.name, until, said))
-        await self._applied(mask, lambda banned: banning(ban, banned))
+        entry = self._entry(actor, ModAction.GBAN, mask, said)
+        await self._applied(mask, lambda banned: logged(banning(ban, banned), entry))
         self._schedule(ban)
-        await self._logged(actor, ModAction.GBAN, mask, said)
         log.info(
             "{admin} banned {mask} from the server{until}",
             admin=actor.name,
@@ -129,9 +130,9 @@ class ServerBans:
         if not actor.admin:
             raise errors.admins_only("gunban")
         mask = await self._mask(target.strip())
-        await self._applied(mask, lambda banned: lifting(mask, banned))
+        entry = self._entry(actor, ModAction.GUNBAN, mask)
+        await self._applied(mask, lambda banned: logged(lifting(mask, banned), entry))
         self._cancel(mask)
-        await self._logged(actor, ModAction.GUNBAN, mask)
         return mask
 
     async def _applied(
@@ -149,13 +150,13 @@ class ServerBans:
 
         await retried(attempt)
 
-    async def _logged(
+    def _entry(
         self, actor: Actor, action: ModAction, target: str, why: str = ""
-    ) -> None:
-        """The server's moderation log (``/modlog server``) records it."""
+    ) -> ModEntry:
+        """What the server's moderation log (``/modlog server``) records of
+        it, now."""
         stamp = format_time(self.clock.seconds())
-        entry = ModEntry(stamp, actor.name, action, target, why)
-        await self.backend.apply(recorded(SERVER_LOG, [entry]))
+        return ModEntry(stamp, actor.name, action, target, why)
 
     async def _mask(self, target: str) -> str:
         found = None
@@ -361,6 +362,12 @@ def covered(mask: str, told: str) -> tuple[changes.EndSessions, ...]:
     if mask == account_mask(subject):
         return (changes.EndSessions("", subject, told),)
     return ()
+
+
+def logged(change: changes.DecidedChange, entry: ModEntry) -> changes.DecidedChange:
+    """``change`` of the server's bans, recording ``entry`` in the
+    server's moderation log as it is applied (or not at all)."""
+    return replace(change, ops=(*change.ops, recording(SERVER_LOG, [entry])))
 
 
 def lifting(mask: str, banned: bool) -> changes.DecidedChange:

@@ -45,7 +45,11 @@ another node may still have had a write of the account's own records under
 way, decided before its node heard of the end: its read markers, settings,
 remembered rooms and ignore list are kept only for an account still
 registered, so such a write, come after the erasure, keeps nothing, on
-both back-ends.
+both back-ends. So it is for what another node was keeping for it: a
+private message waiting for it, a push subscription, an upload token
+each rest on the account being
+:class:`~chatroom.core.changes.Registered`, and are refused once it is
+not.
 """
 
 from __future__ import annotations

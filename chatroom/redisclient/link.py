@@ -357,6 +357,9 @@ class _LinkFactory(Factory):
         )
         protocol.factory = self
         protocol.link = self.link
+        # txredisapi's own timers (a paused read resumed, a reply timeout)
+        # on the link's clock, not the global reactor its class keeps.
+        protocol.callLater = self.link.reactor.callLater
         protocol.whenConnected().addCallback(self.link._connected)
         return protocol
 
@@ -413,6 +416,11 @@ class RedisLink(Service):
         #: Its clock, and where a connection's commands of a turn are sent
         #: from (:class:`TurnWrites`).
         self.reactor = reactor
+        #: The name each connection gives itself (``CLIENT SETNAME``)
+        #: before it serves, if any: a chat node's, so that the other
+        #: nodes can tell from Redis's ``CLIENT LIST`` whether its process
+        #: still holds a connection (:mod:`chatroom.backends.redis.liveness`).
+        self.client_name: str | None = None
         #: Behind Sentinel, or in a Redis Cluster, a connection must reach
         #: the primary (``ROLE``).
         self._to_primary = to_primary or isinstance(
@@ -523,12 +531,28 @@ class RedisLink(Service):
     def _serve(self, protocol: Any) -> None:
         if not protocol.connected:
             return
+        if self.client_name is not None:
+            # Sent first, so that Redis has the name before any of the
+            # connection's commands; not waited for (a Redis that refuses
+            # it still serves: the node then looks unconnected to the
+            # others, as every node did before names).
+            naming = protocol.execute_command("CLIENT", "SETNAME", self.client_name)
+            naming.addErrback(self._not_named)
         self.connection = protocol
         protocol.whenDisconnected().addCallback(self._down)
         self.log.info(
             "{link} connected to {address}", link=self.name, address=self.address
         )
         self.on_up()
+
+    def _not_named(self, failure: Failure) -> None:
+        if failure.check(txredisapi.ConnectionError):
+            return  # lost meanwhile: the next connection names itself
+        self.log.warn(
+            "{link}: Redis refused CLIENT SETNAME: {why}",
+            link=self.name,
+            why=failure.getErrorMessage(),
+        )
 
     def _down(self, protocol: Any) -> None:
         if self.connection is not protocol:

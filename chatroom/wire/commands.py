@@ -57,7 +57,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
         ("Commands (in a room, any other line is a message to everyone in it):",),
         (
             Command("nick", "NAME", ("/nick NAME        choose or change your name",)),
-            Command("list", "", ("/list             list the rooms",)),
+            Command(
+                "list",
+                "[PATTERN]",
+                (
+                    "/list             list the rooms",
+                    "/list PATTERN     ... those whose name has it (tea, t*a, te?)",
+                ),
+            ),
             Command(
                 "create", "NAME", ("/create NAME      create a room and enter it",)
             ),

@@ -26,7 +26,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "HELLO": ("server", "version"),  # | text
     "WELCOME": ("user",),
     "MOTD": (),  # | text: a line of the operator's --motd, after WELCOME
-    "ROOMS": ("count",),
+    # The lobby's list leaves "more" rooms out (absent: none); /list lists all.
+    "ROOMS": ("count", "more"),
     "ROOM": ("room", "members", "capacity"),  # | topic
     "ROOM_GONE": ("room",),
     "JOINED": ("room", "members", "capacity"),

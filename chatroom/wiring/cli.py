@@ -159,6 +159,15 @@ MORE_OPTIONS: list[list[Any]] = [
         number(int, 0, "--rooms-per-hour"),
     ],
     [
+        "lobby-rooms",
+        None,
+        ServerConfig.lobby_rooms,
+        "Most rooms the lobby's list shows on arrival (the permanent rooms, "
+        "then the most populated; it says how many more): /list lists all "
+        "(0: every room).",
+        number(int, 0, "--lobby-rooms"),
+    ],
+    [
         "motd",
         None,
         None,

@@ -10,6 +10,10 @@ of the cluster that ``--redis`` names (required), so a user on one chats
 with users on every other, as in docs/scaling.md. Each node's log lines
 come out on standard output prefixed by its node id.
 
+The launcher imports the nodes' code once and forks each node from itself
+(:mod:`chatroom.wiring.prefork`): the nodes share those pages with it and
+with each other instead of each holding a copy.
+
 Why processes: a Python process runs on one core, and its descriptor limit
 (``ulimit -n``) caps the connections it can hold; N nodes use N cores and
 N times the descriptors.
@@ -37,6 +41,7 @@ from twisted.internet.error import ProcessDone, ProcessExitedAlready
 from twisted.python.failure import Failure
 
 from chatroom.wiring.cli import default_node_id
+from chatroom.wiring.prefork import ForkedNode, preload
 
 #: Offers ``twistd`` chatroom's plugin alone, where it would search every
 #: installed one: reading Twisted's plugin cache imports the interfaces it
@@ -48,10 +53,6 @@ ONLY_CHATROOM = (
     "twistd.ServerOptions._getPlugins = "
     "staticmethod(lambda *_: [chatroom_plugin.chatroom]); "
 )
-
-#: Runs ``twistd chatroom`` in the children with this very interpreter and
-#: checkout.
-TWISTD = f"import sys; {ONLY_CHATROOM}sys.argv[0] = 'twistd'; twistd.run()"
 
 #: Seconds the nodes get to stop after SIGTERM before they are killed.
 STOP_GRACE = 30.0
@@ -106,10 +107,10 @@ class Launcher:
             node_id = f"{self.base}-{number}"
             node = NodeProcess(node_id, self._out, self._node_ended)
             argv = [
-                sys.executable, "-c", TWISTD, "-n", "--pidfile=", "chatroom",
+                "twistd", "-n", "--pidfile=", "chatroom",
                 *self.options, "--reuse-port", "--node-id", node_id,
             ]  # fmt: skip
-            self.reactor.spawnProcess(node, sys.executable, argv, env=_node_env())
+            ForkedNode(self.reactor, sys.executable, argv, _node_env(), None, node)
             self.nodes.append(node)
         self.say(
             f"started {self.workers} nodes: {', '.join(n.node_id for n in self.nodes)}"
@@ -231,6 +232,7 @@ def parse(argv: Sequence[str]) -> tuple[int, list[str]]:
 def main(argv: Sequence[str] | None = None) -> None:
     """The ``chatroom-cluster`` command."""
     workers, options = parse(sys.argv[1:] if argv is None else argv)
+    preload(options)  # before the reactor: the nodes must not inherit it
     from twisted.internet import reactor
 
     launcher = Launcher(reactor, workers, options)

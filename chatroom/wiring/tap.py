@@ -292,7 +292,9 @@ class Options(OneLineUsage):
             "retention-age",
             None,
             DEFAULTS.retention_age,
-            "Seconds a message is kept; 0 for no age limit.",
+            "Seconds a room's messages and actions are kept, in every room, "
+            "spoken in or not (private conversations are kept by count); 0 for "
+            "no age limit.",
             _number(float, 0, "--retention-age"),
         ],
         [
@@ -430,8 +432,18 @@ class Options(OneLineUsage):
             None,
             ClusterConfig.node_ttl,
             "Seconds without a heartbeat after which other nodes harvest this "
-            "node's users (with --redis).",
+            "node's users, once Redis holds none of its connections (with "
+            "--redis).",
             _number(float, 0.5, "--node-ttl"),
+        ],
+        [
+            "stall-grace",
+            None,
+            ClusterConfig.stall_grace,
+            "Seconds more the other nodes wait for a node whose heartbeat "
+            "stopped while Redis still holds its connection (stopped, starved "
+            "of CPU, or cut off) before they harvest its users.",
+            _number(float, 0, "--stall-grace"),
         ],
         [
             "redis-timeout",
@@ -659,6 +671,7 @@ class Options(OneLineUsage):
             else ClusterConfig.prefix,
             node_id=self["node-id"],
             node_ttl=self["node-ttl"],
+            stall_grace=self["stall-grace"],
             redis_timeout=self["redis-timeout"],
             grace=self["grace"],
             search_db=self["search-db"],

@@ -16,6 +16,7 @@ import io
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,13 @@ from chatroom.bench.references import REFERENCES
 from chatroom.bench.render import against_table, table
 from chatroom.bench.report import StormRun, to_json
 from chatroom.bench.revisions import build_revision, builds_dir, commit_of
-from chatroom.bench.servers import PROJECT_ROOT, ServerCode, find_redis_server
+from chatroom.bench.sampling import proc_memory_kib
+from chatroom.bench.servers import (
+    PROJECT_ROOT,
+    ServerCode,
+    find_redis_server,
+    start_door_nodes,
+)
 
 REDIS_SERVER = find_redis_server()
 NO_REDIS = (
@@ -181,21 +188,55 @@ class ClusterBenchSmokeTests(BenchTestCase):
         self.assertGreater(fanout["received"], 0)
         self.assertEqual(fanout["received"], fanout["expected"])
 
+    def test_door_nodes_forked_from_one_launcher(self) -> None:
+        """The million's nodes are forked by one launcher that imported their
+        code once (as ``chatroom-cluster``'s are): each is the launcher's
+        child, in the cluster and serving the shared line port, with fewer
+        than half the pages it maps its own (the rest shared); stopping the
+        cluster ends the nodes and the launcher."""
+        assert REDIS_SERVER is not None
+        nodes = start_door_nodes(2, REDIS_SERVER, ServerCode(sys.executable))
+        try:
+            launcher = nodes.cluster.launcher
+            assert launcher is not None
+            for node in nodes.cluster.nodes:
+                stat = Path(f"/proc/{node.target.pid}/stat").read_text()
+                self.assertEqual(
+                    int(stat.rsplit(")", 1)[1].split()[1]), launcher.process.pid
+                )
+                memory = proc_memory_kib(node.target.pid)
+                assert memory is not None
+                self.assertLess(memory["uss"], memory["rss"] / 2)
+            with socket.create_connection(("127.0.0.1", nodes.ports["line"])) as link:
+                self.assertTrue(link.recv(100).startswith(b"HELLO "))
+        finally:
+            nodes.cluster.stop()
+        for node in nodes.cluster.nodes:
+            self.assertIsNotNone(node.process.poll())
+        self.assertEqual(launcher.process.returncode, 0)
+
     def test_idle_servers_memory(self) -> None:
-        """``python -m chatroom.bench.idle`` measures the server alone and
-        the two nodes, each idle, and prints a row for each; every figure
-        is there and consistent (a process's private pages are among its
-        proportional share, which is among all it maps)."""
+        """``python -m chatroom.bench.idle`` measures the server alone, the
+        two nodes, and a node of ``chatroom-cluster`` and its launcher, each
+        idle, and prints a row for each; every figure is there and
+        consistent (a process's private pages are among its proportional
+        share, which is among all it maps), and the forked node's private
+        pages are fewer than those of the node started on its own."""
         figures = idle.measure(ServerCode(sys.executable), REDIS_SERVER, 0.0)
         self.assertEqual(
-            [label for label, _ in figures], ["server", "node", "node, 3 doors"]
+            [label for label, _ in figures],
+            ["server", "node", "node, 3 doors", "cluster node", "its launcher"],
+        )
+        by_label = dict(figures)
+        self.assertLess(
+            by_label["cluster node"]["uss"], by_label["node, 3 doors"]["uss"]
         )
         for label, memory in figures:
             self.assertGreater(memory["uss"], 0, label)
             self.assertLessEqual(memory["uss"], memory["pss"], label)
             self.assertLessEqual(memory["pss"], memory["rss"], label)
         rows = idle.report(figures).splitlines()
-        self.assertEqual(len(rows), 4)
+        self.assertEqual(len(rows), 6)
         self.assertIn("USS MiB", rows[0])
 
     def test_fanout_two_nodes(self) -> None:

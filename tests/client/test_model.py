@@ -101,6 +101,15 @@ class LobbyTests(unittest.TestCase):
         feed(model, *IN_LOBBY, "ROOMS 1", "ROOM tea 2 256 Tea time")
         self.assertEqual(model.rooms, {"tea": RoomListing("tea", 2, 256, "Tea time")})
 
+    def test_the_lobbys_list_says_how_many_more(self) -> None:
+        """``ROOMS n more``: the model keeps how many rooms the list left
+        out; a full list (``/list``'s ``ROOMS n``) leaves none."""
+        model = SessionModel()
+        feed(model, *IN_LOBBY[:2], "ROOMS 1 40", "ROOM tea 2 256")
+        self.assertEqual((list(model.rooms), model.rooms_more), (["tea"], 40))
+        feed(model, "ROOMS 2", "ROOM tea 2 256", "ROOM go 1 256")
+        self.assertEqual((list(model.rooms), model.rooms_more), (["tea", "go"], 0))
+
     def test_pushed_updates(self) -> None:
         """Pushed ROOM lines add or change a room; ROOM_GONE removes one."""
         model = SessionModel()

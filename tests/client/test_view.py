@@ -93,6 +93,14 @@ class LobbyPageTests(ScreenTestCase):
         self.assertRegex(text, r"general +3/256")
         self.assertRegex(text, r"tea +1/256 +Tea and biscuits")
 
+    def test_rooms_left_out_are_counted_with_the_way_to_see_them(self) -> None:
+        """The lobby's list of a big server says how many rooms it leaves
+        out and that ``/list`` shows them; gone once ``/list`` answered."""
+        feed(self.model, *IN_LOBBY[:2], "ROOMS 2 9998", *IN_LOBBY[3:])
+        self.assertIn("… 9998 more: /list", self.text())
+        feed(self.model, "ROOMS 1", "ROOM general 3 256")
+        self.assertNotIn("more: /list", self.text())
+
     def test_arrows_select_enter_joins(self) -> None:
         """Down moves the marker to the next room; Enter on an empty line joins it."""
         feed(self.model, *IN_LOBBY)

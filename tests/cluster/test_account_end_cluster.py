@@ -1,8 +1,10 @@
 """An account's end across nodes: two real nodes share one real
-redis-server. ``/delete-account``, and the operator's deletion and
-password reset (as the admin API makes them), made on one node end every
-device signed in to the account on both, one that took another name with
-``/nick`` on the other node too; another account's device stays."""
+redis-server. ``/delete-account``, ``/unregister`` and NickServ's
+``DROP`` (all but the device that asked), and the operator's deletion
+and password reset (as the admin API makes them), made on one node end
+every device signed in to the account on both, one that took another
+name with ``/nick`` on the other node too; another account's device
+stays."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient
 
 PASSWORD = "correct horse staple"
+LOCAL = "tcp:0:interface=127.0.0.1"
 
 
 class AccountEndAcrossNodesTests(ClusterTestCase):
@@ -60,6 +63,70 @@ class AccountEndAcrossNodesTests(ClusterTestCase):
         again: LineClient = yield self.client(one)
         again.say(f"/login alice {PASSWORD}")
         yield again.expect_line("ERR NO_SUCH_ACCOUNT ")
+
+    @defer.inlineCallbacks
+    def test_unregister_ends_the_other_devices_on_both_nodes(self) -> Any:
+        """``/unregister`` on the first node: a tablet signed in to alice
+        under her name on the second (her seat's device there) and the
+        device gone by ``alicia`` are told ``BYE account alice deleted``;
+        the phone that asked is answered and stays, holding the name
+        alone, signed in to nothing, in Redis too; bob is not touched."""
+        one, phone, renamed, bob = yield self.devices()
+        two = two_of(self.nodes, one)
+        tablet: LineClient = yield self.client(two)
+        tablet.say(f"/login alice {PASSWORD}")
+        yield tablet.expect_line("WELCOME alice")
+        phone.say(f"/unregister {PASSWORD}")
+        yield phone.expect_line("UNREGISTERED alice")
+        for device in (tablet, renamed):
+            yield device.expect_line("BYE account alice deleted")
+        yield self.untouched(bob)
+        yield self.untouched(phone)
+        for key in ("alice", "alicia"):
+            yield defer.ensureDeferred(
+                two.server.registry.backend.endings.released(key)
+            )
+        redis = one.server.registry.backend.calls.commands.connection
+        prefix = one.server.registry.backend.cluster.prefix
+        signed = yield redis.hgetall(f"{prefix}signed")
+        self.assertNotIn(b"alice", list(signed.values()))
+        taker: LineClient = yield self.client(two)
+        taker.say("alice")
+        yield taker.expect_line("ERR NAME_TAKEN ")
+        again: LineClient = yield self.client(two)
+        again.say(f"/login alice {PASSWORD}")
+        yield again.expect_line("ERR NO_SUCH_ACCOUNT ")
+
+    @defer.inlineCallbacks
+    def test_drop_ends_the_other_irc_devices_on_both_nodes(self) -> Any:
+        """NickServ ``DROP`` from an IRC device of val on the first node:
+        an IRC device of the same nick on the second (val's seat there)
+        and one signed in to val as val2 there are closed, told the
+        account is deleted; the one that dropped it is answered and
+        stays."""
+        one = yield self.node("--irc", LOCAL)
+        two = yield self.node("--irc", LOCAL)
+        registering: LineClient = yield self.client(two)
+        registering.say(f"/register val {PASSWORD}")
+        yield registering.expect_line("REGISTERED val")
+        registering.say("/quit")
+        yield registering.expect_line("BYE")
+        dropping = yield self.irc_client(one, "val", password=PASSWORD)
+        beside = yield self.irc_client(two, "val", password=PASSWORD)
+        renamed = yield self.irc_client(two, "val2")
+        renamed.say(f"PRIVMSG NickServ :IDENTIFY val {PASSWORD}")
+        yield renamed.expect(lambda line: " 900 " in line)
+        dropping.say(f"PRIVMSG NickServ :DROP {PASSWORD}")
+        yield dropping.expect(lambda line: "Account val dropped" in line)
+        for device in (beside, renamed):
+            yield device.expect(
+                lambda line: (
+                    line.startswith("ERROR ") and line.endswith("(account val deleted)")
+                )
+            )
+        dropping.say("PING :still-here")
+        yield dropping.expect(lambda line: "PONG" in line and "still-here" in line)
+        self.assertFalse(dropping.is_closed)
 
     @defer.inlineCallbacks
     def test_an_operators_deletion_ends_the_renamed_device_on_the_other_node(

@@ -15,8 +15,10 @@ from twisted.internet import defer, reactor, task
 
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
 from chatroom.backends.redis.endings import ENDED_FOR, telling
+from chatroom.backends.redis.modlog import entries_args
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core import errors
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, redis_backend, redis_command
@@ -112,10 +114,17 @@ class HalfDoneEndings(ContractBase):
         """``KILL``'s server step alone (the admin's node died after it):
         bob's session is told to end, and its node releases it, which
         carries the end on: alice sees bob leave saying why, and the name
-        is free."""
+        is free; the kill's entry is in the server's log, recorded by that
+        step."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
-        reply = yield self.eval(moderation_scripts.KILL, "bob", *telling("enough"))
+        entry = ModEntry("t", "root", ModAction.KILL, "bob", "enough")
+        logged = entries_args([recording(SERVER_LOG, [entry])], SERVER_LOG)
+        reply = yield self.eval(
+            moderation_scripts.KILL, "bob", *telling("enough"), *logged
+        )
         self.assertEqual(reply[0], b"OK")
+        read = self.backend().modlog.read(SERVER_LOG, 5)
+        self.assertEqual((yield defer.Deferred.fromCoroutine(read)), [entry])
         ended = self.key(f"ended:{self.backend().node.id}")  # for a node out of touch
         self.assertEqual((yield self.ask("HVALS", ended)), [b"enough"])
         self.assertTrue(

@@ -37,6 +37,8 @@ CROWD = 2000
 
 #: Node two's heartbeat lifetime in :class:`ChunkedHarvests`: node one
 #: beats each second, and finds node two dead three after its last beat.
+#: Node two stops beating with its connections open, as a stopped process
+#: would: node one harvests it with no ``--stall-grace``.
 NODE_TTL = 3.0
 
 #: Node one's heartbeat lifetime in :class:`HarvesterGone`: its own beats,
@@ -244,7 +246,7 @@ class RedisChunkedHarvestTests(TwoNodeRegistryTestCase, ChunkedHarvests):
     timeout = 120
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class ClusterChunkedHarvestTests(
@@ -256,7 +258,7 @@ class ClusterChunkedHarvestTests(
     timeout = 120
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class HarvesterGone(Harvests):
@@ -385,7 +387,7 @@ class RedisOlderStoreTests(RedisRegistryTestCase, OlderStore):
     config = CONFIG
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class MovingSessions(Harvests):

@@ -77,6 +77,33 @@ class HeartbeatBehindWaitTests(ReplicatedTestCase):
         yield bob.expect_line("MEMBERS tea alice bob")
         self.assertFalse(alice.is_closed or bob.is_closed)
 
+    @defer.inlineCallbacks
+    def blocked_in_wait(self):
+        """Whether a client of the primary is blocked in a ``WAIT``."""
+        clients = yield ask(self.primary.port, "CLIENT", "LIST")
+        return any(
+            b"cmd=wait" in line and b"flags=b" in line for line in clients.split(b"\n")
+        )
+
+    @defer.inlineCallbacks
+    def test_a_goodbye_does_not_wait_behind_a_wait(self):
+        """With the replica stopped, alice's message holds node1's commands
+        link in a ``WAIT`` (half of --redis-timeout); carol, on node1 too,
+        quits meanwhile: her connection is closed while that ``WAIT``
+        still holds, since the census's write that a goodbye waits for
+        goes on the heartbeat's link."""
+        one, _two, alice, _bob = yield self.alice_and_bob_in("tea")
+        carol = yield self.client(one, "carol")
+        os.kill(self.replica.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, self.replica.pid, signal.SIGCONT)
+        alice.say("held")
+        yield until(self.blocked_in_wait, 5, "alice's WAIT blocked in Redis")
+        carol.say("/quit")
+        yield carol.closed
+        self.assertTrue((yield self.blocked_in_wait()))
+        refused = yield alice.expect_line(UNCONFIRMED)
+        self.assertEqual(refused, UNCONFIRMED + "held")
+
 
 class HeartbeatLinkTests(ClusterTestCase):
     """The heartbeat's own connection to Redis, lost and found again."""

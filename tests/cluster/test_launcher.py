@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import signal
+import socket
 import sys
 from collections.abc import Callable
 
@@ -140,6 +141,34 @@ class LauncherTests(RedisTestCase):
         self.assertEqual(code, 0)
         for client in (first, second):
             self.assertTrue(any(text.startswith("BYE ") for text in client.lines))
+
+    @defer.inlineCallbacks
+    def test_a_node_that_cannot_listen_stops_the_launcher(self):
+        """A port another program holds: the forked node says why and exits
+        1, the launcher stops the other node and exits 1 too."""
+        taken = socket.socket()
+        self.addCleanup(taken.close)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        launcher = LauncherProcess()
+        argv = [
+            sys.executable, "-m", "chatroom.wiring.cluster", "--workers", "2",
+            "--redis", self.redis_url, "--node-id", "t",
+            "--port", f"tcp:{port}:interface=127.0.0.1", "--db", ":memory:",
+        ]  # fmt: skip
+        process = reactor.spawnProcess(launcher, sys.executable, argv, env=os.environ)
+
+        def kill() -> None:
+            if not launcher.ended.called:
+                process.signalProcess(signal.SIGKILL)
+
+        self.addCleanup(kill)
+        code = yield launcher.ended
+        self.assertEqual(code, 1)
+        said = "".join(launcher.lines)
+        self.assertIn("cannot listen", said)
+        self.assertRegex(said, r"node t-\d failed \(exit 1\): stopping the others")
 
 
 class LauncherOptionsTests(unittest.TestCase):

@@ -22,6 +22,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.scripts import Script
 from chatroom.core import errors
+from chatroom.core.modlog import ModAction, ModEntry
 from tests.backends.contracts.handler import CONFIG
 from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
 from tests.cluster.support import TwoNodeRegistryTestCase
@@ -101,7 +102,9 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
     ) -> Generator[Any, Any, None]:
         """Both members heard ``RENAMED`` once (alice, the renamer, ``told``
         already as her own rename's answer); matcha has tea's history and
-        its members, and talks on both nodes; the journal is gone."""
+        its members, and talks on both nodes, and its moderation log the
+        rename's entry once (carried in the journal, recorded by the
+        restore, whichever node ran it); the journal is gone."""
         for user in (bob,) if told else (alice, bob):
             self.assertEqual(
                 (yield self.expect(user, "RENAMED ")), "RENAMED tea matcha alice"
@@ -122,6 +125,15 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         self.assertEqual(alice.take("RENAMED "), None)
         self.assertEqual(bob.take("RENAMED "), None)
         self.assertEqual((yield redis_command(self.server, "HLEN", self.journal)), 0)
+        logged = yield self.modlog("matcha")
+        self.assertEqual(
+            [(e.by, e.action, e.target) for e in logged],
+            [("alice", ModAction.RENAME, "tea")],
+        )
+
+    def modlog(self, room: str) -> defer.Deferred[list[ModEntry]]:
+        """Room ``room``'s moderation log, as node two reads it."""
+        return defer.Deferred.fromCoroutine(self.other.backend.modlog.read(room, 10))
 
     @defer.inlineCallbacks
     def resumed_after(self, stop_at: Script) -> Generator[Any, Any, None]:
@@ -190,7 +202,7 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
     ) -> Generator[Any, Any, None]:
         """Cut after the seal, and room matcha made meanwhile in its own
         slot: the rename is rolled back at the restore, tea talks on as
-        tea, nobody heard ``RENAMED``."""
+        tea, nobody heard ``RENAMED``, and no log records it."""
         alice, bob = yield self.half_done(scripts.RENAME_RESTORE)
         carol = yield self.on_two("carol")
         carol.say("/create matcha")
@@ -209,3 +221,4 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
         )
         self.assertEqual(alice.take("RENAMED "), None)
         self.assertEqual(bob.take("RENAMED "), None)
+        self.assertEqual((yield self.modlog("tea")), [])

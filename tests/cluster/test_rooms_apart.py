@@ -16,14 +16,18 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
+from chatroom.core.codec import encode
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.redisclient.addresses import RedisClusterAddress
 from tests.backends.contracts import handler as handler_contract
+from tests.backends.contracts import logged_actions as logged_actions_contract
 from tests.backends.contracts import moderation as moderation_contract
 from tests.backends.contracts import multi as multi_contract
 from tests.backends.contracts import private as private_contract
 from tests.backends.contracts import userdata as userdata_contract
 from tests.backends.contracts.handler import HandlerContract
+from tests.backends.contracts.logged_actions import LoggedActionsContract
 from tests.backends.contracts.moderation import ModerationContract
 from tests.backends.contracts.multi import MultiContract
 from tests.backends.contracts.operating import OperatingContract
@@ -31,6 +35,7 @@ from tests.backends.contracts.pins import PinsContract
 from tests.backends.contracts.private import PrivateContract
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.backends.contracts.records import RecordsContract
+from tests.backends.contracts.retention import RETENTION_CONFIG, RetentionContract
 from tests.backends.contracts.search import SEARCH_CONFIG, SearchContract
 from tests.backends.contracts.threads import THREADS_CONFIG, ThreadsContract
 from tests.backends.contracts.userdata import UserDataContract
@@ -42,7 +47,7 @@ from tests.cluster.redis_cluster import (
     emptied_cluster_server,
     keys_where_rooms_apart_put_them,
 )
-from tests.cluster.support import TwoNodeRegistryTestCase
+from tests.cluster.support import SteppedReactor, TwoNodeRegistryTestCase
 from tests.cluster.test_endings import HalfDoneEndings
 from tests.cluster.test_half_done_rooms_redis import HalfDoneRoomSteps
 from tests.cluster.test_harvest_chunks import (
@@ -54,6 +59,7 @@ from tests.cluster.test_harvest_chunks import (
 from tests.cluster.test_names_redis import HalfDoneNames
 from tests.cluster.test_resume_steps import HalfDoneResume
 from tests.cluster.test_room_steps import HalfDoneMembership
+from tests.support import redis_command
 
 
 class RoomsApartHandlerTests(RoomsApartRegistryTestCase, HandlerContract):
@@ -89,6 +95,33 @@ class RoomsApartRecordsTests(RoomsApartRegistryTestCase, RecordsContract):
     config = handler_contract.CONFIG
 
 
+class RoomsApartLoggedActionsTests(RoomsApartRegistryTestCase, LoggedActionsContract):
+    """Actions whose log entries ride in their change (a room's log in the
+    room's slot, the server's in the server's), each room in a slot of its
+    own."""
+
+    config = logged_actions_contract.CONFIG
+
+    @defer.inlineCallbacks
+    def test_an_older_versions_server_log_is_read_first(self):
+        """The server's log as an older version kept it, in a slot of its
+        own as if a room's (``{chatroom/*}:modlog``), is read before the
+        entries the server's slot keeps now, and ``/modlog server N``
+        shows the newest N of both."""
+        old = ModEntry("t0", "root", ModAction.KILL, "mallory", "old")
+        yield redis_command(self.server, "RPUSH", "{chatroom/*}:modlog", encode(old))
+        root = yield self.signed_in("root")
+        root.say("/lockdown accounts")
+        yield self.expect(root, "LOCKDOWN ")
+        both = yield self.log(SERVER_LOG)
+        self.assertEqual([e.action for e in both], [ModAction.KILL, ModAction.LOCKDOWN])
+        self.assertEqual(both[0], old)
+        root.say("/modlog server 1")
+        line = yield self.expect(root, "MODLOG * ")
+        self.assertEqual(line.split()[3:], ["root", "lockdown", "accounts", "-"])
+        self.assertEqual((yield self.expect(root, "MODLOG_END")), "MODLOG_END * 1")
+
+
 class RoomsApartPrivateTests(RoomsApartRegistryTestCase, PrivateContract):
     """Private conversations, each room in a slot of its own."""
 
@@ -113,6 +146,21 @@ class RoomsApartReactionTests(RoomsApartRegistryTestCase, ReactionContract):
     each room in a slot of its own."""
 
     config = REACTION_CONFIG
+
+
+class RoomsApartRetentionTests(RoomsApartRegistryTestCase, RetentionContract):
+    """History kept by age, a message's trim and a sweep's, each room in a
+    slot of its own (a sweep reads the rooms in the server's slot, then
+    trims each in its own)."""
+
+    config = RETENTION_CONFIG
+
+    def node_clock(self) -> SteppedReactor:
+        self.clock = SteppedReactor()
+        return self.clock
+
+    def moved_on(self, seconds: float) -> None:
+        self.clock.advance(seconds)
 
 
 class RoomsApartWebhookTests(RoomsApartRegistryTestCase, HalfDoneSteps):
@@ -167,7 +215,7 @@ class RoomsApartChunkedHarvestTests(
     timeout = 120
 
     def cluster_config(self) -> ClusterConfig:
-        return replace(super().cluster_config(), node_ttl=NODE_TTL)
+        return replace(super().cluster_config(), node_ttl=NODE_TTL, stall_grace=0)
 
 
 class RoomsApartHarvesterGoneTests(RoomsApartRegistryTestCase, HarvesterGone):

@@ -24,6 +24,12 @@ class ThreePrimariesModerationTests(OnThreePrimaries, apart.RoomsApartModeration
     pass
 
 
+class ThreePrimariesLoggedActionsTests(
+    OnThreePrimaries, apart.RoomsApartLoggedActionsTests
+):
+    pass
+
+
 class ThreePrimariesPrivateTests(OnThreePrimaries, apart.RoomsApartPrivateTests):
     pass
 
@@ -37,6 +43,10 @@ class ThreePrimariesOperatingTests(OnThreePrimaries, apart.RoomsApartOperatingTe
 
 
 class ThreePrimariesReactionTests(OnThreePrimaries, apart.RoomsApartReactionTests):
+    pass
+
+
+class ThreePrimariesRetentionTests(OnThreePrimaries, apart.RoomsApartRetentionTests):
     pass
 
 

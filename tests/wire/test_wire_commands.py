@@ -19,6 +19,7 @@ from tests.support import ProtocolTestCase
 HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /nick NAME        choose or change your name
 /list             list the rooms
+/list PATTERN     ... those whose name has it (tea, t*a, te?)
 /create NAME      create a room and enter it
 /join NAME        enter a room (leaving the one you are in)
 /join NAME since ID   ... and get what was said after event ID

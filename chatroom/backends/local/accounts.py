@@ -110,6 +110,8 @@ class StoredAccounts:
                 account = Account(key, op.name, "")
             elif isinstance(op, changes.DropAccount):
                 account = None
+            elif isinstance(op, changes.SignOut | changes.EndSessions):
+                continue  # the back-end signs out and ends the sessions
             elif account is None:
                 raise TypeError(f"{op!r} on no account")
             elif isinstance(op, changes.SetPassword):

@@ -12,6 +12,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -54,6 +55,7 @@ from chatroom.core.changes import (
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
+    AgeOut,
     Announce,
     Append,
     CountedEvents,
@@ -83,6 +85,7 @@ from chatroom.core.changes import (
     React,
     Reacted,
     RecordEntries,
+    Registered,
     RemoveMember,
     RenameRoom,
     ReplaceEvent,
@@ -102,6 +105,8 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
+    StoredHistories,
     TellUser,
     Unmoderated,
     Version,
@@ -134,6 +139,7 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
@@ -189,6 +195,11 @@ class LocalBackend:
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
         self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
+        #: The lobby's list, and the rooms whose listing changed since it
+        #: was last brought up to date (at the next read: a room's listing
+        #: is told changed before some of its changes are made).
+        self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
+        self._relist: dict[str, None] = {}
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -333,6 +344,16 @@ class LocalBackend:
             self._remove_room(room)
         elif room.owner is not owner:
             self._save(room)
+
+    async def _age_out(self, change: DecidedChange) -> None:
+        """A sweep by age (:mod:`chatroom.core.retention`): the store's
+        trim by age is of every room already, so it is handed the oldest
+        time kept as a message's :class:`Append` hands it, and the events
+        said before it go with its next trim (:meth:`Store.age_out`). One
+        process sweeps alone: its :class:`~chatroom.core.changes.
+        SweepLease` always holds."""
+        for ageing in change.of(AgeOut):
+            self.store.age_out(ageing.oldest)
 
     def _aged_out(self, firsts: dict[str, int]) -> None:
         """Events older than ``--retention-age`` left the store: memory and
@@ -501,12 +522,16 @@ class LocalBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         fan_out(self.sessions.addressed(event), event)
 
-    async def end_user(self, name: str, reason: str) -> str:
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
         victim = self.users.get(name_key(name))
         if victim is None:
             raise errors.no_such_user(name)
         shown = self._name(victim)
         self.reports.session_ended(victim, reason)
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
         return shown
 
     def follow_network_bans(self, news: NetworkBanNews) -> None:
@@ -518,8 +543,12 @@ class LocalBackend:
     async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
         self.sessions.ignoring_changed(account, names)
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         self._end_sessions(EndSessions("", account, reason))
+        if logged is not None:
+            self.modlog.record(logged.log, logged.entries)
 
     async def backup(self, path: str) -> None:
         await self.store.backup(path)
@@ -528,6 +557,17 @@ class LocalBackend:
 
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
+
+    async def lobby_rooms(self) -> Listing:
+        lobby_list = self.lobby_list
+        relist, self._relist = self._relist, {}
+        for key in relist:
+            room = self.rooms.get(key)
+            if room is None:
+                lobby_list.drop(key)
+            else:
+                lobby_list.put(key, room.info())
+        return lobby_list.listing()
 
     async def names_online(self) -> list[str]:
         return [session.name for _, session in self.sessions.named()]
@@ -749,17 +789,17 @@ class LocalBackend:
         here is a deletion: joins and leaves are :meth:`enter` and
         :meth:`leave`)."""
         return {
-            RoomMessages: self._apply_messages,
+            RoomMessages: self._recording(self._apply_messages),
             RoomModeration: self._apply_moderation,
             RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._apply_rename,
-            ServerReports: by_nobody(self.abuse_reports.apply),
+            RoomPins: self._recording(by_nobody(self.pins.apply)),
+            RoomName: self._recording(self._apply_rename),
+            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
             AccountSettings: by_nobody(self._registered(self.settings.apply)),
             AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: by_nobody(self.account_store.apply),
-            AccountPush: by_nobody(self.push.apply),
+            AccountRecord: self._apply_record,
+            AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
             PrivateConversation: by_nobody(self.conversations.apply),
@@ -767,15 +807,37 @@ class LocalBackend:
             CountedEvents: by_nobody(self.windows.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: self._apply_lockdown,
-            ServerBanList: self._apply_server_bans,
+            ServerLockdown: self._recording(self._apply_lockdown),
+            ServerBanList: self._recording(self._apply_server_bans),
             InvitationCode: by_nobody(self.account_store.apply),
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountUploadTokens: by_nobody(
+                self._while_registered(self.upload_tokens.apply)
+            ),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self._age_out),
         }
+
+    def _recording(self, apply: Applier) -> Applier:
+        """``apply`` of a change that carries its action's moderation log
+        entries (:class:`~chatroom.core.changes.RecordEntries`, the core's):
+        the change without them, then them, in the log each names. A
+        failed premise raises before either; nothing between waits, so
+        memory and the store's next batch (one transaction) hold both or
+        neither."""
+
+        async def applying(change: DecidedChange, member: Member | None) -> None:
+            entries = change.of(RecordEntries)
+            if entries:
+                own = [op for op in change.ops if not isinstance(op, RecordEntries)]
+                change = replace(change, ops=tuple(own))
+            await apply(change, member)
+            for op in entries:
+                self.modlog.record(op.log, op.entries)
+
+        return applying
 
     def _registered(
         self, apply: Callable[[DecidedChange], Awaitable[None]]
@@ -794,6 +856,32 @@ class LocalBackend:
                 await apply(change)
 
         return applying
+
+    def _while_registered(
+        self, apply: Callable[[DecidedChange], Awaitable[None]]
+    ) -> Callable[[DecidedChange], Awaitable[None]]:
+        """``apply`` of a change of what is kept for an account, refused
+        (nothing applied) if it rests on the account being
+        :class:`~chatroom.core.changes.Registered` and it is not."""
+
+        async def applying(change: DecidedChange) -> None:
+            await self._check_registered(change)
+            await apply(change)
+
+        return applying
+
+    async def _check_registered(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` if ``change``
+        rests on its account being registered and it is not (one process:
+        nothing is written between this read and the apply)."""
+        premise = change.premise(Registered)
+        subject = change.subject
+        assert isinstance(subject, AccountPush | AccountUploadTokens | AccountWaiting)
+        if (
+            premise is not None
+            and await self.account_store.get(subject.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
 
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
@@ -818,10 +906,27 @@ class LocalBackend:
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
 
-    def _end_sessions(self, end: EndSessions) -> None:
+    async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
+        """An account's record written (the store checks the premises
+        first), then the sessions the core decided go with it: the one a
+        :class:`~chatroom.core.changes.SignOut` names stays, for the core
+        to sign out (one process: the name has no other holder), every
+        other one an :class:`~chatroom.core.changes.EndSessions` names
+        ends, told why."""
+        await self.account_store.apply(change)
+        staying = frozenset(out.holder for out in change.of(SignOut))
+        for end in change.of(EndSessions):
+            self._end_sessions(end, staying)
+
+    def _end_sessions(
+        self, end: EndSessions, staying: frozenset[str] = frozenset()
+    ) -> None:
         """The sessions ``end`` names end, told why: the one holding its name
-        and every one signed in to its account."""
+        and every one signed in to its account, but those holding a name
+        key in ``staying``."""
         for victim, session in list(self.sessions.named()):
+            if name_key(session.name) in staying:
+                continue
             if (end.holder and name_key(session.name) == end.holder) or (
                 end.account and session.account == end.account
             ):
@@ -840,9 +945,11 @@ class LocalBackend:
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
-        """A private message kept for an absent account: nobody signed in
-        to it, as the core read (else refused: the core tells it instead),
-        then the conversations' premise and keeping."""
+        """A private message kept for an absent account: registered still
+        and nobody signed in to it, as the core read (else refused: the
+        core tells it instead), then the conversations' premise and
+        keeping."""
+        await self._check_registered(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)
@@ -927,7 +1034,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
-        listing = (await self.list_rooms()).public()
+        listing = (await self.lobby_rooms()).public()
         for gone in members:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
@@ -979,7 +1086,7 @@ class LocalBackend:
                 seated.room_renamed(op.event)
             if not where.policy.secret:  # else the lobby never listed it
                 self.lobby.renamed(op.event)
-        self.lobby.changed(old_key, old)
+        self._listing_changed(old_key, old)
         self._room_changed(where)
 
     async def _apply_moderation(
@@ -1008,7 +1115,7 @@ class LocalBackend:
                 kicked = self.users[op.user]
                 self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
-                kicked.removed(where.name, (await self.list_rooms()).public())
+                kicked.removed(where.name, (await self.lobby_rooms()).public())
             elif isinstance(op, TellUser):
                 deliver_to(self.users[name_key(op.user)], op.event)
             elif isinstance(op, RecordEntries):
@@ -1083,7 +1190,13 @@ class LocalBackend:
         self.lobby.watch(member, watching)
 
     def _room_changed(self, room: Room) -> None:
-        self.lobby.changed(room.key, room.name)
+        self._listing_changed(room.key, room.name)
+
+    def _listing_changed(self, key: str, name: str) -> None:
+        """Room ``key``'s listing changed (made, joined, left, gone...):
+        for the lobby's watchers, and its list."""
+        self.lobby.changed(key, name)
+        self._relist[key] = None
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
         entries: list[ListedRoom | RoomGone] = []

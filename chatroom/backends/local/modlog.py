@@ -65,16 +65,16 @@ class StoredModerationLog:
         its entries added, memory and the store alike (none to a room
         gone)."""
         assert isinstance(change.subject, ModerationLogOf)
-        key = change.subject.log
-        if key != SERVER_LOG and not self.kept(key):
-            return  # the room was deleted meanwhile, and its log with it
         for op in change.of(RecordEntries):
-            self.record(key, op.entries)
+            self.record(change.subject.log, op.entries)
 
     def record(self, key: str, entries: Iterable[ModEntry]) -> None:
-        """``entries`` in the log of ``key`` (a room's, kept), memory and
-        the store alike: a change's own, or those a moderation's change
-        carries (applied with it)."""
+        """``entries`` in the log of ``key`` (the server's, or a room's
+        while it is kept: none to a room deleted meanwhile, whose log went
+        with it), memory and the store alike: a change's own, or those
+        another change carries (applied with it)."""
+        if key != SERVER_LOG and not self.kept(key):
+            return
         log = self._log(key)
         for entry in entries:
             log.append(entry)

@@ -28,11 +28,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.endings import telling
+from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import changes, codec
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import BanTerms
 from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
@@ -60,8 +63,17 @@ OIDC_ACCOUNT = Script("oidc-account")
 #: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``oidc SUBJECT``
 #: (bound to it), ``apps APPS`` ('' for none), ``drop`` (the account, its
 #: mailbox, its binding, its app passwords, its read markers, the private
-#: messages kept for it and its remembered rooms). ``{1}`` once applied;
-#: ``{0, premise}`` if a premise does not hold, and nothing is written.
+#: messages kept for it and its remembered rooms), and the sessions that go
+#: with it, once it is written: ``signout HOLDER TOKEN`` (the session
+#: holding name key HOLDER with token TOKEN signed out, its name's other
+#: holders ended) and ``end HOLDER ACCOUNT`` (as the server bans' ``end``),
+#: each followed by what the sessions ended are told (the reason, the
+#: node's EndSession, how long it stays listed:
+#: :func:`~chatroom.backends.redis.endings.telling`). ``{'CHANGED',
+#: premise}`` if a premise does not hold, and nothing is written; else
+#: ``{'OK'}``, or with sessions to end the server's step of their ends
+#: (``OK``, the leavers, the copies to refresh: the back-end runs it,
+#: :mod:`~chatroom.backends.redis.endings`).
 APPLY = Script("account-apply")
 
 #: ARGV: P. Every account's record (``"name hash [scram]"``).
@@ -124,8 +136,10 @@ SET_AGE = Script("account-age-set")
 LOCKDOWN = Script("lockdown-get")
 
 #: ARGV: P, the lockdown level as the core encoded it, the order every node
-#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`).
-#: Keeps it, and tells every node in the same step.
+#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`),
+#: the most entries the server's moderation log keeps and the entries the
+#: change records there (:func:`.modlog.carried`). Keeps it, tells every
+#: node and records it in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
 
 #: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
@@ -184,7 +198,17 @@ class RedisAccounts:
     async def _apply_record(self, change: changes.DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
         operations stored there, or :class:`~chatroom.core.changes.
-        PremiseFailedError` with the account as the script found it."""
+        PremiseFailedError` with the account as the script found it (a
+        change that ends sessions is the back-end's to run: it has their
+        ends' steps)."""
+        reply = await self.calls.eval(APPLY, *self.record_arguments(change))
+        if reply[0] != b"OK":
+            raise await self.refusal(change, reply[1])
+
+    @staticmethod
+    def record_arguments(change: changes.DecidedChange) -> list[str]:
+        """What :data:`APPLY` is handed for ``change``, a change of an
+        account's record: the account, its premises, its operations."""
         key = changes.account_of(change, changes.AccountRecord)
         exists = change.premise(changes.Exists)
         hashed = change.premise(changes.PasswordHashIs)
@@ -192,6 +216,7 @@ class RedisAccounts:
         unbound = change.premise(changes.OidcUnbound)
         apps = change.premise(changes.AppPasswordsAre)
         arguments = [
+            key,
             "-" if exists is None else str(int(exists.exists)),
             "-" if hashed is None else hashed.hash,
             "-" if mailbox is None else mailbox.mailbox,
@@ -200,18 +225,24 @@ class RedisAccounts:
         ]
         for op in change.ops:
             arguments += _operands(op)
-        reply = await self.calls.eval(APPLY, key, *arguments)
-        if int(reply[0]):
-            return
-        if reply[1] == b"oidc":
-            raise changes.PremiseFailedError(None, unbound)
-        failed = {
-            b"exists": exists,
-            b"hash": hashed,
-            b"mailbox": mailbox,
-            b"apps": apps,
-        }[reply[1]]
-        raise changes.PremiseFailedError(await self.get(key), failed)
+        return arguments
+
+    async def refusal(
+        self, change: changes.DecidedChange, failed: bytes
+    ) -> changes.PremiseFailedError:
+        """The refusal of ``change`` whose premise ``failed`` (as
+        :data:`APPLY` names it) does not hold, with the account as it is
+        now (none for a subject already bound)."""
+        if failed == b"oidc":
+            return changes.PremiseFailedError(None, change.premise(changes.OidcUnbound))
+        premise = {
+            b"exists": change.premise(changes.Exists),
+            b"hash": change.premise(changes.PasswordHashIs),
+            b"mailbox": change.premise(changes.MailboxIs),
+            b"apps": change.premise(changes.AppPasswordsAre),
+        }[failed]
+        key = changes.account_of(change, changes.AccountRecord)
+        return changes.PremiseFailedError(await self.get(key), premise)
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES)
@@ -276,12 +307,12 @@ class RedisAccounts:
         return Lockdown.decoded(kept.decode()) if kept else OPEN
 
     async def _apply_lockdown(self, change: changes.DecidedChange) -> None:
-        for op in change.ops:
-            if not isinstance(op, changes.SetLockdown):
-                raise TypeError(f"no operation {op!r} of the lockdown")
-            order = codec.encode(LockdownSet(op.level, op.by)).decode()
-            kept = Lockdown(op.level, op.by).encoded()
-            await self.calls.eval(SET_LOCKDOWN, kept, order)
+        """One :data:`SET_LOCKDOWN`: the level kept, every node told, and
+        the server's moderation log's entry recorded."""
+        (op,) = change.of(changes.SetLockdown)
+        order = codec.encode(LockdownSet(op.level, op.by)).decode()
+        kept = Lockdown(op.level, op.by).encoded()
+        await self.calls.eval(SET_LOCKDOWN, kept, order, *carried(change, SERVER_LOG))
 
     async def invitations(self) -> dict[str, str]:
         flat = await self.calls.eval(INVITATIONS)
@@ -366,4 +397,8 @@ def _operands(op: changes.Operation) -> list[str]:
         return ["apps", op.app_passwords]
     if isinstance(op, changes.DropAccount):
         return ["drop"]
+    if isinstance(op, changes.SignOut):
+        return ["signout", op.holder, op.token, *map(str, telling(op.told))]
+    if isinstance(op, changes.EndSessions):
+        return ["end", op.holder, op.account, *map(str, telling(op.told))]
     raise TypeError(f"no operation {op!r} of an account's record")

@@ -5,9 +5,13 @@ writes its own field (one ``HSET``, at most one per reactor turn, shared
 by the turn's changes) whenever its counts change (a connection admitted,
 named, or gone; an IRC user's ``+i``); a sign-on's welcome and a
 goodbye's close wait for it, so a question that the
-client's next step prompts, on any node, finds it counted. A question (:data:`TOTAL`)
-adds up the fields of the other nodes whose heartbeat is alive (one
-``HGETALL`` and an ``EXISTS`` per node: as many nodes, never as many
+client's next step prompts, on any node, finds it counted. The write
+goes on the node's heartbeat link, not its commands link: behind a storm
+of sign-ons' scripts, or a ``WAIT`` for a replica (:mod:`.replicas`),
+every welcome and goodbye would wait for all of them. A question
+(:data:`TOTAL`) adds up the fields of the other nodes whose heartbeat is
+alive, or that are stalled and not harvested (:mod:`.liveness`; one
+``HGETALL`` and two ``EXISTS`` per node: as many nodes, never as many
 users) to the asker's own counts, taken as they are. A node that dies
 stops counting when its heartbeat expires, the moment the others would
 harvest it; the harvest's last step (``HARVESTED``) and a node's own
@@ -64,7 +68,9 @@ class RedisCensus:
         here = self.here
         value = f"{here.users} {here.invisible} {here.unknown}"
         writing = Deferred.fromCoroutine(
-            self.calls.command("HSET", self.key, self.node, value)
+            self.calls.command(
+                "HSET", self.key, self.node, value, link=self.calls.heartbeat
+            )
         )
 
         def done(result: object) -> None:  # lost: the resume writes it
@@ -72,6 +78,13 @@ class RedisCensus:
                 written.callback(None)
 
         writing.addBoth(done)
+
+    async def written(self) -> None:
+        """Once every write asked for so far is done: the counts written
+        once more, on the same connection, which Redis answers in order
+        (a node's departure waits for it, so that no write of its reaches
+        Redis after the departure dropped its field)."""
+        await self.publish(self.here)
 
     async def total(self, here: Census) -> Census:
         users, invisible, unknown = await self.calls.eval(TOTAL, self.node)

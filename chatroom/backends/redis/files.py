@@ -38,8 +38,10 @@ GET = Script("file-get")
 USAGE = Script("file-usage")
 
 
-#: ARGV: P, token, account key, seconds. The token, listed among the
-#: account's (``upload-tokens:<account>``, kept as long as its newest).
+#: ARGV: P, token, account key, seconds, whether the account must be
+#: registered ('1') or not ('-'). The token, listed among the account's
+#: (``upload-tokens:<account>``, kept as long as its newest): 1; 0 and
+#: nothing kept if the account is not registered as it must be.
 TOKEN_ISSUE = Script("upload-token-issue")
 
 #: ARGV: P, account key. Every token listed as the account's goes.
@@ -117,10 +119,19 @@ class RedisUploadTokens:
         a token kept with a Redis expiry at its deadline (as this node's
         clock says), or every token listed as the account's gone."""
         account = changes.account_of(change, changes.AccountUploadTokens)
+        registered = change.premise(changes.Registered)
         for op in change.ops:
             if isinstance(op, changes.IssueToken):
                 seconds = max(1, math.ceil(op.until - self.clock.seconds()))
-                await self.calls.eval(TOKEN_ISSUE, op.token, account, str(seconds))
+                given = await self.calls.eval(
+                    TOKEN_ISSUE,
+                    op.token,
+                    account,
+                    str(seconds),
+                    "-" if registered is None else "1",
+                )
+                if not int(given):
+                    raise changes.PremiseFailedError(None, registered)
             elif isinstance(op, changes.RevokeTokens):
                 await self.calls.eval(TOKEN_REVOKE, account)
             else:

@@ -52,3 +52,15 @@ MODLOG_ADD = Script("modlog_add", room_at=2)
 
 #: ARGV: P, r, count. The newest count entries, oldest first.
 MODLOG_READ = Script("modlog_read", room_at=2)
+
+#: :data:`MODLOG_ADD` and :data:`MODLOG_READ` of the server's log (r
+#: ``*``): in the server's slot in either layout (``server-modlog`` with
+#: rooms apart), beside the keys of the actions it records, whose scripts
+#: write it with them (:func:`.modlog.carried`).
+SERVER_MODLOG_ADD = Script("modlog_add")
+SERVER_MODLOG_READ = Script("modlog_read")
+
+#: ARGV: P, ``*``, count. With rooms apart, the server's log as an older
+#: version kept it, in a slot of its own as if it were a room's: read
+#: before the server's slot's entries, and never written.
+OLDER_SERVER_MODLOG_READ = Script("modlog-read-older", room_at=2)

@@ -1,13 +1,15 @@
 """The room list in a cluster: the server's index of rooms, each room's row.
 
-Every sign-in at the line door is sent the whole room list, and every
-``LIST`` reads it. Each room's row (name, members, capacity, topic,
-creation number, secret) is in the room's slot, the index of rooms
-(``P rooms``) in the server's, so the list is read in steps of one slot
-each: the index (:data:`LISTED_KEYS`), then every room's row
-(:data:`LISTED_ROOM`), sent together on the link (one round trip, see
-:func:`~chatroom.backends.redis.calls.together`); where the rooms share the
-server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
+Every sign-in at the line door is sent the lobby's list (at most
+``--lobby-rooms`` rooms, :class:`~chatroom.core.lobby_list.LobbyList`),
+kept from every room's row, and every ``/list`` and ``LIST`` lists all.
+Each room's row (name, members, capacity, topic, creation number, secret)
+is in the room's slot, the index of rooms (``P rooms``) in the server's,
+so the list is read in steps of one slot each: the index
+(:data:`LISTED_KEYS`), then every room's row (:data:`LISTED_ROOM`), sent
+together on the link (one round trip, see
+:func:`~chatroom.backends.redis.calls.together`); where the rooms share
+the server's slot, many rooms' rows in one call (:data:`LISTED_ROOMS`). Read
 per sign-in, that would be a script per room per sign-in; so a node keeps
 the rows it has read (:class:`RedisListing`) and reads again only the rooms
 changed since. Every change of a row is news, told in the same step by
@@ -60,6 +62,7 @@ from chatroom.backends.redis.replies import listed_room, lobby_changes
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed
 from chatroom.core.lobby import LobbyWatchers
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
@@ -114,8 +117,12 @@ class RedisListing:
         clock: IReactorTime,
         interval: float,
         available: Callable[[], bool],
+        lobby_list: LobbyList,
     ) -> None:
         self.calls = calls
+        #: The rows read, as listings (``/list``) and the lobby's selection
+        #: of them, kept up to date with ``_rows``.
+        self.lobby_list = lobby_list
         self.channel = f"{prefix}lobby".encode()
         self.available = available
         self.watchers = LobbyWatchers(clock, interval, self._entries)
@@ -125,8 +132,9 @@ class RedisListing:
         self._polling = task.LoopingCall(self._poll)
         self._polling.clock = clock
         self._interval = interval
-        #: One read for the callers who asked while the last one ran.
-        self.every_room = SharedRead(self._read)
+        #: One read for the callers who asked while the last one ran: the
+        #: kept rows brought up to date.
+        self.read = SharedRead(self._read)
         #: The rows read, by room key (a gone room's removed); None: none
         #: to trust (none read yet, or the subscriber link dropped since:
         #: then ``_told`` keeps what the watchers were last told, where
@@ -210,15 +218,27 @@ class RedisListing:
         """The changes read for the watchers (:meth:`_read_changed` tells
         them), unless Redis cannot answer now: the next interval's read."""
         if self.available():
-            self.every_room().addErrback(lambda failure: None)
+            self.read().addErrback(lambda failure: None)
 
     # -- reads ------------------------------------------------------------------
 
-    async def _read(self) -> Listing:
-        """Every room's row: all read if none are kept, else those changed
-        since: by the server's index of changes where rooms share its slot,
-        else those the news named (after the news published before now has
-        come)."""
+    async def every_room(self) -> Listing:
+        """Every room, oldest first, as Redis has them now."""
+        await self.read()
+        return self.lobby_list.everything()
+
+    async def lobby(self) -> Listing:
+        """The lobby's list (:class:`~chatroom.core.lobby_list.LobbyList`),
+        as Redis has the rooms now: a sign-in costs the rows changed since
+        the last read and the rooms shown, not every room."""
+        await self.read()
+        return self.lobby_list.listing()
+
+    async def _read(self) -> None:
+        """The kept rows brought up to date: all read if none are kept,
+        else those changed since: by the server's index of changes where
+        rooms share its slot, else those the news named (after the news
+        published before now has come)."""
         rows = self._rows
         told: dict[str, Row] | None
         if rows is not None and self._indexed:
@@ -233,13 +253,17 @@ class RedisListing:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
             for row in await self._rows_of(sorted(named)):
-                key = row[0].decode()
-                if len(row) > 1:
-                    rows[key] = row
-                else:
-                    rows.pop(key, None)
-        ordered = sorted(rows.values(), key=lambda row: int(row[5]))
-        return Listing([listed_room(row) for row in ordered])
+                self._keep(rows, row[0].decode(), row)
+
+    def _keep(self, rows: dict[str, Row], key: str, row: Row) -> None:
+        """Room ``key``'s row as read (gone: only its key), in ``rows``
+        and the lobby's list."""
+        if len(row) > 1:
+            rows[key] = row
+            self.lobby_list.put(key, listed_room(row), int(row[5]))
+        else:
+            rows.pop(key, None)
+            self.lobby_list.drop(key)
 
     async def _read_changed(self, rows: dict[str, Row]) -> dict[str, Row] | None:
         """The kept ``rows`` with those changed since the last read read
@@ -256,10 +280,7 @@ class RedisListing:
         changed = {row[0].decode(): row for row in reply[1:]}
         before = {key: rows[key] for key in changed if key in rows}
         for key, row in changed.items():
-            if len(row) > 1:
-                rows[key] = row
-            else:
-                rows.pop(key, None)
+            self._keep(rows, key, row)
         self._tell(before, rows, changed)
         return rows
 
@@ -295,6 +316,9 @@ class RedisListing:
         await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
         if self._losses == losses:  # else read again next time
             self._rows, self._version = rows, version
+        self.lobby_list.clear()
+        for key, row in rows.items():
+            self.lobby_list.put(key, listed_room(row), int(row[5]))
         return rows
 
     async def _rows_of(self, keys: list[str]) -> list[Row]:

@@ -22,6 +22,7 @@ from twisted.internet.defer import Deferred, succeed
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.replies import kept, key_of
 from chatroom.core import codec, errors
 from chatroom.core.changes import (
@@ -89,7 +90,9 @@ class RedisMessageSteps:
     async def amend(self, change: DecidedChange, session: Session) -> None:
         """One ``AMEND``: the member in the room and the message as read
         (:class:`~chatroom.core.changes.MessageIs`) checked, the message
-        rewritten or blanked, the ``EDIT`` or ``REDACT`` appended."""
+        rewritten or blanked, the ``EDIT`` or ``REDACT`` appended, and a
+        redaction of someone else's message recorded in the room's
+        moderation log."""
         (premise,) = (p for p in change.premises if isinstance(p, MessageIs))
         (rewrite,) = change.of(Rewrite)
         (said,) = change.of(Append)
@@ -104,6 +107,7 @@ class RedisMessageSteps:
             b"" if replacement is None else codec.encode(replacement),
             unnumbered(said.event),
             self.config.retention,
+            *carried(change, change.room),
             refusals=MEMBERS_ONLY,
         )
 

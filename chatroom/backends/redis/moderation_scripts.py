@@ -62,10 +62,12 @@ GIVE = Script("give", room_at=2)
 TARGET = Script("target")
 
 #: ARGV: P, u, then what its sessions are told (:func:`.endings.telling`:
-#: the reason, the node's ``EndSession``, how long it stays listed). An
-#: admin ends u's session: the server's step of
-#: its end (:mod:`.endings`), answering ``OK``, the leavers, the copies to
-#: refresh and u's name.
+#: the reason, the node's ``EndSession``, how long it stays listed), the
+#: most entries the server's moderation log keeps and the entries the
+#: kill records there (:func:`.modlog.carried`). An admin ends u's
+#: session: the server's step of its end (:mod:`.endings`), the entries
+#: recorded, answering ``OK``, the leavers, the copies to refresh and u's
+#: name; ``NO_SUCH_USER``, nothing recorded, if nobody holds u.
 KILL = Script("kill")
 
 #: ARGV: P, event. To every named session of every node.

@@ -28,10 +28,9 @@ u's rooms, which go with its name), or an invitation untold.
 
 from __future__ import annotations
 
-import json
-
 from chatroom.backends.redis import decided, moderation_scripts, outcomes
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
+from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
 from chatroom.backends.redis.room_steps import leaves_an_index
@@ -41,11 +40,9 @@ from chatroom.core.changes import (
     Emit,
     KickMember,
     Present,
-    RecordEntries,
     SessionIs,
     TellUser,
 )
-from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.nodemessages import KickHead
 from chatroom.core.sessions import Session
 
@@ -76,14 +73,7 @@ class ModerationSteps:
             moderation_scripts.MODERATE,
             *moderation_args(key, session, change),
             outcomes.encoded(changes),
-            MODLOG_KEEP,
-            json.dumps(
-                [
-                    codec.encode(entry).decode()
-                    for op in change.of(RecordEntries)
-                    for entry in op.entries
-                ]
-            ),
+            *carried(change, key),
             *(codec.encode(op.event) for op in change.of(Emit)),
             refusals=MEMBERS_ONLY,
         )

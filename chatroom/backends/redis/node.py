@@ -15,6 +15,11 @@ The heartbeat goes on a link of its own: with ``--redis-replicas`` each
 the others harvested its users. What a heartbeat finds to do (harvest a
 dead node, settle rooms whose wait is over) goes on the commands link,
 apart from the beats, which never wait for it.
+
+A node whose heartbeat stopped is harvested only once it is gone: Redis
+holds none of its connections, or it has been silent with one open for
+``--stall-grace`` (:mod:`~chatroom.backends.redis.liveness`), so that a
+node alive but starved of CPU keeps its users.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.liveness import Liveness, client_name
 from chatroom.backends.redis.resume_steps import ResumeSteps
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.config import ClusterConfig
@@ -120,6 +126,14 @@ class ClusterNode:
         self._beating: Deferred[None] | None = None
         #: Whether a heartbeat's harvests and settling are under way.
         self._tending = False
+        #: Judges the nodes whose heartbeat stopped: gone, or stalled.
+        self.liveness = Liveness(
+            calls, clock, config.prefix, config.node_ttl, config.stall_grace
+        )
+        # The others tell this node's process alive by these connections.
+        calls.commands.client_name = calls.heartbeat.client_name = client_name(
+            config.prefix, self.id
+        )
         self._links = calls.links()
         calls.watch_links(self._link_up, self._link_down, self._connect_failed)
         calls.on_harvested = self.start_resume
@@ -329,7 +343,7 @@ class ClusterNode:
         if not self.available:
             return
         now = self.clock.seconds()
-        fresh, expired, due = await self.calls.eval(
+        fresh, expired, due, stalled = await self.calls.eval(
             node_scripts.HEARTBEAT,
             self.id,
             self._ms(self.config.node_ttl),
@@ -343,20 +357,27 @@ class ClusterNode:
             self._tending = True
             tending = self._logged(self._tend(expired, due, now), "harvesting")
             tending.addBoth(self._tended)
+        if int(stalled):
+            # Said here too, where the stall was: the others only waited.
+            self.log.warn(
+                "node {node}: its heartbeat lapsed (this node stalled); the "
+                "others found its connections open and waited (--stall-grace)",
+                node=self.id,
+            )
         if fresh and self._registered:
             # Someone harvested us (we were too slow), or Redis lost its data.
             self.log.warn("node {node} was not registered; resuming", node=self.id)
             self.start_resume()
 
     async def _tend(self, expired: list[bytes], due: list[bytes], now: float) -> None:
-        """What a heartbeat found: the ``expired`` nodes harvested, the
-        rooms ``due`` settled (on the commands link)."""
-        for node in expired:
+        """What a heartbeat found: the ``expired`` nodes harvested if they
+        are gone (:class:`~.liveness.Liveness`), the rooms ``due`` settled
+        (on the commands link)."""
+        gone = await self.liveness.gone([node.decode() for node in expired])
+        for node, why in gone.items():
             waits_until = self._ms(now + self.config.grace)
-            if await self.holdings.harvest(node.decode(), False, waits_until):
-                self.log.warn(
-                    "harvested node {node}: its heartbeat stopped", node=node.decode()
-                )
+            if await self.holdings.harvest(node, False, waits_until):
+                self.log.warn("harvested node {node}: {why}", node=node, why=why)
         if due:
             await self.holdings.settle([key.decode() for key in due], self._ms(now))
 

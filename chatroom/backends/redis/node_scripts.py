@@ -11,17 +11,20 @@ from __future__ import annotations
 from chatroom.backends.redis.prelude import Script
 
 #: ARGV: P, node, ttl in ms, now in ms, a chunk's size. Renews this
-#: node's heartbeat; the sessions of this node that others ended move to
+#: node's heartbeat (and drops its stall mark, ``P stalled:n``:
+#: :mod:`.liveness`); the sessions of this node that others ended move to
 #: the older generation (and those already there are forgotten): a node
 #: that beats is in touch and has had their ``EndSession`` orders.
 #: Returns 1 if this node was not registered (it was harvested, or Redis
 #: lost its data), the nodes whose
-#: heartbeat has expired (for the node to harvest, ``HARVEST``), and the
+#: heartbeat has expired (for the node to judge, :mod:`.liveness`, and
+#: harvest if gone, ``HARVEST``), the
 #: rooms whose wait for their members is over (``keep_until``: for the
 #: node to decide on, ``chatroom.core.membership.succession``), from the
 #: server's index of waiting rooms (``P keeping``, room → its
 #: ``keep_until``), so a beat reads the server's slot alone and does not
-#: grow with the rooms. A store from before the index (no ``P
+#: grow with the rooms, and 1 if another node had found this one stalled
+#: (the mark it dropped). A store from before the index (no ``P
 #: keeping-indexed``; ``EPOCH`` marks a new one) is indexed once, by the
 #: first beat that finds it so. A store from before the nodes' indexes of
 #: their sessions (no ``P sessions-indexed``) has them made a chunk of
@@ -68,7 +71,7 @@ HARVEST = Script("harvest")
 
 #: ARGV: P, node. A harvest's last step, once its users' ends are done:
 #: the node is no longer registered, nor its counts (``P census``), nor
-#: its lease, and answers 1; 0, and nothing changed, while its index
+#: its lease or stall mark, and answers 1; 0, and nothing changed, while its index
 #: still lists sessions. A harvest cut short leaves the node registered
 #: and its heartbeat gone, so the next node's beat harvests it again.
 HARVESTED = Script("harvested")

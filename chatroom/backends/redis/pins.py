@@ -2,14 +2,15 @@
 
 One hash per room, in the room's slot (``pins``, beside its other keys):
 message id → the name that pinned it. ``PINS_APPLY`` checks the change's
-premises (the room's incarnation and version as read) and sets the pin
-and shows the members the event in one script; the hash goes with the
-room's keys.
+premises (the room's incarnation and version as read), sets the pin,
+shows the members the event and records it in the room's moderation log
+in one script; the hash goes with the room's keys.
 """
 
 from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
 from chatroom.core.changes import (
@@ -22,9 +23,11 @@ from chatroom.core.changes import (
 )
 from chatroom.core.pin_store import Pin
 
-#: ARGV: P, room, incarnation, version, id, by, 1|0 (pinned or not), event.
-#: The room as read (``CHANGED``; ``NO_SUCH_ROOM``), then the pin set or
-#: taken off and the event shown to the members. Answers ``OK``.
+#: ARGV: P, room, incarnation, version, id, by, 1|0 (pinned or not), event,
+#: the most entries the room's moderation log keeps and the entries the
+#: change records there (:func:`~.modlog.carried`). The room as read
+#: (``CHANGED``; ``NO_SUCH_ROOM``), then the pin set or taken off, the
+#: event shown to the members and the entries recorded. Answers ``OK``.
 PINS_APPLY = Script("pins-apply", room_at=2)
 
 #: ARGV: P, room. The room's pins: id, by, id, by...
@@ -57,5 +60,6 @@ class RedisPins:
             pin.by,
             "1" if pin.pinned else "0",
             codec.encode(shown.event),
+            *carried(change, room),
             refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
         )

@@ -41,8 +41,10 @@ LATEST = Script("private-latest")
 WAITING = Script("private-waiting")
 
 #: ARGV: P, account, message (numbered), bound, the sender's account and
-#: seat token ('' for none). 'online', 'full' or 'kept'; kept, the
-#: sender's copy goes to its sessions on other nodes than the token's.
+#: seat token ('' for none), whether the account must be registered ('1')
+#: or not ('-'). 'gone' (not registered), 'online', 'full' or 'kept';
+#: kept, the sender's copy goes to its sessions on other nodes than the
+#: token's.
 KEEP = Script("private-keep")
 
 #: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
@@ -115,6 +117,7 @@ class RedisConversations:
         account = changes.account_of(change, changes.AccountWaiting)
         absent = change.premise(changes.SessionIs)
         fewer = change.premise(changes.FewerWaitingThan)
+        registered = change.premise(changes.Registered)
         (keep,) = change.of(changes.KeepPrivate)
         if absent is None or absent.session or fewer is None:
             raise TypeError(f"a message kept on other premises: {change!r}")
@@ -125,7 +128,10 @@ class RedisConversations:
             fewer.count,
             keep.copy_account,
             keep.copy_token,
+            "-" if registered is None else "1",
         )
+        if reply == b"gone":
+            raise changes.PremiseFailedError(None, registered)
         if reply == b"online":
             raise changes.PremiseFailedError(None, absent)
         if reply == b"full":

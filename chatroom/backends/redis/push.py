@@ -36,11 +36,13 @@ from chatroom.core.subscription import Subscription
 #: ARGV: P, a new key. The kept key (the new one if there was none).
 SERVER_KEY = Script("push-server-key")
 
-#: ARGV: P, account, most, endpoint, subscribed, then the operations. A
-#: decided change of the account's subscriptions (:meth:`RedisPush.apply`):
-#: its premises first, ``most`` and ``endpoint`` (it keeps fewer than most,
-#: or one at endpoint already; '-' no premise) and ``subscribed`` (it
-#: keeps one at this endpoint; '-' no premise), then each operation in
+#: ARGV: P, account, most, endpoint, subscribed, registered, then the
+#: operations. A decided change of the account's subscriptions
+#: (:meth:`RedisPush.apply`): its premises first, ``most`` and ``endpoint``
+#: (it keeps fewer than most, or one at endpoint already; '-' no premise),
+#: ``subscribed`` (it keeps one at this endpoint; '-' no premise) and
+#: ``registered`` (the account is registered: '1'; '-' no premise,
+#: ``{0, 'gone', {}}`` if it is not), then each operation in
 #: order: ``add ENDPOINT KEYS`` (KEYS: JSON; the endpoint leaves any other
 #: account that kept it), ``remove ENDPOINT``. ``{1}`` once applied;
 #: ``{0, premise, subscriptions}`` if a premise does not hold (the
@@ -100,10 +102,12 @@ class RedisPush:
             return
         fewer = change.premise(changes.FewerSubscriptionsThan)
         subscribed = change.premise(changes.Subscribed)
+        registered = change.premise(changes.Registered)
         arguments = [
             "-" if fewer is None else str(fewer.count),
             "" if fewer is None else fewer.endpoint,
             "-" if subscribed is None else subscribed.endpoint,
+            "-" if registered is None else "1",
         ]
         added = False
         for op in change.ops:
@@ -118,6 +122,8 @@ class RedisPush:
                 raise TypeError(f"no operation {op!r} of an account's subscriptions")
         reply = await self.calls.eval(APPLY, account, *arguments)
         if not int(reply[0]):
+            if reply[1] == b"gone":
+                raise changes.PremiseFailedError(None, registered)
             failed = fewer if reply[1] == b"fewer" else subscribed
             flat = reply[2]
             pairs = zip(flat[::2], flat[1::2], strict=True)

@@ -36,6 +36,7 @@ from chatroom.backends.redis import (
 )
 from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
+from chatroom.backends.redis.ageing import HistoryAgeing
 from chatroom.backends.redis.calls import MEMBERS_ONLY, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
@@ -53,7 +54,7 @@ from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.moderation_steps import ModerationSteps
-from chatroom.backends.redis.modlog import RedisModerationLog
+from chatroom.backends.redis.modlog import RedisModerationLog, entries_args
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
@@ -118,6 +119,7 @@ from chatroom.core.changes import (
     PrivateConversation,
     QuietAmong,
     React,
+    RecordEntries,
     ReplaceEvent,
     Rewrite,
     RoomHooks,
@@ -132,6 +134,8 @@ from chatroom.core.changes import (
     SetOwner,
     SetPolicy,
     SetTopic,
+    SignOut,
+    StoredHistories,
     Version,
     by_nobody,
 )
@@ -147,8 +151,10 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
 from chatroom.core.fanout import deliver_to, fan_out
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
@@ -218,7 +224,7 @@ class RedisBackend:
             cluster.room_channel,
             self.calls.subscribe,
             self.calls.unsubscribe,
-            self.list_rooms,
+            self.lobby_rooms,
             sessions.by_token,
             lambda room: self.renames.log_after(room),
         )
@@ -290,6 +296,8 @@ class RedisBackend:
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
+        #: Every room's history trimmed by age (chatroom.core.retention).
+        self.ageing = HistoryAgeing(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         self._claiming: dict[Member, str] = {}  # name keys being claimed
@@ -310,6 +318,7 @@ class RedisBackend:
             clock,
             config.lobby_interval,
             lambda: self.node.available,
+            LobbyList(config.rooms, config.lobby_rooms),
         )
         self.calls.listen(self._on_message)
 
@@ -419,6 +428,8 @@ class RedisBackend:
         the harvest ends their seats."""
         if self.calls.rooms_apart and not own:
             await self.renames.finish_pending()
+        if own:  # its counts' writes go on another link than HARVESTED
+            await self.census.written()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         lease = int(self.cluster.node_ttl * 1000)
         while True:
@@ -694,12 +705,17 @@ class RedisBackend:
     async def tell_everyone(self, event: ToEveryone) -> None:
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
 
-    async def end_user(self, name: str, reason: str) -> str:
-        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`)."""
+    async def end_user(
+        self, name: str, reason: str, logged: RecordEntries | None = None
+    ) -> str:
+        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`),
+        the entries ``logged`` recorded in the server's log in the same
+        step."""
         reply = await self.endings.end(
             moderation_scripts.KILL,
             name_key(name),
             *telling(reason),
+            *entries_args([logged] if logged else [], SERVER_LOG),
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
@@ -724,10 +740,13 @@ class RedisBackend:
         order = IgnoresChanged(account, tuple(sorted(names)))
         await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
 
-    async def end_account_sessions(self, account: str, reason: str) -> None:
+    async def end_account_sessions(
+        self, account: str, reason: str, logged: RecordEntries | None = None
+    ) -> None:
         """The sessions Redis holds signed in to the account end as a ban's
         do (:class:`~chatroom.core.changes.EndSessions`, by the bans' script
-        with no ban: :mod:`.endings`, on every node)."""
+        with no ban: :mod:`.endings`, on every node), ``logged`` recorded
+        in the server's log in the same step."""
         await self.endings.end(
             accounts.APPLY_BANS,
             *telling(reason),
@@ -735,6 +754,8 @@ class RedisBackend:
             "end",
             "",
             account,
+            "record",
+            *entries_args([logged] if logged else [], SERVER_LOG),
             kind=DepartureKind.QUIT,
             reason=reason,
             refusals={},
@@ -812,7 +833,10 @@ class RedisBackend:
         return [room.name for room in self.here.places.get(member, ())]
 
     async def list_rooms(self) -> Listing:
-        return await self.listing.every_room()  # one read for a storm's sign-ins
+        return await self.listing.every_room()
+
+    async def lobby_rooms(self) -> Listing:
+        return await self.listing.lobby()  # one read for a storm's sign-ins
 
     async def names_online(self) -> list[str]:
         """``HVALS`` of ``P users`` (``"token display"`` each)."""
@@ -1021,7 +1045,7 @@ class RedisBackend:
             ServerReports: by_nobody(self.abuse_reports.apply),
             AccountSettings: by_nobody(self.settings.apply),
             AccountMarkers: by_nobody(self.markers.apply),
-            AccountRecord: by_nobody(self.account_store.apply),
+            AccountRecord: self._apply_record,
             AccountPush: by_nobody(self.push.apply),
             AccountRooms: by_nobody(self.remembered.apply),
             AccountWaiting: by_nobody(self.conversations.apply),
@@ -1038,6 +1062,7 @@ class RedisBackend:
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
+            StoredHistories: by_nobody(self.ageing.apply),
         }
 
     async def _apply_rename(
@@ -1047,6 +1072,32 @@ class RedisBackend:
         watchers are told depends on the room being secret, read first."""
         facts = await self.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
+
+    async def _apply_record(
+        self, change: DecidedChange, session: Session | None
+    ) -> None:
+        """An account's record written, by its store; one that sessions go
+        with (an account given up: :class:`~chatroom.core.changes.SignOut`,
+        :class:`~chatroom.core.changes.EndSessions`) in the same script,
+        which starts their ends once the premises hold and the record is
+        written, the ends' other steps then run as a ban's
+        (:mod:`.endings`)."""
+        told = {op.told for op in change.ops if isinstance(op, SignOut | EndSessions)}
+        if not told:
+            await self.account_store.apply(change)
+            return
+        if len(told) > 1:
+            raise TypeError(f"one reason for the ends of a change: {change!r}")
+        try:
+            await self.endings.end(
+                accounts.APPLY,
+                *self.account_store.record_arguments(change),
+                kind=DepartureKind.QUIT,
+                reason=told.pop(),
+                refusals={},
+            )
+        except FactsChangedError as changed:
+            raise await self.account_store.refusal(change, changed.args[0][1]) from None
 
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None
@@ -1079,6 +1130,9 @@ class RedisBackend:
                 operations += ["lift", op.mask, order]
             elif isinstance(op, EndSessions):
                 operations += ["end", op.holder, op.account]
+            elif isinstance(op, RecordEntries):
+                keep, entries = entries_args([op], SERVER_LOG)
+                operations += ["record", str(keep), entries]
             else:
                 raise TypeError(f"no operation {op!r} of the server's bans")
         try:

@@ -3,9 +3,10 @@
 The core decides a rename (:meth:`chatroom.core.services.rooms.RoomService.
 rename_room`) and hands one :class:`~chatroom.core.changes.RenameRoom` with
 its premises: the room as read (incarnation and version), its owner as
-read, the new name free. ``RENAME_ROOM`` checks them, publishes the
-rename on the room's channel and moves everything kept under the room's
-key to the new one (docs/scaling.md, "Renaming a room"). Each node with
+read, the new name free; and the entry the room's moderation log
+records of it. ``RENAME_ROOM`` checks them, publishes the rename on the
+room's channel, moves everything kept under the room's key to the new
+one and records the entry there (docs/scaling.md, "Renaming a room"). Each node with
 members in it follows on that event (:meth:`~.delivery.NodeRooms.renamed`).
 
 That is one script only where every key is in one slot: one Redis,
@@ -17,7 +18,8 @@ the next rename of either name, a join of the old name): the server's
 claims the new name and writes the journal; the old room's checks the
 premises and seals its keys (renamed within its slot, so its scripts
 find no room); the new room's restores their DUMPs, named anew, with
-``RENAMED`` as its next event; the server's moves the indexes and the
+``RENAMED`` as its next event and the rename's moderation log entries
+(journalled with it) recorded; the server's moves the indexes and the
 accounts' keys; the old room's last publishes ``RENAMED`` on its channel
 and drops the sealed keys; and the journal goes. Until the seal nothing
 was changed, and a new key found taken at the restore unseals the room:
@@ -36,6 +38,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.entries import RedisEntries
+from chatroom.backends.redis.modlog import carried
 from chatroom.core import codec, errors
 from chatroom.core.changes import (
     DecidedChange,
@@ -50,6 +53,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.events import RoomRenamed
 from chatroom.core.facts import CreationFacts
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.text import name_key
 
 
@@ -93,6 +97,7 @@ class RedisRenames:
             else:
                 raise TypeError(f"no premise {premise!r} of a rename")
         event = codec.encode(shown.event)
+        keep, entries = carried(change, name_key(rename.name))
         room = self.here.get(change.room)
         if self.calls.rooms_apart:
             journal = {
@@ -107,6 +112,7 @@ class RedisRenames:
                 "owner": owner,
                 "event": event.decode(),
                 "lobby": "" if secret else event.decode(),
+                "entries": entries,
             }
             await self._apart(journal, room, free)
             return
@@ -123,6 +129,8 @@ class RedisRenames:
                 self.clock.seconds(),
                 event,
                 b"" if secret else event,
+                keep,
+                entries,
                 refusals={
                     b"NO_SUCH_ROOM": lambda _: errors.no_such_room(shown.event.room),
                 },
@@ -207,6 +215,8 @@ class RedisRenames:
                 journal["inc"],
                 journal["event"],
                 ids,
+                MODLOG_KEEP,
+                journal.get("entries", "[]"),  # none in an older version's
                 *dumps,
                 refusals={b"ROOM_EXISTS": lambda reply: _TakenError(reply[1].decode())},
                 always=always,

@@ -13,9 +13,9 @@ that layout, :class:`RoutedCalls` runs:
   followed);
 - everything else as before, on the node's links to the server slot's
   primary (:class:`~chatroom.redisclient.link.ClusterEndpoint`): the
-  scripts on the server's keys, the heartbeat, and the plain commands
-  (``HVALS``, ``HSET`` of the census), which all read or write the
-  server's keys alone; but ``WAIT``
+  scripts on the server's keys, the heartbeat and the census's ``HSET``
+  (on the heartbeat link), and the plain commands (``HVALS``), which all
+  read or write the server's keys alone; but ``WAIT``
   goes on the connection that wrote what it confirms (a room's shard's
   link: :mod:`.replicas`), and a backup scans every primary's link and
   reads each key on its slot's primary (:mod:`.dumpfile`);

@@ -89,6 +89,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             before them)
 ``P harvesting:n``          the node harvesting dead node n, a lease (PX)
                             renewed by each chunk (``HARVEST``)
+``P ageing``                the node sweeping every room's history by
+                            age, a lease (PX) renewed by each chunk
+                            (``AGE_SWEEP``, :mod:`.ageing`)
 ``P in``                    hash u → the rooms u is in, space separated,
                             in the order u entered them (one field per
                             user, not a key: about 60 bytes where a key
@@ -147,7 +150,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             reaction u``: 1), :mod:`.life_scripts`
 ``P modlog:r``              list: r's moderation log, entries in the
                             cluster's encoding (``{"type":"ModEntry",...}``),
-                            oldest first (:mod:`.life_scripts`)
+                            oldest first (:mod:`.life_scripts`); ``P
+                            modlog:*`` the server's, in the server's slot
+                            (``P server-modlog`` with rooms apart)
 ``P pins:r``                hash id → who pinned it: r's pinned messages
                             (:mod:`.pins`)
 ``P ids``                   hash r → the room's newest event id (kept when
@@ -171,6 +176,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (heads included): what a node that lost its
                             subscription fetches on resuming
 ``P nodes``, ``P alive:n``  the registered nodes and their heartbeats (TTL)
+``P stalled:n``             ms (the first harvester's clock) since node n's
+                            heartbeat was found gone while Redis still held
+                            its connection (:mod:`.liveness`); gone with
+                            its next beat, or its harvest
 ``P keeping``               sorted set: the rooms waiting for their members,
                             by their ``keep_until`` (ms): what a heartbeat
                             finds due (``P keeping-indexed``: the store has
@@ -399,8 +408,11 @@ POST = Script("post", room_at=2)
 #: ARGV: P, r, u, token, target id, the target as read, as it reads now
 #: ('' to redact it: it and the edits and reactions of it become '' in the
 #: history, which readers skip, so ids stay consecutive, and who reacted to
-#: it is forgotten), the edit or redaction (unnumbered), retention.
-#: ``CHANGED`` if the target is no longer as read; else as ``SAY``.
+#: it is forgotten), the edit or redaction (unnumbered), retention, the
+#: most entries the room's moderation log keeps and the entries the
+#: change records there (a redaction of someone else's message:
+#: :func:`.modlog.carried`). ``CHANGED`` if the target is no longer as
+#: read; else as ``SAY``.
 AMEND = Script("amend", room_at=2)
 
 #: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
@@ -459,12 +471,14 @@ UNLIST = Script("unlist")
 #: ARGV: P, r, the new key, the new name, incarnation, ver, owner (the
 #: premises as read), until (Unix seconds: the old name's grace), now (the
 #: node's clock), the rename's event (``RoomRenamed``), the same for the
-#: lobby's watchers ('' for a secret room). A rename on the layout whose
-#: every key is in one slot: the premises checked, the event published on
-#: the old channel, the room's keys and what the server and the accounts
-#: keep by its key moved to the new one, the old name kept as a former
-#: name (``P former-names``). Answers ``OK``, the event's place in the
-#: old channel, the members; ``CHANGED``, the room that has the new name
+#: lobby's watchers ('' for a secret room), the most entries a moderation
+#: log keeps and the entries the rename records in the room's log
+#: (:func:`.modlog.carried`). A rename on the layout whose every key is
+#: in one slot: the premises checked, the event published on the old
+#: channel, the room's keys and what the server and the accounts keep by
+#: its key moved to the new one, the old name kept as a former name (``P
+#: former-names``), the entries recorded. Answers ``OK``, the event's
+#: place in the old channel, the members; ``CHANGED``, the room that has the new name
 #: (or ''), the room it leads to (or ''), when the name is not free.
 RENAME_ROOM = Script("rename-room", room_at=2)
 
@@ -473,9 +487,10 @@ RENAME_ROOM = Script("rename-room", room_at=2)
 #: server's: the new name free, the journal written), ``RENAME_SEAL`` (the
 #: old room's: premises checked, keys sealed, their DUMPs answered),
 #: ``RENAME_RESTORE`` (the new room's: restored, named anew, ``RENAMED``
-#: numbered), ``RENAME_SWITCH`` (the server's: indexes, former names,
-#: accounts' keys), ``RENAME_DROP`` (the old room's: ``RENAMED`` published
-#: on its channel, the sealed keys dropped), ``RENAMED_ROOM`` (the journal
+#: numbered, the rename's moderation log entries recorded),
+#: ``RENAME_SWITCH`` (the server's: indexes, former names, accounts'
+#: keys), ``RENAME_DROP`` (the old room's: ``RENAMED`` published on its
+#: channel, the sealed keys dropped), ``RENAMED_ROOM`` (the journal
 #: dropped); ``RENAME_UNSEAL`` rolls the seal back. Each file says its
 #: ARGV and answers.
 ROOM_RENAMING = Script("room-renaming")

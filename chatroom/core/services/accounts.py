@@ -39,6 +39,7 @@ from chatroom.core.accounts import (
     passphrase,
     password_set,
     registering,
+    unregistering,
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.hashing import HashingQueue, Runner
@@ -385,14 +386,18 @@ class AccountService:
         return await self._hash(check_new_password(password, self.password_min))
 
     async def unregister(
-        self, account_key: str, password: str, address: str
+        self, account_key: str, password: str, address: str, holder: str, token: str
     ) -> Account:
         """Delete the signed-in account, its ``password`` checked again (and
-        once more if another device changed it before this applied)."""
+        once more if another device changed it before this applied): the
+        session asking (holding name key ``holder``, its token ``token``)
+        is signed out of it, every other one signed in to it ends, in the
+        same step (:func:`~chatroom.core.accounts.unregistering`)."""
         account = await self.check_own_password(account_key, password, address)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
-            return dropping(await self._rechecked(account, found, password, address))
+            checked = await self._rechecked(account, found, password, address)
+            return unregistering(checked, holder, token)
 
         await applied(self.store, self.apply, account_key, decide, account)
         self.log.info("{name} unregistered", name=account.name)

@@ -31,11 +31,9 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import (
     SERVER_LOG,
-    ModAction,
     ModEntry,
     check_count,
     entries_of,
-    recorded,
 )
 from chatroom.core.netbans import ServerBan
 from chatroom.core.retrying import decided
@@ -191,14 +189,11 @@ class ModerationService:
             if not actor.admin:
                 raise errors.admins_only("lockdown")
             return await account_store.lockdown()
-        change = lockdown.setting(actor, lockdown.parse_level(level))
+        change = lockdown.setting(actor, lockdown.parse_level(level), self._stamp())
         await self.backend.apply(change)
         now = await account_store.lockdown()
         admins = tuple(sorted(self.identities.config.admin_accounts))
         await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
-        await self._logged(
-            ModEntry(self._stamp(), actor.name, ModAction.LOCKDOWN, now.level)
-        )
         self.log.info(
             "{admin} set the lockdown to {lockdown}",
             admin=actor.name,
@@ -210,10 +205,6 @@ class ModerationService:
         """Now, as the server's moderation log stamps an entry."""
         return format_time(self.clock.seconds())
 
-    async def _logged(self, entry: ModEntry) -> None:
-        """``entry`` in the server's moderation log (``/modlog server``)."""
-        await self.backend.apply(recorded(SERVER_LOG, [entry]))
-
     async def announce(self, member: Member, text: str) -> None:
         """An admin's ``ANNOUNCE`` to every named member on every node."""
         await self.announce_as(self.identities.actor(member), text)
@@ -222,9 +213,7 @@ class ModerationService:
         """:meth:`kill` by ``actor``, who is no member: the server's operator
         (chatroom-admin, :mod:`chatroom.core.operating`); the server's
         moderation log keeps it."""
-        return await self._logged_kill(
-            actor, await admin.kill(self.backend, actor, target, reason)
-        )
+        return await admin.kill(self.backend, actor, target, reason, self._stamp())
 
     async def kill_account_as(
         self, actor: Actor, account: str, name: str, reason: str
@@ -233,17 +222,9 @@ class ModerationService:
         ``account`` (named ``name``), whatever name each took with
         ``/nick`` (:func:`chatroom.core.admin.kill_account`): the
         operator's deletion of the account."""
-        return await self._logged_kill(
-            actor, await admin.kill_account(self.backend, actor, account, name, reason)
+        return await admin.kill_account(
+            self.backend, actor, account, name, reason, self._stamp()
         )
-
-    async def _logged_kill(self, actor: Actor, killed: admin.Killed) -> admin.Killed:
-        """``killed``, once the server's moderation log keeps it."""
-        entry = ModEntry(
-            self._stamp(), actor.name, ModAction.KILL, killed.name, killed.reason
-        )
-        await self._logged(entry)
-        return killed
 
     async def server_ban_as(
         self, actor: Actor, words: str, banned: bool, reason: str = ""

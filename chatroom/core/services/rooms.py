@@ -41,7 +41,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, recorded
+from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import decided, retried
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
@@ -85,6 +85,15 @@ class RoomService:
         (``/set secret on``) it is not in."""
         listing = await self.backend.list_rooms()
         where = None if member is None else self.identities.seat(member)
+        return rules.listed_for(listing, self.backend.joined_room, where)
+
+    async def lobby_rooms(self, member: Member) -> Listing:
+        """What ``member`` is shown on entering the lobby: at most
+        ``--lobby-rooms`` rooms, the permanent and the most populated,
+        oldest first, and how many more :meth:`list_rooms` would list
+        (:mod:`chatroom.core.lobby_list`); the secret rooms it is in too."""
+        listing = await self.backend.lobby_rooms()
+        where = self.identities.seat(member)
         return rules.listed_for(listing, self.backend.joined_room, where)
 
     async def create_room(
@@ -258,15 +267,14 @@ class RoomService:
                 OwnerIs(facts.room.owner),
                 NameFree(name_key(name)),
             )
-            ops = (Emit(event), RenameRoom(name, until))
+            stamp = format_time(self.clock.seconds())
+            entry = ModEntry(stamp, actor.name, ModAction.RENAME, old, said)
+            ops = (Emit(event), RenameRoom(name, until), recording(name, [entry]))
             change = DecidedChange(RoomName(name_key(old)), premises, ops)
             await self.backend.apply(change, member, session)
             return old
 
         old = await retried(attempt)
-        stamp = format_time(self.clock.seconds())
-        entry = ModEntry(stamp, actor.name, ModAction.RENAME, old, said)
-        await self.backend.apply(recorded(name, [entry]))
         self.log.info(
             "{user} renamed {room} to {name}", user=actor.name, room=old, name=name
         )

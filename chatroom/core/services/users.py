@@ -124,10 +124,19 @@ class UserService:
         on every node, and its push subscriptions and upload tokens are
         forgotten: after a password reset (by mail or by an operator), a
         ``/delete-account``."""
+        await self.forget_access(account)
+        await self.backend.end_account_sessions(account, reason)
+
+    async def forget_access(self, account: str) -> None:
+        """Account key ``account``'s push subscriptions and upload tokens
+        are forgotten, on every node: with its devices' end, and once it
+        is given up (``/unregister``), so that none reaches whoever
+        registers its name next. One given meanwhile, decided before the
+        account was deleted, is refused (it rests on the account being
+        :class:`~chatroom.core.changes.Registered`)."""
         await self.backend.apply(push.dropped(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)
-        await self.backend.end_account_sessions(account, reason)
 
     # -- whom a user ignores (chatroom.core.ignoring) ------------------------------
 

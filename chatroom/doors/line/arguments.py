@@ -10,7 +10,11 @@ import and which imports none of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from fnmatch import fnmatchcase
+
 from chatroom.core import errors
+from chatroom.core.text import name_key
 from chatroom.wire.passwords import password_words
 
 
@@ -19,6 +23,16 @@ def single_word(args: str, usage: str) -> str:
     if not args or " " in args:
         raise errors.usage(usage)
     return args
+
+
+def room_pattern(pattern: str) -> Callable[[str], bool]:
+    """``/list PATTERN``'s test of a room's name key: ``*`` any characters
+    and ``?`` one, as IRC's ``LIST`` masks; without either, the rooms whose
+    name has ``pattern`` in it. Case and width are ignored, as in names."""
+    mask = name_key(pattern)
+    if "*" not in mask and "?" not in mask:
+        mask = f"*{mask}*"
+    return lambda key: fnmatchcase(key, mask)
 
 
 def two_words(args: str, usage: str) -> tuple[str, str]:

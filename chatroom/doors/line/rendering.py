@@ -380,8 +380,11 @@ def render_room(info: ListedRoom) -> bytes:
 
 
 def render_listing(listing: Listing) -> bytes:
-    """``ROOMS n`` and a ``ROOM`` line per room, as one write."""
-    return format_line("ROOMS", str(len(listing.rooms))) + b"".join(
+    """``ROOMS n`` (``ROOMS n more`` when it leaves rooms out: the lobby's
+    list) and a ``ROOM`` line per room, as one write."""
+    count = str(len(listing.rooms))
+    fields = (count, str(listing.more)) if listing.more else (count,)
+    return format_line("ROOMS", *fields) + b"".join(
         info.encoded(render_room) for info in listing.rooms
     )
 

@@ -70,6 +70,7 @@ from chatroom.doors.line.arguments import (
     parse_caps,
     parse_join,
     rest_as_password,
+    room_pattern,
     single_word,
     split_private_message,
     split_say,
@@ -329,11 +330,22 @@ class LineSession:
         self.send(format_line("WELCOME", name))
         for line in self.connection.config.motd or ():  # --motd, if given
             self.send(format_line("MOTD", text=line))
-        await self.send_room_list()
+        await self.send_lobby_list()
         await self.registry.messages.deliver_kept(self.member)  # an account's, kept
 
-    async def send_room_list(self) -> None:
+    async def send_lobby_list(self) -> None:
+        """The lobby's list, on entering the lobby: at most ``--lobby-rooms``
+        rooms, ``ROOMS`` saying how many more ``/list`` lists."""
+        listing = await self.registry.rooms.lobby_rooms(self.member)
+        self.send(listing.encoded(render_listing))
+
+    async def send_room_list(self, pattern: str = "") -> None:
+        """Every room (``/list``), or those whose name matches ``pattern``
+        (``/list PATTERN``: :func:`room_pattern`)."""
         listing = await self.registry.rooms.list_rooms(self.member)
+        if pattern:
+            matches = room_pattern(pattern)
+            listing = listing.keeping(lambda info: matches(name_key(info.name)))
         self.send(listing.encoded(render_listing))
 
     # -- commands ---------------------------------------------------------------
@@ -367,7 +379,7 @@ class LineSession:
         self.connection.close(self.registry.quit(self.member, args))
 
     async def do_list(self, args: str) -> None:
-        await self.send_room_list()
+        await self.send_room_list(single_word(args, "/list [PATTERN]") if args else "")
 
     async def do_create(self, args: str) -> None:
         name = single_word(args, "/create NAME")
@@ -436,7 +448,7 @@ class LineSession:
             self.send(format_line("LEFT", room))
             self._leave_place(room)
         if self.room is None:
-            await self.send_room_list()
+            await self.send_lobby_list()
 
     async def do_who(self, args: str) -> None:
         details = await self.registry.rooms.room_details(self.current_room())

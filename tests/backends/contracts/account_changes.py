@@ -33,7 +33,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
 from chatroom.core.services.accounts import AccountService
 from tests.backends.contracts.handler import ContractBase, User
-from tests.support import FakeClient, chat_core
+from tests.support import FakeClient, chat_core, kept_account
 
 CONFIG = ServerConfig(rate=0, rooms=())
 
@@ -164,6 +164,76 @@ class AccountChangesContract(AccountsBase):
         self.assertEqual((yield self.sign_in("alice", SECOND)), "WELCOME")
 
     @defer.inlineCallbacks
+    def devices(self) -> Generator[Any, Any, tuple[User, User, User, User]]:
+        """alice registered on one device, which then took ``alicia`` with
+        ``/nick`` (signed in to alice still); a laptop and a phone signed in
+        to alice under her name (one seat, two devices); bob registered."""
+        renamed = yield self.registered("alice", FIRST)
+        renamed.say("/nick alicia")
+        yield self.expect(renamed, "NICK alice alicia")
+        laptop, phone = User(FakeClient(self.server)), User(FakeClient(self.server))
+        for device in (laptop, phone):
+            device.say(f"/login alice {FIRST}")
+            yield self.expect(device, "WELCOME alice")
+        bob = yield self.registered("bob", FIRST)
+        return laptop, phone, renamed, bob
+
+    @defer.inlineCallbacks
+    def still_here(self, user: User) -> Generator[Any, Any, None]:
+        """``user`` was told no ``BYE``, is still connected and answers."""
+        user.say("/list")
+        yield self.expect(user, "ROOMS ")
+        self.assertFalse([line for line in user.lines if line.startswith("BYE")])
+        self.assertFalse(user.client.closing)
+
+    @defer.inlineCallbacks
+    def test_unregistering_ends_the_accounts_other_devices(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/unregister`` on the laptop: the phone beside it (the same
+        seat) and the device gone by ``alicia`` are told ``BYE account
+        alice deleted``; the laptop is answered ``UNREGISTERED alice`` and
+        stays, as alice signed in to nothing; bob is not touched."""
+        laptop, phone, renamed, bob = yield self.devices()
+        laptop.say(f"/unregister {FIRST}")
+        yield self.expect(laptop, "UNREGISTERED alice")
+        for device in (phone, renamed):
+            yield self.expect(device, "BYE account alice deleted")
+            self.assertTrue(device.client.closing)
+        yield self.still_here(laptop)
+        yield self.refusal(laptop, f"/password {FIRST} {SECOND}", "NOT_ALLOWED")
+        yield self.still_here(bob)
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "NO_SUCH_ACCOUNT")
+
+    @defer.inlineCallbacks
+    def test_unregistering_under_another_name_ends_the_accounts_seat(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The device gone by ``alicia`` unregisters: both devices of the
+        seat under alice's name end, told why; ``alicia`` stays, signed
+        in to nothing, and the name alice is free to take."""
+        laptop, phone, renamed, _ = yield self.devices()
+        renamed.say(f"/unregister {FIRST}")
+        yield self.expect(renamed, "UNREGISTERED alice")
+        for device in (laptop, phone):
+            yield self.expect(device, "BYE account alice deleted")
+        yield self.still_here(renamed)
+        yield self.wait()
+        renamed.say("/nick alice")
+        yield self.expect(renamed, "NICK alicia alice")
+
+    @defer.inlineCallbacks
+    def test_a_wrong_password_ends_no_device(self) -> Generator[Any, Any, None]:
+        """``/unregister`` with a wrong password: ``BAD_PASSWORD``, and every
+        device stays signed in to alice."""
+        laptop, phone, renamed, _ = yield self.devices()
+        yield self.refusal(laptop, f"/unregister {SECOND}", "BAD_PASSWORD")
+        yield self.wait()
+        for device in (laptop, phone, renamed):
+            yield self.still_here(device)
+        self.assertEqual((yield self.sign_in("alice", FIRST)), "WELCOME")
+
+    @defer.inlineCallbacks
     def test_an_operator_resets_a_password(self) -> Generator[Any, Any, None]:
         """``chatroom-admin accounts reset-password``: the new password
         signs in, the old one no more; an unknown name is
@@ -232,7 +302,12 @@ class AccountChangesContract(AccountsBase):
         applied, her other device unregisters it. Decided again, there is
         no account to change: ``NOT_ALLOWED``, and none is made."""
         alice = yield self.registered("alice", FIRST)
-        self.between(lambda: self.accounts.unregister("alice", FIRST, ADDRESS))
+        session = self.server.registry.sessions.get(alice.client.protocol)
+        assert session is not None
+        token = session.token
+        self.between(
+            lambda: self.accounts.unregister("alice", FIRST, ADDRESS, "alice", token)
+        )
         yield self.refusal(alice, f"/password {FIRST} {SECOND}", "NOT_ALLOWED")
         self.assertEqual((yield self.sign_in("alice", SECOND)), "NO_SUCH_ACCOUNT")
 
@@ -290,6 +365,8 @@ class AccountChangesContract(AccountsBase):
 
     @defer.inlineCallbacks
     def fill(self, count: int) -> Generator[Any, Any, None]:
+        """alice registered, keeping ``count`` subscriptions."""
+        yield kept_account(self.server, "alice")
         for index in range(count):
             yield self.subscribe(str(index))
 

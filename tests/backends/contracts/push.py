@@ -31,7 +31,7 @@ from chatroom.wiring.webpush import WebPushSender
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 from tests.push_endpoint import Listener, PushEndpoint, Subscriber, b64url
-from tests.support import chat_core
+from tests.support import chat_core, kept_account
 
 #: Pushes after a minute without a device; the test's push service is on
 #: 127.0.0.1 over http.
@@ -108,6 +108,8 @@ class PushContract(ContractBase):
             Subscriber("https://push.example/a"),
             Subscriber("https://push.example/b"),
         )
+        for name in ("alice", "bob"):
+            yield kept_account(self.server, name)
         yield self.subscribed("alice", phone)
         yield self.subscribed("alice", laptop)
         yield self.subscribed("alice", phone)

@@ -21,16 +21,25 @@ from chatroom.core.changes import (
     AccountMarkers,
     AccountRooms,
     AccountSettings,
+    AccountUploadTokens,
     DecidedChange,
     FactsChangedError,
     Ignore,
+    IssueToken,
     MarkerAtMost,
+    PremiseFailedError,
+    Registered,
     RememberRoom,
     SetMarker,
     SetNotifyLevel,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import Edited, Message, Reaction, StoredEvent
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
+from chatroom.core.facts import Target
+from chatroom.core.private import NO_COPY, conversation_key, kept_for
+from chatroom.core.push import change_of, subscribing
+from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase, User
@@ -272,6 +281,85 @@ class UserDataContract(IRCContractBase):
         for change in late:
             yield defer.ensureDeferred(chat_core(self.server).backend.apply(change))
         self.assertEqual((yield self.traces("alice")), [])
+
+    def kept_for_the_account(self, account: str) -> list[DecidedChange]:
+        """Writes of what is kept for ``account`` as a node decides them on
+        the account being registered: a private message from carol kept
+        for it (nobody signed in to it), a push subscription (``/push
+        add``), an upload token (``/token``)."""
+        message = PrivateMessage("carol", account, "2026-11-27T02:00:00Z", "hi", id="1")
+        subscription = Subscription(f"https://push.example/{account}", "key", "auth")
+        return [
+            kept_for(
+                Target(account, account),
+                conversation_key("carol", account),
+                message,
+                100,
+                NO_COPY,
+            ),
+            change_of(account, subscribing([], subscription)),
+            DecidedChange(
+                AccountUploadTokens(account),
+                (Registered(),),
+                (IssueToken(f"token-of-{account}", self.server.clock.seconds() + 60),),
+            ),
+        ]
+
+    @defer.inlineCallbacks
+    def what_is_kept_for(self, account: str) -> Generator[Any, Any, list[object]]:
+        """What the back-end keeps of :meth:`kept_for_the_account`'s writes:
+        messages waiting, subscriptions, whom the token names."""
+        backend = chat_core(self.server).backend
+        waiting = yield defer.ensureDeferred(backend.conversations.waiting(account))
+        pushed = yield defer.ensureDeferred(backend.push.of([account]))
+        token = yield defer.ensureDeferred(
+            backend.upload_tokens.account(f"token-of-{account}")
+        )
+        return [waiting, pushed.get(account, []), token]
+
+    @defer.inlineCallbacks
+    def test_what_is_kept_for_an_account_deleted_meanwhile_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A private message kept for alice, a push subscription and an
+        upload token, each decided on her account by a node that had not
+        yet heard of its deletion and applied after it: each is refused on
+        its premise that she is registered, and nothing of it is kept. The
+        same writes for dave, registered and away, are kept."""
+        alice, _, _ = yield self.talked()
+        dave = yield self.registered("dave")
+        dave.say("/quit")
+        yield self.wait()
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE account alice deleted")
+        backend = chat_core(self.server).backend
+        for change in self.kept_for_the_account("alice"):
+            refused = defer.ensureDeferred(backend.apply(change))
+            refusal = yield self.assertFailure(refused, PremiseFailedError)
+            self.assertIsInstance(refusal.premise, Registered)
+        self.assertEqual((yield self.what_is_kept_for("alice")), [0, [], None])
+        self.assertEqual((yield self.traces("alice")), [])
+        for change in self.kept_for_the_account("dave"):
+            yield defer.ensureDeferred(backend.apply(change))
+        waiting, pushed, token = yield self.what_is_kept_for("dave")
+        self.assertEqual((waiting, len(pushed), token), (1, 1, "dave"))
+
+    @defer.inlineCallbacks
+    def test_a_subscription_for_an_account_gone_is_not_allowed(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/push add`` decided for alice's account after it was
+        unregistered (her device's node had not heard yet): ``NOT_ALLOWED``,
+        and no subscription is kept."""
+        alice = yield self.registered("alice")
+        alice.say(f"/unregister {PASSWORD}")
+        yield self.expect(alice, "UNREGISTERED alice")
+        subscription = Subscription("https://push.example/alice", "key", "auth")
+        notifications = chat_core(self.server).notifications
+        adding = defer.ensureDeferred(notifications.subscribe("alice", subscription))
+        refusal = yield self.assertFailure(adding, ChatError)
+        self.assertEqual(refusal.code, "NOT_ALLOWED")
+        self.assertEqual((yield self.what_is_kept_for("alice"))[1], [])
 
     @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(

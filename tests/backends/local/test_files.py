@@ -40,7 +40,7 @@ from chatroom.core.files import (
 from chatroom.doors.web.uploads import content_disposition
 from chatroom.wiring.tap import Options
 from tests.backends.contracts.files import FilesContract, files_config
-from tests.support import in_place, local_server
+from tests.support import in_place, kept_account, local_server
 
 
 class LocalFilesTests(FilesContract, unittest.TestCase):
@@ -110,6 +110,7 @@ class FileRulesTests(unittest.TestCase):
         server = local_server(config, self.clock)
         assert server.registry.files is not None
         self.files: FileService = server.registry.files
+        self.successResultOf(kept_account(server, "alice"))  # /token's
 
     def admit(self, account: str, size: int = 1) -> None:
         self.successResultOf(defer.ensureDeferred(self.files.admit(account, size)))

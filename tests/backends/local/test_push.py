@@ -34,7 +34,7 @@ from chatroom.core.push import (
 from chatroom.wiring.tap import Options
 from tests.backends.contracts.push import CONFIG, PushContract
 from tests.push_endpoint import Subscriber
-from tests.support import in_place, local_server
+from tests.support import in_place, kept_account, local_server
 
 
 class LocalPushTests(PushContract, unittest.TestCase):
@@ -208,8 +208,13 @@ class StoredPushTests(unittest.TestCase):
         def start() -> Notifications:
             store = SqliteStore(path, clock, in_place, CONFIG.retention)
             self.addCleanup(store.db.close)
-            return local_server(CONFIG, clock, store).registry.notifications  # type: ignore[attr-defined]
+            server = local_server(CONFIG, clock, store)
+            if not started:
+                self.successResultOf(kept_account(server, "alice"))
+            started.append(server)
+            return server.registry.notifications  # type: ignore[attr-defined]
 
+        started: list[object] = []
         first = start()
         key = public_key_of(
             self.successResultOf(defer.ensureDeferred(first.server_key()))

@@ -15,7 +15,7 @@ from chatroom.backends.redis.push import RedisPush
 from chatroom.core.push import Subscription, change_of, subscribing, unsubscribing
 from tests.backends.contracts.push import CONFIG, PushContract
 from tests.cluster.support import RedisRegistryTestCase, redis_backend
-from tests.support import chat_core
+from tests.support import chat_core, kept_account
 
 
 class RedisPushTests(RedisRegistryTestCase, PushContract):
@@ -62,6 +62,7 @@ class SubscribersCopyTests(RedisRegistryTestCase):
         store = chat_core(self.server).notifications
         sub = Subscription("https://push.example/a", "k" * 87, "a" * 22)
         made = change_of("alice", subscribing([], sub))
+        yield kept_account(self.server, "alice")
         yield defer.ensureDeferred(store.apply(made))
         known = yield self.read(self.another_node())
         self.assertEqual(known, frozenset({"alice"}))

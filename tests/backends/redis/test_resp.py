@@ -5,10 +5,12 @@ options every link uses (``charset=None``, ``convertNumbers=False``)."""
 from __future__ import annotations
 
 import txredisapi
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.redisclient.link import CommandsProtocol
+from chatroom.redisclient.addresses import redis_address
+from chatroom.redisclient.link import CommandsProtocol, RedisLink, _LinkFactory
 
 
 def protocols() -> tuple[txredisapi.BaseRedisProtocol, CommandsProtocol]:
@@ -53,3 +55,19 @@ class LeanCommandsTests(unittest.TestCase):
         ours.execute_command("GET", "k").addCallback(got.append)
         ours.dataReceived(b"*3\r\n$2\r\nOK\r\n:7\r\n*1\r\n$2\r\n42\r\n$-1\r\n")
         self.assertEqual(got, [[b"OK", 7, [b"42"]], None])
+
+
+class LinkClockTests(unittest.TestCase):
+    def test_a_links_protocol_keeps_its_timers_on_the_links_clock(self) -> None:
+        """txredisapi's protocols schedule on the global reactor their class
+        keeps (a read resumed after a pause, a reply's timeout); a link's
+        protocol schedules on the link's clock, so a node forked from a
+        launcher that imported txredisapi (chatroom.wiring.prefork) never
+        waits on the launcher's reactor."""
+        clock = Clock()
+        link = RedisLink(clock, redis_address("redis://127.0.0.1:1/0"), "commands")
+        protocol = _LinkFactory(link).buildProtocol(None)
+        fired: list[int] = []
+        protocol.callLater(5, fired.append, 1)
+        clock.advance(5)
+        self.assertEqual(fired, [1])

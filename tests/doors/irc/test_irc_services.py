@@ -171,6 +171,41 @@ class NickServTests(ConformanceCase):
         foo.send("NS INFO foo")
         self.assertEqual(foo.received(), [f"{NS} foo :INFO: nobody has registered foo"])
 
+    def test_drop_ends_the_accounts_other_devices(self) -> None:
+        """DROP from one device of val: another IRC device of the same
+        nick, a line device of the same seat and an IRC device signed in
+        to val as val2 are all closed, told the account is deleted; the
+        one that dropped it is answered, stays, and is signed in to
+        nothing (INFO knows no account)."""
+        self.account("val")
+        dropping, beside = IRCClient(self.factory), IRCClient(self.factory)
+        for client in (dropping, beside):
+            client.send(f"PASS {PASSWORD}", "NICK val", "USER v 0 * :v")
+            client.received()
+        line = FakeClient(self.server)
+        line.send(f"/login val {PASSWORD}")
+        self.assertTrue(any(x.startswith("WELCOME val") for x in line.received()))
+        renamed = self.irc("val2")
+        renamed.send(f"NS IDENTIFY val {PASSWORD}")
+        renamed.received()
+        dropping.send(f"NS DROP {PASSWORD}")
+        self.assertEqual(
+            dropping.received(), [f"{NS} val :Account val dropped: you are logged out"]
+        )
+        for client in (beside, renamed):
+            self.assertIn(
+                "ERROR :Closing Link: 127.0.0.1 (account val deleted)",
+                client.received(),
+            )
+            self.assertTrue(client.closing)
+        self.assertIn("BYE account val deleted", line.received())
+        self.assertTrue(line.closing)
+        self.assertFalse(dropping.closing)
+        dropping.send("NS INFO val")
+        self.assertEqual(
+            dropping.received(), [f"{NS} val :INFO: nobody has registered val"]
+        )
+
     def test_notice_to_nickserv_is_not_answered(self) -> None:
         """A NOTICE to NickServ is never answered (RFC 1459 4.4.2)."""
         foo = self.irc("foo")

@@ -24,4 +24,5 @@ local data = numbered(ARGV[8], next_id(r))
 emit(r, data)
 redis.call('RPUSH', hk, data)
 redis.call('LTRIM', hk, -tonumber(ARGV[9]), -1)
+record_entries(r, ARGV[10], ARGV[11])
 return 'OK'

@@ -5,6 +5,7 @@ if redis.call('EXISTS', sessions_key(node)) == 1
   return 0  -- sessions left (or not indexed yet): a next harvest ends them
 end
 redis.call('SREM', P .. 'nodes', node)
-redis.call('DEL', P .. 'alive:' .. node, P .. 'harvesting:' .. node)
+redis.call('DEL', P .. 'alive:' .. node, P .. 'harvesting:' .. node,
+           P .. 'stalled:' .. node)
 redis.call('HDEL', P .. 'census', node)  -- its connections count no more
 return 1

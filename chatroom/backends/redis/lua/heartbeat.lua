@@ -1,6 +1,7 @@
 
 local node = ARGV[2]
 redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+local stalled = redis.call('DEL', P .. 'stalled:' .. node)  -- over, once it beats
 if redis.call('EXISTS', P .. 'ended:' .. node) == 1 then
   redis.call('RENAME', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
 else
@@ -40,4 +41,4 @@ if redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
   end
 end
 local due = redis.call('ZRANGEBYSCORE', P .. 'keeping', '-inf', now)
-return {fresh, expired, due}
+return {fresh, expired, due, stalled}

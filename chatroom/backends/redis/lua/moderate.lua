@@ -20,9 +20,7 @@ if ARGV[7] ~= '-' then
   if ARGV[12] == '1' then set_owner(r, u) end
 end
 for i = 19, #ARGV do emit(r, ARGV[i]) end
-local entries = cjson.decode(ARGV[18])
-for _, entry in ipairs(entries) do redis.call('RPUSH', modlog_key(r), entry) end
-if #entries > 0 then redis.call('LTRIM', modlog_key(r), -tonumber(ARGV[17]), -1) end
+record_entries(r, ARGV[17], ARGV[18])
 for _, c in ipairs(changes) do
   c.records = {}
   apply_in_room(c)

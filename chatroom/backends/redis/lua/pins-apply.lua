@@ -8,4 +8,5 @@ else
   redis.call('HDEL', pins_key(r), ARGV[5])
 end
 emit(r, ARGV[8])
+record_entries(r, ARGV[9], ARGV[10])
 return 'OK'

@@ -341,6 +341,17 @@ local function emit(r, data)
   return seq
 end
 
+-- The moderation log entries a change records with its action (a JSON
+-- array of the entries as the node encoded them, '[]' for none) added to
+-- log r's (a room's key, or '*': the server's), its newest keep kept.
+local function record_entries(r, keep, entries)
+  local list = cjson.decode(entries)
+  if #list == 0 then return end
+  local key = modlog_key(r)
+  for _, entry in ipairs(list) do redis.call('RPUSH', key, entry) end
+  redis.call('LTRIM', key, -tonumber(keep), -1)
+end
+
 -- The ids of room r's kept events: first, last (first = last + 1: none).
 local function kept_ids(r)
   local last = newest_id(r)
@@ -379,8 +390,9 @@ local function feed_private(c, data)
 end
 
 -- At most this many of a history's oldest entries are read by one trim
--- by age (said): a run of entries that carry no time at its front is
--- looked past this far, and the rest waits for the room's next message.
+-- by age (said, age-out): a run of entries that carry no time at its
+-- front is looked past this far, and the rest waits for the room's next
+-- message or the next sweep (chatroom.core.retention).
 local AGE_LOOKS = 100
 
 -- Room r's history with its entries said before `oldest` gone, of every
@@ -389,21 +401,30 @@ local AGE_LOOKS = 100
 -- An entry that carries no time (a reaction, a redaction, a redacted
 -- message's '') was said after the entries before it and before those
 -- after it: it goes with an older entry after it, and stays while none
--- is (it may be newer than `oldest`).
+-- is (it may be newer than `oldest`). Answers how many entries went, and
+-- whether the trim is done (it reached an entry kept, or the end): else
+-- the next AGE_LOOKS may hold more to go.
 local function age_out(r, oldest)
   local hk = history_key(r)
-  local drop = 0
+  local drop, done = 0, false
   for i = 0, AGE_LOOKS - 1 do  -- one at a time: most often the first is kept
     local entry = redis.call('LINDEX', hk, i)
-    if not entry then break end
+    if not entry then
+      done = true
+      break
+    end
     local event = decoded(entry)
     local time = event and event.time
     if time then
-      if time >= oldest then break end
+      if time >= oldest then
+        done = true
+        break
+      end
       drop = i + 1
     end
   end
   if drop > 0 then redis.call('LTRIM', hk, drop, -1) end
+  return drop, done
 end
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
@@ -728,6 +749,36 @@ local function ending_by(u, token)
   return redis.call('HGET', P .. 'ending', u) == token
 end
 
+-- Session `held` (as sessions_of answers it) is told `order` (the node's
+-- EndSession, encoded) and, until its node's next heartbeats, listed as
+-- ended with `reason`, for a node that missed the message while out of
+-- touch (see RESUME; `ttl` ms at most, for a node that never comes back).
+local function tell_ended(held, reason, order, ttl)
+  tell(held, order)
+  local ended = P .. 'ended:' .. held.node
+  redis.call('HSET', ended, held.conn, reason)
+  redis.call('PEXPIRE', ended, tonumber(ttl))
+end
+
+-- The users an end names (chatroom.core.changes.EndSessions) added to
+-- `users` once each (`covered`: those in it already): the one holding
+-- name key `holder` and every one signed in to `account` ('' for none).
+local function cover_end(holder, account, users, covered)
+  local function covers(u)
+    if not covered[u] then
+      covered[u] = true
+      users[#users + 1] = u
+    end
+  end
+  if holder ~= '' and redis.call('HEXISTS', USERS, holder) == 1 then covers(holder) end
+  if account ~= '' then
+    local signed = redis.call('HGETALL', SIGNED)
+    for i = 1, #signed, 2 do
+      if signed[i + 1] == account then covers(signed[i]) end
+    end
+  end
+end
+
 -- The server's step of the end of user u's sessions (u held): u marked
 -- ending, and unless `order` is '' (a release: the node that had the
 -- session knows) every session holding u told `order` (the node's
@@ -744,12 +795,7 @@ local function start_ending(u, reason, order, ttl)
   if not token then
     token = s.token
     if order ~= '' then
-      for _, held in ipairs(sessions_of(u, '')) do
-        tell(held, order)
-        local ended = P .. 'ended:' .. held.node
-        redis.call('HSET', ended, held.conn, reason)
-        redis.call('PEXPIRE', ended, tonumber(ttl))
-      end
+      for _, held in ipairs(sessions_of(u, '')) do tell_ended(held, reason, order, ttl) end
     end
     redis.call('HSET', P .. 'ending', u, token)
   end
@@ -965,7 +1011,7 @@ end
 
 -- A rename's server part (the server's slot): room r, now `new` called
 -- `name` with these members, in the indexes (`P rooms`, `P keeping`, each
--- member's `P in:u`), its former names (the old one leading to it until
+-- member's field of `P in`), its former names (the old one leading to it until
 -- `until_`, if that is past `now`) and what accounts keep by its key
 -- (read markers, notification levels, follows of its threads, rooms they
 -- are put back in: one pass over `P accounts`).

@@ -1,6 +1,9 @@
 
 local account = ARGV[2]
 local key, owners = P .. 'push:' .. account, P .. 'push-owner'
+if ARGV[6] == '1' and redis.call('HEXISTS', ACCOUNTS, account) == 0 then
+  return {0, 'gone', {}}
+end
 if ARGV[3] ~= '-' and redis.call('HLEN', key) >= tonumber(ARGV[3])
     and redis.call('HEXISTS', key, ARGV[4]) == 0 then
   return {0, 'fewer', redis.call('HGETALL', key)}
@@ -9,7 +12,7 @@ if ARGV[5] ~= '-' and redis.call('HEXISTS', key, ARGV[5]) == 0 then
   return {0, 'subscribed', redis.call('HGETALL', key)}
 end
 local changed = 0
-local i = 6
+local i = 7
 while i <= #ARGV do
   local endpoint = ARGV[i + 1]
   if ARGV[i] == 'add' then

@@ -7,7 +7,9 @@
 -- ARGV: 2 old key, 3 new key, 4 new name, 5 inc, 6 ver, 7 owner as read,
 -- 8 until when the old name leads to the room (Unix seconds), 9 now (the
 -- node's clock, which the grace is counted on), 10 the rename's event,
--- 11 the same for the lobby's watchers ('' for none: a secret room).
+-- 11 the same for the lobby's watchers ('' for none: a secret room),
+-- 12 the most entries a moderation log keeps, 13 the entries the rename
+-- records in the room's log (a JSON array), under its new key.
 local r, new, name = ARGV[2], ARGV[3], ARGV[4]
 local old_name = redis.call('HGET', room_key(r), 'name')
 if not old_name then return {'NO_SUCH_ROOM'} end
@@ -37,6 +39,7 @@ if new ~= r then
 end
 rename_indexes(r, new, name, members, tonumber(ARGV[8]), tonumber(ARGV[9]))
 rename_hook_index(rename_in_room(new, name), name)
+record_entries(new, ARGV[12], ARGV[13])
 lobby_news(r, old_name)
 lobby_news(new, name)
 return {'OK', seq, members}

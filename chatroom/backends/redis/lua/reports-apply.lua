@@ -2,7 +2,10 @@
 -- ARGV: P, then the premises ('': none): the last number as read, the
 -- key the report must not be filed under, the number that must be open;
 -- then the report's number, the report as the core encoded it, '1' to
--- file it or '0' to close it, and the key it is filed under.
+-- file it or '0' to close it, and the key it is filed under; then the
+-- moderation log its entries go to ('*', the server's, or a room's that
+-- shares this slot; '': none here), the most entries a log keeps and the
+-- entries (a JSON array), recorded in the same step (none to a room gone).
 local last, filed, open = ARGV[2], ARGV[3], ARGV[4]
 local number, kept, filing = ARGV[5], ARGV[6], ARGV[7] == '1'
 local reports, open_key = P .. 'reports', P .. 'reports:open'
@@ -20,5 +23,9 @@ if filing then
   redis.call('SET', reports .. ':last', number)
 else
   redis.call('ZREM', open_key, number)
+end
+local log = ARGV[9]
+if log == '*' or (log ~= '' and redis.call('EXISTS', room_key(log)) == 1) then
+  record_entries(log, ARGV[10], ARGV[11])
 end
 return 'OK'

@@ -7,7 +7,13 @@ local function history_key(r) return in_room(r, 'history') end
 local function quiet_key(r) return in_room(r, 'quiet') end
 local function log_key(r) return in_room(r, 'log') end
 local function reactions_key(r) return in_room(r, 'reactions') end
-local function modlog_key(r) return in_room(r, 'modlog') end
+-- Room r's moderation log; '*' is the server's (of no room), kept in the
+-- server's slot, where the scripts of the actions it records (server bans,
+-- lockdowns, reports) write it with them.
+local function modlog_key(r)
+  if r == '*' then return P .. 'server-modlog' end
+  return in_room(r, 'modlog')
+end
 local function hooks_key(r) return in_room(r, 'hooks') end
 local function pins_key(r) return in_room(r, 'pins') end
 local function channel_key(r) return in_room(r, 'chan') end

@@ -10,7 +10,9 @@
 -- bans); or 'end', a name key and an account ('' for none): the sessions
 -- the core decided a ban covers, the one holding that name and every one
 -- signed in to that account (chatroom.core.serverbans.covered), or, with
--- no ban, those of an account whose password was reset by mail.
+-- no ban, those of an account whose password was reset by mail; or
+-- 'record', the most entries the server's moderation log keeps and the
+-- entries the change records there (a JSON array).
 -- Every premise is checked first: {'CHANGED', i} for the first that does
 -- not hold, and nothing is written. Then each ban is made or lifted and the
 -- ends of the sessions named start. The server's step of their ends
@@ -31,12 +33,6 @@ local function tell_nodes(order)
   end
 end
 local users, covered = {}, {}
-local function covers(u)
-  if not covered[u] then
-    covered[u] = true
-    users[#users + 1] = u
-  end
-end
 local at = 6 + 2 * count
 while at <= #ARGV do
   local op, mask = ARGV[at], ARGV[at + 1]
@@ -52,15 +48,11 @@ while at <= #ARGV do
     if terms ~= '' then redis.call('HSET', GBAN_TERMS, mask, terms) end
     tell_nodes(ARGV[at + 3])
     at = at + 4
+  elseif op == 'record' then
+    record_entries('*', ARGV[at + 1], ARGV[at + 2])
+    at = at + 3
   else  -- 'end'
-    local holder, account = ARGV[at + 1], ARGV[at + 2]
-    if holder ~= '' and redis.call('HEXISTS', USERS, holder) == 1 then covers(holder) end
-    if account ~= '' then
-      local signed = redis.call('HGETALL', SIGNED)
-      for i = 1, #signed, 2 do
-        if signed[i + 1] == account then covers(signed[i]) end
-      end
-    end
+    cover_end(ARGV[at + 1], ARGV[at + 2], users, covered)
     at = at + 3
   end
 end

@@ -64,7 +64,7 @@ const state = {
   // every room the user is in, for a reloaded page (rooms.js keeps each
   // room's log, members and ids: `members`, `owner`, `operators`, `lastId`
   // and `firstId` here are the room's that an event is about).
-  room: sessionStorage.getItem("chatroom.room"), rooms: new Map(),
+  room: sessionStorage.getItem("chatroom.room"), rooms: new Map(), roomsMore: 0,
   joined: JSON.parse(sessionStorage.getItem("chatroom.joined") || "[]"),
   backoff: FIRST_BACKOFF,
   quitting: false, retry: null, retryAt: 0, signedIn: false, rejoining: false,

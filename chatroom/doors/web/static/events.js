@@ -58,8 +58,11 @@ const handlers = {
     motd.textContent += `${motd.hidden ? "" : "\n"}${text}`; // hidden: the first
     motd.hidden = false;
   },
-  ROOMS({ count }) {
+  ROOMS({ count, more }) {
     state.rooms.clear();
+    // The lobby's list of a big server: the fullest rooms, and how many
+    // more /list shows (absent: none).
+    state.roomsMore = Number(more) || 0;
     drawRooms();
     if (state.asked.list && state.page === "room") {
       state.asked.list = false;

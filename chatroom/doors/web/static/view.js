@@ -78,6 +78,9 @@ function drawRooms() {
     return item;
   }));
   $("rooms-empty").hidden = state.rooms.size > 0;
+  const more = $("rooms-more");
+  more.hidden = !state.roomsMore;
+  more.textContent = `${state.roomsMore} more rooms: type /list to see them all.`;
 }
 
 // The current room's members (whichever room an event is about).

@@ -1,0 +1,82 @@
+"""Every room's history by age in Redis: a sweep's steps.
+
+The core hands a sweep (:mod:`chatroom.core.retention`) as one change of
+every room's kept events (:class:`~chatroom.core.changes.StoredHistories`):
+the oldest time kept (:class:`~chatroom.core.changes.AgeOut`) and the
+lease it rests on (:class:`~chatroom.core.changes.SweepLease`). A room's
+history is in its room's slot and the rooms are listed in the server's,
+so it goes in steps, each bounded whatever the chat's size: ``AGE_SWEEP``
+(the server's slot) checks and renews the lease and reads the next chunk
+of the rooms' index (``P rooms``, ``HSCAN``); then ``AGE_OUT`` trims each
+of those rooms' history in its own slot, as ``SAY`` does the room spoken
+in (the prelude's ``age_out``: at most ``AGE_LOOKS`` entries a call, so a
+long-quiet room's takes a few). Applied in part, by a node that stopped
+half-way, the sweep leaves rooms untrimmed and nothing wrong: the next
+one trims them.
+"""
+
+from __future__ import annotations
+
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.prelude import Script
+from chatroom.core.changes import AgeOut, DecidedChange, PremiseFailedError, SweepLease
+from chatroom.wire.lines import format_time
+
+#: The most rooms one ``AGE_SWEEP`` reads of the rooms' index (``HSCAN``'s
+#: ``COUNT``, a hint it keeps to closely on a large hash): each chunk's
+#: call, and the trims that follow it, stay the same size as the chat grows.
+SWEEP_CHUNK = 100
+
+#: ARGV: P, holder (a node's id), the lease's time (ms), the cursor ('0'
+#: to start), the chunk's size. ``{'HELD', holder}`` and nothing changed
+#: while another node holds the sweep's lease (``P ageing``); else the
+#: lease is the holder's for that time (taken, or renewed by each chunk),
+#: and ``{'OK', next cursor ('0': the last chunk), room keys}``: the next
+#: chunk of the rooms' index.
+AGE_SWEEP = Script("age-sweep")
+
+#: ARGV: P, r, the oldest time kept (as stored events carry it). Room r's
+#: kept events said before it go, of every kind, from the front (the
+#: prelude's ``age_out``, as ``SAY`` applies ``Append.oldest``). Answers
+#: how many went, and 1 if the trim is done, 0 if more may be left (the
+#: call looked as far as one may).
+AGE_OUT = Script("age-out", room_at=2)
+
+
+class HistoryAgeing:
+    """Every room's history trimmed by age, one bounded step at a time."""
+
+    def __init__(self, calls: RedisCalls) -> None:
+        self.calls = calls
+
+    async def apply(self, change: DecidedChange) -> None:
+        """The sweep ``change``: :class:`~chatroom.core.changes.
+        PremiseFailedError` (no facts) if another node holds its lease."""
+        lease = change.premise(SweepLease)
+        assert lease is not None, change
+        (ageing,) = change.of(AgeOut)
+        oldest = format_time(ageing.oldest)
+        cursor: bytes | str = "0"
+        while True:
+            reply = await self.calls.eval(
+                AGE_SWEEP,
+                lease.holder,
+                int(lease.seconds * 1000),
+                cursor,
+                SWEEP_CHUNK,
+            )
+            if reply[0] == b"HELD":
+                raise PremiseFailedError(None, lease)
+            cursor, rooms = reply[1], reply[2]
+            for room in rooms:
+                await self._trimmed(room, oldest)
+            if cursor == b"0":
+                return
+
+    async def _trimmed(self, room: bytes, oldest: str) -> None:
+        """Room ``room``'s events said before ``oldest`` gone, a bounded
+        call at a time until its trim is done."""
+        while True:
+            dropped, done = await self.calls.eval(AGE_OUT, room, oldest)
+            if done or not dropped:
+                return

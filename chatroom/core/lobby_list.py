@@ -1,0 +1,163 @@
+"""The lobby's list: the rooms a user is shown on entering the lobby.
+
+Every sign-in enters the lobby, and so does everyone who leaves their last
+room or is put out of it. Sending each of them every room makes a sign-in
+cost the server's whole list: 10,000 ``ROOM`` lines (400 KB) on a server
+of 10,000 rooms, rebuilt for each user because every join changes a count.
+So, like the room lists of big IRC networks and chat services, the lobby
+shows at most ``most`` rooms (``--lobby-rooms``): the permanent rooms
+(``--rooms``) first, then the most populated, and says how many more there
+are; ``/list`` still lists every room.
+
+:class:`LobbyList` keeps that selection as the rooms change, so that a
+sign-in costs the shown rooms, never all of them: the rooms are kept in
+buckets by member count (a count changing moves one room between two
+buckets), the selection walks the buckets from the fullest, and the
+listing made is kept (with each door's rendering of it, see
+:class:`~chatroom.core.events.Encodable`) until a change could alter it:
+a shown room's, a room made or gone (the count of more changes), or a room
+not shown overtaking the least populated shown one. Among rooms of equal
+count, the one that reached that count first ranks first. The rooms shown
+are listed oldest first, as ``/list`` lists them.
+
+Both back-ends feed it (each room's listing by its key, as its rows or
+rooms change); secret rooms (``/set secret on``) are kept apart and never
+counted among the more: the listing carries them after the shown rooms,
+for :func:`chatroom.core.rules.listed_for` to keep those a member is in.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from chatroom.core.events import ListedRoom, Listing
+from chatroom.core.text import name_key
+
+#: The lobby's rooms by default (``--lobby-rooms``): a screenful or two,
+#: and a few kilobytes per sign-in however many rooms the server has.
+LOBBY_ROOMS = 100
+
+
+class LobbyList:
+    """Every room's listing, and the lobby's selection of them."""
+
+    def __init__(self, permanent: Iterable[str], most: int = LOBBY_ROOMS) -> None:
+        """Args:
+        permanent: the permanent rooms' names (``--rooms``), listed first
+            in this order.
+        most: the rooms the lobby shows at most; 0 for every room.
+        """
+        self.most = most
+        self._permanent = {name_key(name): at for at, name in enumerate(permanent)}
+        #: Every room not secret, and every secret one: (listing, order), by
+        #: key; ``order`` sorts rooms oldest first.
+        self._public: dict[str, tuple[ListedRoom, int]] = {}
+        self._secret: dict[str, tuple[ListedRoom, int]] = {}
+        #: The public rooms that are not permanent, by member count, each
+        #: bucket in the order its rooms reached the count.
+        self._by_members: dict[int, dict[str, None]] = {}
+        self._next_order = 0
+        #: The listing made (None: to be made again), the keys it shows, and
+        #: the member count a room not shown must exceed to be shown (-1: no
+        #: room is left out).
+        self._kept: Listing | None = None
+        self._shown: set[str] = set()
+        self._floor = -1
+
+    def __len__(self) -> int:
+        return len(self._public) + len(self._secret)
+
+    def put(self, key: str, info: ListedRoom, order: int | None = None) -> None:
+        """Room ``key`` is listed as ``info`` (made, or changed). ``order``
+        sorts it among the others (its creation number); None: the order
+        it had, or after every room so far."""
+        old = self._public.get(key) or self._secret.get(key)
+        if order is None:
+            order = old[1] if old is not None else self._next_order
+        self._next_order = max(self._next_order, order + 1)
+        if old is not None:
+            self._forget(key, old[0])
+        if info.secret:
+            self._secret[key] = (info, order)
+        else:
+            self._public[key] = (info, order)
+            if key not in self._permanent:
+                self._by_members.setdefault(info.members, {})[key] = None
+        unseen = (
+            old is not None
+            and not old[0].secret
+            and not info.secret
+            and key not in self._shown
+            and 0 <= info.members <= self._floor
+        )
+        if not unseen:
+            self._kept = None
+
+    def drop(self, key: str) -> None:
+        """Room ``key`` is gone (or renamed away from this key)."""
+        old = self._public.get(key) or self._secret.get(key)
+        if old is not None:
+            self._forget(key, old[0])
+            self._kept = None
+
+    def clear(self) -> None:
+        """Every room forgotten (to be put again from a full read)."""
+        self._public.clear()
+        self._secret.clear()
+        self._by_members.clear()
+        self._kept = None
+
+    def everything(self) -> Listing:
+        """Every room, oldest first (``/list``)."""
+        kept = sorted([*self._public.values(), *self._secret.values()], key=_order)
+        return Listing([info for info, _ in kept])
+
+    def listing(self) -> Listing:
+        """The lobby's list: at most ``most`` rooms (the permanent ones,
+        then the most populated) oldest first, then the secret rooms, with
+        how many public rooms it leaves out."""
+        if self._kept is None:
+            self._kept = self._select()
+        return self._kept
+
+    def _forget(self, key: str, info: ListedRoom) -> None:
+        if info.secret:
+            del self._secret[key]
+            return
+        del self._public[key]
+        bucket = self._by_members.get(info.members)
+        if bucket is not None and key in bucket:
+            del bucket[key]
+            if not bucket:
+                del self._by_members[info.members]
+
+    def _select(self) -> Listing:
+        public = self._public
+        if not self.most or len(public) <= self.most:
+            shown = list(public)
+            self._floor = -1
+        else:
+            permanent = sorted(
+                (key for key in self._permanent if key in public),
+                key=self._permanent.__getitem__,
+            )
+            shown = permanent[: self.most]
+            #: Permanent rooms fill it: no other room comes in, however full.
+            self._floor = sys.maxsize if len(shown) == self.most else -1
+            for count in sorted(self._by_members, reverse=True):
+                if len(shown) == self.most:
+                    break
+                for key in self._by_members[count]:
+                    shown.append(key)
+                    self._floor = count
+                    if len(shown) == self.most:
+                        break
+        self._shown = set(shown)
+        rooms = sorted((public[key] for key in shown), key=_order)
+        rooms += sorted(self._secret.values(), key=_order)
+        return Listing([info for info, _ in rooms], more=len(public) - len(shown))
+
+
+def _order(kept: tuple[ListedRoom, int]) -> int:
+    return kept[1]

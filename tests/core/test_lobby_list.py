@@ -1,0 +1,83 @@
+"""The lobby's list kept as rooms change (chatroom.core.lobby_list).
+
+A sign-in is handed the listing kept, rendered once, until a change could
+alter what it shows: these tests hold the kept listing's identity to that.
+"""
+
+from __future__ import annotations
+
+from twisted.trial import unittest
+
+from chatroom.core.events import ListedRoom
+from chatroom.core.lobby_list import LobbyList
+
+
+def room(name: str, members: int, secret: bool = False) -> ListedRoom:
+    return ListedRoom(name, members, 256, "", secret)
+
+
+def names(lobby: LobbyList) -> list[str]:
+    return [info.name for info in lobby.listing().rooms]
+
+
+class LobbyListTests(unittest.TestCase):
+    """Two rooms shown of a permanent one and ten of 1 to 10 members."""
+
+    def setUp(self) -> None:
+        self.lobby = LobbyList(["general"], most=3)
+        self.lobby.put("general", room("general", 0))
+        for n in range(1, 11):
+            self.lobby.put(f"r{n}", room(f"r{n}", n))
+
+    def test_the_permanent_room_and_the_fullest_oldest_first(self) -> None:
+        self.assertEqual(names(self.lobby), ["general", "r9", "r10"])
+        self.assertEqual(self.lobby.listing().more, 8)
+
+    def test_a_room_not_shown_that_stays_below_keeps_the_listing(self) -> None:
+        """r3 gains a member (4, fewer than r9's 9): the same listing,
+        its rendering kept with it."""
+        kept = self.lobby.listing()
+        self.lobby.put("r3", room("r3", 4))
+        self.lobby.put("r5", room("r5", 9))  # as many as r9: r9 was there first
+        self.assertIs(self.lobby.listing(), kept)
+
+    def test_a_room_that_overtakes_is_shown(self) -> None:
+        kept = self.lobby.listing()
+        self.lobby.put("r3", room("r3", 12))
+        self.assertIsNot(self.lobby.listing(), kept)
+        self.assertEqual(names(self.lobby), ["general", "r3", "r10"])
+
+    def test_a_shown_room_that_changes_is_listed_anew(self) -> None:
+        self.lobby.listing()
+        self.lobby.put("r10", room("r10", 11))
+        self.assertEqual([i.members for i in self.lobby.listing().rooms], [0, 9, 11])
+        self.lobby.put("r10", room("r10", 1))
+        self.assertEqual(names(self.lobby), ["general", "r8", "r9"])
+
+    def test_a_room_made_or_gone_changes_the_count_of_more(self) -> None:
+        self.lobby.listing()
+        self.lobby.put("new", room("new", 1))
+        self.assertEqual(self.lobby.listing().more, 9)
+        self.lobby.drop("r1")
+        self.lobby.drop("new")
+        self.assertEqual(self.lobby.listing().more, 7)
+
+    def test_secret_rooms_follow_uncounted(self) -> None:
+        """A secret room is carried after the shown ones (for its members)
+        and never counted among the more."""
+        self.lobby.put("r10", room("r10", 10, secret=True))
+        self.assertEqual(names(self.lobby), ["general", "r8", "r9", "r10"])
+        self.assertEqual(self.lobby.listing().more, 7)
+
+    def test_everything_lists_every_room_oldest_first(self) -> None:
+        self.lobby.put("r2", room("r2", 2, secret=True))
+        listed = [info.name for info in self.lobby.everything().rooms]
+        self.assertEqual(listed, ["general", *(f"r{n}" for n in range(1, 11))])
+        self.assertEqual(len(self.lobby), 11)
+
+    def test_no_bound_lists_every_room(self) -> None:
+        lobby = LobbyList(["general"], most=0)
+        for n in range(5):
+            lobby.put(f"r{n}", room(f"r{n}", n))
+        self.assertEqual(names(lobby), [f"r{n}" for n in range(5)])
+        self.assertEqual(lobby.listing().more, 0)
