@@ -53,10 +53,12 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
 from chatroom.core.hashing import Runner
+from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
 from chatroom.core.seats import Seat
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineProtocol
@@ -166,6 +168,16 @@ def chat_core(server: DoorHub) -> ChatCore[Any]:
     registry = _unwrapped(server)
     assert isinstance(registry, ChatCore), registry
     return registry
+
+
+def seat_named(server: DoorHub, name: str) -> tuple[Member, Session]:
+    """The member and session of the user called ``name`` on ``server``,
+    for a test that reads or writes through the back-end as that user."""
+    return next(
+        (member, session)
+        for member, session in chat_core(server).sessions.named()
+        if session.name == name
+    )
 
 
 def kept_account(server: DoorHub, name: str) -> defer.Deferred[None]:

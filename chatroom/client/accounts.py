@@ -21,6 +21,7 @@ from chatroom.wire.commands import COMMANDS, secret_words
 from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE, is_final
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.passwords import password_words
+from chatroom.wire.signin import account_required_words
 
 #: What a password is shown as: always eight stars, so not even its length shows.
 HIDDEN = "********"
@@ -178,7 +179,7 @@ class SignIn:
         elif code == "NAME_REGISTERED":
             model.ask_password(name, f"{name} is a registered name")
         elif code == "ACCOUNT_REQUIRED":
-            model.ask_password(name, "this server takes accounts only")
+            model.ask_password(name, account_required_words(text))
         elif login is None:
             return False
         elif code == "BAD_PASSWORD":

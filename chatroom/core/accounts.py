@@ -6,7 +6,8 @@ every door, on the values this module defines: passwords are 8-128 characters,
 spaces and any printable ones, normalised the same way wherever they come from
 (:func:`passphrase`); they are hashed with Argon2id (``argon2-cffi``) on a
 thread of their own, never on the reactor thread; failed sign-ins back off per
-name and per address (:class:`~chatroom.core.throttle.FailureThrottle`). Where
+name and per address (:class:`~chatroom.core.throttle.FailureBackoff`), counted
+by the back-end for every node of a cluster. Where
 accounts and server bans are kept is an :class:`AccountStore`, which each
 back-end provides (:class:`~chatroom.backends.local.accounts.StoredAccounts` in
 one process, with SQLite; Redis in a cluster), so both modes run the same code
@@ -23,15 +24,17 @@ The throttle: per name, 5 failures are free, then each attempt waits 1 s,
 doubling to at most 60 s, so a guesser gets about one guess a minute and
 the real user waits at most a minute after the guesser's last try; an
 address that has signed in to the account before is exempt from the
-name's back-off, so an attacker elsewhere cannot lock its owner out at all.
+name's back-off (remembered by the node it signed in on), so an attacker
+elsewhere cannot lock its owner out there at all.
 Per address, 5 failures are free, then 1 s doubling to 15 minutes. A name's
 failures are forgotten after 15 quiet minutes, an address's after an hour
 (``docs/operations.md``, *Accounts*).
 
 Every attempt is counted when it starts, before its password is hashed
-(:meth:`~chatroom.core.throttle.FailureThrottle.attempt`), and given back
-if it was no failure, so guesses sent all at once, at one door or several,
-meet the same back-off as guesses sent one by one.
+(:meth:`~chatroom.core.throttle.Guesses.attempt`: the address's count and
+the name's in one step of the back-end), and given back if it was no
+failure, so guesses sent all at once, at one door or several, to one node
+or several, meet the same back-off as guesses sent one by one.
 
 At ``/login`` and SASL ``PLAIN``
 (:meth:`~chatroom.core.services.accounts.AccountService.sign_in_or_app`) an
@@ -78,9 +81,7 @@ from chatroom.core.invitations import InvitationStore
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.netbans import BanTerms
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import (
-    SharedWindows,
-)
+from chatroom.core.throttle import SharedFailures, SharedWindows
 
 __all__ = ["Account", "AccountStore", "Runner"]
 
@@ -161,6 +162,13 @@ class AccountStore(InvitationStore, Protocol):
         """Where registrations are counted for every node of a cluster
         (None: one process, which counts its own in memory:
         :class:`~chatroom.core.throttle.MemoryWindows`)."""
+        ...
+
+    @property
+    def failures(self) -> SharedFailures | None:
+        """Where wrong passwords and codes are counted for every node of a
+        cluster (None: one process, which counts its own in memory:
+        :class:`~chatroom.core.throttle.MemoryFailures`)."""
         ...
 
 

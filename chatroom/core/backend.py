@@ -736,6 +736,10 @@ class Backend(SeatingSteps, Protocol):
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;
+        - :class:`~chatroom.core.changes.CountedFailures`: a wrong password
+          or code counted (:class:`~chatroom.core.changes.CountFailure`,
+          resting on :class:`~chatroom.core.changes.WaitedOut`), given back
+          or cleared;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.changes.AccountIgnores`,
           :class:`~chatroom.core.changes.AccountAge`), the server's

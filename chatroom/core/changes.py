@@ -212,6 +212,17 @@ class CountedEvents:
 
 
 @dataclass(frozen=True)
+class CountedFailures:
+    """The failures counted under ``keys`` by a back-off (wrong passwords
+    and codes, per name, per address or per signed-in session:
+    ``sign-in-name:<key>``, ``sign-in-address:<address>``...), shared by
+    every node of a cluster. One change counts under all its keys at once:
+    every premise checked before any failure is counted."""
+
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ServerLockdown:
     """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
 
@@ -300,6 +311,7 @@ Subject = (
     | PrivateConversation
     | AccountFiles
     | CountedEvents
+    | CountedFailures
     | ServerLockdown
     | ServerReports
     | ServerBanList
@@ -1229,6 +1241,46 @@ class UncountEvent(Operation):
     """The newest event counted did not happen after all."""
 
 
+# -- failures counted under a back-off: premises and operations -----------------
+
+
+@dataclass(frozen=True)
+class WaitedOut(Premise):
+    """Key ``key``'s back-off is over: after ``free`` failures, the last
+    one was at least ``waits[n]`` seconds ago (on the counter's clock),
+    ``n`` counting the failures past ``free`` (the last wait once ``n`` is
+    past the table's end). The waits are the core's rule (doubling up to a
+    cap); the counter only looks them up. A refusal brings the seconds
+    left (a float)."""
+
+    key: str
+    free: int
+    waits: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class CountFailure(Operation):
+    """One more failure under ``key``, now; the key's failures are all
+    forgotten ``forget`` seconds after its last one."""
+
+    key: str
+    forget: float
+
+
+@dataclass(frozen=True)
+class UncountFailure(Operation):
+    """A failure counted under ``key`` was not one after all."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class ClearFailures(Operation):
+    """Every failure under ``key`` forgotten (its owner proved right)."""
+
+    key: str
+
+
 # -- private messages kept for an absent account: premises and operations -------
 #
 # A message kept rests on nobody being signed in to the account
@@ -1264,7 +1316,8 @@ class KeepPrivate(Operation):
 class AppendPrivate(Operation):
     """Number ``event`` (a private message, or a tags-only one) with the
     conversation's next id (its ``id`` set) and keep it among the
-    conversation's newest ``--conversation-retention``."""
+    conversation's newest ``--conversation-retention``. Rests on
+    :class:`PartyRegistered` when the recipient is an account."""
 
     event: PrivateEvent
 
@@ -1276,6 +1329,17 @@ class PrivateKept(Premise):
     facts: it is gone."""
 
     event_id: int
+
+
+@dataclass(frozen=True)
+class PartyRegistered(Premise):
+    """Account ``account``, the recipient's side of the conversation, is
+    registered still: a message appended to a conversation with an
+    account, decided before the account's deletion and come after, is
+    refused and keeps nothing (no conversation names the deleted
+    account again). A refusal brings no facts."""
+
+    account: str
 
 
 @dataclass(frozen=True)

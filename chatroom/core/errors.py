@@ -11,6 +11,7 @@ modes or doors. ``docs/protocol.md`` lists the codes.
 from __future__ import annotations
 
 from chatroom.core.text import NAME_MAX_LENGTH, TOPIC_MAX_LENGTH
+from chatroom.wire.signin import ACCOUNTS_ONLY, LOGIN_HINT
 
 
 class ChatError(Exception):
@@ -267,10 +268,7 @@ def no_scram_keys(name: str) -> ChatError:
 
 
 def account_required() -> ChatError:
-    return ChatError(
-        "ACCOUNT_REQUIRED",
-        "this server requires an account: /login NAME PASSWORD",
-    )
+    return ChatError("ACCOUNT_REQUIRED", ACCOUNTS_ONLY + LOGIN_HINT)
 
 
 def listed_account_required(listed: str) -> ChatError:
@@ -285,7 +283,7 @@ def locked_account_required() -> ChatError:
     """A plain name while the server is locked down to accounts."""
     return ChatError(
         "ACCOUNT_REQUIRED",
-        "the server is locked down: only accounts may sign in: /login NAME PASSWORD",
+        "the server is locked down: only accounts may sign in" + LOGIN_HINT,
     )
 
 

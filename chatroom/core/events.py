@@ -50,6 +50,15 @@ Encoder = Callable[[Any], bytes]
 #: so an event without it encodes as it did before the field existed.
 CARRIED = {"carried": True}
 
+#: The metadata of the time the server accepted a stored event that first
+#: had none (a reaction, a redaction): keyword-only, and left out of the
+#: encoding when "" as a carried field is, so an event an older version
+#: stored without it reads back, and encodes again, as it lies. Every such
+#: event the core makes carries it, so a room's history can be aged out by
+#: its entries' own times; an undated one is an older store's, and goes
+#: with the first dated event kept after it (the back-ends' age-out).
+STAMPED = CARRIED
+
 
 @dataclass(slots=True, eq=False)
 class Encodable:
@@ -625,12 +634,13 @@ class Edited(RoomEvent):
 
 @dataclass(slots=True, eq=True)
 class Redacted(RoomEvent):
-    """``by`` deleted message ``target`` (``reason``: "" for none); stored
-    (numbered)."""
+    """``by`` deleted message ``target`` (``reason``: "" for none) at
+    ``time``; stored (numbered)."""
 
     target: str
     by: str
     reason: str = ""
+    time: str = field(default="", kw_only=True, metadata=STAMPED)
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
@@ -654,14 +664,15 @@ class PinChanged(RoomEvent):
 @dataclass(slots=True, eq=True)
 class Reaction(RoomEvent):
     """``user`` reacted to message ``target`` with ``reaction``, or took it
-    back (``adding`` False); stored (numbered). ``from_tags`` as for
-    :class:`Typing`: it came with an IRC client's :class:`TagMessage`."""
+    back (``adding`` False), at ``time``; stored (numbered). ``from_tags``
+    as for :class:`Typing`: it came with an IRC client's :class:`TagMessage`."""
 
     target: str
     user: str
     reaction: str
     adding: bool = True
     from_tags: bool = False
+    time: str = field(default="", kw_only=True, metadata=STAMPED)
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)

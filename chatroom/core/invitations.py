@@ -47,7 +47,17 @@ from chatroom.core import changes, errors
 from chatroom.core.codes import code_hash, new_code
 from chatroom.core.moderation import Actor
 from chatroom.core.text import name_key
-from chatroom.core.throttle import FailureThrottle
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    MemoryFailures,
+    ThrottledError,
+)
+
+#: Wrong invitation codes, per address.
+CODES_BY_ADDRESS = FailureBackoff(
+    "invitation-address", free=5, base=1, cap=900, forget=3600
+)
 
 OPEN, INVITE, CLOSED = "open", "invite", "closed"
 #: ``--registration``'s values, most open first.
@@ -252,6 +262,9 @@ class InvitationService:
         mode: ``--registration``.
         room_owner: a room's name and owner.
         link_base: where the links start.
+        count_failures: where wrong codes are counted (the accounts'
+            :attr:`~chatroom.core.services.accounts.AccountService.count_failures`);
+            None: this process's memory.
     """
 
     def __init__(
@@ -262,6 +275,7 @@ class InvitationService:
         mode: str,
         room_owner: RoomOwner,
         link_base: LinkBase,
+        count_failures: changes.Apply | None = None,
     ) -> None:
         self.store = store
         self.apply = apply
@@ -269,8 +283,10 @@ class InvitationService:
         self.mode = mode
         self.room_owner = room_owner
         self.link_base = link_base
-        #: Wrong codes, per address.
-        self.guesses = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
+        #: Wrong codes, counted where ``count_failures`` counts them (the
+        #: accounts' wrong passwords are: for every node of a cluster), or
+        #: in this process's memory.
+        self.guesses = Guesses(count_failures or MemoryFailures(clock).apply)
 
     def link(self, code: str) -> str:
         """The web page's address that redeems ``code`` ("" without one)."""
@@ -359,9 +375,11 @@ class InvitationService:
             ChatError: ``BAD_CODE`` (unknown, used up or expired),
                 ``RATE_LIMITED`` past the back-off.
         """
-        wait = self.guesses.attempt(address)
-        if wait:
-            raise errors.sign_in_throttled("from your address", wait)
+        guess = (CODES_BY_ADDRESS, address)
+        try:
+            await self.guesses.attempt(guess)
+        except ThrottledError as refused:
+            raise errors.sign_in_throttled("from your address", refused.wait) from None
         given = code_hash(code)
         kept = await self.store.invitation(given)
         for _attempt in range(changes.DECISION_ATTEMPTS):
@@ -376,7 +394,7 @@ class InvitationService:
             except changes.PremiseFailedError as refusal:
                 kept = refusal.facts if isinstance(refusal.facts, str) else ""
                 continue
-            self.guesses.refund(address)
+            await self.guesses.settle([guess])
             log.info("invitation {id} redeemed", id=found.id)
             return Redeemed(given, found.room)
         raise errors.unavailable()

@@ -58,7 +58,16 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
-from chatroom.core.throttle import FailureThrottle, SharedWindowLimit
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    SharedWindowLimit,
+    ThrottledError,
+)
+
+#: Wrong codes (``/verify``, ``/reset``) per account, and per address.
+CODES_BY_NAME = FailureBackoff("code-name", free=5, base=1, cap=60, forget=900)
+CODES_BY_ADDRESS = FailureBackoff("code-address", free=5, base=1, cap=900, forget=3600)
 
 #: Seconds a password reset's code is good for.
 RESET_SECONDS = 30 * 60
@@ -210,9 +219,9 @@ class MailboxService:
         self.reset_requests = SharedWindowLimit(
             RESETS_PER_ADDRESS, 3600, count, "reset-address"
         )
-        #: Wrong codes, per account and per address (``/verify``, ``/reset``).
-        self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
-        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
+        #: Wrong codes, counted where the accounts' wrong passwords are
+        #: (for every node of a cluster).
+        self.guesses = Guesses(accounts.count_failures)
 
     # -- the owner's address -------------------------------------------------------
 
@@ -286,7 +295,7 @@ class MailboxService:
     async def verify_account(self, key: str, code: str, address: str) -> str:
         """:meth:`verify` of the account keyed ``key`` (``/verify CODE``,
         signed in to it)."""
-        self._count_guess(key, address)
+        await self._count_guess(key, address)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
             kept = mailbox_of(found)
@@ -304,7 +313,7 @@ class MailboxService:
         accounts = self.accounts
         found = await accounts.store.get(key)
         await applied(accounts.store, accounts.apply, key, decide, found)
-        self._right_guess(key, address)
+        await self._right_guess(key, address)
         account = await self.accounts.store.get(key)
         log.info("{key} verified their e-mail address", key=key)
         return mailbox_of(account).address
@@ -410,7 +419,7 @@ class MailboxService:
         rules.check_name(name)
         key = name_key(name)
         hashed, scram = await self.accounts.hashed(password)
-        self._count_guess(key, address)
+        await self._count_guess(key, address)
 
         async def decide(found: Account | None) -> changes.DecidedChange:
             kept = mailbox_of(found)
@@ -423,7 +432,7 @@ class MailboxService:
         accounts = self.accounts
         found = await accounts.store.get(key)
         await applied(accounts.store, accounts.apply, key, decide, found)
-        self._right_guess(key, address)
+        await self._right_guess(key, address)
         account = await self.accounts.store.get(key)
         assert account is not None
         log.info("{name}'s password was reset by mail", name=account.name)
@@ -432,19 +441,20 @@ class MailboxService:
 
     # -- inside -------------------------------------------------------------------
 
-    def _count_guess(self, key: str, address: str) -> None:
-        """A code given: counted as wrong until it proves right."""
-        wait = self.by_address.attempt(address)
-        if wait:
-            raise errors.sign_in_throttled("from your address", wait)
-        wait = self.by_name.attempt(key)
-        if wait:
-            self.by_address.refund(address)
-            raise errors.sign_in_throttled("for this name", wait)
+    async def _count_guess(self, key: str, address: str) -> None:
+        """A code given: counted as wrong until it proves right (per
+        address and per name, in one step)."""
+        try:
+            await self.guesses.attempt(
+                (CODES_BY_ADDRESS, address), (CODES_BY_NAME, key)
+            )
+        except ThrottledError as refused:
+            by_address = refused.backoff is CODES_BY_ADDRESS
+            by = "from your address" if by_address else "for this name"
+            raise errors.sign_in_throttled(by, refused.wait) from None
 
-    def _right_guess(self, key: str, address: str) -> None:
-        self.by_address.refund(address)
-        self.by_name.refund(key)
+    async def _right_guess(self, key: str, address: str) -> None:
+        await self.guesses.settle([(CODES_BY_ADDRESS, address), (CODES_BY_NAME, key)])
 
     def _link(self, path: str, name: str, code: str) -> str:
         base = self.link_base().rstrip("/")

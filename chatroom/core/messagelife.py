@@ -198,10 +198,15 @@ class MessageLife:
             message = await self.message(member, session, where, event_id)
             facts = await self.backend.facts(where)
             amending.check_redact(message, facts.room, self.actor_of(member))
-            redaction = Redacted(
-                where, message.id, session.name, reason, account=session.account_name
-            )
             now = self.clock.seconds()
+            redaction = Redacted(
+                where,
+                message.id,
+                session.name,
+                reason,
+                time=format_time(now),
+                account=session.account_name,
+            )
             change = amended(message, None, redaction, now)
             if amending.author_of(message) != name_key(session.name):
                 # someone else's: the room's log records it with the change
@@ -238,6 +243,7 @@ class MessageLife:
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
+            now = self.clock.seconds()
             event = Reaction(
                 where,
                 message.id,
@@ -245,6 +251,7 @@ class MessageLife:
                 reaction,
                 adding,
                 from_tags=from_tags,
+                time=format_time(now),
                 account=session.account_name,
             )
             key = name_key(session.name)
@@ -254,7 +261,6 @@ class MessageLife:
             limit = reactions.REACTIONS_PER_MESSAGE
             outcome = reactions.decide(facts, adding, limit)
             if outcome == reactions.CHANGED:
-                now = self.clock.seconds()
                 change = reacted(message, event, key, facts, now, limit)
                 await self.backend.apply(change, member, session)
             return outcome

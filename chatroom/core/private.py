@@ -34,6 +34,7 @@ from chatroom.core.changes import (
     DeletePrivate,
     FewerWaitingThan,
     KeepPrivate,
+    PartyRegistered,
     PremiseFailedError,
     PrivateConversation,
     PrivateKept,
@@ -182,11 +183,32 @@ def kept_for(
     )
 
 
-def appended(conversation: str, event: PrivateEvent) -> DecidedChange:
+def appended(
+    conversation: str, event: PrivateEvent, recipient: Target
+) -> DecidedChange:
     """``event`` kept in ``conversation``, numbered there (its ``id`` set
-    once applied): resting on nothing, as a conversation keeps all its
-    parties say."""
-    return DecidedChange(PrivateConversation(conversation), (), (AppendPrivate(event),))
+    once applied), resting on the recipient's account being registered
+    still when it is an account's (a plain name has none to check): a
+    conversation keeps all its parties say, but none is made again with
+    an account deleted meanwhile."""
+    premises = (PartyRegistered(recipient.account),) if recipient.account else ()
+    return DecidedChange(
+        PrivateConversation(conversation), premises, (AppendPrivate(event),)
+    )
+
+
+async def append(
+    backend: Recipients, conversation: str, event: PrivateEvent, recipient: Target
+) -> None:
+    """``event`` kept in ``conversation`` (:func:`appended`); the
+    recipient's account deleted meanwhile is ``NO_SUCH_USER``, as it is
+    once the deletion is heard."""
+    try:
+        await backend.apply(appended(conversation, event, recipient))
+    except PremiseFailedError as refusal:
+        if isinstance(refusal.premise, PartyRegistered):
+            raise errors.no_such_user(recipient.name) from None
+        raise
 
 
 def deleted(conversation: str, event_id: int) -> DecidedChange:
@@ -246,7 +268,7 @@ class PrivateMessages:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
-            await self.backend.apply(appended(key, event))
+            await append(self.backend, key, event, found)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
@@ -257,7 +279,7 @@ class PrivateMessages:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    await self.backend.apply(appended(key, event))
+                    await append(self.backend, key, event, found)
                 try:
                     await self.backend.apply(kept_for(found, key, event, bound, copy))
                     return event

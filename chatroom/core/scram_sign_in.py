@@ -4,7 +4,8 @@ A ``PLAIN`` sign-in is one call (:meth:`AccountService.sign_in`); a SCRAM
 one spans two messages from the client, so it is an object: made by
 :func:`begin_scram` (the same throttles as :meth:`~AccountService.sign_in`,
 counted as a failure from the start), settled by :meth:`ScramSignIn.finish`
-(given back when the proof is right, kept when it is wrong) or
+(given back when the proof is right, kept when it is wrong; both
+one step of the back-end) or
 :meth:`ScramSignIn.abandon` (given back: no proof was checked). Guesses by
 SCRAM, ``PLAIN``, ``/login`` and NickServ therefore slow each other down.
 Checking a proof is a few HMACs, done in place; the keys were derived on
@@ -13,15 +14,20 @@ the hashing threads when the password was set.
 
 from __future__ import annotations
 
+from twisted.internet.defer import ensureDeferred
+from twisted.logger import Logger
+
 from chatroom.core import errors, rules
 from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import ScramError, ScramExchange, ScramKeys
-from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.accounts import BY_NAME, AccountService
 from chatroom.core.text import name_key
 
 __all__ = ["ScramSignIn", "begin_scram"]
+
+log = Logger()
 
 
 async def begin_scram(service: AccountService, name: str, address: str) -> ScramSignIn:
@@ -35,14 +41,14 @@ async def begin_scram(service: AccountService, name: str, address: str) -> Scram
     """
     rules.check_name(name)
     key = name_key(name)
-    by_name = service.count_attempt(key, address)
+    by_name = await service.count_attempt(key, address)
     attempt = ScramSignIn(service, key, address, by_name)
     try:
         account = await service.store.get(key)
         if account is None:  # costs the address, not the name
-            if by_name:
-                service.by_name.refund(key)
             attempt.settled = True
+            if by_name:
+                await service.guesses.settle([(BY_NAME, key)])
             raise errors.no_such_account(name)
         if await service.store.is_server_banned([account_mask(key)]):
             raise errors.banned_from_server()
@@ -50,7 +56,9 @@ async def begin_scram(service: AccountService, name: str, address: str) -> Scram
         if keys is None:
             raise errors.no_scram_keys(account.name)
     except BaseException:
-        attempt.abandon()
+        if not attempt.settled:
+            attempt.settled = True
+            await service.settle_attempt(key, address, by_name, signed_in=False)
         raise
     attempt.account, attempt.exchange = account, ScramExchange(keys)
     return attempt
@@ -75,7 +83,7 @@ class ScramSignIn:
         assert self.exchange is not None
         return self.exchange.server_first(client_first)
 
-    def finish(self, client_final: str) -> tuple[Account, str]:
+    async def finish(self, client_final: str) -> tuple[Account, str]:
         """The account and the server's final message, if the proof is right.
 
         Raises:
@@ -90,20 +98,24 @@ class ScramSignIn:
             server_final = self.exchange.server_final(client_final)
         except ScramError:
             raise service.failed_sign_in(self.account, self.address) from None
-        self._refund()
-        if mailbox_of(self.account).required_until:  # --require-email, unverified
+        verified = not mailbox_of(self.account).required_until  # --require-email
+        await service.settle_attempt(
+            self.key, self.address, self.by_name, signed_in=verified
+        )
+        if not verified:
             raise errors.email_required(self.account.name)
-        service.by_address.succeeded(self.address)
         service.remember_address(self.key, self.address)
         return self.account, server_final
 
     def abandon(self) -> None:
-        """Ended before a proof was checked: it was no failure."""
+        """Ended before a proof was checked: it was no failure (given back
+        in the background; a count that cannot be given back is
+        forgotten with the rest)."""
         if not self.settled:
             self.settled = True
-            self._refund()
-
-    def _refund(self) -> None:
-        self.service.by_address.refund(self.address)
-        if self.by_name:
-            self.service.by_name.refund(self.key)
+            settling = self.service.settle_attempt(
+                self.key, self.address, self.by_name, signed_in=False
+            )
+            ensureDeferred(settling).addErrback(
+                lambda failure: log.failure("a SCRAM attempt not given back", failure)
+            )

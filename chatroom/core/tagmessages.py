@@ -43,7 +43,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.private import appended, conversation_of, keeps
+from chatroom.core.private import append, conversation_of, keeps
 from chatroom.core.rules import oldest_kept
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
@@ -136,7 +136,7 @@ class TagMessages:
         event = PrivateTagMessage(session.name, recipient, tags, now)
         if found is not None and not typing and keeps(session, found):
             key = conversation_of(session, found)
-            await self.backend.apply(appended(key, event))
+            await append(self.backend, key, event, found)
         else:
             event.id = self._fresh_id()
         if found is not None and found.online:

@@ -2,17 +2,18 @@
 
 After ``free`` failures for a key, each further attempt must wait ``base``
 seconds, doubling with every failure up to ``cap``; a key that has had no
-failure for ``forget`` seconds starts over, and a success clears it. The
-waits are computed from an injected clock (the reactor, or ``task.Clock``
-in tests), like Synapse's ``Ratelimiter``; nothing is scheduled, so an idle
-throttle costs nothing. The table is bounded: past ``limit`` keys the
-quiet ones are dropped first, then the oldest.
+failure for ``forget`` seconds starts over, and a success clears it
+(:class:`FailureBackoff`: the rule, decided here). The counts are the back-end's,
+so every node of a cluster counts the same guesses (one atomic step in
+Redis, on Redis's clock), or this process's memory (:class:`MemoryFailures`,
+on an injected clock) where there is no other node; like Synapse's
+``Ratelimiter``, nothing is scheduled, so an idle count costs nothing.
 
 An attempt is counted when it starts, not when its (slow, asynchronous)
-check fails: :meth:`FailureThrottle.attempt` reserves a failure before the
-password hash is checked, and :meth:`FailureThrottle.refund` gives it back
-when the attempt turns out not to be one. So forty guesses sent at once are
-throttled like forty guesses sent one after another.
+check fails: :meth:`Guesses.attempt` counts a failure before the password
+hash is checked, and :meth:`Guesses.settle` gives it back when it turns out
+not to be one. So forty guesses sent at once, to one node or to several,
+are throttled like forty guesses sent one after another.
 
 :class:`WindowLimit` counts events per key in a sliding window (at most
 ``limit`` per ``window`` seconds): how uploads, webhooks' posts and rooms
@@ -28,6 +29,7 @@ there is no other node.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,40 +37,34 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.changes import (
     Apply,
+    ClearFailures,
     CountedEvents,
+    CountedFailures,
     CountEvent,
+    CountFailure,
     DecidedChange,
     FewerThan,
+    Operation,
     PremiseFailedError,
     UncountEvent,
+    UncountFailure,
+    WaitedOut,
 )
 
 
-@dataclass
-class _Record:
-    failures: int
-    last: float
+@dataclass(frozen=True)
+class FailureBackoff:
+    """The back-off after repeated failures under one kind of key (a
+    name's, an address's...): after ``free`` failures each further attempt
+    waits ``base`` seconds, doubling with every failure up to ``cap``; a
+    key whose last failure was ``forget`` seconds ago starts over. Its
+    counts are kept under ``kind:<key>``."""
 
-
-class FailureThrottle:
-    """Exponential back-off per key after ``free`` failures."""
-
-    def __init__(
-        self,
-        clock: IReactorTime,
-        free: int,
-        base: float,
-        cap: float,
-        forget: float,
-        limit: int = 100_000,
-    ) -> None:
-        self.clock = clock
-        self.free = free
-        self.base = base
-        self.cap = cap
-        self.forget = forget
-        self.limit = limit
-        self._records: dict[str, _Record] = {}
+    kind: str
+    free: int
+    base: float
+    cap: float
+    forget: float
 
     def delay(self, failures: int) -> float:
         """How long an attempt waits after ``failures`` failures."""
@@ -76,53 +72,166 @@ class FailureThrottle:
             return 0.0
         return float(min(self.cap, self.base * 2 ** (failures - self.free)))
 
-    def wait(self, key: str) -> float:
-        """Seconds before ``key`` may try again (0: now)."""
-        record = self._records.get(key)
-        if record is None:
-            return 0.0
+    def waits(self) -> tuple[float, ...]:
+        """The waits after ``free``, ``free + 1``... failures, up to the
+        first that reaches the cap (every later one is the cap)."""
+        waits = [self.delay(self.free)]
+        while waits[-1] < self.cap:
+            waits.append(self.delay(self.free + len(waits)))
+        return tuple(waits)
+
+    def key(self, key: str) -> str:
+        return f"{self.kind}:{key}"
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
+    forget: float
+
+
+class MemoryFailures:
+    """Failures counted per key in this process's memory, on the injected
+    clock (the reactor, or ``task.Clock`` in tests): one process's
+    counter of :class:`~chatroom.core.changes.CountedFailures`, applied as
+    Redis's (:mod:`chatroom.backends.redis.failures`) applies them: every
+    :class:`~chatroom.core.changes.WaitedOut` checked, then the failures
+    counted, given back or cleared. Nothing is scheduled, so an idle
+    counter costs nothing. The table is bounded: past ``keys`` keys the
+    forgotten ones are dropped first, then the oldest."""
+
+    def __init__(self, clock: IReactorTime, keys: int = 100_000) -> None:
+        self.clock = clock
+        self.keys = keys
+        self._failures: dict[str, _Failures] = {}
+
+    async def apply(self, change: DecidedChange) -> None:
+        self.applied(change)
+
+    def applied(self, change: DecidedChange) -> None:
+        """:meth:`apply`, in the caller's step."""
+        if not isinstance(change.subject, CountedFailures):
+            raise TypeError(f"{change.subject!r} counts no failures")
         now = self.clock.seconds()
-        if now - record.last >= self.forget:
-            del self._records[key]
-            return 0.0
-        return max(0.0, record.last + self.delay(record.failures) - now)
+        for premise in change.premises:
+            if not isinstance(premise, WaitedOut):
+                raise TypeError(f"not a premise of counted failures: {premise!r}")
+            kept = self._kept(premise.key, now)
+            if kept is not None and kept.count >= premise.free:
+                past = min(kept.count - premise.free, len(premise.waits) - 1)
+                left = kept.last + premise.waits[past] - now
+                if left > 0:
+                    raise PremiseFailedError(left, premise)
+        for op in change.ops:
+            if isinstance(op, CountFailure):
+                kept = self._kept(op.key, now)
+                if kept is None:
+                    if len(self._failures) >= self.keys:
+                        self._prune(now)
+                    self._failures[op.key] = _Failures(1, now, op.forget)
+                else:
+                    kept.count, kept.last, kept.forget = kept.count + 1, now, op.forget
+            elif isinstance(op, UncountFailure):
+                kept = self._failures.get(op.key)
+                if kept is not None:
+                    kept.count -= 1
+                    if kept.count <= 0:
+                        del self._failures[op.key]
+            elif isinstance(op, ClearFailures):
+                self._failures.pop(op.key, None)
+            else:
+                raise TypeError(f"not an operation on counted failures: {op!r}")
 
-    def failed(self, key: str) -> None:
-        now = self.clock.seconds()
-        record = self._records.get(key)
-        if record is None or now - record.last >= self.forget:
-            if len(self._records) >= self.limit:
-                self._prune(now)
-            self._records[key] = _Record(1, now)
-        else:
-            record.failures += 1
-            record.last = now
-
-    def attempt(self, key: str) -> float:
-        r"""Seconds to wait (0: go ahead, and the attempt is counted now as
-        a failure, to be :meth:`refund`\ ed if it was not one)."""
-        wait = self.wait(key)
-        if not wait:
-            self.failed(key)
-        return wait
-
-    def refund(self, key: str) -> None:
-        """An attempt counted by :meth:`attempt` was not a failure."""
-        record = self._records.get(key)
-        if record is not None:
-            record.failures -= 1
-            if record.failures <= 0:
-                del self._records[key]
-
-    def succeeded(self, key: str) -> None:
-        self._records.pop(key, None)
+    def _kept(self, key: str, now: float) -> _Failures | None:
+        """``key``'s failures, unless forgotten (then dropped)."""
+        kept = self._failures.get(key)
+        if kept is not None and now - kept.last >= kept.forget:
+            del self._failures[key]
+            return None
+        return kept
 
     def _prune(self, now: float) -> None:
-        records = self._records
-        for key in [k for k, r in records.items() if now - r.last >= self.forget]:
-            del records[key]
-        while len(records) >= self.limit:
-            del records[next(iter(records))]
+        kept = self._failures
+        for key in [k for k, f in kept.items() if now - f.last >= f.forget]:
+            del kept[key]
+        while len(kept) >= self.keys:
+            del kept[next(iter(kept))]
+
+
+class SharedFailures(Protocol):
+    """Failures counted per key that every node of a cluster shares (the
+    Redis back-end's), or one process's (:class:`MemoryFailures`)."""
+
+    async def apply(self, change: DecidedChange) -> None:
+        """Apply a change of :class:`~chatroom.core.changes.CountedFailures`
+        in one atomic step: every :class:`~chatroom.core.changes.WaitedOut`
+        checked (else :class:`~chatroom.core.changes.PremiseFailedError`
+        with the seconds left, and nothing counted), then its failures
+        counted, given back or cleared."""
+        ...
+
+
+class ThrottledError(Exception):
+    """An attempt refused by ``backoff``: ``wait`` seconds are left."""
+
+    def __init__(self, backoff: FailureBackoff, wait: float) -> None:
+        super().__init__(backoff, wait)
+        self.backoff = backoff
+        self.wait = wait
+
+
+class Guesses:
+    """Attempts counted as failures under back-offs (:class:`FailureBackoff`)
+    before their slow check, through ``count``: the back-end's one write,
+    which counts them for every node where it can (Redis), or a process's
+    own :class:`MemoryFailures`. The rule (the back-offs' waits) is decided
+    here and handed over as each count's premises.
+
+    An attempt is counted when it starts, not when its check fails:
+    :meth:`attempt` counts a failure under every key at once, in one step,
+    before the password hash is checked, and :meth:`settle` gives it back
+    when it was not one. So forty guesses sent at once, to one node or
+    spread over many, are throttled like forty sent one after another.
+    """
+
+    def __init__(self, count: Apply) -> None:
+        self.count = count
+
+    async def attempt(self, *under: tuple[FailureBackoff, str]) -> None:
+        """Count one failure under each ``(backoff, key)``, if each one's
+        wait is over; else count none.
+
+        Raises:
+            ThrottledError: the first back-off still waiting, and its wait.
+        """
+        premises = tuple(
+            WaitedOut(backoff.key(key), backoff.free, backoff.waits())
+            for backoff, key in under
+        )
+        ops = tuple(CountFailure(b.key(key), b.forget) for b, key in under)
+        keys = tuple(backoff.key(key) for backoff, key in under)
+        try:
+            await self.count(DecidedChange(CountedFailures(keys), premises, ops))
+        except PremiseFailedError as refusal:
+            for (backoff, _), premise in zip(under, premises, strict=True):
+                if premise == refusal.premise:
+                    raise ThrottledError(backoff, waited(refusal)) from None
+            raise
+
+    async def settle(
+        self,
+        given_back: Sequence[tuple[FailureBackoff, str]] = (),
+        cleared: Sequence[tuple[FailureBackoff, str]] = (),
+    ) -> None:
+        """The failures counted under ``given_back`` were not failures, and
+        every failure under ``cleared`` is forgotten: one step."""
+        ops: list[Operation] = [UncountFailure(b.key(k)) for b, k in given_back]
+        ops += [ClearFailures(b.key(k)) for b, k in cleared]
+        if ops:
+            keys = tuple(dict.fromkeys([*given_back, *cleared]))
+            subject = CountedFailures(tuple(b.key(k) for b, k in keys))
+            await self.count(DecidedChange(subject, (), tuple(ops)))
 
 
 class MemoryWindows:

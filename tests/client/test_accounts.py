@@ -17,6 +17,7 @@ from chatroom.client.controller import Backoff, ChatController
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.model import Page, SessionModel
 from chatroom.client.view import ChatScreen
+from chatroom.wire.signin import ACCOUNTS_ONLY, LOGIN_HINT
 from tests.client.support import (
     SIZE,
     ScreenTestCase,
@@ -230,12 +231,19 @@ class SignInTests(SignInTestCase):
         self.assertTrue(rows[-1].startswith("Username: "))
 
     def test_account_required(self) -> None:
-        """A server that takes accounts only asks for the password of the name."""
-        self.server.say("HELLO chatroom 1 hi")
-        self.type_line("carol")
-        self.server.answer("ERR ACCOUNT_REQUIRED this server needs an account")
-        self.assertIn("takes accounts only", "\n".join(screen_text(self.screen)))
-        self.assertEqual(self.model.password_for, "carol")
+        """A server that takes accounts only asks for the password of the
+        name, saying why in the words every client says it in (the server's
+        reason, without the line protocol's ``/login`` the user does not
+        type here): a lockdown's reason is its own."""
+        for reason in (ACCOUNTS_ONLY, "the server is locked down: only accounts"):
+            self.server.say("HELLO chatroom 1 hi")
+            self.type_line("carol")
+            self.server.answer(f"ERR ACCOUNT_REQUIRED {reason}{LOGIN_HINT}")
+            shown = "\n".join(screen_text(self.screen))
+            self.assertIn(reason, shown)
+            self.assertNotIn("/login NAME", shown)
+            self.assertEqual(self.model.password_for, "carol")
+            self.screen.keypress(SIZE, "esc")  # back to the name
 
     def test_banned(self) -> None:
         """BANNED shows the server's reason on the name prompt."""

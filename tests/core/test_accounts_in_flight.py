@@ -159,7 +159,9 @@ class InFlightTests(unittest.TestCase):
         ]
         self.assertEqual(codes[:5], ["NO_SUCH_ACCOUNT"] * 5)
         self.assertEqual(codes[5:], ["RATE_LIMITED"] * 3)
-        self.assertEqual(self.accounts.by_name.wait("alice"), 0)
+        # alice's name has all its free tries left.
+        codes = self.guess_at_once(6, lambda n: f"198.51.100.{n}")
+        self.assertEqual(codes, ["BAD_PASSWORD"] * 5 + ["RATE_LIMITED"])
 
     def test_wrong_passwords_in_a_session_in_flight(self) -> None:
         """``/password`` guesses sent at once by a signed-in session meet

@@ -123,6 +123,31 @@ class CodecTests(unittest.TestCase):
         audience = json.loads(codec.encode(EXAMPLES[1]))["audience"]
         self.assertEqual(audience, ["alice", "carol"])
 
+    def test_a_reaction_and_a_deletion_carry_their_time_and_read_undated(
+        self,
+    ) -> None:
+        """A reaction and a deletion carry the time they were accepted
+        (what the age-out dates them by), before the author's account; one
+        an older version stored without a time reads back undated and
+        encodes again to the same bytes."""
+        dated = events.Reaction("tea", "8", "carol", "x", time="T", id="12")
+        self.assertEqual(
+            codec.encode(dated),
+            b'{"type":"Reaction","room":"tea","target":"8","user":"carol",'
+            b'"reaction":"x","adding":true,"from_tags":false,"time":"T","id":"12"}',
+        )
+        self.assertEqual(codec.decode(codec.encode(dated)), dated)
+        deleted = events.Redacted("tea", "8", "alice", time="T", account="A", id="9")
+        self.assertEqual(codec.decode(codec.encode(deleted)), deleted)
+        older = (
+            b'{"type":"Redacted","room":"tea","target":"8","by":"alice",'
+            b'"reason":"","id":"11"}'
+        )
+        read = codec.decode(older)
+        assert isinstance(read, events.Redacted)
+        self.assertEqual(read.time, "")
+        self.assertEqual(codec.encode(read), older)
+
     def test_what_an_event_carries_for_its_rendering_is_left_out_when_empty(
         self,
     ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.wire.lines import EVENT_FIELDS, FREE_TEXT_EVENTS, LIST_EVENTS, parse_event
+from chatroom.wire.signin import ACCOUNTS_ONLY
 from chatroom.wire.waiting import not_yet_words
 from tests.client.test_terminal import wait_for
 from tests.integration.web_support import WebCase
@@ -86,6 +87,21 @@ class NewcomerTests(WebCase):
         said = not_yet_words("600")  # 599 seconds left reads the same
         self.assertTrue(said.endswith(": 10 minutes to go."), said)
         wait_for("the refusal", lambda: said in page.log())
+
+
+class AccountsOnlyTests(WebCase):
+    """``--require-account``: a plain name is refused."""
+
+    server_options = (*WebCase.server_options, "--require-account")
+
+    def test_a_plain_name_is_told_in_the_wires_words(self) -> None:
+        """wes, a plain name, is told why in the words the terminal client
+        and IRC say it in (``chatroom.wire.signin``), without the line
+        protocol's ``/login`` command."""
+        page = self.open_page()
+        page.type_into("name-input", "wes")
+        wait_for("the refusal", lambda: ACCOUNTS_ONLY in page.error())
+        self.assertNotIn("/login", page.error())
 
 
 class LoadingTests(WebCase):

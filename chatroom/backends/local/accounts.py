@@ -19,7 +19,7 @@ from chatroom.core import changes
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.netbans import BanTerms
-from chatroom.core.throttle import SharedWindows
+from chatroom.core.throttle import SharedFailures, SharedWindows
 
 
 class StoredAccounts:
@@ -67,6 +67,9 @@ class StoredAccounts:
         #: Where registrations are counted: the back-end's memory (None:
         #: the account service counts its own).
         self.windows: SharedWindows | None = None
+        #: Where wrong passwords and codes are counted: the back-end's
+        #: memory (None: the account service counts its own).
+        self.failures: SharedFailures | None = None
 
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)

@@ -59,6 +59,7 @@ from chatroom.core.changes import (
     Announce,
     Append,
     CountedEvents,
+    CountedFailures,
     DecidedChange,
     Drop,
     Emit,
@@ -77,6 +78,7 @@ from chatroom.core.changes import (
     NameFree,
     NameHolders,
     OwnerIs,
+    PartyRegistered,
     Premise,
     PremiseFailedError,
     Present,
@@ -148,7 +150,7 @@ from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
-from chatroom.core.throttle import MemoryWindows
+from chatroom.core.throttle import MemoryFailures, MemoryWindows
 from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
@@ -212,6 +214,8 @@ class LocalBackend:
         self.account_store = StoredAccounts(self.store)
         #: Registrations counted in this process's memory.
         self.account_store.windows = self.windows = MemoryWindows(clock)
+        #: Wrong passwords and codes counted in this process's memory.
+        self.account_store.failures = self.failures = MemoryFailures(clock)
         #: Who hears a network ban: the doors' server, which ends the
         #: connections it covers (:meth:`follow_network_bans`).
         self.network_ban_listeners: list[NetworkBanNews] = []
@@ -802,9 +806,10 @@ class LocalBackend:
             AccountPush: by_nobody(self._while_registered(self.push.apply)),
             AccountRooms: by_nobody(self._registered(self.remembered.apply)),
             AccountWaiting: self._apply_waiting,
-            PrivateConversation: by_nobody(self.conversations.apply),
+            PrivateConversation: by_nobody(self._apply_conversation),
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.windows.apply),
+            CountedFailures: by_nobody(self.failures.apply),
             AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: self._recording(self._apply_lockdown),
@@ -941,6 +946,19 @@ class LocalBackend:
         for op in change.of(SetLockdown):
             for listener in list(self.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
+
+    async def _apply_conversation(self, change: DecidedChange) -> None:
+        """A conversation's change, refused (nothing applied) if it rests on
+        the recipient's account being
+        :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
+        process: nothing is written between this read and the apply)."""
+        premise = change.premise(PartyRegistered)
+        if (
+            premise is not None
+            and await self.account_store.get(premise.account) is None
+        ):
+            raise PremiseFailedError(None, premise)
+        await self.conversations.apply(change)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None

@@ -114,9 +114,12 @@ class StoredConversations:
             self._keep(change)
 
     def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
-        """A message kept in ``conversation``, or one deleted if it is kept
-        still (else refused, nothing changed)."""
+        """A message kept in ``conversation`` (the back-end checked that the
+        recipient's account is registered, if it rests on that), or one
+        deleted if it is kept still (else refused, nothing changed)."""
         for premise in change.premises:
+            if isinstance(premise, changes.PartyRegistered):
+                continue
             if not isinstance(premise, changes.PrivateKept):
                 raise TypeError(f"no premise {premise!r} of a conversation")
             if self._kept_in(conversation, premise.event_id) is None:

@@ -3,12 +3,14 @@
 A :data:`Row` is how a stored event lies in the ``events`` table: its id,
 its kind (``MSG``, ``ACTION``, ``EDIT``, ``REDACT``, ``REACT``,
 ``UNREACT``, ``TOPIC``: the words older files already hold; ``TAGMSG``,
-a message of tags alone), user, time, text (a reaction's emoji; a
-redaction's reason), tags (``key=value;...``, escaped as IRCv3 message
-tags) and target (the id of the message it concerns, 0 for a message, a
-topic change or tags). :func:`row_of` and
-:func:`event_of` are the two directions between a row and the core's typed
-events (:mod:`chatroom.core.events`).
+a message of tags alone), user, time (as the event carries it: "" in a
+reaction's or a redaction's row an older version wrote), text (a
+reaction's emoji; a redaction's reason), tags (``key=value;...``,
+escaped as IRCv3 message tags) and target (the id of the message it
+concerns, 0 for a message, a topic change or tags). :func:`row_of` and
+:func:`event_of` are the two directions between a row and the core's
+typed events (:mod:`chatroom.core.events`). The table dates every row
+by its own ``at`` column (when it was stored), whatever the time in it.
 """
 
 from __future__ import annotations
@@ -75,9 +77,10 @@ def row_of(event: StoredEvent) -> Row:
         return (number, "EDIT", event.user, event.time, event.text, "", target)
     if isinstance(event, Reaction):
         kind = "REACT" if event.adding else "UNREACT"
-        return (number, kind, event.user, "", event.reaction, "", int(event.target))
+        target = int(event.target)
+        return (number, kind, event.user, event.time, event.reaction, "", target)
     reason = event.reason or NO_REASON
-    return (number, "REDACT", event.by, "", reason, "", int(event.target))
+    return (number, "REDACT", event.by, event.time, reason, "", int(event.target))
 
 
 def event_of(room: str, row: Row) -> StoredEvent:
@@ -88,10 +91,10 @@ def event_of(room: str, row: Row) -> StoredEvent:
         return Edited(room, str(target), user, stamp, text, id=event_id)
     if kind == "REDACT":
         reason = "" if text == NO_REASON else text
-        return Redacted(room, str(target), user, reason, id=event_id)
+        return Redacted(room, str(target), user, reason, time=stamp, id=event_id)
     if kind in REACTION_KINDS:
         adding = kind == "REACT"
-        return Reaction(room, str(target), user, text, adding, id=event_id)
+        return Reaction(room, str(target), user, text, adding, time=stamp, id=event_id)
     if kind == "TOPIC":
         return TopicChanged(room, user, text, stamp, id=event_id)
     if kind == "TAGMSG":

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.endings import telling
+from chatroom.backends.redis.failures import RedisFailures
 from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
@@ -167,6 +168,8 @@ class RedisAccounts:
         self.calls = calls
         #: Registrations are counted for the whole cluster.
         self.windows = RedisWindows(calls)
+        #: ... and wrong passwords and codes.
+        self.failures = RedisFailures(calls)
 
     async def get(self, key: str) -> Account | None:
         record, mailbox, oidc, apps = await self.calls.eval(GET, key)

@@ -10,9 +10,11 @@ so it goes in steps, each bounded whatever the chat's size: ``AGE_SWEEP``
 of the rooms' index (``P rooms``, ``HSCAN``); then ``AGE_OUT`` trims each
 of those rooms' history in its own slot, as ``SAY`` does the room spoken
 in (the prelude's ``age_out``: at most ``AGE_LOOKS`` entries a call, so a
-long-quiet room's takes a few). Applied in part, by a node that stopped
-half-way, the sweep leaves rooms untrimmed and nothing wrong: the next
-one trims them.
+long-quiet room's takes a few, each going on from where the last stopped:
+a run of entries that carry no time, however long, never stops the trim
+short of the dated entries after it). Applied in part, by a node that
+stopped half-way, the sweep leaves rooms untrimmed and nothing wrong: the
+next one trims them.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ SWEEP_CHUNK = 100
 #: chunk of the rooms' index.
 AGE_SWEEP = Script("age-sweep")
 
-#: ARGV: P, r, the oldest time kept (as stored events carry it). Room r's
-#: kept events said before it go, of every kind, from the front (the
-#: prelude's ``age_out``, as ``SAY`` applies ``Append.oldest``). Answers
-#: how many went, and 1 if the trim is done, 0 if more may be left (the
-#: call looked as far as one may).
+#: ARGV: P, r, the oldest time kept (as stored events carry it), the entry
+#: to look from (0: the front). Room r's kept events said before it go, of
+#: every kind, from the front (the prelude's ``age_out``, as ``SAY``
+#: applies ``Append.oldest``; an entry that carries no time goes with the
+#: first dated one after it that goes). Answers how many went, 1 if the
+#: trim is done, 0 if more may be left (the call looked as far as one
+#: may), and the entry the next call looks from.
 AGE_OUT = Script("age-out", room_at=2)
 
 
@@ -75,8 +79,11 @@ class HistoryAgeing:
 
     async def _trimmed(self, room: bytes, oldest: str) -> None:
         """Room ``room``'s events said before ``oldest`` gone, a bounded
-        call at a time until its trim is done."""
+        call at a time until its trim is done: each looks on from where the
+        last stopped, past entries that carry no time and wait for a dated
+        one after them."""
+        start = 0
         while True:
-            dropped, done = await self.calls.eval(AGE_OUT, room, oldest)
-            if done or not dropped:
+            _dropped, done, start = await self.calls.eval(AGE_OUT, room, oldest, start)
+            if done:
                 return

@@ -26,8 +26,9 @@ from chatroom.core import changes, codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
 
-#: ARGV: P, conversation, the message (unnumbered), retention. Returns
-#: the id.
+#: ARGV: P, conversation, the message (unnumbered), retention, the account
+#: that must be registered ('' for none). Returns the id, or 0 (nothing
+#: kept) if that account is not registered.
 APPEND = Script("private-append")
 
 #: ARGV: P, conversation, count, before ('' for the newest). The messages.
@@ -87,15 +88,15 @@ class RedisConversations:
             await self._keep(change)
 
     async def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
-        """One ``APPEND`` (the message numbered: its ``id`` set) or one
+        """One ``APPEND`` (the message numbered: its ``id`` set), which
+        checks that the recipient's account is registered still if it rests
+        on that (:class:`~chatroom.core.changes.PartyRegistered`), or one
         ``REDACT``, which checks that the message is kept still
         (:class:`~chatroom.core.changes.PrivateKept`): else
         :class:`~chatroom.core.changes.PremiseFailedError`."""
         (op,) = change.ops
-        if isinstance(op, changes.AppendPrivate) and not change.premises:
-            data = unnumbered(op.event)
-            event_id = await self.calls.eval(APPEND, conversation, data, self.retention)
-            op.event.id = str(event_id)
+        if isinstance(op, changes.AppendPrivate):
+            await self._append(conversation, op, change)
             return
         if not isinstance(op, changes.DeletePrivate):
             raise TypeError(f"no such change of a conversation: {change!r}")
@@ -108,6 +109,26 @@ class RedisConversations:
         )
         if not int(done):
             raise changes.PremiseFailedError(None, kept)
+
+    async def _append(
+        self,
+        conversation: str,
+        op: changes.AppendPrivate,
+        change: changes.DecidedChange,
+    ) -> None:
+        """``APPEND``, the message numbered (its ``id`` set), or refused if
+        the account it rests on is not registered."""
+        registered = change.premise(changes.PartyRegistered)
+        if change.premises != (() if registered is None else (registered,)):
+            raise TypeError(f"a message appended on other premises: {change!r}")
+        account = "" if registered is None else registered.account
+        data = unnumbered(op.event)
+        event_id = int(
+            await self.calls.eval(APPEND, conversation, data, self.retention, account)
+        )
+        if not event_id:
+            raise changes.PremiseFailedError(None, registered)
+        op.event.id = str(event_id)
 
     async def _keep(self, change: changes.DecidedChange) -> None:
         """One ``KEEP``: nobody signed in to the account and fewer waiting

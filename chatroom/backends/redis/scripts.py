@@ -62,6 +62,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             sliding window, by time (ms), and
                             ``P window-seq`` their members: registration
                             limits for the whole cluster (:mod:`.windows`)
+``P guesses:<k>``           hash: ``n`` failures counted for key k (a name's,
+                            an address's, a session's wrong passwords or
+                            codes), ``last`` the newest's time (ms); expires
+                            its back-off's forgetting time after it
+                            (:mod:`.failures`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
 ``P settings:<a>``          hash setting → value: account a's settings

@@ -54,7 +54,23 @@ from chatroom.core.lockdown import check_registration
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
-from chatroom.core.throttle import FailureThrottle, MemoryWindows, SharedWindowLimit
+from chatroom.core.throttle import (
+    FailureBackoff,
+    Guesses,
+    MemoryFailures,
+    MemoryWindows,
+    SharedWindowLimit,
+    ThrottledError,
+)
+
+#: Wrong passwords per name, from addresses that have not signed in to it.
+BY_NAME = FailureBackoff("sign-in-name", free=5, base=1, cap=60, forget=900)
+#: Wrong passwords (and unknown names) per address.
+BY_ADDRESS = FailureBackoff("sign-in-address", free=5, base=1, cap=900, forget=3600)
+#: Wrong passwords given by a signed-in session (``/password``,
+#: ``/unregister``), per account: guessers at the sign-in cannot slow its
+#: owner down here.
+IN_SESSION = FailureBackoff("session", free=5, base=1, cap=60, forget=900)
 
 
 class AccountService:
@@ -120,12 +136,18 @@ class AccountService:
         self.all_registrations = SharedWindowLimit(
             config.register_rate, 60.0, count, "register-all"
         )
-        self.by_name = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
-        self.by_address = FailureThrottle(clock, free=5, base=1, cap=900, forget=3600)
-        #: Wrong passwords given by a signed-in session (``/password``,
-        #: ``/unregister``), per account: guessers at the sign-in cannot
-        #: slow its owner down here.
-        self.in_session = FailureThrottle(clock, free=5, base=1, cap=60, forget=900)
+        #: Where wrong passwords and codes are counted (here, the mailbox's
+        #: and the invitations'): the back-end's one write, which counts
+        #: them for every node where its store does
+        #: (:attr:`AccountStore.failures`), or this process's own memory.
+        self.count_failures: changes.Apply = (
+            apply if store.failures is not None else MemoryFailures(clock).apply
+        )
+        self.guesses = Guesses(self.count_failures)
+        #: The addresses each name has signed in from, exempt from its
+        #: count: this node's (the cost of sharing it would be a second
+        #: read per attempt; from elsewhere the owner waits at most
+        #: BY_NAME's cap).
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
 
     def reconfigure(self, config: ServerConfig) -> None:
@@ -161,7 +183,13 @@ class AccountService:
         door and the admin API (``room_owner`` says who may invite into a
         room, ``link_base`` where their links point)."""
         return InvitationService(
-            self.store, self.apply, self.clock, mode, room_owner, link_base
+            self.store,
+            self.apply,
+            self.clock,
+            mode,
+            room_owner,
+            link_base,
+            self.count_failures,
         )
 
     # -- the accounts' records, as a door or the operator shows them --------------
@@ -258,22 +286,39 @@ class AccountService:
         await self.registrations.give_back(address)
         await self.all_registrations.give_back("")
 
-    def count_attempt(self, key: str, address: str) -> bool:
+    async def count_attempt(self, key: str, address: str) -> bool:
         """Count a sign-in to ``key`` from ``address`` as a failure now,
-        before the slow check, to be given back when it was not one: so
-        concurrent guesses cannot slip through the back-off (``RATE_LIMITED``
-        past it). True if it counts for the name too (an address the name
+        before the slow check, to be given back when it was not one
+        (:meth:`settle_attempt`): so concurrent guesses, at one node or at
+        several, cannot slip through the back-off (``RATE_LIMITED`` past
+        it). One step of the back-end: the address's count and the name's
+        together. True if it counts for the name too (an address the name
         has not signed in from before)."""
-        wait = self.by_address.attempt(address)
-        if wait:
-            raise errors.sign_in_throttled("from your address", wait)
         by_name = (key, address) not in self.known
-        if by_name:
-            wait = self.by_name.attempt(key)
-            if wait:
-                self.by_address.refund(address)
-                raise errors.sign_in_throttled("for this name", wait)
+        under = [(BY_ADDRESS, address)] + ([(BY_NAME, key)] if by_name else [])
+        try:
+            await self.guesses.attempt(*under)
+        except ThrottledError as refused:
+            by = (
+                "from your address"
+                if refused.backoff is BY_ADDRESS
+                else "for this name"
+            )
+            raise errors.sign_in_throttled(by, refused.wait) from None
         return by_name
+
+    async def settle_attempt(
+        self, key: str, address: str, by_name: bool, signed_in: bool
+    ) -> None:
+        """An attempt :meth:`count_attempt` counted was no failure: given
+        back, in one step; and if it ``signed_in``, the address's failures
+        are forgotten (the name's are not: a guesser elsewhere would get
+        its free tries back every time the owner signs in)."""
+        name = [(BY_NAME, key)] if by_name else []
+        if signed_in:
+            await self.guesses.settle(name, cleared=[(BY_ADDRESS, address)])
+        else:
+            await self.guesses.settle([(BY_ADDRESS, address), *name])
 
     async def sign_in(self, name: str, password: str, address: str) -> Account:
         """The account ``name`` if ``password`` is its password.
@@ -300,35 +345,29 @@ class AccountService:
     ) -> tuple[Account, str]:
         rules.check_name(name)
         key = name_key(name)
-        by_name = self.count_attempt(key, address)
-        failed = False
+        by_name = await self.count_attempt(key, address)
         try:
             account = await self.store.get(key)
-            if account is None:
-                # An unknown name costs the address, not the name.
-                failed = True
-                if by_name:
-                    self.by_name.refund(key)
-                    by_name = False
-                raise errors.no_such_account(name)
-            if await self.store.is_server_banned([account_mask(key)]):
-                raise errors.banned_from_server()
-            matched = await self._matched(
-                account, password, upgrade=True, app_passwords=app_passwords
-            )
-            if not matched:
-                failed = True
-                raise self.failed_sign_in(account, address)
-        finally:
-            if not failed:
-                self.by_address.refund(address)
-                if by_name:
-                    self.by_name.refund(key)
-        if mailbox_of(account).required_until:  # --require-email, unverified
+            if account is not None:
+                if await self.store.is_server_banned([account_mask(key)]):
+                    raise errors.banned_from_server()
+                matched = await self._matched(
+                    account, password, upgrade=True, app_passwords=app_passwords
+                )
+        except BaseException:  # no failure: not checked
+            await self.settle_attempt(key, address, by_name, signed_in=False)
+            raise
+        if account is None:
+            # An unknown name costs the address, not the name.
+            if by_name:
+                await self.guesses.settle([(BY_NAME, key)])
+            raise errors.no_such_account(name)
+        if not matched:
+            raise self.failed_sign_in(account, address)
+        verified = not mailbox_of(account).required_until  # --require-email
+        await self.settle_attempt(key, address, by_name, signed_in=verified)
+        if not verified:
             raise errors.email_required(account.name)
-        # The name's count is not cleared: a guesser elsewhere would get its
-        # free tries back every time the owner signs in.
-        self.by_address.succeeded(address)
         self.remember_address(key, address)
         return account, "" if matched == OWN_PASSWORD else matched
 
@@ -460,21 +499,22 @@ class AccountService:
     ) -> Account:
         """The account ``read`` finds, if ``password`` is its password
         (throttled per account)."""
-        wait = self.in_session.attempt(account_key)
-        if wait:
-            raise errors.sign_in_throttled("for this account", wait)
-        failed = False
+        under = (IN_SESSION, account_key)
+        try:
+            await self.guesses.attempt(under)
+        except ThrottledError as refused:
+            raise errors.sign_in_throttled("for this account", refused.wait) from None
         try:
             account = await read(account_key)
             if account is None:
                 raise errors.not_signed_in()
-            if not await self._matched(account, password):
-                failed = True
-                raise self.failed_sign_in(account, address)
-        finally:
-            if not failed:
-                self.in_session.refund(account_key)
-        self.in_session.succeeded(account_key)
+            matched = await self._matched(account, password)
+        except BaseException:
+            await self.guesses.settle([under])
+            raise
+        if not matched:
+            raise self.failed_sign_in(account, address)
+        await self.guesses.settle(cleared=[under])
         return account
 
     def remember_address(self, key: str, address: str) -> None:

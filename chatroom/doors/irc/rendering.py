@@ -219,8 +219,12 @@ def is_notice(event: SaidEvent) -> bool:
 
 
 def time_of(event: Event) -> str:
-    """The time a message was said or a topic set ("" for other events)."""
+    """The time a message was said, a topic set, or a reaction or a
+    deletion accepted ("" for other events, and for a reaction or a
+    deletion an older version stored without one)."""
     if isinstance(event, Message | PrivateMessage | TopicChanged):
+        return event.time
+    if isinstance(event, Reaction | Redacted):
         return event.time
     return ""
 

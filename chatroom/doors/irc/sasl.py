@@ -234,7 +234,7 @@ async def _scram(
         await _scram_first(session, pending, message)
     elif pending.scram_account is None:
         try:
-            account, server_final = pending.scram.finish(message)
+            account, server_final = await pending.scram.finish(message)
         except ChatError as refused:
             failed(session, pending, refused.text)
             return

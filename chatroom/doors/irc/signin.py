@@ -37,6 +37,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.text import is_valid_name
 from chatroom.doors.irc.session import IRCSession, PendingSignIn
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build, need
+from chatroom.wire.signin import account_required_words
 
 #: Refusals at registration after which the connection has no way forward.
 TURNED_AWAY = frozenset(
@@ -165,7 +166,8 @@ def turn_away(session: IRCSession, refused: ChatError) -> None:
     """A sign-in or claim the client cannot recover from: say why, close."""
     code = refused.code
     if code == "ACCOUNT_REQUIRED":  # Ergo's FAIL for require-sasl, then help
-        session.send(build(session.me, "FAIL", "*", "ACCOUNT_REQUIRED", refused.text))
+        words = account_required_words(refused.text)  # IRC has no /login
+        session.send(build(session.me, "FAIL", "*", "ACCOUNT_REQUIRED", words))
         session.notice(ACCOUNT_HELP)
         reason = "Account required"
     elif code in ("BAD_PASSWORD", "NO_SUCH_ACCOUNT"):

@@ -6,7 +6,8 @@ terminal client use (each event's fields by name, which events end in
 free text, which in a list of words), knows the commands from the same
 command table, writes a paste by the same rule and bounds, compares
 names by the same key, gives up on the same refusals and goodbyes, says
-a newcomer's wait in the same words and reads a message's Markdown by
+a newcomer's wait and a name refused for want of an account in the same
+words and reads a message's Markdown by
 the same grammar, so it keeps no second
 copy to fall out of date.
 The script is made once, when the site is built, and served like the
@@ -38,6 +39,7 @@ from chatroom.wire.pastes import (
     PASTE_COMMAND,
 )
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
+from chatroom.wire.signin import ACCOUNTS_ONLY, LOGIN_HINT
 from chatroom.wire.tags import UNESCAPES
 from chatroom.wire.waiting import NOT_YET, UNITS
 
@@ -64,8 +66,9 @@ def wire_table() -> dict[str, object]:
     :mod:`chatroom.wire.markdown`), the refusals that send the page back
     to its name form and the goodbyes after which it stays away
     (``goodbyes``: :mod:`chatroom.wire.goodbyes`), how a newcomer's wait
-    is said (``waiting``: :mod:`chatroom.wire.waiting`) and the
-    protocol's version."""
+    is said (``waiting``: :mod:`chatroom.wire.waiting`), how a name
+    refused for want of an account is said (``signIn``:
+    :mod:`chatroom.wire.signin`) and the protocol's version."""
     return {
         "version": PROTOCOL_VERSION,
         "fields": {event: list(names) for event, names in EVENT_FIELDS.items()},
@@ -97,6 +100,7 @@ def wire_table() -> dict[str, object]:
             "accountDeleted": list(ACCOUNT_DELETED),
         },
         "waiting": {"units": [list(unit) for unit in UNITS], "notYet": NOT_YET},
+        "signIn": {"accountsOnly": ACCOUNTS_ONLY, "loginHint": LOGIN_HINT},
     }
 
 

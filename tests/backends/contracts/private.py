@@ -201,7 +201,7 @@ class PrivateContract(IRCContractBase):
         self.assertFalse(found.online)
         key = conversation_key("~bob", "alice")
         event = PrivateMessage("bob", "alice", STAMP, text)
-        yield defer.ensureDeferred(core.backend.apply(appended(key, event)))
+        yield defer.ensureDeferred(core.backend.apply(appended(key, event, found)))
         return kept_for(found, key, event, CONFIG.kept_private, NO_COPY)
 
     @defer.inlineCallbacks

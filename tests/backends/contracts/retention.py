@@ -21,12 +21,15 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.events import Message, Reaction, Redacted
+from chatroom.core.messagelife import amended, reacted
+from chatroom.core.reactions import REACTIONS_PER_MESSAGE, ReactionFacts
 from chatroom.core.retention import swept
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.rich import RichRoom
 from tests.backends.contracts.tag_history import HISTORY_CAPS, in_tea, played
-from tests.support import chat_core
+from tests.support import chat_core, seat_named
 
 #: Events are kept a hundred seconds (IRC's keepalive asks nothing meanwhile).
 AGE = 100.0
@@ -36,6 +39,10 @@ RETENTION_CONFIG = ServerConfig(
 
 #: A second past the age of the events said before it.
 LATER = AGE + 1
+
+#: More reactions in a row than one trim by age looks at on Redis (the
+#: prelude's ``AGE_LOOKS``, 100).
+MANY = 120
 
 
 class RetentionContract(IRCContractBase, RichRoom):
@@ -183,3 +190,97 @@ class RetentionContract(IRCContractBase, RichRoom):
         yield self.sweep()
         self.stored()
         self.assertEqual((yield self.messages(alice, "tea")), ["new tea"])
+
+    @defer.inlineCallbacks
+    def replayed_after_the_front(
+        self, carol: User, alice: User
+    ) -> Generator[Any, Any, None]:
+        """Past the age of what the room holds, alice says "new" (still
+        young at the sweep): the sweep leaves only it. ``/history`` shows
+        rich carol that alone, a joiner is replayed that alone, and the
+        next message takes the next id."""
+        self.moved_on(AGE / 2)
+        newest = int((yield self.said(alice, carol, "new")))
+        self.moved_on(AGE / 2 + 1)
+        yield self.sweep()
+        self.stored()
+        carol.poll()
+        before = len(carol.lines)
+        carol.say("/history 200")
+        end = yield self.expect(carol, "HISTORY_END ")
+        shown = carol.lines[before : carol.lines.index(end, before)]
+        self.assertEqual([line.rpartition(" ")[2] for line in shown], ["new"], shown)
+        self.assertEqual(end, "HISTORY_END tea 1")
+        _dave, replayed = yield self.joiner_sees("dave", "tea", 1)
+        self.assertEqual(replayed, ["new"])
+        self.assertEqual(int((yield self.said(alice, carol, "newer"))), newest + 1)
+
+    @defer.inlineCallbacks
+    def test_reactions_and_a_redaction_at_the_front_age_out(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Past the room's first message, its oldest entries are more
+        reactions in a row than a trim looks at in one go, a deleted
+        message and the deletion: each carries the time it was accepted,
+        and the sweep takes them all."""
+        alice, _bob, carol = yield self.rich_room()
+        hello = yield self.said(alice, carol, "hello")
+        for number in range(MANY):
+            carol.say(f"/{'un' if number % 2 else ''}react {hello} x")
+            yield self.expect(carol, "@")
+        bye = yield self.said(alice, carol, "bye")
+        alice.say(f"/redact {bye}")
+        yield self.expect(carol, "@")
+        yield self.replayed_after_the_front(carol, alice)
+
+    @defer.inlineCallbacks
+    def test_an_older_stores_undated_entries_do_not_block(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Reactions and a deletion as an older version stored them, with
+        no time (the core's own changes, their events undated), more in a
+        row than a trim looks at in one go, then a message: each goes with
+        the first dated entry after it that goes (the message), and the
+        sweep gets past them."""
+        alice, _bob, carol = yield self.rich_room()
+        hello = yield self.said(alice, carol, "hello")
+        target = yield self.stored_message("carol", int(hello))
+        for number in range(MANY):
+            adding = number % 2 == 0
+            reaction = Reaction("tea", hello, "carol", "x", adding, account="")
+            facts = ReactionFacts(not adding, not adding, 0 if adding else 1)
+            now = chat_core(self.server).clock.seconds()
+            change = reacted(
+                target, reaction, "carol", facts, now, REACTIONS_PER_MESSAGE
+            )
+            yield self.applied("carol", change)
+            yield self.expect(carol, "@")
+        bye = yield self.said(alice, carol, "bye")
+        deleted = yield self.stored_message("alice", int(bye))
+        redaction = Redacted("tea", bye, "alice")
+        now = chat_core(self.server).clock.seconds()
+        yield self.applied("alice", amended(deleted, None, redaction, now))
+        yield self.expect(carol, "@")
+        yield self.said(alice, carol, "later")
+        yield self.replayed_after_the_front(carol, alice)
+
+    @defer.inlineCallbacks
+    def stored_message(self, name: str, number: int) -> Generator[Any, Any, Message]:
+        """Message ``number`` of tea as the back-end gives it to ``name``."""
+        member, session = seat_named(self.server, name)
+        found = yield defer.ensureDeferred(
+            chat_core(self.server).backend.history(
+                member, session, "tea", 1, number + 1
+            )
+        )
+        (message,) = found
+        assert isinstance(message, Message), message
+        return message
+
+    @defer.inlineCallbacks
+    def applied(self, name: str, change: Any) -> Generator[Any, Any, None]:
+        """``change`` applied through the back-end's one write, as
+        ``name``'s."""
+        member, session = seat_named(self.server, name)
+        backend = chat_core(self.server).backend
+        yield defer.ensureDeferred(backend.apply(change, member, session))

@@ -27,6 +27,7 @@ from chatroom.core.changes import (
     Ignore,
     IssueToken,
     MarkerAtMost,
+    PartyRegistered,
     PremiseFailedError,
     Registered,
     RememberRoom,
@@ -37,7 +38,13 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
 from chatroom.core.facts import Target
-from chatroom.core.private import NO_COPY, conversation_key, kept_for
+from chatroom.core.private import (
+    NO_COPY,
+    append,
+    appended,
+    conversation_key,
+    kept_for,
+)
 from chatroom.core.push import change_of, subscribing
 from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
@@ -45,7 +52,7 @@ from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 from tests.doors.irc.test_irc import IRCClient
-from tests.support import FakeClient, chat_core
+from tests.support import FakeClient, chat_core, seat_named
 
 CONFIG = ServerConfig(rate=0, rooms=())
 #: Where the tests' HTTP door would be.
@@ -185,13 +192,15 @@ class UserDataContract(IRCContractBase):
 
     @defer.inlineCallbacks
     def test_a_wrong_password_deletes_nothing(self) -> Generator[Any, Any, None]:
-        """``BAD_PASSWORD``, and the account is all there."""
+        """``BAD_PASSWORD``, and the account is all there: what is new is at
+        most the count of the failure that slows the next guess."""
         alice, _, _ = yield self.talked()
         before = yield self.traces("alice")
         alice.say("/delete-account wrong-password")
         line = yield self.expect(alice, "ERR ")
         self.assertTrue(line.startswith("ERR BAD_PASSWORD"), line)
-        self.assertEqual((yield self.traces("alice")), before)
+        after = yield self.traces("alice")
+        self.assertEqual([t for t in after if ":guesses:" not in t], before)
         self.assertTrue(before)
 
     @defer.inlineCallbacks
@@ -318,6 +327,17 @@ class UserDataContract(IRCContractBase):
         return [waiting, pushed.get(account, []), token]
 
     @defer.inlineCallbacks
+    def alice_deleted_dave_away(self) -> Generator[Any, Any, None]:
+        """:meth:`talked`, then dave registered and signed out, and alice's
+        account deleted."""
+        alice, _, _ = yield self.talked()
+        dave = yield self.registered("dave")
+        dave.say("/quit")
+        yield self.wait()
+        alice.say(f"/delete-account {PASSWORD}")
+        yield self.expect(alice, "BYE account alice deleted")
+
+    @defer.inlineCallbacks
     def test_what_is_kept_for_an_account_deleted_meanwhile_is_refused(
         self,
     ) -> Generator[Any, Any, None]:
@@ -326,12 +346,7 @@ class UserDataContract(IRCContractBase):
         yet heard of its deletion and applied after it: each is refused on
         its premise that she is registered, and nothing of it is kept. The
         same writes for dave, registered and away, are kept."""
-        alice, _, _ = yield self.talked()
-        dave = yield self.registered("dave")
-        dave.say("/quit")
-        yield self.wait()
-        alice.say(f"/delete-account {PASSWORD}")
-        yield self.expect(alice, "BYE account alice deleted")
+        yield self.alice_deleted_dave_away()
         backend = chat_core(self.server).backend
         for change in self.kept_for_the_account("alice"):
             refused = defer.ensureDeferred(backend.apply(change))
@@ -343,6 +358,37 @@ class UserDataContract(IRCContractBase):
             yield defer.ensureDeferred(backend.apply(change))
         waiting, pushed, token = yield self.what_is_kept_for("dave")
         self.assertEqual((waiting, len(pushed), token), (1, 1, "dave"))
+
+    @defer.inlineCallbacks
+    def test_a_conversation_with_an_account_deleted_meanwhile_keeps_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's private message to alice, decided on alice's account by a
+        node that had not yet heard of its deletion and appended to their
+        conversation after it: refused on its premise that alice is
+        registered (carol is told ``NO_SUCH_USER``, as for a message kept
+        for her), and no conversation names her again. The same message
+        to dave, registered and away, is kept in theirs."""
+        yield self.alice_deleted_dave_away()
+        backend = chat_core(self.server).backend
+        for name in ("alice", "dave"):
+            key = conversation_key("carol", name)
+            message = PrivateMessage("carol", name, "2026-11-27T02:00:00Z", "hi")
+            recipient = Target(name, name)
+            change = appended(key, message, recipient)
+            if name == "alice":
+                refused = defer.ensureDeferred(backend.apply(change))
+                refusal = yield self.assertFailure(refused, PremiseFailedError)
+                self.assertEqual(refusal.premise, PartyRegistered("alice"))
+                told = defer.ensureDeferred(append(backend, key, message, recipient))
+                answer = yield self.assertFailure(told, ChatError)
+                self.assertEqual(answer.code, "NO_SUCH_USER")  # what carol sees
+            else:
+                yield defer.ensureDeferred(backend.apply(change))
+            page = backend.conversations.page(key, 10, None)
+            kept = yield defer.ensureDeferred(page)
+            self.assertEqual([e.text for e in kept], [] if name == "alice" else ["hi"])
+        self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
     def test_a_subscription_for_an_account_gone_is_not_allowed(
@@ -404,14 +450,9 @@ class UserDataContract(IRCContractBase):
     @defer.inlineCallbacks
     def history(self, name: str) -> Generator[Any, Any, list[StoredEvent]]:
         """Room tea's stored events, as the back-end gives them to ``name``."""
-        core = chat_core(self.server)
-        member, session = next(
-            (member, session)
-            for member, session in core.sessions.named()
-            if session.name == name
-        )
+        member, session = seat_named(self.server, name)
         events = yield defer.ensureDeferred(
-            core.backend.history(member, session, "tea", 20, None)
+            chat_core(self.server).backend.history(member, session, "tea", 20, None)
         )
         return list(events)
 

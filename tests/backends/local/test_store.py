@@ -24,7 +24,13 @@ from chatroom.backends.local.store import (
     open_store,
 )
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import PrivateTagMessage, TagMessage, TopicChanged
+from chatroom.core.events import (
+    PrivateTagMessage,
+    Reaction,
+    Redacted,
+    TagMessage,
+    TopicChanged,
+)
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
@@ -132,6 +138,27 @@ class StoreTests(unittest.TestCase):
         said = (("+x/tag", "a b"), ("+draft/persist", ""))
         stamp = "1970-01-12T13:46:40.000Z"
         self.assertEqual(tags, TagMessage("tea", "ian", said, stamp, "1"))
+
+    def test_a_reaction_and_a_deletion_keep_their_time(self) -> None:
+        """A reaction and a deletion are in the room's history after a
+        restart with the time the server accepted each."""
+        self.clock.advance(1_000_000)
+        alice = self.user("alice")
+        for line in ("/create tea", "hello", "bye", "/react 1 x"):
+            alice.send(line)
+        self.clock.advance(2)
+        alice.send("/redact 2")
+        self.restart()
+        bob = self.user("bob")
+        bob.send("/join tea")
+        kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
+        reaction, deletion = self.successResultOf(defer.ensureDeferred(kept))[-2:]
+        stamp = "1970-01-12T13:46:40.000Z"
+        self.assertEqual(
+            reaction, Reaction("tea", "1", "alice", "x", time=stamp, id="3")
+        )
+        later = "1970-01-12T13:46:42.000Z"
+        self.assertEqual(deletion, Redacted("tea", "2", "alice", time=later, id="4"))
 
     def test_a_kept_private_tagmsg_survives(self) -> None:
         """A TAGMSG to an account is kept in the conversation, which after

@@ -255,8 +255,7 @@ class RequireAccountTests(AccountsCase):
         fail, notice, error = client.received()
         self.assertEqual(
             fail,
-            ":chatroom FAIL * ACCOUNT_REQUIRED :this server requires an account: "
-            "/login NAME PASSWORD",
+            ":chatroom FAIL * ACCOUNT_REQUIRED :this server requires an account",
         )
         self.assertIn(":chatroom NOTICE * :This server requires an account", notice)
         self.assertEqual(error, "ERROR :Closing Link: 127.0.0.1 (Account required)")

@@ -38,6 +38,7 @@ from chatroom.wire.pastes import (
     PASTE_COMMAND,
 )
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
+from chatroom.wire.signin import ACCOUNTS_ONLY, LOGIN_HINT
 from chatroom.wire.tags import UNESCAPES
 from chatroom.wire.waiting import NOT_YET, UNITS
 from tests.support import local_server
@@ -199,6 +200,18 @@ class WireScriptTests(unittest.TestCase):
         self.assertEqual(
             self.wire()["waiting"],
             {"units": [list(unit) for unit in UNITS], "notYet": NOT_YET},
+        )
+
+    def test_a_name_refused_for_want_of_an_account_is_said_in_the_wires_words(
+        self,
+    ) -> None:
+        """The reason and the line protocol's command the page takes from
+        ``ERR ACCOUNT_REQUIRED`` are ``chatroom.wire.signin``'s, as the
+        terminal client's and the IRC door's (the page's use of them:
+        ``tests/integration/test_web_client.py``)."""
+        self.assertEqual(
+            self.wire()["signIn"],
+            {"accountsOnly": ACCOUNTS_ONLY, "loginHint": LOGIN_HINT},
         )
 
     def test_loaded_before_the_client(self) -> None:

@@ -1,3 +1,3 @@
 
-local dropped, done = age_out(ARGV[2], ARGV[3])
-return {dropped, done and 1 or 0}
+local dropped, done, start = age_out(ARGV[2], ARGV[3], tonumber(ARGV[4]))
+return {dropped, done and 1 or 0, start}

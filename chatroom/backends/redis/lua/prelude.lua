@@ -389,25 +389,29 @@ local function feed_private(c, data)
   end
 end
 
--- At most this many of a history's oldest entries are read by one trim
--- by age (said, age-out): a run of entries that carry no time at its
--- front is looked past this far, and the rest waits for the room's next
--- message or the next sweep (chatroom.core.retention).
+-- At most this many of a history's entries are read by one trim by age
+-- (said, age-out): a sweep's calls go on from where the last one stopped
+-- (chatroom.backends.redis.ageing), so a long run of entries that carry
+-- no time is looked past in as many calls as it takes.
 local AGE_LOOKS = 100
 
 -- Room r's history with its entries said before `oldest` gone, of every
 -- kind, from the front (`oldest`: the core's operand, a time as stored
 -- events carry it, which sort as text; chatroom.core.rules.oldest_kept).
--- An entry that carries no time (a reaction, a redaction, a redacted
--- message's '') was said after the entries before it and before those
--- after it: it goes with an older entry after it, and stays while none
--- is (it may be newer than `oldest`). Answers how many entries went, and
--- whether the trim is done (it reached an entry kept, or the end): else
--- the next AGE_LOOKS may hold more to go.
-local function age_out(r, oldest)
+-- Every event stored now carries the time the server accepted it; an
+-- entry that carries none (a redacted message's '', or a reaction or a
+-- redaction an older version stored) was said after the entries before
+-- it and before those after it: it goes with the first dated entry after
+-- it that goes, and stays while none does (it may be newer than
+-- `oldest`). The look starts at entry `from` (0: the front; the entries
+-- before it were looked at by an earlier call and hold no time, or were
+-- trimmed since) and reads at most AGE_LOOKS. Answers how many entries
+-- went, whether the trim is done (it reached an entry kept, or the end),
+-- and else where the next look starts.
+local function age_out(r, oldest, from)
   local hk = history_key(r)
   local drop, done = 0, false
-  for i = 0, AGE_LOOKS - 1 do  -- one at a time: most often the first is kept
+  for i = from, from + AGE_LOOKS - 1 do  -- one at a time: most often the first is kept
     local entry = redis.call('LINDEX', hk, i)
     if not entry then
       done = true
@@ -415,7 +419,7 @@ local function age_out(r, oldest)
     end
     local event = decoded(entry)
     local time = event and event.time
-    if time then
+    if time and time ~= '' then
       if time >= oldest then
         done = true
         break
@@ -424,7 +428,7 @@ local function age_out(r, oldest)
     end
   end
   if drop > 0 then redis.call('LTRIM', hk, drop, -1) end
-  return drop, done
+  return drop, done, from + AGE_LOOKS - drop
 end
 
 -- A message (unnumbered) said in room r: numbered with the room's next id,
@@ -439,7 +443,7 @@ local function said(r, message, retention, oldest)
   local hk = history_key(r)
   redis.call('RPUSH', hk, data)
   redis.call('LTRIM', hk, -tonumber(retention), -1)
-  if oldest ~= '' then age_out(r, oldest) end
+  if oldest ~= '' then age_out(r, oldest, 0) end
   return id, seq
 end
 

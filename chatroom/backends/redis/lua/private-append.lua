@@ -1,4 +1,5 @@
 
+if ARGV[5] ~= '' and redis.call('HEXISTS', ACCOUNTS, ARGV[5]) == 0 then return 0 end
 local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
 local key = P .. 'talk:' .. ARGV[2]
 local data = numbered(ARGV[3], id)

@@ -547,10 +547,9 @@ function signInRefused(code, text) {
   if (name && !$("name-input").value) $("name-input").value = name;
   const advice = {
     NAME_REGISTERED: `${name} is registered: enter its password to sign in`,
-    // A blocklist's listing (--dnsbl) says so, and registering is closed to it.
-    ACCOUNT_REQUIRED: text.startsWith("your address is listed by ")
-      ? text
-      : "this server takes registered names only: enter your password, or tick “new account” to register the name",
+    // The server's reason (accounts only, a lockdown, a blocklist's
+    // listing), in the wire's words as every client says it.
+    ACCOUNT_REQUIRED: accountRequiredWords(text),
     BAD_PASSWORD: `wrong password for ${name}`,
     NO_SUCH_ACCOUNT: `${text}: leave the password empty to use the name without an account, or tick “new account”`,
   };

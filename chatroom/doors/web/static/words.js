@@ -39,6 +39,16 @@ function waitWords(seconds) {
   return `${count} ${name}${count === 1 ? "" : "s"}`;
 }
 
+// What ACCOUNT_REQUIRED at the name step means to a person, as
+// chatroom/wire/signin.py says it: the server's reason without the line
+// protocol's command (the page signs in by its form), or the wire's words
+// when it gives none.
+function accountRequiredWords(text) {
+  const { accountsOnly, loginHint } = WIRE.signIn;
+  const reason = text && text.endsWith(loginHint) ? text.slice(0, -loginHint.length) : text;
+  return reason || accountsOnly;
+}
+
 // A ban's mask in words: what it names, then what kind of thing that is
 // (an IPv6 network keeps its colons); a server ban's end ("MASK@UNTIL", as
 // /gbans lists a timed one) after it.
