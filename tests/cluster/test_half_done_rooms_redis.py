@@ -37,12 +37,14 @@ class HalfDoneRoomSteps(ContractBase):
         calls = redis_backend(self.server).calls
         return defer.Deferred.fromCoroutine(calls.eval(script, *args))
 
-    def places(self, key: str) -> defer.Deferred[Any]:
+    @defer.inlineCallbacks
+    def places(self, key: str) -> Generator[Any, Any, list[bytes]]:
         """The rooms the server's index says user ``key`` is in."""
         calls = redis_backend(self.server).calls
-        return defer.Deferred.fromCoroutine(
-            calls.command("HKEYS", f"{calls.prefix}in:{key}")
+        rooms = yield defer.Deferred.fromCoroutine(
+            calls.command("HGET", f"{calls.prefix}in", key)
         )
+        return (rooms or b"").split()
 
     @defer.inlineCallbacks
     def deleted_room_alone(self, room: str) -> Generator[Any, Any, None]:

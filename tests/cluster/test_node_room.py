@@ -87,6 +87,7 @@ class NodeRoomTests(unittest.TestCase):
         events after it come, and it is never news again."""
         alice = Member("alice")
         self.room.attach(alice, since=0)
+        self.room.entering = 1  # late's join is in flight
         self.room.deliver(1, event(1))
         self.room.deliver(2, b"")
         self.room.deliver(3, event(3))
@@ -138,6 +139,7 @@ class NodeRoomTests(unittest.TestCase):
 
     def test_events_before_the_reply_are_replayed_on_attach(self) -> None:
         """Events that beat the join's reply to the node reach the joiner too."""
+        self.room.entering = 1  # the join is in flight
         for seq in range(1, 6):
             self.room.deliver(seq, event(seq))
         alice = Member("alice")
@@ -160,6 +162,7 @@ class NodeRoomTests(unittest.TestCase):
         alice = Member("alice")
         self.room.attach(alice, since=0)
         self.room.deliver(1, event(1))
+        self.room.entering = 1  # the leave is in flight
         last = self.room.detach(alice)
         for seq in range(2, 6):
             self.room.deliver(seq, event(seq))
@@ -170,6 +173,7 @@ class NodeRoomTests(unittest.TestCase):
 
     def test_replay_says_when_events_were_lost(self) -> None:
         """A joiner whose events fell out of the buffer is told, not misled."""
+        self.room.entering = 1  # the join is in flight
         for seq in range(1, RECENT_EVENTS + 10):
             self.room.deliver(seq, event(seq))
         alice = Member("alice")
@@ -177,6 +181,41 @@ class NodeRoomTests(unittest.TestCase):
         lines = alice.take()
         self.assertEqual(lines[0], f"NOTICE tea {MAYBE_MISSED}")
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
+
+
+class RecentEventsTests(unittest.TestCase):
+    """A node keeps a room's events for replay only while a member's step
+    on the room (a join, a leave) is in flight."""
+
+    def test_events_with_no_step_in_flight_are_not_kept(self) -> None:
+        """A room nobody here is joining or leaving keeps none of its events,
+        and its members still get them all."""
+        room = NodeRoom("tea", "tea", b"chatroom:chan:tea")
+        alice = Member("alice")
+        room.attach(alice, since=0)
+        for seq in range(1, 4):
+            room.deliver(seq, event(seq))
+        self.assertEqual(alice.take(), [line(1), line(2), line(3)])
+        self.assertEqual(len(room.recent), 0)
+
+    def test_a_joiner_gets_what_came_during_its_step_which_then_goes(self) -> None:
+        """Events that come while a join is in flight (NodeRooms.kept) are
+        replayed to the joiner seated after them, and let go once no step
+        is left."""
+        rooms = empty_node_rooms()
+        room = rooms.open("tea", "tea")
+        alice, bob = Member("alice"), Member("bob")
+        rooms.seat(alice, room, 0)
+        with rooms.kept(room):
+            room.deliver(1, event(1))  # the join's script ran after event 0
+            room.deliver(2, event(2))
+            rooms.seat(bob, room, 0)
+            self.assertEqual(bob.take(), [line(1), line(2)])
+        self.assertEqual(len(room.recent), 0)
+        room.deliver(3, event(3))
+        self.assertEqual(len(room.recent), 0)
+        self.assertEqual(alice.take(), [line(1), line(2), line(3)])
+        self.assertEqual(bob.take(), [line(3)])
 
 
 class ReachedTests(unittest.TestCase):

@@ -41,7 +41,8 @@ class HalfDoneMembership(ContractBase):
     @defer.inlineCallbacks
     def rooms_of(self, u: str) -> Generator[Any, Any, list[bytes]]:
         """The user's rooms as the server's index names them."""
-        return sorted((yield self.command("HKEYS", self.key(f"in:{u}"))))
+        rooms = yield self.command("HGET", self.key("in"), u)
+        return sorted((rooms or b"").split())
 
     @defer.inlineCallbacks
     def listed(self) -> Generator[Any, Any, list[bytes]]:

@@ -22,7 +22,7 @@ steps (:mod:`.decided`). It is a part of
 
 from __future__ import annotations
 
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from functools import partial
 from typing import Any, NoReturn
 
@@ -165,11 +165,13 @@ class RedisEntries:
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
         room = self.here.open(key, name)
-        with self.here.kept(room):
+        with self.here.kept(room), ExitStack() as also:
             await room.when_subscribed()
             old = self.here.get(moving.room) if moving is not None else None
             if old is not None and not self.here.is_in(member, old):
                 old = None
+            if old is not None:  # its events are kept while the member is out
+                also.enter_context(self.here.kept(old))
             last_seen = old.detach(member) if old is not None else 0
             shown = self._window(change, since)
             try:

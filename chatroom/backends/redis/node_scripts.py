@@ -86,7 +86,7 @@ HARVESTED = Script("harvested")
 #: registers the node, drops its devices' holds it no longer has (the
 #: node's sessions read from its index of them, ``P sessions:n``), and
 #: re-claims its users' names, accounts and places, the index first (each
-#: room listed, ``list_room``, and in its users' ``in:u``) for the rooms'
+#: room listed, ``list_room``, and in its users' rooms, ``P in``) for the rooms'
 #: steps (``RESUME_ROOM``) after it. Returns the users that are not this
 #: node's any more (``token`` when someone else holds the name now,
 #: ``token reason`` when another node ended the session meanwhile, or the

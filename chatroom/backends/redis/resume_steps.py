@@ -8,7 +8,7 @@ the order of docs/scaling.md's rule (the index first, the room second):
 1. the server's step (``RESUME``): the node registered, the sessions
    others ended and the server's bans read, its devices' holds it no
    longer has dropped, its users' names and accounts re-claimed, each
-   room listed (``list_room``) and in its users' rooms (``P in:u``), and
+   room listed (``list_room``) and in its users' rooms (``P in``), and
    the records (who holds each user, its name and account) the rooms'
    steps copy;
 2. each room's step (``RESUME_ROOM``), sent together: the room made

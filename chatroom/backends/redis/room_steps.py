@@ -2,7 +2,7 @@
 
 A change decided by the core (:mod:`.decided`, :mod:`.outcomes`) is
 about one room, but it also touches the server's indexes that name the
-room: a user's rooms (``P in:u``), the waiting rooms (``P keeping``), the
+room: a user's rooms (``P in``, u's field), the waiting rooms (``P keeping``), the
 listing (``P rooms``). With the rooms spread over a Redis Cluster's
 shards those are on another slot than the room, so each change is up to
 three scripts, in the order of docs/scaling.md's rule (the index first,

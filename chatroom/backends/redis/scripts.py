@@ -97,11 +97,14 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P ageing``                the node sweeping every room's history by
                             age, a lease (PX) renewed by each chunk
                             (``AGE_SWEEP``, :mod:`.ageing`)
-``P in:u``                  hash whose fields are the rooms u is in,
-                            each to '' (a small hash is a listpack, a
-                            set a hash table; perhaps one too many: a
-                            join's step on the room that refused or
-                            never ran, :mod:`.room_steps`)
+``P in``                    hash u → the rooms u is in, space separated,
+                            in the order u entered them (one field per
+                            user, not a key: about 60 bytes where a key
+                            of its own was about 100); perhaps one too
+                            many: a join's step on the room that refused
+                            or never ran, :mod:`.room_steps`. A key
+                            ``P in:u`` an older node left is moved into
+                            it at its first use
 ``P renaming``              hash u → the keys u had before, oldest first,
                             space separated: a rename whose rooms' steps
                             may not all have run (:mod:`.copies`)

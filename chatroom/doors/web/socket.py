@@ -13,7 +13,7 @@ Built on Twisted's HTTP server and wsproto, as Twisted's own
 ``twisted.web.websocket`` (Twisted 26.4 or later) is, but leaner per
 connection: once the ``101`` is written the HTTP channel and its request
 are let go (:class:`~chatroom.doors.web.channel.BoundedChannel`) and the
-WebSocket itself is the wire protocol (:class:`DoorWebSocket`), about 4 KiB
+WebSocket itself is the wire protocol (:class:`DoorWebSocket`), about 3 KiB
 per client where twisted.web's kept 10. Three things it leaves to us, each
 handled here:
 
@@ -29,7 +29,9 @@ handled here:
   the start of a read is read by :func:`~chatroom.doors.web.frames.whole_frames`
   while wsproto holds nothing; wsproto does everything else (the
   handshake, pings, closes, fragments, frames cut by a read, every error
-  and its close code). :mod:`chatroom.doors.web.frames` says why.
+  and its close code). :mod:`chatroom.doors.web.frames` says why. So a
+  connection holds wsproto's objects only while a frame needs them
+  (:meth:`DoorWebSocket.wsproto`), none between everyday frames.
 - **Bounded input.** wsproto gathers a whole message before handing it
   over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
   bytes received since the last whole message and, past
@@ -204,9 +206,9 @@ class DoorWebSocket(Generic[D]):
 
     __slots__ = ("_part", "channel", "chat", "connection", "transport", "websocket")
 
-    def __init__(self, channel: Any, connection: Connection | None = None) -> None:
+    def __init__(self, channel: Any) -> None:
         self.channel = channel  # the LimitedChannel under this connection
-        self.connection = connection  # wsproto's, once the handshake made it
+        self.connection: Connection | None = None  # wsproto's, while needed
         self.transport: Any = None
         self.websocket: Any = None
         self.chat: D | None = None
@@ -230,16 +232,34 @@ class DoorWebSocket(Generic[D]):
         self.transport = transport
         self.negotiationStarted(self)
 
+    def wsproto(self) -> Connection:
+        """wsproto's connection, made when a frame or a close first needs it.
+
+        Everyday frames are read without it (:func:`whole_frames`), so an
+        idle or chatting client keeps none (about 900 bytes: the connection,
+        its frame protocol, decoders, buffer and parser). One made for a
+        ping, a fragment, a frame cut by a read or an error is the state an
+        open wsproto connection has between frames, as the handshake's was:
+        server side, no extension (none is negotiated), nothing buffered.
+        """
+        connection = self.connection
+        if connection is None:
+            connection = self.connection = Connection(ConnectionType.SERVER)
+            without_event_queue(connection)
+        return connection
+
     def dataReceived(self, data: bytes) -> None:
         connection = self.connection
-        assert connection is not None, "bytes before the handshake"
-        if self._part is None and wsproto_between_frames(connection):
+        if self._part is None and (
+            connection is None or wsproto_between_frames(connection)
+        ):
             messages, used = whole_frames(data)
             for message in messages:
                 self._whole(message)
             if used == len(data):
                 return
             data = data[used:]
+        connection = self.wsproto()
         connection.receive_data(data)
         for event in connection.events():
             kind = type(event)
@@ -254,6 +274,8 @@ class DoorWebSocket(Generic[D]):
                     reply = cast(CloseConnection, event).response()
                     self.transport.write(connection.send(reply))
                 self.transport.loseConnection()
+        if self._part is None and wsproto_between_frames(connection):
+            self.connection = None  # back to the everyday frames: let it go
 
     def _message(self, event: Message[Any]) -> None:
         part, data = self._part, event.data
@@ -274,8 +296,7 @@ class DoorWebSocket(Generic[D]):
 
     def loseConnection(self, code: int = 1000) -> None:
         """A close frame, then the TCP connection closes."""
-        assert self.connection is not None
-        self.transport.write(self.connection.send(CloseConnection(code)))
+        self.transport.write(self.wsproto().send(CloseConnection(code)))
         self.transport.loseConnection()
 
     # -- the WebSocket events ----------------------------------------------------
@@ -337,11 +358,10 @@ def upgrade(
     """Answer ``101`` (with ``subprotocol``) and make the connection
     ``websocket``'s, as twisted.web's ``WebSocketResource`` does with its own
     wire protocol. (The HTTP channel's upgrade is a private twisted.web
-    name: the tests of the doors break first if a Twisted release changes it.)"""
+    name: the tests of the doors break first if a Twisted release changes it.)
+    The wsproto connection the handshake makes is not kept: the WebSocket
+    makes its own when a frame first needs one (:meth:`DoorWebSocket.wsproto`)."""
     accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
-    connection = websocket.connection = handshake.connection
-    assert connection is not None, "wsproto accepted no connection"
-    without_event_queue(connection)
     tcp = request.channel.transport
     assert tcp is not None, "a request on a closed connection"
     request.channel._protocolUpgradeForWebsockets(cast(IProtocol, websocket))

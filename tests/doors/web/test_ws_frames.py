@@ -63,7 +63,7 @@ class Recorder(DoorWebSocket[Any]):
     __slots__ = ("heard",)
 
     def __init__(self) -> None:
-        super().__init__(None, Connection(ConnectionType.SERVER))
+        super().__init__(None)
         self.heard: list[str | bytes] = []
         self.makeConnection(StringTransport())
 

@@ -79,12 +79,40 @@ class WireTests(WireTestCase):
         self.assertEqual((answer[0], answer[2:4]), (0x88, b"\x03\xea"))
         self.assertTrue(self.transport.disconnecting)
 
-    def test_no_event_queue_kept(self) -> None:
-        """wsproto's per-connection event queue (which only a lost TCP
-        connection it is told of would fill) is not kept."""
+    def test_wsproto_kept_only_while_a_frame_needs_it(self) -> None:
+        """An open WebSocket between everyday frames holds no wsproto
+        connection; half a frame makes one (without the event queue only a
+        lost TCP connection it is told of would fill), which reads the
+        rest, and is let go once the frame is whole."""
         session = self.connection.wrappedProtocol
         self.assertIsInstance(session, LineWebSocket)
+        self.assertIsNone(session.connection)
+        whole = frame(0x1, b"alice")
+        self.assertEqual(self.send(whole[:4]), b"")
         self.assertEqual(session.connection._events, ())
+        self.assertTrue(self.send(whole[4:]).startswith(b"\x81\x0dWELCOME alice"))
+        self.assertIsNone(session.connection)
+
+    def test_wsproto_kept_through_a_fragmented_message(self) -> None:
+        """A message in fragments keeps wsproto's connection until its last
+        fragment, and a ping between them is answered."""
+        session = self.connection.wrappedProtocol
+        self.assertEqual(self.send(frame(0x1, b"ali", fin=False)), b"")
+        self.assertIsNotNone(session.connection)
+        self.assertEqual(self.send(frame(0x9, b"hi")), b"\x8a\x02hi")
+        self.assertTrue(
+            self.send(frame(0x0, b"ce")).startswith(b"\x81\x0dWELCOME alice")
+        )
+        self.assertIsNone(session.connection)
+
+    def test_server_close_then_client_close(self) -> None:
+        """A session the server ends sends a close frame from an idle
+        WebSocket (no wsproto connection until then)."""
+        session = self.connection.wrappedProtocol
+        session.loseConnection(1001)
+        answer = self.transport.value()
+        self.assertEqual(answer, b"\x88\x02\x03\xe9")
+        self.assertTrue(self.transport.disconnecting)
 
 
 class NotAHandshakeTests(unittest.TestCase):

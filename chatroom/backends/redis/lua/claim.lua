@@ -39,7 +39,10 @@ if old ~= u then
   redis.call('HDEL', USERS, old)
   redis.call('HDEL', P .. 'renaming', old)
   formers[#formers + 1] = old
-  if #rooms > 0 then redis.call('RENAME', places_key(old), places_key(u)) end
+  if #rooms > 0 then
+    places_set(u, rooms)
+    redis.call('HDEL', PLACES, old)
+  end
 end
 if #rooms == 0 then return {'OK'} end
 if #formers > 0 then  -- the journal first: the rooms' steps come next

@@ -12,22 +12,52 @@ local ACCOUNTS = P .. 'accounts'
 local GBANS = P .. 'gbans'
 local GBAN_TERMS = P .. 'gban-terms'
 -- ROOM_KEYS: a layout's keys of a room take this line's place
-local function places_key(u) return P .. 'in:' .. u end
--- The rooms u is in are the fields of a hash: a hash of a few fields is a
--- listpack of about 100 bytes, where Redis 7.0 keeps even a set of one as
--- a hash table of about 220. A set an older node left is made a hash here,
--- at its first use.
-local function places_index(u)
-  local key = places_key(u)
-  if redis.call('TYPE', key).ok == 'set' then
-    local rooms = redis.call('SMEMBERS', key)
+-- The rooms u is in: u's field of one hash, `P in`, the rooms' keys space
+-- separated in the order u entered them (no user is in none: the field
+-- goes with the last). A field is about 60 bytes of Redis's memory, where a
+-- key of u's own (`P in:u`) was about 100 and its slot in the keyspace.
+-- A key an older node left (a hash of the rooms, or a set) is moved into
+-- the field here, at its first use.
+local PLACES = P .. 'in'
+local function former_places_key(u) return P .. 'in:' .. u end
+local function places_of(u)
+  local joined = redis.call('HGET', PLACES, u)
+  if not joined then
+    local key = former_places_key(u)
+    local kind = redis.call('TYPE', key).ok
+    if kind == 'none' then return {} end
+    local rooms = kind == 'set' and redis.call('SMEMBERS', key)
+      or redis.call('HKEYS', key)
     redis.call('DEL', key)
-    for _, r in ipairs(rooms) do redis.call('HSET', key, r, '') end
+    if #rooms > 0 then redis.call('HSET', PLACES, u, table.concat(rooms, ' ')) end
+    return rooms
   end
-  return key
+  local rooms = {}
+  for r in string.gmatch(joined, '%S+') do rooms[#rooms + 1] = r end
+  return rooms
 end
-local function places_add(u, r) redis.call('HSET', places_index(u), r, '') end
-local function places_remove(u, r) redis.call('HDEL', places_index(u), r) end
+local function places_set(u, rooms)
+  if #rooms == 0 then
+    redis.call('HDEL', PLACES, u)
+  else
+    redis.call('HSET', PLACES, u, table.concat(rooms, ' '))
+  end
+end
+local function places_add(u, r)
+  local rooms = places_of(u)
+  for _, known in ipairs(rooms) do
+    if known == r then return end
+  end
+  rooms[#rooms + 1] = r
+  places_set(u, rooms)
+end
+local function places_remove(u, r)
+  local rooms, kept = places_of(u), {}
+  for _, known in ipairs(rooms) do
+    if known ~= r then kept[#kept + 1] = known end
+  end
+  if #kept < #rooms then places_set(u, kept) end
+end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
 -- The index of node n's sessions, `P sessions:n`: a hash of each session's
@@ -662,10 +692,6 @@ local function index_last(c)
   end
 end
 
--- The rooms u is in.
-local function places_of(u)
-  return redis.call('HKEYS', places_index(u))
-end
 
 -- A session's end is three steps (docs/scaling.md: the index first, the
 -- room second; out in the other order), which the node runs in turn
@@ -693,7 +719,8 @@ local function unname(u)
   for _, token in ipairs(redis.call('SMEMBERS', holders_key(u))) do
     session_unindexed(u, token)
   end
-  redis.call('DEL', places_key(u))
+  redis.call('HDEL', PLACES, u)
+  redis.call('DEL', former_places_key(u))
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
@@ -990,7 +1017,7 @@ end
 
 -- A rename's server part (the server's slot): room r, now `new` called
 -- `name` with these members, in the indexes (`P rooms`, `P keeping`, each
--- member's `P in:u`), its former names (the old one leading to it until
+-- member's field of `P in`), its former names (the old one leading to it until
 -- `until_`, if that is past `now`) and what accounts keep by its key
 -- (read markers, notification levels, follows of its threads, rooms they
 -- are put back in: one pass over `P accounts`).
