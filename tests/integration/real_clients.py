@@ -423,7 +423,18 @@ class BrowserPage:
         return self.driver.find_element(By.ID, element_id)
 
     def visible(self, element_id: str) -> bool:
-        return bool(self.element(element_id).is_displayed())
+        """Whether the element is shown. While the browser is on another
+        page (a provider's sign-in page, or a redirect back still loading)
+        the element is not there, and so not shown: a wait goes on waiting."""
+        from selenium.common.exceptions import (
+            NoSuchElementException,
+            StaleElementReferenceException,
+        )
+
+        try:
+            return bool(self.element(element_id).is_displayed())
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
 
     def wait_page(self, page: str) -> None:
         wait_for(f"the {page} page", lambda: self.visible(f"{page}-page"))
