@@ -16,7 +16,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.doors.base.deadlines import STEP, Deadlines
+from chatroom.doors.base.deadlines import BATCH, STEP, Deadlines
 from tests.support import NOW, ProtocolTestCase
 
 
@@ -182,6 +182,36 @@ class DeadlinesTests(unittest.TestCase):
             self.assertGreaterEqual(called, owners[name])
             self.assertLess(called, owners[name] + STEP + 0.05)
         self.assertLessEqual(self.deadlines.wakes, 60 / STEP + 1)
+
+    def test_many_due_at_once_are_called_over_several_turns(self) -> None:
+        """More owners due at once than one turn calls: the rest are called
+        in the turns right after (the reactor reads between them), at the
+        same time, in their order, on one wake; then the timer sleeps a
+        step again."""
+        deadlines = self.deadlines
+        turns: list[int] = []
+
+        class Counting(Recorder):
+            def deadline_due(self, when: float) -> None:
+                super().deadline_due(when)
+                turns.append(deadlines.turns)
+
+        count = 2 * BATCH + 10
+        for number in range(count):
+            deadlines.at(1, Counting(str(number), self.calls, self.clock))
+        deadlines.at(1.5, self.owner("later"))
+        self.clock.advance(1)
+        self.assertEqual([turns.count(turn) for turn in (1, 2, 3)], [BATCH, BATCH, 10])
+        self.assertEqual(
+            [name for name, _ in self.calls], [str(n) for n in range(count)]
+        )
+        self.assertEqual({when for _, when in self.calls}, {1})
+        self.assertEqual(deadlines.wakes, 1)
+        self.clock.advance(0.5)
+        self.assertEqual(len(self.calls), count)
+        self.clock.advance(STEP - 0.5)
+        self.assertEqual(self.calls[-1], ("later", 1 + STEP))
+        self.assertEqual(deadlines.wakes, 2)
 
 
 class SharedTimerConnectionTests(ProtocolTestCase):
