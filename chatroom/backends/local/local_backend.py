@@ -562,6 +562,9 @@ class LocalBackend:
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
 
+    async def count_rooms(self) -> int:
+        return len(self.rooms)
+
     async def lobby_rooms(self) -> Listing:
         lobby_list = self.lobby_list
         relist, self._relist = self._relist, {}

@@ -240,6 +240,11 @@ class RedisListing:
         await self.read()
         return self.lobby_list.everything()
 
+    async def count(self) -> int:
+        """How many rooms Redis has now, secret ones too."""
+        await self.read()
+        return len(self.lobby_list)
+
     async def lobby(self) -> Listing:
         """The lobby's list (:class:`~chatroom.core.lobby_list.LobbyList`),
         as Redis has the rooms now: a sign-in costs the rows changed since
