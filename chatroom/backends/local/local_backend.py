@@ -118,11 +118,9 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DepartureKind,
     Event,
-    ListedRoom,
     Listing,
     LobbyChanges,
     Renamed,
-    RoomGone,
     RoomRenamed,
     Sighting,
     StoredEvent,
@@ -196,12 +194,14 @@ class LocalBackend:
         #: append is 104): an idle member holds one.
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
-        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The lobby's list, and the rooms whose listing changed since it
         #: was last brought up to date (at the next read: a room's listing
         #: is told changed before some of its changes are made).
         self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
         self._relist: dict[str, None] = {}
+        self.lobby = LobbyWatchers(
+            clock, config.lobby_interval, self._lobby_entries, self.lobby_list
+        )
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -566,6 +566,10 @@ class LocalBackend:
         return len(self.rooms)
 
     async def lobby_rooms(self) -> Listing:
+        return self._lobby_list().listing()
+
+    def _lobby_list(self) -> LobbyList:
+        """The lobby's list, with the rooms changed since put again."""
         lobby_list = self.lobby_list
         relist, self._relist = self._relist, {}
         for key in relist:
@@ -574,7 +578,7 @@ class LocalBackend:
                 lobby_list.drop(key)
             else:
                 lobby_list.put(key, room.info())
-        return lobby_list.listing()
+        return lobby_list
 
     async def names_online(self) -> list[str]:
         return [session.name for _, session in self.sessions.named()]
@@ -1220,14 +1224,7 @@ class LocalBackend:
         self._relist[key] = None
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        entries: list[ListedRoom | RoomGone] = []
-        for key, name in changed.items():
-            room = self.rooms.get(key)
-            if room is None or room.policy.secret:  # secret: not in the lobby
-                entries.append(RoomGone(name))
-            else:
-                entries.append(room.info())
-        return LobbyChanges(entries)
+        return self._lobby_list().watched(changed)
 
 
 def _made_and_shown(
