@@ -184,29 +184,41 @@ def kept_for(
 
 
 def appended(
-    conversation: str, event: PrivateEvent, recipient: Target
+    conversation: str, event: PrivateEvent, recipient: Target, sender: str = ""
 ) -> DecidedChange:
     """``event`` kept in ``conversation``, numbered there (its ``id`` set
-    once applied), resting on the recipient's account being registered
-    still when it is an account's (a plain name has none to check): a
-    conversation keeps all its parties say, but none is made again with
-    an account deleted meanwhile."""
-    premises = (PartyRegistered(recipient.account),) if recipient.account else ()
+    once applied), resting on the recipient's account, and the sender's
+    (``sender``, its key), being registered still when they are accounts
+    (a plain name has none to check): a conversation keeps all its parties
+    say, but none is made again with an account deleted meanwhile, on
+    either side."""
+    accounts = dict.fromkeys(
+        account for account in (recipient.account, sender) if account
+    )
+    premises = tuple(PartyRegistered(account) for account in accounts)
     return DecidedChange(
         PrivateConversation(conversation), premises, (AppendPrivate(event),)
     )
 
 
 async def append(
-    backend: Recipients, conversation: str, event: PrivateEvent, recipient: Target
+    backend: Recipients,
+    conversation: str,
+    event: PrivateEvent,
+    recipient: Target,
+    sender: str = "",
 ) -> None:
     """``event`` kept in ``conversation`` (:func:`appended`); the
     recipient's account deleted meanwhile is ``NO_SUCH_USER``, as it is
-    once the deletion is heard."""
+    once the deletion is heard; the sender's, ``NOT_ALLOWED`` (its
+    sessions are being ended)."""
     try:
-        await backend.apply(appended(conversation, event, recipient))
+        await backend.apply(appended(conversation, event, recipient, sender))
     except PremiseFailedError as refusal:
-        if isinstance(refusal.premise, PartyRegistered):
+        premise = refusal.premise
+        if isinstance(premise, PartyRegistered) and premise.account == sender:
+            raise errors.not_allowed("your account has been deleted") from None
+        if isinstance(premise, PartyRegistered):
             raise errors.no_such_user(recipient.name) from None
         raise
 
@@ -268,7 +280,7 @@ class PrivateMessages:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
-            await append(self.backend, key, event, found)
+            await append(self.backend, key, event, found, sender.account)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
@@ -279,7 +291,7 @@ class PrivateMessages:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    await append(self.backend, key, event, found)
+                    await append(self.backend, key, event, found, sender.account)
                 try:
                     await self.backend.apply(kept_for(found, key, event, bound, copy))
                     return event

@@ -956,15 +956,15 @@ class LocalBackend:
 
     async def _apply_conversation(self, change: DecidedChange) -> None:
         """A conversation's change, refused (nothing applied) if it rests on
-        the recipient's account being
+        a party's account being
         :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
         process: nothing is written between this read and the apply)."""
-        premise = change.premise(PartyRegistered)
-        if (
-            premise is not None
-            and await self.account_store.get(premise.account) is None
-        ):
-            raise PremiseFailedError(None, premise)
+        for premise in change.premises:
+            if (
+                isinstance(premise, PartyRegistered)
+                and await self.account_store.get(premise.account) is None
+            ):
+                raise PremiseFailedError(None, premise)
         await self.conversations.apply(change)
 
     async def _apply_waiting(

@@ -408,6 +408,36 @@ class UserDataContract(IRCContractBase):
         self.assertEqual((yield self.what_is_kept_for("alice"))[1], [])
 
     @defer.inlineCallbacks
+    def test_a_message_from_an_account_deleted_meanwhile_keeps_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's private message to dave, decided by a node that had not
+        yet heard that her account was deleted and appended to their
+        conversation after it: refused on its premise that alice, the
+        sender, is registered (she is told ``NOT_ALLOWED``), and no
+        conversation names her again. The same message from carol is kept."""
+        yield self.alice_deleted_dave_away()
+        backend = chat_core(self.server).backend
+        dave = Target("dave", "dave")
+        for name in ("alice", "carol"):
+            key = conversation_key(name, "dave")
+            message = PrivateMessage(name, "dave", "2026-11-27T02:00:00Z", "hi")
+            change = appended(key, message, dave, sender=name)
+            if name == "alice":
+                refused = defer.ensureDeferred(backend.apply(change))
+                refusal = yield self.assertFailure(refused, PremiseFailedError)
+                self.assertEqual(refusal.premise, PartyRegistered("alice"))
+                told = defer.ensureDeferred(append(backend, key, message, dave, name))
+                answer = yield self.assertFailure(told, ChatError)
+                self.assertEqual(answer.code, "NOT_ALLOWED")  # what alice sees
+            else:
+                yield defer.ensureDeferred(backend.apply(change))
+            page = backend.conversations.page(key, 10, None)
+            kept = yield defer.ensureDeferred(page)
+            self.assertEqual([e.text for e in kept], [] if name == "alice" else ["hi"])
+        self.assertEqual((yield self.traces("alice")), [])
+
+    @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(
         self,
     ) -> Generator[Any, Any, None]:
