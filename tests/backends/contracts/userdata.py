@@ -370,25 +370,35 @@ class UserDataContract(IRCContractBase):
         for her), and no conversation names her again. The same message
         to dave, registered and away, is kept in theirs."""
         yield self.alice_deleted_dave_away()
-        backend = chat_core(self.server).backend
-        for name in ("alice", "dave"):
-            key = conversation_key("carol", name)
-            message = PrivateMessage("carol", name, "2026-11-27T02:00:00Z", "hi")
-            recipient = Target(name, name)
-            change = appended(key, message, recipient)
-            if name == "alice":
-                refused = defer.ensureDeferred(backend.apply(change))
-                refusal = yield self.assertFailure(refused, PremiseFailedError)
-                self.assertEqual(refusal.premise, PartyRegistered("alice"))
-                told = defer.ensureDeferred(append(backend, key, message, recipient))
-                answer = yield self.assertFailure(told, ChatError)
-                self.assertEqual(answer.code, "NO_SUCH_USER")  # what carol sees
-            else:
-                yield defer.ensureDeferred(backend.apply(change))
-            page = backend.conversations.page(key, 10, None)
-            kept = yield defer.ensureDeferred(page)
-            self.assertEqual([e.text for e in kept], [] if name == "alice" else ["hi"])
+        yield self.appended_late("carol", "alice", refused="NO_SUCH_USER")
+        yield self.appended_late("carol", "dave")
         self.assertEqual((yield self.traces("alice")), [])
+
+    @defer.inlineCallbacks
+    def appended_late(
+        self, sender: str, recipient: str, refused: str = ""
+    ) -> Generator[Any, Any, None]:
+        """A private message from account ``sender`` to account
+        ``recipient``, appended to their conversation as decided before
+        alice's deletion: kept, or refused on alice's ``PartyRegistered``
+        (the sender told ``refused``) and nothing kept."""
+        backend = chat_core(self.server).backend
+        key = conversation_key(sender, recipient)
+        message = PrivateMessage(sender, recipient, "2026-11-27T02:00:00Z", "hi")
+        found = Target(recipient, recipient)
+        change = appended(key, message, found, sender)
+        if refused:
+            refusal = yield self.assertFailure(
+                defer.ensureDeferred(backend.apply(change)), PremiseFailedError
+            )
+            self.assertEqual(refusal.premise, PartyRegistered("alice"))
+            told = defer.ensureDeferred(append(backend, key, message, found, sender))
+            answer = yield self.assertFailure(told, ChatError)
+            self.assertEqual(answer.code, refused)  # what the sender sees
+        else:
+            yield defer.ensureDeferred(backend.apply(change))
+        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        self.assertEqual([e.text for e in kept], [] if refused else ["hi"])
 
     @defer.inlineCallbacks
     def test_a_subscription_for_an_account_gone_is_not_allowed(
@@ -417,24 +427,8 @@ class UserDataContract(IRCContractBase):
         sender, is registered (she is told ``NOT_ALLOWED``), and no
         conversation names her again. The same message from carol is kept."""
         yield self.alice_deleted_dave_away()
-        backend = chat_core(self.server).backend
-        dave = Target("dave", "dave")
-        for name in ("alice", "carol"):
-            key = conversation_key(name, "dave")
-            message = PrivateMessage(name, "dave", "2026-11-27T02:00:00Z", "hi")
-            change = appended(key, message, dave, sender=name)
-            if name == "alice":
-                refused = defer.ensureDeferred(backend.apply(change))
-                refusal = yield self.assertFailure(refused, PremiseFailedError)
-                self.assertEqual(refusal.premise, PartyRegistered("alice"))
-                told = defer.ensureDeferred(append(backend, key, message, dave, name))
-                answer = yield self.assertFailure(told, ChatError)
-                self.assertEqual(answer.code, "NOT_ALLOWED")  # what alice sees
-            else:
-                yield defer.ensureDeferred(backend.apply(change))
-            page = backend.conversations.page(key, 10, None)
-            kept = yield defer.ensureDeferred(page)
-            self.assertEqual([e.text for e in kept], [] if name == "alice" else ["hi"])
+        yield self.appended_late("alice", "dave", refused="NOT_ALLOWED")
+        yield self.appended_late("carol", "dave")
         self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
