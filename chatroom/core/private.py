@@ -35,6 +35,7 @@ from chatroom.core.changes import (
     FewerWaitingThan,
     KeepPrivate,
     PartyRegistered,
+    Premise,
     PremiseFailedError,
     PrivateConversation,
     PrivateKept,
@@ -61,6 +62,9 @@ from chatroom.wire.tags import Tags
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
 DELIVERY_ATTEMPTS = 5
+#: Why a message from an account deleted meanwhile is refused (its
+#: sessions are being ended).
+ACCOUNT_DELETED = "your account has been deleted"
 
 
 class IgnoredError(Exception):
@@ -169,16 +173,30 @@ def conversation_of(sender: Session, found: Target) -> str:
 
 
 def kept_for(
-    found: Target, conversation: str, event: PrivateMessage, bound: int, copy: CopyTo
+    found: Target,
+    conversation: str,
+    event: PrivateMessage,
+    bound: int,
+    copy: CopyTo,
+    sender: str = "",
 ) -> DecidedChange:
     """``event`` kept for ``found``'s account, which nobody is signed in to,
     if fewer than ``bound`` (``--kept-private``) wait, while the account
-    is registered: a refusal of the session's premise means it is told
-    instead, of the count's that it is refused (``INBOX_FULL``), of the
-    account's that there is nobody to keep it for (``NO_SUCH_USER``)."""
+    is registered, and the sender's (``sender``, its key, if any): a
+    refusal of the session's premise means it is told instead, of the
+    count's that it is refused (``INBOX_FULL``), of the account's that
+    there is nobody to keep it for (``NO_SUCH_USER``), of the sender's
+    that it was deleted meanwhile (what waits from it went with it)."""
+    premises: tuple[Premise, ...] = (
+        Registered(),
+        SessionIs(found.account, ""),
+        FewerWaitingThan(bound),
+    )
+    if sender:
+        premises += (PartyRegistered(sender),)
     return DecidedChange(
         AccountWaiting(found.account),
-        (Registered(), SessionIs(found.account, ""), FewerWaitingThan(bound)),
+        premises,
         (KeepPrivate(conversation, event, *copy),),
     )
 
@@ -217,7 +235,7 @@ async def append(
     except PremiseFailedError as refusal:
         premise = refusal.premise
         if isinstance(premise, PartyRegistered) and premise.account == sender:
-            raise errors.not_allowed("your account has been deleted") from None
+            raise errors.not_allowed(ACCOUNT_DELETED) from None
         if isinstance(premise, PartyRegistered):
             raise errors.no_such_user(recipient.name) from None
         raise
@@ -293,11 +311,14 @@ class PrivateMessages:
                 if not event.id:  # the name became an account's meanwhile
                     await append(self.backend, key, event, found, sender.account)
                 try:
-                    await self.backend.apply(kept_for(found, key, event, bound, copy))
+                    kept = kept_for(found, key, event, bound, copy, sender.account)
+                    await self.backend.apply(kept)
                     return event
                 except PremiseFailedError as refusal:
                     if isinstance(refusal.premise, FewerWaitingThan):
                         raise errors.inbox_full(found.name, bound) from None
+                    if isinstance(refusal.premise, PartyRegistered):  # the sender's
+                        raise errors.not_allowed(ACCOUNT_DELETED) from None
                     if isinstance(refusal.premise, Registered):  # deleted meanwhile
                         raise errors.no_such_user(found.name) from None
             found = await self._recipient(name)  # signed in or out meanwhile

@@ -959,22 +959,29 @@ class LocalBackend:
         a party's account being
         :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
         process: nothing is written between this read and the apply)."""
+        await self._check_parties(change)
+        await self.conversations.apply(change)
+
+    async def _check_parties(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` naming the
+        first :class:`~chatroom.core.changes.PartyRegistered` of ``change``
+        whose account is not registered."""
         for premise in change.premises:
             if (
                 isinstance(premise, PartyRegistered)
                 and await self.account_store.get(premise.account) is None
             ):
                 raise PremiseFailedError(None, premise)
-        await self.conversations.apply(change)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
         """A private message kept for an absent account: registered still
-        and nobody signed in to it, as the core read (else refused: the
-        core tells it instead), then the conversations' premise and
-        keeping."""
+        (and its sender's, if it rests on that) and nobody signed in to
+        it, as the core read (else refused: the core tells it instead),
+        then the conversations' premise and keeping."""
         await self._check_registered(change)
+        await self._check_parties(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)

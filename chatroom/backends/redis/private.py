@@ -44,9 +44,10 @@ WAITING = Script("private-waiting")
 
 #: ARGV: P, account, message (numbered), bound, the sender's account and
 #: seat token ('' for none), whether the account must be registered ('1')
-#: or not ('-'). 'gone' (not registered), 'online', 'full' or 'kept';
-#: kept, the sender's copy goes to its sessions on other nodes than the
-#: token's.
+#: or not ('-'), the sender's account that must be registered ('' for
+#: none). 'gone' (not registered), 'sender gone', 'online', 'full' or
+#: 'kept'; kept, the sender's copy goes to its sessions on other nodes
+#: than the token's.
 KEEP = Script("private-keep")
 
 #: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
@@ -144,6 +145,7 @@ class RedisConversations:
         absent = change.premise(changes.SessionIs)
         fewer = change.premise(changes.FewerWaitingThan)
         registered = change.premise(changes.Registered)
+        sender = change.premise(changes.PartyRegistered)
         (keep,) = change.of(changes.KeepPrivate)
         if absent is None or absent.session or fewer is None:
             raise TypeError(f"a message kept on other premises: {change!r}")
@@ -155,9 +157,12 @@ class RedisConversations:
             keep.copy_account,
             keep.copy_token,
             "-" if registered is None else "1",
+            "" if sender is None else sender.account,
         )
         if reply == b"gone":
             raise changes.PremiseFailedError(None, registered)
+        if reply == b"sender gone":
+            raise changes.PremiseFailedError(None, sender)
         if reply == b"online":
             raise changes.PremiseFailedError(None, absent)
         if reply == b"full":

@@ -375,6 +375,32 @@ class UserDataContract(IRCContractBase):
         self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
+    def test_a_message_kept_from_an_account_deleted_meanwhile_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's private message kept for dave (away), decided before her
+        account's deletion took what waits from her, and applied after:
+        refused on its premise that alice is registered, and nothing of
+        hers waits for dave; carol's is kept."""
+        yield self.alice_deleted_dave_away()
+        backend = chat_core(self.server).backend
+        dave = Target("dave", "dave")
+        for sender in ("alice", "carol"):
+            message = PrivateMessage(sender, "dave", "2026-11-27T02:00:00Z", "hi")
+            message.id = "1"
+            key = conversation_key(sender, "dave")
+            change = kept_for(dave, key, message, 100, NO_COPY, sender)
+            if sender == "alice":
+                refusal = yield self.assertFailure(
+                    defer.ensureDeferred(backend.apply(change)), PremiseFailedError
+                )
+                self.assertEqual(refusal.premise, PartyRegistered("alice"))
+            else:
+                yield defer.ensureDeferred(backend.apply(change))
+        self.assertEqual((yield self.what_is_kept_for("dave"))[0], 1)
+        self.assertEqual((yield self.traces("alice")), [])
+
+    @defer.inlineCallbacks
     def appended_late(
         self, sender: str, recipient: str, refused: str = ""
     ) -> Generator[Any, Any, None]:
