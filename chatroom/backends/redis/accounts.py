@@ -266,7 +266,8 @@ class RedisAccounts:
 
     async def claim_facts(self, key: str, masks: Iterable[str]) -> tuple[bool, bool]:
         """Whether name ``key`` is registered, and whether any of ``masks``
-        is banned from the server: one round trip for a name's claim."""
+        is banned from the server (a name's claim checks both itself, as
+        its premises: ``CLAIM``)."""
         registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
         return bool(int(registered)), bool(int(banned))
 

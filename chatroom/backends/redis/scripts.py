@@ -260,7 +260,11 @@ from chatroom.backends.redis.prelude import Script
 #: that signs in; if u is held, signed in to account u, the session
 #: becomes one more holder of u, a device of the account on its node:
 #: ``ATTACHED``, u's rooms and record), owner moves ('1'/'0': the core's
-#: decision whether a room u owns keeps it under the new key). A rename
+#: decision whether a room u owns keeps it under the new key), then the
+#: premises the core decided the claim on: whether u is an account's
+#: ('1'/'0', '' for no such premise) and each mask and whether it is
+#: banned ('1'/'0'); ``CHANGED``, whether u is an account's and whether a
+#: mask is banned, if one does not hold (nothing written). A rename
 #: moves u's account and rooms (``in:old``) to the new key and answers
 #: ``IN_ROOM`` if it has rooms, with them, u's record and the moves each
 #: room is to make (written first to ``P renaming``, u → the owner's
