@@ -74,9 +74,11 @@ class ClaimsContract(AccountsBase):
         it is applied, an account ``bob`` is made (on another node, say):
         decided again on that, ``NAME_REGISTERED``, and the account's
         password signs in to it."""
-        self.race_before(
-            "claim", lambda: self.accounts.register("bob", PASSWORD, ADDRESS)
-        )
+
+        async def registered_elsewhere() -> None:
+            await self.accounts.register("bob", PASSWORD, ADDRESS)
+
+        self.race_before("claim", registered_elsewhere)
         bob = User(FakeClient(self.server))
         yield self.refused_then_named(bob, "bob", "NAME_REGISTERED")
         self.assertEqual((yield self.sign_in("bob", PASSWORD)), "WELCOME")
