@@ -319,7 +319,8 @@ class ChatCore(Generic[B]):
         takeover: bool = True,
     ) -> None:
         """The name rule, the claim rule on the name's facts (registered?
-        banned?), then the back-end's claim, which ends a session holding
+        banned?: decided on a fresh name's, and again on those a refused
+        claim brings), then the back-end's claim, which ends a session holding
         the name if ``account`` is that name's and ``takeover``; a sign-in
         to an account whose seat is here under its name adds a device. A
         rename is told once to the user and to each member sharing a room
