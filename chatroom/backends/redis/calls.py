@@ -212,10 +212,11 @@ class RedisCalls:
         """What ``running`` (sent on ``link``) answers, within one deadline
         of :attr:`deadlines` (more while Redis answers the calls before it,
         :mod:`~chatroom.redisclient.deadlines`); ``UNAVAILABLE`` if Redis
-        is lost or silent for the timeout (then the link is dropped). A script Redis does not know
-        (``NOSCRIPT``: it is new, restarted, or a replica a failover
-        promoted, since scripts are not replicated) is sent again by its
-        ``source`` on the same link, within the same deadline."""
+        is lost or silent for the timeout (then the link is dropped). A
+        script Redis does not know (``NOSCRIPT``: it is new, restarted, or
+        a replica a failover promoted, since scripts are not replicated)
+        is sent again by its ``source`` on the same link, within the same
+        deadline."""
         watch = self.deadlines.watch(running, hearing=link.hearing)
         try:
             try:
