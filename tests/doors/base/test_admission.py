@@ -23,6 +23,7 @@ from chatroom.doors.base.admission import SignOns
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.session import LineSession
+from chatroom.doors.web.metrics import ServerCollector
 from tests.support import FakeClient, local_server
 
 
@@ -94,6 +95,21 @@ class AdmissionTests(unittest.TestCase):
         self.assertEqual(carol.received()[0], "WELCOME carol")
         self.assertEqual(carol.transport.producerState, "producing")
         self.assertEqual(len(self.server.signons), 0)
+
+    def test_metrics_show_the_sign_ons(self) -> None:
+        """``/metrics`` shows the sign-ons in flight, the names waiting, and
+        how often the door shut."""
+        clients = [self.client() for _ in range(3)]
+        for client, name in zip(clients, ("alice", "bob", "carol"), strict=True):
+            client.send(name)
+        samples = {
+            sample.name: sample.value
+            for family in ServerCollector(self.server, 0).collect()
+            for sample in family.samples
+        }
+        self.assertEqual(samples["chatroom_signons_in_flight"], 2)
+        self.assertEqual(samples["chatroom_signons_waiting"], 1)
+        self.assertEqual(samples["chatroom_signon_door_shut_total"], 1)
 
     def test_a_quiet_connection_holds_no_slot(self) -> None:
         """Ten connections that say nothing take no slot: the port accepts,
