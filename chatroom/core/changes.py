@@ -1537,6 +1537,19 @@ class Banned(Premise):
 
 
 @dataclass(frozen=True)
+class NameRegistered(Premise):
+    """Name ``name`` (its key) is an account's (``registered``), or no
+    account's, as a name's claim was decided: a plain name is claimed on
+    its being nobody's account, and a back-end gives it to nobody once an
+    account has it. A refusal brings the claim's facts as they are
+    (:class:`~chatroom.core.facts.ClaimFacts`); a claim also rests on each
+    of its masks' :class:`Banned` being False."""
+
+    name: str
+    registered: bool
+
+
+@dataclass(frozen=True)
 class AddBan(Operation):
     """Ban ``mask`` from the server, kept with its ``terms`` (who, until
     when, why: a :class:`~chatroom.core.netbans.BanTerms` encoded; "" for

@@ -58,6 +58,7 @@ from chatroom.core.changes import (
     AgeOut,
     Announce,
     Append,
+    Banned,
     CountedEvents,
     CountedFailures,
     DecidedChange,
@@ -77,6 +78,7 @@ from chatroom.core.changes import (
     ModerationLogOf,
     NameFree,
     NameHolders,
+    NameRegistered,
     OwnerIs,
     PartyRegistered,
     Premise,
@@ -130,6 +132,7 @@ from chatroom.core.events import (
     Watched,
 )
 from chatroom.core.facts import (
+    ClaimFacts,
     CreationFacts,
     Ending,
     LeavingFacts,
@@ -395,10 +398,6 @@ class LocalBackend:
     def _name(self, member: Member) -> str:
         return self.sessions[member].name
 
-    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
-        registered = await self.account_store.get(key) is not None
-        return registered, await self.account_store.is_server_banned(masks)
-
     async def claim(
         self,
         member: Member,
@@ -407,8 +406,10 @@ class LocalBackend:
         account: str,
         takeover: bool,
         owner_follows: bool,
+        premises: tuple[Premise, ...] = (),
     ) -> bool:
         key = name_key(name)
+        await self._claim_holds(key, premises)
         holder = self.users.get(key)
         if holder is not None and holder is not member:
             if not takeover:
@@ -430,6 +431,25 @@ class LocalBackend:
                     room.owner, room.absent_owner = None, name_key(old)
                 self._save(room)
         return True
+
+    async def _claim_holds(self, key: str, premises: tuple[Premise, ...]) -> None:
+        """A claim of name ``key``'s premises, checked on the accounts and
+        the server's bans as kept: :class:`PremiseFailedError` with the
+        claim's facts now if one does not hold."""
+        masks = [p.mask for p in premises if isinstance(p, Banned)]
+        registered = await self.account_store.get(key) is not None
+        banned = await self.account_store.is_server_banned(masks)
+        for premise in premises:
+            if isinstance(premise, NameRegistered):
+                holds = premise.registered == registered
+            elif isinstance(premise, Banned):
+                holds = premise.banned == await self.account_store.is_server_banned(
+                    [premise.mask]
+                )
+            else:
+                raise TypeError(f"no premise {premise!r} of a name's claim")
+            if not holds:
+                raise PremiseFailedError(ClaimFacts(registered, banned), premise)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
