@@ -21,7 +21,11 @@ class SignOnStormTests(ClusterTestCase):
         accepting; carol's connection waits in the kernel's backlog. Once
         Redis runs again, alice and bob are welcomed, and carol is greeted
         and signs on; the port accepts again."""
-        node = yield self.node("--signons-in-flight", "1", "--node-ttl", "15")
+        # The pause (3 s) well within the heartbeat's TTL and the calls'
+        # timeout, so that nothing but the sign-ons waits for it.
+        node = yield self.node(
+            "--signons-in-flight", "1", "--node-ttl", "15", "--redis-timeout", "10"
+        )
         listening = node.listener.port
         port = port_of(listening)
         signons = node.server.signons
@@ -30,11 +34,11 @@ class SignOnStormTests(ClusterTestCase):
         # From another connection than the commands link's, after the
         # greetings (which may read the server bans).
         heartbeat = redis_backend(node.server).calls.heartbeat.connection
-        yield heartbeat.execute_command("CLIENT", "PAUSE", "2000", "WRITE")
+        yield heartbeat.execute_command("CLIENT", "PAUSE", "3000", "WRITE")
         alice.say("alice")
         bob.say("bob")
         yield until(
-            lambda: defer.succeed(signons.waiting() == 1), 5, "bob's name waits"
+            lambda: defer.succeed(signons.waiting() == 1), 3, "bob's name waits"
         )
         self.assertNotIn(listening, reactor.getReaders())
         carol_connecting = connect_client(reactor, port)
