@@ -16,7 +16,9 @@ from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.backend import Backend
+from chatroom.core.changes import Banned, NameRegistered, Premise
 from chatroom.core.events import Announcement, Wallops
+from chatroom.core.facts import ClaimFacts
 from chatroom.core.moderation import (
     Actor,
     account_mask,
@@ -51,6 +53,17 @@ def claim_masks(key: str, account: str) -> list[str]:
     if account:
         masks.append(account_mask(account))
     return masks
+
+
+def claimed_on(facts: ClaimFacts, key: str, account: str) -> tuple[Premise, ...]:
+    """What a claim of name ``key`` by a user signed in to ``account`` (""
+    for none), decided on ``facts``, rests on: the name being nobody's
+    account, unless it is the user's own, and none of its masks banned
+    (:func:`claim_masks`)."""
+    registered = () if account == key else (NameRegistered(key, facts.registered),)
+    return registered + tuple(
+        Banned(mask, facts.banned) for mask in claim_masks(key, account)
+    )
 
 
 class Killed(NamedTuple):

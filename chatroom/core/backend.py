@@ -37,7 +37,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
-from chatroom.core.changes import DecidedChange, RecordEntries
+from chatroom.core.changes import DecidedChange, Premise, RecordEntries
 from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
     Event,
@@ -465,11 +465,6 @@ class Backend(SeatingSteps, Protocol):
 
     # -- names -------------------------------------------------------------------
 
-    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
-        """Whether name ``key`` is registered and whether any of ``masks`` is
-        banned from the server."""
-        ...
-
     async def claim(
         self,
         member: Member,
@@ -478,9 +473,16 @@ class Backend(SeatingSteps, Protocol):
         account: str,
         takeover: bool,
         owner_follows: bool,
+        premises: tuple[Premise, ...] = (),
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
-        any), signed in to ``account``; a session holding it is ended if
+        any), signed in to ``account``, if the claim's ``premises`` hold
+        (:class:`~chatroom.core.changes.NameRegistered`,
+        :class:`~chatroom.core.changes.Banned`: what the core decided the
+        claim on), checked in the same step as the name is taken; if one
+        does not, nothing changes and :class:`PremiseFailedError` brings
+        the :class:`~chatroom.core.facts.ClaimFacts` as they are. A session
+        holding the name is ended if
         ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
         member in rooms (the core then tells them: :meth:`tell_neighbours`).
         A rename moves the member's seat in each of its rooms to the new
@@ -582,6 +584,11 @@ class Backend(SeatingSteps, Protocol):
         ...
 
     async def list_rooms(self) -> Listing: ...
+
+    async def count_rooms(self) -> int:
+        """How many rooms there are, secret ones too (``LUSERS``): the
+        count of :meth:`list_rooms`, without making the listing."""
+        ...
 
     async def lobby_rooms(self) -> Listing:
         """The lobby's list: at most ``--lobby-rooms`` rooms, with how many

@@ -23,12 +23,14 @@ from chatroom.core import admin, errors, lockdown, membership, rules
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.backend import Backend, Reports
+from chatroom.core.changes import Premise
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries
 from chatroom.core.events import Renamed
+from chatroom.core.facts import ClaimFacts
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hashing import Runner, in_place
@@ -43,6 +45,7 @@ from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
 from chatroom.core.retention import RetentionSweep
+from chatroom.core.retrying import decided_again
 from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.identities import Identities
@@ -316,7 +319,8 @@ class ChatCore(Generic[B]):
         takeover: bool = True,
     ) -> None:
         """The name rule, the claim rule on the name's facts (registered?
-        banned?), then the back-end's claim, which ends a session holding
+        banned?: decided on a fresh name's, and again on those a refused
+        claim brings), then the back-end's claim, which ends a session holding
         the name if ``account`` is that name's and ``takeover``; a sign-in
         to an account whose seat is here under its name adds a device. A
         rename is told once to the user and to each member sharing a room
@@ -355,22 +359,30 @@ class ChatCore(Generic[B]):
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self.identities.seat(member)
         signed_in = session.account if account is None else account
-        registered, banned = await self.backend.claim_facts(
-            key, admin.claim_masks(key, signed_in)
-        )
-        rules.check_claim(
-            name, registered, signed_in, banned, self.config.require_account
-        )
         before = session.account
         shown = await registered_name(self.backend.account_store, signed_in, before)
-        await self.backend.claim(
-            member,
-            session,
-            name,
-            signed_in,
-            takeover and account == key,
-            membership.owner_follows_rename(),
-        )
+        require_account = self.config.require_account
+
+        def decide(facts: ClaimFacts) -> tuple[Premise, ...]:
+            rules.check_claim(
+                name, facts.registered, signed_in, facts.banned, require_account
+            )
+            return admin.claimed_on(facts, key, signed_in)
+
+        async def claim(premises: tuple[Premise, ...]) -> None:
+            await self.backend.claim(
+                member,
+                session,
+                name,
+                signed_in,
+                takeover and account == key,
+                membership.owner_follows_rename(),
+                premises,
+            )
+
+        # Decided on a fresh name's facts, with no read: a claim refused
+        # brings the facts as they are, and is decided again on them.
+        await decided_again(ClaimFacts(), decide, claim)
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )

@@ -277,6 +277,18 @@ class SeatingFacts:
 
 
 @dataclass(frozen=True)
+class ClaimFacts:
+    """What a name's claim is decided on (:func:`chatroom.core.rules.check_claim`):
+    whether the name is an account's, and whether a server ban covers the
+    name or the account signing in. The default is a fresh name's, which
+    is what most claims find: the claim rests on it, and a back-end that
+    finds otherwise answers these facts as they are."""
+
+    registered: bool = False
+    banned: bool = False
+
+
+@dataclass(frozen=True)
 class CreationFacts:
     """What making (or renaming to) a room's name is decided on: the name
     of the room that has its key already ("" for none) and how many rooms

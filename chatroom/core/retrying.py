@@ -25,7 +25,7 @@ from twisted.internet import defer
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, FactsChangedError
 from chatroom.core.changes import DECISION_ATTEMPTS as DECISION_ATTEMPTS
-from chatroom.core.changes import DecidedChange, PremiseFailedError
+from chatroom.core.changes import PremiseFailedError
 
 Decided = TypeVar("Decided")
 Read = TypeVar("Read")
@@ -45,13 +45,15 @@ async def retried(attempt: Callable[[], Awaitable[Applied]]) -> Applied:
 
 async def decided_again(
     facts: Read,
-    decide: Callable[[Read], DecidedChange | None],
-    apply: Callable[[DecidedChange], Awaitable[None]],
+    decide: Callable[[Read], Decided | None],
+    apply: Callable[[Decided], Awaitable[None]],
 ) -> None:
     """Apply the change ``decide`` makes of ``facts`` (None: nothing to
-    change); when a premise fails, decide again on the facts the refusal
-    brings (:class:`PremiseFailedError`, of the kind of ``facts``), a
-    bounded number of times."""
+    change; most often a :class:`DecidedChange`, or the premises of a
+    back-end's own step, such as a name's claim); when a premise fails,
+    decide again on the facts the refusal brings
+    (:class:`PremiseFailedError`, of the kind of ``facts``), a bounded
+    number of times."""
     read = [facts]
 
     async def attempt() -> None:

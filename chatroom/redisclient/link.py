@@ -62,7 +62,7 @@ from chatroom.redisclient.addresses import (
     RedisLocation,
     SentinelAddress,
 )
-from chatroom.redisclient.deadlines import within
+from chatroom.redisclient.deadlines import Hearing, within
 from chatroom.redisclient.resp import LeanCommands
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
@@ -272,11 +272,25 @@ class TurnWrites:
         super().makeConnection(transport)  # type: ignore[misc]
 
 
-class CommandsProtocol(TurnWrites, LeanCommands, txredisapi.RedisProtocol):
+class CountsReads:
+    """A mixin before a txredisapi protocol of a link: each read from
+    Redis counts on the link's :class:`~.deadlines.Hearing`, which tells a
+    call waiting past its deadline whether Redis still answers."""
+
+    link: RedisLink
+
+    def dataReceived(self, data: bytes, *args: Any, **kwargs: Any) -> None:
+        self.link.hearing.reads += 1
+        super().dataReceived(data, *args, **kwargs)  # type: ignore[misc]
+
+
+class CommandsProtocol(CountsReads, TurnWrites, LeanCommands, txredisapi.RedisProtocol):
     """A connection for commands and scripts."""
 
 
-class SubscriberProtocol(TurnWrites, LeanCommands, txredisapi.SubscriberProtocol):
+class SubscriberProtocol(
+    CountsReads, TurnWrites, LeanCommands, txredisapi.SubscriberProtocol
+):
     """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
@@ -416,6 +430,9 @@ class RedisLink(Service):
         #: Its clock, and where a connection's commands of a turn are sent
         #: from (:class:`TurnWrites`).
         self.reactor = reactor
+        #: The reads from its Redis (:class:`CountsReads`): its own, or
+        #: shared with the other links to the same Redis, by their owner.
+        self.hearing = Hearing()
         #: The name each connection gives itself (``CLIENT SETNAME``)
         #: before it serves, if any: a chat node's, so that the other
         #: nodes can tell from Redis's ``CLIENT LIST`` whether its process

@@ -88,7 +88,9 @@ BANS = Script("gbans")
 
 #: ARGV: P, u ('' for none), masks... Whether u is registered, and whether
 #: any of the masks is banned from the server: what
-#: :func:`chatroom.core.rules.check_claim` decides a name on.
+#: :func:`chatroom.core.rules.check_claim` decides a name on, read for a
+#: sign-in's screening (``is_server_banned``); a name's claim checks both
+#: in ``CLAIM`` itself, as its premises.
 CLAIM_FACTS = Script("claim-facts")
 
 #: ARGV: P, the reason the sessions ended are told ('': end none), how
@@ -261,14 +263,8 @@ class RedisAccounts:
         return [mask.decode() for mask in await self.calls.eval(BANS)]
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
-        _registered, banned = await self.claim_facts("", masks)
-        return banned
-
-    async def claim_facts(self, key: str, masks: Iterable[str]) -> tuple[bool, bool]:
-        """Whether name ``key`` is registered, and whether any of ``masks``
-        is banned from the server: one round trip for a name's claim."""
-        registered, banned = await self.calls.eval(CLAIM_FACTS, key, *masks)
-        return bool(int(registered)), bool(int(banned))
+        _registered, banned = await self.calls.eval(CLAIM_FACTS, "", *masks)
+        return bool(int(banned))
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
         flat = await self.calls.eval(BAN_TERMS)

@@ -1,7 +1,8 @@
 """Taking and giving up a seat in a room of the cluster, as a node does it.
 
 Entering a room is the server's step (``ENTERING``) and the room's
-(``CREATE`` or ``JOIN``), whose reply is what the joiner's welcome is built
+(``CREATE`` or ``JOIN``; a join in one ``JOIN`` where the room's keys are
+in the server's slot), whose reply is what the joiner's welcome is built
 from, while the room's events come on the room's channel over another
 connection; a room left for it is left after, by its own room's step, and
 the server's step after them follows when it has anything to do
@@ -250,11 +251,13 @@ class RedisEntries:
         ``moving`` if its departure's premises failed. A create or a join
         is the server's step (``ENTERING``), the room's, then the departure
         from the room left, if any, and the server's step after
-        (:mod:`.room_steps`). The room entered comes first: a join
-        refused leaves the joiner where it was. The room's step returns
-        once its event (the ``JOIN``) has come on the room's channel, which
-        this node subscribed before it ran (:func:`_entered_here`), not
-        after a ``PING``."""
+        (:mod:`.room_steps`); where the room's keys are in the server's
+        slot (not :attr:`~.calls.RedisCalls.rooms_apart`), a join's
+        server's step is ``JOIN``'s own: one round trip. The room entered
+        comes first: a join refused leaves the joiner where it was. The
+        room's step returns once its event (the ``JOIN``) has come on the
+        room's channel, which this node subscribed before it ran
+        (:func:`_entered_here`), not after a ``PING``."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
             **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
@@ -267,28 +270,17 @@ class RedisEntries:
             return marks, read, after, None
         u = key_of(session)
         entering = decided.encoded(change)
-        listing: list[Any] = []
-        if (rooms := change.premise(FewerRoomsThan)) is not None:
-            listing = [name, rooms.count]
-        try:
-            first = await self.calls.step(
-                scripts.ENTERING,
-                u,
-                session.token,
-                outcomes.encoded_change(entering),
-                *listing,
-                refusals=refusals,
+        encoded = outcomes.encoded_change(entering)
+        if script is scripts.JOIN and not self.calls.rooms_apart:
+            # The room's keys are in the server's slot: the server's step
+            # (the session's check, the index) is JOIN's own, one script.
+            room_step, others = [encoded, "", session.token], None
+        else:
+            room_step, others = await self._entering(
+                u, session, name, script, change, encoded, refusals
             )
-        except FactsChangedError as changed:  # --max-rooms: how many there are
-            facts = CreationFacts("", int(changed.args[0][1]))
-            self.counted[change.room] = facts
-            raise PremiseFailedError(facts) from changed
-        _, records, created, others = first
-        room_step = [outcomes.encoded_change(entering), records]
-        if script is scripts.CREATE:
-            room_step.append(created)
         try:
-            _, entered, read, after = await self.calls.call(
+            reply = await self.calls.call(
                 script,
                 *args,
                 *room_step,
@@ -297,6 +289,9 @@ class RedisEntries:
             )
         except FactsChangedError as changed:
             self._changed(change.room, u, changed)
+        _, entered, read, after = reply[:4]
+        if others is None:  # answered by JOIN, the server's step its own
+            others = reply[4]
         marks = list(entered)
         left: list[Change] = []
         pending = None
@@ -327,6 +322,37 @@ class RedisEntries:
         shown = change.room if int(others) else ""
         await self._index_last(left, u, session.token, shown)
         return marks, read, after, pending
+
+    async def _entering(
+        self,
+        u: str,
+        session: Session,
+        name: str,
+        script: Script,
+        change: DecidedChange,
+        encoded: bytes,
+        refusals: Refusals,
+    ) -> tuple[list[Any], Any]:
+        """``ENTERING``, the server's step before the room's, where it is a
+        script of its own (the room in a slot of its own; a create's
+        listing and ``--max-rooms``): the room step's last arguments (the
+        change, the records, a create's number), and how many other
+        sessions hold u."""
+        listing: list[Any] = []
+        if (rooms := change.premise(FewerRoomsThan)) is not None:
+            listing = [name, rooms.count]
+        try:
+            first = await self.calls.step(
+                scripts.ENTERING, u, session.token, encoded, *listing, refusals=refusals
+            )
+        except FactsChangedError as changed:  # --max-rooms: how many there are
+            facts = CreationFacts("", int(changed.args[0][1]))
+            self.counted[change.room] = facts
+            raise PremiseFailedError(facts) from changed
+        _, records, created, others = first
+        if script is scripts.CREATE:
+            return [encoded, records, created], others
+        return [encoded, records], others
 
     async def _index_last(
         self, left: list[Change], u: str = "", token: str = "", shown: str = ""

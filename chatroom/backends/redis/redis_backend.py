@@ -115,6 +115,7 @@ from chatroom.core.changes import (
     ModerationLogOf,
     Named,
     NameHolders,
+    NameRegistered,
     Premise,
     PremiseFailedError,
     PrivateConversation,
@@ -150,7 +151,13 @@ from chatroom.core.events import (
     StoredEvent,
     ToEveryone,
 )
-from chatroom.core.facts import CreationFacts, SeatingFacts, SpeakingFacts, Target
+from chatroom.core.facts import (
+    ClaimFacts,
+    CreationFacts,
+    SeatingFacts,
+    SpeakingFacts,
+    Target,
+)
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
@@ -561,9 +568,6 @@ class RedisBackend:
 
     # -- names --------------------------------------------------------------------
 
-    async def claim_facts(self, key: str, masks: list[str]) -> tuple[bool, bool]:
-        return await self.account_store.claim_facts(key, masks)
-
     async def claim(
         self,
         member: Member,
@@ -572,9 +576,14 @@ class RedisBackend:
         account: str,
         takeover: bool,
         owner_follows: bool,
+        premises: tuple[Premise, ...] = (),
     ) -> bool:
         """``CLAIM`` on the server's keys, then each room's copy of the
-        member (:class:`~chatroom.backends.redis.copies.MemberCopies`):
+        member (:class:`~chatroom.backends.redis.copies.MemberCopies`).
+        ``CLAIM`` checks the claim's premises (the name nobody's account,
+        its masks not banned) before it takes the name: one round trip for
+        the claim's facts and the claim; ``CHANGED`` brings the facts as
+        they are (:func:`_claim_refused`). It
         ends a session holding the name (on any node) first if
         ``takeover`` (``TAKEOVER``, then the claim again), or on a sign-in
         adds this one as a holder of it. What ``CLAIM`` publishes is a
@@ -588,6 +597,7 @@ class RedisBackend:
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
         args.append("1" if owner_follows else "0")
+        args += _claim_premises(premises)
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
@@ -595,9 +605,12 @@ class RedisBackend:
             ending_until = self.clock.seconds() + self.cluster.redis_timeout
             takeovers = 0
             while True:
-                reply = await self.calls.call(
-                    scripts.CLAIM, *args, refusals=taken, arrived=self._sighted
-                )
+                try:
+                    reply = await self.calls.call(
+                        scripts.CLAIM, *args, refusals=taken, arrived=self._sighted
+                    )
+                except FactsChangedError as changed:
+                    raise _claim_refused(changed) from changed
                 if reply[0] == b"ENDING":
                     if self.clock.seconds() >= ending_until:
                         raise errors.name_taken(name)  # an end that never ends
@@ -848,6 +861,9 @@ class RedisBackend:
 
     async def list_rooms(self) -> Listing:
         return await self.listing.every_room()
+
+    async def count_rooms(self) -> int:
+        return await self.listing.count()
 
     async def lobby_rooms(self) -> Listing:
         return await self.listing.lobby()  # one read for a storm's sign-ins
@@ -1347,3 +1363,25 @@ def _speaking_now(
         else:
             where.quiet.discard(member)
     return PremiseFailedError(SpeakingFacts(room, where is not None, quiet, moderated))
+
+
+def _claim_premises(premises: tuple[Premise, ...]) -> list[str]:
+    """``CLAIM``'s last arguments: whether u is an account's ('1'/'0', ''
+    for no such premise), then each mask and whether it is banned."""
+    registered = ""
+    masks: list[str] = []
+    for premise in premises:
+        if isinstance(premise, NameRegistered):
+            registered = "1" if premise.registered else "0"
+        elif isinstance(premise, Banned):
+            masks += [premise.mask, "1" if premise.banned else "0"]
+        else:
+            raise TypeError(f"no premise {premise!r} of a name's claim")
+    return [registered, *masks]
+
+
+def _claim_refused(changed: FactsChangedError) -> PremiseFailedError:
+    """``CLAIM``'s ``CHANGED``, whether the name is an account's and
+    whether a mask is banned, as the claim's facts now."""
+    _, registered, banned = changed.args[0]
+    return PremiseFailedError(ClaimFacts(bool(int(registered)), bool(int(banned))))

@@ -67,6 +67,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             codes), ``last`` the newest's time (ms); expires
                             its back-off's forgetting time after it
                             (:mod:`.failures`)
+``P guesses``               sorted set: every k counted, by when it is
+                            forgotten (ms): the keys kept to 100,000
+                            (:mod:`.failures`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
 ``P settings:<a>``          hash setting → value: account a's settings
@@ -260,7 +263,11 @@ from chatroom.backends.redis.prelude import Script
 #: that signs in; if u is held, signed in to account u, the session
 #: becomes one more holder of u, a device of the account on its node:
 #: ``ATTACHED``, u's rooms and record), owner moves ('1'/'0': the core's
-#: decision whether a room u owns keeps it under the new key). A rename
+#: decision whether a room u owns keeps it under the new key), then the
+#: premises the core decided the claim on: whether u is an account's
+#: ('1'/'0', '' for no such premise) and each mask and whether it is
+#: banned ('1'/'0'); ``CHANGED``, whether u is an account's and whether a
+#: mask is banned, if one does not hold (nothing written). A rename
 #: moves u's account and rooms (``in:old``) to the new key and answers
 #: ``IN_ROOM`` if it has rooms, with them, u's record and the moves each
 #: room is to make (written first to ``P renaming``, u → the owner's
@@ -333,12 +340,17 @@ CREATE = Script("create", room_at=2)
 #: (the join into r as the core decided it, its premises among them the
 #: entry rule's: the room's capacity, the members it may have with u, its
 #: policy open or at the version decided on; :mod:`.decided`), the records
-#: ``ENTERING`` answered. The room's step of a join: ``NO_SUCH_ROOM``;
+#: ``ENTERING`` answered, or '' and u's session's token where the room's
+#: keys are in the server's slot: then ``JOIN`` is the server's step too
+#: (``GONE`` if the session no longer holds u; once the premises hold, r
+#: in u's rooms and the records read, as ``ENTERING`` does), one round
+#: trip. The room's step of a join: ``NO_SUCH_ROOM``;
 #: ``CHANGED`` and the seating now if a premise no longer holds (u a member
 #: already, the room full, its policy changed...: the core decides again
 #: on it); else ``OK``, the change's marks (the room's newest event after
-#: the join), what the joiner's reply is built from (``view``) and the
-#: seating after.
+#: the join), what the joiner's reply is built from (``view``), the
+#: seating after, and with the token how many other sessions hold u (as
+#: ``ENTERING`` answers it; '' without).
 JOIN = Script("join", room_at=2)
 
 #: ARGV: P, r, u, token, change: u's departure from room r, as the node

@@ -1,6 +1,22 @@
 
 local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
+-- the premises the core decided the claim on: whether u is an account's
+-- (ARGV[10], '' or none for no such premise), and each mask banned or
+-- not (mask, '1'/'0')
+local holding, banned = true, 0
+if (ARGV[10] or '') ~= ''
+    and redis.call('HEXISTS', ACCOUNTS, u) ~= tonumber(ARGV[10]) then
+  holding = false
+end
+for i = 11, #ARGV, 2 do
+  local is_banned = redis.call('ZSCORE', GBANS, ARGV[i]) and 1 or 0
+  if is_banned == 1 then banned = 1 end
+  if is_banned ~= tonumber(ARGV[i + 1]) then holding = false end
+end
+if not holding then  -- the claim's facts as they are, for the core
+  return {'CHANGED', redis.call('HEXISTS', ACCOUNTS, u), banned}
+end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
   -- a device of the account attaches, unless u's end is under way (its
   -- name is then freed without its holders: chatroom.backends.redis.endings)
