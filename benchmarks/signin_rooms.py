@@ -84,6 +84,17 @@ async def until(check: Any, what: str, bound: float = 600.0) -> None:
         await task.deferLater(reactor, 0.001, lambda: None)
 
 
+async def enter(clients: list[tuple[int, Client]], command: str) -> None:
+    """Each client, once named (its room list in), sends ``command r<i>``
+    for its number ``i`` and is in that room (``JOINED``)."""
+    await until(lambda: all(listed(c) for _, c in clients), "named")
+    for i, client in clients:
+        client.send(f"{command} r{i}")
+    await until(
+        lambda: all(b"JOINED r" in c.transport.value() for _, c in clients), command
+    )
+
+
 def commands(redis_port: int) -> int:
     """Redis's commands so far (``INFO commandstats``, less the INFO calls)."""
     out = subprocess.run(
@@ -141,13 +152,7 @@ async def run(kind: str, rooms: int) -> None:
             owner = Client(hub)
             owner.send(f"o{i}")
             made.append((i, owner))
-        await until(lambda made=made: all(listed(c) for _, c in made), "named")
-        for i, owner in made:
-            owner.send(f"/create r{i}")
-        await until(
-            lambda made=made: all(b"JOINED r" in c.transport.value() for _, c in made),
-            "made",
-        )
+        await enter(made, "/create")
         extras = []
         for i, owner in made:
             owner.transport.clear()
@@ -156,13 +161,7 @@ async def run(kind: str, rooms: int) -> None:
                 extra = Client(hub)
                 extra.send(f"m{i}x{j}")
                 extras.append((i, extra))
-        await until(lambda e=extras: all(listed(c) for _, c in e), "members named")
-        for i, extra in extras:
-            extra.send(f"/join r{i}")
-        await until(
-            lambda e=extras: all(b"JOINED" in c.transport.value() for _, c in e),
-            "joins",
-        )
+        await enter(extras, "/join")
         for _, extra in extras:
             extra.transport.clear()
             keep.append(extra)

@@ -585,6 +585,11 @@ class Backend(SeatingSteps, Protocol):
 
     async def list_rooms(self) -> Listing: ...
 
+    async def count_rooms(self) -> int:
+        """How many rooms there are, secret ones too (``LUSERS``): the
+        count of :meth:`list_rooms`, without making the listing."""
+        ...
+
     async def lobby_rooms(self) -> Listing:
         """The lobby's list: at most ``--lobby-rooms`` rooms, with how many
         more (:class:`~chatroom.core.lobby_list.LobbyList`), and the secret

@@ -1320,7 +1320,7 @@ class AppendPrivate(Operation):
     """Number ``event`` (a private message, or a tags-only one) with the
     conversation's next id (its ``id`` set) and keep it among the
     conversation's newest ``--conversation-retention``. Rests on
-    :class:`PartyRegistered` when the recipient is an account."""
+    :class:`PartyRegistered` for each party that is an account."""
 
     event: PrivateEvent
 
@@ -1336,11 +1336,11 @@ class PrivateKept(Premise):
 
 @dataclass(frozen=True)
 class PartyRegistered(Premise):
-    """Account ``account``, the recipient's side of the conversation, is
-    registered still: a message appended to a conversation with an
-    account, decided before the account's deletion and come after, is
-    refused and keeps nothing (no conversation names the deleted
-    account again). A refusal brings no facts."""
+    """Account ``account``, one side of the conversation (the recipient's
+    or the sender's), is registered still: a message appended to a
+    conversation with an account, decided before the account's deletion
+    and come after, is refused and keeps nothing (no conversation names
+    the deleted account again). A refusal brings no facts."""
 
     account: str
 

@@ -38,6 +38,11 @@ class ServerConfig:
     max_backlog: int = 100
     max_clients: int = 10_000
     max_per_ip: int = 50
+    #: Sign-ons (lines of connections without a name yet that wait on the
+    #: registry) one server runs at once; past them its line and IRC ports
+    #: stop accepting and further ones wait (``--signons-in-flight``; 0:
+    #: no limit; chatroom.doors.base.admission).
+    signons_in_flight: int = 64
     #: Most connections (devices) signed in to one account at once.
     max_devices: int = 10
     login_timeout: float = 60.0

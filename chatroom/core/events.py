@@ -73,15 +73,19 @@ class Encodable:
     )
 
     def encoded(self, encoder: Encoder) -> bytes:
-        """``encoder(self)``, computed once per encoder."""
+        """``encoder(self)``, computed once per encoder. Its first
+        rendering raises no ``KeyError``: an event other than a message
+        (a join) is rendered once per door on each node and handed to a
+        few members there, so the miss is most of its lookups. The cache
+        is there before the encoder runs: an encoder may keep a part of
+        its rendering in it (IRC's translated Markdown)."""
         cache = self._encoded
         if cache is None:
             cache = self._encoded = {}
-        try:
-            return cache[encoder]
-        except KeyError:
+        data = cache.get(encoder)
+        if data is None:
             data = cache[encoder] = encoder(self)
-            return data
+        return data
 
     def forget_renderings(self) -> None:
         """Drop the cached renderings (once every member had this event)."""

@@ -5,7 +5,9 @@ whose listing changed, and once per ``interval`` the batch is resolved into
 current entries (by the registry, from memory or from Redis) and handed to
 every watcher as one :class:`~chatroom.core.events.LobbyChanges`, so a burst of
 joins costs a watcher one line per room, not one per join. A rename goes
-in the next batch as its members heard it, ahead of the entries.
+in the next batch as its members heard it, ahead of the entries. The
+entries are those of the lobby's list (:meth:`.LobbyList.watched`),
+which follows what was shown while anyone watches.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core.events import LobbyChanges, RoomRenamed
+from chatroom.core.lobby_list import LobbyList
 from chatroom.core.member import Member
 
 #: Turns {room key: room name} into the current entries of those rooms.
@@ -29,10 +32,18 @@ class LobbyWatchers:
 
     log = Logger()
 
-    def __init__(self, clock: IReactorTime, interval: float, resolve: Resolver) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        interval: float,
+        resolve: Resolver,
+        lobby_list: LobbyList,
+    ) -> None:
         self.clock = clock
         self.interval = interval
         self.members: set[Member] = set()
+        #: The lobby's list, which follows what it shows while anyone watches.
+        self.lobby_list = lobby_list
         self._resolve = resolve
         self._changed: dict[str, str] = {}
         self._renamed: list[RoomRenamed] = []
@@ -44,6 +55,7 @@ class LobbyWatchers:
             self.members.add(member)
         else:
             self.members.discard(member)
+        self.lobby_list.watching(bool(self.members))
 
     def changed(self, key: str, name: str) -> None:
         """Room ``key`` (shown as ``name``) changed; watchers hear within a tick."""

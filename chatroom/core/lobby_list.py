@@ -20,6 +20,13 @@ not shown overtaking the least populated shown one. Among rooms of equal
 count, the one that reached that count first ranks first. The rooms shown
 are listed oldest first, as ``/list`` lists them.
 
+The lobby's watchers (``/watch on``) are told of the same selection
+(:meth:`LobbyList.watched`): a changed room if the list shows it, a room
+come into the list, and ``ROOM_GONE`` for a room removed or no longer
+shown, so that a client's list stays the lobby's (pushing every changed
+room would grow every watcher's list towards the whole server's, and cost
+a line to each watcher per changed room wherever it is listed).
+
 Both back-ends feed it (each room's listing by its key, as its rows or
 rooms change); secret rooms (``/set secret on``) are kept apart and never
 counted among the more: the listing carries them after the shown rooms,
@@ -31,7 +38,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-from chatroom.core.events import ListedRoom, Listing
+from chatroom.core.events import ListedRoom, Listing, LobbyChanges, RoomGone
 from chatroom.core.text import name_key
 
 #: The lobby's rooms by default (``--lobby-rooms``): a screenful or two,
@@ -64,6 +71,12 @@ class LobbyList:
         self._kept: Listing | None = None
         self._shown: set[str] = set()
         self._floor = -1
+        #: While anyone watches the lobby, since the watchers' last push:
+        #: every room any selection made showed (key: name), and those
+        #: every one of them showed (None: none made).
+        self._watched = False
+        self._shown_any: dict[str, str] = {}
+        self._shown_all: set[str] | None = None
 
     def __len__(self) -> int:
         return len(self._public) + len(self._secret)
@@ -99,6 +112,7 @@ class LobbyList:
         old = self._public.get(key) or self._secret.get(key)
         if old is not None:
             self._forget(key, old[0])
+            self._shown_any.pop(key, None)  # the watchers hear it is gone
             self._kept = None
 
     def clear(self) -> None:
@@ -120,6 +134,61 @@ class LobbyList:
         if self._kept is None:
             self._kept = self._select()
         return self._kept
+
+    def watched(self, changed: dict[str, str]) -> LobbyChanges:
+        """What the lobby's watchers are told of the rooms ``changed`` (key:
+        the name they knew it by), so that whichever list they were shown
+        since the last push (on entering the lobby, or by it) becomes the
+        list's selection now: each changed room the list shows, as it is;
+        ``RoomGone`` for each one removed or secret, and for each room
+        shown since that the list no longer shows; and each room the list
+        shows that some list since left out, changed or not. With every
+        room shown (few rooms, or ``most`` 0) that is every changed room."""
+        self.listing()  # the selection, made again if a change could alter it
+        shown = self._shown
+        self._seen(shown)
+        since, throughout = self._shown_any, self._shown_all or set()
+        self._shown_any, self._shown_all = {}, None
+        self._seen(shown)  # where the next push starts from
+        entries: list[ListedRoom | RoomGone] = []
+        for key, name in changed.items():
+            kept = self._public.get(key)
+            if kept is None:
+                entries.append(RoomGone(name))
+            elif key in shown:
+                entries.append(kept[0])
+            elif key in since:
+                entries.append(RoomGone(since[key]))
+        came = sorted(
+            (self._public[key] for key in shown - throughout - changed.keys()),
+            key=_order,
+        )
+        entries += [info for info, _ in came]
+        went = sorted(since.keys() - shown - changed.keys())
+        entries += [RoomGone(since[key]) for key in went]
+        return LobbyChanges(entries)
+
+    def watching(self, watched: bool) -> None:
+        """Whether anyone watches the lobby: the selections made are
+        followed from the one the first watcher was shown (the last made)
+        for :meth:`watched`, or no more."""
+        if watched and not self._watched:
+            self._watched = True
+            self.listing()
+            self._seen(self._shown)
+        elif not watched:
+            self._shown_any, self._shown_all = {}, None
+            self._watched = False
+
+    def _seen(self, shown: set[str]) -> None:
+        """A selection someone is shown, while anyone watches (:meth:`watched`)."""
+        if not self._watched:
+            return
+        public = self._public
+        for key in shown:
+            self._shown_any.setdefault(key, public[key][0].name)
+        every = self._shown_all
+        self._shown_all = set(shown) if every is None else every & shown
 
     def _forget(self, key: str, info: ListedRoom) -> None:
         if info.secret:
@@ -154,6 +223,7 @@ class LobbyList:
                     if len(shown) == self.most:
                         break
         self._shown = set(shown)
+        self._seen(self._shown)
         rooms = sorted((public[key] for key in shown), key=_order)
         rooms += sorted(self._secret.values(), key=_order)
         return Listing([info for info, _ in rooms], more=len(public) - len(shown))

@@ -35,6 +35,7 @@ from chatroom.core.changes import (
     FewerWaitingThan,
     KeepPrivate,
     PartyRegistered,
+    Premise,
     PremiseFailedError,
     PrivateConversation,
     PrivateKept,
@@ -61,6 +62,9 @@ from chatroom.wire.tags import Tags
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
 DELIVERY_ATTEMPTS = 5
+#: Why a message from an account deleted meanwhile is refused (its
+#: sessions are being ended).
+ACCOUNT_DELETED = "your account has been deleted"
 
 
 class IgnoredError(Exception):
@@ -169,44 +173,70 @@ def conversation_of(sender: Session, found: Target) -> str:
 
 
 def kept_for(
-    found: Target, conversation: str, event: PrivateMessage, bound: int, copy: CopyTo
+    found: Target,
+    conversation: str,
+    event: PrivateMessage,
+    bound: int,
+    copy: CopyTo,
+    sender: str = "",
 ) -> DecidedChange:
     """``event`` kept for ``found``'s account, which nobody is signed in to,
     if fewer than ``bound`` (``--kept-private``) wait, while the account
-    is registered: a refusal of the session's premise means it is told
-    instead, of the count's that it is refused (``INBOX_FULL``), of the
-    account's that there is nobody to keep it for (``NO_SUCH_USER``)."""
+    is registered, and the sender's (``sender``, its key, if any): a
+    refusal of the session's premise means it is told instead, of the
+    count's that it is refused (``INBOX_FULL``), of the account's that
+    there is nobody to keep it for (``NO_SUCH_USER``), of the sender's
+    that it was deleted meanwhile (what waits from it went with it)."""
+    premises: tuple[Premise, ...] = (
+        Registered(),
+        SessionIs(found.account, ""),
+        FewerWaitingThan(bound),
+    )
+    if sender:
+        premises += (PartyRegistered(sender),)
     return DecidedChange(
         AccountWaiting(found.account),
-        (Registered(), SessionIs(found.account, ""), FewerWaitingThan(bound)),
+        premises,
         (KeepPrivate(conversation, event, *copy),),
     )
 
 
 def appended(
-    conversation: str, event: PrivateEvent, recipient: Target
+    conversation: str, event: PrivateEvent, recipient: Target, sender: str = ""
 ) -> DecidedChange:
     """``event`` kept in ``conversation``, numbered there (its ``id`` set
-    once applied), resting on the recipient's account being registered
-    still when it is an account's (a plain name has none to check): a
-    conversation keeps all its parties say, but none is made again with
-    an account deleted meanwhile."""
-    premises = (PartyRegistered(recipient.account),) if recipient.account else ()
+    once applied), resting on the recipient's account, and the sender's
+    (``sender``, its key), being registered still when they are accounts
+    (a plain name has none to check): a conversation keeps all its parties
+    say, but none is made again with an account deleted meanwhile, on
+    either side."""
+    accounts = dict.fromkeys(
+        account for account in (recipient.account, sender) if account
+    )
+    premises = tuple(PartyRegistered(account) for account in accounts)
     return DecidedChange(
         PrivateConversation(conversation), premises, (AppendPrivate(event),)
     )
 
 
 async def append(
-    backend: Recipients, conversation: str, event: PrivateEvent, recipient: Target
+    backend: Recipients,
+    conversation: str,
+    event: PrivateEvent,
+    recipient: Target,
+    sender: str = "",
 ) -> None:
     """``event`` kept in ``conversation`` (:func:`appended`); the
     recipient's account deleted meanwhile is ``NO_SUCH_USER``, as it is
-    once the deletion is heard."""
+    once the deletion is heard; the sender's, ``NOT_ALLOWED`` (its
+    sessions are being ended)."""
     try:
-        await backend.apply(appended(conversation, event, recipient))
+        await backend.apply(appended(conversation, event, recipient, sender))
     except PremiseFailedError as refusal:
-        if isinstance(refusal.premise, PartyRegistered):
+        premise = refusal.premise
+        if isinstance(premise, PartyRegistered) and premise.account == sender:
+            raise errors.not_allowed(ACCOUNT_DELETED) from None
+        if isinstance(premise, PartyRegistered):
             raise errors.no_such_user(recipient.name) from None
         raise
 
@@ -268,7 +298,7 @@ class PrivateMessages:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
-            await append(self.backend, key, event, found)
+            await append(self.backend, key, event, found, sender.account)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
@@ -279,13 +309,16 @@ class PrivateMessages:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    await append(self.backend, key, event, found)
+                    await append(self.backend, key, event, found, sender.account)
                 try:
-                    await self.backend.apply(kept_for(found, key, event, bound, copy))
+                    kept = kept_for(found, key, event, bound, copy, sender.account)
+                    await self.backend.apply(kept)
                     return event
                 except PremiseFailedError as refusal:
                     if isinstance(refusal.premise, FewerWaitingThan):
                         raise errors.inbox_full(found.name, bound) from None
+                    if isinstance(refusal.premise, PartyRegistered):  # the sender's
+                        raise errors.not_allowed(ACCOUNT_DELETED) from None
                     if isinstance(refusal.premise, Registered):  # deleted meanwhile
                         raise errors.no_such_user(found.name) from None
             found = await self._recipient(name)  # signed in or out meanwhile

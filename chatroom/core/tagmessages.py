@@ -136,7 +136,7 @@ class TagMessages:
         event = PrivateTagMessage(session.name, recipient, tags, now)
         if found is not None and not typing and keeps(session, found):
             key = conversation_of(session, found)
-            await append(self.backend, key, event, found)
+            await append(self.backend, key, event, found, session.account)
         else:
             event.id = self._fresh_id()
         if found is not None and found.online:

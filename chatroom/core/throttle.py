@@ -51,6 +51,11 @@ from chatroom.core.changes import (
     WaitedOut,
 )
 
+#: The keys a counter of failures keeps at most: a guesser with endless
+#: addresses (or names) fills no memory past them (some 30 MB in Redis,
+#: a count's hash and its place in the index about 320 bytes).
+FAILURE_KEYS = 100_000
+
 
 @dataclass(frozen=True)
 class FailureBackoff:
@@ -101,7 +106,7 @@ class MemoryFailures:
     counter costs nothing. The table is bounded: past ``keys`` keys the
     forgotten ones are dropped first, then the oldest."""
 
-    def __init__(self, clock: IReactorTime, keys: int = 100_000) -> None:
+    def __init__(self, clock: IReactorTime, keys: int = FAILURE_KEYS) -> None:
         self.clock = clock
         self.keys = keys
         self._failures: dict[str, _Failures] = {}

@@ -60,7 +60,9 @@ class CaughtUp:
             return
         self._in_flight = True
         ping = connection.execute_command("PING")
-        self.deadlines.within(ping, counted=False)  # not the node's own work
+        # Not the node's own work (uncounted); given more time while the
+        # link's Redis answers, as the calls are.
+        self.deadlines.within(ping, counted=False, hearing=self.link.hearing)
         ping.addBoth(lambda _: self._answer(waiters))
 
     def _answer(self, waiters: list[defer.Deferred[None]]) -> None:

@@ -41,6 +41,19 @@ unread on the links that carry the node's calls
 answers a link's commands in order, and bytes waiting there are its
 answers; the verdict waits a tick, and is made once they are read. A
 Redis that stops answering is then found at most a tick later.
+
+A slow Redis is not a dead one either. Under a storm of sign-ins from
+many nodes, Redis's own queue grows: it answers every command, in order,
+each later than the last, and a call may wait past its timeout behind the
+others while answers keep arriving. A call that carries a
+:class:`Hearing` (the reads on the links to its Redis) and finds Redis
+heard from since it began (or since it was last given more time) is given
+another timeout, at most :data:`HEARD_TIMEOUTS` in all: failing it, and
+dropping a link that answers, would only make the node resume (every user
+registered again) on a Redis that is already behind. A call is late when
+Redis has said nothing at all for a whole timeout while it waited: a
+Redis frozen, or its network gone, is found as before, within one timeout
+of silence (two, if it went silent just after answering).
 """
 
 from __future__ import annotations
@@ -59,6 +72,27 @@ T = TypeVar("T")
 #: two of them (the tick it delayed, and one more).
 TICKS = 10
 
+#: Timeouts a call may wait in all while its Redis is heard from (answering
+#: the calls before it): past them, a call that Redis still has not
+#: answered, while it answers others, is taken for lost (a reply that will
+#: never come), and judged late. Six (30 s at the default
+#: ``--redis-timeout``) is longer than any queue a node's bounded sign-ons
+#: make (``--signons-in-flight``) takes Redis to work through, and about as
+#: long as a person waits for an answer before giving up.
+HEARD_TIMEOUTS = 6
+
+
+class Hearing:
+    """How often the client has read from one Redis: every read of each
+    link to it counts (its commands', its subscriber's, its heartbeat's).
+    A call that waits while the count grows waits on a Redis that answers
+    (:class:`CallDeadlines`)."""
+
+    __slots__ = ("reads",)
+
+    def __init__(self) -> None:
+        self.reads = 0
+
 
 class PendingCall:
     """A call's deadline, watched until it is done.
@@ -66,15 +100,27 @@ class PendingCall:
     ``deadline`` is in the node's listening time (:attr:`CallDeadlines.listened`).
     ``timed_out`` is set (before the Deferred is cancelled) when the call
     was not answered in time, so the caller can tell its own cancellation
-    from the timeout's.
+    from the timeout's. ``hearing``: the reads from the call's Redis (None:
+    not counted, the call is late at its deadline whatever Redis said),
+    ``heard`` their count when the deadline was set, and ``began`` when
+    the call did (listening time).
     """
 
-    __slots__ = ("deadline", "running", "timed_out")
+    __slots__ = ("began", "deadline", "heard", "hearing", "running", "timed_out")
 
-    def __init__(self, deadline: float, running: Deferred[Any]) -> None:
+    def __init__(
+        self,
+        began: float,
+        deadline: float,
+        running: Deferred[Any],
+        hearing: Hearing | None = None,
+    ) -> None:
+        self.began = began
         self.deadline = deadline
         self.running = running
         self.timed_out = False
+        self.hearing = hearing
+        self.heard = 0 if hearing is None else hearing.reads
 
 
 class CallDeadlines:
@@ -120,15 +166,22 @@ class CallDeadlines:
         is then quiet)."""
         return len(self._in_flight)
 
-    def watch(self, running: Deferred[Any], counted: bool = True) -> PendingCall:
-        """Cancel ``running`` unless it fires within the timeout.
+    def watch(
+        self,
+        running: Deferred[Any],
+        counted: bool = True,
+        hearing: Hearing | None = None,
+    ) -> PendingCall:
+        """Cancel ``running`` unless it fires within the timeout (or, while
+        ``hearing`` grows, within :data:`HEARD_TIMEOUTS` of them).
         ``counted``: whether it counts in :attr:`begun` (not a ``PING``
         that only finds the link caught up: waiting for a quiet node makes
         those itself)."""
         if self._timer is None:  # the clock stood still while nothing was in flight
             self._counted_at = self.clock.seconds()
             self._tick_set_for = 0.0
-        watch = PendingCall(self.now() + self.timeout, running)
+        now = self.now()
+        watch = PendingCall(now, now + self.timeout, running, hearing)
         self._in_flight[watch] = None
         self.begun += counted
         if self._timer is None:
@@ -139,12 +192,17 @@ class CallDeadlines:
         """The call has fired (answered, failed or timed out)."""
         self._in_flight.pop(watch, None)
 
-    def within(self, running: Deferred[T], counted: bool = True) -> Deferred[T]:
+    def within(
+        self,
+        running: Deferred[T],
+        counted: bool = True,
+        hearing: Hearing | None = None,
+    ) -> Deferred[T]:
         """``running``, failed with ``defer.TimeoutError`` (once cancelled)
         unless it fires within the timeout: ``Deferred.addTimeout``, in the
-        time the node listened. Returns ``running``. ``counted``: as
-        :meth:`watch`'s."""
-        watch = self.watch(running, counted)
+        time the node listened. Returns ``running``. ``counted`` and
+        ``hearing``: as :meth:`watch`'s."""
+        watch = self.watch(running, counted, hearing)
 
         def done(result: T | Failure) -> T | Failure:
             self.done(watch)
@@ -184,6 +242,7 @@ class CallDeadlines:
         answering = bool(late) and self.answering()
         if answering:  # Redis answered: judged again a tick later
             late = []
+        late = [watch for watch in late if not self._heard_since(watch)]
         for watch in late:
             del self._in_flight[watch]
         for watch in self._in_flight:
@@ -203,6 +262,22 @@ class CallDeadlines:
         for watch in late:
             watch.timed_out = True
             watch.running.cancel()
+
+    def _heard_since(self, watch: PendingCall) -> bool:
+        """Whether ``watch``'s Redis was heard from since its deadline was
+        set: then it is given another timeout (its deadline now the latest
+        of those in flight, it goes last), unless it has waited
+        :data:`HEARD_TIMEOUTS` already."""
+        hearing = watch.hearing
+        if hearing is None or hearing.reads == watch.heard:
+            return False
+        if self.listened - watch.began >= self.timeout * HEARD_TIMEOUTS:
+            return False
+        watch.heard = hearing.reads
+        watch.deadline = self.listened + self.timeout
+        del self._in_flight[watch]
+        self._in_flight[watch] = None
+        return True
 
     def stop(self, result: Any = None) -> Any:
         """Stop the timer: the node has detached and runs no more scripts.

@@ -62,7 +62,7 @@ from chatroom.redisclient.addresses import (
     RedisLocation,
     SentinelAddress,
 )
-from chatroom.redisclient.deadlines import within
+from chatroom.redisclient.deadlines import Hearing, within
 from chatroom.redisclient.resp import LeanCommands
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
@@ -272,14 +272,51 @@ class TurnWrites:
         super().makeConnection(transport)  # type: ignore[misc]
 
 
-class CommandsProtocol(TurnWrites, LeanCommands, txredisapi.RedisProtocol):
+class CountsReads:
+    """A mixin before a txredisapi protocol of a link: each read from
+    Redis counts on the link's :class:`~.deadlines.Hearing`, which tells a
+    call waiting past its deadline whether Redis still answers."""
+
+    link: RedisLink
+
+    def dataReceived(self, data: bytes, *args: Any, **kwargs: Any) -> None:
+        self.link.hearing.reads += 1
+        super().dataReceived(data, *args, **kwargs)  # type: ignore[misc]
+
+
+class CommandsProtocol(CountsReads, TurnWrites, LeanCommands, txredisapi.RedisProtocol):
     """A connection for commands and scripts."""
 
 
-class SubscriberProtocol(TurnWrites, LeanCommands, txredisapi.SubscriberProtocol):
+class SubscriberProtocol(
+    CountsReads, TurnWrites, LeanCommands, txredisapi.SubscriberProtocol
+):
     """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
+
+    def dataReceived(self, data: bytes, unpause: bool = False) -> None:
+        """Replies as hiredis reads them: a channel's message (``message``,
+        the channel, the data) goes straight to the link's owner. Every
+        node with members in a room reads each of its events here, so
+        txredisapi's steps per reply (its conversion, a transaction's
+        check, the reply's kind looked for from its end, the message
+        unpacked into a call) were paid once per event by every node;
+        any other reply (a subscription's answer) takes them as before.
+        Without hiredis (PyPy) txredisapi's own parser reads as it does."""
+        reader = getattr(self, "_reader", None)
+        if reader is None:
+            super().dataReceived(data)
+            return
+        if data:
+            reader.feed(data)
+        reply = reader.gets()
+        while reply is not False:
+            if type(reply) is list and len(reply) == 3 and reply[0] == b"message":
+                self.link.on_message(reply[1], reply[2])
+            else:
+                self.replyReceived(self.handleTransactionData(reply))
+            reply = reader.gets()
 
     def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
         self.link.on_message(channel, message)
@@ -416,6 +453,9 @@ class RedisLink(Service):
         #: Its clock, and where a connection's commands of a turn are sent
         #: from (:class:`TurnWrites`).
         self.reactor = reactor
+        #: The reads from its Redis (:class:`CountsReads`): its own, or
+        #: shared with the other links to the same Redis, by their owner.
+        self.hearing = Hearing()
         #: The name each connection gives itself (``CLIENT SETNAME``)
         #: before it serves, if any: a chat node's, so that the other
         #: nodes can tell from Redis's ``CLIENT LIST`` whether its process

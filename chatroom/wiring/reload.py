@@ -52,6 +52,7 @@ RELOADED = (
     "max-backlog",
     "max-clients",
     "max-per-ip",
+    "signons-in-flight",
     "max-line",
     "sendq",
     "login-timeout",

@@ -370,6 +370,15 @@ class Options(OneLineUsage):
             _number(int, 0, "--max-per-ip"),
         ],
         [
+            "signons-in-flight",
+            None,
+            DEFAULTS.signons_in_flight,
+            "Sign-ons (a new connection's name, waiting on the registry) run "
+            "at once; past them the line and IRC ports stop accepting and "
+            "the next wait their turn; 0 for no limit.",
+            _number(int, 0, "--signons-in-flight"),
+        ],
+        [
             "login-timeout",
             None,
             DEFAULTS.login_timeout,
@@ -851,6 +860,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         ]
         for option, found in endpoints.items()
     }
+    # Past --signons-in-flight the line and IRC ports stop accepting; the
+    # HTTP port's health checks and admin API keep answering a busy node.
+    for door in (*listeners["port"], *listeners["irc"]):
+        door.whenListening().addCallback(server.signons.door)
     for http in listeners["http"]:
         http.whenListening().addCallback(
             partial(announce_web_client, server, is_tls(http.description))

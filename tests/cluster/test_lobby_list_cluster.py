@@ -15,6 +15,11 @@ from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient
 
 
+def room_line(line: str) -> bool:
+    """``ROOMS``, ``ROOM`` or ``ROOM_GONE``: the lobby's lines."""
+    return line.startswith("ROOM")
+
+
 class LobbyListAcrossNodesTests(ClusterTestCase):
     """Two rooms shown: general (permanent) and the fullest other."""
 
@@ -59,3 +64,36 @@ class LobbyListAcrossNodesTests(ClusterTestCase):
             (yield self.listed(bob)),
             ["ROOMS 3", "ROOM general 0 256", "ROOM tea 2 256", "ROOM go 3 256"],
         )
+
+    @defer.inlineCallbacks
+    def test_a_watcher_is_told_of_the_rooms_shown_as_the_other_node_fills_them(
+        self,
+    ):
+        """ann watches on the second node, shown general and tea (2); go
+        (1) fills up on the first: at 2 it stays among the more (tea was
+        there first) and ann hears only of tea's third member; at 4 go
+        comes in and tea leaves the list (ROOM_GONE)."""
+        one, two = yield self.start_nodes(2, "--lobby-rooms", "2")
+        members: dict[str, list[LineClient]] = {}
+
+        @defer.inlineCallbacks
+        def enter(room: str, *names: str):
+            for name in names:
+                client = yield self.client(one, name)
+                verb = "join" if room in members else "create"
+                client.say(f"/{verb} {room}")
+                yield client.expect_line(f"JOINED {room} ")
+                members.setdefault(room, []).append(client)
+
+        yield enter("tea", "t0", "t1")
+        yield enter("go", "g0")
+        shown, ann = yield self.signed_in(two, "ann")
+        self.assertEqual(shown, ["ROOMS 2 1", "ROOM general 0 256", "ROOM tea 2 256"])
+        ann.say("/watch on")
+        yield ann.expect_line("LOBBY watching")
+        yield enter("go", "g1")
+        yield enter("tea", "t2")
+        self.assertEqual((yield ann.expect(room_line)), "ROOM tea 3 256")
+        yield enter("go", "g2", "g3")
+        self.assertEqual((yield ann.expect(room_line)), "ROOM go 4 256")
+        self.assertEqual((yield ann.expect(room_line)), "ROOM_GONE tea")

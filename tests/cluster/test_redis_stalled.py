@@ -1,13 +1,15 @@
 """A Redis that stops answering (frozen with SIGSTOP, its socket still open):
 a message sent meanwhile is refused once ``--redis-timeout`` has passed,
-never left hanging, and the node carries on when Redis answers again."""
+never left hanging, and the node carries on when Redis answers again. A
+Redis that answers, slowly, past the timeout is waited for: the node keeps
+its link and goes on serving."""
 
 from __future__ import annotations
 
 import os
 import signal
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_backend
@@ -34,4 +36,68 @@ class StalledRedisTests(ClusterTestCase):
         # has reconnected and resumed.
         yield redis_backend(node.server).when_available()
         alice.say("hello again")
+        yield alice.expect_line("MSG general alice ")
+
+
+#: A script that keeps Redis busy for ``ARGV[1]`` milliseconds: a Redis
+#: slowed by its work, answering every command in turn, each later.
+SPIN = """
+local t = redis.call('TIME')
+local began = t[1] * 1000000 + t[2]
+local until_us = tonumber(ARGV[1]) * 1000
+repeat
+    t = redis.call('TIME')
+until t[1] * 1000000 + t[2] - began >= until_us
+return 1
+"""
+
+
+class SlowRedisTests(ClusterTestCase):
+    """A Redis that answers, slowly, is not a dead one."""
+
+    @defer.inlineCallbacks
+    def test_calls_behind_a_slow_redis_keep_the_link(self):
+        """The node sends 16 commands at once, each keeping Redis busy for
+        0.15 s, each 6 KB long: Redis reads 16 KiB of a client a turn, so
+        it runs two or three of them a turn and answers those (as under a
+        storm of sign-ins from many nodes, whose queue waits in the
+        sockets), and the last commands wait past the 1 s
+        ``--redis-timeout`` while the replies before them keep coming.
+        Every command is answered, the link to Redis is the same one, the
+        node never stopped serving, and alice chats on."""
+        node = yield self.node("--redis-timeout", "1")
+        backend = redis_backend(node.server)
+        alice = yield self.client(node, "alice")
+        alice.say("/join general")
+        yield alice.expect_line("JOINED general ")
+        link = backend.calls.commands
+        connection = link.connection
+        lost = []
+        down = link.on_down
+
+        def dropped():
+            lost.append(link.name)
+            down()
+
+        link.on_down = dropped
+        began = reactor.seconds()
+        waits: list[float] = []
+
+        def answered(reply: object) -> object:
+            waits.append(reactor.seconds() - began)
+            return reply
+
+        running = [
+            defer.ensureDeferred(
+                backend.calls.command("EVAL", SPIN, "0", "150", "x" * 6000)
+            ).addCallback(answered)
+            for _ in range(16)
+        ]
+        replies = yield defer.gatherResults(running)
+        self.assertEqual(replies, [1] * 16)
+        self.assertGreater(max(waits), 1.0)  # the case this test is about
+        self.assertIs(link.connection, connection)
+        self.assertEqual(lost, [])
+        self.assertTrue(backend.node.available)
+        alice.say("still here")
         yield alice.expect_line("MSG general alice ")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.events import ListedRoom
+from chatroom.core.events import ListedRoom, RoomGone, RoomRenamed
 from chatroom.core.lobby_list import LobbyList
 
 
@@ -20,7 +20,7 @@ def names(lobby: LobbyList) -> list[str]:
     return [info.name for info in lobby.listing().rooms]
 
 
-class LobbyListTests(unittest.TestCase):
+class TenRooms(unittest.TestCase):
     """Two rooms shown of a permanent one and ten of 1 to 10 members."""
 
     def setUp(self) -> None:
@@ -28,6 +28,10 @@ class LobbyListTests(unittest.TestCase):
         self.lobby.put("general", room("general", 0))
         for n in range(1, 11):
             self.lobby.put(f"r{n}", room(f"r{n}", n))
+
+
+class LobbyListTests(TenRooms):
+    """What the list shows, and when it is made again."""
 
     def test_the_permanent_room_and_the_fullest_oldest_first(self) -> None:
         self.assertEqual(names(self.lobby), ["general", "r9", "r10"])
@@ -81,3 +85,47 @@ class LobbyListTests(unittest.TestCase):
             lobby.put(f"r{n}", room(f"r{n}", n))
         self.assertEqual(names(lobby), [f"r{n}" for n in range(5)])
         self.assertEqual(lobby.listing().more, 0)
+
+
+def told(lobby: LobbyList, *changed: str) -> list[str]:
+    """What the watchers are told at a push of the rooms ``changed``."""
+    lines = []
+    for entry in lobby.watched({key: key for key in changed}).changes:
+        assert not isinstance(entry, RoomRenamed), entry  # the watchers' own
+        kind = "gone" if isinstance(entry, RoomGone) else "room"
+        lines.append(f"{kind} {entry.name}")
+    return lines
+
+
+class WatchedTests(TenRooms):
+    """The watchers' pushes follow the lobby's list (general, r9, r10)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.lobby.watching(True)
+
+    def test_a_room_not_shown_is_told_only_when_gone(self) -> None:
+        self.lobby.put("r3", room("r3", 4))
+        self.assertEqual(told(self.lobby, "r3"), [])
+        self.lobby.drop("r3")
+        self.assertEqual(told(self.lobby, "r3"), ["gone r3"])
+
+    def test_a_list_shown_between_pushes_is_brought_to_the_last(self) -> None:
+        """r3 overtakes r9 and falls back before the push; a sign-in in
+        between was shown r3 and not r9: the push takes r3 out and brings
+        r9 back, though r9 never changed."""
+        self.lobby.put("r3", room("r3", 12))
+        self.assertEqual(names(self.lobby), ["general", "r3", "r10"])  # a sign-in
+        self.lobby.put("r3", room("r3", 3))
+        self.assertEqual(told(self.lobby, "r3"), ["gone r3", "room r9"])
+        self.assertEqual(told(self.lobby), [])  # the next push starts from here
+
+    def test_nobody_watching_follows_nothing(self) -> None:
+        """Watching again starts from the list then: what was shown while
+        nobody watched is not told."""
+        self.lobby.watching(False)
+        self.lobby.put("r3", room("r3", 12))
+        self.assertEqual(names(self.lobby), ["general", "r3", "r10"])
+        self.lobby.watching(True)
+        self.lobby.put("r3", room("r3", 13))
+        self.assertEqual(told(self.lobby, "r3"), ["room r3"])

@@ -120,11 +120,9 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DepartureKind,
     Event,
-    ListedRoom,
     Listing,
     LobbyChanges,
     Renamed,
-    RoomGone,
     RoomRenamed,
     Sighting,
     StoredEvent,
@@ -199,12 +197,14 @@ class LocalBackend:
         #: append is 104): an idle member holds one.
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
-        self.lobby = LobbyWatchers(clock, config.lobby_interval, self._lobby_entries)
         #: The lobby's list, and the rooms whose listing changed since it
         #: was last brought up to date (at the next read: a room's listing
         #: is told changed before some of its changes are made).
         self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
         self._relist: dict[str, None] = {}
+        self.lobby = LobbyWatchers(
+            clock, config.lobby_interval, self._lobby_entries, self.lobby_list
+        )
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -582,7 +582,14 @@ class LocalBackend:
     async def list_rooms(self) -> Listing:
         return Listing([room.info() for room in self.rooms.values()])
 
+    async def count_rooms(self) -> int:
+        return len(self.rooms)
+
     async def lobby_rooms(self) -> Listing:
+        return self._lobby_list().listing()
+
+    def _lobby_list(self) -> LobbyList:
+        """The lobby's list, with the rooms changed since put again."""
         lobby_list = self.lobby_list
         relist, self._relist = self._relist, {}
         for key in relist:
@@ -591,7 +598,7 @@ class LocalBackend:
                 lobby_list.drop(key)
             else:
                 lobby_list.put(key, room.info())
-        return lobby_list.listing()
+        return lobby_list
 
     async def names_online(self) -> list[str]:
         return [session.name for _, session in self.sessions.named()]
@@ -969,25 +976,32 @@ class LocalBackend:
 
     async def _apply_conversation(self, change: DecidedChange) -> None:
         """A conversation's change, refused (nothing applied) if it rests on
-        the recipient's account being
+        a party's account being
         :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
         process: nothing is written between this read and the apply)."""
-        premise = change.premise(PartyRegistered)
-        if (
-            premise is not None
-            and await self.account_store.get(premise.account) is None
-        ):
-            raise PremiseFailedError(None, premise)
+        await self._check_parties(change)
         await self.conversations.apply(change)
+
+    async def _check_parties(self, change: DecidedChange) -> None:
+        """:class:`~chatroom.core.changes.PremiseFailedError` naming the
+        first :class:`~chatroom.core.changes.PartyRegistered` of ``change``
+        whose account is not registered."""
+        for premise in change.premises:
+            if (
+                isinstance(premise, PartyRegistered)
+                and await self.account_store.get(premise.account) is None
+            ):
+                raise PremiseFailedError(None, premise)
 
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
         """A private message kept for an absent account: registered still
-        and nobody signed in to it, as the core read (else refused: the
-        core tells it instead), then the conversations' premise and
-        keeping."""
+        (and its sender's, if it rests on that) and nobody signed in to
+        it, as the core read (else refused: the core tells it instead),
+        then the conversations' premise and keeping."""
         await self._check_registered(change)
+        await self._check_parties(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
                 found = self._target(premise.user)
@@ -1237,14 +1251,7 @@ class LocalBackend:
         self._relist[key] = None
 
     async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        entries: list[ListedRoom | RoomGone] = []
-        for key, name in changed.items():
-            room = self.rooms.get(key)
-            if room is None or room.policy.secret:  # secret: not in the lobby
-                entries.append(RoomGone(name))
-            else:
-                entries.append(room.info())
-        return LobbyChanges(entries)
+        return self._lobby_list().watched(changed)
 
 
 def _made_and_shown(

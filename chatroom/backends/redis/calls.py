@@ -130,6 +130,13 @@ class RedisCalls:
         #: A call is not judged late while Redis's replies wait unread on
         #: the links that carry calls (:mod:`~chatroom.redisclient.deadlines`).
         self.deadlines.answering = lambda: commands.unread() or heartbeat.unread()
+        #: The three links go to one Redis: a read on any of them is Redis
+        #: answering, so a call waiting behind a long queue is given more
+        #: time instead of the link dropped (a heartbeat answered, or the
+        #: room's messages arriving, while the commands link's replies come
+        #: slowly, say so).
+        heard = commands.hearing
+        subscriber.hearing = heartbeat.hearing = heard
         #: False until the node has resumed: only the resume may run then.
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.
@@ -203,12 +210,14 @@ class RedisCalls:
         args: tuple[Any, ...] = (),
     ) -> Any:
         """What ``running`` (sent on ``link``) answers, within one deadline
-        of :attr:`deadlines`; ``UNAVAILABLE`` if Redis is lost or too slow
-        (then the link is dropped). A script Redis does not know
-        (``NOSCRIPT``: it is new, restarted, or a replica a failover
-        promoted, since scripts are not replicated) is sent again by its
-        ``source`` on the same link, within the same deadline."""
-        watch = self.deadlines.watch(running)
+        of :attr:`deadlines` (more while Redis answers the calls before it,
+        :mod:`~chatroom.redisclient.deadlines`); ``UNAVAILABLE`` if Redis
+        is lost or silent for the timeout (then the link is dropped). A
+        script Redis does not know (``NOSCRIPT``: it is new, restarted, or
+        a replica a failover promoted, since scripts are not replicated)
+        is sent again by its ``source`` on the same link, within the same
+        deadline."""
+        watch = self.deadlines.watch(running, hearing=link.hearing)
         try:
             try:
                 return await running
@@ -315,7 +324,7 @@ class RedisCalls:
         not a timer per message."""
         if waiting.called:
             return  # the usual case under load: the event came first
-        watch = self.deadlines.watch(waiting)
+        watch = self.deadlines.watch(waiting, hearing=self.subscriber.hearing)
         try:
             await waiting
         except defer.CancelledError:
@@ -371,7 +380,7 @@ class RedisCalls:
         # :mod:`~chatroom.redisclient.deadlines`): a node busy accepting a
         # storm of connections does not drop a subscriber link whose Redis
         # answered.
-        watch = self.deadlines.watch(subscribing)
+        watch = self.deadlines.watch(subscribing, hearing=self.subscriber.hearing)
         try:
             await subscribing
         except defer.CancelledError:

@@ -16,6 +16,12 @@ are the prefix's keys, so in one slot of a Redis Cluster.
   ``last`` the time of the newest (milliseconds); it expires its
   ``forget`` after the newest, so a key nobody guesses at again costs
   nothing.
+- ``P guesses``: a sorted set of every key counted, k by when it is
+  forgotten (ms). The keys are bounded as in one process's memory
+  (:class:`~chatroom.core.throttle.MemoryFailures`): each count drops the
+  keys forgotten by then, and past ``keys`` keys those nearest their
+  forgetting, so guesses from endless addresses or at endless names
+  cannot fill Redis for the hour an address's count is kept.
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from __future__ import annotations
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import changes
+from chatroom.core.throttle import FAILURE_KEYS
 
-#: ARGV: P, the step's time in ms, the premises' count, each premise (k,
-#: free, the waits' count, the waits in ms), then the operations ('count' k
-#: forget-ms, 'uncount' k, 'clear' k). {0, 0} when applied; else {i, ms}:
-#: the i-th premise failed, ms left of its wait, and nothing was counted.
+#: ARGV: P, the step's time in ms, the keys kept at most, the premises'
+#: count, each premise (k, free, the waits' count, the waits in ms), then
+#: the operations ('count' k forget-ms, 'uncount' k, 'clear' k). {0, 0}
+#: when applied; else {i, ms}: the i-th premise failed, ms left of its
+#: wait, and nothing was counted.
 APPLY = Script("failures")
 
 
@@ -38,8 +46,10 @@ def _ms(seconds: float) -> int:
 class RedisFailures:
     """Failures counted per key, shared by every node of the cluster."""
 
-    def __init__(self, calls: RedisCalls) -> None:
+    def __init__(self, calls: RedisCalls, keys: int = FAILURE_KEYS) -> None:
         self.calls = calls
+        #: The keys counted at most (``P guesses``).
+        self.keys = keys
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """One script: every :class:`~chatroom.core.changes.WaitedOut`
@@ -48,7 +58,8 @@ class RedisFailures:
         cleared."""
         if not isinstance(change.subject, changes.CountedFailures):
             raise TypeError(f"{change.subject!r} counts no failures")
-        args: list[str | int] = [_ms(change.subject.at), len(change.premises)]
+        args: list[str | int] = [_ms(change.subject.at), self.keys]
+        args.append(len(change.premises))
         waited: list[changes.WaitedOut] = []
         for premise in change.premises:
             if not isinstance(premise, changes.WaitedOut):

@@ -65,7 +65,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.prelude import Script
-from chatroom.backends.redis.replies import listed_room, lobby_changes
+from chatroom.backends.redis.replies import listed_room
 from chatroom.backends.redis.shared_read import SharedRead
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed
 from chatroom.core.lobby import LobbyWatchers
@@ -138,7 +138,7 @@ class RedisListing:
         self.lobby_list = lobby_list
         self.channel = f"{prefix}lobby".encode()
         self.available = available
-        self.watchers = LobbyWatchers(clock, interval, self._entries)
+        self.watchers = LobbyWatchers(clock, interval, self._entries, lobby_list)
         #: Where rooms share the server's slot, the changes are read for the
         #: watchers once per ``interval`` while there are any (a sign-in's
         #: read tells them too).
@@ -239,6 +239,11 @@ class RedisListing:
         """Every room, oldest first, as Redis has them now."""
         await self.read()
         return self.lobby_list.everything()
+
+    async def count(self) -> int:
+        """How many rooms Redis has now, secret ones too."""
+        await self.read()
+        return len(self.lobby_list)
 
     async def lobby(self) -> Listing:
         """The lobby's list (:class:`~chatroom.core.lobby_list.LobbyList`),
@@ -361,5 +366,9 @@ class RedisListing:
         return [row for reply in replies for row in reply]
 
     async def _entries(self, changed: dict[str, str]) -> LobbyChanges:
-        """The watchers' entries for the rooms that changed (key: name)."""
-        return lobby_changes(await self._rows_of(list(changed)), changed)
+        """The watchers' entries for the rooms that changed (key: name), as
+        the lobby's list shows them once read up to date (where rooms share
+        the server's slot, one read of the changes since; else of the rooms
+        the news named)."""
+        await self.read()
+        return self.lobby_list.watched(changed)

@@ -26,9 +26,10 @@ from chatroom.core import changes, codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
 
-#: ARGV: P, conversation, the message (unnumbered), retention, the account
-#: that must be registered ('' for none). Returns the id, or 0 (nothing
-#: kept) if that account is not registered.
+#: ARGV: P, conversation, the message (unnumbered), retention, then the
+#: accounts that must be registered (none, one or both parties'). Returns
+#: the id, or -i (nothing kept) if the i-th of those accounts is not
+#: registered.
 APPEND = Script("private-append")
 
 #: ARGV: P, conversation, count, before ('' for the newest). The messages.
@@ -43,9 +44,10 @@ WAITING = Script("private-waiting")
 
 #: ARGV: P, account, message (numbered), bound, the sender's account and
 #: seat token ('' for none), whether the account must be registered ('1')
-#: or not ('-'). 'gone' (not registered), 'online', 'full' or 'kept';
-#: kept, the sender's copy goes to its sessions on other nodes than the
-#: token's.
+#: or not ('-'), the sender's account that must be registered ('' for
+#: none). 'gone' (not registered), 'sender gone', 'online', 'full' or
+#: 'kept'; kept, the sender's copy goes to its sessions on other nodes
+#: than the token's.
 KEEP = Script("private-keep")
 
 #: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
@@ -117,17 +119,21 @@ class RedisConversations:
         change: changes.DecidedChange,
     ) -> None:
         """``APPEND``, the message numbered (its ``id`` set), or refused if
-        the account it rests on is not registered."""
-        registered = change.premise(changes.PartyRegistered)
-        if change.premises != (() if registered is None else (registered,)):
+        an account it rests on is not registered."""
+        registered = [
+            premise
+            for premise in change.premises
+            if isinstance(premise, changes.PartyRegistered)
+        ]
+        if len(registered) != len(change.premises):
             raise TypeError(f"a message appended on other premises: {change!r}")
-        account = "" if registered is None else registered.account
+        accounts = [premise.account for premise in registered]
         data = unnumbered(op.event)
         event_id = int(
-            await self.calls.eval(APPEND, conversation, data, self.retention, account)
+            await self.calls.eval(APPEND, conversation, data, self.retention, *accounts)
         )
-        if not event_id:
-            raise changes.PremiseFailedError(None, registered)
+        if event_id <= 0:
+            raise changes.PremiseFailedError(None, registered[-event_id - 1])
         op.event.id = str(event_id)
 
     async def _keep(self, change: changes.DecidedChange) -> None:
@@ -139,6 +145,7 @@ class RedisConversations:
         absent = change.premise(changes.SessionIs)
         fewer = change.premise(changes.FewerWaitingThan)
         registered = change.premise(changes.Registered)
+        sender = change.premise(changes.PartyRegistered)
         (keep,) = change.of(changes.KeepPrivate)
         if absent is None or absent.session or fewer is None:
             raise TypeError(f"a message kept on other premises: {change!r}")
@@ -150,9 +157,12 @@ class RedisConversations:
             keep.copy_account,
             keep.copy_token,
             "-" if registered is None else "1",
+            "" if sender is None else sender.account,
         )
         if reply == b"gone":
             raise changes.PremiseFailedError(None, registered)
+        if reply == b"sender gone":
+            raise changes.PremiseFailedError(None, sender)
         if reply == b"online":
             raise changes.PremiseFailedError(None, absent)
         if reply == b"full":

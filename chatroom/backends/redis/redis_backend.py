@@ -862,6 +862,9 @@ class RedisBackend:
     async def list_rooms(self) -> Listing:
         return await self.listing.every_room()
 
+    async def count_rooms(self) -> int:
+        return await self.listing.count()
+
     async def lobby_rooms(self) -> Listing:
         return await self.listing.lobby()  # one read for a storm's sign-ins
 

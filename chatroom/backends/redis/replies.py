@@ -31,7 +31,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
-from chatroom.core.events import ListedRoom, LobbyChanges, Message, RoomGone
+from chatroom.core.events import ListedRoom, Message
 from chatroom.core.facts import RoomFacts, RoomPolicy, Target
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session
@@ -52,20 +52,6 @@ def listed_room(row: list[Any]) -> ListedRoom:
     return ListedRoom(
         name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
     )
-
-
-def lobby_changes(rows: list[list[Any]], changed: dict[str, str]) -> LobbyChanges:
-    """The ``LISTED_ROOM`` script's rows for the rooms in ``changed`` (key:
-    name) as the lobby shows them: a room gone, or secret, is gone from the
-    lobby."""
-    entries: list[ListedRoom | RoomGone] = []
-    for row in rows:
-        info = listed_room(row) if len(row) > 1 else None
-        if info is None or info.secret:
-            entries.append(RoomGone(changed[row[0].decode()]))
-        else:
-            entries.append(info)
-    return LobbyChanges(entries)
 
 
 def parse_target(row: list[Any]) -> Target | None:

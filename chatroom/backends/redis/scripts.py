@@ -67,6 +67,9 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             codes), ``last`` the newest's time (ms); expires
                             its back-off's forgetting time after it
                             (:mod:`.failures`)
+``P guesses``               sorted set: every k counted, by when it is
+                            forgotten (ms): the keys kept to 100,000
+                            (:mod:`.failures`)
 ``P markers:<a>``           hash room key → id: account a's read markers
                             (:mod:`.markers`)
 ``P settings:<a>``          hash setting → value: account a's settings

@@ -87,6 +87,11 @@ class RoomService:
         where = None if member is None else self.identities.seat(member)
         return rules.listed_for(listing, self.backend.joined_room, where)
 
+    async def count_rooms(self) -> int:
+        """How many rooms there are, secret ones too (``LUSERS``), counted
+        without listing them."""
+        return await self.backend.count_rooms()
+
     async def lobby_rooms(self, member: Member) -> Listing:
         """What ``member`` is shown on entering the lobby: at most
         ``--lobby-rooms`` rooms, the permanent and the most populated,

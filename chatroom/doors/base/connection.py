@@ -423,19 +423,64 @@ class Connection:
         user's commands take effect in the order they were sent. A failure
         goes to ``refused``, the door's error boundary. Returns True if the
         command is still waiting.
+
+        A line of a connection without a name yet is a sign-on: it runs
+        with one of the server's slots (:mod:`~chatroom.doors.base.admission`),
+        or, with none free, waits for one, this connection's reading paused
+        meanwhile.
         """
+        if self._timer_purpose != LOGIN:  # named: the usual case
+            return self._step(command, refused, False)
+        signons = self.server.signons
+        if not signons.take(self):
+            self.door.pauseProducing()
+            signons.hold(self, lambda: self._start_held(command, refused))
+            return True
+        return self._step(command, refused, True)
+
+    def _step(
+        self,
+        command: Coroutine[Any, Any, None],
+        refused: Callable[[Failure], None],
+        signing_on: bool,
+    ) -> bool:
+        """:meth:`run`'s work; ``signing_on``: the line holds a sign-on
+        slot, given back once it is answered."""
         try:
             command.send(None)
         except StopIteration:
+            if signing_on:
+                self.server.signons.give_back(self)
             return False
         except Exception:
             refused(Failure())
+            if signing_on:
+                self.server.signons.give_back(self)
             return False
         self.door.pauseProducing()
         waiting = Deferred.fromCoroutine(command)
         waiting.addErrback(refused)
-        waiting.addBoth(self._done_waiting)
+        waiting.addBoth(self._signed_on if signing_on else self._done_waiting)
         return True
+
+    def _start_held(
+        self,
+        command: Coroutine[Any, Any, None],
+        refused: Callable[[Failure], None],
+    ) -> bool:
+        """A sign-on slot is free for the line held: run it, then read on
+        (unless it waits); False if the connection closed meanwhile."""
+        if self.closing:
+            command.close()
+            return False
+        if not self._step(command, refused, True):
+            self._done_waiting(None)
+        return True
+
+    def _signed_on(self, result: object) -> None:
+        """A sign-on's line is answered: its slot is free."""
+        self.server.signons.give_back(self)
+        self._done_waiting(result)
 
     def _done_waiting(self, result: object) -> None:
         if not self.closing and self._flood.held is None:

@@ -34,6 +34,7 @@ from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.oidc import OidcSignIn
 from chatroom.core.registry import Registry
+from chatroom.doors.base.admission import SignOns
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
 from chatroom.doors.base.sendq import Flusher
@@ -153,6 +154,9 @@ class DoorHub:
         #: Every connection's login, idle and ping deadline, on one timer
         #: (chatroom.doors.base.deadlines).
         self.deadlines = Deadlines(clock)
+        #: The sign-ons in flight, at most ``--signons-in-flight``
+        #: (chatroom.doors.base.admission).
+        self.signons = SignOns(config.signons_in_flight)
         self._flood_rules: FloodRules | None = None
         #: Admitted and open (most), admitted only (an HTTP request's
         #: channel), and open only (refused, or harvested and closing).
@@ -179,7 +183,8 @@ class DoorHub:
         """A reload: ``config`` from now on, for every connection.
 
         What connections read from the configuration when they use it (the
-        MOTD, ``--max-clients``, ``--max-per-ip``, the login and ping
+        MOTD, ``--max-clients``, ``--max-per-ip``, ``--signons-in-flight``,
+        the login and ping
         timers, a new connection's ``--sendq`` and ``--max-line``) follows
         at once; the flood rules every connection's gate shares are updated
         in place, so the new rate applies to everyone, nobody reconnecting.
@@ -189,6 +194,7 @@ class DoorHub:
         """
         self.config = config
         self.registry.reconfigure(config)
+        self.signons.reconfigure(config.signons_in_flight)
         self.invitations.mode = config.registration
         if self._flood_rules is not None:
             self._flood_rules.update(config)

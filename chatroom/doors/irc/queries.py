@@ -151,7 +151,7 @@ async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     here = session.server.census()
     every = await session.registry.presence.census()
     users, invisible, unknown = every.users, every.invisible, every.unknown
-    rooms = len((await session.registry.rooms.list_rooms()).rooms)
+    rooms = await session.registry.rooms.count_rooms()
     session.numeric(
         irc.RPL_LUSERCLIENT,
         f"There are {users - invisible} users and {invisible} invisible on 1 servers",

@@ -55,6 +55,23 @@ class ServerCollector:
         rooms = GaugeMetricFamily("chatroom_rooms", "Rooms (the whole cluster's).")
         rooms.add_metric([], self.rooms)
         yield rooms
+        signons = self.server.signons
+        yield GaugeMetricFamily(
+            "chatroom_signons_in_flight",
+            "Sign-ons running (--signons-in-flight at most).",
+            value=len(signons),
+        )
+        yield GaugeMetricFamily(
+            "chatroom_signons_waiting",
+            "Names waiting for a sign-on slot.",
+            value=signons.waiting(),
+        )
+        yield CounterMetricFamily(
+            "chatroom_signon_door_shut",
+            "Times a name found every sign-on slot taken: the line and IRC "
+            "ports stopped accepting until one was free.",
+            value=signons.shut_times,
+        )
         yield CounterMetricFamily(
             "chatroom_deliveries",
             "Events handed to members (an event to n members counts n).",

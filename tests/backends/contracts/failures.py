@@ -39,6 +39,10 @@ class FailuresContract:
         """The counter under test (a back-end: its ``apply``)."""
         raise NotImplementedError
 
+    def keep_at_most(self, keys: int) -> None:
+        """The counter under test keeps at most ``keys`` keys."""
+        raise NotImplementedError
+
     def guesses(self) -> Guesses:
         # The counts' times are the core's clock's: the test's own, where
         # it has one, else one kept for the test.
@@ -114,3 +118,23 @@ class FailuresContract:
         self.assertTrue(35 <= refused.wait <= 40, refused.wait)  # type: ignore[attr-defined]
         refused = yield self.throttled((FailureBackoff("name", 1, 500, 500, 3600), "k"))
         self.assertTrue(495 <= refused.wait <= 500, refused.wait)  # type: ignore[attr-defined]
+
+    @defer.inlineCallbacks
+    def test_the_keys_are_bounded(self) -> Generator[Any, Any, None]:
+        """Past its keys, the counter drops the forgotten ones first, then
+        those counted longest ago: a guesser with endless addresses cannot
+        fill memory, and the newest counts stay."""
+        self.keep_at_most(2)
+        guesses = self.guesses()
+        quick = FailureBackoff("quick", free=1, base=60, cap=60, forget=10)
+        yield defer.Deferred.fromCoroutine(guesses.attempt((quick, "gone")))
+        self.clock.advance(10)
+        for key in ("old", "new", "newest"):
+            yield self.attempt((NAME, key))
+            self.clock.advance(1)
+        for key in ("new", "newest"):  # kept: NAME has 3 free, these used 1
+            for _ in range(NAME.free - 1):
+                yield self.attempt((NAME, key))
+            yield self.throttled((NAME, key))
+        for _ in range(NAME.free):  # dropped: starts over
+            yield self.attempt((NAME, "old"))

@@ -370,25 +370,61 @@ class UserDataContract(IRCContractBase):
         for her), and no conversation names her again. The same message
         to dave, registered and away, is kept in theirs."""
         yield self.alice_deleted_dave_away()
+        yield self.appended_late("carol", "alice", refused="NO_SUCH_USER")
+        yield self.appended_late("carol", "dave")
+        self.assertEqual((yield self.traces("alice")), [])
+
+    @defer.inlineCallbacks
+    def test_a_message_kept_from_an_account_deleted_meanwhile_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's private message kept for dave (away), decided before her
+        account's deletion took what waits from her, and applied after:
+        refused on its premise that alice is registered, and nothing of
+        hers waits for dave; carol's is kept."""
+        yield self.alice_deleted_dave_away()
         backend = chat_core(self.server).backend
-        for name in ("alice", "dave"):
-            key = conversation_key("carol", name)
-            message = PrivateMessage("carol", name, "2026-11-27T02:00:00Z", "hi")
-            recipient = Target(name, name)
-            change = appended(key, message, recipient)
-            if name == "alice":
-                refused = defer.ensureDeferred(backend.apply(change))
-                refusal = yield self.assertFailure(refused, PremiseFailedError)
+        dave = Target("dave", "dave")
+        for sender in ("alice", "carol"):
+            message = PrivateMessage(sender, "dave", "2026-11-27T02:00:00Z", "hi")
+            message.id = "1"
+            key = conversation_key(sender, "dave")
+            change = kept_for(dave, key, message, 100, NO_COPY, sender)
+            if sender == "alice":
+                refusal = yield self.assertFailure(
+                    defer.ensureDeferred(backend.apply(change)), PremiseFailedError
+                )
                 self.assertEqual(refusal.premise, PartyRegistered("alice"))
-                told = defer.ensureDeferred(append(backend, key, message, recipient))
-                answer = yield self.assertFailure(told, ChatError)
-                self.assertEqual(answer.code, "NO_SUCH_USER")  # what carol sees
             else:
                 yield defer.ensureDeferred(backend.apply(change))
-            page = backend.conversations.page(key, 10, None)
-            kept = yield defer.ensureDeferred(page)
-            self.assertEqual([e.text for e in kept], [] if name == "alice" else ["hi"])
+        self.assertEqual((yield self.what_is_kept_for("dave"))[0], 1)
         self.assertEqual((yield self.traces("alice")), [])
+
+    @defer.inlineCallbacks
+    def appended_late(
+        self, sender: str, recipient: str, refused: str = ""
+    ) -> Generator[Any, Any, None]:
+        """A private message from account ``sender`` to account
+        ``recipient``, appended to their conversation as decided before
+        alice's deletion: kept, or refused on alice's ``PartyRegistered``
+        (the sender told ``refused``) and nothing kept."""
+        backend = chat_core(self.server).backend
+        key = conversation_key(sender, recipient)
+        message = PrivateMessage(sender, recipient, "2026-11-27T02:00:00Z", "hi")
+        found = Target(recipient, recipient)
+        change = appended(key, message, found, sender)
+        if refused:
+            refusal = yield self.assertFailure(
+                defer.ensureDeferred(backend.apply(change)), PremiseFailedError
+            )
+            self.assertEqual(refusal.premise, PartyRegistered("alice"))
+            told = defer.ensureDeferred(append(backend, key, message, found, sender))
+            answer = yield self.assertFailure(told, ChatError)
+            self.assertEqual(answer.code, refused)  # what the sender sees
+        else:
+            yield defer.ensureDeferred(backend.apply(change))
+        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        self.assertEqual([e.text for e in kept], [] if refused else ["hi"])
 
     @defer.inlineCallbacks
     def test_a_subscription_for_an_account_gone_is_not_allowed(
@@ -406,6 +442,20 @@ class UserDataContract(IRCContractBase):
         refusal = yield self.assertFailure(adding, ChatError)
         self.assertEqual(refusal.code, "NOT_ALLOWED")
         self.assertEqual((yield self.what_is_kept_for("alice"))[1], [])
+
+    @defer.inlineCallbacks
+    def test_a_message_from_an_account_deleted_meanwhile_keeps_nothing(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's private message to dave, decided by a node that had not
+        yet heard that her account was deleted and appended to their
+        conversation after it: refused on its premise that alice, the
+        sender, is registered (she is told ``NOT_ALLOWED``), and no
+        conversation names her again. The same message from carol is kept."""
+        yield self.alice_deleted_dave_away()
+        yield self.appended_late("alice", "dave", refused="NOT_ALLOWED")
+        yield self.appended_late("carol", "dave")
+        self.assertEqual((yield self.traces("alice")), [])
 
     @defer.inlineCallbacks
     def test_what_waits_for_others_goes_with_its_sender(

@@ -12,11 +12,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.core.throttle import (
-    FailureBackoff,
-    Guesses,
     MemoryFailures,
     SharedFailures,
-    ThrottledError,
 )
 from tests.backends.contracts.failures import NAME, FailuresContract
 from tests.backends.contracts.handler import CONFIG
@@ -30,6 +27,11 @@ class LocalFailuresTests(FailuresContract, unittest.TestCase):
 
     def counter(self) -> SharedFailures:
         return chat_core(self.server).backend
+
+    def keep_at_most(self, keys: int) -> None:
+        failures = chat_core(self.server).backend.failures
+        assert isinstance(failures, MemoryFailures), failures
+        failures.keys = keys
 
     @defer.inlineCallbacks
     def test_the_wait_doubles_to_the_cap_then_is_forgotten(
@@ -49,25 +51,3 @@ class LocalFailuresTests(FailuresContract, unittest.TestCase):
         self.clock.advance(NAME.forget)
         for _ in range(NAME.free):
             yield self.attempt((NAME, "alice"))
-
-    @defer.inlineCallbacks
-    def test_the_table_is_bounded(self) -> Generator[Any, Any, None]:
-        """Past its keys, the counter drops the forgotten ones first, then
-        the oldest: a guesser with endless addresses cannot fill memory,
-        and the newest counts stay."""
-        counter = MemoryFailures(self.clock, keys=2)
-        guesses = Guesses(counter.apply, self.clock)
-        quick = FailureBackoff("quick", free=1, base=60, cap=60, forget=10)
-        yield defer.Deferred.fromCoroutine(guesses.attempt((quick, "gone")))
-        self.clock.advance(10)
-        for key in ("old", "new", "newest"):
-            yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, key)))
-        for key in ("new", "newest"):  # kept: NAME has 3 free, these used 1
-            for _ in range(NAME.free - 1):
-                yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, key)))
-            yield self.assertFailure(
-                defer.Deferred.fromCoroutine(guesses.attempt((NAME, key))),
-                ThrottledError,
-            )
-        for _ in range(NAME.free):  # dropped: starts over
-            yield defer.Deferred.fromCoroutine(guesses.attempt((NAME, "old")))

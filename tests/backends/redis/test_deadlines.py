@@ -19,7 +19,12 @@ from twisted.trial import unittest
 
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.caught_up import CaughtUp
-from chatroom.redisclient.deadlines import CallDeadlines, within
+from chatroom.redisclient.deadlines import (
+    HEARD_TIMEOUTS,
+    CallDeadlines,
+    Hearing,
+    within,
+)
 from chatroom.redisclient.link import RedisLink
 from chatroom.redisclient.shard_subscribers import ShardSubscribers
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
@@ -39,10 +44,11 @@ class DeadlinesCase(unittest.TestCase):
         while self.clock.seconds() < until:
             self.clock.advance(min(0.01, until - self.clock.seconds()))
 
-    def call(self) -> defer.Deferred[bytes]:
-        """A call in flight, watched until it fires (as RedisCalls.eval does)."""
+    def call(self, hearing: Hearing | None = None) -> defer.Deferred[bytes]:
+        """A call in flight, watched until it fires (as RedisCalls.eval does),
+        on a Redis whose reads ``hearing`` counts, if given."""
         running: defer.Deferred[bytes] = defer.Deferred()
-        watch = self.deadlines.watch(running)
+        watch = self.deadlines.watch(running, hearing=hearing)
 
         def done(result: object) -> object:
             self.deadlines.done(watch)
@@ -192,6 +198,78 @@ class StalledNodeTests(DeadlinesCase):
         self.assertFalse(running.called)
         self.clock.pump([0.6] * 2)  # 6 s
         self.failureResultOf(running, defer.CancelledError)
+
+
+class SlowRedisTests(DeadlinesCase):
+    """A Redis behind on its queue (a storm of sign-ins from many nodes)
+    answers every call, in order, each later than the last: a call that
+    waits past its deadline while Redis answers the calls before it is
+    given more time, not failed (its link would be dropped)."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.hearing = Hearing()
+
+    def test_call_behind_a_queue_waits_while_redis_answers(self) -> None:
+        """Ten calls, Redis answering one a second: the last is answered
+        9 s after it began, past its 5 s deadline, and none is cancelled."""
+        calls = [self.call(self.hearing) for _ in range(10)]
+        for each in calls:
+            self.listen(0.9)
+            self.assertFalse(each.called)
+            self.hearing.reads += 1  # the reply read from the link
+            each.callback(b"OK")
+        for each in calls:
+            self.assertEqual(self.successResultOf(each), b"OK")
+
+    def test_silent_redis_is_found_at_the_deadline(self) -> None:
+        """Nothing read from Redis since the call began: cancelled at its
+        deadline, as without hearing (a frozen Redis, or its network gone)."""
+        running = self.call(self.hearing)
+        self.listen(4.9)
+        self.assertFalse(running.called)
+        self.listen(0.2)
+        self.failureResultOf(running, defer.CancelledError)
+
+    def test_redis_that_falls_silent_is_found_a_timeout_later(self) -> None:
+        """Redis answered the call before this one, then nothing: this call
+        is given one more timeout from its deadline, and cancelled at its
+        end (10 s after it began, give or take a tick)."""
+        before, running = self.call(self.hearing), self.call(self.hearing)
+        self.listen(1)
+        self.hearing.reads += 1
+        before.callback(b"OK")
+        self.listen(9)
+        self.assertFalse(running.called)
+        self.listen(0.6)
+        self.failureResultOf(running, defer.CancelledError)
+
+    def test_a_call_redis_never_answers_while_answering_others(self) -> None:
+        """Redis answers (other links' replies keep coming) but never this
+        call: it is cancelled once it has waited HEARD_TIMEOUTS timeouts."""
+        running = self.call(self.hearing)
+        limit = 5.0 * HEARD_TIMEOUTS
+        while self.clock.seconds() < limit - 0.5:
+            self.listen(0.5)
+            self.hearing.reads += 1
+        self.assertFalse(running.called)
+        for _ in range(12):  # 6 s more, still heard
+            self.listen(0.5)
+            self.hearing.reads += 1
+        self.failureResultOf(running, defer.CancelledError)
+
+    def test_later_calls_keep_their_own_deadlines(self) -> None:
+        """A call given more time goes to the back of the deadlines' order:
+        a call made after it, on a Redis not heard from, is still found at
+        its own deadline."""
+        heard = self.call(self.hearing)
+        self.listen(1)
+        other = self.call()  # no hearing: late at its deadline
+        self.listen(3.5)
+        self.hearing.reads += 1  # heard: the first call waits on
+        self.listen(1.7)
+        self.assertFalse(heard.called)
+        self.failureResultOf(other, defer.CancelledError)
 
 
 class WithinTests(unittest.TestCase):

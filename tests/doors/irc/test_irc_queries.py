@@ -142,6 +142,26 @@ class ServerQueryTests(IRCTestCase):
             ],
         )
 
+    def test_lusers_counts_secret_rooms_and_forgets_rooms_gone(self) -> None:
+        """254 counts every room, a secret one too (``+s``: left out of
+        ``LIST`` for those not in it), and no more a room gone with its
+        last member; the permanent room stays counted, empty."""
+        alice = self.irc("alice")
+        alice.send("JOIN #tea,#cake", "MODE #cake +s")
+        bob = self.irc("bob")
+        self.assertEqual(self.channels_formed(bob), "3")  # general, tea, cake
+        alice.send("PART #tea")
+        self.assertEqual(self.channels_formed(bob), "2")
+        alice.send("PART #cake")
+        self.assertEqual(self.channels_formed(bob), "1")
+
+    def channels_formed(self, client: IRCClient) -> str:
+        """The rooms ``LUSERS`` counts (254)."""
+        client.received()
+        client.send("LUSERS")
+        (line,) = [line for line in client.received() if " 254 " in line]
+        return line.split()[3]
+
     def test_lusers_follows_quits_and_modes(self) -> None:
         """An invisible user who quits, a half-registered connection that
         finishes, and ``-i`` are counted at once (irctest lusers

@@ -3,7 +3,8 @@
 A user entering the lobby (signing in, leaving its last room, put out of
 it) is shown the permanent rooms and the most populated ones, oldest
 first, and ``ROOMS n more`` says how many ``/list`` adds; ``/list`` lists
-every room (docs/protocol.md, *Rooms*).
+every room; a lobby watcher (``/watch on``) is told of the rooms the list
+shows (docs/protocol.md, *Rooms*).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from chatroom.core.config import ServerConfig
 from tests.support import FakeClient, ProtocolTestCase
 
 
-class LobbyListTests(ProtocolTestCase):
+class FourRooms(ProtocolTestCase):
     """Three rooms at most: ``general`` (permanent) and the two fullest."""
 
     config = ServerConfig(rate=0, lobby_rooms=3)
@@ -30,6 +31,10 @@ class LobbyListTests(ProtocolTestCase):
         client.received()
         client.send(name)
         return client.received()
+
+
+class LobbyListTests(FourRooms):
+    """What entering the lobby shows."""
 
     def test_a_sign_in_is_shown_the_permanent_and_the_fullest_rooms(self) -> None:
         """general, then chess (3) and go (2), oldest first; two more."""
@@ -125,6 +130,52 @@ class LobbyListTests(ProtocolTestCase):
             self.sign_in("ann")[1:],
             ["ROOMS 3 2", "ROOM general 0 256", "ROOM go 2 256", "ROOM checkers 3 256"],
         )
+
+
+class LobbyWatchTests(FourRooms):
+    """``/watch on`` keeps the lobby's list current: the rooms it shows,
+    as the list shown on entering the lobby would be now."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.watcher = self.connect("ann")
+        self.watcher.send("/watch on")
+        self.watcher.received()
+
+    def pushed(self) -> list[str]:
+        """What the watcher is sent at the next push."""
+        self.clock.advance(self.config.lobby_interval)
+        return self.watcher.received()
+
+    def test_a_room_the_list_leaves_out_is_not_pushed(self) -> None:
+        """tea grows to 2, as many as go, which was there first: tea stays
+        among the more, and the watcher hears nothing; chess, shown, is."""
+        self.join("tea", "t1")
+        self.assertEqual(self.pushed(), [])
+        self.join("chess", "c3")
+        self.assertEqual(self.pushed(), ["ROOM chess 4 256"])
+
+    def test_a_room_that_overtakes_comes_in_and_the_overtaken_goes(self) -> None:
+        """jazz grows to 3: it comes into the list, and go, the least
+        populated shown, leaves it (ROOM_GONE: not shown any more)."""
+        self.join("jazz", "j1", "j2")
+        self.assertEqual(self.pushed(), ["ROOM jazz 3 256", "ROOM_GONE go"])
+        self.assertEqual(
+            self.sign_in("bob")[1:],
+            ["ROOMS 3 2", "ROOM general 0 256", "ROOM chess 3 256", "ROOM jazz 3 256"],
+        )
+
+    def test_a_room_removed_makes_room_for_the_next(self) -> None:
+        """chess deleted: ROOM_GONE, and tea, the next (1 member, there
+        before jazz), comes in unchanged."""
+        self.people["chess"][0].send("/delete chess")
+        self.assertEqual(self.pushed(), ["ROOM_GONE chess", "ROOM tea 1 256"])
+
+    def test_every_room_removed_is_said(self) -> None:
+        """A room the list leaves out is removed: ROOM_GONE all the same,
+        for a watcher who listed every room (``/list``)."""
+        self.people["jazz"][0].send("/leave")
+        self.assertEqual(self.pushed(), ["ROOM_GONE jazz"])
 
 
 class EveryRoomTests(ProtocolTestCase):

@@ -1,5 +1,7 @@
 
-if ARGV[5] ~= '' and redis.call('HEXISTS', ACCOUNTS, ARGV[5]) == 0 then return 0 end
+for at = 5, #ARGV do
+  if redis.call('HEXISTS', ACCOUNTS, ARGV[at]) == 0 then return 4 - at end
+end
 local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
 local key = P .. 'talk:' .. ARGV[2]
 local data = numbered(ARGV[3], id)
