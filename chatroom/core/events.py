@@ -828,6 +828,15 @@ class Welcome:
     #: How many messages the room has pinned (a door that shows pins says
     #: so, and its client knows to ask for them).
     pins: int = 0
+    #: True when the room marks no member but its owner (no operators, no
+    #: voices, an owner who kept operator status): ``members`` and
+    #: ``owner`` are then all a door needs to list the room with its marks
+    #: (IRC's ``NAMES`` after a ``JOIN``), with no read of the room's roster.
+    #: False when that is not known.
+    owner_alone_marked: bool = False
+    #: The room is secret (IRC's ``@`` in ``NAMES``); False also when the
+    #: back-end did not read its policy with the rest.
+    secret: bool = False
 
     @property
     def count(self) -> int:
