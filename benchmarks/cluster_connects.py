@@ -7,10 +7,11 @@ Run from a checkout (Debian's ``redis-server`` on the PATH)::
         [--monitor]
 
 It starts ``redis-server`` and ``--nodes`` ``chatroom-cluster`` nodes
-sharing one line port (``--reuse-port``, as ``make bench-million`` runs
-them), then the C generator's storm: ``--clients`` clients connect, name
-themselves and join rooms of 100, 50 at a time, spread by the kernel over
-the nodes. Once the nodes count them all it prints, per client:
+sharing one port of ``--door``'s (the line door unless told;
+``--reuse-port``, as ``make bench-million`` runs them), then the C
+generator's storm: ``--clients`` clients connect, name themselves and
+join rooms of 100, 50 at a time, spread by the kernel over the nodes.
+Once the nodes count them all it prints, per client:
 
 - the commands Redis ran (``INFO commandstats``, those its scripts ran
   included), in all and by command;
@@ -171,6 +172,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--monitor", action="store_true")
     parser.add_argument(
+        "--door",
+        choices=("line", "irc", "ws"),
+        default="line",
+        help="the door the storm's clients connect through",
+    )
+    parser.add_argument(
         "--profile",
         metavar="DIR",
         help="py-spy records each node from the storm's start until its "
@@ -184,7 +191,7 @@ def main() -> None:
     nodes = start_shared_nodes(
         options.nodes,
         redis_server,
-        "chatroom",
+        {"line": "chatroom", "irc": "chatroom-irc", "ws": "chatroom-ws"}[options.door],
         ServerCode(sys.executable),
         [*SERVER_OPTIONS, "--max-rooms", "100000"],
     )
@@ -226,7 +233,7 @@ def main() -> None:
                 "concurrency": 50,
                 "tag": secrets.token_hex(3),
                 "timeout": 120,
-                "door": "line",
+                "door": options.door,
                 "sources": 1,
                 "source_base": 2,
             },

@@ -37,8 +37,20 @@
  * time falls in. Histograms use chatroom.bench.stats's buckets (exact below
  * 1 ms, then 0.5 % wide), so the coordinator merges and summarizes them.
  *
+ * A client the server turns away for now comes back, as a person's client
+ * would: answered UNAVAILABLE (or SERVER_FULL, or a web upgrade's 503)
+ * while signing in, closed before it was seated, or its connect refused,
+ * reset or timed out, it closes its socket and connects again after a
+ * back-off of RETRY_FIRST seconds doubling to RETRY_CAP, jittered (half to
+ * all of it, so a crowd turned away at once does not come back at once),
+ * until `timeout`. A refusal that would be the same next time (a bad name,
+ * a protocol error) fails it at once. The name it asks for on a retry may
+ * still be held for its own earlier connection: NAME_TAKEN then is retried
+ * too. A failed client's socket is closed at once.
+ *
  * Talk to the coordinator: print {"ready":...} once every client has joined
- * (or failed), read "start T0" or "stop" on stdin, print {"result":...}.
+ * (or failed), with how many came in after a retry and how many retries
+ * there were, read "start T0" or "stop" on stdin, print {"result":...}.
  * It refuses any HOST outside 127.0.0.0/8: a load test stays on this machine.
  * Every loop is bounded: connecting by `timeout`, waiting for the start by
  * MAX_WAIT seconds, sending by the phases, draining by drain_max.
@@ -70,14 +82,21 @@
 #define MAX_WAIT 600.0
 #define STDIN_TAG ((uint64_t)-1)
 #define TIMER_TAG ((uint64_t)-2)
+#define RETRY_FIRST 1.0
+#define RETRY_CAP 30.0
 
-enum state { IDLE, CONNECTING, JOINING, JOINED, FAILED, CLOSED };
+/* IDLE: not started; WAITING: turned away, back-off running; FAILED: given
+ * up; CLOSED: closed by the server once joined. Only CONNECTING, JOINING
+ * and JOINED have a socket. */
+enum state { IDLE, CONNECTING, JOINING, JOINED, FAILED, CLOSED, WAITING };
 
 struct client {
-    int fd;
+    int fd; /* -1 without a socket */
     int room;
     int state;
-    int attempts;
+    int attempts; /* the room's create/join race, this connection */
+    int retries;  /* times turned away and come back */
+    double retry_at;
     int ws_open; /* the WebSocket door: the upgrade was answered */
     char *carry; /* a partial line from the last read */
     size_t carry_len;
@@ -109,8 +128,10 @@ static uint32_t *client_recv; /* [client * n_windows + window] */
 static double drain_idle = 0.5, drain_max = 10.0, join_timeout = 300.0;
 static int epfd, timerfd_ = -1;
 static int next_connect, in_flight, joined, failed, closed_by_server;
-static uint64_t complaints, errors_shown;
-static char first_errors[1024];
+static int retried_in, retries; /* joined after a retry; retries in all */
+static int *waiting, n_waiting; /* WAITING clients: a heap by retry_at */
+static uint64_t complaints, errors_shown, retries_shown;
+static char first_errors[1024], first_retries[512];
 static double connect_start, connect_end, last_data;
 static size_t out_max;
 static double log_step;
@@ -137,18 +158,87 @@ static int bucket(int64_t us) {
     return key < BUCKETS ? key : BUCKETS - 1;
 }
 
+/* "client N: why" after what `text` holds, made safe for JSON. */
+static void note(char *text, size_t size, struct client *c, const char *why) {
+    size_t used = strlen(text);
+    snprintf(text + used, size - used, "%sclient %d: %s", used ? "; " : "",
+             (int)(c - clients), why);
+    for (char *p = text + used; *p; p++) /* it goes into JSON */
+        if (*p == '"' || *p == '\\' || (unsigned char)*p < 32) *p = '\'';
+}
+
+/* Close c's socket (which takes it out of epoll) and forget its buffers. */
+static void drop(struct client *c) {
+    if (c->fd >= 0) {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
+        close(c->fd);
+        c->fd = -1;
+    }
+    free(c->carry);
+    free(c->out);
+    c->carry = c->out = NULL;
+    c->carry_len = c->out_len = c->out_cap = 0;
+    c->ws_open = c->attempts = 0;
+}
+
+/* Give c up (a refusal that would be the same next time, or no time left). */
 static void fail(struct client *c, const char *why) {
-    if (c->state == JOINED || c->state == FAILED) return;
+    if (c->state == JOINED || c->state == FAILED || c->state == CLOSED) return;
     if (c->state == CONNECTING || c->state == JOINING) in_flight--;
     c->state = FAILED;
     failed++;
-    if (errors_shown++ < 5) {
-        size_t used = strlen(first_errors);
-        snprintf(first_errors + used, sizeof first_errors - used, "%sclient %d: %s",
-                 used ? "; " : "", (int)(c - clients), why);
-        for (char *p = first_errors + used; *p; p++) /* it goes into JSON */
-            if (*p == '"' || *p == '\\' || (unsigned char)*p < 32) *p = '\'';
+    drop(c);
+    if (errors_shown++ < 5) note(first_errors, sizeof first_errors, c, why);
+}
+
+static int sooner(int a, int b) { return clients[a].retry_at < clients[b].retry_at; }
+
+static void push_waiting(int index) {
+    int at = n_waiting++;
+    waiting[at] = index;
+    for (int up; at && sooner(waiting[at], waiting[up = (at - 1) / 2]); at = up) {
+        int t = waiting[at];
+        waiting[at] = waiting[up];
+        waiting[up] = t;
     }
+}
+
+static int pop_waiting(void) {
+    int top = waiting[0], at = 0;
+    waiting[0] = waiting[--n_waiting];
+    for (;;) {
+        int least = at, l = 2 * at + 1, r = l + 1;
+        if (l < n_waiting && sooner(waiting[l], waiting[least])) least = l;
+        if (r < n_waiting && sooner(waiting[r], waiting[least])) least = r;
+        if (least == at) return top;
+        int t = waiting[at];
+        waiting[at] = waiting[least];
+        waiting[least] = t;
+        at = least;
+    }
+}
+
+/* Turned away for now: close, and come back after the back-off (see the
+ * top of this file), or fail if that is past the fill's deadline. */
+static void retry_later(struct client *c, const char *why) {
+    if (c->state != CONNECTING && c->state != JOINING) return;
+    double delay = RETRY_FIRST * pow(2, c->retries);
+    if (delay > RETRY_CAP) delay = RETRY_CAP;
+    double at = now_s() + delay * (0.5 + 0.5 * drand48());
+    if (at > connect_start + join_timeout) {
+        char last[200];
+        snprintf(last, sizeof last, "%s (no time left to come back)", why);
+        fail(c, last);
+        return;
+    }
+    in_flight--;
+    drop(c);
+    c->state = WAITING;
+    c->retries++;
+    c->retry_at = at;
+    retries++;
+    push_waiting((int)(c - clients));
+    if (retries_shown++ < 3) note(first_retries, sizeof first_retries, c, why);
 }
 
 static void want_write(struct client *c, int on) {
@@ -159,7 +249,7 @@ static void want_write(struct client *c, int on) {
 
 /* Write now if nothing is queued; queue what the socket does not take. */
 static void send_bytes(struct client *c, const char *data, size_t len) {
-    if (c->state == CLOSED || c->state == FAILED) return;
+    if (c->fd < 0) return;
     if (!c->out_len) {
         ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
         if (n == (ssize_t)len) return;
@@ -194,6 +284,7 @@ static void client_joined(struct client *c) {
     c->state = JOINED;
     in_flight--;
     joined++;
+    retried_in += c->retries > 0;
     connect_end = now_s();
     start_connect();
 }
@@ -227,18 +318,20 @@ static void on_readable(struct client *c) {
         ssize_t n = recv(c->fd, readbuf + keep, READ_SIZE - keep, 0);
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) {
-            if (c->state == JOINED) closed_by_server++;
-            else fail(c, n == 0 ? "closed by the server" : strerror(errno));
+            if (c->state != JOINED) {
+                retry_later(c, n == 0 ? "closed by the server" : strerror(errno));
+                return;
+            }
+            closed_by_server++;
             c->state = CLOSED;
-            epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-            close(c->fd);
+            drop(c);
             return;
         }
         double now = now_s();
         last_data = now;
         int64_t now_us = (int64_t)(now * 1e6);
         size_t total = keep + n, start = door_feed(c, readbuf, total, now_us);
-        if (c->state == CLOSED || c->state == FAILED) return;
+        if (c->fd < 0) return; /* failed, or turned away */
         c->carry_len = total - start; /* an over-long partial line is dropped */
         if (c->carry_len > READ_SIZE / 2) c->carry_len = 0;
         if (c->carry_len) {
@@ -263,36 +356,57 @@ static int bind_source(struct client *c) {
     return bind(c->fd, (struct sockaddr *)&src, sizeof src);
 }
 
+/* A connect that failed for now (the listener's queue full, the server
+ * not there yet or going): worth another try, as any client would. */
+static int connect_may_retry(int error) {
+    return error == ECONNREFUSED || error == ECONNRESET || error == ECONNABORTED ||
+           error == ETIMEDOUT || error == EAGAIN || error == EPIPE;
+}
+
+static void connect_failed(struct client *c, int error) {
+    if (connect_may_retry(error)) retry_later(c, strerror(error));
+    else fail(c, strerror(error));
+}
+
+static void connect_client(struct client *c) {
+    int index = (int)(c - clients);
+    int to = n_ports ? ports[(index / n_rooms) % n_ports] : port;
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(to)};
+    inet_pton(AF_INET, host, &addr.sin_addr);
+    c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    in_flight++;
+    c->state = CONNECTING;
+    if (c->fd < 0) {
+        fail(c, strerror(errno));
+        return;
+    }
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (n_sources > 0 && bind_source(c) < 0) {
+        fail(c, strerror(errno));
+        return;
+    }
+    if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 && errno != EINPROGRESS) {
+        connect_failed(c, errno);
+        return;
+    }
+    struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN, .data.u64 = (uint64_t)index};
+    epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* Fill the free connect slots: clients whose back-off is over first (they
+ * waited already), then new ones. */
 static void start_connect(void) {
-    while (in_flight < concurrency && next_connect < n_clients) {
-        struct client *c = &clients[next_connect++];
-        int index = (int)(c - clients);
-        int to = n_ports ? ports[(index / n_rooms) % n_ports] : port;
-        struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons(to)};
-        inet_pton(AF_INET, host, &addr.sin_addr);
-        c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        in_flight++;
-        c->state = CONNECTING;
-        if (c->fd < 0) {
-            fail(c, strerror(errno));
-            continue;
+    double now = n_waiting ? now_s() : 0;
+    while (in_flight < concurrency) {
+        if (n_waiting && clients[waiting[0]].retry_at <= now) {
+            struct client *c = &clients[pop_waiting()];
+            if (c->state == WAITING) connect_client(c); /* else failed meanwhile */
+        } else if (next_connect < n_clients) {
+            connect_client(&clients[next_connect++]);
+        } else {
+            return;
         }
-        int one = 1;
-        setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        if (n_sources > 0 && bind_source(c) < 0) {
-            fail(c, strerror(errno));
-            close(c->fd);
-            continue;
-        }
-        if (connect(c->fd, (struct sockaddr *)&addr, sizeof addr) < 0 &&
-            errno != EINPROGRESS) {
-            fail(c, strerror(errno));
-            close(c->fd);
-            continue;
-        }
-        struct epoll_event ev = {.events = EPOLLOUT | EPOLLIN,
-                                 .data.u64 = (uint64_t)(c - clients)};
-        epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
     }
 }
 
@@ -301,9 +415,7 @@ static void on_connected(struct client *c) {
     socklen_t size = sizeof error;
     getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &error, &size);
     if (error) {
-        fail(c, strerror(error));
-        epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
-        close(c->fd);
+        connect_failed(c, error);
         start_connect();
         return;
     }
@@ -314,6 +426,7 @@ static void on_connected(struct client *c) {
 
 static void on_event(struct epoll_event *ev) {
     struct client *c = &clients[ev->data.u64];
+    if (c->fd < 0) return; /* dropped by an earlier event of this batch */
     if (c->state == CONNECTING) {
         if (ev->events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) on_connected(c);
         return;
@@ -477,7 +590,9 @@ int main(int argc, char **argv) {
     }
     clients = calloc(n_clients, sizeof *clients);
     client_recv = calloc((size_t)n_clients * (n_windows ? n_windows : 1), sizeof(uint32_t));
-    for (int i = 0; i < n_clients; i++) clients[i].room = i % n_rooms;
+    for (int i = 0; i < n_clients; i++) clients[i].room = i % n_rooms, clients[i].fd = -1;
+    waiting = calloc(n_clients, sizeof *waiting);
+    srand48((long)getpid() ^ (long)(now_s() * 1e6));
     epfd = epoll_create1(0);
     fcntl(0, F_SETFL, fcntl(0, F_GETFL) | O_NONBLOCK);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = STDIN_TAG};
@@ -492,16 +607,14 @@ int main(int argc, char **argv) {
     while (joined + failed < n_clients) {
         start_connect(); /* refills the slots of clients that failed */
         poll_once(100, NULL);
-        if (now_s() - connect_start > join_timeout) {
-            for (int i = 0; i < n_clients; i++) {
-                if (clients[i].state == IDLE) clients[i].state = CONNECTING, in_flight++;
-                fail(&clients[i], "not joined within the timeout");
-            }
-        }
+        if (now_s() - connect_start > join_timeout)
+            for (int i = 0; i < n_clients; i++) fail(&clients[i], "not joined within the timeout");
     }
     printf("{\"ready\": true, \"joined\": %d, \"error_count\": %d, \"errors\": \"%s\", "
+           "\"retried_in\": %d, \"retries\": %d, \"retry_reasons\": \"%s\", "
            "\"connect_start\": %.6f, \"connect_end\": %.6f, \"cpu\": %.3f}\n",
-           joined, failed, first_errors, connect_start, connect_end, cpu_s() - cpu_start);
+           joined, failed, first_errors, retried_in, retries, first_retries, connect_start,
+           connect_end, cpu_s() - cpu_start);
     fflush(stdout);
 
     int command = 0;

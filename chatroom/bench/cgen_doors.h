@@ -17,6 +17,14 @@
  *         per text frame both ways (docs/web.md). Client frames are masked
  *         as RFC 6455 requires, with a zero key: XOR with zero leaves the
  *         payload as it is, so masking costs no copy.
+ *
+ * How each door turns a client away for now (retry_later in cgen.c): the
+ * line protocol (line and ws) says "ERR UNAVAILABLE ..." (Redis out of
+ * reach) or "ERR SERVER_FULL ..." (--max-clients); IRC says it as a
+ * notice, ":server NOTICE nick :UNAVAILABLE ..." (chatroom.doors.irc.wire's
+ * refusal() for a code with no numeric of its own); the web door answers
+ * a refused upgrade "HTTP/1.1 503". On a retry the client's own name may
+ * still be held for its earlier connection: NAME_TAKEN (IRC: 433) then.
  */
 
 enum door { DOOR_LINE, DOOR_IRC, DOOR_WS };
@@ -109,6 +117,21 @@ static void door_send_text(struct client *c, const char *text, size_t len) {
     send_protocol_line(c, text, len);
 }
 
+/* "ERR CODE ..." (len bytes at line) whose CODE says come back later: the
+ * server's state, not the request, and its own client would retry. */
+static int refused_for_now(struct client *c, const char *line, size_t len) {
+    const char *code = line + 4;
+    size_t left = len - 4;
+    return (left >= 12 && !memcmp(code, "UNAVAILABLE ", 12)) ||
+           (left >= 12 && !memcmp(code, "SERVER_FULL ", 12)) ||
+           (c->retries && left >= 10 && !memcmp(code, "NAME_TAKEN", 10));
+}
+
+/* At most 150 bytes of a line, as a reason. */
+static void reason_of(char *why, size_t size, const char *line, size_t len) {
+    snprintf(why, size, "%.*s", (int)(len < 150 ? len : 150), line);
+}
+
 /* A line of the line protocol (line and WebSocket doors). The server's
  * keepalive PING is answered, so clients held idle longer than
  * --ping-interval + --ping-timeout (a long connect storm) stay. */
@@ -131,9 +154,11 @@ static void chat_line(struct client *c, const char *line, size_t len, int64_t no
         } else if (len >= 4 && !memcmp(line, "ERR ", 4)) {
             int missing = len >= 16 && !memcmp(line + 4, "NO_SUCH_ROOM", 12);
             int exists = len >= 15 && !memcmp(line + 4, "ROOM_EXISTS", 11);
-            if ((!missing && !exists) || ++c->attempts > 5) {
-                char why[160];
-                snprintf(why, sizeof why, "%.*s", (int)(len < 150 ? len : 150), line);
+            char why[160];
+            reason_of(why, sizeof why, line, len);
+            if (refused_for_now(c, line, len)) {
+                retry_later(c, why);
+            } else if ((!missing && !exists) || ++c->attempts > 5) {
                 fail(c, why);
             } else {
                 join_line(c, missing ? "create" : "join");
@@ -178,10 +203,19 @@ static void irc_line(struct client *c, const char *line, size_t len, int64_t now
             send_bytes(c, join, n);
         } else if (end - p >= 4 && !memcmp(p, "366 ", 4)) {
             client_joined(c);
+        } else if (end - p > 7 && !memcmp(p, "NOTICE ", 7)) {
+            const char *text = p + 7; /* "nick :UNAVAILABLE ...": turned away */
+            while (text + 1 < end && !(text[0] == ' ' && text[1] == ':')) text++;
+            if (end - text > 14 && !memcmp(text + 2, "UNAVAILABLE ", 12)) {
+                char why[160];
+                reason_of(why, sizeof why, line, len);
+                retry_later(c, why);
+            }
         } else if (is_error_numeric(p, end)) {
             char why[160];
-            snprintf(why, sizeof why, "%.*s", (int)(len < 150 ? len : 150), line);
-            fail(c, why);
+            reason_of(why, sizeof why, line, len);
+            if (c->retries && !memcmp(p, "433 ", 4)) retry_later(c, why); /* its own */
+            else fail(c, why);
         }
     } else if (c->state == JOINED &&
                (is_error_numeric(p, end) || (end - p > 7 && !memcmp(p, "NOTICE ", 7)))) {
@@ -198,7 +232,7 @@ static size_t feed_lines(struct client *c, const char *buf, size_t total, int64_
         if (len && buf[start + len - 1] == '\r') len--;
         if (door == DOOR_IRC) irc_line(c, buf + start, len, now_us);
         else chat_line(c, buf + start, len, now_us);
-        if (c->state == CLOSED || c->state == FAILED) return total;
+        if (c->fd < 0) return total; /* failed, or turned away */
         start = i + 1;
     }
     return start;
@@ -215,7 +249,8 @@ static size_t feed_frames(struct client *c, const char *buf, size_t total, int64
             char why[160];
             snprintf(why, sizeof why, "upgrade refused: %.*s", (int)(total < 60 ? total : 60),
                      buf);
-            fail(c, why);
+            if (total >= 12 && !memcmp(buf + 9, "503", 3)) retry_later(c, why);
+            else fail(c, why);
             return total;
         }
         c->ws_open = 1;
@@ -244,7 +279,7 @@ static size_t feed_frames(struct client *c, const char *buf, size_t total, int64
         const char *payload = buf + pos + head;
         if (opcode == 1 || opcode == 0) chat_line(c, payload, (size_t)len, now_us);
         else if (opcode == 9) ws_frame(c, 10, payload, (size_t)len); /* PONG */
-        if (c->state == CLOSED || c->state == FAILED) return total;
+        if (c->fd < 0) return total; /* failed, or turned away */
         pos += head + (size_t)len;
     }
     return pos;

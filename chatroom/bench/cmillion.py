@@ -9,7 +9,10 @@ limit needs (:data:`PER_GENERATOR` each), each from loopback addresses of
 its own (:data:`PER_SOURCE` connections each: past about 14,000 to one port
 the kernel scans its used ports on every connect). They behave like idle
 people: they answer pings, and one in a hundred says something in its room
-every ``--million-talk`` seconds.
+every ``--million-talk`` seconds. A client turned away while it signs in
+(``UNAVAILABLE``, a connection closed or refused) comes back after a
+back-off, as a person's client would (``cgen.c``), within
+``--million-fill-timeout``; the report says how many came in after a retry.
 
 Beside the crowd, the usual 1,000 active clients in 10 rooms of 100 chat at
 ``--million-rate`` deliveries/s, once before the crowd comes and once while
@@ -31,8 +34,12 @@ it is held, on the same nodes in the same run. The report has:
 
 It raises what it may (the descriptor limit to its hard limit; as root the
 hard limit itself, ``fs.nr_open`` and ``net.ipv4.ip_local_port_range``) and
-says what stopped it. Every wait is bounded, everything started is stopped,
-and the generator only connects to 127.0.0.0/8.
+says what stopped it. It gives Redis, which every node waits on, the CPU
+first as an operator would: as root Redis runs at niceness
+:data:`REDIS_NICE`; otherwise the crowd's generators, the load rather than
+the system under test, run at :data:`GENERATOR_NICE`. Every wait is
+bounded, everything started is stopped, and the generator only connects to
+127.0.0.0/8.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import argparse
 import contextlib
 import http.client
 import math
+import os
 import resource
 import secrets
 import threading
@@ -94,6 +102,14 @@ LEAVE_TIMEOUT = 120.0
 #: The ephemeral range widened to, as root, when a source needs more ports.
 WIDE_PORT_RANGE = (1024, 65535)
 
+#: Redis's niceness as root: on two cores shared by dozens of nodes and
+#: generators it would get a small share, and every node's call waits on it.
+REDIS_NICE = -10
+
+#: The crowd's generators' niceness when Redis's cannot be lowered (not
+#: root): raising one's own is allowed to anyone.
+GENERATOR_NICE = 10
+
 NR_OPEN = Path("/proc/sys/fs/nr_open")
 PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
@@ -122,6 +138,12 @@ class MillionRun:
     connections_in: int
     not_in: int
     not_in_errors: list[str]
+    #: Of those in, how many came in after being turned away at least once,
+    #: how many times clients were turned away and came back, and the
+    #: generators' first reasons.
+    came_in_after_retry: int
+    retries: int
+    retry_reasons: list[str]
     nodes: int
     generators: int
     sources: int
@@ -238,6 +260,43 @@ def _write(path: Path, value: str, name: str, limits: Limits) -> None:
         limits.raised.append(f"{name} {before} -> {value}")
     except OSError as error:
         limits.kept.append(f"{name} {before} (raising it to {value}: {error})")
+
+
+def _renice(pid: int, niceness: int) -> int:
+    """Set every thread of ``pid`` to ``niceness``; the niceness it had."""
+    before = os.getpriority(os.PRIO_PROCESS, pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+    return before
+
+
+def prioritize_redis(redis: int, limits: Limits) -> bool:
+    """Give Redis the CPU first (:data:`REDIS_NICE`), as root; whether it
+    was, with what was done or why not in ``limits``."""
+    try:
+        before = _renice(redis, REDIS_NICE)
+    except OSError as error:
+        limits.kept.append(
+            f"Redis's niceness (lowering it to {REDIS_NICE}: {error.strerror}); "
+            f"the crowd's generators run at niceness {GENERATOR_NICE} instead"
+        )
+        return False
+    limits.raised.append(f"Redis's priority: niceness {before} -> {REDIS_NICE}")
+    return True
+
+
+def yield_to_the_servers(generators: list[int], limits: Limits) -> None:
+    """The crowd's generators (their pids) at :data:`GENERATOR_NICE`
+    (allowed to anyone), so the load does not starve what it loads."""
+    try:
+        before = [_renice(pid, GENERATOR_NICE) for pid in generators]
+    except OSError as error:
+        limits.kept.append(f"the generators' niceness ({error.strerror})")
+        return
+    if before:
+        limits.raised.append(
+            f"the crowd's generators' niceness {before[0]} -> {GENERATOR_NICE}"
+        )
 
 
 def default_nodes(connections: int, per_process: int) -> int:
@@ -414,8 +473,11 @@ class _Crowd:
     mix: dict[str, int]
 
 
-def _crowd(nodes: DoorNodes, options: argparse.Namespace, limits: Limits) -> _Crowd:
-    """The generators of the crowd, started: each its door and addresses."""
+def _crowd(
+    nodes: DoorNodes, options: argparse.Namespace, limits: Limits, redis_first: bool
+) -> _Crowd:
+    """The generators of the crowd, started: each its door and addresses;
+    behind the servers in the CPU's queue unless Redis is ahead of all."""
     counts = door_counts(options.million, options.million_mix)
     per_generator = min(PER_GENERATOR, limits.nofile_hard - 100)
     plan = []
@@ -459,6 +521,8 @@ def _crowd(nodes: DoorNodes, options: argparse.Namespace, limits: Limits) -> _Cr
     except BaseException:
         _stop(crowd.generators)
         raise
+    if not redis_first:
+        yield_to_the_servers([g.pid for g in crowd.generators], limits)
     return crowd
 
 
@@ -560,6 +624,7 @@ def _measure(
     servers = [node.process.pid for node in nodes.cluster.nodes]
     redis = nodes.cluster.redis.process.pid
     metrics = nodes.metrics_ports
+    redis_first = prioritize_redis(redis, limits)
     time.sleep(SETTLE)
     node_rss, redis_rss, kernel = _memory(servers, redis)
     rest = _rest_cpu([*servers, redis], options.million_rest)
@@ -569,7 +634,7 @@ def _measure(
     probe.start()
     try:
         started = time.monotonic()
-        crowd = _crowd(nodes, options, limits)
+        crowd = _crowd(nodes, options, limits, redis_first)
         guard = MemoryGuard(crowd.generators, metrics, options.million_memory_floor)
         guard.start()
         try:
@@ -599,11 +664,16 @@ def _hold(
     metrics = nodes.metrics_ports
     deadline = started + options.million_fill_timeout
     total, failed, errors = 0, 0, []
+    retried_in, retries, retry_reasons = 0, 0, []
     for generator in crowd.generators:  # what did not come in is reported
         ready = generator.read("ready", max(1.0, deadline - time.monotonic()) + 10)
         total, failed = total + ready["joined"], failed + ready["error_count"]
+        retried_in += ready["retried_in"]
+        retries += ready["retries"]
         if ready["error_count"]:
             errors.append(ready["errors"])
+        if ready["retries"]:
+            retry_reasons.append(ready["retry_reasons"])
     if not total:
         raise BenchError(f"no connection of the crowd came in: {errors[:3]}")
     counted = _all_counted(metrics, total, max(1.0, deadline - time.monotonic()))
@@ -640,6 +710,9 @@ def _hold(
         connections_in=total,
         not_in=failed,
         not_in_errors=errors[:5],
+        came_in_after_retry=retried_in,
+        retries=retries,
+        retry_reasons=retry_reasons[:3],
         nodes=len(servers),
         generators=len(crowd.generators),
         sources=crowd.sources,
@@ -703,6 +776,8 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         f"and {r['sources']} loopback addresses",
         f"  {fmt(r['connections_in'])} came in, {fmt(r['not_in'])} did not"
         + "".join(f"; {reason}" for reason in r["not_in_errors"]),
+        f"  came in after a retry: {fmt(r['came_in_after_retry'])}; retries: "
+        f"{fmt(r['retries'])}" + "".join(f"; {why}" for why in r["retry_reasons"]),
         f"  filled in {fmt(r['fill_seconds'])} s: {fmt(r['fill_per_s'])} "
         f"connections/s; held {fmt(r['hold_seconds'])} s: "
         f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "

@@ -563,8 +563,8 @@ def start_shared_nodes(
 
     def spawn(name: str, extra: list[str], metrics: int) -> ServerProcess:
         line_port = port
-        if door == "irc":
-            extra += ["--irc", _endpoint(port)]
+        if door in _DOOR_OPTIONS:
+            extra += [_DOOR_OPTIONS[door], _endpoint(port)]
             line_port = free_port()
         argv = _chatroom_argv(code, line_port, extra, node=True)
         return _spawn(argv, name, port, door, code.root)

@@ -73,15 +73,19 @@ class Encodable:
     )
 
     def encoded(self, encoder: Encoder) -> bytes:
-        """``encoder(self)``, computed once per encoder."""
+        """``encoder(self)``, computed once per encoder. Its first
+        rendering raises no ``KeyError``: an event other than a message
+        (a join) is rendered once per door on each node and handed to a
+        few members there, so the miss is most of its lookups. The cache
+        is there before the encoder runs: an encoder may keep a part of
+        its rendering in it (IRC's translated Markdown)."""
         cache = self._encoded
         if cache is None:
             cache = self._encoded = {}
-        try:
-            return cache[encoder]
-        except KeyError:
+        data = cache.get(encoder)
+        if data is None:
             data = cache[encoder] = encoder(self)
-            return data
+        return data
 
     def forget_renderings(self) -> None:
         """Drop the cached renderings (once every member had this event)."""
@@ -824,6 +828,15 @@ class Welcome:
     #: How many messages the room has pinned (a door that shows pins says
     #: so, and its client knows to ask for them).
     pins: int = 0
+    #: True when the room marks no member but its owner (no operators, no
+    #: voices, an owner who kept operator status): ``members`` and
+    #: ``owner`` are then all a door needs to list the room with its marks
+    #: (IRC's ``NAMES`` after a ``JOIN``), with no read of the room's roster.
+    #: False when that is not known.
+    owner_alone_marked: bool = False
+    #: The room is secret (IRC's ``@`` in ``NAMES``); False also when the
+    #: back-end did not read its policy with the rest.
+    secret: bool = False
 
     @property
     def count(self) -> int:

@@ -233,10 +233,11 @@ class WelcomeFacts:
     :func:`chatroom.core.membership.welcome`), the joiner and whether it
     is a quiet one, the owner's name if present, the topic, the history
     window (the newest ``--history`` events, or those after a resume's
-    ``since``), the ids the room keeps (``first``..``last``) and how many
-    messages it has pinned (``pins``). A
-    back-end makes ``members`` for this one reply, which keeps it (no copy
-    per join)."""
+    ``since``), the ids the room keeps (``first``..``last``), how many
+    messages it has pinned (``pins``) and, when the back-end read it with
+    the rest, the room's ``policy`` (None: not read), which says whose
+    names a door marks (the operators', the voiced'). A back-end makes
+    ``members`` for this one reply, which keeps it (no copy per join)."""
 
     room: str
     members: list[str]
@@ -253,6 +254,7 @@ class WelcomeFacts:
     last: int = 0
     quiet: frozenset[str] = frozenset()
     pins: int = 0
+    policy: RoomPolicy | None = None
 
 
 @dataclass(frozen=True)

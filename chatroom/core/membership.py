@@ -153,6 +153,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         if view.joiner_quiet and view.joiner not in members:
             members.append(view.joiner)
     gap = "" if since is None else catch_up(since, view.first, view.last, bound).gap
+    policy = view.policy
     return Welcome(
         room=view.room,
         members=members,
@@ -165,4 +166,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         total=total,
         owner=view.owner,
         pins=view.pins,
+        owner_alone_marked=policy is not None
+        and not (policy.operators or policy.voiced or policy.unopped_owner),
+        secret=policy is not None and policy.secret,
     )

@@ -12,7 +12,18 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import subprocess
+import sys
 
+from twisted.trial import unittest
+
+from chatroom.bench.cmillion import (
+    GENERATOR_NICE,
+    REDIS_NICE,
+    Limits,
+    prioritize_redis,
+    yield_to_the_servers,
+)
 from chatroom.bench.main import main
 from chatroom.bench.render import table
 from tests.bench.test_bench import (
@@ -59,6 +70,9 @@ class MillionSmokeTests(BenchTestCase):
         run = report["scenarios"]["million"]
         self.assertEqual(run["connections"], CONNECTIONS)
         self.assertEqual((run["connections_in"], run["not_in"]), (CONNECTIONS, 0))
+        # Turned away and back in, if the nodes were slow: never more than in.
+        self.assertLessEqual(run["came_in_after_retry"], run["connections_in"])
+        self.assertLessEqual(run["came_in_after_retry"], run["retries"])
         self.assertEqual(run["nodes"], NODES)
         self.assertEqual(sum(run["mix"].values()), CONNECTIONS)
         for door in ("line", "irc", "ws"):
@@ -94,10 +108,13 @@ class MillionSmokeTests(BenchTestCase):
             self.assertEqual(len(run[key]), NODES, key)
             self.assertNotIn(None, run[key], key)
         self.assertEqual(run["limits"]["nofile_soft"], run["limits"]["nofile_hard"])
+        said = "; ".join(run["limits"]["raised"] + run["limits"]["kept"])
+        self.assertIn("Redis's", said)  # its priority, given or not
 
         printed = table(report)
         self.assertIn(f"million (C generator): {CONNECTIONS:,} connections", printed)
         self.assertIn("0 dropped", printed)
+        self.assertIn("came in after a retry: ", printed)
 
     def test_a_machine_short_of_memory_stops_the_crowd(self) -> None:
         """Under the memory floor the crowd is stopped before the kernel
@@ -114,3 +131,41 @@ class MillionSmokeTests(BenchTestCase):
         self.assertEqual(status, 1)
         self.assertIn("the machine's available memory fell to", errors.getvalue())
         self.assertIn("the crowd was stopped", errors.getvalue())
+
+
+class PriorityTests(unittest.TestCase):
+    """Redis first in the CPU's queue, as an operator would have it."""
+
+    def process(self) -> int:
+        """A process of ours to renice (ended at the test's end)."""
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        self.addCleanup(child.wait)
+        self.addCleanup(child.kill)
+        return child.pid
+
+    def test_redis_first_as_root_else_the_generators_last(self) -> None:
+        """As root Redis runs at niceness -10 and the limits line says so;
+        otherwise it says why not, and the generators step back instead."""
+        redis, limits = self.process(), Limits(0, 0, None, None)
+        before = os.getpriority(os.PRIO_PROCESS, redis)
+        if prioritize_redis(redis, limits):
+            self.assertEqual(os.getpriority(os.PRIO_PROCESS, redis), REDIS_NICE)
+            self.assertEqual(
+                limits.raised, [f"Redis's priority: niceness {before} -> {REDIS_NICE}"]
+            )
+        else:
+            self.assertEqual(os.getpriority(os.PRIO_PROCESS, redis), before)
+            self.assertIn("Redis's niceness", limits.kept[0])
+
+    def test_the_generators_step_back(self) -> None:
+        """Anyone may raise their own processes' niceness: the crowd's
+        generators run at 10, and the limits line says so."""
+        generators, limits = [self.process(), self.process()], Limits(0, 0, None, None)
+        before = os.getpriority(os.PRIO_PROCESS, generators[0])
+        yield_to_the_servers(generators, limits)
+        for pid in generators:
+            self.assertEqual(os.getpriority(os.PRIO_PROCESS, pid), GENERATOR_NICE)
+        self.assertEqual(
+            limits.raised,
+            [f"the crowd's generators' niceness {before} -> {GENERATOR_NICE}"],
+        )

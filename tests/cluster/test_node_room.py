@@ -21,6 +21,8 @@ from chatroom.core.config import ClusterConfig
 from chatroom.core.events import (
     Departure,
     DepartureKind,
+    Event,
+    Joined,
     Kicked,
     ListedRoom,
     Listing,
@@ -181,6 +183,78 @@ class NodeRoomTests(unittest.TestCase):
         lines = alice.take()
         self.assertEqual(lines[0], f"NOTICE tea {MAYBE_MISSED}")
         self.assertEqual(len(lines), 1 + RECENT_EVENTS)
+
+
+class Rendered:
+    """A door's table that counts what it renders: ``empty`` renders a join
+    as nothing (a door that does not show it)."""
+
+    def __init__(self, prefix: bytes, empty: bool = False) -> None:
+        self.prefix = prefix
+        self.empty = empty
+        self.calls = 0
+
+    def __call__(self, event: Event) -> bytes:
+        self.calls += 1
+        if self.empty:
+            return b""
+        assert isinstance(event, Joined)
+        return self.prefix + event.user.encode()
+
+
+class DoorMember(Member):
+    """A member rendering with a door's table of its own."""
+
+    def __init__(self, name: str, table: Rendered) -> None:
+        super().__init__(name)
+        self.table = table
+
+    def deliver(self, event: Event) -> None:
+        self.data += event.encoded(self.table)
+
+
+class RenderingTests(unittest.TestCase):
+    """An event that came on the room's channel is rendered once per door
+    on this node, whatever the number of its members there."""
+
+    def test_each_door_renders_an_event_once_and_its_members_share_it(self) -> None:
+        irc, web, quiet = Rendered(b"JOIN :"), Rendered(b"joined "), Rendered(b"", True)
+        room = NodeRoom("tea", "tea", b"chatroom:chan:tea")
+        members = [
+            DoorMember("ann", irc),
+            DoorMember("bob", web),
+            DoorMember("cy", irc),
+            DoorMember("dee", quiet),
+            DoorMember("eve", quiet),
+        ]
+        for member in members:
+            room.attach(member, since=0)
+        room.deliver(1, codec.encode(Joined("tea", "zed")))
+        self.assertEqual(
+            [member.data for member in members],
+            [b"JOIN :zed", b"joined zed", b"JOIN :zed", b"", b""],
+        )
+        self.assertEqual((irc.calls, web.calls, quiet.calls), (1, 1, 1))
+
+    def test_a_part_two_doors_share_is_made_once(self) -> None:
+        """A door's rendering may keep a part of it on the event (IRC's
+        translated Markdown): the part is made once, even by the event's
+        first rendering, and every door that asks for it gets it."""
+        part = Rendered(b"")
+
+        class WithPart(Rendered):
+            def __call__(self, event: Event) -> bytes:
+                self.calls += 1
+                return self.prefix + event.encoded(part)
+
+        first, second = WithPart(b"1:"), WithPart(b"2:")
+        room = NodeRoom("tea", "tea", b"chatroom:chan:tea")
+        ann, bob = DoorMember("ann", first), DoorMember("bob", second)
+        room.attach(ann, since=0)
+        room.attach(bob, since=0)
+        room.deliver(1, codec.encode(Joined("tea", "zed")))
+        self.assertEqual((ann.data, bob.data), (b"1:zed", b"2:zed"))
+        self.assertEqual((part.calls, first.calls, second.calls), (1, 1, 1))
 
 
 class RecentEventsTests(unittest.TestCase):

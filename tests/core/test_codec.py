@@ -175,6 +175,31 @@ class CodecTests(unittest.TestCase):
         with self.assertRaises(ValueError):
             codec.decode(b'{"type":"Joined","room":"tea","user":"bob","x":1}')
 
+    def test_damaged_entries_are_refused_not_half_read(self) -> None:
+        """An entry cut short, with more after its object, or not an
+        object is refused (a node logs and skips it), never read as the
+        event its start holds."""
+        joined = b'{"type":"Joined","room":"tea","user":"bob"}'
+        for damaged in (joined[:-1], joined + b"x", joined + b" {}", b'{"type"]'):
+            with self.assertRaises(ValueError, msg=damaged):
+                codec.decode(damaged)
+        self.assertEqual(
+            codec.decode(b' {"type":"Joined","room":"tea","user":"bob"} '),
+            events.Joined("tea", "bob"),
+        )
+
+    def test_fields_read_as_json_gives_them_and_fields_converted_mix(self) -> None:
+        """An event whose fields are all as JSON gives them (a join) and
+        one with fields to convert (a departure's kind, a message's tags)
+        decode alike."""
+        left = events.Departure("tea", "bob", DepartureKind.KICK, "spam", by="ann")
+        said = events.Message("tea", "bob", "T", "hi", tags=(("a", "1"),))
+        for event in (events.Joined("tea", "bob", account="Bob"), left, said):
+            self.assertEqual(codec.decode(codec.encode(event)), event)
+        decoded = codec.decode(codec.encode(left))
+        assert isinstance(decoded, events.Departure)
+        self.assertIs(decoded.kind, DepartureKind.KICK)
+
 
 class CanonicalTests(unittest.TestCase):
     """What a script compares and numbers: the encoding's bytes."""

@@ -378,6 +378,7 @@ class Room:
             last=self.last_id,
             quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
             pins=pins,
+            policy=self.policy,
         )
 
     def forget_before(self, first: int) -> None:

@@ -50,7 +50,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
-from chatroom.core.facts import CreationFacts, SeatingFacts, WelcomeFacts
+from chatroom.core.facts import CreationFacts, RoomPolicy, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
 from chatroom.core.sessions import Session, Sessions
 from chatroom.core.text import name_key
@@ -455,7 +455,7 @@ def _entered_here(
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:
     """What a join reply is built from, as ``view`` (the prelude) read it."""
     name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
-    members, quiet, total, owner, history, first, last, hidden, pins = read[6:]
+    members, quiet, total, owner, history, first, last, hidden, pins, policy = read[6:]
     return WelcomeFacts(
         room=name.decode(),
         members=[m.decode() for m in members],
@@ -472,4 +472,5 @@ def _view(read: list[Any], joiner: str) -> WelcomeFacts:
         last=int(last),
         quiet=frozenset(name.decode() for name in hidden),
         pins=int(pins),
+        policy=RoomPolicy.from_json(policy),
     )

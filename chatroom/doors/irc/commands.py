@@ -154,20 +154,27 @@ async def send_names(
     members (chatroom.core.big_rooms): its names are those the joiner will
     see leave, so they are the ones shown, its owner marked, then a
     ``NOTICE`` that says so. The whole room is not asked for: its details
-    cost the registry work per member, for every joiner.
+    cost the registry work per member, for every joiner. The welcome of
+    any other room that marks no one but its owner
+    (:attr:`~chatroom.core.events.Welcome.owner_alone_marked`) lists it
+    all, so its names are the welcome's, with no read of the room.
     """
-    if arrival is not None and arrival.total is not None:
+    if arrival is not None:
+        owner = arrival.owner
         session.send(
             names_lines(
                 session.me,
                 session.nick,
                 channel(arrival.room),
                 arrival.members,
-                {arrival.owner: "@"} if arrival.owner else {},
+                {owner: "@"} if owner else {},
                 "userhost-in-names" in session.caps,
+                arrival.secret,
+                end,
             )
         )
-        tell_quiet_members(session, arrival)
+        if arrival.total is not None:
+            tell_quiet_members(session, arrival)
         return
     details = await session.registry.rooms.room_details(room)
     chan = channel(details.room)

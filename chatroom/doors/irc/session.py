@@ -764,7 +764,10 @@ class IRCSession:
             self._add_channel(room)
         self.send(data)
         self._arrived = room
-        self.arrival = welcome if welcome.total is not None else None
+        # Kept for the JOIN's NAMES: a big room's (its members shown), and
+        # while we asked, a room listed whole whose marks it carries.
+        listed = welcome.owner_alone_marked and self._asking
+        self.arrival = welcome if welcome.total is not None or listed else None
 
     def play_history(self, room: str) -> None:
         """The history (and pins' notice) :meth:`entered` held for

@@ -14,8 +14,12 @@ from chatroom.redisclient.link import CommandsProtocol, RedisLink, _LinkFactory
 
 
 def protocols() -> tuple[txredisapi.BaseRedisProtocol, CommandsProtocol]:
+    """txredisapi's protocol, and ours as a link builds it (its reads
+    counted on the link's hearing)."""
     options = {"charset": None, "convertNumbers": False}
-    return txredisapi.RedisProtocol(**options), CommandsProtocol(**options)
+    ours = CommandsProtocol(**options)
+    ours.link = RedisLink(Clock(), redis_address("redis://127.0.0.1:1/0"), "commands")
+    return txredisapi.RedisProtocol(**options), ours
 
 
 class LeanCommandsTests(unittest.TestCase):
@@ -55,6 +59,7 @@ class LeanCommandsTests(unittest.TestCase):
         ours.execute_command("GET", "k").addCallback(got.append)
         ours.dataReceived(b"*3\r\n$2\r\nOK\r\n:7\r\n*1\r\n$2\r\n42\r\n$-1\r\n")
         self.assertEqual(got, [[b"OK", 7, [b"42"]], None])
+        self.assertEqual(ours.link.hearing.reads, 1)  # Redis was heard from
 
 
 class LinkClockTests(unittest.TestCase):

@@ -90,3 +90,24 @@ class PlainRedisTests(SubscriberTestCase):
         self.assertTrue(self.transport.value().startswith(b"*2\r\n$9\r\nSUBSCRIBE"))
         self.protocol.dataReceived(resp(b"message", b"chatroom:chan:tea", b"7 x"))
         self.assertEqual(self.heard, [(b"chatroom:chan:tea", b"7 x")])
+
+    def test_messages_and_answers_in_one_read_keep_their_order(self) -> None:
+        """A read may hold several channels' messages and a subscription's
+        answer, and end in the middle of a message: each message is
+        handed on once, in order, the answer goes to who asked, and the
+        cut message comes whole with the next read."""
+        asked = self.protocol.subscribe([b"chatroom:chan:cake"])
+        data = (
+            resp(b"message", b"chatroom:chan:tea", b"7 x")
+            + resp(b"subscribe", b"chatroom:chan:cake", 2)
+            + resp(b"message", b"chatroom:chan:cake", b"1 y")
+            + resp(b"message", b"chatroom:chan:tea", b"8 z")
+        )
+        self.protocol.dataReceived(data[:-5])
+        self.assertEqual(
+            self.heard,
+            [(b"chatroom:chan:tea", b"7 x"), (b"chatroom:chan:cake", b"1 y")],
+        )
+        self.assertEqual(self.successResultOf(asked)[0], b"subscribe")
+        self.protocol.dataReceived(data[-5:])
+        self.assertEqual(self.heard[2:], [(b"chatroom:chan:tea", b"8 z")])

@@ -177,6 +177,67 @@ class IRCRoomModesTests(IRCTestCase):
         alice.send("INVITE dave #tea")
         self.assertEqual(alice.numerics(), ["341"])
 
+    def join_names(self, nick: str, *caps: str) -> list[str]:
+        """The ``353``s ``nick`` (a new IRC user, with ``caps``) gets for
+        ``JOIN #tea``."""
+        if caps:
+            client = IRCClient(self.factory)
+            client.send("CAP LS 302", f"CAP REQ :{' '.join(caps)}")
+            client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}", "CAP END")
+            client.received()
+        else:
+            client = self.irc(nick)
+        client.send("JOIN #tea")
+        return [line for line in client.received() if " 353 " in line]
+
+    def test_a_joins_names_mark_the_owner_and_say_secret(self) -> None:
+        """A room where only its owner is marked: the joiner's ``NAMES``
+        lists every member in arrival order, ``@`` on the owner (with
+        ``userhost-in-names``, as ``nick!nick@host``); once ``+s``, the
+        channel is ``@``."""
+        alice, _, _ = self.room()
+        self.assertEqual(
+            self.join_names("dave"),
+            [":chatroom 353 dave = #tea :@alice carol bob dave"],
+        )
+        self.assertEqual(
+            self.join_names("erin", "userhost-in-names"),
+            [
+                ":chatroom 353 erin = #tea :@alice!alice@chatroom carol!carol@chatroom "
+                "bob!bob@chatroom dave!dave@chatroom erin!erin@chatroom"
+            ],
+        )
+        alice.send("MODE #tea +s")
+        self.assertEqual(
+            self.join_names("fred"),
+            [":chatroom 353 fred @ #tea :@alice carol bob dave erin fred"],
+        )
+
+    def test_a_joins_names_mark_operators_voices_and_an_unopped_owner(self) -> None:
+        """``+o``, ``+v`` and the owner's ``-o`` are in the joiner's
+        ``NAMES`` as in anyone's; once taken back, only the owner is."""
+        alice, _, _ = self.room()
+        alice.send("MODE #tea +o carol")
+        self.assertEqual(
+            self.join_names("dave"),
+            [":chatroom 353 dave = #tea :@alice @carol bob dave"],
+        )
+        alice.send("MODE #tea -o carol", "MODE #tea +v bob")
+        self.assertEqual(
+            self.join_names("erin"),
+            [":chatroom 353 erin = #tea :@alice carol +bob dave erin"],
+        )
+        alice.send("MODE #tea -v bob", "MODE #tea -o alice")
+        self.assertEqual(
+            self.join_names("fred"),
+            [":chatroom 353 fred = #tea :alice carol bob dave erin fred"],
+        )
+        alice.send("MODE #tea +o alice")
+        self.assertEqual(
+            self.join_names("gina"),
+            [":chatroom 353 gina = #tea :@alice carol bob dave erin fred gina"],
+        )
+
     def test_on_off_modes_of_a_line_are_one_change(self) -> None:
         """``MODE #tea +int`` then ``-int``: one ``MODE`` each, as sent, for
         IRC members; a line member sees one ``SET`` listing the settings;

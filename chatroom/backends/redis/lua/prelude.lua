@@ -867,7 +867,7 @@ local function view(r, u, shown, after, most)
   local quiet_names = seated_names(r, redis.call('SMEMBERS', quiet_key(r)))
   local quiet = redis.call('SISMEMBER', quiet_key(r), u)
   local info = redis.call('HMGET', rk, 'name', 'capacity', 'inc', 'topic', 'topic_by',
-                          'topic_at', 'owner')
+                          'topic_at', 'owner', 'policy')
   local first, last = kept_ids(r)
   -- The window's newest `shown` events, counted as the core says: of the
   -- kinds PLAYBACK_ONLY does not name (its set, not a rule of this
@@ -888,7 +888,7 @@ local function view(r, u, shown, after, most)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last, quiet_names, redis.call('HLEN', pins_key(r))}
+          first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or ''}
 end
 
 -- The user called u as moderation sees them (chatroom.core.facts.Target),
