@@ -175,10 +175,19 @@ class CollectorService(Service):
         clock: IReactorTime,
         threshold: int = DEFAULT_FREEZE_THRESHOLD,
         timer: Callable[[], float] = time.perf_counter,
+        chores: list[Callable[[], None]] | None = None,
     ) -> None:
+        """Args:
+        chores: another timer's list of what it calls every
+            :data:`CHECK_INTERVAL` (the reactor-lag sampler's,
+            :attr:`~chatroom.wiring.reactorlag.ReactorLag.chores`): the check
+            rides on that timer's wake instead of a timer of its own, so an
+            idle node wakes its reactor once for both.
+        """
         self.clock = clock
         self.pauses = PauseTimer(timer)
         self.freezer = Freezer(threshold)
+        self._chores = chores
         self._loop: LoopingCall | None = None
 
     def startService(self) -> None:
@@ -191,7 +200,9 @@ class CollectorService(Service):
             # docs/performance.md). Start-up's garbage is frozen with it.
             self.freezer.freeze(collect=False)
         self.pauses.install()
-        if self.freezer.threshold:
+        if self.freezer.threshold and self._chores is not None:
+            self._chores.append(self.freezer.check)
+        elif self.freezer.threshold:
             self._loop = LoopingCall(self.freezer.check)
             self._loop.clock = self.clock
             self._loop.start(CHECK_INTERVAL, now=False)
@@ -202,6 +213,8 @@ class CollectorService(Service):
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self._loop = None
+        if self._chores is not None and self.freezer.check in self._chores:
+            self._chores.remove(self.freezer.check)
         self.pauses.remove()
         if self.freezer.freezes:
             gc.unfreeze()

@@ -873,13 +873,15 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         listening.addCallback(lambda port: _serve_links(server, config, port))
     if irc is not None and not config["irc-no-sts"]:
         offer_sts(irc, listeners["irc"], config["irc-sts-duration"])
-    collector = CollectorService(reactor, config["gc-freeze"])
+    lag = ReactorLag(reactor)  # /metrics: how long turns are
+    # The collector's check rides on the lag sampler's wake (one wake for both).
+    collector = CollectorService(reactor, config["gc-freeze"], chores=lag.chores)
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
     service = ChatroomService(
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
-    ReactorLag(reactor).setServiceParent(service)  # /metrics: how long turns are
+    lag.setServiceParent(service)
     return service
 
 

@@ -20,6 +20,7 @@ from twisted.trial import unittest
 from chatroom.core.metrics import REGISTRY
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.collector import GC_LONGEST, CollectorService, PauseTimer
+from chatroom.wiring.reactorlag import REACTOR_LAG_LONGEST, ReactorLag
 from tests.doors.irc.test_irc import IRCClient
 from tests.support import ProtocolTestCase
 
@@ -157,3 +158,28 @@ class CollectorServiceTests(unittest.TestCase):
         self.assertNotIn(service.pauses, gc.callbacks)
         messages = [formatEvent(event) for event in events]
         self.assertTrue(any("longest pause" in m for m in messages), messages)
+
+    def test_check_rides_on_the_lag_samplers_wake(self) -> None:
+        """Given the reactor-lag sampler's chores, the service keeps no timer
+        of its own: the node's clock holds one pending call for both, and
+        a burst is frozen at the sampler's next wake; stopping takes the
+        check off the sampler."""
+        clock = Clock()
+        lag = ReactorLag(clock, interval=0.1)
+        self.addCleanup(REACTOR_LAG_LONGEST.set, 0)
+        service = CollectorService(clock, threshold=5_000, chores=lag.chores)
+        service.startService()
+        lag.startService()
+        try:
+            self.assertEqual(len(clock.getDelayedCalls()), 1)
+            frozen = gc.get_freeze_count()
+            burst = [[n] for n in range(20_000)]
+            gc.collect()  # the burst survives into the oldest generation
+            clock.advance(0.1)
+            self.assertGreater(gc.get_freeze_count(), frozen + len(burst) - 1)
+            self.assertEqual(service.freezer.freezes, 2)
+        finally:
+            lag.stopService()
+            service.stopService()
+        self.assertEqual(lag.chores, [])
+        self.assertEqual(gc.get_freeze_count(), 0)

@@ -80,3 +80,21 @@ class ReactorLagTests(unittest.TestCase):
         self.clock.advance(0.25)
         self.lag.stopService()
         self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_chores_ride_on_the_samples_wake(self) -> None:
+        """A chore of the same pace is called after every sample, on the
+        sample's own timer (one pending call on the clock for both); one
+        that raises is logged and the samples and other chores go on."""
+        done: list[float] = []
+
+        def broken() -> None:
+            raise ZeroDivisionError("broken chore")
+
+        self.lag.chores.extend([broken, lambda: done.append(self.clock.seconds())])
+        self.lag.startService()
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        self.clock.pump([0.1] * 5)
+        self.lag.stopService()
+        self.assertEqual(self.lag.samples, 5)
+        self.assertEqual(len(done), 5)
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 5)

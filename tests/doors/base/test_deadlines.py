@@ -1,19 +1,22 @@
 """One shared timer for every connection's deadline (chatroom.doors.base.deadlines).
 
-The deadlines fire at the times they were set for, in the order they were
-set, on the injected clock, however many connections share the one
-``DelayedCall``; the login, idle and ping timers of the doors keep their
-meaning (tests/doors/line/test_hardening.py and tests/doors/irc/test_irc.py hold those).
+The deadlines fire in the order they were set, never before their time and
+at most one step (``STEP``) after it, on the injected clock, however many
+connections share the one ``DelayedCall``, which wakes at most once a step;
+the login, idle and ping timers of the doors keep their meaning
+(tests/doors/line/test_hardening.py and tests/doors/irc/test_irc.py hold
+those).
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.doors.base.deadlines import Deadlines
+from chatroom.doors.base.deadlines import BATCH, STEP, Deadlines
 from tests.support import NOW, ProtocolTestCase
 
 
@@ -145,12 +148,82 @@ class DeadlinesTests(unittest.TestCase):
         clock.advance(5)
         self.assertEqual(calls[-1], ("again", 6))
 
+    def test_deadlines_near_the_last_wake_wait_for_the_next_step(self) -> None:
+        """After a wake, the timer sleeps a step: deadlines due meanwhile
+        are called together at the step's end, in their order; a deadline
+        with none near it is called at its time."""
+        self.deadlines.at(1, self.owner("first"))
+        self.deadlines.at(1.25, self.owner("second"))
+        self.deadlines.at(1.75, self.owner("third"))
+        self.deadlines.at(5, self.owner("alone"))
+        self.clock.advance(1)
+        self.assertEqual(self.calls, [("first", 1)])
+        self.clock.advance(STEP - 0.01)
+        self.assertEqual(self.calls, [("first", 1)])
+        self.clock.advance(0.01)
+        self.assertEqual(self.calls[1:], [("second", 1 + STEP), ("third", 1 + STEP)])
+        self.clock.advance(5 - self.clock.seconds())
+        self.assertEqual(self.calls[-1], ("alone", 5))
+        self.assertEqual(self.deadlines.wakes, 3)
+
+    def test_scattered_deadlines_never_early_at_most_a_step_late(self) -> None:
+        """A thousand deadlines scattered over a minute: each owner is
+        called no earlier than its time and less than a step after it, and
+        the timer wakes at most once a step."""
+        chosen = random.Random(65)
+        owners = {}
+        for number in range(1000):
+            when = chosen.uniform(0, 60)
+            owners[str(number)] = when
+            self.deadlines.at(when, self.owner(str(number)))
+        self.clock.pump([0.05] * 1300)
+        self.assertEqual(len(self.calls), 1000)
+        for name, called in self.calls:
+            self.assertGreaterEqual(called, owners[name])
+            self.assertLess(called, owners[name] + STEP + 0.05)
+        self.assertLessEqual(self.deadlines.wakes, 60 / STEP + 1)
+
+    def test_many_due_at_once_are_called_over_several_turns(self) -> None:
+        """More owners due at once than one turn calls: the rest are called
+        in the turns right after (the reactor reads between them), at the
+        same time, in their order, on one wake; then the timer sleeps a
+        step again."""
+        deadlines = self.deadlines
+        turns: list[int] = []
+
+        class Counting(Recorder):
+            def deadline_due(self, when: float) -> None:
+                super().deadline_due(when)
+                turns.append(deadlines.turns)
+
+        count = 2 * BATCH + 10
+        for number in range(count):
+            deadlines.at(1, Counting(str(number), self.calls, self.clock))
+        deadlines.at(1.5, self.owner("later"))
+        self.clock.advance(1)
+        self.assertEqual([turns.count(turn) for turn in (1, 2, 3)], [BATCH, BATCH, 10])
+        self.assertEqual(
+            [name for name, _ in self.calls], [str(n) for n in range(count)]
+        )
+        self.assertEqual({when for _, when in self.calls}, {1})
+        self.assertEqual(deadlines.wakes, 1)
+        self.clock.advance(0.5)
+        self.assertEqual(len(self.calls), count)
+        self.clock.advance(STEP - 0.5)
+        self.assertEqual(self.calls[-1], ("later", 1 + STEP))
+        self.assertEqual(deadlines.wakes, 2)
+
 
 class SharedTimerConnectionTests(ProtocolTestCase):
     """Connections' login, idle and ping deadlines on the shared timer."""
 
     config = replace(
-        ProtocolTestCase.config, login_timeout=60, ping_interval=10, ping_timeout=5
+        ProtocolTestCase.config,
+        login_timeout=60,
+        ping_interval=10,
+        ping_timeout=5,
+        max_per_ip=0,
+        max_clients=0,
     )
 
     def test_idle_connections_share_one_timer(self) -> None:
@@ -192,3 +265,58 @@ class SharedTimerConnectionTests(ProtocolTestCase):
         self.clock.advance(60 - 15)
         self.assertEqual(nameless.received(), ["BYE no username chosen in time"])
         self.assertEqual(self.clock.seconds(), NOW + 60)
+
+    def test_a_crowd_is_pinged_and_dropped_on_one_wake_a_step(self) -> None:
+        """Two thousand silent users named at scattered moments: each is
+        pinged after --ping-interval and, unless it answers, closed after
+        --ping-timeout, at most a step late, while the server's one timer
+        wakes at most once a step; those who answer stay."""
+        named_at: dict[int, float] = {}
+        clients = []
+        for number in range(2000):
+            clients.append(self.connect(f"user{number}"))
+            named_at[number] = self.clock.seconds()
+            self.clock.advance(0.005)  # named over ten seconds
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        wakes, start = self.server.deadlines.wakes, self.clock.seconds()
+        pinged_at: dict[int, float] = {}
+        closed_at: dict[int, float] = {}
+        interval, timeout = self.config.ping_interval, self.config.ping_timeout
+        end = self.clock.seconds() + interval + timeout + 2 * STEP
+        while self.clock.seconds() < end:
+            self.clock.advance(0.05)
+            for number, client in enumerate(clients):
+                for line in client.received():
+                    if line.startswith("PING "):
+                        pinged_at.setdefault(number, self.clock.seconds())
+                        if number % 2 == 0:
+                            client.send("PONG " + line.split()[1])
+                    else:
+                        self.assertEqual(line, "BYE ping timeout")
+                        closed_at[number] = self.clock.seconds()
+        self.assertEqual(len(pinged_at), 2000)
+        self.assertEqual(sorted(closed_at), list(range(1, 2000, 2)))
+        self.assertLessEqual(
+            self.server.deadlines.wakes - wakes, (end - start) / STEP + 1
+        )
+        for number, when in pinged_at.items():
+            late = when - (named_at[number] + interval)
+            self.assertTrue(0 <= late < STEP + 0.05, (number, late))
+        for number, when in closed_at.items():
+            late = when - (pinged_at[number] + timeout)
+            self.assertTrue(0 <= late < STEP + 0.05, (number, late))
+        self.assertFalse(any(clients[number].closing for number in range(0, 2000, 2)))
+
+    def test_a_user_who_talks_is_never_pinged(self) -> None:
+        """A user who says something more often than --ping-interval is
+        never pinged, however the silent users beside it are swept."""
+        self.connect("bob")
+        talker = self.connect("alice")
+        talker.send("/join general")
+        talker.received()
+        for _ in range(12):
+            self.clock.pump([0.25] * 28)  # seven seconds
+            talker.send("hello")
+            lines = talker.received()
+            self.assertFalse([line for line in lines if line.startswith("PING")])
+        self.assertFalse(talker.closing)
