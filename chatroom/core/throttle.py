@@ -3,11 +3,12 @@
 After ``free`` failures for a key, each further attempt must wait ``base``
 seconds, doubling with every failure up to ``cap``; a key that has had no
 failure for ``forget`` seconds starts over, and a success clears it
-(:class:`FailureBackoff`: the rule, decided here). The counts are the back-end's,
-so every node of a cluster counts the same guesses (one atomic step in
-Redis, on Redis's clock), or this process's memory (:class:`MemoryFailures`,
-on an injected clock) where there is no other node; like Synapse's
-``Ratelimiter``, nothing is scheduled, so an idle count costs nothing.
+(:class:`FailureBackoff`: the rule, decided here). The counts are the
+back-end's, so every node of a cluster counts the same guesses (one atomic
+step in Redis, at the time the counting node's core hands it), or this
+process's memory (:class:`MemoryFailures`, on an injected clock) where
+there is no other node; like Synapse's ``Ratelimiter``, nothing is
+scheduled, so an idle count costs nothing.
 
 An attempt is counted when it starts, not when its (slow, asynchronous)
 check fails: :meth:`Guesses.attempt` counts a failure before the password

@@ -223,6 +223,9 @@ class ClusterTestCase(RedisTestCase):
     """A fresh ``redis-server`` per test, and nodes started on demand."""
 
     node_options: tuple[str, ...] = ("--rate", "0", "--node-ttl", "1.5")
+    #: What the nodes run on: the reactor, or one whose time a test holds
+    #: (:class:`HeldClock`).
+    node_reactor: Any = reactor
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
@@ -257,7 +260,7 @@ class ClusterTestCase(RedisTestCase):
                 *options,
             ]
         )  # fmt: skip
-        service: ChatroomService = makeService(config)
+        service: ChatroomService = makeService(config, self.node_reactor)
         service.startService()
         self.nodes.append(service)
         yield service.listener.whenListening()
@@ -439,6 +442,28 @@ class SteppedReactor:
     def __getattr__(self, name: str) -> Any:
         """The rest (threads' ``callFromThread``, system event triggers)."""
         return getattr(reactor, name)
+
+
+@implementer(IReactorTime)
+class HeldClock(SteppedReactor):
+    """The real reactor, whose time a test can hold still: while
+    :meth:`hold` lasts, ``seconds()`` answers the moment it was held, so
+    what the nodes decide by time (a back-off's wait) is decided at one
+    moment however slowly a loaded machine delivers the test's lines. Its
+    timers and sockets are the reactor's own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held_at: float | None = None
+
+    def seconds(self) -> float:
+        return super().seconds() if self.held_at is None else self.held_at
+
+    def hold(self) -> None:
+        self.held_at = self.seconds()
+
+    def release(self) -> None:
+        self.held_at = None
 
 
 def stepped_registry(

@@ -16,7 +16,7 @@ from twisted.internet import defer, reactor, task
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from tests.cluster.redis_cluster import RedisClusterTestCase
-from tests.cluster.support import ClusterTestCase
+from tests.cluster.support import ClusterTestCase, HeldClock
 from tests.support import LineClient
 
 PASSWORD = "tea-and-biscuits"
@@ -31,6 +31,14 @@ class Guessing:
     clients: list[LineClient]
     port_of: Any
     start_nodes: Any
+    _held_clock: HeldClock | None = None
+
+    @property
+    def node_reactor(self) -> HeldClock:
+        """The nodes' reactor, whose time :meth:`at_once` holds still."""
+        if self._held_clock is None:
+            self._held_clock = HeldClock()
+        return self._held_clock
 
     @defer.inlineCallbacks
     def line_from(self, node: Any, address: str) -> Any:
@@ -55,13 +63,22 @@ class Guessing:
     def at_once(self, nodes: list[Any], lines: list[str], address: Any) -> Any:
         """Each of ``lines`` sent at the same moment by a client of its own,
         the clients taking turns on ``nodes`` (the n-th bound to
-        ``address(n)``); the first ``ERR`` each gets back."""
+        ``address(n)``); the first ``ERR`` each gets back. The nodes' time
+        is held still meanwhile: every line counted at one moment, as
+        lines sent together are on a machine with time to spare (a loaded
+        one may take longer than a back-off's first wait to deliver them)."""
         clients = []
         for n in range(len(lines)):
             clients.append((yield self.line_from(nodes[n % len(nodes)], address(n))))
-        for client, line in zip(clients, lines, strict=True):
-            client.say(line)
-        replies = yield defer.gatherResults([c.expect_line("ERR ") for c in clients])
+        self.node_reactor.hold()
+        try:
+            for client, line in zip(clients, lines, strict=True):
+                client.say(line)
+            replies = yield defer.gatherResults(
+                [c.expect_line("ERR ") for c in clients]
+            )
+        finally:
+            self.node_reactor.release()
         return replies
 
     @defer.inlineCallbacks
