@@ -12,7 +12,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.backends.redis import scripts
+from chatroom.backends.redis import listing, scripts
 from chatroom.backends.redis.listing import (
     CHANGES_KEPT,
     LISTED_KEYS,
@@ -268,6 +268,45 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         self.assertEqual(changed[1:], [[b"tea", b"1"]])
         grace = yield self.connect("grace")
         self.assertIn("ROOM tea 1 3 hot", grace.lines)
+
+    @defer.inlineCallbacks
+    def test_more_rooms_changed_than_a_page_are_read_in_pages(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Where more rooms changed since a node's last read than a call
+        reads (a storm of joins between two sign-ins), the changes are
+        read a page at a time, oldest first, each page's answer the change
+        to read on from; the node reads every page, never every room's row
+        again, and a sign-in is shown every room as it is now."""
+        yield self.in_room("tea", "alice")
+        yield self.in_room("coffee", "bob")
+        rooms = ("tea", "coffee", "general")
+        joiners = []
+        for room in rooms:
+            joiners.append((yield self.connect(f"{room}fan")))
+        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        ran = self.read_scripts()
+        self.patch(listing, "ROOMS_A_CALL", 2)
+        for joiner, room in zip(joiners, rooms, strict=True):  # three counts
+            joiner.say(f"/join {room}")
+            yield self.expect(joiner, f"MEMBERS {room} ")
+        first = yield self.step(LISTED_SINCE, before, 2)
+        self.assertEqual([row[0] for row in first[1:]], [b"tea", b"coffee"])
+        rest = yield self.step(LISTED_SINCE, first[0], 2)
+        self.assertEqual([row[0] for row in rest[1:]], [b"general"])
+        self.assertGreater(rest[0], first[0])
+        self.assertEqual((yield self.step(LISTED_SINCE, rest[0], 2)), [rest[0]])
+        del ran[:]
+        erin = yield self.connect("erin")
+        self.assertEqual(
+            ran, [f"{LISTED_SINCE.name} of 2", f"{LISTED_SINCE.name} of 1"]
+        )
+        shown = [line for line in erin.lines if line.startswith("ROOM ")]
+        for room, members in (("tea", 2), ("coffee", 2), ("general", 1)):
+            self.assertTrue(
+                any(line.startswith(f"ROOM {room} {members} ") for line in shown),
+                shown,
+            )
 
     @defer.inlineCallbacks
     def test_a_gone_rooms_change_is_kept_until_a_full_read_forgets_it(

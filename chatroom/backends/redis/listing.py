@@ -78,13 +78,17 @@ from chatroom.core.text import name_key
 #: rid of gone rooms changed more than ``kept`` changes ago).
 LISTED_KEYS = Script("listed-keys")
 
-#: ARGV: P, since, most. Where the rooms share the server's slot: the
-#: number of the listing's last change, then for each room changed after
-#: change ``since`` its row (as :data:`LISTED_ROOM` gives it), or
-#: ``[key, members]`` (:data:`COUNTED`) where only its members changed
+#: ARGV: P, since, most. Where the rooms share the server's slot, the
+#: rooms changed after change ``since``, at most ``most`` of them, oldest
+#: first: the number of the last change the answer covers (the listing's
+#: last, or where more rooms changed, the last of these: read on from
+#: there), then for each room its row (as :data:`LISTED_ROOM` gives it),
+#: or ``[key, members]`` (:data:`COUNTED`) where only its members changed
 #: since (a join, a leave: the count each stored with its change);
-#: ``[-1]`` for a full read (more than ``most`` rooms changed, or the index
-#: no longer holds every change since).
+#: ``[-1]`` for a full read (the index no longer holds every change since).
+#: A storm of joins changes more rooms between a node's reads than a page
+#: holds: pages of counts cost Redis a number a room, where reading every
+#: room's row again cost it a row for each of the list's rooms.
 LISTED_SINCE = Script("listed-since")
 
 #: The length of :data:`LISTED_SINCE`'s entry for a room whose members
@@ -289,13 +293,17 @@ class RedisListing:
         read again. It reads and writes nothing of a session's, so it runs
         during a resume too: a member the resume's catch-up removes from a
         room is shown the list."""
-        reply = await self.calls.eval(
-            LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
-        )
-        if reply[0] < 0:
-            return None
-        self._version = reply[0]
-        changed = {row[0].decode(): row for row in reply[1:]}
+        changed: dict[str, Row] = {}
+        while True:  # a page of ROOMS_A_CALL rooms at a time, oldest first
+            reply = await self.calls.eval(
+                LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
+            )
+            if reply[0] < 0:
+                return None
+            self._version = reply[0]
+            changed.update((row[0].decode(), row) for row in reply[1:])
+            if len(reply) - 1 < ROOMS_A_CALL:
+                break
         before = {key: rows[key] for key in changed if key in rows}
         unknown = []
         for key, row in changed.items():
