@@ -99,6 +99,11 @@ SETTLE = 2.0
 #: Seconds the nodes get to see the whole crowd leave.
 LEAVE_TIMEOUT = 120.0
 
+#: Seconds the nodes are given, past the fill's deadline, to count the
+#: connections the generators have in: a node still working through the
+#: last sign-ons may answer a scrape late.
+COUNT_GRACE = 60.0
+
 #: The ephemeral range widened to, as root, when a source needs more ports.
 WIDE_PORT_RANGE = (1024, 65535)
 
@@ -676,7 +681,9 @@ def _hold(
             retry_reasons.append(ready["retry_reasons"])
     if not total:
         raise BenchError(f"no connection of the crowd came in: {errors[:3]}")
-    counted = _all_counted(metrics, total, max(1.0, deadline - time.monotonic()))
+    counted = _all_counted(
+        metrics, total, max(COUNT_GRACE, deadline - time.monotonic())
+    )
     if counted < total:
         raise BenchError(
             f"the nodes count {counted:,} of the {total:,} connections the "
