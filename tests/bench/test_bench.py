@@ -307,6 +307,23 @@ NO_COMPILER = (
     "with apt-get; otherwise install one)"
 )
 
+
+class NeedsCompiler:
+    """Mixed in before a test case that runs the C generator: without a C
+    compiler its tests are skipped with the reason, unless
+    ``CHATROOM_REQUIRE_CC`` is set (CI), where they fail instead."""
+
+    skip: str | None = (
+        NO_COMPILER
+        if COMPILER is None and not os.environ.get("CHATROOM_REQUIRE_CC")
+        else None
+    )
+
+    def setUp(self) -> None:
+        if COMPILER is None:  # CI asked for a compiler to be there
+            self.fail(NO_COMPILER)  # type: ignore[attr-defined]
+
+
 #: The C generator's scenarios, tiny: 6 clients in 2 rooms (3 each), so
 #: 30 deliveries/s is 10 messages/s.
 C_TINY = [
@@ -318,7 +335,7 @@ C_TINY = [
 ]  # fmt: skip
 
 
-class CGeneratorTests(BenchTestCase):
+class CGeneratorTests(NeedsCompiler, BenchTestCase):
     """The C generator builds, and each of its scenarios runs end to end.
 
     Without a C compiler these are skipped with the reason, unless
@@ -326,13 +343,6 @@ class CGeneratorTests(BenchTestCase):
     """
 
     timeout = 120
-
-    if COMPILER is None and not os.environ.get("CHATROOM_REQUIRE_CC"):
-        skip = NO_COMPILER
-
-    def setUp(self) -> None:
-        if COMPILER is None:  # CI asked for a compiler to be there
-            self.fail(NO_COMPILER)
 
     def run_c(self, *scenarios: str) -> dict[str, Any]:
         """Run the CLI with the C scenarios' tiny options; return its report."""

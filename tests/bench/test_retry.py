@@ -14,7 +14,6 @@ length is the generator's business.
 from __future__ import annotations
 
 import contextlib
-import os
 import socketserver
 import threading
 import time
@@ -27,7 +26,7 @@ from chatroom.bench.cgen import CGen
 from chatroom.core.errors import ChatError, bad_name, unavailable
 from chatroom.doors.irc.wire import build, refusal
 from chatroom.wire.lines import format_line
-from tests.bench.test_bench import COMPILER, NO_COMPILER
+from tests.bench.test_bench import NeedsCompiler
 
 CLIENTS = 6
 
@@ -138,17 +137,10 @@ def turning_away(door: str, how: str) -> Iterator[TurningAway]:
         thread.join(timeout=10)
 
 
-class RetryTests(unittest.TestCase):
+class RetryTests(NeedsCompiler, unittest.TestCase):
     """A crowd client turned away while signing in comes back."""
 
     timeout = 120
-
-    if COMPILER is None and not os.environ.get("CHATROOM_REQUIRE_CC"):
-        skip = NO_COMPILER
-
-    def setUp(self) -> None:
-        if COMPILER is None:  # CI asked for a compiler to be there
-            self.fail(NO_COMPILER)
 
     def crowd_ready(
         self, server: TurningAway, until: Callable[[], bool] = lambda: True
