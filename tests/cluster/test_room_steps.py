@@ -195,12 +195,16 @@ class HalfDoneMembership(ContractBase):
         him after his release, and his node takes him out again. Where the
         room's keys are in the server's slot, its one step finds the
         session gone and writes nothing. Either way nobody stays in the
-        room for a session that is gone."""
+        room for a session that is gone, and the node does not take that
+        ``GONE`` for a harvest of its own: it does not resume, and alice
+        is never told the cluster is unavailable."""
         (alice,) = yield self.in_room("tea", "alice")
         bob = yield self.connect("bob")
         calls = redis_backend(self.server).calls
         call = calls.call
         answered: list[bool] = []
+        harvested: list[bool] = []
+        calls.on_harvested = lambda: harvested.append(True)
 
         async def lost_before(script: Any, *args: Any, **kwargs: Any) -> Any:
             if script is not scripts.JOIN:
@@ -227,8 +231,10 @@ class HalfDoneMembership(ContractBase):
                 break
             yield self.wait()
         del calls.call
+        self.assertEqual(harvested, [])
         alice.say("/who")
         self.assertEqual((yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice")
+        self.assertFalse([line for line in alice.lines if "UNAVAILABLE" in line])
         self.assertEqual((yield self.rooms_of("bob")), [])
         if not calls.rooms_apart:  # no JOIN, no PART
             shown = [line for line in alice.lines if " tea bob" in line]

@@ -21,6 +21,7 @@ has caught up with the script
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
@@ -38,7 +39,7 @@ from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
-from chatroom.redisclient.deadlines import CallDeadlines
+from chatroom.redisclient.deadlines import HEARD_TIMEOUTS, CallDeadlines
 from chatroom.redisclient.link import RedisLink, Written
 
 T = TypeVar("T")
@@ -87,6 +88,47 @@ MEMBERS_ONLY: Refusals = {b"NOT_IN_ROOM": lambda reply: errors.not_in_room()}
 
 class SessionHarvestedError(Exception):
     """Redis no longer knows this session (``GONE``): the node must resume."""
+
+
+#: How long a session released here is remembered as this node's doing:
+#: longer than any call may wait for its answer (a deadline extended while
+#: Redis is heard from, :data:`~chatroom.redisclient.deadlines.HEARD_TIMEOUTS`
+#: times), in timeouts.
+RELEASED_TIMEOUTS = 2 * (HEARD_TIMEOUTS + 1)
+
+
+class ReleasedHere:
+    """The tokens of the sessions this node released lately.
+
+    A user whose connection is lost while a command of theirs is in
+    Redis's hands (a join decided, its script not yet run) is released
+    meanwhile, and that script answers ``GONE``. That is the release's
+    doing, not a harvest of the node: the node must not resume (which
+    would tell every other user here ``UNAVAILABLE`` for a moment, and,
+    when many leave at once, again and again). A token is kept until
+    no call sent before its release can still be answered; the oldest go
+    as new ones come, so no timer runs for it."""
+
+    def __init__(self, clock: IReactorTime, horizon: float) -> None:
+        self.clock = clock
+        self.horizon = horizon
+        self._tokens: set[str] = set()
+        self._order: deque[tuple[float, str]] = deque()
+
+    def add(self, token: str) -> None:
+        """Session ``token`` was released by this node, now."""
+        now = self.clock.seconds()
+        order = self._order
+        while order and order[0][0] < now - self.horizon:
+            self._tokens.discard(order.popleft()[1])
+        self._tokens.add(token)
+        order.append((now, token))
+
+    def named_in(self, args: tuple[Any, ...]) -> bool:
+        """Whether a script run with ``args`` was about a session this
+        node released lately (its token among them)."""
+        tokens = self._tokens
+        return any(type(arg) is str and arg in tokens for arg in args)
 
 
 class RedisCalls:
@@ -141,8 +183,12 @@ class RedisCalls:
         self.serving = False
         #: Waits for the subscriber link to deliver what was published.
         self.caught_up: CatchingUp = CaughtUp(subscriber, self.deadlines)
-        #: Called when Redis no longer knows a session of ours (``GONE``).
+        #: Called when Redis no longer knows a session of ours (``GONE``)
+        #: that this node did not release itself.
         self.on_harvested: Callable[[], None] = lambda: None
+        #: The sessions this node released lately: their ``GONE`` is no
+        #: harvest.
+        self.released_here = ReleasedHere(clock, RELEASED_TIMEOUTS * timeout)
 
     async def eval(
         self,
@@ -275,7 +321,9 @@ class RedisCalls:
         """Run a script that may refuse; its refusal raised as a ChatError.
 
         ``GONE`` (this node's session was harvested) makes the node resume,
-        and the user hears ``UNAVAILABLE`` meanwhile. ``always``: as
+        and the user hears ``UNAVAILABLE`` meanwhile; not for a session this
+        node released itself meanwhile (:class:`ReleasedHere`), whose user
+        is gone. ``always``: as
         :meth:`eval`'s. Returns once this node has received the events the
         script published, as a single server's command returns once its
         events are delivered (see the module's docstring): ``arrived``,
@@ -294,8 +342,14 @@ class RedisCalls:
                     await self._within_timeout(waiting)
             return check(reply, refusals)
         except SessionHarvestedError:
-            self.on_harvested()
+            self.harvested(args)
             raise errors.unavailable() from None
+
+    def harvested(self, args: tuple[Any, ...]) -> None:
+        """A script run with ``args`` answered ``GONE``: the node resumes,
+        unless the session was one this node released since."""
+        if not self.released_here.named_in(args):
+            self.on_harvested()
 
     def caught_up_after(
         self, script: Script, args: tuple[Any, ...]
@@ -314,7 +368,7 @@ class RedisCalls:
         try:
             return check(await self.eval(script, *args, always=always), refusals)
         except SessionHarvestedError:
-            self.on_harvested()
+            self.harvested(args)
             raise errors.unavailable() from None
 
     async def _within_timeout(self, waiting: defer.Deferred[None]) -> None:

@@ -664,6 +664,7 @@ class RedisBackend:
             for room in self.here.places.get(member, ())
         }
         self.here.release(member)
+        self.calls.released_here.add(session.token)
         if self.stopping or not self.node.available:
             return
         for key in {named, self._claiming.get(member)}:
