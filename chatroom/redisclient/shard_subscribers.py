@@ -62,6 +62,10 @@ class ShardSubscribers(MultiService):
         self.on_up: Callable[[], None] = lambda: None
         self.on_down: Callable[[], None] = lambda: None
         self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        #: Called once the links follow a changed map: where it only
+        #: stopped links (a replaced primary's), no link comes up to say
+        #: that every one left serves.
+        self.on_relinked: Callable[[], None] = lambda: None
         shards.on_relinked = self.relink
 
     def relink(self) -> None:
@@ -76,6 +80,7 @@ class ShardSubscribers(MultiService):
             stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
             self._stopping.add(stopping)
             stopping.addBoth(self._stopped, stopping)
+        self.on_relinked()
 
     def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
         self._stopping.discard(stopping)
@@ -181,6 +186,10 @@ class ShardSubscribers(MultiService):
         )
         link.on_up = lambda: self.on_up()
         link.on_down = self._down
+        # As the commands' links: a primary replaced (killed, and back as
+        # its replacement's replica) has the map asked again.
+        link.on_connect_failed = lambda failure: self.shards.unreachable()
+        link.on_not_primary = self.shards.unreachable
         link.on_message = lambda channel, data: self.on_message(channel, data)
         self._links[node] = link
         self._caught_up[node] = CaughtUp(link, self.deadlines)

@@ -343,8 +343,8 @@ class ShardLinks(MultiService):
         # A primary that cannot be reached, or that is one no more (killed,
         # and back as its replacement's replica before the map was asked
         # again), may have been replaced.
-        link.on_connect_failed = lambda failure: self._unreachable()
-        link.on_not_primary = self._unreachable
+        link.on_connect_failed = lambda failure: self.unreachable()
+        link.on_not_primary = self.unreachable
         self._links[node] = link
         link.setServiceParent(self)
         return link
@@ -355,7 +355,12 @@ class ShardLinks(MultiService):
                 waiter.callback(None)
         self.on_up()
 
-    def _unreachable(self) -> None:
+    def unreachable(self) -> None:
+        """A link to a node the map names could not connect, or found no
+        primary there: the map is asked again (at most every
+        :data:`REFRESH_EVERY` seconds), since the node may have been
+        replaced. Nothing else would ask it while no command is sent (a
+        node waiting for every link to serve before it serves any)."""
         if self.running and self._reactor.seconds() >= (
             self._refreshed_at + REFRESH_EVERY
         ):

@@ -17,6 +17,7 @@ from twisted.trial import unittest
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.deadlines import CallDeadlines
 from chatroom.redisclient.link import RedisLink, _ask_redis
+from chatroom.redisclient.shard_subscribers import ShardSubscribers
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
 from chatroom.redisclient.slots import (
     SLOTS,
@@ -353,6 +354,45 @@ class ShardLinksTests(RedisClusterTestCase):
             return defer.succeed(
                 shards.map.primary_of(slot) == ("127.0.0.1", primary)
                 and ("127.0.0.1", replica) not in shards.links()
+            )
+
+        yield until(asked_again, 10, "the map asked again, the replica left")
+
+    @defer.inlineCallbacks
+    def test_a_subscriber_link_to_a_replica_has_the_map_asked_again(self):
+        """The map names a replica as a slot's primary, and only the
+        subscriber link has gone there (the commands' link got in while
+        the killed primary, started again, still said it was one; the
+        chaos run's shard fault): that link finds it is no primary, the
+        map is asked again with no command to ask it, and the subscriber
+        link to the replica is stopped, so a node waiting for every link
+        to serve is not left waiting."""
+        shards = yield self.shard_links()
+        subscribers = ShardSubscribers(reactor, shards)
+        subscribers.startService()
+        self.addCleanup(subscribers.stopService)
+        subscribers.relink()
+        yield until(
+            lambda: defer.succeed(subscribers.connected()),
+            10,
+            "a subscriber link to each primary serving",
+        )
+        slot = key_slot("{room1}:topic")
+        primary = port_of(shards.link_for(slot))
+        replica = yield self.replica_of(primary)
+        assert shards.map is not None
+        shards.map.moved(slot, ("127.0.0.1", replica))
+        subscribers.relink()  # the commands' links are left as they are
+        stale = subscribers.link_for(slot)
+        assert stale is not None
+        self.assertNotIn(("127.0.0.1", replica), shards.links())
+
+        def asked_again():
+            assert shards.map is not None
+            return defer.succeed(
+                shards.map.primary_of(slot) == ("127.0.0.1", primary)
+                and not stale.running
+                and subscribers.connected()
             )
 
         yield until(asked_again, 10, "the map asked again, the replica left")

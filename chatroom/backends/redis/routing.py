@@ -294,5 +294,13 @@ class RoutedCalls(RedisCalls):
         self.shards.on_up = self.subscribers.on_up = up
         self.shards.on_down = self.subscribers.on_down = down
 
+        def relinked() -> None:
+            # A replaced primary's links stopped, the others all serving:
+            # no link comes up, and the node would wait for one forever.
+            if not self.serving:
+                up()
+
+        self.subscribers.on_relinked = relinked
+
     def listen(self, on_message: Callable[[bytes, bytes], None]) -> None:
         self.subscribers.on_message = on_message
