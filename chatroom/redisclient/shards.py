@@ -298,7 +298,18 @@ class ShardLinks(MultiService):
                 problems.append(f"{host}:{port}: {problem}")
                 continue
             if reply:
-                return SlotMap.from_reply(reply, host)
+                told = SlotMap.from_reply(reply, host)
+                if told != self.map:
+                    self.log.info(
+                        "{name}: the cluster's map, as {host}:{port} tells it: "
+                        "primaries {primaries}, {unserved} slots unserved",
+                        name=self.name,
+                        host=host,
+                        port=port,
+                        primaries=" ".join(f"{h}:{p}" for h, p in told.primaries()),
+                        unserved=told.unserved(),
+                    )
+                return told
             problems.append(f"{host}:{port}: serves no slots")
         self.log.warn(
             "{name}: no node of the cluster told its slots ({why})",

@@ -134,6 +134,10 @@ class SlotMap:
         """Every primary that serves a slot."""
         return {node for node in self._owners if node is not None}
 
+    def unserved(self) -> int:
+        """How many slots no primary serves."""
+        return self._owners.count(None)
+
     def moved(self, slot: int, node: Node) -> None:
         """Record that ``node`` serves ``slot`` now (a ``MOVED`` said so)."""
         self._owners[slot] = node

@@ -121,6 +121,7 @@ class SlotMapTests(unittest.TestCase):
         among the primaries."""
         slots = SlotMap.from_reply(self.REPLY[:1], "10.0.0.9")
         self.assertIsNone(slots.primary_of(5461))
+        self.assertEqual(slots.unserved(), SLOTS - 5461)  # the first range's left
         self.assertEqual(slots.primaries(), {("127.0.0.1", 7000)})
         slots.moved(5461, ("10.0.0.4", 7004))
         self.assertEqual(slots.primary_of(5461), ("10.0.0.4", 7004))
