@@ -79,6 +79,41 @@ class TwoNodeRenameTests(TwoNodeRegistryTestCase):
         yield self.expect(bob, "JOIN chai carol")
 
 
+    @defer.inlineCallbacks
+    def test_a_rename_heard_while_the_node_resumes(self) -> Generator[Any, Any, None]:
+        """Node two hears the rename while it resumes (a link lost and
+        back): its read of what chai's channel brought first is refused
+        ``UNAVAILABLE``, which is no fault (nothing is logged as one, and
+        the resume reads it); bob heard ``RENAMED`` and, once node two
+        serves again, hears alice in chai."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea ")
+        bob = yield self.on_two("bob")
+        bob.say("/join tea")
+        yield self.expect(bob, "MEMBERS tea ")
+        yield self.expect(alice, "JOIN tea bob")
+        here = self.other.backend.here
+        node = self.other.backend.node
+        log_after = here._log_after
+        assert log_after is not None
+
+        async def resuming(room: Any) -> Any:
+            node.start_resume()
+            return await log_after(room)
+
+        here._log_after = resuming
+        self.addCleanup(setattr, here, "_log_after", log_after)
+        alice.say("/rename chai")
+        yield self.expect(alice, "RENAMED tea chai alice")
+        self.assertEqual((yield self.expect(bob, "RENAMED ")), "RENAMED tea chai alice")
+        yield node.when_available()
+        alice.say("after the resume")
+        self.assertRegex(
+            (yield self.expect(bob, "MSG ")), r"^MSG chai alice \S+ after the resume$"
+        )
+
+
 class IRCRenamesOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_renames.IRCRenameTests):
     """``test_irc_renames.IRCRenameTests`` on two nodes: ``RENAME`` and
     its ``PART``/``JOIN`` fallback for clients on the other node."""

@@ -620,7 +620,15 @@ class NodeRooms:
     def _moved(self, room: NodeRoom, missed: list[bytes], failure: Any) -> None:
         """The move is done (``failure``: it failed, and a resume will
         catch the room up): the missed events, then those held."""
-        if failure is not None:
+        if failure is not None and failure.check(ChatError):
+            # Redis out of reach, or this node resuming (serving nothing
+            # meanwhile): what follows, not a fault of the move's.
+            self.log.info(
+                "room {room}: moved to its new channel; the resume reads "
+                "what it missed",
+                room=room.name,
+            )
+        elif failure is not None:
             self.log.failure(
                 "room {room}: moving to its new channel", failure, room=room.name
             )
