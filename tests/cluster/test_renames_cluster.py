@@ -78,7 +78,6 @@ class TwoNodeRenameTests(TwoNodeRegistryTestCase):
         self.assertEqual((yield self.expect(carol, "JOINED ")), "JOINED chai 3 3")
         yield self.expect(bob, "JOIN chai carol")
 
-
     @defer.inlineCallbacks
     def test_a_rename_heard_while_the_node_resumes(self) -> Generator[Any, Any, None]:
         """Node two hears the rename while it resumes (a link lost and
