@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.backends.redis import (
     accounts,
@@ -674,8 +675,16 @@ class RedisBackend:
                         self._release, [(key, session.token)], reason, known, own_words
                     )
                 )
-                releasing.addErrback(lambda failure: None)
+                releasing.addErrback(self._release_failed)
                 self.endings.releasing(key, releasing)
+
+    def _release_failed(self, failure: Failure) -> None:
+        """A release cut short by Redis (``UNAVAILABLE``: a link lost, so
+        the node resumes) is finished by the resume, which releases what
+        the node no longer holds; any other failure is a fault, logged:
+        the name stays taken until the node next resumes."""
+        if not failure.check(errors.ChatError):
+            self.log.failure("releasing a session", failure)
 
     async def _release(
         self,
