@@ -67,6 +67,22 @@ class FanOut:
 FANOUT = FanOut()
 
 
+class DeparturesCounted:
+    """A cluster node's sessions' ends (releases, nicks kept for
+    ``WHOWAS``) under way and waiting their turn
+    (:mod:`chatroom.backends.redis.departure_queue`): plain integers,
+    read when scraped."""
+
+    __slots__ = ("running", "waiting")
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.waiting = 0
+
+
+DEPARTURES = DeparturesCounted()
+
+
 def fanned_out(event: Counted, members: int) -> None:
     """One event went to ``members`` members: counted once, not per member."""
     FANOUT.deliveries += members
