@@ -76,8 +76,9 @@ REPORTS_OPEN = Script("reports-open")
 
 
 class RedisReports:
-    """The server's reports, kept in Redis (one round trip each; a room's
-    entries copied to its log by one more each way with rooms apart)."""
+    """The server's reports, kept in Redis (one round trip each; with
+    rooms apart, a report about a room two more: its entries copied to the
+    room's log, then forgotten)."""
 
     log = Logger()
 
