@@ -670,21 +670,47 @@ class RedisBackend:
             return
         for key in {named, self._claiming.get(member)}:
             if key:
-                releasing = self.departures.run(
-                    partial(
-                        self._release, [(key, session.token)], reason, known, own_words
-                    )
-                )
-                releasing.addErrback(self._release_failed)
-                self.endings.releasing(key, releasing)
+                self._queue_release(key, session.token, reason, known, own_words)
 
-    def _release_failed(self, failure: Failure) -> None:
-        """A release cut short by Redis (``UNAVAILABLE``: a link lost, so
-        the node resumes) is finished by the resume, which releases what
-        the node no longer holds; any other failure is a fault, logged:
-        the name stays taken until the node next resumes."""
-        if not failure.check(errors.ChatError):
-            self.log.failure("releasing a session", failure)
+    def _queue_release(
+        self,
+        key: str,
+        token: str,
+        reason: str,
+        known: dict[str, outcomes.RedisSeating],
+        own_words: bool,
+        again: bool = True,
+    ) -> None:
+        """Session ``token``'s release of name ``key`` in the departures'
+        queue (a claim of the name here waits for it); if it fails, run
+        once more (``again``) from its first step."""
+        releasing = self.departures.run(
+            partial(self._release, [(key, token)], reason, known, own_words)
+        )
+        releasing.addErrback(self._release_failed, key, token, reason, own_words, again)
+        self.endings.releasing(key, releasing)
+
+    def _release_failed(
+        self,
+        failure: Failure,
+        key: str,
+        token: str,
+        reason: str,
+        own_words: bool,
+        again: bool,
+    ) -> None:
+        """A release cut short leaves its user marked ending, the name
+        taken. Cut short by Redis (``UNAVAILABLE``: a link lost, so the
+        node resumes), the resume finishes it: it releases what the node
+        no longer holds. A fault is logged, and the release run once more
+        (``again``) at the back of the queue, from its first step (which
+        carries the mark on), its seatings read from Redis: the name is
+        not left taken until the node happens to resume."""
+        if failure.check(errors.ChatError):
+            return
+        self.log.failure("releasing a session", failure)
+        if again and not self.stopping and self.node.available:
+            self._queue_release(key, token, reason, {}, own_words, again=False)
 
     async def _release(
         self,

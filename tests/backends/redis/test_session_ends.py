@@ -178,3 +178,33 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         again = yield self.connect("bob")
         again.say("/join tea")
         yield self.expect(again, "MEMBERS tea alice bob")
+
+    @defer.inlineCallbacks
+    def test_a_release_cut_short_is_run_again(self) -> Generator[Any, Any, None]:
+        """bob's release fails at tea's departure (a fault, logged) while
+        Redis serves: it is run once more, which takes him out of tea and
+        frees his name, where he would stay listed until the node resumed."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+
+        async def a_fault() -> None:
+            raise RuntimeError("a fault in the departure's step")
+
+        self.race_before("apply_departures", a_fault)
+        bob.client.lose()
+        part = yield self.expect(alice, "PART tea bob")
+        self.assertEqual(part, "PART tea bob connection lost")
+
+        @defer.inlineCallbacks
+        def only_alice() -> Generator[Any, Any, bool]:
+            online = yield defer.ensureDeferred(
+                self.server.registry.presence.names_online()
+            )
+            return bool(online == ["alice"])
+
+        yield until(only_alice, 10, "bob's name freed")
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
