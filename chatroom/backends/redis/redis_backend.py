@@ -195,6 +195,9 @@ TAKEOVERS = 3
 #: once, through another node or this one, gets the name once that end
 #: frees it, rather than ``NAME_TAKEN`` meanwhile.
 ENDING_RECHECK = 0.05
+#: How many times a session's release is run while it fails and the node
+#: serves (:meth:`RedisBackend._release_failed`).
+RELEASE_TRIES = 3
 
 
 class RedisBackend:
@@ -679,15 +682,15 @@ class RedisBackend:
         reason: str,
         known: dict[str, outcomes.RedisSeating],
         own_words: bool,
-        again: bool = True,
+        tries: int = RELEASE_TRIES,
     ) -> None:
         """Session ``token``'s release of name ``key`` in the departures'
-        queue (a claim of the name here waits for it); if it fails, run
-        once more (``again``) from its first step."""
+        queue (a claim of the name here waits for it), run at most
+        ``tries`` times while it fails."""
         releasing = self.departures.run(
             partial(self._release, [(key, token)], reason, known, own_words)
         )
-        releasing.addErrback(self._release_failed, key, token, reason, own_words, again)
+        releasing.addErrback(self._release_failed, key, token, reason, own_words, tries)
         self.endings.releasing(key, releasing)
 
     def _release_failed(
@@ -697,20 +700,29 @@ class RedisBackend:
         token: str,
         reason: str,
         own_words: bool,
-        again: bool,
+        tries: int,
     ) -> None:
-        """A release cut short leaves its user marked ending, the name
-        taken. Cut short by Redis (``UNAVAILABLE``: a link lost, so the
-        node resumes), the resume finishes it: it releases what the node
-        no longer holds. A fault is logged, and the release run once more
-        (``again``) at the back of the queue, from its first step (which
-        carries the mark on), its seatings read from Redis: the name is
-        not left taken until the node happens to resume."""
-        if failure.check(errors.ChatError):
+        """A release cut short leaves its user marked ending, its name
+        taken. While the node serves, it is run again at the back of the
+        queue, from its first step (which carries the mark on), its
+        seatings read from Redis: a room whose facts kept changing under
+        its departure (a crowd leaving it at once, its ownership passing
+        from one leaver to the next) has settled by then. A node that lost
+        Redis (``UNAVAILABLE``) leaves it to its resume, which releases
+        what the node no longer holds. A fault is logged."""
+        if not failure.check(errors.ChatError):
+            self.log.failure("releasing a session", failure)
+        if self.stopping or not self.node.available:
             return
-        self.log.failure("releasing a session", failure)
-        if again and not self.stopping and self.node.available:
-            self._queue_release(key, token, reason, {}, own_words, again=False)
+        if tries > 1:
+            self._queue_release(key, token, reason, {}, own_words, tries - 1)
+            return
+        self.log.warn(
+            "the release of {name} failed {tries} times: it stays taken until "
+            "this node next resumes",
+            name=key,
+            tries=RELEASE_TRIES,
+        )
 
     async def _release(
         self,

@@ -12,6 +12,7 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.endings import LOST
+from chatroom.core import errors
 from chatroom.core.events import DepartureKind
 from chatroom.wire.names import name_key
 from tests.backends.contracts.handler import ContractBase, User
@@ -181,20 +182,28 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
 
     @defer.inlineCallbacks
     def test_a_release_cut_short_is_run_again(self) -> Generator[Any, Any, None]:
-        """bob's release fails at tea's departure (a fault, logged) while
-        Redis serves: it is run once more, which takes him out of tea and
-        frees his name, where he would stay listed until the node resumed."""
+        """bob's release fails at tea's departure, first as tea's facts
+        kept changing under it (``UNAVAILABLE`` while Redis serves), then
+        for a fault (logged): it is run again, which takes him out of tea
+        and frees his name, where he would stay listed until the node
+        resumed."""
         alice = yield self.connect("alice")
         alice.say("/create tea")
         yield self.expect(alice, "MEMBERS tea alice")
         bob = yield self.connect("bob")
         bob.say("/join tea")
         yield self.expect(alice, "JOIN tea bob")
+        backend = redis_backend(self.server)
+        apply = backend.apply_departures
+        failures = [errors.unavailable(), RuntimeError("a fault in its step")]
 
-        async def a_fault() -> None:
-            raise RuntimeError("a fault in the departure's step")
+        async def failing(change: Any) -> None:
+            if failures:
+                raise failures.pop(0)
+            await apply(change)
 
-        self.race_before("apply_departures", a_fault)
+        backend.apply_departures = failing  # type: ignore[method-assign]
+        self.addCleanup(delattr, backend, "apply_departures")
         bob.client.lose()
         part = yield self.expect(alice, "PART tea bob")
         self.assertEqual(part, "PART tea bob connection lost")
