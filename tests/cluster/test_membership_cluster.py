@@ -188,3 +188,22 @@ class MembershipCostTests(ClusterTestCase):
         endings = redis_backend(node.server).endings
         yield defer.Deferred.fromCoroutine(endings.released("bob"))
         self.assertEqual((yield self.scripts_run(node)) - back, 3)
+
+    @defer.inlineCallbacks
+    def test_an_irc_sign_on_is_one_script(self):
+        """An IRC client's registration costs Redis one script, the nick's
+        claim, which keeps its presence too (USER name, realname: what
+        WHOIS on another node shows, at once after the welcome); the
+        count of connections is a plain write. Then a WHOIS from another
+        node shows the realname."""
+        node = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        yield self.irc_client(node, "ivy")  # the lockdown level read once
+        before = yield self.scripts_run(node)
+        yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        self.assertEqual((yield self.scripts_run(node)) - before, 1)
+        other = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        ivy = yield self.irc_client(other, "ivy2")
+        ivy.say("WHOIS ian")
+        yield ivy.expect(
+            lambda line: line == ":chatroom 311 ivy2 ian uian chatroom * :Real ian"
+        )
