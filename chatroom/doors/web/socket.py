@@ -27,9 +27,10 @@ handled here:
   :class:`FramedStream`).
 - **Everyday frames read without wsproto.** A whole, final text frame at
   the start of a read is read by :func:`~chatroom.doors.web.frames.whole_frames`
-  while wsproto holds nothing; wsproto does everything else (the
-  handshake, pings, closes, fragments, frames cut by a read, every error
-  and its close code). :mod:`chatroom.doors.web.frames` says why. So a
+  while wsproto holds nothing; wsproto does everything else (pings,
+  closes, fragments, frames cut by a read, every error and its close
+  code). The everyday handshake is read from twisted.web's parsed
+  request likewise (:mod:`chatroom.doors.web.handshake`). :mod:`chatroom.doors.web.frames` says why. So a
   connection holds wsproto's objects only while a frame needs them
   (:meth:`DoorWebSocket.wsproto`), none between everyday frames.
 - **Bounded input.** wsproto gathers a whole message before handing it
@@ -59,7 +60,6 @@ from twisted.web.websocket import WebSocketResource
 from wsproto import Connection, ConnectionType
 from wsproto.connection import ConnectionState
 from wsproto.events import (
-    AcceptConnection,
     BytesMessage,
     CloseConnection,
     Message,
@@ -67,8 +67,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
-from wsproto.handshake import H11Handshake
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto.utilities import LocalProtocolError
 
 from chatroom.core import errors
 from chatroom.core.events import Event
@@ -81,6 +80,7 @@ from chatroom.doors.web.frames import (
     whole_frames,
     wsproto_between_frames,
 )
+from chatroom.doors.web.handshake import Offer, offer_of
 from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
@@ -351,7 +351,7 @@ def without_event_queue(connection: Connection) -> None:
 
 def upgrade(
     request: Request,
-    handshake: H11Handshake,
+    offer: Offer,
     websocket: DoorWebSocket[Any],
     subprotocol: str | None = None,
 ) -> int:
@@ -359,9 +359,9 @@ def upgrade(
     ``websocket``'s, as twisted.web's ``WebSocketResource`` does with its own
     wire protocol. (The HTTP channel's upgrade is a private twisted.web
     name: the tests of the doors break first if a Twisted release changes it.)
-    The wsproto connection the handshake makes is not kept: the WebSocket
-    makes its own when a frame first needs one (:meth:`DoorWebSocket.wsproto`)."""
-    accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
+    No wsproto connection is kept from the handshake: the WebSocket makes
+    its own when a frame first needs one (:meth:`DoorWebSocket.wsproto`)."""
+    accepted = offer.accepted(subprotocol)
     tcp = request.channel.transport
     assert tcp is not None, "a request on a closed connection"
     request.channel._protocolUpgradeForWebsockets(cast(IProtocol, websocket))
@@ -454,19 +454,15 @@ class OriginCheckedResource(WebSocketResource):
     def render_GET(self, request: Request) -> bytes | int:
         if not self.allowed(request):
             return self.refused(request)
-        handshake = H11Handshake(ConnectionType.SERVER)
-        raw = request.requestHeaders.getAllRawHeaders()
-        headers = [(key, value) for key, values in raw for value in values]
-        try:
-            handshake.initiate_upgrade_connection(headers, request.path)
-        except RemoteProtocolError:
+        offer = offer_of(request)
+        if offer is None:
             return self.not_a_handshake(request)
-        return self.accept(request, handshake)
+        return self.accept(request, offer)
 
-    def accept(self, request: Request, handshake: H11Handshake) -> int:
+    def accept(self, request: Request, offer: Offer) -> int:
         """A valid handshake: the session, and ``101``."""
         session = self.factory.buildProtocol(request)
-        return upgrade(request, handshake, cast(DoorWebSocket[Any], session))
+        return upgrade(request, offer, cast(DoorWebSocket[Any], session))
 
     def not_a_handshake(self, request: Request) -> bytes:
         """``400`` for a request here that is no WebSocket handshake (the
