@@ -213,6 +213,11 @@ class Connection:
             self,
             self.server.flusher,
         )
+        # What the transport's protocol sends first (a WebSocket's 101):
+        # queued ahead of the greeting, the two in one send().
+        preface = getattr(transport, "preface", b"")
+        if preface:
+            self.send_queue.write(preface)
         self.host = getattr(self._tcp.getPeer(), "host", "")
         door = self.door
         self.server.opened(door)

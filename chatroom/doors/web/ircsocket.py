@@ -41,6 +41,7 @@ from chatroom.doors.web.socket import (
     DoorWebSocket,
     FramedStream,
     OriginCheckedResource,
+    send_now,
     upgrade,
 )
 
@@ -84,7 +85,11 @@ class IRCWebSocket(DoorWebSocket[IRCProtocol]):
         self.irc = irc
         self.binary = binary
 
-    def open_door(self) -> IRCProtocol:
+    def open_door(self, accepted: bytes) -> IRCProtocol:
+        """The IRC session, once the ``101`` is sent (its stream frames
+        what it is written, so the ``101`` goes first, on its own)."""
+        if accepted:
+            send_now(self.transport, accepted)
         chat = self.irc.buildProtocol(None)
         chat.makeConnection(IRCFrames(self.websocket, self.binary))
         return chat

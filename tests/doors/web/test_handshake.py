@@ -7,14 +7,16 @@ parser run) or left it to wsproto (anything unusual)."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from types import FrameType
 from typing import Any
 
 import h11
+from twisted.internet import tcp
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
-from twisted.internet.testing import StringTransport
+from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial import unittest
 from wsproto import ConnectionType
 from wsproto.events import AcceptConnection
@@ -168,3 +170,54 @@ class HandshakeTests(unittest.TestCase):
                     self.assertTrue(answer.startswith(b"HTTP/1.1 400 "), answer)
                 else:
                     self.assertEqual(answer, expected)
+
+
+class PeerConnection(tcp.Connection):
+    """A TCP transport over a connected pair of sockets, saying where it
+    comes from."""
+
+    def getPeer(self) -> IPv4Address:
+        return IPv4Address("TCP", "127.0.0.1", 5000)
+
+    def getHost(self) -> IPv4Address:
+        return IPv4Address("TCP", "127.0.0.1", 8080)
+
+
+class OneSendTests(unittest.TestCase):
+    """At ``/ws`` the ``101`` and the session's ``HELLO`` leave together."""
+
+    def setUp(self) -> None:
+        listening = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(listening.close)
+        self.theirs = socket.create_connection(listening.getsockname())
+        self.addCleanup(self.theirs.close)
+        ours, _ = listening.accept()
+        self.addCleanup(ours.close)
+        ours.setblocking(False)
+        self.theirs.setblocking(False)
+        self.clock = Clock()
+        site = build_site(local_server(ServerConfig(), self.clock))
+        self.protocol: Any = site.buildProtocol(IPv4Address("TCP", "127.0.0.1", 5000))
+        transport = PeerConnection(ours, self.protocol, MemoryReactorClock())
+        transport.connected = True
+        self.protocol.makeConnection(transport)
+
+    def received(self) -> bytes:
+        try:
+            return self.theirs.recv(65536)
+        except BlockingIOError:
+            return b""
+
+    def test_the_101_and_hello_in_one_send_at_the_turns_end(self) -> None:
+        """Nothing reaches the client while the handshake's turn runs; at
+        its end the ``101`` and the ``HELLO`` frame, in that order, in one
+        piece (one ``send()``, where the ``101`` had one of its own)."""
+        lines = [b"GET /ws HTTP/1.1", *[b"%s: %s" % h for h in EVERYDAY["a bare one"]]]
+        self.protocol.dataReceived(b"\r\n".join(lines) + b"\r\n\r\n")
+        self.assertEqual(self.received(), b"")
+        self.clock.advance(0)
+        expected = wsprotos_answer(b"/ws", EVERYDAY["a bare one"], False)
+        assert expected is not None
+        both = self.received()
+        self.assertTrue(both.startswith(expected + b"\x81"), both)
+        self.assertIn(b"HELLO chatroom", both)
