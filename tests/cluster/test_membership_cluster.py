@@ -199,11 +199,34 @@ class MembershipCostTests(ClusterTestCase):
         node = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
         yield self.irc_client(node, "ivy")  # the lockdown level read once
         before = yield self.scripts_run(node)
-        yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        ian.say("PING :registered")  # answered once the sign-on's steps are done
+        yield ian.expect(lambda line: line.endswith("PONG chatroom :registered"))
         self.assertEqual((yield self.scripts_run(node)) - before, 1)
         other = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
         ivy = yield self.irc_client(other, "ivy2")
         ivy.say("WHOIS ian")
         yield ivy.expect(
             lambda line: line == ":chatroom 311 ivy2 ian uian chatroom * :Real ian"
+        )
+
+    @defer.inlineCallbacks
+    def test_an_irc_nick_change_keeps_its_presence_in_the_claim(self):
+        """A NICK costs Redis five scripts: the claim, which keeps the
+        presence under the new nick too, the news to the user's rooms
+        (``NEIGHBOURS``), to the watchers of each nick (``MONITOR``) and
+        the old nick's WHOWAS entry; a WHOIS from another node then shows
+        the realname under the new nick."""
+        node = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        before = yield self.scripts_run(node)
+        ian.say("NICK iain")
+        ian.say("PING :renamed")  # answered once the NICK's handling is done
+        yield ian.expect(lambda line: line.endswith("PONG chatroom :renamed"))
+        self.assertEqual((yield self.scripts_run(node)) - before, 5)
+        other = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        ivy = yield self.irc_client(other, "ivy")
+        ivy.say("WHOIS iain")
+        yield ivy.expect(
+            lambda line: line == ":chatroom 311 ivy iain uian chatroom * :Real ian"
         )

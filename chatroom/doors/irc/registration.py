@@ -52,12 +52,15 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     if wanted == session.name:
         return
-    try:  # the core tells us our NICK, once, as it tells our channels
-        await session.registry.claim_name(session.member, wanted)
+    # the core tells us our NICK, once, as it tells our channels; the
+    # presence under the new nick goes with the claim
+    presence = session.presence(wanted, session.signed_on)
+    try:
+        await session.registry.claim_name(session.member, wanted, presence=presence)
     except ChatError as refused:
         session.refuse(refused, "NICK", wanted)
         return
-    await session.renamed(wanted)
+    await session.renamed(wanted, shared=True)
 
 
 # -- capability negotiation ----------------------------------------------------

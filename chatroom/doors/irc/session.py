@@ -614,9 +614,10 @@ class IRCSession:
         self.directory.arrived(self, nick)
         return counted
 
-    async def renamed(self, nick: str) -> None:
+    async def renamed(self, nick: str, shared: bool = False) -> None:
         """The registry gave us ``nick`` for the one we had (``NICK``,
-        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)."""
+        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)
+        unless the claim kept it (``shared``)."""
         old, self.name = self.name, nick
         redirected()  # its own messages are known by its new name
         if old is not None and name_key(old) == name_key(nick):
@@ -627,7 +628,8 @@ class IRCSession:
         self.directory.arrived(self, nick)
         if old is not None:
             await self.remember_gone(old)
-        await self.share_presence()
+        if not shared:
+            await self.share_presence()
 
     async def share_presence(self) -> bool:
         """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
