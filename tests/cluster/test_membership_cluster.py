@@ -12,7 +12,9 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from tests.cluster.support import ClusterTestCase
-from tests.support import redis_backend
+from tests.support import LineClient, redis_backend
+
+LOCAL = "tcp:0:interface=127.0.0.1"
 
 
 class MembershipClusterTests(ClusterTestCase):
@@ -196,19 +198,13 @@ class MembershipCostTests(ClusterTestCase):
         WHOIS on another node shows, at once after the welcome); the
         count of connections is a plain write. Then a WHOIS from another
         node shows the realname."""
-        node = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        node = yield self.node("--irc", LOCAL)
         yield self.irc_client(node, "ivy")  # the lockdown level read once
         before = yield self.scripts_run(node)
         ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
-        ian.say("PING :registered")  # answered once the sign-on's steps are done
-        yield ian.expect(lambda line: line.endswith("PONG chatroom :registered"))
+        yield self.answered(ian)
         self.assertEqual((yield self.scripts_run(node)) - before, 1)
-        other = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
-        ivy = yield self.irc_client(other, "ivy2")
-        ivy.say("WHOIS ian")
-        yield ivy.expect(
-            lambda line: line == ":chatroom 311 ivy2 ian uian chatroom * :Real ian"
-        )
+        yield self.whois_elsewhere("ian")
 
     @defer.inlineCallbacks
     def test_an_irc_nick_change_keeps_its_presence_in_the_claim(self):
@@ -217,16 +213,26 @@ class MembershipCostTests(ClusterTestCase):
         (``NEIGHBOURS``), to the watchers of each nick (``MONITOR``) and
         the old nick's WHOWAS entry; a WHOIS from another node then shows
         the realname under the new nick."""
-        node = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
+        node = yield self.node("--irc", LOCAL)
         ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
         before = yield self.scripts_run(node)
         ian.say("NICK iain")
-        ian.say("PING :renamed")  # answered once the NICK's handling is done
-        yield ian.expect(lambda line: line.endswith("PONG chatroom :renamed"))
+        yield self.answered(ian)
         self.assertEqual((yield self.scripts_run(node)) - before, 5)
-        other = yield self.node("--irc", "tcp:0:interface=127.0.0.1")
-        ivy = yield self.irc_client(other, "ivy")
-        ivy.say("WHOIS iain")
-        yield ivy.expect(
-            lambda line: line == ":chatroom 311 ivy iain uian chatroom * :Real ian"
-        )
+        yield self.whois_elsewhere("iain")
+
+    def answered(self, client: LineClient) -> defer.Deferred[str]:
+        """Fires once ``client``'s connection has handled what it was sent
+        (its commands run in order: a ``PING`` is answered after them)."""
+        client.say("PING :done")
+        return client.expect(lambda line: line.endswith("PONG chatroom :done"))
+
+    @defer.inlineCallbacks
+    def whois_elsewhere(self, nick: str):
+        """A WHOIS of ``nick`` from a client of another node shows its
+        USER name and realname (ian's: ``uian``, ``Real ian``)."""
+        other = yield self.node("--irc", LOCAL)
+        ivy = yield self.irc_client(other, "ivy2")
+        ivy.say(f"WHOIS {nick}")
+        shown = f":chatroom 311 ivy2 {nick} uian chatroom * :Real ian"
+        yield ivy.expect(lambda line: line == shown)
