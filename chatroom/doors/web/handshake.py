@@ -10,9 +10,9 @@ web door (several hundred function calls of the ~1,200 an upgrade takes).
 The everyday handshake (a browser's, the C generator's, a WebSocket
 library's) is read here from the headers twisted.web parsed
 (:func:`everyday`), on the same rules wsproto applies, and answered with
-the bytes wsproto would write (:meth:`Offer.accepted`). Anything unusual
-(a header twice, a control character h11 would refuse, a body's
-headers, a request near h11's buffer bound) is left to wsproto
+the bytes wsproto would write (:meth:`EverydayOffer.accepted`).
+Anything unusual (a header twice, a control character h11 would refuse,
+a body's headers, a request near h11's buffer bound) is left to wsproto
 (:class:`WsprotoOffer`), which answers every case, refusals included,
 as it always has: the wire is the same whichever reads it, and
 ``tests/doors/web/test_handshake.py`` holds the two side by side.
@@ -61,15 +61,27 @@ class Offer:
     """A client's handshake: the subprotocols it offered (in its order of
     preference), and the ``101`` that accepts it."""
 
-    __slots__ = ("key", "subprotocols")
+    __slots__ = ("subprotocols",)
 
-    def __init__(self, key: bytes, subprotocols: Sequence[str]) -> None:
-        self.key = key
+    def __init__(self, subprotocols: Sequence[str]) -> None:
         self.subprotocols = subprotocols
 
     def accepted(self, subprotocol: str | None = None) -> bytes:
-        """The ``101``, with ``subprotocol`` (one of those offered), as
-        wsproto writes it: the same headers, in the same order and case."""
+        """The ``101``, with ``subprotocol`` (one of those offered)."""
+        raise NotImplementedError
+
+
+class EverydayOffer(Offer):
+    """A handshake read by :func:`everyday`, answered as wsproto answers
+    it: the same headers, in the same order and case."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: bytes, subprotocols: Sequence[str]) -> None:
+        super().__init__(subprotocols)
+        self.key = key
+
+    def accepted(self, subprotocol: str | None = None) -> bytes:
         digest = hashlib.sha1(self.key + ACCEPT_GUID).digest()
         chosen = b""
         if subprotocol is not None:
@@ -88,7 +100,7 @@ class WsprotoOffer(Offer):
     __slots__ = ("handshake",)
 
     def __init__(self, handshake: H11Handshake, subprotocols: Sequence[str]) -> None:
-        super().__init__(b"", subprotocols)
+        super().__init__(subprotocols)
         self.handshake = handshake
 
     def accepted(self, subprotocol: str | None = None) -> bytes:
@@ -114,7 +126,7 @@ def offer_of(request: Request) -> Offer | None:
     return WsprotoOffer(handshake, asked[0].subprotocols if asked else ())
 
 
-def everyday(request: Request) -> Offer | None:
+def everyday(request: Request) -> EverydayOffer | None:
     """The handshake read from the request's headers as twisted.web parsed
     them, if wsproto would take it and nothing about it is unusual (see
     the module's docstring); None leaves it to wsproto, valid or not."""
@@ -149,7 +161,7 @@ def everyday(request: Request) -> Offer | None:
         or found[b"upgrade"].lower() != b"websocket"
     ):
         return None  # wsproto's refusal, and its reason
-    return Offer(found[b"sec-websocket-key"], subprotocols)
+    return EverydayOffer(found[b"sec-websocket-key"], subprotocols)
 
 
 def _comma_list(value: bytes) -> list[str]:
