@@ -20,8 +20,6 @@ as it always has: the wire is the same whichever reads it, and
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import re
 from collections.abc import Sequence
 
@@ -31,10 +29,7 @@ from wsproto import ConnectionType
 from wsproto.events import AcceptConnection
 from wsproto.events import Request as Asked
 from wsproto.handshake import H11Handshake
-from wsproto.utilities import RemoteProtocolError
-
-#: RFC 6455's GUID, hashed with the client's key into ``Sec-WebSocket-Accept``.
-ACCEPT_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+from wsproto.utilities import RemoteProtocolError, generate_accept_token
 
 #: A request target h11 takes (``vchar+``): wsproto is handed the path.
 TARGET = re.compile(rb"[\x21-\x7e]+")
@@ -82,14 +77,13 @@ class EverydayOffer(Offer):
         self.key = key
 
     def accepted(self, subprotocol: str | None = None) -> bytes:
-        digest = hashlib.sha1(self.key + ACCEPT_GUID).digest()
         chosen = b""
         if subprotocol is not None:
             chosen = b"Sec-WebSocket-Protocol: %s\r\n" % subprotocol.encode("ascii")
         return (
             b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
             b"Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n%s\r\n"
-            % (base64.b64encode(digest), chosen)
+            % (generate_accept_token(self.key), chosen)
         )
 
 
