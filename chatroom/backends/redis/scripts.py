@@ -51,7 +51,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (:mod:`.abuse_reports`); ``P reports:open``
                             sorted set: the open numbers; ``P reports:filed``
                             set: what each was filed under; ``P reports:last``
-                            string: the last number given
+                            string: the last number given; with rooms apart
+                            ``P reports:unlogged`` hash ``N filed``/``N
+                            closed`` → a report's log entries not yet
+                            copied to its room's log
 ``P invitations``           hash code hash → an invitation (uses left,
                             expiry, room, maker) as
                             :class:`chatroom.core.invitations.InviteLink`
