@@ -163,6 +163,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.metrics import DEPARTURES
 from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
@@ -718,6 +719,7 @@ class RedisBackend:
         if self.stopping or not self.node.available:
             return
         if tries > 1:
+            DEPARTURES.retried += 1
             self._queue_release(key, token, reason, {}, own_words, tries - 1)
             return
         self.log.warn(

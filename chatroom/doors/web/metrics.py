@@ -83,6 +83,12 @@ class ServerCollector:
             value=DEPARTURES.waiting,
         )
         yield CounterMetricFamily(
+            "chatroom_departures_retried",
+            "Sessions' releases run again after they failed while the node "
+            "served (cluster mode).",
+            value=DEPARTURES.retried,
+        )
+        yield CounterMetricFamily(
             "chatroom_deliveries",
             "Events handed to members (an event to n members counts n).",
             value=FANOUT.deliveries,

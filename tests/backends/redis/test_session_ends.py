@@ -14,6 +14,7 @@ from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.endings import LOST
 from chatroom.core import errors
 from chatroom.core.events import DepartureKind
+from chatroom.doors.web.metrics import ServerCollector
 from chatroom.wire.names import name_key
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.session_ends import CONFIG, SessionEndsContract
@@ -204,6 +205,7 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
 
         backend.apply_departures = failing  # type: ignore[method-assign]
         self.addCleanup(delattr, backend, "apply_departures")
+        retried = self.retried()
         bob.client.lose()
         part = yield self.expect(alice, "PART tea bob")
         self.assertEqual(part, "PART tea bob connection lost")
@@ -217,3 +219,13 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
 
         yield until(only_alice, 10, "bob's name freed")
         self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertEqual(self.retried() - retried, 2)
+
+    def retried(self) -> float:
+        """Releases run again, as ``/metrics`` counts them."""
+        return next(
+            sample.value
+            for family in ServerCollector(self.server, 0).collect()
+            for sample in family.samples
+            if sample.name == "chatroom_departures_retried_total"
+        )
