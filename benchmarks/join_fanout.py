@@ -20,7 +20,11 @@ number), and reads what the members are sent until each has every join.
 
 It prints, per event: the node's CPU (``/proc``, less what the node
 spent idle over as long: its heartbeat and census), the bytes and lines
-its members were sent, and the node's system calls by name (``strace
+its members were sent, its context switches (``switches``: it slept;
+``preempted``: another process took its core, such as this script woken
+by what the node sent; with ``--batch-readers`` this script reads as
+``SCHED_BATCH``, as the million's crowd generators do, and does not), and
+the node's system calls by name (``strace
 -c`` attached for the publishing, with ``--strace``: it slows the node,
 so the CPU of such a run is not comparable). With ``--profile FILE``
 py-spy records the node meanwhile (``--format raw``: one stack a line,
@@ -56,6 +60,18 @@ from chatroom.core.text import name_key
 #: What each rendering of a join holds once: the line door's ``JOIN room
 #: user``, IRC's ``:user!... JOIN #room`` (WebSocket: the line door's).
 MARK = b"JOIN "
+
+
+def context_switches(pid: int) -> tuple[int, int]:
+    """``pid``'s voluntary and involuntary context switches so far
+    (``/proc/PID/status``): the second, the node preempted."""
+    counts = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name.endswith("ctxt_switches"):
+                counts[name] = int(value)
+    return counts["voluntary_ctxt_switches"], counts["nonvoluntary_ctxt_switches"]
 
 
 def user_system(pid: int) -> tuple[float, float]:
@@ -264,6 +280,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
         raise RuntimeError(f"the node's channels: {channels[:300]!r}")
     for client in clients:
         client.counting = True
+    if options.batch_readers:  # this process only: the node was started
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     idle_before = proc_cpu_seconds(pid) or 0.0
     time.sleep(options.idle)
     idle = (proc_cpu_seconds(pid) or 0.0) - idle_before
@@ -309,6 +327,7 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     began = time.monotonic()
     cpu_before = proc_cpu_seconds(pid) or 0.0
     user_before, system_before = user_system(pid)
+    switches_before = context_switches(pid)
     at = 0
     while True:
         now = time.monotonic()
@@ -329,6 +348,10 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     cpu = (proc_cpu_seconds(pid) or 0.0) - cpu_before
     user, system = user_system(pid)
     user, system = user - user_before, system - system_before
+    voluntary, preempted = (
+        after - before
+        for after, before in zip(context_switches(pid), switches_before, strict=True)
+    )
     if spy is not None:
         spy.send_signal(2)
         spy.wait(30)
@@ -350,6 +373,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
         f" idle_cpu={idle / options.idle * 100:.1f}%"
         f" bytes/event={sent_bytes / options.events:.0f}"
         f" lines/event={sent_lines / options.events:.2f}"
+        f" switches/event={voluntary / options.events:.2f}"
+        f" preempted/event={preempted / options.events:.2f}"
         f" load={os.getloadavg()[0]:.2f}",
         flush=True,
     )
@@ -375,6 +400,11 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--strace", metavar="FILE")
+    parser.add_argument(
+        "--batch-readers",
+        action="store_true",
+        help="read the members as SCHED_BATCH (as the million's crowd is)",
+    )
     parser.add_argument("--profile", metavar="FILE")
     parser.add_argument("--perf", metavar="FILE", help="perf record -g into FILE")
     parser.add_argument("--py-spy", default="py-spy")
