@@ -209,7 +209,9 @@ class SendQueue:
             run, self._run = self._run, None
             if isinstance(pending, list):
                 pending[-1] = run.data()
-        if isinstance(pending, list):
+        if type(pending) is bytes:  # the turn's one write: the usual case
+            data = pending
+        elif isinstance(pending, list):
             data = b"".join(pending)
         elif isinstance(pending, Run):
             data = pending.data()
