@@ -28,7 +28,11 @@ the node's system calls by name (``strace
 -c`` attached for the publishing, with ``--strace``: it slows the node,
 so the CPU of such a run is not comparable). With ``--profile FILE``
 py-spy records the node meanwhile (``--format raw``: one stack a line,
-with its count). The CPU depends on the machine's load: say it
+with its count). With ``--calls`` the node counts its Python function
+calls over the publishing (``cProfile``, started and stopped by signal:
+``benchmarks/node_calls``), and the script prints them per event, the
+reactor's wakes (its ``epoll`` polls) per event, and the functions called
+most. The CPU depends on the machine's load: say it
 (``uptime``) beside the figure, and compare trees in the same session.
 """
 
@@ -37,7 +41,9 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import pstats
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -236,12 +242,44 @@ class Publisher:
         self.sock.setblocking(True)
 
 
+#: The signals the node's call counting starts and stops on
+#: (``benchmarks/node_calls/sitecustomize.py``).
+CALLS_STARTED = signal.SIGRTMIN + 5
+CALLS_STOPPED = signal.SIGRTMIN + 6
+
+
+def count_calls_in_nodes(path: str) -> None:
+    """Have the nodes started from now on count their calls into ``path``
+    (suffixed with each one's pid) when signalled."""
+    hook = str(Path(__file__).resolve().parent / "node_calls")
+    known = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = f"{known}{os.pathsep}{hook}" if known else hook
+    os.environ["CHATROOM_NODE_CALLS"] = path
+
+
+def print_calls(path: str, events: int) -> None:
+    """The node's calls per event and wakes per event, and its most
+    called functions."""
+    stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
+    calls = sum(counts[1] for counts in stats.values())
+    wakes = sum(
+        counts[1] for (_, _, name), counts in stats.items() if "epoll' objects" in name
+    )
+    print(f"  calls/event={calls / events:.1f} wakes/event={wakes / events:.3f}")
+    most = sorted(stats.items(), key=lambda item: -item[1][1])[:25]
+    for (file, line, name), counts in most:
+        where = f"{Path(file).name}:{line} " if line else ""
+        print(f"    {counts[1] / events:6.2f} {where}{name}")
+
+
 def run(options: argparse.Namespace) -> None:
     redis_server = find_redis_server()
     if redis_server is None:
         sys.exit("no redis-server on the PATH")
     tree = Path(options.tree).resolve()
     code = ServerCode(sys.executable, tree)
+    if options.calls:
+        count_calls_in_nodes(options.calls)
     extra = ["--max-rooms", "1000000", "--sendq", "1000000"]
     nodes = start_door_nodes(1, redis_server, code, SERVER_OPTIONS + extra)
     try:
@@ -328,6 +366,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     cpu_before = proc_cpu_seconds(pid) or 0.0
     user_before, system_before = user_system(pid)
     switches_before = context_switches(pid)
+    if options.calls:
+        os.kill(pid, CALLS_STARTED)
     at = 0
     while True:
         now = time.monotonic()
@@ -345,6 +385,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
                 f"of {options.events} each, came: {by_door}\n{cluster.log_tails()}"
             )
     elapsed = time.monotonic() - began
+    if options.calls:
+        os.kill(pid, CALLS_STOPPED)
     cpu = (proc_cpu_seconds(pid) or 0.0) - cpu_before
     user, system = user_system(pid)
     user, system = user - user_before, system - system_before
@@ -386,6 +428,13 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
                 if len(parts) >= 5 and parts[3].isdigit():
                     calls = int(parts[3])
                     print(f"  {parts[-1]}: {calls / options.events:.2f}/event")
+    if options.calls:
+        written = Path(f"{options.calls}.{pid}")
+        for _ in range(600):  # the node writes it when it next runs
+            if written.exists():
+                break
+            time.sleep(0.1)
+        print_calls(str(written), options.events)
     problems = [line for node in cluster.nodes for line in node.log_problems()]
     for line in problems[:10]:
         print("  node logged:", line)
@@ -406,6 +455,9 @@ def main() -> None:
         help="read the members as SCHED_BATCH (as the million's crowd is)",
     )
     parser.add_argument("--profile", metavar="FILE")
+    parser.add_argument(
+        "--calls", metavar="FILE", help="count the node's calls (cProfile) into FILE"
+    )
     parser.add_argument("--perf", metavar="FILE", help="perf record -g into FILE")
     parser.add_argument("--py-spy", default="py-spy")
     run(parser.parse_args())
