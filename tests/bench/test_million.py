@@ -101,7 +101,8 @@ class MillionSmokeTests(BenchTestCase):
         self.assertGreater(run["fill_per_s"], 0)
         for key in ("nodes_kib_per_connection", "redis_kib_per_connection",
                     "kernel_kib_per_connection", "rest_cpu_pct_without",
-                    "rest_cpu_pct_with", "crowd_rest_cpu_pct"):  # fmt: skip
+                    "rest_cpu_pct_with", "crowd_rest_cpu_pct",
+                    "pings_per_s_without", "pings_per_s_with"):  # fmt: skip
             self.assertIsNotNone(run[key], key)
         for key in ("node_rss_empty_kib", "node_rss_held_kib",
                     "node_kib_per_connection", "node_longest_stall_ms",
