@@ -160,6 +160,31 @@ class CollectorServiceTests(unittest.TestCase):
         messages = [formatEvent(event) for event in events]
         self.assertTrue(any("longest pause" in m for m in messages), messages)
 
+    def test_the_oldest_generation_counted_only_after_a_collection(self) -> None:
+        """Counting the oldest generation walks it all, ten times a second on
+        every node: a check looks only once a collection of generation 1 or
+        2 may have moved objects there. Survivors that came while the hook
+        was away (as no collection can make them) stay unfrozen until a
+        collection has run; then the next check freezes them."""
+        clock = Clock()
+        service = CollectorService(clock, threshold=5_000)
+        service.startService()
+        try:
+            clock.advance(0.1)
+            service.freezer.remove()
+            burst = [[n] for n in range(20_000)]
+            gc.collect()  # into the oldest generation, unseen by the hook
+            service.freezer.install()
+            clock.advance(0.1)
+            self.assertEqual(service.freezer.freezes, 1)  # start-up's alone
+            gc.collect(1)
+            clock.advance(0.1)
+            self.assertEqual(service.freezer.freezes, 2)
+            self.assertGreaterEqual(service.freezer.frozen, len(burst))
+        finally:
+            service.stopService()
+        self.assertNotIn(service.freezer, gc.callbacks)
+
     def test_a_scrape_never_counts_the_frozen_crowd(self) -> None:
         """The frozen-object figure is what each freeze moved, not a count
         taken when /metrics is read: CPython counts its frozen objects only
