@@ -37,7 +37,10 @@ hard limit itself, ``fs.nr_open`` and ``net.ipv4.ip_local_port_range``) and
 says what stopped it. It gives Redis, which every node waits on, the CPU
 first as an operator would: as root Redis runs at niceness
 :data:`REDIS_NICE`; otherwise the crowd's generators, the load rather than
-the system under test, run at :data:`GENERATOR_NICE`. Every wait is
+the system under test, run at :data:`GENERATOR_NICE`. The crowd's
+generators are scheduled as ``SCHED_BATCH``, so that one woken by a
+node's send waits for the node's time slice rather than preempting it, as
+a client on another machine would (:func:`batch_the_crowd`). Every wait is
 bounded, everything started is stopped, and the generator only connects to
 127.0.0.0/8.
 """
@@ -311,6 +314,25 @@ def yield_to_the_servers(generators: list[int], limits: Limits) -> None:
         )
 
 
+def batch_the_crowd(generators: list[int], limits: Limits) -> None:
+    """The crowd's generators (their pids) scheduled as ``SCHED_BATCH``
+    (allowed to anyone): a generator woken by what a node sends it waits
+    for the node's time slice to end rather than taking its core at once.
+    The crowd stands for clients on other machines, whose waking costs a
+    node nothing; here each room event a node handed its crowd members
+    woke a generator that preempted the node, a context switch out and
+    back in per event and the node's caches lost (docs/performance.md)."""
+    try:
+        for pid in generators:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setscheduler(int(task.name), os.SCHED_BATCH, os.sched_param(0))
+    except OSError as error:
+        limits.kept.append(f"the generators' scheduling ({error.strerror})")
+        return
+    if generators:
+        limits.raised.append("the crowd's generators' scheduling: SCHED_BATCH")
+
+
 def default_nodes(connections: int, per_process: int) -> int:
     """Nodes enough that each holds its share under its descriptor limit."""
     return max(1, math.ceil(connections / (per_process * NODE_HEADROOM - 1000)))
@@ -534,6 +556,7 @@ def _crowd(
     except BaseException:
         _stop(crowd.generators)
         raise
+    batch_the_crowd([g.pid for g in crowd.generators], limits)
     if not redis_first:
         yield_to_the_servers([g.pid for g in crowd.generators], limits)
     return crowd

@@ -21,6 +21,7 @@ from chatroom.bench.cmillion import (
     GENERATOR_NICE,
     REDIS_NICE,
     Limits,
+    batch_the_crowd,
     prioritize_redis,
     yield_to_the_servers,
 )
@@ -169,4 +170,16 @@ class PriorityTests(unittest.TestCase):
         self.assertEqual(
             limits.raised,
             [f"the crowd's generators' niceness {before} -> {GENERATOR_NICE}"],
+        )
+
+    def test_the_generators_do_not_preempt_the_nodes(self) -> None:
+        """The crowd's generators are scheduled as SCHED_BATCH (so one woken
+        by a node's send does not take the node's core), and the limits
+        line says so."""
+        generators, limits = [self.process(), self.process()], Limits(0, 0, None, None)
+        batch_the_crowd(generators, limits)
+        for pid in generators:
+            self.assertEqual(os.sched_getscheduler(pid), os.SCHED_BATCH)
+        self.assertEqual(
+            limits.raised, ["the crowd's generators' scheduling: SCHED_BATCH"]
         )
