@@ -191,10 +191,10 @@ class MillionRun:
     #: p99 with the crowd over p99 without it.
     p99_ratio: float | None
     #: Keepalive PINGs the nodes sent per second during each of the two
-    #: (None: a node did not answer). The crowd's one round of PINGs comes
-    #: --ping-interval after each client signed on, as bunched as the fill:
-    #: the load beside the crowd is measured at rest between rounds or
-    #: during one, depending on how long the fill took.
+    #: (None: a node did not answer). The crowd's first round of PINGs
+    #: comes --ping-interval to 1.25 x it after each client signed on, at
+    #: about the fill's rate: the load beside the crowd is measured at rest
+    #: between rounds or during one, depending on how long the fill took.
     pings_per_s_without: float | None
     pings_per_s_with: float | None
     #: Each node's longest ``/healthz`` answer (ms) while filling and

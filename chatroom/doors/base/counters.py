@@ -26,7 +26,7 @@ SENDQ_DROPS = Counter(
 KEEPALIVE_PINGS = Counter(
     "chatroom_keepalive_pings",
     "PINGs sent to clients silent for --ping-interval: an idle crowd's only "
-    "work, as bunched as the crowd came in.",
+    "work, spread over up to a quarter of the interval more.",
     ["door"],
     registry=REGISTRY,
 )

@@ -12,7 +12,7 @@ from twisted.test import iosim
 from chatroom.core.config import ServerConfig
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.wiring.service import HubService
-from tests.support import STAMP, FakeClient, ProtocolTestCase
+from tests.support import STAMP, FakeClient, ProtocolTestCase, until_pinged
 
 
 class OwnershipTests(ProtocolTestCase):
@@ -250,8 +250,9 @@ class MiscCommandTests(ProtocolTestCase):
     def test_server_ping(self) -> None:
         """A silent client is pinged, and a reply keeps it connected."""
         alice = self.connect("alice")
-        self.clock.advance(self.config.ping_interval)
-        (ping,) = alice.received()
+        (ping,), _ = until_pinged(
+            self.clock, alice.received, self.config, self.clock.seconds()
+        )
         self.assertTrue(ping.startswith("PING "))
         alice.send("PONG " + ping.split(" ", 1)[1])
         self.clock.advance(self.config.ping_timeout)
