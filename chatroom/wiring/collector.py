@@ -64,14 +64,18 @@ GC_LONGEST = Gauge(
 )
 GC_FROZEN = Gauge(
     "chatroom_gc_frozen_objects",
-    "Objects frozen out of the collector's reach (gc.freeze).",
+    "Objects frozen out of the collector's reach (gc.freeze), counted as "
+    "each freeze moves them: those freed since are still counted.",
     registry=REGISTRY,
 )
-# Counted when /metrics is read, never at a freeze: CPython counts the
-# frozen objects by walking them all, 15-46 ms with the 70,000-100,000 a
-# server of 1,000 clients holds, which stopped the reactor at each freeze
-# under traffic (docs/performance.md, "The freezer's count").
-GC_FROZEN.set_function(gc.get_freeze_count)
+# Counted as each freeze moves them (the few thousand a burst left, a
+# bounded count), never by CPython's own count: gc.get_freeze_count()
+# walks every frozen object, which stopped the reactor 15-46 ms with the
+# 70,000-100,000 objects a server of 1,000 clients holds (at each freeze,
+# under traffic), and would at each scrape of /metrics for a time that
+# grows with the crowd (68 ms for 460,000 frozen objects: about sixteen
+# an idle connection; docs/performance.md, "The collector with many
+# connections").
 
 GC_LONGEST_CPU = Gauge(
     "chatroom_gc_pause_longest_cpu_seconds",
@@ -150,14 +154,28 @@ class Freezer:
     def __init__(self, threshold: int = DEFAULT_FREEZE_THRESHOLD) -> None:
         self.threshold = threshold
         self.freezes = 0
+        #: Objects frozen since the last unfreeze, counted as each freeze
+        #: moved them (those freed since included).
+        self.frozen = 0
 
     def freeze(self, collect: bool = True) -> None:
         """Collect what is garbage now (unless not ``collect``), then freeze
-        everything that is left."""
+        everything that is left, counting it: what is not frozen yet is
+        what a burst left (or start-up made), never the crowd already
+        frozen, so the count stays as small as the collection."""
         if collect:
             gc.collect()
+        moved = sum(len(gc.get_objects(generation)) for generation in range(3))
         gc.freeze()
         self.freezes += 1
+        self.frozen += moved
+        GC_FROZEN.set(self.frozen)
+
+    def unfreeze(self) -> None:
+        """Give every frozen object back to the collector."""
+        gc.unfreeze()
+        self.frozen = 0
+        GC_FROZEN.set(0)
 
     def check(self) -> None:
         """Freeze if a burst brought more than ``threshold`` survivors."""
@@ -217,7 +235,7 @@ class CollectorService(Service):
             self._chores.remove(self.freezer.check)
         self.pauses.remove()
         if self.freezer.freezes:
-            gc.unfreeze()
+            self.freezer.unfreeze()
         self.log.info(
             "garbage collector: {count} collections, longest pause {ms:.1f} ms "
             "(generation {generation}; most CPU in one {cpu_ms:.1f} ms), "

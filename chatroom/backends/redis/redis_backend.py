@@ -59,7 +59,7 @@ from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.pins import RedisPins
-from chatroom.backends.redis.presence import RedisPresence
+from chatroom.backends.redis.presence import RedisPresence, claimed_with
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
 from chatroom.backends.redis.remembered import RedisRememberedRooms
@@ -173,6 +173,7 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
+from chatroom.core.presence import Presence
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
@@ -577,6 +578,7 @@ class RedisBackend:
         takeover: bool,
         owner_follows: bool,
         premises: tuple[Premise, ...] = (),
+        presence: Presence | None = None,
     ) -> bool:
         """``CLAIM`` on the server's keys, then each room's copy of the
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`).
@@ -597,6 +599,7 @@ class RedisBackend:
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
         args.append("1" if owner_follows else "0")
+        args += claimed_with(presence)
         args += _claim_premises(premises)
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key

@@ -213,6 +213,11 @@ class Connection:
             self,
             self.server.flusher,
         )
+        # What the transport's protocol sends first (a WebSocket's 101):
+        # queued ahead of the greeting, the two in one send().
+        preface = getattr(transport, "preface", b"")
+        if preface:
+            self.send_queue.write(preface)
         self.host = getattr(self._tcp.getPeer(), "host", "")
         door = self.door
         self.server.opened(door)
@@ -547,6 +552,7 @@ class Connection:
         # not be secret: ``getrandbits`` costs no ``getrandom`` system call
         # per ping, as ``secrets`` does.
         self.send(self.door.ping(f"{getrandbits(32):08x}"))
+        counters.KEEPALIVE_PINGS.labels(self.door.door).inc()
         self._set_timer(now + self.config.ping_timeout, PONG)
 
     def _check_pong(self, now: float) -> None:

@@ -162,7 +162,12 @@ class SendQueue:
             self._let_go()
         if self._batching:
             pending = self._pending
-            if type(pending) is list:  # a busy turn's third write on: no call
+            if pending is None:  # the turn's first (a crowd member's only) write
+                self._pending = data
+                flusher = self._flusher
+                assert flusher is not None  # else not batching
+                flusher.add(self)
+            elif type(pending) is list:  # a busy turn's third write on: no call
                 pending.append(data)
             else:
                 self._pend(data)
@@ -250,7 +255,9 @@ class SendQueue:
             run, self._run = self._run, None
             if isinstance(pending, list):
                 pending[-1] = run.data()
-        if isinstance(pending, list):
+        if type(pending) is bytes:  # the turn's one write: the usual case
+            data = pending
+        elif isinstance(pending, list):
             data = b"".join(pending)
         elif isinstance(pending, Run):
             data = pending.data()

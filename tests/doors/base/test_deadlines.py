@@ -16,6 +16,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.core.metrics import REGISTRY
 from chatroom.doors.base.deadlines import BATCH, STEP, Deadlines
 from tests.support import NOW, ProtocolTestCase
 
@@ -306,6 +307,29 @@ class SharedTimerConnectionTests(ProtocolTestCase):
             late = when - (pinged_at[number] + timeout)
             self.assertTrue(0 <= late < STEP + 0.05, (number, late))
         self.assertFalse(any(clients[number].closing for number in range(0, 2000, 2)))
+
+    def test_keepalive_pings_are_counted(self) -> None:
+        """Each PING to a silent user counts once in /metrics
+        (``chatroom_keepalive_pings``, by door), so a load measured beside
+        an idle crowd can say whether the crowd was being pinged meanwhile;
+        a user who talks is not pinged, and not counted."""
+
+        def pings() -> float:
+            sample = REGISTRY.get_sample_value(
+                "chatroom_keepalive_pings_total", {"door": "line"}
+            )
+            return sample or 0.0
+
+        before = pings()
+        silent = [self.connect(f"user{number}") for number in range(3)]
+        talker = self.connect("alice")
+        for _ in range(4):
+            self.clock.advance(3)
+            talker.send("/who")
+        self.assertEqual(pings(), before + 3)
+        for client in silent:
+            self.assertTrue(any(line.startswith("PING ") for line in client.received()))
+        self.assertFalse(any(line.startswith("PING") for line in talker.received()))
 
     def test_a_user_who_talks_is_never_pinged(self) -> None:
         """A user who says something more often than --ping-interval is
