@@ -20,11 +20,19 @@ number), and reads what the members are sent until each has every join.
 
 It prints, per event: the node's CPU (``/proc``, less what the node
 spent idle over as long: its heartbeat and census), the bytes and lines
-its members were sent, and the node's system calls by name (``strace
+its members were sent, its context switches (``switches``: it slept;
+``preempted``: another process took its core, such as this script woken
+by what the node sent; with ``--batch-readers`` this script reads as
+``SCHED_BATCH``, as the million's crowd generators do, and does not), and
+the node's system calls by name (``strace
 -c`` attached for the publishing, with ``--strace``: it slows the node,
 so the CPU of such a run is not comparable). With ``--profile FILE``
 py-spy records the node meanwhile (``--format raw``: one stack a line,
-with its count). The CPU depends on the machine's load: say it
+with its count). With ``--calls`` the node counts its Python function
+calls over the publishing (``cProfile``, started and stopped by signal:
+``benchmarks/node_calls``), and the script prints them per event, the
+reactor's wakes (its ``epoll`` polls) per event, and the functions called
+most. The CPU depends on the machine's load: say it
 (``uptime``) beside the figure, and compare trees in the same session.
 """
 
@@ -33,7 +41,9 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import pstats
 import selectors
+import signal
 import socket
 import subprocess
 import sys
@@ -56,6 +66,18 @@ from chatroom.core.text import name_key
 #: What each rendering of a join holds once: the line door's ``JOIN room
 #: user``, IRC's ``:user!... JOIN #room`` (WebSocket: the line door's).
 MARK = b"JOIN "
+
+
+def context_switches(pid: int) -> tuple[int, int]:
+    """``pid``'s voluntary and involuntary context switches so far
+    (``/proc/PID/status``): the second, the node preempted."""
+    counts = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name.endswith("ctxt_switches"):
+                counts[name] = int(value)
+    return counts["voluntary_ctxt_switches"], counts["nonvoluntary_ctxt_switches"]
 
 
 def user_system(pid: int) -> tuple[float, float]:
@@ -220,12 +242,44 @@ class Publisher:
         self.sock.setblocking(True)
 
 
+#: The signals the node's call counting starts and stops on
+#: (``benchmarks/node_calls/sitecustomize.py``).
+CALLS_STARTED = signal.SIGRTMIN + 5
+CALLS_STOPPED = signal.SIGRTMIN + 6
+
+
+def count_calls_in_nodes(path: str) -> None:
+    """Have the nodes started from now on count their calls into ``path``
+    (suffixed with each one's pid) when signalled."""
+    hook = str(Path(__file__).resolve().parent / "node_calls")
+    known = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = f"{known}{os.pathsep}{hook}" if known else hook
+    os.environ["CHATROOM_NODE_CALLS"] = path
+
+
+def print_calls(path: str, events: int) -> None:
+    """The node's calls per event and wakes per event, and its most
+    called functions."""
+    stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
+    calls = sum(counts[1] for counts in stats.values())
+    wakes = sum(
+        counts[1] for (_, _, name), counts in stats.items() if "epoll' objects" in name
+    )
+    print(f"  calls/event={calls / events:.1f} wakes/event={wakes / events:.3f}")
+    most = sorted(stats.items(), key=lambda item: -item[1][1])[:25]
+    for (file, line, name), counts in most:
+        where = f"{Path(file).name}:{line} " if line else ""
+        print(f"    {counts[1] / events:6.2f} {where}{name}")
+
+
 def run(options: argparse.Namespace) -> None:
     redis_server = find_redis_server()
     if redis_server is None:
         sys.exit("no redis-server on the PATH")
     tree = Path(options.tree).resolve()
     code = ServerCode(sys.executable, tree)
+    if options.calls:
+        count_calls_in_nodes(options.calls)
     extra = ["--max-rooms", "1000000", "--sendq", "1000000"]
     nodes = start_door_nodes(1, redis_server, code, SERVER_OPTIONS + extra)
     try:
@@ -264,6 +318,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
         raise RuntimeError(f"the node's channels: {channels[:300]!r}")
     for client in clients:
         client.counting = True
+    if options.batch_readers:  # this process only: the node was started
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
     idle_before = proc_cpu_seconds(pid) or 0.0
     time.sleep(options.idle)
     idle = (proc_cpu_seconds(pid) or 0.0) - idle_before
@@ -309,6 +365,9 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     began = time.monotonic()
     cpu_before = proc_cpu_seconds(pid) or 0.0
     user_before, system_before = user_system(pid)
+    switches_before = context_switches(pid)
+    if options.calls:
+        os.kill(pid, CALLS_STARTED)
     at = 0
     while True:
         now = time.monotonic()
@@ -326,9 +385,15 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
                 f"of {options.events} each, came: {by_door}\n{cluster.log_tails()}"
             )
     elapsed = time.monotonic() - began
+    if options.calls:
+        os.kill(pid, CALLS_STOPPED)
     cpu = (proc_cpu_seconds(pid) or 0.0) - cpu_before
     user, system = user_system(pid)
     user, system = user - user_before, system - system_before
+    voluntary, preempted = (
+        after - before
+        for after, before in zip(context_switches(pid), switches_before, strict=True)
+    )
     if spy is not None:
         spy.send_signal(2)
         spy.wait(30)
@@ -350,6 +415,8 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
         f" idle_cpu={idle / options.idle * 100:.1f}%"
         f" bytes/event={sent_bytes / options.events:.0f}"
         f" lines/event={sent_lines / options.events:.2f}"
+        f" switches/event={voluntary / options.events:.2f}"
+        f" preempted/event={preempted / options.events:.2f}"
         f" load={os.getloadavg()[0]:.2f}",
         flush=True,
     )
@@ -361,6 +428,13 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
                 if len(parts) >= 5 and parts[3].isdigit():
                     calls = int(parts[3])
                     print(f"  {parts[-1]}: {calls / options.events:.2f}/event")
+    if options.calls:
+        written = Path(f"{options.calls}.{pid}")
+        for _ in range(600):  # the node writes it when it next runs
+            if written.exists():
+                break
+            time.sleep(0.1)
+        print_calls(str(written), options.events)
     problems = [line for node in cluster.nodes for line in node.log_problems()]
     for line in problems[:10]:
         print("  node logged:", line)
@@ -375,7 +449,15 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--strace", metavar="FILE")
+    parser.add_argument(
+        "--batch-readers",
+        action="store_true",
+        help="read the members as SCHED_BATCH (as the million's crowd is)",
+    )
     parser.add_argument("--profile", metavar="FILE")
+    parser.add_argument(
+        "--calls", metavar="FILE", help="count the node's calls (cProfile) into FILE"
+    )
     parser.add_argument("--perf", metavar="FILE", help="perf record -g into FILE")
     parser.add_argument("--py-spy", default="py-spy")
     run(parser.parse_args())

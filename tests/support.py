@@ -60,6 +60,8 @@ from chatroom.core.seats import Seat
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
+from chatroom.doors.base.connection import PING_SPREAD
+from chatroom.doors.base.deadlines import STEP
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import to_line
@@ -254,6 +256,38 @@ class SettlingClock(Clock):
         settle()
         super().advance(amount)
         settle()
+
+
+def longest_silence(config: ServerConfig) -> float:
+    """The longest a client may stay silent before the server pings it:
+    ``--ping-interval`` and its random spread (``PING_SPREAD``), and a
+    step of the connections' shared timer."""
+    return config.ping_interval * (1 + PING_SPREAD) + STEP
+
+
+def until_pinged(
+    clock: Clock,
+    received: Callable[[], list[str]],
+    config: ServerConfig,
+    silent_since: float,
+) -> tuple[list[str], float]:
+    """Run ``clock``'s calls one at a time until a client silent since
+    ``silent_since`` hears something (``received``: the lines it heard
+    since the last call), its keepalive ``PING``; what it heard, and
+    when. It must hear nothing before ``--ping-interval`` of silence, and
+    something within :func:`longest_silence`."""
+    latest = silent_since + longest_silence(config)
+    while True:
+        calls = clock.getDelayedCalls()
+        assert calls, "nothing left to wait for: never pinged"
+        clock.advance(max(0.0, min(call.getTime() for call in calls) - clock.seconds()))
+        heard = received()
+        now = clock.seconds()
+        if heard:
+            silence = now - silent_since
+            assert silence >= config.ping_interval, (heard, silence)
+            return heard, now
+        assert now <= latest, f"not pinged after {now - silent_since} s of silence"
 
 
 class FakeClient:

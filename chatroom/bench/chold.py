@@ -66,6 +66,8 @@ class GCFigures:
     buckets: dict[float, float]
     #: Open connections of each process scraped.
     connections: list[int]
+    #: Keepalive PINGs the processes sent since they started.
+    pings: int = 0
 
     @classmethod
     def scrape_all(cls, ports: list[int]) -> GCFigures:
@@ -83,6 +85,7 @@ class GCFigures:
             max(cpu, default=None),
             buckets,
             [n for f in each for n in f.connections],
+            sum(f.pings for f in each),
         )
 
     @classmethod
@@ -93,7 +96,7 @@ class GCFigures:
         longest: float | None = None
         cpu: float | None = None
         buckets: dict[float, float] = {}
-        connections = 0
+        connections = pings = 0
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 if sample.name == "chatroom_gc_pause_longest_seconds":
@@ -105,7 +108,9 @@ class GCFigures:
                     buckets[bound] = buckets.get(bound, 0.0) + sample.value
                 elif sample.name == "chatroom_connections":
                     connections += int(sample.value)
-        return cls(longest, cpu, buckets, [connections])
+                elif sample.name == "chatroom_keepalive_pings_total":
+                    pings += int(sample.value)
+        return cls(longest, cpu, buckets, [connections], pings)
 
     def since(self, before: GCFigures) -> tuple[int, int, float | None]:
         """Collections, those over :data:`LONG_PAUSE_S`, and the bound (ms)

@@ -37,7 +37,10 @@ hard limit itself, ``fs.nr_open`` and ``net.ipv4.ip_local_port_range``) and
 says what stopped it. It gives Redis, which every node waits on, the CPU
 first as an operator would: as root Redis runs at niceness
 :data:`REDIS_NICE`; otherwise the crowd's generators, the load rather than
-the system under test, run at :data:`GENERATOR_NICE`. Every wait is
+the system under test, run at :data:`GENERATOR_NICE`. The crowd's
+generators are scheduled as ``SCHED_BATCH``, so that one woken by a
+node's send waits for the node's time slice rather than preempting it, as
+a client on another machine would (:func:`batch_the_crowd`). Every wait is
 bounded, everything started is stopped, and the generator only connects to
 127.0.0.0/8.
 """
@@ -187,6 +190,13 @@ class MillionRun:
     with_crowd: CFanoutRun
     #: p99 with the crowd over p99 without it.
     p99_ratio: float | None
+    #: Keepalive PINGs the nodes sent per second during each of the two
+    #: (None: a node did not answer). The crowd's first round of PINGs
+    #: comes --ping-interval to 1.25 x it after each client signed on, at
+    #: about the fill's rate: the load beside the crowd is measured at rest
+    #: between rounds or during one, depending on how long the fill took.
+    pings_per_s_without: float | None
+    pings_per_s_with: float | None
     #: Each node's longest ``/healthz`` answer (ms) while filling and
     #: holding, its longest collector pause, and answers saying it could
     #: not reach Redis.
@@ -302,6 +312,25 @@ def yield_to_the_servers(generators: list[int], limits: Limits) -> None:
         limits.raised.append(
             f"the crowd's generators' niceness {before[0]} -> {GENERATOR_NICE}"
         )
+
+
+def batch_the_crowd(generators: list[int], limits: Limits) -> None:
+    """The crowd's generators (their pids) scheduled as ``SCHED_BATCH``
+    (allowed to anyone): a generator woken by what a node sends it waits
+    for the node's time slice to end rather than taking its core at once.
+    The crowd stands for clients on other machines, whose waking costs a
+    node nothing; here each room event a node handed its crowd members
+    woke a generator that preempted the node, a context switch out and
+    back in per event and the node's caches lost (docs/performance.md)."""
+    try:
+        for pid in generators:
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                os.sched_setscheduler(int(task.name), os.SCHED_BATCH, os.sched_param(0))
+    except OSError as error:
+        limits.kept.append(f"the generators' scheduling ({error.strerror})")
+        return
+    if generators:
+        limits.raised.append("the crowd's generators' scheduling: SCHED_BATCH")
 
 
 def default_nodes(connections: int, per_process: int) -> int:
@@ -465,6 +494,7 @@ class _Empty:
     rest, and memory (each node's, Redis's, the kernel's)."""
 
     without: CFanoutRun
+    pings_per_s: float | None
     rest_cpu_pct: float | None
     node_rss_kib: list[int | None]
     redis_rss_kib: int | None
@@ -526,6 +556,7 @@ def _crowd(
     except BaseException:
         _stop(crowd.generators)
         raise
+    batch_the_crowd([g.pid for g in crowd.generators], limits)
     if not redis_first:
         yield_to_the_servers([g.pid for g in crowd.generators], limits)
     return crowd
@@ -633,8 +664,8 @@ def _measure(
     time.sleep(SETTLE)
     node_rss, redis_rss, kernel = _memory(servers, redis)
     rest = _rest_cpu([*servers, redis], options.million_rest)
-    without = c_fanout(nodes.target, options, options.million_rate)
-    empty = _Empty(without, rest, node_rss, redis_rss, kernel)
+    without, pings = _with_pings(metrics, nodes, options)
+    empty = _Empty(without, pings, rest, node_rss, redis_rss, kernel)
     probe = StallProbe(metrics)
     probe.start()
     try:
@@ -697,7 +728,7 @@ def _hold(
     generator_cpu = [g.cpu_seconds() for g in crowd.generators]
     rest_with = _rest_cpu([*servers, redis], options.million_rest)
     generator_cpu_after = [g.cpu_seconds() for g in crowd.generators]
-    with_crowd = c_fanout(nodes.target, options, options.million_rate)
+    with_crowd, pings_with = _with_pings(metrics, nodes, options)
     time.sleep(max(0.0, filled + options.million_hold - time.monotonic()))
     at_end = _connections(metrics)
     gc = [GCFigures.scrape(port).longest_ms for port in metrics]
@@ -746,6 +777,8 @@ def _hold(
         without_crowd=before.without,
         with_crowd=with_crowd,
         p99_ratio=round(p99 / p99_without, 2) if p99 and p99_without else None,
+        pings_per_s_without=before.pings_per_s,
+        pings_per_s_with=pings_with,
         node_longest_stall_ms=list(probe.longest),
         node_gc_longest_ms=gc,
         unavailable_answers=probe.unavailable,
@@ -762,6 +795,26 @@ def _hold(
         leave_log_problems=teardown[:5],
         leave_log_problem_count=len(teardown),
     )
+
+
+def _with_pings(
+    metrics: list[int], nodes: DoorNodes, options: argparse.Namespace
+) -> tuple[CFanoutRun, float | None]:
+    """The active load, and the keepalive PINGs the nodes sent per second
+    meanwhile."""
+    before, started = _pings(metrics), time.monotonic()
+    run = c_fanout(nodes.target, options, options.million_rate)
+    after, took = _pings(metrics), time.monotonic() - started
+    if before is None or after is None:
+        return run, None
+    return run, round((after - before) / took, 1)
+
+
+def _pings(metrics: list[int]) -> int | None:
+    try:
+        return GCFigures.scrape_all(metrics).pings
+    except OSError:
+        return None
 
 
 def _sum(values: list[Any]) -> Any:
@@ -818,7 +871,9 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         )  # fmt: skip
     lines.append(
         f"  the 1,000 active clients without the crowd and beside it "
-        f"(latency in ms; p99 with/without {fmt(r['p99_ratio'])}):"
+        f"(latency in ms; p99 with/without {fmt(r['p99_ratio'])}; the nodes' "
+        f"keepalive PINGs meanwhile {fmt(r.get('pings_per_s_without'))}/s "
+        f"without, {fmt(r.get('pings_per_s_with'))}/s with):"
     )
     lines.append(
         grid(

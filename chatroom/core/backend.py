@@ -67,7 +67,7 @@ from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.netbans import NetworkBanNews
 from chatroom.core.pin_store import PinStore
-from chatroom.core.presence import PresenceSteps
+from chatroom.core.presence import Presence, PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
 from chatroom.core.reactions import ReactionFacts
@@ -474,6 +474,7 @@ class Backend(SeatingSteps, Protocol):
         takeover: bool,
         owner_follows: bool,
         premises: tuple[Premise, ...] = (),
+        presence: Presence | None = None,
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``, if the claim's ``premises`` hold
@@ -493,7 +494,12 @@ class Backend(SeatingSteps, Protocol):
         A first claim (no ``session.name``) with ``takeover`` is a sign-in
         to account ``name``: a session of the account holding the name on
         another node is kept, and ``member`` becomes one more holder of it
-        (the account's devices here)."""
+        (the account's devices here).
+
+        ``presence``: the user's presence under its new name, kept in the
+        same step as the name is given, as :meth:`PresenceSteps.publish
+        <chatroom.core.presence.PresenceSteps.publish>` right after would
+        keep it (an IRC sign-on's: one round trip, not two)."""
         ...
 
     async def sign(self, member: Member, session: Session, account: str) -> None:

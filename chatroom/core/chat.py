@@ -14,6 +14,7 @@ change to the :class:`~chatroom.core.backend.Backend` as one atomic step.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Generic, TypeVar
 
 from twisted.internet.defer import Deferred
@@ -39,6 +40,7 @@ from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.missed_mail import MissedMail
+from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
 from chatroom.core.push import Notifications, PushSender
@@ -317,6 +319,7 @@ class ChatCore(Generic[B]):
         name: str,
         account: str | None = None,
         takeover: bool = True,
+        presence: Presence | None = None,
     ) -> None:
         """The name rule, the claim rule on the name's facts (registered?
         banned?: decided on a fresh name's, and again on those a refused
@@ -324,7 +327,9 @@ class ChatCore(Generic[B]):
         the name if ``account`` is that name's and ``takeover``; a sign-in
         to an account whose seat is here under its name adds a device. A
         rename is told once to the user and to each member sharing a room
-        with it, however many rooms."""
+        with it, however many rooms. ``presence`` goes with the claim (the
+        metadata the session keeps added to it); a sign-in that becomes a
+        device of a seat here claims nothing, and keeps it after."""
         rules.check_name(name)
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
@@ -336,11 +341,16 @@ class ChatCore(Generic[B]):
             lockdown.check_claim(locked, signed_in or "", admin_account)
         if (opened is None or not opened.name) and account == key and takeover:
             if await self.devices.join_seat(member, name, account):
+                if presence is not None:
+                    kept = self.sessions[member].metadata
+                    await self.presence.set_presence(
+                        member, replace(presence, metadata=kept)
+                    )
                 return
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
         try:
-            await self._claim(member, device, name, key, account, takeover)
+            await self._claim(member, device, name, key, account, takeover, presence)
         finally:
             self.devices.unclaimed(device)  # given it, or not to be
 
@@ -352,16 +362,19 @@ class ChatCore(Generic[B]):
         key: str,
         account: str | None,
         takeover: bool,
+        presence: Presence | None,
     ) -> None:
         """:meth:`claim_name` once the sign-in is no device of a seat here:
         the name's rules and the back-end's claim for ``member`` (the
-        door's ``device``, or the seat it has)."""
+        door's ``device``, or the seat it has), with ``presence``."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self.identities.seat(member)
         signed_in = session.account if account is None else account
         before = session.account
         shown = await registered_name(self.backend.account_store, signed_in, before)
         require_account = self.config.require_account
+        kept = session.metadata  # what the session keeps goes with its presence
+        shared = None if presence is None else replace(presence, metadata=kept)
 
         def decide(facts: ClaimFacts) -> tuple[Premise, ...]:
             rules.check_claim(
@@ -378,6 +391,7 @@ class ChatCore(Generic[B]):
                 takeover and account == key,
                 membership.owner_follows_rename(),
                 premises,
+                shared,
             )
 
         # Decided on a fresh name's facts, with no read: a claim refused
@@ -386,6 +400,8 @@ class ChatCore(Generic[B]):
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )
+        if presence is not None:  # for its JOINs, as set_presence describes it
+            self.sessions.describe(member, presence.realname, presence.away)
         seat = self.sessions.seat_of(member)
         if signed_in != before and seat is not None:  # the account's ignore list
             seat.ignore(

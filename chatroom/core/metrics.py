@@ -67,6 +67,24 @@ class FanOut:
 FANOUT = FanOut()
 
 
+class DeparturesCounted:
+    """A cluster node's sessions' ends (releases, nicks kept for
+    ``WHOWAS``) under way, waiting their turn and run again
+    (:mod:`chatroom.backends.redis.departure_queue`): plain integers,
+    read when scraped."""
+
+    __slots__ = ("retried", "running", "waiting")
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.waiting = 0
+        #: Releases run again after they failed while the node served.
+        self.retried = 0
+
+
+DEPARTURES = DeparturesCounted()
+
+
 def fanned_out(event: Counted, members: int) -> None:
     """One event went to ``members`` members: counted once, not per member."""
     FANOUT.deliveries += members

@@ -43,6 +43,7 @@ from chatroom.core.message_threads import MessageThreads
 from chatroom.core.missed_mail import MissedMail
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.pins import Pins
+from chatroom.core.presence import Presence
 from chatroom.core.profiles import Profiles
 from chatroom.core.reading import Markings
 from chatroom.core.rules import QUIT_WORDS
@@ -116,6 +117,7 @@ class Registry(Protocol):
         name: str,
         account: str | None = None,
         takeover: bool = True,
+        presence: Presence | None = None,
     ) -> None:
         """Give ``name`` to ``member`` (its first, or instead of its old one).
 
@@ -128,6 +130,12 @@ class Registry(Protocol):
         A rename is a :class:`~chatroom.core.events.Renamed` told once to
         the member and to each member sharing a room with it (``NICK``),
         however many rooms they share.
+
+        ``presence``: what the member's door shows of it under ``name``
+        (:mod:`chatroom.core.presence`), kept with the name, as
+        :meth:`~chatroom.core.services.presence.PresenceService.set_presence`
+        once it is given would keep it: an IRC sign-on's, in the claim's
+        round trip.
 
         Raises:
             ChatError: ``BAD_NAME``, ``NAME_TAKEN``, ``NAME_REGISTERED``,

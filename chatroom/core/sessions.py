@@ -28,6 +28,7 @@ import itertools
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chatroom.core.events import (
     Event,
@@ -228,15 +229,18 @@ class Sessions:
             del self._accounts[session.account]
         if session.name:
             self._account_names.pop(name_key(session.name), None)
+        changes: dict[str, Any] = {}  # one replace: a sign-on's path
         if name is not None:
-            session = replace(session, name=name)
+            changes["name"] = name
         if account is not None and account != session.account:
             shown = account_name if account_name is not None else account
-            session = replace(session, account=account, account_name=shown)
+            changes.update(account=account, account_name=shown)
         elif account_name is not None:
-            session = replace(session, account_name=account_name)
-        if not session.account:
-            session = replace(session, account_name="")
+            changes["account_name"] = account_name
+        if not changes.get("account", session.account):
+            changes["account_name"] = ""
+        if changes:
+            session = replace(session, **changes)
         self._by_member[seat] = session
         if session.account and name_key(session.name) == session.account:
             self._accounts.setdefault(session.account, seat)
@@ -256,13 +260,15 @@ class Sessions:
         session = self._by_member.get(seat) if seat is not None else None
         if seat is None or session is None:
             return  # released meanwhile
+        changes: dict[str, Any] = {}  # one replace
         if realname is not None:
-            session = replace(session, realname=realname)
+            changes["realname"] = realname
         if away is not None:
-            session = replace(session, away=away)
+            changes["away"] = away
         if metadata is not None:
-            session = replace(session, metadata=metadata)
-        self._by_member[seat] = session
+            changes["metadata"] = metadata
+        if changes:
+            self._by_member[seat] = replace(session, **changes)
 
     def close(self, member: Member) -> Session | None:
         """Forget the session of ``member`` (a seat or a device) and every

@@ -53,7 +53,10 @@ dropping a link that answers, would only make the node resume (every user
 registered again) on a Redis that is already behind. A call is late when
 Redis has said nothing at all for a whole timeout while it waited: a
 Redis frozen, or its network gone, is found as before, within one timeout
-of silence (two, if it went silent just after answering).
+of silence (two, if it went silent just after answering). On a Redis
+Cluster each primary is a Redis of its own, heard on the client's links
+to it alone: a busy shard's calls wait while it answers, and a silent
+shard is found though the others answer (:mod:`.shards`).
 """
 
 from __future__ import annotations
@@ -84,8 +87,10 @@ HEARD_TIMEOUTS = 6
 
 class Hearing:
     """How often the client has read from one Redis: every read of each
-    link to it counts (its commands', its subscriber's, its heartbeat's).
-    A call that waits while the count grows waits on a Redis that answers
+    link to it counts (its commands', its subscriber's, its heartbeat's;
+    on a Redis Cluster, each primary's commands and subscriber links to
+    it, :meth:`.shards.ShardLinks.hearing_of`). A call that waits while
+    the count grows waits on a Redis that answers
     (:class:`CallDeadlines`)."""
 
     __slots__ = ("reads",)
@@ -121,6 +126,14 @@ class PendingCall:
         self.timed_out = False
         self.hearing = hearing
         self.heard = 0 if hearing is None else hearing.reads
+
+    def listen_to(self, hearing: Hearing) -> None:
+        """The call's Redis is the one ``hearing`` counts the reads of from
+        now on (a Redis Cluster's command, once routed to its shard's
+        link: :mod:`.shards`); heard from since if they grow."""
+        if hearing is not self.hearing:
+            self.hearing = hearing
+            self.heard = hearing.reads
 
 
 class CallDeadlines:

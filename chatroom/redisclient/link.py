@@ -303,11 +303,14 @@ class SubscriberProtocol(
         check, the reply's kind looked for from its end, the message
         unpacked into a call) were paid once per event by every node;
         any other reply (a subscription's answer) takes them as before.
-        Without hiredis (PyPy) txredisapi's own parser reads as it does."""
+        Without hiredis (PyPy) txredisapi's own parser reads as it does.
+        Either way the read counts on the link's hearing
+        (:class:`CountsReads`): a room's messages say its Redis answers."""
         reader = getattr(self, "_reader", None)
         if reader is None:
             super().dataReceived(data)
             return
+        self.link.hearing.reads += 1
         if data:
             reader.feed(data)
         reply = reader.gets()

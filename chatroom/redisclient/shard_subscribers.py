@@ -15,7 +15,10 @@ again.
 A subscription, and each link's ``PING``, must be answered within the
 shards' timeout, counted in the time the client listened, on their
 timer (:class:`~.deadlines.CallDeadlines`): a client busy for longer in
-one reactor turn keeps a subscriber link whose Redis answered.
+one reactor turn keeps a subscriber link whose Redis answered. Each
+link's reads count on its primary's :class:`~.deadlines.Hearing`, with
+the commands link's to it (:meth:`.shards.ShardLinks.hearing_of`): a
+room's messages arriving from a busy primary say it answers.
 """
 
 from __future__ import annotations
@@ -157,7 +160,7 @@ class ShardSubscribers(MultiService):
                 if broadcast
                 else connection.subscribe([channel])
             )
-            await self.deadlines.within(subscribing)
+            await self.deadlines.within(subscribing, hearing=link.hearing)
         except (defer.TimeoutError, txredisapi.ConnectionError):
             link.drop()
             raise ShardUnavailableError(f"{link.name}: not subscribed") from None
@@ -184,6 +187,8 @@ class ShardSubscribers(MultiService):
             to_primary=True,
             sharded=True,
         )
+        # Its reads are its primary's answers, as the commands link's are.
+        link.hearing = self.shards.hearing_of(node)
         link.on_up = lambda: self.on_up()
         link.on_down = self._down
         # As the commands' links: a primary replaced (killed, and back as

@@ -27,7 +27,13 @@ A command's deadline is counted in the time the client listened
 flight): a client whose reactor was busy for longer than the timeout in
 one turn (accepting a storm of connections) reads the replies waiting in
 its sockets before it judges any command late, and does not take a
-primary that answered for dead.
+primary that answered for dead. Nor is a busy primary taken for a dead
+one: each primary has its :class:`~.deadlines.Hearing` (every read of the
+client's commands and subscriber links to it, :meth:`ShardLinks.hearing_of`),
+and a command past its deadline on a primary heard from meanwhile (its
+replies to the commands before, its channels' messages) is given more
+time, as a call to one Redis is; a primary silent for the timeout is
+found though the others answer.
 
 A command whose connection is lost while it runs is not sent again (it may
 have run): that is :class:`ShardUnavailableError` at once.
@@ -45,7 +51,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatroom.redisclient.addresses import RedisClusterAddress
-from chatroom.redisclient.deadlines import CallDeadlines
+from chatroom.redisclient.deadlines import CallDeadlines, Hearing, PendingCall
 from chatroom.redisclient.link import RedisLink, Written, _ask_redis
 from chatroom.redisclient.slots import Node, SlotMap, redirection
 
@@ -69,13 +75,22 @@ class ShardUnavailableError(Exception):
 
 class _Attempt:
     """Where one :meth:`ShardLinks.execute` is: what it waits for (said
-    if its deadline passes), and the link its command is in flight on."""
+    if its deadline passes), the link its command is in flight on, and the
+    deadlines that wait on it (they listen to that link's primary)."""
 
-    __slots__ = ("link", "waiting_for")
+    __slots__ = ("link", "waiting_for", "watches")
 
-    def __init__(self) -> None:
+    def __init__(self, watches: list[PendingCall]) -> None:
         self.waiting_for = "a primary"
         self.link: RedisLink | None = None
+        self.watches = watches
+
+    def sent_on(self, link: RedisLink) -> None:
+        """The command is in flight on ``link``: its primary's answers (to
+        any command, on any of the client's links to it) are heard."""
+        self.link = link
+        for watch in self.watches:
+            watch.listen_to(link.hearing)
 
 
 class ShardLinks(MultiService):
@@ -112,6 +127,8 @@ class ShardLinks(MultiService):
         #: The slots' primaries as last told (None until first told).
         self.map: SlotMap | None = None
         self._links: dict[Node, RedisLink] = {}
+        #: The reads from each primary, on any of the client's links to it.
+        self._hearings: dict[Node, Hearing] = {}
         #: Links stopped since the map changed, until they have closed.
         self._stopping: set[Deferred[Any]] = set()
         #: Waiters for the map being asked now (None: it is not).
@@ -155,6 +172,18 @@ class ShardLinks(MultiService):
         """Every link open now, by node (a copy)."""
         return dict(self._links)
 
+    def hearing_of(self, node: Node) -> Hearing:
+        """The reads from ``node`` that its links count (this commands
+        link and :mod:`.shard_subscribers`' subscriber link to it): a
+        command waiting on a primary heard from waits on one that answers
+        (:class:`~.deadlines.CallDeadlines`)."""
+        return self._hearings.setdefault(node, Hearing())
+
+    def unread(self) -> bool:
+        """Whether a primary's replies wait unread on its commands link
+        (:attr:`~.deadlines.CallDeadlines.answering`)."""
+        return any(link.unread() for link in self._links.values())
+
     def link_for(self, slot: int) -> RedisLink | None:
         """The link to the primary serving ``slot``, or None if the map
         names none (not asked yet, or the slot is not served)."""
@@ -162,11 +191,18 @@ class ShardLinks(MultiService):
         return None if node is None else self._links.get(node)
 
     async def execute(
-        self, slot: int, *command: Any, written: Written | None = None
+        self,
+        slot: int,
+        *command: Any,
+        written: Written | None = None,
+        also: PendingCall | None = None,
     ) -> Any:
         """Run ``command`` on the primary serving ``slot``; its reply.
         ``written`` is told the link and connection it last went on (for
         ``WAIT``, which must go on that connection: :class:`~.link.Written`).
+        ``also``: a deadline of the caller's that this command runs under
+        (a script's, for its ``EVALSHA`` and then its ``EVAL``), listening,
+        as the command's own, to the primary it is sent to.
 
         Follows ``MOVED`` (the map updated) and ``ASK`` (once, the map
         unchanged), at most :data:`MAX_REDIRECTIONS` in all, and waits for a
@@ -179,9 +215,12 @@ class ShardLinks(MultiService):
                 often.
             txredisapi.ResponseError: Redis refused the command otherwise.
         """
-        attempt = _Attempt()
+        attempt = _Attempt([] if also is None else [also])
         running = defer.ensureDeferred(self._execute(slot, command, written, attempt))
         watch = self.deadlines.watch(running)
+        attempt.watches.append(watch)
+        if attempt.link is not None:  # sent before the watch was made
+            watch.listen_to(attempt.link.hearing)
         try:
             return await running
         except defer.CancelledError:
@@ -336,6 +375,8 @@ class ShardLinks(MultiService):
             stopping: Deferred[Any] = defer.maybeDeferred(link.disownServiceParent)
             self._stopping.add(stopping)
             stopping.addBoth(self._stopped, stopping)
+        for node in set(self._hearings) - set(self._links):
+            del self._hearings[node]  # a link opened again counts anew
         self.on_relinked()
 
     def _stopped(self, result: Any, stopping: Deferred[Any]) -> None:
@@ -349,6 +390,7 @@ class ShardLinks(MultiService):
             f"{self.name} {host}:{port}",
             to_primary=True,
         )
+        link.hearing = self.hearing_of(node)
         link.on_up = lambda: self._up(node)
         link.on_down = lambda: self.on_down()
         # A primary that cannot be reached, or that is one no more (killed,
@@ -432,7 +474,7 @@ class ShardLinks(MultiService):
         if written is not None:
             written.sent(link, connection)
         attempt.waiting_for = f"no answer from {link.name}"
-        attempt.link = link  # dropped if the deadline passes meanwhile
+        attempt.sent_on(link)  # dropped if the deadline passes meanwhile
         try:
             if first is not None:  # a connection that hangs may never answer it
                 try:

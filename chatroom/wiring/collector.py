@@ -64,14 +64,18 @@ GC_LONGEST = Gauge(
 )
 GC_FROZEN = Gauge(
     "chatroom_gc_frozen_objects",
-    "Objects frozen out of the collector's reach (gc.freeze).",
+    "Objects frozen out of the collector's reach (gc.freeze), counted as "
+    "each freeze moves them: those freed since are still counted.",
     registry=REGISTRY,
 )
-# Counted when /metrics is read, never at a freeze: CPython counts the
-# frozen objects by walking them all, 15-46 ms with the 70,000-100,000 a
-# server of 1,000 clients holds, which stopped the reactor at each freeze
-# under traffic (docs/performance.md, "The freezer's count").
-GC_FROZEN.set_function(gc.get_freeze_count)
+# Counted as each freeze moves them (the few thousand a burst left, a
+# bounded count), never by CPython's own count: gc.get_freeze_count()
+# walks every frozen object, which stopped the reactor 15-46 ms with the
+# 70,000-100,000 objects a server of 1,000 clients holds (at each freeze,
+# under traffic), and would at each scrape of /metrics for a time that
+# grows with the crowd (68 ms for 460,000 frozen objects: about sixteen
+# an idle connection; docs/performance.md, "The collector with many
+# connections").
 
 GC_LONGEST_CPU = Gauge(
     "chatroom_gc_pause_longest_cpu_seconds",
@@ -150,18 +154,57 @@ class Freezer:
     def __init__(self, threshold: int = DEFAULT_FREEZE_THRESHOLD) -> None:
         self.threshold = threshold
         self.freezes = 0
+        #: Objects frozen since the last unfreeze, counted as each freeze
+        #: moved them (those freed since included).
+        self.frozen = 0
+        #: Whether objects may have come into the oldest generation since
+        #: the last check. Only a collection of generation 1 or 2 moves
+        #: them there (and an unfreeze): counting the generation walks
+        #: every object in it (about 120 µs with 5,000), ten times a second
+        #: on every node, for nothing while no such collection ran.
+        self.promoted = True
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        """The ``gc.callbacks`` hook: a collection of generation 1 or 2
+        ended, so its survivors may be in the oldest generation now."""
+        if phase == "stop" and info["generation"] >= 1:
+            self.promoted = True
+
+    def install(self) -> None:
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
 
     def freeze(self, collect: bool = True) -> None:
         """Collect what is garbage now (unless not ``collect``), then freeze
-        everything that is left."""
+        everything that is left, counting it: what is not frozen yet is
+        what a burst left (or start-up made), never the crowd already
+        frozen, so the count stays as small as the collection."""
         if collect:
             gc.collect()
+        moved = sum(len(gc.get_objects(generation)) for generation in range(3))
         gc.freeze()
         self.freezes += 1
+        self.frozen += moved
+        GC_FROZEN.set(self.frozen)
+
+    def unfreeze(self) -> None:
+        """Give every frozen object back to the collector."""
+        gc.unfreeze()
+        self.frozen = 0
+        self.promoted = True
+        GC_FROZEN.set(0)
 
     def check(self) -> None:
-        """Freeze if a burst brought more than ``threshold`` survivors."""
-        if self.threshold and len(gc.get_objects(generation=2)) > self.threshold:
+        """Freeze if a burst brought more than ``threshold`` survivors
+        (looked at only if a collection may have brought any since)."""
+        if not (self.threshold and self.promoted):
+            return
+        self.promoted = False
+        if len(gc.get_objects(generation=2)) > self.threshold:
             self.freeze()
 
 
@@ -200,6 +243,8 @@ class CollectorService(Service):
             # docs/performance.md). Start-up's garbage is frozen with it.
             self.freezer.freeze(collect=False)
         self.pauses.install()
+        if self.freezer.threshold:
+            self.freezer.install()
         if self.freezer.threshold and self._chores is not None:
             self._chores.append(self.freezer.check)
         elif self.freezer.threshold:
@@ -216,8 +261,9 @@ class CollectorService(Service):
         if self._chores is not None and self.freezer.check in self._chores:
             self._chores.remove(self.freezer.check)
         self.pauses.remove()
+        self.freezer.remove()
         if self.freezer.freezes:
-            gc.unfreeze()
+            self.freezer.unfreeze()
         self.log.info(
             "garbage collector: {count} collections, longest pause {ms:.1f} ms "
             "(generation {generation}; most CPU in one {cpu_ms:.1f} ms), "

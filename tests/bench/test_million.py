@@ -21,6 +21,7 @@ from chatroom.bench.cmillion import (
     GENERATOR_NICE,
     REDIS_NICE,
     Limits,
+    batch_the_crowd,
     prioritize_redis,
     yield_to_the_servers,
 )
@@ -100,7 +101,8 @@ class MillionSmokeTests(BenchTestCase):
         self.assertGreater(run["fill_per_s"], 0)
         for key in ("nodes_kib_per_connection", "redis_kib_per_connection",
                     "kernel_kib_per_connection", "rest_cpu_pct_without",
-                    "rest_cpu_pct_with", "crowd_rest_cpu_pct"):  # fmt: skip
+                    "rest_cpu_pct_with", "crowd_rest_cpu_pct",
+                    "pings_per_s_without", "pings_per_s_with"):  # fmt: skip
             self.assertIsNotNone(run[key], key)
         for key in ("node_rss_empty_kib", "node_rss_held_kib",
                     "node_kib_per_connection", "node_longest_stall_ms",
@@ -168,4 +170,16 @@ class PriorityTests(unittest.TestCase):
         self.assertEqual(
             limits.raised,
             [f"the crowd's generators' niceness {before} -> {GENERATOR_NICE}"],
+        )
+
+    def test_the_generators_do_not_preempt_the_nodes(self) -> None:
+        """The crowd's generators are scheduled as SCHED_BATCH (so one woken
+        by a node's send does not take the node's core), and the limits
+        line says so."""
+        generators, limits = [self.process(), self.process()], Limits(0, 0, None, None)
+        batch_the_crowd(generators, limits)
+        for pid in generators:
+            self.assertEqual(os.sched_getscheduler(pid), os.SCHED_BATCH)
+        self.assertEqual(
+            limits.raised, ["the crowd's generators' scheduling: SCHED_BATCH"]
         )

@@ -8,7 +8,7 @@ rooms-apart layout runs :class:`HalfDoneEndings` too
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from twisted.internet import defer, reactor, task
@@ -16,12 +16,12 @@ from twisted.internet import defer, reactor, task
 from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
 from chatroom.backends.redis.endings import ENDED_FOR, telling
 from chatroom.backends.redis.modlog import entries_args
-from chatroom.backends.redis.redis_backend import RedisBackend
+from chatroom.backends.redis.redis_backend import RELEASE_TRIES, RedisBackend
 from chatroom.core import errors
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
-from tests.support import FakeClient, redis_backend, redis_command
+from tests.support import FakeClient, log_lines, redis_backend, redis_command
 
 
 class HalfDoneEndings(ContractBase):
@@ -56,17 +56,22 @@ class HalfDoneEndings(ContractBase):
         held = yield self.ask("HGET", self.key("users"), u)
         return str(held.decode().partition(" ")[0])
 
-    def rooms_steps_never_run(self) -> None:
-        """The next end's rooms' steps fail, as if its node died there: the
-        server's last step never runs either."""
+    def rooms_steps_never_run(self) -> Callable[[], None]:
+        """The ends' rooms' steps fail, as if their node died there, until
+        the function returned is called: the server's last step never
+        runs either, however often the node runs the end again."""
         steps = self.backend().room_steps
         applied = steps.applied
 
         async def died(*args: Any, **kwargs: Any) -> Any:
-            steps.applied = applied  # type: ignore[method-assign]
             raise errors.unavailable()
 
+        def restored() -> None:
+            steps.applied = applied  # type: ignore[method-assign]
+
         steps.applied = died  # type: ignore[method-assign]
+        self.addCleanup(restored)
+        return restored
 
     def patiently(self) -> defer.Deferred[None]:
         """A wait between looks that outlasts a claim's wait for an end
@@ -78,16 +83,19 @@ class HalfDoneEndings(ContractBase):
 
     @defer.inlineCallbacks
     def test_a_release_cut_after_the_servers_step(self) -> Generator[Any, Any, None]:
-        """bob quits and his node dies after ``RELEASE``'s server step: the
-        room still lists him (what alice was last told), no session holds
-        him, and his name is nobody's to claim yet. The node's next resume
+        """bob quits and his node dies after ``RELEASE``'s server step (it
+        runs the end again, a bounded number of times, and says it gave
+        up): the room still lists him (what alice was last told), no
+        session holds him, and his name is nobody's to claim yet. The
+        node's next resume
         finds the session it no longer has (``tidy``) and releases it
         again, which carries the end on: alice sees bob leave, and the
         name is free. A claim of the name meanwhile waits for the end to
         be finished, as long as a Redis reply may take, then is refused."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
         token = yield self.token("bob")
-        self.rooms_steps_never_run()
+        log = log_lines(self)
+        restored = self.rooms_steps_never_run()
         bob.say("/quit")
         yield self.expect(bob, "BYE")
         bob.client.lose()
@@ -100,6 +108,15 @@ class HalfDoneEndings(ContractBase):
         alice.say("/who")
         who = yield self.expect(alice, "MEMBERS ")
         self.assertEqual(who, "MEMBERS tea alice bob")
+        gave_up = [line for line in log if "stays taken" in line]
+        self.assertEqual(
+            gave_up,
+            [
+                f"the release of bob failed {RELEASE_TRIES} times: it stays "
+                "taken until this node next resumes"
+            ],
+        )
+        restored()
         node = self.backend().node
         node.start_resume()
         yield node.when_available()

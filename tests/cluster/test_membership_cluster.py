@@ -12,7 +12,9 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from tests.cluster.support import ClusterTestCase
-from tests.support import redis_backend
+from tests.support import LineClient, redis_backend
+
+LOCAL = "tcp:0:interface=127.0.0.1"
 
 
 class MembershipClusterTests(ClusterTestCase):
@@ -188,3 +190,49 @@ class MembershipCostTests(ClusterTestCase):
         endings = redis_backend(node.server).endings
         yield defer.Deferred.fromCoroutine(endings.released("bob"))
         self.assertEqual((yield self.scripts_run(node)) - back, 3)
+
+    @defer.inlineCallbacks
+    def test_an_irc_sign_on_is_one_script(self):
+        """An IRC client's registration costs Redis one script, the nick's
+        claim, which keeps its presence too (USER name, realname: what
+        WHOIS on another node shows, at once after the welcome); the
+        count of connections is a plain write. Then a WHOIS from another
+        node shows the realname."""
+        node = yield self.node("--irc", LOCAL)
+        yield self.irc_client(node, "ivy")  # the lockdown level read once
+        before = yield self.scripts_run(node)
+        ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        yield self.answered(ian)
+        self.assertEqual((yield self.scripts_run(node)) - before, 1)
+        yield self.whois_elsewhere("ian")
+
+    @defer.inlineCallbacks
+    def test_an_irc_nick_change_keeps_its_presence_in_the_claim(self):
+        """A NICK costs Redis five scripts: the claim, which keeps the
+        presence under the new nick too, the news to the user's rooms
+        (``NEIGHBOURS``), to the watchers of each nick (``MONITOR``) and
+        the old nick's WHOWAS entry; a WHOIS from another node then shows
+        the realname under the new nick."""
+        node = yield self.node("--irc", LOCAL)
+        ian = yield self.irc_client(node, "ian", user="uian", real="Real ian")
+        before = yield self.scripts_run(node)
+        ian.say("NICK iain")
+        yield self.answered(ian)
+        self.assertEqual((yield self.scripts_run(node)) - before, 5)
+        yield self.whois_elsewhere("iain")
+
+    def answered(self, client: LineClient) -> defer.Deferred[str]:
+        """Fires once ``client``'s connection has handled what it was sent
+        (its commands run in order: a ``PING`` is answered after them)."""
+        client.say("PING :done")
+        return client.expect(lambda line: line.endswith("PONG chatroom :done"))
+
+    @defer.inlineCallbacks
+    def whois_elsewhere(self, nick: str):
+        """A WHOIS of ``nick`` from a client of another node shows its
+        USER name and realname (ian's: ``uian``, ``Real ian``)."""
+        other = yield self.node("--irc", LOCAL)
+        ivy = yield self.irc_client(other, "ivy2")
+        ivy.say(f"WHOIS {nick}")
+        shown = f":chatroom 311 ivy2 {nick} uian chatroom * :Real ian"
+        yield ivy.expect(lambda line: line == shown)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.backends.redis.delivery import (
+    _FOLLOWED,
     MAYBE_MISSED,
     RECENT_EVENTS,
     NodeRoom,
@@ -28,6 +29,7 @@ from chatroom.core.events import (
     Listing,
     Message,
     Renamed,
+    RoomDeleted,
 )
 from chatroom.core.nodemessages import KickHead, NewsHead
 from chatroom.redisclient.addresses import RedisAddress
@@ -519,3 +521,61 @@ class LosingRedisTests(unittest.TestCase):
         self.assertEqual(len(self.answers), 1)
         self.assertIsNone(self.rooms.get("cafe"))
         self.assertFalse(self.tea.subscribed)
+
+
+class ReadEventsTests(unittest.TestCase):
+    """A node with two members in a room reads the joins and parts other
+    nodes publish on its channel: every member has each, in order, and an
+    event that means more here (a member's own part on another device, the
+    room deleted) is still followed."""
+
+    def setUp(self) -> None:
+        self.rooms = empty_node_rooms()
+        self.tea = self.rooms.open("tea", "tea")
+        self.bob, self.dave = Member("bob"), Member("dave")
+        for member in (self.bob, self.dave):
+            self.rooms.seat(member, self.tea, 0)
+
+    def read(self, seq: int, event: Event) -> None:
+        self.rooms.on_message(self.tea.channel, b"%d %s" % (seq, codec.encode(event)))
+
+    def test_joins_and_parts_reach_every_member_in_order(self) -> None:
+        self.read(1, Joined("tea", "zoe"))
+        self.read(2, Joined("tea", "yan"))
+        self.read(3, Departure("tea", "zoe", DepartureKind.PART))
+        self.read(4, Joined("tea", "xia"))
+        self.read(5, Departure("tea", "yan", DepartureKind.QUIT, "connection lost"))
+        expected = [
+            "JOIN tea zoe",
+            "JOIN tea yan",
+            "PART tea zoe left",
+            "JOIN tea xia",
+            "PART tea yan connection lost",
+        ]
+        self.assertEqual(self.bob.take(), expected)
+        self.assertEqual(self.dave.take(), expected)
+
+    def test_a_members_part_on_another_node_takes_its_seat_here_out(self) -> None:
+        """bob left on another device: dave sees him go, bob's seat here is
+        out of the room, and the room's next join reaches dave alone."""
+        self.read(1, Departure("tea", "bob", DepartureKind.PART))
+        self.read(2, Joined("tea", "zoe"))
+        self.assertNotIn(self.bob, self.tea.members)
+        self.assertEqual(self.dave.take(), ["PART tea bob left", "JOIN tea zoe"])
+        self.assertEqual(
+            self.bob.take(), ["PART tea bob left", "LEFT tea", "REMOVED tea 0"]
+        )
+
+    def test_the_room_deleted_sends_its_members_to_the_lobby(self) -> None:
+        self.read(1, Joined("tea", "zoe"))
+        self.read(2, RoomDeleted("tea", "alice"))
+        self.assertIsNone(self.rooms.get("tea"))
+        for member in (self.bob, self.dave):
+            self.assertEqual(
+                member.take(), ["JOIN tea zoe", "DELETED tea alice", "REMOVED tea 0"]
+            )
+
+    def test_the_followed_events_have_no_subclasses(self) -> None:
+        """What a node follows is told by an event's type alone."""
+        for kind in _FOLLOWED:
+            self.assertEqual(kind.__subclasses__(), [])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Coroutine, Iterable
+from typing import Any
 
 from twisted.internet import defer, reactor
 
@@ -39,17 +41,38 @@ class StalledRedisTests(ClusterTestCase):
         yield alice.expect_line("MSG general alice ")
 
 
-#: A script that keeps Redis busy for ``ARGV[1]`` milliseconds: a Redis
-#: slowed by its work, answering every command in turn, each later.
-SPIN = """
+def spinning(ms_at: int) -> str:
+    """A script that keeps Redis busy for ``ARGV[ms_at]`` milliseconds: a
+    Redis slowed by its work, answering every command in turn, each later."""
+    return f"""
 local t = redis.call('TIME')
 local began = t[1] * 1000000 + t[2]
-local until_us = tonumber(ARGV[1]) * 1000
+local until_us = tonumber(ARGV[{ms_at}]) * 1000
 repeat
     t = redis.call('TIME')
 until t[1] * 1000000 + t[2] - began >= until_us
 return 1
 """
+
+
+#: :func:`spinning` for ``ARGV[1]`` milliseconds.
+SPIN = spinning(1)
+
+
+@defer.inlineCallbacks
+def answered_together(calls: Iterable[Coroutine[Any, Any, Any]]):
+    """The replies of ``calls``, all begun now, and the longest any of
+    them waited (seconds)."""
+    began = reactor.seconds()
+    waits: list[float] = []
+
+    def answered(reply: object) -> object:
+        waits.append(reactor.seconds() - began)
+        return reply
+
+    running = [defer.ensureDeferred(call).addCallback(answered) for call in calls]
+    replies = yield defer.gatherResults(running)
+    return replies, max(waits)
 
 
 class SlowRedisTests(ClusterTestCase):
@@ -80,22 +103,12 @@ class SlowRedisTests(ClusterTestCase):
             down()
 
         link.on_down = dropped
-        began = reactor.seconds()
-        waits: list[float] = []
-
-        def answered(reply: object) -> object:
-            waits.append(reactor.seconds() - began)
-            return reply
-
-        running = [
-            defer.ensureDeferred(
-                backend.calls.command("EVAL", SPIN, "0", "150", "x" * 6000)
-            ).addCallback(answered)
+        replies, longest = yield answered_together(
+            backend.calls.command("EVAL", SPIN, "0", "150", "x" * 6000)
             for _ in range(16)
-        ]
-        replies = yield defer.gatherResults(running)
+        )
         self.assertEqual(replies, [1] * 16)
-        self.assertGreater(max(waits), 1.0)  # the case this test is about
+        self.assertGreater(longest, 1.0)  # the case this test is about
         self.assertIs(link.connection, connection)
         self.assertEqual(lost, [])
         self.assertTrue(backend.node.available)

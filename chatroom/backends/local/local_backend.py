@@ -146,7 +146,7 @@ from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
-from chatroom.core.presence import PresenceSteps
+from chatroom.core.presence import Presence, PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
@@ -407,7 +407,11 @@ class LocalBackend:
         takeover: bool,
         owner_follows: bool,
         premises: tuple[Premise, ...] = (),
+        presence: Presence | None = None,
     ) -> bool:
+        """The name given, then ``presence`` handed to :attr:`presence` as
+        a write right after the claim would hand it (no other node asks
+        here: :class:`NoPresence` keeps nothing)."""
         key = name_key(name)
         await self._claim_holds(key, premises)
         holder = self.users.get(key)
@@ -421,16 +425,23 @@ class LocalBackend:
         else:  # a rename's watchers hear it after its NICK (tell_neighbours)
             self.watching.hear(Watched(name, Sighting.ONLINE))
         self.users[key] = member
+        in_rooms = old is not None and self._renamed(member, name, old, owner_follows)
+        if presence is not None:
+            await self.presence.publish(key, session.token, presence)
+        return in_rooms
+
+    def _renamed(
+        self, member: Member, name: str, old: str, owner_follows: bool
+    ) -> bool:
+        """A claim's rename, in ``member``'s rooms: whether it has any."""
         rooms = self.places.get(member, ())
-        if old is None or not rooms:
-            return False
         for room in rooms:
             room.rename(member, name)
             if room.owner is member:
                 if not owner_follows:  # the former name owns it, absent
                     room.owner, room.absent_owner = None, name_key(old)
                 self._save(room)
-        return True
+        return bool(rooms)
 
     async def _claim_holds(self, key: str, premises: tuple[Premise, ...]) -> None:
         """A claim of name ``key``'s premises, checked on the accounts and

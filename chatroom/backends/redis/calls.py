@@ -39,7 +39,7 @@ from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
-from chatroom.redisclient.deadlines import HEARD_TIMEOUTS, CallDeadlines
+from chatroom.redisclient.deadlines import HEARD_TIMEOUTS, CallDeadlines, Hearing
 from chatroom.redisclient.link import RedisLink, Written
 
 T = TypeVar("T")
@@ -339,7 +339,7 @@ class RedisCalls:
                 if waiting is None:
                     await self.caught_up_after(script, args)
                 else:
-                    await self._within_timeout(waiting)
+                    await self._within_timeout(waiting, script, args)
             return check(reply, refusals)
         except SessionHarvestedError:
             self.harvested(args)
@@ -359,6 +359,12 @@ class RedisCalls:
         subscriber link (:mod:`.routing` picks the shard's)."""
         return self.caught_up.wait()
 
+    def hearing_after(self, script: Script, args: tuple[Any, ...]) -> Hearing:
+        """The reads of the subscriber link that hears what ``script``
+        (run with ``args``) published: on one Redis, every link's
+        (:mod:`.routing` picks the shard's)."""
+        return self.subscriber.hearing
+
     async def step(
         self, script: Script, *args: Any, refusals: Refusals, always: bool = False
     ) -> Any:
@@ -371,14 +377,17 @@ class RedisCalls:
             self.harvested(args)
             raise errors.unavailable() from None
 
-    async def _within_timeout(self, waiting: defer.Deferred[None]) -> None:
-        """Wait for ``waiting``, but no longer than a ``PING`` would be
-        waited for: the events then come when they come. The deadline is
-        the calls' shared timer's (:mod:`~chatroom.redisclient.deadlines`),
-        not a timer per message."""
+    async def _within_timeout(
+        self, waiting: defer.Deferred[None], script: Script, args: tuple[Any, ...]
+    ) -> None:
+        """Wait for ``waiting`` (an event of ``script`` run with ``args``),
+        but no longer than a ``PING`` would be waited for: the events then
+        come when they come. The deadline is the calls' shared timer's
+        (:mod:`~chatroom.redisclient.deadlines`), not a timer per message."""
         if waiting.called:
             return  # the usual case under load: the event came first
-        watch = self.deadlines.watch(waiting, hearing=self.subscriber.hearing)
+        hearing = self.hearing_after(script, args)
+        watch = self.deadlines.watch(waiting, hearing=hearing)
         try:
             await waiting
         except defer.CancelledError:

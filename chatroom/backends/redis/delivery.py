@@ -67,6 +67,11 @@ from chatroom.core.text import name_key
 #: over three nodes (more over more nodes).
 RECENT_EVENTS = 1024
 
+#: The events that mean more for a room here than its members being
+#: handed them (:meth:`NodeRooms._take`); none has a subclass, so an
+#: event's type says whether it is one.
+_FOLLOWED: frozenset[type[Event]] = frozenset({RoomDeleted, Departure, RoomRenamed})
+
 #: News of several rooms a node remembers who it handed to, at most (news
 #: arrives on each of the rooms' channels in a row, so few are open at once).
 NEWS_KEPT = 64
@@ -576,10 +581,13 @@ class NodeRooms:
 
     def _take(self, room: NodeRoom, message: bytes) -> None:
         """One entry of the room's (``seq event``), delivered, and what it
-        means for the room here followed."""
+        means for the room here followed (most events, a join among them,
+        mean nothing more: one look at their type)."""
         self._heard(room)
         seq_text, _, data = message.partition(b" ")
         event = room.deliver(int(seq_text), data)
+        if type(event) not in _FOLLOWED:
+            return
         if isinstance(event, RoomDeleted):
             self._gone(room, event)
         elif isinstance(event, Departure):

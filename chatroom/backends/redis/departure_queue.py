@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred, DeferredSemaphore
 
+from chatroom.core.metrics import DEPARTURES
+
 T = TypeVar("T")
 
 #: Departures under way at once; the others wait their turn.
@@ -43,5 +45,20 @@ class DepartureQueue:
         return len(self._turns.waiting)
 
     def run(self, departure: Callable[[], Coroutine[Any, Any, T]]) -> Deferred[T]:
-        """``departure()`` once its turn comes; what it gives."""
-        return self._turns.run(lambda: Deferred.fromCoroutine(departure()))
+        """``departure()`` once its turn comes; what it gives. Counted on
+        ``/metrics`` while it waits and while it runs
+        (:data:`~chatroom.core.metrics.DEPARTURES`)."""
+        DEPARTURES.waiting += 1
+
+        def turn() -> Deferred[T]:
+            DEPARTURES.waiting -= 1
+            DEPARTURES.running += 1
+            return Deferred.fromCoroutine(departure()).addBoth(_ended)
+
+        return self._turns.run(turn)
+
+
+def _ended(result: T) -> T:
+    """A departure ended (done or failed): ``result`` passed on."""
+    DEPARTURES.running -= 1
+    return result

@@ -99,11 +99,16 @@ def leavers_of(rows: list[list[Any]]) -> list[Leaver]:
     ]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Departing:
     """An end under way: the users leaving, whether its steps run while
     the node is unavailable (``always``: its own harvest as it stops), and
-    the rooms' changes applied so far, for the server's last step."""
+    the rooms' changes applied so far, for the server's last step.
+
+    Each is itself alone (compared by identity): two ends of the same user
+    in the same room at once (its release, and a join cut short by it,
+    :meth:`Endings.leave_ended`) are two entries, and one finishing never
+    takes the other's out of the room's list, nor its changes."""
 
     users: frozenset[str]
     always: bool

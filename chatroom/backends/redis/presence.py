@@ -6,7 +6,9 @@ u's node writes whenever its door hands the core new facts
 session keeps, as JSON pairs) whenever that changes. It goes with u's name, in the same
 script: released, harvested, taken over (``unname``) or renamed
 (``CLAIM``'s server step); a write of a seat that no longer holds u keeps
-nothing, so a late write cannot bring back a user gone meanwhile.
+nothing, so a late write cannot bring back a user gone meanwhile. A claim
+given the user's presence (an IRC sign-on's) writes the hash itself, in
+the step that gives u the name: one round trip where two were.
 
 A read is one script for all the users it names (a channel's members, one
 nick): per user one ``HGET`` of ``P users`` (online?), one ``HMGET`` of
@@ -43,6 +45,26 @@ def _decoded(meta: str) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in json.loads(meta)) if meta else ()
 
 
+def fields(facts: Presence) -> list[str]:
+    """``facts`` as the presence hash keeps them: ``user real away bot inv
+    since meta`` (:data:`PUBLISH`'s, and a claim's, arguments)."""
+    return [
+        facts.user,
+        facts.realname,
+        facts.away,
+        "1" if facts.bot else "",
+        "1" if facts.invisible else "",
+        repr(facts.signed_on),
+        _encoded(facts.metadata),
+    ]
+
+
+def claimed_with(facts: Presence | None) -> list[str]:
+    """``CLAIM``'s presence arguments: '1' and ``facts``' :func:`fields`,
+    kept with the name; or '0' and none, seven ''."""
+    return ["0", *[""] * 7] if facts is None else ["1", *fields(facts)]
+
+
 class RedisPresence:
     """A node's reads and writes of users' presence."""
 
@@ -50,18 +72,7 @@ class RedisPresence:
         self.calls = calls
 
     async def publish(self, key: str, token: str, facts: Presence) -> None:
-        await self.calls.eval(
-            PUBLISH,
-            key,
-            token,
-            facts.user,
-            facts.realname,
-            facts.away,
-            "1" if facts.bot else "",
-            "1" if facts.invisible else "",
-            repr(facts.signed_on),
-            _encoded(facts.metadata),
-        )
+        await self.calls.eval(PUBLISH, key, token, *fields(facts))
 
     async def publish_metadata(
         self, key: str, token: str, metadata: tuple[tuple[str, str], ...]

@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.backends.redis import (
     accounts,
@@ -59,7 +60,7 @@ from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.pins import RedisPins
-from chatroom.backends.redis.presence import RedisPresence
+from chatroom.backends.redis.presence import RedisPresence, claimed_with
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
 from chatroom.backends.redis.remembered import RedisRememberedRooms
@@ -162,6 +163,7 @@ from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.metrics import DEPARTURES
 from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
@@ -173,6 +175,7 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
+from chatroom.core.presence import Presence
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.sessions import Session, Sessions
@@ -194,6 +197,9 @@ TAKEOVERS = 3
 #: once, through another node or this one, gets the name once that end
 #: frees it, rather than ``NAME_TAKEN`` meanwhile.
 ENDING_RECHECK = 0.05
+#: How many times a session's release is run while it fails and the node
+#: serves (:meth:`RedisBackend._release_failed`).
+RELEASE_TRIES = 3
 
 
 class RedisBackend:
@@ -577,6 +583,7 @@ class RedisBackend:
         takeover: bool,
         owner_follows: bool,
         premises: tuple[Premise, ...] = (),
+        presence: Presence | None = None,
     ) -> bool:
         """``CLAIM`` on the server's keys, then each room's copy of the
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`).
@@ -597,6 +604,7 @@ class RedisBackend:
         args = [key, session.token, name, old, account, "1" if takeover else "0"]
         args.append("1" if takeover and not session.name else "0")
         args.append("1" if owner_follows else "0")
+        args += claimed_with(presence)
         args += _claim_premises(premises)
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
@@ -669,13 +677,57 @@ class RedisBackend:
             return
         for key in {named, self._claiming.get(member)}:
             if key:
-                releasing = self.departures.run(
-                    partial(
-                        self._release, [(key, session.token)], reason, known, own_words
-                    )
-                )
-                releasing.addErrback(lambda failure: None)
-                self.endings.releasing(key, releasing)
+                self._queue_release(key, session.token, reason, known, own_words)
+
+    def _queue_release(
+        self,
+        key: str,
+        token: str,
+        reason: str,
+        known: dict[str, outcomes.RedisSeating],
+        own_words: bool,
+        tries: int = RELEASE_TRIES,
+    ) -> None:
+        """Session ``token``'s release of name ``key`` in the departures'
+        queue (a claim of the name here waits for it), run at most
+        ``tries`` times while it fails."""
+        releasing = self.departures.run(
+            partial(self._release, [(key, token)], reason, known, own_words)
+        )
+        releasing.addErrback(self._release_failed, key, token, reason, own_words, tries)
+        self.endings.releasing(key, releasing)
+
+    def _release_failed(
+        self,
+        failure: Failure,
+        key: str,
+        token: str,
+        reason: str,
+        own_words: bool,
+        tries: int,
+    ) -> None:
+        """A release cut short leaves its user marked ending, its name
+        taken. While the node serves, it is run again at the back of the
+        queue, from its first step (which carries the mark on), its
+        seatings read from Redis: a room whose facts kept changing under
+        its departure (a crowd leaving it at once, its ownership passing
+        from one leaver to the next) has settled by then. A node that lost
+        Redis (``UNAVAILABLE``) leaves it to its resume, which releases
+        what the node no longer holds. A fault is logged."""
+        if not failure.check(errors.ChatError):
+            self.log.failure("releasing a session", failure)
+        if self.stopping or not self.node.available:
+            return
+        if tries > 1:
+            DEPARTURES.retried += 1
+            self._queue_release(key, token, reason, {}, own_words, tries - 1)
+            return
+        self.log.warn(
+            "the release of {name} failed {tries} times: it stays taken until "
+            "this node next resumes",
+            name=key,
+            tries=RELEASE_TRIES,
+        )
 
     async def _release(
         self,

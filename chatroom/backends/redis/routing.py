@@ -30,7 +30,13 @@ that layout, :class:`RoutedCalls` runs:
 
 :meth:`RoutedCalls.call` waits for the subscriber link of the shard that
 ran the script (a ``PING`` there, :class:`~chatroom.redisclient.caught_up.CaughtUp`);
-``calls.caught_up`` (the room list's news, tests) for every one. A lost link,
+``calls.caught_up`` (the room list's news, tests) for every one. Each shard
+is a Redis of its own to the deadlines: a call routed to a shard is given
+more time while that shard is heard from (any read on the node's commands
+or subscriber link to it,
+:meth:`~chatroom.redisclient.shards.ShardLinks.hearing_of`), as a call to
+one Redis is, so a busy shard is not taken for a dead one; a shard silent
+for the timeout is found though the others answer. A lost link,
 any of them, makes the node resume as before (:class:`~.node.ClusterNode`:
 its channels subscribed again where the map says, then the resume's steps,
 each on its own slot's primary, catching each room up from its log); so
@@ -64,7 +70,7 @@ from chatroom.core import errors
 from chatroom.core.config import ClusterConfig, rooms_tag
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.addresses import RedisClusterAddress
-from chatroom.redisclient.deadlines import CallDeadlines
+from chatroom.redisclient.deadlines import CallDeadlines, Hearing, PendingCall
 from chatroom.redisclient.link import RedisLink, Written
 from chatroom.redisclient.shard_subscribers import EveryLink, ShardSubscribers
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
@@ -139,6 +145,11 @@ class RoutedCalls(RedisCalls):
         self.shards = shards
         self.subscribers = subscribers
         self.caught_up = EveryLink(subscribers)
+        # A call is not judged late while replies wait unread on a link
+        # that carries calls: a shard's commands link too.
+        self.deadlines.answering = lambda: (
+            commands.unread() or heartbeat.unread() or shards.unread()
+        )
         #: The server's keys' slot (``{chatroom}``).
         self.server_slot = key_slot(prefix)
         #: How a room's channel begins (``ClusterConfig.room_channel``).
@@ -164,10 +175,13 @@ class RoutedCalls(RedisCalls):
         key = slot_key(self.prefix, True, script, full_args)
         started = time.perf_counter()
         slot = key_slot(key)
+        # One deadline for EVALSHA and EVAL, listening to the primary they
+        # go to (a busy shard's call waits while it answers).
+        watch = self.deadlines.watch(Deferred())
         running = defer.ensureDeferred(
-            self._on_shard(slot, script, key, full_args, written)
+            self._on_shard(slot, script, key, full_args, written, watch)
         )
-        watch = self.deadlines.watch(running)
+        watch.running = running
         try:
             reply = await running
         except defer.CancelledError:
@@ -203,19 +217,21 @@ class RoutedCalls(RedisCalls):
         key: str,
         args: tuple[Any, ...],
         written: Written | None,
+        watch: PendingCall,
     ) -> Any:
         """``script`` by its SHA1 on ``slot``'s primary, by its source if
-        that primary does not know it yet (new, or a promoted replica)."""
+        that primary does not know it yet (new, or a promoted replica),
+        under ``watch``."""
         sha, source = script.sha, script.source
         try:
             return await self.shards.execute(
-                slot, "EVALSHA", sha, 1, key, *args, written=written
+                slot, "EVALSHA", sha, 1, key, *args, written=written, also=watch
             )
         except txredisapi.ResponseError as refusal:
             if not str(refusal).startswith("NOSCRIPT"):
                 raise
         return await self.shards.execute(
-            slot, "EVAL", source, 1, key, *args, written=written
+            slot, "EVAL", source, 1, key, *args, written=written, also=watch
         )
 
     def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
@@ -239,10 +255,22 @@ class RoutedCalls(RedisCalls):
 
     def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
         """A script's events come on its shard's subscriber link."""
+        return self.subscribers.caught_up(self._events_slot(script, args))
+
+    def hearing_after(self, script: Script, args: tuple[Any, ...]) -> Hearing:
+        """The reads from the primary whose subscriber link hears the
+        script's events (a fresh count, never heard, while the map names
+        none)."""
+        slot = self._events_slot(script, args)
+        node = None if self.shards.map is None else self.shards.map.primary_of(slot)
+        return Hearing() if node is None else self.shards.hearing_of(node)
+
+    def _events_slot(self, script: Script, args: tuple[Any, ...]) -> int:
+        """The slot whose channel carries ``script``'s events (run with
+        ``args``): its room's, or the server's for a server's script."""
         if script.room_at is None:
-            return self.subscribers.caught_up(self.server_slot)
-        key = slot_key(self.prefix, True, script, (self.prefix, *args))
-        return self.subscribers.caught_up(key_slot(key))
+            return self.server_slot
+        return key_slot(slot_key(self.prefix, True, script, (self.prefix, *args)))
 
     def _slot_of(self, channel: bytes) -> int:
         """A room's channel's slot, or the server's for the others."""

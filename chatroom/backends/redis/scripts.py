@@ -51,7 +51,10 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (:mod:`.abuse_reports`); ``P reports:open``
                             sorted set: the open numbers; ``P reports:filed``
                             set: what each was filed under; ``P reports:last``
-                            string: the last number given
+                            string: the last number given; with rooms apart
+                            ``P reports:unlogged`` hash ``N filed``/``N
+                            closed`` → a report's log entries not yet
+                            copied to its room's log
 ``P invitations``           hash code hash → an invitation (uses left,
                             expiry, room, maker) as
                             :class:`chatroom.core.invitations.InviteLink`
@@ -263,7 +266,10 @@ from chatroom.backends.redis.prelude import Script
 #: that signs in; if u is held, signed in to account u, the session
 #: becomes one more holder of u, a device of the account on its node:
 #: ``ATTACHED``, u's rooms and record), owner moves ('1'/'0': the core's
-#: decision whether a room u owns keeps it under the new key), then the
+#: decision whether a room u owns keeps it under the new key), presence
+#: ('1': u's presence follows, kept once the name is the session's, as
+#: :data:`.presence.PUBLISH` keeps it; '0': none, and seven ''), the
+#: presence (user, real, away, bot, inv, since, meta), then the
 #: premises the core decided the claim on: whether u is an account's
 #: ('1'/'0', '' for no such premise) and each mask and whether it is
 #: banned ('1'/'0'); ``CHANGED``, whether u is an account's and whether a

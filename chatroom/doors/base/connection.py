@@ -20,7 +20,7 @@ life of the socket, the same for every door:
   (:class:`~chatroom.doors.base.flood.FloodGate`);
 - one deadline for login, idle and ping, on the server's shared
   :class:`~chatroom.doors.base.deadlines.Deadlines` (no ``DelayedCall`` of
-  its own).
+  its own), the idle check spread at random (:data:`PING_SPREAD`).
 
 What it needs of its door (the door's words for hello, goodbye and ping,
 and how to run a line) is the :class:`DoorHooks` protocol, which the
@@ -31,7 +31,7 @@ inherits from it, as the mailbox server's domain calls ``send_f``.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from random import getrandbits
+from random import getrandbits, random
 from typing import Any, Protocol, cast
 
 from twisted.internet.defer import Deferred
@@ -57,6 +57,18 @@ LOST_REASONS = {
 
 #: What the connection's one timer is waiting for.
 LOGIN, IDLE, PONG = "login", "idle", "pong"
+
+#: How much later than ``--ping-interval`` of silence the idle check may
+#: come, as a share of the interval: each time a connection sets it, it
+#: draws its wait afresh between ``--ping-interval`` and 1.25 times it. A
+#: crowd that came in together (thousands signed on in the same minute)
+#: would otherwise be pinged together, and answer together, every interval
+#: for as long as it stays, a round of sends and reads as bunched as its
+#: arrival; drawn each round, the waits spread it wider every round
+#: instead. A client is never pinged before ``--ping-interval`` of silence,
+#: and one that stays silent is still closed ``--ping-timeout`` after its
+#: ping.
+PING_SPREAD = 0.25
 
 #: Why a connection closes, in a door's words, and what its rooms hear
 #: (None: the same words).
@@ -213,6 +225,11 @@ class Connection:
             self,
             self.server.flusher,
         )
+        # What the transport's protocol sends first (a WebSocket's 101):
+        # queued ahead of the greeting, the two in one send().
+        preface = getattr(transport, "preface", b"")
+        if preface:
+            self.send_queue.write(preface)
         self.host = getattr(self._tcp.getPeer(), "host", "")
         door = self.door
         self.server.opened(door)
@@ -365,8 +382,13 @@ class Connection:
 
     def heard(self) -> None:
         """Bytes arrived: the client is alive (read per packet, not per line,
-        which is cheaper than a timer reset per line)."""
+        which is cheaper than a timer reset per line), and what its lines
+        are answered this turn leaves before what others are told
+        (:meth:`SendQueue.answering`)."""
         self._last_heard = self.server.clock.seconds()
+        queue = self.send_queue
+        if queue is not None:
+            queue.answering()
 
     def read(self) -> None:
         """After a read: keepalives are answered even while lines wait."""
@@ -528,20 +550,26 @@ class Connection:
         """The session has its name: from now on, the idle check; counted
         so (what :meth:`DoorHub.counted` returns, for the welcome to
         wait for)."""
-        self._set_timer(self.server.clock.seconds() + self.config.ping_interval, IDLE)
+        self._set_idle_check(self.server.clock.seconds())
         return self.server.counted(named=1)
+
+    def _set_idle_check(self, since: float) -> None:
+        """Check for silence ``--ping-interval`` after ``since``, and up to
+        :data:`PING_SPREAD` of it more, drawn at random each time."""
+        interval = self.config.ping_interval
+        self._set_timer(since + interval + interval * PING_SPREAD * random(), IDLE)
 
     def _check_idle(self, now: float) -> None:
         """Ping a client that has been silent for ``--ping-interval`` seconds."""
-        interval = self.config.ping_interval
-        if now - self._last_heard < interval:
-            self._set_timer(self._last_heard + interval, IDLE)
+        if now - self._last_heard < self.config.ping_interval:
+            self._set_idle_check(self._last_heard)
             return
         self._pinged_at = self.server.clock.seconds()
         # Any line answers a ping, so its token is never checked and need
         # not be secret: ``getrandbits`` costs no ``getrandom`` system call
         # per ping, as ``secrets`` does.
         self.send(self.door.ping(f"{getrandbits(32):08x}"))
+        counters.KEEPALIVE_PINGS.labels(self.door.door).inc()
         self._set_timer(now + self.config.ping_timeout, PONG)
 
     def _check_pong(self, now: float) -> None:

@@ -23,3 +23,10 @@ SENDQ_DROPS = Counter(
     ["door"],
     registry=REGISTRY,
 )
+KEEPALIVE_PINGS = Counter(
+    "chatroom_keepalive_pings",
+    "PINGs sent to clients silent for --ping-interval: an idle crowd's only "
+    "work, spread over up to a quarter of the interval more.",
+    ["door"],
+    registry=REGISTRY,
+)

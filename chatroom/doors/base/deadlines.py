@@ -21,9 +21,11 @@ a turn of its reactor (an ``epoll_wait`` and the loop around it, 20-35 µs
 of CPU) beside the deadline's own few microseconds; one wake a step
 handles them all in one turn, and their pings leave in one flush
 (docs/performance.md, "The crowd at rest"). One turn calls at most
-:data:`BATCH` owners: a crowd that came in together is pinged together,
-and thousands of pings due in the same second are sent over several
-turns, with the reactor reading between them, rather than in one long one.
+:data:`BATCH` owners: a crowd that came in together still comes due
+close together (its idle checks are spread over only a quarter of the
+interval more: ``connection.PING_SPREAD``), and thousands of pings due in
+the same second are sent over several turns, with the reactor reading
+between them, rather than in one long one.
 
 An entry is ``[when, order, owner]``: a list, so that the heap compares
 entries in C (by time, then in the order they were set, as the reactor

@@ -52,12 +52,15 @@ async def nick(session: IRCSession, params: tuple[str, ...]) -> None:
         return
     if wanted == session.name:
         return
-    try:  # the core tells us our NICK, once, as it tells our channels
-        await session.registry.claim_name(session.member, wanted)
+    # the core tells us our NICK, once, as it tells our channels; the
+    # presence under the new nick goes with the claim
+    presence = session.presence(wanted, session.signed_on)
+    try:
+        await session.registry.claim_name(session.member, wanted, presence=presence)
     except ChatError as refused:
         session.refuse(refused, "NICK", wanted)
         return
-    await session.renamed(wanted)
+    await session.renamed(wanted, shared=True)
 
 
 # -- capability negotiation ----------------------------------------------------
@@ -125,11 +128,18 @@ async def try_register(session: IRCSession) -> None:
         return
     if not await signin.check_password(session, wanted):
         return
+    # the presence goes with the claim, in its round trip: the other nodes'
+    # WHO and WHOIS read it before the welcome (share_presence's docstring)
+    signed_on = session.now
+    claimed = name_key(wanted) != pending.claimed  # else REGISTER took it already
     try:
         session.connection.verdict.check_name(pending.account)  # --dnsbl
-        if name_key(wanted) != pending.claimed:  # REGISTER took it already
+        if claimed:
             await session.registry.claim_name(
-                session.member, wanted, pending.account or None
+                session.member,
+                wanted,
+                pending.account or None,
+                presence=session.presence(wanted, signed_on),
             )
     except ChatError as refused:
         session.wanted = None
@@ -138,8 +148,8 @@ async def try_register(session: IRCSession) -> None:
         else:  # 432, or 433 (taken, registered): the client picks another
             session.refuse(refused, "NICK", wanted)
         return
-    counted = session.register(wanted)  # counted on every node before the welcome
-    if not await session.share_presence():  # before the welcome: see its docstring
+    counted = session.register(wanted, signed_on)  # counted on every node first
+    if not (session.still_open if claimed else await session.share_presence()):
         return
     await counted
     bouncer.share_stamps(session, pending.account)

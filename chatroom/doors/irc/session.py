@@ -602,20 +602,22 @@ class IRCSession:
     def now(self) -> float:
         return self.server.clock.seconds()
 
-    def register(self, nick: str) -> Deferred[None]:
-        """The registry gave us ``nick``: registration is complete. Fires
-        once the server counts the session named (``LUSERS``)."""
+    def register(self, nick: str, signed_on: float) -> Deferred[None]:
+        """The registry gave us ``nick``, the session signing on at
+        ``signed_on``: registration is complete. Fires once the server
+        counts the session named (``LUSERS``)."""
         self.name = nick
         self.state = REGISTERED
         self.signing_in = self.wanted = None
-        self.signed_on = self.spoke = self.now
+        self.signed_on = self.spoke = signed_on
         counted = self.connection.named()
         self.directory.arrived(self, nick)
         return counted
 
-    async def renamed(self, nick: str) -> None:
+    async def renamed(self, nick: str, shared: bool = False) -> None:
         """The registry gave us ``nick`` for the one we had (``NICK``,
-        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)."""
+        NickServ's ``GHOST``); its presence follows (:meth:`share_presence`)
+        unless the claim kept it (``shared``)."""
         old, self.name = self.name, nick
         redirected()  # its own messages are known by its new name
         if old is not None and name_key(old) == name_key(nick):
@@ -626,7 +628,8 @@ class IRCSession:
         self.directory.arrived(self, nick)
         if old is not None:
             await self.remember_gone(old)
-        await self.share_presence()
+        if not shared:
+            await self.share_presence()
 
     async def share_presence(self) -> bool:
         """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
@@ -646,24 +649,36 @@ class IRCSession:
         kept = self.registry.sessions.get(self.member)
         if self.name is None or kept is None:
             return not self.closing
-        facts = Presence(
-            self.name,
-            self.user or "",
-            self.realname,
-            self.away,
-            self.bot,
-            self.invisible,
-            self.signed_on,
-            # what the session keeps goes with the facts, so that a new
-            # nick's presence carries it too
-            metadata=kept.metadata,
-        )
+        # what the session keeps goes with the facts, so that a new nick's
+        # presence carries it too
+        facts = self.presence(self.name, self.signed_on, kept.metadata)
         try:
             await self.registry.presence.set_presence(self.member, facts)
         except ChatError as failed:
             self.log.warn(
                 "presence of {user} not shared: {why}", user=self.name, why=failed.code
             )
+        return self.still_open
+
+    def presence(
+        self, name: str, signed_on: float, metadata: tuple[tuple[str, str], ...] = ()
+    ) -> Presence:
+        """What the other nodes show of this user as ``name``: the facts
+        :meth:`share_presence` shares, and a sign-on's claim carries."""
+        return Presence(
+            name,
+            self.user or "",
+            self.realname,
+            self.away,
+            self.bot,
+            self.invisible,
+            signed_on,
+            metadata=metadata,
+        )
+
+    @property
+    def still_open(self) -> bool:
+        """Whether the session goes on: neither gone nor closing."""
         return self.state != GONE and not self.closing
 
     async def remember_gone(self, nick: str) -> None:

@@ -33,15 +33,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from twisted.web.server import Request
-from wsproto.events import Request as Handshake
-from wsproto.handshake import H11Handshake
 
 from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 from chatroom.doors.web.frames import BINARY_FRAME, TEXT_FRAME, frame_lines
+from chatroom.doors.web.handshake import Offer
 from chatroom.doors.web.socket import (
     DoorWebSocket,
     FramedStream,
     OriginCheckedResource,
+    send_now,
     upgrade,
 )
 
@@ -85,7 +85,11 @@ class IRCWebSocket(DoorWebSocket[IRCProtocol]):
         self.irc = irc
         self.binary = binary
 
-    def open_door(self) -> IRCProtocol:
+    def open_door(self, accepted: bytes) -> IRCProtocol:
+        """The IRC session, once the ``101`` is sent (its stream frames
+        what it is written, so the ``101`` goes first, on its own)."""
+        if accepted:
+            send_now(self.transport, accepted)
         chat = self.irc.buildProtocol(None)
         chat.makeConnection(IRCFrames(self.websocket, self.binary))
         return chat
@@ -115,13 +119,12 @@ class IRCWebSocketResource(OriginCheckedResource):
         super().__init__(irc, irc.server)  # type: ignore[arg-type]
         self.irc = irc
 
-    def accept(self, request: Request, handshake: H11Handshake) -> int:
+    def accept(self, request: Request, offer: Offer) -> int:
         """The session, with the subprotocol the client prefers, and ``101``."""
-        asked = [e for e in handshake.events() if isinstance(e, Handshake)]
-        subprotocol = chosen_subprotocol(asked[0].subprotocols if asked else ())
+        subprotocol = chosen_subprotocol(offer.subprotocols)
         binary = subprotocol is not None and subprotocol.lower() == BINARY
         session = IRCWebSocket(self.irc, request.channel.transport, binary)
-        return upgrade(request, handshake, session, subprotocol)
+        return upgrade(request, offer, session, subprotocol)
 
     def not_a_handshake(self, request: Request) -> bytes:
         request.setResponseCode(400)

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
-from chatroom.core.metrics import FANOUT, REGISTRY
+from chatroom.core.metrics import DEPARTURES, FANOUT, REGISTRY
 from chatroom.doors.base.hub import DoorHub
 
 
@@ -71,6 +71,22 @@ class ServerCollector:
             "Times a name found every sign-on slot taken: the line and IRC "
             "ports stopped accepting until one was free.",
             value=signons.shut_times,
+        )
+        yield GaugeMetricFamily(
+            "chatroom_departures_in_flight",
+            "Sessions' ends running (cluster mode; 64 at most).",
+            value=DEPARTURES.running,
+        )
+        yield GaugeMetricFamily(
+            "chatroom_departures_waiting",
+            "Sessions' ends waiting for their turn (cluster mode).",
+            value=DEPARTURES.waiting,
+        )
+        yield CounterMetricFamily(
+            "chatroom_departures_retried",
+            "Sessions' releases run again after they failed while the node "
+            "served (cluster mode).",
+            value=DEPARTURES.retried,
         )
         yield CounterMetricFamily(
             "chatroom_deliveries",

@@ -27,11 +27,14 @@ handled here:
   :class:`FramedStream`).
 - **Everyday frames read without wsproto.** A whole, final text frame at
   the start of a read is read by :func:`~chatroom.doors.web.frames.whole_frames`
-  while wsproto holds nothing; wsproto does everything else (the
-  handshake, pings, closes, fragments, frames cut by a read, every error
-  and its close code). :mod:`chatroom.doors.web.frames` says why. So a
-  connection holds wsproto's objects only while a frame needs them
-  (:meth:`DoorWebSocket.wsproto`), none between everyday frames.
+  while wsproto holds nothing; wsproto does everything else (pings,
+  closes, fragments, frames cut by a read, every error and its close
+  code). :mod:`chatroom.doors.web.frames` says why. So a connection holds
+  wsproto's objects only while a frame needs them
+  (:meth:`DoorWebSocket.wsproto`), none between everyday frames. The
+  everyday handshake is read likewise, from twisted.web's parsed request
+  (:mod:`chatroom.doors.web.handshake`), and its ``101`` goes with the
+  session's greeting, in one ``send()``.
 - **Bounded input.** wsproto gathers a whole message before handing it
   over, however big; :class:`chatroom.doors.web.site.LimitedChannel` counts the
   bytes received since the last whole message and, past
@@ -59,7 +62,6 @@ from twisted.web.websocket import WebSocketResource
 from wsproto import Connection, ConnectionType
 from wsproto.connection import ConnectionState
 from wsproto.events import (
-    AcceptConnection,
     BytesMessage,
     CloseConnection,
     Message,
@@ -67,8 +69,7 @@ from wsproto.events import (
     Pong,
     TextMessage,
 )
-from wsproto.handshake import H11Handshake
-from wsproto.utilities import LocalProtocolError, RemoteProtocolError
+from wsproto.utilities import LocalProtocolError
 
 from chatroom.core import errors
 from chatroom.core.events import Event
@@ -81,6 +82,7 @@ from chatroom.doors.web.frames import (
     whole_frames,
     wsproto_between_frames,
 )
+from chatroom.doors.web.handshake import Offer, offer_of
 from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
@@ -118,12 +120,16 @@ class FramedStream:
     channel's wrapper, or ``None`` (TLS, a test's transport).
     """
 
-    __slots__ = ("direct_transport", "raw", "websocket")
+    __slots__ = ("direct_transport", "preface", "raw", "websocket")
 
-    def __init__(self, websocket: Any) -> None:
+    def __init__(self, websocket: Any, preface: bytes = b"") -> None:
+        """``preface``: the handshake's ``101``, which the session's send
+        queue sends ahead of its greeting, in the same ``send()``
+        (:meth:`chatroom.doors.base.connection.Connection.made`)."""
         self.websocket = websocket  # the wire protocol (its DoorWebSocket)
         self.raw = websocket.transport
         self.direct_transport = getattr(self.raw, "direct_transport", None)
+        self.preface = preface
 
     @property
     def disconnecting(self) -> bool:
@@ -214,7 +220,10 @@ class DoorWebSocket(Generic[D]):
         self.chat: D | None = None
         self._part: Any = None  # the fragments of an unfinished message
 
-    def open_door(self) -> D:
+    def open_door(self, accepted: bytes) -> D:
+        """The door's protocol, made once the handshake is accepted: its
+        first bytes are ``accepted`` (the ``101``; none for a test's
+        stand-in)."""
         raise NotImplementedError
 
     def textMessageReceived(self, message: str) -> None:
@@ -306,11 +315,13 @@ class DoorWebSocket(Generic[D]):
         (this WebSocket, or a test's stand-in)."""
         self.websocket = websocket
 
-    def negotiationFinished(self) -> None:
+    def negotiationFinished(self, accepted: bytes = b"") -> None:
+        """The handshake is accepted (``accepted``: the ``101``, for the
+        door to send first)."""
         hand_over = getattr(self.channel, "hand_over", None)
         if hand_over is not None:  # the HTTP connection's admission ends here
             hand_over()
-        chat = self.chat = self.open_door()
+        chat = self.chat = self.open_door(accepted)
         if self.channel is not None and hasattr(self.channel, "watch"):
             self.channel.watch(chat.max_unterminated, chat.unterminatedLine)
 
@@ -351,7 +362,7 @@ def without_event_queue(connection: Connection) -> None:
 
 def upgrade(
     request: Request,
-    handshake: H11Handshake,
+    offer: Offer,
     websocket: DoorWebSocket[Any],
     subprotocol: str | None = None,
 ) -> int:
@@ -359,22 +370,24 @@ def upgrade(
     ``websocket``'s, as twisted.web's ``WebSocketResource`` does with its own
     wire protocol. (The HTTP channel's upgrade is a private twisted.web
     name: the tests of the doors break first if a Twisted release changes it.)
-    The wsproto connection the handshake makes is not kept: the WebSocket
-    makes its own when a frame first needs one (:meth:`DoorWebSocket.wsproto`)."""
-    accepted = handshake.send(AcceptConnection(subprotocol=subprotocol))
-    tcp = request.channel.transport
-    assert tcp is not None, "a request on a closed connection"
+    No wsproto connection is kept from the handshake: the WebSocket makes
+    its own when a frame first needs one (:meth:`DoorWebSocket.wsproto`)."""
+    accepted = offer.accepted(subprotocol)
     request.channel._protocolUpgradeForWebsockets(cast(IProtocol, websocket))
-    # Straight to the socket when it can take it (it can, this early), as
-    # every later frame is: once Twisted's write buffer has been used, the
-    # TCP transport keeps a bigger attribute dictionary for good (832 bytes
-    # per connection, memory_probe --door ws).
-    direct = direct_connection(tcp)
-    rest = accepted if direct is None else send_direct(direct, accepted)
-    if rest:
-        tcp.write(rest)
-    websocket.negotiationFinished()
+    websocket.negotiationFinished(accepted)
     return NOT_DONE_YET
+
+
+def send_now(transport: Any, data: bytes) -> None:
+    """``data`` (a ``101``) to the TCP connection under ``transport``,
+    straight to the socket when it can take it (it can, this early), as
+    every later frame is: once Twisted's write buffer has been used, the
+    TCP transport keeps a bigger attribute dictionary for good (832 bytes
+    per connection, memory_probe --door ws)."""
+    direct = direct_connection(transport)
+    rest = data if direct is None else send_direct(direct, data)
+    if rest:
+        transport.write(rest)
 
 
 class LineWebSocket(DoorWebSocket[LineProtocol]):
@@ -390,9 +403,12 @@ class LineWebSocket(DoorWebSocket[LineProtocol]):
         super().__init__(channel)
         self.server = server
 
-    def open_door(self) -> LineProtocol:
+    def open_door(self, accepted: bytes) -> LineProtocol:
+        """The line session, sending the ``101`` and its ``HELLO`` in one
+        ``send()`` at the turn's end (its frames are the socket's bytes
+        as they are)."""
         chat = LineProtocol(self.server, AS_FRAMES)
-        chat.makeConnection(FramedStream(self.websocket))
+        chat.makeConnection(FramedStream(self.websocket, accepted))
         return chat
 
     def textMessageReceived(self, message: str) -> None:
@@ -454,19 +470,15 @@ class OriginCheckedResource(WebSocketResource):
     def render_GET(self, request: Request) -> bytes | int:
         if not self.allowed(request):
             return self.refused(request)
-        handshake = H11Handshake(ConnectionType.SERVER)
-        raw = request.requestHeaders.getAllRawHeaders()
-        headers = [(key, value) for key, values in raw for value in values]
-        try:
-            handshake.initiate_upgrade_connection(headers, request.path)
-        except RemoteProtocolError:
+        offer = offer_of(request)
+        if offer is None:
             return self.not_a_handshake(request)
-        return self.accept(request, handshake)
+        return self.accept(request, offer)
 
-    def accept(self, request: Request, handshake: H11Handshake) -> int:
+    def accept(self, request: Request, offer: Offer) -> int:
         """A valid handshake: the session, and ``101``."""
         session = self.factory.buildProtocol(request)
-        return upgrade(request, handshake, cast(DoorWebSocket[Any], session))
+        return upgrade(request, offer, cast(DoorWebSocket[Any], session))
 
     def not_a_handshake(self, request: Request) -> bytes:
         """``400`` for a request here that is no WebSocket handshake (the

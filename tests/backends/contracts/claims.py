@@ -19,12 +19,14 @@ redis-server (``tests/backends/redis/test_claims.py``).
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any, cast
 
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.netbans import BanTerms, ServerBan
+from chatroom.core.presence import Presence
 from chatroom.core.serverbans import banning
 from tests.backends.contracts.account_changes import AccountsBase
 from tests.backends.contracts.handler import User
@@ -115,3 +117,31 @@ class ClaimsContract(AccountsBase):
         yield self.refusal(User(FakeClient(self.server)), "bob", "NAME_TAKEN")
         taken[0].say("/create tea")
         yield self.expect(taken[0], "MEMBERS tea bob")
+
+    @defer.inlineCallbacks
+    def test_a_claim_keeps_the_presence_given_with_it(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """A first claim given the user's presence (an IRC sign-on's) keeps
+        it as a write of it right after the claim would: a read finds
+        ivy's, claimed with it, as it finds ian's, written after his
+        claim (in one process, where no other node asks, neither)."""
+        registry = self.server.registry
+        ivy, ian = FakeClient(self.server), FakeClient(self.server)
+        ivy_facts = Presence("ivy", "uivy", "Real ivy", "", True, False, 5.0)
+        ian_facts = Presence("ian", "uivy", "Real ivy", "", True, False, 5.0)
+        yield defer.ensureDeferred(
+            registry.claim_name(ivy.protocol.session.member, "ivy", presence=ivy_facts)
+        )
+        member = ian.protocol.session.member
+        yield defer.ensureDeferred(registry.claim_name(member, "ian"))
+        yield defer.ensureDeferred(registry.presence.set_presence(member, ian_facts))
+        kept = yield defer.ensureDeferred(registry.presence.presence_of(["ivy", "ian"]))
+        self.assertEqual(set(kept), self.presence_kept)
+        if kept:
+            self.assertEqual(kept["ivy"], replace(kept["ian"], name="ivy"))
+            self.assertEqual(replace(kept["ivy"], account=""), ivy_facts)
+
+    #: The users whose presence a back-end keeps for other nodes (the
+    #: in-process one keeps none: no other node asks).
+    presence_kept: frozenset[str] = frozenset()

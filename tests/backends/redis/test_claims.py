@@ -13,3 +13,4 @@ class RedisClaimsTests(RedisRegistryTestCase, ClaimsContract):
     """Replies come once Redis has answered."""
 
     config = CONFIG
+    presence_kept = frozenset({"ivy", "ian"})

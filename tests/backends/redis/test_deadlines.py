@@ -17,7 +17,12 @@ from twisted.internet import defer, task
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.redisclient.addresses import RedisClusterAddress
+from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.life_scripts import MODLOG_ADD
+from chatroom.backends.redis.routing import RoutedCalls
+from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.errors import ChatError
+from chatroom.redisclient.addresses import RedisAddress, RedisClusterAddress
 from chatroom.redisclient.caught_up import CaughtUp
 from chatroom.redisclient.deadlines import (
     HEARD_TIMEOUTS,
@@ -43,6 +48,14 @@ class DeadlinesCase(unittest.TestCase):
         until = self.clock.seconds() + seconds
         while self.clock.seconds() < until:
             self.clock.advance(min(0.01, until - self.clock.seconds()))
+
+    def connect(self, link: RedisLink) -> txredisapi.BaseRedisProtocol:
+        """``link`` serving on its protocol over a ``StringTransport``."""
+        protocol = link.protocol_class(charset=None, convertNumbers=False)
+        protocol.link = link
+        protocol.makeConnection(StringTransport())
+        link.connection = protocol
+        return protocol
 
     def call(self, hearing: Hearing | None = None) -> defer.Deferred[bytes]:
         """A call in flight, watched until it fires (as RedisCalls.eval does),
@@ -332,14 +345,6 @@ class BusyShardTests(DeadlinesCase):
         self.subscribers._links[("127.0.0.1", 7000)] = self.subscriber_link
         self.subscriber = self.connect(self.subscriber_link)
 
-    def connect(self, link: RedisLink) -> txredisapi.BaseRedisProtocol:
-        """``link`` serving on its protocol over a ``StringTransport``."""
-        protocol = link.protocol_class(charset=None, convertNumbers=False)
-        protocol.link = link
-        protocol.makeConnection(StringTransport())
-        link.connection = protocol
-        return protocol
-
     def get(self) -> defer.Deferred[bytes]:
         return defer.ensureDeferred(self.shards.execute(key_slot("k"), "GET", "k"))
 
@@ -424,3 +429,175 @@ class UnreadRepliesTests(unittest.TestCase):
         self.assertTrue(link.unread())
         self.assertEqual(ours.recv(64), b"+OK\r\n")
         self.assertFalse(link.unread())
+
+
+#: A Redis Cluster of two primaries, each serving half the slots: a
+#: room's script goes to the one serving its room's slot.
+TWO_PRIMARIES = [
+    [0, SLOTS // 2 - 1, [b"127.0.0.1", 7000]],
+    [SLOTS // 2, SLOTS - 1, [b"127.0.0.1", 7001]],
+]
+#: A room on each: ``a`` (slot 10350) on 7001, ``quiet`` (slot 1979) on 7000.
+BUSY, QUIET = ("127.0.0.1", 7001), ("127.0.0.1", 7000)
+
+
+def smessage(channel: bytes, data: bytes) -> bytes:
+    """A sharded channel's message, as Redis sends it."""
+    parts = [b"smessage", channel, data]
+    return b"*3\r\n" + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+
+
+class BusyShardHearingTests(DeadlinesCase):
+    """Calls routed to a Redis Cluster's shards (rooms apart,
+    :class:`~chatroom.backends.redis.routing.RoutedCalls`): a shard heard
+    from (its commands link's replies, its subscriber link's messages) is
+    slow, not dead, and its calls wait for it; a shard silent for the
+    timeout is found while another answers. Two primaries, each with its
+    commands and subscriber link over a ``StringTransport``; 5 s timeout."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        address = RedisClusterAddress((("127.0.0.1", 7000),))
+        self.shards = ShardLinks(self.clock, address, deadlines=self.deadlines)
+        self.shards.map = SlotMap.from_reply(TWO_PRIMARIES, "127.0.0.1")
+        subscribers = ShardSubscribers(self.clock, self.shards)
+        self.commands = {}
+        self.channels = {}
+        for node in (BUSY, QUIET):
+            self.commands[node] = self.connect(self.shards._open(node))
+            subscribers._open(node)
+            self.channels[node] = self.connect(subscribers._links[node])
+        commands, subscriber, heartbeat = (
+            RedisLink(self.clock, address, name, cluster_key=CLUSTER_PREFIX)
+            for name in ("commands", "subscriber", "heartbeat")
+        )
+        self.calls = RoutedCalls(
+            commands,
+            subscriber,
+            heartbeat,
+            self.shards,
+            subscribers,
+            CLUSTER_PREFIX,
+            self.clock,
+        )
+        self.calls.serving = True
+
+    def add_entry(self, room: str) -> defer.Deferred[object]:
+        """A room's script (its moderation log's ``MODLOG_ADD``), routed."""
+        return defer.ensureDeferred(self.calls.eval(MODLOG_ADD, room, 100, "entry"))
+
+    def busy_for(self, seconds: float) -> None:
+        """The busy shard answers nothing of the call waited for, but its
+        room's messages keep coming, one every 0.9 s."""
+        for _ in range(int(seconds / 0.9)):
+            self.listen(0.9)
+            self.channels[BUSY].dataReceived(smessage(b"{chatroom/a}:chan", b"hi"))
+
+    def test_script_on_a_busy_shard_waits_while_it_answers(self) -> None:
+        """A room's script answered 9 s after it began (past the 5 s
+        timeout) by a shard whose messages kept coming: its reply, the
+        shard's link kept, the node not told the cluster is unavailable."""
+        adding = self.add_entry("a")
+        self.assertIn(b"EVALSHA", self.commands[BUSY].transport.value())
+        self.busy_for(9)
+        self.assertNoResult(adding)
+        self.commands[BUSY].dataReceived(b"$2\r\nOK\r\n")
+        self.assertEqual(self.successResultOf(adding), b"OK")
+        self.assertFalse(self.commands[BUSY].transport.disconnecting)
+
+    def test_commands_behind_a_busy_shard_wait(self) -> None:
+        """Ten commands on one shard, answered one every 0.9 s (a queue on
+        that primary): the last 9 s after it began, and none failed."""
+        key = "{chatroom/a}:room"
+        getting = [
+            defer.ensureDeferred(self.calls.keyed("GET", key)) for _ in range(10)
+        ]
+        for each in getting:
+            self.listen(0.9)
+            self.assertNoResult(each)
+            self.commands[BUSY].dataReceived(b"$1\r\nv\r\n")
+        for each in getting:
+            self.assertEqual(self.successResultOf(each), b"v")
+
+    def test_subscription_on_a_busy_shard_waits(self) -> None:
+        """``SSUBSCRIBE`` confirmed 9 s after it was sent, the shard's
+        other channel's messages coming meanwhile: subscribed, its link
+        kept."""
+        subscribing = defer.ensureDeferred(self.calls.subscribe(b"{chatroom/a}:chan"))
+        self.busy_for(9)
+        self.assertNoResult(subscribing)
+        self.channels[BUSY].dataReceived(
+            b"*3\r\n$10\r\nssubscribe\r\n$17\r\n{chatroom/a}:chan\r\n:1\r\n"
+        )
+        self.successResultOf(subscribing)
+        self.assertFalse(self.channels[BUSY].transport.disconnecting)
+
+    def test_event_of_a_busy_shard_is_waited_for(self) -> None:
+        """A room's script answered at once, its event (which the command
+        returns after, as a single server's does) coming 9 s later behind
+        the shard's other messages: the call returns once it came, not
+        before."""
+        event: defer.Deferred[None] = defer.Deferred()
+        adding = defer.ensureDeferred(
+            self.calls.call(
+                MODLOG_ADD, "a", 100, "entry", refusals={}, arrived=lambda _: event
+            )
+        )
+        self.commands[BUSY].dataReceived(b"$2\r\nOK\r\n")
+        self.busy_for(9)
+        self.assertNoResult(adding)
+        event.callback(None)
+        self.assertEqual(self.successResultOf(adding), b"OK")
+
+    def test_silent_shard_is_found_while_another_answers(self) -> None:
+        """A room's script on a shard that says nothing, while the other
+        shard's messages keep coming: ``UNAVAILABLE`` once the node has
+        listened the timeout (and a tick), that shard's link dropped, the
+        busy one's kept."""
+        adding = self.add_entry("quiet")
+        self.assertIn(b"EVALSHA", self.commands[QUIET].transport.value())
+        self.busy_for(4.5)
+        self.assertNoResult(adding)
+        self.busy_for(1.8)
+        self.assertEqual(
+            self.failureResultOf(adding, ChatError).value.code, "UNAVAILABLE"
+        )
+        self.assertTrue(self.commands[QUIET].transport.disconnecting)
+        self.assertFalse(self.commands[BUSY].transport.disconnecting)
+
+
+class OneRedisHearingTests(DeadlinesCase):
+    """On one Redis, a room's messages on the subscriber link are Redis
+    answering, as the commands link's replies are: a script queued behind
+    Redis's other work waits while they come."""
+
+    def test_script_waits_while_the_subscriber_hears_messages(self) -> None:
+        """A script answered 9 s after it began, the room's messages
+        coming meanwhile on the subscriber link alone: its reply, the
+        commands link kept."""
+        address = RedisAddress("127.0.0.1", 6379)
+        commands, subscriber, heartbeat = (
+            RedisLink(self.clock, address, "commands"),
+            RedisLink(self.clock, address, "subscriber", subscriber=True),
+            RedisLink(self.clock, address, "heartbeat"),
+        )
+        calls = RedisCalls(
+            commands,
+            subscriber,
+            heartbeat,
+            "chatroom:",
+            5.0,
+            self.clock,
+            deadlines=self.deadlines,
+        )
+        calls.serving = True
+        connection = self.connect(commands)
+        channel = self.connect(subscriber)
+        adding = defer.ensureDeferred(calls.eval(MODLOG_ADD, "a", 100, "entry"))
+        for _ in range(10):
+            self.listen(0.9)
+            channel.dataReceived(b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$2\r\nhi\r\n")
+        self.assertNoResult(adding)
+        connection.dataReceived(b"$2\r\nOK\r\n")
+        self.assertEqual(self.successResultOf(adding), b"OK")
+        self.assertFalse(connection.transport.disconnecting)

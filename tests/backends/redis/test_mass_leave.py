@@ -142,3 +142,64 @@ class MassLeaveTests(RedisRegistryTestCase, ContractBase):
         self.assertEqual(len(kept), 10)
         problems = [line for line in log if "in time" in line or "unavailable" in line]
         self.assertEqual(problems, [])
+
+    @defer.inlineCallbacks
+    def test_a_crowd_cut_off_mid_join_and_mid_sign_on(self):
+        """300 connections are dropped as a load generator gives up the
+        clients still coming in: 100 seated in crowd, 100 whose join of
+        crowd is under way (cut off at each of its steps, a few each
+        turn) and 100 whose name is being claimed. The stayer, in crowd on
+        the same node, keeps talking: it never hears ``UNAVAILABLE``, the
+        node never takes Redis for down nor resumes, no release fails, and
+        every name and seat is freed: crowd lists the stayer alone, and
+        only its name is online."""
+        stayer = yield self.connect("stayer")
+        stayer.say("/create crowd")
+        yield self.expect(stayer, "JOINED crowd ")
+        seated = yield self.seated([f"seated{index}" for index in range(100)])
+        joining = [User(FakeClient(self.server)) for _ in range(100)]
+        for index, user in enumerate(joining):
+            user.say(f"joining{index}")
+        for user in joining:
+            yield self.expect(user, "WELCOME ")
+        log = log_lines(self)
+        for user in joining:
+            user.say("/join crowd")
+        for start in range(0, len(joining), 10):  # at each step of the joins
+            for user in joining[start : start + 10]:
+                user.client.lose()
+            stayer.say(f"still here {start}")
+            yield self.wait()
+        for user in seated:
+            user.client.lose()
+        for index in range(100):
+            claiming = User(FakeClient(self.server))
+            claiming.say(f"claiming{index}")
+            claiming.client.lose()
+
+        @defer.inlineCallbacks
+        def released():
+            online = yield defer.ensureDeferred(
+                self.server.registry.presence.names_online()
+            )
+            return online == ["stayer"]
+
+        yield until(released, 60, "every name freed")
+        stayer.say("/who")
+        self.assertEqual(
+            (yield self.expect(stayer, "MEMBERS crowd")), "MEMBERS crowd stayer"
+        )
+        stayer.say("and after")
+        said = yield self.expect(stayer, "MSG crowd stayer")
+        while not said.endswith(" and after"):
+            said = yield self.expect(stayer, "MSG crowd stayer")
+        self.assertEqual([line for line in stayer.lines if "UNAVAILABLE" in line], [])
+        problems = [
+            line
+            for line in log
+            if "in time" in line
+            or "unavailable" in line
+            or "in the cluster" in line
+            or "releasing a session" in line
+        ]
+        self.assertEqual(problems, [])

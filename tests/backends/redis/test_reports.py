@@ -3,15 +3,23 @@ one Redis, rooms apart, and two nodes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Generator
 from typing import Any, cast
 
 from twisted.internet import defer
 
+from chatroom.backends.redis.abuse_reports import MODLOG_COPY, REPORTS_APPLY
+from chatroom.core import codec
+from chatroom.core.modlog import MODLOG_KEEP, ModAction, ModEntry
+from chatroom.core.report_store import MessageReport, filed_key
+from chatroom.wire.lines import format_time
+from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import CONFIG, PASSWORD, SignedInBase
 from tests.backends.contracts.reports import ReportsContract
-from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
+from tests.cluster.redis_cluster import OnThreePrimaries, RoomsApartRegistryTestCase
 from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
+from tests.support import redis_backend
 
 
 class RedisRegistryReportsTests(RedisRegistryTestCase, ReportsContract):
@@ -105,3 +113,71 @@ class TwoNodeReportsTests(TwoNodeRegistryTestCase):
         yield self.expect(root, "REPORT_TEXT 1 dave send me your password")
         self.assertEqual((yield self.expect(root, "REPORTS_END ")), "REPORTS_END 1")
         self.assertFalse([x for x in alice.unread() if x.startswith("REPORT")])
+
+
+class RoomsApartReportEntriesTests(RoomsApartRegistryTestCase, SignedInBase):
+    """With rooms apart a report and its entry in the room's log are two
+    calls (the report is the server's, the log the room's): the entry is
+    kept with the report until a node copies it, so a node lost between
+    the two loses nothing (:mod:`chatroom.backends.redis.abuse_reports`)."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def modlog(self, user: User) -> Generator[Any, Any, list[list[str]]]:
+        """tea's moderation log as ``user`` reads it now."""
+        before = len(user.lines)
+        user.say("/modlog")
+        yield self.expect(user, "MODLOG_END tea ")
+        read = user.lines[before:]
+        return [line.split()[3:] for line in read if line.startswith("MODLOG tea ")]
+
+    @defer.inlineCallbacks
+    def test_an_entry_whose_copy_was_cut_short_is_copied_by_the_next_report(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's report stored, its entry kept, by ``REPORTS_APPLY`` alone
+        (a node lost before the copy): the report waits in the queue, the
+        room's log lacks its entry; bob's report of the same message, on
+        this node, copies both entries to tea's log, each once, and keeps
+        none; a copy made again adds nothing."""
+        room = yield ReportsContract.unkind_room(cast(Any, self))
+        (alice, bob, _carol, _dave, _root), _, said = room
+        calls = redis_backend(self.server).calls
+        stamp = format_time(0)
+        report = MessageReport(
+            1, "tea", int(said), "dave", "buy cheap pills now", "carol", "spam", stamp
+        )
+        entry = codec.encode(ModEntry(stamp, "carol", ModAction.REPORT, said, "spam"))
+        filed = filed_key("carol", "tea", int(said))
+        reply = yield defer.ensureDeferred(
+            calls.eval(
+                REPORTS_APPLY,
+                *("0", filed, ""),
+                *("1", report.encoded(), "1", filed),
+                *("", MODLOG_KEEP, json.dumps([entry.decode()]), "tea"),
+            )
+        )
+        self.assertEqual(reply[0], b"OK")
+        alice.say("/reports")
+        self.assertEqual((yield self.expect(alice, "REPORTS_END ")), "REPORTS_END 1")
+        self.assertEqual((yield self.modlog(alice)), [])
+        bob.say(f"/report {said} pills")
+        yield self.expect(bob, "REPORTED ")
+        both = [["carol", "report", said, "spam"], ["bob", "report", said, "pills"]]
+        self.assertEqual((yield self.modlog(alice)), both)
+        kept = yield defer.ensureDeferred(
+            calls.command("EXISTS", f"{calls.prefix}reports:unlogged")
+        )
+        self.assertEqual(kept, 0)
+        yield defer.ensureDeferred(calls.eval(MODLOG_COPY, "tea", MODLOG_KEEP, entry))
+        self.assertEqual((yield self.modlog(alice)), both)
+
+
+class ThreePrimariesReportsTests(OnThreePrimaries, RoomsApartReportsTests):
+    """The reports' contract on three primaries: the reports on the server
+    slot's, each room's entries copied to its log on the room's."""
+
+
+class ThreePrimariesReportEntriesTests(OnThreePrimaries, RoomsApartReportEntriesTests):
+    pass

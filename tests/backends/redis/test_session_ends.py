@@ -10,11 +10,16 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.backends.redis import scripts
-from tests.backends.contracts.handler import User
+from chatroom.backends.redis import outcomes, scripts
+from chatroom.backends.redis.endings import LOST
+from chatroom.core import errors
+from chatroom.core.events import DepartureKind
+from chatroom.doors.web.metrics import ServerCollector
+from chatroom.wire.names import name_key
+from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.session_ends import CONFIG, SessionEndsContract
 from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
-from tests.support import FakeClient
+from tests.support import FakeClient, redis_backend, until
 
 
 class RedisSessionEndsTests(RedisRegistryTestCase, SessionEndsContract):
@@ -122,3 +127,105 @@ class ReconnectElsewhereTests(TeaOnTwoNodes):
         carol.client.lose()
         yield self.expect(alice, "PART tea carol")
         yield self.expect(again, "WELCOME carol")
+
+
+class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
+    """bob's release, and another end of his in the same room under way at
+    the same time (a join of his cut short by the release,
+    :meth:`~chatroom.backends.redis.endings.Endings.leave_ended`)."""
+
+    config = CONFIG
+
+    @defer.inlineCallbacks
+    def test_the_other_end_done_first_leaves_the_release_whole(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob's connection is lost while his other end in tea, decided on
+        a seating read before he joined (nothing to do), runs beside his
+        release and is done first: the release still takes him out of tea
+        and frees his name, and he can sign on with it again."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        bob = yield self.connect("bob")
+        backend = redis_backend(self.server)
+        room = name_key("tea")
+        u = name_key("bob")
+        before = yield defer.ensureDeferred(
+            backend.calls.eval(scripts.SEATINGS, room, u)
+        )
+        bob.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+
+        async def the_other_end() -> None:
+            seen = outcomes.seated_all(before)
+            applied = await backend.endings.departed(
+                {u: "bob"}, {room: [u]}, seen, DepartureKind.QUIT, LOST
+            )
+            self.assertEqual(applied, [])  # bob was not in tea, as it read
+
+        self.race_before("apply_departures", the_other_end)
+        bob.client.lose()
+        part = yield self.expect(alice, "PART tea bob")
+        self.assertEqual(part, "PART tea bob connection lost")
+
+        @defer.inlineCallbacks
+        def only_alice() -> Generator[Any, Any, bool]:
+            online = yield defer.ensureDeferred(
+                self.server.registry.presence.names_online()
+            )
+            return bool(online == ["alice"])
+
+        yield until(only_alice, 10, "bob's name freed")
+        again = yield self.connect("bob")
+        again.say("/join tea")
+        yield self.expect(again, "MEMBERS tea alice bob")
+
+    @defer.inlineCallbacks
+    def test_a_release_cut_short_is_run_again(self) -> Generator[Any, Any, None]:
+        """bob's release fails at tea's departure, first as tea's facts
+        kept changing under it (``UNAVAILABLE`` while Redis serves), then
+        for a fault (logged): it is run again, which takes him out of tea
+        and frees his name, where he would stay listed until the node
+        resumed."""
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        bob = yield self.connect("bob")
+        bob.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+        backend = redis_backend(self.server)
+        apply = backend.apply_departures
+        failures = [errors.unavailable(), RuntimeError("a fault in its step")]
+
+        async def failing(change: Any) -> None:
+            if failures:
+                raise failures.pop(0)
+            await apply(change)
+
+        backend.apply_departures = failing  # type: ignore[method-assign]
+        self.addCleanup(delattr, backend, "apply_departures")
+        retried = self.retried()
+        bob.client.lose()
+        part = yield self.expect(alice, "PART tea bob")
+        self.assertEqual(part, "PART tea bob connection lost")
+
+        @defer.inlineCallbacks
+        def only_alice() -> Generator[Any, Any, bool]:
+            online = yield defer.ensureDeferred(
+                self.server.registry.presence.names_online()
+            )
+            return bool(online == ["alice"])
+
+        yield until(only_alice, 10, "bob's name freed")
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertEqual(self.retried() - retried, 2)
+
+    def retried(self) -> float:
+        """Releases run again, as ``/metrics`` counts them."""
+        return next(
+            sample.value
+            for family in ServerCollector(self.server, 0).collect()
+            for sample in family.samples
+            if sample.name == "chatroom_departures_retried_total"
+        )

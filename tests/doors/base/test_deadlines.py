@@ -11,13 +11,16 @@ those).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import replace
 
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.core.metrics import REGISTRY
+from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import BATCH, STEP, Deadlines
-from tests.support import NOW, ProtocolTestCase
+from tests.support import NOW, ProtocolTestCase, longest_silence, until_pinged
 
 
 class Recorder:
@@ -254,23 +257,23 @@ class SharedTimerConnectionTests(ProtocolTestCase):
         --login-timeout."""
         nameless = self.connect()
         alice = self.connect("alice")
-        self.clock.advance(9.9)
-        self.assertEqual(alice.received(), [])
-        self.clock.advance(0.1)
-        (ping,) = alice.received()
+        (ping,), _ = until_pinged(self.clock, alice.received, self.config, NOW)
         self.assertTrue(ping.startswith("PING "), ping)
-        self.clock.advance(5)
+        self.clock.advance(4.9)
+        self.assertFalse(alice.closing)
+        self.clock.advance(0.1)
         self.assertEqual(alice.received(), ["BYE ping timeout"])
         self.assertFalse(nameless.closing)
-        self.clock.advance(60 - 15)
+        self.clock.advance(NOW + 60 - self.clock.seconds())
         self.assertEqual(nameless.received(), ["BYE no username chosen in time"])
         self.assertEqual(self.clock.seconds(), NOW + 60)
 
     def test_a_crowd_is_pinged_and_dropped_on_one_wake_a_step(self) -> None:
         """Two thousand silent users named at scattered moments: each is
-        pinged after --ping-interval and, unless it answers, closed after
-        --ping-timeout, at most a step late, while the server's one timer
-        wakes at most once a step; those who answer stay."""
+        pinged after --ping-interval (and at most its spread and a step
+        more) and, unless it answers, closed after --ping-timeout, at most
+        a step late, while the server's one timer wakes at most once a
+        step; those who answer stay."""
         named_at: dict[int, float] = {}
         clients = []
         for number in range(2000):
@@ -282,7 +285,8 @@ class SharedTimerConnectionTests(ProtocolTestCase):
         pinged_at: dict[int, float] = {}
         closed_at: dict[int, float] = {}
         interval, timeout = self.config.ping_interval, self.config.ping_timeout
-        end = self.clock.seconds() + interval + timeout + 2 * STEP
+        spread = interval * PING_SPREAD
+        end = self.clock.seconds() + interval + spread + timeout + 2 * STEP
         while self.clock.seconds() < end:
             self.clock.advance(0.05)
             for number, client in enumerate(clients):
@@ -301,11 +305,34 @@ class SharedTimerConnectionTests(ProtocolTestCase):
         )
         for number, when in pinged_at.items():
             late = when - (named_at[number] + interval)
-            self.assertTrue(0 <= late < STEP + 0.05, (number, late))
+            self.assertTrue(0 <= late < spread + STEP + 0.05, (number, late))
         for number, when in closed_at.items():
             late = when - (pinged_at[number] + timeout)
             self.assertTrue(0 <= late < STEP + 0.05, (number, late))
         self.assertFalse(any(clients[number].closing for number in range(0, 2000, 2)))
+
+    def test_keepalive_pings_are_counted(self) -> None:
+        """Each PING to a silent user counts once in /metrics
+        (``chatroom_keepalive_pings``, by door), so a load measured beside
+        an idle crowd can say whether the crowd was being pinged meanwhile;
+        a user who talks is not pinged, and not counted."""
+
+        def pings() -> float:
+            sample = REGISTRY.get_sample_value(
+                "chatroom_keepalive_pings_total", {"door": "line"}
+            )
+            return sample or 0.0
+
+        before = pings()
+        silent = [self.connect(f"user{number}") for number in range(3)]
+        talker = self.connect("alice")
+        while self.clock.seconds() < NOW + longest_silence(self.config):
+            self.clock.advance(3)
+            talker.send("/who")
+        self.assertEqual(pings(), before + 3)
+        for client in silent:
+            self.assertTrue(any(line.startswith("PING ") for line in client.received()))
+        self.assertFalse(any(line.startswith("PING") for line in talker.received()))
 
     def test_a_user_who_talks_is_never_pinged(self) -> None:
         """A user who says something more often than --ping-interval is
@@ -320,3 +347,58 @@ class SharedTimerConnectionTests(ProtocolTestCase):
             lines = talker.received()
             self.assertFalse([line for line in lines if line.startswith("PING")])
         self.assertFalse(talker.closing)
+
+
+class CrowdKeepaliveTests(ProtocolTestCase):
+    """A crowd that signed on together, at the deployed keepalive."""
+
+    config = replace(
+        ProtocolTestCase.config,
+        ping_interval=120,
+        ping_timeout=60,
+        max_per_ip=0,
+        max_clients=0,
+    )
+
+    def test_a_crowd_that_came_together_is_not_pinged_together(self) -> None:
+        """A thousand users named in the same second are pinged over the
+        idle check's spread (a quarter of --ping-interval), at no more than
+        twice their average a second, and none before --ping-interval of
+        silence; those who answer are pinged again as widely spread, and
+        those who do not are closed within 1.25 × --ping-interval plus
+        --ping-timeout (and the shared timer's steps)."""
+        crowd = [self.connect(f"user{number}") for number in range(1000)]
+        self.assertEqual(self.clock.seconds(), NOW)
+        interval, timeout = self.config.ping_interval, self.config.ping_timeout
+        spread = interval * PING_SPREAD
+        pinged: dict[int, list[float]] = {}
+        closed: dict[int, float] = {}
+        end = NOW + 2 * (interval + spread + STEP)
+        while self.clock.seconds() < end:
+            self.clock.advance(STEP)
+            now = self.clock.seconds()
+            for number, client in enumerate(crowd):
+                for line in client.received():
+                    if line.startswith("PING "):
+                        pinged.setdefault(number, []).append(now)
+                        if number % 2 == 0:
+                            client.send("PONG " + line.split()[1])
+                    else:
+                        self.assertEqual(line, "BYE ping timeout")
+                        closed[number] = now
+        first = [times[0] for times in pinged.values()]
+        self.assertEqual(len(first), 1000)
+        self.assertGreaterEqual(min(first), NOW + interval)
+        self.assertLessEqual(max(first), NOW + interval + spread + STEP)
+        self.assertGreaterEqual(max(first) - min(first), spread - STEP)
+        per_second = Counter(int(when) for when in first)
+        self.assertLessEqual(max(per_second.values()), 2 * 1000 / spread)
+        self.assertEqual(sorted(closed), list(range(1, 1000, 2)))
+        for number, when in closed.items():
+            self.assertLessEqual(pinged[number][0] + timeout, when)
+            self.assertLessEqual(when, NOW + interval + spread + timeout + 2 * STEP)
+        second = [pinged[number][1] for number in range(0, 1000, 2)]
+        for number in range(0, 1000, 2):
+            self.assertGreaterEqual(pinged[number][1] - pinged[number][0], interval)
+        self.assertGreaterEqual(max(second) - min(second), spread)
+        self.assertFalse(any(crowd[number].closing for number in range(0, 1000, 2)))

@@ -295,3 +295,67 @@ class CoalescingTests(SocketPairCase):
         self.queue.write(b"too late\r\n")
         self.clock.advance(0)
         self.assertEqual(self.received(), b"")
+
+
+class AnswersFirstTests(SocketPairCase):
+    """At a turn's end the clients heard in it are sent to first: their
+    replies, before what others did is told to everyone else.
+
+    Two queues (a bystander's and a speaker's) share one socket here, each
+    through a transport of its own, so the order the turn's end sends them
+    in is the order their bytes arrive."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        flusher = Flusher(self.clock)
+        self.bystander = SendQueue(self.connection, 1000, self, flusher)
+        speaker = tcp.Connection(self.connection.socket, Protocol(), self.reactor)
+        speaker.connected = True
+        self.speaker = SendQueue(speaker, 1000, self, flusher)
+
+    def output_full(self) -> None:
+        """The queues' owner (never full here)."""
+
+    def test_the_speakers_reply_leaves_before_the_notice_to_others(self) -> None:
+        """A newcomer's JOIN is told to a member first, then the newcomer's
+        own line is read and answered: its JOINED is sent first."""
+        self.bystander.write(b"JOIN tea bob\r\n")
+        self.speaker.answering()
+        self.speaker.write(b"JOINED tea\r\n")
+        self.assertEqual(self.received(), b"")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"JOINED tea\r\nJOIN tea bob\r\n")
+
+    def test_a_speaker_already_written_to_leaves_first_once(self) -> None:
+        """A member told something earlier in the turn, then heard: all it
+        was written leaves first, in order, in one send (not twice)."""
+        self.bystander.write(b"JOIN tea bob\r\n")
+        self.speaker.write(b"JOIN tea bob\r\n")
+        self.speaker.answering()
+        self.speaker.answering()
+        self.speaker.write(b"TOPIC tea hi\r\n")
+        self.clock.advance(0)
+        self.assertEqual(
+            self.received(), b"JOIN tea bob\r\nTOPIC tea hi\r\nJOIN tea bob\r\n"
+        )
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_heard_and_told_nothing_sends_nothing(self) -> None:
+        """A client heard whose line has no reply this turn (a line that
+        waits): nothing is sent for it, and its next turn is as any other."""
+        self.speaker.answering()
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"")
+        self.assertIsNone(self.speaker._pending)
+        self.speaker.write(b"JOINED tea\r\n")
+        self.clock.advance(0)
+        self.assertEqual(self.received(), b"JOINED tea\r\n")
+
+    def test_a_queue_that_does_not_batch_is_not_held(self) -> None:
+        """Paused (its client stopped reading), a heard queue still writes
+        through its transport at once, as before."""
+        self.speaker.pauseProducing()
+        self.speaker.answering()
+        self.speaker.write(b"JOINED tea\r\n")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.assertIsNone(self.speaker._pending)

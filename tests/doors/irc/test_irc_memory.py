@@ -8,7 +8,7 @@ from __future__ import annotations
 from twisted.internet.interfaces import IDelayedCall
 
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
-from tests.support import chat_core, in_process_only, local_backend
+from tests.support import chat_core, in_process_only, local_backend, longest_silence
 
 
 class IdleIRCMemoryTests(IRCTestCase):
@@ -83,7 +83,7 @@ class IdleIRCMemoryTests(IRCTestCase):
                 for slot in (s for c in classes for s in vars(c).get("__slots__", ())):
                     held = getattr(part, slot, None)
                     self.assertFalse(IDelayedCall.providedBy(held), (part, slot))
-        self.clock.advance(self.server.config.ping_interval + 1)
+        self.clock.advance(longest_silence(self.server.config))
         self.assertTrue(any(line.startswith("PING ") for line in carol.received()))
 
     @in_process_only("the room's kept list of its members' callbacks")

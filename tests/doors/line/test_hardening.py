@@ -11,7 +11,7 @@ from dataclasses import replace
 from chatroom.core.config import ServerConfig
 from chatroom.doors.line import session as session_module
 from chatroom.doors.line.session import LineSession
-from tests.support import FakeClient, ProtocolTestCase, local_backend
+from tests.support import FakeClient, ProtocolTestCase, local_backend, until_pinged
 
 
 class HardeningTestCase(ProtocolTestCase):
@@ -326,10 +326,12 @@ class KeepaliveTests(HardeningTestCase):
     def test_silent_client_pinged_then_closed(self) -> None:
         """No reply within --ping-timeout closes it; the room sees ping timeout."""
         alice, bob = self.in_room("alice", "bob")
+        silent_since = self.clock.seconds()
         self.clock.advance(100)
         bob.send(b"still here\n")
-        self.clock.advance(20)
-        (ping,) = [line for line in alice.received() if line.startswith("PING")]
+        (said,) = alice.received()
+        self.assertTrue(said.endswith(" still here"), said)
+        (ping,), _ = until_pinged(self.clock, alice.received, self.config, silent_since)
         self.assertRegex(ping, r"^PING \S+$")
         self.clock.advance(59)
         self.assertFalse(alice.closing)
@@ -339,12 +341,16 @@ class KeepaliveTests(HardeningTestCase):
         self.assertIn("PART general alice ping timeout", bob.received())
 
     def test_pong_keeps_the_connection(self) -> None:
-        """Answering PONG keeps the client, and it is pinged again later."""
+        """Answering PONG keeps the client, and it is pinged again later,
+        after --ping-interval of silence again."""
         (alice,) = self.in_room("alice")
+        silent_since = self.clock.seconds()
         for _ in range(3):
-            self.clock.advance(120)
-            (ping,) = alice.received()
+            (ping,), now = until_pinged(
+                self.clock, alice.received, self.config, silent_since
+            )
             alice.send(b"PONG " + ping.split()[1].encode() + b"\n")
+            silent_since = now
             self.clock.advance(60)
             self.assertFalse(alice.closing)
         self.assertEqual(alice.received(), [])

@@ -2,20 +2,29 @@
 local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 if old ~= '' and not holds(old, token) then return {'GONE'} end
 -- the premises the core decided the claim on: whether u is an account's
--- (ARGV[10], '' or none for no such premise), and each mask banned or
+-- (ARGV[18], '' or none for no such premise), and each mask banned or
 -- not (mask, '1'/'0')
 local holding, banned = true, 0
-if (ARGV[10] or '') ~= ''
-    and redis.call('HEXISTS', ACCOUNTS, u) ~= tonumber(ARGV[10]) then
+if (ARGV[18] or '') ~= ''
+    and redis.call('HEXISTS', ACCOUNTS, u) ~= tonumber(ARGV[18]) then
   holding = false
 end
-for i = 11, #ARGV, 2 do
+for i = 19, #ARGV, 2 do
   local is_banned = redis.call('ZSCORE', GBANS, ARGV[i]) and 1 or 0
   if is_banned == 1 then banned = 1 end
   if is_banned ~= tonumber(ARGV[i + 1]) then holding = false end
 end
 if not holding then  -- the claim's facts as they are, for the core
   return {'CHANGED', redis.call('HEXISTS', ACCOUNTS, u), banned}
+end
+-- u's presence (ARGV[10] '1': ARGV[11] to ARGV[17], as presence-publish
+-- keeps them), once token holds u
+local function presence_kept()
+  if ARGV[10] == '1' then
+    redis.call('HSET', P .. 'presence:' .. u, 'user', ARGV[11], 'real', ARGV[12],
+               'away', ARGV[13], 'bot', ARGV[14], 'inv', ARGV[15],
+               'since', ARGV[16], 'meta', ARGV[17])
+  end
 end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
   -- a device of the account attaches, unless u's end is under way (its
@@ -25,6 +34,7 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
       and redis.call('HEXISTS', P .. 'ending', u) == 0 then
     redis.call('SADD', holders_key(u), token)
     session_indexed(u, token)
+    presence_kept()
     return {'ATTACHED', places_of(u), member_record(u)}
   end
   if ARGV[7] == '1' then return {'HELD'} end
@@ -44,6 +54,7 @@ else
 end
 redis.call('HSET', USERS, u, token .. ' ' .. name)
 session_indexed(u, token)  -- a rename's entry now names u
+presence_kept()
 if old == '' then
   sighted(name, 'online')
   return {'OK'}

@@ -1,0 +1,77 @@
+"""A node's departures run a bounded number at a time, first come first
+served, and ``/metrics`` shows how many run and how many wait.
+
+Each departure here waits on a Deferred the test fires, as a release
+waits for Redis's answers; the collector is the one ``/metrics`` reads.
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from chatroom.backends.redis.departure_queue import DepartureQueue
+from chatroom.core.config import ServerConfig
+from chatroom.doors.web.metrics import ServerCollector
+from tests.support import local_server
+
+
+class DepartureQueueTests(unittest.TestCase):
+    def setUp(self) -> None:
+        self.queue = DepartureQueue(at_once=2)
+        self.started: list[str] = []
+        self.answers: dict[str, Deferred[None]] = {}
+        self.server = local_server(ServerConfig(), Clock())
+        #: What the process counted before (other tests' nodes, stopped
+        #: with departures under way, may have left some).
+        self.before = (0.0, 0.0)
+        self.before = self.gauges()
+
+    def departure(self, name: str) -> Deferred[str]:
+        """``name``'s departure, queued: it starts, then waits for its
+        answer (:attr:`answers`)."""
+
+        async def depart() -> str:
+            self.started.append(name)
+            answer: Deferred[None] = Deferred()
+            self.answers[name] = answer
+            await answer
+            return name
+
+        return self.queue.run(depart)
+
+    def gauges(self) -> tuple[float, float]:
+        """What ``/metrics`` shows: departures running, and waiting, since
+        the test began."""
+        samples = {
+            sample.name: sample.value
+            for family in ServerCollector(self.server, 0).collect()
+            for sample in family.samples
+        }
+        return (
+            samples["chatroom_departures_in_flight"] - self.before[0],
+            samples["chatroom_departures_waiting"] - self.before[1],
+        )
+
+    def test_a_bounded_number_run_in_the_order_they_came(self) -> None:
+        """Five departures, two at a time: the others start as those end,
+        in the order they came, a failed one giving its turn back too;
+        ``/metrics`` counts them running and waiting until all are done."""
+        done = [self.departure(name) for name in "abcde"]
+        self.assertEqual(self.started, ["a", "b"])
+        self.assertEqual(self.gauges(), (2, 3))
+        self.answers["b"].callback(None)
+        self.assertEqual(self.started, ["a", "b", "c"])
+        self.assertEqual(self.gauges(), (2, 2))
+        self.answers["a"].errback(RuntimeError("Redis refused"))
+        self.assertEqual(self.started, ["a", "b", "c", "d"])
+        self.assertEqual(self.gauges(), (2, 1))
+        self.answers["c"].callback(None)
+        self.assertEqual(self.started, ["a", "b", "c", "d", "e"])
+        self.assertEqual(self.gauges(), (2, 0))
+        self.answers["d"].callback(None)
+        self.answers["e"].callback(None)
+        self.assertEqual(self.gauges(), (0, 0))
+        self.assertEqual(self.successResultOf(done[4]), "e")
+        self.failureResultOf(done[0], RuntimeError)
