@@ -382,13 +382,8 @@ class Connection:
 
     def heard(self) -> None:
         """Bytes arrived: the client is alive (read per packet, not per line,
-        which is cheaper than a timer reset per line), and what its lines
-        are answered this turn leaves before what others are told
-        (:meth:`SendQueue.answering`)."""
+        which is cheaper than a timer reset per line)."""
         self._last_heard = self.server.clock.seconds()
-        queue = self.send_queue
-        if queue is not None:
-            queue.answering()
 
     def read(self) -> None:
         """After a read: keepalives are answered even while lines wait."""

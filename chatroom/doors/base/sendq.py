@@ -17,16 +17,6 @@ messages to its rooms, a welcome and its room list) goes out in one
 :class:`Flusher` per server schedules that with ``callLater(0)``, which the
 reactor runs right after handling the events of the current poll, so the
 coalescing adds no waiting.
-
-The turn's end sends first to the clients heard during the turn (their
-lines' replies: a ``JOINED``, a command's answer), then to those only
-told what others did (the ``JOIN`` of each newcomer, to every member of
-its room). A storm's clients connect again as soon as they read their
-replies, so the server's next turn finds more of them waiting (in rooms
-of 1,000 that sent a quarter fewer ``send()``s per join,
-docs/performance.md), and a user's own reply never waits behind a
-thousand others' notices. Each connection's bytes keep their order; only
-which connection is sent to first changes.
 """
 
 from __future__ import annotations
@@ -39,10 +29,6 @@ from zope.interface import implementer
 from chatroom.core import runs
 from chatroom.core.runs import Run
 from chatroom.net.tcpdirect import direct_connection, send_direct
-
-#: A queue's writes of a turn while it holds none yet, but is among the
-#: flusher's answers (:meth:`SendQueue.answering`).
-_ANSWERING = b""
 
 
 class Overflowing(Protocol):
@@ -68,8 +54,6 @@ class Flusher:
 
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
-        #: The queues of the clients heard this turn, flushed first.
-        self._answers: list[SendQueue] = []
         self._queues: list[SendQueue] = []
         self._call: IDelayedCall | None = None
 
@@ -78,19 +62,9 @@ class Flusher:
         if self._call is None:
             self._call = self.clock.callLater(0, self._flush)
 
-    def answer(self, queue: SendQueue) -> None:
-        """``queue``'s client was heard this turn: it is flushed before
-        the queues only written to (what others did, told to them)."""
-        self._answers.append(queue)
-        if self._call is None:
-            self._call = self.clock.callLater(0, self._flush)
-
     def _flush(self) -> None:
         self._call = None
         runs.turn_ended()
-        answers, self._answers = self._answers, []
-        for queue in answers:
-            queue.flush()
         queues, self._queues = self._queues, []
         for queue in queues:
             queue.flush()
@@ -195,20 +169,6 @@ class SendQueue:
         self._run = run
         run.held()
 
-    def answering(self) -> None:
-        """Its client was heard this turn: what the turn writes it leaves
-        first at the turn's end, before what is told to the others."""
-        if not self._batching:
-            return
-        pending = self._pending
-        if pending is _ANSWERING:  # heard twice in a turn
-            return
-        if pending is None:
-            self._pending = _ANSWERING
-        flusher = self._flusher
-        assert flusher is not None  # else not batching
-        flusher.answer(self)  # already written to: flushed there, not again
-
     def _pend(self, item: bytes | Run) -> None:
         """``item`` to this turn's writes, which the turn's end sends."""
         pending = self._pending
@@ -217,8 +177,6 @@ class SendQueue:
             flusher = self._flusher
             assert flusher is not None  # else not batching
             flusher.add(self)
-        elif pending is _ANSWERING:
-            self._pending = item
         elif isinstance(pending, list):
             pending.append(item)
         else:
@@ -246,9 +204,10 @@ class SendQueue:
 
     def flush(self) -> None:
         """Send what this turn wrote, in one piece (the :class:`Flusher` calls it)."""
-        pending, self._pending = self._pending, None
-        if not pending:  # nothing written (or heard, and told nothing)
+        pending = self._pending
+        if pending is None:
             return
+        self._pending = None
         # A run held ends with the turn: its bytes are joined once, for
         # every queue that holds it.
         if self._run is not None:

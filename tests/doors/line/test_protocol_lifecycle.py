@@ -4,12 +4,7 @@ whole session over an in-memory connection."""
 
 from __future__ import annotations
 
-import socket
-
-from twisted.internet import tcp
 from twisted.internet.error import ConnectionDone
-from twisted.internet.protocol import Factory
-from twisted.internet.testing import MemoryReactorClock
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.test import iosim
@@ -428,57 +423,3 @@ class InMemoryTests(ProtocolTestCase):
         self.assertTrue(alice.transport.disconnected)
         self.assertEqual(bob.take(), ["PART general Alice quit: night"])
         self.assertEqual(len(self.server.open_connections), 1)
-
-
-class RepliesFirstTests(ProtocolTestCase):
-    """Over real sockets a turn's writes leave at its end, the clients
-    heard in the turn first: a newcomer's ``JOINED`` is not sent after the
-    ``JOIN`` notices of that turn to the room's members.
-
-    Alice and Bob are connected through one socket here (each through a
-    transport of its own), so the order the turn's end sends to them in is
-    the order their bytes arrive."""
-
-    def setUp(self) -> None:
-        super().setUp()
-        with socket.create_server(("127.0.0.1", 0)) as listener:
-            self.theirs = socket.create_connection(listener.getsockname())
-            ours, _ = listener.accept()
-        for end in (ours, self.theirs):
-            end.setblocking(False)
-            self.addCleanup(end.close)
-        reactor = MemoryReactorClock()
-        listening = tcp.Port(6667, Factory(), reactor=reactor)
-        listening._realPortNumber = 6667  # as startListening sets it
-        self.alice, self.bob = (
-            tcp.Server(ours, LineProtocol(self.server), peer, listening, 1, reactor)
-            for peer in (("127.0.0.2", 1), ("127.0.0.3", 1))
-        )
-        for transport, name in ((self.alice, "alice"), (self.bob, "bob")):
-            transport.protocol.makeConnection(transport)
-            transport.protocol.dataReceived(f"{name}\r\n".encode())
-        self.alice.protocol.dataReceived(b"/create tea\r\n")
-        self.clock.advance(0)
-        self.received()
-
-    def received(self) -> bytes:
-        try:
-            return self.theirs.recv(65536)
-        except BlockingIOError:
-            return b""
-
-    def test_a_newcomers_reply_leaves_before_the_notices_to_members(self) -> None:
-        """Carol (on a connection of her own) joins, then Bob, in one turn:
-        Alice is told of Carol first, but Bob's ``JOINED`` leaves before
-        what Alice is told."""
-        carol = FakeClient(self.server)
-        carol.send("carol")
-        carol.send("/join tea")
-        self.bob.protocol.dataReceived(b"/join tea\r\n")
-        self.assertEqual(self.received(), b"")
-        self.clock.advance(0)
-        bobs_reply = ["JOINED tea 3 256", "MEMBERS tea alice carol bob"]
-        told_alice = ["JOIN tea carol", "JOIN tea bob"]  # in the order it happened
-        self.assertEqual(
-            self.received().decode().split("\r\n"), [*bobs_reply, *told_alice, ""]
-        )
