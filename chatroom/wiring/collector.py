@@ -93,7 +93,22 @@ DEFAULT_FREEZE_THRESHOLD = 5_000
 CHECK_INTERVAL = 0.1
 
 
-class PauseTimer:
+class GCHook:
+    """A ``gc.callbacks`` hook (its ``__call__``), put in and taken out once."""
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        """Told each collection's ``start`` and ``stop``."""
+
+    def install(self) -> None:
+        if self not in gc.callbacks:
+            gc.callbacks.append(self)
+
+    def remove(self) -> None:
+        if self in gc.callbacks:
+            gc.callbacks.remove(self)
+
+
+class PauseTimer(GCHook):
     """Times every collection through ``gc.callbacks``.
 
     ``timer`` is the clock the pause is read on (a monotonic one in the
@@ -135,16 +150,8 @@ class PauseTimer:
             self.longest_generation = generation
             GC_LONGEST.set(pause)
 
-    def install(self) -> None:
-        if self not in gc.callbacks:
-            gc.callbacks.append(self)
 
-    def remove(self) -> None:
-        if self in gc.callbacks:
-            gc.callbacks.remove(self)
-
-
-class Freezer:
+class Freezer(GCHook):
     """Freezes the long-lived objects after start-up and after each burst.
 
     ``threshold`` objects in the oldest (unfrozen) generation trigger a
@@ -169,14 +176,6 @@ class Freezer:
         ended, so its survivors may be in the oldest generation now."""
         if phase == "stop" and info["generation"] >= 1:
             self.promoted = True
-
-    def install(self) -> None:
-        if self not in gc.callbacks:
-            gc.callbacks.append(self)
-
-    def remove(self) -> None:
-        if self in gc.callbacks:
-            gc.callbacks.remove(self)
 
     def freeze(self, collect: bool = True) -> None:
         """Collect what is garbage now (unless not ``collect``), then freeze
