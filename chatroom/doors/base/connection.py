@@ -31,6 +31,7 @@ inherits from it, as the mailbox server's domain calls ``send_f``.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from functools import partial
 from random import getrandbits, random
 from typing import Any, Protocol, cast
 
@@ -278,16 +279,24 @@ class Connection:
         if paused:
             self.door.resumeProducing()
 
-    def lost(self, reason: Failure) -> None:
-        """The socket has closed: give everything back (once)."""
+    def lost(self, reason: Failure, then: Callable[[], None] | None = None) -> None:
+        """The socket has closed: give everything back (once), then
+        ``then`` (the door's own end), in this turn unless the turn has
+        given back its share of lost connections already
+        (:mod:`~chatroom.doors.base.leaving`)."""
         self._cancel_timers()
         described = self._close_reason or LOST_REASONS.get(
             type(reason.value).__name__, "disconnected"
         )
         self._stop()
         self._close_reason = described  # closed: nothing left to finish
-        self._harvest(described)
+        self.server.leaving.end(partial(self._given_back, described, then))
         self.server.closed(self.door)
+
+    def _given_back(self, described: str, then: Callable[[], None] | None) -> None:
+        self._harvest(described)
+        if then is not None:
+            then()
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         """Say goodbye, leave everything now, then close after flushing.

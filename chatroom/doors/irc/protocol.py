@@ -178,8 +178,7 @@ class IRCProtocol(SlottedFraming):
         self.session.send_queue = self.connection.send_queue
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
-        self.connection.lost(reason)
-        self.session.gone()
+        self.connection.lost(reason, self.session.gone)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
         """Say ``ERROR``, leave everything now, close once the output drained

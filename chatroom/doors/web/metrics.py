@@ -73,6 +73,12 @@ class ServerCollector:
             value=signons.shut_times,
         )
         yield GaugeMetricFamily(
+            "chatroom_lost_waiting",
+            "Connections closed and not yet given back: a turn gives back "
+            "64 at most (chatroom.doors.base.leaving).",
+            value=self.server.leaving.waiting,
+        )
+        yield GaugeMetricFamily(
             "chatroom_departures_in_flight",
             "Sessions' ends running (cluster mode; 64 at most).",
             value=DEPARTURES.running,

@@ -1,0 +1,91 @@
+"""Lost connections given back a bounded number a reactor turn.
+
+When thousands of a node's connections close in the same moment (a
+generator told to stop, a load balancer restarted, a network cut), the
+kernel reports them together and the reactor calls every one's
+``connectionLost`` in one turn. Each gives back its user's name, places
+and count (the core's release, a departure queued for Redis, a census
+count, a log line: some hundreds of microseconds of CPU), so 4,000 of them
+made one turn of seconds, and on a machine whose cores are shared by
+dozens of nodes one of minutes. Nothing else runs in such a turn: not the
+heartbeat, whose key then expired while the node was alive (the others
+found its connections open and waited ``--stall-grace`` for it), nor the
+replies that were waiting, nor ``/healthz``.
+
+So :class:`Leaving` gives back at most :data:`PER_TURN` lost connections
+a turn, in the order they were lost: a connection lost while fewer have
+been this turn is given back at once, as it always was; the rest wait,
+and each following turn (``callLater(0)`` on the server's clock, so the
+timers due, the heartbeat among them, and the sockets' reads run between
+two) gives back the next :data:`PER_TURN`. A connection waiting here is
+still counted and still holds its name and places, as one whose harvest
+has not come; its socket is closed (``/metrics``:
+``chatroom_lost_waiting``). The server's shutdown gives back
+every one still waiting before it lets go of shared state
+(:meth:`Leaving.flush`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
+
+#: Lost connections given back in one reactor turn; the others wait for
+#: the next turns. At a few hundred microseconds each, a few tens of
+#: milliseconds of a turn.
+PER_TURN = 64
+
+
+class Leaving:
+    """Lost connections' ends, at most :data:`PER_TURN` a reactor turn."""
+
+    log = Logger()
+
+    def __init__(self, clock: IReactorTime, per_turn: int = PER_TURN) -> None:
+        self.clock = clock
+        self.per_turn = per_turn
+        self._waiting: deque[Callable[[], None]] = deque()
+        #: Ends run since the last turn began (counted from our own call).
+        self._this_turn = 0
+        self._next: IDelayedCall | None = None
+
+    @property
+    def waiting(self) -> int:
+        """Lost connections waiting for their turn to be given back."""
+        return len(self._waiting)
+
+    def end(self, work: Callable[[], None]) -> None:
+        """``work`` (a lost connection given back) now if this turn has
+        room for it and none waits before it, else in a later turn."""
+        if self._waiting or self._this_turn >= self.per_turn:
+            self._waiting.append(work)
+        else:
+            self._this_turn += 1
+            self._run(work)
+        if self._next is None:
+            self._next = self.clock.callLater(0, self._turn)
+
+    def flush(self) -> None:
+        """Every end still waiting, now (the server is shutting down)."""
+        while self._waiting:
+            self._run(self._waiting.popleft())
+
+    def _turn(self) -> None:
+        """A new turn: the next :data:`PER_TURN` ends that wait."""
+        self._next = None
+        self._this_turn = 0
+        while self._waiting and self._this_turn < self.per_turn:
+            self._this_turn += 1
+            self._run(self._waiting.popleft())
+        if self._waiting or self._this_turn:
+            self._next = self.clock.callLater(0, self._turn)
+
+    def _run(self, work: Callable[[], None]) -> None:
+        """One end; a fault in it is logged and spares the others."""
+        try:
+            work()
+        except Exception:
+            self.log.failure("giving back a lost connection")
