@@ -55,6 +55,7 @@ from chatroom.bench.servers import (
 BUCKET = re.compile(
     rb'^chatroom_reactor_lag_seconds_bucket\{le="([^"]+)"\} ([0-9.e+]+)$', re.M
 )
+GC_SUM = re.compile(rb"^chatroom_gc_pause_seconds_sum\{[^}]*\} ([0-9.e+-]+)$", re.M)
 LONGEST = re.compile(rb"^chatroom_reactor_lag_longest_seconds ([0-9.e+-]+)$", re.M)
 CONNECTIONS = re.compile(rb"^chatroom_connections(?:\{[^}]*\})? ([0-9.e+]+)$", re.M)
 #: What is still to do once the sockets closed: names held, lost
@@ -153,7 +154,9 @@ def one_round(code: ServerCode, args: argparse.Namespace, redis: str) -> dict:
         pids = [node.process.pid for node in nodes.cluster.nodes]
         for node in nodes.cluster.nodes:
             node.log_problems()
-        before = [buckets(scrape(p)) for p in nodes.metrics_ports]
+        scraped = [scrape(p) for p in nodes.metrics_ports]
+        before = [buckets(body) for body in scraped]
+        gc_before = [sum(map(float, GC_SUM.findall(body))) for body in scraped]
         cpu = [proc_cpu_seconds(pid) or 0.0 for pid in pids]
         redis_cpu = proc_cpu_seconds(nodes.cluster.redis.process.pid) or 0.0
         if args.profile:
@@ -191,6 +194,7 @@ def one_round(code: ServerCode, args: argparse.Namespace, redis: str) -> dict:
                 le: lag[le] - before[n].get(le, 0.0) for le in ("0.5", "1.0", "+Inf")
             }
             spent = cpu_after[n] - cpu[n]
+            collected = sum(map(float, GC_SUM.findall(after[n]))) - gc_before[n]
             problems = node.log_problems()
             rows.append(
                 {
@@ -198,6 +202,7 @@ def one_round(code: ServerCode, args: argparse.Namespace, redis: str) -> dict:
                     "turns_over_0.5s": over["+Inf"] - over["0.5"],
                     "turns_over_1s": over["+Inf"] - over["1.0"],
                     "longest_healthz_s": longest_answer[n],
+                    "gc_pauses_s": round(collected, 2),
                     "longest_turn_since_start_s": round(
                         float(LONGEST.findall(after[n])[0]), 2
                     ),
