@@ -77,8 +77,7 @@ HARVEST = Script("harvest")
 HARVESTED = Script("harvested")
 
 #: The most users one ``RESUME`` call re-claims (and the most rooms it
-#: lists, and the most entries of the node's index of its sessions one
-#: ``RESUME_INDEX`` call reads): each is about 65-70 µs of Redis's time,
+#: lists): each is about 65-70 µs of Redis's time,
 #: so a call takes under 10 ms however many users the node has. Redis runs
 #: one script at a time, so when every node resumes together (Redis back
 #: after an outage) a node's call waits behind at most one chunk of each
@@ -86,6 +85,12 @@ HARVESTED = Script("harvested")
 #: keep each call under half a second, inside ``--redis-timeout``, and the
 #: others' calls are answered between the chunks.
 RESUME_CHUNK = 128
+
+#: The entries of the node's index of its sessions one ``RESUME_INDEX``
+#: call reads (``HSCAN``'s count) and so, at most, drops with the next:
+#: reading an entry the node still holds costs Redis next to nothing, so a
+#: page is bigger than a chunk of users, and a resume takes fewer calls.
+RESUME_PAGE = 512
 
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
 #: display, account ('' for none), room count k, k room keys; then room rows

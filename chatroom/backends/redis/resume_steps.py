@@ -19,8 +19,9 @@ second):
    ``--redis-timeout`` for the others' (which would drop its link, and
    start its resume again);
 2. the node's index of its sessions (``P sessions:n``) read a page a call
-   (``RESUME_INDEX``), each page's entries the node no longer holds
-   handed back with the next page's read: its devices' holds go, and its
+   (``RESUME_INDEX``, :data:`~.node_scripts.RESUME_PAGE` entries), each
+   page's entries the node no longer holds handed back with the next
+   page's read: its devices' holds go, and its
    users' own sessions it no longer has are answered stale (for
    ``tidy``); then ``RESUME_END`` drops the lists of its sessions others
    ended, which step 1 has read;
@@ -203,7 +204,7 @@ class ResumeSteps:
                 node_scripts.RESUME_INDEX,
                 node,
                 cursor or "",
-                node_scripts.RESUME_CHUNK,
+                node_scripts.RESUME_PAGE,
                 *drop,
                 always=True,
             )

@@ -87,7 +87,7 @@ class ChunkedResumeTests(unittest.TestCase):
         calls.answer([[], [], [], [], [7, 8, 9]])
         script, args = calls.answer([b"17", [b"0", b"u0", b"999", b"gone"], [], []])
         self.assertIs(script, node_scripts.RESUME_INDEX)
-        self.assertEqual(args[1:3], ("0", CHUNK))
+        self.assertEqual(args[1:3], ("0", node_scripts.RESUME_PAGE))
         page = [b"1", b"u1", b"5", b"u1"]  # u1's session, and an older one
         script, args = calls.answer([b"0", page, [b"gone", b"n1:999"], []])
         self.assertEqual(args[1], "17")
