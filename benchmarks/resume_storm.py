@@ -18,8 +18,11 @@ the crowd comes at the default, which a loaded machine's sign-ins keep
 within), ROUNDS times each (default 1). It prints, per
 node, the resumes it ran until every node served (a resume whose call
 waited past the timeout drops the link and runs again), the warnings of a
-call Redis did not answer in time, and the seconds from the drop until
-the last node served.
+call Redis did not answer in time, the seconds from the drop until the
+last node served, and Redis's calls over 10 ms of its time (``SLOWLOG``)
+with the longest: the seconds are the machine's, and the nodes' Python
+runs in one process here (a node's work on its replies delays the
+others' next calls), where the counts are not.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 from twisted.internet import defer, task
 
 from tests.cluster.support import RedisProcess
-from tests.support import free_port
+from tests.support import free_port, redis_command
 
 
 def _crowds() -> Any:
@@ -81,18 +84,34 @@ async def run(
         for timeout in timeouts:
             time_out_after(hubs, timeout)
             for number in range(rounds):
+                await slow_scripts(hubs[0], reset=True)
                 took, counts = await storm(hubs, resumes)
+                slow, longest = await slow_scripts(hubs[0])
                 late = sum(resumes.late.values()) - late_before
                 late_before += late
                 print(
                     f"--redis-timeout {timeout} round {number + 1}: all served "
                     f"after {took:.2f} s; resumes per node {counts}; calls not "
-                    f"answered in time {late}",
+                    f"answered in time {late}; scripts over 10 ms {slow}, the "
+                    f"longest {longest:.1f} ms",
                     flush=True,
                 )
     finally:
         resumes.stop()
         await redis.stop()  # the nodes go with the process, unharvested
+
+
+async def slow_scripts(hub: Any, reset: bool = False) -> tuple[int, float]:
+    """Redis's calls over 10 ms of its time since the last reset (its
+    ``SLOWLOG``), and the longest in ms; ``reset``: start counting now."""
+    if reset:
+        await redis_command(hub, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
+        await redis_command(hub, "CONFIG", "SET", "slowlog-max-len", "100000")
+        await redis_command(hub, "SLOWLOG", "RESET")
+        return 0, 0.0
+    logged = await redis_command(hub, "SLOWLOG", "GET", "-1")
+    longest = max((int(entry[2]) for entry in logged), default=0)
+    return len(logged), longest / 1000
 
 
 def main(argv: list[str]) -> None:
