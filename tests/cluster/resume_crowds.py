@@ -147,14 +147,19 @@ def resuming(hubs: list[DoorHub]) -> bool:
     return False
 
 
-async def storm(hubs: list[DoorHub], resumes: Resumes) -> tuple[float, list[int]]:
+async def storm(
+    hubs: list[DoorHub], resumes: Resumes, meanwhile: Any = None
+) -> tuple[float, list[int]]:
     """Every node's commands link dropped in one turn; the seconds until
-    every node served again, and each node's resumes meanwhile."""
+    every node served again, and each node's resumes meanwhile.
+    ``meanwhile``: called once a node does not serve, before all do again."""
     before = dict(resumes.finished)
     started = time.monotonic()
     for hub in hubs:
         redis_backend(hub).calls.commands.drop()
     await wait_for(lambda: resuming(hubs), 10, "dropped")
+    if meanwhile is not None:
+        meanwhile()
     await wait_for(lambda: not resuming(hubs), 300, "resumed")
     took = time.monotonic() - started
     ids = [redis_backend(hub).node.id for hub in hubs]
