@@ -35,7 +35,7 @@ from typing import Any
 
 from twisted.internet import defer, task
 
-from tests.cluster.support import RedisProcess
+from tests.cluster.support import RedisProcess, every_script
 from tests.support import free_port, redis_command
 
 
@@ -93,7 +93,7 @@ async def run(
                     f"--redis-timeout {timeout} round {number + 1}: all served "
                     f"after {took:.2f} s; resumes per node {counts}; calls not "
                     f"answered in time {late}; scripts over 10 ms {slow}, the "
-                    f"longest {longest:.1f} ms",
+                    f"longest {longest}",
                     flush=True,
                 )
     finally:
@@ -101,17 +101,23 @@ async def run(
         await redis.stop()  # the nodes go with the process, unharvested
 
 
-async def slow_scripts(hub: Any, reset: bool = False) -> tuple[int, float]:
+async def slow_scripts(hub: Any, reset: bool = False) -> tuple[int, str]:
     """Redis's calls over 10 ms of its time since the last reset (its
-    ``SLOWLOG``), and the longest in ms; ``reset``: start counting now."""
+    ``SLOWLOG``), and the longest (ms, and which script); ``reset``: start
+    counting now."""
     if reset:
         await redis_command(hub, "CONFIG", "SET", "slowlog-log-slower-than", "10000")
         await redis_command(hub, "CONFIG", "SET", "slowlog-max-len", "100000")
         await redis_command(hub, "SLOWLOG", "RESET")
-        return 0, 0.0
+        return 0, ""
     logged = await redis_command(hub, "SLOWLOG", "GET", "-1")
-    longest = max((int(entry[2]) for entry in logged), default=0)
-    return len(logged), longest / 1000
+    if not logged:
+        return 0, "none"
+    longest = max(logged, key=lambda entry: int(entry[2]))
+    names = {script.sha.encode(): script.name for script in every_script()}
+    command = [bytes(word) for word in longest[3][:2]]
+    what = names.get(command[-1], b" ".join(command).decode(errors="replace"))
+    return len(logged), f"{int(longest[2]) / 1000:.1f} ms ({what})"
 
 
 def main(argv: list[str]) -> None:
