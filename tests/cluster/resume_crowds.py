@@ -39,7 +39,12 @@ def config(users: int, room: int = ROOM) -> ServerConfig:
     of them need."""
     rooms = tuple(f"r{i}" for i in range((users + room - 1) // room))
     return ServerConfig(
-        rate=0, max_per_ip=0, max_clients=0, room_capacity=100_000, rooms=rooms
+        rate=0,
+        max_per_ip=0,
+        max_clients=0,
+        room_capacity=100_000,
+        rooms=rooms,
+        ping_interval=86_400,  # the clients answer no PING: none is sent
     )
 
 
