@@ -39,11 +39,12 @@ class HalfDoneResume(ContractBase):
         return f"{calls.prefix}{kind}:{room}"
 
     def server_step(self) -> defer.Deferred[Any]:
-        """``RESUME`` alone, with the arguments the node's resume sends."""
+        """The server's steps alone (``RESUME``, a chunk a call, and the
+        index's), with the arguments the node's resume sends."""
         backend = redis_backend(self.server)
         args = [backend.node.id, int(backend.cluster.node_ttl * 1000), "lost"]
         args += backend.resume_arguments()
-        running = backend.calls.eval(node_scripts.RESUME, *args, always=True)
+        running = backend.node.resume_steps.server_steps(args)
         return defer.Deferred.fromCoroutine(running)
 
     def room_step(self, step: list[Any]) -> defer.Deferred[Any]:
@@ -101,7 +102,7 @@ class HalfDoneResume(ContractBase):
         seq = int((yield self.command("HGET", self.room_key("tea", "room"), "seq")))
         logged = yield self.command("LLEN", self.room_key("tea", "log"))
         reply = yield self.server_step()
-        (step,) = [step for step in reply[1] if step[0] == b"tea"]
+        (step,) = [step for step in reply.steps if step[0] == "tea"]
         step[6] = seq + 2  # the node saw two events Redis no longer has
         first = yield self.room_step(step)
         second = yield self.room_step(step)

@@ -76,32 +76,65 @@ HARVEST = Script("harvest")
 #: and its heartbeat gone, so the next node's beat harvests it again.
 HARVESTED = Script("harvested")
 
+#: The most users one ``RESUME`` call re-claims (and the most rooms it
+#: lists): each is about 65-70 µs of Redis's time,
+#: so a call takes under 10 ms however many users the node has. Redis runs
+#: one script at a time, so when every node resumes together (Redis back
+#: after an outage) a node's call waits behind at most one chunk of each
+#: other node's, not behind their whole resumes: 50 nodes resuming at once
+#: keep each call under half a second, inside ``--redis-timeout``, and the
+#: others' calls are answered between the chunks.
+RESUME_CHUNK = 128
+
+#: The entries of the node's index of its sessions one ``RESUME_INDEX``
+#: call reads (``HSCAN``'s count) and so, at most, drops with the next:
+#: reading an entry the node still holds costs Redis next to nothing, so a
+#: page is bigger than a chunk of users, and a resume takes fewer calls.
+RESUME_PAGE = 512
+
 #: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
 #: display, account ('' for none), room count k, k room keys; then room rows
 #: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
-#: the node last saw, the time a missing room is made at).
+#: the node last saw, the time a missing room is made at): a chunk of each
+#: at most (:data:`RESUME_CHUNK`).
 #:
-#: The server's step of a resume (:mod:`.resume_steps`), which makes Redis
-#: agree with what this node holds after a start or a lost connection:
-#: registers the node, drops its devices' holds it no longer has (the
-#: node's sessions read from its index of them, ``P sessions:n``), and
-#: re-claims its users' names, accounts and places, the index first (each
-#: room listed, ``list_room``, and in its users' rooms, ``P in``) for the rooms'
-#: steps (``RESUME_ROOM``) after it. Returns the users that are not this
-#: node's any more (``token`` when someone else holds the name now,
-#: ``token reason`` when another node ended the session meanwhile, or the
-#: server banned it); per room the arguments of its step (its row, its
-#: creation number should it be made again, and the records of the users
-#: it is to seat: u, held, seat each); then what membership must decide on
-#: now (departures and ownership are the node's to decide,
-#: :mod:`chatroom.core.membership`): the sessions of this node it no
-#: longer has (u, token, ...: for ``RELEASE``), its users' places it no
-#: longer has (``r u`` each), and the rooms it named (to go if empty, to
-#: pass on if ownerless); last, the copies to refresh in rooms no step
-#: seats them in (u, its record, its rooms, its pending renames' former
-#: keys, each: :class:`~.copies.MemberCopies`), of users whose holders
-#: changed. Run again, it finds nothing more to do but answers the same.
+#: The server's step of a resume (:mod:`.resume_steps`), a chunk at a
+#: time, which makes Redis agree with what this node holds after a start
+#: or a lost connection: registers the node (its heartbeat renewed, so a
+#: resume of many chunks outlives none), and re-claims the users' names,
+#: accounts and places, the index first (each room listed, ``list_room``,
+#: and in its users' rooms, ``P in``) for the rooms' steps
+#: (``RESUME_ROOM``) after it. Returns the users that are not this node's
+#: any more (``token`` when someone else holds the name now, ``token
+#: reason`` when another node ended the session meanwhile, read from the
+#: node's lists of them, ``P ended:n`` and ``P ended-old:n``, or the server
+#: banned it); per room whose users it re-claimed, the room and the
+#: records of those users (u, held, seat each) for its step; the users'
+#: places this node no longer has (``r u`` each: membership decides their
+#: departures, :mod:`chatroom.core.membership`); the copies to refresh in
+#: rooms no step seats them in (u, its record, its rooms, its pending
+#: renames' former keys, each: :class:`~.copies.MemberCopies`); and per
+#: room row its creation number, should its step make it again. Run
+#: again, it finds nothing more to do but answers the same.
 RESUME = Script("resume")
+
+#: ARGV: P, node, cursor ('' for none), count, then conn and u for each
+#: entry of the node's index of its sessions (``P sessions:n``) that the
+#: node no longer holds so (:mod:`.resume_steps` decides, from what the
+#: index read and ``RESUME`` answered). Each entry that still says so: a
+#: session of u's own is answered stale (u, token: for ``RELEASE``), a
+#: device's hold of u goes (its copies to refresh answered, as
+#: ``RESUME``'s), and an entry of a session that holds u no more goes.
+#: Then reads the index's next page from ``cursor`` (``HSCAN``, about
+#: ``count`` entries). Answers the next cursor ('0': the index read to its
+#: end), the page (conn, u, ...), the stale sessions and the copies.
+RESUME_INDEX = Script("resume-index")
+
+#: ARGV: P, node. A resume's last server step, once ``RESUME`` has
+#: answered every user: the node's lists of its sessions that others
+#: ended while it was out of touch go (the ends told after them reach it
+#: on its channel, which it listens to before the resume's first step).
+RESUME_END = Script("resume-end")
 
 #: ARGV: P, r, name, permanent 0/1, capacity, incarnation, the incarnation
 #: and seq the node last saw, the time a missing room is made at, its

@@ -1,22 +1,37 @@
-"""A node's resume, one slot per step.
+"""A node's resume, one slot per step, the server's in chunks.
 
 A resume makes Redis agree with what a node holds after a start or a
 lost link (:class:`~.node.ClusterNode`). With the rooms spread over a
-Redis Cluster's shards it is 1 + n scripts for a node with n rooms, in
-the order of docs/scaling.md's rule (the index first, the room second):
+Redis Cluster's shards it is the server's steps, then one script per
+room, in the order of docs/scaling.md's rule (the index first, the room
+second):
 
-1. the server's step (``RESUME``): the node registered, the sessions
-   others ended and the server's bans read, its devices' holds it no
-   longer has dropped, its users' names and accounts re-claimed, each
-   room listed (``list_room``) and in its users' rooms (``P in``), and
-   the records (who holds each user, its name and account) the rooms'
-   steps copy;
-2. each room's step (``RESUME_ROOM``), sent together: the room made
+1. the server's step (``RESUME``), a chunk of at most
+   :data:`~.node_scripts.RESUME_CHUNK` users a call, one call after
+   another, then the node's rooms as many a call: the node registered,
+   the sessions others ended and the server's bans read, its users'
+   names and accounts re-claimed, each room listed (``list_room``) and in
+   its users' rooms (``P in``), and the records (who holds each user, its
+   name and account) the rooms' steps copy. Redis runs one script at a
+   time, and when every node resumes together (Redis back after an
+   outage) each node's call waits behind one chunk of each of the
+   others', never behind their whole resumes: no node's call waits past
+   ``--redis-timeout`` for the others' (which would drop its link, and
+   start its resume again);
+2. the node's index of its sessions (``P sessions:n``) read a page a call
+   (``RESUME_INDEX``, :data:`~.node_scripts.RESUME_PAGE` entries), each
+   page's entries the node no longer holds handed back with the next
+   page's read: its devices' holds go, and its
+   users' own sessions it no longer has are answered stale (for
+   ``tidy``); then ``RESUME_END`` drops the lists of its sessions others
+   ended, which step 1 has read;
+3. each room's step (``RESUME_ROOM``), sent together: the room made
    again if its keys are gone, the node's users seated there unless
    members already, their copies written, and the events the node missed
    read (past a Redis that came back behind the node, the room moved on);
    with them, the copies of users whose holders changed in rooms no step
-   seats them in (:class:`~.copies.MemberCopies`).
+   seats them in (:class:`~.copies.MemberCopies`), after the rooms' steps
+   on each room's link.
 
 Every step is idempotent, and a resume cut short (a link lost, Redis
 unavailable) is simply run again from the start, so a node that dies or
@@ -24,7 +39,8 @@ loses its link between the steps leaves at worst an index naming a room
 too many (a listing entry, a user's room) and rooms whose copies still
 name a device's session gone, until the next resume runs their steps: a
 node that dies is harvested, which clears its users' rooms, and the
-listing skips a room that is gone.
+listing skips a room that is gone. The node serves nothing meanwhile
+(``ERR UNAVAILABLE``): it serves once every step has answered.
 """
 
 from __future__ import annotations
@@ -53,26 +69,156 @@ class Resumed(NamedTuple):
     named: list[bytes]
 
 
+class ServerSteps(NamedTuple):
+    """What the server's steps of a resume answered."""
+
+    failed: list[bytes]
+    #: Per room: its step's arguments (``RESUME_ROOM``'s).
+    steps: list[list[Any]]
+    stale: list[bytes]
+    stale_places: list[bytes]
+    named: list[bytes]
+    #: The copies to refresh (u, record, rooms, formers each).
+    copies: list[list[Any]]
+
+
+def parsed(args: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The users (u, token, display, account, k, k rooms each) and the
+    room rows (8 fields each) of ``RESUME``'s arguments after its head
+    (:meth:`~.node.Holdings.resume_arguments`)."""
+    users: list[list[Any]] = []
+    at = 1
+    for _ in range(int(args[0])):
+        end = at + 5 + int(args[at + 4])
+        users.append(list(args[at:end]))
+        at = end
+    rows = [list(args[start : start + 8]) for start in range(at, len(args), 8)]
+    return users, rows
+
+
+def chunks(users: list[list[Any]], rows: list[list[Any]]) -> list[list[Any]]:
+    """``RESUME``'s calls' arguments after its head: the users a chunk
+    (:data:`~.node_scripts.RESUME_CHUNK`) a call, then the rooms as many a
+    call; one call with neither for a node that holds nothing (it still
+    registers)."""
+    size = node_scripts.RESUME_CHUNK
+    calls = [
+        [len(users[start : start + size])]
+        + [field for user in users[start : start + size] for field in user]
+        for start in range(0, len(users), size)
+    ]
+    calls += [
+        [0, *(field for row in rows[start : start + size] for field in row)]
+        for start in range(0, len(rows), size)
+    ]
+    return calls or [[0]]
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
 class ResumeSteps:
-    """The server's step of a resume, then each room's."""
+    """The server's steps of a resume, a chunk a call, then each room's."""
 
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
         self.copies = MemberCopies(calls)
 
     async def run(self, args: list[Any]) -> Resumed:
-        """The resume with ``RESUME``'s arguments ``args``: its server's
-        step, then its rooms' steps and the copies to refresh, together
-        (one round trip, and one more for a rename left pending)."""
-        reply = await self.calls.eval(node_scripts.RESUME, *args, always=True)
-        failed, steps, stale, stale_places, named, copies = reply
+        """The resume with ``RESUME``'s arguments ``args`` (node, ttl,
+        reason, then :meth:`~.node.Holdings.resume_arguments`): its
+        server's steps, one call after another, then its rooms' steps and
+        the copies to refresh, together (one round trip, and one more for
+        a rename left pending)."""
+        server = await self.server_steps(args)
         rooms: list[Coroutine[Any, Any, Any]] = [
             self.calls.eval(node_scripts.RESUME_ROOM, *step, always=True)
-            for step in steps
+            for step in server.steps
         ]
         refreshes: list[Coroutine[Any, Any, Any]] = [
             self.copies.refresh(u, their_rooms, record, formers, always=True)
-            for u, record, their_rooms, formers in copies
+            for u, record, their_rooms, formers in server.copies
         ]
         done = await together(rooms + refreshes)
-        return Resumed(failed, done[: len(rooms)], stale, stale_places, named)
+        return Resumed(
+            server.failed,
+            done[: len(rooms)],
+            server.stale,
+            server.stale_places,
+            server.named,
+        )
+
+    async def server_steps(self, args: list[Any]) -> ServerSteps:
+        """The server's steps of the resume with ``args`` (as :meth:`run`'s):
+        ``RESUME`` a chunk a call, the index's pages (``RESUME_INDEX``),
+        ``RESUME_END``; what they answered, for the rooms' steps."""
+        head = args[:3]
+        users, rows = parsed(args[3:])
+        failed: list[bytes] = []
+        places: list[bytes] = []
+        copies: list[list[Any]] = []
+        seats: dict[str, list[Any]] = {}
+        made: list[Any] = []
+        for chunk in chunks(users, rows):
+            reply = await self.calls.eval(
+                node_scripts.RESUME, *head, *chunk, always=True
+            )
+            failed += reply[0]
+            for seat in reply[1]:
+                seats.setdefault(_text(seat[0]), []).extend(seat[1:])
+            places += reply[2]
+            copies += reply[3]
+            made += reply[4]
+        stale = await self._index(str(head[0]), users, failed, copies)
+        await self.calls.eval(node_scripts.RESUME_END, head[0], always=True)
+        steps = [
+            [*row, creation, *seats.get(_text(row[0]), [])]
+            for row, creation in zip(rows, made, strict=True)
+        ]
+        named = [_text(row[0]).encode() for row in rows]
+        return ServerSteps(failed, steps, stale, places, named, copies)
+
+    async def _index(
+        self,
+        node: str,
+        users: list[list[Any]],
+        failed: list[bytes],
+        copies: list[list[Any]],
+    ) -> list[bytes]:
+        """The node's index of its sessions read a page a call
+        (``RESUME_INDEX``), each page's entries it no longer holds handed
+        back with the next call: every one but its users' sessions
+        ``RESUME`` re-claimed or found another's name (not those another
+        node ended, or the server banned: ``failed`` with a reason). The
+        copies to refresh are added to ``copies``; returns the stale
+        sessions (u, token, ...), each once."""
+        ended = {entry.split(b" ", 1)[0].decode() for entry in failed if b" " in entry}
+        mine = {_text(user[0]): _text(user[1]) for user in users}
+        mine = {u: token for u, token in mine.items() if token not in ended}
+        stale: dict[tuple[bytes, bytes], None] = {}
+        cursor: str | None = "0"
+        drop: list[bytes] = []
+        while cursor is not None or drop:
+            reply = await self.calls.eval(
+                node_scripts.RESUME_INDEX,
+                node,
+                cursor or "",
+                node_scripts.RESUME_PAGE,
+                *drop,
+                always=True,
+            )
+            following, page, gone, changed = reply
+            for at in range(0, len(gone), 2):
+                stale[(gone[at], gone[at + 1])] = None
+            copies += changed
+            drop = []
+            for at in range(0, len(page), 2):
+                conn, u = page[at], page[at + 1]
+                if mine.get(u.decode()) != f"{node}:{conn.decode()}":
+                    drop += [conn, u]
+            if cursor is None or following in (b"0", "0", 0):
+                cursor = None
+            else:
+                cursor = _text(following)
+        return [field for pair in stale for field in pair]
