@@ -130,9 +130,11 @@ class RoomFacts:
     policy: RoomPolicy = NO_POLICY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Heir:
-    """A member who could inherit a room: its name key and its name."""
+    """A member who could inherit a room: its name key and its name. A
+    node keeps two for each room it has members in (its seating's
+    ``firsts``): slots, no instance dict."""
 
     key: str
     name: str

@@ -81,20 +81,24 @@ class LobbyList:
     def __len__(self) -> int:
         return len(self._public) + len(self._secret)
 
-    def put(self, key: str, info: ListedRoom, order: int | None = None) -> None:
+    def put(
+        self, key: str, info: ListedRoom, order: int | None = None
+    ) -> tuple[ListedRoom, int]:
         """Room ``key`` is listed as ``info`` (made, or changed). ``order``
         sorts it among the others (its creation number); None: the order
-        it had, or after every room so far."""
+        it had, or after every room so far. Returns what is kept of it,
+        for a back-end's copy of the list to share rather than keep again."""
         old = self._public.get(key) or self._secret.get(key)
         if order is None:
             order = old[1] if old is not None else self._next_order
         self._next_order = max(self._next_order, order + 1)
         if old is not None:
             self._forget(key, old[0])
+        entry = (info, order)
         if info.secret:
-            self._secret[key] = (info, order)
+            self._secret[key] = entry
         else:
-            self._public[key] = (info, order)
+            self._public[key] = entry
             if key not in self._permanent:
                 self._by_members.setdefault(info.members, {})[key] = None
         unseen = (
@@ -106,6 +110,7 @@ class LobbyList:
         )
         if not unseen:
             self._kept = None
+        return entry
 
     def drop(self, key: str) -> None:
         """Room ``key`` is gone (or renamed away from this key)."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -33,7 +34,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
-from chatroom.backends.redis.outcomes import RedisSeating
+from chatroom.backends.redis.outcomes import NO_KEYS, RedisSeating
 from chatroom.core import errors
 from chatroom.core.codec import split_entry
 from chatroom.core.errors import ChatError
@@ -55,6 +56,9 @@ from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
 from chatroom.core.nodemessages import NewsHead
 from chatroom.core.text import name_key
+
+#: Who is quiet in a room with nobody quiet (:attr:`NodeRoom.quiet`).
+_NOBODY: frozenset[Member] = frozenset()
 
 #: Events a node keeps per room, to hand to a member whose join (or leave)
 #: was answered after some of the room's later events had already arrived.
@@ -122,7 +126,41 @@ class NodeRoom:
     each member gets only those after its *since*, so a joiner neither
     misses nor repeats anything around its join, although the join's reply
     and the room's events come over different connections to Redis.
+
+    A node has one for every room it has a member in, and in a crowd most
+    rooms have one or two members on a node (rooms of 100 over 56 nodes),
+    so a node holds about as many rooms as connections and a room should
+    cost no more than a connection (about 3 KiB): slots, no instance
+    dict, and what most rooms never use (the recent events, the quiet
+    members, messages withheld, waiters) made only when first needed and
+    let go when done.
     """
+
+    __slots__ = (
+        "_quiet",
+        "_reaching",
+        "_subscribers",
+        "channel",
+        "entering",
+        "farewell",
+        "gone",
+        "incarnation",
+        "key",
+        "kicks",
+        "latest_since",
+        "members",
+        "moderated",
+        "moving",
+        "name",
+        "news",
+        "recent",
+        "seated",
+        "seq",
+        "speaking",
+        "subscribed",
+        "unconfirmed",
+        "withheld",
+    )
 
     def __init__(
         self,
@@ -149,22 +187,25 @@ class NodeRoom:
         #: that come while a member's step on the room is in flight
         #: (``entering``), let go when the last one ends: a step's replay
         #: needs only events after its member's place, which was taken (its
-        #: detach, or the script that seats it) after the step began.
-        self.recent: deque[tuple[int, bytes]] = deque(maxlen=RECENT_EVENTS)
+        #: detach, or the script that seats it) after the step began. None
+        #: while none are kept: an empty deque costs 1.3 KiB once cleared
+        #: (its block, and the one it keeps for reuse).
+        self.recent: deque[tuple[int, bytes]] | None = None
         #: Members' steps on the room (joins, creates, leaves, moves out of
         #: it) still waiting for Redis.
         self.entering = 0
         self.subscribed = False
         self.gone = False
-        self.farewell: list[Event] = []  # what members were told when it went
-        self._subscribers: list[Deferred[None]] = []
+        self.farewell: Sequence[Event] = ()  # what members were told when it went
+        self._subscribers: list[Deferred[None]] | None = None
         #: The room's seating as this node's last reply about it read it:
         #: what its members' joins and leaves are decided on
         #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
         self.seated: RedisSeating | None = None
         #: This node's members of it who joined quietly and have not spoken
-        #: (:mod:`chatroom.core.big_rooms`): empty below ``--big-room``.
-        self.quiet: set[Member] = set()
+        #: (:mod:`chatroom.core.big_rooms`): none below ``--big-room``, so
+        #: made with the first (:meth:`hush`). None: nobody.
+        self._quiet: set[Member] | None = None
         #: Whether the room is moderated, as its last refused ``SAY`` said
         #: (False until one does): the core's premise for its next message.
         self.moderated = False
@@ -181,12 +222,14 @@ class NodeRoom:
         #: the room's events meanwhile, theirs included, kept for them in
         #: order, so that their own copy, the acknowledgement, comes only
         #: once the message is safe (:meth:`withhold`, :meth:`confirmed`).
-        self.withheld: dict[Member, list[Event]] = {}
+        #: None: nobody's (only where messages wait for replicas).
+        self.withheld: dict[Member, list[Event]] | None = None
         #: A refused message not yet arrived when its sender was told,
-        #: never to be shown to the sender (dropped when it comes).
-        self.unconfirmed: dict[Member, Event] = {}
+        #: never to be shown to the sender (dropped when it comes). None: none.
+        self.unconfirmed: dict[Member, Event] | None = None
         #: Who waits for an event of the room to have come (:meth:`reached`).
-        self._reaching: list[tuple[int, Deferred[None]]] = []
+        #: None: nobody.
+        self._reaching: list[tuple[int, Deferred[None]]] | None = None
         #: While the node moves to the channel of the room's new name
         #: (:meth:`NodeRooms.renamed`): what that channel brought meanwhile,
         #: kept until the events missed before it are read. None: not moving.
@@ -199,11 +242,29 @@ class NodeRoom:
     def idle(self) -> bool:
         return not self.members and not self.entering
 
+    @property
+    def quiet(self) -> AbstractSet[Member]:
+        """This node's members of it who joined quietly and have not spoken."""
+        return self._quiet or _NOBODY
+
+    def hush(self, member: Member) -> None:
+        """``member`` joined quietly (a big room)."""
+        if self._quiet is None:
+            self._quiet = set()
+        self._quiet.add(member)
+
+    def unhush(self, member: Member) -> None:
+        """``member`` spoke, or is out of the room: no longer quiet here."""
+        if self._quiet is not None:
+            self._quiet.discard(member)
+            if not self._quiet:
+                self._quiet = None
+
     def seating_of(self, member: Member, u: str) -> RedisSeating:
         """The room's seating as this node knows it, about its member
         ``member`` (name key ``u``): in the room, quiet if it joined so."""
         known = self.seated or RedisSeating(self.key, name=self.name)
-        quiet = frozenset({u}) if member in self.quiet else frozenset()
+        quiet = frozenset({u}) if member in self.quiet else NO_KEYS
         return replace(known, quiet=quiet, present=frozenset({u}))
 
     def deliver(self, seq: int, data: bytes) -> Event | None:
@@ -222,6 +283,8 @@ class NodeRoom:
     def _hand_out(self, seq: int, data: bytes) -> Event | None:
         """Event ``seq`` decoded, and to every member that should see it."""
         if self.entering:  # a step in flight may replay it
+            if self.recent is None:
+                self.recent = deque(maxlen=RECENT_EVENTS)
             self.recent.append((seq, data))
         head, data = split_entry(data)
         event = decoded(data, Event)
@@ -251,11 +314,11 @@ class NodeRoom:
     def _withholds(self, member: Member, event: Event) -> bool:
         """Whether ``event`` is not for ``member`` now: kept for it until
         its message is confirmed, or its own refused message."""
-        kept = self.withheld.get(member)
+        kept = None if self.withheld is None else self.withheld.get(member)
         if kept is not None:
             kept.append(event)
             return True
-        if self.unconfirmed.get(member) == event:
+        if self.unconfirmed is not None and self.unconfirmed.get(member) == event:
             del self.unconfirmed[member]
             return True
         return False
@@ -263,19 +326,25 @@ class NodeRoom:
     def withhold(self, member: Member) -> None:
         """``member``'s message goes to Redis: keep what the room's channel
         brings for it until :meth:`confirmed`."""
+        if self.withheld is None:
+            self.withheld = {}
         self.withheld.setdefault(member, [])
 
     def confirmed(self, member: Member, refused: Event | None = None) -> None:
         """Hand ``member`` what was kept for it, in order, but ``refused``
         (its own message, which the replicas did not confirm); if that has
         not come yet, it is dropped when it does."""
-        kept = self.withheld.pop(member, None)
+        kept = None if self.withheld is None else self.withheld.pop(member, None)
         if kept is None:
             return
+        if not self.withheld:
+            self.withheld = None
         if refused is not None:
             if refused in kept:
                 kept.remove(refused)
             else:
+                if self.unconfirmed is None:
+                    self.unconfirmed = {}
                 self.unconfirmed[member] = refused
         for event in kept:
             deliver_to(member, event)
@@ -293,8 +362,14 @@ class NodeRoom:
     def detach(self, member: Member) -> int:
         """Stop delivering to ``member``; return the last event it was sent."""
         since = self.members.pop(member, self.seq)
-        self.withheld.pop(member, None)
-        self.unconfirmed.pop(member, None)
+        if self.withheld is not None:
+            self.withheld.pop(member, None)
+            if not self.withheld:
+                self.withheld = None
+        if self.unconfirmed is not None:
+            self.unconfirmed.pop(member, None)
+            if not self.unconfirmed:
+                self.unconfirmed = None
         return max(since, self.seq)
 
     def replay(self, member: Member, after: int, before: int = 0) -> None:
@@ -303,9 +378,10 @@ class NodeRoom:
         last = self.seq if not before else min(self.seq, before - 1)
         if last <= after:
             return
-        if not self.recent or self.recent[0][0] > after + 1:
+        recent = self.recent or ()
+        if not recent or recent[0][0] > after + 1:
             deliver_to(member, maybe_missed(self.name))
-        for seq, data in self.recent:
+        for seq, data in recent:
             if after < seq and (not before or seq < before):
                 head, data = split_entry(data)
                 event = decoded(data, Event)
@@ -323,6 +399,8 @@ class NodeRoom:
         if seq <= self.seq or self.gone:
             return defer.succeed(None)
         waiter: Deferred[None] = Deferred()
+        if self._reaching is None:
+            self._reaching = []
         self._reaching.append((seq, waiter))
         return waiter
 
@@ -333,9 +411,11 @@ class NodeRoom:
 
     def _reach(self, upto: float) -> None:
         """Fire the waiters for events up to ``upto``; keep the others."""
-        waiting, self._reaching = self._reaching, []
+        waiting, self._reaching = self._reaching or (), None
         for seq, waiter in waiting:
             if seq > upto:
+                if self._reaching is None:
+                    self._reaching = []
                 self._reaching.append((seq, waiter))
             elif not waiter.called:  # not one that gave up (its timeout)
                 waiter.callback(None)
@@ -344,12 +424,14 @@ class NodeRoom:
         if self.subscribed:
             return defer.succeed(None)
         waiter: Deferred[None] = Deferred()
+        if self._subscribers is None:
+            self._subscribers = []
         self._subscribers.append(waiter)
         return waiter
 
     def subscription_done(self, error: ChatError | None) -> None:
         self.subscribed = error is None
-        waiters, self._subscribers = self._subscribers, []
+        waiters, self._subscribers = self._subscribers or (), None
         for waiter in waiters:
             if error is None:
                 waiter.callback(None)
@@ -399,6 +481,9 @@ class NodeRooms:
         #: first if a long outage under traffic overfills it.
         self._held: deque[tuple[bytes, bytes]] | None = None
         self.news = NewsDesk()
+        #: What each room calls for a kick: one bound method for all of
+        #: them, not one made per room.
+        self._kicked_by: KickHandler = self.kicked_by
         #: With cluster search (``--search-db``), the keys of the rooms whose
         #: events came since the search index last took them: the rooms it
         #: catches up in the background (its ``ClusterSearch.heard``).
@@ -417,7 +502,7 @@ class NodeRooms:
         room = self.rooms.get(key)
         if room is None:
             channel = self.channel_of(key)
-            room = NodeRoom(key, name, channel, self.news, self.kicked_by)
+            room = NodeRoom(key, name, channel, self.news, self._kicked_by)
             self.rooms[key] = room
             self._by_channel[channel] = room
             subscribing = defer.ensureDeferred(self._subscribe(channel))
@@ -437,7 +522,7 @@ class NodeRooms:
         finally:
             room.entering -= 1
             if not room.entering:  # no step left to replay them to
-                room.recent.clear()
+                room.recent = None
             self.forget_if_idle(room)
 
     def forget_if_idle(self, room: NodeRoom) -> None:
@@ -471,7 +556,7 @@ class NodeRooms:
 
     def unseat(self, member: Member, room: NodeRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""
-        room.quiet.discard(member)
+        room.unhush(member)
         self._take_out(member, room)
         self.forget_if_idle(room)
 
@@ -486,7 +571,7 @@ class NodeRooms:
         """A departing member: out of every room here."""
         for room in list(self.places.pop(member, ())):
             room.detach(member)
-            room.quiet.discard(member)
+            room.unhush(member)
             self.forget_if_idle(room)
 
     # -- losing Redis and resuming ----------------------------------------------
@@ -671,16 +756,16 @@ class NodeRooms:
         its members here back to the lobby."""
         if room.gone:
             return
-        room.farewell = [] if deletion is None else [deletion]
+        room.farewell = () if deletion is None else (deletion,)
         self.close(room, [])
 
     def vanished(self, room: NodeRoom) -> None:
         """Redis lost the room while we were away: tell its members, close it."""
         self._heard(room)
-        room.farewell = [RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name)]
+        room.farewell = (RoomNotice(room.name, ROOM_LOST), LeftElsewhere(room.name))
         self.close(room, room.farewell)
 
-    def close(self, room: NodeRoom, farewell: list[Event]) -> None:
+    def close(self, room: NodeRoom, farewell: Sequence[Event]) -> None:
         """Tell ``room``'s members ``farewell``, then return them to the lobby
         with a room list."""
         room.gone = True
@@ -746,7 +831,7 @@ class NodeRooms:
             room.tell(maybe_missed(room.name))
         room.incarnation, room.seq = incarnation, seq
         room.release_reached()
-        room.recent.clear()
+        room.recent = None
         for member in room.members:
             room.members[member] = seq
         room.latest_since = seq

@@ -212,7 +212,7 @@ class RedisEntries:
             if not room.incarnation:
                 room.incarnation = read[2].decode()
             if view.joiner_quiet:
-                room.quiet.add(member)
+                room.hush(member)
             # The core shows the member its join reply before it returns, so
             # the room's events after it (and those replayed) come after.
             self.reports.entered(member, view, since, self.config.resume_bound)
@@ -399,7 +399,7 @@ class RedisEntries:
             seating = (outcomes.brought(changed) or {}).get(where.key)
             if seating is not None and u not in seating.present:
                 where.seated = seating if seating.exists else where.seated
-                where.quiet.discard(member)
+                where.unhush(member)
                 self.here.unseat(member, where)  # Redis had it in no room already
                 return
             if member in self.sessions and not where.gone:
@@ -412,7 +412,7 @@ class RedisEntries:
         where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
         await self._index_last([departure])
         where.replay(member, last_seen, before=int(reply[1][0][0]) + 1)
-        where.quiet.discard(member)
+        where.unhush(member)
         self.here.unseat(member, where)
 
     # -- an account's devices on several nodes ---------------------------------

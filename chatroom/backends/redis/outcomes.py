@@ -39,11 +39,19 @@ from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
 
+#: No user keys: the quiet and present of most seatings, one shared set
+#: (an empty frozenset made for each would cost 216 bytes).
+NO_KEYS: frozenset[str] = frozenset()
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, slots=True)
 class RedisSeating:
     """A room's seating as a script read it: what membership decides on,
-    and what the premises of a decision are checked against."""
+    and what the premises of a decision are checked against.
+
+    A node keeps one for each room it has members in (:attr:`NodeRoom.seated
+    <chatroom.backends.redis.delivery.NodeRoom.seated>`), so it has slots
+    and shares what most are: no instance dict, and the empty sets one."""
 
     key: str
     exists: bool = True
@@ -59,8 +67,8 @@ class RedisSeating:
     #: Its first members in arrival order (one more than those asked about).
     firsts: tuple[Heir, ...] = ()
     #: Of the users asked about, those quiet, and those in the room.
-    quiet: frozenset[str] = frozenset()
-    present: frozenset[str] = frozenset()
+    quiet: frozenset[str] = NO_KEYS
+    present: frozenset[str] = NO_KEYS
     #: It waits for its members (its node went) until then (ms; 0: it does not).
     waits_until: int = 0
     #: Its account's longest-present member, when its account owns it and
@@ -104,7 +112,7 @@ def seated(row: list[Any]) -> RedisSeating:
     capacity, restricted, version, policy, newest, keep = row[13:19]
     return RedisSeating(
         key=key,
-        name=name.decode(),
+        name=key if name == row[0] else name.decode(),  # one string if the same
         incarnation=incarnation.decode(),
         members=int(members),
         owner=owner.decode(),
@@ -112,12 +120,9 @@ def seated(row: list[Any]) -> RedisSeating:
         owner_account=account.decode(),
         permanent=int(permanent) == 1,
         keep=int(keep) == 1,
-        firsts=tuple(
-            Heir(firsts[i].decode(), firsts[i + 1].decode())
-            for i in range(0, len(firsts), 2)
-        ),
-        quiet=frozenset(k.decode() for k in quiet),
-        present=frozenset(k.decode() for k in present),
+        firsts=tuple(_heir(firsts[i], firsts[i + 1]) for i in range(0, len(firsts), 2)),
+        quiet=_keys(quiet),
+        present=_keys(present),
         waits_until=int(waits or 0),
         claimant=claimant.decode(),
         capacity=int(capacity),
@@ -126,6 +131,18 @@ def seated(row: list[Any]) -> RedisSeating:
         policy=RoomPolicy.from_json(policy),
         newest=int(newest),
     )
+
+
+def _heir(key: bytes, name: bytes) -> Heir:
+    """A first member of a reply: one string for its key and name when
+    they are the same (a name typed in lower case)."""
+    text = key.decode()
+    return Heir(text, text if name == key else name.decode())
+
+
+def _keys(flat: Sequence[bytes]) -> frozenset[str]:
+    """User keys of a reply, as a set (the shared empty one if none)."""
+    return frozenset(k.decode() for k in flat) if flat else NO_KEYS
 
 
 def seated_all(rows: Iterable[list[Any]]) -> dict[str, RedisSeating]:

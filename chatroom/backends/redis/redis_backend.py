@@ -1021,7 +1021,7 @@ class RedisBackend:
             except FactsChangedError as changed:
                 raise _speaking_now(event.room, where, member, changed) from None
             if where is not None:
-                where.quiet.discard(member)
+                where.unhush(member)
             event.id = str(reply[1])
             confirmed = written is None or await self._confirmed(written)
             if not confirmed:
@@ -1412,9 +1412,9 @@ def _speaking_now(
     if where is not None:
         where.moderated, where.speaking = moderated, None
         if quiet:  # quiet after all (joined so elsewhere)
-            where.quiet.add(member)
+            where.hush(member)
         else:
-            where.quiet.discard(member)
+            where.unhush(member)
     return PremiseFailedError(SpeakingFacts(room, where is not None, quiet, moderated))
 
 
