@@ -127,6 +127,7 @@ class Probe:
 def one_round(code: ServerCode, args: argparse.Namespace, redis: str) -> dict:
     extra = ["--sendq", "1000000", "--max-rooms", "1000000"]
     extra += ["--node-ttl", str(args.node_ttl)]
+    extra += [option for pair in args.server_option for option in pair.split("=", 1)]
     nodes = start_door_nodes(args.nodes, redis, code, SERVER_OPTIONS + extra)
     crowd = argparse.Namespace(
         million=args.clients,
@@ -240,6 +241,12 @@ def main() -> None:
         action="store_true",
         help="SIGUSR1/SIGUSR2 around the leave (a sitecustomize on PYTHONPATH "
         "that starts and dumps cProfile on them)",
+    )
+    parser.add_argument(
+        "--server-option",
+        action="append",
+        default=[],
+        help="another option for every node, as --NAME=VALUE (repeatable)",
     )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--code", action="append", default=[], help="other trees")
