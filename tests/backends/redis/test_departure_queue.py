@@ -7,8 +7,12 @@ waits for Redis's answers; the collector is the one ``/metrics`` reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
+from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.redis.departure_queue import DepartureQueue
@@ -75,3 +79,48 @@ class DepartureQueueTests(unittest.TestCase):
         self.assertEqual(self.gauges(), (0, 0))
         self.assertEqual(self.successResultOf(done[4]), "e")
         self.failureResultOf(done[0], RuntimeError)
+
+    def test_a_crowd_whose_departures_fail_at_once(self) -> None:
+        """5,000 departures wait behind the running ones, and each fails as
+        soon as it starts (Redis lost: every call refused at once), its
+        failure run again at the back of the queue, as a release's is: each
+        ends with its own error, run twice, none with a ``RecursionError``,
+        and the queue is empty afterwards, a new departure starting at
+        once."""
+        crowd = 5000
+        tries: dict[int, int] = {}
+        ended: list[Failure] = []
+
+        def refused(number: int) -> Callable[[], Coroutine[Any, Any, None]]:
+            async def depart() -> None:
+                tries[number] = tries.get(number, 0) + 1
+                raise RuntimeError(f"Redis refused {number}")
+
+            return depart
+
+        def queued(number: int, again: bool) -> None:
+            failing = self.queue.run(refused(number))
+
+            def failed(failure: Failure) -> None:
+                if again:
+                    queued(number, False)
+                else:
+                    ended.append(failure)
+
+            failing.addErrback(failed)
+
+        running = [self.departure(name) for name in "ab"]
+        for number in range(crowd):
+            queued(number, True)
+        self.assertEqual(self.gauges(), (2, crowd))
+        self.answers["a"].callback(None)
+        self.answers["b"].callback(None)
+        self.assertEqual([self.successResultOf(d) for d in running], ["a", "b"])
+        self.assertEqual(
+            sorted({f.type for f in ended}, key=str), [RuntimeError], ended[:1]
+        )
+        self.assertEqual(len(ended), crowd)
+        self.assertEqual(set(tries.values()), {2})
+        self.assertEqual(self.gauges(), (0, 0))
+        self.departure("c")
+        self.assertEqual(self.started[-1], "c")
