@@ -29,7 +29,9 @@ from typing import Any
 from twisted.internet import defer, task
 
 from chatroom.backends.redis.departure_queue import AT_ONCE
+from chatroom.backends.redis.redis_backend import RELEASE_TRIES
 from chatroom.core.config import ServerConfig
+from chatroom.core.metrics import DEPARTURES
 from chatroom.core.whowas import Departed
 from tests.backends.contracts.handler import ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
@@ -203,3 +205,46 @@ class MassLeaveTests(RedisRegistryTestCase, ContractBase):
             or "releasing a session" in line
         ]
         self.assertEqual(problems, [])
+
+    def test_a_crowd_whose_releases_fail_at_once(self) -> None:
+        """5,000 releases wait behind a full queue and each fails as soon as
+        it runs (every call refused at once, as when the link to Redis is
+        lost while the node still serves): each is logged, run again
+        ``RELEASE_TRIES`` times in all, then given up with its warning;
+        nothing hits Python's recursion limit, and ``/metrics``'s
+        departures are back to none running or waiting."""
+        crowd = 5000
+        backend = redis_backend(self.server)
+        before = (DEPARTURES.running, DEPARTURES.waiting, DEPARTURES.retried)
+        log = log_lines(self)
+        holding: list[defer.Deferred[None]] = []
+
+        async def held() -> None:
+            answer: defer.Deferred[None] = defer.Deferred()
+            holding.append(answer)
+            await answer
+
+        for _ in range(AT_ONCE):
+            backend.departures.run(held)
+
+        async def refused(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the link to Redis is lost")
+
+        backend._release = refused  # type: ignore[method-assign]
+        for index in range(crowd):
+            backend._queue_release(f"gone{index}", f"token{index}", "bye", {}, False)
+        self.assertEqual(backend.departures.waiting, crowd)
+        for answer in holding:
+            answer.callback(None)
+        self.assertEqual([line for line in log if "recursion" in line], [])
+        gave_up = [line for line in log if "stays taken" in line]
+        self.assertEqual(len(gave_up), crowd)
+        logged = [line for line in log if "releasing a session" in line]
+        self.assertEqual(len(logged), crowd * RELEASE_TRIES)
+        self.assertEqual(
+            len(self.flushLoggedErrors(RuntimeError)), crowd * RELEASE_TRIES
+        )
+        self.assertEqual(
+            (DEPARTURES.running, DEPARTURES.waiting, DEPARTURES.retried),
+            (before[0], before[1], before[2] + crowd * (RELEASE_TRIES - 1)),
+        )
