@@ -246,7 +246,7 @@ class DoorHub:
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
-        self.leaving.flush()
+        self.leaving.stop()
         self.mailbox.stop()
         if self._vapid_retry is not None and self._vapid_retry.active():
             self._vapid_retry.cancel()
@@ -255,7 +255,7 @@ class DoorHub:
     def detach(self) -> Deferred[None]:
         """Every connection is closed: let go of shared state before exiting
         (the registry stops the hashing threads)."""
-        self.leaving.flush()
+        self.leaving.stop()
         return self.registry.detach()
 
     @property

@@ -22,7 +22,9 @@ still counted and still holds its name and places, as one whose harvest
 has not come; its socket is closed (``/metrics``:
 ``chatroom_lost_waiting``). The server's shutdown gives back
 every one still waiting before it lets go of shared state
-(:meth:`Leaving.flush`).
+(:meth:`Leaving.stop`), and from then on each connection it closes is
+given back at once: a server shutting down is leaving its users, and
+no turn of this may be left due after it has let go.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Leaving:
         #: Ends run since the last turn began (counted from our own call).
         self._this_turn = 0
         self._next: IDelayedCall | None = None
+        #: Whether the server is shutting down (:meth:`stop`).
+        self._stopped = False
 
     @property
     def waiting(self) -> int:
@@ -59,7 +63,11 @@ class Leaving:
 
     def end(self, work: Callable[[], None]) -> None:
         """``work`` (a lost connection given back) now if this turn has
-        room for it and none waits before it, else in a later turn."""
+        room for it and none waits before it (or the server is shutting
+        down), else in a later turn."""
+        if self._stopped:
+            self._run(work)
+            return
         if self._waiting or self._this_turn >= self.per_turn:
             self._waiting.append(work)
         else:
@@ -68,8 +76,13 @@ class Leaving:
         if self._next is None:
             self._next = self.clock.callLater(0, self._turn)
 
-    def flush(self) -> None:
-        """Every end still waiting, now (the server is shutting down)."""
+    def stop(self) -> None:
+        """The server is shutting down: every end still waiting, now, and
+        each one after it at once, with no turn left due."""
+        self._stopped = True
+        if self._next is not None and self._next.active():
+            self._next.cancel()
+        self._next = None
         while self._waiting:
             self._run(self._waiting.popleft())
 

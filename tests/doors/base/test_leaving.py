@@ -86,6 +86,18 @@ class CrowdLeavesTests(unittest.TestCase):
         self.assertEqual(self.server.leaving.waiting, 0)
         self.assertEqual(self.named(), 0)
 
+    def test_after_shutdown_each_is_given_back_at_once(self) -> None:
+        """Once the server is shutting down, the connections it closes are
+        given back as each closes, and no turn of giving back is left due
+        on the clock after it has let go (a stopped node would otherwise
+        still count and write for them)."""
+        self.server.stop()
+        for client in self.crowd:
+            client.lose()
+        self.assertEqual(self.server.leaving.waiting, 0)
+        self.assertEqual(self.named(), 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
 
 class IRCCrowdLeavesTests(IRCTestCase):
     config = ServerConfig(rate=0, max_per_ip=0)
