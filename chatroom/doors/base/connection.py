@@ -290,7 +290,7 @@ class Connection:
         )
         self._stop()
         self._close_reason = described  # closed: nothing left to finish
-        self.server.leaving.end(partial(self._given_back, described, then))
+        self.server.lost_connections.end(partial(self._given_back, described, then))
         self.server.closed(self.door)
 
     def _given_back(self, described: str, then: Callable[[], None] | None) -> None:

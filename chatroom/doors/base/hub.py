@@ -37,7 +37,7 @@ from chatroom.core.registry import Registry
 from chatroom.doors.base.admission import SignOns
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
-from chatroom.doors.base.leaving import Leaving
+from chatroom.doors.base.leaving import LostConnections
 from chatroom.doors.base.sendq import Flusher
 
 
@@ -156,7 +156,7 @@ class DoorHub:
         #: (chatroom.doors.base.deadlines).
         self.deadlines = Deadlines(clock)
         #: Lost connections given back, a bounded number a turn.
-        self.leaving = Leaving(clock)
+        self.lost_connections = LostConnections(clock)
         #: The sign-ons in flight, at most ``--signons-in-flight``
         #: (chatroom.doors.base.admission).
         self.signons = SignOns(config.signons_in_flight)
@@ -246,7 +246,7 @@ class DoorHub:
     def stop(self) -> None:
         """Shutdown begins: refuse newcomers, stop the registry's timers."""
         self.shutting_down = True
-        self.leaving.stop()
+        self.lost_connections.stop()
         self.mailbox.stop()
         if self._vapid_retry is not None and self._vapid_retry.active():
             self._vapid_retry.cancel()
@@ -255,7 +255,7 @@ class DoorHub:
     def detach(self) -> Deferred[None]:
         """Every connection is closed: let go of shared state before exiting
         (the registry stops the hashing threads)."""
-        self.leaving.stop()
+        self.lost_connections.stop()
         return self.registry.detach()
 
     @property

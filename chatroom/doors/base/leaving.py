@@ -12,7 +12,7 @@ heartbeat, whose key then expired while the node was alive (the others
 found its connections open and waited ``--stall-grace`` for it), nor the
 replies that were waiting, nor ``/healthz``.
 
-So :class:`Leaving` gives back at most :data:`PER_TURN` lost connections
+So :class:`LostConnections` gives back at most :data:`PER_TURN` lost connections
 a turn, in the order they were lost: a connection lost while fewer have
 been this turn is given back at once, as it always was; the rest wait,
 and each following turn (``callLater(0)`` on the server's clock, so the
@@ -22,7 +22,7 @@ still counted and still holds its name and places, as one whose harvest
 has not come; its socket is closed (``/metrics``:
 ``chatroom_lost_waiting``). The server's shutdown gives back
 every one still waiting before it lets go of shared state
-(:meth:`Leaving.stop`), and from then on each connection it closes is
+(:meth:`LostConnections.stop`), and from then on each connection it closes is
 given back at once: a server shutting down is leaving its users, and
 no turn of this may be left due after it has let go.
 """
@@ -41,7 +41,7 @@ from twisted.logger import Logger
 PER_TURN = 64
 
 
-class Leaving:
+class LostConnections:
     """Lost connections' ends, at most :data:`PER_TURN` a reactor turn."""
 
     log = Logger()

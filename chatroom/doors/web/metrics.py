@@ -76,7 +76,7 @@ class ServerCollector:
             "chatroom_lost_waiting",
             "Connections closed and not yet given back: a turn gives back "
             "64 at most (chatroom.doors.base.leaving).",
-            value=self.server.leaving.waiting,
+            value=self.server.lost_connections.waiting,
         )
         yield GaugeMetricFamily(
             "chatroom_departures_in_flight",

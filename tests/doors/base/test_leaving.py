@@ -48,7 +48,7 @@ class CrowdLeavesTests(unittest.TestCase):
         for client in self.crowd:
             client.lose()
         self.assertEqual(self.named(), CROWD - PER_TURN)
-        self.assertEqual(self.server.leaving.waiting, CROWD - PER_TURN)
+        self.assertEqual(self.server.lost_connections.waiting, CROWD - PER_TURN)
         taken = FakeClient(self.server)
         taken.send(f"user{CROWD - 1}")
         self.assertNotIn(f"WELCOME user{CROWD - 1}", taken.received())
@@ -81,9 +81,9 @@ class CrowdLeavesTests(unittest.TestCase):
         waiting, before it lets go of the registry."""
         for client in self.crowd:
             client.lose()
-        self.assertGreater(self.server.leaving.waiting, 0)
+        self.assertGreater(self.server.lost_connections.waiting, 0)
         self.server.stop()
-        self.assertEqual(self.server.leaving.waiting, 0)
+        self.assertEqual(self.server.lost_connections.waiting, 0)
         self.assertEqual(self.named(), 0)
 
     def test_after_shutdown_each_is_given_back_at_once(self) -> None:
@@ -94,7 +94,7 @@ class CrowdLeavesTests(unittest.TestCase):
         self.server.stop()
         for client in self.crowd:
             client.lose()
-        self.assertEqual(self.server.leaving.waiting, 0)
+        self.assertEqual(self.server.lost_connections.waiting, 0)
         self.assertEqual(self.named(), 0)
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
