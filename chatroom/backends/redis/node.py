@@ -43,6 +43,7 @@ from chatroom.core.backend import fresh_epoch
 from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
 from chatroom.redisclient.addresses import RedisClusterAddress, SentinelAddress
+from chatroom.redisclient.resp import reply_text
 from chatroom.redisclient.sentinel_watch import SentinelWatch
 
 
@@ -291,7 +292,7 @@ class ClusterNode:
         for channel in self.holdings.channels():
             await self.calls.subscribe(channel)
         epoch = await self.calls.eval(node_scripts.EPOCH, fresh_epoch(), always=True)
-        self.epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+        self.epoch = reply_text(epoch)
         if self.config.search_db:  # the index hears of everything from now on
             await self.calls.eval(node_scripts.SEARCH_ON, always=True)
         head = [self.id, int(self.config.node_ttl * 1000), "connection lost"]

@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.copies import MemberCopies
+from chatroom.redisclient.resp import reply_text
 
 
 class Resumed(NamedTuple):
@@ -144,10 +145,6 @@ def chunks(held: Held) -> list[list[Any]]:
     return calls or [[0]]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class ResumeSteps:
     """The server's steps of a resume, a chunk a call, then each room's."""
 
@@ -194,7 +191,7 @@ class ResumeSteps:
             )
             failed += reply[0]
             for seat in reply[1]:
-                seats.setdefault(_text(seat[0]), []).extend(seat[1:])
+                seats.setdefault(reply_text(seat[0]), []).extend(seat[1:])
             places += reply[2]
             copies += reply[3]
             made += reply[4]
@@ -248,5 +245,5 @@ class ResumeSteps:
             if cursor is None or following in (b"0", "0", 0):
                 cursor = None
             else:
-                cursor = _text(following)
+                cursor = reply_text(following)
         return [field for pair in stale for field in pair]
