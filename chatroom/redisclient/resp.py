@@ -43,3 +43,10 @@ class LeanCommands:
         convert, txredisapi's conversion gives back the same values (in a
         list copied element by element)."""
         return data
+
+
+def reply_text(value: Any) -> str:
+    """A reply's string (or number) as text. The links hand replies on as
+    bytes (``charset=None``), redis-py too unless told to decode, and a
+    test's answers or a number given back may come as ``str`` or ``int``."""
+    return value.decode() if isinstance(value, bytes) else str(value)

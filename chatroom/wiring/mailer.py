@@ -76,6 +76,12 @@ class SMTPMailer:
         self.server_name = server_name
         self.clock: IReactorTime = clock or reactor
         self.timeout = timeout
+        #: A letter's turn. Its semaphore starts the next waiting letter
+        #: inside the end of the one before, which never nests deep: a
+        #: letter never ends in the call that starts it (its connection is
+        #: made in a later reactor turn), but when it fails at once (the
+        #: server's host name refused by TLS), and that fails every letter
+        #: so, each gives its turn back before the next asks, none waiting.
         self.turns = DeferredSemaphore(IN_FLIGHT)
         #: Letters sent and not sent, since the start.
         self.sent = 0

@@ -49,6 +49,7 @@ from chatroom.redisclient.addresses import (
     RedisClusterAddress,
     SentinelAddress,
 )
+from chatroom.redisclient.resp import reply_text
 from chatroom.wiring.clusterlayout import blocking_client
 
 log = Logger()
@@ -278,9 +279,9 @@ def _sentinels_primary(asked: redis.Redis, service: str) -> list[Primary]:
     connected = [
         replica
         for replica in replicas
-        if not _DOWN & set(_text(replica[b"flags"]).split(","))
+        if not _DOWN & set(reply_text(replica[b"flags"]).split(","))
     ]
-    name = f"{_text(primary[b'ip'])}:{_text(primary[b'port'])}"
+    name = f"{reply_text(primary[b'ip'])}:{reply_text(primary[b'port'])}"
     return [Primary(f"{service} ({name})", len(replicas), len(connected))]
 
 
@@ -295,7 +296,3 @@ def _fields(reply: Any) -> dict[bytes, Any]:
     if isinstance(reply, dict):
         return reply
     return dict(zip(reply[::2], reply[1::2], strict=True))
-
-
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

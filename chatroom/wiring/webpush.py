@@ -221,6 +221,12 @@ class WebPushSender:
         self.subject = subject
         self.irc_payload = irc_payload
         self.timeout = timeout
+        #: A push's turn. Its semaphore starts the next waiting push inside
+        #: the end of the one before, which does not nest deep: a push is
+        #: sealed on the thread pool first, so it never ends in the call
+        #: that starts it unless what comes before fails: the server's key
+        #: (which fails every push so, each giving its turn back before
+        #: the next asks, none waiting) or its payload's rendering (a bug).
         self.turns = DeferredSemaphore(in_flight)
         self._signers: dict[str, Vapid02] = {}
         #: Pushes not sent because the guard refused their endpoint.

@@ -42,9 +42,8 @@ class HalfDoneResume(ContractBase):
         """The server's steps alone (``RESUME``, a chunk a call, and the
         index's), with the arguments the node's resume sends."""
         backend = redis_backend(self.server)
-        args = [backend.node.id, int(backend.cluster.node_ttl * 1000), "lost"]
-        args += backend.resume_arguments()
-        running = backend.node.resume_steps.server_steps(args)
+        head = [backend.node.id, int(backend.cluster.node_ttl * 1000), "lost"]
+        running = backend.node.resume_steps.server_steps(head, backend.held())
         return defer.Deferred.fromCoroutine(running)
 
     def room_step(self, step: list[Any]) -> defer.Deferred[Any]:

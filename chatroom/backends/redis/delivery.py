@@ -35,6 +35,7 @@ from twisted.logger import Logger
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
 from chatroom.backends.redis.outcomes import NO_KEYS, RedisSeating
+from chatroom.backends.redis.resume_steps import HeldRoom
 from chatroom.core import errors
 from chatroom.core.codec import split_entry
 from chatroom.core.errors import ChatError
@@ -586,21 +587,23 @@ class NodeRooms:
         for room in list(self.rooms.values()):
             room.subscription_done(errors.unavailable())
 
-    def resume_rows(
+    def held_rooms(
         self, permanent: Sequence[str], capacity: int, now: float
-    ) -> list[Any]:
-        """The ``RESUME`` script's room rows: every room here and every
-        permanent one, with the incarnation and event this node saw last,
-        and ``now``, the time a room missing from Redis is made at."""
+    ) -> list[HeldRoom]:
+        """The rooms a resume makes Redis agree with: every room here and
+        every permanent one, with the incarnation and event this node saw
+        last, and ``now``, the time a room missing from Redis is made at."""
         wanted = {name_key(name): (name, "1") for name in permanent}
         for room in self.rooms.values():
             wanted.setdefault(room.key, (room.name, "0"))
-        rows: list[Any] = []
+        rows: list[HeldRoom] = []
         for key, (name, is_permanent) in wanted.items():
             here = self.rooms.get(key)
-            rows += [key, name, is_permanent, capacity, new_incarnation()]
-            rows += [here.incarnation, here.seq] if here is not None else ["", 0]
-            rows.append(int(now))
+            seen = (here.incarnation, here.seq) if here is not None else ("", 0)
+            made = new_incarnation()
+            rows.append(
+                HeldRoom(key, name, is_permanent, capacity, made, *seen, int(now))
+            )
         return rows
 
     def resumed(self, rows: list[list[Any]]) -> None:

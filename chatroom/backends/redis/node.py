@@ -38,11 +38,12 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.liveness import Liveness, client_name
-from chatroom.backends.redis.resume_steps import ResumeSteps
+from chatroom.backends.redis.resume_steps import Held, ResumeSteps
 from chatroom.core.backend import fresh_epoch
 from chatroom.core.config import ClusterConfig
 from chatroom.core.errors import ChatError
 from chatroom.redisclient.addresses import RedisClusterAddress, SentinelAddress
+from chatroom.redisclient.resp import reply_text
 from chatroom.redisclient.sentinel_watch import SentinelWatch
 
 
@@ -59,8 +60,8 @@ class Holdings(Protocol):
         """Every channel the node needs subscribed."""
         ...
 
-    def resume_arguments(self) -> list[Any]:
-        """The users and rooms part of the ``RESUME`` script's arguments."""
+    def held(self) -> Held:
+        """The users and rooms a resume makes Redis agree with."""
         ...
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
@@ -291,12 +292,12 @@ class ClusterNode:
         for channel in self.holdings.channels():
             await self.calls.subscribe(channel)
         epoch = await self.calls.eval(node_scripts.EPOCH, fresh_epoch(), always=True)
-        self.epoch = epoch.decode() if isinstance(epoch, bytes) else str(epoch)
+        self.epoch = reply_text(epoch)
         if self.config.search_db:  # the index hears of everything from now on
             await self.calls.eval(node_scripts.SEARCH_ON, always=True)
-        args = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
-        args += self.holdings.resume_arguments()
-        failed, rows, stale, places, named = await self.resume_steps.run(args)
+        head = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
+        resumed = await self.resume_steps.run(head, self.holdings.held())
+        failed, rows, stale, places, named = resumed
         self.holdings.resumed(failed, rows)
         self._registered = True
         self.available = self.calls.serving = True

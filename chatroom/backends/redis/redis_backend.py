@@ -73,6 +73,7 @@ from chatroom.backends.redis.replies import (
     parse_target,
     say_args,
 )
+from chatroom.backends.redis.resume_steps import Held, HeldUser
 from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.routing import redis_calls
@@ -405,16 +406,21 @@ class RedisBackend:
         wanted.extend(self.here.channels())
         return wanted
 
-    def resume_arguments(self) -> list[Any]:
-        named = list(self.sessions.named())
-        args: list[Any] = [len(named)]
-        for member, session in named:
-            places = [room.key for room in self.here.places.get(member, ())]
-            args += [key_of(session), session.token, session.name, session.account]
-            args += [len(places), *places]
-        return args + self.here.resume_rows(
+    def held(self) -> Held:
+        users = [
+            HeldUser(
+                key_of(session),
+                session.token,
+                session.name,
+                session.account,
+                [room.key for room in self.here.places.get(member, ())],
+            )
+            for member, session in self.sessions.named()
+        ]
+        rooms = self.here.held_rooms(
             self.config.rooms, self.config.room_capacity, self.clock.seconds()
         )
+        return Held(users, rooms)
 
     def resumed(self, failed: list[bytes], rooms: list[list[Any]]) -> None:
         for entry in failed:  # "token" (name lost) or "token reason" (ended)

@@ -51,6 +51,7 @@ from typing import Any, NamedTuple
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.copies import MemberCopies
+from chatroom.redisclient.resp import reply_text
 
 
 class Resumed(NamedTuple):
@@ -82,29 +83,59 @@ class ServerSteps(NamedTuple):
     copies: list[list[Any]]
 
 
-def parsed(args: list[Any]) -> tuple[list[list[Any]], list[list[Any]]]:
-    """The users (u, token, display, account, k, k rooms each) and the
-    room rows (8 fields each) of ``RESUME``'s arguments after its head
-    (:meth:`~.node.Holdings.resume_arguments`)."""
-    users: list[list[Any]] = []
-    at = 1
-    for _ in range(int(args[0])):
-        end = at + 5 + int(args[at + 4])
-        users.append(list(args[at:end]))
-        at = end
-    rows = [list(args[start : start + 8]) for start in range(at, len(args), 8)]
-    return users, rows
+class HeldUser(NamedTuple):
+    """A user the node holds, as ``RESUME`` re-claims it."""
+
+    #: Its key.
+    u: str
+    token: str
+    display: str
+    #: '' for none.
+    account: str
+    #: The keys of the rooms it is in here.
+    rooms: list[str]
+
+    def arguments(self) -> list[Any]:
+        """Its fields in ``RESUME``'s arguments (the rooms counted first)."""
+        head = [self.u, self.token, self.display, self.account]
+        return [*head, len(self.rooms), *self.rooms]
 
 
-def chunks(users: list[list[Any]], rows: list[list[Any]]) -> list[list[Any]]:
+class HeldRoom(NamedTuple):
+    """A room the node holds or keeps (a permanent one): ``RESUME``'s row
+    of it, and the head of its step's arguments (``RESUME_ROOM``'s)."""
+
+    key: str
+    name: str
+    #: "1" or "0".
+    permanent: str
+    capacity: int
+    #: Its incarnation, should its step make it again.
+    incarnation: str
+    #: The incarnation and seq the node saw last ('' and 0: none).
+    seen_incarnation: str
+    seen_seq: int
+    #: The time it is made at, should its step make it again.
+    now: int
+
+
+class Held(NamedTuple):
+    """What a node holds, for its resume (:meth:`~.node.Holdings.held`)."""
+
+    users: list[HeldUser]
+    rooms: list[HeldRoom]
+
+
+def chunks(held: Held) -> list[list[Any]]:
     """``RESUME``'s calls' arguments after its head: the users a chunk
     (:data:`~.node_scripts.RESUME_CHUNK`) a call, then the rooms as many a
     call; one call with neither for a node that holds nothing (it still
     registers)."""
     size = node_scripts.RESUME_CHUNK
+    users, rows = held
     calls = [
         [len(users[start : start + size])]
-        + [field for user in users[start : start + size] for field in user]
+        + [field for user in users[start : start + size] for field in user.arguments()]
         for start in range(0, len(users), size)
     ]
     calls += [
@@ -114,10 +145,6 @@ def chunks(users: list[list[Any]], rows: list[list[Any]]) -> list[list[Any]]:
     return calls or [[0]]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 class ResumeSteps:
     """The server's steps of a resume, a chunk a call, then each room's."""
 
@@ -125,13 +152,12 @@ class ResumeSteps:
         self.calls = calls
         self.copies = MemberCopies(calls)
 
-    async def run(self, args: list[Any]) -> Resumed:
-        """The resume with ``RESUME``'s arguments ``args`` (node, ttl,
-        reason, then :meth:`~.node.Holdings.resume_arguments`): its
-        server's steps, one call after another, then its rooms' steps and
-        the copies to refresh, together (one round trip, and one more for
-        a rename left pending)."""
-        server = await self.server_steps(args)
+    async def run(self, head: list[Any], held: Held) -> Resumed:
+        """The resume of what the node holds, ``held``, with ``RESUME``'s
+        ``head`` (node, ttl, reason): its server's steps, one call after
+        another, then its rooms' steps and the copies to refresh, together
+        (one round trip, and one more for a rename left pending)."""
+        server = await self.server_steps(head, held)
         rooms: list[Coroutine[Any, Any, Any]] = [
             self.calls.eval(node_scripts.RESUME_ROOM, *step, always=True)
             for step in server.steps
@@ -149,40 +175,39 @@ class ResumeSteps:
             server.named,
         )
 
-    async def server_steps(self, args: list[Any]) -> ServerSteps:
-        """The server's steps of the resume with ``args`` (as :meth:`run`'s):
-        ``RESUME`` a chunk a call, the index's pages (``RESUME_INDEX``),
-        ``RESUME_END``; what they answered, for the rooms' steps."""
-        head = args[:3]
-        users, rows = parsed(args[3:])
+    async def server_steps(self, head: list[Any], held: Held) -> ServerSteps:
+        """The server's steps of the resume (``head`` and ``held`` as
+        :meth:`run`'s): ``RESUME`` a chunk a call, the index's pages
+        (``RESUME_INDEX``), ``RESUME_END``; what they answered, for the
+        rooms' steps."""
         failed: list[bytes] = []
         places: list[bytes] = []
         copies: list[list[Any]] = []
         seats: dict[str, list[Any]] = {}
         made: list[Any] = []
-        for chunk in chunks(users, rows):
+        for chunk in chunks(held):
             reply = await self.calls.eval(
                 node_scripts.RESUME, *head, *chunk, always=True
             )
             failed += reply[0]
             for seat in reply[1]:
-                seats.setdefault(_text(seat[0]), []).extend(seat[1:])
+                seats.setdefault(reply_text(seat[0]), []).extend(seat[1:])
             places += reply[2]
             copies += reply[3]
             made += reply[4]
-        stale = await self._index(str(head[0]), users, failed, copies)
+        stale = await self._index(str(head[0]), held.users, failed, copies)
         await self.calls.eval(node_scripts.RESUME_END, head[0], always=True)
         steps = [
-            [*row, creation, *seats.get(_text(row[0]), [])]
-            for row, creation in zip(rows, made, strict=True)
+            [*room, creation, *seats.get(room.key, [])]
+            for room, creation in zip(held.rooms, made, strict=True)
         ]
-        named = [_text(row[0]).encode() for row in rows]
+        named = [room.key.encode() for room in held.rooms]
         return ServerSteps(failed, steps, stale, places, named, copies)
 
     async def _index(
         self,
         node: str,
-        users: list[list[Any]],
+        users: list[HeldUser],
         failed: list[bytes],
         copies: list[list[Any]],
     ) -> list[bytes]:
@@ -194,7 +219,7 @@ class ResumeSteps:
         copies to refresh are added to ``copies``; returns the stale
         sessions (u, token, ...), each once."""
         ended = {entry.split(b" ", 1)[0].decode() for entry in failed if b" " in entry}
-        mine = {_text(user[0]): _text(user[1]) for user in users}
+        mine = {user.u: user.token for user in users}
         mine = {u: token for u, token in mine.items() if token not in ended}
         stale: dict[tuple[bytes, bytes], None] = {}
         cursor: str | None = "0"
@@ -220,5 +245,5 @@ class ResumeSteps:
             if cursor is None or following in (b"0", "0", 0):
                 cursor = None
             else:
-                cursor = _text(following)
+                cursor = reply_text(following)
         return [field for pair in stale for field in pair]

@@ -66,6 +66,7 @@ from chatroom.core import errors
 from chatroom.core.config import ServerConfig
 from chatroom.core.search import Found, SearchQuery
 from chatroom.core.threads import PrivateThreads
+from chatroom.redisclient.resp import reply_text
 
 #: Seconds between two drains of the outbox and of the rooms heard, when
 #: nobody searches.
@@ -258,7 +259,7 @@ class ClusterSearch:
         reply = await self.calls.eval(ROOM_FEED, room, inc or "", after, BATCH)
         now, first, last, start, events = reply
         return RoomFeed(
-            room, _text(now), int(first), int(last), int(start), list(events)
+            room, reply_text(now), int(first), int(last), int(start), list(events)
         )
 
     def _tick(self) -> Deferred[None]:
@@ -321,7 +322,3 @@ def _first_error(failure: Failure) -> Failure:
     if isinstance(failure.value, defer.FirstError):
         return failure.value.subFailure
     return failure
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value

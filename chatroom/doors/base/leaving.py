@@ -17,7 +17,11 @@ a turn, in the order they were lost: a connection lost while fewer have
 been this turn is given back at once, as it always was; the rest wait,
 and each following turn (``callLater(0)`` on the server's clock, so the
 timers due, the heartbeat among them, and the sockets' reads run between
-two) gives back the next :data:`PER_TURN`. A connection waiting here is
+two) gives back the next :data:`PER_TURN`, until none waits: no turn is
+scheduled after the last, and the next loss begins a count of its own
+(so a reactor turn whose timers gave back the last of a crowd, and whose
+sockets then report new losses, may give back up to twice as many, the
+crowd's last and the new ones'). A connection waiting here is
 still counted and still holds its name and places, as one whose harvest
 has not come; its socket is closed (``/metrics``:
 ``chatroom_lost_waiting``). The server's shutdown gives back
@@ -50,7 +54,8 @@ class LostConnections:
         self.clock = clock
         self.per_turn = per_turn
         self._waiting: deque[Callable[[], None]] = deque()
-        #: Ends run since the last turn began (counted from our own call).
+        #: Ends run in this turn of ours: since :meth:`_turn` began it, or
+        #: the loss that found none due (:meth:`end`).
         self._this_turn = 0
         self._next: IDelayedCall | None = None
         #: Whether the server is shutting down (:meth:`stop`).
@@ -68,13 +73,16 @@ class LostConnections:
         if self._stopped:
             self._run(work)
             return
+        if self._next is None:
+            # No turn of ours is due, so this loss begins one: the count
+            # starts again, and the next turn (due on the clock) ends it.
+            self._this_turn = 0
+            self._next = self.clock.callLater(0, self._turn)
         if self._waiting or self._this_turn >= self.per_turn:
             self._waiting.append(work)
         else:
             self._this_turn += 1
             self._run(work)
-        if self._next is None:
-            self._next = self.clock.callLater(0, self._turn)
 
     def stop(self) -> None:
         """The server is shutting down: every end still waiting, now, and
@@ -87,13 +95,15 @@ class LostConnections:
             self._run(self._waiting.popleft())
 
     def _turn(self) -> None:
-        """A new turn: the next :data:`PER_TURN` ends that wait."""
+        """A new turn: the next :data:`PER_TURN` ends that wait, and
+        another turn only while some still wait (a loss after the last
+        begins its own, :meth:`end`)."""
         self._next = None
         self._this_turn = 0
         while self._waiting and self._this_turn < self.per_turn:
             self._this_turn += 1
             self._run(self._waiting.popleft())
-        if self._waiting or self._this_turn:
+        if self._waiting:
             self._next = self.clock.callLater(0, self._turn)
 
     def _run(self, work: Callable[[], None]) -> None:

@@ -554,8 +554,10 @@ class IRCRenderer:
         return "\n".join(irc_lines([text for text, _ in lines])).encode("utf-8")
 
     def _message_lines(self, event: SaidEvent, clocked: bool) -> bytes:
-        source, command, target, pieces, action = self.said(event, clocked)
-        if action:
+        said = self.said(event, clocked)
+        source, command, target = said.source, said.command, said.target
+        pieces = said.pieces
+        if said.action:
             pieces = [f"{X_DELIM}ACTION {piece}{X_DELIM}" for piece in pieces]
         return b"".join(build(source, command, target, piece) for piece in pieces)
 

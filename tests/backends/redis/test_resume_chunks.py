@@ -17,7 +17,7 @@ from twisted.trial import unittest
 
 from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.prelude import Script
-from chatroom.backends.redis.resume_steps import ResumeSteps
+from chatroom.backends.redis.resume_steps import Held, HeldRoom, HeldUser, ResumeSteps
 
 CHUNK = node_scripts.RESUME_CHUNK
 
@@ -46,15 +46,21 @@ class AnsweredCalls:
         return script, args
 
 
-def arguments(users: int, rooms: int) -> list[Any]:
-    """``RESUME``'s arguments for ``users`` users, each in room ``r{i %
-    rooms}``, and those rooms' rows."""
-    args: list[Any] = ["n1", 15000, "lost", users]
-    for i in range(users):
-        args += [f"u{i}", f"n1:{i}", f"U{i}", "", 1, f"r{i % rooms}"]
-    for r in range(rooms):
-        args += [f"r{r}", f"R{r}", "0", 100, "inc", "", 0, 1000]
-    return args
+HEAD = ["n1", 15000, "lost"]
+
+
+def held(users: int, rooms: int) -> Held:
+    """``users`` users, each in room ``r{i % rooms}``, and those rooms."""
+    return Held(
+        [
+            HeldUser(f"u{i}", f"n1:{i}", f"U{i}", "", [f"r{i % rooms}"])
+            for i in range(users)
+        ],
+        [
+            HeldRoom(f"r{r}", f"R{r}", "0", 100, "inc", "", 0, 1000)
+            for r in range(rooms)
+        ],
+    )
 
 
 class ChunkedResumeTests(unittest.TestCase):
@@ -65,7 +71,7 @@ class ChunkedResumeTests(unittest.TestCase):
         call, the entry it no longer holds dropped with the next page;
         the rooms' steps seat the users every chunk re-claimed there."""
         calls = AnsweredCalls()
-        resume = defer.ensureDeferred(ResumeSteps(calls).run(arguments(300, 3)))  # type: ignore[arg-type]
+        resume = defer.ensureDeferred(ResumeSteps(calls).run(HEAD, held(300, 3)))  # type: ignore[arg-type]
         for expected in (CHUNK, CHUNK, 300 - 2 * CHUNK):
             script, args = calls.waiting[0][:2]
             self.assertIs(script, node_scripts.RESUME)
@@ -112,7 +118,7 @@ class ChunkedResumeTests(unittest.TestCase):
         """A node holding no user and no room sends one ``RESUME`` (which
         registers it), then reads its index."""
         calls = AnsweredCalls()
-        resume = defer.ensureDeferred(ResumeSteps(calls).run(["n1", 15000, "lost", 0]))  # type: ignore[arg-type]
+        resume = defer.ensureDeferred(ResumeSteps(calls).run(HEAD, Held([], [])))  # type: ignore[arg-type]
         script, args = calls.answer([[], [], [], [], []])
         self.assertEqual(
             (script, args), (node_scripts.RESUME, ("n1", 15000, "lost", 0))
@@ -127,7 +133,7 @@ class ChunkedResumeTests(unittest.TestCase):
         in the index goes to ``RESUME_INDEX`` to be let go, as one whose
         session the node no longer has."""
         calls = AnsweredCalls()
-        resume = defer.ensureDeferred(ResumeSteps(calls).run(arguments(2, 1)))  # type: ignore[arg-type]
+        resume = defer.ensureDeferred(ResumeSteps(calls).run(HEAD, held(2, 1)))  # type: ignore[arg-type]
         calls.answer([[b"n1:1 killed"], [], [], [], []])
         calls.answer([[], [], [], [], [0]])
         calls.answer([b"0", [b"0", b"u0", b"1", b"u1"], [], []])

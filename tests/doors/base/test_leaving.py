@@ -26,6 +26,18 @@ from tests.support import FakeClient, local_server
 CROWD = 3 * PER_TURN + 10
 
 
+def one_turn(clock: Clock) -> None:
+    """One reactor turn on ``clock``: the calls due when it began, as the
+    reactor's ``runUntilCurrent`` runs them (a call one of them schedules
+    waits for the next turn; ``Clock.advance`` would run it too)."""
+    due = [call for call in clock.calls if call.getTime() <= clock.seconds()]
+    for call in due:
+        if call.active():
+            clock.calls.remove(call)
+            call.called = 1
+            call.func(*call.args, **call.kw)
+
+
 class CrowdLeavesTests(unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
@@ -74,6 +86,34 @@ class CrowdLeavesTests(unittest.TestCase):
         # then the beat came: it did not wait for the whole crowd.
         self.assertEqual(seen[0], CROWD - 2 * PER_TURN)
         self.clock.pump([0] * 4)
+        self.assertEqual(self.named(), 0)
+
+    def test_no_turn_is_left_due_after_the_last_batch(self) -> None:
+        """Once the turn that gives back the last of the waiting ones has
+        run (fewer than ``PER_TURN``), nothing of this is left due on the
+        clock: the node wakes for no empty turn after a crowd has left."""
+        for client in self.crowd:
+            client.lose()
+        turns = 0
+        while self.server.lost_connections.waiting:
+            one_turn(self.clock)
+            turns += 1
+        self.assertEqual(turns, 3)
+        self.assertEqual(self.named(), 0)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+
+    def test_a_later_loss_is_given_back_at_once(self) -> None:
+        """A crowd given back, a later turn's losses are given back as
+        they come, up to ``PER_TURN`` of them (the count is this turn's,
+        not the crowd's last)."""
+        for client in self.crowd[:-PER_TURN]:
+            client.lose()
+        while self.server.lost_connections.waiting:
+            one_turn(self.clock)
+        one_turn(self.clock)
+        for client in self.crowd[-PER_TURN:]:
+            client.lose()
+        self.assertEqual(self.server.lost_connections.waiting, 0)
         self.assertEqual(self.named(), 0)
 
     def test_shutdown_gives_back_those_waiting(self) -> None:
