@@ -24,6 +24,7 @@ from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.doors.web.limits import HTTPLimits
+from chatroom.net.pollcap import cap_events_per_poll
 from chatroom.redisclient.addresses import (
     RedisClusterAddress,
     SentinelAddress,
@@ -873,6 +874,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         listening.addCallback(lambda port: _serve_links(server, config, port))
     if irc is not None and not config["irc-no-sts"]:
         offer_sts(irc, listeners["irc"], config["irc-sts-duration"])
+    # A crowd's closed sockets torn down over several turns, not in one.
+    cap_events_per_poll(reactor)
     lag = ReactorLag(reactor)  # /metrics: how long turns are
     # The collector's check rides on the lag sampler's wake (one wake for both).
     collector = CollectorService(reactor, config["gc-freeze"], chores=lag.chores)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import select
 import sys
 
 from twisted.internet.testing import MemoryReactorClock
@@ -21,6 +22,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
 from chatroom.doors.irc.sts import IRCPort
 from chatroom.doors.line.protocol import LineFactory
+from chatroom.net.pollcap import EVENTS_PER_POLL, CappedPoller
 from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,
@@ -392,6 +394,19 @@ class MakeServiceTests(unittest.TestCase):
         assert isinstance(factory, LineFactory)
         self.assertIs(factory.server, service.server)
         self.assertIsNotNone(self.successResultOf(service.listener.whenListening()))
+
+    def test_epoll_reactor_takes_a_bounded_number_of_events_a_turn(self) -> None:
+        """On an epoll reactor the server takes at most EVENTS_PER_POLL
+        readiness events a poll, so a crowd's closed sockets are torn down
+        over several turns (:mod:`chatroom.net.pollcap`)."""
+        reactor = MemoryReactorClock()
+        epoll = select.epoll()
+        self.addCleanup(epoll.close)
+        reactor._poller = epoll  # type: ignore[attr-defined]
+        makeService(parse("--db", ":memory:"), reactor=reactor)
+        poller = reactor._poller  # type: ignore[attr-defined]
+        assert isinstance(poller, CappedPoller)
+        self.assertEqual((poller.poller, poller.cap), (epoll, EVENTS_PER_POLL))
 
     def test_permanent_rooms(self) -> None:
         """The --rooms rooms exist from the start."""
