@@ -57,9 +57,10 @@ HOOK = Path(__file__).resolve().parent / "room_probe_hook.py"
 
 def fill(
     code: ServerCode, rooms: int, local: int, members: int, out: Path, frames: int
-) -> tuple[int, int]:
-    """``nodea``'s RSS (KiB) empty and with ``rooms`` rooms of ``members``,
-    ``local`` of each on it (joining last)."""
+) -> tuple[dict[str, int], dict[str, int]]:
+    """What ``nodea`` holds (RSS in KiB, the allocator's blocks) empty and
+    with ``rooms`` rooms of ``members``, ``local`` of each on it (joining
+    last)."""
     options = [*SERVER_OPTIONS, "--max-rooms", "1000000"]
     cluster = Cluster(start_redis(find_redis_server() or "redis-server"))
     generator = None
@@ -80,14 +81,14 @@ def fill(
             node.wait_until(node.logged(f"node {label}: in the cluster"), "join", 60)
         pid = cluster.nodes[1].process.pid
 
-        def ask(tag: str) -> dict[str, object]:
+        def ask(tag: str) -> dict[str, int]:
             done = out.with_name(f"{out.name}.{tag}.done")
             done.unlink(missing_ok=True)
             out.with_name(out.name + ".tag").write_text(tag)
             os.kill(pid, signal.SIGUSR2)
             while not done.exists():
                 time.sleep(0.2)
-            result: dict[str, object] = json.loads(done.read_text())
+            result: dict[str, int] = json.loads(done.read_text())
             return result
 
         time.sleep(5)
@@ -114,7 +115,7 @@ def fill(
         generator.ready(1000)
         time.sleep(5)
         held = ask("held")
-        return int(str(empty["rss_kib"])), int(str(held["rss_kib"]))
+        return empty, held
     finally:
         if generator is not None:
             generator.tell("stop")
@@ -133,20 +134,27 @@ def main() -> None:
     args = parser.parse_args()
     code = ServerCode(args.python, args.root.resolve())
     os.environ["ROOM_PROBE_OUT"] = str(args.out)
-    growth = {}
+    growth: dict[int, dict[str, int]] = {}
     for local, rooms in ((1, args.rooms), (2, args.rooms // 2)):
         out = args.out.with_name(f"{args.out.name}-{local}")
         os.environ["ROOM_PROBE_OUT"] = str(out)
         empty, held = fill(code, rooms, local, args.members, out, args.tracemalloc)
-        growth[local] = held - empty
+        growth[local] = {what: held[what] - empty[what] for what in empty}
         print(
             f"{args.rooms} connections on nodea in {rooms} rooms ({local} each): "
-            f"{empty:,} -> {held:,} KiB RSS",
+            f"{empty['rss_kib']:,} -> {held['rss_kib']:,} KiB RSS, "
+            f"{empty['blocks']:,} -> {held['blocks']:,} blocks",
             flush=True,
         )
-    per_room = (growth[1] - growth[2]) / (args.rooms - args.rooms // 2)
-    per_connection = (growth[2] - per_room * (args.rooms // 2)) / args.rooms
-    print(f"per room {per_room:.2f} KiB, per connection {per_connection:.2f} KiB")
+    differing = args.rooms - args.rooms // 2
+    for what, unit in (("rss_kib", "KiB"), ("blocks", "blocks")):
+        per_room = (growth[1][what] - growth[2][what]) / differing
+        rest = growth[2][what] - per_room * (args.rooms // 2)
+        print(
+            f"per room {per_room:.2f} {unit}, per connection "
+            f"{rest / args.rooms:.2f} {unit}",
+            flush=True,
+        )
     if args.tracemalloc:
         snapshots = [
             tracemalloc.Snapshot.load(

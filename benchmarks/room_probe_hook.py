@@ -29,8 +29,10 @@ def _dump(signum: int, frame: object) -> None:
         result["blocks"] = sys.getallocatedblocks()
         if tracemalloc.is_tracing():
             tracemalloc.take_snapshot().dump(f"{out}.{tag}.snap")
-    with open(f"{out}.{tag}.done", "w") as f:
+    # Whole or not there: the probe reads it as soon as it exists.
+    with open(f"{out}.{tag}.part", "w") as f:
         json.dump(result, f)
+    os.replace(f"{out}.{tag}.part", f"{out}.{tag}.done")
 
 
 signal.signal(signal.SIGUSR2, _dump)

@@ -115,7 +115,7 @@ def leaving_of(seating: RedisSeating) -> LeavingFacts:
         seating.exists,
         seating.about(),
         seating.firsts,
-        seating.present,
+        frozenset(seating.present),
         seating.quiet,
     )
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
+from sys import intern
 from typing import Any
 
 from twisted.internet import defer
@@ -266,7 +267,7 @@ class NodeRoom:
         ``member`` (name key ``u``): in the room, quiet if it joined so."""
         known = self.seated or RedisSeating(self.key, name=self.name)
         quiet = frozenset({u}) if member in self.quiet else NO_KEYS
-        return replace(known, quiet=quiet, present=frozenset({u}))
+        return replace(known, quiet=quiet, present=(u,))
 
     def deliver(self, seq: int, data: bytes) -> Event | None:
         """One entry from the room's channel, decoded once, to every member
@@ -502,6 +503,9 @@ class NodeRooms:
         """Room ``key`` here, subscribing to its channel if it is new."""
         room = self.rooms.get(key)
         if room is None:
+            # Interned, as its seating's and its list entry's are: one string
+            # each for the three (a node keeps them for most rooms it has).
+            key, name = intern(key), intern(name)
             channel = self.channel_of(key)
             room = NodeRoom(key, name, channel, self.news, self._kicked_by)
             self.rooms[key] = room

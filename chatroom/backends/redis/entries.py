@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack, suppress
 from functools import partial
+from sys import intern
 from typing import Any, NoReturn
 
 from twisted.internet import defer
@@ -210,7 +211,7 @@ class RedisEntries:
                 room.name = view.room
             view.room = room.name  # the one string its members' seats share
             if not room.incarnation:
-                room.incarnation = read[2].decode()
+                room.incarnation = intern(read[2].decode())  # its seating's
             if view.joiner_quiet:
                 room.hush(member)
             # The core shows the member its join reply before it returns, so

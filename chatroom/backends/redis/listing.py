@@ -57,6 +57,7 @@ and clearing it would leave a room made but never listed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from sys import intern
 from typing import Any
 
 from twisted.internet import defer, task
@@ -296,7 +297,7 @@ class RedisListing:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
             for row in await self._rows_of(sorted(named)):
-                self._keep(rows, row[0].decode(), row)
+                self._keep(rows, intern(row[0].decode()), row)
 
     def _keep(self, rows: dict[str, Kept], key: str, row: Row) -> None:
         """Room ``key``'s row as read (gone: only its key), in ``rows``
@@ -321,7 +322,7 @@ class RedisListing:
             if reply[0] < 0:
                 return None
             self._version = reply[0]
-            changed.update((row[0].decode(), row) for row in reply[1:])
+            changed.update((intern(row[0].decode()), row) for row in reply[1:])
             if len(reply) - 1 < ROOMS_A_CALL:
                 break
         before = {key: rows[key] for key in changed if key in rows}
@@ -340,7 +341,7 @@ class RedisListing:
             else:
                 self._keep(rows, key, row)
         for row in await self._rows_of(unknown) if unknown else ():
-            self._keep(rows, row[0].decode(), row)
+            self._keep(rows, intern(row[0].decode()), row)
         self._tell(before, rows, changed)
         return rows
 
@@ -365,12 +366,12 @@ class RedisListing:
             self._named = set()
             await self.calls.subscribe(self.channel)
         version, *listed = await self.calls.eval(LISTED_KEYS, CHANGES_KEPT)
-        keys = [key.decode() for key in listed]
+        keys = [intern(key.decode()) for key in listed]
         rows: dict[str, Row] = {}
         gone = []
         for row in await self._rows_of(keys):
             if len(row) > 1:
-                rows[row[0].decode()] = row
+                rows[intern(row[0].decode())] = row
             else:
                 gone.append(row[0])
         await together(self.calls.eval(UNLIST_GONE, key) for key in gone)

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from sys import intern
 from typing import Any
 
 from chatroom.core.backend import FactsChangedError
@@ -39,7 +40,7 @@ from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]
 
-#: No user keys: the quiet and present of most seatings, one shared set
+#: No user keys: the quiet of most seatings, one shared set
 #: (an empty frozenset made for each would cost 216 bytes).
 NO_KEYS: frozenset[str] = frozenset()
 
@@ -64,11 +65,16 @@ class RedisSeating:
     #: Named at start-up; kept by its policy (``keep``).
     permanent: bool = False
     keep: bool = False
-    #: Its first members in arrival order (one more than those asked about).
-    firsts: tuple[Heir, ...] = ()
-    #: Of the users asked about, those quiet, and those in the room.
+    #: Its first members in arrival order (one more than those asked
+    #: about), each its key and its name (one string when the same):
+    #: strings in one tuple, not :class:`Heir` objects, kept for every
+    #: room a node has members in (:attr:`firsts` makes those on demand).
+    first_members: tuple[str, ...] = ()
+    #: Of the users asked about, those quiet, and those in the room (a
+    #: tuple: one user's frozenset costs 216 bytes, its tuple 48, and
+    #: a node keeps its joiner's for each room it has one member in).
     quiet: frozenset[str] = NO_KEYS
-    present: frozenset[str] = NO_KEYS
+    present: tuple[str, ...] = ()
     #: It waits for its members (its node went) until then (ms; 0: it does not).
     waits_until: int = 0
     #: Its account's longest-present member, when its account owns it and
@@ -82,6 +88,12 @@ class RedisSeating:
     policy: RoomPolicy = NO_POLICY
     #: Its newest event id (None: not known).
     newest: int | None = None
+
+    @property
+    def firsts(self) -> tuple[Heir, ...]:
+        """Its first members in arrival order, as the core decides on them."""
+        flat = self.first_members
+        return tuple(Heir(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
     def about(self, *keys: str) -> Seating:
         """The core's facts for a decision about ``keys``."""
@@ -103,26 +115,33 @@ class RedisSeating:
 
 
 def seated(row: list[Any]) -> RedisSeating:
-    """A ``seating`` row of a script's reply."""
-    key = row[0].decode()
+    """A ``seating`` row of a script's reply.
+
+    The room's key, name and incarnation are interned: the node's room,
+    its list entry and its seating then share one string each (a node
+    keeps all three for most rooms it has a member in), and its owner
+    is its first member's key when the same."""
+    key = intern(row[0].decode())
     if len(row) == 1:
         return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, permanent = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
     capacity, restricted, version, policy, newest, keep = row[13:19]
+    flat = _first_members(firsts)
+    owner_key = owner.decode()
     return RedisSeating(
         key=key,
-        name=key if name == row[0] else name.decode(),  # one string if the same
-        incarnation=incarnation.decode(),
+        name=key if name == row[0] else intern(name.decode()),
+        incarnation=intern(incarnation.decode()),
         members=int(members),
-        owner=owner.decode(),
+        owner=next((k for k in flat[::2] if k == owner_key), owner_key),
         owner_here=int(here) == 1,
         owner_account=account.decode(),
         permanent=int(permanent) == 1,
         keep=int(keep) == 1,
-        firsts=tuple(_heir(firsts[i], firsts[i + 1]) for i in range(0, len(firsts), 2)),
+        first_members=flat,
         quiet=_keys(quiet),
-        present=_keys(present),
+        present=tuple(k.decode() for k in present) if present else (),
         waits_until=int(waits or 0),
         claimant=claimant.decode(),
         capacity=int(capacity),
@@ -133,11 +152,15 @@ def seated(row: list[Any]) -> RedisSeating:
     )
 
 
-def _heir(key: bytes, name: bytes) -> Heir:
-    """A first member of a reply: one string for its key and name when
-    they are the same (a name typed in lower case)."""
-    text = key.decode()
-    return Heir(text, text if name == key else name.decode())
+def _first_members(flat: Sequence[bytes]) -> tuple[str, ...]:
+    """A reply's first members (``key, name, ...``) as strings: one string
+    for a key and its name when they are the same (a name typed in lower
+    case)."""
+    texts: list[str] = []
+    for i in range(0, len(flat), 2):
+        key = flat[i].decode()
+        texts += (key, key if flat[i + 1] == flat[i] else flat[i + 1].decode())
+    return tuple(texts)
 
 
 def _keys(flat: Sequence[bytes]) -> frozenset[str]:

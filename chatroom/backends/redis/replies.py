@@ -15,6 +15,7 @@ the steps it takes.
 from __future__ import annotations
 
 from dataclasses import replace
+from sys import intern
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
@@ -50,7 +51,11 @@ def listed_room(row: list[Any]) -> ListedRoom:
     """A room's lobby entry from a row of the ``LISTED_ROOM`` script."""
     _key, name, members, capacity, topic, _created, secret = row
     return ListedRoom(
-        name.decode(), int(members), int(capacity), topic.decode(), secret == b"1"
+        intern(name.decode()),
+        int(members),
+        int(capacity),
+        topic.decode(),
+        secret == b"1",
     )
 
 
