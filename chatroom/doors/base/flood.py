@@ -95,6 +95,18 @@ class FloodGate:
         missing = 1.0 - min(rules.full, self._tokens + elapsed * rules.rate)
         return max(0.0, missing / rules.rate)
 
+    def at_rest(self) -> bool:
+        """Whether it is as a new gate would be (a full bucket, no line
+        held, nothing told): its connection may let it go, and make a new
+        one for its next line."""
+        if self.held is not None or self.told or self._timer is not None:
+            return False
+        rules = self.rules
+        if rules.rate <= 0:
+            return True
+        elapsed = rules.clock.seconds() - self._last
+        return self._tokens + elapsed * rules.rate >= rules.full
+
     def too_much(self, lines: int, size: int) -> bool:
         """Whether a backlog of ``lines`` (``size`` bytes) means excess flood."""
         return lines > self.rules.max_backlog or size > MAX_BACKLOG_BYTES
