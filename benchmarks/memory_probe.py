@@ -203,7 +203,11 @@ def _server(
             group = "traceback" if frames > 1 else "lineno"
             stats = after.compare_to(before["snapshot"], group)
             traced = sum(stat.size_diff for stat in stats) / measured
-            print(f"traced: {traced:.0f} bytes per client; the largest:")
+            blocks = sum(stat.count_diff for stat in stats) / measured
+            print(
+                f"traced: {traced:.0f} bytes, {blocks:.2f} blocks per client;"
+                " the largest:"
+            )
             for stat in stats[:top]:
                 where = " < ".join(
                     f"{frame.filename}:{frame.lineno}"
