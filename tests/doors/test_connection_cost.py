@@ -7,9 +7,9 @@ lets it sit silent through a ping, which each client answers, and counts
 what the crowd holds then with ``tracemalloc``. The transports are test
 ones (their buffers are counted too), so the bounds are not the figures a
 real node shows (``benchmarks/memory_probe.py``); they catch a connection
-that keeps something per client it no longer needs (a flood gate at rest,
-a WebSocket's ``101``, a bound method where its object would do). Each
-test then checks that the crowd still hears the room.
+that keeps something per client it no longer needs (a flood gate with no
+line waiting, a WebSocket's ``101``, a bound method where its object
+would do). Each test then checks that the crowd still hears the room.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class ConnectionCostTests(unittest.TestCase):
     def test_an_idle_line_client_holds_under_3240_bytes(self) -> None:
         """A line client (its protocol, connection, session, seat, output
         queue, deadline and test transport, about 3,180 bytes here): no
-        flood gate once at rest (a keepalive is not flood-controlled)."""
+        flood gate, and its bucket, full again, the shared one."""
 
         def connect(n: int) -> FakeClient:
             client = FakeClient(self.server)
@@ -115,10 +115,10 @@ class ConnectionCostTests(unittest.TestCase):
 
         self.assertLess(self.per_client(connect, "PONG x"), 3240)
 
-    def test_an_idle_irc_client_holds_under_3_5_kib(self) -> None:
-        """An IRC client answering ``PING`` (about 3,520 bytes here): its
-        ``PONG`` goes through flood control, as every IRC line does, so
-        its gate is made again (about 100 bytes) until the next idle check."""
+    def test_an_idle_irc_client_holds_under_3480_bytes(self) -> None:
+        """An IRC client answering ``PING`` (about 3,440 bytes here): its
+        ``PONG`` goes through flood control, as every IRC line does, and
+        leaves its bucket one float, no gate (about 100 bytes)."""
         door = IRCFactory(self.server)
 
         def connect(n: int) -> IRCClient:
@@ -126,13 +126,13 @@ class ConnectionCostTests(unittest.TestCase):
             client.send(f"NICK user{n}", f"USER u{n} 0 * :U", "JOIN #tea")
             return client
 
-        self.assertLess(self.per_client(connect, "PONG :x"), 3584)
+        self.assertLess(self.per_client(connect, "PONG :x"), 3480)
 
     def test_an_idle_web_client_holds_under_3600_bytes(self) -> None:
         """A ``/ws`` client (about 3,510 bytes here): what a line client
         holds, and its channel and WebSocket; not its handshake's ``101``,
         nor a bound method for the channel's bound on an unfinished
-        message, nor a flood gate at rest."""
+        message, nor a flood gate."""
         site = build_site(self.server)
 
         def connect(n: int) -> WebClient:

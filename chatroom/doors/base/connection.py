@@ -45,7 +45,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
-from chatroom.doors.base.flood import FloodGate
+from chatroom.doors.base.flood import FULL, FloodGate
 from chatroom.doors.base.hub import DoorHub, Screening
 from chatroom.doors.base.sendq import SendQueue, Transport
 
@@ -186,10 +186,11 @@ class Connection:
         #: (:meth:`_stop`).
         self.closing = False
         self._close_reason: str | None = None
-        #: The flood gate, made by the first line it must time (never
-        #: with ``--rate 0``) and let go once it is back to a new gate's
-        #: state (:meth:`_check_idle`): an idle connection holds none.
-        self._flood: FloodGate | None = None
+        #: Flood control: the token bucket alone (the time it is full
+        #: again) while no line waits, else the gate holding the line,
+        #: until it has caught up (:meth:`_release_held`): an idle
+        #: connection holds one float, and none before its first line.
+        self._flood: FloodGate | float = FULL
         self._last_heard = server.clock.seconds()
         #: The pending entry in the server's Deadlines, and the time the
         #: connection's one deadline is really for (later, if it was
@@ -372,7 +373,7 @@ class Connection:
         self._tcp.abortConnection()
 
     def _cancel_timers(self) -> None:
-        if self._flood is not None:
+        if isinstance(self._flood, FloodGate):
             self._flood.cancel()
         if self._timer is not None:
             self.server.deadlines.cancel(self._timer)
@@ -404,18 +405,20 @@ class Connection:
     def read(self) -> None:
         """After a read: keepalives are answered even while lines wait."""
         gate = self._flood
-        if gate is not None and gate.held is not None:  # read although slowed
-            self.door.answer_waiting_keepalives()  # (TLS, say)
+        if isinstance(gate, FloodGate) and gate.held is not None:
+            self.door.answer_waiting_keepalives()  # read although slowed (TLS)
 
     def admit(self, text: str) -> None:
         """Run a decoded line now, or hold it if it is over the flood limit."""
         gate = self._flood
-        if gate is None:
+        if isinstance(gate, float):  # no line waits: the bucket alone
             rules = self.server.flood_rules
-            if rules.rate <= 0:  # no limit: no gate to keep
+            taken = rules.take(gate)
+            if taken is not None:
+                self._flood = taken
                 self.door.dispatch(text)
                 return
-            gate = self._flood = FloodGate(rules)
+            gate = self._flood = FloodGate(rules, gate)
         if not gate.admit():
             self._slow_down(gate, text)
             return
@@ -446,8 +449,11 @@ class Connection:
             return
         if not self.door.dispatch(text):
             self.door.resumeProducing()
-        if self._flood is not None:
-            self._flood.caught_up()
+        gate = self._flood
+        if isinstance(gate, FloodGate):
+            gate.caught_up()
+            if gate.at_rest():  # caught up: the bucket is all there is to keep
+                self._flood = gate.full_at
 
     def run(
         self,
@@ -526,7 +532,7 @@ class Connection:
 
     def _done_waiting(self, result: object) -> None:
         gate = self._flood
-        if not self.closing and (gate is None or gate.held is None):
+        if not self.closing and (isinstance(gate, float) or gate.held is None):
             self.door.resumeProducing()
 
     # -- one deadline: login, idle, ping ----------------------------------------
@@ -583,13 +589,12 @@ class Connection:
     def _check_idle(self, now: float) -> None:
         """Ping a client that has been silent for ``--ping-interval`` seconds.
 
-        Its flood gate, if back to a new one's state (it is, unless a
-        burst of more than ``--rate`` times the interval is still being
-        paid for), is let go here: the next line makes a new one.
+        A bucket full again by now is let go for the shared :data:`FULL`
+        (the same bucket): an idle line client keeps no float of its own.
         """
-        gate = self._flood
-        if gate is not None and gate.at_rest():
-            self._flood = None
+        bucket = self._flood
+        if isinstance(bucket, float) and bucket <= now:
+            self._flood = FULL
         if now - self._last_heard < self.config.ping_interval:
             self._set_idle_check(self._last_heard)
             return
