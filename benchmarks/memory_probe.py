@@ -135,7 +135,9 @@ def _types() -> collections.Counter[str]:
     )
 
 
-def _server(total: int, top: int, door: str, redis: str | None = None) -> None:
+def _server(
+    total: int, top: int, door: str, redis: str | None = None, frames: int = 1
+) -> None:
     sys.path.insert(0, os.getcwd())
     from twisted.internet import reactor, task
     from twisted.logger import globalLogBeginner
@@ -184,7 +186,7 @@ def _server(total: int, top: int, door: str, redis: str | None = None) -> None:
         if not before and (signals / "warm").exists():
             gc.collect()
             before.update(types=_types())
-            tracemalloc.start(1)
+            tracemalloc.start(frames)
             before["snapshot"] = tracemalloc.take_snapshot()
             (signals / "go").touch()
         elif before and (signals / "done").exists() and "done" not in before:
@@ -198,15 +200,22 @@ def _server(total: int, top: int, door: str, redis: str | None = None) -> None:
                 if count < measured // 2:
                     break
                 print(f"  {count / measured:5.2f} {name}")
-            stats = after.compare_to(before["snapshot"], "lineno")
+            group = "traceback" if frames > 1 else "lineno"
+            stats = after.compare_to(before["snapshot"], group)
             traced = sum(stat.size_diff for stat in stats) / measured
-            print(f"traced: {traced:.0f} bytes per client; the largest:")
+            blocks = sum(stat.count_diff for stat in stats) / measured
+            print(
+                f"traced: {traced:.0f} bytes, {blocks:.2f} blocks per client;"
+                " the largest:"
+            )
             for stat in stats[:top]:
-                frame = stat.traceback[0]
+                where = " < ".join(
+                    f"{frame.filename}:{frame.lineno}"
+                    for frame in reversed(stat.traceback)
+                )
                 print(
                     f"  {stat.size_diff / measured:6.1f} B"
-                    f" {stat.count_diff / measured:5.2f} blocks"
-                    f"  {frame.filename}:{frame.lineno}"
+                    f" {stat.count_diff / measured:5.2f} blocks  {where}"
                 )
             (signals / "stop").touch()
             clients[0].wait()
@@ -224,13 +233,19 @@ def main() -> None:
     parser.add_argument(
         "--redis", help="a node of a cluster on this Redis (URL) instead of a server"
     )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        default=1,
+        help="group the bytes by this many frames of the allocating stack",
+    )
     parser.add_argument("--client", nargs=3, metavar=("PORT", "TOTAL", "DIR"))
     args = parser.parse_args()
     if args.client:
         port, total, signals = args.client
         asyncio.run(_clients(int(port), int(total), Path(signals), args.door))
     else:
-        _server(args.clients, args.top, args.door, args.redis)
+        _server(args.clients, args.top, args.door, args.redis, args.frames)
 
 
 if __name__ == "__main__":

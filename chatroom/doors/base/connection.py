@@ -45,7 +45,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
-from chatroom.doors.base.flood import FloodGate
+from chatroom.doors.base.flood import FULL, FloodGate
 from chatroom.doors.base.hub import DoorHub, Screening
 from chatroom.doors.base.sendq import SendQueue, Transport
 
@@ -186,7 +186,11 @@ class Connection:
         #: (:meth:`_stop`).
         self.closing = False
         self._close_reason: str | None = None
-        self._flood = FloodGate(server.flood_rules)
+        #: Flood control: the token bucket alone (the time it is full
+        #: again) while no line waits, else the gate holding the line,
+        #: until it has caught up (:meth:`_release_held`): an idle
+        #: connection holds one float, and none before its first line.
+        self._flood: FloodGate | float = FULL
         self._last_heard = server.clock.seconds()
         #: The pending entry in the server's Deadlines, and the time the
         #: connection's one deadline is really for (later, if it was
@@ -227,10 +231,13 @@ class Connection:
             self.server.flusher,
         )
         # What the transport's protocol sends first (a WebSocket's 101):
-        # queued ahead of the greeting, the two in one send().
+        # queued ahead of the greeting, the two in one send(). Queued, it
+        # is the queue's: the transport lets it go (else each web client
+        # would keep its 101, about 160 bytes, for as long as it stays).
         preface = getattr(transport, "preface", b"")
         if preface:
             self.send_queue.write(preface)
+            cast(Any, transport).preface = b""
         self.host = getattr(self._tcp.getPeer(), "host", "")
         door = self.door
         self.server.opened(door)
@@ -366,7 +373,8 @@ class Connection:
         self._tcp.abortConnection()
 
     def _cancel_timers(self) -> None:
-        self._flood.cancel()
+        if isinstance(self._flood, FloodGate):
+            self._flood.cancel()
         if self._timer is not None:
             self.server.deadlines.cancel(self._timer)
             self._timer = None
@@ -396,17 +404,27 @@ class Connection:
 
     def read(self) -> None:
         """After a read: keepalives are answered even while lines wait."""
-        if self._flood.held is not None:  # read although slowed (TLS, say)
-            self.door.answer_waiting_keepalives()
+        gate = self._flood
+        if isinstance(gate, FloodGate) and gate.held is not None:
+            self.door.answer_waiting_keepalives()  # read although slowed (TLS)
 
     def admit(self, text: str) -> None:
         """Run a decoded line now, or hold it if it is over the flood limit."""
-        if not self._flood.admit():
-            self._slow_down(text)
+        gate = self._flood
+        if isinstance(gate, float):  # no line waits: the bucket alone
+            rules = self.server.flood_rules
+            taken = rules.take(gate)
+            if taken is not None:
+                self._flood = taken
+                self.door.dispatch(text)
+                return
+            gate = self._flood = FloodGate(rules, gate)
+        if not gate.admit():
+            self._slow_down(gate, text)
             return
         self.door.dispatch(text)
 
-    def _slow_down(self, text: str) -> None:
+    def _slow_down(self, gate: FloodGate, text: str) -> None:
         """Past the flood limit: hold this line and the rest until their turn.
 
         Reading stops meanwhile (``pauseProducing``), so the server keeps
@@ -417,13 +435,13 @@ class Connection:
         door.pauseProducing()
         door.answer_waiting_keepalives()
         waiting = door.unprocessed()
-        if self._flood.too_much(waiting.count(b"\n") + 1, len(waiting)):
+        if gate.too_much(waiting.count(b"\n") + 1, len(waiting)):
             self.close(*self.door.excess_flood)
             return
-        if not self._flood.told:
-            self._flood.told = True
+        if not gate.told:
+            gate.told = True
             door.slowed()
-        self._flood.hold(text, self._release_held)
+        gate.hold(text, self._release_held)
 
     def _release_held(self, text: str) -> None:
         """The held line's turn: run it, then let the lines after it follow."""
@@ -431,7 +449,11 @@ class Connection:
             return
         if not self.door.dispatch(text):
             self.door.resumeProducing()
-        self._flood.caught_up()
+        gate = self._flood
+        if isinstance(gate, FloodGate):
+            gate.caught_up()
+            if gate.at_rest():  # caught up: the bucket is all there is to keep
+                self._flood = gate.full_at
 
     def run(
         self,
@@ -509,7 +531,8 @@ class Connection:
         self._done_waiting(result)
 
     def _done_waiting(self, result: object) -> None:
-        if not self.closing and self._flood.held is None:
+        gate = self._flood
+        if not self.closing and (isinstance(gate, float) or gate.held is None):
             self.door.resumeProducing()
 
     # -- one deadline: login, idle, ping ----------------------------------------
@@ -564,7 +587,14 @@ class Connection:
         self._set_timer(since + interval + interval * PING_SPREAD * random(), IDLE)
 
     def _check_idle(self, now: float) -> None:
-        """Ping a client that has been silent for ``--ping-interval`` seconds."""
+        """Ping a client that has been silent for ``--ping-interval`` seconds.
+
+        A bucket full again by now is let go for the shared :data:`FULL`
+        (the same bucket): an idle line client keeps no float of its own.
+        """
+        bucket = self._flood
+        if isinstance(bucket, float) and bucket <= now:
+            self._flood = FULL
         if now - self._last_heard < self.config.ping_interval:
             self._set_idle_check(self._last_heard)
             return

@@ -43,30 +43,65 @@ class FloodRules:
         self.update(config)
 
     def update(self, config: ServerConfig) -> None:
-        """The limits of ``config`` from now on, for every gate sharing
-        these rules (a reload: connections keep their gates and buckets)."""
+        """The limits of ``config`` from now on, for every bucket kept by
+        these rules (a reload: connections keep their buckets, each as
+        the time it is full again)."""
         self.config = config
         self.rate = config.rate
-        #: A full bucket's tokens (one float, shared by every new gate).
+        #: A full bucket's tokens.
         self.full = float(max(1, config.burst))
         self.max_backlog = config.max_backlog
 
+    def take(self, full_at: float) -> float | None:
+        """A line's token from the bucket that is full again at ``full_at``
+        (a time on the clock; any time past: full): the bucket after it,
+        or None if it has no token now (it is then unchanged)."""
+        rate = self.rate
+        if rate <= 0:
+            return full_at
+        now = self.clock.seconds()
+        if full_at <= now:
+            return now + 1.0 / rate
+        if self.full - (full_at - now) * rate >= 1.0:
+            return full_at + 1.0 / rate
+        return None
+
+    def wait(self, full_at: float) -> float:
+        """Seconds until :meth:`take` will next give a token (0 if it would now)."""
+        rate = self.rate
+        if rate <= 0:
+            return 0.0
+        ahead = full_at - self.clock.seconds()
+        if ahead <= 0:
+            return 0.0
+        return max(0.0, (1.0 - (self.full - ahead * rate)) / rate)
+
+
+#: A bucket full since the clock began: every connection's to start with
+#: (one float shared by all).
+FULL = 0.0
+
 
 class FloodGate:
-    """One connection's token bucket, and the line waiting for a token.
+    """A line waiting for a token, and the bucket it waits on.
 
     The bucket holds up to ``--burst`` tokens, refills at ``--rate`` tokens
-    a second, and every line takes one. It is refilled lazily, when a line
-    asks (no timer, O(1) per line), from the injected clock, so tests
-    advance time instead of sleeping.
+    a second, and every line takes one. It is one float, the time it is
+    full again (the tokens are ``--burst`` less ``--rate`` times the
+    seconds until then), worked out when a line asks (no timer, O(1) per
+    line) from the injected clock, so tests advance time instead of
+    sleeping. A connection keeps just that float while no line of its
+    waits (:mod:`chatroom.doors.base.connection`), and a gate only while
+    one does and until it has caught up: an idle connection holds no
+    gate, and its bucket is one float (none before its first line).
     """
 
-    __slots__ = ("_last", "_timer", "_tokens", "held", "rules", "told")
+    __slots__ = ("_timer", "full_at", "held", "rules", "told")
 
-    def __init__(self, rules: FloodRules) -> None:
+    def __init__(self, rules: FloodRules, full_at: float = FULL) -> None:
         self.rules = rules
-        self._tokens = rules.full
-        self._last = rules.clock.seconds()
+        #: The bucket: the time it is full again.
+        self.full_at = full_at
         self.held: str | None = None
         #: The client has been told it is being slowed, since it last caught up.
         self.told = False
@@ -74,26 +109,19 @@ class FloodGate:
 
     def admit(self) -> bool:
         """Take a token for a line; False means the line must wait."""
-        rules = self.rules
-        if rules.rate <= 0:
-            return True
-        now = rules.clock.seconds()
-        tokens = min(rules.full, self._tokens + (now - self._last) * rules.rate)
-        self._last = now
-        if tokens >= 1.0:
-            self._tokens = tokens - 1.0
-            return True
-        self._tokens = tokens
-        return False
+        taken = self.rules.take(self.full_at)
+        if taken is None:
+            return False
+        self.full_at = taken
+        return True
 
     def wait(self) -> float:
         """Seconds until :meth:`admit` will next say yes (0 if it would now)."""
-        rules = self.rules
-        if rules.rate <= 0:
-            return 0.0
-        elapsed = rules.clock.seconds() - self._last
-        missing = 1.0 - min(rules.full, self._tokens + elapsed * rules.rate)
-        return max(0.0, missing / rules.rate)
+        return self.rules.wait(self.full_at)
+
+    def at_rest(self) -> bool:
+        """Nothing held, timed or told: the bucket alone is its state."""
+        return self.held is None and not self.told and self._timer is None
 
     def too_much(self, lines: int, size: int) -> bool:
         """Whether a backlog of ``lines`` (``size`` bytes) means excess flood."""

@@ -46,7 +46,11 @@ from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.mailbox import mail_links
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.oidc import oidc_pages
-from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
+from chatroom.doors.web.socket import (
+    LineWebSocketFactory,
+    OriginCheckedResource,
+    Unterminated,
+)
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
 from chatroom.doors.web.wirescript import wire_script
 
@@ -297,16 +301,19 @@ class LimitedChannel(ProtocolWrapper):
     it closes, or until it becomes a WebSocket session, which is admitted
     as a chat connection of its own (:meth:`hand_over`).
 
-    Once a WebSocket session :meth:`watch` es it, the bytes received since
-    the session last got a whole message are counted; past ``limit`` the
-    session is told (``on_exceeded``: it closes), and nothing more is read.
+    Once a WebSocket session's door protocol :meth:`watch` es it, the bytes
+    received since the session last got a whole message are counted; past
+    the protocol's ``max_unterminated`` it is told (``unterminatedLine``:
+    it closes), and nothing more is read.
     Ordinary HTTP requests are bounded by
     :class:`~chatroom.doors.web.channel.BoundedChannel`.
     """
 
     # In slots, not the instance dictionary ProtocolWrapper gives it: the
-    # watch's three, set after the upgrade, would make that grow (464 bytes).
-    __slots__ = ("host", "limit", "on_exceeded", "unframed")
+    # watch's two, set after the upgrade, would make that grow (464 bytes).
+    # The watcher is kept, not its bound ``unterminatedLine`` and its limit:
+    # a bound method is an object of 64 bytes per connection.
+    __slots__ = ("host", "unframed", "watcher")
     refused = False
     factory: AdmittingFactory
     #: As every admitted connection: its door, and no user name (it has none).
@@ -316,8 +323,8 @@ class LimitedChannel(ProtocolWrapper):
     def __init__(self, factory: Any, wrapped: Protocol) -> None:
         super().__init__(factory, wrapped)
         self.host = ""
-        self.limit = self.unframed = 0
-        self.on_exceeded: Callable[[], None] | None = None
+        self.unframed = 0
+        self.watcher: Unterminated | None = None
 
     def makeConnection(self, transport: ITransport) -> None:
         self.host = getattr(transport.getPeer(), "host", "")
@@ -369,8 +376,10 @@ class LimitedChannel(ProtocolWrapper):
         self.factory.server.forget(self, self.host)
         super().connectionLost(reason)
 
-    def watch(self, limit: int, on_exceeded: Callable[[], None]) -> None:
-        self.limit, self.on_exceeded, self.unframed = limit, on_exceeded, 0
+    def watch(self, watcher: Unterminated) -> None:
+        """Bound the WebSocket's unfinished message by ``watcher``'s
+        ``max_unterminated``, and tell it past that."""
+        self.watcher, self.unframed = watcher, 0
 
     def received_message(self) -> None:
         self.unframed = 0
@@ -378,9 +387,16 @@ class LimitedChannel(ProtocolWrapper):
     def dataReceived(self, data: bytes) -> None:
         if self.refused:
             return
-        if self.limit and self.unframed > self.limit:
+        if self._over():
             return  # over the limit and closing: read no more
         self.unframed += len(data)
         super().dataReceived(data)
-        if self.limit and self.unframed > self.limit and self.on_exceeded:
-            self.on_exceeded()
+        if self._over():
+            assert self.watcher is not None
+            self.watcher.unterminatedLine()
+
+    def _over(self) -> bool:
+        """Past the watcher's bound on an unfinished message (0: none)."""
+        watcher = self.watcher
+        limit = 0 if watcher is None else watcher.max_unterminated
+        return bool(limit) and self.unframed > limit

@@ -124,7 +124,8 @@ class FramedStream:
 
     def __init__(self, websocket: Any, preface: bytes = b"") -> None:
         """``preface``: the handshake's ``101``, which the session's send
-        queue sends ahead of its greeting, in the same ``send()``
+        queue sends ahead of its greeting, in the same ``send()``, and
+        empties here once it has queued it
         (:meth:`chatroom.doors.base.connection.Connection.made`)."""
         self.websocket = websocket  # the wire protocol (its DoorWebSocket)
         self.raw = websocket.transport
@@ -323,7 +324,7 @@ class DoorWebSocket(Generic[D]):
             hand_over()
         chat = self.chat = self.open_door(accepted)
         if self.channel is not None and hasattr(self.channel, "watch"):
-            self.channel.watch(chat.max_unterminated, chat.unterminatedLine)
+            self.channel.watch(chat)
 
     def connectionLost(self, reason: Failure) -> None:
         if self.chat is not None:
