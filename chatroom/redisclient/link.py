@@ -307,7 +307,9 @@ class SubscriberProtocol(
         any other reply (a subscription's answer) takes them as before.
         Without hiredis (PyPy) txredisapi's own parser reads as it does.
         Either way the read counts on the link's hearing
-        (:class:`CountsReads`): a room's messages say its Redis answers."""
+        (:class:`CountsReads`): a room's messages say its Redis answers;
+        and with the link's ``hold``, a read soon after another holds the
+        next (:meth:`_hold_reads`)."""
         reader = getattr(self, "_reader", None)
         if reader is None:
             super().dataReceived(data)
