@@ -5,7 +5,8 @@ members in the room pays.
 Run from a checkout (Debian's ``redis-server`` on the PATH)::
 
     .venv/bin/python benchmarks/join_fanout.py [--tree DIR] [--rooms 300] \
-        [--events 20000] [--rate 1000] [--py-spy PATH --profile FILE]
+        [--events 20000] [--rate 1000] [--py-spy PATH --profile FILE] \
+        [--node-args '--subscriber-hold 5']
 
 It starts ``redis-server`` and one node of ``--tree``'s chatroom (this
 checkout by default: give another revision's tree to compare, in the
@@ -32,7 +33,11 @@ with its count). With ``--calls`` the node counts its Python function
 calls over the publishing (``cProfile``, started and stopped by signal:
 ``benchmarks/node_calls``), and the script prints them per event, the
 reactor's wakes (its ``epoll`` polls) per event, and the functions called
-most. The CPU depends on the machine's load: say it
+most. It also prints how long a join took from its publishing to its
+member's read (``latency_ms``: this script reads at most every 2 ms while
+it publishes, so compare runs rather than read it alone). ``--node-args``
+gives the node more options (``'--subscriber-hold 5'``: its reads of
+Redis held, docs/scaling.md). The CPU depends on the machine's load: say it
 (``uptime``) beside the figure, and compare trees in the same session.
 """
 
@@ -43,6 +48,7 @@ import base64
 import os
 import pstats
 import selectors
+import shlex
 import signal
 import socket
 import subprocess
@@ -106,6 +112,8 @@ class Client:
         self.count = 0
         self.bytes = 0
         self.lines = 0
+        #: When each join counted came (monotonic), in the order they came.
+        self.arrivals: list[float] = []
         self._tail = b""
         if door == "ws":
             key = base64.b64encode(os.urandom(16)).decode()
@@ -144,7 +152,10 @@ class Client:
             self.bytes += len(chunk)
             # A mark may be cut between two reads: count over the seam.
             seam = self._tail + chunk
-            self.count += seam.count(MARK) - self._tail.count(MARK)
+            came = seam.count(MARK) - self._tail.count(MARK)
+            self.count += came
+            if came:
+                self.arrivals += [time.monotonic()] * came
             self.lines += chunk.count(b"\n")
             self._tail = chunk[-(len(MARK) - 1) :]
             return
@@ -272,6 +283,30 @@ def print_calls(path: str, events: int) -> None:
         print(f"    {counts[1] / events:6.2f} {where}{name}")
 
 
+def print_latency(clients: list[Client], published: list[float], rooms: int) -> None:
+    """From each join's publishing to its member's read (this script's
+    readers, woken at most every 2 ms while it publishes: what a hold of
+    the node's reads adds shows against a run without)."""
+    waits = []
+    for client in clients:
+        room = int(client.room[2:])
+        for n, came in enumerate(client.arrivals):
+            k = room + n * rooms  # the n-th join published to its room
+            if k < len(published):
+                waits.append(came - published[k])
+    if not waits:
+        return
+    waits.sort()
+
+    def at(share: float) -> float:
+        return waits[min(len(waits) - 1, int(share * len(waits)))] * 1e3
+
+    print(
+        f"  latency_ms p50={at(0.5):.2f} p90={at(0.9):.2f} p99={at(0.99):.2f}"
+        f" max={waits[-1] * 1e3:.2f} (of {len(waits)})"
+    )
+
+
 def run(options: argparse.Namespace) -> None:
     redis_server = find_redis_server()
     if redis_server is None:
@@ -281,6 +316,7 @@ def run(options: argparse.Namespace) -> None:
     if options.calls:
         count_calls_in_nodes(options.calls)
     extra = ["--max-rooms", "1000000", "--sendq", "1000000"]
+    extra += shlex.split(options.node_args)
     nodes = start_door_nodes(1, redis_server, code, SERVER_OPTIONS + extra)
     try:
         measure(options, nodes)
@@ -326,6 +362,7 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     pump(clients, lambda: True, 0.1, "reading what came idle")
     for client in clients:
         client.count = client.bytes = client.lines = 0
+        client.arrivals = []
     events = [
         (
             b"chatroom:chan:" + name_key(f"jf{k % options.rooms}").encode(),
@@ -369,11 +406,13 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
     if options.calls:
         os.kill(pid, CALLS_STARTED)
     at = 0
+    published: list[float] = []  # when each event was published
     while True:
         now = time.monotonic()
         due = min(options.events, int((now - began) * options.rate) + step)
         if at < due:
             publisher.publish(events[at:due])
+            published += [time.monotonic()] * (due - at)
             at = due
         for key, _ in selector.select(0.002):
             key.data.read()
@@ -435,6 +474,7 @@ def measure(options: argparse.Namespace, nodes: DoorNodes) -> None:
                 break
             time.sleep(0.1)
         print_calls(str(written), options.events)
+    print_latency(clients, published, options.rooms)
     problems = [line for node in cluster.nodes for line in node.log_problems()]
     for line in problems[:10]:
         print("  node logged:", line)
@@ -460,6 +500,11 @@ def main() -> None:
     )
     parser.add_argument("--perf", metavar="FILE", help="perf record -g into FILE")
     parser.add_argument("--py-spy", default="py-spy")
+    parser.add_argument(
+        "--node-args",
+        default="",
+        help="more options for the node, as one string ('--subscriber-hold 5')",
+    )
     run(parser.parse_args())
 
 

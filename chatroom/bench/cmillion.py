@@ -18,7 +18,10 @@ Beside the crowd, the usual 1,000 active clients in 10 rooms of 100 chat at
 ``--million-rate`` deliveries/s, once before the crowd comes and once while
 it is held, on the same nodes in the same run. The report has:
 
-- the fill rate (connected, named and seated per second, all accepted);
+- the fill rate (connected, named and seated per second, all accepted),
+  with the nodes' reads of their rooms' events held ``--million-subscriber-hold``
+  ms (``--subscriber-hold``: each join of the fill is read by nearly every
+  node, and a node reading them many at a time wakes far less);
 - memory per connection: each node's resident growth over its own
   connections, Redis's, and the kernel's (slab and TCP buffers, both ends
   of each loopback connection, machine-wide so other load shows too);
@@ -219,6 +222,8 @@ class MillionRun:
     leave_seconds: float | None
     leave_log_problems: list[str]
     leave_log_problem_count: int
+    #: The nodes' ``--subscriber-hold``, ms (0: not given).
+    subscriber_hold_ms: float = 0.0
 
 
 def _read_int(path: Path) -> int | None:
@@ -623,6 +628,10 @@ def _door_nodes(options: argparse.Namespace, count: int) -> Iterator[DoorNodes]:
     if redis_server is None:
         raise BenchError(NO_REDIS)
     extra = ["--sendq", str(options.sendq), "--max-rooms", "1000000"]
+    if options.million_subscriber_hold:
+        # Every node with members in a room reads each join of the fill:
+        # read many at a time, a node's wakes are not most of the fill's CPU.
+        extra += ["--subscriber-hold", f"{options.million_subscriber_hold:g}"]
     try:
         nodes = start_door_nodes(
             count, redis_server, ServerCode.of(options), SERVER_OPTIONS + extra
@@ -794,6 +803,7 @@ def _hold(
         leave_seconds=round(leave, 1) if left else None,
         leave_log_problems=teardown[:5],
         leave_log_problem_count=len(teardown),
+        subscriber_hold_ms=options.million_subscriber_hold,
     )
 
 
@@ -839,7 +849,8 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         f"  came in after a retry: {fmt(r['came_in_after_retry'])}; retries: "
         f"{fmt(r['retries'])}" + "".join(f"; {why}" for why in r["retry_reasons"]),
         f"  filled in {fmt(r['fill_seconds'])} s: {fmt(r['fill_per_s'])} "
-        f"connections/s; held {fmt(r['hold_seconds'])} s: "
+        f"connections/s (the nodes' reads held "
+        f"{fmt(r.get('subscriber_hold_ms', 0))} ms); held {fmt(r['hold_seconds'])} s: "
         f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "
         f"{fmt(r['held_at_end'])} held by the generators, "
         f"{fmt(r['dropped'])} dropped; {fmt(r['idle_messages'])} idle messages",

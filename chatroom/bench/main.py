@@ -329,6 +329,16 @@ def _add_million_options(parser: argparse.ArgumentParser) -> None:
         "stopped and the run ends, before the kernel kills anything (1024)",
     )
     add(
+        "--million-subscriber-hold",
+        type=float,
+        default=10.0,
+        metavar="MS",
+        help="million: the nodes' --subscriber-hold, ms (default 10: each "
+        "node reads its rooms' events at most once per 10 ms while they keep "
+        "coming, docs/scaling.md; 0: not given, as a revision without the "
+        "option needs)",
+    )
+    add(
         "--million-fill-timeout",
         type=float,
         default=900.0,

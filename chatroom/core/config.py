@@ -201,6 +201,12 @@ class ClusterConfig:
     #: (:mod:`chatroom.backends.redis.liveness`).
     stall_grace: float = 60.0
     redis_timeout: float = 5.0  # a Redis reply slower than this counts as down
+    #: Seconds within which a read of the subscriber link after another
+    #: holds its reads until they have passed (``--subscriber-hold``, in
+    #: ms): a busy node reads its rooms' events many at a time, at up to
+    #: this much latency each; 0: every read at once
+    #: (:meth:`chatroom.redisclient.link.SubscriberProtocol._hold_reads`).
+    subscriber_hold: float = 0.0
     prefix: str = "chatroom:"
     #: Seconds a room left empty by a node's departure waits for its members.
     grace: float = 300.0

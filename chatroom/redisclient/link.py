@@ -30,6 +30,7 @@ dying: the next attempt asks again.
 from __future__ import annotations
 
 import fcntl
+import math
 import random
 import termios
 from collections.abc import Callable
@@ -47,6 +48,7 @@ from twisted.internet.endpoints import (
 )
 from twisted.internet.error import ConnectError
 from twisted.internet.interfaces import (
+    IDelayedCall,
     IProtocol,
     IProtocolFactory,
     IStreamClientEndpoint,
@@ -305,21 +307,88 @@ class SubscriberProtocol(
         any other reply (a subscription's answer) takes them as before.
         Without hiredis (PyPy) txredisapi's own parser reads as it does.
         Either way the read counts on the link's hearing
-        (:class:`CountsReads`): a room's messages say its Redis answers."""
+        (:class:`CountsReads`): a room's messages say its Redis answers;
+        and with the link's ``hold``, a read soon after another holds the
+        next (:meth:`_hold_reads`)."""
         reader = getattr(self, "_reader", None)
         if reader is None:
             super().dataReceived(data)
-            return
-        self.link.hearing.reads += 1
-        if data:
-            reader.feed(data)
-        reply = reader.gets()
-        while reply is not False:
-            if type(reply) is list and len(reply) == 3 and reply[0] == b"message":
-                self.link.on_message(reply[1], reply[2])
-            else:
-                self.replyReceived(self.handleTransactionData(reply))
+        else:
+            self.link.hearing.reads += 1
+            if data:
+                reader.feed(data)
             reply = reader.gets()
+            while reply is not False:
+                if type(reply) is list and len(reply) == 3 and reply[0] == b"message":
+                    self.link.on_message(reply[1], reply[2])
+                else:
+                    self.replyReceived(self.handleTransactionData(reply))
+                reply = reader.gets()
+        if self.link.hold:
+            self._hold_reads(self.link.hold)
+
+    #: When the link last read, or resumed reading (its clock's seconds).
+    _read_at = -math.inf
+    #: The resumption of reads held, while they are.
+    _resuming: IDelayedCall | None = None
+
+    def _hold_reads(self, hold: float) -> None:
+        """With the link's ``hold`` (``--subscriber-hold``): a read that
+        comes less than ``hold`` after the last one (or after reading
+        resumed) stops the socket being read for the rest of ``hold``, so
+        that a busy node reads its events at most once per ``hold``, many
+        at a time, rather than waking once for each: its wakes, not its
+        events, were most of a node's CPU in a crowd's fill of many nodes
+        on one machine (docs/scaling.md, "Many nodes on one machine's
+        cores"). A read after a quiet spell is not held: a quiet node
+        reads each event at once. What waits meanwhile waits in the
+        socket, then in Redis's output buffer for the link, a few ms of
+        the node's events."""
+        clock = self.link.reactor
+        now = clock.seconds()
+        since = now - self._read_at
+        self._read_at = now
+        if (
+            since >= hold
+            or self._resuming is not None
+            or getattr(self.transport, "disconnecting", False)
+        ):
+            return
+        self.transport.pauseProducing()
+        self._resuming = clock.callLater(hold - since, self._resume)
+
+    def _resume(self) -> None:
+        """The hold has passed: read what came meanwhile now, in this call
+        (the socket's ``doRead``, as the reactor would: waiting for the
+        reactor to say the socket is readable would be a second wake per
+        hold, after the timer's), and hold the next read again; if nothing
+        came, read again as the socket is ready (the node is quiet). A
+        read takes what the socket holds up to Twisted's buffer (64 KiB,
+        hundreds of events): more waits for the next hold."""
+        self._resuming = None
+        self._read_at = self.link.reactor.seconds()
+        transport = self.transport
+        if getattr(transport, "disconnecting", False):
+            return
+        read = getattr(transport, "doRead", None)
+        if read is not None:
+            try:
+                why = read()
+            except Exception:  # as the reactor does with a read that raises
+                self.link.log.failure("{link}: reading", link=self.link.name)
+                transport.abortConnection()
+                return
+            if why is None and self._resuming is not None:
+                return  # read, and held again
+        # Nothing came (or the connection ended: the reactor finds out).
+        transport.resumeProducing()
+
+    def connectionLost(self, reason: Failure) -> None:
+        """A link lost while its reads are held leaves no resumption due."""
+        if self._resuming is not None:
+            self._resuming.cancel()
+            self._resuming = None
+        super().connectionLost(reason)
 
     def messageReceived(self, pattern: Any, channel: bytes, message: bytes) -> None:
         self.link.on_message(channel, message)
@@ -428,6 +497,7 @@ class RedisLink(Service):
         to_primary: bool = False,
         sharded: bool = False,
         cluster_key: str | None = None,
+        hold: float = 0.0,
     ) -> None:
         """``to_primary``: serve only on a Redis that says it is a primary
         (``ROLE``), as behind Sentinel or on a Redis Cluster's URL, for a
@@ -456,6 +526,11 @@ class RedisLink(Service):
         #: Its clock, and where a connection's commands of a turn are sent
         #: from (:class:`TurnWrites`).
         self.reactor = reactor
+        #: A subscriber's reads held: seconds (0: none) within which a
+        #: read after another stops the socket being read until they have
+        #: passed (:meth:`SubscriberProtocol._hold_reads`;
+        #: ``--subscriber-hold``).
+        self.hold = hold
         #: The reads from its Redis (:class:`CountsReads`): its own, or
         #: shared with the other links to the same Redis, by their owner.
         self.hearing = Hearing()

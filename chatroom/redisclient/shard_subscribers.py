@@ -49,13 +49,15 @@ class ShardSubscribers(MultiService):
     :class:`~.caught_up.CaughtUp`. ``on_up`` and ``on_down`` are called as
     any link begins serving or is lost (what was published meanwhile may
     be lost to it). Its deadlines are ``shards``' (one timer, and one
-    timeout)."""
+    timeout). ``hold``: each link's reads held
+    (:attr:`~.link.RedisLink.hold`)."""
 
     log = Logger()
 
-    def __init__(self, reactor: Any, shards: ShardLinks) -> None:
+    def __init__(self, reactor: Any, shards: ShardLinks, hold: float = 0.0) -> None:
         super().__init__()
         self._reactor = reactor
+        self._hold = hold
         self.shards = shards
         self.deadlines = shards.deadlines
         self._links: dict[Node, RedisLink] = {}
@@ -186,6 +188,7 @@ class ShardSubscribers(MultiService):
             subscriber=True,
             to_primary=True,
             sharded=True,
+            hold=self._hold,
         )
         # Its reads are its primary's answers, as the commands link's are.
         link.hearing = self.shards.hearing_of(node)

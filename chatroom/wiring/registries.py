@@ -82,7 +82,12 @@ def redis_registry(
         reactor, cluster.redis, "redis commands", cluster_key=key
     )
     subscriber = subscriber or RedisLink(
-        reactor, cluster.redis, "redis subscriber", subscriber=True, cluster_key=key
+        reactor,
+        cluster.redis,
+        "redis subscriber",
+        subscriber=True,
+        cluster_key=key,
+        hold=cluster.subscriber_hold,
     )
     heartbeat = heartbeat or RedisLink(
         reactor, cluster.redis, "redis heartbeat", cluster_key=key

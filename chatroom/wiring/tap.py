@@ -463,6 +463,16 @@ class Options(OneLineUsage):
             _number(float, 0.1, "--redis-timeout"),
         ],
         [
+            "subscriber-hold",
+            None,
+            0.0,
+            "Milliseconds within which a read of room events from Redis after "
+            "another holds the next until they have passed: a busy node reads "
+            "many events per wake, each up to this much later (for many nodes "
+            "on one machine's cores: docs/scaling.md); 0: none held.",
+            _number(float, 0, "--subscriber-hold"),
+        ],
+        [
             "gc-freeze",
             None,
             DEFAULT_FREEZE_THRESHOLD,
@@ -683,6 +693,7 @@ class Options(OneLineUsage):
             node_ttl=self["node-ttl"],
             stall_grace=self["stall-grace"],
             redis_timeout=self["redis-timeout"],
+            subscriber_hold=self["subscriber-hold"] / 1000,
             grace=self["grace"],
             search_db=self["search-db"],
             files_db=self["files-db"] if self["files"] else None,

@@ -97,7 +97,7 @@ def redis_calls(
             subscriber,
             heartbeat,
             shards,
-            ShardSubscribers(clock, shards),
+            ShardSubscribers(clock, shards, cluster.subscriber_hold),
             cluster.prefix,
             clock,
         )
