@@ -19,9 +19,9 @@ Beside the crowd, the usual 1,000 active clients in 10 rooms of 100 chat at
 it is held, on the same nodes in the same run. The report has:
 
 - the fill rate (connected, named and seated per second, all accepted),
-  with the nodes' reads of their rooms' events held ``--million-subscriber-hold``
-  ms (``--subscriber-hold``: each join of the fill is read by nearly every
-  node, and a node reading them many at a time wakes far less);
+  and the nodes' ``--subscriber-hold`` if ``--million-subscriber-hold``
+  gives one (each join of the fill is read by nearly every node; a hold
+  makes a node read them many at a time, docs/scaling.md);
 - memory per connection: each node's resident growth over its own
   connections, Redis's, and the kernel's (slab and TCP buffers, both ends
   of each loopback connection, machine-wide so other load shows too);
