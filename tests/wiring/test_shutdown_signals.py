@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from twisted.trial import unittest
@@ -53,21 +54,51 @@ print("stopped")
 """
 
 
+#: What the script logs just before it makes the race.
+FIRST_LINE = "a line first: the log file makes its lock"
+
+
 def signal_while_logging(log: Path, *mode: str, timeout: float) -> str | None:
-    """What the reactor printed once stopped, or None if it hung (killed)."""
+    """What the reactor printed once stopped, or None if it hung: had not
+    stopped ``timeout`` seconds after it logged its first line (then
+    killed). The time is counted from that line, not from the start: a
+    fresh interpreter importing Twisted on a loaded machine may take
+    longer than ``timeout`` to get there."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SIGNAL_WHILE_LOGGING, str(log), *mode],
+        cwd=CHECKOUT,
+        env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", SIGNAL_WHILE_LOGGING, str(log), *mode],
-            cwd=CHECKOUT,
-            env=dict(os.environ, PYTHONPATH=str(CHECKOUT)),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:  # run() killed it (SIGKILL)
+        _until_at_the_race(log, process)
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
         return None
-    return done.stdout
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    return out
+
+
+def _until_at_the_race(log: Path, process: subprocess.Popen[str]) -> None:
+    """Wait until ``process`` has logged its first line (or ended)."""
+    deadline = time.monotonic() + STARTING
+    while process.poll() is None:
+        if log.exists() and FIRST_LINE in log.read_text():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not at the race within {STARTING} s")
+        time.sleep(0.05)
+
+
+#: Seconds a fresh interpreter may take to log its first line.
+STARTING = 120
 
 
 class ShutdownSignalTests(unittest.TestCase):
