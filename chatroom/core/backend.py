@@ -782,4 +782,8 @@ class Backend(SeatingSteps, Protocol):
         """
         ...
 
-    def watch_lobby(self, member: Member, watching: bool) -> None: ...
+    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
+        """Start or stop :meth:`Member.lobby_changed` calls for ``member``;
+        fires once every change from then on reaches it (a node of a
+        cluster first has Redis confirm its subscription)."""
+        ...

@@ -6,6 +6,9 @@ loopback, and talks to them over real sockets as users would.
 
 from __future__ import annotations
 
+import os
+import signal
+
 from twisted.internet import defer
 
 from chatroom.wire.lines import parse_event
@@ -264,6 +267,30 @@ class LobbyWatchTests(ClusterTestCase):
             return (yield self.lobby_subscribers(one)) == 0
 
         yield until(unsubscribed, 5, "node one no longer hears the lobby")
+
+    @defer.inlineCallbacks
+    def test_watching_answered_once_redis_has_subscribed_the_node(self):
+        """``LOBBY watching`` comes once Redis has confirmed node one's
+        subscription to the lobby's news, so no rename told after the
+        answer is missed: with Redis frozen, carol's two ``PING`` lines sent after
+        dave's ``/watch on`` are answered and dave's is not; thawed, dave's
+        answer comes and the node is subscribed."""
+        one, _two = yield self.start_nodes(2)
+        dave = yield self.client(one, "dave")
+        carol = yield self.client(one, "carol")
+        for client in (dave, carol):  # after the sign-in's own calls to Redis
+            client.say("/watch off")
+            yield client.expect_line("LOBBY not watching")
+        os.kill(self.redis.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, self.redis.pid, signal.SIGCONT)
+        dave.say("/watch on")
+        for mark in ("one", "two"):  # the second sent once dave's line was read
+            carol.say(f"PING {mark}")
+            yield carol.expect_line(f"PONG {mark}")
+        self.assertNotIn("LOBBY watching", dave.lines)
+        os.kill(self.redis.pid, signal.SIGCONT)
+        yield dave.expect_line("LOBBY watching")
+        self.assertEqual((yield self.lobby_subscribers(one)), 1)
 
     @defer.inlineCallbacks
     def test_counts_kept_right_on_every_node_through_joins_and_leaves(self):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
@@ -1249,8 +1250,9 @@ class LocalBackend:
 
     # -- lobby watchers ---------------------------------------------------------
 
-    def watch_lobby(self, member: Member, watching: bool) -> None:
+    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
         self.lobby.watch(member, watching)
+        return defer.succeed(None)  # one process: heard from now on
 
     def _room_changed(self, room: Room) -> None:
         self._listing_changed(room.key, room.name)

@@ -61,6 +61,7 @@ from sys import intern
 from typing import Any
 
 from twisted.internet import defer, task
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls, together
@@ -193,6 +194,10 @@ class RedisListing:
         #: copy needs it (from its full read until the link drops).
         self._subscribed = False
         self._keeping = False
+        #: Who waits for the channel's subscription in flight (None: none
+        #: in flight): a ``/watch on`` is answered once Redis has confirmed
+        #: it, so its watcher misses no rename told after the answer.
+        self._confirming: list[Deferred[None]] | None = None
         #: Subscriber links lost so far: a full read is kept only if none
         #: was lost while it ran.
         self._losses = 0
@@ -214,10 +219,13 @@ class RedisListing:
         self._named.add(key)
         self.watchers.changed(key, name)
 
-    def watch(self, member: Member, watching: bool) -> None:
+    def watch(self, member: Member, watching: bool) -> Deferred[None]:
         """Watchers hear of changes on every node: the channel is subscribed
         while this node has any (or keeps rows), and where rooms share the
-        server's slot the changes are read for them every interval."""
+        server's slot the changes are read for them every interval. Fires
+        once a new watcher hears every change from then on: at once, or
+        when Redis has confirmed the channel's subscription (or failed it:
+        then the next resume subscribes it, and the rows are read in full)."""
         self.watchers.watch(member, watching)
         if self._indexed and bool(self.watchers.members) != self._polling.running:
             if self._polling.running:
@@ -225,12 +233,32 @@ class RedisListing:
             else:
                 self._polling.start(self._interval, now=False)
         if self.watchers.members and not self._subscribed and self.available():
-            self._subscribed = True
-            subscribing = defer.ensureDeferred(self.calls.subscribe(self.channel))
-            subscribing.addErrback(lambda failure: None)
+            self._subscribe().addErrback(lambda failure: None)
         elif not self.watchers.members and self._subscribed and not self._keeping:
             self._subscribed = False
             self.calls.unsubscribe(self.channel)
+        if watching and self._confirming is not None:
+            confirmed: Deferred[None] = Deferred()
+            self._confirming.append(confirmed)
+            return confirmed
+        return defer.succeed(None)
+
+    def _subscribe(self) -> Deferred[None]:
+        """Subscribe the lobby channel; its waiters are told when Redis has
+        answered, either way."""
+        self._subscribed = True
+        confirming: list[Deferred[None]] = []
+        self._confirming = confirming
+
+        def answered(result: object) -> object:
+            if self._confirming is confirming:
+                self._confirming = None
+            for confirmed in confirming:
+                confirmed.callback(None)
+            return result
+
+        subscribing = defer.ensureDeferred(self.calls.subscribe(self.channel))
+        return subscribing.addBoth(answered)
 
     def channels(self) -> list[bytes]:
         """What a resume subscribes to: the channel, while wanted."""
@@ -362,9 +390,9 @@ class RedisListing:
         that no news after the read is missed)."""
         losses = self._losses
         if not self._indexed:
-            self._keeping = self._subscribed = True
+            self._keeping = True
             self._named = set()
-            await self.calls.subscribe(self.channel)
+            await self._subscribe()
         version, *listed = await self.calls.eval(LISTED_KEYS, CHANGES_KEPT)
         keys = [intern(key.decode()) for key in listed]
         rows: dict[str, Row] = {}

@@ -1369,8 +1369,8 @@ class RedisBackend:
 
     # -- lobby watchers -------------------------------------------------------------
 
-    def watch_lobby(self, member: Member, watching: bool) -> None:
-        self.listing.watch(member, watching)
+    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
+        return self.listing.watch(member, watching)
 
 
 #: One subject's steps of :meth:`RedisBackend.apply`: the change and the

@@ -206,9 +206,11 @@ class RoomService:
         facts = await self.backend.facts(where)
         return dict(facts.room.policy.metadata)
 
-    def watch_lobby(self, member: Member, watching: bool) -> None:
-        """Start or stop :meth:`Member.lobby_changed` calls for ``member``."""
-        self.backend.watch_lobby(member, watching)
+    async def watch_lobby(self, member: Member, watching: bool) -> None:
+        """Start or stop :meth:`Member.lobby_changed` calls for ``member``;
+        returns once every change from then on reaches it, so that the
+        answer to ``/watch on`` comes before any change it must hear."""
+        await self.backend.watch_lobby(member, watching)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         """``/topic``: decided on the room's facts (topic-lock), applied as

@@ -502,7 +502,7 @@ class LineSession:
     async def do_watch(self, args: str) -> None:
         if args not in ("on", "off"):
             raise errors.usage("/watch on|off")
-        self.registry.rooms.watch_lobby(self.member, args == "on")
+        await self.registry.rooms.watch_lobby(self.member, args == "on")
         self.send(
             format_line("LOBBY", text="watching" if args == "on" else "not watching")
         )
