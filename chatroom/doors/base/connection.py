@@ -234,10 +234,11 @@ class Connection:
         # queued ahead of the greeting, the two in one send(). Queued, it
         # is the queue's: the transport lets it go (else each web client
         # would keep its 101, about 160 bytes, for as long as it stays).
-        preface = getattr(transport, "preface", b"")
-        if preface:
-            self.send_queue.write(preface)
-            cast(Any, transport).preface = b""
+        take_preface = getattr(transport, "take_preface", None)
+        if take_preface is not None:
+            preface = take_preface()
+            if preface:
+                self.send_queue.write(preface)
         self.host = getattr(self._tcp.getPeer(), "host", "")
         door = self.door
         self.server.opened(door)

@@ -124,13 +124,20 @@ class FramedStream:
 
     def __init__(self, websocket: Any, preface: bytes = b"") -> None:
         """``preface``: the handshake's ``101``, which the session's send
-        queue sends ahead of its greeting, in the same ``send()``, and
-        empties here once it has queued it
-        (:meth:`chatroom.doors.base.connection.Connection.made`)."""
+        queue sends ahead of its greeting, in the same ``send()``
+        (:meth:`take_preface`)."""
         self.websocket = websocket  # the wire protocol (its DoorWebSocket)
         self.raw = websocket.transport
         self.direct_transport = getattr(self.raw, "direct_transport", None)
         self.preface = preface
+
+    def take_preface(self) -> bytes:
+        """The handshake's ``101``, handed over once: the session's send
+        queue (:meth:`chatroom.doors.base.connection.Connection.made`)
+        queues it, and this transport keeps it no longer (else each web
+        client would keep about 160 bytes for as long as it stays)."""
+        preface, self.preface = self.preface, b""
+        return preface
 
     @property
     def disconnecting(self) -> bool:
