@@ -5,8 +5,8 @@ API, ``/admin/``.
 
 ``/`` and its files are the one-page client in ``static/``, read once
 at start-up from the installed package, with ``/wire.js``, the line
-protocol's grammar and commands made from :mod:`chatroom.wire`
-(:mod:`~chatroom.doors.web.wirescript`), all served with a strict
+protocol's grammar and commands made from :mod:`chatroom.wire` at its
+first request (:mod:`~chatroom.doors.web.wirescript`), all served with a strict
 Content-Security-Policy (the page talks only to this server).
 
 Every connection is wrapped (:class:`LimitedChannel`): it passes the same
@@ -69,8 +69,9 @@ _SECURITY_HEADERS = {
 _SCRIPT = "text/javascript; charset=utf-8"
 
 #: The client's files: path → (file in static/, content type). Its grammar,
-#: ``/wire.js``, is made when the site is built (:func:`wire_script`), as is
-#: its emoji list, ``/emoji.json`` (:func:`emoji_table`).
+#: ``/wire.js``, is made from the server's (:func:`wire_script`), as is
+#: its emoji list, ``/emoji.json`` (:func:`emoji_table`), each at its first
+#: request (:class:`BuiltOnFirstUse`).
 STATIC_FILES = {
     b"": ("index.html", "text/html; charset=utf-8"),
     **{
@@ -128,9 +129,9 @@ class StaticFile(Resource):
 
 class BuiltOnFirstUse(StaticFile):
     """A file of the client made by ``build`` when it is first asked for,
-    then kept: what most visitors never fetch (``/emoji.json``, some
-    megabytes of tables while it is made) costs a server nothing until
-    someone does."""
+    then kept: what nobody fetches costs a server nothing (``/emoji.json``,
+    some megabytes of tables while it is made, which most visitors never
+    fetch; ``/wire.js``, on a node no browser opens the page on)."""
 
     def __init__(self, build: Callable[[], bytes], content_type: str) -> None:
         super().__init__(b"", content_type)
@@ -242,11 +243,17 @@ def build_site(
             sendq=server.config.sendq, abort_after=server.config.shutdown_grace
         )
     package = resources.files("chatroom.doors.web") / "static"
+    # Read now, so that a package upgraded in place serves nothing of the
+    # new version before a restart.
     files = {
         path: StaticFile((package / name).read_bytes(), kind)
         for path, (name, kind) in STATIC_FILES.items()
     }
-    files[b"wire.js"] = StaticFile(wire_script(), _SCRIPT)
+    # Made from this process's own code at its first request: half a
+    # second of CPU and some megabytes while its tables are made, which a
+    # node no browser opens the page on (most of a machine's nodes) never
+    # spends.
+    files[b"wire.js"] = BuiltOnFirstUse(wire_script, _SCRIPT)
     # Fetched by the page the first time it completes or searches emoji.
     files[b"emoji.json"] = BuiltOnFirstUse(emoji_table, "application/json")
     root = Root(files)

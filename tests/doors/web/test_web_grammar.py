@@ -1,5 +1,5 @@
 """The web client's grammar is the server's: ``/wire.js``, made from
-``chatroom.wire`` when the site is built (``chatroom/doors/web/wirescript.py``).
+``chatroom.wire`` at its first request (``chatroom/doors/web/wirescript.py``).
 
 Each test asks the real ``--http`` site (:func:`build_site`) over a
 ``StringTransport``, as a browser would. That the page parses every line as
@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import tracemalloc
 from pathlib import Path
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.protocols.policies import WrappingFactory
 from twisted.trial import unittest
 
 import chatroom.doors.web
@@ -63,8 +65,9 @@ class WireScriptTests(unittest.TestCase):
     """``/wire.js`` holds the server's grammar and commands, served as the
     page's other scripts are."""
 
-    def get(self, path: str) -> Response:
-        site = build_site(local_server(ServerConfig(), Clock()))
+    def get(self, path: str, site: WrappingFactory | None = None) -> Response:
+        if site is None:
+            site = build_site(local_server(ServerConfig(), Clock()))
         transport = StringTransport(peerAddress=IPv4Address("TCP", "127.0.0.1", 50000))
         connection = site.buildProtocol(transport.getPeer())
         connection.makeConnection(transport)
@@ -78,6 +81,21 @@ class WireScriptTests(unittest.TestCase):
         assert found is not None, script
         table: dict[str, object] = json.loads(found.group(1))
         return table
+
+    def test_made_at_its_first_request_not_at_start(self) -> None:
+        """A node's web door starts without making ``/wire.js`` (its name
+        tables take megabytes while they are made, and a node no browser
+        opens the page on never needs them); the first request is served
+        the whole script, as is the next."""
+        server = local_server(ServerConfig(), Clock())
+        tracemalloc.start()
+        self.addCleanup(tracemalloc.stop)
+        site = build_site(server)
+        _, peak = tracemalloc.get_traced_memory()
+        self.assertLess(peak, 1024 * 1024)
+        first, second = self.get("/wire.js", site), self.get("/wire.js", site)
+        self.assertIn(b"const WIRE = {", first.body)
+        self.assertEqual(first.body, second.body)
 
     def test_served_as_the_other_scripts(self) -> None:
         """200, JavaScript, with the same Content-Security-Policy, caching
