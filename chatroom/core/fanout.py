@@ -172,8 +172,9 @@ class Audience(dict[Member, V]):
     A dict, so a room reads and changes its members as before; every
     method that changes it says so here: a member added is appended to the
     kept list (in the dict's order), any other change marks it out of
-    date. The list is brought up to date in place, not made anew, so a
-    room read again after every change of devices makes no new list.
+    date and lets its plans go. The list is brought up to date in place,
+    not made anew, so a room read again after every change of devices
+    makes no new list.
     """
 
     __slots__ = ("_delivers", "_events", "_made_at", "_period", "_plan")
@@ -221,7 +222,10 @@ class Audience(dict[Member, V]):
         _used.append(self)
 
     def _forget(self) -> None:
-        """Its plans, and its list of ``deliver``, go until its next event."""
+        """Its plans, and its list of ``deliver``, go until its next event:
+        unused for a while, or out of date (a member went), so that no plan
+        keeps a member that left (an Audience is kept among those used in
+        the last period, :func:`forget_idle_plans`, after its room went)."""
         self._plan = self._events = None
         self._delivers.clear()
         self._made_at = _STALE
@@ -255,19 +259,19 @@ class Audience(dict[Member, V]):
         super().__setitem__(member, value)
 
     def __delitem__(self, member: Member) -> None:
-        self._made_at = _STALE
+        self._forget()
         super().__delitem__(member)
 
     def pop(self, member: Member, *default: Any) -> Any:
-        self._made_at = _STALE
+        self._forget()
         return super().pop(member, *default)
 
     def popitem(self) -> tuple[Member, V]:
-        self._made_at = _STALE
+        self._forget()
         return super().popitem()
 
     def clear(self) -> None:
-        self._forget()  # a closed room's: not kept until the next sweep
+        self._forget()
         super().clear()
 
     def setdefault(self, member: Member, default: Any = None) -> Any:
@@ -276,12 +280,12 @@ class Audience(dict[Member, V]):
         return self[member]
 
     def update(self, *args: Any, **kwargs: Any) -> None:
-        self._made_at = _STALE
+        self._forget()
         super().update(*args, **kwargs)
 
     # typeshed's dict overloads __or__ so that no override of __ior__ matches it
     def __ior__(self, other: Any) -> Self:  # type: ignore[misc,override]
-        self._made_at = _STALE
+        self._forget()
         return super().__ior__(other)
 
 
