@@ -137,7 +137,11 @@ def forget_idle_plans() -> None:
     its plans (its use is noted at the first of each period, one
     comparison a message); one that stopped lets them go after one to two
     periods. Only the Audiences used in the last period are looked at,
-    not every room."""
+    not every room. They are kept in a list, not by weak reference (a
+    weak reference would cost each Audience a slot, and each one listed
+    an object): a room gone from its node stays listed until the next
+    sweep or two, its plans already let go with its last member, and a
+    process that never sweeps (a unit test) lists each Audience once."""
     global _period, _used, _kept
     period = _period
     for audience in _kept:
