@@ -12,7 +12,8 @@
  *   clients=N rooms=M senders=S tag=T size=BYTES concurrency=K
  *   phases=A:B:R;...   from A to B seconds after t0, R messages/s in total
  *   windows=A:B;...    measurement windows, seconds after t0
- *   drain_idle=SEC drain_max=SEC  (the wait for the last deliveries)
+ *   drain_idle=SEC drain_max=SEC  (the wait for the last deliveries; "stop"
+ *                                 on stdin ends it sooner)
  *   timeout=SEC                   (joining clients fail after this)
  *   sources=N source_base=K       connect from N loopback addresses, client i
  *                                 from 127.0.0.(K + i % N) (default: none
@@ -657,6 +658,7 @@ int main(int argc, char **argv) {
         if (now - last_data >= drain_idle || now > send_end + drain_max) break;
         command = 0;
         poll_once(20, &command);
+        if (command == 2) break; /* "stop" (or no coordinator): done draining */
     }
     print_result(run_cpu, run_wall);
     return 0;

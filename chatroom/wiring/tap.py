@@ -16,6 +16,7 @@ from twisted.python import usage
 
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
+from chatroom.core.fanout import IdlePlans
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
 from chatroom.core.scram import SCRAM_MIN
@@ -890,6 +891,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     lag = ReactorLag(reactor)  # /metrics: how long turns are
     # The collector's check rides on the lag sampler's wake (one wake for both).
     collector = CollectorService(reactor, config["gc-freeze"], chores=lag.chores)
+    # Idle rooms' plans of their fan-out let go, on the same wake.
+    lag.chores.append(IdlePlans(reactor).check)
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
     service = ChatroomService(
