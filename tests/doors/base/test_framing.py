@@ -115,15 +115,10 @@ class SlottedRecorder(SlottedFraming):
     )
 
     def __init__(self) -> None:
-        self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
         self.lines: list[bytes] = []
+        self.transport, self.connected, self.paused = None, 0, False
+        self._buffer, self._pending, self._busyReceiving = b"", b"", False
+        self._offset = self._skipping = 0
 
     def lineReceived(self, line: bytes) -> None:
         self.lines.append(line)
