@@ -25,17 +25,23 @@ class LeanCommands:
 
     def _build_command(self, *args: Any, **kwargs: Any) -> bytes:
         """The command as RESP (an array of bulk strings), as txredisapi's
-        ``_build_command`` makes it: bytes as they are, text as UTF-8, any
-        other argument (a number) by txredisapi's own ``_encode_value``."""
+        ``_build_command`` makes it: bytes as they are, text as UTF-8, an
+        int in decimal (txredisapi's ``str(arg)``), any other argument (a
+        float) by txredisapi's own ``_encode_value``. Each argument is one
+        formatting, not three parts: a message's ``SAY`` has a dozen."""
         parts = [b"*%d\r\n" % len(args)]
+        append = parts.append
         for arg in args:
-            if type(arg) is bytes:
+            kind = type(arg)
+            if kind is bytes:
                 data = arg
-            elif type(arg) is str and arg.isascii():
+            elif kind is str and arg.isascii():
                 data = arg.encode()
+            elif kind is int:
+                data = b"%d" % arg
             else:
                 data = self._encode_value(arg)  # type: ignore[attr-defined]
-            parts += (b"$%d\r\n" % len(data), data, b"\r\n")
+            append(b"$%d\r\n%s\r\n" % (len(data), data))
         return b"".join(parts)
 
     def tryConvertData(self, data: Any) -> Any:

@@ -137,6 +137,10 @@ class DoorHooks(Member, Protocol):
     def pauseProducing(self) -> None:
         """Hold back the lines after this one (the framing's pause)."""
 
+    def hold(self) -> None:
+        """Hold back the lines after this one while its command waits,
+        reading on until more comes (the framing's cheaper pause)."""
+
     def resumeProducing(self) -> None:
         """Deliver the lines held back, and read again."""
 
@@ -467,9 +471,9 @@ class Connection:
         stepped once, as a plain call, without the cost of a Deferred. A
         command that does wait (on Redis) is handed to
         ``Deferred.fromCoroutine``, which resumes it; meanwhile the door's
-        ``pauseProducing`` (LineReceiver's contract) holds back this
-        connection's later lines and stops reading its socket, so each
-        user's commands take effect in the order they were sent. A failure
+        ``hold`` (LineReceiver's pause, the socket read on until bytes
+        come) holds back this connection's later lines, so each user's
+        commands take effect in the order they were sent. A failure
         goes to ``refused``, the door's error boundary. Returns True if the
         command is still waiting.
 
@@ -506,7 +510,7 @@ class Connection:
             if signing_on:
                 self.server.signons.give_back(self)
             return False
-        self.door.pauseProducing()
+        self.door.hold()
         waiting = Deferred.fromCoroutine(command)
         waiting.addErrback(refused)
         waiting.addBoth(self._signed_on if signing_on else self._done_waiting)

@@ -37,6 +37,10 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+#: :attr:`Splitting.paused` while a command waits and the socket is still
+#: read (:meth:`Splitting.hold`): a truthy value that is not True.
+HELD = 2
+
 
 class Splitting:
     """The splitting, shared by :class:`LineFraming` and :class:`SlottedFraming`
@@ -46,7 +50,10 @@ class Splitting:
         __slots__ = ()
 
     transport: Any
-    paused: bool
+    #: False (lines delivered as they come), :data:`HELD` (the lines after
+    #: a waiting command held back, the socket still read: :meth:`hold`)
+    #: or True (held, and the socket's reading stopped).
+    paused: Any  # False, HELD or True (LineReceiver's is a bool)
     _buffer: bytes
     _busyReceiving: bool
 
@@ -60,6 +67,9 @@ class Splitting:
 
     def dataReceived(self, data: bytes) -> None:
         """Deliver every whole line of ``data`` (and what was held back)."""
+        if self.paused is HELD and data:  # bytes came while a command waits
+            self.paused = True
+            self.transport.pauseProducing()
         if self._busyReceiving:  # called from a lineReceived: handled below
             self._buffer += data
             return
@@ -128,6 +138,45 @@ class Splitting:
         if self._skipping > self.max_unterminated:
             self.unterminatedLine()
 
+    # Pausing, as LineReceiver's (twisted.protocols.basic._PauseableMixin),
+    # and holding, its cheaper form for a command that waits.
+
+    def pauseProducing(self) -> None:
+        """Hold back the lines after this one and stop reading the socket."""
+        self.paused = True
+        self.transport.pauseProducing()
+
+    def hold(self) -> None:
+        """Hold back the lines after this one (a command waits on Redis),
+        but read on until bytes come meanwhile, and only then stop reading
+        (:meth:`dataReceived`). A cluster node's command waits a round trip
+        to Redis, a millisecond or so, and its client seldom sends its next
+        line that soon: stopping and restarting the socket's reading for
+        every such command (``pauseProducing``) cost two ``epoll_ctl``
+        system calls and a dozen of the reactor's calls for each message a
+        node's user sent (docs/performance.md, "The cluster's per-node
+        cost"). What a client sends meanwhile is read once (a read's worth
+        more than a pause would have kept), then waits in the socket; the
+        flood limit's and the sign-on slots' pauses still stop reading at
+        once."""
+        if not self.paused:
+            self.paused = HELD
+
+    def resumeProducing(self) -> None:
+        """Deliver the lines held back, and read on (again)."""
+        held = self.paused is HELD
+        self.paused = False
+        if held:  # the socket was never stopped: nothing to restart
+            if self._buffer:
+                self.dataReceived(b"")
+            return
+        self.transport.resumeProducing()
+        self.dataReceived(b"")
+
+    def stopProducing(self) -> None:
+        self.paused = True
+        self.transport.stopProducing()
+
     def lineReceived(self, line: bytes) -> None:
         """One line, without its end."""
 
@@ -178,18 +227,3 @@ class SlottedFraming(Splitting):
 
     def logPrefix(self) -> str:
         return type(self).__name__
-
-    # LineReceiver's pausing (twisted.protocols.basic._PauseableMixin):
-
-    def pauseProducing(self) -> None:
-        self.paused = True
-        self.transport.pauseProducing()
-
-    def resumeProducing(self) -> None:
-        self.paused = False
-        self.transport.resumeProducing()
-        self.dataReceived(b"")
-
-    def stopProducing(self) -> None:
-        self.paused = True
-        self.transport.stopProducing()

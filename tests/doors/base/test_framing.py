@@ -6,7 +6,7 @@ from twisted.internet.testing import StringTransport
 from twisted.protocols.basic import LineReceiver
 from twisted.trial import unittest
 
-from chatroom.doors.base.framing import LineFraming
+from chatroom.doors.base.framing import LineFraming, SlottedFraming
 
 
 class FramingRecorder(LineFraming):
@@ -96,3 +96,71 @@ class FramingTests(unittest.TestCase):
         self.proto.lineReceived = close_on_stop  # type: ignore[method-assign]
         self.proto.dataReceived(b"a\nstop\nb\n")
         self.assertEqual(self.proto.lines, [b"a", b"stop"])
+
+
+class SlottedRecorder(SlottedFraming):
+    """The IRC door's framing, recording lines; holds after ``b"wait"``
+    as a door does while that line's command waits on Redis."""
+
+    __slots__ = (
+        "_buffer",
+        "_busyReceiving",
+        "_offset",
+        "_pending",
+        "_skipping",
+        "connected",
+        "lines",
+        "paused",
+        "transport",
+    )
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.transport, self.connected, self.paused = None, 0, False
+        self._buffer, self._pending, self._busyReceiving = b"", b"", False
+        self._offset = self._skipping = 0
+
+    def lineReceived(self, line: bytes) -> None:
+        self.lines.append(line)
+        if line == b"wait":
+            self.hold()
+
+
+class HoldTests(unittest.TestCase):
+    """``hold``: the lines after a waiting command wait, and the socket is
+    read on until more comes (no stop and restart of its reading per
+    command); the IRC door's slotted framing and the line door's alike."""
+
+    def check_hold(
+        self, proto: LineFraming | SlottedFraming, lines: list[bytes]
+    ) -> None:
+        transport = StringTransport()
+        proto.makeConnection(transport)
+        proto.dataReceived(b"a\nwait\n")
+        self.assertEqual(lines, [b"a", b"wait"])
+        self.assertEqual(transport.producerState, "producing")
+        proto.resumeProducing()  # answered before anything more came
+        self.assertEqual(transport.producerState, "producing")
+        proto.dataReceived(b"wait\nb\n")
+        self.assertEqual(lines, [b"a", b"wait", b"wait"])
+        self.assertEqual(transport.producerState, "producing")
+        proto.dataReceived(b"c\n")  # more came while the command waits
+        self.assertEqual(lines, [b"a", b"wait", b"wait"])
+        self.assertEqual(transport.producerState, "paused")
+        proto.resumeProducing()
+        self.assertEqual(lines, [b"a", b"wait", b"wait", b"b", b"c"])
+        self.assertEqual(transport.producerState, "producing")
+
+    def test_slotted_framing_holds(self) -> None:
+        proto = SlottedRecorder()
+        self.check_hold(proto, proto.lines)
+
+    def test_line_framing_holds(self) -> None:
+        class Holding(FramingRecorder):
+            def lineReceived(self, line: bytes) -> None:
+                self.lines.append(line)
+                if line == b"wait":
+                    self.hold()
+
+        proto = Holding()
+        self.check_hold(proto, proto.lines)

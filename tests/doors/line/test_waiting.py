@@ -80,9 +80,22 @@ class WaitingTests(unittest.TestCase):
         self.assertEqual(len(self.answers), 1)
         self.answers[0].callback(b"ROOMS 1\r\n")
         self.assertEqual(len(self.answers), 2)
-        self.assertEqual(self.client.transport.producerState, "paused")
         self.answers[1].callback(b"ROOMS 2\r\n")
         self.assertEqual(self.client.received(), ["ROOMS 1", "ROOMS 2"])
+
+    def test_the_socket_is_read_on_until_more_comes(self) -> None:
+        """A waiting command alone leaves its socket read (no pause and
+        resume of the socket per command: two system calls each, for every
+        message of a cluster node's user); a line that comes meanwhile is
+        held behind it, and then the socket waits."""
+        self.client.send("/list")
+        self.assertEqual(self.client.transport.producerState, "producing")
+        self.client.send("/nick alicia")
+        self.assertEqual(self.client.received(), [])
+        self.assertEqual(self.client.transport.producerState, "paused")
+        self.answers[0].callback(b"ROOMS 0\r\n")
+        self.assertEqual(self.client.received(), ["ROOMS 0", "NICK alice alicia"])
+        self.assertEqual(self.client.transport.producerState, "producing")
 
     def test_refusal_while_waiting_is_an_error_reply(self) -> None:
         """A ChatError raised after waiting is answered like any refusal."""
