@@ -19,12 +19,47 @@ just did, so every socket has its turn in order. The timers due run
 between two polls, as between any two turns. Reading the reactor's
 private ``_poller`` is done here only; a reactor without one (a test's
 clock, another reactor) is left as it is.
+
+The same reactor takes its turns here (:class:`TurnLoop`, its
+``doIteration``), for what a turn costs when it is one event: a node of
+a cluster of 56 is woken by each join in a room it has members in, to
+hand it to one or two of them, and Twisted's own turn around that was
+a fifth of the node's CPU per event (docs/performance.md, "The
+cluster's per-node cost"). Two things of it are done otherwise, with the
+same effect:
+
+- What is to be done when the turn's events are handled (the send
+  queues' flush, :class:`chatroom.doors.base.sendq.Flusher`) is run
+  before the next poll, as Redis does before it sleeps
+  (:func:`turn_ends`), not as a ``callLater(0)``: a timed call per turn
+  is an object made, a push and a pop on the reactor's heap of timers
+  (their comparisons in Python) and its error handler's context. The
+  poll that follows sleeps no longer than the timers that work scheduled
+  or moved allow. What the turn's timers wrote goes in the same flush
+  (a ``callLater(0)`` made by a timer waited for one more poll).
+- Each readiness event is handed to its selectable in the log context
+  Twisted gives it (``log.callWithLogger``: its ``logPrefix`` as the
+  ``system`` of what is logged meanwhile, and an error it raises logged
+  with that system), pushed directly on the context stack: Twisted's
+  route there is eleven Python calls per event, through a thread-local
+  tracker, to push one dict.
 """
 
 from __future__ import annotations
 
+import errno
 import select
+from collections.abc import Callable
 from typing import Any
+
+from twisted.logger import Logger
+from twisted.python import context, log
+from twisted.python.log import ILogContext
+
+_log = Logger()
+
+#: An error raised by a turn's end is logged, and the other ends still run.
+_end_failed = _log.failureHandler("while ending a reactor turn")
 
 #: Readiness events one turn handles at most. A closed socket costs about
 #: 80 µs, a read with its lines' work tens to hundreds: a turn of these is
@@ -73,5 +108,84 @@ def cap_events_per_poll(reactor: object, cap: int = EVENTS_PER_POLL) -> bool:
     epoll = getattr(select, "epoll", None)
     if epoll is None or not isinstance(poller, epoll):
         return False
-    setattr(reactor, "_poller", CappedPoller(poller, cap))  # noqa: B010
+    capped = CappedPoller(poller, cap)
+    setattr(reactor, "_poller", capped)  # noqa: B010
+    setattr(reactor, "doIteration", TurnLoop(reactor, capped))  # noqa: B010
     return True
+
+
+def turn_ends(clock: object) -> list[Callable[[], None]] | None:
+    """What ``clock`` (a reactor that takes its turns in a
+    :class:`TurnLoop`) runs once before its next poll, each turn: append
+    a callable to it; None for any other clock (a test's), whose
+    ``callLater(0)`` does it."""
+    turns = getattr(clock, "doIteration", None)
+    return turns.ends if isinstance(turns, TurnLoop) else None
+
+
+class TurnLoop:
+    """An epoll reactor's ``doIteration``: the turn's ends, the poll (at
+    most the poller's cap of events), and each event handled in its
+    selectable's log context, as Twisted's ``doPoll`` does (the module's
+    docstring says why it is done here)."""
+
+    __slots__ = ("ends", "poller", "reactor")
+
+    def __init__(self, reactor: Any, poller: CappedPoller) -> None:
+        self.reactor = reactor
+        self.poller = poller
+        #: Called, once, before the next poll (then emptied; the same list
+        #: for good): :func:`turn_ends`.
+        self.ends: list[Callable[[], None]] = []
+
+    def __call__(self, timeout: float | None) -> None:
+        reactor = self.reactor
+        ends = self.ends
+        if ends:
+            for end in ends:  # one appended meanwhile runs too
+                with _end_failed:
+                    end()
+            ends.clear()
+            # The timeout was reckoned before they ran: what they scheduled
+            # or moved may be due sooner.
+            soonest = 0 if reactor.threadCallQueue else reactor.timeout()
+            if soonest is not None and (timeout is None or soonest < timeout):
+                timeout = soonest
+        selectables = reactor._selectables
+        try:
+            events = self.poller.poll(
+                -1 if timeout is None else timeout, len(selectables)
+            )
+        except OSError as problem:
+            if problem.errno == errno.EINTR:
+                return
+            raise
+        if not events:
+            return
+        # Twisted's log.callWithLogger, per event: the same context pushed.
+        tracker = context.theContextTracker.currentContext()
+        contexts = tracker.contexts
+        outer = tracker.getContext(ILogContext)
+        handle = reactor._doReadOrWrite
+        for fd, event in events:
+            selectable = selectables.get(fd)
+            if selectable is None:
+                continue
+            try:
+                system = selectable.logPrefix()
+            except KeyboardInterrupt:
+                raise
+            except BaseException:
+                system = "(buggy logPrefix method)"
+                log.err(system=system)
+            logged = outer.copy()
+            logged["system"] = system
+            contexts.append({ILogContext: logged})
+            try:
+                handle(selectable, fd, event)
+            except KeyboardInterrupt:
+                raise
+            except BaseException:
+                log.err(system=system)
+            finally:
+                contexts.pop()

@@ -14,7 +14,7 @@ from typing import Any
 from twisted.internet import defer, reactor
 
 from tests.cluster.support import ClusterTestCase
-from tests.support import redis_backend
+from tests.support import redis_backend, until
 
 
 class StalledRedisTests(ClusterTestCase):
@@ -33,10 +33,12 @@ class StalledRedisTests(ClusterTestCase):
         alice.say("into the void")
         refused = yield alice.expect_line("ERR ")
         self.assertIn("UNAVAILABLE", refused)
+        # The timeout drops the link to Redis (the refusal may reach alice
+        # first); the node is back once it has reconnected and resumed.
+        backend = redis_backend(node.server)
+        yield until(lambda: not backend.available, 10, "the link's loss noticed")
         os.kill(self.redis.pid, signal.SIGCONT)
-        # The timeout dropped the link to Redis; the node is back once it
-        # has reconnected and resumed.
-        yield redis_backend(node.server).when_available()
+        yield backend.when_available()
         alice.say("hello again")
         yield alice.expect_line("MSG general alice ")
 

@@ -1,14 +1,19 @@
 """A crowd's closed sockets handled over several turns of a real epoll
-reactor (:mod:`chatroom.net.pollcap`): the timers due run between them."""
+reactor (:mod:`chatroom.net.pollcap`): the timers due run between them;
+a turn's end (the send queues' flush) runs before the next poll, with no
+timer; each event is handled in its selectable's log context."""
 
 from __future__ import annotations
 
 import socket
 
 from twisted.internet.epollreactor import EPollReactor
+from twisted.python import context
+from twisted.python.log import ILogContext
 from twisted.trial import unittest
 
-from chatroom.net.pollcap import EVENTS_PER_POLL, cap_events_per_poll
+from chatroom.doors.base.sendq import Flusher
+from chatroom.net.pollcap import EVENTS_PER_POLL, cap_events_per_poll, turn_ends
 
 
 class Turns(EPollReactor):
@@ -75,3 +80,110 @@ class EventsPerPollTests(unittest.TestCase):
         from twisted.internet.task import Clock
 
         self.assertFalse(cap_events_per_poll(Clock()))
+
+
+class Recorder:
+    """A poller that reports nothing and notes the timeout of each poll."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float] = []
+
+    def poll(self, timeout: float = -1, maxevents: int = -1) -> list[tuple[int, int]]:
+        self.timeouts.append(timeout)
+        return []
+
+
+class TurnEndTests(unittest.TestCase):
+    """What a turn's end runs (the send queues' flush): before the next
+    poll, with no timer, and never a sleep past what it scheduled."""
+
+    def setUp(self) -> None:
+        self.reactor = Turns()
+        self.addCleanup(self.reactor._poller.close)
+        self.addCleanup(self.reactor.waker.connectionLost, None)
+        self.assertTrue(cap_events_per_poll(self.reactor))
+        ends = turn_ends(self.reactor)
+        assert ends is not None
+        self.ends = ends
+
+    def test_an_end_runs_once_before_the_next_poll_with_no_timer(self) -> None:
+        """An end asked for runs at the next turn, before its poll, once;
+        the reactor holds no timed call for it (none made per turn)."""
+        ran: list[int] = []
+        self.ends.append(lambda: ran.append(self.reactor.turn))
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        self.reactor.turn = 1
+        self.reactor.doIteration(0)
+        self.reactor.turn = 2
+        self.reactor.doIteration(0)
+        self.assertEqual(ran, [1])
+
+    def test_a_call_an_end_schedules_keeps_the_poll_from_sleeping(self) -> None:
+        """The timeout was reckoned before the end ran: if the end made a
+        timed call, the poll does not wait (the call is due now)."""
+        recorder = Recorder()
+        self.reactor.doIteration.poller = recorder  # type: ignore[attr-defined]
+
+        def schedule() -> None:
+            self.reactor.callLater(0, lambda: None)
+
+        self.ends.append(schedule)
+        self.reactor.doIteration(None)  # no timer when it was reckoned
+        self.reactor.doIteration(None)
+        self.assertEqual(recorder.timeouts, [0, -1])
+
+    def test_a_flush_needs_no_timer(self) -> None:
+        """A send queue written during a turn is sent at the turn's end
+        (before the poll), through the reactor's turn loop, not a timer."""
+        mine, peer = socket.socketpair()
+        self.addCleanup(mine.close)
+        self.addCleanup(peer.close)
+        flusher = Flusher(self.reactor)
+        flusher.add(Flushed(peer))  # type: ignore[arg-type]
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        self.reactor.doIteration(0)
+        self.assertEqual(mine.recv(100), b"sent")
+
+    def test_what_a_read_logs_carries_its_log_prefix(self) -> None:
+        """Each event is handled in its selectable's log context, as
+        Twisted's ``callWithLogger`` does: what Twisted's own legacy log
+        says meanwhile names it (the ``[system]`` of the log's line)."""
+        mine, peer = socket.socketpair()
+        self.addCleanup(mine.close)
+        self.addCleanup(peer.close)
+        peer.send(b"x")
+        systems: list[str] = []
+        reader = Prefixed(mine, systems)
+        self.reactor.addReader(reader)
+        self.addCleanup(self.reactor.removeReader, reader)
+        self.reactor.doIteration(0)
+        self.assertEqual(systems, ["prefixed"])
+        self.assertEqual(context.get(ILogContext)["system"], "-")  # popped
+
+
+class Flushed:
+    """A send queue (to a socket) whose flush sends ``sent``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def flush(self) -> None:
+        self.sock.send(b"sent")
+
+
+class Prefixed:
+    """A reader that notes the log context's ``system`` when it reads."""
+
+    def __init__(self, sock: socket.socket, systems: list[str]) -> None:
+        self.socket = sock
+        self.systems = systems
+
+    def fileno(self) -> int:
+        return self.socket.fileno()
+
+    def logPrefix(self) -> str:
+        return "prefixed"
+
+    def doRead(self) -> None:
+        self.socket.recv(10)
+        self.systems.append(context.get(ILogContext)["system"])

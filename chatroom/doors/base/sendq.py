@@ -14,20 +14,24 @@ On plain TCP it writes straight to the socket while nothing is queued
 connection during one reactor turn (one poll's worth of events: a burst of
 messages to its rooms, a welcome and its room list) goes out in one
 ``send()`` when the turn ends, as Redis does before it sleeps. One
-:class:`Flusher` per server schedules that with ``callLater(0)``, which the
-reactor runs right after handling the events of the current poll, so the
-coalescing adds no waiting.
+:class:`Flusher` per server has that done by the reactor's turn loop
+right after it handled the events of the current poll and the timers
+due, before it polls again (:func:`chatroom.net.pollcap.turn_ends`), so
+the coalescing adds no waiting; on another clock (a test's), with
+``callLater(0)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
-from twisted.internet.interfaces import IDelayedCall, IPushProducer, IReactorTime
+from twisted.internet.interfaces import IPushProducer, IReactorTime
 from zope.interface import implementer
 
 from chatroom.core import runs
 from chatroom.core.runs import Run
+from chatroom.net.pollcap import turn_ends
 from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
@@ -55,15 +59,28 @@ class Flusher:
     def __init__(self, clock: IReactorTime) -> None:
         self.clock = clock
         self._queues: list[SendQueue] = []
-        self._call: IDelayedCall | None = None
+        #: Whether the flush is to come this turn.
+        self._due = False
+        #: The clock's turn ends (:func:`~chatroom.net.pollcap.turn_ends`),
+        #: looked up at the first flush (the reactor's turn loop is put in
+        #: place once the server is made); None: ``callLater(0)``.
+        self._ends: list[Callable[[], None]] | None = None
+        self._looked = False
 
     def add(self, queue: SendQueue) -> None:
         self._queues.append(queue)
-        if self._call is None:
-            self._call = self.clock.callLater(0, self._flush)
+        if self._due:
+            return
+        self._due = True
+        if not self._looked:
+            self._ends, self._looked = turn_ends(self.clock), True
+        if self._ends is None:
+            self.clock.callLater(0, self._flush)
+        else:
+            self._ends.append(self._flush)
 
     def _flush(self) -> None:
-        self._call = None
+        self._due = False
         runs.turn_ended()
         queues, self._queues = self._queues, []
         for queue in queues:
