@@ -6,6 +6,7 @@ timer; each event is handled in its selectable's log context."""
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 
 from twisted.internet.epollreactor import EPollReactor
 from twisted.python import context
@@ -160,6 +161,21 @@ class TurnEndTests(unittest.TestCase):
         self.assertEqual(systems, ["prefixed"])
         self.assertEqual(context.get(ILogContext)["system"], "-")  # popped
 
+    def test_the_context_around_the_loop_is_kept(self) -> None:
+        """What the loop runs in (``context.call``, as a thread's work is
+        run) is seen by each event's handling too, as through Twisted's
+        ``callWithContext`` (a context's lookup goes down the stack)."""
+        mine, peer = socket.socketpair()
+        self.addCleanup(mine.close)
+        self.addCleanup(peer.close)
+        peer.send(b"x")
+        seen: list[object] = []
+        reader = Prefixed(mine, [], lambda: seen.append(context.get("around")))
+        self.reactor.addReader(reader)
+        self.addCleanup(self.reactor.removeReader, reader)
+        context.call({"around": "kept"}, self.reactor.doIteration, 0)
+        self.assertEqual(seen, ["kept"])
+
 
 class Flushed:
     """A send queue (to a socket) whose flush sends ``sent``."""
@@ -174,9 +190,15 @@ class Flushed:
 class Prefixed:
     """A reader that notes the log context's ``system`` when it reads."""
 
-    def __init__(self, sock: socket.socket, systems: list[str]) -> None:
+    def __init__(
+        self,
+        sock: socket.socket,
+        systems: list[str],
+        also: Callable[[], object] = lambda: None,
+    ) -> None:
         self.socket = sock
         self.systems = systems
+        self.also = also
 
     def fileno(self) -> int:
         return self.socket.fileno()
@@ -187,3 +209,4 @@ class Prefixed:
     def doRead(self) -> None:
         self.socket.recv(10)
         self.systems.append(context.get(ILogContext)["system"])
+        self.also()
