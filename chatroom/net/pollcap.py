@@ -50,6 +50,7 @@ from __future__ import annotations
 import errno
 import select
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from twisted.logger import Logger
@@ -121,6 +122,17 @@ def turn_ends(clock: object) -> list[Callable[[], None]] | None:
     ``callLater(0)`` does it."""
     turns = getattr(clock, "doIteration", None)
     return turns.ends if isinstance(turns, TurnLoop) else None
+
+
+def at_turn_end(clock: Any) -> Callable[[Callable[[], None]], object]:
+    """What has a call run at the end of ``clock``'s turn: its turn ends'
+    ``append`` (:func:`turn_ends`), or for another clock (a test's) its
+    ``callLater(0)``. Looked up when first needed, not when its user is
+    made: the reactor's turn loop is put in place once the server is."""
+    ends = turn_ends(clock)
+    if ends is not None:
+        return ends.append
+    return partial(clock.callLater, 0)
 
 
 class TurnLoop:
