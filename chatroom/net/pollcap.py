@@ -29,14 +29,16 @@ cluster's per-node cost"). Two things of it are done otherwise, with the
 same effect:
 
 - What is to be done when the turn's events are handled (the send
-  queues' flush, :class:`chatroom.doors.base.sendq.Flusher`) is run
+  queues' flush, :class:`chatroom.doors.base.sendq.Flusher`; a Redis
+  link's commands, :class:`chatroom.net.tcpdirect.TurnWriter`) is run
   before the next poll, as Redis does before it sleeps
-  (:func:`turn_ends`), not as a ``callLater(0)``: a timed call per turn
-  is an object made, a push and a pop on the reactor's heap of timers
-  (their comparisons in Python) and its error handler's context. The
-  poll that follows sleeps no longer than the timers that work scheduled
-  or moved allow. What the turn's timers wrote goes in the same flush
-  (a ``callLater(0)`` made by a timer waited for one more poll).
+  (:func:`turn_ends`, :func:`at_turn_end`), not as a ``callLater(0)``:
+  a timed call per turn is an object made, a push and a pop on the
+  reactor's heap of timers (their comparisons in Python) and its error
+  handler's context. The poll that follows sleeps no longer than the
+  timers that work scheduled or moved allow. What the turn's timers
+  wrote goes in the same flush (a ``callLater(0)`` made by a timer
+  waited for one more poll).
 - Each readiness event is handed to its selectable in the log context
   Twisted gives it (``log.callWithLogger``: its ``logPrefix`` as the
   ``system`` of what is logged meanwhile, and an error it raises logged
@@ -50,6 +52,7 @@ from __future__ import annotations
 import errno
 import select
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from twisted.logger import Logger
@@ -121,6 +124,17 @@ def turn_ends(clock: object) -> list[Callable[[], None]] | None:
     ``callLater(0)`` does it."""
     turns = getattr(clock, "doIteration", None)
     return turns.ends if isinstance(turns, TurnLoop) else None
+
+
+def at_turn_end(clock: Any) -> Callable[[Callable[[], None]], object]:
+    """What has a call run at the end of ``clock``'s turn: its turn ends'
+    ``append`` (:func:`turn_ends`), or for another clock (a test's) its
+    ``callLater(0)``. Looked up when first needed, not when its user is
+    made: the reactor's turn loop is put in place once the server is."""
+    ends = turn_ends(clock)
+    if ends is not None:
+        return ends.append
+    return partial(clock.callLater, 0)
 
 
 class TurnLoop:

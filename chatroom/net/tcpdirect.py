@@ -24,6 +24,8 @@ from typing import Any
 from twisted.internet import tcp
 from twisted.internet.interfaces import IListeningPort
 
+from chatroom.net.pollcap import at_turn_end
+
 #: Twisted's private attributes this module reads.
 PRIVATE_ATTRIBUTES = ("dataBuffer", "_tempDataLen", "socket")
 
@@ -80,6 +82,12 @@ class TurnWriter:
     take, or anything while Twisted holds bytes of its own, goes to
     Twisted's ``write`` as before, after what was sent, keeping the order.
 
+    The call at the turn's end is one of the reactor's turn ends
+    (:func:`chatroom.net.pollcap.turn_ends`), run before its next poll as
+    the send queues' flush is: a ``callLater(0)`` per link per turn was a
+    timed call made, pushed and popped on the reactor's heap of timers.
+    A clock with no turn loop (a test's) gets the ``callLater(0)``.
+
     It stands in for the transport it wraps: everything but writing and
     closing is the transport's own.
     """
@@ -88,10 +96,14 @@ class TurnWriter:
         self._transport = transport
         self._clock = clock
         self._pending: list[bytes] = []
+        #: :func:`~chatroom.net.pollcap.at_turn_end`, at the first write.
+        self._at_end: Callable[[Callable[[], None]], object] | None = None
 
     def write(self, data: bytes) -> None:
         if not self._pending:
-            self._clock.callLater(0, self.flush)
+            if self._at_end is None:
+                self._at_end = at_turn_end(self._clock)
+            self._at_end(self.flush)
         self._pending.append(data)
 
     def writeSequence(self, data: list[bytes]) -> None:

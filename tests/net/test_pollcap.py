@@ -1,20 +1,24 @@
 """A crowd's closed sockets handled over several turns of a real epoll
 reactor (:mod:`chatroom.net.pollcap`): the timers due run between them;
-a turn's end (the send queues' flush) runs before the next poll, with no
-timer; each event is handled in its selectable's log context."""
+a turn's end (the send queues' flush, a Redis link's commands) runs
+before the next poll, with no timer; each event is handled in its
+selectable's log context."""
 
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
 
+from twisted.internet import tcp
 from twisted.internet.epollreactor import EPollReactor
+from twisted.internet.protocol import Protocol
 from twisted.python import context
 from twisted.python.log import ILogContext
 from twisted.trial import unittest
 
 from chatroom.doors.base.sendq import Flusher
 from chatroom.net.pollcap import EVENTS_PER_POLL, cap_events_per_poll, turn_ends
+from chatroom.net.tcpdirect import TurnWriter
 
 
 class Turns(EPollReactor):
@@ -144,6 +148,28 @@ class TurnEndTests(unittest.TestCase):
         self.assertEqual(self.reactor.getDelayedCalls(), [])
         self.reactor.doIteration(0)
         self.assertEqual(mine.recv(100), b"sent")
+
+    def test_a_redis_links_commands_need_no_timer(self) -> None:
+        """A Redis link's commands written during a turn reach Redis at the
+        turn's end (before the poll), in one piece and in order, through
+        the reactor's turn loop: no timed call per link per turn."""
+        mine, peer = socket.socketpair()
+        self.addCleanup(mine.close)
+        self.addCleanup(peer.close)
+        peer.setblocking(False)
+        connection = tcp.Connection(peer, Protocol(), self.reactor)
+        connection.connected = True
+        writer = TurnWriter(connection, self.reactor)
+        writer.write(b"*1\r\n$4\r\nPING\r\n")
+        writer.writeSequence([b"*2\r\n$3\r\nGET\r\n", b"$1\r\nk\r\n"])
+        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        self.reactor.doIteration(0)
+        self.assertEqual(
+            mine.recv(100), b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+        )
+        writer.write(b"*1\r\n$4\r\nPING\r\n")  # the next turn: its own end
+        self.reactor.doIteration(0)
+        self.assertEqual(mine.recv(100), b"*1\r\n$4\r\nPING\r\n")
 
     def test_what_a_read_logs_carries_its_log_prefix(self) -> None:
         """Each event is handled in its selectable's log context, as

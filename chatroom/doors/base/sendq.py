@@ -31,7 +31,7 @@ from zope.interface import implementer
 
 from chatroom.core import runs
 from chatroom.core.runs import Run
-from chatroom.net.pollcap import turn_ends
+from chatroom.net.pollcap import at_turn_end
 from chatroom.net.tcpdirect import direct_connection, send_direct
 
 
@@ -61,23 +61,17 @@ class Flusher:
         self._queues: list[SendQueue] = []
         #: Whether the flush is to come this turn.
         self._due = False
-        #: The clock's turn ends (:func:`~chatroom.net.pollcap.turn_ends`),
-        #: looked up at the first flush (the reactor's turn loop is put in
-        #: place once the server is made); None: ``callLater(0)``.
-        self._ends: list[Callable[[], None]] | None = None
-        self._looked = False
+        #: :func:`~chatroom.net.pollcap.at_turn_end`, at the first flush.
+        self._at_end: Callable[[Callable[[], None]], object] | None = None
 
     def add(self, queue: SendQueue) -> None:
         self._queues.append(queue)
         if self._due:
             return
         self._due = True
-        if not self._looked:
-            self._ends, self._looked = turn_ends(self.clock), True
-        if self._ends is None:
-            self.clock.callLater(0, self._flush)
-        else:
-            self._ends.append(self._flush)
+        if self._at_end is None:
+            self._at_end = at_turn_end(self.clock)
+        self._at_end(self._flush)
 
     def _flush(self) -> None:
         self._due = False
