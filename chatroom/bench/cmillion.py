@@ -22,9 +22,14 @@ it is held, on the same nodes in the same run. The report has:
   and the nodes' ``--subscriber-hold`` if ``--million-subscriber-hold``
   gives one (each join of the fill is read by nearly every node; a hold
   makes a node read them many at a time, docs/scaling.md);
-- memory per connection: each node's resident growth over its own
-  connections, Redis's, and the kernel's (slab and TCP buffers, both ends
-  of each loopback connection, machine-wide so other load shows too);
+- memory per connection: the growth of the nodes' proportional set size
+  (PSS, with their launcher's: the machine's memory the forked nodes
+  hold, each page once, the pages a node copies from its launcher
+  counted) over all connections, Redis's resident growth, and the
+  kernel's (slab and TCP buffers, both ends of each loopback connection,
+  machine-wide so other load shows too); beside them the totals held
+  with the crowd, each node's resident growth over its own connections,
+  and an empty node's RSS, PSS and USS;
 - p99 and loss of the active load with and without the crowd;
 - each node's longest reactor stall, as an outside probe sees it: every
   :data:`PROBE_EVERY` seconds each node's ``/healthz`` is asked, and the
@@ -59,7 +64,7 @@ import resource
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +74,7 @@ from chatroom.bench.chold import GCFigures
 from chatroom.bench.cscenarios import c_fanout
 from chatroom.bench.errors import BenchError
 from chatroom.bench.report import CFanoutRun
-from chatroom.bench.sampling import cpu_percent, proc_cpu_seconds, proc_rss_kib
+from chatroom.bench.sampling import cpu_percent, proc_cpu_seconds, proc_memory_kib
 from chatroom.bench.servers import (
     NO_REDIS,
     SERVER_OPTIONS,
@@ -177,16 +182,31 @@ class MillionRun:
     #: Each node's connections once the crowd was in.
     connections_per_node: list[int]
     #: Each node's resident memory empty and with the crowd, KiB, and its
-    #: growth per connection it holds.
+    #: growth per connection it holds (RSS: a page a node copies from its
+    #: launcher was resident before, so it is not counted).
     node_rss_empty_kib: list[int | None]
     node_rss_held_kib: list[int | None]
     node_kib_per_connection: list[float | None]
-    #: All nodes' growth over all connections.
+    #: Each node's proportional set size empty and with the crowd, KiB.
+    node_pss_empty_kib: list[int | None]
+    node_pss_held_kib: list[int | None]
+    #: An empty node's memory three ways (the largest of each), KiB.
+    empty_node_kib: dict[str, int | None]
+    #: The nodes' and their launcher's PSS summed, KiB: the machine's
+    #: memory they hold, each page once. Its growth over all connections
+    #: is the nodes' memory per connection; the sum of their RSS growth
+    #: beside it.
+    nodes_pss_empty_kib: int | None
+    nodes_pss_held_kib: int | None
     nodes_kib_per_connection: float | None
+    nodes_rss_kib_per_connection: float | None
     redis_rss_empty_kib: int | None
     redis_rss_held_kib: int | None
     redis_kib_per_connection: float | None
-    #: The kernel's slab and TCP buffer growth per connection (both ends).
+    #: The kernel's slab and TCP buffers, machine-wide, KiB, and their
+    #: growth per connection (both ends).
+    kernel_empty_kib: int | None
+    kernel_held_kib: int | None
     kernel_kib_per_connection: float | None
     #: The active load alone, then beside the crowd (same nodes, same run).
     without_crowd: CFanoutRun
@@ -475,11 +495,43 @@ def _per(before: float | None, after: float | None, count: int) -> float | None:
     return round((after - before) / count, 2)
 
 
-def _memory(
-    servers: list[int], redis: int
-) -> tuple[list[int | None], int | None, int | None]:
-    """Each node's resident memory, Redis's and the kernel's, KiB."""
-    return [proc_rss_kib(pid) for pid in servers], proc_rss_kib(redis), _kernel_kib()
+@dataclass
+class Memory:
+    """The nodes', their launcher's, Redis's and the kernel's memory at one
+    moment, KiB (each process's as :func:`proc_memory_kib` reads it)."""
+
+    nodes: list[dict[str, int] | None]
+    launcher: dict[str, int] | None
+    redis: dict[str, int] | None
+    kernel: int | None
+
+    @classmethod
+    def read(cls, servers: list[int], launcher: int | None, redis: int) -> Memory:
+        return cls(
+            [proc_memory_kib(pid) for pid in servers],
+            None if launcher is None else proc_memory_kib(launcher),
+            proc_memory_kib(redis),
+            _kernel_kib(),
+        )
+
+    def of_nodes(self, kind: str) -> list[int | None]:
+        return [None if node is None else node[kind] for node in self.nodes]
+
+    def nodes_pss(self) -> int | None:
+        """The nodes' PSS and their launcher's summed: every page they hold,
+        a page they share counted once, a page a node copied from the
+        launcher once more (which the nodes' RSS does not count: it was
+        resident in the node before it was copied)."""
+        launcher = [] if self.launcher is None else [self.launcher["pss"]]
+        return _sum([*self.of_nodes("pss"), *launcher])
+
+    def redis_rss(self) -> int | None:
+        return None if self.redis is None else self.redis["rss"]
+
+
+def _launcher(nodes: DoorNodes) -> int | None:
+    launcher = nodes.cluster.launcher
+    return None if launcher is None else launcher.process.pid
 
 
 def _rest_cpu(pids: list[int], seconds: float) -> float | None:
@@ -501,9 +553,7 @@ class _Empty:
     without: CFanoutRun
     pings_per_s: float | None
     rest_cpu_pct: float | None
-    node_rss_kib: list[int | None]
-    redis_rss_kib: int | None
-    kernel_kib: int | None
+    memory: Memory
 
 
 @dataclass
@@ -671,10 +721,10 @@ def _measure(
     metrics = nodes.metrics_ports
     redis_first = prioritize_redis(redis, limits)
     time.sleep(SETTLE)
-    node_rss, redis_rss, kernel = _memory(servers, redis)
+    memory = Memory.read(servers, _launcher(nodes), redis)
     rest = _rest_cpu([*servers, redis], options.million_rest)
     without, pings = _with_pings(metrics, nodes, options)
-    empty = _Empty(without, pings, rest, node_rss, redis_rss, kernel)
+    empty = _Empty(without, pings, rest, memory)
     probe = StallProbe(metrics)
     probe.start()
     try:
@@ -733,7 +783,7 @@ def _hold(
     fill = filled - started
     time.sleep(SETTLE)  # the replies' buffers are freed
     held = GCFigures.scrape_all(metrics)
-    rss, redis_held, kernel_held = _memory(servers, redis)
+    memory = Memory.read(servers, _launcher(nodes), redis)
     generator_cpu = [g.cpu_seconds() for g in crowd.generators]
     rest_with = _rest_cpu([*servers, redis], options.million_rest)
     generator_cpu_after = [g.cpu_seconds() for g in crowd.generators]
@@ -751,7 +801,6 @@ def _hold(
     leave = time.monotonic() - leaving
     teardown = _log_problems(nodes)
     p99, p99_without = with_crowd.latency_ms.p99, before.without.latency_ms.p99
-    empty = before.node_rss_kib
     return MillionRun(
         connections=options.million,
         connections_in=total,
@@ -773,16 +822,7 @@ def _hold(
         dropped=sum(r["closed_by_server"] for r in results),
         idle_messages=sum(r["talked"] for r in results),
         connections_per_node=held.connections,
-        node_rss_empty_kib=empty,
-        node_rss_held_kib=rss,
-        node_kib_per_connection=[
-            _per(a, b, n) for a, b, n in zip(empty, rss, held.connections, strict=True)
-        ],
-        nodes_kib_per_connection=_per(_sum(empty), _sum(rss), total),
-        redis_rss_empty_kib=before.redis_rss_kib,
-        redis_rss_held_kib=redis_held,
-        redis_kib_per_connection=_per(before.redis_rss_kib, redis_held, total),
-        kernel_kib_per_connection=_per(before.kernel_kib, kernel_held, total),
+        **_memory_figures(before.memory, memory, held.connections, total),
         without_crowd=before.without,
         with_crowd=with_crowd,
         p99_ratio=round(p99 / p99_without, 2) if p99 and p99_without else None,
@@ -805,6 +845,36 @@ def _hold(
         leave_log_problem_count=len(teardown),
         subscriber_hold_ms=options.million_subscriber_hold,
     )
+
+
+def _memory_figures(
+    empty: Memory, held: Memory, per_node: list[int], total: int
+) -> dict[str, Any]:
+    """:class:`MillionRun`'s memory fields from the two readings."""
+    rss_empty, rss_held = empty.of_nodes("rss"), held.of_nodes("rss")
+    pss_empty, pss_held = empty.nodes_pss(), held.nodes_pss()
+    return {
+        "node_rss_empty_kib": rss_empty,
+        "node_rss_held_kib": rss_held,
+        "node_kib_per_connection": [
+            _per(a, b, n) for a, b, n in zip(rss_empty, rss_held, per_node, strict=True)
+        ],
+        "node_pss_empty_kib": empty.of_nodes("pss"),
+        "node_pss_held_kib": held.of_nodes("pss"),
+        "empty_node_kib": {
+            kind: _most(empty.of_nodes(kind)) for kind in ("rss", "pss", "uss")
+        },
+        "nodes_pss_empty_kib": pss_empty,
+        "nodes_pss_held_kib": pss_held,
+        "nodes_kib_per_connection": _per(pss_empty, pss_held, total),
+        "nodes_rss_kib_per_connection": _per(_sum(rss_empty), _sum(rss_held), total),
+        "redis_rss_empty_kib": empty.redis_rss(),
+        "redis_rss_held_kib": held.redis_rss(),
+        "redis_kib_per_connection": _per(empty.redis_rss(), held.redis_rss(), total),
+        "kernel_empty_kib": empty.kernel,
+        "kernel_held_kib": held.kernel,
+        "kernel_kib_per_connection": _per(empty.kernel, held.kernel, total),
+    }
 
 
 def _with_pings(
@@ -854,10 +924,22 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "
         f"{fmt(r['held_at_end'])} held by the generators, "
         f"{fmt(r['dropped'])} dropped; {fmt(r['idle_messages'])} idle messages",
-        f"  memory per connection: nodes {fmt(r['nodes_kib_per_connection'])} KiB, "
-        f"Redis {fmt(r['redis_kib_per_connection'])} KiB, kernel (slab + TCP, "
-        f"both ends) {fmt(r['kernel_kib_per_connection'])} KiB; an empty node "
-        f"{fmt(_mib(_most(r['node_rss_empty_kib'])))} MiB (the largest)",
+        f"  memory per connection: nodes {fmt(r['nodes_kib_per_connection'])} KiB "
+        f"(their PSS with the launcher's; their RSS "
+        f"{fmt(r['nodes_rss_kib_per_connection'])}), Redis "
+        f"{fmt(r['redis_kib_per_connection'])} KiB, kernel (slab + TCP, both ends) "
+        f"{fmt(r['kernel_kib_per_connection'])} KiB",
+        f"  held with the crowd: the nodes {fmt(_mib(r['nodes_pss_held_kib']))} MiB "
+        f"(PSS with the launcher's; empty {fmt(_mib(r['nodes_pss_empty_kib']))}), "
+        f"Redis {fmt(_mib(r['redis_rss_held_kib']))} MiB (empty "
+        f"{fmt(_mib(r['redis_rss_empty_kib']))}), kernel "
+        f"{fmt(_mib(r['kernel_held_kib']))} MiB (empty "
+        f"{fmt(_mib(r['kernel_empty_kib']))}, machine-wide); an empty node "
+        + ", ".join(
+            f"{kind.upper()} {fmt(_mib(r['empty_node_kib'][kind]))}"
+            for kind in ("rss", "pss", "uss")
+        )
+        + " MiB (the largest of each)",
         f"  CPU at rest (nodes + Redis, % of a core): "
         f"{fmt(r['rest_cpu_pct_without'])} without the crowd, "
         f"{fmt(r['rest_cpu_pct_with'])} with it: the crowd costs "
@@ -893,16 +975,20 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
             rows,
         )
     )  # fmt: skip
-    lines.append("  each node (memory in KiB; stall and GC pause in ms):")
+    lines.append(
+        "  each node (memory in KiB, RSS and PSS; its RSS growth per connection; "
+        "stall and GC pause in ms):"
+    )
     lines.append(
         grid(
-            ("node", "connections", "empty", "held", "KiB/conn", "stall",
-             "gc pause"),
+            ("node", "connections", "empty", "held", "KiB/conn", "PSS empty",
+             "PSS held", "stall", "gc pause"),
             [
                 (f"bench{n}", *row)
                 for n, row in enumerate(
                     zip(r["connections_per_node"], r["node_rss_empty_kib"],
                         r["node_rss_held_kib"], r["node_kib_per_connection"],
+                        r["node_pss_empty_kib"], r["node_pss_held_kib"],
                         r["node_longest_stall_ms"], r["node_gc_longest_ms"],
                         strict=True),
                     1,
@@ -910,7 +996,7 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
             ]
             + [("redis", r["connections"], r["redis_rss_empty_kib"],
                 r["redis_rss_held_kib"], r["redis_kib_per_connection"], None,
-                None)],
+                None, None, None)],
         )
     )  # fmt: skip
     lines.append(
@@ -926,7 +1012,7 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
     return lines
 
 
-def _most(values: list[float | None]) -> float | None:
+def _most(values: Sequence[Any]) -> Any:
     return max((v for v in values if v is not None), default=None)
 
 

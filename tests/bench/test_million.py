@@ -21,6 +21,8 @@ from chatroom.bench.cmillion import (
     GENERATOR_NICE,
     REDIS_NICE,
     Limits,
+    Memory,
+    _memory_figures,
     batch_the_crowd,
     prioritize_redis,
     yield_to_the_servers,
@@ -99,12 +101,16 @@ class MillionSmokeTests(BenchTestCase):
         self.assertIsNotNone(run["p99_ratio"])
 
         self.assertGreater(run["fill_per_s"], 0)
-        for key in ("nodes_kib_per_connection", "redis_kib_per_connection",
+        for key in ("nodes_kib_per_connection", "nodes_rss_kib_per_connection",
+                    "nodes_pss_empty_kib", "nodes_pss_held_kib",
+                    "kernel_empty_kib", "kernel_held_kib",
+                    "redis_kib_per_connection",
                     "kernel_kib_per_connection", "rest_cpu_pct_without",
                     "rest_cpu_pct_with", "crowd_rest_cpu_pct",
                     "pings_per_s_without", "pings_per_s_with"):  # fmt: skip
             self.assertIsNotNone(run[key], key)
         for key in ("node_rss_empty_kib", "node_rss_held_kib",
+                    "node_pss_empty_kib", "node_pss_held_kib",
                     "node_kib_per_connection", "node_longest_stall_ms",
                     "node_gc_longest_ms"):  # fmt: skip
             self.assertEqual(len(run[key]), NODES, key)
@@ -113,6 +119,7 @@ class MillionSmokeTests(BenchTestCase):
         said = "; ".join(run["limits"]["raised"] + run["limits"]["kept"])
         self.assertIn("Redis's", said)  # its priority, given or not
 
+        self.assertNotIn(None, run["empty_node_kib"].values())
         printed = table(report)
         self.assertIn(f"million (C generator): {CONNECTIONS:,} connections", printed)
         self.assertIn("0 dropped", printed)
@@ -133,6 +140,45 @@ class MillionSmokeTests(BenchTestCase):
         self.assertEqual(status, 1)
         self.assertIn("the machine's available memory fell to", errors.getvalue())
         self.assertIn("the crowd was stopped", errors.getvalue())
+
+
+class CrowdMemoryTests(unittest.TestCase):
+    """What the crowd's memory per connection counts of forked nodes."""
+
+    def test_pages_a_node_copies_from_its_launcher_are_counted(self) -> None:
+        """A node forked from the launcher that writes into a page it shares
+        with it takes a page of the machine's memory that its RSS does not
+        show (the page was resident in the node before): the nodes' memory
+        per connection, from their PSS with the launcher's, counts it."""
+        pages = 8192  # 32 MiB
+        shared = bytearray(b"\x01" * (pages * 4096))  # resident before the fork
+        copy, copied = os.pipe()
+        go, told = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the node: copies every page when told, then waits
+            try:
+                os.read(go, 1)
+                shared[::4096] = b"\x02" * pages
+                os.write(copied, b"x")
+                os.read(go, 1)
+            finally:
+                os._exit(0)
+        try:
+            empty = Memory.read([pid], os.getpid(), os.getpid())
+            os.write(told, b"x")
+            os.read(copy, 1)
+            held = Memory.read([pid], os.getpid(), os.getpid())
+        finally:
+            os.write(told, b"x")
+            os.waitpid(pid, 0)
+            for end in (copy, copied, go, told):
+                os.close(end)
+        figures = _memory_figures(empty, held, [1000], 1000)
+        copied_kib = pages * 4
+        self.assertGreater(figures["nodes_kib_per_connection"] * 1000, copied_kib * 0.8)
+        self.assertLess(
+            figures["nodes_rss_kib_per_connection"] * 1000, copied_kib * 0.2
+        )
 
 
 class PriorityTests(unittest.TestCase):
