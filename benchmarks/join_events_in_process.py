@@ -37,6 +37,7 @@ from chatroom.core.events import Event, Joined, Listing
 from chatroom.core.text import name_key
 from chatroom.doors.line.rendering import to_line
 from chatroom.redisclient.addresses import RedisAddress
+from chatroom.redisclient.deadlines import Hearing
 from chatroom.redisclient.link import SubscriberProtocol
 
 EVENTS = 20_000
@@ -70,6 +71,8 @@ class Link:
     def __init__(self, on_message: Any) -> None:
         self.on_message = on_message
         self.reactor = None
+        self.hearing = Hearing()
+        self.hold = 0.0
 
 
 def resp(*parts: bytes) -> bytes:

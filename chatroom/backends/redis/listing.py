@@ -353,7 +353,10 @@ class RedisListing:
             changed.update((intern(row[0].decode()), row) for row in reply[1:])
             if len(reply) - 1 < ROOMS_A_CALL:
                 break
-        before = {key: rows[key] for key in changed if key in rows}
+        # The watchers' diff only while there are any: in a crowd's fill
+        # every node reads every join's count here, and nobody watches.
+        watched = bool(self.watchers.members)
+        before = {key: rows[key] for key in changed if key in rows} if watched else {}
         unknown = []
         for key, row in changed.items():
             if len(row) == COUNTED:
@@ -370,7 +373,8 @@ class RedisListing:
                 self._keep(rows, key, row)
         for row in await self._rows_of(unknown) if unknown else ():
             self._keep(rows, intern(row[0].decode()), row)
-        self._tell(before, rows, changed)
+        if watched or self.watchers.members:  # one came while Redis answered
+            self._tell(before, rows, changed)
         return rows
 
     def _tell(
