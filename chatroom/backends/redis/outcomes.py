@@ -124,8 +124,7 @@ def seated(row: list[Any]) -> RedisSeating:
 
     The room's key, name and incarnation are interned: the node's room,
     its list entry and its seating then share one string each (a node
-    keeps all three for most rooms it has a member in), and its owner
-    is its first member's key when the same."""
+    keeps all three for most rooms it has a member in)."""
     key = intern(row[0].decode())
     if len(row) == 1:
         return RedisSeating(key, exists=False)
