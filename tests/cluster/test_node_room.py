@@ -14,6 +14,7 @@ import tracemalloc
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.redis import decided
 from chatroom.backends.redis.delivery import (
     _FOLLOWED,
     MAYBE_MISSED,
@@ -36,6 +37,7 @@ from chatroom.core.events import (
     Renamed,
     RoomDeleted,
 )
+from chatroom.core.facts import Heir
 from chatroom.core.fanout import Audience, IdlePlans, fan_out
 from chatroom.core.member import MessageWriter
 from chatroom.core.nodemessages import KickHead, NewsHead
@@ -310,6 +312,33 @@ def seating_row(key: str) -> list[object]:
         [b"carol", b"carol", b"dave", b"dave"], [], [b"m1"], b"0", b"",
         b"0", b"0", b"17", b"", b"40", b"0",
     ]  # fmt: skip
+
+
+class KeptSeatingTests(unittest.TestCase):
+    """What a node decides on from the seating it kept of a room, which it
+    keeps lean (its first members one string, no present users)."""
+
+    def test_a_leave_is_decided_on_the_heir_and_presence_the_reply_named(
+        self,
+    ) -> None:
+        """The owner's leave passes the room to the next first member, by
+        the name the reply gave (case kept), and the member asked about is
+        present, though the node keeps no present users of the reply."""
+        row = seating_row("tea")
+        row[4] = b"carol"
+        row[8] = [b"carol", b"Carol", b"dave", b"Dave", b"erin", b"Erin"]
+        room = NodeRoom("tea", "tea", b"chan:tea")
+        room.seated = seated(row)
+        carol = Member("Carol")
+        room.attach(carol, 0)
+        facts = decided.facts_of(room.seating_of(carol, "carol"), 24, "carol", True)
+        self.assertEqual(facts.seating.heir, Heir("dave", "Dave"))
+        self.assertEqual(facts.seating.owner, "carol")
+        self.assertEqual(facts.present, frozenset({"carol"}))
+        self.assertEqual(
+            decided.leaving_of(room.seating_of(carol, "carol")).firsts,
+            (Heir("carol", "Carol"), Heir("dave", "Dave"), Heir("erin", "Erin")),
+        )
 
 
 class RoomCostTests(unittest.TestCase):
