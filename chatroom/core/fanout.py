@@ -176,17 +176,19 @@ class Audience(dict[Member, V]):
     A dict, so a room reads and changes its members as before; every
     method that changes it says so here: a member added is appended to the
     kept list (in the dict's order), any other change marks it out of
-    date and lets its plans go. The list is brought up to date in place,
-    not made anew, so a room read again after every change of devices
-    makes no new list.
+    date and lets its plans go. The list is made at the first event after
+    the Audience is made or its plans went (None till then: most rooms a
+    node holds are quiet, and an empty list is 56 bytes each), and then
+    brought up to date in place, not made anew, so a room read again after
+    every change of devices makes no new list.
     """
 
     __slots__ = ("_delivers", "_events", "_made_at", "_period", "_plan")
 
     def __init__(self) -> None:
         super().__init__()
-        self._delivers: list[Deliver] = []
-        self._made_at = _redirections
+        self._delivers: list[Deliver] | None = None
+        self._made_at = _STALE
         #: How its members take a message, and any other event, each made
         #: at the first one after a change, or after they went unused for
         #: a while (None: not made since; :func:`forget_idle_plans`).
@@ -197,9 +199,10 @@ class Audience(dict[Member, V]):
 
     def delivers(self) -> list[Deliver]:
         """Each member's ``deliver``, in the members' order."""
-        if self._made_at != _redirections:
-            self._update()
-        return self._delivers
+        delivers = self._delivers
+        if delivers is None or self._made_at != _redirections:
+            return self._update()
+        return delivers
 
     def message_plan(self) -> MessagePlan:
         """How each member takes a message: kept from one message to the
@@ -230,8 +233,7 @@ class Audience(dict[Member, V]):
         unused for a while, or out of date (a member went), so that no plan
         keeps a member that left (an Audience is kept among those used in
         the last period, :func:`forget_idle_plans`, after its room went)."""
-        self._plan = self._events = None
-        self._delivers.clear()
+        self._plan = self._events = self._delivers = None
         self._made_at = _STALE
 
     def _planned(self, plan: _Plan, delivers: list[Deliver]) -> _Plan:
@@ -240,8 +242,10 @@ class Audience(dict[Member, V]):
             plan.add(member, deliver)
         return plan
 
-    def _update(self) -> None:
+    def _update(self) -> list[Deliver]:
         delivers = self._delivers
+        if delivers is None:
+            delivers = self._delivers = []
         kept = len(delivers)
         for index, member in enumerate(self):
             if index < kept:
@@ -251,11 +255,17 @@ class Audience(dict[Member, V]):
         del delivers[len(self) :]
         self._made_at = _redirections
         self._plan = self._events = None
+        return delivers
 
     def __setitem__(self, member: Member, value: V) -> None:
-        if self._made_at == _redirections and member not in self:
+        delivers = self._delivers
+        if (
+            delivers is not None
+            and self._made_at == _redirections
+            and member not in self
+        ):
             deliver = member.deliver
-            self._delivers.append(deliver)
+            delivers.append(deliver)
             if self._plan is not None:
                 self._plan.add(member, deliver)
             if self._events is not None:

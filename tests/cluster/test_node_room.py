@@ -14,6 +14,7 @@ import tracemalloc
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.redis import decided
 from chatroom.backends.redis.delivery import (
     _FOLLOWED,
     MAYBE_MISSED,
@@ -36,7 +37,8 @@ from chatroom.core.events import (
     Renamed,
     RoomDeleted,
 )
-from chatroom.core.fanout import IdlePlans
+from chatroom.core.facts import Heir
+from chatroom.core.fanout import Audience, IdlePlans, fan_out
 from chatroom.core.member import MessageWriter
 from chatroom.core.nodemessages import KickHead, NewsHead
 from chatroom.doors.line.rendering import to_line
@@ -312,6 +314,33 @@ def seating_row(key: str) -> list[object]:
     ]  # fmt: skip
 
 
+class KeptSeatingTests(unittest.TestCase):
+    """What a node decides on from the seating it kept of a room, which it
+    keeps lean (its first members one string, no present users)."""
+
+    def test_a_leave_is_decided_on_the_heir_and_presence_the_reply_named(
+        self,
+    ) -> None:
+        """The owner's leave passes the room to the next first member, by
+        the name the reply gave (case kept), and the member asked about is
+        present, though the node keeps no present users of the reply."""
+        row = seating_row("tea")
+        row[4] = b"carol"
+        row[8] = [b"carol", b"Carol", b"dave", b"Dave", b"erin", b"Erin"]
+        room = NodeRoom("tea", "tea", b"chan:tea")
+        room.seated = seated(row)
+        carol = Member("Carol")
+        room.attach(carol, 0)
+        facts = decided.facts_of(room.seating_of(carol, "carol"), 24, "carol", True)
+        self.assertEqual(facts.seating.heir, Heir("dave", "Dave"))
+        self.assertEqual(facts.seating.owner, "carol")
+        self.assertEqual(facts.present, frozenset({"carol"}))
+        self.assertEqual(
+            decided.leaving_of(room.seating_of(carol, "carol")).firsts,
+            (Heir("carol", "Carol"), Heir("dave", "Dave"), Heir("erin", "Erin")),
+        )
+
+
 class RoomCostTests(unittest.TestCase):
     """What a room costs a node that has one member in it."""
 
@@ -422,6 +451,54 @@ class QuietRoomCostTests(unittest.TestCase):
         self.assertLessEqual(per_room, 0)
         opened[0].deliver(3, event(3))
         self.assertEqual(members[0].data, f"{line(3)}\r\n".encode())
+
+    def test_a_quiet_rooms_members_hold_nothing_but_their_dict(self) -> None:
+        """Most rooms a node holds are quiet: before a room's first event,
+        and once it was quiet for two periods, the :class:`Audience` of its
+        members holds nothing beside the dict of them but its slots (not an
+        empty list of their ``deliver``: 56 bytes a room), and its members
+        still hear its next event."""
+        clock = Clock()
+        idle = IdlePlans(clock)
+        joined = Joined("tea", "bob")
+
+        def beyond_a_dict(quiet: bool) -> float:
+            """Traced bytes a room's Audience of one holds beyond a plain
+            dict of its member: before any event, or quiet since one."""
+            members = [Member(f"m{n}") for n in range(self.ROOMS)]
+            gc.collect()
+            tracemalloc.start()
+            try:
+                before = tracemalloc.get_traced_memory()[0]
+                plain = [{member: 0} for member in members]
+                dicts = tracemalloc.get_traced_memory()[0] - before
+                del plain
+                before = tracemalloc.get_traced_memory()[0]
+                audiences: list[Audience[int]] = []
+                for member in members:
+                    audience: Audience[int] = Audience()
+                    audience[member] = 0
+                    audiences.append(audience)
+                if quiet:
+                    for audience in audiences:
+                        fan_out(audience, joined)
+                    for _ in range(2):
+                        clock.advance(idle.period)
+                        idle.check()
+                    for member in members:
+                        self.assertEqual(member.take(), ["JOIN tea bob"])
+                gc.collect()
+                held = tracemalloc.get_traced_memory()[0] - before
+            finally:
+                tracemalloc.stop()
+            for member, audience in zip(members, audiences, strict=True):
+                fan_out(audience, joined)
+                self.assertEqual(member.take(), ["JOIN tea bob"])
+            return (held - dicts) / self.ROOMS
+
+        slots = 8 * len(Audience.__slots__)
+        self.assertLessEqual(beyond_a_dict(quiet=False), slots)
+        self.assertLessEqual(beyond_a_dict(quiet=True), slots)
 
 
 class ReachedTests(unittest.TestCase):

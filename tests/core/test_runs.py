@@ -28,7 +28,7 @@ from chatroom.core.events import (
     RoomRenamed,
     Welcome,
 )
-from chatroom.core.fanout import Audience, fan_out, redirected
+from chatroom.core.fanout import Audience, fan_out, forget_idle_plans, redirected
 from chatroom.core.member import MessageWriter
 from chatroom.doors.base.sendq import Flusher, SendQueue
 
@@ -123,7 +123,9 @@ class _Member:
 
 #: One step of a room's life: a message by member i (or by someone who is
 #: not one, -1), a private line to member i, the turn's end, member i
-#: leaving or coming in, member i changing rendering.
+#: leaving or coming in, member i changing rendering, the room quiet for
+#: two of the node's periods (its plans and its list of ``deliver`` gone,
+#: made again at its next event).
 _SAY = st.tuples(st.just("say"), st.integers(-1, 4))
 #: Messages most often, so that turns hold several (and runs).
 _STEPS = st.one_of(
@@ -137,6 +139,7 @@ _STEPS = st.one_of(
     st.tuples(st.just("come"), st.integers(0, 4)),
     st.tuples(st.just("render"), st.integers(0, 4)),
     st.tuples(st.just("close"), st.integers(0, 4)),
+    st.tuples(st.just("quiet"), st.just(0)),
 )
 
 
@@ -246,6 +249,9 @@ class RunTests(unittest.TestCase):
             elif step == "render" and member is not None:
                 member.encoder = _shouted if member.encoder is _line else _line
                 redirected()
+            elif step == "quiet":
+                forget_idle_plans()
+                forget_idle_plans()
         self.clock.advance(0)
         for member in members:
             self.assertFalse(member.dropped)

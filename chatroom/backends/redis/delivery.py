@@ -141,6 +141,7 @@ class NodeRoom:
     __slots__ = (
         "_quiet",
         "_reaching",
+        "_seated",
         "_subscribers",
         "channel",
         "entering",
@@ -156,7 +157,6 @@ class NodeRoom:
         "name",
         "news",
         "recent",
-        "seated",
         "seq",
         "speaking",
         "subscribed",
@@ -200,10 +200,7 @@ class NodeRoom:
         self.gone = False
         self.farewell: Sequence[Event] = ()  # what members were told when it went
         self._subscribers: list[Deferred[None]] | None = None
-        #: The room's seating as this node's last reply about it read it:
-        #: what its members' joins and leaves are decided on
-        #: (:mod:`chatroom.backends.redis.outcomes`); None: none yet.
-        self.seated: RedisSeating | None = None
+        self._seated: RedisSeating | None = None
         #: This node's members of it who joined quietly and have not spoken
         #: (:mod:`chatroom.core.big_rooms`): none below ``--big-room``, so
         #: made with the first (:meth:`hush`). None: nobody.
@@ -239,6 +236,23 @@ class NodeRoom:
 
     def __repr__(self) -> str:
         return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
+
+    @property
+    def seated(self) -> RedisSeating | None:
+        """The room's seating as this node's last reply about it read it:
+        what its members' joins and leaves are decided on
+        (:mod:`chatroom.backends.redis.outcomes`); None: none yet."""
+        return self._seated
+
+    @seated.setter
+    def seated(self, seating: RedisSeating | None) -> None:
+        """Kept without the users the reply found in the room (``present``,
+        a tuple and its joiner's key in most rooms, about 100 bytes): no
+        decision reads them from here (:meth:`seating_of` says who is
+        present, the member asked about), only from the reply itself."""
+        if seating is not None and seating.present:
+            seating = replace(seating, present=())
+        self._seated = seating
 
     @property
     def idle(self) -> bool:

@@ -66,10 +66,13 @@ class RedisSeating:
     permanent: bool = False
     keep: bool = False
     #: Its first members in arrival order (one more than those asked
-    #: about), each its key and its name (one string when the same):
-    #: strings in one tuple, not :class:`Heir` objects, kept for every
-    #: room a node has members in (:attr:`firsts` makes those on demand).
-    first_members: tuple[str, ...] = ()
+    #: about), each its key and its name, in one string, space separated
+    #: (no name nor key holds a space): kept for every room a node has
+    #: members in, where a tuple of strings was about 300 bytes and five
+    #: blocks for a room's two first members, one string is about 70 and
+    #: one block; :attr:`firsts` makes the :class:`Heir` objects on demand
+    #: (a join's or a leave's decision).
+    first_members: str = ""
     #: Of the users asked about, those quiet, and those in the room (a
     #: tuple: one user's frozenset costs 216 bytes, its tuple 48, and
     #: a node keeps its joiner's for each room it has one member in).
@@ -92,7 +95,9 @@ class RedisSeating:
     @property
     def firsts(self) -> tuple[Heir, ...]:
         """Its first members in arrival order, as the core decides on them."""
-        flat = self.first_members
+        if not self.first_members:
+            return ()
+        flat = self.first_members.split(" ")
         return tuple(Heir(flat[i], flat[i + 1]) for i in range(0, len(flat), 2))
 
     def about(self, *keys: str) -> Seating:
@@ -119,22 +124,20 @@ def seated(row: list[Any]) -> RedisSeating:
 
     The room's key, name and incarnation are interned: the node's room,
     its list entry and its seating then share one string each (a node
-    keeps all three for most rooms it has a member in), and its owner
-    is its first member's key when the same."""
+    keeps all three for most rooms it has a member in)."""
     key = intern(row[0].decode())
     if len(row) == 1:
         return RedisSeating(key, exists=False)
     name, incarnation, members, owner, here, account, permanent = row[1:8]
     firsts, quiet, present, waits, claimant = row[8:13]
     capacity, restricted, version, policy, newest, keep = row[13:19]
-    flat = _first_members(firsts)
-    owner_key = owner.decode()
+    flat = b" ".join(firsts).decode()
     return RedisSeating(
         key=key,
         name=key if name == row[0] else intern(name.decode()),
         incarnation=intern(incarnation.decode()),
         members=int(members),
-        owner=next((k for k in flat[::2] if k == owner_key), owner_key),
+        owner=owner.decode(),
         owner_here=int(here) == 1,
         owner_account=account.decode(),
         permanent=int(permanent) == 1,
@@ -150,17 +153,6 @@ def seated(row: list[Any]) -> RedisSeating:
         policy=RoomPolicy.from_json(policy),
         newest=int(newest),
     )
-
-
-def _first_members(flat: Sequence[bytes]) -> tuple[str, ...]:
-    """A reply's first members (``key, name, ...``) as strings: one string
-    for a key and its name when they are the same (a name typed in lower
-    case)."""
-    texts: list[str] = []
-    for i in range(0, len(flat), 2):
-        key = flat[i].decode()
-        texts += (key, key if flat[i + 1] == flat[i] else flat[i + 1].decode())
-    return tuple(texts)
 
 
 def _keys(flat: Sequence[bytes]) -> frozenset[str]:
