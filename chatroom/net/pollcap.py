@@ -29,8 +29,7 @@ cluster's per-node cost"). Two things of it are done otherwise, with the
 same effect:
 
 - What is to be done when the turn's events are handled (the send
-  queues' flush, :class:`chatroom.doors.base.sendq.Flusher`; a Redis
-  link's commands, :class:`chatroom.net.tcpdirect.TurnWriter`) is run
+  queues' flush, :class:`chatroom.doors.base.sendq.Flusher`) is run
   before the next poll, as Redis does before it sleeps
   (:func:`turn_ends`, :func:`at_turn_end`), not as a ``callLater(0)``:
   a timed call per turn is an object made, a push and a pop on the
@@ -38,7 +37,9 @@ same effect:
   handler's context. The poll that follows sleeps no longer than the
   timers that work scheduled or moved allow. What the turn's timers
   wrote goes in the same flush (a ``callLater(0)`` made by a timer
-  waited for one more poll).
+  waited for one more poll). A Redis link's commands of the turn
+  (:class:`chatroom.net.tcpdirect.TurnWriter`) stay a ``callLater(0)``,
+  which runs before these ends: the other nodes wait on them.
 - Each readiness event is handed to its selectable in the log context
   Twisted gives it (``log.callWithLogger``: its ``logPrefix`` as the
   ``system`` of what is logged meanwhile, and an error it raises logged

@@ -149,27 +149,40 @@ class TurnEndTests(unittest.TestCase):
         self.reactor.doIteration(0)
         self.assertEqual(mine.recv(100), b"sent")
 
-    def test_a_redis_links_commands_need_no_timer(self) -> None:
-        """A Redis link's commands written during a turn reach Redis at the
-        turn's end (before the poll), in one piece and in order, through
-        the reactor's turn loop: no timed call per link per turn."""
-        mine, peer = socket.socketpair()
-        self.addCleanup(mine.close)
-        self.addCleanup(peer.close)
-        peer.setblocking(False)
-        connection = tcp.Connection(peer, Protocol(), self.reactor)
+    def test_a_redis_links_commands_leave_before_the_turns_sends(self) -> None:
+        """A Redis link's commands of a turn reach Redis before the doors'
+        send queues of that turn are flushed, though the flush was asked
+        for first: the other nodes' copies of a message wait on the
+        commands, the node's members on the flush (a reactor's iteration:
+        its timed calls, then its turn, as ``mainLoop`` runs them)."""
+        redis, link = socket.socketpair()
+        member, queue = socket.socketpair()
+        for each in (redis, link, member, queue):
+            self.addCleanup(each.close)
+        link.setblocking(False)
+        connection = tcp.Connection(link, Protocol(), self.reactor)
         connection.connected = True
         writer = TurnWriter(connection, self.reactor)
+        redis.setblocking(False)
+        seen_by_redis: list[bytes] = []
+
+        class Noting(Flushed):
+            def flush(self) -> None:
+                try:  # what Redis has been sent when the members' turn comes
+                    seen_by_redis.append(redis.recv(100))
+                except BlockingIOError:
+                    seen_by_redis.append(b"")
+                super().flush()
+
+        Flusher(self.reactor).add(Noting(queue))  # type: ignore[arg-type]
         writer.write(b"*1\r\n$4\r\nPING\r\n")
         writer.writeSequence([b"*2\r\n$3\r\nGET\r\n", b"$1\r\nk\r\n"])
-        self.assertEqual(self.reactor.getDelayedCalls(), [])
+        self.reactor.runUntilCurrent()
         self.reactor.doIteration(0)
         self.assertEqual(
-            mine.recv(100), b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+            seen_by_redis, [b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"]
         )
-        writer.write(b"*1\r\n$4\r\nPING\r\n")  # the next turn: its own end
-        self.reactor.doIteration(0)
-        self.assertEqual(mine.recv(100), b"*1\r\n$4\r\nPING\r\n")
+        self.assertEqual(member.recv(100), b"sent")
 
     def test_what_a_read_logs_carries_its_log_prefix(self) -> None:
         """Each event is handled in its selectable's log context, as
