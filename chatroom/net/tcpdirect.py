@@ -86,10 +86,10 @@ class TurnWriter:
     before the fan-out's sends to its members, which at 100,000 deliveries
     a second take milliseconds, and the other nodes' copies wait on those
     commands. Made one of the turn's ends instead, after the doors' flush
-    of that turn, the two nodes' p99 at 100,000/s was 1.21 x 2ffee909's by
-    round (lower in none of three); as a ``callLater(0)`` 0.91 x, their CPU
-    per delivery the same within the runs' noise (docs/performance.md, "A
-    Redis link's commands before the turn's sends").
+    of that turn, the two nodes' p99 at 100,000/s read 1.21 x by round
+    against 0.91 x as a ``callLater(0)``, their CPU per delivery the same
+    (docs/performance.md, "A Redis link's commands before the turn's
+    sends").
 
     It stands in for the transport it wraps: everything but writing and
     closing is the transport's own.
