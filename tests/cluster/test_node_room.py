@@ -342,6 +342,51 @@ class KeptSeatingTests(unittest.TestCase):
         )
 
 
+class KeptSeatingCostTests(unittest.TestCase):
+    ROOMS = 500
+
+    def test_a_rooms_maker_is_its_owner_and_first_member_in_one_string(
+        self,
+    ) -> None:
+        """Most rooms are owned by their first member (their maker): the
+        seating a node keeps holds that member's key once (in its first
+        members), not a string of the owner's own beside it (about 60
+        bytes a room): under 400 bytes a room with its key and its first
+        members' names and keys (431 with the owner's own string), and
+        the owner, the heir and a leave's facts are what the reply said."""
+        rows = []
+        for n in range(self.ROOMS):
+            row = seating_row(f"room{n}")
+            owner = f"maker{n}".encode()
+            row[4] = owner
+            row[8] = [owner, f"Maker{n}".encode(), b"dave", b"Dave"]
+            rows.append(row)
+        rooms = [NodeRoom(f"room{n}", f"room{n}", b"chan") for n in range(self.ROOMS)]
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for room, row in zip(rooms, rows, strict=True):
+                room.seated = seated(row)
+            del row
+            gc.collect()
+            per_room = (tracemalloc.get_traced_memory()[0] - before) / self.ROOMS
+        finally:
+            tracemalloc.stop()
+        self.assertLess(per_room, 400)
+        maker = Member("Maker7")
+        rooms[7].attach(maker, 0)
+        facts = decided.facts_of(
+            rooms[7].seating_of(maker, "maker7"), 24, "maker7", True
+        )
+        self.assertEqual(facts.room.owner, "maker7")
+        self.assertEqual(facts.seating.owner, "maker7")
+        self.assertEqual(facts.seating.heir, Heir("dave", "Dave"))
+        other = seating_row("tea")
+        other[4] = b"erin"  # an owner who is not its first member
+        self.assertEqual(seated(other).about("carol").owner, "erin")
+
+
 class RoomCostTests(unittest.TestCase):
     """What a room costs a node that has one member in it."""
 
