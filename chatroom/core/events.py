@@ -764,6 +764,11 @@ class ListedRoom(Encodable):
     capacity: int
     topic: str
     secret: bool = False
+    #: Where the list sorts it, oldest first (its creation number), set by
+    #: :meth:`LobbyList.put <chatroom.core.lobby_list.LobbyList.put>`:
+    #: every node keeps every room's listing, and the number in it rather
+    #: than in a tuple beside it saves each room 48 bytes there.
+    order: int = field(default=0, kw_only=True, repr=False)
 
 
 @dataclass(slots=True, eq=False)

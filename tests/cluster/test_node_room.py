@@ -9,6 +9,7 @@ its own welcome.
 from __future__ import annotations
 
 import gc
+import sys
 import tracemalloc
 
 from twisted.internet.task import Clock
@@ -341,6 +342,51 @@ class KeptSeatingTests(unittest.TestCase):
         )
 
 
+class KeptSeatingCostTests(unittest.TestCase):
+    ROOMS = 500
+
+    def test_a_rooms_maker_is_its_owner_and_first_member_in_one_string(
+        self,
+    ) -> None:
+        """Most rooms are owned by their first member (their maker): the
+        seating a node keeps holds that member's key once (in its first
+        members), not a string of the owner's own beside it (about 60
+        bytes a room): under 400 bytes a room with its key and its first
+        members' names and keys (431 with the owner's own string), and
+        the owner, the heir and a leave's facts are what the reply said."""
+        rows = []
+        for n in range(self.ROOMS):
+            row = seating_row(f"room{n}")
+            owner = f"maker{n}".encode()
+            row[4] = owner
+            row[8] = [owner, f"Maker{n}".encode(), b"dave", b"Dave"]
+            rows.append(row)
+        rooms = [NodeRoom(f"room{n}", f"room{n}", b"chan") for n in range(self.ROOMS)]
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for room, row in zip(rooms, rows, strict=True):
+                room.seated = seated(row)
+            del row
+            gc.collect()
+            per_room = (tracemalloc.get_traced_memory()[0] - before) / self.ROOMS
+        finally:
+            tracemalloc.stop()
+        self.assertLess(per_room, 400)
+        maker = Member("Maker7")
+        rooms[7].attach(maker, 0)
+        facts = decided.facts_of(
+            rooms[7].seating_of(maker, "maker7"), 24, "maker7", True
+        )
+        self.assertEqual(facts.room.owner, "maker7")
+        self.assertEqual(facts.seating.owner, "maker7")
+        self.assertEqual(facts.seating.heir, Heir("dave", "Dave"))
+        other = seating_row("tea")
+        other[4] = b"erin"  # an owner who is not its first member
+        self.assertEqual(seated(other).about("carol").owner, "erin")
+
+
 class RoomCostTests(unittest.TestCase):
     """What a room costs a node that has one member in it."""
 
@@ -499,6 +545,47 @@ class QuietRoomCostTests(unittest.TestCase):
         slots = 8 * len(Audience.__slots__)
         self.assertLessEqual(beyond_a_dict(quiet=False), slots)
         self.assertLessEqual(beyond_a_dict(quiet=True), slots)
+
+    def test_a_room_holds_what_it_rarely_uses_only_while_it_does(self) -> None:
+        """A node keeps a :class:`NodeRoom` for most rooms it has a member
+        in (rooms of 100 over 56 nodes): once its join is done it holds
+        none of what rooms rarely use (waiters for its events or its
+        subscription, quiet members, withheld messages, a move, its end),
+        152 bytes where a slot for each made it 216; a waiter for its
+        event is held while it waits and let go once the event came, and
+        its member hears the event."""
+        rooms = empty_node_rooms()
+        members = [Member(f"m{n}") for n in range(self.ROOMS)]
+        rows = [seating_row(f"room{n}") for n in range(self.ROOMS)]
+        opened = []
+        for n, member in enumerate(members):
+            room = rooms.open(f"room{n}", f"room{n}")
+            with rooms.kept(room):
+                room.seated = seated(rows[n])
+                rooms.seat(member, room, 0)
+            room.subscription_done(None)
+            room.deliver(1, event(1))
+            self.assertEqual(member.take(), [line(1)])
+            opened.append(room)
+        self.assertLessEqual(sys.getsizeof(opened[0]), 152)
+        second = event(2)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            waiting = [room.reached(2) for room in opened]
+            self.assertGreater(tracemalloc.get_traced_memory()[0], before)
+            for room in opened:
+                room.deliver(2, second)
+            called = sum(waiter.called for waiter in waiting)
+            del waiting
+            heard = sum(member.take() == [line(2)] for member in members)
+            gc.collect()
+            per_room = (tracemalloc.get_traced_memory()[0] - before) / self.ROOMS
+        finally:
+            tracemalloc.stop()
+        self.assertEqual((called, heard), (self.ROOMS, self.ROOMS))
+        self.assertLessEqual(per_room, 1)
 
 
 class ReachedTests(unittest.TestCase):

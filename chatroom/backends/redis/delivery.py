@@ -27,7 +27,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import replace
 from sys import intern
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
@@ -120,6 +120,89 @@ class NewsDesk:
 KickHandler = Callable[["NodeRoom", int, str, Event], None]
 
 
+T = TypeVar("T")
+
+
+class _RoomRare:
+    """A room's fields that stay at their defaults for nearly all of its
+    life on a node (quiet members, waiters, withheld messages, a move to a
+    new name, its end), held apart and made on first use: a node keeps a
+    :class:`NodeRoom` for most rooms it has a member in, and 8 bytes a
+    slot there is 8 bytes of most rooms."""
+
+    __slots__ = (
+        "_quiet",
+        "_reaching",
+        "_subscribers",
+        "farewell",
+        "gone",
+        "moderated",
+        "moving",
+        "unconfirmed",
+        "withheld",
+    )
+
+    _quiet: set[Member] | None
+    _reaching: list[tuple[int, Deferred[None]]] | None
+    _subscribers: list[Deferred[None]] | None
+    farewell: Sequence[Event]
+    gone: bool
+    moderated: bool
+    moving: list[bytes] | None
+    unconfirmed: dict[Member, Event] | None
+    withheld: dict[Member, list[Event]] | None
+
+    def __init__(self) -> None:
+        for field in _RARE_FIELDS:
+            setattr(self, field.name, field.default)
+
+    def idle(self) -> bool:
+        """Whether every field is back at its default (the holder may go)."""
+        return all(getattr(self, f.name) is f.default for f in _RARE_FIELDS)
+
+
+class _Rarely(Generic[T]):
+    """A :class:`NodeRoom` field kept in its ``_rare`` holder: ``default``
+    while there is none. Setting every one back to its default lets the
+    holder go. A read is a descriptor call, so what every delivery reads
+    (``withheld``, ``unconfirmed``, ``_reaching``) is read through
+    ``_rare`` directly there."""
+
+    __slots__ = ("default", "name")
+
+    def __init__(self, name: str, default: T) -> None:
+        self.name, self.default = name, default
+        _RARE_FIELDS.append(self)
+
+    @overload
+    def __get__(self, room: None, owner: type) -> _Rarely[T]: ...
+
+    @overload
+    def __get__(self, room: NodeRoom, owner: type) -> T: ...
+
+    def __get__(self, room: NodeRoom | None, owner: type) -> T | _Rarely[T]:
+        if room is None:
+            return self
+        rare = room._rare
+        return self.default if rare is None else getattr(rare, self.name)
+
+    def __set__(self, room: NodeRoom, value: T) -> None:
+        rare = room._rare
+        if value is self.default:
+            if rare is not None:
+                setattr(rare, self.name, value)
+                if rare.idle():
+                    room._rare = None
+            return
+        if rare is None:
+            rare = room._rare = _RoomRare()
+        setattr(rare, self.name, value)
+
+
+#: Every :class:`_Rarely` field of :class:`NodeRoom`, as they are declared.
+_RARE_FIELDS: list[_Rarely[Any]] = []
+
+
 class NodeRoom:
     """This node's part of one room: its local members and the room's events.
 
@@ -139,30 +222,39 @@ class NodeRoom:
     """
 
     __slots__ = (
-        "_quiet",
-        "_reaching",
+        "_rare",
         "_seated",
-        "_subscribers",
         "channel",
         "entering",
-        "farewell",
-        "gone",
         "incarnation",
         "key",
         "kicks",
         "latest_since",
         "members",
-        "moderated",
-        "moving",
         "name",
         "news",
         "recent",
         "seq",
         "speaking",
         "subscribed",
-        "unconfirmed",
-        "withheld",
     )
+
+    #: Rarely set (:class:`_RoomRare`): what the room's members were told
+    #: when it went, and whether it has; waiters for its subscription and
+    #: for its events (:meth:`reached`); its quiet members; whether it is
+    #: moderated; messages withheld or refused; a move to a new name.
+    #: Documented where :meth:`__init__` sets them.
+    farewell: _Rarely[Sequence[Event]] = _Rarely("farewell", ())
+    gone: _Rarely[bool] = _Rarely("gone", False)
+    _subscribers: _Rarely[list[Deferred[None]] | None] = _Rarely("_subscribers", None)
+    _quiet: _Rarely[set[Member] | None] = _Rarely("_quiet", None)
+    moderated: _Rarely[bool] = _Rarely("moderated", False)
+    withheld: _Rarely[dict[Member, list[Event]] | None] = _Rarely("withheld", None)
+    unconfirmed: _Rarely[dict[Member, Event] | None] = _Rarely("unconfirmed", None)
+    _reaching: _Rarely[list[tuple[int, Deferred[None]]] | None] = _Rarely(
+        "_reaching", None
+    )
+    moving: _Rarely[list[bytes] | None] = _Rarely("moving", None)
 
     def __init__(
         self,
@@ -197,17 +289,18 @@ class NodeRoom:
         #: it) still waiting for Redis.
         self.entering = 0
         self.subscribed = False
-        self.gone = False
-        self.farewell: Sequence[Event] = ()  # what members were told when it went
-        self._subscribers: list[Deferred[None]] | None = None
+        #: The rarely set fields' holder (:class:`_RoomRare`); None while
+        #: every one is at its default: ``gone`` False, ``farewell`` (what
+        #: members were told when it went) empty, no waiters for its
+        #: subscription.
+        self._rare: _RoomRare | None = None
         self._seated: RedisSeating | None = None
         #: This node's members of it who joined quietly and have not spoken
         #: (:mod:`chatroom.core.big_rooms`): none below ``--big-room``, so
-        #: made with the first (:meth:`hush`). None: nobody.
-        self._quiet: set[Member] | None = None
+        #: made with the first (:meth:`hush`). None: nobody (``_quiet``).
         #: Whether the room is moderated, as its last refused ``SAY`` said
-        #: (False until one does): the core's premise for its next message.
-        self.moderated = False
+        #: (False until one does): the core's premise for its next message
+        #: (``moderated``).
         #: What an announced member's message here is decided on, made
         #: once from ``moderated`` (None: to make again).
         self.speaking: SpeakingFacts | None = None
@@ -221,18 +314,17 @@ class NodeRoom:
         #: the room's events meanwhile, theirs included, kept for them in
         #: order, so that their own copy, the acknowledgement, comes only
         #: once the message is safe (:meth:`withhold`, :meth:`confirmed`).
-        #: None: nobody's (only where messages wait for replicas).
-        self.withheld: dict[Member, list[Event]] | None = None
+        #: None: nobody's (only where messages wait for replicas)
+        #: (``withheld``).
         #: A refused message not yet arrived when its sender was told,
-        #: never to be shown to the sender (dropped when it comes). None: none.
-        self.unconfirmed: dict[Member, Event] | None = None
+        #: never to be shown to the sender (dropped when it comes). None:
+        #: none (``unconfirmed``).
         #: Who waits for an event of the room to have come (:meth:`reached`).
-        #: None: nobody.
-        self._reaching: list[tuple[int, Deferred[None]]] | None = None
+        #: None: nobody (``_reaching``).
         #: While the node moves to the channel of the room's new name
         #: (:meth:`NodeRooms.renamed`): what that channel brought meanwhile,
-        #: kept until the events missed before it are read. None: not moving.
-        self.moving: list[bytes] | None = None
+        #: kept until the events missed before it are read. None: not
+        #: moving (``moving``).
 
     def __repr__(self) -> str:
         return f"<NodeRoom {self.name!r} local members={len(self.members)}>"
@@ -261,7 +353,8 @@ class NodeRoom:
     @property
     def quiet(self) -> AbstractSet[Member]:
         """This node's members of it who joined quietly and have not spoken."""
-        return self._quiet or _NOBODY
+        rare = self._rare  # not through the descriptor: read for each SAY
+        return _NOBODY if rare is None else rare._quiet or _NOBODY
 
     def hush(self, member: Member) -> None:
         """``member`` joined quietly (a big room)."""
@@ -292,7 +385,8 @@ class NodeRoom:
         self.seq = seq
         # The place of an event Redis lost (RESUME) has no data: nothing.
         event = self._hand_out(seq, data) if data else None
-        if self._reaching:  # after the members had it (see reached)
+        rare = self._rare  # read once: a delivery's usual case is None
+        if rare is not None and rare._reaching:  # after the members had it
             self._reach(seq)
         return event
 
@@ -321,7 +415,8 @@ class NodeRoom:
             for member in list(members):
                 member.room_renamed(event)
             return event
-        if self.withheld or self.unconfirmed:
+        rare = self._rare
+        if rare is not None and (rare.withheld or rare.unconfirmed):
             members = [m for m in members if not self._withholds(m, event)]
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out(members, event)  # the usual case: the room's own dict, no list

@@ -123,20 +123,12 @@ ROOMS_A_CALL = 500
 #: A row of :data:`LISTED_ROOM`.
 Row = list[Any]
 
-#: What a node keeps of a room's row: its listing and its creation number,
-#: the lobby's list's own entry (:meth:`LobbyList.put
-#: <chatroom.core.lobby_list.LobbyList.put>`), shared rather than kept
-#: twice: every node keeps every room's, with members here or not, and a
-#: row as Redis answered it (a list of seven bytes objects) cost 0.4 KiB.
-Kept = tuple[ListedRoom, int]
 
-
-def _same(before: Kept | None, after: Kept | None) -> bool:
+def _same(was: ListedRoom | None, now: ListedRoom | None) -> bool:
     """Whether a room's row is as it was (None: not listed)."""
-    if before is None or after is None:
-        return before is after
-    (was, order), (now, then) = before, after
-    return order == then and (
+    if was is None or now is None:
+        return was is now
+    return was.order == now.order and (
         was.name == now.name
         and was.members == now.members
         and was.capacity == now.capacity
@@ -175,13 +167,14 @@ class RedisListing:
         #: One read for the callers who asked while the last one ran: the
         #: kept rows brought up to date.
         self.read = SharedRead(self._read)
-        #: The rows read, by room key (a gone room's removed); None: none
-        #: to trust (none read yet, or the subscriber link dropped since:
-        #: then ``_told`` keeps what the watchers were last told, where
-        #: rooms share the server's slot, for the full read to tell them
-        #: what differs).
-        self._rows: dict[str, Kept] | None = None
-        self._told: dict[str, Kept] | None = None
+        #: Whether the rows read (kept as the lobby's list's listings: every
+        #: node keeps every room's, with members here or not, so once, not
+        #: in a dict of this copy's too) can be trusted: False while none
+        #: were read, or since the subscriber link dropped; then, where
+        #: rooms share the server's slot, ``_told`` says the watchers were
+        #: told of the rows kept, for the full read to tell them what differs.
+        self._trusted = False
+        self._told = False
         #: Rooms the lobby's changes named since their rows were read
         #: (rooms apart); where rooms share the server's slot, the number of
         #: the last change read (:data:`LISTED_SINCE`).
@@ -271,9 +264,9 @@ class RedisListing:
         node that died halfway left in the index of rooms)."""
         self._subscribed = self._keeping = False
         self._losses += 1
-        if self._indexed and self._rows is not None:
-            self._told = self._rows
-        self._rows = None
+        if self._indexed and self._trusted:
+            self._told = True
+        self._trusted = False
 
     def stop(self) -> None:
         """No more pushes to the watchers, nor reads for them (shutdown)."""
@@ -311,83 +304,88 @@ class RedisListing:
         else those changed since: by the server's index of changes where
         rooms share its slot, else those the news named (after the news
         published before now has come)."""
-        rows = self._rows
-        told: dict[str, Kept] | None
-        if rows is not None and self._indexed:
-            told, rows = rows, await self._read_changed(rows)
-        else:
-            told, self._told = self._told, None
-        if rows is None:
-            rows = await self._read_all()
-            if told is not None and self._indexed:  # the watchers told anew
-                self._tell(told, rows, told.keys() | rows.keys())
-        elif not self._indexed:
+        listed = self.lobby_list
+        told: dict[str, ListedRoom] | None = None
+        if self._trusted and not self._indexed:
             await self.calls.caught_up.wait()
             named, self._named = self._named, set()
             for row in await self._rows_of(sorted(named)):
-                self._keep(rows, intern(row[0].decode()), row)
+                self._keep(intern(row[0].decode()), row)
+            return
+        if self._trusted:
+            if await self._read_changed():
+                return
+            told = listed.rooms()  # the watchers told anew from these
+        elif self._told:
+            told, self._told = listed.rooms(), False
+        await self._read_all()
+        if told is not None and self._indexed:
+            self._tell(told, told.keys() | listed.rooms().keys())
 
-    def _keep(self, rows: dict[str, Kept], key: str, row: Row) -> None:
-        """Room ``key``'s row as read (gone: only its key), in ``rows``
-        and the lobby's list."""
+    def _keep(self, key: str, row: Row) -> None:
+        """Room ``key``'s row as read (gone: only its key), in the lobby's
+        list."""
         if len(row) > 1:
-            rows[key] = self.lobby_list.put(key, listed_room(row), int(row[5]))
+            self.lobby_list.put(key, listed_room(row), int(row[5]))
         else:
-            rows.pop(key, None)
             self.lobby_list.drop(key)
 
-    async def _read_changed(self, rows: dict[str, Kept]) -> dict[str, Kept] | None:
-        """The kept ``rows`` with those changed since the last read read
-        again (one call), the watchers told, or None where all must be
-        read again. It reads and writes nothing of a session's, so it runs
-        during a resume too: a member the resume's catch-up removes from a
-        room is shown the list."""
+    async def _read_changed(self) -> bool:
+        """The kept rows with those changed since the last read read again
+        (one call), the watchers told; False where all must be read again.
+        It reads and writes nothing of a session's, so it runs during a
+        resume too: a member the resume's catch-up removes from a room is
+        shown the list."""
         changed: dict[str, Row] = {}
         while True:  # a page of ROOMS_A_CALL rooms at a time, oldest first
             reply = await self.calls.eval(
                 LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
             )
             if reply[0] < 0:
-                return None
+                return False
             self._version = reply[0]
             changed.update((intern(row[0].decode()), row) for row in reply[1:])
             if len(reply) - 1 < ROOMS_A_CALL:
                 break
+        listed = self.lobby_list
         # The watchers' diff only while there are any: in a crowd's fill
         # every node reads every join's count here, and nobody watches.
         watched = bool(self.watchers.members)
-        before = {key: rows[key] for key in changed if key in rows} if watched else {}
+        before: dict[str, ListedRoom] = {}
+        if watched:
+            for key in changed:
+                if (was := listed.get(key)) is not None:
+                    before[key] = was
         unknown = []
         for key, row in changed.items():
             if len(row) == COUNTED:
-                kept = rows.get(key)
-                if kept is None:  # its row never read here: read it now
+                was = listed.get(key)
+                if was is None:  # its row never read here: read it now
                     unknown.append(key)
                 else:
-                    was, order = kept
                     now = ListedRoom(
                         was.name, int(row[1]), was.capacity, was.topic, was.secret
                     )
-                    rows[key] = self.lobby_list.put(key, now, order)
+                    listed.put(key, now, was.order)
             else:
-                self._keep(rows, key, row)
+                self._keep(key, row)
         for row in await self._rows_of(unknown) if unknown else ():
-            self._keep(rows, intern(row[0].decode()), row)
+            self._keep(intern(row[0].decode()), row)
         if watched or self.watchers.members:  # one came while Redis answered
-            self._tell(before, rows, changed)
-        return rows
+            self._tell(before, changed)
+        return True
 
-    def _tell(
-        self, before: dict[str, Kept], after: dict[str, Kept], keys: Iterable[str]
-    ) -> None:
-        """The watchers told of the rooms of ``keys`` whose rows differ
-        (a room gone by the name they knew it by)."""
+    def _tell(self, before: dict[str, ListedRoom], keys: Iterable[str]) -> None:
+        """The watchers told of the rooms of ``keys`` whose rows differ from
+        ``before`` now (a room gone by the name they knew it by)."""
+        listed = self.lobby_list
         for key in keys:
-            kept = after.get(key) or before.get(key)
-            if kept is not None and not _same(before.get(key), after.get(key)):
-                self.watchers.changed(key, kept[0].name)
+            now, was = listed.get(key), before.get(key)
+            kept = now or was
+            if kept is not None and not _same(was, now):
+                self.watchers.changed(key, kept.name)
 
-    async def _read_all(self) -> dict[str, Kept]:
+    async def _read_all(self) -> None:
         """Every room's row, kept while it can be brought up to date: where
         rooms share the server's slot, from the change the read started
         at; else while the link stays up (the channel subscribed first, so
@@ -408,13 +406,10 @@ class RedisListing:
                 gone.append(row[0])
         await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
         self.lobby_list.clear()
-        kept = {
-            key: self.lobby_list.put(key, listed_room(row), int(row[5]))
-            for key, row in rows.items()
-        }
+        for key, row in rows.items():
+            self.lobby_list.put(key, listed_room(row), int(row[5]))
         if self._losses == losses:  # else read again next time
-            self._rows, self._version = kept, version
-        return kept
+            self._trusted, self._version = True, version
 
     async def _rows_of(self, keys: list[str]) -> list[Row]:
         """The rows of rooms ``keys``: one step on each room's slot where

@@ -59,7 +59,11 @@ class RedisSeating:
     name: str = ""
     incarnation: str = ""
     members: int = 0
-    owner: str = ""
+    #: Its owner's key (:attr:`owner`); None where it is its first member's,
+    #: as for most rooms (their maker): then the first member's key in
+    #: :attr:`first_members` is the only copy a node keeps (a string of its
+    #: own cost each room about 60 bytes).
+    owner_key: str | None = ""
     owner_here: bool = False
     owner_account: str = ""
     #: Named at start-up; kept by its policy (``keep``).
@@ -91,6 +95,14 @@ class RedisSeating:
     policy: RoomPolicy = NO_POLICY
     #: Its newest event id (None: not known).
     newest: int | None = None
+
+    @property
+    def owner(self) -> str:
+        """Its owner's key ("" for none)."""
+        owner = self.owner_key
+        if owner is None:
+            return self.first_members.partition(" ")[0]
+        return owner
 
     @property
     def firsts(self) -> tuple[Heir, ...]:
@@ -132,12 +144,13 @@ def seated(row: list[Any]) -> RedisSeating:
     firsts, quiet, present, waits, claimant = row[8:13]
     capacity, restricted, version, policy, newest, keep = row[13:19]
     flat = b" ".join(firsts).decode()
+    first = firsts[0] if firsts else None
     return RedisSeating(
         key=key,
         name=key if name == row[0] else intern(name.decode()),
         incarnation=intern(incarnation.decode()),
         members=int(members),
-        owner=owner.decode(),
+        owner_key=None if owner == first else owner.decode(),
         owner_here=int(here) == 1,
         owner_account=account.decode(),
         permanent=int(permanent) == 1,
