@@ -65,7 +65,7 @@ from chatroom.redisclient.addresses import (
     SentinelAddress,
 )
 from chatroom.redisclient.deadlines import Hearing, within
-from chatroom.redisclient.resp import LeanCommands
+from chatroom.redisclient.resp import DirectReplies, LeanCommands
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
 #: memory: a slower one is skipped for the next). A Redis Cluster's node
@@ -286,8 +286,34 @@ class CountsReads:
         super().dataReceived(data, *args, **kwargs)  # type: ignore[misc]
 
 
-class CommandsProtocol(CountsReads, TurnWrites, LeanCommands, txredisapi.RedisProtocol):
+class CommandsProtocol(
+    CountsReads, TurnWrites, DirectReplies, LeanCommands, txredisapi.RedisProtocol
+):
     """A connection for commands and scripts."""
+
+    #: hiredis's reader (txredisapi's ``HiredisProtocol`` makes one);
+    #: None without hiredis.
+    _reader: Any = None
+
+    def dataReceived(self, data: bytes, unpause: bool = False) -> None:
+        """Replies as hiredis reads them, each to its waiter
+        (:meth:`~.resp.DirectReplies.replyReceived`): txredisapi's steps
+        per reply (its conversion, which these options make change
+        nothing, a transaction's check, ``QUEUED`` looked for) only inside
+        a transaction, which the node never opens. The read counts on the
+        link's hearing (:class:`CountsReads`). Without hiredis (PyPy)
+        txredisapi's own parser reads as it does."""
+        reader = self._reader
+        if reader is None or self.inTransaction:
+            super().dataReceived(data)
+            return
+        self.link.hearing.reads += 1
+        if data:
+            reader.feed(data)
+        reply = reader.gets()
+        while reply is not False:
+            self.replyReceived(reply)
+            reply = reader.gets()
 
 
 class SubscriberProtocol(
@@ -296,6 +322,8 @@ class SubscriberProtocol(
     """A subscriber connection that hands every message to its link's owner."""
 
     link: RedisLink
+    #: hiredis's reader, as :class:`CommandsProtocol`'s.
+    _reader: Any = None
 
     def dataReceived(self, data: bytes, unpause: bool = False) -> None:
         """Replies as hiredis reads them: a channel's message (``message``,
@@ -310,7 +338,7 @@ class SubscriberProtocol(
         (:class:`CountsReads`): a room's messages say its Redis answers;
         and with the link's ``hold``, a read soon after another holds the
         next (:meth:`_hold_reads`)."""
-        reader = getattr(self, "_reader", None)
+        reader = self._reader
         if reader is None:
             super().dataReceived(data)
         else:
@@ -517,7 +545,7 @@ class RedisLink(Service):
         self.connection: Any = None
         self.on_up: Callable[[], None] = lambda: None
         self.on_down: Callable[[], None] = lambda: None
-        self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        self.on_message: Callable[[bytes, bytes], object] = lambda channel, data: None
         self.on_connect_failed: Callable[[Failure], None] = lambda failure: None
         #: A Redis reached says it is not the primary (its next attempt is
         #: to the same address: a link to one node of a cluster's map must

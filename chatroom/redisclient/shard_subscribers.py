@@ -66,7 +66,7 @@ class ShardSubscribers(MultiService):
         self._stopping: set[Deferred[Any]] = set()
         self.on_up: Callable[[], None] = lambda: None
         self.on_down: Callable[[], None] = lambda: None
-        self.on_message: Callable[[bytes, bytes], None] = lambda channel, data: None
+        self.on_message: Callable[[bytes, bytes], object] = lambda channel, data: None
         #: Called once the links follow a changed map: where it only
         #: stopped links (a replaced primary's), no link comes up to say
         #: that every one left serves.

@@ -39,7 +39,12 @@ from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
-from chatroom.redisclient.deadlines import HEARD_TIMEOUTS, CallDeadlines, Hearing
+from chatroom.redisclient.deadlines import (
+    HEARD_TIMEOUTS,
+    CallDeadlines,
+    Hearing,
+    PendingCall,
+)
 from chatroom.redisclient.link import RedisLink, Written
 
 T = TypeVar("T")
@@ -215,14 +220,22 @@ class RedisCalls:
         if self.rooms_apart:
             script = script.rooms_apart
         full_args = (self.prefix, *args)
-        keys = (slot_key(self.prefix, self.rooms_apart, script, full_args),)
+        key = slot_key(self.prefix, self.rooms_apart, script, full_args)
         started = time.perf_counter()
-        running = connection.evalsha(script.sha, keys=keys, args=full_args)
+        running = connection.execute_command("EVALSHA", script.sha, 1, key, *full_args)
         if written is not None:
             written.sent(link, connection)
-        reply = await self._bounded(
-            link, running, script.name, script.source, keys, full_args
-        )
+        # Awaited here, not in a coroutine of its own: every resumption of
+        # a message's call (its reply) resumes each coroutine it awaits in.
+        watch = self.deadlines.watch(running, hearing=link.hearing)
+        try:
+            reply = await running
+        except Exception as problem:
+            reply = await self._unanswered(
+                link, watch, problem, script.name, script.source, (key,), full_args
+            )
+        finally:
+            self.deadlines.done(watch)
         REDIS_SECONDS.observe(time.perf_counter() - started)
         return reply
 
@@ -234,7 +247,13 @@ class RedisCalls:
         if connection is None:
             raise errors.unavailable()
         running = connection.execute_command(*args)
-        return await self._bounded(link, running, args[0])
+        watch = self.deadlines.watch(running, hearing=link.hearing)
+        try:
+            return await running
+        except Exception as problem:
+            return await self._unanswered(link, watch, problem, args[0])
+        finally:
+            self.deadlines.done(watch)
 
     def scanners(self) -> list[Callable[..., Coroutine[Any, Any, Any]]]:
         """A plain command on each Redis holding the chat's keys (the
@@ -246,35 +265,39 @@ class RedisCalls:
         (the backup's ``DUMP`` and ``PTTL``): here the commands link."""
         return await self.command(*args)
 
-    async def _bounded(
+    async def _unanswered(
         self,
         link: RedisLink,
-        running: defer.Deferred[Any],
+        watch: PendingCall,
+        problem: Exception,
         what: str,
         source: bytes | None = None,
         keys: tuple[str, ...] = (),
         args: tuple[Any, ...] = (),
     ) -> Any:
-        """What ``running`` (sent on ``link``) answers, within one deadline
-        of :attr:`deadlines` (more while Redis answers the calls before it,
-        :mod:`~chatroom.redisclient.deadlines`); ``UNAVAILABLE`` if Redis
-        is lost or silent for the timeout (then the link is dropped). A
-        script Redis does not know (``NOSCRIPT``: it is new, restarted, or
-        a replica a failover promoted, since scripts are not replicated)
-        is sent again by its ``source`` on the same link, within the same
-        deadline."""
-        watch = self.deadlines.watch(running, hearing=link.hearing)
+        """What a call (sent on ``link``, under ``watch``: one deadline of
+        :attr:`deadlines`, more while Redis answers the calls before it,
+        :mod:`~chatroom.redisclient.deadlines`) that failed with
+        ``problem`` means: ``UNAVAILABLE`` if Redis is lost or silent for
+        the timeout (then the link is dropped). A script Redis does not
+        know (``NOSCRIPT``: it is new, restarted, or a replica a failover
+        promoted, since scripts are not replicated) is sent again by its
+        ``source`` on the same link, within the same deadline, and its
+        reply returned."""
         try:
-            try:
-                return await running
-            except txredisapi.ScriptDoesNotExist:
-                if source is None:
-                    raise
-                connection = link.connection
-                if connection is None:
-                    raise errors.unavailable() from None
-                watch.running = running = connection.eval(source, keys=keys, args=args)
-                return await running
+            if (
+                source is None
+                or not isinstance(problem, txredisapi.ResponseError)
+                or not str(problem).startswith("NOSCRIPT")
+            ):
+                raise problem
+            connection = link.connection
+            if connection is None:
+                raise errors.unavailable() from None
+            watch.running = running = connection.execute_command(
+                "EVAL", source, len(keys), *keys, *args
+            )
+            return await running
         except defer.CancelledError:
             if not watch.timed_out:
                 raise  # the caller gave up, not Redis
@@ -294,8 +317,6 @@ class RedisCalls:
             )
             self._leave(link)
             raise errors.unavailable() from None
-        finally:
-            self.deadlines.done(watch)
 
     def _leave(self, link: RedisLink) -> None:
         """``link``'s Redis is not the chat's primary any more (a Redis
@@ -338,7 +359,7 @@ class RedisCalls:
                 waiting = None if arrived is None else arrived(reply)
                 if waiting is None:
                     await self.caught_up_after(script, args)
-                else:
+                elif not waiting.called:  # the event came first: no wait
                     await self._within_timeout(waiting, script, args)
             return check(reply, refusals)
         except SessionHarvestedError:
@@ -384,8 +405,6 @@ class RedisCalls:
         but no longer than a ``PING`` would be waited for: the events then
         come when they come. The deadline is the calls' shared timer's
         (:mod:`~chatroom.redisclient.deadlines`), not a timer per message."""
-        if waiting.called:
-            return  # the usual case under load: the event came first
         hearing = self.hearing_after(script, args)
         watch = self.deadlines.watch(waiting, hearing=hearing)
         try:
@@ -423,7 +442,7 @@ class RedisCalls:
             link.on_down = down
             link.on_connect_failed = connect_failed
 
-    def listen(self, on_message: Callable[[bytes, bytes], None]) -> None:
+    def listen(self, on_message: Callable[[bytes, bytes], object]) -> None:
         """Hand every message of a subscribed channel to ``on_message``."""
         self.subscriber.on_message = on_message
 

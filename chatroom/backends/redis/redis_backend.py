@@ -335,7 +335,8 @@ class RedisBackend:
             lambda: self.node.available,
             LobbyList(config.rooms, config.lobby_rooms),
         )
-        self.calls.listen(self._on_message)
+        self.here.elsewhere = self._on_message
+        self.calls.listen(self.here.on_message)
 
     # -- for operators and tests ------------------------------------------------
 
@@ -857,9 +858,8 @@ class RedisBackend:
             await dumpfile.export(calls.scanners(), calls.keyed, matches, file)
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
-        """One message from a subscribed channel."""
-        if self.here.on_message(channel, message):
-            return
+        """One message from a subscribed channel that is no room's (a
+        room's goes to its room: :meth:`NodeRooms.on_message`)."""
         if channel == self._node_channel:
             self._for_sessions(message)
         elif channel == self.listing.channel:

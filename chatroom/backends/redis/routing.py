@@ -330,5 +330,5 @@ class RoutedCalls(RedisCalls):
 
         self.subscribers.on_relinked = relinked
 
-    def listen(self, on_message: Callable[[bytes, bytes], None]) -> None:
+    def listen(self, on_message: Callable[[bytes, bytes], object]) -> None:
         self.subscribers.on_message = on_message
