@@ -102,10 +102,11 @@ class ConnectionCostTests(unittest.TestCase):
         self.clients = clients
         return held
 
-    def test_an_idle_line_client_holds_under_3240_bytes(self) -> None:
+    def test_an_idle_line_client_holds_under_3170_bytes(self) -> None:
         """A line client (its protocol, connection, session, seat, output
-        queue, deadline and test transport, about 3,180 bytes here): no
-        flood gate, and its bucket, full again, the shared one."""
+        queue, deadline and test transport, about 3,150 bytes here): no
+        flood gate, and its bucket, full again, the shared one; its core
+        session in its seat, not in a dict from seat to session."""
 
         def connect(n: int) -> FakeClient:
             client = FakeClient(self.server)
@@ -113,10 +114,10 @@ class ConnectionCostTests(unittest.TestCase):
             client.send("/join tea")
             return client
 
-        self.assertLess(self.per_client(connect, "PONG x"), 3240)
+        self.assertLess(self.per_client(connect, "PONG x"), 3170)
 
-    def test_an_idle_irc_client_holds_under_3480_bytes(self) -> None:
-        """An IRC client answering ``PING`` (about 3,440 bytes here): its
+    def test_an_idle_irc_client_holds_under_3415_bytes(self) -> None:
+        """An IRC client answering ``PING`` (about 3,395 bytes here): its
         ``PONG`` goes through flood control, as every IRC line does, and
         leaves its bucket one float, no gate (about 100 bytes)."""
         door = IRCFactory(self.server)
@@ -126,10 +127,10 @@ class ConnectionCostTests(unittest.TestCase):
             client.send(f"NICK user{n}", f"USER u{n} 0 * :U", "JOIN #tea")
             return client
 
-        self.assertLess(self.per_client(connect, "PONG :x"), 3480)
+        self.assertLess(self.per_client(connect, "PONG :x"), 3415)
 
-    def test_an_idle_web_client_holds_under_3600_bytes(self) -> None:
-        """A ``/ws`` client (about 3,510 bytes here): what a line client
+    def test_an_idle_web_client_holds_under_3490_bytes(self) -> None:
+        """A ``/ws`` client (about 3,475 bytes here): what a line client
         holds, and its channel and WebSocket; not its handshake's ``101``,
         nor a bound method for the channel's bound on an unfinished
         message, nor a flood gate."""
@@ -140,4 +141,4 @@ class ConnectionCostTests(unittest.TestCase):
             client.send(f"user{n}", "/join tea")
             return client
 
-        self.assertLess(self.per_client(connect, "PONG x"), 3600)
+        self.assertLess(self.per_client(connect, "PONG x"), 3490)
