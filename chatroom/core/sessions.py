@@ -109,22 +109,23 @@ class Sessions:
         return len(self._by_token)
 
     def __contains__(self, member: object) -> bool:
-        if isinstance(member, Seat):
+        if member.__class__ is Seat:  # (a class test that calls nothing)
             return member.session is not None
         return member in self._seats
 
     def seat_of(self, member: Member) -> Seat | None:
         """The seat of a device (or the seat itself); None if it has none."""
-        if isinstance(member, Seat):
+        seat = self._seats.get(member)  # a device: the doors' usual call
+        if seat is None and member.__class__ is Seat:
             return member if member.session is not None else None
-        return self._seats.get(member)
+        return seat
 
     def account_seat(self, account: str) -> Seat | None:
         """The seat here signed in to ``account`` under the account's name."""
         return self._accounts.get(account)
 
     def get(self, member: Member) -> Session | None:
-        if isinstance(member, Seat):  # most callers have the seat
+        if member.__class__ is Seat:  # most callers have the seat
             return member.session
         seat = self._seats.get(member)
         return None if seat is None else seat.session
