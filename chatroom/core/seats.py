@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from chatroom.core.events import (
     Event,
@@ -40,6 +41,9 @@ from chatroom.core.fanout import fan_out, redirected
 from chatroom.core.ignoring import NOBODY, held_back, replayed
 from chatroom.core.member import Member, MessageWriter
 from chatroom.core.text import name_key
+
+if TYPE_CHECKING:
+    from chatroom.core.sessions import Session
 
 #: Rooms whose one-room tuples are remembered (see :func:`one_room`).
 ONE_ROOM_CACHED = 1024
@@ -131,6 +135,7 @@ class Seat:
         "joining",
         "on_removed",
         "rooms",
+        "session",
     )
 
     def __init__(self) -> None:
@@ -158,6 +163,10 @@ class Seat:
         #: ignore list, :mod:`chatroom.core.ignoring`): while it holds
         #: any, every event goes through :meth:`deliver_each`.
         self.ignoring: frozenset[str] = NOBODY
+        #: Its session while :class:`~chatroom.core.sessions.Sessions` has
+        #: it open (None before and after): a slot of 8 bytes, where a dict
+        #: from seat to session cost an entry of about 70 per connection.
+        self.session: Session | None = None
 
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"

@@ -87,8 +87,8 @@ def _masks(session: Session) -> tuple[str, ...]:
 
 
 class Sessions:
-    """This node's sessions: seat → :class:`Session`, device →
-    seat, and token → seat.
+    """This node's sessions: device → seat, and token → seat; a seat
+    holds its :class:`Session` (``Seat.session``).
 
     Every lookup takes a seat or one of its devices."""
 
@@ -96,8 +96,8 @@ class Sessions:
         self.namespace = namespace
         self._prefix = secrets.token_hex(4)
         self._numbers = itertools.count(1)
-        self._by_member: dict[Member, Session] = {}
-        self._by_token: dict[str, Member] = {}
+        #: Token → seat, in the order the sessions were opened.
+        self._by_token: dict[str, Seat] = {}
         self._seats: dict[Member, Seat] = {}
         #: Account key → the seat signed in to it under its own name here.
         self._accounts: dict[str, Seat] = {}
@@ -106,16 +106,18 @@ class Sessions:
         self._account_names: dict[str, str] = {}
 
     def __len__(self) -> int:
-        return len(self._by_member)
+        return len(self._by_token)
 
     def __contains__(self, member: object) -> bool:
-        return member in self._by_member or member in self._seats
+        if member.__class__ is Seat:  # (a class test that calls nothing)
+            return member.session is not None
+        return member in self._seats
 
     def seat_of(self, member: Member) -> Seat | None:
         """The seat of a device (or the seat itself); None if it has none."""
-        seat = self._seats.get(member)
-        if seat is None and isinstance(member, Seat) and member in self._by_member:
-            return member
+        seat = self._seats.get(member)  # a device: the doors' usual call
+        if seat is None and member.__class__ is Seat:
+            return member if member.session is not None else None
         return seat
 
     def account_seat(self, account: str) -> Seat | None:
@@ -123,12 +125,10 @@ class Sessions:
         return self._accounts.get(account)
 
     def get(self, member: Member) -> Session | None:
-        session = self._by_member.get(member)
-        if session is None:
-            seat = self._seats.get(member)
-            if seat is not None:
-                return self._by_member.get(seat)
-        return session
+        if member.__class__ is Seat:  # most callers have the seat
+            return member.session
+        seat = self._seats.get(member)
+        return None if seat is None else seat.session
 
     def __getitem__(self, member: Member) -> Session:
         session = self.get(member)
@@ -141,9 +141,10 @@ class Sessions:
 
     def named(self) -> Iterator[tuple[Member, Session]]:
         """Every session that has a name, in the order they were opened."""
-        for member, session in list(self._by_member.items()):
-            if session.name:
-                yield member, session
+        for seat in list(self._by_token.values()):
+            session = seat.session
+            if session is not None and session.name:
+                yield seat, session
 
     def addressed(self, event: Event) -> list[Member]:
         """The named members an event for everyone is handed to: every
@@ -194,8 +195,8 @@ class Sessions:
             if taken is not None:
                 seat.on_removed = taken
             seat.add(member, since)
+            seat.session = session
             self._seats[member] = seat
-            self._by_member[seat] = session
             self._by_token[session.token] = seat
         return session
 
@@ -222,7 +223,7 @@ class Sessions:
         ``account_name`` the new account's registered name (its key if not
         given; "" with no account)."""
         seat = self.seat_of(member)
-        session = self._by_member.get(seat) if seat is not None else None
+        session = seat.session if seat is not None else None
         if seat is None or session is None:
             return  # released meanwhile
         if self._accounts.get(session.account) is seat:
@@ -241,7 +242,7 @@ class Sessions:
             changes["account_name"] = ""
         if changes:
             session = replace(session, **changes)
-        self._by_member[seat] = session
+        seat.session = session
         if session.account and name_key(session.name) == session.account:
             self._accounts.setdefault(session.account, seat)
         if session.name and session.account_name:
@@ -257,7 +258,7 @@ class Sessions:
         """The realname or away message its door now gives an open session,
         or the metadata it keeps (None: unchanged)."""
         seat = self.seat_of(member)
-        session = self._by_member.get(seat) if seat is not None else None
+        session = seat.session if seat is not None else None
         if seat is None or session is None:
             return  # released meanwhile
         changes: dict[str, Any] = {}  # one replace
@@ -268,15 +269,16 @@ class Sessions:
         if metadata is not None:
             changes["metadata"] = metadata
         if changes:
-            self._by_member[seat] = replace(session, **changes)
+            seat.session = replace(session, **changes)
 
     def close(self, member: Member) -> Session | None:
         """Forget the session of ``member`` (a seat or a device) and every
         device of it; returns it (None if there was none)."""
         seat = self.seat_of(member)
-        session = self._by_member.pop(seat, None) if seat is not None else None
+        session = seat.session if seat is not None else None
         if seat is None or session is None:
             return None
+        seat.session = None
         self._by_token.pop(session.token, None)
         if self._accounts.get(session.account) is seat:
             del self._accounts[session.account]

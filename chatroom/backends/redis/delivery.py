@@ -554,6 +554,13 @@ class NodeRoom:
 LogReader = Callable[[NodeRoom], Coroutine[Any, Any, list[bytes]]]
 
 
+def _rooms(places: NodeRoom | tuple[NodeRoom, ...] | None) -> tuple[NodeRoom, ...]:
+    """A member's entry in :attr:`NodeRooms.places` as a tuple of its rooms."""
+    if places is None:
+        return ()
+    return places if places.__class__ is tuple else (places,)  # type: ignore[return-value]
+
+
 class NodeRooms:
     """The rooms that have members on this node, and which members are where.
 
@@ -578,9 +585,11 @@ class NodeRooms:
         #: what a kick's entry names (:meth:`kicked_by`).
         self.session = session
         self.rooms: dict[str, NodeRoom] = {}
-        #: A tuple, not a set: a member is in few rooms, and a set or dict
-        #: of one costs 200 bytes more per member.
-        self.places: dict[Member, tuple[NodeRoom, ...]] = {}
+        #: A member's room here, or its rooms in a tuple once it is in more
+        #: than one (:meth:`rooms_here` reads either): most members are in
+        #: one room, and a tuple of one is 48 bytes more per member (a set
+        #: or dict of one, 200).
+        self.places: dict[Member, NodeRoom | tuple[NodeRoom, ...]] = {}
         self._by_channel: dict[bytes, NodeRoom] = {}
         self._subscribe = subscribe
         self._unsubscribe = unsubscribe
@@ -660,18 +669,31 @@ class NodeRooms:
     def joined_room(self, member: Member, name: str) -> NodeRoom:
         """The local room ``name``, which ``member`` must be in."""
         room = self.rooms.get(name_key(name))
-        if room is None or room not in self.places.get(member, ()):
+        places = self.places.get(member)
+        # is_in, inline: every message a member says comes through here
+        if room is None or not (
+            places is room or (places.__class__ is tuple and room in places)
+        ):
             raise errors.not_in_room()
         return room
 
     def is_in(self, member: Member, room: NodeRoom) -> bool:
-        return room in self.places.get(member, ())
+        places = self.places.get(member)
+        return places is room or (places.__class__ is tuple and room in places)
+
+    def rooms_here(self, member: Member) -> tuple[NodeRoom, ...]:
+        """``member``'s rooms here, oldest first."""
+        return _rooms(self.places.get(member))
 
     def seat(self, member: Member, room: NodeRoom, since: int) -> None:
         """``member`` is in ``room`` from event ``since`` on."""
-        places = self.places.get(member, ())
-        if room not in places:
-            self.places[member] = (*places, room)
+        places = self.places.get(member)
+        if places is None:
+            self.places[member] = room
+        elif places is not room:
+            rooms = _rooms(places)
+            if room not in rooms:
+                self.places[member] = (*rooms, room)
         room.attach(member, since)
 
     def unseat(self, member: Member, room: NodeRoom) -> None:
@@ -681,15 +703,21 @@ class NodeRooms:
         self.forget_if_idle(room)
 
     def _take_out(self, member: Member, room: NodeRoom) -> None:
-        places = tuple(r for r in self.places.get(member, ()) if r is not room)
-        if places:
-            self.places[member] = places
+        places = self.places.get(member)
+        if places is room or places is None:  # its one room: the usual case
+            self.places.pop(member, None)
+            return
+        rest = tuple(r for r in _rooms(places) if r is not room)
+        if len(rest) > 1:
+            self.places[member] = rest
+        elif rest:
+            self.places[member] = rest[0]
         else:
             self.places.pop(member, None)
 
     def release(self, member: Member) -> None:
         """A departing member: out of every room here."""
-        for room in list(self.places.pop(member, ())):
+        for room in _rooms(self.places.pop(member, None)):
             room.detach(member)
             room.unhush(member)
             self.forget_if_idle(room)

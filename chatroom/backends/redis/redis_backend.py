@@ -414,7 +414,7 @@ class RedisBackend:
                 session.token,
                 session.name,
                 session.account,
-                [room.key for room in self.here.places.get(member, ())],
+                [room.key for room in self.here.rooms_here(member)],
             )
             for member, session in self.sessions.named()
         ]
@@ -676,7 +676,7 @@ class RedisBackend:
         named = key_of(session) if session.name else ""
         known = {
             room.key: room.seating_of(member, named)
-            for room in self.here.places.get(member, ())
+            for room in self.here.rooms_here(member)
         }
         self.here.release(member)
         self.calls.released_here.add(session.token)
@@ -916,7 +916,7 @@ class RedisBackend:
         return self.here.joined_room(member, room).name
 
     def rooms_of(self, member: Member) -> list[str]:
-        return [room.name for room in self.here.places.get(member, ())]
+        return [room.name for room in self.here.rooms_here(member)]
 
     async def list_rooms(self) -> Listing:
         return await self.listing.every_room()

@@ -71,6 +71,12 @@ LOGIN, IDLE, PONG = "login", "idle", "pong"
 #: ping.
 PING_SPREAD = 0.25
 
+#: What a connection's ``_last_heard`` reads from its ping until it next
+#: hears from the client (no clock reads this): a ping's check needs only
+#: whether anything came since, so no connection keeps the ping's time
+#: (a slot and a float of 24 bytes each, for as long as it stays).
+SILENT_SINCE_PING = float("-inf")
+
 #: Why a connection closes, in a door's words, and what its rooms hear
 #: (None: the same words).
 Farewell = tuple[str, str | None]
@@ -162,7 +168,6 @@ class Connection:
         "_due",
         "_flood",
         "_last_heard",
-        "_pinged_at",
         "_timer",
         "_timer_purpose",
         "closing",
@@ -202,7 +207,6 @@ class Connection:
         self._timer: Deadline | None = None
         self._due = 0.0
         self._timer_purpose = LOGIN
-        self._pinged_at = 0.0
         self._abort_call: IDelayedCall | None = None
         #: What blocklists made of its address (``--dnsbl``): the door asks
         #: it at the name step (:mod:`chatroom.core.blocklists`).
@@ -603,7 +607,7 @@ class Connection:
         if now - self._last_heard < self.config.ping_interval:
             self._set_idle_check(self._last_heard)
             return
-        self._pinged_at = self.server.clock.seconds()
+        self._last_heard = SILENT_SINCE_PING
         # Any line answers a ping, so its token is never checked and need
         # not be secret: ``getrandbits`` costs no ``getrandom`` system call
         # per ping, as ``secrets`` does.
@@ -613,7 +617,7 @@ class Connection:
 
     def _check_pong(self, now: float) -> None:
         """Close a client that said nothing at all since we pinged it."""
-        if self._last_heard < self._pinged_at:
+        if self._last_heard == SILENT_SINCE_PING:
             self.close(*self.door.ping_timeout)
         else:
             self._check_idle(now)

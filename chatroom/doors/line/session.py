@@ -25,6 +25,7 @@ and hands its room to the waiting command.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from twisted.logger import Logger
 
@@ -48,6 +49,7 @@ from chatroom.core.text import (
 )
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
@@ -114,11 +116,10 @@ class LineSession:
 
     __slots__ = (
         "_arrived",
-        "app_password",
+        "_extras",
         "caps",
         "connection",
         "events",
-        "invited",
         "member",
         "name",
         "output",
@@ -131,6 +132,14 @@ class LineSession:
     )
 
     log = Logger()
+
+    #: The invitation ``/redeem`` gave this connection: it may register
+    #: one account (chatroom.core.invitations). Rare, as the next: kept in
+    #: ``_extras`` only while set, not in a slot of every connection.
+    invited: Rare[Redeemed | None] = Rare(None)
+    #: The label of the app password ``/login`` signed in with ("": the
+    #: account's own password, or none): chatroom.core.app_passwords.
+    app_password: Rare[str] = Rare("")
 
     def __init__(
         self,
@@ -152,12 +161,9 @@ class LineSession:
         self.output = output
         self.name: str | None = None
         self.state = USERNAME
-        #: The invitation ``/redeem`` gave this connection: it may register
-        #: one account (chatroom.core.invitations).
-        self.invited: Redeemed | None = None
-        #: The label of the app password ``/login`` signed in with ("": the
-        #: account's own password, or none): chatroom.core.app_passwords.
-        self.app_password = ""
+        #: The fields below that are at their default: none of them
+        #: (:mod:`~chatroom.doors.base.rare_fields`).
+        self._extras: dict[str, Any] | None = None
         #: The rooms it is in and the current one (see :meth:`_settle`).
         self.places = NOWHERE
         #: The capabilities ``/caps`` turned on, in that order.

@@ -180,15 +180,30 @@ class LeanServerTests(unittest.TestCase):
         are Twisted's, and the reactor gets the socket's descriptor."""
         self.assertEqual(self.lean.logPrefix(), self.twisted.logPrefix())
         self.assertEqual(repr(self.lean), repr(self.twisted))
+        self.assertEqual(self.lean.getPeer(), self.twisted.getPeer())
+        self.assertEqual(self.lean.client, self.twisted.client)
         self.assertEqual(self.lean.fileno(), self.lean.socket.fileno())
 
     def test_holds_none_of_it(self) -> None:
         """An idle connection stores neither string, nor a bound ``fileno``,
-        nor a list for queued bytes."""
-        for attribute in ("logstr", "repstr", "fileno", "_tempDataBuffer"):
+        nor a list for queued bytes, nor the peer's address as a tuple (its
+        port alone: the host is the transport's ``hostname``)."""
+        for attribute in ("logstr", "repstr", "fileno", "_tempDataBuffer", "client"):
             self.assertIn(attribute, vars(self.twisted))
             self.assertNotIn(attribute, vars(self.lean))
         self.assertIsNone(self.lean._queue)
+        self.assertEqual(vars(self.lean)["_peer"], 40000)
+
+    def test_an_ipv6_peer_is_reported_as_twisteds_transport_reports_it(self) -> None:
+        """A peer of four parts (IPv6's flow and scope) is kept whole."""
+        peer = ("::1", 40003, 0, 0)
+        ours, theirs = socket.socketpair()
+        self.addCleanup(ours.close)
+        self.addCleanup(theirs.close)
+        lean = LeanServer(ours, Protocol(), peer, self.lean.server, 9, self.clock)
+        twisted = tcp.Server(theirs, Protocol(), peer, self.lean.server, 9, self.clock)
+        self.assertEqual(lean.getPeer(), twisted.getPeer())
+        self.assertEqual(lean.hostname, "::1")
 
     def test_queued_bytes_are_sent_in_order_then_let_go(self) -> None:
         """Bytes ``write`` queues reach the peer in order; once sent, the
