@@ -56,9 +56,8 @@ from chatroom.core.hashing import Runner
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
-from chatroom.core.seats import Seat
+from chatroom.core.seats import Seat, Session
 from chatroom.core.services.accounts import AccountService
-from chatroom.core.sessions import Session
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import STEP

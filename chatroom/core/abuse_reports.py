@@ -54,7 +54,7 @@ from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 

@@ -74,7 +74,7 @@ from chatroom.core.reactions import ReactionFacts
 from chatroom.core.report_store import ReportStore
 from chatroom.core.roominfo import Roster
 from chatroom.core.search import SearchQuery
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.userdata import UserDataSteps
 from chatroom.core.watching import WatchSteps
 from chatroom.core.whowas import WhowasSteps

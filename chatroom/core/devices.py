@@ -51,8 +51,8 @@ from chatroom.core.fanout import deliver_to
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, Target
 from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.seats import Seat
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Seat, Session
+from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.

@@ -34,7 +34,7 @@ from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 
 

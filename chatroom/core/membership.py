@@ -44,7 +44,7 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Seating, WelcomeFacts
 from chatroom.core.rules import catch_up
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 
 
 def ended(

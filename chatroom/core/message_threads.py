@@ -33,7 +33,7 @@ from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.rules import HISTORY_PAGE_MAX
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.thread_follows import follow_key, follows_of, root_of
 from chatroom.wire.tags import THREAD_TAG, Tags
 

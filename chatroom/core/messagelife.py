@@ -46,7 +46,7 @@ from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, check_count, recording
 from chatroom.core.reactions import ReactionFacts
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import root_of
 from chatroom.wire.lines import format_time

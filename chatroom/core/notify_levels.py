@@ -31,7 +31,7 @@ from chatroom.core.changes import (
 from chatroom.core.events import Event, NotifyChanged
 from chatroom.core.member import Member
 from chatroom.core.private import CopyTo
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 
 ALL = "all"

@@ -26,7 +26,7 @@ from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.events import OperatorMessage
 from chatroom.core.member import Member
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 

@@ -40,7 +40,7 @@ from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import retried
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 

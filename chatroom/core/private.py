@@ -54,7 +54,7 @@ from chatroom.core.fanout import deliver_to
 from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
 from chatroom.core.moderation import Target
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags

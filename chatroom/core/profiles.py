@@ -55,7 +55,8 @@ from chatroom.core.metadata_rule import (
     check_value,
 )
 from chatroom.core.presence import PresenceSteps
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Session
+from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
 #: An uploaded file's address: the origin, then ``/files/<id>/<name>``.

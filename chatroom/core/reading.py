@@ -29,7 +29,7 @@ from chatroom.core.markers import (
 )
 from chatroom.core.member import Member
 from chatroom.core.notify_levels import NONE, level_in
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import followed_in
 

@@ -27,55 +27,19 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from chatroom.core.events import (
     Event,
-    Joined,
     LockdownChanged,
     ReportClosed,
     ReportFiled,
 )
 from chatroom.core.member import Member
 from chatroom.core.moderation import account_mask, name_mask
-from chatroom.core.seats import Seat
+from chatroom.core.seats import Seat, Session
 from chatroom.core.text import name_key
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One seat's session, from its first claim to its release: its token,
-    its name ("" before its first claim), the account it is signed in to
-    ("" for none, else its key) and that account's name as it was
-    registered (what IRC's ``account-tag`` shows: a key is folded,
-    ``morning`` keys as ``moming``), and the realname and away message its
-    door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
-    none), which its :class:`~chatroom.core.events.Joined` carries, and
-    the metadata it keeps for as long as it lasts (key, value pairs:
-    :mod:`chatroom.core.profiles`).
-
-    An account's devices here share their seat's session; a door's session
-    (:class:`~chatroom.doors.line.session.LineSession`,
-    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's."""
-
-    token: str
-    name: str = ""
-    account: str = ""
-    account_name: str = ""
-    realname: str = ""
-    away: str = ""
-    metadata: tuple[tuple[str, str], ...] = ()
-
-    def joined(self, room: str) -> Joined:
-        """Its arrival in ``room``, with what each door renders of it."""
-        return Joined(
-            room,
-            self.name,
-            account=self.account_name,
-            realname=self.realname,
-            away=self.away,
-        )
 
 
 def _masks(session: Session) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.private import append, conversation_of, keeps
 from chatroom.core.rules import oldest_kept
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags

@@ -12,7 +12,7 @@ from chatroom.core import membership
 from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
 from chatroom.core.facts import Heir, Seating, WelcomeFacts
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 
 
 def _session(name: str, account: str = "") -> Session:

@@ -150,7 +150,8 @@ from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerB
 from chatroom.core.presence import Presence, PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Session
+from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 from chatroom.core.throttle import MemoryFailures, MemoryWindows
 from chatroom.core.watching import LocalWatching
@@ -170,7 +171,7 @@ class LocalBackend:
 
     Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
     that key to the member (a seat) holding it, shown by its core's
-    :class:`~chatroom.core.sessions.Session` name; rooms are keyed the same
+    :class:`~chatroom.core.seats.Session` name; rooms are keyed the same
     way; ``places`` lists the rooms each member is in."""
 
     log = Logger()

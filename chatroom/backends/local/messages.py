@@ -43,7 +43,7 @@ from chatroom.core.events import (
 from chatroom.core.member import Member
 from chatroom.core.reactions import ReactionFacts, Reactions
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.tags import format_tags
 

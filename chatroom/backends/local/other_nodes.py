@@ -13,7 +13,7 @@ from chatroom.core.backend import DeviceRow
 from chatroom.core.events import Event
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 
 
 class NoOtherNodes:

@@ -53,7 +53,8 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.facts import CreationFacts, RoomPolicy, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Session
+from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
 

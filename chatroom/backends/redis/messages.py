@@ -40,7 +40,7 @@ from chatroom.core.events import RoomEvent, SearchResult
 from chatroom.core.member import Member
 from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
 from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 
 if TYPE_CHECKING:  # psycopg's: the back-end imports it where --search-db is given

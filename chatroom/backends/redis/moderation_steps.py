@@ -44,7 +44,7 @@ from chatroom.core.changes import (
     TellUser,
 )
 from chatroom.core.nodemessages import KickHead
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 
 
 class ModerationSteps:

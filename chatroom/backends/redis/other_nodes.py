@@ -37,8 +37,7 @@ from chatroom.core.backend import DeviceRow
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
-from chatroom.core.seats import Seat
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Seat, Session
 
 #: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
 PUBLISH = Script("devices-publish")

@@ -179,7 +179,8 @@ from chatroom.core.nodemessages import (
 from chatroom.core.presence import Presence
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Session
+from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
 

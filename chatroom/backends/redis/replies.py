@@ -35,7 +35,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, Message
 from chatroom.core.facts import RoomFacts, RoomPolicy, Target
 from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 

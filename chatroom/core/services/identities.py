@@ -16,7 +16,8 @@ from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.push import Notifications
-from chatroom.core.sessions import Session, Sessions
+from chatroom.core.seats import Session
+from chatroom.core.sessions import Sessions
 
 
 class Identities:

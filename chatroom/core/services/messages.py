@@ -63,9 +63,9 @@ from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.rules import oldest_kept
+from chatroom.core.seats import Session
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
-from chatroom.core.sessions import Session
 from chatroom.core.tagmessages import Reacting, TagMessages
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time

@@ -87,7 +87,7 @@ class PresenceService:
         ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process):
         kept under its name while its seat holds it; its realname and away
         message go with its joins from now on
-        (:meth:`chatroom.core.sessions.Session.joined`)."""
+        (:meth:`chatroom.core.seats.Session.joined`)."""
         seat = self.identities.seat(member)
         self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self.identities.session(seat)

@@ -51,7 +51,7 @@ from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)

@@ -20,7 +20,7 @@ from chatroom.core.entries import departing
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
 from chatroom.core.rules import check_space
-from chatroom.core.sessions import Session
+from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
