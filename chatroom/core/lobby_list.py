@@ -71,6 +71,9 @@ class LobbyList:
         self._kept: Listing | None = None
         self._shown: set[str] = set()
         self._floor = -1
+        #: Each shown room's place in the listing made, by key: a shown
+        #: room's count going up (a join) changes its entry alone.
+        self._at: dict[str, int] = {}
         #: While anyone watches the lobby, since the watchers' last push:
         #: every room any selection made showed (key: name), and those
         #: every one of them showed (None: none made).
@@ -101,6 +104,27 @@ class LobbyList:
             self._public[key] = entry
             if key not in self._permanent:
                 self._by_members.setdefault(info.members, {})[key] = None
+        kept = self._kept
+        if (
+            kept is not None
+            and old is not None
+            and key in self._shown
+            and not old[0].secret
+            and not info.secret
+            and order == old[1]
+            and info.members >= old[0].members
+        ):
+            # Still shown, in its place: every room that outranked it still
+            # does, and the list is oldest first. (Should it have been the
+            # floor's room, the floor kept is at most the selection's now,
+            # so a room it leaves out makes the list again sooner, never
+            # later, than it must.) A sign-in in a storm of joins is shown
+            # the list changed by one count each time; made again, it was
+            # a sort and a rendering of every shown room.
+            rooms = list(kept.rooms)
+            rooms[self._at[key]] = info
+            self._kept = Listing(rooms, kept.more)
+            return entry
         unseen = (
             old is not None
             and not old[0].secret
@@ -229,9 +253,13 @@ class LobbyList:
                         break
         self._shown = set(shown)
         self._seen(self._shown)
-        rooms = sorted((public[key] for key in shown), key=_order)
-        rooms += sorted(self._secret.values(), key=_order)
-        return Listing([info for info, _ in rooms], more=len(public) - len(shown))
+        # Sorted by creation number (each room's own) in comprehensions:
+        # no Python call per shown room.
+        placed = sorted([(public[key][1], key) for key in shown])
+        self._at = {key: at for at, (_, key) in enumerate(placed)}
+        rooms = [public[key][0] for _, key in placed]
+        rooms += [info for info, _ in sorted(self._secret.values(), key=_order)]
+        return Listing(rooms, more=len(public) - len(shown))
 
 
 def _order(kept: tuple[ListedRoom, int]) -> int:
