@@ -16,9 +16,12 @@ buckets), the selection walks the buckets from the fullest, and the
 listing made is kept (with each door's rendering of it, see
 :class:`~chatroom.core.events.Encodable`) until a change could alter it:
 a shown room's, a room made or gone (the count of more changes), or a room
-not shown overtaking the least populated shown one. Among rooms of equal
-count, the one that reached that count first ranks first. The rooms shown
-are listed oldest first, as ``/list`` lists them.
+not shown overtaking the least populated shown one. A shown room whose
+count goes up (a join: in a storm, nearly every sign-in's) stays where it
+was, so the listing is kept with that room's entry replaced, not made
+again; each door renders it from its rooms' kept lines. Among rooms of
+equal count, the one that reached that count first ranks first. The rooms
+shown are listed oldest first, as ``/list`` lists them.
 
 The lobby's watchers (``/watch on``) are told of the same selection
 (:meth:`LobbyList.watched`): a changed room if the list shows it, a room
