@@ -16,9 +16,12 @@ buckets), the selection walks the buckets from the fullest, and the
 listing made is kept (with each door's rendering of it, see
 :class:`~chatroom.core.events.Encodable`) until a change could alter it:
 a shown room's, a room made or gone (the count of more changes), or a room
-not shown overtaking the least populated shown one. Among rooms of equal
-count, the one that reached that count first ranks first. The rooms shown
-are listed oldest first, as ``/list`` lists them.
+not shown overtaking the least populated shown one. A shown room whose
+count goes up (a join: in a storm, nearly every sign-in's) stays where it
+was, so the listing is kept with that room's entry replaced, not made
+again; each door renders it from its rooms' kept lines. Among rooms of
+equal count, the one that reached that count first ranks first. The rooms
+shown are listed oldest first, as ``/list`` lists them.
 
 The lobby's watchers (``/watch on``) are told of the same selection
 (:meth:`LobbyList.watched`): a changed room if the list shows it, a room
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from operator import attrgetter
 
 from chatroom.core.events import ListedRoom, Listing, LobbyChanges, RoomGone
 from chatroom.core.text import name_key
@@ -72,6 +76,9 @@ class LobbyList:
         self._kept: Listing | None = None
         self._shown: set[str] = set()
         self._floor = -1
+        #: Each shown room's place in the listing made, by key: a shown
+        #: room's count going up (a join) changes its entry alone.
+        self._at: dict[str, int] = {}
         #: While anyone watches the lobby, since the watchers' last push:
         #: every room any selection made showed (key: name), and those
         #: every one of them showed (None: none made).
@@ -100,6 +107,27 @@ class LobbyList:
             self._public[key] = info
             if key not in self._permanent:
                 self._by_members.setdefault(info.members, {})[key] = None
+        kept = self._kept
+        if (
+            kept is not None
+            and old is not None
+            and key in self._shown
+            and not old.secret
+            and not info.secret
+            and order == old.order
+            and info.members >= old.members
+        ):
+            # Still shown, in its place: every room that outranked it still
+            # does, and the list is oldest first. (Should it have been the
+            # floor's room, the floor kept is at most the selection's now,
+            # so a room it leaves out makes the list again sooner, never
+            # later, than it must.) A sign-in in a storm of joins is shown
+            # the list changed by one count each time; made again, it was
+            # a sort and a rendering of every shown room.
+            rooms = list(kept.rooms)
+            rooms[self._at[key]] = info
+            self._kept = Listing(rooms, kept.more)
+            return
         unseen = (
             old is not None
             and not old.secret
@@ -136,7 +164,7 @@ class LobbyList:
     def everything(self) -> Listing:
         """Every room, oldest first (``/list``)."""
         return Listing(
-            sorted([*self._public.values(), *self._secret.values()], key=_order)
+            sorted([*self._public.values(), *self._secret.values()], key=_ORDER)
         )
 
     def listing(self) -> Listing:
@@ -173,7 +201,7 @@ class LobbyList:
                 entries.append(RoomGone(since[key]))
         came = sorted(
             (self._public[key] for key in shown - throughout - changed.keys()),
-            key=_order,
+            key=_ORDER,
         )
         entries += came
         went = sorted(since.keys() - shown - changed.keys())
@@ -236,10 +264,14 @@ class LobbyList:
                         break
         self._shown = set(shown)
         self._seen(self._shown)
-        rooms = sorted((public[key] for key in shown), key=_order)
-        rooms += sorted(self._secret.values(), key=_order)
+        # Sorted by creation number (each room's own) in comprehensions:
+        # no Python call per shown room.
+        placed = sorted([(public[key].order, key) for key in shown])
+        self._at = {key: at for at, (_, key) in enumerate(placed)}
+        rooms = [public[key] for _, key in placed]
+        rooms += sorted(self._secret.values(), key=_ORDER)
         return Listing(rooms, more=len(public) - len(shown))
 
 
-def _order(info: ListedRoom) -> int:
-    return info.order
+#: A listing's creation number, to sort by (no Python call a room).
+_ORDER = attrgetter("order")

@@ -210,7 +210,7 @@ def listed_for(
     (``/set secret on``) it is not in; ``place(member, room)`` raises for a
     room it is not in. Everything for ``member`` None (the server's own
     questions)."""
-    if member is None or not any(info.secret for info in listing.rooms):
+    if member is None or not any([info.secret for info in listing.rooms]):
         return listing
 
     def sees(room: str) -> bool:

@@ -6,6 +6,8 @@ alter what it shows: these tests hold the kept listing's identity to that.
 
 from __future__ import annotations
 
+import random
+
 from twisted.trial import unittest
 
 from chatroom.core.events import ListedRoom, RoomGone, RoomRenamed
@@ -78,6 +80,54 @@ class LobbyListTests(TenRooms):
         listed = [info.name for info in self.lobby.everything().rooms]
         self.assertEqual(listed, ["general", *(f"r{n}" for n in range(1, 11))])
         self.assertEqual(len(self.lobby), 11)
+
+    def test_a_joined_shown_room_is_the_one_entry_changed(self) -> None:
+        """r9, shown, gains a member: the listing is made anew (its
+        rendering with it) with r9's new count in r9's place, and the
+        other rooms' entries as they were."""
+        kept = self.lobby.listing()
+        self.lobby.put("r9", room("r9", 10, secret=False))
+        listing = self.lobby.listing()
+        self.assertIsNot(listing, kept)
+        self.assertEqual([i.members for i in listing.rooms], [0, 10, 10])
+        self.assertIs(listing.rooms[0], kept.rooms[0])
+        self.assertIs(listing.rooms[2], kept.rooms[2])
+        self.assertEqual(listing.more, 8)
+
+    def test_the_floor_room_gaining_still_lets_others_in(self) -> None:
+        """r9, the least populated shown, gains a member; r8 then reaches
+        ten too, and r7 eleven: the list shows the fullest, first come
+        first among equals, whatever it kept in between."""
+        self.lobby.listing()
+        self.lobby.put("r9", room("r9", 10))
+        self.lobby.listing()
+        self.lobby.put("r8", room("r8", 10))
+        self.assertEqual(names(self.lobby), ["general", "r9", "r10"])
+        self.lobby.put("r7", room("r7", 11))
+        self.assertEqual(names(self.lobby), ["general", "r7", "r10"])
+
+    def test_a_storm_of_joins_and_leaves_lists_as_a_fresh_list_would(self) -> None:
+        """Rooms joined and left at random, the list asked after each
+        change: always what a list fed the same changes and asked once
+        shows."""
+        rng = random.Random(65)
+        counts = {f"r{n}": n for n in range(1, 11)}
+        changes: list[tuple[str, int]] = []
+        for _ in range(400):
+            key = rng.choice(sorted(counts))
+            counts[key] = max(0, counts[key] + rng.choice((1, 1, 1, -1)))
+            changes.append((key, counts[key]))
+            self.lobby.put(key, room(key, counts[key]))
+            fresh = LobbyList(["general"], most=3)
+            fresh.put("general", room("general", 0))
+            for n in range(1, 11):
+                fresh.put(f"r{n}", room(f"r{n}", n))
+            for changed, members in changes:
+                fresh.put(changed, room(changed, members))
+            shown = [(i.name, i.members) for i in self.lobby.listing().rooms]
+            expected = [(i.name, i.members) for i in fresh.listing().rooms]
+            self.assertEqual(shown, expected)
+            self.assertEqual(self.lobby.listing().more, fresh.listing().more)
 
     def test_no_bound_lists_every_room(self) -> None:
         lobby = LobbyList(["general"], most=0)

@@ -2,10 +2,10 @@
 
 ``P census`` is a hash, node → ``"users invisible unknown"``: each node
 writes its own field (one ``HSET``, at most one per reactor turn, shared
-by the turn's changes) whenever its counts change (a connection admitted,
-named, or gone; an IRC user's ``+i``); a sign-on's welcome and a
-goodbye's close wait for it, so a question that the
-client's next step prompts, on any node, finds it counted. The write
+by the turn's changes, made at the turn's end) whenever its counts
+change (a connection admitted, named, or gone; an IRC user's ``+i``); a
+sign-on's welcome and a goodbye's close wait for it, so a question that
+the client's next step prompts, on any node, finds it counted. The write
 goes on the node's heartbeat link, not its commands link: behind a storm
 of sign-ons' scripts, or a ``WAIT`` for a replica (:mod:`.replicas`),
 every welcome and goodbye would wait for all of them. A question
@@ -21,12 +21,15 @@ lost it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.census import Census
+from chatroom.net.pollcap import at_turn_end
 
 #: ARGV: P, node. The sums of the other live nodes' fields of ``P census``:
 #: {users, invisible, unknown}.
@@ -43,21 +46,26 @@ class RedisCensus:
         self.key = f"{calls.prefix}census"
         #: The counts last handed in, written again by a resume.
         self.here = Census()
-        #: Who waits for the write of this reactor turn, once one is due.
+        #: Who waits for the write of this reactor turn, once one is due
+        #: (written at the turn's end: :func:`~chatroom.net.pollcap.at_turn_end`,
+        #: not a ``callLater(0)``: a sign-on's two counts, admitted and
+        #: named, would each be a timer made, pushed and popped).
         self._waiting: list[Deferred[None]] | None = None
-        #: That write, at the turn's end.
-        self._due: IDelayedCall | None = None
+        self._at_end: Callable[[Callable[[], None]], object] | None = None
 
     async def publish(self, here: Census) -> None:
         """One write per reactor turn at most, of the counts as they are
         then: every change of the turn (a storm's sign-ons) shares it, and
         each caller returns once it is done."""
         self.here = here
-        if self._waiting is None:
-            self._waiting = []
-            self._due = self.clock.callLater(0, self._write)
+        waiting = self._waiting
+        if waiting is None:
+            waiting = self._waiting = []
+            if self._at_end is None:
+                self._at_end = at_turn_end(self.clock)
+            self._at_end(self._due)
         written: Deferred[None] = Deferred()
-        self._waiting.append(written)
+        waiting.append(written)
         await written
 
     def republish(self) -> None:
@@ -65,10 +73,12 @@ class RedisCensus:
         writing = Deferred.fromCoroutine(self.publish(self.here))
         writing.addErrback(lambda failure: None)
 
+    def _due(self) -> None:
+        """The turn's end: its write, unless :meth:`written` made it."""
+        if self._waiting is not None:
+            self._write()
+
     def _write(self) -> None:
-        if self._due is not None and self._due.active():
-            self._due.cancel()  # written now, with this turn's counts
-        self._due = None
         waiting, self._waiting = self._waiting or [], None
         here = self.here
         value = f"{here.users} {here.invisible} {here.unknown}"

@@ -81,6 +81,7 @@ from chatroom.core.events import (
     Typing,
     Wallops,
     Welcome,
+    encoded_each,
 )
 from chatroom.core.modlog import ModEntry
 from chatroom.doors.line.reporting import render_closed, render_report
@@ -385,7 +386,7 @@ def render_listing(listing: Listing) -> bytes:
     count = str(len(listing.rooms))
     fields = (count, str(listing.more)) if listing.more else (count,)
     return format_line("ROOMS", *fields) + b"".join(
-        info.encoded(render_room) for info in listing.rooms
+        encoded_each(listing.rooms, render_room)
     )
 
 
