@@ -45,6 +45,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from signin_rooms import _answers, commands, until  # beside it in benchmarks/
 from twisted.internet import defer, reactor, task
 from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
@@ -141,29 +142,6 @@ class Client:
         if self.step < 2:  # the next client starts in a turn of its own
             self.step = 2
             reactor.callLater(0, self.done.callback, None)
-
-
-def commands(redis_port: int) -> int:
-    """Redis's commands so far (``INFO commandstats``, less the INFO calls)."""
-    out = subprocess.run(
-        ["redis-cli", "-p", str(redis_port), "INFO", "commandstats"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    total = 0
-    for line in out.splitlines():
-        if line.startswith("cmdstat_") and not line.startswith("cmdstat_info"):
-            total += int(line.split("calls=")[1].split(",")[0])
-    return total
-
-
-async def until(check: Callable[[], bool], what: str, bound: float = 60.0) -> None:
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > bound:
-            raise TimeoutError(what)
-        await task.deferLater(reactor, 0.01, lambda: None)
 
 
 class Lines:
@@ -289,14 +267,6 @@ async def measure(options: argparse.Namespace, redis_port: int) -> None:
     stopping = defer.ensureDeferred(defer.maybeDeferred(service.stopService))
     stopping.addTimeout(5, reactor)
     await stopping
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def main() -> None:
