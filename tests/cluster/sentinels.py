@@ -55,15 +55,22 @@ class SentinelProcess(RedisProcess):
         return [REDIS_SERVER, path, "--sentinel", "--logfile", ""]
 
 
+ASK_TIMEOUT = 10
+
+
 @defer.inlineCallbacks
 def ask(port: int, *command: Any):
-    """One command to the Redis or Sentinel on ``port``; its reply (bytes)."""
-    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=1)
+    """One command to the Redis or Sentinel on ``port``; its reply (bytes).
+
+    A server that does not answer within :data:`ASK_TIMEOUT` is an error
+    rather than a hang; the bound is generous because a loaded CI machine
+    can hold a healthy reply back for a second or more."""
+    endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", port, timeout=ASK_TIMEOUT)
     connection = txredisapi.RedisProtocol(charset=None, convertNumbers=False)
     yield connectProtocol(endpoint, connection)
     try:
         asking = connection.execute_command(*command)
-        asking.addTimeout(1, reactor)
+        asking.addTimeout(ASK_TIMEOUT, reactor)
         return (yield asking)
     finally:
         connection.transport.loseConnection()
