@@ -17,12 +17,18 @@ from tests.integration.real_clients import LineUser
 MESSAGE = re.compile(r"<bob> message (\d{3})")
 
 
+#: Seconds a key's press may take to change the screen: the client's
+#: redraw (and a PgUp's fetch) can be that slow on a loaded machine, and
+#: a screen found unchanged is taken for what the key did.
+REDRAW_WAIT = 20.0
+
+
 def press_and_settle(client: TerminalClient, key: str) -> str:
     """Press ``key`` and return the screen once it has stopped changing
     (a PgUp at the top fetches older lines: the screen changes twice)."""
     before = client.screen()
     client.press(key)
-    deadline = time.monotonic() + 3.0
+    deadline = time.monotonic() + REDRAW_WAIT
     screen = client.screen()
     while screen == before and time.monotonic() < deadline:
         screen = client.screen()

@@ -31,14 +31,13 @@ class NodeFailureTests(ClusterTestCase):
         carol.say("last words")
         yield alice.expect_line("MSG general carol ")
 
-        killed_at = reactor.seconds()
         assert process.transport is not None
         process.transport.signalProcess("KILL")
+        # How soon (its TTL and the next beat) is held on a test clock, in
+        # tests/cluster/test_harvest_timing.py: a loaded machine delays
+        # what the wall clock sees here without the node being late.
         part = yield alice.expect_line("PART general carol ")
-        waited = reactor.seconds() - killed_at
         self.assertEqual(part, "PART general carol server doomed went away")
-        # The bound: the TTL, plus one heartbeat interval, plus slack.
-        self.assertLess(waited, 1.5 + 0.5 + 2)
         newcomer = yield self.client(survivor, "carol")
         listed = yield newcomer.expect_line("ROOM general ")
         self.assertEqual(listed, "ROOM general 1 256")

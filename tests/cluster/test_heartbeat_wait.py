@@ -146,14 +146,26 @@ class HeartbeatLinkTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_heartbeats_go_on_after_redis_forgets_the_scripts(self):
         """SCRIPT FLUSH (as after a failover, which loses the scripts):
-        the heartbeat sends its script again (NOSCRIPT), so for longer than
-        --node-ttl both nodes stay alive and unharvested."""
+        the heartbeat sends its script again (NOSCRIPT), so once longer
+        than --node-ttl has passed (every key set before the flush has
+        lapsed) both nodes' keys are there, and nobody was harvested."""
         yield self.alice_and_bob_in("tea")
         log = log_lines(self)
         yield ask(self.redis.port, "SCRIPT", "FLUSH")
         yield task.deferLater(reactor, 2.0, lambda: None)  # --node-ttl 1.5
-        for node in ("node1", "node2"):
-            alive = yield ask(self.redis.port, "EXISTS", f"chatroom:alive:{node}")
-            self.assertEqual(alive, 1, node)
-        # Neither a heartbeat failed nor a node was harvested.
-        self.assertEqual([line for line in log if "heartbeat" in line], [])
+
+        @defer.inlineCallbacks
+        def both_alive():
+            keys = [f"chatroom:alive:{node}" for node in ("node1", "node2")]
+            return (yield ask(self.redis.port, "EXISTS", *keys)) == 2
+
+        # A key may lapse for a moment on a loaded machine that starves
+        # both nodes past --node-ttl (they are then stalled, not gone): it
+        # is set again at the next beat, as a heartbeat that fails is not.
+        yield until(both_alive, 10, "both nodes' heartbeat keys")
+        # Neither a heartbeat failed nor a node was harvested (a node
+        # found stalled is told so, and waited for: no failure).
+        self.assertEqual(
+            [line for line in log if "heartbeat" in line and "stall" not in line], []
+        )
+        self.assertEqual([line for line in log if "harvested node" in line], [])

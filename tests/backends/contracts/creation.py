@@ -17,7 +17,7 @@ from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
-from tests.backends.contracts.handler import ContractBase
+from tests.backends.contracts.handler import ContractBase, Looks
 from tests.doors.irc.test_irc import IRCClient
 
 CONFIG = ServerConfig(rate=0, rooms=(), rooms_per_hour=2)
@@ -32,12 +32,13 @@ class CreationContract(ContractBase):
         """What ``client`` receives up to the first line with `` word `` in
         it (waiting on Redis), that line last."""
         lines: list[str] = []
-        for _ in range(500):
+        looks = Looks()
+        while looks.more():
             for line in client.received():
                 lines.append(line)
                 if f" {word} " in line:
                     return lines
-            yield self.wait()
+            yield looks.wait(self.wait())
         raise AssertionError(f"no {word} in {lines!r}")
 
     @defer.inlineCallbacks

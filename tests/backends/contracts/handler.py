@@ -9,7 +9,7 @@ The handlers are the same code in both; so must be what users see.
 
 With the in-process registry every reply is there as soon as the line is
 sent; with Redis it comes a few milliseconds later, so :meth:`expect`
-waits (bounded) for it.
+waits (bounded: :class:`Looks`) for it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, cast
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
@@ -70,6 +70,39 @@ class User:
         return self.lines[self.seen :]
 
 
+#: Looks a wait for a reply takes at least.
+LOOKS = 500
+
+#: Seconds of the reactor's clock a wait for a reply that comes over
+#: sockets keeps looking, at least: a loaded machine can hold a healthy
+#: reply back longer than :data:`LOOKS` short waits (2.5 s of 5 ms).
+PATIENCE = 30.0
+
+
+class Looks:
+    """How long a wait for a reply looks: :data:`LOOKS` times; and once a
+    look's wait went to the reactor (the reply comes over sockets, from
+    Redis), for :data:`PATIENCE` seconds too. In-process, where each wait
+    has fired already (or moves a test clock), the looks alone."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.began = reactor.seconds()
+        self.on_sockets = False
+
+    def more(self) -> bool:
+        """Whether to look again."""
+        return self.count < LOOKS or (
+            self.on_sockets and reactor.seconds() - self.began < PATIENCE
+        )
+
+    def wait(self, waiting: defer.Deferred[None]) -> defer.Deferred[None]:
+        """``waiting``, one look's wait, counted."""
+        self.count += 1
+        self.on_sockets = self.on_sockets or not waiting.called
+        return waiting
+
+
 if TYPE_CHECKING:  # a TestCase to mypy; a plain mixin to the test runner
     from tests.doors.irc.test_irc import IRCClient
 
@@ -120,12 +153,14 @@ class ContractBase(MixedIntoTestCase):
         wait: Callable[[], defer.Deferred[None]] | None = None,
     ) -> Generator[Any, Any, str]:
         """The next line of ``user`` that starts with ``prefix``, waiting
-        between looks with ``wait`` (default :meth:`wait`)."""
-        for _ in range(500):
+        between looks with ``wait`` (default :meth:`wait`), as long as
+        :class:`Looks` says."""
+        looks = Looks()
+        while looks.more():
             line = user.take(prefix)
             if line is not None:
                 return line
-            yield (wait or self.wait)()
+            yield looks.wait((wait or self.wait)())
         raise AssertionError(f"no line {prefix!r}; unread: {user.unread()}")
 
     @defer.inlineCallbacks
