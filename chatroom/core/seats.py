@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from chatroom.core.events import (
     Event,
@@ -152,6 +153,17 @@ class Session:
         )
 
 
+class _SeatRare:
+    """A :class:`Seat`'s fields that few seats hold for long."""
+
+    __slots__ = ("ignoring", "joining", "more")
+
+    def __init__(self) -> None:
+        self.more: dict[Member, Device] | None = None
+        self.joining: dict[str, Member] | None = None
+        self.ignoring: frozenset[str] = NOBODY
+
+
 class Seat:
     """The devices of one user on this process, one member of its rooms.
 
@@ -166,10 +178,8 @@ class Seat:
         "__weakref__",
         "_device",
         "_last_number",
-        "_more",
+        "_rare",
         "deliver",
-        "ignoring",
-        "joining",
         "on_removed",
         "rooms",
         "session",
@@ -178,15 +188,14 @@ class Seat:
     def __init__(self) -> None:
         #: The seat's one device (None with none, or with several: ``_more``).
         self._device: Device | None = None
-        #: Member → device once the seat has more than one, oldest first.
-        self._more: dict[Member, Device] | None = None
+        #: What few seats hold for long, and an idle one not at all (more
+        #: devices, joins under way, an ignore list): a
+        #: :class:`_SeatRare` made on first use and let go once all are
+        #: back at their defaults, where a slot each cost every connection
+        #: 16 bytes more (:attr:`_more`, :attr:`joining`, :attr:`ignoring`).
+        self._rare: _SeatRare | None = None
         #: The seat's rooms (as their events spell them), oldest first.
         self.rooms: tuple[str, ...] = ()
-        #: Room key → the device whose command is seating us there (it
-        #: gets the join replies whether or not it is ``multi``); made on
-        #: first use and dropped once empty, as a seat costs memory for
-        #: every connection.
-        self.joining: dict[str, Member] | None = None
         #: The Member callback for a room event or a private message: the
         #: one device's own ``deliver`` when it views every room of the seat
         #: (:meth:`settle`), else :meth:`deliver_each`.
@@ -196,10 +205,6 @@ class Seat:
         #: per connection.)
         self.on_removed: Callable[[Seat, str], None] = _nothing
         self._last_number = 0
-        #: The name keys whose events this seat leaves out (its account's
-        #: ignore list, :mod:`chatroom.core.ignoring`): while it holds
-        #: any, every event goes through :meth:`deliver_each`.
-        self.ignoring: frozenset[str] = NOBODY
         #: Its session while :class:`~chatroom.core.sessions.Sessions` has
         #: it open (None before and after): a slot of 8 bytes, where a dict
         #: from seat to session cost an entry of about 70 per connection.
@@ -207,6 +212,52 @@ class Seat:
 
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"
+
+    def _set_rare(self, field: str, value: Any) -> None:
+        """Set one of :class:`_SeatRare`'s fields (its holder made, or let
+        go once every field is back at its default)."""
+        rare = self._rare
+        if rare is None:
+            if value is None or value is NOBODY:
+                return
+            rare = self._rare = _SeatRare()
+        setattr(rare, field, value)
+        if rare.more is None and rare.joining is None and rare.ignoring is NOBODY:
+            self._rare = None
+
+    @property
+    def _more(self) -> dict[Member, Device] | None:
+        """Member → device once the seat has more than one, oldest first."""
+        rare = self._rare
+        return None if rare is None else rare.more
+
+    @_more.setter
+    def _more(self, more: dict[Member, Device] | None) -> None:
+        self._set_rare("more", more)
+
+    @property
+    def joining(self) -> dict[str, Member] | None:
+        """Room key → the device whose command is seating us there (it gets
+        the join replies whether or not it is ``multi``); made on first use
+        and dropped once empty."""
+        rare = self._rare
+        return None if rare is None else rare.joining
+
+    @joining.setter
+    def joining(self, joining: dict[str, Member] | None) -> None:
+        self._set_rare("joining", joining)
+
+    @property
+    def ignoring(self) -> frozenset[str]:
+        """The name keys whose events this seat leaves out (its account's
+        ignore list, :mod:`chatroom.core.ignoring`): while it holds any,
+        every event goes through :meth:`deliver_each`."""
+        rare = self._rare
+        return NOBODY if rare is None else rare.ignoring
+
+    @ignoring.setter
+    def ignoring(self, names: frozenset[str]) -> None:
+        self._set_rare("ignoring", names if names else NOBODY)
 
     # -- devices ---------------------------------------------------------------
 
