@@ -10,7 +10,8 @@ how many there are is read before and after those.
 
 from __future__ import annotations
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
 
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_command
@@ -42,13 +43,23 @@ class IRCSessionCostTests(ClusterTestCase):
         adds no key of its own to Redis (its presence a field of one hash,
         where it was a hash of its own), and under 400 bytes of its keys'
         memory (about 370; 440 with a hash of its own); and another node's
-        ``WHOIS`` still shows its USER name and realname."""
+        ``WHOIS`` still shows its USER name and realname, also where its
+        node kept them as an older version did (a hash of its own, ``P
+        presence:u``, in a cluster upgraded node by node), which goes with
+        its name when it signs off."""
         one, two = yield self.start_nodes(2, "--irc", LOCAL, "--max-per-ip", "0")
         for n in range(self.WARM):
             yield self.irc_client(one, f"warm{n}", user=f"u{n}", real=f"Real {n}")
         before, keys_before = yield self.used(one)
+        crowd = []
         for n in range(self.MEASURED):
-            yield self.irc_client(one, f"crowd{n}", user=f"u{n}", real=f"Real {n}")
+            crowd.append(
+                (
+                    yield self.irc_client(
+                        one, f"crowd{n}", user=f"u{n}", real=f"Real {n}"
+                    )
+                )
+            )
         after, keys_after = yield self.used(one)
         self.assertLess((keys_after - keys_before) / self.MEASURED, 0.1)
         self.assertLess((after - before) / self.MEASURED, 400)
@@ -56,3 +67,30 @@ class IRCSessionCostTests(ClusterTestCase):
         asker.say("WHOIS crowd7")
         line = yield asker.expect(lambda line: " 311 asker crowd7 u7 " in line)
         self.assertTrue(line.endswith(":Real 7"), line)
+        yield self.as_an_older_node_kept_it(one, asker, crowd[8])
+
+    @defer.inlineCallbacks
+    def as_an_older_node_kept_it(self, node, asker, crowd8):
+        """crowd8's presence as an older node kept it: ``WHOIS`` shows it,
+        and it goes when crowd8 signs off."""
+        yield redis_command(node.server, "HDEL", "chatroom:presence", "crowd8")
+        yield redis_command(
+            node.server,
+            "HSET", "chatroom:presence:crowd8",
+            "user", "uold", "real", "Old 8", "away", "lunch",
+            "bot", "", "inv", "", "since", "1795834294.5", "meta", "",
+        )  # fmt: skip
+        asker.say("WHOIS crowd8")
+        line = yield asker.expect(lambda line: " 311 asker crowd8 " in line)
+        self.assertIn(" 311 asker crowd8 uold ", line)
+        self.assertTrue(line.endswith(":Old 8"), line)
+        away = yield asker.expect(lambda line: " 301 asker crowd8 " in line)
+        self.assertTrue(away.endswith(":lunch"), away)
+        crowd8.say("QUIT :bye")
+        yield crowd8.closed
+        key = "chatroom:presence:crowd8"
+        for _ in range(200):  # its release, on its node's next turns
+            if not (yield redis_command(node.server, "EXISTS", key)):
+                break
+            yield deferLater(reactor, 0.05, lambda: None)
+        self.assertEqual((yield redis_command(node.server, "EXISTS", key)), 0)
