@@ -118,7 +118,11 @@ class Device:
         return not self.hidden or name_key(room) not in self.hidden
 
 
-@dataclass(frozen=True, slots=True)
+#: A :class:`Session`'s account, account name, away message and metadata
+#: at their defaults (none): most sessions of a crowd.
+_NO_RARE: tuple[str, str, str, tuple[tuple[str, str], ...]] = ("", "", "", ())
+
+
 class Session:
     """One seat's session, from its first claim to its release: its token,
     its name ("" before its first claim), the account it is signed in to
@@ -128,19 +132,83 @@ class Session:
     door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
     none), which its :class:`~chatroom.core.events.Joined` carries, and
     the metadata it keeps for as long as it lasts (key, value pairs:
-    :mod:`chatroom.core.profiles`).
+    :mod:`chatroom.core.profiles`). Never changed once made
+    (:meth:`replaced` makes another).
 
     An account's devices here share their seat's session; a door's session
     (:class:`~chatroom.doors.line.session.LineSession`,
-    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's."""
+    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's.
 
-    token: str
-    name: str = ""
-    account: str = ""
-    account_name: str = ""
-    realname: str = ""
-    away: str = ""
-    metadata: tuple[tuple[str, str], ...] = ()
+    An idle server holds one per connection, most without an account, an
+    away message or metadata: those four are kept in one tuple, made only
+    where one is set (:data:`_NO_RARE`), so a session is 64 bytes where a
+    slot each made it 96."""
+
+    __slots__ = ("_rare", "name", "realname", "token")
+
+    def __init__(
+        self,
+        token: str,
+        name: str = "",
+        account: str = "",
+        account_name: str = "",
+        realname: str = "",
+        away: str = "",
+        metadata: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.token = token
+        self.name = name
+        self.realname = realname
+        rare = (account, account_name, away, metadata)
+        self._rare = None if rare == _NO_RARE else rare
+
+    @property
+    def account(self) -> str:
+        return "" if self._rare is None else self._rare[0]
+
+    @property
+    def account_name(self) -> str:
+        return "" if self._rare is None else self._rare[1]
+
+    @property
+    def away(self) -> str:
+        return "" if self._rare is None else self._rare[2]
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return () if self._rare is None else self._rare[3]
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.token, self.name, self.realname, self._rare or _NO_RARE)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Session):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(token={self.token!r}, name={self.name!r},"
+            f" account={self.account!r}, account_name={self.account_name!r},"
+            f" realname={self.realname!r}, away={self.away!r},"
+            f" metadata={self.metadata!r})"
+        )
+
+    def replaced(self, **changes: Any) -> Session:
+        """This session with ``changes`` (fields by name)."""
+        fields = {
+            "name": self.name,
+            "account": self.account,
+            "account_name": self.account_name,
+            "realname": self.realname,
+            "away": self.away,
+            "metadata": self.metadata,
+            **changes,
+        }
+        return Session(self.token, **fields)
 
     def joined(self, room: str) -> Joined:
         """Its arrival in ``room``, with what each door renders of it."""

@@ -163,13 +163,15 @@ class ConnectionCostTests(unittest.TestCase):
     def test_an_idle_clients_connection_and_seat_keep_no_slot_for_the_rare(
         self,
     ) -> None:
-        """An idle client's connection is 128 bytes and its seat 96 (a
-        line and an IRC client alike): neither keeps a slot of its own for
-        what only some hold, and for a while (a closing connection's reason
-        and the call that aborts it, an address a blocklist listed; a
-        seat's second device, a join under way, an ignore list), which
-        cost every connection 32 bytes (144 and 112). Those still work:
-        a second join is answered, and a closed client is let go."""
+        """An idle client's connection is 128 bytes, its seat 96 and its
+        core session 64 (a line and an IRC client alike): none keeps a
+        slot of its own for what only some hold, and for a while (a
+        closing connection's reason and the call that aborts it, an
+        address a blocklist listed; a seat's second device, a join under
+        way, an ignore list; a session's account, away message and
+        metadata), which cost every connection 56 bytes (144, 112 and 88).
+        Those still work: a second join is answered, and a closed client
+        is let go."""
         door = IRCFactory(self.server)
         line = FakeClient(self.server)
         line.send("carol")
@@ -193,6 +195,7 @@ class ConnectionCostTests(unittest.TestCase):
             assert seat is not None
             self.assertEqual(sys.getsizeof(member.connection), 128)
             self.assertEqual(sys.getsizeof(seat), 96)
+            self.assertEqual(sys.getsizeof(seat.session), 64)
         line.send("/join cake")
         self.assertIn("JOINED cake", str(line.received()))
         line.protocol.connection.close("bye")
