@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from chatroom.core.byfields import ByFields
 from chatroom.core.events import (
     Event,
     Joined,
@@ -123,7 +124,7 @@ class Device:
 _NO_RARE: tuple[str, str, str, tuple[tuple[str, str], ...]] = ("", "", "", ())
 
 
-class Session:
+class Session(ByFields):
     """One seat's session, from its first claim to its release: its token,
     its name ("" before its first claim), the account it is signed in to
     ("" for none, else its key) and that account's name as it was
@@ -180,14 +181,6 @@ class Session:
 
     def _fields(self) -> tuple[object, ...]:
         return (self.token, self.name, self.realname, self._rare or _NO_RARE)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Session):
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return (

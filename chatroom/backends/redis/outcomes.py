@@ -34,6 +34,7 @@ from sys import intern
 from typing import Any
 
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.byfields import ByFields
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 
 #: One room's change, as the scripts read it (see the module's docstring).
@@ -60,7 +61,7 @@ _RARE_DEFAULTS: tuple[Any, ...] = (
 )
 
 
-class RedisSeating:
+class RedisSeating(ByFields):
     """A room's seating as a script read it: what membership decides on,
     and what the premises of a decision are checked against. Never
     changed once made (:meth:`seen` makes another).
@@ -221,14 +222,6 @@ class RedisSeating:
             self.newest,
             self._rare or _RARE_DEFAULTS,
         )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RedisSeating):
-            return NotImplemented
-        return self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
 
     def __repr__(self) -> str:
         return (
