@@ -135,6 +135,58 @@ def _types() -> collections.Counter[str]:
     )
 
 
+def _redis_keys(url: str) -> dict[str, list[int]]:
+    """Redis's memory (``INFO memory``'s ``used_memory``, under ``""``; what
+    its keys hold by ``MEMORY STATS``, under ``" held"``) and
+    its keys grouped by name less the last part (``chatroom:seats:x`` under
+    ``chatroom:seats``): how many, and their ``MEMORY USAGE`` summed (each
+    key's name, value and table entry; not its slot in the keyspace's
+    table, which ``used_memory`` counts)."""
+    import redis as redis_py
+
+    link = redis_py.Redis.from_url(url)
+    # What the keys hold: the dataset and the keyspace's table (not the
+    # clients' buffers nor the scripts' caches, which move with what the
+    # node's links have in flight).
+    stats = link.memory_stats()
+    held = int(stats["dataset.bytes"]) + int(stats["db.0"]["overhead.hashtable.main"])
+    groups: dict[str, list[int]] = {
+        "": [0, int(link.info("memory")["used_memory"])],
+        " held": [0, held],
+    }
+    keys = [bytes(key).decode() for key in link.scan_iter(count=1000)]
+    with link.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.memory_usage(key, samples=0)
+        sizes = pipe.execute()
+    for key, size in zip(keys, sizes, strict=True):
+        parts = key.split(":")
+        group = ":".join(parts[:-1]) if len(parts) > 2 else key
+        counted = groups.setdefault(group, [0, 0])
+        counted[0] += 1
+        counted[1] += size or 0
+    link.close()
+    return groups
+
+
+def _print_redis(before: dict[str, list[int]], url: str, measured: int) -> None:
+    """What Redis grew by for each client measured, by ``_redis_keys``."""
+    after = _redis_keys(url)
+    grown = (after[""][1] - before[""][1]) / measured
+    held = (after[" held"][1] - before[" held"][1]) / measured
+    print(
+        f"Redis: used_memory {grown:.0f}, its keys {held:.0f} bytes per client; by key:"
+    )
+    rows = []
+    for group, (count, size) in after.items():
+        if group and not group.startswith(" "):
+            was_count, was_size = before.get(group, [0, 0])
+            rows.append((size - was_size, count - was_count, group))
+    for size, count, group in sorted(rows, reverse=True):
+        if size:
+            print(f"  {size / measured:6.1f} B {count / measured:5.2f} keys  {group}")
+
+
 def _server(
     total: int, top: int, door: str, redis: str | None = None, frames: int = 1
 ) -> None:
@@ -186,6 +238,8 @@ def _server(
         if not before and (signals / "warm").exists():
             gc.collect()
             before.update(types=_types())
+            if redis:
+                before["redis"] = _redis_keys(redis)
             tracemalloc.start(frames)
             before["snapshot"] = tracemalloc.take_snapshot()
             (signals / "go").touch()
@@ -217,6 +271,8 @@ def _server(
                     f"  {stat.size_diff / measured:6.1f} B"
                     f" {stat.count_diff / measured:5.2f} blocks  {where}"
                 )
+            if redis:
+                _print_redis(before["redis"], redis, measured)
             (signals / "stop").touch()
             clients[0].wait()
             reactor.stop()

@@ -32,7 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from chatroom.core.byfields import ByFields
 from chatroom.core.events import (
     Event,
     Joined,
@@ -117,8 +119,12 @@ class Device:
         return not self.hidden or name_key(room) not in self.hidden
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
+#: A :class:`Session`'s account, account name, away message and metadata
+#: at their defaults (none): most sessions of a crowd.
+_NO_RARE: tuple[str, str, str, tuple[tuple[str, str], ...]] = ("", "", "", ())
+
+
+class Session(ByFields):
     """One seat's session, from its first claim to its release: its token,
     its name ("" before its first claim), the account it is signed in to
     ("" for none, else its key) and that account's name as it was
@@ -127,19 +133,75 @@ class Session:
     door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
     none), which its :class:`~chatroom.core.events.Joined` carries, and
     the metadata it keeps for as long as it lasts (key, value pairs:
-    :mod:`chatroom.core.profiles`).
+    :mod:`chatroom.core.profiles`). Never changed once made
+    (:meth:`replaced` makes another).
 
     An account's devices here share their seat's session; a door's session
     (:class:`~chatroom.doors.line.session.LineSession`,
-    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's."""
+    :class:`~chatroom.doors.irc.session.IRCSession`) is one connection's.
 
-    token: str
-    name: str = ""
-    account: str = ""
-    account_name: str = ""
-    realname: str = ""
-    away: str = ""
-    metadata: tuple[tuple[str, str], ...] = ()
+    An idle server holds one per connection, most without an account, an
+    away message or metadata: those four are kept in one tuple, made only
+    where one is set (:data:`_NO_RARE`), so a session is 64 bytes where a
+    slot each made it 96."""
+
+    __slots__ = ("_rare", "name", "realname", "token")
+
+    def __init__(
+        self,
+        token: str,
+        name: str = "",
+        account: str = "",
+        account_name: str = "",
+        realname: str = "",
+        away: str = "",
+        metadata: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        self.token = token
+        self.name = name
+        self.realname = realname
+        rare = (account, account_name, away, metadata)
+        self._rare = None if rare == _NO_RARE else rare
+
+    @property
+    def account(self) -> str:
+        return "" if self._rare is None else self._rare[0]
+
+    @property
+    def account_name(self) -> str:
+        return "" if self._rare is None else self._rare[1]
+
+    @property
+    def away(self) -> str:
+        return "" if self._rare is None else self._rare[2]
+
+    @property
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return () if self._rare is None else self._rare[3]
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.token, self.name, self.realname, self._rare or _NO_RARE)
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(token={self.token!r}, name={self.name!r},"
+            f" account={self.account!r}, account_name={self.account_name!r},"
+            f" realname={self.realname!r}, away={self.away!r},"
+            f" metadata={self.metadata!r})"
+        )
+
+    def replaced(self, **changes: Any) -> Session:
+        """This session with ``changes`` (fields by name)."""
+        fields = {
+            "name": self.name,
+            "account": self.account,
+            "account_name": self.account_name,
+            "realname": self.realname,
+            "away": self.away,
+            "metadata": self.metadata,
+            **changes,
+        }
+        return Session(self.token, **fields)
 
     def joined(self, room: str) -> Joined:
         """Its arrival in ``room``, with what each door renders of it."""
@@ -150,6 +212,17 @@ class Session:
             realname=self.realname,
             away=self.away,
         )
+
+
+class _SeatRare:
+    """A :class:`Seat`'s fields that few seats hold for long."""
+
+    __slots__ = ("ignoring", "joining", "more")
+
+    def __init__(self) -> None:
+        self.more: dict[Member, Device] | None = None
+        self.joining: dict[str, Member] | None = None
+        self.ignoring: frozenset[str] = NOBODY
 
 
 class Seat:
@@ -166,10 +239,8 @@ class Seat:
         "__weakref__",
         "_device",
         "_last_number",
-        "_more",
+        "_rare",
         "deliver",
-        "ignoring",
-        "joining",
         "on_removed",
         "rooms",
         "session",
@@ -178,15 +249,14 @@ class Seat:
     def __init__(self) -> None:
         #: The seat's one device (None with none, or with several: ``_more``).
         self._device: Device | None = None
-        #: Member → device once the seat has more than one, oldest first.
-        self._more: dict[Member, Device] | None = None
+        #: What few seats hold for long, and an idle one not at all (more
+        #: devices, joins under way, an ignore list): a
+        #: :class:`_SeatRare` made on first use and let go once all are
+        #: back at their defaults, where a slot each cost every connection
+        #: 16 bytes more (:attr:`_more`, :attr:`joining`, :attr:`ignoring`).
+        self._rare: _SeatRare | None = None
         #: The seat's rooms (as their events spell them), oldest first.
         self.rooms: tuple[str, ...] = ()
-        #: Room key → the device whose command is seating us there (it
-        #: gets the join replies whether or not it is ``multi``); made on
-        #: first use and dropped once empty, as a seat costs memory for
-        #: every connection.
-        self.joining: dict[str, Member] | None = None
         #: The Member callback for a room event or a private message: the
         #: one device's own ``deliver`` when it views every room of the seat
         #: (:meth:`settle`), else :meth:`deliver_each`.
@@ -196,10 +266,6 @@ class Seat:
         #: per connection.)
         self.on_removed: Callable[[Seat, str], None] = _nothing
         self._last_number = 0
-        #: The name keys whose events this seat leaves out (its account's
-        #: ignore list, :mod:`chatroom.core.ignoring`): while it holds
-        #: any, every event goes through :meth:`deliver_each`.
-        self.ignoring: frozenset[str] = NOBODY
         #: Its session while :class:`~chatroom.core.sessions.Sessions` has
         #: it open (None before and after): a slot of 8 bytes, where a dict
         #: from seat to session cost an entry of about 70 per connection.
@@ -207,6 +273,52 @@ class Seat:
 
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"
+
+    def _set_rare(self, field: str, value: Any) -> None:
+        """Set one of :class:`_SeatRare`'s fields (its holder made, or let
+        go once every field is back at its default)."""
+        rare = self._rare
+        if rare is None:
+            if value is None or value is NOBODY:
+                return
+            rare = self._rare = _SeatRare()
+        setattr(rare, field, value)
+        if rare.more is None and rare.joining is None and rare.ignoring is NOBODY:
+            self._rare = None
+
+    @property
+    def _more(self) -> dict[Member, Device] | None:
+        """Member → device once the seat has more than one, oldest first."""
+        rare = self._rare
+        return None if rare is None else rare.more
+
+    @_more.setter
+    def _more(self, more: dict[Member, Device] | None) -> None:
+        self._set_rare("more", more)
+
+    @property
+    def joining(self) -> dict[str, Member] | None:
+        """Room key → the device whose command is seating us there (it gets
+        the join replies whether or not it is ``multi``); made on first use
+        and dropped once empty."""
+        rare = self._rare
+        return None if rare is None else rare.joining
+
+    @joining.setter
+    def joining(self, joining: dict[str, Member] | None) -> None:
+        self._set_rare("joining", joining)
+
+    @property
+    def ignoring(self) -> frozenset[str]:
+        """The name keys whose events this seat leaves out (its account's
+        ignore list, :mod:`chatroom.core.ignoring`): while it holds any,
+        every event goes through :meth:`deliver_each`."""
+        rare = self._rare
+        return NOBODY if rare is None else rare.ignoring
+
+    @ignoring.setter
+    def ignoring(self, names: frozenset[str]) -> None:
+        self._set_rare("ignoring", names if names else NOBODY)
 
     # -- devices ---------------------------------------------------------------
 

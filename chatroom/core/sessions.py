@@ -27,7 +27,6 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from typing import Any
 
 from chatroom.core.events import (
@@ -205,7 +204,7 @@ class Sessions:
         if not changes.get("account", session.account):
             changes["account_name"] = ""
         if changes:
-            session = replace(session, **changes)
+            session = session.replaced(**changes)
         seat.session = session
         if session.account and name_key(session.name) == session.account:
             self._accounts.setdefault(session.account, seat)
@@ -233,7 +232,7 @@ class Sessions:
         if metadata is not None:
             changes["metadata"] = metadata
         if changes:
-            seat.session = replace(session, **changes)
+            seat.session = session.replaced(**changes)
 
     def close(self, member: Member) -> Session | None:
         """Forget the session of ``member`` (a seat or a device) and every

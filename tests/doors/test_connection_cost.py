@@ -15,6 +15,7 @@ would do). Each test then checks that the crowd still hears the room.
 from __future__ import annotations
 
 import gc
+import sys
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
@@ -30,7 +31,13 @@ from chatroom.doors.web.site import build_site
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.web.test_http_bounds import UPGRADE
 from tests.doors.web.test_ws_wire import frame
-from tests.support import FakeClient, local_server, longest_silence, settle
+from tests.support import (
+    FakeClient,
+    chat_core,
+    local_server,
+    longest_silence,
+    settle,
+)
 
 
 class WebClient:
@@ -152,3 +159,44 @@ class ConnectionCostTests(unittest.TestCase):
             return client
 
         self.assertLess(self.per_client(connect, "PONG x"), 3535)
+
+    def test_an_idle_clients_connection_and_seat_keep_no_slot_for_the_rare(
+        self,
+    ) -> None:
+        """An idle client's connection is 128 bytes, its seat 96 and its
+        core session 64 (a line and an IRC client alike): none keeps a
+        slot of its own for what only some hold, and for a while (a
+        closing connection's reason and the call that aborts it, an
+        address a blocklist listed; a seat's second device, a join under
+        way, an ignore list; a session's account, away message and
+        metadata), which cost every connection 56 bytes (144, 112 and 88).
+        Those still work: a second join is answered, and a closed client
+        is let go."""
+        door = IRCFactory(self.server)
+        line = FakeClient(self.server)
+        line.send("carol")
+        line.send("/join tea")
+        irc = IRCClient(door)
+        irc.send("NICK dave", "USER d 0 * :D", "JOIN #tea")
+        self.owner.send("/create cake")
+        for client in (line, irc):
+            client.received()
+        self.clock.advance(longest_silence(self.config))
+        for _ in range(3):
+            self.clock.advance(1)
+        sessions = chat_core(self.server).sessions
+        for client, answer, member in (
+            (line, "PONG x", line.protocol),
+            (irc, "PONG :x", irc.session),
+        ):
+            self.assertIn("PING", str(client.received()))
+            client.send(answer)
+            seat = sessions.seat_of(member)
+            assert seat is not None
+            self.assertEqual(sys.getsizeof(member.connection), 128)
+            self.assertEqual(sys.getsizeof(seat), 96)
+            self.assertEqual(sys.getsizeof(seat.session), 64)
+        line.send("/join cake")
+        self.assertIn("JOINED cake", str(line.received()))
+        line.protocol.connection.close("bye")
+        self.assertIsNone(sessions.seat_of(line.protocol))

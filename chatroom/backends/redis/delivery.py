@@ -25,7 +25,6 @@ from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
-from dataclasses import replace
 from sys import intern
 from typing import Any, Generic, TypeVar, overload
 
@@ -343,7 +342,7 @@ class NodeRoom:
         decision reads them from here (:meth:`seating_of` says who is
         present, the member asked about), only from the reply itself."""
         if seating is not None and seating.present:
-            seating = replace(seating, present=())
+            seating = seating.seen(seating.quiet)
         self._seated = seating
 
     @property
@@ -374,7 +373,7 @@ class NodeRoom:
         ``member`` (name key ``u``): in the room, quiet if it joined so."""
         known = self.seated or RedisSeating(self.key, name=self.name)
         quiet = frozenset({u}) if member in self.quiet else NO_KEYS
-        return replace(known, quiet=quiet, present=(u,))
+        return known.seen(quiet, (u,))
 
     def deliver(self, seq: int, data: bytes) -> Event | None:
         """One entry from the room's channel, decoded once, to every member

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from sys import intern
 from typing import Any
 
 from chatroom.core.backend import FactsChangedError
+from chatroom.core.byfields import ByFields
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 
 #: One room's change, as the scripts read it (see the module's docstring).
@@ -45,56 +45,206 @@ Change = dict[str, Any]
 NO_KEYS: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class RedisSeating:
+#: The fields of a :class:`RedisSeating` most rooms have at their defaults
+#: (these), kept together in one tuple only where one is not.
+_RARE_DEFAULTS: tuple[Any, ...] = (
+    True,  # exists
+    "",  # owner_account
+    False,  # permanent
+    False,  # keep
+    NO_KEYS,  # quiet
+    (),  # present
+    0,  # waits_until
+    "",  # claimant
+    False,  # restricted
+    NO_POLICY,  # policy
+)
+
+
+class RedisSeating(ByFields):
     """A room's seating as a script read it: what membership decides on,
-    and what the premises of a decision are checked against.
+    and what the premises of a decision are checked against. Never
+    changed once made (:meth:`seen` makes another).
 
     A node keeps one for each room it has members in (:attr:`NodeRoom.seated
-    <chatroom.backends.redis.delivery.NodeRoom.seated>`), so it has slots
-    and shares what most are: no instance dict, and the empty sets one."""
+    <chatroom.backends.redis.delivery.NodeRoom.seated>`): in the million
+    run about one for every two connections a node holds. So it has slots,
+    shares what most are (the empty sets one), and keeps the fields most
+    rooms have at their defaults (it exists; its owner is no
+    account's; it is neither permanent nor kept; nobody quiet or present;
+    it waits for nobody; no claimant; open to all) in one tuple made only
+    where one is not (:data:`_RARE_DEFAULTS`): 120 bytes a room, where a
+    slot each cost 192."""
 
-    key: str
-    exists: bool = True
-    name: str = ""
-    incarnation: str = ""
-    members: int = 0
-    #: Its owner's key (:attr:`owner`); None where it is its first member's,
-    #: as for most rooms (their maker): then the first member's key in
-    #: :attr:`first_members` is the only copy a node keeps (a string of its
-    #: own cost each room about 60 bytes).
-    owner_key: str | None = ""
-    owner_here: bool = False
-    owner_account: str = ""
-    #: Named at start-up; kept by its policy (``keep``).
-    permanent: bool = False
-    keep: bool = False
-    #: Its first members in arrival order (one more than those asked
-    #: about), each its key and its name, in one string, space separated
-    #: (no name nor key holds a space): kept for every room a node has
-    #: members in, where a tuple of strings was about 300 bytes and five
-    #: blocks for a room's two first members, one string is about 70 and
-    #: one block; :attr:`firsts` makes the :class:`Heir` objects on demand
-    #: (a join's or a leave's decision).
-    first_members: str = ""
-    #: Of the users asked about, those quiet, and those in the room (a
-    #: tuple: one user's frozenset costs 216 bytes, its tuple 48, and
-    #: a node keeps its joiner's for each room it has one member in).
-    quiet: frozenset[str] = NO_KEYS
-    present: tuple[str, ...] = ()
-    #: It waits for its members (its node went) until then (ms; 0: it does not).
-    waits_until: int = 0
-    #: Its account's longest-present member, when its account owns it and
-    #: nobody holds it.
-    claimant: str = ""
-    #: What the entry rule decides on: its capacity (0: not known), its
-    #: policy if it restricts joins, and the version that was read at.
-    capacity: int = 0
-    restricted: bool = False
-    version: str = ""
-    policy: RoomPolicy = NO_POLICY
-    #: Its newest event id (None: not known).
-    newest: int | None = None
+    __slots__ = (
+        "_rare",
+        "capacity",
+        "first_members",
+        "incarnation",
+        "key",
+        "members",
+        "name",
+        "newest",
+        "owner_here",
+        "owner_key",
+        "version",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        exists: bool = True,
+        name: str = "",
+        incarnation: str = "",
+        members: int = 0,
+        owner_key: str | None = "",
+        owner_here: bool = False,
+        owner_account: str = "",
+        permanent: bool = False,
+        keep: bool = False,
+        first_members: str = "",
+        quiet: frozenset[str] = NO_KEYS,
+        present: tuple[str, ...] = (),
+        waits_until: int = 0,
+        claimant: str = "",
+        capacity: int = 0,
+        restricted: bool = False,
+        version: str = "",
+        policy: RoomPolicy = NO_POLICY,
+        newest: int | None = None,
+    ) -> None:
+        self.key = key
+        self.name = name
+        self.incarnation = incarnation
+        self.members = members
+        #: Its owner's key (:attr:`owner`); None where it is its first
+        #: member's, as for most rooms (their maker): then the first
+        #: member's key in :attr:`first_members` is the only copy a node
+        #: keeps (a string of its own cost each room about 60 bytes).
+        self.owner_key = owner_key
+        #: Whether its owner is a member (in most rooms, their maker is).
+        self.owner_here = owner_here
+        #: Its first members in arrival order (one more than those asked
+        #: about), each its key and its name, in one string, space
+        #: separated (no name nor key holds a space): kept for every room a
+        #: node has members in, where a tuple of strings was about 300
+        #: bytes and five blocks for a room's two first members, one string
+        #: is about 70 and one block; :attr:`firsts` makes the
+        #: :class:`Heir` objects on demand (a join's or a leave's decision).
+        self.first_members = first_members
+        #: What the entry rule decides on: its capacity (0: not known), and
+        #: the version that was read at (its policy: :attr:`policy`).
+        self.capacity = capacity
+        self.version = version
+        #: Its newest event id (None: not known).
+        self.newest = newest
+        rare = (
+            exists,
+            owner_account,
+            permanent,
+            keep,
+            quiet,
+            present,
+            waits_until,
+            claimant,
+            restricted,
+            policy,
+        )
+        self._rare: tuple[Any, ...] | None = None if rare == _RARE_DEFAULTS else rare
+
+    def _rarely(self, index: int) -> Any:
+        rare = self._rare
+        return _RARE_DEFAULTS[index] if rare is None else rare[index]
+
+    @property
+    def exists(self) -> bool:
+        return bool(self._rarely(0))
+
+    @property
+    def owner_account(self) -> str:
+        return str(self._rarely(1))
+
+    @property
+    def permanent(self) -> bool:
+        """Named at start-up (kept by its policy: :attr:`keep`)."""
+        return bool(self._rarely(2))
+
+    @property
+    def keep(self) -> bool:
+        return bool(self._rarely(3))
+
+    @property
+    def quiet(self) -> frozenset[str]:
+        """Of the users asked about, those quiet (:attr:`present`: those in
+        the room; a tuple: one user's frozenset costs 216 bytes, its
+        tuple 48)."""
+        quiet: frozenset[str] = self._rarely(4)
+        return quiet
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        present: tuple[str, ...] = self._rarely(5)
+        return present
+
+    @property
+    def waits_until(self) -> int:
+        """It waits for its members (its node went) until then (ms; 0: it
+        does not)."""
+        return int(self._rarely(6))
+
+    @property
+    def claimant(self) -> str:
+        """Its account's longest-present member, when its account owns it
+        and nobody holds it."""
+        return str(self._rarely(7))
+
+    @property
+    def restricted(self) -> bool:
+        """Its policy restricts joins (:attr:`policy`)."""
+        return bool(self._rarely(8))
+
+    @property
+    def policy(self) -> RoomPolicy:
+        policy: RoomPolicy = self._rarely(9)
+        return policy
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.key,
+            self.name,
+            self.incarnation,
+            self.members,
+            self.owner_key,
+            self.owner_here,
+            self.first_members,
+            self.capacity,
+            self.version,
+            self.newest,
+            self._rare or _RARE_DEFAULTS,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"RedisSeating(key={self.key!r}, exists={self.exists!r},"
+            f" name={self.name!r}, members={self.members!r},"
+            f" owner={self.owner!r}, first_members={self.first_members!r},"
+            f" rare={self._rare!r})"
+        )
+
+    def seen(
+        self, quiet: frozenset[str] = NO_KEYS, present: tuple[str, ...] = ()
+    ) -> RedisSeating:
+        """The same seating with these users quiet and present (by
+        default none)."""
+        rare = self._rare or _RARE_DEFAULTS
+        if rare[4] is quiet and rare[5] == present:
+            return self
+        seating = RedisSeating.__new__(RedisSeating)
+        for name in RedisSeating.__slots__:
+            setattr(seating, name, getattr(self, name))
+        kept = (*rare[:4], quiet, present, *rare[6:])
+        seating._rare = None if kept == _RARE_DEFAULTS else kept
+        return seating
 
     @property
     def owner(self) -> str:

@@ -1,18 +1,24 @@
 """Users' presence in Redis, for every node: the Redis :class:`PresenceSteps`.
 
-``P presence:u`` is a hash (``user real away bot inv since meta``) that
-u's node writes whenever its door hands the core new facts
-(:mod:`chatroom.core.presence`), and its ``meta`` (the metadata u's
-session keeps, as JSON pairs) whenever that changes. It goes with u's name, in the same
-script: released, harvested, taken over (``unname``) or renamed
+u's presence is its field of one hash, ``P presence``: its facts (``user
+real away bot inv since``) as one JSON list, which u's node writes
+whenever its door hands the core new facts (:mod:`chatroom.core.presence`);
+and the metadata u's session keeps (as JSON pairs), where it keeps any,
+its field of ``P presence-meta``, written whenever that changes. A field
+of one hash is about 110 bytes of Redis's memory for an IRC client (the
+only door that gives presence), where a hash of u's own (``P
+presence:u``, which a read still finds where an older node kept it) was
+about 170 and its slot in the keyspace. It goes with u's name, in the
+same script: released, harvested, taken over (``unname``) or renamed
 (``CLAIM``'s server step); a write of a seat that no longer holds u keeps
 nothing, so a late write cannot bring back a user gone meanwhile. A claim
-given the user's presence (an IRC sign-on's) writes the hash itself, in
-the step that gives u the name: one round trip where two were.
+given the user's presence (an IRC sign-on's) writes it itself, in the
+step that gives u the name: one round trip where two were.
 
 A read is one script for all the users it names (a channel's members, one
-nick): per user one ``HGET`` of ``P users`` (online?), one ``HMGET`` of
-its hash and one ``HGET`` of ``P signed`` (its account).
+nick): per user one ``HGET`` of ``P users`` (online?), one of ``P
+presence``, one of ``P signed`` (its account) and one of ``P
+presence-meta``.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.presence import Presence
 
-#: ARGV: P, u, token, user, real, away, bot, inv, since, meta. u's
-#: presence, if seat token still holds u; 1 if kept, else 0.
+#: ARGV: P, u, token, facts, meta (:func:`fields`). u's presence, if
+#: seat token still holds u; 1 if kept, else 0.
 PUBLISH = Script("presence-publish")
 
 #: ARGV: P, u, token, meta. u's session's metadata, if seat token still
@@ -33,7 +39,8 @@ PUBLISH = Script("presence-publish")
 PUBLISH_METADATA = Script("presence-metadata")
 
 #: ARGV: P, u... For each u: {} if it is offline or has no presence, else
-#: {name, user, real, away, bot, inv, since, account, meta}.
+#: {name, facts, account, meta} (or, kept by an older node, {name, user,
+#: real, away, bot, inv, since, account, meta}).
 READ = Script("presence-read")
 
 
@@ -46,23 +53,59 @@ def _decoded(meta: str) -> tuple[tuple[str, str], ...]:
 
 
 def fields(facts: Presence) -> list[str]:
-    """``facts`` as the presence hash keeps them: ``user real away bot inv
-    since meta`` (:data:`PUBLISH`'s, and a claim's, arguments)."""
-    return [
+    """``facts`` as ``P presence`` keeps them: ``user real away bot inv
+    since`` as one JSON list (bot and inv 1 or 0), and the metadata
+    (:data:`PUBLISH`'s, and a claim's, arguments)."""
+    kept = [
         facts.user,
         facts.realname,
         facts.away,
-        "1" if facts.bot else "",
-        "1" if facts.invisible else "",
-        repr(facts.signed_on),
+        1 if facts.bot else 0,
+        1 if facts.invisible else 0,
+        facts.signed_on,
+    ]
+    return [
+        json.dumps(kept, ensure_ascii=False, separators=(",", ":")),
         _encoded(facts.metadata),
     ]
 
 
 def claimed_with(facts: Presence | None) -> list[str]:
-    """``CLAIM``'s presence arguments: '1' and ``facts``' :func:`fields`,
-    kept with the name; or '0' and none, seven ''."""
-    return ["0", *[""] * 7] if facts is None else ["1", *fields(facts)]
+    """``CLAIM``'s presence arguments, seven in all: '1' and ``facts``'
+    :func:`fields` then five unused; or '0' and seven ''."""
+    return ["0", *[""] * 7] if facts is None else ["1", *fields(facts), *[""] * 5]
+
+
+def _read(row: list[bytes]) -> Presence:
+    """A :data:`READ` reply's row for a user with presence."""
+    if len(row) == 4:
+        name, facts, account, meta = (value.decode() for value in row)
+        user, real, away, bot, inv, since = json.loads(facts)
+        return Presence(
+            name,
+            user,
+            real,
+            away,
+            bot == 1,
+            inv == 1,
+            float(since),
+            account,
+            _decoded(meta),
+        )
+    name, user, real, away, bot, inv, since, account, meta = (
+        value.decode() for value in row
+    )
+    return Presence(
+        name,
+        user,
+        real,
+        away,
+        bot == "1",
+        inv == "1",
+        float(since),
+        account,
+        _decoded(meta),
+    )
 
 
 class RedisPresence:
@@ -84,21 +127,4 @@ class RedisPresence:
         if not unique:
             return {}
         reply = await self.calls.eval(READ, *unique)
-        found = {}
-        for key, row in zip(unique, reply, strict=True):
-            if row:
-                name, user, real, away, bot, inv, since, account, meta = (
-                    value.decode() for value in row
-                )
-                found[key] = Presence(
-                    name,
-                    user,
-                    real,
-                    away,
-                    bot == "1",
-                    inv == "1",
-                    float(since),
-                    account,
-                    _decoded(meta),
-                )
-        return found
+        return {key: _read(row) for key, row in zip(unique, reply, strict=True) if row}

@@ -33,10 +33,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ==========================  ===============================================
 ``P users``                 hash u → ``"node:conn display"``
 ``P signed``                hash u → the account u's session is signed in to
-``P presence:u``            hash: u's presence (``user real away bot inv
-                            since``) as its door gave it, for ``WHO`` and
-                            ``WHOIS`` on every node (:mod:`.presence`);
-                            dropped with u's name
+``P presence``              hash u → u's presence (``user real away bot
+                            inv since``, a JSON list) as its door gave it,
+                            for ``WHO`` and ``WHOIS`` on every node
+                            (:mod:`.presence`); dropped with u's name
+``P presence-meta``         hash u → the metadata u's session keeps (JSON
+                            pairs), where it keeps any
 ``P whowas:u``              list: the last holders of name u gone, newest
                             first, for ``WHOWAS`` on every node (capped,
                             expiring: :mod:`.whowas`)

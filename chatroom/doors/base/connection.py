@@ -155,6 +155,18 @@ class DoorHooks(Member, Protocol):
         ...
 
 
+class _ConnectionRare:
+    """A :class:`Connection`'s fields that few connections set, and none
+    while open and idle."""
+
+    __slots__ = ("abort_call", "close_reason", "verdict")
+
+    def __init__(self) -> None:
+        self.close_reason: str | None = None
+        self.abort_call: IDelayedCall | None = None
+        self.verdict: Verdict = CLEAR
+
+
 class Connection:
     """One client connection's life, whatever its door's words.
 
@@ -163,11 +175,10 @@ class Connection:
     """
 
     __slots__ = (
-        "_abort_call",
-        "_close_reason",
         "_due",
         "_flood",
         "_last_heard",
+        "_rare",
         "_timer",
         "_timer_purpose",
         "closing",
@@ -176,7 +187,6 @@ class Connection:
         "send_queue",
         "server",
         "transport",
-        "verdict",
     )
 
     log = Logger()
@@ -194,7 +204,12 @@ class Connection:
         #: more is run, and its output queue takes nothing more
         #: (:meth:`_stop`).
         self.closing = False
-        self._close_reason: str | None = None
+        #: What few connections set, and none while open and idle (the
+        #: reason it closed, the call that aborts it past the grace, an
+        #: address a blocklist listed): made on first use
+        #: (:class:`_ConnectionRare`), where a slot each cost every
+        #: connection 24 bytes.
+        self._rare: _ConnectionRare | None = None
         #: Flood control: the token bucket alone (the time it is full
         #: again) while no line waits, else the gate holding the line,
         #: until it has caught up (:meth:`_release_held`): an idle
@@ -207,14 +222,48 @@ class Connection:
         self._timer: Deadline | None = None
         self._due = 0.0
         self._timer_purpose = LOGIN
-        self._abort_call: IDelayedCall | None = None
-        #: What blocklists made of its address (``--dnsbl``): the door asks
-        #: it at the name step (:mod:`chatroom.core.blocklists`).
-        self.verdict: Verdict = CLEAR
 
     @property
     def config(self) -> ServerConfig:
         return self.server.config
+
+    def _rarely(self) -> _ConnectionRare:
+        rare = self._rare
+        if rare is None:
+            rare = self._rare = _ConnectionRare()
+        return rare
+
+    @property
+    def verdict(self) -> Verdict:
+        """What blocklists made of its address (``--dnsbl``): the door asks
+        it at the name step (:mod:`chatroom.core.blocklists`)."""
+        rare = self._rare
+        return CLEAR if rare is None else rare.verdict
+
+    @verdict.setter
+    def verdict(self, verdict: Verdict) -> None:
+        if verdict is not CLEAR or self._rare is not None:
+            self._rarely().verdict = verdict
+
+    @property
+    def _close_reason(self) -> str | None:
+        """Why it closed (None: it has not)."""
+        rare = self._rare
+        return None if rare is None else rare.close_reason
+
+    @_close_reason.setter
+    def _close_reason(self, reason: str | None) -> None:
+        self._rarely().close_reason = reason
+
+    @property
+    def _abort_call(self) -> IDelayedCall | None:
+        """The call that aborts it once the grace to flush is over."""
+        rare = self._rare
+        return None if rare is None else rare.abort_call
+
+    @_abort_call.setter
+    def _abort_call(self, call: IDelayedCall | None) -> None:
+        self._rarely().abort_call = call
 
     @property
     def _tcp(self) -> ITCPTransport:

@@ -17,14 +17,11 @@ end
 if not holding then  -- the claim's facts as they are, for the core
   return {'CHANGED', redis.call('HEXISTS', ACCOUNTS, u), banned}
 end
--- u's presence (ARGV[10] '1': ARGV[11] to ARGV[17], as presence-publish
--- keeps them), once token holds u
+-- u's presence (ARGV[10] '1': ARGV[11] its facts and ARGV[12] its
+-- metadata, as presence-publish keeps them; ARGV[13] to ARGV[17] unused),
+-- once token holds u
 local function presence_kept()
-  if ARGV[10] == '1' then
-    redis.call('HSET', P .. 'presence:' .. u, 'user', ARGV[11], 'real', ARGV[12],
-               'away', ARGV[13], 'bot', ARGV[14], 'inv', ARGV[15],
-               'since', ARGV[16], 'meta', ARGV[17])
-  end
+  if ARGV[10] == '1' then presence_set(u, ARGV[11], ARGV[12]) end
 end
 if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
   -- a device of the account attaches, unless u's end is under way (its
@@ -45,7 +42,7 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
 end
 if old ~= '' and old ~= u then
   redis.call('HDEL', SIGNED, old)
-  redis.call('DEL', P .. 'presence:' .. old)  -- its new name's comes next
+  presence_dropped(old)  -- its new name's comes next
 end
 if account ~= '' then
   redis.call('HSET', SIGNED, u, account)

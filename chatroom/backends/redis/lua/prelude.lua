@@ -58,6 +58,32 @@ local function places_remove(u, r)
   end
   if #kept < #rooms then places_set(u, kept) end
 end
+-- u's presence as its door gave it (chatroom.backends.redis.presence):
+-- u's field of one hash, `P presence`, the facts as the node encoded them
+-- (user, realname, away, bot, invisible, since), and its session's
+-- metadata, where it keeps any, a field of `P presence-meta`. A field is
+-- about 110 bytes of Redis's memory for an IRC client, where a hash of
+-- u's own (`P presence:u`) was about 170 and its slot in the keyspace.
+local PRESENCE = P .. 'presence'
+local PRESENCE_META = P .. 'presence-meta'
+-- The hash an older node kept u's presence in (read where u has no field).
+local function former_presence_key(u) return P .. 'presence:' .. u end
+local function presence_meta_set(u, meta)
+  if meta == '' then
+    redis.call('HDEL', PRESENCE_META, u)
+  else
+    redis.call('HSET', PRESENCE_META, u, meta)
+  end
+end
+local function presence_set(u, facts, meta)
+  redis.call('HSET', PRESENCE, u, facts)
+  presence_meta_set(u, meta)
+end
+local function presence_dropped(u)
+  redis.call('HDEL', PRESENCE, u)
+  redis.call('HDEL', PRESENCE_META, u)
+  redis.call('DEL', former_presence_key(u))
+end
 -- The tokens of u's devices' sessions on other nodes (an account's devices).
 local function holders_key(u) return P .. 'holders:' .. u end
 -- The index of node n's sessions, `P sessions:n`: a hash of each session's
@@ -724,7 +750,8 @@ local function unname(u)
   redis.call('HDEL', USERS, u)
   redis.call('HDEL', SIGNED, u)
   redis.call('DEL', holders_key(u), P .. 'devices:' .. u, P .. 'devnum:' .. u,
-             P .. 'devclaims:' .. u, P .. 'presence:' .. u)
+             P .. 'devclaims:' .. u)
+  presence_dropped(u)
   redis.call('HDEL', P .. 'renaming', u)
   redis.call('HDEL', P .. 'ending', u)
 end
