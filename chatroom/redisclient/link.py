@@ -263,11 +263,23 @@ class TurnWrites:
     commands of one reactor turn go in one ``send()`` at its end
     (:class:`~chatroom.net.tcpdirect.TurnWriter`, on the link's reactor),
     not through Twisted's wait for the socket to be writable. Under TLS
-    the transport is Twisted's as it is."""
+    the transport is Twisted's as it is.
+
+    Either way Nagle's algorithm is off (``TCP_NODELAY``, as hiredis and
+    Redis itself set it): with it on, a turn's commands wait in the
+    node's kernel while the last turn's are unacknowledged, that is until
+    Redis answers them, so a node whose turns come quicker than Redis's
+    replies had each turn's ``SAY`` reach Redis only after the previous
+    one's reply (docs/performance.md, "Where two nodes' extra goes").
+    The commands of a turn are already one ``send()``: Nagle has nothing
+    to join."""
 
     link: RedisLink
 
     def makeConnection(self, transport: Any) -> None:
+        set_no_delay = getattr(transport, "setTcpNoDelay", None)
+        if set_no_delay is not None:
+            set_no_delay(True)
         direct = direct_connection(transport)
         if direct is not None and direct is transport:
             transport = TurnWriter(direct, self.link.reactor)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from twisted.internet import defer
 from twisted.python.filepath import FilePath
 
@@ -43,6 +45,23 @@ class RedisOverTLSTests(ClusterTestCase):
         alice.say("alice")
         refused = yield alice.expect_line("ERR ")
         self.assertTrue(refused.startswith("ERR UNAVAILABLE "))
+
+
+class RedisLinksTests(ClusterTestCase):
+    """A node's connections to Redis."""
+
+    @defer.inlineCallbacks
+    def test_the_links_send_without_waiting_for_acknowledgements(self):
+        """Nagle's algorithm is off on both links (``TCP_NODELAY``): a
+        turn's commands reach Redis at once, not held in the node's kernel
+        until Redis has answered the last turn's."""
+        node = yield self.node()
+        backend = redis_backend(node.server)
+        for link in (backend.commands, backend.subscriber):
+            sock = link.connection.transport.socket
+            self.assertEqual(
+                sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY), 1, link
+            )
 
 
 class RedisWithPasswordTests(ClusterTestCase):
