@@ -47,7 +47,6 @@ from chatroom.core.events import (
 from chatroom.core.fanout import fan_out, redirected
 from chatroom.core.ignoring import NOBODY, held_back, replayed
 from chatroom.core.member import Member, MessageWriter
-from chatroom.core.rarely import RareFields, Rarely
 from chatroom.core.text import name_key
 
 #: Rooms whose one-room tuples are remembered (see :func:`one_room`).
@@ -215,10 +214,15 @@ class Session(ByFields):
         )
 
 
-class _SeatRare(RareFields):
+class _SeatRare:
     """A :class:`Seat`'s fields that few seats hold for long."""
 
     __slots__ = ("ignoring", "joining", "more")
+
+    def __init__(self) -> None:
+        self.more: dict[Member, Device] | None = None
+        self.joining: dict[str, Member] | None = None
+        self.ignoring: frozenset[str] = NOBODY
 
 
 class Seat:
@@ -241,14 +245,6 @@ class Seat:
         "rooms",
         "session",
     )
-
-    #: Member → device once the seat has more than one, oldest first.
-    _more: Rarely[dict[Member, Device] | None] = Rarely(_SeatRare, "more", None)
-    #: Room key → the device whose command is seating us there (it gets the
-    #: join replies whether or not it is ``multi``); made on first use and
-    #: dropped once empty.
-    joining: Rarely[dict[str, Member] | None] = Rarely(_SeatRare, "joining", None)
-    _ignoring: Rarely[frozenset[str]] = Rarely(_SeatRare, "ignoring", NOBODY)
 
     def __init__(self) -> None:
         #: The seat's one device (None with none, or with several: ``_more``).
@@ -278,16 +274,51 @@ class Seat:
     def __repr__(self) -> str:
         return f"<Seat {self.name!r} devices={len(self.devices)}>"
 
+    def _set_rare(self, field: str, value: Any) -> None:
+        """Set one of :class:`_SeatRare`'s fields (its holder made, or let
+        go once every field is back at its default)."""
+        rare = self._rare
+        if rare is None:
+            if value is None or value is NOBODY:
+                return
+            rare = self._rare = _SeatRare()
+        setattr(rare, field, value)
+        if rare.more is None and rare.joining is None and rare.ignoring is NOBODY:
+            self._rare = None
+
+    @property
+    def _more(self) -> dict[Member, Device] | None:
+        """Member → device once the seat has more than one, oldest first."""
+        rare = self._rare
+        return None if rare is None else rare.more
+
+    @_more.setter
+    def _more(self, more: dict[Member, Device] | None) -> None:
+        self._set_rare("more", more)
+
+    @property
+    def joining(self) -> dict[str, Member] | None:
+        """Room key → the device whose command is seating us there (it gets
+        the join replies whether or not it is ``multi``); made on first use
+        and dropped once empty."""
+        rare = self._rare
+        return None if rare is None else rare.joining
+
+    @joining.setter
+    def joining(self, joining: dict[str, Member] | None) -> None:
+        self._set_rare("joining", joining)
+
     @property
     def ignoring(self) -> frozenset[str]:
         """The name keys whose events this seat leaves out (its account's
         ignore list, :mod:`chatroom.core.ignoring`): while it holds any,
         every event goes through :meth:`deliver_each`."""
-        return self._ignoring
+        rare = self._rare
+        return NOBODY if rare is None else rare.ignoring
 
     @ignoring.setter
     def ignoring(self, names: frozenset[str]) -> None:
-        self._ignoring = names if names else NOBODY
+        self._set_rare("ignoring", names if names else NOBODY)
 
     # -- devices ---------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from sys import intern
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
@@ -56,7 +56,6 @@ from chatroom.core.fanout import Audience, deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
 from chatroom.core.nodemessages import NewsHead
-from chatroom.core.rarely import RareFields, Rarely
 from chatroom.core.text import name_key
 
 #: Who is quiet in a room with nobody quiet (:attr:`NodeRoom.quiet`).
@@ -120,7 +119,10 @@ class NewsDesk:
 KickHandler = Callable[["NodeRoom", int, str, Event], None]
 
 
-class _RoomRare(RareFields):
+T = TypeVar("T")
+
+
+class _RoomRare:
     """A room's fields that stay at their defaults for nearly all of its
     life on a node (quiet members, waiters, withheld messages, a move to a
     new name, its end), held apart and made on first use: a node keeps a
@@ -148,6 +150,56 @@ class _RoomRare(RareFields):
     moving: list[bytes] | None
     unconfirmed: dict[Member, Event] | None
     withheld: dict[Member, list[Event]] | None
+
+    def __init__(self) -> None:
+        for field in _RARE_FIELDS:
+            setattr(self, field.name, field.default)
+
+    def idle(self) -> bool:
+        """Whether every field is back at its default (the holder may go)."""
+        return all(getattr(self, f.name) is f.default for f in _RARE_FIELDS)
+
+
+class _Rarely(Generic[T]):
+    """A :class:`NodeRoom` field kept in its ``_rare`` holder: ``default``
+    while there is none. Setting every one back to its default lets the
+    holder go. A read is a descriptor call, so what every delivery reads
+    (``withheld``, ``unconfirmed``, ``_reaching``) is read through
+    ``_rare`` directly there."""
+
+    __slots__ = ("default", "name")
+
+    def __init__(self, name: str, default: T) -> None:
+        self.name, self.default = name, default
+        _RARE_FIELDS.append(self)
+
+    @overload
+    def __get__(self, room: None, owner: type) -> _Rarely[T]: ...
+
+    @overload
+    def __get__(self, room: NodeRoom, owner: type) -> T: ...
+
+    def __get__(self, room: NodeRoom | None, owner: type) -> T | _Rarely[T]:
+        if room is None:
+            return self
+        rare = room._rare
+        return self.default if rare is None else getattr(rare, self.name)
+
+    def __set__(self, room: NodeRoom, value: T) -> None:
+        rare = room._rare
+        if value is self.default:
+            if rare is not None:
+                setattr(rare, self.name, value)
+                if rare.idle():
+                    room._rare = None
+            return
+        if rare is None:
+            rare = room._rare = _RoomRare()
+        setattr(rare, self.name, value)
+
+
+#: Every :class:`_Rarely` field of :class:`NodeRoom`, as they are declared.
+_RARE_FIELDS: list[_Rarely[Any]] = []
 
 
 class NodeRoom:
@@ -191,23 +243,17 @@ class NodeRoom:
     #: for its events (:meth:`reached`); its quiet members; whether it is
     #: moderated; messages withheld or refused; a move to a new name.
     #: Documented where :meth:`__init__` sets them.
-    farewell: Rarely[Sequence[Event]] = Rarely(_RoomRare, "farewell", ())
-    gone: Rarely[bool] = Rarely(_RoomRare, "gone", False)
-    _subscribers: Rarely[list[Deferred[None]] | None] = Rarely(
-        _RoomRare, "_subscribers", None
+    farewell: _Rarely[Sequence[Event]] = _Rarely("farewell", ())
+    gone: _Rarely[bool] = _Rarely("gone", False)
+    _subscribers: _Rarely[list[Deferred[None]] | None] = _Rarely("_subscribers", None)
+    _quiet: _Rarely[set[Member] | None] = _Rarely("_quiet", None)
+    moderated: _Rarely[bool] = _Rarely("moderated", False)
+    withheld: _Rarely[dict[Member, list[Event]] | None] = _Rarely("withheld", None)
+    unconfirmed: _Rarely[dict[Member, Event] | None] = _Rarely("unconfirmed", None)
+    _reaching: _Rarely[list[tuple[int, Deferred[None]]] | None] = _Rarely(
+        "_reaching", None
     )
-    _quiet: Rarely[set[Member] | None] = Rarely(_RoomRare, "_quiet", None)
-    moderated: Rarely[bool] = Rarely(_RoomRare, "moderated", False)
-    withheld: Rarely[dict[Member, list[Event]] | None] = Rarely(
-        _RoomRare, "withheld", None
-    )
-    unconfirmed: Rarely[dict[Member, Event] | None] = Rarely(
-        _RoomRare, "unconfirmed", None
-    )
-    _reaching: Rarely[list[tuple[int, Deferred[None]]] | None] = Rarely(
-        _RoomRare, "_reaching", None
-    )
-    moving: Rarely[list[bytes] | None] = Rarely(_RoomRare, "moving", None)
+    moving: _Rarely[list[bytes] | None] = _Rarely("moving", None)
 
     def __init__(
         self,

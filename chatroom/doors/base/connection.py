@@ -43,7 +43,6 @@ from twisted.python.failure import Failure
 from chatroom.core.blocklists import CLEAR, Verdict
 from chatroom.core.config import ServerConfig
 from chatroom.core.member import Member
-from chatroom.core.rarely import RareFields, Rarely
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FULL, FloodGate
@@ -156,11 +155,16 @@ class DoorHooks(Member, Protocol):
         ...
 
 
-class _ConnectionRare(RareFields):
+class _ConnectionRare:
     """A :class:`Connection`'s fields that few connections set, and none
     while open and idle."""
 
     __slots__ = ("abort_call", "close_reason", "verdict")
+
+    def __init__(self) -> None:
+        self.close_reason: str | None = None
+        self.abort_call: IDelayedCall | None = None
+        self.verdict: Verdict = CLEAR
 
 
 class Connection:
@@ -183,16 +187,6 @@ class Connection:
         "send_queue",
         "server",
         "transport",
-    )
-
-    #: What blocklists made of its address (``--dnsbl``): the door asks
-    #: it at the name step (:mod:`chatroom.core.blocklists`).
-    verdict: Rarely[Verdict] = Rarely(_ConnectionRare, "verdict", CLEAR)
-    #: Why it closed (None: it has not).
-    _close_reason: Rarely[str | None] = Rarely(_ConnectionRare, "close_reason", None)
-    #: The call that aborts it once the grace to flush is over.
-    _abort_call: Rarely[IDelayedCall | None] = Rarely(
-        _ConnectionRare, "abort_call", None
     )
 
     log = Logger()
@@ -232,6 +226,44 @@ class Connection:
     @property
     def config(self) -> ServerConfig:
         return self.server.config
+
+    def _rarely(self) -> _ConnectionRare:
+        rare = self._rare
+        if rare is None:
+            rare = self._rare = _ConnectionRare()
+        return rare
+
+    @property
+    def verdict(self) -> Verdict:
+        """What blocklists made of its address (``--dnsbl``): the door asks
+        it at the name step (:mod:`chatroom.core.blocklists`)."""
+        rare = self._rare
+        return CLEAR if rare is None else rare.verdict
+
+    @verdict.setter
+    def verdict(self, verdict: Verdict) -> None:
+        if verdict is not CLEAR or self._rare is not None:
+            self._rarely().verdict = verdict
+
+    @property
+    def _close_reason(self) -> str | None:
+        """Why it closed (None: it has not)."""
+        rare = self._rare
+        return None if rare is None else rare.close_reason
+
+    @_close_reason.setter
+    def _close_reason(self, reason: str | None) -> None:
+        self._rarely().close_reason = reason
+
+    @property
+    def _abort_call(self) -> IDelayedCall | None:
+        """The call that aborts it once the grace to flush is over."""
+        rare = self._rare
+        return None if rare is None else rare.abort_call
+
+    @_abort_call.setter
+    def _abort_call(self, call: IDelayedCall | None) -> None:
+        self._rarely().abort_call = call
 
     @property
     def _tcp(self) -> ITCPTransport:
