@@ -10,10 +10,14 @@ timing: how fast this machine fills is not a bug.
 from __future__ import annotations
 
 import contextlib
+import http.server
 import io
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 
 from twisted.trial import unittest
 
@@ -22,6 +26,7 @@ from chatroom.bench.cmillion import (
     REDIS_NICE,
     Limits,
     Memory,
+    StallProbe,
     _memory_figures,
     batch_the_crowd,
     prioritize_redis,
@@ -229,3 +234,64 @@ class PriorityTests(unittest.TestCase):
         self.assertEqual(
             limits.raised, ["the crowd's generators' scheduling: SCHED_BATCH"]
         )
+
+
+class _Healthz(http.server.BaseHTTPRequestHandler):
+    """``/healthz`` as a node answers it, on a connection kept alive."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self.server.answered += 1  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("content-length", "3")
+        self.end_headers()
+        self.wfile.write(b"ok\n")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+class _CountingServer(http.server.ThreadingHTTPServer):
+    """An HTTP server counting the connections it accepts and the answers
+    it gives."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Healthz)
+        self.accepted = 0
+        self.answered = 0
+
+    def get_request(self) -> tuple[socket.socket, object]:
+        self.accepted += 1
+        return super().get_request()
+
+
+class StallProbeTests(unittest.TestCase):
+    """The stall probe is a load on the nodes of its own (an HTTP answer
+    every half second a node: 112 a second on 56), so it asks the way a
+    load balancer's health check does and costs them no more than that."""
+
+    def test_a_node_is_asked_on_one_connection(self) -> None:
+        server = _CountingServer()
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        probe = StallProbe([server.server_address[1]])
+        probe.start()
+        self.addCleanup(probe.stop)
+        deadline = time.monotonic() + 60
+        while server.answered < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertGreaterEqual(server.answered, 4)
+        self.assertEqual(server.accepted, 1)  # not one a probe
+        self.assertIsNotNone(probe.longest[0])
+
+    def test_what_came_before_the_crowd_is_not_its_figure(self) -> None:
+        probe = StallProbe([1, 2])
+        probe.longest = [1500.0, 20.0]
+        probe.unavailable = 3
+        probe.crowd_comes()
+        self.assertEqual(probe.longest, [None, None])
+        self.assertEqual(probe.unavailable, 0)
