@@ -58,6 +58,7 @@ from twisted.internet.interfaces import (
 from twisted.internet.protocol import connectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from twisted.web import http
 from twisted.web.http import HTTPChannel, combinedLogFormatter
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
@@ -74,6 +75,14 @@ if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
 _BODILESS = frozenset({b"GET", b"HEAD"})
 #: The path of a webhook's posts, its secret after it.
 _HOOK_PATH = HOOK_PATH.encode()
+
+
+#: Paths machines ask over and over: a load balancer's health check (every
+#: few seconds, each node), Prometheus's scrape. Their good answers are not
+#: written to the access log, where they would be most of its lines; an
+#: answer that is not ``200`` (a node that cannot reach Redis, a failed
+#: scrape) is.
+QUIET_PATHS = frozenset({b"/healthz", b"/metrics"})
 
 
 def access_line(timestamp: str, request: Request) -> str:
@@ -342,6 +351,13 @@ class BoundedSite(Site):
         self.limits = limits
         self.clock = clock
         self.noisy = False
+
+    def log(self, request: http.Request) -> None:
+        """The access log's line, but for a good answer to a probe or a
+        scrape (:data:`QUIET_PATHS`)."""
+        if request.code == 200 and request.path in QUIET_PATHS:
+            return
+        super().log(request)
 
     def buildProtocol(self, addr: Any) -> Any:
         channel = super().buildProtocol(addr)

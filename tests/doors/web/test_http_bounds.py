@@ -22,7 +22,7 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.doors.web.limits import HTTPLimits
 from chatroom.doors.web.site import build_site
-from tests.support import local_server
+from tests.support import local_server, log_lines
 
 LIMITS = HTTPLimits(header_timeout=5, idle_timeout=30, max_body=1024, sendq=4096)
 
@@ -240,3 +240,34 @@ class UpgradeTests(HTTPBoundsTestCase):
         transport.clear()
         connection.dataReceived(b"\x81\x85\0\0\0\0alice")  # masked, zero key
         self.assertTrue(transport.value().startswith(b"\x81\rWELCOME alice"))
+
+
+class AccessLogTests(HTTPBoundsTestCase):
+    """What the access log shows of what machines ask all day."""
+
+    def logged(self, request: bytes) -> list[str]:
+        """The access log's lines written while ``request`` is answered."""
+        self.site.doStart()  # as a port does: its access log opened
+        self.addCleanup(self.site.doStop)
+        lines = log_lines(self)
+        connection, transport = self.connect()
+        connection.dataReceived(request)
+        transport.read()
+        return [line for line in lines if 'HTTP/1.1" ' in line]
+
+    def test_a_good_health_check_is_not_logged(self) -> None:
+        """A load balancer asking ``/healthz`` every few seconds writes no
+        line while the node is well."""
+        self.assertEqual(self.logged(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"), [])
+
+    def test_a_failing_health_check_is_logged(self) -> None:
+        """A node answering ``503`` (it cannot reach Redis) shows it."""
+        self.server.registry.backend.available = False  # type: ignore[attr-defined]
+        lines = self.logged(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(len(lines), 1)
+        self.assertIn('"GET /healthz HTTP/1.1" 503', lines[0])
+
+    def test_other_requests_are_logged(self) -> None:
+        lines = self.logged(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertEqual(len(lines), 1)
+        self.assertIn('"GET /nowhere HTTP/1.1" 404', lines[0])
