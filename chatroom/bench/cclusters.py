@@ -34,6 +34,29 @@ from chatroom.bench.servers import (
 #: A TCP socket's state in ``/proc/net/tcp`` once connected.
 ESTABLISHED = "01"
 
+
+def renice(pid: int, niceness: int) -> int:
+    """Set every thread of ``pid`` to ``niceness``; the niceness it had
+    (lowering it takes root: ``OSError`` otherwise)."""
+    before = os.getpriority(os.PRIO_PROCESS, pid)
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
+    return before
+
+
+def first(redis: int, niceness: int) -> None:
+    """Redis at ``niceness`` (``--redis-nice``): the nodes wait on it, and
+    preempted by them and the generator it holds every node's next turn
+    (docs/performance.md, "Where two nodes' extra tail goes")."""
+    try:
+        renice(redis, niceness)
+    except OSError as error:
+        raise BenchError(
+            f"--redis-nice {niceness}: {error.strerror} (lowering a niceness "
+            "takes root)"
+        ) from None
+
+
 #: The cluster layouts ``--c-servers`` offers, and their node counts.
 CLUSTER_KINDS = {f"chatroom-cluster{n}": n for n in (1, 2, 3)}
 
@@ -143,6 +166,8 @@ def serving_any(
         )
     except RuntimeError as error:
         raise BenchError(f"cannot start {kind}: {error}") from None
+    if options.redis_nice is not None:
+        first(cluster.redis.process.pid, options.redis_nice)
     target = ClusterTarget(
         [node.target.port for node in cluster.nodes],
         [node.process.pid for node in cluster.nodes],

@@ -69,6 +69,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chatroom.bench.cclusters import renice
 from chatroom.bench.cgen import CGen
 from chatroom.bench.chold import GCFigures
 from chatroom.bench.cscenarios import c_fanout
@@ -302,19 +303,11 @@ def _write(path: Path, value: str, name: str, limits: Limits) -> None:
         limits.kept.append(f"{name} {before} (raising it to {value}: {error})")
 
 
-def _renice(pid: int, niceness: int) -> int:
-    """Set every thread of ``pid`` to ``niceness``; the niceness it had."""
-    before = os.getpriority(os.PRIO_PROCESS, pid)
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        os.setpriority(os.PRIO_PROCESS, int(task.name), niceness)
-    return before
-
-
 def prioritize_redis(redis: int, limits: Limits) -> bool:
     """Give Redis the CPU first (:data:`REDIS_NICE`), as root; whether it
     was, with what was done or why not in ``limits``."""
     try:
-        before = _renice(redis, REDIS_NICE)
+        before = renice(redis, REDIS_NICE)
     except OSError as error:
         limits.kept.append(
             f"Redis's niceness (lowering it to {REDIS_NICE}: {error.strerror}); "
@@ -329,7 +322,7 @@ def yield_to_the_servers(generators: list[int], limits: Limits) -> None:
     """The crowd's generators (their pids) at :data:`GENERATOR_NICE`
     (allowed to anyone), so the load does not starve what it loads."""
     try:
-        before = [_renice(pid, GENERATOR_NICE) for pid in generators]
+        before = [renice(pid, GENERATOR_NICE) for pid in generators]
     except OSError as error:
         limits.kept.append(f"the generators' niceness ({error.strerror})")
         return

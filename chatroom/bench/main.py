@@ -94,6 +94,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "benchmark starts (default 0: one server, no Redis)",
     )
     add("--redis-server", help="redis-server binary for --nodes (default: PATH)")
+    add(
+        "--redis-nice",
+        type=int,
+        metavar="N",
+        help="run the chatroom-cluster servers' Redis at niceness N (e.g. -10, "
+        "as root), as an operator gives it the CPU first where the nodes share "
+        "its cores (default: as started)",
+    )
     add("--connect", metavar="HOST:PORT", help="use this running server instead")
     add("--server-pid", type=int, help="its process id, for CPU and memory")
     add("--server-python", help="interpreter for servers we start (e.g. pypy3)")
