@@ -550,7 +550,8 @@ def _launcher(nodes: DoorNodes) -> int | None:
 
 
 def _rest_cpu(pids: list[int], seconds: float) -> float | None:
-    """The processes' CPU over ``seconds`` of nothing asked, % of one core."""
+    """The processes' CPU over ``seconds`` with nothing asked but the stall
+    probe's ``/healthz`` (:class:`StallProbe`), % of one core."""
     before = [proc_cpu_seconds(pid) for pid in pids]
     time.sleep(seconds)
     after = [proc_cpu_seconds(pid) for pid in pids]
