@@ -44,7 +44,7 @@ def renice(pid: int, niceness: int) -> int:
     return before
 
 
-def first(redis: int, niceness: int) -> None:
+def redis_at_niceness(redis: int, niceness: int) -> None:
     """Redis at ``niceness`` (``--redis-nice``): the nodes wait on it, and
     preempted by them and the generator it holds every node's next turn
     (docs/performance.md, "Where two nodes' extra tail goes")."""
@@ -167,7 +167,7 @@ def serving_any(
     except RuntimeError as error:
         raise BenchError(f"cannot start {kind}: {error}") from None
     if options.redis_nice is not None:
-        first(cluster.redis.process.pid, options.redis_nice)
+        redis_at_niceness(cluster.redis.process.pid, options.redis_nice)
     target = ClusterTarget(
         [node.target.port for node in cluster.nodes],
         [node.process.pid for node in cluster.nodes],
