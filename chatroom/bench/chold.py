@@ -68,6 +68,9 @@ class GCFigures:
     connections: list[int]
     #: Keepalive PINGs the processes sent since they started.
     pings: int = 0
+    #: Rooms, as the processes count them (a cluster's node counts the
+    #: whole cluster's: the most any said).
+    rooms: int = 0
 
     @classmethod
     def scrape_all(cls, ports: list[int]) -> GCFigures:
@@ -86,6 +89,7 @@ class GCFigures:
             buckets,
             [n for f in each for n in f.connections],
             sum(f.pings for f in each),
+            max((f.rooms for f in each), default=0),
         )
 
     @classmethod
@@ -96,7 +100,7 @@ class GCFigures:
         longest: float | None = None
         cpu: float | None = None
         buckets: dict[float, float] = {}
-        connections = pings = 0
+        connections = pings = rooms = 0
         for family in text_string_to_metric_families(text):
             for sample in family.samples:
                 if sample.name == "chatroom_gc_pause_longest_seconds":
@@ -110,7 +114,9 @@ class GCFigures:
                     connections += int(sample.value)
                 elif sample.name == "chatroom_keepalive_pings_total":
                     pings += int(sample.value)
-        return cls(longest, cpu, buckets, [connections], pings)
+                elif sample.name == "chatroom_rooms":
+                    rooms += int(sample.value)
+        return cls(longest, cpu, buckets, [connections], pings, rooms)
 
     def since(self, before: GCFigures) -> tuple[int, int, float | None]:
         """Collections, those over :data:`LONG_PAUSE_S`, and the bound (ms)

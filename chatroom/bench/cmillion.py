@@ -8,8 +8,9 @@ the ``--million-mix`` proportions, from as many generator processes as the
 limit needs (:data:`PER_GENERATOR` each), each from loopback addresses of
 its own (:data:`PER_SOURCE` connections each: past about 14,000 to one port
 the kernel scans its used ports on every connect). They behave like idle
-people: they answer pings, and one in a hundred says something in its room
-every ``--million-talk`` seconds. A client turned away while it signs in
+people in rooms of ``--million-room-size`` (100): they answer pings, and
+one in a hundred says something in its room every ``--million-talk``
+seconds. A client turned away while it signs in
 (``UNAVAILABLE``, a connection closed or refused) comes back after a
 back-off, as a person's client would (``cgen.c``), within
 ``--million-fill-timeout``; the report says how many came in after a retry.
@@ -22,6 +23,10 @@ it is held, on the same nodes in the same run. The report has:
   and the nodes' ``--subscriber-hold`` if ``--million-subscriber-hold``
   gives one (each join of the fill is read by nearly every node; a hold
   makes a node read them many at a time, docs/scaling.md);
+- the fill's CPU a connection, the nodes', Redis's and the generators'
+  (what sets the fill's ceiling on a machine the fill saturates: each
+  join is news to its room's members, one ``send`` each, and is read by
+  every node with members in the room, so it grows with the room size);
 - memory per connection: the growth of the nodes' proportional set size
   (PSS, with their launcher's: the machine's memory the forked nodes
   hold, each page once, the pages a node copies from its launcher
@@ -170,6 +175,18 @@ class MillionRun:
     fill_seconds: float
     #: Connections connected, named, seated and accepted per second.
     fill_per_s: float
+    #: The crowd's rooms' size (``--million-room-size``), and the rooms the
+    #: nodes counted once it was in (the active load's among them).
+    room_size: int
+    rooms: int
+    #: The fill's CPU, ms a connection that came in: the nodes', Redis's
+    #: and the crowd's generators' (None: one could not be read), and the
+    #: most connections a second the machine's cores could take in at that
+    #: cost, were they given to nothing else.
+    fill_nodes_cpu_ms: float | None
+    fill_redis_cpu_ms: float | None
+    fill_generators_cpu_ms: float | None
+    fill_ceiling_per_s: float | None
     hold_seconds: float
     #: Connections the nodes counted at the end of the hold (-1: a node did
     #: not answer), and those the generators still held when told to stop.
@@ -570,6 +587,10 @@ class _Empty:
     pings_per_s: float | None
     rest_cpu_pct: float | None
     memory: Memory
+    #: The nodes' and Redis's CPU so far (s), read as the crowd starts: the
+    #: fill's CPU is what they spend from here to its end.
+    nodes_cpu_s: float | None = None
+    redis_cpu_s: float | None = None
 
 
 @dataclass
@@ -611,7 +632,7 @@ def _crowd(
                     {
                         "door": door,
                         "clients": clients,
-                        "rooms": max(1, math.ceil(clients / 100)),
+                        "rooms": max(1, math.ceil(clients / options.million_room_size)),
                         "senders": 0,
                         "concurrency": options.concurrency,
                         "tag": secrets.token_hex(3),
@@ -716,6 +737,8 @@ def million(options: argparse.Namespace) -> MillionRun:
     """Fill, hold and measure (see the module's docstring)."""
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     limits = raise_limits(max(hard, PER_GENERATOR + 1000), PER_SOURCE)
+    if options.million_room_size < 1:
+        raise BenchError("--million-room-size: a room holds at least one")
     count = options.million_nodes or default_nodes(options.million, limits.nofile_hard)
     share = options.million / count
     if share > limits.nofile_hard * NODE_HEADROOM - 1000:
@@ -744,6 +767,8 @@ def _measure(
         rest = _rest_cpu([*servers, redis], options.million_rest)
         without, pings = _with_pings(metrics, nodes, options)
         empty = _Empty(without, pings, rest, memory)
+        empty.nodes_cpu_s = _sum([proc_cpu_seconds(pid) for pid in servers])
+        empty.redis_cpu_s = proc_cpu_seconds(redis)
         probe.crowd_comes()
         started = time.monotonic()
         crowd = _crowd(nodes, options, limits, redis_first)
@@ -798,6 +823,7 @@ def _hold(
         )
     filled = time.monotonic()
     fill = filled - started
+    fill_cpu = _fill_cpu(before, servers, redis, crowd, total)
     time.sleep(SETTLE)  # the replies' buffers are freed
     held = GCFigures.scrape_all(metrics)
     memory = Memory.read(servers, _launcher(nodes), redis)
@@ -833,6 +859,12 @@ def _hold(
         limits=limits,
         fill_seconds=round(fill, 3),
         fill_per_s=round(total / fill, 1),
+        room_size=options.million_room_size,
+        rooms=held.rooms,
+        fill_nodes_cpu_ms=fill_cpu["nodes"],
+        fill_redis_cpu_ms=fill_cpu["redis"],
+        fill_generators_cpu_ms=fill_cpu["generators"],
+        fill_ceiling_per_s=fill_cpu["ceiling"],
         hold_seconds=round(leaving - filled, 1),
         connections_at_end=at_end,
         held_at_end=sum(r["held"] for r in results),
@@ -862,6 +894,28 @@ def _hold(
         leave_log_problem_count=len(teardown),
         subscriber_hold_ms=options.million_subscriber_hold,
     )
+
+
+def _fill_cpu(
+    before: _Empty, servers: list[int], redis: int, crowd: _Crowd, total: int
+) -> dict[str, float | None]:
+    """The fill's CPU, ms a connection that came in (``nodes``, ``redis``,
+    ``generators``: all of theirs, they started with the crowd), from
+    ``/proc``, and the ``ceiling`` those cost the machine's cores."""
+    nodes = _sum([proc_cpu_seconds(pid) for pid in servers])
+    spent = {
+        "nodes": _since(before.nodes_cpu_s, nodes),
+        "redis": _since(before.redis_cpu_s, proc_cpu_seconds(redis)),
+        "generators": _sum([g.cpu_seconds() for g in crowd.generators]),
+    }
+    figures: dict[str, float | None] = {
+        key: None if seconds is None else round(seconds * 1000 / total, 3)
+        for key, seconds in spent.items()
+    }
+    each = _sum(list(figures.values()))
+    cores = os.cpu_count() or 1
+    figures["ceiling"] = round(cores * 1000 / each) if each else None
+    return figures
 
 
 def _memory_figures(
@@ -918,6 +972,10 @@ def _sum(values: list[Any]) -> Any:
     return None if None in values else sum(values)
 
 
+def _since(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else after - before
+
+
 def _difference(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else round(after - before, 1)
 
@@ -941,6 +999,11 @@ def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:
         f"{fmt(r['connections_at_end'])} counted by the nodes at the end, "
         f"{fmt(r['held_at_end'])} held by the generators, "
         f"{fmt(r['dropped'])} dropped; {fmt(r['idle_messages'])} idle messages",
+        f"  the crowd in rooms of {fmt(r['room_size'])} ({fmt(r['rooms'])} rooms "
+        f"counted); the fill's CPU a connection: nodes "
+        f"{fmt(r['fill_nodes_cpu_ms'])} ms, Redis {fmt(r['fill_redis_cpu_ms'])} ms, "
+        f"generators {fmt(r['fill_generators_cpu_ms'])} ms: the cores take in "
+        f"at most {fmt(r['fill_ceiling_per_s'])} a second at that cost",
         f"  memory per connection: nodes {fmt(r['nodes_kib_per_connection'])} KiB "
         f"(their PSS with the launcher's; their RSS "
         f"{fmt(r['nodes_rss_kib_per_connection'])}), Redis "

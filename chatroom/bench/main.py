@@ -330,6 +330,14 @@ def _add_million_options(parser: argparse.ArgumentParser) -> None:
         "seconds (default 180; 0: never)",
     )
     add(
+        "--million-room-size",
+        type=int,
+        default=100,
+        help="million: the crowd's rooms hold this many each (default 100); "
+        "every join is news to the room's members and read by every node with "
+        "members there, so the fill's cost grows with it",
+    )
+    add(
         "--million-memory-floor",
         type=int,
         default=1024,

@@ -45,12 +45,14 @@ from tests.bench.test_bench import (
 CONNECTIONS = 10_000
 NODES = 3
 HOLD_S = 10
+ROOM_SIZE = 50
 
 #: The active load kept small (10 rooms of 10), the crowd at full size.
 SMOKE = [
     "--million", str(CONNECTIONS), "--million-nodes", str(NODES),
     "--million-hold", str(HOLD_S), "--million-rest", "1",
     "--million-talk", "2", "--million-rate", "1000",
+    "--million-room-size", str(ROOM_SIZE),
     "--clients", "100", "--rooms", "10", "--senders", "10",
     "--duration", "2", "--warmup", "0.5", "--drain-idle", "0.5",
 ]  # fmt: skip
@@ -106,6 +108,15 @@ class MillionSmokeTests(BenchTestCase):
         self.assertIsNotNone(run["p99_ratio"])
 
         self.assertGreater(run["fill_per_s"], 0)
+        # The crowd in rooms of ROOM_SIZE, each door's in rooms of its own;
+        # the active load's 10 rooms may be counted too.
+        crowd_rooms = CONNECTIONS // ROOM_SIZE
+        self.assertEqual(run["room_size"], ROOM_SIZE)
+        self.assertGreaterEqual(run["rooms"], crowd_rooms)
+        self.assertLessEqual(run["rooms"], crowd_rooms + 10)
+        for key in ("fill_nodes_cpu_ms", "fill_redis_cpu_ms",
+                    "fill_generators_cpu_ms", "fill_ceiling_per_s"):  # fmt: skip
+            self.assertGreater(run[key], 0, key)
         for key in ("nodes_kib_per_connection", "nodes_rss_kib_per_connection",
                     "nodes_pss_empty_kib", "nodes_pss_held_kib",
                     "kernel_empty_kib", "kernel_held_kib",
@@ -129,6 +140,7 @@ class MillionSmokeTests(BenchTestCase):
         self.assertIn(f"million (C generator): {CONNECTIONS:,} connections", printed)
         self.assertIn("0 dropped", printed)
         self.assertIn("came in after a retry: ", printed)
+        self.assertIn(f"the crowd in rooms of {ROOM_SIZE}", printed)
 
     def test_a_machine_short_of_memory_stops_the_crowd(self) -> None:
         """Under the memory floor the crowd is stopped before the kernel
