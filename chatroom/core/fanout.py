@@ -153,8 +153,9 @@ def forget_idle_plans() -> None:
 
 class IdlePlans:
     """Calls :func:`forget_idle_plans` every ``period`` seconds of
-    ``clock``, from :meth:`check`, which a timer of a faster pace calls
-    (the node's reactor-lag sampler's chores): no timer of its own."""
+    ``clock``, from :meth:`check`, which the node's reactor-lag sampler
+    calls among its chores, at most ten times a second at the end of a
+    turn: no timer of its own."""
 
     def __init__(self, clock: IReactorTime, period: float = PLAN_IDLE) -> None:
         self.clock = clock

@@ -118,13 +118,20 @@ def cap_events_per_poll(reactor: object, cap: int = EVENTS_PER_POLL) -> bool:
     return True
 
 
+def turn_loop(clock: object) -> TurnLoop | None:
+    """``clock``'s :class:`TurnLoop`, if it is a reactor that takes its
+    turns in one; None for any other clock (a test's)."""
+    turns = getattr(clock, "doIteration", None)
+    return turns if isinstance(turns, TurnLoop) else None
+
+
 def turn_ends(clock: object) -> list[Callable[[], None]] | None:
     """What ``clock`` (a reactor that takes its turns in a
     :class:`TurnLoop`) runs once before its next poll, each turn: append
     a callable to it; None for any other clock (a test's), whose
     ``callLater(0)`` does it."""
-    turns = getattr(clock, "doIteration", None)
-    return turns.ends if isinstance(turns, TurnLoop) else None
+    turns = turn_loop(clock)
+    return turns.ends if turns is not None else None
 
 
 def at_turn_end(clock: Any) -> Callable[[Callable[[], None]], object]:
@@ -144,7 +151,7 @@ class TurnLoop:
     selectable's log context, as Twisted's ``doPoll`` does (the module's
     docstring says why it is done here)."""
 
-    __slots__ = ("ends", "poller", "reactor")
+    __slots__ = ("after_each", "ends", "poller", "reactor", "woke")
 
     def __init__(self, reactor: Any, poller: CappedPoller) -> None:
         self.reactor = reactor
@@ -152,6 +159,16 @@ class TurnLoop:
         #: Called, once, before the next poll (then emptied; the same list
         #: for good): :func:`turn_ends`.
         self.ends: list[Callable[[], None]] = []
+        #: Called at the end of every turn, after its ends, before the poll
+        #: (None: nothing): what watches the turns' length
+        #: (:class:`chatroom.wiring.reactorlag.ReactorLag`) without a timer
+        #: that would wake an idle reactor to do it. Called bare, with no
+        #: error handler around it (a quarter of a microsecond every turn):
+        #: it handles its own errors.
+        self.after_each: Callable[[], None] | None = None
+        #: When the last poll returned (the reactor's ``seconds()``), while
+        #: ``after_each`` is set: the start of the turn it ends.
+        self.woke = 0.0
 
     def __call__(self, timeout: float | None) -> None:
         reactor = self.reactor
@@ -166,6 +183,9 @@ class TurnLoop:
             soonest = 0 if reactor.threadCallQueue else reactor.timeout()
             if soonest is not None and (timeout is None or soonest < timeout):
                 timeout = soonest
+        after_each = self.after_each
+        if after_each is not None:
+            after_each()
         selectables = reactor._selectables
         try:
             events = self.poller.poll(
@@ -175,6 +195,9 @@ class TurnLoop:
             if problem.errno == errno.EINTR:
                 return
             raise
+        finally:
+            if after_each is not None:
+                self.woke = reactor.seconds()
         if not events:
             return
         # Twisted's log.callWithLogger, per event: the same context pushed.

@@ -167,8 +167,8 @@ class Freezer(GCHook):
         #: Whether objects may have come into the oldest generation since
         #: the last check. Only a collection of generation 1 or 2 moves
         #: them there (and an unfreeze): counting the generation walks
-        #: every object in it (about 120 µs with 5,000), ten times a second
-        #: on every node, for nothing while no such collection ran.
+        #: every object in it (about 120 µs with 5,000), up to ten times a
+        #: second on every node, for nothing while no such collection ran.
         self.promoted = True
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
@@ -220,11 +220,12 @@ class CollectorService(Service):
         chores: list[Callable[[], None]] | None = None,
     ) -> None:
         """Args:
-        chores: another timer's list of what it calls every
-            :data:`CHECK_INTERVAL` (the reactor-lag sampler's,
-            :attr:`~chatroom.wiring.reactorlag.ReactorLag.chores`): the check
-            rides on that timer's wake instead of a timer of its own, so an
-            idle node wakes its reactor once for both.
+        chores: the list of what the reactor-lag sampler calls once every
+            :data:`CHECK_INTERVAL` at most
+            (:attr:`~chatroom.wiring.reactorlag.ReactorLag.chores`): the
+            check rides on its samples instead of a timer of its own, at
+            the end of a turn the reactor took anyway, so an idle node's
+            reactor is not woken for it.
         """
         self.clock = clock
         self.pauses = PauseTimer(timer)

@@ -889,7 +889,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     # A crowd's closed sockets torn down over several turns, not in one.
     cap_events_per_poll(reactor)
     lag = ReactorLag(reactor)  # /metrics: how long turns are
-    # The collector's check rides on the lag sampler's wake (one wake for both).
+    # The collector's check rides on the lag sampler's samples (no wake of its own).
     collector = CollectorService(reactor, config["gc-freeze"], chores=lag.chores)
     # Idle rooms' plans of their fan-out let go, on the same wake.
     lag.chores.append(IdlePlans(reactor).check)
