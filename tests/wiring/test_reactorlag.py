@@ -21,6 +21,17 @@ def lag_sample(name: str, bucket: str | None = None) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+def scraped_longest() -> float:
+    """The longest lateness, as a scrape of ``/metrics`` reads it."""
+    scraped = generate_latest(REGISTRY).decode().splitlines()
+    (longest,) = [
+        line.split()[1]
+        for line in scraped
+        if line.startswith("chatroom_reactor_lag_longest_seconds ")
+    ]
+    return float(longest)
+
+
 class ReactorLagTests(unittest.TestCase):
     """A timer every 0.1 s on a test clock; a busy turn is one jump of it."""
 
@@ -69,13 +80,7 @@ class ReactorLagTests(unittest.TestCase):
         # One more sample past a second (the registry is the process's: a
         # server started earlier in it may have had a long turn of its own).
         self.assertEqual(late - self.late, 1)
-        scraped = generate_latest(REGISTRY).decode().splitlines()
-        (longest,) = [
-            line.split()[1]
-            for line in scraped
-            if line.startswith("chatroom_reactor_lag_longest_seconds ")
-        ]
-        self.assertAlmostEqual(float(longest), 1.4)
+        self.assertAlmostEqual(scraped_longest(), 1.4)
 
     def test_stop_leaves_no_timer(self) -> None:
         """Stopped, it leaves nothing on the clock."""
@@ -165,13 +170,7 @@ class TurnLagTests(unittest.TestCase):
         for _ in range(5):
             self.turn(working=0.1)
         self.assertAlmostEqual(self.lag.longest, 1.4)
-        scraped = generate_latest(REGISTRY).decode().splitlines()
-        (longest,) = [
-            line.split()[1]
-            for line in scraped
-            if line.startswith("chatroom_reactor_lag_longest_seconds ")
-        ]
-        self.assertAlmostEqual(float(longest), 1.4)
+        self.assertAlmostEqual(scraped_longest(), 1.4)
 
     def test_a_long_turn_after_a_sleep_is_seen(self) -> None:
         """The reactor slept 5 s, then worked 1.5 s in one turn: the samples
