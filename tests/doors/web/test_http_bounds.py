@@ -271,3 +271,14 @@ class AccessLogTests(HTTPBoundsTestCase):
         lines = self.logged(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
         self.assertEqual(len(lines), 1)
         self.assertIn('"GET /nowhere HTTP/1.1" 404', lines[0])
+
+    def test_a_line_is_stamped_when_written_with_no_timer(self) -> None:
+        """The site sets no timer to keep its log's timestamp (an idle node
+        is not woken every second for it), and a line written later reads
+        the time it was written."""
+        self.site.doStart()
+        self.addCleanup(self.site.doStop)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.clock.advance(86400 * 3 + 3600 * 5 + 7)  # 4 January 1970, 05:00:07
+        lines = self.logged(b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n")
+        self.assertIn("[04/Jan/1970:05:00:07 +0000]", lines[0])
