@@ -589,8 +589,8 @@ class _Empty:
     memory: Memory
     #: The nodes' and Redis's CPU so far (s), read as the crowd starts: the
     #: fill's CPU is what they spend from here to its end.
-    nodes_cpu_s: float | None = None
-    redis_cpu_s: float | None = None
+    nodes_cpu_s: float | None
+    redis_cpu_s: float | None
 
 
 @dataclass
@@ -766,9 +766,14 @@ def _measure(
         memory = Memory.read(servers, _launcher(nodes), redis)
         rest = _rest_cpu([*servers, redis], options.million_rest)
         without, pings = _with_pings(metrics, nodes, options)
-        empty = _Empty(without, pings, rest, memory)
-        empty.nodes_cpu_s = _sum([proc_cpu_seconds(pid) for pid in servers])
-        empty.redis_cpu_s = proc_cpu_seconds(redis)
+        empty = _Empty(
+            without,
+            pings,
+            rest,
+            memory,
+            _sum([proc_cpu_seconds(pid) for pid in servers]),
+            proc_cpu_seconds(redis),
+        )
         probe.crowd_comes()
         started = time.monotonic()
         crowd = _crowd(nodes, options, limits, redis_first)
@@ -977,7 +982,8 @@ def _since(before: float | None, after: float | None) -> float | None:
 
 
 def _difference(before: float | None, after: float | None) -> float | None:
-    return None if before is None or after is None else round(after - before, 1)
+    spent = _since(before, after)
+    return None if spent is None else round(spent, 1)
 
 
 def million_lines(r: dict[str, Any], fmt: Any, grid: Any) -> list[str]:

@@ -891,7 +891,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     lag = ReactorLag(reactor)  # /metrics: how long turns are
     # The collector's check rides on the lag sampler's samples (no wake of its own).
     collector = CollectorService(reactor, config["gc-freeze"], chores=lag.chores)
-    # Idle rooms' plans of their fan-out let go, on the same wake.
+    # Idle rooms' plans of their fan-out let go, on the same samples.
     lag.chores.append(IdlePlans(reactor).check)
     reloader = Reloader(config, server, certificates)
     registry.attach_reloader(reloader.rehash)
