@@ -670,13 +670,17 @@ def _stop(generators: list[CGen]) -> None:
         generator.close()
 
 
-def _all_counted(metrics: list[int], count: int, timeout: float) -> int:
+def _all_counted(
+    metrics: list[int], count: int, timeout: float, guard: MemoryGuard
+) -> int:
     """Wait (at most ``timeout`` s) until the nodes count ``count``
-    connections; the count last seen."""
+    connections, or until ``guard`` has stopped the crowd (the count will
+    not come: a crowd that was all in before the guard's first look is
+    stopped while it is counted); the count last seen."""
     deadline = time.monotonic() + timeout
     while True:
         seen = _connections(metrics)
-        if seen >= count or time.monotonic() > deadline:
+        if seen >= count or guard.reason or time.monotonic() > deadline:
             return seen
         time.sleep(1.0)
 
@@ -780,7 +784,7 @@ def _measure(
         guard = MemoryGuard(crowd.generators, metrics, options.million_memory_floor)
         guard.start()
         try:
-            return _hold(nodes, options, limits, crowd, probe, started, empty)
+            return _hold(nodes, options, limits, crowd, probe, started, empty, guard)
         except (BenchError, OSError):  # OSError: telling a stopped generator
             if guard.reason:
                 raise BenchError(guard.reason) from None
@@ -800,6 +804,7 @@ def _hold(
     probe: StallProbe,
     started: float,
     before: _Empty,
+    guard: MemoryGuard,
 ) -> MillionRun:
     servers = [node.process.pid for node in nodes.cluster.nodes]
     redis = nodes.cluster.redis.process.pid
@@ -819,7 +824,7 @@ def _hold(
     if not total:
         raise BenchError(f"no connection of the crowd came in: {errors[:3]}")
     counted = _all_counted(
-        metrics, total, max(COUNT_GRACE, deadline - time.monotonic())
+        metrics, total, max(COUNT_GRACE, deadline - time.monotonic()), guard
     )
     if counted < total:
         raise BenchError(
