@@ -137,28 +137,27 @@ def _types() -> collections.Counter[str]:
 
 def _redis_keys(url: str) -> dict[str, list[int]]:
     """Redis's memory (``INFO memory``'s ``used_memory``, under ``""``; what
-    its keys hold by ``MEMORY STATS``, under ``" held"``) and
+    its keys hold, their ``MEMORY USAGE`` summed, under ``" held"``) and
     its keys grouped by name less the last part (``chatroom:seats:x`` under
     ``chatroom:seats``): how many, and their ``MEMORY USAGE`` summed (each
     key's name, value and table entry; not its slot in the keyspace's
-    table, which ``used_memory`` counts)."""
+    table, which ``used_memory`` counts).
+
+    Not ``MEMORY STATS``' ``dataset.bytes``: it is ``used_memory`` less
+    Redis's overheads, the clients' buffers among them, so it moved by
+    about 100 bytes a client with what the links had in flight."""
     import redis as redis_py
 
     link = redis_py.Redis.from_url(url)
-    # What the keys hold: the dataset and the keyspace's table (not the
-    # clients' buffers nor the scripts' caches, which move with what the
-    # node's links have in flight).
-    stats = link.memory_stats()
-    held = int(stats["dataset.bytes"]) + int(stats["db.0"]["overhead.hashtable.main"])
-    groups: dict[str, list[int]] = {
-        "": [0, int(link.info("memory")["used_memory"])],
-        " held": [0, held],
-    }
     keys = [bytes(key).decode() for key in link.scan_iter(count=1000)]
     with link.pipeline(transaction=False) as pipe:
         for key in keys:
             pipe.memory_usage(key, samples=0)
         sizes = pipe.execute()
+    groups: dict[str, list[int]] = {
+        "": [0, int(link.info("memory")["used_memory"])],
+        " held": [len(keys), sum(size or 0 for size in sizes)],
+    }
     for key, size in zip(keys, sizes, strict=True):
         parts = key.split(":")
         group = ":".join(parts[:-1]) if len(parts) > 2 else key
