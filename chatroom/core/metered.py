@@ -38,7 +38,7 @@ from chatroom.core.devices import Devices
 from chatroom.core.events import PrivateMessage
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
-from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, fanned_out
+from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, CountedBy, fanned_out
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.pins import Pins
 from chatroom.core.profiles import Profiles
@@ -104,15 +104,12 @@ class _Timing:
 
 
 #: ``chatroom_messages_in`` per door, each made on the door's first message.
-_MESSAGES_IN_BY_DOOR: dict[str, Counter] = {}
+_MESSAGES_IN_BY_DOOR = CountedBy(MESSAGES_IN)
 
 
 def _message_in(member: Member, _result: object) -> None:
     """A message, action or paste accepted from ``member``'s door."""
-    counter = _MESSAGES_IN_BY_DOOR.get(member.door)
-    if counter is None:
-        counter = _MESSAGES_IN_BY_DOOR[member.door] = MESSAGES_IN.labels(member.door)
-    counter.inc()
+    _MESSAGES_IN_BY_DOOR.inc(member.door)
 
 
 def _private_message_in(member: Member, event: PrivateMessage) -> None:

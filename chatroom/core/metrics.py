@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -90,3 +90,23 @@ def fanned_out(event: Counted, members: int) -> None:
     FANOUT.deliveries += members
     if event.chat:
         FANOUT.messages_out += members
+
+
+class CountedBy:
+    """A labelled counter's children by their one label, each made on first
+    use and kept: ``labels()`` takes a lock and checks its arguments at
+    every call, and some counts come thousands of times a second (an idle
+    crowd's keepalive pings, the messages of a busy door)."""
+
+    __slots__ = ("_children", "_counter")
+
+    def __init__(self, counter: Counter) -> None:
+        self._counter = counter
+        self._children: dict[str, Counter] = {}
+
+    def inc(self, label: str) -> None:
+        """One more for ``label``."""
+        child = self._children.get(label)
+        if child is None:
+            child = self._children[label] = self._counter.labels(label)
+        child.inc()

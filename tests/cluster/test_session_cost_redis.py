@@ -48,7 +48,7 @@ class IRCSessionCostTests(ClusterTestCase):
         """Each IRC client signed in (its name, its session's entry in its
         node's index, its presence for ``WHO`` and ``WHOIS`` on every node)
         adds no key of its own to Redis (its presence a field of one hash,
-        where it was a hash of its own), and under 300 bytes of its keys'
+        not a hash of its own), and under 300 bytes of its keys'
         memory (about 220 by ``MEMORY USAGE``); and another node's
         ``WHOIS`` still shows its USER name and realname, also where its
         node kept them as an older version did (a hash of its own, ``P

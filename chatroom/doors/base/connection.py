@@ -661,7 +661,7 @@ class Connection:
         # not be secret: ``getrandbits`` costs no ``getrandom`` system call
         # per ping, as ``secrets`` does.
         self.send(self.door.ping(f"{getrandbits(32):08x}"))
-        counters.count_ping(self.door.door)
+        counters.PINGS_BY_DOOR.inc(self.door.door)
         self._set_timer(now + self.config.ping_timeout, PONG)
 
     def _check_pong(self, now: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.metrics import REGISTRY, CountedBy
 
 FLOOD_DELAYS = Counter(
     "chatroom_flood_limited",
@@ -31,16 +31,6 @@ KEEPALIVE_PINGS = Counter(
     registry=REGISTRY,
 )
 
-#: Each door's child of :data:`KEEPALIVE_PINGS`, made at its first ping:
-#: an idle crowd's pings are the one counted event that comes thousands of
-#: times a second (a million connections pinged every 120-150 s), and
-#: ``labels()`` takes a lock and checks its arguments every time.
-_PINGS_BY_DOOR: dict[str, Counter] = {}
-
-
-def count_ping(door: str) -> None:
-    """One keepalive ``PING`` sent at ``door``."""
-    counted = _PINGS_BY_DOOR.get(door)
-    if counted is None:
-        counted = _PINGS_BY_DOOR[door] = KEEPALIVE_PINGS.labels(door)
-    counted.inc()
+#: :data:`KEEPALIVE_PINGS` by door: an idle crowd's pings come thousands
+#: of times a second (a million connections pinged every 120-150 s).
+PINGS_BY_DOOR = CountedBy(KEEPALIVE_PINGS)
