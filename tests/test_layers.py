@@ -269,7 +269,7 @@ class LayerTests(unittest.TestCase):
         """No back-end module imports membership's, moderation's, the
         admins' or the core's rules (not even their types: the values a
         back-end names are leaves, such as ``core/facts.py`` and
-        ``core/changes.py``): the core decides, and a back-end applies
+        ``core/model/changes/``): the core decides, and a back-end applies
         what it decided."""
         self.assertEqual(rules_called_by_backends(every_import()), [])
 

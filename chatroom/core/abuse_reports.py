@@ -19,7 +19,7 @@ moderation log (:data:`~chatroom.core.modlog.SERVER_LOG`).
 Each report is numbered by the server (1, 2, ...) and kept by the
 back-end's :class:`~chatroom.core.report_store.ReportStore` across
 restarts. The core decides on what it read and hands the back-end one
-change of the :class:`~chatroom.core.changes.ServerReports`, resting on
+change of the :class:`~chatroom.core.model.changes.moderation.ServerReports`, resting on
 the last number as read and on the reporter not having reported that
 message before (a report), or on the report still being open (a close):
 two moderators closing the same report at once, on two nodes, leave one
@@ -38,18 +38,18 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, moderation
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import (
+from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
+from chatroom.core.member import Member
+from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import (
     CloseReport,
-    DecidedChange,
     FileReport,
     NotReported,
     ReportOpen,
     ReportsNumbered,
     ServerReports,
 )
-from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
-from chatroom.core.member import Member
-from chatroom.core.messagelife import MessageLife
 from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.report_store import MessageReport, filed_key

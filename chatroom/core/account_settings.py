@@ -6,10 +6,10 @@ node: the threads it follows or unfollowed
 (:mod:`chatroom.core.notify_levels`), its profile
 (:mod:`chatroom.core.profiles`) and whether it is mailed what it missed
 (:mod:`chatroom.core.missed_mail`). The core decides them as typed
-changes of the account's :class:`~chatroom.core.changes.AccountSettings`
-(:class:`~chatroom.core.changes.SetFollow`,
-:class:`~chatroom.core.changes.SetNotifyLevel`,
-:class:`~chatroom.core.changes.SetProfile`); a back-end keeps each as
+changes of the account's :class:`~chatroom.core.model.changes.settings.AccountSettings`
+(:class:`~chatroom.core.model.changes.settings.SetFollow`,
+:class:`~chatroom.core.model.changes.settings.SetNotifyLevel`,
+:class:`~chatroom.core.model.changes.settings.SetProfile`); a back-end keeps each as
 one entry of the account's settings (:func:`entry_of`: a key naming what
 it is about, and a value), in the ``--db`` file or a Redis hash, and they
 go with the account.
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.changes import (
-    Operation,
+from chatroom.core.model.changes.base import Operation
+from chatroom.core.model.changes.settings import (
     SetFollow,
     SetMissedMail,
     SetNotifyLevel,
@@ -37,7 +37,7 @@ MAIL = "mail"
 
 class SettingStore(Protocol):
     """Where a back-end keeps accounts' settings (by account key), read: a
-    change of an :class:`~chatroom.core.changes.AccountSettings` (each of
+    change of an :class:`~chatroom.core.model.changes.settings.AccountSettings` (each of
     its operations stored as :func:`entry_of` says, in order) goes through
     the back-end's :meth:`~chatroom.core.backend.Backend.apply`."""
 

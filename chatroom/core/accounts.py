@@ -12,7 +12,7 @@ accounts and server bans are kept is an :class:`AccountStore`, which each
 back-end provides (:class:`~chatroom.backends.local.accounts.StoredAccounts` in
 one process, with SQLite; Redis in a cluster), so both modes run the same code
 here. Every write of an account's record is decided here and handed to the
-back-end as one :class:`~chatroom.core.changes.DecidedChange`
+back-end as one :class:`~chatroom.core.model.changes.base.DecidedChange`
 (:func:`registering`, :func:`password_set`, :func:`keys_added`,
 :func:`dropping`, :func:`unregistering`), applied or refused on its
 premises and decided again (:func:`applied`).
@@ -70,7 +70,7 @@ from typing import Any, Protocol
 
 from argon2 import PasswordHasher
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.accountrecord import (
     Account,
     AppPassword,
@@ -79,6 +79,24 @@ from chatroom.core.accountrecord import (
 from chatroom.core.hashing import Runner
 from chatroom.core.invitations import InvitationStore
 from chatroom.core.lockdown import Lockdown
+from chatroom.core.model.changes.accounts import (
+    AccountRecord,
+    DropAccount,
+    MakeAccount,
+    PasswordHashIs,
+    SetMailbox,
+    SetPassword,
+    SetScramKeys,
+)
+from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
+    Apply,
+    DecidedChange,
+    Operation,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.moderation import EndSessions, SignOut
+from chatroom.core.model.changes.rooms import Exists
 from chatroom.core.netbans import BanTerms
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import SharedFailures, SharedWindows
@@ -226,40 +244,38 @@ def app_candidates(account: Account, password: str) -> list[AppPassword]:
 # -- the decided changes of an account's record ---------------------------------
 
 
-def registering(found: Account | None, account: Account) -> changes.DecidedChange:
+def registering(found: Account | None, account: Account) -> DecidedChange:
     """Register ``account`` (hashed already), its name's account being
     ``found``: ``NAME_REGISTERED`` if there is one; resting on there
     being none still."""
     if found is not None:
         raise errors.name_registered(account.name)
-    ops: tuple[changes.Operation, ...] = (
-        changes.MakeAccount(account.name),
-        changes.SetPassword(account.hash, account.scram),
+    ops: tuple[Operation, ...] = (
+        MakeAccount(account.name),
+        SetPassword(account.hash, account.scram),
     )
     if account.mailbox:  # --require-email: verify an address by a deadline
-        ops += (changes.SetMailbox(account.mailbox),)
-    return changes.DecidedChange(
-        changes.AccountRecord(account.key), (changes.Exists(False),), ops
-    )
+        ops += (SetMailbox(account.mailbox),)
+    return DecidedChange(AccountRecord(account.key), (Exists(False),), ops)
 
 
-def password_set(found: Account, hashed: str, scram: str) -> changes.DecidedChange:
+def password_set(found: Account, hashed: str, scram: str) -> DecidedChange:
     """Account ``found``'s password is now the one hashed ``hashed``, with
     SCRAM keys ``scram``: resting on its password being the one found
     (checked, or replaced by an operator)."""
-    return _rested_on(found, changes.SetPassword(hashed, scram))
+    return _rested_on(found, SetPassword(hashed, scram))
 
 
-def keys_added(found: Account, scram: str) -> changes.DecidedChange:
+def keys_added(found: Account, scram: str) -> DecidedChange:
     """Account ``found`` gets SCRAM keys ``scram``, made from the password
     it was found with: never written over a password set meanwhile."""
-    return _rested_on(found, changes.SetScramKeys(scram))
+    return _rested_on(found, SetScramKeys(scram))
 
 
-def dropping(found: Account) -> changes.DecidedChange:
+def dropping(found: Account) -> DecidedChange:
     """Account ``found`` goes (with its markers, remembered rooms and the
     messages kept for it), resting on its password being the one found."""
-    return _rested_on(found, changes.DropAccount())
+    return _rested_on(found, DropAccount())
 
 
 #: What every device of an account is told as it ends with the account
@@ -269,46 +285,46 @@ def dropping(found: Account) -> changes.DecidedChange:
 ACCOUNT_DELETED = "account {name} deleted"
 
 
-def unregistering(found: Account, holder: str, token: str) -> changes.DecidedChange:
+def unregistering(found: Account, holder: str, token: str) -> DecidedChange:
     """Account ``found`` goes, as :func:`dropping` has it, and in the same
     step its devices: the one that gave it up (the session holding name
     key ``holder``, its token ``token``) is signed out and stays, every
     other one signed in to it ends, on every node, whatever name it
-    holds (:class:`~chatroom.core.changes.SignOut` first, then
-    :class:`~chatroom.core.changes.EndSessions`). Decided and applied
+    holds (:class:`~chatroom.core.model.changes.moderation.SignOut` first, then
+    :class:`~chatroom.core.model.changes.moderation.EndSessions`). Decided and applied
     together, no device stays signed in to an account no longer there,
     and none of them is signed out first and so missed by the end."""
     told = ACCOUNT_DELETED.format(name=found.name)
     return _rested_on(
         found,
-        changes.DropAccount(),
-        changes.SignOut(holder, token, told),
-        changes.EndSessions("", found.key, told),
+        DropAccount(),
+        SignOut(holder, token, told),
+        EndSessions("", found.key, told),
     )
 
 
-def _rested_on(found: Account, *ops: changes.Operation) -> changes.DecidedChange:
-    premise = changes.PasswordHashIs(found.hash)
-    return changes.DecidedChange(changes.AccountRecord(found.key), (premise,), ops)
+def _rested_on(found: Account, *ops: Operation) -> DecidedChange:
+    premise = PasswordHashIs(found.hash)
+    return DecidedChange(AccountRecord(found.key), (premise,), ops)
 
 
 async def applied(
     store: AccountStore,
-    apply: changes.Apply,
+    apply: Apply,
     key: str,
-    decide: Callable[[Account | None], Awaitable[changes.DecidedChange]],
+    decide: Callable[[Account | None], Awaitable[DecidedChange]],
     found: Account | None,
 ) -> None:
     """What ``decide`` decides on account ``key`` as ``found`` (read by
     the caller in ``store``), applied by the back-end's ``apply``; decided
     again on the account as a refusal brings it, at most
-    :data:`~chatroom.core.changes.DECISION_ATTEMPTS` times (then
+    :data:`~chatroom.core.model.changes.base.DECISION_ATTEMPTS` times (then
     ``UNAVAILABLE``)."""
-    for _attempt in range(changes.DECISION_ATTEMPTS):
+    for _attempt in range(DECISION_ATTEMPTS):
         change = await decide(found)
         try:
             await apply(change)
-        except changes.PremiseFailedError as refusal:
+        except PremiseFailedError as refusal:
             now = refusal.facts
             found = now if isinstance(now, Account) else await store.get(key)
             continue

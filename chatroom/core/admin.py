@@ -16,9 +16,10 @@ from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.backend import Backend
-from chatroom.core.changes import Banned, NameRegistered, Premise
 from chatroom.core.events import Announcement, Wallops
 from chatroom.core.facts import ClaimFacts
+from chatroom.core.model.changes.base import Premise
+from chatroom.core.model.changes.moderation import Banned, NameRegistered
 from chatroom.core.moderation import (
     Actor,
     account_mask,

@@ -29,8 +29,8 @@ costs no hash more than before.
 
 They are a value of the account's record (:class:`~chatroom.core.
 accountrecord.Account`'s ``app_passwords``), written like the rest of it
-through one :class:`~chatroom.core.changes.DecidedChange` resting on them
-as read (:class:`~chatroom.core.changes.AppPasswordsAre`), so they are
+through one :class:`~chatroom.core.model.changes.base.DecidedChange` resting on them
+as read (:class:`~chatroom.core.model.changes.accounts.AppPasswordsAre`), so they are
 kept across restarts on either back-end, go with the account, and two
 devices adding at once never pass :data:`MOST_APP_PASSWORDS`. ``/export``
 lists their labels and when they were made, never a hash.
@@ -44,7 +44,7 @@ import secrets
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.accountrecord import (
     Account,
     AppPassword,
@@ -52,6 +52,12 @@ from chatroom.core.accountrecord import (
     encode_app_passwords,
 )
 from chatroom.core.accounts import APP_ALPHABET, GROUP, GROUPS, applied, canonical
+from chatroom.core.model.changes.accounts import (
+    AccountRecord,
+    AppPasswordsAre,
+    SetAppPasswords,
+)
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.services.accounts import AccountService
 
 #: The most app passwords one account keeps.
@@ -91,19 +97,17 @@ def check_label(label: str) -> str:
     return label
 
 
-def app_passwords_set(
-    found: Account, kept: tuple[AppPassword, ...]
-) -> changes.DecidedChange:
+def app_passwords_set(found: Account, kept: tuple[AppPassword, ...]) -> DecidedChange:
     """Account ``found``'s app passwords are now ``kept``, resting on them
     being the ones found."""
-    return changes.DecidedChange(
-        changes.AccountRecord(found.key),
-        (changes.AppPasswordsAre(found.app_passwords),),
-        (changes.SetAppPasswords(encode_app_passwords(kept)),),
+    return DecidedChange(
+        AccountRecord(found.key),
+        (AppPasswordsAre(found.app_passwords),),
+        (SetAppPasswords(encode_app_passwords(kept)),),
     )
 
 
-def adding(found: Account | None, made: AppPassword) -> changes.DecidedChange:
+def adding(found: Account | None, made: AppPassword) -> DecidedChange:
     """Keep ``made`` beside ``found``'s others: ``NAME_TAKEN`` for a label
     it keeps already, ``BAD_ARGS`` past :data:`MOST_APP_PASSWORDS`."""
     if found is None:
@@ -120,7 +124,7 @@ def adding(found: Account | None, made: AppPassword) -> changes.DecidedChange:
     return app_passwords_set(found, (*kept, made))
 
 
-def removing(found: Account | None, label: str) -> changes.DecidedChange:
+def removing(found: Account | None, label: str) -> DecidedChange:
     """Forget ``found``'s app password labelled ``label`` (``BAD_ARGS``:
     it keeps none)."""
     if found is None:
@@ -157,7 +161,7 @@ class AppPasswords:
         hashed = str(await self.accounts.hashing.hash(lambda: hasher.hash(typed)))
         made = AppPassword(label, typed[:GROUP], hashed, self.clock.seconds())
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             return adding(found, made)
 
         await applied(self.accounts.store, self.accounts.apply, key, decide, account)
@@ -172,7 +176,7 @@ class AppPasswords:
         """Forget the signed-in account ``key``'s app password ``label``."""
         account = await self.accounts.own(key)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             return removing(found, label)
 
         await applied(self.accounts.store, self.accounts.apply, key, decide, account)

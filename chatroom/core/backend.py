@@ -19,7 +19,7 @@ reported, :class:`Reports`), publish an event
 (:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
 (:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
 :meth:`Backend.roster`...) and apply a decided change
-(:class:`~chatroom.core.changes.DecidedChange`): :meth:`Backend.apply`,
+(:class:`~chatroom.core.model.changes.base.DecidedChange`): :meth:`Backend.apply`,
 the one write of every kind but a join, a leave (:class:`SeatingSteps`)
 and a message (:meth:`Backend.say`, its fast path), each of which checks
 the change's premises and refuses with :class:`FactsChangedError` if one
@@ -37,8 +37,6 @@ from twisted.internet.defer import Deferred
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.census import CensusSteps
-from chatroom.core.changes import DecidedChange, Premise, RecordEntries
-from chatroom.core.changes import FactsChangedError as FactsChangedError
 from chatroom.core.events import (
     Event,
     Listing,
@@ -63,6 +61,14 @@ from chatroom.core.hooks import HookStore
 from chatroom.core.lockdown import LockdownNews
 from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+)
+from chatroom.core.model.changes.base import (
+    FactsChangedError as FactsChangedError,
+)
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.netbans import NetworkBanNews
@@ -171,7 +177,7 @@ class SeatingSteps(Protocol):
         first, so that a refusal leaves the member where it was; the
         member hears :meth:`Member.entered`. ``since``: the welcome's
         history starts after that id (a resume). Raises
-        :class:`~chatroom.core.changes.PremiseFailedError` (nothing
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError` (nothing
         applied) if a premise of ``change`` or, where both are applied as
         one, of ``moving`` no longer holds. Answers None, or ``moving``
         when the join was applied but the departure was not (its
@@ -183,13 +189,13 @@ class SeatingSteps(Protocol):
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
-        :class:`~chatroom.core.changes.PremiseFailedError`)."""
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError`)."""
         ...
 
     async def apply_departures(self, change: DecidedChange) -> None:
         """Apply ``change``, the departures from one room of users whose
         sessions ended (:mod:`chatroom.core.departures`), if its premises
-        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        hold; else :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
         the room's :class:`~chatroom.core.facts.LeavingFacts` as they are
         now."""
         ...
@@ -197,7 +203,7 @@ class SeatingSteps(Protocol):
     async def apply_succession(self, change: DecidedChange) -> None:
         """Apply ``change``, a room's succession once its wait for its
         members is over (:mod:`chatroom.core.settling`), if its premises
-        hold; else :class:`~chatroom.core.changes.PremiseFailedError` with
+        hold; else :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
         the room's :class:`~chatroom.core.facts.WaitingFacts` as they are
         now."""
         ...
@@ -248,8 +254,9 @@ Marks = dict[str, int]
 class RememberedRooms(Protocol):
     """An account's rooms, kept (in the store or Redis) while it is away,
     so its next device is put back in them (:mod:`chatroom.core.devices`):
-    read here; a change of an :class:`~chatroom.core.changes.AccountRooms`
-    (rooms remembered and forgotten, in order) goes through
+    read here; a change of an
+    :class:`~chatroom.core.model.changes.settings.AccountRooms` (rooms remembered and
+    forgotten, in order) goes through
     :meth:`Backend.apply`."""
 
     async def rooms(self, account: str) -> list[str]:
@@ -478,9 +485,9 @@ class Backend(SeatingSteps, Protocol):
     ) -> bool:
         """Give ``name`` to ``member`` (``session.name`` is its old one, if
         any), signed in to ``account``, if the claim's ``premises`` hold
-        (:class:`~chatroom.core.changes.NameRegistered`,
-        :class:`~chatroom.core.changes.Banned`: what the core decided the
-        claim on), checked in the same step as the name is taken; if one
+        (:class:`~chatroom.core.model.changes.moderation.NameRegistered`,
+        :class:`~chatroom.core.model.changes.moderation.Banned`: what the core decided
+        the claim on), checked in the same step as the name is taken; if one
         does not, nothing changes and :class:`PremiseFailedError` brings
         the :class:`~chatroom.core.facts.ClaimFacts` as they are. A session
         holding the name is ended if
@@ -563,8 +570,9 @@ class Backend(SeatingSteps, Protocol):
     ) -> None:
         """Every session signed in to account ``account`` (its key), on
         every node and whatever name it goes by, is ended saying
-        ``reason``, as a ban's :class:`~chatroom.core.changes.EndSessions`
-        ends them (:meth:`Reports.session_ended`); ``logged`` as
+        ``reason``, as a ban's
+        :class:`~chatroom.core.model.changes.moderation.EndSessions` ends them
+        (:meth:`Reports.session_ended`); ``logged`` as
         :meth:`end_user`'s."""
         ...
 
@@ -615,14 +623,15 @@ class Backend(SeatingSteps, Protocol):
     async def say(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
-        """Apply a message's change (:func:`chatroom.core.changes.Append`,
-        after a quiet member's :class:`~chatroom.core.changes.Announce`) if
-        its premises hold where the message is numbered
-        (:class:`~chatroom.core.changes.Unmoderated`, or the room's
-        :class:`~chatroom.core.changes.Incarnation` and
-        :class:`~chatroom.core.changes.Version`; the speaker's
-        :class:`~chatroom.core.changes.QuietAmong`): ``event.id`` is set.
-        Otherwise :class:`~chatroom.core.changes.PremiseFailedError` with
+        """Apply a message's change
+        (:func:`chatroom.core.model.changes.messages.Append`,
+        after a quiet member's :class:`~chatroom.core.model.changes.messages.Announce`)
+        if its premises hold where the message is numbered
+        (:class:`~chatroom.core.model.changes.messages.Unmoderated`, or the room's
+        :class:`~chatroom.core.model.changes.rooms.Incarnation` and
+        :class:`~chatroom.core.model.changes.rooms.Version`; the speaker's
+        :class:`~chatroom.core.model.changes.rooms.QuietAmong`): ``event.id`` is set.
+        Otherwise :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
         the :class:`~chatroom.core.facts.SpeakingFacts` that hold now.
 
         Raises:
@@ -653,132 +662,136 @@ class Backend(SeatingSteps, Protocol):
         session: Session | None = None,
     ) -> None:
         """Apply a decided change atomically if every one of its premises
-        holds, else :class:`~chatroom.core.changes.PremiseFailedError`
+        holds, else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         (nothing applied). The one write of every kind but a join, a
         leave and a message (:meth:`enter`, :meth:`leave`, :meth:`say`):
         which store applies it is chosen by its subject. ``member`` and
         ``session``: who it is by, if anyone (a member's change of a room's
         messages must be by one of its members: ``NOT_IN_ROOM``).
 
-        - :class:`~chatroom.core.changes.RoomMessages`: a topic
-          (:class:`~chatroom.core.changes.SetTopic`, then its event
+        - :class:`~chatroom.core.model.changes.messages.RoomMessages`: a topic
+          (:class:`~chatroom.core.model.changes.messages.SetTopic`, then its event
           appended as :meth:`say` appends a message), an edit or a
-          redaction (:class:`~chatroom.core.changes.Rewrite`, resting on
-          :class:`~chatroom.core.changes.MessageIs`), a reaction
-          (:class:`~chatroom.core.changes.React`, resting on
-          :class:`~chatroom.core.changes.Reacted` and
-          :class:`~chatroom.core.changes.FewerReactionsThan`), a tags-only
-          message, a webhook's post (an
-          :class:`~chatroom.core.changes.Append` from outside;
+          redaction (:class:`~chatroom.core.model.changes.messages.Rewrite`, resting on
+          :class:`~chatroom.core.model.changes.messages.MessageIs`), a reaction
+          (:class:`~chatroom.core.model.changes.messages.React`, resting on
+          :class:`~chatroom.core.model.changes.messages.Reacted` and
+          :class:`~chatroom.core.model.changes.messages.FewerReactionsThan`), a
+          tags-only message, a webhook's post (an
+          :class:`~chatroom.core.model.changes.messages.Append` from outside;
           ``NO_SUCH_ROOM`` if the room is gone), a deleted account's words
-          (:class:`~chatroom.core.changes.ReplaceEvent`, resting on
-          :class:`~chatroom.core.changes.EventIs`: by nobody);
-        - :class:`~chatroom.core.changes.RoomModeration`: a moderation
+          (:class:`~chatroom.core.model.changes.messages.ReplaceEvent`, resting on
+          :class:`~chatroom.core.model.changes.messages.EventIs`: by nobody);
+        - :class:`~chatroom.core.model.changes.moderation.RoomModeration`: a moderation
           command's (:func:`chatroom.core.moderation.change_of`, with the
           entries it records in the room's moderation log,
-          :class:`~chatroom.core.changes.RecordEntries`, applied with it)
+          :class:`~chatroom.core.model.changes.modlog.RecordEntries`, applied with it)
           or a server admin's gift
           (:func:`chatroom.core.moderation.gift_change`);
-        - :class:`~chatroom.core.changes.RoomSeating`: a deletion
-          (:class:`~chatroom.core.changes.Emit` it,
-          :class:`~chatroom.core.changes.Drop` the room: its members go to
+        - :class:`~chatroom.core.model.changes.rooms.RoomSeating`: a deletion
+          (:class:`~chatroom.core.model.changes.rooms.Emit` it,
+          :class:`~chatroom.core.model.changes.rooms.Drop` the room: its members go to
           the lobby);
-        - :class:`~chatroom.core.changes.RoomName`: a rename
-          (:class:`~chatroom.core.changes.RenameRoom`, resting on
-          :class:`~chatroom.core.changes.NameFree`);
+        - :class:`~chatroom.core.model.changes.rooms.RoomName`: a rename
+          (:class:`~chatroom.core.model.changes.rooms.RenameRoom`, resting on
+          :class:`~chatroom.core.model.changes.rooms.NameFree`);
         - a room's webhooks and pins
-          (:class:`~chatroom.core.changes.RoomHooks`,
-          :class:`~chatroom.core.changes.RoomPins`), an account's settings
-          (:class:`~chatroom.core.changes.AccountSettings`), an invitation
-          (:class:`~chatroom.core.changes.InvitationCode`) and the
-          server's reports (:class:`~chatroom.core.changes.ServerReports`:
-          a :class:`~chatroom.core.changes.FileReport` or a
-          :class:`~chatroom.core.changes.CloseReport`, resting on the last
-          number as read, the message not reported by that reporter, the
-          report still open), as their stores apply them;
+          (:class:`~chatroom.core.model.changes.messages.RoomHooks`,
+          :class:`~chatroom.core.model.changes.messages.RoomPins`), an account's
+          settings (:class:`~chatroom.core.model.changes.settings.AccountSettings`), an
+          invitation (:class:`~chatroom.core.model.changes.accounts.InvitationCode`) and
+          the server's reports
+          (:class:`~chatroom.core.model.changes.moderation.ServerReports`: a
+          :class:`~chatroom.core.model.changes.moderation.FileReport` or a
+          :class:`~chatroom.core.model.changes.moderation.CloseReport`, resting on the
+          last number as read, the message not reported by that reporter, the report
+          still open), as their stores apply them;
         - an account's markers, record, push subscriptions (one, or every
-          one: :class:`~chatroom.core.changes.DropSubscriptions`) and
-          remembered rooms (:class:`~chatroom.core.changes.AccountMarkers`,
-          :class:`~chatroom.core.changes.AccountRecord`,
-          :class:`~chatroom.core.changes.AccountPush`,
-          :class:`~chatroom.core.changes.AccountRooms`), as their stores
+          one: :class:`~chatroom.core.model.changes.push.DropSubscriptions`) and
+          remembered rooms
+          (:class:`~chatroom.core.model.changes.settings.AccountMarkers`,
+          :class:`~chatroom.core.model.changes.accounts.AccountRecord`,
+          :class:`~chatroom.core.model.changes.push.AccountPush`,
+          :class:`~chatroom.core.model.changes.settings.AccountRooms`), as their stores
           apply them; a subscription added or forgotten rests on
-          :class:`~chatroom.core.changes.Registered` too; an account given
-          up (:func:`chatroom.core.accounts.unregistering`) signs the
-          asking session out (:class:`~chatroom.core.changes.SignOut`) and
+          :class:`~chatroom.core.model.changes.accounts.Registered` too; an account
+          given up (:func:`chatroom.core.accounts.unregistering`) signs the asking
+          session out (:class:`~chatroom.core.model.changes.moderation.SignOut`) and
           ends the account's other sessions on every node
-          (:class:`~chatroom.core.changes.EndSessions`) in the record's
-          own step;
-        - :class:`~chatroom.core.changes.AccountHoldings`: a deleted
-          account's erasure (:class:`~chatroom.core.changes.EraseAccount`,
-          after its room messages' changes), resting on no premise;
-        - :class:`~chatroom.core.changes.NameHolders`: a nick gone, for
-          ``WHOWAS`` (:class:`~chatroom.core.changes.RememberGone`),
+          (:class:`~chatroom.core.model.changes.moderation.EndSessions`) in the
+          record's own step;
+        - :class:`~chatroom.core.model.changes.accounts.AccountHoldings`: a deleted
+          account's erasure
+          (:class:`~chatroom.core.model.changes.accounts.EraseAccount`, after its room
+          messages' changes), resting on no premise;
+        - :class:`~chatroom.core.model.changes.server.NameHolders`: a nick gone, for
+          ``WHOWAS`` (:class:`~chatroom.core.model.changes.server.RememberGone`),
           resting on no premise;
-        - :class:`~chatroom.core.changes.StoredHistories`: a sweep by age
-          (:class:`~chatroom.core.changes.AgeOut`, resting on
-          :class:`~chatroom.core.changes.SweepLease`:
+        - :class:`~chatroom.core.model.changes.messages.StoredHistories`: a sweep by age
+          (:class:`~chatroom.core.model.changes.messages.AgeOut`, resting on
+          :class:`~chatroom.core.model.changes.messages.SweepLease`:
           :mod:`chatroom.core.retention`), every room's events said before
           its time gone, whether or not anyone speaks there; a back-end
           may apply it room by room;
-        - :class:`~chatroom.core.changes.PrivateConversation`: a message
-          kept in it (:class:`~chatroom.core.changes.AppendPrivate`: its
+        - :class:`~chatroom.core.model.changes.private.PrivateConversation`: a message
+          kept in it (:class:`~chatroom.core.model.changes.private.AppendPrivate`: its
           ``id`` set) or deleted from it
-          (:class:`~chatroom.core.changes.DeletePrivate`, resting on
-          :class:`~chatroom.core.changes.PrivateKept`):
+          (:class:`~chatroom.core.model.changes.private.DeletePrivate`, resting on
+          :class:`~chatroom.core.model.changes.private.PrivateKept`):
           :func:`chatroom.core.private.appended`,
           :func:`chatroom.core.private.deleted`;
-        - :class:`~chatroom.core.changes.AccountWaiting`: a private message
+        - :class:`~chatroom.core.model.changes.private.AccountWaiting`: a private
+        message
           kept for an account nobody is signed in to
-          (:class:`~chatroom.core.changes.KeepPrivate`, resting on
-          :class:`~chatroom.core.changes.Registered`,
-          :class:`~chatroom.core.changes.SessionIs` with no session and
-          :class:`~chatroom.core.changes.FewerWaitingThan`:
+          (:class:`~chatroom.core.model.changes.private.KeepPrivate`, resting on
+          :class:`~chatroom.core.model.changes.accounts.Registered`,
+          :class:`~chatroom.core.model.changes.moderation.SessionIs` with no session and
+          :class:`~chatroom.core.model.changes.private.FewerWaitingThan`:
           :func:`chatroom.core.private.kept_for`);
-        - :class:`~chatroom.core.changes.AccountFiles`: an upload recorded
-          (:class:`~chatroom.core.changes.AddFile`, resting on
-          :class:`~chatroom.core.changes.UsageAtMost`: the quota) or
-          removed (:class:`~chatroom.core.changes.RemoveFile`, resting on
-          :class:`~chatroom.core.changes.FileKept`);
-        - :class:`~chatroom.core.changes.AccountUploadTokens`: a ``/token``
-          given (:class:`~chatroom.core.changes.IssueToken`, its deadline
-          the core's, resting on :class:`~chatroom.core.changes.Registered`)
-          or the account's revoked
-          (:class:`~chatroom.core.changes.RevokeTokens`, resting on no
-          premise);
-        - :class:`~chatroom.core.changes.CountedEvents`: a registration
-          counted (:class:`~chatroom.core.changes.CountEvent`, resting on
-          :class:`~chatroom.core.changes.FewerThan`) or given back;
-        - :class:`~chatroom.core.changes.CountedFailures`: a wrong password
-          or code counted (:class:`~chatroom.core.changes.CountFailure`,
-          resting on :class:`~chatroom.core.changes.WaitedOut`), given back
+        - :class:`~chatroom.core.model.changes.files.AccountFiles`: an upload recorded
+          (:class:`~chatroom.core.model.changes.files.AddFile`, resting on
+          :class:`~chatroom.core.model.changes.files.UsageAtMost`: the quota) or
+          removed (:class:`~chatroom.core.model.changes.files.RemoveFile`, resting on
+          :class:`~chatroom.core.model.changes.files.FileKept`);
+        - :class:`~chatroom.core.model.changes.files.AccountUploadTokens`: a ``/token``
+          given (:class:`~chatroom.core.model.changes.files.IssueToken`, its deadline
+          the core's, resting on
+          :class:`~chatroom.core.model.changes.accounts.Registered`) or the account's
+          revoked (:class:`~chatroom.core.model.changes.files.RevokeTokens`, resting on
+          no premise);
+        - :class:`~chatroom.core.model.changes.server.CountedEvents`: a registration
+          counted (:class:`~chatroom.core.model.changes.server.CountEvent`, resting on
+          :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
+        - :class:`~chatroom.core.model.changes.server.CountedFailures`: a wrong password
+          or code counted (:class:`~chatroom.core.model.changes.server.CountFailure`,
+          resting on :class:`~chatroom.core.model.changes.server.WaitedOut`), given back
           or cleared;
         - an account's ignore list and when it was registered
-          (:class:`~chatroom.core.changes.AccountIgnores`,
-          :class:`~chatroom.core.changes.AccountAge`), the server's
-          lockdown level (:class:`~chatroom.core.changes.ServerLockdown`,
-          heard by every node's :meth:`follow_lockdown` listeners):
-          resting on no premise;
-        - :class:`~chatroom.core.changes.ServerBanList`: a ban made
-          (:class:`~chatroom.core.changes.AddBan`) or lifted
-          (:class:`~chatroom.core.changes.LiftBan`), a network's heard by
-          every node's :meth:`follow_network_bans` listeners, and the
+          (:class:`~chatroom.core.model.changes.settings.AccountIgnores`,
+          :class:`~chatroom.core.model.changes.accounts.AccountAge`), the server's
+          lockdown level
+          (:class:`~chatroom.core.model.changes.moderation.ServerLockdown`, heard by
+          every node's :meth:`follow_lockdown` listeners): resting on no premise;
+        - :class:`~chatroom.core.model.changes.moderation.ServerBanList`: a ban made
+          (:class:`~chatroom.core.model.changes.moderation.AddBan`) or lifted
+          (:class:`~chatroom.core.model.changes.moderation.LiftBan`), a network's heard
+          by every node's :meth:`follow_network_bans` listeners, and the
           sessions the core decided the bans cover ended, told why, on
-          every node (:class:`~chatroom.core.changes.EndSessions`),
-          resting on :class:`~chatroom.core.changes.Banned`;
-        - :class:`~chatroom.core.changes.ModerationLogOf`: entries added to
+          every node (:class:`~chatroom.core.model.changes.moderation.EndSessions`),
+          resting on :class:`~chatroom.core.model.changes.moderation.Banned`;
+        - :class:`~chatroom.core.model.changes.modlog.ModerationLogOf`: entries added to
           a room's or the server's moderation log
-          (:class:`~chatroom.core.changes.RecordEntries`:
+          (:class:`~chatroom.core.model.changes.modlog.RecordEntries`:
           :func:`chatroom.core.modlog.recorded`), resting on no premise
           (none to a room gone); an action's own entries ride in its
           change instead (a pin's, a redaction's, a rename's, a report's,
           a server ban's, a lockdown's: a ``RecordEntries`` naming its log,
           :func:`chatroom.core.modlog.recording`), applied with it or not
           at all;
-        - :class:`~chatroom.core.changes.KeptExport`: an export kept
-          (:class:`~chatroom.core.changes.KeepExport`) or taken
-          (:class:`~chatroom.core.changes.DropExport`, resting on
-          :class:`~chatroom.core.changes.ExportKept`: handed out once).
+        - :class:`~chatroom.core.model.changes.files.KeptExport`: an export kept
+          (:class:`~chatroom.core.model.changes.files.KeepExport`) or taken
+          (:class:`~chatroom.core.model.changes.files.DropExport`, resting on
+          :class:`~chatroom.core.model.changes.files.ExportKept`: handed out once).
         """
         ...
 

@@ -24,7 +24,6 @@ from chatroom.core import admin, errors, lockdown, membership, rules
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.backend import Backend, Reports
-from chatroom.core.changes import Premise
 from chatroom.core.config import ServerConfig
 from chatroom.core.creation import CreationLimit
 from chatroom.core.departures import Departures
@@ -40,6 +39,7 @@ from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.missed_mail import MissedMail
+from chatroom.core.model.changes.base import Premise
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages

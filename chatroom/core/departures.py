@@ -8,7 +8,7 @@ rooms. It reports them (:meth:`~chatroom.core.backend.Reports.
 sessions_ended`: an :class:`~chatroom.core.facts.Ending`), and here each
 room's departures are decided (:func:`departing`: one
 :func:`chatroom.core.membership.leave` after another, on the room as those
-before left it) into one :class:`~chatroom.core.changes.DecidedChange`
+before left it) into one :class:`~chatroom.core.model.changes.base.DecidedChange`
 resting on what they read: who of the leavers is in it and quiet, whether
 it empties, the owner and the heirs. The back-end applies it
 (:meth:`~chatroom.core.backend.SeatingSteps.apply_departures`) or answers
@@ -21,11 +21,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from chatroom.core import changes, membership
+from chatroom.core import membership
 from chatroom.core.backend import SeatingSteps
-from chatroom.core.changes import Fate
 from chatroom.core.events import Departure
 from chatroom.core.facts import Ending, LeavingFacts
+from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    EmptiedBy,
+    Fate,
+    FirstMembers,
+    HeirIs,
+    OwnerAccountIs,
+    OwnerIs,
+    Present,
+    QuietAmong,
+    RemoveMember,
+    RoomSeating,
+    SetOwner,
+    Stays,
+    Wait,
+)
 from chatroom.core.retrying import all_at_once, decided_again
 
 
@@ -33,7 +50,7 @@ def departing(
     facts: LeavingFacts,
     leavers: Sequence[tuple[str, Departure]],
     waits_until: int = 0,
-) -> changes.DecidedChange | None:
+) -> DecidedChange | None:
     """The departures of users (name key, departure) from the room of
     ``facts``, in order, each decided on the room as the ones before left
     it; ``waits_until`` (ms): their node is gone or going, so a room they
@@ -45,7 +62,7 @@ def departing(
     seating = facts.seating
     owner, members = seating.owner, seating.members
     gone: list[str] = []
-    ops: list[changes.Operation] = []
+    ops: list[Operation] = []
     fate = Fate.STAYS
     for u, departure in leavers:
         if u not in facts.present:
@@ -61,39 +78,39 @@ def departing(
             quiet=facts.quiet & {u},
         )
         outcome = membership.leave(now, u, departure, waits_until > 0)
-        ops.append(changes.RemoveMember(u))
+        ops.append(RemoveMember(u))
         if outcome.owner is not None:
-            ops.append(changes.SetOwner(outcome.owner))
+            ops.append(SetOwner(outcome.owner))
             owner = outcome.owner
-        ops += [changes.Emit(event) for event in outcome.events]
+        ops += [Emit(event) for event in outcome.events]
         members -= 1
         gone.append(u)
         fate = outcome.fate
     if not ops:
         return None
     if fate is Fate.DROPPED:
-        ops.append(changes.Drop())
+        ops.append(Drop())
     elif fate is Fate.WAITS:
-        ops.append(changes.Wait(waits_until))
-    premises: list[changes.Premise] = [
-        changes.Present(about, tuple(sorted(facts.present & set(about)))),
-        changes.EmptiedBy(about, seating.members <= len(about)),
-        changes.Stays(seating.permanent, seating.keep),
-        changes.QuietAmong(about, tuple(sorted(facts.quiet & set(about)))),
-        changes.OwnerIs(seating.owner),
+        ops.append(Wait(waits_until))
+    premises: list[Premise] = [
+        Present(about, tuple(sorted(facts.present & set(about)))),
+        EmptiedBy(about, seating.members <= len(about)),
+        Stays(seating.permanent, seating.keep),
+        QuietAmong(about, tuple(sorted(facts.quiet & set(about)))),
+        OwnerIs(seating.owner),
     ]
     if len(about) == 1:  # one leaver: its own place in the room, no more
         if seating.owner == about[0]:
-            premises.append(changes.OwnerAccountIs(seating.owner_account))
+            premises.append(OwnerAccountIs(seating.owner_account))
             if not seating.owner_account:
                 heir = next((h.key for h in facts.firsts if h.key != about[0]), "")
-                premises.append(changes.HeirIs(heir, about))
+                premises.append(HeirIs(heir, about))
     else:
-        premises.append(changes.OwnerAccountIs(seating.owner_account))
+        premises.append(OwnerAccountIs(seating.owner_account))
         firsts = tuple(heir.key for heir in facts.firsts)
-        premises.append(changes.FirstMembers(firsts, len(about) + 1))
-    subject = changes.RoomSeating(facts.key)
-    return changes.DecidedChange(subject, tuple(premises), tuple(ops), about)
+        premises.append(FirstMembers(firsts, len(about) + 1))
+    subject = RoomSeating(facts.key)
+    return DecidedChange(subject, tuple(premises), tuple(ops), about)
 
 
 def departures_of(ending: Ending, facts: LeavingFacts) -> list[tuple[str, Departure]]:
@@ -122,7 +139,7 @@ class Departures:
         rooms at once; the first failure is raised (``UNAVAILABLE`` for a
         room whose facts kept changing), the other rooms go on."""
 
-        def decide(facts: LeavingFacts) -> changes.DecidedChange | None:
+        def decide(facts: LeavingFacts) -> DecidedChange | None:
             leavers = departures_of(ending, facts)
             return departing(facts, leavers, ending.waits_until)
 

@@ -32,7 +32,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors, ignoring, membership
+from chatroom.core import errors, ignoring, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry
@@ -49,6 +49,8 @@ from chatroom.core.events import (
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.fanout import deliver_to
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, Operation
+from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.moderation import Actor, Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Seat, Session
@@ -59,11 +61,11 @@ from chatroom.core.text import name_key
 SIGNED_OUT = "signed out from device {number}"
 
 
-def kept_rooms(account: str, *ops: changes.Operation) -> changes.DecidedChange:
+def kept_rooms(account: str, *ops: Operation) -> DecidedChange:
     """The change of the rooms ``account`` is put back in at sign-in that
     ``ops`` (rooms remembered and forgotten, in order) are: it rests on no
     premise, recording where the account went."""
-    return changes.DecidedChange(changes.AccountRooms(account), (), ops)
+    return DecidedChange(AccountRooms(account), (), ops)
 
 
 class Devices:
@@ -305,13 +307,13 @@ class Devices:
         """After a device's join: the room it left with it is out of the
         seat; the other ``multi`` devices are told their marker there."""
         account = self._account(seat)
-        kept: list[changes.Operation] = []
+        kept: list[Operation] = []
         if moving is not None:
             seat.left(moving)
-            kept.append(changes.ForgetRoom(moving))
+            kept.append(ForgetRoom(moving))
         room = seat.find(name)
         if room is not None:
-            kept.append(changes.RememberRoom(room))
+            kept.append(RememberRoom(room))
         if account and kept:
             await self.backend.apply(kept_rooms(account, *kept))
         if room is not None and len(seat.devices) > 1:
@@ -325,14 +327,14 @@ class Devices:
         """A kick (or a ban that kicks) forgets the room for the kicked
         account before the command answers, on every node."""
         if target is not None and target.account:
-            forgotten = kept_rooms(target.account, changes.ForgetRoom(room))
+            forgotten = kept_rooms(target.account, ForgetRoom(room))
             await self.backend.apply(forgotten)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
         account = self._account(seat)
         if account:
-            forgotten = kept_rooms(account, changes.ForgetRoom(room))
+            forgotten = kept_rooms(account, ForgetRoom(room))
             self.background(self.backend.apply(forgotten))
 
     def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
@@ -461,7 +463,7 @@ class Devices:
             except ChatError as refusal:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
-                    forgotten = kept_rooms(account, changes.ForgetRoom(room))
+                    forgotten = kept_rooms(account, ForgetRoom(room))
                     await self.backend.apply(forgotten)
                 continue
             finally:
@@ -486,7 +488,7 @@ class Devices:
         seat.left(room)
         account = self._account(seat)
         if account:
-            forgotten = kept_rooms(account, changes.ForgetRoom(room))
+            forgotten = kept_rooms(account, ForgetRoom(room))
             await self.backend.apply(forgotten)
         if not others:
             return

@@ -1,7 +1,7 @@
 """Joins, creates and leaves: read the room's facts, decide, hand one change.
 
 A member's entry into a room (and its departure from one) is written the
-way every write is (:mod:`chatroom.core.changes`): the core reads the
+way every write is (:mod:`chatroom.core.model.changes`): the core reads the
 room's facts from the back-end (:class:`~chatroom.core.facts.SeatingFacts`:
 the in-process room itself; for Redis, the seating the node had from its
 last reply about the room, a read that costs nothing and that the apply
@@ -9,7 +9,7 @@ checks), decides with :mod:`chatroom.core.moderation` (bans, invitation,
 key, the room's own limit), :mod:`chatroom.core.rules` (capacity,
 ``--max-rooms``) and :mod:`chatroom.core.membership` (quiet or announced,
 the owner coming back, the heir, the room dropped), and hands the
-back-end a :class:`~chatroom.core.changes.DecidedChange` whose premises say
+back-end a :class:`~chatroom.core.model.changes.base.DecidedChange` whose premises say
 what the decision read. A back-end that finds a premise gone answers the
 facts as they are now, and this decides again on them
 (:func:`~chatroom.core.retrying.retried`: five times, then ``UNAVAILABLE``).
@@ -26,12 +26,43 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from chatroom.core import changes, errors, membership, moderation, rules
+from chatroom.core import errors, membership, moderation, rules
 from chatroom.core.backend import SeatingSteps
-from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind
 from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
+from chatroom.core.model.changes.rooms import (
+    Absent,
+    AddMember,
+    CapacityIs,
+    Drop,
+    Emit,
+    EmptiedBy,
+    Exists,
+    Fate,
+    FewerMembersThan,
+    FewerRoomsThan,
+    HeirIs,
+    Incarnation,
+    MakeRoom,
+    Named,
+    NewestIdAtLeast,
+    NewestIdBelow,
+    OwnerAccountIs,
+    OwnerIs,
+    Present,
+    QuietAmong,
+    QuietAt,
+    RemoveMember,
+    ReplyHistory,
+    RoomSeating,
+    SetOwner,
+    Stays,
+    Unrestricted,
+    Version,
+    Wait,
+)
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
 from chatroom.core.seats import Session
@@ -77,7 +108,7 @@ def joining(
     big_room: int,
     since: int | None = None,
     bound: int = 0,
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """``session``'s join into the room of ``facts``: the entry rule, then
     the arrival (:func:`membership.join`), resting on what they read; for
     a resume from event ``since``, the history its reply shows (at most
@@ -88,39 +119,39 @@ def joining(
     seats = members_allowed(room, entry)
     seating = facts.seating
     arrival = membership.join(seating, key, session, big_room)
-    premises: list[changes.Premise] = [
-        changes.Named(room.name),
-        changes.Absent(key),
-        changes.CapacityIs(room.capacity),
-        changes.FewerMembersThan(seats),
-        changes.OwnerAccountIs(seating.owner_account),
+    premises: list[Premise] = [
+        Named(room.name),
+        Absent(key),
+        CapacityIs(room.capacity),
+        FewerMembersThan(seats),
+        OwnerAccountIs(seating.owner_account),
     ]
     if seating.incarnation:
-        premises.append(changes.Incarnation(seating.incarnation))
+        premises.append(Incarnation(seating.incarnation))
     if room.policy.restricted:
-        premises.append(changes.Version(facts.version))
+        premises.append(Version(facts.version))
     else:
-        premises.append(changes.Unrestricted())
+        premises.append(Unrestricted())
     if big_room > 0:
-        premises.append(changes.QuietAt(big_room, arrival.quiet))
+        premises.append(QuietAt(big_room, arrival.quiet))
     if arrival.owner is not None and not seating.owner_account:
-        premises.append(changes.OwnerIs(seating.owner))  # its absent owner's, still
-    ops: list[changes.Operation] = [changes.Emit(event) for event in arrival.events]
-    ops.append(changes.AddMember(key, session.name, arrival.quiet))
+        premises.append(OwnerIs(seating.owner))  # its absent owner's, still
+    ops: list[Operation] = [Emit(event) for event in arrival.events]
+    ops.append(AddMember(key, session.name, arrival.quiet))
     if arrival.owner is not None:
-        ops.append(changes.SetOwner(key))
+        ops.append(SetOwner(key))
     if since is not None:
         premise, window = resumed(facts, since, bound)
         premises.append(premise)
         ops.append(window)
-    return changes.DecidedChange(
-        changes.RoomSeating(name_key(room.name)), tuple(premises), tuple(ops), (key,)
+    return DecidedChange(
+        RoomSeating(name_key(room.name)), tuple(premises), tuple(ops), (key,)
     )
 
 
 def resumed(
     facts: SeatingFacts, since: int, bound: int
-) -> tuple[changes.Premise, changes.ReplyHistory]:
+) -> tuple[Premise, ReplyHistory]:
     """Where a resume from event ``since`` starts (:func:`rules.catch_up`):
     after it, at most ``bound`` events, unless the room never had it (its
     newest id is lower: another database), when it is shown the newest
@@ -129,13 +160,13 @@ def resumed(
     the premise confirms."""
     newest = facts.newest if facts.latest else None
     if newest is not None and rules.catch_up(since, 1, newest, bound).gap == "?":
-        return changes.NewestIdBelow(since), changes.ReplyHistory(0, bound)
-    return changes.NewestIdAtLeast(since), changes.ReplyHistory(since, bound)
+        return NewestIdBelow(since), ReplyHistory(0, bound)
+    return NewestIdAtLeast(since), ReplyHistory(since, bound)
 
 
 def creating(
     facts: CreationFacts, name: str, session: Session, max_rooms: int, now: int
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """``session`` makes room ``name`` and is its first member and owner
     (``ROOM_EXISTS``, also for a renamed room's former name within its
     grace; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
@@ -146,18 +177,16 @@ def creating(
     rules.check_room_count(facts.rooms, max_rooms)
     key = name_key(session.name)
     arrival = membership.join(Seating(name, 0), key, session, 0)
-    ops: list[changes.Operation] = [changes.MakeRoom(name, now)]
-    ops += [changes.Emit(event) for event in arrival.events]
-    ops += [changes.AddMember(key, session.name, arrival.quiet), changes.SetOwner(key)]
-    premises = (changes.Exists(False), changes.FewerRoomsThan(max_rooms))
-    return changes.DecidedChange(
-        changes.RoomSeating(name_key(name)), premises, tuple(ops), (key,)
-    )
+    ops: list[Operation] = [MakeRoom(name, now)]
+    ops += [Emit(event) for event in arrival.events]
+    ops += [AddMember(key, session.name, arrival.quiet), SetOwner(key)]
+    premises = (Exists(False), FewerRoomsThan(max_rooms))
+    return DecidedChange(RoomSeating(name_key(name)), premises, tuple(ops), (key,))
 
 
 def leaving(
     facts: SeatingFacts, key: str, departure: Departure, waits_until: int = 0
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """Member ``key`` leaves the room of ``facts`` as ``departure`` says
     (:func:`membership.leave`); ``waits_until`` (ms): its node is gone or
     going, so a room it leaves empty waits till then."""
@@ -168,36 +197,36 @@ def leaving(
 
 def departing(
     seating: Seating, key: str, departure: Departure, waits_until: int = 0
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """Member ``key``, in the room of ``seating``, leaves as ``departure``
     says (:func:`membership.leave`): a leave's change, or a kick's
-    (:class:`~chatroom.core.changes.KickMember` carries it), resting on the
-    leaver being there, the room emptied by it or not, the owner and the
+    (:class:`~chatroom.core.model.changes.moderation.KickMember` carries it), resting on
+    the leaver being there, the room emptied by it or not, the owner and the
     heir as read."""
     outcome = membership.leave(seating, key, departure, waits_until > 0)
-    premises: list[changes.Premise] = [
-        changes.Present((key,), (key,)),
-        changes.EmptiedBy((key,), seating.members <= 1),
-        changes.Stays(seating.permanent, seating.keep),
-        changes.OwnerIs(seating.owner),
+    premises: list[Premise] = [
+        Present((key,), (key,)),
+        EmptiedBy((key,), seating.members <= 1),
+        Stays(seating.permanent, seating.keep),
+        OwnerIs(seating.owner),
     ]
     if departure.kind is not DepartureKind.KICK:
-        premises.append(changes.QuietAmong((key,), tuple(seating.quiet & {key})))
+        premises.append(QuietAmong((key,), tuple(seating.quiet & {key})))
     if seating.owner == key:
-        premises.append(changes.OwnerAccountIs(seating.owner_account))
+        premises.append(OwnerAccountIs(seating.owner_account))
         if not seating.owner_account:
             heir = seating.heir.key if seating.heir is not None else ""
-            premises.append(changes.HeirIs(heir, (key,)))
-    ops: list[changes.Operation] = [changes.RemoveMember(key)]
+            premises.append(HeirIs(heir, (key,)))
+    ops: list[Operation] = [RemoveMember(key)]
     if outcome.owner is not None:
-        ops.append(changes.SetOwner(outcome.owner))
-    ops += [changes.Emit(event) for event in outcome.events]
+        ops.append(SetOwner(outcome.owner))
+    ops += [Emit(event) for event in outcome.events]
     if outcome.fate is Fate.DROPPED:
-        ops.append(changes.Drop())
+        ops.append(Drop())
     elif outcome.fate is Fate.WAITS:
-        ops.append(changes.Wait(waits_until))
-    subject = changes.RoomSeating(name_key(seating.room or departure.room))
-    return changes.DecidedChange(subject, tuple(premises), tuple(ops), (key,))
+        ops.append(Wait(waits_until))
+    subject = RoomSeating(name_key(seating.room or departure.room))
+    return DecidedChange(subject, tuple(premises), tuple(ops), (key,))
 
 
 class Entries:
@@ -222,7 +251,7 @@ class Entries:
     ) -> None:
         """Seat ``member`` in room ``name`` (leaving ``moving``, if any)."""
 
-        async def decide() -> tuple[changes.DecidedChange, str]:
+        async def decide() -> tuple[DecidedChange, str]:
             facts = await self.steps.seating_facts(member, name)
             big, bound = self.big_room, self.resume_bound
             try:
@@ -247,7 +276,7 @@ class Entries:
     ) -> None:
         """Make room ``name`` with ``member`` in it (leaving ``moving``)."""
 
-        async def decide() -> tuple[changes.DecidedChange, str]:
+        async def decide() -> tuple[DecidedChange, str]:
             facts = await self.steps.creation_facts(name)
             return creating(facts, name, session, self.max_rooms, now), name
 
@@ -257,7 +286,7 @@ class Entries:
         self,
         member: Member,
         session: Session,
-        decide: Callable[[], Awaitable[tuple[changes.DecidedChange, str]]],
+        decide: Callable[[], Awaitable[tuple[DecidedChange, str]]],
         moving: str | None,
         since: int | None,
     ) -> None:
@@ -267,7 +296,7 @@ class Entries:
         back-end could not apply it with the join."""
         moved: list[Departure] = []
 
-        async def attempt() -> changes.DecidedChange | None:
+        async def attempt() -> DecidedChange | None:
             change, shown = await decide()
             departure = await self._moving(member, session, moving, shown)
             moved[:] = [] if departure is None else [departure[1]]
@@ -291,7 +320,7 @@ class Entries:
 
     async def _moving(
         self, member: Member, session: Session, moving: str | None, to: str
-    ) -> tuple[changes.DecidedChange, Departure] | None:
+    ) -> tuple[DecidedChange, Departure] | None:
         """The departure from ``moving`` for room ``to``, if it is to be:
         the change and the departure it shows."""
         if moving is None:

@@ -174,7 +174,7 @@ class Seating:
         """The room stays when its last member goes: a permanent room, or
         one its policy keeps. Decided here alone; each back-end only reads
         the two facts and checks them as a change's premise
-        (:class:`~chatroom.core.changes.Stays`)."""
+        (:class:`~chatroom.core.model.changes.rooms.Stays`)."""
         return self.permanent or self.keep
 
 

@@ -1,5 +1,5 @@
 """One uploaded file's record: a value of its own, so that a decided change
-(:class:`chatroom.core.changes.AddFile`) can carry it without the upload
+(:class:`chatroom.core.model.changes.files.AddFile`) can carry it without the upload
 rules of :mod:`chatroom.core.files`."""
 
 from __future__ import annotations

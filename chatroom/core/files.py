@@ -45,23 +45,21 @@ from typing import Protocol, TypeVar
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors
-from chatroom.core.changes import (
+from chatroom.core.config import ServerConfig
+from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
+from chatroom.core.filerecord import FileRecord as FileRecord
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.files import (
     AccountFiles,
     AccountUploadTokens,
     AddFile,
-    Apply,
-    DecidedChange,
     FileKept,
     IssueToken,
-    PremiseFailedError,
-    Registered,
     RemoveFile,
     RevokeTokens,
     UsageAtMost,
 )
-from chatroom.core.config import ServerConfig
-from chatroom.core.filedir import ID_PATTERN, FileDirectory, Spool
-from chatroom.core.filerecord import FileRecord as FileRecord
 from chatroom.core.throttle import WindowLimit
 from chatroom.wire.tags import Tags
 
@@ -90,11 +88,11 @@ SAFE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 class FileStore(Protocol):
     """Where files' metadata is kept (the ``--db`` file, or Redis). An
     upload is recorded by a decided change the back-end applies
-    (:class:`~chatroom.core.changes.AccountFiles`: :meth:`chatroom.core.
+    (:class:`~chatroom.core.model.changes.files.AccountFiles`: :meth:`chatroom.core.
     backend.Backend.apply`), resting on the account's usage, in one step,
     so two nodes cannot both record the last bytes; a removal likewise
-    (:class:`~chatroom.core.changes.RemoveFile`, resting on
-    :class:`~chatroom.core.changes.FileKept`)."""
+    (:class:`~chatroom.core.model.changes.files.RemoveFile`, resting on
+    :class:`~chatroom.core.model.changes.files.FileKept`)."""
 
     async def get(self, file_id: str) -> FileRecord | None: ...
 
@@ -208,7 +206,7 @@ class UploadTokenStore(Protocol):
     """Where ``/token``'s bearer tokens are read: this process's memory,
     or, in a cluster, Redis, so that any node takes an upload with a token
     another node gave. A token is given and revoked by a change of an
-    :class:`~chatroom.core.changes.AccountUploadTokens`
+    :class:`~chatroom.core.model.changes.files.AccountUploadTokens`
     (:meth:`FileService.issue_token`, :meth:`FileService.revoke_tokens`);
     a store forgets a token at the deadline the change set (its clock's,
     or Redis's expiry)."""

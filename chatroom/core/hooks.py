@@ -35,7 +35,7 @@ class HookStore(Protocol):
     """Where a back-end keeps the hooks (its ``hooks``), read: in the
     ``--db`` file, or in Redis for a cluster. A room's hooks go with the
     room. They are added and removed by changes of a
-    :class:`~chatroom.core.changes.RoomHooks`, through the back-end's
+    :class:`~chatroom.core.model.changes.messages.RoomHooks`, through the back-end's
     :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def of_room(self, room: str) -> list[Hook]:

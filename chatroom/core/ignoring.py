@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.events import (
     Edited,
     Event,
@@ -42,6 +42,8 @@ from chatroom.core.events import (
     Typing,
     Welcome,
 )
+from chatroom.core.model.changes.base import DecidedChange, Operation
+from chatroom.core.model.changes.settings import AccountIgnores, Ignore, Unignore
 from chatroom.core.text import name_key
 
 #: Events of one kind, as a history keeps them.
@@ -129,7 +131,7 @@ def replayed(ignoring: frozenset[str], welcome: Welcome) -> Welcome:
 
 def change(
     account: str, own_name: str, listed: frozenset[str], name: str, ignore: bool
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` by ``account``
     (whose name is ``own_name``), its list being ``listed``.
 
@@ -150,5 +152,5 @@ def change(
         raise errors.bad_args(f"{name} is not ignored")
     if ignore and len(listed) >= MOST:
         raise errors.bad_args(f"at most {MOST} names may be ignored")
-    op: changes.Operation = changes.Ignore(key) if ignore else changes.Unignore(key)
-    return changes.DecidedChange(changes.AccountIgnores(account), ops=(op,))
+    op: Operation = Ignore(key) if ignore else Unignore(key)
+    return DecidedChange(AccountIgnores(account), ops=(op,))

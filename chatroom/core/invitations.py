@@ -22,8 +22,8 @@ copy of the store admits nobody. Listings name it by the start of that
 hash (:attr:`InviteLink.id`). Its uses left, its expiry (on the server's
 injected clock), its room and its maker are one value
 (:meth:`InviteLink.encoded`), written through one
-:class:`~chatroom.core.changes.DecidedChange` resting on the value as read
-(:class:`~chatroom.core.changes.InvitationIs`): two nodes redeeming the
+:class:`~chatroom.core.model.changes.base.DecidedChange` resting on the value as read
+(:class:`~chatroom.core.model.changes.accounts.InvitationIs`): two nodes redeeming the
 last use at once spend it once, and the second is refused. The store is
 the back-end's (SQLite, or Redis for a cluster), so invitations outlive a
 restart and work on every node. Guesses at codes meet a back-off per
@@ -43,8 +43,21 @@ from urllib.parse import urlencode
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.codes import code_hash, new_code
+from chatroom.core.model.changes.accounts import (
+    DropInvitation,
+    InvitationCode,
+    InvitationIs,
+    SetInvitation,
+)
+from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
+    Apply,
+    DecidedChange,
+    Operation,
+    PremiseFailedError,
+)
 from chatroom.core.moderation import Actor
 from chatroom.core.text import name_key
 from chatroom.core.throttle import (
@@ -137,9 +150,9 @@ class Redeemed:
 
 class InvitationStore(Protocol):
     """Where invitations are kept (the back-end's account store): its
-    reads. An :class:`~chatroom.core.changes.InvitationCode` change goes
+    reads. An :class:`~chatroom.core.model.changes.accounts.InvitationCode` change goes
     through the back-end's one write (:meth:`~chatroom.core.backend.Backend.apply`),
-    applied atomically or refused with :class:`~chatroom.core.changes.
+    applied atomically or refused with :class:`~chatroom.core.model.changes.
     PremiseFailedError` and the invitation as kept now ("" for none)."""
 
     async def invitations(self) -> dict[str, str]:
@@ -210,36 +223,32 @@ def check_terms(uses: object, hours: object) -> None:
         raise errors.bad_args(f"an invitation is good for 1-{HOURS_MAX} hours")
 
 
-def made(invitation: InviteLink) -> changes.DecidedChange:
+def made(invitation: InviteLink) -> DecidedChange:
     """Keep a new ``invitation`` (no other under its hash: codes are new)."""
-    return changes.DecidedChange(
-        changes.InvitationCode(invitation.code),
-        (changes.InvitationIs(""),),
-        (changes.SetInvitation(invitation.encoded()),),
+    return DecidedChange(
+        InvitationCode(invitation.code),
+        (InvitationIs(""),),
+        (SetInvitation(invitation.encoded()),),
     )
 
 
-def spent(found: InviteLink) -> changes.DecidedChange:
+def spent(found: InviteLink) -> DecidedChange:
     """One use of ``found`` spent, resting on its being kept as found (so
     the last use goes once), and gone with its last."""
     left = found.uses - 1
-    op: changes.Operation = (
-        changes.SetInvitation(replace(found, uses=left).encoded())
-        if left
-        else changes.DropInvitation()
+    op: Operation = (
+        SetInvitation(replace(found, uses=left).encoded()) if left else DropInvitation()
     )
-    return changes.DecidedChange(
-        changes.InvitationCode(found.code),
-        (changes.InvitationIs(found.encoded()),),
+    return DecidedChange(
+        InvitationCode(found.code),
+        (InvitationIs(found.encoded()),),
         (op,),
     )
 
 
-def revoked(found: InviteLink) -> changes.DecidedChange:
+def revoked(found: InviteLink) -> DecidedChange:
     """``found`` ends now (whatever became of it meanwhile)."""
-    return changes.DecidedChange(
-        changes.InvitationCode(found.code), ops=(changes.DropInvitation(),)
-    )
+    return DecidedChange(InvitationCode(found.code), ops=(DropInvitation(),))
 
 
 # -- the service ------------------------------------------------------------------
@@ -270,12 +279,12 @@ class InvitationService:
     def __init__(
         self,
         store: InvitationStore,
-        apply: changes.Apply,
+        apply: Apply,
         clock: IReactorTime,
         mode: str,
         room_owner: RoomOwner,
         link_base: LinkBase,
-        count_failures: changes.Apply | None = None,
+        count_failures: Apply | None = None,
     ) -> None:
         self.store = store
         self.apply = apply
@@ -382,7 +391,7 @@ class InvitationService:
             raise errors.sign_in_throttled("from your address", refused.wait) from None
         given = code_hash(code)
         kept = await self.store.invitation(given)
-        for _attempt in range(changes.DECISION_ATTEMPTS):
+        for _attempt in range(DECISION_ATTEMPTS):
             found = InviteLink.decoded(given, kept) if kept else None
             if found is None or not (
                 hmac.compare_digest(found.code, given)
@@ -391,7 +400,7 @@ class InvitationService:
                 raise errors.bad_invitation()
             try:
                 await self.apply(spent(found))
-            except changes.PremiseFailedError as refusal:
+            except PremiseFailedError as refusal:
                 kept = refusal.facts if isinstance(refusal.facts, str) else ""
                 continue
             await self.guesses.settle([guess])

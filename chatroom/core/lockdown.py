@@ -27,7 +27,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import ServerLockdown, SetLockdown
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 
@@ -69,7 +71,7 @@ def parse_level(word: str) -> str:
     return level
 
 
-def setting(actor: Actor, level: str, stamp: str) -> changes.DecidedChange:
+def setting(actor: Actor, level: str, stamp: str) -> DecidedChange:
     """``/lockdown LEVEL`` by ``actor`` at ``stamp``: the change to store,
     if an admin's, with the entry the server's moderation log records of
     it (applied with it).
@@ -80,10 +82,10 @@ def setting(actor: Actor, level: str, stamp: str) -> changes.DecidedChange:
     if not actor.admin:
         raise errors.admins_only("lockdown")
     entry = ModEntry(stamp, actor.name, ModAction.LOCKDOWN, level)
-    return changes.DecidedChange(
-        changes.ServerLockdown(),
+    return DecidedChange(
+        ServerLockdown(),
         ops=(
-            changes.SetLockdown(level, actor.name),
+            SetLockdown(level, actor.name),
             recording(SERVER_LOG, [entry]),
         ),
     )

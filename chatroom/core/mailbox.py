@@ -16,8 +16,8 @@ node looking every :data:`SWEEP_INTERVAL` seconds.
 What an account keeps of this is its :class:`Mailbox`, one value in the
 account's record (:class:`~chatroom.core.accountrecord.Account`'s
 ``mailbox``, as :meth:`Mailbox.encode` writes it), written like the rest
-of the record through one :class:`~chatroom.core.changes.DecidedChange`
-resting on the mailbox as read (:class:`~chatroom.core.changes.
+of the record through one :class:`~chatroom.core.model.changes.base.DecidedChange`
+resting on the mailbox as read (:class:`~chatroom.core.model.changes.
 MailboxIs`): a code checked here is the one still kept when the change
 applies, so each code works once, on whichever node, and survives a
 restart with the account.
@@ -50,12 +50,21 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import changes, errors, rules
+from chatroom.core import errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.accounts import applied
 from chatroom.core.codes import code_hash, new_code, same_code
 from chatroom.core.config import ServerConfig
 from chatroom.core.letters import Letter, reset_letter, verify_letter
+from chatroom.core.model.changes.accounts import (
+    AccountRecord,
+    DropAccount,
+    MailboxIs,
+    PasswordHashIs,
+    SetMailbox,
+    SetPassword,
+)
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 from chatroom.core.throttle import (
@@ -103,40 +112,40 @@ def check_address(address: str) -> str:
     return address
 
 
-def mailbox_set(found: Account, mailbox: Mailbox) -> changes.DecidedChange:
+def mailbox_set(found: Account, mailbox: Mailbox) -> DecidedChange:
     """Account ``found``'s mailbox is now ``mailbox``, resting on its
     mailbox being the one found (a code checked is still the one kept)."""
-    return changes.DecidedChange(
-        changes.AccountRecord(found.key),
-        (changes.MailboxIs(found.mailbox),),
-        (changes.SetMailbox(mailbox.encode()),),
+    return DecidedChange(
+        AccountRecord(found.key),
+        (MailboxIs(found.mailbox),),
+        (SetMailbox(mailbox.encode()),),
     )
 
 
 def password_reset(
     found: Account, mailbox: Mailbox, hashed: str, scram: str
-) -> changes.DecidedChange:
+) -> DecidedChange:
     """Account ``found``'s password is now the one hashed ``hashed``, its
     reset code spent: resting on both its mailbox and its password being
     the ones found."""
-    return changes.DecidedChange(
-        changes.AccountRecord(found.key),
-        (changes.PasswordHashIs(found.hash), changes.MailboxIs(found.mailbox)),
+    return DecidedChange(
+        AccountRecord(found.key),
+        (PasswordHashIs(found.hash), MailboxIs(found.mailbox)),
         (
-            changes.SetPassword(hashed, scram),
-            changes.SetMailbox(replace(mailbox, reset="", reset_until=0.0).encode()),
+            SetPassword(hashed, scram),
+            SetMailbox(replace(mailbox, reset="", reset_until=0.0).encode()),
         ),
     )
 
 
-def unverified_dropped(found: Account) -> changes.DecidedChange:
+def unverified_dropped(found: Account) -> DecidedChange:
     """Account ``found`` goes, not having verified an address in time
     (``--require-email``): resting on its password and its mailbox being
     the ones found (an address verified meanwhile keeps it)."""
-    return changes.DecidedChange(
-        changes.AccountRecord(found.key),
-        (changes.PasswordHashIs(found.hash), changes.MailboxIs(found.mailbox)),
-        (changes.DropAccount(),),
+    return DecidedChange(
+        AccountRecord(found.key),
+        (PasswordHashIs(found.hash), MailboxIs(found.mailbox)),
+        (DropAccount(),),
     )
 
 
@@ -249,7 +258,7 @@ class MailboxService:
             code_until=self.clock.seconds() + self.verify_window,
         )
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             if found is None:
                 raise errors.not_signed_in()
             kept = mailbox_of(found)
@@ -276,7 +285,7 @@ class MailboxService:
         yet to verify one for ``--require-email`` still has to)."""
         account = await self.accounts.own(key)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             if found is None:
                 raise errors.not_signed_in()
             required = mailbox_of(found).required_until
@@ -297,7 +306,7 @@ class MailboxService:
         signed in to it)."""
         await self._count_guess(key, address)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             kept = mailbox_of(found)
             if found is None or not code_matches(
                 kept.code, code, kept.code_until, self.clock.seconds()
@@ -356,7 +365,7 @@ class MailboxService:
                 continue
             try:
                 await self.accounts.apply(unverified_dropped(found))
-            except changes.PremiseFailedError:  # verified, or gone, meanwhile
+            except PremiseFailedError:  # verified, or gone, meanwhile
                 continue
             removed += 1
             log.info("{name} removed: no address verified in time", name=found.name)
@@ -388,7 +397,7 @@ class MailboxService:
         code = new_code()
         until = self.clock.seconds() + RESET_SECONDS
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             kept = mailbox_of(found)
             if found is None or not kept.verified:
                 raise _NothingToMailError()
@@ -421,7 +430,7 @@ class MailboxService:
         hashed, scram = await self.accounts.hashed(password)
         await self._count_guess(key, address)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             kept = mailbox_of(found)
             if found is None or not code_matches(
                 kept.reset, code, kept.reset_until, self.clock.seconds()

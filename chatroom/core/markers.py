@@ -20,17 +20,19 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chatroom.core import errors
-from chatroom.core.changes import (
-    AccountMarkers,
+from chatroom.core.events import Event, MarkerMoved, Message
+from chatroom.core.model.changes.base import (
     Apply,
     DecidedChange,
-    MarkerAtMost,
     Operation,
     PremiseFailedError,
+)
+from chatroom.core.model.changes.settings import (
+    AccountMarkers,
+    MarkerAtMost,
     SetMarker,
     TellOtherNodes,
 )
-from chatroom.core.events import Event, MarkerMoved, Message
 from chatroom.core.thread_follows import root_of
 
 
@@ -56,14 +58,14 @@ class Unread:
 
 class MarkerStore(Protocol):
     """Where a back-end keeps accounts' markers (by account key, room key),
-    read. A change of an :class:`~chatroom.core.changes.AccountMarkers`
+    read. A change of an :class:`~chatroom.core.model.changes.settings.AccountMarkers`
     (:func:`advance`'s) goes through the back-end's
     :meth:`~chatroom.core.backend.Backend.apply`, atomically: a
-    :class:`~chatroom.core.changes.SetMarker`, then a
-    :class:`~chatroom.core.changes.TellOtherNodes` (none in one process:
+    :class:`~chatroom.core.model.changes.settings.SetMarker`, then a
+    :class:`~chatroom.core.model.changes.settings.TellOtherNodes` (none in one process:
     its seat's devices are all there are), if its
-    :class:`~chatroom.core.changes.MarkerAtMost` holds; else
-    :class:`~chatroom.core.changes.PremiseFailedError` with the marker in
+    :class:`~chatroom.core.model.changes.settings.MarkerAtMost` holds; else
+    :class:`~chatroom.core.model.changes.base.PremiseFailedError` with the marker in
     force (an int)."""
 
     async def markers(self, account: str) -> dict[str, int]:

@@ -34,7 +34,6 @@ decision's premises (``chatroom/backends/redis/outcomes.py``).
 from __future__ import annotations
 
 from chatroom.core.big_rooms import joins_quietly
-from chatroom.core.changes import Arrival, Fate, Leaving, Succession
 from chatroom.core.events import (
     Departure,
     DepartureKind,
@@ -43,6 +42,7 @@ from chatroom.core.events import (
     Welcome,
 )
 from chatroom.core.facts import Seating, WelcomeFacts
+from chatroom.core.model.changes.rooms import Arrival, Fate, Leaving, Succession
 from chatroom.core.rules import catch_up
 from chatroom.core.seats import Session
 

@@ -14,7 +14,7 @@ read from the messages the room keeps, never written a second time: a
 thread lives as long as its messages, survives a restart as they do, and
 is the same on every node and back-end. Who follows a thread is an
 account's own setting (:mod:`chatroom.core.account_settings`), written as
-a decided change of its :class:`~chatroom.core.changes.AccountSettings`:
+a decided change of its :class:`~chatroom.core.model.changes.settings.AccountSettings`:
 writing in a thread or being named in one follows it, unless the account
 unfollowed it.
 """
@@ -26,12 +26,13 @@ from dataclasses import dataclass
 
 from chatroom.core import errors, rules
 from chatroom.core.backend import Backend
-from chatroom.core.changes import AccountSettings, DecidedChange, SetFollow
 from chatroom.core.events import Message, StoredEvent
 from chatroom.core.ignoring import heard
 from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.settings import AccountSettings, SetFollow
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.seats import Session
 from chatroom.core.thread_follows import follow_key, follows_of, root_of

@@ -6,7 +6,7 @@ edits, deletes and reacts to messages said before, relays typing notices
 and keeps the moderation log (``docs/protocol.md``, *Messages with a
 life*). It is composed into that service (kept apart so its module stays
 readable) and, like the core, decides and builds the events: an edit, a
-redaction or a reaction is one :class:`~chatroom.core.changes.DecidedChange`
+redaction or a reaction is one :class:`~chatroom.core.model.changes.base.DecidedChange`
 (:func:`amended`, :func:`reacted`) resting on the message as read, which
 the back-end applies (:meth:`~chatroom.core.backend.Backend.apply`) or
 refuses, and the service decides again; the
@@ -23,17 +23,6 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
 from chatroom.core.backend import Backend
-from chatroom.core.changes import (
-    Append,
-    DecidedChange,
-    FewerReactionsThan,
-    MessageIs,
-    Premise,
-    React,
-    Reacted,
-    Rewrite,
-    RoomMessages,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Edited,
@@ -43,6 +32,16 @@ from chatroom.core.events import (
     Typing,
 )
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, Premise
+from chatroom.core.model.changes.messages import (
+    Append,
+    FewerReactionsThan,
+    MessageIs,
+    React,
+    Reacted,
+    Rewrite,
+    RoomMessages,
+)
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, check_count, recording
 from chatroom.core.reactions import ReactionFacts

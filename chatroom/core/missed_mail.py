@@ -48,12 +48,14 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.account_settings import MAIL, of_kind
 from chatroom.core.accountrecord import Mailbox, mailbox_of
 from chatroom.core.accounts import AccountStore
 from chatroom.core.letters import Letter, missed_letter
 from chatroom.core.mailbox import LinkBase, Mailer
+from chatroom.core.model.changes.base import Apply, DecidedChange
+from chatroom.core.model.changes.settings import AccountSettings, SetMissedMail
 from chatroom.core.notify_levels import NONE, level_in
 from chatroom.core.push import ConnectedElsewhere, KeptRooms, named_keys
 from chatroom.core.text import name_key
@@ -84,11 +86,9 @@ def mailed_missed(settings: dict[str, str]) -> bool:
     return of_kind(settings, MAIL).get("missed", "on") != "off"
 
 
-def missed_mail_set(account: str, on: bool) -> changes.DecidedChange:
+def missed_mail_set(account: str, on: bool) -> DecidedChange:
     """Account ``account`` is mailed what it misses (``on``), or not."""
-    return changes.DecidedChange(
-        changes.AccountSettings(account), ops=(changes.SetMissedMail(on),)
-    )
+    return DecidedChange(AccountSettings(account), ops=(SetMissedMail(on),))
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +131,7 @@ class MissedMail:
         self,
         clock: IReactorTime,
         store: AccountStore,
-        apply: changes.Apply,
+        apply: Apply,
         settings_of: SettingsOf,
         kept_rooms: KeptRooms,
         connected_elsewhere: ConnectedElsewhere,

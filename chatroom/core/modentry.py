@@ -1,6 +1,6 @@
 """One entry of a moderation log (:mod:`chatroom.core.modlog`): a value
 of its own, so that a change that records entries
-(:class:`~chatroom.core.changes.RecordEntries`) can name it without the
+(:class:`~chatroom.core.model.changes.modlog.RecordEntries`) can name it without the
 rules the log's module reads."""
 
 from __future__ import annotations

@@ -23,19 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from chatroom.core import errors, rules
-from chatroom.core.changes import (
-    DecidedChange,
-    Emit,
-    KickMember,
-    Operation,
-    Premise,
-    Present,
-    RoomModeration,
-    SessionIs,
-    SetOwner,
-    SetPolicy,
-    TellUser,
-)
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -54,6 +41,15 @@ from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.facts import Target as Target
 from chatroom.core.metadata_rule import check_key as check_metadata_key
 from chatroom.core.metadata_rule import check_value as check_metadata_value
+from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
+from chatroom.core.model.changes.moderation import (
+    KickMember,
+    RoomModeration,
+    SessionIs,
+    SetPolicy,
+    TellUser,
+)
+from chatroom.core.model.changes.rooms import Emit, Present, SetOwner
 from chatroom.core.settingvalues import (
     check_key,
     check_limit_value,

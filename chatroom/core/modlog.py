@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from chatroom.core import errors
-from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
 from chatroom.core.events import (
     BanChanged,
     Departure,
@@ -27,6 +26,8 @@ from chatroom.core.events import (
     RoomEvent,
     SettingChanged,
 )
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
 from chatroom.core.modentry import ModAction as ModAction
 from chatroom.core.modentry import ModEntry as ModEntry
 from chatroom.core.moderation import shown
@@ -95,7 +96,7 @@ def recording(log: str, entries: Iterable[ModEntry]) -> RecordEntries:
 class ModerationLog(Protocol):
     """Where a back-end keeps rooms' moderation logs (its ``modlog``): read
     here; entries are added by a change of a
-    :class:`~chatroom.core.changes.ModerationLogOf` (:func:`recorded`),
+    :class:`~chatroom.core.model.changes.modlog.ModerationLogOf` (:func:`recorded`),
     through :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def read(self, room: str, count: int) -> list[ModEntry]:

@@ -21,15 +21,14 @@ from collections.abc import Awaitable, Callable
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
-from chatroom.core.changes import (
+from chatroom.core.events import Event, NotifyChanged
+from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, Operation
+from chatroom.core.model.changes.settings import (
     AccountSettings,
-    DecidedChange,
-    Operation,
     SetNotifyLevel,
     TellOtherNodes,
 )
-from chatroom.core.events import Event, NotifyChanged
-from chatroom.core.member import Member
 from chatroom.core.private import CopyTo
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key

@@ -15,9 +15,9 @@ that is:
   (:data:`~chatroom.core.accountrecord.NO_PASSWORD`): it is signed in to
   through the provider, with a ticket, or with the provider's access
   token (IRC's SASL ``OAUTHBEARER``). Its binding is made in the same
-  change as the account (:class:`~chatroom.core.changes.BindOidc`), resting
-  on no account being bound to the subject yet
-  (:class:`~chatroom.core.changes.OidcUnbound`): two first sign-ins at
+  change as the account (:class:`~chatroom.core.model.changes.accounts.BindOidc`),
+  resting on no account being bound to the subject yet
+  (:class:`~chatroom.core.model.changes.accounts.OidcUnbound`): two first sign-ins at
   once, on two nodes, make one account.
 
 The web page, back from the provider, holds a *ticket*: the account's key,
@@ -41,10 +41,26 @@ from typing import Protocol
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.accountrecord import NO_PASSWORD, Account
 from chatroom.core.accounts import AccountStore
 from chatroom.core.lockdown import check_registration
+from chatroom.core.model.changes.accounts import (
+    AccountAge,
+    AccountRecord,
+    BindOidc,
+    MakeAccount,
+    OidcUnbound,
+    SetPassword,
+    SetRegistered,
+)
+from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
+    Apply,
+    DecidedChange,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.rooms import Exists
 from chatroom.core.moderation import account_mask
 from chatroom.core.rules import is_service_name
 from chatroom.core.text import NAME_MAX_LENGTH, name_key
@@ -133,16 +149,16 @@ def variants(name: str) -> list[str]:
     return found
 
 
-def making(name: str, oidc: str) -> changes.DecidedChange:
+def making(name: str, oidc: str) -> DecidedChange:
     """Account ``name`` made with no password, bound to ``oidc``: resting
     on the name being no account yet and the subject bound to none."""
-    return changes.DecidedChange(
-        changes.AccountRecord(name_key(name)),
-        (changes.Exists(False), changes.OidcUnbound(oidc)),
+    return DecidedChange(
+        AccountRecord(name_key(name)),
+        (Exists(False), OidcUnbound(oidc)),
         (
-            changes.MakeAccount(name),
-            changes.SetPassword(NO_PASSWORD, ""),
-            changes.BindOidc(oidc),
+            MakeAccount(name),
+            SetPassword(NO_PASSWORD, ""),
+            BindOidc(oidc),
         ),
     )
 
@@ -164,7 +180,7 @@ class OidcSignIn:
     def __init__(
         self,
         store: AccountStore,
-        apply: changes.Apply,
+        apply: Apply,
         clock: IReactorTime,
         name: str,
         ticket_key: bytes,
@@ -181,7 +197,7 @@ class OidcSignIn:
         """The account bound to ``claims``' subject, made at its first
         sign-in; ``BANNED`` for an account banned from the server."""
         oidc = binding(claims.issuer, claims.subject)
-        for _attempt in range(changes.DECISION_ATTEMPTS):
+        for _attempt in range(DECISION_ATTEMPTS):
             account = await self._bound(oidc)
             if account is not None:
                 if await self.store.is_server_banned([account_mask(account.key)]):
@@ -191,12 +207,12 @@ class OidcSignIn:
             name = await self._free_name(name_from_claim(claims.username))
             try:
                 await self.apply(making(name, oidc))
-            except changes.PremiseFailedError:
+            except PremiseFailedError:
                 continue  # the name, or the subject, taken meanwhile
             await self.apply(
-                changes.DecidedChange(
-                    changes.AccountAge(name_key(name)),
-                    ops=(changes.SetRegistered(self.clock.seconds()),),
+                DecidedChange(
+                    AccountAge(name_key(name)),
+                    ops=(SetRegistered(self.clock.seconds()),),
                 )
             )
             self.log.info(

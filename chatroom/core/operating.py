@@ -30,9 +30,9 @@ import secrets
 from chatroom.core import errors
 from chatroom.core.accountrecord import Account
 from chatroom.core.accounts import applied, dropping
-from chatroom.core.changes import DecidedChange
 from chatroom.core.config import ServerConfig
 from chatroom.core.mailbox import RESET_REASON
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.moderation import Actor, account_mask
 from chatroom.core.registry import Registry
 

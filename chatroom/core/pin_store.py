@@ -17,9 +17,9 @@ class Pin:
 
 class PinStore(Protocol):
     """Where a back-end keeps rooms' pins (by room key), read: a pin's
-    change of a room's :class:`~chatroom.core.changes.RoomPins` (its
-    :class:`~chatroom.core.changes.SetPin`, then
-    :class:`~chatroom.core.changes.Emit` to the members, resting on the
+    change of a room's :class:`~chatroom.core.model.changes.messages.RoomPins` (its
+    :class:`~chatroom.core.model.changes.messages.SetPin`, then
+    :class:`~chatroom.core.model.changes.rooms.Emit` to the members, resting on the
     room's incarnation and version as read) goes through the back-end's
     :meth:`~chatroom.core.backend.Backend.apply`."""
 

@@ -6,10 +6,10 @@ room, or unpin it; every member hears ``PIN``/``UNPIN``
 room's moderation log. The core decides on the room's facts as read (who
 moderates it, its pins), and hands the back-end's
 :class:`~chatroom.core.pin_store.PinStore` one
-change of the room's :class:`~chatroom.core.changes.RoomPins`: the pin
-set (:class:`~chatroom.core.changes.SetPin`), the event shown
-(:class:`~chatroom.core.changes.Emit`) and the moderation log's entry
-(:class:`~chatroom.core.changes.RecordEntries`, applied with the pin or
+change of the room's :class:`~chatroom.core.model.changes.messages.RoomPins`: the pin
+set (:class:`~chatroom.core.model.changes.messages.SetPin`), the event shown
+(:class:`~chatroom.core.model.changes.rooms.Emit`) and the moderation log's entry
+(:class:`~chatroom.core.model.changes.modlog.RecordEntries`, applied with the pin or
 not at all), resting on the room's incarnation
 and version as read, so a pin by an operator demoted meanwhile is decided
 again. Pins are the room's: they move nothing when members come and go,
@@ -25,18 +25,13 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, moderation
 from chatroom.core.backend import Backend
-from chatroom.core.changes import (
-    DecidedChange,
-    Emit,
-    Incarnation,
-    RoomPins,
-    SetPin,
-    Version,
-)
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, PinChanged
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import RoomPins, SetPin
+from chatroom.core.model.changes.rooms import Emit, Incarnation, Version
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import retried

@@ -27,21 +27,6 @@ from typing import NamedTuple, Protocol
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
-from chatroom.core.changes import (
-    AccountWaiting,
-    AppendPrivate,
-    DecidedChange,
-    DeletePrivate,
-    FewerWaitingThan,
-    KeepPrivate,
-    PartyRegistered,
-    Premise,
-    PremiseFailedError,
-    PrivateConversation,
-    PrivateKept,
-    Registered,
-    SessionIs,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -53,6 +38,19 @@ from chatroom.core.events import (
 from chatroom.core.fanout import deliver_to
 from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.moderation import SessionIs
+from chatroom.core.model.changes.private import (
+    AccountWaiting,
+    AppendPrivate,
+    DeletePrivate,
+    FewerWaitingThan,
+    KeepPrivate,
+    PartyRegistered,
+    PrivateConversation,
+    PrivateKept,
+)
 from chatroom.core.moderation import Target
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key

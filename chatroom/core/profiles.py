@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 
 from chatroom.core import errors
 from chatroom.core.account_settings import PROFILE, SettingStore, of_kind
-from chatroom.core.changes import AccountSettings, DecidedChange, SetProfile
 from chatroom.core.events import ProfileChanged
 from chatroom.core.facts import Target
 from chatroom.core.filedir import ID_PATTERN
@@ -54,6 +53,8 @@ from chatroom.core.metadata_rule import (
     check_key,
     check_value,
 )
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.settings import AccountSettings, SetProfile
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions

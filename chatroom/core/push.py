@@ -51,8 +51,25 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.events import Event, Message
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
+    Apply,
+    DecidedChange,
+    Operation,
+    Premise,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.push import (
+    AccountPush,
+    AddSubscription,
+    DropSubscriptions,
+    FewerSubscriptionsThan,
+    RemoveSubscription,
+    Subscribed,
+)
 from chatroom.core.notify_levels import ALL, DEFAULT, NONE, level_in
 from chatroom.core.subscription import IRC as IRC
 from chatroom.core.subscription import JSON as JSON
@@ -129,10 +146,10 @@ class PushStore(Protocol):
     """Where the server's VAPID key and accounts' subscriptions are kept
     (the SQLite file, or Redis), surviving restarts. A subscription kept or
     forgotten (or every one of an account:
-    :class:`~chatroom.core.changes.DropSubscriptions`) is a change of an
-    :class:`~chatroom.core.changes.AccountPush`
+    :class:`~chatroom.core.model.changes.push.DropSubscriptions`) is a change of an
+    :class:`~chatroom.core.model.changes.push.AccountPush`
     the back-end applies (:meth:`chatroom.core.backend.Backend.apply`):
-    atomically, or :class:`~chatroom.core.changes.PremiseFailedError` with
+    atomically, or :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
     the account's subscriptions as they are now."""
 
     async def server_key(self, made: str) -> str:
@@ -158,13 +175,13 @@ SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
 
 #: What a decision about an account's subscriptions is: the premise and
 #: the operation of its change.
-Decided = tuple[changes.Premise, changes.Operation]
+Decided = tuple[Premise, Operation]
 
 
-def dropped(account: str) -> changes.DecidedChange:
+def dropped(account: str) -> DecidedChange:
     """The change that forgets every subscription of ``account`` (a key)."""
-    subject = changes.AccountPush(account)
-    return changes.DecidedChange(subject, (), (changes.DropSubscriptions(),))
+    subject = AccountPush(account)
+    return DecidedChange(subject, (), (DropSubscriptions(),))
 
 
 def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided:
@@ -175,8 +192,8 @@ def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided
     endpoints = {each.endpoint for each in kept}
     if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
         raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
-    premise = changes.FewerSubscriptionsThan(MOST_SUBSCRIPTIONS, subscription.endpoint)
-    return premise, changes.AddSubscription(subscription)
+    premise = FewerSubscriptionsThan(MOST_SUBSCRIPTIONS, subscription.endpoint)
+    return premise, AddSubscription(subscription)
 
 
 def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
@@ -184,16 +201,16 @@ def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
     ``kept`` ones (``BAD_ARGS`` if not), resting on its keeping it still."""
     if endpoint not in {each.endpoint for each in kept}:
         raise errors.bad_args("no push subscription of yours at that endpoint")
-    return changes.Subscribed(endpoint), changes.RemoveSubscription(endpoint)
+    return Subscribed(endpoint), RemoveSubscription(endpoint)
 
 
-def change_of(account: str, decided: Decided) -> changes.DecidedChange:
+def change_of(account: str, decided: Decided) -> DecidedChange:
     """The change of account ``account``'s subscriptions ``decided`` is,
     resting on the account being registered still (none is kept for an
     account deleted meanwhile)."""
     premise, op = decided
-    premises = (changes.Registered(), premise)
-    return changes.DecidedChange(changes.AccountPush(account), premises, (op,))
+    premises = (Registered(), premise)
+    return DecidedChange(AccountPush(account), premises, (op,))
 
 
 class PushSender(Protocol):
@@ -287,7 +304,7 @@ class Notifications:
         self,
         clock: IReactorTime,
         store: PushStore,
-        apply: changes.Apply,
+        apply: Apply,
         kept_rooms: KeptRooms,
         sender: PushSender | None,
         idle: float = IDLE,
@@ -368,14 +385,14 @@ class Notifications:
     ) -> None:
         """What ``decide`` decides on the account's subscriptions as read,
         applied; decided again on those a refusal brings, at most
-        :data:`~chatroom.core.changes.DECISION_ATTEMPTS` times."""
+        :data:`~chatroom.core.model.changes.base.DECISION_ATTEMPTS` times."""
         kept = (await self.store.of([account])).get(account, [])
-        for _attempt in range(changes.DECISION_ATTEMPTS):
+        for _attempt in range(DECISION_ATTEMPTS):
             change = change_of(account, decide(kept))
             try:
                 await self.apply(change)
-            except changes.PremiseFailedError as refusal:
-                if isinstance(refusal.premise, changes.Registered):
+            except PremiseFailedError as refusal:
+                if isinstance(refusal.premise, Registered):
                     raise errors.not_signed_in() from None  # deleted meanwhile
                 if isinstance(refusal.facts, list):
                     kept = refusal.facts
@@ -554,9 +571,9 @@ class Notifications:
     async def _forget(self, account: str, endpoint: str) -> None:
         """A subscription its push service says is gone is forgotten
         (unless the account forgot it meanwhile)."""
-        gone = (changes.Subscribed(endpoint), changes.RemoveSubscription(endpoint))
+        gone = (Subscribed(endpoint), RemoveSubscription(endpoint))
         change = change_of(account, gone)
-        with contextlib.suppress(changes.PremiseFailedError):
+        with contextlib.suppress(PremiseFailedError):
             await self.apply(change)
 
     def stop(self) -> None:

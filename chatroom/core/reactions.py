@@ -4,7 +4,7 @@ The rules (what a reaction may be, how many a message may have, what
 reacting twice does) are decided here once (:func:`decide`), on the
 :class:`ReactionFacts` a back-end reads; the state (which user reacted to
 which message with what) is each back-end's, changed atomically where it
-lives, as a :class:`~chatroom.core.changes.DecidedChange` resting on the
+lives, as a :class:`~chatroom.core.model.changes.base.DecidedChange` resting on the
 facts as read: :class:`Reactions` in one process (rebuilt from the store
 at start-up), a hash per room in Redis
 (:mod:`chatroom.backends.redis.life_scripts`).

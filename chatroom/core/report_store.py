@@ -62,7 +62,7 @@ class ReportFacts:
 class ReportStore(Protocol):
     """Where a back-end keeps the server's reports (one queue for all rooms,
     every node reading the same), read. A report filed or closed is a
-    :class:`~chatroom.core.changes.ServerReports` change the back-end's
+    :class:`~chatroom.core.model.changes.moderation.ServerReports` change the back-end's
     :meth:`~chatroom.core.backend.Backend.apply` applies (a refusal
     brings no facts: the core reads them again)."""
 

@@ -1,16 +1,16 @@
 """``--retention-age`` in every room, whether or not anyone speaks in it.
 
 A message hands the room it is said in the oldest time kept
-(:attr:`Append.oldest <chatroom.core.changes.Append.oldest>`), so a room
+(:attr:`Append.oldest <chatroom.core.model.changes.messages.Append.oldest>`), so a room
 nobody speaks in would keep its old events for ever. :class:`RetentionSweep`
 applies the same age to every room every :data:`SWEEP_INTERVAL` seconds,
 on the core's clock: the core decides the oldest time kept
 (:func:`chatroom.core.rules.oldest_kept`) and that it is every room's, and
 hands the back-end one change of every room's kept events
-(:class:`~chatroom.core.changes.StoredHistories`,
-:class:`~chatroom.core.changes.AgeOut`). Of a cluster's nodes one sweeps
+(:class:`~chatroom.core.model.changes.messages.StoredHistories`,
+:class:`~chatroom.core.model.changes.messages.AgeOut`). Of a cluster's nodes one sweeps
 at a time: the change rests on the sweep's lease
-(:class:`~chatroom.core.changes.SweepLease`), which the node that sweeps
+(:class:`~chatroom.core.model.changes.messages.SweepLease`), which the node that sweeps
 keeps for :data:`LEASE_SECONDS`, longer than the interval, so it sweeps
 again while it lives and another takes over once it is gone. A refusal
 means another node sweeps; nothing is tried again before the next
@@ -29,14 +29,8 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import errors
-from chatroom.core.changes import (
-    AgeOut,
-    Apply,
-    DecidedChange,
-    PremiseFailedError,
-    StoredHistories,
-    SweepLease,
-)
+from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.messages import AgeOut, StoredHistories, SweepLease
 from chatroom.core.rules import oldest_kept
 
 #: Seconds between sweeps: an event is gone at most this long after it

@@ -11,7 +11,7 @@ moderation, joins, creates and leaves in :mod:`chatroom.core.entries`,
 sessions' ends in :mod:`chatroom.core.departures`, successions in
 :mod:`chatroom.core.settling`) are retried here. A message is
 decided again as often, on the facts the refusal brought
-(:class:`~chatroom.core.changes.PremiseFailedError`: no second read), by
+(:class:`~chatroom.core.model.changes.base.PremiseFailedError`: no second read), by
 :meth:`chatroom.core.services.messages.MessageService._append`.
 """
 
@@ -24,8 +24,12 @@ from twisted.internet import defer
 
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, FactsChangedError
-from chatroom.core.changes import DECISION_ATTEMPTS as DECISION_ATTEMPTS
-from chatroom.core.changes import PremiseFailedError
+from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS as DECISION_ATTEMPTS,
+)
+from chatroom.core.model.changes.base import (
+    PremiseFailedError,
+)
 
 Decided = TypeVar("Decided")
 Read = TypeVar("Read")

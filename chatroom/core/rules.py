@@ -199,7 +199,7 @@ def oldest_kept(age: float, now: float) -> float:
     ``--retention-age`` ``age``: every stored event said before it goes,
     of every kind (a topic change, a reaction, an edit as much as a
     message), and none said since. The back-ends apply it as the
-    :class:`~chatroom.core.changes.Append` operand ``oldest``."""
+    :class:`~chatroom.core.model.changes.messages.Append` operand ``oldest``."""
     return now - age if age else 0.0
 
 

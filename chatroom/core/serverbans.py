@@ -37,8 +37,16 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core import changes, errors
+from chatroom.core import errors
 from chatroom.core.backend import Backend
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.moderation import (
+    AddBan,
+    Banned,
+    EndSessions,
+    LiftBan,
+    ServerBanList,
+)
 from chatroom.core.moderation import Actor, account_mask, name_mask
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import (
@@ -136,12 +144,12 @@ class ServerBans:
         return mask
 
     async def _applied(
-        self, mask: str, decide: Callable[[bool], changes.DecidedChange]
+        self, mask: str, decide: Callable[[bool], DecidedChange]
     ) -> None:
         """What ``decide`` decides on whether ``mask`` is banned now,
         applied by the back-end (which ends the sessions a ban covers);
         decided again on the bans read again when another admin or node
-        changed them meanwhile, at most :data:`~chatroom.core.changes.
+        changed them meanwhile, at most :data:`~chatroom.core.model.changes.
         DECISION_ATTEMPTS` times."""
 
         async def attempt() -> None:
@@ -318,7 +326,7 @@ class ServerBans:
             return
         try:
             await self.backend.apply(lifting(ban.mask, True))
-        except changes.PremiseFailedError:
+        except PremiseFailedError:
             return  # lifted meanwhile, by another node's timer or an admin
         log.info("the ban of {mask} ended", mask=ban.mask)
 
@@ -337,20 +345,20 @@ def _heard_of(networks: Networks, mask: str, made: ServerBan | None) -> None:
 # -- the decided changes of the server's bans -----------------------------------
 
 
-def banning(ban: ServerBan, banned: bool) -> changes.DecidedChange:
+def banning(ban: ServerBan, banned: bool) -> DecidedChange:
     """Make ``ban``, its mask being ``banned`` already or not: ``BAD_ARGS``
     if it is; resting on its being banned still not."""
     if banned:
         raise errors.server_ban_unchanged(ban.mask, True)
     terms = "" if ban.terms == UNKNOWN else ban.terms.encoded()
-    return changes.DecidedChange(
-        changes.ServerBanList(),
-        (changes.Banned(ban.mask, False),),
-        (changes.AddBan(ban.mask, terms), *covered(ban.mask, ban.told)),
+    return DecidedChange(
+        ServerBanList(),
+        (Banned(ban.mask, False),),
+        (AddBan(ban.mask, terms), *covered(ban.mask, ban.told)),
     )
 
 
-def covered(mask: str, told: str) -> tuple[changes.EndSessions, ...]:
+def covered(mask: str, told: str) -> tuple[EndSessions, ...]:
     """The sessions a ban of ``mask`` ends, told ``told``: the one holding
     a ``name:`` mask's name, every one signed in to an ``account:`` mask's
     account (the masks :func:`chatroom.core.admin.claim_masks` checks a
@@ -358,25 +366,25 @@ def covered(mask: str, told: str) -> tuple[changes.EndSessions, ...]:
     listeners end as they hear of it."""
     subject = mask.partition(":")[2]
     if mask == name_mask(subject):
-        return (changes.EndSessions(subject, "", told),)
+        return (EndSessions(subject, "", told),)
     if mask == account_mask(subject):
-        return (changes.EndSessions("", subject, told),)
+        return (EndSessions("", subject, told),)
     return ()
 
 
-def logged(change: changes.DecidedChange, entry: ModEntry) -> changes.DecidedChange:
+def logged(change: DecidedChange, entry: ModEntry) -> DecidedChange:
     """``change`` of the server's bans, recording ``entry`` in the
     server's moderation log as it is applied (or not at all)."""
     return replace(change, ops=(*change.ops, recording(SERVER_LOG, [entry])))
 
 
-def lifting(mask: str, banned: bool) -> changes.DecidedChange:
+def lifting(mask: str, banned: bool) -> DecidedChange:
     """Lift the ban of ``mask``, being ``banned`` or not: ``BAD_ARGS`` if
     it is not; resting on its being banned still."""
     if not banned:
         raise errors.server_ban_unchanged(mask, False)
-    return changes.DecidedChange(
-        changes.ServerBanList(),
-        (changes.Banned(mask, True),),
-        (changes.LiftBan(mask),),
+    return DecidedChange(
+        ServerBanList(),
+        (Banned(mask, True),),
+        (LiftBan(mask),),
     )

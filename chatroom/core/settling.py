@@ -8,7 +8,7 @@ back-end reports the rooms, with their facts
 or heartbeat says *when*, the core says *what*. :func:`settling` decides
 each room's succession (:func:`chatroom.core.membership.succession`:
 dropped if still empty, handed on if its owner did not come back) into a
-:class:`~chatroom.core.changes.DecidedChange` resting on what it read (the
+:class:`~chatroom.core.model.changes.base.DecidedChange` resting on what it read (the
 owner, whether it is here, the heir, the account's claimant, the wait);
 the back-end applies it (:meth:`~chatroom.core.backend.SeatingSteps.
 apply_succession`) or answers the room's facts as they are now, and
@@ -20,13 +20,31 @@ from __future__ import annotations
 
 from functools import partial
 
-from chatroom.core import changes, membership
+from chatroom.core import membership
 from chatroom.core.backend import SeatingSteps
 from chatroom.core.facts import WaitingFacts
+from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
+from chatroom.core.model.changes.rooms import (
+    ClaimantIs,
+    Drop,
+    Emit,
+    EmptiedBy,
+    Exists,
+    HeirIs,
+    Incarnation,
+    OwnerAccountIs,
+    OwnerHere,
+    OwnerIs,
+    RoomSeating,
+    SetOwner,
+    Stays,
+    Waited,
+    WaitOver,
+)
 from chatroom.core.retrying import all_at_once, decided_again
 
 
-def settling(facts: WaitingFacts, due: int) -> changes.DecidedChange | None:
+def settling(facts: WaitingFacts, due: int) -> DecidedChange | None:
     """The succession of the room of ``facts`` once its wait was over at
     ``due`` (ms), or (``due`` 0) of a room a resuming node found with no
     owner or empty; None when there is nothing to settle: the room is
@@ -40,29 +58,29 @@ def settling(facts: WaitingFacts, due: int) -> changes.DecidedChange | None:
         return None  # it waits, or has its owner: nothing to settle
     outcome = membership.succession(seating)
     heir = seating.heir.key if seating.heir is not None else ""
-    premises: list[changes.Premise] = [
-        changes.Exists(),
-        changes.OwnerIs(seating.owner),
-        changes.OwnerHere(seating.owner_here),
-        changes.OwnerAccountIs(seating.owner_account),
-        changes.HeirIs(heir),
-        changes.EmptiedBy((), seating.members == 0),
-        changes.Stays(seating.permanent, seating.keep),
-        changes.ClaimantIs(seating.claimant),
+    premises: list[Premise] = [
+        Exists(),
+        OwnerIs(seating.owner),
+        OwnerHere(seating.owner_here),
+        OwnerAccountIs(seating.owner_account),
+        HeirIs(heir),
+        EmptiedBy((), seating.members == 0),
+        Stays(seating.permanent, seating.keep),
+        ClaimantIs(seating.claimant),
     ]
     if seating.incarnation:
-        premises.append(changes.Incarnation(seating.incarnation))
-    ops: list[changes.Operation] = []
+        premises.append(Incarnation(seating.incarnation))
+    ops: list[Operation] = []
     if due:
-        premises.append(changes.WaitOver(due))
-        ops.append(changes.Waited())
+        premises.append(WaitOver(due))
+        ops.append(Waited())
     if outcome.owner is not None:
-        ops.append(changes.SetOwner(outcome.owner))
-    ops += [changes.Emit(event) for event in outcome.events]
+        ops.append(SetOwner(outcome.owner))
+    ops += [Emit(event) for event in outcome.events]
     if outcome.dropped:
-        ops.append(changes.Drop())
-    subject = changes.RoomSeating(facts.key)
-    return changes.DecidedChange(subject, tuple(premises), tuple(ops))
+        ops.append(Drop())
+    subject = RoomSeating(facts.key)
+    return DecidedChange(subject, tuple(premises), tuple(ops))
 
 
 class Settling:

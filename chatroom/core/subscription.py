@@ -1,7 +1,7 @@
 """A Web Push subscription: a plain value.
 
 A leaf module, so that a back-end keeps subscriptions, and a change
-(:mod:`chatroom.core.changes`) carries one, without importing the rule
+(:mod:`chatroom.core.model.changes`) carries one, without importing the rule
 about pushing (:mod:`chatroom.core.push`).
 """
 

@@ -38,11 +38,12 @@ from collections.abc import Callable, Sequence
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core.backend import Backend, fresh_epoch
-from chatroom.core.changes import Append, DecidedChange, RoomMessages
 from chatroom.core.errors import ChatError
 from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import Append, RoomMessages
 from chatroom.core.private import append, conversation_of, keeps
 from chatroom.core.rules import oldest_kept
 from chatroom.core.seats import Session

@@ -21,7 +21,7 @@ are throttled like forty guesses sent one after another.
 made are bounded. :class:`SharedWindowLimit` is the same rule for every
 node of a cluster (how registrations are bounded): the limit and the
 window are the core's, decided here and handed to the counter as a
-change's premise (:class:`~chatroom.core.changes.FewerThan`); the count is
+change's premise (:class:`~chatroom.core.model.changes.server.FewerThan`); the count is
 the back-end's (:class:`SharedWindows`: one atomic step in Redis, on
 Redis's clock), or this process's memory (:class:`MemoryWindows`) where
 there is no other node.
@@ -36,17 +36,19 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.changes import (
+from chatroom.core.model.changes.base import (
     Apply,
+    DecidedChange,
+    Operation,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.server import (
     ClearFailures,
     CountedEvents,
     CountedFailures,
     CountEvent,
     CountFailure,
-    DecidedChange,
     FewerThan,
-    Operation,
-    PremiseFailedError,
     UncountEvent,
     UncountFailure,
     WaitedOut,
@@ -100,9 +102,9 @@ class _Failures:
 class MemoryFailures:
     """Failures counted per key in this process's memory, on the injected
     clock (the reactor, or ``task.Clock`` in tests): one process's
-    counter of :class:`~chatroom.core.changes.CountedFailures`, applied as
+    counter of :class:`~chatroom.core.model.changes.server.CountedFailures`, applied as
     Redis's (:mod:`chatroom.backends.redis.failures`) applies them: every
-    :class:`~chatroom.core.changes.WaitedOut` checked, then the failures
+    :class:`~chatroom.core.model.changes.server.WaitedOut` checked, then the failures
     counted, given back or cleared. Nothing is scheduled, so an idle
     counter costs nothing. The table is bounded: past ``keys`` keys the
     forgotten ones are dropped first, then the oldest."""
@@ -170,9 +172,10 @@ class SharedFailures(Protocol):
     Redis back-end's), or one process's (:class:`MemoryFailures`)."""
 
     async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of :class:`~chatroom.core.changes.CountedFailures`
-        in one atomic step: every :class:`~chatroom.core.changes.WaitedOut`
-        checked (else :class:`~chatroom.core.changes.PremiseFailedError`
+        """Apply a change of counted failures
+        (:class:`~chatroom.core.model.changes.server.CountedFailures`)
+        in one atomic step: every :class:`~chatroom.core.model.changes.server.WaitedOut`
+        checked (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         with the seconds left, and nothing counted), then its failures
         counted, given back or cleared."""
         ...
@@ -250,9 +253,9 @@ class MemoryWindows:
     on the injected clock: one process's :class:`SharedWindows` (where
     there is no other node to share them with), and what
     :class:`WindowLimit` counts in. A change of
-    :class:`~chatroom.core.changes.CountedEvents` is applied as Redis's
+    :class:`~chatroom.core.model.changes.server.CountedEvents` is applied as Redis's
     (:mod:`chatroom.backends.redis.windows`) applies it: its
-    :class:`~chatroom.core.changes.FewerThan` checked, then its events
+    :class:`~chatroom.core.model.changes.server.FewerThan` checked, then its events
     counted or given back.
 
     Each key keeps the times of the events in its window (at most the
@@ -362,9 +365,9 @@ class SharedWindows(Protocol):
     (:class:`MemoryWindows`)."""
 
     async def apply(self, change: DecidedChange) -> None:
-        """Apply a change of :class:`~chatroom.core.changes.CountedEvents`
-        in one atomic step: its :class:`~chatroom.core.changes.FewerThan`
-        checked (else :class:`~chatroom.core.changes.PremiseFailedError`
+        """Apply a change of :class:`~chatroom.core.model.changes.server.CountedEvents`
+        in one atomic step: its :class:`~chatroom.core.model.changes.server.FewerThan`
+        checked (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         with the seconds to wait), then its events counted or given back."""
         ...
 

@@ -18,10 +18,10 @@ is a side of (a conversation's key names both sides' account keys).
 here once for both back-ends (:func:`erasure`): the core reads, room by
 room, the stored events the account authored and those that name one of
 them as their target (:meth:`UserDataSteps.words`), and hands each room's
-back-end one :class:`~chatroom.core.changes.DecidedChange` through
+back-end one :class:`~chatroom.core.model.changes.base.DecidedChange` through
 :meth:`~chatroom.core.backend.Backend.apply`: every event rewritten or
-removed (:class:`~chatroom.core.changes.ReplaceEvent`), each resting on
-the event as read (:class:`~chatroom.core.changes.EventIs`). They are
+removed (:class:`~chatroom.core.model.changes.messages.ReplaceEvent`), each resting on
+the event as read (:class:`~chatroom.core.model.changes.messages.EventIs`). They are
 anonymised (their author becomes :data:`DELETED_USER`, their text and ids
 stay, so a room's history keeps its shape) or removed with the edits and
 reactions that depend on them (their ids stay unused), as ``--on-delete``
@@ -48,7 +48,7 @@ registered, so such a write, come after the erasure, keeps nothing, on
 both back-ends. So it is for what another node was keeping for it: a
 private message waiting for it, a push subscription, an upload token
 each rest on the account being
-:class:`~chatroom.core.changes.Registered`, and are refused once it is
+:class:`~chatroom.core.model.changes.accounts.Registered`, and are refused once it is
 not.
 """
 
@@ -57,18 +57,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from chatroom.core.changes import (
-    AccountHoldings,
-    DecidedChange,
-    DropExport,
-    EraseAccount,
-    EventIs,
-    ExportKept,
-    KeepExport,
-    KeptExport,
-    ReplaceEvent,
-    RoomMessages,
-)
 from chatroom.core.events import (
     PrivateEvent,
     Redacted,
@@ -76,6 +64,15 @@ from chatroom.core.events import (
     TagMessage,
     depends_on,
 )
+from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.files import (
+    DropExport,
+    ExportKept,
+    KeepExport,
+    KeptExport,
+)
+from chatroom.core.model.changes.messages import EventIs, ReplaceEvent, RoomMessages
 from chatroom.core.text import name_key
 
 #: The author of an anonymised message: a name nobody can ever hold
@@ -139,7 +136,7 @@ class UserDataSteps(Protocol):
     async def export(self, token: str) -> tuple[bytes, float] | None:
         """The archive kept under ``token`` and until when (clock seconds);
         None if there is none. It is kept, and taken, by a change of a
-        :class:`~chatroom.core.changes.KeptExport` (:func:`kept_export`,
+        :class:`~chatroom.core.model.changes.files.KeptExport` (:func:`kept_export`,
         :func:`taken_export`)."""
         ...
 

@@ -37,21 +37,21 @@ from twisted.logger import Logger
 
 from chatroom.core import errors
 from chatroom.core.backend import Backend
-from chatroom.core.changes import (
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import Message
+from chatroom.core.facts import RoomFacts
+from chatroom.core.hooks import Hook
+from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import (
     AddHook,
     Append,
-    DecidedChange,
     FewerHooksThan,
     HookHeld,
     RemoveHook,
     RoomHooks,
     RoomMessages,
 )
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message
-from chatroom.core.facts import RoomFacts
-from chatroom.core.hooks import Hook
-from chatroom.core.member import Member
 from chatroom.core.moderation import Actor, is_owner
 from chatroom.core.multiline import as_message
 from chatroom.core.retrying import retried

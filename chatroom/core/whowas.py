@@ -42,8 +42,8 @@ class Departed:
 
 class WhowasSteps(Protocol):
     """Where the nicks gone are read; a departure is kept by a change of a
-    :class:`~chatroom.core.changes.NameHolders`
-    (:class:`~chatroom.core.changes.RememberGone`), through
+    :class:`~chatroom.core.model.changes.server.NameHolders`
+    (:class:`~chatroom.core.model.changes.server.RememberGone`), through
     :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def recall(self, key: str, count: int) -> list[Departed]:

@@ -7,8 +7,9 @@ from twisted.internet import defer
 
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.core.accounts import Account, registering
-from chatroom.core.changes import AddBan, DecidedChange, ServerBanList
 from chatroom.core.config import ServerConfig
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import AddBan, ServerBanList
 from tests.cluster.support import RedisRegistryTestCase
 
 

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from twisted.internet import defer
 
 from chatroom.core.accounts import Account, keys_added, password_set, registering
-from chatroom.core.changes import PremiseFailedError
+from chatroom.core.model.changes.base import PremiseFailedError
 from chatroom.core.scram import derive
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_irc_conformance import command, irc_client_unregistered

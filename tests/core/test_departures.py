@@ -12,10 +12,11 @@ from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.core import changes
 from chatroom.core.departures import departing
 from chatroom.core.events import Departure, DepartureKind, OwnerChanged
 from chatroom.core.facts import Heir, LeavingFacts, Seating
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.rooms import Drop, Emit, FirstMembers, Wait
 
 
 def _gone(user: str) -> Departure:
@@ -29,9 +30,9 @@ def _tea(*members: str, owner: str = "alice") -> LeavingFacts:
     return LeavingFacts("tea", True, seating, firsts, frozenset(members))
 
 
-def _shown(change: changes.DecidedChange | None) -> list[object]:
+def _shown(change: DecidedChange | None) -> list[object]:
     assert change is not None
-    return [op.event for op in change.of(changes.Emit)]
+    return [op.event for op in change.of(Emit)]
 
 
 class DepartingTests(unittest.TestCase):
@@ -53,10 +54,10 @@ class DepartingTests(unittest.TestCase):
         )
         assert change is not None
         self.assertEqual(
-            change.premise(changes.FirstMembers),
-            changes.FirstMembers(("alice", "bob", "carol"), 3),
+            change.premise(FirstMembers),
+            FirstMembers(("alice", "bob", "carol"), 3),
         )
-        self.assertEqual(change.of(changes.Drop) + change.of(changes.Wait), ())
+        self.assertEqual(change.of(Drop) + change.of(Wait), ())
 
     def test_a_room_emptied_by_a_node_gone_waits(self) -> None:
         """The last members go with their node: the room waits for them
@@ -64,10 +65,10 @@ class DepartingTests(unittest.TestCase):
         leavers = [("alice", _gone("alice")), ("bob", _gone("bob"))]
         waiting = departing(_tea("alice", "bob"), leavers, waits_until=9_000)
         assert waiting is not None
-        self.assertEqual(waiting.of(changes.Wait), (changes.Wait(9_000),))
+        self.assertEqual(waiting.of(Wait), (Wait(9_000),))
         dropped = departing(_tea("alice", "bob"), leavers)
         assert dropped is not None
-        self.assertEqual(dropped.of(changes.Drop), (changes.Drop(),))
+        self.assertEqual(dropped.of(Drop), (Drop(),))
 
     def test_nobody_leaving_is_no_change(self) -> None:
         """A room none of the leavers is in (left meanwhile), or gone: no

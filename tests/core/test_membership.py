@@ -9,9 +9,9 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.core import membership
-from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
 from chatroom.core.facts import Heir, Seating, WelcomeFacts
+from chatroom.core.model.changes.rooms import Fate
 from chatroom.core.seats import Session
 
 

@@ -15,9 +15,46 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.model.changes.accounts import (
+    AccountAge,
+    AccountRecord,
+    AppPasswordsAre,
+    BindOidc,
+    DropAccount,
+    DropInvitation,
+    InvitationCode,
+    InvitationIs,
+    MailboxIs,
+    MakeAccount,
+    OidcUnbound,
+    PasswordHashIs,
+    SetAppPasswords,
+    SetInvitation,
+    SetMailbox,
+    SetPassword,
+    SetRegistered,
+    SetScramKeys,
+)
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.moderation import (
+    AddBan,
+    Banned,
+    EndSessions,
+    LiftBan,
+    ServerBanList,
+    ServerLockdown,
+    SetLockdown,
+    SignOut,
+)
+from chatroom.core.model.changes.rooms import Exists
+from chatroom.core.model.changes.settings import AccountIgnores, Ignore, Unignore
 from chatroom.core.netbans import BanTerms
 from chatroom.core.throttle import SharedFailures, SharedWindows
 
@@ -74,58 +111,58 @@ class StoredAccounts:
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's bans or lockdown, an
         invitation (the
         back-end ends the sessions a ban covers)."""
         subject = change.subject
-        if isinstance(subject, changes.AccountRecord):
+        if isinstance(subject, AccountRecord):
             self._apply_record(change)
-        elif isinstance(subject, changes.AccountIgnores):
+        elif isinstance(subject, AccountIgnores):
             self._apply_ignores(change)
-        elif isinstance(subject, changes.AccountAge):
+        elif isinstance(subject, AccountAge):
             self._apply_age(change)
-        elif isinstance(subject, changes.ServerLockdown):
+        elif isinstance(subject, ServerLockdown):
             self._apply_lockdown(change)
-        elif isinstance(subject, changes.InvitationCode):
+        elif isinstance(subject, InvitationCode):
             await self._apply_invitation(change)
-        elif isinstance(subject, changes.ServerBanList):
+        elif isinstance(subject, ServerBanList):
             self._apply_bans(change)
         else:
             raise TypeError(f"no change of {subject!r} here")
 
-    def _apply_record(self, change: changes.DecidedChange) -> None:
+    def _apply_record(self, change: DecidedChange) -> None:
         """Check ``change``'s premises on the account as kept, then perform
         its operations and write the outcome through (one SQLite
         statement: a row saved, or the account's rows dropped)."""
-        key = changes.account_of(change, changes.AccountRecord)
+        key = account_of(change, AccountRecord)
         found = self.by_key.get(key)
         for premise in change.premises:
-            if isinstance(premise, changes.OidcUnbound):
+            if isinstance(premise, OidcUnbound):
                 if self._bound(premise.oidc) is not None:
-                    raise changes.PremiseFailedError(None, premise)
+                    raise PremiseFailedError(None, premise)
             elif not _holds(found, premise):
-                raise changes.PremiseFailedError(found, premise)
+                raise PremiseFailedError(found, premise)
         account: Account | None = found
         for op in change.ops:
-            if isinstance(op, changes.MakeAccount):
+            if isinstance(op, MakeAccount):
                 account = Account(key, op.name, "")
-            elif isinstance(op, changes.DropAccount):
+            elif isinstance(op, DropAccount):
                 account = None
-            elif isinstance(op, changes.SignOut | changes.EndSessions):
+            elif isinstance(op, SignOut | EndSessions):
                 continue  # the back-end signs out and ends the sessions
             elif account is None:
                 raise TypeError(f"{op!r} on no account")
-            elif isinstance(op, changes.SetPassword):
+            elif isinstance(op, SetPassword):
                 account = replace(account, hash=op.hash, scram=op.scram)
-            elif isinstance(op, changes.SetScramKeys):
+            elif isinstance(op, SetScramKeys):
                 account = replace(account, scram=op.scram)
-            elif isinstance(op, changes.SetMailbox):
+            elif isinstance(op, SetMailbox):
                 account = replace(account, mailbox=op.mailbox)
-            elif isinstance(op, changes.BindOidc):
+            elif isinstance(op, BindOidc):
                 account = replace(account, oidc=op.oidc)
-            elif isinstance(op, changes.SetAppPasswords):
+            elif isinstance(op, SetAppPasswords):
                 account = replace(account, app_passwords=op.app_passwords)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
@@ -163,27 +200,28 @@ class StoredAccounts:
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
         return any(mask in self.bans for mask in masks)
 
-    def _apply_bans(self, change: changes.DecidedChange) -> None:
-        """A :class:`~chatroom.core.changes.ServerBanList` change: every
+    def _apply_bans(self, change: DecidedChange) -> None:
+        """A change of the server's bans
+        (:class:`~chatroom.core.model.changes.moderation.ServerBanList`): every
         premise checked on the bans as kept, then each ban made or lifted
         in order."""
         for premise in change.premises:
-            if not isinstance(premise, changes.Banned):
+            if not isinstance(premise, Banned):
                 raise TypeError(f"no premise {premise!r} of the server's bans")
             if (premise.mask in self.bans) != premise.banned:
-                raise changes.PremiseFailedError(None, premise)
+                raise PremiseFailedError(None, premise)
         for op in change.ops:
-            if isinstance(op, changes.AddBan):
+            if isinstance(op, AddBan):
                 self.bans[op.mask] = None
                 self.terms.pop(op.mask, None)
                 if op.terms:
                     self.terms[op.mask] = BanTerms.decoded(op.terms)
                 self.store.save_server_ban(op.mask, True, op.terms)
-            elif isinstance(op, changes.LiftBan):
+            elif isinstance(op, LiftBan):
                 self.bans.pop(op.mask, None)
                 self.terms.pop(op.mask, None)
                 self.store.save_server_ban(op.mask, False)
-            elif not isinstance(op, changes.EndSessions):  # the back-end ends them
+            elif not isinstance(op, EndSessions):  # the back-end ends them
                 raise TypeError(f"no operation {op!r} of the server's bans")
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
@@ -197,27 +235,27 @@ class StoredAccounts:
     async def ignores(self, account: str) -> frozenset[str]:
         return frozenset(self._ignores.get(account, ()))
 
-    def _apply_ignores(self, change: changes.DecidedChange) -> None:
-        account = changes.account_of(change, changes.AccountIgnores)
+    def _apply_ignores(self, change: DecidedChange) -> None:
+        account = account_of(change, AccountIgnores)
         listed = self._ignores.setdefault(account, set())
         for op in change.ops:
-            if isinstance(op, changes.Ignore):
+            if isinstance(op, Ignore):
                 listed.add(op.name)
-            elif isinstance(op, changes.Unignore):
+            elif isinstance(op, Unignore):
                 listed.discard(op.name)
             else:
                 raise TypeError(f"no operation {op!r} of an ignore list")
-            self.store.save_ignore(account, op.name, isinstance(op, changes.Ignore))
+            self.store.save_ignore(account, op.name, isinstance(op, Ignore))
         if not listed:
             del self._ignores[account]
 
     async def registered_at(self, account: str) -> float | None:
         return self._ages.get(account)
 
-    def _apply_age(self, change: changes.DecidedChange) -> None:
-        account = changes.account_of(change, changes.AccountAge)
+    def _apply_age(self, change: DecidedChange) -> None:
+        account = account_of(change, AccountAge)
         for op in change.ops:
-            if not isinstance(op, changes.SetRegistered):
+            if not isinstance(op, SetRegistered):
                 raise TypeError(f"no operation {op!r} of an account's age")
             self._ages[account] = op.at
             self.store.save_age(account, op.at)
@@ -225,9 +263,9 @@ class StoredAccounts:
     async def lockdown(self) -> Lockdown:
         return self._lockdown
 
-    def _apply_lockdown(self, change: changes.DecidedChange) -> None:
+    def _apply_lockdown(self, change: DecidedChange) -> None:
         for op in change.ops:
-            if not isinstance(op, changes.SetLockdown):
+            if not isinstance(op, SetLockdown):
                 raise TypeError(f"no operation {op!r} of the lockdown")
             self._lockdown = Lockdown(op.level, op.by)
             self.store.save_lockdown(self._lockdown.encoded())
@@ -238,22 +276,22 @@ class StoredAccounts:
     async def invitation(self, code: str) -> str:
         return self._invitations.get(code, "")
 
-    async def _apply_invitation(self, change: changes.DecidedChange) -> None:
+    async def _apply_invitation(self, change: DecidedChange) -> None:
         """Check ``change``'s premise on the invitation as kept, then keep
         what its operation says (and write it through)."""
-        if not isinstance(change.subject, changes.InvitationCode):
+        if not isinstance(change.subject, InvitationCode):
             raise TypeError(f"{change.subject!r} is no invitation")
         code = change.subject.code
         kept = self._invitations.get(code, "")
         for premise in change.premises:
-            if not isinstance(premise, changes.InvitationIs):
+            if not isinstance(premise, InvitationIs):
                 raise TypeError(f"no premise {premise!r} of an invitation")
             if premise.kept != kept:
-                raise changes.PremiseFailedError(kept, premise)
+                raise PremiseFailedError(kept, premise)
         for op in change.ops:
-            if isinstance(op, changes.SetInvitation):
+            if isinstance(op, SetInvitation):
                 self._invitations[code] = kept = op.kept
-            elif isinstance(op, changes.DropInvitation):
+            elif isinstance(op, DropInvitation):
                 self._invitations.pop(code, None)
                 kept = ""
             else:
@@ -261,14 +299,14 @@ class StoredAccounts:
             self.store.save_invitation(code, kept)
 
 
-def _holds(found: Account | None, premise: changes.Premise) -> bool:
+def _holds(found: Account | None, premise: Premise) -> bool:
     """Whether ``premise`` holds of the account as kept (``found``)."""
-    if isinstance(premise, changes.Exists):
+    if isinstance(premise, Exists):
         return (found is not None) == premise.exists
-    if isinstance(premise, changes.PasswordHashIs):
+    if isinstance(premise, PasswordHashIs):
         return found is not None and found.hash == premise.hash
-    if isinstance(premise, changes.MailboxIs):
+    if isinstance(premise, MailboxIs):
         return found is not None and found.mailbox == premise.mailbox
-    if isinstance(premise, changes.AppPasswordsAre):
+    if isinstance(premise, AppPasswordsAre):
         return found is not None and found.app_passwords == premise.app_passwords
     raise TypeError(f"no premise {premise!r} of an account's record")

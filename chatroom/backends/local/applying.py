@@ -1,7 +1,7 @@
 """A decided change of a room's seating, checked and performed on a :class:`Room`.
 
 The core decides a join, a create or a leave and hands the back-end a
-:class:`~chatroom.core.changes.DecidedChange` (:mod:`chatroom.core.entries`).
+:class:`~chatroom.core.model.changes.base.DecidedChange` (:mod:`chatroom.core.entries`).
 Here its premises are checked against the room as it is (:func:`failed`)
 and its operations performed on it in order (:func:`perform`); nothing is
 decided. In one process nothing changes between the core's read and this,
@@ -20,7 +20,6 @@ from collections.abc import Callable
 from typing import Any
 
 from chatroom.backends.local.rooms import Room
-from chatroom.core import changes
 from chatroom.core.facts import (
     Heir,
     LeavingFacts,
@@ -29,6 +28,37 @@ from chatroom.core.facts import (
     WaitingFacts,
 )
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, Premise
+from chatroom.core.model.changes.rooms import (
+    Absent,
+    AddMember,
+    CapacityIs,
+    ClaimantIs,
+    Emit,
+    EmptiedBy,
+    Exists,
+    FewerMembersThan,
+    FewerRoomsThan,
+    FirstMembers,
+    HeirIs,
+    Incarnation,
+    Named,
+    NewestIdAtLeast,
+    NewestIdBelow,
+    OwnerAccountIs,
+    OwnerHere,
+    OwnerIs,
+    Present,
+    QuietAmong,
+    QuietAt,
+    RemoveMember,
+    SetOwner,
+    Stays,
+    Unrestricted,
+    Version,
+    Waited,
+    WaitOver,
+)
 
 
 def version(room: Room) -> str:
@@ -85,11 +115,11 @@ def waiting_facts(room: Room) -> WaitingFacts:
 
 def failed(
     room: Room | None,
-    change: changes.DecidedChange,
+    change: DecidedChange,
     member: Member | None,
     key: str,
     rooms: int,
-) -> changes.Premise | None:
+) -> Premise | None:
     """The first premise of ``change`` that does not hold of ``room`` (None
     if there is no room), ``member`` being the user ``key`` (None, "": a
     change about no member) and the server having ``rooms`` rooms; None if
@@ -110,11 +140,11 @@ def failed(
     return None
 
 
-def _holds_of_none(premise: changes.Premise, rooms: int) -> bool:
+def _holds_of_none(premise: Premise, rooms: int) -> bool:
     """Whether ``premise`` holds where there is no room (a create's)."""
-    if isinstance(premise, changes.Exists):
+    if isinstance(premise, Exists):
         return not premise.exists
-    if isinstance(premise, changes.FewerRoomsThan):
+    if isinstance(premise, FewerRoomsThan):
         return rooms < premise.count
     if type(premise) in _CHECKS:
         return False  # about a room that is not there
@@ -125,69 +155,61 @@ def _holds_of_none(premise: changes.Premise, rooms: int) -> bool:
 #: premise, and the member a change seats or takes out (None: nobody) with
 #: its name key. A table by type: a join checks seven premises, and a chain
 #: of type tests cost it more than the rest of its check.
-_CHECKS: dict[type[changes.Premise], Callable[[Room, Any, Member | None, str], bool]]
+_CHECKS: dict[type[Premise], Callable[[Room, Any, Member | None, str], bool]]
 _CHECKS = {
-    changes.Exists: lambda room, premise, member, key: premise.exists,
-    changes.FewerRoomsThan: lambda room, premise, member, key: True,  # it is made
-    changes.Named: lambda room, premise, member, key: room.name == premise.name,
-    changes.Absent: lambda room, premise, member, key: (
+    Exists: lambda room, premise, member, key: premise.exists,
+    FewerRoomsThan: lambda room, premise, member, key: True,  # it is made
+    Named: lambda room, premise, member, key: room.name == premise.name,
+    Absent: lambda room, premise, member, key: (
         not _is_member(room, premise.user, member, key)
     ),
     # one process makes each room once
-    changes.Incarnation: lambda room, premise, member, key: premise.incarnation == "",
-    changes.Version: lambda room, premise, member, key: (
-        version(room) == premise.version
-    ),
-    changes.Unrestricted: lambda room, premise, member, key: (
-        not (room.policy.restricted)
-    ),
-    changes.CapacityIs: lambda room, premise, member, key: (
-        room.capacity == premise.capacity
-    ),
-    changes.NewestIdAtLeast: lambda room, premise, member, key: (
-        room.last_id >= premise.id
-    ),
-    changes.NewestIdBelow: lambda room, premise, member, key: room.last_id < premise.id,
-    changes.FewerMembersThan: lambda room, premise, member, key: (
+    Incarnation: lambda room, premise, member, key: premise.incarnation == "",
+    Version: lambda room, premise, member, key: version(room) == premise.version,
+    Unrestricted: lambda room, premise, member, key: not (room.policy.restricted),
+    CapacityIs: lambda room, premise, member, key: room.capacity == premise.capacity,
+    NewestIdAtLeast: lambda room, premise, member, key: room.last_id >= premise.id,
+    NewestIdBelow: lambda room, premise, member, key: room.last_id < premise.id,
+    FewerMembersThan: lambda room, premise, member, key: (
         len(room.members) < premise.count
     ),
-    changes.QuietAt: lambda room, premise, member, key: (
+    QuietAt: lambda room, premise, member, key: (
         (len(room.members) >= premise.threshold) == premise.quiet
     ),
-    changes.OwnerAccountIs: lambda room, premise, member, key: (
+    OwnerAccountIs: lambda room, premise, member, key: (
         room.policy.owner_account == premise.account
     ),
-    changes.Stays: lambda room, premise, member, key: (
+    Stays: lambda room, premise, member, key: (
         (room.permanent, room.policy.keep) == (premise.permanent, premise.keep)
     ),
-    changes.EmptiedBy: lambda room, premise, member, key: (
+    EmptiedBy: lambda room, premise, member, key: (
         (len(room.members) <= len(premise.users)) == premise.empties
     ),
-    changes.WaitOver: lambda room, premise, member, key: (
+    WaitOver: lambda room, premise, member, key: (
         0 < waiting_facts(room).waits_until <= premise.due
     ),
-    changes.ClaimantIs: lambda room, premise, member, key: (
+    ClaimantIs: lambda room, premise, member, key: (
         room.seating().claimant == premise.claimant
     ),
-    changes.FirstMembers: lambda room, premise, member, key: (
+    FirstMembers: lambda room, premise, member, key: (
         tuple(room.key_of(m) for m in itertools.islice(room.members, premise.count))
         == premise.keys
     ),
-    changes.OwnerIs: lambda room, premise, member, key: (
+    OwnerIs: lambda room, premise, member, key: (
         _seating(room, member).owner == premise.owner
     ),
-    changes.OwnerHere: lambda room, premise, member, key: (
+    OwnerHere: lambda room, premise, member, key: (
         _seating(room, member).owner_here == premise.here
     ),
-    changes.HeirIs: lambda room, premise, member, key: (
+    HeirIs: lambda room, premise, member, key: (
         next((k for k in map(room.key_of, room.members) if k not in premise.but), "")
         == premise.heir
     ),
-    changes.Present: lambda room, premise, member, key: (
+    Present: lambda room, premise, member, key: (
         sorted(u for u in premise.among if _is_member(room, u, member, key))
         == sorted(premise.users)
     ),
-    changes.QuietAmong: lambda room, premise, member, key: (
+    QuietAmong: lambda room, premise, member, key: (
         sorted(u for u in premise.among if _is_quiet(room, u, member, key))
         == sorted(premise.users)
     ),
@@ -211,29 +233,27 @@ def _is_quiet(room: Room, user: str, member: Member | None, key: str) -> bool:
     return found is not None and found in room.quiet
 
 
-def perform(
-    room: Room, change: changes.DecidedChange, member: Member | None, key: str
-) -> None:
+def perform(room: Room, change: DecidedChange, member: Member | None, key: str) -> None:
     """``change``'s operations on ``room``, in order (a room made, a drop
     or a wait are the back-end's, which keeps the rooms); ``member``, the
     user ``key``, is the one it seats or takes out (None, "": nobody)."""
     for op in change.ops:
-        if isinstance(op, changes.Emit):
+        if isinstance(op, Emit):
             room.broadcast(op.event)
-        elif isinstance(op, changes.Waited):
+        elif isinstance(op, Waited):
             room.restored, room.waits_until = False, 0
-        elif isinstance(op, changes.AddMember):
+        elif isinstance(op, AddMember):
             assert member is not None
             room.members[member] = op.name
             if op.quiet:
                 room.quiet.add(member)
             room.restored = False
-        elif isinstance(op, changes.RemoveMember):
+        elif isinstance(op, RemoveMember):
             gone = member if op.user == key else room.member_keyed(op.user)
             assert gone is not None
             room.members.pop(gone)
             room.quiet.discard(gone)
-        elif isinstance(op, changes.SetOwner):
+        elif isinstance(op, SetOwner):
             owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None
             room.absent_owner = ""

@@ -14,8 +14,22 @@ from __future__ import annotations
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
 from chatroom.core.files import FileRecord
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AccountUploadTokens,
+    AddFile,
+    FileKept,
+    IssueToken,
+    RemoveFile,
+    RevokeTokens,
+    UsageAtMost,
+)
 
 
 class StoredFiles:
@@ -32,24 +46,24 @@ class StoredFiles:
         self.by_id[record.id] = record
         self.used[record.account] = self.used.get(record.account, 0) + record.size
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """The account's usage checked against the change's
-        :class:`~chatroom.core.changes.UsageAtMost`, a removed file's
-        record against its :class:`~chatroom.core.changes.FileKept`, then
+        :class:`~chatroom.core.model.changes.files.UsageAtMost`, a removed file's
+        record against its :class:`~chatroom.core.model.changes.files.FileKept`, then
         each record kept or removed."""
-        account = changes.account_of(change, changes.AccountFiles)
-        within = change.premise(changes.UsageAtMost)
+        account = account_of(change, AccountFiles)
+        within = change.premise(UsageAtMost)
         used = self.used.get(account, 0)
         if within is not None and used > within.size:
-            raise changes.PremiseFailedError(used, within)
-        kept = change.premise(changes.FileKept)
+            raise PremiseFailedError(used, within)
+        kept = change.premise(FileKept)
         if kept is not None and kept.file_id not in self.by_id:
-            raise changes.PremiseFailedError(None, kept)
+            raise PremiseFailedError(None, kept)
         for op in change.ops:
-            if isinstance(op, changes.AddFile):
+            if isinstance(op, AddFile):
                 self._added(op.record)
                 self.store.save_file(op.record)
-            elif isinstance(op, changes.RemoveFile):
+            elif isinstance(op, RemoveFile):
                 self._removed(op.file_id)
             else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
@@ -80,17 +94,18 @@ class MemoryUploadTokens:
         self.clock = clock
         self.tokens: dict[str, tuple[str, float]] = {}
 
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of an account's upload tokens
+        (:class:`~chatroom.core.model.changes.files.AccountUploadTokens`):
         a token given (those past their deadline forgotten then), or every
         token of the account revoked."""
-        account = changes.account_of(change, changes.AccountUploadTokens)
+        account = account_of(change, AccountUploadTokens)
         for op in change.ops:
-            if isinstance(op, changes.IssueToken):
+            if isinstance(op, IssueToken):
                 now = self.clock.seconds()
                 self.tokens = {t: h for t, h in self.tokens.items() if h[1] > now}
                 self.tokens[op.token] = (account, op.until)
-            elif isinstance(op, changes.RevokeTokens):
+            elif isinstance(op, RevokeTokens):
                 self.tokens = {
                     t: held for t, held in self.tokens.items() if held[0] != account
                 }

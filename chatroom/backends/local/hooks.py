@@ -15,15 +15,14 @@ from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
 from chatroom.core import errors
-from chatroom.core.changes import (
+from chatroom.core.hooks import Hook
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.messages import (
     AddHook,
-    DecidedChange,
     FewerHooksThan,
     HookHeld,
-    PremiseFailedError,
     RemoveHook,
 )
-from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
 
 

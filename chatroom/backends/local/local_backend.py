@@ -43,80 +43,6 @@ from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts, Reports
 from chatroom.core.census import OneProcess
-from chatroom.core.changes import (
-    AccountAge,
-    AccountFiles,
-    AccountHoldings,
-    AccountIgnores,
-    AccountMarkers,
-    AccountPush,
-    AccountRecord,
-    AccountRooms,
-    AccountSettings,
-    AccountUploadTokens,
-    AccountWaiting,
-    AddBan,
-    AgeOut,
-    Announce,
-    Append,
-    Banned,
-    CountedEvents,
-    CountedFailures,
-    DecidedChange,
-    Drop,
-    Emit,
-    EndSessions,
-    EventIs,
-    Exists,
-    FewerReactionsThan,
-    Incarnation,
-    InvitationCode,
-    KeptExport,
-    KickMember,
-    LiftBan,
-    MakeRoom,
-    MessageIs,
-    ModerationLogOf,
-    NameFree,
-    NameHolders,
-    NameRegistered,
-    OwnerIs,
-    PartyRegistered,
-    Premise,
-    PremiseFailedError,
-    Present,
-    PrivateConversation,
-    QuietAmong,
-    React,
-    Reacted,
-    RecordEntries,
-    Registered,
-    RemoveMember,
-    RenameRoom,
-    ReplaceEvent,
-    ReplyHistory,
-    Rewrite,
-    RoomHooks,
-    RoomMessages,
-    RoomModeration,
-    RoomName,
-    RoomPins,
-    RoomSeating,
-    ServerBanList,
-    ServerLockdown,
-    ServerReports,
-    SessionIs,
-    SetLockdown,
-    SetOwner,
-    SetPolicy,
-    SetTopic,
-    SignOut,
-    StoredHistories,
-    TellUser,
-    Unmoderated,
-    Version,
-    by_nobody,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DepartureKind,
@@ -146,6 +72,95 @@ from chatroom.core.lobby import LobbyWatchers
 from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
+from chatroom.core.model.changes.accounts import (
+    AccountAge,
+    AccountHoldings,
+    AccountRecord,
+    InvitationCode,
+    Registered,
+)
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    by_nobody,
+)
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AccountUploadTokens,
+    KeptExport,
+)
+from chatroom.core.model.changes.messages import (
+    AgeOut,
+    Announce,
+    Append,
+    EventIs,
+    FewerReactionsThan,
+    MessageIs,
+    React,
+    Reacted,
+    ReplaceEvent,
+    Rewrite,
+    RoomHooks,
+    RoomMessages,
+    RoomPins,
+    SetTopic,
+    StoredHistories,
+    Unmoderated,
+)
+from chatroom.core.model.changes.moderation import (
+    AddBan,
+    Banned,
+    EndSessions,
+    KickMember,
+    LiftBan,
+    NameRegistered,
+    RoomModeration,
+    ServerBanList,
+    ServerLockdown,
+    ServerReports,
+    SessionIs,
+    SetLockdown,
+    SetPolicy,
+    SignOut,
+    TellUser,
+)
+from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.private import (
+    AccountWaiting,
+    PartyRegistered,
+    PrivateConversation,
+)
+from chatroom.core.model.changes.push import AccountPush
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    Exists,
+    Incarnation,
+    MakeRoom,
+    NameFree,
+    OwnerIs,
+    Present,
+    QuietAmong,
+    RemoveMember,
+    RenameRoom,
+    ReplyHistory,
+    RoomName,
+    RoomSeating,
+    SetOwner,
+    Version,
+)
+from chatroom.core.model.changes.server import (
+    CountedEvents,
+    CountedFailures,
+    NameHolders,
+)
+from chatroom.core.model.changes.settings import (
+    AccountIgnores,
+    AccountMarkers,
+    AccountRooms,
+    AccountSettings,
+)
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.presence import Presence, PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
@@ -359,7 +374,7 @@ class LocalBackend:
         trim by age is of every room already, so it is handed the oldest
         time kept as a message's :class:`Append` hands it, and the events
         said before it go with its next trim (:meth:`Store.age_out`). One
-        process sweeps alone: its :class:`~chatroom.core.changes.
+        process sweeps alone: its :class:`~chatroom.core.model.changes.
         SweepLease` always holds."""
         for ageing in change.of(AgeOut):
             self.store.age_out(ageing.oldest)
@@ -867,8 +882,8 @@ class LocalBackend:
 
     def _recording(self, apply: Applier) -> Applier:
         """``apply`` of a change that carries its action's moderation log
-        entries (:class:`~chatroom.core.changes.RecordEntries`, the core's):
-        the change without them, then them, in the log each names. A
+        entries (:class:`~chatroom.core.model.changes.modlog.RecordEntries`, the
+        core's): the change without them, then them, in the log each names. A
         failed premise raises before either; nothing between waits, so
         memory and the store's next batch (one transaction) hold both or
         neither."""
@@ -907,7 +922,7 @@ class LocalBackend:
     ) -> Callable[[DecidedChange], Awaitable[None]]:
         """``apply`` of a change of what is kept for an account, refused
         (nothing applied) if it rests on the account being
-        :class:`~chatroom.core.changes.Registered` and it is not."""
+        :class:`~chatroom.core.model.changes.accounts.Registered` and it is not."""
 
         async def applying(change: DecidedChange) -> None:
             await self._check_registered(change)
@@ -916,7 +931,7 @@ class LocalBackend:
         return applying
 
     async def _check_registered(self, change: DecidedChange) -> None:
-        """:class:`~chatroom.core.changes.PremiseFailedError` if ``change``
+        """:class:`~chatroom.core.model.changes.base.PremiseFailedError` if ``change``
         rests on its account being registered and it is not (one process:
         nothing is written between this read and the apply)."""
         premise = change.premise(Registered)
@@ -933,8 +948,8 @@ class LocalBackend:
     ) -> None:
         """Bans made and lifted (the store checks the premises first), then
         the ends of the sessions the core decided they cover
-        (:class:`~chatroom.core.changes.EndSessions`), told why, and each
-        network ban made or lifted heard by this process's listeners (one
+        (:class:`~chatroom.core.model.changes.moderation.EndSessions`), told why, and
+        each network ban made or lifted heard by this process's listeners (one
         process: they are every node's)."""
         await self.account_store.apply(change)
         for end in change.of(EndSessions):
@@ -954,9 +969,9 @@ class LocalBackend:
     async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
         """An account's record written (the store checks the premises
         first), then the sessions the core decided go with it: the one a
-        :class:`~chatroom.core.changes.SignOut` names stays, for the core
-        to sign out (one process: the name has no other holder), every
-        other one an :class:`~chatroom.core.changes.EndSessions` names
+        :class:`~chatroom.core.model.changes.moderation.SignOut` names stays, for the
+        core to sign out (one process: the name has no other holder), every
+        other one an :class:`~chatroom.core.model.changes.moderation.EndSessions` names
         ends, told why."""
         await self.account_store.apply(change)
         staying = frozenset(out.holder for out in change.of(SignOut))
@@ -990,14 +1005,15 @@ class LocalBackend:
     async def _apply_conversation(self, change: DecidedChange) -> None:
         """A conversation's change, refused (nothing applied) if it rests on
         a party's account being
-        :class:`~chatroom.core.changes.PartyRegistered` and it is not (one
+        :class:`~chatroom.core.model.changes.private.PartyRegistered` and it is not (one
         process: nothing is written between this read and the apply)."""
         await self._check_parties(change)
         await self.conversations.apply(change)
 
     async def _check_parties(self, change: DecidedChange) -> None:
-        """:class:`~chatroom.core.changes.PremiseFailedError` naming the
-        first :class:`~chatroom.core.changes.PartyRegistered` of ``change``
+        """:class:`~chatroom.core.model.changes.base.PremiseFailedError` naming the
+        first :class:`~chatroom.core.model.changes.private.PartyRegistered` of
+        ``change``
         whose account is not registered."""
         for premise in change.premises:
             if (

@@ -4,7 +4,7 @@ Kept in memory (loaded once at start-up) and written through the
 back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
 file's ``read_markers`` table with ``--db``), like accounts. Nothing here
 waits, so moving a marker is atomic as every local step is: its premise
-(:class:`~chatroom.core.changes.MarkerAtMost`) is checked here, on the
+(:class:`~chatroom.core.model.changes.settings.MarkerAtMost`) is checked here, on the
 markers in memory, and the file stores what it is given.
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.changes import (
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.settings import (
     AccountMarkers,
-    DecidedChange,
     MarkerAtMost,
-    PremiseFailedError,
     SetMarker,
 )
 

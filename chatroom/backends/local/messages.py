@@ -23,16 +23,6 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
 from chatroom.core import reactions
-from chatroom.core.changes import (
-    EventIs,
-    FewerReactionsThan,
-    MessageIs,
-    Premise,
-    React,
-    Reacted,
-    ReplaceEvent,
-    Rewrite,
-)
 from chatroom.core.events import (
     Message,
     Reaction,
@@ -41,6 +31,16 @@ from chatroom.core.events import (
     StoredEvent,
 )
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import Premise
+from chatroom.core.model.changes.messages import (
+    EventIs,
+    FewerReactionsThan,
+    MessageIs,
+    React,
+    Reacted,
+    ReplaceEvent,
+    Rewrite,
+)
 from chatroom.core.reactions import ReactionFacts, Reactions
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.seats import Session

@@ -12,7 +12,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from chatroom.backends.local.records import Store
-from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
 from chatroom.core.text import name_key
 
@@ -61,7 +62,7 @@ class StoredModerationLog:
         return log
 
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.ModerationLogOf`:
+        """A change of a :class:`~chatroom.core.model.changes.modlog.ModerationLogOf`:
         its entries added, memory and the store alike (none to a room
         gone)."""
         assert isinstance(change.subject, ModerationLogOf)

@@ -14,7 +14,9 @@ from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import SetPin
+from chatroom.core.model.changes.rooms import Emit
 from chatroom.core.pin_store import Pin
 
 
@@ -22,11 +24,11 @@ class StoredPins:
     """room key → {message id → who pinned it}."""
 
     def __init__(
-        self, store: Store, changed_room: Callable[[changes.DecidedChange], Room]
+        self, store: Store, changed_room: Callable[[DecidedChange], Room]
     ) -> None:
         """Args:
         changed_room: the room a change is about, once its premises hold
-            there (:class:`~chatroom.core.changes.PremiseFailedError` if not,
+            there (:class:`~chatroom.core.model.changes.base.PremiseFailedError` if not,
             ``NO_SUCH_ROOM``).
         """
         self.store = store
@@ -43,17 +45,17 @@ class StoredPins:
         """How many messages room ``key`` has pinned (a join's facts)."""
         return len(self.by_room.get(key, ()))
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         where = self.changed_room(change)
         for op in change.ops:
-            if isinstance(op, changes.SetPin):
+            if isinstance(op, SetPin):
                 pinned = self.by_room.setdefault(where.key, {})
                 if op.pinned:
                     pinned[op.event_id] = op.by
                 else:
                     pinned.pop(op.event_id, None)
                 self.store.save_pin(where.key, op.event_id, op.by, op.pinned)
-            elif isinstance(op, changes.Emit):
+            elif isinstance(op, Emit):
                 where.broadcast(op.event)
             else:
                 raise TypeError(f"no operation {op!r} of a room's pins")

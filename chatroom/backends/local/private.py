@@ -5,10 +5,10 @@ messages, loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
 ``private_messages`` and ``kept_private`` tables), as read markers are.
 Nothing here waits, so a change (a message kept in a conversation or
-deleted from it, :class:`~chatroom.core.changes.PrivateConversation`; one
-kept for an absent account, :class:`~chatroom.core.changes.AccountWaiting`:
-the back-end's ``apply``) is checked and applied in one atomic step, as
-every local step is.
+deleted from it, :class:`~chatroom.core.model.changes.private.PrivateConversation`; one
+kept for an absent account,
+:class:`~chatroom.core.model.changes.private.AccountWaiting`: the back-end's ``apply``)
+is checked and applied in one atomic step, as every local step is.
 
 A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
 table as a message, with no text: a message always has some
@@ -21,8 +21,22 @@ from collections import deque
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import PrivateRow, Store
-from chatroom.core import changes
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.private import (
+    AccountWaiting,
+    AppendPrivate,
+    DeletePrivate,
+    FewerWaitingThan,
+    KeepPrivate,
+    PartyRegistered,
+    PrivateConversation,
+    PrivateKept,
+)
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
@@ -105,45 +119,45 @@ class StoredConversations:
     async def waiting(self, account: str) -> int:
         return len(self.kept.get(account, ()))
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """A change of a conversation (:meth:`_converse`), or of what waits
         for an absent account (:meth:`_keep`)."""
-        if isinstance(change.subject, changes.PrivateConversation):
+        if isinstance(change.subject, PrivateConversation):
             self._converse(change.subject.key, change)
         else:
             self._keep(change)
 
-    def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
+    def _converse(self, conversation: str, change: DecidedChange) -> None:
         """A message kept in ``conversation`` (the back-end checked that the
         recipient's account is registered, if it rests on that), or one
         deleted if it is kept still (else refused, nothing changed)."""
         for premise in change.premises:
-            if isinstance(premise, changes.PartyRegistered):
+            if isinstance(premise, PartyRegistered):
                 continue
-            if not isinstance(premise, changes.PrivateKept):
+            if not isinstance(premise, PrivateKept):
                 raise TypeError(f"no premise {premise!r} of a conversation")
             if self._kept_in(conversation, premise.event_id) is None:
-                raise changes.PremiseFailedError(None, premise)
+                raise PremiseFailedError(None, premise)
         for op in change.ops:
-            if isinstance(op, changes.AppendPrivate):
+            if isinstance(op, AppendPrivate):
                 self._append(conversation, op.event)
-            elif isinstance(op, changes.DeletePrivate):
+            elif isinstance(op, DeletePrivate):
                 self._delete(conversation, op.event_id)
             else:
                 raise TypeError(f"no operation {op!r} of a conversation")
 
-    def _keep(self, change: changes.DecidedChange) -> None:
+    def _keep(self, change: DecidedChange) -> None:
         """A message kept for an absent account (the back-end checked that
         nobody is signed in to it): fewer waiting than the premise says,
         else refused, then kept (one process: the core hands the sender's
         devices their copy)."""
-        account = changes.account_of(change, changes.AccountWaiting)
+        account = account_of(change, AccountWaiting)
         waiting = self.kept.get(account, [])
-        fewer = change.premise(changes.FewerWaitingThan)
+        fewer = change.premise(FewerWaitingThan)
         if fewer is not None and len(waiting) >= fewer.count:
-            raise changes.PremiseFailedError(len(waiting), fewer)
+            raise PremiseFailedError(len(waiting), fewer)
         for op in change.ops:
-            if not isinstance(op, changes.KeepPrivate):
+            if not isinstance(op, KeepPrivate):
                 raise TypeError(f"not an operation on kept messages: {op!r}")
             self.kept.setdefault(account, []).append(op.event)
             self.store.keep_private(account, op.conversation, int(op.event.id))

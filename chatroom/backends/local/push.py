@@ -12,7 +12,21 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.push import (
+    AccountPush,
+    AddSubscription,
+    DropSubscriptions,
+    FewerSubscriptionsThan,
+    RemoveSubscription,
+    Subscribed,
+)
 from chatroom.core.subscription import Subscription
 
 
@@ -49,24 +63,24 @@ class StoredPush:
             self.store.save_server_key(made)
         return self.key
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """Check ``change``'s premises on the account's subscriptions as
         kept, then perform its operations, written through."""
-        account = changes.account_of(change, changes.AccountPush)
+        account = account_of(change, AccountPush)
         kept = self.by_account.get(account, {})
         for premise in change.premises:
-            if isinstance(premise, changes.Registered):
+            if isinstance(premise, Registered):
                 continue  # the back-end's (the accounts are not kept here)
             if not _holds(kept, premise):
-                raise changes.PremiseFailedError(list(kept.values()), premise)
+                raise PremiseFailedError(list(kept.values()), premise)
         for op in change.ops:
-            if isinstance(op, changes.AddSubscription):
+            if isinstance(op, AddSubscription):
                 self._added(account, op.subscription)
                 self.store.save_push(account, op.subscription)
-            elif isinstance(op, changes.RemoveSubscription):
+            elif isinstance(op, RemoveSubscription):
                 if self._dropped(account, op.endpoint):
                     self.store.drop_push(op.endpoint)
-            elif isinstance(op, changes.DropSubscriptions):
+            elif isinstance(op, DropSubscriptions):
                 for endpoint in list(self.by_account.get(account, {})):
                     self._dropped(account, endpoint)
                     self.store.drop_push(endpoint)
@@ -84,10 +98,10 @@ class StoredPush:
         return self.by_account.keys()
 
 
-def _holds(kept: dict[str, Subscription], premise: changes.Premise) -> bool:
+def _holds(kept: dict[str, Subscription], premise: Premise) -> bool:
     """Whether ``premise`` holds of an account's subscriptions, ``kept``."""
-    if isinstance(premise, changes.FewerSubscriptionsThan):
+    if isinstance(premise, FewerSubscriptionsThan):
         return len(kept) < premise.count or premise.endpoint in kept
-    if isinstance(premise, changes.Subscribed):
+    if isinstance(premise, Subscribed):
         return premise.endpoint in kept
     raise TypeError(f"no premise {premise!r} of an account's subscriptions")

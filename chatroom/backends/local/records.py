@@ -236,8 +236,9 @@ class Store(Protocol):
 
     def age_out(self, oldest: float) -> None:
         """Room events said before ``oldest`` (Unix seconds: the core's
-        operand, :attr:`Append.oldest <chatroom.core.changes.Append.oldest>`)
-        go, of every kind, at the next trim by age (the newest handed
+        operand, :attr:`Append.oldest
+        <chatroom.core.model.changes.messages.Append.oldest>`) go, of every kind, at the
+        next trim by age (the newest handed
         wins; none where memory is all, which keeps ``--retention``)."""
 
     def words(self, account: str) -> Deferred[list[tuple[str, str, Row]]]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.text import name_key
 
 
@@ -43,17 +44,17 @@ class StoredRooms:
     async def rooms(self, account: str) -> list[str]:
         return list(self.by_account.get(account, {}).values())
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """``change``'s rooms remembered and forgotten, in order, written
         through."""
-        account = changes.account_of(change, changes.AccountRooms)
+        account = account_of(change, AccountRooms)
         for op in change.ops:
-            if isinstance(op, changes.RememberRoom):
+            if isinstance(op, RememberRoom):
                 rooms = self.by_account.setdefault(account, {})
                 if name_key(op.name) not in rooms:
                     rooms[name_key(op.name)] = op.name
                     self.store.save_account_room(account, op.name, True)
-            elif isinstance(op, changes.ForgetRoom):
+            elif isinstance(op, ForgetRoom):
                 rooms = self.by_account.get(account, {})
                 if rooms.pop(name_key(op.name), None) is not None:
                     self.store.save_account_room(account, op.name, False)

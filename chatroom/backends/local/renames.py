@@ -1,6 +1,6 @@
 """Renamed rooms' former names in one process: where each leads, and until when.
 
-A rename (:class:`~chatroom.core.changes.RenameRoom`) leaves the room's
+A rename (:class:`~chatroom.core.model.changes.rooms.RenameRoom`) leaves the room's
 former name leading a ``/join`` to it until the grace the core gave it
 (``--rename-grace``); meanwhile no room takes that name, and after it the
 name is free. Kept in memory (loaded once at start-up) and written

@@ -10,7 +10,14 @@ so a change's premises are checked and its operations applied in one step.
 from __future__ import annotations
 
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.moderation import (
+    CloseReport,
+    FileReport,
+    NotReported,
+    ReportOpen,
+    ReportsNumbered,
+)
 from chatroom.core.report_store import MessageReport, ReportFacts
 
 
@@ -38,28 +45,28 @@ class StoredReports:
             MessageReport.decoded(self.kept[number]) for number in sorted(self.open)
         ]
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         for premise in change.premises:
             if not self._holds(premise):
-                raise changes.PremiseFailedError(None, premise)
+                raise PremiseFailedError(None, premise)
         for op in change.ops:
-            if isinstance(op, changes.FileReport):
+            if isinstance(op, FileReport):
                 self.kept[op.number] = op.kept
                 self.filed.add(op.filed)
                 self.open.add(op.number)
                 self.store.save_report(op.number, op.filed, True, op.kept)
-            elif isinstance(op, changes.CloseReport):
+            elif isinstance(op, CloseReport):
                 self.kept[op.number] = op.kept
                 self.open.discard(op.number)
                 self.store.save_report(op.number, "", False, op.kept)
             else:
                 raise TypeError(f"no operation {op!r} of the server's reports")
 
-    def _holds(self, premise: changes.Premise) -> bool:
-        if isinstance(premise, changes.ReportsNumbered):
+    def _holds(self, premise: Premise) -> bool:
+        if isinstance(premise, ReportsNumbered):
             return max(self.kept, default=0) == premise.last
-        if isinstance(premise, changes.NotReported):
+        if isinstance(premise, NotReported):
             return premise.filed not in self.filed
-        if isinstance(premise, changes.ReportOpen):
+        if isinstance(premise, ReportOpen):
             return premise.number in self.open
         raise TypeError(f"no premise {premise!r} of the server's reports")

@@ -20,7 +20,6 @@ from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.core.changes import ReplyHistory
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     PLAYBACK_ONLY,
@@ -42,6 +41,7 @@ from chatroom.core.facts import (
 from chatroom.core.fanout import Audience, fan_out
 from chatroom.core.member import Member
 from chatroom.core.metrics import fanned_out
+from chatroom.core.model.changes.rooms import ReplyHistory
 from chatroom.core.text import name_key
 
 #: The makings of rooms in this process, numbered: a room made again under

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core import changes
 from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
+from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
 
 class StoredSettings:
@@ -63,14 +64,14 @@ class StoredSettings:
     async def settings(self, account: str) -> dict[str, str]:
         return dict(self.by_account.get(account, {}))
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """``change``'s settings, in order, written through (a
-        :class:`~chatroom.core.changes.TellOtherNodes` tells nobody: one
+        :class:`~chatroom.core.model.changes.settings.TellOtherNodes` tells nobody: one
         process has no other nodes)."""
-        account = changes.account_of(change, changes.AccountSettings)
+        account = account_of(change, AccountSettings)
         settings = self.by_account.setdefault(account, {})
         for op in change.ops:
-            if isinstance(op, changes.TellOtherNodes):
+            if isinstance(op, TellOtherNodes):
                 continue
             key, value = entry_of(op)
             settings[key] = value

@@ -26,18 +26,19 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of
-from chatroom.core.changes import (
-    AccountHoldings,
+from chatroom.core.events import StoredEvent
+from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
+from chatroom.core.model.changes.base import (
     DecidedChange,
-    DropExport,
-    EraseAccount,
-    ExportKept,
-    KeepExport,
-    KeptExport,
     PremiseFailedError,
     account_of,
 )
-from chatroom.core.events import StoredEvent
+from chatroom.core.model.changes.files import (
+    DropExport,
+    ExportKept,
+    KeepExport,
+    KeptExport,
+)
 from chatroom.core.text import name_key
 from chatroom.core.userdata import (
     AccountData,
@@ -115,7 +116,8 @@ class LocalUserData:
         return found
 
     async def apply_erasure(self, change: DecidedChange) -> None:
-        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        """A change of an account's holdings
+        (:class:`~chatroom.core.model.changes.accounts.AccountHoldings`):
         memory changed and the store handed one transaction, in one call
         that never waits."""
         account = account_of(change, AccountHoldings)
@@ -137,7 +139,7 @@ class LocalUserData:
         return self.exports.get(token)
 
     async def apply_export(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.KeptExport`; one
+        """A change of a :class:`~chatroom.core.model.changes.files.KeptExport`; one
         kept forgets those whose time is over (as this process's clock
         says), which nobody took."""
         assert isinstance(change.subject, KeptExport)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_KEPT, Departed
 
 
@@ -20,7 +21,7 @@ class MemoryWhowas:
         self.departed: deque[tuple[str, Departed]] = deque(maxlen=WHOWAS_KEPT)
 
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.NameHolders`."""
+        """A change of a :class:`~chatroom.core.model.changes.server.NameHolders`."""
         assert isinstance(change.subject, NameHolders)
         for op in change.of(RememberGone):
             self.departed.appendleft((change.subject.name, op.gone))

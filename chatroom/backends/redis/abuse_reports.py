@@ -36,17 +36,16 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.changes import (
+from chatroom.core.errors import ChatError
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.moderation import (
     CloseReport,
-    DecidedChange,
     FileReport,
     NotReported,
-    PremiseFailedError,
-    RecordEntries,
     ReportOpen,
     ReportsNumbered,
 )
-from chatroom.core.errors import ChatError
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG
 from chatroom.core.report_store import MessageReport, ReportFacts
 

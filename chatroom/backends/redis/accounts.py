@@ -12,7 +12,7 @@ the core encodes them; ``P gbans``: ban masks by age;
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.services.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one
-:class:`~chatroom.core.changes.DecidedChange` (:meth:`RedisAccounts.apply`:
+:class:`~chatroom.core.model.changes.base.DecidedChange` (:meth:`RedisAccounts.apply`:
 one script checks its premises and stores); only where the records are
 kept differs.
 A password hash and SCRAM keys are written and read here, never logged.
@@ -33,9 +33,43 @@ from chatroom.backends.redis.failures import RedisFailures
 from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
-from chatroom.core import changes, codec
+from chatroom.core import codec
 from chatroom.core.accountrecord import Account
 from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.model.changes.accounts import (
+    AccountAge,
+    AccountRecord,
+    AppPasswordsAre,
+    BindOidc,
+    DropAccount,
+    DropInvitation,
+    InvitationCode,
+    InvitationIs,
+    MailboxIs,
+    MakeAccount,
+    OidcUnbound,
+    PasswordHashIs,
+    SetAppPasswords,
+    SetInvitation,
+    SetMailbox,
+    SetPassword,
+    SetRegistered,
+    SetScramKeys,
+)
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Operation,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.moderation import (
+    EndSessions,
+    ServerLockdown,
+    SetLockdown,
+    SignOut,
+)
+from chatroom.core.model.changes.rooms import Exists
+from chatroom.core.model.changes.settings import AccountIgnores, Ignore, Unignore
 from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import BanTerms
 from chatroom.core.nodemessages import LockdownSet
@@ -101,7 +135,7 @@ CLAIM_FACTS = Script("claim-facts")
 #: MASK ORDER`` (a network's, '' for another mask) or ``end HOLDER
 #: ACCOUNT`` (the sessions the core decided a ban covers: the one holding
 #: name key HOLDER, every one signed in to ACCOUNT; '' for none). A
-#: :class:`~chatroom.core.changes.ServerBanList` change: ``{'CHANGED',
+#: :class:`~chatroom.core.model.changes.moderation.ServerBanList` change: ``{'CHANGED',
 #: i}`` if premise i does not hold (nothing written); else the bans made
 #: and lifted, then the start of the end of every session named, wherever
 #: it is. The server's step of their ends (:mod:`.endings`): ``OK``, the
@@ -181,28 +215,28 @@ class RedisAccounts:
         key = await self.calls.eval(OIDC_ACCOUNT, oidc)
         return key.decode() if key else None
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's lockdown, an invitation
         (the server's
         bans end sessions: the back-end applies them, :data:`APPLY_BANS`)."""
         subject = change.subject
-        if isinstance(subject, changes.AccountRecord):
+        if isinstance(subject, AccountRecord):
             await self._apply_record(change)
-        elif isinstance(subject, changes.AccountIgnores):
+        elif isinstance(subject, AccountIgnores):
             await self._apply_ignores(change)
-        elif isinstance(subject, changes.AccountAge):
+        elif isinstance(subject, AccountAge):
             await self._apply_age(change)
-        elif isinstance(subject, changes.ServerLockdown):
+        elif isinstance(subject, ServerLockdown):
             await self._apply_lockdown(change)
-        elif isinstance(subject, changes.InvitationCode):
+        elif isinstance(subject, InvitationCode):
             await self._apply_invitation(change)
         else:
             raise TypeError(f"no change of {subject!r} here")
 
-    async def _apply_record(self, change: changes.DecidedChange) -> None:
+    async def _apply_record(self, change: DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
-        operations stored there, or :class:`~chatroom.core.changes.
+        operations stored there, or :class:`~chatroom.core.model.changes.
         PremiseFailedError` with the account as the script found it (a
         change that ends sessions is the back-end's to run: it has their
         ends' steps)."""
@@ -211,15 +245,15 @@ class RedisAccounts:
             raise await self.refusal(change, reply[1])
 
     @staticmethod
-    def record_arguments(change: changes.DecidedChange) -> list[str]:
+    def record_arguments(change: DecidedChange) -> list[str]:
         """What :data:`APPLY` is handed for ``change``, a change of an
         account's record: the account, its premises, its operations."""
-        key = changes.account_of(change, changes.AccountRecord)
-        exists = change.premise(changes.Exists)
-        hashed = change.premise(changes.PasswordHashIs)
-        mailbox = change.premise(changes.MailboxIs)
-        unbound = change.premise(changes.OidcUnbound)
-        apps = change.premise(changes.AppPasswordsAre)
+        key = account_of(change, AccountRecord)
+        exists = change.premise(Exists)
+        hashed = change.premise(PasswordHashIs)
+        mailbox = change.premise(MailboxIs)
+        unbound = change.premise(OidcUnbound)
+        apps = change.premise(AppPasswordsAre)
         arguments = [
             key,
             "-" if exists is None else str(int(exists.exists)),
@@ -232,22 +266,20 @@ class RedisAccounts:
             arguments += _operands(op)
         return arguments
 
-    async def refusal(
-        self, change: changes.DecidedChange, failed: bytes
-    ) -> changes.PremiseFailedError:
+    async def refusal(self, change: DecidedChange, failed: bytes) -> PremiseFailedError:
         """The refusal of ``change`` whose premise ``failed`` (as
         :data:`APPLY` names it) does not hold, with the account as it is
         now (none for a subject already bound)."""
         if failed == b"oidc":
-            return changes.PremiseFailedError(None, change.premise(changes.OidcUnbound))
+            return PremiseFailedError(None, change.premise(OidcUnbound))
         premise = {
-            b"exists": change.premise(changes.Exists),
-            b"hash": change.premise(changes.PasswordHashIs),
-            b"mailbox": change.premise(changes.MailboxIs),
-            b"apps": change.premise(changes.AppPasswordsAre),
+            b"exists": change.premise(Exists),
+            b"hash": change.premise(PasswordHashIs),
+            b"mailbox": change.premise(MailboxIs),
+            b"apps": change.premise(AppPasswordsAre),
         }[failed]
-        key = changes.account_of(change, changes.AccountRecord)
-        return changes.PremiseFailedError(await self.get(key), premise)
+        key = account_of(change, AccountRecord)
+        return PremiseFailedError(await self.get(key), premise)
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES)
@@ -278,13 +310,13 @@ class RedisAccounts:
             name.decode() for name in await self.calls.eval(IGNORES, account)
         )
 
-    async def _apply_ignores(self, change: changes.DecidedChange) -> None:
-        account = changes.account_of(change, changes.AccountIgnores)
+    async def _apply_ignores(self, change: DecidedChange) -> None:
+        account = account_of(change, AccountIgnores)
         pairs: list[str] = []
         for op in change.ops:
-            if isinstance(op, changes.Ignore):
+            if isinstance(op, Ignore):
                 pairs += ["+", op.name]
-            elif isinstance(op, changes.Unignore):
+            elif isinstance(op, Unignore):
                 pairs += ["-", op.name]
             else:
                 raise TypeError(f"no operation {op!r} of an ignore list")
@@ -294,10 +326,10 @@ class RedisAccounts:
         kept = await self.calls.eval(AGE, account)
         return float(kept) if kept else None
 
-    async def _apply_age(self, change: changes.DecidedChange) -> None:
-        account = changes.account_of(change, changes.AccountAge)
+    async def _apply_age(self, change: DecidedChange) -> None:
+        account = account_of(change, AccountAge)
         for op in change.ops:
-            if not isinstance(op, changes.SetRegistered):
+            if not isinstance(op, SetRegistered):
                 raise TypeError(f"no operation {op!r} of an account's age")
             await self.calls.eval(SET_AGE, account, repr(op.at))
 
@@ -305,10 +337,10 @@ class RedisAccounts:
         kept = await self.calls.eval(LOCKDOWN)
         return Lockdown.decoded(kept.decode()) if kept else OPEN
 
-    async def _apply_lockdown(self, change: changes.DecidedChange) -> None:
+    async def _apply_lockdown(self, change: DecidedChange) -> None:
         """One :data:`SET_LOCKDOWN`: the level kept, every node told, and
         the server's moderation log's entry recorded."""
-        (op,) = change.of(changes.SetLockdown)
+        (op,) = change.of(SetLockdown)
         order = codec.encode(LockdownSet(op.level, op.by)).decode()
         kept = Lockdown(op.level, op.by).encoded()
         await self.calls.eval(SET_LOCKDOWN, kept, order, *carried(change, SERVER_LOG))
@@ -323,25 +355,25 @@ class RedisAccounts:
         kept = await self.calls.eval(INVITATION, code)
         return kept.decode() if kept else ""
 
-    async def _apply_invitation(self, change: changes.DecidedChange) -> None:
+    async def _apply_invitation(self, change: DecidedChange) -> None:
         """One :data:`APPLY_INVITATION`: the premise checked and the
-        invitation kept (or dropped), or :class:`~chatroom.core.changes.
+        invitation kept (or dropped), or :class:`~chatroom.core.model.changes.
         PremiseFailedError` with the invitation as the script found it."""
-        if not isinstance(change.subject, changes.InvitationCode):
+        if not isinstance(change.subject, InvitationCode):
             raise TypeError(f"{change.subject!r} is no invitation")
-        premise = change.premise(changes.InvitationIs)
+        premise = change.premise(InvitationIs)
         after = ""
         for op in change.ops:
-            if isinstance(op, changes.SetInvitation):
+            if isinstance(op, SetInvitation):
                 after = op.kept
-            elif not isinstance(op, changes.DropInvitation):
+            elif not isinstance(op, DropInvitation):
                 raise TypeError(f"no operation {op!r} of an invitation")
         expected = "-" if premise is None else premise.kept
         reply = await self.calls.eval(
             APPLY_INVITATION, change.subject.code, expected, after
         )
         if not int(reply[0]):
-            raise changes.PremiseFailedError(reply[1].decode(), premise)
+            raise PremiseFailedError(reply[1].decode(), premise)
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to
@@ -380,24 +412,24 @@ def _account(
     )
 
 
-def _operands(op: changes.Operation) -> list[str]:
+def _operands(op: Operation) -> list[str]:
     """How :data:`APPLY` is told operation ``op``: its name, its operands."""
-    if isinstance(op, changes.MakeAccount):
+    if isinstance(op, MakeAccount):
         return ["make", op.name]
-    if isinstance(op, changes.SetPassword):
+    if isinstance(op, SetPassword):
         return ["password", op.hash, op.scram]
-    if isinstance(op, changes.SetScramKeys):
+    if isinstance(op, SetScramKeys):
         return ["scram", op.scram]
-    if isinstance(op, changes.SetMailbox):
+    if isinstance(op, SetMailbox):
         return ["mailbox", op.mailbox]
-    if isinstance(op, changes.BindOidc):
+    if isinstance(op, BindOidc):
         return ["oidc", op.oidc]
-    if isinstance(op, changes.SetAppPasswords):
+    if isinstance(op, SetAppPasswords):
         return ["apps", op.app_passwords]
-    if isinstance(op, changes.DropAccount):
+    if isinstance(op, DropAccount):
         return ["drop"]
-    if isinstance(op, changes.SignOut):
+    if isinstance(op, SignOut):
         return ["signout", op.holder, op.token, *map(str, telling(op.told))]
-    if isinstance(op, changes.EndSessions):
+    if isinstance(op, EndSessions):
         return ["end", op.holder, op.account, *map(str, telling(op.told))]
     raise TypeError(f"no operation {op!r} of an account's record")

@@ -1,14 +1,14 @@
 """Every room's history by age in Redis: a sweep's steps.
 
 The core hands a sweep (:mod:`chatroom.core.retention`) as one change of
-every room's kept events (:class:`~chatroom.core.changes.StoredHistories`):
-the oldest time kept (:class:`~chatroom.core.changes.AgeOut`) and the
-lease it rests on (:class:`~chatroom.core.changes.SweepLease`). A room's
-history is in its room's slot and the rooms are listed in the server's,
-so it goes in steps, each bounded whatever the chat's size: ``AGE_SWEEP``
-(the server's slot) checks and renews the lease and reads the next chunk
-of the rooms' index (``P rooms``, ``HSCAN``); then ``AGE_OUT`` trims each
-of those rooms' history in its own slot, as ``SAY`` does the room spoken
+every room's kept events
+(:class:`~chatroom.core.model.changes.messages.StoredHistories`): the oldest time kept
+(:class:`~chatroom.core.model.changes.messages.AgeOut`) and the lease it rests on
+(:class:`~chatroom.core.model.changes.messages.SweepLease`). A room's history is in its
+room's slot and the rooms are listed in the server's, so it goes in steps, each bounded
+whatever the chat's size: ``AGE_SWEEP`` (the server's slot) checks and renews the lease
+and reads the next chunk of the rooms' index (``P rooms``, ``HSCAN``); then ``AGE_OUT``
+trims each of those rooms' history in its own slot, as ``SAY`` does the room spoken
 in (the prelude's ``age_out``: at most ``AGE_LOOKS`` entries a call, so a
 long-quiet room's takes a few, each going on from where the last stopped:
 a run of entries that carry no time, however long, never stops the trim
@@ -21,7 +21,8 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.changes import AgeOut, DecidedChange, PremiseFailedError, SweepLease
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.messages import AgeOut, SweepLease
 from chatroom.wire.lines import format_time
 
 #: The most rooms one ``AGE_SWEEP`` reads of the rooms' index (``HSCAN``'s
@@ -54,7 +55,7 @@ class HistoryAgeing:
         self.calls = calls
 
     async def apply(self, change: DecidedChange) -> None:
-        """The sweep ``change``: :class:`~chatroom.core.changes.
+        """The sweep ``change``: :class:`~chatroom.core.model.changes.
         PremiseFailedError` (no facts) if another node holds its lease."""
         lease = change.premise(SweepLease)
         assert lease is not None, change

@@ -1,7 +1,7 @@
 """The core's decided changes of a room's seating, as the cluster scripts read them.
 
 The core decides a join, a create or a leave (:mod:`chatroom.core.entries`)
-and hands the back-end a :class:`~chatroom.core.changes.DecidedChange`.
+and hands the back-end a :class:`~chatroom.core.model.changes.base.DecidedChange`.
 The scripts read a change as JSON (:data:`.outcomes.Change`: the room, the
 users it is about, its premises ``p``, its steps ``ops``), check every
 premise in ``holds_for`` (the prelude) and store the steps in
@@ -16,86 +16,121 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.backends.redis.outcomes import Change, RedisSeating
-from chatroom.core import changes, codec
+from chatroom.core import codec
 from chatroom.core.facts import LeavingFacts, RoomFacts, SeatingFacts, WaitingFacts
+from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
+from chatroom.core.model.changes.rooms import (
+    Absent,
+    AddMember,
+    CapacityIs,
+    ClaimantIs,
+    Drop,
+    Emit,
+    EmptiedBy,
+    Exists,
+    FewerMembersThan,
+    FewerRoomsThan,
+    FirstMembers,
+    HeirIs,
+    Incarnation,
+    MakeRoom,
+    Named,
+    NewestIdAtLeast,
+    NewestIdBelow,
+    OwnerAccountIs,
+    OwnerHere,
+    OwnerIs,
+    Present,
+    QuietAmong,
+    QuietAt,
+    RemoveMember,
+    ReplyHistory,
+    SetOwner,
+    Stays,
+    Unrestricted,
+    Version,
+    Wait,
+    Waited,
+    WaitOver,
+)
 
 
-def premise_of(premise: changes.Premise) -> dict[str, Any]:
+def premise_of(premise: Premise) -> dict[str, Any]:
     """One premise as ``holds_for`` reads it (its fields of ``c.p``)."""
     match premise:
-        case changes.Exists(exists=exists):
+        case Exists(exists=exists):
             return {} if exists else {"gone": True}
-        case changes.FewerRoomsThan():
+        case FewerRoomsThan():
             return {}  # the server's step checks it (ENTERING), not the room's
-        case changes.Named(name=name):
+        case Named(name=name):
             return {"name": name}
-        case changes.Absent(user=user):
+        case Absent(user=user):
             return {"absent": user}
-        case changes.Incarnation(incarnation=incarnation):
+        case Incarnation(incarnation=incarnation):
             return {"inc": incarnation}
-        case changes.Version(version=version):
+        case Version(version=version):
             return {"ver": version}
-        case changes.Unrestricted():
+        case Unrestricted():
             return {"open": True}
-        case changes.CapacityIs(capacity=capacity):
+        case CapacityIs(capacity=capacity):
             return {"capacity": capacity}
-        case changes.FewerMembersThan(count=count):
+        case FewerMembersThan(count=count):
             return {"below": count}
-        case changes.QuietAt(threshold=threshold, quiet=quiet):
+        case QuietAt(threshold=threshold, quiet=quiet):
             return {"big": threshold, "crowded": quiet}
-        case changes.OwnerIs(owner=owner):
+        case OwnerIs(owner=owner):
             return {"owner": owner}
-        case changes.OwnerHere(here=here):
+        case OwnerHere(here=here):
             return {"here": here}
-        case changes.OwnerAccountIs(account=account):
+        case OwnerAccountIs(account=account):
             return {"account": account}
-        case changes.Stays(permanent=permanent, keep=keep):
+        case Stays(permanent=permanent, keep=keep):
             return {"permanent": permanent, "keep": keep}
-        case changes.EmptiedBy(empties=empties):
+        case EmptiedBy(empties=empties):
             return {"alone": empties}  # ``about`` are the users it names
-        case changes.Present(users=users):
+        case Present(users=users):
             return {"present": sorted(users)}
-        case changes.QuietAmong(users=users):
+        case QuietAmong(users=users):
             return {"quiet": sorted(users)}
-        case changes.NewestIdAtLeast(id=newest):
+        case NewestIdAtLeast(id=newest):
             return {"newest_min": newest}
-        case changes.NewestIdBelow(id=newest):
+        case NewestIdBelow(id=newest):
             return {"newest_below": newest}
-        case changes.HeirIs(heir=heir):
+        case HeirIs(heir=heir):
             return {"heir": heir}  # the but: ``about``
-        case changes.FirstMembers(keys=keys):
+        case FirstMembers(keys=keys):
             return {"firsts": list(keys)}  # as many as ``seating`` reads
-        case changes.ClaimantIs(claimant=claimant):
+        case ClaimantIs(claimant=claimant):
             return {"claimant": claimant}
-        case changes.WaitOver(due=due):
+        case WaitOver(due=due):
             return {"due": due}
     raise TypeError(f"no premise {premise!r} of a room's seating in Redis")
 
 
-def operation_of(op: changes.Operation) -> list[Any] | None:
+def operation_of(op: Operation) -> list[Any] | None:
     """One operation as ``apply_in_room`` reads it (None: the script that
     runs the change performs it itself: a room made by ``CREATE``)."""
     match op:
-        case changes.Emit(event=event):
+        case Emit(event=event):
             return ["emit", codec.encode(event).decode()]
-        case changes.AddMember(user=user, quiet=quiet):
+        case AddMember(user=user, quiet=quiet):
             return ["seat", user, quiet]
-        case changes.RemoveMember(user=user):
+        case RemoveMember(user=user):
             return ["unseat", user]
-        case changes.SetOwner(owner=owner):
+        case SetOwner(owner=owner):
             return ["owner", owner]
-        case changes.Drop():
+        case Drop():
             return ["drop"]
-        case changes.Wait(until=until):
+        case Wait(until=until):
             return ["waits", until]
-        case changes.Waited():
+        case Waited():
             return ["waited"]
-        case changes.MakeRoom() | changes.ReplyHistory():
+        case MakeRoom() | ReplyHistory():
             return None  # made by CREATE; the window is the reply's operands
     raise TypeError(f"no operation {op!r} of a room's seating in Redis")
 
 
-def encoded(change: changes.DecidedChange, marked: str = "after") -> Change:
+def encoded(change: DecidedChange, marked: str = "after") -> Change:
     """``change`` as a script reads it; ``marked``: the room's newest event
     is answered ``after`` the steps (a join's: where its events start) or
     ``before`` them (a departure's: the events before it are replayed)."""

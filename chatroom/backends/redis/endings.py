@@ -48,9 +48,10 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
 from chatroom.core import codec
 from chatroom.core.backend import Reports
-from chatroom.core.changes import DecidedChange, PremiseFailedError, Wait
 from chatroom.core.events import DepartureKind
 from chatroom.core.facts import Ending
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.rooms import Wait
 from chatroom.core.nodemessages import EndSession
 
 #: Why a session whose node no longer has it ends.

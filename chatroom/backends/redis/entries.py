@@ -43,16 +43,12 @@ from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors
 from chatroom.core.backend import FactsChangedError, Reports
-from chatroom.core.changes import (
-    DecidedChange,
-    FewerRoomsThan,
-    PremiseFailedError,
-    ReplyHistory,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.facts import CreationFacts, RoomPolicy, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.rooms import FewerRoomsThan, ReplyHistory
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key

@@ -3,7 +3,7 @@
 The back-off (how many failures are free, how long each further attempt
 waits, when a key is forgotten) is the core's rule
 (:class:`chatroom.core.throttle.FailureBackoff`), which reaches Redis as a
-change's premises (:class:`~chatroom.core.changes.WaitedOut`: the free
+change's premises (:class:`~chatroom.core.model.changes.server.WaitedOut`: the free
 failures and the table of waits its operands); here each change is one
 script, which looks the wait up, checks it and counts, so guesses landing
 on two nodes at once are counted one after the other. The times are the
@@ -28,7 +28,14 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.server import (
+    ClearFailures,
+    CountedFailures,
+    CountFailure,
+    UncountFailure,
+    WaitedOut,
+)
 from chatroom.core.throttle import FAILURE_KEYS
 
 #: ARGV: P, the step's time in ms, the keys kept at most, the premises'
@@ -51,31 +58,31 @@ class RedisFailures:
         #: The keys counted at most (``P guesses``).
         self.keys = keys
 
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """One script: every :class:`~chatroom.core.changes.WaitedOut`
-        checked (else :class:`~chatroom.core.changes.PremiseFailedError`
+    async def apply(self, change: DecidedChange) -> None:
+        """One script: every :class:`~chatroom.core.model.changes.server.WaitedOut`
+        checked (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         with the seconds left), then every failure counted, given back or
         cleared."""
-        if not isinstance(change.subject, changes.CountedFailures):
+        if not isinstance(change.subject, CountedFailures):
             raise TypeError(f"{change.subject!r} counts no failures")
         args: list[str | int] = [_ms(change.subject.at), self.keys]
         args.append(len(change.premises))
-        waited: list[changes.WaitedOut] = []
+        waited: list[WaitedOut] = []
         for premise in change.premises:
-            if not isinstance(premise, changes.WaitedOut):
+            if not isinstance(premise, WaitedOut):
                 raise TypeError(f"not a premise of counted failures: {premise!r}")
             waited.append(premise)
             args += [premise.key, premise.free, len(premise.waits)]
             args += [_ms(wait) for wait in premise.waits]
         for op in change.ops:
-            if isinstance(op, changes.CountFailure):
+            if isinstance(op, CountFailure):
                 args += ["count", op.key, _ms(op.forget)]
-            elif isinstance(op, changes.UncountFailure):
+            elif isinstance(op, UncountFailure):
                 args += ["uncount", op.key]
-            elif isinstance(op, changes.ClearFailures):
+            elif isinstance(op, ClearFailures):
                 args += ["clear", op.key]
             else:
                 raise TypeError(f"not an operation on counted failures: {op!r}")
         failed, left = await self.calls.eval(APPLY, *args)
         if int(failed):
-            raise changes.PremiseFailedError(int(left) / 1000, waited[int(failed) - 1])
+            raise PremiseFailedError(int(left) / 1000, waited[int(failed) - 1])

@@ -20,8 +20,23 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
 from chatroom.core.files import FileRecord
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AccountUploadTokens,
+    AddFile,
+    FileKept,
+    IssueToken,
+    RemoveFile,
+    RevokeTokens,
+    UsageAtMost,
+)
 
 #: ARGV: P, id, account, name, type, size, at, the most the account's files
 #: may take before it ('' for no most). 1 (0 if the id is taken), or
@@ -64,29 +79,27 @@ class RedisFiles:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """One script an operation: ``ADD`` a record, the account's usage
         checked against the change's
-        :class:`~chatroom.core.changes.UsageAtMost` in the script, then
+        :class:`~chatroom.core.model.changes.files.UsageAtMost` in the script, then
         the record kept and counted; ``REMOVE`` a record, refused if the
-        change rests on :class:`~chatroom.core.changes.FileKept` and there
+        change rests on :class:`~chatroom.core.model.changes.files.FileKept` and there
         was none."""
-        changes.account_of(change, changes.AccountFiles)
-        within = change.premise(changes.UsageAtMost)
-        kept = change.premise(changes.FileKept)
+        account_of(change, AccountFiles)
+        within = change.premise(UsageAtMost)
+        kept = change.premise(FileKept)
         for op in change.ops:
-            if isinstance(op, changes.AddFile):
+            if isinstance(op, AddFile):
                 await self._add(op.record, within)
-            elif isinstance(op, changes.RemoveFile):
+            elif isinstance(op, RemoveFile):
                 removed = await self.calls.eval(REMOVE, op.file_id)
                 if not removed and kept is not None:
-                    raise changes.PremiseFailedError(None, kept)
+                    raise PremiseFailedError(None, kept)
             else:
                 raise TypeError(f"not an operation on an account's files: {op!r}")
 
-    async def _add(
-        self, record: FileRecord, within: changes.UsageAtMost | None
-    ) -> None:
+    async def _add(self, record: FileRecord, within: UsageAtMost | None) -> None:
         reply = await self.calls.eval(
             ADD,
             record.id,
@@ -98,7 +111,7 @@ class RedisFiles:
             "" if within is None else str(within.size),
         )
         if isinstance(reply, list):  # refused: the usage as it is
-            raise changes.PremiseFailedError(int(reply[1]), within)
+            raise PremiseFailedError(int(reply[1]), within)
 
     async def get(self, file_id: str) -> FileRecord | None:
         return _record(file_id, await self.calls.eval(GET, file_id))
@@ -114,14 +127,15 @@ class RedisUploadTokens:
         self.calls = calls
         self.clock = clock
 
-    async def apply(self, change: changes.DecidedChange) -> None:
-        """A change of an :class:`~chatroom.core.changes.AccountUploadTokens`:
+    async def apply(self, change: DecidedChange) -> None:
+        """A change of an account's upload tokens
+        (:class:`~chatroom.core.model.changes.files.AccountUploadTokens`):
         a token kept with a Redis expiry at its deadline (as this node's
         clock says), or every token listed as the account's gone."""
-        account = changes.account_of(change, changes.AccountUploadTokens)
-        registered = change.premise(changes.Registered)
+        account = account_of(change, AccountUploadTokens)
+        registered = change.premise(Registered)
         for op in change.ops:
-            if isinstance(op, changes.IssueToken):
+            if isinstance(op, IssueToken):
                 seconds = max(1, math.ceil(op.until - self.clock.seconds()))
                 given = await self.calls.eval(
                     TOKEN_ISSUE,
@@ -131,8 +145,8 @@ class RedisUploadTokens:
                     "-" if registered is None else "1",
                 )
                 if not int(given):
-                    raise changes.PremiseFailedError(None, registered)
-            elif isinstance(op, changes.RevokeTokens):
+                    raise PremiseFailedError(None, registered)
+            elif isinstance(op, RevokeTokens):
                 await self.calls.eval(TOKEN_REVOKE, account)
             else:
                 raise TypeError(f"not an operation on upload tokens: {op!r}")

@@ -28,15 +28,14 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
-from chatroom.core.changes import (
+from chatroom.core.hooks import Hook
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.messages import (
     AddHook,
-    DecidedChange,
-    FactsChangedError,
     FewerHooksThan,
     HookHeld,
     RemoveHook,
 )
-from chatroom.core.hooks import Hook
 from chatroom.core.text import name_key
 
 log = Logger()

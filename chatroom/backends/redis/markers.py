@@ -6,7 +6,7 @@ One hash per account, ``P markers:<account key>``: room key → the id of
 the newest event read there. Every node reads and moves the same markers,
 so a device on any node sees where the account is; moving one forward is
 one script that checks the move's premise (the core's
-:class:`~chatroom.core.changes.MarkerAtMost`: markers only move forward,
+:class:`~chatroom.core.model.changes.settings.MarkerAtMost`: markers only move forward,
 :func:`chatroom.core.markers.advance`), so two devices racing leave the
 larger id. The same script
 tells the account's sessions on the other nodes the marker (the core's
@@ -21,11 +21,10 @@ from __future__ import annotations
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
-from chatroom.core.changes import (
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.settings import (
     AccountMarkers,
-    DecidedChange,
     MarkerAtMost,
-    PremiseFailedError,
     TellOtherNodes,
 )
 

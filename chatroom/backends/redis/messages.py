@@ -25,19 +25,19 @@ from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.replies import kept, key_of
 from chatroom.core import codec, errors
-from chatroom.core.changes import (
+from chatroom.core.codec import unnumbered
+from chatroom.core.config import ServerConfig
+from chatroom.core.events import RoomEvent, SearchResult
+from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import (
     Append,
-    DecidedChange,
     FewerReactionsThan,
     MessageIs,
     React,
     Reacted,
     Rewrite,
 )
-from chatroom.core.codec import unnumbered
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import RoomEvent, SearchResult
-from chatroom.core.member import Member
 from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.seats import Session
@@ -89,7 +89,7 @@ class RedisMessageSteps:
 
     async def amend(self, change: DecidedChange, session: Session) -> None:
         """One ``AMEND``: the member in the room and the message as read
-        (:class:`~chatroom.core.changes.MessageIs`) checked, the message
+        (:class:`~chatroom.core.model.changes.messages.MessageIs`) checked, the message
         rewritten or blanked, the ``EDIT`` or ``REDACT`` appended, and a
         redaction of someone else's message recorded in the room's
         moderation log."""

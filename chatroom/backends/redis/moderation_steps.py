@@ -35,14 +35,9 @@ from chatroom.backends.redis.outcomes import Change
 from chatroom.backends.redis.replies import moderation_args
 from chatroom.backends.redis.room_steps import leaves_an_index
 from chatroom.core import codec
-from chatroom.core.changes import (
-    DecidedChange,
-    Emit,
-    KickMember,
-    Present,
-    SessionIs,
-    TellUser,
-)
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import KickMember, SessionIs, TellUser
+from chatroom.core.model.changes.rooms import Emit, Present
 from chatroom.core.nodemessages import KickHead
 from chatroom.core.seats import Session
 

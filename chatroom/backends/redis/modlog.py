@@ -24,7 +24,8 @@ from chatroom.backends.redis import life_scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all
 from chatroom.core import codec
-from chatroom.core.changes import DecidedChange, ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModEntry
 from chatroom.core.text import name_key
 
@@ -32,7 +33,7 @@ from chatroom.core.text import name_key
 def carried(change: DecidedChange, log: str) -> tuple[int, str]:
     """The arguments by which the script of ``change`` records the
     moderation log entries it carries with its action
-    (:class:`~chatroom.core.changes.RecordEntries`: ``record_entries`` in
+    (:class:`~chatroom.core.model.changes.modlog.RecordEntries`: ``record_entries`` in
     the prelude): the most a log keeps, and the entries encoded, a JSON
     array (``[]`` for none). ``log`` (a room's key, or the server's
     :data:`~chatroom.core.modlog.SERVER_LOG`) is the one log in the
@@ -58,7 +59,7 @@ class RedisModerationLog:
         self.calls = calls
 
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.ModerationLogOf`:
+        """A change of a :class:`~chatroom.core.model.changes.modlog.ModerationLogOf`:
         its entries added in one script (none to a room gone)."""
         assert isinstance(change.subject, ModerationLogOf)
         encoded = [

@@ -13,14 +13,9 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
-from chatroom.core.changes import (
-    DecidedChange,
-    Emit,
-    Incarnation,
-    RoomPins,
-    SetPin,
-    Version,
-)
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import RoomPins, SetPin
+from chatroom.core.model.changes.rooms import Emit, Incarnation, Version
 from chatroom.core.pin_store import Pin
 
 #: ARGV: P, room, incarnation, version, id, by, 1|0 (pinned or not), event,

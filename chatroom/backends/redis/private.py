@@ -22,9 +22,26 @@ from __future__ import annotations
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes, codec
+from chatroom.core import codec
 from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.moderation import SessionIs
+from chatroom.core.model.changes.private import (
+    AccountWaiting,
+    AppendPrivate,
+    DeletePrivate,
+    FewerWaitingThan,
+    KeepPrivate,
+    PartyRegistered,
+    PrivateConversation,
+    PrivateKept,
+)
 
 #: ARGV: P, conversation, the message (unnumbered), retention, then the
 #: accounts that must be registered (none, one or both parties'). Returns
@@ -81,28 +98,28 @@ class RedisConversations:
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """A change of a conversation (:meth:`_converse`), or of what waits
         for an absent account (:meth:`_keep`): one script each."""
-        if isinstance(change.subject, changes.PrivateConversation):
+        if isinstance(change.subject, PrivateConversation):
             await self._converse(change.subject.key, change)
         else:
             await self._keep(change)
 
-    async def _converse(self, conversation: str, change: changes.DecidedChange) -> None:
+    async def _converse(self, conversation: str, change: DecidedChange) -> None:
         """One ``APPEND`` (the message numbered: its ``id`` set), which
         checks that the recipient's account is registered still if it rests
-        on that (:class:`~chatroom.core.changes.PartyRegistered`), or one
+        on that (:class:`~chatroom.core.model.changes.private.PartyRegistered`), or one
         ``REDACT``, which checks that the message is kept still
-        (:class:`~chatroom.core.changes.PrivateKept`): else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
+        (:class:`~chatroom.core.model.changes.private.PrivateKept`): else
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError`."""
         (op,) = change.ops
-        if isinstance(op, changes.AppendPrivate):
+        if isinstance(op, AppendPrivate):
             await self._append(conversation, op, change)
             return
-        if not isinstance(op, changes.DeletePrivate):
+        if not isinstance(op, DeletePrivate):
             raise TypeError(f"no such change of a conversation: {change!r}")
-        kept = changes.PrivateKept(op.event_id)
+        kept = PrivateKept(op.event_id)
         if change.premises != (kept,):
             raise TypeError(f"a deletion on other premises: {change!r}")
         gone = PrivateRedacted("", "", "", "", str(op.event_id))  # for search
@@ -110,20 +127,20 @@ class RedisConversations:
             REDACT, conversation, op.event_id, codec.encode(gone)
         )
         if not int(done):
-            raise changes.PremiseFailedError(None, kept)
+            raise PremiseFailedError(None, kept)
 
     async def _append(
         self,
         conversation: str,
-        op: changes.AppendPrivate,
-        change: changes.DecidedChange,
+        op: AppendPrivate,
+        change: DecidedChange,
     ) -> None:
         """``APPEND``, the message numbered (its ``id`` set), or refused if
         an account it rests on is not registered."""
         registered = [
             premise
             for premise in change.premises
-            if isinstance(premise, changes.PartyRegistered)
+            if isinstance(premise, PartyRegistered)
         ]
         if len(registered) != len(change.premises):
             raise TypeError(f"a message appended on other premises: {change!r}")
@@ -133,20 +150,20 @@ class RedisConversations:
             await self.calls.eval(APPEND, conversation, data, self.retention, *accounts)
         )
         if event_id <= 0:
-            raise changes.PremiseFailedError(None, registered[-event_id - 1])
+            raise PremiseFailedError(None, registered[-event_id - 1])
         op.event.id = str(event_id)
 
-    async def _keep(self, change: changes.DecidedChange) -> None:
+    async def _keep(self, change: DecidedChange) -> None:
         """One ``KEEP``: nobody signed in to the account and fewer waiting
         than the premise says, checked; the message kept and the sender's
-        copy told, or :class:`~chatroom.core.changes.PremiseFailedError`
+        copy told, or :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         naming the premise that failed."""
-        account = changes.account_of(change, changes.AccountWaiting)
-        absent = change.premise(changes.SessionIs)
-        fewer = change.premise(changes.FewerWaitingThan)
-        registered = change.premise(changes.Registered)
-        sender = change.premise(changes.PartyRegistered)
-        (keep,) = change.of(changes.KeepPrivate)
+        account = account_of(change, AccountWaiting)
+        absent = change.premise(SessionIs)
+        fewer = change.premise(FewerWaitingThan)
+        registered = change.premise(Registered)
+        sender = change.premise(PartyRegistered)
+        (keep,) = change.of(KeepPrivate)
         if absent is None or absent.session or fewer is None:
             raise TypeError(f"a message kept on other premises: {change!r}")
         reply = await self.calls.eval(
@@ -160,13 +177,13 @@ class RedisConversations:
             "" if sender is None else sender.account,
         )
         if reply == b"gone":
-            raise changes.PremiseFailedError(None, registered)
+            raise PremiseFailedError(None, registered)
         if reply == b"sender gone":
-            raise changes.PremiseFailedError(None, sender)
+            raise PremiseFailedError(None, sender)
         if reply == b"online":
-            raise changes.PremiseFailedError(None, absent)
+            raise PremiseFailedError(None, absent)
         if reply == b"full":
-            raise changes.PremiseFailedError(None, fewer)
+            raise PremiseFailedError(None, fewer)
 
     async def take(self, account: str) -> list[PrivateMessage]:
         return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)

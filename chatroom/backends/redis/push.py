@@ -29,8 +29,21 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
 from chatroom.core.errors import ChatError
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.push import (
+    AccountPush,
+    AddSubscription,
+    DropSubscriptions,
+    FewerSubscriptionsThan,
+    RemoveSubscription,
+    Subscribed,
+)
 from chatroom.core.subscription import Subscription
 
 #: ARGV: P, a new key. The kept key (the new one if there was none).
@@ -89,20 +102,20 @@ class RedisPush:
         kept: bytes = await self.calls.eval(SERVER_KEY, made)
         return kept.decode()
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
-        operations stored there, or :class:`~chatroom.core.changes.
+        operations stored there, or :class:`~chatroom.core.model.changes.
         PremiseFailedError` with the account's subscriptions as the script
         found them; every subscription dropped, one :data:`DROP`."""
-        account = changes.account_of(change, changes.AccountPush)
-        if change.of(changes.DropSubscriptions):
+        account = account_of(change, AccountPush)
+        if change.of(DropSubscriptions):
             if len(change.ops) > 1 or change.premises:
                 raise TypeError(f"every subscription is dropped alone: {change!r}")
             await self.calls.eval(DROP, account)
             return
-        fewer = change.premise(changes.FewerSubscriptionsThan)
-        subscribed = change.premise(changes.Subscribed)
-        registered = change.premise(changes.Registered)
+        fewer = change.premise(FewerSubscriptionsThan)
+        subscribed = change.premise(Subscribed)
+        registered = change.premise(Registered)
         arguments = [
             "-" if fewer is None else str(fewer.count),
             "" if fewer is None else fewer.endpoint,
@@ -111,24 +124,24 @@ class RedisPush:
         ]
         added = False
         for op in change.ops:
-            if isinstance(op, changes.AddSubscription):
+            if isinstance(op, AddSubscription):
                 added = True
                 sub = op.subscription
                 keys = json.dumps([sub.p256dh, sub.auth, sub.format])
                 arguments += ["add", sub.endpoint, keys]
-            elif isinstance(op, changes.RemoveSubscription):
+            elif isinstance(op, RemoveSubscription):
                 arguments += ["remove", op.endpoint]
             else:
                 raise TypeError(f"no operation {op!r} of an account's subscriptions")
         reply = await self.calls.eval(APPLY, account, *arguments)
         if not int(reply[0]):
             if reply[1] == b"gone":
-                raise changes.PremiseFailedError(None, registered)
+                raise PremiseFailedError(None, registered)
             failed = fewer if reply[1] == b"fewer" else subscribed
             flat = reply[2]
             pairs = zip(flat[::2], flat[1::2], strict=True)
             now = [_subscription(endpoint, keys) for endpoint, keys in pairs]
-            raise changes.PremiseFailedError(now, failed)
+            raise PremiseFailedError(now, failed)
         if added and self._known is not None:  # looked for here at once
             self._known = self._known | {account}
 

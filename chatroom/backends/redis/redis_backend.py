@@ -87,62 +87,6 @@ from chatroom.core.backend import (
     FactsChangedError,
     Reports,
 )
-from chatroom.core.changes import (
-    AccountAge,
-    AccountFiles,
-    AccountHoldings,
-    AccountIgnores,
-    AccountMarkers,
-    AccountPush,
-    AccountRecord,
-    AccountRooms,
-    AccountSettings,
-    AccountUploadTokens,
-    AccountWaiting,
-    AddBan,
-    Announce,
-    Append,
-    Banned,
-    CountedEvents,
-    CountedFailures,
-    DecidedChange,
-    Drop,
-    Emit,
-    EndSessions,
-    Incarnation,
-    InvitationCode,
-    KeptExport,
-    LiftBan,
-    MakeRoom,
-    ModerationLogOf,
-    Named,
-    NameHolders,
-    NameRegistered,
-    Premise,
-    PremiseFailedError,
-    PrivateConversation,
-    QuietAmong,
-    React,
-    RecordEntries,
-    ReplaceEvent,
-    Rewrite,
-    RoomHooks,
-    RoomMessages,
-    RoomModeration,
-    RoomName,
-    RoomPins,
-    RoomSeating,
-    ServerBanList,
-    ServerLockdown,
-    ServerReports,
-    SetOwner,
-    SetPolicy,
-    SetTopic,
-    SignOut,
-    StoredHistories,
-    Version,
-    by_nobody,
-)
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
     DepartureKind,
@@ -165,6 +109,74 @@ from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.metrics import DEPARTURES
+from chatroom.core.model.changes.accounts import (
+    AccountAge,
+    AccountHoldings,
+    AccountRecord,
+    InvitationCode,
+)
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    by_nobody,
+)
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AccountUploadTokens,
+    KeptExport,
+)
+from chatroom.core.model.changes.messages import (
+    Announce,
+    Append,
+    React,
+    ReplaceEvent,
+    Rewrite,
+    RoomHooks,
+    RoomMessages,
+    RoomPins,
+    SetTopic,
+    StoredHistories,
+)
+from chatroom.core.model.changes.moderation import (
+    AddBan,
+    Banned,
+    EndSessions,
+    LiftBan,
+    NameRegistered,
+    RoomModeration,
+    ServerBanList,
+    ServerLockdown,
+    ServerReports,
+    SetPolicy,
+    SignOut,
+)
+from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.private import AccountWaiting, PrivateConversation
+from chatroom.core.model.changes.push import AccountPush
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    Incarnation,
+    MakeRoom,
+    Named,
+    QuietAmong,
+    RoomName,
+    RoomSeating,
+    SetOwner,
+    Version,
+)
+from chatroom.core.model.changes.server import (
+    CountedEvents,
+    CountedFailures,
+    NameHolders,
+)
+from chatroom.core.model.changes.settings import (
+    AccountIgnores,
+    AccountMarkers,
+    AccountRooms,
+    AccountSettings,
+)
 from chatroom.core.modlog import SERVER_LOG
 from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
 from chatroom.core.nodemessages import (
@@ -832,8 +844,8 @@ class RedisBackend:
         self, account: str, reason: str, logged: RecordEntries | None = None
     ) -> None:
         """The sessions Redis holds signed in to the account end as a ban's
-        do (:class:`~chatroom.core.changes.EndSessions`, by the bans' script
-        with no ban: :mod:`.endings`, on every node), ``logged`` recorded
+        do (:class:`~chatroom.core.model.changes.moderation.EndSessions`, by the bans'
+        script with no ban: :mod:`.endings`, on every node), ``logged`` recorded
         in the server's log in the same step."""
         await self.endings.end(
             accounts.APPLY_BANS,
@@ -1168,9 +1180,10 @@ class RedisBackend:
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """An account's record written, by its store; one that sessions go
-        with (an account given up: :class:`~chatroom.core.changes.SignOut`,
-        :class:`~chatroom.core.changes.EndSessions`) in the same script,
-        which starts their ends once the premises hold and the record is
+        with (an account given up:
+        :class:`~chatroom.core.model.changes.moderation.SignOut`,
+        :class:`~chatroom.core.model.changes.moderation.EndSessions`) in the same
+        script, which starts their ends once the premises hold and the record is
         written, the ends' other steps then run as a ban's
         (:mod:`.endings`)."""
         told = {op.told for op in change.ops if isinstance(op, SignOut | EndSessions)}
@@ -1195,7 +1208,7 @@ class RedisBackend:
     ) -> None:
         """Bans made and lifted in one script that checks the premises
         first, then the ends of the sessions the core decided they cover
-        (:class:`~chatroom.core.changes.EndSessions`), on every node
+        (:class:`~chatroom.core.model.changes.moderation.EndSessions`), on every node
         (:mod:`.endings`); a network ban's order to every node in the same
         script. The sessions of one change end told one reason."""
         told = {end.told for end in change.of(EndSessions)}
@@ -1392,7 +1405,7 @@ def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
 
 def _say_premises(premises: tuple[Premise, ...]) -> tuple[str, str, bool]:
     """A room script's premise arguments: the room's incarnation and
-    version as read, or "" and "" for :class:`~chatroom.core.changes.
+    version as read, or "" and "" for :class:`~chatroom.core.model.changes.
     Unmoderated`; and whether the speaker is quiet (:class:`~chatroom.core.
     changes.QuietAmong`: ``SAY`` reads it as whether the room is shown
     anything first)."""

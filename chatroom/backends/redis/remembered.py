@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.text import name_key
 
 #: ARGV: P, account, then the operations, in order: ``remember KEY NAME``
@@ -36,15 +37,15 @@ class RedisRememberedRooms:
     async def rooms(self, account: str) -> list[str]:
         return [name.decode() for name in await self.calls.eval(ROOMS, account)]
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """``change``'s rooms remembered and forgotten, in order, in one
         :data:`APPLY`."""
-        account = changes.account_of(change, changes.AccountRooms)
+        account = account_of(change, AccountRooms)
         arguments: list[str] = []
         for op in change.ops:
-            if isinstance(op, changes.RememberRoom):
+            if isinstance(op, RememberRoom):
                 arguments += ["remember", name_key(op.name), op.name]
-            elif isinstance(op, changes.ForgetRoom):
+            elif isinstance(op, ForgetRoom):
                 arguments += ["forget", name_key(op.name)]
             else:
                 raise TypeError(f"no operation {op!r} of an account's rooms")

@@ -7,7 +7,7 @@ bytes. These functions turn their replies into the core's types
 :class:`~chatroom.core.roominfo.Roster`,
 :class:`~chatroom.core.facts.Target`,
 :class:`~chatroom.core.events.ListedRoom`) and a decided
-:class:`~chatroom.core.changes.DecidedChange` into the ``MODERATE`` script's
+:class:`~chatroom.core.model.changes.base.DecidedChange` into the ``MODERATE`` script's
 arguments, so :class:`~chatroom.backends.redis.redis_backend.RedisBackend` reads as
 the steps it takes.
 """
@@ -21,19 +21,13 @@ from typing import Any
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
 from chatroom.core.backend import DecisionFacts
-from chatroom.core.changes import (
-    DecidedChange,
-    Incarnation,
-    Present,
-    SessionIs,
-    SetOwner,
-    SetPolicy,
-    Version,
-)
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, Message
 from chatroom.core.facts import RoomFacts, RoomPolicy, Target
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import SessionIs, SetPolicy
+from chatroom.core.model.changes.rooms import Incarnation, Present, SetOwner, Version
 from chatroom.core.roominfo import Roster
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
@@ -174,7 +168,7 @@ def kept(config: ServerConfig, oldest: float) -> list[Any]:
     """What a room keeps of its messages, as ``SAY`` and ``POST`` take it:
     how many (``--retention``), and the oldest time, as stored events
     carry it (the core's operand, :attr:`Append.oldest
-    <chatroom.core.changes.Append.oldest>`; "" for no age limit)."""
+    <chatroom.core.model.changes.messages.Append.oldest>`; "" for no age limit)."""
     return [config.retention, format_time(oldest) if oldest else ""]
 
 

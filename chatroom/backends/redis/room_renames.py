@@ -1,7 +1,7 @@
 """A room's rename on Redis: one script, and a renamed room's former names.
 
 The core decides a rename (:meth:`chatroom.core.services.rooms.RoomService.
-rename_room`) and hands one :class:`~chatroom.core.changes.RenameRoom` with
+rename_room`) and hands one :class:`~chatroom.core.model.changes.rooms.RenameRoom` with
 its premises: the room as read (incarnation and version), its owner as
 read, the new name free; and the entry the room's moderation log
 records of it. ``RENAME_ROOM`` checks them, publishes the rename on the
@@ -40,19 +40,21 @@ from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.modlog import carried
 from chatroom.core import codec, errors
-from chatroom.core.changes import (
+from chatroom.core.events import RoomRenamed
+from chatroom.core.facts import CreationFacts
+from chatroom.core.model.changes.base import (
     DecidedChange,
-    Emit,
     FactsChangedError,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.rooms import (
+    Emit,
     Incarnation,
     NameFree,
     OwnerIs,
-    PremiseFailedError,
     RenameRoom,
     Version,
 )
-from chatroom.core.events import RoomRenamed
-from chatroom.core.facts import CreationFacts
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.text import name_key
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes, codec
+from chatroom.core import codec
 from chatroom.core.account_settings import entry_of
+from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
 #: ARGV: P, account, token, event, key, value, key, value...: each setting
 #: stored, in order, then ``event`` (encoded; "" for none) told to the
@@ -34,15 +36,16 @@ class RedisSettings:
         flat = await self.calls.eval(SETTINGS, account)
         return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """One ``APPLY``: the change's settings stored, in order, and the
         account's sessions on the other nodes told what it names
-        (:class:`~chatroom.core.changes.TellOtherNodes`), in one script."""
-        account = changes.account_of(change, changes.AccountSettings)
-        told = change.of(changes.TellOtherNodes)
+        (:class:`~chatroom.core.model.changes.settings.TellOtherNodes`), in one
+        script."""
+        account = account_of(change, AccountSettings)
+        told = change.of(TellOtherNodes)
         event, token = (
             (codec.encode(told[0].event), told[0].token) if told else ("", "")
         )
-        stored = [op for op in change.ops if not isinstance(op, changes.TellOtherNodes)]
+        stored = [op for op in change.ops if not isinstance(op, TellOtherNodes)]
         pairs = [item for op in stored for item in entry_of(op)]
         await self.calls.eval(APPLY, account, token, event, *pairs)

@@ -23,7 +23,7 @@ rewritten.
 An export waits in ``P export:<token>`` (its deadline on the core's clock,
 then the archive), with a Redis expiry too, so any node's HTTP door hands
 it out, once: ``READ_EXPORT`` reads it, then ``DROP_EXPORT`` deletes it
-if it is still there (:class:`~chatroom.core.changes.ExportKept`), so
+if it is still there (:class:`~chatroom.core.model.changes.files.ExportKept`), so
 of two nodes taking it at once one hands it out.
 """
 
@@ -41,20 +41,20 @@ from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.core import codec
-from chatroom.core.changes import (
-    AccountHoldings,
+from chatroom.core.events import PrivateMessage
+from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
+from chatroom.core.model.changes.base import (
     DecidedChange,
+    PremiseFailedError,
+    account_of,
+)
+from chatroom.core.model.changes.files import (
     DropExport,
-    EraseAccount,
-    EventIs,
     ExportKept,
     KeepExport,
     KeptExport,
-    PremiseFailedError,
-    ReplaceEvent,
-    account_of,
 )
-from chatroom.core.events import PrivateMessage
+from chatroom.core.model.changes.messages import EventIs, ReplaceEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import AccountData, RoomWords, authored, other_side
 
@@ -158,9 +158,9 @@ class RedisUserData:
 
     async def replace(self, change: DecidedChange) -> None:
         """One ``ROOM_ERASE`` on the room's slot: each event as read
-        (:class:`~chatroom.core.changes.EventIs`, its bytes in the history)
-        checked, then rewritten or blanked; else
-        :class:`~chatroom.core.changes.PremiseFailedError`."""
+        (:class:`~chatroom.core.model.changes.messages.EventIs`, its bytes in the
+        history) checked, then rewritten or blanked; else
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError`."""
         read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
         triples: list[bytes | str] = []
         for op in change.of(ReplaceEvent):
@@ -171,7 +171,8 @@ class RedisUserData:
             raise PremiseFailedError()
 
     async def apply_erasure(self, change: DecidedChange) -> None:
-        """A change of an :class:`~chatroom.core.changes.AccountHoldings`:
+        """A change of an account's holdings
+        (:class:`~chatroom.core.model.changes.accounts.AccountHoldings`):
         the server's part, once the core has changed every room's. The
         messages it sent that wait for others are read first, then
         dropped with the rest in one script, the account last, so an
@@ -197,7 +198,7 @@ class RedisUserData:
         return archive, float(until)
 
     async def apply_export(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.KeptExport`, one
+        """A change of a :class:`~chatroom.core.model.changes.files.KeptExport`, one
         operation a change: kept with a Redis expiry at its deadline (as
         this node's clock says), or dropped if still kept."""
         assert isinstance(change.subject, KeptExport)

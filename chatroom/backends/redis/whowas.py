@@ -19,7 +19,8 @@ from functools import partial
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
 #: ARGV: P, n, entry, cap, seconds.
@@ -37,7 +38,7 @@ class RedisWhowas:
         self.departures = departures
 
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.changes.NameHolders`: one
+        """A change of a :class:`~chatroom.core.model.changes.server.NameHolders`: one
         ``REMEMBER`` a departure, in the departures' turn."""
         assert isinstance(change.subject, NameHolders)
         key = change.subject.name

@@ -4,7 +4,7 @@ What a limit over time allows (``--register-limit`` per
 ``--register-window`` from one address, ``--register-rate`` a minute for
 the whole server) is the core's rule
 (:class:`chatroom.core.throttle.SharedWindowLimit`), which reaches Redis as
-a change's premise (:class:`~chatroom.core.changes.FewerThan`: the limit
+a change's premise (:class:`~chatroom.core.model.changes.server.FewerThan`: the limit
 and the window its operands); here each change is one script, which
 checks the premise and counts, so two nodes taking the last place at once
 are counted one after the other, and the times are Redis's own (``TIME``),
@@ -20,7 +20,13 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import changes
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.server import (
+    CountedEvents,
+    CountEvent,
+    FewerThan,
+    UncountEvent,
+)
 
 #: ARGV: P, k, limit, window (ms). 0 and one more event for k if it has
 #: had fewer than limit in the window; else the milliseconds until its
@@ -37,25 +43,25 @@ class RedisWindows:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def apply(self, change: changes.DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> None:
         """One script: an event counted (``TAKE``, its
-        :class:`~chatroom.core.changes.FewerThan` checked there, else
-        :class:`~chatroom.core.changes.PremiseFailedError` with the seconds
+        :class:`~chatroom.core.model.changes.server.FewerThan` checked there, else
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError` with the seconds
         to wait), or given back (``GIVE_BACK``)."""
-        if not isinstance(change.subject, changes.CountedEvents):
+        if not isinstance(change.subject, CountedEvents):
             raise TypeError(f"{change.subject!r} counts no events")
         key = change.subject.key
         for op in change.ops:
-            if isinstance(op, changes.UncountEvent):
+            if isinstance(op, UncountEvent):
                 await self.calls.eval(GIVE_BACK, key)
                 continue
-            if not isinstance(op, changes.CountEvent):
+            if not isinstance(op, CountEvent):
                 raise TypeError(f"not an operation on counted events: {op!r}")
-            fewer = change.premise(changes.FewerThan)
+            fewer = change.premise(FewerThan)
             if fewer is None or fewer.window != op.window:
                 raise TypeError(f"an event counted under no limit: {change!r}")
             wait = await self.calls.eval(
                 TAKE, key, fewer.count, round(fewer.window * 1000)
             )
             if int(wait):
-                raise changes.PremiseFailedError(int(wait) / 1000, fewer)
+                raise PremiseFailedError(int(wait) / 1000, fewer)

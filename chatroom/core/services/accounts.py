@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors, rules
+from chatroom.core import errors, rules
 from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.accounts import (
     HASHER,
@@ -51,6 +51,8 @@ from chatroom.core.invitations import (
 )
 from chatroom.core.invitations import check_registration as check_invited
 from chatroom.core.lockdown import check_registration
+from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
+from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import derive
 from chatroom.core.text import name_key
@@ -93,7 +95,7 @@ class AccountService:
     def __init__(
         self,
         store: AccountStore,
-        apply: changes.Apply,
+        apply: Apply,
         clock: IReactorTime,
         run: Runner,
         config: ServerConfig | None = None,
@@ -123,7 +125,7 @@ class AccountService:
         #: mails in the mailbox): the back-end's one write, which counts them
         #: for every node where its store does (:attr:`AccountStore.windows`),
         #: or this process's own memory.
-        self.count_events: changes.Apply = (
+        self.count_events: Apply = (
             apply if store.windows is not None else MemoryWindows(clock).apply
         )
         count = self.count_events
@@ -140,7 +142,7 @@ class AccountService:
         #: and the invitations'): the back-end's one write, which counts
         #: them for every node where its store does
         #: (:attr:`AccountStore.failures`), or this process's own memory.
-        self.count_failures: changes.Apply = (
+        self.count_failures: Apply = (
             apply if store.failures is not None else MemoryFailures(clock).apply
         )
         self.guesses = Guesses(self.count_failures, clock)
@@ -263,7 +265,7 @@ class AccountService:
                 required = Mailbox(required_until=deadline).encode()
                 account = replace(account, mailbox=required)
 
-            async def decide(found: Account | None) -> changes.DecidedChange:
+            async def decide(found: Account | None) -> DecidedChange:
                 return registering(found, account)
 
             await applied(self.store, self.apply, key, decide, found)
@@ -271,9 +273,9 @@ class AccountService:
             await self._not_registered(address)
             raise
         await self.apply(
-            changes.DecidedChange(
-                changes.AccountAge(key),
-                ops=(changes.SetRegistered(self.clock.seconds()),),
+            DecidedChange(
+                AccountAge(key),
+                ops=(SetRegistered(self.clock.seconds()),),
             )
         )
         self.remember_address(key, address)
@@ -381,7 +383,7 @@ class AccountService:
         account = await self.check_own_password(account_key, old, address)
         hashed, scram = await self._hash(new)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             checked = await self._rechecked(account, found, old, address)
             return password_set(checked, hashed, scram)
 
@@ -406,7 +408,7 @@ class AccountService:
         new = check_new_password(new, self.password_min)
         hashed, scram = await self._hash(new)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             if found is None:
                 raise errors.no_such_account(name)
             return password_set(found, hashed, scram)
@@ -434,7 +436,7 @@ class AccountService:
         same step (:func:`~chatroom.core.accounts.unregistering`)."""
         account = await self.check_own_password(account_key, password, address)
 
-        async def decide(found: Account | None) -> changes.DecidedChange:
+        async def decide(found: Account | None) -> DecidedChange:
             checked = await self._rechecked(account, found, password, address)
             return unregistering(checked, holder, token)
 
@@ -449,7 +451,7 @@ class AccountService:
         here)."""
         try:
             await self.apply(dropping(account))
-        except changes.PremiseFailedError:
+        except PremiseFailedError:
             self.log.info("{name} changed meanwhile: kept", name=account.name)
 
     async def own(self, key: str) -> Account:
@@ -576,7 +578,7 @@ class AccountService:
         try:
             await self.apply(keys_added(account, scram))
             self.log.info("{name} has SCRAM keys now", name=account.name)
-        except changes.PremiseFailedError:
+        except PremiseFailedError:
             pass  # a new password meanwhile, with keys of its own
         except Exception:
             self.log.failure("SCRAM keys for {name} not stored", name=account.name)

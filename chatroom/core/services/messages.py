@@ -28,14 +28,6 @@ from chatroom.core import (
 )
 from chatroom.core import search as searching
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import (
-    Announce,
-    Append,
-    DecidedChange,
-    Premise,
-    PremiseFailedError,
-    QuietAmong,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
@@ -55,6 +47,9 @@ from chatroom.core.ignoring import heard_pages
 from chatroom.core.member import Member
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.messages import Announce, Append
+from chatroom.core.model.changes.rooms import QuietAmong
 from chatroom.core.moderation import check_outside
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins

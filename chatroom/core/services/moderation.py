@@ -21,13 +21,14 @@ from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lockdown, moderation
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import DecidedChange, RecordEntries
 from chatroom.core.devices import Devices
 from chatroom.core.entries import departing
 from chatroom.core.events import Departure, LockdownChanged, RoomEvent
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.modlog import (
     SERVER_LOG,

@@ -5,14 +5,9 @@ from __future__ import annotations
 import functools
 
 from chatroom.core.backend import DecisionFacts
-from chatroom.core.changes import (
-    Incarnation,
-    Premise,
-    QuietAmong,
-    RoomMessages,
-    Unmoderated,
-    Version,
-)
+from chatroom.core.model.changes.base import Premise
+from chatroom.core.model.changes.messages import RoomMessages, Unmoderated
+from chatroom.core.model.changes.rooms import Incarnation, QuietAmong, Version
 from chatroom.core.text import name_key
 
 #: The premise of a member's message to a room that is not moderated.

@@ -16,11 +16,12 @@ from collections.abc import Callable, Sequence
 from chatroom.core import rules
 from chatroom.core.backend import Backend
 from chatroom.core.census import Census
-from chatroom.core.changes import DecidedChange, NameHolders, RememberGone
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
 from chatroom.core.files import FileService
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.presence import Presence
 from chatroom.core.profiles import Profiles
 from chatroom.core.services.identities import Identities

@@ -16,18 +16,6 @@ from twisted.logger import Logger
 
 from chatroom.core import errors, moderation, rules
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import (
-    Append,
-    DecidedChange,
-    Drop,
-    Emit,
-    NameFree,
-    OwnerIs,
-    RenameRoom,
-    RoomName,
-    RoomSeating,
-    SetTopic,
-)
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries, Entry
@@ -40,6 +28,17 @@ from chatroom.core.events import (
     TopicChanged,
 )
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import Append, SetTopic
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    NameFree,
+    OwnerIs,
+    RenameRoom,
+    RoomName,
+    RoomSeating,
+)
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import decided, retried
@@ -214,7 +213,7 @@ class RoomService:
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         """``/topic``: decided on the room's facts (topic-lock), applied as
-        one change (:class:`~chatroom.core.changes.SetTopic`, then the
+        one change (:class:`~chatroom.core.model.changes.messages.SetTopic`, then the
         event appended) resting on the room being as read; every member
         hears ``TOPIC``."""
         rules.check_topic(topic)

@@ -133,7 +133,7 @@ class UserService:
         is given up (``/unregister``), so that none reaches whoever
         registers its name next. One given meanwhile, decided before the
         account was deleted, is refused (it rests on the account being
-        :class:`~chatroom.core.changes.Registered`)."""
+        :class:`~chatroom.core.model.changes.accounts.Registered`)."""
         await self.backend.apply(push.dropped(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)

@@ -1,7 +1,7 @@
 """App passwords on every back-end: ``/app-password add|list|remove`` at the
 line door, each kept as a hash in the account's record, written through
 the back-end's one change of it resting on them as read
-(:class:`~chatroom.core.changes.AppPasswordsAre`), so that two devices
+(:class:`~chatroom.core.model.changes.accounts.AppPasswordsAre`), so that two devices
 adding the same label at once keep one.
 
 An app password signs in at ``/login`` and nowhere that changes the

@@ -4,7 +4,7 @@ back-ends: one process's memory and Redis, shared by every node.
 The core decides the back-off (:class:`~chatroom.core.throttle.FailureBackoff`:
 the free failures, the doubling waits, the cap, when a key is forgotten)
 and hands the counter one change: a failure counted under one key or
-several, resting on each key's :class:`~chatroom.core.changes.WaitedOut`,
+several, resting on each key's :class:`~chatroom.core.model.changes.server.WaitedOut`,
 or failures given back or cleared. :class:`FailuresContract` applies such
 changes as nodes' guesses would reach the counter. It runs through
 ``Backend.apply`` on the in-process back-end, which counts in its memory

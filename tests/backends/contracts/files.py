@@ -21,16 +21,15 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import (
-    AccountFiles,
-    AddFile,
-    DecidedChange,
-    FileKept,
-    PremiseFailedError,
-    RemoveFile,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.files import FileRecord, FileService, UploadRefusedError
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AddFile,
+    FileKept,
+    RemoveFile,
+)
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 

@@ -3,7 +3,7 @@
 let through, at the line door.
 
 An invitation is kept under its code's hash, written through one change
-resting on the invitation as read (:class:`~chatroom.core.changes.
+resting on the invitation as read (:class:`~chatroom.core.model.changes.
 InvitationIs`), so that its last use is spent once even when two
 connections (two nodes) redeem it at the same moment:
 :meth:`InvitationsContract.test_the_last_use_is_spent_once` redeems it

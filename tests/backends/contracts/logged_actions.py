@@ -15,31 +15,30 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
-from chatroom.core.changes import (
-    CloseReport,
-    DecidedChange,
-    Emit,
-    FactsChangedError,
-    FileReport,
-    Incarnation,
-    NameFree,
-    OwnerIs,
-    RecordEntries,
-    RenameRoom,
-    ReportOpen,
-    ReportsNumbered,
-    RoomMessages,
-    RoomName,
-    RoomPins,
-    ServerBanList,
-    ServerLockdown,
-    ServerReports,
-    SetPin,
-    Version,
-)
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, PinChanged, Redacted, RoomRenamed
 from chatroom.core.messagelife import amended
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.messages import RoomMessages, RoomPins, SetPin
+from chatroom.core.model.changes.moderation import (
+    CloseReport,
+    FileReport,
+    ReportOpen,
+    ReportsNumbered,
+    ServerBanList,
+    ServerLockdown,
+    ServerReports,
+)
+from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.changes.rooms import (
+    Emit,
+    Incarnation,
+    NameFree,
+    OwnerIs,
+    RenameRoom,
+    RoomName,
+    Version,
+)
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import BanTerms, ServerBan
 from chatroom.core.serverbans import banning, lifting, logged

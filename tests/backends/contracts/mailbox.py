@@ -1,7 +1,7 @@
 """An account's e-mail address and a password reset by mail, on every
 back-end: ``/email``, ``/verify`` and ``/reset`` at the line door, the
 account's mailbox written through the back-end's one change of its
-record, resting on the mailbox as read (:class:`~chatroom.core.changes.
+record, resting on the mailbox as read (:class:`~chatroom.core.model.changes.
 MailboxIs`), so that a code works once even when two devices (two
 nodes) give it at the same moment.
 

@@ -3,7 +3,7 @@ decision and the apply, for both back-ends.
 
 The core decides an edit, a redaction or a reaction on the stored message
 as read (and, for a reaction, on who reacted with what, as read) and hands
-the back-end one :class:`~chatroom.core.changes.DecidedChange` through
+the back-end one :class:`~chatroom.core.model.changes.base.DecidedChange` through
 :meth:`~chatroom.core.backend.Backend.apply`.
 :class:`MessagePremisesContract` makes such a change as the core would
 (:func:`chatroom.core.messagelife.amended`,
@@ -22,9 +22,10 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import errors
-from chatroom.core.changes import Append, DecidedChange, RoomMessages
 from chatroom.core.events import Edited, Message, Reaction, Redacted, TagMessage
 from chatroom.core.messagelife import amended, reacted
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import Append, RoomMessages
 from chatroom.core.reactions import ReactionFacts
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.say_premises import PremisesBase

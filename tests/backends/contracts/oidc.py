@@ -5,8 +5,8 @@ The provider's protocol (its keys, the code flow, the tokens' checks) is
 a real provider; here the core is handed what the provider vouched for
 (:class:`~chatroom.core.oidc.ProviderClaims`) and decides the account,
 written through the back-end's one change of an account's record
-(:class:`~chatroom.core.changes.BindOidc` resting on
-:class:`~chatroom.core.changes.OidcUnbound`). :class:`KeptTokens` stands
+(:class:`~chatroom.core.model.changes.accounts.BindOidc` resting on
+:class:`~chatroom.core.model.changes.accounts.OidcUnbound`). :class:`KeptTokens` stands
 for the provider's check of an access token as :class:`KeptLetters`
 stands for the mail server: tokens it was told of, and their claims.
 

@@ -16,20 +16,17 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
-from chatroom.core.changes import (
-    AccountPush,
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.files import (
     AccountUploadTokens,
-    AddSubscription,
-    DecidedChange,
     ExportKept,
     IssueToken,
-    NameHolders,
-    PremiseFailedError,
-    RecordEntries,
-    RememberGone,
     RevokeTokens,
-    RoomModeration,
 )
+from chatroom.core.model.changes.moderation import RoomModeration
+from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.changes.push import AccountPush, AddSubscription
+from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.modlog import (
     MODLOG_KEEP,
     SERVER_LOG,

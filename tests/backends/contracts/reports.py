@@ -12,10 +12,9 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from chatroom.core.changes import (
-    DecidedChange,
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.moderation import (
     FileReport,
-    PremiseFailedError,
     ReportsNumbered,
     ServerReports,
 )

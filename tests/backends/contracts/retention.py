@@ -2,11 +2,11 @@
 
 The core decides what a room keeps by age once
 (:func:`chatroom.core.rules.oldest_kept`) and hands it with each message
-(:attr:`Append.oldest <chatroom.core.changes.Append.oldest>`); a back-end
+(:attr:`Append.oldest <chatroom.core.model.changes.messages.Append.oldest>`); a back-end
 applies it: every stored event said before it goes, whatever its kind, and
 none said after it, whatever comes before it. A sweep
 (:mod:`chatroom.core.retention`) hands the same time to every room at
-once, spoken in or not (:class:`~chatroom.core.changes.AgeOut`).
+once, spoken in or not (:class:`~chatroom.core.model.changes.messages.AgeOut`).
 :class:`RetentionContract` runs on the in-process registry with its SQLite store
 (``tests/backends/local/test_retention.py``) and on the Redis one on a real
 redis-server (``tests/backends/redis/test_retention.py``), each on a clock

@@ -4,7 +4,7 @@ and the apply, for both back-ends.
 The core decides a message on what it holds (not moderated, the speaker
 quiet or not) or on the room's facts (a moderated room, a room that takes
 messages from outside), and hands the back-end one
-:class:`~chatroom.core.changes.DecidedChange` whose premises ride along.
+:class:`~chatroom.core.model.changes.base.DecidedChange` whose premises ride along.
 :class:`SayPremisesContract` makes such a change as the core would, lets
 another user change the room before it is applied, and checks that the
 back-end applies nothing (nobody hears the message) and answers the facts
@@ -23,26 +23,6 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import moderation, operating
-from chatroom.core.changes import (
-    AccountMarkers,
-    Announce,
-    Append,
-    DecidedChange,
-    Drop,
-    Emit,
-    FactsChangedError,
-    Incarnation,
-    MarkerAtMost,
-    Premise,
-    PremiseFailedError,
-    QuietAmong,
-    RoomMessages,
-    RoomSeating,
-    SetMarker,
-    SetTopic,
-    Unmoderated,
-    Version,
-)
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import departing
@@ -51,6 +31,32 @@ from chatroom.core.facts import SpeakingFacts
 from chatroom.core.markers import advance
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    FactsChangedError,
+    Premise,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.messages import (
+    Announce,
+    Append,
+    RoomMessages,
+    SetTopic,
+    Unmoderated,
+)
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    Incarnation,
+    QuietAmong,
+    RoomSeating,
+    Version,
+)
+from chatroom.core.model.changes.settings import (
+    AccountMarkers,
+    MarkerAtMost,
+    SetMarker,
+)
 from chatroom.core.seats import Session
 from tests.backends.contracts.handler import ContractBase, User
 

@@ -21,16 +21,15 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from chatroom.core.changes import (
+from chatroom.core.config import ServerConfig
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.moderation import (
     AddBan,
     Banned,
-    DecidedChange,
     EndSessions,
     LiftBan,
-    PremiseFailedError,
     ServerBanList,
 )
-from chatroom.core.config import ServerConfig
 from chatroom.core.netbans import BanTerms, ServerBan, bye
 from chatroom.core.serverbans import banning, covered, lifting
 from tests.backends.contracts.account_changes import AccountsBase

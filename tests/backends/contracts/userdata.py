@@ -16,28 +16,29 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import (
-    AccountIgnores,
-    AccountMarkers,
-    AccountRooms,
-    AccountSettings,
-    AccountUploadTokens,
-    DecidedChange,
-    FactsChangedError,
-    Ignore,
-    IssueToken,
-    MarkerAtMost,
-    PartyRegistered,
-    PremiseFailedError,
-    Registered,
-    RememberRoom,
-    SetMarker,
-    SetNotifyLevel,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
 from chatroom.core.facts import Target
+from chatroom.core.model.changes.accounts import Registered
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    FactsChangedError,
+    PremiseFailedError,
+)
+from chatroom.core.model.changes.files import AccountUploadTokens, IssueToken
+from chatroom.core.model.changes.private import PartyRegistered
+from chatroom.core.model.changes.settings import (
+    AccountIgnores,
+    AccountMarkers,
+    AccountRooms,
+    AccountSettings,
+    Ignore,
+    MarkerAtMost,
+    RememberRoom,
+    SetMarker,
+    SetNotifyLevel,
+)
 from chatroom.core.private import (
     NO_COPY,
     append,

@@ -16,18 +16,17 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import (
+from chatroom.core.errors import ChatError
+from chatroom.core.events import Message
+from chatroom.core.hooks import HOOK_PATH, Hook
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.messages import (
     AddHook,
-    DecidedChange,
-    FactsChangedError,
     FewerHooksThan,
     HookHeld,
     RemoveHook,
     RoomHooks,
 )
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Message
-from chatroom.core.hooks import HOOK_PATH, Hook
 from chatroom.core.text import name_key
 from chatroom.core.webhooks import HOOKS_PER_ROOM
 from tests.backends.contracts.handler import ContractBase, User

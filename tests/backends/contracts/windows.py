@@ -3,7 +3,7 @@ both back-ends: one process's memory and Redis, shared by every node.
 
 The core decides the limit (:class:`~chatroom.core.throttle.
 SharedWindowLimit`) and hands the counter one change: one more event
-counted, resting on :class:`~chatroom.core.changes.FewerThan` (the limit
+counted, resting on :class:`~chatroom.core.model.changes.server.FewerThan` (the limit
 and the window its operands), or one given back. :class:`WindowsContract`
 applies such changes as two nodes' decisions made on the same count would
 reach the counter: the one that comes second finds the premise failed and
@@ -21,7 +21,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.changes import FewerThan, PremiseFailedError
+from chatroom.core.model.changes.base import PremiseFailedError
+from chatroom.core.model.changes.server import FewerThan
 from chatroom.core.throttle import SharedWindows, counted, uncounted
 
 #: A window long enough that nothing leaves it during a test.

@@ -20,13 +20,6 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.changes import (
-    AccountFiles,
-    AddFile,
-    DecidedChange,
-    FileKept,
-    RemoveFile,
-)
 from chatroom.core.config import ServerConfig
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import (
@@ -36,6 +29,13 @@ from chatroom.core.files import (
     clean_name,
     clean_type,
     refused_types,
+)
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.files import (
+    AccountFiles,
+    AddFile,
+    FileKept,
+    RemoveFile,
 )
 from chatroom.doors.web.uploads import content_disposition
 from chatroom.wiring.tap import Options

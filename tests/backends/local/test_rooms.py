@@ -8,17 +8,11 @@ from twisted.trial import unittest
 from chatroom.backends.local import applying
 from chatroom.backends.local.rooms import Room
 from chatroom.core import membership
-from chatroom.core.changes import (
-    AddMember,
-    DecidedChange,
-    Emit,
-    Operation,
-    RoomSeating,
-    SetOwner,
-)
 from chatroom.core.entries import departing
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Departure, DepartureKind, Message
+from chatroom.core.model.changes.base import DecidedChange, Operation
+from chatroom.core.model.changes.rooms import AddMember, Emit, RoomSeating, SetOwner
 from chatroom.core.rules import check_space
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.changes import (
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.files import (
     AccountUploadTokens,
-    DecidedChange,
     IssueToken,
     RevokeTokens,
 )

@@ -98,7 +98,7 @@ end
 -- The sessions that go with the account, once it is written: each one
 -- signed out (its name key, its token, the reason, order and ttl its other
 -- holders end with: devices of its seat on other nodes), then the ends,
--- as a ban's (chatroom.core.changes.EndSessions), which no longer find
+-- as a ban's (chatroom.core.model.changes.moderation.EndSessions), which no longer find
 -- those signed out.
 if #outs == 0 and #ends == 0 then return {'OK'} end
 for _, out in ipairs(outs) do

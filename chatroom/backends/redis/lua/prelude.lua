@@ -793,7 +793,7 @@ local function tell_ended(held, reason, order, ttl)
   redis.call('PEXPIRE', ended, tonumber(ttl))
 end
 
--- The users an end names (chatroom.core.changes.EndSessions) added to
+-- The users an end names (chatroom.core.model.changes.moderation.EndSessions) added to
 -- `users` once each (`covered`: those in it already): the one holding
 -- name key `holder` and every one signed in to `account` ('' for none).
 local function cover_end(holder, account, users, covered)

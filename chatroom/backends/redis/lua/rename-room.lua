@@ -1,5 +1,5 @@
 
--- A room's rename (chatroom.core.changes.RenameRoom), for the layout that
+-- A room's rename (chatroom.core.model.changes.rooms.RenameRoom), for the layout that
 -- keeps every key in one slot: its premises checked (the room's
 -- incarnation and version, its owner, the new name free), then the
 -- rename published on the old channel (its members' nodes move to the
