@@ -100,17 +100,9 @@ class Reports(Protocol):
         disconnects it."""
 
     def room_shown(self, seat: Member, key: str) -> None:
-        """Room ``key``, which a device of the account entered on another
-        node, is now shown to ``seat`` here."""
-
-    def entered(
-        self, member: Member, view: WelcomeFacts, since: int | None, bound: int
-    ) -> None:
-        """``member`` is in room ``view.room``, as ``view`` says it was
-        entered (a join, a create, a device's view): the core shows it its
-        join reply (:func:`chatroom.core.membership.welcome`; ``since``: a
-        resume from that id, missing events beyond ``bound``) before it
-        returns, so the back-end delivers the room's events after it."""
+        """A device of the account of ``seat`` entered room ``key`` on
+        another node: the core shows the room here too
+        (:meth:`OtherNodes.show`)."""
 
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``
@@ -165,24 +157,14 @@ class SeatingSteps(Protocol):
         ...
 
     async def enter(
-        self,
-        member: Member,
-        session: Session,
-        change: DecidedChange,
-        moving: DecidedChange | None,
-        since: int | None,
-    ) -> DecidedChange | None:
-        """Apply ``change`` (the member's join or create) and ``moving``
-        (its departure from the room it leaves for it, if any): the join
-        first, so that a refusal leaves the member where it was; the
-        member hears :meth:`Member.entered`. ``since``: the welcome's
-        history starts after that id (a resume). Raises
+        self, member: Member, session: Session, change: DecidedChange
+    ) -> WelcomeFacts:
+        """Apply ``change``, the member's join or create, and answer what
+        its join reply is built from (the room as the step left it, and
+        the room's events that followed it before the answer: the core
+        shows the reply, then hands it those). Raises
         :class:`~chatroom.core.model.changes.base.PremiseFailedError` (nothing
-        applied) if a premise of ``change`` or, where both are applied as
-        one, of ``moving`` no longer holds. Answers None, or ``moving``
-        when the join was applied but the departure was not (its
-        premises failed in a step of its own): the caller decides it
-        again and hands it to :meth:`leave`."""
+        applied) if a premise of ``change`` no longer holds."""
         ...
 
     async def leave(
@@ -290,10 +272,11 @@ class OtherNodes(Protocol):
 
     async def show(
         self, member: Member, session: Session, key: str, since: int | None
-    ) -> None:
+    ) -> WelcomeFacts | None:
         """Seat ``member`` here in room ``key``, which its account is in by
-        a device on another node (:meth:`Member.entered`, from ``since``;
-        the room hears nothing); nothing if it is here already.
+        a device on another node (from ``since``; the room hears nothing),
+        and answer what its devices' join replies are built from, as a
+        join's step does; None if it is here already.
 
         Raises:
             ChatError: ``NOT_IN_ROOM`` (the account left it meanwhile),

@@ -12,12 +12,15 @@ answers ``405``); in a cluster each node counts the users it serves.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors
 from chatroom.core.moderation import Actor
 from chatroom.core.throttle import WindowLimit
+
+T = TypeVar("T")
 
 #: The window ``--rooms-per-hour`` counts over, in seconds.
 HOUR = 3600.0
@@ -30,18 +33,17 @@ class CreationLimit:
         self.per_hour = per_hour
         self.window = WindowLimit(clock, per_hour, HOUR)
 
-    async def making(self, actor: Actor, make: Callable[[], Awaitable[None]]) -> None:
-        """Run ``make`` if ``actor`` may make one more room now; a refused
-        ``make`` is not counted."""
+    async def making(self, actor: Actor, make: Callable[[], Awaitable[T]]) -> T:
+        """Run ``make`` if ``actor`` may make one more room now, and answer
+        what it answers; a refused ``make`` is not counted."""
         if actor.admin:
-            await make()
-            return
+            return await make()
         key = actor.account or actor.key
         wait = self.window.take(key)
         if wait:
             raise errors.too_many_created(self.per_hour, wait)
         try:
-            await make()
+            return await make()
         except BaseException:
             self.window.give_back(key)
             raise

@@ -35,7 +35,7 @@ from twisted.logger import Logger
 from chatroom.core import errors, ignoring, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
-from chatroom.core.entries import Entries, Entry
+from chatroom.core.entries import Entries, Entry, shown
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Departure,
@@ -99,11 +99,34 @@ class Devices:
         self.claimed: dict[Member, int] = {}
 
     def viewed(self, seat: Member, key: str) -> None:
-        """A room another node's device of the account entered is shown
-        here: the ``multi`` devices are told the account's marker there."""
-        room = seat.find(key) if isinstance(seat, Seat) else None
-        if isinstance(seat, Seat) and room is not None:
-            self.background(self.markers_after_join(seat, room, None))
+        """A device of the account entered room ``key`` on another node:
+        the room is shown here too (:meth:`shown_here`), and the ``multi``
+        devices are told the account's marker there."""
+        self.background(self._viewed(seat, key))
+
+    async def _viewed(self, seat: Member, key: str) -> None:
+        session = self.sessions.get(seat)
+        if not isinstance(seat, Seat) or session is None:
+            return
+        try:
+            await self.shown_here(seat, session, key, None)
+        except ChatError:
+            return  # left meanwhile, or gone
+        room = seat.find(key)
+        if room is not None:
+            await self.markers_after_join(seat, room, None)
+
+    async def shown_here(
+        self, seat: Member, session: Session, key: str, since: int | None
+    ) -> None:
+        """Room ``key``, which the account is in by a device on another
+        node, seated here by the back-end's step, which answers the facts
+        its devices' join replies (from ``since``) are built from: shown
+        them, then seated with the room's events that followed (nothing if
+        the seat is in it here already)."""
+        view = await self.backend.other_nodes.show(seat, session, key, since)
+        if view is not None:
+            shown(seat, view, since, self.config.resume_bound)
 
     async def join_seat(self, member: Member, name: str, account: str) -> bool:
         """A sign-in of ``member`` (with no seat yet) to ``account`` under
@@ -202,30 +225,35 @@ class Devices:
         name: str,
         leaving: str | None,
         since: int | None,
-        step: Callable[[Seat, str | None], Awaitable[None]],
+        step: Callable[[Seat, str | None], Awaitable[Welcome]],
         joining: bool = False,
-    ) -> None:
+    ) -> str:
         """Device ``member`` joins (``joining``) or creates room ``name``:
-        ``step(seat, moving)`` is the back-end's, seating the account (and
-        taking it out of ``moving`` in the same step). A room the account
-        is in already is only shown to the device (no ``JOIN``)."""
+        ``step(seat, moving)`` is the core's entry, seating the account
+        (then taking it out of ``moving``). A room the account is in
+        already is only shown to the device (no ``JOIN``). Returns the
+        room's name as entered (a renamed room's, for its former name)."""
         seat, moving = self.moving(member, leaving)
         if moving is not None and await self.elsewhere(seat):
             moving = None  # a device on another node may be in it: kept
         here, device = seat.find(name), seat.devices.get(member)
         if joining and here is not None and device and not device.views(here):
             await self.show(seat, member, here, since, moving)
+            entered = here
         else:
             seat.asking(name, member)
             try:
-                await step(seat, moving)
+                entered = (await step(seat, moving)).room
             except ChatError as refusal:
                 if not joining or refusal.code != "ALREADY_IN_ROOM" or here:
                     raise  # a room this node knew it is in: it is
-                await self.shown_late(seat, member, name, since, moving, refusal, step)
+                entered = await self.shown_late(
+                    seat, member, name, since, moving, refusal, step
+                )
             finally:
                 seat.asked(name)
         await self.moved(seat, member, name, moving)
+        return entered
 
     async def show(
         self,
@@ -253,27 +281,25 @@ class Devices:
         since: int | None,
         moving: str | None,
         refusal: ChatError,
-        step: Callable[[Seat, str | None], Awaitable[None]],
-    ) -> None:
+        step: Callable[[Seat, str | None], Awaitable[Welcome]],
+    ) -> str:
         """``ALREADY_IN_ROOM`` for a room this node did not know the account
         is in yet (a device on another node has just entered it): shown to
         the device once this node is in it too; joined by ``step`` after
         all if the account left it before it could be shown (that device
-        left it meanwhile), as a join asked then would be."""
+        left it meanwhile), as a join asked then would be. Returns the
+        room's name as entered."""
         session = self.sessions.get(seat)
         device = seat.devices.get(member)
         if session is None or device is None:
             raise refusal
         if seat.find(name) is None:  # else that node's news came meanwhile
             try:
-                await self.backend.other_nodes.show(
-                    seat, session, name_key(name), since
-                )
+                await self.shown_here(seat, session, name_key(name), since)
             except ChatError as gone:
                 if gone.code != "NOT_IN_ROOM":
                     raise  # NO_SUCH_ROOM, UNAVAILABLE: the join's answer
-                await step(seat, moving)  # out of it meanwhile: joined now
-                return
+                return (await step(seat, moving)).room  # out of it meanwhile: joined
         here = seat.find(name)
         if here is None:
             raise refusal
@@ -281,6 +307,7 @@ class Devices:
             await self.show(seat, member, here, since, moving)
         elif moving is not None:
             await self.departed(seat, member, [moving], moved_to=here)
+        return here
 
     async def elsewhere(self, seat: Seat) -> bool:
         """Whether the seat's account has devices on other nodes."""
@@ -398,7 +425,7 @@ class Devices:
             if held is not None:  # the account is connected elsewhere
                 for key in held:  # shown here from the account's markers
                     with suppress(ChatError):  # left meanwhile: not shown
-                        await others.show(seat, session, key, markers.get(key))
+                        await self.shown_here(seat, session, key, markers.get(key))
                     if (room := seat.find(key)) is None:
                         continue  # nor is READ
                     for viewer in seat.viewers(room):

@@ -28,8 +28,15 @@ from dataclasses import dataclass
 
 from chatroom.core import errors, membership, moderation, rules
 from chatroom.core.backend import SeatingSteps
-from chatroom.core.events import Departure, DepartureKind
-from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
+from chatroom.core.events import Departure, DepartureKind, Welcome
+from chatroom.core.facts import (
+    CreationFacts,
+    RoomFacts,
+    Seating,
+    SeatingFacts,
+    WelcomeFacts,
+)
+from chatroom.core.fanout import deliver_to
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
 from chatroom.core.model.changes.rooms import (
@@ -229,6 +236,19 @@ def departing(
     return DecidedChange(subject, tuple(premises), tuple(ops), (key,))
 
 
+def shown(member: Member, view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
+    """``member`` is in the room of ``view``, as a back-end's step answered:
+    it is shown its join reply (from ``since``, missing events beyond
+    ``bound``: :func:`~chatroom.core.membership.welcome`), then handed the
+    room's events that followed the join before the answer. Returns the
+    reply."""
+    welcome = membership.welcome(view, since, bound)
+    member.entered(welcome)
+    for event in view.followed:
+        deliver_to(member, event)
+    return welcome
+
+
 class Entries:
     """The read, decide, apply loop of joins, creates and leaves."""
 
@@ -248,23 +268,23 @@ class Entries:
         moving: str | None,
         since: int | None,
         entry: Entry,
-    ) -> None:
-        """Seat ``member`` in room ``name`` (leaving ``moving``, if any)."""
+    ) -> Welcome:
+        """Seat ``member`` in room ``name`` (then out of ``moving``, if
+        any): its join reply, which it was shown."""
 
-        async def decide() -> tuple[DecidedChange, str]:
+        async def decide() -> DecidedChange:
             facts = await self.steps.seating_facts(member, name)
             big, bound = self.big_room, self.resume_bound
             try:
-                change = joining(facts, session, entry, big, since, bound)
+                return joining(facts, session, entry, big, since, bound)
             except errors.ChatError:
                 if facts.latest:
                     raise
                 # refused on what the back-end knew last: decided on the latest
                 facts = await self.steps.seating_facts(member, name, latest=True)
-                change = joining(facts, session, entry, big, since, bound)
-            return change, facts.room.name
+                return joining(facts, session, entry, big, since, bound)
 
-        await self._entered(member, session, decide, moving, since)
+        return await self._entered(member, session, decide, moving, since)
 
     async def create(
         self,
@@ -273,38 +293,40 @@ class Entries:
         name: str,
         moving: str | None,
         now: int,
-    ) -> None:
-        """Make room ``name`` with ``member`` in it (leaving ``moving``)."""
+    ) -> Welcome:
+        """Make room ``name`` with ``member`` in it (then out of
+        ``moving``): its join reply, which it was shown."""
 
-        async def decide() -> tuple[DecidedChange, str]:
+        async def decide() -> DecidedChange:
             facts = await self.steps.creation_facts(name)
-            return creating(facts, name, session, self.max_rooms, now), name
+            return creating(facts, name, session, self.max_rooms, now)
 
-        await self._entered(member, session, decide, moving, None)
+        return await self._entered(member, session, decide, moving, None)
 
     async def _entered(
         self,
         member: Member,
         session: Session,
-        decide: Callable[[], Awaitable[tuple[DecidedChange, str]]],
+        decide: Callable[[], Awaitable[DecidedChange]],
         moving: str | None,
         since: int | None,
-    ) -> None:
-        """Apply what ``decide`` decides (a join or a create, and the room's
-        name as shown) with the departure from ``moving``, deciding both
-        again while their premises fail; then the departure alone if the
-        back-end could not apply it with the join."""
-        moved: list[Departure] = []
+    ) -> Welcome:
+        """Apply what ``decide`` decides (a join or a create), deciding
+        again while its premises fail. The step answers what the join
+        reply is built from: the member is shown it, then seated with the
+        room's events that followed it (nothing of the room comes before
+        its reply); then it leaves ``moving`` (a room left for this one),
+        decided on that room's facts as they are then."""
 
-        async def attempt() -> DecidedChange | None:
-            change, shown = await decide()
-            departure = await self._moving(member, session, moving, shown)
-            moved[:] = [] if departure is None else [departure[1]]
-            leave = None if departure is None else departure[0]
-            return await self.steps.enter(member, session, change, leave, since)
+        async def attempt() -> WelcomeFacts:
+            return await self.steps.enter(member, session, await decide())
 
-        if await retried(attempt) is not None:
-            await self._left(member, session, moved[0])
+        view = await retried(attempt)
+        welcome = shown(member, view, since, self.resume_bound)
+        if moving is not None:
+            moved = membership.moved(moving, session.name, view.room)
+            await self._left(member, session, moved)
+        return welcome
 
     async def leave(
         self, member: Member, session: Session, departure: Departure
@@ -318,24 +340,9 @@ class Entries:
 
         await retried(attempt)
 
-    async def _moving(
-        self, member: Member, session: Session, moving: str | None, to: str
-    ) -> tuple[DecidedChange, Departure] | None:
-        """The departure from ``moving`` for room ``to``, if it is to be:
-        the change and the departure it shows."""
-        if moving is None:
-            return None
-        facts = await self.steps.seating_facts(member, moving)
-        key = name_key(session.name)
-        if key not in facts.present:
-            return None  # out of it already (deleted, kicked)
-        moved = membership.moved(facts.room.name, session.name, to)
-        return leaving(facts, key, moved), moved
-
     async def _left(self, member: Member, session: Session, moved: Departure) -> None:
-        """A departure the back-end could not apply with the join (its
-        premises changed meanwhile): decided again and applied on its own;
-        nothing if the member is out of that room already."""
+        """The departure from a room left for another, once in that one:
+        nothing if the member is out of it already (deleted, kicked)."""
         try:
             await self.leave(member, session, moved)
         except errors.ChatError as failure:

@@ -69,6 +69,10 @@ def too_many_rooms(limit: int) -> ChatError:
     return ChatError("TOO_MANY_ROOMS", f"the server has its maximum of {limit} rooms")
 
 
+def too_many_joined(limit: int) -> ChatError:
+    return ChatError("TOO_MANY_ROOMS", f"you have joined too many rooms ({limit})")
+
+
 def too_many_created(limit: int, seconds: float) -> ChatError:
     """A room past ``--rooms-per-hour`` (the code of ``--max-rooms``')."""
     minutes = max(1, round(seconds / 60))

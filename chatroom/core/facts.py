@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from chatroom.core.events import DepartureKind, StoredEvent
+from chatroom.core.events import DepartureKind, Event, StoredEvent
 from chatroom.core.text import current_mask, name_key
 
 
@@ -239,7 +239,13 @@ class WelcomeFacts:
     messages it has pinned (``pins``) and, when the back-end read it with
     the rest, the room's ``policy`` (None: not read), which says whose
     names a door marks (the operators', the voiced'). A back-end makes
-    ``members`` for this one reply, which keeps it (no copy per join)."""
+    ``members`` for this one reply, which keeps it (no copy per join).
+
+    A back-end's join answers them (they are what its step produced), and
+    with them the room's events that reached this node after the join and
+    before the answer (``followed``): the core shows the joiner its reply,
+    then seats it with those, so that nothing of the room comes before its
+    welcome and nothing is lost between them."""
 
     room: str
     members: list[str]
@@ -257,6 +263,7 @@ class WelcomeFacts:
     quiet: frozenset[str] = frozenset()
     pins: int = 0
     policy: RoomPolicy | None = None
+    followed: list[Event] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

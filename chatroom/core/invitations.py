@@ -376,14 +376,28 @@ class InvitationService:
                 return invitation
         raise errors.bad_invitation()
 
-    async def redeem(self, code: str, address: str) -> Redeemed:
+    async def redeem(
+        self,
+        code: str,
+        address: str,
+        signed_in: bool = False,
+        redeemed: Redeemed | None = None,
+    ) -> Redeemed:
         """``/redeem CODE`` from ``address``: one use of its invitation is
-        spent, and the connection may register once.
+        spent, and the connection may register once. A connection
+        ``signed_in`` to an account (or signing in) has one, and one that
+        ``redeemed`` an invitation already may register with it: neither
+        redeems another.
 
         Raises:
-            ChatError: ``BAD_CODE`` (unknown, used up or expired),
+            ChatError: ``NOT_ALLOWED`` (signed in, or redeemed already),
+                ``BAD_CODE`` (unknown, used up or expired),
                 ``RATE_LIMITED`` past the back-off.
         """
+        if signed_in:
+            raise errors.not_allowed("you are signed in to an account already")
+        if redeemed is not None:
+            raise errors.not_allowed("this connection redeemed an invitation already")
         guess = (CODES_BY_ADDRESS, address)
         try:
             await self.guesses.attempt(guess)

@@ -4,9 +4,7 @@ A back-end is built before the parts of the core that decide on what it
 reports (they are built on the back-end), so :class:`CoreReports` is
 handed to it first and told those parts once they exist
 (:meth:`CoreReports.attach`). Each report goes to the part that decides:
-a room entered to its member, shown the join reply decided here
-(:func:`~chatroom.core.membership.welcome`), an ended session to the
-core's release, a room shown by another node's
+an ended session to the core's release, a room shown by another node's
 device to :class:`~chatroom.core.devices.Devices`, the rooms sessions'
 ends leave to :class:`~chatroom.core.departures.Departures`, rooms whose
 wait is over to :class:`~chatroom.core.settling.Settling`.
@@ -16,9 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core import membership
 from chatroom.core.departures import Departures
-from chatroom.core.facts import Ending, WaitingFacts, WelcomeFacts
+from chatroom.core.facts import Ending, WaitingFacts
 from chatroom.core.member import Member
 from chatroom.core.settling import Settling
 
@@ -50,11 +47,6 @@ class CoreReports:
 
     def room_shown(self, seat: Member, key: str) -> None:
         self._shown(seat, key)
-
-    def entered(
-        self, member: Member, view: WelcomeFacts, since: int | None, bound: int
-    ) -> None:
-        member.entered(membership.welcome(view, since, bound))
 
     async def sessions_ended(self, ending: Ending) -> None:
         if self._departures is None:

@@ -151,6 +151,20 @@ def check_room_count(rooms: int, limit: int) -> None:
         raise errors.too_many_rooms(limit)
 
 
+#: The most rooms one user is in at once, over all its devices (IRC's
+#: ``CHANLIMIT``): a client in more would be shown more rooms than the
+#: channels a server says it may join, and a user joining room after room
+#: costs every one of them a member to fan out to.
+ROOMS_PER_USER = 50
+
+
+def check_rooms_joined(rooms: int) -> None:
+    """Refuse one more room to a user in ``rooms`` rooms, which stays in
+    none it leaves for it, when that is :data:`ROOMS_PER_USER` already."""
+    if rooms >= ROOMS_PER_USER:
+        raise errors.too_many_joined(ROOMS_PER_USER)
+
+
 #: The most events one ``/history`` may ask for.
 HISTORY_PAGE_MAX = 200
 

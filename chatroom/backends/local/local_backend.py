@@ -65,6 +65,7 @@ from chatroom.core.facts import (
     SpeakingFacts,
     Target,
     WaitingFacts,
+    WelcomeFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.files import SharedBytes
@@ -668,43 +669,31 @@ class LocalBackend:
         return name if name_key(name) in self.rooms else ""
 
     async def enter(
-        self,
-        member: Member,
-        session: Session,
-        change: DecidedChange,
-        moving: DecidedChange | None,
-        since: int | None,
-    ) -> DecidedChange | None:
-        """The join (or create) and the departure from the room left for
-        it, checked together and applied together: a refusal changes
-        nothing."""
+        self, member: Member, session: Session, change: DecidedChange
+    ) -> WelcomeFacts:
+        """The join (or create), checked on the room as it is and applied:
+        a refusal changes nothing. Nothing follows a join here before its
+        answer (one process: this step does not wait)."""
         key = name_key(session.name)
         room = self.rooms.get(change.room)
-        old = None if moving is None else self.rooms.get(moving.room)
         making, shown = _made_and_shown(change)
         if room is None and making is None:
             raise errors.no_such_room(change.room)
         self._check(room, change, member, key)
-        if moving is not None:
-            self._check(old, moving, member, key)
         if making is not None:
             room = self._new_room(making.name, False, None)
             room.created_at = making.now or room.created_at
             self._add_room(room)
         assert room is not None
-        if moving is not None and old is not None:
-            self._apply_leave(old, moving, member, key)
         owner = room.owner
         applying.perform(room, change, member, key)
         self.places[member] = (*self.places.get(member, ()), room)
-        bound = 0 if shown is None else shown.most
         view = room.entered_as(member, shown, self.pins.count(room.key))
-        self.reports.entered(member, view, since, bound)
         if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self._room_changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
-        return None
+        return view
 
     def _check(
         self, room: Room | None, change: DecidedChange, member: Member, key: str

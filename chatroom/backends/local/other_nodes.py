@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from chatroom.core.backend import DeviceRow
 from chatroom.core.events import Event
+from chatroom.core.facts import WelcomeFacts
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
 from chatroom.core.seats import Session
@@ -30,8 +31,9 @@ class NoOtherNodes:
 
     async def show(
         self, member: Member, session: Session, key: str, since: int | None
-    ) -> None:
+    ) -> WelcomeFacts | None:
         """A room the account is in here is the seat's already."""
+        return None
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return None

@@ -485,12 +485,20 @@ class NodeRoom:
     def replay(self, member: Member, after: int, before: int = 0) -> None:
         """Send ``member`` the received events after ``after`` (and before
         ``before``, if given), noting if some already fell out of ``recent``."""
+        for event in self.received(member, after, before):
+            deliver_to(member, event)
+
+    def received(self, member: Member, after: int, before: int = 0) -> list[Event]:
+        """The received events for ``member`` after ``after`` (and before
+        ``before``, if given), a notice first if some already fell out of
+        ``recent``."""
         last = self.seq if not before else min(self.seq, before - 1)
         if last <= after:
-            return
+            return []
         recent = self.recent or ()
+        events: list[Event] = []
         if not recent or recent[0][0] > after + 1:
-            deliver_to(member, maybe_missed(self.name))
+            events.append(maybe_missed(self.name))
         for seq, data in recent:
             if after < seq and (not before or seq < before):
                 head, data = split_entry(data)
@@ -498,7 +506,8 @@ class NodeRoom:
                 if event is None:
                     continue
                 if not isinstance(head, NewsHead) or head.narrow_to(member.name):
-                    deliver_to(member, event)
+                    events.append(event)
+        return events
 
     def reached(self, seq: int) -> Deferred[None]:
         """Fires once event ``seq`` of the room has come on its channel and
@@ -694,6 +703,15 @@ class NodeRooms:
             if room not in rooms:
                 self.places[member] = (*rooms, room)
         room.attach(member, since)
+
+    def seat_after(self, member: Member, room: NodeRoom, mark: int) -> list[Event]:
+        """``member`` is in ``room`` from event ``mark`` on, as a step
+        answered: the events after it that came already, which it is to be
+        handed once its join reply is shown, and those after them as they
+        come."""
+        followed = room.received(member, mark)
+        self.seat(member, room, max(mark, room.seq))
+        return followed
 
     def unseat(self, member: Member, room: NodeRoom) -> None:
         """``member`` has left ``room`` (already detached from its events)."""

@@ -4,15 +4,13 @@ Entering a room is the server's step (``ENTERING``) and the room's
 (``CREATE`` or ``JOIN``; a join in one ``JOIN`` where the room's keys are
 in the server's slot), whose reply is what the joiner's welcome is built
 from, while the room's events come on the room's channel over another
-connection; a room left for it is left after, by its own room's step, and
-the server's step after them follows when it has anything to do
+connection; the server's step after it follows when it has anything to do
 (:mod:`.room_steps`). :class:`RedisEntries` puts the steps and the channel in
 order: it subscribes before the room's step runs, numbers the welcome by
-the room's sequence, reports the room as the step answered it to the core
-(:meth:`~chatroom.core.backend.Reports.entered`, which shows the member
-its join reply at once), and only then seats the member here and replays
-the events of a room left in the same command that came before the
-member's departure. Whether the member may
+the room's sequence, seats the member here from the join's own event, and
+answers the room as the step read it with the events that came after the
+join meanwhile (the core shows the member its join reply, then hands it
+those). Whether the member may
 enter, who is quiet, who owns the room and what it is shown are decided
 by the core (:mod:`chatroom.core.entries`) on the seating this node has
 (:meth:`RedisEntries.seating_facts`: the last reply about the room, or the
@@ -23,7 +21,6 @@ steps (:mod:`.decided`). It is a part of
 
 from __future__ import annotations
 
-from contextlib import ExitStack, suppress
 from functools import partial
 from sys import intern
 from typing import Any, NoReturn
@@ -147,82 +144,53 @@ class RedisEntries:
         script: Script,
         args: list[Any],
         change: DecidedChange | None = None,
-        moving: DecidedChange | None = None,
-    ) -> DecidedChange | None:
+    ) -> WelcomeFacts | None:
         """Enter room ``key`` by ``script`` (create, join or view), as
         ``change`` (the core's decision; None: a view, which changes
-        nothing), leaving the room ``moving`` takes the member out of.
-        Answers None, or ``moving`` if the join was applied and the
-        departure was not (its premises changed: the core decides it
-        again).
+        nothing), and answer what the join reply is built from, with the
+        room's events that came after the join before the answer (the core
+        shows the reply, then hands it those); None if the member is gone
+        meanwhile (or, for a view, in the room here already).
 
         The node subscribes to the room's channel before the script runs, so
-        no event after the joiner's welcome can be missed. The joiner stops
-        receiving its old room's events while the script runs; events that
-        came meanwhile from before its departure are replayed afterwards.
+        no event after the joiner's welcome can be missed: those that come
+        before the answer are kept on the room and answered with it.
         """
         if not self.node.available:  # don't wait for a subscription that can't come
             raise errors.unavailable()
         room = self.here.open(key, name)
-        with self.here.kept(room), ExitStack() as also:
+        with self.here.kept(room):
             await room.when_subscribed()
-            old = self.here.get(moving.room) if moving is not None else None
-            if old is not None and not self.here.is_in(member, old):
-                old = None
-            if old is not None:  # its events are kept while the member is out
-                also.enter_context(self.here.kept(old))
-            last_seen = old.detach(member) if old is not None else 0
             shown = self._window(change, since)
-            try:
-                marks, read, after, pending = await self._reply(
-                    script,
-                    [*args, *shown],
-                    name,
-                    room,
-                    session,
-                    change,
-                    moving if old is not None else None,
-                )
-            except BaseException:
-                if old is not None and member in self.sessions:
-                    old.attach(member, last_seen)
-                raise
+            marks, read, after = await self._reply(
+                script, [*args, *shown], name, room, session, change
+            )
             seen = outcomes.seated_all(after)
-            for local in (room, old):
-                if local is not None and local.key in seen:
-                    local.seated = seen[local.key]
+            if room.key in seen:
+                room.seated = seen[room.key]
             view = _view(read, session.name)
             if member not in self.sessions:  # gone meanwhile
                 if script is not scripts.VIEW:  # its release may have come first
                     u, token = key_of(session), session.token
                     await self.endings.leave_ended(room.key, u, token, session.name)
                 return None
-            if old is not None and pending is not None:
-                old.attach(member, last_seen)  # still in it, as Redis has it
-            elif old is not None:
-                part_seq = int(marks[0][0]) + 1 if len(marks) > 1 else 0
-                if part_seq:  # else Redis had it in no room: nothing to add
-                    old.replay(member, last_seen, before=part_seq)
-                self.here.unseat(member, old)
             if view.room != room.name:
                 room.name = view.room
             view.room = room.name  # the one string its members' seats share
             if not room.incarnation:
                 room.incarnation = intern(read[2].decode())  # its seating's
-            if view.joiner_quiet:
-                room.hush(member)
-            # The core shows the member its join reply before it returns, so
-            # the room's events after it (and those replayed) come after.
-            self.reports.entered(member, view, since, self.config.resume_bound)
-            self.here.seat(member, room, int(marks[-1][0]))
             if room.gone:  # deleted while our join was being answered
                 self.here.close(room, room.farewell)
+                raise errors.no_such_room(name)
+            if view.joiner_quiet:
+                room.hush(member)
+            view.followed = self.here.seat_after(member, room, int(marks[-1][0]))
             self.log.info(
                 "{user} joined {room}",
                 user=self.sessions[member].name,
                 room=room.name,
             )
-            return pending
+            return view
 
     def _window(self, change: DecidedChange | None, since: int | None) -> list[Any]:
         """The history a joiner's reply shows, as ``view`` reads it: the
@@ -242,20 +210,17 @@ class RedisEntries:
         room: NodeRoom,
         session: Session,
         change: DecidedChange | None,
-        moving: DecidedChange | None,
-    ) -> tuple[list[Any], list[Any], list[Any], DecidedChange | None]:
-        """Enter ``room`` by ``script``: its marks (the departure's first,
-        if any), what the welcome is built from, the seatings after, and
-        ``moving`` if its departure's premises failed. A create or a join
-        is the server's step (``ENTERING``), the room's, then the departure
-        from the room left, if any, and the server's step after
-        (:mod:`.room_steps`); where the room's keys are in the server's
-        slot (not :attr:`~.calls.RedisCalls.rooms_apart`), a join's
-        server's step is ``JOIN``'s own: one round trip. The room entered
-        comes first: a join refused leaves the joiner where it was. The
-        room's step returns once its event (the ``JOIN``) has come on the
-        room's channel, which this node subscribed before it ran
-        (:func:`_entered_here`), not after a ``PING``."""
+    ) -> tuple[list[Any], list[Any], list[Any]]:
+        """Enter ``room`` by ``script``: its marks, what the welcome is
+        built from, and the seatings after. A create or a join is the
+        server's step (``ENTERING``), the room's, and the server's step
+        after (:mod:`.room_steps`) when it has anything to do; where the
+        room's keys are in the server's slot (not
+        :attr:`~.calls.RedisCalls.rooms_apart`), a join's server's step is
+        ``JOIN``'s own: one round trip. The room's step returns once its
+        event (the ``JOIN``) has come on the room's channel, which this
+        node subscribed before it ran (:func:`_entered_here`), not after a
+        ``PING``."""
         refusals: Refusals = {
             **ENTRY_REFUSALS,
             **MEMBERS_ONLY,  # VIEW's: the user left the room meanwhile
@@ -265,7 +230,7 @@ class RedisEntries:
             _, marks, read, after = await self.calls.call(
                 script, *args, refusals=refusals
             )
-            return marks, read, after, None
+            return marks, read, after
         u = key_of(session)
         entering = decided.encoded(change)
         encoded = outcomes.encoded_change(entering)
@@ -290,36 +255,9 @@ class RedisEntries:
         _, entered, read, after = reply[:4]
         if others is None:  # answered by JOIN, the server's step its own
             others = reply[4]
-        marks = list(entered)
-        left: list[Change] = []
-        pending = None
-        if moving is not None:
-            departure = decided.encoded(moving, marked="before")
-            try:
-                departed = await self.steps.leave(u, session.token, departure)
-            except FactsChangedError as changed:
-                with suppress(PremiseFailedError):
-                    self._changed(moving.room, u, changed)
-                pending = moving  # the core decides it again
-            except ChatError as failure:
-                # Entered, but still in the room left as Redis has it
-                # (unavailable): this node no longer has it there, so its
-                # next resume leaves it (a stale place), or its session's
-                # end at the latest (its rooms).
-                self.log.warn(
-                    "{user} entered {room}, but left {old} only here: {failure}",
-                    user=session.name,
-                    room=name,
-                    old=moving.room,
-                    failure=failure.code,
-                )
-            else:
-                left.append(departure)
-                marks.insert(0, departed[1][0])
-                after = [*departed[2], *after]
         shown = change.room if int(others) else ""
-        await self._index_last(left, u, session.token, shown)
-        return marks, read, after, pending
+        await self._index_last([], u, session.token, shown)
+        return list(entered), read, after
 
     async def _entering(
         self,
@@ -417,17 +355,18 @@ class RedisEntries:
 
     async def view(
         self, member: Member, session: Session, key: str, since: int | None = None
-    ) -> None:
+    ) -> WelcomeFacts | None:
         """Seat ``member`` here in room ``key``, which its user is in by
-        another node's device; nothing if it is here already (or gone).
+        another node's device, answering what its devices' join replies
+        are built from; None if it is here already (or gone).
         ``NOT_IN_ROOM`` if the user is no longer in it, ``NO_SUCH_ROOM``
         if it is gone, ``UNAVAILABLE``: the caller decides what that means
         (a join answered ``ALREADY_IN_ROOM`` joins again, news is dropped)."""
         room = self.here.get(key)
         if member not in self.sessions or (room and self.here.is_in(member, room)):
-            return
+            return None
         args = [key, key_of(session), session.token]
-        await self.enter(member, session, key, key, since, scripts.VIEW, args)
+        return await self.enter(member, session, key, key, since, scripts.VIEW, args)
 
 
 def _emits(change: Change) -> bool:

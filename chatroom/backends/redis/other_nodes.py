@@ -35,6 +35,7 @@ from chatroom.backends.redis.replies import key_of
 from chatroom.core import codec
 from chatroom.core.backend import DeviceRow
 from chatroom.core.events import PrivateRedacted
+from chatroom.core.facts import WelcomeFacts
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
 from chatroom.core.seats import Seat, Session
@@ -101,8 +102,8 @@ class RedisOtherNodes:
 
     async def show(
         self, member: Member, session: Session, key: str, since: int | None
-    ) -> None:
-        await self.entries.view(member, session, key, since)
+    ) -> WelcomeFacts | None:
+        return await self.entries.view(member, session, key, since)
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return int(await self.calls.eval(NUMBER, account, limit, CLAIM_SECONDS))

@@ -103,6 +103,7 @@ from chatroom.core.facts import (
     SeatingFacts,
     SpeakingFacts,
     Target,
+    WelcomeFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
@@ -880,16 +881,6 @@ class RedisBackend:
         elif channel == self.watching.channel:
             self.watching.on_message(message)
 
-    def _viewed(self, member: Member, key: str) -> None:
-        """Another node's device of the account entered room ``key``: the
-        seat here enters it too, and the core is told once it is shown."""
-        session = self.sessions.get(member)
-        if session is None:
-            return
-        viewing = defer.ensureDeferred(self.entries.view(member, session, key))
-        viewing.addCallback(lambda _: self.reports.room_shown(member, key))
-        viewing.addErrback(lambda failure: None)  # left meanwhile, or gone
-
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions: ``conn`` or ``*``, then an
         event or an order (:mod:`chatroom.core.nodemessages`)."""
@@ -917,7 +908,7 @@ class RedisBackend:
         if isinstance(said, EndSession):
             self.reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self._viewed(member, said.room)
+            self.reports.room_shown(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
         elif isinstance(said, Event):
@@ -961,15 +952,11 @@ class RedisBackend:
         return replace(facts, renamed_to=await self.renames.former_name(name))
 
     async def enter(
-        self,
-        member: Member,
-        session: Session,
-        change: DecidedChange,
-        moving: DecidedChange | None,
-        since: int | None,
-    ) -> DecidedChange | None:
+        self, member: Member, session: Session, change: DecidedChange
+    ) -> WelcomeFacts:
         """A create (``ENTERING``, ``CREATE``) or a join (``ENTERING``,
-        ``JOIN``), then the departure from the room left, its own step."""
+        ``JOIN``): ``NOT_IN_ROOM`` if the member went meanwhile (nobody to
+        answer)."""
         key, u = change.room, key_of(session)
         making = change.of(MakeRoom)
         if making:
@@ -981,9 +968,12 @@ class RedisBackend:
             named = change.premise(Named)
             name = named.name if named is not None else key
             args, script = [key, u], scripts.JOIN
-        return await self.entries.enter(
-            member, session, key, name, since, script, args, change, moving
+        view = await self.entries.enter(
+            member, session, key, name, None, script, args, change
         )
+        if view is None:
+            raise errors.not_in_room()
+        return view
 
     async def leave(
         self, member: Member, session: Session, change: DecidedChange

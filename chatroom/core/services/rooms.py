@@ -26,6 +26,7 @@ from chatroom.core.events import (
     RoomDeleted,
     RoomRenamed,
     TopicChanged,
+    Welcome,
 )
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import DecidedChange
@@ -100,24 +101,46 @@ class RoomService:
         where = self.identities.seat(member)
         return rules.listed_for(listing, self.backend.joined_room, where)
 
+    async def enter_or_create(
+        self, member: Member, name: str, key: str | None = None
+    ) -> str:
+        """Join room ``name`` (with ``key``), or make it when there is none
+        (IRC's ``JOIN``); a create that loses the race to another's joins
+        the room that other made. Returns the room's name as entered (a
+        renamed room's, for its former name within its grace)."""
+        try:
+            return await self.join_room(member, name, key=key)
+        except errors.ChatError as refused:
+            if refused.code != "NO_SUCH_ROOM":
+                raise
+        try:
+            return await self.create_room(member, name)
+        except errors.ChatError as lost_race:
+            if lost_race.code != "ROOM_EXISTS":
+                raise
+        return await self.join_room(member, name, key=key)
+
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
-    ) -> None:
-        """Create room ``name`` owned by ``member`` and put it there.
+    ) -> str:
+        """Create room ``name`` owned by ``member`` and put it there;
+        returns the room's name.
 
         ``leaving``: a room the member leaves first, in the same step (the
         line protocol's one-room rule), once the new room is certain.
         """
         rules.check_room_name(name)
+        self._one_more_room(member, name, leaving)
         session = self.identities.session(member)
         now = int(self.clock.seconds())  # when it was made: IRC's 329
 
-        async def seat(seat: Seat, moving: str | None) -> None:
-            await self.entries.create(seat, session, name, moving, now)
+        async def seat(seat: Seat, moving: str | None) -> Welcome:
+            return await self.entries.create(seat, session, name, moving, now)
 
         make = partial(self.devices.seated, member, name, leaving, None, seat)
-        await self.created.making(self.identities.actor(member), make)
+        made = await self.created.making(self.identities.actor(member), make)
         self.log.info("{user} created room {room}", user=session.name, room=name)
+        return made
 
     async def join_room(
         self,
@@ -127,14 +150,18 @@ class RoomService:
         since: int | None = None,
         key: str | None = None,
         catch_up: bool = False,
-    ) -> None:
+    ) -> str:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
+        Returns the room's name as entered (a renamed room's, for its
+        former name within its grace).
 
         The member joins as :mod:`chatroom.core.entries` decides on the
         room's facts (the entry rule: bans, invitation, ``key``, then space
         and the room's own limit), before it leaves ``leaving``, so a
         refusal (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``,
-        ``INVITE_ONLY``, ``BAD_KEY``...) keeps it there. With ``since`` (an
+        ``INVITE_ONLY``, ``BAD_KEY``, ``TOO_MANY_ROOMS`` past
+        :data:`~chatroom.core.rules.ROOMS_PER_USER`...) keeps it there.
+        With ``since`` (an
         event id the member saw last), the welcome's history is the room's
         stored events after it, at most ``resume_bound`` of them, and its
         ``gap`` says how many were left out (see
@@ -149,26 +176,44 @@ class RoomService:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
             return self.identities.actor(member)
 
+        self._one_more_room(member, name, leaving)
         session = self.identities.session(member)
         if catch_up and since is None and session.account:
             markers = await self.backend.markers.markers(session.account)
             since = markers.get(name_key(name))
         entry = Entry(actor, key)
 
-        async def seat(seat: Seat, moving: str | None) -> None:
+        async def seat(seat: Seat, moving: str | None) -> Welcome:
             if member not in self.sessions:
                 raise errors.not_in_room()  # gone meanwhile: nobody to answer
-            await self.entries.join(seat, session, name, moving, since, entry)
+            return await self.entries.join(seat, session, name, moving, since, entry)
 
         try:
-            await self.devices.seated(member, name, leaving, since, seat, joining=True)
+            return await self.devices.seated(
+                member, name, leaving, since, seat, joining=True
+            )
         except errors.ChatError as refused:
             if refused.code != "NO_SUCH_ROOM":
                 raise
             renamed_to = (await self.backend.creation_facts(name)).renamed_to
             if not renamed_to:
                 raise
-            await self.join_room(member, renamed_to, leaving, since, key, catch_up)
+            return await self.join_room(
+                member, renamed_to, leaving, since, key, catch_up
+            )
+
+    def _one_more_room(self, member: Member, name: str, leaving: str | None) -> None:
+        """The rule of how many rooms one user is in
+        (:func:`~chatroom.core.rules.check_rooms_joined`), for room
+        ``name`` if the user is not in it yet: counted on its seat (every
+        device's rooms), without ``leaving``, which it leaves for this one."""
+        seat = self.identities.seat(member)
+        if not isinstance(seat, Seat) or seat.find(name) is not None:
+            return
+        rooms = len(seat.rooms)
+        if leaving is not None and seat.find(leaving) is not None:
+            rooms -= 1
+        rules.check_rooms_joined(rooms)
 
     async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """Take ``member`` out of ``room``: the others hear its

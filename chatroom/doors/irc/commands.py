@@ -38,7 +38,6 @@ from chatroom.doors.irc.statusmsg import status_room
 from chatroom.doors.irc.tags import NOTICE_TAG, REPLY_TAG, reply_target, shared_tags
 from chatroom.doors.irc.truncate import fitted
 from chatroom.doors.irc.wire import (
-    CHANNEL_LIMIT,
     END_OF_NAMES,
     RPL_TOPICWHOTIME,
     X_DELIM,
@@ -214,14 +213,9 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             room = room_name(target)
             if name_key(room) in session.rooms:
                 continue  # already there: IRC servers say nothing
-            if len(session.rooms) >= CHANNEL_LIMIT:
-                session.numeric(
-                    irc.ERR_TOOMANYCHANNELS,
-                    target,
-                    f"You have joined too many channels ({CHANNEL_LIMIT})",
-                )
-                continue
-            room = await enter(session, room, key)
+            room = await session.entering(
+                session.registry.rooms.enter_or_create(session.member, room, key)
+            )
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
@@ -269,29 +263,6 @@ def too_many_targets(session: IRCSession, targets: list[str]) -> None:
     """``407`` for each target past the command's ``TARGMAX``."""
     for target in targets:
         session.numeric(irc.ERR_TOOMANYTARGETS, safe_target(target), "Too many targets")
-
-
-async def enter(session: IRCSession, room: str, key: str | None = None) -> str:
-    """Join ``room``, or create it when there is none (a lost race to
-    create it joins it after all): the room's name as entered (a renamed
-    room's, for its former name within its grace)."""
-    registry, member = session.registry, session.member
-    try:
-        entered = await session.entering(
-            registry.rooms.join_room(member, room, key=key)
-        )
-    except ChatError as refused:
-        if refused.code != "NO_SUCH_ROOM":
-            raise
-        try:
-            entered = await session.entering(registry.rooms.create_room(member, room))
-        except ChatError as lost_race:
-            if lost_race.code != "ROOM_EXISTS":
-                raise
-            entered = await session.entering(
-                registry.rooms.join_room(member, room, key=key)
-            )
-    return entered or room
 
 
 async def leave(session: IRCSession, room: str, words: str = "") -> None:

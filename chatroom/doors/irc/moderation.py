@@ -298,7 +298,13 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
     (RFC 2812 3.2.8: as many channels as nicks, else ``461``). At most
     ``TARGMAX=KICK:4`` nicks; each past it is ``407``."""
     chans, users = split_list(params[0]), split_list(params[1])
-    if len(chans) > 1 and len(chans) != len(users):
+    try:
+        pairs = (
+            list(zip(chans, users, strict=True))
+            if len(chans) > 1
+            else [(chans[0] if chans else params[0], user) for user in users]
+        )
+    except ValueError:  # not as many channels as nicks
         session.numeric(irc.ERR_NEEDMOREPARAMS, "KICK", "Not enough parameters")
         return
     for chan in chans or [params[0]]:
@@ -306,10 +312,6 @@ async def kick(session: IRCSession, params: tuple[str, ...]) -> None:
     # A KICK without a comment carries the kicker's nick as its comment
     # (RFC 2812 3.2.8); one that cannot be shown is the core's to replace.
     reason = plain_text(params[2] if len(params) > 2 else "") or session.nick
-    if len(chans) > 1:
-        pairs = list(zip(chans, users, strict=True))
-    else:
-        pairs = [(chans[0], user) for user in users]
     limit = TARGMAX["KICK"]
     for chan, user in pairs[:limit]:
         await moderate(session, chan, Action("kick", user, reason), "KICK")

@@ -204,11 +204,10 @@ async def redeemed(session: IRCSession, code: str) -> None:
     """
     pending = session.signing_in
     signed = pending.account if pending is not None else ""
-    if signed or session.registry.sessions.account_of(session.member):
-        raise errors.not_allowed("you are signed in to an account already")
-    if session.invited is not None:
-        raise errors.not_allowed("this connection redeemed an invitation already")
-    session.invited = await session.server.invitations.redeem(code, session.host)
+    signed_in = bool(signed or session.registry.sessions.account_of(session.member))
+    session.invited = await session.server.invitations.redeem(
+        code, session.host, signed_in, session.invited
+    )
 
 
 async def _redeem(session: IRCSession, rest: str) -> None:

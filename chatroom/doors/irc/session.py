@@ -267,8 +267,6 @@ class IRCSession:
     #: What ``METADATA * SET`` kept before the welcome (``before-connect``),
     #: set for the user once it is registered.
     metadata_before: Rare[tuple[tuple[str, str], ...]] = Rare(())
-    #: The room the registry's ``entered`` named, for the waiting command.
-    _arrived: Rare[str | None] = Rare(None)
     #: The welcome of a big room just joined (chatroom.core.big_rooms),
     #: whose members the join's NAMES shows, not the whole room's.
     arrival: Rare[Welcome | None] = Rare(None)
@@ -723,18 +721,16 @@ class IRCSession:
         """Whether a join of ours waits for the registry."""
         return self._asking
 
-    async def entering(self, entering: Awaitable[None]) -> str | None:
+    async def entering(self, entering: Awaitable[str]) -> str:
         """Run a join or a create; the channel is ours once it answered.
         Its room's name as entered (a renamed room's former name leads to
-        the room), None if the join replies did not come here."""
-        self._arrived, self._asking = None, True
+        the room)."""
+        self._asking = True
         try:
-            await entering
+            room = await entering
         finally:
             self._asking = False
-        room, self._arrived = self._arrived, None
-        if room is not None:
-            self._add_channel(room)
+        self._add_channel(room)
         return room
 
     def parted(self, room: str) -> str | None:
@@ -778,7 +774,6 @@ class IRCSession:
         if not self._asking:  # another device of the account entered it
             self._add_channel(room)
         self.send(data)
-        self._arrived = room
         # Kept for the JOIN's NAMES: a big room's (its members shown), and
         # while we asked, a room listed whole whose marks it carries.
         listed = welcome.owner_alone_marked and self._asking

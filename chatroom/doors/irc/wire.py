@@ -26,6 +26,7 @@ from twisted.words.protocols import irc
 
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
+from chatroom.core.rules import ROOMS_PER_USER
 from chatroom.core.text import (
     NAME_MAX_LENGTH,
     TOPIC_MAX_LENGTH,
@@ -210,9 +211,6 @@ def irc_mask(mask: str) -> str:
     return mask
 
 
-#: How many channels one IRC client may be in at once (``CHANLIMIT``):
-#: ``JOIN`` past it is ``405``.
-CHANNEL_LIMIT = 50
 #: How many nicks one client may watch with ``MONITOR`` (``734`` past it).
 MONITOR_LIMIT = 100
 #: The user mode of bots (IRCv3 bot-mode; ``BOT=B`` in ``005``).
@@ -261,7 +259,7 @@ def isupport(network: str) -> list[str]:
         "ACCOUNTEXTBAN=a",  # IRCv3 account-extban: $a:NAME bans an account
         "PREFIX=(ov)@+",
         "UTF8ONLY",
-        f"CHANLIMIT={CHANNEL_PREFIX}:{CHANNEL_LIMIT}",
+        f"CHANLIMIT={CHANNEL_PREFIX}:{ROOMS_PER_USER}",
         f"MONITOR={MONITOR_LIMIT}",
         f"BOT={BOT_MODE}",
         "ELIST=CMNTU",

@@ -76,9 +76,8 @@ async def do_redeem(session: InvitingContext, args: str) -> None:
     """``/redeem CODE``: ``REDEEMED <code>``; this connection may then
     register one account (into the invitation's room, if it names one)."""
     code = single_word(args.strip(), "/redeem CODE")
-    if session.registry.sessions.account_of(session.member):
-        raise errors.not_allowed("you are signed in to an account already")
-    if session.invited is not None:
-        raise errors.not_allowed("this connection redeemed an invitation already")
-    session.invited = await session.server.invitations.redeem(code, session.host)
+    signed_in = bool(session.registry.sessions.account_of(session.member))
+    session.invited = await session.server.invitations.redeem(
+        code, session.host, signed_in, session.invited
+    )
     session.send(format_line("REDEEMED", code))

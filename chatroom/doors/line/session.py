@@ -115,7 +115,6 @@ class LineSession:
     """
 
     __slots__ = (
-        "_arrived",
         "_extras",
         "caps",
         "connection",
@@ -178,8 +177,6 @@ class LineSession:
         self.send_queue: SendQueue | None = None
         #: Whether link previews are shown (``/set previews on|off``).
         self.previews = True
-        #: The room the registry's ``entered`` named, for the waiting command.
-        self._arrived: str | None = None
 
     @property
     def room(self) -> str | None:
@@ -220,7 +217,6 @@ class LineSession:
         old = None if self.multi else self.room
         data = format_line("LEFT", old) if old is not None else b""
         self.send(data + render_welcome(welcome, self.render, "rich" in self.caps))
-        self._arrived = welcome.room
         if self.multi:  # unasked too: another device of the account entered it
             self._settle(self.places.added(welcome.room))
 
@@ -260,17 +256,14 @@ class LineSession:
         elif self.room != was:
             self.send(format_line("FOCUS", self.room))
 
-    async def _enter(self, entering: Awaitable[None]) -> None:
+    async def _enter(self, entering: Awaitable[str]) -> None:
         """Run a join or a create; settle in the room it welcomed us to
         (a ``multi`` session is then told its read marker there)."""
-        self._arrived = None
-        await entering
-        arrived, self._arrived = self._arrived, None
-        if arrived is not None:
-            self._settle(self.places.entered(arrived, self.multi))
-            if self.multi:
-                marker = await self.registry.markers.read_marker(self.member, arrived)
-                self.send(render_marker(arrived, marker))
+        arrived = await entering
+        self._settle(self.places.entered(arrived, self.multi))
+        if self.multi:
+            marker = await self.registry.markers.read_marker(self.member, arrived)
+            self.send(render_marker(arrived, marker))
 
     def _in(self, room: str) -> str:
         """A room this session is in, by any spelling (``NOT_IN_ROOM``)."""

@@ -9,7 +9,8 @@ its comment, written anew over ``StringTransport`` (the server started as
 from __future__ import annotations
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.irc.wire import CHANNEL_LIMIT, parse
+from chatroom.core.rules import ROOMS_PER_USER
+from chatroom.doors.irc.wire import parse
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 
@@ -191,7 +192,7 @@ class EncodingAndLimitsTests(ConformanceCase):
         for part in tokens["TARGMAX"].split(","):
             command, _, limit = part.partition(":")
             self.assertTrue(command.isupper() and limit.isdigit(), part)
-        self.assertEqual(tokens["CHANLIMIT"], f"#:{CHANNEL_LIMIT}")
+        self.assertEqual(tokens["CHANLIMIT"], f"#:{ROOMS_PER_USER}")
         self.assertIn("MONITOR", tokens)
         self.assertIn("UTF8ONLY", tokens)
 
@@ -208,7 +209,7 @@ class EncodingAndLimitsTests(ConformanceCase):
     def test_channel_limit(self) -> None:
         """Past CHANLIMIT, JOIN is 405 and the room is not created."""
         foo = self.irc("foo")
-        for start in range(0, CHANNEL_LIMIT, 10):
+        for start in range(0, ROOMS_PER_USER, 10):
             foo.send("JOIN " + ",".join(f"#h{n}" for n in range(start, start + 10)))
         foo.received()
         foo.send("JOIN #onemore")

@@ -265,6 +265,27 @@ class CreateTests(ProtocolTestCase):
         bob.send("/list")
         self.assertEqual(bob.received()[0], "ROOMS 2")
 
+    def test_fifty_rooms_at_once(self) -> None:
+        """A ``multi`` user in 50 rooms is refused one more, joined or
+        made (as IRC's ``CHANLIMIT``), and may join it once it left one."""
+        rooms = tuple(f"r{number}" for number in range(51))
+        self.server = local_server(replace(self.config, rooms=rooms), self.clock)
+        alice = self.connect("alice")
+        alice.send("/caps multi")
+        for room in rooms[:50]:
+            alice.send(f"/join {room}")
+        alice.received()
+        alice.send("/join r50")
+        self.assertEqual(
+            alice.received(), ["ERR TOO_MANY_ROOMS you have joined too many rooms (50)"]
+        )
+        alice.send("/create fresh")
+        self.assertError(alice, "TOO_MANY_ROOMS")
+        alice.send("/leave r0")
+        alice.received()
+        alice.send("/join r50")
+        self.assertEqual(alice.received()[0], "JOINED r50 1 256")
+
 
 class JoinTests(ProtocolTestCase):
     """``/join``: entering a room and what the others see."""
