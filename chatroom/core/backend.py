@@ -63,7 +63,6 @@ from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import (
     DecidedChange,
-    Premise,
 )
 from chatroom.core.model.changes.base import (
     FactsChangedError as FactsChangedError,
@@ -73,7 +72,7 @@ from chatroom.core.moderation import Target
 from chatroom.core.modlog import ModerationLog
 from chatroom.core.netbans import NetworkBanNews
 from chatroom.core.pin_store import PinStore
-from chatroom.core.presence import Presence, PresenceSteps
+from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
 from chatroom.core.push import PushStore
 from chatroom.core.reactions import ReactionFacts
@@ -455,43 +454,6 @@ class Backend(SeatingSteps, Protocol):
 
     # -- names -------------------------------------------------------------------
 
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool:
-        """Give ``name`` to ``member`` (``session.name`` is its old one, if
-        any), signed in to ``account``, if the claim's ``premises`` hold
-        (:class:`~chatroom.core.model.changes.moderation.NameRegistered`,
-        :class:`~chatroom.core.model.changes.moderation.Banned`: what the core decided
-        the claim on), checked in the same step as the name is taken; if one
-        does not, nothing changes and :class:`PremiseFailedError` brings
-        the :class:`~chatroom.core.facts.ClaimFacts` as they are. A session
-        holding the name is ended if
-        ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
-        member in rooms (the core then tells them: :meth:`tell_neighbours`).
-        A rename moves the member's seat in each of its rooms to the new
-        name, and with ``owner_follows`` (the core's decision:
-        :func:`chatroom.core.membership.owner_follows_rename`) the owner of
-        a room it owns, unless the room's owner changed meanwhile.
-
-        A first claim (no ``session.name``) with ``takeover`` is a sign-in
-        to account ``name``: a session of the account holding the name on
-        another node is kept, and ``member`` becomes one more holder of it
-        (the account's devices here).
-
-        ``presence``: the user's presence under its new name, kept in the
-        same step as the name is given, as :meth:`PresenceSteps.publish
-        <chatroom.core.presence.PresenceSteps.publish>` right after would
-        keep it (an IRC sign-on's: one round trip, not two)."""
-        ...
-
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """The session is now signed in to ``account`` ("" for none)."""
         ...
@@ -747,7 +709,7 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
         - :class:`~chatroom.core.model.changes.server.CountedFailures`: a wrong password
           or code counted (:class:`~chatroom.core.model.changes.server.CountFailure`,
-          resting on :class:`~chatroom.core.model.changes.server.WaitedOut`), given back
+          resting on :class:`~chatroom.core.model.changes.server.FailuresAre`), given back
           or cleared;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.model.changes.settings.AccountIgnores`,

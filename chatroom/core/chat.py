@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import admin, errors, lockdown, membership, rules
+from chatroom.core import admin, claims, errors, lockdown, membership, rules
 from chatroom.core.abuse_reports import AbuseReports
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.backend import Backend, Reports
@@ -39,7 +39,7 @@ from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.missed_mail import MissedMail
-from chatroom.core.model.changes.base import Premise
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.presence import Presence
 from chatroom.core.previews import CardFetcher, LinkPreviews
 from chatroom.core.private import PrivateMessages
@@ -47,7 +47,6 @@ from chatroom.core.push import Notifications, PushSender
 from chatroom.core.reading import Markings
 from chatroom.core.reports import CoreReports
 from chatroom.core.retention import RetentionSweep
-from chatroom.core.retrying import decided_again
 from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.identities import Identities
@@ -376,27 +375,28 @@ class ChatCore(Generic[B]):
         kept = session.metadata  # what the session keeps goes with its presence
         shared = None if presence is None else replace(presence, metadata=kept)
 
-        def decide(facts: ClaimFacts) -> tuple[Premise, ...]:
+        def check(facts: ClaimFacts) -> None:
             rules.check_claim(
                 name, facts.registered, signed_in, facts.banned, require_account
             )
-            return admin.claimed_on(facts, key, signed_in)
 
-        async def claim(premises: tuple[Premise, ...]) -> None:
-            await self.backend.claim(
-                member,
-                session,
-                name,
-                signed_in,
-                takeover and account == key,
-                membership.owner_follows_rename(),
-                premises,
-                shared,
-            )
+        async def apply(change: DecidedChange) -> None:
+            await self.backend.apply(change, member, session)
 
         # Decided on a fresh name's facts, with no read: a claim refused
         # brings the facts as they are, and is decided again on them.
-        await decided_again(ClaimFacts(), decide, claim)
+        await claims.claim(
+            apply,
+            self.backend.end_user,
+            self.clock,
+            session,
+            name,
+            signed_in or "",
+            takeover and account == key,
+            membership.owner_follows_rename(),
+            shared,
+            check,
+        )
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )

@@ -11,6 +11,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -74,22 +75,19 @@ from chatroom.core.lobby_list import LobbyList
 from chatroom.core.lockdown import Lockdown, LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.model.changes.accounts import (
-    AccountAge,
-    AccountHoldings,
     AccountRecord,
-    InvitationCode,
     Registered,
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
     Premise,
     PremiseFailedError,
+    applies,
     by_nobody,
+    dispatch,
 )
 from chatroom.core.model.changes.files import (
-    AccountFiles,
     AccountUploadTokens,
-    KeptExport,
 )
 from chatroom.core.model.changes.messages import (
     AgeOut,
@@ -102,9 +100,7 @@ from chatroom.core.model.changes.messages import (
     Reacted,
     ReplaceEvent,
     Rewrite,
-    RoomHooks,
     RoomMessages,
-    RoomPins,
     SetTopic,
     StoredHistories,
     Unmoderated,
@@ -119,14 +115,13 @@ from chatroom.core.model.changes.moderation import (
     RoomModeration,
     ServerBanList,
     ServerLockdown,
-    ServerReports,
     SessionIs,
     SetLockdown,
     SetPolicy,
     SignOut,
     TellUser,
 )
-from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.private import (
     AccountWaiting,
     PartyRegistered,
@@ -152,18 +147,19 @@ from chatroom.core.model.changes.rooms import (
     Version,
 )
 from chatroom.core.model.changes.server import (
-    CountedEvents,
-    CountedFailures,
-    NameHolders,
+    NameEnding,
+    NameHeldBy,
+    NameHolding,
+    NameSignedTo,
+    TakeName,
 )
 from chatroom.core.model.changes.settings import (
-    AccountIgnores,
     AccountMarkers,
     AccountRooms,
     AccountSettings,
 )
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
-from chatroom.core.presence import Presence, PresenceSteps
+from chatroom.core.presence import PresenceSteps
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.roominfo import Roster
 from chatroom.core.seats import Session
@@ -370,6 +366,7 @@ class LocalBackend:
         elif room.owner is not owner:
             self._save(room)
 
+    @applies(StoredHistories)
     async def _age_out(self, change: DecidedChange) -> None:
         """A sweep by age (:mod:`chatroom.core.retention`): the store's
         trim by age is of every room already, so it is handed the oldest
@@ -416,69 +413,79 @@ class LocalBackend:
     def _name(self, member: Member) -> str:
         return self.sessions[member].name
 
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool:
-        """The name given, then ``presence`` handed to :attr:`presence` as
-        a write right after the claim would hand it (no other node asks
-        here: :class:`NoPresence` keeps nothing)."""
-        key = name_key(name)
-        await self._claim_holds(key, premises)
-        holder = self.users.get(key)
-        if holder is not None and holder is not member:
-            if not takeover:
-                raise errors.name_taken(name)
-            self.reports.session_ended(holder, "signed in elsewhere")
-        old = session.name or None
-        if old is not None:
-            del self.users[name_key(old)]
+    @applies(NameHolding)
+    async def _apply_claim(self, change: DecidedChange, member: Member | None) -> None:
+        """A name's claim as the core decided it (:mod:`chatroom.core.
+        claims`): its premises checked on the accounts, the server's bans
+        and who holds the name here, then the name given (a rename moving
+        ``member``'s seats with it), its presence handed to
+        :attr:`presence` as a write right after the claim would hand it (no
+        other node asks here: :class:`NoPresence` keeps nothing). One
+        process holds no device of an account elsewhere to attach to."""
+        assert isinstance(change.subject, NameHolding) and member is not None
+        key = change.subject.name
+        await self._claim_holds(change)
+        (op,) = change.ops
+        if not isinstance(op, TakeName):
+            raise TypeError(f"no claim {op!r} in one process")
+        if op.old:
+            del self.users[op.old]
         else:  # a rename's watchers hear it after its NICK (tell_neighbours)
-            self.watching.hear(Watched(name, Sighting.ONLINE))
+            self.watching.hear(Watched(op.shown, Sighting.ONLINE))
         self.users[key] = member
-        in_rooms = old is not None and self._renamed(member, name, old, owner_follows)
-        if presence is not None:
-            await self.presence.publish(key, session.token, presence)
-        return in_rooms
+        if op.old:
+            self._renamed(member, op.shown, op.old, op.owner_follows)
+        if op.presence is not None:
+            await self.presence.publish(key, op.token, op.presence)
 
     def _renamed(
         self, member: Member, name: str, old: str, owner_follows: bool
-    ) -> bool:
-        """A claim's rename, in ``member``'s rooms: whether it has any."""
-        rooms = self.places.get(member, ())
-        for room in rooms:
+    ) -> None:
+        """A claim's rename of ``member`` (its name's key ``old`` before),
+        in its rooms."""
+        for room in self.places.get(member, ()):
             room.rename(member, name)
             if room.owner is member:
                 if not owner_follows:  # the former name owns it, absent
-                    room.owner, room.absent_owner = None, name_key(old)
+                    room.owner, room.absent_owner = None, old
                 self._save(room)
-        return bool(rooms)
 
-    async def _claim_holds(self, key: str, premises: tuple[Premise, ...]) -> None:
-        """A claim of name ``key``'s premises, checked on the accounts and
-        the server's bans as kept: :class:`PremiseFailedError` with the
-        claim's facts now if one does not hold."""
-        masks = [p.mask for p in premises if isinstance(p, Banned)]
+    async def _claim_holds(self, change: DecidedChange) -> None:
+        """A name's claim's premises, checked on the accounts and the
+        server's bans as kept, and on who holds the name here (one process
+        ends no session but at once: none is ever under way):
+        :class:`PremiseFailedError` with the claim's facts now if one does
+        not hold."""
+        assert isinstance(change.subject, NameHolding)
+        key = change.subject.name
+        holder = self.users.get(key)
+        held = self.sessions.get(holder) if holder is not None else None
         registered = await self.account_store.get(key) is not None
+        masks = [p.mask for p in change.premises if isinstance(p, Banned)]
         banned = await self.account_store.is_server_banned(masks)
-        for premise in premises:
+        facts = ClaimFacts(
+            registered,
+            banned,
+            held.token if held is not None else "",
+            (held.account or "") if held is not None else "",
+        )
+        for premise in change.premises:
             if isinstance(premise, NameRegistered):
                 holds = premise.registered == registered
             elif isinstance(premise, Banned):
                 holds = premise.banned == await self.account_store.is_server_banned(
                     [premise.mask]
                 )
+            elif isinstance(premise, NameHeldBy):
+                holds = premise.token == facts.holder
+            elif isinstance(premise, NameSignedTo):
+                holds = premise.account == facts.signed_to
+            elif isinstance(premise, NameEnding):
+                holds = not premise.ending
             else:
                 raise TypeError(f"no premise {premise!r} of a name's claim")
             if not holds:
-                raise PremiseFailedError(ClaimFacts(registered, banned), premise)
+                raise PremiseFailedError(facts, premise)
 
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
@@ -833,41 +840,48 @@ class LocalBackend:
         await self._appliers[type(change.subject)](change, member)
 
     def _applier_table(self) -> dict[type, Applier]:
-        """Which step applies a change of each subject (a room's seating
-        here is a deletion: joins and leaves are :meth:`enter` and
-        :meth:`leave`)."""
-        return {
-            RoomMessages: self._recording(self._apply_messages),
-            RoomModeration: self._apply_moderation,
-            RoomSeating: self._apply_deletion,
-            RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: self._recording(by_nobody(self.pins.apply)),
-            RoomName: self._recording(self._apply_rename),
-            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
-            AccountSettings: by_nobody(self._registered(self.settings.apply)),
-            AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: self._apply_record,
-            AccountPush: by_nobody(self._while_registered(self.push.apply)),
-            AccountRooms: by_nobody(self._registered(self.remembered.apply)),
-            AccountWaiting: self._apply_waiting,
-            PrivateConversation: by_nobody(self._apply_conversation),
-            AccountFiles: by_nobody(self.files.apply),
-            CountedEvents: by_nobody(self.windows.apply),
-            CountedFailures: by_nobody(self.failures.apply),
-            AccountIgnores: by_nobody(self._registered(self.account_store.apply)),
-            AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: self._recording(self._apply_lockdown),
-            ServerBanList: self._recording(self._apply_server_bans),
-            InvitationCode: by_nobody(self.account_store.apply),
-            ModerationLogOf: by_nobody(self.modlog.apply),
-            KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(
-                self._while_registered(self.upload_tokens.apply)
-            ),
-            AccountHoldings: by_nobody(self.user_data.apply_erasure),
-            NameHolders: by_nobody(self.whowas.apply),
-            StoredHistories: by_nobody(self._age_out),
-        }
+        """Which step applies a change of each subject, as each declares it
+        (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
+        own where a change is more than one store's (a room's seating here
+        is a deletion: joins and leaves are :meth:`enter` and
+        :meth:`leave`), else its store's: a moderation log's entries an
+        action records applied with it (:meth:`_recording`), an account's
+        own records kept only while it is registered (:meth:`_registered`,
+        :meth:`_while_registered`)."""
+        own = (
+            self._recording(self._apply_messages),
+            self._apply_moderation,
+            self._apply_deletion,
+            self._recording(self._apply_rename),
+            self._apply_record,
+            self._apply_waiting,
+            by_nobody(self._apply_conversation),
+            self._recording(self._apply_lockdown),
+            self._recording(self._apply_server_bans),
+            self._apply_claim,
+            by_nobody(self._age_out),
+        )
+        stores = (
+            self.hooks.apply,
+            self.files.apply,
+            self.windows.apply,
+            self.failures.apply,
+            self.account_store.apply,
+            self.modlog.apply,
+            self.user_data.apply_export,
+            self.user_data.apply_erasure,
+            self.whowas.apply,
+            self._registered(self.settings.apply),
+            self._registered(self.markers.apply),
+            self._registered(self.remembered.apply),
+            self._while_registered(self.push.apply),
+            self._while_registered(self.upload_tokens.apply),
+        )
+        recorded = (
+            self._recording(by_nobody(self.pins.apply)),
+            self._recording(by_nobody(self.abuse_reports.apply)),
+        )
+        return dispatch([*own, *(by_nobody(apply) for apply in stores), *recorded])
 
     def _recording(self, apply: Applier) -> Applier:
         """``apply`` of a change that carries its action's moderation log
@@ -877,6 +891,7 @@ class LocalBackend:
         memory and the store's next batch (one transaction) hold both or
         neither."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange, member: Member | None) -> None:
             entries = change.of(RecordEntries)
             if entries:
@@ -895,12 +910,10 @@ class LocalBackend:
         the account is registered: one decided before its deletion and come
         after the erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:
             subject = change.subject
-            assert isinstance(
-                subject,
-                AccountSettings | AccountMarkers | AccountRooms | AccountIgnores,
-            )
+            assert isinstance(subject, AccountSettings | AccountMarkers | AccountRooms)
             if await self.account_store.get(subject.account) is not None:
                 await apply(change)
 
@@ -913,6 +926,7 @@ class LocalBackend:
         (nothing applied) if it rests on the account being
         :class:`~chatroom.core.model.changes.accounts.Registered` and it is not."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:
             await self._check_registered(change)
             await apply(change)
@@ -932,6 +946,7 @@ class LocalBackend:
         ):
             raise PremiseFailedError(None, premise)
 
+    @applies(ServerBanList)
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -955,6 +970,7 @@ class LocalBackend:
                 for listener in list(self.network_ban_listeners):
                     listener.lifted(lift.mask)
 
+    @applies(AccountRecord)
     async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
         """An account's record written (the store checks the premises
         first), then the sessions the core decided go with it: the one a
@@ -981,6 +997,7 @@ class LocalBackend:
             ):
                 self.reports.session_ended(victim, end.told)
 
+    @applies(ServerLockdown)
     async def _apply_lockdown(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -991,6 +1008,7 @@ class LocalBackend:
             for listener in list(self.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
 
+    @applies(PrivateConversation)
     async def _apply_conversation(self, change: DecidedChange) -> None:
         """A conversation's change, refused (nothing applied) if it rests on
         a party's account being
@@ -1011,6 +1029,7 @@ class LocalBackend:
             ):
                 raise PremiseFailedError(None, premise)
 
+    @applies(AccountWaiting)
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -1027,6 +1046,7 @@ class LocalBackend:
                     raise PremiseFailedError(None, premise)
         await self.conversations.apply(change)
 
+    @applies(RoomMessages)
     async def _apply_messages(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -1091,6 +1111,7 @@ class LocalBackend:
         else:
             del self.places[member]
 
+    @applies(RoomSeating)
     async def _apply_deletion(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -1109,6 +1130,7 @@ class LocalBackend:
             self._unplace(gone, room)
             gone.removed(room.name, listing)
 
+    @applies(RoomName)
     async def _apply_rename(self, change: DecidedChange, member: Member | None) -> None:
         """A rename: the room as read, its owner as read and its new name
         free, then it and everything kept under its name move to the new
@@ -1159,6 +1181,7 @@ class LocalBackend:
         self._listing_changed(old_key, old)
         self._room_changed(where)
 
+    @applies(RoomModeration)
     async def _apply_moderation(
         self, change: DecidedChange, member: Member | None
     ) -> None:

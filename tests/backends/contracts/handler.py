@@ -126,18 +126,21 @@ class ContractBase(MixedIntoTestCase):
         step: str,
         racing: Callable[[], Awaitable[None]],
         backend: object = None,
+        subject: type | None = None,
     ) -> None:
         """Run ``racing`` once, between the core's read and the back-end's
         apply of the next change handed to the back-end's ``step`` (``enter``,
-        ``leave``, ``apply_succession``, ``apply_departures``): what the
-        change rests on moves under it. ``backend``: another than the
-        server's (a second node's)."""
+        ``leave``, ``apply_succession``, ``apply_departures``, ``apply``; of
+        a change of ``subject`` alone, if given): what the change rests on
+        moves under it. ``backend``: another than the server's (a second
+        node's)."""
         backend = backend or cast(Any, self.server.registry).backend
         apply = getattr(backend, step)
         raced: list[bool] = []
 
         async def applying(*args: Any) -> Any:
-            if not raced:
+            ours = subject is None or isinstance(args[0].subject, subject)
+            if not raced and ours:
                 raced.append(True)
                 await racing()
             return await apply(*args)

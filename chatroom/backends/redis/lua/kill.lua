@@ -1,7 +1,8 @@
 
-local s = session_of(ARGV[2])
+local u = args.user
+local s = session_of(u)
 if not s then return {'NO_SUCH_USER'} end
-local reply = ending_all({ARGV[2]}, ARGV[3], ARGV[4], ARGV[5], {})
-record_entries('*', ARGV[6], ARGV[7])
+local reply = ending_all({u}, args.reason, args.ended[args.reason] or '', args.ttl, {})
+record_entries('*', args.keep, args.entries)
 reply[4] = s.name
 return reply
