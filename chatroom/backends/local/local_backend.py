@@ -103,6 +103,7 @@ from chatroom.core.model.changes.messages import (
     RoomMessages,
     SetTopic,
     StoredHistories,
+    SweepLease,
     Unmoderated,
 )
 from chatroom.core.model.changes.moderation import (
@@ -147,6 +148,7 @@ from chatroom.core.model.changes.rooms import (
     Version,
 )
 from chatroom.core.model.changes.server import (
+    DevicesAre,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -211,6 +213,10 @@ class LocalBackend:
         #: append is 104): an idle member holds one.
         self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
+        #: The sweep by age's lease (:class:`SweepLease`): its holder and
+        #: until when (this process's clock). One process has one sweeper;
+        #: the lease is kept all the same, as a cluster's is.
+        self.sweep_lease: tuple[str, float] = ("", 0.0)
         #: The lobby's list, and the rooms whose listing changed since it
         #: was last brought up to date (at the next read: a room's listing
         #: is told changed before some of its changes are made).
@@ -372,8 +378,18 @@ class LocalBackend:
         trim by age is of every room already, so it is handed the oldest
         time kept as a message's :class:`Append` hands it, and the events
         said before it go with its next trim (:meth:`Store.age_out`). One
-        process sweeps alone: its :class:`~chatroom.core.model.changes.
-        SweepLease` always holds."""
+        process has one sweeper, yet its
+        :class:`~chatroom.core.model.changes.messages.SweepLease` is checked
+        and taken as a cluster's is: a change decided by another holder
+        while the lease is held is refused (no facts)."""
+        now = self.clock.seconds()
+        for lease in change.premises:
+            if not isinstance(lease, SweepLease):
+                raise TypeError(f"no premise {lease!r} of a sweep")
+            holder, until = self.sweep_lease
+            if holder not in ("", lease.holder) and until > now:
+                raise PremiseFailedError(None, lease)
+            self.sweep_lease = (lease.holder, now + lease.seconds)
         for ageing in change.of(AgeOut):
             self.store.age_out(ageing.oldest)
 
@@ -453,7 +469,8 @@ class LocalBackend:
     async def _claim_holds(self, change: DecidedChange) -> None:
         """A name's claim's premises, checked on the accounts and the
         server's bans as kept, and on who holds the name here (one process
-        ends no session but at once: none is ever under way):
+        ends no session but at once: none is ever under way; nor does a
+        device of the account hold it elsewhere):
         :class:`PremiseFailedError` with the claim's facts now if one does
         not hold."""
         assert isinstance(change.subject, NameHolding)
@@ -482,6 +499,8 @@ class LocalBackend:
                 holds = premise.account == facts.signed_to
             elif isinstance(premise, NameEnding):
                 holds = not premise.ending
+            elif isinstance(premise, DevicesAre):
+                holds = not premise.tokens  # no device elsewhere here
             else:
                 raise TypeError(f"no premise {premise!r} of a name's claim")
             if not holds:
