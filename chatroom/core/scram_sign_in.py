@@ -50,7 +50,7 @@ async def begin_scram(service: AccountService, name: str, address: str) -> Scram
             if by_name:
                 await service.guesses.settle([(BY_NAME, key)])
             raise errors.no_such_account(name)
-        if await service.store.is_server_banned([account_mask(key)]):
+        if await service.bans.is_server_banned([account_mask(key)]):
             raise errors.banned_from_server()
         keys = ScramKeys.decode(account.scram)
         if keys is None:

@@ -35,6 +35,7 @@ when told to end it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -47,7 +48,6 @@ from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
 from chatroom.core import codec
-from chatroom.core.backend import Reports
 from chatroom.core.events import DepartureKind
 from chatroom.core.facts import Ending
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
@@ -121,11 +121,18 @@ class Endings:
     server's last."""
 
     def __init__(
-        self, calls: RedisCalls, room_steps: RoomSteps, reports: Reports
+        self,
+        calls: RedisCalls,
+        room_steps: RoomSteps,
+        sessions_ended: Callable[[Ending], Awaitable[None]],
     ) -> None:
+        """Args:
+        sessions_ended: tells the core the rooms sessions' ends leave
+            (the core decides their departures: the back-end's reports).
+        """
         self.calls = calls
         self.room_steps = room_steps
-        self.reports = reports
+        self.sessions_ended = sessions_ended
         self.copies = MemberCopies(calls)
         #: The ends under way whose rooms the core is deciding, by room key.
         self._departing: dict[str, list[_Departing]] = {}
@@ -265,7 +272,7 @@ class Endings:
         for key in about:
             self._departing.setdefault(key, []).append(departing)
         try:
-            await self.reports.sessions_ended(ending)
+            await self.sessions_ended(ending)
         finally:
             for key in about:
                 self._departing[key].remove(departing)

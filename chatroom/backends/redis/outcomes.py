@@ -33,9 +33,9 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 from typing import Any
 
-from chatroom.core.backend import FactsChangedError
 from chatroom.core.byfields import ByFields
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
+from chatroom.core.model.changes.base import FactsChangedError
 
 #: One room's change, as the scripts read it (see the module's docstring).
 Change = dict[str, Any]

@@ -15,7 +15,6 @@ routing of the node channel's messages to this node's sessions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +28,6 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis import (
     accounts,
     decided,
-    dumpfile,
     moderation_scripts,
     node_scripts,
     outcomes,
@@ -45,7 +43,6 @@ from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
-    stored_events,
 )
 from chatroom.backends.redis.endings import Endings, telling
 from chatroom.backends.redis.entries import RedisEntries
@@ -68,46 +65,43 @@ from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     kept,
     key_of,
-    parse_facts,
-    parse_roster,
-    parse_target,
     say_args,
 )
 from chatroom.backends.redis.resume_steps import Held, HeldUser
 from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
+from chatroom.backends.redis.room_store import RedisRooms
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.settings import RedisSettings
+from chatroom.backends.redis.stores import (
+    RedisAccountStores,
+    RedisBus,
+    RedisMessages,
+    RedisModeration,
+    RedisServer,
+)
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors
-from chatroom.core.backend import (
-    DecisionFacts,
-    FactsChangedError,
-    Reports,
-)
+from chatroom.core.applying import NOTHING, Applied
+from chatroom.core.backend import Reports
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
     DepartureKind,
     Event,
     Listing,
     Message,
-    Renamed,
-    StoredEvent,
-    ToEveryone,
 )
 from chatroom.core.facts import (
     ClaimFacts,
-    CreationFacts,
-    SeatingFacts,
+    Ending,
     SpeakingFacts,
-    Target,
     WelcomeFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
-from chatroom.core.lockdown import Lockdown, LockdownNews
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.metrics import DEPARTURES
 from chatroom.core.model.changes.accounts import (
@@ -118,8 +112,10 @@ from chatroom.core.model.changes.accounts import (
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
+    FactsChangedError,
     Premise,
     PremiseFailedError,
+    account_of,
     by_nobody,
 )
 from chatroom.core.model.changes.files import (
@@ -149,19 +145,24 @@ from chatroom.core.model.changes.moderation import (
     ServerBanList,
     ServerLockdown,
     ServerReports,
+    SessionIs,
     SetPolicy,
     SignOut,
 )
 from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.names import HeldName, Release, SignIn
 from chatroom.core.model.changes.private import AccountWaiting, PrivateConversation
 from chatroom.core.model.changes.push import AccountPush
 from chatroom.core.model.changes.rooms import (
+    AddMember,
+    ClaimantIs,
     Drop,
     Emit,
     Incarnation,
     MakeRoom,
     Named,
     QuietAmong,
+    RemoveMember,
     RoomName,
     RoomSeating,
     SetOwner,
@@ -179,7 +180,7 @@ from chatroom.core.model.changes.settings import (
     AccountSettings,
 )
 from chatroom.core.modlog import SERVER_LOG
-from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
+from chatroom.core.netbans import IP, BanTerms, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
@@ -190,8 +191,6 @@ from chatroom.core.nodemessages import (
     ShowRoom,
 )
 from chatroom.core.presence import Presence
-from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.roominfo import Roster
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
@@ -228,7 +227,6 @@ class RedisBackend:
         cluster: ClusterConfig,
         clock: IReactorTime,
         sessions: Sessions,
-        reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
         heartbeat: RedisLink,
@@ -239,8 +237,8 @@ class RedisBackend:
         self.clock = clock
         self.sessions = sessions
         #: Where sessions ended under this node and rooms whose wait is
-        #: over are told.
-        self.reports = reports
+        #: over are told, once started (:meth:`start`).
+        self.reports: Reports | None = None
         self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -253,15 +251,15 @@ class RedisBackend:
             cluster.room_channel,
             self.calls.subscribe,
             self.calls.unsubscribe,
-            self.lobby_rooms,
+            self._lobby,
             sessions.by_token,
             lambda room: self.renames.log_after(room),
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
-        self.endings = Endings(self.calls, self.room_steps, reports)
+        self.endings = Endings(self.calls, self.room_steps, self._sessions_ended)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
-        self.moderation = ModerationSteps(self.calls)
+        self.moderation_steps = ModerationSteps(self.calls)
         self.entries = RedisEntries(
             config,
             self.calls,
@@ -270,16 +268,11 @@ class RedisBackend:
             sessions,
             self.room_steps,
             self.endings,
-            reports,
         )
         #: Rooms' renames and their former names (:mod:`.room_renames`).
         self.renames = RedisRenames(self.calls, clock, self.here, self.entries)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
-        #: Who hears a network ban made on any node: the doors' server,
-        #: which ends the connections it covers.
-        self.network_ban_listeners: list[NetworkBanNews] = []
-        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -320,7 +313,7 @@ class RedisBackend:
             searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
             # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
-        self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
+        self.message_steps = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
@@ -335,8 +328,8 @@ class RedisBackend:
         self._appliers = self._applier_table()
         self._message_appliers: dict[type, MessageApplier] = {
             SetTopic: self._topic,
-            Rewrite: self.messages.amend,
-            React: self.messages.react,
+            Rewrite: self.message_steps.amend,
+            React: self.message_steps.react,
         }
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
@@ -351,6 +344,46 @@ class RedisBackend:
         )
         self.here.elsewhere = self._on_message
         self.calls.listen(self.here.on_message)
+        #: The stores by concern and the bus (chatroom.core.backend.Backend).
+        self.rooms = RedisRooms(
+            self.calls,
+            self.here,
+            self.listing,
+            self.entries,
+            self.renames,
+            sessions,
+            self.hooks,
+        )
+        self.messages = RedisMessages(
+            self.calls, self.here, self.message_steps, self.pins, self.conversations
+        )
+        self.accounts = RedisAccountStores(
+            self.account_store,
+            self.markers,
+            self.settings,
+            self.remembered,
+            self.push,
+            self.files,
+            self.upload_tokens,
+            self.user_data,
+            self.file_bytes,
+        )
+        self.moderation = RedisModeration(
+            self.modlog, self.abuse_reports, self.account_store
+        )
+        self.server = RedisServer(
+            self.calls,
+            prefix,
+            self.rooms,
+            self.other_nodes,
+            self.presence,
+            self.whowas,
+            self.census,
+            self.watching,
+        )
+        self.bus = RedisBus(
+            self.calls, self.neighbours, self.message_steps, self.server
+        )
 
     # -- for operators and tests ------------------------------------------------
 
@@ -383,9 +416,12 @@ class RedisBackend:
 
     # -- life ---------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, reports: Reports) -> None:
+        """The node joins the cluster; from now on ``reports`` hears what
+        happens under it of its own accord."""
+        self.reports = reports
         self.node.start()
-        self.messages.start()
+        self.message_steps.start()
         # Accounts and bans stored before keys had skeletons (a no-op after).
         rekeyed = self.node.when_available().addCallback(
             lambda _: defer.ensureDeferred(self.account_store.rekey())
@@ -402,7 +438,7 @@ class RedisBackend:
         self.listing.stop()
 
     def detach(self) -> Deferred[None]:
-        detaching = self.node.detach().addCallback(lambda _: self.messages.close())
+        detaching = self.node.detach().addCallback(lambda _: self.message_steps.close())
         detaching.addBoth(self._close_file_bytes)
         return detaching.addBoth(self.calls.deadlines.stop)  # no more scripts
 
@@ -504,12 +540,12 @@ class RedisBackend:
             if waiting_no_more:
                 await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
         waiting = [decided.waiting_of(room) for room in seen.values()]
-        await self.reports.rooms_waited(waiting, due)
+        await self._reports.rooms_waited(waiting, due)
 
-    async def apply_departures(self, change: DecidedChange) -> None:
+    async def _apply_departures(self, change: DecidedChange) -> None:
         await self.endings.apply(change)
 
-    async def apply_succession(self, change: DecidedChange) -> None:
+    async def _apply_succession(self, change: DecidedChange) -> None:
         """``APPLY``'s room step of a room's succession (its premises
         checked there), then the server's step after it (``INDEX_LAST``:
         the room no longer waits, or is gone)."""
@@ -588,9 +624,9 @@ class RedisBackend:
         """The copies of the network bans and of the lockdown level are
         read again: orders published while the subscriber link was down
         never came."""
-        for bans in list(self.network_ban_listeners):
+        for bans in list(self.moderation.network_ban_listeners):
             bans.missed()
-        for level in list(self.lockdown_listeners):
+        for level in list(self.moderation.lockdown_listeners):
             level.missed()
 
     # -- names --------------------------------------------------------------------
@@ -672,7 +708,7 @@ class RedisBackend:
         to wait for."""
         return None if self.watching.subscribed else published_nothing(reply)
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
+    async def _sign(self, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         u = key_of(session)
         reply = await self.calls.call(
@@ -680,13 +716,13 @@ class RedisBackend:
         )
         await self.copies.refresh(u, *reply[1:])
 
-    def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
+    def _release_session(
+        self, member: Member, session: Session, release: Release
     ) -> None:
         """Free a departing member's places and name in the cluster. Not
         awaited: nobody is waiting for the answer. If Redis is down, the
         next resume releases whatever this node no longer holds."""
-        self.watch_lobby(member, False)
+        self.rooms.watch_lobby(member, False)
         named = key_of(session) if session.name else ""
         known = {
             room.key: room.seating_of(member, named)
@@ -696,6 +732,7 @@ class RedisBackend:
         self.calls.released_here.add(session.token)
         if self.stopping or not self.node.available:
             return
+        reason, own_words = release.reason, release.own_words
         for key in {named, self._claiming.get(member)}:
             if key:
                 self._queue_release(key, session.token, reason, known, own_words)
@@ -771,106 +808,6 @@ class RedisBackend:
             own_words=own_words,
         )
 
-    async def find_user(self, name: str) -> Target | None:
-        return await self._target(name_key(name))
-
-    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
-        """A private message (or an invitation) to its recipient's node, and
-        the sender's copy to its account's sessions on other nodes."""
-        await self.calls.call(
-            scripts.TELL,
-            target.key,
-            target.session,
-            codec.encode(event),
-            copy.account,
-            copy.token,
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
-        )
-
-    async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
-    ) -> None:
-        """Published in each of the user's rooms, in order with their
-        events, under one news number, so that each node hands it to each of
-        its members once (:mod:`.neighbours`)."""
-        unless = "" if including_self else key_of(session)
-        renamed = None  # a rename's watchers hear it after its rooms
-        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
-            renamed = (event.old, event.new)
-        rooms = await self.neighbours.tell(
-            key_of(session), session.token, event, unless, renamed
-        )
-        if not rooms and including_self:  # in no room: told directly
-            deliver_to(member, event)
-
-    async def tell_everyone(self, event: ToEveryone) -> None:
-        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
-
-    async def end_user(
-        self, name: str, reason: str, logged: RecordEntries | None = None
-    ) -> str:
-        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`),
-        the entries ``logged`` recorded in the server's log in the same
-        step."""
-        reply = await self.endings.end(
-            moderation_scripts.KILL,
-            name_key(name),
-            *telling(reason),
-            *entries_args([logged] if logged else [], SERVER_LOG),
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
-        )
-        shown: str = reply[3].decode()
-        return shown
-
-    def follow_network_bans(self, news: NetworkBanNews) -> None:
-        """``news`` hears the orders of bans made and lifted on every node's
-        channel (this one's too), and that it may have missed some when
-        the subscriber link drops, and again once it is back."""
-        self.network_ban_listeners.append(news)
-
-    def follow_lockdown(self, news: LockdownNews) -> None:
-        """``news`` hears the orders of the level set on every node's channel
-        (this one's too), and that it may have missed some, as the bans'."""
-        self.lockdown_listeners.append(news)
-
-    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
-        """Every node's seats of the account take the list (this one's too,
-        from its channel, as every node's)."""
-        order = IgnoresChanged(account, tuple(sorted(names)))
-        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
-
-    async def end_account_sessions(
-        self, account: str, reason: str, logged: RecordEntries | None = None
-    ) -> None:
-        """The sessions Redis holds signed in to the account end as a ban's
-        do (:class:`~chatroom.core.model.changes.moderation.EndSessions`, by the bans'
-        script with no ban: :mod:`.endings`, on every node), ``logged`` recorded
-        in the server's log in the same step."""
-        await self.endings.end(
-            accounts.APPLY_BANS,
-            *telling(reason),
-            0,
-            "end",
-            "",
-            account,
-            "record",
-            *entries_args([logged] if logged else [], SERVER_LOG),
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={},
-        )
-
-    async def backup(self, path: str) -> None:
-        """Every key of the chat (under the cluster's prefix, and with rooms
-        apart every room's, on every primary), as Redis dumps it, streamed
-        into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
-        calls = self.calls
-        matches = dumpfile.patterns(calls.prefix, calls.rooms_apart)
-        with open(path, "wb") as file:
-            await dumpfile.export(calls.scanners(), calls.keyed, matches, file)
-
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel that is no room's (a
         room's goes to its room: :meth:`NodeRooms.on_message`)."""
@@ -893,22 +830,22 @@ class RedisBackend:
                 self.sessions.ignoring_changed(said.account, frozenset(said.names))
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.banned(ban)
             elif isinstance(said, NetworkBanLifted):
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.lifted(said.mask)
             elif isinstance(said, LockdownSet):
-                for heard in list(self.lockdown_listeners):
+                for heard in list(self.moderation.lockdown_listeners):
                     heard.lockdown_set(Lockdown(said.level, said.by))
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
             return
         if isinstance(said, EndSession):
-            self.reports.session_ended(member, said.reason)  # Redis released it
+            self._reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self.reports.room_shown(member, said.room)
+            self._reports.room_shown(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
         elif isinstance(said, Event):
@@ -916,42 +853,11 @@ class RedisBackend:
 
     # -- rooms --------------------------------------------------------------------
 
-    def joined_room(self, member: Member, room: str) -> str:
-        return self.here.joined_room(member, room).name
-
-    def rooms_of(self, member: Member) -> list[str]:
-        return [room.name for room in self.here.rooms_here(member)]
-
-    async def list_rooms(self) -> Listing:
-        return await self.listing.every_room()
-
-    async def count_rooms(self) -> int:
-        return await self.listing.count()
-
-    async def lobby_rooms(self) -> Listing:
+    async def _lobby(self) -> Listing:
+        """The lobby's list, for a member a room was taken from."""
         return await self.listing.lobby()  # one read for a storm's sign-ins
 
-    async def names_online(self) -> list[str]:
-        """``HVALS`` of ``P users`` (``"token display"`` each)."""
-        held = await self.calls.command("HVALS", self.cluster.prefix + "users")
-        return [value.decode().partition(" ")[2] for value in held]
-
-    async def seating_facts(
-        self, member: Member, room: str, latest: bool = False
-    ) -> SeatingFacts:
-        session = self.sessions.get(member)
-        if session is None:
-            raise errors.not_in_room()  # gone meanwhile
-        return await self.entries.seating_facts(member, session, room, latest)
-
-    async def creation_facts(self, name: str) -> CreationFacts:
-        """What a refusal brought last, else the name as a former name."""
-        facts = self.entries.creation_facts(name)
-        if facts.renamed_to or facts.existing:
-            return facts
-        return replace(facts, renamed_to=await self.renames.former_name(name))
-
-    async def enter(
+    async def _enter(
         self, member: Member, session: Session, change: DecidedChange
     ) -> WelcomeFacts:
         """A create (``ENTERING``, ``CREATE``) or a join (``ENTERING``,
@@ -975,22 +881,12 @@ class RedisBackend:
             raise errors.not_in_room()
         return view
 
-    async def leave(
+    async def _leave(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         await self.entries.leave(member, session, change)
 
-    def speaking(self, member: Member, room: str) -> SpeakingFacts:
-        where = self.here.rooms.get(name_key(room))
-        if where is None or not self.here.is_in(member, where):
-            return SpeakingFacts(room, False)
-        if where.quiet and member in where.quiet:
-            return SpeakingFacts(where.name, True, True, where.moderated)
-        if where.speaking is None:  # one value while nothing refutes it
-            where.speaking = SpeakingFacts(where.name, True, False, where.moderated)
-        return where.speaking
-
-    async def say(
+    async def _say(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """One ``SAY`` script: it checks the change's premises, then
@@ -1046,82 +942,71 @@ class RedisBackend:
         assert self.replication is not None  # a Written is made with it
         return await self.replication.confirm(written)
 
-    async def history(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        count: int,
-        before: int | None,
-    ) -> list[StoredEvent]:
-        where = self.here.joined_room(member, room)
-        reply = await self.calls.call(
-            scripts.PAGE,
-            where.key,
-            key_of(session),
-            session.token,
-            count,
-            "" if before is None else before,
-            refusals=MEMBERS_ONLY,
-        )
-        return stored_events(reply[1])
-
-    async def roster(self, room: str) -> Roster:
-        """``WHO`` reads the room; an owner who is not a member is named
-        from the server's keys (``TARGET``: the name its session holds, or
-        its key when it has none), a second read only then."""
-        reply = await self.calls.call(
-            scripts.WHO,
-            name_key(room),
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
-        )
-        roster = parse_roster(reply)
-        if roster.owner_key and not roster.owner:
-            found = await self._target(roster.owner_key)
-            owner = found.name if found is not None and found.online else ""
-            return replace(roster, owner=owner or roster.owner_key)
-        return roster
-
-    async def facts(self, room: str, target: str = "") -> DecisionFacts:
-        """Who the target is (``TARGET``, the server's keys), then the room
-        (``FACTS``, its keys: its facts, and whether the target is in it),
-        two reads of one slot each, and for a target in the room its
-        seating (``SEATINGS``: what a kick's departure is decided on). The
-        target may change between them (go, and another take its name and
-        join): a decision is applied only if the target's session still
-        holds the name (the room's copy of who holds it for a member,
-        ``MODERATING`` for a connected non-member) and is in the room or
-        not as decided, and the room's seating is as read (``CHANGED``
-        otherwise, and the node reads and decides again:
-        :mod:`.moderation_steps`)."""
-        key = name_key(target) if target else ""
-        found = await self._target(key) if key else None
-        reply = await self.calls.call(
-            scripts.FACTS,
-            name_key(room),
-            key,
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
-        )
-        facts = parse_facts(reply, found)
-        if facts.target is None or not facts.target.present:
-            return facts
-        read = await self.calls.eval(scripts.SEATINGS, name_key(room), key)
-        return replace(facts, seating=outcomes.seated(read[0]).about(key))
-
-    async def _target(self, key: str) -> Target | None:
-        """The user whose name key is ``key``, as ``TARGET`` reads them."""
-        return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
-
     async def apply(
         self,
         change: DecidedChange,
         member: Member | None = None,
         session: Session | None = None,
-    ) -> None:
+    ) -> Applied:
         """The one write of a decided change: the scripts that check its
         premises and store it, chosen by its subject (a room's messages'
-        by the operation that leads it)."""
-        await self._appliers[type(change.subject)](change, session)
+        by the operation that leads it). A member's message is its own
+        script (``SAY``, the message path); a room's seating and a held
+        name are applied with the member and session they are by; a join
+        answers what its reply is built from."""
+        subject = type(change.subject)
+        if subject is RoomMessages and member is not None and _said(change):
+            assert session is not None  # a member's
+            await self._say(member, session, change)
+            return NOTHING
+        if subject is RoomSeating:
+            return await self._apply_seating(change, member, session)
+        if subject is HeldName:
+            assert member is not None and session is not None  # a session's
+            for op in change.ops:
+                if isinstance(op, SignIn):
+                    await self._sign(session, op.account)
+                elif isinstance(op, Release):
+                    self._release_session(member, session, op)
+            return NOTHING
+        await self._appliers[subject](change, session)
+        return NOTHING
+
+    async def _apply_seating(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A change of a room's seating, by what it does: a member's join or
+        create (``ENTERING``, ``CREATE`` or ``JOIN``: its answer the join's
+        facts) or leave (``LEAVE``), the departures of sessions' ends
+        (:mod:`.endings`), a room's succession once its wait is over
+        (:class:`~chatroom.core.model.changes.rooms.ClaimantIs`: the one
+        change that rests on who claims the room), or a deletion."""
+        if change.of(AddMember):
+            assert member is not None and session is not None  # a member's
+            return Applied(await self._enter(member, session, change))
+        if change.of(RemoveMember):
+            if member is None:
+                await self._apply_departures(change)
+            else:
+                assert session is not None
+                await self._leave(member, session, change)
+        elif change.premise(ClaimantIs) is not None:
+            await self._apply_succession(change)
+        else:
+            await self._apply_deletion(change, session)
+        return NOTHING
+
+    @property
+    def _reports(self) -> Reports:
+        """Where what happens under this node of its own accord is told:
+        the core's, given at :meth:`start` (a node serves once started)."""
+        assert self.reports is not None, "the node has not started"
+        return self.reports
+
+    async def _sessions_ended(self, ending: Ending) -> None:
+        """Sessions' ends, their rooms as read, for the core to decide the
+        departures of (:mod:`.endings`)."""
+        await self._reports.sessions_ended(ending)
 
     def _applier_table(self) -> dict[type, Applier]:
         """Which steps apply a change of each subject (a room's seating
@@ -1130,7 +1015,6 @@ class RedisBackend:
         return {
             RoomMessages: self._apply_messages,
             RoomModeration: self._apply_moderation,
-            RoomSeating: self._apply_deletion,
             RoomHooks: by_nobody(self.hooks.apply),
             RoomPins: by_nobody(self.pins.apply),
             RoomName: self._apply_rename,
@@ -1145,7 +1029,7 @@ class RedisBackend:
             AccountFiles: by_nobody(self.files.apply),
             CountedEvents: by_nobody(self.account_store.windows.apply),
             CountedFailures: by_nobody(self.account_store.failures.apply),
-            AccountIgnores: by_nobody(self.account_store.apply),
+            AccountIgnores: by_nobody(self._apply_ignores),
             AccountAge: by_nobody(self.account_store.apply),
             ServerLockdown: by_nobody(self.account_store.apply),
             ServerBanList: self._apply_server_bans,
@@ -1158,12 +1042,21 @@ class RedisBackend:
             StoredHistories: by_nobody(self.ageing.apply),
         }
 
+    async def _apply_ignores(self, change: DecidedChange) -> None:
+        """An account's ignore list kept, then taken by its seats on every
+        node (this one's too, from its channel, as every node's)."""
+        await self.account_store.apply(change)
+        account = account_of(change, AccountIgnores)
+        names = await self.account_store.ignores(account)
+        order = IgnoresChanged(account, tuple(sorted(names)))
+        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
+
     async def _apply_rename(
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's rename (:mod:`.room_renames`): whether the lobby's
         watchers are told depends on the room being secret, read first."""
-        facts = await self.facts(change.room)
+        facts = await self.rooms.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
 
     async def _apply_record(
@@ -1200,11 +1093,18 @@ class RedisBackend:
         first, then the ends of the sessions the core decided they cover
         (:class:`~chatroom.core.model.changes.moderation.EndSessions`), on every node
         (:mod:`.endings`); a network ban's order to every node in the same
-        script. The sessions of one change end told one reason."""
+        script. The sessions of one change end told one reason. A change
+        that rests on a user's session still holding its name (a
+        ``/kill``'s :class:`~chatroom.core.model.changes.moderation.SessionIs`)
+        is ``KILL``'s (:meth:`_kill`)."""
         told = {end.told for end in change.of(EndSessions)}
         if len(told) > 1:
             raise TypeError(f"one reason for the ends of a change: {change!r}")
         reason = told.pop() if told else ""
+        held = change.premise(SessionIs)
+        if held is not None:
+            await self._kill(change, held, reason)
+            return
         premises: list[str] = []
         for premise in change.premises:
             if not isinstance(premise, Banned):
@@ -1244,6 +1144,27 @@ class RedisBackend:
             failed = change.premises[int(changed.args[0][1]) - 1]
             raise PremiseFailedError(None, failed) from None
 
+    async def _kill(self, change: DecidedChange, held: SessionIs, reason: str) -> None:
+        """``KILL``'s end of the session holding name key ``held.user``
+        (:mod:`.endings`), the change's entries recorded in the server's log
+        in the same step; refused (nothing logged) if nobody holds it any
+        more: the core reads again who does."""
+        logged = list(change.of(RecordEntries))
+        try:
+            await self.endings.end(
+                moderation_scripts.KILL,
+                held.user,
+                *telling(reason),
+                *entries_args(logged, SERVER_LOG),
+                kind=DepartureKind.QUIT,
+                reason=reason,
+                refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(held.user)},
+            )
+        except errors.ChatError as refused:
+            if refused.code != "NO_SUCH_USER":
+                raise
+            raise PremiseFailedError(None, held) from None
+
     async def _apply_messages(
         self, change: DecidedChange, session: Session | None
     ) -> None:
@@ -1267,7 +1188,7 @@ class RedisBackend:
         (said,) = change.of(Append)
         if not said.outside:
             assert session is not None  # a member's
-            await self.messages.keep(change, session)
+            await self.message_steps.keep(change, session)
             return
         reply = await self.calls.call(
             scripts.POST,
@@ -1347,7 +1268,7 @@ class RedisBackend:
         if session is None:
             await self._give(change)
         else:
-            await self.moderation.apply(change.room, session, change)
+            await self.moderation_steps.apply(change.room, session, change)
 
     async def _give(self, change: DecidedChange) -> None:
         """One ``GIVE``: the room as read and the new owner in it checked,
@@ -1372,9 +1293,6 @@ class RedisBackend:
         )
 
     # -- lobby watchers -------------------------------------------------------------
-
-    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
-        return self.listing.watch(member, watching)
 
 
 #: One subject's steps of :meth:`RedisBackend.apply`: the change and the
@@ -1448,3 +1366,13 @@ def _claim_refused(changed: FactsChangedError) -> PremiseFailedError:
     whether a mask is banned, as the claim's facts now."""
     _, registered, banned = changed.args[0]
     return PremiseFailedError(ClaimFacts(bool(int(registered)), bool(int(banned))))
+
+
+def _said(change: DecidedChange) -> bool:
+    """Whether a change of a room's messages by a member is a message said
+    (:meth:`RedisBackend._say`, one ``SAY``): an :class:`Append` of a
+    message, after a quiet speaker's announcement if any (an edit, a
+    topic, a reaction or a tags-only message appends another kind of
+    event)."""
+    said = change.ops[-1]
+    return type(said) is Append and type(said.event) is Message

@@ -32,7 +32,7 @@ from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.outcomes import Change, RedisSeating
 from chatroom.core import codec
-from chatroom.core.backend import FactsChangedError
+from chatroom.core.model.changes.base import FactsChangedError
 from chatroom.core.nodemessages import ShowRoom
 
 #: The steps of a change that take its room out of a server's index.

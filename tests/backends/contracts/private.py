@@ -193,7 +193,7 @@ class PrivateContract(IRCContractBase):
         numbered in their conversation and decided to be kept for her under
         the bound, as the core decides it: not yet applied."""
         core = chat_core(self.server)
-        found = yield defer.ensureDeferred(core.backend.find_user("alice"))
+        found = yield defer.ensureDeferred(core.backend.server.find_user("alice"))
         self.assertFalse(found.online)
         key = conversation_key("~bob", "alice")
         event = PrivateMessage("bob", "alice", STAMP, text)
@@ -508,7 +508,9 @@ class PrivateContract(IRCContractBase):
         alice, _, msgid = yield self.conversed()
         backend = chat_core(self.server).backend
         key = conversation_key("alice", "bob")
-        newest = yield defer.ensureDeferred(backend.conversations.page(key, 1, None))
+        newest = yield defer.ensureDeferred(
+            backend.messages.conversations.page(key, 1, None)
+        )
         event_id = int(newest[-1].id)
 
         async def deleted_first() -> None:
@@ -524,5 +526,7 @@ class PrivateContract(IRCContractBase):
         )
         failed = yield self.refused_change(deleted(key, event_id))
         self.assertEqual(failed.premise, PrivateKept(event_id))
-        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        kept = yield defer.ensureDeferred(
+            backend.messages.conversations.page(key, 10, None)
+        )
         self.assertEqual([event.text for event in kept], ["keep this"])
