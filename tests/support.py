@@ -53,7 +53,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
 from chatroom.core.hashing import Runner
-from chatroom.core.mailbox import Mailer
+from chatroom.core.letters import Mailer
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry

@@ -52,13 +52,13 @@ from chatroom.core.model.changes.moderation import (
     ReportsNumbered,
     ServerReports,
 )
-from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.report_store import MessageReport, ReportStore, filed_key
 from chatroom.core.retrying import retried
 from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key, name_mask
 from chatroom.wire.lines import format_time
 
 #: Reports one reporter may file in a minute (on one node).

@@ -24,14 +24,11 @@ from chatroom.core.model.changes.moderation import (
     NameRegistered,
     sessions_ended,
 )
-from chatroom.core.moderation import (
-    Actor,
-    account_mask,
-    name_mask,
-)
+from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.retrying import retried
 from chatroom.core.rules import NO_REASON, check_text, reason
+from chatroom.core.text import account_mask, name_mask
 
 log = Logger()
 

@@ -12,15 +12,31 @@ concern's store when it reads.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from chatroom.core.census import Census
 from chatroom.core.events import Event, PrivateRedacted, RoomEvent, ToEveryone, Watched
 from chatroom.core.facts import Target
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
-from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Session
+
+
+class CopyTo(NamedTuple):
+    """Whose devices on the other nodes of a cluster get the sender's copy
+    of a private message, in the step that tells or keeps it (one process
+    has none: the core hands the seat's devices theirs): the sender's
+    account (its name's key) and its seat's token, whose node the core
+    serves itself. ``NO_COPY``: nobody's (a plain name, or a session
+    signed in to an account its name is not)."""
+
+    account: str
+    token: str
+
+
+#: No copy to anyone's other nodes.
+NO_COPY = CopyTo("", "")
+
 
 #: One device of an account, as ``/devices`` lists it: its number, its door
 #: and when it signed in (Unix seconds).

@@ -35,7 +35,7 @@ from twisted.logger import Logger
 from chatroom.core import errors, ignoring, membership, rules
 from chatroom.core.account_stores import RememberedRooms
 from chatroom.core.applying import Applies
-from chatroom.core.bus import Bus
+from chatroom.core.bus import NO_COPY, Bus, CopyTo
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry, shown
 from chatroom.core.errors import ChatError
@@ -55,7 +55,6 @@ from chatroom.core.message_store import MessageStore
 from chatroom.core.model.changes.base import DecidedChange, Operation
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.moderation import Actor, Target
-from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Seat, Session
 from chatroom.core.server_store import OtherNodes

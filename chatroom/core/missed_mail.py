@@ -52,8 +52,7 @@ from chatroom.core import errors
 from chatroom.core.account_settings import MAIL, of_kind
 from chatroom.core.accountrecord import Mailbox, mailbox_of
 from chatroom.core.accounts import AccountStore
-from chatroom.core.letters import Letter, missed_letter
-from chatroom.core.mailbox import LinkBase, Mailer
+from chatroom.core.letters import Letter, LinkBase, Mailer, missed_letter
 from chatroom.core.model.changes.base import Apply, DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetMissedMail
 from chatroom.core.notify_levels import NONE, level_in

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
+from chatroom.core.bus import CopyTo
 from chatroom.core.events import Event, NotifyChanged
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import Apply, DecidedChange, Operation
@@ -29,7 +30,6 @@ from chatroom.core.model.changes.settings import (
     SetNotifyLevel,
     TellOtherNodes,
 )
-from chatroom.core.private import CopyTo
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 

@@ -61,10 +61,9 @@ from chatroom.core.model.changes.base import (
     PremiseFailedError,
 )
 from chatroom.core.model.changes.rooms import Exists
-from chatroom.core.moderation import account_mask
 from chatroom.core.moderation_store import BanStore
 from chatroom.core.rules import is_service_name
-from chatroom.core.text import NAME_MAX_LENGTH, name_key
+from chatroom.core.text import NAME_MAX_LENGTH, account_mask, name_key
 from chatroom.wire.names import is_valid_name
 
 #: How long a ticket signs the page in (its first sign-in and every one

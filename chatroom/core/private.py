@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
+from chatroom.core.bus import NO_COPY, CopyTo
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -78,22 +79,6 @@ class IgnoredError(Exception):
     def __init__(self, event: PrivateMessage) -> None:
         super().__init__(event)
         self.event = event
-
-
-class CopyTo(NamedTuple):
-    """Whose devices on the other nodes of a cluster get the sender's copy
-    of a private message, in the step that tells or keeps it (one process
-    has none: the core hands the seat's devices theirs): the sender's
-    account (its name's key) and its seat's token, whose node the core
-    serves itself. ``NO_COPY``: nobody's (a plain name, or a session
-    signed in to an account its name is not)."""
-
-    account: str
-    token: str
-
-
-#: No copy to anyone's other nodes.
-NO_COPY = CopyTo("", "")
 
 
 class ConversationStore(Protocol):

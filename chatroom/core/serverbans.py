@@ -47,7 +47,7 @@ from chatroom.core.model.changes.moderation import (
     LiftBan,
     ServerBanList,
 )
-from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.moderation import Actor
 from chatroom.core.moderation_store import ModerationStore
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import (
@@ -65,6 +65,7 @@ from chatroom.core.netbans import (
 from chatroom.core.retrying import retried
 from chatroom.core.rules import reason
 from chatroom.core.server_store import ServerStore
+from chatroom.core.text import account_mask, name_mask
 from chatroom.wire.lines import format_time
 
 log = Logger()

@@ -37,9 +37,8 @@ from chatroom.core.events import (
 )
 from chatroom.core.facts import Target
 from chatroom.core.member import Member
-from chatroom.core.moderation import account_mask, name_mask
 from chatroom.core.seats import Seat, Session
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key, name_mask
 
 
 def _masks(session: Session) -> tuple[str, ...]:

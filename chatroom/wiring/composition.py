@@ -29,8 +29,8 @@ from chatroom.core.entries import Entries
 from chatroom.core.filedir import FileDirectory
 from chatroom.core.files import FileService
 from chatroom.core.hashing import Runner
+from chatroom.core.letters import LinkBase, Mailer
 from chatroom.core.lockdown import LockdownCopy
-from chatroom.core.mailbox import LinkBase, Mailer
 from chatroom.core.markers import PlainMarkers
 from chatroom.core.missed_mail import MissedMail
 from chatroom.core.names import Names

@@ -21,7 +21,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.hashing import Runner, in_place
-from chatroom.core.mailbox import LinkBase, Mailer
+from chatroom.core.letters import LinkBase, Mailer
 from chatroom.core.previews import CardFetcher
 from chatroom.core.push import PushSender
 from chatroom.core.sessions import Sessions

@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, Any
 from twisted.python import usage
 
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
+from chatroom.core.config import CLUSTER_PREFIX, SCRAM_MIN, ClusterConfig, ServerConfig
 from chatroom.core.fanout import IdlePlans
-from chatroom.core.mailbox import Mailer
+from chatroom.core.letters import Mailer
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
-from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.hub import DoorHub, WebAddress

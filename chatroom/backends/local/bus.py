@@ -12,7 +12,7 @@ from __future__ import annotations
 from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.server_store import LocalServer
 from chatroom.core import errors
-from chatroom.core.bus import DeviceRow
+from chatroom.core.bus import NO_COPY, CopyTo, DeviceRow
 from chatroom.core.census import Census
 from chatroom.core.events import (
     Event,
@@ -27,7 +27,6 @@ from chatroom.core.facts import Target
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
-from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 

@@ -40,7 +40,7 @@ from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import codec, errors
-from chatroom.core.bus import DeviceRow
+from chatroom.core.bus import NO_COPY, CopyTo, DeviceRow
 from chatroom.core.census import Census
 from chatroom.core.events import (
     Event,
@@ -59,7 +59,6 @@ from chatroom.core.lockdown import LockdownNews
 from chatroom.core.member import Member
 from chatroom.core.netbans import NetworkBanNews
 from chatroom.core.presence import Presence
-from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.search import SearchQuery
 from chatroom.core.seats import Session

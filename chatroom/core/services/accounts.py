@@ -53,10 +53,9 @@ from chatroom.core.invitations import check_registration as check_invited
 from chatroom.core.lockdown import check_registration
 from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
 from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
-from chatroom.core.moderation import account_mask
 from chatroom.core.moderation_store import BanStore
 from chatroom.core.scram import derive
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key
 from chatroom.core.throttle import (
     FailureBackoff,
     Guesses,

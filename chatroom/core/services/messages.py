@@ -30,7 +30,7 @@ from chatroom.core import search as searching
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.applying import Applies
-from chatroom.core.bus import Bus
+from chatroom.core.bus import NO_COPY, Bus
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
@@ -59,7 +59,7 @@ from chatroom.core.modlog import ModerationLog
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.previews import LinkPreviews
-from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
+from chatroom.core.private import IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.room_store import RoomStore

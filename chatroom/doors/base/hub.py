@@ -30,7 +30,8 @@ from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import Runner, in_place
-from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
+from chatroom.core.letters import Mailer, NoMailer
+from chatroom.core.mailbox import MailboxService
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.oidc import OidcSignIn
 from chatroom.core.registry import Registry

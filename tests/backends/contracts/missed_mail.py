@@ -22,8 +22,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.letters import Letter
-from chatroom.core.mailbox import Mailer
+from chatroom.core.letters import Letter, Mailer
 from chatroom.core.missed_mail import GATHER, LISTED, MissedMail
 from tests.backends.contracts.account_changes import CONFIG as ACCOUNTS
 from tests.backends.contracts.account_changes import FIRST

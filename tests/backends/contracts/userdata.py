@@ -16,6 +16,7 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.bus import NO_COPY
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
@@ -39,13 +40,7 @@ from chatroom.core.model.changes.settings import (
     SetMarker,
     SetNotifyLevel,
 )
-from chatroom.core.private import (
-    NO_COPY,
-    append,
-    appended,
-    conversation_key,
-    kept_for,
-)
+from chatroom.core.private import append, appended, conversation_key, kept_for
 from chatroom.core.push import change_of, subscribing
 from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
