@@ -53,6 +53,7 @@ from chatroom.core.config import ServerConfig
 from chatroom.core.events import Event as SharedEvent
 from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
 from chatroom.core.hashing import Runner
+from chatroom.core.letters import Mailer
 from chatroom.core.member import Member
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.registry import Registry
@@ -61,7 +62,7 @@ from chatroom.core.services.accounts import AccountService
 from chatroom.core.text import name_key
 from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import STEP
-from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.base.hub import DoorHub, WebAddress
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import to_line
 from chatroom.wire.lines import ParsedLine, parse_event
@@ -95,7 +96,7 @@ def account_service(
 ) -> AccountService:
     """An account service over ``store`` alone, which applies the changes
     the service decides as the back-end's one write hands them to it."""
-    return AccountService(store, store.apply, clock, run, *args, **kw)
+    return AccountService(store, store, store.apply, clock, run, *args, **kw)
 
 
 #: This process's ports (:func:`tests.ports.suite_ports`).
@@ -149,11 +150,23 @@ def local_server(
     clock: IReactorTime,
     store: Store | None = None,
     hashing: Runner | None = None,
+    mailer: Mailer | None = None,
 ) -> DoorHub:
     """A server over the in-process back-end, as ``twistd chatroom`` builds
-    one without ``--redis`` (its rooms kept in ``store``, if given)."""
-    registry = local_registry(config, clock, store, hashing=hashing or in_place)
-    return DoorHub(config, clock, registry, hashing)
+    one without ``--redis`` (its rooms kept in ``store``, if given; mail
+    sent with ``mailer``, if given). Its registry is started: the back-end
+    reports to the core from then on."""
+    address = WebAddress()
+    registry = local_registry(
+        config,
+        clock,
+        store,
+        hashing=hashing or in_place,
+        mailer=mailer,
+        link_base=address,
+    )
+    registry.start()
+    return DoorHub(config, clock, registry, hashing, mailer=mailer, address=address)
 
 
 def _unwrapped(server: DoorHub) -> Registry:

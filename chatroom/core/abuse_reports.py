@@ -37,8 +37,10 @@ from collections.abc import Awaitable, Callable
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, moderation
-from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.applying import Applies
+from chatroom.core.bus import Bus
 from chatroom.core.events import PrivateMessage, ReportClosed, ReportFiled
+from chatroom.core.facts import DecisionFacts
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
@@ -50,12 +52,13 @@ from chatroom.core.model.changes.moderation import (
     ReportsNumbered,
     ServerReports,
 )
-from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
-from chatroom.core.report_store import MessageReport, filed_key
+from chatroom.core.report_store import MessageReport, ReportStore, filed_key
 from chatroom.core.retrying import retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key, name_mask
 from chatroom.wire.lines import format_time
 
 #: Reports one reporter may file in a minute (on one node).
@@ -108,7 +111,10 @@ class AbuseReports:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        reports: ReportStore,
+        bus: Bus,
+        apply: Applies,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
         session_of: Callable[[Member], Session],
@@ -116,8 +122,18 @@ class AbuseReports:
         admins: Callable[[], frozenset[str]],
         private_message: PrivateLookup,
     ) -> None:
+        """Args:
+        rooms: a room's facts (who hears a report of it).
+        reports: the server's reports as kept.
+        bus: tells the admins and operators of a report.
+        apply: the back-end's one write (a report filed or closed).
+        admins: the accounts of the server's admins now (``--admins``).
+        """
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.reports = reports
+        self.bus = bus
+        self.apply = apply
         self.life = life
         self.seat_of = seat_of
         self.session_of = session_of
@@ -151,7 +167,7 @@ class AbuseReports:
             mine = (session.account, name_key(session.name))
             shown = said.recipient if name_key(said.sender) in mine else said.sender
             return PRIVATE + shown, PRIVATE + key, said.sender, said.text
-        where = self.backend.joined_room(seat, place)
+        where = self.rooms.joined_room(seat, place)
         message = await self.life.message(seat, session, where, event_id)
         return where, name_key(where), message.user, message.text
 
@@ -176,7 +192,7 @@ class AbuseReports:
         kept: list[MessageReport] = []
 
         async def attempt() -> None:
-            facts = await self.backend.abuse_reports.facts(filed, 0)
+            facts = await self.reports.facts(filed, 0)
             if facts.filed:
                 raise errors.bad_args(f"you reported message {event_id} already")
             number = facts.last + 1
@@ -198,14 +214,14 @@ class AbuseReports:
                 FileReport(number, filed, report.encoded()),
                 recording(log_of(where), [entry]),
             )
-            await self.backend.apply(DecidedChange(ServerReports(), premises, ops))
+            await self.apply(DecidedChange(ServerReports(), premises, ops))
             kept.append(report)
 
         await retried(attempt)
         (report,) = kept
-        facts = None if is_private(where) else await self.backend.facts(where)
+        facts = None if is_private(where) else await self.rooms.facts(where)
         to = audience(facts, self.admins())
-        await self.backend.tell_everyone(
+        await self.bus.tell_everyone(
             ReportFiled(
                 report.number, where, event_id, session.name, reason, author, text, to
             )
@@ -221,7 +237,7 @@ class AbuseReports:
                 return None
             raise errors.not_allowed("only admins handle reports of private messages")
         try:
-            facts = await self.backend.facts(room)
+            facts = await self.rooms.facts(room)
         except errors.ChatError as refused:
             if refused.code != "NO_SUCH_ROOM":
                 raise
@@ -239,7 +255,7 @@ class AbuseReports:
         ("": every room an admin may see, or the rooms ``member``
         moderates); ``NOT_ALLOWED`` for a room it does not moderate."""
         actor = self.actor_of(self.seat_of(member))
-        reports = await self.backend.abuse_reports.open_reports()
+        reports = await self.reports.open_reports()
         if room:
             key = name_key(room)
             await self._moderates(actor, room)
@@ -271,7 +287,7 @@ class AbuseReports:
         closing: list[tuple[MessageReport, DecisionFacts | None]] = []
 
         async def attempt() -> None:
-            found = (await self.backend.abuse_reports.facts("", number)).report
+            found = (await self.reports.facts("", number)).report
             if found is None:
                 raise errors.bad_args(f"there is no report {number}")
             if not found.is_open:
@@ -289,13 +305,13 @@ class AbuseReports:
                 recording(log_of(closed.room), [entry]),
             )
             change = DecidedChange(ServerReports(), (ReportOpen(number),), ops)
-            await self.backend.apply(change)
+            await self.apply(change)
             closing.append((closed, facts))
 
         await retried(attempt)
         ((closed, facts),) = closing
         to = audience(facts, self.admins())
-        await self.backend.tell_everyone(
+        await self.bus.tell_everyone(
             ReportClosed(number, closed.room, actor.name, note, to)
         )
         return closed

@@ -16,10 +16,11 @@ from __future__ import annotations
 import contextlib
 
 from chatroom.core.accounts import AccountStore
-from chatroom.core.backend import Backend
+from chatroom.core.bus import Bus
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AccountChanged, Sighting
 from chatroom.core.member import Member
+from chatroom.core.room_store import RoomStore
 from chatroom.core.sessions import Sessions
 from chatroom.core.watching import tell_watchers
 
@@ -36,7 +37,8 @@ async def registered_name(
 
 
 async def tell_rooms(
-    backend: Backend,
+    bus: Bus,
+    rooms: RoomStore,
     sessions: Sessions,
     member: Member,
     before: str,
@@ -51,12 +53,12 @@ async def tell_rooms(
         return
     event = AccountChanged(session.name, session.account_name or "*")
     with contextlib.suppress(ChatError):
-        await backend.tell_neighbours(member, session, event, including_self=False)
+        await bus.tell_neighbours(member, session, event, including_self=False)
     if watched:
         await tell_watchers(
-            backend.watching,
+            bus.tell_watchers,
             session.name,
             Sighting.ACCOUNT,
             event.account,
-            backend.rooms_of(member),
+            rooms.rooms_of(member),
         )

@@ -65,7 +65,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from argon2 import PasswordHasher
@@ -78,7 +78,6 @@ from chatroom.core.accountrecord import (
 )
 from chatroom.core.hashing import Runner
 from chatroom.core.invitations import InvitationStore
-from chatroom.core.lockdown import Lockdown
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
     DropAccount,
@@ -97,9 +96,7 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.moderation import EndSessions, SignOut
 from chatroom.core.model.changes.rooms import Exists
-from chatroom.core.netbans import BanTerms
 from chatroom.core.threads import PrivateThreads
-from chatroom.core.throttle import SharedFailures, SharedWindows
 
 __all__ = ["Account", "AccountStore", "Runner"]
 
@@ -127,11 +124,12 @@ _APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
 
 class AccountStore(InvitationStore, Protocol):
-    """Where accounts, server-wide bans and invitations are kept (SQLite or
-    Redis): its reads. What changes them is a decided change the back-end
-    applies (:meth:`chatroom.core.backend.Backend.apply`: an account's
-    record, its ignore list and age, the server's bans and lockdown, an
-    invitation)."""
+    """Where accounts and invitations are kept (SQLite or Redis): its
+    reads. What changes them is a decided change the back-end applies
+    (:meth:`chatroom.core.backend.Backend.apply`: an account's record, its
+    ignore list and age, an invitation). The server's bans and lockdown
+    are moderation's (:class:`~chatroom.core.moderation_store.BanStore`),
+    kept beside them."""
 
     async def get(self, key: str) -> Account | None:
         """The account registered under name key ``key``, if any."""
@@ -151,17 +149,6 @@ class AccountStore(InvitationStore, Protocol):
         """Every account's mailbox, by key, of the accounts that have one."""
         ...
 
-    async def server_bans(self) -> list[str]:
-        """Every server-wide ban mask, oldest first."""
-        ...
-
-    async def is_server_banned(self, masks: Iterable[str]) -> bool: ...
-
-    async def server_ban_terms(self) -> dict[str, BanTerms]:
-        """Each ban's terms (who, until when, why), by mask; a ban kept
-        without any has none here."""
-        ...
-
     async def ignores(self, account: str) -> frozenset[str]:
         """The name keys account ``account`` ignores."""
         ...
@@ -169,24 +156,6 @@ class AccountStore(InvitationStore, Protocol):
     async def registered_at(self, account: str) -> float | None:
         """When ``account`` was registered (None: not kept, for an account
         registered before the time was, or none)."""
-        ...
-
-    async def lockdown(self) -> Lockdown:
-        """The server's lockdown level as kept (:data:`OPEN` if never set)."""
-        ...
-
-    @property
-    def windows(self) -> SharedWindows | None:
-        """Where registrations are counted for every node of a cluster
-        (None: one process, which counts its own in memory:
-        :class:`~chatroom.core.throttle.MemoryWindows`)."""
-        ...
-
-    @property
-    def failures(self) -> SharedFailures | None:
-        """Where wrong passwords and codes are counted for every node of a
-        cluster (None: one process, which counts its own in memory:
-        :class:`~chatroom.core.throttle.MemoryFailures`)."""
         ...
 
 

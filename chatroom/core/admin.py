@@ -9,24 +9,26 @@ checks, and the three commands run on a back-end's steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import NamedTuple
 
 from twisted.logger import Logger
 
 from chatroom.core import errors
-from chatroom.core.backend import Backend
+from chatroom.core.bus import Bus
 from chatroom.core.events import Announcement, Wallops
-from chatroom.core.facts import ClaimFacts
-from chatroom.core.model.changes.base import Premise
-from chatroom.core.model.changes.moderation import Banned, NameRegistered
-from chatroom.core.moderation import (
-    Actor,
-    account_mask,
-    name_mask,
+from chatroom.core.facts import ClaimFacts, Target
+from chatroom.core.model.changes.base import Apply, Premise
+from chatroom.core.model.changes.moderation import (
+    Banned,
+    NameRegistered,
+    sessions_ended,
 )
+from chatroom.core.moderation import Actor
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
+from chatroom.core.retrying import retried
 from chatroom.core.rules import NO_REASON, check_text, reason
+from chatroom.core.text import account_mask, name_mask
 
 log = Logger()
 
@@ -75,7 +77,12 @@ class Killed(NamedTuple):
 
 
 async def kill(
-    backend: Backend, actor: Actor, target: str, words: str, stamp: str
+    find_user: Callable[[str], Awaitable[Target | None]],
+    apply: Apply,
+    actor: Actor,
+    target: str,
+    words: str,
+    stamp: str,
 ) -> Killed:
     """``/kill USER REASON``: the user's session ends, whatever its node;
     its rooms hear ``killed by ADMIN: REASON`` (:func:`reason`); the
@@ -83,18 +90,24 @@ async def kill(
     step (under the name the user goes by, as read first)."""
     check_admin(actor, "kill")
     said = reason(words, NO_REASON)
-    found = await backend.find_user(target)
-    if found is None or not found.online:
-        raise errors.no_such_user(target)
-    entry = ModEntry(stamp, actor.name, ModAction.KILL, found.name, said)
-    told = f"killed by {actor.name}: {said}"
-    name = await backend.end_user(target, told, recording(SERVER_LOG, [entry]))
+
+    async def attempt() -> str:
+        found = await find_user(target)
+        if found is None or not found.online:
+            raise errors.no_such_user(target)
+        entry = ModEntry(stamp, actor.name, ModAction.KILL, found.name, said)
+        told = f"killed by {actor.name}: {said}"
+        logged = recording(SERVER_LOG, [entry])
+        await apply(sessions_ended("", found.key, told, logged, found.session))
+        return found.name
+
+    name = await retried(attempt)  # gone meanwhile: NO_SUCH_USER, read again
     log.info("{admin} killed {user}", admin=actor.name, user=name)
     return Killed(name, said)
 
 
 async def kill_account(
-    backend: Backend, actor: Actor, account: str, name: str, words: str, stamp: str
+    apply: Apply, actor: Actor, account: str, name: str, words: str, stamp: str
 ) -> Killed:
     """:func:`kill` of every session signed in to account key ``account``
     (named ``name``), whatever name it took with ``/nick``, on every node:
@@ -104,7 +117,7 @@ async def kill_account(
     said = reason(words, NO_REASON)
     entry = ModEntry(stamp, actor.name, ModAction.KILL, name, said)
     told = f"killed by {actor.name}: {said}"
-    await backend.end_account_sessions(account, told, recording(SERVER_LOG, [entry]))
+    await apply(sessions_ended(account, "", told, recording(SERVER_LOG, [entry])))
     log.info("{admin} killed {user}'s devices", admin=actor.name, user=name)
     return Killed(name, said)
 
@@ -124,9 +137,9 @@ def rehash(actor: Actor, reload: Reload | None) -> str:
     return reload()
 
 
-async def wallops(backend: Backend, actor: Actor, text: str) -> None:
+async def wallops(bus: Bus, actor: Actor, text: str) -> None:
     """IRC's ``WALLOPS TEXT`` to every named member, on every node (shown by
     those who asked for them: IRC's ``+w``)."""
     check_admin(actor, "wallops")
     check_text(text)
-    await backend.tell_everyone(Wallops(actor.name, text))
+    await bus.tell_everyone(Wallops(actor.name, text))

@@ -1,97 +1,67 @@
-"""What the core needs of a back-end: a few atomic steps over shared state.
+"""What the core needs of a back-end: stores by concern, one bus, one write.
 
 :class:`chatroom.core.chat.ChatCore` decides (which rule applies when, what
 event says so, who the actor is); a :class:`Backend` keeps the state and
 changes it in steps that are atomic where it lives: in this process's
 memory (:mod:`chatroom.backends.local`) or in Redis, shared by the nodes of
-a cluster (:mod:`chatroom.backends.redis`). The model is Synapse's
-``RoomMemberHandler``: one shared class, the variant implements a few
-hooks, and which variant runs is chosen where the server is built
-(:mod:`chatroom.wiring.registries`).
+a cluster (:mod:`chatroom.backends.redis`). The model is Ergo's ``Server``,
+which holds one manager per concern, each owning its state and its
+persistence; and Synapse's ``RoomMemberHandler``, whose variant is chosen
+where the server is built (:mod:`chatroom.wiring.composition`).
 
-The steps are: claim a name and sign a session (:meth:`Backend.claim`,
-:meth:`Backend.sign`, :meth:`Backend.release`), take or give up a seat
-(:meth:`SeatingSteps.enter`, :meth:`SeatingSteps.leave`: a change the
-core decided, :mod:`chatroom.core.entries`; a session's end and a room's
-succession, :meth:`SeatingSteps.apply_departures` and
-:meth:`SeatingSteps.apply_succession`, decided on what the back-end
-reported, :class:`Reports`), publish an event
-(:meth:`Backend.tell`, :meth:`Backend.tell_everyone`), read facts
-(:meth:`Backend.facts`, :meth:`Backend.speaking`, :meth:`Backend.find_user`,
-:meth:`Backend.roster`...) and apply a decided change
-(:class:`~chatroom.core.model.changes.base.DecidedChange`): :meth:`Backend.apply`,
-the one write of every kind but a join, a leave (:class:`SeatingSteps`)
-and a message (:meth:`Backend.say`, its fast path), each of which checks
-the change's premises and refuses with :class:`FactsChangedError` if one
-no longer holds, and the core decides again.
+A back-end is:
+
+- a store per concern, each the reads its concern's services decide on:
+  rooms and seating (:class:`~chatroom.core.room_store.RoomStore`),
+  messages (:class:`~chatroom.core.message_store.MessageStore`), accounts
+  and identity (:class:`~chatroom.core.account_stores.AccountStores`),
+  moderation and safety
+  (:class:`~chatroom.core.moderation_store.ModerationStore`), the server
+  and its nodes (:class:`~chatroom.core.server_store.ServerStore`);
+- one bus, for what is told and not kept (:class:`~chatroom.core.bus.Bus`);
+- one write, :meth:`Backend.apply`, of every decided change
+  (:class:`~chatroom.core.model.changes.base.DecidedChange`): a join, a
+  leave, a message, a session's end, a room's succession, a sign-in, a
+  release, a kill as much as a topic or a ban. It checks the change's
+  premises and refuses with :class:`FactsChangedError` if one no longer
+  holds, and the core decides again; it answers what the step produced
+  (a join's welcome facts: :class:`~chatroom.core.applying.Applied`);
+- its life: start (told where to report what happens of its own accord:
+  :class:`Reports`), stop, its store's epoch, whether it is within reach.
+
+No part of the core but the composition takes a whole back-end: each
+service is handed the stores it reads, the bus if it tells, and the one
+write (:class:`~chatroom.core.applying.Applies`).
 """
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
 from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
-from chatroom.core.account_settings import SettingStore
-from chatroom.core.accounts import AccountStore
-from chatroom.core.census import CensusSteps
-from chatroom.core.events import (
-    Event,
-    Listing,
-    PrivateRedacted,
-    RoomEvent,
-    SearchResult,
-    StoredEvent,
-    ToEveryone,
-)
-from chatroom.core.facts import (
-    CreationFacts,
-    Ending,
-    RoomFacts,
-    Seating,
-    SeatingFacts,
-    SpeakingFacts,
-    WaitingFacts,
-    WelcomeFacts,
-)
-from chatroom.core.files import FileStore, SharedBytes, UploadTokenStore
-from chatroom.core.hooks import HookStore
-from chatroom.core.lockdown import LockdownNews
-from chatroom.core.markers import MarkerStore
+from chatroom.core.account_stores import AccountStores
+from chatroom.core.applying import Applied
+from chatroom.core.bus import Bus
+from chatroom.core.facts import Ending, WaitingFacts
 from chatroom.core.member import Member
-from chatroom.core.model.changes.base import (
-    DecidedChange,
-)
-from chatroom.core.model.changes.base import (
-    FactsChangedError as FactsChangedError,
-)
-from chatroom.core.model.changes.modlog import RecordEntries
-from chatroom.core.moderation import Target
-from chatroom.core.modlog import ModerationLog
-from chatroom.core.netbans import NetworkBanNews
-from chatroom.core.pin_store import PinStore
-from chatroom.core.presence import PresenceSteps
-from chatroom.core.private import NO_COPY, ConversationStore, CopyTo
-from chatroom.core.push import PushStore
-from chatroom.core.reactions import ReactionFacts
-from chatroom.core.report_store import ReportStore
-from chatroom.core.roominfo import Roster
-from chatroom.core.search import SearchQuery
+from chatroom.core.message_store import MessageStore
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import FactsChangedError as FactsChangedError
+from chatroom.core.moderation_store import ModerationStore
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
-from chatroom.core.userdata import UserDataSteps
-from chatroom.core.watching import WatchSteps
-from chatroom.core.whowas import WhowasSteps
+from chatroom.core.server_store import ServerStore
 
 
 class Reports(Protocol):
     """What a back-end tells the core of its own accord: what happened, as
-    facts, for the core to decide on. The core registers it where the
-    back-end is built (:class:`~chatroom.core.chat.ChatCore`); it decides,
-    and applies what it decides through the back-end's steps, as it does
-    a write it starts itself. A back-end hands it values, never a rule's
-    outcome to follow, and takes nothing back from it."""
+    facts, for the core to decide on. The core hands it to the back-end as
+    it starts (:meth:`Backend.start`: every part that decides on a report
+    is built by then); it decides, and applies what it decides through the
+    back-end's one write, as it does a write it starts itself. A back-end
+    hands it values, never a rule's outcome to follow, and takes nothing
+    back from it."""
 
     def session_ended(self, member: Member, reason: str) -> None:
         """The session of ``member`` was ended under it (its name taken by
@@ -106,222 +76,59 @@ class Reports(Protocol):
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``
         (their facts as read): the core decides each room's departures and
-        has the back-end apply them (:meth:`SeatingSteps.apply_departures`).
+        has the back-end apply them (:meth:`Backend.apply`).
         Returns once every room is left."""
 
     async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
         """The rooms ``waiting`` (their facts as read) waited for their
         members until ``due`` (ms; 0: a room found with no owner, after a
         cluster node resumed): the core decides each one's succession and
-        has the back-end apply it (:meth:`SeatingSteps.apply_succession`).
+        has the back-end apply it (:meth:`Backend.apply`).
         Returns once they are settled."""
 
 
-#: A back-end's guard for facts that cannot change under a decision.
-NO_GUARD = (b"", b"")
-
-
-@dataclass(frozen=True)
-class DecisionFacts:
-    """What one decision on a room was made on: the room's facts (what the
-    rules decide on, :class:`~chatroom.core.facts.RoomFacts`), the guard an
-    apply step checks (what the facts were read at), the owner's name if
-    present, the user a command names (None: nobody connected or
-    registered) and, when that user is in the room, the room's seating
-    about them (what a kick's departure is decided on)."""
-
-    room: RoomFacts
-    guard: tuple[bytes, bytes] = NO_GUARD
-    owner_name: str = ""
-    target: Target | None = None
-    seating: Seating | None = None
-
-
-class SeatingSteps(Protocol):
-    """The back-end's reads and applies for membership writes (a part of
-    :class:`~chatroom.core.backend.Backend`)."""
-
-    async def seating_facts(
-        self, member: Member, room: str, latest: bool = False
-    ) -> SeatingFacts:
-        """Room ``room``'s facts about ``member`` (``NO_SUCH_ROOM``): what a
-        join or a leave is decided on. A back-end may answer what it knew
-        last (the apply checks the premises), unless asked for the
-        ``latest``."""
-        ...
-
-    async def creation_facts(self, name: str) -> CreationFacts:
-        """What making room ``name`` is decided on (a back-end may answer
-        none known: the apply checks the premises)."""
-        ...
-
-    async def enter(
-        self, member: Member, session: Session, change: DecidedChange
-    ) -> WelcomeFacts:
-        """Apply ``change``, the member's join or create, and answer what
-        its join reply is built from (the room as the step left it, and
-        the room's events that followed it before the answer: the core
-        shows the reply, then hands it those). Raises
-        :class:`~chatroom.core.model.changes.base.PremiseFailedError` (nothing
-        applied) if a premise of ``change`` no longer holds."""
-        ...
-
-    async def leave(
-        self, member: Member, session: Session, change: DecidedChange
-    ) -> None:
-        """Apply ``change``, the member's departure (``NOT_IN_ROOM``;
-        :class:`~chatroom.core.model.changes.base.PremiseFailedError`)."""
-        ...
-
-    async def apply_departures(self, change: DecidedChange) -> None:
-        """Apply ``change``, the departures from one room of users whose
-        sessions ended (:mod:`chatroom.core.departures`), if its premises
-        hold; else :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
-        the room's :class:`~chatroom.core.facts.LeavingFacts` as they are
-        now."""
-        ...
-
-    async def apply_succession(self, change: DecidedChange) -> None:
-        """Apply ``change``, a room's succession once its wait for its
-        members is over (:mod:`chatroom.core.settling`), if its premises
-        hold; else :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
-        the room's :class:`~chatroom.core.facts.WaitingFacts` as they are
-        now."""
-        ...
-
-
-class MessageSteps(Protocol):
-    """The back-end's reads of messages said before (what a reaction is
-    decided on, a search) and its notices that are not kept (``/typing``,
-    a link preview): a part of every :class:`Backend`, composed into it
-    (its ``messages``). Edits, redactions, reactions and tags-only
-    messages are changes :meth:`Backend.apply` applies."""
-
-    async def reaction_facts(
-        self, room: str, target: str, reaction: str, user: str
-    ) -> ReactionFacts:
-        """What user ``user``'s (a name key) ``reaction`` to message
-        ``target`` of room ``room`` (as :meth:`Backend.joined_room` named it) is
-        decided on (:func:`chatroom.core.reactions.decide`): none given if
-        the room is gone (the change's premises then fail)."""
-        ...
-
-    async def relay(
-        self, member: Member, session: Session, room: str, event: RoomEvent
-    ) -> None:
-        """Publish ``event`` to room ``room``'s members without keeping it
-        (a typing notice, a message to the operators)."""
-
-    async def attach(self, room: str, event: RoomEvent) -> None:
-        """Publish ``event`` to the members of room ``room`` (as
-        :meth:`Backend.joined_room` named it) without keeping it, whoever is
-        there: a link preview the server fetched for one of its messages
-        (:mod:`chatroom.core.previews`), after its author may have left.
-        Nothing if the room is gone."""
-
-    async def search(
-        self, rooms: list[str], query: SearchQuery, limit: int
-    ) -> list[SearchResult]:
-        """Up to ``limit`` stored messages of ``rooms`` (names as
-        :meth:`Backend.joined_room` gives them) matching ``query``, newest first
-        (:mod:`chatroom.core.search`)."""
-        ...
-
-
-#: An account's read markers: room key → the id of the newest event read.
-Marks = dict[str, int]
-
-
-class RememberedRooms(Protocol):
-    """An account's rooms, kept (in the store or Redis) while it is away,
-    so its next device is put back in them (:mod:`chatroom.core.devices`):
-    read here; a change of an
-    :class:`~chatroom.core.model.changes.settings.AccountRooms` (rooms remembered and
-    forgotten, in order) goes through
-    :meth:`Backend.apply`."""
-
-    async def rooms(self, account: str) -> list[str]:
-        """The names of the rooms account ``account`` was in, oldest first."""
-        ...
-
-
-#: One device of an account, as ``/devices`` lists it: its number, its door
-#: and when it signed in (Unix seconds).
-DeviceRow = tuple[int, str, float]
-
-
-class OtherNodes(Protocol):
-    """An account's devices on the other nodes of a cluster (none in one
-    process, where an account's devices share one seat): what
-    :mod:`chatroom.core.devices` needs to count, list and end them all."""
-
-    async def held_elsewhere(
-        self, member: Member, session: Session
-    ) -> list[str] | None:
-        """``member`` has just signed in: None if its name is held on no
-        other node, else the keys of the rooms its user is in there (the
-        core then shows each to it: :meth:`show`)."""
-        ...
-
-    async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
-        """``event`` (the sender's copy of a private message's deletion) to
-        the account's devices on the nodes other than seat ``token``'s (the
-        copy of a message goes with it: :class:`~chatroom.core.private.CopyTo`)."""
-        ...
-
-    async def show(
-        self, member: Member, session: Session, key: str, since: int | None
-    ) -> WelcomeFacts | None:
-        """Seat ``member`` here in room ``key``, which its account is in by
-        a device on another node (from ``since``; the room hears nothing),
-        and answer what its devices' join replies are built from, as a
-        join's step does; None if it is here already.
-
-        Raises:
-            ChatError: ``NOT_IN_ROOM`` (the account left it meanwhile),
-                ``NO_SUCH_ROOM`` (deleted meanwhile), ``UNAVAILABLE``.
-        """
-        ...
-
-    async def number(self, account: str, limit: int = 0) -> int | None:
-        """A number for one more device of ``account``, unique among its
-        devices on every node (None: the seat numbers its own, and the core
-        counts them). With a ``limit`` (the core's ``--max-devices``), the
-        count and the claim are one atomic step over every node: 0 if the
-        account has ``limit`` devices already, counting those numbered and
-        not yet published (:meth:`publish`)."""
-        ...
-
-    def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
-        """The devices of seat ``token`` of ``account`` here are now
-        ``devices`` (none: the seat has let go), for the other nodes."""
-
-    async def listed(self, account: str, token: str) -> list[DeviceRow]:
-        """The account's devices on every node but this one's seat ``token``
-        ("": every node)."""
-        ...
-
-    async def end(self, account: str, token: str, number: int, reason: str) -> bool:
-        """Close device ``number`` of ``account`` on another node than seat
-        ``token``'s (``reason`` its ``BYE``); False if no node has it."""
-        ...
-
-
-def fresh_epoch() -> str:
-    """A new store epoch (:attr:`Backend.store_epoch`): 10 random hex digits."""
-    return secrets.token_hex(5)
-
-
-class Backend(SeatingSteps, Protocol):
+class Backend(Protocol):
     """The state of names and rooms, changed in atomic steps.
 
-    Every step that names a member gets its :class:`Session` too (as the core
+    A store per concern (:attr:`rooms`, :attr:`messages`, :attr:`accounts`,
+    :attr:`moderation`, :attr:`server`), each read by the services of its
+    concern; one :attr:`bus` for what is told and not kept; one
+    :meth:`apply` for every decided write; and the back-end's life. Every
+    step that names a member gets its :class:`Session` too (as the core
     read it). Refusals are :mod:`chatroom.core.errors`.
     """
 
     @property
-    def account_store(self) -> AccountStore:
-        """Where accounts and server bans are kept."""
+    def rooms(self) -> RoomStore:
+        """Rooms and seating: which rooms there are, who sits where."""
+        ...
+
+    @property
+    def messages(self) -> MessageStore:
+        """What was said: history, reactions, search, pins, private
+        conversations."""
+        ...
+
+    @property
+    def accounts(self) -> AccountStores:
+        """Accounts and identity: records, markers, settings, remembered
+        rooms, push subscriptions, files, a user's own data."""
+        ...
+
+    @property
+    def moderation(self) -> ModerationStore:
+        """Moderation and safety: logs, reports, the server's bans."""
+        ...
+
+    @property
+    def server(self) -> ServerStore:
+        """The server and its nodes: names held, devices, presence, the
+        nicks gone, the census, watched names."""
+        ...
+
+    @property
+    def bus(self) -> Bus:
+        """What is told on every node without being kept."""
         ...
 
     @property
@@ -343,110 +150,9 @@ class Backend(SeatingSteps, Protocol):
         one at each start, as its ids start again)."""
         ...
 
-    @property
-    def markers(self) -> MarkerStore:
-        """Where accounts' read markers are kept."""
-        ...
-
-    @property
-    def files(self) -> FileStore:
-        """Where uploaded files' metadata is kept (``--files``)."""
-        ...
-
-    @property
-    def file_bytes(self) -> SharedBytes | None:
-        """Where a cluster keeps uploaded files' bytes for every node
-        (``--files-db``); None: a single server's own directory holds them."""
-        ...
-
-    @property
-    def upload_tokens(self) -> UploadTokenStore:
-        """Where ``/token``'s tokens are read, by every node (given and
-        revoked by :meth:`apply`)."""
-        ...
-
-    @property
-    def push(self) -> PushStore:
-        """Where the VAPID key and accounts' push subscriptions are kept."""
-        ...
-
-    @property
-    def pins(self) -> PinStore:
-        """Where rooms' pinned messages are kept."""
-        ...
-
-    @property
-    def abuse_reports(self) -> ReportStore:
-        """Where the server's reports of messages are kept."""
-        ...
-
-    @property
-    def settings(self) -> SettingStore:
-        """Where accounts' settings (threads followed, notification
-        levels) are kept."""
-        ...
-
-    @property
-    def remembered(self) -> RememberedRooms:
-        """Where accounts' rooms are kept across disconnects and restarts."""
-        ...
-
-    @property
-    def conversations(self) -> ConversationStore:
-        """Where private conversations and kept private messages are."""
-        ...
-
-    @property
-    def other_nodes(self) -> OtherNodes:
-        """An account's devices on other nodes (none in one process)."""
-        ...
-
-    @property
-    def presence(self) -> PresenceSteps:
-        """Users' presence for the other nodes (:mod:`chatroom.core.presence`)."""
-        ...
-
-    @property
-    def whowas(self) -> WhowasSteps:
-        """The nicks gone, read by every node (:mod:`chatroom.core.whowas`;
-        kept by :meth:`apply`)."""
-        ...
-
-    @property
-    def census(self) -> CensusSteps:
-        """Every process's counts of its connections, for ``LUSERS``
-        (:mod:`chatroom.core.census`)."""
-        ...
-
-    @property
-    def watching(self) -> WatchSteps:
-        """News of watched names for every node's listeners
-        (:mod:`chatroom.core.watching`)."""
-        ...
-
-    @property
-    def messages(self) -> MessageSteps:
-        """Its reads of messages said before, and its notices not kept."""
-        ...
-
-    @property
-    def hooks(self) -> HookStore:
-        """Where rooms' webhooks are kept (:mod:`chatroom.core.webhooks`)."""
-        ...
-
-    @property
-    def modlog(self) -> ModerationLog:
-        """Where rooms' moderation logs are read (entries are added by
-        :meth:`apply`)."""
-        ...
-
-    @property
-    def user_data(self) -> UserDataSteps:
-        """A user's own data, read for ``/export`` and for a deletion's
-        decisions (kept, taken and erased by :meth:`apply`)."""
-        ...
-
-    def start(self) -> None: ...
+    def start(self, reports: Reports) -> None:
+        """The back-end starts (a cluster node joins the cluster), and from
+        now on tells ``reports`` what happens of its own accord."""
 
     def stop(self) -> None: ...
 
@@ -454,158 +160,12 @@ class Backend(SeatingSteps, Protocol):
 
     # -- names -------------------------------------------------------------------
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
-        """The session is now signed in to ``account`` ("" for none)."""
-        ...
-
-    def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
-    ) -> None:
-        """The session is gone: out of its rooms, whose ``QUIT`` departures
-        (saying ``reason``, the user's own words if ``own_words``) the core
-        decides on what the back-end reports (:meth:`Reports.sessions_ended`),
-        and its name freed."""
-
-    async def find_user(self, name: str) -> Target | None:
-        """The user called ``name``: connected, or else a registered name."""
-        ...
-
-    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
-        """``event`` to the connected session ``target`` names
-        (``NO_SUCH_USER`` if it is gone), and in the same step to
-        ``copy``'s devices on other nodes (the sender's copy)."""
-        ...
-
-    async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
-    ) -> None:
-        """``event`` once to every member who shares a room with ``member``
-        (on every node), and to ``member`` too if ``including_self``: news
-        of a user rather than of a room (a rename, a sign-in)."""
-        ...
-
-    async def tell_everyone(self, event: ToEveryone) -> None:
-        """``event`` to every named session (of every node)."""
-        ...
-
-    async def end_user(
-        self, name: str, reason: str, logged: RecordEntries | None = None
-    ) -> str:
-        """End the session of the user called ``name``; returns its name.
-        ``logged``: the entries the server's moderation log records of it
-        (a kill's), in the same step (none if there is nobody to end)."""
-        ...
-
-    def follow_network_bans(self, news: NetworkBanNews) -> None:
-        """``news`` hears every network ban made or lifted from now on, on
-        any node, and when such news may have been missed."""
-
-    def follow_lockdown(self, news: LockdownNews) -> None:
-        """``news`` hears every lockdown level set from now on, on any
-        node, and when such news may have been missed."""
-
-    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
-        """Account ``account`` now ignores ``names``: its seats on every
-        node take the list
-        (:meth:`~chatroom.core.sessions.Sessions.ignoring_changed`)."""
-        ...
-
-    async def end_account_sessions(
-        self, account: str, reason: str, logged: RecordEntries | None = None
-    ) -> None:
-        """Every session signed in to account ``account`` (its key), on
-        every node and whatever name it goes by, is ended saying
-        ``reason``, as a ban's
-        :class:`~chatroom.core.model.changes.moderation.EndSessions` ends them
-        (:meth:`Reports.session_ended`); ``logged`` as
-        :meth:`end_user`'s."""
-        ...
-
-    async def backup(self, path: str) -> None:
-        """A copy of what is stored, written to a new file at ``path``
-        (chatroom-admin's ``backup``): the SQLite file, consistent, by its
-        one writer; in cluster mode, Redis's keys as they are read.
-
-        Raises:
-            ChatError: ``NOT_SUPPORTED`` where there is nothing to copy.
-        """
-        ...
-
-    # -- rooms -------------------------------------------------------------------
-
-    def joined_room(self, member: Member, room: str) -> str:
-        """The name of room ``room``, which ``member`` must be in
-        (``NOT_IN_ROOM``)."""
-        ...
-
-    def rooms_of(self, member: Member) -> list[str]:
-        """The names of the rooms ``member`` is in (on this node)."""
-        ...
-
-    async def list_rooms(self) -> Listing: ...
-
-    async def count_rooms(self) -> int:
-        """How many rooms there are, secret ones too (``LUSERS``): the
-        count of :meth:`list_rooms`, without making the listing."""
-        ...
-
-    async def lobby_rooms(self) -> Listing:
-        """The lobby's list: at most ``--lobby-rooms`` rooms, with how many
-        more (:class:`~chatroom.core.lobby_list.LobbyList`), and the secret
-        rooms; read without going through every room."""
-        ...
-
-    async def names_online(self) -> list[str]:
-        """Every name held now, on every node, as shown: one read."""
-        ...
-
-    def speaking(self, member: Member, room: str) -> SpeakingFacts:
-        """What this process holds of ``member`` speaking in room ``room``,
-        read with no wait (``member`` False if it is not in a room of that
-        name here)."""
-        ...
-
-    async def say(
-        self, member: Member, session: Session, change: DecidedChange
-    ) -> None:
-        """Apply a message's change
-        (:func:`chatroom.core.model.changes.messages.Append`,
-        after a quiet member's :class:`~chatroom.core.model.changes.messages.Announce`)
-        if its premises hold where the message is numbered
-        (:class:`~chatroom.core.model.changes.messages.Unmoderated`, or the room's
-        :class:`~chatroom.core.model.changes.rooms.Incarnation` and
-        :class:`~chatroom.core.model.changes.rooms.Version`; the speaker's
-        :class:`~chatroom.core.model.changes.rooms.QuietAmong`): ``event.id`` is set.
-        Otherwise :class:`~chatroom.core.model.changes.base.PremiseFailedError` with
-        the :class:`~chatroom.core.facts.SpeakingFacts` that hold now.
-
-        Raises:
-            ChatError: ``NOT_IN_ROOM`` (a member's change, the member gone
-                from the room), ``UNAVAILABLE``, ``NOT_STORED``.
-        """
-        ...
-
-    async def history(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        count: int,
-        before: int | None,
-    ) -> list[StoredEvent]: ...
-
-    async def roster(self, room: str) -> Roster: ...
-
-    async def facts(self, room: str, target: str = "") -> DecisionFacts:
-        """Room ``room`` (``NO_SUCH_ROOM``) and the user called ``target``."""
-        ...
-
     async def apply(
         self,
         change: DecidedChange,
         member: Member | None = None,
         session: Session | None = None,
-    ) -> None:
+    ) -> Applied:
         """Apply a decided change atomically if every one of its premises
         holds, else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         (nothing applied). The one write of every kind but a join, a
@@ -709,8 +269,14 @@ class Backend(SeatingSteps, Protocol):
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
         - :class:`~chatroom.core.model.changes.server.CountedFailures`: a wrong password
           or code counted (:class:`~chatroom.core.model.changes.server.CountFailure`,
-          resting on :class:`~chatroom.core.model.changes.server.FailuresAre`), given back
-          or cleared;
+          resting on :class:`~chatroom.core.model.changes.server.FailuresAre`),
+          given back or cleared;
+        - :class:`~chatroom.core.model.changes.server.NameHolding`: a name's
+          claim as the core decided it (:mod:`chatroom.core.claims`: taken,
+          :class:`~chatroom.core.model.changes.server.TakeName`, or attached
+          to as a device, :class:`~chatroom.core.model.changes.server.
+          AttachDevice`), resting on the claim's facts as read; a refusal
+          brings the :class:`~chatroom.core.facts.ClaimFacts` as they are;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.model.changes.settings.AccountIgnores`,
           :class:`~chatroom.core.model.changes.accounts.AccountAge`), the server's
@@ -738,10 +304,4 @@ class Backend(SeatingSteps, Protocol):
           (:class:`~chatroom.core.model.changes.files.DropExport`, resting on
           :class:`~chatroom.core.model.changes.files.ExportKept`: handed out once).
         """
-        ...
-
-    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
-        """Start or stop :meth:`Member.lobby_changed` calls for ``member``;
-        fires once every change from then on reaches it (a node of a
-        cluster first has Redis confirm its subscription)."""
         ...

@@ -41,13 +41,8 @@ class Census:
 
 
 class CensusSteps(Protocol):
-    """Where the processes' counts meet."""
-
-    async def publish(self, here: Census) -> None:
-        """This process's counts are now ``here``; returns once every
-        process's :meth:`total` counts them (a lost one is made good by the
-        next, and by a resume)."""
-        ...
+    """Where the processes' counts meet (each published on the bus:
+    :meth:`~chatroom.core.bus.Bus.publish_census`)."""
 
     async def total(self, here: Census) -> Census:
         """The counts of every process, this one's being ``here``."""
@@ -56,9 +51,6 @@ class CensusSteps(Protocol):
 
 class OneProcess:
     """One process is the whole server: nothing to share."""
-
-    async def publish(self, here: Census) -> None:
-        """Nobody else asks."""
 
     async def total(self, here: Census) -> Census:
         return here

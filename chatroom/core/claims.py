@@ -30,6 +30,7 @@ them. No back-end decides any of this, nor words the holder's goodbye.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -46,6 +47,7 @@ from chatroom.core.model.changes.base import (
     Operation,
     PremiseFailedError,
 )
+from chatroom.core.model.changes.moderation import sessions_ended
 from chatroom.core.model.changes.server import (
     AttachDevice,
     NameEnding,
@@ -126,8 +128,7 @@ def claim_change(
 
 
 async def claim(
-    apply: Callable[[DecidedChange], Awaitable[None]],
-    end_holder: Callable[[str, str], Awaitable[object]],
+    apply: Callable[[DecidedChange], Awaitable[object]],
     clock: IReactorTime,
     session: Session,
     name: str,
@@ -140,8 +141,10 @@ async def claim(
     """Claim ``name`` for ``session``, signed in to ``account`` ("": none):
     ``check`` (the name's rules on the facts: it raises a refusal) then
     :func:`outcome`, until the change is applied (``apply``) or refused.
-    ``end_holder`` ends the session holding a name (the back-end's
-    ``end_user``); ``takeover``: a sign-in to the account the name is."""
+    The holder a takeover ends is ended by a change through ``apply``
+    too, resting on its session holding the name still
+    (:func:`~chatroom.core.model.changes.moderation.sessions_ended`);
+    ``takeover``: a sign-in to the account the name is."""
     key = name_key(name)
     first = not session.name
     facts = ClaimFacts()
@@ -156,11 +159,9 @@ async def claim(
             if takeovers == TAKEOVERS:
                 raise errors.name_taken(name)  # taken again after each end
             takeovers += 1
-            try:
-                await end_holder(name, SIGNED_IN_ELSEWHERE)
-            except errors.ChatError as refused:
-                if refused.code != "NO_SUCH_USER":  # gone meanwhile: free
-                    raise
+            ending = sessions_ended("", key, SIGNED_IN_ELSEWHERE, None, facts.holder)
+            with contextlib.suppress(PremiseFailedError):  # another holds it now,
+                await apply(ending)  # or nobody: decided again either way
             facts = replace(facts, holder="", signed_to="", ending=False)
             continue
         if decided is Claim.WAIT:

@@ -54,7 +54,7 @@ from typing import Any
 from chatroom.core import events
 from chatroom.core.events import Event, SearchResult
 from chatroom.core.hooks import Hook
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.modentry import ModAction, ModEntry
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,

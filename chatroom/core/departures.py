@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from chatroom.core import membership
-from chatroom.core.backend import SeatingSteps
+from chatroom.core.applying import Applies
 from chatroom.core.events import Departure
 from chatroom.core.facts import Ending, LeavingFacts
 from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
@@ -131,8 +131,11 @@ def departures_of(ending: Ending, facts: LeavingFacts) -> list[tuple[str, Depart
 class Departures:
     """The decide, apply loop of sessions' ends, room by room."""
 
-    def __init__(self, steps: SeatingSteps) -> None:
-        self.steps = steps
+    def __init__(self, apply: Applies) -> None:
+        """Args:
+        apply: the back-end's one write, which applies what is decided.
+        """
+        self.apply = apply
 
     async def sessions_ended(self, ending: Ending) -> None:
         """Each room of ``ending`` left as :func:`departing` decides, the
@@ -144,6 +147,5 @@ class Departures:
             return departing(facts, leavers, ending.waits_until)
 
         await all_at_once(
-            decided_again(facts, decide, self.steps.apply_departures)
-            for facts in ending.rooms
+            decided_again(facts, decide, self.apply) for facts in ending.rooms
         )

@@ -19,7 +19,7 @@ It never asks which door a device came through: what differs is the
 :class:`~chatroom.core.member.Member`'s (``views_every_room``,
 ``shown_marker``, ``left_elsewhere``). The account's devices on other
 nodes of a cluster are the back-end's ``other_nodes``
-(:class:`~chatroom.core.backend.OtherNodes`).
+(:class:`~chatroom.core.server_store.OtherNodes`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, ignoring, membership
-from chatroom.core.backend import Backend
+from chatroom.core import errors, ignoring, membership, rules
+from chatroom.core.account_stores import RememberedRooms
+from chatroom.core.applying import Applies
+from chatroom.core.bus import NO_COPY, Bus, CopyTo
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry, shown
 from chatroom.core.errors import ChatError
@@ -42,18 +44,20 @@ from chatroom.core.events import (
     DepartureKind,
     DeviceList,
     Event,
-    Listing,
     PrivateRedacted,
     Welcome,
 )
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.fanout import deliver_to
+from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
+from chatroom.core.message_store import MessageStore
 from chatroom.core.model.changes.base import DecidedChange, Operation
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.moderation import Actor, Target
-from chatroom.core.private import NO_COPY, CopyTo
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Seat, Session
+from chatroom.core.server_store import OtherNodes
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
@@ -77,13 +81,27 @@ class Devices:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        messages: MessageStore,
+        markers: MarkerStore,
+        remembered: RememberedRooms,
+        other_nodes: OtherNodes,
+        bus: Bus,
+        apply: Applies,
         sessions: Sessions,
-        listing: Callable[[Member], Awaitable[Listing]],
         entries: Entries,
         actor: Callable[[Member], Actor],
     ) -> None:
         """Args:
+        rooms: the rooms as a device is shown them (a room's roster and
+            facts, the lobby's list).
+        messages: what a device shown a room is shown of it (its history,
+            its pins).
+        markers: the accounts' read markers (where a device catches up).
+        remembered: the rooms each account is put back in.
+        other_nodes: the account's devices on other nodes.
+        bus: tells the other nodes of a seat's devices.
+        apply: the back-end's one write (the rooms an account keeps).
         actor: a member as the rules see it, with its standing
             (:meth:`~chatroom.core.services.identities.Identities.actor`).
         """
@@ -91,9 +109,14 @@ class Devices:
         self.actor = actor
         self.entries = entries
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.messages = messages
+        self.markers = markers
+        self.remembered = remembered
+        self.other_nodes = other_nodes
+        self.bus = bus
+        self.apply = apply
         self.sessions = sessions
-        self.listing = listing
         #: Sign-ins whose device number the back-end gave out under the
         #: limit (:meth:`join_seat`), until :meth:`counted` gives it them.
         self.claimed: dict[Member, int] = {}
@@ -124,7 +147,7 @@ class Devices:
         its devices' join replies (from ``since``) are built from: shown
         them, then seated with the room's events that followed (nothing if
         the seat is in it here already)."""
-        view = await self.backend.other_nodes.show(seat, session, key, since)
+        view = await self.other_nodes.show(seat, session, key, since)
         if view is not None:
             shown(seat, view, since, self.config.resume_bound)
 
@@ -141,7 +164,7 @@ class Devices:
         if name_key(name) != account:
             return False
         limit = self.config.max_devices
-        number = await self.backend.other_nodes.number(account, limit)
+        number = await self.other_nodes.number(account, limit)
         seat = self.sessions.account_seat(account)  # as it is now
         here = len(seat.devices) if seat is not None else 0
         if number == 0 or (number is None and here >= limit):
@@ -170,7 +193,7 @@ class Devices:
             return
         number = self.claimed.pop(member, None)
         if number is None:
-            number = await self.backend.other_nodes.number(session.account)
+            number = await self.other_nodes.number(session.account)
         device = seat.devices.get(member)
         if device is not None and number is not None:
             device.number = number
@@ -181,7 +204,7 @@ class Devices:
         session = self.sessions.get(seat)
         if session is not None and _own_account(session):
             rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
-            self.backend.other_nodes.publish(session.account, session.token, rows)
+            self.bus.publish_devices(session.account, session.token, rows)
 
     async def welcome(self, seat: Seat, room: str, since: int | None) -> Welcome:
         """The join replies of a room the seat is in already, for one more
@@ -189,11 +212,11 @@ class Devices:
         join reply is (:func:`chatroom.core.membership.welcome`) from the
         room's roster, its capacity and its newest events."""
         session = self.sessions[seat]
-        roster = await self.backend.roster(room)
-        facts = await self.backend.facts(room)
+        roster = await self.rooms.roster(room)
+        facts = await self.rooms.facts(room)
         bound = self.config.resume_bound if since is not None else self.config.history
         history = (
-            await self.backend.history(seat, session, room, bound, None)
+            await self.messages.history(seat, session, room, bound, None)
             if bound
             else []
         )
@@ -203,7 +226,7 @@ class Devices:
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
         members = [target.name for target in roster.targets]
-        pins = len(await self.backend.pins.pins(roster.room))
+        pins = len(await self.messages.pins.pins(roster.room))
         view = WelcomeFacts(
             room=roster.room,
             members=members,
@@ -314,9 +337,7 @@ class Devices:
         session = self.sessions.get(seat)
         if session is None or not _own_account(session):
             return False
-        return bool(
-            await self.backend.other_nodes.listed(session.account, session.token)
-        )
+        return bool(await self.other_nodes.listed(session.account, session.token))
 
     def moving(self, member: Member, leaving: str | None) -> tuple[Seat, str | None]:
         """The device's seat, and ``leaving`` if the seat may leave it in
@@ -342,7 +363,7 @@ class Devices:
         if room is not None:
             kept.append(RememberRoom(room))
         if account and kept:
-            await self.backend.apply(kept_rooms(account, *kept))
+            await self.apply(kept_rooms(account, *kept))
         if room is not None and len(seat.devices) > 1:
             await self.markers_after_join(seat, room, member)
 
@@ -355,14 +376,14 @@ class Devices:
         account before the command answers, on every node."""
         if target is not None and target.account:
             forgotten = kept_rooms(target.account, ForgetRoom(room))
-            await self.backend.apply(forgotten)
+            await self.apply(forgotten)
 
     def taken(self, seat: Seat, room: str) -> None:
         """A room was taken from the seat (kicked, deleted): forgotten."""
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, ForgetRoom(room))
-            self.background(self.backend.apply(forgotten))
+            self.background(self.apply(forgotten))
 
     def gone(self, member: Member, reason: str, own_words: bool = False) -> bool:
         """Device ``member`` is gone (``reason``: why, or with ``own_words``
@@ -415,12 +436,12 @@ class Devices:
             return
         account = self._account(seat)
         if account and len(seat.devices) == 1:
-            markers = await self.backend.markers.markers(account)
+            markers = await self.markers.markers(account)
             session = self.sessions.get(seat)
             if session is None:
                 return  # gone meanwhile (ended while Redis answered)
 
-            others = self.backend.other_nodes
+            others = self.other_nodes
             held = await others.held_elsewhere(seat, session)
             if held is not None:  # the account is connected elsewhere
                 for key in held:  # shown here from the account's markers
@@ -447,7 +468,7 @@ class Devices:
         shown, device.room = device.room, None
         seat.settle()
         account = self._account(seat)
-        markers = await self.backend.markers.markers(account) if account else {}
+        markers = await self.markers.markers(account) if account else {}
         hidden = device.hidden or set()  # put back in at sign-in: shown when it joins
         for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
             since = markers.get(name_key(room))
@@ -469,13 +490,13 @@ class Devices:
         if session is None:
             return  # gone meanwhile
         actor = self.actor(seat)
-        markers = await self.backend.markers.markers(account)
+        markers = await self.markers.markers(account)
         device = seat.devices[member]
         multi = member.views_every_room
 
         entry = Entry(lambda: actor, restoring=True)
 
-        for room in await self.backend.remembered.rooms(account):
+        for room in await self.remembered.rooms(account):
             if seat not in self.sessions or member not in seat.devices:
                 return  # gone meanwhile
             if seat.find(room) is not None:
@@ -491,7 +512,7 @@ class Devices:
                 device.unhide(name_key(room))
                 if refusal.code in ("NO_SUCH_ROOM", "BANNED"):
                     forgotten = kept_rooms(account, ForgetRoom(room))
-                    await self.backend.apply(forgotten)
+                    await self.apply(forgotten)
                 continue
             finally:
                 seat.asked(room)
@@ -500,7 +521,7 @@ class Devices:
                 for viewer in seat.viewers(shown):
                     viewer.member.shown_marker(shown, since)
 
-    def background(self, work: Coroutine[Any, Any, None]) -> None:
+    def background(self, work: Coroutine[Any, Any, object]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""
         done = Deferred.fromCoroutine(work)
         done.addErrback(lambda failure: self.log.failure("devices", failure))
@@ -516,10 +537,12 @@ class Devices:
         account = self._account(seat)
         if account:
             forgotten = kept_rooms(account, ForgetRoom(room))
-            await self.backend.apply(forgotten)
+            await self.apply(forgotten)
         if not others:
             return
-        listing = await self.listing(seat)
+        listing = rules.listed_for(
+            await self.rooms.lobby_rooms(), self.rooms.joined_room, seat
+        )
         for device in others:
             device.member.left_elsewhere(room, listing)
 
@@ -530,7 +553,7 @@ class Devices:
         seat = self.sessions.seat_of(member)
         session = None if seat is None else self.sessions.get(seat)
         if session is not None and _own_account(session):
-            await self.backend.other_nodes.tell(session.account, session.token, event)
+            await self.bus.tell_devices(session.account, session.token, event)
 
     def copy_to(self, member: Member) -> CopyTo:
         """Whose devices on other nodes are told what ``member`` did: the
@@ -566,7 +589,7 @@ class Devices:
         session = self.sessions.get(seat)
         marker = None
         if session is not None and session.account:
-            markers = await self.backend.markers.markers(session.account)
+            markers = await self.markers.markers(session.account)
             marker = markers.get(name_key(room))
         for other in others:
             other.shown_marker(room, marker)
@@ -583,7 +606,7 @@ class Devices:
         asker = seat.devices[member].number
         rows = [(d.number, d.member.door, d.since) for d in seat.devices.values()]
         if _own_account(session):
-            others = self.backend.other_nodes
+            others = self.other_nodes
             rows += await others.listed(session.account, session.token)
         return DeviceList(asker, sorted(rows))  # (number, door, since)
 
@@ -600,7 +623,7 @@ class Devices:
                 device.member.disconnect(reason)
                 return
         if _own_account(session):
-            others = self.backend.other_nodes
+            others = self.other_nodes
             if await others.end(session.account, session.token, number, reason):
                 return
         raise errors.no_such_device(str(number))

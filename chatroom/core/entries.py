@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chatroom.core import errors, membership, moderation, rules
-from chatroom.core.backend import SeatingSteps
+from chatroom.core.applying import Applies
 from chatroom.core.events import Departure, DepartureKind, Welcome
 from chatroom.core.facts import (
     CreationFacts,
@@ -72,6 +72,7 @@ from chatroom.core.model.changes.rooms import (
 )
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 
@@ -253,9 +254,19 @@ class Entries:
     """The read, decide, apply loop of joins, creates and leaves."""
 
     def __init__(
-        self, steps: SeatingSteps, big_room: int, max_rooms: int, resume_bound: int
+        self,
+        rooms: RoomStore,
+        apply: Applies,
+        big_room: int,
+        max_rooms: int,
+        resume_bound: int,
     ) -> None:
-        self.steps = steps
+        """Args:
+        rooms: where a join's, a create's or a leave's facts are read.
+        apply: the back-end's one write, which applies what is decided.
+        """
+        self.rooms = rooms
+        self.apply = apply
         self.big_room = big_room
         self.max_rooms = max_rooms
         self.resume_bound = resume_bound
@@ -273,7 +284,7 @@ class Entries:
         any): its join reply, which it was shown."""
 
         async def decide() -> DecidedChange:
-            facts = await self.steps.seating_facts(member, name)
+            facts = await self.rooms.seating_facts(member, name)
             big, bound = self.big_room, self.resume_bound
             try:
                 return joining(facts, session, entry, big, since, bound)
@@ -281,7 +292,7 @@ class Entries:
                 if facts.latest:
                     raise
                 # refused on what the back-end knew last: decided on the latest
-                facts = await self.steps.seating_facts(member, name, latest=True)
+                facts = await self.rooms.seating_facts(member, name, latest=True)
                 return joining(facts, session, entry, big, since, bound)
 
         return await self._entered(member, session, decide, moving, since)
@@ -298,7 +309,7 @@ class Entries:
         ``moving``): its join reply, which it was shown."""
 
         async def decide() -> DecidedChange:
-            facts = await self.steps.creation_facts(name)
+            facts = await self.rooms.creation_facts(name)
             return creating(facts, name, session, self.max_rooms, now)
 
         return await self._entered(member, session, decide, moving, None)
@@ -319,7 +330,9 @@ class Entries:
         decided on that room's facts as they are then."""
 
         async def attempt() -> WelcomeFacts:
-            return await self.steps.enter(member, session, await decide())
+            welcome = (await self.apply(await decide(), member, session)).welcome
+            assert welcome is not None  # a join's or a create's answer
+            return welcome
 
         view = await retried(attempt)
         welcome = shown(member, view, since, self.resume_bound)
@@ -334,9 +347,9 @@ class Entries:
         """``member`` out of ``departure.room`` as ``departure`` says."""
 
         async def attempt() -> None:
-            facts = await self.steps.seating_facts(member, departure.room)
+            facts = await self.rooms.seating_facts(member, departure.room)
             change = leaving(facts, name_key(session.name), departure)
-            await self.steps.leave(member, session, change)
+            await self.apply(change, member, session)
 
         await retried(attempt)
 

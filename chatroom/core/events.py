@@ -35,6 +35,7 @@ encoding leaves them out then (:data:`CARRIED`).
 from __future__ import annotations
 
 import enum
+import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -868,3 +869,8 @@ class DeviceList:
 
     asker: int
     devices: list[tuple[int, str, float]] = field(default_factory=list)
+
+
+def fresh_epoch() -> str:
+    """A new store epoch (:attr:`Backend.store_epoch`): 10 random hex digits."""
+    return secrets.token_hex(5)

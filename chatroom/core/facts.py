@@ -358,3 +358,23 @@ class Target:
     @property
     def online(self) -> bool:
         return bool(self.session)
+
+
+#: A back-end's guard for facts that cannot change under a decision.
+NO_GUARD = (b"", b"")
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What one decision on a room was made on: the room's facts (what the
+    rules decide on, :class:`~chatroom.core.facts.RoomFacts`), the guard an
+    apply step checks (what the facts were read at), the owner's name if
+    present, the user a command names (None: nobody connected or
+    registered) and, when that user is in the room, the room's seating
+    about them (what a kick's departure is decided on)."""
+
+    room: RoomFacts
+    guard: tuple[bytes, bytes] = NO_GUARD
+    owner_name: str = ""
+    target: Target | None = None
+    seating: Seating | None = None

@@ -1,6 +1,6 @@
 """The mails the server sends, each in plain text and HTML.
 
-A :class:`Letter` is what a :class:`~chatroom.core.mailbox.Mailer` sends:
+A :class:`Letter` is what a :class:`Mailer` sends:
 one recipient, a subject, and the same words twice, as text and as HTML
 (``multipart/alternative``), so every mail client shows one of them.
 Each names the server (``--name``, and its address: ``--public-url`` or
@@ -13,8 +13,12 @@ on one line, and says how to stop such mail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from typing import Protocol
+
+from twisted.internet.defer import Deferred
 
 
 @dataclass(frozen=True)
@@ -153,3 +157,28 @@ def _shortened(text: str) -> str:
     """``text`` on one line, at most :data:`QUOTED` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= QUOTED else flat[: QUOTED - 1] + "…"
+
+
+class MailUnsentError(Exception):
+    """The SMTP server could not be reached, or refused the mail; the
+    message says why in one line (no address, no code)."""
+
+
+class Mailer(Protocol):
+    """Sends one letter; fails with :class:`MailUnsentError`."""
+
+    def send(self, letter: Letter) -> Deferred[None]: ...
+
+
+class NoMailer:
+    """A server without ``--smtp``: every mail is unsent."""
+
+    def send(self, letter: Letter) -> Deferred[None]:
+        failed: Deferred[None] = Deferred()
+        failed.errback(MailUnsentError("this server sends no mail (no --smtp)"))
+        return failed
+
+
+#: Where the mails' links start (the HTTP door's address, or
+#: ``--public-url``); "" while there is none.
+LinkBase = Callable[[], str]

@@ -130,19 +130,26 @@ class LockdownNews(Protocol):
 class LockdownCopy:
     """This node's copy of the lockdown level, for each new session's name
     claim: read once (``read``, the back-end's), kept current by its news
-    (:class:`LockdownNews`).
+    (:class:`LockdownNews`), which it follows from the start.
 
     Args:
         read: the level as stored.
+        follow: has the copy hear every level set from now on, on any node
+            (the back-end's news of it).
     """
 
-    def __init__(self, read: Callable[[], Awaitable[Lockdown]]) -> None:
+    def __init__(
+        self,
+        read: Callable[[], Awaitable[Lockdown]],
+        follow: Callable[[LockdownNews], None],
+    ) -> None:
         self._read = read
         #: The level (None: none to trust: not read yet, or news missed).
         self.known: Lockdown | None = None
         #: Bumped by news (set or missed): a read that started before is
         #: not kept.
         self._news = 0
+        follow(self)
 
     async def level(self) -> Lockdown:
         """The level: the copy's, else read (and kept, unless news came

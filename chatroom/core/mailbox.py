@@ -29,7 +29,7 @@ holding one is ever logged: the links carry it as ``code=``, which
 :mod:`chatroom.core.urlsecrets` hides. Guesses at a reset code meet a
 back-off per name and per address, as wrong passwords do.
 
-Mail is sent by a :class:`Mailer` (the wiring's SMTP sender,
+Mail is sent by a :class:`~chatroom.core.letters.Mailer` (the wiring's SMTP sender,
 :mod:`chatroom.wiring.smtp`), off the command's way: the answer does not
 wait for the SMTP server, and a mail it refuses is logged and, for an
 address being verified, told to its owner in one line.
@@ -41,7 +41,6 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
-from typing import Protocol
 from urllib.parse import urlencode
 
 from twisted.internet.defer import Deferred
@@ -55,7 +54,14 @@ from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
 from chatroom.core.accounts import applied
 from chatroom.core.codes import code_hash, new_code, same_code
 from chatroom.core.config import ServerConfig
-from chatroom.core.letters import Letter, reset_letter, verify_letter
+from chatroom.core.letters import (
+    Letter,
+    LinkBase,
+    Mailer,
+    MailUnsentError,
+    reset_letter,
+    verify_letter,
+)
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
     DropAccount,
@@ -148,30 +154,6 @@ def unverified_dropped(found: Account) -> DecidedChange:
         (DropAccount(),),
     )
 
-
-class MailUnsentError(Exception):
-    """The SMTP server could not be reached, or refused the mail; the
-    message says why in one line (no address, no code)."""
-
-
-class Mailer(Protocol):
-    """Sends one letter; fails with :class:`MailUnsentError`."""
-
-    def send(self, letter: Letter) -> Deferred[None]: ...
-
-
-class NoMailer:
-    """A server without ``--smtp``: every mail is unsent."""
-
-    def send(self, letter: Letter) -> Deferred[None]:
-        failed: Deferred[None] = Deferred()
-        failed.errback(MailUnsentError("this server sends no mail (no --smtp)"))
-        return failed
-
-
-#: Where the mails' links start (the HTTP door's address, or
-#: ``--public-url``); "" while there is none.
-LinkBase = Callable[[], str]
 
 #: Told to a user once a mail was not sent: why, in one line.
 Unsent = Callable[[str], None]

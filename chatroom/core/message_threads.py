@@ -25,16 +25,20 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
 from chatroom.core import errors, rules
-from chatroom.core.backend import Backend
+from chatroom.core.account_settings import SettingStore
+from chatroom.core.applying import Applies
 from chatroom.core.events import Message, StoredEvent
 from chatroom.core.ignoring import heard
 from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
+from chatroom.core.message_store import MessageStore
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetFollow
+from chatroom.core.room_store import RoomStore
 from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.seats import Session
+from chatroom.core.server_store import ServerStore
 from chatroom.core.thread_follows import follow_key, follows_of, root_of
 from chatroom.wire.tags import THREAD_TAG, Tags
 
@@ -80,7 +84,11 @@ class MessageThreads:
 
     def __init__(
         self,
-        backend: Backend,
+        rooms: RoomStore,
+        messages: MessageStore,
+        server: ServerStore,
+        settings: SettingStore,
+        apply: Applies,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
         session_of: Callable[[Member], Session],
@@ -89,6 +97,11 @@ class MessageThreads:
         changed: Callable[[str], None],
     ) -> None:
         """Args:
+        rooms: the rooms a member is in, and their members.
+        messages: a room's history (a thread's messages).
+        server: the user a name is (a member named, who follows).
+        settings: the threads each account follows.
+        apply: the back-end's one write (an account's follows).
         life: reads a message of a room (``NO_SUCH_MESSAGE``).
         seat_of: what the back-end knows a door's member as.
         session_of: the session of a member (``NOT_IN_ROOM`` if none).
@@ -97,7 +110,11 @@ class MessageThreads:
         append: stamps a message and appends it (the core's ``say``).
         changed: told the account whose settings changed (the pushes' copy).
         """
-        self.backend = backend
+        self.rooms = rooms
+        self.messages = messages
+        self.server = server
+        self.settings = settings
+        self.apply = apply
         self.life = life
         self.seat_of = seat_of
         self.session_of = session_of
@@ -115,7 +132,7 @@ class MessageThreads:
         rules.check_text(text)
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
         message = await self.life.message(seat, session, where, event_id)
         root = root_of(message) or message.id
         accounts = {session.account, *await self._named(where, text)}
@@ -129,7 +146,7 @@ class MessageThreads:
     async def _named(self, room: str, text: str) -> list[str]:
         """The accounts of the members of ``room`` that ``text`` names (a
         roster gives names; a member's account is read for those named)."""
-        roster = await self.backend.roster(room)
+        roster = await self.rooms.roster(room)
         return [
             await self._account_named(target.name)
             for target in roster.targets
@@ -138,7 +155,7 @@ class MessageThreads:
 
     async def _account_named(self, name: str) -> str:
         """The account of the user called ``name`` ("" for none)."""
-        found = await self.backend.find_user(name)
+        found = await self.server.find_user(name)
         return found.account if found is not None else ""
 
     async def _follow_unless_unfollowed(
@@ -146,12 +163,12 @@ class MessageThreads:
     ) -> None:
         key = follow_key(room, root)
         for account in sorted(accounts):
-            if key not in follows_of(await self.backend.settings.settings(account)):
+            if key not in follows_of(await self.settings.settings(account)):
                 await self._set(account, room, root, True)
 
     async def _set(self, account: str, room: str, root: int, following: bool) -> None:
         ops = (SetFollow(follow_key(room, root), following),)
-        await self.backend.apply(DecidedChange(AccountSettings(account), (), ops))
+        await self.apply(DecidedChange(AccountSettings(account), (), ops))
         self.changed(account)
 
     async def follow(
@@ -165,7 +182,7 @@ class MessageThreads:
         session = self.session_of(seat)
         if not session.account:
             raise errors.not_allowed("only accounts follow threads (/register)")
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
         message = await self.life.message(seat, session, where, root)
         thread_root = int(root_of(message) or root)
         await self._set(session.account, where, thread_root, following)
@@ -176,11 +193,11 @@ class MessageThreads:
         back from the newest a page at a time."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
         pages: list[list[StoredEvent]] = []
         before: int | None = None
         while True:
-            page = await self.backend.history(
+            page = await self.messages.history(
                 seat, session, where, HISTORY_PAGE_MAX, before
             )
             pages.append(page)

@@ -22,7 +22,8 @@ from typing import Any
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import amending, errors, moderation, multiline, reactions, rules
-from chatroom.core.backend import Backend
+from chatroom.core.applying import Applies
+from chatroom.core.bus import Bus
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     Edited,
@@ -32,6 +33,7 @@ from chatroom.core.events import (
     Typing,
 )
 from chatroom.core.member import Member
+from chatroom.core.message_store import MessageStore
 from chatroom.core.model.changes.base import DecidedChange, Premise
 from chatroom.core.model.changes.messages import (
     Append,
@@ -43,8 +45,15 @@ from chatroom.core.model.changes.messages import (
     RoomMessages,
 )
 from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, check_count, recording
+from chatroom.core.modlog import (
+    ModAction,
+    ModEntry,
+    ModerationLog,
+    check_count,
+    recording,
+)
 from chatroom.core.reactions import ReactionFacts
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import root_of
@@ -107,14 +116,22 @@ class MessageLife:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        messages: MessageStore,
+        modlog: ModerationLog,
+        bus: Bus,
+        apply: Applies,
         session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
         retried: Retried,
         append: Appender,
     ) -> None:
         """Args:
-        backend: the core's back-end (its ``messages`` and ``modlog``).
+        rooms: where a room's facts are read (who may redact, /modlog).
+        messages: what was said (a message's history, a reaction's facts).
+        modlog: the rooms' moderation logs (/modlog).
+        bus: relays what is not kept (a typing notice).
+        apply: the back-end's one write, which applies what is decided.
         session_of: the session of a named member (``NOT_IN_ROOM`` if none).
         actor_of: a member as the rules know it.
         retried: runs a decision again while its facts change under it.
@@ -122,7 +139,11 @@ class MessageLife:
         """
         self.config = config
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.messages = messages
+        self.logs = modlog
+        self.bus = bus
+        self.apply = apply
         self.session_of = session_of
         self.actor_of = actor_of
         self.retried = retried
@@ -136,7 +157,7 @@ class MessageLife:
     ) -> Message:
         """Message (or action) ``event_id`` of ``room`` as stored, or
         ``NO_SUCH_MESSAGE``."""
-        found = await self.backend.history(member, session, room, 1, event_id + 1)
+        found = await self.messages.history(member, session, room, 1, event_id + 1)
         message = found[0] if found else None
         if not isinstance(message, Message) or message.id != str(event_id):
             raise errors.no_such_message(event_id, room)
@@ -151,7 +172,7 @@ class MessageLife:
         one of its ``PRIVMSG``)."""
         rules.check_text(text)
         session = self.session_of(member)
-        where = self.backend.joined_room(member, room)
+        where = self.rooms.joined_room(member, room)
         message = await self.message(member, session, where, event_id)
         root = root_of(message)
         thread = ((THREAD_TAG, root),) if root else ()
@@ -162,7 +183,10 @@ class MessageLife:
         """``/edit``: the author's message now reads ``text``; rich members
         hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
         rules.check_text(text)
-        session, where = self.session_of(member), self.backend.joined_room(member, room)
+        session, where = (
+            self.session_of(member),
+            self.rooms.joined_room(member, room),
+        )
 
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
@@ -176,7 +200,7 @@ class MessageLife:
             stamp, account = format_time(now), session.account_name
             edit = Edited(where, message.id, session.name, stamp, text, account=account)
             change = amended(message, replacement, edit, now)
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
 
         await self.retried(attempt)
 
@@ -190,12 +214,15 @@ class MessageLife:
         message redacted is returned (the files it shared go with it:
         chatroom.core.files)."""
         reason = rules.reason(reason)
-        session, where = self.session_of(member), self.backend.joined_room(member, room)
+        session, where = (
+            self.session_of(member),
+            self.rooms.joined_room(member, room),
+        )
         redacted: list[Message] = []
 
         async def attempt() -> None:
             message = await self.message(member, session, where, event_id)
-            facts = await self.backend.facts(where)
+            facts = await self.rooms.facts(where)
             amending.check_redact(message, facts.room, self.actor_of(member))
             now = self.clock.seconds()
             redaction = Redacted(
@@ -218,7 +245,7 @@ class MessageLife:
                 )
                 ops = (*change.ops, recording(where, [entry]))
                 change = replace(change, ops=ops)
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
             redacted.append(message)
 
         await self.retried(attempt)
@@ -238,7 +265,10 @@ class MessageLife:
         it came with an IRC client's tags-only message
         (:mod:`chatroom.core.tagmessages`)."""
         reactions.check_reaction(reaction)
-        session, where = self.session_of(member), self.backend.joined_room(member, room)
+        session, where = (
+            self.session_of(member),
+            self.rooms.joined_room(member, room),
+        )
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
@@ -254,14 +284,12 @@ class MessageLife:
                 account=session.account_name,
             )
             key = name_key(session.name)
-            facts = await self.backend.messages.reaction_facts(
-                where, message.id, reaction, key
-            )
+            facts = await self.messages.reaction_facts(where, message.id, reaction, key)
             limit = reactions.REACTIONS_PER_MESSAGE
             outcome = reactions.decide(facts, adding, limit)
             if outcome == reactions.CHANGED:
                 change = reacted(message, event, key, facts, now, limit)
-                await self.backend.apply(change, member, session)
+                await self.apply(change, member, session)
             return outcome
 
         if await self.retried(attempt) == reactions.FULL:
@@ -276,7 +304,10 @@ class MessageLife:
         ``from_tags`` as for :meth:`react`."""
         if state not in TYPING_STATES:
             raise errors.usage("/typing active|paused|done")
-        session, where = self.session_of(member), self.backend.joined_room(member, room)
+        session, where = (
+            self.session_of(member),
+            self.rooms.joined_room(member, room),
+        )
         if state != "done":
             now, typed = self.clock.seconds(), self.typed.setdefault(member, {})
             last = typed.get(name_key(where))
@@ -286,7 +317,7 @@ class MessageLife:
         event = Typing(
             where, session.name, state, from_tags, account=session.account_name
         )
-        await self.backend.messages.relay(member, session, where, event)
+        await self.bus.relay(member, session, where, event)
 
     def forget(self, member: Member) -> None:
         """The member is gone: its typing times go too."""
@@ -296,10 +327,10 @@ class MessageLife:
         """``/modlog``: the room's newest ``count`` entries, for its owner,
         operators and admins (``NOT_ALLOWED`` for others)."""
         check_count(count)
-        where = self.backend.joined_room(member, room)
-        facts = await self.backend.facts(where)
+        where = self.rooms.joined_room(member, room)
+        facts = await self.rooms.facts(where)
         if not moderation.is_operator(facts.room, self.actor_of(member)):
             raise errors.not_allowed(
                 f"only the owner and operators of {where} can read its /modlog"
             )
-        return await self.backend.modlog.read(where, count)
+        return await self.logs.read(where, count)

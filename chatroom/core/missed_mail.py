@@ -15,7 +15,7 @@ on the injected clock:
   MAIL`) is mailed;
 - **when**: only while none of the account's devices was active (did
   anything, or left) within ``--mail-idle`` minutes (the pushes' record
-  of activity, :meth:`~chatroom.core.push.Notifications.last_active`),
+  of activity, :meth:`~chatroom.core.push.Activity.last_active`),
   and none is connected on another node (whose activity only that node
   knows);
 - **how many**: the first thing missed waits :data:`GATHER` seconds for
@@ -52,8 +52,7 @@ from chatroom.core import errors
 from chatroom.core.account_settings import MAIL, of_kind
 from chatroom.core.accountrecord import Mailbox, mailbox_of
 from chatroom.core.accounts import AccountStore
-from chatroom.core.letters import Letter, missed_letter
-from chatroom.core.mailbox import LinkBase, Mailer
+from chatroom.core.letters import Letter, LinkBase, Mailer, missed_letter
 from chatroom.core.model.changes.base import Apply, DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetMissedMail
 from chatroom.core.notify_levels import NONE, level_in
@@ -112,6 +111,11 @@ class _Held:
     mailed: float | None = None
 
 
+def _no_link() -> str:
+    """The link base of a server with no web door: no link."""
+    return ""
+
+
 class MissedMail:
     """The rule of the module: who is mailed what they missed, when, how often.
 
@@ -125,6 +129,9 @@ class MissedMail:
         last_active: when a device of an account was last active here.
         idle: ``--mail-idle``, in seconds.
         server_name: ``--name``, which the mails are signed with.
+        mailer: what sends the mail (``--smtp``; None: nothing is mailed).
+        link_base: where the mails' links start (the web door's address,
+            once it listens; None: no link).
     """
 
     def __init__(
@@ -138,6 +145,8 @@ class MissedMail:
         last_active: LastActive,
         idle: float,
         server_name: str,
+        mailer: Mailer | None = None,
+        link_base: LinkBase | None = None,
     ) -> None:
         self.clock = clock
         self.store = store
@@ -149,9 +158,9 @@ class MissedMail:
         self.idle = idle
         self.server_name = server_name
         #: What sends the mail (None: nothing is mailed, nothing held).
-        self.mailer: Mailer | None = None
+        self.mailer = mailer
         #: Where the mails' link starts ("": no link).
-        self.link_base: LinkBase = lambda: ""
+        self.link_base = link_base or _no_link
         #: The accounts with a verified address, as last read.
         self._mailable: frozenset[str] = frozenset()
         self._held: dict[str, _Held] = {}
@@ -163,11 +172,6 @@ class MissedMail:
         self.sent = self.considered = 0
 
     # -- life ---------------------------------------------------------------------
-
-    def attach(self, mailer: Mailer, link_base: LinkBase) -> None:
-        """Mail with ``mailer`` (``--smtp``), its links starting at ``link_base``."""
-        self.mailer = mailer
-        self.link_base = link_base
 
     def start(self) -> None:
         """Read which accounts have a verified address now, then every

@@ -57,7 +57,7 @@ from chatroom.core.settingvalues import (
     parse_switch,
     switched,
 )
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key, name_mask
 
 #: Most entries a room keeps in each of its lists (operators, bans, invitations).
 LIST_MAX = 100
@@ -79,14 +79,6 @@ class Actor:
     @property
     def key(self) -> str:
         return name_key(self.name)
-
-
-def account_mask(account: str) -> str:
-    return f"account:{account}"
-
-
-def name_mask(key: str) -> str:
-    return f"name:{key}"
 
 
 def ban_mask(user: Actor | Target) -> str:

@@ -17,19 +17,19 @@ move is (:func:`chatroom.core.markers.advance`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from chatroom.core import errors
 from chatroom.core.account_settings import NOTIFY, SettingStore, of_kind
+from chatroom.core.bus import CopyTo
 from chatroom.core.events import Event, NotifyChanged
 from chatroom.core.member import Member
-from chatroom.core.model.changes.base import DecidedChange, Operation
+from chatroom.core.model.changes.base import Apply, DecidedChange, Operation
 from chatroom.core.model.changes.settings import (
     AccountSettings,
     SetNotifyLevel,
     TellOtherNodes,
 )
-from chatroom.core.private import CopyTo
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 
@@ -60,7 +60,7 @@ class NotifyLevels:
     def __init__(
         self,
         settings: SettingStore,
-        apply: Callable[[DecidedChange], Awaitable[None]],
+        apply: Apply,
         place: Callable[[Member, str], str],
         session_of: Callable[[Member], Session],
         changed: Callable[[str], None],

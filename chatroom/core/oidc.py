@@ -61,9 +61,9 @@ from chatroom.core.model.changes.base import (
     PremiseFailedError,
 )
 from chatroom.core.model.changes.rooms import Exists
-from chatroom.core.moderation import account_mask
+from chatroom.core.moderation_store import BanStore
 from chatroom.core.rules import is_service_name
-from chatroom.core.text import NAME_MAX_LENGTH, name_key
+from chatroom.core.text import NAME_MAX_LENGTH, account_mask, name_key
 from chatroom.wire.names import is_valid_name
 
 #: How long a ticket signs the page in (its first sign-in and every one
@@ -168,6 +168,7 @@ class OidcSignIn:
 
     Args:
         store: where accounts are read.
+        bans: where the server's bans and lockdown are read.
         apply: the back-end's one write.
         clock: tickets' expiry, and a new account's age.
         name: the button's words (``--oidc-name``), in refusals.
@@ -180,6 +181,7 @@ class OidcSignIn:
     def __init__(
         self,
         store: AccountStore,
+        bans: BanStore,
         apply: Apply,
         clock: IReactorTime,
         name: str,
@@ -187,6 +189,7 @@ class OidcSignIn:
         provider: Provider,
     ) -> None:
         self.store = store
+        self.bans = bans
         self.apply = apply
         self.clock = clock
         self.name = name
@@ -200,10 +203,10 @@ class OidcSignIn:
         for _attempt in range(DECISION_ATTEMPTS):
             account = await self._bound(oidc)
             if account is not None:
-                if await self.store.is_server_banned([account_mask(account.key)]):
+                if await self.bans.is_server_banned([account_mask(account.key)]):
                     raise errors.banned_from_server()
                 return account
-            check_registration(await self.store.lockdown())
+            check_registration(await self.bans.lockdown())
             name = await self._free_name(name_from_claim(claims.username))
             try:
                 await self.apply(making(name, oidc))
@@ -271,7 +274,7 @@ class OidcSignIn:
         account = await self.store.get(key)
         if account is None or not oidc or account.oidc != oidc:
             raise errors.bad_token("the account is no longer there")
-        if await self.store.is_server_banned([account_mask(key)]):
+        if await self.bans.is_server_banned([account_mask(key)]):
             raise errors.banned_from_server()
         return account
 

@@ -33,8 +33,9 @@ from chatroom.core.accounts import applied, dropping
 from chatroom.core.config import ServerConfig
 from chatroom.core.mailbox import RESET_REASON
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.moderation import Actor, account_mask
+from chatroom.core.moderation import Actor
 from chatroom.core.registry import Registry
+from chatroom.core.text import account_mask
 
 #: Bytes of randomness in a password made up by ``reset-password`` (its
 #: URL-safe base64 is 16 characters, none of them a space).

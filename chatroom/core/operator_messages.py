@@ -10,8 +10,8 @@ to that:
   ``audience`` holds the name keys of the room's owner and operators when
   it was said (the line door shows it as ``OPMSG``, or ``OPNOTICE`` for an
   IRC ``NOTICE``);
-- it is relayed as a typing notice is (:meth:`MessageSteps.relay
-  <chatroom.core.backend.MessageSteps.relay>`: to the room, never stored,
+- it is relayed as a typing notice is (:meth:`Bus.relay
+  <chatroom.core.bus.Bus.relay>`: to the room, never stored,
   on both back-ends), since a room's history is read by every member,
   operators or not, now and later;
 - :func:`chatroom.core.fanout.fan_out`, through which every delivery of
@@ -23,16 +23,18 @@ to that:
 from __future__ import annotations
 
 from chatroom.core import rules
-from chatroom.core.backend import Backend
+from chatroom.core.bus import Bus
 from chatroom.core.events import OperatorMessage
 from chatroom.core.member import Member
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
 
 async def say_to_operators(
-    backend: Backend,
+    rooms: RoomStore,
+    bus: Bus,
     member: Member,
     session: Session,
     room: str,
@@ -43,8 +45,8 @@ async def say_to_operators(
     """``text`` from ``member`` (who must be in ``room``: ``NOT_IN_ROOM``)
     to the room's owner and operators (``BAD_TEXT`` as any message)."""
     rules.check_text(text)
-    where = backend.joined_room(member, room)
-    roster = await backend.roster(where)
+    where = rooms.joined_room(member, room)
+    roster = await rooms.roster(where)
     ops = frozenset(
         name_key(name) for name in (roster.owner, *roster.operators) if name
     )
@@ -52,4 +54,4 @@ async def say_to_operators(
     event = OperatorMessage(
         where, session.name, stamp, ops, text, notice, account=session.account_name
     )
-    await backend.messages.relay(member, session, where, event)
+    await bus.relay(member, session, where, event)

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, moderation
-from chatroom.core.backend import Backend
+from chatroom.core.applying import Applies
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, PinChanged
 from chatroom.core.member import Member
@@ -34,7 +34,9 @@ from chatroom.core.model.changes.messages import RoomPins, SetPin
 from chatroom.core.model.changes.rooms import Emit, Incarnation, Version
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, recording
+from chatroom.core.pin_store import PinStore
 from chatroom.core.retrying import retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
@@ -49,14 +51,23 @@ class Pins:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        pins: PinStore,
+        apply: Applies,
         life: MessageLife,
         seat_of: Callable[[Member], Member],
         session_of: Callable[[Member], Session],
         actor_of: Callable[[Member], Actor],
     ) -> None:
+        """Args:
+        rooms: a room's facts (who may pin).
+        pins: a room's pins as kept.
+        apply: the back-end's one write (a pin, with its log's entry).
+        """
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.pins = pins
+        self.apply = apply
         self.life = life
         self.seat_of = seat_of
         self.session_of = session_of
@@ -69,16 +80,16 @@ class Pins:
         ``NO_SUCH_MESSAGE``, ``BAD_ARGS`` past :data:`PINS_MAX`."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
 
         async def attempt() -> None:
             message = await self.life.message(seat, session, where, event_id)
-            facts = await self.backend.facts(where)
+            facts = await self.rooms.facts(where)
             if not moderation.is_operator(facts.room, self.actor_of(seat)):
                 raise errors.not_allowed(
                     f"only the owner and operators of {where} can pin messages"
                 )
-            pins = await self.backend.pins.pins(where)
+            pins = await self.pins.pins(where)
             if any(pin.event_id == event_id for pin in pins) == pinned:
                 return  # as asked already
             if pinned and len(pins) >= PINS_MAX:
@@ -102,7 +113,7 @@ class Pins:
                 recording(where, [entry]),
             )
             change = DecidedChange(RoomPins(name_key(where)), premises, ops)
-            await self.backend.apply(change)
+            await self.apply(change)
 
         await retried(attempt)
 
@@ -111,9 +122,9 @@ class Pins:
         keeps, oldest first, as they now read."""
         seat = self.seat_of(member)
         session = self.session_of(seat)
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
         messages = []
-        for pin in await self.backend.pins.pins(where):
+        for pin in await self.pins.pins(where):
             try:
                 message = await self.life.message(seat, session, where, pin.event_id)
             except ChatError as refused:

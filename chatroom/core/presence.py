@@ -43,27 +43,13 @@ class Presence:
     account: str = ""
     #: The metadata its session keeps (key, value pairs: what a user
     #: without an account tells others, :mod:`chatroom.core.profiles`);
-    #: filled in by a read, written by :meth:`PresenceSteps.publish_metadata`.
+    #: filled in by a read, written by :meth:`~chatroom.core.bus.Bus.publish_metadata`.
     metadata: tuple[tuple[str, str], ...] = ()
 
 
 class PresenceSteps(Protocol):
-    """Where users' presence is kept for the other nodes."""
-
-    async def publish(self, key: str, token: str, facts: Presence) -> None:
-        """User ``key`` (a name key), held by seat ``token``, is now
-        ``facts``; nothing is kept if the seat no longer holds the name."""
-        ...
-
-    async def publish_metadata(
-        self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
-    ) -> None:
-        """User ``key``'s session (seat ``token``) now keeps ``metadata``
-        (:mod:`chatroom.core.profiles`), beside what its door gave; nothing
-        is kept if the seat no longer holds the name. It is read with the
-        door's facts (:meth:`read`), so a user of a door that keeps none
-        shows none to other nodes."""
-        ...
+    """Where users' presence is kept for the other nodes (published on the
+    bus: :meth:`~chatroom.core.bus.Bus.publish_presence`)."""
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         """The presence of those of ``keys`` that are online and have one,

@@ -22,11 +22,13 @@ for a single server, Redis lists for a cluster.
 from __future__ import annotations
 
 import contextlib
-from typing import NamedTuple, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
+from chatroom.core.bus import NO_COPY, CopyTo
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -39,7 +41,12 @@ from chatroom.core.fanout import deliver_to
 from chatroom.core.ignoring import IgnoreLists, held_back
 from chatroom.core.member import Member
 from chatroom.core.model.changes.accounts import Registered
-from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.base import (
+    Apply,
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+)
 from chatroom.core.model.changes.moderation import SessionIs
 from chatroom.core.model.changes.private import (
     AccountWaiting,
@@ -74,22 +81,6 @@ class IgnoredError(Exception):
         self.event = event
 
 
-class CopyTo(NamedTuple):
-    """Whose devices on the other nodes of a cluster get the sender's copy
-    of a private message, in the step that tells or keeps it (one process
-    has none: the core hands the seat's devices theirs): the sender's
-    account (its name's key) and its seat's token, whose node the core
-    serves itself. ``NO_COPY``: nobody's (a plain name, or a session
-    signed in to an account its name is not)."""
-
-    account: str
-    token: str
-
-
-#: No copy to anyone's other nodes.
-NO_COPY = CopyTo("", "")
-
-
 class ConversationStore(Protocol):
     """Where a back-end keeps private conversations and kept messages,
     read. A message kept in a conversation or deleted from it
@@ -118,26 +109,14 @@ class ConversationStore(Protocol):
         ...
 
 
-class Recipients(Protocol):
-    """What :class:`PrivateMessages` needs of a back-end."""
+class Tell(Protocol):
+    """How a message reaches its connected recipient (the bus's
+    :meth:`~chatroom.core.bus.Bus.tell`), and the sender's copy its
+    devices on other nodes."""
 
-    @property
-    def conversations(self) -> ConversationStore: ...
-
-    @property
-    def account_store(self) -> IgnoreLists: ...
-
-    async def find_user(self, name: str) -> Target | None: ...
-
-    async def tell(
+    async def __call__(
         self, target: Target, event: Event, copy: CopyTo = NO_COPY
     ) -> None: ...
-
-    async def apply(self, change: DecidedChange) -> None:
-        """A message kept in a conversation or deleted from it
-        (:func:`appended`, :func:`deleted`), or kept for an absent account
-        (:func:`kept_for`)."""
-        ...
 
 
 #: What marks a plain name's side of a conversation: an account later
@@ -218,7 +197,7 @@ def appended(
 
 
 async def append(
-    backend: Recipients,
+    apply: Apply,
     conversation: str,
     event: PrivateEvent,
     recipient: Target,
@@ -229,7 +208,7 @@ async def append(
     once the deletion is heard; the sender's, ``NOT_ALLOWED`` (its
     sessions are being ended)."""
     try:
-        await backend.apply(appended(conversation, event, recipient, sender))
+        await apply(appended(conversation, event, recipient, sender))
     except PremiseFailedError as refusal:
         premise = refusal.premise
         if isinstance(premise, PartyRegistered) and premise.account == sender:
@@ -254,15 +233,33 @@ class PrivateMessages:
     """``/msg``, ``/history @USER`` and the kept messages of a sign-in."""
 
     def __init__(
-        self, config: ServerConfig, clock: IReactorTime, backend: Recipients
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        conversations: ConversationStore,
+        ignores: IgnoreLists,
+        find_user: Callable[[str], Awaitable[Target | None]],
+        tell: Tell,
+        apply: Apply,
     ) -> None:
+        """Args:
+        conversations: where conversations and kept messages are read.
+        ignores: whose messages an account leaves out (its ignore list).
+        find_user: the user a name is, connected or registered.
+        tell: hands a message to its connected recipient (the bus's).
+        apply: the back-end's one write, which keeps what is decided.
+        """
         self.config = config
         self.clock = clock
-        self.backend = backend
+        self.conversations = conversations
+        self.ignores = ignores
+        self.find_user = find_user
+        self.tell = tell
+        self.apply = apply
 
     async def _recipient(self, name: str) -> Target:
         """The user called ``name``: connected, or a registered account."""
-        found = await self.backend.find_user(name)
+        found = await self.find_user(name)
         if found is None or not (found.online or found.account):
             raise errors.no_such_user(name)
         return found
@@ -287,30 +284,30 @@ class PrivateMessages:
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
         if found.account:
-            ignoring = await self.backend.account_store.ignores(found.account)
+            ignoring = await self.ignores.ignores(found.account)
             if held_back(ignoring, event):
                 raise IgnoredError(event)
         bound = self.config.kept_private
-        conversations = self.backend.conversations
+        conversations = self.conversations
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
         if keeps(sender, found):
-            await append(self.backend, key, event, found, sender.account)
+            await append(self.apply, key, event, found, sender.account)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
-                    await self.backend.tell(found, event, copy)
+                    await self.tell(found, event, copy)
                     return event
                 except ChatError as refused:
                     if refused.code != "NO_SUCH_USER" or not found.account:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    await append(self.backend, key, event, found, sender.account)
+                    await append(self.apply, key, event, found, sender.account)
                 try:
                     kept = kept_for(found, key, event, bound, copy, sender.account)
-                    await self.backend.apply(kept)
+                    await self.apply(kept)
                     return event
                 except PremiseFailedError as refusal:
                     if isinstance(refusal.premise, FewerWaitingThan):
@@ -333,7 +330,7 @@ class PrivateMessages:
             raise errors.not_allowed(
                 "only accounts keep private conversations: /register PASSWORD"
             )
-        found = await self.backend.find_user(name)
+        found = await self.find_user(name)
         other = party(found.account, found.name) if found else party("", name)
         return conversation_key(session.account, other), found
 
@@ -346,7 +343,7 @@ class PrivateMessages:
         for it to read: a plain name's next holder is someone else."""
         rules.check_history_count(count)
         key, found = await self._conversation(session, name)
-        events = await self.backend.conversations.page(key, count, before)
+        events = await self.conversations.page(key, count, before)
         if found is None and not events and before is None:
             raise errors.no_such_user(name)
         return events
@@ -357,7 +354,7 @@ class PrivateMessages:
         """Message ``event_id`` of the caller's conversation with ``name``,
         the conversation's key and ``name``'s user (None: nobody now)."""
         key, found = await self._conversation(session, name)
-        page = await self.backend.conversations.page(key, 1, event_id + 1)
+        page = await self.conversations.page(key, 1, event_id + 1)
         message = page[-1] if page else None
         if not isinstance(message, PrivateMessage) or message.id != str(event_id):
             raise errors.no_such_message(event_id, f"@{name}")
@@ -392,7 +389,7 @@ class PrivateMessages:
         if name_key(message.sender) not in (session.account, name_key(session.name)):
             raise errors.not_allowed("only its sender deletes a private message")
         try:
-            await self.backend.apply(deleted(key, event_id))
+            await self.apply(deleted(key, event_id))
         except PremiseFailedError:
             raise errors.no_such_message(event_id, f"@{name}") from None
         event = PrivateRedacted(
@@ -406,13 +403,13 @@ class PrivateMessages:
         )
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: nobody to tell
-                await self.backend.tell(found, event)
+                await self.tell(found, event)
         return event
 
     async def party_of(self, name: str) -> str:
         """The party ``name`` is in a conversation, as :meth:`history`
         finds it: its account's key if it has one, else the name's."""
-        found = await self.backend.find_user(name)
+        found = await self.find_user(name)
         return party(found.account, found.name) if found else name_key(name)
 
     async def targets(self, session: Session) -> list[PrivateEvent]:
@@ -420,11 +417,11 @@ class PrivateMessages:
         (a plain name keeps none)."""
         if not session.account:
             return []
-        return await self.backend.conversations.latest(session.account)
+        return await self.conversations.latest(session.account)
 
     async def deliver_kept(self, member: Member, session: Session) -> None:
         """After a sign-in: the account's kept messages, oldest first."""
         if not session.account:
             return
-        for event in await self.backend.conversations.take(session.account):
+        for event in await self.conversations.take(session.account):
             deliver_to(member, event)

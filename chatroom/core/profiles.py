@@ -53,12 +53,15 @@ from chatroom.core.metadata_rule import (
     check_key,
     check_value,
 )
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import Apply, DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetProfile
 from chatroom.core.presence import PresenceSteps
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
+
+#: What a session keeps of its own (key, value pairs), beside its presence.
+Metadata = tuple[tuple[str, str], ...]
 
 #: An uploaded file's address: the origin, then ``/files/<id>/<name>``.
 _AVATAR = re.compile(rf"^(https?://[^/\s]+)/files/({ID_PATTERN})/[^/\s]+$")
@@ -77,12 +80,13 @@ class Profiles:
     def __init__(
         self,
         settings: SettingStore,
-        apply: Callable[[DecidedChange], Awaitable[None]],
+        apply: Apply,
         session_of: Callable[[Member], Session],
-        files: Callable[[], FileService | None],
+        files: FileService | None,
         tell_neighbours: Callable[[Member, ProfileChanged], Awaitable[None]],
         sessions: Sessions,
         presence: PresenceSteps,
+        publish_metadata: Callable[[str, str, Metadata], Awaitable[None]],
         find_user: Callable[[str], Awaitable[Target | None]],
     ) -> None:
         """Args:
@@ -90,6 +94,8 @@ class Profiles:
         apply: the back-end's one write (:meth:`~chatroom.core.backend.Backend.apply`).
         sessions: this node's sessions, which keep what is not an account's.
         presence: where the other nodes read what a session keeps.
+        publish_metadata: what a session keeps, for the other nodes (the
+            bus's :meth:`~chatroom.core.bus.Bus.publish_metadata`).
         find_user: the back-end's look-up of a user by name, on any node.
         files: the server's uploads (None while ``--files`` is off), where
             an avatar must be.
@@ -103,6 +109,7 @@ class Profiles:
         self.tell_neighbours = tell_neighbours
         self.sessions = sessions
         self.presence = presence
+        self.publish_metadata = publish_metadata
         self.find_user = find_user
 
     async def of(self, name: str) -> dict[str, str]:
@@ -172,13 +179,11 @@ class Profiles:
             kept.pop(key, None)
         metadata = tuple(kept.items())
         self.sessions.describe(member, metadata=metadata)
-        await self.presence.publish_metadata(
-            name_key(session.name), session.token, metadata
-        )
+        await self.publish_metadata(name_key(session.name), session.token, metadata)
 
     async def _check_avatar(self, url: str) -> None:
         """``url`` is a picture this server keeps (``BAD_ARGS``)."""
-        files = self.files()
+        files = self.files
         if files is None:
             raise errors.bad_args("this server keeps no uploads for avatars")
         found = _AVATAR.match(url)

@@ -312,6 +312,27 @@ class _Window:
     call: IDelayedCall | None = field(default=None, repr=False)
 
 
+class Activity:
+    """When each account's devices were last active here, on the core's
+    clock: whom Web Push and the mail for what was missed leave alone (an
+    account active lately reads its messages), one record for both."""
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.clock = clock
+        #: Account key → when one of its devices last did something here.
+        self._last: dict[str, float] = {}
+
+    def active(self, account: str) -> None:
+        """A device of ``account`` did something (or left) just now."""
+        if account:
+            self._last[account] = self.clock.seconds()
+
+    def last_active(self, account: str) -> float | None:
+        """When a device of ``account`` last did something here (or left);
+        None: not since this node started."""
+        return self._last.get(account)
+
+
 class Notifications:
     """The rule of the module: who is pushed to, when, how often."""
 
@@ -329,6 +350,8 @@ class Notifications:
         connected_elsewhere: ConnectedElsewhere = _nowhere_else,
         settings_of: SettingsOf | None = None,
         ignores: Ignores = _nobody_ignored,
+        activity: Activity | None = None,
+        also: Sequence[Heard] = (),
     ) -> None:
         """Args:
         store: the back-end's subscriptions and key, as read.
@@ -343,6 +366,10 @@ class Notifications:
             chatting on another node would be, mentioned from this one).
         settings_of: an account's settings, for its rooms' notification
             levels (None: every room at the default, ``mentions``).
+        activity: when each account's devices were last active here
+            (shared with the mail for what was missed; None: its own).
+        also: told of each message delivered too (the mail for what was
+            missed).
         """
         self.clock = clock
         self.store = store
@@ -357,10 +384,10 @@ class Notifications:
         self._settings_read: dict[str, tuple[float, dict[str, str]]] = {}
         #: An account is never pushed what someone it ignores said.
         self.ignores = ignores
-        #: Account key → when one of its devices last did something here.
-        self._last_active: dict[str, float] = {}
+        #: When each account's devices last did something here.
+        self.activity = activity or Activity(clock)
         #: Told of each message delivered too (the mail for what was missed).
-        self.also: list[Heard] = []
+        self.also = tuple(also)
         #: (account, place) → its minute, while one runs.
         self._windows: dict[tuple[str, str], _Window] = {}
         #: Set once the service stops: a decision still reading the store
@@ -434,16 +461,10 @@ class Notifications:
 
     def active(self, account: str) -> None:
         """A device of ``account`` did something (or left) just now."""
-        if account:
-            self._last_active[account] = self.clock.seconds()
-
-    def last_active(self, account: str) -> float | None:
-        """When a device of ``account`` last did something here (or left);
-        None: not since this node started."""
-        return self._last_active.get(account)
+        self.activity.active(account)
 
     def _idle(self, account: str) -> bool:
-        last = self._last_active.get(account)
+        last = self.activity.last_active(account)
         return last is None or self.clock.seconds() - last >= self.idle
 
     # -- what happened ------------------------------------------------------------

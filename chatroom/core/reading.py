@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.core import errors
-from chatroom.core.backend import Backend
+from chatroom.core.account_settings import SettingStore
+from chatroom.core.applying import Applies
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.events import MarkerMoved, StoredEvent
 from chatroom.core.markers import (
     Marker,
+    MarkerStore,
     PlainMarkers,
     Unread,
     advance,
@@ -28,7 +30,9 @@ from chatroom.core.markers import (
     unread,
 )
 from chatroom.core.member import Member
+from chatroom.core.message_store import MessageStore
 from chatroom.core.notify_levels import NONE, level_in
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.core.thread_follows import followed_in
@@ -40,13 +44,28 @@ class Markings:
     def __init__(
         self,
         config: ServerConfig,
-        backend: Backend,
+        rooms: RoomStore,
+        messages: MessageStore,
+        markers: MarkerStore,
+        settings: SettingStore,
+        apply: Applies,
         plain: PlainMarkers,
         devices: Devices,
         seat_of: Callable[[Member], Member],
     ) -> None:
+        """Args:
+        rooms: the rooms a member is in.
+        messages: a room's history (what is unread).
+        markers: the accounts' markers as kept.
+        settings: the accounts' notification levels (``/unread``'s).
+        apply: the back-end's one write (a marker moved).
+        """
         self.config = config
-        self.backend = backend
+        self.rooms = rooms
+        self.messages = messages
+        self.markers = markers
+        self.settings = settings
+        self.apply = apply
         self.plain_markers = plain
         self.devices = devices
         self._seat = seat_of
@@ -61,15 +80,15 @@ class Markings:
         """Room ``room``, which ``member`` must be in: ``NO_SUCH_ROOM`` if
         there is none, else ``NOT_IN_ROOM``."""
         try:
-            return self.backend.joined_room(self._seat(member), room)
+            return self.rooms.joined_room(self._seat(member), room)
         except ChatError:
-            await self.backend.roster(room)  # NO_SUCH_ROOM if there is none
+            await self.rooms.roster(room)  # NO_SUCH_ROOM if there is none
             raise errors.not_in_room(f"you are not in {room}") from None
 
     async def _markers(self, member: Member) -> dict[str, int]:
         session = self._session(member)
         if session.account:
-            return await self.backend.markers.markers(session.account)
+            return await self.markers.markers(session.account)
         return self.plain_markers.of(self._seat(member))
 
     async def _newest(
@@ -77,7 +96,7 @@ class Markings:
     ) -> tuple[int, list[StoredEvent]]:
         """The room's newest event id (0: none yet) and its newest events."""
         session = self._session(member)
-        events = await self.backend.history(
+        events = await self.messages.history(
             self._seat(member), session, room, count, None
         )
         return (int(events[-1].id) if events and events[-1].id else 0), events
@@ -107,7 +126,7 @@ class Markings:
         if session.account:
             copy = self.devices.copy_to(member)
             marker = await advance(
-                self.backend.apply,
+                self.apply,
                 session.account,
                 name_key(where),
                 event_id,
@@ -129,13 +148,11 @@ class Markings:
         session = self._session(member)
         markers = await self._markers(member)
         settings = (
-            await self.backend.settings.settings(session.account)
-            if session.account
-            else {}
+            await self.settings.settings(session.account) if session.account else {}
         )
         counts = []
         for room in rooms:
-            where = self.backend.joined_room(self._seat(member), room)
+            where = self.rooms.joined_room(self._seat(member), room)
             if level_in(settings, where) == NONE:
                 continue  # muted: no count, no mention
             bound = max(1, self.config.resume_bound)

@@ -1,13 +1,13 @@
 """Where what a back-end reports of its own accord reaches the core.
 
-A back-end is built before the parts of the core that decide on what it
-reports (they are built on the back-end), so :class:`CoreReports` is
-handed to it first and told those parts once they exist
-(:meth:`CoreReports.attach`). Each report goes to the part that decides:
-an ended session to the core's release, a room shown by another node's
-device to :class:`~chatroom.core.devices.Devices`, the rooms sessions'
-ends leave to :class:`~chatroom.core.departures.Departures`, rooms whose
-wait is over to :class:`~chatroom.core.settling.Settling`.
+A back-end is handed :class:`CoreReports` as it starts
+(:meth:`~chatroom.core.backend.Backend.start`), once every part that
+decides on what it reports has been built over its stores. Each report goes
+to the part that decides: an ended session to the core's release
+(:meth:`~chatroom.core.names.Names.end_session`), a room shown by another
+node's device to :class:`~chatroom.core.devices.Devices`, the rooms
+sessions' ends leave to :class:`~chatroom.core.departures.Departures`,
+rooms whose wait is over to :class:`~chatroom.core.settling.Settling`.
 """
 
 from __future__ import annotations
@@ -23,21 +23,21 @@ from chatroom.core.settling import Settling
 class CoreReports:
     """The core's :class:`~chatroom.core.backend.Reports`."""
 
-    def __init__(self, end_session: Callable[[Member, str], None]) -> None:
-        self._end_session = end_session
-        self._shown: Callable[[Member, str], None] = lambda seat, key: None
-        self._departures: Departures | None = None
-        self._settling: Settling | None = None
-
-    def attach(
+    def __init__(
         self,
+        end_session: Callable[[Member, str], None],
         shown: Callable[[Member, str], None],
         departures: Departures,
         settling: Settling,
     ) -> None:
-        """The parts built after the back-end: who is told a room was
-        shown, who decides sessions' ends and who settles rooms whose wait
-        is over."""
+        """Args:
+        end_session: ends a session from the shared side (its rooms hear
+            why, then its door closes it).
+        shown: told a room another node's device of an account entered.
+        departures: decides the departures of sessions' ends.
+        settling: decides the successions of rooms whose wait is over.
+        """
+        self._end_session = end_session
         self._shown = shown
         self._departures = departures
         self._settling = settling
@@ -49,11 +49,7 @@ class CoreReports:
         self._shown(seat, key)
 
     async def sessions_ended(self, ending: Ending) -> None:
-        if self._departures is None:
-            raise RuntimeError("sessions reported before the core was built")
         await self._departures.sessions_ended(ending)
 
     async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
-        if self._settling is None:
-            raise RuntimeError("rooms reported before the core was built")
         await self._settling.rooms_waited(waiting, due)

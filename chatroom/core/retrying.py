@@ -23,20 +23,18 @@ from typing import Any, TypeVar
 from twisted.internet import defer
 
 from chatroom.core import errors
-from chatroom.core.backend import DecisionFacts, FactsChangedError
+from chatroom.core.facts import DecisionFacts
 from chatroom.core.model.changes.base import (
     DECISION_ATTEMPTS as DECISION_ATTEMPTS,
 )
-from chatroom.core.model.changes.base import (
-    PremiseFailedError,
-)
+from chatroom.core.model.changes.base import FactsChangedError, PremiseFailedError
 
 Decided = TypeVar("Decided")
 Read = TypeVar("Read")
-Applied = TypeVar("Applied")
+Answer = TypeVar("Answer")
 
 
-async def retried(attempt: Callable[[], Awaitable[Applied]]) -> Applied:
+async def retried(attempt: Callable[[], Awaitable[Answer]]) -> Answer:
     """Read, decide and apply again while what was read changes under it;
     ``UNAVAILABLE`` if it never settles."""
     for _attempt in range(DECISION_ATTEMPTS):
@@ -50,7 +48,7 @@ async def retried(attempt: Callable[[], Awaitable[Applied]]) -> Applied:
 async def decided_again(
     facts: Read,
     decide: Callable[[Read], Decided | None],
-    apply: Callable[[Decided], Awaitable[None]],
+    apply: Callable[[Decided], Awaitable[object]],
 ) -> None:
     """Apply the change ``decide`` makes of ``facts`` (None: nothing to
     change; most often a :class:`DecidedChange`, or the premises of a
@@ -88,14 +86,14 @@ async def decided(
     facts_of: Callable[[str, str], Awaitable[DecisionFacts]],
     room: str,
     rule: Callable[[DecisionFacts], Decided],
-    apply: Callable[[DecisionFacts, Decided], Awaitable[Applied]],
+    apply: Callable[[DecisionFacts, Decided], Awaitable[Answer]],
     target: str = "",
-) -> Applied:
+) -> Answer:
     """Apply ``rule`` to the room's facts (``facts_of``: the back-end's
     read), then ``apply`` what it decided if the facts still hold; decide
     again on new facts if not."""
 
-    async def attempt() -> Applied:
+    async def attempt() -> Answer:
         facts = await facts_of(room, target)
         return await apply(facts, rule(facts))
 

@@ -14,12 +14,12 @@ from chatroom.core.facts import RoomFacts, RoomPolicy
 from chatroom.core.moderation import (
     Actor,
     Target,
-    account_mask,
     is_operator,
     is_owner,
     is_voiced,
     shown,
 )
+from chatroom.core.text import account_mask
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any, cast
 
+from chatroom.core.config import SCRAM_ITERATIONS
+
 __all__ = [
     "MECHANISM",
     "SCRAM_ITERATIONS",
@@ -46,21 +48,6 @@ __all__ = [
 ]
 
 MECHANISM = "SCRAM-SHA-256"
-
-#: PBKDF2 iterations for new keys. RFC 7677 asks for at least 4096 (and
-#: PostgreSQL keeps to that); every client pays this count at every SCRAM
-#: sign-in, and the server once per password set, on a hashing thread. At
-#: 100,000 that is about 30 ms for a desktop client (OpenSSL) and a few
-#: tenths of a second for a phone or a Raspberry Pi, while each offline
-#: guess against stolen keys or an overheard exchange costs 25 times what
-#: it would at 4096. OWASP's 600,000 would make the keys as dear to guess
-#: as our Argon2id hash, but at six times the client's wait and a
-#: registration's hashing time (PBKDF2 at that count takes several times an
-#: Argon2id hash's 25 ms of a core). The count is stored with each
-#: account's keys, so a later change applies to passwords set after it.
-SCRAM_ITERATIONS = 100_000
-#: The fewest ``--scram-iterations`` allows: RFC 7677's floor.
-SCRAM_MIN = 4096
 
 
 class ScramError(Exception):

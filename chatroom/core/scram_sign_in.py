@@ -20,10 +20,9 @@ from twisted.logger import Logger
 from chatroom.core import errors, rules
 from chatroom.core.accountrecord import mailbox_of
 from chatroom.core.accounts import Account
-from chatroom.core.moderation import account_mask
 from chatroom.core.scram import ScramError, ScramExchange, ScramKeys
 from chatroom.core.services.accounts import BY_NAME, AccountService
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key
 
 __all__ = ["ScramSignIn", "begin_scram"]
 
@@ -50,7 +49,7 @@ async def begin_scram(service: AccountService, name: str, address: str) -> Scram
             if by_name:
                 await service.guesses.settle([(BY_NAME, key)])
             raise errors.no_such_account(name)
-        if await service.store.is_server_banned([account_mask(key)]):
+        if await service.bans.is_server_banned([account_mask(key)]):
             raise errors.banned_from_server()
         keys = ScramKeys.decode(account.scram)
         if keys is None:

@@ -38,7 +38,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core import errors
-from chatroom.core.backend import Backend
+from chatroom.core.applying import Applies
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import (
     AddBan,
@@ -47,7 +47,8 @@ from chatroom.core.model.changes.moderation import (
     LiftBan,
     ServerBanList,
 )
-from chatroom.core.moderation import Actor, account_mask, name_mask
+from chatroom.core.moderation import Actor
+from chatroom.core.moderation_store import ModerationStore
 from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
 from chatroom.core.netbans import (
     MASK_KINDS,
@@ -63,6 +64,8 @@ from chatroom.core.netbans import (
 )
 from chatroom.core.retrying import retried
 from chatroom.core.rules import reason
+from chatroom.core.server_store import ServerStore
+from chatroom.core.text import account_mask, name_mask
 from chatroom.wire.lines import format_time
 
 log = Logger()
@@ -78,14 +81,24 @@ class ServerBans:
 
     Args:
         clock: when bans end.
-        backend: keeps the bans (and their terms), ends the sessions an
-            account or name ban covers, and tells every node of a network
-            ban.
+        moderation: keeps the bans (and their terms), and tells every
+            node of a network ban.
+        server: the user a ban's target names.
+        apply: the back-end's one write: a ban made or lifted, and the
+            sessions an account or name ban covers ended.
     """
 
-    def __init__(self, clock: IReactorTime, backend: Backend) -> None:
+    def __init__(
+        self,
+        clock: IReactorTime,
+        moderation: ModerationStore,
+        server: ServerStore,
+        apply: Applies,
+    ) -> None:
         self.clock = clock
-        self.backend = backend
+        self.bans = moderation.bans
+        self.server = server
+        self.apply = apply
         #: The timers lifting timed bans this node made or found, by mask.
         self._ends: dict[str, IDelayedCall] = {}
         #: This node's copy of the network bans (None: none to trust yet:
@@ -99,7 +112,7 @@ class ServerBans:
         #: last one is not kept.
         self._missed = 0
         self._followers: list[BanListener] = []
-        backend.follow_network_bans(self)
+        moderation.follow_network_bans(self)
 
     # -- making and lifting --------------------------------------------------------
 
@@ -153,8 +166,8 @@ class ServerBans:
         DECISION_ATTEMPTS` times."""
 
         async def attempt() -> None:
-            banned = await self.backend.account_store.is_server_banned([mask])
-            await self.backend.apply(decide(banned))
+            banned = await self.bans.is_server_banned([mask])
+            await self.apply(decide(banned))
 
         await retried(attempt)
 
@@ -169,7 +182,7 @@ class ServerBans:
     async def _mask(self, target: str) -> str:
         found = None
         if not target.startswith(MASK_KINDS):
-            found = await self.backend.find_user(target)
+            found = await self.server.find_user(target)
         return ban_target_mask(target, found)
 
     # -- reading ---------------------------------------------------------------
@@ -183,7 +196,7 @@ class ServerBans:
         return [ban for ban in await self._all() if ban.active(now)]
 
     async def _all(self) -> list[ServerBan]:
-        store = self.backend.account_store
+        store = self.bans
         terms = await store.server_ban_terms()
         bans = [
             ServerBan(mask, terms.get(mask, UNKNOWN))
@@ -321,11 +334,11 @@ class ServerBans:
     async def _lift_ended(self, ban: ServerBan) -> None:
         """Lift ``ban`` at its end, unless it was made again meanwhile
         (another end, or none): another node may have lifted it first."""
-        kept = (await self.backend.account_store.server_ban_terms()).get(ban.mask)
+        kept = (await self.bans.server_ban_terms()).get(ban.mask)
         if kept is None or kept.until != ban.terms.until:
             return
         try:
-            await self.backend.apply(lifting(ban.mask, True))
+            await self.apply(lifting(ban.mask, True))
         except PremiseFailedError:
             return  # lifted meanwhile, by another node's timer or an admin
         log.info("the ban of {mask} ended", mask=ban.mask)

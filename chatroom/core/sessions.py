@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from chatroom.core.events import (
@@ -35,10 +35,10 @@ from chatroom.core.events import (
     ReportClosed,
     ReportFiled,
 )
+from chatroom.core.facts import Target
 from chatroom.core.member import Member
-from chatroom.core.moderation import account_mask, name_mask
 from chatroom.core.seats import Seat, Session
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key, name_mask
 
 
 def _masks(session: Session) -> tuple[str, ...]:
@@ -251,3 +251,19 @@ class Sessions:
             if self._seats.get(device) is seat:
                 del self._seats[device]
         return session
+
+
+async def connected_elsewhere(
+    sessions: Sessions,
+    find_user: Callable[[str], Awaitable[Target | None]],
+    account: str,
+) -> bool:
+    """Whether ``account`` is online but not here: on another node of the
+    cluster (``find_user``'s, which reads every node's names; a single
+    server has every session here). Web Push and the mail for what was
+    missed leave such an account alone: how active a device is is known
+    only to its own node."""
+    if sessions.account_seat(account) is not None:
+        return False
+    found = await find_user(account)
+    return found is not None and found.online

@@ -21,7 +21,7 @@ from __future__ import annotations
 from functools import partial
 
 from chatroom.core import membership
-from chatroom.core.backend import SeatingSteps
+from chatroom.core.applying import Applies
 from chatroom.core.facts import WaitingFacts
 from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
 from chatroom.core.model.changes.rooms import (
@@ -86,16 +86,17 @@ def settling(facts: WaitingFacts, due: int) -> DecidedChange | None:
 class Settling:
     """The decide, apply loop of rooms' successions, room by room."""
 
-    def __init__(self, steps: SeatingSteps) -> None:
-        self.steps = steps
+    def __init__(self, apply: Applies) -> None:
+        """Args:
+        apply: the back-end's one write, which applies what is decided.
+        """
+        self.apply = apply
 
     async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
         """Each room of ``waiting`` settled as :func:`settling` decides,
         the rooms at once; the first failure is raised (``UNAVAILABLE``
         for a room whose facts kept changing), the other rooms go on."""
         await all_at_once(
-            decided_again(
-                facts, partial(settling, due=due), self.steps.apply_succession
-            )
+            decided_again(facts, partial(settling, due=due), self.apply)
             for facts in waiting
         )

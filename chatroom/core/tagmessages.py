@@ -37,16 +37,24 @@ from collections.abc import Callable, Sequence
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.backend import Backend, fresh_epoch
+from chatroom.core.applying import Applies
+from chatroom.core.bus import Bus
 from chatroom.core.errors import ChatError
-from chatroom.core.events import RELAYED_ID_PREFIX, PrivateTagMessage, TagMessage
+from chatroom.core.events import (
+    RELAYED_ID_PREFIX,
+    PrivateTagMessage,
+    TagMessage,
+    fresh_epoch,
+)
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import Append, RoomMessages
 from chatroom.core.private import append, conversation_of, keeps
+from chatroom.core.room_store import RoomStore
 from chatroom.core.rules import oldest_kept
 from chatroom.core.seats import Session
+from chatroom.core.server_store import ServerStore
 from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
@@ -62,19 +70,29 @@ class TagMessages:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        server: ServerStore,
+        bus: Bus,
+        apply: Applies,
         session_of: Callable[[Member], Session],
         life: MessageLife,
         namespace: str,
     ) -> None:
         """Args:
+        rooms: the rooms a member is in.
+        server: the user a name is (a tags-only message to a user).
+        bus: relays what is not kept, tells a user.
+        apply: the back-end's one write (tags kept for event playback).
         session_of: the session of a named member (``NOT_IN_ROOM`` if none).
         life: does what a message means (typing, reactions).
         namespace: the node's id (``local`` alone), in every id made here,
             so no two nodes of a cluster make the same one.
         """
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.server = server
+        self.bus = bus
+        self.apply = apply
         self.session_of = session_of
         self.life = life
         self._numbers = itertools.count(1)
@@ -102,17 +120,17 @@ class TagMessages:
         echo). Kept (numbered in the room) unless it is a typing notice or
         carries reactions."""
         session = self.session_of(member)
-        where = self.backend.joined_room(member, room)
+        where = self.rooms.joined_room(member, room)
         now = self.clock.seconds()
         event = TagMessage(where, session.name, tags, format_time(now))
         if typing is None and not reactions:
             oldest = oldest_kept(self.life.config.retention_age, now)
             kept = (Append(event, now, oldest=oldest),)
             change = DecidedChange(RoomMessages(name_key(where)), (), kept)
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
         else:
             event.id = self._fresh_id()
-            await self.backend.messages.relay(member, session, where, event)
+            await self.bus.relay(member, session, where, event)
         with contextlib.suppress(ChatError):  # never answered
             if typing is not None:
                 await self.life.typing(member, where, typing, from_tags=True)
@@ -131,16 +149,16 @@ class TagMessages:
         returns the message (for the sender's echo) whether or not anyone
         was there to get it."""
         session = self.session_of(member)
-        found = await self.backend.find_user(name)
+        found = await self.server.find_user(name)
         recipient = found.name if found is not None else name
         now = format_time(self.clock.seconds())
         event = PrivateTagMessage(session.name, recipient, tags, now)
         if found is not None and not typing and keeps(session, found):
             key = conversation_of(session, found)
-            await append(self.backend, key, event, found, session.account)
+            await append(self.apply, key, event, found, session.account)
         else:
             event.id = self._fresh_id()
         if found is not None and found.online:
             with contextlib.suppress(ChatError):  # gone meanwhile: never answered
-                await self.backend.tell(found, event)
+                await self.bus.tell(found, event)
         return event

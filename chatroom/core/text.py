@@ -47,3 +47,13 @@ def without_control_characters(text: str) -> str:
     what users send to each other is refused, never silently altered.
     """
     return _CONTROL.sub("\ufffd", text)
+
+
+def account_mask(account: str) -> str:
+    """The mask a ban or a claim names account key ``account`` by."""
+    return f"account:{account}"
+
+
+def name_mask(key: str) -> str:
+    """The mask a ban or a claim names name key ``key`` by."""
+    return f"name:{key}"

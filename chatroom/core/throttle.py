@@ -177,7 +177,7 @@ class SharedFailures(Protocol):
     """Failures counted per key that every node of a cluster shares (the
     Redis back-end's), or one process's (:class:`MemoryFailures`)."""
 
-    async def apply(self, change: DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> object:
         """Apply a change of counted failures
         (:class:`~chatroom.core.model.changes.server.CountedFailures`)
         in one atomic step: every
@@ -379,7 +379,7 @@ class SharedWindows(Protocol):
     cluster shares (the Redis back-end's), or one process's
     (:class:`MemoryWindows`)."""
 
-    async def apply(self, change: DecidedChange) -> None:
+    async def apply(self, change: DecidedChange) -> object:
         """Apply a change of :class:`~chatroom.core.model.changes.server.CountedEvents`
         in one atomic step: its :class:`~chatroom.core.model.changes.server.FewerThan`
         checked (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`

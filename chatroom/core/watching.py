@@ -29,7 +29,7 @@ change, delivered once to each node that has watchers (docs/scaling.md).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from chatroom.core.errors import ChatError
@@ -48,20 +48,21 @@ class WatchSteps(Protocol):
         any node (``following``), or no more; returns once it will."""
         ...
 
-    async def tell(self, news: Watched) -> None:
-        """``news`` to every listener of every node (this one's included)."""
-        ...
-
 
 async def tell_watchers(
-    steps: WatchSteps, user: str, sighting: Sighting, value: str, rooms: Sequence[str]
+    tell: Callable[[Watched], Awaitable[None]],
+    user: str,
+    sighting: Sighting,
+    value: str,
+    rooms: Sequence[str],
 ) -> None:
     """News of ``user``, in ``rooms`` (names) whose members heard it there,
-    to its watchers: told if it can be (the news happened; a node cut off
-    from Redis loses it, as it loses its rooms' news)."""
+    to its watchers by ``tell`` (the bus's): told if it can be (the news
+    happened; a node cut off from Redis loses it, as it loses its rooms'
+    news)."""
     news = Watched(user, sighting, value, tuple(name_key(room) for room in rooms))
     with contextlib.suppress(ChatError):
-        await steps.tell(news)
+        await tell(news)
 
 
 class Listeners:

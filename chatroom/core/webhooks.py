@@ -36,7 +36,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import errors
-from chatroom.core.backend import Backend
+from chatroom.core.applying import Applies
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.core.facts import RoomFacts
@@ -55,6 +55,7 @@ from chatroom.core.model.changes.messages import (
 from chatroom.core.moderation import Actor, is_owner
 from chatroom.core.multiline import as_message
 from chatroom.core.retrying import retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.rules import oldest_kept
 from chatroom.core.text import NAME_MAX_LENGTH, is_valid_name, name_key
 from chatroom.core.throttle import WindowLimit
@@ -169,18 +170,22 @@ class Webhooks:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        apply: Applies,
         actor: Callable[[Member], Actor],
         place: Callable[[Member, str], str],
     ) -> None:
         """Args:
+        rooms: a room's facts and its hooks as kept.
+        apply: the back-end's one write (a hook added or removed, a post).
         actor: who a door's member is, with what standing.
         place: the room a member is in by that name (``NOT_IN_ROOM``).
         """
         self.clock = clock
         #: ``--retention-age``, for the operand each post is kept with.
         self.retention_age = config.retention_age
-        self.backend = backend
+        self.rooms = rooms
+        self.apply = apply
         self.actor = actor
         self.joined_room = place
         #: Posts per hook (by secret) in any :data:`HOOK_WINDOW` seconds.
@@ -189,7 +194,7 @@ class Webhooks:
     async def _managed(self, member: Member, room: str) -> tuple[str, Actor]:
         """The room ``member`` is in, by its own name, if it may manage its
         hooks; and who it is."""
-        facts = await self.backend.facts(self.joined_room(member, room))
+        facts = await self.rooms.facts(self.joined_room(member, room))
         actor = self.actor(member)
         check_manager(facts.room, actor)
         return facts.room.name, actor
@@ -203,7 +208,7 @@ class Webhooks:
         key = name_key(name)
 
         async def attempt() -> Hook:
-            hooks = await self.backend.hooks.of_room(where)
+            hooks = await self.rooms.hooks.of_room(where)
             if any(name_key(hook.name) == key for hook in hooks):
                 raise errors.webhook_exists(name, where)
             if len(hooks) >= HOOKS_PER_ROOM:
@@ -212,7 +217,7 @@ class Webhooks:
             hook = Hook(where, name, secret, actor.name)
             premises = (HookHeld(key, False), FewerHooksThan(HOOKS_PER_ROOM))
             added = DecidedChange(RoomHooks(hook.key), premises, (AddHook(hook),))
-            await self.backend.apply(added)
+            await self.apply(added)
             return hook
 
         hook = await retried(attempt)
@@ -225,14 +230,14 @@ class Webhooks:
         key = name_key(name)
 
         async def attempt() -> None:
-            hooks = await self.backend.hooks.of_room(where)
+            hooks = await self.rooms.hooks.of_room(where)
             if not any(name_key(hook.name) == key for hook in hooks):
                 raise errors.no_such_webhook(name, where)
             removed = (RemoveHook(key),)
             change = DecidedChange(
                 RoomHooks(name_key(where)), (HookHeld(key, True),), removed
             )
-            await self.backend.apply(change)
+            await self.apply(change)
 
         await retried(attempt)
         self._logged(actor, "removed", name, where)
@@ -251,7 +256,7 @@ class Webhooks:
     async def listed(self, member: Member, room: str) -> tuple[str, list[Hook]]:
         """The room's name and its hooks, by name."""
         where, _ = await self._managed(member, room)
-        return where, await self.backend.hooks.of_room(where)
+        return where, await self.rooms.hooks.of_room(where)
 
     async def post(self, secret: str, body: bytes) -> Message:
         """A post's message, said in its hook's room; returns it.
@@ -263,7 +268,7 @@ class Webhooks:
                 :func:`payload_of`; control characters), ``TOO_LARGE`` (over
                 a paste's bounds), ``UNAVAILABLE`` (the store or Redis).
         """
-        hook = await self.backend.hooks.find(secret) if secret else None
+        hook = await self.rooms.hooks.find(secret) if secret else None
         if hook is None:
             raise errors.no_such_webhook()
         wait = self.limits.take(secret)
@@ -286,7 +291,7 @@ class Webhooks:
         try:
             oldest = oldest_kept(self.retention_age, now)
             posted = (Append(event, now, outside=True, oldest=oldest),)
-            await self.backend.apply(
+            await self.apply(
                 DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
             )
         except errors.ChatError as refusal:

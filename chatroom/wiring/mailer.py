@@ -29,8 +29,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.mail.smtp import ESMTPSenderFactory
 from twisted.python.failure import Failure
 
-from chatroom.core.letters import Letter
-from chatroom.core.mailbox import MailUnsentError
+from chatroom.core.letters import Letter, MailUnsentError
 from chatroom.wiring.smtp import SMTPServer
 
 #: Letters in flight at once, for the whole node.

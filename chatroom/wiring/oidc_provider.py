@@ -295,6 +295,7 @@ def oidc_sign_in(
     client secret (every node's the same)."""
     return OidcSignIn(
         registry.accounts.store,
+        registry.accounts.bans,
         registry.accounts.apply,
         reactor,
         settings.name,

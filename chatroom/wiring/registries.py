@@ -21,8 +21,11 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.hashing import Runner, in_place
+from chatroom.core.letters import LinkBase, Mailer
 from chatroom.core.previews import CardFetcher
 from chatroom.core.push import PushSender
+from chatroom.core.sessions import Sessions
+from chatroom.wiring.composition import Edges, compose
 
 if TYPE_CHECKING:  # for the types only: each function imports its back-end
     from chatroom.backends.local.local_backend import LocalBackend
@@ -41,20 +44,20 @@ def local_registry(
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
     hashing: Runner = in_place,
+    mailer: Mailer | None = None,
+    link_base: LinkBase | None = None,
 ) -> LocalRegistry:
     """Names and rooms in this process (kept in ``store``, if given);
-    ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender
-    (None: none); ``hashing``: where passwords are hashed."""
+    ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender,
+    ``mailer``: the mail's (``--smtp``), each None for none, with the links
+    of mails starting at ``link_base``; ``hashing``: where passwords are
+    hashed."""
     from chatroom.backends.local.local_backend import LocalBackend
 
-    return ChatCore(
-        config,
-        clock,
-        lambda sessions, reports: LocalBackend(config, clock, sessions, reports, store),
-        fetch_card=fetch_card,
-        send_push=send_push,
-        hashing=hashing,
-    )
+    sessions = Sessions("local")
+    backend = LocalBackend(config, clock, sessions, store)
+    edges = Edges("local", fetch_card, send_push, mailer, link_base)
+    return compose(config, clock, backend, sessions, hashing, edges)
 
 
 def redis_registry(
@@ -68,6 +71,8 @@ def redis_registry(
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
     hashing: Runner = in_place,
+    mailer: Mailer | None = None,
+    link_base: LinkBase | None = None,
 ) -> RedisRegistry:
     """Names and rooms in the Redis that ``cluster`` names, over three links
     (``reactor`` connects them): scripts, subscriptions, and the node's
@@ -92,25 +97,19 @@ def redis_registry(
     heartbeat = heartbeat or RedisLink(
         reactor, cluster.redis, "redis heartbeat", cluster_key=key
     )
-    return ChatCore(
+    sessions = Sessions(cluster.node_id)
+    backend = RedisBackend(
         config,
+        cluster,
         reactor,
-        lambda sessions, reports: RedisBackend(
-            config,
-            cluster,
-            reactor,
-            sessions,
-            reports,
-            commands,
-            subscriber,
-            heartbeat,
-            on_fatal,
-        ),
-        namespace=cluster.node_id,
-        fetch_card=fetch_card,
-        send_push=send_push,
-        hashing=hashing,
+        sessions,
+        commands,
+        subscriber,
+        heartbeat,
+        on_fatal,
     )
+    edges = Edges(cluster.node_id, fetch_card, send_push, mailer, link_base)
+    return compose(config, reactor, backend, sessions, hashing, edges)
 
 
 def restored_local_registry(
@@ -120,6 +119,8 @@ def restored_local_registry(
     fetch_card: CardFetcher | None = None,
     send_push: PushSender | None = None,
     hashing: Runner = in_place,
+    mailer: Mailer | None = None,
+    link_base: LinkBase | None = None,
 ) -> LocalRegistry:
     """The local back-end restored from ``--db`` (``db``).
 
@@ -137,4 +138,6 @@ def restored_local_registry(
         fetch_card=fetch_card,
         send_push=send_push,
         hashing=hashing,
+        mailer=mailer,
+        link_base=link_base,
     )

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 from twisted.python import usage
 
 from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
+from chatroom.core.config import CLUSTER_PREFIX, SCRAM_MIN, ClusterConfig, ServerConfig
 from chatroom.core.fanout import IdlePlans
+from chatroom.core.letters import Mailer
 from chatroom.core.previews import CardFetcher
 from chatroom.core.registry import Registry
-from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.text import is_valid_name
 from chatroom.core.userdata import ON_DELETE
-from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.base.hub import DoorHub, WebAddress
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.doors.web.limits import HTTPLimits
 from chatroom.net.pollcap import cap_events_per_poll
@@ -799,22 +799,33 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     fetch_card = config.card_fetcher(guard)
     pusher = WebPushSender(guard, reactor, subject_of(config["public-url"]))
     hashing = hashing_threads(reactor)
+    mailer = _mailer(config, reactor, server_config.name)
+    address = WebAddress()  # set once the HTTP door listens
     if cluster is not None:
         registry = redis_registry(
             server_config,
             cluster,
             reactor,
-            on_fatal=lambda message: stop_with_error(reactor, message),
+            on_fatal=partial(stop_with_error, reactor),
             fetch_card=fetch_card,
             send_push=pusher,
             hashing=hashing,
+            mailer=mailer,
+            link_base=address,
         )
     else:
         from chatroom.backends.local.dbfile import DatabaseUnusableError
 
         try:
             registry = restored_local_registry(
-                config["db"], server_config, reactor, fetch_card, pusher, hashing
+                config["db"],
+                server_config,
+                reactor,
+                fetch_card,
+                pusher,
+                hashing,
+                mailer,
+                address,
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
@@ -828,15 +839,9 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         registry=registry,
         hashing=hashing,
         blocklists=build_blocklists(config, reactor),
+        mailer=mailer,
+        address=address,
     )
-    if config.smtp_server is not None:  # Twisted Mail: loaded where mail is sent
-        from chatroom.wiring.mailer import SMTPMailer
-
-        server.use_mailer(
-            SMTPMailer(
-                reactor, config.smtp_server, config["mail-from"], server_config.name
-            )
-        )
     if config.oidc is not None:  # joserfc, loaded by a server with a provider only
         from chatroom.wiring.oidc_provider import oidc_sign_in
 
@@ -900,6 +905,17 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     )
     lag.setServiceParent(service)
     return service
+
+
+def _mailer(config: Any, reactor: Any, name: str) -> Mailer | None:
+    """The mailer ``--smtp`` names (None: no mail is sent): the mailbox's
+    codes and the mail for what an account missed. Twisted Mail is loaded
+    only where mail is sent."""
+    if config.smtp_server is None:
+        return None
+    from chatroom.wiring.mailer import SMTPMailer
+
+    return SMTPMailer(reactor, config.smtp_server, config["mail-from"], name)
 
 
 def is_tls(description: str) -> bool:

@@ -32,6 +32,7 @@ from zope.interface import implementer
 import chatroom.backends.redis
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.letters import Mailer
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
@@ -467,7 +468,10 @@ class HeldClock(SteppedReactor):
 
 
 def stepped_registry(
-    config: ServerConfig, cluster: ClusterConfig, clock: IReactorTime
+    config: ServerConfig,
+    cluster: ClusterConfig,
+    clock: IReactorTime,
+    mailer: Mailer | None = None,
 ) -> RedisRegistry:
     """A node whose core and back-end read ``clock`` (a
     :class:`SteppedReactor`), its links to Redis on the reactor's own (their
@@ -482,6 +486,7 @@ def stepped_registry(
             reactor, cluster.redis, "redis subscriber", subscriber=True, cluster_key=key
         ),
         heartbeat=RedisLink(reactor, cluster.redis, "redis heartbeat", cluster_key=key),
+        mailer=mailer,
     )
 
 
@@ -492,13 +497,18 @@ class RedisRegistryTestCase(RedisTestCase):
     class before the contract, so that this ``wait`` is the one used."""
 
     config: ServerConfig
+    #: What the servers send mail with (None: they send none).
+    mail_sender: Mailer | None = None
 
     @defer.inlineCallbacks
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         clock = self.node_clock()
-        self.registry = stepped_registry(self.config, self.cluster_config(), clock)
-        self.server = DoorHub(self.config, clock=clock, registry=self.registry)
+        cluster, mailer = self.cluster_config(), self.mail_sender
+        self.registry = stepped_registry(self.config, cluster, clock, mailer)
+        self.server = DoorHub(
+            self.config, clock=clock, registry=self.registry, mailer=mailer
+        )
         self.server.start()
         self.addCleanup(self._stop)
         yield self.registry.backend.when_available()
@@ -531,8 +541,11 @@ class TwoNodeRegistryTestCase(RedisRegistryTestCase, ContractBase):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         cluster = replace(self.cluster_config(), node_id="two")
-        self.other = redis_registry(self.config, cluster, reactor)
-        self.other_server = DoorHub(self.config, clock=reactor, registry=self.other)
+        mailer = self.mail_sender
+        self.other = redis_registry(self.config, cluster, reactor, mailer=mailer)
+        self.other_server = DoorHub(
+            self.config, clock=reactor, registry=self.other, mailer=mailer
+        )
         self.other_server.start()
         self.other_stopped = False
         self.addCleanup(self.stop_other)

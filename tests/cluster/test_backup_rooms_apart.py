@@ -59,7 +59,7 @@ class RoomsApartBackupTests(RoutedTestCase):
             for text in LINES:
                 yield self.said(keeper, room, text)
         path = self.mktemp()
-        yield defer.ensureDeferred(self.backend("a").backup(path))
+        yield defer.ensureDeferred(self.backend("a").server.backup(path))
 
         with open(path, "rb") as file:
             backed_up = {key for key, _, _ in records(file)}
@@ -98,7 +98,7 @@ class RoomsApartBackupTests(RoutedTestCase):
         alice.say(f"/create {room}")
         yield self.expect(alice, f"MEMBERS {room} ")
         path = self.mktemp()
-        yield defer.ensureDeferred(self.backend("a").backup(path))
+        yield defer.ensureDeferred(self.backend("a").server.backup(path))
 
         three = yield emptied_three_primaries()
         target = yield self.other_room_on_a_primary(three)

@@ -13,11 +13,12 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
+from chatroom.backends.redis import accounts, node_scripts, scripts
 from chatroom.backends.redis.endings import ENDED_FOR, telling
 from chatroom.backends.redis.redis_backend import RELEASE_TRIES, RedisBackend
-from chatroom.core import codec, errors
-from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
+from chatroom.core import errors
+from chatroom.core.model.changes.moderation import sessions_ended
+from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry, recording
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, log_lines, redis_backend, redis_command
@@ -129,18 +130,18 @@ class HalfDoneEndings(ContractBase):
 
     @defer.inlineCallbacks
     def test_a_kill_cut_after_the_servers_step(self) -> Generator[Any, Any, None]:
-        """``KILL``'s server step alone (the admin's node died after it):
-        bob's session is told to end, and its node releases it, which
-        carries the end on: alice sees bob leave saying why, and the name
-        is free; the kill's entry is in the server's log, recorded by that
-        step."""
+        """A ``/kill``'s server step alone (the bans' script: the admin's
+        node died after it): bob's session is told to end, and its node
+        releases it, which carries the end on: alice sees bob leave saying
+        why, and the name is free; the kill's entry is in the server's log,
+        recorded by that step."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
         entry = ModEntry("t", "root", ModAction.KILL, "bob", "enough")
-        killing = {"user": "bob", "entries": [codec.encode(entry)]}
-        reply = yield self.eval(
-            moderation_scripts.KILL,
-            {**killing, "keep": MODLOG_KEEP, **telling("enough")},
-        )
+        token = yield self.token("bob")
+        logged = recording(SERVER_LOG, [entry])
+        kill = sessions_ended("", "bob", "enough", logged, token)
+        operands = {"change": kill, "orders": {}, "keep": MODLOG_KEEP}
+        reply = yield self.eval(accounts.APPLY_BANS, {**operands, **telling("enough")})
         self.assertEqual(reply[0], b"OK")
         read = self.backend().modlog.read(SERVER_LOG, 5)
         self.assertEqual((yield defer.Deferred.fromCoroutine(read)), [entry])

@@ -20,7 +20,6 @@ from twisted.internet import defer
 from chatroom.core.missed_mail import GATHER
 from tests.backends.contracts.account_changes import FIRST
 from tests.backends.contracts.handler import User
-from tests.backends.contracts.mailbox import KeptLetters
 from tests.backends.contracts.missed_mail import IDLE
 from tests.backends.redis import test_missed_mail
 from tests.cluster.support import TwoNodeRegistryTestCase
@@ -31,11 +30,6 @@ class MissedMailOnTwoNodesTests(
     TwoNodeRegistryTestCase, test_missed_mail.RedisMissedMailTests
 ):
     """Node one's rule on a clock of its own, as on one Redis node."""
-
-    def mailer(self) -> KeptLetters:
-        letters = super().mailer()
-        self.other_server.use_mailer(letters)
-        return letters
 
     @defer.inlineCallbacks
     def test_nobody_connected_elsewhere_is_mailed(self) -> Generator[Any, Any, None]:

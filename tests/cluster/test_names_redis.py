@@ -18,6 +18,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core import claims
 from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.names import HeldName, SignIn
 from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
@@ -160,9 +161,8 @@ class HalfDoneNames(ContractBase):
         yield self.expect(bob, "MSG tea alice ")
         named = self.backend().sessions.named()
         member, session = next((m, s) for m, s in named if s.name == "alice")
-        yield defer.Deferred.fromCoroutine(
-            self.backend().sign(member, session, "alice")
-        )
+        signing = DecidedChange(HeldName("alice"), (), (SignIn("alice"),))
+        yield defer.ensureDeferred(self.backend().apply(signing, member, session))
         self.assertEqual((yield self.ask("HGET", seats, "alice")), b"alice alice")
 
     @defer.inlineCallbacks
@@ -184,7 +184,6 @@ class HalfDoneNames(ContractBase):
         yield defer.Deferred.fromCoroutine(
             claims.claim(
                 apply,
-                backend.end_user,
                 backend.clock,
                 session,
                 "alice",

@@ -133,7 +133,9 @@ class RenameCutShortTests(RoomsApartRegistryTestCase, TwoNodeRegistryTestCase):
 
     def modlog(self, room: str) -> defer.Deferred[list[ModEntry]]:
         """Room ``room``'s moderation log, as node two reads it."""
-        return defer.Deferred.fromCoroutine(self.other.backend.modlog.read(room, 10))
+        return defer.Deferred.fromCoroutine(
+            self.other.backend.moderation.modlog.read(room, 10)
+        )
 
     @defer.inlineCallbacks
     def resumed_after(self, stop_at: Script) -> Generator[Any, Any, None]:

@@ -132,6 +132,6 @@ class HarvestedNodeTests(WatchingCase):
         counts = yield self.lusers(ivy)
         self.assertEqual(counts, (1, 0, 0, 1, 1))
         backend = redis_backend(survivor.server)
-        fields = yield backend.calls.command("HKEYS", backend.census.key)
+        fields = yield backend.calls.command("HKEYS", backend.server.census.key)
         self.assertEqual(fields, [b"node1"])
-        self.assertEqual(backend.census.here, Census(1, 0, 0))
+        self.assertEqual(backend.server.census.here, Census(1, 0, 0))

@@ -19,10 +19,9 @@ from twisted.trial import unittest
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
 from chatroom.core.accounts import OWN_PASSWORD, Account
-from chatroom.core.config import ServerConfig
+from chatroom.core.config import SCRAM_MIN, ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import HashingQueue
-from chatroom.core.scram import SCRAM_MIN
 from chatroom.core.services.accounts import AccountService
 from tests.support import account_service
 

@@ -127,6 +127,7 @@ class MeteredRegistryTests(unittest.TestCase):
         config = ServerConfig(rate=0, max_per_ip=0)
         clock = Clock()
         self.registry = metered(local_registry(config, clock))
+        self.registry.start()
         self.server = DoorHub(config, clock=clock, registry=self.registry)
         self.users = 0
 

@@ -117,6 +117,7 @@ class PreviewDeliveryTests(unittest.TestCase):
         self.clock = Clock()
         self.fetches = Fetches()
         registry = local_registry(CONFIG, self.clock, fetch_card=self.fetches)
+        registry.start()
         self.server = DoorHub(CONFIG, self.clock, registry)
 
     def client(self, name: str, *caps: str) -> FakeClient:
@@ -232,6 +233,7 @@ class PreviewDeliveryTests(unittest.TestCase):
     def test_previews_off_on_the_server_fetches_nothing(self) -> None:
         """``--previews off`` (no fetcher): links are plain messages."""
         registry = local_registry(CONFIG, self.clock)
+        registry.start()
         server = DoorHub(CONFIG, self.clock, registry)
         carol = FakeClient(server)
         for line in ("carol", "/caps rich", "/join general", PAGE):
@@ -259,6 +261,7 @@ class ImmediateFetchTests(unittest.TestCase):
         """Even answered within the call, the preview comes after its message."""
         clock = Clock()
         registry = local_registry(CONFIG, clock, fetch_card=lambda url: succeed(CARD))
+        registry.start()
         carol = FakeClient(DoorHub(CONFIG, clock, registry))
         for line in ("carol", "/caps rich", "/join general"):
             carol.send(line)

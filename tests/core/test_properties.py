@@ -234,9 +234,9 @@ class RegistryInvariantTests(unittest.TestCase):
                 {device(m) for m in room.members},
                 device(room.owner) if room.owner is not None else None,
             )
-            for key, room in registry.rooms.items()
+            for key, room in registry.rooms.by_key.items()
         }
-        users = {k: device(m) for k, m in registry.users.items()}
+        users = {k: device(m) for k, m in registry.server.users.items()}
         check_snapshot(
             self,
             Snapshot(clients, users, rooms, server.config.max_rooms, world.output),
@@ -259,5 +259,5 @@ class RegistryInvariantTests(unittest.TestCase):
             world.drop(slot)
         world.settle()
         self.check(world)
-        self.assertEqual(local_backend(world.server).users, {})
-        self.assertEqual(list(local_backend(world.server).rooms), ["general"])
+        self.assertEqual(local_backend(world.server).server.users, {})
+        self.assertEqual(list(local_backend(world.server).rooms.by_key), ["general"])

@@ -54,8 +54,8 @@ class SlowReaderTests(ServerTestCase):
         ]
         self.assertEqual(numbers, list(range(count)))
         server = self.service.server
-        self.assertEqual(sorted(local_backend(server).users), ["alice", "bob"])
-        self.assertEqual(len(local_backend(server).rooms["general"].members), 2)
+        self.assertEqual(sorted(local_backend(server).server.users), ["alice", "bob"])
+        self.assertEqual(len(local_backend(server).rooms.by_key["general"].members), 2)
 
 
 class JunkTests(ServerTestCase):

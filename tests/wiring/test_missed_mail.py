@@ -34,12 +34,11 @@ class MissedMailOverSMTPTests(unittest.TestCase):
         self.mail = MailServer()
         self.addCleanup(self.mail.stop)
         self.clock = Clock()
-        self.server = local_server(CONFIG, self.clock)
         sender = SMTPServer("127.0.0.1", self.mail.port, tls=False)
         self.mailer = SMTPMailer(
             reactor, sender, "Chat <noreply@chat.test>", "chatroom"
         )
-        self.server.use_mailer(self.mailer)
+        self.server = local_server(CONFIG, self.clock, mailer=self.mailer)
         self.server.http_url = "https://chat.example"
         self.server.start()
         self.addCleanup(self.server.stop)

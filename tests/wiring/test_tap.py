@@ -415,7 +415,10 @@ class MakeServiceTests(unittest.TestCase):
             reactor=MemoryReactorClock(),
         )
         self.assertEqual(
-            sorted(room.name for room in local_backend(service.server).rooms.values()),
+            sorted(
+                room.name
+                for room in local_backend(service.server).rooms.by_key.values()
+            ),
             ["lobby", "tea"],
         )
 

@@ -112,7 +112,7 @@ class StoredAccounts:
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
 
-    @applies(AccountIgnores, AccountAge, InvitationCode)
+    @applies(AccountAge, InvitationCode)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's bans or lockdown, an

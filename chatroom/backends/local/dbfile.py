@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
-from chatroom.core.backend import fresh_epoch
+from chatroom.core.events import fresh_epoch
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;

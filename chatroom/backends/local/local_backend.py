@@ -15,64 +15,52 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
+from chatroom.backends.local.bus import LocalBus
 from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
-from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
 from chatroom.backends.local.modlog import StoredModerationLog
-from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.outage import StoreOutage
 from chatroom.backends.local.pins import StoredPins
 from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.remembered import StoredRooms
-from chatroom.backends.local.renames import FormerNames
 from chatroom.backends.local.reports import StoredReports
+from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import row_of
+from chatroom.backends.local.server_store import LocalServer
 from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
+from chatroom.backends.local.stores import LocalAccounts, LocalModeration
 from chatroom.backends.local.userdata import LocalUserData
-from chatroom.backends.local.whowas import MemoryWhowas
 from chatroom.core import errors
-from chatroom.core.backend import DecisionFacts, Reports
-from chatroom.core.census import OneProcess
+from chatroom.core.applying import NOTHING, Applied
+from chatroom.core.backend import Reports
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
     DepartureKind,
-    Event,
-    Listing,
-    LobbyChanges,
-    Renamed,
+    Message,
     RoomRenamed,
     Sighting,
-    StoredEvent,
-    ToEveryone,
     Watched,
 )
 from chatroom.core.facts import (
     ClaimFacts,
-    CreationFacts,
     Ending,
     LeavingFacts,
-    SeatingFacts,
     SpeakingFacts,
-    Target,
     WaitingFacts,
     WelcomeFacts,
 )
-from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.files import SharedBytes
-from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.lobby_list import LobbyList
-from chatroom.core.lockdown import Lockdown, LockdownNews
+from chatroom.core.fanout import deliver_to
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
@@ -82,6 +70,7 @@ from chatroom.core.model.changes.base import (
     DecidedChange,
     Premise,
     PremiseFailedError,
+    account_of,
     applies,
     by_nobody,
     dispatch,
@@ -123,6 +112,7 @@ from chatroom.core.model.changes.moderation import (
     TellUser,
 )
 from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.changes.names import HeldName, Release
 from chatroom.core.model.changes.private import (
     AccountWaiting,
     PartyRegistered,
@@ -130,6 +120,8 @@ from chatroom.core.model.changes.private import (
 )
 from chatroom.core.model.changes.push import AccountPush
 from chatroom.core.model.changes.rooms import (
+    AddMember,
+    ClaimantIs,
     Drop,
     Emit,
     Exists,
@@ -156,19 +148,16 @@ from chatroom.core.model.changes.server import (
     TakeName,
 )
 from chatroom.core.model.changes.settings import (
+    AccountIgnores,
     AccountMarkers,
     AccountRooms,
     AccountSettings,
 )
-from chatroom.core.netbans import IP, UNKNOWN, BanTerms, NetworkBanNews, ServerBan
-from chatroom.core.presence import PresenceSteps
-from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.roominfo import Roster
+from chatroom.core.netbans import IP, UNKNOWN, BanTerms, ServerBan
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 from chatroom.core.throttle import MemoryFailures, MemoryWindows
-from chatroom.core.watching import LocalWatching
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
 #: member it is by (None: by nobody connected, or an account's).
@@ -198,39 +187,29 @@ class LocalBackend:
         config: ServerConfig,
         clock: IReactorTime,
         sessions: Sessions,
-        reports: Reports,
         store: Store | None = None,
     ) -> None:
         self.config = config
         self.clock = clock
         self.sessions = sessions
-        #: Where sessions ended here and rooms whose wait is over are told.
-        self.reports = reports
+        #: Where sessions ended here and rooms whose wait is over are told,
+        #: once started (:meth:`start`).
+        self.reports: Reports | None = None
         self.store: Store = store or MemoryStore(config.retention)
-        self.users: dict[str, Member] = {}
-        self.rooms: dict[str, Room] = {}
-        #: A tuple each (one room: 48 bytes, where a list grown by one
-        #: append is 104): an idle member holds one.
-        self.places: dict[Member, tuple[Room, ...]] = {}
         self.stopping = False
         #: The sweep by age's lease (:class:`SweepLease`): its holder and
         #: until when (this process's clock). One process has one sweeper;
         #: the lease is kept all the same, as a cluster's is.
         self.sweep_lease: tuple[str, float] = ("", 0.0)
-        #: The lobby's list, and the rooms whose listing changed since it
-        #: was last brought up to date (at the next read: a room's listing
-        #: is told changed before some of its changes are made).
-        self.lobby_list = LobbyList(config.rooms, config.lobby_rooms)
-        self._relist: dict[str, None] = {}
-        self.lobby = LobbyWatchers(
-            clock, config.lobby_interval, self._lobby_entries, self.lobby_list
-        )
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
         #: The store's (Backend.store_epoch), once :meth:`_restore` read it.
         self.store_epoch = ""
         self._grace: IDelayedCall | None = None
+        #: When restored rooms that nobody rejoined are settled (ms; 0: none
+        #: restored), once :meth:`start` schedules it.
+        self._grace_due = 0.0
         self.store.on_trimmed = self._aged_out
         #: Refuses messages while the store cannot write them.
         self.outage = StoreOutage(self.store)
@@ -239,52 +218,56 @@ class LocalBackend:
         self.account_store.windows = self.windows = MemoryWindows(clock)
         #: Wrong passwords and codes counted in this process's memory.
         self.account_store.failures = self.failures = MemoryFailures(clock)
-        #: Who hears a network ban: the doors' server, which ends the
-        #: connections it covers (:meth:`follow_network_bans`).
-        self.network_ban_listeners: list[NetworkBanNews] = []
-        self.lockdown_listeners: list[LockdownNews] = []
+        #: Who holds which name; the nicks gone; no other node.
+        self.server = LocalServer(sessions, self.account_store, self.store)
+        #: The rooms, who is where, the lobby, rooms' former names and hooks.
+        self.rooms = LocalRooms(config, clock, self.store, self.server)
+        #: Everything told and not kept: this process's fan-out.
+        self.bus = LocalBus(self.rooms, self.server)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = StoredSettings(self.store, self.account_store)
         self.files = StoredFiles(self.store)
-        #: A single server's files' bytes are its own directory's.
-        self.file_bytes: SharedBytes | None = None
         #: ``/token``'s tokens live in this process's memory.
         self.upload_tokens = MemoryUploadTokens(clock)
         self.push = StoredPush(self.store)
-        self.other_nodes = NoOtherNodes()
-        self.presence: PresenceSteps = NoPresence()
-        self.whowas = MemoryWhowas()
-        #: Names coming and going, for the doors' watchers (MONITOR).
-        self.watching = LocalWatching()
-        self.census = OneProcess()
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
-        #: Edits, redactions and reactions; typing notices; /modlog.
-        self.messages = LocalMessageSteps(self.store, self._room_of, self.rooms)
-        self.modlog = StoredModerationLog(self.store, self.rooms.__contains__)
-        self.hooks = StoredHooks(self.store, self.rooms.__contains__)
         #: Rooms' pinned messages (chatroom.core.pins).
-        self.pins = StoredPins(self.store, lambda c: self._changed_room(c, None))
+        self.pins = StoredPins(self.store, self._pinned_room)
+        #: What was said: edits, redactions and reactions; history; search.
+        self.messages = LocalMessageSteps(
+            self.store, self.rooms, self.pins, self.conversations
+        )
+        self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
         #: The server's reports of messages (chatroom.core.abuse_reports).
         self.abuse_reports = StoredReports(self.store)
+        self.moderation = LocalModeration(
+            self.modlog, self.abuse_reports, self.account_store
+        )
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = LocalUserData(
             self.store,
-            lambda: self.rooms,
+            self.rooms.by_key,
             self.account_store,
             self.markers,
             self.remembered,
             self.conversations,
             self.clock,
         )
-        #: Renamed rooms' former names, within their grace.
-        self.former_names = FormerNames(self.store)
+        self.accounts = LocalAccounts(
+            *(self.account_store, self.markers, self.settings, self.remembered),
+            *(self.push, self.files, self.upload_tokens, self.user_data),
+        )
         #: The step that applies a change, by its subject's kind.
         self._appliers = self._applier_table()
         self._restore()
+
+    def _pinned_room(self, change: DecidedChange) -> Room:
+        """The room a change of its pins is about, once its premises hold."""
+        return self._changed_room(change, None)
 
     # -- restoring what the store kept --------------------------------------------
 
@@ -310,7 +293,7 @@ class LocalBackend:
         for name in config.rooms:
             self._add_room(self._new_room(name, True, None))
         for record in loaded.rooms:
-            room = self.rooms.get(record.key)
+            room = self.rooms.by_key.get(record.key)
             if room is None:
                 room = self._new_room(record.name, False, None)
                 room.restored = True
@@ -321,16 +304,16 @@ class LocalBackend:
                 room.held_from = record.recent[0][0]
             for row in record.recent:
                 room.remember(room.stored(row))
-        for room in self.rooms.values():
+        for room in self.rooms.by_key.values():
             if room.key in permanent:
                 self._save(room)
-        if restored := sum(room.restored for room in self.rooms.values()):
+        if restored := sum(room.restored for room in self.rooms.by_key.values()):
             self.log.info("restored {count} rooms", count=restored)
             due = self._ms(self.clock.seconds() + config.grace)
-            for room in self.rooms.values():
+            for room in self.rooms.by_key.values():
                 if room.restored or room.absent_owner:
                     room.waits_until = due
-            self._grace = self.clock.callLater(config.grace, self._grace_over)
+            self._grace_due = self.clock.seconds() + config.grace
 
     @staticmethod
     def _ms(seconds: float) -> int:
@@ -344,21 +327,21 @@ class LocalBackend:
         self._grace = None
         waiting = [
             applying.waiting_facts(room)
-            for room in self.rooms.values()
+            for room in self.rooms.by_key.values()
             if room.restored or room.absent_owner
         ]
         due = self._ms(self.clock.seconds())
-        settled = Deferred.fromCoroutine(self.reports.rooms_waited(waiting, due))
+        settled = Deferred.fromCoroutine(self._reports.rooms_waited(waiting, due))
         settled.addErrback(
             lambda failure: self.log.failure("restored rooms not settled", failure)
         )
 
-    async def apply_succession(self, change: DecidedChange) -> None:
+    async def _apply_succession(self, change: DecidedChange) -> None:
         """A restored room's succession, as the core decided it: checked
         on the room as it is, then performed (the room dropped if the
         change says so)."""
-        room = self.rooms.get(change.room)
-        premise = applying.failed(room, change, None, "", len(self.rooms))
+        room = self.rooms.by_key.get(change.room)
+        premise = applying.failed(room, change, None, "", len(self.rooms.by_key))
         if premise is not None:
             now = WaitingFacts(change.room, False)
             if room is not None:
@@ -397,7 +380,7 @@ class LocalBackend:
         """Events older than ``--retention-age`` left the store: memory and
         resumes follow (a resume from before them now has a ``GAP``)."""
         for key, first in firsts.items():
-            if (room := self.rooms.get(key)) is not None:
+            if (room := self.rooms.by_key.get(key)) is not None:
                 room.forget_before(first)
 
     def _save(self, room: Room) -> None:
@@ -409,14 +392,20 @@ class LocalBackend:
     async def caught_up(self) -> None:
         """One process hands out its events as they happen: nothing to wait."""
 
-    def start(self) -> None:
-        """Nothing to connect to."""
+    def start(self, reports: Reports) -> None:
+        """Nothing to connect to: from now on ``reports`` hears what
+        happens here of its own accord, and restored rooms that nobody
+        rejoins within ``--grace`` of the restore are settled then."""
+        self.reports = reports
+        if self._grace_due and self._grace is None:
+            wait = max(0.0, self._grace_due - self.clock.seconds())
+            self._grace = self.clock.callLater(wait, self._grace_over)
 
     def stop(self) -> None:
         """Shutdown: departures are no longer announced, no more lobby pushes,
         and rooms emptied from now on stay (in the store, for the restart)."""
         self.stopping = True
-        self.lobby.stop()
+        self.rooms.lobby.stop()
         if self._grace is not None and self._grace.active():
             self._grace.cancel()
 
@@ -434,10 +423,10 @@ class LocalBackend:
         """A name's claim as the core decided it (:mod:`chatroom.core.
         claims`): its premises checked on the accounts, the server's bans
         and who holds the name here, then the name given (a rename moving
-        ``member``'s seats with it), its presence handed to
-        :attr:`presence` as a write right after the claim would hand it (no
-        other node asks here: :class:`NoPresence` keeps nothing). One
-        process holds no device of an account elsewhere to attach to."""
+        ``member``'s seats with it), its presence handed to the bus as a
+        write right after the claim would hand it (no other node asks here:
+        :class:`NoPresence` keeps nothing). One process holds no device of
+        an account elsewhere to attach to."""
         assert isinstance(change.subject, NameHolding) and member is not None
         key = change.subject.name
         await self._claim_holds(change)
@@ -445,21 +434,21 @@ class LocalBackend:
         if not isinstance(op, TakeName):
             raise TypeError(f"no claim {op!r} in one process")
         if op.old:
-            del self.users[op.old]
+            del self.server.users[op.old]
         else:  # a rename's watchers hear it after its NICK (tell_neighbours)
-            self.watching.hear(Watched(op.shown, Sighting.ONLINE))
-        self.users[key] = member
+            self.server.watching.hear(Watched(op.shown, Sighting.ONLINE))
+        self.server.users[key] = member
         if op.old:
             self._renamed(member, op.shown, op.old, op.owner_follows)
         if op.presence is not None:
-            await self.presence.publish(key, op.token, op.presence)
+            await self.bus.publish_presence(key, op.token, op.presence)
 
     def _renamed(
         self, member: Member, name: str, old: str, owner_follows: bool
     ) -> None:
         """A claim's rename of ``member`` (its name's key ``old`` before),
         in its rooms."""
-        for room in self.places.get(member, ()):
+        for room in self.rooms.places.get(member, ()):
             room.rename(member, name)
             if room.owner is member:
                 if not owner_follows:  # the former name owns it, absent
@@ -475,7 +464,7 @@ class LocalBackend:
         not hold."""
         assert isinstance(change.subject, NameHolding)
         key = change.subject.name
-        holder = self.users.get(key)
+        holder = self.server.users.get(key)
         held = self.sessions.get(holder) if holder is not None else None
         registered = await self.account_store.get(key) is not None
         masks = [p.mask for p in change.premises if isinstance(p, Banned)]
@@ -506,50 +495,45 @@ class LocalBackend:
             if not holds:
                 raise PremiseFailedError(facts, premise)
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
-        """Nothing to share: the core's session says which account it is."""
-
-    def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
-    ) -> None:
+    def _release(self, member: Member, session: Session, release: Release) -> None:
         """The session's rooms are reported to the core, which decides the
         departures (:mod:`chatroom.core.departures`) and hands each back
         (:meth:`apply_departures`: all within this call, as nothing here
         waits); at shutdown the seats go with nothing shown (every room
         that exists then is restored as it was). Then the name is free."""
-        self.lobby.watch(member, False)
-        rooms = self.places.get(member, ())
+        self.rooms.lobby.watch(member, False)
+        rooms = self.rooms.places.get(member, ())
         key = name_key(session.name) if session.name else None
         if self.stopping:
             for room in rooms:
                 room.depart(member)
-                self._unplace(member, room)
+                self.rooms.unplace(member, room)
         elif rooms and key is not None:
             ending = Ending(
                 ((key, session.name),),
                 tuple(applying.leaving_facts(room, (key,), member) for room in rooms),
                 DepartureKind.QUIT,
-                reason,
-                own_words=own_words,
+                release.reason,
+                own_words=release.own_words,
             )
-            left = Deferred.fromCoroutine(self.reports.sessions_ended(ending))
+            left = Deferred.fromCoroutine(self._reports.sessions_ended(ending))
             left.addErrback(
                 lambda failure: self.log.failure("departures not applied", failure)
             )
-        if key is not None and self.users.get(key) is member:
-            del self.users[key]
-            self.watching.hear(Watched(session.name, Sighting.OFFLINE))
+        if key is not None and self.server.users.get(key) is member:
+            del self.server.users[key]
+            self.server.watching.hear(Watched(session.name, Sighting.OFFLINE))
 
-    async def apply_departures(self, change: DecidedChange) -> None:
+    async def _apply_departures(self, change: DecidedChange) -> None:
         """Departures of a session's end, as the core decided them: checked
         on the room as it is, then performed (the room dropped if the
         change says so)."""
-        room = self.rooms.get(change.room)
+        room = self.rooms.by_key.get(change.room)
         user = change.about[0] if len(change.about) == 1 else ""
-        member = self.users.get(user) if user else None
+        member = self.server.users.get(user) if user else None
         if room is not None and member not in room.members:
             member = room.member_keyed(user) if user else None
-        premise = applying.failed(room, change, member, user, len(self.rooms))
+        premise = applying.failed(room, change, member, user, len(self.rooms.by_key))
         if premise is not None:
             now = LeavingFacts(change.room, False)
             if room is not None:
@@ -564,144 +548,24 @@ class LocalBackend:
         applying.perform(room, change, member, user)
         for left in gone:
             if left is not None:
-                self._unplace(left, room)
+                self.rooms.unplace(left, room)
         if change.of(Drop):
             self._remove_room(room)
             return
         if room.owner is not owner:
             self._save(room)
-        self._room_changed(room)
-
-    async def find_user(self, name: str) -> Target | None:
-        return self._target(name)
-
-    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
-        """One process: the core hands the sender's devices their copy."""
-        recipient = self.users.get(target.key)
-        session = self.sessions.get(recipient) if recipient is not None else None
-        if recipient is None or session is None or session.token != target.session:
-            raise errors.no_such_user(target.name)
-        deliver_to(recipient, event)
-
-    async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
-    ) -> None:
-        neighbours: dict[Member, None] = {}  # each once, in the rooms' order
-        for room in self.places.get(member, ()):
-            neighbours.update(dict.fromkeys(room.members))
-        if not including_self:
-            neighbours.pop(member, None)
-        elif member not in neighbours:
-            neighbours[member] = None
-        fan_out(neighbours, event)
-        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
-            self.watching.hear(Watched(event.old, Sighting.OFFLINE))
-            self.watching.hear(Watched(event.new, Sighting.ONLINE))
-
-    async def tell_everyone(self, event: ToEveryone) -> None:
-        fan_out(self.sessions.addressed(event), event)
-
-    async def end_user(
-        self, name: str, reason: str, logged: RecordEntries | None = None
-    ) -> str:
-        victim = self.users.get(name_key(name))
-        if victim is None:
-            raise errors.no_such_user(name)
-        shown = self._name(victim)
-        self.reports.session_ended(victim, reason)
-        if logged is not None:
-            self.modlog.record(logged.log, logged.entries)
-        return shown
-
-    def follow_network_bans(self, news: NetworkBanNews) -> None:
-        self.network_ban_listeners.append(news)
-
-    def follow_lockdown(self, news: LockdownNews) -> None:
-        self.lockdown_listeners.append(news)
-
-    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
-        self.sessions.ignoring_changed(account, names)
-
-    async def end_account_sessions(
-        self, account: str, reason: str, logged: RecordEntries | None = None
-    ) -> None:
-        self._end_sessions(EndSessions("", account, reason))
-        if logged is not None:
-            self.modlog.record(logged.log, logged.entries)
-
-    async def backup(self, path: str) -> None:
-        await self.store.backup(path)
+        self.rooms.changed(room)
 
     # -- rooms ----------------------------------------------------------------
 
-    async def list_rooms(self) -> Listing:
-        return Listing([room.info() for room in self.rooms.values()])
-
-    async def count_rooms(self) -> int:
-        return len(self.rooms)
-
-    async def lobby_rooms(self) -> Listing:
-        return self._lobby_list().listing()
-
-    def _lobby_list(self) -> LobbyList:
-        """The lobby's list, with the rooms changed since put again."""
-        lobby_list = self.lobby_list
-        relist, self._relist = self._relist, {}
-        for key in relist:
-            room = self.rooms.get(key)
-            if room is None:
-                lobby_list.drop(key)
-            else:
-                lobby_list.put(key, room.info())
-        return lobby_list
-
-    async def names_online(self) -> list[str]:
-        return [session.name for _, session in self.sessions.named()]
-
-    def _find(self, name: str) -> Room:
-        if (room := self.rooms.get(name_key(name))) is None:
-            raise errors.no_such_room(name)
-        return room
-
-    def _room_of(self, member: Member, name: str) -> Room:
-        """The room ``name``, which ``member`` must be in."""
-        room = self.rooms.get(name_key(name))
-        if room is None or member not in room.members:
-            raise errors.not_in_room()
-        return room
-
-    def joined_room(self, member: Member, room: str) -> str:
-        return self._room_of(member, room).name
-
-    def rooms_of(self, member: Member) -> list[str]:  # only sign-ins ask: a walk
-        return [room.name for room in self.rooms.values() if member in room.members]
-
-    async def seating_facts(
-        self, member: Member, room: str, latest: bool = False
-    ) -> SeatingFacts:
-        where = self._find(room)
-        key = where.key_of(member) if member in where.members else ""
-        return applying.seating_facts(where, member, key)
-
-    async def creation_facts(self, name: str) -> CreationFacts:
-        room = self.rooms.get(name_key(name))
-        renamed_to = self._leads_to(name_key(name))
-        return CreationFacts(room.name if room else "", len(self.rooms), renamed_to)
-
-    def _leads_to(self, key: str) -> str:
-        """The room former name ``key`` leads to now ("" for none: never
-        renamed, its grace over, or the room gone since)."""
-        name = self.former_names.leads_to(key, self.clock.seconds())
-        return name if name_key(name) in self.rooms else ""
-
-    async def enter(
+    async def _enter(
         self, member: Member, session: Session, change: DecidedChange
     ) -> WelcomeFacts:
         """The join (or create), checked on the room as it is and applied:
         a refusal changes nothing. Nothing follows a join here before its
         answer (one process: this step does not wait)."""
         key = name_key(session.name)
-        room = self.rooms.get(change.room)
+        room = self.rooms.by_key.get(change.room)
         making, shown = _made_and_shown(change)
         if room is None and making is None:
             raise errors.no_such_room(change.room)
@@ -713,11 +577,11 @@ class LocalBackend:
         assert room is not None
         owner = room.owner
         applying.perform(room, change, member, key)
-        self.places[member] = (*self.places.get(member, ()), room)
+        self.rooms.places[member] = (*self.rooms.places.get(member, ()), room)
         view = room.entered_as(member, shown, self.pins.count(room.key))
         if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
-        self._room_changed(room)
+        self.rooms.changed(room)
         self.log.info("{user} joined {room}", user=session.name, room=room.name)
         return view
 
@@ -726,7 +590,7 @@ class LocalBackend:
     ) -> None:
         """:class:`PremiseFailedError`, with the facts as they are, if a
         premise of ``change`` does not hold."""
-        premise = applying.failed(room, change, member, key, len(self.rooms))
+        premise = applying.failed(room, change, member, key, len(self.rooms.by_key))
         if premise is None:
             return
         facts: object = None
@@ -734,10 +598,10 @@ class LocalBackend:
             facts = applying.seating_facts(room, member, key)
         raise PremiseFailedError(facts, premise)
 
-    async def leave(
+    async def _leave(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
-        room = self.rooms.get(change.room)
+        room = self.rooms.by_key.get(change.room)
         if room is None or member not in room.members:
             raise errors.not_in_room()
         key = room.key_of(member)
@@ -752,7 +616,7 @@ class LocalBackend:
         then is restored)."""
         owner = room.owner
         applying.perform(room, change, member, key)
-        self._unplace(member, room)
+        self.rooms.unplace(member, room)
         if self.stopping:
             return
         if change.of(Drop):
@@ -760,25 +624,15 @@ class LocalBackend:
         else:
             if room.owner is not owner:
                 self._save(room)
-            self._room_changed(room)
+            self.rooms.changed(room)
 
-    def speaking(self, member: Member, room: str) -> SpeakingFacts:
-        where = self.rooms.get(name_key(room))
-        if where is None or member not in where.members:
-            return SpeakingFacts(room if where is None else where.name, False)
-        if where.quiet and member in where.quiet:
-            return SpeakingFacts(where.name, True, True, where.policy.moderated)
-        return where.speaking()
-
-    async def say(
-        self, member: Member, session: Session, change: DecidedChange
-    ) -> None:
+    async def _say(self, member: Member, change: DecidedChange) -> None:
         """Its premises checked on the room as it is (nothing changes in
         one process between the core's read and this step, but what a wait
         of the core's let in), then numbered with the room's next id."""
         said = change.ops[-1]
         assert isinstance(said, Append)
-        where = self.rooms.get(name_key(said.event.room))
+        where = self.rooms.by_key.get(name_key(said.event.room))
         if where is None or (member not in where.members and not said.outside):
             raise errors.not_in_room()
         if not self._holds(where, member, change.premises):
@@ -803,85 +657,90 @@ class LocalBackend:
         if said.oldest:
             self.store.age_out(said.oldest)
 
-    async def history(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        count: int,
-        before: int | None,
-    ) -> list[StoredEvent]:
-        where = self._room_of(member, room)
-        last = where.last_id if before is None else min(before - 1, where.last_id)
-        first = max(where.first_id, last - count + 1)
-        if last < first:
-            return []
-        if where.holds_from(first):
-            return where.held(first, last)
-        rows = await self.store.read(where.key, first, last)
-        return [where.stored(row) for row in rows]
-
-    async def roster(self, room: str) -> Roster:
-        where = self._find(room)
-        facts = where.facts()
-        members = [
-            self._target(name, where) or Target(name) for name in where.members.values()
-        ]
-        return Roster(
-            room=where.name,
-            owner=where.owner_name,
-            owner_key=facts.owner,
-            topic=where.topic,
-            topic_by=where.topic_by,
-            policy=where.policy,
-            targets=members,
-            topic_at=where.topic_at,
-            created_at=where.created_at,
-        )
-
-    async def facts(self, room: str, target: str = "") -> DecisionFacts:
-        where = self._find(room)
-        found = self._target(target, where) if target else None
-        kept = self.users.get(name_key(target)) if found and found.present else None
-        seating = where.seating(kept) if kept in where.members else None
-        return DecisionFacts(
-            where.facts(), where.guard, where.owner_name, found, seating
-        )
-
     async def apply(
         self,
         change: DecidedChange,
         member: Member | None = None,
         session: Session | None = None,
-    ) -> None:
+    ) -> Applied:
         """The one write of a decided change, by its subject: its premises
-        checked on what it is about, then its operations in order."""
-        await self._appliers[type(change.subject)](change, member)
+        checked on what it is about, then its operations in order. A
+        member's message is its own step (the message path: nothing but
+        its premises and its number); a room's seating and a held name are
+        applied with the member and session they are by; a join answers
+        what its reply is built from."""
+        subject = type(change.subject)
+        if subject is RoomMessages and member is not None and _said(change):
+            await self._say(member, change)
+            return NOTHING
+        if subject is RoomSeating:
+            return await self._apply_seating(change, member, session)
+        if subject is HeldName:
+            return await self._apply_held_name(change, member, session)
+        await self._appliers[subject](change, member)
+        return NOTHING
+
+    @applies(HeldName)
+    async def _apply_held_name(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A session's release (a sign-in changes nothing here: the core's
+        session says which account)."""
+        assert member is not None and session is not None  # a session's
+        for op in change.of(Release):
+            self._release(member, session, op)
+        return NOTHING
+
+    @applies(RoomSeating)
+    async def _apply_seating(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A change of a room's seating, by what it does: a member's join or
+        create (its answer the join's facts) or leave, the departures of
+        sessions' ends, a room's succession once its wait is over
+        (:class:`~chatroom.core.model.changes.rooms.ClaimantIs`: the one
+        change that rests on who claims the room), or a deletion."""
+        if change.of(AddMember):
+            assert member is not None and session is not None  # a member's
+            return Applied(await self._enter(member, session, change))
+        if change.of(RemoveMember):
+            if member is None:
+                await self._apply_departures(change)
+            else:
+                assert session is not None
+                await self._leave(member, session, change)
+        elif change.premise(ClaimantIs) is not None:
+            await self._apply_succession(change)
+        else:
+            await self._apply_deletion(change, member)
+        return NOTHING
 
     def _applier_table(self) -> dict[type, Applier]:
         """Which step applies a change of each subject, as each declares it
         (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
-        own where a change is more than one store's (a room's seating here
-        is a deletion: joins and leaves are :meth:`enter` and
-        :meth:`leave`), else its store's: a moderation log's entries an
-        action records applied with it (:meth:`_recording`), an account's
-        own records kept only while it is registered (:meth:`_registered`,
-        :meth:`_while_registered`)."""
+        own where a change is more than one store's (a room's seating and
+        a held name are applied with the session they are by, by
+        :meth:`apply` itself), else its store's: a moderation log's entries
+        an action records applied with it (:meth:`_recording`), an
+        account's own records kept only while it is registered
+        (:meth:`_registered`, :meth:`_while_registered`)."""
         own = (
+            self._apply_seating,
+            self._apply_held_name,
             self._recording(self._apply_messages),
             self._apply_moderation,
-            self._apply_deletion,
             self._recording(self._apply_rename),
             self._apply_record,
             self._apply_waiting,
             by_nobody(self._apply_conversation),
+            by_nobody(self._registered(self._apply_ignores)),
             self._recording(self._apply_lockdown),
             self._recording(self._apply_server_bans),
             self._apply_claim,
             by_nobody(self._age_out),
         )
         stores = (
-            self.hooks.apply,
+            self.rooms.hooks.apply,
             self.files.apply,
             self.windows.apply,
             self.failures.apply,
@@ -889,7 +748,7 @@ class LocalBackend:
             self.modlog.apply,
             self.user_data.apply_export,
             self.user_data.apply_erasure,
-            self.whowas.apply,
+            self.server.whowas.apply,
             self._registered(self.settings.apply),
             self._registered(self.markers.apply),
             self._registered(self.remembered.apply),
@@ -932,7 +791,8 @@ class LocalBackend:
         @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:
             subject = change.subject
-            assert isinstance(subject, AccountSettings | AccountMarkers | AccountRooms)
+            own = AccountSettings | AccountMarkers | AccountRooms | AccountIgnores
+            assert isinstance(subject, own)
             if await self.account_store.get(subject.account) is not None:
                 await apply(change)
 
@@ -965,6 +825,22 @@ class LocalBackend:
         ):
             raise PremiseFailedError(None, premise)
 
+    @property
+    def _reports(self) -> Reports:
+        """Where what happens here of its own accord is told: the core's,
+        given at :meth:`start` (a back-end is started before it serves)."""
+        assert self.reports is not None, "the back-end has not started"
+        return self.reports
+
+    @applies(AccountIgnores)
+    async def _apply_ignores(self, change: DecidedChange) -> None:
+        """An account's ignore list kept, then taken by the account's seats
+        (one process: every node's)."""
+        await self.account_store.apply(change)
+        account = account_of(change, AccountIgnores)
+        names = await self.account_store.ignores(account)
+        self.sessions.ignoring_changed(account, names)
+
     @applies(ServerBanList)
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
@@ -973,7 +849,18 @@ class LocalBackend:
         the ends of the sessions the core decided they cover
         (:class:`~chatroom.core.model.changes.moderation.EndSessions`), told why, and
         each network ban made or lifted heard by this process's listeners (one
-        process: they are every node's)."""
+        process: they are every node's). A change that rests on a user's
+        session still holding its name (a ``/kill``'s
+        :class:`~chatroom.core.model.changes.moderation.SessionIs`) is
+        refused if it does not."""
+        held = [p for p in change.premises if isinstance(p, SessionIs)]
+        for premise in held:
+            found = self.server.target(premise.user)
+            if (found.session if found is not None else "") != premise.session:
+                raise PremiseFailedError(None, premise)
+        if held:
+            kept = tuple(p for p in change.premises if not isinstance(p, SessionIs))
+            change = replace(change, premises=kept)
         await self.account_store.apply(change)
         for end in change.of(EndSessions):
             self._end_sessions(end)
@@ -982,11 +869,11 @@ class LocalBackend:
                 ban = ServerBan(
                     op.mask, BanTerms.decoded(op.terms) if op.terms else UNKNOWN
                 )
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.banned(ban)
         for lift in change.of(LiftBan):
             if lift.mask.startswith(IP):
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.lifted(lift.mask)
 
     @applies(AccountRecord)
@@ -1014,7 +901,7 @@ class LocalBackend:
             if (end.holder and name_key(session.name) == end.holder) or (
                 end.account and session.account == end.account
             ):
-                self.reports.session_ended(victim, end.told)
+                self._reports.session_ended(victim, end.told)
 
     @applies(ServerLockdown)
     async def _apply_lockdown(
@@ -1024,7 +911,7 @@ class LocalBackend:
         process: they are every node's)."""
         await self.account_store.apply(change)
         for op in change.of(SetLockdown):
-            for listener in list(self.lockdown_listeners):
+            for listener in list(self.moderation.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
 
     @applies(PrivateConversation)
@@ -1060,7 +947,7 @@ class LocalBackend:
         await self._check_parties(change)
         for premise in change.premises:
             if isinstance(premise, SessionIs):
-                found = self._target(premise.user)
+                found = self.server.target(premise.user)
                 if (found.session if found is not None else "") != premise.session:
                     raise PremiseFailedError(None, premise)
         await self.conversations.apply(change)
@@ -1076,7 +963,7 @@ class LocalBackend:
         numbered with the room's next id, as :meth:`say` numbers a
         message)."""
         appended = change.of(Append)
-        where = self.rooms.get(change.room)
+        where = self.rooms.by_key.get(change.room)
         if where is None:
             raise errors.no_such_room(appended[-1].event.room if appended else "")
         outside = all(op.outside for op in appended)
@@ -1107,7 +994,7 @@ class LocalBackend:
                 raise TypeError(f"not an operation on a room's messages: {op!r}")
         if topic:
             self._save(where)
-            self._room_changed(where)
+            self.rooms.changed(where)
         if change.of(React):
             self.messages.reacted(where)
 
@@ -1115,22 +1002,13 @@ class LocalBackend:
         """The room ``change`` is about (``NO_SUCH_ROOM``), once its premises
         hold there (:class:`PremiseFailedError` if not: the core reads it
         again)."""
-        where = self.rooms.get(change.room)
+        where = self.rooms.by_key.get(change.room)
         if where is None:
             raise errors.no_such_room(change.room)
         if not self._holds(where, member, change.premises):
             raise PremiseFailedError()
         return where
 
-    def _unplace(self, member: Member, room: Room) -> None:
-        """``member`` is no longer in ``room``."""
-        places = tuple(kept for kept in self.places[member] if kept is not room)
-        if places:
-            self.places[member] = places
-        else:
-            del self.places[member]
-
-    @applies(RoomSeating)
     async def _apply_deletion(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -1144,9 +1022,9 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
-        listing = (await self.lobby_rooms()).public()
+        listing = (await self.rooms.lobby_rooms()).public()
         for gone in members:
-            self._unplace(gone, room)
+            self.rooms.unplace(gone, room)
             gone.removed(room.name, listing)
 
     @applies(RoomName)
@@ -1157,7 +1035,7 @@ class LocalBackend:
         the lobby's watchers, hear it."""
         (rename,) = change.of(RenameRoom)
         new_key = name_key(rename.name)
-        where = self.rooms.get(change.room)
+        where = self.rooms.by_key.get(change.room)
         if where is None:
             raise errors.no_such_room(change.room)
         room_premises = []
@@ -1165,9 +1043,9 @@ class LocalBackend:
             if isinstance(premise, OwnerIs):
                 holds = where.facts().owner == premise.owner
             elif isinstance(premise, NameFree):
-                leads_to = self._leads_to(premise.name)
+                leads_to = self.rooms.leads_to(premise.name)
                 holds = premise.name == change.room or (
-                    premise.name not in self.rooms
+                    premise.name not in self.rooms.by_key
                     and (not leads_to or name_key(leads_to) == change.room)
                 )
             else:
@@ -1178,27 +1056,27 @@ class LocalBackend:
         if not self._holds(where, None, tuple(room_premises)):
             raise PremiseFailedError()
         old_key, old = where.key, where.name
-        del self.rooms[old_key]
+        del self.rooms.by_key[old_key]
         where.renamed(rename.name, self.last_ids.pop(new_key, 0))
-        self.rooms[new_key] = where
+        self.rooms.by_key[new_key] = where
         if new_key != old_key:  # a room made under the old name goes on
             self.last_ids[old_key] = where.last_id
         self.store.rename_room(old_key, new_key, rename.name, rename.until)
         if new_key != old_key:  # not only its case: what is keyed by it moves
-            self.former_names.moved(old_key, rename.name, rename.until)
+            self.rooms.former_names.moved(old_key, rename.name, rename.until)
             for moved in (self.pins, self.modlog, self.markers, self.settings):
                 moved.moved(old_key, new_key)
             self.messages.moved(old_key, new_key)
-        self.hooks.moved(old_key, rename.name)
+        self.rooms.hooks.moved(old_key, rename.name)
         self.remembered.moved(old_key, rename.name)
         for op in change.of(Emit):
             assert isinstance(op.event, RoomRenamed)
             for seated in list(where.members):
                 seated.room_renamed(op.event)
             if not where.policy.secret:  # else the lobby never listed it
-                self.lobby.renamed(op.event)
-        self._listing_changed(old_key, old)
-        self._room_changed(where)
+                self.rooms.lobby.renamed(op.event)
+        self.rooms.listing_changed(old_key, old)
+        self.rooms.changed(where)
 
     @applies(RoomModeration)
     async def _apply_moderation(
@@ -1207,11 +1085,11 @@ class LocalBackend:
         """A moderation's or a gift's operations on the room, in order."""
         where = self._changed_room(change, member)
         for kick in change.of(KickMember):  # its departure's premises too
-            self._check(where, kick.leave, self.users[kick.user], kick.user)
+            self._check(where, kick.leave, self.server.users[kick.user], kick.user)
         for op in change.ops:
             if isinstance(op, SetPolicy):
                 if op.policy.secret != where.policy.secret:
-                    self._room_changed(where)  # in or out of the lobby
+                    self.rooms.changed(where)  # in or out of the lobby
                 where.set_policy(op.policy)
                 self._save(where)
             elif isinstance(op, SetOwner):
@@ -1220,41 +1098,31 @@ class LocalBackend:
                 else:
                     where.owner, where.absent_owner = None, ""
                 self._save(where)
-                self._room_changed(where)  # the lobby names its owner
+                self.rooms.changed(where)  # the lobby names its owner
             elif isinstance(op, Emit):
                 where.broadcast(op.event)
             elif isinstance(op, KickMember):
-                kicked = self.users[op.user]
+                kicked = self.server.users[op.user]
                 self._apply_leave(where, op.leave, kicked, op.user)
                 deliver_to(kicked, op.told)
-                kicked.removed(where.name, (await self.lobby_rooms()).public())
+                kicked.removed(where.name, (await self.rooms.lobby_rooms()).public())
             elif isinstance(op, TellUser):
-                deliver_to(self.users[name_key(op.user)], op.event)
+                deliver_to(self.server.users[name_key(op.user)], op.event)
             elif isinstance(op, RecordEntries):
                 self.modlog.record(where.key, op.entries)
 
     def _add_room(self, room: Room) -> None:
-        self.rooms[room.key] = room
-        self._room_changed(room)
+        self.rooms.by_key[room.key] = room
+        self.rooms.changed(room)
 
     def _remove_room(self, room: Room) -> None:
-        del self.rooms[room.key]
+        del self.rooms.by_key[room.key]
         self.last_ids[room.key] = room.last_id
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
-        self.hooks.forget(room.key)
+        self.rooms.hooks.forget(room.key)
         self.pins.forget(room.key)
-        self._room_changed(room)
-
-    def _target(self, name: str, room: Room | None = None) -> Target | None:
-        """The user called ``name``: connected, or (if not) a registered name."""
-        member = self.users.get(name_key(name))
-        session = self.sessions.get(member) if member is not None else None
-        if member is None or session is None:
-            account = self.account_store.by_key.get(name_key(name))
-            return Target(account.name, account.key) if account else None
-        here = room is not None and member in room.members
-        return Target(session.name, session.account, session.token, here)
+        self.rooms.changed(room)
 
     def _holds(
         self, room: Room, member: Member | None, premises: tuple[Premise, ...]
@@ -1280,7 +1148,7 @@ class LocalBackend:
                 if any((user in here) != (user in users) for user in premise.among):
                     return False
             elif isinstance(premise, SessionIs):
-                found = self._target(premise.user)
+                found = self.server.target(premise.user)
                 if (found.session if found is not None else "") != premise.session:
                     return False
             elif isinstance(premise, Incarnation):
@@ -1298,22 +1166,6 @@ class LocalBackend:
 
     # -- lobby watchers ---------------------------------------------------------
 
-    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
-        self.lobby.watch(member, watching)
-        return defer.succeed(None)  # one process: heard from now on
-
-    def _room_changed(self, room: Room) -> None:
-        self._listing_changed(room.key, room.name)
-
-    def _listing_changed(self, key: str, name: str) -> None:
-        """Room ``key``'s listing changed (made, joined, left, gone...):
-        for the lobby's watchers, and its list."""
-        self.lobby.changed(key, name)
-        self._relist[key] = None
-
-    async def _lobby_entries(self, changed: dict[str, str]) -> LobbyChanges:
-        return self._lobby_list().watched(changed)
-
 
 def _made_and_shown(
     change: DecidedChange,
@@ -1329,3 +1181,12 @@ def _made_and_shown(
         elif type(op) is ReplyHistory:
             shown = op
     return making, shown
+
+
+def _said(change: DecidedChange) -> bool:
+    """Whether a change of a room's messages by a member is a message said
+    (:meth:`LocalBackend._say`): an :class:`Append` of a message, after a
+    quiet speaker's announcement if any (an edit, a topic, a reaction or a
+    tags-only message appends another kind of event)."""
+    said = change.ops[-1]
+    return type(said) is Append and type(said.event) is Message

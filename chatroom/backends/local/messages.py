@@ -10,26 +10,29 @@ redaction: :meth:`~LocalMessageSteps.rewrite`; a deleted account's
 events, whole: :meth:`~LocalMessageSteps.replace`) and who reacted with what
 (kept here for every room, read back from the store at start-up:
 :meth:`~LocalMessageSteps.react`); the back-end appends the ``EDIT``,
-``REDACT`` or ``REACT`` like any message. A typing notice goes to the
-room's members and nowhere else.
+``REDACT`` or ``REACT`` like any message. It answers what the core reads
+of what was said: a speaker's facts, a room's history, a reaction's
+facts, a search, the pins and the private conversations.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
 
+from chatroom.backends.local.pins import StoredPins
+from chatroom.backends.local.private import StoredConversations
 from chatroom.backends.local.records import Store
+from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
 from chatroom.core import reactions
 from chatroom.core.events import (
     Message,
     Reaction,
-    RoomEvent,
     SearchResult,
     StoredEvent,
 )
+from chatroom.core.facts import SpeakingFacts
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import Premise
 from chatroom.core.model.changes.messages import (
@@ -49,22 +52,25 @@ from chatroom.wire.tags import format_tags
 
 
 class LocalMessageSteps:
-    """:class:`chatroom.core.backend.MessageSteps` in one process."""
+    """:class:`chatroom.core.message_store.MessageStore` in one process."""
 
     def __init__(
         self,
         store: Store,
-        room_of: Callable[[Member, str], Room],
-        rooms: Mapping[str, Room],
+        rooms: LocalRooms,
+        pins: StoredPins,
+        conversations: StoredConversations,
     ) -> None:
         """Args:
         store: where the message is changed for good.
-        room_of: the back-end's room ``name`` that ``member`` is in.
-        rooms: the back-end's rooms by name key.
+        rooms: the rooms, and who is in which.
+        pins: rooms' pinned messages.
+        conversations: private conversations and the messages kept.
         """
         self.rooms = rooms
         self.store = store
-        self.room_of = room_of
+        self.pins = pins
+        self.conversations = conversations
         #: Who reacted with what, per room key.
         self.reactions: dict[str, Reactions] = {}
         for key, row in store.load_reactions():
@@ -141,23 +147,39 @@ class LocalMessageSteps:
             kept = where.first_id  # and, with nothing on disk, what memory holds
             state.prune(kept if self.store.persistent else where.held_from)
 
+    def speaking(self, member: Member, room: str) -> SpeakingFacts:
+        where = self.rooms.by_key.get(name_key(room))
+        if where is None or member not in where.members:
+            return SpeakingFacts(room if where is None else where.name, False)
+        if where.quiet and member in where.quiet:
+            return SpeakingFacts(where.name, True, True, where.policy.moderated)
+        return where.speaking()
+
+    async def history(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        count: int,
+        before: int | None,
+    ) -> list[StoredEvent]:
+        where = self.rooms.room_of(member, room)
+        last = where.last_id if before is None else min(before - 1, where.last_id)
+        first = max(where.first_id, last - count + 1)
+        if last < first:
+            return []
+        if where.holds_from(first):
+            return where.held(first, last)
+        rows = await self.store.read(where.key, first, last)
+        return [where.stored(row) for row in rows]
+
     async def reaction_facts(
         self, room: str, target: str, reaction: str, user: str
     ) -> ReactionFacts:
-        where = self.rooms.get(name_key(room))
+        where = self.rooms.by_key.get(name_key(room))
         if where is None:
             return ReactionFacts(False, False, 0)
         return self._reactions(where.key).facts(target, reaction, user)
-
-    async def relay(
-        self, member: Member, session: Session, room: str, event: RoomEvent
-    ) -> None:
-        self.room_of(member, room).broadcast(event)
-
-    async def attach(self, room: str, event: RoomEvent) -> None:
-        found = self.rooms.get(name_key(room))
-        if found is not None:
-            found.broadcast(event)
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core.backend import DeviceRow
-from chatroom.core.events import Event
+from chatroom.core.bus import DeviceRow
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.member import Member
 from chatroom.core.presence import Presence
@@ -26,9 +25,6 @@ class NoOtherNodes:
         """One process: an account's devices here share one seat already."""
         return None
 
-    async def tell(self, account: str, token: str, event: Event) -> None:
-        """The seat's other devices have it already."""
-
     async def show(
         self, member: Member, session: Session, key: str, since: int | None
     ) -> WelcomeFacts | None:
@@ -37,9 +33,6 @@ class NoOtherNodes:
 
     async def number(self, account: str, limit: int = 0) -> int | None:
         return None
-
-    def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
-        """Nobody else to tell."""
 
     async def listed(self, account: str, token: str) -> list[DeviceRow]:
         return []
@@ -50,14 +43,6 @@ class NoOtherNodes:
 
 class NoPresence:
     """Every IRC user of one process is its door's own: nothing to keep."""
-
-    async def publish(self, key: str, token: str, facts: Presence) -> None:
-        """No other node asks."""
-
-    async def publish_metadata(
-        self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
-    ) -> None:
-        """No other node asks."""
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         return {}

@@ -20,7 +20,7 @@ from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
 from chatroom.core import errors
 from chatroom.core.accountrecord import Account
-from chatroom.core.backend import fresh_epoch
+from chatroom.core.events import fresh_epoch
 from chatroom.core.files import FileRecord
 from chatroom.core.hooks import Hook
 from chatroom.core.search import SearchQuery

@@ -15,7 +15,7 @@ changes (:meth:`LocalUserData.apply_export`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -55,7 +55,7 @@ class LocalUserData:
     def __init__(
         self,
         store: Store,
-        rooms: Callable[[], dict[str, Room]],
+        rooms: Mapping[str, Room],
         accounts: StoredAccounts,
         markers: StoredMarkers,
         remembered: StoredRooms,
@@ -73,7 +73,7 @@ class LocalUserData:
         self.exports: dict[str, tuple[bytes, float]] = {}
 
     async def gather(self, account: str) -> AccountData:
-        rooms = self.rooms()
+        rooms = self.rooms
         data = AccountData(
             markers=await self.markers.markers(account),
             remembered=await self.remembered.rooms(account),
@@ -105,7 +105,7 @@ class LocalUserData:
                 by_room.setdefault(key, []).append(event_of(name, row))
             return [RoomWords(key, tuple(events)) for key, events in by_room.items()]
         found = []
-        for room in self.rooms().values():
+        for room in self.rooms.values():
             ids = {e.id for e in room.history if authored(e, account)}
             events = tuple(
                 event

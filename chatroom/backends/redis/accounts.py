@@ -180,7 +180,7 @@ class RedisAccounts:
         key = await self.calls.eval(OIDC_ACCOUNT, {"oidc": oidc})
         return key.decode() if key else None
 
-    @applies(AccountIgnores, AccountAge, ServerLockdown, InvitationCode)
+    @applies(AccountAge, ServerLockdown, InvitationCode)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's lockdown, an invitation

@@ -35,11 +35,10 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis.operands import operands_json
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
-from chatroom.core.backend import FactsChangedError
 from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
 from chatroom.redisclient.deadlines import (
     HEARD_TIMEOUTS,

@@ -8,8 +8,9 @@ shards that is the server's keys and each room's, so an end is steps in
 the order of docs/scaling.md's rule (the index first, the room second;
 out in the other order):
 
-1. the server's step (``RELEASE``, ``TAKEOVER``, ``KILL``, the server
-   bans' apply ``server-bans-apply``, ``HARVEST``): who actually leaves
+1. the server's step (``RELEASE``, the server bans' apply
+   ``server-bans-apply``, a ``/kill``'s and a takeover's too, ``HARVEST``):
+   who actually leaves
    (a session that is not the last holder of its user lets go,
    ``let_go``), each of them marked ending
    (``P ending``: from then on no session holds it and nobody can claim
@@ -35,7 +36,7 @@ when told to end it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -48,7 +49,6 @@ from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
 from chatroom.core import codec
-from chatroom.core.backend import Reports
 from chatroom.core.events import DepartureKind
 from chatroom.core.facts import Ending
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
@@ -127,11 +127,18 @@ class Endings:
     server's last."""
 
     def __init__(
-        self, calls: RedisCalls, room_steps: RoomSteps, reports: Reports
+        self,
+        calls: RedisCalls,
+        room_steps: RoomSteps,
+        sessions_ended: Callable[[Ending], Awaitable[None]],
     ) -> None:
+        """Args:
+        sessions_ended: tells the core the rooms sessions' ends leave
+            (the core decides their departures: the back-end's reports).
+        """
         self.calls = calls
         self.room_steps = room_steps
-        self.reports = reports
+        self.sessions_ended = sessions_ended
         self.copies = MemberCopies(calls)
         #: The ends under way whose rooms the core is deciding, by room key.
         self._departing: dict[str, list[_Departing]] = {}
@@ -274,7 +281,7 @@ class Endings:
         for key in about:
             self._departing.setdefault(key, []).append(departing)
         try:
-            await self.reports.sessions_ended(ending)
+            await self.sessions_ended(ending)
         finally:
             for key in about:
                 self._departing[key].remove(departing)

@@ -40,12 +40,15 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core import errors
-from chatroom.core.backend import FactsChangedError, Reports
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.facts import CreationFacts, RoomPolicy, SeatingFacts, WelcomeFacts
 from chatroom.core.member import Member
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    FactsChangedError,
+    PremiseFailedError,
+)
 from chatroom.core.model.changes.rooms import Emit, ReplyHistory
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
@@ -66,7 +69,6 @@ class RedisEntries:
         sessions: Sessions,
         steps: RoomSteps,
         endings: Endings,
-        reports: Reports,
     ) -> None:
         self.config = config
         self.calls = calls
@@ -75,8 +77,6 @@ class RedisEntries:
         self.sessions = sessions
         self.steps = steps
         self.endings = endings
-        #: Told each room entered, whose join reply the core makes.
-        self.reports = reports
         #: The seatings refusals brought, by room key and user, until the
         #: core reads them to decide again (:meth:`seating_facts`).
         self.brought: dict[tuple[str, str], RedisSeating] = {}

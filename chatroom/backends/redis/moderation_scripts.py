@@ -46,14 +46,5 @@ MODERATED = Script("moderated")
 #: ``FACTS`` says whether they are in one).
 TARGET = Script("target")
 
-#: Operands: user, reason, what its sessions are told (:func:`.endings.
-#: telling`), ``keep`` (the most entries the server's moderation log
-#: keeps) and the ``entries`` the kill records there. An admin ends the
-#: user's session: the server's step of its end (:mod:`.endings`), the
-#: entries recorded, answering ``OK``, the leavers, the copies to refresh
-#: and the user's name; ``NO_SUCH_USER``, nothing recorded, if nobody holds
-#: it.
-KILL = Script("kill")
-
 #: Operands: event. To every named session of every node.
 ANNOUNCE = Script("announce")

@@ -33,7 +33,7 @@ from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import key_of
 from chatroom.core import codec
-from chatroom.core.backend import DeviceRow
+from chatroom.core.bus import DeviceRow
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.member import Member

@@ -30,9 +30,9 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 from typing import Any
 
-from chatroom.core.backend import FactsChangedError
 from chatroom.core.byfields import ByFields
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
+from chatroom.core.model.changes.base import FactsChangedError
 
 #: No user keys: the quiet of most seatings, one shared set
 #: (an empty frozenset made for each would cost 216 bytes).

@@ -15,7 +15,6 @@ routing of the node channel's messages to this node's sessions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis import (
     accounts,
     decided,
-    dumpfile,
     moderation_scripts,
     node_scripts,
     outcomes,
@@ -44,7 +42,6 @@ from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.encoded import (
     decoded_for_sessions,
-    stored_events,
 )
 from chatroom.backends.redis.endings import Endings, telling
 from chatroom.backends.redis.entries import RedisEntries
@@ -66,45 +63,42 @@ from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
     key_of,
-    parse_facts,
-    parse_roster,
-    parse_target,
 )
 from chatroom.backends.redis.resume_steps import Held, HeldUser
 from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
+from chatroom.backends.redis.room_store import RedisRooms
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.settings import RedisSettings
+from chatroom.backends.redis.stores import (
+    RedisAccountStores,
+    RedisBus,
+    RedisMessages,
+    RedisModeration,
+    RedisServer,
+)
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
 from chatroom.core import admin, codec, errors
-from chatroom.core.backend import (
-    DecisionFacts,
-    FactsChangedError,
-    Reports,
-)
+from chatroom.core.applying import NOTHING, Applied
+from chatroom.core.backend import Reports
 from chatroom.core.config import ClusterConfig, ServerConfig
 from chatroom.core.events import (
     DepartureKind,
     Event,
     Listing,
     Message,
-    Renamed,
-    StoredEvent,
-    ToEveryone,
 )
 from chatroom.core.facts import (
     ClaimFacts,
-    CreationFacts,
-    SeatingFacts,
+    Ending,
     SpeakingFacts,
-    Target,
     WelcomeFacts,
 )
 from chatroom.core.fanout import deliver_to, fan_out
 from chatroom.core.lobby_list import LobbyList
-from chatroom.core.lockdown import Lockdown, LockdownNews
+from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.metrics import DEPARTURES
 from chatroom.core.model.changes.accounts import (
@@ -113,8 +107,10 @@ from chatroom.core.model.changes.accounts import (
 from chatroom.core.model.changes.base import (
     DECISION_ATTEMPTS,
     DecidedChange,
+    FactsChangedError,
     Premise,
     PremiseFailedError,
+    account_of,
     applies,
     by_nobody,
     dispatch,
@@ -131,14 +127,17 @@ from chatroom.core.model.changes.moderation import (
     ServerBanList,
     SignOut,
 )
-from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.changes.names import HeldName, Release, SignIn
 from chatroom.core.model.changes.rooms import (
+    AddMember,
+    ClaimantIs,
     Drop,
     Emit,
     Incarnation,
     MakeRoom,
     Named,
     QuietAmong,
+    RemoveMember,
     RoomName,
     RoomSeating,
     Version,
@@ -150,8 +149,11 @@ from chatroom.core.model.changes.server import (
     NameHolding,
     TakeName,
 )
+from chatroom.core.model.changes.settings import (
+    AccountIgnores,
+)
 from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.netbans import IP, BanTerms, NetworkBanNews, ServerBan
+from chatroom.core.netbans import IP, BanTerms, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
     EndSession,
@@ -161,12 +163,9 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
-from chatroom.core.private import NO_COPY, CopyTo
-from chatroom.core.roominfo import Roster
 from chatroom.core.rules import heir_of
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
 
 if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
@@ -189,7 +188,6 @@ class RedisBackend:
         cluster: ClusterConfig,
         clock: IReactorTime,
         sessions: Sessions,
-        reports: Reports,
         commands: RedisLink,
         subscriber: RedisLink,
         heartbeat: RedisLink,
@@ -200,8 +198,8 @@ class RedisBackend:
         self.clock = clock
         self.sessions = sessions
         #: Where sessions ended under this node and rooms whose wait is
-        #: over are told.
-        self.reports = reports
+        #: over are told, once started (:meth:`start`).
+        self.reports: Reports | None = None
         self.calls = redis_calls(cluster, commands, subscriber, heartbeat, clock)
         self.node = ClusterNode(cluster, self.calls, clock, self, on_fatal)
         #: ``--redis-replicas``: messages acknowledged once replicated.
@@ -214,15 +212,15 @@ class RedisBackend:
             cluster.room_channel,
             self.calls.subscribe,
             self.calls.unsubscribe,
-            self.lobby_rooms,
+            self._lobby,
             sessions.by_token,
             lambda room: self.renames.log_after(room),
         )
         self.room_steps = RoomSteps(self.calls)
         #: Sessions' ends: the server's step, the rooms', the server's last.
-        self.endings = Endings(self.calls, self.room_steps, reports)
+        self.endings = Endings(self.calls, self.room_steps, self._sessions_ended)
         #: Moderations' outcomes: the server's step, the room's, the server's after.
-        self.moderation = ModerationSteps(self.calls)
+        self.moderation_steps = ModerationSteps(self.calls)
         self.entries = RedisEntries(
             config,
             self.calls,
@@ -231,16 +229,11 @@ class RedisBackend:
             sessions,
             self.room_steps,
             self.endings,
-            reports,
         )
         #: Rooms' renames and their former names (:mod:`.room_renames`).
         self.renames = RedisRenames(self.calls, clock, self.here, self.entries)
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
-        #: Who hears a network ban made on any node: the doors' server,
-        #: which ends the connections it covers.
-        self.network_ban_listeners: list[NetworkBanNews] = []
-        self.lockdown_listeners: list[LockdownNews] = []
         self.markers = RedisMarkers(self.calls)
         #: Accounts' settings (chatroom.core.account_settings).
         self.settings = RedisSettings(self.calls)
@@ -281,7 +274,7 @@ class RedisBackend:
             searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
             # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
-        self.messages = RedisMessageSteps(self.calls, self.here, config, searcher)
+        self.message_steps = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
@@ -308,6 +301,46 @@ class RedisBackend:
         )
         self.here.elsewhere = self._on_message
         self.calls.listen(self.here.on_message)
+        #: The stores by concern and the bus (chatroom.core.backend.Backend).
+        self.rooms = RedisRooms(
+            self.calls,
+            self.here,
+            self.listing,
+            self.entries,
+            self.renames,
+            sessions,
+            self.hooks,
+        )
+        self.messages = RedisMessages(
+            self.calls, self.here, self.message_steps, self.pins, self.conversations
+        )
+        self.accounts = RedisAccountStores(
+            self.account_store,
+            self.markers,
+            self.settings,
+            self.remembered,
+            self.push,
+            self.files,
+            self.upload_tokens,
+            self.user_data,
+            self.file_bytes,
+        )
+        self.moderation = RedisModeration(
+            self.modlog, self.abuse_reports, self.account_store
+        )
+        self.server = RedisServer(
+            self.calls,
+            prefix,
+            self.rooms,
+            self.other_nodes,
+            self.presence,
+            self.whowas,
+            self.census,
+            self.watching,
+        )
+        self.bus = RedisBus(
+            self.calls, self.neighbours, self.message_steps, self.server
+        )
 
     # -- for operators and tests ------------------------------------------------
 
@@ -340,9 +373,12 @@ class RedisBackend:
 
     # -- life ---------------------------------------------------------------------
 
-    def start(self) -> None:
+    def start(self, reports: Reports) -> None:
+        """The node joins the cluster; from now on ``reports`` hears what
+        happens under it of its own accord."""
+        self.reports = reports
         self.node.start()
-        self.messages.start()
+        self.message_steps.start()
         # Accounts and bans stored before keys had skeletons (a no-op after).
         rekeyed = self.node.when_available().addCallback(
             lambda _: defer.ensureDeferred(self.account_store.rekey())
@@ -359,7 +395,7 @@ class RedisBackend:
         self.listing.stop()
 
     def detach(self) -> Deferred[None]:
-        detaching = self.node.detach().addCallback(lambda _: self.messages.close())
+        detaching = self.node.detach().addCallback(lambda _: self.message_steps.close())
         detaching.addBoth(self._close_file_bytes)
         return detaching.addBoth(self.calls.deadlines.stop)  # no more scripts
 
@@ -482,12 +518,12 @@ class RedisBackend:
                     node_scripts.UNKEEP, {"due": due, "rooms": waiting_no_more}
                 )
         waiting = [decided.waiting_of(room) for room in seen.values()]
-        await self.reports.rooms_waited(waiting, due)
+        await self._reports.rooms_waited(waiting, due)
 
-    async def apply_departures(self, change: DecidedChange) -> None:
+    async def _apply_departures(self, change: DecidedChange) -> None:
         await self.endings.apply(change)
 
-    async def apply_succession(self, change: DecidedChange) -> None:
+    async def _apply_succession(self, change: DecidedChange) -> None:
         """``APPLY``'s room step of a room's succession (its premises
         checked there), then the server's step after it (``INDEX_LAST``:
         the room no longer waits, or is gone)."""
@@ -560,9 +596,9 @@ class RedisBackend:
         """The copies of the network bans and of the lockdown level are
         read again: orders published while the subscriber link was down
         never came."""
-        for bans in list(self.network_ban_listeners):
+        for bans in list(self.moderation.network_ban_listeners):
             bans.missed()
-        for level in list(self.lockdown_listeners):
+        for level in list(self.moderation.lockdown_listeners):
             level.missed()
 
     # -- names --------------------------------------------------------------------
@@ -615,20 +651,20 @@ class RedisBackend:
         to wait for."""
         return None if self.watching.subscribed else published_nothing(reply)
 
-    async def sign(self, member: Member, session: Session, account: str) -> None:
+    async def _sign(self, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         u = key_of(session)
         signed = {"user": u, "token": session.token, "account": account}
         reply = await self.calls.call(scripts.SIGN, signed, refusals={})
         await self.copies.refresh(u, *reply[1:])
 
-    def release(
-        self, member: Member, session: Session, reason: str, own_words: bool = False
+    def _release_session(
+        self, member: Member, session: Session, release: Release
     ) -> None:
         """Free a departing member's places and name in the cluster. Not
         awaited: nobody is waiting for the answer. If Redis is down, the
         next resume releases whatever this node no longer holds."""
-        self.watch_lobby(member, False)
+        self.rooms.watch_lobby(member, False)
         named = key_of(session) if session.name else ""
         known = {
             room.key: room.seating_of(member, named)
@@ -638,6 +674,7 @@ class RedisBackend:
         self.calls.released_here.add(session.token)
         if self.stopping or not self.node.available:
             return
+        reason, own_words = release.reason, release.own_words
         for key in {named, self._claiming.get(session.token)}:
             if key:
                 self._queue_release(key, session.token, reason, known, own_words)
@@ -723,117 +760,6 @@ class RedisBackend:
                 return
         raise errors.unavailable()
 
-    async def find_user(self, name: str) -> Target | None:
-        return await self._target(name_key(name))
-
-    async def tell(self, target: Target, event: Event, copy: CopyTo = NO_COPY) -> None:
-        """A private message (or an invitation) to its recipient's node, and
-        the sender's copy to its account's sessions on other nodes."""
-        await self.calls.call(
-            scripts.TELL,
-            {
-                "user": target.key,
-                "token": target.session,
-                "event": codec.encode(event),
-                "copy_account": copy.account,
-                "copy_token": copy.token,
-            },
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
-        )
-
-    async def tell_neighbours(
-        self, member: Member, session: Session, event: Event, including_self: bool
-    ) -> None:
-        """Published in each of the user's rooms, in order with their
-        events, under one news number, so that each node hands it to each of
-        its members once (:mod:`.neighbours`)."""
-        unless = "" if including_self else key_of(session)
-        renamed = None  # a rename's watchers hear it after its rooms
-        if isinstance(event, Renamed) and name_key(event.old) != name_key(event.new):
-            renamed = (event.old, event.new)
-        rooms = await self.neighbours.tell(
-            key_of(session), session.token, event, unless, renamed
-        )
-        if not rooms and including_self:  # in no room: told directly
-            deliver_to(member, event)
-
-    async def tell_everyone(self, event: ToEveryone) -> None:
-        await self.calls.eval(
-            moderation_scripts.ANNOUNCE, {"event": codec.encode(event)}
-        )
-
-    async def end_user(
-        self, name: str, reason: str, logged: RecordEntries | None = None
-    ) -> str:
-        """``KILL``'s end of the session holding ``name`` (:mod:`.endings`),
-        the entries ``logged`` recorded in the server's log in the same
-        step."""
-        operands = {
-            "user": name_key(name),
-            "reason": reason,
-            "entries": [codec.encode(entry) for entry in logged.entries]
-            if logged
-            else [],
-            "keep": MODLOG_KEEP,
-        }
-        reply = await self.endings.end(
-            moderation_scripts.KILL,
-            {**operands, **telling(reason)},
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(name)},
-        )
-        shown: str = reply[3].decode()
-        return shown
-
-    def follow_network_bans(self, news: NetworkBanNews) -> None:
-        """``news`` hears the orders of bans made and lifted on every node's
-        channel (this one's too), and that it may have missed some when
-        the subscriber link drops, and again once it is back."""
-        self.network_ban_listeners.append(news)
-
-    def follow_lockdown(self, news: LockdownNews) -> None:
-        """``news`` hears the orders of the level set on every node's channel
-        (this one's too), and that it may have missed some, as the bans'."""
-        self.lockdown_listeners.append(news)
-
-    async def ignoring_changed(self, account: str, names: frozenset[str]) -> None:
-        """Every node's seats of the account take the list (this one's too,
-        from its channel, as every node's)."""
-        order = IgnoresChanged(account, tuple(sorted(names)))
-        await self.calls.eval(
-            moderation_scripts.ANNOUNCE, {"event": codec.encode(order)}
-        )
-
-    async def end_account_sessions(
-        self, account: str, reason: str, logged: RecordEntries | None = None
-    ) -> None:
-        """The sessions Redis holds signed in to the account end as a ban's
-        do, by the bans' script with no ban (:mod:`.endings`, on every
-        node), ``logged`` recorded in the server's log in the same step."""
-        ops = (EndSessions("", account, reason), *([logged] if logged else []))
-        operands = {
-            "change": DecidedChange(ServerBanList(), ops=ops),
-            "orders": {},
-            "keep": MODLOG_KEEP,
-        }
-        await self.endings.end(
-            accounts.APPLY_BANS,
-            {**operands, **telling(reason)},
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={},
-        )
-
-    async def backup(self, path: str) -> None:
-        """Every key of the chat (under the cluster's prefix, and with rooms
-        apart every room's, on every primary), as Redis dumps it, streamed
-        into the file at ``path`` (:mod:`~chatroom.backends.redis.dumpfile`)."""
-        calls = self.calls
-        matches = dumpfile.patterns(calls.prefix, calls.rooms_apart)
-        with open(path, "wb") as file:
-            await dumpfile.export(calls.scanners(), calls.keyed, matches, file)
-
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel that is no room's (a
         room's goes to its room: :meth:`NodeRooms.on_message`)."""
@@ -856,22 +782,22 @@ class RedisBackend:
                 self.sessions.ignoring_changed(said.account, frozenset(said.names))
             elif isinstance(said, NetworkBanned):
                 ban = ServerBan(said.mask, BanTerms.decoded(said.terms))
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.banned(ban)
             elif isinstance(said, NetworkBanLifted):
-                for listener in list(self.network_ban_listeners):
+                for listener in list(self.moderation.network_ban_listeners):
                     listener.lifted(said.mask)
             elif isinstance(said, LockdownSet):
-                for heard in list(self.lockdown_listeners):
+                for heard in list(self.moderation.lockdown_listeners):
                     heard.lockdown_set(Lockdown(said.level, said.by))
             return
         member = self.sessions.by_token(f"{self.cluster.node_id}:{number.decode()}")
         if member is None or said is None:
             return
         if isinstance(said, EndSession):
-            self.reports.session_ended(member, said.reason)  # Redis released it
+            self._reports.session_ended(member, said.reason)  # Redis released it
         elif isinstance(said, ShowRoom):  # another node's device entered it
-            self.reports.room_shown(member, said.room)
+            self._reports.room_shown(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
             self.other_nodes.logout(member, said)
         elif isinstance(said, Event):
@@ -879,42 +805,11 @@ class RedisBackend:
 
     # -- rooms --------------------------------------------------------------------
 
-    def joined_room(self, member: Member, room: str) -> str:
-        return self.here.joined_room(member, room).name
-
-    def rooms_of(self, member: Member) -> list[str]:
-        return [room.name for room in self.here.rooms_here(member)]
-
-    async def list_rooms(self) -> Listing:
-        return await self.listing.every_room()
-
-    async def count_rooms(self) -> int:
-        return await self.listing.count()
-
-    async def lobby_rooms(self) -> Listing:
+    async def _lobby(self) -> Listing:
+        """The lobby's list, for a member a room was taken from."""
         return await self.listing.lobby()  # one read for a storm's sign-ins
 
-    async def names_online(self) -> list[str]:
-        """``HVALS`` of ``P users`` (``"token display"`` each)."""
-        held = await self.calls.command("HVALS", self.cluster.prefix + "users")
-        return [value.decode().partition(" ")[2] for value in held]
-
-    async def seating_facts(
-        self, member: Member, room: str, latest: bool = False
-    ) -> SeatingFacts:
-        session = self.sessions.get(member)
-        if session is None:
-            raise errors.not_in_room()  # gone meanwhile
-        return await self.entries.seating_facts(member, session, room, latest)
-
-    async def creation_facts(self, name: str) -> CreationFacts:
-        """What a refusal brought last, else the name as a former name."""
-        facts = self.entries.creation_facts(name)
-        if facts.renamed_to or facts.existing:
-            return facts
-        return replace(facts, renamed_to=await self.renames.former_name(name))
-
-    async def enter(
+    async def _enter(
         self, member: Member, session: Session, change: DecidedChange
     ) -> WelcomeFacts:
         """A create (``ENTERING``, ``CREATE``) or a join (``ENTERING``,
@@ -938,22 +833,12 @@ class RedisBackend:
             raise errors.not_in_room()
         return view
 
-    async def leave(
+    async def _leave(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         await self.entries.leave(member, session, change)
 
-    def speaking(self, member: Member, room: str) -> SpeakingFacts:
-        where = self.here.rooms.get(name_key(room))
-        if where is None or not self.here.is_in(member, where):
-            return SpeakingFacts(room, False)
-        if where.quiet and member in where.quiet:
-            return SpeakingFacts(where.name, True, True, where.moderated)
-        if where.speaking is None:  # one value while nothing refutes it
-            where.speaking = SpeakingFacts(where.name, True, False, where.moderated)
-        return where.speaking
-
-    async def say(
+    async def _say(
         self, member: Member, session: Session, change: DecidedChange
     ) -> None:
         """One ``SAY`` script: it checks the change's premises, then
@@ -1005,102 +890,96 @@ class RedisBackend:
         assert self.replication is not None  # a Written is made with it
         return await self.replication.confirm(written)
 
-    async def history(
-        self,
-        member: Member,
-        session: Session,
-        room: str,
-        count: int,
-        before: int | None,
-    ) -> list[StoredEvent]:
-        where = self.here.joined_room(member, room)
-        reply = await self.calls.call(
-            scripts.PAGE,
-            {
-                "room": where.key,
-                "user": key_of(session),
-                "token": session.token,
-                "count": count,
-                "before": "" if before is None else before,
-            },
-            refusals=MEMBERS_ONLY,
-        )
-        return stored_events(reply[1])
-
-    async def roster(self, room: str) -> Roster:
-        """``WHO`` reads the room; an owner who is not a member is named
-        from the server's keys (``TARGET``: the name its session holds, or
-        its key when it has none), a second read only then."""
-        reply = await self.calls.call(
-            scripts.WHO,
-            {"room": name_key(room)},
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
-        )
-        roster = parse_roster(reply)
-        if roster.owner_key and not roster.owner:
-            found = await self._target(roster.owner_key)
-            owner = found.name if found is not None and found.online else ""
-            return replace(roster, owner=owner or roster.owner_key)
-        return roster
-
-    async def facts(self, room: str, target: str = "") -> DecisionFacts:
-        """Who the target is (``TARGET``, the server's keys), then the room
-        (``FACTS``, its keys: its facts, and whether the target is in it),
-        two reads of one slot each, and for a target in the room its
-        seating (``SEATINGS``: what a kick's departure is decided on). The
-        target may change between them (go, and another take its name and
-        join): a decision is applied only if the target's session still
-        holds the name (the room's copy of who holds it for a member,
-        ``MODERATING`` for a connected non-member) and is in the room or
-        not as decided, and the room's seating is as read (``CHANGED``
-        otherwise, and the node reads and decides again:
-        :mod:`.moderation_steps`)."""
-        key = name_key(target) if target else ""
-        found = await self._target(key) if key else None
-        reply = await self.calls.call(
-            scripts.FACTS,
-            {"room": name_key(room), "target": key},
-            refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
-        )
-        facts = parse_facts(reply, found)
-        if facts.target is None or not facts.target.present:
-            return facts
-        read = await self.calls.eval(
-            scripts.SEATINGS, {"room": name_key(room), "about": [key]}
-        )
-        return replace(facts, seating=outcomes.seated(read[0]).about(key))
-
-    async def _target(self, key: str) -> Target | None:
-        """The user whose name key is ``key``, as ``TARGET`` reads them."""
-        return parse_target(
-            await self.calls.eval(moderation_scripts.TARGET, {"user": key})
-        )
-
     async def apply(
         self,
         change: DecidedChange,
         member: Member | None = None,
         session: Session | None = None,
-    ) -> None:
+    ) -> Applied:
         """The one write of a decided change: the scripts that check its
         premises and store it, chosen by its subject (a room's messages'
-        by the operation that leads it)."""
-        await self._appliers[type(change.subject)](change, session)
+        by the operation that leads it). A member's message is its own
+        script (``SAY``, the message path); a room's seating and a held
+        name are applied with the member and session they are by; a join
+        answers what its reply is built from."""
+        subject = type(change.subject)
+        if subject is RoomMessages and member is not None and _said(change):
+            assert session is not None  # a member's
+            await self._say(member, session, change)
+            return NOTHING
+        if subject is RoomSeating:
+            return await self._apply_seating(change, member, session)
+        if subject is HeldName:
+            return await self._apply_held_name(change, member, session)
+        await self._appliers[subject](change, session)
+        return NOTHING
+
+    @applies(HeldName)
+    async def _apply_held_name(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A session's sign-in (``SIGN``) or release."""
+        assert member is not None and session is not None  # a session's
+        for op in change.ops:
+            if isinstance(op, SignIn):
+                await self._sign(session, op.account)
+            elif isinstance(op, Release):
+                self._release_session(member, session, op)
+        return NOTHING
+
+    @applies(RoomSeating)
+    async def _apply_seating(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A change of a room's seating, by what it does: a member's join or
+        create (``ENTERING``, ``CREATE`` or ``JOIN``: its answer the join's
+        facts) or leave (``LEAVE``), the departures of sessions' ends
+        (:mod:`.endings`), a room's succession once its wait is over
+        (:class:`~chatroom.core.model.changes.rooms.ClaimantIs`: the one
+        change that rests on who claims the room), or a deletion."""
+        if change.of(AddMember):
+            assert member is not None and session is not None  # a member's
+            return Applied(await self._enter(member, session, change))
+        if change.of(RemoveMember):
+            if member is None:
+                await self._apply_departures(change)
+            else:
+                assert session is not None
+                await self._leave(member, session, change)
+        elif change.premise(ClaimantIs) is not None:
+            await self._apply_succession(change)
+        else:
+            await self._apply_deletion(change, session)
+        return NOTHING
+
+    @property
+    def _reports(self) -> Reports:
+        """Where what happens under this node of its own accord is told:
+        the core's, given at :meth:`start` (a node serves once started)."""
+        assert self.reports is not None, "the node has not started"
+        return self.reports
+
+    async def _sessions_ended(self, ending: Ending) -> None:
+        """Sessions' ends, their rooms as read, for the core to decide the
+        departures of (:mod:`.endings`)."""
+        await self._reports.sessions_ended(ending)
 
     def _applier_table(self) -> dict[type, Applier]:
         """Which step applies a change of each subject, as each declares it
         (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
-        own where a change is more than one store's (a room's seating here
-        is a deletion: joins and leaves are :meth:`enter` and
-        :meth:`leave`), else its store's."""
+        own where a change is more than one store's (a room's seating and
+        a held name are applied with the member and session they are by,
+        by :meth:`apply` itself), else its store's."""
         own = (
+            self._apply_seating,
+            self._apply_held_name,
             self._apply_messages,
             self._apply_moderation,
-            self._apply_deletion,
             self._apply_rename,
             self._apply_record,
             self._apply_server_bans,
             self._apply_claim,
+            by_nobody(self._apply_ignores),
         )
         stores = (
             self.hooks.apply,
@@ -1124,13 +1003,25 @@ class RedisBackend:
         )
         return dispatch([*own, *(by_nobody(apply) for apply in stores)])
 
+    @applies(AccountIgnores)
+    async def _apply_ignores(self, change: DecidedChange) -> None:
+        """An account's ignore list kept, then taken by its seats on every
+        node (this one's too, from its channel, as every node's)."""
+        await self.account_store.apply(change)
+        account = account_of(change, AccountIgnores)
+        names = await self.account_store.ignores(account)
+        order = IgnoresChanged(account, tuple(sorted(names)))
+        await self.calls.eval(
+            moderation_scripts.ANNOUNCE, {"event": codec.encode(order)}
+        )
+
     @applies(RoomName)
     async def _apply_rename(
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's rename (:mod:`.room_renames`): whether the lobby's
         watchers are told depends on the room being secret, read first."""
-        facts = await self.facts(change.room)
+        facts = await self.rooms.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
 
     @applies(AccountRecord)
@@ -1167,9 +1058,14 @@ class RedisBackend:
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """Bans made and lifted in one script that checks the premises
-        first, then the ends of the sessions the core decided they cover, on
-        every node (:mod:`.endings`); a network ban's order to every node in
-        the same script. The sessions of one change end told one reason."""
+        first, then the ends of the sessions the core decided they cover
+        (:class:`~chatroom.core.model.changes.moderation.EndSessions`), on every node
+        (:mod:`.endings`); a network ban's order to every node in the same
+        script. The sessions of one change end told one reason. A
+        ``/kill`` is such a change, resting on the user's session holding
+        its name still (:class:`~chatroom.core.model.changes.moderation.
+        SessionIs`, which the script's interpreter checks as any premise):
+        a user gone meanwhile is refused, nothing logged."""
         told = {end.told for end in change.of(EndSessions)}
         if len(told) > 1:
             raise TypeError(f"one reason for the ends of a change: {change!r}")
@@ -1205,7 +1101,7 @@ class RedisBackend:
         if type(change.ops[0]) is Append:
             await self._append(change, session)
         else:
-            await self.messages.amend(change, session)
+            await self.message_steps.amend(change, session)
 
     async def _append(self, change: DecidedChange, session: Session | None) -> None:
         """An event appended alone (``SAY``): a webhook's post, from outside
@@ -1228,7 +1124,6 @@ class RedisBackend:
         )
         said.event.id = str(reply[1])
 
-    @applies(RoomSeating)
     async def _apply_deletion(
         self, change: DecidedChange, session: Session | None
     ) -> None:
@@ -1269,12 +1164,9 @@ class RedisBackend:
     ) -> None:
         """A member's moderation command, or a server admin's gift, by no
         session (:mod:`.moderation_steps`)."""
-        await self.moderation.apply(session, change)
+        await self.moderation_steps.apply(session, change)
 
     # -- lobby watchers -------------------------------------------------------------
-
-    def watch_lobby(self, member: Member, watching: bool) -> Deferred[None]:
-        return self.listing.watch(member, watching)
 
 
 #: One subject's steps of :meth:`RedisBackend.apply`: the change and the
@@ -1360,3 +1252,13 @@ def _claim_refused(
         int(devices),
     )
     return PremiseFailedError(facts, change.premises[int(failed) - 1])
+
+
+def _said(change: DecidedChange) -> bool:
+    """Whether a change of a room's messages by a member is a message said
+    (:meth:`RedisBackend._say`, one ``SAY``): an :class:`Append` of a
+    message, after a quiet speaker's announcement if any (an edit, a
+    topic, a reaction or a tags-only message appends another kind of
+    event)."""
+    said = change.ops[-1]
+    return type(said) is Append and type(said.event) is Message

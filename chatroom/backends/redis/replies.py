@@ -20,11 +20,10 @@ from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
-from chatroom.core.backend import DecisionFacts
 from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import ListedRoom, Message
-from chatroom.core.facts import RoomFacts, RoomPolicy, Target
+from chatroom.core.facts import DecisionFacts, RoomFacts, RoomPolicy, Target
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.moderation import SessionIs, SetPolicy
 from chatroom.core.model.changes.rooms import Incarnation, Present, SetOwner, Version

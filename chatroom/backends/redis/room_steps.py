@@ -32,8 +32,7 @@ from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.core import codec
-from chatroom.core.backend import FactsChangedError
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.rooms import Drop, RemoveMember, Waited
 from chatroom.core.nodemessages import ShowRoom
 

@@ -53,9 +53,9 @@ from chatroom.core.invitations import check_registration as check_invited
 from chatroom.core.lockdown import check_registration
 from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
 from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
-from chatroom.core.moderation import account_mask
+from chatroom.core.moderation_store import BanStore
 from chatroom.core.scram import derive
-from chatroom.core.text import name_key
+from chatroom.core.text import account_mask, name_key
 from chatroom.core.throttle import (
     FailureBackoff,
     Guesses,
@@ -95,14 +95,27 @@ class AccountService:
     def __init__(
         self,
         store: AccountStore,
+        bans: BanStore,
         apply: Apply,
         clock: IReactorTime,
         run: Runner,
         config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
+        counts: Apply | None = None,
     ) -> None:
+        """Args:
+        store: where accounts (and invitations) are read.
+        bans: where the server's bans and lockdown are read (a sign-in's
+            and a registration's checks).
+        apply: the back-end's one write, which applies what is decided.
+        run: runs password hashing off the reactor's thread.
+        counts: where registrations, wrong passwords and codes are
+            counted: the back-end's one write, which counts them for every
+            node of a cluster (None: this process's own memory).
+        """
         config = config or ServerConfig()
         self.store = store
+        self.bans = bans
         self.apply = apply
         #: When registrations are made (their time is kept: newcomers).
         self.clock = clock
@@ -122,12 +135,8 @@ class AccountService:
         self.oidc_only = config.oidc_only
         self.oidc_name = config.oidc_name
         #: Where events are counted in sliding windows (registrations here,
-        #: mails in the mailbox): the back-end's one write, which counts them
-        #: for every node where its store does (:attr:`AccountStore.windows`),
-        #: or this process's own memory.
-        self.count_events: Apply = (
-            apply if store.windows is not None else MemoryWindows(clock).apply
-        )
+        #: mails in the mailbox): ``counts``, or this process's own memory.
+        self.count_events: Apply = counts or MemoryWindows(clock).apply
         count = self.count_events
         self.registrations = SharedWindowLimit(
             config.register_limit,
@@ -139,12 +148,8 @@ class AccountService:
             config.register_rate, 60.0, count, "register-all"
         )
         #: Where wrong passwords and codes are counted (here, the mailbox's
-        #: and the invitations'): the back-end's one write, which counts
-        #: them for every node where its store does
-        #: (:attr:`AccountStore.failures`), or this process's own memory.
-        self.count_failures: Apply = (
-            apply if store.failures is not None else MemoryFailures(clock).apply
-        )
+        #: and the invitations'): ``counts``, or this process's own memory.
+        self.count_failures: Apply = counts or MemoryFailures(clock).apply
         self.guesses = Guesses(self.count_failures, clock)
         #: The addresses each name has signed in from, exempt from its
         #: count: this node's (the cost of sharing it would be a second
@@ -227,7 +232,7 @@ class AccountService:
     async def server_bans(self, account: str) -> list[str]:
         """``/gbans``: every server-wide ban, for an admin's eyes only."""
         self.check_admin(account, "gbans")
-        return await self.store.server_bans()
+        return await self.bans.server_bans()
 
     async def register(
         self,
@@ -245,7 +250,7 @@ class AccountService:
         if self.oidc_only:
             raise errors.password_registration_off(self.oidc_name)
         password = check_new_password(password, self.password_min)
-        check_registration(await self.store.lockdown())
+        check_registration(await self.bans.lockdown())
         check_invited(self.registration, invited)
         key = name_key(name)
         found = await self.store.get(key)
@@ -351,7 +356,7 @@ class AccountService:
         try:
             account = await self.store.get(key)
             if account is not None:
-                if await self.store.is_server_banned([account_mask(key)]):
+                if await self.bans.is_server_banned([account_mask(key)]):
                     raise errors.banned_from_server()
                 matched = await self._matched(
                     account, password, upgrade=True, app_passwords=app_passwords

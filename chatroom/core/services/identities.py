@@ -10,12 +10,12 @@ all the services.
 from __future__ import annotations
 
 from chatroom.core import errors
-from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.push import Notifications
+from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 
@@ -27,14 +27,14 @@ class Identities:
         self,
         config: ServerConfig,
         sessions: Sessions,
-        backend: Backend,
+        rooms: RoomStore,
         notifications: Notifications,
     ) -> None:
         #: The configuration in force: who is an admin is read from it at
         #: each command, so a reload takes effect at the next.
         self.config = config
         self.sessions = sessions
-        self.backend = backend
+        self.rooms = rooms
         self.notifications = notifications
 
     def actor(self, member: Member) -> Actor:
@@ -51,6 +51,11 @@ class Identities:
             session.account_name,
         )
 
+    def admins(self) -> frozenset[str]:
+        """The accounts of the server's admins, as the configuration in
+        force names them (``--admins``: a reload counts from now on)."""
+        return self.config.admin_accounts
+
     def seat(self, member: Member) -> Member:
         """What the back-end knows ``member`` (a door's) as: its session's
         seat, shared by an account's devices (itself if it has none)."""
@@ -64,7 +69,7 @@ class Identities:
 
     def joined_room(self, member: Member, room: str) -> str:
         """The room ``member`` is in by that name (``NOT_IN_ROOM``)."""
-        return self.backend.joined_room(self.seat(member), room)
+        return self.rooms.joined_room(self.seat(member), room)
 
     def session(self, member: Member) -> Session:
         """The member's session, which is active now (a device did

@@ -27,7 +27,10 @@ from chatroom.core import (
     rules,
 )
 from chatroom.core import search as searching
-from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.account_settings import SettingStore
+from chatroom.core.accounts import AccountStore
+from chatroom.core.applying import Applies
+from chatroom.core.bus import NO_COPY, Bus
 from chatroom.core.config import ServerConfig
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
@@ -41,24 +44,28 @@ from chatroom.core.events import (
     StoredEvent,
     TagMessage,
 )
-from chatroom.core.facts import Seating, SpeakingFacts
+from chatroom.core.facts import DecisionFacts, Seating, SpeakingFacts
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import heard_pages
 from chatroom.core.member import Member
+from chatroom.core.message_store import MessageStore
 from chatroom.core.message_threads import MessageThreads
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
 from chatroom.core.model.changes.messages import Announce, Append
 from chatroom.core.model.changes.rooms import QuietAmong
 from chatroom.core.moderation import check_outside
+from chatroom.core.modlog import ModerationLog
 from chatroom.core.operator_messages import say_to_operators
 from chatroom.core.pins import Pins
 from chatroom.core.previews import LinkPreviews
-from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
+from chatroom.core.private import IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.rules import oldest_kept
 from chatroom.core.seats import Session
+from chatroom.core.server_store import ServerStore
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
 from chatroom.core.tagmessages import Reacting, TagMessages
@@ -76,7 +83,14 @@ class MessageService:
         self,
         config: ServerConfig,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        messages: MessageStore,
+        modlog: ModerationLog,
+        records: AccountStore,
+        server: ServerStore,
+        settings: SettingStore,
+        bus: Bus,
+        apply: Applies,
         identities: Identities,
         devices: Devices,
         private: PrivateMessages,
@@ -85,11 +99,27 @@ class MessageService:
         files: FileService | None,
         namespace: str,
     ) -> None:
+        """Args:
+        rooms: the rooms a speaker is in, and what a message to one is
+            decided on.
+        messages: what was said (a speaker's facts, history, search).
+        modlog: the rooms' moderation logs (``/modlog``).
+        records: the accounts as kept (when a newcomer registered).
+        server: the user a name is (a tags-only message to a user).
+        settings: the threads each account follows.
+        bus: relays what is not kept (to a room's operators, typing).
+        apply: the back-end's one write: every message said.
+        namespace: the node's id, in the ids of messages not kept.
+        """
         self.clock = clock
         #: ``--retention-age``: what a room keeps of its messages by their
         #: age, handed with each as an operand (:func:`rules.oldest_kept`).
         self.retention_age = config.retention_age
-        self.backend = backend
+        self.rooms = rooms
+        self.messages = messages
+        self.records = records
+        self.bus = bus
+        self.apply = apply
         self.identities = identities
         self.devices = devices
         self.private = private
@@ -100,7 +130,11 @@ class MessageService:
         self.life = MessageLife(
             config,
             clock,
-            backend,
+            rooms,
+            messages,
+            modlog,
+            bus,
+            apply,
             identities.session,
             identities.actor,
             retried,
@@ -108,11 +142,15 @@ class MessageService:
         )
         #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
         self.tag_messages = TagMessages(
-            clock, backend, identities.session, self.life, namespace
+            clock, rooms, server, bus, apply, identities.session, self.life, namespace
         )
         #: Threads: /thread, /threads, following (chatroom.core.message_threads).
         self.threads = MessageThreads(
-            backend,
+            rooms,
+            messages,
+            server,
+            settings,
+            apply,
             self.life,
             identities.seat,
             identities.session,
@@ -123,7 +161,9 @@ class MessageService:
         #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
         self.pins = Pins(
             clock,
-            backend,
+            rooms,
+            messages.pins,
+            apply,
             self.life,
             identities.seat,
             identities.session,
@@ -167,7 +207,7 @@ class MessageService:
             return 0
         since: float | None = None
         if session.account:
-            since = await self.backend.account_store.registered_at(session.account)
+            since = await self.records.registered_at(session.account)
         else:
             seat = self.identities.sessions.seat_of(member)
             devices = seat.devices.values() if seat is not None else ()
@@ -176,8 +216,8 @@ class MessageService:
 
     async def _shares_a_room(self, member: Member, name: str) -> bool:
         """Whether ``name``'s user is in one of the member's rooms."""
-        for room in self.backend.rooms_of(self.identities.seat(member)):
-            facts = await self.backend.facts(room, name_key(name))
+        for room in self.rooms.rooms_of(self.identities.seat(member)):
+            facts = await self.rooms.facts(room, name_key(name))
             if facts.target is not None and facts.target.present:
                 return True
         return False
@@ -198,7 +238,7 @@ class MessageService:
         message of a room comes here (a reply's and a thread's too), so a
         newcomer's link is refused here once (:meth:`_check_link`)."""
         await self._check_link(member, session, text)
-        speaking = self.backend.speaking(member, room)
+        speaking = self.messages.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
         facts = None if speaking.member else await self._outside_facts(room)
         now = self.clock.seconds()
@@ -226,12 +266,12 @@ class MessageService:
             else:
                 change = await self._said(member, session, speaking, event, now, facts)
             try:
-                await self.backend.say(member, session, change)
+                await self.apply(change, member, session)
                 break
             except PremiseFailedError as failed:
                 current = failed.facts
                 if not isinstance(current, SpeakingFacts):  # none brought
-                    current = self.backend.speaking(member, event.room)
+                    current = self.messages.speaking(member, event.room)
                 speaking, facts = current, None
         else:
             raise errors.unavailable()
@@ -242,7 +282,7 @@ class MessageService:
         """The facts of room ``room``, which a speaker outside it speaks
         to; ``NOT_IN_ROOM`` if there is no such room."""
         try:
-            return await self.backend.facts(room)
+            return await self.rooms.facts(room)
         except ChatError as refusal:
             if refusal.code != "NO_SUCH_ROOM":
                 raise
@@ -280,7 +320,7 @@ class MessageService:
             return DecidedChange(subject, as_read(facts), (said,), (key,))
         premises: tuple[Premise, ...] = (UNMODERATED,)
         if speaking.moderated:
-            facts = facts or await self.backend.facts(speaking.room)
+            facts = facts or await self.rooms.facts(speaking.room)
             moderation.check_speak(facts.room, self.identities.actor(member))
             premises = as_read(facts)
         said = Append(event, now, oldest=oldest_kept(self.retention_age, now))
@@ -300,7 +340,9 @@ class MessageService:
         ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
         member = self.identities.seat(member)
         session, now = self.identities.session(member), self.clock.seconds()
-        await say_to_operators(self.backend, member, session, room, text, notice, now)
+        await say_to_operators(
+            self.rooms, self.bus, member, session, room, text, notice, now
+        )
 
     async def paste(self, member: Member, room: str, text: str) -> None:
         """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
@@ -404,7 +446,7 @@ class MessageService:
         rules.check_history_count(count)
         session = self.identities.session(member)
         seat = self.identities.seat(member)
-        read = partial(self.backend.history, seat, session, room, count)
+        read = partial(self.messages.history, seat, session, room, count)
         return await heard_pages(read, self.identities.ignoring(member), count, before)
 
     async def search(
@@ -419,10 +461,10 @@ class MessageService:
                 ``NOT_IN_ROOM`` (an ``in:`` room the member is not in),
                 ``UNAVAILABLE`` (a back-end that cannot search).
         """
-        place = partial(self.backend.joined_room, self.identities.seat(member))
+        place = partial(self.rooms.joined_room, self.identities.seat(member))
         account = self.identities.session(member).account
         return await searching.run(
-            self.backend.messages, place, rooms, text, account, self.private.party_of
+            self.messages, place, rooms, text, account, self.private.party_of
         )
 
     # -- private messages --------------------------------------------------------------

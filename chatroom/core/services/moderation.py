@@ -20,16 +20,19 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lockdown, moderation
-from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.applying import Applies
+from chatroom.core.bus import Bus
 from chatroom.core.devices import Devices
 from chatroom.core.entries import departing
 from chatroom.core.events import Departure, LockdownChanged, RoomEvent
+from chatroom.core.facts import DecisionFacts
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.moderation import Action, Actor
+from chatroom.core.moderation_store import ModerationStore
 from chatroom.core.modlog import (
     SERVER_LOG,
     ModEntry,
@@ -38,6 +41,8 @@ from chatroom.core.modlog import (
 )
 from chatroom.core.netbans import ServerBan
 from chatroom.core.retrying import decided
+from chatroom.core.room_store import RoomStore
+from chatroom.core.server_store import ServerStore
 from chatroom.core.serverbans import ServerBans
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import as_read
@@ -53,14 +58,29 @@ class ModerationService:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        store: ModerationStore,
+        server: ServerStore,
+        bus: Bus,
+        apply: Applies,
         identities: Identities,
         devices: Devices,
         life: MessageLife,
         bans: ServerBans,
     ) -> None:
+        """Args:
+        rooms: a room's facts, which moderation decides on.
+        store: the moderation logs and the server's lockdown as kept.
+        server: the user a ``/kill`` names; a backup of the store.
+        bus: tells everyone (``ANNOUNCE``, ``WALLOPS``, a lockdown).
+        apply: the back-end's one write, which applies what is decided.
+        """
         self.clock = clock
-        self.backend = backend
+        self.rooms = rooms
+        self.store = store
+        self.server = server
+        self.bus = bus
+        self.apply = apply
         self.bans = bans
         self.identities = identities
         self.devices = devices
@@ -81,7 +101,7 @@ class ModerationService:
                 ``BAD_ARGS``.
         """
         member = self.identities.seat(member)
-        where = self.backend.joined_room(member, room)
+        where = self.rooms.joined_room(member, room)
         actor = self.identities.actor(member)
         session = self.identities.session(member)
 
@@ -111,12 +131,12 @@ class ModerationService:
             facts: DecisionFacts, decided: tuple[moderation.Outcome, DecidedChange]
         ) -> list[RoomEvent]:
             outcome, change = decided
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
             await self.devices.kicked(outcome.kick, facts.room.name)
             return outcome.events
 
         target = action.target if action.needs_target else ""
-        await decided(self.backend.facts, where, rule, apply, target)
+        await decided(self.rooms.facts, where, rule, apply, target)
         what = f"/{action.command} {action.target} in {where}"
         self.log.info("{user} {what}", user=actor.name, what=what)
 
@@ -171,7 +191,7 @@ class ModerationService:
         check_count(count)
         if not self.identities.actor(member).admin:
             raise errors.admins_only("modlog server")
-        return await self.backend.modlog.read(SERVER_LOG, count)
+        return await self.store.modlog.read(SERVER_LOG, count)
 
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         """``/lockdown [off|accounts|closed]`` by an admin: the level now,
@@ -185,16 +205,16 @@ class ModerationService:
 
     async def lockdown_as(self, actor: Actor, level: str) -> Lockdown:
         """:meth:`lockdown` by ``actor`` (the server's operator)."""
-        account_store = self.backend.account_store
+        kept = self.store.bans
         if not level:
             if not actor.admin:
                 raise errors.admins_only("lockdown")
-            return await account_store.lockdown()
+            return await kept.lockdown()
         change = lockdown.setting(actor, lockdown.parse_level(level), self._stamp())
-        await self.backend.apply(change)
-        now = await account_store.lockdown()
+        await self.apply(change)
+        now = await kept.lockdown()
         admins = tuple(sorted(self.identities.config.admin_accounts))
-        await self.backend.tell_everyone(LockdownChanged(now.level, now.by, admins))
+        await self.bus.tell_everyone(LockdownChanged(now.level, now.by, admins))
         self.log.info(
             "{admin} set the lockdown to {lockdown}",
             admin=actor.name,
@@ -214,7 +234,9 @@ class ModerationService:
         """:meth:`kill` by ``actor``, who is no member: the server's operator
         (chatroom-admin, :mod:`chatroom.core.operating`); the server's
         moderation log keeps it."""
-        return await admin.kill(self.backend, actor, target, reason, self._stamp())
+        return await admin.kill(
+            self.server.find_user, self.apply, actor, target, reason, self._stamp()
+        )
 
     async def kill_account_as(
         self, actor: Actor, account: str, name: str, reason: str
@@ -224,7 +246,7 @@ class ModerationService:
         ``/nick`` (:func:`chatroom.core.admin.kill_account`): the
         operator's deletion of the account."""
         return await admin.kill_account(
-            self.backend, actor, account, name, reason, self._stamp()
+            self.apply, actor, account, name, reason, self._stamp()
         )
 
     async def server_ban_as(
@@ -241,7 +263,7 @@ class ModerationService:
         """:meth:`announce` by ``actor`` (an admin's, or the operator's:
         :mod:`chatroom.core.operating`): the admin rule's announcement,
         told to every named member on every node."""
-        await self.backend.tell_everyone(admin.announcement(actor, text))
+        await self.bus.tell_everyone(admin.announcement(actor, text))
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
         """A server admin's ``rooms give``: room ``room`` belongs to
@@ -261,10 +283,10 @@ class ModerationService:
             return moderation.gift_change(given, room_key, as_read(facts))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply(change)
+            await self.apply(change)
             return facts.room.name
 
-        given = await decided(self.backend.facts, room, rule, apply, account)
+        given = await decided(self.rooms.facts, room, rule, apply, account)
         self.log.info(
             "{admin} gave {room} to {account}",
             admin=actor.name,
@@ -284,7 +306,7 @@ class ModerationService:
                 ``--db :memory:``), ``UNAVAILABLE`` (Redis out of reach).
         """
         admin.check_admin(actor, "backup")
-        await self.backend.backup(path)
+        await self.server.backup(path)
         self.log.info("{admin} backed up the store", admin=actor.name)
 
     async def wallops(self, member: Member, text: str) -> None:
@@ -294,7 +316,7 @@ class ModerationService:
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``BAD_TEXT``.
         """
-        await admin.wallops(self.backend, self.identities.actor(member), text)
+        await admin.wallops(self.bus, self.identities.actor(member), text)
 
     async def rehash(self, member: Member) -> str:
         """An admin's ``/rehash`` (IRC's ``REHASH``): this node's

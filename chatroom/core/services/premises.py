@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from chatroom.core.backend import DecisionFacts
+from chatroom.core.facts import DecisionFacts
 from chatroom.core.model.changes.base import Premise
 from chatroom.core.model.changes.messages import RoomMessages, Unmoderated
 from chatroom.core.model.changes.rooms import Incarnation, QuietAmong, Version

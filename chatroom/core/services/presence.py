@@ -11,10 +11,12 @@ nodes (:mod:`chatroom.core.presence`), the nicks gone
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from chatroom.core import rules
-from chatroom.core.backend import Backend
+from chatroom.core.account_settings import SettingStore
+from chatroom.core.applying import Applies
+from chatroom.core.bus import Bus
 from chatroom.core.census import Census
 from chatroom.core.errors import ChatError
 from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
@@ -24,6 +26,8 @@ from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.presence import Presence
 from chatroom.core.profiles import Profiles
+from chatroom.core.room_store import RoomStore
+from chatroom.core.server_store import ServerStore
 from chatroom.core.services.identities import Identities
 from chatroom.core.text import name_key
 from chatroom.core.watching import Listener, tell_watchers
@@ -36,14 +40,26 @@ class PresenceService:
 
     def __init__(
         self,
-        backend: Backend,
+        rooms: RoomStore,
+        server: ServerStore,
+        settings: SettingStore,
+        bus: Bus,
+        apply: Applies,
         identities: Identities,
-        files: Callable[[], FileService | None],
+        files: FileService | None,
     ) -> None:
         """Args:
+        rooms: the rooms a user is in (whose members hear its news).
+        server: who is online on every node, and as what; who was.
+        settings: the accounts' profiles.
+        bus: tells a user's news, publishes this node's presence and census.
+        apply: the back-end's one write (a nick gone, a profile changed).
         files: the uploads (``--files``) an avatar must be one of.
         """
-        self.backend = backend
+        self.rooms = rooms
+        self.server = server
+        self.bus = bus
+        self.apply = apply
         self.identities = identities
         self.sessions = identities.sessions
         #: This process's connections, as its doors' server last counted
@@ -51,14 +67,15 @@ class PresenceService:
         self.here = Census()
         #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
         self.profiles = Profiles(
-            backend.settings,
-            backend.apply,
+            settings,
+            apply,
             identities.session,
             files,
             self._tell_neighbours,
             identities.sessions,
-            backend.presence,
-            backend.find_user,
+            server.presence,
+            bus.publish_metadata,
+            server.find_user,
         )
 
     async def set_away(self, member: Member, message: str) -> None:
@@ -92,30 +109,28 @@ class PresenceService:
         seat = self.identities.seat(member)
         self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self.identities.session(seat)
-        await self.backend.presence.publish(
-            name_key(session.name), session.token, facts
-        )
+        await self.bus.publish_presence(name_key(session.name), session.token, facts)
 
     async def names_online(self) -> list[str]:
         """Every name held now, by a user of any door on any node, as shown
         (``WHO`` with a mask): one read of all the names at once."""
-        return await self.backend.names_online()
+        return await self.server.names_online()
 
     async def presence_of(self, names: Sequence[str]) -> dict[str, Presence]:
         """The presence of those ``names`` online that a door gave one
         (by name key): one read for all, never a scan of every user."""
-        return await self.backend.presence.read([name_key(name) for name in names])
+        return await self.server.presence.read([name_key(name) for name in names])
 
     async def remember_gone(self, gone: Departed) -> None:
         """A user quit or changed its nick: ``gone`` is what the nick was,
         for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
         remembered = RememberGone(gone)
         change = DecidedChange(NameHolders(name_key(gone.nick)), (), (remembered,))
-        await self.backend.apply(change)
+        await self.apply(change)
 
     async def who_was(self, name: str, count: int) -> list[Departed]:
         """Up to ``count`` past holders of ``name``, newest first."""
-        return await self.backend.whowas.recall(name_key(name), count)
+        return await self.server.whowas.recall(name_key(name), count)
 
     async def follow_names(self, listener: Listener, following: bool) -> None:
         """``listener`` hears (``following``), or no more, every
@@ -123,20 +138,20 @@ class PresenceService:
         going offline, at any door on any node, and its user's away,
         realname and account news (:mod:`chatroom.core.watching`); returns
         once it will. IRC's ``MONITOR`` follows while it has watchers."""
-        await self.backend.watching.follow(listener, following)
+        await self.server.watching.follow(listener, following)
 
     async def count_here(self, here: Census) -> None:
         """This process's connections are now ``here`` (its doors' server
         says so at each change): :meth:`census` counts them here at once,
         and on every node once this returns."""
         self.here = here
-        await self.backend.census.publish(here)
+        await self.bus.publish_census(here)
 
     async def census(self) -> Census:
         """The connections of the whole server (every node of a cluster),
         this process's being as :meth:`count_here` last said: IRC's
         ``LUSERS`` (:mod:`chatroom.core.census`)."""
-        return await self.backend.census.total(self.here)
+        return await self.server.census.total(self.here)
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its
@@ -145,7 +160,7 @@ class PresenceService:
         tells an account."""
         seat = self.identities.seat(member)
         with contextlib.suppress(ChatError):
-            await self.backend.tell_neighbours(
+            await self.bus.tell_neighbours(
                 seat, self.identities.session(seat), event, including_self=False
             )
 
@@ -157,7 +172,7 @@ class PresenceService:
         seat = self.identities.seat(member)
         session = self.sessions.get(seat)
         if session is not None and session.name:
-            rooms = self.backend.rooms_of(seat)
+            rooms = self.rooms.rooms_of(seat)
             await tell_watchers(
-                self.backend.watching, session.name, sighting, value, rooms
+                self.bus.tell_watchers, session.name, sighting, value, rooms
             )

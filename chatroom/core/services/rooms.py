@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core import errors, moderation, rules
-from chatroom.core.backend import Backend, DecisionFacts
+from chatroom.core.applying import Applies
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
 from chatroom.core.entries import Entries, Entry
@@ -28,6 +28,8 @@ from chatroom.core.events import (
     TopicChanged,
     Welcome,
 )
+from chatroom.core.facts import DecisionFacts
+from chatroom.core.markers import MarkerStore
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import Append, SetTopic
@@ -43,6 +45,7 @@ from chatroom.core.model.changes.rooms import (
 from chatroom.core.moderation import Actor
 from chatroom.core.modlog import ModAction, ModEntry, recording
 from chatroom.core.retrying import decided, retried
+from chatroom.core.room_store import RoomStore
 from chatroom.core.roominfo import RoomSettings, Roster, settings_of
 from chatroom.core.seats import Seat
 from chatroom.core.services.identities import Identities
@@ -60,7 +63,9 @@ class RoomService:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        rooms: RoomStore,
+        markers: MarkerStore,
+        apply: Applies,
         identities: Identities,
         entries: Entries,
         devices: Devices,
@@ -68,12 +73,17 @@ class RoomService:
         rename_grace: float = 0.0,
     ) -> None:
         """Args:
+        rooms: which rooms there are, and what each is decided on.
+        markers: the accounts' read markers (where a catch-up starts).
+        apply: the back-end's one write (a topic, a rename, a deletion).
         rename_grace: seconds a renamed room's former name leads a join to
             it (``--rename-grace``).
         """
         self.clock = clock
         self.rename_grace = rename_grace
-        self.backend = backend
+        self.rooms = rooms
+        self.markers = markers
+        self.apply = apply
         self.identities = identities
         self.sessions = identities.sessions
         self.entries = entries
@@ -83,23 +93,23 @@ class RoomService:
     async def list_rooms(self, member: Member | None = None) -> Listing:
         """Every room, oldest first; for ``member``, without the secret rooms
         (``/set secret on``) it is not in."""
-        listing = await self.backend.list_rooms()
+        listing = await self.rooms.list_rooms()
         where = None if member is None else self.identities.seat(member)
-        return rules.listed_for(listing, self.backend.joined_room, where)
+        return rules.listed_for(listing, self.rooms.joined_room, where)
 
     async def count_rooms(self) -> int:
         """How many rooms there are, secret ones too (``LUSERS``), counted
         without listing them."""
-        return await self.backend.count_rooms()
+        return await self.rooms.count_rooms()
 
     async def lobby_rooms(self, member: Member) -> Listing:
         """What ``member`` is shown on entering the lobby: at most
         ``--lobby-rooms`` rooms, the permanent and the most populated,
         oldest first, and how many more :meth:`list_rooms` would list
         (:mod:`chatroom.core.lobby_list`); the secret rooms it is in too."""
-        listing = await self.backend.lobby_rooms()
+        listing = await self.rooms.lobby_rooms()
         where = self.identities.seat(member)
-        return rules.listed_for(listing, self.backend.joined_room, where)
+        return rules.listed_for(listing, self.rooms.joined_room, where)
 
     async def enter_or_create(
         self, member: Member, name: str, key: str | None = None
@@ -179,7 +189,7 @@ class RoomService:
         self._one_more_room(member, name, leaving)
         session = self.identities.session(member)
         if catch_up and since is None and session.account:
-            markers = await self.backend.markers.markers(session.account)
+            markers = await self.markers.markers(session.account)
             since = markers.get(name_key(name))
         entry = Entry(actor, key)
 
@@ -195,7 +205,7 @@ class RoomService:
         except errors.ChatError as refused:
             if refused.code != "NO_SUCH_ROOM":
                 raise
-            renamed_to = (await self.backend.creation_facts(name)).renamed_to
+            renamed_to = (await self.rooms.creation_facts(name)).renamed_to
             if not renamed_to:
                 raise
             return await self.join_room(
@@ -221,7 +231,7 @@ class RoomService:
         :func:`chatroom.core.rules.reason` keeps them), which is returned;
         every other device of the account in the room hears ``LEFT``."""
         seat, session = self.identities.seat(member), self.identities.session(member)
-        where = self.backend.joined_room(seat, room)
+        where = self.rooms.joined_room(seat, room)
         said = rules.reason(words)
         part, account = DepartureKind.PART, session.account_name
         departure = Departure(where, session.name, part, said, account=account)
@@ -232,12 +242,12 @@ class RoomService:
 
     async def room_details(self, room: str) -> Roster:
         """Members, owner and topic of a room."""
-        return await self.backend.roster(room)
+        return await self.rooms.roster(room)
 
     async def room_settings(self, member: Member, room: str) -> RoomSettings:
         """``/info`` and ``/bans`` of a room ``member`` is in."""
         where = self.identities.joined_room(member, room)
-        facts = await self.backend.facts(where)
+        facts = await self.rooms.facts(where)
         actor = self.identities.actor(member)
         return settings_of(facts.room, actor, facts.owner_name)
 
@@ -247,14 +257,14 @@ class RoomService:
         its members', as Ergo keeps it), key → value; its owner and
         operators change it with the ``metadata`` moderation command."""
         where = self.identities.joined_room(member, room)
-        facts = await self.backend.facts(where)
+        facts = await self.rooms.facts(where)
         return dict(facts.room.policy.metadata)
 
     async def watch_lobby(self, member: Member, watching: bool) -> None:
         """Start or stop :meth:`Member.lobby_changed` calls for ``member``;
         returns once every change from then on reaches it, so that the
         answer to ``/watch on`` comes before any change it must hear."""
-        await self.backend.watch_lobby(member, watching)
+        await self.rooms.watch_lobby(member, watching)
 
     async def set_topic(self, member: Member, room: str, topic: str) -> None:
         """``/topic``: decided on the room's facts (topic-lock), applied as
@@ -263,7 +273,7 @@ class RoomService:
         hears ``TOPIC``."""
         rules.check_topic(topic)
         member = self.identities.seat(member)
-        where = self.backend.joined_room(member, room)
+        where = self.rooms.joined_room(member, room)
         actor, session = self.identities.actor(member), self.identities.session(member)
         now = self.clock.seconds()
 
@@ -277,9 +287,9 @@ class RoomService:
             return DecidedChange(messages_of(name), as_read(facts), ops, (key,))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
 
-        await decided(self.backend.facts, where, rule, apply)
+        await decided(self.rooms.facts, where, rule, apply)
 
     async def rename_room(
         self, member: Member, room: str, name: str, words: str = ""
@@ -300,12 +310,12 @@ class RoomService:
         said = rules.reason(words)
 
         async def attempt() -> str:
-            facts = await self.backend.facts(room)
+            facts = await self.rooms.facts(room)
             moderation.check_rename(facts.room, actor)
             old = facts.room.name
             if name == old:
                 raise errors.bad_args(f"{old} is called {name} already")
-            taken = await self.backend.creation_facts(name)
+            taken = await self.rooms.creation_facts(name)
             if name_key(name) != name_key(old) and (
                 taken.existing
                 or (taken.renamed_to and name_key(taken.renamed_to) != name_key(old))
@@ -322,7 +332,7 @@ class RoomService:
             entry = ModEntry(stamp, actor.name, ModAction.RENAME, old, said)
             ops = (Emit(event), RenameRoom(name, until), recording(name, [entry]))
             change = DecidedChange(RoomName(name_key(old)), premises, ops)
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
             return old
 
         old = await retried(attempt)
@@ -344,8 +354,8 @@ class RoomService:
             return DecidedChange(subject, as_read(facts), (Emit(event), Drop()))
 
         async def apply(facts: DecisionFacts, change: DecidedChange) -> str:
-            await self.backend.apply(change, member, session)
+            await self.apply(change, member, session)
             return facts.room.name
 
-        deleted = await decided(self.backend.facts, name, rule, apply)
+        deleted = await decided(self.rooms.facts, name, rule, apply)
         self.log.info("{user} deleted {room}", user=actor.name, room=deleted)

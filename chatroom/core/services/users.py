@@ -16,12 +16,16 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import ignoring, push
-from chatroom.core.backend import Backend, FactsChangedError
+from chatroom.core.account_settings import SettingStore
+from chatroom.core.accounts import AccountStore
+from chatroom.core.applying import Applies
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import FactsChangedError
+from chatroom.core.model.changes.moderation import sessions_ended
 from chatroom.core.notify_levels import NotifyLevels
 from chatroom.core.push import Notifications, check_subscription, public_key_of
 from chatroom.core.retrying import retried
@@ -29,6 +33,7 @@ from chatroom.core.services.identities import Identities
 from chatroom.core.userdata import (
     EXPORT_TTL,
     AccountData,
+    UserDataSteps,
     erased_account,
     erasure,
     kept_export,
@@ -42,14 +47,26 @@ class UserService:
     def __init__(
         self,
         clock: IReactorTime,
-        backend: Backend,
+        records: AccountStore,
+        settings: SettingStore,
+        user_data: UserDataSteps,
+        apply: Applies,
         identities: Identities,
         notifications: Notifications,
         files: FileService | None,
         devices: Devices,
     ) -> None:
+        """Args:
+        records: the accounts as kept (their ignore lists).
+        settings: the accounts' settings (notification levels).
+        user_data: what ``/export`` and ``/delete-account`` read.
+        apply: the back-end's one write, which applies what is decided.
+        """
         self.clock = clock
-        self.backend = backend
+        self.records = records
+        self.settings = settings
+        self.user_data = user_data
+        self.apply = apply
         self.identities = identities
         self.notifications = notifications
         #: The VAPID public key, once derived (:meth:`push_key`).
@@ -57,8 +74,8 @@ class UserService:
         self.files = files
         #: /notify: per-room notification levels (chatroom.core.notify_levels).
         self.notify_levels = NotifyLevels(
-            backend.settings,
-            backend.apply,
+            settings,
+            apply,
             identities.joined_room,
             identities.session,
             notifications.settings_changed,
@@ -70,24 +87,24 @@ class UserService:
 
     async def gather_user_data(self, account: str) -> AccountData:
         """Everything kept of account key ``account``, for ``/export``."""
-        data = await self.backend.user_data.gather(account)
-        return replace(data, settings=await self.backend.settings.settings(account))
+        data = await self.user_data.gather(account)
+        return replace(data, settings=await self.settings.settings(account))
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         """Keep an export under ``token`` for
         :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
         until = self.clock.seconds() + EXPORT_TTL
-        await self.backend.apply(kept_export(token, archive, until))
+        await self.apply(kept_export(token, archive, until))
 
     async def take_export(self, token: str) -> bytes | None:
         """The export under ``token`` (then gone), or None: none kept, its
         time over (it goes then too), or taken meanwhile by another
         request, on any node."""
-        kept = await self.backend.user_data.export(token)
+        kept = await self.user_data.export(token)
         if kept is None:
             return None
         try:
-            await self.backend.apply(taken_export(token))
+            await self.apply(taken_export(token))
         except FactsChangedError:
             return None
         archive, until = kept
@@ -98,8 +115,8 @@ class UserService:
         its room messages as ``--on-delete`` says; its push subscriptions
         with it."""
         await retried(partial(self._erase_words, account))
-        await self.backend.apply(erased_account(account))
-        await self.backend.apply(push.dropped(account))
+        await self.apply(erased_account(account))
+        await self.apply(push.dropped(account))
 
     async def _erase_words(self, account: str) -> None:
         """Each room's part of an erasure, decided on the account's words
@@ -108,12 +125,12 @@ class UserService:
         whole is read and decided again (the rooms done have nothing left
         to change); a room deleted meanwhile has none."""
         on_delete = self.identities.config.on_delete
-        for words in await self.backend.user_data.words(account):
+        for words in await self.user_data.words(account):
             change = erasure(account, on_delete, words)
             if change is None:
                 continue
             try:
-                await self.backend.apply(change)
+                await self.apply(change)
             except ChatError as refusal:
                 if refusal.code != "NO_SUCH_ROOM":
                     raise
@@ -125,7 +142,7 @@ class UserService:
         forgotten: after a password reset (by mail or by an operator), a
         ``/delete-account``."""
         await self.forget_access(account)
-        await self.backend.end_account_sessions(account, reason)
+        await self.apply(sessions_ended(account, "", reason))
 
     async def forget_access(self, account: str) -> None:
         """Account key ``account``'s push subscriptions and upload tokens
@@ -134,7 +151,7 @@ class UserService:
         registers its name next. One given meanwhile, decided before the
         account was deleted, is refused (it rests on the account being
         :class:`~chatroom.core.model.changes.accounts.Registered`)."""
-        await self.backend.apply(push.dropped(account))
+        await self.apply(push.dropped(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)
 
@@ -150,11 +167,10 @@ class UserService:
             ChatError: ``ACCOUNT_REQUIRED``, ``BAD_ARGS``.
         """
         session = self.identities.session(member)
-        account, store = session.account, self.backend.account_store
-        listed = await store.ignores(account) if account else NOBODY
+        account = session.account
+        listed = await self.records.ignores(account) if account else NOBODY
         change = ignoring.change(account, session.name, listed, name, ignore)
-        await self.backend.apply(change)
-        await self.backend.ignoring_changed(account, await store.ignores(account))
+        await self.apply(change)  # every node's seats of the account take it
         return name
 
     async def ignored(self, member: Member) -> list[str]:
@@ -162,7 +178,7 @@ class UserService:
         account = self.identities.session(member).account
         if not account:
             return []
-        return sorted(await self.backend.account_store.ignores(account))
+        return sorted(await self.records.ignores(account))
 
     # -- Web Push (chatroom.core.push) -------------------------------------------
 

@@ -30,7 +30,8 @@ from chatroom.core.census import Census
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.hashing import Runner, in_place
-from chatroom.core.mailbox import MailboxService, Mailer, NoMailer
+from chatroom.core.letters import Mailer, NoMailer
+from chatroom.core.mailbox import MailboxService
 from chatroom.core.netbans import ServerBan, covers
 from chatroom.core.oidc import OidcSignIn
 from chatroom.core.registry import Registry
@@ -78,6 +79,21 @@ LET_IN = Screening()
 VAPID_RETRY = 5.0
 
 
+class WebAddress:
+    """Where users reach the HTTP door (``http://host:port``), for the links
+    the server gives (a mail's, ``/export``'s): "" until it listens
+    (``--public-url``, else its own address). Made by the wiring before
+    the registry and the hub, which both read it, and set once the door
+    listens: the one value a running server learns after it is built."""
+
+    def __init__(self, url: str = "") -> None:
+        self.url = url
+
+    def __call__(self) -> str:
+        """The address now ("" without ``--http``, or before it listens)."""
+        return self.url
+
+
 class DoorHub:
     """The per-process hub every connection of every door shares.
 
@@ -98,6 +114,8 @@ class DoorHub:
         registry: Registry,
         hashing: Runner | None = None,
         blocklists: Blocklists | None = None,
+        mailer: Mailer | None = None,
+        address: WebAddress | None = None,
     ) -> None:
         """Args:
         registry: the names and rooms this server's doors share, over the
@@ -108,6 +126,9 @@ class DoorHub:
             leave it out, to run in place.
         blocklists: screens each new connection's address (``--dnsbl``);
             None: nobody is looked up.
+        mailer: sends the mailbox's codes (``--smtp``); None: no mail.
+        address: where users reach the HTTP door (the one the registry's
+            mail links read; None: a hub's own).
         """
         self.config = config
         self.clock = clock
@@ -120,9 +141,8 @@ class DoorHub:
         #: Runs a blocking job off the reactor thread (an export's JSON):
         #: the hashing threads (in place in tests).
         self.off_reactor: Runner = hashing or in_place
-        #: Where users reach the HTTP door (``http://host:port``), for the
-        #: links the server gives (``/export``); "" without ``--http``.
-        self.http_url = ""
+        #: Where users reach the HTTP door, for the links the server gives.
+        self.address = address or WebAddress()
         #: The server's VAPID public key (Web Push, IRC's ``VAPID=``), read
         #: from the registry once it answers after :meth:`start`; "" before.
         self.vapid_key = ""
@@ -134,17 +154,17 @@ class DoorHub:
         #: until the wiring gives it a mailer (``--smtp``).
         self.mailbox = MailboxService(
             accounts,
-            NoMailer(),
+            mailer or NoMailer(),
             clock,
             config.name,
-            lambda: self.http_url,
+            self.address,
             self.registry.users.end_signed_in,
             config.verify_window,
         )
         #: Invitations to register (``--registration``): made, listed,
         #: revoked and redeemed at every door and the admin API.
         self.invitations = accounts.invitations(
-            config.registration, self._room_owner, lambda: self.http_url
+            config.registration, self._room_owner, self.address
         )
         #: Signing in through the OpenID provider (``--oidc-issuer``), given
         #: by the wiring; None: no provider.
@@ -175,12 +195,15 @@ class DoorHub:
         self._closed_waiters: list[Deferred[None]] = []
         registry.bans.follow(self.network_banned)
 
-    def use_mailer(self, mailer: Mailer) -> None:
-        """Send mail with ``mailer`` (``--smtp``): the mailbox's codes and
-        the mail for what an account missed, whose links point where this
-        server's HTTP door is."""
-        self.mailbox.mailer = mailer
-        self.registry.missed_mail.attach(mailer, lambda: self.http_url)
+    @property
+    def http_url(self) -> str:
+        """Where users reach the HTTP door (``http://host:port``); ""
+        without ``--http``."""
+        return self.address.url
+
+    @http_url.setter
+    def http_url(self, url: str) -> None:
+        self.address.url = url
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config`` from now on, for every connection.

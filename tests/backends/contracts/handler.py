@@ -22,6 +22,13 @@ from twisted.trial import unittest
 
 from chatroom.core.config import ServerConfig
 from chatroom.core.fanout import DELIVERY_FAILED
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.rooms import (
+    AddMember,
+    ClaimantIs,
+    RemoveMember,
+    RoomSeating,
+)
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.broken_door import (
@@ -111,6 +118,30 @@ else:
     MixedIntoTestCase = object
 
 
+def of_kind(
+    step: str,
+    change: DecidedChange,
+    member: object = None,
+    session: object = None,
+) -> bool:
+    """Whether ``change`` (applied by ``member``, if any) is of the kind a
+    test names by the step that once applied it alone: a join or a create
+    (``enter``), a member's departure (``leave``), the departures of
+    sessions' ends (``apply_departures``), a room's succession
+    (``apply_succession``), or any other (``apply``: what reaches a
+    subject's own step)."""
+    seating = type(change.subject) is RoomSeating
+    kinds = {
+        "enter": seating and bool(change.of(AddMember)),
+        "leave": seating and bool(change.of(RemoveMember)) and member is not None,
+        "apply_departures": seating
+        and bool(change.of(RemoveMember))
+        and member is None,
+        "apply_succession": seating and change.premise(ClaimantIs) is not None,
+    }
+    return kinds.get(step, True)
+
+
 class ContractBase(MixedIntoTestCase):
     """Users talking to ``server`` (subclasses mix in a TestCase and
     provide it), with replies awaited however the registry answers."""
@@ -129,24 +160,37 @@ class ContractBase(MixedIntoTestCase):
         subject: type | None = None,
     ) -> None:
         """Run ``racing`` once, between the core's read and the back-end's
-        apply of the next change handed to the back-end's ``step`` (``enter``,
-        ``leave``, ``apply_succession``, ``apply_departures``, ``apply``; of
-        a change of ``subject`` alone, if given): what the change rests on
-        moves under it. ``backend``: another than the server's (a second
-        node's)."""
-        backend = backend or cast(Any, self.server.registry).backend
-        apply = getattr(backend, step)
+        apply of the next change of kind ``step`` (:func:`of_kind`): what
+        the change rests on moves under it; of a change of ``subject``
+        alone, if given. ``backend``: another than the server's (a second
+        node's).
+
+        The core's parts hold the back-end's ``apply`` itself, so the race
+        is put in the back-end's own steps behind it: its room's seating
+        (``_apply_seating``), each subject's step (``_appliers``)."""
+        applier: Any = backend or cast(Any, self.server.registry).backend
         raced: list[bool] = []
 
-        async def applying(*args: Any) -> Any:
-            ours = subject is None or isinstance(args[0].subject, subject)
-            if not raced and ours:
-                raced.append(True)
-                await racing()
-            return await apply(*args)
+        def before(
+            apply: Callable[..., Awaitable[Any]], kind: str
+        ) -> Callable[..., Awaitable[Any]]:
+            async def applying(*args: Any) -> Any:
+                ours = subject is None or isinstance(args[0].subject, subject)
+                if not raced and ours and of_kind(kind, *args):
+                    raced.append(True)
+                    await racing()
+                return await apply(*args)
 
-        setattr(backend, step, applying)
-        self.addCleanup(delattr, backend, step)
+            return applying
+
+        if step == "apply":
+            table = applier._appliers
+            kept = dict(table)
+            table.update({k: before(f, step) for k, f in kept.items()})
+            self.addCleanup(table.update, kept)
+            return
+        applier._apply_seating = before(applier._apply_seating, step)
+        self.addCleanup(delattr, applier, "_apply_seating")
 
     @defer.inlineCallbacks
     def expect(

@@ -15,10 +15,13 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
-from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, PinChanged, Redacted, RoomRenamed
 from chatroom.core.messagelife import amended
-from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    FactsChangedError,
+    PremiseFailedError,
+)
 from chatroom.core.model.changes.messages import RoomMessages, RoomPins, SetPin
 from chatroom.core.model.changes.moderation import (
     CloseReport,
@@ -28,6 +31,7 @@ from chatroom.core.model.changes.moderation import (
     ServerBanList,
     ServerLockdown,
     ServerReports,
+    sessions_ended,
 )
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.rooms import (
@@ -64,21 +68,27 @@ class LoggedActionsContract(PremisesBase):
         return cast(Backend, cast(Any, self.server.registry).backend)
 
     def handed(self) -> list[DecidedChange]:
-        """The changes the core hands the back-end from now on."""
-        backend = cast(Any, self.backend)
-        apply, changes = backend.apply, []
+        """The changes the core hands the back-end from now on, as each
+        subject's step takes them (the back-end's table of them)."""
+        table = cast(Any, self.backend)._appliers
+        kept, changes = dict(table), []
 
-        async def applying(change: DecidedChange, *args: Any) -> None:
-            changes.append(change)
-            await apply(change, *args)
+        def spied(apply: Any) -> Any:
+            async def applying(change: DecidedChange, *args: Any) -> None:
+                changes.append(change)
+                await apply(change, *args)
 
-        backend.apply = applying
-        self.addCleanup(delattr, backend, "apply")
+            return applying
+
+        table.update({kind: spied(apply) for kind, apply in kept.items()})
+        self.addCleanup(table.update, kept)
         return changes
 
     def log(self, room: str) -> defer.Deferred[list[ModEntry]]:
         """Log ``room``'s entries (a room's name, or the server's), oldest first."""
-        return defer.Deferred.fromCoroutine(self.backend.modlog.read(room, 50))
+        return defer.Deferred.fromCoroutine(
+            self.backend.moderation.modlog.read(room, 50)
+        )
 
     def carried(self, change: DecidedChange) -> list[tuple[str, ModAction, str, str]]:
         """The entries ``change`` records with its action: by, action,
@@ -122,7 +132,7 @@ class LoggedActionsContract(PremisesBase):
         )
         alice.say("/modlog")
         yield self.expect(alice, "MODLOG_END tea 2")
-        facts = yield defer.Deferred.fromCoroutine(self.backend.facts("tea"))
+        facts = yield defer.Deferred.fromCoroutine(self.backend.rooms.facts("tea"))
         incarnation = facts.guard[0].decode()
         entry = ModEntry("t", "alice", ModAction.PIN, rules)
         event = PinChanged("tea", rules, "alice", True, "rules: be kind")
@@ -153,7 +163,9 @@ class LoggedActionsContract(PremisesBase):
         bob.say("second")
         yield self.expect(alice, "MSG tea bob ")
         member, session = self.seat("bob")
-        newest = yield self.done(self.backend.history(member, session, "tea", 2, None))
+        newest = yield self.done(
+            self.backend.messages.history(member, session, "tea", 2, None)
+        )
         first, second = newest
         assert isinstance(first, Message) and isinstance(second, Message)
         del handed[:]
@@ -173,7 +185,7 @@ class LoggedActionsContract(PremisesBase):
         bob.say("third")
         yield self.expect(alice, "MSG tea bob ")
         (third,) = yield self.done(
-            self.backend.history(member, session, "tea", 1, None)
+            self.backend.messages.history(member, session, "tea", 1, None)
         )
         redaction = Redacted("tea", third.id, "alice", "spam")
         change = amended(third, None, redaction, 0.0)
@@ -374,11 +386,18 @@ class LoggedActionsContract(PremisesBase):
         handed = self.handed()
         root.say("/kill carol flooding")
         yield self.expect(root, "KILLED ")
-        self.assertEqual(handed, [])
+        (kill,) = handed  # the session's end, its entry with it
+        self.assertEqual(type(kill.subject), ServerBanList)
+        self.assertEqual(
+            self.carried(kill), [("root", ModAction.KILL, "Carol", "flooding")]
+        )
         yield self.refusal(root, "/kill carol again", "NO_SUCH_USER")
         entry = ModEntry("t", "root", ModAction.KILL, "Carol", "again")
-        ending = self.backend.end_user("carol", "gone", recording(SERVER_LOG, [entry]))
-        yield self.assertFailure(self.done(ending), ChatError)
+        logged = recording(SERVER_LOG, [entry])
+        kill = sessions_ended("", "carol", "gone", logged, session="local:gone.1")
+        yield self.assertFailure(
+            self.done(self.backend.apply(kill)), PremiseFailedError
+        )
         logged = yield self.log(SERVER_LOG)
         self.assertEqual(
             [(e.by, e.action, e.target, e.reason) for e in logged],

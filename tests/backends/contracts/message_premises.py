@@ -56,7 +56,7 @@ class MessagePremisesContract(PremisesBase):
             yield self.expect(user, f"MSG tea {name} ")
         member, session = self.seat(name)
         newest = yield self.done(
-            self.core().backend.history(member, session, "tea", 1, None)
+            self.core().backend.messages.history(member, session, "tea", 1, None)
         )
         (message,) = newest
         assert isinstance(message, Message) and message.text == text, newest
@@ -199,5 +199,5 @@ class MessagePremisesContract(PremisesBase):
             errors.ChatError,
         )
         self.assertEqual(failure.code, "NO_SUCH_ROOM")
-        listing = yield self.done(self.core().backend.list_rooms())
+        listing = yield self.done(self.core().backend.rooms.list_rooms())
         self.assertNotIn("tea", [room.name for room in listing.rooms])

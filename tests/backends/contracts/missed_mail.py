@@ -22,7 +22,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.letters import Letter
+from chatroom.core.letters import Letter, Mailer
 from chatroom.core.missed_mail import GATHER, LISTED, MissedMail
 from tests.backends.contracts.account_changes import CONFIG as ACCOUNTS
 from tests.backends.contracts.account_changes import FIRST
@@ -50,10 +50,12 @@ class MissedMailContract(AddressesBase):
     def missed(self) -> MissedMail:
         return chat_core(self.server).missed_mail
 
+    #: What the server was built to mail with (its letters are read).
+    mail_sender: Mailer | None
+
     def mailer(self) -> KeptLetters:
-        letters = KeptLetters()
-        self.server.use_mailer(letters)
-        return letters
+        assert isinstance(self.mail_sender, KeptLetters)
+        return self.mail_sender
 
     @defer.inlineCallbacks
     def mailable(

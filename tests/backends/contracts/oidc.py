@@ -64,6 +64,7 @@ def with_provider(server: DoorHub, kept: KeptTokens) -> OidcSignIn:
     ``kept``'s: its sign-ins, as the wiring gives them to the doors."""
     server.oidc = OidcSignIn(
         server.registry.accounts.store,
+        server.registry.accounts.bans,
         server.registry.accounts.apply,
         server.clock,
         "Example SSO",

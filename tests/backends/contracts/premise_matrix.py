@@ -176,10 +176,10 @@ from chatroom.core.model.changes.settings import (
     MarkerAtMost,
     SetMarker,
 )
-from chatroom.core.moderation import name_mask
 from chatroom.core.private import conversation_key
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.subscription import Subscription
+from chatroom.core.text import name_mask
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.say_premises import PremisesBase
 
@@ -240,8 +240,14 @@ class PremiseMatrixContract(PremisesBase):
         return self.done(self.backend.apply(change, member, session))
 
     def settle(self, change: DecidedChange) -> defer.Deferred[None]:
-        """``change`` of a room's seating applied as a succession is."""
-        return self.done(self.backend.apply_succession(change))
+        """``change`` of a room's seating applied as a succession is: by
+        no session, resting on who claims the room too (none: the room has
+        its owner, or is no account's), which every case but
+        :class:`ClaimantIs`'s leaves holding."""
+        if change.premise(ClaimantIs) is None:
+            premises = (*change.premises, ClaimantIs(""))
+            change = DecidedChange(change.subject, premises, change.ops)
+        return self.done(self.backend.apply(change))
 
     @defer.inlineCallbacks
     def seating_refused(
@@ -273,7 +279,7 @@ class PremiseMatrixContract(PremisesBase):
         return user
 
     def account(self, key: str) -> defer.Deferred[Any]:
-        return self.done(self.server.registry.accounts.store.get(key))
+        return self.done(self.backend.accounts.records.get(key))
 
     @defer.inlineCallbacks
     def twice(
@@ -295,7 +301,8 @@ class PremiseMatrixContract(PremisesBase):
         for user in (speaker, *users):
             yield self.expect(user, f"MSG tea {name} ")
         member, session = self.seat(name)
-        newest = yield self.done(self.backend.history(member, session, "tea", 1, None))
+        messages = self.backend.messages
+        newest = yield self.done(messages.history(member, session, "tea", 1, None))
         (message,) = newest
         return message
 
@@ -324,7 +331,7 @@ class PremiseMatrixContract(PremisesBase):
         """Decided on tea as it was made; alice deleted it and made it
         again since: another making of it."""
         (alice,) = yield self.in_room("tea", "alice")
-        read = yield self.done(self.backend.facts("tea"))
+        read = yield self.done(self.backend.rooms.facts("tea"))
         alice.say("/delete tea")
         yield self.expect(alice, "DELETED tea alice")
         alice.say("/create tea")
@@ -336,7 +343,7 @@ class PremiseMatrixContract(PremisesBase):
     def test_version(self) -> Generator[Any, Any, None]:
         """Decided on tea's settings as read; alice set a key since."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
-        read = yield self.done(self.backend.facts("tea"))
+        read = yield self.done(self.backend.rooms.facts("tea"))
         alice.say("/set key sesame")
         yield self.expect(alice, "SET tea key")
         yield self.seating_refused(Version(read.guard[1].decode()), alice, bob)
@@ -368,17 +375,16 @@ class PremiseMatrixContract(PremisesBase):
         """alice's ``/create coffee`` was decided with one room of two
         made; bob made another since: refused, coffee is not made."""
         yield self.in_room("tea", "alice")
-        before = yield self.done(self.backend.creation_facts("coffee"))
+        before = yield self.done(self.backend.rooms.creation_facts("coffee"))
         yield self.in_room("chai", "bob")
         member, session = self.seat("alice")
         made = creating(before, "coffee", session, 2, 0)
         change = DecidedChange(made.subject, (FewerRoomsThan(2),), made.ops, made.about)
-        facts = yield self.refused_with(
-            self.done(self.backend.enter(member, session, change))
-        )
+        applying = self.backend.apply(change, member, session)
+        facts = yield self.refused_with(self.done(applying))
         if facts is not None:
             self.assertEqual(facts, CreationFacts("", 2))
-        after = yield self.done(self.backend.creation_facts("coffee"))
+        after = yield self.done(self.backend.rooms.creation_facts("coffee"))
         self.assertEqual(after.existing, "")
 
     @defer.inlineCallbacks
@@ -555,7 +561,7 @@ class PremiseMatrixContract(PremisesBase):
             (Emit(renamed), RenameRoom("chai", until)),
         )
         yield self.refused_with(self.apply(change, "alice"))
-        facts = yield self.done(self.backend.facts("tea"))
+        facts = yield self.done(self.backend.rooms.facts("tea"))
         self.assertEqual(facts.room.name, "tea")
         yield self.nobody_heard("RENAMED", alice, alice, shown=("RENAMED",))
 
@@ -621,7 +627,8 @@ class PremiseMatrixContract(PremisesBase):
         )
         yield self.refused_with(self.apply(change))
         member, session = self.seat("alice")
-        kept = yield self.done(self.backend.history(member, session, "tea", 5, None))
+        messages = self.backend.messages
+        kept = yield self.done(messages.history(member, session, "tea", 5, None))
         self.assertNotIn("never", [getattr(event, "text", "") for event in kept])
 
     @defer.inlineCallbacks
@@ -670,7 +677,7 @@ class PremiseMatrixContract(PremisesBase):
         yield self.in_room("tea", "alice")
         change = self.hook_added("ci", HookHeld("ci", False))
         yield self.twice(change)
-        hooks = yield self.done(self.backend.hooks.of_room("tea"))
+        hooks = yield self.done(self.backend.rooms.hooks.of_room("tea"))
         self.assertEqual([hook.name for hook in hooks], ["ci"])
 
     @defer.inlineCallbacks
@@ -681,7 +688,7 @@ class PremiseMatrixContract(PremisesBase):
             self.hook_added("ci", FewerHooksThan(1)),
             self.hook_added("cd", FewerHooksThan(1)),
         )
-        hooks = yield self.done(self.backend.hooks.of_room("tea"))
+        hooks = yield self.done(self.backend.rooms.hooks.of_room("tea"))
         self.assertEqual([hook.name for hook in hooks], ["ci"])
 
     @defer.inlineCallbacks
@@ -707,7 +714,7 @@ class PremiseMatrixContract(PremisesBase):
             ServerBanList(), (Banned(mask, False),), (AddBan(mask, ""),)
         )
         yield self.twice(change)
-        bans = yield self.done(self.server.registry.accounts.store.server_bans())
+        bans = yield self.done(self.backend.moderation.bans.server_bans())
         self.assertEqual(bans, [mask])
 
     def report(self, number: int, filed: str, *premises: Premise) -> DecidedChange:
@@ -951,7 +958,7 @@ class PremiseMatrixContract(PremisesBase):
             PrivateConversation(key), (PartyRegistered("bob"),), (AppendPrivate(said),)
         )
         yield self.refused_with(self.apply(change))
-        kept = yield self.done(self.backend.conversations.page(key, 5, None))
+        kept = yield self.done(self.backend.messages.conversations.page(key, 5, None))
         self.assertEqual(kept, [])
 
     @defer.inlineCallbacks
@@ -965,7 +972,8 @@ class PremiseMatrixContract(PremisesBase):
         yield self.apply(
             DecidedChange(PrivateConversation(key), (), (AppendPrivate(said),))
         )
-        (kept,) = yield self.done(self.backend.conversations.page(key, 5, None))
+        conversations = self.backend.messages.conversations
+        (kept,) = yield self.done(conversations.page(key, 5, None))
         event_id = int(kept.id)
         yield self.twice(
             DecidedChange(
@@ -1047,7 +1055,7 @@ class PremiseMatrixContract(PremisesBase):
             DecidedChange(AccountPush("alice"), *added),
             DecidedChange(AccountPush("bob"), *added),
         )
-        owner = yield self.done(self.backend.push.owner(kept.endpoint))
+        owner = yield self.done(self.backend.accounts.push.owner(kept.endpoint))
         self.assertEqual(owner, "alice")
 
     # -- the server's counters ------------------------------------------------

@@ -16,12 +16,13 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.bus import NO_COPY
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import PrivateMessage
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import SessionIs
 from chatroom.core.model.changes.private import FewerWaitingThan, PrivateKept
-from chatroom.core.private import NO_COPY, appended, conversation_key, deleted, kept_for
+from chatroom.core.private import appended, conversation_key, deleted, kept_for
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User
@@ -193,7 +194,7 @@ class PrivateContract(IRCContractBase):
         numbered in their conversation and decided to be kept for her under
         the bound, as the core decides it: not yet applied."""
         core = chat_core(self.server)
-        found = yield defer.ensureDeferred(core.backend.find_user("alice"))
+        found = yield defer.ensureDeferred(core.backend.server.find_user("alice"))
         self.assertFalse(found.online)
         key = conversation_key("~bob", "alice")
         event = PrivateMessage("bob", "alice", STAMP, text)
@@ -508,7 +509,9 @@ class PrivateContract(IRCContractBase):
         alice, _, msgid = yield self.conversed()
         backend = chat_core(self.server).backend
         key = conversation_key("alice", "bob")
-        newest = yield defer.ensureDeferred(backend.conversations.page(key, 1, None))
+        newest = yield defer.ensureDeferred(
+            backend.messages.conversations.page(key, 1, None)
+        )
         event_id = int(newest[-1].id)
 
         async def deleted_first() -> None:
@@ -524,5 +527,7 @@ class PrivateContract(IRCContractBase):
         )
         failed = yield self.refused_change(deleted(key, event_id))
         self.assertEqual(failed.premise, PrivateKept(event_id))
-        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        kept = yield defer.ensureDeferred(
+            backend.messages.conversations.page(key, 10, None)
+        )
         self.assertEqual([event.text for event in kept], ["keep this"])

@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
+from chatroom.core.applying import Applied
 from chatroom.core.backend import Backend
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.files import (
@@ -48,8 +49,8 @@ class RecordsContract(ContractBase):
     def backend(self) -> Backend:
         return cast(Backend, cast(Any, self.server.registry).backend)
 
-    def applied(self, change: Any) -> defer.Deferred[None]:
-        return defer.Deferred.fromCoroutine(self.backend.apply(change))
+    def applied(self, change: Any) -> defer.Deferred[Applied]:
+        return defer.ensureDeferred(self.backend.apply(change))
 
     @defer.inlineCallbacks
     def test_a_log_keeps_its_newest_entries(self) -> Generator[Any, Any, None]:
@@ -67,7 +68,7 @@ class RecordsContract(ContractBase):
         yield self.applied(recorded("tea", more))
         killed = ModEntry("t", "root", ModAction.KILL)
         yield self.applied(recorded(SERVER_LOG, [killed]))
-        read = self.backend.modlog.read
+        read = self.backend.moderation.modlog.read
         kept = yield defer.Deferred.fromCoroutine(read("TEA", MODLOG_KEEP))
         self.assertEqual(kept, more)
         newest = yield defer.Deferred.fromCoroutine(read("tea", 2))
@@ -84,15 +85,18 @@ class RecordsContract(ContractBase):
         core hands the back-end: the kick's entry rides in the room's
         moderation change, with no change of the log of its own."""
         alice, _ = yield self.in_room("tea", "alice", "bob")
-        backend = cast(Any, self.server.registry).backend
-        apply, handed = backend.apply, []
+        table = cast(Any, self.server.registry).backend._appliers
+        kept, handed = dict(table), []
 
-        async def applying(change: DecidedChange, *args: Any) -> None:
-            handed.append(change)
-            await apply(change, *args)
+        def spied(apply: Any) -> Any:
+            async def applying(change: DecidedChange, *args: Any) -> None:
+                handed.append(change)
+                await apply(change, *args)
 
-        backend.apply = applying
-        self.addCleanup(delattr, backend, "apply")
+            return applying
+
+        table.update({kind: spied(apply) for kind, apply in kept.items()})
+        self.addCleanup(table.update, kept)
         alice.say("/kick bob enough")
         yield self.expect(alice, "KICK tea bob")
         alice.say("/modlog")
@@ -115,7 +119,9 @@ class RecordsContract(ContractBase):
         taking, and a taking of a token never kept, get nothing."""
         now = self.server.clock.seconds()
         yield self.applied(kept_export("tok", b"[1]", now + EXPORT_TTL))
-        kept = yield defer.Deferred.fromCoroutine(self.backend.user_data.export("tok"))
+        kept = yield defer.Deferred.fromCoroutine(
+            self.backend.accounts.user_data.export("tok")
+        )
         self.assertEqual(kept, (b"[1]", now + EXPORT_TTL))
         self.assertEqual((yield self.take("tok")), b"[1]")
         self.assertIsNone((yield self.take("tok")))
@@ -145,7 +151,9 @@ class RecordsContract(ContractBase):
         now = self.server.clock.seconds()
         yield self.applied(kept_export("late", b"[2]", now))
         self.assertIsNone((yield self.take("late")))
-        gone = yield defer.Deferred.fromCoroutine(self.backend.user_data.export("late"))
+        gone = yield defer.Deferred.fromCoroutine(
+            self.backend.accounts.user_data.export("late")
+        )
         self.assertIsNone(gone)
 
     @defer.inlineCallbacks
@@ -158,7 +166,7 @@ class RecordsContract(ContractBase):
             yield self.applied(
                 DecidedChange(AccountUploadTokens(account), (), (issued,))
             )
-        tokens = self.backend.upload_tokens
+        tokens = self.backend.accounts.upload_tokens
         holders = []
         for token in ("a1", "a2", "b1", "nobodys"):
             holders.append((yield defer.Deferred.fromCoroutine(tokens.account(token))))
@@ -185,7 +193,7 @@ class RecordsContract(ContractBase):
             yield self.applied(DecidedChange(AccountPush(account), (), (added,)))
         yield self.applied(dropped("alice"))
         kept = yield defer.Deferred.fromCoroutine(
-            self.backend.push.of(["alice", "bob"])
+            self.backend.accounts.push.of(["alice", "bob"])
         )
         self.assertEqual(
             {a: [s.endpoint for s in subs] for a, subs in kept.items()},
@@ -193,7 +201,9 @@ class RecordsContract(ContractBase):
         )
         again = AddSubscription(Subscription("https://push.test/a3", "key", "auth"))
         yield self.applied(DecidedChange(AccountPush("alice"), (), (again,)))
-        kept = yield defer.Deferred.fromCoroutine(self.backend.push.of(["alice"]))
+        kept = yield defer.Deferred.fromCoroutine(
+            self.backend.accounts.push.of(["alice"])
+        )
         self.assertEqual([s.endpoint for s in kept["alice"]], ["https://push.test/a3"])
 
     @defer.inlineCallbacks
@@ -206,7 +216,7 @@ class RecordsContract(ContractBase):
             gone = Departed(nick, f"u{n}", f"real {n}", 1000.0 + n)
             change = DecidedChange(NameHolders(key), (), (RememberGone(gone),))
             yield self.applied(change)
-        recall = self.backend.whowas.recall
+        recall = self.backend.server.whowas.recall
         both = yield defer.Deferred.fromCoroutine(recall("dave", 5))
         self.assertEqual([g.nick for g in both], ["DAVE", "Dave"])
         self.assertEqual(both[0], Departed("DAVE", "u1", "real 1", 1001.0))

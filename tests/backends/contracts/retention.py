@@ -269,7 +269,7 @@ class RetentionContract(IRCContractBase, RichRoom):
         """Message ``number`` of tea as the back-end gives it to ``name``."""
         member, session = seat_named(self.server, name)
         found = yield defer.ensureDeferred(
-            chat_core(self.server).backend.history(
+            chat_core(self.server).backend.messages.history(
                 member, session, "tea", 1, number + 1
             )
         )

@@ -84,7 +84,7 @@ class PremisesBase(ContractBase):
 
     def applied(self, name: str, change: DecidedChange) -> defer.Deferred[None]:
         member, session = self.seat(name)
-        return defer.ensureDeferred(self.core().backend.say(member, session, change))
+        return defer.ensureDeferred(self.core().backend.apply(change, member, session))
 
     @defer.inlineCallbacks
     def refused(
@@ -101,7 +101,7 @@ class PremisesBase(ContractBase):
     @defer.inlineCallbacks
     def as_read(self, room: str) -> Generator[Any, Any, tuple[Premise, ...]]:
         """The premises of a decision on ``room``'s facts as read now."""
-        facts = yield self.done(self.core().backend.facts(room))
+        facts = yield self.done(self.core().backend.rooms.facts(room))
         incarnation, version = facts.guard
         return (Incarnation(incarnation.decode()), Version(version.decode()))
 
@@ -144,7 +144,7 @@ class SayPremisesContract(PremisesBase):
         message, decided on that, is refused."""
         lina, bob = yield self.in_room("tea", "lina", "bob")
         member, _ = self.seat("bob")
-        holds = self.core().backend.speaking(member, "tea")
+        holds = self.core().backend.messages.speaking(member, "tea")
         self.assertEqual(holds, SpeakingFacts("tea", True, False, False))
         change = DecidedChange(
             RoomMessages("tea"),
@@ -309,7 +309,7 @@ class SayPremisesContract(PremisesBase):
         in the room, is not put out by it."""
         lina, bob = yield self.in_room("tea", "lina", "bob")
         core, (member, session) = self.core(), self.seat("lina")
-        facts = yield self.done(core.backend.facts("tea", "bob"))
+        facts = yield self.done(core.backend.rooms.facts("tea", "bob"))
         actor = core.identities.actor(member)
         action = moderation.Action("kick", "bob", "out")
         outcome = moderation.decide(action, facts.room, actor, facts.target)
@@ -339,7 +339,7 @@ class SayPremisesContract(PremisesBase):
         bea.say("/register horse-battery-staple")
         yield self.expect(bea, "REGISTERED bea")
         core = self.core()
-        facts = yield self.done(core.backend.facts("tea", "bea"))
+        facts = yield self.done(core.backend.rooms.facts("tea", "bea"))
         operator = operating.operator(self.server.config)
         given = moderation.give(
             facts.room, operator, "bea", facts.target, facts.owner_name
@@ -364,7 +364,7 @@ class SayPremisesContract(PremisesBase):
         alice = yield self.connect("alice")
         alice.say("/register horse-battery-staple")  # markers are an account's
         yield self.expect(alice, "REGISTERED alice")
-        markers = self.core().backend.markers
+        markers = self.core().backend.accounts.markers
         apply = self.core().backend.apply
         moved = yield self.done(advance(apply, "alice", "tea", 5))
         self.assertEqual(moved, 5)

@@ -16,6 +16,7 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.bus import NO_COPY
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
@@ -39,13 +40,7 @@ from chatroom.core.model.changes.settings import (
     SetMarker,
     SetNotifyLevel,
 )
-from chatroom.core.private import (
-    NO_COPY,
-    append,
-    appended,
-    conversation_key,
-    kept_for,
-)
+from chatroom.core.private import append, appended, conversation_key, kept_for
 from chatroom.core.push import change_of, subscribing
 from chatroom.core.subscription import Subscription
 from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
@@ -320,10 +315,12 @@ class UserDataContract(IRCContractBase):
         """What the back-end keeps of :meth:`kept_for_the_account`'s writes:
         messages waiting, subscriptions, whom the token names."""
         backend = chat_core(self.server).backend
-        waiting = yield defer.ensureDeferred(backend.conversations.waiting(account))
-        pushed = yield defer.ensureDeferred(backend.push.of([account]))
+        waiting = yield defer.ensureDeferred(
+            backend.messages.conversations.waiting(account)
+        )
+        pushed = yield defer.ensureDeferred(backend.accounts.push.of([account]))
         token = yield defer.ensureDeferred(
-            backend.upload_tokens.account(f"token-of-{account}")
+            backend.accounts.upload_tokens.account(f"token-of-{account}")
         )
         return [waiting, pushed.get(account, []), token]
 
@@ -419,12 +416,16 @@ class UserDataContract(IRCContractBase):
                 defer.ensureDeferred(backend.apply(change)), PremiseFailedError
             )
             self.assertEqual(refusal.premise, PartyRegistered("alice"))
-            told = defer.ensureDeferred(append(backend, key, message, found, sender))
+            told = defer.ensureDeferred(
+                append(backend.apply, key, message, found, sender)
+            )
             answer = yield self.assertFailure(told, ChatError)
             self.assertEqual(answer.code, refused)  # what the sender sees
         else:
             yield defer.ensureDeferred(backend.apply(change))
-        kept = yield defer.ensureDeferred(backend.conversations.page(key, 10, None))
+        kept = yield defer.ensureDeferred(
+            backend.messages.conversations.page(key, 10, None)
+        )
         self.assertEqual([e.text for e in kept], [] if refused else ["hi"])
 
     @defer.inlineCallbacks
@@ -503,7 +504,9 @@ class UserDataContract(IRCContractBase):
         """Room tea's stored events, as the back-end gives them to ``name``."""
         member, session = seat_named(self.server, name)
         events = yield defer.ensureDeferred(
-            chat_core(self.server).backend.history(member, session, "tea", 20, None)
+            chat_core(self.server).backend.messages.history(
+                member, session, "tea", 20, None
+            )
         )
         return list(events)
 
@@ -518,7 +521,9 @@ class UserDataContract(IRCContractBase):
         words as they are then, anonymises the message as edited."""
         alice, bob, _ = yield self.talked()
         core = chat_core(self.server)
-        (tea,) = yield defer.ensureDeferred(core.backend.user_data.words("alice"))
+        (tea,) = yield defer.ensureDeferred(
+            core.backend.accounts.user_data.words("alice")
+        )
         change = erasure("alice", ANONYMISE, tea)
         assert change is not None
         (said,) = [e for e in tea.events if isinstance(e, Message)]

@@ -232,7 +232,7 @@ class HookStoreContract(ContractBase):
 
     def store(self) -> Any:
         """The back-end's hook store."""
-        return self.backend().hooks
+        return self.backend().rooms.hooks
 
     def applied(self, change: DecidedChange) -> defer.Deferred[None]:
         return defer.Deferred.fromCoroutine(self.backend().apply(change))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from tests.backends.contracts.mailbox import KeptLetters
 from tests.backends.contracts.missed_mail import CONFIG, MissedMailContract
 from tests.support import local_server
 
@@ -13,7 +14,8 @@ from tests.support import local_server
 class LocalMissedMailTests(MissedMailContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
-        self.server = local_server(CONFIG, self.clock)
+        self.mail_sender = KeptLetters()
+        self.server = local_server(CONFIG, self.clock, mailer=self.mail_sender)
         self.addCleanup(self.server.stop)
 
     def pass_time(self, seconds: float) -> None:

@@ -24,7 +24,7 @@ class LocalSuccessionTests(SuccessionContract, unittest.TestCase):
 
     def owner_away(self, room: str, owner: str, until: int) -> defer.Deferred[None]:
         """As a restart leaves a restored room its owner has not rejoined."""
-        where = self.backend.rooms[room]
+        where = self.backend.rooms.by_key[room]
         where.owner, where.absent_owner = None, owner
         where.restored, where.waits_until = True, until
         return defer.succeed(None)

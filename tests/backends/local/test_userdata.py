@@ -76,7 +76,9 @@ class LocalUserDataTests(UserDataContract, unittest.TestCase):
         its author; the deletion, deciding again, anonymises it as edited."""
         alice, bob, _ = yield self.talked()
         core = chat_core(self.server)
-        (tea,) = yield defer.ensureDeferred(core.backend.user_data.words("alice"))
+        (tea,) = yield defer.ensureDeferred(
+            core.backend.accounts.user_data.words("alice")
+        )
         (said,) = [e for e in tea.events if isinstance(e, Message)]
         alice.say(f"/edit {said.id} alice says hi")
         yield self.expect(bob, "MSG tea alice")

@@ -19,6 +19,7 @@ from chatroom.core import errors
 from chatroom.core.config import ClusterConfig
 from chatroom.core.entries import Entry
 from chatroom.core.errors import ChatError
+from chatroom.core.events import Welcome
 from chatroom.core.text import name_key
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
@@ -68,13 +69,13 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
         backend = self.registry.backend
         seat, session = self.seat_of("alice")
         shown = defer.ensureDeferred(
-            backend.other_nodes.show(seat, session, name_key("tea"), None)
+            backend.server.other_nodes.show(seat, session, name_key("tea"), None)
         )
         refusal = yield self.assertFailure(shown, ChatError)
         self.assertEqual(refusal.code, "NOT_IN_ROOM")
         yield self.wait()
         self.not_seen(alice, "JOINED")
-        self.assertEqual(backend.rooms_of(seat), [])
+        self.assertEqual(backend.rooms.rooms_of(seat), [])
 
     @defer.inlineCallbacks
     def test_a_join_the_other_device_raced_out_of_joins(self) -> Any:
@@ -93,8 +94,8 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
         entries = self.registry.entries
         entry = Entry(lambda: self.registry.identities.actor(seat))
 
-        async def join(seat: Any, moving: str | None) -> None:
-            await entries.join(seat, session, "tea", moving, None, entry)
+        async def join(seat: Any, moving: str | None) -> Welcome:
+            return await entries.join(seat, session, "tea", moving, None, entry)
 
         raced = errors.already_in_room("tea")
         devices = self.registry.devices
@@ -107,7 +108,7 @@ class RedisDevicesTests(RedisRegistryTestCase, DevicesContract):
             (yield self.expect(alice, "JOINED ")).split()[:2], ["JOINED", "tea"]
         )
         yield self.expect(bob, "JOIN tea alice")
-        self.assertEqual(backend.rooms_of(seat), ["tea"])
+        self.assertEqual(backend.rooms.rooms_of(seat), ["tea"])
 
 
 class TwoNodeDevicesTests(RedisRegistryTestCase, DevicesContract):

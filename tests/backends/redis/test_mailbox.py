@@ -39,7 +39,7 @@ class RedisRevokeTests(RedisRegistryTestCase):
     @defer.inlineCallbacks
     def test_upload_tokens_go(self):
         backend = self.registry.backend
-        tokens = backend.upload_tokens
+        tokens = backend.accounts.upload_tokens
         until = reactor.seconds() + 60
         for token, account in (("mine", "alice"), ("theirs", "bob")):
             issued = IssueToken(token, until)

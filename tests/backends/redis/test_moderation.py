@@ -39,8 +39,8 @@ class TargetReadApart(ContractBase):
         another bob joins: ``MODERATE`` refuses the first bob's session,
         the node decides again, and the bob in the room is the operator."""
         alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
-        backend = self.registry.backend
-        read = backend._target
+        rooms = self.registry.backend.rooms
+        read = rooms.target
         reads: list[str] = []
         newcomer = []
 
@@ -56,7 +56,7 @@ class TargetReadApart(ContractBase):
                 await self.expect(newcomer[0], "MEMBERS tea ")
             return found
 
-        backend._target = target
+        rooms.target = target
         alice.say("/op bob")
         self.assertEqual((yield self.expect(alice, "OP ")), "OP tea bob alice")
         self.assertEqual(reads, ["bob", "bob"])

@@ -27,7 +27,8 @@ class RedisPushTests(RedisRegistryTestCase, PushContract):
     def setUp(self):  # type: ignore[override]  # trial waits on its Deferred
         yield super().setUp()
         self.rule_clock = Clock()
-        chat_core(self.server).notifications.clock = self.rule_clock
+        core = chat_core(self.server)
+        core.notifications.clock = core.notifications.activity.clock = self.rule_clock
 
     def pass_idle(self) -> None:
         self.rule_clock.advance(CONFIG.push_idle + 1)

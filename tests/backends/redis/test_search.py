@@ -155,7 +155,7 @@ class TwoNodesSearching(RedisTestCase, ContractBase):
 
     def searcher(self, node: int) -> ClusterSearch:
         """Node ``node``'s (0: A, 1: B) share of the index."""
-        searcher = self.registries[node].backend.messages.searcher
+        searcher = self.registries[node].backend.message_steps.searcher
         assert searcher is not None
         return searcher
 

@@ -199,7 +199,7 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
         bob.say("/join tea")
         yield self.expect(alice, "JOIN tea bob")
         backend = redis_backend(self.server)
-        apply = backend.apply_departures
+        apply = backend._apply_departures
         failures = [errors.unavailable(), RuntimeError("a fault in its step")]
 
         async def failing(change: Any) -> None:
@@ -207,8 +207,8 @@ class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):
                 raise failures.pop(0)
             await apply(change)
 
-        backend.apply_departures = failing  # type: ignore[method-assign]
-        self.addCleanup(delattr, backend, "apply_departures")
+        backend._apply_departures = failing  # type: ignore[method-assign]
+        self.addCleanup(delattr, backend, "_apply_departures")
         retried = self.retried()
         bob.client.lose()
         part = yield self.expect(alice, "PART tea bob")

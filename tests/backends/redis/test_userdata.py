@@ -51,5 +51,7 @@ class RedisUserDataTests(RedisRegistryTestCase, UserDataContract):
         redis = backend.calls.commands.connection
         ttl = yield redis.ttl(f"{backend.cluster.prefix}export:tok")
         self.assertTrue(EXPORT_TTL - 5 <= ttl <= EXPORT_TTL + 1, ttl)
-        read = yield defer.Deferred.fromCoroutine(backend.user_data.export("tok"))
+        read = yield defer.Deferred.fromCoroutine(
+            backend.accounts.user_data.export("tok")
+        )
         self.assertEqual(read, (b"{}", now + EXPORT_TTL))

@@ -170,7 +170,7 @@ class IRCRegistrationTests(IRCTestCase):
         ):
             self.assertIn(token, isupport)
         self.assertEqual(
-            device(local_backend(self.server).users["alice"]), client.session
+            device(local_backend(self.server).server.users["alice"]), client.session
         )
 
     def test_cap_holds_registration(self) -> None:
@@ -305,7 +305,7 @@ class ChannelTests(IRCTestCase):
             ],
         )
         self.assertEqual(
-            device(local_backend(self.server).rooms["tea"].owner), alice.session
+            device(local_backend(self.server).rooms.by_key["tea"].owner), alice.session
         )
 
     def test_join_existing_with_topic_and_history(self) -> None:
@@ -567,7 +567,7 @@ class ChannelTests(IRCTestCase):
         for client in clients:
             client.received()
         event = Message("general", "someone", "2026-11-21T18:04:05.500Z", "hi")
-        local_backend(self.server).rooms["general"].broadcast(event)
+        local_backend(self.server).rooms.by_key["general"].broadcast(event)
         renderings = [event.encoded(self.factory.renderer.render)]
         self.assertEqual(len(event._encoded or {}), 1)
         for client in clients:

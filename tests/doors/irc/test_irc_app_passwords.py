@@ -118,7 +118,7 @@ class MailSettingTests(AccountsCase):
             alice.received(),
             [f"{NS} alice :What you miss while away is not mailed"],
         )
-        settings = self.server.registry.users.backend.settings
+        settings = self.server.registry.users.settings
         kept = self.successResultOf(defer.ensureDeferred(settings.settings("alice")))
         self.assertEqual(kept.get("mail missed"), "off")
         alice.send("NS SET MAIL ON")

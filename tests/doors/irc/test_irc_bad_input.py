@@ -167,7 +167,7 @@ class IRCBadInputTests(IRCTestCase):
         bob = self.line("bob", "general")
         alice.session.connectionLost(Failure(ConnectionLost()))
         self.assertEqual(bob.received(), ["PART general alice connection lost"])
-        self.assertNotIn("alice", local_backend(self.server).users)
+        self.assertNotIn("alice", local_backend(self.server).server.users)
 
     def test_parse(self) -> None:
         """The parser: tags and prefixes skipped, trailing kept with spaces."""

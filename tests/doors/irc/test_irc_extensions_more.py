@@ -157,11 +157,11 @@ class WatchedAtEveryDoorTests(AccountsCase, CapsTestCase):
         foo, baz = self.capped("foo"), self.capped("baz")
         foo.send("MONITOR + bar")
         baz.send("MONITOR + bar,qux")
-        self.assertEqual(len(backend.watching.each), 1)
+        self.assertEqual(len(backend.server.watching.each), 1)
         foo.send("MONITOR C")
-        self.assertEqual(len(backend.watching.each), 1)  # baz still watches
+        self.assertEqual(len(backend.server.watching.each), 1)  # baz still watches
         baz.send("QUIT")
-        self.assertEqual(backend.watching.each, [])
+        self.assertEqual(backend.server.watching.each, [])
 
 
 class BotModeTests(CapsTestCase):

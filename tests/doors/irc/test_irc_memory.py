@@ -96,7 +96,7 @@ class IdleIRCMemoryTests(IRCTestCase):
         bob.send("JOIN #cake")
         bob.received()
         sessions = chat_core(self.server).sessions
-        rooms = local_backend(self.server).rooms
+        rooms = local_backend(self.server).rooms.by_key
         for client in (alice, bob):
             seat = sessions.seat_of(client.session)
             assert seat is not None

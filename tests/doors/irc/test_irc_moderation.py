@@ -97,7 +97,7 @@ class IRCModerationSignInTests(AccountsCase):
             ],
         )
         self.assertTrue(client.closing)
-        self.assertNotIn("alice", local_backend(self.server).users)
+        self.assertNotIn("alice", local_backend(self.server).server.users)
 
     def test_guessing_is_slowed(self) -> None:
         """After five failures, the next try is refused before any check,
@@ -156,7 +156,7 @@ class IRCModerationSignInTests(AccountsCase):
         again = FakeClient(self.server)
         again.send(f"/login alice {PASSWORD}")
         self.assertFalse(irc.closing)
-        seat = local_backend(self.server).users["alice"]
+        seat = local_backend(self.server).server.users["alice"]
         self.assertEqual(len(getattr(seat, "devices", ())), 3)
         bob.send("hello alice")
         self.assertTrue(
@@ -260,10 +260,10 @@ class RequireAccountTests(AccountsCase):
         self.assertIn(":chatroom NOTICE * :This server requires an account", notice)
         self.assertEqual(error, "ERROR :Closing Link: 127.0.0.1 (Account required)")
         self.server.config = replace(self.config, require_account=False)
-        chat_core(self.server).config = self.server.config
+        chat_core(self.server).reconfigure(self.server.config)
         self.account("alice")
         self.server.config = self.config
-        chat_core(self.server).config = self.config
+        chat_core(self.server).reconfigure(self.config)
         self.signed_in("alice")
 
 

@@ -19,6 +19,7 @@ every other IRC test reads, byte for byte.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 from twisted.internet import defer
 from twisted.internet.error import ConnectionLost
@@ -69,7 +70,9 @@ class PresenceSharedBeforeAnswerTests(IRCTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.presence = HeldPresence()
-        local_backend(self.server).presence = self.presence
+        backend = cast(Any, local_backend(self.server))
+        backend.server.presence = self.presence
+        backend.bus.publish_presence = self.presence.publish
 
     def registered(self, nick: str) -> IRCClient:
         """``nick`` registered, its first presence kept."""

@@ -157,7 +157,7 @@ class TagsTests(CapsTestCase):
         for client in clients:
             client.received()
         event = Message("general", "someone", STAMP, "hi", id="7")
-        local_backend(self.server).rooms["general"].broadcast(event)
+        local_backend(self.server).rooms.by_key["general"].broadcast(event)
         self.assertEqual(len(event._encoded or {}), 2)
         plain = {c.transport.value() for c in clients[:3]}
         timed = {c.transport.value() for c in clients[3:]}
@@ -269,6 +269,6 @@ class TagsTests(CapsTestCase):
         alice.received()
         plain.received()
         event = Invitation("tea", "dave", "carol")
-        local_backend(self.server).rooms["tea"].broadcast(event)
+        local_backend(self.server).rooms.by_key["tea"].broadcast(event)
         self.assertEqual(alice.received(), [":carol!carol@chatroom INVITE dave :#tea"])
         self.assertEqual(plain.received(), [])

@@ -81,6 +81,7 @@ class MeteredUnregisterTests(UnregisterTests):
     def setUp(self) -> None:
         super().setUp()
         registry = metered(local_registry(self.config, self.clock, hashing=in_place))
+        registry.start()
         self.server = DoorHub(self.config, self.clock, registry, None)
 
 

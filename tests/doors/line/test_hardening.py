@@ -305,7 +305,7 @@ class HardeningSlowReaderTests(HardeningTestCase):
         self.assertEqual(len(messages), 100)
         self.assertEqual(messages[-1].split(" ", 4)[4][:10], "message 99")
         self.assertIn("PART general slow send queue exceeded", received)
-        self.assertNotIn("slow", local_backend(self.server).users)
+        self.assertNotIn("slow", local_backend(self.server).server.users)
 
     def test_reader_that_catches_up_is_kept(self) -> None:
         """A reader that resumes before the limit keeps its connection."""

@@ -151,7 +151,7 @@ def account_of(change: DecidedChange, kind: type[AnAccount]) -> str:
 #: The back-end's one write (:meth:`chatroom.core.backend.Backend.apply`)
 #: as a service of the core is handed it: a decided change applied, or
 #: :class:`PremiseFailedError` (nothing applied).
-Apply = Callable[[DecidedChange], Coroutine[Any, Any, None]]
+Apply = Callable[[DecidedChange], Coroutine[Any, Any, object]]
 
 
 def by_nobody(

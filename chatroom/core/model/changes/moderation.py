@@ -243,7 +243,7 @@ declare(
 declare(
     ServerBanList,
     operations=(AddBan, LiftBan, EndSessions, RecordEntries),
-    premises=(Banned,),
+    premises=(Banned, SessionIs),
 )
 declare(
     ServerReports,
@@ -251,3 +251,25 @@ declare(
     premises=(ReportsNumbered, NotReported, ReportOpen),
 )
 declare(ServerLockdown, operations=(SetLockdown, RecordEntries))
+
+
+def sessions_ended(
+    account: str,
+    holder: str,
+    told: str,
+    logged: RecordEntries | None = None,
+    session: str = "",
+) -> DecidedChange:
+    """The sessions signed in to ``account`` and the one holding name key
+    ``holder`` ("": none of either) end, on every node, told ``told``, as a
+    ban's do (:class:`EndSessions`), with ``logged`` in the server's
+    moderation log in the same step: a ``/kill``, an operator's deletion of
+    an account, a password reset's end of its devices. With ``session``
+    (a ``/kill``'s), it rests on ``holder`` being held by that session
+    still (:class:`SessionIs`): a user gone meanwhile is nobody to end, and
+    nothing is logged."""
+    ops: tuple[Operation, ...] = (EndSessions(holder, account, told),)
+    if logged is not None:
+        ops += (logged,)
+    premises = (SessionIs(holder, session),) if session else ()
+    return DecidedChange(ServerBanList(), premises, ops)

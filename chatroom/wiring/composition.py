@@ -1,0 +1,436 @@
+"""The composition root: the core's parts built once, in their order.
+
+Every part of the core is built here, each over the stores it reads, the
+bus if it tells and the back-end's one write (:mod:`chatroom.core.backend`),
+in the order they depend on each other: nothing is handed a part that is
+not built yet, and nothing is attached after the fact. A function per wing
+builds that wing's parts; :func:`compose` calls them in order and hands the
+whole to :class:`~chatroom.core.chat.ChatCore`, which starts the back-end
+with the core's :class:`~chatroom.core.reports.CoreReports` (the one thing
+the back-end is told of the core, and only as it starts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple, TypeVar
+
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.core.abuse_reports import AbuseReports
+from chatroom.core.backend import Backend
+from chatroom.core.chat import ChatCore
+from chatroom.core.config import ServerConfig
+from chatroom.core.creation import CreationLimit
+from chatroom.core.departures import Departures
+from chatroom.core.devices import Devices
+from chatroom.core.entries import Entries
+from chatroom.core.filedir import FileDirectory
+from chatroom.core.files import FileService
+from chatroom.core.hashing import Runner
+from chatroom.core.letters import LinkBase, Mailer
+from chatroom.core.lockdown import LockdownCopy
+from chatroom.core.markers import PlainMarkers
+from chatroom.core.missed_mail import MissedMail
+from chatroom.core.names import Names
+from chatroom.core.previews import CardFetcher, LinkPreviews
+from chatroom.core.private import PrivateMessages
+from chatroom.core.push import Activity, Notifications, PushSender
+from chatroom.core.reading import Markings
+from chatroom.core.reports import CoreReports
+from chatroom.core.retention import RetentionSweep
+from chatroom.core.serverbans import ServerBans
+from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.identities import Identities
+from chatroom.core.services.messages import MessageService
+from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.presence import PresenceService
+from chatroom.core.services.rooms import RoomService
+from chatroom.core.services.users import UserService
+from chatroom.core.sessions import Sessions, connected_elsewhere
+from chatroom.core.settling import Settling
+from chatroom.core.webhooks import Webhooks
+
+B = TypeVar("B", bound=Backend)
+
+
+@dataclass(frozen=True)
+class Edges:
+    """What the core is handed from outside it: the node's name (the first
+    part of every session token), and the wiring's parts that reach the
+    world, each None where it is off: link previews' fetcher, Web Push's
+    sender, the mailer (``--smtp``) and where the mails' links start."""
+
+    namespace: str = "local"
+    fetch_card: CardFetcher | None = None
+    send_push: PushSender | None = None
+    mailer: Mailer | None = None
+    link_base: LinkBase | None = None
+
+
+class Moderating(NamedTuple):
+    """The moderation wing's parts the doors are handed."""
+
+    service: ModerationService
+    bans: ServerBans
+    reports: AbuseReports
+
+
+def compose(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: B,
+    sessions: Sessions,
+    hashing: Runner,
+    edges: Edges = Edges(),
+) -> ChatCore[B]:
+    """The core over ``backend`` (which reads ``sessions``' seats), its
+    parts built in their order: what others take is built first."""
+    notifications, missed_mail = _notices(config, clock, backend, sessions, edges)
+    identities = Identities(config, sessions, backend.rooms, notifications)
+    devices = _devices(config, clock, backend, sessions, identities)
+    files = _files(config, clock, backend)
+    messages = _messages(
+        config, clock, backend, identities, devices, notifications, files, edges
+    )
+    moderating = _moderation(clock, backend, identities, devices, messages)
+    presence, users = _people(clock, backend, identities, notifications, files, devices)
+    names = _names(config, clock, backend, devices, presence, notifications, messages)
+    reports = CoreReports(
+        names.end_session,
+        devices.viewed,
+        Departures(backend.apply),
+        Settling(backend.apply),
+    )
+    return ChatCore(
+        config,
+        clock,
+        backend,
+        names,
+        reports,
+        accounts=_accounts(config, clock, backend, hashing),
+        rooms=_rooms(config, clock, backend, identities, devices),
+        messages=messages,
+        moderation=moderating.service,
+        presence=presence,
+        users=users,
+        markers=_markers(config, backend, devices, names),
+        webhooks=Webhooks(
+            config,
+            clock,
+            backend.rooms,
+            backend.apply,
+            identities.actor,
+            identities.joined_room,
+        ),
+        abuse_reports=moderating.reports,
+        bans=moderating.bans,
+        notifications=notifications,
+        missed_mail=missed_mail,
+        retention=RetentionSweep(
+            clock, backend.apply, edges.namespace, config.retention_age
+        ),
+        files=files,
+        hashing=hashing,
+    )
+
+
+def _markers(
+    config: ServerConfig, backend: Backend, devices: Devices, names: Names
+) -> Markings:
+    """Read markers and unread counts (:mod:`chatroom.core.reading`): an
+    account's, or a plain name's for its connection's life."""
+    return Markings(
+        config,
+        backend.rooms,
+        backend.messages,
+        backend.accounts.markers,
+        backend.accounts.settings,
+        backend.apply,
+        names.plain_markers,
+        devices,
+        names.identities.seat,
+    )
+
+
+def _notices(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    sessions: Sessions,
+    edges: Edges,
+) -> tuple[Notifications, MissedMail]:
+    """Web Push to accounts with no active device, and mail for what an
+    account missed (:mod:`chatroom.core.push`, :mod:`chatroom.core.missed_mail`),
+    told of each message, on one record of when each account was active."""
+    accounts = backend.accounts
+    elsewhere = partial(connected_elsewhere, sessions, backend.server.find_user)
+    activity = Activity(clock)
+    missed_mail = MissedMail(
+        clock,
+        accounts.records,
+        backend.apply,
+        accounts.settings.settings,
+        accounts.remembered.rooms,
+        elsewhere,
+        activity.last_active,
+        config.mail_idle * 60,
+        config.name,
+        edges.mailer,
+        edges.link_base,
+    )
+    notifications = Notifications(
+        clock,
+        accounts.push,
+        backend.apply,
+        accounts.remembered.rooms,
+        edges.send_push,
+        config.push_idle,
+        connected_elsewhere=elsewhere,
+        settings_of=accounts.settings.settings,
+        ignores=accounts.records.ignores,
+        activity=activity,
+        also=(missed_mail,),
+    )
+    return notifications, missed_mail
+
+
+def _devices(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    sessions: Sessions,
+    identities: Identities,
+) -> Devices:
+    """An account's devices (:mod:`chatroom.core.devices`), over the joins,
+    creates and leaves of its seat (:mod:`chatroom.core.entries`)."""
+    entries = Entries(
+        backend.rooms,
+        backend.apply,
+        config.big_room,
+        config.max_rooms,
+        config.resume_bound,
+    )
+    accounts = backend.accounts
+    return Devices(
+        config,
+        clock,
+        backend.rooms,
+        backend.messages,
+        accounts.markers,
+        accounts.remembered,
+        backend.server.other_nodes,
+        backend.bus,
+        backend.apply,
+        sessions,
+        entries,
+        identities.actor,
+    )
+
+
+def _files(
+    config: ServerConfig, clock: IReactorTime, backend: Backend
+) -> FileService | None:
+    """Uploads (``--files``): None while they are off."""
+    if not config.files_dir:
+        return None
+    accounts = backend.accounts
+    shared = accounts.file_bytes
+    directory = FileDirectory(config.files_dir, cache=shared is not None)
+    return FileService(
+        config,
+        clock,
+        accounts.files,
+        backend.apply,
+        directory,
+        accounts.upload_tokens,
+        shared,
+    )
+
+
+def _accounts(
+    config: ServerConfig, clock: IReactorTime, backend: Backend, hashing: Runner
+) -> AccountService:
+    """Registering, signing in, passwords (:mod:`chatroom.core.services.accounts`),
+    counted for every node where the back-end counts."""
+    return AccountService(
+        backend.accounts.records,
+        backend.moderation.bans,
+        backend.apply,
+        clock,
+        hashing,
+        config,
+        counts=backend.apply,
+    )
+
+
+def _rooms(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    identities: Identities,
+    devices: Devices,
+) -> RoomService:
+    """The room list, joins, creates, leaves, topics, renames, deletion
+    (:mod:`chatroom.core.services.rooms`)."""
+    return RoomService(
+        clock,
+        backend.rooms,
+        backend.accounts.markers,
+        backend.apply,
+        identities,
+        devices.entries,
+        devices,
+        CreationLimit(clock, config.rooms_per_hour),
+        rename_grace=config.rename_grace,
+    )
+
+
+def _messages(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    identities: Identities,
+    devices: Devices,
+    notifications: Notifications,
+    files: FileService | None,
+    edges: Edges,
+) -> MessageService:
+    """Messages to rooms and to users, their life, threads and pins
+    (:mod:`chatroom.core.services.messages`), link previews."""
+    server = backend.server
+    private = PrivateMessages(
+        config,
+        clock,
+        backend.messages.conversations,
+        backend.accounts.records,
+        server.find_user,
+        backend.bus.tell,
+        backend.apply,
+    )
+    previews = LinkPreviews(clock, backend.bus.attach, edges.fetch_card)
+    return MessageService(
+        config,
+        clock,
+        backend.rooms,
+        backend.messages,
+        backend.moderation.modlog,
+        backend.accounts.records,
+        server,
+        backend.accounts.settings,
+        backend.bus,
+        backend.apply,
+        identities,
+        devices,
+        private,
+        previews,
+        notifications,
+        files,
+        edges.namespace,
+    )
+
+
+def _moderation(
+    clock: IReactorTime,
+    backend: Backend,
+    identities: Identities,
+    devices: Devices,
+    messages: MessageService,
+) -> Moderating:
+    """A room's moderation, the server's bans and reports of messages
+    (:mod:`chatroom.core.services.moderation`, :mod:`chatroom.core.serverbans`,
+    :mod:`chatroom.core.abuse_reports`)."""
+    bans = ServerBans(clock, backend.moderation, backend.server, backend.apply)
+    service = ModerationService(
+        clock,
+        backend.rooms,
+        backend.moderation,
+        backend.server,
+        backend.bus,
+        backend.apply,
+        identities,
+        devices,
+        messages.life,
+        bans,
+    )
+    reports = AbuseReports(
+        clock,
+        backend.rooms,
+        backend.moderation.reports,
+        backend.bus,
+        backend.apply,
+        messages.life,
+        identities.seat,
+        identities.session,
+        identities.actor,
+        identities.admins,
+        messages.private.message,
+    )
+    return Moderating(service, bans, reports)
+
+
+def _people(
+    clock: IReactorTime,
+    backend: Backend,
+    identities: Identities,
+    notifications: Notifications,
+    files: FileService | None,
+    devices: Devices,
+) -> tuple[PresenceService, UserService]:
+    """Who is online and as what, and what a user keeps
+    (:mod:`chatroom.core.services.presence`, :mod:`chatroom.core.services.users`)."""
+    accounts = backend.accounts
+    presence = PresenceService(
+        backend.rooms,
+        backend.server,
+        accounts.settings,
+        backend.bus,
+        backend.apply,
+        identities,
+        files,
+    )
+    users = UserService(
+        clock,
+        accounts.records,
+        accounts.settings,
+        accounts.user_data,
+        backend.apply,
+        identities,
+        notifications,
+        files,
+        devices,
+    )
+    return presence, users
+
+
+def _names(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    devices: Devices,
+    presence: PresenceService,
+    notifications: Notifications,
+    messages: MessageService,
+) -> Names:
+    """Who each member is: its name claimed, its account, its release
+    (:mod:`chatroom.core.names`), the lockdown a new session's claim is
+    checked against kept current by the back-end's news of it."""
+    moderation = backend.moderation
+    lockdown = LockdownCopy(moderation.bans.lockdown, moderation.follow_lockdown)
+    return Names(
+        config,
+        clock,
+        devices.sessions,
+        presence.identities,
+        devices,
+        presence,
+        notifications,
+        messages.life,
+        PlainMarkers(),
+        lockdown,
+        backend.accounts.records,
+        backend.rooms,
+        backend.bus,
+        backend.apply,
+    )
