@@ -108,7 +108,6 @@ from chatroom.core.model.changes.base import (
     DECISION_ATTEMPTS,
     DecidedChange,
     FactsChangedError,
-    Premise,
     PremiseFailedError,
     account_of,
     applies,
@@ -133,14 +132,11 @@ from chatroom.core.model.changes.rooms import (
     ClaimantIs,
     Drop,
     Emit,
-    Incarnation,
     MakeRoom,
     Named,
-    QuietAmong,
     RemoveMember,
     RoomName,
     RoomSeating,
-    Version,
 )
 from chatroom.core.model.changes.server import (
     AttachDevice,
@@ -1200,24 +1196,6 @@ def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
     if isinstance(reply, list) and len(reply) > 2 and reply[0] == b"OK":
         return where.reached(int(reply[2]))
     return None
-
-
-def _say_premises(premises: tuple[Premise, ...]) -> tuple[str, str, bool]:
-    """A room script's premise arguments: the room's incarnation and
-    version as read, or "" and "" for :class:`~chatroom.core.model.changes.
-    Unmoderated`; and whether the speaker is quiet (:class:`~chatroom.core.
-    changes.QuietAmong`: ``SAY`` reads it as whether the room is shown
-    anything first)."""
-    incarnation = version = ""
-    quiet = False
-    for premise in premises:
-        if isinstance(premise, Incarnation):
-            incarnation = premise.incarnation
-        elif isinstance(premise, Version):
-            version = premise.version
-        elif isinstance(premise, QuietAmong):
-            quiet = bool(premise.users)
-    return incarnation, version, quiet
 
 
 def _speaking_now(

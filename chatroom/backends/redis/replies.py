@@ -1,4 +1,4 @@
-"""What the Redis back-end's scripts answer, read; what they are given, built.
+"""What the Redis back-end's scripts answer, read.
 
 The scripts of :mod:`chatroom.backends.redis.scripts` and
 :mod:`chatroom.backends.redis.moderation_scripts` speak in flat lists of
@@ -6,10 +6,10 @@ bytes. These functions turn their replies into the core's types
 (:class:`~chatroom.core.backend.DecisionFacts`,
 :class:`~chatroom.core.roominfo.Roster`,
 :class:`~chatroom.core.facts.Target`,
-:class:`~chatroom.core.events.ListedRoom`) and a decided
-:class:`~chatroom.core.model.changes.base.DecidedChange` into the ``MODERATE`` script's
-arguments, so :class:`~chatroom.backends.redis.redis_backend.RedisBackend` reads as
-the steps it takes.
+:class:`~chatroom.core.events.ListedRoom`), so
+:class:`~chatroom.backends.redis.redis_backend.RedisBackend` reads as the
+steps it takes. What the scripts are given is one operand mapping
+(:mod:`chatroom.backends.redis.operands`).
 """
 
 from __future__ import annotations
@@ -20,17 +20,11 @@ from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
 from chatroom.core import errors
-from chatroom.core.codec import unnumbered
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import ListedRoom, Message
+from chatroom.core.events import ListedRoom
 from chatroom.core.facts import DecisionFacts, RoomFacts, RoomPolicy, Target
-from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.moderation import SessionIs, SetPolicy
-from chatroom.core.model.changes.rooms import Incarnation, Present, SetOwner, Version
 from chatroom.core.roominfo import Roster
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
-from chatroom.wire.lines import format_time
 
 #: How the refusals of a create or a join read.
 ENTRY_REFUSALS: Refusals = {
@@ -104,71 +98,6 @@ def parse_roster(reply: list[Any]) -> Roster:
         topic_at=int(topic_at),
         created_at=int(created_at),
     )
-
-
-def _flag(value: bool) -> str:
-    return "1" if value else "0"
-
-
-def moderation_args(key: str, session: Session, change: DecidedChange) -> list[Any]:
-    """The ``MODERATE`` script's arguments for a decided moderation's
-    ``change`` (:func:`chatroom.core.moderation.change_of`), but for its
-    kick's changes (:mod:`chatroom.backends.redis.outcomes`), which the
-    caller puts before the events: its premises (the room's incarnation
-    and version; the target's session and presence), the policy set (``-``:
-    unchanged) and whether the actor owns the room now, then the room's
-    events."""
-    incarnation = version = target = token = ""
-    present = False
-    for premise in change.premises:
-        if isinstance(premise, Incarnation):
-            incarnation = premise.incarnation
-        elif isinstance(premise, Version):
-            version = premise.version
-        elif isinstance(premise, SessionIs):
-            target, token = premise.user, premise.session
-        elif isinstance(premise, Present):
-            present = bool(premise.users)
-    policies = change.of(SetPolicy)
-    policy = policies[0].policy if policies else None
-    return [
-        key,
-        key_of(session),
-        session.token,
-        incarnation,
-        version,
-        "-" if policy is None else policy.to_json(),
-        _flag(policy is not None and policy.keep),
-        _flag(policy is not None and policy.restricted),
-        policy.owner_account if policy is not None else "",
-        _flag(policy is not None and policy.moderated),
-        _flag(bool(change.of(SetOwner))),
-        target,
-        token,
-        _flag(present),
-    ]
-
-
-def say_args(
-    key: str, session: Session, event: Message, config: ServerConfig, oldest: float
-) -> list[Any]:
-    """The ``SAY`` script's arguments for one message, but for its last
-    four (what the room is shown first, the premise, from outside)."""
-    return [
-        key,
-        key_of(session),
-        session.token,
-        unnumbered(event),
-        *kept(config, oldest),
-    ]
-
-
-def kept(config: ServerConfig, oldest: float) -> list[Any]:
-    """What a room keeps of its messages, as ``SAY`` and ``POST`` take it:
-    how many (``--retention``), and the oldest time, as stored events
-    carry it (the core's operand, :attr:`Append.oldest
-    <chatroom.core.model.changes.messages.Append.oldest>`; "" for no age limit)."""
-    return [config.retention, format_time(oldest) if oldest else ""]
 
 
 def key_of(session: Session) -> str:
