@@ -475,20 +475,10 @@ class RedisBackend:
             )
             if not int(reply[3]):
                 return False
+            # A name its devices kept changing under: the next beat's harvest.
+            ending = {"waits_until": waits_until, "always": own}
             handed = _handed_over(reply[5])
-            for _ in range(DECISION_ATTEMPTS):
-                if not handed:
-                    break
-                released = await self.endings.end(
-                    scripts.RELEASE,
-                    {"changes": handed},
-                    kind=DepartureKind.HARVEST,
-                    reason=reason,
-                    refusals={},
-                    waits_until=waits_until,
-                    always=own,
-                )
-                handed = _handed_over(released[3])
+            await self._let_go(handed, DepartureKind.HARVEST, reason, **ending)
             if int(reply[4]) < node_scripts.HARVEST_CHUNK:
                 break  # that was the index's last chunk
         forgotten = await self.calls.eval(
@@ -741,20 +731,36 @@ class RedisBackend:
             DecidedChange(NameHolding(key), ops=(LetGo(token),))
             for key, token in sessions
         ]
+        ending = {"known": known, "own_words": own_words}
+        if not await self._let_go(changes, DepartureKind.QUIT, reason, **ending):
+            raise errors.unavailable()
+
+    async def _let_go(
+        self,
+        changes: list[DecidedChange],
+        kind: DepartureKind,
+        reason: str,
+        **ending: Any,
+    ) -> bool:
+        """``RELEASE`` of ``changes`` (each a name its session lets go), then
+        of the names it answers undecided (devices on other nodes hold them
+        too) handed to the heir the core chooses (:func:`_handed_over`),
+        decided again a few times at most while those devices change under
+        it; ``ending``: the end's options (:meth:`.Endings.end`). False if
+        some were still undecided then."""
         for _ in range(DECISION_ATTEMPTS):
+            if not changes:
+                return True
             reply = await self.endings.end(
                 scripts.RELEASE,
                 {"changes": changes},
-                kind=DepartureKind.QUIT,
+                kind=kind,
                 reason=reason,
                 refusals={},
-                known=known,
-                own_words=own_words,
+                **ending,
             )
             changes = _handed_over(reply[3])
-            if not changes:
-                return
-        raise errors.unavailable()
+        return not changes
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel that is no room's (a
