@@ -164,11 +164,12 @@ async def claim(
                 await apply(ending)  # or nobody: decided again either way
             facts = replace(facts, holder="", signed_to="", ending=False)
             continue
-        if decided is Claim.WAIT:
+        if decided is Claim.WAIT:  # bounded by its time, not by refusals
             if clock.seconds() >= waiting_until:
                 raise errors.name_taken(name)  # an end that never ends
             await deferLater(clock, ENDING_RECHECK, lambda: None)
             facts = replace(facts, holder="", signed_to="", ending=False)
+            refusals = 0
             continue
         change = claim_change(
             decided, facts, session, name, account, owner_follows, presence
