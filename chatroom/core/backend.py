@@ -269,7 +269,7 @@ class Backend(Protocol):
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
         - :class:`~chatroom.core.model.changes.server.CountedFailures`: a wrong password
           or code counted (:class:`~chatroom.core.model.changes.server.CountFailure`,
-          resting on :class:`~chatroom.core.model.changes.server.FailuresAre`),
+          resting on :class:`~chatroom.core.model.changes.server.FailuresAtMost`),
           given back or cleared;
         - :class:`~chatroom.core.model.changes.server.NameHolding`: a name's
           claim as the core decided it (:mod:`chatroom.core.claims`: taken,

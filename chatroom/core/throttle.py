@@ -51,7 +51,7 @@ from chatroom.core.model.changes.server import (
     CountedFailures,
     CountEvent,
     CountFailure,
-    FailuresAre,
+    FailuresAtMost,
     FewerThan,
     UncountEvent,
     UncountFailure,
@@ -90,6 +90,17 @@ class FailureBackoff:
             return 0.0  # free, or forgotten: it starts over
         return max(0.0, last + self.delay(failures) - now)
 
+    def bounds(self, failures: int, last: float) -> tuple[int, float | None]:
+        """The most failures, and the latest newest one (None: any), under
+        which an attempt decided on ``failures`` failures, the newest at
+        ``last``, is counted (:class:`~chatroom.core.model.changes.server.
+        FailuresAtMost`): while its free failures last, fewer than
+        ``free`` at any time; after, those as read (one more, or a newer,
+        and its wait is not over)."""
+        if failures < self.free:
+            return self.free - 1, None
+        return failures, last
+
     def key(self, key: str) -> str:
         return f"{self.kind}:{key}"
 
@@ -106,7 +117,7 @@ class MemoryFailures:
     clock (the reactor, or ``task.Clock`` in tests): one process's counter of
     :class:`~chatroom.core.model.changes.server.CountedFailures`, applied as
     Redis's (:mod:`chatroom.backends.redis.failures`) applies them: every
-    :class:`~chatroom.core.model.changes.server.FailuresAre` checked, then the
+    :class:`~chatroom.core.model.changes.server.FailuresAtMost` checked, then the
     failures counted, given back or cleared. Nothing is scheduled, so an idle
     counter costs nothing. The table is bounded: past ``keys`` keys the
     forgotten ones are dropped first, then the oldest."""
@@ -126,9 +137,12 @@ class MemoryFailures:
             raise TypeError(f"{change.subject!r} counts no failures")
         now = change.subject.at
         for premise in change.premises:
-            if not isinstance(premise, FailuresAre):
+            if not isinstance(premise, FailuresAtMost):
                 raise TypeError(f"not a premise of counted failures: {premise!r}")
-            if self._read(premise.key, now) != (premise.count, premise.last):
+            count, last = self._read(premise.key, now)
+            if count > premise.count or (
+                premise.last is not None and last > premise.last
+            ):
                 facts = {key: self._read(key, now) for key in change.subject.keys}
                 raise PremiseFailedError(facts, premise)
         for op in change.ops:
@@ -181,7 +195,7 @@ class SharedFailures(Protocol):
         """Apply a change of counted failures
         (:class:`~chatroom.core.model.changes.server.CountedFailures`)
         in one atomic step: every
-        :class:`~chatroom.core.model.changes.server.FailuresAre` checked
+        :class:`~chatroom.core.model.changes.server.FailuresAtMost` checked
         (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
         with every key's failures as they are, and nothing counted), then
         its failures counted, given back or cleared."""
@@ -220,7 +234,11 @@ class Guesses:
         """Count one failure under each ``(backoff, key)``, if each one's
         wait is over; else count none. Decided first on no failures (what
         most attempts find), then on the failures a refusal brings, each
-        key's wait worked out here from its count and its newest's time.
+        key's wait worked out here from its count and its newest's time;
+        the count rests on each key's failures staying within the bounds of
+        that decision (:meth:`FailureBackoff.bounds`), so that attempts
+        made together are each counted while the free failures last, and
+        refused for their wait once they are spent.
 
         Raises:
             ThrottledError: the first back-off still waiting, and its wait.
@@ -234,7 +252,10 @@ class Guesses:
                 left = backoff.left(*read.get(key, (0, 0.0)), now)
                 if left > 0:
                     raise ThrottledError(backoff, left)
-            premises = tuple(FailuresAre(key, *read.get(key, (0, 0.0))) for key in keys)
+            premises = tuple(
+                FailuresAtMost(key, *backoff.bounds(*read.get(key, (0, 0.0))))
+                for (backoff, _), key in zip(under, keys, strict=True)
+            )
             subject = CountedFailures(keys, now)
             try:
                 await self.count(DecidedChange(subject, premises, ops))

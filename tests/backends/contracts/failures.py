@@ -5,7 +5,7 @@ The core decides the back-off
 (:class:`~chatroom.core.throttle.FailureBackoff`: the free failures, the
 doubling waits, the cap, when a key is forgotten) and hands the counter one
 change: a failure counted under one key or several, resting on each key's
-failures as read (:class:`~chatroom.core.model.changes.server.FailuresAre`),
+failures as read (:class:`~chatroom.core.model.changes.server.FailuresAtMost`),
 or failures given back or cleared. :class:`FailuresContract` applies such
 changes as nodes' guesses would reach the counter. It runs through
 ``Backend.apply`` on the in-process back-end, which counts in its memory
@@ -74,6 +74,22 @@ class FailuresContract:
         self.assertIs(refused.backoff, NAME)  # type: ignore[attr-defined]
         self.assertTrue(55 <= refused.wait <= 60, refused.wait)  # type: ignore[attr-defined]
         yield self.attempt((NAME, "bob"))  # another key's count is its own
+
+    @defer.inlineCallbacks
+    def test_attempts_made_together_share_the_free_failures(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Twelve attempts at one name at once (on Redis, each decided
+        before any is counted): the free ones are counted, every other is
+        refused for its wait, none for the others' counts (``UNAVAILABLE``);
+        the name has counted its free failures and no more."""
+        attempts = [self.attempt((NAME, "alice")) for _ in range(12)]
+        outcomes = yield defer.DeferredList(attempts, consumeErrors=True)
+        refused = [f.value for ok, f in outcomes if not ok]
+        self.assertEqual(len(refused), 12 - NAME.free)  # type: ignore[attr-defined]
+        for refusal in refused:
+            self.assertIsInstance(refusal, ThrottledError)  # type: ignore[attr-defined]
+        yield self.throttled((NAME, "alice"))
 
     @defer.inlineCallbacks
     def test_an_attempt_counts_under_every_key_or_none(

@@ -163,7 +163,7 @@ from chatroom.core.model.changes.server import (
     CountEvent,
     CountFailure,
     DevicesAre,
-    FailuresAre,
+    FailuresAtMost,
     FewerThan,
     NameEnding,
     NameHeldBy,
@@ -1071,13 +1071,13 @@ class PremiseMatrixContract(PremisesBase):
         self.assertGreater(facts, 0)  # how long until one leaves the window
 
     @defer.inlineCallbacks
-    def test_failures_are(self) -> Generator[Any, Any, None]:
-        """A wrong password was counted on none counted under its key;
-        another was counted since."""
+    def test_failures_at_most(self) -> Generator[Any, Any, None]:
+        """A wrong password was counted on its key's last free failure (at
+        most none counted, at any time); another was counted since."""
         now = self.server.clock.seconds()
         change = DecidedChange(
             CountedFailures(("name:alice",), now),
-            (FailuresAre("name:alice", 0, 0.0),),
+            (FailuresAtMost("name:alice", 0),),
             (CountFailure("name:alice", 3600.0),),
         )
         facts = yield self.twice(change)
@@ -1167,6 +1167,6 @@ CASES: dict[type[Premise], str] = {
     Subscribed: "test_subscribed",
     EndpointOwner: "test_endpoint_owner",
     FewerThan: "test_fewer_than",
-    FailuresAre: "test_failures_are",
+    FailuresAtMost: "test_failures_at_most",
     MarkerAtMost: "test_marker_at_most",
 }

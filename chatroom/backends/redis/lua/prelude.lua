@@ -841,9 +841,10 @@ local function premise_holds(c, p, step)
     return (redis.call('HEXISTS', P .. 'ending', s.name) == 1) == p.ending
   elseif kind == 'DevicesAre' then
     return same_set(redis.call('SMEMBERS', holders_key(s.name)), p.tokens)
-  elseif kind == 'FailuresAre' then  -- as counted (forgotten: none)
+  elseif kind == 'FailuresAtMost' then  -- as counted (forgotten: none)
     local kept = redis.call('HMGET', P .. 'guesses:' .. p.key, 'n', 'at')
-    return tonumber(kept[1] or '0') == p.count and tonumber(kept[2] or '0') == p.last
+    return tonumber(kept[1] or '0') <= p.count
+      and (p.last == nil or tonumber(kept[2] or '0') <= p.last)
   elseif kind == 'SweepLease' then  -- held by the holder, who takes or keeps it
     local held = redis.call('GET', P .. 'ageing')
     if held and held ~= p.holder then return false end

@@ -77,17 +77,20 @@ class UncountEvent(Operation):
 
 
 @dataclass(frozen=True)
-class FailuresAre(Premise):
-    """Key ``key`` counts ``count`` failures, the newest at ``last``
-    (seconds on the core's clock; 0 and 0: none, or forgotten), as read:
-    the core decided on them whether its back-off is over
-    (:class:`chatroom.core.throttle.FailureBackoff`). A refusal brings the
-    failures of every key of the change as they are now (key → count and
-    the newest's time)."""
+class FailuresAtMost(Premise):
+    """Key ``key`` counts at most ``count`` failures, the newest at or
+    before ``last`` (seconds on the core's clock; None: at any time): the
+    bounds within which the core decided an attempt is counted
+    (:class:`chatroom.core.throttle.FailureBackoff.bounds`), fewer or older
+    failures letting it all the more. Within a back-off's free failures no
+    time matters, so attempts made together are each counted while the
+    free ones last, never refused for one another's counts. A refusal
+    brings the failures of every key of the change as they are now (key →
+    count and the newest's time)."""
 
     key: str
     count: int
-    last: float
+    last: float | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ declare(
 declare(
     CountedFailures,
     operations=(CountFailure, UncountFailure, ClearFailures),
-    premises=(FailuresAre,),
+    premises=(FailuresAtMost,),
 )
 declare(NameHolders, operations=(RememberGone,))
 declare(
