@@ -25,7 +25,9 @@ from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.rooms import (
     Drop,
     Emit,
+    FewerRoomsThan,
     Incarnation,
+    MakeRoom,
     RoomSeating,
     Version,
 )
@@ -121,7 +123,8 @@ class HalfDoneRoomSteps(ContractBase):
         alice = yield self.connect("alice")
         sessions = redis_backend(self.server).sessions
         session = next(s for _, s in sessions.named() if s.name == "alice")
-        change = DecidedChange(RoomSeating("tea"), (), ())
+        made = (FewerRoomsThan(10),), (MakeRoom("tea", 0),)
+        change = DecidedChange(RoomSeating("tea"), *made)
         token = session.token
         yield self.step(scripts.ENTERING, change=change, user="alice", token=token)
         listing = redis_backend(self.server).listing
@@ -196,12 +199,14 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         ran: list[str] = []
         run = calls.eval
 
-        async def recorded(script: Any, *args: Any, **kwargs: Any) -> Any:
+        async def recorded(script: Any, operands: Any, **kwargs: Any) -> Any:
             if script is LISTED_KEYS:
                 ran.append(script.name)
-            elif script in (LISTED_ROOM, LISTED_ROOMS):
-                ran.append(f"{script.name} of {len(args)}")
-            reply = await run(script, *args, **kwargs)
+            elif script is LISTED_ROOM:
+                ran.append(f"{script.name} of 1")
+            elif script is LISTED_ROOMS:
+                ran.append(f"{script.name} of {len(operands['rooms'])}")
+            reply = await run(script, operands, **kwargs)
             if script is LISTED_SINCE:
                 ran.append(f"{script.name} of {len(reply) - 1}")
             return reply

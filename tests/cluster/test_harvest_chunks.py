@@ -357,12 +357,12 @@ class HarvesterGone(Harvests):
         step = endings.end
         released: list[int] = []
 
-        async def counted(script: Any, *args: Any, **kwargs: Any) -> Any:
+        async def counted(script: Any, operands: Any, **kwargs: Any) -> Any:
             if script is scripts.RELEASE:
-                released.append(len(args) // 2)
-            return await step(script, *args, **kwargs)
+                released.append(len(operands["changes"]))
+            return await step(script, operands, **kwargs)
 
-        endings.end = counted  # type: ignore[method-assign]
+        endings.end = counted  # type: ignore[method-assign,assignment]
         self.addCleanup(setattr, endings, "end", step)
         node.start_resume()
         yield node.when_available()

@@ -101,8 +101,8 @@ class HalfDoneResume(ContractBase):
         seq = int((yield self.command("HGET", self.room_key("tea", "room"), "seq")))
         logged = yield self.command("LLEN", self.room_key("tea", "log"))
         reply = yield self.server_step()
-        (step,) = [step for step in reply.steps if step[0] == "tea"]
-        step[6] = seq + 2  # the node saw two events Redis no longer has
+        (step,) = [step for step in reply.steps if step["room"] == "tea"]
+        step["row"][6] = seq + 2  # the node saw two events Redis no longer has
         first = yield self.room_step(step)
         second = yield self.room_step(step)
         self.assertEqual(int(first[2]), seq)  # where Redis was, for the log

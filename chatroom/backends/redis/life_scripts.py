@@ -27,11 +27,12 @@ RELAY = Script("relay", room_at="room")
 #: the node that took the message fetched it); nothing if the room is gone.
 ATTACH = Script("attach", room_at="room")
 
-#: Operands: ``change`` (a moderation log's: its entries), ``keep`` (the
-#: most a log keeps). Nothing for a room that is gone (deleted meanwhile:
-#: its log went with it); the log ``*`` is the server's
-#: (chatroom.core.modlog.SERVER_LOG), of no room.
-MODLOG_ADD = Script("modlog_add", room_at="change")
+#: Operands: ``change`` (a moderation log's: its entries), ``log`` (its
+#: log, the room whose slot it is in), ``keep`` (the most a log keeps).
+#: Nothing for a room that is gone (deleted meanwhile: its log went with
+#: it); the log ``*`` is the server's (chatroom.core.modlog.SERVER_LOG),
+#: of no room.
+MODLOG_ADD = Script("modlog_add", room_at="log")
 
 #: Operands: log (a room's key), count. The newest count entries, oldest
 #: first.
@@ -40,7 +41,7 @@ MODLOG_READ = Script("modlog_read", room_at="log")
 #: :data:`MODLOG_ADD` and :data:`MODLOG_READ` of the server's log (``*``):
 #: in the server's slot in either layout (``server-modlog`` with rooms
 #: apart), beside the keys of the actions it records, whose scripts write
-#: it with them (:func:`.modlog.carried`).
+#: it with them (the prelude's ``recorded``).
 SERVER_MODLOG_ADD = Script("modlog_add")
 SERVER_MODLOG_READ = Script("modlog_read")
 

@@ -44,7 +44,7 @@ class RedisModerationLog:
         add = life_scripts.SERVER_MODLOG_ADD if log == SERVER_LOG else None
         await self.calls.call(
             add or life_scripts.MODLOG_ADD,
-            {"change": change, "keep": MODLOG_KEEP},
+            {"change": change, "log": log, "keep": MODLOG_KEEP},
             refusals={},
         )
 

@@ -17,7 +17,7 @@ Every value of the vocabulary (a subject, a premise, an operation, a
 change) is an object tagged with its class's name under ``kind``, exactly
 as Python spells it, then each of its fields under its own name. Nothing
 here tells one premise or operation from another: the prelude's premise
-interpreter (``PREMISES`` in ``lua/prelude.lua``) reads each premise by
+interpreter (``premise_holds`` in ``lua/prelude.lua``) reads each premise by
 that name, and a script performs the operations it is handed by theirs.
 
 A value goes as JSON takes it (text, numbers, true and false, a tuple or
