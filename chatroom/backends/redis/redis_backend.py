@@ -150,7 +150,7 @@ from chatroom.core.model.changes.moderation import (
     SignOut,
 )
 from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
-from chatroom.core.model.changes.names import HeldName, Release, SignIn
+from chatroom.core.model.changes.names import HeldName, Release, SetAccount
 from chatroom.core.model.changes.private import AccountWaiting, PrivateConversation
 from chatroom.core.model.changes.push import AccountPush
 from chatroom.core.model.changes.rooms import (
@@ -964,7 +964,7 @@ class RedisBackend:
         if subject is HeldName:
             assert member is not None and session is not None  # a session's
             for op in change.ops:
-                if isinstance(op, SignIn):
+                if isinstance(op, SetAccount):
                     await self._sign(session, op.account)
                 elif isinstance(op, Release):
                     self._release_session(member, session, op)
