@@ -46,10 +46,9 @@ from chatroom.core.bus import Bus
 from chatroom.core.facts import Ending, WaitingFacts
 from chatroom.core.member import Member
 from chatroom.core.message_store import MessageStore
-from chatroom.core.model.changes.base import DecidedChange, Premise
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.base import FactsChangedError as FactsChangedError
 from chatroom.core.moderation_store import ModerationStore
-from chatroom.core.presence import Presence
 from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.server_store import ServerStore
@@ -161,43 +160,6 @@ class Backend(Protocol):
 
     # -- names -------------------------------------------------------------------
 
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool:
-        """Give ``name`` to ``member`` (``session.name`` is its old one, if
-        any), signed in to ``account``, if the claim's ``premises`` hold
-        (:class:`~chatroom.core.model.changes.moderation.NameRegistered`,
-        :class:`~chatroom.core.model.changes.moderation.Banned`: what the core decided
-        the claim on), checked in the same step as the name is taken; if one
-        does not, nothing changes and :class:`PremiseFailedError` brings
-        the :class:`~chatroom.core.facts.ClaimFacts` as they are. A session
-        holding the name is ended if
-        ``takeover``, else ``NAME_TAKEN``. True if it was a rename of a
-        member in rooms (the core then tells them: :meth:`tell_neighbours`).
-        A rename moves the member's seat in each of its rooms to the new
-        name, and with ``owner_follows`` (the core's decision:
-        :func:`chatroom.core.membership.owner_follows_rename`) the owner of
-        a room it owns, unless the room's owner changed meanwhile.
-
-        A first claim (no ``session.name``) with ``takeover`` is a sign-in
-        to account ``name``: a session of the account holding the name on
-        another node is kept, and ``member`` becomes one more holder of it
-        (the account's devices here).
-
-        ``presence``: the user's presence under its new name, kept in the
-        same step as the name is given, as :meth:`PresenceSteps.publish
-        <chatroom.core.presence.PresenceSteps.publish>` right after would
-        keep it (an IRC sign-on's: one round trip, not two)."""
-        ...
-
     async def apply(
         self,
         change: DecidedChange,
@@ -307,8 +269,14 @@ class Backend(Protocol):
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
         - :class:`~chatroom.core.model.changes.server.CountedFailures`: a wrong password
           or code counted (:class:`~chatroom.core.model.changes.server.CountFailure`,
-          resting on :class:`~chatroom.core.model.changes.server.WaitedOut`), given back
-          or cleared;
+          resting on :class:`~chatroom.core.model.changes.server.FailuresAre`),
+          given back or cleared;
+        - :class:`~chatroom.core.model.changes.server.NameHolding`: a name's
+          claim as the core decided it (:mod:`chatroom.core.claims`: taken,
+          :class:`~chatroom.core.model.changes.server.TakeName`, or attached
+          to as a device, :class:`~chatroom.core.model.changes.server.
+          AttachDevice`), resting on the claim's facts as read; a refusal
+          brings the :class:`~chatroom.core.facts.ClaimFacts` as they are;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.model.changes.settings.AccountIgnores`,
           :class:`~chatroom.core.model.changes.accounts.AccountAge`), the server's

@@ -289,14 +289,21 @@ class SeatingFacts:
 
 @dataclass(frozen=True)
 class ClaimFacts:
-    """What a name's claim is decided on (:func:`chatroom.core.rules.check_claim`):
-    whether the name is an account's, and whether a server ban covers the
-    name or the account signing in. The default is a fresh name's, which
-    is what most claims find: the claim rests on it, and a back-end that
-    finds otherwise answers these facts as they are."""
+    """What a name's claim is decided on (:func:`chatroom.core.rules.check_claim`,
+    :func:`chatroom.core.claims.outcome`): whether the name is an account's,
+    whether a server ban covers the name or the account signing in, the
+    session holding it (its token, "" for none), the account that session
+    is signed in to, whether its end is under way, and how many sessions
+    hold it besides (its account's devices on other nodes). The default is
+    a fresh name's, which is what most claims find: the claim rests on it,
+    and a back-end that finds otherwise answers these facts as they are."""
 
     registered: bool = False
     banned: bool = False
+    holder: str = ""
+    signed_to: str = ""
+    ending: bool = False
+    devices: int = 0
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,12 @@ session and standing are kept.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Protocol
 
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, lockdown, membership, rules
+from chatroom.core import claims, errors, lockdown, membership, rules
 from chatroom.core.accountnews import registered_name, tell_rooms
 from chatroom.core.accounts import AccountStore
 from chatroom.core.applying import Applies
@@ -34,36 +33,17 @@ from chatroom.core.lockdown import LockdownCopy
 from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
-from chatroom.core.model.changes.base import DecidedChange, Premise
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.names import HeldName, Release, SetAccount
 from chatroom.core.presence import Presence
 from chatroom.core.push import Notifications
-from chatroom.core.retrying import decided_again
 from chatroom.core.room_store import RoomStore
-from chatroom.core.seats import Session
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
 
 log = Logger()
-
-
-class Claimant(Protocol):
-    """Where a name is claimed: the back-end (its own step: a name's holder
-    is read, and maybe ended, in the same step as the name is given)."""
-
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool: ...
 
 
 class Names:
@@ -84,7 +64,6 @@ class Names:
         records: AccountStore,
         rooms: RoomStore,
         bus: Bus,
-        claimant: Claimant,
         apply: Applies,
     ) -> None:
         """Args:
@@ -95,8 +74,8 @@ class Names:
         records: the accounts as kept (a name's, a sign-in's ignore list).
         rooms: the rooms a member is in (who hears a rename, a sign-in).
         bus: tells a member's neighbours of its new name or account.
-        claimant: the back-end, which claims a name.
-        apply: the back-end's one write (a sign-in, a release, a marker).
+        apply: the back-end's one write (a claim, a sign-in, a release, a
+            marker).
         """
         self.config = config
         self.clock = clock
@@ -110,7 +89,6 @@ class Names:
         self.records = records
         self.rooms = rooms
         self.bus = bus
-        self.claimant = claimant
         self.apply = apply
         self.plain_markers = plain_markers
         #: One bound method for every seat's ``on_removed``.
@@ -126,8 +104,9 @@ class Names:
     ) -> None:
         """The name rule, the claim rule on the name's facts (registered?
         banned?: decided on a fresh name's, and again on those a refused
-        claim brings), then the back-end's claim, which ends a session holding
-        the name if ``account`` is that name's and ``takeover``; a sign-in
+        claim brings), then the claim as :mod:`chatroom.core.claims`
+        decides it, which ends a session holding the name if ``account`` is
+        that name's and ``takeover``; a sign-in
         to an account whose seat is here under its name adds a device. A
         rename is told once to the user and to each member sharing a room
         with it, however many rooms. ``presence`` goes with the claim (the
@@ -168,7 +147,7 @@ class Names:
         presence: Presence | None,
     ) -> None:
         """:meth:`claim_name` once the sign-in is no device of a seat here:
-        the name's rules and the back-end's claim for ``member`` (the
+        the name's rules and the claim decided for ``member`` (the
         door's ``device``, or the seat it has), with ``presence``."""
         session = self.sessions.open(member, self.clock.seconds(), self._taken)
         member = self.identities.seat(member)
@@ -179,27 +158,27 @@ class Names:
         kept = session.metadata  # what the session keeps goes with its presence
         shared = None if presence is None else replace(presence, metadata=kept)
 
-        def decide(facts: ClaimFacts) -> tuple[Premise, ...]:
+        def check(facts: ClaimFacts) -> None:
             rules.check_claim(
                 name, facts.registered, signed_in, facts.banned, require_account
             )
-            return admin.claimed_on(facts, key, signed_in)
 
-        async def claim(premises: tuple[Premise, ...]) -> None:
-            await self.claimant.claim(
-                member,
-                session,
-                name,
-                signed_in,
-                takeover and account == key,
-                membership.owner_follows_rename(),
-                premises,
-                shared,
-            )
+        async def apply(change: DecidedChange) -> None:
+            await self.apply(change, member, session)
 
         # Decided on a fresh name's facts, with no read: a claim refused
         # brings the facts as they are, and is decided again on them.
-        await decided_again(ClaimFacts(), decide, claim)
+        await claims.claim(
+            apply,
+            self.clock,
+            session,
+            name,
+            signed_in or "",
+            takeover and account == key,
+            membership.owner_follows_rename(),
+            shared,
+            check,
+        )
         self.sessions.update(
             member, name=name, account=signed_in or None, account_name=shown
         )

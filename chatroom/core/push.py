@@ -66,7 +66,9 @@ from chatroom.core.model.changes.push import (
     AccountPush,
     AddSubscription,
     DropSubscriptions,
+    EndpointOwner,
     FewerSubscriptionsThan,
+    MoveEndpoint,
     RemoveSubscription,
     Subscribed,
 )
@@ -161,6 +163,11 @@ class PushStore(Protocol):
         """The subscriptions of those of ``accounts`` that keep any."""
         ...
 
+    async def owner(self, endpoint: str) -> str:
+        """The account that keeps a subscription at ``endpoint`` ("" for
+        none)."""
+        ...
+
     def subscribers(self) -> Collection[str] | None:
         """Every account keeping a subscription, where the store holds them
         in memory (one process); None where it must be asked (Redis). A
@@ -173,9 +180,9 @@ class PushStore(Protocol):
 SettingsOf = Callable[[str], Awaitable[dict[str, str]]]
 
 
-#: What a decision about an account's subscriptions is: the premise and
-#: the operation of its change.
-Decided = tuple[Premise, Operation]
+#: What a decision about an account's subscriptions is: the premises and
+#: the operations of its change.
+Decided = tuple[tuple[Premise, ...], tuple[Operation, ...]]
 
 
 def dropped(account: str) -> DecidedChange:
@@ -184,16 +191,27 @@ def dropped(account: str) -> DecidedChange:
     return DecidedChange(subject, (), (DropSubscriptions(),))
 
 
-def subscribing(kept: list[Subscription], subscription: Subscription) -> Decided:
-    """Keep ``subscription`` beside the account's ``kept`` ones: at most
+def subscribing(
+    account: str, kept: list[Subscription], subscription: Subscription, owner: str
+) -> Decided:
+    """Keep ``subscription`` beside ``account``'s ``kept`` ones: at most
     :data:`MOST_SUBSCRIPTIONS` (``SubscriptionsFullError`` past it; the
     same endpoint is replaced); resting on the account keeping fewer
-    still."""
+    still, and on its endpoint being ``owner``'s ("": nobody's) as read.
+    An endpoint is one account's: kept by another, it moves to this one
+    (a browser subscribed again under another account)."""
+    endpoint = subscription.endpoint
     endpoints = {each.endpoint for each in kept}
-    if len(kept) >= MOST_SUBSCRIPTIONS and subscription.endpoint not in endpoints:
+    if len(kept) >= MOST_SUBSCRIPTIONS and endpoint not in endpoints:
         raise errors.SubscriptionsFullError(MOST_SUBSCRIPTIONS)
-    premise = FewerSubscriptionsThan(MOST_SUBSCRIPTIONS, subscription.endpoint)
-    return premise, AddSubscription(subscription)
+    premises = (
+        FewerSubscriptionsThan(MOST_SUBSCRIPTIONS, endpoint),
+        EndpointOwner(endpoint, owner),
+    )
+    added = AddSubscription(subscription)
+    if owner and owner != account:
+        return premises, (MoveEndpoint(endpoint, owner, account), added)
+    return premises, (added,)
 
 
 def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
@@ -201,16 +219,15 @@ def unsubscribing(kept: list[Subscription], endpoint: str) -> Decided:
     ``kept`` ones (``BAD_ARGS`` if not), resting on its keeping it still."""
     if endpoint not in {each.endpoint for each in kept}:
         raise errors.bad_args("no push subscription of yours at that endpoint")
-    return Subscribed(endpoint), RemoveSubscription(endpoint)
+    return (Subscribed(endpoint),), (RemoveSubscription(endpoint),)
 
 
 def change_of(account: str, decided: Decided) -> DecidedChange:
     """The change of account ``account``'s subscriptions ``decided`` is,
     resting on the account being registered still (none is kept for an
     account deleted meanwhile)."""
-    premise, op = decided
-    premises = (Registered(), premise)
-    return DecidedChange(AccountPush(account), premises, (op,))
+    premises, ops = decided
+    return DecidedChange(AccountPush(account), (Registered(), *premises), ops)
 
 
 class PushSender(Protocol):
@@ -397,7 +414,16 @@ class Notifications:
             subscription.endpoint
         ):
             raise errors.bad_args("the endpoint is not a public address")
-        await self._applied(account, lambda kept: subscribing(kept, subscription))
+        endpoint = subscription.endpoint
+        owner = [await self.store.owner(endpoint)]
+
+        def decide(kept: list[Subscription]) -> Decided:
+            return subscribing(account, kept, subscription, owner[0])
+
+        async def read_again() -> None:
+            owner[0] = await self.store.owner(endpoint)
+
+        await self._applied(account, decide, read_again)
 
     async def unsubscribe(self, account: str, endpoint: str) -> None:
         """``/push remove``: forget one of the account's subscriptions."""
@@ -409,9 +435,11 @@ class Notifications:
         self,
         account: str,
         decide: Callable[[list[Subscription]], Decided],
+        read_again: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """What ``decide`` decides on the account's subscriptions as read,
-        applied; decided again on those a refusal brings, at most
+        applied; decided again on those a refusal brings (and on what
+        ``read_again`` reads again: who keeps the endpoint), at most
         :data:`~chatroom.core.model.changes.base.DECISION_ATTEMPTS` times."""
         kept = (await self.store.of([account])).get(account, [])
         for _attempt in range(DECISION_ATTEMPTS):
@@ -425,6 +453,8 @@ class Notifications:
                     kept = refusal.facts
                 else:
                     kept = (await self.store.of([account])).get(account, [])
+                if read_again is not None:
+                    await read_again()
                 continue
             return
         raise errors.unavailable()
@@ -592,7 +622,7 @@ class Notifications:
     async def _forget(self, account: str, endpoint: str) -> None:
         """A subscription its push service says is gone is forgotten
         (unless the account forgot it meanwhile)."""
-        gone = (Subscribed(endpoint), RemoveSubscription(endpoint))
+        gone = (Subscribed(endpoint),), (RemoveSubscription(endpoint),)
         change = change_of(account, gone)
         with contextlib.suppress(PremiseFailedError):
             await self.apply(change)

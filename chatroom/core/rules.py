@@ -19,7 +19,7 @@ still come from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -235,3 +235,12 @@ def listed_for(
         return True
 
     return listing.keeping(lambda info: not info.secret or sees(info.name))
+
+
+def heir_of(devices: Iterable[str]) -> str:
+    """Of the sessions by which a name's devices on other nodes hold it
+    (their tokens), the one that holds it once its own session ends ("":
+    none holds it, and it is free): the first in order. Any of them would
+    do: one rule, so that two nodes releasing the name at once hand it to
+    the same device."""
+    return min(devices, default="")

@@ -36,11 +36,14 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core import errors
 from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
     Apply,
     DecidedChange,
     Operation,
     PremiseFailedError,
+    applies,
 )
 from chatroom.core.model.changes.server import (
     ClearFailures,
@@ -48,10 +51,10 @@ from chatroom.core.model.changes.server import (
     CountedFailures,
     CountEvent,
     CountFailure,
+    FailuresAre,
     FewerThan,
     UncountEvent,
     UncountFailure,
-    WaitedOut,
 )
 
 #: The keys a counter of failures keeps at most: a guesser with endless
@@ -80,13 +83,12 @@ class FailureBackoff:
             return 0.0
         return float(min(self.cap, self.base * 2 ** (failures - self.free)))
 
-    def waits(self) -> tuple[float, ...]:
-        """The waits after ``free``, ``free + 1``... failures, up to the
-        first that reaches the cap (every later one is the cap)."""
-        waits = [self.delay(self.free)]
-        while waits[-1] < self.cap:
-            waits.append(self.delay(self.free + len(waits)))
-        return tuple(waits)
+    def left(self, failures: int, last: float, now: float) -> float:
+        """How long an attempt at ``now`` still waits after ``failures``
+        failures, the newest at ``last`` (0: it need not)."""
+        if failures < self.free or now - last >= self.forget:
+            return 0.0  # free, or forgotten: it starts over
+        return max(0.0, last + self.delay(failures) - now)
 
     def key(self, key: str) -> str:
         return f"{self.kind}:{key}"
@@ -101,11 +103,11 @@ class _Failures:
 
 class MemoryFailures:
     """Failures counted per key in this process's memory, on the injected
-    clock (the reactor, or ``task.Clock`` in tests): one process's
-    counter of :class:`~chatroom.core.model.changes.server.CountedFailures`, applied as
+    clock (the reactor, or ``task.Clock`` in tests): one process's counter of
+    :class:`~chatroom.core.model.changes.server.CountedFailures`, applied as
     Redis's (:mod:`chatroom.backends.redis.failures`) applies them: every
-    :class:`~chatroom.core.model.changes.server.WaitedOut` checked, then the failures
-    counted, given back or cleared. Nothing is scheduled, so an idle
+    :class:`~chatroom.core.model.changes.server.FailuresAre` checked, then the
+    failures counted, given back or cleared. Nothing is scheduled, so an idle
     counter costs nothing. The table is bounded: past ``keys`` keys the
     forgotten ones are dropped first, then the oldest."""
 
@@ -114,6 +116,7 @@ class MemoryFailures:
         self.keys = keys
         self._failures: dict[str, _Failures] = {}
 
+    @applies(CountedFailures)
     async def apply(self, change: DecidedChange) -> None:
         self.applied(change)
 
@@ -123,14 +126,11 @@ class MemoryFailures:
             raise TypeError(f"{change.subject!r} counts no failures")
         now = change.subject.at
         for premise in change.premises:
-            if not isinstance(premise, WaitedOut):
+            if not isinstance(premise, FailuresAre):
                 raise TypeError(f"not a premise of counted failures: {premise!r}")
-            kept = self._kept(premise.key, now)
-            if kept is not None and kept.count >= premise.free:
-                past = min(kept.count - premise.free, len(premise.waits) - 1)
-                left = kept.last + premise.waits[past] - now
-                if left > 0:
-                    raise PremiseFailedError(left, premise)
+            if self._read(premise.key, now) != (premise.count, premise.last):
+                facts = {key: self._read(key, now) for key in change.subject.keys}
+                raise PremiseFailedError(facts, premise)
         for op in change.ops:
             if isinstance(op, CountFailure):
                 kept = self._kept(op.key, now)
@@ -150,6 +150,12 @@ class MemoryFailures:
                 self._failures.pop(op.key, None)
             else:
                 raise TypeError(f"not an operation on counted failures: {op!r}")
+
+    def _read(self, key: str, now: float) -> tuple[int, float]:
+        """``key``'s failures as a change's premise reads them: how many,
+        the newest's time (0 and 0: none, or forgotten)."""
+        kept = self._kept(key, now)
+        return (0, 0.0) if kept is None else (kept.count, kept.last)
 
     def _kept(self, key: str, now: float) -> _Failures | None:
         """``key``'s failures, unless forgotten (then dropped)."""
@@ -174,10 +180,11 @@ class SharedFailures(Protocol):
     async def apply(self, change: DecidedChange) -> object:
         """Apply a change of counted failures
         (:class:`~chatroom.core.model.changes.server.CountedFailures`)
-        in one atomic step: every :class:`~chatroom.core.model.changes.server.WaitedOut`
-        checked (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
-        with the seconds left, and nothing counted), then its failures
-        counted, given back or cleared."""
+        in one atomic step: every
+        :class:`~chatroom.core.model.changes.server.FailuresAre` checked
+        (else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
+        with every key's failures as they are, and nothing counted), then
+        its failures counted, given back or cleared."""
         ...
 
 
@@ -195,7 +202,7 @@ class Guesses:
     before their slow check, through ``count``: the back-end's one write,
     which counts them for every node where it can (Redis), or a process's
     own :class:`MemoryFailures`. The rule (the back-offs' waits) is decided
-    here and handed over as each count's premises.
+    here: each count rests on the failures the decision was made on.
 
     An attempt is counted when it starts, not when its check fails:
     :meth:`attempt` counts a failure under every key at once, in one step,
@@ -211,25 +218,32 @@ class Guesses:
 
     async def attempt(self, *under: tuple[FailureBackoff, str]) -> None:
         """Count one failure under each ``(backoff, key)``, if each one's
-        wait is over; else count none.
+        wait is over; else count none. Decided first on no failures (what
+        most attempts find), then on the failures a refusal brings, each
+        key's wait worked out here from its count and its newest's time.
 
         Raises:
             ThrottledError: the first back-off still waiting, and its wait.
         """
-        premises = tuple(
-            WaitedOut(backoff.key(key), backoff.free, backoff.waits())
-            for backoff, key in under
-        )
-        ops = tuple(CountFailure(b.key(key), b.forget) for b, key in under)
         keys = tuple(backoff.key(key) for backoff, key in under)
-        try:
-            subject = CountedFailures(keys, self.clock.seconds())
-            await self.count(DecidedChange(subject, premises, ops))
-        except PremiseFailedError as refusal:
-            for (backoff, _), premise in zip(under, premises, strict=True):
-                if premise == refusal.premise:
-                    raise ThrottledError(backoff, waited(refusal)) from None
-            raise
+        ops = tuple(CountFailure(b.key(key), b.forget) for b, key in under)
+        read: dict[str, tuple[int, float]] = {}
+        for _attempt in range(DECISION_ATTEMPTS):
+            now = self.clock.seconds()
+            for (backoff, _), key in zip(under, keys, strict=True):
+                left = backoff.left(*read.get(key, (0, 0.0)), now)
+                if left > 0:
+                    raise ThrottledError(backoff, left)
+            premises = tuple(FailuresAre(key, *read.get(key, (0, 0.0))) for key in keys)
+            subject = CountedFailures(keys, now)
+            try:
+                await self.count(DecidedChange(subject, premises, ops))
+                return
+            except PremiseFailedError as refusal:
+                if not isinstance(refusal.facts, dict):
+                    raise
+                read = refusal.facts
+        raise errors.unavailable()
 
     async def settle(
         self,
@@ -269,6 +283,7 @@ class MemoryWindows:
         #: key → (its window in seconds, the times counted in it).
         self._times: dict[str, tuple[float, deque[float]]] = {}
 
+    @applies(CountedEvents)
     async def apply(self, change: DecidedChange) -> None:
         self.applied(change)
 

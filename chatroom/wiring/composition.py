@@ -432,6 +432,5 @@ def _names(
         backend.accounts.records,
         backend.rooms,
         backend.bus,
-        backend,
         backend.apply,
     )

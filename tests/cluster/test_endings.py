@@ -13,12 +13,12 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.backends.redis import moderation_scripts, node_scripts, scripts
+from chatroom.backends.redis import accounts, node_scripts, scripts
 from chatroom.backends.redis.endings import ENDED_FOR, telling
-from chatroom.backends.redis.modlog import entries_args
 from chatroom.backends.redis.redis_backend import RELEASE_TRIES, RedisBackend
 from chatroom.core import errors
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
+from chatroom.core.model.changes.moderation import sessions_ended
+from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry, recording
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, log_lines, redis_backend, redis_command
@@ -44,9 +44,9 @@ class HalfDoneEndings(ContractBase):
     def ask(self, *command: Any) -> defer.Deferred[Any]:
         return redis_command(self.server, *command)
 
-    def eval(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def eval(self, script: Any, operands: dict[str, Any]) -> defer.Deferred[Any]:
         calls = self.backend().calls
-        return defer.Deferred.fromCoroutine(calls.eval(script, *args, always=True))
+        return defer.Deferred.fromCoroutine(calls.eval(script, operands, always=True))
 
     def members(self, room: str) -> defer.Deferred[Any]:
         return self.ask("ZRANGE", self.key("members", room), "0", "-1")
@@ -101,7 +101,9 @@ class HalfDoneEndings(ContractBase):
         bob.client.lose()
         yield self.released("bob")
         self.assertEqual((yield self.members("tea")), [b"alice", b"bob"])
-        self.assertEqual((yield self.eval(scripts.HOLDS, "bob", token)), b"GONE")
+        self.assertEqual(
+            (yield self.eval(scripts.HOLDS, {"user": "bob", "token": token})), b"GONE"
+        )
         impostor = User(FakeClient(self.server))
         impostor.say("bob")
         yield self.expect(impostor, "ERR NAME_TAKEN", wait=self.patiently)
@@ -128,17 +130,18 @@ class HalfDoneEndings(ContractBase):
 
     @defer.inlineCallbacks
     def test_a_kill_cut_after_the_servers_step(self) -> Generator[Any, Any, None]:
-        """``KILL``'s server step alone (the admin's node died after it):
-        bob's session is told to end, and its node releases it, which
-        carries the end on: alice sees bob leave saying why, and the name
-        is free; the kill's entry is in the server's log, recorded by that
-        step."""
+        """A ``/kill``'s server step alone (the bans' script: the admin's
+        node died after it): bob's session is told to end, and its node
+        releases it, which carries the end on: alice sees bob leave saying
+        why, and the name is free; the kill's entry is in the server's log,
+        recorded by that step."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
         entry = ModEntry("t", "root", ModAction.KILL, "bob", "enough")
-        logged = entries_args([recording(SERVER_LOG, [entry])], SERVER_LOG)
-        reply = yield self.eval(
-            moderation_scripts.KILL, "bob", *telling("enough"), *logged
-        )
+        token = yield self.token("bob")
+        logged = recording(SERVER_LOG, [entry])
+        kill = sessions_ended("", "bob", "enough", logged, token)
+        operands = {"change": kill, "orders": {}, "keep": MODLOG_KEEP}
+        reply = yield self.eval(accounts.APPLY_BANS, {**operands, **telling("enough")})
         self.assertEqual(reply[0], b"OK")
         read = self.backend().modlog.read(SERVER_LOG, 5)
         self.assertEqual((yield defer.Deferred.fromCoroutine(read)), [entry])
@@ -166,7 +169,8 @@ class HalfDoneEndings(ContractBase):
         yield self.in_room("tea", "alice", "bob")
         node = self.backend().node.id
         chunk = node_scripts.HARVEST_CHUNK
-        yield self.eval(node_scripts.HARVEST, node, "1", chunk, node, 60000)
+        harvest = {"node": node, "own": True, "chunk": chunk, "harvester": node}
+        yield self.eval(node_scripts.HARVEST, {**harvest, "lease": 60000})
         self.assertEqual((yield self.members("tea")), [b"alice", b"bob"])
         ending = yield self.ask("HKEYS", self.key("ending"))
         self.assertEqual(sorted(ending), [b"alice", b"bob"])

@@ -6,7 +6,6 @@ The rooms-apart layout runs :class:`HalfDoneRoomSteps` too
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from typing import Any
 
@@ -22,6 +21,14 @@ from chatroom.backends.redis.listing import (
 )
 from chatroom.core import codec
 from chatroom.core.events import Renamed, RoomDeleted
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.rooms import (
+    Drop,
+    Emit,
+    Incarnation,
+    RoomSeating,
+    Version,
+)
 from chatroom.core.nodemessages import NewsHead
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
@@ -33,9 +40,9 @@ class HalfDoneRoomSteps(ContractBase):
     alone, as a node that died before the next leaves them: what users
     see is fine, and the next cleanup clears what is left over."""
 
-    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def step(self, script: Any, **operands: Any) -> defer.Deferred[Any]:
         calls = redis_backend(self.server).calls
-        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+        return defer.Deferred.fromCoroutine(calls.eval(script, operands))
 
     @defer.inlineCallbacks
     def places(self, key: str) -> Generator[Any, Any, list[bytes]]:
@@ -49,9 +56,11 @@ class HalfDoneRoomSteps(ContractBase):
     @defer.inlineCallbacks
     def deleted_room_alone(self, room: str) -> Generator[Any, Any, None]:
         """``room``'s deletion's room step, without the server's."""
-        facts = yield self.step(scripts.FACTS, room, "")
-        event = codec.encode(RoomDeleted(room, "alice"))
-        yield self.step(scripts.DELETE, room, facts[6], facts[7], event)
+        facts = yield self.step(scripts.FACTS, room=room, target="")
+        read = (Incarnation(facts[6].decode()), Version(facts[7].decode()))
+        emitted = Emit(RoomDeleted(room, "alice"))
+        deleted = DecidedChange(RoomSeating(room), read, (emitted, Drop()))
+        yield self.step(scripts.DELETE, change=deleted)
 
     @defer.inlineCallbacks
     def test_a_deletion_leaves_no_index_naming_the_room(
@@ -64,10 +73,10 @@ class HalfDoneRoomSteps(ContractBase):
         for user in (alice, bob):
             yield self.expect(user, "DELETED ")
         for _ in range(200):  # its last step comes after the room's event
-            if b"tea" not in (yield self.step(LISTED_KEYS, CHANGES_KEPT)):
+            if b"tea" not in (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)):
                 break
             yield self.wait()
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)))
         for key in ("alice", "bob"):
             self.assertEqual((yield self.places(key)), [])
 
@@ -84,7 +93,7 @@ class HalfDoneRoomSteps(ContractBase):
             self.assertEqual((yield self.expect(user, "DELETED ")), "DELETED tea alice")
             self.assertEqual((yield self.expect(user, "ROOMS ")), "ROOMS 1")
         self.assertEqual((yield self.places("bob")), [b"tea"])
-        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)))
         bob.say("/nick robert")
         self.assertEqual((yield self.expect(bob, "NICK ")), "NICK bob robert")
         self.assertEqual((yield self.places("robert")), [b"tea"])
@@ -99,7 +108,7 @@ class HalfDoneRoomSteps(ContractBase):
         listing.lost()  # as after a lost link: the next read is a full one
         carol = yield self.connect("carol")
         self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)))
         again.say("/create tea")
         yield self.expect(again, "MEMBERS tea alice")
 
@@ -112,21 +121,22 @@ class HalfDoneRoomSteps(ContractBase):
         alice = yield self.connect("alice")
         sessions = redis_backend(self.server).sessions
         session = next(s for _, s in sessions.named() if s.name == "alice")
-        change = json.dumps({"r": "tea", "about": ["alice"], "ops": []})
-        yield self.step(scripts.ENTERING, "alice", session.token, change, "tea", 10)
+        change = DecidedChange(RoomSeating("tea"), (), ())
+        token = session.token
+        yield self.step(scripts.ENTERING, change=change, user="alice", token=token)
         listing = redis_backend(self.server).listing
         listing.lost()  # as after a lost link: the next read is a full one
         carol = yield self.connect("carol")
         self.assertFalse([x for x in carol.lines if x.startswith("ROOM tea")])
-        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
+        self.assertIn(b"tea", (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)))
         alice.say("/quit")
         for _ in range(200):
-            if (yield self.step(scripts.HOLDS, "alice", session.token)) != b"OK":
+            if (yield self.step(scripts.HOLDS, user="alice", token=token)) != b"OK":
                 break
             yield self.wait()
         listing.lost()
         yield self.connect("dave")
-        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, CHANGES_KEPT)))
+        self.assertNotIn(b"tea", (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)))
 
     @defer.inlineCallbacks
     def test_news_cut_short_misses_rooms_only(self) -> Generator[Any, Any, None]:
@@ -144,17 +154,18 @@ class HalfDoneRoomSteps(ContractBase):
                 yield self.expect(user, f"MEMBERS {room} ")
         sessions = redis_backend(self.server).sessions
         session = next(s for _, s in sessions.named() if s.name == "alice")
-        reply = yield self.step(scripts.NEIGHBOURS, "alice", session.token)
+        reply = yield self.step(scripts.NEIGHBOURS, user="alice", token=session.token)
         number, rooms = int(reply[1]), sorted(reply[2:])
         self.assertEqual(rooms, [b"coffee", b"tea"])
         event = codec.encode(Renamed("alice", "Alice"))
         head = codec.entry_head(NewsHead(number, 2, "alice"))
+        news = {"user": "alice", "head": head, "event": event}
         published = yield self.step(
-            scripts.ROOM_NEWS, "tea", "alice", session.token, head, event
+            scripts.ROOM_NEWS, room="tea", token=session.token, **news
         )
         self.assertEqual(published, [b"OK", 1])
         refused = yield self.step(
-            scripts.ROOM_NEWS, "coffee", "alice", "nobody:1", head, event
+            scripts.ROOM_NEWS, room="coffee", token="nobody:1", **news
         )
         self.assertEqual(refused, [b"OK", 0])
         self.assertEqual((yield self.expect(bob, "NICK ")), "NICK alice Alice")
@@ -226,9 +237,9 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         # the three rooms' rows in one call: they share the server's slot
         self.assertEqual(ran, [LISTED_KEYS.name, f"{LISTED_ROOMS.name} of 3"])
 
-    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def step(self, script: Any, **operands: Any) -> defer.Deferred[Any]:
         calls = redis_backend(self.server).calls
-        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+        return defer.Deferred.fromCoroutine(calls.eval(script, operands))
 
     @defer.inlineCallbacks
     def test_a_join_or_a_leave_is_read_again_as_its_rooms_count(
@@ -241,18 +252,18 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         (alice,) = yield self.in_room("tea", "alice")
         yield self.in_room("coffee", "bob")
         yield self.connect("carol")  # the rows kept from here on
-        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        before = (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT))[0]
         dave = yield self.connect("dave")
         dave.say("/join tea")  # tea's count alone changed
         yield self.expect(dave, "MEMBERS tea ")
-        changed = yield self.step(LISTED_SINCE, before, 500)
+        changed = yield self.step(LISTED_SINCE, since=before, most=500)
         self.assertIn([b"tea", b"2"], changed[1:])
         erin = yield self.connect("erin")
         erin.say("/join coffee")
         yield self.expect(erin, "MEMBERS coffee ")
         alice.say("/topic hot")  # tea's row changed too
         yield self.expect(alice, "TOPIC ")
-        changed = yield self.step(LISTED_SINCE, before, 500)
+        changed = yield self.step(LISTED_SINCE, since=before, most=500)
         rows = {row[0]: row for row in changed[1:]}
         self.assertEqual(rows[b"coffee"], [b"coffee", b"2"])
         self.assertEqual(rows[b"tea"][:3], [b"tea", b"tea", 2])
@@ -261,10 +272,10 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         shown = [line for line in frank.lines if line.startswith("ROOM ")]
         self.assertIn("ROOM tea 2 3 hot", shown)
         self.assertIn("ROOM coffee 2 3", shown)
-        now = (yield self.step(LISTED_SINCE, 0, 500))[0]
+        now = (yield self.step(LISTED_SINCE, since=0, most=500))[0]
         dave.say("/leave")
         yield self.expect(dave, "LEFT tea")
-        changed = yield self.step(LISTED_SINCE, now, 500)
+        changed = yield self.step(LISTED_SINCE, since=now, most=500)
         self.assertEqual(changed[1:], [[b"tea", b"1"]])
         grace = yield self.connect("grace")
         self.assertIn("ROOM tea 1 3 hot", grace.lines)
@@ -284,18 +295,20 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         joiners = []
         for room in rooms:
             joiners.append((yield self.connect(f"{room}fan")))
-        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        before = (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT))[0]
         ran = self.read_scripts()
         self.patch(listing, "ROOMS_A_CALL", 2)
         for joiner, room in zip(joiners, rooms, strict=True):  # three counts
             joiner.say(f"/join {room}")
             yield self.expect(joiner, f"MEMBERS {room} ")
-        first = yield self.step(LISTED_SINCE, before, 2)
+        first = yield self.step(LISTED_SINCE, since=before, most=2)
         self.assertEqual([row[0] for row in first[1:]], [b"tea", b"coffee"])
-        rest = yield self.step(LISTED_SINCE, first[0], 2)
+        rest = yield self.step(LISTED_SINCE, since=first[0], most=2)
         self.assertEqual([row[0] for row in rest[1:]], [b"general"])
         self.assertGreater(rest[0], first[0])
-        self.assertEqual((yield self.step(LISTED_SINCE, rest[0], 2)), [rest[0]])
+        self.assertEqual(
+            (yield self.step(LISTED_SINCE, since=rest[0], most=2)), [rest[0]]
+        )
         del ran[:]
         erin = yield self.connect("erin")
         self.assertEqual(
@@ -317,18 +330,18 @@ class RedisListingTests(RedisRegistryTestCase, ContractBase):
         change (here: every gone room's), the index tells such a node to
         read every room again, and a sign-in is shown the list without it."""
         (alice,) = yield self.in_room("tea", "alice")
-        before = (yield self.step(LISTED_KEYS, CHANGES_KEPT))[0]
+        before = (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT))[0]
         alice.say("/delete tea")
         yield self.expect(alice, "DELETED ")
         for _ in range(200):  # its last step comes after the room's event
-            if b"tea" not in (yield self.step(LISTED_KEYS, CHANGES_KEPT)):
+            if b"tea" not in (yield self.step(LISTED_KEYS, kept=CHANGES_KEPT)):
                 break
             yield self.wait()
-        changed = yield self.step(LISTED_SINCE, before, 500)
+        changed = yield self.step(LISTED_SINCE, since=before, most=500)
         self.assertIn([b"tea"], changed[1:])  # the room's row gone
-        now = (yield self.step(LISTED_KEYS, 0))[0]
-        self.assertEqual((yield self.step(LISTED_SINCE, before, 500)), [-1])
-        self.assertEqual((yield self.step(LISTED_SINCE, now, 500)), [now])
+        now = (yield self.step(LISTED_KEYS, kept=0))[0]
+        self.assertEqual((yield self.step(LISTED_SINCE, since=before, most=500)), [-1])
+        self.assertEqual((yield self.step(LISTED_SINCE, since=now, most=500)), [now])
         bob = yield self.connect("bob")
         shown = [line for line in bob.lines if line.startswith("ROOM ")]
         self.assertEqual([line.split()[1] for line in shown], ["general"])

@@ -26,6 +26,8 @@ from twisted.protocols.basic import LineReceiver
 from chatroom.backends.redis import node_scripts, scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core.config import ClusterConfig
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.redis_cluster import OneServerClusterRegistryTestCase
 from tests.cluster.sentinels import ask
@@ -105,7 +107,14 @@ def claimed(
                 defer.Deferred.fromCoroutine(
                     backend.calls.eval(
                         scripts.CLAIM,
-                        *(name, f"{node}:{name}", name, "", "", "0", "0", "0"),
+                        {
+                            "change": DecidedChange(
+                                NameHolding(name),
+                                (NameHeldBy(""),),
+                                (TakeName(f"{node}:{name}", name, ""),),
+                            ),
+                            "masks": [],
+                        },
                         always=True,
                     )
                 )
@@ -283,7 +292,14 @@ class HarvesterGone(Harvests):
         chunk = node_scripts.HARVEST_CHUNK
         reply = yield defer.Deferred.fromCoroutine(
             self.backend().calls.eval(
-                node_scripts.HARVEST, "ghost", "", chunk, "gone", 60000
+                node_scripts.HARVEST,
+                {
+                    "node": "ghost",
+                    "own": False,
+                    "chunk": chunk,
+                    "harvester": "gone",
+                    "lease": 60000,
+                },
             )
         )
         self.assertEqual(int(reply[4]), chunk)

@@ -16,8 +16,10 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
+from chatroom.core import claims
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.names import HeldName, SetAccount
+from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend, redis_command
@@ -46,9 +48,18 @@ class HalfDoneNames(ContractBase):
         held = yield self.ask("HGET", self.key("users"), u)
         return str(held.decode().partition(" ")[0])
 
-    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def step(self, script: Any, **operands: Any) -> defer.Deferred[Any]:
         calls = self.backend().calls
-        return defer.Deferred.fromCoroutine(calls.call(script, *args, refusals={}))
+        return defer.Deferred.fromCoroutine(calls.call(script, operands, refusals={}))
+
+    def renaming(
+        self, old: str, new: str, token: str, owner_follows: bool = True
+    ) -> defer.Deferred[Any]:
+        """``CLAIM`` of a rename of ``old`` to ``new`` (shown capitalized)
+        by the session ``token`` holding it, the name free."""
+        op = TakeName(token, new.capitalize(), "", old, owner_follows)
+        change = DecidedChange(NameHolding(new), (NameHeldBy(""),), (op,))
+        return self.step(scripts.CLAIM, change=change, masks=[])
 
     @defer.inlineCallbacks
     def test_a_rename_left_half_done_by_a_dead_node_leaves_no_ghost(
@@ -61,8 +72,7 @@ class HalfDoneNames(ContractBase):
         member nothing would remove."""
         yield self.in_room("tea", "alice", "bob")
         token = yield self.token("alice")
-        args = ["alicia", token, "Alicia", "alice", "", "0", "0", "1"]
-        reply = yield self.step(scripts.CLAIM, *args)
+        reply = yield self.renaming("alice", "alicia", token)
         self.assertEqual(reply[0], b"IN_ROOM")
         members = self.key("members", "tea")
         self.assertEqual(
@@ -86,12 +96,11 @@ class HalfDoneNames(ContractBase):
         and the room moves the owner as the journal says, deciding nothing.
         Journalled to move, alice's room is alicia's; journalled not to,
         carl's stays the former key's."""
-        journals = (("tea", "alice", "alicia", "1"), ("cafe", "carl", "carlos", "0"))
+        journals = (("tea", "alice", "alicia", 1), ("cafe", "carl", "carlos", 0))
         for room, old, new, moves in journals:
             yield self.in_room(room, old, "bob" + room)
             token = yield self.token(old)
-            args = [new, token, new, old, "", "0", "0", moves]
-            reply = yield self.step(scripts.CLAIM, *args)
+            reply = yield self.renaming(old, new, token, bool(moves))
             _, rooms, record, _ = reply
             renaming = yield self.ask("HGET", self.key("renaming"), new)
             self.assertEqual(renaming, f"{moves} {old}".encode())
@@ -102,7 +111,7 @@ class HalfDoneNames(ContractBase):
             members = yield self.ask("ZRANGE", self.key("members", room), "0", "-1")
             self.assertEqual(members, [new.encode(), f"bob{room}".encode()])
             owner = yield self.ask("HGET", self.key("room", room), "owner")
-            self.assertEqual(owner, (new if moves == "1" else old).encode())
+            self.assertEqual(owner, (new if moves else old).encode())
             self.assertFalse((yield self.ask("HEXISTS", self.key("renaming"), new)))
 
     @defer.inlineCallbacks
@@ -145,7 +154,7 @@ class HalfDoneNames(ContractBase):
         it did not change); the next sign-in writes every room's copy."""
         alice, bob = yield self.in_room("tea", "alice", "bob")
         token = yield self.token("alice")
-        yield self.step(scripts.SIGN, "alice", token, "alice")
+        yield self.step(scripts.SIGN, user="alice", token=token, account="alice")
         seats = self.key("seats", "tea")
         self.assertEqual((yield self.ask("HGET", seats, "alice")), b" alice")
         alice.say("still here")
@@ -160,16 +169,31 @@ class HalfDoneNames(ContractBase):
     def test_a_takeover_ends_the_holder_then_claims(
         self,
     ) -> Generator[Any, Any, None]:
-        """A claim that takes a name over (``HELD``) ends its holder first
-        (``TAKEOVER``: its departure from its rooms), then renames the
-        claimant, whose seat in each room takes the name, its arrival kept."""
+        """A claim that takes a name over (the core decides it on the
+        claim's facts: the name held by another session) ends its holder
+        first (its departure from its rooms), then renames the claimant,
+        whose seat in each room takes the name, its arrival kept."""
         alice, _bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
-        named = self.backend().sessions.named()
+        backend = self.backend()
+        named = backend.sessions.named()
         member, session = next((m, s) for m, s in named if s.name == "bob")
-        renamed = yield defer.Deferred.fromCoroutine(
-            self.backend().claim(member, session, "alice", "alice", True, True)
+
+        async def apply(change: DecidedChange) -> None:
+            await backend.apply(change, member, session)
+
+        yield defer.Deferred.fromCoroutine(
+            claims.claim(
+                apply,
+                backend.clock,
+                session,
+                "alice",
+                "alice",
+                True,
+                True,
+                None,
+                lambda facts: None,
+            )
         )
-        self.assertTrue(renamed)
         yield self.expect(carol, "PART tea alice")
         self.assertTrue(alice.client.closing)
         members = yield self.ask("ZRANGE", self.key("members", "tea"), "0", "-1")

@@ -43,13 +43,14 @@ class StalledRedisTests(ClusterTestCase):
         yield alice.expect_line("MSG general alice ")
 
 
-def spinning(ms_at: int) -> str:
-    """A script that keeps Redis busy for ``ARGV[ms_at]`` milliseconds: a
-    Redis slowed by its work, answering every command in turn, each later."""
+def spinning(ms: str) -> str:
+    """A script that keeps Redis busy for ``ms`` milliseconds (its Lua: a
+    script's ``ARGV[1]``, or an operand ``args.ms``): a Redis slowed by its
+    work, answering every command in turn, each later."""
     return f"""
 local t = redis.call('TIME')
 local began = t[1] * 1000000 + t[2]
-local until_us = tonumber(ARGV[{ms_at}]) * 1000
+local until_us = tonumber({ms}) * 1000
 repeat
     t = redis.call('TIME')
 until t[1] * 1000000 + t[2] - began >= until_us
@@ -58,7 +59,7 @@ return 1
 
 
 #: :func:`spinning` for ``ARGV[1]`` milliseconds.
-SPIN = spinning(1)
+SPIN = spinning("ARGV[1]")
 
 
 @defer.inlineCallbacks

@@ -42,13 +42,13 @@ class HalfDoneResume(ContractBase):
         """The server's steps alone (``RESUME``, a chunk a call, and the
         index's), with the arguments the node's resume sends."""
         backend = redis_backend(self.server)
-        head = [backend.node.id, int(backend.cluster.node_ttl * 1000), "lost"]
+        head = {"node": backend.node.id, "ttl": int(backend.cluster.node_ttl * 1000)}
         running = backend.node.resume_steps.server_steps(head, backend.held())
         return defer.Deferred.fromCoroutine(running)
 
-    def room_step(self, step: list[Any]) -> defer.Deferred[Any]:
+    def room_step(self, step: dict[str, Any]) -> defer.Deferred[Any]:
         calls = redis_backend(self.server).calls
-        running = calls.eval(node_scripts.RESUME_ROOM, *step, always=True)
+        running = calls.eval(node_scripts.RESUME_ROOM, step, always=True)
         return defer.Deferred.fromCoroutine(running)
 
     def full_resume(self) -> defer.Deferred[None]:

@@ -16,11 +16,25 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.backends.redis import outcomes, scripts
-from chatroom.backends.redis.outcomes import Change
+from chatroom.backends.redis import scripts
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.rooms import (
+    AddMember,
+    Exists,
+    FewerRoomsThan,
+    MakeRoom,
+    RoomSeating,
+)
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend, redis_command
+
+
+def making(room: str, u: str) -> DecidedChange:
+    """u's create of ``room`` (a name key too), as the core decides it."""
+    premises = (Exists(False), FewerRoomsThan(CONFIG.max_rooms))
+    ops = (MakeRoom(room), AddMember(u, u))
+    return DecidedChange(RoomSeating(room), premises, ops, (u,))
 
 
 class HalfDoneMembership(ContractBase):
@@ -28,9 +42,9 @@ class HalfDoneMembership(ContractBase):
     every layout (``tests/cluster/test_rooms_apart.py`` runs them with
     each room in a slot of its own)."""
 
-    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def step(self, script: Any, operands: dict[str, Any]) -> defer.Deferred[Any]:
         calls = redis_backend(self.server).calls
-        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+        return defer.Deferred.fromCoroutine(calls.eval(script, operands))
 
     def command(self, *args: Any) -> defer.Deferred[Any]:
         return redis_command(self.server, *args)
@@ -52,13 +66,13 @@ class HalfDoneMembership(ContractBase):
 
     @defer.inlineCallbacks
     def entering_alone(
-        self, u: str, change: Change, *listing: Any
+        self, u: str, change: DecidedChange
     ) -> Generator[Any, Any, None]:
         """The server's step of u's entry by ``change``, and no room's step."""
         held = yield self.command("HGET", self.key("users"), u)
         token = held.partition(b" ")[0]
-        encoded = outcomes.encoded_change(change)
-        reply = yield self.step(scripts.ENTERING, u, token, encoded, *listing)
+        operands = {"change": change, "user": u, "token": token}
+        reply = yield self.step(scripts.ENTERING, operands)
         self.assertEqual(reply[0], b"OK")
 
     def without_the_step_after(self) -> None:
@@ -82,12 +96,9 @@ class HalfDoneMembership(ContractBase):
         user joins it for real, and its name's end clears the entry."""
         (alice,) = yield self.in_room("tea", "alice")
         bob = yield self.connect("bob")
-        seat: Change = {
-            "r": "tea",
-            "about": ["bob"],
-            "p": {},
-            "ops": [["seat", "bob", False]],
-        }
+        seat = DecidedChange(
+            RoomSeating("tea"), (), (AddMember("bob", "bob"),), ("bob",)
+        )
         yield self.entering_alone("bob", seat)
         self.assertEqual((yield self.rooms_of("bob")), [b"tea"])
         alice.say("/who")
@@ -156,13 +167,7 @@ class HalfDoneMembership(ContractBase):
         makes it; a session ending with a room never made in its rooms
         ends."""
         alice = yield self.connect("alice")
-        making: Change = {
-            "r": "cake",
-            "about": ["alice"],
-            "p": {"gone": True},
-            "ops": [["seat", "alice", False]],
-        }
-        yield self.entering_alone("alice", making, "cake", CONFIG.max_rooms)
+        yield self.entering_alone("alice", making("cake", "alice"))
         self.assertIn(b"cake", (yield self.listed()))
         bob = yield self.connect("bob")
         bob.say("/list")
@@ -174,12 +179,7 @@ class HalfDoneMembership(ContractBase):
         bob.say("/join cake")
         yield self.expect(bob, "MEMBERS cake alice bob")
         carol = yield self.connect("carol")
-        making["r"], making["about"], making["ops"] = (
-            "pie",
-            ["carol"],
-            [["seat", "carol", False]],
-        )
-        yield self.entering_alone("carol", making, "pie", CONFIG.max_rooms)
+        yield self.entering_alone("carol", making("pie", "carol"))
         carol.say("/quit")  # its rooms' departures: none from pie, which is not
         for _ in range(500):
             if not (yield self.rooms_of("carol")):

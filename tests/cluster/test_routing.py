@@ -254,7 +254,7 @@ class RoomsOnEveryPrimaryTests(RoutedTestCase):
             yield self.expect(alice, f"MEMBERS {room} ")
             before = yield self.pings()
             yield defer.ensureDeferred(
-                calls.call(scripts.WHO, name_key(room), refusals={})
+                calls.call(scripts.WHO, {"room": name_key(room)}, refusals={})
             )
             after = yield self.pings()
             grew = {p for p in after if after[p] > before[p]}

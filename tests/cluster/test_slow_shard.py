@@ -36,9 +36,9 @@ from tests.support import log_lines, redis_backend, until
 ROOM = "busy"
 ROOM_KEY = "{chatroom/busy}:room"
 
-#: A room's script that keeps its shard busy for ``ARGV[3]`` milliseconds
-#: (``ARGV[2]`` is the room; ``ARGV[4]``, padding, makes the call long).
-SPIN = Script("spin", spinning(3), room_at=2)
+#: A room's script that keeps its shard busy for ``ms`` milliseconds
+#: (``room`` is the room; ``padding`` makes the call long).
+SPIN = Script("spin", spinning("args.ms"), room_at="room")
 
 
 #: The node's ``--redis-timeout``, in seconds.
@@ -115,7 +115,8 @@ class SlowShardTests(ClusterTestCase):
         calls.shards.on_down = calls.subscribers.on_down = dropped
         log = log_lines(self)
         replies, longest = yield answered_together(
-            calls.eval(SPIN, ROOM, "150", "x" * 6000) for _ in range(16)
+            calls.eval(SPIN, {"room": ROOM, "ms": 150, "padding": "x" * 6000})
+            for _ in range(16)
         )
         self.assertEqual(replies, [1] * 16)
         self.assertGreater(longest, 1.0)  # the case this test is about

@@ -42,6 +42,7 @@ from chatroom.core.model.changes.base import (
     Premise,
     PremiseFailedError,
     account_of,
+    applies,
 )
 from chatroom.core.model.changes.moderation import (
     AddBan,
@@ -111,6 +112,7 @@ class StoredAccounts:
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
 
+    @applies(AccountAge, InvitationCode)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's bans or lockdown, an
@@ -236,7 +238,12 @@ class StoredAccounts:
         return frozenset(self._ignores.get(account, ()))
 
     def _apply_ignores(self, change: DecidedChange) -> None:
+        """An ignore list's change, kept only while its account is
+        registered: one decided before its deletion and come after the
+        erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
         account = account_of(change, AccountIgnores)
+        if account not in self.by_key:
+            return
         listed = self._ignores.setdefault(account, set())
         for op in change.ops:
             if isinstance(op, Ignore):

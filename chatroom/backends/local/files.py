@@ -19,6 +19,7 @@ from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
     account_of,
+    applies,
 )
 from chatroom.core.model.changes.files import (
     AccountFiles,
@@ -46,6 +47,7 @@ class StoredFiles:
         self.by_id[record.id] = record
         self.used[record.account] = self.used.get(record.account, 0) + record.size
 
+    @applies(AccountFiles)
     async def apply(self, change: DecidedChange) -> None:
         """The account's usage checked against the change's
         :class:`~chatroom.core.model.changes.files.UsageAtMost`, a removed file's
@@ -94,6 +96,7 @@ class MemoryUploadTokens:
         self.clock = clock
         self.tokens: dict[str, tuple[str, float]] = {}
 
+    @applies(AccountUploadTokens)
     async def apply(self, change: DecidedChange) -> None:
         """A change of an account's upload tokens
         (:class:`~chatroom.core.model.changes.files.AccountUploadTokens`):

@@ -16,12 +16,13 @@ from collections.abc import Callable
 from chatroom.backends.local.records import Store
 from chatroom.core import errors
 from chatroom.core.hooks import Hook
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.messages import (
     AddHook,
     FewerHooksThan,
     HookHeld,
     RemoveHook,
+    RoomHooks,
 )
 from chatroom.core.text import name_key
 
@@ -41,6 +42,7 @@ class StoredHooks:
         self.by_secret[hook.secret] = hook
         self.by_room.setdefault(hook.key, {})[name_key(hook.name)] = hook
 
+    @applies(RoomHooks)
     async def apply(self, change: DecidedChange) -> None:
         """A change of a room's hooks (``NO_SUCH_ROOM`` if the room is
         gone): its premises checked on the hooks as they are, then its

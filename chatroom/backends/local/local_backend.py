@@ -11,6 +11,7 @@ events are the core's (:class:`chatroom.core.chat.ChatCore`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -62,10 +63,7 @@ from chatroom.core.fanout import deliver_to
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.model.changes.accounts import (
-    AccountAge,
-    AccountHoldings,
     AccountRecord,
-    InvitationCode,
     Registered,
 )
 from chatroom.core.model.changes.base import (
@@ -73,12 +71,12 @@ from chatroom.core.model.changes.base import (
     Premise,
     PremiseFailedError,
     account_of,
+    applies,
     by_nobody,
+    dispatch,
 )
 from chatroom.core.model.changes.files import (
-    AccountFiles,
     AccountUploadTokens,
-    KeptExport,
 )
 from chatroom.core.model.changes.messages import (
     AgeOut,
@@ -91,11 +89,10 @@ from chatroom.core.model.changes.messages import (
     Reacted,
     ReplaceEvent,
     Rewrite,
-    RoomHooks,
     RoomMessages,
-    RoomPins,
     SetTopic,
     StoredHistories,
+    SweepLease,
     Unmoderated,
 )
 from chatroom.core.model.changes.moderation import (
@@ -108,14 +105,13 @@ from chatroom.core.model.changes.moderation import (
     RoomModeration,
     ServerBanList,
     ServerLockdown,
-    ServerReports,
     SessionIs,
     SetLockdown,
     SetPolicy,
     SignOut,
     TellUser,
 )
-from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.names import HeldName, Release
 from chatroom.core.model.changes.private import (
     AccountWaiting,
@@ -144,9 +140,12 @@ from chatroom.core.model.changes.rooms import (
     Version,
 )
 from chatroom.core.model.changes.server import (
-    CountedEvents,
-    CountedFailures,
-    NameHolders,
+    DevicesAre,
+    NameEnding,
+    NameHeldBy,
+    NameHolding,
+    NameSignedTo,
+    TakeName,
 )
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
@@ -155,7 +154,6 @@ from chatroom.core.model.changes.settings import (
     AccountSettings,
 )
 from chatroom.core.netbans import IP, UNKNOWN, BanTerms, ServerBan
-from chatroom.core.presence import Presence
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
@@ -199,6 +197,10 @@ class LocalBackend:
         self.reports: Reports | None = None
         self.store: Store = store or MemoryStore(config.retention)
         self.stopping = False
+        #: The sweep by age's lease (:class:`SweepLease`): its holder and
+        #: until when (this process's clock). One process has one sweeper;
+        #: the lease is kept all the same, as a cluster's is.
+        self.sweep_lease: tuple[str, float] = ("", 0.0)
         #: The newest event id of rooms that are gone: made again, a room
         #: goes on from there, so an id never means two events.
         self.last_ids: dict[str, int] = {}
@@ -353,13 +355,24 @@ class LocalBackend:
         elif room.owner is not owner:
             self._save(room)
 
+    @applies(StoredHistories)
     async def _age_out(self, change: DecidedChange) -> None:
         """A sweep by age (:mod:`chatroom.core.retention`): the store's
         trim by age is of every room already, so it is handed the oldest
         time kept as a message's :class:`Append` hands it, and the events
         said before it go with its next trim (:meth:`Store.age_out`). One
-        process sweeps alone: its :class:`~chatroom.core.model.changes.
-        SweepLease` always holds."""
+        process has one sweeper, yet its
+        :class:`~chatroom.core.model.changes.messages.SweepLease` is checked
+        and taken as a cluster's is: a change decided by another holder
+        while the lease is held is refused (no facts)."""
+        now = self.clock.seconds()
+        for lease in change.premises:
+            if not isinstance(lease, SweepLease):
+                raise TypeError(f"no premise {lease!r} of a sweep")
+            holder, until = self.sweep_lease
+            if holder not in ("", lease.holder) and until > now:
+                raise PremiseFailedError(None, lease)
+            self.sweep_lease = (lease.holder, now + lease.seconds)
         for ageing in change.of(AgeOut):
             self.store.age_out(ageing.oldest)
 
@@ -405,69 +418,82 @@ class LocalBackend:
     def _name(self, member: Member) -> str:
         return self.sessions[member].name
 
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool:
-        """The name given, then ``presence`` handed to :attr:`presence` as
-        a write right after the claim would hand it (no other node asks
-        here: :class:`NoPresence` keeps nothing)."""
-        key = name_key(name)
-        await self._claim_holds(key, premises)
-        holder = self.server.users.get(key)
-        if holder is not None and holder is not member:
-            if not takeover:
-                raise errors.name_taken(name)
-            self._reports.session_ended(holder, "signed in elsewhere")
-        old = session.name or None
-        if old is not None:
-            del self.server.users[name_key(old)]
+    @applies(NameHolding)
+    async def _apply_claim(self, change: DecidedChange, member: Member | None) -> None:
+        """A name's claim as the core decided it (:mod:`chatroom.core.
+        claims`): its premises checked on the accounts, the server's bans
+        and who holds the name here, then the name given (a rename moving
+        ``member``'s seats with it), its presence handed to the bus as a
+        write right after the claim would hand it (no other node asks here:
+        :class:`NoPresence` keeps nothing). One process holds no device of
+        an account elsewhere to attach to."""
+        assert isinstance(change.subject, NameHolding) and member is not None
+        key = change.subject.name
+        await self._claim_holds(change)
+        (op,) = change.ops
+        if not isinstance(op, TakeName):
+            raise TypeError(f"no claim {op!r} in one process")
+        if op.old:
+            del self.server.users[op.old]
         else:  # a rename's watchers hear it after its NICK (tell_neighbours)
-            self.server.watching.hear(Watched(name, Sighting.ONLINE))
+            self.server.watching.hear(Watched(op.shown, Sighting.ONLINE))
         self.server.users[key] = member
-        in_rooms = old is not None and self._renamed(member, name, old, owner_follows)
-        if presence is not None:
-            await self.bus.publish_presence(key, session.token, presence)
-        return in_rooms
+        if op.old:
+            self._renamed(member, op.shown, op.old, op.owner_follows)
+        if op.presence is not None:
+            await self.bus.publish_presence(key, op.token, op.presence)
 
     def _renamed(
         self, member: Member, name: str, old: str, owner_follows: bool
-    ) -> bool:
-        """A claim's rename, in ``member``'s rooms: whether it has any."""
-        rooms = self.rooms.places.get(member, ())
-        for room in rooms:
+    ) -> None:
+        """A claim's rename of ``member`` (its name's key ``old`` before),
+        in its rooms."""
+        for room in self.rooms.places.get(member, ()):
             room.rename(member, name)
             if room.owner is member:
                 if not owner_follows:  # the former name owns it, absent
-                    room.owner, room.absent_owner = None, name_key(old)
+                    room.owner, room.absent_owner = None, old
                 self._save(room)
-        return bool(rooms)
 
-    async def _claim_holds(self, key: str, premises: tuple[Premise, ...]) -> None:
-        """A claim of name ``key``'s premises, checked on the accounts and
-        the server's bans as kept: :class:`PremiseFailedError` with the
-        claim's facts now if one does not hold."""
-        masks = [p.mask for p in premises if isinstance(p, Banned)]
+    async def _claim_holds(self, change: DecidedChange) -> None:
+        """A name's claim's premises, checked on the accounts and the
+        server's bans as kept, and on who holds the name here (one process
+        ends no session but at once: none is ever under way; nor does a
+        device of the account hold it elsewhere):
+        :class:`PremiseFailedError` with the claim's facts now if one does
+        not hold."""
+        assert isinstance(change.subject, NameHolding)
+        key = change.subject.name
+        holder = self.server.users.get(key)
+        held = self.sessions.get(holder) if holder is not None else None
         registered = await self.account_store.get(key) is not None
+        masks = [p.mask for p in change.premises if isinstance(p, Banned)]
         banned = await self.account_store.is_server_banned(masks)
-        for premise in premises:
+        facts = ClaimFacts(
+            registered,
+            banned,
+            held.token if held is not None else "",
+            (held.account or "") if held is not None else "",
+        )
+        for premise in change.premises:
             if isinstance(premise, NameRegistered):
                 holds = premise.registered == registered
             elif isinstance(premise, Banned):
                 holds = premise.banned == await self.account_store.is_server_banned(
                     [premise.mask]
                 )
+            elif isinstance(premise, NameHeldBy):
+                holds = premise.token == facts.holder
+            elif isinstance(premise, NameSignedTo):
+                holds = premise.account == facts.signed_to
+            elif isinstance(premise, NameEnding):
+                holds = not premise.ending
+            elif isinstance(premise, DevicesAre):
+                holds = not premise.tokens  # no device elsewhere here
             else:
                 raise TypeError(f"no premise {premise!r} of a name's claim")
             if not holds:
-                raise PremiseFailedError(ClaimFacts(registered, banned), premise)
+                raise PremiseFailedError(facts, premise)
 
     def _release(self, member: Member, session: Session, release: Release) -> None:
         """The session's rooms are reported to the core, which decides the
@@ -650,13 +676,22 @@ class LocalBackend:
         if subject is RoomSeating:
             return await self._apply_seating(change, member, session)
         if subject is HeldName:
-            assert member is not None and session is not None  # a session's
-            for op in change.of(Release):
-                self._release(member, session, op)
-            return NOTHING  # a sign-in: the core's session says which account
+            return await self._apply_held_name(change, member, session)
         await self._appliers[subject](change, member)
         return NOTHING
 
+    @applies(HeldName)
+    async def _apply_held_name(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A session's release (a sign-in changes nothing here: the core's
+        session says which account)."""
+        assert member is not None and session is not None  # a session's
+        for op in change.of(Release):
+            self._release(member, session, op)
+        return NOTHING
+
+    @applies(RoomSeating)
     async def _apply_seating(
         self, change: DecidedChange, member: Member | None, session: Session | None
     ) -> Applied:
@@ -681,40 +716,50 @@ class LocalBackend:
         return NOTHING
 
     def _applier_table(self) -> dict[type, Applier]:
-        """Which step applies a change of each subject (a room's seating
-        here is a deletion: joins and leaves are :meth:`enter` and
-        :meth:`leave`)."""
-        return {
-            RoomMessages: self._recording(self._apply_messages),
-            RoomModeration: self._apply_moderation,
-            RoomHooks: by_nobody(self.rooms.hooks.apply),
-            RoomPins: self._recording(by_nobody(self.pins.apply)),
-            RoomName: self._recording(self._apply_rename),
-            ServerReports: self._recording(by_nobody(self.abuse_reports.apply)),
-            AccountSettings: by_nobody(self._registered(self.settings.apply)),
-            AccountMarkers: by_nobody(self._registered(self.markers.apply)),
-            AccountRecord: self._apply_record,
-            AccountPush: by_nobody(self._while_registered(self.push.apply)),
-            AccountRooms: by_nobody(self._registered(self.remembered.apply)),
-            AccountWaiting: self._apply_waiting,
-            PrivateConversation: by_nobody(self._apply_conversation),
-            AccountFiles: by_nobody(self.files.apply),
-            CountedEvents: by_nobody(self.windows.apply),
-            CountedFailures: by_nobody(self.failures.apply),
-            AccountIgnores: by_nobody(self._registered(self._apply_ignores)),
-            AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: self._recording(self._apply_lockdown),
-            ServerBanList: self._recording(self._apply_server_bans),
-            InvitationCode: by_nobody(self.account_store.apply),
-            ModerationLogOf: by_nobody(self.modlog.apply),
-            KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(
-                self._while_registered(self.upload_tokens.apply)
-            ),
-            AccountHoldings: by_nobody(self.user_data.apply_erasure),
-            NameHolders: by_nobody(self.server.whowas.apply),
-            StoredHistories: by_nobody(self._age_out),
-        }
+        """Which step applies a change of each subject, as each declares it
+        (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
+        own where a change is more than one store's (a room's seating and
+        a held name are applied with the session they are by, by
+        :meth:`apply` itself), else its store's: a moderation log's entries
+        an action records applied with it (:meth:`_recording`), an
+        account's own records kept only while it is registered
+        (:meth:`_registered`, :meth:`_while_registered`)."""
+        own = (
+            self._apply_seating,
+            self._apply_held_name,
+            self._recording(self._apply_messages),
+            self._apply_moderation,
+            self._recording(self._apply_rename),
+            self._apply_record,
+            self._apply_waiting,
+            by_nobody(self._apply_conversation),
+            by_nobody(self._registered(self._apply_ignores)),
+            self._recording(self._apply_lockdown),
+            self._recording(self._apply_server_bans),
+            self._apply_claim,
+            by_nobody(self._age_out),
+        )
+        stores = (
+            self.rooms.hooks.apply,
+            self.files.apply,
+            self.windows.apply,
+            self.failures.apply,
+            self.account_store.apply,
+            self.modlog.apply,
+            self.user_data.apply_export,
+            self.user_data.apply_erasure,
+            self.server.whowas.apply,
+            self._registered(self.settings.apply),
+            self._registered(self.markers.apply),
+            self._registered(self.remembered.apply),
+            self._while_registered(self.push.apply),
+            self._while_registered(self.upload_tokens.apply),
+        )
+        recorded = (
+            self._recording(by_nobody(self.pins.apply)),
+            self._recording(by_nobody(self.abuse_reports.apply)),
+        )
+        return dispatch([*own, *(by_nobody(apply) for apply in stores), *recorded])
 
     def _recording(self, apply: Applier) -> Applier:
         """``apply`` of a change that carries its action's moderation log
@@ -724,6 +769,7 @@ class LocalBackend:
         memory and the store's next batch (one transaction) hold both or
         neither."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange, member: Member | None) -> None:
             entries = change.of(RecordEntries)
             if entries:
@@ -742,12 +788,11 @@ class LocalBackend:
         the account is registered: one decided before its deletion and come
         after the erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:
             subject = change.subject
-            assert isinstance(
-                subject,
-                AccountSettings | AccountMarkers | AccountRooms | AccountIgnores,
-            )
+            own = AccountSettings | AccountMarkers | AccountRooms | AccountIgnores
+            assert isinstance(subject, own)
             if await self.account_store.get(subject.account) is not None:
                 await apply(change)
 
@@ -760,6 +805,7 @@ class LocalBackend:
         (nothing applied) if it rests on the account being
         :class:`~chatroom.core.model.changes.accounts.Registered` and it is not."""
 
+        @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:
             await self._check_registered(change)
             await apply(change)
@@ -786,6 +832,7 @@ class LocalBackend:
         assert self.reports is not None, "the back-end has not started"
         return self.reports
 
+    @applies(AccountIgnores)
     async def _apply_ignores(self, change: DecidedChange) -> None:
         """An account's ignore list kept, then taken by the account's seats
         (one process: every node's)."""
@@ -794,6 +841,7 @@ class LocalBackend:
         names = await self.account_store.ignores(account)
         self.sessions.ignoring_changed(account, names)
 
+    @applies(ServerBanList)
     async def _apply_server_bans(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -828,6 +876,7 @@ class LocalBackend:
                 for listener in list(self.moderation.network_ban_listeners):
                     listener.lifted(lift.mask)
 
+    @applies(AccountRecord)
     async def _apply_record(self, change: DecidedChange, member: Member | None) -> None:
         """An account's record written (the store checks the premises
         first), then the sessions the core decided go with it: the one a
@@ -854,6 +903,7 @@ class LocalBackend:
             ):
                 self._reports.session_ended(victim, end.told)
 
+    @applies(ServerLockdown)
     async def _apply_lockdown(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -864,6 +914,7 @@ class LocalBackend:
             for listener in list(self.moderation.lockdown_listeners):
                 listener.lockdown_set(Lockdown(op.level, op.by))
 
+    @applies(PrivateConversation)
     async def _apply_conversation(self, change: DecidedChange) -> None:
         """A conversation's change, refused (nothing applied) if it rests on
         a party's account being
@@ -884,6 +935,7 @@ class LocalBackend:
             ):
                 raise PremiseFailedError(None, premise)
 
+    @applies(AccountWaiting)
     async def _apply_waiting(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -900,6 +952,7 @@ class LocalBackend:
                     raise PremiseFailedError(None, premise)
         await self.conversations.apply(change)
 
+    @applies(RoomMessages)
     async def _apply_messages(
         self, change: DecidedChange, member: Member | None
     ) -> None:
@@ -974,6 +1027,7 @@ class LocalBackend:
             self.rooms.unplace(gone, room)
             gone.removed(room.name, listing)
 
+    @applies(RoomName)
     async def _apply_rename(self, change: DecidedChange, member: Member | None) -> None:
         """A rename: the room as read, its owner as read and its new name
         free, then it and everything kept under its name move to the new
@@ -1024,6 +1078,7 @@ class LocalBackend:
         self.rooms.listing_changed(old_key, old)
         self.rooms.changed(where)
 
+    @applies(RoomModeration)
     async def _apply_moderation(
         self, change: DecidedChange, member: Member | None
     ) -> None:

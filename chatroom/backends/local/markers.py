@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.settings import (
     AccountMarkers,
     MarkerAtMost,
@@ -40,6 +40,7 @@ class StoredMarkers:
     async def markers(self, account: str) -> dict[str, int]:
         return dict(self.by_account.get(account, {}))
 
+    @applies(AccountMarkers)
     async def apply(self, change: DecidedChange) -> None:
         """The premise checked on the markers in memory (the one writer),
         then the marker stored; one process has no other nodes to tell

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from chatroom.backends.local.records import Store
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
 from chatroom.core.text import name_key
@@ -61,6 +61,7 @@ class StoredModerationLog:
             log = self.by_room[key] = deque(maxlen=MODLOG_KEEP)
         return log
 
+    @applies(ModerationLogOf)
     async def apply(self, change: DecidedChange) -> None:
         """A change of a :class:`~chatroom.core.model.changes.modlog.ModerationLogOf`:
         its entries added, memory and the store alike (none to a room

@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
-from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.messages import SetPin
+from chatroom.core.model.changes.base import DecidedChange, applies
+from chatroom.core.model.changes.messages import RoomPins, SetPin
 from chatroom.core.model.changes.rooms import Emit
 from chatroom.core.pin_store import Pin
 
@@ -45,6 +45,7 @@ class StoredPins:
         """How many messages room ``key`` has pinned (a join's facts)."""
         return len(self.by_room.get(key, ()))
 
+    @applies(RoomPins)
     async def apply(self, change: DecidedChange) -> None:
         where = self.changed_room(change)
         for op in change.ops:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.base import DecidedChange, account_of, applies
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.text import name_key
 
@@ -44,6 +44,7 @@ class StoredRooms:
     async def rooms(self, account: str) -> list[str]:
         return list(self.by_account.get(account, {}).values())
 
+    @applies(AccountRooms)
     async def apply(self, change: DecidedChange) -> None:
         """``change``'s rooms remembered and forgotten, in order, written
         through."""

@@ -10,13 +10,19 @@ so a change's premises are checked and its operations applied in one step.
 from __future__ import annotations
 
 from chatroom.backends.local.records import Store
-from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.base import (
+    DecidedChange,
+    Premise,
+    PremiseFailedError,
+    applies,
+)
 from chatroom.core.model.changes.moderation import (
     CloseReport,
     FileReport,
     NotReported,
     ReportOpen,
     ReportsNumbered,
+    ServerReports,
 )
 from chatroom.core.report_store import MessageReport, ReportFacts
 
@@ -45,6 +51,7 @@ class StoredReports:
             MessageReport.decoded(self.kept[number]) for number in sorted(self.open)
         ]
 
+    @applies(ServerReports)
     async def apply(self, change: DecidedChange) -> None:
         for premise in change.premises:
             if not self._holds(premise):

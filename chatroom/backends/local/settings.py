@@ -11,7 +11,7 @@ from __future__ import annotations
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
 from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
-from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.base import DecidedChange, account_of, applies
 from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
 
@@ -64,6 +64,7 @@ class StoredSettings:
     async def settings(self, account: str) -> dict[str, str]:
         return dict(self.by_account.get(account, {}))
 
+    @applies(AccountSettings)
     async def apply(self, change: DecidedChange) -> None:
         """``change``'s settings, in order, written through (a
         :class:`~chatroom.core.model.changes.settings.TellOtherNodes` tells nobody: one

@@ -32,6 +32,7 @@ from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
     account_of,
+    applies,
 )
 from chatroom.core.model.changes.files import (
     DropExport,
@@ -115,6 +116,7 @@ class LocalUserData:
                 found.append(RoomWords(room.key, events))
         return found
 
+    @applies(AccountHoldings)
     async def apply_erasure(self, change: DecidedChange) -> None:
         """A change of an account's holdings
         (:class:`~chatroom.core.model.changes.accounts.AccountHoldings`):
@@ -138,6 +140,7 @@ class LocalUserData:
     async def export(self, token: str) -> tuple[bytes, float] | None:
         return self.exports.get(token)
 
+    @applies(KeptExport)
     async def apply_export(self, change: DecidedChange) -> None:
         """A change of a :class:`~chatroom.core.model.changes.files.KeptExport`; one
         kept forgets those whose time is over (as this process's clock

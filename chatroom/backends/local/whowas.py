@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_KEPT, Departed
 
@@ -20,6 +20,7 @@ class MemoryWhowas:
     def __init__(self) -> None:
         self.departed: deque[tuple[str, Departed]] = deque(maxlen=WHOWAS_KEPT)
 
+    @applies(NameHolders)
     async def apply(self, change: DecidedChange) -> None:
         """A change of a :class:`~chatroom.core.model.changes.server.NameHolders`."""
         assert isinstance(change.subject, NameHolders)

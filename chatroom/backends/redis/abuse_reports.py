@@ -33,44 +33,35 @@ import json
 
 from twisted.logger import Logger
 
-from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.modlog import carried
+from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.errors import ChatError
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
-from chatroom.core.model.changes.moderation import (
-    CloseReport,
-    FileReport,
-    NotReported,
-    ReportOpen,
-    ReportsNumbered,
-)
-from chatroom.core.model.changes.modlog import RecordEntries
-from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
+from chatroom.core.model.changes.moderation import ServerReports
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.report_store import MessageReport, ReportFacts
 
-#: ARGV: P, the last number as read, the key not filed yet, the number
-#: open ('': no such premise), then the number, the report, '1' (filing
-#: it) or '0' (closing it), the key it is filed under; then the log its
-#: entries go to ('': none here), the most entries a log keeps and the
-#: entries (:func:`.modlog.carried`); then, with rooms apart, the room
-#: whose log they go to instead, kept until copied ('': none).
-#: ``PREMISE`` when one fails, else ``OK``, and with a room given, every
-#: entry kept to copy (field, ``[room, entries]``, ...).
+#: Operands: ``change`` (the server's reports': a report filed or closed,
+#: the entries it records, resting on the last number as read, the key not
+#: filed yet, the report open), ``keep`` (the most entries a log keeps),
+#: ``apart`` (rooms apart: a room's entries are kept until copied to its
+#: log, in its own slot). ``{'CHANGED', the failed premise's place}``;
+#: else ``OK``, and with a room's entries kept, every entry kept to copy
+#: (field, ``[room, entries]``, ...).
 REPORTS_APPLY = Script("reports-apply")
 
-#: ARGV: P, r, the most entries a log keeps, the entries: each added to
-#: room r's log unless it holds that line already. ``OK``.
-MODLOG_COPY = Script("modlog-copy", room_at=2)
+#: Operands: room, keep (the most entries a log keeps), entries: each added
+#: to the room's log unless it holds that entry already. ``OK``.
+MODLOG_COPY = Script("modlog-copy", room_at="room")
 
-#: ARGV: P, the fields of ``P reports:unlogged`` copied. ``OK``.
+#: Operands: fields (of ``P reports:unlogged``, copied). ``OK``.
 REPORTS_LOGGED = Script("reports-logged")
 
-#: ARGV: P, a key, a number. The last number, whether the key is filed,
-#: that report ('' for none).
+#: Operands: filed (a key), number. The last number, whether the key is
+#: filed, that report ('' for none).
 REPORTS_FACTS = Script("reports-facts")
 
-#: ARGV: P. The open reports, oldest first.
+#: The open reports, oldest first.
 REPORTS_OPEN = Script("reports-open")
 
 
@@ -85,41 +76,23 @@ class RedisReports:
         self.calls = calls
 
     async def facts(self, filed: str, number: int) -> ReportFacts:
-        last, is_filed, kept = await self.calls.eval(REPORTS_FACTS, filed, str(number))
+        read = {"filed": filed, "number": str(number)}
+        last, is_filed, kept = await self.calls.eval(REPORTS_FACTS, read)
         report = MessageReport.decoded(kept.decode()) if kept else None
         return ReportFacts(int(last), bool(int(is_filed)), report)
 
     async def open_reports(self) -> list[MessageReport]:
-        kept = await self.calls.eval(REPORTS_OPEN)
+        kept = await self.calls.eval(REPORTS_OPEN, NONE)
         return [MessageReport.decoded(each.decode()) for each in kept if each]
 
+    @applies(ServerReports)
     async def apply(self, change: DecidedChange) -> None:
-        numbered = change.premise(ReportsNumbered)
-        not_filed = change.premise(NotReported)
-        still_open = change.premise(ReportOpen)
-        premises = (
-            "" if numbered is None else str(numbered.last),
-            "" if not_filed is None else not_filed.filed,
-            "" if still_open is None else str(still_open.number),
-        )
-        (log,) = {op.log for op in change.of(RecordEntries)} or {""}
-        # a room's log is in the room's slot with rooms apart: kept, copied
-        apart = self.calls.rooms_apart and log not in ("", SERVER_LOG)
-        logged = ("" if apart else log, *carried(change, log), log if apart else "")
-        reply: object = None
-        for op in change.ops:
-            if isinstance(op, FileReport):
-                stored = (str(op.number), op.kept, "1", op.filed)
-            elif isinstance(op, CloseReport):
-                stored = (str(op.number), op.kept, "0", "")
-            elif isinstance(op, RecordEntries):
-                continue
-            else:
-                raise TypeError(f"no operation {op!r} of the server's reports")
-            reply = await self.calls.eval(REPORTS_APPLY, *premises, *stored, *logged)
-            if reply == b"PREMISE":
-                raise PremiseFailedError(None)
-        if apart and isinstance(reply, list):
+        apart = self.calls.rooms_apart
+        operands = {"change": change, "keep": MODLOG_KEEP, "apart": apart}
+        reply = await self.calls.eval(REPORTS_APPLY, operands)
+        if isinstance(reply, list) and reply[0] == b"CHANGED":
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
+        if isinstance(reply, list):
             await self._copy(reply[1:])
 
     async def _copy(self, unlogged: list[bytes]) -> None:
@@ -130,10 +103,11 @@ class RedisReports:
         pairs = zip(unlogged[::2], unlogged[1::2], strict=True)
         for field, kept in sorted(pairs, key=_in_order):
             room, entries = json.loads(kept)
+            if isinstance(entries, str):  # as an older node kept them
+                entries = json.loads(entries)
+            copy = {"room": room, "keep": MODLOG_KEEP, "entries": entries}
             try:
-                await self.calls.eval(
-                    MODLOG_COPY, room, MODLOG_KEEP, *json.loads(entries)
-                )
+                await self.calls.eval(MODLOG_COPY, copy)
             except ChatError as why:
                 self.log.warn(
                     "report entries for {room} not copied yet: {why}",
@@ -144,7 +118,7 @@ class RedisReports:
             copied.append(field)
         if copied:
             try:
-                await self.calls.eval(REPORTS_LOGGED, *copied)
+                await self.calls.eval(REPORTS_LOGGED, {"fields": copied})
             except ChatError as why:  # copied again, once, by the next
                 self.log.warn(
                     "report entries copied, not forgotten: {why}", why=why.text

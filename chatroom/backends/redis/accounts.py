@@ -27,10 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.endings import telling
+from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.failures import RedisFailures
-from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
 from chatroom.core import codec
@@ -39,156 +37,123 @@ from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
-    AppPasswordsAre,
-    BindOidc,
-    DropAccount,
-    DropInvitation,
     InvitationCode,
-    InvitationIs,
-    MailboxIs,
-    MakeAccount,
-    OidcUnbound,
-    PasswordHashIs,
-    SetAppPasswords,
-    SetInvitation,
-    SetMailbox,
-    SetPassword,
-    SetRegistered,
-    SetScramKeys,
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
-    Operation,
+    FactsChangedError,
     PremiseFailedError,
     account_of,
+    applies,
 )
-from chatroom.core.model.changes.moderation import (
-    EndSessions,
-    ServerLockdown,
-    SetLockdown,
-    SignOut,
-)
-from chatroom.core.model.changes.rooms import Exists
-from chatroom.core.model.changes.settings import AccountIgnores, Ignore, Unignore
-from chatroom.core.modlog import SERVER_LOG
+from chatroom.core.model.changes.moderation import ServerLockdown, SetLockdown
+from chatroom.core.model.changes.settings import AccountIgnores
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.netbans import BanTerms
 from chatroom.core.nodemessages import LockdownSet
 from chatroom.core.text import current_mask, name_key
 
-#: ARGV: P, u. The account registered under u: ``"name hash"``, or nil;
-#: its mailbox (``P mailboxes``' field u), or nil; the OpenID provider's
-#: subject it is bound to (``P oidc-of``'s field u), or nil; and its app
-#: passwords (``P app-passwords``' field u), or nil.
+#: Operands: account. The account registered under it: ``"name hash"``,
+#: or nil; its mailbox (``P mailboxes``' field), or nil; the OpenID
+#: provider's subject it is bound to (``P oidc-of``'s field), or nil; and
+#: its app passwords (``P app-passwords``' field), or nil.
 GET = Script("account-get")
 
-#: ARGV: P, a provider's subject (as :func:`chatroom.core.oidc.binding`
-#: encodes it). The key of the account bound to it (``P oidc``: subject →
-#: account key, checked against ``P oidc-of``: account key → subject), or
-#: nil.
+#: Operands: oidc (a provider's subject, as :func:`chatroom.core.oidc.
+#: binding` encodes it). The key of the account bound to it (``P oidc``:
+#: subject → account key, checked against ``P oidc-of``: account key →
+#: subject), or nil.
 OIDC_ACCOUNT = Script("oidc-account")
 
-#: ARGV: P, u, exists, hash, mailbox, oidc, apps, then the operations. A
-#: decided change of account u's record (:meth:`RedisAccounts.apply`): its
-#: premises first, ``exists`` ('1' it does, '0' it does not, '-' no
-#: premise), ``hash`` (its password hash is this; '-' no premise),
-#: ``mailbox`` (its mailbox is this; '-' no premise), ``oidc`` (no account
-#: is bound to this provider's subject; '-' no premise) and ``apps`` (its
-#: app passwords are these; '-' no premise), then each operation in order,
-#: its name then its operands: ``make NAME``, ``password HASH SCRAM``,
-#: ``scram SCRAM``, ``mailbox MAILBOX`` ('' for none), ``oidc SUBJECT``
-#: (bound to it), ``apps APPS`` ('' for none), ``drop`` (the account, its
-#: mailbox, its binding, its app passwords, its read markers, the private
-#: messages kept for it and its remembered rooms), and the sessions that go
-#: with it, once it is written: ``signout HOLDER TOKEN`` (the session
-#: holding name key HOLDER with token TOKEN signed out, its name's other
-#: holders ended) and ``end HOLDER ACCOUNT`` (as the server bans' ``end``),
-#: each followed by what the sessions ended are told (the reason, the
-#: node's EndSession, how long it stays listed:
-#: :func:`~chatroom.backends.redis.endings.telling`). ``{'CHANGED',
-#: premise}`` if a premise does not hold, and nothing is written; else
-#: ``{'OK'}``, or with sessions to end the server's step of their ends
-#: (``OK``, the leavers, the copies to refresh: the back-end runs it,
+#: Operands: ``change`` (a decided change of an account's record:
+#: :meth:`RedisAccounts.apply`), and where it ends sessions, what they are
+#: told (:func:`~chatroom.backends.redis.endings.telling`). Its premises
+#: first (``{'CHANGED', the failed one's place}``, nothing written), then
+#: each operation in order: the account made, its password and SCRAM keys,
+#: its mailbox, its provider's subject bound, its app passwords, the
+#: account dropped (its mailbox, its binding, its app passwords, its read
+#: markers, the private messages kept for it and its remembered rooms with
+#: it), and the sessions that go with it once it is written: a device
+#: signed out (its name's other holders ended), the sessions an
+#: ``EndSessions`` names (as the server bans' own). ``{'OK'}``, or with
+#: sessions to end the server's step of their ends (``OK``, the leavers,
+#: the copies to refresh: the back-end runs it,
 #: :mod:`~chatroom.backends.redis.endings`).
 APPLY = Script("account-apply")
 
-#: ARGV: P. Every account's record (``"name hash [scram]"``).
+#: Every account's record (``"name hash [scram]"``).
 RECORDS = Script("account-records")
 
-#: ARGV: P. Every account's mailbox: key, mailbox, key, mailbox...
+#: Every account's mailbox: key, mailbox, key, mailbox...
 MAILBOXES = Script("account-mailboxes")
 
-#: ARGV: P. Every server ban mask, oldest first.
+#: Every server ban mask, oldest first.
 BANS = Script("gbans")
 
-#: ARGV: P, u ('' for none), masks... Whether u is registered, and whether
-#: any of the masks is banned from the server: what
+#: Operands: name ('' for none), masks. Whether the name is registered,
+#: and whether any of the masks is banned from the server: what
 #: :func:`chatroom.core.rules.check_claim` decides a name on, read for a
-#: sign-in's screening (``is_server_banned``); a name's claim checks both
-#: in ``CLAIM`` itself, as its premises.
+#: sign-in's screening (``is_server_banned``).
 CLAIM_FACTS = Script("claim-facts")
 
-#: ARGV: P, the reason the sessions ended are told ('': end none), how
-#: many premises, each premise's mask and '1' (banned) or '0' (not yet),
-#: then the operations: ``add MASK TERMS ORDER`` (its terms as a
-#: :class:`~chatroom.core.netbans.BanTerms` encoded, '' for none; the order
-#: every node hears, ``* ORDER``, a network ban's, '' for none), ``lift
-#: MASK ORDER`` (a network's, '' for another mask) or ``end HOLDER
-#: ACCOUNT`` (the sessions the core decided a ban covers: the one holding
-#: name key HOLDER, every one signed in to ACCOUNT; '' for none). A
-#: :class:`~chatroom.core.model.changes.moderation.ServerBanList` change: ``{'CHANGED',
-#: i}`` if premise i does not hold (nothing written); else the bans made
-#: and lifted, then the start of the end of every session named, wherever
-#: it is. The server's step of their ends (:mod:`.endings`): ``OK``, the
+#: Operands: ``change`` (a change of the server's bans: bans made and
+#: lifted, the entries recorded, the sessions the core decided a ban
+#: covers ended), ``orders`` (what every node hears of a network ban made
+#: or lifted, by mask), ``keep`` (the most entries the server's moderation
+#: log keeps) and what the sessions ended are told
+#: (:func:`~chatroom.backends.redis.endings.telling`). ``{'CHANGED', the
+#: failed premise's place}`` (nothing written); else the bans made and
+#: lifted, then the start of the end of every session named, wherever it
+#: is. The server's step of their ends (:mod:`.endings`): ``OK``, the
 #: leavers, the copies to refresh. The bans come first, so that none of
 #: them signs in again meanwhile.
 APPLY_BANS = Script("server-bans-apply")
 
-#: ARGV: P. Every account's key (to bring keys up to date).
+#: Every account's key (to bring keys up to date).
 KEYS = Script("account-keys")
 
-#: ARGV: P, old, new. Moves an account to key new, unless one is there.
+#: Operands: old, new. Moves an account to key new, unless one is there.
 MOVE = Script("account-move")
 
-#: ARGV: P, old, new. Moves a server ban to mask new, keeping its age.
+#: Operands: old, new. Moves a server ban to mask new, keeping its age.
 MOVE_BAN = Script("gban-move")
 
-#: ARGV: P. Each ban's terms, as mask, terms, mask, terms...
+#: Each ban's terms, as mask, terms, mask, terms...
 BAN_TERMS = Script("gban-terms")
 
-#: ARGV: P, account. The name keys the account ignores.
+#: Operands: account. The name keys the account ignores.
 IGNORES = Script("ignores-get")
 
-#: ARGV: P, account, then ``+``/``-`` and a name key, each pair. Adds or
-#: removes them; nothing for an account no longer registered (see
+#: Operands: ``change`` (an account's ignore list's: names ignored or not,
+#: in order). Nothing for an account no longer registered (see
 #: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY_IGNORES = Script("ignores-apply")
 
-#: ARGV: P, account. When it was registered (nil: not kept).
+#: Operands: account. When it was registered (nil: not kept).
 AGE = Script("account-age-get")
 
-#: ARGV: P, account, seconds. Keeps when it was registered.
+#: Operands: ``change`` (an account's age: when it was registered). Keeps it.
 SET_AGE = Script("account-age-set")
 
-#: ARGV: P. The lockdown level as the core encoded it (nil: never set).
+#: The lockdown level as the core encoded it (nil: never set).
 LOCKDOWN = Script("lockdown-get")
 
-#: ARGV: P, the lockdown level as the core encoded it, the order every node
-#: hears (``* ORDER``, :class:`~chatroom.core.nodemessages.LockdownSet`),
-#: the most entries the server's moderation log keeps and the entries the
-#: change records there (:func:`.modlog.carried`). Keeps it, tells every
-#: node and records it in the same step.
+#: Operands: ``change`` (the server's lockdown's: the level, the entries it
+#: records), ``kept`` (the level as the core encoded it), ``order`` (what
+#: every node hears: ``* ORDER``, :class:`~chatroom.core.nodemessages.
+#: LockdownSet`), ``keep`` (the most entries the server's moderation log
+#: keeps). Keeps it, tells every node and records it in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
 
-#: ARGV: P. Every invitation: its code's hash, what is kept, hash, kept...
+#: Every invitation: its code's hash, what is kept, hash, kept...
 INVITATIONS = Script("invitations-all")
 
-#: ARGV: P, a code's hash. The invitation kept under it (nil: none).
+#: Operands: code (a code's hash). The invitation kept under it (nil: none).
 INVITATION = Script("invitation-get")
 
-#: ARGV: P, a code's hash, the invitation its premise says is kept ('-':
-#: no premise; '' none), the invitation kept after ('' for gone). ``{1}``
-#: once kept; ``{0, kept}`` if the premise does not hold, and nothing is
-#: written.
+#: Operands: ``change`` (an invitation's: kept anew or dropped, resting on
+#: what is kept as read). ``{1}`` once applied; ``{0, kept}`` if the
+#: premise does not hold, and nothing is written.
 APPLY_INVITATION = Script("invitation-apply")
 
 
@@ -208,184 +173,118 @@ class RedisAccounts:
         self.failures = RedisFailures(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox, oidc, apps = await self.calls.eval(GET, key)
+        record, mailbox, oidc, apps = await self.calls.eval(GET, {"account": key})
         return _account(key, record, mailbox, oidc, apps)
 
     async def oidc_account(self, oidc: str) -> str | None:
-        key = await self.calls.eval(OIDC_ACCOUNT, oidc)
+        key = await self.calls.eval(OIDC_ACCOUNT, {"oidc": oidc})
         return key.decode() if key else None
 
+    @applies(AccountAge, ServerLockdown, InvitationCode)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's lockdown, an invitation
-        (the server's
-        bans end sessions: the back-end applies them, :data:`APPLY_BANS`)."""
+        (the server's bans end sessions: the back-end applies them,
+        :data:`APPLY_BANS`)."""
         subject = change.subject
         if isinstance(subject, AccountRecord):
-            await self._apply_record(change)
+            reply = await self.calls.eval(APPLY, {"change": change})
+            if reply[0] != b"OK":
+                raise await self.refusal(change, FactsChangedError(reply))
         elif isinstance(subject, AccountIgnores):
-            await self._apply_ignores(change)
+            await self.calls.eval(APPLY_IGNORES, {"change": change})
         elif isinstance(subject, AccountAge):
-            await self._apply_age(change)
+            await self.calls.eval(SET_AGE, {"change": change})
         elif isinstance(subject, ServerLockdown):
             await self._apply_lockdown(change)
         elif isinstance(subject, InvitationCode):
-            await self._apply_invitation(change)
+            reply = await self.calls.eval(APPLY_INVITATION, {"change": change})
+            if not int(reply[0]):
+                raise PremiseFailedError(reply[1].decode(), change.premises[0])
         else:
             raise TypeError(f"no change of {subject!r} here")
 
-    async def _apply_record(self, change: DecidedChange) -> None:
-        """One :data:`APPLY`: the change's premises checked and its
-        operations stored there, or :class:`~chatroom.core.model.changes.
-        PremiseFailedError` with the account as the script found it (a
-        change that ends sessions is the back-end's to run: it has their
-        ends' steps)."""
-        reply = await self.calls.eval(APPLY, *self.record_arguments(change))
-        if reply[0] != b"OK":
-            raise await self.refusal(change, reply[1])
-
-    @staticmethod
-    def record_arguments(change: DecidedChange) -> list[str]:
-        """What :data:`APPLY` is handed for ``change``, a change of an
-        account's record: the account, its premises, its operations."""
-        key = account_of(change, AccountRecord)
-        exists = change.premise(Exists)
-        hashed = change.premise(PasswordHashIs)
-        mailbox = change.premise(MailboxIs)
-        unbound = change.premise(OidcUnbound)
-        apps = change.premise(AppPasswordsAre)
-        arguments = [
-            key,
-            "-" if exists is None else str(int(exists.exists)),
-            "-" if hashed is None else hashed.hash,
-            "-" if mailbox is None else mailbox.mailbox,
-            "-" if unbound is None else unbound.oidc,
-            "-" if apps is None else apps.app_passwords,
-        ]
-        for op in change.ops:
-            arguments += _operands(op)
-        return arguments
-
-    async def refusal(self, change: DecidedChange, failed: bytes) -> PremiseFailedError:
-        """The refusal of ``change`` whose premise ``failed`` (as
-        :data:`APPLY` names it) does not hold, with the account as it is
-        now (none for a subject already bound)."""
-        if failed == b"oidc":
-            return PremiseFailedError(None, change.premise(OidcUnbound))
-        premise = {
-            b"exists": change.premise(Exists),
-            b"hash": change.premise(PasswordHashIs),
-            b"mailbox": change.premise(MailboxIs),
-            b"apps": change.premise(AppPasswordsAre),
-        }[failed]
+    async def refusal(
+        self, change: DecidedChange, changed: FactsChangedError
+    ) -> PremiseFailedError:
+        """The refusal of ``change`` whose premise (its place as ``APPLY``
+        answered it) does not hold, with the account as it is now."""
+        premise = change.premises[int(changed.args[0][1]) - 1]
         key = account_of(change, AccountRecord)
         return PremiseFailedError(await self.get(key), premise)
 
     async def mailboxes(self) -> dict[str, str]:
-        flat = await self.calls.eval(MAILBOXES)
+        flat = await self.calls.eval(MAILBOXES, NONE)
         return {
             k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
         }
 
     async def names(self) -> list[str]:
-        records = await self.calls.eval(RECORDS)
+        records = await self.calls.eval(RECORDS, NONE)
         return [record.decode().split(" ", 1)[0] for record in records]
 
     async def server_bans(self) -> list[str]:
-        return [mask.decode() for mask in await self.calls.eval(BANS)]
+        return [mask.decode() for mask in await self.calls.eval(BANS, NONE)]
 
     async def is_server_banned(self, masks: Iterable[str]) -> bool:
-        _registered, banned = await self.calls.eval(CLAIM_FACTS, "", *masks)
+        read = {"name": "", "masks": list(masks)}
+        _registered, banned = await self.calls.eval(CLAIM_FACTS, read)
         return bool(int(banned))
 
     async def server_ban_terms(self) -> dict[str, BanTerms]:
-        flat = await self.calls.eval(BAN_TERMS)
+        flat = await self.calls.eval(BAN_TERMS, NONE)
         return {
             flat[i].decode(): BanTerms.decoded(flat[i + 1].decode())
             for i in range(0, len(flat), 2)
         }
 
     async def ignores(self, account: str) -> frozenset[str]:
-        return frozenset(
-            name.decode() for name in await self.calls.eval(IGNORES, account)
-        )
-
-    async def _apply_ignores(self, change: DecidedChange) -> None:
-        account = account_of(change, AccountIgnores)
-        pairs: list[str] = []
-        for op in change.ops:
-            if isinstance(op, Ignore):
-                pairs += ["+", op.name]
-            elif isinstance(op, Unignore):
-                pairs += ["-", op.name]
-            else:
-                raise TypeError(f"no operation {op!r} of an ignore list")
-        await self.calls.eval(APPLY_IGNORES, account, *pairs)
+        kept = await self.calls.eval(IGNORES, {"account": account})
+        return frozenset(name.decode() for name in kept)
 
     async def registered_at(self, account: str) -> float | None:
-        kept = await self.calls.eval(AGE, account)
+        kept = await self.calls.eval(AGE, {"account": account})
         return float(kept) if kept else None
 
-    async def _apply_age(self, change: DecidedChange) -> None:
-        account = account_of(change, AccountAge)
-        for op in change.ops:
-            if not isinstance(op, SetRegistered):
-                raise TypeError(f"no operation {op!r} of an account's age")
-            await self.calls.eval(SET_AGE, account, repr(op.at))
-
     async def lockdown(self) -> Lockdown:
-        kept = await self.calls.eval(LOCKDOWN)
+        kept = await self.calls.eval(LOCKDOWN, NONE)
         return Lockdown.decoded(kept.decode()) if kept else OPEN
 
     async def _apply_lockdown(self, change: DecidedChange) -> None:
         """One :data:`SET_LOCKDOWN`: the level kept, every node told, and
         the server's moderation log's entry recorded."""
         (op,) = change.of(SetLockdown)
-        order = codec.encode(LockdownSet(op.level, op.by)).decode()
-        kept = Lockdown(op.level, op.by).encoded()
-        await self.calls.eval(SET_LOCKDOWN, kept, order, *carried(change, SERVER_LOG))
+        operands = {
+            "change": change,
+            "kept": Lockdown(op.level, op.by).encoded(),
+            "order": codec.encode(LockdownSet(op.level, op.by)),
+            "keep": MODLOG_KEEP,
+        }
+        await self.calls.eval(SET_LOCKDOWN, operands)
 
     async def invitations(self) -> dict[str, str]:
-        flat = await self.calls.eval(INVITATIONS)
+        flat = await self.calls.eval(INVITATIONS, NONE)
         return {
             k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
         }
 
     async def invitation(self, code: str) -> str:
-        kept = await self.calls.eval(INVITATION, code)
+        kept = await self.calls.eval(INVITATION, {"code": code})
         return kept.decode() if kept else ""
-
-    async def _apply_invitation(self, change: DecidedChange) -> None:
-        """One :data:`APPLY_INVITATION`: the premise checked and the
-        invitation kept (or dropped), or :class:`~chatroom.core.model.changes.
-        PremiseFailedError` with the invitation as the script found it."""
-        if not isinstance(change.subject, InvitationCode):
-            raise TypeError(f"{change.subject!r} is no invitation")
-        premise = change.premise(InvitationIs)
-        after = ""
-        for op in change.ops:
-            if isinstance(op, SetInvitation):
-                after = op.kept
-            elif not isinstance(op, DropInvitation):
-                raise TypeError(f"no operation {op!r} of an invitation")
-        expected = "-" if premise is None else premise.kept
-        reply = await self.calls.eval(
-            APPLY_INVITATION, change.subject.code, expected, after
-        )
-        if not int(reply[0]):
-            raise PremiseFailedError(reply[1].decode(), premise)
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to
         today's; how many moved. Safe to run on many nodes at once."""
         moved = 0
-        for raw in await self.calls.eval(KEYS):
+        for raw in await self.calls.eval(KEYS, NONE):
             old = raw.decode()
             if name_key(old) != old:
-                moved += int(await self.calls.eval(MOVE, old, name_key(old)))
+                keys = {"old": old, "new": name_key(old)}
+                moved += int(await self.calls.eval(MOVE, keys))
         for mask in await self.server_bans():
             if current_mask(mask) != mask:
-                moved += int(await self.calls.eval(MOVE_BAN, mask, current_mask(mask)))
+                masks = {"old": mask, "new": current_mask(mask)}
+                moved += int(await self.calls.eval(MOVE_BAN, masks))
         return moved
 
 
@@ -410,26 +309,3 @@ def _account(
         (oidc or b"").decode(),
         (apps or b"").decode(),
     )
-
-
-def _operands(op: Operation) -> list[str]:
-    """How :data:`APPLY` is told operation ``op``: its name, its operands."""
-    if isinstance(op, MakeAccount):
-        return ["make", op.name]
-    if isinstance(op, SetPassword):
-        return ["password", op.hash, op.scram]
-    if isinstance(op, SetScramKeys):
-        return ["scram", op.scram]
-    if isinstance(op, SetMailbox):
-        return ["mailbox", op.mailbox]
-    if isinstance(op, BindOidc):
-        return ["oidc", op.oidc]
-    if isinstance(op, SetAppPasswords):
-        return ["apps", op.app_passwords]
-    if isinstance(op, DropAccount):
-        return ["drop"]
-    if isinstance(op, SignOut):
-        return ["signout", op.holder, op.token, *map(str, telling(op.told))]
-    if isinstance(op, EndSessions):
-        return ["end", op.holder, op.account, *map(str, telling(op.told))]
-    raise TypeError(f"no operation {op!r} of an account's record")

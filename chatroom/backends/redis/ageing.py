@@ -21,31 +21,30 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
-from chatroom.core.model.changes.messages import AgeOut, SweepLease
-from chatroom.wire.lines import format_time
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
+from chatroom.core.model.changes.messages import StoredHistories
 
 #: The most rooms one ``AGE_SWEEP`` reads of the rooms' index (``HSCAN``'s
 #: ``COUNT``, a hint it keeps to closely on a large hash): each chunk's
 #: call, and the trims that follow it, stay the same size as the chat grows.
 SWEEP_CHUNK = 100
 
-#: ARGV: P, holder (a node's id), the lease's time (ms), the cursor ('0'
-#: to start), the chunk's size. ``{'HELD', holder}`` and nothing changed
-#: while another node holds the sweep's lease (``P ageing``); else the
-#: lease is the holder's for that time (taken, or renewed by each chunk),
-#: and ``{'OK', next cursor ('0': the last chunk), room keys}``: the next
-#: chunk of the rooms' index.
+#: Operands: ``change`` (the sweep: resting on its lease, which the holder
+#: takes or keeps for its time), cursor ('0' to start), count (the
+#: chunk's size). ``{'CHANGED', the failed premise's place}`` and nothing
+#: changed while another node holds the sweep's lease (``P ageing``); else
+#: ``{'OK', next cursor ('0': the last chunk), room keys}``: the next chunk
+#: of the rooms' index.
 AGE_SWEEP = Script("age-sweep")
 
-#: ARGV: P, r, the oldest time kept (as stored events carry it), the entry
-#: to look from (0: the front). Room r's kept events said before it go, of
-#: every kind, from the front (the prelude's ``age_out``, as ``SAY``
+#: Operands: ``change`` (the sweep), room, from (the entry to look from, 0:
+#: the front). The room's kept events said before the sweep's oldest time
+#: go, of every kind, from the front (the prelude's ``age_out``, as ``SAY``
 #: applies ``Append.oldest``; an entry that carries no time goes with the
 #: first dated one after it that goes). Answers how many went, 1 if the
 #: trim is done, 0 if more may be left (the call looked as far as one
 #: may), and the entry the next call looks from.
-AGE_OUT = Script("age-out", room_at=2)
+AGE_OUT = Script("age-out", room_at="room")
 
 
 class HistoryAgeing:
@@ -54,37 +53,30 @@ class HistoryAgeing:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
+    @applies(StoredHistories)
     async def apply(self, change: DecidedChange) -> None:
-        """The sweep ``change``: :class:`~chatroom.core.model.changes.
+        """The sweep ``change``: :class:`~chatroom.core.model.changes.base.
         PremiseFailedError` (no facts) if another node holds its lease."""
-        lease = change.premise(SweepLease)
-        assert lease is not None, change
-        (ageing,) = change.of(AgeOut)
-        oldest = format_time(ageing.oldest)
         cursor: bytes | str = "0"
         while True:
-            reply = await self.calls.eval(
-                AGE_SWEEP,
-                lease.holder,
-                int(lease.seconds * 1000),
-                cursor,
-                SWEEP_CHUNK,
-            )
-            if reply[0] == b"HELD":
-                raise PremiseFailedError(None, lease)
+            operands = {"change": change, "cursor": cursor, "count": SWEEP_CHUNK}
+            reply = await self.calls.eval(AGE_SWEEP, operands)
+            if reply[0] != b"OK":
+                raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
             cursor, rooms = reply[1], reply[2]
             for room in rooms:
-                await self._trimmed(room, oldest)
+                await self._trimmed(change, room)
             if cursor == b"0":
                 return
 
-    async def _trimmed(self, room: bytes, oldest: str) -> None:
-        """Room ``room``'s events said before ``oldest`` gone, a bounded
-        call at a time until its trim is done: each looks on from where the
-        last stopped, past entries that carry no time and wait for a dated
-        one after them."""
+    async def _trimmed(self, change: DecidedChange, room: bytes) -> None:
+        """Room ``room``'s events said before the sweep's oldest time gone,
+        a bounded call at a time until its trim is done: each looks on from
+        where the last stopped, past entries that carry no time and wait
+        for a dated one after them."""
         start = 0
         while True:
-            _dropped, done, start = await self.calls.eval(AGE_OUT, room, oldest, start)
+            operands = {"change": change, "room": room, "from": start}
+            _dropped, done, start = await self.calls.eval(AGE_OUT, operands)
             if done:
                 return

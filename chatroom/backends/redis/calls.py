@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
 import txredisapi
@@ -32,12 +32,13 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatroom.backends.redis.operands import operands_json
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.config import rooms_tag
 from chatroom.core.errors import ChatError
 from chatroom.core.metrics import REDIS_SECONDS
-from chatroom.core.model.changes.base import FactsChangedError
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
 from chatroom.redisclient.deadlines import (
     HEARD_TIMEOUTS,
@@ -63,18 +64,34 @@ NOT_THE_PRIMARY = ("MOVED ", "ASK ", "CLUSTERDOWN ", "READONLY ")
 NOT_LOCAL = "Script attempted to access a non local key in a cluster node"
 
 
-def slot_key(
-    prefix: str, rooms_apart: bool, script: Script, args: tuple[Any, ...]
-) -> str:
-    """The key a node declares for ``script`` run with ``args`` (``P``
-    first): one of the slot the script keeps to. With rooms apart, a room's
-    script's is a key under its room's hash tag (``{chatroom/r}:room``, as
-    the prelude's ``in_room`` makes it); else one under the prefix, the
-    server's slot. Declared, it is checked: a shebang script (rooms apart)
-    that touches another slot is refused, on a one-server cluster too, and
-    a Redis Cluster answers ``MOVED`` or ``ASK`` by it."""
+#: What a script is handed besides the key prefix: its operands by name,
+#: one JSON object, which the prelude decodes once (``args``).
+Operands = Mapping[str, Any]
+
+#: No operands.
+NONE: Mapping[str, Any] = {}
+
+
+def script_arguments(prefix: str, operands: Operands) -> tuple[str, bytes]:
+    """A script's ``ARGV``: the key prefix (``P``), then its operands as
+    one JSON argument."""
+    return (prefix, operands_json(operands))
+
+
+def slot_key(prefix: str, rooms_apart: bool, script: Script, operands: Operands) -> str:
+    """The key a node declares for ``script`` run with ``operands``: one of
+    the slot the script keeps to. With rooms apart, a room's script's is a
+    key under its room's hash tag (``{chatroom/r}:room``, as the prelude's
+    ``in_room`` makes it), the room its operand ``room_at`` names (or the
+    room of the change it names); else one
+    under the prefix, the server's slot. Declared, it is checked: a
+    shebang script (rooms apart) that touches another slot is refused, on a
+    one-server cluster too, and a Redis Cluster answers ``MOVED`` or
+    ``ASK`` by it."""
     if rooms_apart and script.room_at is not None:
-        room = args[script.room_at - 1]
+        room = operands[script.room_at]
+        if isinstance(room, DecidedChange):
+            room = room.room
         if isinstance(room, bytes):
             room = room.decode()
         return f"{rooms_tag(prefix)}{room}}}:room"
@@ -129,11 +146,19 @@ class ReleasedHere:
         self._tokens.add(token)
         order.append((now, token))
 
-    def named_in(self, args: tuple[Any, ...]) -> bool:
-        """Whether a script run with ``args`` was about a session this
-        node released lately (its token among them)."""
+    def named_in(self, operands: Operands) -> bool:
+        """Whether a script run with ``operands`` was about a session this
+        node released lately (its token among them, or among a list of
+        them)."""
         tokens = self._tokens
-        return any(type(arg) is str and arg in tokens for arg in args)
+        for value in operands.values():
+            if type(value) is str and value in tokens:
+                return True
+            if type(value) is list and any(
+                type(item) is str and item in tokens for item in value
+            ):
+                return True
+        return False
 
 
 class RedisCalls:
@@ -198,12 +223,14 @@ class RedisCalls:
     async def eval(
         self,
         script: Script,
-        *args: Any,
+        operands: Operands,
+        *,
         always: bool = False,
         link: RedisLink | None = None,
         written: Written | None = None,
     ) -> Any:
-        """Run one script; ``UNAVAILABLE`` if Redis cannot answer.
+        """Run one script with its ``operands``; ``UNAVAILABLE`` if Redis
+        cannot answer.
 
         ``always``: run even before the node has resumed (for the resume).
         ``link``: the link it goes on, the commands link if none.
@@ -219,8 +246,8 @@ class RedisCalls:
             raise errors.unavailable()
         if self.rooms_apart:
             script = script.rooms_apart
-        full_args = (self.prefix, *args)
-        key = slot_key(self.prefix, self.rooms_apart, script, full_args)
+        full_args = script_arguments(self.prefix, operands)
+        key = slot_key(self.prefix, self.rooms_apart, script, operands)
         started = time.perf_counter()
         running = connection.execute_command("EVALSHA", script.sha, 1, key, *full_args)
         if written is not None:
@@ -333,7 +360,8 @@ class RedisCalls:
     async def call(
         self,
         script: Script,
-        *args: Any,
+        operands: Operands,
+        *,
         refusals: Refusals,
         always: bool = False,
         arrived: Callable[[Any], defer.Deferred[None] | None] | None = None,
@@ -354,58 +382,64 @@ class RedisCalls:
         and the ``PING`` tells. ``written``: as :meth:`eval`'s.
         """
         try:
-            reply = await self.eval(script, *args, always=always, written=written)
+            reply = await self.eval(script, operands, always=always, written=written)
             if self.serving:
                 waiting = None if arrived is None else arrived(reply)
                 if waiting is None:
-                    await self.caught_up_after(script, args)
+                    await self.caught_up_after(script, operands)
                 elif not waiting.called:  # the event came first: no wait
-                    await self._within_timeout(waiting, script, args)
+                    await self._within_timeout(waiting, script, operands)
             return check(reply, refusals)
         except SessionHarvestedError:
-            self.harvested(args)
+            self.harvested(operands)
             raise errors.unavailable() from None
 
-    def harvested(self, args: tuple[Any, ...]) -> None:
-        """A script run with ``args`` answered ``GONE``: the node resumes,
-        unless the session was one this node released since."""
-        if not self.released_here.named_in(args):
+    def harvested(self, operands: Operands) -> None:
+        """A script run with ``operands`` answered ``GONE``: the node
+        resumes, unless the session was one this node released since."""
+        if not self.released_here.named_in(operands):
             self.on_harvested()
 
     def caught_up_after(
-        self, script: Script, args: tuple[Any, ...]
+        self, script: Script, operands: Operands
     ) -> defer.Deferred[None]:
         """Fires once the subscriber link that hears what ``script`` (run
-        with ``args``) published has caught up: on one Redis, the one
+        with ``operands``) published has caught up: on one Redis, the one
         subscriber link (:mod:`.routing` picks the shard's)."""
         return self.caught_up.wait()
 
-    def hearing_after(self, script: Script, args: tuple[Any, ...]) -> Hearing:
+    def hearing_after(self, script: Script, operands: Operands) -> Hearing:
         """The reads of the subscriber link that hears what ``script``
-        (run with ``args``) published: on one Redis, every link's
+        (run with ``operands``) published: on one Redis, every link's
         (:mod:`.routing` picks the shard's)."""
         return self.subscriber.hearing
 
     async def step(
-        self, script: Script, *args: Any, refusals: Refusals, always: bool = False
+        self,
+        script: Script,
+        operands: Operands,
+        *,
+        refusals: Refusals,
+        always: bool = False,
     ) -> Any:
         """Run a script that may refuse and publishes nothing this node
         waits for (a server's step of a split operation): as :meth:`call`,
         without waiting to catch up with the room channels."""
         try:
-            return check(await self.eval(script, *args, always=always), refusals)
+            return check(await self.eval(script, operands, always=always), refusals)
         except SessionHarvestedError:
-            self.harvested(args)
+            self.harvested(operands)
             raise errors.unavailable() from None
 
     async def _within_timeout(
-        self, waiting: defer.Deferred[None], script: Script, args: tuple[Any, ...]
+        self, waiting: defer.Deferred[None], script: Script, operands: Operands
     ) -> None:
-        """Wait for ``waiting`` (an event of ``script`` run with ``args``),
-        but no longer than a ``PING`` would be waited for: the events then
-        come when they come. The deadline is the calls' shared timer's
-        (:mod:`~chatroom.redisclient.deadlines`), not a timer per message."""
-        hearing = self.hearing_after(script, args)
+        """Wait for ``waiting`` (an event of ``script`` run with
+        ``operands``), but no longer than a ``PING`` would be waited for:
+        the events then come when they come. The deadline is the calls'
+        shared timer's (:mod:`~chatroom.redisclient.deadlines`), not a
+        timer per message."""
+        hearing = self.hearing_after(script, operands)
         watch = self.deadlines.watch(waiting, hearing=hearing)
         try:
             await waiting
@@ -512,14 +546,13 @@ async def together(calls: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
 def check(reply: Any, refusals: Refusals) -> Any:
     """Return a script's reply, or raise what its status says.
 
-    The status is the reply itself or its first element (``ENDING`` and
-    ``HELD`` are ``CLAIM``'s answers for its caller to act on). ``GONE`` raises
+    The status is the reply itself or its first element. ``GONE`` raises
     :class:`SessionHarvestedError`, and ``CHANGED`` and ``RESTRICTED``
     :class:`FactsChangedError`, for the caller to handle; a status in
     ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
-    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD", b"ENDING"):
+    if status in (b"OK", b"IN_ROOM"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()

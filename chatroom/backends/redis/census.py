@@ -31,7 +31,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core.census import Census
 from chatroom.net.pollcap import at_turn_end
 
-#: ARGV: P, node. The sums of the other live nodes' fields of ``P census``:
+#: Operands: node. The sums of the other live nodes' fields of ``P census``:
 #: {users, invisible, unknown}.
 TOTAL = Script("census-total")
 
@@ -106,5 +106,5 @@ class RedisCensus:
         await written
 
     async def total(self, here: Census) -> Census:
-        users, invisible, unknown = await self.calls.eval(TOTAL, self.node)
+        users, invisible, unknown = await self.calls.eval(TOTAL, {"node": self.node})
         return here + Census(int(users), int(invisible), int(unknown))

@@ -37,18 +37,19 @@ from collections.abc import Sequence
 from chatroom.backends.redis.calls import RedisCalls, together
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, r, u, held, seat (u's record, ``member_record``), then a
-#: rename's pending moves as ``P renaming`` has them (none if there is
-#: none): whether a room's owner field moves with the seat ('1'/'0', the
-#: core's decision: :func:`chatroom.core.membership.owner_follows_rename`),
-#: then the keys u had before. Room r's step: those keys' seats moved to u
-#: (arrival, quiet, and the owner field if it is to move and still names
-#: the key), then u's copy written if u is a member; 1 if it is, else 0.
-ROOM_COPY = Script("room-copy", room_at=2)
+#: Operands: room, user, record (u's: held and seat, ``member_record``),
+#: formers: a rename's pending moves as ``P renaming`` has them (none if
+#: there is none): whether a room's owner field moves with the seat
+#: ('1'/'0', the core's decision:
+#: :func:`chatroom.core.membership.owner_follows_rename`), then the keys u
+#: had before. The room's step: those keys' seats moved to u (arrival,
+#: quiet, and the owner field if it is to move and still names the key),
+#: then u's copy written if u is a member; 1 if it is, else 0.
+ROOM_COPY = Script("room-copy", room_at="room")
 
-#: ARGV: P, u, the former keys as ``P renaming`` has them. The rename's
-#: last step, once every room of u's moved them: the entry goes, unless a
-#: later rename changed it meanwhile.
+#: Operands: user, formers (the former keys as ``P renaming`` has them).
+#: The rename's last step, once every room of u's moved them: the entry
+#: goes, unless a later rename changed it meanwhile.
 RENAMED = Script("renamed")
 
 
@@ -73,9 +74,11 @@ class MemberCopies:
         ``formers`` moved to u); then, if there were any, the rename is
         done. A failed room's step raises, the rename left pending.
         ``always``: even before the node has resumed (for the resume)."""
+        copy = {"user": u, "record": list(record), "formers": list(formers)}
         await together(
-            self.calls.eval(ROOM_COPY, room, u, *record, *formers, always=always)
+            self.calls.eval(ROOM_COPY, {**copy, "room": room}, always=always)
             for room in rooms
         )
         if formers:
-            await self.calls.eval(RENAMED, u, b" ".join(formers), always=always)
+            renamed = {"user": u, "formers": b" ".join(formers)}
+            await self.calls.eval(RENAMED, renamed, always=always)

@@ -1,145 +1,19 @@
-"""The core's decided changes of a room's seating, as the cluster scripts read them.
+"""A room's seating as a script answered it, read back into the core's facts.
 
-The core decides a join, a create or a leave (:mod:`chatroom.core.entries`)
-and hands the back-end a :class:`~chatroom.core.model.changes.base.DecidedChange`.
-The scripts read a change as JSON (:data:`.outcomes.Change`: the room, the
-users it is about, its premises ``p``, its steps ``ops``), check every
-premise in ``holds_for`` (the prelude) and store the steps in
-``apply_in_room``; nothing here or there decides. This module only
-translates, premise by premise and operation by operation, and reads a
-seating a script answered back into the core's
-:class:`~chatroom.core.facts.SeatingFacts`.
+The core decides a join, a create or a leave (:mod:`chatroom.core.entries`),
+a session's departures and a room's succession on a room's facts; the
+scripts hand them back as a seating (:class:`.outcomes.RedisSeating`),
+which this module reads into what each decision is made on
+(:class:`~chatroom.core.facts.SeatingFacts`,
+:class:`~chatroom.core.facts.LeavingFacts`,
+:class:`~chatroom.core.facts.WaitingFacts`). The change a decision makes
+reaches the scripts as it is (:mod:`.operands`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from chatroom.backends.redis.outcomes import Change, RedisSeating
-from chatroom.core import codec
+from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.core.facts import LeavingFacts, RoomFacts, SeatingFacts, WaitingFacts
-from chatroom.core.model.changes.base import DecidedChange, Operation, Premise
-from chatroom.core.model.changes.rooms import (
-    Absent,
-    AddMember,
-    CapacityIs,
-    ClaimantIs,
-    Drop,
-    Emit,
-    EmptiedBy,
-    Exists,
-    FewerMembersThan,
-    FewerRoomsThan,
-    FirstMembers,
-    HeirIs,
-    Incarnation,
-    MakeRoom,
-    Named,
-    NewestIdAtLeast,
-    NewestIdBelow,
-    OwnerAccountIs,
-    OwnerHere,
-    OwnerIs,
-    Present,
-    QuietAmong,
-    QuietAt,
-    RemoveMember,
-    ReplyHistory,
-    SetOwner,
-    Stays,
-    Unrestricted,
-    Version,
-    Wait,
-    Waited,
-    WaitOver,
-)
-
-
-def premise_of(premise: Premise) -> dict[str, Any]:
-    """One premise as ``holds_for`` reads it (its fields of ``c.p``)."""
-    match premise:
-        case Exists(exists=exists):
-            return {} if exists else {"gone": True}
-        case FewerRoomsThan():
-            return {}  # the server's step checks it (ENTERING), not the room's
-        case Named(name=name):
-            return {"name": name}
-        case Absent(user=user):
-            return {"absent": user}
-        case Incarnation(incarnation=incarnation):
-            return {"inc": incarnation}
-        case Version(version=version):
-            return {"ver": version}
-        case Unrestricted():
-            return {"open": True}
-        case CapacityIs(capacity=capacity):
-            return {"capacity": capacity}
-        case FewerMembersThan(count=count):
-            return {"below": count}
-        case QuietAt(threshold=threshold, quiet=quiet):
-            return {"big": threshold, "crowded": quiet}
-        case OwnerIs(owner=owner):
-            return {"owner": owner}
-        case OwnerHere(here=here):
-            return {"here": here}
-        case OwnerAccountIs(account=account):
-            return {"account": account}
-        case Stays(permanent=permanent, keep=keep):
-            return {"permanent": permanent, "keep": keep}
-        case EmptiedBy(empties=empties):
-            return {"alone": empties}  # ``about`` are the users it names
-        case Present(users=users):
-            return {"present": sorted(users)}
-        case QuietAmong(users=users):
-            return {"quiet": sorted(users)}
-        case NewestIdAtLeast(id=newest):
-            return {"newest_min": newest}
-        case NewestIdBelow(id=newest):
-            return {"newest_below": newest}
-        case HeirIs(heir=heir):
-            return {"heir": heir}  # the but: ``about``
-        case FirstMembers(keys=keys):
-            return {"firsts": list(keys)}  # as many as ``seating`` reads
-        case ClaimantIs(claimant=claimant):
-            return {"claimant": claimant}
-        case WaitOver(due=due):
-            return {"due": due}
-    raise TypeError(f"no premise {premise!r} of a room's seating in Redis")
-
-
-def operation_of(op: Operation) -> list[Any] | None:
-    """One operation as ``apply_in_room`` reads it (None: the script that
-    runs the change performs it itself: a room made by ``CREATE``)."""
-    match op:
-        case Emit(event=event):
-            return ["emit", codec.encode(event).decode()]
-        case AddMember(user=user, quiet=quiet):
-            return ["seat", user, quiet]
-        case RemoveMember(user=user):
-            return ["unseat", user]
-        case SetOwner(owner=owner):
-            return ["owner", owner]
-        case Drop():
-            return ["drop"]
-        case Wait(until=until):
-            return ["waits", until]
-        case Waited():
-            return ["waited"]
-        case MakeRoom() | ReplyHistory():
-            return None  # made by CREATE; the window is the reply's operands
-    raise TypeError(f"no operation {op!r} of a room's seating in Redis")
-
-
-def encoded(change: DecidedChange, marked: str = "after") -> Change:
-    """``change`` as a script reads it; ``marked``: the room's newest event
-    is answered ``after`` the steps (a join's: where its events start) or
-    ``before`` them (a departure's: the events before it are replayed)."""
-    premises: dict[str, Any] = {}
-    for premise in change.premises:
-        premises.update(premise_of(premise))
-    ops = [step for op in change.ops if (step := operation_of(op)) is not None]
-    ops = [["mark"], *ops] if marked == "before" else [*ops, ["mark"]]
-    return {"r": change.room, "about": list(change.about), "p": premises, "ops": ops}
 
 
 def leaving_of(seating: RedisSeating) -> LeavingFacts:

@@ -8,8 +8,9 @@ shards that is the server's keys and each room's, so an end is steps in
 the order of docs/scaling.md's rule (the index first, the room second;
 out in the other order):
 
-1. the server's step (``RELEASE``, ``TAKEOVER``, ``KILL``, the server
-   bans' apply ``server-bans-apply``, ``HARVEST``): who actually leaves
+1. the server's step (``RELEASE``, the server bans' apply
+   ``server-bans-apply``, a ``/kill``'s and a takeover's too, ``HARVEST``):
+   who actually leaves
    (a session that is not the last holder of its user lets go,
    ``let_go``), each of them marked ending
    (``P ending``: from then on no session holds it and nobody can claim
@@ -35,7 +36,7 @@ when told to end it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -44,7 +45,7 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.redis import decided, outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls, Refusals, together
 from chatroom.backends.redis.copies import MemberCopies
-from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
 from chatroom.core import codec
@@ -63,22 +64,27 @@ LOST = "connection lost"
 ENDED_FOR = 86_400_000
 
 
-def telling(reason: str) -> list[Any]:
+def telling(*reasons: str) -> dict[str, Any]:
     """What the server's step of an end is handed to tell each session it
-    ends (``start_ending``): the ``reason`` listed for a node out of touch,
-    the node's :class:`~chatroom.core.nodemessages.EndSession` of it
-    (encoded; "" for a release: ``reason`` is "", nobody is told) and how
-    long it stays listed (:data:`ENDED_FOR`)."""
-    order = codec.encode(EndSession(reason)).decode() if reason else ""
-    return [reason, order, ENDED_FOR]
+    ends (``start_ending``): ``ended``, the node's
+    :class:`~chatroom.core.nodemessages.EndSession` of each reason
+    (encoded; a release's, "", tells nobody), and ``ttl``, how long a
+    session ended while its node was out of touch stays listed with its
+    reason (:data:`ENDED_FOR`)."""
+    ended = {
+        reason: codec.encode(EndSession(reason)).decode()
+        for reason in reasons
+        if reason
+    }
+    return {"ended": ended, "ttl": ENDED_FOR}
 
 
-#: ARGV: P, changes (the departures whose rooms' steps were applied), then
-#: u and token for each user whose end it is (``start_ending`` answered
-#: them). The server's last step of sessions' ends: the indexes that named
-#: the rooms left go (``index_last``: a user's rooms, the listing of a
-#: room dropped), then each name is freed, unless its end was finished
-#: meanwhile (the mark gone or another's).
+#: Operands: ``changes`` (the departures whose rooms' steps were applied)
+#: and ``ended``, ``[u, token]`` of each user whose end it is
+#: (``start_ending`` answered them). The server's last step of sessions'
+#: ends: the indexes that named the rooms left go (``index_last``: a user's
+#: rooms, the listing of a room dropped), then each name is freed, unless
+#: its end was finished meanwhile (the mark gone or another's).
 ENDED = Script("ended")
 
 
@@ -113,7 +119,7 @@ class _Departing:
 
     users: frozenset[str]
     always: bool
-    applied: list[Change] = field(default_factory=list)
+    applied: list[DecidedChange] = field(default_factory=list)
 
 
 class Endings:
@@ -163,7 +169,7 @@ class Endings:
     async def end(
         self,
         script: Script,
-        *args: Any,
+        operands: Mapping[str, Any],
         kind: DepartureKind,
         reason: str,
         refusals: Refusals,
@@ -172,14 +178,16 @@ class Endings:
         own_words: bool = False,
         always: bool = False,
     ) -> Any:
-        """The server's step ``script`` with ``args`` (answering ``OK``,
+        """The server's step ``script`` with ``operands`` (answering ``OK``,
         the leavers, the copies to refresh, then its own), then the
         leavers' departures (of ``kind``, saying ``reason``; their rooms
         waiting until ``waits_until`` if they empty, for a harvest) and
         the server's last step. ``known``: the seatings this node has of a
         single leaver's rooms, read from Redis otherwise. Returns the
         server's step's reply."""
-        reply = await self.calls.step(script, *args, refusals=refusals, always=always)
+        reply = await self.calls.step(
+            script, operands, refusals=refusals, always=always
+        )
         leavers = leavers_of(reply[1])
         leaving = {leaver.u.encode() for leaver in leavers}
         # A leaver's rename still pending is finished before its seatings
@@ -203,7 +211,9 @@ class Endings:
         seen = dict(known or {}) if len(leavers) == 1 else {}
         seen = {key: room for key, room in seen.items() if key in about}
         reads = [
-            self.calls.eval(scripts.SEATINGS, key, *users, always=always)
+            self.calls.eval(
+                scripts.SEATINGS, {"room": key, "about": users}, always=always
+            )
             for key, users in about.items()
             if key not in seen
         ]
@@ -243,10 +253,9 @@ class Endings:
             names, about, seen, kind, reason, waits_until, own_words, always
         )
         left = [change for change in applied if leaves_an_index(change)]
-        pairs = [part for leaver in leavers for part in (leaver.u, leaver.token)]
-        await self.calls.call(
-            ENDED, outcomes.encoded(left), *pairs, refusals={}, always=always
-        )
+        ended = [[leaver.u, leaver.token] for leaver in leavers]
+        operands = {"changes": left, "ended": ended}
+        await self.calls.call(ENDED, operands, refusals={}, always=always)
 
     async def departed(
         self,
@@ -258,7 +267,7 @@ class Endings:
         waits_until: int = 0,
         own_words: bool = False,
         always: bool = False,
-    ) -> list[Change]:
+    ) -> list[DecidedChange]:
         """Users (``names``: name key → name) leave the rooms ``about``
         (room → the users it lists), reported to the core with the
         seatings ``seen``: :mod:`chatroom.core.departures` decides them and
@@ -287,9 +296,10 @@ class Endings:
         while the session still holds u (its release is still to come, and
         takes u out, saying why), nor if u is not in the room (its release
         came after the room's step)."""
-        if await self.calls.eval(scripts.HOLDS, u, token) == b"OK":
+        if await self.calls.eval(scripts.HOLDS, {"user": u, "token": token}) == b"OK":
             return
-        seen = outcomes.seated_all(await self.calls.eval(scripts.SEATINGS, key, u))
+        read = await self.calls.eval(scripts.SEATINGS, {"room": key, "about": [u]})
+        seen = outcomes.seated_all(read)
         lost = DepartureKind.QUIT
         applied = await self.departed({u: name}, {key: [u]}, seen, lost, LOST)
         await self.room_steps.index_last(applied)
@@ -305,20 +315,16 @@ class Endings:
             None,
         )
         always = departing is not None and departing.always
-        encoded = decided.encoded(change, marked="before")
         if change.of(Wait):
             await self.calls.step(
-                scripts.INDEX_FIRST,
-                outcomes.encoded([encoded]),
-                refusals={},
-                always=always,
+                scripts.INDEX_FIRST, {"changes": [change]}, refusals={}, always=always
             )
-        refusal = await self.room_steps.applied(encoded, always)
+        refusal = await self.room_steps.applied(change, always)
         if refusal is not None:
             seating = refusal.get(change.room)
             now = None if seating is None else decided.leaving_of(seating)
             raise PremiseFailedError(now)
         if departing is not None:
-            departing.applied.append(encoded)
+            departing.applied.append(change)
         else:  # an end this node does not know (none): its own step after
-            await self.room_steps.index_last([encoded])
+            await self.room_steps.index_last([change])

@@ -15,12 +15,13 @@ enter, who is quiet, who owns the room and what it is shown are decided
 by the core (:mod:`chatroom.core.entries`) on the seating this node has
 (:meth:`RedisEntries.seating_facts`: the last reply about the room, or the
 one a refusal brought), and reach the scripts as a change's premises and
-steps (:mod:`.decided`). It is a part of
+operations (:mod:`.operands`). It is a part of
 :class:`~chatroom.backends.redis.redis_backend.RedisBackend`, which owns it.
 """
 
 from __future__ import annotations
 
+import json
 from functools import partial
 from sys import intern
 from typing import Any, NoReturn
@@ -34,7 +35,7 @@ from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.encoded import stored_events
 from chatroom.backends.redis.endings import Endings
 from chatroom.backends.redis.node import ClusterNode
-from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
@@ -48,7 +49,7 @@ from chatroom.core.model.changes.base import (
     FactsChangedError,
     PremiseFailedError,
 )
-from chatroom.core.model.changes.rooms import FewerRoomsThan, ReplyHistory
+from chatroom.core.model.changes.rooms import Emit, ReplyHistory
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.core.text import name_key
@@ -96,7 +97,7 @@ class RedisEntries:
         brought = self.brought.pop((key, u), None)
         capacity = self.config.room_capacity
         if brought is None and latest:
-            rows = await self.calls.eval(scripts.SEATINGS, key, u)
+            rows = await self.calls.eval(scripts.SEATINGS, {"room": key, "about": [u]})
             brought = outcomes.seated_all(rows)[key]
         if brought is not None:
             if not brought.exists:
@@ -142,7 +143,7 @@ class RedisEntries:
         name: str,
         since: int | None,
         script: Script,
-        args: list[Any],
+        operands: dict[str, Any],
         change: DecidedChange | None = None,
     ) -> WelcomeFacts | None:
         """Enter room ``key`` by ``script`` (create, join or view), as
@@ -161,9 +162,9 @@ class RedisEntries:
         room = self.here.open(key, name)
         with self.here.kept(room):
             await room.when_subscribed()
-            shown = self._window(change, since)
-            marks, read, after = await self._reply(
-                script, [*args, *shown], name, room, session, change
+            window = self._window(change, since)
+            mark, read, after = await self._reply(
+                script, {**operands, **window}, name, room, session, change
             )
             seen = outcomes.seated_all(after)
             if room.key in seen:
@@ -184,7 +185,7 @@ class RedisEntries:
                 raise errors.no_such_room(name)
             if view.joiner_quiet:
                 room.hush(member)
-            view.followed = self.here.seat_after(member, room, int(marks[-1][0]))
+            view.followed = self.here.seat_after(member, room, int(mark))
             self.log.info(
                 "{user} joined {room}",
                 user=self.sessions[member].name,
@@ -192,30 +193,35 @@ class RedisEntries:
             )
             return view
 
-    def _window(self, change: DecidedChange | None, since: int | None) -> list[Any]:
+    def _window(
+        self, change: DecidedChange | None, since: int | None
+    ) -> dict[str, Any]:
         """The history a joiner's reply shows, as ``view`` reads it: the
-        newest ``--history`` events, or the resume window the core decided
-        (a view, which the core does not decide, from ``since``)."""
+        newest ``--history`` events (``shown``), or the resume window the
+        core decided (a view, which the core does not decide, from
+        ``since``): the kept events ``after`` an id, at most the newest
+        ``most``."""
         window = None if change is None else change.of(ReplyHistory)
+        shown = self.config.history
         if window:
-            return [self.config.history, window[0].after, window[0].most]
+            return {"shown": shown, "after": window[0].after, "most": window[0].most}
         after = "" if since is None else since
-        return [self.config.history, after, self.config.resume_bound]
+        return {"shown": shown, "after": after, "most": self.config.resume_bound}
 
     async def _reply(
         self,
         script: Script,
-        args: list[Any],
+        operands: dict[str, Any],
         name: str,
         room: NodeRoom,
         session: Session,
         change: DecidedChange | None,
-    ) -> tuple[list[Any], list[Any], list[Any]]:
-        """Enter ``room`` by ``script``: its marks, what the welcome is
-        built from, and the seatings after. A create or a join is the
-        server's step (``ENTERING``), the room's, and the server's step
-        after (:mod:`.room_steps`) when it has anything to do; where the
-        room's keys are in the server's slot (not
+    ) -> tuple[Any, list[Any], list[Any]]:
+        """Enter ``room`` by ``script``: the room's newest event then (its
+        mark), what the welcome is built from, and the seatings after. A
+        create or a join is the server's step (``ENTERING``), the room's, and
+        the server's step after (:mod:`.room_steps`) when it has anything to
+        do; where the room's keys are in the server's slot (not
         :attr:`~.calls.RedisCalls.rooms_apart`), a join's server's step is
         ``JOIN``'s own: one round trip. The room's step returns once its
         event (the ``JOIN``) has come on the room's channel, which this
@@ -227,71 +233,60 @@ class RedisEntries:
             b"NO_SUCH_ROOM": lambda r: errors.no_such_room(name),
         }
         if change is None:
-            _, marks, read, after = await self.calls.call(
-                script, *args, refusals=refusals
+            _, mark, read, after = await self.calls.call(
+                script, operands, refusals=refusals
             )
-            return marks, read, after
+            return mark, read, after
         u = key_of(session)
-        entering = decided.encoded(change)
-        encoded = outcomes.encoded_change(entering)
         if script is scripts.JOIN and not self.calls.rooms_apart:
             # The room's keys are in the server's slot: the server's step
             # (the session's check, the index) is JOIN's own, one script.
-            room_step, others = [encoded, "", session.token], None
+            room_step, others = {"token": session.token}, None
         else:
-            room_step, others = await self._entering(
-                u, session, name, script, change, encoded, refusals
-            )
+            room_step, others = await self._entering(u, session, change, refusals)
         try:
             reply = await self.calls.call(
                 script,
-                *args,
-                *room_step,
+                {**operands, **room_step, "change": change},
                 refusals=refusals,
-                arrived=partial(_entered_here, room, _emits(entering)),
+                arrived=partial(_entered_here, room, _emits(change)),
             )
         except FactsChangedError as changed:
             self._changed(change.room, u, changed)
-        _, entered, read, after = reply[:4]
+        _, mark, read, after = reply[:4]
         if others is None:  # answered by JOIN, the server's step its own
             others = reply[4]
         shown = change.room if int(others) else ""
         await self._index_last([], u, session.token, shown)
-        return list(entered), read, after
+        return mark, read, after
 
     async def _entering(
         self,
         u: str,
         session: Session,
-        name: str,
-        script: Script,
         change: DecidedChange,
-        encoded: bytes,
         refusals: Refusals,
-    ) -> tuple[list[Any], Any]:
+    ) -> tuple[dict[str, Any], Any]:
         """``ENTERING``, the server's step before the room's, where it is a
         script of its own (the room in a slot of its own; a create's
-        listing and ``--max-rooms``): the room step's last arguments (the
-        change, the records, a create's number), and how many other
-        sessions hold u."""
-        listing: list[Any] = []
-        if (rooms := change.premise(FewerRoomsThan)) is not None:
-            listing = [name, rooms.count]
+        listing and ``--max-rooms``): the room step's operands it answers
+        (the records of the users seated, a create's number), and how many
+        other sessions hold u."""
+        operands = {"change": change, "user": u, "token": session.token}
         try:
-            first = await self.calls.step(
-                scripts.ENTERING, u, session.token, encoded, *listing, refusals=refusals
-            )
+            first = await self.calls.step(scripts.ENTERING, operands, refusals=refusals)
         except FactsChangedError as changed:  # --max-rooms: how many there are
-            facts = CreationFacts("", int(changed.args[0][1]))
+            reply = changed.args[0]
+            facts = CreationFacts("", int(reply[2]))
             self.counted[change.room] = facts
-            raise PremiseFailedError(facts) from changed
+            raise PremiseFailedError(
+                facts, change.premises[int(reply[1]) - 1]
+            ) from None
         _, records, created, others = first
-        if script is scripts.CREATE:
-            return [encoded, records, created], others
-        return [encoded, records], others
+        return {"records": json.loads(records), "created": created}, others
 
     async def _index_last(
-        self, left: list[Change], u: str = "", token: str = "", shown: str = ""
+        self, left: list[DecidedChange], u: str = "", token: str = "", shown: str = ""
     ) -> None:
         """The server's step after the rooms' (:meth:`RoomSteps.index_last`)
         once the member's command is done in the rooms: if Redis cannot
@@ -301,7 +296,7 @@ class RedisEntries:
         except ChatError as failure:
             self.log.warn(
                 "the indexes still name rooms {rooms} left: {failure}",
-                rooms=[change["r"] for change in left],
+                rooms=[change.room for change in left],
                 failure=failure.code,
             )
 
@@ -328,9 +323,8 @@ class RedisEntries:
     ) -> None:
         last_seen = where.detach(member)
         u = key_of(session)
-        departure = decided.encoded(change, marked="before")
         try:
-            reply = await self.steps.leave(u, session.token, departure)
+            reply = await self.steps.leave(u, session.token, change)
         except FactsChangedError as changed:
             seating = (outcomes.brought(changed) or {}).get(where.key)
             if seating is not None and u not in seating.present:
@@ -346,8 +340,8 @@ class RedisEntries:
                 where.attach(member, last_seen)
             raise
         where.seated = outcomes.seated_all(reply[2]).get(where.key, where.seated)
-        await self._index_last([departure])
-        where.replay(member, last_seen, before=int(reply[1][0][0]) + 1)
+        await self._index_last([change])
+        where.replay(member, last_seen, before=int(reply[1]) + 1)
         where.unhush(member)
         self.here.unseat(member, where)
 
@@ -365,19 +359,21 @@ class RedisEntries:
         room = self.here.get(key)
         if member not in self.sessions or (room and self.here.is_in(member, room)):
             return None
-        args = [key, key_of(session), session.token]
-        return await self.enter(member, session, key, key, since, scripts.VIEW, args)
+        operands = {"room": key, "user": key_of(session), "token": session.token}
+        return await self.enter(
+            member, session, key, key, since, scripts.VIEW, operands
+        )
 
 
-def _emits(change: Change) -> bool:
+def _emits(change: DecidedChange) -> bool:
     """Whether the room's step of ``change`` publishes an event."""
-    return any(op[0] == "emit" for op in change["ops"])
+    return any(isinstance(op, Emit) for op in change.ops)
 
 
 def _entered_here(
     room: NodeRoom, emits: bool, reply: Any
 ) -> defer.Deferred[None] | None:
-    """When a room's step that answered ``{'OK', {marks}, ...}`` has its
+    """When a room's step that answered ``{'OK', mark, ...}`` has its
     events here, for :meth:`~.calls.RedisCalls.call`: its last event (the
     step's mark, the newest after it) on the room's channel, which this
     node subscribed before the step ran; at once if it published none (a
@@ -386,7 +382,7 @@ def _entered_here(
         return None
     if not emits:
         return defer.succeed(None)
-    return room.reached(int(reply[1][-1][0]))
+    return room.reached(int(reply[1]))
 
 
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:

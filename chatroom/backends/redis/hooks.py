@@ -29,42 +29,36 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec, errors
 from chatroom.core.hooks import Hook
-from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
-from chatroom.core.model.changes.messages import (
-    AddHook,
-    FewerHooksThan,
-    HookHeld,
-    RemoveHook,
-)
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError, applies
+from chatroom.core.model.changes.messages import AddHook, RoomHooks
 from chatroom.core.text import name_key
 
 log = Logger()
 
-#: ARGV: P, secret, the hook. The server's step: the index knows the hook.
+#: Operands: secret, hook. The server's step: the index knows the hook.
 HOOK_INDEX = Script("hook-index")
 
-#: ARGV: P, secret. The server's step: the index forgets that secret.
+#: Operands: secret. The server's step: the index forgets that secret.
 HOOK_UNINDEX = Script("hook-unindex")
 
-#: ARGV: P, r, hook name key, the hook, most hooks as read ('': not a
-#: premise). The room's step: ``NO_SUCH_ROOM`` if room r is gone;
-#: ``CHANGED`` if it has a hook of that name, or that many; else ``OK``
-#: once kept.
-HOOK_ADD = Script("hook-add", room_at=2)
+#: Operands: ``change`` (a room's hooks' change: hooks added or removed,
+#: resting on a hook of that name being kept or not, and fewer than the
+#: most), ``names`` (the name key of each hook added, in order). The
+#: room's step: ``NO_SUCH_ROOM`` if the room is gone; ``CHANGED`` and the
+#: failed premise's place; else ``{'OK', secrets}``: those of the hooks
+#: removed.
+HOOKS_APPLY = Script("hooks-apply", room_at="change")
 
-#: ARGV: P, r, hook name key. The room's step: ``{'OK', secret}`` of room
-#: r's hook of that name, now gone; ``CHANGED`` if it has none.
-HOOK_REMOVE = Script("hook-remove", room_at=2)
+#: Operands: room, name (a hook's name key), secret. 1 if the room has a
+#: hook of that name with that secret, else 0 (its index entry is stale).
+HOOK_HELD = Script("hook-held", room_at="room")
 
-#: ARGV: P, r, hook name key, secret. 1 if room r has a hook of that name
-#: with that secret, else 0 (its index entry is stale).
-HOOK_HELD = Script("hook-held", room_at=2)
+#: Operands: room. The room's hooks, in the order of their name keys (one
+#: kept by an older version is read from the index, where only its layout
+#: has it).
+HOOK_LIST = Script("hook-list", room_at="room")
 
-#: ARGV: P, r. Room r's hooks, in the order of their name keys (one kept by
-#: an older version is read from the index, where only its layout has it).
-HOOK_LIST = Script("hook-list", room_at=2)
-
-#: ARGV: P, secret. The hook the index has for it, or false (nil).
+#: Operands: secret. The hook the index has for it, or false (nil).
 HOOK_FIND = Script("hook-find")
 
 
@@ -85,68 +79,59 @@ class RedisHooks:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
+    @applies(RoomHooks)
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a room's hooks: a hook added, or removed, each in
-        two steps (the index's and the room's, in the rule's order); the
-        room's step checks the premises, and refuses with ``CHANGED``."""
-        for op in change.ops:
-            if isinstance(op, AddHook):
-                fewer = change.premise(FewerHooksThan)
-                held = change.premise(HookHeld)
-                assert held is not None and not held.held  # the name is free
-                await self._add(op.hook, "" if fewer is None else str(fewer.count))
-            elif isinstance(op, RemoveHook):
-                assert change.premise(HookHeld) == HookHeld(op.name, True)
-                await self._remove(change.room, op.name)
-            else:
-                raise TypeError(f"not an operation on a room's hooks: {op!r}")
-
-    async def _add(self, hook: Hook, most: str) -> None:
-        # The index first: until the room's step keeps the hook, its entry
-        # admits no post (find asks the room), and nobody knows the secret
-        # yet to post with. A crash before the room's step leaves that
-        # entry alone, stale; so does a room's step whose outcome is
-        # unknown (UNAVAILABLE), as the room may have kept the hook.
-        data = codec.encode(hook)
-        await self.calls.eval(HOOK_INDEX, hook.secret, data)
+        """A change of a room's hooks, in up to three steps, in the rule's
+        order: each hook added known to the index first (until the room's
+        step keeps it, its entry admits no post: :meth:`find` asks the
+        room, and nobody knows the secret yet to post with), then the
+        room's step (its premises checked: ``CHANGED``), then the index
+        forgets each hook removed (once the room's is gone, its entry
+        admits no post). A crash between the steps leaves a stale entry,
+        which the next post with it removes; so does a room's step whose
+        outcome is unknown (``UNAVAILABLE``), as the room may have kept
+        the hook."""
+        added = [op.hook for op in change.of(AddHook)]
+        for hook in added:
+            await self.calls.eval(
+                HOOK_INDEX, {"secret": hook.secret, "hook": codec.encode(hook)}
+            )
+        operands = {"change": change, "names": [name_key(h.name) for h in added]}
         try:
-            await self.calls.call(
-                HOOK_ADD,
-                hook.key,
-                name_key(hook.name),
-                data,
-                most,
-                refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(hook.room)},
+            reply = await self.calls.call(
+                HOOKS_APPLY,
+                operands,
+                refusals={
+                    b"NO_SUCH_ROOM": lambda _: errors.no_such_room(
+                        added[0].room if added else change.room
+                    )
+                },
             )
         except (errors.ChatError, FactsChangedError) as refused:
             if (
                 not isinstance(refused, errors.ChatError)
                 or refused.code == "NO_SUCH_ROOM"
             ):
-                await self.calls.eval(HOOK_UNINDEX, hook.secret)  # no hook's
+                for hook in added:  # no hook's
+                    await self.calls.eval(HOOK_UNINDEX, {"secret": hook.secret})
             raise
-
-    async def _remove(self, room: str, name: str) -> None:
-        # The room first: once its hook is gone, the index entry admits no
-        # post (find asks the room), so a crash before the index's step
-        # leaves a stale entry, which the next post with it removes.
-        reply = await self.calls.call(HOOK_REMOVE, room, name, refusals={})
-        await self.calls.eval(HOOK_UNINDEX, reply[1])
+        for secret in reply[1]:
+            await self.calls.eval(HOOK_UNINDEX, {"secret": secret})
 
     async def of_room(self, room: str) -> list[Hook]:
-        listed = await self.calls.eval(HOOK_LIST, name_key(room))
+        listed = await self.calls.eval(HOOK_LIST, {"room": name_key(room)})
         return [hook for hook in map(_hook, listed) if hook is not None]
 
     async def find(self, secret: str) -> Hook | None:
         """The index's hook for ``secret`` if its room has it (by name and
         secret); an entry whose room has no such hook (a step of an add or
         a remove that never ran, its room dropped) is no hook, and goes."""
-        data = await self.calls.eval(HOOK_FIND, secret)
+        data = await self.calls.eval(HOOK_FIND, {"secret": secret})
         hook = None if data is None else _hook(data)
         if hook is None:
             return None
-        held = HOOK_HELD, hook.key, name_key(hook.name), secret
-        if await self.calls.eval(*held):
+        held = {"room": hook.key, "name": name_key(hook.name), "secret": secret}
+        if await self.calls.eval(HOOK_HELD, held):
             return hook
-        await self.calls.eval(HOOK_UNINDEX, secret)
+        await self.calls.eval(HOOK_UNINDEX, {"secret": secret})
         return None

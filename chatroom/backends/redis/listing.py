@@ -75,12 +75,12 @@ from chatroom.core.lobby_list import LobbyList
 from chatroom.core.member import Member
 from chatroom.core.text import name_key
 
-#: ARGV: P, kept. The server's step: the number of the listing's last
+#: Operands: kept. The server's step: the number of the listing's last
 #: change, then the keys of the rooms in its index (and the index of changes
 #: rid of gone rooms changed more than ``kept`` changes ago).
 LISTED_KEYS = Script("listed-keys")
 
-#: ARGV: P, since, most. Where the rooms share the server's slot, the
+#: Operands: since, most. Where the rooms share the server's slot, the
 #: rooms changed after change ``since``, at most ``most`` of them, oldest
 #: first: the number of the last change the answer covers (the listing's
 #: last, or where more rooms changed, the last of these: read on from
@@ -101,18 +101,18 @@ COUNTED = 2
 #: that a node that reads within them reads the room gone rather than all.
 CHANGES_KEPT = 10_000
 
-#: ARGV: P, r. The server's step for a listed room found without its row
+#: Operands: room. The server's step for a listed room found without its row
 #: (a full read): the entry cleared, as a deletion or a drop cut short
 #: before its last step would have (``unlist_room``), unless the room is
 #: being made (``being_made``: its maker listed it first, the index before
 #: the room, and has yet to make its keys). Answers ``OK``, or ``MAKING``.
 UNLIST_GONE = Script("unlist-gone")
 
-#: ARGV: P, r. The room's step: its row (key, name, members, capacity,
+#: Operands: room. The room's step: its row (key, name, members, capacity,
 #: topic, creation number, secret '1' or '0'); a gone room has only its key.
-LISTED_ROOM = Script("listed-room", room_at=2)
+LISTED_ROOM = Script("listed-room", room_at="room")
 
-#: ARGV: P, r... The rows of rooms r..., as :data:`LISTED_ROOM` gives each:
+#: Operands: rooms. The rows of those rooms, as :data:`LISTED_ROOM` gives each:
 #: on the layouts whose rooms share the server's slot, one call for them.
 LISTED_ROOMS = Script("listed-rooms")
 
@@ -339,7 +339,9 @@ class RedisListing:
         changed: dict[str, Row] = {}
         while True:  # a page of ROOMS_A_CALL rooms at a time, oldest first
             reply = await self.calls.eval(
-                LISTED_SINCE, self._version, ROOMS_A_CALL, always=True
+                LISTED_SINCE,
+                {"since": self._version, "most": ROOMS_A_CALL},
+                always=True,
             )
             if reply[0] < 0:
                 return False
@@ -395,7 +397,7 @@ class RedisListing:
             self._keeping = True
             self._named = set()
             await self._subscribe()
-        version, *listed = await self.calls.eval(LISTED_KEYS, CHANGES_KEPT)
+        version, *listed = await self.calls.eval(LISTED_KEYS, {"kept": CHANGES_KEPT})
         keys = [intern(key.decode()) for key in listed]
         rows: dict[str, Row] = {}
         gone = []
@@ -404,7 +406,7 @@ class RedisListing:
                 rows[intern(row[0].decode())] = row
             else:
                 gone.append(row[0])
-        await together(self.calls.eval(UNLIST_GONE, key) for key in gone)
+        await together(self.calls.eval(UNLIST_GONE, {"room": key}) for key in gone)
         self.lobby_list.clear()
         for key, row in rows.items():
             self.lobby_list.put(key, listed_room(row), int(row[5]))
@@ -418,12 +420,14 @@ class RedisListing:
         rows the news named at its next sign-in: a call per room would be
         a script per node for each join."""
         if self.calls.rooms_apart:
-            return await together(self.calls.eval(LISTED_ROOM, key) for key in keys)
+            return await together(
+                self.calls.eval(LISTED_ROOM, {"room": key}) for key in keys
+            )
         chunks = [
             keys[at : at + ROOMS_A_CALL] for at in range(0, len(keys), ROOMS_A_CALL)
         ]
         replies = await together(
-            self.calls.eval(LISTED_ROOMS, *chunk) for chunk in chunks
+            self.calls.eval(LISTED_ROOMS, {"rooms": chunk}) for chunk in chunks
         )
         return [row for reply in replies for row in reply]
 

@@ -41,7 +41,7 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, node, now (ms), how long the mark is kept (ms). Node's stall:
+#: Operands: node, now (ms), keep (how long the mark is kept, ms). Node's stall:
 #: {0, 0} if its heartbeat is back; else {1, since} with the mark found
 #: (ms, as the node that set it counted them), or {2, now} with the mark
 #: set now (this node is the first to find it stalled).
@@ -108,7 +108,8 @@ class Liveness:
                 )
                 continue
             now = int(self.clock.seconds() * 1000)
-            found, since = await self.calls.eval(STALLED, node, now, self._keep)
+            read = {"node": node, "now": now, "keep": self._keep}
+            found, since = await self.calls.eval(STALLED, read)
             if not int(found):
                 continue  # it beat meanwhile
             if int(found) == 2:

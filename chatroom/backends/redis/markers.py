@@ -20,25 +20,19 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
-from chatroom.core.model.changes.settings import (
-    AccountMarkers,
-    MarkerAtMost,
-    TellOtherNodes,
-)
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
+from chatroom.core.model.changes.settings import AccountMarkers
 
-#: ARGV: P, account, room, id, token, event ('' for none). The premise
-#: (the marker is at most id, or there is none) checked, then the marker
-#: set to id; if event is given, the account's sessions on other nodes
-#: than token's are told it (a ``MarkerMoved``) on their nodes' channels,
-#: after what was told them before (their private messages), before what
-#: comes after. Answers ``OK``, or the marker in force if the premise failed;
-#: ``OK`` and nothing kept for an account no longer registered (see
-#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: Operands: ``change`` (an account's read markers': a marker set, resting
+#: on its being at most the id, or none; the account's sessions on other
+#: nodes told, a ``MarkerMoved``, on their nodes' channels, after what was
+#: told them before, their private messages, before what comes after).
+#: Answers ``OK``, or ``CHANGED``, the failed premise's place and the
+#: marker in force; ``OK`` and nothing kept for an account no longer
+#: registered (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
 ADVANCE = Script("marker-advance")
 
-#: ARGV: P, account. Every marker of the account: room, id, room, id...
+#: Operands: account. Every marker of the account: room, id, room, id...
 MARKERS = Script("markers")
 
 
@@ -49,26 +43,15 @@ class RedisMarkers:
         self.calls = calls
 
     async def markers(self, account: str) -> dict[str, int]:
-        flat = await self.calls.eval(MARKERS, account)
+        flat = await self.calls.eval(MARKERS, {"account": account})
         return {flat[i].decode(): int(flat[i + 1]) for i in range(0, len(flat), 2)}
 
+    @applies(AccountMarkers)
     async def apply(self, change: DecidedChange) -> None:
         """One ``ADVANCE``: the premise checked and the marker set, the
         other nodes told, in one script."""
         assert isinstance(change.subject, AccountMarkers)
-        (premise,) = change.premises
-        assert isinstance(premise, MarkerAtMost)
-        told = change.of(TellOtherNodes)
-        event, token = (
-            (codec.encode(told[0].event), told[0].token) if told else ("", "")
-        )
-        reply = await self.calls.eval(
-            ADVANCE,
-            change.subject.account,
-            premise.room,
-            str(premise.event_id),
-            token,
-            event,
-        )
-        if reply != b"OK":
-            raise PremiseFailedError(int(reply), premise)
+        reply = await self.calls.eval(ADVANCE, {"change": change})
+        if reply[0] != b"OK":
+            failed = change.premises[int(reply[1]) - 1]
+            raise PremiseFailedError(int(reply[2]), failed)

@@ -3,41 +3,31 @@
 :class:`RedisMessageSteps` is the ``messages`` part of
 :class:`~chatroom.backends.redis.redis_backend.RedisBackend`, composed into it
 (kept apart so that module stays readable). The back-end's ``apply``
-hands it a room's messages' changes about messages said before: one
-``AMEND`` script checks that the member is in the room and the message is
-still as the core read it, changes or blanks it in the room's history and
-publishes the ``EDIT`` or ``REDACT`` with the room's next id; one
-``REACT`` script does the same for a reaction, checking the reactions as
-the core read them (``REACTION_FACTS``) and changing who reacted with
-what; ``KEEP`` keeps a tags-only message as ``SAY`` keeps a message.
+hands it a room's messages' changes about what the room keeps: one
+``AMEND`` script checks that the member is in the room and the change's
+premises (the message still as the core read it, the reactions as read by
+``REACTION_FACTS``...), then changes or blanks the message in the room's
+history, or who reacted with what, or the topic, and publishes the
+``EDIT``, ``REDACT``, ``REACT`` or ``TOPIC`` with the room's next id.
 ``RELAY`` publishes a typing notice.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, succeed
 
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
-from chatroom.backends.redis.modlog import carried
-from chatroom.backends.redis.replies import kept, key_of
+from chatroom.backends.redis.replies import key_of
 from chatroom.core import codec, errors
-from chatroom.core.codec import unnumbered
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import RoomEvent, SearchResult
 from chatroom.core.member import Member
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.messages import (
-    Append,
-    FewerReactionsThan,
-    MessageIs,
-    React,
-    Reacted,
-    Rewrite,
-)
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
 from chatroom.core.search import SearchQuery, found_events
 from chatroom.core.seats import Session
@@ -82,82 +72,32 @@ class RedisMessageSteps:
     ) -> ReactionFacts:
         """One read (``REACTION_FACTS``) of the room's reactions hash."""
         reply = await self.calls.eval(
-            life_scripts.REACTION_FACTS, name_key(room), target, reaction, user
+            life_scripts.REACTION_FACTS,
+            {
+                "room": name_key(room),
+                "target": target,
+                "reaction": reaction,
+                "user": user,
+            },
         )
         distinct, given, mine = (int(value) for value in reply)
         return ReactionFacts(mine == 1, given == 1, distinct)
 
-    async def amend(self, change: DecidedChange, session: Session) -> None:
-        """One ``AMEND``: the member in the room and the message as read
-        (:class:`~chatroom.core.model.changes.messages.MessageIs`) checked, the message
-        rewritten or blanked, the ``EDIT`` or ``REDACT`` appended, and a
-        redaction of someone else's message recorded in the room's
-        moderation log."""
-        (premise,) = (p for p in change.premises if isinstance(p, MessageIs))
-        (rewrite,) = change.of(Rewrite)
-        (said,) = change.of(Append)
-        replacement = rewrite.replacement
-        await self.calls.call(
-            scripts.AMEND,
-            change.room,
-            key_of(session),
-            session.token,
-            rewrite.id,
-            codec.encode(premise.message),  # as read: its bytes in the history
-            b"" if replacement is None else codec.encode(replacement),
-            unnumbered(said.event),
-            self.config.retention,
-            *carried(change, change.room),
-            refusals=MEMBERS_ONLY,
-        )
-
-    async def react(self, change: DecidedChange, session: Session) -> None:
-        """One ``REACT``: the member in the room, the message as read, the
-        user's reaction given or not as read and, for one more, the
-        message's reactions under the most allowed, checked; who reacted
-        with what changed, the ``REACT`` or ``UNREACT`` appended."""
-        message = reacted = fewer = None
-        for premise in change.premises:
-            if isinstance(premise, MessageIs):
-                message = premise.message
-            elif isinstance(premise, Reacted):
-                reacted = premise
-            elif isinstance(premise, FewerReactionsThan):
-                fewer = premise
-        assert message is not None and reacted is not None
-        (react,) = change.of(React)
-        (said,) = change.of(Append)
-        await self.calls.call(
-            life_scripts.REACT,
-            change.room,
-            key_of(session),
-            session.token,
-            react.target,
-            codec.encode(message),
-            react.reaction,
-            "1" if react.adding else "",
-            "1" if reacted.given else "",
-            "" if fewer is None else fewer.count,
-            unnumbered(said.event),
-            self.config.retention,
-            PRUNE_EVERY,
-            refusals=MEMBERS_ONLY,
-        )
-
-    async def keep(self, change: DecidedChange, session: Session) -> None:
-        """One ``KEEP``: the member in the room checked, a tags-only
-        message numbered, published and kept as ``SAY`` keeps a message."""
-        (said,) = change.of(Append)
-        reply = await self.calls.call(
-            life_scripts.KEEP,
-            change.room,
-            key_of(session),
-            session.token,
-            unnumbered(said.event),
-            *kept(self.config, said.oldest),
-            refusals=MEMBERS_ONLY,
-        )
-        said.event.id = str(reply[1])
+    async def amend(self, change: DecidedChange, session: Session | None) -> None:
+        """One ``AMEND``: a room's messages' change about what it keeps (a
+        topic, an edit or a redaction, a reaction, a deleted account's
+        words) by a member (``session``: in the room) or by nobody: its
+        premises checked, its operations stored, the event that says so
+        appended, what it records in the room's moderation log recorded."""
+        operands: dict[str, Any] = {
+            "change": change,
+            "retention": self.config.retention,
+            "keep": MODLOG_KEEP,
+            "prune": PRUNE_EVERY,
+        }
+        if session is not None:
+            operands.update(user=key_of(session), token=session.token)
+        await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
 
     async def relay(
         self, member: Member, session: Session, room: str, event: RoomEvent
@@ -165,17 +105,18 @@ class RedisMessageSteps:
         where = self.here.joined_room(member, room)
         await self.calls.call(
             life_scripts.RELAY,
-            where.key,
-            key_of(session),
-            session.token,
-            codec.encode(event),
+            {
+                "room": where.key,
+                "user": key_of(session),
+                "token": session.token,
+                "event": codec.encode(event),
+            },
             refusals=MEMBERS_ONLY,
         )
 
     async def attach(self, room: str, event: RoomEvent) -> None:
-        await self.calls.call(
-            life_scripts.ATTACH, name_key(room), codec.encode(event), refusals={}
-        )
+        operands = {"room": name_key(room), "event": codec.encode(event)}
+        await self.calls.call(life_scripts.ATTACH, operands, refusals={})
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int

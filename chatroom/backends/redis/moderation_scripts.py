@@ -14,61 +14,37 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, tu, ttoken. The server's step before a moderation's room step
-#: (``MODERATE``) when the target was read connected but not in the room,
-#: where the room keeps no copy of who holds it: ``CHANGED`` if that
-#: session no longer holds the target's name (it was read apart from the
-#: room, ``TARGET`` then ``FACTS``), so that no other holder of the name is
-#: banned or invited as the one decided on.
+#: Operands: ``change``. The server's step before a moderation's room
+#: step (``MODERATE``) where rooms have slots of their own: the premises
+#: read on the server's keys (the target's session, which the room can
+#: say of a member alone: it was read apart from the room, ``TARGET``
+#: then ``FACTS``), so that no other holder of the name is banned or
+#: invited as the one decided on. ``CHANGED`` if one fails.
 MODERATING = Script("moderating")
 
-#: ARGV: P, r, u, token, incarnation, ver (the facts decided on); new policy JSON ('-':
-#: unchanged), its kept (0/1), restricted (0/1), owner account and moderated
-#: (0/1: kept in the room's hash for ``SAY``'s premise), whether u owns
-#: the room now (0/1: ``Outcome.actor_owns``); target u, target token
-#: ('' for none: not connected) and whether the target was in the room (0/1);
-#: the changes (a kick's: the target removed by the departure the node
-#: decided; ``[]`` without a kick; the kick's departure is published
-#: with a head naming the target's session, a ``KickHead``, by which its
-#: node gives it ``Kicked``: :mod:`chatroom.core.nodemessages`); the most
-#: entries the room's moderation log keeps and the entries the change
-#: records there (a JSON array of encoded entries, ``[]`` for none); then
-#: the room's other events, in order.
-#:
-#: The room's step (its server's steps, ``MODERATING`` before and
-#: ``MODERATED`` after, are the node's to run): ``CHANGED`` if a target
-#: read in the room is not, or is held by another session than ttoken
-#: (the room's copy of who holds it: the kick's head names the session the
-#: room has).
-MODERATE = Script("moderate", room_at=2)
+#: Operands: ``change`` (a room's moderation as the core decided it:
+#: :func:`chatroom.core.moderation.change_of`, or a server admin's gift of
+#: the room, :func:`chatroom.core.moderation.gift_change`), ``user`` and
+#: ``token`` of the member by whom (none: an admin's), ``heads`` (the
+#: ``KickHead`` of each kick, naming the kicked session, before its
+#: departure: :mod:`chatroom.core.nodemessages`), ``keep`` (the most
+#: entries a moderation log keeps) and, with rooms apart, ``step``:
+#: ``room`` (``MODERATING`` read the rest). The room's step (its server's
+#: steps, ``MODERATING`` before and ``MODERATED`` after, are the node's to
+#: run): ``CHANGED`` and the failed premise's place if one no longer holds.
+MODERATE = Script("moderate", room_at="change")
 
-#: ARGV: P, tu, changes (a kick's, stored), the event to send the target
-#: wherever it is ('' for none: ``Invited``). The server's step after a
-#: moderation's room step: the indexes that named the room the kick left
-#: go (``index_last``), and the target's sessions on every node hear it.
+#: Operands: ``changes`` (a kick's departures, stored), ``user`` (the
+#: target's key) and ``told``, the event its sessions hear wherever they
+#: are ('' for none: ``Invited``). The server's step after a moderation's
+#: room step: the indexes that named the room the kick left go
+#: (``index_last``), and the target's sessions on every node hear it.
 MODERATED = Script("moderated")
 
-#: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
-#: kept (0/1), restricted (0/1) and owner account, the new owner (u, in the
-#: room; '' for nobody), the room's event, its moderated (0/1: for ``SAY``'s
-#: premise). A server admin's ``rooms give``
-#: (:func:`chatroom.core.moderation.give`): applied only if the room is as it
-#: was read and the new owner still in it (``CHANGED`` otherwise).
-GIVE = Script("give", room_at=2)
-
-#: ARGV: P, u. The user called u, as moderation sees them (see ``moderation_target``),
-#: from the server's keys alone (never in a room: ``FACTS`` says whether
-#: they are in one).
+#: Operands: user. The user called so, as moderation sees them (see
+#: ``moderation_target``), from the server's keys alone (never in a room:
+#: ``FACTS`` says whether they are in one).
 TARGET = Script("target")
 
-#: ARGV: P, u, then what its sessions are told (:func:`.endings.telling`:
-#: the reason, the node's ``EndSession``, how long it stays listed), the
-#: most entries the server's moderation log keeps and the entries the
-#: kill records there (:func:`.modlog.carried`). An admin ends u's
-#: session: the server's step of its end (:mod:`.endings`), the entries
-#: recorded, answering ``OK``, the leavers, the copies to refresh and u's
-#: name; ``NO_SUCH_USER``, nothing recorded, if nobody holds u.
-KILL = Script("kill")
-
-#: ARGV: P, event. To every named session of every node.
+#: Operands: event. To every named session of every node.
 ANNOUNCE = Script("announce")

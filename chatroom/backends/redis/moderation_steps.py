@@ -28,18 +28,19 @@ u's rooms, which go with its name), or an invitation untold.
 
 from __future__ import annotations
 
-from chatroom.backends.redis import decided, moderation_scripts, outcomes
+from typing import Any
+
+from chatroom.backends.redis import moderation_scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
-from chatroom.backends.redis.modlog import carried
-from chatroom.backends.redis.outcomes import Change
-from chatroom.backends.redis.replies import moderation_args
+from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.room_steps import leaves_an_index
 from chatroom.core import codec
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.moderation import KickMember, SessionIs, TellUser
-from chatroom.core.model.changes.rooms import Emit, Present
+from chatroom.core.model.changes.moderation import KickMember, TellUser
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.nodemessages import KickHead
 from chatroom.core.seats import Session
+from chatroom.core.text import name_key
 
 
 class ModerationSteps:
@@ -49,51 +50,39 @@ class ModerationSteps:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
-    async def apply(self, key: str, session: Session, change: DecidedChange) -> None:
-        """``change``, decided on the facts of room ``key`` by ``session``
-        (:func:`chatroom.core.moderation.change_of`), stored in its steps;
-        ``CHANGED`` raised as :class:`~chatroom.core.backend.FactsChangedError`
-        for the core to decide again."""
-        changes = [_kicking(kick) for kick in change.of(KickMember)]
-        target = next((p for p in change.premises if isinstance(p, SessionIs)), None)
-        present = next((p for p in change.premises if isinstance(p, Present)), None)
-        if target is not None and target.session and present and not present.users:
+    async def apply(self, session: Session | None, change: DecidedChange) -> None:
+        """``change``, decided on the facts of its room by ``session`` (None:
+        by a server admin, a room given), stored in its steps; ``CHANGED``
+        raised as :class:`~chatroom.core.backend.FactsChangedError` for the
+        core to decide again."""
+        operands: dict[str, Any] = {
+            "change": change,
+            "heads": [
+                codec.entry_head(KickHead(kick.session))
+                for kick in change.of(KickMember)
+            ],
+            "keep": MODLOG_KEEP,
+        }
+        if session is not None:
+            operands.update(user=key_of(session), token=session.token)
+        if self.calls.rooms_apart:
             await self.calls.step(
-                moderation_scripts.MODERATING,
-                target.user,
-                target.session,
-                refusals={},
+                moderation_scripts.MODERATING, {"change": change}, refusals={}
             )
+            operands["step"] = "room"
         await self.calls.call(
-            moderation_scripts.MODERATE,
-            *moderation_args(key, session, change),
-            outcomes.encoded(changes),
-            *carried(change, key),
-            *(codec.encode(op.event) for op in change.of(Emit)),
-            refusals=MEMBERS_ONLY,
+            moderation_scripts.MODERATE, operands, refusals=MEMBERS_ONLY
         )
-        left = [leaving for leaving in changes if leaves_an_index(leaving)]
+        left = [kick.leave for kick in change.of(KickMember)]
+        left = [leaving for leaving in left if leaves_an_index(leaving)]
         told = change.of(TellUser)
-        if target is not None and (left or told):
-            invited = codec.encode(told[0].event) if told else b""
+        if left or told:
             await self.calls.step(
                 moderation_scripts.MODERATED,
-                target.user,
-                outcomes.encoded(left),
-                invited,
+                {
+                    "changes": left,
+                    "user": name_key(told[0].user) if told else "",
+                    "told": codec.encode(told[0].event) if told else "",
+                },
                 refusals={},
             )
-
-
-def _kicking(kick: KickMember) -> Change:
-    """A kick's departure as the core decided it (its premises, the heir,
-    the room's fate), the departure published with a head naming the
-    kicked session; the room's newest event marked before it."""
-    leaving = decided.encoded(kick.leave, marked="before")
-    shown = codec.encode(kick.departure).decode()
-    head = codec.entry_head(KickHead(kick.session))
-    leaving["ops"] = [
-        ["emit", head + shown] if step == ["emit", shown] else step
-        for step in leaving["ops"]
-    ]
-    return leaving

@@ -22,6 +22,8 @@ newer ones.
 
 from __future__ import annotations
 
+from typing import Any
+
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, published_nothing, together
 from chatroom.backends.redis.watching import RedisWatching
@@ -51,17 +53,19 @@ class RedisNeighbours:
         new), its watchers told. Returns how many rooms published it (none:
         u is in no room, or only in rooms gone)."""
         reply = await self.calls.call(
-            scripts.NEIGHBOURS, key, token, refusals={}, arrived=published_nothing
+            scripts.NEIGHBOURS,
+            {"user": key, "token": token},
+            refusals={},
+            arrived=published_nothing,
         )
         rooms = [room.decode() for room in reply[2:]]
         published = 0
         if rooms:
             head = codec.entry_head(NewsHead(int(reply[1]), len(rooms), unless))
-            encoded = codec.encode(event)
+            news: dict[str, Any] = {"user": key, "token": token, "head": head}
+            news["event"] = codec.encode(event)
             steps = await together(
-                self.calls.call(
-                    scripts.ROOM_NEWS, room, key, token, head, encoded, refusals={}
-                )
+                self.calls.call(scripts.ROOM_NEWS, {**news, "room": room}, refusals={})
                 for room in rooms
             )
             published = sum(int(step[1]) for step in steps)

@@ -36,7 +36,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.backends.redis import node_scripts
-from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.liveness import Liveness, client_name
 from chatroom.backends.redis.resume_steps import Held, ResumeSteps
 from chatroom.core.config import ClusterConfig
@@ -291,11 +291,13 @@ class ClusterNode:
         self.available = self.calls.serving = False
         for channel in self.holdings.channels():
             await self.calls.subscribe(channel)
-        epoch = await self.calls.eval(node_scripts.EPOCH, fresh_epoch(), always=True)
+        epoch = await self.calls.eval(
+            node_scripts.EPOCH, {"epoch": fresh_epoch()}, always=True
+        )
         self.epoch = reply_text(epoch)
         if self.config.search_db:  # the index hears of everything from now on
-            await self.calls.eval(node_scripts.SEARCH_ON, always=True)
-        head = [self.id, int(self.config.node_ttl * 1000), "connection lost"]
+            await self.calls.eval(node_scripts.SEARCH_ON, NONE, always=True)
+        head = {"node": self.id, "ttl": int(self.config.node_ttl * 1000)}
         resumed = await self.resume_steps.run(head, self.holdings.held())
         failed, rows, stale, places, named = resumed
         self.holdings.resumed(failed, rows)
@@ -344,13 +346,10 @@ class ClusterNode:
         if not self.available:
             return
         now = self.clock.seconds()
+        beat = {"node": self.id, "ttl": self._ms(self.config.node_ttl)}
+        beat.update(now=self._ms(now), chunk=node_scripts.HARVEST_CHUNK)
         fresh, expired, due, stalled = await self.calls.eval(
-            node_scripts.HEARTBEAT,
-            self.id,
-            self._ms(self.config.node_ttl),
-            self._ms(now),
-            node_scripts.HARVEST_CHUNK,
-            link=self.calls.heartbeat,
+            node_scripts.HEARTBEAT, beat, link=self.calls.heartbeat
         )
         if (expired or due) and not self._tending:
             # Not awaited: behind WAITs on the commands link it may take

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, node, ttl in ms, now in ms, a chunk's size. Renews this
+#: Operands: node, ttl (ms), now (ms), chunk (its size). Renews this
 #: node's heartbeat (and drops its stall mark, ``P stalled:n``:
 #: :mod:`.liveness`); the sessions of this node that others ended move to
 #: the older generation (and those already there are forgotten): a node
@@ -34,7 +34,7 @@ from chatroom.backends.redis.prelude import Script
 #: node (``HARVESTED``).
 HEARTBEAT = Script("heartbeat")
 
-#: ARGV: P, due (ms), then room keys. The rooms that were due by then but
+#: Operands: due (ms), rooms (keys). The rooms that were due by then but
 #: whose own keys say they wait no more leave the index of waiting rooms
 #: (what a step that ended a wait left there, had it stopped before the
 #: index's); one that waits again, until later, stays.
@@ -45,31 +45,32 @@ UNKEEP = Script("unkeep")
 #: one script at a time, and every node's calls wait for it).
 HARVEST_CHUNK = 256
 
-#: ARGV: P, node, own ('1': the node itself, leaving on purpose; else
-#: only if its heartbeat is gone), the chunk's size, the harvester's node
-#: id, the lease's time (ms). The server's step of the end of a chunk of
-#: the node's sessions (:mod:`.endings`), taken from the node's index of
-#: them (``P sessions:n``, ``sessions_key`` in the prelude): its devices'
-#: holds go, a user held by another node's device of its account passes
-#: to it (their rooms' copies refreshed), and the rest leave their rooms
-#: and give up their names (a user whose end was cut short among them:
-#: its token is still the node's, its entry still in the index). A
+#: Operands: node, own (true: the node itself, leaving on purpose; else only
+#: if its heartbeat is gone), chunk (its size), harvester (the harvester's
+#: node id), lease (the lease's time, ms). The server's step of the end of a
+#: chunk of the node's sessions (:mod:`.endings`), taken from the node's
+#: index of them (``P sessions:n``, ``sessions_key`` in the prelude): its
+#: devices' holds go, a user held by another node's device of its account
+#: passes to the heir the core chooses (their rooms' copies refreshed:
+#: answered undecided, for ``RELEASE`` to hand it over), and the rest leave
+#: their rooms and give up their names (a user whose end was cut short among
+#: them: its token is still the node's, its entry still in the index). A
 #: session's entry leaves the index with its hold (``let_go``) or, for a
 #: leaver, with its name (``unname``, the end's last step): the harvester
 #: runs each chunk's ends to their last step before it asks for the next,
 #: and a harvester that dies mid-way leaves the rest in the index for the
 #: next. Whoever harvests the node holds its lease (``P harvesting:n``,
-#: renewed by each chunk); another harvester is answered nothing to do
-#: until the lease lapses, so that the nodes whose beats all found the
-#: node dead do not each end the same sessions. Answers ``OK``, the
-#: leavers, the copies to refresh, 1, and how many entries of the index
-#: the chunk took (fewer than asked: the index's last chunk); none, 0 and
-#: 0 if the node came back meanwhile (no longer registered if chunks of
-#: it were taken, under a lease, so that its next beat resumes it) or
-#: another node holds the lease.
+#: renewed by each chunk); another harvester is answered nothing to do until
+#: the lease lapses, so that the nodes whose beats all found the node dead
+#: do not each end the same sessions. Answers ``OK``, the leavers, the
+#: copies to refresh, 1, how many entries of the index the chunk took (fewer
+#: than asked: the index's last chunk) and the undecided (as ``RELEASE``
+#: answers them); none, 0 and 0 if the node came back meanwhile (no longer
+#: registered if chunks of it were taken, under a lease, so that its next
+#: beat resumes it) or another node holds the lease.
 HARVEST = Script("harvest")
 
-#: ARGV: P, node. A harvest's last step, once its users' ends are done:
+#: Operands: node. A harvest's last step, once its users' ends are done:
 #: the node is no longer registered, nor its counts (``P census``), nor
 #: its lease or stall mark, and answers 1; 0, and nothing changed, while its index
 #: still lists sessions. A harvest cut short leaves the node registered
@@ -92,11 +93,11 @@ RESUME_CHUNK = 128
 #: page is bigger than a chunk of users, and a resume takes fewer calls.
 RESUME_PAGE = 512
 
-#: ARGV: P, node, ttl ms, reason, user count n, then per user: u, token,
-#: display, account ('' for none), room count k, k room keys; then room rows
-#: (r, name, permanent 0/1, capacity, incarnation, the incarnation and seq
-#: the node last saw, the time a missing room is made at): a chunk of each
-#: at most (:data:`RESUME_CHUNK`).
+#: Operands: node, ttl (ms), users (each u, token, display, account, ''
+#: for none, and its rooms' keys) and rooms (each a row: r, name,
+#: permanent 0/1, capacity, incarnation, the incarnation and seq the node
+#: last saw, the time a missing room is made at): a chunk of each at most
+#: (:data:`RESUME_CHUNK`).
 #:
 #: The server's step of a resume (:mod:`.resume_steps`), a chunk at a
 #: time, which makes Redis agree with what this node holds after a start
@@ -118,9 +119,9 @@ RESUME_PAGE = 512
 #: again, it finds nothing more to do but answers the same.
 RESUME = Script("resume")
 
-#: ARGV: P, node, cursor ('' for none), count, then conn and u for each
-#: entry of the node's index of its sessions (``P sessions:n``) that the
-#: node no longer holds so (:mod:`.resume_steps` decides, from what the
+#: Operands: node, cursor ('' for none), count, drop (conn and u of each
+#: entry of the node's index of its sessions, ``P sessions:n``, that the
+#: node no longer holds so: :mod:`.resume_steps` decides, from what the
 #: index read and ``RESUME`` answered). Each entry that still says so: a
 #: session of u's own is answered stale (u, token: for ``RELEASE``), a
 #: device's hold of u goes (its copies to refresh answered, as
@@ -130,16 +131,17 @@ RESUME = Script("resume")
 #: end), the page (conn, u, ...), the stale sessions and the copies.
 RESUME_INDEX = Script("resume-index")
 
-#: ARGV: P, node. A resume's last server step, once ``RESUME`` has
+#: Operands: node. A resume's last server step, once ``RESUME`` has
 #: answered every user: the node's lists of its sessions that others
 #: ended while it was out of touch go (the ends told after them reach it
 #: on its channel, which it listens to before the resume's first step).
 RESUME_END = Script("resume-end")
 
-#: ARGV: P, r, name, permanent 0/1, capacity, incarnation, the incarnation
-#: and seq the node last saw, the time a missing room is made at, its
-#: creation number (``RESUME`` listed it), then per user to seat: u, held,
-#: seat (its record, ``member_record``). Room r's step of a resume: made
+#: Operands: room, row (the room's: key, name, permanent 0/1, capacity,
+#: incarnation, the incarnation and seq the node last saw, the time a
+#: missing room is made at), created (its creation number: ``RESUME``
+#: listed it), seats (each user to seat: u, held, seat, its record,
+#: ``member_record``). Room r's step of a resume: made
 #: again if its keys are gone (an index may name a gone room), each user
 #: seated as its newest arrival unless a member already (its copy written)
 #: or kicked by a missed event (its session, the first of ``held``, named
@@ -150,15 +152,15 @@ RESUME_END = Script("resume-end")
 #: from the room's log, or 0 if the log no longer reaches back that far
 #: (or the room is another incarnation). Run again, it seats nobody twice
 #: and moves nothing twice.
-RESUME_ROOM = Script("resume-room", room_at=2)
+RESUME_ROOM = Script("resume-room", room_at="room")
 
-#: ARGV: P, a fresh epoch. The epoch of Redis's data (``P epoch``), made
-#: with the first node's fresh one if it has none (a new Redis, or one that
+#: Operands: epoch (a fresh one). The epoch of Redis's data (``P epoch``),
+#: made with the first node's fresh one if it has none (a new Redis, or one that
 #: lost its data, and its ``P ids`` with it): the rooms' event ids never
 #: repeat under it (:attr:`chatroom.core.backend.Backend.store_epoch`).
 EPOCH = Script("epoch")
 
-#: ARGV: P. Every node's scripts feed the search outbox private messages
+#: Every node's scripts feed the search outbox private messages
 #: from now on (``feed_private`` in the prelude): run by a node with
 #: ``--search-db`` before it serves, so nothing written once it serves is
 #: missed by the index (rooms need nothing: it reads their history).

@@ -40,10 +40,12 @@ from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
 from chatroom.core.seats import Seat, Session
 
-#: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
+#: Operands: account, token, devices ('' for none). Seat token's devices
+#: of the account's name.
 PUBLISH = Script("devices-publish")
 
-#: ARGV: P, u, token, event. To u's sessions on other nodes than token's
+#: Operands: account, token, event. To its sessions on other nodes than
+#: token's
 #: (the sender's copy of a private message's deletion; a message's copy
 #: goes in the script that tells or keeps it).
 TELL_OTHERS = Script("tell-others")
@@ -54,16 +56,19 @@ TELL_OTHERS = Script("tell-others")
 #: not keep a device's place for long.
 CLAIM_SECONDS = 30
 
-#: ARGV: P, u, limit (0: none), claim seconds. The next number for a
+#: Operands: account, limit (0: none), seconds (a claim's). The next
+#: number for a
 #: device of u; with a limit, 0 instead if u has that many devices on
 #: every node (those of seats still holding u, and those claimed).
 NUMBER = Script("device-number")
 
-#: ARGV: P, u, token ('' for none). The devices of u's seats but token's
+#: Operands: account, token ('' for none). The devices of its seats but
+#: token's
 #: (fields of seats gone are dropped).
 LISTED = Script("devices-listed")
 
-#: ARGV: P, u, token, number, the node's ``EndDevice`` of it (encoded).
+#: Operands: account, token, number, order (the node's ``EndDevice`` of
+#: it, encoded).
 #: Device number of u on a seat other than token's is told it; 1 if one
 #: was, else 0.
 END = Script("device-end")
@@ -93,12 +98,13 @@ class RedisOtherNodes:
         """``HELD_ROOMS``: the rooms of the name another node holds too (a
         device of the account there)."""
         reply = await self.calls.eval(
-            scripts.HELD_ROOMS, key_of(session), session.token
+            scripts.HELD_ROOMS, {"user": key_of(session), "token": session.token}
         )
         return [room.decode() for room in reply[1:]] if int(reply[0]) else None
 
     async def tell(self, account: str, token: str, event: PrivateRedacted) -> None:
-        await self.calls.eval(TELL_OTHERS, account, token, codec.encode(event))
+        told = {"account": account, "token": token, "event": codec.encode(event)}
+        await self.calls.eval(TELL_OTHERS, told)
 
     async def show(
         self, member: Member, session: Session, key: str, since: int | None
@@ -106,13 +112,15 @@ class RedisOtherNodes:
         return await self.entries.view(member, session, key, since)
 
     async def number(self, account: str, limit: int = 0) -> int | None:
-        return int(await self.calls.eval(NUMBER, account, limit, CLAIM_SECONDS))
+        read = {"account": account, "limit": limit, "seconds": CLAIM_SECONDS}
+        return int(await self.calls.eval(NUMBER, read))
 
     def publish(self, account: str, token: str, devices: list[DeviceRow]) -> None:
         value = ",".join(
             f"{number} {door} {since!r}" for number, door, since in devices
         )
-        done = Deferred.fromCoroutine(self.calls.eval(PUBLISH, account, token, value))
+        published = {"account": account, "token": token, "devices": value}
+        done = Deferred.fromCoroutine(self.calls.eval(PUBLISH, published))
         done.addErrback(
             lambda failure: self.log.warn(
                 "devices of {account} not published: {why}",
@@ -122,12 +130,13 @@ class RedisOtherNodes:
         )
 
     async def listed(self, account: str, token: str) -> list[DeviceRow]:
-        reply = await self.calls.eval(LISTED, account, token)
+        reply = await self.calls.eval(LISTED, {"account": account, "token": token})
         return [row for value in reply for row in _rows(value)]
 
     async def end(self, account: str, token: str, number: int, reason: str) -> bool:
         order = codec.encode(EndDevice(number, reason))
-        return bool(int(await self.calls.eval(END, account, token, number, order)))
+        ended = {"account": account, "token": token, "number": number, "order": order}
+        return bool(int(await self.calls.eval(END, ended)))
 
     @staticmethod
     def logout(member: Member, order: EndDevice) -> None:

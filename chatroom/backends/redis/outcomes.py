@@ -1,21 +1,19 @@
-"""A room's seating as a script read it, and the changes scripts apply.
+"""A room's seating as a script read it.
 
 Joins, creates, leaves, kicks, sessions' ends and successions are decided
-by the core and translated by :mod:`.decided`.
-
-Who is in a room is decided by :mod:`chatroom.core.membership`, on a room's
-facts as a script read them (its *seating*: ``seating`` in
-:mod:`chatroom.backends.redis.prelude`). A script that applies the outcome
-gets it as *changes*, a JSON list, one per room: the room's key, the users
-the decision is about, its *premises* (what the decision depended on,
-each a fact of the seating that must still be as it was: the joiner's
-quietness threshold, the owner, the longest-present other member when
-the owner leaves, whether the leaver is quiet, whether the room empties)
-and its *steps* (seat, unseat, set the owner, publish an event the core
-made, drop the room or let it wait). The script checks every premise
-first and applies nothing if one fails: it answers ``CHANGED`` with the
-seatings as they are now, and the node decides again on those. No script
-decides anything or makes an event.
+by the core (:mod:`chatroom.core.membership`), on a room's facts as a
+script read them (its *seating*: ``seating`` in the prelude), read back by
+:mod:`.decided`. A script that applies the outcome gets it as the core's
+change (:mod:`.operands`): the room, the users the decision is about, its
+*premises* (what the decision depended on, each a fact of the seating
+that must still be as it was: the joiner's quietness threshold, the owner,
+the longest-present other member when the owner leaves, whether the
+leaver is quiet, whether the room empties) and its *operations* (seat,
+take out, set the owner, publish an event the core made, drop the room or
+let it wait). The script checks every premise first (the prelude's
+``unmet``) and applies nothing if one fails: it answers ``CHANGED`` with
+the seatings as they are now, and the node decides again on those. No
+script decides anything or makes an event.
 
 A node decides on the seating it has
 from its last reply about that room (:attr:`NodeRoom.seated
@@ -28,7 +26,6 @@ a node decide again.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from sys import intern
 from typing import Any
@@ -36,9 +33,6 @@ from typing import Any
 from chatroom.core.byfields import ByFields
 from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
 from chatroom.core.model.changes.base import FactsChangedError
-
-#: One room's change, as the scripts read it (see the module's docstring).
-Change = dict[str, Any]
 
 #: No user keys: the quiet of most seatings, one shared set
 #: (an empty frozenset made for each would cost 216 bytes).
@@ -338,11 +332,11 @@ def names(flat: Sequence[bytes]) -> dict[str, str]:
 
 
 def brought(changed: FactsChangedError) -> dict[str, RedisSeating] | None:
-    """The seatings a script's ``CHANGED`` brings (None: it brings none: a
-    changed guard, the room's version)."""
+    """The seatings a script's ``CHANGED`` brings: ``{'CHANGED', the failed
+    premise's place, {seating...}}`` (None: it brings none)."""
     reply = changed.args[0] if changed.args else None
-    if isinstance(reply, list) and len(reply) > 1 and isinstance(reply[1], list):
-        return seated_all(reply[1])
+    if isinstance(reply, list) and len(reply) > 2 and isinstance(reply[2], list):
+        return seated_all(reply[2])
     return None
 
 
@@ -351,13 +345,3 @@ def unknown(key: str, name: str) -> RedisSeating:
     open, not big, not an account's; the premises say so, and a script
     refuses with the seating if that is wrong."""
     return RedisSeating(key, name=name)
-
-
-def encoded(changes: Sequence[Change]) -> bytes:
-    """Changes as a script reads them."""
-    return json.dumps(list(changes), ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def encoded_change(change: Change) -> bytes:
-    """One room's change as its room's step reads it."""
-    return json.dumps(change, ensure_ascii=False, separators=(",", ":")).encode()

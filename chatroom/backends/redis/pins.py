@@ -10,23 +10,21 @@ in one script; the hash goes with the room's keys.
 from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.modlog import carried
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec, errors
-from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.messages import RoomPins, SetPin
-from chatroom.core.model.changes.rooms import Emit, Incarnation, Version
+from chatroom.core import errors
+from chatroom.core.model.changes.base import DecidedChange, applies
+from chatroom.core.model.changes.messages import RoomPins
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.pin_store import Pin
 
-#: ARGV: P, room, incarnation, version, id, by, 1|0 (pinned or not), event,
-#: the most entries the room's moderation log keeps and the entries the
-#: change records there (:func:`~.modlog.carried`). The room as read
-#: (``CHANGED``; ``NO_SUCH_ROOM``), then the pin set or taken off, the
-#: event shown to the members and the entries recorded. Answers ``OK``.
-PINS_APPLY = Script("pins-apply", room_at=2)
+#: Operands: ``change`` (a room's pins' change: a pin set or taken off,
+#: the event shown, the entries recorded; resting on the room as read),
+#: ``keep`` (the most entries a moderation log keeps). ``NO_SUCH_ROOM``,
+#: ``CHANGED`` (and the failed premise's place), or ``OK`` once applied.
+PINS_APPLY = Script("pins-apply", room_at="change")
 
-#: ARGV: P, room. The room's pins: id, by, id, by...
-PINS = Script("pins", room_at=2)
+#: Operands: room. The room's pins: id, by, id, by...
+PINS = Script("pins", room_at="room")
 
 
 class RedisPins:
@@ -36,25 +34,16 @@ class RedisPins:
         self.calls = calls
 
     async def pins(self, room: str) -> list[Pin]:
-        flat = await self.calls.eval(PINS, room)
+        flat = await self.calls.eval(PINS, {"room": room})
         pinned = {int(flat[i]): flat[i + 1].decode() for i in range(0, len(flat), 2)}
         return [Pin(event_id, pinned[event_id]) for event_id in sorted(pinned)]
 
+    @applies(RoomPins)
     async def apply(self, change: DecidedChange) -> None:
-        (pin,), (shown,) = change.of(SetPin), change.of(Emit)
-        (incarnation,) = [p for p in change.premises if isinstance(p, Incarnation)]
-        (version,) = [p for p in change.premises if isinstance(p, Version)]
         assert isinstance(change.subject, RoomPins)
         room = change.subject.room
         await self.calls.call(
             PINS_APPLY,
-            room,
-            incarnation.incarnation,
-            version.version,
-            str(pin.event_id),
-            pin.by,
-            "1" if pin.pinned else "0",
-            codec.encode(shown.event),
-            *carried(change, room),
+            {"change": change, "keep": MODLOG_KEEP},
             refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(room)},
         )

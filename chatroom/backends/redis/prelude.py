@@ -189,16 +189,16 @@ class Script:
         body: str | None = None,
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
-        room_at: int | None = None,
+        room_at: str | None = None,
     ) -> None:
         self.name = name
         #: Its own Lua: by default the file named after it (:func:`lua_file`).
         self.body = lua_file(name) if body is None else body
-        #: Which ARGV (counted as the scripts count them, ``P`` being 1)
-        #: names the room whose keys the script keeps to; None for a script
-        #: on the server's keys. Its slot is the one a node declares to
-        #: Redis (``KEYS[1]``, :func:`~.calls.slot_key`): with rooms apart
-        #: Redis refuses any other, and a Redis Cluster redirects by it.
+        #: Which operand names the room whose keys the script keeps to;
+        #: None for a script on the server's keys. Its slot is the one a
+        #: node declares to Redis (``KEYS[1]``, :func:`~.calls.slot_key`):
+        #: with rooms apart Redis refuses any other, and a Redis Cluster
+        #: redirects by it.
         self.room_at = room_at
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.

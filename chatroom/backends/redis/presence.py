@@ -30,15 +30,15 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.presence import Presence
 
-#: ARGV: P, u, token, facts, meta (:func:`fields`). u's presence, if
+#: Operands: user, token, facts, meta (:func:`fields`). u's presence, if
 #: seat token still holds u; 1 if kept, else 0.
 PUBLISH = Script("presence-publish")
 
-#: ARGV: P, u, token, meta. u's session's metadata, if seat token still
+#: Operands: user, token, meta. u's session's metadata, if seat token still
 #: holds u; 1 if kept, else 0.
 PUBLISH_METADATA = Script("presence-metadata")
 
-#: ARGV: P, u... For each u: {} if it is offline or has no presence, else
+#: Operands: users. For each u: {} if it is offline or has no presence, else
 #: {name, facts, account, meta} (or, kept by an older node, {name, user,
 #: real, away, bot, inv, since, account, meta}).
 READ = Script("presence-read")
@@ -52,10 +52,10 @@ def _decoded(meta: str) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), str(v)) for k, v in json.loads(meta)) if meta else ()
 
 
-def fields(facts: Presence) -> list[str]:
+def fields(facts: Presence) -> dict[str, str]:
     """``facts`` as ``P presence`` keeps them: ``user real away bot inv
     since`` as one JSON list (bot and inv 1 or 0), and the metadata
-    (:data:`PUBLISH`'s, and a claim's, arguments)."""
+    (:data:`PUBLISH`'s, and a claim's, operands)."""
     kept = [
         facts.user,
         facts.realname,
@@ -64,16 +64,10 @@ def fields(facts: Presence) -> list[str]:
         1 if facts.invisible else 0,
         facts.signed_on,
     ]
-    return [
-        json.dumps(kept, ensure_ascii=False, separators=(",", ":")),
-        _encoded(facts.metadata),
-    ]
-
-
-def claimed_with(facts: Presence | None) -> list[str]:
-    """``CLAIM``'s presence arguments, seven in all: '1' and ``facts``'
-    :func:`fields` then five unused; or '0' and seven ''."""
-    return ["0", *[""] * 7] if facts is None else ["1", *fields(facts), *[""] * 5]
+    return {
+        "facts": json.dumps(kept, ensure_ascii=False, separators=(",", ":")),
+        "meta": _encoded(facts.metadata),
+    }
 
 
 def _read(row: list[bytes]) -> Presence:
@@ -115,16 +109,17 @@ class RedisPresence:
         self.calls = calls
 
     async def publish(self, key: str, token: str, facts: Presence) -> None:
-        await self.calls.eval(PUBLISH, key, token, *fields(facts))
+        await self.calls.eval(PUBLISH, {"user": key, "token": token, **fields(facts)})
 
     async def publish_metadata(
         self, key: str, token: str, metadata: tuple[tuple[str, str], ...]
     ) -> None:
-        await self.calls.eval(PUBLISH_METADATA, key, token, _encoded(metadata))
+        kept = {"user": key, "token": token, "meta": _encoded(metadata)}
+        await self.calls.eval(PUBLISH_METADATA, kept)
 
     async def read(self, keys: Sequence[str]) -> dict[str, Presence]:
         unique = list(dict.fromkeys(keys))
         if not unique:
             return {}
-        reply = await self.calls.eval(READ, *unique)
+        reply = await self.calls.eval(READ, {"users": unique})
         return {key: _read(row) for key, row in zip(unique, reply, strict=True) if row}

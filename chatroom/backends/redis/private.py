@@ -23,58 +23,46 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import codec
-from chatroom.core.codec import unnumbered
 from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
-from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
-    account_of,
+    applies,
 )
-from chatroom.core.model.changes.moderation import SessionIs
 from chatroom.core.model.changes.private import (
     AccountWaiting,
     AppendPrivate,
     DeletePrivate,
-    FewerWaitingThan,
-    KeepPrivate,
-    PartyRegistered,
     PrivateConversation,
-    PrivateKept,
 )
 
-#: ARGV: P, conversation, the message (unnumbered), retention, then the
-#: accounts that must be registered (none, one or both parties'). Returns
-#: the id, or -i (nothing kept) if the i-th of those accounts is not
-#: registered.
+#: Operands: ``change`` (a private conversation's: a message appended,
+#: numbered with its next id and kept among its newest ``retention``,
+#: resting on its parties' accounts being registered still; or deleted,
+#: resting on its being kept still: its place becomes '', it leaves what
+#: waits for either party, and the search outbox hears ``deletion``, a
+#: ``PrivateRedacted``). ``{'OK', id}``: the message appended's id (0 for
+#: none); ``{'CHANGED', the failed premise's place}``.
 APPEND = Script("private-append")
 
-#: ARGV: P, conversation, count, before ('' for the newest). The messages.
+#: Operands: conversation, count, before ('' for the newest). The messages.
 PAGE = Script("private-page")
 
-#: ARGV: P, account. The newest line of each conversation it is part of
-#: (a walk over every conversation: only CHATHISTORY TARGETS asks).
+#: Operands: account. The newest line of each conversation it is part of
+#: (the conversations' keys hold their parties' keys).
 LATEST = Script("private-latest")
 
-#: ARGV: P, account. How many messages wait for it.
+#: Operands: account. How many messages wait for it.
 WAITING = Script("private-waiting")
 
-#: ARGV: P, account, message (numbered), bound, the sender's account and
-#: seat token ('' for none), whether the account must be registered ('1')
-#: or not ('-'), the sender's account that must be registered ('' for
-#: none). 'gone' (not registered), 'sender gone', 'online', 'full' or
-#: 'kept'; kept, the sender's copy goes to its sessions on other nodes
-#: than the token's.
+#: Operands: ``change`` (a message kept for an absent account, resting on
+#: the account and the sender's being registered, nobody connected as the
+#: account, fewer waiting than the most; the sender's copy told to its
+#: account's sessions on nodes other than its seat's). ``{'OK'}``, or
+#: ``{'CHANGED', the failed premise's place}``.
 KEEP = Script("private-keep")
 
-#: ARGV: P, conversation, id, the deletion (a PrivateRedacted, encoded).
-#: Message id is deleted: its place in ``talk:`` becomes '' (ids stay
-#: consecutive, as a room's redacted messages), it leaves what waits for
-#: either party, and the search outbox hears of it. 1, or 0 if it was not
-#: kept (trimmed, or deleted already).
-REDACT = Script("private-redact")
-
-#: ARGV: P, account. Every message waiting for it, now gone from Redis.
+#: Operands: account. Every message waiting for it, now gone from Redis.
 TAKE = Script("private-take")
 
 
@@ -89,101 +77,37 @@ class RedisConversations:
         self, conversation: str, count: int, before: int | None
     ) -> list[PrivateEvent]:
         after = "" if before is None else before
-        kept = await self.calls.eval(PAGE, conversation, count, after)
-        return private_events(kept)
+        read = {"conversation": conversation, "count": count, "before": after}
+        return private_events(await self.calls.eval(PAGE, read))
 
     async def latest(self, account: str) -> list[PrivateEvent]:
-        return private_events(await self.calls.eval(LATEST, account))
+        return private_events(await self.calls.eval(LATEST, {"account": account}))
 
     async def waiting(self, account: str) -> int:
-        return int(await self.calls.eval(WAITING, account))
+        return int(await self.calls.eval(WAITING, {"account": account}))
 
+    @applies(AccountWaiting, PrivateConversation)
     async def apply(self, change: DecidedChange) -> None:
-        """A change of a conversation (:meth:`_converse`), or of what waits
-        for an absent account (:meth:`_keep`): one script each."""
+        """A change of a conversation (``APPEND``: a message appended is
+        numbered, its ``id`` set), or of what waits for an absent account
+        (``KEEP``): one script each, which checks its premises, else
+        :class:`~chatroom.core.model.changes.base.PremiseFailedError`
+        naming the one that failed."""
         if isinstance(change.subject, PrivateConversation):
-            await self._converse(change.subject.key, change)
+            gone = PrivateRedacted("", "", "", "", "")  # for search
+            operands = {"change": change, "retention": self.retention}
+            for deleted in change.of(DeletePrivate):
+                gone = PrivateRedacted("", "", "", "", str(deleted.event_id))
+            reply = await self.calls.eval(
+                APPEND, {**operands, "deletion": codec.encode(gone)}
+            )
         else:
-            await self._keep(change)
-
-    async def _converse(self, conversation: str, change: DecidedChange) -> None:
-        """One ``APPEND`` (the message numbered: its ``id`` set), which
-        checks that the recipient's account is registered still if it rests
-        on that (:class:`~chatroom.core.model.changes.private.PartyRegistered`), or one
-        ``REDACT``, which checks that the message is kept still
-        (:class:`~chatroom.core.model.changes.private.PrivateKept`): else
-        :class:`~chatroom.core.model.changes.base.PremiseFailedError`."""
-        (op,) = change.ops
-        if isinstance(op, AppendPrivate):
-            await self._append(conversation, op, change)
-            return
-        if not isinstance(op, DeletePrivate):
-            raise TypeError(f"no such change of a conversation: {change!r}")
-        kept = PrivateKept(op.event_id)
-        if change.premises != (kept,):
-            raise TypeError(f"a deletion on other premises: {change!r}")
-        gone = PrivateRedacted("", "", "", "", str(op.event_id))  # for search
-        done = await self.calls.eval(
-            REDACT, conversation, op.event_id, codec.encode(gone)
-        )
-        if not int(done):
-            raise PremiseFailedError(None, kept)
-
-    async def _append(
-        self,
-        conversation: str,
-        op: AppendPrivate,
-        change: DecidedChange,
-    ) -> None:
-        """``APPEND``, the message numbered (its ``id`` set), or refused if
-        an account it rests on is not registered."""
-        registered = [
-            premise
-            for premise in change.premises
-            if isinstance(premise, PartyRegistered)
-        ]
-        if len(registered) != len(change.premises):
-            raise TypeError(f"a message appended on other premises: {change!r}")
-        accounts = [premise.account for premise in registered]
-        data = unnumbered(op.event)
-        event_id = int(
-            await self.calls.eval(APPEND, conversation, data, self.retention, *accounts)
-        )
-        if event_id <= 0:
-            raise PremiseFailedError(None, registered[-event_id - 1])
-        op.event.id = str(event_id)
-
-    async def _keep(self, change: DecidedChange) -> None:
-        """One ``KEEP``: nobody signed in to the account and fewer waiting
-        than the premise says, checked; the message kept and the sender's
-        copy told, or :class:`~chatroom.core.model.changes.base.PremiseFailedError`
-        naming the premise that failed."""
-        account = account_of(change, AccountWaiting)
-        absent = change.premise(SessionIs)
-        fewer = change.premise(FewerWaitingThan)
-        registered = change.premise(Registered)
-        sender = change.premise(PartyRegistered)
-        (keep,) = change.of(KeepPrivate)
-        if absent is None or absent.session or fewer is None:
-            raise TypeError(f"a message kept on other premises: {change!r}")
-        reply = await self.calls.eval(
-            KEEP,
-            account,
-            codec.encode(keep.event),
-            fewer.count,
-            keep.copy_account,
-            keep.copy_token,
-            "-" if registered is None else "1",
-            "" if sender is None else sender.account,
-        )
-        if reply == b"gone":
-            raise PremiseFailedError(None, registered)
-        if reply == b"sender gone":
-            raise PremiseFailedError(None, sender)
-        if reply == b"online":
-            raise PremiseFailedError(None, absent)
-        if reply == b"full":
-            raise PremiseFailedError(None, fewer)
+            reply = await self.calls.eval(KEEP, {"change": change})
+        if reply[0] != b"OK":
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1])
+        for appended in change.of(AppendPrivate):
+            appended.event.id = str(int(reply[1]))
 
     async def take(self, account: str) -> list[PrivateMessage]:
-        return decoded_all(await self.calls.eval(TAKE, account), PrivateMessage)
+        taken = await self.calls.eval(TAKE, {"account": account})
+        return decoded_all(taken, PrivateMessage)

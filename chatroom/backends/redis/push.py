@@ -30,48 +30,34 @@ from twisted.python.failure import Failure
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.errors import ChatError
-from chatroom.core.model.changes.accounts import Registered
-from chatroom.core.model.changes.base import (
-    DecidedChange,
-    PremiseFailedError,
-    account_of,
-)
-from chatroom.core.model.changes.push import (
-    AccountPush,
-    AddSubscription,
-    DropSubscriptions,
-    FewerSubscriptionsThan,
-    RemoveSubscription,
-    Subscribed,
-)
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
+from chatroom.core.model.changes.push import AccountPush, AddSubscription
 from chatroom.core.subscription import Subscription
 
-#: ARGV: P, a new key. The kept key (the new one if there was none).
+#: Operands: made (a new key). The kept key (the new one if there was none).
 SERVER_KEY = Script("push-server-key")
 
-#: ARGV: P, account, most, endpoint, subscribed, registered, then the
-#: operations. A decided change of the account's subscriptions
-#: (:meth:`RedisPush.apply`): its premises first, ``most`` and ``endpoint``
-#: (it keeps fewer than most, or one at endpoint already; '-' no premise),
-#: ``subscribed`` (it keeps one at this endpoint; '-' no premise) and
-#: ``registered`` (the account is registered: '1'; '-' no premise,
-#: ``{0, 'gone', {}}`` if it is not), then each operation in
-#: order: ``add ENDPOINT KEYS`` (KEYS: JSON; the endpoint leaves any other
-#: account that kept it), ``remove ENDPOINT``. ``{1}`` once applied;
-#: ``{0, premise, subscriptions}`` if a premise does not hold (the
+#: Operands: ``change`` (an account's subscriptions': a subscription kept,
+#: moved from the account that kept its endpoint, forgotten, or every one
+#: forgotten; resting on the account being registered, keeping fewer than
+#: the most, keeping one at an endpoint, an endpoint kept by whom as
+#: read), ``keys`` (each subscription kept's keys as the account's hash
+#: keeps them, JSON, one for each operation). ``{'OK'}`` once applied;
+#: ``{'CHANGED', the failed premise's place, subscriptions}`` (the
 #: account's hash flattened, as HGETALL), and nothing is written.
 APPLY = Script("push-apply")
 
-#: ARGV: P, accounts... For each account keeping any: account, then its
+#: Operands: accounts. For each account keeping any: account, then its
 #: hash's fields and values flattened (as HGETALL), as one entry each.
 OF = Script("push-of")
 
-#: ARGV: P, account. Every subscription of the account forgotten.
-DROP = Script("push-drop")
+#: Operands: endpoint. The account keeping a subscription there ('': none).
+OWNER = Script("push-owner")
 
-#: ARGV: P, the count of changes the node's copy was read at ("" for none).
-#: The count, then (only if it moved) every account keeping a subscription.
-#: Subscriptions kept before the set existed are gathered into it once.
+#: Operands: version (the count of changes the node's copy was read at; ""
+#: for none). The count, then (only if it moved) every account keeping a
+#: subscription. Subscriptions kept before the set existed are gathered
+#: into it once.
 SUBSCRIBERS = Script("push-subscribers")
 
 #: Seconds a node's copy of who keeps subscriptions is used before it is
@@ -99,56 +85,38 @@ class RedisPush:
         self._reading = False
 
     async def server_key(self, made: str) -> str:
-        kept: bytes = await self.calls.eval(SERVER_KEY, made)
+        kept: bytes = await self.calls.eval(SERVER_KEY, {"made": made})
         return kept.decode()
 
+    @applies(AccountPush)
     async def apply(self, change: DecidedChange) -> None:
         """One :data:`APPLY`: the change's premises checked and its
         operations stored there, or :class:`~chatroom.core.model.changes.
-        PremiseFailedError` with the account's subscriptions as the script
-        found them; every subscription dropped, one :data:`DROP`."""
-        account = account_of(change, AccountPush)
-        if change.of(DropSubscriptions):
-            if len(change.ops) > 1 or change.premises:
-                raise TypeError(f"every subscription is dropped alone: {change!r}")
-            await self.calls.eval(DROP, account)
-            return
-        fewer = change.premise(FewerSubscriptionsThan)
-        subscribed = change.premise(Subscribed)
-        registered = change.premise(Registered)
-        arguments = [
-            "-" if fewer is None else str(fewer.count),
-            "" if fewer is None else fewer.endpoint,
-            "-" if subscribed is None else subscribed.endpoint,
-            "-" if registered is None else "1",
+        base.PremiseFailedError` with the account's subscriptions as the
+        script found them."""
+        assert isinstance(change.subject, AccountPush)
+        keys = [
+            json.dumps(
+                [op.subscription.p256dh, op.subscription.auth, op.subscription.format]
+            )
+            if isinstance(op, AddSubscription)
+            else ""
+            for op in change.ops
         ]
-        added = False
-        for op in change.ops:
-            if isinstance(op, AddSubscription):
-                added = True
-                sub = op.subscription
-                keys = json.dumps([sub.p256dh, sub.auth, sub.format])
-                arguments += ["add", sub.endpoint, keys]
-            elif isinstance(op, RemoveSubscription):
-                arguments += ["remove", op.endpoint]
-            else:
-                raise TypeError(f"no operation {op!r} of an account's subscriptions")
-        reply = await self.calls.eval(APPLY, account, *arguments)
-        if not int(reply[0]):
-            if reply[1] == b"gone":
-                raise PremiseFailedError(None, registered)
-            failed = fewer if reply[1] == b"fewer" else subscribed
+        reply = await self.calls.eval(APPLY, {"change": change, "keys": keys})
+        if reply[0] != b"OK":
+            failed = change.premises[int(reply[1]) - 1]
             flat = reply[2]
             pairs = zip(flat[::2], flat[1::2], strict=True)
             now = [_subscription(endpoint, keys) for endpoint, keys in pairs]
             raise PremiseFailedError(now, failed)
-        if added and self._known is not None:  # looked for here at once
-            self._known = self._known | {account}
+        if keys and any(keys) and self._known is not None:  # looked for here at once
+            self._known = self._known | {change.subject.account}
 
     async def of(self, accounts: Sequence[str]) -> dict[str, list[Subscription]]:
         if not accounts:
             return {}
-        found = await self.calls.eval(OF, *accounts)
+        found = await self.calls.eval(OF, {"accounts": list(accounts)})
         kept: dict[str, list[Subscription]] = {}
         for account, flat in zip(found[::2], found[1::2], strict=True):
             kept[account.decode()] = [
@@ -156,6 +124,10 @@ class RedisPush:
                 for endpoint, keys in zip(flat[::2], flat[1::2], strict=True)
             ]
         return kept
+
+    async def owner(self, endpoint: str) -> str:
+        found: bytes = await self.calls.eval(OWNER, {"endpoint": endpoint})
+        return found.decode()
 
     def subscribers(self) -> frozenset[str] | None:
         """This node's copy of who keeps subscriptions (None before it was
@@ -169,7 +141,7 @@ class RedisPush:
 
     async def _read_subscribers(self) -> None:
         try:
-            found = await self.calls.eval(SUBSCRIBERS, self._version)
+            found = await self.calls.eval(SUBSCRIBERS, {"version": self._version})
         finally:
             self._reading = False
             self._checked = self.calls.clock.seconds()

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet import defer
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
-from twisted.internet.task import deferLater
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -52,20 +51,18 @@ from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.messages import RedisMessageSteps
 from chatroom.backends.redis.moderation_steps import ModerationSteps
-from chatroom.backends.redis.modlog import RedisModerationLog, entries_args
+from chatroom.backends.redis.modlog import RedisModerationLog
 from chatroom.backends.redis.neighbours import RedisNeighbours
 from chatroom.backends.redis.node import ClusterNode, new_incarnation
 from chatroom.backends.redis.other_nodes import RedisOtherNodes
 from chatroom.backends.redis.pins import RedisPins
-from chatroom.backends.redis.presence import RedisPresence, claimed_with
+from chatroom.backends.redis.presence import RedisPresence, fields
 from chatroom.backends.redis.private import RedisConversations
 from chatroom.backends.redis.push import RedisPush
 from chatroom.backends.redis.remembered import RedisRememberedRooms
 from chatroom.backends.redis.replicas import ReplicaWait
 from chatroom.backends.redis.replies import (
-    kept,
     key_of,
-    say_args,
 )
 from chatroom.backends.redis.resume_steps import Held, HeldUser
 from chatroom.backends.redis.room_renames import RedisRenames
@@ -83,7 +80,7 @@ from chatroom.backends.redis.stores import (
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors
+from chatroom.core import admin, codec, errors
 from chatroom.core.applying import NOTHING, Applied
 from chatroom.core.backend import Reports
 from chatroom.core.config import ClusterConfig, ServerConfig
@@ -105,54 +102,32 @@ from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.metrics import DEPARTURES
 from chatroom.core.model.changes.accounts import (
-    AccountAge,
-    AccountHoldings,
     AccountRecord,
-    InvitationCode,
 )
 from chatroom.core.model.changes.base import (
+    DECISION_ATTEMPTS,
     DecidedChange,
     FactsChangedError,
     Premise,
     PremiseFailedError,
     account_of,
+    applies,
     by_nobody,
-)
-from chatroom.core.model.changes.files import (
-    AccountFiles,
-    AccountUploadTokens,
-    KeptExport,
+    dispatch,
 )
 from chatroom.core.model.changes.messages import (
-    Announce,
     Append,
-    React,
-    ReplaceEvent,
-    Rewrite,
-    RoomHooks,
     RoomMessages,
-    RoomPins,
-    SetTopic,
-    StoredHistories,
 )
 from chatroom.core.model.changes.moderation import (
     AddBan,
-    Banned,
     EndSessions,
     LiftBan,
-    NameRegistered,
     RoomModeration,
     ServerBanList,
-    ServerLockdown,
-    ServerReports,
-    SessionIs,
-    SetPolicy,
     SignOut,
 )
-from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
 from chatroom.core.model.changes.names import HeldName, Release, SetAccount
-from chatroom.core.model.changes.private import AccountWaiting, PrivateConversation
-from chatroom.core.model.changes.push import AccountPush
 from chatroom.core.model.changes.rooms import (
     AddMember,
     ClaimantIs,
@@ -165,21 +140,19 @@ from chatroom.core.model.changes.rooms import (
     RemoveMember,
     RoomName,
     RoomSeating,
-    SetOwner,
     Version,
 )
 from chatroom.core.model.changes.server import (
-    CountedEvents,
-    CountedFailures,
-    NameHolders,
+    AttachDevice,
+    DevicesAre,
+    LetGo,
+    NameHolding,
+    TakeName,
 )
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
-    AccountMarkers,
-    AccountRooms,
-    AccountSettings,
 )
-from chatroom.core.modlog import SERVER_LOG
+from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.netbans import IP, BanTerms, ServerBan
 from chatroom.core.nodemessages import (
     EndDevice,
@@ -190,27 +163,15 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
-from chatroom.core.presence import Presence
+from chatroom.core.rules import heir_of
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
 from chatroom.redisclient.link import RedisLink, Written
 
 if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
     from chatroom.backends.redis.files_postgres import PostgresFileBytes
 
 NAME_LOST = "your name was given to someone else while this server was out of touch"
-#: Why a session ends when its name is signed in to elsewhere.
-SIGNED_IN_ELSEWHERE = "signed in elsewhere"
-#: How many times a claim that signs in takes its name over (``TAKEOVER``)
-#: before it gives up: another session may claim the name between a
-#: takeover and the claim, and is ended in turn.
-TAKEOVERS = 3
-#: Seconds between looks at a name whose holder's end is under way (its
-#: rooms being left, on whichever node had it): a user who reconnects at
-#: once, through another node or this one, gets the name once that end
-#: frees it, rather than ``NAME_TAKEN`` meanwhile.
-ENDING_RECHECK = 0.05
 #: How many times a session's release is run while it fails and the node
 #: serves (:meth:`RedisBackend._release_failed`).
 RELEASE_TRIES = 3
@@ -322,15 +283,11 @@ class RedisBackend:
         self.ageing = HistoryAgeing(self.calls)
         #: /export and /delete-account (chatroom.core.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
-        self._claiming: dict[Member, str] = {}  # name keys being claimed
+        #: The name keys being claimed, by the claiming session's token.
+        self._claiming: dict[str, str] = {}
         #: The steps that apply a change, by its subject's kind; a member's
         #: change of a room's messages, by the operation that leads it.
         self._appliers = self._applier_table()
-        self._message_appliers: dict[type, MessageApplier] = {
-            SetTopic: self._topic,
-            Rewrite: self.message_steps.amend,
-            React: self.message_steps.react,
-        }
         prefix = cluster.prefix
         self._node_channel = f"{prefix}node:{cluster.node_id}".encode()
         #: The room list as this node keeps it, and the lobby's watchers.
@@ -503,14 +460,17 @@ class RedisBackend:
             await self.census.written()
         reason = f"server {node} shut down" if own else f"server {node} went away"
         lease = int(self.cluster.node_ttl * 1000)
+        operands = {
+            "node": node,
+            "own": own,
+            "chunk": node_scripts.HARVEST_CHUNK,
+            "harvester": self.cluster.node_id,
+            "lease": lease,
+        }
         while True:
             reply = await self.endings.end(
                 node_scripts.HARVEST,
-                node,
-                "1" if own else "",
-                node_scripts.HARVEST_CHUNK,
-                self.cluster.node_id,
-                lease,
+                operands,
                 kind=DepartureKind.HARVEST,
                 reason=reason,
                 refusals={},
@@ -519,9 +479,25 @@ class RedisBackend:
             )
             if not int(reply[3]):
                 return False
+            handed = _handed_over(reply[5])
+            for _ in range(DECISION_ATTEMPTS):
+                if not handed:
+                    break
+                released = await self.endings.end(
+                    scripts.RELEASE,
+                    {"changes": handed},
+                    kind=DepartureKind.HARVEST,
+                    reason=reason,
+                    refusals={},
+                    waits_until=waits_until,
+                    always=own,
+                )
+                handed = _handed_over(released[3])
             if int(reply[4]) < node_scripts.HARVEST_CHUNK:
                 break  # that was the index's last chunk
-        forgotten = await self.calls.eval(node_scripts.HARVESTED, node, always=own)
+        forgotten = await self.calls.eval(
+            node_scripts.HARVESTED, {"node": node}, always=own
+        )
         return bool(int(forgotten))
 
     async def settle(self, rooms: list[str], due: int) -> None:
@@ -538,7 +514,9 @@ class RedisBackend:
                 if not room.exists or not room.waits_until
             ]
             if waiting_no_more:
-                await self.calls.eval(node_scripts.UNKEEP, due, *waiting_no_more)
+                await self.calls.eval(
+                    node_scripts.UNKEEP, {"due": due, "rooms": waiting_no_more}
+                )
         waiting = [decided.waiting_of(room) for room in seen.values()]
         await self._reports.rooms_waited(waiting, due)
 
@@ -549,20 +527,12 @@ class RedisBackend:
         """``APPLY``'s room step of a room's succession (its premises
         checked there), then the server's step after it (``INDEX_LAST``:
         the room no longer waits, or is gone)."""
-        encoded = decided.encoded(change)
-        try:
-            await self.calls.call(
-                scripts.APPLY,
-                change.room,
-                outcomes.encoded_change(encoded),
-                b"{}",
-                refusals={},
-            )
-        except FactsChangedError as changed:
-            seating = (outcomes.brought(changed) or {}).get(change.room)
+        refusal = await self.room_steps.applied(change, False, mark="after")
+        if refusal is not None:
+            seating = refusal.get(change.room)
             now = None if seating is None else decided.waiting_of(seating)
-            raise PremiseFailedError(now) from changed
-        await self.room_steps.index_last([encoded])
+            raise PremiseFailedError(now)
+        await self.room_steps.index_last([change])
 
     async def seatings(self, entries: list[str]) -> list[Any]:
         """The seatings ``SEATINGS`` reads of each ``r u...`` of ``entries``
@@ -570,7 +540,9 @@ class RedisBackend:
         reads its room's slot alone."""
         read = []
         for entry in entries:
-            read += await self.calls.eval(scripts.SEATINGS, *entry.split())
+            room, *about = entry.split()
+            operands = {"room": room, "about": about}
+            read += await self.calls.eval(scripts.SEATINGS, operands)
         return read
 
     async def tidy(
@@ -631,76 +603,47 @@ class RedisBackend:
 
     # -- names --------------------------------------------------------------------
 
-    async def claim(
-        self,
-        member: Member,
-        session: Session,
-        name: str,
-        account: str,
-        takeover: bool,
-        owner_follows: bool,
-        premises: tuple[Premise, ...] = (),
-        presence: Presence | None = None,
-    ) -> bool:
-        """``CLAIM`` on the server's keys, then each room's copy of the
-        member (:class:`~chatroom.backends.redis.copies.MemberCopies`).
-        ``CLAIM`` checks the claim's premises (the name nobody's account,
-        its masks not banned) before it takes the name: one round trip for
-        the claim's facts and the claim; ``CHANGED`` brings the facts as
-        they are (:func:`_claim_refused`). It
-        ends a session holding the name (on any node) first if
-        ``takeover`` (``TAKEOVER``, then the claim again), or on a sign-in
-        adds this one as a holder of it. What ``CLAIM`` publishes is a
-        first name's sighting on the watch channel: the call waits for the
-        subscriber link to bring it only while this node hears that
-        channel (its ``MONITOR`` watchers are told before the sign-in
-        goes on); else nothing it published comes here, and no ``PING``
-        asks."""
-        key = name_key(name)
-        old = key_of(session) if session.name else ""
-        args = [key, session.token, name, old, account, "1" if takeover else "0"]
-        args.append("1" if takeover and not session.name else "0")
-        args.append("1" if owner_follows else "0")
-        args += claimed_with(presence)
-        args += _claim_premises(premises)
-        taken = {b"TAKEN": lambda r: errors.name_taken(name)}
-        self._claiming[member] = key
+    @applies(NameHolding)
+    async def _apply_claim(
+        self, change: DecidedChange, session: Session | None
+    ) -> None:
+        """A name's claim as the core decided it (:mod:`chatroom.core.
+        claims`): ``CLAIM`` on the server's keys, once this node's own end
+        of the name, if under way, is done; then each room's copy of the
+        member (:class:`~chatroom.backends.redis.copies.MemberCopies`): its
+        rooms' after a rename (``IN_ROOM``), the account's rooms after a
+        device attached (``ATTACHED``). ``CLAIM`` checks the claim's
+        premises before it takes the name: a refusal brings the claim's
+        facts as they are (:func:`_claim_refused`). What ``CLAIM``
+        publishes is a first name's sighting on the watch channel: the call
+        waits for the channel (its ``MONITOR`` watchers are told before the
+        sign-in goes on); else nothing it published comes here, and no
+        ``PING`` asks."""
+        assert isinstance(change.subject, NameHolding)
+        key = change.subject.name
+        (op,) = change.ops
+        assert isinstance(op, TakeName | AttachDevice)
+        account = op.account if isinstance(op, TakeName) else key
+        operands: dict[str, Any] = {
+            "change": change,
+            "masks": admin.claim_masks(key, account),
+        }
+        if op.presence is not None:
+            operands["presence"] = fields(op.presence)
+        claiming = session.token if session is not None else ""
+        self._claiming[claiming] = key
         try:
             await self.endings.released(key)
-            ending_until = self.clock.seconds() + self.cluster.redis_timeout
-            takeovers = 0
-            while True:
-                try:
-                    reply = await self.calls.call(
-                        scripts.CLAIM, *args, refusals=taken, arrived=self._sighted
-                    )
-                except FactsChangedError as changed:
-                    raise _claim_refused(changed) from changed
-                if reply[0] == b"ENDING":
-                    if self.clock.seconds() >= ending_until:
-                        raise errors.name_taken(name)  # an end that never ends
-                    await deferLater(self.clock, ENDING_RECHECK, lambda: None)
-                    continue
-                if reply[0] != b"HELD":
-                    break
-                if takeovers == TAKEOVERS:
-                    raise errors.name_taken(name)  # taken again after each takeover
-                takeovers += 1
-                await self.endings.end(
-                    scripts.TAKEOVER,
-                    key,
-                    session.token,
-                    old,
-                    *telling(SIGNED_IN_ELSEWHERE),
-                    kind=DepartureKind.QUIT,
-                    reason=SIGNED_IN_ELSEWHERE,
-                    refusals={},
+            try:
+                reply = await self.calls.call(
+                    scripts.CLAIM, operands, refusals={}, arrived=self._sighted
                 )
-            if len(reply) > 1:  # IN_ROOM, ATTACHED: its rooms' copies
+            except FactsChangedError as changed:
+                raise _claim_refused(change, changed) from changed
+            if len(reply) > 1:  # its rooms' copies (a rename, a device)
                 await self.copies.refresh(key, *reply[1:])
         finally:
-            self._claiming.pop(member, None)
-        return bool(reply[0] == b"IN_ROOM")
+            self._claiming.pop(claiming, None)
 
     def _sighted(self, reply: Any) -> Deferred[None] | None:
         """For a ``CLAIM``'s ``arrived``: None (the ``PING``) while this
@@ -711,9 +654,8 @@ class RedisBackend:
     async def _sign(self, session: Session, account: str) -> None:
         """For other nodes' bans, invitations, kept rooms (``P signed``)."""
         u = key_of(session)
-        reply = await self.calls.call(
-            scripts.SIGN, u, session.token, account, refusals={}
-        )
+        signed = {"user": u, "token": session.token, "account": account}
+        reply = await self.calls.call(scripts.SIGN, signed, refusals={})
         await self.copies.refresh(u, *reply[1:])
 
     def _release_session(
@@ -733,7 +675,7 @@ class RedisBackend:
         if self.stopping or not self.node.available:
             return
         reason, own_words = release.reason, release.own_words
-        for key in {named, self._claiming.get(member)}:
+        for key in {named, self._claiming.get(session.token)}:
             if key:
                 self._queue_release(key, session.token, reason, known, own_words)
 
@@ -796,17 +738,27 @@ class RedisBackend:
     ) -> None:
         """``RELEASE``'s ends of the sessions (name key, token) gone
         (:mod:`.endings`), their departures decided on the seatings this
-        node has (``known``) and Redis's of the rest."""
-        pairs = [part for pair in sessions for part in pair]
-        await self.endings.end(
-            scripts.RELEASE,
-            *pairs,
-            kind=DepartureKind.QUIT,
-            reason=reason,
-            refusals={},
-            known=known,
-            own_words=own_words,
-        )
+        node has (``known``) and Redis's of the rest; a name its devices on
+        other nodes hold too is handed to the heir the core chooses among
+        them (:meth:`_handed_over`)."""
+        changes = [
+            DecidedChange(NameHolding(key), ops=(LetGo(token),))
+            for key, token in sessions
+        ]
+        for _ in range(DECISION_ATTEMPTS):
+            reply = await self.endings.end(
+                scripts.RELEASE,
+                {"changes": changes},
+                kind=DepartureKind.QUIT,
+                reason=reason,
+                refusals={},
+                known=known,
+                own_words=own_words,
+            )
+            changes = _handed_over(reply[3])
+            if not changes:
+                return
+        raise errors.unavailable()
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
         """One message from a subscribed channel that is no room's (a
@@ -865,17 +817,17 @@ class RedisBackend:
         answer)."""
         key, u = change.room, key_of(session)
         making = change.of(MakeRoom)
+        operands: dict[str, Any] = {"user": u}
         if making:
-            name = making[0].name
-            args = [key, name, u, self.config.room_capacity]
-            args += [new_incarnation(), making[0].now]
-            script = scripts.CREATE
+            name, script = making[0].name, scripts.CREATE
+            operands["capacity"] = self.config.room_capacity
+            operands["incarnation"] = new_incarnation()
         else:
             named = change.premise(Named)
             name = named.name if named is not None else key
-            args, script = [key, u], scripts.JOIN
+            script = scripts.JOIN
         view = await self.entries.enter(
-            member, session, key, name, None, script, args, change
+            member, session, key, name, None, script, operands, change
         )
         if view is None:
             raise errors.not_in_room()
@@ -897,12 +849,6 @@ class RedisBackend:
         assert isinstance(said, Append) and isinstance(said.event, Message)
         event = said.event
         where = None if said.outside else self.here.joined_room(member, event.room)
-        key = name_key(event.room) if where is None else where.key
-        first = change.ops[0]
-        shown = codec.encode(first.event) if isinstance(first, Announce) else b""
-        incarnation, version, quiet = _say_premises(change.premises)
-        if quiet != bool(shown):  # SAY's premise is what it shows first
-            raise ValueError(f"a quiet speaker is announced, and only one: {change}")
         # Where the message was written: its WAIT goes on that connection.
         written = None if self.replication is None else Written()
         if self.replication is not None and where is not None:
@@ -910,15 +856,17 @@ class RedisBackend:
             # the replicas have the message, and never shown if they do not.
             where.withhold(member)
         refused: Message | None = None
+        operands = {
+            "change": change,
+            "user": key_of(session),
+            "token": session.token,
+            "retention": self.config.retention,
+        }
         try:
             try:
                 reply = await self.calls.call(
                     scripts.SAY,
-                    *say_args(key, session, event, self.config, said.oldest),
-                    shown,
-                    incarnation,
-                    version,
-                    "1" if said.outside else "",
+                    operands,
                     refusals=MEMBERS_ONLY,
                     arrived=None if where is None else partial(_arrived, where),
                     written=written,
@@ -962,16 +910,24 @@ class RedisBackend:
         if subject is RoomSeating:
             return await self._apply_seating(change, member, session)
         if subject is HeldName:
-            assert member is not None and session is not None  # a session's
-            for op in change.ops:
-                if isinstance(op, SetAccount):
-                    await self._sign(session, op.account)
-                elif isinstance(op, Release):
-                    self._release_session(member, session, op)
-            return NOTHING
+            return await self._apply_held_name(change, member, session)
         await self._appliers[subject](change, session)
         return NOTHING
 
+    @applies(HeldName)
+    async def _apply_held_name(
+        self, change: DecidedChange, member: Member | None, session: Session | None
+    ) -> Applied:
+        """A session's sign-in (``SIGN``) or release."""
+        assert member is not None and session is not None  # a session's
+        for op in change.ops:
+            if isinstance(op, SetAccount):
+                await self._sign(session, op.account)
+            elif isinstance(op, Release):
+                self._release_session(member, session, op)
+        return NOTHING
+
+    @applies(RoomSeating)
     async def _apply_seating(
         self, change: DecidedChange, member: Member | None, session: Session | None
     ) -> Applied:
@@ -1009,39 +965,45 @@ class RedisBackend:
         await self._reports.sessions_ended(ending)
 
     def _applier_table(self) -> dict[type, Applier]:
-        """Which steps apply a change of each subject (a room's seating
-        here is a deletion: joins and leaves are :meth:`enter` and
-        :meth:`leave`)."""
-        return {
-            RoomMessages: self._apply_messages,
-            RoomModeration: self._apply_moderation,
-            RoomHooks: by_nobody(self.hooks.apply),
-            RoomPins: by_nobody(self.pins.apply),
-            RoomName: self._apply_rename,
-            ServerReports: by_nobody(self.abuse_reports.apply),
-            AccountSettings: by_nobody(self.settings.apply),
-            AccountMarkers: by_nobody(self.markers.apply),
-            AccountRecord: self._apply_record,
-            AccountPush: by_nobody(self.push.apply),
-            AccountRooms: by_nobody(self.remembered.apply),
-            AccountWaiting: by_nobody(self.conversations.apply),
-            PrivateConversation: by_nobody(self.conversations.apply),
-            AccountFiles: by_nobody(self.files.apply),
-            CountedEvents: by_nobody(self.account_store.windows.apply),
-            CountedFailures: by_nobody(self.account_store.failures.apply),
-            AccountIgnores: by_nobody(self._apply_ignores),
-            AccountAge: by_nobody(self.account_store.apply),
-            ServerLockdown: by_nobody(self.account_store.apply),
-            ServerBanList: self._apply_server_bans,
-            InvitationCode: by_nobody(self.account_store.apply),
-            ModerationLogOf: by_nobody(self.modlog.apply),
-            KeptExport: by_nobody(self.user_data.apply_export),
-            AccountUploadTokens: by_nobody(self.upload_tokens.apply),
-            AccountHoldings: by_nobody(self.user_data.apply_erasure),
-            NameHolders: by_nobody(self.whowas.apply),
-            StoredHistories: by_nobody(self.ageing.apply),
-        }
+        """Which step applies a change of each subject, as each declares it
+        (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
+        own where a change is more than one store's (a room's seating and
+        a held name are applied with the member and session they are by,
+        by :meth:`apply` itself), else its store's."""
+        own = (
+            self._apply_seating,
+            self._apply_held_name,
+            self._apply_messages,
+            self._apply_moderation,
+            self._apply_rename,
+            self._apply_record,
+            self._apply_server_bans,
+            self._apply_claim,
+            by_nobody(self._apply_ignores),
+        )
+        stores = (
+            self.hooks.apply,
+            self.pins.apply,
+            self.abuse_reports.apply,
+            self.settings.apply,
+            self.markers.apply,
+            self.push.apply,
+            self.remembered.apply,
+            self.conversations.apply,
+            self.files.apply,
+            self.account_store.windows.apply,
+            self.account_store.failures.apply,
+            self.account_store.apply,
+            self.modlog.apply,
+            self.user_data.apply_export,
+            self.upload_tokens.apply,
+            self.user_data.apply_erasure,
+            self.whowas.apply,
+            self.ageing.apply,
+        )
+        return dispatch([*own, *(by_nobody(apply) for apply in stores)])
 
+    @applies(AccountIgnores)
     async def _apply_ignores(self, change: DecidedChange) -> None:
         """An account's ignore list kept, then taken by its seats on every
         node (this one's too, from its channel, as every node's)."""
@@ -1049,8 +1011,11 @@ class RedisBackend:
         account = account_of(change, AccountIgnores)
         names = await self.account_store.ignores(account)
         order = IgnoresChanged(account, tuple(sorted(names)))
-        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(order))
+        await self.calls.eval(
+            moderation_scripts.ANNOUNCE, {"event": codec.encode(order)}
+        )
 
+    @applies(RoomName)
     async def _apply_rename(
         self, change: DecidedChange, session: Session | None
     ) -> None:
@@ -1059,33 +1024,36 @@ class RedisBackend:
         facts = await self.rooms.facts(change.room)
         await self.renames.apply(change, facts.room.policy.secret)
 
+    @applies(AccountRecord)
     async def _apply_record(
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """An account's record written, by its store; one that sessions go
-        with (an account given up:
-        :class:`~chatroom.core.model.changes.moderation.SignOut`,
-        :class:`~chatroom.core.model.changes.moderation.EndSessions`) in the same
-        script, which starts their ends once the premises hold and the record is
-        written, the ends' other steps then run as a ban's
-        (:mod:`.endings`)."""
-        told = {op.told for op in change.ops if isinstance(op, SignOut | EndSessions)}
+        with (an account given up: a device signed out, the others ended)
+        in the same script, which starts their ends once the premises hold
+        and the record is written, the ends' other steps then run as a
+        ban's (:mod:`.endings`)."""
+        told = {op.told for op in change.of(SignOut)} | {
+            op.told for op in change.of(EndSessions)
+        }
         if not told:
             await self.account_store.apply(change)
             return
         if len(told) > 1:
             raise TypeError(f"one reason for the ends of a change: {change!r}")
+        reason = told.pop()
         try:
             await self.endings.end(
                 accounts.APPLY,
-                *self.account_store.record_arguments(change),
+                {"change": change, **telling(reason)},
                 kind=DepartureKind.QUIT,
-                reason=told.pop(),
+                reason=reason,
                 refusals={},
             )
         except FactsChangedError as changed:
-            raise await self.account_store.refusal(change, changed.args[0][1]) from None
+            raise await self.account_store.refusal(change, changed) from None
 
+    @applies(ServerBanList)
     async def _apply_server_bans(
         self, change: DecidedChange, session: Session | None
     ) -> None:
@@ -1093,49 +1061,28 @@ class RedisBackend:
         first, then the ends of the sessions the core decided they cover
         (:class:`~chatroom.core.model.changes.moderation.EndSessions`), on every node
         (:mod:`.endings`); a network ban's order to every node in the same
-        script. The sessions of one change end told one reason. A change
-        that rests on a user's session still holding its name (a
-        ``/kill``'s :class:`~chatroom.core.model.changes.moderation.SessionIs`)
-        is ``KILL``'s (:meth:`_kill`)."""
+        script. The sessions of one change end told one reason. A
+        ``/kill`` is such a change, resting on the user's session holding
+        its name still (:class:`~chatroom.core.model.changes.moderation.
+        SessionIs`, which the script's interpreter checks as any premise):
+        a user gone meanwhile is refused, nothing logged."""
         told = {end.told for end in change.of(EndSessions)}
         if len(told) > 1:
             raise TypeError(f"one reason for the ends of a change: {change!r}")
         reason = told.pop() if told else ""
-        held = change.premise(SessionIs)
-        if held is not None:
-            await self._kill(change, held, reason)
-            return
-        premises: list[str] = []
-        for premise in change.premises:
-            if not isinstance(premise, Banned):
-                raise TypeError(f"no premise {premise!r} of the server's bans")
-            premises += [premise.mask, str(int(premise.banned))]
-        operations: list[str] = []
+        orders: dict[str, str] = {}
         for op in change.ops:
-            if isinstance(op, AddBan):
-                order = ""
-                if op.mask.startswith(IP):
-                    order = codec.encode(NetworkBanned(op.mask, op.terms)).decode()
-                operations += ["add", op.mask, op.terms, order]
-            elif isinstance(op, LiftBan):
-                order = ""
-                if op.mask.startswith(IP):
-                    order = codec.encode(NetworkBanLifted(op.mask)).decode()
-                operations += ["lift", op.mask, order]
-            elif isinstance(op, EndSessions):
-                operations += ["end", op.holder, op.account]
-            elif isinstance(op, RecordEntries):
-                keep, entries = entries_args([op], SERVER_LOG)
-                operations += ["record", str(keep), entries]
-            else:
-                raise TypeError(f"no operation {op!r} of the server's bans")
+            if isinstance(op, AddBan) and op.mask.startswith(IP):
+                orders[op.mask] = codec.encode(
+                    NetworkBanned(op.mask, op.terms)
+                ).decode()
+            elif isinstance(op, LiftBan) and op.mask.startswith(IP):
+                orders[op.mask] = codec.encode(NetworkBanLifted(op.mask)).decode()
+        operands = {"change": change, "orders": orders, "keep": MODLOG_KEEP}
         try:
             await self.endings.end(
                 accounts.APPLY_BANS,
-                *telling(reason),
-                len(change.premises),
-                *premises,
-                *operations,
+                {**operands, **telling(reason)},
                 kind=DepartureKind.QUIT,
                 reason=reason,
                 refusals={},
@@ -1144,82 +1091,38 @@ class RedisBackend:
             failed = change.premises[int(changed.args[0][1]) - 1]
             raise PremiseFailedError(None, failed) from None
 
-    async def _kill(self, change: DecidedChange, held: SessionIs, reason: str) -> None:
-        """``KILL``'s end of the session holding name key ``held.user``
-        (:mod:`.endings`), the change's entries recorded in the server's log
-        in the same step; refused (nothing logged) if nobody holds it any
-        more: the core reads again who does."""
-        logged = list(change.of(RecordEntries))
-        try:
-            await self.endings.end(
-                moderation_scripts.KILL,
-                held.user,
-                *telling(reason),
-                *entries_args(logged, SERVER_LOG),
-                kind=DepartureKind.QUIT,
-                reason=reason,
-                refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(held.user)},
-            )
-        except errors.ChatError as refused:
-            if refused.code != "NO_SUCH_USER":
-                raise
-            raise PremiseFailedError(None, held) from None
-
+    @applies(RoomMessages)
     async def _apply_messages(
         self, change: DecidedChange, session: Session | None
     ) -> None:
         """A room's messages' change, by the script of the operation that
         leads it (a topic, an edit or a redaction, a reaction, a message
         appended alone, a deleted account's words)."""
-        lead = type(change.ops[0])
-        if lead is Append:
+        if type(change.ops[0]) is Append:
             await self._append(change, session)
-            return
-        if lead is ReplaceEvent:  # a deleted account's words: by nobody
-            await self.user_data.replace(change)
-            return
-        assert session is not None  # a member's change
-        await self._message_appliers[lead](change, session)
+        else:
+            await self.message_steps.amend(change, session)
 
     async def _append(self, change: DecidedChange, session: Session | None) -> None:
-        """An event appended alone: a webhook's post, from outside the room
-        (one ``POST``: ``NO_SUCH_ROOM`` if it is gone), or a member's
-        tags-only message (``KEEP``)."""
+        """An event appended alone (``SAY``): a webhook's post, from outside
+        the room, by nobody (``NO_SUCH_ROOM`` if it is gone), or a member's
+        tags-only message."""
         (said,) = change.of(Append)
-        if not said.outside:
-            assert session is not None  # a member's
-            await self.message_steps.keep(change, session)
-            return
+        operands: dict[str, Any] = {
+            "change": change,
+            "retention": self.config.retention,
+        }
+        if session is not None:
+            operands.update(user=key_of(session), token=session.token)
         reply = await self.calls.call(
-            scripts.POST,
-            change.room,
-            codec.unnumbered(said.event),
-            *kept(self.config, said.oldest),
-            refusals={b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room)},
+            scripts.SAY,
+            operands,
+            refusals={
+                **MEMBERS_ONLY,
+                b"NO_SUCH_ROOM": lambda _: errors.no_such_room(said.event.room),
+            },
         )
         said.event.id = str(reply[1])
-
-    async def _topic(self, change: DecidedChange, session: Session) -> None:
-        """One ``TOPIC`` script: the session's membership and the premises
-        (the room's incarnation and version) checked, the topic set, its
-        event appended."""
-        (topic,) = change.of(SetTopic)
-        (said,) = change.of(Append)
-        incarnation, version, _ = _say_premises(change.premises)
-        await self.calls.call(
-            scripts.TOPIC,
-            change.room,
-            key_of(session),
-            session.token,
-            topic.text,
-            topic.by,
-            incarnation,
-            version,
-            topic.at,
-            codec.unnumbered(said.event),
-            self.config.retention,
-            refusals=MEMBERS_ONLY,
-        )
 
     async def _apply_deletion(
         self, change: DecidedChange, session: Session | None
@@ -1235,20 +1138,15 @@ class RedisBackend:
         assert session is not None and change.of(Drop)
         key = change.room
         (shown,) = change.of(Emit)
-        incarnation, version, _ = _say_premises(change.premises)
         await self.calls.call(
             scripts.HOLDS,
-            key_of(session),
-            session.token,
+            {"user": key_of(session), "token": session.token},
             refusals={},
             arrived=published_nothing,
         )
         reply = await self.calls.call(
             scripts.DELETE,
-            key,
-            incarnation,
-            version,
-            codec.encode(shown.event),
+            {"change": change},
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(shown.event.room)},
         )
         room = self.here.get(key)
@@ -1258,39 +1156,15 @@ class RedisBackend:
             # user's next command finds itself in the lobby. Otherwise the
             # room's channel brings the deletion after those events.
             self.here.deleted(room, seq, reply[3])
-        await self.calls.eval(scripts.UNLIST, key, *reply[4])
+        await self.calls.eval(scripts.UNLIST, {"room": key, "members": reply[4]})
 
+    @applies(RoomModeration)
     async def _apply_moderation(
         self, change: DecidedChange, session: Session | None
     ) -> None:
-        """A member's moderation command (:mod:`.moderation_steps`), or a
-        server admin's gift, by no session (:meth:`_give`)."""
-        if session is None:
-            await self._give(change)
-        else:
-            await self.moderation_steps.apply(change.room, session, change)
-
-    async def _give(self, change: DecidedChange) -> None:
-        """One ``GIVE``: the room as read and the new owner in it checked,
-        the policy and the owner set, the owner change shown."""
-        ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
-        (shown,) = change.of(Emit)
-        incarnation, version, _ = _say_premises(change.premises)
-        policy = set_policy.policy
-        await self.calls.call(
-            moderation_scripts.GIVE,
-            change.room,
-            incarnation,
-            version,
-            policy.to_json(),
-            "1" if policy.keep else "0",
-            "1" if policy.restricted else "0",
-            policy.owner_account,
-            owner.owner,
-            codec.encode(shown.event),
-            "1" if policy.moderated else "0",
-            refusals={},
-        )
+        """A member's moderation command, or a server admin's gift, by no
+        session (:mod:`.moderation_steps`)."""
+        await self.moderation_steps.apply(session, change)
 
     # -- lobby watchers -------------------------------------------------------------
 
@@ -1300,6 +1174,23 @@ class RedisBackend:
 Applier = Callable[[DecidedChange, "Session | None"], Awaitable[None]]
 #: The steps of a member's change of a room's messages, by its lead.
 MessageApplier = Callable[[DecidedChange, Session], Awaitable[None]]
+
+
+def _handed_over(undecided: list[list[Any]]) -> list[DecidedChange]:
+    """The names whose own session a release ended while devices on other
+    nodes hold them too (``{u, token, their sessions}`` each, as read),
+    each handed to the heir the core chooses among those devices
+    (:func:`chatroom.core.rules.heir_of`), resting on them as read."""
+    changes = []
+    for u, token, held in undecided:
+        devices = tuple(sorted(device.decode() for device in held))
+        change = DecidedChange(
+            NameHolding(u.decode()),
+            (DevicesAre(devices),),
+            (LetGo(token.decode(), heir_of(devices)),),
+        )
+        changes.append(change)
+    return changes
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
@@ -1332,11 +1223,11 @@ def _say_premises(premises: tuple[Premise, ...]) -> tuple[str, str, bool]:
 def _speaking_now(
     room: str, where: NodeRoom | None, member: Member, changed: FactsChangedError
 ) -> PremiseFailedError:
-    """What ``SAY`` answered when a premise failed (``{'CHANGED', quiet,
-    moderated}``), kept on the node's room ``where`` for the member's next
-    message, as the core's next decision's facts."""
+    """What ``SAY`` answered when a premise failed (``{'CHANGED', the failed
+    premise's place, quiet, moderated}``), kept on the node's room ``where``
+    for the member's next message, as the core's next decision's facts."""
     reply = changed.args[0]
-    quiet, moderated = int(reply[1]) == 1, int(reply[2]) == 1
+    quiet, moderated = int(reply[2]) == 1, int(reply[3]) == 1
     if where is not None:
         where.moderated, where.speaking = moderated, None
         if quiet:  # quiet after all (joined so elsewhere)
@@ -1346,26 +1237,21 @@ def _speaking_now(
     return PremiseFailedError(SpeakingFacts(room, where is not None, quiet, moderated))
 
 
-def _claim_premises(premises: tuple[Premise, ...]) -> list[str]:
-    """``CLAIM``'s last arguments: whether u is an account's ('1'/'0', ''
-    for no such premise), then each mask and whether it is banned."""
-    registered = ""
-    masks: list[str] = []
-    for premise in premises:
-        if isinstance(premise, NameRegistered):
-            registered = "1" if premise.registered else "0"
-        elif isinstance(premise, Banned):
-            masks += [premise.mask, "1" if premise.banned else "0"]
-        else:
-            raise TypeError(f"no premise {premise!r} of a name's claim")
-    return [registered, *masks]
-
-
-def _claim_refused(changed: FactsChangedError) -> PremiseFailedError:
-    """``CLAIM``'s ``CHANGED``, whether the name is an account's and
-    whether a mask is banned, as the claim's facts now."""
-    _, registered, banned = changed.args[0]
-    return PremiseFailedError(ClaimFacts(bool(int(registered)), bool(int(banned))))
+def _claim_refused(
+    change: DecidedChange, changed: FactsChangedError
+) -> PremiseFailedError:
+    """``CLAIM``'s ``CHANGED``: the premise that failed, and the claim's
+    facts now."""
+    _, failed, registered, banned, holder, signed_to, ending, devices = changed.args[0]
+    facts = ClaimFacts(
+        bool(int(registered)),
+        bool(int(banned)),
+        holder.decode(),
+        signed_to.decode(),
+        bool(int(ending)),
+        int(devices),
+    )
+    return PremiseFailedError(facts, change.premises[int(failed) - 1])
 
 
 def _said(change: DecidedChange) -> bool:

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
 from chatroom.core.text import name_key
 
-#: ARGV: P, account, then the operations, in order: ``remember KEY NAME``
-#: (the account entered room KEY, shown as NAME: remembered after the
-#: rooms it entered before, unless it is already; a hash keeps the name,
-#: the order is ``P account-rooms-order:<a>``, a sorted set by entry) and
-#: ``forget KEY`` (the account left it). Nothing for an account no longer
-#: registered (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: The operations of an account's rooms: each names a room.
+RoomNamed = RememberRoom | ForgetRoom
+
+#: Operands: ``change`` (an account's remembered rooms': in order, a room
+#: remembered, after the rooms it entered before, unless it is already; a
+#: hash keeps the name, the order is ``P account-rooms-order:<a>``, a
+#: sorted set by entry; or forgotten), ``keys`` (each operation's room's
+#: key). Nothing for an account no longer registered (see
+#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY = Script("account-rooms-apply")
 
-#: ARGV: P, account. The account's remembered room names, oldest first.
+#: Operands: account. The account's remembered room names, oldest first.
 ROOMS = Script("account-rooms")
 
 
@@ -35,18 +38,13 @@ class RedisRememberedRooms:
         self.calls = calls
 
     async def rooms(self, account: str) -> list[str]:
-        return [name.decode() for name in await self.calls.eval(ROOMS, account)]
+        names = await self.calls.eval(ROOMS, {"account": account})
+        return [name.decode() for name in names]
 
+    @applies(AccountRooms)
     async def apply(self, change: DecidedChange) -> None:
         """``change``'s rooms remembered and forgotten, in order, in one
         :data:`APPLY`."""
-        account = account_of(change, AccountRooms)
-        arguments: list[str] = []
-        for op in change.ops:
-            if isinstance(op, RememberRoom):
-                arguments += ["remember", name_key(op.name), op.name]
-            elif isinstance(op, ForgetRoom):
-                arguments += ["forget", name_key(op.name)]
-            else:
-                raise TypeError(f"no operation {op!r} of an account's rooms")
-        await self.calls.eval(APPLY, account, *arguments)
+        assert isinstance(change.subject, AccountRooms)
+        keys = [name_key(op.name) for op in change.ops if isinstance(op, RoomNamed)]
+        await self.calls.eval(APPLY, {"change": change, "keys": keys})

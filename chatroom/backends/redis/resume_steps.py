@@ -75,7 +75,7 @@ class ServerSteps(NamedTuple):
 
     failed: list[bytes]
     #: Per room: its step's arguments (``RESUME_ROOM``'s).
-    steps: list[list[Any]]
+    steps: list[dict[str, Any]]
     stale: list[bytes]
     stale_places: list[bytes]
     named: list[bytes]
@@ -95,10 +95,9 @@ class HeldUser(NamedTuple):
     #: The keys of the rooms it is in here.
     rooms: list[str]
 
-    def arguments(self) -> list[Any]:
-        """Its fields in ``RESUME``'s arguments (the rooms counted first)."""
-        head = [self.u, self.token, self.display, self.account]
-        return [*head, len(self.rooms), *self.rooms]
+    def operand(self) -> list[Any]:
+        """It in ``RESUME``'s ``users``: its fields, its rooms a list."""
+        return [self.u, self.token, self.display, self.account, self.rooms]
 
 
 class HeldRoom(NamedTuple):
@@ -126,23 +125,29 @@ class Held(NamedTuple):
     rooms: list[HeldRoom]
 
 
-def chunks(held: Held) -> list[list[Any]]:
-    """``RESUME``'s calls' arguments after its head: the users a chunk
+def chunks(held: Held) -> list[dict[str, Any]]:
+    """``RESUME``'s calls' operands but its head: the users a chunk
     (:data:`~.node_scripts.RESUME_CHUNK`) a call, then the rooms as many a
     call; one call with neither for a node that holds nothing (it still
     registers)."""
     size = node_scripts.RESUME_CHUNK
     users, rows = held
     calls = [
-        [len(users[start : start + size])]
-        + [field for user in users[start : start + size] for field in user.arguments()]
+        {"users": [user.operand() for user in users[start : start + size]], "rooms": []}
         for start in range(0, len(users), size)
     ]
     calls += [
-        [0, *(field for row in rows[start : start + size] for field in row)]
+        {"users": [], "rooms": [list(row) for row in rows[start : start + size]]}
         for start in range(0, len(rows), size)
     ]
-    return calls or [[0]]
+    return calls or [{"users": [], "rooms": []}]
+
+
+def _triples(room: str, seats: dict[str, list[Any]]) -> list[list[Any]]:
+    """The users ``RESUME`` answered for ``room``'s step to seat (u, held,
+    seat, ...), each as a list of three."""
+    flat = seats.get(room, [])
+    return [flat[at : at + 3] for at in range(0, len(flat), 3)]
 
 
 class ResumeSteps:
@@ -152,14 +157,14 @@ class ResumeSteps:
         self.calls = calls
         self.copies = MemberCopies(calls)
 
-    async def run(self, head: list[Any], held: Held) -> Resumed:
+    async def run(self, head: dict[str, Any], held: Held) -> Resumed:
         """The resume of what the node holds, ``held``, with ``RESUME``'s
         ``head`` (node, ttl, reason): its server's steps, one call after
         another, then its rooms' steps and the copies to refresh, together
         (one round trip, and one more for a rename left pending)."""
         server = await self.server_steps(head, held)
         rooms: list[Coroutine[Any, Any, Any]] = [
-            self.calls.eval(node_scripts.RESUME_ROOM, *step, always=True)
+            self.calls.eval(node_scripts.RESUME_ROOM, step, always=True)
             for step in server.steps
         ]
         refreshes: list[Coroutine[Any, Any, Any]] = [
@@ -175,7 +180,7 @@ class ResumeSteps:
             server.named,
         )
 
-    async def server_steps(self, head: list[Any], held: Held) -> ServerSteps:
+    async def server_steps(self, head: dict[str, Any], held: Held) -> ServerSteps:
         """The server's steps of the resume (``head`` and ``held`` as
         :meth:`run`'s): ``RESUME`` a chunk a call, the index's pages
         (``RESUME_INDEX``), ``RESUME_END``; what they answered, for the
@@ -187,7 +192,7 @@ class ResumeSteps:
         made: list[Any] = []
         for chunk in chunks(held):
             reply = await self.calls.eval(
-                node_scripts.RESUME, *head, *chunk, always=True
+                node_scripts.RESUME, {**head, **chunk}, always=True
             )
             failed += reply[0]
             for seat in reply[1]:
@@ -195,10 +200,16 @@ class ResumeSteps:
             places += reply[2]
             copies += reply[3]
             made += reply[4]
-        stale = await self._index(str(head[0]), held.users, failed, copies)
-        await self.calls.eval(node_scripts.RESUME_END, head[0], always=True)
+        node = str(head["node"])
+        stale = await self._index(node, held.users, failed, copies)
+        await self.calls.eval(node_scripts.RESUME_END, {"node": node}, always=True)
         steps = [
-            [*room, creation, *seats.get(room.key, [])]
+            {
+                "room": room.key,
+                "row": list(room),
+                "created": creation,
+                "seats": _triples(room.key, seats),
+            }
             for room, creation in zip(held.rooms, made, strict=True)
         ]
         named = [room.key.encode() for room in held.rooms]
@@ -223,14 +234,16 @@ class ResumeSteps:
         mine = {u: token for u, token in mine.items() if token not in ended}
         stale: dict[tuple[bytes, bytes], None] = {}
         cursor: str | None = "0"
-        drop: list[bytes] = []
+        drop: list[list[bytes]] = []
         while cursor is not None or drop:
             reply = await self.calls.eval(
                 node_scripts.RESUME_INDEX,
-                node,
-                cursor or "",
-                node_scripts.RESUME_PAGE,
-                *drop,
+                {
+                    "node": node,
+                    "cursor": cursor or "",
+                    "count": node_scripts.RESUME_PAGE,
+                    "drop": drop,
+                },
                 always=True,
             )
             following, page, gone, changed = reply
@@ -241,7 +254,7 @@ class ResumeSteps:
             for at in range(0, len(page), 2):
                 conn, u = page[at], page[at + 1]
                 if mine.get(u.decode()) != f"{node}:{conn.decode()}":
-                    drop += [conn, u]
+                    drop.append([conn, u])
             if cursor is None or following in (b"0", "0", 0):
                 cursor = None
             else:

@@ -38,7 +38,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.entries import RedisEntries
-from chatroom.backends.redis.modlog import carried
+from chatroom.backends.redis.operands import operand
 from chatroom.core import codec, errors
 from chatroom.core.events import RoomRenamed
 from chatroom.core.facts import CreationFacts
@@ -49,11 +49,7 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.rooms import (
     Emit,
-    Incarnation,
-    NameFree,
-    OwnerIs,
     RenameRoom,
-    Version,
 )
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.text import name_key
@@ -85,54 +81,35 @@ class RedisRenames:
         (rename,) = change.of(RenameRoom)
         (shown,) = change.of(Emit)
         assert isinstance(shown.event, RoomRenamed)
-        incarnation = version = owner = ""
-        free: NameFree | None = None
-        for premise in change.premises:
-            if isinstance(premise, Incarnation):
-                incarnation = premise.incarnation
-            elif isinstance(premise, Version):
-                version = premise.version
-            elif isinstance(premise, OwnerIs):
-                owner = premise.owner
-            elif isinstance(premise, NameFree):
-                free = premise
-            else:
-                raise TypeError(f"no premise {premise!r} of a rename")
         event = codec.encode(shown.event)
-        keep, entries = carried(change, name_key(rename.name))
+        new = name_key(rename.name)
         room = self.here.get(change.room)
+        now = self.clock.seconds()
         if self.calls.rooms_apart:
             journal = {
                 "r": change.room,
-                "new": name_key(rename.name),
+                "new": new,
                 "name": rename.name,
                 "old": shown.event.room,
                 "until": rename.until,
-                "now": self.clock.seconds(),
-                "inc": incarnation,
-                "ver": version,
-                "owner": owner,
+                "now": now,
                 "event": event.decode(),
                 "lobby": "" if secret else event.decode(),
-                "entries": entries,
+                "change": operand(change),
             }
-            await self._apart(journal, room, free)
+            await self._apart(journal, room)
             return
+        operands = {
+            "change": change,
+            "new": new,
+            "now": now,
+            "lobby": b"" if secret else event,
+            "keep": MODLOG_KEEP,
+        }
         try:
             await self.calls.call(
                 scripts.RENAME_ROOM,
-                change.room,
-                name_key(rename.name),
-                rename.name,
-                incarnation,
-                version,
-                owner,
-                rename.until,
-                self.clock.seconds(),
-                event,
-                b"" if secret else event,
-                keep,
-                entries,
+                operands,
                 refusals={
                     b"NO_SUCH_ROOM": lambda _: errors.no_such_room(shown.event.room),
                 },
@@ -140,26 +117,25 @@ class RedisRenames:
             )
         except FactsChangedError as changed:
             reply = changed.args[0]
-            if len(reply) < 3:
-                raise  # the room, or its owner, is not as read
-            existing, leads_to = reply[1].decode(), reply[2].decode()
-            facts = CreationFacts(existing, 0, leads_to)
-            self.entries.counted[name_key(rename.name)] = facts
-            raise PremiseFailedError(None, free) from None
+            existing, leads_to = reply[2].decode(), reply[3].decode()
+            if existing or leads_to:  # the name not free: kept for the core
+                self._taken(rename.name, existing, leads_to)
+            raise PremiseFailedError(None, change.premises[int(reply[1]) - 1]) from None
 
-    async def _apart(
-        self, journal: dict[str, Any], room: NodeRoom | None, free: NameFree | None
-    ) -> None:
+    async def _apart(self, journal: dict[str, Any], room: NodeRoom | None) -> None:
         """A rename with rooms apart: journalled (a rename of either key
         left pending finished first), then its steps."""
+        change = journal["change"]
         for _ in range(2):
             try:
                 claimed = await self.calls.step(
                     scripts.ROOM_RENAMING,
-                    journal["r"],
-                    journal["new"],
-                    json.dumps(journal),
-                    journal["now"],
+                    {
+                        "change": change,
+                        "new": journal["new"],
+                        "journal": json.dumps(journal),
+                        "now": journal["now"],
+                    },
                     refusals={b"PENDING": _PendingError},
                 )
             except _PendingError as pending:
@@ -167,79 +143,103 @@ class RedisRenames:
                 continue
             except FactsChangedError as changed:
                 reply = changed.args[0]
-                self._taken(journal["name"], reply[1].decode(), reply[2].decode())
-                raise PremiseFailedError(None, free) from None
+                self._taken(journal["name"], reply[2].decode(), reply[3].decode())
+                raise PremiseFailedError(None) from None
             assert claimed == b"OK"
-            await self._steps(journal, room, free)
+            await self._steps(journal, room)
             return
         raise errors.unavailable()
 
     async def _steps(
-        self,
-        journal: dict[str, Any],
-        room: NodeRoom | None,
-        free: NameFree | None,
-        always: bool = False,
+        self, journal: dict[str, Any], room: NodeRoom | None, always: bool = False
     ) -> None:
         """A journalled rename's steps from the seal on; each runs again
         harmlessly, so a rename a node lost is finished by running them
         all. A premise failed at the seal, or the new key taken at the
         restore, rolls it back (the journal dropped, the room unsealed)
-        and raises as a single script's refusal does."""
+        and raises as a single script's refusal does. A journal an older
+        version left (without its change) is rolled back: its rename is
+        asked for again."""
         r, new = journal["r"], journal["new"]
         if "seq" in journal:  # the indexes followed: the old room's last step
             await self._drop(journal, int(journal["seq"]), room, always)
             return
+        over = {"room": r}
+        if "change" not in journal:
+            await self.calls.step(
+                scripts.RENAME_UNSEAL, over, refusals={}, always=always
+            )
+            await self.calls.step(
+                scripts.RENAMED_ROOM, over, refusals={}, always=always
+            )
+            raise PremiseFailedError(None)
+        change = journal["change"]
         try:
             sealed = await self.calls.step(
                 scripts.RENAME_SEAL,
-                r,
-                journal["inc"],
-                journal["ver"],
-                journal["owner"],
+                {"change": change, "room": r},
                 refusals={b"NO_SUCH_ROOM": lambda _: _GoneError()},
                 always=always,
             )
         except (FactsChangedError, _GoneError) as refused:
             # Not as read (or already gone: moved by this rename's steps,
             # which a lost answer left unjournalled, or deleted): over.
-            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            await self.calls.step(
+                scripts.RENAMED_ROOM, over, refusals={}, always=always
+            )
             if isinstance(refused, _GoneError):
                 raise errors.no_such_room(journal["old"]) from None
             raise
-        ids, members, dumps = sealed[1], sealed[2], sealed[3:]
+        ids, members, incarnation, dumps = sealed[1], sealed[2], sealed[3], sealed[4:]
+        entries = [
+            entry
+            for op in change["ops"]
+            if op["kind"] == "RecordEntries"
+            for entry in op["entries"]
+        ]
         try:
             restored = await self.calls.step(
                 scripts.RENAME_RESTORE,
-                new,
-                journal["name"],
-                r,
-                journal["inc"],
-                journal["event"],
-                ids,
-                MODLOG_KEEP,
-                journal.get("entries", "[]"),  # none in an older version's
-                *dumps,
+                {
+                    "new": new,
+                    "name": journal["name"],
+                    "room": r,
+                    "incarnation": incarnation,
+                    "event": journal["event"],
+                    "ids": ids,
+                    "keep": MODLOG_KEEP,
+                    "entries": entries,
+                    "dumps": [
+                        [dumps[at], bytes(dumps[at + 1]).hex()]
+                        for at in range(0, len(dumps), 2)
+                    ],
+                },
                 refusals={b"ROOM_EXISTS": lambda reply: _TakenError(reply[1].decode())},
                 always=always,
             )
         except _TakenError as taken:
-            await self.calls.step(scripts.RENAME_UNSEAL, r, refusals={}, always=always)
-            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            await self.calls.step(
+                scripts.RENAME_UNSEAL, over, refusals={}, always=always
+            )
+            await self.calls.step(
+                scripts.RENAMED_ROOM, over, refusals={}, always=always
+            )
             self._taken(journal["name"], taken.existing, "")
-            raise PremiseFailedError(None, free) from None
+            raise PremiseFailedError(None) from None
         seq, secrets = int(restored[1]), restored[2]
         await self.calls.step(
             scripts.RENAME_SWITCH,
-            r,
-            seq,
-            len(members),
-            *members,
-            *secrets,
+            {"room": r, "seq": seq, "members": members, "secrets": secrets},
             refusals={},
             always=always,
         )
         await self._drop(journal, seq, room, always)
+
+    async def _rolled_back(self, over: dict[str, Any], always: bool) -> None:
+        """A rename with rooms apart rolled back: the old room unsealed,
+        the journal dropped."""
+        await self.calls.step(scripts.RENAME_UNSEAL, over, refusals={}, always=always)
+        await self.calls.step(scripts.RENAMED_ROOM, over, refusals={}, always=always)
 
     async def _drop(
         self, journal: dict[str, Any], seq: int, room: NodeRoom | None, always: bool
@@ -253,15 +253,15 @@ class RedisRenames:
         published = f"{seq} {journal['event']}" if journal["new"] != r else ""
         await self.calls.call(
             scripts.RENAME_DROP,
-            r,
-            published,
-            seq,
+            {"room": r, "published": published, "seq": seq},
             refusals={},
             always=always,
             arrived=lambda reply: _arrived(room, reply),
         )
         with contextlib.suppress(errors.ChatError):
-            await self.calls.step(scripts.RENAMED_ROOM, r, refusals={}, always=always)
+            await self.calls.step(
+                scripts.RENAMED_ROOM, {"room": r}, refusals={}, always=always
+            )
 
     def _taken(self, name: str, existing: str, leads_to: str) -> None:
         """The new name found taken: kept for the core's next read."""
@@ -287,16 +287,15 @@ class RedisRenames:
         journal = json.loads(kept)
         refused = (errors.ChatError, PremiseFailedError, FactsChangedError)
         with contextlib.suppress(*refused):
-            await self._steps(journal, self.here.get(journal["r"]), None, always)
+            await self._steps(journal, self.here.get(journal["r"]), always)
 
     async def former_name(self, name: str) -> str:
         """The room former name ``name`` leads a join to ("" for none, or
         for a room deleted whose indexes are still to be told); a rename of
         the room called so left pending (rooms apart) is finished first."""
         for _ in range(2):
-            led = await self.calls.eval(
-                scripts.FORMER_NAME, name_key(name), self.clock.seconds()
-            )
+            read = {"name": name_key(name), "now": self.clock.seconds()}
+            led = await self.calls.eval(scripts.FORMER_NAME, read)
             if isinstance(led, list):  # PENDING, the journal
                 await self._finish_quietly(led[1])
                 continue
@@ -305,13 +304,15 @@ class RedisRenames:
             # A room deleted is out of the server's indexes only after its
             # members heard DELETED (UNLIST is the deletion's last step):
             # its own keys say whether it is still there.
-            room = await self.calls.eval(scripts.FACTS, name_key(led.decode()), "")
+            facts = {"room": name_key(led.decode()), "target": ""}
+            room = await self.calls.eval(scripts.FACTS, facts)
             return "" if room[0] == b"NO_SUCH_ROOM" else led.decode()
         return ""
 
     async def log_after(self, room: NodeRoom) -> list[bytes]:
         """``room``'s logged events after the newest one here."""
-        return list(await self.calls.eval(scripts.LOG_AFTER, room.key, room.seq))
+        read = {"room": room.key, "seq": room.seq}
+        return list(await self.calls.eval(scripts.LOG_AFTER, read))
 
 
 def _arrived(room: NodeRoom | None, reply: Any) -> Any:

@@ -1,6 +1,6 @@
 """A room's membership change as a node stores it: one step per slot.
 
-A change decided by the core (:mod:`.decided`, :mod:`.outcomes`) is
+A change decided by the core (:mod:`.operands`, :mod:`.outcomes`) is
 about one room, but it also touches the server's indexes that name the
 room: a user's rooms (``P in``, u's field), the waiting rooms (``P keeping``), the
 listing (``P rooms``). With the rooms spread over a Redis Cluster's
@@ -30,19 +30,20 @@ from typing import Any
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.core import codec
-from chatroom.core.model.changes.base import FactsChangedError
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.rooms import Drop, RemoveMember, Waited
 from chatroom.core.nodemessages import ShowRoom
 
-#: The steps of a change that take its room out of a server's index.
-_OUT_OF_AN_INDEX = frozenset({"unseat", "waited", "drop"})
+#: The operations of a change that take its room out of a server's index.
+_OUT_OF_AN_INDEX = (RemoveMember, Waited, Drop)
 
 
-def leaves_an_index(change: Change) -> bool:
+def leaves_an_index(change: DecidedChange) -> bool:
     """Whether ``change``, once its room's step is stored, is followed by
     the server's step (``INDEX_LAST``)."""
-    return any(op[0] in _OUT_OF_AN_INDEX for op in change["ops"])
+    return any(isinstance(op, _OUT_OF_AN_INDEX) for op in change.ops)
 
 
 class RoomSteps:
@@ -52,38 +53,38 @@ class RoomSteps:
         self.calls = calls
 
     async def index_last(
-        self, changes: list[Change], u: str = "", token: str = "", entered: str = ""
+        self,
+        changes: list[DecidedChange],
+        u: str = "",
+        token: str = "",
+        entered: str = "",
     ) -> None:
         """``INDEX_LAST``: the index entries of the rooms ``changes`` left
         go; u's sessions but ``token`` are told to show room ``entered``."""
         left = [change for change in changes if leaves_an_index(change)]
         if left or entered:
-            encoded = outcomes.encoded(left)
             show = codec.encode(ShowRoom(entered)) if entered else b""
-            await self.calls.step(
-                scripts.INDEX_LAST, encoded, u, token, show, refusals={}
-            )
+            operands = {"changes": left, "user": u, "token": token, "shown": show}
+            await self.calls.step(scripts.INDEX_LAST, operands, refusals={})
 
-    async def leave(self, u: str, token: str, change: Change) -> Any:
+    async def leave(self, u: str, token: str, change: DecidedChange) -> Any:
         """``LEAVE``'s room step of u's departure ``change`` (``CHANGED``
         raised as :class:`FactsChangedError` with the seating now); the
         server's step is the caller's (:meth:`index_last`), once every
         room it changes has had its own."""
-        encoded = outcomes.encoded_change(change)
-        return await self.calls.call(
-            scripts.LEAVE, change["r"], u, token, encoded, refusals={}
-        )
+        operands = {"change": change, "user": u, "token": token}
+        return await self.calls.call(scripts.LEAVE, operands, refusals={})
 
     async def applied(
-        self, change: Change, always: bool
+        self, change: DecidedChange, always: bool, mark: str = "before"
     ) -> dict[str, RedisSeating] | None:
         """``APPLY``'s room step of ``change``: None if stored, else the
-        seating its refusal brings (``CHANGED``)."""
-        encoded = outcomes.encoded_change(change)
+        seating its refusal brings (``CHANGED``). ``mark``: the room's
+        newest event is answered ``before`` the change (a departure's) or
+        ``after`` it."""
+        operands = {"change": change, "mark": mark}
         try:
-            await self.calls.call(
-                scripts.APPLY, change["r"], encoded, b"{}", refusals={}, always=always
-            )
+            await self.calls.call(scripts.APPLY, operands, refusals={}, always=always)
         except FactsChangedError as changed:
             return outcomes.brought(changed) or {}
         return None

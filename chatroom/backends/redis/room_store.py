@@ -85,14 +85,15 @@ class RedisRooms:
         found = await self.target(key) if key else None
         reply = await self.calls.call(
             scripts.FACTS,
-            name_key(room),
-            key,
+            {"room": name_key(room), "target": key},
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
         facts = parse_facts(reply, found)
         if facts.target is None or not facts.target.present:
             return facts
-        read = await self.calls.eval(scripts.SEATINGS, name_key(room), key)
+        read = await self.calls.eval(
+            scripts.SEATINGS, {"room": name_key(room), "about": [key]}
+        )
         return replace(facts, seating=outcomes.seated(read[0]).about(key))
 
     def joined_room(self, member: Member, room: str) -> str:
@@ -116,7 +117,7 @@ class RedisRooms:
         its key when it has none), a second read only then."""
         reply = await self.calls.call(
             scripts.WHO,
-            name_key(room),
+            {"room": name_key(room)},
             refusals={b"NO_SUCH_ROOM": lambda r: errors.no_such_room(room)},
         )
         roster = parse_roster(reply)
@@ -131,4 +132,6 @@ class RedisRooms:
 
     async def target(self, key: str) -> Target | None:
         """The user whose name key is ``key``, as ``TARGET`` reads them."""
-        return parse_target(await self.calls.eval(moderation_scripts.TARGET, key))
+        return parse_target(
+            await self.calls.eval(moderation_scripts.TARGET, {"user": key})
+        )

@@ -64,7 +64,13 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
-from chatroom.backends.redis.calls import RedisCalls, not_the_primary, slot_key
+from chatroom.backends.redis.calls import (
+    Operands,
+    RedisCalls,
+    not_the_primary,
+    script_arguments,
+    slot_key,
+)
 from chatroom.backends.redis.prelude import Script
 from chatroom.core import errors
 from chatroom.core.config import ClusterConfig, rooms_tag
@@ -158,7 +164,8 @@ class RoutedCalls(RedisCalls):
     async def eval(
         self,
         script: Script,
-        *args: Any,
+        operands: Operands,
+        *,
         always: bool = False,
         link: RedisLink | None = None,
         written: Written | None = None,
@@ -166,13 +173,13 @@ class RoutedCalls(RedisCalls):
         """A room's script on its slot's primary; any other as before."""
         if link is not None or script.room_at is None:
             return await super().eval(
-                script, *args, always=always, link=link, written=written
+                script, operands, always=always, link=link, written=written
             )
         if not (self.serving or always):
             raise errors.unavailable()
         script = script.rooms_apart
-        full_args = (self.prefix, *args)
-        key = slot_key(self.prefix, True, script, full_args)
+        full_args = script_arguments(self.prefix, operands)
+        key = slot_key(self.prefix, True, script, operands)
         started = time.perf_counter()
         slot = key_slot(key)
         # One deadline for EVALSHA and EVAL, listening to the primary they
@@ -253,24 +260,24 @@ class RoutedCalls(RedisCalls):
             self.log.warn("{what}: {why}", what=args[0], why=str(why))
             raise errors.unavailable() from None
 
-    def caught_up_after(self, script: Script, args: tuple[Any, ...]) -> Deferred[None]:
+    def caught_up_after(self, script: Script, operands: Operands) -> Deferred[None]:
         """A script's events come on its shard's subscriber link."""
-        return self.subscribers.caught_up(self._events_slot(script, args))
+        return self.subscribers.caught_up(self._events_slot(script, operands))
 
-    def hearing_after(self, script: Script, args: tuple[Any, ...]) -> Hearing:
+    def hearing_after(self, script: Script, operands: Operands) -> Hearing:
         """The reads from the primary whose subscriber link hears the
         script's events (a fresh count, never heard, while the map names
         none)."""
-        slot = self._events_slot(script, args)
+        slot = self._events_slot(script, operands)
         node = None if self.shards.map is None else self.shards.map.primary_of(slot)
         return Hearing() if node is None else self.shards.hearing_of(node)
 
-    def _events_slot(self, script: Script, args: tuple[Any, ...]) -> int:
+    def _events_slot(self, script: Script, operands: Operands) -> int:
         """The slot whose channel carries ``script``'s events (run with
-        ``args``): its room's, or the server's for a server's script."""
+        ``operands``): its room's, or the server's for a server's script."""
         if script.room_at is None:
             return self.server_slot
-        return key_slot(slot_key(self.prefix, True, script, (self.prefix, *args)))
+        return key_slot(slot_key(self.prefix, True, script, operands))
 
     def _slot_of(self, channel: bytes) -> int:
         """A room's channel's slot, or the server's for the others."""

@@ -225,7 +225,7 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (deliver: a private message, an invitation),
                             ``"* event"`` (to every named session: an
                             announcement), or ``"conn order"``: end the
-                            session (signed in elsewhere, killed, banned),
+                            session (taken over, killed, banned),
                             show a room another holder of the session's
                             user entered, log out a device
                             (:mod:`chatroom.core.nodemessages`)
@@ -246,7 +246,9 @@ stored event to number unnumbered (its ``id`` ""); the script numbers it
 look inside a stored event (retention by age, an edit's or a reaction's
 target, topic changes in a welcome's window) decode it with ``cjson``.
 
-The scripts build keys from the prefix (``ARGV[1]``) instead of declaring
+Every script is handed the prefix (``ARGV[1]``) and its operands, one JSON
+object (``ARGV[2]``, decoded once by the prelude: :mod:`.operands`). The
+scripts build keys from the prefix instead of declaring
 them in ``KEYS``: fine for one Redis server (or a replicated primary), and
 for a Redis Cluster whose prefix is a hash tag (``{chatroom}:``, every key
 in one slot, which a script may read and write undeclared on the server
@@ -261,146 +263,141 @@ from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
 
-#: ARGV: P, u, token, display, old u ('' when choosing a first name),
-#: account ('' for none), takeover ('1': the session has just signed in to
-#: account u, so a session holding u is to be ended: ``HELD``, for the
-#: node to run ``TAKEOVER`` and claim again), attach ('1': a first claim
-#: that signs in; if u is held, signed in to account u, the session
-#: becomes one more holder of u, a device of the account on its node:
-#: ``ATTACHED``, u's rooms and record), owner moves ('1'/'0': the core's
-#: decision whether a room u owns keeps it under the new key), presence
-#: ('1': u's presence follows, kept once the name is the session's, as
-#: :data:`.presence.PUBLISH` keeps it; '0': none, and seven ''), the
-#: presence (user, real, away, bot, inv, since, meta), then the
-#: premises the core decided the claim on: whether u is an account's
-#: ('1'/'0', '' for no such premise) and each mask and whether it is
-#: banned ('1'/'0'); ``CHANGED``, whether u is an account's and whether a
-#: mask is banned, if one does not hold (nothing written). A rename
-#: moves u's account and rooms (``in:old``) to the new key and answers
-#: ``IN_ROOM`` if it has rooms, with them, u's record and the moves each
-#: room is to make (written first to ``P renaming``, u → the owner's
-#: decision, then the keys to move to u): the server's step.
-#: Each room's is ``copies.ROOM_COPY``, run by the node
+#: Operands: ``change`` (a name's claim as the core decided it,
+#: :mod:`chatroom.core.claims`: the session takes the name, a first one or
+#: a rename, or attaches as one more holder of it, a device of the account
+#: signed in to it), ``masks`` (the server-ban masks the claimer must not
+#: match: the facts a refusal brings say whether one is banned),
+#: ``presence`` (its facts and metadata, kept once the name is the
+#: session's, as :data:`.presence.PUBLISH` keeps them; none for none). The
+#: premises checked first: ``CHANGED``, the failed one's place and the
+#: claim's facts as they are (whether the name is an account's, whether a
+#: mask is banned, the session holding it, the account it is signed in
+#: to, its end under way, how many devices hold it besides), nothing
+#: written. A device attached answers ``ATTACHED``, u's rooms and record.
+#: A rename moves u's account and rooms (``in:old``) to the new key and
+#: answers ``IN_ROOM`` if it has rooms, with them, u's record and the
+#: moves each room is to make (written first to ``P renaming``, u → the
+#: owner's decision, then the keys to move to u): the server's step. Each
+#: room's is ``copies.ROOM_COPY``, run by the node
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
 #: the rooms' members next (``NEIGHBOURS``).
 CLAIM = Script("claim")
 
-#: ARGV: P, u, token, old u ('' for none), then what its sessions are told
-#: (:func:`.endings.telling`: "signed in elsewhere"). A claim's takeover
-#: (``CLAIM`` answered ``HELD``): the server's step of the end of the
-#: sessions holding u (:mod:`.endings`: ``OK``, the leavers, the copies to
-#: refresh); none if u is free or held by ``token`` by then.
-TAKEOVER = Script("takeover")
-
-#: ARGV: P, u, token, account ('' for none). The account u's session is
-#: signed in to changed (/register, /unregister): the server's step,
+#: Operands: user, token, account ('' for none). The account u's session
+#: is signed in to changed (/register, /unregister): the server's step,
 #: answering u's rooms and record for each room's copy
 #: (``copies.ROOM_COPY``, run by the node).
 SIGN = Script("sign")
 
-#: ARGV: P, then u and token for each session that is gone (disconnected;
-#: or, for a resuming node, gone while it was away). The server's step of
-#: their ends (:mod:`.endings`): a session that is not the last holder of
-#: its user lets go (``let_go``: a device's, or u's own handing u to a
-#: device, whose rooms' copies are then refreshed); the last one's user
-#: leaves its rooms and gives up its name, or goes on doing so if that
-#: session's end was cut short (``ending_by``). Answers ``OK``, the
-#: leavers, the copies to refresh.
+#: Operands: ``changes``: each a name's holding's ``LetGo`` (the session
+#: gone: disconnected; or, for a resuming node, gone while it was away),
+#: with the heir the core chose where its devices on other nodes hold the
+#: name too. The server's step of their ends (:mod:`.endings`): a session
+#: that is not the last holder of its user lets go (``let_go``: a
+#: device's, or u's own handing u to its heir, whose rooms' copies are
+#: then refreshed); the last one's user leaves its rooms and gives up its
+#: name, or goes on doing so if that session's end was cut short
+#: (``ending_by``). Answers ``OK``, the leavers, the copies to refresh,
+#: and the undecided: each own session whose heir the core is to choose
+#: (none chosen, or the devices not as read), with its devices' sessions.
 RELEASE = Script("release")
 
-#: ARGV: P, u, token. The rooms u is in (keys), for a session that has just
-#: become one more holder of u: 1 first if u was held before by another.
+#: Operands: user, token. The rooms u is in (keys), for a session that has
+#: just become one more holder of u: 1 first if u was held before by
+#: another.
 HELD_ROOMS = Script("held-rooms")
 
-#: ARGV: P, r, u, token, history shown, since ('' for none), resume bound.
-#: A room u is in, shown to another holder of u (a device of the account
-#: on another node) as a join shows it, as of the room's newest event:
-#: nothing changes in the room. Answered as ``JOIN`` is. The room alone
-#: answers whether the session holds u there (its copy of who holds u,
-#: mirrored when the device attached), so it reads the room's slot alone.
-VIEW = Script("view", room_at=2)
+#: Operands: room, user, token, and the history shown (``shown``,
+#: ``after``, ``most``, as a join's). A room u is in, shown to another
+#: holder of u (a device of the account on another node) as a join shows
+#: it, as of the room's newest event: nothing changes in the room.
+#: Answered as ``JOIN`` is. The room alone answers whether the session
+#: holds u there (its copy of who holds u, mirrored when the device
+#: attached), so it reads the room's slot alone.
+VIEW = Script("view", room_at="room")
 
-#: ARGV: P, u, token, change (JSON: u's join or create of room r, as the
-#: core decided it, :mod:`.decided`), then for a create the room's name
-#: and its premise that the server has fewer rooms than that (unless r is
-#: listed already: ``--max-rooms``). The server's step before a room's
+#: Operands: ``change`` (u's join or create of its room, as the core
+#: decided it), user, token. The server's step before a room's
 #: (docs/scaling.md: the index first): ``GONE`` if the session no longer
-#: holds u; for a create, ``CHANGED`` and how many rooms there are if the
-#: premise fails, else room r listed (unless it is) and numbered; r in
-#: u's rooms (``index_first``). Answers ``OK``,
-#: the records of the users it seats (JSON, for the room's step to copy),
-#: the room's creation number ('' for a join) and how many other sessions
-#: hold u (devices on other nodes, told to show the room once it is
-#: entered: ``INDEX_LAST``). A room's step that refuses, or never runs,
-#: leaves these entries too many: harmless (their readers ask the room)
-#: and gone with u's name, or at the next create of that name.
+#: holds u; ``CHANGED``, the failed premise's place and how many rooms
+#: there are if a premise read on the server's keys fails (a create's
+#: ``--max-rooms``); a room the change makes listed (unless it is) and
+#: numbered; the room in u's rooms (``index_first``). Answers ``OK``, the
+#: records of the users it seats (JSON, for the room's step to copy), the
+#: room's creation number ('' for a join) and how many other sessions hold
+#: u (devices on other nodes, told to show the room once it is entered:
+#: ``INDEX_LAST``). A room's step that refuses, or never runs, leaves
+#: these entries too many: harmless (their readers ask the room) and gone
+#: with u's name, or at the next create of that name.
 ENTERING = Script("entering")
 
-#: ARGV: P, r, room name, u, capacity, incarnation, now, history shown,
-#: since ('' for none), resume bound, change (the maker's join, its
-#: premise: no room r), the records and creation number ``ENTERING``
-#: answered. The room's step of a create: ``ROOM_EXISTS`` if there is a
-#: room r (its listing is that room's, and stays), else the room made and
-#: entered, answered as ``JOIN`` is.
-CREATE = Script("create", room_at=2)
+#: Operands: ``change`` (the maker's create: its ``MakeRoom``, its join),
+#: user, the room's capacity and incarnation, the records and creation
+#: number ``ENTERING`` answered, and the history shown (``shown``,
+#: ``after``, ``most``). The room's step of a create: ``ROOM_EXISTS`` if
+#: there is a room of its key (its listing is that room's, and stays),
+#: else the room made and entered, answered as ``JOIN`` is.
+CREATE = Script("create", room_at="change")
 
-#: ARGV: P, r, u, history shown, since ('' for none), resume bound, change
-#: (the join into r as the core decided it, its premises among them the
-#: entry rule's: the room's capacity, the members it may have with u, its
-#: policy open or at the version decided on; :mod:`.decided`), the records
-#: ``ENTERING`` answered, or '' and u's session's token where the room's
-#: keys are in the server's slot: then ``JOIN`` is the server's step too
+#: Operands: ``change`` (the join as the core decided it, its premises
+#: among them the entry rule's: the room's capacity, the members it may
+#: have with u, its policy open or at the version decided on), user, the
+#: history shown (``shown``, the newest events; or a resume's, the kept
+#: events ``after`` an id, at most the newest ``most``), and the records
+#: ``ENTERING`` answered, or u's session's ``token`` where the room's keys
+#: are in the server's slot: then ``JOIN`` is the server's step too
 #: (``GONE`` if the session no longer holds u; once the premises hold, r
 #: in u's rooms and the records read, as ``ENTERING`` does), one round
-#: trip. The room's step of a join: ``NO_SUCH_ROOM``;
-#: ``CHANGED`` and the seating now if a premise no longer holds (u a member
-#: already, the room full, its policy changed...: the core decides again
-#: on it); else ``OK``, the change's marks (the room's newest event after
-#: the join), what the joiner's reply is built from (``view``), the
-#: seating after, and with the token how many other sessions hold u (as
-#: ``ENTERING`` answers it; '' without).
-JOIN = Script("join", room_at=2)
+#: trip. The room's step of a join: ``NO_SUCH_ROOM``; ``CHANGED``, the
+#: failed premise's place and the seating now if a premise no longer
+#: holds (u a member already, the room full, its policy changed...: the
+#: core decides again on it); else ``OK``, the room's newest event after
+#: the join (its mark), what the joiner's reply is built from (``view``),
+#: the seating after, and with the token how many other sessions hold u
+#: (as ``ENTERING`` answers it; '' without).
+JOIN = Script("join", room_at="change")
 
-#: ARGV: P, r, u, token, change: u's departure from room r, as the node
-#: decided it on the room's seating. The room's step: ``GONE`` if the
-#: room's copy of who holds u does not name the session (``not_a_member``);
-#: ``CHANGED`` and the seating now if the premises no longer hold; else
-#: ``OK``, the change's marks (the room's newest event before it) and the
-#: seating after. The server's step follows (``INDEX_LAST``).
-LEAVE = Script("leave", room_at=2)
+#: Operands: ``change`` (u's departure from its room, as the core decided
+#: it on the room's seating), user, token. The room's step: ``GONE`` if
+#: the room's copy of who holds u does not name the session
+#: (``not_a_member``); ``CHANGED``, the failed premise's place and the
+#: seating now if a premise no longer holds; else ``OK``, the room's
+#: newest event before the departure and the seating after. The server's
+#: step follows (``INDEX_LAST``).
+LEAVE = Script("leave", room_at="change")
 
-#: ARGV: P, r, then the users a decision is about. The room's seating
-#: (in a list of one, as
+#: Operands: room, ``about`` (the users a decision is about). The room's
+#: seating (in a list of one, as
 #: :func:`~chatroom.backends.redis.outcomes.seated_all` reads it), for
 #: decisions no member's command is waiting for (a room's wait over, a
 #: room left ownerless, a resumed node's stale places): one room a call,
 #: so that it reads the room's slot alone (``RedisBackend.seatings``).
-SEATINGS = Script("seatings", room_at=2)
+SEATINGS = Script("seatings", room_at="room")
 
-#: ARGV: P, r, change, the records of the users it seats (JSON, from the
-#: server's step: ``{}`` if it seats nobody). A decided change of room r
-#: with nobody's session in it (a room's wait over, a room left ownerless,
-#: a resumed node's stale places): the room's step, answered as ``LEAVE``
-#: is.
-APPLY = Script("apply", room_at=2)
+#: Operands: ``change`` (decided, of a room with nobody's session in it:
+#: a room's wait over, a room left ownerless, a session's departures) and
+#: ``mark`` (the room's newest event answered ``before`` the change or
+#: ``after`` it). The room's step, answered as ``LEAVE`` is.
+APPLY = Script("apply", room_at="change")
 
-#: ARGV: P, changes (decided, their rooms' steps to come). The server's
-#: step before the rooms' of changes that no member's join brings (a
-#: session's end, a room's wait over: :meth:`.RoomSteps.store`): the
-#: indexes that will name their rooms written first (``index_first``: a
-#: room that starts waiting, in ``P keeping``).
+#: Operands: ``changes`` (decided, their rooms' steps to come). The
+#: server's step before the rooms' of changes that no member's join
+#: brings (a session's end, a room's wait over: :meth:`.RoomSteps.store`):
+#: the indexes that will name their rooms written first (``index_first``:
+#: a room that starts waiting, in ``P keeping``).
 INDEX_FIRST = Script("index-first")
 
-#: ARGV: P, changes (the ones whose room's step was applied), then u,
-#: token and the node's ``ShowRoom`` of a room u has just entered,
-#: encoded ('' for none). The server's step after the rooms'
+#: Operands: ``changes`` (the ones whose room's step was applied), user,
+#: token and ``shown``: the node's ``ShowRoom`` of a room u has just
+#: entered, encoded ('' for none). The server's step after the rooms'
 #: (docs/scaling.md: out in the other order): the entries of the indexes
 #: that no longer name their rooms go (``index_last``: u's rooms, the
 #: waiting rooms, the listing), and u's other sessions (its devices on
 #: other nodes) are told the ``ShowRoom``.
 INDEX_LAST = Script("index-last")
 
-#: ARGV: P, u, token. The server's step of news of user u (a rename, a
+#: Operands: user, token. The server's step of news of user u (a rename, a
 #: sign-in), published once in each of its rooms under one news number
 #: (see the layout above), for each node to hand each of its members who
 #: share one of them with u once: ``OK``, the number ('' for none: u is in
@@ -410,136 +407,133 @@ INDEX_LAST = Script("index-last")
 #: the rooms have the news (:mod:`.neighbours`).
 NEIGHBOURS = Script("neighbours")
 
-#: ARGV: P, r, u, token, the news' head (``~{"type":"NewsHead",...} ``), the
+#: Operands: room, user, token, head (the news' head,
+#: ``~{"type":"NewsHead",...} ``), event. The
 #: event. The room's step of ``NEIGHBOURS``: the news published in room r,
 #: if the session still holds u there by the room's own copy (``OK``, 1),
 #: else nothing (``OK``, 0: u left the room, or the room went, since the
 #: server's step).
-ROOM_NEWS = Script("room-news", room_at=2)
+ROOM_NEWS = Script("room-news", room_at="room")
 
-#: ARGV: P, r, u, token, the message (unnumbered), retention (events kept),
-#: oldest time kept ('' for no age limit), what the room is shown first
-#: ('' for nothing: the node decided u is not a quiet member; else u's
-#: ``Joined``, decided on u being one), the room's incarnation and version
-#: the node decided on ('' and '': on the room not being moderated), '1'
-#: if u is not in the room (whose incarnation and version then say it takes
-#: messages from outside). The premises (u quiet or not as decided, the
+#: Operands: ``change`` (a room's messages' change that appends: a
+#: member's message or tags-only message, a quiet member's ``JOIN`` shown
+#: first; a webhook's post), ``user`` and ``token`` of the member by whom
+#: (none: a post, ``NO_SUCH_ROOM`` if the room is gone), ``retention``
+#: (the events a room keeps). The premises (u quiet or not as decided, the
 #: room as decided on) are checked, never decided: if one fails, the
-#: answer is ``{'CHANGED', quiet, moderated}`` (1 or 0 each), for the
-#: node to decide again. One publish (two for a quiet member's first
-#: words: its JOIN comes first); the message gets the room's next id, and
-#: is published and kept as one. The kept events said before the oldest
-#: time (the core's ``Append.oldest``) go from the front, of every kind
-#: (``age_out`` in the prelude; times sort as text). Answers ``{'OK', id, seq}``: the
+#: answer is ``{'CHANGED', the failed one's place, quiet, moderated}`` (1
+#: or 0 each), for the node to decide again. One publish (two for a quiet
+#: member's first words: its JOIN comes first); the message gets the
+#: room's next id, and is published and kept as one. The kept events said
+#: before the ``Append``'s ``oldest`` go from the front, of every kind
+#: (``age_out`` in the prelude). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script("say", room_at=2)
+SAY = Script("say", room_at="change")
 
-#: ARGV: P, r, the message (unnumbered), retention, oldest time kept (as
-#: ``SAY``'s). A webhook's post, said from no session (the core applied its
-#: rules): ``NO_SUCH_ROOM`` if room r is gone, else as ``SAY``.
-POST = Script("post", room_at=2)
+#: Operands: ``change`` (a room's messages' change about what it keeps: a
+#: topic, an edit or a redaction, a reaction, a deleted account's words),
+#: ``user`` and ``token`` of the member by whom (none: an erasure's),
+#: ``retention``, ``keep`` (the most entries a moderation log keeps) and
+#: ``prune`` (reactions' changes between two prunings of those of messages
+#: no longer kept). The premises checked (the message as read, its bytes
+#: in the history; the reactions as read...: ``CHANGED`` and the failed
+#: one's place), the operations stored, the event that says so numbered,
+#: published and kept as ``SAY``'s.
+AMEND = Script("amend", room_at="change")
 
-#: ARGV: P, r, u, token, target id, the target as read, as it reads now
-#: ('' to redact it: it and the edits and reactions of it become '' in the
-#: history, which readers skip, so ids stay consecutive, and who reacted to
-#: it is forgotten), the edit or redaction (unnumbered), retention, the
-#: most entries the room's moderation log keeps and the entries the
-#: change records there (a redaction of someone else's message:
-#: :func:`.modlog.carried`). ``CHANGED`` if the target is no longer as
-#: read; else as ``SAY``.
-AMEND = Script("amend", room_at=2)
-
-#: ARGV: P, r, u, token, count, before ('' for the newest). Up to count kept
+#: Operands: room, user, token, count, before ('' for the newest). Up to
+#: count kept
 #: events before that id, oldest first.
-PAGE = Script("page", room_at=2)
+PAGE = Script("page", room_at="room")
 
-#: ARGV: P, r, target u ('' for none). What :mod:`chatroom.core.rules` and
+#: Operands: room, target (a name key, '' for none). What
+#: :mod:`chatroom.core.rules` and
 #: :mod:`chatroom.core.moderation` decide on: the room's facts and policy (JSON),
 #: the owner's name if the owner is in the room, the guard to act on
 #: (incarnation, ver), and whether the target is a member (1/0). The room's
 #: keys alone: who the target is (session, account) is the server's, read
 #: apart by ``TARGET`` (:meth:`RedisBackend.facts
 #: <chatroom.backends.redis.redis_backend.RedisBackend.facts>`).
-FACTS = Script("facts", room_at=2)
+FACTS = Script("facts", room_at="room")
 
-#: ARGV: P, r, u, token, topic, by, incarnation, ver, now, the topic
-#: change (unnumbered), retention. Numbered, published and kept as SAY's.
-TOPIC = Script("topic", room_at=2)
-
-#: ARGV: P, r. The members in arrival order, the owner's name if the owner
+#: Operands: room. The members in arrival order, the owner's name if the owner
 #: is a member ('' otherwise: the node asks ``TARGET`` for an absent
 #: owner's), the topic; and, if the room has a policy, the policy and per
 #: member (u, account, token of its own session), for the node to tell its
 #: operators. The room's keys alone: names and accounts from its copy of
 #: its members (``seated``), tokens from its copy of who holds them.
-WHO = Script("who", room_at=2)
+WHO = Script("who", room_at="room")
 
-#: ARGV: P, target u, target's token, event, the sender's account and seat
+#: Operands: user and token (the target's), event, copy_account and
+#: copy_token (the sender's account and seat
 #: token ('' for none). Published on the target's node channel if that
 #: session still holds u (a private message), and then on those of the
 #: sender's sessions on other nodes than its token's (the sender's copy).
 TELL = Script("tell")
 
-#: ARGV: P, u, token. The server's word that the session still holds u
+#: Operands: user, token. The server's word that the session still holds u
 #: (``OK``; ``GONE``: it was harvested, or its release, takeover or
 #: harvest ran), before a step a room cannot check by its own copies (its
 #: deletion by someone who need not be a member), or after a join whose
 #: session ended between its steps (``Endings.leave_ended``).
 HOLDS = Script("holds")
 
-#: ARGV: P, r, incarnation, ver, the event (``RoomDeleted``). The room's
-#: step of a deletion (after ``HOLDS``): the event published, the room's
-#: keys dropped; answers ``OK``, the room's name, the event's place in its
+#: Operands: ``change`` (the room's deletion as the core decided it: its
+#: ``RoomDeleted``, resting on the room as read). The room's step of a
+#: deletion (after ``HOLDS``): the event published, the room's keys
+#: dropped; answers ``OK``, the room's name, the event's place in its
 #: channel, the event and the members the room had, whose places the
 #: server's step forgets next (``UNLIST``: out of the indexes after the
-#: room, docs/scaling.md).
-DELETE = Script("delete", room_at=2)
+#: room, docs/scaling.md); ``CHANGED`` and the failed premise's place.
+DELETE = Script("delete", room_at="change")
 
-#: ARGV: P, r, then the users it had. The server's step of a deletion
-#: (after ``DELETE``): room r out of the server's indexes (the users'
-#: places, the rooms, those waiting). Run again for a room found gone
-#: (:mod:`.listing`), where the users' places are theirs to clear
+#: Operands: room, ``members`` (the users it had). The server's step of a
+#: deletion (after ``DELETE``): the room out of the server's indexes (the
+#: users' places, the rooms, those waiting). Run again for a room found
+#: gone (:mod:`.listing`), where the users' places are theirs to clear
 #: (``RELEASE`` frees them with the name).
 UNLIST = Script("unlist")
 
-#: ARGV: P, r, the new key, the new name, incarnation, ver, owner (the
-#: premises as read), until (Unix seconds: the old name's grace), now (the
-#: node's clock), the rename's event (``RoomRenamed``), the same for the
-#: lobby's watchers ('' for a secret room), the most entries a moderation
-#: log keeps and the entries the rename records in the room's log
-#: (:func:`.modlog.carried`). A rename on the layout whose every key is
-#: in one slot: the premises checked, the event published on the old
-#: channel, the room's keys and what the server and the accounts keep by
-#: its key moved to the new one, the old name kept as a former name (``P
-#: former-names``), the entries recorded. Answers ``OK``, the event's
-#: place in the old channel, the members; ``CHANGED``, the room that has the new name
-#: (or ''), the room it leads to (or ''), when the name is not free.
-RENAME_ROOM = Script("rename-room", room_at=2)
+#: Operands: ``change`` (the rename as the core decided it: its event,
+#: the room's new name and its former name's grace, the entries it
+#: records; resting on the room as read, its owner, the new name free),
+#: ``new`` (the new name's key), ``now`` (the node's clock, which the
+#: grace is counted on), ``lobby`` (the event for the lobby's watchers, ''
+#: for a secret room), ``keep`` (the most entries a moderation log keeps).
+#: A rename on the layout whose every key is in one slot: the premises
+#: checked, the event published on the old channel, the room's keys and
+#: what the server and the accounts keep by its key moved to the new one,
+#: the old name kept as a former name (``P former-names``), the entries
+#: recorded. Answers ``OK``, the event's place in the old channel, the
+#: members; ``CHANGED``, the failed premise's place, the room that has the
+#: new name (or ''), the room it leads to (or '').
+RENAME_ROOM = Script("rename-room", room_at="change")
 
 #: A rename with each room in a slot of its own, in steps a node journals
-#: and any node finishes (:mod:`.room_renames`): ``ROOM_RENAMING`` (the
-#: server's: the new name free, the journal written), ``RENAME_SEAL`` (the
-#: old room's: premises checked, keys sealed, their DUMPs answered),
+#: (the change among them, for whichever node finishes it) and any node
+#: finishes (:mod:`.room_renames`): ``ROOM_RENAMING`` (the server's: the
+#: new name free, the journal written), ``RENAME_SEAL`` (the old room's:
+#: premises checked, keys sealed, their DUMPs answered),
 #: ``RENAME_RESTORE`` (the new room's: restored, named anew, ``RENAMED``
 #: numbered, the rename's moderation log entries recorded),
 #: ``RENAME_SWITCH`` (the server's: indexes, former names, accounts'
 #: keys), ``RENAME_DROP`` (the old room's: ``RENAMED`` published on its
 #: channel, the sealed keys dropped), ``RENAMED_ROOM`` (the journal
 #: dropped); ``RENAME_UNSEAL`` rolls the seal back. Each file says its
-#: ARGV and answers.
+#: operands and answers.
 ROOM_RENAMING = Script("room-renaming")
-RENAME_SEAL = Script("rename-seal", room_at=2)
-RENAME_RESTORE = Script("rename-restore", room_at=2)
+RENAME_SEAL = Script("rename-seal", room_at="room")
+RENAME_RESTORE = Script("rename-restore", room_at="new")
 RENAME_SWITCH = Script("rename-switch")
-RENAME_DROP = Script("rename-drop", room_at=2)
-RENAME_UNSEAL = Script("rename-unseal", room_at=2)
+RENAME_DROP = Script("rename-drop", room_at="room")
+RENAME_UNSEAL = Script("rename-unseal", room_at="room")
 RENAMED_ROOM = Script("renamed-room")
 
-#: ARGV: P, a name key, now. The name of the room that former name leads
+#: Operands: name (a name key), now. The name of the room that former name leads
 #: a join to within its grace ('' for none); ``PENDING`` and its journal
 #: if the room of that key has a rename with rooms apart left pending.
 FORMER_NAME = Script("former-name")
 
-#: ARGV: P, r, seq. Room r's logged events after ``seq`` (``seq event``
+#: Operands: room, seq. The room's logged events after ``seq`` (``seq event``
 #: each): what a node missed while it moved to the room's new channel.
-LOG_AFTER = Script("log-after", room_at=2)
+LOG_AFTER = Script("log-after", room_at="room")

@@ -83,18 +83,18 @@ DATABASE_TIMEOUT = 5.0
 #: logged; the next one starts again.
 STALLS = 10
 
-#: ARGV: P, the last entry applied (``ms-seq``), count. Keeps the outbox
+#: Operands: after (the last entry applied, ``ms-seq``), count. Keeps the outbox
 #: on (``P search``), trims what was applied, and returns up to count
 #: entries after it, oldest first.
 OUTBOX_READ = Script("outbox_read")
 
-#: ARGV: P, r, incarnation, after (an id), count. Room r's keys only:
+#: Operands: room, incarnation, after (an id), count. The room's keys only:
 #: {incarnation ('' if there is no room r), the first id its history keeps,
 #: its newest id, the id of the first event returned, up to count stored
 #: events from it on}: those after `after` if the room is still that
 #: incarnation and has got that far (else from the first it keeps: the
 #: room was made again, or Redis went back), oldest first.
-ROOM_FEED = Script("room_feed", room_at=2)
+ROOM_FEED = Script("room_feed", room_at="room")
 
 #: Runs a function on the search thread, in order.
 Runner = Callable[[Callable[[], Any]], "Deferred[Any]"]
@@ -195,7 +195,7 @@ class ClusterSearch:
         """Apply the outbox, a batch at a time, until none is left."""
         while True:
             after = f"{self._applied[0]}-{self._applied[1]}"
-            reply = await self.calls.eval(OUTBOX_READ, after, BATCH)
+            reply = await self.calls.eval(OUTBOX_READ, {"after": after, "count": BATCH})
             entries = [_entry(item) for item in reply]
             if not entries:
                 return
@@ -256,7 +256,8 @@ class ClusterSearch:
     async def _read(self, room: str, cursor: RoomCursor) -> RoomFeed:
         """Room ``room``'s events after ``cursor`` (up to :data:`BATCH`)."""
         inc, after = cursor
-        reply = await self.calls.eval(ROOM_FEED, room, inc or "", after, BATCH)
+        read = {"room": room, "incarnation": inc or "", "after": after}
+        reply = await self.calls.eval(ROOM_FEED, {**read, "count": BATCH})
         now, first, last, start, events = reply
         return RoomFeed(
             room, reply_text(now), int(first), int(last), int(start), list(events)

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec
 from chatroom.core.account_settings import entry_of
-from chatroom.core.model.changes.base import DecidedChange, account_of
+from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
-#: ARGV: P, account, token, event, key, value, key, value...: each setting
-#: stored, in order, then ``event`` (encoded; "" for none) told to the
-#: account's sessions but seat ``token``'s. Answers ``OK``; nothing is
-#: kept for an account no longer registered (see
-#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: Operands: ``change`` (an account's settings': each setting stored, in
+#: order, then the account's sessions on other nodes told what
+#: ``TellOtherNodes`` names), ``entries`` (each setting's key and value,
+#: as the core keeps it: :func:`chatroom.core.account_settings.entry_of`).
+#: Answers ``OK``; nothing is kept for an account no longer registered
+#: (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
 APPLY = Script("settings-apply")
 
-#: ARGV: P, account. Every setting of the account: key, value, ...
+#: Operands: account. Every setting of the account: key, value, ...
 SETTINGS = Script("settings")
 
 
@@ -33,19 +33,14 @@ class RedisSettings:
         self.calls = calls
 
     async def settings(self, account: str) -> dict[str, str]:
-        flat = await self.calls.eval(SETTINGS, account)
+        flat = await self.calls.eval(SETTINGS, {"account": account})
         return {flat[i].decode(): flat[i + 1].decode() for i in range(0, len(flat), 2)}
 
+    @applies(AccountSettings)
     async def apply(self, change: DecidedChange) -> None:
         """One ``APPLY``: the change's settings stored, in order, and the
-        account's sessions on the other nodes told what it names
-        (:class:`~chatroom.core.model.changes.settings.TellOtherNodes`), in one
-        script."""
-        account = account_of(change, AccountSettings)
-        told = change.of(TellOtherNodes)
-        event, token = (
-            (codec.encode(told[0].event), told[0].token) if told else ("", "")
-        )
+        account's sessions on the other nodes told, in one script."""
+        assert isinstance(change.subject, AccountSettings)
         stored = [op for op in change.ops if not isinstance(op, TellOtherNodes)]
-        pairs = [item for op in stored for item in entry_of(op)]
-        await self.calls.eval(APPLY, account, token, event, *pairs)
+        entries = [list(entry_of(op)) for op in stored]
+        await self.calls.eval(APPLY, {"change": change, "entries": entries})

@@ -103,11 +103,13 @@ class RedisMessages:
         where = self.here.joined_room(member, room)
         reply = await self.calls.call(
             scripts.PAGE,
-            where.key,
-            key_of(session),
-            session.token,
-            count,
-            "" if before is None else before,
+            {
+                "room": where.key,
+                "user": key_of(session),
+                "token": session.token,
+                "count": count,
+                "before": "" if before is None else before,
+            },
             refusals=MEMBERS_ONLY,
         )
         return stored_events(reply[1])
@@ -223,11 +225,13 @@ class RedisBus:
         the sender's copy to its account's sessions on other nodes."""
         await self.calls.call(
             scripts.TELL,
-            target.key,
-            target.session,
-            codec.encode(event),
-            copy.account,
-            copy.token,
+            {
+                "user": target.key,
+                "token": target.session,
+                "event": codec.encode(event),
+                "copy_account": copy.account,
+                "copy_token": copy.token,
+            },
             refusals={b"NO_SUCH_USER": lambda r: errors.no_such_user(target.name)},
         )
 
@@ -248,7 +252,9 @@ class RedisBus:
             deliver_to(member, event)
 
     async def tell_everyone(self, event: ToEveryone) -> None:
-        await self.calls.eval(moderation_scripts.ANNOUNCE, codec.encode(event))
+        await self.calls.eval(
+            moderation_scripts.ANNOUNCE, {"event": codec.encode(event)}
+        )
 
     async def tell_devices(
         self, account: str, token: str, event: PrivateRedacted

@@ -9,9 +9,9 @@ its newest id, and its owner), each on its own slot, so that it works
 with the rooms spread over a Redis Cluster's shards. The core decides
 what becomes of the account's room messages (:mod:`chatroom.core.userdata`)
 on what :meth:`RedisUserData.words` reads, and hands each room's change
-to the back-end's ``apply``, which runs ``ROOM_ERASE`` on the room's slot
-(:meth:`RedisUserData.replace`): it checks that every entry it changes is
-still as read (else nothing is written and the core reads and decides
+to the back-end's ``apply``, which runs ``AMEND`` on the room's slot (as
+any change of a room's messages): it checks that every entry it changes
+is still as read (else nothing is written and the core reads and decides
 again) and rewrites or blanks them (ids never move). Then the server's
 ``ACCOUNT_ERASE`` (:meth:`RedisUserData.apply_erasure`): the conversations, what
 waits for the account and what it sent that waits for others, its
@@ -40,54 +40,45 @@ from chatroom.backends.redis.encoded import decoded, private_events, stored_even
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
-from chatroom.core import codec
 from chatroom.core.events import PrivateMessage
 from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
     account_of,
+    applies,
 )
 from chatroom.core.model.changes.files import (
     DropExport,
-    ExportKept,
     KeepExport,
     KeptExport,
 )
-from chatroom.core.model.changes.messages import EventIs, ReplaceEvent
 from chatroom.core.text import name_key
 from chatroom.core.userdata import AccountData, RoomWords, authored, other_side
 
-#: ARGV: P, account. What the server's slot keeps of the account: {the
+#: Operands: account. What the server's slot keeps of the account: {the
 #: rooms that ever numbered an event and the rooms there are (keys, each
 #: read by ``ROOM_READ``), conversations: {c, entries}..., waiting: {other
 #: side, entries}...}.
 ACCOUNT_READ = Script("userdata-account-read")
 
-#: ARGV: P, r. Room r as an account's data needs it, from the room's slot
-#: alone: {name ('' if the room is gone), its newest id, its kept events,
-#: its owner and owner account}.
-ROOM_READ = Script("userdata-room-read", room_at=2)
+#: Operands: room. The room as an account's data needs it, from the room's
+#: slot alone: {name ('' if the room is gone), its newest id, its kept
+#: events, its owner and owner account}.
+ROOM_READ = Script("userdata-room-read", room_at="room")
 
-#: ARGV: P, r, n, then n × (id, entry as read, new entry). 0 if an entry
-#: changed since it was read (nothing is written then), else 1: the room's
-#: part of an erasure, one step on the room's slot.
-ROOM_ERASE = Script("userdata-room-erase", room_at=2)
-
-#: ARGV: P, account, m, then m × (other side, entry to drop from what waits
-#: for it). The server's part of an erasure, once every room's is done:
-#: the conversations, what waits for the account, its markers, remembered
-#: rooms and the account itself.
+#: Operands: ``change`` (an account's holdings' erasure), ``drops`` (what
+#: it sent that waits for others: the other side, the entry). The server's
+#: part of an erasure, once every room's is done: the conversations, what
+#: waits for the account, its markers, remembered rooms and the account
+#: itself.
 ACCOUNT_ERASE = Script("userdata-account-erase")
 
-#: ARGV: P, token, deadline and archive, seconds to keep.
-KEEP_EXPORT = Script("export-keep")
-
-#: ARGV: P, token. The export (deadline and archive); nil if none.
+#: Operands: token. The export (deadline and archive); nil if none.
 READ_EXPORT = Script("export-read")
 
-#: ARGV: P, token, whether it must be kept ('1' or ''). 0 if it must be
-#: and is not (nothing done), else 1: it is gone.
+#: Operands: ``change`` (an export's: gone, resting on its being kept
+#: still). ``{'OK'}``, or ``{'CHANGED', the failed premise's place}``.
 DROP_EXPORT = Script("export-drop")
 
 
@@ -110,10 +101,12 @@ class RedisUserData:
         """The account's data as the server's slot and each room's keep it:
         one read of the server's, then one of each room, each on its own
         slot (one after the other: an export or an erasure is rare)."""
-        numbered, current, talks, waiting = await self.calls.eval(ACCOUNT_READ, account)
+        read = await self.calls.eval(ACCOUNT_READ, {"account": account})
+        numbered, current, talks, waiting = read
         keys = list(dict.fromkeys(key.decode() for key in [*numbered, *current]))
         rooms = [
-            _RoomRead(key, *(await self.calls.eval(ROOM_READ, key))) for key in keys
+            _RoomRead(key, *(await self.calls.eval(ROOM_READ, {"room": key})))
+            for key in keys
         ]
         return _Read(rooms, talks, waiting)
 
@@ -156,20 +149,7 @@ class RedisUserData:
                 words.append(RoomWords(room.key, found))
         return words
 
-    async def replace(self, change: DecidedChange) -> None:
-        """One ``ROOM_ERASE`` on the room's slot: each event as read
-        (:class:`~chatroom.core.model.changes.messages.EventIs`, its bytes in the
-        history) checked, then rewritten or blanked; else
-        :class:`~chatroom.core.model.changes.base.PremiseFailedError`."""
-        read = {p.event.id: p.event for p in change.premises if isinstance(p, EventIs)}
-        triples: list[bytes | str] = []
-        for op in change.of(ReplaceEvent):
-            new = b"" if op.replacement is None else codec.encode(op.replacement)
-            triples += [op.id, codec.encode(read[op.id]), new]
-        done = await self.calls.eval(ROOM_ERASE, change.room, len(change.ops), *triples)
-        if not int(done):
-            raise PremiseFailedError()
-
+    @applies(AccountHoldings)
     async def apply_erasure(self, change: DecidedChange) -> None:
         """A change of an account's holdings
         (:class:`~chatroom.core.model.changes.accounts.AccountHoldings`):
@@ -181,37 +161,43 @@ class RedisUserData:
         account = account_of(change, AccountHoldings)
         if change.ops != (EraseAccount(),):
             raise TypeError(f"not an erasure of an account: {change!r}")
-        _, _, _, waiting = await self.calls.eval(ACCOUNT_READ, account)
-        drops: list[bytes | str] = []
+        _, _, _, waiting = await self.calls.eval(ACCOUNT_READ, {"account": account})
+        drops: list[list[bytes]] = []
         for other, entries in waiting:
             for entry in entries:
                 sent = decoded(entry, PrivateMessage)
                 if sent is not None and name_key(sent.sender) == account:
-                    drops += [other, entry]
-        await self.calls.eval(ACCOUNT_ERASE, account, len(drops) // 2, *drops)
+                    drops.append([other, entry])
+        await self.calls.eval(ACCOUNT_ERASE, {"change": change, "drops": drops})
 
     async def export(self, token: str) -> tuple[bytes, float] | None:
-        kept = await self.calls.eval(READ_EXPORT, token)
+        kept = await self.calls.eval(READ_EXPORT, {"token": token})
         if not kept:
             return None
         until, _, archive = bytes(kept).partition(b"\n")
         return archive, float(until)
 
+    @applies(KeptExport)
     async def apply_export(self, change: DecidedChange) -> None:
-        """A change of a :class:`~chatroom.core.model.changes.files.KeptExport`, one
+        """A change of an export
+        (:class:`~chatroom.core.model.changes.files.KeptExport`), one
         operation a change: kept with a Redis expiry at its deadline (as
-        this node's clock says), or dropped if still kept."""
+        this node's clock says; the archive's bytes by a plain ``SET``: no
+        premise, and bytes a script's JSON would not carry), or dropped if
+        still kept (``DROP_EXPORT``)."""
         assert isinstance(change.subject, KeptExport)
         token = change.subject.token
         for op in change.ops:
             if isinstance(op, KeepExport):
                 kept = f"{op.until!r}\n".encode() + op.archive
                 seconds = max(1, math.ceil(op.until - self.clock.seconds()))
-                await self.calls.eval(KEEP_EXPORT, token, kept, seconds)
+                key = f"{self.calls.prefix}export:{token}"
+                await self.calls.keyed("SET", key, kept, "EX", seconds)
             elif isinstance(op, DropExport):
-                held = "1" if change.premise(ExportKept) else ""
-                if not int(await self.calls.eval(DROP_EXPORT, token, held)):
-                    raise PremiseFailedError(None, change.premise(ExportKept))
+                reply = await self.calls.eval(DROP_EXPORT, {"change": change})
+                if reply[0] != b"OK":
+                    failed = change.premises[int(reply[1]) - 1]
+                    raise PremiseFailedError(None, failed)
 
 
 @dataclass

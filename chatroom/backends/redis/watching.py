@@ -30,7 +30,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Watched
 from chatroom.core.watching import Listener, Listeners
 
-#: ARGV: P, news. ``news`` (a Watched, encoded) to every node listening.
+#: Operands: news. ``news`` (a Watched, encoded) to every node listening.
 TELL = Script("watch-tell")
 
 
@@ -59,7 +59,7 @@ class RedisWatching(Listeners):
             self.calls.unsubscribe(self.channel)
 
     async def tell(self, news: Watched) -> None:
-        await self.calls.eval(TELL, codec.encode(news))
+        await self.calls.eval(TELL, {"news": codec.encode(news)})
 
     def channels(self) -> list[bytes]:
         """What a resume subscribes to: the channel, while there are listeners."""

@@ -15,18 +15,20 @@ from __future__ import annotations
 
 import json
 from functools import partial
+from typing import Any
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.server import NameHolders, RememberGone
 from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
-#: ARGV: P, n, entry, cap, seconds.
+#: Operands: name (a name key), entry (a nick gone, as a JSON list), cap
+#: (the most entries a name keeps), seconds (how long they are kept).
 REMEMBER = Script("whowas-remember")
 
-#: ARGV: P, n, count. n's newest ``count`` entries.
+#: Operands: name, count. The name's newest ``count`` entries.
 RECALL = Script("whowas-recall")
 
 
@@ -37,6 +39,7 @@ class RedisWhowas:
         self.calls = calls
         self.departures = departures
 
+    @applies(NameHolders)
     async def apply(self, change: DecidedChange) -> None:
         """A change of a :class:`~chatroom.core.model.changes.server.NameHolders`: one
         ``REMEMBER`` a departure, in the departures' turn."""
@@ -45,17 +48,11 @@ class RedisWhowas:
         for op in change.of(RememberGone):
             gone = op.gone
             entry = json.dumps([gone.nick, gone.user, gone.realname, gone.when])
-            await self.departures.run(
-                partial(
-                    self.calls.eval,
-                    REMEMBER,
-                    key,
-                    entry,
-                    WHOWAS_PER_NAME,
-                    WHOWAS_SECONDS,
-                )
-            )
+            operands: dict[str, Any] = {"name": key, "entry": entry}
+            operands.update(cap=WHOWAS_PER_NAME, seconds=WHOWAS_SECONDS)
+            await self.departures.run(partial(self.calls.eval, REMEMBER, operands))
 
     async def recall(self, key: str, count: int) -> list[Departed]:
-        entries = await self.calls.eval(RECALL, key, min(count, WHOWAS_PER_NAME))
+        read = {"name": key, "count": min(count, WHOWAS_PER_NAME)}
+        entries = await self.calls.eval(RECALL, read)
         return [Departed(*json.loads(entry)) for entry in entries]

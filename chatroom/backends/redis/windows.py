@@ -20,21 +20,16 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.server import (
     CountedEvents,
-    CountEvent,
-    FewerThan,
-    UncountEvent,
 )
 
-#: ARGV: P, k, limit, window (ms). 0 and one more event for k if it has
-#: had fewer than limit in the window; else the milliseconds until its
-#: oldest leaves the window.
+#: Operands: ``change`` (events counted under a key in a sliding window:
+#: one more, resting on fewer than the most in the window; or the newest
+#: given back). 0 once applied; else the milliseconds until the oldest
+#: leaves the window.
 TAKE = Script("window-take")
-
-#: ARGV: P, k. The newest event counted for k is not one after all.
-GIVE_BACK = Script("window-give-back")
 
 
 class RedisWindows:
@@ -43,25 +38,13 @@ class RedisWindows:
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls
 
+    @applies(CountedEvents)
     async def apply(self, change: DecidedChange) -> None:
-        """One script: an event counted (``TAKE``, its
-        :class:`~chatroom.core.model.changes.server.FewerThan` checked there, else
-        :class:`~chatroom.core.model.changes.base.PremiseFailedError` with the seconds
-        to wait), or given back (``GIVE_BACK``)."""
+        """One script: an event counted (``TAKE``, its premise checked
+        there, else :class:`~chatroom.core.model.changes.base.
+        PremiseFailedError` with the seconds to wait), or given back."""
         if not isinstance(change.subject, CountedEvents):
             raise TypeError(f"{change.subject!r} counts no events")
-        key = change.subject.key
-        for op in change.ops:
-            if isinstance(op, UncountEvent):
-                await self.calls.eval(GIVE_BACK, key)
-                continue
-            if not isinstance(op, CountEvent):
-                raise TypeError(f"not an operation on counted events: {op!r}")
-            fewer = change.premise(FewerThan)
-            if fewer is None or fewer.window != op.window:
-                raise TypeError(f"an event counted under no limit: {change!r}")
-            wait = await self.calls.eval(
-                TAKE, key, fewer.count, round(fewer.window * 1000)
-            )
-            if int(wait):
-                raise PremiseFailedError(int(wait) / 1000, fewer)
+        wait = await self.calls.eval(TAKE, {"change": change})
+        if int(wait):
+            raise PremiseFailedError(int(wait) / 1000, change.premises[0])

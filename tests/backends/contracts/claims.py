@@ -25,6 +25,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.config import ServerConfig
+from chatroom.core.model.changes.server import NameHolding
 from chatroom.core.netbans import BanTerms, ServerBan
 from chatroom.core.presence import Presence
 from chatroom.core.serverbans import banning
@@ -80,7 +81,7 @@ class ClaimsContract(AccountsBase):
         async def registered_elsewhere() -> None:
             await self.accounts.register("bob", PASSWORD, ADDRESS)
 
-        self.race_before("claim", registered_elsewhere)
+        self.race_before("apply", registered_elsewhere, subject=NameHolding)
         bob = User(FakeClient(self.server))
         yield self.refused_then_named(bob, "bob", "NAME_REGISTERED")
         self.assertEqual((yield self.sign_in("bob", PASSWORD)), "WELCOME")
@@ -95,7 +96,7 @@ class ClaimsContract(AccountsBase):
         async def banned() -> None:
             await self.backend.apply(banning(ban, False))
 
-        self.race_before("claim", banned)
+        self.race_before("apply", banned, subject=NameHolding)
         bob = User(FakeClient(self.server))
         reply = yield self.refused_then_named(bob, "bob", "BANNED")
         self.assertEqual(reply, "ERR BANNED you are banned from this server")
@@ -111,7 +112,7 @@ class ClaimsContract(AccountsBase):
         async def carol_takes_it() -> None:
             taken.append(await self.connect("bob"))
 
-        self.race_before("claim", carol_takes_it)
+        self.race_before("apply", carol_takes_it, subject=NameHolding)
         bob = User(FakeClient(self.server))
         yield self.refused_then_named(bob, "bob", "NAME_TAKEN")
         yield self.refusal(User(FakeClient(self.server)), "bob", "NAME_TAKEN")

@@ -1,10 +1,11 @@
 """Failures counted under a back-off (wrong passwords and codes), for both
 back-ends: one process's memory and Redis, shared by every node.
 
-The core decides the back-off (:class:`~chatroom.core.throttle.FailureBackoff`:
-the free failures, the doubling waits, the cap, when a key is forgotten)
-and hands the counter one change: a failure counted under one key or
-several, resting on each key's :class:`~chatroom.core.model.changes.server.WaitedOut`,
+The core decides the back-off
+(:class:`~chatroom.core.throttle.FailureBackoff`: the free failures, the
+doubling waits, the cap, when a key is forgotten) and hands the counter one
+change: a failure counted under one key or several, resting on each key's
+failures as read (:class:`~chatroom.core.model.changes.server.FailuresAre`),
 or failures given back or cleared. :class:`FailuresContract` applies such
 changes as nodes' guesses would reach the counter. It runs through
 ``Backend.apply`` on the in-process back-end, which counts in its memory

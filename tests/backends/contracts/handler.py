@@ -157,16 +157,17 @@ class ContractBase(MixedIntoTestCase):
         step: str,
         racing: Callable[[], Awaitable[None]],
         backend: object = None,
+        subject: type | None = None,
     ) -> None:
         """Run ``racing`` once, between the core's read and the back-end's
         apply of the next change of kind ``step`` (:func:`of_kind`): what
-        the change rests on moves under it. ``backend``: another than the
-        server's (a second node's).
+        the change rests on moves under it; of a change of ``subject``
+        alone, if given. ``backend``: another than the server's (a second
+        node's).
 
         The core's parts hold the back-end's ``apply`` itself, so the race
         is put in the back-end's own steps behind it: its room's seating
-        (``_apply_seating``), each subject's step (``_appliers``); a claim
-        is the back-end's own method."""
+        (``_apply_seating``), each subject's step (``_appliers``)."""
         applier: Any = backend or cast(Any, self.server.registry).backend
         raced: list[bool] = []
 
@@ -174,22 +175,19 @@ class ContractBase(MixedIntoTestCase):
             apply: Callable[..., Awaitable[Any]], kind: str
         ) -> Callable[..., Awaitable[Any]]:
             async def applying(*args: Any) -> Any:
-                if not raced and (kind == "claim" or of_kind(kind, *args)):
+                ours = subject is None or isinstance(args[0].subject, subject)
+                if not raced and ours and of_kind(kind, *args):
                     raced.append(True)
                     await racing()
                 return await apply(*args)
 
             return applying
 
-        if step in ("apply", "claim"):
-            table = applier._appliers if step == "apply" else None
-            if table is not None:
-                kept = dict(table)
-                table.update({k: before(f, step) for k, f in kept.items()})
-                self.addCleanup(table.update, kept)
-                return
-            setattr(applier, step, before(applier.claim, step))
-            self.addCleanup(delattr, applier, step)
+        if step == "apply":
+            table = applier._appliers
+            kept = dict(table)
+            table.update({k: before(f, step) for k, f in kept.items()})
+            self.addCleanup(table.update, kept)
             return
         applier._apply_seating = before(applier._apply_seating, step)
         self.addCleanup(delattr, applier, "_apply_seating")

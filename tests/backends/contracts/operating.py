@@ -17,6 +17,7 @@ from twisted.internet import defer
 
 from chatroom.core import operating
 from chatroom.core.errors import ChatError
+from chatroom.core.model.changes.server import NameHolding
 from chatroom.core.moderation import Actor
 from tests.backends.contracts.handler import ContractBase, User
 from tests.push_endpoint import Subscriber
@@ -232,7 +233,7 @@ class OperatingContract(ContractBase):
             await self.give("tea", "bea")
             await self.expect(bea, "OWNER tea bea")
 
-        self.race_before("claim", given_meanwhile)
+        self.race_before("apply", given_meanwhile, subject=NameHolding)
         lina.say("/nick Lenna")
         yield self.expect(bea, "NICK Lena Lenna")
         lina.say("/set topic-lock off")

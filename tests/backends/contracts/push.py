@@ -216,7 +216,7 @@ class PushContract(ContractBase):
         inside = Subscriber(f"https://localhost:{listener.number}/alice")
         phone = Subscriber(endpoint.base + "alice-phone")
         alice = await self.registered("alice")
-        kept = change_of("alice", subscribing([], inside.subscription))
+        kept = change_of("alice", subscribing("alice", [], inside.subscription, ""))
         await defer.ensureDeferred(self.notifications.apply(kept))
         await self.subscribed("alice", phone)
         bob = await self.registered("bob")

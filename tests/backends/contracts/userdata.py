@@ -302,7 +302,7 @@ class UserDataContract(IRCContractBase):
                 100,
                 NO_COPY,
             ),
-            change_of(account, subscribing([], subscription)),
+            change_of(account, subscribing(account, [], subscription, "")),
             DecidedChange(
                 AccountUploadTokens(account),
                 (Registered(),),

@@ -63,7 +63,7 @@ class PushRuleTests(unittest.TestCase):
             self.clock, self.store, self.store.apply, self.kept_rooms, self, idle=60.0
         )
         subscription = Subscription("https://p.example/1", "k", "a")
-        made = change_of("alice", subscribing([], subscription))
+        made = change_of("alice", subscribing("alice", [], subscription, ""))
         self.successResultOf(defer.ensureDeferred(self.store.apply(made)))
 
     async def kept_rooms(self, account: str) -> list[str]:

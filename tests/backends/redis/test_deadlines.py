@@ -18,7 +18,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.life_scripts import MODLOG_ADD
+from chatroom.backends.redis.life_scripts import ATTACH
 from chatroom.backends.redis.routing import RoutedCalls
 from chatroom.core.config import CLUSTER_PREFIX
 from chatroom.core.errors import ChatError
@@ -483,8 +483,9 @@ class BusyShardHearingTests(DeadlinesCase):
         self.calls.serving = True
 
     def add_entry(self, room: str) -> defer.Deferred[object]:
-        """A room's script (its moderation log's ``MODLOG_ADD``), routed."""
-        return defer.ensureDeferred(self.calls.eval(MODLOG_ADD, room, 100, "entry"))
+        """A room's script (a link preview's ``ATTACH``), routed."""
+        operands = {"room": room, "event": "entry"}
+        return defer.ensureDeferred(self.calls.eval(ATTACH, operands))
 
     def busy_for(self, seconds: float) -> None:
         """The busy shard answers nothing of the call waited for, but its
@@ -540,7 +541,10 @@ class BusyShardHearingTests(DeadlinesCase):
         event: defer.Deferred[None] = defer.Deferred()
         adding = defer.ensureDeferred(
             self.calls.call(
-                MODLOG_ADD, "a", 100, "entry", refusals={}, arrived=lambda _: event
+                ATTACH,
+                {"room": "a", "event": "entry"},
+                refusals={},
+                arrived=lambda _: event,
             )
         )
         self.commands[BUSY].dataReceived(b"$2\r\nOK\r\n")
@@ -593,7 +597,9 @@ class OneRedisHearingTests(DeadlinesCase):
         calls.serving = True
         connection = self.connect(commands)
         channel = self.connect(subscriber)
-        adding = defer.ensureDeferred(calls.eval(MODLOG_ADD, "a", 100, "entry"))
+        adding = defer.ensureDeferred(
+            calls.eval(ATTACH, {"room": "a", "event": "entry"})
+        )
         for _ in range(10):
             self.listen(0.9)
             channel.dataReceived(b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$2\r\nhi\r\n")

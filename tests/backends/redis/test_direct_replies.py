@@ -17,7 +17,7 @@ from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.backends.redis.life_scripts import MODLOG_ADD
+from chatroom.backends.redis.life_scripts import ATTACH
 from chatroom.core.errors import ChatError
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
@@ -48,7 +48,8 @@ class DirectRepliesTests(DeadlinesCase):
         self.connect(heartbeat)
 
     def script(self) -> defer.Deferred[object]:
-        return defer.ensureDeferred(self.calls.eval(MODLOG_ADD, "a", 100, "entry"))
+        operands = {"room": "a", "event": "entry"}
+        return defer.ensureDeferred(self.calls.eval(ATTACH, operands))
 
     def sent(self) -> bytes:
         transport = self.connection.transport
@@ -114,12 +115,12 @@ class DirectRepliesTests(DeadlinesCase):
         """``NOSCRIPT`` (a Redis restarted, or a replica promoted): the
         script is sent again by its source, and its reply is the call's."""
         calling = self.script()
-        self.assertTrue(self.sent().startswith(b"*8\r\n$7\r\nEVALSHA\r\n"))
+        self.assertTrue(self.sent().startswith(b"*6\r\n$7\r\nEVALSHA\r\n"))
         self.connection.dataReceived(b"-NOSCRIPT No matching script.\r\n")
         self.assertNoResult(calling)
         again = self.sent()
-        self.assertTrue(again.startswith(b"*8\r\n$4\r\nEVAL\r\n"))
-        self.assertIn(MODLOG_ADD.source, again)
+        self.assertTrue(again.startswith(b"*6\r\n$4\r\nEVAL\r\n"))
+        self.assertIn(ATTACH.source, again)
         self.connection.dataReceived(b"$2\r\nOK\r\n")
         self.assertEqual(self.successResultOf(calling), b"OK")
 

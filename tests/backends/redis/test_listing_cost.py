@@ -49,11 +49,11 @@ class ListedRedis:
         ]
         self.rows[0][2] = b"150"
 
-    async def eval(self, script: Any, *args: Any, **kwargs: Any) -> Any:
+    async def eval(self, script: Any, operands: Any, **kwargs: Any) -> Any:
         if script is LISTED_KEYS:
             return [7, *(row[0] for row in self.rows)]
         if script is LISTED_ROOMS:
-            wanted = {key.encode() for key in args}
+            wanted = {key.encode() for key in operands["rooms"]}
             return [row for row in self.rows if row[0] in wanted]
         if script is LISTED_SINCE:
             return [7]

@@ -62,7 +62,7 @@ class SubscribersCopyTests(RedisRegistryTestCase):
         holds nobody."""
         store = chat_core(self.server).notifications
         sub = Subscription("https://push.example/a", "k" * 87, "a" * 22)
-        made = change_of("alice", subscribing([], sub))
+        made = change_of("alice", subscribing("alice", [], sub, ""))
         yield kept_account(self.server, "alice")
         yield defer.ensureDeferred(store.apply(made))
         known = yield self.read(self.another_node())

@@ -14,12 +14,14 @@ class ReleasedHereTests(unittest.TestCase):
         self.released = ReleasedHere(self.clock, horizon=70.0)
 
     def test_a_script_naming_a_released_session(self) -> None:
-        """A script's arguments that carry a token released here are that
-        release's; others, or the same text as bytes, are not."""
+        """A script's operands that carry a token released here (or a list
+        of them that does) are that release's; others, or the same text as
+        bytes, are not."""
         self.released.add("tok-bob")
-        self.assertTrue(self.released.named_in(("u:bob", "tok-bob", "{}")))
-        self.assertFalse(self.released.named_in(("u:carol", "tok-carol")))
-        self.assertFalse(self.released.named_in((b"tok-bob",)))
+        self.assertTrue(self.released.named_in({"user": "u:bob", "token": "tok-bob"}))
+        self.assertTrue(self.released.named_in({"tokens": ["tok-carol", "tok-bob"]}))
+        self.assertFalse(self.released.named_in({"user": "u:carol", "token": "x"}))
+        self.assertFalse(self.released.named_in({"token": b"tok-bob"}))
 
     def test_forgotten_past_the_horizon(self) -> None:
         """A token stays for as long as a call sent before its release may
@@ -28,9 +30,9 @@ class ReleasedHereTests(unittest.TestCase):
         self.released.add("tok-bob")
         self.clock.advance(69)
         self.released.add("tok-carol")
-        self.assertTrue(self.released.named_in(("tok-bob",)))
+        self.assertTrue(self.released.named_in({"token": "tok-bob"}))
         self.clock.advance(2)
         self.released.add("tok-dave")
-        self.assertFalse(self.released.named_in(("tok-bob",)))
-        self.assertTrue(self.released.named_in(("tok-carol",)))
+        self.assertFalse(self.released.named_in({"token": "tok-bob"}))
+        self.assertTrue(self.released.named_in({"token": "tok-carol"}))
         self.assertEqual(len(self.released._tokens), 2)

@@ -3,7 +3,6 @@ one Redis, rooms apart, and two nodes."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from typing import Any, cast
 
@@ -11,6 +10,14 @@ from twisted.internet import defer
 
 from chatroom.backends.redis.abuse_reports import MODLOG_COPY, REPORTS_APPLY
 from chatroom.core import codec
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.moderation import (
+    FileReport,
+    NotReported,
+    ReportsNumbered,
+    ServerReports,
+)
+from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.modlog import MODLOG_KEEP, ModAction, ModEntry
 from chatroom.core.report_store import MessageReport, filed_key
 from chatroom.wire.lines import format_time
@@ -150,14 +157,18 @@ class RoomsApartReportEntriesTests(RoomsApartRegistryTestCase, SignedInBase):
         )
         entry = codec.encode(ModEntry(stamp, "carol", ModAction.REPORT, said, "spam"))
         filed = filed_key("carol", "tea", int(said))
-        reply = yield defer.ensureDeferred(
-            calls.eval(
-                REPORTS_APPLY,
-                *("0", filed, ""),
-                *("1", report.encoded(), "1", filed),
-                *("", MODLOG_KEEP, json.dumps([entry.decode()]), "tea"),
-            )
+        change = DecidedChange(
+            ServerReports(),
+            (ReportsNumbered(0), NotReported(filed)),
+            (
+                FileReport(1, filed, report.encoded()),
+                RecordEntries(
+                    (ModEntry(stamp, "carol", ModAction.REPORT, said, "spam"),), "tea"
+                ),
+            ),
         )
+        operands = {"change": change, "keep": MODLOG_KEEP, "apart": True}
+        reply = yield defer.ensureDeferred(calls.eval(REPORTS_APPLY, operands))
         self.assertEqual(reply[0], b"OK")
         alice.say("/reports")
         self.assertEqual((yield self.expect(alice, "REPORTS_END ")), "REPORTS_END 1")
@@ -170,7 +181,8 @@ class RoomsApartReportEntriesTests(RoomsApartRegistryTestCase, SignedInBase):
             calls.command("EXISTS", f"{calls.prefix}reports:unlogged")
         )
         self.assertEqual(kept, 0)
-        yield defer.ensureDeferred(calls.eval(MODLOG_COPY, "tea", MODLOG_KEEP, entry))
+        copy = {"room": "tea", "keep": MODLOG_KEEP, "entries": [entry]}
+        yield defer.ensureDeferred(calls.eval(MODLOG_COPY, copy))
         self.assertEqual((yield self.modlog(alice)), both)
 
 

@@ -28,17 +28,19 @@ class AnsweredCalls:
     rooms_apart = False
 
     def __init__(self) -> None:
-        self.waiting: list[tuple[Script, tuple[Any, ...], defer.Deferred[Any]]] = []
-        self.sent: list[tuple[Script, tuple[Any, ...]]] = []
+        self.waiting: list[tuple[Script, dict[str, Any], defer.Deferred[Any]]] = []
+        self.sent: list[tuple[Script, dict[str, Any]]] = []
 
-    async def eval(self, script: Script, *args: Any, always: bool = False) -> Any:
+    async def eval(
+        self, script: Script, operands: dict[str, Any], always: bool = False
+    ) -> Any:
         assert always, "a resume's calls run while the node does not serve"
         answer: defer.Deferred[Any] = defer.Deferred()
-        self.waiting.append((script, args, answer))
-        self.sent.append((script, args))
+        self.waiting.append((script, operands, answer))
+        self.sent.append((script, operands))
         return await answer
 
-    def answer(self, reply: Any) -> tuple[Script, tuple[Any, ...]]:
+    def answer(self, reply: Any) -> tuple[Script, dict[str, Any]]:
         """The one call in flight answered with ``reply``; that call."""
         assert len(self.waiting) == 1, [call[0].name for call in self.waiting]
         script, args, answer = self.waiting.pop()
@@ -46,7 +48,7 @@ class AnsweredCalls:
         return script, args
 
 
-HEAD = ["n1", 15000, "lost"]
+HEAD = {"node": "n1", "ttl": 15000}
 
 
 def held(users: int, rooms: int) -> Held:
@@ -75,39 +77,35 @@ class ChunkedResumeTests(unittest.TestCase):
         for expected in (CHUNK, CHUNK, 300 - 2 * CHUNK):
             script, args = calls.waiting[0][:2]
             self.assertIs(script, node_scripts.RESUME)
-            self.assertEqual(args[3], expected)
+            self.assertEqual(len(args["users"]), expected)
             seats = [
-                [
-                    args[4 + 6 * k + 5].encode(),
-                    args[4 + 6 * k].encode(),
-                    b"held",
-                    b"seat",
-                ]
-                for k in range(expected)
+                [user[4][0].encode(), user[0].encode(), b"held", b"seat"]
+                for user in args["users"]
             ]
             calls.answer([[], seats, [], [], []])
         script, args = calls.waiting[0][:2]
         self.assertIs(script, node_scripts.RESUME)
-        self.assertEqual(args[3], 0)  # the rooms' rows
-        self.assertEqual(args[4::8], ("r0", "r1", "r2"))
+        self.assertEqual(args["users"], [])  # the rooms' rows
+        self.assertEqual([row[0] for row in args["rooms"]], ["r0", "r1", "r2"])
         calls.answer([[], [], [], [], [7, 8, 9]])
         script, args = calls.answer([b"17", [b"0", b"u0", b"999", b"gone"], [], []])
         self.assertIs(script, node_scripts.RESUME_INDEX)
-        self.assertEqual(args[1:3], ("0", node_scripts.RESUME_PAGE))
+        self.assertEqual(args["cursor"], "0")
+        self.assertEqual(args["count"], node_scripts.RESUME_PAGE)
         page = [b"1", b"u1", b"5", b"u1"]  # u1's session, and an older one
         script, args = calls.answer([b"0", page, [b"gone", b"n1:999"], []])
-        self.assertEqual(args[1], "17")
-        self.assertEqual(args[3:], (b"999", b"gone"))  # not the node's any more
+        self.assertEqual(args["cursor"], "17")
+        self.assertEqual(args["drop"], [[b"999", b"gone"]])  # not the node's any more
         script, args = calls.answer([b"0", [], [], []])
-        self.assertEqual(args[1], "")  # read to its end: the last page's to drop
-        self.assertEqual(args[3:], (b"5", b"u1"))
+        self.assertEqual(args["cursor"], "")  # read to its end: the last to drop
+        self.assertEqual(args["drop"], [[b"5", b"u1"]])
         script, _ = calls.answer(1)
         self.assertIs(script, node_scripts.RESUME_END)
         steps = [args for _, args, _ in calls.waiting]
-        self.assertEqual([step[0] for step in steps], ["r0", "r1", "r2"])
-        self.assertEqual(steps[0][8], 7)  # its creation number
-        self.assertEqual(len(steps[0][9:]), 3 * 100)  # every chunk's users
-        self.assertEqual(steps[0][9:12], (b"u0", b"held", b"seat"))
+        self.assertEqual([step["room"] for step in steps], ["r0", "r1", "r2"])
+        self.assertEqual(steps[0]["created"], 7)  # its creation number
+        self.assertEqual(len(steps[0]["seats"]), 100)  # every chunk's users
+        self.assertEqual(steps[0]["seats"][0], [b"u0", b"held", b"seat"])
         for _, _, answer in list(calls.waiting):
             answer.callback([b"r", b"inc", 1, []])
         resumed = self.successResultOf(resume)
@@ -121,7 +119,7 @@ class ChunkedResumeTests(unittest.TestCase):
         resume = defer.ensureDeferred(ResumeSteps(calls).run(HEAD, Held([], [])))  # type: ignore[arg-type]
         script, args = calls.answer([[], [], [], [], []])
         self.assertEqual(
-            (script, args), (node_scripts.RESUME, ("n1", 15000, "lost", 0))
+            (script, args), (node_scripts.RESUME, {**HEAD, "users": [], "rooms": []})
         )
         calls.answer([b"0", [], [], []])
         calls.answer(1)
@@ -138,7 +136,7 @@ class ChunkedResumeTests(unittest.TestCase):
         calls.answer([[], [], [], [], [0]])
         calls.answer([b"0", [b"0", b"u0", b"1", b"u1"], [], []])
         _, args = calls.answer([b"0", [], [b"u1", b"n1:1"], []])
-        self.assertEqual(args[3:], (b"1", b"u1"))
+        self.assertEqual(args["drop"], [[b"1", b"u1"]])
         calls.answer(1)
         calls.waiting.pop()[2].callback([b"r0", b"inc", 1, []])
         resumed = self.successResultOf(resume)

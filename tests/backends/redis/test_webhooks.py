@@ -13,6 +13,8 @@ from chatroom.backends.redis import hooks as redis_hooks
 from chatroom.core import codec
 from chatroom.core.config import ClusterConfig
 from chatroom.core.hooks import Hook
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import HookHeld, RemoveHook, RoomHooks
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry
@@ -33,9 +35,9 @@ class HalfDoneSteps(WebhookContract):
     run here one without the other, as a node that died between them
     leaves it, in every layout."""
 
-    def step(self, script: Any, *args: Any) -> defer.Deferred[Any]:
+    def step(self, script: Any, operands: dict[str, Any]) -> defer.Deferred[Any]:
         calls = redis_backend(self.server).hooks.calls
-        return defer.Deferred.fromCoroutine(calls.eval(script, *args))
+        return defer.Deferred.fromCoroutine(calls.eval(script, operands))
 
     @defer.inlineCallbacks
     def test_an_index_entry_without_its_hook_is_no_hook(
@@ -48,12 +50,17 @@ class HalfDoneSteps(WebhookContract):
         entry goes; the name stays free to add."""
         (alice,), ci = yield self.hooked("alice")
         half_added = Hook("tea", "ops", "half-added", "alice")
-        yield self.step(redis_hooks.HOOK_INDEX, "half-added", codec.encode(half_added))
-        yield self.step(redis_hooks.HOOK_REMOVE, "tea", "ci")
+        indexed = {"secret": "half-added", "hook": codec.encode(half_added)}
+        yield self.step(redis_hooks.HOOK_INDEX, indexed)
+        removed = DecidedChange(
+            RoomHooks("tea"), (HookHeld("ci", True),), (RemoveHook("ci"),)
+        )
+        yield self.step(redis_hooks.HOOKS_APPLY, {"change": removed, "names": []})
         for secret in ("half-added", ci):
             refusal = yield self.refused(secret, body(text="hi"))
             self.assertEqual(refusal.code, "NO_SUCH_WEBHOOK")
-            self.assertIsNone((yield self.step(redis_hooks.HOOK_FIND, secret)))
+            found = yield self.step(redis_hooks.HOOK_FIND, {"secret": secret})
+            self.assertIsNone(found)
         self.assertFalse([x for x in alice.unread() if x.startswith("MSG")])
         alice.say("/webhook add ops")
         ops = (yield self.expect(alice, "WEBHOOK ")).split(" ")[2].split("/")[-1]
@@ -63,10 +70,10 @@ class HalfDoneSteps(WebhookContract):
         yield self.expect(alice, "MEMBERS tea")
         alice.say("/webhook add ops")  # the same name, another secret
         yield self.expect(alice, "WEBHOOK ")
-        self.assertIsNotNone((yield self.step(redis_hooks.HOOK_FIND, ops)))
+        self.assertIsNotNone((yield self.step(redis_hooks.HOOK_FIND, {"secret": ops})))
         refusal = yield self.refused(ops, body(text="hi"))
         self.assertEqual(refusal.code, "NO_SUCH_WEBHOOK")
-        self.assertIsNone((yield self.step(redis_hooks.HOOK_FIND, ops)))
+        self.assertIsNone((yield self.step(redis_hooks.HOOK_FIND, {"secret": ops})))
 
 
 class RedisRegistryWebhookTests(RedisRegistryTestCase, HalfDoneSteps):

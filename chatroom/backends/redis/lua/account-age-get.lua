@@ -1,2 +1,2 @@
 
-return redis.call('HGET', P .. 'account-ages', ARGV[2])
+return redis.call('HGET', P .. 'account-ages', args.account)

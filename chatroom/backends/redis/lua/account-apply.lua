@@ -1,8 +1,24 @@
 
-local u = ARGV[2]
+-- A decided change of an account's record (chatroom.core.accounts): its
+-- premises checked first ({'CHANGED', the failed one's place}, nothing
+-- written), then its operations in order: the account made, its
+-- password and SCRAM keys, its mailbox, its app passwords, its provider's
+-- subject bound, the account dropped (with its mailbox, its binding, its
+-- app passwords, its read markers, the private messages kept for it and
+-- its remembered rooms); and the sessions that go with it, once it is
+-- written: a device signed out (SignOut: its name's other holders end),
+-- the sessions an EndSessions names (as the server bans' own), each told
+-- why (`ended`: the node's EndSession of each reason; `ttl`: how long a
+-- node out of touch finds it listed). {'OK'}, or with sessions to end the
+-- server's step of their ends (OK, the leavers, the copies to refresh:
+-- the back-end runs the rest, chatroom.backends.redis.endings).
+local c = args.change
+local u = c.subject.account
 local MAILBOXES = P .. 'mailboxes'
 local APPS = P .. 'app-passwords'
 local OIDC, OIDC_OF = P .. 'oidc', P .. 'oidc-of'
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
 local record = redis.call('HGET', ACCOUNTS, u)
 local mailbox = redis.call('HGET', MAILBOXES, u) or ''
 local apps = redis.call('HGET', APPS, u) or ''
@@ -10,56 +26,30 @@ local bound = redis.call('HGET', OIDC_OF, u) or ''
 local was_bound = bound
 local name, hash, scram = '', '', ''
 if record then name, hash, scram = string.match(record, '^(%S+) (%S+) ?(%S*)$') end
-if ARGV[3] ~= '-' and ARGV[3] ~= (record and '1' or '0') then
-  return {'CHANGED', 'exists'}
-end
-if ARGV[4] ~= '-' and (not record or hash ~= ARGV[4]) then
-  return {'CHANGED', 'hash'}
-end
-if ARGV[5] ~= '-' and (not record or mailbox ~= ARGV[5]) then
-  return {'CHANGED', 'mailbox'}
-end
-if ARGV[6] ~= '-' then
-  local holder = redis.call('HGET', OIDC, ARGV[6])
-  if holder and redis.call('HGET', OIDC_OF, holder) == ARGV[6] then
-    return {'CHANGED', 'oidc'}
-  end
-end
-if ARGV[7] ~= '-' and (not record or apps ~= ARGV[7]) then
-  return {'CHANGED', 'apps'}
-end
-local dropped, i = false, 8
+local dropped = false
 local outs, ends = {}, {}
-while i <= #ARGV do
-  local op = ARGV[i]
-  if op == 'make' then
-    name, hash, scram, mailbox, bound, apps, dropped =
-      ARGV[i + 1], '', '', '', '', '', false
-    i = i + 2
-  elseif op == 'password' then
-    hash, scram = ARGV[i + 1], ARGV[i + 2]
-    i = i + 3
-  elseif op == 'scram' then
-    scram = ARGV[i + 1]
-    i = i + 2
-  elseif op == 'mailbox' then
-    mailbox = ARGV[i + 1]
-    i = i + 2
-  elseif op == 'oidc' then
-    bound = ARGV[i + 1]
-    i = i + 2
-  elseif op == 'apps' then
-    apps = ARGV[i + 1]
-    i = i + 2
-  elseif op == 'drop' then
+for _, op in ipairs(c.ops) do
+  local kind = op.kind
+  if kind == 'MakeAccount' then
+    name, hash, scram, mailbox, bound, apps, dropped = op.name, '', '', '', '', '', false
+  elseif kind == 'SetPassword' then
+    hash, scram = op.hash, op.scram
+  elseif kind == 'SetScramKeys' then
+    scram = op.scram
+  elseif kind == 'SetMailbox' then
+    mailbox = op.mailbox
+  elseif kind == 'BindOidc' then
+    bound = op.oidc
+  elseif kind == 'SetAppPasswords' then
+    apps = op.app_passwords
+  elseif kind == 'DropAccount' then
     dropped = true
-    i = i + 1
-  elseif op == 'signout' or op == 'end' then
-    local taken = op == 'signout' and outs or ends
-    taken[#taken + 1] = {ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]}
-    i = i + 6
+  elseif kind == 'SignOut' then
+    outs[#outs + 1] = op
+  elseif kind == 'EndSessions' then
+    ends[#ends + 1] = op
   else
-    return redis.error_reply('no operation ' .. op)
+    return redis.error_reply('no operation ' .. kind .. ' of an account')
   end
 end
 if dropped then
@@ -95,23 +85,18 @@ else
     redis.call('HSET', OIDC, bound, u)
   end
 end
--- The sessions that go with the account, once it is written: each one
--- signed out (its name key, its token, the reason, order and ttl its other
--- holders end with: devices of its seat on other nodes), then the ends,
--- as a ban's (chatroom.core.model.changes.moderation.EndSessions), which no longer find
--- those signed out.
 if #outs == 0 and #ends == 0 then return {'OK'} end
 for _, out in ipairs(outs) do
-  if redis.call('HGET', SIGNED, out[1]) == u then
-    redis.call('HDEL', SIGNED, out[1])
-    for _, held in ipairs(sessions_of(out[1], out[2])) do
-      tell_ended(held, out[3], out[4], out[5])
+  if redis.call('HGET', SIGNED, out.holder) == u then
+    redis.call('HDEL', SIGNED, out.holder)
+    for _, held in ipairs(sessions_of(out.holder, out.token)) do
+      tell_ended(held, out.told, args.ended[out.told], args.ttl)
     end
   end
 end
-local users, covered, told = {}, {}, {'', '', 0}
+local users, covered, told = {}, {}, ''
 for _, e in ipairs(ends) do
-  cover_end(e[1], e[2], users, covered)
-  told = {e[3], e[4], e[5]}
+  cover_end(e.holder, e.account, users, covered)
+  told = e.told
 end
-return ending_all(users, told[1], told[2], told[3], {})
+return ending_all(users, told, args.ended[told] or '', args.ttl, {})

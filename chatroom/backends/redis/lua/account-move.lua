@@ -1,20 +1,20 @@
-local record = redis.call('HGET', ACCOUNTS, ARGV[2])
-if not record or redis.call('HSETNX', ACCOUNTS, ARGV[3], record) == 0 then
+local record = redis.call('HGET', ACCOUNTS, args.old)
+if not record or redis.call('HSETNX', ACCOUNTS, args.new, record) == 0 then
   return 0
 end
-redis.call('HDEL', ACCOUNTS, ARGV[2])
+redis.call('HDEL', ACCOUNTS, args.old)
 for _, kept in ipairs({P .. 'mailboxes', P .. 'app-passwords'}) do
-  local value = redis.call('HGET', kept, ARGV[2])
+  local value = redis.call('HGET', kept, args.old)
   if value then
-    redis.call('HSET', kept, ARGV[3], value)
-    redis.call('HDEL', kept, ARGV[2])
+    redis.call('HSET', kept, args.new, value)
+    redis.call('HDEL', kept, args.old)
   end
 end
 local OIDC_OF = P .. 'oidc-of'
-local bound = redis.call('HGET', OIDC_OF, ARGV[2])
+local bound = redis.call('HGET', OIDC_OF, args.old)
 if bound then
-  redis.call('HSET', OIDC_OF, ARGV[3], bound)
-  redis.call('HDEL', OIDC_OF, ARGV[2])
-  redis.call('HSET', P .. 'oidc', bound, ARGV[3])
+  redis.call('HSET', OIDC_OF, args.new, bound)
+  redis.call('HDEL', OIDC_OF, args.old)
+  redis.call('HSET', P .. 'oidc', bound, args.new)
 end
 return 1

@@ -1,5 +1,5 @@
 
 for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  redis.call(PUB, P .. 'node:' .. node, '* ' .. ARGV[2])
+  redis.call(PUB, P .. 'node:' .. node, '* ' .. args.event)
 end
 return 'OK'

@@ -1,5 +1,6 @@
 
-local c = cjson.decode(ARGV[3])
-if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
-c.records = cjson.decode(ARGV[4])
-return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
+local c = args.change
+local r = c.subject.room
+local failed = unmet(c, 'room')
+if failed then return {'CHANGED', failed, {seating(r, c.about)}} end
+return {'OK', apply_in_room(c, {}, args.mark), {seating(r, c.about)}}

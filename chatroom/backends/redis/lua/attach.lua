@@ -1,5 +1,5 @@
 
-local r = ARGV[2]
+local r = args.room
 if redis.call('EXISTS', room_key(r)) == 0 then return 'OK' end
-emit(r, ARGV[3])
+emit(r, args.event)
 return 'OK'

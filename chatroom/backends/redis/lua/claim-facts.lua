@@ -1,8 +1,8 @@
 
 local registered = 0
-if ARGV[2] ~= '' then registered = redis.call('HEXISTS', ACCOUNTS, ARGV[2]) end
+if args.name ~= '' then registered = redis.call('HEXISTS', ACCOUNTS, args.name) end
 local banned = 0
-for i = 3, #ARGV do
-  if redis.call('ZSCORE', GBANS, ARGV[i]) then banned = 1 end
+for _, mask in ipairs(args.masks) do
+  if redis.call('ZSCORE', GBANS, mask) then banned = 1 end
 end
 return {registered, banned}

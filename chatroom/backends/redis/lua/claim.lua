@@ -1,45 +1,43 @@
 
-local u, token, name, old, account = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if old ~= '' and not holds(old, token) then return {'GONE'} end
--- the premises the core decided the claim on: whether u is an account's
--- (ARGV[18], '' or none for no such premise), and each mask banned or
--- not (mask, '1'/'0')
-local holding, banned = true, 0
-if (ARGV[18] or '') ~= ''
-    and redis.call('HEXISTS', ACCOUNTS, u) ~= tonumber(ARGV[18]) then
-  holding = false
-end
-for i = 19, #ARGV, 2 do
-  local is_banned = redis.call('ZSCORE', GBANS, ARGV[i]) and 1 or 0
-  if is_banned == 1 then banned = 1 end
-  if is_banned ~= tonumber(ARGV[i + 1]) then holding = false end
-end
-if not holding then  -- the claim's facts as they are, for the core
-  return {'CHANGED', redis.call('HEXISTS', ACCOUNTS, u), banned}
-end
--- u's presence (ARGV[10] '1': ARGV[11] its facts and ARGV[12] its
--- metadata, as presence-publish keeps them; ARGV[13] to ARGV[17] unused),
--- once token holds u
-local function presence_kept()
-  if ARGV[10] == '1' then presence_set(u, ARGV[11], ARGV[12]) end
-end
-if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
-  -- a device of the account attaches, unless u's end is under way (its
-  -- name is then freed without its holders: chatroom.backends.redis.endings)
-  if ARGV[8] == '1' and old == '' and account == u
-      and redis.call('HGET', SIGNED, u) == account
-      and redis.call('HEXISTS', P .. 'ending', u) == 0 then
-    redis.call('SADD', holders_key(u), token)
-    session_indexed(u, token)
-    presence_kept()
-    return {'ATTACHED', places_of(u), member_record(u)}
+-- A name's claim as the core decided it (chatroom.core.claims): the session
+-- takes the name (TakeName: a first claim, or a rename from `old`), or
+-- attaches as one more holder of it (AttachDevice: a device of the account
+-- signed in to it, its own session on another node). GONE if a rename's
+-- session no longer holds its old name. Its premises (the name's account,
+-- the bans of its masks, the session holding it, the account that one is
+-- signed in to, its end under way or not) checked first: if one fails,
+-- {'CHANGED', its place, then the claim's facts as they are: 1 if the name
+-- is an account's, 1 if one of `masks` is banned, the session holding it
+-- ('' for none), the account that one is signed in to, 1 if its end is
+-- under way, how many devices hold it besides}, for the core to decide
+-- again. The presence (`presence`: facts and meta, as presence-publish
+-- keeps them) is kept once the name is the session's.
+local c = args.change
+local u = c.subject.name
+local op = c.ops[1]
+local old = op.old or ''
+if old ~= '' and not holds(old, op.token) then return {'GONE'} end
+local failed = unmet(c)
+if failed then
+  local banned = 0
+  for _, mask in ipairs(args.masks) do
+    if redis.call('ZSCORE', GBANS, mask) then banned = 1 end
   end
-  if ARGV[7] == '1' then return {'HELD'} end
-  -- a session gone whose end is under way (its rooms being left, on
-  -- whichever node had it): the name is freed by that end's last step
-  if redis.call('HEXISTS', P .. 'ending', u) == 1 then return {'ENDING'} end
-  return {'TAKEN'}
+  local held = session_of(u)
+  return {'CHANGED', failed, redis.call('HEXISTS', ACCOUNTS, u), banned,
+          held and held.token or '', redis.call('HGET', SIGNED, u) or '',
+          redis.call('HEXISTS', P .. 'ending', u), redis.call('SCARD', holders_key(u))}
 end
+local function presence_kept()
+  if args.presence then presence_set(u, args.presence.facts, args.presence.meta) end
+end
+if op.kind == 'AttachDevice' then
+  redis.call('SADD', holders_key(u), op.token)
+  session_indexed(u, op.token)
+  presence_kept()
+  return {'OK', places_of(u), member_record(u)}
+end
+local token, name, account = op.token, op.shown, op.account
 if old ~= '' and old ~= u then
   redis.call('HDEL', SIGNED, old)
   presence_dropped(old)  -- its new name's comes next
@@ -58,7 +56,7 @@ if old == '' then
 end
 local rooms = places_of(old)
 local formers = renames_of(old)
-table.remove(formers, 1)  -- the pending renames' decision: ARGV[9] is now
+table.remove(formers, 1)  -- the pending renames' decision: the op's is now
 if old ~= u then
   redis.call('HDEL', USERS, old)
   redis.call('HDEL', P .. 'renaming', old)
@@ -70,7 +68,7 @@ if old ~= u then
 end
 if #rooms == 0 then return {'OK'} end
 if #formers > 0 then  -- the journal first: the rooms' steps come next
-  table.insert(formers, 1, ARGV[9])
+  table.insert(formers, 1, op.owner_follows and '1' or '0')
   redis.call('HSET', P .. 'renaming', u, table.concat(formers, ' '))
 end
 return {'IN_ROOM', rooms, member_record(u), formers}

@@ -1,21 +1,21 @@
 
-local limit = tonumber(ARGV[3])
+local limit = tonumber(args.limit)
 if limit > 0 then
-  local claims = P .. 'devclaims:' .. ARGV[2]
+  local claims = P .. 'devclaims:' .. args.account
   local now = tonumber(redis.call('TIME')[1])
   redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
   local count = redis.call('ZCARD', claims)
-  local fields = redis.call('HGETALL', P .. 'devices:' .. ARGV[2])
+  local fields = redis.call('HGETALL', P .. 'devices:' .. args.account)
   for i = 1, #fields, 2 do
-    if holds(ARGV[2], fields[i]) then
+    if holds(args.account, fields[i]) then
       local _, commas = string.gsub(fields[i + 1], ',', ',')
       count = count + commas + 1
     end
   end
   if count >= limit then return 0 end
-  local number = redis.call('INCR', P .. 'devnum:' .. ARGV[2])
-  redis.call('ZADD', claims, now + tonumber(ARGV[4]), number)
-  redis.call('EXPIRE', claims, ARGV[4])
+  local number = redis.call('INCR', P .. 'devnum:' .. args.account)
+  redis.call('ZADD', claims, now + tonumber(args.seconds), number)
+  redis.call('EXPIRE', claims, args.seconds)
   return number
 end
-return redis.call('INCR', P .. 'devnum:' .. ARGV[2])
+return redis.call('INCR', P .. 'devnum:' .. args.account)

@@ -1,11 +1,11 @@
 
-local key = P .. 'devices:' .. ARGV[2]
+local key = P .. 'devices:' .. args.account
 local fields = redis.call('HGETALL', key)
 local reply = {}
 for i = 1, #fields, 2 do
-  if not holds(ARGV[2], fields[i]) then
+  if not holds(args.account, fields[i]) then
     redis.call('HDEL', key, fields[i])
-  elseif fields[i] ~= ARGV[3] then
+  elseif fields[i] ~= args.token then
     reply[#reply + 1] = fields[i + 1]
   end
 end

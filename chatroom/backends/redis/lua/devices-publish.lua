@@ -1,12 +1,12 @@
 
-local key = P .. 'devices:' .. ARGV[2]
-if ARGV[4] == '' or not holds(ARGV[2], ARGV[3]) then
-  redis.call('HDEL', key, ARGV[3])
+local key = P .. 'devices:' .. args.account
+if args.devices == '' or not holds(args.account, args.token) then
+  redis.call('HDEL', key, args.token)
 else
-  redis.call('HSET', key, ARGV[3], ARGV[4])
+  redis.call('HSET', key, args.token, args.devices)
 end
-local claims = P .. 'devclaims:' .. ARGV[2]
-for number in string.gmatch(ARGV[4], '(%d+) [^,]*') do
+local claims = P .. 'devclaims:' .. args.account
+for number in string.gmatch(args.devices, '(%d+) [^,]*') do
   redis.call('ZREM', claims, number)  -- counted in the hash from now on
 end
 return 'OK'

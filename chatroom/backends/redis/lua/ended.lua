@@ -1,4 +1,4 @@
 
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
-for i = 3, #ARGV, 2 do finish_ending(ARGV[i], ARGV[i + 1]) end
+for _, c in ipairs(args.changes) do index_last(c) end
+for _, ended in ipairs(args.ended) do finish_ending(ended[1], ended[2]) end
 return 'OK'

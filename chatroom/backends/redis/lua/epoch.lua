@@ -1,5 +1,5 @@
 
-if redis.call('SET', P .. 'epoch', ARGV[2], 'NX') then
+if redis.call('SET', P .. 'epoch', args.epoch, 'NX') then
   redis.call('SET', P .. 'keeping-indexed', '1')  -- a new store: nothing waits
   redis.call('SET', P .. 'sessions-indexed', '1')  -- and no node has sessions
 end

@@ -1,3 +1,8 @@
-local key = P .. 'export:' .. ARGV[2]
-if redis.call('DEL', key) == 0 and ARGV[3] == '1' then return 0 end
-return 1
+
+-- An export's change: its premise (still kept) checked ({'CHANGED', the
+-- failed one's place}), then gone.
+local c = args.change
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
+redis.call('DEL', P .. 'export:' .. c.subject.token)
+return {'OK'}

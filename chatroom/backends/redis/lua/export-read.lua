@@ -1,1 +1,1 @@
-return redis.call('GET', P .. 'export:' .. ARGV[2])
+return redis.call('GET', P .. 'export:' .. args.token)

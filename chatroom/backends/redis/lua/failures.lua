@@ -1,21 +1,25 @@
--- ARGV: P, now-ms, the keys kept at most, n, then n premises (key, free,
--- m, then m waits in ms), then operations: 'count' key forget-ms,
--- 'uncount' key, 'clear' key. P guesses indexes every count by when it is
--- forgotten: those forgotten are dropped as a count comes, and past the
--- keys kept, those nearest their forgetting.
-local now, most = tonumber(ARGV[2]), tonumber(ARGV[3])
+
+-- Failures counted under a back-off (the core's: chatroom.core.throttle):
+-- `change`, a CountedFailures' change at its time (the core's clock,
+-- seconds), resting on each key's failures as the core read them (its
+-- count, its newest's time): else {'CHANGED', the failed premise's place,
+-- {key, count, newest's time} of each key of the change}, and nothing
+-- counted. Then, in order: one more failure (CountFailure: the key kept
+-- its `forget` after it), one given back (UncountFailure), every one
+-- forgotten (ClearFailures). P guesses indexes every count by when it is
+-- forgotten (ms): those forgotten are dropped as a count comes, and past
+-- `most` keys those nearest their forgetting.
+local c = args.change
+local now = c.subject.at
 local index = P .. 'guesses'
-local at = 5
-for premise = 1, tonumber(ARGV[4]) do
-  local kept = redis.call('HMGET', P .. 'guesses:' .. ARGV[at], 'n', 'last')
-  local free, m = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])
-  local n = tonumber(kept[1]) or 0
-  if n >= free then
-    local wait = tonumber(ARGV[at + 2 + math.min(n - free + 1, m)])
-    local left = tonumber(kept[2]) + wait - now
-    if left > 0 then return {premise, left} end
+local failed = unmet(c)
+if failed then
+  local facts = {}
+  for _, name in ipairs(c.subject.keys) do
+    local kept = redis.call('HMGET', P .. 'guesses:' .. name, 'n', 'at')
+    facts[#facts + 1] = {name, kept[1] or '0', kept[2] or '0'}
   end
-  at = at + 3 + m
+  return {'CHANGED', failed, facts}
 end
 local function drop(names)
   for _, name in ipairs(names) do
@@ -23,26 +27,23 @@ local function drop(names)
   end
   if #names > 0 then redis.call('ZREM', index, unpack(names)) end
 end
-while at <= #ARGV do
-  local op, name = ARGV[at], ARGV[at + 1]
-  local key = P .. 'guesses:' .. name
-  if op == 'count' then
-    drop(redis.call('ZRANGEBYSCORE', index, '-inf', now, 'LIMIT', 0, 100))
-    if not redis.call('ZSCORE', index, name) then
-      local over = redis.call('ZCARD', index) - most + 1
+local now_ms = math.floor(now * 1000)
+for _, op in ipairs(c.ops) do
+  local key = P .. 'guesses:' .. op.key
+  if op.kind == 'CountFailure' then
+    local forget = math.floor(op.forget * 1000)
+    drop(redis.call('ZRANGEBYSCORE', index, '-inf', now_ms, 'LIMIT', 0, 100))
+    if not redis.call('ZSCORE', index, op.key) then
+      local over = redis.call('ZCARD', index) - args.most + 1
       if over > 0 then drop(redis.call('ZRANGE', index, 0, over - 1)) end
     end
     redis.call('HINCRBY', key, 'n', 1)
-    redis.call('HSET', key, 'last', now)
-    redis.call('PEXPIRE', key, ARGV[at + 2])
-    redis.call('ZADD', index, now + tonumber(ARGV[at + 2]), name)
-    at = at + 3
-  else
-    if op == 'clear' or redis.call('HINCRBY', key, 'n', -1) <= 0 then
-      redis.call('DEL', key)
-      redis.call('ZREM', index, name)
-    end
-    at = at + 2
+    redis.call('HSET', key, 'at', now)
+    redis.call('PEXPIRE', key, forget)
+    redis.call('ZADD', index, now_ms + forget, op.key)
+  elseif op.kind == 'ClearFailures' or redis.call('HINCRBY', key, 'n', -1) <= 0 then
+    redis.call('DEL', key)
+    redis.call('ZREM', index, op.key)
   end
 end
-return {0, 0}
+return {'OK'}

@@ -1,2 +1,2 @@
 
-return tonumber(redis.call('GET', P .. 'file-usage:' .. ARGV[2]) or '0')
+return tonumber(redis.call('GET', P .. 'file-usage:' .. args.account) or '0')

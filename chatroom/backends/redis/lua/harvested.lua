@@ -1,5 +1,5 @@
 
-local node = ARGV[2]
+local node = args.node
 if redis.call('EXISTS', sessions_key(node)) == 1
     or redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
   return 0  -- sessions left (or not indexed yet): a next harvest ends them

@@ -1,6 +1,6 @@
 
-local node = ARGV[2]
-redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+local node = args.node
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', args.ttl)
 local stalled = redis.call('DEL', P .. 'stalled:' .. node)  -- over, once it beats
 if redis.call('EXISTS', P .. 'ended:' .. node) == 1 then
   redis.call('RENAME', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
@@ -8,7 +8,7 @@ else
   redis.call('DEL', P .. 'ended-old:' .. node)
 end
 local fresh = redis.call('SADD', P .. 'nodes', node)
-local now = tonumber(ARGV[4])
+local now = tonumber(args.now)
 local expired = {}
 for _, other in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
   if other ~= node and redis.call('EXISTS', P .. 'alive:' .. other) == 0 then
@@ -24,7 +24,7 @@ if redis.call('EXISTS', P .. 'keeping-indexed') == 0 then
 end
 if redis.call('EXISTS', P .. 'sessions-indexed') == 0 then
   local cursor = redis.call('GET', P .. 'sessions-indexing') or '0'
-  local scanned = redis.call('HSCAN', USERS, cursor, 'COUNT', ARGV[5])
+  local scanned = redis.call('HSCAN', USERS, cursor, 'COUNT', args.chunk)
   local found = scanned[2]
   for i = 1, #found, 2 do
     local u, v = found[i], found[i + 1]

@@ -1,5 +1,5 @@
 
-local u, token = ARGV[2], ARGV[3]
+local u, token = args.user, args.token
 if not holds(u, token) then return {0} end
 local elsewhere = 0
 if #sessions_of(u, token) > 0 then elsewhere = 1 end

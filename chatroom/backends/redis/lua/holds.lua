@@ -1,3 +1,3 @@
 
-if not holds(ARGV[2], ARGV[3]) then return 'GONE' end
+if not holds(args.user, args.token) then return 'GONE' end
 return 'OK'

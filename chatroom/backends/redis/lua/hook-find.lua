@@ -1,1 +1,2 @@
-return redis.call('HGET', P .. 'hooks', ARGV[2])
+
+return redis.call('HGET', P .. 'hooks', args.secret)

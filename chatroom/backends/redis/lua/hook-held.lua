@@ -1,4 +1,4 @@
 
-local kept = redis.call('HGET', hooks_key(ARGV[2]), ARGV[3])
-if kept and kept_secret(kept) == ARGV[4] then return 1 end
+local kept = redis.call('HGET', hooks_key(args.room), args.name)
+if kept and kept_secret(kept) == args.secret then return 1 end
 return 0

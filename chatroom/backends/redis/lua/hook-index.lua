@@ -1,2 +1,2 @@
-redis.call('HSET', P .. 'hooks', ARGV[2], ARGV[3])
-return 1
+
+return redis.call('HSET', P .. 'hooks', args.secret, args.hook)

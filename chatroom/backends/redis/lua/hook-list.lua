@@ -1,9 +1,9 @@
 
-local names = redis.call('HKEYS', hooks_key(ARGV[2]))
+local names = redis.call('HKEYS', hooks_key(args.room))
 table.sort(names)
 local hooks = {}
 for _, name in ipairs(names) do
-  local kept = redis.call('HGET', hooks_key(ARGV[2]), name)
+  local kept = redis.call('HGET', hooks_key(args.room), name)
   if OLDER_ROOMS and not is_hook(kept) then
     kept = redis.call('HGET', P .. 'hooks', kept) or ''
   end

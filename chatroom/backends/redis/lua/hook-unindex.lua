@@ -1,1 +1,2 @@
-return redis.call('HDEL', P .. 'hooks', ARGV[2])
+
+return redis.call('HDEL', P .. 'hooks', args.secret)

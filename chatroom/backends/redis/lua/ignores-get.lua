@@ -1,2 +1,2 @@
 
-return redis.call('SMEMBERS', P .. 'ignores:' .. ARGV[2])
+return redis.call('SMEMBERS', P .. 'ignores:' .. args.account)

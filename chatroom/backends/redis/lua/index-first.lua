@@ -1,3 +1,3 @@
 
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_first(c) end
+for _, c in ipairs(args.changes) do index_first(c) end
 return 'OK'

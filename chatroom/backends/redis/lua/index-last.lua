@@ -1,6 +1,6 @@
 
-for _, c in ipairs(cjson.decode(ARGV[2])) do index_last(c) end
-if ARGV[5] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[3], ARGV[4])) do tell(s, ARGV[5]) end
+for _, c in ipairs(args.changes) do index_last(c) end
+if args.shown ~= '' then
+  for _, s in ipairs(sessions_of(args.user, args.token)) do tell(s, args.shown) end
 end
 return 'OK'

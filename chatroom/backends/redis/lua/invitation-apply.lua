@@ -1,15 +1,15 @@
 
--- ARGV: P, the code's hash, what its premise says is kept ('-': no
--- premise; '' none), what it keeps after ('' for gone). Checks, then keeps.
+-- An invitation's change: its premise checked ({0, what is kept now} if
+-- it does not hold), then kept anew or dropped.
+local c = args.change
 local INVITATIONS = P .. 'invitations'
-local code, expected, after = ARGV[2], ARGV[3], ARGV[4]
-local kept = redis.call('HGET', INVITATIONS, code) or ''
-if expected ~= '-' and kept ~= expected then
-  return {0, kept}
-end
-if after == '' then
-  redis.call('HDEL', INVITATIONS, code)
-else
-  redis.call('HSET', INVITATIONS, code, after)
+local code = c.subject.code
+if unmet(c) then return {0, redis.call('HGET', INVITATIONS, code) or ''} end
+for _, op in ipairs(c.ops) do
+  if op.kind == 'SetInvitation' then
+    redis.call('HSET', INVITATIONS, code, op.kept)
+  elseif op.kind == 'DropInvitation' then
+    redis.call('HDEL', INVITATIONS, code)
+  end
 end
 return {1}

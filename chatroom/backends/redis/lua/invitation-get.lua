@@ -1,2 +1,2 @@
 
-return redis.call('HGET', P .. 'invitations', ARGV[2])
+return redis.call('HGET', P .. 'invitations', args.code)

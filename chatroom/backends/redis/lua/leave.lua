@@ -1,6 +1,7 @@
 
-local c = cjson.decode(ARGV[5])
-if not_a_member(ARGV[3], ARGV[4], c.r) == 'GONE' then return {'GONE'} end
-if not holds_for(c) then return {'CHANGED', {seating(c.r, c.about)}} end
-c.records = {}
-return {'OK', {apply_in_room(c)}, {seating(c.r, c.about)}}
+local c = args.change
+local r = c.subject.room
+if not_a_member(args.user, args.token, r) == 'GONE' then return {'GONE'} end
+local failed = unmet(c, 'room')
+if failed then return {'CHANGED', failed, {seating(r, c.about)}} end
+return {'OK', apply_in_room(c, {}, 'before'), {seating(r, c.about)}}

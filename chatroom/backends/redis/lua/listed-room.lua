@@ -1,2 +1,2 @@
 
-return listed_row(ARGV[2])
+return listed_row(args.room)

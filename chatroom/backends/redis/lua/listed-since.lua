@@ -1,6 +1,6 @@
--- The room list's rows changed since change ARGV[2] (a node's kept rows,
+-- The room list's rows changed since change `since` (a node's kept rows,
 -- chatroom.backends.redis.listing), where rooms share the server's slot,
--- at most ARGV[3] of them, oldest change first: the number of the last
+-- at most `most` of them, oldest change first: the number of the last
 -- change this answer covers (the newest, or the last of these rooms' when
 -- more changed: the node asks again from there), then for each changed
 -- room its row, or {r, members} where its members alone changed since
@@ -8,9 +8,9 @@
 -- for them all). Each room is in the index of changes once, at its last
 -- change, so the pages a node reads one after another miss no room.
 -- Answers {-1} where the node must read the whole list: the index no
--- longer holds every change since (ARGV[2] under its floor), or Redis has
+-- longer holds every change since (`since` under its floor), or Redis has
 -- fewer changes than the node read (its data lost).
-local since, most = tonumber(ARGV[2]), tonumber(ARGV[3])
+local since, most = tonumber(args.since), tonumber(args.most)
 local listed = redis.call('HMGET', P .. 'listed', 'version', 'floor')
 local version = tonumber(listed[1] or '0')
 if since < tonumber(listed[2] or '0') or since > version then return {-1} end

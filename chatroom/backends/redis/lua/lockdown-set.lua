@@ -1,11 +1,12 @@
 
--- ARGV: the level as the core encoded it, the order every node hears
--- (its copy of the level), in the same step as it is kept, then the most
--- entries the server's moderation log keeps and the entries the change
--- records there.
-redis.call('SET', P .. 'lockdown', ARGV[2])
+-- The server's lockdown's change: the level kept as the core encoded it
+-- (`kept`), every node told (`order`, its copy of the level), in the same
+-- step, and the entries it records in the server's moderation log
+-- (`keep`: the most it keeps).
+local c = args.change
+redis.call('SET', P .. 'lockdown', args.kept)
 for _, node in ipairs(redis.call('SMEMBERS', P .. 'nodes')) do
-  redis.call(PUB, P .. 'node:' .. node, '* ' .. ARGV[3])
+  redis.call(PUB, P .. 'node:' .. node, '* ' .. args.order)
 end
-record_entries('*', ARGV[4], ARGV[5])
+recorded(c, '*', args.keep)
 return 1

@@ -1,1 +1,1 @@
-return redis.call('HGETALL', P .. 'markers:' .. ARGV[2])
+return redis.call('HGETALL', P .. 'markers:' .. args.account)

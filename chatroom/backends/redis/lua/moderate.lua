@@ -1,28 +1,50 @@
 
-local r, u = ARGV[2], ARGV[3]
-local refusal = not_decided(u, ARGV[4], r, ARGV[5], ARGV[6])
-if refusal then return refusal end
-local tu, ttoken = ARGV[13], ARGV[14]
--- The target was read apart from the room (TARGET, then FACTS): one that
--- changed between the reads, or since, is no longer as decided on here.
-if ttoken ~= '' and is_member(tu, r) ~= (ARGV[15] == '1') then return 'CHANGED' end
-if ARGV[15] == '1' and own_token(r, tu) ~= ttoken then return 'CHANGED' end
-local changes = cjson.decode(ARGV[16])
-if not all_hold(changes) then return 'CHANGED' end
-local rk = room_key(r)
-if ARGV[7] ~= '-' then
-  redis.call('HSET', rk, 'policy', ARGV[7], 'kept', ARGV[8],
-             'restricted', ARGV[9], 'owner_account', ARGV[10],
-             'moderated', ARGV[11])
-  redis.call('HINCRBY', rk, 'ver', 1)
-  -- a secret room leaves the lobby, and comes back (watchers re-read it)
-  lobby_news(r, redis.call('HGET', rk, 'name'))
-  if ARGV[12] == '1' then set_owner(r, u) end
+-- A room's moderation as the core decided it (chatroom.core.moderation),
+-- or a server admin's gift of the room: the room's step. By a member
+-- (`user`, `token`: NOT_IN_ROOM or GONE if that session may not act in
+-- it), or by an admin (none). Its premises (the room as read; the target
+-- connected as read, by the room's copy of who holds it where it is a
+-- member, and in the room or not as read; a kick's departure's own) are
+-- checked first: {'CHANGED', the failed one's place} if one does not
+-- hold. Then its operations, in order: the policy set, the owner, the
+-- room's events, a kick (its departure published with its head, `heads`,
+-- a KickHead naming the kicked session, by which its node gives it
+-- Kicked), the entries it records (`keep`: the most a log keeps). An
+-- invitation is told by the server's step after (MODERATED).
+local c, step = args.change, args.step
+local r = c.subject.room
+if args.user then
+  local refusal = not_a_member(args.user, args.token, r)
+  if refusal then return refusal end
 end
-for i = 19, #ARGV do emit(r, ARGV[i]) end
-record_entries(r, ARGV[17], ARGV[18])
-for _, c in ipairs(changes) do
-  c.records = {}
-  apply_in_room(c)
+local failed = unmet(c, step)
+if failed then return {'CHANGED', failed} end
+for _, op in ipairs(c.ops) do
+  if op.kind == 'KickMember' and unmet(op.leave, 'room') then return {'CHANGED', 0} end
 end
+local rk, kicks = room_key(r), 0
+for _, op in ipairs(c.ops) do
+  if op.kind == 'SetPolicy' then
+    local kept = op.policy
+    redis.call('HSET', rk, 'policy', kept.policy, 'kept', kept.kept,
+               'restricted', kept.restricted, 'owner_account', kept.owner_account,
+               'moderated', kept.moderated)
+    redis.call('HINCRBY', rk, 'ver', 1)
+    -- a secret room leaves the lobby, and comes back (watchers re-read it)
+    lobby_news(r, redis.call('HGET', rk, 'name'))
+  elseif op.kind == 'SetOwner' then
+    set_owner(r, op.owner)
+  elseif op.kind == 'Emit' then
+    emit(r, op.event)
+  elseif op.kind == 'KickMember' then
+    kicks = kicks + 1
+    for _, leaving in ipairs(op.leave.ops) do
+      if leaving.kind == 'Emit' and leaving.event == op.departure then
+        leaving.event = args.heads[kicks] .. leaving.event
+      end
+    end
+    apply_in_room(op.leave, {}, 'before')
+  end
+end
+recorded(c, r, args.keep)
 return 'OK'

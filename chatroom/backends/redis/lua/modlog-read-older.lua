@@ -1,2 +1,2 @@
 
-return {'OK', redis.call('LRANGE', kind_key(ARGV[2], 'modlog'), -tonumber(ARGV[3]), -1)}
+return {'OK', redis.call('LRANGE', kind_key(args.log, 'modlog'), -args.count, -1)}

@@ -1,2 +1,2 @@
 
-return {'OK', redis.call('LRANGE', modlog_key(ARGV[2]), -tonumber(ARGV[3]), -1)}
+return {'OK', redis.call('LRANGE', modlog_key(args.log), -args.count, -1)}

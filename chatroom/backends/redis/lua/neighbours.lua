@@ -1,6 +1,6 @@
 
-local u = ARGV[2]
-if not holds(u, ARGV[3]) then return {'GONE'} end
+local u = args.user
+if not holds(u, args.token) then return {'GONE'} end
 local rooms = places_of(u)
 if #rooms == 0 then return {'OK', ''} end
 local reply = {'OK', redis.call('INCR', P .. 'news')}

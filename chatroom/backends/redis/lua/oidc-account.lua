@@ -1,4 +1,4 @@
 
-local key = redis.call('HGET', P .. 'oidc', ARGV[2])
-if key and redis.call('HGET', P .. 'oidc-of', key) == ARGV[2] then return key end
+local key = redis.call('HGET', P .. 'oidc', args.oidc)
+if key and redis.call('HGET', P .. 'oidc-of', key) == args.oidc then return key end
 return false

@@ -1,12 +1,23 @@
 
-local r = ARGV[2]
+-- A room's pins' change: NO_SUCH_ROOM if the room is gone; {'CHANGED', the
+-- failed premise's place} if the room is not as read; else each pin set
+-- or taken off, the event shown to the members, the entries recorded in
+-- the room's moderation log (`keep`: the most it keeps).
+local c = args.change
+local r = c.subject.room
 if redis.call('EXISTS', room_key(r)) == 0 then return 'NO_SUCH_ROOM' end
-if not unchanged(r, ARGV[3], ARGV[4]) then return 'CHANGED' end
-if ARGV[7] == '1' then
-  redis.call('HSET', pins_key(r), ARGV[5], ARGV[6])
-else
-  redis.call('HDEL', pins_key(r), ARGV[5])
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
+for _, op in ipairs(c.ops) do
+  if op.kind == 'SetPin' then
+    if op.pinned then
+      redis.call('HSET', pins_key(r), op.event_id, op.by)
+    else
+      redis.call('HDEL', pins_key(r), op.event_id)
+    end
+  elseif op.kind == 'Emit' then
+    emit(r, op.event)
+  end
 end
-emit(r, ARGV[8])
-record_entries(r, ARGV[9], ARGV[10])
+recorded(c, r, args.keep)
 return 'OK'

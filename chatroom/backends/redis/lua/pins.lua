@@ -1,1 +1,2 @@
-return redis.call('HGETALL', pins_key(ARGV[2]))
+
+return redis.call('HGETALL', pins_key(args.room))

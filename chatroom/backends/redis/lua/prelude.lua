@@ -1,5 +1,8 @@
 
 local P = ARGV[1]
+-- The script's operands by name (chatroom.backends.redis.operands): every
+-- script is handed one JSON object, decoded here, once.
+local args = cjson.decode(ARGV[2])
 -- On a Redis Cluster (its prefix a hash tag, chatroom.core.config's
 -- CLUSTER_PREFIX) every event goes by sharded pub/sub: SPUBLISH reaches the
 -- subscribers of the chat's shard (its primary and replicas) alone, where
@@ -263,21 +266,6 @@ local function own_token(r, m)
   return (string.match(held, '^%S*'))
 end
 
--- Whether room r is still the incarnation and version a decision was made on.
-local function unchanged(r, inc, ver)
-  local info = redis.call('HMGET', room_key(r), 'inc', 'ver')
-  return info[1] == inc and info[2] == ver
-end
-
--- Why session token may not act in room r as u on a decision made on the
--- room's incarnation inc and version ver, or nil if it may.
-local function not_decided(u, token, r, inc, ver)
-  local refusal = not_a_member(u, token, r)
-  if refusal then return refusal end
-  if not unchanged(r, inc, ver) then return 'CHANGED' end
-  return nil
-end
-
 local function set_owner(r, u)
   redis.call('HSET', room_key(r), 'owner', u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)
@@ -367,15 +355,25 @@ local function emit(r, data)
   return seq
 end
 
--- The moderation log entries a change records with its action (a JSON
--- array of the entries as the node encoded them, '[]' for none) added to
--- log r's (a room's key, or '*': the server's), its newest keep kept.
+-- Moderation log entries (a list of them as the node encoded them) added
+-- to log r's (a room's key, or '*': the server's), its newest keep kept.
 local function record_entries(r, keep, entries)
-  local list = cjson.decode(entries)
-  if #list == 0 then return end
+  if #entries == 0 then return end
   local key = modlog_key(r)
-  for _, entry in ipairs(list) do redis.call('RPUSH', key, entry) end
+  for _, entry in ipairs(entries) do redis.call('RPUSH', key, entry) end
   redis.call('LTRIM', key, -tonumber(keep), -1)
+end
+
+-- The entries change c records with its action (its RecordEntries, the
+-- core's), each in the log it names ('' the change's own: `own`, a room's
+-- key or '*'), applied with the action, in its script's step: `keep` the
+-- most a log keeps.
+local function recorded(c, own, keep)
+  for _, op in ipairs(c.ops) do
+    if op.kind == 'RecordEntries' then
+      record_entries(op.log ~= '' and op.log or own, keep, op.entries)
+    end
+  end
 end
 
 -- The ids of room r's kept events: first, last (first = last + 1: none).
@@ -457,11 +455,39 @@ local function age_out(r, oldest, from)
   return drop, done, from + AGE_LOOKS - drop
 end
 
+-- Unix seconds as stored events carry a time (chatroom.wire.lines.
+-- format_time: UTC, ISO 8601, whole milliseconds), which sort as text:
+-- the core's times (an Append's `oldest`, an AgeOut's) compared with
+-- theirs. The date from the days since 1970 by H. Hinnant's
+-- civil_from_days.
+local function stored_time(seconds)
+  local stamp = seconds * 1000
+  local whole = math.floor(stamp)
+  local half = stamp - whole
+  if half > 0.5 or (half == 0.5 and whole % 2 == 1) then whole = whole + 1 end
+  local ms = whole % 1000
+  local unix = (whole - ms) / 1000
+  local in_day = unix % 86400
+  local z = (unix - in_day) / 86400 + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+                          - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+                       math.floor(in_day / 3600), math.floor(in_day % 3600 / 60),
+                       in_day % 60, ms)
+end
+
 -- A message (unnumbered) said in room r: numbered with the room's next id,
--- published, kept (its newest `retention` events; with `oldest`, not '',
--- those said before it gone: age_out).
--- Returns its id and its sequence number in the room's channel (for the
--- node that waits to receive it, chatroom.backends.redis.calls).
+-- published, kept (its newest `retention` events; with `oldest` (Unix
+-- seconds, the core's operand; 0: none), those said before it gone:
+-- age_out). Returns its id and its sequence number in the room's channel
+-- (for the node that waits to receive it, chatroom.backends.redis.calls).
 local function said(r, message, retention, oldest)
   local id = next_id(r)
   local data = numbered(message, id)
@@ -469,7 +495,7 @@ local function said(r, message, retention, oldest)
   local hk = history_key(r)
   redis.call('RPUSH', hk, data)
   redis.call('LTRIM', hk, -tonumber(retention), -1)
-  if oldest ~= '' then age_out(r, oldest, 0) end
+  if oldest ~= 0 then age_out(r, stored_time(oldest), 0) end
   return id, seq
 end
 
@@ -563,6 +589,28 @@ local function seating(r, about)
           info[8] or '0', restricted, info[10] or '0', policy, newest_id(r), keep}
 end
 
+-- The bytes a hex text (two digits a byte) spells: a DUMP a node carries
+-- from one room's step to another's in a script's operands, which are
+-- text (JSON).
+local function unhex(hex)
+  return (string.gsub(hex, '%x%x', function(byte) return string.char(tonumber(byte, 16)) end))
+end
+
+-- Renamed rooms' former names (`P former-names`, former name key →
+-- "until key name": until when, Unix seconds, it leads a join to the room
+-- now keyed `key` and called `name`; written by RENAME_ROOM). Where former
+-- name f leads at `now`: {until, key, name}, or nil (none, past its grace,
+-- or the room it led to is gone: a deleted room's former names are free).
+local FORMER = P .. 'former-names'
+local function former_name(f, now)
+  local v = redis.call('HGET', FORMER, f)
+  if not v then return nil end
+  local until_, key, name = string.match(v, '^(%S+) (%S+) (.*)$')
+  if not until_ or tonumber(until_) <= now then return nil end
+  if redis.call('HEXISTS', ROOMS, key) == 0 then return nil end
+  return {until_, key, name}
+end
+
 local function same_set(list, wanted)
   if #list ~= #wanted then return false end
   local seen = {}
@@ -571,82 +619,265 @@ local function same_set(list, wanted)
   return true
 end
 
--- The longest-present member but `about`, from a seating's first members.
-local function first_but(firsts, about)
-  local skip = {}
-  for _, a in ipairs(about) do skip[a] = true end
-  for i = 1, #firsts, 2 do
-    if not skip[firsts[i]] then return firsts[i] end
-  end
-  return ''
+-- What a change's premises read of its room (c.subject.room): its hash's
+-- fields, read once per change (a join rests on seven premises).
+local function room_read(c)
+  local read = c.room_read
+  if read then return read end
+  local info = redis.call('HMGET', room_key(c.subject.room), 'name', 'inc', 'owner',
+                          'owner_account', 'permanent', 'kept', 'keep_until',
+                          'capacity', 'restricted', 'ver', 'moderated')
+  read = {name = info[1], inc = info[2], owner = info[3] or '',
+          owner_account = info[4] or '', permanent = info[5] == '1',
+          kept = info[6] == '1', keep_until = info[7] or '',
+          capacity = tonumber(info[8] or '0'), restricted = info[9] == '1',
+          ver = info[10], moderated = info[11] == '1'}
+  c.room_read = read
+  return read
 end
 
--- The keys of a seating's first members.
-local function keys_of(firsts)
-  local keys = {}
-  for i = 1, #firsts, 2 do keys[#keys + 1] = firsts[i] end
-  return keys
-end
-
--- Whether what change c's decision was made on (its premises, c.p: each
--- one a fact of `seating` that must still be as it was) holds.
-local function holds_for(c)
-  local p, about = c.p or {}, c.about or {}
-  local f = seating(c.r, about)
-  if #f == 1 then return p.gone == true end
-  if p.gone then return false end
-  if p.name ~= nil and f[2] ~= p.name then return false end
-  if p.inc ~= nil and f[3] ~= p.inc then return false end
-  if p.owner ~= nil and f[5] ~= p.owner then return false end
-  if p.here ~= nil and (f[6] == 1) ~= p.here then return false end
-  if p.owns ~= nil and (f[5] == about[1]) ~= p.owns then return false end
-  if p.claimant ~= nil and f[13] ~= p.claimant then return false end
-  if p.account ~= nil and f[7] ~= p.account then return false end
-  if p.permanent ~= nil and (f[8] == 1) ~= p.permanent then return false end
-  if p.keep ~= nil and (f[19] == 1) ~= p.keep then return false end
-  if p.heir ~= nil and first_but(f[9], about) ~= p.heir then return false end
-  if p.firsts ~= nil and table.concat(keys_of(f[9]), ' ')
-      ~= table.concat(p.firsts, ' ') then
-    return false
-  end
-  if p.quiet ~= nil and not same_set(f[10], p.quiet) then return false end
-  if p.present ~= nil and not same_set(f[11], p.present) then return false end
-  if p.crowded ~= nil and (f[4] >= p.big) ~= p.crowded then return false end
-  if p.alone ~= nil and (f[4] <= #about) ~= p.alone then return false end
-  if p.due ~= nil and (f[12] == '' or tonumber(f[12]) > p.due) then return false end
-  if p.absent ~= nil and is_member(p.absent, c.r) then return false end
-  if p.capacity ~= nil and tonumber(f[14]) ~= p.capacity then return false end
-  if p.below ~= nil and f[4] >= p.below then return false end
-  if p.open ~= nil and (f[15] == 0) ~= p.open then return false end
-  if p.ver ~= nil and f[16] ~= p.ver then return false end
-  if p.newest_min ~= nil and f[18] < p.newest_min then return false end
-  if p.newest_below ~= nil and f[18] >= p.newest_below then return false end
-  return true
-end
-
--- Whether every change of `changes` may be applied.
-local function all_hold(changes)
-  for _, c in ipairs(changes) do
-    if not holds_for(c) then return false end
-  end
-  return true
-end
-
--- One room's change is three steps, each on one slot (docs/scaling.md:
--- the index first, the room second; out in the other order), which the
--- node runs in turn (chatroom.backends.redis.room_steps):
+-- Whether premise p of change c holds: each premise a decision rested on,
+-- read here alone, by its Python class's name (chatroom.core.model.changes,
+-- the core's vocabulary, encoded by chatroom.backends.redis.operands), its
+-- fields by name. A premise is a fact of the change's subject as the core
+-- read it: none decides anything. The local back-end reads the same
+-- premises on its memory (chatroom.backends.local), and the contract
+-- tests/backends/contracts/premises.py fails each one on both.
 --
--- index_first (the server's): the indexes that will name room c.r are
--- written before the room changes: u's rooms for each seat, the waiting
--- rooms for 'waits'. An entry too many, left by a room's step that
--- refused or never ran, is harmless (the readers check the room) and goes
--- with u's name, or the room's wait.
+-- One function, not a table of them: Redis makes a script's functions
+-- again at every call, and a table of a closure per premise would cost a
+-- message more than its premises' reads. The most frequent come first.
+--
+-- `step`: where a room's change is applied in two steps (docs/scaling.md),
+-- 'server' or 'room', the step reading it: a premise read on the server's
+-- keys is the server step's, one read on the room's keys the room step's
+-- (each holds in the other), one read on both by each on its own keys; nil
+-- where a change is applied in one.
+local function premise_holds(c, p, step)
+  local kind, s = p.kind, c.subject
+  -- read on the server's keys
+  if kind == 'FewerRoomsThan' then
+    if step == 'room' then return true end
+    return redis.call('HEXISTS', ROOMS, s.room) == 1
+      or redis.call('HLEN', ROOMS) < p.count
+  elseif kind == 'NameFree' then
+    if step == 'room' then return true end
+    if p.name == s.room then return true end
+    if redis.call('HEXISTS', ROOMS, p.name) == 1 then return false end
+    local leads = former_name(p.name, tonumber(c.now))
+    return not leads or leads[2] == s.room
+  elseif kind == 'SessionIs' then  -- by the room's copy of a member too
+    if s.room and step ~= 'server' and is_member(p.user, s.room) then
+      return own_token(s.room, p.user) == p.session
+    end
+    if step == 'room' then return true end
+    local held = session_of(p.user)
+    return (held and held.token or '') == p.session
+  end
+  if s.room and step == 'server' then return true end
+  -- a room's: its messages
+  if kind == 'Unmoderated' then
+    return not room_read(c).moderated
+  elseif kind == 'QuietAmong' then
+    local quiet, key = {}, quiet_key(s.room)
+    for _, u in ipairs(p.among) do
+      if redis.call('SISMEMBER', key, u) == 1 then quiet[#quiet + 1] = u end
+    end
+    return same_set(quiet, p.users)
+  elseif kind == 'Incarnation' then
+    return room_read(c).inc == p.incarnation
+  elseif kind == 'Version' then
+    return room_read(c).ver == p.version
+  elseif kind == 'MessageIs' or kind == 'EventIs' then
+    local read = p.message or p.event
+    local first, last = kept_ids(s.room)
+    local id = tonumber(cjson.decode(read).id)
+    if not id or id < first or id > last then return kind == 'EventIs' end
+    return redis.call('LINDEX', history_key(s.room), id - first) == read
+  elseif kind == 'Reacted' then
+    local mine = p.target .. ' ' .. p.reaction .. ' ' .. p.user
+    return (redis.call('HEXISTS', reactions_key(s.room), mine) == 1) == p.given
+  elseif kind == 'FewerReactionsThan' then
+    local rk = reactions_key(s.room)
+    return redis.call('HEXISTS', rk, p.target .. ' ' .. p.reaction) == 1
+      or tonumber(redis.call('HGET', rk, p.target) or '0') < p.count
+  -- a room's seating
+  elseif kind == 'Exists' then
+    if s.room then return (redis.call('EXISTS', room_key(s.room)) == 1) == p.exists end
+    return (redis.call('HEXISTS', ACCOUNTS, s.account) == 1) == p.exists
+  elseif kind == 'Named' then
+    return room_read(c).name == p.name
+  elseif kind == 'Absent' then
+    return not is_member(p.user, s.room)
+  elseif kind == 'Present' then
+    local present = {}
+    for _, u in ipairs(p.among) do
+      if is_member(u, s.room) then present[#present + 1] = u end
+    end
+    return same_set(present, p.users)
+  elseif kind == 'Unrestricted' then
+    return not room_read(c).restricted
+  elseif kind == 'CapacityIs' then
+    return room_read(c).capacity == p.capacity
+  elseif kind == 'FewerMembersThan' then
+    return redis.call('ZCARD', members_key(s.room)) < p.count
+  elseif kind == 'QuietAt' then
+    return (redis.call('ZCARD', members_key(s.room)) >= p.threshold) == p.quiet
+  elseif kind == 'EmptiedBy' then
+    return (redis.call('ZCARD', members_key(s.room)) <= #p.users) == p.empties
+  elseif kind == 'OwnerIs' then
+    return room_read(c).owner == p.owner
+  elseif kind == 'OwnerHere' then
+    local owner = room_read(c).owner
+    return (owner ~= '' and is_member(owner, s.room)) == p.here
+  elseif kind == 'OwnerAccountIs' then
+    return room_read(c).owner_account == p.account
+  elseif kind == 'Stays' then
+    local read = room_read(c)
+    return read.permanent == p.permanent and read.kept == p.keep
+  elseif kind == 'HeirIs' then  -- the longest-present member but p.but
+    local but = {}
+    for _, u in ipairs(p.but) do but[u] = true end
+    for _, m in ipairs(redis.call('ZRANGE', members_key(s.room), 0, #p.but)) do
+      if not but[m] then return m == p.heir end
+    end
+    return p.heir == ''
+  elseif kind == 'FirstMembers' then
+    return table.concat(redis.call('ZRANGE', members_key(s.room), 0, p.count - 1), ' ')
+      == table.concat(p.keys, ' ')
+  elseif kind == 'ClaimantIs' then  -- of a kept room its account's members hold
+    local read, claimant = room_read(c), ''
+    if read.owner == '' and read.owner_account ~= '' then
+      for _, m in ipairs(redis.call('ZRANGE', members_key(s.room), 0, -1)) do
+        if select(2, seated(s.room, m)) == read.owner_account then
+          claimant = m
+          break
+        end
+      end
+    end
+    return claimant == p.claimant
+  elseif kind == 'WaitOver' then
+    local due = room_read(c).keep_until
+    return due ~= '' and tonumber(due) <= p.due
+  elseif kind == 'NewestIdAtLeast' then
+    return newest_id(s.room) >= p.id
+  elseif kind == 'NewestIdBelow' then
+    return newest_id(s.room) < p.id
+  -- a room's webhooks
+  elseif kind == 'HookHeld' then
+    return (redis.call('HEXISTS', hooks_key(s.room), p.name) == 1) == p.held
+  elseif kind == 'FewerHooksThan' then
+    return redis.call('HLEN', hooks_key(s.room)) < p.count
+  end
+  -- the server's keys: accounts and what they keep
+  if kind == 'Registered' then
+    return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
+  elseif kind == 'PartyRegistered' then
+    return redis.call('HEXISTS', ACCOUNTS, p.account) == 1
+  elseif kind == 'NameRegistered' then
+    return (redis.call('HEXISTS', ACCOUNTS, p.name) == 1) == p.registered
+  elseif kind == 'PasswordHashIs' then
+    local record = redis.call('HGET', ACCOUNTS, s.account)
+    return record ~= false and string.match(record, '^%S+ (%S+)') == p.hash
+  elseif kind == 'MailboxIs' then
+    return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
+      and (redis.call('HGET', P .. 'mailboxes', s.account) or '') == p.mailbox
+  elseif kind == 'AppPasswordsAre' then
+    return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
+      and (redis.call('HGET', P .. 'app-passwords', s.account) or '') == p.app_passwords
+  elseif kind == 'OidcUnbound' then
+    local holder = redis.call('HGET', P .. 'oidc', p.oidc)
+    return not holder or redis.call('HGET', P .. 'oidc-of', holder) ~= p.oidc
+  elseif kind == 'MarkerAtMost' then
+    local kept = redis.call('HGET', P .. 'markers:' .. s.account, p.room)
+    return not kept or tonumber(kept) <= p.event_id
+  elseif kind == 'FewerSubscriptionsThan' then
+    local key = P .. 'push:' .. s.account
+    return redis.call('HLEN', key) < p.count
+      or redis.call('HEXISTS', key, p.endpoint) == 1
+  elseif kind == 'EndpointOwner' then
+    return (redis.call('HGET', P .. 'push-owner', p.endpoint) or '') == p.account
+  elseif kind == 'Subscribed' then
+    return redis.call('HEXISTS', P .. 'push:' .. s.account, p.endpoint) == 1
+  elseif kind == 'FewerWaitingThan' then
+    return redis.call('LLEN', P .. 'waiting:' .. s.account) < p.count
+  elseif kind == 'PrivateKept' then
+    local key = P .. 'talk:' .. s.key
+    local last = tonumber(redis.call('HGET', P .. 'pids', s.key) or '0')
+    local first = last - redis.call('LLEN', key) + 1
+    if p.event_id < first or p.event_id > last then return false end
+    local kept = redis.call('LINDEX', key, p.event_id - first)
+    return kept ~= false and kept ~= ''
+  elseif kind == 'UsageAtMost' then
+    return tonumber(redis.call('GET', P .. 'file-usage:' .. s.account) or '0') <= p.size
+  elseif kind == 'FileKept' then
+    return redis.call('EXISTS', P .. 'file:' .. p.file_id) == 1
+  elseif kind == 'ExportKept' then
+    return redis.call('EXISTS', P .. 'export:' .. s.token) == 1
+  elseif kind == 'InvitationIs' then
+    return (redis.call('HGET', P .. 'invitations', s.code) or '') == p.kept
+  -- the server's: its bans, its reports, its counters, its sweep
+  elseif kind == 'Banned' then
+    return (redis.call('ZSCORE', GBANS, p.mask) ~= false) == p.banned
+  elseif kind == 'ReportsNumbered' then
+    return (tonumber(redis.call('GET', P .. 'reports:last')) or 0) == p.last
+  elseif kind == 'NotReported' then
+    return redis.call('SISMEMBER', P .. 'reports:filed', p.filed) == 0
+  elseif kind == 'ReportOpen' then
+    return redis.call('ZSCORE', P .. 'reports:open', p.number) ~= false
+  elseif kind == 'FewerThan' then  -- in the window ending now, on Redis's clock
+    local key = P .. 'window:' .. s.key
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', now - p.window * 1000)
+    return redis.call('ZCARD', key) < p.count
+  -- the server's: who holds a name
+  elseif kind == 'NameHeldBy' then
+    local held = session_of(s.name)
+    return (held and held.token or '') == p.token
+  elseif kind == 'NameSignedTo' then
+    return (redis.call('HGET', SIGNED, s.name) or '') == p.account
+  elseif kind == 'NameEnding' then
+    return (redis.call('HEXISTS', P .. 'ending', s.name) == 1) == p.ending
+  elseif kind == 'DevicesAre' then
+    return same_set(redis.call('SMEMBERS', holders_key(s.name)), p.tokens)
+  elseif kind == 'FailuresAre' then  -- as counted (forgotten: none)
+    local kept = redis.call('HMGET', P .. 'guesses:' .. p.key, 'n', 'at')
+    return tonumber(kept[1] or '0') == p.count and tonumber(kept[2] or '0') == p.last
+  elseif kind == 'SweepLease' then  -- held by the holder, who takes or keeps it
+    local held = redis.call('GET', P .. 'ageing')
+    if held and held ~= p.holder then return false end
+    redis.call('SET', P .. 'ageing', p.holder, 'PX', math.floor(p.seconds * 1000))
+    return true
+  end
+  return error('no premise ' .. kind)
+end
+
+-- Which premise of change c does not hold, by its place in c.premises (a
+-- number), or nil if they all do (`step`: see premise_holds).
+local function unmet(c, step)
+  for i, p in ipairs(c.premises) do
+    if not premise_holds(c, p, step) then return i end
+  end
+  return nil
+end
+
+-- One room's change is three steps (docs/scaling.md: the index first, the
+-- room second; out in the other order), which the node runs in turn
+-- (chatroom.backends.redis.room_steps):
+--
+-- index_first (the server's): the indexes that will name room
+-- c.subject.room are written before the room changes: u's rooms for each
+-- member added, the waiting rooms for a wait. An entry too many, left by a
+-- room's step that refused or never ran, is harmless (the readers check
+-- the room) and goes with u's name, or the room's wait.
 local function index_first(c)
+  local r = c.subject.room
   for _, op in ipairs(c.ops) do
-    if op[1] == 'seat' then
-      places_add(op[2], c.r)
-    elseif op[1] == 'waits' then
-      redis.call('ZADD', P .. 'keeping', op[2], c.r)
+    if op.kind == 'AddMember' then
+      places_add(op.user, r)
+    elseif op.kind == 'Wait' then
+      redis.call('ZADD', P .. 'keeping', op['until'], r)
     end
   end
 end
@@ -656,64 +887,63 @@ end
 local function records_of(c)
   local records = {}
   for _, op in ipairs(c.ops) do
-    if op[1] == 'seat' then records[op[2]] = member_record(op[2]) end
+    if op.kind == 'AddMember' then records[op.user] = member_record(op.user) end
   end
   return records
 end
 
--- The room's step: change c's outcome stored on room c.r's keys alone, its
--- steps (c.ops) in order, each user seated copied from c.records (u →
--- its record, read by the server's step). Returns, for each 'mark' step,
--- room r's newest event then.
-local function apply_in_room(c)
-  local r, marks = c.r, {}
+-- The room's step: change c's operations stored on room c.subject.room's
+-- keys alone, in order, each user seated copied from `records` (u → its
+-- record, read by the server's step). `mark`: the room's newest event is
+-- answered 'after' the operations (a join's: where its events start) or
+-- 'before' them (a departure's: the events before it are replayed).
+-- Returns that mark.
+local function apply_in_room(c, records, mark)
+  local r = c.subject.room
   local rk = room_key(r)
+  local marked = mark == 'before' and newest_seq(r) or nil
   for _, op in ipairs(c.ops) do
-    local step = op[1]
-    if step == 'seat' then
-      seat_in_room(op[2], r, c.records[op[2]])
-      if op[3] then redis.call('SADD', quiet_key(r), op[2]) end
-    elseif step == 'unseat' then
-      redis.call('ZREM', members_key(r), op[2])
-      redis.call('HDEL', holding_key(r), op[2])
-      redis.call('HDEL', seats_key(r), op[2])
-      redis.call('SREM', quiet_key(r), op[2])
-    elseif step == 'heard' then
-      redis.call('SREM', quiet_key(r), op[2])
-    elseif step == 'owner' then
-      set_owner(r, op[2])
-    elseif step == 'emit' then
-      emit(r, op[2])
-    elseif step == 'mark' then
-      marks[#marks + 1] = newest_seq(r)
-    elseif step == 'waits' then  -- for its members, until op[2] (ms)
-      redis.call('HSET', rk, 'keep_until', op[2])
-    elseif step == 'waited' then
+    local kind = op.kind
+    if kind == 'AddMember' then
+      seat_in_room(op.user, r, records[op.user])
+      if op.quiet then redis.call('SADD', quiet_key(r), op.user) end
+      lobby_count(r)
+    elseif kind == 'RemoveMember' then
+      redis.call('ZREM', members_key(r), op.user)
+      redis.call('HDEL', holding_key(r), op.user)
+      redis.call('HDEL', seats_key(r), op.user)
+      redis.call('SREM', quiet_key(r), op.user)
+      lobby_count(r)
+    elseif kind == 'SetOwner' then
+      set_owner(r, op.owner)
+    elseif kind == 'Emit' then
+      emit(r, op.event)
+    elseif kind == 'Wait' then  -- for its members, until op.until (ms)
+      redis.call('HSET', rk, 'keep_until', op['until'])
+      lobby_news(r, redis.call('HGET', rk, 'name'))
+    elseif kind == 'Waited' then
       redis.call('HDEL', rk, 'keep_until')
-    elseif step == 'drop' then
+    elseif kind == 'Drop' then
       drop_room_keys(r, redis.call('HGET', rk, 'name'))
     end
-    if step == 'seat' or step == 'unseat' then
-      lobby_count(r)
-    elseif step == 'waits' then
-      lobby_news(r, redis.call('HGET', rk, 'name'))
-    end
   end
-  return marks
+  if mark == 'after' then marked = newest_seq(r) end
+  return marked
 end
 
 -- index_last (the server's, after the room's step): the entries of the
--- indexes that named room c.r and no longer do: the rooms of each user
--- unseated, the waiting rooms, the listing of a room dropped. A node that
--- dies before it leaves them, too many: see index_first.
+-- indexes that named room c.subject.room and no longer do: the rooms of
+-- each user taken out, the waiting rooms, the listing of a room dropped.
+-- A node that dies before it leaves them, too many: see index_first.
 local function index_last(c)
+  local r = c.subject.room
   for _, op in ipairs(c.ops) do
-    if op[1] == 'unseat' then
-      places_remove(op[2], c.r)
-    elseif op[1] == 'waited' then
-      redis.call('ZREM', P .. 'keeping', c.r)
-    elseif op[1] == 'drop' then
-      unlist_room(c.r)
+    if op.kind == 'RemoveMember' then
+      places_remove(op.user, r)
+    elseif op.kind == 'Waited' then
+      redis.call('ZREM', P .. 'keeping', r)
+    elseif op.kind == 'Drop' then
+      unlist_room(r)
     end
   end
 end
@@ -758,22 +988,26 @@ end
 
 -- Session token of u lets go (disconnected): true if that is all (a
 -- device's node forgets it; u's own, with devices on other nodes, hands u
--- to one of them: its rooms stay, and their copies are the caller's to
--- refresh, copies_of); false if it was the last, whose user must leave
--- its rooms and give up its name.
-local function let_go(u, token)
-  redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
+-- to the one the core chose, `heir`: its rooms stay, and their copies are
+-- the caller's to refresh, copies_of); false if it was the last, whose
+-- user must leave its rooms and give up its name; nil, and nothing done,
+-- if u's own lets go while devices hold u and `heir` is none of them: the
+-- core is to choose one (chatroom.core.rules.heir_of).
+local function let_go(u, token, heir)
   if redis.call('SREM', holders_key(u), token) == 1 then
+    redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
     session_unindexed(u, token)
     return true
   end
-  local heir = redis.call('SPOP', holders_key(u))
-  if heir then  -- indexed already, as a holder
-    redis.call('HSET', USERS, u, heir .. ' ' .. display(u))
-    session_unindexed(u, token)
-    return true
+  if redis.call('SCARD', holders_key(u)) == 0 then
+    redis.call('HDEL', P .. 'devices:' .. u, token)
+    return false
   end
-  return false
+  if heir == '' or redis.call('SREM', holders_key(u), heir) == 0 then return nil end
+  redis.call('HDEL', P .. 'devices:' .. u, token)
+  redis.call('HSET', USERS, u, heir .. ' ' .. display(u))  -- indexed already
+  session_unindexed(u, token)
+  return true
 end
 
 -- Whether u's end is under way by session token's end (marked, its
@@ -981,21 +1215,6 @@ local function kept_secret(kept)
   if not is_hook(kept) then return kept end
   local ok, hook = pcall(cjson.decode, kept)
   return ok and type(hook) == 'table' and hook.secret or ''
-end
-
--- Renamed rooms' former names (`P former-names`, former name key →
--- "until key name": until when, Unix seconds, it leads a join to the room
--- now keyed `key` and called `name`; written by RENAME_ROOM). Where former
--- name f leads at `now`: {until, key, name}, or nil (none, past its grace,
--- or the room it led to is gone: a deleted room's former names are free).
-local FORMER = P .. 'former-names'
-local function former_name(f, now)
-  local v = redis.call('HGET', FORMER, f)
-  if not v then return nil end
-  local until_, key, name = string.match(v, '^(%S+) (%S+) (.*)$')
-  if not until_ or tonumber(until_) <= now then return nil end
-  if redis.call('HEXISTS', ROOMS, key) == 0 then return nil end
-  return {until_, key, name}
 end
 
 -- A rename's room part, on the room's keys now under `k` (RENAME_ROOM;

@@ -1,3 +1,3 @@
-if not holds(ARGV[2], ARGV[3]) then return 0 end
-presence_meta_set(ARGV[2], ARGV[4])
+if not holds(args.user, args.token) then return 0 end
+presence_meta_set(args.user, args.meta)
 return 1

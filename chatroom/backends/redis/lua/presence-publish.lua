@@ -1,3 +1,3 @@
-if not holds(ARGV[2], ARGV[3]) then return 0 end
-presence_set(ARGV[2], ARGV[4], ARGV[5])
+if not holds(args.user, args.token) then return 0 end
+presence_set(args.user, args.facts, args.meta)
 return 1

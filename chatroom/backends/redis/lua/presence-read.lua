@@ -1,6 +1,5 @@
 local reply = {}
-for i = 2, #ARGV do
-  local u = ARGV[i]
+for _, u in ipairs(args.users) do
   local s = session_of(u)
   local facts = s and redis.call('HGET', PRESENCE, u)
   if facts then

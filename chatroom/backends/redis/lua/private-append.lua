@@ -1,11 +1,34 @@
 
-for at = 5, #ARGV do
-  if redis.call('HEXISTS', ACCOUNTS, ARGV[at]) == 0 then return 4 - at end
+-- A private conversation's change: its premises checked ({'CHANGED', the
+-- failed one's place}: an account it rests on gone, a message deleted or
+-- trimmed), then a message numbered with the conversation's next id and
+-- kept among its newest `retention` (AppendPrivate), or deleted
+-- (DeletePrivate: its place becomes '', ids staying consecutive as a
+-- room's redacted messages; it leaves what waits for either party, and
+-- the search outbox hears of it, `deletion`: a PrivateRedacted). Answers
+-- {'OK', the id of the message appended, or 0}.
+local c = args.change
+local conversation = c.subject.key
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
+local key = P .. 'talk:' .. conversation
+local appended = 0
+for _, op in ipairs(c.ops) do
+  if op.kind == 'AppendPrivate' then
+    appended = redis.call('HINCRBY', P .. 'pids', conversation, 1)
+    local data = numbered(op.event, appended)
+    redis.call('RPUSH', key, data)
+    redis.call('LTRIM', key, -tonumber(args.retention), -1)
+    feed_private(conversation, data)
+  elseif op.kind == 'DeletePrivate' then
+    local last = tonumber(redis.call('HGET', P .. 'pids', conversation) or '0')
+    local first = last - redis.call('LLEN', key) + 1
+    local data = redis.call('LINDEX', key, op.event_id - first)
+    redis.call('LSET', key, op.event_id - first, '')
+    for party in string.gmatch(conversation, '%S+') do
+      redis.call('LREM', P .. 'waiting:' .. party, 0, data)
+    end
+    feed_private(conversation, args.deletion)
+  end
 end
-local id = redis.call('HINCRBY', P .. 'pids', ARGV[2], 1)
-local key = P .. 'talk:' .. ARGV[2]
-local data = numbered(ARGV[3], id)
-redis.call('RPUSH', key, data)
-redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
-feed_private(ARGV[2], data)
-return id
+return {'OK', appended}

@@ -1,13 +1,20 @@
 
-if ARGV[7] == '1' and redis.call('HEXISTS', ACCOUNTS, ARGV[2]) == 0 then return 'gone' end
-if ARGV[8] ~= '' and redis.call('HEXISTS', ACCOUNTS, ARGV[8]) == 0 then
-  return 'sender gone'
+-- A message kept for an absent account: its premises checked (the account
+-- and the sender's registered, nobody connected as the account, fewer
+-- waiting than the most: {'CHANGED', the failed one's place}), then the
+-- message kept and the sender's copy told to its account's sessions on
+-- nodes other than its seat's.
+local c = args.change
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
+for _, op in ipairs(c.ops) do
+  if op.kind == 'KeepPrivate' then
+    redis.call('RPUSH', P .. 'waiting:' .. c.subject.account, op.event)
+    if op.copy_account ~= '' then
+      for _, s in ipairs(sessions_of(op.copy_account, op.copy_token)) do
+        tell(s, op.event)
+      end
+    end
+  end
 end
-if redis.call('HEXISTS', USERS, ARGV[2]) == 1 then return 'online' end
-local key = P .. 'waiting:' .. ARGV[2]
-if redis.call('LLEN', key) >= tonumber(ARGV[4]) then return 'full' end
-redis.call('RPUSH', key, ARGV[3])
-if ARGV[5] ~= '' then
-  for _, s in ipairs(sessions_of(ARGV[5], ARGV[6])) do tell(s, ARGV[3]) end
-end
-return 'kept'
+return {'OK'}

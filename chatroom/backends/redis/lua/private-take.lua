@@ -1,5 +1,5 @@
 
-local key = P .. 'waiting:' .. ARGV[2]
+local key = P .. 'waiting:' .. args.account
 local kept = redis.call('LRANGE', key, 0, -1)
 redis.call('DEL', key)
 return kept

@@ -1,1 +1,1 @@
-return redis.call('LLEN', P .. 'waiting:' .. ARGV[2])
+return redis.call('LLEN', P .. 'waiting:' .. args.account)

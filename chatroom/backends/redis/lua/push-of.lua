@@ -1,9 +1,9 @@
 
 local found = {}
-for i = 2, #ARGV do
-  local kept = redis.call('HGETALL', P .. 'push:' .. ARGV[i])
+for _, account in ipairs(args.accounts) do
+  local kept = redis.call('HGETALL', P .. 'push:' .. account)
   if #kept > 0 then
-    table.insert(found, ARGV[i])
+    table.insert(found, account)
     table.insert(found, kept)
   end
 end

@@ -1,3 +1,3 @@
 
-redis.call('SET', P .. 'vapid-key', ARGV[2], 'NX')
+redis.call('SET', P .. 'vapid-key', args.made, 'NX')
 return redis.call('GET', P .. 'vapid-key')

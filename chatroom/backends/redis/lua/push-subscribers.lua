@@ -7,7 +7,7 @@ if not version then
   end
   version = tostring(redis.call('INCR', P .. 'push-version'))
 end
-if version == ARGV[2] then return {version} end
+if version == args.version then return {version} end
 local found = redis.call('SMEMBERS', P .. 'push-accounts')
 table.insert(found, 1, version)
 return found

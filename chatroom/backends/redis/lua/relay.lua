@@ -1,6 +1,6 @@
 
-local r = ARGV[2]
-local refusal = not_a_member(ARGV[3], ARGV[4], r)
+local r = args.room
+local refusal = not_a_member(args.user, args.token, r)
 if refusal then return refusal end
-emit(r, ARGV[5])
+emit(r, args.event)
 return 'OK'

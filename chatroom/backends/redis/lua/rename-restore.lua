@@ -7,11 +7,12 @@
 -- members' nodes hear). Done once: run again it answers the same.
 -- The moderation log's entries the rename records (the core's, carried in
 -- the journal) are added to the restored log in the same step.
--- ARGV: 2 the new key, 3 the new name, 4 r, 5 inc, 6 the event, 7 r's
--- newest id, 8 the most entries a moderation log keeps, 9 the entries (a
--- JSON array), then kind and DUMP of each key. Answers OK, the event's
--- place, the hooks' secrets; ROOM_EXISTS, the name of a room made there.
-local new, r, inc = ARGV[2], ARGV[4], ARGV[5]
+-- Operands: new (the new key), name (the new name), room (r), incarnation,
+-- event, ids (r's newest id), keep (the most entries a moderation log
+-- keeps), entries, dumps (kind and DUMP, in hex, of each key). Answers OK,
+-- the event's place, the hooks' secrets; ROOM_EXISTS, the name of a room
+-- made there.
+local new, r, inc = args.new, args.room, args.incarnation
 local done = redis.call('HGET', room_key(new), 'renamed')
 if done then
   local from, was, seq = string.match(done, '^(%S+) (%S+) (%S+)$')
@@ -25,18 +26,18 @@ if done then
 end
 local existing = redis.call('HGET', room_key(new), 'name')
 if existing then return {'ROOM_EXISTS', existing} end
-for i = 10, #ARGV, 2 do
-  redis.call('RESTORE', kind_key(new, ARGV[i]), 0, ARGV[i + 1], 'REPLACE')
+for _, dumped in ipairs(args.dumps) do
+  redis.call('RESTORE', kind_key(new, dumped[1]), 0, unhex(dumped[2]), 'REPLACE')
 end
-set_newest_id(new, ARGV[7])
-local secrets = rename_in_room(new, ARGV[3])
-record_entries(new, ARGV[8], ARGV[9])
+set_newest_id(new, args.ids)
+local secrets = rename_in_room(new, args.name)
+record_entries(new, args.keep, args.entries)
 local seq
 if new == r then
-  seq = emit(new, ARGV[6])
+  seq = emit(new, args.event)
 else
   seq = redis.call('HINCRBY', room_key(new), 'seq', 1)
-  redis.call('RPUSH', log_key(new), seq .. ' ' .. ARGV[6])
+  redis.call('RPUSH', log_key(new), seq .. ' ' .. args.event)
   trim_log(new)
 end
 redis.call('HSET', room_key(new), 'renamed', r .. ' ' .. inc .. ' ' .. seq)

@@ -1,30 +1,36 @@
 
--- A room's rename (chatroom.core.model.changes.rooms.RenameRoom), for the layout that
--- keeps every key in one slot: its premises checked (the room's
--- incarnation and version, its owner, the new name free), then the
--- rename published on the old channel (its members' nodes move to the
--- new one on it) and everything kept under the old key moved to the new.
--- ARGV: 2 old key, 3 new key, 4 new name, 5 inc, 6 ver, 7 owner as read,
--- 8 until when the old name leads to the room (Unix seconds), 9 now (the
--- node's clock, which the grace is counted on), 10 the rename's event,
--- 11 the same for the lobby's watchers ('' for none: a secret room),
--- 12 the most entries a moderation log keeps, 13 the entries the rename
--- records in the room's log (a JSON array), under its new key.
-local r, new, name = ARGV[2], ARGV[3], ARGV[4]
+-- A room's rename (chatroom.core.model.changes.rooms.RenameRoom), for the
+-- layout that keeps every key in one slot: its premises checked (the
+-- room's incarnation and version, its owner, the new name free: else
+-- {'CHANGED', the failed one's place, the room that has the new name (or
+-- ''), the room it leads to (or '')}), then the rename published on the
+-- old channel (its members' nodes move to the new one on it) and
+-- everything kept under the old key moved to the new (`new`, the new
+-- name's key). `now`: the node's clock, which the grace is counted on;
+-- `lobby`: the event for the lobby's watchers ('' for none: a secret
+-- room); `keep`: the most entries a moderation log keeps (the entries the
+-- rename records go in the room's log, under its new key).
+local c, new, now = args.change, args.new, args.now
+local r = c.subject.room
+c.now = now
 local old_name = redis.call('HGET', room_key(r), 'name')
 if not old_name then return {'NO_SUCH_ROOM'} end
-if not unchanged(r, ARGV[5], ARGV[6]) then return {'CHANGED'} end
-if redis.call('HGET', room_key(r), 'owner') ~= ARGV[7] then return {'CHANGED'} end
-if new ~= r then
+local failed = unmet(c)
+if failed then
   local taken = redis.call('HGET', ROOMS, new)
-  if taken or redis.call('EXISTS', room_key(new)) == 1 then
-    return {'CHANGED', taken or new, ''}
-  end
-  local leads = former_name(new, tonumber(ARGV[9]))
-  if leads and leads[2] ~= r then return {'CHANGED', '', leads[3]} end
+  if not taken and new ~= r and redis.call('EXISTS', room_key(new)) == 1 then taken = new end
+  local leads = former_name(new, now)
+  return {'CHANGED', failed, taken or '', leads and leads[3] or ''}
 end
-local seq = emit(r, ARGV[10])
-if ARGV[11] ~= '' then redis.call('PUBLISH', P .. 'lobby', ARGV[11]) end
+local seq, name, until_ = 0, '', 0
+for _, op in ipairs(c.ops) do
+  if op.kind == 'Emit' then
+    seq = emit(r, op.event)
+  elseif op.kind == 'RenameRoom' then
+    name, until_ = op.name, op['until']
+  end
+end
+if args.lobby ~= '' then redis.call('PUBLISH', P .. 'lobby', args.lobby) end
 local members = redis.call('ZRANGE', members_key(r), 0, -1)
 if new ~= r then
   for _, key in ipairs({room_key, members_key, history_key, log_key,
@@ -37,9 +43,9 @@ if new ~= r then
   -- The old key keeps its newest id: a room made under it goes on from there.
   redis.call('HSET', P .. 'ids', new, newest_id(r))
 end
-rename_indexes(r, new, name, members, tonumber(ARGV[8]), tonumber(ARGV[9]))
+rename_indexes(r, new, name, members, until_, now)
 rename_hook_index(rename_in_room(new, name), name)
-record_entries(new, ARGV[12], ARGV[13])
+recorded(c, new, args.keep)
 lobby_news(r, old_name)
 lobby_news(new, name)
 return {'OK', seq, members}

@@ -1,10 +1,10 @@
 
 -- A rename with rooms apart over (finished or rolled back): its journal
--- dropped. ARGV: 2 r. Answers OK.
+-- dropped. Operands: room (r). Answers OK.
 local RENAMES = P .. 'room-renames'
-local journal = redis.call('HGET', RENAMES, ARGV[2])
+local journal = redis.call('HGET', RENAMES, args.room)
 if journal then
   redis.call('HDEL', P .. 'room-renames-into', cjson.decode(journal).new)
-  redis.call('HDEL', RENAMES, ARGV[2])
+  redis.call('HDEL', RENAMES, args.room)
 end
 return 'OK'

@@ -1,3 +1,3 @@
 
-if redis.call('HGET', P .. 'renaming', ARGV[2]) ~= ARGV[3] then return 0 end
-return redis.call('HDEL', P .. 'renaming', ARGV[2])
+if redis.call('HGET', P .. 'renaming', args.user) ~= args.formers then return 0 end
+return redis.call('HDEL', P .. 'renaming', args.user)

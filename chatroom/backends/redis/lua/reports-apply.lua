@@ -1,42 +1,47 @@
 
--- ARGV: P, then the premises ('': none): the last number as read, the
--- key the report must not be filed under, the number that must be open;
--- then the report's number, the report as the core encoded it, '1' to
--- file it or '0' to close it, and the key it is filed under; then the
--- moderation log its entries go to ('*', the server's, or a room's that
--- shares this slot; '': none here), the most entries a log keeps and the
--- entries (a JSON array), recorded in the same step (none to a room gone);
--- then, with rooms apart, the room whose log (in its own slot) the entries
--- go to ('': none): they are kept with the report, in P reports:unlogged
--- until a node has copied them there, and the reply is 'OK' and every
--- entry still to copy (field, then [room, entries], for REPORTS_LOGGED).
-local last, filed, open = ARGV[2], ARGV[3], ARGV[4]
-local number, kept, filing = ARGV[5], ARGV[6], ARGV[7] == '1'
+-- The server's reports' change: its premises checked ({'CHANGED', the
+-- failed one's place}: the last number as read, the report not filed yet
+-- under its key, the report open), then each report kept as the core
+-- encoded it, filed (FileReport: open, under its key, the last number) or
+-- closed (CloseReport), and the moderation log entries it records
+-- (`keep`: the most a log keeps): in the server's log, or a room's that
+-- shares this slot (none to a room gone); with rooms apart (`apart`) a
+-- room's are kept with the report in P reports:unlogged until a node has
+-- copied them there, and the reply is 'OK' and every entry still to copy
+-- (field, then [room, entries], for REPORTS_LOGGED).
+local c = args.change
+local failed = unmet(c)
+if failed then return {'CHANGED', failed} end
 local reports, open_key = P .. 'reports', P .. 'reports:open'
-if last ~= '' and (tonumber(redis.call('GET', reports .. ':last')) or 0) ~= tonumber(last) then
-  return 'PREMISE'
+local field = ''
+for _, op in ipairs(c.ops) do
+  if op.kind == 'FileReport' then
+    redis.call('HSET', reports, op.number, op.kept)
+    redis.call('ZADD', open_key, op.number, op.number)
+    redis.call('SADD', reports .. ':filed', op.filed)
+    redis.call('SET', reports .. ':last', op.number)
+    field = op.number .. ' filed'
+  elseif op.kind == 'CloseReport' then
+    redis.call('HSET', reports, op.number, op.kept)
+    redis.call('ZREM', open_key, op.number)
+    field = op.number .. ' closed'
+  end
 end
-if filed ~= '' and redis.call('SISMEMBER', reports .. ':filed', filed) == 1 then
-  return 'PREMISE'
+local kept = false
+for _, op in ipairs(c.ops) do
+  if op.kind == 'RecordEntries' then
+    local log = op.log ~= '' and op.log or '*'
+    if log == '*' then
+      record_entries(log, args.keep, op.entries)
+    elseif args.apart then
+      redis.call('HSET', reports .. ':unlogged', field, cjson.encode({log, op.entries}))
+      kept = true
+    elseif redis.call('EXISTS', room_key(log)) == 1 then
+      record_entries(log, args.keep, op.entries)
+    end
+  end
 end
-if open ~= '' and not redis.call('ZSCORE', open_key, open) then return 'PREMISE' end
-redis.call('HSET', reports, number, kept)
-if filing then
-  redis.call('ZADD', open_key, number, number)
-  redis.call('SADD', reports .. ':filed', ARGV[8])
-  redis.call('SET', reports .. ':last', number)
-else
-  redis.call('ZREM', open_key, number)
-end
-local log = ARGV[9]
-if log == '*' or (log ~= '' and redis.call('EXISTS', room_key(log)) == 1) then
-  record_entries(log, ARGV[10], ARGV[11])
-end
-local apart = ARGV[12] or ''
-if apart == '' then return 'OK' end
-local unlogged = reports .. ':unlogged'
-local field = number .. (filing and ' filed' or ' closed')
-redis.call('HSET', unlogged, field, cjson.encode({apart, ARGV[11]}))
-local reply = redis.call('HGETALL', unlogged)
+if not kept then return 'OK' end
+local reply = redis.call('HGETALL', reports .. ':unlogged')
 table.insert(reply, 1, 'OK')
 return reply

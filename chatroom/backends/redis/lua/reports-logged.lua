@@ -1,5 +1,5 @@
 
--- ARGV: P, then the fields of P reports:unlogged whose entries were
--- copied to their rooms' logs: forgotten.
-redis.call('HDEL', P .. 'reports:unlogged', unpack(ARGV, 2))
+-- The fields of P reports:unlogged whose entries were copied to their
+-- rooms' logs (`fields`): forgotten.
+redis.call('HDEL', P .. 'reports:unlogged', unpack(args.fields))
 return 'OK'

@@ -1,3 +1,3 @@
-local node = ARGV[2]
+local node = args.node
 redis.call('DEL', P .. 'ended:' .. node, P .. 'ended-old:' .. node)
 return 1

@@ -1,9 +1,9 @@
-local node = ARGV[2]
+local node = args.node
 local ours = sessions_key(node)
 local prefix = node .. ':'
 local stale, copies = {}, {}
-for i = 5, #ARGV, 2 do
-  local conn, u = ARGV[i], ARGV[i + 1]
+for _, entry in ipairs(args.drop) do
+  local conn, u = entry[1], entry[2]
   if redis.call('HGET', ours, conn) == u then  -- (else let go meanwhile)
     local token = prefix .. conn
     local v = redis.call('HGET', USERS, u)
@@ -23,5 +23,7 @@ for i = 5, #ARGV, 2 do
   end
 end
 local page = {'0', {}}
-if ARGV[3] ~= '' then page = redis.call('HSCAN', ours, ARGV[3], 'COUNT', ARGV[4]) end
+if args.cursor ~= '' then
+  page = redis.call('HSCAN', ours, args.cursor, 'COUNT', args.count)
+end
 return {page[1], page[2], stale, copies}

@@ -1,16 +1,17 @@
 
-local r = ARGV[2]
+local row = args.row
+local r = row[1]
 -- Sealed by a rename left pending (rooms apart): not made again; the
 -- rename, finished after the resume, moves the node's members.
-if redis.call('EXISTS', sealed_key(r, 'room')) == 1 then return {r, ARGV[7], ARGV[8], {}} end
+if redis.call('EXISTS', sealed_key(r, 'room')) == 1 then return {r, row[6], row[7], {}} end
 if redis.call('EXISTS', room_key(r)) == 0 then
-  make_room_keys(r, ARGV[3], '', ARGV[4], ARGV[5], ARGV[6], ARGV[9], ARGV[10])
-  lobby_news(r, ARGV[3])
+  make_room_keys(r, row[2], '', row[3], row[4], row[5], row[8], args.created)
+  lobby_news(r, row[2])
 end
 local info = redis.call('HMGET', room_key(r), 'inc', 'seq')
 local missed = 0
-if info[1] and info[1] == ARGV[7] then
-  local seq, after = tonumber(info[2]), tonumber(ARGV[8])
+if info[1] and info[1] == row[6] then
+  local seq, after = tonumber(info[2]), tonumber(row[7])
   if after > seq then
     -- Redis is back behind this node (a failover to a replica the last
     -- events had not reached, a restart from an older copy): the events
@@ -42,8 +43,8 @@ if type(missed) == 'table' then
     if token then kicked[token] = true end
   end
 end
-for n = 11, #ARGV, 3 do
-  local u, record = ARGV[n], {ARGV[n + 1], ARGV[n + 2]}
+for _, seat in ipairs(args.seats) do
+  local u, record = seat[1], {seat[2], seat[3]}
   if is_member(u, r) then
     copy_record(u, r, record)  -- its sessions, name and account as resumed
   elseif not kicked[string.match(record[1], '^%S*')] then

@@ -1,5 +1,5 @@
-local node = ARGV[2]
-redis.call('SET', P .. 'alive:' .. node, '1', 'PX', ARGV[3])
+local node = args.node
+redis.call('SET', P .. 'alive:' .. node, '1', 'PX', args.ttl)
 redis.call('SADD', P .. 'nodes', node)
 local prefix = node .. ':'
 -- Why another node ended session `token` of ours while we were out of
@@ -15,13 +15,8 @@ local function ended(token)
   return nil
 end
 local failed, stale_places, seats, copied = {}, {}, {}, {}
-local i = 6
-for _ = 1, tonumber(ARGV[5]) do
-  local u, token, name, account = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
-  local k = tonumber(ARGV[i + 4])
-  local rooms = {}
-  for j = 1, k do rooms[j] = ARGV[i + 4 + j] end
-  i = i + 5 + k
+for _, held in ipairs(args.users) do
+  local u, token, name, account, rooms = held[1], held[2], held[3], held[4], held[5]
   local why = ended(token)
   if not why and (redis.call('ZSCORE', GBANS, 'name:' .. u)
       or (account ~= ''
@@ -80,8 +75,7 @@ for _, entry in ipairs(copied) do
   end
 end
 local made = {}
-while i <= #ARGV do
-  made[#made + 1] = list_room(ARGV[i], ARGV[i + 1], node)  -- should its keys be gone
-  i = i + 8
+for _, row in ipairs(args.rooms) do
+  made[#made + 1] = list_room(row[1], row[2], node)  -- should its keys be gone
 end
 return {failed, seats, stale_places, copies, made}

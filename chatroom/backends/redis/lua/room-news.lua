@@ -1,5 +1,5 @@
 
-local r = ARGV[2]
-if not_a_member(ARGV[3], ARGV[4], r) then return {'OK', 0} end
-emit(r, ARGV[5] .. ARGV[6])
+local r = args.room
+if not_a_member(args.user, args.token, r) then return {'OK', 0} end
+emit(r, args.head .. args.event)
 return {'OK', 1}

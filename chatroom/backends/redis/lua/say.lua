@@ -1,22 +1,40 @@
 
-local r, u, outside = ARGV[2], ARGV[3], ARGV[11] == '1'
-local refusal = not_a_member(u, ARGV[4], r)
-if refusal and not (outside and refusal == 'NOT_IN_ROOM') then return refusal end
-local premises_hold
-if ARGV[9] == '' then
-  premises_hold = redis.call('HGET', room_key(r), 'moderated') ~= '1'
-else
-  premises_hold = unchanged(r, ARGV[9], ARGV[10])
+-- A room's messages' change that appends: a member's message or tags-only
+-- message (`user`, `token`: it may speak there, or, for a message from
+-- outside, the room takes them), a quiet member's JOIN shown first
+-- (Announce); or a webhook's post (no user: NO_SUCH_ROOM if the room is
+-- gone). Its premises checked, never decided: if one fails, {'CHANGED',
+-- the failed one's place, 1 if the speaker is quiet, 1 if the room is
+-- moderated}, for the node to decide again. The message gets the room's
+-- next id, and is published and kept as one (said: its newest `retention`
+-- events, those said before the Append's `oldest` gone). Answers {'OK',
+-- id, seq}: the message's id and its place in the room's channel.
+local c, u = args.change, args.user
+local r = c.subject.room
+local outside = false
+for _, op in ipairs(c.ops) do
+  if op.kind == 'Append' and op.outside then outside = true end
 end
-local quiet = 0
-if not outside then quiet = redis.call('SISMEMBER', quiet_key(r), u) end
-if not premises_hold or (not outside and (ARGV[8] ~= '') ~= (quiet == 1)) then
-  local moderated = 0
+if u then
+  local refusal = not_a_member(u, args.token, r)
+  if refusal and not (outside and refusal == 'NOT_IN_ROOM') then return refusal end
+elseif redis.call('EXISTS', room_key(r)) == 0 then
+  return 'NO_SUCH_ROOM'
+end
+local failed = unmet(c)
+if failed then
+  local quiet, moderated = 0, 0
+  if u then quiet = redis.call('SISMEMBER', quiet_key(r), u) end
   if redis.call('HGET', room_key(r), 'moderated') == '1' then moderated = 1 end
-  return {'CHANGED', quiet, moderated}
+  return {'CHANGED', failed, quiet, moderated}
 end
-if quiet == 1 then
-  emit(r, ARGV[8])
-  redis.call('SREM', quiet_key(r), u)
+local id, seq
+for _, op in ipairs(c.ops) do
+  if op.kind == 'Announce' then
+    emit(r, op.event)
+    redis.call('SREM', quiet_key(r), op.user)
+  elseif op.kind == 'Append' then
+    id, seq = said(r, op.event, args.retention, op.oldest)
+  end
 end
-return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}
+return {'OK', id, seq}

@@ -1,1 +1,1 @@
-return redis.call('HGETALL', P .. 'settings:' .. ARGV[2])
+return redis.call('HGETALL', P .. 'settings:' .. args.account)

@@ -1,8 +1,8 @@
 
-local u = ARGV[2]
-if not holds(u, ARGV[3]) then return {'GONE'} end
-if ARGV[4] ~= '' then
-  redis.call('HSET', SIGNED, u, ARGV[4])
+local u = args.user
+if not holds(u, args.token) then return {'GONE'} end
+if args.account ~= '' then
+  redis.call('HSET', SIGNED, u, args.account)
 else
   redis.call('HDEL', SIGNED, u)
 end

@@ -1,2 +1,2 @@
 
-return moderation_target(ARGV[2])
+return moderation_target(args.user)

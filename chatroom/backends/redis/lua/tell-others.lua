@@ -1,3 +1,3 @@
 
-for _, s in ipairs(sessions_of(ARGV[2], ARGV[3])) do tell(s, ARGV[4]) end
+for _, s in ipairs(sessions_of(args.account, args.token)) do tell(s, args.event) end
 return 'OK'

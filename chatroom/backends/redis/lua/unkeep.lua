@@ -1,7 +1,7 @@
 
-local due = tonumber(ARGV[2])
-for i = 3, #ARGV do
-  local until_ = tonumber(redis.call('ZSCORE', P .. 'keeping', ARGV[i]) or '')
-  if until_ and until_ <= due then redis.call('ZREM', P .. 'keeping', ARGV[i]) end
+local due = tonumber(args.due)
+for _, r in ipairs(args.rooms) do
+  local until_ = tonumber(redis.call('ZSCORE', P .. 'keeping', r) or '')
+  if until_ and until_ <= due then redis.call('ZREM', P .. 'keeping', r) end
 end
 return 'OK'

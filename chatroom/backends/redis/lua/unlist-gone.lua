@@ -1,5 +1,5 @@
 
-local r = ARGV[2]
+local r = args.room
 if being_made(r) then return 'MAKING' end
 unlist_room(r)
 return 'OK'

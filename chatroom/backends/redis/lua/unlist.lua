@@ -1,5 +1,5 @@
 
-local r = ARGV[2]
-for i = 3, #ARGV do places_remove(ARGV[i], r) end
+local r = args.room
+for _, u in ipairs(args.members) do places_remove(u, r) end
 unlist_room(r)
 return 'OK'

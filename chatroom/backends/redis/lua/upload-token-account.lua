@@ -1,2 +1,2 @@
 
-return redis.call('GET', P .. 'upload-token:' .. ARGV[2]) or ''
+return redis.call('GET', P .. 'upload-token:' .. args.token) or ''

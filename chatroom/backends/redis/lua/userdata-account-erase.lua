@@ -1,7 +1,11 @@
 
-local a = ARGV[2]
-for j = 0, tonumber(ARGV[3]) - 1 do
-  redis.call('LREM', P .. 'waiting:' .. ARGV[4 + 2 * j], 0, ARGV[5 + 2 * j])
+-- An account's holdings' erasure (EraseAccount): what it sent that waits
+-- for others (`drops`: the other side, the entry; read first), its
+-- conversations, what waits for it, its markers, settings, remembered
+-- rooms and ignore list, then the account itself, last.
+local a = args.change.subject.account
+for _, drop in ipairs(args.drops) do
+  redis.call('LREM', P .. 'waiting:' .. drop[1], 0, drop[2])
 end
 for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   local one, two = string.match(c, '^(%S+) (%S+)$')

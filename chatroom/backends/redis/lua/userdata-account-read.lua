@@ -1,5 +1,5 @@
 
-local a = ARGV[2]
+local a = args.account
 local talks, waiting = {}, {}
 for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
   local one, two = string.match(c, '^(%S+) (%S+)$')

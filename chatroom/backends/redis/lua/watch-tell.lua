@@ -1,3 +1,3 @@
 
-redis.call(PUB, P .. 'watch', ARGV[2])
+redis.call(PUB, P .. 'watch', args.news)
 return 'OK'

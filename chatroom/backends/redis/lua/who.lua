@@ -1,5 +1,5 @@
 
-local r = ARGV[2]
+local r = args.room
 local rk = room_key(r)
 local info = redis.call('HMGET', rk, 'name', 'owner', 'topic', 'topic_by', 'policy',
                         'topic_at', 'created_at')

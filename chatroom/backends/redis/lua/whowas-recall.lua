@@ -1,2 +1,2 @@
 
-return redis.call('LRANGE', P .. 'whowas:' .. ARGV[2], 0, tonumber(ARGV[3]) - 1)
+return redis.call('LRANGE', P .. 'whowas:' .. args.name, 0, tonumber(args.count) - 1)

@@ -1,6 +1,6 @@
 
-local k = P .. 'whowas:' .. ARGV[2]
-redis.call('LPUSH', k, ARGV[3])
-redis.call('LTRIM', k, 0, tonumber(ARGV[4]) - 1)
-redis.call('EXPIRE', k, ARGV[5])
+local k = P .. 'whowas:' .. args.name
+redis.call('LPUSH', k, args.entry)
+redis.call('LTRIM', k, 0, args.cap - 1)
+redis.call('EXPIRE', k, args.seconds)
 return 1

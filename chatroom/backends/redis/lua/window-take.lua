@@ -1,13 +1,29 @@
 
-local key = P .. 'window:' .. ARGV[2]
-local window = tonumber(ARGV[4])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-if redis.call('ZCARD', key) >= tonumber(ARGV[3]) then
+-- Events counted in a sliding window (`k`: its key): the premise checked
+-- (fewer than the most in the window: else the milliseconds until the
+-- oldest leaves it, on Redis's clock, whose window the premise read),
+-- then one more counted, now, for the window (CountEvent), or the newest
+-- given back (UncountEvent). 0 once applied.
+local c = args.change
+local key = P .. 'window:' .. c.subject.key
+if unmet(c) then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local window = 0
+  for _, op in ipairs(c.ops) do
+    if op.kind == 'CountEvent' then window = op.window * 1000 end
+  end
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-  return math.max(1, tonumber(oldest[2]) + window - now)
+  return math.max(1, tonumber(oldest[2] or now) + window - now)
 end
-redis.call('ZADD', key, now, redis.call('INCR', P .. 'window-seq'))
-redis.call('PEXPIRE', key, window)
+for _, op in ipairs(c.ops) do
+  if op.kind == 'CountEvent' then
+    local time = redis.call('TIME')
+    local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+    redis.call('ZADD', key, now, redis.call('INCR', P .. 'window-seq'))
+    redis.call('PEXPIRE', key, math.floor(op.window * 1000))
+  elseif op.kind == 'UncountEvent' then
+    redis.call('ZPOPMAX', key)
+  end
+end
 return 0

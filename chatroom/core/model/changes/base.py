@@ -36,7 +36,8 @@ one module and found by every reader of the vocabulary.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable, Coroutine
+import functools
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -156,15 +157,52 @@ Apply = Callable[[DecidedChange], Coroutine[Any, Any, object]]
 def by_nobody(
     apply: Callable[[DecidedChange], Awaitable[None]],
 ) -> Callable[[DecidedChange, object], Awaitable[None]]:
-    """A store's own apply as one step of a back-end's table of
+    """A store's own apply as one step of a back-end's
     :meth:`~chatroom.core.backend.Backend.apply`: such a change (an
     account's, a room's hooks or pins, the server's) is by no member or
-    session, so the step passes the change alone."""
+    session, so the step passes the change alone. It applies the subjects
+    ``apply`` does (:func:`applies`)."""
 
+    @functools.wraps(apply)
     async def applied(change: DecidedChange, by: object) -> None:
         await apply(change)
 
     return applied
+
+
+#: A back-end's step of a subject's changes: the change first.
+Step = TypeVar("Step", bound=Callable[..., Awaitable[Any]])
+
+
+def applies(*subjects: type[Subject]) -> Callable[[Step], Step]:
+    """Declare that the decorated step of a back-end (a store's ``apply``,
+    a back-end's own) applies the changes of ``subjects``: what
+    :func:`dispatch` builds a back-end's ``apply`` from. A wrapper made with
+    :func:`functools.wraps` applies what it wraps."""
+
+    def declared(step: Step) -> Step:
+        setattr(step, "applies", subjects)  # noqa: B010 (a function's own attribute)
+        return step
+
+    return declared
+
+
+def dispatch(steps: Iterable[Callable[..., Awaitable[Any]]]) -> dict[type, Any]:
+    """Which of ``steps`` applies each subject, from what each declares it
+    applies (:func:`applies`): a back-end's ``apply`` by its change's
+    subject, with no table of them kept by hand. A subject two steps apply,
+    or one declared (:data:`DECLARED`) that none does, is a back-end's bug,
+    raised at once (its ``apply`` would fail a user's change later)."""
+    table: dict[type, Any] = {}
+    for step in steps:
+        for subject in getattr(step, "applies", ()):
+            if subject in table:
+                raise TypeError(f"two steps apply {subject.__name__}: {step!r}")
+            table[subject] = step
+    missing = sorted(subject.__name__ for subject in DECLARED if subject not in table)
+    if missing:
+        raise TypeError(f"no step applies {', '.join(missing)}")
+    return table
 
 
 # -- the declarations ---------------------------------------------------------

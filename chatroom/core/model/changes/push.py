@@ -40,12 +40,34 @@ class Subscribed(Premise):
 
 
 @dataclass(frozen=True)
+class EndpointOwner(Premise):
+    """The endpoint ``endpoint`` is kept by account ``account`` ("": by
+    none), as read: a subscription there is one account's, and its move
+    to another was decided on who kept it."""
+
+    endpoint: str
+    account: str
+
+
+@dataclass(frozen=True)
 class AddSubscription(Operation):
     """Keep ``subscription`` for the account, in place of its own at the
-    same endpoint; an endpoint is one account's, so it leaves any other
-    account that kept it (a browser subscribed again under another)."""
+    same endpoint (an endpoint another account keeps moves to it first:
+    :class:`MoveEndpoint`)."""
 
     subscription: Subscription
+
+
+@dataclass(frozen=True)
+class MoveEndpoint(Operation):
+    """The subscription at ``endpoint`` leaves account ``from_account``,
+    whose it was, for account ``to_account``: an endpoint is one
+    account's, and a browser subscribed again under another account moves
+    to it (the core's decision, on who kept it as read)."""
+
+    endpoint: str
+    from_account: str
+    to_account: str
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,6 @@ class DropSubscriptions(Operation):
 
 declare(
     AccountPush,
-    operations=(AddSubscription, RemoveSubscription, DropSubscriptions),
-    premises=(Registered, FewerSubscriptionsThan, Subscribed),
+    operations=(AddSubscription, MoveEndpoint, RemoveSubscription, DropSubscriptions),
+    premises=(Registered, FewerSubscriptionsThan, Subscribed, EndpointOwner),
 )

@@ -1,7 +1,8 @@
-"""The server's counters and its names' past: events counted in a sliding
-window and failures counted under a back-off, shared by every node of a
-cluster (:mod:`chatroom.core.throttle`), and who held a name before
-(``WHOWAS``, :mod:`chatroom.core.whowas`).
+"""The server's names and counters: who holds a name now (a claim, a
+device attached, a session let go: :mod:`chatroom.core.claims`) and who
+held it before (``WHOWAS``, :mod:`chatroom.core.whowas`); events counted in
+a sliding window and failures counted under a back-off, shared by every
+node of a cluster (:mod:`chatroom.core.throttle`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom.core.model.changes.base import Operation, Premise, Subject, declare
+from chatroom.core.model.changes.moderation import Banned, NameRegistered
+from chatroom.core.presence import Presence
 from chatroom.core.whowas import Departed
 
 # -- subjects ------------------------------------------------------------------
@@ -74,17 +77,17 @@ class UncountEvent(Operation):
 
 
 @dataclass(frozen=True)
-class WaitedOut(Premise):
-    """Key ``key``'s back-off is over: after ``free`` failures, the last
-    one was at least ``waits[n]`` seconds before the change's ``at``,
-    ``n`` counting the failures past ``free`` (the last wait once ``n`` is
-    past the table's end). The waits are the core's rule (doubling up to a
-    cap); the counter only looks them up. A refusal brings the seconds
-    left (a float)."""
+class FailuresAre(Premise):
+    """Key ``key`` counts ``count`` failures, the newest at ``last``
+    (seconds on the core's clock; 0 and 0: none, or forgotten), as read:
+    the core decided on them whether its back-off is over
+    (:class:`chatroom.core.throttle.FailureBackoff`). A refusal brings the
+    failures of every key of the change as they are now (key → count and
+    the newest's time)."""
 
     key: str
-    free: int
-    waits: tuple[float, ...]
+    count: int
+    last: float
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,89 @@ class RememberGone(Operation):
     gone: Departed
 
 
+# -- a name's holders: premises and operations ---------------------------------
+
+
+@dataclass(frozen=True)
+class NameHolding(Subject):
+    """The sessions holding name ``name`` (its key) now: its own, and its
+    account's devices on other nodes of a cluster, each of which may be
+    the name's own next."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class NameHeldBy(Premise):
+    """The name's own session is ``token`` ("": nobody holds it), as read."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class NameSignedTo(Premise):
+    """The name's own session is signed in to account ``account`` ("":
+    none), as read."""
+
+    account: str
+
+
+@dataclass(frozen=True)
+class NameEnding(Premise):
+    """The end of the name's own session is under way (``ending``: its
+    rooms being left, on whichever node had it; the name is freed by its
+    last step), or not, as read."""
+
+    ending: bool
+
+
+@dataclass(frozen=True)
+class DevicesAre(Premise):
+    """The name's devices on other nodes hold it by the sessions
+    ``tokens``, as read: the heir of its own session was chosen among
+    them."""
+
+    tokens: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TakeName(Operation):
+    """Session ``token`` holds the name now, shown as ``shown``, signed in
+    to ``account`` ("": none), its presence ``presence`` kept in the same
+    step (None: none yet). ``old``: the key of the name it held before (""
+    for a first claim): its rooms, its seats in them and its account move
+    with it, the owner of a room it owns too if ``owner_follows`` (the
+    core's decision: :func:`chatroom.core.membership.owner_follows_rename`)."""
+
+    token: str
+    shown: str
+    account: str
+    old: str = ""
+    owner_follows: bool = True
+    presence: Presence | None = None
+
+
+@dataclass(frozen=True)
+class AttachDevice(Operation):
+    """Session ``token`` holds the name too, as one more device of the
+    account signed in to it (its own session on another node), its
+    presence ``presence`` kept in the same step (None: none)."""
+
+    token: str
+    presence: Presence | None = None
+
+
+@dataclass(frozen=True)
+class LetGo(Operation):
+    """Session ``token`` holds the name no more (it ended). If it was the
+    name's own while devices on other nodes hold it too, ``heir`` (one of
+    their sessions, the core's choice: :func:`chatroom.core.rules.heir_of`)
+    holds it now, and its rooms stay; "" while none was chosen."""
+
+    token: str
+    heir: str = ""
+
+
 # -- the declarations -----------------------------------------------------------
 
 declare(
@@ -131,6 +217,18 @@ declare(
 declare(
     CountedFailures,
     operations=(CountFailure, UncountFailure, ClearFailures),
-    premises=(WaitedOut,),
+    premises=(FailuresAre,),
 )
 declare(NameHolders, operations=(RememberGone,))
+declare(
+    NameHolding,
+    operations=(TakeName, AttachDevice, LetGo),
+    premises=(
+        NameRegistered,
+        Banned,
+        NameHeldBy,
+        NameSignedTo,
+        NameEnding,
+        DevicesAre,
+    ),
+)

@@ -1,1 +1,0 @@
-redis.call('SET', P .. 'export:' .. ARGV[2], ARGV[3], 'EX', ARGV[4]) return 1

@@ -1,5 +1,0 @@
-
-local r = ARGV[2]
-local refusal = not_a_member(ARGV[3], ARGV[4], r)
-if refusal then return refusal end
-return {'OK', said(r, ARGV[5], ARGV[6], ARGV[7])}

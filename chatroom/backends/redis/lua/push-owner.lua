@@ -1,0 +1,2 @@
+
+return redis.call('HGET', P .. 'push-owner', args.endpoint) or ''

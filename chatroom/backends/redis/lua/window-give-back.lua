@@ -1,1 +1,0 @@
-redis.call('ZPOPMAX', P .. 'window:' .. ARGV[2]) return 'OK'
