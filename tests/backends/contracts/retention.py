@@ -106,10 +106,11 @@ class RetentionContract(IRCContractBase, RichRoom):
 
     @defer.inlineCallbacks
     def sweep(self) -> Generator[Any, Any, None]:
-        """The core's sweep, as a node called ``holder`` decides it now,
+        """The core's sweep, as this node decides it now (its own sweeper
+        may hold the lease already: the clock moved past its interval),
         applied through the back-end's one write."""
         core = chat_core(self.server)
-        change = swept(AGE, core.clock.seconds(), "contract")
+        change = swept(AGE, core.clock.seconds(), core.retention.holder)
         yield defer.ensureDeferred(core.backend.apply(change))
 
     @defer.inlineCallbacks
