@@ -34,7 +34,7 @@ from chatroom.core.markers import PlainMarkers, advance
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.names import HeldName, Release, SignIn
+from chatroom.core.model.changes.names import HeldName, Release, SetAccount
 from chatroom.core.presence import Presence
 from chatroom.core.push import Notifications
 from chatroom.core.room_store import RoomStore
@@ -208,7 +208,7 @@ class Names:
         before = self.sessions[member].account
         shown = await registered_name(self.records, account)
         signing = DecidedChange(
-            HeldName(name_key(self.sessions[member].name)), (), (SignIn(account),)
+            HeldName(name_key(self.sessions[member].name)), (), (SetAccount(account),)
         )
         await self.apply(signing, member, self.sessions[member])
         self.sessions.update(member, account=account, account_name=shown)

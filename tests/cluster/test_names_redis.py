@@ -18,7 +18,7 @@ from chatroom.backends.redis import scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core import claims
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.model.changes.names import HeldName, SignIn
+from chatroom.core.model.changes.names import HeldName, SetAccount
 from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
@@ -161,7 +161,7 @@ class HalfDoneNames(ContractBase):
         yield self.expect(bob, "MSG tea alice ")
         named = self.backend().sessions.named()
         member, session = next((m, s) for m, s in named if s.name == "alice")
-        signing = DecidedChange(HeldName("alice"), (), (SignIn("alice"),))
+        signing = DecidedChange(HeldName("alice"), (), (SetAccount("alice"),))
         yield defer.ensureDeferred(self.backend().apply(signing, member, session))
         self.assertEqual((yield self.ask("HGET", seats, "alice")), b"alice alice")
 

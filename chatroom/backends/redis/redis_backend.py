@@ -126,7 +126,7 @@ from chatroom.core.model.changes.moderation import (
     ServerBanList,
     SignOut,
 )
-from chatroom.core.model.changes.names import HeldName, Release, SignIn
+from chatroom.core.model.changes.names import HeldName, Release, SetAccount
 from chatroom.core.model.changes.rooms import (
     AddMember,
     ClaimantIs,
@@ -923,7 +923,7 @@ class RedisBackend:
         """A session's sign-in (``SIGN``) or release."""
         assert member is not None and session is not None  # a session's
         for op in change.ops:
-            if isinstance(op, SignIn):
+            if isinstance(op, SetAccount):
                 await self._sign(session, op.account)
             elif isinstance(op, Release):
                 self._release_session(member, session, op)

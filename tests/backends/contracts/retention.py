@@ -106,9 +106,9 @@ class RetentionContract(IRCContractBase, RichRoom):
 
     @defer.inlineCallbacks
     def sweep(self) -> Generator[Any, Any, None]:
-        """The core's sweep, as this node decides it now (under its own
-        name, the sweep's lease's holder, which its own sweeper may hold
-        already), applied through the back-end's one write."""
+        """The core's sweep, as this node decides it now (its own sweeper
+        may hold the lease already: the clock moved past its interval),
+        applied through the back-end's one write."""
         core = chat_core(self.server)
         change = swept(AGE, core.clock.seconds(), core.retention.holder)
         yield defer.ensureDeferred(core.backend.apply(change))

@@ -28,7 +28,7 @@ class HeldName(Subject):
 
 
 @dataclass(frozen=True)
-class SignIn(Operation):
+class SetAccount(Operation):
     """The session is now signed in to account ``account`` ("": none)."""
 
     account: str
@@ -45,4 +45,4 @@ class Release(Operation):
 
 # -- the declarations -----------------------------------------------------------
 
-declare(HeldName, operations=(SignIn, Release))
+declare(HeldName, operations=(SetAccount, Release))
