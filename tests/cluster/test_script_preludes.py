@@ -20,6 +20,7 @@ from chatroom.backends.redis.prelude import (
     _ROOMS_ON_THEIR_OWN,
     _ROOMS_WITH_THE_REST,
     _prelude,
+    _statements,
 )
 from chatroom.backends.redis.scripts import SAY
 from tests.cluster.support import RedisTestCase, every_script
@@ -87,3 +88,31 @@ class ScriptsLoadTests(RedisTestCase):
         with redis.Redis(port=self.redis.port) as client:
             for script in every_script():
                 self.assertEqual(client.script_load(script.source), script.sha)
+
+    def test_a_script_carries_the_premises_of_its_changes_alone(self):
+        """Every script that checks premises names the subjects (or the
+        premises) of the changes it is handed, so that its interpreter has
+        the branches of those alone: SAY, a message's, reads no premise of
+        a join's or an account's, and carries less than half the
+        interpreter."""
+        whole = len(
+            next(
+                s.text
+                for s in _statements(_ROOMS_WITH_THE_REST)
+                if "premise_holds" in s.defines
+            )
+        )
+        for script in every_script():
+            code = code_only(script.source.decode())
+            if "premise_holds" in code:
+                self.assertTrue(script.subjects or script.premises, script.name)
+        say = SAY.source.decode()
+        for unread in (
+            "'Absent'",
+            "'FewerRoomsThan'",
+            "'PasswordHashIs'",
+            "'MessageIs'",
+        ):
+            self.assertNotIn(unread, say)
+        start = say.index("local function premise_holds")
+        self.assertLess(say.index("\nend\n", start) - start, whole / 2)

@@ -48,7 +48,7 @@ from chatroom.core.report_store import MessageReport, ReportFacts
 #: log, in its own slot). ``{'CHANGED', the failed premise's place}``;
 #: else ``OK``, and with a room's entries kept, every entry kept to copy
 #: (field, ``[room, entries]``, ...).
-REPORTS_APPLY = Script("reports-apply")
+REPORTS_APPLY = Script("reports-apply", subjects=(ServerReports,))
 
 #: Operands: room, keep (the most entries a log keeps), entries: each added
 #: to the room's log unless it holds that entry already. ``OK``.

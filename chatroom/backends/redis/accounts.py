@@ -46,7 +46,11 @@ from chatroom.core.model.changes.base import (
     account_of,
     applies,
 )
-from chatroom.core.model.changes.moderation import ServerLockdown, SetLockdown
+from chatroom.core.model.changes.moderation import (
+    ServerBanList,
+    ServerLockdown,
+    SetLockdown,
+)
 from chatroom.core.model.changes.settings import AccountIgnores
 from chatroom.core.modlog import MODLOG_KEEP
 from chatroom.core.netbans import BanTerms
@@ -79,7 +83,7 @@ OIDC_ACCOUNT = Script("oidc-account")
 #: sessions to end the server's step of their ends (``OK``, the leavers,
 #: the copies to refresh: the back-end runs it,
 #: :mod:`~chatroom.backends.redis.endings`).
-APPLY = Script("account-apply")
+APPLY = Script("account-apply", subjects=(AccountRecord,))
 
 #: Every account's record (``"name hash [scram]"``).
 RECORDS = Script("account-records")
@@ -107,7 +111,7 @@ CLAIM_FACTS = Script("claim-facts")
 #: is. The server's step of their ends (:mod:`.endings`): ``OK``, the
 #: leavers, the copies to refresh. The bans come first, so that none of
 #: them signs in again meanwhile.
-APPLY_BANS = Script("server-bans-apply")
+APPLY_BANS = Script("server-bans-apply", subjects=(ServerBanList,))
 
 #: Every account's key (to bring keys up to date).
 KEYS = Script("account-keys")
@@ -154,7 +158,7 @@ INVITATION = Script("invitation-get")
 #: Operands: ``change`` (an invitation's: kept anew or dropped, resting on
 #: what is kept as read). ``{1}`` once applied; ``{0, kept}`` if the
 #: premise does not hold, and nothing is written.
-APPLY_INVITATION = Script("invitation-apply")
+APPLY_INVITATION = Script("invitation-apply", subjects=(InvitationCode,))
 
 
 class RedisAccounts:

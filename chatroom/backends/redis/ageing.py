@@ -35,7 +35,7 @@ SWEEP_CHUNK = 100
 #: changed while another node holds the sweep's lease (``P ageing``); else
 #: ``{'OK', next cursor ('0': the last chunk), room keys}``: the next chunk
 #: of the rooms' index.
-AGE_SWEEP = Script("age-sweep")
+AGE_SWEEP = Script("age-sweep", subjects=(StoredHistories,))
 
 #: Operands: ``change`` (the sweep), room, from (the entry to look from, 0:
 #: the front). The room's kept events said before the sweep's oldest time

@@ -38,7 +38,7 @@ from chatroom.core.throttle import FAILURE_KEYS
 #: keys kept at most). ``{'OK'}`` when applied; else ``{'CHANGED', the
 #: failed premise's place, {key, count, newest's time} of each key}`` and
 #: nothing was counted.
-APPLY = Script("failures")
+APPLY = Script("failures", subjects=(CountedFailures,))
 
 
 class RedisFailures:

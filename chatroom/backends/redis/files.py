@@ -36,7 +36,7 @@ from chatroom.core.model.changes.files import (
 #: resting on the account's usage being at most the most less its size;
 #: a record gone, resting on its being kept). ``{'OK'}``; ``{'CHANGED', the
 #: failed premise's place, the bytes the account's files take now}``.
-APPLY = Script("file-apply")
+APPLY = Script("file-apply", subjects=(AccountFiles,))
 
 #: Operands: file_id. The file's account, name, type, size and time, or {}.
 GET = Script("file-get")
@@ -48,7 +48,7 @@ USAGE = Script("file-usage")
 #: with a Redis expiry, ``seconds`` for each operation, and listed as the
 #: account's, resting on its being registered; or every one revoked).
 #: ``{'OK'}``, or ``{'CHANGED', the failed premise's place}``.
-TOKENS_APPLY = Script("upload-tokens-apply")
+TOKENS_APPLY = Script("upload-tokens-apply", subjects=(AccountUploadTokens,))
 
 #: Operands: token. The account key it was given to, or '' (none, or
 #: expired).

@@ -47,7 +47,7 @@ HOOK_UNINDEX = Script("hook-unindex")
 #: room's step: ``NO_SUCH_ROOM`` if the room is gone; ``CHANGED`` and the
 #: failed premise's place; else ``{'OK', secrets}``: those of the hooks
 #: removed.
-HOOKS_APPLY = Script("hooks-apply", room_at="change")
+HOOKS_APPLY = Script("hooks-apply", room_at="change", subjects=(RoomHooks,))
 
 #: Operands: room, name (a hook's name key), secret. 1 if the room has a
 #: hook of that name with that secret, else 0 (its index entry is stale).

@@ -30,7 +30,7 @@ from chatroom.core.model.changes.settings import AccountMarkers
 #: Answers ``OK``, or ``CHANGED``, the failed premise's place and the
 #: marker in force; ``OK`` and nothing kept for an account no longer
 #: registered (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
-ADVANCE = Script("marker-advance")
+ADVANCE = Script("marker-advance", subjects=(AccountMarkers,))
 
 #: Operands: account. Every marker of the account: room, id, room, id...
 MARKERS = Script("markers")

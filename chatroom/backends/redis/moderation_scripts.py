@@ -13,6 +13,8 @@ admin?) before their script runs.
 from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
+from chatroom.core.model.changes.moderation import RoomModeration
+from chatroom.core.model.changes.rooms import RoomSeating
 
 #: Operands: ``change``. The server's step before a moderation's room
 #: step (``MODERATE``) where rooms have slots of their own: the premises
@@ -20,7 +22,7 @@ from chatroom.backends.redis.prelude import Script
 #: say of a member alone: it was read apart from the room, ``TARGET``
 #: then ``FACTS``), so that no other holder of the name is banned or
 #: invited as the one decided on. ``CHANGED`` if one fails.
-MODERATING = Script("moderating")
+MODERATING = Script("moderating", subjects=(RoomModeration,))
 
 #: Operands: ``change`` (a room's moderation as the core decided it:
 #: :func:`chatroom.core.moderation.change_of`, or a server admin's gift of
@@ -32,7 +34,7 @@ MODERATING = Script("moderating")
 #: ``room`` (``MODERATING`` read the rest). The room's step (its server's
 #: steps, ``MODERATING`` before and ``MODERATED`` after, are the node's to
 #: run): ``CHANGED`` and the failed premise's place if one no longer holds.
-MODERATE = Script("moderate", room_at="change")
+MODERATE = Script("moderate", room_at="change", subjects=(RoomModeration, RoomSeating))
 
 #: Operands: ``changes`` (a kick's departures, stored), ``user`` (the
 #: target's key) and ``told``, the event its sessions hear wherever they

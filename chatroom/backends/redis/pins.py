@@ -21,7 +21,7 @@ from chatroom.core.pin_store import Pin
 #: the event shown, the entries recorded; resting on the room as read),
 #: ``keep`` (the most entries a moderation log keeps). ``NO_SUCH_ROOM``,
 #: ``CHANGED`` (and the failed premise's place), or ``OK`` once applied.
-PINS_APPLY = Script("pins-apply", room_at="change")
+PINS_APPLY = Script("pins-apply", room_at="change", subjects=(RoomPins,))
 
 #: Operands: room. The room's pins: id, by, id, by...
 PINS = Script("pins", room_at="room")

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from chatroom.core.events import DEPENDENT_EVENTS, PLAYBACK_ONLY
+from chatroom.core.model.changes.base import DECLARED, Premise, Subject
 
 #: The folder of the scripts' Lua, inside the installed package.
 _LUA = importlib.resources.files("chatroom.backends.redis") / "lua"
@@ -121,24 +122,83 @@ class _Statement:
     text: str
 
 
+#: A branch of the premise interpreter (``premise_holds``): an ``if`` or
+#: ``elseif`` of its chains, in the function's first level, on the kinds of
+#: premise it reads.
+_BRANCH = re.compile(r"  (if|elseif) ((?:kind == '\w+'(?: or )?)+) then")
+_BRANCH_KIND = re.compile(r"kind == '(\w+)'")
+
+
+def _interpreter_for(text: str, premises: frozenset[str]) -> str:
+    """``premise_holds``'s ``text`` with the branches of ``premises``
+    alone: each chain of its ``if kind == ...`` keeps the branches that
+    read one of them (the first kept one its ``if``), a chain with none
+    goes whole. What it reads of the prelude goes with the branches that
+    read it (:func:`needed_prelude`)."""
+    out: list[str] = []
+    chain: list[tuple[frozenset[str], list[str]]] | None = None
+    for line in text.splitlines(keepends=True):
+        branch = _BRANCH.match(line)
+        if branch is not None:
+            if branch.group(1) == "if":
+                chain = []
+            assert chain is not None, line
+            chain.append((frozenset(_BRANCH_KIND.findall(branch.group(2))), [line]))
+        elif chain is not None and line == "  end\n":
+            kept = [lines for kinds, lines in chain if kinds & premises]
+            for place, lines in enumerate(kept):
+                word = "if" if place == 0 else "elseif"
+                out.append(_BRANCH.sub(f"  {word} \\2 then", lines[0], count=1))
+                out += lines[1:]
+            if kept:
+                out.append(line)
+            chain = None
+        elif chain is not None:
+            chain[-1][1].append(line)
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _one_space_in(text: str) -> str:
+    """A statement's ``text`` with each indented line's indentation one
+    space: shorter, and still only its first line and its last ``end`` in
+    the first column, where a top-level statement is told."""
+    return "".join(
+        " " + line.lstrip(" ") if line.startswith(" ") else line
+        for line in text.splitlines(keepends=True)
+    )
+
+
 @functools.cache
-def _statements(rooms: str) -> tuple[_Statement, ...]:
+def _statements(
+    rooms: str, premises: frozenset[str] | None = None
+) -> tuple[_Statement, ...]:
     """The prelude with a layout's room keys, cut into its top-level
-    statements, comments and blank lines left out.
+    statements, comments and blank lines left out, indented one space; with
+    ``premises``, its premise interpreter reads those alone
+    (:func:`_interpreter_for`).
 
     A statement starts at a ``local`` in the first column and runs to the
     next one: the prelude's functions are indented and end with an ``end``
-    in the first column.
+    in the first column. What a script sends is its text: kept short, a
+    script's source (sent when Redis does not know it yet) stays within
+    what Redis reads of a client in one turn (16 KiB), so that the
+    commands behind it on the link are read, run and answered a few at a
+    time, not all at once (tests/cluster/test_redis_stalled.py).
     """
     texts: list[list[str]] = []
     for line in _prelude(rooms).splitlines(keepends=True):
         if line.startswith("local "):
             texts.append([line])
-        elif texts and line.strip() and not line.startswith("--"):
+        elif texts and line.strip() and not line.lstrip().startswith("--"):
             texts[-1].append(line)
     statements = []
     for lines in texts:
         text = "".join(lines)
+        if premises is not None and text.startswith("local function premise_holds("):
+            text = _interpreter_for(text, premises)
+        text = _one_space_in(text)
         found = _DEFINES.match(text)
         assert found, f"not a definition: {lines[0]!r}"
         names = found.group(1) or found.group(2)
@@ -147,7 +207,9 @@ def _statements(rooms: str) -> tuple[_Statement, ...]:
     return tuple(statements)
 
 
-def needed_prelude(rooms: str, body: str) -> str:
+def needed_prelude(
+    rooms: str, body: str, premises: frozenset[str] | None = None
+) -> str:
     """The statements of the prelude that ``body`` uses, directly or through
     another one, in the prelude's order (a Lua local sees only those
     before it).
@@ -159,9 +221,11 @@ def needed_prelude(rooms: str, body: str) -> str:
     it appears, a field's name too (not a comment's or a string's): a
     statement too many costs a little time, one too few would fail the
     script (the lint's undefined names would show it:
-    tests/backends/redis/test_lua_lint.py).
+    tests/backends/redis/test_lua_lint.py). ``premises``: the kinds of
+    premise the script's changes may rest on (None: any), whose branches
+    alone its interpreter carries.
     """
-    statements = _statements(rooms)
+    statements = _statements(rooms, premises)
     wanted = set(_code_words(body))
     taken: set[int] = set()
     grew = True
@@ -190,6 +254,8 @@ class Script:
         rooms: str = _ROOMS_WITH_THE_REST,
         *,
         room_at: str | None = None,
+        subjects: tuple[type[Subject], ...] = (),
+        premises: tuple[type[Premise], ...] = (),
     ) -> None:
         self.name = name
         #: Its own Lua: by default the file named after it (:func:`lua_file`).
@@ -200,10 +266,21 @@ class Script:
         #: with rooms apart Redis refuses any other, and a Redis Cluster
         #: redirects by it.
         self.room_at = room_at
+        #: The subjects of the changes whose premises it checks (``unmet``),
+        #: or the ``premises`` themselves, of a subject's that its changes
+        #: rest on: its premise interpreter reads the premises they declare
+        #: alone (none given: every premise). Redis makes each of the
+        #: prelude's functions again at every call: a message's script
+        #: carries the branches of a message's premises, not a join's, an
+        #: edit's or an account's.
+        self.subjects, self.premises = subjects, premises
+        kinds = [*premises, *(p for s in subjects for p in DECLARED[s].premises)]
+        read = frozenset(kind.__name__ for kind in kinds) if kinds else None
         # A script with a shebang may touch the keys of one slot alone:
         # Redis refuses the rest, on one server as on a cluster of several.
         shebang = "#!lua\n" if rooms is _ROOMS_ON_THEIR_OWN else ""
-        self.source = (shebang + needed_prelude(rooms, self.body) + self.body).encode()
+        prelude = needed_prelude(rooms, self.body, read)
+        self.source = (shebang + prelude + self.body).encode()
         self.sha = hashlib.sha1(self.source).hexdigest()
 
     @functools.cached_property
@@ -213,4 +290,11 @@ class Script:
         in that layout. It starts with a shebang (``#!lua``), so that
         Redis refuses any access to a second slot: the tests prove it keeps
         to one."""
-        return Script(self.name, self.body, _ROOMS_ON_THEIR_OWN, room_at=self.room_at)
+        return Script(
+            self.name,
+            self.body,
+            _ROOMS_ON_THEIR_OWN,
+            room_at=self.room_at,
+            subjects=self.subjects,
+            premises=self.premises,
+        )

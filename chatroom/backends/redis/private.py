@@ -43,7 +43,7 @@ from chatroom.core.model.changes.private import (
 #: waits for either party, and the search outbox hears ``deletion``, a
 #: ``PrivateRedacted``). ``{'OK', id}``: the message appended's id (0 for
 #: none); ``{'CHANGED', the failed premise's place}``.
-APPEND = Script("private-append")
+APPEND = Script("private-append", subjects=(PrivateConversation,))
 
 #: Operands: conversation, count, before ('' for the newest). The messages.
 PAGE = Script("private-page")
@@ -60,7 +60,7 @@ WAITING = Script("private-waiting")
 #: account, fewer waiting than the most; the sender's copy told to its
 #: account's sessions on nodes other than its seat's). ``{'OK'}``, or
 #: ``{'CHANGED', the failed premise's place}``.
-KEEP = Script("private-keep")
+KEEP = Script("private-keep", subjects=(AccountWaiting,))
 
 #: Operands: account. Every message waiting for it, now gone from Redis.
 TAKE = Script("private-take")

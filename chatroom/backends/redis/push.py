@@ -45,7 +45,7 @@ SERVER_KEY = Script("push-server-key")
 #: keeps them, JSON, one for each operation). ``{'OK'}`` once applied;
 #: ``{'CHANGED', the failed premise's place, subscriptions}`` (the
 #: account's hash flattened, as HGETALL), and nothing is written.
-APPLY = Script("push-apply")
+APPLY = Script("push-apply", subjects=(AccountPush,))
 
 #: Operands: accounts. For each account keeping any: account, then its
 #: hash's fields and values flattened (as HGETALL), as one entry each.

@@ -262,6 +262,9 @@ lists the rooms ever made (:mod:`.prelude`). See ``docs/scaling.md``.
 from __future__ import annotations
 
 from chatroom.backends.redis.prelude import Script
+from chatroom.core.model.changes.messages import SAID_ON, RoomMessages
+from chatroom.core.model.changes.rooms import RoomName, RoomSeating
+from chatroom.core.model.changes.server import NameHolding
 
 #: Operands: ``change`` (a name's claim as the core decided it,
 #: :mod:`chatroom.core.claims`: the session takes the name, a first one or
@@ -282,7 +285,7 @@ from chatroom.backends.redis.prelude import Script
 #: room's is ``copies.ROOM_COPY``, run by the node
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
 #: the rooms' members next (``NEIGHBOURS``).
-CLAIM = Script("claim")
+CLAIM = Script("claim", subjects=(NameHolding,))
 
 #: Operands: user, token, account ('' for none). The account u's session
 #: is signed in to changed (/register, /unregister): the server's step,
@@ -301,7 +304,7 @@ SIGN = Script("sign")
 #: (``ending_by``). Answers ``OK``, the leavers, the copies to refresh,
 #: and the undecided: each own session whose heir the core is to choose
 #: (none chosen, or the devices not as read), with its devices' sessions.
-RELEASE = Script("release")
+RELEASE = Script("release", subjects=(NameHolding,))
 
 #: Operands: user, token. The rooms u is in (keys), for a session that has
 #: just become one more holder of u: 1 first if u was held before by
@@ -330,7 +333,7 @@ VIEW = Script("view", room_at="room")
 #: ``INDEX_LAST``). A room's step that refuses, or never runs, leaves
 #: these entries too many: harmless (their readers ask the room) and gone
 #: with u's name, or at the next create of that name.
-ENTERING = Script("entering")
+ENTERING = Script("entering", subjects=(RoomSeating,))
 
 #: Operands: ``change`` (the maker's create: its ``MakeRoom``, its join),
 #: user, the room's capacity and incarnation, the records and creation
@@ -338,7 +341,7 @@ ENTERING = Script("entering")
 #: ``after``, ``most``). The room's step of a create: ``ROOM_EXISTS`` if
 #: there is a room of its key (its listing is that room's, and stays),
 #: else the room made and entered, answered as ``JOIN`` is.
-CREATE = Script("create", room_at="change")
+CREATE = Script("create", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: ``change`` (the join as the core decided it, its premises
 #: among them the entry rule's: the room's capacity, the members it may
@@ -356,7 +359,7 @@ CREATE = Script("create", room_at="change")
 #: the join (its mark), what the joiner's reply is built from (``view``),
 #: the seating after, and with the token how many other sessions hold u
 #: (as ``ENTERING`` answers it; '' without).
-JOIN = Script("join", room_at="change")
+JOIN = Script("join", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: ``change`` (u's departure from its room, as the core decided
 #: it on the room's seating), user, token. The room's step: ``GONE`` if
@@ -365,7 +368,7 @@ JOIN = Script("join", room_at="change")
 #: seating now if a premise no longer holds; else ``OK``, the room's
 #: newest event before the departure and the seating after. The server's
 #: step follows (``INDEX_LAST``).
-LEAVE = Script("leave", room_at="change")
+LEAVE = Script("leave", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: room, ``about`` (the users a decision is about). The room's
 #: seating (in a list of one, as
@@ -379,7 +382,7 @@ SEATINGS = Script("seatings", room_at="room")
 #: a room's wait over, a room left ownerless, a session's departures) and
 #: ``mark`` (the room's newest event answered ``before`` the change or
 #: ``after`` it). The room's step, answered as ``LEAVE`` is.
-APPLY = Script("apply", room_at="change")
+APPLY = Script("apply", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: ``changes`` (decided, their rooms' steps to come). The
 #: server's step before the rooms' of changes that no member's join
@@ -428,7 +431,7 @@ ROOM_NEWS = Script("room-news", room_at="room")
 #: before the ``Append``'s ``oldest`` go from the front, of every kind
 #: (``age_out`` in the prelude). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script("say", room_at="change")
+SAY = Script("say", room_at="change", premises=SAID_ON)
 
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),
@@ -439,7 +442,7 @@ SAY = Script("say", room_at="change")
 #: in the history; the reactions as read...: ``CHANGED`` and the failed
 #: one's place), the operations stored, the event that says so numbered,
 #: published and kept as ``SAY``'s.
-AMEND = Script("amend", room_at="change")
+AMEND = Script("amend", room_at="change", subjects=(RoomMessages,))
 
 #: Operands: room, user, token, count, before ('' for the newest). Up to
 #: count kept
@@ -485,7 +488,7 @@ HOLDS = Script("holds")
 #: channel, the event and the members the room had, whose places the
 #: server's step forgets next (``UNLIST``: out of the indexes after the
 #: room, docs/scaling.md); ``CHANGED`` and the failed premise's place.
-DELETE = Script("delete", room_at="change")
+DELETE = Script("delete", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: room, ``members`` (the users it had). The server's step of a
 #: deletion (after ``DELETE``): the room out of the server's indexes (the
@@ -507,7 +510,7 @@ UNLIST = Script("unlist")
 #: recorded. Answers ``OK``, the event's place in the old channel, the
 #: members; ``CHANGED``, the failed premise's place, the room that has the
 #: new name (or ''), the room it leads to (or '').
-RENAME_ROOM = Script("rename-room", room_at="change")
+RENAME_ROOM = Script("rename-room", room_at="change", subjects=(RoomName,))
 
 #: A rename with each room in a slot of its own, in steps a node journals
 #: (the change among them, for whichever node finishes it) and any node
@@ -521,8 +524,8 @@ RENAME_ROOM = Script("rename-room", room_at="change")
 #: channel, the sealed keys dropped), ``RENAMED_ROOM`` (the journal
 #: dropped); ``RENAME_UNSEAL`` rolls the seal back. Each file says its
 #: operands and answers.
-ROOM_RENAMING = Script("room-renaming")
-RENAME_SEAL = Script("rename-seal", room_at="room")
+ROOM_RENAMING = Script("room-renaming", subjects=(RoomName,))
+RENAME_SEAL = Script("rename-seal", room_at="room", subjects=(RoomName,))
 RENAME_RESTORE = Script("rename-restore", room_at="new")
 RENAME_SWITCH = Script("rename-switch")
 RENAME_DROP = Script("rename-drop", room_at="room")

@@ -79,7 +79,7 @@ READ_EXPORT = Script("export-read")
 
 #: Operands: ``change`` (an export's: gone, resting on its being kept
 #: still). ``{'OK'}``, or ``{'CHANGED', the failed premise's place}``.
-DROP_EXPORT = Script("export-drop")
+DROP_EXPORT = Script("export-drop", subjects=(KeptExport,))
 
 
 class RedisUserData:

@@ -29,7 +29,7 @@ from chatroom.core.model.changes.server import (
 #: one more, resting on fewer than the most in the window; or the newest
 #: given back). 0 once applied; else the milliseconds until the oldest
 #: leaves the window.
-TAKE = Script("window-take")
+TAKE = Script("window-take", subjects=(CountedEvents,))
 
 
 class RedisWindows:

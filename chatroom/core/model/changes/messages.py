@@ -253,6 +253,12 @@ class AgeOut(Operation):
 
 # -- the declarations -----------------------------------------------------------
 
+#: The premises a member's message said rests on, of those a change of a
+#: room's messages may (:func:`chatroom.core.services.premises.ordinary`:
+#: the room not moderated and the speaker's quietness; or the room as read
+#: where it is moderated): what a back-end's step of messages alone reads.
+SAID_ON: tuple[type[Premise], ...] = (Unmoderated, QuietAmong, Incarnation, Version)
+
 declare(
     RoomMessages,
     operations=(
