@@ -43,7 +43,7 @@ from twisted.internet.defer import Deferred
 from chatroom.core.account_stores import AccountStores
 from chatroom.core.applying import Applied
 from chatroom.core.bus import Bus
-from chatroom.core.facts import Ending, WaitingFacts
+from chatroom.core.facts import Ending, HeldElsewhere, WaitingFacts
 from chatroom.core.member import Member
 from chatroom.core.message_store import MessageStore
 from chatroom.core.model.changes.base import DecidedChange
@@ -85,6 +85,15 @@ class Reports(Protocol):
         cluster node resumed): the core decides each one's succession and
         has the back-end apply it (:meth:`Backend.apply`).
         Returns once they are settled."""
+
+    def heirs(self, held: list[HeldElsewhere]) -> list[DecidedChange]:
+        """Names whose own session a release ended while devices on other
+        nodes hold them too (``held``, as the release read them): the core
+        chooses each one's heir and answers the changes handing the names
+        over, resting on those devices as read, for the release to apply
+        in its step (it reads and decides again while they change under
+        it)."""
+        ...
 
 
 class Backend(Protocol):

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 
 from twisted.internet.interfaces import IReactorTime
@@ -40,7 +40,7 @@ from twisted.internet.task import deferLater
 
 from chatroom.core import errors
 from chatroom.core.admin import claimed_on
-from chatroom.core.facts import ClaimFacts
+from chatroom.core.facts import ClaimFacts, HeldElsewhere
 from chatroom.core.model.changes.base import (
     DECISION_ATTEMPTS,
     DecidedChange,
@@ -50,6 +50,8 @@ from chatroom.core.model.changes.base import (
 from chatroom.core.model.changes.moderation import sessions_ended
 from chatroom.core.model.changes.server import (
     AttachDevice,
+    DevicesAre,
+    LetGo,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -57,6 +59,7 @@ from chatroom.core.model.changes.server import (
     TakeName,
 )
 from chatroom.core.presence import Presence
+from chatroom.core.rules import heir_of
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
 from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE
@@ -125,6 +128,21 @@ def claim_change(
         old = name_key(session.name) if session.name else ""
         op = TakeName(session.token, name, account, old, owner_follows, presence)
     return DecidedChange(NameHolding(key), premises, (op,))
+
+
+def handed_over(held: Iterable[HeldElsewhere]) -> list[DecidedChange]:
+    """Each name ``held`` by devices on other nodes when its own session
+    ended, handed to the heir the core chooses among them
+    (:func:`~chatroom.core.rules.heir_of`), resting on those devices as
+    read: the changes a back-end's release applies in its step."""
+    return [
+        DecidedChange(
+            NameHolding(name.name),
+            (DevicesAre(name.devices),),
+            (LetGo(name.token, heir_of(name.devices)),),
+        )
+        for name in held
+    ]
 
 
 async def claim(

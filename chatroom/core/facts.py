@@ -307,6 +307,18 @@ class ClaimFacts:
 
 
 @dataclass(frozen=True)
+class HeldElsewhere:
+    """A name (its key) whose own session ``token`` ended while devices of
+    its account on other nodes hold it too (their sessions' tokens
+    ``devices``, as a release read them): the core chooses which of them
+    holds it now (:func:`chatroom.core.claims.handed_over`)."""
+
+    name: str
+    token: str
+    devices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CreationFacts:
     """What making (or renaming to) a room's name is decided on: the name
     of the room that has its key already ("" for none) and how many rooms

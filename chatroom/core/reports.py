@@ -7,16 +7,20 @@ to the part that decides: an ended session to the core's release
 (:meth:`~chatroom.core.names.Names.end_session`), a room shown by another
 node's device to :class:`~chatroom.core.devices.Devices`, the rooms
 sessions' ends leave to :class:`~chatroom.core.departures.Departures`,
-rooms whose wait is over to :class:`~chatroom.core.settling.Settling`.
+rooms whose wait is over to :class:`~chatroom.core.settling.Settling`,
+names devices elsewhere hold when their own session ended to the heir
+:func:`~chatroom.core.claims.handed_over` chooses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chatroom.core.claims import handed_over
 from chatroom.core.departures import Departures
-from chatroom.core.facts import Ending, WaitingFacts
+from chatroom.core.facts import Ending, HeldElsewhere, WaitingFacts
 from chatroom.core.member import Member
+from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.settling import Settling
 
 
@@ -53,3 +57,6 @@ class CoreReports:
 
     async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
         await self._settling.rooms_waited(waiting, due)
+
+    def heirs(self, held: list[HeldElsewhere]) -> list[DecidedChange]:
+        return handed_over(held)

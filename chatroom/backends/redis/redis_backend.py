@@ -80,7 +80,7 @@ from chatroom.backends.redis.stores import (
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import admin, codec, errors
+from chatroom.core import codec, errors
 from chatroom.core.applying import NOTHING, Applied
 from chatroom.core.backend import Reports
 from chatroom.core.config import ClusterConfig, ServerConfig
@@ -93,6 +93,7 @@ from chatroom.core.events import (
 from chatroom.core.facts import (
     ClaimFacts,
     Ending,
+    HeldElsewhere,
     SpeakingFacts,
     WelcomeFacts,
 )
@@ -120,6 +121,7 @@ from chatroom.core.model.changes.messages import (
 )
 from chatroom.core.model.changes.moderation import (
     AddBan,
+    Banned,
     EndSessions,
     LiftBan,
     RoomModeration,
@@ -140,7 +142,6 @@ from chatroom.core.model.changes.rooms import (
 )
 from chatroom.core.model.changes.server import (
     AttachDevice,
-    DevicesAre,
     LetGo,
     NameHolding,
     TakeName,
@@ -159,7 +160,6 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
-from chatroom.core.rules import heir_of
 from chatroom.core.seats import Session
 from chatroom.core.sessions import Sessions
 from chatroom.redisclient.link import RedisLink, Written
@@ -477,7 +477,7 @@ class RedisBackend:
                 return False
             # A name its devices kept changing under: the next beat's harvest.
             ending = {"waits_until": waits_until, "always": own}
-            handed = _handed_over(reply[5])
+            handed = self._handed_over(reply[5])
             await self._let_go(handed, DepartureKind.HARVEST, reason, **ending)
             if int(reply[4]) < node_scripts.HARVEST_CHUNK:
                 break  # that was the index's last chunk
@@ -609,10 +609,11 @@ class RedisBackend:
         key = change.subject.name
         (op,) = change.ops
         assert isinstance(op, TakeName | AttachDevice)
-        account = op.account if isinstance(op, TakeName) else key
         operands: dict[str, Any] = {
             "change": change,
-            "masks": admin.claim_masks(key, account),
+            # the bans the core's decision read (its masks'), read again
+            # with the claim's facts when a premise fails
+            "masks": [p.mask for p in change.premises if isinstance(p, Banned)],
         }
         if op.presence is not None:
             operands["presence"] = fields(op.presence)
@@ -744,7 +745,7 @@ class RedisBackend:
     ) -> bool:
         """``RELEASE`` of ``changes`` (each a name its session lets go), then
         of the names it answers undecided (devices on other nodes hold them
-        too) handed to the heir the core chooses (:func:`_handed_over`),
+        too) handed to the heir the core chooses (:meth:`_handed_over`),
         decided again a few times at most while those devices change under
         it; ``ending``: the end's options (:meth:`.Endings.end`). False if
         some were still undecided then."""
@@ -759,7 +760,7 @@ class RedisBackend:
                 refusals={},
                 **ending,
             )
-            changes = _handed_over(reply[3])
+            changes = self._handed_over(reply[3])
         return not changes
 
     def _on_message(self, channel: bytes, message: bytes) -> None:
@@ -960,6 +961,19 @@ class RedisBackend:
         the core's, given at :meth:`start` (a node serves once started)."""
         assert self.reports is not None, "the node has not started"
         return self.reports
+
+    def _handed_over(self, undecided: list[list[Any]]) -> list[DecidedChange]:
+        """The names whose own session a release ended while devices on
+        other nodes hold them too (``{u, token, their sessions}`` each, as
+        read), each handed to the heir the core chooses among those devices
+        (:meth:`Reports.heirs`)."""
+        held = [
+            HeldElsewhere(
+                u.decode(), token.decode(), tuple(sorted(d.decode() for d in devices))
+            )
+            for u, token, devices in undecided
+        ]
+        return self._reports.heirs(held) if held else []
 
     async def _sessions_ended(self, ending: Ending) -> None:
         """Sessions' ends, their rooms as read, for the core to decide the
@@ -1176,23 +1190,6 @@ class RedisBackend:
 Applier = Callable[[DecidedChange, "Session | None"], Awaitable[None]]
 #: The steps of a member's change of a room's messages, by its lead.
 MessageApplier = Callable[[DecidedChange, Session], Awaitable[None]]
-
-
-def _handed_over(undecided: list[list[Any]]) -> list[DecidedChange]:
-    """The names whose own session a release ended while devices on other
-    nodes hold them too (``{u, token, their sessions}`` each, as read),
-    each handed to the heir the core chooses among those devices
-    (:func:`chatroom.core.rules.heir_of`), resting on them as read."""
-    changes = []
-    for u, token, held in undecided:
-        devices = tuple(sorted(device.decode() for device in held))
-        change = DecidedChange(
-            NameHolding(u.decode()),
-            (DevicesAre(devices),),
-            (LetGo(token.decode(), heir_of(devices)),),
-        )
-        changes.append(change)
-    return changes
 
 
 def _arrived(where: NodeRoom, reply: Any) -> Deferred[None] | None:
