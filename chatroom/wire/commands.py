@@ -210,6 +210,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
             ),
             Command(
+                "in",
+                "ROOM LINE",
+                (
+                    "/in ROOM LINE     LINE (words, /me, a room command) in ROOM,",
+                    "                  whichever room is current",
+                ),
+            ),
+            Command(
                 "read",
                 "ROOM ID",
                 ("/read ROOM ID     you have read ROOM up to event ID",),

@@ -140,6 +140,10 @@ class LineSession:
     #: The label of the app password ``/login`` signed in with ("": the
     #: account's own password, or none): chatroom.core.app_passwords.
     app_password: Rare[str] = Rare("")
+    #: The room ``/in ROOM LINE`` names while LINE runs (None: none is
+    #: named, room commands act on the current room): set only for the
+    #: one command, so it costs an idle connection nothing.
+    addressed: Rare[str | None] = Rare(None)
 
     def __init__(
         self,
@@ -443,6 +447,22 @@ class LineSession:
         room, text = split_say(args)
         await self.registry.messages.say(self.member, self._in(room), text)
 
+    async def do_in(self, args: str) -> None:
+        """``/in ROOM LINE``: LINE (words, ``/me``, any room command) runs
+        in ROOM, one of this session's rooms, as if ROOM were current,
+        and the current room stays what it was. A client addresses what
+        is typed in a room's view by the room's name this way, so a line
+        never lands in whichever room the server last made current (a
+        ``/focus`` still on its way, a room shown unasked at sign-in)."""
+        room, _, line = args.partition(" ")
+        if not room or not line:
+            raise errors.usage("/in ROOM LINE")
+        named, self.addressed = self.addressed, self._in(room)
+        try:
+            await self.handle(line)
+        finally:
+            self.addressed = named
+
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
         if args and self.multi:
@@ -590,9 +610,12 @@ class LineSession:
     # -- helpers for the commands -----------------------------------------------
 
     def current_room(self) -> str:
-        if self.room is None:
+        """The room a room command acts on: the one ``/in`` named while
+        its line runs, else the current room (``NOT_IN_ROOM``: none)."""
+        room = self.addressed or self.room
+        if room is None:
             raise errors.not_in_room()
-        return self.room
+        return room
 
     async def say(self, text: str, action: bool = False) -> None:
         """A message or action to the room, stamped by the registry."""
@@ -661,6 +684,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),
+    "in": (LineSession.do_in, _IN_ROOM),
     "read": (markers.do_read, _NAMED),
     "unread": (markers.do_unread, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
