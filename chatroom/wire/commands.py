@@ -575,3 +575,53 @@ def secret_words(command: str) -> int:
         return 0
     found = COMMANDS.get(command[1:].lower())
     return found.secret if found is not None else 0
+
+
+#: The commands that act on a room without naming it (the connection's
+#: current room, at the line door): a client in many rooms at once sends
+#: each of them, as it sends a plain line or ``/me``, as ``/in ROOM LINE``
+#: with the room on screen, so that what is typed in a room's view is done
+#: there, whatever room the connection last made current. The ``@USER``
+#: forms of ``/history`` and ``/report`` name a private conversation, and
+#: go as they are typed, as do the commands not listed (``/focus``,
+#: ``/say`` and ``/in`` name their room; ``/notify``, ``/read`` and
+#: ``/reports`` take it as a word).
+ROOM_COMMANDS = frozenset(
+    {
+        "me",
+        "who",
+        "topic",
+        "opmsg",
+        "paste",
+        "reply",
+        "edit",
+        "redact",
+        "react",
+        "unreact",
+        "typing",
+        "thread",
+        "threads",
+        "follow",
+        "unfollow",
+        "pin",
+        "unpin",
+        "pins",
+        "report",
+        "history",
+        "leave",
+        "rename",
+        "op",
+        "deop",
+        "voice",
+        "devoice",
+        "kick",
+        "ban",
+        "unban",
+        "bans",
+        "invite",
+        "set",
+        "info",
+        "modlog",
+        "webhook",
+    }
+)

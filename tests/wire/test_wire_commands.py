@@ -11,7 +11,13 @@ door's usage errors give.
 from __future__ import annotations
 
 from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
-from chatroom.wire.commands import COMMANDS, SETTINGS, help_lines, secret_words
+from chatroom.wire.commands import (
+    COMMANDS,
+    ROOM_COMMANDS,
+    SETTINGS,
+    help_lines,
+    secret_words,
+)
 from tests.support import ProtocolTestCase
 
 #: ``/help`` as the line door sent it before the table existed (the
@@ -117,6 +123,19 @@ class CommandTableTests(ProtocolTestCase):
         """Every command of the wire table has a handler at the door, and
         the door has none the table lacks: neither can drift."""
         self.assertEqual(sorted(DOOR_COMMANDS), sorted(COMMANDS))
+
+    def test_room_commands_are_those_the_door_runs_in_a_room(self) -> None:
+        """Every command the door takes only in a room is one a client sends
+        with the room on screen (``/in ROOM LINE``), but ``/focus``,
+        ``/say`` and ``/in``, which name their room; every room command is a
+        command."""
+        in_a_room_only = {
+            name
+            for name, (_, states) in DOOR_COMMANDS.items()
+            if states == frozenset({"room"})
+        }
+        self.assertEqual(in_a_room_only - ROOM_COMMANDS, {"focus", "say", "in"})
+        self.assertLessEqual(ROOM_COMMANDS, COMMANDS.keys())
 
     def test_help_is_the_table_and_unchanged_on_the_wire(self) -> None:
         """``/help`` is the table's lines as ``HELP`` lines, the same bytes
