@@ -98,6 +98,7 @@ STATIC_FILES = {
             "files.js",
             "push.js",
             "sw.js",
+            "session.js",
             "input.js",
             "events.js",
         )

@@ -5,22 +5,30 @@
 // (PROFILE, to /caps rich connections); the lines and the list already on
 // the page change with it. An avatar is only ever a picture this server
 // keeps (the server refuses any other address), and is drawn as an image
-// with no referrer. A typed /profile's answer is shown in the log.
+// with no referrer. The answers to the page's own questions are drawn, never
+// said; a typed /profile's answer is shown in the log, and so is a change
+// of the user's own profile that was not asked for (`/profile set`).
 "use strict";
 
 // What is known of each user's profile: name key → { key: value }.
 const profiles = new Map();
-// The users whose profile this connection asked for (name keys).
+// The users whose profile this connection asked for (name keys), and how
+// many of those questions each has still to answer.
 const profilesAsked = new Set();
+const profilesComing = new Map();
 
 // A new connection knows nothing yet: each profile is asked for again.
-function forgetProfiles() { profilesAsked.clear(); }
+function forgetProfiles() {
+  profilesAsked.clear();
+  profilesComing.clear();
+}
 
 // `user`'s profile, asked for once per connection.
 function wantProfile(user) {
   const key = nameKey(user);
   if (!user || profilesAsked.has(key)) return;
   profilesAsked.add(key);
+  profilesComing.set(key, (profilesComing.get(key) || 0) + 1);
   send(`/profile ${user}`);
 }
 
@@ -76,8 +84,10 @@ const profileHandlers = {
     if (value) profile[key] = value;
     else delete profile[key];
     profiles.set(nameKey(user), profile);
-    if (state.asked.profile) system(`${user}'s ${key}: ${value || "(unset)"}`);
-    else if (isMe(user)) system(`Your ${key} is ${value ? `now ${value}` : "unset"}.`);
+    // An answer to the page's own question is drawn only.
+    const said = !profilesComing.has(nameKey(user));
+    if (said && state.asked.profile) system(`${user}'s ${key}: ${value || "(unset)"}`);
+    else if (said && isMe(user)) system(`Your ${key} is ${value ? `now ${value}` : "unset"}.`);
     const userKey = nameKey(user);
     for (const item of document.querySelectorAll("li[data-user]")) {
       if (item.dataset.user === userKey) dressAuthor(item, user);
@@ -87,6 +97,13 @@ const profileHandlers = {
     }
   },
   PROFILE_END({ user, count }) {
+    const key = nameKey(user);
+    const coming = profilesComing.get(key);
+    if (coming) {
+      if (coming > 1) profilesComing.set(key, coming - 1);
+      else profilesComing.delete(key);
+      return;
+    }
     if (state.asked.profile && count === "0") system(`${user} has no profile.`);
     state.asked.profile = false;
   },

@@ -144,10 +144,11 @@ function showPinned(view, id) {
   message.item.scrollIntoView({ block: "center" });
 }
 
-// The pins of `view` asked for by the page (their answer drawn, not said).
+// The pins of `view` asked for by the page, in that room (their answer
+// drawn in the bar, not said).
 function askPins(view) {
   view.pinsQuiet += 1;
-  send("/pins");
+  askIn(view, "/pins");
 }
 
 // -- notification levels ----------------------------------------------------------
@@ -199,11 +200,9 @@ const threadHandlers = {
     if (view.pinsQuiet) view.pinsQuiet -= 1;
     else system(`(${room} has ${count} pinned message${count === "1" ? "" : "s"})`);
   },
-  // The joiner's welcome: the room has pins, asked for at once.
-  PINS({ room, count }) {
-    info(`${room} has ${count} pinned message${count === "1" ? "" : "s"}`);
-    if (inRoom()) askPins(target());
-  },
+  // The joiner's welcome: the room has pins, asked for at once for the
+  // pinned bar (which says so: no line in the log).
+  PINS() { if (inRoom()) askPins(target()); },
   NOTIFY({ room, level }) {
     const view = target();
     const quiet = view.levelQuiet > 0;
@@ -229,7 +228,7 @@ function startThreads() {
     const input = $("thread-input");
     const text = input.value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
     if (!text || !threadPanel.root) return;
-    if (sendOrKeep(`/thread ${threadPanel.root} ${text}`)) input.value = "";
+    if (sendOrKeep(`/thread ${threadPanel.root} ${text}`, threadPanel.view)) input.value = "";
   });
   $("notify-level").addEventListener("change", (event) => {
     if (current) sendOrKeep(`/notify ${current.name} ${event.target.value}`);

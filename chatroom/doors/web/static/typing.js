@@ -77,7 +77,7 @@ function typingAMessage(value) {
 function tellTyping(typingState) {
   if (!online() || !current || current.private) return; // no /typing in conversations
   if (typingState !== "done") myTyping.sentAt = Date.now();
-  send(`/typing ${typingState}`);
+  askIn(current, `/typing ${typingState}`);
 }
 
 function stopTimers() {

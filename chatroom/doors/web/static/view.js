@@ -28,9 +28,8 @@ function leaveRoom() {
   state.room = null;
   state.rejoining = false;
   state.rejoinQueue = [];
-  state.joinQuiet = false;
   state.outbox = [];
-  sessionStorage.removeItem("chatroom.room");
+  keepShown(null);
   show("lobby");
 }
 
@@ -47,6 +46,7 @@ function removeMember(user) {
 function drawWhoami() {
   $("whoami").textContent = state.name || "";
   $("account").hidden = !state.account;
+  $("signout-button").hidden = !state.account;
   drawAttach();
   drawPushButton();
   $("export-button").hidden = !state.account;
@@ -283,6 +283,7 @@ function startView() {
   startAttention();
   startFiles();
   startPush();
+  startSession();
   startInput();
   drawMembers();
   drawTitle();
