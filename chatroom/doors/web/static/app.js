@@ -346,7 +346,6 @@ function reconnectNow() {
 function stop(reason) {
   state.quitting = true;
   state.stopped = reason;
-  if (signedOutElsewhere(reason)) forgetSession();
   if (state.ticket) {
     // Signed out (or quit): a reload does not sign in again with the
     // provider's ticket (this page's Reconnect still does, as with a password).
