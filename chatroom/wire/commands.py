@@ -344,6 +344,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("logout", "ID", ("/logout ID             close one of them",)),
             Command(
+                "session",
+                "new|end|TOKEN",
+                (
+                    "/session new           stay signed in on this device: a token"
+                    " to sign in with",
+                    "/session TOKEN         (before a name) sign in with it;"
+                    " /session end ends it",
+                ),
+                secret=1,
+            ),
+            Command(
                 "token",
                 "",
                 (

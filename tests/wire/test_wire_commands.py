@@ -77,6 +77,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /unregister PASSWORD   give up your account
 /devices               your account's connections (its devices)
 /logout ID             close one of them
+/session new           stay signed in on this device: a token to sign in with
+/session TOKEN         (before a name) sign in with it; /session end ends it
 /token                 a token to upload files with (HTTP Bearer; --files)
 /profile [NAME]        someone's profile (yours without NAME)
 /profile set display-name|pronouns|status|avatar VALUE   yours; /profile unset KEY

@@ -555,6 +555,35 @@ class LineSession:
         )
         await self.choose_name(account.name, account=account.key)
 
+    async def do_session(self, args: str) -> None:
+        """A device session (:mod:`chatroom.core.sign_in_tokens`):
+        ``/session TOKEN`` before a name signs in as ``/login`` does;
+        ``/session new`` (an account signed in with its own password) is
+        answered ``SESSION <token> <seconds>``; ``/session end`` ends the
+        one this connection holds, ``SESSION_ENDED``."""
+        word = single_word(args, "/session new|end|TOKEN")
+        sign_ins = self.registry.accounts.sign_ins
+        if word in ("new", "end"):
+            if self.state == USERNAME:
+                raise errors.no_name()
+            account = self.registry.sessions.account_of(self.member)
+            if word == "end":
+                await sign_ins.end(self.member, account)
+                self.send(format_line("SESSION_ENDED"))
+                return
+            token, seconds = await sign_ins.issue(
+                self.member, account, self.app_password
+            )
+            self.send(format_line("SESSION", token, str(seconds)))
+            return
+        if self.state != USERNAME:
+            raise errors.not_allowed("/session TOKEN works only before you have a name")
+        found, held = await sign_ins.sign_in(word, self.host)
+        self.app_password = ""
+        await self.choose_name(found.name, account=found.key)
+        if not self.connection.closing:  # else gone meanwhile: nothing held
+            sign_ins.signed_in(self.member, held)
+
     async def do_oidc(self, args: str) -> None:
         """``/oidc TICKET``: the web page, back from the OpenID provider,
         signs in to the account its ticket names (chatroom.core.oidc)."""
@@ -643,6 +672,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "rename": (LineSession.do_rename, _IN_ROOM),
     "login": (LineSession.do_login, _UNNAMED),
     "oidc": (LineSession.do_oidc, _UNNAMED),
+    "session": (LineSession.do_session, _ANY),
     "register": (LineSession.do_register, _ANY),
     "password": (account.do_password, _NAMED),
     "unregister": (account.do_unregister, _NAMED),
