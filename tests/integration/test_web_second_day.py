@@ -311,7 +311,7 @@ class WebReloadSessionTests(SecondDayCase):
         self.assertFalse(page.visible("signout-button"))
 
         self.sign_in(page, "s1alice")
-        page.wait_page("room")
+        wait_for("signed in again", lambda: page.visible("signout-button"))
         wait_for("every tab signed out", lambda: self.web_devices(elsewhere) == ["web"])
         (device,) = [
             line.split()[1]
