@@ -147,7 +147,8 @@ class SigningInTests(WebAccountsCase):
     def test_signed_out_by_another_device_is_not_fought(self) -> None:
         """A second sign-in adds a device (the page stays connected); ended
         by that device's /logout, the page says so and stays disconnected:
-        it does not sign in again, until the user asks it to."""
+        it does not sign in again, until the user asks it to, and then asks
+        for the password (the logout ended its device session)."""
         self.register("wes")
         page = self.page()
         self.sign_in(page, "wes", PASSWORD)
@@ -173,6 +174,12 @@ class SigningInTests(WebAccountsCase):
         self.assertEqual(page.element("reconnect-now").text, "Reconnect")
         page.element("reconnect-now").click()
         wait_for("the page back", lambda: page.status() == "connected")
+        page.wait_page("username")
+        wait_for(
+            "the ask", lambda: "wes was signed out on this browser" in page.error()
+        )
+        self.assertEqual(self.active(page), "password-input")
+        page.type_into("password-input", PASSWORD)
         page.wait_page("lobby")
 
         def devices() -> str:
@@ -184,13 +191,11 @@ class SigningInTests(WebAccountsCase):
 
         wait_for("the page's device", lambda: devices() == "DEVICES_END 2")
 
-        page.driver.refresh()  # forgets the password: asks for it, not bare
-        page.wait_page("username")
-        wait_for("the ask", lambda: "sign in to wes again" in page.error())
-        self.assertEqual(self.active(page), "password-input")
-        page.type_into("password-input", PASSWORD)
+        page.driver.refresh()  # signed in again with a new device session
         page.wait_page("lobby")
+        self.assertFalse(page.visible("username-page"))
         self.assertTrue(page.visible("account"))
+        wait_for("the page's new device", lambda: devices() == "DEVICES_END 2")
 
 
 class PasswordsTests(WebAccountsCase):
