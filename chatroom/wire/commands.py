@@ -636,3 +636,46 @@ ROOM_COMMANDS = frozenset(
         "webhook",
     }
 )
+
+
+#: What a client sends by itself, not its person typing: the queries a
+#: page or terminal makes on signing in, joining, switching rooms or
+#: showing a message (and ``/caps``, ``/session``, ``/watch``). The server
+#: counts them apart from the person's flood allowance (``--burst``,
+#: ``--rate``), within a bound of their own (docs/protocol.md, *Flood
+#: control*); ``/profile`` only as a reading (``/profile [NAME]``).
+SENT_BY_ITSELF = frozenset(
+    {
+        "typing",
+        "read",
+        "focus",
+        "who",
+        "info",
+        "pins",
+        "notify",
+        "profile",
+        "unread",
+        "history",
+        "caps",
+        "watch",
+        "conversations",
+        "session",
+        "devices",
+    }
+)
+
+
+def sent_by_itself(line: str) -> bool:
+    """Whether a line is one a client sends by itself
+    (:data:`SENT_BY_ITSELF`), as is, or addressed to a room by ``/in ROOM
+    LINE``; a ``/profile set`` or ``unset`` is its person's."""
+    if not line.startswith("/"):
+        return False
+    word, _, rest = line[1:].partition(" ")
+    word = word.lower()
+    if word == "in":
+        _, _, inner = rest.partition(" ")
+        return inner[:3].lower() != "/in" and sent_by_itself(inner)
+    if word == "profile":
+        return rest.partition(" ")[0].lower() not in ("set", "unset")
+    return word in SENT_BY_ITSELF
