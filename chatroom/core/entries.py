@@ -30,7 +30,13 @@ from chatroom.core import changes, errors, membership, moderation, rules
 from chatroom.core.backend import SeatingSteps
 from chatroom.core.changes import Fate
 from chatroom.core.events import Departure, DepartureKind
-from chatroom.core.facts import CreationFacts, RoomFacts, Seating, SeatingFacts
+from chatroom.core.facts import (
+    NO_POLICY,
+    CreationFacts,
+    RoomFacts,
+    Seating,
+    SeatingFacts,
+)
 from chatroom.core.member import Member
 from chatroom.core.moderation import Actor
 from chatroom.core.retrying import retried
@@ -136,9 +142,11 @@ def resumed(
 def creating(
     facts: CreationFacts, name: str, session: Session, max_rooms: int, now: int
 ) -> changes.DecidedChange:
-    """``session`` makes room ``name`` and is its first member and owner
-    (``ROOM_EXISTS``, also for a renamed room's former name within its
-    grace; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
+    """``session`` makes room ``name`` and is its first member and owner,
+    the room its account's if it is signed in to one
+    (:func:`membership.founded`) (``ROOM_EXISTS``, also for a renamed
+    room's former name within its grace; ``TOO_MANY_ROOMS`` past
+    ``--max-rooms``)."""
     if facts.existing:
         raise errors.room_exists(facts.existing)
     if facts.renamed_to:  # a former name, within its grace: /join leads there
@@ -147,6 +155,9 @@ def creating(
     key = name_key(session.name)
     arrival = membership.join(Seating(name, 0), key, session, 0)
     ops: list[changes.Operation] = [changes.MakeRoom(name, now)]
+    policy = membership.founded(session)
+    if policy != NO_POLICY:
+        ops.append(changes.SetPolicy(policy))
     ops += [changes.Emit(event) for event in arrival.events]
     ops += [changes.AddMember(key, session.name, arrival.quiet), changes.SetOwner(key)]
     premises = (changes.Exists(False), changes.FewerRoomsThan(max_rooms))

@@ -456,6 +456,11 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command("deop", "USER"),
             Command(
+                "owner",
+                "USER",
+                ("/owner USER       hand the room to USER, an account (owner only)",),
+            ),
+            Command(
                 "kick",
                 "USER [REASON]",
                 ("/kick USER [REASON]    send someone back to the lobby",),

@@ -43,6 +43,19 @@ def listed(client: LineClient):
     return rooms
 
 
+def listed_once_gone(client: LineClient, room: str, what: str):
+    """The ``ROOM`` lines of the first ``/list`` that no longer lists
+    ``room`` (a restored room dropped after its grace), looking again for
+    10 seconds at most (``what``: the wait, in a failure)."""
+
+    def without(rooms: list[str]) -> list[str] | None:
+        return (
+            None if any(line.startswith(f"ROOM {room} ") for line in rooms) else rooms
+        )
+
+    return until(lambda: listed(client).addCallback(without), 10, what)
+
+
 class AccountsOnTheRealServerTests(unittest.TestCase):
     timeout = 30
 
@@ -101,6 +114,8 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         yield alice.expect_line("LEFT tea")
         root.say("/create coffee")
         yield root.expect_line("MEMBERS coffee")
+        root.say("/set keep off")  # a scratch room: an account's own is kept
+        yield root.expect_line("SET coffee keep off")
         root.say("/gban mallory")
         yield root.expect_line("GBAN name:mallory root")
         # The ban is the last change acknowledged; flushes commit in order.
@@ -124,16 +139,8 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         yield stranger.expect_line("ERR BANNED")
         stranger.say("bob")
         yield stranger.expect_line("WELCOME bob")
-        rooms = yield until(
-            lambda: listed(stranger).addCallback(
-                lambda rooms: (
-                    None
-                    if any(room.startswith("ROOM coffee ") for room in rooms)
-                    else rooms
-                )
-            ),
-            10,
-            "the room nobody kept dropped after the grace",
+        rooms = yield listed_once_gone(
+            stranger, "coffee", "the room nobody kept dropped after the grace"
         )
         self.assertTrue(any(room.startswith("ROOM tea 0 256") for room in rooms), rooms)
         stranger.say("/join tea s3cret")

@@ -97,6 +97,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /invite-links, /invite-link revoke CODE   yours, or end one
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
+/owner USER       hand the room to USER, an account (owner only)
 /kick USER [REASON]    send someone back to the lobby
 /ban USER, /unban USER, /bans   keep someone out (by account, else name)
 /voice USER, /devoice USER   let someone speak in a moderated room

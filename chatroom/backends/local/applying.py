@@ -233,6 +233,8 @@ def perform(
             assert gone is not None
             room.members.pop(gone)
             room.quiet.discard(gone)
+        elif isinstance(op, changes.SetPolicy):  # a room made an account's
+            room.set_policy(op.policy)
         elif isinstance(op, changes.SetOwner):
             owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from chatroom.backends.redis.outcomes import Change, RedisSeating
+from chatroom.backends.redis.replies import policy_fields
 from chatroom.core import changes, codec
 from chatroom.core.facts import LeavingFacts, RoomFacts, SeatingFacts, WaitingFacts
 
@@ -84,6 +85,8 @@ def operation_of(op: changes.Operation) -> list[Any] | None:
             return ["unseat", user]
         case changes.SetOwner(owner=owner):
             return ["owner", owner]
+        case changes.SetPolicy(policy=policy):  # a room made an account's
+            return ["policy", *policy_fields(policy)]
         case changes.Drop():
             return ["drop"]
         case changes.Wait(until=until):

@@ -50,10 +50,11 @@ MODERATED = Script("moderated")
 
 #: ARGV: P, r, incarnation, ver (the facts decided on), the new policy JSON, its
 #: kept (0/1), restricted (0/1) and owner account, the new owner (u, in the
-#: room; '' for nobody), the room's event, its moderated (0/1: for ``SAY``'s
-#: premise). A server admin's ``rooms give``
-#: (:func:`chatroom.core.moderation.give`): applied only if the room is as it
-#: was read and the new owner still in it (``CHANGED`` otherwise).
+#: room; '' for nobody), the room's event ('' for none), its moderated (0/1:
+#: for ``SAY``'s premise). A server admin's ``rooms give``
+#: (:func:`chatroom.core.moderation.give`), an owner's ``/owner``, a deleted
+#: account's room passed on: applied only if the room is as it was read and
+#: the new owner still in it (``CHANGED`` otherwise).
 GIVE = Script("give", room_at=2)
 
 #: ARGV: P, u. The user called u, as moderation sees them (see ``moderation_target``),

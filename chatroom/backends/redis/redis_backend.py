@@ -1350,9 +1350,10 @@ class RedisBackend:
 
     async def _give(self, change: DecidedChange) -> None:
         """One ``GIVE``: the room as read and the new owner in it checked,
-        the policy and the owner set, the owner change shown."""
+        the policy and the owner set, the owner change shown (if any: a
+        room left nobody's shows none)."""
         ((set_policy,), (owner,)) = change.of(SetPolicy), change.of(SetOwner)
-        (shown,) = change.of(Emit)
+        shown = b"".join(codec.encode(op.event) for op in change.of(Emit))
         incarnation, version, _ = _say_premises(change.premises)
         policy = set_policy.policy
         await self.calls.call(
@@ -1365,7 +1366,7 @@ class RedisBackend:
             "1" if policy.restricted else "0",
             policy.owner_account,
             owner.owner,
-            codec.encode(shown.event),
+            shown,
             "1" if policy.moderated else "0",
             refusals={},
         )

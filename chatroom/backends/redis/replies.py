@@ -117,6 +117,20 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
+def policy_fields(policy: RoomPolicy) -> list[str]:
+    """``policy`` as a room's hash keeps it, in the order the scripts that
+    set it take it: its JSON, then whether it keeps the room, restricts
+    joins, the account owning the room, and whether it is moderated (each
+    read apart by the scripts that decide nothing but check a premise)."""
+    return [
+        policy.to_json(),
+        _flag(policy.keep),
+        _flag(policy.restricted),
+        policy.owner_account,
+        _flag(policy.moderated),
+    ]
+
+
 def moderation_args(key: str, session: Session, change: DecidedChange) -> list[Any]:
     """The ``MODERATE`` script's arguments for a decided moderation's
     ``change`` (:func:`chatroom.core.moderation.change_of`), but for its
@@ -137,18 +151,14 @@ def moderation_args(key: str, session: Session, change: DecidedChange) -> list[A
         elif isinstance(premise, Present):
             present = bool(premise.users)
     policies = change.of(SetPolicy)
-    policy = policies[0].policy if policies else None
+    unchanged = ["-", "0", "0", "", "0"]
     return [
         key,
         key_of(session),
         session.token,
         incarnation,
         version,
-        "-" if policy is None else policy.to_json(),
-        _flag(policy is not None and policy.keep),
-        _flag(policy is not None and policy.restricted),
-        policy.owner_account if policy is not None else "",
-        _flag(policy is not None and policy.moderated),
+        *(policy_fields(policies[0].policy) if policies else unchanged),
         _flag(bool(change.of(SetOwner))),
         target,
         token,

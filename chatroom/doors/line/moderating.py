@@ -41,6 +41,15 @@ async def do_deop(session: CommandContext, args: str) -> None:
     await moderate(session, "deop", single_word(args, "/deop USER"))
 
 
+async def do_owner(session: CommandContext, args: str) -> None:
+    """``/owner USER``: the current room handed to USER (every member
+    hears ``OWNER``)."""
+    user = single_word(args, "/owner USER")
+    await session.registry.moderation.hand_over(
+        session.member, session.current_room(), user
+    )
+
+
 async def do_opmsg(session: CommandContext, args: str) -> None:
     """``/opmsg TEXT``: ``text`` to the current room's owner and operators
     only (IRC's ``PRIVMSG @#room``); they get ``OPMSG``, nobody else does."""

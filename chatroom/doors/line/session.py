@@ -691,6 +691,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "invite-links": (invitations.do_invite_links, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
+    "owner": (moderating.do_owner, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
     "opmsg": (moderating.do_opmsg, _IN_ROOM),
     "devoice": (moderating.do_devoice, _IN_ROOM),

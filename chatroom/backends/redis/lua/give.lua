@@ -6,5 +6,5 @@ redis.call('HSET', room_key(r), 'policy', ARGV[5], 'kept', ARGV[6],
            'restricted', ARGV[7], 'owner_account', ARGV[8], 'moderated', ARGV[11])
 set_owner(r, owner)
 lobby_news(r, redis.call('HGET', room_key(r), 'name'))
-emit(r, ARGV[10])
+if ARGV[10] ~= '' then emit(r, ARGV[10]) end
 return 'OK'

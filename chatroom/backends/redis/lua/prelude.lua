@@ -682,6 +682,10 @@ local function apply_in_room(c)
       redis.call('SREM', quiet_key(r), op[2])
     elseif step == 'owner' then
       set_owner(r, op[2])
+    elseif step == 'policy' then  -- {policy, kept, restricted, account, moderated}
+      redis.call('HSET', rk, 'policy', op[2], 'kept', op[3], 'restricted', op[4],
+                 'owner_account', op[5], 'moderated', op[6])
+      redis.call('HINCRBY', rk, 'ver', 1)
     elseif step == 'emit' then
       emit(r, op[2])
     elseif step == 'mark' then
