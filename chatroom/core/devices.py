@@ -183,7 +183,7 @@ class Devices:
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
         members = [target.name for target in roster.targets]
-        pins = len(await self.backend.pins.pins(roster.room))
+        pins = len(await self.backend.pins.pins(name_key(roster.room)))
         view = WelcomeFacts(
             room=roster.room,
             members=members,
