@@ -45,7 +45,7 @@ const handlers = {
     send("/watch on");
     conversationsBack();
     // An account's kept conversations, with their unread counts (private.js).
-    if (state.account) send("/conversations");
+    if (state.account) askConversations();
     // An account's rooms come back unasked: the others are asked for once
     // /unread (below) is answered.
     if (!rejoinRooms(Boolean(state.account))) {
@@ -407,6 +407,7 @@ const handlers = {
   ERR({ code }, text) {
     if (code === "NAME_TAKEN" && nameStillHeld()) return;
     if (sessionRefused(code)) return; // no device sessions here: the password stays in memory
+    if (conversationsRefused(code)) return; // a server that keeps no list of them
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
     if (code === "ROOM_EXISTS" && state.creating) {
       // The lobby's field named a room made meanwhile: go in.

@@ -23,6 +23,7 @@
 "use strict";
 
 const conversations = new Map(); // the other person's name key → view
+let conversationsAsked = false; // /conversations is still to answer
 
 function conversationOf(user) { return conversations.get(nameKey(user)); }
 
@@ -144,6 +145,20 @@ function conversationUnread(user, count) {
   drawTitle();
 }
 
+// The account's kept conversations, asked for on signing in.
+function askConversations() {
+  conversationsAsked = true;
+  send("/conversations");
+}
+
+// An ERR answering that question (a server that keeps no list of them):
+// not said. True if so.
+function conversationsRefused(code) {
+  if (!conversationsAsked || !["UNKNOWN_COMMAND", "NOT_ALLOWED"].includes(code)) return false;
+  conversationsAsked = false;
+  return true;
+}
+
 const conversationHandlers = {
   // One of the account's kept conversations (/conversations, on signing
   // in): its entry, with its unread count and its newest message's id.
@@ -153,7 +168,7 @@ const conversationHandlers = {
     if (/^\d+$/.test(last || "") && newerThan(last, view.lastId)) view.lastId = last;
     conversationUnread(user, unread);
   },
-  CONVERSATIONS_END() {},
+  CONVERSATIONS_END() { conversationsAsked = false; },
 };
 
 // Signed in (again): what was said while the connection was down is in

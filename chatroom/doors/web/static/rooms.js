@@ -326,14 +326,19 @@ function askSettings(view) {
   askIn(view, "/info");
 }
 
-// The join's replies have all come (its READ): a room that shows fewer
-// than RECENT messages asks for those before them, and a replay of what
-// came after the read marker goes under a "new messages" divider.
+// The join's replies have all come (its READ): what its replay brought
+// after the read marker (the server's catch-up sends some before it too,
+// for context) goes under a "new messages" divider, and a room that shows
+// fewer than RECENT messages asks for those before them.
 function joinDone(view, marker) {
   view.joining = false;
-  if (view.joinFirst && marker !== "*" && view.joinFirst.isConnected && !view.scroll.readMarker) {
+  let unread = view.joinFirst;
+  while (unread && !(unread.dataset.id && Number(unread.dataset.id) > Number(marker))) {
+    unread = unread.nextElementSibling;
+  }
+  if (unread && marker !== "*" && !view.scroll.readMarker) {
     const divider = dividerLine();
-    view.joinFirst.before(divider);
+    unread.before(divider);
     view.scroll.readMarker = divider;
   }
   view.joinFirst = null;
