@@ -431,23 +431,23 @@ class RoomOwnershipTests(SecondDayCase):
         """An account's room stays its own while its page is closed and
         once it is back (nobody is told of a new owner); its second room,
         left with its ×, simply leaves, and is kept with what was said."""
-        page = self.new_account("o1alice", "o1room")
-        bob = self.line_user("o1bob")
+        page = self.new_account("owalice", "o1room")
+        bob = self.line_user("owbob")
         self.join(bob, "o1room")
         self.close(page)
-        bob.wait(lambda line: line.startswith("PART o1room o1alice"), "o1alice gone")
+        bob.wait(lambda line: line.startswith("PART o1room owalice"), "owalice gone")
         self.assertEqual(
             [line for line in bob.listen(2.5) if line.startswith("OWNER")], []
         )
         bob.send("/info")
         self.assertEqual(
             bob.wait(lambda line: line.startswith("INFO o1room owner ")),
-            "INFO o1room owner account:o1alice",
+            "INFO o1room owner account:owalice",
         )
 
-        page = self.come_back("o1alice")
+        page = self.come_back("owalice")
         page.wait_page("room")
-        bob.wait(lambda line: line == "JOIN o1room o1alice", "o1alice back")
+        bob.wait(lambda line: line == "JOIN o1room owalice", "owalice back")
         bob.lines.clear()
         self.assertEqual(
             [line for line in bob.listen(2.5) if line.startswith("OWNER")], []
@@ -455,7 +455,7 @@ class RoomOwnershipTests(SecondDayCase):
         bob.send("/info")
         self.assertEqual(
             bob.wait(lambda line: line.startswith("INFO o1room owner ")),
-            "INFO o1room owner o1alice",
+            "INFO o1room owner owalice",
         )
 
         page.element("lobby-button").click()
@@ -465,12 +465,12 @@ class RoomOwnershipTests(SecondDayCase):
         page.shows("notes to keep")
         self.find(page, '#my-rooms button[aria-label="Leave o1notes"]')[0].click()
         wait_for("o1notes left", lambda: "o1notes" not in self.sidebar_rooms(page))
-        carol = self.line_user("o1carol")
+        carol = self.line_user("owcarol")
         carol.send("/join o1notes")
         carol.wait(lambda line: line.startswith("JOINED o1notes "), "o1notes kept")
         carol.wait(
             lambda line: (
-                line.startswith("HISTORY o1notes o1alice ")
+                line.startswith("HISTORY o1notes owalice ")
                 and line.endswith(" notes to keep")
             ),
             "what was said there",
