@@ -639,6 +639,7 @@ ROOM_COMMANDS = frozenset(
         "info",
         "modlog",
         "webhook",
+        "owner",
     }
 )
 
