@@ -311,9 +311,7 @@ class WebReloadSessionTests(SecondDayCase):
         ]
         self.assertEqual(sorted(doors), ["line", "web", "web"])
 
-        self.assertTrue(page.visible("signout-button"))
-        self.assertEqual(page.element("signout-button").text, "Sign out")
-        page.element("signout-button").click()
+        self.sign_out_control(page).click()
         wait_for("the name form", lambda: page.visible("username-page"), timeout=10)
         page.driver.refresh()
         page.wait_page("username")
@@ -334,6 +332,46 @@ class WebReloadSessionTests(SecondDayCase):
         page.driver.refresh()
         page.wait_page("username")
         wait_for("why", lambda: "s1alice" in page.error())
+
+    def test_sign_out_on_a_phone(self) -> None:
+        """At 390×844 *Sign out* is there too (in the header, or behind its
+        menu), and signs out: a reload shows the name form."""
+        page = self.open_page(phone=True)
+        page.element("register-input").click()
+        page.type_into("name-input", "s2alice", enter=False)
+        page.type_into("password-input", PASSWORD)
+        page.wait_page("lobby")
+        self.go_to(page, "s2room")
+        page.driver.refresh()
+        wait_for("s2room again", lambda: self.in_room_page(page, "s2room"), timeout=15)
+        self.sign_out_control(page).click()
+        wait_for("the name form", lambda: page.visible("username-page"), timeout=10)
+        page.driver.refresh()
+        page.wait_page("username")
+        self.screenshot(page, "second-day-phone-signed-out")
+
+    def sign_out_control(self, page: BrowserPage) -> Any:
+        """The visible control that says *Sign out*, opening the header's
+        menu (*Menu*, *Account*...) first if it is behind one."""
+
+        def shown() -> list[Any]:
+            return [
+                button
+                for button in self.find(page, "button")
+                if button.is_displayed() and button.text.strip() == "Sign out"
+            ]
+
+        if not shown():
+            for button in self.find(page, "header button"):
+                if button.is_displayed() and button.text.strip() in (
+                    "Menu",
+                    "Account",
+                    "☰",
+                ):
+                    button.click()
+                    break
+        wait_for("Sign out", lambda: bool(shown()))
+        return shown()[0]
 
     def in_room_page(self, page: BrowserPage, room: str) -> bool:
         """Whether the page shows ``room`` (and never its name form)."""
