@@ -166,6 +166,7 @@ const conversationHandlers = {
     if (!user) return;
     const view = openConversation(user);
     if (/^\d+$/.test(last || "") && newerThan(last, view.lastId)) view.lastId = last;
+    if (unread === "0" && view.lastId !== null) view.readId = view.lastId; // read to its end
     conversationUnread(user, unread);
   },
   CONVERSATIONS_END() { conversationsAsked = false; },
