@@ -170,7 +170,12 @@ class ChatCore(Generic[B]):
         self._taken = self.devices.taken
         #: Read markers and unread counts (chatroom.core.reading).
         self.markers = Markings(
-            config, self.backend, self.plain_markers, self.devices, self.identities.seat
+            config,
+            self.backend,
+            self.plain_markers,
+            self.devices,
+            self.identities.seat,
+            private,
         )
         #: Link previews: a message's first link, fetched once per URL.
         previews = LinkPreviews(clock, self.backend.messages.attach, fetch_card)

@@ -109,8 +109,12 @@ def joining(
         premises.append(changes.Unrestricted())
     if big_room > 0:
         premises.append(changes.QuietAt(big_room, arrival.quiet))
-    if arrival.owner is not None and not seating.owner_account:
-        premises.append(changes.OwnerIs(seating.owner))  # its absent owner's, still
+    if arrival.owner is not None:  # its absent owner's, or its account's, still:
+        # whether the room is shown its owner back rests on it too
+        premises += [
+            changes.OwnerIs(seating.owner),
+            changes.OwnerHere(seating.owner_here),
+        ]
     ops: list[changes.Operation] = [changes.Emit(event) for event in arrival.events]
     ops.append(changes.AddMember(key, session.name, arrival.quiet))
     if arrival.owner is not None:

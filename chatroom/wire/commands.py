@@ -219,8 +219,11 @@ HELP_PARTS: tuple[HelpPart, ...] = (
             ),
             Command(
                 "read",
-                "ROOM ID",
-                ("/read ROOM ID     you have read ROOM up to event ID",),
+                "ROOM|@USER ID",
+                (
+                    "/read ROOM ID     you have read ROOM up to event ID",
+                    "/read @USER ID    ... your conversation with USER (accounts)",
+                ),
             ),
             Command(
                 "unread",
@@ -267,6 +270,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/msg USER TEXT    a private message (kept for an account that"
                     " is away)",
+                ),
+            ),
+            Command(
+                "conversations",
+                "",
+                (
+                    "/conversations    your private conversations, unread counts"
+                    " (accounts)",
                 ),
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),

@@ -66,9 +66,14 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "LIMITS": ("rate", "burst", "backlog"),
     # Many rooms and read markers (docs/protocol.md, "Many rooms").
     "FOCUS": ("room",),
+    # room: a room, or @USER for a private conversation.
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # Private conversations (docs/protocol.md, "Private conversations"):
+    # answering /conversations, newest first; last: the newest message's id.
+    "CONVERSATION": ("user", "unread", "last", "time"),
+    "CONVERSATIONS_END": ("count",),
     # A room's notification level (docs/protocol.md, "Notification levels").
     "NOTIFY": ("room", "level"),
     # Profiles (docs/protocol.md, "Profiles"): a key's value as the text

@@ -3,9 +3,10 @@ redis-server (docs/protocol.md, *Rooms*).
 
 The owner's device leaves through one node and comes back through the
 other: the room is still the account's, and its other member was never
-told of a new owner. Emptied, the room stays, and is still there, with
-its history and its owner, once every node has been restarted on the same
-Redis. The single server's restart on its ``--db`` file is
+told of a new owner, only, when she came back, that she owns it.
+Emptied, the room stays, and is still there, with its history and its
+owner, once every node has been restarted on the same Redis. The single
+server's restart on its ``--db`` file is
 ``tests/integration/test_owned_rooms_restart.py``.
 """
 
@@ -56,11 +57,12 @@ class OwnedRoomAcrossNodesTests(ClusterTestCase):
         alice.say("/join tea")  # put back in it at sign-in, or now
         yield alice.expect_line("MEMBERS tea")
         yield bob.expect_line("JOIN tea alice")
+        self.assertEqual((yield bob.expect_line("OWNER ")), "OWNER tea alice")
         bob.say("/who")
         yield bob.expect_line("MEMBERS tea ")
         self.assertEqual((yield bob.expect_line("OWNER ")), "OWNER tea alice")
         told = [line for line in bob.lines if line.startswith("OWNER ")]
-        self.assertEqual(told, ["OWNER tea alice"], bob.lines)  # the /who's only
+        self.assertEqual(told, ["OWNER tea alice"] * 2, bob.lines)  # hers, no other
         alice.say("/set topic-lock on")
         yield bob.expect_line("SET tea topic-lock on alice")
 

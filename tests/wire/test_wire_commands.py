@@ -56,6 +56,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /in ROOM LINE     LINE (words, /me, a room command) in ROOM,
                   whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
+/read @USER ID    ... your conversation with USER (accounts)
 /unread           rooms with events after what you read
 /notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
 /leave [ROOM]     leave the room (with multi: ROOM, or the current one)
@@ -64,6 +65,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /me TEXT          an action: * you TEXT
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
+/conversations    your private conversations, unread counts (accounts)
 /delete NAME      delete a room you own
 /rename NEWNAME [REASON]   rename a room you own (its old name leads to it a while)
 /ignore USER      hear nothing more from USER (an account's list)

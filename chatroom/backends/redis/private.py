@@ -6,7 +6,10 @@ and tags-only messages in the cluster's encoding, :mod:`chatroom.core.codec`,
 numbered), ids
 consecutive, the newest last (as a room's ``history:r``);
 ``P waiting:<account>`` the messages kept for an absent account, oldest
-first. Keeping checks, in the same script, that nobody
+first; ``P convs:<account>`` a sorted set of the account's conversations,
+each scored by the number (``P convs-order``, counted up by every message
+kept) of the last message kept in it, which ``/conversations`` reads
+newest first. Keeping checks, in the same script, that nobody
 holds the account's name (else the node tells the session instead), so a
 message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
@@ -29,8 +32,13 @@ from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
 #: ARGV: P, conversation, the message (unnumbered), retention, then the
 #: accounts that must be registered (none, one or both parties'). Returns
 #: the id, or -i (nothing kept) if the i-th of those accounts is not
-#: registered.
+#: registered; kept, the conversation is the newest of each of those
+#: accounts' (``P convs:<account>``, by ``P convs-order``).
 APPEND = Script("private-append")
+
+#: ARGV: P, account, count. Its newest ``count`` conversations, the newest
+#: first: {conversation, its newest entry ('' for none)} each.
+RECENT = Script("private-recent")
 
 #: ARGV: P, conversation, count, before ('' for the newest). The messages.
 PAGE = Script("private-page")
@@ -77,6 +85,15 @@ class RedisConversations:
 
     async def latest(self, account: str) -> list[PrivateEvent]:
         return private_events(await self.calls.eval(LATEST, account))
+
+    async def recent(
+        self, account: str, count: int
+    ) -> list[tuple[str, PrivateEvent | None]]:
+        found = []
+        for key, entry in await self.calls.eval(RECENT, account, count):
+            newest = private_events([entry]) if entry else []
+            found.append((key.decode(), newest[0] if newest else None))
+        return found
 
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, account))

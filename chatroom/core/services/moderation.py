@@ -157,13 +157,20 @@ class ModerationService:
         one change each, resting on the room as read and its heir in it,
         decided again while those change. The rooms are read one by one
         (a deletion is rare; no index names an account's rooms): a room
-        gone meanwhile is passed over."""
+        gone meanwhile is passed over, and one that cannot be passed on
+        now (``UNAVAILABLE``) is logged and the others still are: the
+        account is gone already."""
         for listed in (await self.backend.list_rooms()).rooms:
             try:
                 await retried(partial(self._pass_on, listed.name, account))
             except errors.ChatError as failure:
                 if failure.code != "NO_SUCH_ROOM":
-                    raise
+                    self.log.warn(
+                        "{room} of deleted account {account} not passed on: {failure}",
+                        room=listed.name,
+                        account=account,
+                        failure=failure,
+                    )
 
     async def _pass_on(self, room: str, account: str) -> None:
         """Room ``room`` passed on if ``account`` owns it."""

@@ -288,10 +288,10 @@ class RoomService:
             "{user} renamed {room} to {name}", user=actor.name, room=old, name=name
         )
 
-    async def delete_room(self, member: Member, name: str) -> None:
+    async def delete_room(self, member: Member, name: str) -> str:
         """``/delete``: every member (on every node) hears ``DELETED`` and
         is back in the lobby; one change (its event shown, the room
-        dropped) resting on the room being as read."""
+        dropped) resting on the room being as read. Its name, as it was."""
         actor = self.identities.actor(member)
         session = self.identities.session(member)
 
@@ -307,3 +307,4 @@ class RoomService:
 
         deleted = await decided(self.backend.facts, name, rule, apply)
         self.log.info("{user} deleted {room}", user=actor.name, room=deleted)
+        return deleted

@@ -534,9 +534,13 @@ class LineSession:
         )
 
     async def do_delete(self, args: str) -> None:
-        await self.registry.rooms.delete_room(
-            self.member, single_word(args, "/delete NAME")
-        )
+        """``/delete NAME``: its members hear ``DELETED``; so does its owner
+        deleting it from outside (an account's room kept empty)."""
+        name = single_word(args, "/delete NAME")
+        inside = self.places.find(name) is not None
+        deleted = await self.registry.rooms.delete_room(self.member, name)
+        if not inside:
+            self.send(format_line("DELETED", deleted, str(self.name)))
 
     async def do_rename(self, args: str) -> None:
         name, _, reason = args.strip().partition(" ")
@@ -718,6 +722,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "in": (LineSession.do_in, _IN_ROOM),
     "read": (markers.do_read, _NAMED),
     "unread": (markers.do_unread, _NAMED),
+    "conversations": (markers.do_conversations, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
     "history": (history.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),

@@ -108,6 +108,28 @@ class OwnedRoomsContract(SignedInBase):
         self.assertEqual(settings["owner"], "alice")
 
     @defer.inlineCallbacks
+    def test_the_owner_or_an_admin_deletes_a_kept_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's tea and den, left empty, stay until she deletes tea from
+        the lobby (told ``DELETED`` as its members would be) and root, an
+        admin, deletes den; bob may delete neither."""
+        alice = yield self.signed_in("alice")
+        for room in ("tea", "den"):
+            yield self.enter(alice, room, create=True)
+            alice.say("/leave")
+            yield self.expect(alice, f"LEFT {room}")
+        bob = yield self.connect("bob")
+        yield self.refused(bob, "/delete tea", "NOT_ALLOWED")
+        alice.say("/delete tea")
+        self.assertEqual((yield self.expect(alice, "DELETED ")), "DELETED tea alice")
+        yield self.refused(alice, "/join tea", "NO_SUCH_ROOM")
+        root = yield self.signed_in("root")
+        root.say("/delete den")
+        self.assertEqual((yield self.expect(root, "DELETED ")), "DELETED den root")
+        yield self.refused(bob, "/join den", "NO_SUCH_ROOM")
+
+    @defer.inlineCallbacks
     def test_the_owner_is_every_device_of_the_account(
         self,
     ) -> Generator[Any, Any, None]:

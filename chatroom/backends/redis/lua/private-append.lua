@@ -7,5 +7,7 @@ local key = P .. 'talk:' .. ARGV[2]
 local data = numbered(ARGV[3], id)
 redis.call('RPUSH', key, data)
 redis.call('LTRIM', key, -tonumber(ARGV[4]), -1)
+local order = redis.call('INCR', P .. 'convs-order')
+for at = 5, #ARGV do redis.call('ZADD', P .. 'convs:' .. ARGV[at], order, ARGV[2]) end
 feed_private(ARGV[2], data)
 return id
