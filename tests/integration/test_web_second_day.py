@@ -138,6 +138,10 @@ class SecondDayCase(WebCase):
         user.send(f"/join {room}")
         user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
 
+    def gone(self, user: LineUser, room: str, name: str) -> None:
+        """Until ``user`` hears ``name`` leave ``room``."""
+        user.wait(lambda line: line.startswith(f"PART {room} {name}"), f"{name} gone")
+
     def shown(self, page: BrowserPage) -> str:
         """The room (or conversation) on screen."""
         return str(page.element("room-title").text)
@@ -179,9 +183,7 @@ class WebSignInRoomTests(SecondDayCase):
         witnesses = {"r1general": general, "r1chai": chai}
         self.close(page)
         for room, witness in witnesses.items():
-            witness.wait(
-                lambda line, room=room: line.startswith(f"PART {room} r1alice")
-            )
+            self.gone(witness, room, "r1alice")
 
         page = self.come_back("r1alice")
         page.wait_page("room")
@@ -241,7 +243,7 @@ class HistoryOnReturnTests(SecondDayCase):
             ),
         )
         self.close(page)
-        bob.wait(lambda line: line.startswith("PART h1room h1alice"), "h1alice gone")
+        self.gone(bob, "h1room", "h1alice")
 
         page = self.come_back("h1alice")
         page.wait_page("room")
@@ -478,7 +480,7 @@ class RoomOwnershipTests(SecondDayCase):
         bob = self.line_user("owbob")
         self.join(bob, "o1room")
         self.close(page)
-        bob.wait(lambda line: line.startswith("PART o1room owalice"), "owalice gone")
+        self.gone(bob, "o1room", "owalice")
         self.assertEqual(
             [line for line in bob.listen(2.5) if line.startswith("OWNER")], []
         )
@@ -615,8 +617,7 @@ class TypingPaceTests(SecondDayCase):
         bob.wait(lambda line: line.startswith("MEMBERS t1cafe"), "t1cafe made")
         alice.send("/caps multi")
         for room in ("t1tea", "t1cafe"):
-            alice.send(f"/join {room}")
-            alice.wait(lambda line, room=room: line.startswith(f"MEMBERS {room}"))
+            self.join(alice, room)
         alice.send("/quit")
         alice.wait(lambda line: line.startswith("BYE"))
         witnesses = {"t1tea": olive, "t1cafe": bob}  # alice in both: /caps multi
