@@ -209,7 +209,7 @@ web-screenshots: $(STAMP) chromium
 	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
 		tests/integration/test_web_room.py tests/integration/test_web_layout.py \
 		tests/integration/test_web_rooms.py tests/integration/test_web_life.py \
-		tests/integration/test_web_threads.py
+		tests/integration/test_web_threads.py tests/integration/test_web_second_day.py
 
 # Every figure of docs/performance.md, each server beside its reference, on
 # CPython and then (the line door and the baseline) on PyPy. PYPY names a PyPy with Twisted installed; by default

@@ -571,7 +571,7 @@ class PrivateConversationsTests(SecondDayCase):
         bob.wait(lambda line: line.endswith(" are you coming to tea?"), "the message")
         bob.send("/msg p1alice yes, at four")
         wait_for("the badge", lambda: "1" in self.entry(page)[0].text)
-        self.screenshot(page, "second-day-conversation")
+        self.screenshot(page, "conversations")
 
         page.driver.get(self.come_back_url())
         if page.visible("username-page") or self.names_asked(page):
