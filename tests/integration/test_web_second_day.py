@@ -175,7 +175,9 @@ class WebSignInRoomTests(SecondDayCase):
         """An account in two rooms comes back in a fresh browser: what it
         types in the room on screen, from the first keystroke, reaches that
         room's members and never the other room's; ``/info`` typed there is
-        answered in that room's log, the room still on screen."""
+        answered in that room's log, the room still on screen; the same in
+        the other room once shown, and for a line typed there while the
+        connection is lost."""
         page = self.new_account("r1alice", "r1general", "r1chai")
         general, chai = self.line_user("r1gen"), self.line_user("r1chat")
         self.join(general, "r1general")
@@ -217,6 +219,17 @@ class WebSignInRoomTests(SecondDayCase):
         self.said(witnesses[elsewhere], elsewhere, "and here too")
         stray = [line for line in witnesses[here].listen(0.5) if "and here too" in line]
         self.assertEqual(stray, [])
+
+        # A lost connection: what is typed meanwhile goes, once back, to
+        # the room it was typed in.
+        self.script(page, "state.ws.close();")
+        wait_for("offline", lambda: page.visible("connection"))
+        page.type_into("message-input", "typed while away")
+        page.shows("waiting to be sent: typed while away")
+        self.said(witnesses[elsewhere], elsewhere, "typed while away")
+        stray = [line for line in witnesses[here].listen(0.5) if "while away" in line]
+        self.assertEqual(stray, [])
+        self.assertEqual(self.shown(page), elsewhere)
 
 
 class HistoryOnReturnTests(SecondDayCase):
