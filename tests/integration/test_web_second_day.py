@@ -563,6 +563,15 @@ class RoomOwnershipTests(SecondDayCase):
             return None
 
 
+#: p1bob's conversation in the sidebar, and its text with its badge's
+#: (the visible count, and the words a screen reader hears).
+ENTRY = '#my-conversations button[data-conversation="p1bob"]'
+READ_ENTRY = (
+    f"const entry = document.querySelector('{ENTRY}');"
+    " return entry && entry.textContent;"
+)
+
+
 class PrivateConversationsTests(SecondDayCase):
     def test_private_conversations(self) -> None:
         """``/msg`` typed in a room opens the conversation at once, with the
@@ -574,34 +583,46 @@ class PrivateConversationsTests(SecondDayCase):
         bob.wait(lambda line: line.startswith("MEMBERS p1room"), "the room")
         page = self.new_account("p1alice", "p1room")
         page.type_into("message-input", "/msg p1bob are you coming to tea?")
-        wait_for("the conversation", lambda: bool(self.entry(page)), timeout=3)
+        wait_for("the conversation", lambda: self.entry(page) is not None, timeout=3)
         self.assertEqual(self.shown(page), "p1room")
-        self.entry(page)[0].click()
+        self.open_entry(page)
         wait_for("its messages", lambda: self.shown(page) == "p1bob")
         page.shows("are you coming to tea?")
         self.switch(page, "p1room")
 
         bob.wait(lambda line: line.endswith(" are you coming to tea?"), "the message")
         bob.send("/msg p1alice yes, at four")
-        wait_for("the badge", lambda: "1" in self.entry(page)[0].text)
+        wait_for("the badge", lambda: "1" in (self.entry(page) or ""))
         self.screenshot(page, "conversations")
 
         page.driver.get(self.come_back_url())
         if page.visible("username-page") or self.names_asked(page):
             self.sign_in(page, "p1alice")
         page.wait_page("room")
-        wait_for(
-            "the unread mark",
-            lambda: bool(self.entry(page)) and "1" in self.entry(page)[0].text,
-            timeout=6,
-        )
-        self.entry(page)[0].click()
+        wait_for("the unread mark", lambda: "1" in (self.entry(page) or ""), timeout=6)
+        self.open_entry(page)
         wait_for("the conversation", lambda: self.shown(page) == "p1bob")
         page.shows("are you coming to tea?")
         page.shows("yes, at four")
 
-    def entry(self, page: BrowserPage) -> list[Any]:
-        return self.find(page, '#my-conversations button[data-conversation="p1bob"]')
+    def entry(self, page: BrowserPage) -> str | None:
+        """The text of p1bob's entry in the sidebar (None: there is none).
+        Read in one step: the sidebar is drawn again as news arrives."""
+        text = self.script(page, READ_ENTRY)
+        return None if text is None else str(text)
+
+    def open_entry(self, page: BrowserPage) -> None:
+        """A click on p1bob's entry (found again if drawn anew meanwhile)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def clicked() -> bool:
+            try:
+                self.find(page, ENTRY)[0].click()
+            except (StaleElementReferenceException, IndexError):
+                return False
+            return True
+
+        wait_for("a click on the conversation", clicked)
 
     def names_asked(self, page: BrowserPage) -> bool:
         """Whether the page opened at its name form (or is about to)."""
