@@ -65,6 +65,12 @@ return Object.fromEntries([...views.values()].map((view) =>
   [view.name, [...view.log.children].map((line) => line.textContent)]));
 """
 
+#: The rooms of the page's sidebar, in its order.
+SIDEBAR_ROOMS = """
+return [...document.querySelectorAll("#my-rooms .switch")]
+  .map((button) => button.dataset.joined);
+"""
+
 #: Whether every question the page asked by itself has been answered, as
 #: far as the page counts them (a page that counts none: at once).
 ALL_ANSWERED = """
@@ -147,13 +153,22 @@ class SecondDayCase(WebCase):
         return str(page.element("room-title").text)
 
     def sidebar_rooms(self, page: BrowserPage) -> list[str]:
-        return [
-            str(button.get_attribute("data-joined"))
-            for button in self.find(page, "#my-rooms .switch")
-        ]
+        """The rooms of the sidebar, read in one step (it is drawn again
+        as news arrives, so an element found may be gone a moment later)."""
+        return list(self.script(page, SIDEBAR_ROOMS))
 
     def switch(self, page: BrowserPage, room: str) -> None:
-        self.find(page, f'#my-rooms button[data-joined="{room}"]')[0].click()
+        """A click on ``room`` in the sidebar (found again if drawn anew)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def clicked() -> bool:
+            try:
+                self.find(page, f'#my-rooms button[data-joined="{room}"]')[0].click()
+            except (StaleElementReferenceException, IndexError):
+                return False
+            return True
+
+        wait_for(f"a click on {room}", clicked)
         wait_for(f"{room} shown", lambda: self.shown(page) == room)
 
     def room_logs(self, page: BrowserPage) -> dict[str, list[str]]:
