@@ -144,6 +144,15 @@ class SecondDayCase(WebCase):
         user.send(f"/join {room}")
         user.wait(lambda line: line.startswith(f"MEMBERS {room} "), f"{room}'s members")
 
+    def offline(self, page: BrowserPage, offline: bool) -> None:
+        """The browser's network cut (``offline``) or back, as DevTools does
+        it: no new connection while cut."""
+        page.driver.execute_cdp_cmd("Network.enable", {})
+        conditions = {"latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+        page.driver.execute_cdp_cmd(
+            "Network.emulateNetworkConditions", {"offline": offline, **conditions}
+        )
+
     def gone(self, user: LineUser, room: str, name: str) -> None:
         """Until ``user`` hears ``name`` leave ``room``."""
         user.wait(lambda line: line.startswith(f"PART {room} {name}"), f"{name} gone")
@@ -235,12 +244,14 @@ class WebSignInRoomTests(SecondDayCase):
         stray = [line for line in witnesses[here].listen(0.5) if "and here too" in line]
         self.assertEqual(stray, [])
 
-        # A lost connection: what is typed meanwhile goes, once back, to
-        # the room it was typed in.
+        # A lost connection (the browser offline): what is typed meanwhile
+        # goes, once back, to the room it was typed in.
+        self.offline(page, True)
         self.script(page, "state.ws.close();")
         wait_for("offline", lambda: page.visible("connection"))
         page.type_into("message-input", "typed while away")
         page.shows("waiting to be sent: typed while away")
+        self.offline(page, False)
         self.said(witnesses[elsewhere], elsewhere, "typed while away")
         stray = [line for line in witnesses[here].listen(0.5) if "while away" in line]
         self.assertEqual(stray, [])

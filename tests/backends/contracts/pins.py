@@ -76,6 +76,8 @@ class PinsContract(ContractBase):
         alice.say(f"/pin {rules}")
         self.assertEqual((yield self.expect(bob, "PIN ")), f"PIN Q1cafe {rules} alice")
         alice.say(f"/pin {rules}")  # again: nothing
+        alice.say("/pins")  # answered once the /pin before it is done
+        yield self.expect(alice, "PINS_END ")
         bob.say("/pins")
         pinned = yield self.expect(bob, "PINNED ")
         self.assertRegex(pinned, rf"^PINNED Q1cafe {rules} alice \S+ rules: be kind$")
