@@ -193,7 +193,7 @@ function showConversation(view) {
   fetchConversation(view);
 }
 
-// Its ×: off the sidebar. Shown, the server's current room (or the lobby) follows.
+// Its ×: off the sidebar. Shown, the room shown before it (or the lobby) follows.
 function closeConversation(view) {
   conversations.delete(nameKey(view.name));
   if (view === current) {

@@ -69,7 +69,7 @@ function freshView(name) {
 
 const views = new Map(); // name key → view, in the order joined
 const noRoom = freshView(""); // in no room: the page's own empty log
-let current = null; // the view shown (the server's current room)
+let current = null; // the view shown (what is typed goes to its room)
 let active = null; // the view the event being handled is about
 let readTimer = null;
 
@@ -227,8 +227,8 @@ function renameView(room, name) {
 
 // -- joining, and joining again after a lost connection ---------------------------
 
-// Signed in again: back into every room (the current one last, so that it
-// is the server's current room too), each resuming from its newest id.
+// Signed in again: back into every room (the one shown last: it is shown
+// again as it comes back), each resuming from its newest id.
 // `later`: an account's rooms come back unasked first (the server remembers
 // them); those that did not are asked for by rejoinRest.
 function rejoinRooms(later = false) {

@@ -73,12 +73,15 @@ function askSession() {
 
 // An ERR answering the page's `/session new`: a server (or a sign-in, an
 // app password's) that makes no sessions. The page keeps the password in
-// memory for a lost connection, as it did before sessions. True if so.
+// memory for a lost connection, as it did before sessions, and forgets a
+// session it kept (the page asks only without one, or once a new password
+// has ended it). True if so.
 function sessionRefused(code) {
   if (!state.sessionAsked || !["NOT_ALLOWED", "UNKNOWN_COMMAND", "BAD_ARGS"].includes(code)) {
     return false;
   }
   state.sessionAsked = false;
+  if (state.session) forgetSession();
   return true;
 }
 
