@@ -38,8 +38,12 @@ function keepSession(account, token) {
   if (state.room) localStorage.setItem(SHOWN_KEY, state.room);
 }
 
-function forgetSession() {
+// Forgets the session; `token`: only if the browser still keeps that one
+// (not a newer one another tab has made since).
+function forgetSession(token = null) {
+  const kept = keptSession();
   state.session = null;
+  if (token !== null && kept && kept.token !== token) return;
   localStorage.removeItem(SESSION_KEY);
   localStorage.removeItem(SHOWN_KEY);
 }
@@ -89,7 +93,7 @@ function sessionRefused(code) {
 // Returns what to tell the person, or null for another refusal.
 function sessionEnded(code, account) {
   if (code !== "BAD_TOKEN" || !state.pending.login || !state.pending.login.session) return null;
-  forgetSession();
+  forgetSession(state.session && state.session.token);
   return `${account} was signed out on this browser (from another device, by a new password, `
     + "or after weeks unused): enter its password to sign in again";
 }
@@ -138,9 +142,13 @@ function startSession() {
   // A new tab of a browser with a session: back in the room shown last.
   if (!state.room && state.session) state.room = localStorage.getItem(SHOWN_KEY);
   $("signout-button").addEventListener("click", signOut);
-  // Signed out (or refused) in another tab: this one follows.
+  // Another tab made a new session (after a new password): this one signs
+  // in with it next time. Signed out (or refused) there: this one follows.
   window.addEventListener("storage", (event) => {
-    if ((event.key === SESSION_KEY || event.key === null) && event.newValue === null
-        && state.session) startAfresh();
+    if (event.key !== SESSION_KEY && event.key !== null) return;
+    const kept = keptSession();
+    if (kept && state.session && nameKey(kept.account) === nameKey(state.session.account)) {
+      state.session = kept;
+    } else if (!kept && state.session) startAfresh();
   });
 }
