@@ -61,6 +61,7 @@ from chatroom.core.pins import Pins
 from chatroom.core.previews import LinkPreviews
 from chatroom.core.private import NO_COPY, IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
+from chatroom.core.quoting import start_of
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.rules import oldest_kept
 from chatroom.core.seats import Session
@@ -195,13 +196,18 @@ class MessageService:
         text: str,
         tags: Tags = (),
         action: bool = False,
+        *,
+        quoting: Message | None = None,
     ) -> None:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
         the facts it answers if a premise failed, a bounded number of
         times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`). Every
         message of a room comes here (a reply's and a thread's too), so a
-        newcomer's link is refused here once (:meth:`_check_link`)."""
+        newcomer's link is refused here once (:meth:`_check_link`).
+        ``quoting``: the message a reply answers, or the root of the
+        thread it is said in, whose author and first words go with it
+        (:mod:`chatroom.core.quoting`)."""
         await self._check_link(member, session, text)
         speaking = self.backend.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
@@ -217,6 +223,8 @@ class MessageService:
             action,
             tags,
             account=session.account_name,
+            quoted_user=quoting.user if quoting is not None else "",
+            quoted_text=start_of(quoting.text) if quoting is not None else "",
         )
         key = name_key(session.name)
         for _attempt in range(DECISION_ATTEMPTS):
