@@ -852,6 +852,9 @@ class Welcome:
     #: Set when the member asked to resume (``since``) and more was missed
     #: than is replayed: the number of events left out, or "?" if unknown.
     gap: str = ""
+    #: The event a resume started after (None: none was asked), for a door
+    #: that counts what a ``?`` gap left out from the ids it replays.
+    since: int | None = None
     #: How many members the room has, when ``members`` lists only some of
     #: them: a big room's announced members and the joiner (see
     #: :mod:`chatroom.core.big_rooms`); None when it lists everyone.

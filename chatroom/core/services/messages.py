@@ -11,7 +11,7 @@ itself; each of these is told the seat the back-end knows it by.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
@@ -509,9 +509,13 @@ class MessageService:
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
         return await self.private.targets(self.identities.session(member))
 
-    async def deliver_kept(self, member: Member) -> None:
+    async def deliver_kept(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """After a sign-in (once the room list is out): the private
         messages kept for the member's account while it was away, then a
-        ``multi`` device's rooms."""
+        ``multi`` device's rooms (each caught up from ``sent``'s position
+        there, room key → event id, when that is later than the account's
+        read marker: :mod:`chatroom.core.door_settings`)."""
         await self.private.deliver_kept(member, self.identities.session(member))
-        await self.devices.arrived(member)
+        await self.devices.arrived(member, sent)

@@ -18,6 +18,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import ignoring, push
 from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
+from chatroom.core.door_settings import DoorSettings
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
@@ -65,6 +66,8 @@ class UserService:
             devices.copy_to,
             devices.to_others,
         )
+        #: A door's choices and replay positions (chatroom.core.door_settings).
+        self.door_settings = DoorSettings(backend.settings, backend.apply)
 
     # -- a user's own data (chatroom.core.userdata) ------------------------------
 

@@ -31,8 +31,9 @@ from __future__ import annotations
 from chatroom.core.events import Edited, Message, Reaction, Redacted
 from chatroom.wire.tags import THREAD_TAG
 
-#: The tag of a reply (the id of the message it answers).
-REPLY_TAG = "reply"
+#: The core's tag of a reply, the id of the message it answers (IRC's is
+#: ``+draft/reply``, with its msgid: chatroom.doors.irc.tags).
+REPLY_KEY = "reply"
 #: Events that reach a client without tags for them as a note.
 NOTED = (Reaction, Edited, Redacted)
 
@@ -49,7 +50,7 @@ def quoted_prefix(message: Message) -> str:
         return ""
     keys = {key for key, _ in message.tags}
     who, words = message.quoted_user, message.quoted_text
-    if REPLY_TAG in keys:
+    if REPLY_KEY in keys:
         said = f"{quote(words)} → " if words else ""
         return f"{who}: {said}" if who else said
     if THREAD_TAG in keys:

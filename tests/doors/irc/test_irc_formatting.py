@@ -37,7 +37,8 @@ class IRCFormattingInTests(IRCTestCase):
         self.assertEqual(
             dave.received(),
             [
-                ":alice!alice@chatroom PRIVMSG #tea :\x02bold\x02 \x1dslanted\x1d `code` ~~gone~~"
+                ":alice!alice@chatroom PRIVMSG #tea :"
+                "\x02bold\x02 \x1dslanted\x1d `code` ~~gone~~"
             ],
         )
 

@@ -86,7 +86,8 @@ class RedactionTests(CapsTestCase):
             [untagged(x) for x in self.carol.received()],
             [
                 f":chatroom NOTICE #tea :bob deleted their message of {said}",
-                f":chatroom NOTICE #tea :bob deleted their message of {said}: off topic",
+                f":chatroom NOTICE #tea :bob deleted their message of {said}"
+                ": off topic",
             ],
         )
 

@@ -5,9 +5,9 @@ A line user's ``/thread ID TEXT`` reaches IRC clients with
 ``message-tags`` as a ``PRIVMSG`` tagged ``+draft/reply`` with the root's
 ``msgid`` (IRC has no threads: nobody misses a word, and a client that
 shows replies shows what it answers); clients without the capability get
-the ``PRIVMSG`` naming its thread by a quote of its root. An IRC client's reply to one of those messages is
-in the thread too. Real :class:`IRCProtocol` objects over
-``StringTransport`` with a line user, as in
+the ``PRIVMSG`` naming its thread by a quote of its root. An IRC client's
+reply to one of those messages is in the thread too. Real
+:class:`IRCProtocol` objects over ``StringTransport`` with a line user, as in
 :mod:`tests.doors.irc.test_irc_replies`.
 """
 
@@ -61,8 +61,10 @@ class IRCThreadTests(CapsTestCase):
         self.assertEqual(
             self.carol.received(),
             [
-                ":bob!bob@chatroom PRIVMSG #tea :(in bob's thread “who has the key?”) not me",
-                ":bob!bob@chatroom PRIVMSG #tea :(in bob's thread “who has the key?”) nor me",
+                ":bob!bob@chatroom PRIVMSG #tea"
+                " :(in bob's thread “who has the key?”) not me",
+                ":bob!bob@chatroom PRIVMSG #tea"
+                " :(in bob's thread “who has the key?”) nor me",
             ],
         )
 
