@@ -88,9 +88,8 @@ async def keep(session: IRCSession) -> None:
     moving = unkept(session) if account else {}
     if not moving:
         return
-    door_settings = session.registry.users.door_settings
     try:
-        await door_settings.keep_sent(account, DOOR, moving)
+        await session.registry.users.keep_sent(account, DOOR, moving)
     except ChatError as failed:
         log.warn(
             "replay positions of {user} not kept: {why}",
@@ -130,7 +129,7 @@ def signed_in(
 async def load(session: IRCSession, account: str) -> Mapping[str, int]:
     """Read the account's door state for ``session`` (just signed in):
     :func:`signed_in` with its other sessions here."""
-    state = await session.registry.users.door_settings.read(account, DOOR)
+    state = await session.registry.users.door_state(account, DOOR)
     account_of = session.registry.sessions.account_of
     others = [
         other

@@ -294,9 +294,7 @@ async def _notes(session: IRCSession, value: str) -> None:
     it at once."""
     account = session.registry.sessions.account_of(session.member)
     if account:
-        await session.registry.users.door_settings.choose(
-            account, positions.NOTES, value
-        )
+        await session.registry.users.door_choice(account, positions.NOTES, value)
     session.notes_off = value == "off"
     told = "told in words" if value == "on" else "not told"
     kept = "" if account else " (on this connection: sign in to keep it)"

@@ -99,8 +99,8 @@ async def do_set(session: CommandContext, args: str) -> None:
         return
     if setting.lower() == IRC_NOTES:
         account = session.registry.sessions.account_of(session.member)
-        door_settings = session.registry.users.door_settings
-        chosen = await door_settings.choose(account, IRC_NOTES, value)
+        users = session.registry.users
+        chosen = await users.door_choice(account, IRC_NOTES, value)
         session.send(format_line("IRC_NOTES", chosen))
         return
     if session.room is None:

@@ -45,8 +45,10 @@ class PlainWordsTests(CapsTestCase):
         self.mo = self.capped("mo", "message-tags")
         for client in self.irc_users:
             client.send("JOIN #tea")
-        for client in (*self.irc_users, self.bob, self.alice):
+        for client in self.irc_users:
             client.received()
+        self.bob.received()
+        self.alice.received()
 
     @property
     def irc_users(self) -> tuple[IRCClient, ...]:

@@ -16,17 +16,32 @@ Real :class:`IRCProtocol` objects over ``StringTransport`` on a
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
+from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
+from twisted.trial import unittest
 
+from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.config import ServerConfig
 from chatroom.doors.irc.positions import DOOR, KEEP_EVERY
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.doors.irc.test_ircv3 import tags_of, untagged
-from tests.support import STAMP, FakeClient, settle
+from tests.support import (
+    NOW,
+    STAMP,
+    FakeClient,
+    SettlingClock,
+    in_place,
+    local_server,
+    settle,
+)
 
 
 def said(lines: list[str]) -> list[str]:
@@ -232,7 +247,55 @@ class ReplayPositionTests(AccountsCase):
 
     def kept(self) -> dict[str, int]:
         """alice's IRC positions as her account keeps them."""
-        settings = self.server.registry.users.door_settings
-        read = Deferred.fromCoroutine(settings.read("alice", DOOR))
+        users = self.server.registry.users
+        read = Deferred.fromCoroutine(users.door_state("alice", DOOR))
         settle()  # on two nodes: once Redis has answered
         return self.successResultOf(read).sent
+
+
+class KeptAcrossRestartTests(unittest.TestCase):
+    """An account's IRC positions and choices are kept in the ``--db``
+    file: a restart replays nothing its sessions were sent."""
+
+    def test_positions_and_choices_survive_a_restart(self) -> None:
+        """ivy's session hears bob's two lines, turns the notes off and
+        quits; the server restarts; two more lines are said; her next
+        session is replayed those two alone, and no note of a reaction."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        path = os.path.join(directory, "chat.sqlite3")
+        clock = SettlingClock()
+        clock.advance(NOW)
+        config = ServerConfig(rate=0, history=3)
+
+        def start() -> IRCFactory:
+            clock.advance(FLUSH_INTERVAL)
+            store = SqliteStore(path, clock, in_place, config.retention)
+            self.addCleanup(store.db.close)
+            server = local_server(config, clock, store)
+            server.registry.accounts.hasher = PasswordHasher(
+                time_cost=1, memory_cost=8, parallelism=1
+            )
+            return IRCFactory(server)
+
+        def ivy(door: IRCFactory) -> tuple[IRCClient, list[str]]:
+            client = IRCClient(door)
+            client.send(f"PASS {PASSWORD}", "NICK ivy", "USER ivy 0 * :ivy")
+            return client, client.received()
+
+        door = start()
+        bob = FakeClient(door.server)
+        for line in ("bob", "/create tea", "/set keep on", "one", "two"):
+            bob.send(line)
+        first = IRCClient(door)
+        first.send("NICK ivy", "USER ivy 0 * :ivy", f"NS REGISTER {PASSWORD}")
+        first.send("JOIN #tea")
+        self.assertEqual(said(first.received()), ["[18:04] one", "[18:04] two"])
+        first.send("NS SET IRC-NOTES OFF", "QUIT")
+        door = start()
+        bob = FakeClient(door.server)
+        for line in ("bob", "/caps rich", "/join tea", "three", "four", "/react 3 👍"):
+            bob.send(line)
+        _again, burst = ivy(door)
+        self.assertEqual(said(burst), ["[18:04] three", "[18:04] four"])
+        self.assertFalse([line for line in burst if " NOTICE #tea " in line], burst)
