@@ -183,7 +183,8 @@ class ReplayPositionTests(AccountsCase):
 
     def test_a_later_read_marker_wins(self) -> None:
         """alice read further on the line door than her IRC session was
-        sent: her next IRC session starts after her read marker."""
+        sent, then left tea there: her next IRC session's JOIN starts after
+        her read marker."""
         first, _ = self.alice()
         first.send("JOIN #tea")
         first.send("QUIT")
@@ -192,9 +193,12 @@ class ReplayPositionTests(AccountsCase):
         line.send(f"/login alice {PASSWORD}")
         line.send("/join tea")
         line.send("/read tea 7")
+        line.send("/leave")
         line.send("/quit")
-        _again, burst = self.alice()
-        self.assertEqual(said(burst), ["[18:12] o3"])
+        again, burst = self.alice()
+        self.assertNotIn(":alice!alice@chatroom JOIN :#tea", burst)
+        again.send("JOIN #tea")
+        self.assertEqual(said(again.received()), ["[18:12] o3"])
 
     def test_a_join_after_sign_in_starts_after_the_accounts_position(self) -> None:
         """alice's session parts tea (the account is out of it, so her next
@@ -266,7 +270,7 @@ class KeptAcrossRestartTests(unittest.TestCase):
         path = os.path.join(directory, "chat.sqlite3")
         clock = SettlingClock()
         clock.advance(NOW)
-        config = ServerConfig(rate=0, history=3)
+        config = ServerConfig(rate=0, history=10)
 
         def start() -> IRCFactory:
             clock.advance(FLUSH_INTERVAL)
