@@ -41,7 +41,7 @@ class IRCPlainViewTests(RealClientsCase):
     """p9carol (an account) on a plain IRC socket; p9bob owns p9room and
     asks; p9alice (line, ``/caps rich``) answers, reacts, deletes."""
 
-    server_options = ("--rate", "0")
+    server_options: tuple[str, ...] = ("--rate", "0")
 
     def talkers(self) -> tuple[LineUser, LineUser]:
         bob = self.line_user("p9bob")
@@ -144,7 +144,7 @@ class IrssiViewTests(RealClientsCase):
     """i14ivy in irssi 1.4 as it comes, signed in with ``-w``; i14bob and
     i14alice (line users, ``/caps rich``) talk in i14room."""
 
-    server_options = ("--rate", "0")
+    server_options: tuple[str, ...] = ("--rate", "0")
 
     def test_irssi_view(self) -> None:
         self.register("i14ivy", PASSWORD)
