@@ -12,6 +12,7 @@ page."""
 from __future__ import annotations
 
 from tests.integration import (
+    test_irc_second_day,
     test_real_clients,
     test_web_accounts,
     test_web_client,
@@ -114,3 +115,13 @@ class KeptConversationsOnTwoNodesTests(
     ComingBackThroughNodeTwo, test_web_second_day.PrivateConversationsTests
 ):
     """A conversation with a user of node two, back after a reload through it."""
+
+
+class IRCPlainViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IRCPlainViewTests):
+    """The plain IRC client's journey with everyone on node two, and its
+    reconnect through node one: what it was sent is the account's, kept
+    through Redis."""
+
+
+class IrssiViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IrssiViewTests):
+    """irssi's journey with irssi and the line users on node two."""
