@@ -101,6 +101,7 @@ function dressMember(item, member) {
   button.type = "button";
   button.className = "plain member";
   button.textContent = shownName(member);
+  button.title = shownName(member); // whole, where the list cuts it
   button.addEventListener("click", () => openCard(member));
   const image = avatarImage(member);
   if (image) button.prepend(image);
