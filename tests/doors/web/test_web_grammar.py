@@ -196,13 +196,10 @@ class WireScriptTests(unittest.TestCase):
         )
         # The words before the passwords: what the page shows as typed
         # (``/login NAME``), the rest hidden.
-        self.assertEqual(
-            wire["secretWords"],
-            {name: COMMANDS[name].secret for name in wire["secretCommands"]},
-        )
-        self.assertEqual(
-            (wire["secretWords"]["login"], wire["secretWords"]["register"]), (2, 1)
-        )
+        words, secret = wire["secretWords"], wire["secretCommands"]
+        assert isinstance(words, dict) and isinstance(secret, list)
+        self.assertEqual(words, {name: COMMANDS[name].secret for name in secret})
+        self.assertEqual((words["login"], words["register"]), (2, 1))
 
     def test_the_refusals_and_final_goodbyes_are_the_clients(self) -> None:
         """The refusals that send the page back to its name form and the
