@@ -150,7 +150,12 @@ class PhoneLayoutTests(WebCase):
         self.assertEqual(topic["broken"], [])
         bar = [
             box(page, name)["y"]
-            for name in ("rooms-button", "room-title", "members-button", "room-menu-button")
+            for name in (
+                "rooms-button",
+                "room-title",
+                "members-button",
+                "room-menu-button",
+            )
         ]
         self.assertLess(max(bar) - min(bar), 12, f"the room's bar in one line: {bar}")
         self.assertGreater(box(page, "topic")["y"], max(bar))  # a line of its own
@@ -164,7 +169,9 @@ class PhoneLayoutTests(WebCase):
         wait_for("the header's menu", lambda: page.visible("signout-button"))
         for action in ("export-button", "search-input"):
             self.assertTrue(page.visible(action), action)
-        self.assertEqual(page.element("menu-button").get_attribute("aria-expanded"), "true")
+        self.assertEqual(
+            page.element("menu-button").get_attribute("aria-expanded"), "true"
+        )
         self.screenshot(page, "phone-menu")
         self.assert_accessible(page, "the header's menu (phone)")
         page.element("menu-button").click()

@@ -509,7 +509,13 @@ class WebPrivateReportTests(WebLifeCase):
         page.shows("send me your password")
         self.open_menu(page, "send me your password")
         self.assertTrue(page.visible("menu-report"))
-        for other in ("menu-reply", "menu-react", "menu-edit", "menu-delete", "menu-pin"):
+        for other in (
+            "menu-reply",
+            "menu-react",
+            "menu-edit",
+            "menu-delete",
+            "menu-pin",
+        ):
             self.assertFalse(page.visible(other), other)
         page.element("menu-report").click()
         wait_for("the bar", lambda: page.visible("compose-bar"))
@@ -519,7 +525,8 @@ class WebPrivateReportTests(WebLifeCase):
         )
         page.element("message-input").send_keys("phishing", Keys.ENTER)
         page.shows(
-            "You reported mallory's message to the server's admins: “send me your password”"
+            "You reported mallory's message to the server's admins: "
+            "“send me your password”"
         )
         root.wait(
             lambda line: line == f"REPORT 1 @mallory {said} wes phishing",
