@@ -99,6 +99,9 @@ STATIC_FILES = {
             "push.js",
             "sw.js",
             "session.js",
+            "links.js",
+            "card.js",
+            "secret.js",
             "input.js",
             "events.js",
         )

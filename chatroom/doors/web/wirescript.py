@@ -55,7 +55,9 @@ def wire_table() -> dict[str, object]:
     """What ``WIRE`` holds: each event's field names in order (``fields``),
     the events ending in free text (``freeText``) or in a list of words
     (``lists``), every command's name in ``/help``'s order (``commands``),
-    those that carry passwords (``secretCommands``), those that act on the
+    those that carry passwords (``secretCommands``) and how many words
+    of each come before its passwords (``secretWords``: the page hides
+    what follows as it is typed), those that act on the
     room they are typed in (``roomCommands``, sent as ``/in ROOM LINE``),
     the ``//`` rule (``commandPrefix``, ``escapedPrefix``:
     :mod:`chatroom.wire.said`), a
@@ -80,6 +82,9 @@ def wire_table() -> dict[str, object]:
         "secretCommands": [
             name for name, command in COMMANDS.items() if command.secret
         ],
+        "secretWords": {
+            name: command.secret for name, command in COMMANDS.items() if command.secret
+        },
         "roomCommands": sorted(ROOM_COMMANDS),
         "commandPrefix": COMMAND_PREFIX,
         "escapedPrefix": ESCAPED_PREFIX,

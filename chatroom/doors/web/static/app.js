@@ -33,7 +33,10 @@
 // panel.js (the search box and /modlog: their results panel) and private.js
 // (private conversations, entries of the sidebar beside the rooms), loaded
 // after view.js and scroll.js; session.js (staying signed in: the device
-// session, Sign out) before input.js.
+// session, Sign out), links.js (a message's link: copied from its menu,
+// and the page opened at one), card.js (a person's profile card) and
+// secret.js (a password typed with a command, hidden as it is typed)
+// before input.js.
 //
 // What is typed in a room's view is done in that room: a plain line, /me
 // and every command that acts on a room without naming it (WIRE.roomCommands)
@@ -126,6 +129,14 @@ function takeTicket() {
     history.replaceState(null, "", location.pathname + location.search);
   }
   return sessionStorage.getItem("chatroom.ticket");
+}
+
+// "Forgot password?" only where the server sends mail (--smtp): it says so
+// at GET /email/mailer (a 404 without).
+function offerReset() {
+  fetch("email/mailer").then((answer) => (answer.ok ? answer.json() : null)).then((found) => {
+    $("forgot-button").hidden = !(found && found.mail);
+  }, () => {});
 }
 
 // "Sign in with …" when the server has an OpenID provider (--oidc-issuer).
@@ -361,6 +372,7 @@ document.addEventListener("DOMContentLoaded", () => {
   startView();
   $("export-button").addEventListener("click", () => send("/export"));
   offerProvider();
+  offerReset();
   connect();
 });
 window.addEventListener("beforeunload", () => { state.quitting = true; });

@@ -55,8 +55,10 @@ const handlers = {
         fetchConversation(current);
       } else show("lobby");
     }
-    // What the account's rooms had since it last read them: the badges.
+    // What the account's rooms had since it last read them: the badges;
+    // its answer also says the rooms given back are in.
     if (state.account) send("/unread");
+    else linkReady(); // a plain name: a link is followed now (links.js)
   },
   MOTD(_, text) {
     const motd = $("motd");
@@ -92,6 +94,7 @@ const handlers = {
     Object.assign(target(), { joinedCount: Number(members), joinListed: false });
     joinedRoom(room);
     arrivedIn(room); // a tapped notification's room
+    joinedLinked(room); // a link's (links.js)
   },
   MEMBERS(_, names) {
     const view = target();
@@ -114,7 +117,10 @@ const handlers = {
   HISTORY_ACTION({ user, time }, text, event) { replayed(event, user, time, text, true); },
   HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
-    else if (scroll.paging) olderDone(Number(count));
+    else if (scroll.paging) {
+      olderDone(Number(count));
+      seekOn(target()); // a link's message may be among them (links.js)
+    }
   },
   TOKEN({ token, seconds }) { tokenArrived(token, seconds); },
   MSG({ user, time }, text, event) {
@@ -131,7 +137,9 @@ const handlers = {
   // server sends it to nobody else): marked as such, in the room's log.
   OPMSG({ user, time }, text) {
     noteRoomMessage(user, text);
-    appendToLog(messageLine(time, user, text, "message", { to: "operators" }));
+    const line = messageLine(time, user, text, "message", { to: "operators" });
+    dressAuthor(line, user);
+    appendToLog(line);
   },
   OPNOTICE(field, text, event) { handlers.OPMSG(field, text, event); },
   // Into the conversation with the other person (private.js).
@@ -146,7 +154,8 @@ const handlers = {
       state.asked.topic = false;
       system(text ? `The topic is “${text}” (set by ${user})` : "This room has no topic");
     } else if (!view.joining && changed) {
-      info(text ? `${user} changed the topic to “${text}”` : `${user} cleared the topic`);
+      info(text ? [nameNode(user), ` changed the topic to “${text}”`]
+        : [nameNode(user), " cleared the topic"]);
     }
   },
   OWNER({ user }) {
@@ -157,13 +166,13 @@ const handlers = {
       state.whoShown.textContent = `In ${target().name}: ${describeMembers()}`;
       state.whoShown = null;
     }
-    if (changed) info(`${user} owns the room now`);
+    if (changed) info([nameNode(user), " owns the room now"]);
   },
-  JOIN({ user }) { state.members.push(user); drawMembers(); info(`${user} joined`); },
+  JOIN({ user }) { state.members.push(user); drawMembers(); info([nameNode(user), " joined"]); },
   PART({ user }, reason) {
     stopTyping(target(), user);
     removeMember(user);
-    info(`${user} left (${reason})`);
+    info([nameNode(user), ` left (${reason})`]);
   },
   // Once from each room the user is in: said in every room it concerns.
   NICK({ old, new: name }) {
@@ -193,7 +202,7 @@ const handlers = {
     drawRooms();
     if (!viewOf(room)) return; // a lobby watcher's news
     renameView(room, name);
-    info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
+    info([nameNode(by), ` renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`]);
   },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
@@ -297,19 +306,19 @@ const handlers = {
   OP({ user, by }) {
     state.operators.add(nameKey(user));
     drawMembers();
-    info(`${by} made ${user} an operator`);
+    info([nameNode(by), " made ", nameNode(user), " an operator"]);
   },
-  VOICE({ user, by }) { info(`${by} gave ${user} a voice`); },
-  DEVOICE({ user, by }) { info(`${by} took ${user}'s voice`); },
+  VOICE({ user, by }) { info([nameNode(by), " gave ", nameNode(user), " a voice"]); },
+  DEVOICE({ user, by }) { info([nameNode(by), " took ", nameNode(user), "'s voice"]); },
   DEOP({ user, by }) {
     state.operators.delete(nameKey(user));
     drawMembers();
-    info(`${by} took operator status from ${user}`);
+    info([nameNode(by), " took operator status from ", nameNode(user)]);
   },
   KICK({ user, by }, reason) {
     stopTyping(target(), user);
     removeMember(user);
-    info(`${by} kicked ${user}: ${reason}`);
+    info([nameNode(by), " kicked ", nameNode(user), `: ${reason}`]);
   },
   KICKED({ room, by }, reason) {
     dropView(room);
@@ -317,13 +326,13 @@ const handlers = {
     system(words);
     notice(words, "kicked", null, true);
   },
-  BAN({ mask, by }) { info(`${by} banned ${showMask(mask)}`); },
-  UNBAN({ mask, by }) { info(`${by} lifted the ban on ${showMask(mask)}`); },
+  BAN({ mask, by }) { info([nameNode(by), ` banned ${showMask(mask)}`]); },
+  UNBAN({ mask, by }) { info([nameNode(by), ` lifted the ban on ${showMask(mask)}`]); },
   SET({ room, setting, value, by }) {
     if (setting.includes(",")) {  // an IRC MODE line's on/off letters at once
       const values = value.split(",");
       setting.split(",").forEach((one, i) => {
-        info(`${by} ${describeSetting(one, values[i])}`);
+        info([nameNode(by), ` ${describeSetting(one, values[i])}`]);
       });
       return;
     }
@@ -334,9 +343,9 @@ const handlers = {
       if (value === "on" && isMe(by) && typed) state.keys.set(nameKey(room), typed);
       else state.keys.delete(nameKey(room));
     }
-    info(`${by} ${describeSetting(setting, value)}`);
+    info([nameNode(by), ` ${describeSetting(setting, value)}`]);
   },
-  INVITE({ user, by }) { info(`${by} invited ${user}`); },
+  INVITE({ user, by }) { info([nameNode(by), " invited ", nameNode(user)]); },
   INVITED({ room, by }) {
     system(`${by} invited you to ${room}: /join ${room}`);
     notice(`${by} invited you to ${room}`, "invited", {

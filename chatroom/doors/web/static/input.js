@@ -302,16 +302,16 @@ function onSubmit(formId, inputId, toLine, sendLine = send) {
   $(formId).addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $(inputId);
-    const value = input.value;
+    const value = typedLine(input); // with a password hidden as typed (secret.js)
     const line = toLine(value);
     if (line === null) { // answered by the page itself (/help)
       remember(value);
-      input.value = "";
+      clearTyped(input);
       return;
     }
     if (line && sendLine(line)) {
       remember(value);
-      input.value = "";
+      clearTyped(input);
       if (input.id === "message-input") typingSent();
     }
   });

@@ -63,6 +63,8 @@ function privateMessage(event, { from, to, time }, text) {
   view.seen.add(key);
   view.seen.add(alsoKey);
   const line = messageLine(time, from, text, "message");
+  wantProfile(from);
+  dressAuthor(line, from); // their display name, as everywhere (profiles.js)
   if ("bot" in event.tags) markBot(line); // rich.js
   const id = event.id;
   // Older than what was shown when the history was asked for: above it

@@ -60,6 +60,9 @@ function freshView(name) {
     // a /pins being answered); the account's notification level here, and
     // how many /pins and /notify the page asked for are still to answer.
     threads: new Map(), pins: [], pinsComing: [], pinsQuiet: 0, level: null, levelQuiet: 0,
+    pinLines: new Map(), // id → a PIN's log line waiting for its message's words
+    // links.js: the message a link opened the room at, while it is looked for.
+    seeking: null, seekPages: 0,
     // A big room (docs/protocol.md "Big rooms"): JOINED's count, and the
     // room's size when the join's MEMBERS listed only the announced members
     // (null: it listed everyone), so the page's own /who does not replace them.
@@ -316,6 +319,7 @@ function rejoined() {
   show("room");
   flushOutbox();
   if (current.private) fetchConversation(current); // what came meanwhile
+  followLink(); // a link opened the page (links.js)
 }
 
 // The room's settings, asked for quietly on joining: its owner and
@@ -343,6 +347,7 @@ function joinDone(view, marker) {
   }
   view.joinFirst = null;
   if (view.messages.size < RECENT && !view.scroll.noOlder) askRecent(view);
+  seekOn(view); // a link's message (links.js)
 }
 
 // The RECENT messages before the oldest the room shows (its newest, when
@@ -497,7 +502,10 @@ const roomHandlers = {
     drawSidebar();
     drawTitle();
   },
-  UNREAD_END() { rejoinRest(); },
+  UNREAD_END() {
+    rejoinRest();
+    linkReady(); // the account's rooms are back: a link may be followed (links.js)
+  },
   // The server's current room (after the one it was is left): the page
   // shows it only when it shows no room, as it chooses its own.
   FOCUS({ room }) {
@@ -566,10 +574,15 @@ function badge(kind, shown, words) {
   return outer;
 }
 
+// The topic of the room shown: one line, cut with an ellipsis if it is
+// longer; a click (a tap) shows it whole, another cuts it again.
 function drawTopic() {
   const view = shownRoom();
-  $("topic").textContent = view.topic;
-  $("topic").title = view.topic && view.topicBy ? `set by ${view.topicBy}` : "";
+  const topic = $("topic");
+  topic.textContent = view.topic;
+  topic.hidden = !view.topic;
+  topic.setAttribute("aria-expanded", "false");
+  topic.title = view.topic && view.topicBy ? `set by ${displayName(view.topicBy)}` : "";
 }
 
 // On a phone the sidebar is behind the room header's Rooms button.
@@ -583,6 +596,10 @@ function startRooms() {
   noRoom.log = $("log");
   activate(null);
   $("rooms-button").addEventListener("click", () => toggleRooms());
+  $("topic").addEventListener("click", () => {
+    const topic = $("topic");
+    topic.setAttribute("aria-expanded", String(topic.getAttribute("aria-expanded") !== "true"));
+  });
   $("lobby-button").addEventListener("click", () => {
     toggleRooms(false);
     show("lobby");
