@@ -393,17 +393,18 @@ def passed_on(
     channel to its successor. An heir signed in to an account has the
     room as that account's (kept as it was); a plain name has it as a
     scratch room (``keep off``: no account keeps it for a name whose next
-    holder is someone else). With no such member the room stays as it
-    is, nobody's, kept with its history until an admin gives it away or
-    deletes it: nothing of the others' is lost with the account, and a
-    later account of the same name owns nothing of the old one's.
+    holder is someone else). With no such member nobody keeps it: it is a
+    scratch room of nobody's, gone once empty (its owner's devices, if
+    still in it, leaving it), as ChanServ drops a channel with no
+    successor; a later account of the same name owns nothing of the old
+    one's.
 
     ``owner_name``: the room's owner until now, if in the room (a device
     of the account, soon ended: it loses its ``+o``)."""
     policy = replace(room.policy, owner_account="", unopped_owner="")
     heir = next((m for m in members if m.account != account and m.key != account), None)
     if heir is None:
-        return Given(policy, "", None)
+        return Given(replace(policy, keep=False), "", None)
     if heir.account:
         policy = replace(policy, owner_account=heir.account)
     else:

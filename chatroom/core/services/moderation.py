@@ -22,10 +22,10 @@ from twisted.logger import Logger
 
 from chatroom.core import admin, errors, lockdown, moderation
 from chatroom.core.backend import Backend, DecisionFacts
-from chatroom.core.changes import DecidedChange, RecordEntries
+from chatroom.core.changes import DecidedChange, Drop, Emit, RecordEntries, RoomSeating
 from chatroom.core.devices import Devices
 from chatroom.core.entries import departing
-from chatroom.core.events import Departure, LockdownChanged, RoomEvent
+from chatroom.core.events import Departure, LockdownChanged, RoomDeleted, RoomEvent
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
@@ -181,9 +181,14 @@ class ModerationService:
         given = moderation.passed_on(
             facts.room, roster.targets, account, facts.owner_name
         )
-        key = name_key(facts.room.name)
-        await self.backend.apply(moderation.gift_change(given, key, as_read(facts)))
-        self.log.info("{room} passed on from a deleted account", room=facts.room.name)
+        name, premises = facts.room.name, as_read(facts)
+        if given.owner or facts.room.members:
+            change = moderation.gift_change(given, name_key(name), premises)
+        else:  # nobody's and empty: gone, as a scratch room is once emptied
+            ops = (Emit(RoomDeleted(name, account)), Drop())
+            change = DecidedChange(RoomSeating(name_key(name)), premises, ops)
+        await self.backend.apply(change)
+        self.log.info("{room} passed on from a deleted account", room=name)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         """``/modlog [N]``: the room's newest ``count`` moderation log

@@ -329,12 +329,12 @@ class OwnedRoomsContract(SignedInBase):
         self.assertEqual(settings["owner"], "account:bob")
 
     @defer.inlineCallbacks
-    def test_an_empty_room_of_a_deleted_account_is_nobodys(
+    def test_an_empty_room_of_a_deleted_account_goes(
         self,
     ) -> Generator[Any, Any, None]:
-        """alice's den is empty when her account goes: it stays, with its
-        history, owned by nobody, and a new account called alice owns
-        nothing of the old one's."""
+        """alice's den is empty when her account goes: nobody keeps it any
+        more, and it goes with its history; a new account called alice
+        owns nothing of the old one's, and makes den anew."""
         alice = yield self.signed_in("alice")
         yield self.enter(alice, "den", create=True)
         alice.say("notes to self")
@@ -345,11 +345,9 @@ class OwnedRoomsContract(SignedInBase):
         yield self.expect(alice, "UNREGISTERED alice")
         yield self.gone(alice)
         again = yield self.signed_in("alice")
-        again.say("/join den")
-        yield self.expect(again, "MEMBERS den ")
+        yield self.refused(again, "/join den", "NO_SUCH_ROOM")
+        yield self.enter(again, "den", create=True)
         history = [line for line in again.unread() if line.startswith("HISTORY ")]
-        self.assertIn("notes to self", " ".join(history))
+        self.assertEqual(history, [])
         settings = yield self.info(again, "den")
-        self.assertEqual((settings["owner"], settings["keep"]), ("-", "on"))
-        yield self.refused(again, "/set topic-lock on", "NOT_ALLOWED")
-        yield self.refused(again, "/delete den", "NOT_ALLOWED")
+        self.assertEqual((settings["owner"], settings["keep"]), ("alice", "on"))

@@ -10,6 +10,7 @@ Real IRC and line sessions on ``StringTransport``, sharing one server on a
 
 from __future__ import annotations
 
+from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient
 
@@ -19,7 +20,8 @@ class IRCOwnedRoomTests(AccountsCase):
         """alice (signed in with PASS) makes #tea by joining it: it is kept
         for her account; her QUIT hands nobody a ``+o`` (carol at IRC,
         dave at the line door are told no owner), and when she comes back
-        she is marked ``@`` again, by ``MODE +o`` and in ``NAMES``."""
+        (put back in it as she signs in) she is marked ``@`` again, by
+        ``MODE +o``, in her own ``NAMES`` and in carol's."""
         self.account("alice")
         alice = self.signed_in("alice")
         alice.send("JOIN #tea")
@@ -40,9 +42,10 @@ class IRCOwnedRoomTests(AccountsCase):
         dave.send("/info")
         self.assertIn("INFO tea owner account:alice", dave.received())
 
-        alice = self.signed_in("alice")
-        alice.send("JOIN #tea")  # put back in it at sign-in, or now
-        alice.received()
+        alice = IRCClient(self.factory)
+        alice.send(f"PASS {PASSWORD}", "NICK alice", "USER alice 0 * :alice")
+        burst = alice.received()  # put back in it at sign-in, marked its owner
+        self.assertIn(":chatroom 353 alice = #tea :carol dave @alice", burst)
         self.assertEqual(
             carol.received(),
             [":alice!alice@chatroom JOIN :#tea", ":chatroom MODE #tea +o :alice"],
