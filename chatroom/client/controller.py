@@ -34,12 +34,16 @@ from chatroom.client.accounts import (
     masked,
     session_ended,
 )
-from chatroom.client.entries import EntryKind, Page, log_key
-from chatroom.client.model import SessionModel
+from chatroom.client.addressing import addressed, command_word, unaddressed
+from chatroom.client.buffers import Buffer
+from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.helptext import help_lines
+from chatroom.client.history import stored
+from chatroom.client.model import SessionModel, fetched_key
 from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
-from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
+from chatroom.client.sending import LIMITS_QUERY, UNCOUNTED, Outbox, Outgoing
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.wire.lines import ParsedLine
@@ -63,6 +67,14 @@ NAME_RETRIES = 10
 
 #: How many earlier messages one PgUp at the top of the log asks for.
 OLDER_PAGE = 50
+
+#: At least this many of a room's newest messages show on coming back: a
+#: join's replay from the read marker that brings fewer is filled in with
+#: the ones before it (``/history``).
+RECENT = 20
+
+#: How many messages of a conversation show when it is first opened.
+CONVERSATION_PAGE = 50
 
 #: How long after a room's newest line came into view ``/read`` is sent.
 #: Lines sent count against the server's flood limit (1 a second after a
@@ -170,20 +182,26 @@ class ChatController:
         self._name_retry: IDelayedCall | None = None
         self._name_attempts = 0
         self._quit_timeout: IDelayedCall | None = None
-        #: How many of our ``/focus`` lines are still to be answered.
-        self._focus_asked = 0
         #: The users whose profile this connection asked for (by name key):
         #: each once, the first time they are seen saying something.
         self._profiles_asked: set[str] = set()
+        #: The conversations whose messages this connection fetched (by log
+        #: key): each the first time it is shown.
+        self._conversations_read: set[str] = set()
+        #: A line the client asked to have typed again before it goes
+        #: (deleting a room, leaving one that goes with its last member),
+        #: and the one it was when this line was typed.
+        self._confirming: str | None = None
+        self._repeat: str | None = None
+        #: The room being left whose settings were asked for (``/info``).
+        self._leave_asked: str | None = None
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
         self.accounts = SignIn(model, self._send, given)
         #: The keys typed with ``/join ROOM KEY``, by folded room name, so a
         #: rejoin after a reconnect gets into a room with a key (memory only).
         self.room_keys: dict[str, str] = {}
-        self.rejoiner = Rejoiner(
-            model, self.outbox, self._send, self.room_keys, self._ask_focus
-        )
+        self.rejoiner = Rejoiner(model, self.outbox, self._send, self.room_keys)
         self.typing = TypingNotices(
             model, clock, self.outbox, lambda: self.protocol is not None
         )
@@ -291,15 +309,40 @@ class ChatController:
             and not answering.typed
         ):
             return  # a server without /limits: the defaults' pace it is
+        if event.name == "ERR" and answering is not None and self._quiet(answering):
+            self._unanswered(answering)
+            return  # the client's own question: the user asked nothing
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)
-        with model.batch():
-            if route.update is not None:
-                route.update(model, event)
-            if route.then is not None:
-                route.then(self, event, was_page)
+        typed = answering is not None and answering.typed
+        model.answer_in = answering.where if typed and answering else None
+        model.quiet = answering is not None and self._quiet(answering)
+        try:
+            with model.batch():
+                if route.update is not None:
+                    route.update(model, event)
+                if route.then is not None:
+                    route.then(self, event, was_page)
+        finally:
+            model.answer_in, model.quiet = None, False
         self.seen()
+
+    def _quiet(self, line: Outgoing) -> bool:
+        """Whether ``line`` is one of the client's own questions (members,
+        levels, markers, history...), whose answers it keeps to itself."""
+        return not line.typed and command_word(line.text) in UNCOUNTED
+
+    def _unanswered(self, line: Outgoing) -> None:
+        """The server refused one of the client's own questions (a room
+        left meanwhile, a plain name's ``/conversations``): a ``/history``
+        it was fetching is given up, so PgUp asks again."""
+        room, inner = unaddressed(line.text)
+        words = inner.split()
+        if command_word(inner) == "/history":
+            target = words[1] if len(words) > 1 and words[1].startswith("@") else room
+            if target:
+                self.model.history.take(fetched_key(target))
 
     def _reworded(self, event: ParsedLine) -> ParsedLine:
         """An answer the server words for someone else, reworded for us.
@@ -332,8 +375,8 @@ class ChatController:
         self._cancel(self._lag_probe)
         self._cancel(self._read_call)
         self._read_call = None
-        self._focus_asked = 0
         self._profiles_asked.clear()
+        self._conversations_read.clear()
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -357,7 +400,8 @@ class ChatController:
             # have reached the server.
             what = "not confirmed" if line.token else "not sent"
             recall = "type it again" if is_secret(line.text) else "↑ recalls it"
-            model.note(f"{what} ({recall}): {masked(line.text)}", EntryKind.ERROR)
+            typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
+            model.note(f"{what} ({recall}): {masked(typed)}", EntryKind.ERROR)
         if self.ended is None:
             self._schedule_reconnect(why)
             return
@@ -378,9 +422,9 @@ class ChatController:
             self._lag_probe = self.clock.callLater(LAG_PROBE_SECONDS, self._probe_lag)
 
     def _refused(self, line: Outgoing) -> None:
+        typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
         self.model.note(
-            f"the server refused “{masked(line.text)}” ({line.refused}); "
-            "sending it again",
+            f"the server refused “{masked(typed)}” ({line.refused}); sending it again",
             EntryKind.ERROR,
         )
 
@@ -415,6 +459,9 @@ class ChatController:
             # One line per sign-in, ahead of the queue as /caps is: its
             # UNREAD lines answer no typed line.
             self._write("/unread")
+            # The account's conversations, kept by the server: their
+            # buffers, with their unread counts, as on the last device.
+            self._send("/conversations")
         name = self.model.own_name
         self._set_ready_status()
         if not self.reconnecting:
@@ -429,18 +476,50 @@ class ChatController:
 
     def after_joined(self, event: ParsedLine, was_page: Page) -> None:
         """Ask who owns the room; count a room rejoined."""
-        # The join sequence doesn't name the owner; /who's reply does. It
-        # asks about the current room: after a reconnect several joins are
-        # on their way, and the last is current by the time /who arrives.
+        # The join sequence doesn't name the owner; /who's reply does.
         room = event.field("room")
-        if self.reconnecting and self.rejoiner.focus_each:
-            self._ask_focus(room)
-        self._send("/who")
+        self._send(addressed(room, "/who"))
         buffer = self.model.buffers.room_buffer(room)
         if self.accounts.credentials is not None and buffer and not buffer.level:
             self._send(f"/notify {room}")  # its level, for the buffer list
         if self.reconnecting and self.rejoiner.rejoined(room):
             self.reconnecting = False
+
+    def after_read(self, event: ParsedLine, was_page: Page) -> None:
+        """A join's replay is over (its ``READ``): coming back to a room
+        read to the end brings nothing after the marker, so the messages
+        before it are asked for until the room shows its :data:`RECENT`
+        newest, merged above what came (see :mod:`.history`)."""
+        target, self.model.joined_now = self.model.joined_now, None
+        if target is None or target != event.field("room"):
+            return
+        if len(stored(self.model.logs.lines(fetched_key(target)))) < RECENT:
+            self._fetch(target, RECENT, paging=False)
+
+    def _fetch(self, target: str, count: int, paging: bool) -> bool:
+        """``/history`` of a room (or ``@USER``'s conversation) before the
+        oldest line its log holds (all of the newest when it holds none);
+        ``paging``: the user asked (PgUp), so the view shows what came.
+        False when one is under way already, or the start was reached."""
+        key = fetched_key(target)
+        history = self.model.history
+        if history.fetching(key) is not None or (paging and key in history.complete):
+            return False
+        oldest = self.model.oldest_id(key)
+        asked = f"{count} before {oldest}" if oldest is not None else str(count)
+        self.model.expect_history(key, paging)
+        if target.startswith("@"):
+            self._send(f"/history {target} {asked}")
+        else:
+            self._send(addressed(target, f"/history {asked}"))
+        return True
+
+    def after_pins(self, event: ParsedLine, was_page: Page) -> None:
+        """A room joined has pins: which ones, quietly (``/pins``), so that
+        ``p`` on a pinned message unpins it."""
+        room, count = event.field("room"), event.field("count")
+        if count.isdigit() and int(count) and self.model.buffers.room_buffer(room):
+            self._send(addressed(room, "/pins"))
 
     def after_unread_end(self, event: ParsedLine, was_page: Page) -> None:
         """The rooms the server put an account back in are in: the rest."""
@@ -529,17 +608,6 @@ class ChatController:
         """TOKEN: the uploads waiting for one go."""
         self.uploads.token_arrived(event)
 
-    def after_focus(self, event: ParsedLine, was_page: Page) -> None:
-        """A FOCUS we did not ask for (the current room was left, or taken
-        from us) names the server's choice; the room on screen wins, so
-        lines typed still go where the user looks."""
-        if self._focus_asked:
-            self._focus_asked -= 1
-            return
-        room = self.model.room
-        if room is not None and name_key(room) != name_key(event.field("room")):
-            self._ask_focus(room)
-
     def after_typing(self, event: ParsedLine, was_page: Page) -> None:
         """Whoever said they are typing is forgotten when their time is up."""
         self.typing.others_changed()
@@ -599,29 +667,31 @@ class ChatController:
         )
 
     def _answers_typed(self, command: str) -> bool:
-        """Whether the server is answering ``command`` as the user typed it."""
+        """Whether the server is answering ``command`` as the user typed it
+        (in a room's buffer, as ``/in ROOM COMMAND``)."""
         line = self.outbox.answering
-        return (
-            line is not None
-            and line.typed
-            and line.text.split(" ", 1)[0].lower() == command
-        )
+        return line is not None and line.typed and command_word(line.text) == command
 
     # -- the user's actions (UserActions) ------------------------------------------
 
     def submit(self, text: str) -> bool:
         """Act on a typed line; False if it could not be sent (the screen keeps it)."""
+        self._repeat, self._confirming = self._confirming, None
         command, _, argument = text.partition(" ")
-        if command == "/help":
-            self.model.note("keys:", EntryKind.HELP)
-            for line in keys.help_lines():
+        if command.lower() == "/help":
+            # The client's own words, not the protocol's (see .helptext).
+            for line in help_lines():
                 self.model.note(line, EntryKind.HELP)
+            return True
         if command == "/quit":
             self.quit(argument.strip())
             return True
+        if command.lower() == "/clear":
+            self.model.clear()
+            return True
         if self.protocol is None:
             self.model.note("not connected: that line was not sent", EntryKind.ERROR)
-            return command == "/help"
+            return False
         page = self.model.page
         if page == Page.USERNAME and not text.startswith("/"):
             self._cancel_name_retry()  # the user chose instead
@@ -641,7 +711,8 @@ class ChatController:
             if sent is not None:
                 self._remember_key(sent)
                 self._send(sent, typed=True)
-                if not is_command(sent) or sent.startswith("/paste "):
+                said = unaddressed(sent)[1]
+                if not is_command(said) or said.startswith("/paste "):
                     self.typing.stop()  # the message says the user is done
         return True
 
@@ -659,8 +730,8 @@ class ChatController:
         plain = not is_command(text)
         if buffer is not None and buffer.search and plain:
             text = f"/search {text.removeprefix('/')}"  # typed there: search again
-        if buffer is not None and buffer.thread and plain:
-            return f"/thread {buffer.thread} {said_text(text)}"  # said in the thread
+        if buffer is not None and buffer.thread and plain:  # said in the thread
+            return addressed(buffer.name, f"/thread {buffer.thread} {said_text(text)}")
         command, _, argument = text.partition(" ")
         command, argument = command.lower(), argument.strip()
         if command == "/thread" and argument.isdigit():  # no words: open it
@@ -693,7 +764,9 @@ class ChatController:
                 self._focused_changed()
                 return None
             # The room on screen, whatever the server's current room is.
-            return f"/leave {argument or buffer.name}"
+            return self._leaving(argument or buffer.name)
+        if command == "/delete" and argument:
+            return self._deleting(argument.split(" ", 1)[0])
         if command == "/focus" and argument:
             if model.focus(log_key(Page.ROOM, argument)):
                 self._focused_changed()
@@ -716,16 +789,100 @@ class ChatController:
         if buffer is not None and buffer.private:
             if not is_command(text):
                 return f"/msg {buffer.name} {said_text(text)}"
-            reported = argument.split(" ", 1)[0]
-            if command == "/report" and reported.isdigit():  # its message: @USER ID
+            first = argument.split(" ", 1)[0]
+            if command == "/report" and first.isdigit():  # its message: @USER ID
                 return f"/report @{buffer.name} {argument}"
-            if command in ROOM_ONLY:
+            if command == "/history" and first.isdigit():  # this conversation's
+                text = f"/history @{buffer.name} {argument}"
+                argument = text.partition(" ")[2]
+            elif command in ROOM_ONLY:
                 model.note(
                     f"{command} is for rooms; this is a private conversation",
                     EntryKind.ERROR,
                 )
                 return None
+        if command == "/history":
+            self._typed_history(argument)
+        if buffer is not None and (buffer.is_room or buffer.thread):
+            return addressed(buffer.name, text)  # to the room on screen, by name
         return text
+
+    def _leaving(self, room: str) -> str | None:
+        """``/leave ROOM``, unless the user is its last member and it is not
+        kept (a guest's room): then the client says it will go, and a
+        second ``/leave`` goes. Whether it is kept, when not heard yet, is
+        asked first (``/info``, quietly); :meth:`after_info_end` goes on."""
+        line = f"/leave {room}"
+        buffer = self.model.buffers.room_buffer(room)
+        if self._repeated(line) or buffer is None or not self._last_in(buffer):
+            return line
+        if buffer.keep is None:
+            self._leave_asked = buffer.name
+            self._send(addressed(buffer.name, "/info"))
+            return None
+        if buffer.keep:
+            return line
+        self._ask_again(
+            line,
+            f"you are the last member of {buffer.name}, which is not kept: it goes "
+            "when you leave, with its messages (/set keep on keeps it). Type "
+            "/leave again to leave it.",
+        )
+        return None
+
+    def _deleting(self, room: str) -> str | None:
+        """``/delete ROOM`` goes when typed a second time: the client asks
+        first, since the room goes for everyone, with its history."""
+        line = f"/delete {room}"
+        if self._repeated(line):
+            return line
+        self._ask_again(
+            line,
+            f"deleting {room} removes it and all its messages, for everyone. "
+            f"Type /delete {room} again to delete it.",
+        )
+        return None
+
+    def _last_in(self, buffer: Buffer) -> bool:
+        """Whether the user is the last member of the room of ``buffer``."""
+        others = [name for name in buffer.members if name != self.model.own_name]
+        return not others and buffer.total is None
+
+    def _ask_again(self, line: str, why: str) -> None:
+        """Say ``why`` a line did not go: typed again next, it goes."""
+        self._confirming = line.lower()
+        self.model.note(why, EntryKind.ERROR)
+
+    def _repeated(self, line: str) -> bool:
+        """Whether ``line`` is the one the client asked to have typed again
+        (as the line typed just before this one)."""
+        return self._repeat is not None and self._repeat == line.lower()
+
+    def after_info_end(self, event: ParsedLine, was_page: Page) -> None:
+        """The settings of a room the user is leaving as its last member,
+        asked by the client itself: it goes, or the client asks first."""
+        room = event.field("room")
+        if self._leave_asked is None or name_key(room) != name_key(self._leave_asked):
+            return
+        self._leave_asked = None
+        buffer = self.model.buffers.room_buffer(room)
+        if buffer is not None and buffer.keep is None:
+            buffer.keep = False  # a server that does not say: as it was, not kept
+        line = self._leaving(room)
+        if line is not None:
+            self._send(line, typed=True)
+
+    def _typed_history(self, argument: str) -> None:
+        """A typed ``/history``: what it brings is merged where it belongs
+        (above, in time order, each once), in the room on screen, or in
+        the conversation it names (``@USER``, shown)."""
+        model, first = self.model, argument.split(" ", 1)[0]
+        if first.startswith("@") and len(first) > 1:
+            model.open_conversation(first[1:])
+            self._conversations_read.add(fetched_key(first))
+            model.expect_history(fetched_key(first), paging=True)
+        elif first.isdigit() and model.buffer is not None and model.buffer.is_room:
+            model.expect_history(model.buffer.key, paging=True)
 
     def _upload(self, path: str) -> None:
         """``/upload PATH``: the file goes, and is shared in the room or the
@@ -792,16 +949,20 @@ class ChatController:
         self._send(f"/join {room}", typed=True)
 
     def load_older(self) -> None:
-        """PgUp at the top of a room's log: fetch the messages before it."""
-        model = self.model
-        oldest = model.oldest_id()
-        if model.page != Page.ROOM or oldest is None:
+        """PgUp at the top of a room's log (or a kept conversation's): fetch
+        the messages before it."""
+        buffer = self.model.buffer
+        if self.model.page != Page.ROOM or buffer is None:
             return
-        history = model.history
-        if history.loading_older or model.logs.shown in history.complete:
-            return
-        history.expect_older()
-        self._send(f"/history {OLDER_PAGE} before {oldest}")
+        if buffer.is_room:
+            self._fetch(buffer.name, OLDER_PAGE, paging=True)
+        elif buffer.private and self._signed_in():
+            self._fetch(buffer.marked_as, OLDER_PAGE, paging=True)
+
+    def _signed_in(self) -> bool:
+        """Whether the session is an account's (whose conversations the
+        server keeps, with their markers)."""
+        return self.accounts.credentials is not None
 
     def switch_to(self, number: int) -> None:
         """Alt-1..9: show the ``number``-th buffer (from 1)."""
@@ -814,21 +975,22 @@ class ChatController:
             self._focused_changed()
 
     def _focused_changed(self) -> None:
-        """A room now on screen becomes the server's current room too (the
-        room left behind first hears that the user stopped typing there)."""
+        """Another buffer is on screen: the room left behind hears that the
+        user stopped typing there, and the news now in view is read. (What
+        is typed next names the room on screen itself, see .addressing.)
+        A kept conversation opened for the first time on this connection
+        shows its messages (``/history @USER``)."""
         self.typing.left()
         buffer = self.model.buffer
-        # A thread's buffer is its room's: /thread and the rest go there.
-        room = buffer.name if buffer is not None and buffer.thread else self.model.room
-        if room is not None and room != self.model.buffers.server_room:
-            self._ask_focus(room)
+        if (
+            buffer is not None
+            and buffer.private
+            and self._signed_in()
+            and buffer.key not in self._conversations_read
+        ):
+            self._conversations_read.add(buffer.key)
+            self._fetch(buffer.marked_as, CONVERSATION_PAGE, paging=False)
         self.seen()
-
-    def _ask_focus(self, room: str) -> None:
-        """``/focus ROOM``, counted so that its FOCUS is known for ours."""
-        self.model.buffers.server_room = room
-        self._focus_asked += 1
-        self._send(f"/focus {room}")
 
     def seen(self) -> None:
         """The screen may show a buffer's newest line now (switched,
@@ -842,9 +1004,11 @@ class ChatController:
         self._read_call = None
         if self.protocol is None:
             return
-        for room, number in self.model.buffers.to_mark_read():
-            self.model.mark_read(room, number)
-            self._send(f"/read {room} {number}")
+        for target, number in self.model.buffers.to_mark_read():
+            if target.startswith("@") and not self._signed_in():
+                continue  # a plain name's conversations are not kept
+            self.model.mark_read(target, number)
+            self._send(f"/read {target} {number}")
 
     def typed(self, text: str) -> None:
         """The input line now reads ``text`` (a key changed it)."""
@@ -860,11 +1024,36 @@ class ChatController:
         self.typing.stop()
         room = self.model.room if self.model.page == Page.ROOM else None
         if room is not None and len(lines) > 1 and fits(lines):
-            self._send(paste_command(lines), typed=True)
+            self._send(addressed(room, paste_command(lines)), typed=True)
             return
         for line in lines:
             if line.strip():
                 self.submit(line)
+
+    def pin(self, entry: LogEntry) -> None:
+        """``p`` on a selected message: pinned, or unpinned when it is (the
+        room's owner and operators; anyone else is told why not)."""
+        room = self._room_of_buffer()
+        if room is None or entry.id is None:
+            return
+        verb = "/unpin" if self.model.is_pinned(entry) else "/pin"
+        self._send(addressed(room, f"{verb} {entry.id}"), typed=True)
+
+    def open_thread(self, entry: LogEntry) -> None:
+        """``t`` on a selected message: its thread's buffer, on screen, where
+        what is typed is said in the thread."""
+        room = self._room_of_buffer()
+        if room is None or entry.id is None:
+            return
+        self.model.open_thread(room, str(entry.id))
+        self._focused_changed()
+
+    def _room_of_buffer(self) -> str | None:
+        """The room of the buffer on screen (a thread's: its room's)."""
+        buffer = self.model.buffer
+        if buffer is None or not (buffer.is_room or buffer.thread):
+            return None
+        return buffer.name
 
     def show_room(self, room: str) -> None:
         """A search result chosen: show its room (joining it if need be),
@@ -902,9 +1091,10 @@ class ChatController:
             self.outbox.ask(LIMITS_QUERY)
 
     def _send(self, line: str, typed: bool = False) -> None:
-        """Queue a line for the server (paced; see :mod:`.sending`)."""
+        """Queue a line for the server (paced; see :mod:`.sending`); one
+        the user typed remembers the buffer it was typed in."""
         if self.protocol is not None:
-            self.outbox.send(line, typed)
+            self.outbox.send(line, typed, self.model.logs.shown if typed else "")
 
     def _write(self, line: str) -> None:
         if self.protocol is not None:
@@ -974,8 +1164,9 @@ EVENTS: dict[str, Route] = {
     "TYPING": Route(SessionModel.someone_typing, ChatController.after_typing),
     "PREVIEW": Route(SessionModel.link_previewed),
     # many rooms and read markers
-    "FOCUS": Route(SessionModel.server_focused, ChatController.after_focus),
-    "READ": Route(SessionModel.read_marker),
+    "FOCUS": Route(SessionModel.server_focused),
+    "READ": Route(SessionModel.read_marker, ChatController.after_read),
+    "CONVERSATION": Route(SessionModel.conversation_listed),
     "UNREAD": Route(SessionModel.unread_counts),
     "UNREAD_END": Route(None, ChatController.after_unread_end),
     # search and the moderation log
@@ -998,10 +1189,11 @@ EVENTS: dict[str, Route] = {
     "BAN": Route(SessionModel.described),
     "UNBAN": Route(SessionModel.described),
     "BANS": Route(SessionModel.described),
-    "SET": Route(SessionModel.described),
+    "SET": Route(SessionModel.setting_changed),
     "INVITE": Route(SessionModel.described),
     "INVITED": Route(SessionModel.described),
-    "INFO": Route(SessionModel.described),
+    "INFO": Route(SessionModel.setting_shown),
+    "INFO_END": Route(None, ChatController.after_info_end),
     "ANNOUNCE": Route(SessionModel.described),
     "KILLED": Route(SessionModel.described),
     "GBAN": Route(SessionModel.described),
@@ -1023,11 +1215,11 @@ EVENTS: dict[str, Route] = {
     "WEBHOOK_REMOVED": Route(SessionModel.described),
     "PREVIEWS": Route(SessionModel.described),
     # pins, threads and notification levels: a line as .moderation words it
-    "PIN": Route(SessionModel.described),
-    "UNPIN": Route(SessionModel.described),
+    "PIN": Route(SessionModel.pin_changed),
+    "UNPIN": Route(SessionModel.pin_changed),
     "PINNED": Route(SessionModel.pinned_row),
     "PINS_END": Route(SessionModel.pins_listed),
-    "PINS": Route(SessionModel.described),
+    "PINS": Route(SessionModel.described, ChatController.after_pins),
     "THREAD": Route(SessionModel.described),
     "THREADS_END": Route(SessionModel.described),
     "FOLLOW": Route(SessionModel.described),

@@ -96,12 +96,17 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         return widget
 
     def replace_entry(self, entry: LogEntry) -> None:
-        """Draw again a line that changed (edited, deleted), where it is."""
+        """Draw again a line that changed (edited, deleted, a reaction, a
+        thread's count, a preview under it), where it is. A line that grows
+        grows downwards: while the log follows, its newest line stays in
+        view (the ListBox keeps a grown line's top where it was)."""
         position = self._positions.get(entry.id) if entry.id is not None else None
         if self.selected is not None and self.selected.id == entry.id:
             self.selected = entry
         if position is not None and position < len(self.walker):
             self.walker[position] = self._widget(entry)
+            if self.following:
+                self._to_bottom()
 
     def select(self, entry: LogEntry | None, hint: str = "") -> None:
         """Highlight ``entry`` (None: none) and bring it into view; ``hint``
@@ -160,6 +165,22 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         else:
             self.listbox.set_focus(position)
             self.listbox.set_focus_valign("bottom")
+        self._show_indicator()
+
+    def redraw(self, entries: Iterable[LogEntry], anchor: LogEntry | None) -> None:
+        """The log again, with lines put in where they belong (a merged
+        ``/history``, the *new messages* divider): while it follows, the
+        newest line stays in view; scrolled up, it moves as
+        :meth:`show_older` does, ``anchor`` at the bottom."""
+        if not self.following:
+            self.show_older(entries, anchor)
+            return
+        self.walker[:] = []
+        self._positions = {}
+        self._day = None
+        for entry in entries:
+            self._append(entry)
+        self._to_bottom()
         self._show_indicator()
 
     def show(self, entries: Iterable[LogEntry]) -> None:

@@ -69,6 +69,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # An account's private conversations (docs/protocol.md, "Private
+    # conversations"), newest first: unread count, newest id and its time.
+    "CONVERSATION": ("user", "unread", "last", "time"),
+    "CONVERSATIONS_END": ("count",),
     # A room's notification level (docs/protocol.md, "Notification levels").
     "NOTIFY": ("room", "level"),
     # Profiles (docs/protocol.md, "Profiles"): a key's value as the text
