@@ -80,6 +80,7 @@ from chatroom.core.hashing import Runner
 from chatroom.core.invitations import InvitationStore
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.netbans import BanTerms
+from chatroom.core.sign_in_tokens import SignInTokenStore
 from chatroom.core.threads import PrivateThreads
 from chatroom.core.throttle import SharedFailures, SharedWindows
 
@@ -108,12 +109,12 @@ OWN_PASSWORD = " "
 _APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
 
-class AccountStore(InvitationStore, Protocol):
-    """Where accounts, server-wide bans and invitations are kept (SQLite or
-    Redis): its reads. What changes them is a decided change the back-end
-    applies (:meth:`chatroom.core.backend.Backend.apply`: an account's
-    record, its ignore list and age, the server's bans and lockdown, an
-    invitation)."""
+class AccountStore(InvitationStore, SignInTokenStore, Protocol):
+    """Where accounts, server-wide bans, invitations and sign-in tokens are
+    kept (SQLite or Redis): its reads. What changes them is a decided
+    change the back-end applies (:meth:`chatroom.core.backend.Backend.apply`:
+    an account's record, its ignore list and age, the server's bans and
+    lockdown, an invitation, an account's sign-in tokens)."""
 
     async def get(self, key: str) -> Account | None:
         """The account registered under name key ``key``, if any."""

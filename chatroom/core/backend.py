@@ -97,6 +97,11 @@ class Reports(Protocol):
         """Room ``key``, which a device of the account entered on another
         node, is now shown to ``seat`` here."""
 
+    def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """Device ``number`` of ``seat`` here is to end, told ``reason``: a
+        device of the account on another node asked (``/logout ID``). The
+        core ends the device session it holds, then disconnects it."""
+
     def entered(
         self, member: Member, view: WelcomeFacts, since: int | None, bound: int
     ) -> None:
@@ -746,6 +751,15 @@ class Backend(SeatingSteps, Protocol):
           or the account's revoked
           (:class:`~chatroom.core.changes.RevokeTokens`, resting on no
           premise);
+        - :class:`~chatroom.core.changes.AccountSignIns`: a device
+          session's token kept (:class:`~chatroom.core.changes.
+          KeepSignInToken`: made, resting on
+          :class:`~chatroom.core.changes.Registered` and the token new; or
+          used, resting on :class:`~chatroom.core.changes.SignInTokenIs`,
+          the token as read), one dropped
+          (:class:`~chatroom.core.changes.DropSignInToken`) or the
+          account's every one (:class:`~chatroom.core.changes.
+          DropSignInTokens`): :mod:`chatroom.core.sign_in_tokens`;
         - :class:`~chatroom.core.changes.CountedEvents`: a registration
           counted (:class:`~chatroom.core.changes.CountEvent`, resting on
           :class:`~chatroom.core.changes.FewerThan`) or given back;

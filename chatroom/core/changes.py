@@ -275,6 +275,15 @@ class AccountUploadTokens:
 
 
 @dataclass(frozen=True)
+class AccountSignIns:
+    """The sign-in tokens of account ``account`` (its name key): each
+    device session ``/session new`` made, kept by its token's hash
+    (:mod:`chatroom.core.sign_in_tokens`)."""
+
+    account: str
+
+
+@dataclass(frozen=True)
 class AccountHoldings:
     """Everything kept of account ``account`` (its name key) but its room
     messages: the account, its read markers, remembered rooms and
@@ -324,6 +333,7 @@ Subject = (
     | ModerationLogOf
     | KeptExport
     | AccountUploadTokens
+    | AccountSignIns
     | AccountHoldings
     | NameHolders
     | StoredHistories
@@ -1034,6 +1044,7 @@ AccountSubject = TypeVar(
     AccountIgnores,
     AccountAge,
     AccountUploadTokens,
+    AccountSignIns,
     AccountHoldings,
 )
 
@@ -1426,6 +1437,48 @@ class IssueToken(Operation):
 @dataclass(frozen=True)
 class RevokeTokens(Operation):
     """Every token given to the account is no good from now on."""
+
+
+# -- an account's sign-in tokens: premises and operations -----------------------
+
+
+@dataclass(frozen=True)
+class SignInTokenIs(Premise):
+    """The sign-in token whose hash is ``token`` is kept as ``kept`` (as
+    :class:`~chatroom.core.sign_in_tokens.SignInToken` encodes it; "" for
+    none): a token made is new, and a use (its time moved on) rests on
+    the token as read, so one ended meanwhile (``/logout``, ``/password``)
+    is never kept again. A refusal brings the token as kept now (its
+    encoding, "" for none)."""
+
+    token: str
+    kept: str
+
+
+@dataclass(frozen=True)
+class KeepSignInToken(Operation):
+    """Keep the token whose hash is ``token`` as ``kept`` (encoded) until
+    ``until`` (seconds on the core's clock: its last use and the time a
+    token lasts unused); a back-end may forget it then. ``at`` is the
+    write's time on that clock: a token kept until before it is past,
+    and a back-end may forget it now."""
+
+    token: str
+    kept: str
+    until: float
+    at: float
+
+
+@dataclass(frozen=True)
+class DropSignInToken(Operation):
+    """The token whose hash is ``token`` signs nobody in from now on."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class DropSignInTokens(Operation):
+    """No token of the account signs anybody in from now on."""
 
 
 # -- the server's lockdown: operations -------------------------------------------

@@ -156,11 +156,15 @@ class ChatCore(Generic[B]):
             lambda member: self.rooms.lobby_rooms(member),
             self.entries,
             self.identities.actor,
+            self.accounts.sign_ins,
         )
         #: Sessions' ends (chatroom.core.departures) and rooms whose wait for
         #: their members is over (chatroom.core.settling).
         self.reports.attach(
-            self.devices.viewed, Departures(self.backend), Settling(self.backend)
+            self.devices.viewed,
+            Departures(self.backend),
+            Settling(self.backend),
+            self.devices.logged_out,
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
@@ -446,6 +450,7 @@ class ChatCore(Generic[B]):
         (all of them with its last device, as the whole session goes);
         ``own_words``: ``reason`` is the user's (:meth:`quit`)."""
         self.backend.watch_lobby(member, False)
+        self.accounts.sign_ins.let_go(member)
         seat = self.identities.seat(member)
         gone = self.sessions.get(member)
         if gone is not None:

@@ -53,6 +53,7 @@ from chatroom.core.moderation import Actor, Target
 from chatroom.core.private import NO_COPY, CopyTo
 from chatroom.core.seats import Seat, Session
 from chatroom.core.sessions import Sessions
+from chatroom.core.sign_in_tokens import SignInTokens
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
@@ -80,11 +81,15 @@ class Devices:
         listing: Callable[[Member], Awaitable[Listing]],
         entries: Entries,
         actor: Callable[[Member], Actor],
+        sign_ins: SignInTokens,
     ) -> None:
         """Args:
         actor: a member as the rules see it, with its standing
             (:meth:`~chatroom.core.services.identities.Identities.actor`).
+        sign_ins: the device sessions, whose token a device logged out
+            of ends with it.
         """
+        self.sign_ins = sign_ins
         self.config = config
         self.actor = actor
         self.entries = entries
@@ -566,15 +571,41 @@ class Devices:
         if seat is None or session is None or member not in seat.devices:
             raise errors.not_in_room()
         reason = SIGNED_OUT.format(number=seat.devices[member].number)
-        for device in list(seat.devices.values()):
-            if device.number == number:
-                device.member.disconnect(reason)
-                return
+        if await self.log_out(seat, number, reason):
+            return
         if _own_account(session):
             others = self.backend.other_nodes
             if await others.end(session.account, session.token, number, reason):
                 return
         raise errors.no_such_device(str(number))
+
+    async def log_out(self, seat: Member, number: int, reason: str) -> bool:
+        """Device ``number`` of ``seat``, if it is here, is closed (told
+        ``reason``), and the device session it signed in with or made
+        ends first (:mod:`chatroom.core.sign_in_tokens`), so a reload of
+        that page asks for the password again; False if it is not here.
+        ``/logout ID`` of a device here, or another node's order to end
+        one of ours."""
+        devices = seat.devices.values() if isinstance(seat, Seat) else ()
+        for device in list(devices):
+            if device.number == number:
+                session = self.sessions.get(seat)
+                try:
+                    account = session.account if session is not None else ""
+                    await self.sign_ins.end(device.member, account)
+                finally:
+                    device.member.disconnect(reason)
+                return True
+        return False
+
+    def logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """Another node's order to end device ``number`` of ``seat`` here
+        (its ``/logout ID``): :meth:`log_out`, nobody waiting."""
+        self.background(self._logged_out(seat, number, reason))
+
+    async def _logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """:meth:`log_out`, its answer not needed."""
+        await self.log_out(seat, number, reason)
 
     def end_others(self, member: Member, reason: str) -> None:
         """Every device of ``member``'s seat here but ``member`` itself is

@@ -61,8 +61,9 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
 
 
 async def delete(registry: Registry, actor: Actor, name: str) -> str:
-    """Delete account ``name``, ending its devices first as ``/kill`` does;
-    returns the account's name as registered.
+    """Delete account ``name``, ending its devices first as ``/kill`` does,
+    and forgetting its push subscriptions, upload tokens and device
+    sessions; returns the account's name as registered.
 
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``.
@@ -78,6 +79,7 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
         return dropping(now)
 
     await applied(accounts.store, accounts.apply, key, decide, found)
+    await registry.users.forget_access(key)  # no way back in to whoever takes it
     return shown
 
 

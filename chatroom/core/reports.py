@@ -7,7 +7,8 @@ handed to it first and told those parts once they exist
 a room entered to its member, shown the join reply decided here
 (:func:`~chatroom.core.membership.welcome`), an ended session to the
 core's release, a room shown by another node's
-device to :class:`~chatroom.core.devices.Devices`, the rooms sessions'
+device and a device another node's ``/logout ID`` ends to
+:class:`~chatroom.core.devices.Devices`, the rooms sessions'
 ends leave to :class:`~chatroom.core.departures.Departures`, rooms whose
 wait is over to :class:`~chatroom.core.settling.Settling`.
 """
@@ -31,19 +32,27 @@ class CoreReports:
         self._shown: Callable[[Member, str], None] = lambda seat, key: None
         self._departures: Departures | None = None
         self._settling: Settling | None = None
+        self._logged_out: Callable[[Member, int, str], None] = (
+            lambda seat, number, reason: None
+        )
 
     def attach(
         self,
         shown: Callable[[Member, str], None],
         departures: Departures,
         settling: Settling,
+        logged_out: Callable[[Member, int, str], None],
     ) -> None:
         """The parts built after the back-end: who is told a room was
-        shown, who decides sessions' ends and who settles rooms whose wait
-        is over."""
+        shown, who decides sessions' ends, who settles rooms whose wait
+        is over and who ends a device another node logged out."""
         self._shown = shown
         self._departures = departures
         self._settling = settling
+        self._logged_out = logged_out
+
+    def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
+        self._logged_out(seat, number, reason)
 
     def session_ended(self, member: Member, reason: str) -> None:
         self._end_session(member, reason)

@@ -210,6 +210,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
             ),
             Command(
+                "in",
+                "ROOM LINE",
+                (
+                    "/in ROOM LINE     LINE (words, /me, a room command) in ROOM,",
+                    "                  whichever room is current",
+                ),
+            ),
+            Command(
                 "read",
                 "ROOM ID",
                 ("/read ROOM ID     you have read ROOM up to event ID",),
@@ -335,6 +343,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/devices               your account's connections (its devices)",),
             ),
             Command("logout", "ID", ("/logout ID             close one of them",)),
+            Command(
+                "session",
+                "new|end|TOKEN",
+                (
+                    "/session new           stay signed in on this device: a token"
+                    " to sign in with",
+                    "/session TOKEN         (before a name) sign in with it;"
+                    " /session end ends it",
+                ),
+                secret=1,
+            ),
             Command(
                 "token",
                 "",
@@ -567,3 +586,46 @@ def secret_words(command: str) -> int:
         return 0
     found = COMMANDS.get(command[1:].lower())
     return found.secret if found is not None else 0
+
+
+#: What a client sends by itself, not its person typing: the queries a
+#: page or terminal makes on signing in, joining, switching rooms or
+#: showing a message (and ``/caps``, ``/session``, ``/watch``). The server
+#: counts them apart from the person's flood allowance (``--burst``,
+#: ``--rate``), within a bound of their own (docs/protocol.md, *Flood
+#: control*); ``/profile`` only as a reading (``/profile [NAME]``).
+SENT_BY_ITSELF = frozenset(
+    {
+        "typing",
+        "read",
+        "focus",
+        "who",
+        "info",
+        "pins",
+        "notify",
+        "profile",
+        "unread",
+        "history",
+        "caps",
+        "watch",
+        "conversations",
+        "session",
+        "devices",
+    }
+)
+
+
+def sent_by_itself(line: str) -> bool:
+    """Whether a line is one a client sends by itself
+    (:data:`SENT_BY_ITSELF`), as is, or addressed to a room by ``/in ROOM
+    LINE``; a ``/profile set`` or ``unset`` is its person's."""
+    if not line.startswith("/"):
+        return False
+    word, _, rest = line[1:].partition(" ")
+    word = word.lower()
+    if word == "in":
+        _, _, inner = rest.partition(" ")
+        return inner[:3].lower() != "/in" and sent_by_itself(inner)
+    if word == "profile":
+        return rest.partition(" ")[0].lower() not in ("set", "unset")
+    return word in SENT_BY_ITSELF

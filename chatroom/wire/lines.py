@@ -86,6 +86,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DEVICE": ("device", "door", "since", "current"),
     "DEVICES_END": ("count",),
     "LOGGED_OUT": ("device",),
+    # /session new: a device session's token (shown once) and the seconds
+    # it lasts unused; /session end: the one this connection held is over
+    "SESSION": ("token", "seconds"),
+    "SESSION_ENDED": (),
     # Uploads (docs/protocol.md, "Files"): a bearer token, its lifetime, and
     # where to upload (absent while the server does not know its address).
     "TOKEN": ("token", "seconds", "url"),

@@ -20,7 +20,7 @@ from twisted.internet import defer, error, reactor
 from twisted.trial import unittest
 
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import LineClient, connect_client, until
+from tests.support import LineClient, committed, connect_client, until
 
 PASSWORD = "tea-and-biscuits"
 
@@ -177,3 +177,41 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         self.assertIn("failed sign-in to alice", log)
         for secret in (PASSWORD, "guess-number"):
             self.assertNotIn(secret, log)
+
+    @defer.inlineCallbacks
+    def test_a_device_session_outlives_a_restart(self):
+        """A token ``/session new`` gave signs in after the server was
+        killed and started again on the same ``--db`` file, as alice, a
+        device of hers; the file holds its hash, never the token, and the
+        log never shows it."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        db = os.path.join(directory, "chat.sqlite3")
+        process, port = yield self.serve(db)
+        alice = yield self.registered(port, "alice")
+        alice.say("/session new")
+        token = (yield alice.expect_line("SESSION ")).split()[1]
+        yield until(
+            lambda: defer.succeed(committed(db, "SELECT count(*) FROM sign_in_tokens")),
+            10,
+            "the token committed to the file",
+        )
+        kept = committed(db, "SELECT token || ' ' || kept FROM sign_in_tokens")
+        self.assertNotIn(token, kept)
+        process.transport.signalProcess("KILL")
+        (ended,) = yield process.ended
+        ended.trap(error.ProcessTerminated)
+        yield alice.closed
+        self.assertNotIn(token, process.output.decode("utf-8", "replace"))
+
+        process, port = yield self.serve(db)
+        page = yield connect_client(reactor, port)
+        page.say(f"/session {token}")
+        yield page.expect_line("WELCOME alice")
+        page.say("/devices")
+        yield page.expect_line("DEVICES_END 1")
+        page.transport.loseConnection()
+        yield page.closed
+        process.transport.signalProcess("TERM")
+        yield process.ended
+        self.assertNotIn(token, process.output.decode("utf-8", "replace"))

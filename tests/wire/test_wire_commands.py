@@ -47,6 +47,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
+/in ROOM LINE     LINE (words, /me, a room command) in ROOM,
+                  whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
 /unread           rooms with events after what you read
 /notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
@@ -69,6 +71,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /unregister PASSWORD   give up your account
 /devices               your account's connections (its devices)
 /logout ID             close one of them
+/session new           stay signed in on this device: a token to sign in with
+/session TOKEN         (before a name) sign in with it; /session end ends it
 /token                 a token to upload files with (HTTP Bearer; --files)
 /profile [NAME]        someone's profile (yours without NAME)
 /profile set display-name|pronouns|status|avatar VALUE   yours; /profile unset KEY

@@ -50,6 +50,12 @@ class StoredAccounts:
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
         #: Invitations as the core encoded them, by their codes' hashes.
         self._invitations: dict[str, str] = dict(loaded.invitations)
+        #: Sign-in tokens by their hashes: (account key, the token as the
+        #: core encoded it, until when it is kept).
+        self._sign_ins: dict[str, tuple[str, str, float]] = {
+            token: (account, kept, until)
+            for token, account, kept, until in loaded.sign_in_tokens
+        }
         #: Account key → when it was registered.
         self._ages: dict[str, float] = dict(loaded.ages)
         #: Account key → the name keys it ignores.
@@ -76,9 +82,9 @@ class StoredAccounts:
 
     async def apply(self, change: changes.DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
-        record, ignore list or age, the server's bans or lockdown, an
-        invitation (the
-        back-end ends the sessions a ban covers)."""
+        record, ignore list, age or sign-in tokens, the server's bans or
+        lockdown, an invitation (the back-end ends the sessions a ban
+        covers)."""
         subject = change.subject
         if isinstance(subject, changes.AccountRecord):
             self._apply_record(change)
@@ -90,6 +96,8 @@ class StoredAccounts:
             self._apply_lockdown(change)
         elif isinstance(subject, changes.InvitationCode):
             await self._apply_invitation(change)
+        elif isinstance(subject, changes.AccountSignIns):
+            self._apply_sign_ins(change)
         elif isinstance(subject, changes.ServerBanList):
             self._apply_bans(change)
         else:
@@ -259,6 +267,52 @@ class StoredAccounts:
             else:
                 raise TypeError(f"no operation {op!r} of an invitation")
             self.store.save_invitation(code, kept)
+
+    async def sign_in_token(self, token: str) -> str:
+        kept = self._sign_ins.get(token)
+        return kept[1] if kept is not None else ""
+
+    def _apply_sign_ins(self, change: changes.DecidedChange) -> None:
+        """Check ``change``'s premises on the account and its tokens as
+        kept, then keep or drop what its operations say (and write it
+        through); tokens kept until before a write's time are forgotten
+        then."""
+        account = changes.account_of(change, changes.AccountSignIns)
+        for premise in change.premises:
+            if isinstance(premise, changes.Registered):
+                if account not in self.by_key:
+                    raise changes.PremiseFailedError(None, premise)
+            elif isinstance(premise, changes.SignInTokenIs):
+                held = self._sign_ins.get(premise.token)
+                kept = held[1] if held is not None else ""
+                if kept != premise.kept:
+                    raise changes.PremiseFailedError(kept, premise)
+            else:
+                raise TypeError(f"no premise {premise!r} of sign-in tokens")
+        for op in change.ops:
+            if isinstance(op, changes.KeepSignInToken):
+                self._forget_past(op.at)
+                self._sign_ins[op.token] = (account, op.kept, op.until)
+                self.store.save_sign_in_token(op.token, account, op.kept, op.until)
+            elif isinstance(op, changes.DropSignInToken):
+                self._sign_ins.pop(op.token, None)
+                self.store.drop_sign_in_token(op.token)
+            elif isinstance(op, changes.DropSignInTokens):
+                self._sign_ins = {
+                    token: held
+                    for token, held in self._sign_ins.items()
+                    if held[0] != account
+                }
+                self.store.drop_sign_in_tokens(account)
+            else:
+                raise TypeError(f"no operation {op!r} of sign-in tokens")
+
+    def _forget_past(self, at: float) -> None:
+        """Tokens kept until before ``at`` go."""
+        past = [token for token, held in self._sign_ins.items() if held[2] < at]
+        for token in past:
+            del self._sign_ins[token]
+            self.store.drop_sign_in_token(token)
 
 
 def _holds(found: Account | None, premise: changes.Premise) -> bool:

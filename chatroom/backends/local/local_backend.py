@@ -53,6 +53,7 @@ from chatroom.core.changes import (
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountSignIns,
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
@@ -860,6 +861,7 @@ class LocalBackend:
             AccountUploadTokens: by_nobody(
                 self._while_registered(self.upload_tokens.apply)
             ),
+            AccountSignIns: by_nobody(self.account_store.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
             StoredHistories: by_nobody(self._age_out),

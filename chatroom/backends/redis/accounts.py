@@ -8,7 +8,10 @@ RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
 app-passwords``: name key → the account's mailbox, its app passwords, as
 the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
-:class:`chatroom.core.invitations.InviteLink` encodes it).
+:class:`chatroom.core.invitations.InviteLink` encodes it; ``P
+sign-in:<hash>``: a sign-in token as :class:`chatroom.core.sign_in_tokens.
+SignInToken` encodes it, expiring at its deadline, and ``P
+sign-ins:<account>``: the hashes of the account's tokens).
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.services.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one
@@ -25,6 +28,7 @@ old key), keeping the first one when two look-alikes now share a key.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from chatroom.backends.redis.calls import RedisCalls
@@ -158,6 +162,18 @@ INVITATION = Script("invitation-get")
 APPLY_INVITATION = Script("invitation-apply")
 
 
+#: ARGV: P, a sign-in token's hash. The token kept under it ('' for none).
+SIGN_IN_TOKEN = Script("sign-in-get")
+
+#: ARGV: P, account, '1' (it must be registered) or '-', a token's hash
+#: whose premise says it is kept as the next argument ('' for no premise),
+#: then the operations: ``keep HASH KEPT SECONDS``, ``drop HASH``, ``all``
+#: (every token of the account). ``{1}`` once applied; ``{0}`` if the
+#: account is not registered, ``{0, kept}`` if the token is not kept as
+#: said (nothing written).
+APPLY_SIGN_INS = Script("sign-in-apply")
+
+
 class RedisAccounts:
     """The :class:`~chatroom.core.accounts.AccountStore` of a cluster node.
 
@@ -197,6 +213,8 @@ class RedisAccounts:
             await self._apply_lockdown(change)
         elif isinstance(subject, changes.InvitationCode):
             await self._apply_invitation(change)
+        elif isinstance(subject, changes.AccountSignIns):
+            await self._apply_sign_ins(change)
         else:
             raise TypeError(f"no change of {subject!r} here")
 
@@ -342,6 +360,40 @@ class RedisAccounts:
         )
         if not int(reply[0]):
             raise changes.PremiseFailedError(reply[1].decode(), premise)
+
+    async def sign_in_token(self, token: str) -> str:
+        kept = await self.calls.eval(SIGN_IN_TOKEN, token)
+        return kept.decode() if kept else ""
+
+    async def _apply_sign_ins(self, change: changes.DecidedChange) -> None:
+        """One :data:`APPLY_SIGN_INS`: the premises checked and the tokens
+        kept (with Redis's expiry at their deadline, as this change's own
+        time says) or dropped, or :class:`~chatroom.core.changes.
+        PremiseFailedError` with the token as the script found it."""
+        account = changes.account_of(change, changes.AccountSignIns)
+        registered = change.premise(changes.Registered)
+        token = change.premise(changes.SignInTokenIs)
+        arguments = [
+            account,
+            "-" if registered is None else "1",
+            "" if token is None else token.token,
+            "" if token is None else token.kept,
+        ]
+        for op in change.ops:
+            if isinstance(op, changes.KeepSignInToken):
+                seconds = max(1, math.ceil(op.until - op.at))
+                arguments += ["keep", op.token, op.kept, str(seconds)]
+            elif isinstance(op, changes.DropSignInToken):
+                arguments += ["drop", op.token]
+            elif isinstance(op, changes.DropSignInTokens):
+                arguments.append("all")
+            else:
+                raise TypeError(f"no operation {op!r} of sign-in tokens")
+        reply = await self.calls.eval(APPLY_SIGN_INS, *arguments)
+        if not int(reply[0]):
+            if len(reply) > 1:
+                raise changes.PremiseFailedError(reply[1].decode(), token)
+            raise changes.PremiseFailedError(None, registered)
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to

@@ -19,7 +19,9 @@ account's devices connected to that node. So that ``--max-devices``,
   failed lapses after :data:`CLAIM_SECONDS` (dropped with u);
 - ``/logout ID`` of a device of another node is an ``EndDevice`` order
   (:mod:`chatroom.core.nodemessages`) on that node's channel, for the
-  seat's token.
+  seat's token, which that node reports to its core
+  (:meth:`~chatroom.core.backend.Reports.device_logged_out`: the device
+  session it holds ends with it).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from chatroom.core.backend import DeviceRow
 from chatroom.core.events import PrivateRedacted
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
-from chatroom.core.seats import Seat, Session
+from chatroom.core.seats import Session
 
 #: ARGV: P, u, token, devices ('' for none). Seat token's devices of u.
 PUBLISH = Script("devices-publish")
@@ -127,11 +129,3 @@ class RedisOtherNodes:
     async def end(self, account: str, token: str, number: int, reason: str) -> bool:
         order = codec.encode(EndDevice(number, reason))
         return bool(int(await self.calls.eval(END, account, token, number, order)))
-
-    @staticmethod
-    def logout(member: Member, order: EndDevice) -> None:
-        """The order to end a device of seat ``member`` here: it goes."""
-        devices = member.devices.values() if isinstance(member, Seat) else ()
-        for device in list(devices):
-            if device.number == order.number:
-                device.member.disconnect(order.reason)

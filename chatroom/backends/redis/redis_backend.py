@@ -97,6 +97,7 @@ from chatroom.core.changes import (
     AccountRecord,
     AccountRooms,
     AccountSettings,
+    AccountSignIns,
     AccountUploadTokens,
     AccountWaiting,
     AddBan,
@@ -907,7 +908,7 @@ class RedisBackend:
         elif isinstance(said, ShowRoom):  # another node's device entered it
             self._viewed(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
-            self.other_nodes.logout(member, said)
+            self.reports.device_logged_out(member, said.number, said.reason)
         elif isinstance(said, Event):
             deliver_to(member, said)
 
@@ -1151,6 +1152,7 @@ class RedisBackend:
             ModerationLogOf: by_nobody(self.modlog.apply),
             KeptExport: by_nobody(self.user_data.apply_export),
             AccountUploadTokens: by_nobody(self.upload_tokens.apply),
+            AccountSignIns: by_nobody(self.account_store.apply),
             AccountHoldings: by_nobody(self.user_data.apply_erasure),
             NameHolders: by_nobody(self.whowas.apply),
             StoredHistories: by_nobody(self.ageing.apply),

@@ -53,6 +53,7 @@ from chatroom.core.invitations import check_registration as check_invited
 from chatroom.core.lockdown import check_registration
 from chatroom.core.moderation import account_mask
 from chatroom.core.scram import derive
+from chatroom.core.sign_in_tokens import SignInTokens
 from chatroom.core.text import name_key
 from chatroom.core.throttle import (
     FailureBackoff,
@@ -149,6 +150,9 @@ class AccountService:
         #: read per attempt; from elsewhere the owner waits at most
         #: BY_NAME's cap).
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        #: Device sessions: ``/session`` (chatroom.core.sign_in_tokens),
+        #: kept with the accounts, ended with their passwords.
+        self.sign_ins = SignInTokens(store, apply, clock, self.count_failures)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config``'s admins and ``--registration`` from the
@@ -386,6 +390,7 @@ class AccountService:
             return password_set(checked, hashed, scram)
 
         await applied(self.store, self.apply, account_key, decide, account)
+        await self.sign_ins.end_all(account_key)  # a device session is no password
         self.log.info("{name} changed their password", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 
@@ -412,6 +417,7 @@ class AccountService:
             return password_set(found, hashed, scram)
 
         await applied(self.store, self.apply, key, decide, account)
+        await self.sign_ins.end_all(key)
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 

@@ -15,7 +15,7 @@ from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import ignoring, push
+from chatroom.core import ignoring, push, sign_in_tokens
 from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
 from chatroom.core.errors import ChatError
@@ -128,13 +128,14 @@ class UserService:
         await self.backend.end_account_sessions(account, reason)
 
     async def forget_access(self, account: str) -> None:
-        """Account key ``account``'s push subscriptions and upload tokens
-        are forgotten, on every node: with its devices' end, and once it
-        is given up (``/unregister``), so that none reaches whoever
-        registers its name next. One given meanwhile, decided before the
-        account was deleted, is refused (it rests on the account being
-        :class:`~chatroom.core.changes.Registered`)."""
+        """Account key ``account``'s push subscriptions, upload tokens and
+        sign-in tokens (device sessions) are forgotten, on every node: with
+        its devices' end, and once it is given up (``/unregister``), so that
+        none reaches whoever registers its name next. One given meanwhile,
+        decided before the account was deleted, is refused (it rests on the
+        account being :class:`~chatroom.core.changes.Registered`)."""
         await self.backend.apply(push.dropped(account))
+        await self.backend.apply(sign_in_tokens.all_ended(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)
 

@@ -13,7 +13,9 @@ holds two parts by composition:
 
 A line goes: ``dataReceived`` (framing) → :meth:`LineProtocol.lineReceived`
 (decoded at the edge; ``PING``/``PONG`` answered here) →
-:meth:`Connection.admit` (flood control) → :meth:`LineProtocol.dispatch` →
+:meth:`Connection.admit` (flood control: a line the client sent by itself,
+:func:`~chatroom.wire.commands.sent_by_itself`, on a bucket of its own) →
+:meth:`LineProtocol.dispatch` →
 :meth:`Connection.run` (the command, which may wait) →
 :meth:`LineSession.handle` (its table) → the handler → the
 :class:`~chatroom.core.registry.Registry`.
@@ -56,6 +58,7 @@ from chatroom.doors.line.session import (
     LineOutput,
     LineSession,
 )
+from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import PROTOCOL_VERSION, format_line
 
 __all__ = ["LOBBY", "ROOM", "USERNAME", "LineFactory", "LineProtocol"]
@@ -196,11 +199,12 @@ class LineProtocol(LineFraming):
 
     def slowed(self) -> None:
         rate = f"{self.connection.config.rate:g}"
+        lines = "line" if rate == "1" else "lines"
         self.session.send(
             format_line(
                 "SLOW",
                 rate,
-                text=f"you are sending more than {rate} lines a second: "
+                text=f"you are sending more than {rate} {lines} a second: "
                 "your lines wait their turn",
             )
         )
@@ -290,7 +294,7 @@ class LineProtocol(LineFraming):
             return
         if text.startswith(("PING", "PONG")) and self._keepalive(text):
             return
-        self.connection.admit(text)
+        self.connection.admit(text, text[:1] == "/" and sent_by_itself(text))
 
     def _keepalive(self, line: str) -> bool:
         """Answer ``PING x`` with ``PONG x``; swallow ``PONG``. False: not one."""

@@ -187,6 +187,7 @@ class WireScriptTests(unittest.TestCase):
                 "register",
                 "password",
                 "unregister",
+                "session",
                 "delete-account",
                 "verify",
                 "reset",
