@@ -43,9 +43,10 @@ from chatroom.client.model import SessionModel, fetched_key
 from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
-from chatroom.client.sending import LIMITS_QUERY, UNCOUNTED, Outbox, Outgoing
+from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
+from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.names import is_valid_name, name_key
 from chatroom.wire.pastes import paste_command, pasted_lines
@@ -331,7 +332,7 @@ class ChatController:
     def _quiet(self, line: Outgoing) -> bool:
         """Whether ``line`` is one of the client's own questions (members,
         levels, markers, history...), whose answers it keeps to itself."""
-        return not line.typed and command_word(line.text) in UNCOUNTED
+        return not line.typed and sent_by_itself(line.text)
 
     def _unanswered(self, line: Outgoing) -> None:
         """The server refused one of the client's own questions (a room

@@ -24,7 +24,8 @@ limit, ``--rate 0``) gets a paste at its own pace, not at the defaults'.
 Asking only then costs a connection that never sends quickly nothing.
 
 What the client asks by itself (members, levels, read markers, profiles,
-history: :data:`UNCOUNTED`) the server does not count against the
+history: ``chatroom.wire.commands.sent_by_itself``) the server does not
+count against the
 person's allowance, only against a bound of its own (protocol.md, *Flood
 control*). The queue keeps those lines apart, paced by a bucket of their
 own (:data:`QUIET_RATE`, :data:`QUIET_BURST`): signing in, with its
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.client.addressing import command_word
+from chatroom.wire.commands import sent_by_itself
 
 #: The server's default flood limit is 1 line a second after a burst of 20;
 #: a burst of 18 leaves room for lines that the network bunches together.
@@ -53,32 +54,11 @@ BURST_MARGIN = 2
 #: What asks the server for its flood limits (docs/protocol.md).
 LIMITS_QUERY = "/limits"
 
-#: The commands a client sends by itself that the server's flood control
-#: does not count (its own bound: protocol.md, *Flood control*), seen
-#: through ``/in ROOM`` (see .addressing).
-UNCOUNTED = frozenset(
-    {
-        "/typing",
-        "/read",
-        "/focus",
-        "/who",
-        "/info",
-        "/pins",
-        "/notify",
-        "/profile",
-        "/unread",
-        "/history",
-        "/caps",
-        "/watch",
-        "/conversations",
-        "/session",
-        "/devices",
-    }
-)
-#: The pace of those lines (the server's bound for them is looser): a
-#: sign-in's questions go at once, a busy room's profiles a few a second.
-QUIET_RATE = 4.0
-QUIET_BURST = 16
+#: The pace of those lines, within the server's bound for them (100 at
+#: once, 10 a second): a sign-in's questions go at once, a busy room's
+#: profiles a few a second.
+QUIET_RATE = 8.0
+QUIET_BURST = 60
 
 #: The server's refusal names its rate: "slow down: at most 2 lines a second".
 _RATE_IN_REFUSAL = re.compile(r"at most ([0-9.]+) lines? a second")
@@ -176,7 +156,7 @@ class Outbox:
         #: The person's allowance: typed lines, and the client's own that
         #: the server counts (joins, a name).
         self.pace = Bucket(clock, rate, burst)
-        #: The client's own questions (:data:`UNCOUNTED`).
+        #: The client's own questions (``sent_by_itself``).
         self.quiet_pace = Bucket(clock, QUIET_RATE, QUIET_BURST)
         #: Whether this connection's pace has held a line back yet.
         self._held = False
@@ -210,7 +190,7 @@ class Outbox:
         A line the client sends by itself that the server does not count
         goes at a pace of its own, ahead of typed lines waiting."""
         line = Outgoing(text, typed, where=where)
-        uncounted = not typed and command_word(text) in UNCOUNTED
+        uncounted = not typed and sent_by_itself(text)
         (self.quiet if uncounted else self.queue).append(line)
         self._pump()
 

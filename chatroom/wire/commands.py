@@ -625,7 +625,7 @@ def sent_by_itself(line: str) -> bool:
     word = word.lower()
     if word == "in":
         _, _, inner = rest.partition(" ")
-        return inner[:3].lower() != "/in" and sent_by_itself(inner)
+        return inner.partition(" ")[0].lower() != "/in" and sent_by_itself(inner)
     if word == "profile":
         return rest.partition(" ")[0].lower() not in ("set", "unset")
     return word in SENT_BY_ITSELF

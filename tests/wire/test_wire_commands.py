@@ -11,7 +11,13 @@ door's usage errors give.
 from __future__ import annotations
 
 from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
-from chatroom.wire.commands import COMMANDS, SETTINGS, help_lines, secret_words
+from chatroom.wire.commands import (
+    COMMANDS,
+    SETTINGS,
+    help_lines,
+    secret_words,
+    sent_by_itself,
+)
 from tests.support import ProtocolTestCase
 
 #: ``/help`` as the line door sent it before the table existed (the
@@ -169,3 +175,12 @@ class CommandTableTests(ProtocolTestCase):
             [secret_words(word) for word in ("/join", "login", "/nope", "")],
             [0, 0, 0, 0],
         )
+
+    def test_sent_by_itself_through_in(self) -> None:
+        """A client's own question addressed with ``/in ROOM`` is its own
+        too, ``/in ROOM /info`` among them (its ``/in`` prefix is not the
+        start of ``/info``); an ``/in`` inside an ``/in`` is not."""
+        self.assertTrue(sent_by_itself("/in tea /info"))
+        self.assertTrue(sent_by_itself("/in tea /history 20 before 31"))
+        self.assertFalse(sent_by_itself("/in tea /in cafe /who"))
+        self.assertFalse(sent_by_itself("/in tea hello"))
