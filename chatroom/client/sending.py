@@ -44,10 +44,13 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 from chatroom.wire.commands import sent_by_itself
 
-#: The server's default flood limit is 1 line a second after a burst of 20;
-#: a burst of 18 leaves room for lines that the network bunches together.
+#: The server's default flood limit is 1 line a second after a burst of 20
+#: (10 before issue 79, and an operator may lower it): the pace starts at a
+#: burst of 8, never past a server's, and follows the server's own once it
+#: first holds a line (``/limits``), so a person typing is never held for
+#: long, nor a server with a smaller burst flooded.
 DEFAULT_RATE = 1.0
-DEFAULT_BURST = 18
+DEFAULT_BURST = 8
 #: The tokens of the server's burst the client leaves unused (as the
 #: defaults do): room for bunched lines, and for the ``/limits`` query.
 BURST_MARGIN = 2

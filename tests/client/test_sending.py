@@ -261,13 +261,13 @@ class QueuedIndicatorTests(ControllerTestCase):
     says how many lines still wait, so the user knows nothing is lost."""
 
     def test_paste_shows_lines_queued_until_sent(self) -> None:
-        """25 lines in a room, after the name took one of the burst of 18
+        """15 lines in a room, after the name took one of the burst of 8
         (joining's questions, and the typing notice of the first key, leave
-        it whole): 17 go at once, the status bar shows the other 8 as
+        it whole): 7 go at once, the status bar shows the other 8 as
         queued, counting down a line a second, then nothing."""
         screen = ChatScreen(self.model, self.controller, "example:8080")
         self.into_room()
-        for number in range(25):
+        for number in range(15):
             type_text(screen, f"pasted {number}")
             screen.keypress(SIZE, "enter")
         self.assertIn("8 lines queued", screen_text(screen)[-2])
@@ -278,4 +278,4 @@ class QueuedIndicatorTests(ControllerTestCase):
         self.clock.advance(7.0)
         self.assertNotIn("queued", screen_text(screen)[-2])
         sent = [line for line in self.server.sent() if line.startswith("/in tea p")]
-        self.assertEqual(sent, [f"/in tea pasted {number}" for number in range(25)])
+        self.assertEqual(sent, [f"/in tea pasted {number}" for number in range(15)])
