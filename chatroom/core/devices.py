@@ -32,7 +32,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import changes, errors, ignoring, membership
+from chatroom.core import changes, errors, ignoring, membership, rules
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
 from chatroom.core.entries import Entries, Entry
@@ -384,7 +384,9 @@ class Devices:
     async def arrived(self, member: Member) -> None:
         """A device signed in (its room list is out): a ``multi`` one gets
         the join replies of each room its account is in, unasked, from the
-        account's read marker there, then ``READ``."""
+        account's read marker there (with the events before it, for a
+        device that draws its rooms afresh: :func:`chatroom.core.rules.
+        from_marker`), then ``READ``."""
         seat = self.sessions.seat_of(member)
         device = None if seat is None else seat.devices.get(member)
         if seat is None or device is None:
@@ -400,8 +402,9 @@ class Devices:
             held = await others.held_elsewhere(seat, session)
             if held is not None:  # the account is connected elsewhere
                 for key in held:  # shown here from the account's markers
+                    since = rules.from_marker(markers.get(key), member.starts_blank)
                     with suppress(ChatError):  # left meanwhile: not shown
-                        await others.show(seat, session, key, markers.get(key))
+                        await others.show(seat, session, key, since)
                     if (room := seat.find(key)) is None:
                         continue  # nor is READ
                     for viewer in seat.viewers(room):
@@ -426,12 +429,13 @@ class Devices:
         markers = await self.backend.markers.markers(account) if account else {}
         hidden = device.hidden or set()  # put back in at sign-in: shown when it joins
         for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
-            since = markers.get(name_key(room))
+            marker = markers.get(name_key(room))
+            since = rules.from_marker(marker, member.starts_blank)
             welcome = await self.welcome(seat, room, since)
             if member not in seat.devices or seat.find(room) is None:
                 continue  # gone meanwhile
             member.entered(welcome)
-            member.shown_marker(room, since)
+            member.shown_marker(room, marker)
 
     async def restore(self, seat: Seat, member: Member, account: str) -> None:
         """The account's first device is here: the account is put back in
@@ -456,7 +460,8 @@ class Devices:
                 return  # gone meanwhile
             if seat.find(room) is not None:
                 continue
-            since = markers.get(name_key(room)) if multi else None
+            marker = markers.get(name_key(room)) if multi else None
+            since = rules.from_marker(marker, member.starts_blank)
             if multi:
                 seat.asking(room, member)
             else:
@@ -474,7 +479,7 @@ class Devices:
             shown = seat.find(room) if multi else None
             if shown is not None:
                 for viewer in seat.viewers(shown):
-                    viewer.member.shown_marker(shown, since)
+                    viewer.member.shown_marker(shown, marker)
 
     def background(self, work: Coroutine[Any, Any, None]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""

@@ -8,6 +8,9 @@ seen, answered and kept through the other.
 - Device sessions: a token ``/session new`` gave through one node signs
   in through the other; ``/logout ID`` from one node of the device that
   signed in with it on the other ends it there.
+- Coming back shows the room: an account that read a room to its end
+  through one node signs in through the other, alone or while a device
+  of it stays on the first, and is shown the room's newest messages.
 """
 
 from __future__ import annotations
@@ -87,3 +90,60 @@ class DeviceSessionsAcrossNodesTests(ClusterTestCase):
             again: LineClient = yield self.client(node)
             again.say(f"/session {token}")
             yield again.expect_line("ERR BAD_TOKEN ")
+
+
+class CatchUpAcrossNodesTests(ClusterTestCase):
+    @defer.inlineCallbacks
+    def read_to_the_end(self) -> Any:
+        """Two nodes; bob says m1..m30 in tea through node one; alice
+        (``multi``, node one) joins, reads to the end. Returns the nodes
+        and alice's connection."""
+        one, two = yield self.start_nodes(2)
+        bob: LineClient = yield self.client(one, "bob")
+        bob.say("/create tea")
+        yield bob.expect_line("MEMBERS tea")
+        for number in range(1, 31):
+            bob.say(f"m{number}")
+            yield bob.expect_line("MSG tea bob ")
+        alice: LineClient = yield self.client(one)
+        alice.say("/caps ids multi")
+        alice.say(f"/register alice {PASSWORD}")
+        yield alice.expect_line("REGISTERED alice")
+        alice.say("/join tea")
+        yield alice.expect_line("READ tea ")
+        alice.say("/read tea 30")
+        yield alice.expect_line("READ tea 30")
+        return one, two, alice
+
+    @defer.inlineCallbacks
+    def signed_in_multi(self, node: Any) -> Any:
+        """A ``multi`` sign-in of alice through ``node``: the ids of the
+        messages tea is shown with, and its ``READ``."""
+        page: LineClient = yield self.client(node)
+        page.say("/caps ids multi")
+        page.say(f"/login alice {PASSWORD}")
+        yield page.expect_line("MEMBERS tea ")
+        start = len(page.lines)
+        read = yield page.expect_line("READ tea ")
+        shown = page.lines[start : page.lines.index(read)]
+        ids = [int(line.split()[0][1:]) for line in shown if " HISTORY " in line]
+        return ids, read
+
+    @defer.inlineCallbacks
+    def test_back_through_the_other_node_alone(self) -> Any:
+        """alice quits; back through node two, tea shows m11..m30."""
+        _, two, alice = yield self.read_to_the_end()
+        alice.say("/quit")
+        yield alice.closed
+        ids, read = yield self.signed_in_multi(two)
+        self.assertEqual(ids, list(range(11, 31)))
+        self.assertEqual(read, "READ tea 30")
+
+    @defer.inlineCallbacks
+    def test_back_through_the_other_node_beside_a_device(self) -> Any:
+        """alice's device stays on node one; a page of hers signs in
+        through node two and is shown tea with m11..m30 too."""
+        _, two, _alice = yield self.read_to_the_end()  # her device stays
+        ids, read = yield self.signed_in_multi(two)
+        self.assertEqual(ids, list(range(11, 31)))
+        self.assertEqual(read, "READ tea 30")

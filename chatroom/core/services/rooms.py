@@ -141,7 +141,9 @@ class RoomService:
         ``gap`` says how many were left out (see
         :func:`chatroom.core.rules.catch_up`). With ``catch_up`` (a
         ``multi`` connection) and no ``since``, a signed-in member's read
-        marker in the room, if any, is ``since`` (a plain name's markers
+        marker in the room, if any, is where it resumes, with the events
+        just before it for a device that draws its rooms afresh
+        (:func:`chatroom.core.rules.from_marker`; a plain name's markers
         are its connection's, which saw what came before).
         """
 
@@ -153,7 +155,7 @@ class RoomService:
         session = self.identities.session(member)
         if catch_up and since is None and session.account:
             markers = await self.backend.markers.markers(session.account)
-            since = markers.get(name_key(name))
+            since = rules.from_marker(markers.get(name_key(name)), member.starts_blank)
         entry = Entry(actor, key)
 
         async def seat(seat: Seat, moving: str | None) -> None:

@@ -175,6 +175,12 @@ class DoorHub:
         self._closed_waiters: list[Deferred[None]] = []
         registry.bans.follow(self.network_banned)
 
+    @property
+    def sends_mail(self) -> bool:
+        """Whether mail can be sent (``--smtp``): a reset by mail, an address
+        verified, mail for what an account missed."""
+        return not isinstance(self.mailbox.mailer, NoMailer)
+
     def use_mailer(self, mailer: Mailer) -> None:
         """Send mail with ``mailer`` (``--smtp``): the mailbox's codes and
         the mail for what an account missed, whose links point where this

@@ -164,6 +164,8 @@ class IRCProtocol(SlottedFraming):
 
     #: A device of an account is in all its rooms, as in a bouncer.
     views_every_room = True
+    #: An IRC client keeps its log: it is sent only what it missed.
+    starts_blank = False
 
     @property
     def rooms(self) -> dict[str, str]:

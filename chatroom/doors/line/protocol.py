@@ -129,6 +129,9 @@ class LineProtocol(LineFraming):
         """A device of an account in all its rooms (``/caps multi``)."""
         return self.session.multi
 
+    #: A page or a terminal draws its rooms afresh from what it is sent.
+    starts_blank = True
+
     @property
     def state(self) -> str:
         return self.session.state

@@ -460,27 +460,29 @@ class MultiContract(ContractBase):
     @defer.inlineCallbacks
     def test_a_signed_in_multi_join_catches_up(self) -> Generator[Any, Any, None]:
         """A signed-in multi device entering a room gets every event after
-        its marker (not the last ``--history``), then ``READ``."""
+        its marker with those just before it (not the last ``--history``),
+        then ``READ`` naming the marker."""
         bob, _, ids = yield self.signed_in_reader("tea", 3)
         yield self.said(bob, "m4")
         again = yield self.signed_in("alice")
         again.say("/caps ids multi")
         yield self.expect(again, "CAPS")
         lines = yield self.joined(again, "tea")
-        self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m2", "m3", "m4"])
+        self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m1", "m2", "m3", "m4"])
         self.assertEqual(lines[-1], f"READ tea {ids[0]}")
 
     @defer.inlineCallbacks
     def test_catch_up_past_the_bound_starts_with_gap(self) -> Generator[Any, Any, None]:
-        """More missed than ``--resume-bound`` (5): ``GAP`` first (with how
-        many are left out, or ``?`` where the marker is older than what the
-        back-end keeps), then the newest 5."""
+        """More to catch up than ``--resume-bound`` (5): ``GAP`` first (with
+        how many are left out, the read one before the marker among them,
+        or ``?`` where the window starts before what the back-end keeps),
+        then the newest 5."""
         yield self.signed_in_reader("tea", 8)
         again = yield self.signed_in("alice")
         again.say("/caps multi")
         yield self.expect(again, "CAPS")
         gap, *lines = yield self.joined(again, "tea")
-        self.assertIn(gap, ("GAP tea 2", "GAP tea ?"))
+        self.assertIn(gap, ("GAP tea 3", "GAP tea ?"))
         self.assertEqual(
             [x.split()[-1] for x in lines[:-1]], [f"m{n}" for n in range(4, 9)]
         )
