@@ -43,6 +43,10 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
         "keys": ["ctrl end", "meta >"],
         "help_text": "Jump the log to the newest line",
     },
+    "TO_OLDEST": {
+        "keys": ["ctrl home", "meta <"],
+        "help_text": "Jump the log to its top (and load older)",
+    },
     "LINE_START": {"keys": ["ctrl a", "home"], "help_text": "Start of the line"},
     "LINE_END": {"keys": ["ctrl e", "end"], "help_text": "End of the line"},
     "KILL_TO_START": {"keys": ["ctrl u"], "help_text": "Delete to the line's start"},

@@ -202,6 +202,15 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self._to_bottom()
         self._show_indicator()
 
+    def to_oldest(self) -> None:
+        """Jump to the oldest line (where PgUp's fetch puts earlier ones):
+        the log no longer follows."""
+        if self.walker:
+            self.listbox.set_focus(0)
+            self.listbox.set_focus_valign("top")
+            self.following = len(self.walker) <= 1
+            self._show_indicator()
+
     def _to_bottom(self) -> None:
         if self.walker:
             self.listbox.set_focus(len(self.walker) - 1)

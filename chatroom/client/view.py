@@ -390,6 +390,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.to_newest()
             self._update_status_extra()
             self._following_changed()
+        elif is_command_key("TO_OLDEST", key):
+            self.log_view.to_oldest()
+            if self.model.page == Page.ROOM:
+                self.actions.load_older()
+            self._update_status_extra()
+            self._following_changed()
         elif edit is not None:
             self._edit(edit)
         elif is_command_key("YANK", key):
