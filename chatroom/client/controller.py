@@ -44,6 +44,7 @@ from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
+from chatroom.client.staying import SessionTokens
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.wire.commands import sent_by_itself
@@ -138,6 +139,7 @@ class ChatController:
         send_clock: IReactorTime | None = None,
         password: str | None = None,
         post: Poster | None = None,
+        tokens: SessionTokens | None = None,
     ) -> None:
         """Args:
         send_clock: paces lines to the server (default ``clock``); the
@@ -148,6 +150,8 @@ class ChatController:
             asks for its password on the username page.
         post: makes ``/upload``'s HTTP requests (default: twisted.web's
             ``Agent`` on ``clock``, which is then the reactor).
+        tokens: where device sessions are kept, to stay signed in across
+            starts (see :mod:`.staying`); None: the password each time.
         """
         self.model = model
         self.connect = connect
@@ -198,7 +202,7 @@ class ChatController:
         self._leave_asked: str | None = None
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
-        self.accounts = SignIn(model, self._send, given)
+        self.accounts = SignIn(model, self._send, given, tokens, address)
         #: The keys typed with ``/join ROOM KEY``, by folded room name, so a
         #: rejoin after a reconnect gets into a room with a key (memory only).
         self.room_keys: dict[str, str] = {}
@@ -331,8 +335,14 @@ class ChatController:
 
     def _quiet(self, line: Outgoing) -> bool:
         """Whether ``line`` is one of the client's own questions (members,
-        levels, markers, history...), whose answers it keeps to itself."""
-        return not line.typed and sent_by_itself(line.text)
+        levels, markers, history...), whose answers it keeps to itself
+        (on the username page, signing in with a kept token, every answer
+        is the user's business)."""
+        return (
+            not line.typed
+            and sent_by_itself(line.text)
+            and self.model.page != Page.USERNAME
+        )
 
     def _unanswered(self, line: Outgoing) -> None:
         """The server refused one of the client's own questions (a room
@@ -435,8 +445,8 @@ class ChatController:
 
     def after_hello(self, event: ParsedLine, was_page: Page) -> None:
         """Sign in, or take the name wanted (again, after a reconnect)."""
-        if self.accounts.greet():
-            return  # signed in with the password held for the session
+        if self.accounts.greet(self.wanted_name):
+            return  # signed in with the password held, or a token kept
         if self.model.password_for is not None:
             return  # the password prompt is still up: the user signs in
         if self.wanted_name:
@@ -451,10 +461,11 @@ class ChatController:
         reconnect go back into every room."""
         self._cancel_name_retry()
         self._name_attempts = 0
-        self.accounts.welcomed()
+        if self.accounts.welcomed():
+            self._send("/session new")  # to stay signed in (see .staying)
         if self.watch:
             self._send("/watch on")
-        if self.accounts.credentials is not None:
+        if self.accounts.signed_in:
             # An account's unread counts (its markers outlive connections;
             # a plain name's start afresh): see protocol.md, *Read markers*.
             # One line per sign-in, ahead of the queue as /caps is: its
@@ -471,7 +482,7 @@ class ChatController:
         # Each room's log says "reconnected" once back in (see the model).
         # An account's rooms come back unasked (the server remembers them):
         # only those that did not are asked for, after /unread's answer.
-        if not self.rejoiner.rejoin_all(later=self.accounts.credentials is not None):
+        if not self.rejoiner.rejoin_all(later=self.accounts.signed_in):
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
@@ -481,7 +492,7 @@ class ChatController:
         room = event.field("room")
         self._send(addressed(room, "/who"))
         buffer = self.model.buffers.room_buffer(room)
-        if self.accounts.credentials is not None and buffer and not buffer.level:
+        if self.accounts.signed_in and buffer and not buffer.level:
             self._send(f"/notify {room}")  # its level, for the buffer list
         if self.reconnecting and self.rejoiner.rejoined(room):
             self.reconnecting = False
@@ -539,9 +550,28 @@ class ChatController:
             self.model.note("the room list is no longer updated; /list refreshes it")
 
     def after_account_change(self, event: ParsedLine, was_page: Page) -> None:
-        """REGISTERED, PASSWORD_CHANGED, UNREGISTERED: the password held."""
+        """REGISTERED, PASSWORD_CHANGED, UNREGISTERED: the password held,
+        and the device session kept (a new password ended it: another)."""
         answering = self.outbox.answering
         self.accounts.confirmed(event, answering.text if answering else "")
+        if event.name != "UNREGISTERED" and self.accounts.tokens is not None:
+            self._send("/session new")
+
+    def after_session(self, event: ParsedLine, was_page: Page) -> None:
+        """SESSION: the device session kept, when staying signed in."""
+        kept = self.accounts.session_made(event.field("token"))
+        if self._answers_typed("/session"):
+            self.model.note(
+                "this device stays signed in (/session end signs it out)"
+                if kept
+                else "a device session was made, but not kept: chatroom-urwid "
+                "--stay-signed-in keeps one"
+            )
+
+    def after_session_ended(self, event: ParsedLine, was_page: Page) -> None:
+        """SESSION_ENDED: the token kept is forgotten."""
+        self.accounts.session_ended()
+        self.model.note("this device's session has ended: the next start asks")
 
     def after_nick(self, event: ParsedLine, was_page: Page) -> None:
         """The status bar names the user."""
@@ -963,7 +993,7 @@ class ChatController:
     def _signed_in(self) -> bool:
         """Whether the session is an account's (whose conversations the
         server keeps, with their markers)."""
-        return self.accounts.credentials is not None
+        return self.accounts.signed_in
 
     def switch_to(self, number: int) -> None:
         """Alt-1..9: show the ``number``-th buffer (from 1)."""
@@ -1237,6 +1267,9 @@ EVENTS: dict[str, Route] = {
     "PROFILE_END": Route(None, ChatController.after_profile_end),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
+    # device sessions (staying signed in, see .staying)
+    "SESSION": Route(None, ChatController.after_session),
+    "SESSION_ENDED": Route(None, ChatController.after_session_ended),
 }
 
 

@@ -208,6 +208,7 @@ class TerminalClient:
         command = (
             f"cd {shlex.quote(str(CHECKOUT))} && {environment}"
             f"XDG_CONFIG_HOME={shlex.quote(str(self.folder))} "
+            f"XDG_STATE_HOME={shlex.quote(str(self.folder))} "
             f"{shlex.join(client)} 2>{shlex.quote(str(self.stderr))}; "
             f"echo $? >{shlex.quote(str(self.status))}"
         )
