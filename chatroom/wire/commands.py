@@ -623,9 +623,9 @@ def sent_by_itself(line: str) -> bool:
         return False
     word, _, rest = line[1:].partition(" ")
     word = word.lower()
-    if word == "in":
+    if word == "in":  # one level: /in ROOM /in ... is its person's
         _, _, inner = rest.partition(" ")
-        return inner.partition(" ")[0].lower() != "/in" and sent_by_itself(inner)
+        return inner[1:].partition(" ")[0].lower() != "in" and sent_by_itself(inner)
     if word == "profile":
         return rest.partition(" ")[0].lower() not in ("set", "unset")
     return word in SENT_BY_ITSELF

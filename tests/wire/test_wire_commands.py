@@ -10,6 +10,8 @@ door's usage errors give.
 
 from __future__ import annotations
 
+from twisted.trial import unittest
+
 from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
 from chatroom.wire.commands import (
     COMMANDS,
@@ -176,11 +178,51 @@ class CommandTableTests(ProtocolTestCase):
             [0, 0, 0, 0],
         )
 
-    def test_sent_by_itself_through_in(self) -> None:
-        """A client's own question addressed with ``/in ROOM`` is its own
-        too, ``/in ROOM /info`` among them (its ``/in`` prefix is not the
-        start of ``/info``); an ``/in`` inside an ``/in`` is not."""
-        self.assertTrue(sent_by_itself("/in tea /info"))
-        self.assertTrue(sent_by_itself("/in tea /history 20 before 31"))
-        self.assertFalse(sent_by_itself("/in tea /in cafe /who"))
-        self.assertFalse(sent_by_itself("/in tea hello"))
+
+class SentByItselfTests(unittest.TestCase):
+    """Which lines a client sends by itself (issue 79): counted apart from
+    its person's flood allowance at the line door."""
+
+    def test_the_background_queries(self) -> None:
+        """Each query of the list, in any case, also through ``/in ROOM``
+        (``/in tea /info`` is no nested ``/in``); ``/profile`` as a reading."""
+        for line in (
+            "/who",
+            "/INFO",
+            "/pins",
+            "/history 20 before 3",
+            "/read tea 4",
+            "/typing active",
+            "/focus tea",
+            "/notify tea",
+            "/unread",
+            "/caps ids multi",
+            "/watch on",
+            "/conversations",
+            "/session new",
+            "/devices",
+            "/profile",
+            "/profile bob",
+            "/in tea /who",
+            "/in tea /info",
+            "/in tea /history 20",
+        ):
+            self.assertTrue(sent_by_itself(line), line)
+
+    def test_what_a_person_types(self) -> None:
+        """Words, ``//`` words, other commands, a profile's change and an
+        ``/in`` of any of them, or of another ``/in``, are its person's."""
+        for line in (
+            "hello",
+            "//who",
+            "/me waves",
+            "/join tea",
+            "/profile set pronouns they",
+            "/profile unset status",
+            "/in tea hello",
+            "/in tea /me waves",
+            "/in tea /in cafe /who",
+            "/in tea",
+            "/inform",
+        ):
+            self.assertFalse(sent_by_itself(line), line)
