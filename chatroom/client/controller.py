@@ -388,6 +388,7 @@ class ChatController:
         self._read_call = None
         self._profiles_asked.clear()
         self._conversations_read.clear()
+        self.model.history.connection_lost()
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()

@@ -63,6 +63,13 @@ class RoomHistory:
         #: The read marker the *new messages* divider stands after, by log key.
         self.dividers: dict[str, int] = {}
 
+    def connection_lost(self) -> None:
+        """Nothing asked on the connection that is gone will be answered:
+        no fetch nor join is under way (PgUp, and opening a conversation,
+        ask again on the next)."""
+        self.fetches.clear()
+        self.joining.clear()
+
     def start(self, key: str, log: list[LogEntry]) -> None:
         """A join's replay of room ``key`` is coming: it starts with a
         marker, and what ``log`` (the room's) shows already (a rejoin) is

@@ -231,3 +231,15 @@ class ComingBackControllerTests(ControllerTestCase):
         self.server.sent()
         self.controller.submit("/history 10")
         self.assertEqual(self.server.sent(), ["/history @carol 10"])
+
+    def test_a_fetch_lost_with_the_connection_is_asked_again(self) -> None:
+        """A ``/history`` unanswered when the connection went is forgotten:
+        the conversation's live messages are shown, PgUp asks again."""
+        self.signed_in(f"CONVERSATION carol 0 7 {STAMP}")
+        self.controller.switch_to(1)
+        self.assertEqual(self.server.sent(), ["/history @carol 50"])
+        self.server.drop()
+        self.clock.advance(1)
+        self.server.say("HELLO chatroom 1 hi", "WELCOME alice", "ROOMS 0")
+        self.server.say(f"@8 PRIVMSG carol alice {STAMP} still there?")
+        self.assertEqual(self.model.log[-1].text, "still there?")
