@@ -26,18 +26,11 @@ from __future__ import annotations
 
 import re
 import time
-from functools import partial
 
 from chatroom.wire.lines import parse_time
 from tests.client.tmux import TerminalCase, TerminalClient, wait_for
-from tests.cluster.postgres import session_postgres
-from tests.integration.real_clients import LineUser, Server
-from tests.integration.two_nodes import (
-    NODE_OPTIONS,
-    require_a_cluster,
-    serving,
-    start_redis,
-)
+from tests.integration.real_clients import LineUser
+from tests.integration.two_nodes import start_two_nodes
 
 PASSWORD = "second-day-tea"
 
@@ -433,27 +426,8 @@ class SecondDayTwoNodesTests(SecondDayCase):
     node; the witnesses are on the first."""
 
     def start_server(self) -> None:
-        require_a_cluster()
-        search_db = session_postgres().new_database()
-        url = start_redis(self.addCleanup)
-        nodes = []
-        for name in ("one", "two"):
-            folder = self.folder / name
-            folder.mkdir()
-            node = Server(
-                folder,
-                *self.server_options,
-                "--redis", url, "--node-id", name, "--search-db", search_db,
-                *NODE_OPTIONS,
-            )  # fmt: skip
-            node.launch()
-            self.addCleanup(node.stop)
-            nodes.append(node)
-        for node in nodes:
-            node.wait_started()
-            wait_for("the node to serve", partial(serving, node.url))
-        self.port = nodes[0].line_port
-        self.return_port = nodes[1].line_port
+        one, two = start_two_nodes(self.folder, self.server_options, self.addCleanup)
+        self.port, self.return_port = one.line_port, two.line_port
 
     test_terminal_signin_room = SecondDayTests.test_terminal_signin_room
     test_private_conversations = SecondDayTests.test_private_conversations
