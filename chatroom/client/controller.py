@@ -534,6 +534,20 @@ class ChatController:
         if count.isdigit() and int(count) and self.model.buffers.room_buffer(room):
             self._send(addressed(room, "/pins"))
 
+    def after_conversation(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/conversations``: each in the log too (the client's
+        own, on signing in, only restores the buffers)."""
+        if self._answers_typed("/conversations"):
+            unread = event.field("unread")
+            news = f", {unread} unread" if unread not in ("", "0") else ""
+            self.model.note(f"  {event.field('user')}{news}")
+
+    def after_conversations_end(self, event: ParsedLine, was_page: Page) -> None:
+        if self._answers_typed("/conversations"):
+            self.model.note(
+                f"{event.field('count') or 0} conversation(s), newest first"
+            )
+
     def after_unread_end(self, event: ParsedLine, was_page: Page) -> None:
         """The rooms the server put an account back in are in: the rest."""
         self.rejoiner.rejoin_rest()
@@ -1198,7 +1212,10 @@ EVENTS: dict[str, Route] = {
     # many rooms and read markers
     "FOCUS": Route(SessionModel.server_focused),
     "READ": Route(SessionModel.read_marker, ChatController.after_read),
-    "CONVERSATION": Route(SessionModel.conversation_listed),
+    "CONVERSATION": Route(
+        SessionModel.conversation_listed, ChatController.after_conversation
+    ),
+    "CONVERSATIONS_END": Route(None, ChatController.after_conversations_end),
     "UNREAD": Route(SessionModel.unread_counts),
     "UNREAD_END": Route(None, ChatController.after_unread_end),
     # search and the moderation log

@@ -243,3 +243,13 @@ class ComingBackControllerTests(ControllerTestCase):
         self.server.say("HELLO chatroom 1 hi", "WELCOME alice", "ROOMS 0")
         self.server.say(f"@8 PRIVMSG carol alice {STAMP} still there?")
         self.assertEqual(self.model.log[-1].text, "still there?")
+
+    def test_a_typed_conversations_is_answered_in_the_log(self) -> None:
+        """``/conversations`` typed: the list in the log, as well."""
+        self.signed_in()
+        self.controller.submit("/conversations")
+        self.server.answer(f"CONVERSATION carol 2 7 {STAMP}", "CONVERSATIONS_END 1")
+        self.assertEqual(
+            [entry.text for entry in self.model.log][-2:],
+            ["  carol, 2 unread", "1 conversation(s), newest first"],
+        )
