@@ -35,11 +35,11 @@ from chatroom.client.accounts import (
     session_ended,
 )
 from chatroom.client.addressing import addressed, command_word, unaddressed
-from chatroom.client.buffers import Buffer
+from chatroom.client.confirming import Confirmations
 from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.fetching import Fetcher
 from chatroom.client.helptext import help_lines
-from chatroom.client.history import stored
-from chatroom.client.model import SessionModel, fetched_key
+from chatroom.client.model import SessionModel
 from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
@@ -67,16 +67,6 @@ LAG_PROBE_SECONDS = 15.0
 #: than the server's default ping interval plus timeout).
 NAME_RETRIES = 10
 
-#: How many earlier messages one PgUp at the top of the log asks for.
-OLDER_PAGE = 50
-
-#: At least this many of a room's newest messages show on coming back: a
-#: join's replay from the read marker that brings fewer is filled in with
-#: the ones before it (``/history``).
-RECENT = 20
-
-#: How many messages of a conversation show when it is first opened.
-CONVERSATION_PAGE = 50
 
 #: How long after a room's newest line came into view ``/read`` is sent.
 #: Lines sent count against the server's flood limit (1 a second after a
@@ -190,16 +180,6 @@ class ChatController:
         #: The users whose profile this connection asked for (by name key):
         #: each once, the first time they are seen saying something.
         self._profiles_asked: set[str] = set()
-        #: The conversations whose messages this connection fetched (by log
-        #: key): each the first time it is shown.
-        self._conversations_read: set[str] = set()
-        #: A line the client asked to have typed again before it goes
-        #: (deleting a room, leaving one that goes with its last member),
-        #: and the one it was when this line was typed.
-        self._confirming: str | None = None
-        self._repeat: str | None = None
-        #: The room being left whose settings were asked for (``/info``).
-        self._leave_asked: str | None = None
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
         self.accounts = SignIn(model, self._send, given, tokens, address)
@@ -207,6 +187,10 @@ class ChatController:
         #: rejoin after a reconnect gets into a room with a key (memory only).
         self.room_keys: dict[str, str] = {}
         self.rejoiner = Rejoiner(model, self.outbox, self._send, self.room_keys)
+        #: The history the client asks by itself (see .fetching).
+        self.fetcher = Fetcher(model, self._send, lambda: self.accounts.signed_in)
+        #: Deleting a room, or leaving one that goes with you, asked first.
+        self.confirmations = Confirmations(model, self._send)
         self.typing = TypingNotices(
             model, clock, self.outbox, lambda: self.protocol is not None
         )
@@ -315,7 +299,7 @@ class ChatController:
         ):
             return  # a server without /limits: the defaults' pace it is
         if event.name == "ERR" and answering is not None and self._quiet(answering):
-            self._unanswered(answering)
+            self.fetcher.refused(answering.text)
             return  # the client's own question: the user asked nothing
         event = self._reworded(event)
         was_page = model.page
@@ -343,17 +327,6 @@ class ChatController:
             and sent_by_itself(line.text)
             and self.model.page != Page.USERNAME
         )
-
-    def _unanswered(self, line: Outgoing) -> None:
-        """The server refused one of the client's own questions (a room
-        left meanwhile, a plain name's ``/conversations``): a ``/history``
-        it was fetching is given up, so PgUp asks again."""
-        room, inner = unaddressed(line.text)
-        words = inner.split()
-        if command_word(inner) == "/history":
-            target = words[1] if len(words) > 1 and words[1].startswith("@") else room
-            if target:
-                self.model.history.take(fetched_key(target))
 
     def _reworded(self, event: ParsedLine) -> ParsedLine:
         """An answer the server words for someone else, reworded for us.
@@ -387,8 +360,7 @@ class ChatController:
         self._cancel(self._read_call)
         self._read_call = None
         self._profiles_asked.clear()
-        self._conversations_read.clear()
-        self.model.history.connection_lost()
+        self.fetcher.connection_lost()
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -499,33 +471,11 @@ class ChatController:
             self.reconnecting = False
 
     def after_read(self, event: ParsedLine, was_page: Page) -> None:
-        """A join's replay is over (its ``READ``): coming back to a room
-        read to the end brings nothing after the marker, so the messages
-        before it are asked for until the room shows its :data:`RECENT`
-        newest, merged above what came (see :mod:`.history`)."""
+        """A join's replay is over (its ``READ``): the room shows its
+        recent messages, filled in if it lacks them (see .fetching)."""
         target, self.model.joined_now = self.model.joined_now, None
-        if target is None or target != event.field("room"):
-            return
-        if len(stored(self.model.logs.lines(fetched_key(target)))) < RECENT:
-            self._fetch(target, RECENT, paging=False)
-
-    def _fetch(self, target: str, count: int, paging: bool) -> bool:
-        """``/history`` of a room (or ``@USER``'s conversation) before the
-        oldest line its log holds (all of the newest when it holds none);
-        ``paging``: the user asked (PgUp), so the view shows what came.
-        False when one is under way already, or the start was reached."""
-        key = fetched_key(target)
-        history = self.model.history
-        if history.fetching(key) is not None or (paging and key in history.complete):
-            return False
-        oldest = self.model.oldest_id(key)
-        asked = f"{count} before {oldest}" if oldest is not None else str(count)
-        self.model.expect_history(key, paging)
-        if target.startswith("@"):
-            self._send(f"/history {target} {asked}")
-        else:
-            self._send(addressed(target, f"/history {asked}"))
-        return True
+        if target is not None and target == event.field("room"):
+            self.fetcher.joined(target)
 
     def after_pins(self, event: ParsedLine, was_page: Page) -> None:
         """A room joined has pins: which ones, quietly (``/pins``), so that
@@ -722,7 +672,7 @@ class ChatController:
 
     def submit(self, text: str) -> bool:
         """Act on a typed line; False if it could not be sent (the screen keeps it)."""
-        self._repeat, self._confirming = self._confirming, None
+        self.confirmations.typed()
         command, _, argument = text.partition(" ")
         if command.lower() == "/help":
             # The client's own words, not the protocol's (see .helptext).
@@ -810,9 +760,9 @@ class ChatController:
                 self._focused_changed()
                 return None
             # The room on screen, whatever the server's current room is.
-            return self._leaving(argument or buffer.name)
+            return self.confirmations.leaving(argument or buffer.name)
         if command == "/delete" and argument:
-            return self._deleting(argument.split(" ", 1)[0])
+            return self.confirmations.deleting(argument.split(" ", 1)[0])
         if command == "/focus" and argument:
             if model.focus(log_key(Page.ROOM, argument)):
                 self._focused_changed()
@@ -848,87 +798,17 @@ class ChatController:
                 )
                 return None
         if command == "/history":
-            self._typed_history(argument)
+            self.fetcher.typed(argument)
         if buffer is not None and (buffer.is_room or buffer.thread):
             return addressed(buffer.name, text)  # to the room on screen, by name
         return text
 
-    def _leaving(self, room: str) -> str | None:
-        """``/leave ROOM``, unless the user is its last member and it is not
-        kept (a guest's room): then the client says it will go, and a
-        second ``/leave`` goes. Whether it is kept, when not heard yet, is
-        asked first (``/info``, quietly); :meth:`after_info_end` goes on."""
-        line = f"/leave {room}"
-        buffer = self.model.buffers.room_buffer(room)
-        if self._repeated(line) or buffer is None or not self._last_in(buffer):
-            return line
-        if buffer.keep is None:
-            self._leave_asked = buffer.name
-            self._send(addressed(buffer.name, "/info"))
-            return None
-        if buffer.keep:
-            return line
-        self._ask_again(
-            line,
-            f"you are the last member of {buffer.name}, which is not kept: it goes "
-            "when you leave, with its messages (/set keep on keeps it). Type "
-            "/leave again to leave it.",
-        )
-        return None
-
-    def _deleting(self, room: str) -> str | None:
-        """``/delete ROOM`` goes when typed a second time: the client asks
-        first, since the room goes for everyone, with its history."""
-        line = f"/delete {room}"
-        if self._repeated(line):
-            return line
-        self._ask_again(
-            line,
-            f"deleting {room} removes it and all its messages, for everyone. "
-            f"Type /delete {room} again to delete it.",
-        )
-        return None
-
-    def _last_in(self, buffer: Buffer) -> bool:
-        """Whether the user is the last member of the room of ``buffer``."""
-        others = [name for name in buffer.members if name != self.model.own_name]
-        return not others and buffer.total is None
-
-    def _ask_again(self, line: str, why: str) -> None:
-        """Say ``why`` a line did not go: typed again next, it goes."""
-        self._confirming = line.lower()
-        self.model.note(why, EntryKind.ERROR)
-
-    def _repeated(self, line: str) -> bool:
-        """Whether ``line`` is the one the client asked to have typed again
-        (as the line typed just before this one)."""
-        return self._repeat is not None and self._repeat == line.lower()
-
     def after_info_end(self, event: ParsedLine, was_page: Page) -> None:
         """The settings of a room the user is leaving as its last member,
         asked by the client itself: it goes, or the client asks first."""
-        room = event.field("room")
-        if self._leave_asked is None or name_key(room) != name_key(self._leave_asked):
-            return
-        self._leave_asked = None
-        buffer = self.model.buffers.room_buffer(room)
-        if buffer is not None and buffer.keep is None:
-            buffer.keep = False  # a server that does not say: as it was, not kept
-        line = self._leaving(room)
+        line = self.confirmations.settings_heard(event.field("room"))
         if line is not None:
             self._send(line, typed=True)
-
-    def _typed_history(self, argument: str) -> None:
-        """A typed ``/history``: what it brings is merged where it belongs
-        (above, in time order, each once), in the room on screen, or in
-        the conversation it names (``@USER``, shown)."""
-        model, first = self.model, argument.split(" ", 1)[0]
-        if first.startswith("@") and len(first) > 1:
-            model.open_conversation(first[1:])
-            self._conversations_read.add(fetched_key(first))
-            model.expect_history(fetched_key(first), paging=True)
-        elif first.isdigit() and model.buffer is not None and model.buffer.is_room:
-            model.expect_history(model.buffer.key, paging=True)
 
     def _upload(self, path: str) -> None:
         """``/upload PATH``: the file goes, and is shared in the room or the
@@ -997,18 +877,7 @@ class ChatController:
     def load_older(self) -> None:
         """PgUp at the top of a room's log (or a kept conversation's): fetch
         the messages before it."""
-        buffer = self.model.buffer
-        if self.model.page != Page.ROOM or buffer is None:
-            return
-        if buffer.is_room:
-            self._fetch(buffer.name, OLDER_PAGE, paging=True)
-        elif buffer.private and self._signed_in():
-            self._fetch(buffer.marked_as, OLDER_PAGE, paging=True)
-
-    def _signed_in(self) -> bool:
-        """Whether the session is an account's (whose conversations the
-        server keeps, with their markers)."""
-        return self.accounts.signed_in
+        self.fetcher.older()
 
     def switch_to(self, number: int) -> None:
         """Alt-1..9: show the ``number``-th buffer (from 1)."""
@@ -1027,15 +896,7 @@ class ChatController:
         A kept conversation opened for the first time on this connection
         shows its messages (``/history @USER``)."""
         self.typing.left()
-        buffer = self.model.buffer
-        if (
-            buffer is not None
-            and buffer.private
-            and self._signed_in()
-            and buffer.key not in self._conversations_read
-        ):
-            self._conversations_read.add(buffer.key)
-            self._fetch(buffer.marked_as, CONVERSATION_PAGE, paging=False)
+        self.fetcher.shown()
         self.seen()
 
     def seen(self) -> None:
@@ -1051,7 +912,7 @@ class ChatController:
         if self.protocol is None:
             return
         for target, number in self.model.buffers.to_mark_read():
-            if target.startswith("@") and not self._signed_in():
+            if target.startswith("@") and not self.accounts.signed_in:
                 continue  # a plain name's conversations are not kept
             self.model.mark_read(target, number)
             self._send(f"/read {target} {number}")
