@@ -1226,9 +1226,9 @@ class SessionModel:
         )
         if first is None:
             return
+        before = sum(1 for entry in log[:first] if entry.kind == EntryKind.NEW)
         log[:] = [entry for entry in log if entry.kind != EntryKind.NEW]
-        first -= sum(1 for entry in log[:first] if entry.kind == EntryKind.NEW)
-        log.insert(first, NEW_MARKER)
+        log.insert(first - before, NEW_MARKER)
         self.history.dividers[key] = marker
         if key == self.logs.shown:
             self._changed(Change.LOG_MERGED, None)

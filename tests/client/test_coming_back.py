@@ -253,3 +253,22 @@ class ComingBackControllerTests(ControllerTestCase):
             [entry.text for entry in self.model.log][-2:],
             ["  carol, 2 unread", "1 conversation(s), newest first"],
         )
+
+
+class DividerAgainTests(unittest.TestCase):
+    """A second return moves the divider, leaving one."""
+
+    def test_one_divider_at_the_latest_marker(self) -> None:
+        """Back twice: the divider stands once, at the newer marker."""
+        model = SessionModel()
+        feed(
+            model,
+            *IN_TEA,
+            "JOINED news 2 256",
+            *history(26, 30, "news"),
+            "READ news 25",
+        )
+        feed(model, "JOINED news 2 256", *history(31, 33, "news"), "READ news 30")
+        log = model.log
+        self.assertEqual(log.count(NEW_MARKER), 1)
+        self.assertEqual(log[log.index(NEW_MARKER) + 1].id, 31)
