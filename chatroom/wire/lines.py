@@ -70,8 +70,8 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
-    # Private conversations (docs/protocol.md, "Private conversations"):
-    # answering /conversations, newest first; last: the newest message's id.
+    # An account's private conversations (docs/protocol.md, "Private
+    # conversations"), newest first: unread count, newest id and its time.
     "CONVERSATION": ("user", "unread", "last", "time"),
     "CONVERSATIONS_END": ("count",),
     # A room's notification level (docs/protocol.md, "Notification levels").
