@@ -133,16 +133,9 @@ class IRCProtocol(SlottedFraming):
         renderer: IRCRenderer,
         directory: Directory[IRCSession] | None = None,
     ) -> None:
-        # Every attribute is set here, each a slot (see LineProtocol).
-        self.factory: IRCFactory | None = None
-        self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
+        # Every attribute is set here or by the framing, each a slot (see
+        # LineProtocol).
+        super().__init__()
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
