@@ -860,7 +860,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
 
     def factory_of(option: str, description: str) -> Any:
         if option == "irc":  # each port marks its sessions TLS or not (sts)
-            from chatroom.doors.irc.sts import IRCPort
+            from chatroom.doors.irc.protocol import IRCPort
 
             assert irc is not None
             return IRCPort(irc, is_tls(description))

@@ -379,7 +379,7 @@ class IRCProtocol(SlottedFraming):
             self.session.refuse(errors.internal(), command, target)
 
 
-class IRCFactory(ServerFactory):
+class IRCFactory(ServerFactory[IRCProtocol]):
     """One :class:`IRCProtocol` per connection, sharing the server and one
     renderer (so each event is rendered once for all of them) and one
     :class:`~chatroom.doors.irc.directory.Directory` (its users on this node)."""
@@ -398,8 +398,33 @@ class IRCFactory(ServerFactory):
             MsgIds(lambda: server.registry.store_epoch),
         )
 
-    # An IProtocol by its interface, not a subclass of Twisted's Protocol.
-    def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]
+    def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)
         protocol.factory = self
+        return protocol
+
+
+class IRCPort(ServerFactory[IRCProtocol]):
+    """One ``--irc`` port: the door's protocols, each told the port it
+    came in by, so that its ``CAP LS`` knows whether it is TLS
+    (:mod:`chatroom.doors.irc.sts`)."""
+
+    noisy = False
+
+    def __init__(self, door: IRCFactory, secure: bool) -> None:
+        self.door = door
+        self.secure = secure
+
+    def logPrefix(self) -> str:
+        """The door's name in the log (``IRCFactory starting on 6667``)."""
+        return self.door.logPrefix()
+
+    def sts(self) -> str | None:
+        """``sts``'s value on this port's connections (None: no TLS port)."""
+        policy = self.door.sts
+        return None if policy is None else policy.value(self.secure)
+
+    def buildProtocol(self, addr: object) -> IRCProtocol:
+        protocol = self.door.buildProtocol(addr)
+        protocol.session.port = self
         return protocol
