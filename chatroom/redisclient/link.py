@@ -33,6 +33,7 @@ import fcntl
 import math
 import random
 import termios
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -101,7 +102,7 @@ def _endpoint(
 
 
 @implementer(IStreamClientEndpoint)
-class _AskingEndpoint:
+class _AskingEndpoint(ABC):
     """Connects to the primary that :meth:`ask` names at the time of asking."""
 
     log = Logger()
@@ -125,12 +126,13 @@ class _AskingEndpoint:
         endpoint = _endpoint(self.address.primary(host, port), self._reactor)
         return await endpoint.connect(protocolFactory)
 
+    @abstractmethod
     async def ask(self) -> tuple[str, int]:
-        raise NotImplementedError
+        """Where the primary is now (raises ConnectError if nobody says)."""
 
+    @abstractmethod
     def told(self, host: str, port: int) -> str:
         """What the log says of a primary newly named."""
-        raise NotImplementedError
 
 
 class SentinelEndpoint(_AskingEndpoint):

@@ -49,6 +49,7 @@ handled here:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -203,7 +204,7 @@ class Unterminated(Protocol):
 D = TypeVar("D", bound=Unterminated)
 
 
-class DoorWebSocket(Generic[D]):
+class DoorWebSocket(ABC, Generic[D]):
     """One WebSocket connection with a door's protocol behind it (the line
     door's at ``/ws``, the IRC door's at ``/irc``): the handshake hands the
     HTTP connection's admission over, the protocol is made once the ``101``
@@ -228,17 +229,19 @@ class DoorWebSocket(Generic[D]):
         self.chat: D | None = None
         self._part: Any = None  # the fragments of an unfinished message
 
+    @abstractmethod
     def open_door(self, accepted: bytes) -> D:
         """The door's protocol, made once the handshake is accepted: its
         first bytes are ``accepted`` (the ``101``; none for a test's
         stand-in)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def textMessageReceived(self, message: str) -> None:
-        raise NotImplementedError
+        """A whole text message (its fragments joined)."""
 
+    @abstractmethod
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
-        raise NotImplementedError
+        """A whole binary message (its fragments joined)."""
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is each door's own (``PING`` lines), not WebSocket pings."""
