@@ -217,7 +217,7 @@ class LeanServer(tcp.Server):
 
     def _client(self) -> tuple[object, ...]:
         peer = self._peer
-        return (self.hostname, peer) if peer.__class__ is int else peer  # type: ignore[return-value]
+        return (self.hostname, peer) if isinstance(peer, int) else peer
 
     def _keep_client(self, client: tuple[object, ...]) -> None:
         """Twisted's ``client``, (host, port) for IPv4: the port alone is
