@@ -165,11 +165,11 @@ class Splitting:
         line that soon: stopping and restarting the socket's reading for
         every such command (``pauseProducing``) cost two ``epoll_ctl``
         system calls and a dozen of the reactor's calls for each message a
-        node's user sent (docs/performance.md, "The cluster's per-node
-        cost"). What a client sends meanwhile is read once (a read's worth
-        more than a pause would have kept), then waits in the socket; the
-        flood limit's and the sign-on slots' pauses still stop reading at
-        once."""
+        node's user sent (benchmarks/results/performance-notebook.md, "The
+        cluster's per-node cost"). What a client sends meanwhile is read
+        once (a read's worth more than a pause would have kept), then
+        waits in the socket; the flood limit's and the sign-on slots'
+        pauses still stop reading at once."""
         if not self.paused:
             self.paused = HELD
 

@@ -366,8 +366,9 @@ class BoundedSite(Site):
         """Twisted's ``HTTPFactory`` keeps the access log's timestamp ready
         by a timer every second from ``startFactory``, which wakes an idle
         node's reactor for it once a second (on a machine whose cores 56
-        nodes share, each wake about 165 µs: docs/performance.md, "A
-        server nobody is connected to"). Here it is set by :meth:`log`, for
+        nodes share, each wake about 165 µs:
+        benchmarks/results/performance-notebook.md, "A server nobody is
+        connected to"). Here it is set by :meth:`log`, for
         the line being written, so no timer is made."""
 
     def log(self, request: http.Request) -> None:
