@@ -934,6 +934,26 @@ class SetMissedMail(Operation):
 
 
 @dataclass(frozen=True)
+class SetChoice(Operation):
+    """The account's own choice ``name`` of how a door shows things is now
+    ``value`` (:mod:`chatroom.core.door_settings`: ``irc-notes on|off``)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SetSent(Operation):
+    """The newest event of room ``room`` (a name key) that a session of
+    the account at door ``door`` was sent is ``event_id``: where the
+    door's next replay of the room starts (:mod:`chatroom.core.door_settings`)."""
+
+    door: str
+    room: str
+    event_id: int
+
+
+@dataclass(frozen=True)
 class SetProfile(Operation):
     """The account's profile key ``key`` is now ``value`` ("": removed;
     :mod:`chatroom.core.profiles`)."""

@@ -24,7 +24,7 @@ nodes of a cluster are the back-end's ``other_nodes``
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -35,6 +35,7 @@ from twisted.logger import Logger
 from chatroom.core import changes, errors, ignoring, membership
 from chatroom.core.backend import Backend
 from chatroom.core.config import ServerConfig
+from chatroom.core.door_settings import later
 from chatroom.core.entries import Entries, Entry
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -376,10 +377,14 @@ class Devices:
             )
             await self.entries.leave(seat, session, departure)
 
-    async def arrived(self, member: Member) -> None:
+    async def arrived(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """A device signed in (its room list is out): a ``multi`` one gets
         the join replies of each room its account is in, unasked, from the
-        account's read marker there, then ``READ``."""
+        account's read marker there (or ``sent``'s position, room key →
+        event id, if later: what its door sent the account there before,
+        :mod:`chatroom.core.door_settings`), then ``READ``."""
         seat = self.sessions.seat_of(member)
         device = None if seat is None else seat.devices.get(member)
         if seat is None or device is None:
@@ -395,22 +400,26 @@ class Devices:
             held = await others.held_elsewhere(seat, session)
             if held is not None:  # the account is connected elsewhere
                 for key in held:  # shown here from the account's markers
+                    since = later(markers.get(key), (sent or {}).get(key))
                     with suppress(ChatError):  # left meanwhile: not shown
-                        await others.show(seat, session, key, markers.get(key))
+                        await others.show(seat, session, key, since)
                     if (room := seat.find(key)) is None:
                         continue  # nor is READ
                     for viewer in seat.viewers(room):
                         if viewer.multi:
                             viewer.member.shown_marker(room, markers.get(key))
                 return
-            await self.restore(seat, member, account)
+            await self.restore(seat, member, account, sent)
             return
-        await self.show_rooms(member)
+        await self.show_rooms(member, sent)
 
-    async def show_rooms(self, member: Member) -> None:
+    async def show_rooms(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """A ``multi`` device (just signed in, or just turned ``multi`` on)
         gets the join replies of each room of its account it was not shown,
-        unasked, from the account's read marker there, then ``READ``."""
+        unasked, from the account's read marker there (or ``sent``'s
+        position, if later), then ``READ``."""
         seat = self.sessions.seat_of(member)
         device = None if seat is None else seat.devices.get(member)
         if seat is None or device is None or not device.multi:
@@ -421,21 +430,28 @@ class Devices:
         markers = await self.backend.markers.markers(account) if account else {}
         hidden = device.hidden or set()  # put back in at sign-in: shown when it joins
         for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
-            since = markers.get(name_key(room))
+            since = later(markers.get(name_key(room)), (sent or {}).get(name_key(room)))
             welcome = await self.welcome(seat, room, since)
             if member not in seat.devices or seat.find(room) is None:
                 continue  # gone meanwhile
             member.entered(welcome)
             member.shown_marker(room, since)
 
-    async def restore(self, seat: Seat, member: Member, account: str) -> None:
+    async def restore(
+        self,
+        seat: Seat,
+        member: Member,
+        account: str,
+        sent: Mapping[str, int] | None = None,
+    ) -> None:
         """The account's first device is here: the account is put back in
         each remembered room that still exists, as joins (bans checked
         again, a key or an invitation not asked again; a full room skipped
         this time). A device in every room (``multi``, an IRC session) gets
         their join replies unasked, from the account's read marker there
-        (a catch-up), as a bouncer's client does; one without ``multi`` is
-        shown each when it joins it, as it is today."""
+        (a catch-up, or from ``sent``'s position if later), as a bouncer's
+        client does; one without ``multi`` is shown each when it joins it,
+        as it is today."""
         session = self.sessions.get(seat)
         if session is None:
             return  # gone meanwhile
@@ -451,7 +467,8 @@ class Devices:
                 return  # gone meanwhile
             if seat.find(room) is not None:
                 continue
-            since = markers.get(name_key(room)) if multi else None
+            key = name_key(room)
+            since = later(markers.get(key), (sent or {}).get(key)) if multi else None
             if multi:
                 seat.asking(room, member)
             else:

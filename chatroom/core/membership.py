@@ -163,6 +163,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         topic_by=view.topic_by,
         topic_at=view.topic_at,
         gap=gap,
+        since=since,
         total=total,
         owner=view.owner,
         pins=view.pins,

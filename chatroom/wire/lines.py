@@ -161,6 +161,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # MAIL answers /set mail on|off: whether what the account missed while
     # away is mailed to it.
     "MAIL": ("state",),
+    # IRC_NOTES answers /set irc-notes on|off: whether the account's IRC
+    # sessions without message-tags are told reactions, edits and deletions
+    # in words (docs/irc.md).
+    "IRC_NOTES": ("state",),
     # App passwords (docs/protocol.md, "App passwords"): password is shown
     # once, when it is made; made is when, as every time is written.
     "APP_PASSWORD": ("label", "password"),

@@ -325,7 +325,8 @@ class Options(OneLineUsage):
             "resume-bound",
             None,
             DEFAULTS.resume_bound,
-            "Most messages replayed by /join ROOM since ID (more: GAP first).",
+            "Most events a catch-up replays: /join ROOM since ID, an IRC client's"
+            " rejoin or sign-in (more: GAP, or an IRC NOTICE, first).",
             _number(int, 1, "--resume-bound"),
         ],
         [

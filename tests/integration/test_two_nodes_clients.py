@@ -10,6 +10,7 @@ cluster with the very assertions that prove it on one server."""
 from __future__ import annotations
 
 from tests.integration import (
+    test_irc_second_day,
     test_real_clients,
     test_web_accounts,
     test_web_client,
@@ -85,3 +86,13 @@ class AttentionOnTwoNodesTests(OnTwoNodes, test_web_client.AttentionTests):
 class ProfilesOnTwoNodesTests(OnTwoNodes, test_web_profiles.WebProfileIRCTests):
     """A display name set at the IRC door of node two shows in node one's
     page, and one set in the page is read at node two's IRC door."""
+
+
+class IRCPlainViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IRCPlainViewTests):
+    """The plain IRC client's journey with everyone on node two, and its
+    reconnect through node one: what it was sent is the account's, kept
+    through Redis."""
+
+
+class IrssiViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IrssiViewTests):
+    """irssi's journey with irssi and the line users on node two."""

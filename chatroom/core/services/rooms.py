@@ -30,6 +30,7 @@ from chatroom.core.changes import (
 )
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
+from chatroom.core.door_settings import later
 from chatroom.core.entries import Entries, Entry
 from chatroom.core.events import (
     Departure,
@@ -128,6 +129,7 @@ class RoomService:
         since: int | None = None,
         key: str | None = None,
         catch_up: bool = False,
+        sent: int | None = None,
     ) -> None:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
 
@@ -142,7 +144,9 @@ class RoomService:
         :func:`chatroom.core.rules.catch_up`). With ``catch_up`` (a
         ``multi`` connection) and no ``since``, a signed-in member's read
         marker in the room, if any, is ``since`` (a plain name's markers
-        are its connection's, which saw what came before).
+        are its connection's, which saw what came before), or ``sent`` if
+        that is later: the newest event of the room its door already sent
+        the account there (:mod:`chatroom.core.door_settings`).
         """
 
         def actor() -> Actor:
@@ -151,9 +155,12 @@ class RoomService:
             return self.identities.actor(member)
 
         session = self.identities.session(member)
-        if catch_up and since is None and session.account:
-            markers = await self.backend.markers.markers(session.account)
-            since = markers.get(name_key(name))
+        if catch_up and since is None:
+            marker = None
+            if session.account:
+                markers = await self.backend.markers.markers(session.account)
+                marker = markers.get(name_key(name))
+            since = later(marker, sent)
         entry = Entry(actor, key)
 
         async def seat(seat: Seat, moving: str | None) -> None:
@@ -169,7 +176,9 @@ class RoomService:
             renamed_to = (await self.backend.creation_facts(name)).renamed_to
             if not renamed_to:
                 raise
-            await self.join_room(member, renamed_to, leaving, since, key, catch_up)
+            await self.join_room(
+                member, renamed_to, leaving, since, key, catch_up, sent
+            )
 
     async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """Take ``member`` out of ``room``: the others hear its

@@ -10,6 +10,7 @@ doors as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 
@@ -18,6 +19,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core import ignoring, push
 from chatroom.core.backend import Backend, FactsChangedError
 from chatroom.core.devices import Devices
+from chatroom.core.door_settings import DoorSettings, DoorState
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
@@ -65,6 +67,25 @@ class UserService:
             devices.copy_to,
             devices.to_others,
         )
+        #: A door's choices and replay positions (chatroom.core.door_settings).
+        self.door_settings = DoorSettings(backend.settings, backend.apply)
+
+    # -- a door's choices and replay positions (chatroom.core.door_settings) -----
+
+    async def door_state(self, account: str, door: str) -> DoorState:
+        """``account``'s choices and ``door``'s sent positions."""
+        return await self.door_settings.read(account, door)
+
+    async def door_choice(self, account: str, name: str, value: str) -> str:
+        """``/set irc-notes on|off``: choice ``name`` of ``account`` is
+        ``value`` (returned; ``NOT_ALLOWED`` for a plain name)."""
+        return await self.door_settings.choose(account, name, value)
+
+    async def keep_sent(
+        self, account: str, door: str, positions: Mapping[str, int]
+    ) -> None:
+        """``door``'s sent positions of ``account`` (room key → event id)."""
+        await self.door_settings.keep_sent(account, door, positions)
 
     # -- a user's own data (chatroom.core.userdata) ------------------------------
 

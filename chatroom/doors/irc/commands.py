@@ -29,7 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
-from chatroom.doors.irc import caps, metadata_sync, services
+from chatroom.doors.irc import caps, metadata_sync, positions, services
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -106,6 +106,7 @@ async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
     said = plain_text(params[0] if params else "")
     if session.state == REGISTERED:  # in every node's WHOWAS before the ERROR
         await session.remember_gone(session.nick)
+        await positions.keep(session)  # kept before a reconnect can read them
     words = session.registry.quit(session.member, said, CLIENT_QUIT)
     session.close(f"Quit: {words}")
 
@@ -276,9 +277,12 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> str:
     create it joins it after all): the room's name as entered (a renamed
     room's, for its former name within its grace)."""
     registry, member = session.registry, session.member
+    # a catch-up: after what it (or its account's IRC sessions) was sent
+    # there, or the account's read marker if later (chatroom.doors.irc.positions)
+    sent = session.position_in(room)
     try:
         entered = await session.entering(
-            registry.rooms.join_room(member, room, key=key)
+            registry.rooms.join_room(member, room, key=key, catch_up=True, sent=sent)
         )
     except ChatError as refused:
         if refused.code != "NO_SUCH_ROOM":
@@ -289,7 +293,9 @@ async def enter(session: IRCSession, room: str, key: str | None = None) -> str:
             if lost_race.code != "ROOM_EXISTS":
                 raise
             entered = await session.entering(
-                registry.rooms.join_room(member, room, key=key)
+                registry.rooms.join_room(
+                    member, room, key=key, catch_up=True, sent=sent
+                )
             )
     return entered or room
 
@@ -300,6 +306,7 @@ async def leave(session: IRCSession, room: str, words: str = "") -> None:
     departure = await session.registry.rooms.leave_room(session.member, room, words)
     if session.parted(room) is not None:
         session.send(session.renderer.departure(departure))
+        positions.keep_later(session)  # what it was sent there, for the account
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:

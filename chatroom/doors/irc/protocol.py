@@ -63,9 +63,10 @@ from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.hub import DoorHub
-from chatroom.doors.irc import bouncer, extensions, renaming
+from chatroom.doors.irc import bouncer, extensions, positions, renaming
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
+from chatroom.doors.irc.positions import PositionKeeper
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.sts import STSPolicy
@@ -171,6 +172,7 @@ class IRCProtocol(SlottedFraming):
         self.session.send_queue = self.connection.send_queue
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        positions.keep_later(self.session)  # what it was sent, for its account
         self.connection.lost(reason, self.session.gone)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
@@ -243,7 +245,7 @@ class IRCProtocol(SlottedFraming):
         """``RENAME``, or ``PART`` and ``JOIN`` and then the join's topic and
         names (in the background: they are read from the room)."""
         if self.session.room_renamed(renamed):
-            self._background(renaming.rejoined(self.session, renamed.new))
+            self._background(renaming.rejoined(self.session, renamed))
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
@@ -397,6 +399,15 @@ class IRCFactory(ServerFactory[IRCProtocol]):
             server.registry.sessions.account_named,
             MsgIds(lambda: server.registry.store_epoch),
         )
+        #: Keeps the sessions' replay positions now and then
+        #: (chatroom.doors.irc.positions), while the door listens.
+        self.positions = PositionKeeper(server.clock, self.directory.here)
+
+    def startFactory(self) -> None:
+        self.positions.start()
+
+    def stopFactory(self) -> None:
+        self.positions.stop()
 
     def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)
