@@ -231,7 +231,7 @@ HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
 # Then one room filled to 10,000 and talked in at 10 messages/s: the line door
 # with quiet joins past 1,000 (--big-room's default) and with every join
 # announced (--big-room 0), beside the baseline; then the web and IRC doors
-# with the default (docs/performance.md, "The big room").
+# with the default (docs/performance.md, "A message to a big room").
 BIGROOM_ARGS ?= bigroom --duration 5 --warmup 2
 # Then the cluster beside the single server: a private redis-server and 1, 2
 # and 3 nodes, each room's members and senders on every node, at 20k, 50k

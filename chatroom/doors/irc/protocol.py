@@ -134,16 +134,9 @@ class IRCProtocol(SlottedFraming):
         renderer: IRCRenderer,
         directory: Directory[IRCSession] | None = None,
     ) -> None:
-        # Every attribute is set here, each a slot (see LineProtocol).
-        self.factory: IRCFactory | None = None
-        self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
+        # Every attribute is set here or by the framing, each a slot (see
+        # LineProtocol).
+        super().__init__()
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
@@ -390,7 +383,7 @@ class IRCProtocol(SlottedFraming):
             self.session.refuse(errors.internal(), command, target)
 
 
-class IRCFactory(ServerFactory):
+class IRCFactory(ServerFactory[IRCProtocol]):
     """One :class:`IRCProtocol` per connection, sharing the server and one
     renderer (so each event is rendered once for all of them) and one
     :class:`~chatroom.doors.irc.directory.Directory` (its users on this node)."""
@@ -418,8 +411,33 @@ class IRCFactory(ServerFactory):
     def stopFactory(self) -> None:
         self.positions.stop()
 
-    # An IProtocol by its interface, not a subclass of Twisted's Protocol.
-    def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]
+    def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)
         protocol.factory = self
+        return protocol
+
+
+class IRCPort(ServerFactory[IRCProtocol]):
+    """One ``--irc`` port: the door's protocols, each told the port it
+    came in by, so that its ``CAP LS`` knows whether it is TLS
+    (:mod:`chatroom.doors.irc.sts`)."""
+
+    noisy = False
+
+    def __init__(self, door: IRCFactory, secure: bool) -> None:
+        self.door = door
+        self.secure = secure
+
+    def logPrefix(self) -> str:
+        """The door's name in the log (``IRCFactory starting on 6667``)."""
+        return self.door.logPrefix()
+
+    def sts(self) -> str | None:
+        """``sts``'s value on this port's connections (None: no TLS port)."""
+        policy = self.door.sts
+        return None if policy is None else policy.value(self.secure)
+
+    def buildProtocol(self, addr: object) -> IRCProtocol:
+        protocol = self.door.buildProtocol(addr)
+        protocol.session.port = self
         return protocol

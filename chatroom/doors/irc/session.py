@@ -202,7 +202,7 @@ class MarkerShower(Protocol):
 
 class ArrivedBy(Protocol):
     """The ``--irc`` port a connection came in by
-    (:class:`chatroom.doors.irc.sts.IRCPort`, which this module cannot
+    (:class:`chatroom.doors.irc.protocol.IRCPort`, which this module cannot
     import): what IRCv3 STS says on it."""
 
     def sts(self) -> str | None: ...

@@ -96,18 +96,12 @@ class LineProtocol(LineFraming):
     session_class: type[LineSession] = LineSession
 
     def __init__(self, server: DoorHub, output: LineOutput = AS_LINES) -> None:
-        # Every attribute the protocol will ever have is set here (each a
-        # slot): one set later by Twisted or LineReceiver outside the slots
-        # would cost each idle connection a dict of its own.
+        # Every attribute the protocol will ever have is set here or by the
+        # framing (each a slot): one set later by Twisted or LineReceiver
+        # outside the slots would cost each idle connection a dict of its own.
+        super().__init__()
         self.factory = None
         self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
         self.door = output.door
         self.MAX_LENGTH = server.config.max_line
         self.max_unterminated = server.config.max_unterminated
