@@ -9,6 +9,8 @@ HTTP_PORT ?= 8000
 # `make run` listens here: loopback unless told otherwise (HOST=0.0.0.0).
 HOST ?= 127.0.0.1
 RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
+# Where `make run` keeps uploaded files (--files-dir).
+RUN_FILES ?= chatroom-files
 
 .PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider
 
@@ -28,6 +30,8 @@ $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" -o 
 # RUN_OPTIONS adds options: a door's option given again listens there too,
 # e.g. RUN_OPTIONS='--irc ssl:6697:privateKey=key.pem:certKey=cert.pem' serves
 # IRC over TLS beside 6667 (and IRCv3 sts sends plain clients to it).
+# Uploads are on (avatars, the page's Attach button), kept in $(RUN_FILES)
+# beside the checkout's chatroom.sqlite3.
 run: $(STAMP)
 	@echo "chatroom on $(HOST):"
 	@echo "  web client:     open http://$(RUN_HOST):$(HTTP_PORT)/"
@@ -37,7 +41,8 @@ run: $(STAMP)
 	$(BIN)/twistd --nodaemon --pidfile= chatroom \
 		--port tcp:$(PORT):interface=$(HOST) \
 		--irc tcp:$(IRC_PORT):interface=$(HOST) \
-		--http tcp:$(HTTP_PORT):interface=$(HOST) $(RUN_OPTIONS)
+		--http tcp:$(HTTP_PORT):interface=$(HOST) \
+		--files --files-dir $(RUN_FILES) $(RUN_OPTIONS)
 
 # Tools some tests need: $(1) is the Debian package, $(2) the tests, $(3)
 # the command when it is not named like the package. When it is missing,
@@ -209,7 +214,7 @@ web-screenshots: $(STAMP) chromium
 	CHATROOM_DOCS_SCREENSHOTS=1 $(BIN)/pytest -q tests/integration/test_web_client.py \
 		tests/integration/test_web_room.py tests/integration/test_web_layout.py \
 		tests/integration/test_web_rooms.py tests/integration/test_web_life.py \
-		tests/integration/test_web_threads.py
+		tests/integration/test_web_threads.py tests/integration/test_web_second_day.py
 
 # Every figure of docs/performance.md, each server beside its reference, on
 # CPython and then (the line door and the baseline) on PyPy. PYPY names a PyPy with Twisted installed; by default
@@ -226,7 +231,7 @@ HOLD_ARGS ?= hold --duration 5 --warmup 2 --c-servers chatroom,chatroom-irc
 # Then one room filled to 10,000 and talked in at 10 messages/s: the line door
 # with quiet joins past 1,000 (--big-room's default) and with every join
 # announced (--big-room 0), beside the baseline; then the web and IRC doors
-# with the default (docs/performance.md, "The big room").
+# with the default (docs/performance.md, "A message to a big room").
 BIGROOM_ARGS ?= bigroom --duration 5 --warmup 2
 # Then the cluster beside the single server: a private redis-server and 1, 2
 # and 3 nodes, each room's members and senders on every node, at 20k, 50k

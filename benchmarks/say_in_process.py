@@ -113,8 +113,11 @@ class Node:
 
     @staticmethod
     def connect(link: RedisLink) -> Any:
-        protocol = link.protocol_class(charset=None, convertNumbers=False)
-        protocol.link = link
+        try:
+            protocol = link.protocol_class(link, charset=None, convertNumbers=False)
+        except TypeError:  # a tree whose protocols are given their link after
+            protocol = link.protocol_class(charset=None, convertNumbers=False)
+            protocol.link = link
         protocol.makeConnection(StringTransport())
         link.connection = protocol
         return protocol

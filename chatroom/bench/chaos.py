@@ -388,7 +388,7 @@ class Processes:
                 process.wait(timeout=5)
 
 
-def until(check, bound: float, what: str) -> None:  # type: ignore[no-untyped-def]
+def until(check: Callable[..., object], bound: float, what: str) -> None:
     """Poll ``check()`` until true, at most ``bound`` seconds."""
     deadline = time.monotonic() + bound
     while not check():

@@ -32,7 +32,9 @@ import sys
 import time
 from typing import Any
 
-from twisted.internet import stdio
+# POSIX's, which twisted.internet.stdio picks on Linux (the worker runs on
+# epoll) by a test at import that mypy cannot follow: it would see Windows'.
+from twisted.internet._posixstdio import StandardIO
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.protocol import Protocol
@@ -466,9 +468,7 @@ def main() -> None:
     # not get a reactor; and the concrete class is what the type checker knows.
     reactor = EPollReactor()
     worker = Worker(spec, reactor)
-    # Twisted's stdio module picks its class by platform at import; mypy
-    # sees the Windows one, which has no ``stdout`` argument.
-    stdio.StandardIO(  # type: ignore[call-arg]
+    StandardIO(
         Control(worker.command, reactor), stdout=sys.stderr.fileno(), reactor=reactor
     )
     reactor.callWhenRunning(worker.start)

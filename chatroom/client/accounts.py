@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chatroom.client.model import SessionModel
+from chatroom.client.staying import SessionTokens
 from chatroom.wire.commands import COMMANDS, secret_words
 from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE, is_final
 from chatroom.wire.lines import ParsedLine
@@ -113,9 +114,23 @@ class SignIn:
         model: SessionModel,
         send: Callable[[str], None],
         credentials: Credentials | None = None,
+        tokens: SessionTokens | None = None,
+        server: str = "",
     ) -> None:
+        """Args:
+        tokens: where device sessions are kept, to stay signed in (None:
+            the user chose not to, see :mod:`.staying`).
+        server: the server's address, which the kept tokens go by.
+        """
         self.model = model
         self.send = send
+        self.tokens = tokens
+        self.server = server
+        #: The account this session signed in to with a kept token (no
+        #: password held), None otherwise.
+        self.by_token: str | None = None
+        #: A ``/session TOKEN`` on its way, for this account.
+        self._token_for: str | None = None
         #: What the session is signed in with (or, before the first
         #: WELCOME, what it will sign in with): held to sign in again after
         #: a reconnect, in memory only.
@@ -123,11 +138,24 @@ class SignIn:
         #: A ``/login`` on its way, until WELCOME or a refusal answers it.
         self.pending: Credentials | None = None
 
-    def greet(self) -> bool:
-        """The server said HELLO: sign in if we can; False: we cannot."""
-        if self.credentials is None:
+    @property
+    def signed_in(self) -> bool:
+        """Whether the session is an account's (with its password or a
+        kept token), whose rooms, markers and conversations the server
+        keeps."""
+        return self.credentials is not None or self.by_token is not None
+
+    def greet(self, name: str | None = None) -> bool:
+        """The server said HELLO: sign in if we can, with the password held
+        or else a token kept for ``name``; False: we cannot."""
+        if self.credentials is not None:
+            self.login(self.credentials.account, self.credentials.password)
+            return True
+        token = self.tokens.token(self.server, name) if self.tokens and name else None
+        if token is None or name is None:
             return False
-        self.login(self.credentials.account, self.credentials.password)
+        self._token_for = name
+        self.send(f"/session {token}")
         return True
 
     def login(self, account: str, password: str) -> None:
@@ -156,9 +184,31 @@ class SignIn:
         """A bare name was sent: a WELCOME now means no account."""
         self.pending = None
 
-    def welcomed(self) -> None:
-        """WELCOME: signed in with the pending credentials, or with none."""
+    def welcomed(self) -> bool:
+        """WELCOME: signed in with the pending credentials, a kept token, or
+        neither. True when a device session is to be asked for (staying
+        signed in, with a password, and none kept yet)."""
         self.credentials, self.pending = self.pending, None
+        self.by_token, self._token_for = self._token_for, None
+        account = self.credentials.account if self.credentials else ""
+        return bool(
+            self.tokens and account and self.tokens.token(self.server, account) is None
+        )
+
+    def session_made(self, token: str) -> bool:
+        """``SESSION TOKEN``: kept, to sign in with next time; False when
+        the user did not choose to stay signed in (it is not kept)."""
+        account = self.model.own_name
+        if self.tokens is None or not account or not token:
+            return False
+        self.tokens.keep(self.server, account, token)
+        return True
+
+    def session_ended(self) -> None:
+        """``SESSION_ENDED`` (``/session end``): the token is forgotten."""
+        account = self.by_token or self.model.own_name
+        if self.tokens is not None and account:
+            self.tokens.forget(self.server, account)
 
     def refused(self, code: str, text: str, name: str) -> bool:
         """An error on the username page; False when it is not about accounts.
@@ -171,6 +221,15 @@ class SignIn:
         if login is not None:
             name = login.account
         model = self.model
+        token_for, self._token_for = self._token_for, None
+        if token_for is not None and self.tokens is not None and code == "BAD_TOKEN":
+            # Ended by the server (unused for weeks, /logout, a new
+            # password): the password, as before there was one.
+            self.tokens.forget(self.server, token_for)
+            model.ask_password(
+                token_for, f"you were signed out of {token_for}: type its password"
+            )
+            return True
         if code == "BANNED":
             self.credentials = None
             model.ask_name(text or f"{name} is banned from this server")
@@ -217,3 +276,9 @@ class SignIn:
             self.credentials = Credentials(account, new)
         elif event.name == "UNREGISTERED":
             self.credentials = None
+        if event.name in ("PASSWORD_CHANGED", "UNREGISTERED"):
+            # The server ended the account's device sessions.
+            account = event.field("account") or self.model.own_name or ""
+            if self.tokens is not None and account:
+                self.tokens.forget(self.server, account)
+            self.by_token = None

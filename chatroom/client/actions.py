@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from chatroom.client.entries import LogEntry
+
 
 class UserActions(Protocol):
     """What the screen asks of the controller."""
@@ -46,3 +48,9 @@ class UserActions(Protocol):
 
     def show_room(self, room: str) -> None:
         """A search result was chosen: show its room."""
+
+    def pin(self, entry: LogEntry) -> None:
+        """The selected message is to be pinned (unpinned, if it is)."""
+
+    def open_thread(self, entry: LogEntry) -> None:
+        """The selected message's thread is to be shown, to answer there."""

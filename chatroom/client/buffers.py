@@ -11,10 +11,11 @@ how many lines of each the user has not seen yet.
 
 A room's unread count follows the server's read marker (``READ ROOM ID``,
 ``UNREAD``): the messages and actions in its log after the marker, or
-after the newest line the user has had in view, whichever is later. A
-line counts as seen when its buffer is focused and the log is scrolled
-to the bottom (the view says so through the model's ``set_following``);
-the controller then sends ``/read ROOM ID``.
+after the newest line the user has had in view, whichever is later; a
+kept conversation's likewise (``READ @USER ID``). A line counts as seen
+when its buffer is focused and the log is scrolled to the bottom (the
+view says so through the model's ``set_following``); the controller then
+sends ``/read ROOM ID`` (``/read @USER ID``).
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ class Buffer:
     members: list[str] = field(default_factory=list)
     owner: str | None = None
     topic: str = ""
+    #: The ids of the room's pinned messages, as far as this session heard
+    #: (``PIN``, ``UNPIN``, ``/pins``): what ``p`` on a selected one does.
+    pinned: set[int] = field(default_factory=set)
+    #: Whether the room is kept when empty (``INFO``, ``SET``); None:
+    #: not heard yet. Leaving a room as its last member asks first when not.
+    keep: bool | None = None
     #: The server's read marker here (None: none yet).
     marker: int | None = None
     #: The newest stored id the user has had in view here.
@@ -89,6 +96,11 @@ class Buffer:
             return f"#{self.name}›{self.thread}"
         listing = self.private or self.search or self.reports
         return self.name if listing else f"#{self.name}"
+
+    @property
+    def marked_as(self) -> str:
+        """How ``/read`` names it: the room, or ``@USER`` for a conversation."""
+        return f"@{self.name}" if self.private else self.name
 
     @property
     def is_room(self) -> bool:
@@ -140,8 +152,6 @@ class Buffers:
         self.by_key: dict[str, Buffer] = {}
         #: The key of the buffer on screen (None: the lobby or the name page).
         self.focused: str | None = None
-        #: The server's current room (where plain lines and /me go).
-        self.server_room: str | None = None
         #: Whether the log on screen shows its newest line (the view says).
         self.following = True
 
@@ -192,10 +202,6 @@ class Buffers:
         buffer.key, buffer.name = new_key, name
         if self.focused == key:
             self.focused = new_key
-        if self.server_room is not None and name_key(self.server_room) == name_key(
-            room
-        ):
-            self.server_room = name
         return buffer
 
     def close(self, key: str) -> bool:
@@ -203,17 +209,21 @@ class Buffers:
         return self.by_key.pop(key, None) is not None
 
     def to_mark_read(self) -> list[tuple[str, int]]:
-        """``(room, id)`` for each room seen further than its read marker."""
+        """``(target, id)`` for each room (its name) and conversation
+        (``@USER``) seen further than its read marker."""
         return [
-            (buffer.name, buffer.seen)
+            (buffer.marked_as, buffer.seen)
             for buffer in self.by_key.values()
-            if buffer.is_room
+            if (buffer.is_room or buffer.private)
             and buffer.seen
             and buffer.seen > (-1 if buffer.marker is None else buffer.marker)
         ]
 
-    def mark_read(self, room: str, number: int) -> None:
-        """``/read ROOM ID`` is on its way: the marker is there already."""
-        buffer = self.room_buffer(room)
+    def mark_read(self, target: str, number: int) -> None:
+        """``/read TARGET ID`` is on its way: the marker is there already."""
+        if target.startswith("@"):
+            buffer = self.by_key.get(private_key(target[1:]))
+        else:
+            buffer = self.room_buffer(target)
         if buffer is not None:
             buffer.marker = max(buffer.marker or 0, number)

@@ -34,14 +34,20 @@ from chatroom.client.accounts import (
     masked,
     session_ended,
 )
-from chatroom.client.entries import EntryKind, Page, log_key
+from chatroom.client.addressing import addressed, command_word, unaddressed
+from chatroom.client.confirming import Confirmations
+from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.fetching import Fetcher
+from chatroom.client.helptext import help_lines
 from chatroom.client.model import SessionModel
 from chatroom.client.pasting import fits
 from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
+from chatroom.client.staying import SessionTokens
 from chatroom.client.typingnotices import TypingNotices
 from chatroom.client.uploading import Poster, Uploads, http_poster
+from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.names import is_valid_name, name_key
 from chatroom.wire.pastes import paste_command, pasted_lines
@@ -61,8 +67,6 @@ LAG_PROBE_SECONDS = 15.0
 #: than the server's default ping interval plus timeout).
 NAME_RETRIES = 10
 
-#: How many earlier messages one PgUp at the top of the log asks for.
-OLDER_PAGE = 50
 
 #: How long after a room's newest line came into view ``/read`` is sent.
 #: Lines sent count against the server's flood limit (1 a second after a
@@ -125,6 +129,7 @@ class ChatController:
         send_clock: IReactorTime | None = None,
         password: str | None = None,
         post: Poster | None = None,
+        tokens: SessionTokens | None = None,
     ) -> None:
         """Args:
         send_clock: paces lines to the server (default ``clock``); the
@@ -135,6 +140,8 @@ class ChatController:
             asks for its password on the username page.
         post: makes ``/upload``'s HTTP requests (default: twisted.web's
             ``Agent`` on ``clock``, which is then the reactor).
+        tokens: where device sessions are kept, to stay signed in across
+            starts (see :mod:`.staying`); None: the password each time.
         """
         self.model = model
         self.connect = connect
@@ -170,20 +177,20 @@ class ChatController:
         self._name_retry: IDelayedCall | None = None
         self._name_attempts = 0
         self._quit_timeout: IDelayedCall | None = None
-        #: How many of our ``/focus`` lines are still to be answered.
-        self._focus_asked = 0
         #: The users whose profile this connection asked for (by name key):
         #: each once, the first time they are seen saying something.
         self._profiles_asked: set[str] = set()
         given = Credentials(username, password) if username and password else None
         #: Signing in, and the password held to sign in again after a reconnect.
-        self.accounts = SignIn(model, self._send, given)
+        self.accounts = SignIn(model, self._send, given, tokens, address)
         #: The keys typed with ``/join ROOM KEY``, by folded room name, so a
         #: rejoin after a reconnect gets into a room with a key (memory only).
         self.room_keys: dict[str, str] = {}
-        self.rejoiner = Rejoiner(
-            model, self.outbox, self._send, self.room_keys, self._ask_focus
-        )
+        self.rejoiner = Rejoiner(model, self.outbox, self._send, self.room_keys)
+        #: The history the client asks by itself (see .fetching).
+        self.fetcher = Fetcher(model, self._send, lambda: self.accounts.signed_in)
+        #: Deleting a room, or leaving one that goes with you, asked first.
+        self.confirmations = Confirmations(model, self._send)
         self.typing = TypingNotices(
             model, clock, self.outbox, lambda: self.protocol is not None
         )
@@ -291,15 +298,35 @@ class ChatController:
             and not answering.typed
         ):
             return  # a server without /limits: the defaults' pace it is
+        if event.name == "ERR" and answering is not None and self._quiet(answering):
+            self.fetcher.refused(answering.text)
+            return  # the client's own question: the user asked nothing
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)
-        with model.batch():
-            if route.update is not None:
-                route.update(model, event)
-            if route.then is not None:
-                route.then(self, event, was_page)
+        typed = answering is not None and answering.typed
+        model.answer_in = answering.where if typed and answering else None
+        model.quiet = answering is not None and self._quiet(answering)
+        try:
+            with model.batch():
+                if route.update is not None:
+                    route.update(model, event)
+                if route.then is not None:
+                    route.then(self, event, was_page)
+        finally:
+            model.answer_in, model.quiet = None, False
         self.seen()
+
+    def _quiet(self, line: Outgoing) -> bool:
+        """Whether ``line`` is one of the client's own questions (members,
+        levels, markers, history...), whose answers it keeps to itself
+        (on the username page, signing in with a kept token, every answer
+        is the user's business)."""
+        return (
+            not line.typed
+            and sent_by_itself(line.text)
+            and self.model.page != Page.USERNAME
+        )
 
     def _reworded(self, event: ParsedLine) -> ParsedLine:
         """An answer the server words for someone else, reworded for us.
@@ -332,8 +359,8 @@ class ChatController:
         self._cancel(self._lag_probe)
         self._cancel(self._read_call)
         self._read_call = None
-        self._focus_asked = 0
         self._profiles_asked.clear()
+        self.fetcher.connection_lost()
         lost = self.outbox.reset()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
@@ -357,7 +384,8 @@ class ChatController:
             # have reached the server.
             what = "not confirmed" if line.token else "not sent"
             recall = "type it again" if is_secret(line.text) else "↑ recalls it"
-            model.note(f"{what} ({recall}): {masked(line.text)}", EntryKind.ERROR)
+            typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
+            model.note(f"{what} ({recall}): {masked(typed)}", EntryKind.ERROR)
         if self.ended is None:
             self._schedule_reconnect(why)
             return
@@ -378,9 +406,9 @@ class ChatController:
             self._lag_probe = self.clock.callLater(LAG_PROBE_SECONDS, self._probe_lag)
 
     def _refused(self, line: Outgoing) -> None:
+        typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
         self.model.note(
-            f"the server refused “{masked(line.text)}” ({line.refused}); "
-            "sending it again",
+            f"the server refused “{masked(typed)}” ({line.refused}); sending it again",
             EntryKind.ERROR,
         )
 
@@ -390,8 +418,8 @@ class ChatController:
 
     def after_hello(self, event: ParsedLine, was_page: Page) -> None:
         """Sign in, or take the name wanted (again, after a reconnect)."""
-        if self.accounts.greet():
-            return  # signed in with the password held for the session
+        if self.accounts.greet(self.wanted_name):
+            return  # signed in with the password held, or a token kept
         if self.model.password_for is not None:
             return  # the password prompt is still up: the user signs in
         if self.wanted_name:
@@ -406,15 +434,19 @@ class ChatController:
         reconnect go back into every room."""
         self._cancel_name_retry()
         self._name_attempts = 0
-        self.accounts.welcomed()
+        if self.accounts.welcomed():
+            self._send("/session new")  # to stay signed in (see .staying)
         if self.watch:
             self._send("/watch on")
-        if self.accounts.credentials is not None:
+        if self.accounts.signed_in:
             # An account's unread counts (its markers outlive connections;
             # a plain name's start afresh): see protocol.md, *Read markers*.
             # One line per sign-in, ahead of the queue as /caps is: its
             # UNREAD lines answer no typed line.
             self._write("/unread")
+            # The account's conversations, kept by the server: their
+            # buffers, with their unread counts, as on the last device.
+            self._send("/conversations")
         name = self.model.own_name
         self._set_ready_status()
         if not self.reconnecting:
@@ -423,24 +455,48 @@ class ChatController:
         # Each room's log says "reconnected" once back in (see the model).
         # An account's rooms come back unasked (the server remembers them):
         # only those that did not are asked for, after /unread's answer.
-        if not self.rejoiner.rejoin_all(later=self.accounts.credentials is not None):
+        if not self.rejoiner.rejoin_all(later=self.accounts.signed_in):
             self.model.note(f"reconnected as {name}")
             self.reconnecting = False
 
     def after_joined(self, event: ParsedLine, was_page: Page) -> None:
         """Ask who owns the room; count a room rejoined."""
-        # The join sequence doesn't name the owner; /who's reply does. It
-        # asks about the current room: after a reconnect several joins are
-        # on their way, and the last is current by the time /who arrives.
+        # The join sequence doesn't name the owner; /who's reply does.
         room = event.field("room")
-        if self.reconnecting and self.rejoiner.focus_each:
-            self._ask_focus(room)
-        self._send("/who")
+        self._send(addressed(room, "/who"))
         buffer = self.model.buffers.room_buffer(room)
-        if self.accounts.credentials is not None and buffer and not buffer.level:
+        if self.accounts.signed_in and buffer and not buffer.level:
             self._send(f"/notify {room}")  # its level, for the buffer list
         if self.reconnecting and self.rejoiner.rejoined(room):
             self.reconnecting = False
+
+    def after_read(self, event: ParsedLine, was_page: Page) -> None:
+        """A join's replay is over (its ``READ``): the room shows its
+        recent messages, filled in if it lacks them (see .fetching)."""
+        target, self.model.joined_now = self.model.joined_now, None
+        if target is not None and target == event.field("room"):
+            self.fetcher.joined(target)
+
+    def after_pins(self, event: ParsedLine, was_page: Page) -> None:
+        """A room joined has pins: which ones, quietly (``/pins``), so that
+        ``p`` on a pinned message unpins it."""
+        room, count = event.field("room"), event.field("count")
+        if count.isdigit() and int(count) and self.model.buffers.room_buffer(room):
+            self._send(addressed(room, "/pins"))
+
+    def after_conversation(self, event: ParsedLine, was_page: Page) -> None:
+        """A typed ``/conversations``: each in the log too (the client's
+        own, on signing in, only restores the buffers)."""
+        if self._answers_typed("/conversations"):
+            unread = event.field("unread")
+            news = f", {unread} unread" if unread not in ("", "0") else ""
+            self.model.note(f"  {event.field('user')}{news}")
+
+    def after_conversations_end(self, event: ParsedLine, was_page: Page) -> None:
+        if self._answers_typed("/conversations"):
+            self.model.note(
+                f"{event.field('count') or 0} conversation(s), newest first"
+            )
 
     def after_unread_end(self, event: ParsedLine, was_page: Page) -> None:
         """The rooms the server put an account back in are in: the rest."""
@@ -459,9 +515,28 @@ class ChatController:
             self.model.note("the room list is no longer updated; /list refreshes it")
 
     def after_account_change(self, event: ParsedLine, was_page: Page) -> None:
-        """REGISTERED, PASSWORD_CHANGED, UNREGISTERED: the password held."""
+        """REGISTERED, PASSWORD_CHANGED, UNREGISTERED: the password held,
+        and the device session kept (a new password ended it: another)."""
         answering = self.outbox.answering
         self.accounts.confirmed(event, answering.text if answering else "")
+        if event.name != "UNREGISTERED" and self.accounts.tokens is not None:
+            self._send("/session new")
+
+    def after_session(self, event: ParsedLine, was_page: Page) -> None:
+        """SESSION: the device session kept, when staying signed in."""
+        kept = self.accounts.session_made(event.field("token"))
+        if self._answers_typed("/session"):
+            self.model.note(
+                "this device stays signed in (/session end signs it out)"
+                if kept
+                else "a device session was made, but not kept: chatroom-urwid "
+                "--stay-signed-in keeps one"
+            )
+
+    def after_session_ended(self, event: ParsedLine, was_page: Page) -> None:
+        """SESSION_ENDED: the token kept is forgotten."""
+        self.accounts.session_ended()
+        self.model.note("this device's session has ended: the next start asks")
 
     def after_nick(self, event: ParsedLine, was_page: Page) -> None:
         """The status bar names the user."""
@@ -529,17 +604,6 @@ class ChatController:
         """TOKEN: the uploads waiting for one go."""
         self.uploads.token_arrived(event)
 
-    def after_focus(self, event: ParsedLine, was_page: Page) -> None:
-        """A FOCUS we did not ask for (the current room was left, or taken
-        from us) names the server's choice; the room on screen wins, so
-        lines typed still go where the user looks."""
-        if self._focus_asked:
-            self._focus_asked -= 1
-            return
-        room = self.model.room
-        if room is not None and name_key(room) != name_key(event.field("room")):
-            self._ask_focus(room)
-
     def after_typing(self, event: ParsedLine, was_page: Page) -> None:
         """Whoever said they are typing is forgotten when their time is up."""
         self.typing.others_changed()
@@ -599,29 +663,31 @@ class ChatController:
         )
 
     def _answers_typed(self, command: str) -> bool:
-        """Whether the server is answering ``command`` as the user typed it."""
+        """Whether the server is answering ``command`` as the user typed it
+        (in a room's buffer, as ``/in ROOM COMMAND``)."""
         line = self.outbox.answering
-        return (
-            line is not None
-            and line.typed
-            and line.text.split(" ", 1)[0].lower() == command
-        )
+        return line is not None and line.typed and command_word(line.text) == command
 
     # -- the user's actions (UserActions) ------------------------------------------
 
     def submit(self, text: str) -> bool:
         """Act on a typed line; False if it could not be sent (the screen keeps it)."""
+        self.confirmations.typed()
         command, _, argument = text.partition(" ")
-        if command == "/help":
-            self.model.note("keys:", EntryKind.HELP)
-            for line in keys.help_lines():
+        if command.lower() == "/help":
+            # The client's own words, not the protocol's (see .helptext).
+            for line in help_lines():
                 self.model.note(line, EntryKind.HELP)
+            return True
         if command == "/quit":
             self.quit(argument.strip())
             return True
+        if command.lower() == "/clear":
+            self.model.clear()
+            return True
         if self.protocol is None:
             self.model.note("not connected: that line was not sent", EntryKind.ERROR)
-            return command == "/help"
+            return False
         page = self.model.page
         if page == Page.USERNAME and not text.startswith("/"):
             self._cancel_name_retry()  # the user chose instead
@@ -641,7 +707,8 @@ class ChatController:
             if sent is not None:
                 self._remember_key(sent)
                 self._send(sent, typed=True)
-                if not is_command(sent) or sent.startswith("/paste "):
+                said = unaddressed(sent)[1]
+                if not is_command(said) or said.startswith("/paste "):
                     self.typing.stop()  # the message says the user is done
         return True
 
@@ -659,8 +726,8 @@ class ChatController:
         plain = not is_command(text)
         if buffer is not None and buffer.search and plain:
             text = f"/search {text.removeprefix('/')}"  # typed there: search again
-        if buffer is not None and buffer.thread and plain:
-            return f"/thread {buffer.thread} {said_text(text)}"  # said in the thread
+        if buffer is not None and buffer.thread and plain:  # said in the thread
+            return addressed(buffer.name, f"/thread {buffer.thread} {said_text(text)}")
         command, _, argument = text.partition(" ")
         command, argument = command.lower(), argument.strip()
         if command == "/thread" and argument.isdigit():  # no words: open it
@@ -693,7 +760,9 @@ class ChatController:
                 self._focused_changed()
                 return None
             # The room on screen, whatever the server's current room is.
-            return f"/leave {argument or buffer.name}"
+            return self.confirmations.leaving(argument or buffer.name)
+        if command == "/delete" and argument:
+            return self.confirmations.deleting(argument.split(" ", 1)[0])
         if command == "/focus" and argument:
             if model.focus(log_key(Page.ROOM, argument)):
                 self._focused_changed()
@@ -716,16 +785,30 @@ class ChatController:
         if buffer is not None and buffer.private:
             if not is_command(text):
                 return f"/msg {buffer.name} {said_text(text)}"
-            reported = argument.split(" ", 1)[0]
-            if command == "/report" and reported.isdigit():  # its message: @USER ID
+            first = argument.split(" ", 1)[0]
+            if command == "/report" and first.isdigit():  # its message: @USER ID
                 return f"/report @{buffer.name} {argument}"
-            if command in ROOM_ONLY:
+            if command == "/history" and first.isdigit():  # this conversation's
+                text = f"/history @{buffer.name} {argument}"
+                argument = text.partition(" ")[2]
+            elif command in ROOM_ONLY:
                 model.note(
                     f"{command} is for rooms; this is a private conversation",
                     EntryKind.ERROR,
                 )
                 return None
+        if command == "/history":
+            self.fetcher.typed(argument)
+        if buffer is not None and (buffer.is_room or buffer.thread):
+            return addressed(buffer.name, text)  # to the room on screen, by name
         return text
+
+    def after_info_end(self, event: ParsedLine, was_page: Page) -> None:
+        """The settings of a room the user is leaving as its last member,
+        asked by the client itself: it goes, or the client asks first."""
+        line = self.confirmations.settings_heard(event.field("room"))
+        if line is not None:
+            self._send(line, typed=True)
 
     def _upload(self, path: str) -> None:
         """``/upload PATH``: the file goes, and is shared in the room or the
@@ -792,16 +875,9 @@ class ChatController:
         self._send(f"/join {room}", typed=True)
 
     def load_older(self) -> None:
-        """PgUp at the top of a room's log: fetch the messages before it."""
-        model = self.model
-        oldest = model.oldest_id()
-        if model.page != Page.ROOM or oldest is None:
-            return
-        history = model.history
-        if history.loading_older or model.logs.shown in history.complete:
-            return
-        history.expect_older()
-        self._send(f"/history {OLDER_PAGE} before {oldest}")
+        """PgUp at the top of a room's log (or a kept conversation's): fetch
+        the messages before it."""
+        self.fetcher.older()
 
     def switch_to(self, number: int) -> None:
         """Alt-1..9: show the ``number``-th buffer (from 1)."""
@@ -814,21 +890,14 @@ class ChatController:
             self._focused_changed()
 
     def _focused_changed(self) -> None:
-        """A room now on screen becomes the server's current room too (the
-        room left behind first hears that the user stopped typing there)."""
+        """Another buffer is on screen: the room left behind hears that the
+        user stopped typing there, and the news now in view is read. (What
+        is typed next names the room on screen itself, see .addressing.)
+        A kept conversation opened for the first time on this connection
+        shows its messages (``/history @USER``)."""
         self.typing.left()
-        buffer = self.model.buffer
-        # A thread's buffer is its room's: /thread and the rest go there.
-        room = buffer.name if buffer is not None and buffer.thread else self.model.room
-        if room is not None and room != self.model.buffers.server_room:
-            self._ask_focus(room)
+        self.fetcher.shown()
         self.seen()
-
-    def _ask_focus(self, room: str) -> None:
-        """``/focus ROOM``, counted so that its FOCUS is known for ours."""
-        self.model.buffers.server_room = room
-        self._focus_asked += 1
-        self._send(f"/focus {room}")
 
     def seen(self) -> None:
         """The screen may show a buffer's newest line now (switched,
@@ -842,9 +911,11 @@ class ChatController:
         self._read_call = None
         if self.protocol is None:
             return
-        for room, number in self.model.buffers.to_mark_read():
-            self.model.mark_read(room, number)
-            self._send(f"/read {room} {number}")
+        for target, number in self.model.buffers.to_mark_read():
+            if target.startswith("@") and not self.accounts.signed_in:
+                continue  # a plain name's conversations are not kept
+            self.model.mark_read(target, number)
+            self._send(f"/read {target} {number}")
 
     def typed(self, text: str) -> None:
         """The input line now reads ``text`` (a key changed it)."""
@@ -860,11 +931,36 @@ class ChatController:
         self.typing.stop()
         room = self.model.room if self.model.page == Page.ROOM else None
         if room is not None and len(lines) > 1 and fits(lines):
-            self._send(paste_command(lines), typed=True)
+            self._send(addressed(room, paste_command(lines)), typed=True)
             return
         for line in lines:
             if line.strip():
                 self.submit(line)
+
+    def pin(self, entry: LogEntry) -> None:
+        """``p`` on a selected message: pinned, or unpinned when it is (the
+        room's owner and operators; anyone else is told why not)."""
+        room = self._room_of_buffer()
+        if room is None or entry.id is None:
+            return
+        verb = "/unpin" if self.model.is_pinned(entry) else "/pin"
+        self._send(addressed(room, f"{verb} {entry.id}"), typed=True)
+
+    def open_thread(self, entry: LogEntry) -> None:
+        """``t`` on a selected message: its thread's buffer, on screen, where
+        what is typed is said in the thread."""
+        room = self._room_of_buffer()
+        if room is None or entry.id is None:
+            return
+        self.model.open_thread(room, str(entry.id))
+        self._focused_changed()
+
+    def _room_of_buffer(self) -> str | None:
+        """The room of the buffer on screen (a thread's: its room's)."""
+        buffer = self.model.buffer
+        if buffer is None or not (buffer.is_room or buffer.thread):
+            return None
+        return buffer.name
 
     def show_room(self, room: str) -> None:
         """A search result chosen: show its room (joining it if need be),
@@ -902,9 +998,10 @@ class ChatController:
             self.outbox.ask(LIMITS_QUERY)
 
     def _send(self, line: str, typed: bool = False) -> None:
-        """Queue a line for the server (paced; see :mod:`.sending`)."""
+        """Queue a line for the server (paced; see :mod:`.sending`); one
+        the user typed remembers the buffer it was typed in."""
         if self.protocol is not None:
-            self.outbox.send(line, typed)
+            self.outbox.send(line, typed, self.model.logs.shown if typed else "")
 
     def _write(self, line: str) -> None:
         if self.protocol is not None:
@@ -974,8 +1071,12 @@ EVENTS: dict[str, Route] = {
     "TYPING": Route(SessionModel.someone_typing, ChatController.after_typing),
     "PREVIEW": Route(SessionModel.link_previewed),
     # many rooms and read markers
-    "FOCUS": Route(SessionModel.server_focused, ChatController.after_focus),
-    "READ": Route(SessionModel.read_marker),
+    "FOCUS": Route(SessionModel.server_focused),
+    "READ": Route(SessionModel.read_marker, ChatController.after_read),
+    "CONVERSATION": Route(
+        SessionModel.conversation_listed, ChatController.after_conversation
+    ),
+    "CONVERSATIONS_END": Route(None, ChatController.after_conversations_end),
     "UNREAD": Route(SessionModel.unread_counts),
     "UNREAD_END": Route(None, ChatController.after_unread_end),
     # search and the moderation log
@@ -998,10 +1099,11 @@ EVENTS: dict[str, Route] = {
     "BAN": Route(SessionModel.described),
     "UNBAN": Route(SessionModel.described),
     "BANS": Route(SessionModel.described),
-    "SET": Route(SessionModel.described),
+    "SET": Route(SessionModel.setting_changed),
     "INVITE": Route(SessionModel.described),
     "INVITED": Route(SessionModel.described),
-    "INFO": Route(SessionModel.described),
+    "INFO": Route(SessionModel.setting_shown),
+    "INFO_END": Route(None, ChatController.after_info_end),
     "ANNOUNCE": Route(SessionModel.described),
     "KILLED": Route(SessionModel.described),
     "GBAN": Route(SessionModel.described),
@@ -1023,11 +1125,11 @@ EVENTS: dict[str, Route] = {
     "WEBHOOK_REMOVED": Route(SessionModel.described),
     "PREVIEWS": Route(SessionModel.described),
     # pins, threads and notification levels: a line as .moderation words it
-    "PIN": Route(SessionModel.described),
-    "UNPIN": Route(SessionModel.described),
+    "PIN": Route(SessionModel.pin_changed),
+    "UNPIN": Route(SessionModel.pin_changed),
     "PINNED": Route(SessionModel.pinned_row),
     "PINS_END": Route(SessionModel.pins_listed),
-    "PINS": Route(SessionModel.described),
+    "PINS": Route(SessionModel.described, ChatController.after_pins),
     "THREAD": Route(SessionModel.described),
     "THREADS_END": Route(SessionModel.described),
     "FOLLOW": Route(SessionModel.described),
@@ -1044,6 +1146,9 @@ EVENTS: dict[str, Route] = {
     "PROFILE_END": Route(None, ChatController.after_profile_end),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
+    # device sessions (staying signed in, see .staying)
+    "SESSION": Route(None, ChatController.after_session),
+    "SESSION_ENDED": Route(None, ChatController.after_session_ended),
 }
 
 

@@ -21,6 +21,7 @@ CLIENT_COMMANDS: dict[str, Command] = {
     "query": Command("query", "USER [TEXT]"),  # a private conversation, shown
     "part": Command("part", "[ROOM]"),  # /leave, as IRC clients call it
     "upload": Command("upload", "PATH"),  # a file, shared where typed
+    "clear": Command("clear"),  # the buffer on screen, emptied
 }
 
 #: Every command Tab completes: the server's and the client's, ``/``-led.

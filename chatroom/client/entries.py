@@ -39,6 +39,8 @@ class EntryKind(StrEnum):
     ERROR = "error"
     HELP = "help"
     EARLIER = "earlier"  # the "earlier messages" marker before history
+    #: The "new messages" divider at the read marker, above what was not read.
+    NEW = "new"
     #: Moderation, account and admin news (``-- bob was kicked by alice``).
     MODERATION = "moderation"
     #: Something that happened to the user: kicked, invited, an announcement.
@@ -65,9 +67,13 @@ class Change(StrEnum):
     NAME_PROBLEM = "name_problem"
     #: The log shown is another page's (each page and room keeps its own).
     LOG_SWITCH = "log_switch"
-    #: Older lines (a ``/history`` reply) were put in the log shown, above its
-    #: oldest stored line, which is passed along (None: nothing older came).
+    #: Older lines (a ``/history`` the user asked for: PgUp) were put in the
+    #: log shown, above its oldest stored line, which is passed along (None:
+    #: nothing older came).
     LOG_OLDER = "log_older"
+    #: Lines were put in the log shown where their ids say (the client's
+    #: own ``/history``, a typed one): drawn again, the view where it was.
+    LOG_MERGED = "log_merged"
     #: The username page asks for a name, or for a registered name's password.
     SIGN_IN = "sign_in"
     #: The notice kept above the lobby's room list changed.

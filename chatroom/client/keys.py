@@ -1,7 +1,8 @@
 """Key bindings as data, in one place (as zulip-terminal's ``config/keys.py``).
 
 Widgets never compare against key literals; they ask :func:`is_command_key`,
-so a binding changes here and nowhere else, and ``/help`` lists these.
+so a binding changes here and nowhere else, and ``/help`` lists these
+(with the commands, :mod:`.helptext`).
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     "TO_NEWEST": {
         "keys": ["ctrl end", "meta >"],
         "help_text": "Jump the log to the newest line",
+    },
+    "TO_OLDEST": {
+        "keys": ["ctrl home", "meta <"],
+        "help_text": "Jump the log to its top (and load older)",
     },
     "LINE_START": {"keys": ["ctrl a", "home"], "help_text": "Start of the line"},
     "LINE_END": {"keys": ["ctrl e", "end"], "help_text": "End of the line"},
@@ -85,6 +90,18 @@ KEY_BINDINGS: dict[str, KeyBinding] = {
     "UNREACT_SELECTED": {
         "keys": ["-"],
         "help_text": "Selected: take back your reaction",
+    },
+    "PIN_SELECTED": {
+        "keys": ["p"],
+        "help_text": "Selected: pin it (pinned: unpin it)",
+    },
+    "THREAD_SELECTED": {
+        "keys": ["t"],
+        "help_text": "Selected: open its thread",
+    },
+    "REPORT_SELECTED": {
+        "keys": ["!"],
+        "help_text": "Selected: report it",
     },
     "OPEN_SELECTED": {
         "keys": ["enter"],
@@ -184,18 +201,11 @@ def keys_for(command: str) -> list[str]:
 
 
 def help_lines() -> list[str]:
-    """One line per binding, as the client-side ``/help`` shows them."""
+    """One line per binding, as the client's ``/help`` shows them (the
+    commands follow, see :mod:`.helptext`)."""
     lines = []
     for binding in KEY_BINDINGS.values():
         keys = ", ".join(binding["keys"])
         lines.append(f"{keys:<18} {binding['help_text']}")
     lines.append(f"{'mouse wheel':<18} Scroll the log")
-    lines.append(f"{'/help':<18} This list, then the server's commands")
-    lines.append(f"{'/quit [reason]':<18} Leave the server")
-    lines.append(f"{'/upload PATH':<18} Share a file here (an account, --files)")
-    # The account commands: their passwords are never shown, logged or
-    # recalled, which is worth saying where the user looks for commands.
-    lines.append(f"{'/register PW':<18} Make your name an account (PW hidden)")
-    lines.append(f"{'/password OLD NEW':<18} Change its password")
-    lines.append(f"{'/unregister PW':<18} Make it a plain name again")
     return lines

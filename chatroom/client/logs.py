@@ -15,8 +15,10 @@ from dataclasses import replace
 
 from chatroom.client.entries import EntryKind, LogEntry
 
-#: Lines that carry no time of their own: the history marker, /help.
-TIMELESS = frozenset({EntryKind.EARLIER, EntryKind.HELP, EntryKind.TABLE})
+#: Lines that carry no time of their own: the history markers, /help.
+TIMELESS = frozenset(
+    {EntryKind.EARLIER, EntryKind.NEW, EntryKind.HELP, EntryKind.TABLE}
+)
 
 
 class Logs:

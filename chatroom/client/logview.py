@@ -96,12 +96,17 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         return widget
 
     def replace_entry(self, entry: LogEntry) -> None:
-        """Draw again a line that changed (edited, deleted), where it is."""
+        """Draw again a line that changed (edited, deleted, a reaction, a
+        thread's count, a preview under it), where it is. A line that grows
+        grows downwards: while the log follows, its newest line stays in
+        view (the ListBox keeps a grown line's top where it was)."""
         position = self._positions.get(entry.id) if entry.id is not None else None
         if self.selected is not None and self.selected.id == entry.id:
             self.selected = entry
         if position is not None and position < len(self.walker):
             self.walker[position] = self._widget(entry)
+            if self.following:
+                self._to_bottom()
 
     def select(self, entry: LogEntry | None, hint: str = "") -> None:
         """Highlight ``entry`` (None: none) and bring it into view; ``hint``
@@ -162,6 +167,22 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             self.listbox.set_focus_valign("bottom")
         self._show_indicator()
 
+    def redraw(self, entries: Iterable[LogEntry], anchor: LogEntry | None) -> None:
+        """The log again, with lines put in where they belong (a merged
+        ``/history``, the *new messages* divider): while it follows, the
+        newest line stays in view; scrolled up, it moves as
+        :meth:`show_older` does, ``anchor`` at the bottom."""
+        if not self.following:
+            self.show_older(entries, anchor)
+            return
+        self.walker[:] = []
+        self._positions = {}
+        self._day = None
+        for entry in entries:
+            self._append(entry)
+        self._to_bottom()
+        self._show_indicator()
+
     def show(self, entries: Iterable[LogEntry]) -> None:
         """Replace the lines (another page's log), following its newest."""
         self.selected, self.selection_hint = None, ""
@@ -180,6 +201,15 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self.unseen = self.unseen_mentions = 0
         self._to_bottom()
         self._show_indicator()
+
+    def to_oldest(self) -> None:
+        """Jump to the oldest line (where PgUp's fetch puts earlier ones):
+        the log no longer follows."""
+        if self.walker:
+            self.listbox.set_focus(0)
+            self.listbox.set_focus_valign("top")
+            self.following = len(self.walker) <= 1
+            self._show_indicator()
 
     def _to_bottom(self) -> None:
         if self.walker:

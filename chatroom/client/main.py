@@ -44,6 +44,7 @@ from chatroom.client.settings import (
     load,
     palette_with,
 )
+from chatroom.client.staying import SessionTokens, default_folder
 from chatroom.client.uploading import http_poster
 from chatroom.client.view import ChatScreen
 
@@ -80,6 +81,12 @@ def parse_arguments(
         "--username",
         help="take this name without asking (a registered one asks for its "
         "password, or signs in with $CHATROOM_PASSWORD)",
+    )
+    parser.add_argument(
+        "--stay-signed-in",
+        action="store_true",
+        help="keep a device session in a file only you can read, and sign in "
+        "with it next time instead of asking the password",
     )
     parser.add_argument(
         "--also",
@@ -119,6 +126,7 @@ def parse_arguments(
         parser.error(f"give HOST [PORT] (or [server] host in {arguments.config})")
     arguments.username = arguments.username or settings.username
     arguments.tls = arguments.tls or settings.tls
+    arguments.stay_signed_in = arguments.stay_signed_in or settings.stay_signed_in
     arguments.log_dir = arguments.log_dir or settings.log_dir
     if (arguments.ca or arguments.insecure) and not arguments.tls:
         parser.error("--ca and --insecure need --tls")
@@ -210,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         # by others; the environment is the user's own.
         password=os.environ.get("CHATROOM_PASSWORD") or None,
         post=http_poster(reactor),
+        tokens=SessionTokens(default_folder()) if arguments.stay_signed_in else None,
     )
 
     # Bracketed paste: a paste of several lines is one message (.pasting).

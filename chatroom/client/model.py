@@ -26,7 +26,7 @@ from typing import Self
 
 from twisted.internet.defer import Deferred
 
-from chatroom.client.buffers import Buffer, Buffers
+from chatroom.client.buffers import Buffer, Buffers, private_key
 from chatroom.client.entries import (
     Change,
     EntryKind,
@@ -44,7 +44,14 @@ from chatroom.client.findings import (
     short_time,
     table,
 )
-from chatroom.client.history import RoomHistory
+from chatroom.client.history import (
+    EARLIER_MARKER,
+    NEW_MARKER,
+    RoomHistory,
+    first_place,
+    merge,
+    stored,
+)
 from chatroom.client.logs import Logs
 from chatroom.client.moderation import describe, kicked_from
 from chatroom.client.reports import (
@@ -97,6 +104,14 @@ def moment(stamp: str) -> float | None:
         return parse_time(stamp)
     except ValueError:
         return None
+
+
+def fetched_key(target: str) -> str:
+    """The log a ``/history`` answer is for: a room's, or the conversation
+    with USER's (``@USER``)."""
+    if target.startswith("@"):
+        return private_key(target[1:])
+    return log_key(Page.ROOM, target)
 
 
 def answered(event: ParsedLine) -> str:
@@ -157,6 +172,18 @@ class SessionModel:
         self._rejoining: set[str] = set()
         #: The room that was on screen before a reconnect, shown again.
         self._refocus: str | None = None
+        #: The log key of the buffer where the line the server is answering
+        #: was typed (None: the client's own line): answers that name no
+        #: room are drawn there, where the user asked (the controller sets
+        #: it for each event).
+        self.answer_in: str | None = None
+        #: Whether the server is answering one of the client's own questions
+        #: (``/pins`` to know what is pinned, ``/info`` before a leave):
+        #: what it says is kept, not shown (the controller sets it).
+        self.quiet = False
+        #: The room (or ``@USER``) whose join's replay a ``READ`` just ended,
+        #: for the controller to fill in what it lacks (None: none).
+        self.joined_now: str | None = None
 
     # -- observing -------------------------------------------------------------
 
@@ -266,9 +293,11 @@ class SessionModel:
             return []
         return self.typists.in_room(log_key(Page.ROOM, self.room), self.now())
 
-    def oldest_id(self) -> int | None:
-        """The id of the oldest stored event in the room's log on screen."""
-        return next((e.id for e in self.log if e.id is not None), None)
+    def oldest_id(self, key: str | None = None) -> int | None:
+        """The id of the oldest stored event in log ``key`` (None: the one
+        on screen)."""
+        log = self.log if key is None else self.logs.lines(key)
+        return next((e.id for e in log if e.id is not None), None)
 
     def last_own_message(self) -> LogEntry | None:
         """The user's newest message in the room on screen, to edit (Up)."""
@@ -389,10 +418,13 @@ class SessionModel:
 
     # -- adding lines ------------------------------------------------------------------
 
-    def _add(self, entry: LogEntry, where: str | None = None) -> None:
-        """Put a line in log ``where`` (None: the one on screen), count it
-        as news in its buffer if it is out of view, and take its author
-        off the typists there (what they typed has come)."""
+    def _add(self, entry: LogEntry, where: str | None = None) -> LogEntry:
+        """Put a line in log ``where`` (None: the buffer where the line
+        being answered was typed, else the one on screen), count it as news
+        in its buffer if it is out of view, and take its author off the
+        typists there (what they typed has come); the line as added."""
+        if where is None and self.answer_in in self.buffers.by_key:
+            where = self.answer_in
         key = where or self.logs.shown
         added, shown = self.logs.add(entry, where)
         self._changed(Change.LOG if shown else Change.LOG_ELSEWHERE, added)
@@ -405,6 +437,7 @@ class SessionModel:
                 self._changed(Change.BUFFERS)
         if entry.user and not entry.earlier and self.typists.stopped(key, entry.user):
             self._changed(Change.TYPING)
+        return added
 
     def note(
         self, text: str, kind: EntryKind = EntryKind.NOTICE, where: str | None = None
@@ -433,6 +466,15 @@ class SessionModel:
             members, buffer.everyone = buffer.everyone, None
         names = [f"@{name}" if name == self.owner else name for name in members]
         self.note(f"members of {self.room} ({len(names)}): {', '.join(names)}")
+
+    def clear(self) -> None:
+        """``/clear``: the log on screen starts again empty (the lines are
+        gone from this session; PgUp in a room fetches them again)."""
+        key = self.logs.shown
+        self.logs.empty(key)
+        self.history.complete.discard(key)
+        self.history.dividers.pop(key, None)
+        self._changed(Change.LOG_SWITCH)
 
     def note_room(self, room: RoomListing) -> None:
         """Show one room of a listing in the log (a typed ``/list``)."""
@@ -610,7 +652,7 @@ class SessionModel:
         """JOINED: in a room, its buffer (kept across a rejoin) shown."""
         room = event.field("room")
         key = log_key(Page.ROOM, room)
-        self.history.start(self.logs.lines(key))
+        self.history.start(key, self.logs.lines(key))
         returning = key in self._rejoining
         self._rejoining.discard(key)
         buffer = self._open_room(room)
@@ -628,14 +670,13 @@ class SessionModel:
         buffer.members = []
         buffer.owner = None
         buffer.topic = ""
-        self.buffers.server_room = room
         self.dismiss_alert()
         # A room the user joins is shown; rooms rejoined after a reconnect
         # leave the one the user was looking at on screen.
         if not returning or key == self._refocus or self._nothing_to_refocus():
             self.focus(key)
         news = "reconnected" if returning else f"you joined {room}"
-        self._add(LogEntry(EntryKind.NOTICE, news), key)
+        self.history.join_lines[key] = self._add(LogEntry(EntryKind.NOTICE, news), key)
         self._changed(Change.HEADER)
         self._changed(Change.MEMBERS)
 
@@ -856,11 +897,9 @@ class SessionModel:
         threads = [
             lines for key, lines in self.logs.by_key.items() if key.startswith(prefix)
         ]
-        logs = (
-            self.logs.lines(log_key(Page.ROOM, room)),
-            self.history.older or [],
-            *threads,
-        )
+        key = log_key(Page.ROOM, room)
+        fetch = self.history.fetching(key)
+        logs = (self.logs.lines(key), fetch.lines if fetch else [], *threads)
         return find_message(logs, number)
 
     def _answering(self, room: str, number: str) -> str:
@@ -894,26 +933,37 @@ class SessionModel:
         self._live(event, EntryKind.TO_OPERATORS)
 
     def private_message(self, event: ParsedLine) -> None:
-        """PRIVMSG: in its conversation's buffer (opened by the first one).
-        The log on screen shows it too in the lobby (which shows no buffer:
-        it is seen there, not counted) and, for the copy of one the user
-        sent from another buffer, in the room it was typed in."""
+        """PRIVMSG: in its conversation's buffer (opened by the first one;
+        a kept one has an id of the conversation's, see protocol.md,
+        *Private conversations*). One a ``/history @USER`` is fetching is
+        merged when it ends. The log on screen shows it too in the lobby
+        (which shows no buffer: it is seen there, not counted) and, for the
+        copy of one the user sent from another buffer, in the buffer it was
+        typed in (without its id, which is the conversation's)."""
         sender, recipient = event.field("from"), event.field("to")
         self._saw_user(sender, recipient)
+        other = recipient if sender == self.own_name else sender
+        key = private_key(other)
+        number = self.history.saw(key, event.id) if event.id else None
+        fetch = self.history.fetching(key)
         entry = LogEntry(
             EntryKind.PRIVATE,
             event.text,
             user=sender,
             target=recipient,
             time=moment(event.field("time")),
-            mentions_me=sender != self.own_name,
+            mentions_me=sender != self.own_name and fetch is None,
+            id=number,
+            earlier=fetch is not None,
         )
-        other = recipient if sender == self.own_name else sender
+        if fetch is not None:
+            fetch.lines.append(entry)
+            return
         buffer = self._conversation(other)
         self._add(entry, buffer.key)
         mine = sender == self.own_name
         if self.logs.shown != buffer.key and (mine or self.page != Page.ROOM):
-            self._add(entry)
+            self._add(replace(entry, id=None))
             if self.buffers.following and buffer.unread:
                 buffer.unread -= 1
                 buffer.mentions -= entry.mentions_me
@@ -982,18 +1032,26 @@ class SessionModel:
     # -- server events: a room's history ------------------------------------------
 
     def _replayed(self, event: ParsedLine, kind: EntryKind) -> None:
+        """A stored message from the room's past: one a ``/history`` is
+        fetching (merged when it ends), or one of a join's replay, at the
+        end of the log (those it shows already are not shown again)."""
         entry = self._said(event, kind, earlier=True)
-        if self.history.older is not None:
-            self.history.older.append(entry)
+        if self._kept_in_thread(event, entry):
+            return
+        key = log_key(Page.ROOM, event.field("room"))
+        fetch = self.history.fetching(key)
+        if fetch is not None:
+            fetch.lines.append(entry)
+            return
+        log = self.logs.lines(key)
+        if entry.id is not None and entry.id in stored(log):
             return
         if (entry.user, entry.time, event.text) in self.history.shown_before:
             return
-        if self._kept_in_thread(event, entry):
-            return
-        where = log_key(Page.ROOM, event.field("room"))
+        self.history.replayed(key, entry.id)
         if self.history.needs_marker():
-            self._add(LogEntry(EntryKind.EARLIER, "earlier messages"), where)
-        self._add(entry, where)
+            self._add(EARLIER_MARKER, key)
+        self._add(entry, key)
 
     def history_message(self, event: ParsedLine) -> None:
         """HISTORY: an earlier message, replayed on joining or fetched."""
@@ -1003,25 +1061,49 @@ class SessionModel:
         """HISTORY_ACTION: an earlier ``/me``."""
         self._replayed(event, EntryKind.ACTION)
 
+    def expect_history(self, key: str, paging: bool) -> None:
+        """A ``/history`` of log ``key`` (a room's, a conversation's) is on
+        its way; ``paging``: the user asked for it (PgUp, typed)."""
+        self.history.expect(key, paging)
+
     def older_lines(self, event: ParsedLine) -> None:
-        """HISTORY_END: older lines go where they belong: above the oldest
-        stored line, below the ``you joined`` line and the ``earlier
-        messages`` marker (added if the log had none), so the log stays in
-        order."""
-        older = self.history.take_older()
-        if self.room is None or event.field("room") != self.room:
+        """HISTORY_END: the lines fetched go where their ids say, above
+        what is shown and in time order, each once (see
+        :func:`.history.merge`); when there was nothing (more) to fetch,
+        the log says so at its top, under the ``earlier messages`` marker."""
+        key = fetched_key(event.field("room"))
+        fetch = self.history.take(key)
+        if fetch is None:
+            return  # one the client did not ask for (``/history thread``)
+        log = self.logs.by_key.setdefault(key, [])
+        ids = stored(log)
+        anchor = (
+            next((entry for entry in log if entry.id == ids[0]), None) if ids else None
+        )
+        buffer = self.buffers.by_key.get(key)
+        added = merge(
+            log,
+            fetch.lines,
+            self.history.dividers.get(key),
+            self.history.join_lines.get(key),
+            marked=buffer is None or not buffer.private,
+        )
+        at_start = not fetch.lines and fetch.paging and key not in self.history.complete
+        if at_start:
+            self.history.complete.add(key)
+            if not any(entry.kind == EntryKind.EARLIER for entry in log):
+                log.insert(
+                    first_place(log, self.history.join_lines.get(key)), EARLIER_MARKER
+                )
+            notice = LogEntry(EntryKind.NOTICE, "no earlier messages", time=self.now())
+            log.insert(first_place(log, self.history.join_lines.get(key)), notice)
+            anchor = None  # the screen shows the top, where this line is
+        if key != self.logs.shown or not (added or at_start):
             return
-        log = self.log
-        at = next((i for i, entry in enumerate(log) if entry.id is not None), len(log))
-        first = log[at] if at < len(log) else None
-        if not older:
-            self.history.complete.add(self.logs.shown)
-            older = [LogEntry(EntryKind.NOTICE, "no earlier messages", time=self.now())]
-            first = None  # the screen shows the top, where this line is
-        if not any(entry.kind == EntryKind.EARLIER for entry in log[:at]):
-            older.insert(0, LogEntry(EntryKind.EARLIER, "earlier messages"))
-        log[at:at] = older
-        self._changed(Change.LOG_OLDER, first)
+        if fetch.paging:
+            self._changed(Change.LOG_OLDER, anchor)
+        else:
+            self._changed(Change.LOG_MERGED, anchor)
 
     def gap(self, event: ParsedLine) -> None:
         """GAP: more was missed than a resuming join replays."""
@@ -1095,30 +1177,89 @@ class SessionModel:
     # -- server events: many rooms and read markers ----------------------------------
 
     def server_focused(self, event: ParsedLine) -> None:
-        """FOCUS: the server's current room (shown if nothing else is)."""
-        room = self.buffers.server_room = event.field("room")
-        buffer = self.buffers.room_buffer(room)
+        """FOCUS: the server's current room, shown if nothing else is (what
+        is typed names its room itself, see .addressing)."""
+        buffer = self.buffers.room_buffer(event.field("room"))
         if buffer is not None and self._nothing_to_refocus():
             self.focus(buffer.key)
 
+    def _marked_buffer(self, target: str) -> Buffer | None:
+        """The buffer a marker or count names: a room's, or ``@USER``'s."""
+        if target.startswith("@"):
+            return self.buffers.by_key.get(private_key(target[1:]))
+        return self.buffers.room_buffer(target)
+
     def read_marker(self, event: ParsedLine) -> None:
-        """READ: the read marker in force in a room; its news counted anew."""
-        buffer = self.buffers.room_buffer(event.field("room"))
-        marker = event.field("marker")
-        if buffer is None or not marker.isdigit():
+        """READ: the read marker in force in a room (or a conversation,
+        ``@USER``); its news counted anew. The one that ends a join's
+        replay puts the *new messages* divider above what came after it,
+        and says the join is over (:attr:`joined_now`)."""
+        target, marker = event.field("room"), event.field("marker")
+        buffer = self._marked_buffer(target)
+        if buffer is None:
+            return
+        key = buffer.key
+        ending = key in self.history.joining
+        self.history.joining.discard(key)
+        if not marker.isdigit():
             return
         buffer.marker = max(buffer.marker or 0, int(marker))
+        if ending:
+            self._divide(key, int(marker))
+            self.joined_now = target
         self._recount(buffer)
 
+    def _divide(self, key: str, marker: int) -> None:
+        """The *new messages* divider above the first line of the join's
+        replay after ``marker``, if one came."""
+        log = self.logs.by_key.get(key, [])
+        start = self.history.replay_start.get(key)
+        if start is None:
+            return
+        first = next(
+            (
+                index
+                for index, entry in enumerate(log)
+                if entry.id is not None and entry.id > marker and entry.id >= start
+            ),
+            None,
+        )
+        if first is None:
+            return
+        before = sum(1 for entry in log[:first] if entry.kind == EntryKind.NEW)
+        log[:] = [entry for entry in log if entry.kind != EntryKind.NEW]
+        log.insert(first - before, NEW_MARKER)
+        self.history.dividers[key] = marker
+        if key == self.logs.shown:
+            self._changed(Change.LOG_MERGED, None)
+
     def unread_counts(self, event: ParsedLine) -> None:
-        """UNREAD: a room's news as the server counted it."""
-        buffer = self.buffers.room_buffer(event.field("room"))
+        """UNREAD: a room's (or a conversation's, ``@USER``) news as the
+        server counted it."""
+        buffer = self._marked_buffer(event.field("room"))
         if buffer is None or self.in_view(buffer.key):
             return
         counts = event.field("count"), event.field("mentions")
         if all(count.isdigit() for count in counts):
             buffer.unread, buffer.mentions = (int(count) for count in counts)
             self._changed(Change.BUFFERS)
+
+    def conversation_listed(self, event: ParsedLine) -> None:
+        """CONVERSATION: one of the account's conversations, kept by the
+        server: its buffer (opened, not shown), with its unread count (each
+        a message to the user, so a mention: ``carol(1!)``)."""
+        user, unread, last = (event.field(n) for n in ("user", "unread", "last"))
+        if not user:
+            return
+        self._saw_user(user)
+        buffer = self._conversation(user)
+        if last.isdigit():
+            self.history.saw(buffer.key, last)
+            if unread.isdigit():
+                buffer.marker = max(buffer.marker or 0, int(last) - int(unread))
+        if unread.isdigit() and not self.in_view(buffer.key):
+            buffer.unread = buffer.mentions = int(unread)
+        self._changed(Change.BUFFERS)
 
     # -- server events: search and the moderation log (see .findings) ------------
 
@@ -1204,10 +1345,16 @@ class SessionModel:
         )
 
     def pins_listed(self, event: ParsedLine) -> None:
-        """PINS_END: the pinned messages as a list, in the room's log."""
+        """PINS_END: the room's pinned messages are known (what ``p`` on
+        a selected one does), and, asked by the user, listed in its log."""
         rows, self.findings.pins = self.findings.pins, []
         room = event.field("room")
-        where = log_key(Page.ROOM, room) if self.buffers.room_buffer(room) else None
+        buffer = self.buffers.room_buffer(room)
+        if buffer is not None:
+            buffer.pinned = {int(row[0]) for row in rows if row[0].isdigit()}
+        if self.quiet:
+            return
+        where = buffer.key if buffer is not None else None
         if not rows:
             self._add(
                 LogEntry(EntryKind.NOTICE, f"{room} has no pinned messages"), where
@@ -1217,6 +1364,42 @@ class SessionModel:
         self._add(LogEntry(EntryKind.NOTICE, heading), where)
         for line in table(pins_rows(rows)):
             self._add(LogEntry(EntryKind.TABLE, line), where)
+
+    def pin_changed(self, event: ParsedLine) -> None:
+        """PIN, UNPIN: a message pinned or unpinned, in the room's log."""
+        buffer = self._event_buffer(event)
+        number = event.field("message")
+        if buffer is not None and number.isdigit():
+            if event.name == "PIN":
+                buffer.pinned.add(int(number))
+            else:
+                buffer.pinned.discard(int(number))
+        self.described(event)
+
+    def is_pinned(self, entry: LogEntry) -> bool:
+        """Whether ``entry`` of the room (or thread) on screen is pinned."""
+        buffer = self.buffer
+        if buffer is not None and buffer.thread:
+            buffer = self.buffers.room_buffer(buffer.name)
+        return buffer is not None and entry.id in buffer.pinned
+
+    def setting_shown(self, event: ParsedLine) -> None:
+        """INFO: one of a room's settings (``-- tea owner: alice``), and
+        whether the room is kept when empty; asked by the client itself
+        (before a leave), not shown."""
+        self._kept(event.field("room"), event.field("setting"), event.text)
+        if not self.quiet:
+            self.described(event)
+
+    def setting_changed(self, event: ParsedLine) -> None:
+        """SET: a room's setting changed (``-- bob set keep on``)."""
+        self._kept(event.field("room"), event.field("setting"), event.field("value"))
+        self.described(event)
+
+    def _kept(self, room: str, setting: str, value: str) -> None:
+        buffer = self.buffers.room_buffer(room)
+        if buffer is not None and setting == "keep" and value in ("on", "off"):
+            buffer.keep = value == "on"
 
     def level_set(self, event: ParsedLine) -> None:
         """NOTIFY: the account's level in a room, shown in the buffer list
@@ -1237,7 +1420,9 @@ class SessionModel:
 
     def described(self, event: ParsedLine) -> None:
         """A line in the log as :mod:`.moderation` words it: a room's in that
-        room's log, one about the user as an alert."""
+        room's log, one about the user as an alert. One that names a
+        message by its id also shows the message's start, when the log
+        has it (nobody reads ids)."""
         line = describe(event)
         if line is None:
             return
@@ -1245,7 +1430,23 @@ class SessionModel:
             self.note_alert(line.text)
             return
         where = log_key(Page.ROOM, line.room) if line.room else None
-        self._add(LogEntry(EntryKind.MODERATION, line.text), where)
+        text = line.text + self._named_message(event)
+        self._add(LogEntry(EntryKind.MODERATION, text), where)
+
+    def _named_message(self, event: ParsedLine) -> str:
+        """`` (bob: who has the scones?)``: the start of the message an
+        event names by id (its room's, or the room where the user asked),
+        "" when the log does not have it."""
+        fields = event.named_fields()
+        number = fields.get("message") or fields.get("root") or fields.get("id", "")
+        room = fields.get("room", "")
+        if not room and self.answer_in in self.buffers.by_key:
+            room = self.buffers.by_key[self.answer_in].name
+        found = self._find(room, number) if room and number else None
+        if found is None:
+            return ""
+        log, index = found
+        return f" ({quoted(log[index])})"
 
     def member_kicked(self, event: ParsedLine) -> None:
         """KICK: a member fewer, and a line saying who and why."""

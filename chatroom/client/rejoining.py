@@ -5,7 +5,7 @@ takes the user back into the rooms they were in (each a buffer, see
 :mod:`.buffers`) once the server has taken their name again. Each room is
 joined ``since`` the newest event its log holds, so what was said
 meanwhile lands in that room's buffer, once; the room that was on screen
-is joined last, so it is the server's current room again. An account's
+is joined last. An account's
 rooms are put back by the server itself (remembered rooms, protocol.md
 *Many devices*): their join replies come unasked after the sign-in, so
 only the rooms that did not come back are asked for, once the answer to
@@ -37,7 +37,6 @@ class Rejoiner:
         outbox: the line the server is answering (a refusal names a room).
         send: queues one line for the server.
         room_keys: the keys typed with ``/join ROOM KEY``, by folded name.
-        ask_focus: makes a room the server's current one (``/focus``).
     """
 
     def __init__(
@@ -46,22 +45,17 @@ class Rejoiner:
         outbox: Outbox,
         send: Callable[[str], None],
         room_keys: dict[str, str],
-        ask_focus: Callable[[str], None],
     ) -> None:
         self.model = model
         self.outbox = outbox
         self.send = send
         self.room_keys = room_keys
-        self.ask_focus = ask_focus
         #: The rooms to go back to after a reconnect, and the one on screen.
         self.wanted_rooms: list[str] = []
         self.wanted_focus: str | None = None
         #: Rooms asked for and not yet back in, by folded name: how many
         #: times each was tried.
         self._attempts: dict[str, int] = {}
-        #: Several rooms rejoined at once: each one's /who is preceded by
-        #: its /focus (the server's current room is the last joined).
-        self.focus_each = False
         #: The joins wait for the rooms the server puts us back in unasked.
         self._later = False
 
@@ -78,7 +72,6 @@ class Rejoiner:
         if not rooms:
             return False
         self._attempts = {name_key(room): 0 for room in rooms}
-        self.focus_each = len(rooms) > 1
         self.model.expect_rejoin(rooms)
         self._later = later
         if not later:
@@ -101,15 +94,9 @@ class Rejoiner:
         return sorted(self.wanted_rooms, key=lambda room: name_key(room) == focus)
 
     def rejoined(self, room: str) -> bool:
-        """Back in ``room`` (its JOINED); True once every room is back
-        (the room on screen is then made the server's current one)."""
+        """Back in ``room`` (its JOINED); True once every room is back."""
         self._attempts.pop(name_key(room), None)
-        if self._attempts:
-            return False
-        shown = self.model.room  # the server's current room is where we look
-        if shown is not None and shown != self.model.buffers.server_room:
-            self.ask_focus(shown)
-        return True
+        return not self._attempts
 
     def refused(self, code: str) -> bool:
         """An error that may answer a rejoin: try again or give that room

@@ -8,9 +8,15 @@ on it by putting the command on the input line, to finish (an emoji, a
 reason) and send with Enter:
 
 - ``r``: ``/reply ID `` · ``e`` (your own): ``/edit ID TEXT`` ·
-  ``d``: ``/redact ID `` · ``+``: ``/react ID `` · ``-``: ``/unreact ID
-  EMOJI`` of your reaction;
+  ``d``: ``/redact ID `` (deleting asks first: Enter deletes) · ``+``:
+  ``/react ID `` · ``-``: ``/unreact ID EMOJI`` of your reaction ·
+  ``!``: ``/report ID `` (a reason, and Enter reports it);
+- ``p`` pins the message at once (unpins a pinned one), and ``t`` opens
+  its thread's buffer, where what is typed is said in the thread
+  (:data:`DONE_AT_ONCE`: the controller's, not the input line's);
 - Enter on a search result (see :mod:`.findings`) shows its room.
+
+So nobody reads or types a message's id.
 
 Esc, or Alt-Down past the newest message, ends the selection; so does any
 other key, which then does what it always does.
@@ -46,29 +52,36 @@ def step(log: list[LogEntry], current: LogEntry | None, by: int) -> LogEntry | N
     return lines[max(0, wanted)]
 
 
-def hint(entry: LogEntry) -> str:
-    """What the keys do to the line selected, shown below the log."""
-    first = {name: keys_for(name)[0] for name in ACTIONS}
+def hint(entry: LogEntry, pinned: bool = False) -> str:
+    """What the keys do to the line selected, shown below the log, each
+    as ``KEY word`` (``p unpin`` for a ``pinned`` message)."""
     cancel = keys_for("CANCEL")[0]
     if entry.kind == EntryKind.FOUND:
         user = entry.target.removeprefix("@")
         place = user if entry.target.startswith("@") else f"#{entry.target}"
         return f"{keys_for('OPEN_SELECTED')[0]}: go to {place} · {cancel}"
-    return (
-        f"{first['REPLY_SELECTED']} reply · {first['EDIT_SELECTED']} edit · "
-        f"{first['DELETE_SELECTED']} delete · {first['REACT_SELECTED']} react · "
-        f"{first['UNREACT_SELECTED']} unreact · {cancel}"
-    )
+    words = dict(ACTIONS, PIN_SELECTED="unpin") if pinned else dict(ACTIONS)
+    keys = [f"{keys_for(name)[0]} {word}" for name, word in words.items()]
+    # Two lines, split where they read best: an 80-column log is 61 wide.
+    return " · ".join(keys[:5]) + "\n" + " · ".join([*keys[5:], cancel])
 
 
-#: The key commands that act on a selected message.
+#: The key commands that act on a selected message, and their word in the
+#: bar below the log.
 ACTIONS = (
-    "REPLY_SELECTED",
-    "EDIT_SELECTED",
-    "DELETE_SELECTED",
-    "REACT_SELECTED",
-    "UNREACT_SELECTED",
+    ("REPLY_SELECTED", "reply"),
+    ("EDIT_SELECTED", "edit"),
+    ("DELETE_SELECTED", "delete"),
+    ("REACT_SELECTED", "react"),
+    ("UNREACT_SELECTED", "unreact"),
+    ("PIN_SELECTED", "pin"),
+    ("THREAD_SELECTED", "thread"),
+    ("REPORT_SELECTED", "report"),
 )
+
+#: The key commands that act at once (the controller's), not by putting a
+#: line on the input line.
+DONE_AT_ONCE = ("PIN_SELECTED", "THREAD_SELECTED")
 
 
 def command_for(key: str, entry: LogEntry, own_name: str | None) -> str | None:
@@ -88,4 +101,11 @@ def command_for(key: str, entry: LogEntry, own_name: str | None) -> str | None:
     if is_command_key("UNREACT_SELECTED", key):
         mine = own_reactions(entry, own_name)
         return f"/unreact {entry.id} {mine[-1]}" if mine else None
+    if is_command_key("REPORT_SELECTED", key):
+        return f"/report {entry.id} "
     return ""
+
+
+def done_at_once(key: str) -> str | None:
+    """The key command of :data:`DONE_AT_ONCE` that ``key`` is, if any."""
+    return next((name for name in DONE_AT_ONCE if is_command_key(name, key)), None)

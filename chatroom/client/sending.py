@@ -22,6 +22,15 @@ back on a connection, the queue asks the server for its own limits
 then on (:meth:`Outbox.follow`): a server that allows more (or has no
 limit, ``--rate 0``) gets a paste at its own pace, not at the defaults'.
 Asking only then costs a connection that never sends quickly nothing.
+
+What the client asks by itself (members, levels, read markers, profiles,
+history: ``chatroom.wire.commands.sent_by_itself``) the server does not
+count against the
+person's allowance, only against a bound of its own (protocol.md, *Flood
+control*). The queue keeps those lines apart, paced by a bucket of their
+own (:data:`QUIET_RATE`, :data:`QUIET_BURST`): signing in, with its
+dozens of such questions, leaves the person's burst whole, and a line
+typed at once goes at once.
 """
 
 from __future__ import annotations
@@ -33,8 +42,13 @@ from dataclasses import dataclass
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-#: The server's default flood limit is 1 line a second after a burst of 10;
-#: a burst of 8 leaves room for lines that the network bunches together.
+from chatroom.wire.commands import sent_by_itself
+
+#: The server's default flood limit is 1 line a second after a burst of 20
+#: (10 before issue 79, and an operator may lower it): the pace starts at a
+#: burst of 8, never past a server's, and follows the server's own once it
+#: first holds a line (``/limits``), so a person typing is never held for
+#: long, nor a server with a smaller burst flooded.
 DEFAULT_RATE = 1.0
 DEFAULT_BURST = 8
 #: The tokens of the server's burst the client leaves unused (as the
@@ -42,6 +56,12 @@ DEFAULT_BURST = 8
 BURST_MARGIN = 2
 #: What asks the server for its flood limits (docs/protocol.md).
 LIMITS_QUERY = "/limits"
+
+#: The pace of those lines, within the server's bound for them (100 at
+#: once, 10 a second): a sign-in's questions go at once, a busy room's
+#: profiles a few a second.
+QUIET_RATE = 8.0
+QUIET_BURST = 60
 
 #: The server's refusal names its rate: "slow down: at most 2 lines a second".
 _RATE_IN_REFUSAL = re.compile(r"at most ([0-9.]+) lines? a second")
@@ -58,6 +78,47 @@ class Outgoing:
     sent_at: float = 0.0
     #: Why the server refused it, if it did.
     refused: str = ""
+    #: The log key of the buffer it was typed in ("": none), where the
+    #: answers that name no room go.
+    where: str = ""
+
+
+class Bucket:
+    """A token bucket: ``burst`` lines at once, then ``rate`` a second
+    (0: no limit), on ``clock``."""
+
+    def __init__(self, clock: IReactorTime, rate: float, burst: int) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self._filled_at = clock.seconds()
+
+    def refill(self) -> None:
+        """Add the tokens the time since the last refill earned."""
+        now = self.clock.seconds()
+        self.tokens = min(
+            float(self.burst), self.tokens + (now - self._filled_at) * self.rate
+        )
+        self._filled_at = now
+
+    def empty(self) -> None:
+        """No token left from now (a refusal, the server holding lines)."""
+        self.tokens = 0.0
+        self._filled_at = self.clock.seconds()
+
+    def wait(self, needed: float = 1.0) -> float:
+        """Seconds until ``needed`` tokens are there (0: now), refilled first.
+        (Within rounding of a whole token is one: a wait too short to move
+        the clock would wake up to the same shortfall.)"""
+        self.refill()
+        if self.rate <= 0 or self.tokens >= needed - 1e-9:
+            return 0.0
+        return (needed - self.tokens) / self.rate
+
+    def take(self) -> None:
+        """One line goes."""
+        self.tokens -= 1.0
 
 
 class Outbox:
@@ -95,39 +156,54 @@ class Outbox:
         self._waiting = 0
         #: The pace a new connection starts at (the server's defaults).
         self._default_pace = (rate, burst)
-        self.rate = rate
-        self.burst = burst
+        #: The person's allowance: typed lines, and the client's own that
+        #: the server counts (joins, a name).
+        self.pace = Bucket(clock, rate, burst)
+        #: The client's own questions (``sent_by_itself``).
+        self.quiet_pace = Bucket(clock, QUIET_RATE, QUIET_BURST)
         #: Whether this connection's pace has held a line back yet.
         self._held = False
         self.queue: deque[Outgoing] = deque()
+        #: The client's own uncounted lines waiting for their pace.
+        self.quiet: deque[Outgoing] = deque()
         #: Sent lines whose PONG has not come back, oldest first.
         self.in_flight: deque[Outgoing] = deque()
         #: Refused lines waiting for the in-flight ones to be answered.
         self._refused: list[Outgoing] = []
         self._probes: dict[str, float] = {}
-        self._tokens = float(burst)
-        self._filled_at = clock.seconds()
         self._serial = 0
         self._wakeup: IDelayedCall | None = None
+
+    @property
+    def rate(self) -> float:
+        """The person's pace: lines a second after the burst (0: no limit)."""
+        return self.pace.rate
+
+    @property
+    def burst(self) -> int:
+        return self.pace.burst
 
     @property
     def answering(self) -> Outgoing | None:
         """The line the server's current replies answer (None: none in flight)."""
         return self.in_flight[0] if self.in_flight else None
 
-    def send(self, text: str, typed: bool = False) -> None:
-        """Queue a line; it goes now if the pace allows, else when it does."""
-        self.queue.append(Outgoing(text, typed))
+    def send(self, text: str, typed: bool = False, where: str = "") -> None:
+        """Queue a line; it goes now if the pace allows, else when it does.
+        A line the client sends by itself that the server does not count
+        goes at a pace of its own, ahead of typed lines waiting."""
+        line = Outgoing(text, typed, where=where)
+        uncounted = not typed and sent_by_itself(text)
+        (self.quiet if uncounted else self.queue).append(line)
         self._pump()
 
     def send_if_idle(self, text: str) -> bool:
-        """Send a line only if it delays nothing: no line waits, and the
-        pace leaves a line to spare after it (a typing notice is worth
-        sending only then). False: not sent, and forgotten."""
-        if self.queue or self._refused or self._holding():
+        """Send one of the client's uncounted lines only if it delays
+        nothing: no line waits, and its pace has one to spare now (a typing
+        notice is worth sending only then). False: not sent, and forgotten."""
+        if self.queue or self.quiet or self._refused or self._holding():
             return False
-        self._refill()
-        if self._tokens < 2.0 and self.rate > 0:
+        if self.quiet_pace.wait() > 0:
             return False
         self.send(text)
         return True
@@ -143,12 +219,13 @@ class Outbox:
         """Pace to the server's own limits from now on (``LIMITS``): its
         ``rate`` (0: none) and ``burst``, less the margin. The tokens
         left keep what was already used of the burst."""
+        pace = self.pace
         paced_burst = max(1, burst - BURST_MARGIN)
-        self._refill()
-        self._tokens = min(
-            float(paced_burst), max(0.0, self._tokens + paced_burst - self.burst)
+        pace.refill()
+        pace.tokens = min(
+            float(paced_burst), max(0.0, pace.tokens + paced_burst - pace.burst)
         )
-        self.rate, self.burst = max(0.0, rate), paced_burst
+        pace.rate, pace.burst = max(0.0, rate), paced_burst
         self._stop_waking()
         self._pump()
 
@@ -159,8 +236,7 @@ class Outbox:
         a reload changed it). The caller asks ``/limits`` again to learn
         the burst too, so a first hold after this asks nothing more."""
         self._held = True
-        self._refill()
-        self._tokens = 0.0
+        self.pace.empty()
         self._slow_to(rate)
         self._stop_waking()
         self._pump()
@@ -169,8 +245,8 @@ class Outbox:
         """Adopt the server's ``rate`` (a ``SLOW`` or a refusal named it)
         when it is slower than the pace followed, or when the pace followed
         had none (``LIMITS 0`` before a reload set one); never speed up."""
-        if rate > 0 and (self.rate <= 0 or rate < self.rate):
-            self.rate = rate
+        if rate > 0 and (self.pace.rate <= 0 or rate < self.pace.rate):
+            self.pace.rate = rate
 
     def probe(self) -> None:
         """Measure the lag with a bare PING (keepalive is never rate-limited)."""
@@ -199,8 +275,7 @@ class Outbox:
                 line.refused = ""
                 self.queue.appendleft(line)
             self._refused = []
-            self._tokens = 0.0
-            self._filled_at = now
+            self.pace.empty()
         self._pump()
         return True
 
@@ -213,7 +288,7 @@ class Outbox:
         match = _RATE_IN_REFUSAL.search(reason)
         if match is not None:
             self._slow_to(float(match.group(1)))
-        self._tokens = 0.0
+        self.pace.empty()
         self.on_refused(line)
         return line
 
@@ -226,28 +301,21 @@ class Outbox:
             if line.typed
         ]
         self.queue.clear()
+        self.quiet.clear()
         self.in_flight.clear()
         self._refused = []
         self._probes.clear()
         self._stop_waking()
         # The next connection may be to another server: its defaults again.
-        self.rate, self.burst = self._default_pace
+        self.pace = Bucket(self.clock, *self._default_pace)
+        self.quiet_pace = Bucket(self.clock, QUIET_RATE, QUIET_BURST)
         self._held = False
-        self._tokens = float(self.burst)
-        self._filled_at = self.clock.seconds()
         self._tell_waiting()
         return lost
 
     def _next_token(self, prefix: str) -> str:
         self._serial += 1
         return f"{prefix}{self._serial}"
-
-    def _refill(self) -> None:
-        now = self.clock.seconds()
-        self._tokens = min(
-            float(self.burst), self._tokens + (now - self._filled_at) * self.rate
-        )
-        self._filled_at = now
 
     def _stop_waking(self) -> None:
         """Forget the wake-up for the next token (the pace changed)."""
@@ -276,22 +344,30 @@ class Outbox:
         self._tell_waiting()
 
     def _send_paced(self) -> None:
-        """Send what the pace allows; wake up when the next token is due."""
-        if self._wakeup is not None and self._wakeup.active():
-            return  # already waiting for the next token
-        while self.queue and not self._refused and not self._holding():
-            self._refill()
-            # (Within rounding of a whole token is one: a wait too short
-            # to move the clock would wake up to the same shortfall.)
-            if self._tokens < 1.0 - 1e-9 and self.rate > 0:
-                wait = (1.0 - self._tokens) / self.rate
-                self._wakeup = self.clock.callLater(wait, self._woken)
-                if not self._held:
+        """Send what each pace allows; wake up when the next token is due."""
+        waits = [
+            self._drain(self.quiet, self.quiet_pace),
+            self._drain(self.queue, self.pace),
+        ]
+        due = [wait for wait in waits if wait > 0]
+        self._stop_waking()
+        if due:
+            self._wakeup = self.clock.callLater(min(due), self._woken)
+
+    def _drain(self, queue: deque[Outgoing], pace: Bucket) -> float:
+        """Send from ``queue`` what ``pace`` allows; how long until its next
+        line may go (0: none waits, or nothing may go before a refusal is
+        answered)."""
+        while queue and not self._refused and not self._holding():
+            wait = pace.wait()
+            if wait > 0:
+                if pace is self.pace and not self._held:
                     self._held = True
                     self.on_held()
-                return
-            self._tokens -= 1.0
-            self._send_now(self.queue.popleft())
+                return wait
+            pace.take()
+            self._send_now(queue.popleft())
+        return 0.0
 
     def _send_now(self, line: Outgoing) -> None:
         """Write ``line`` and the PING that closes its replies."""

@@ -9,6 +9,7 @@ and still try another server by typing it. An example::
     port = 8443
     tls = true
     username = "alice"
+    stay_signed_in = true      # sign in with a device session next time
 
     [display]
     time_format = "%H:%M:%S"   # strftime; the default is %H:%M
@@ -46,7 +47,7 @@ from chatroom.client.widgets import DEFAULT_TIME_FORMAT
 #: The sections and keys the file may have (``colours`` and ``keys`` take
 #: palette entries and key commands, checked against those lists).
 KNOWN_KEYS: dict[str, frozenset[str] | None] = {
-    "server": frozenset({"host", "port", "tls", "username"}),
+    "server": frozenset({"host", "port", "tls", "username", "stay_signed_in"}),
     "display": frozenset({"time_format", "bell"}),
     "colours": None,
     "keys": None,
@@ -66,6 +67,8 @@ class Settings:
     port: int | None = None
     username: str | None = None
     tls: bool = False
+    #: Keep a device session to sign in with next time (see .staying).
+    stay_signed_in: bool = False
     time_format: str = DEFAULT_TIME_FORMAT
     bell: bool = True
     log_dir: Path | None = None
@@ -146,6 +149,7 @@ def _settings(data: dict[str, Any]) -> Settings:
         port=_typed(server, "port", int, "server"),
         username=_typed(server, "username", str, "server"),
         tls=bool(_typed(server, "tls", bool, "server")),
+        stay_signed_in=bool(_typed(server, "stay_signed_in", bool, "server")),
     )
     time_format = _typed(display, "time_format", str, "display")
     if time_format:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 
 from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.keys import keys_for
 
 #: How the buffer list marks a room's level (the default, ``mentions``, unmarked).
 LEVEL_MARKS = {"all": "[all]", "none": "[muted]"}
@@ -33,8 +34,9 @@ def thread_key(room: str, root: str) -> str:
 
 
 def replies_line(thread: list[LogEntry], root: str) -> str:
-    """``2 replies, last by bob at 14:02 · /thread 7 opens it``: the
-    thread's messages (not its root, which an open buffer shows first)."""
+    """``2 replies, last by bob at 14:02 · select it, t opens it``: the
+    thread's messages (not its root, which an open buffer shows first),
+    and the key that opens it (nobody types an id)."""
     said = [
         entry
         for entry in thread
@@ -45,7 +47,8 @@ def replies_line(thread: list[LogEntry], root: str) -> str:
     last = said[-1]
     at = time.strftime("%H:%M", time.localtime(last.time)) if last.time else "?"
     count = f"{len(said)} {'reply' if len(said) == 1 else 'replies'}"
-    return f"{count}, last by {last.user} at {at} · /thread {root} opens it"
+    opens = keys_for("THREAD_SELECTED")[0]
+    return f"{count}, last by {last.user} at {at} · select it, {opens} opens it"
 
 
 def pins_rows(pins: list[tuple[str, ...]]) -> list[tuple[str, ...]]:

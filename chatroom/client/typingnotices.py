@@ -7,8 +7,9 @@ types a message in a room, ``/typing active`` at most once every
 :data:`ACTIVE_EVERY_SECONDS` (the server relays no more often), then
 ``/typing paused`` after :data:`PAUSE_SECONDS` without a key, and
 ``/typing done`` when the line is emptied without being sent (a sent
-message says it by itself) or another buffer comes on screen (before its
-``/focus``, so it reaches the room left). Lines starting with ``/`` are
+message says it by itself) or another buffer comes on screen. Each names
+the room typed in (``/in ROOM /typing ...``, see :mod:`.addressing`), so
+``done`` reaches the room left. Lines starting with ``/`` are
 commands, not messages: nothing is said about them. A notice goes only
 when no typed line waits and the flood pacing has a line to spare after
 it: it never delays what the user says, and a late one is dropped.
@@ -23,6 +24,7 @@ from collections.abc import Callable
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from chatroom.client.addressing import addressed
 from chatroom.client.entries import Page
 from chatroom.client.model import SessionModel
 from chatroom.client.sending import Outbox
@@ -63,6 +65,8 @@ class TypingNotices:
         #: Whether the last notice said ``paused`` (so emptying the line says done).
         self._paused = False
         self._pause_call: IDelayedCall | None = None
+        #: The room the user types in (where the notices go).
+        self._room: str | None = None
         self._others_lapse: IDelayedCall | None = None
 
     def typed(self, text: str) -> None:
@@ -73,6 +77,10 @@ class TypingNotices:
             if self._typing_now or self._paused:
                 self._say("done")
             return
+        if self._room != model.room:
+            if self._typing_now or self._paused:
+                self._say("done")  # in the room left
+            self._room, self._active_at = model.room, None
         now = self.clock.seconds()
         if self._active_at is None or now - self._active_at >= ACTIVE_EVERY_SECONDS:
             self._say("active")
@@ -105,10 +113,10 @@ class TypingNotices:
 
     def _say(self, state: str) -> None:
         self.stop()
-        if self.connected():
+        if self.connected() and self._room is not None:
             # Never ahead of (or delaying) a line the user typed: a notice
             # that would wait is late anyway, and is dropped.
-            self.outbox.send_if_idle(f"/typing {state}")
+            self.outbox.send_if_idle(addressed(self._room, f"/typing {state}"))
 
     def others_changed(self) -> None:
         """Someone said they are typing (or stopped): whoever is typing

@@ -31,7 +31,7 @@ from chatroom.client.keys import is_command_key, keys_for
 from chatroom.client.logview import LogView
 from chatroom.client.model import SessionModel
 from chatroom.client.pasting import PasteCollector
-from chatroom.client.selection import command_for, hint, step
+from chatroom.client.selection import command_for, done_at_once, hint, step
 from chatroom.client.shortcodes import reaction_line, typed_space
 from chatroom.client.typists import typing_text
 from chatroom.client.widgets import (
@@ -133,7 +133,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         super().__init__(frame)
         self.log_view.show(model.log)
         for change in Change:
-            if change not in (Change.LOG, Change.LOG_OLDER, Change.LOG_ELSEWHERE):
+            if change not in (
+                Change.LOG,
+                Change.LOG_OLDER,
+                Change.LOG_MERGED,
+                Change.LOG_ELSEWHERE,
+            ):
                 self._on_change(change, None)
         model.subscribe(self._on_change)
 
@@ -197,6 +202,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.replace_entry(entry)
         elif change == Change.LOG_OLDER:
             self.log_view.show_older(model.log, entry)
+        elif change == Change.LOG_MERGED:
+            self.log_view.redraw(model.log, entry)
         elif change == Change.PAGE:
             if model.page != Page.USERNAME and self._name_sent is not None:
                 if self.input.edit_text == self._name_sent:
@@ -383,6 +390,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self.log_view.to_newest()
             self._update_status_extra()
             self._following_changed()
+        elif is_command_key("TO_OLDEST", key):
+            self.log_view.to_oldest()
+            if self.model.page == Page.ROOM:
+                self.actions.load_older()
+            self._update_status_extra()
+            self._following_changed()
         elif edit is not None:
             self._edit(edit)
         elif is_command_key("YANK", key):
@@ -427,7 +440,8 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         by = next((moves[name] for name in moves if is_command_key(name, key)), 0)
         if by and self.model.page == Page.ROOM:
             chosen = step(self.model.log, chosen, by)
-            self.log_view.select(chosen, hint(chosen) if chosen else "")
+            pinned = chosen is not None and self.model.is_pinned(chosen)
+            self.log_view.select(chosen, hint(chosen, pinned) if chosen else "")
             return True
         if chosen is None:
             return False
@@ -437,6 +451,14 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         if chosen.kind == EntryKind.FOUND and is_command_key("OPEN_SELECTED", key):
             self.log_view.select(None)
             self.actions.show_room(chosen.target)
+            return True
+        at_once = done_at_once(key) if chosen.kind != EntryKind.FOUND else None
+        if at_once is not None:
+            self.log_view.select(None)
+            if at_once == "PIN_SELECTED":
+                self.actions.pin(chosen)
+            else:
+                self.actions.open_thread(chosen)
             return True
         line = command_for(key, chosen, self.model.own_name)
         if line == "":

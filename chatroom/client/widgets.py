@@ -25,6 +25,7 @@ from chatroom.client.accounts import secret_start
 from chatroom.client.buffers import Buffer
 from chatroom.client.entries import EntryKind, LogEntry, RoomListing
 from chatroom.client.formatting import Markup, formatted
+from chatroom.client.logs import TIMELESS
 from chatroom.client.rich import summary
 from chatroom.client.threads import LEVEL_MARKS
 from chatroom.wire.markdown import has_marks
@@ -84,7 +85,7 @@ def entry_widget(
 ) -> urwid.Widget:
     """One log line: the time in its own column, so wrapped text stays
     indented under the text instead of running back under the time."""
-    if entry.kind in (EntryKind.EARLIER, EntryKind.HELP, EntryKind.TABLE):
+    if entry.kind in TIMELESS:
         return urwid.Text(entry_markup(entry))
     stamp = local_clock(entry.time, time_format)
     return urwid.Columns(
@@ -214,6 +215,8 @@ def line_markup(entry: LogEntry) -> Markup:
         return [*stamp, ("alert", f"*** {entry.text}")]
     if kind == EntryKind.EARLIER:
         return [("earlier", "──── earlier messages ────")]
+    if kind == EntryKind.NEW:
+        return [("indicator", "──── new messages ────")]
     if kind == EntryKind.HELP:
         return [("help", f"  {entry.text}")]
     return [*stamp, ("notice", f"• {entry.text}")]

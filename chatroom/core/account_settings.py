@@ -4,8 +4,10 @@ What an account chose for itself, seen by each of its devices on every
 node: the threads it follows or unfollowed
 (:mod:`chatroom.core.message_threads`), each room's notification level
 (:mod:`chatroom.core.notify_levels`), its profile
-(:mod:`chatroom.core.profiles`) and whether it is mailed what it missed
-(:mod:`chatroom.core.missed_mail`). The core decides them as typed
+(:mod:`chatroom.core.profiles`), whether it is mailed what it missed
+(:mod:`chatroom.core.missed_mail`), and what it keeps for one door's own
+ways: its choices and where the door's replays start
+(:mod:`chatroom.core.door_settings`). The core decides them as typed
 changes of the account's :class:`~chatroom.core.model.changes.settings.AccountSettings`
 (:class:`~chatroom.core.model.changes.settings.SetFollow`,
 :class:`~chatroom.core.model.changes.settings.SetNotifyLevel`,
@@ -21,10 +23,12 @@ from typing import Protocol
 
 from chatroom.core.model.changes.base import Operation
 from chatroom.core.model.changes.settings import (
+    SetChoice,
     SetFollow,
     SetMissedMail,
     SetNotifyLevel,
     SetProfile,
+    SetSent,
 )
 
 #: The first word of a setting's key: what kind of setting it is.
@@ -33,6 +37,11 @@ NOTIFY = "notify"
 PROFILE = "profile"
 #: The one setting of mail: whether what was missed is mailed (``mail missed``).
 MAIL = "mail"
+#: A choice of how a door shows things (``choice irc-notes``), and a door's
+#: replay position in a room (``sent irc <room key>``):
+#: :mod:`chatroom.core.door_settings`.
+CHOICE = "choice"
+SENT = "sent"
 
 
 class SettingStore(Protocol):
@@ -57,6 +66,10 @@ def entry_of(op: Operation) -> tuple[str, str]:
         return f"{PROFILE} {op.key}", op.value
     if isinstance(op, SetMissedMail):
         return f"{MAIL} missed", "on" if op.on else "off"
+    if isinstance(op, SetChoice):
+        return f"{CHOICE} {op.name}", op.value
+    if isinstance(op, SetSent):
+        return f"{SENT} {op.door} {op.room}", str(op.event_id)
     raise TypeError(f"no operation {op!r} of an account's settings")
 
 

@@ -23,7 +23,8 @@ from chatroom.core.userdata import UserDataSteps
 class RememberedRooms(Protocol):
     """An account's rooms, kept (in the store or Redis) while it is away,
     so its next device is put back in them (:mod:`chatroom.core.devices`):
-    read here; a change of an :class:`~chatroom.core.changes.AccountRooms`
+    read here; a change of an
+    :class:`~chatroom.core.model.changes.settings.AccountRooms`
     (rooms remembered and forgotten, in order) is applied by the
     back-end."""
 

@@ -96,6 +96,7 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.moderation import EndSessions, SignOut
 from chatroom.core.model.changes.rooms import Exists
+from chatroom.core.sign_in_tokens import SignInTokenStore
 from chatroom.core.threads import PrivateThreads
 
 __all__ = ["Account", "AccountStore", "Runner"]
@@ -123,13 +124,13 @@ OWN_PASSWORD = " "
 _APP_TYPED = re.compile(f"[{APP_ALPHABET}]{{{GROUP * GROUPS}}}")
 
 
-class AccountStore(InvitationStore, Protocol):
-    """Where accounts and invitations are kept (SQLite or Redis): its
-    reads. What changes them is a decided change the back-end applies
-    (:meth:`chatroom.core.backend.Backend.apply`: an account's record, its
-    ignore list and age, an invitation). The server's bans and lockdown
-    are moderation's (:class:`~chatroom.core.moderation_store.BanStore`),
-    kept beside them."""
+class AccountStore(InvitationStore, SignInTokenStore, Protocol):
+    """Where accounts, invitations and sign-in tokens are kept (SQLite or
+    Redis): its reads. What changes them is a decided change the back-end
+    applies (:meth:`chatroom.core.backend.Backend.apply`: an account's
+    record, its ignore list and age, an invitation, an account's sign-in
+    tokens). The server's bans and lockdown are moderation's
+    (:class:`~chatroom.core.moderation_store.BanStore`), kept beside them."""
 
     async def get(self, key: str) -> Account | None:
         """The account registered under name key ``key``, if any."""

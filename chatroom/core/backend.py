@@ -73,6 +73,11 @@ class Reports(Protocol):
         another node: the core shows the room here too
         (:meth:`OtherNodes.show`)."""
 
+    def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """Device ``number`` of ``seat`` here is to end, told ``reason``: a
+        device of the account on another node asked (``/logout ID``). The
+        core ends the device session it holds, then disconnects it."""
+
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``
         (their facts as read): the core decides each room's departures and
@@ -273,6 +278,15 @@ class Backend(Protocol):
           :class:`~chatroom.core.model.changes.accounts.Registered`) or the account's
           revoked (:class:`~chatroom.core.model.changes.files.RevokeTokens`, resting on
           no premise);
+        - :class:`~chatroom.core.model.changes.accounts.AccountSignIns`: a
+          device session's token kept (:class:`~chatroom.core.model.changes.
+          accounts.KeepSignInToken`: made, resting on
+          :class:`~chatroom.core.model.changes.accounts.Registered` and the
+          token new; or used, resting on :class:`~chatroom.core.model.
+          changes.accounts.SignInTokenIs`, the token as read), one dropped
+          (:class:`~chatroom.core.model.changes.accounts.DropSignInToken`)
+          or the account's every one (:class:`~chatroom.core.model.changes.
+          accounts.DropSignInTokens`): :mod:`chatroom.core.sign_in_tokens`;
         - :class:`~chatroom.core.model.changes.server.CountedEvents`: a registration
           counted (:class:`~chatroom.core.model.changes.server.CountEvent`, resting on
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;

@@ -5,15 +5,18 @@ set ones in one tuple: :class:`chatroom.core.seats.Session`,
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 
-class ByFields:
+
+class ByFields(ABC):
     """Equal to an object of the same class with the same :meth:`_fields`,
     and hashed by them."""
 
     __slots__ = ()
 
+    @abstractmethod
     def _fields(self) -> tuple[object, ...]:
-        raise NotImplementedError
+        """The fields that make the object what it is, in one tuple."""
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):

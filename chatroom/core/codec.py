@@ -174,7 +174,16 @@ _AS_IS = frozenset({str, bool, int, tuple, list, type(None)})
 #: options builds a new encoder per call (a tenth of a message's encoding);
 #: the same options give the same bytes.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_DECODER = json.JSONDecoder()
+
+
+class _Decoder(json.JSONDecoder):
+    """json's decoder, with the scanner its ``__init__`` sets (C's, where
+    there is one) declared, which typeshed leaves out."""
+
+    scan_once: Callable[[str, int], tuple[Any, int]]
+
+
+_DECODER = _Decoder()
 
 
 def _plain(value: Any) -> Any:
@@ -259,7 +268,7 @@ _AS_READ: dict[str, frozenset[str]] = {
 #: The decoder's scanner: an object at the start of the text, read in C.
 #: :meth:`json.JSONDecoder.decode` adds two matches for whitespace around
 #: it, which :func:`encode` never writes.
-_SCAN: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+_SCAN = _DECODER.scan_once
 
 
 def decode(data: bytes | str) -> Encoded:

@@ -49,7 +49,7 @@ class ServerConfig:
     max_line: int = 4096
     max_unterminated: int = 64 * 1024
     rate: float = 1.0
-    burst: int = 10
+    burst: int = 20
     max_backlog: int = 100
     max_clients: int = 10_000
     max_per_ip: int = 50

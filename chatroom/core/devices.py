@@ -24,7 +24,7 @@ nodes of a cluster are the back-end's ``other_nodes``
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -37,6 +37,7 @@ from chatroom.core.account_stores import RememberedRooms
 from chatroom.core.applying import Applies
 from chatroom.core.bus import NO_COPY, Bus, CopyTo
 from chatroom.core.config import ServerConfig
+from chatroom.core.door_settings import later
 from chatroom.core.entries import Entries, Entry, shown
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
@@ -59,6 +60,7 @@ from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Seat, Session
 from chatroom.core.server_store import OtherNodes
 from chatroom.core.sessions import Sessions
+from chatroom.core.sign_in_tokens import SignInTokens
 from chatroom.core.text import name_key
 
 #: Why a device ended by another one is closed.
@@ -91,6 +93,7 @@ class Devices:
         sessions: Sessions,
         entries: Entries,
         actor: Callable[[Member], Actor],
+        sign_ins: SignInTokens,
     ) -> None:
         """Args:
         rooms: the rooms as a device is shown them (a room's roster and
@@ -104,7 +107,10 @@ class Devices:
         apply: the back-end's one write (the rooms an account keeps).
         actor: a member as the rules see it, with its standing
             (:meth:`~chatroom.core.services.identities.Identities.actor`).
+        sign_ins: the device sessions, whose token a device logged out
+            of ends with it.
         """
+        self.sign_ins = sign_ins
         self.config = config
         self.actor = actor
         self.entries = entries
@@ -226,7 +232,7 @@ class Devices:
         if since is not None:
             history = [e for e in history if e.id and int(e.id) > since]
         members = [target.name for target in roster.targets]
-        pins = len(await self.messages.pins.pins(roster.room))
+        pins = len(await self.messages.pins.pins(name_key(roster.room)))
         view = WelcomeFacts(
             room=roster.room,
             members=members,
@@ -426,10 +432,16 @@ class Devices:
             )
             await self.entries.leave(seat, session, departure)
 
-    async def arrived(self, member: Member) -> None:
+    async def arrived(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """A device signed in (its room list is out): a ``multi`` one gets
         the join replies of each room its account is in, unasked, from the
-        account's read marker there, then ``READ``."""
+        account's read marker there (with the events before it, for a
+        device that draws its rooms afresh: :func:`chatroom.core.rules.
+        from_marker`), or ``sent``'s position (room key → event id) if
+        later: what its door sent the account there before,
+        :mod:`chatroom.core.door_settings`; then ``READ``."""
         seat = self.sessions.seat_of(member)
         device = None if seat is None else seat.devices.get(member)
         if seat is None or device is None:
@@ -445,22 +457,29 @@ class Devices:
             held = await others.held_elsewhere(seat, session)
             if held is not None:  # the account is connected elsewhere
                 for key in held:  # shown here from the account's markers
+                    since = later(
+                        rules.from_marker(markers.get(key), member.starts_blank),
+                        (sent or {}).get(key),
+                    )
                     with suppress(ChatError):  # left meanwhile: not shown
-                        await self.shown_here(seat, session, key, markers.get(key))
+                        await self.shown_here(seat, session, key, since)
                     if (room := seat.find(key)) is None:
                         continue  # nor is READ
                     for viewer in seat.viewers(room):
                         if viewer.multi:
                             viewer.member.shown_marker(room, markers.get(key))
                 return
-            await self.restore(seat, member, account)
+            await self.restore(seat, member, account, sent)
             return
-        await self.show_rooms(member)
+        await self.show_rooms(member, sent)
 
-    async def show_rooms(self, member: Member) -> None:
+    async def show_rooms(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """A ``multi`` device (just signed in, or just turned ``multi`` on)
         gets the join replies of each room of its account it was not shown,
-        unasked, from the account's read marker there, then ``READ``."""
+        unasked, from the account's read marker there (or ``sent``'s
+        position, if later), then ``READ``."""
         seat = self.sessions.seat_of(member)
         device = None if seat is None else seat.devices.get(member)
         if seat is None or device is None or not device.multi:
@@ -471,21 +490,32 @@ class Devices:
         markers = await self.markers.markers(account) if account else {}
         hidden = device.hidden or set()  # put back in at sign-in: shown when it joins
         for room in [r for r in seat.rooms if r != shown and name_key(r) not in hidden]:
-            since = markers.get(name_key(room))
+            marker = markers.get(name_key(room))
+            since = later(
+                rules.from_marker(marker, member.starts_blank),
+                (sent or {}).get(name_key(room)),
+            )
             welcome = await self.welcome(seat, room, since)
             if member not in seat.devices or seat.find(room) is None:
                 continue  # gone meanwhile
             member.entered(welcome)
-            member.shown_marker(room, since)
+            member.shown_marker(room, marker)
 
-    async def restore(self, seat: Seat, member: Member, account: str) -> None:
+    async def restore(
+        self,
+        seat: Seat,
+        member: Member,
+        account: str,
+        sent: Mapping[str, int] | None = None,
+    ) -> None:
         """The account's first device is here: the account is put back in
         each remembered room that still exists, as joins (bans checked
         again, a key or an invitation not asked again; a full room skipped
         this time). A device in every room (``multi``, an IRC session) gets
         their join replies unasked, from the account's read marker there
-        (a catch-up), as a bouncer's client does; one without ``multi`` is
-        shown each when it joins it, as it is today."""
+        (a catch-up, or from ``sent``'s position if later), as a bouncer's
+        client does; one without ``multi`` is shown each when it joins it,
+        as it is today."""
         session = self.sessions.get(seat)
         if session is None:
             return  # gone meanwhile
@@ -501,7 +531,16 @@ class Devices:
                 return  # gone meanwhile
             if seat.find(room) is not None:
                 continue
-            since = markers.get(name_key(room)) if multi else None
+            key = name_key(room)
+            marker = markers.get(key) if multi else None
+            since = (
+                later(
+                    rules.from_marker(marker, member.starts_blank),
+                    (sent or {}).get(key),
+                )
+                if multi
+                else None
+            )
             if multi:
                 seat.asking(room, member)
             else:
@@ -519,7 +558,7 @@ class Devices:
             shown = seat.find(room) if multi else None
             if shown is not None:
                 for viewer in seat.viewers(shown):
-                    viewer.member.shown_marker(shown, since)
+                    viewer.member.shown_marker(shown, marker)
 
     def background(self, work: Coroutine[Any, Any, object]) -> None:
         """Run a step nobody waits for (a departure); failures are logged."""
@@ -618,15 +657,41 @@ class Devices:
         if seat is None or session is None or member not in seat.devices:
             raise errors.not_in_room()
         reason = SIGNED_OUT.format(number=seat.devices[member].number)
-        for device in list(seat.devices.values()):
-            if device.number == number:
-                device.member.disconnect(reason)
-                return
+        if await self.log_out(seat, number, reason):
+            return
         if _own_account(session):
             others = self.other_nodes
             if await others.end(session.account, session.token, number, reason):
                 return
         raise errors.no_such_device(str(number))
+
+    async def log_out(self, seat: Member, number: int, reason: str) -> bool:
+        """Device ``number`` of ``seat``, if it is here, is closed (told
+        ``reason``), and the device session it signed in with or made
+        ends first (:mod:`chatroom.core.sign_in_tokens`), so a reload of
+        that page asks for the password again; False if it is not here.
+        ``/logout ID`` of a device here, or another node's order to end
+        one of ours."""
+        devices = seat.devices.values() if isinstance(seat, Seat) else ()
+        for device in list(devices):
+            if device.number == number:
+                session = self.sessions.get(seat)
+                try:
+                    account = session.account if session is not None else ""
+                    await self.sign_ins.end(device.member, account)
+                finally:
+                    device.member.disconnect(reason)
+                return True
+        return False
+
+    def logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """Another node's order to end device ``number`` of ``seat`` here
+        (its ``/logout ID``): :meth:`log_out`, nobody waiting."""
+        self.background(self._logged_out(seat, number, reason))
+
+    async def _logged_out(self, seat: Member, number: int, reason: str) -> None:
+        """:meth:`log_out`, its answer not needed."""
+        await self.log_out(seat, number, reason)
 
     def end_others(self, member: Member, reason: str) -> None:
         """Every device of ``member``'s seat here but ``member`` itself is

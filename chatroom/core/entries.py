@@ -30,6 +30,7 @@ from chatroom.core import errors, membership, moderation, rules
 from chatroom.core.applying import Applies
 from chatroom.core.events import Departure, DepartureKind, Welcome
 from chatroom.core.facts import (
+    NO_POLICY,
     CreationFacts,
     RoomFacts,
     Seating,
@@ -57,6 +58,7 @@ from chatroom.core.model.changes.rooms import (
     NewestIdAtLeast,
     NewestIdBelow,
     OwnerAccountIs,
+    OwnerHere,
     OwnerIs,
     Present,
     QuietAmong,
@@ -65,6 +67,7 @@ from chatroom.core.model.changes.rooms import (
     ReplyHistory,
     RoomSeating,
     SetOwner,
+    SetPolicy,
     Stays,
     Unrestricted,
     Version,
@@ -142,8 +145,9 @@ def joining(
         premises.append(Unrestricted())
     if big_room > 0:
         premises.append(QuietAt(big_room, arrival.quiet))
-    if arrival.owner is not None and not seating.owner_account:
-        premises.append(OwnerIs(seating.owner))  # its absent owner's, still
+    if arrival.owner is not None:  # its absent owner's, or its account's, still:
+        # whether the room is shown its owner back rests on it too
+        premises += [OwnerIs(seating.owner), OwnerHere(seating.owner_here)]
     ops: list[Operation] = [Emit(event) for event in arrival.events]
     ops.append(AddMember(key, session.name, arrival.quiet))
     if arrival.owner is not None:
@@ -175,9 +179,11 @@ def resumed(
 def creating(
     facts: CreationFacts, name: str, session: Session, max_rooms: int, now: int
 ) -> DecidedChange:
-    """``session`` makes room ``name`` and is its first member and owner
-    (``ROOM_EXISTS``, also for a renamed room's former name within its
-    grace; ``TOO_MANY_ROOMS`` past ``--max-rooms``)."""
+    """``session`` makes room ``name`` and is its first member and owner,
+    the room its account's if it is signed in to one
+    (:func:`membership.founded`) (``ROOM_EXISTS``, also for a renamed
+    room's former name within its grace; ``TOO_MANY_ROOMS`` past
+    ``--max-rooms``)."""
     if facts.existing:
         raise errors.room_exists(facts.existing)
     if facts.renamed_to:  # a former name, within its grace: /join leads there
@@ -186,6 +192,9 @@ def creating(
     key = name_key(session.name)
     arrival = membership.join(Seating(name, 0), key, session, 0)
     ops: list[Operation] = [MakeRoom(name, now)]
+    policy = membership.founded(session)
+    if policy != NO_POLICY:
+        ops.append(SetPolicy(policy))
     ops += [Emit(event) for event in arrival.events]
     ops += [AddMember(key, session.name, arrival.quiet), SetOwner(key)]
     premises = (Exists(False), FewerRoomsThan(max_rooms))

@@ -322,6 +322,13 @@ def bad_invitation() -> ChatError:
     return ChatError("BAD_CODE", "that invitation is unknown, used up or expired")
 
 
+def bad_session() -> ChatError:
+    """``/session TOKEN`` with a token that signs nobody in: unknown,
+    ended, or unused for too long (:mod:`chatroom.core.sign_in_tokens`);
+    the code of a provider's token refused (:func:`bad_token`)."""
+    return ChatError("BAD_TOKEN", "that session has ended or is unknown: sign in again")
+
+
 def not_yet(seconds: int) -> ChatError:
     """A newcomer's private message to a stranger, or link, before its wait
     is over (``--newcomer-wait``): the text is the seconds left."""

@@ -140,6 +140,12 @@ class Message(RoomEvent):
     tags: Tags = ()
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
+    #: What a reply answers (its ``reply`` tag), or else the root of the
+    #: thread it is in (its ``thread`` tag): that message's author and
+    #: first words (:mod:`chatroom.core.quoting`), for a door that says
+    #: it in words ("" for none).
+    quoted_user: str = field(default="", kw_only=True, metadata=CARRIED)
+    quoted_text: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
     chat = True
@@ -646,6 +652,9 @@ class Edited(RoomEvent):
     text: str
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
+    #: The first words of the message as it read before
+    #: (:mod:`chatroom.core.quoting`; "" for none).
+    quoted_text: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -660,6 +669,10 @@ class Redacted(RoomEvent):
     time: str = field(default="", kw_only=True, metadata=STAMPED)
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
+    #: Who said the message deleted, and when: never its words, which the
+    #: deletion takes away (:mod:`chatroom.core.quoting`; "" for none).
+    quoted_user: str = field(default="", kw_only=True, metadata=CARRIED)
+    quoted_time: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""
 
 
@@ -692,6 +705,10 @@ class Reaction(RoomEvent):
     time: str = field(default="", kw_only=True, metadata=STAMPED)
     #: The account its author was signed in to, as registered ("" for none).
     account: str = field(default="", kw_only=True, metadata=CARRIED)
+    #: The message's author and first words (:mod:`chatroom.core.quoting`;
+    #: "" for none).
+    quoted_user: str = field(default="", kw_only=True, metadata=CARRIED)
+    quoted_text: str = field(default="", kw_only=True, metadata=CARRIED)
     id: str = ""  # last, as every stored event's (chatroom.core.codec.unnumbered)
 
 
@@ -836,6 +853,9 @@ class Welcome:
     #: Set when the member asked to resume (``since``) and more was missed
     #: than is replayed: the number of events left out, or "?" if unknown.
     gap: str = ""
+    #: The event a resume started after (None: none was asked), for a door
+    #: that counts what a ``?`` gap left out from the ids it replays.
+    since: int | None = None
     #: How many members the room has, when ``members`` lists only some of
     #: them: a big room's announced members and the joiner (see
     #: :mod:`chatroom.core.big_rooms`); None when it lists everyone.

@@ -298,7 +298,9 @@ class Audience(dict[Member, V]):
         self._forget()
         super().update(*args, **kwargs)
 
-    # typeshed's dict overloads __or__ so that no override of __ior__ matches it
+    # No override of a dict's __ior__ type-checks: mypy wants it overloaded
+    # as __or__ is and as wide as dict's own, which differ (typeshed's dict
+    # carries the same ignore on its __ior__).
     def __ior__(self, other: Any) -> Self:  # type: ignore[misc,override]
         self._forget()
         return super().__ior__(other)

@@ -93,6 +93,15 @@ class Member(Protocol):
         line or web connection with ``/caps multi``, an IRC session, as in a
         bouncer), not only in the one it entered last."""
 
+    @property
+    def starts_blank(self) -> bool:
+        """Whether the device shows each room afresh from what it is sent
+        when it connects (a line or web client: the page, the terminal
+        client), rather than adding to a log its client keeps (an IRC
+        client): a catch-up from its account's read marker then shows the
+        events just before the marker too (:func:`chatroom.core.rules.
+        from_marker`), so a room read to its end is not drawn empty."""
+
     def shown_marker(self, room: str, marker: int | None) -> None:
         """The join replies of ``room`` reached this device unasked (another
         device entered it, or it signed in): ``marker`` is its account's read

@@ -8,6 +8,9 @@ here, as plain functions of the room's facts, the way moderation's are
 ``RoomMemberHandler`` holds every rule of membership once while its
 variants perform a few steps:
 
+- :func:`founded`: whose a new room is: a signed-in account's room is
+  the account's, kept when empty (``keep on``), a plain name's is a
+  scratch room;
 - :func:`join`: the seat, quiet or announced (:mod:`chatroom.core.big_rooms`),
   whether the joiner owns the room (a ``keep`` room's account, a restored
   room's owner coming back) and the :class:`~chatroom.core.events.Joined`
@@ -41,7 +44,7 @@ from chatroom.core.events import (
     RoomEvent,
     Welcome,
 )
-from chatroom.core.facts import Seating, WelcomeFacts
+from chatroom.core.facts import NO_POLICY, RoomPolicy, Seating, WelcomeFacts
 from chatroom.core.model.changes.rooms import Arrival, Fate, Leaving, Succession
 from chatroom.core.rules import catch_up
 from chatroom.core.seats import Session
@@ -61,12 +64,28 @@ def moved(room: str, name: str, to: str) -> Departure:
     return Departure(room, name, DepartureKind.PART, moved_to=to)
 
 
+def founded(founder: Session) -> RoomPolicy:
+    """The policy a room made by ``founder`` starts with. A signed-in
+    account's room is the account's as a ``/set keep on`` room is: its
+    owner is whichever device of the account is in it (nobody else is
+    handed it when they all go: :func:`leave`) and it stays when empty,
+    with its settings and history, until its owner or an admin deletes
+    it; a person who comes back finds it as they left it. A plain name's
+    room has no owner once its maker is gone, so nobody is kept it: it is
+    a scratch room, gone when empty (its heir owns it meanwhile)."""
+    if not founder.account:
+        return NO_POLICY
+    return RoomPolicy(keep=True, owner_account=founder.account)
+
+
 def join(facts: Seating, key: str, joiner: Session, big_room: int) -> Arrival:
     """The session ``joiner`` (name key ``key``) joins a room of
     ``facts.members``: quietly once the room is big (``big_room``), and as
     its owner if it is the ``keep`` room's account or the owner coming back
     to a room it was absent from. Its :class:`Joined` carries what the
-    session is (:meth:`Session.joined`)."""
+    session is (:meth:`Session.joined`); an owner coming back is shown as
+    the room's owner right after (``OWNER``, IRC's ``MODE +o``), so every
+    member marks it again as it marked it before it went."""
     quiet = joins_quietly(facts.members, big_room)
     owner: str | None = None
     if facts.owner_account:
@@ -74,7 +93,11 @@ def join(facts: Seating, key: str, joiner: Session, big_room: int) -> Arrival:
             owner = key
     elif facts.owner == key and not facts.owner_here:
         owner = key
-    events: tuple[RoomEvent, ...] = () if quiet else (joiner.joined(facts.room),)
+    if quiet:
+        return Arrival(quiet, owner, ())
+    events: tuple[RoomEvent, ...] = (joiner.joined(facts.room),)
+    if owner is not None and not (facts.owner == key and facts.owner_here):
+        events += (OwnerChanged(facts.room, joiner.name),)
     return Arrival(quiet, owner, events)
 
 
@@ -163,6 +186,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         topic_by=view.topic_by,
         topic_at=view.topic_at,
         gap=gap,
+        since=since,
         total=total,
         owner=view.owner,
         pins=view.pins,

@@ -21,18 +21,19 @@ unfollowed it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from chatroom.core import errors, rules
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.applying import Applies
+from chatroom.core.errors import ChatError
 from chatroom.core.events import Message, StoredEvent
 from chatroom.core.ignoring import heard
 from chatroom.core.markers import mention_pattern
 from chatroom.core.member import Member
 from chatroom.core.message_store import MessageStore
-from chatroom.core.messagelife import MessageLife
+from chatroom.core.messagelife import Appender, MessageLife
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetFollow
 from chatroom.core.room_store import RoomStore
@@ -40,10 +41,7 @@ from chatroom.core.rules import HISTORY_PAGE_MAX
 from chatroom.core.seats import Session
 from chatroom.core.server_store import ServerStore
 from chatroom.core.thread_follows import follow_key, follows_of, root_of
-from chatroom.wire.tags import THREAD_TAG, Tags
-
-#: The core's append of a message: member, session, room, text, tags.
-Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
+from chatroom.wire.tags import THREAD_TAG
 
 
 @dataclass(frozen=True)
@@ -141,7 +139,23 @@ class MessageThreads:
             accounts.add(author)
         accounts.discard("")
         await self._follow_unless_unfollowed(accounts, where, int(root))
-        await self.append(seat, session, where, text, ((THREAD_TAG, root),))
+        quoting: Message | None = message
+        if message.id != root:  # its thread's root, which the thread is named by
+            quoting = await self._root(seat, session, where, int(root))
+        tags = ((THREAD_TAG, root),)
+        await self.append(seat, session, where, text, tags, quoting=quoting)
+
+    async def _root(
+        self, seat: Member, session: Session, room: str, root: int
+    ) -> Message | None:
+        """Message ``root`` of ``room``, which a thread's messages quote,
+        if the room keeps it still (None: aged out, or deleted)."""
+        try:
+            return await self.life.message(seat, session, room, root)
+        except ChatError as gone:
+            if gone.code != "NO_SUCH_MESSAGE":
+                raise
+            return None
 
     async def _named(self, room: str, text: str) -> list[str]:
         """The accounts of the members of ``room`` that ``text`` names (a

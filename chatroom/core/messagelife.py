@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -52,6 +52,7 @@ from chatroom.core.modlog import (
     check_count,
     recording,
 )
+from chatroom.core.quoting import start_of
 from chatroom.core.reactions import ReactionFacts
 from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
@@ -70,8 +71,24 @@ TYPING_INTERVAL = 3.0
 
 #: The core's retry of a decision whose facts changed under it.
 Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
-#: The core's append of a message: member, session, room, text, tags.
-Appender = Callable[[Member, Session, str, str, Tags], Awaitable[None]]
+
+
+class Appender(Protocol):
+    """The core's append of a message: member, session, room, text, tags,
+    and the message it quotes (a reply's, a thread's root: its author and
+    first words go with it, :mod:`chatroom.core.quoting`)."""
+
+    def __call__(
+        self,
+        member: Member,
+        session: Session,
+        room: str,
+        text: str,
+        tags: Tags = (),
+        action: bool = False,
+        *,
+        quoting: Message | None = None,
+    ) -> Awaitable[None]: ...
 
 
 def amended(
@@ -177,7 +194,7 @@ class MessageLife:
         root = root_of(message)
         thread = ((THREAD_TAG, root),) if root else ()
         tagged = (("reply", str(event_id)), *thread, *tags)
-        await self.append(member, session, where, text, tagged)
+        await self.append(member, session, where, text, tagged, quoting=message)
 
     async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
         """``/edit``: the author's message now reads ``text``; rich members
@@ -198,7 +215,15 @@ class MessageLife:
             tags = tuple(t for t in message.tags if t[0] != multiline.MULTILINE_TAG)
             replacement = replace(message, text=text, tags=tags)
             stamp, account = format_time(now), session.account_name
-            edit = Edited(where, message.id, session.name, stamp, text, account=account)
+            edit = Edited(
+                where,
+                message.id,
+                session.name,
+                stamp,
+                text,
+                account=account,
+                quoted_text=start_of(message.text),
+            )
             change = amended(message, replacement, edit, now)
             await self.apply(change, member, session)
 
@@ -232,6 +257,8 @@ class MessageLife:
                 reason,
                 time=format_time(now),
                 account=session.account_name,
+                quoted_user=message.user,
+                quoted_time=message.time,
             )
             change = amended(message, None, redaction, now)
             if amending.author_of(message) != name_key(session.name):
@@ -282,6 +309,8 @@ class MessageLife:
                 from_tags=from_tags,
                 time=format_time(now),
                 account=session.account_name,
+                quoted_user=message.user,
+                quoted_text=start_of(message.text),
             )
             key = name_key(session.name)
             facts = await self.messages.reaction_facts(where, message.id, reaction, key)

@@ -20,6 +20,7 @@ against whoever uses the name.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from chatroom.core import errors, rules
@@ -46,10 +47,9 @@ from chatroom.core.model.changes.moderation import (
     KickMember,
     RoomModeration,
     SessionIs,
-    SetPolicy,
     TellUser,
 )
-from chatroom.core.model.changes.rooms import Emit, Present, SetOwner
+from chatroom.core.model.changes.rooms import Emit, Present, SetOwner, SetPolicy
 from chatroom.core.settingvalues import (
     check_key,
     check_limit_value,
@@ -286,13 +286,14 @@ def change_of(
 
 @dataclass(frozen=True)
 class Given:
-    """What giving a room to an account changes (:func:`give`): the room's
-    policy, its owner (a name key; "" for nobody until the account's user
-    joins) and what the room is shown."""
+    """What giving a room to an account changes (:func:`give`,
+    :func:`hand_over`): the room's policy, its owner (a name key; "" for
+    nobody until the account's user joins) and what the room is shown."""
 
     policy: RoomPolicy
     owner: str
-    event: OwnerChanged
+    #: None: nobody owns it now, and nobody is told (:func:`passed_on`).
+    event: OwnerChanged | None
 
 
 def give(
@@ -330,15 +331,87 @@ def give(
     return Given(policy, owner, event)
 
 
+def hand_over(
+    room: RoomFacts,
+    actor: Actor,
+    target: Target | None,
+    name: str,
+    owner_name: str = "",
+) -> Given:
+    """``/owner USER``: the owner (or an admin) hands the room to ``name``,
+    a member signed in to an account (``target``, as the back-end found
+    them). A room its owner's account keeps is the new account's from now
+    on, kept for it as it was for the old one; a scratch room stays one,
+    with a new owner. The room is shown the owner change (``OWNER``,
+    IRC's ``MODE -o+o``); the former owner keeps nothing of an owner's
+    (an owner who had given up operator status hands over a room whose
+    owner moderates again).
+
+    ``owner_name``: the room's owner until now, if in the room (it loses
+    its ``+o``).
+
+    Raises:
+        ChatError: ``NOT_ALLOWED`` (not the owner; a user not signed in to
+            an account), ``NO_SUCH_USER`` (not in the room), ``BAD_ARGS``
+            (the owner already).
+    """
+    _require_owner(room, actor, "owner")
+    user = _present(room, target, name)
+    if not user.account:
+        raise errors.not_allowed(
+            f"{user.name} is not signed in to an account: only an account owns a room"
+        )
+    if is_owner(room, user):
+        raise errors.bad_args(f"{user.name} owns {room.name} already")
+    policy = replace(room.policy, unopped_owner="")
+    if policy.owner_account:
+        policy = replace(policy, owner_account=user.account)
+    previous = owner_name if name_key(owner_name) != user.key else ""
+    return Given(policy, user.key, OwnerChanged(room.name, user.name, previous))
+
+
+def passed_on(
+    room: RoomFacts, members: Sequence[Target], account: str, owner_name: str = ""
+) -> Given:
+    """Account ``account``, which owns ``room``, is deleted: the room goes
+    on without it, to its longest-present member not signed in to it and
+    not its user under the account's own name, now a plain one (of
+    ``members``, in arrival order), as ChanServ hands a dropped founder's
+    channel to its successor. An heir signed in to an account has the
+    room as that account's (kept as it was); a plain name has it as a
+    scratch room (``keep off``: no account keeps it for a name whose next
+    holder is someone else). With no such member nobody keeps it: it is a
+    scratch room of nobody's, gone once empty (its owner's devices, if
+    still in it, leaving it), as ChanServ drops a channel with no
+    successor; a later account of the same name owns nothing of the old
+    one's.
+
+    ``owner_name``: the room's owner until now, if in the room (a device
+    of the account, soon ended: it loses its ``+o``)."""
+    policy = replace(room.policy, owner_account="", unopped_owner="")
+    heir = next((m for m in members if m.account != account and m.key != account), None)
+    if heir is None:
+        return Given(replace(policy, keep=False), "", None)
+    if heir.account:
+        policy = replace(policy, owner_account=heir.account)
+    else:
+        policy = replace(policy, keep=False)
+    previous = owner_name if name_key(owner_name) != heir.key else ""
+    return Given(policy, heir.key, OwnerChanged(room.name, heir.name, previous))
+
+
 def gift_change(
     given: Given, room: str, premises: tuple[Premise, ...]
 ) -> DecidedChange:
-    """The change a gift is (:func:`give`), to room ``room`` (a name key),
-    resting on ``premises`` (the room as read) and on the new owner, if
-    any, being in it: the policy, the owner, the owner change shown."""
+    """The change a gift is (:func:`give`, :func:`hand_over`,
+    :func:`passed_on`), to room ``room`` (a name key), resting on
+    ``premises`` (the room as read) and on the new owner, if any, being in
+    it: the policy, the owner, the owner change shown (if any)."""
     if given.owner:
         premises = (*premises, Present((given.owner,), (given.owner,)))
-    ops = (SetPolicy(given.policy), SetOwner(given.owner), Emit(given.event))
+    ops: tuple[Operation, ...] = (SetPolicy(given.policy), SetOwner(given.owner))
+    if given.event is not None:
+        ops = (*ops, Emit(given.event))
     return DecidedChange(RoomModeration(room), premises, ops)
 
 

@@ -41,6 +41,7 @@ from chatroom.core.room_store import RoomStore
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.presence import PresenceService
 from chatroom.core.sessions import Sessions
+from chatroom.core.sign_in_tokens import SignInTokens
 from chatroom.core.text import name_key
 
 log = Logger()
@@ -65,6 +66,7 @@ class Names:
         rooms: RoomStore,
         bus: Bus,
         apply: Applies,
+        sign_ins: SignInTokens,
     ) -> None:
         """Args:
         plain_markers: the read markers of plain names, for their
@@ -76,6 +78,7 @@ class Names:
         bus: tells a member's neighbours of its new name or account.
         apply: the back-end's one write (a claim, a sign-in, a release, a
             marker).
+        sign_ins: the device sessions, which let a device gone go.
         """
         self.config = config
         self.clock = clock
@@ -90,6 +93,7 @@ class Names:
         self.rooms = rooms
         self.bus = bus
         self.apply = apply
+        self.sign_ins = sign_ins
         self.plain_markers = plain_markers
         #: One bound method for every seat's ``on_removed``.
         self._taken = devices.taken
@@ -230,6 +234,7 @@ class Names:
         (all of them with its last device, as the whole session goes);
         ``own_words``: ``reason`` is the user's (:meth:`quit`)."""
         self.rooms.watch_lobby(member, False)
+        self.sign_ins.let_go(member)
         seat = self.identities.seat(member)
         gone = self.sessions.get(member)
         if gone is not None:

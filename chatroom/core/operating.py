@@ -14,8 +14,8 @@ chat admin's are made of those, once, here:
 - **delete** an account: every device signed in to it, whatever name it
   took with ``/nick``, is ended as ``/kill`` ends a user (``killed by
   OPERATOR: account deleted``), on every node, then the account goes with
-  its read markers, remembered rooms and kept messages, as
-  ``/unregister``'s;
+  its read markers, remembered rooms and kept messages, and the rooms it
+  owned pass on, as ``/unregister``'s;
 - **reset** a password: the account service's rule for a new password,
   without the old one; one is made up when none is given. Every device
   signed in to the account ends (``password reset by OPERATOR``), and its
@@ -62,8 +62,9 @@ async def lock(registry: Registry, actor: Actor, name: str) -> str:
 
 
 async def delete(registry: Registry, actor: Actor, name: str) -> str:
-    """Delete account ``name``, ending its devices first as ``/kill`` does;
-    returns the account's name as registered.
+    """Delete account ``name``, ending its devices first as ``/kill`` does,
+    and forgetting its push subscriptions, upload tokens and device
+    sessions; returns the account's name as registered.
 
     Raises:
         ChatError: ``NO_SUCH_ACCOUNT``.
@@ -79,6 +80,8 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
         return dropping(now)
 
     await applied(accounts.store, accounts.apply, key, decide, found)
+    await registry.users.forget_access(key)  # no way back in to whoever takes it
+    await registry.moderation.pass_on_rooms(key)
     return shown
 
 

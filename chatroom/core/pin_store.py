@@ -24,5 +24,6 @@ class PinStore(Protocol):
     :meth:`~chatroom.core.backend.Backend.apply`."""
 
     async def pins(self, room: str) -> list[Pin]:
-        """Room ``room``'s pins, oldest message first."""
+        """The pins of the room whose key is ``room`` (its name's
+        :func:`~chatroom.core.text.name_key`), oldest message first."""
         ...

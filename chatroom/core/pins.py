@@ -89,7 +89,7 @@ class Pins:
                 raise errors.not_allowed(
                     f"only the owner and operators of {where} can pin messages"
                 )
-            pins = await self.pins.pins(where)
+            pins = await self.pins.pins(name_key(where))
             if any(pin.event_id == event_id for pin in pins) == pinned:
                 return  # as asked already
             if pinned and len(pins) >= PINS_MAX:
@@ -124,7 +124,9 @@ class Pins:
         session = self.session_of(seat)
         where = self.rooms.joined_room(seat, room)
         messages = []
-        for pin in await self.pins.pins(where):
+        # Kept by the room's key, as a pin is written (not by its name,
+        # which differs in case or look-alikes: Q1cafe's key is qlcafe).
+        for pin in await self.pins.pins(name_key(where)):
             try:
                 message = await self.life.message(seat, session, where, pin.event_id)
             except ChatError as refused:

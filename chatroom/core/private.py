@@ -17,28 +17,40 @@ gets them, oldest first, as the ``PRIVMSG`` lines they were (original time,
 and the conversation's id for ``/caps ids``). Where they are kept is the
 back-end's :class:`ConversationStore`: the SQLite file (``--db``) and memory
 for a single server, Redis lists for a cluster.
+
+An account's conversations are listed (``/conversations``) the one written
+in last first, each with how many of the other side's messages came after
+the account's read marker there: a marker as a room's is
+(:mod:`chatroom.core.markers`), kept among the account's markers under
+``@`` and the other side (:func:`marker_of`), moved by ``/read @USER ID``
+and by the account's own messages (who writes has read what came before),
+so every device, after a reload or a restart, finds the same counts.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.core import errors, rules
+from chatroom.core.accounts import AccountStore
 from chatroom.core.bus import NO_COPY, CopyTo
 from chatroom.core.config import ServerConfig
 from chatroom.core.errors import ChatError
 from chatroom.core.events import (
     Event,
+    MarkerMoved,
     PrivateEvent,
     PrivateMessage,
     PrivateRedacted,
 )
 from chatroom.core.fanout import deliver_to
-from chatroom.core.ignoring import IgnoreLists, held_back
+from chatroom.core.ignoring import held_back
+from chatroom.core.markers import MarkerStore, advance, check_marker
 from chatroom.core.member import Member
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
@@ -61,6 +73,7 @@ from chatroom.core.model.changes.private import (
 from chatroom.core.moderation import Target
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
+from chatroom.core.userdata import other_side
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -70,6 +83,12 @@ DELIVERY_ATTEMPTS = 5
 #: Why a message from an account deleted meanwhile is refused (its
 #: sessions are being ended).
 ACCOUNT_DELETED = "your account has been deleted"
+#: The most conversations ``/conversations`` lists: the newest.
+LISTED_CONVERSATIONS = 50
+#: How many of a conversation's newest messages after its marker an unread
+#: count reads one by one (the other side's counted, the account's own
+#: not); any before them are counted by their ids alone.
+UNREAD_READ = 200
 
 
 class IgnoredError(Exception):
@@ -103,6 +122,17 @@ class ConversationStore(Protocol):
         """The newest message of each conversation ``account`` is part of."""
         ...
 
+    async def recent(
+        self, account: str, count: int
+    ) -> list[tuple[str, PrivateEvent | None]]:
+        """The conversations account ``account`` is a side of, the one a
+        message was kept in last first, at most ``count`` (read from an
+        index of the account's own, not a walk over every conversation):
+        each one's key and its newest message kept (None: none is, its
+        newest deleted or the conversation gone with the other side's
+        account)."""
+        ...
+
     async def take(self, account: str) -> list[PrivateMessage]:
         """Every message kept for ``account``, oldest first, now no longer
         kept (one atomic step: two sign-ins never both get one)."""
@@ -134,6 +164,54 @@ def conversation_key(one: str, other: str) -> str:
     """The conversation of two parties, the same from either side (keys
     never contain a space)."""
     return " ".join(sorted((one, other)))
+
+
+def marker_of(side: str) -> str:
+    """Where an account's read marker in its conversation with ``side`` (a
+    party: :func:`party`) is kept among its rooms' markers: no room's key
+    starts with ``@``, and the other side of a conversation is one key
+    whatever name it goes by."""
+    return "@" + side
+
+
+def accounts_of(conversation: str) -> tuple[str, ...]:
+    """The sides of ``conversation`` that are accounts (a plain name's is
+    marked :data:`PLAIN`): those that list it among their conversations."""
+    return tuple(
+        dict.fromkeys(s for s in conversation.split(" ") if not s.startswith(PLAIN))
+    )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """One of an account's conversations as ``/conversations`` lists it:
+    the other side's name, how many of its messages came after the
+    account's marker, and the newest message's id and time."""
+
+    user: str
+    unread: int
+    last_id: int
+    last_time: str
+
+
+def unread_among(
+    events: list[PrivateEvent], account: str, marker: int, newest: int
+) -> int:
+    """How many messages of a conversation whose newest id is ``newest``
+    came after ``marker``, of ``events`` (its newest, after the marker, at
+    most :data:`UNREAD_READ`) those not by ``account`` (its own moved the
+    marker as they were sent; one sent before markers were kept names it),
+    and any older than them by their ids."""
+    if newest <= marker:
+        return 0
+    counted = [
+        event
+        for event in events
+        if isinstance(event, PrivateMessage)
+        and int(event.id) > marker
+        and name_key(event.sender) != account
+    ]
+    return len(counted) + max(0, newest - marker - UNREAD_READ)
 
 
 def keeps(sender: Session, found: Target) -> bool:
@@ -237,14 +315,18 @@ class PrivateMessages:
         config: ServerConfig,
         clock: IReactorTime,
         conversations: ConversationStore,
-        ignores: IgnoreLists,
+        records: AccountStore,
+        markers: MarkerStore,
         find_user: Callable[[str], Awaitable[Target | None]],
         tell: Tell,
         apply: Apply,
     ) -> None:
         """Args:
         conversations: where conversations and kept messages are read.
-        ignores: whose messages an account leaves out (its ignore list).
+        records: the accounts as kept: whose messages an account leaves
+            out (its ignore list), the name a side registered as.
+        markers: the accounts' read markers (a conversation's, under
+            ``@`` and its other side: :func:`marker_of`).
         find_user: the user a name is, connected or registered.
         tell: hands a message to its connected recipient (the bus's).
         apply: the back-end's one write, which keeps what is decided.
@@ -252,7 +334,8 @@ class PrivateMessages:
         self.config = config
         self.clock = clock
         self.conversations = conversations
-        self.ignores = ignores
+        self.records = records
+        self.markers = markers
         self.find_user = find_user
         self.tell = tell
         self.apply = apply
@@ -284,7 +367,7 @@ class PrivateMessages:
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
         if found.account:
-            ignoring = await self.ignores.ignores(found.account)
+            ignoring = await self.records.ignores(found.account)
             if held_back(ignoring, event):
                 raise IgnoredError(event)
         bound = self.config.kept_private
@@ -294,6 +377,7 @@ class PrivateMessages:
         key = conversation_of(sender, found)
         if keeps(sender, found):
             await append(self.apply, key, event, found, sender.account)
+            await self._read_up_to(sender, key, event)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
                 try:
@@ -305,6 +389,7 @@ class PrivateMessages:
             else:
                 if not event.id:  # the name became an account's meanwhile
                     await append(self.apply, key, event, found, sender.account)
+                    await self._read_up_to(sender, key, event)
                 try:
                     kept = kept_for(found, key, event, bound, copy, sender.account)
                     await self.apply(kept)
@@ -318,6 +403,17 @@ class PrivateMessages:
                         raise errors.no_such_user(found.name) from None
             found = await self._recipient(name)  # signed in or out meanwhile
         raise errors.unavailable()
+
+    async def _read_up_to(
+        self, sender: Session, conversation: str, event: PrivateMessage
+    ) -> None:
+        """The sender's account has read its conversation up to its own
+        message ``event``: its marker there moves to it (forward only), so
+        that only the other side's messages are ever unread. Its other
+        devices are not told: they get the message itself."""
+        side = other_side(conversation, sender.account) if sender.account else None
+        if side is not None and event.id:
+            await advance(self.apply, sender.account, marker_of(side), int(event.id))
 
     async def _conversation(
         self, session: Session, name: str
@@ -405,6 +501,87 @@ class PrivateMessages:
             with contextlib.suppress(ChatError):  # gone meanwhile: nobody to tell
                 await self.tell(found, event)
         return event
+
+    async def mark_read(
+        self, session: Session, name: str, event_id: int, copy: CopyTo
+    ) -> tuple[str, int]:
+        """``/read @USER ID``: the caller's marker in its conversation with
+        ``name`` moved forward to ``event_id`` (one the conversation has
+        had, or 0), in one step that tells the account's sessions on other
+        nodes than ``copy``'s (``READ @USER ID``, as a room's marker is);
+        the conversation as shown (``@`` and the other side's name) and
+        the marker in force.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (a plain name), ``BAD_NAME``,
+                ``NO_SUCH_USER`` (nobody, and no conversation),
+                ``BAD_ARGS`` (an id it never had).
+        """
+        key, found = await self._conversation(session, name)
+        newest = await self.conversations.page(key, 1, None)
+        if found is None and not newest:
+            raise errors.no_such_user(name)
+        where = "@" + (found.name if found is not None else name)
+        check_marker(where, event_id, int(newest[-1].id) if newest else 0)
+        side = other_side(key, session.account)
+        assert side is not None  # the caller's own conversation, by its key
+        moved = MarkerMoved(where, event_id) if copy.token else None
+        marker = await advance(
+            self.apply,
+            session.account,
+            marker_of(side),
+            event_id,
+            moved,
+            copy.token,
+        )
+        return where, marker
+
+    async def listed(self, session: Session) -> list[Conversation]:
+        """``/conversations``: the caller's account's conversations, the
+        one written in last first (at most :data:`LISTED_CONVERSATIONS`),
+        each with its unread count (:func:`unread_among`) as its markers
+        say; only an account keeps conversations.
+
+        Raises:
+            ChatError: ``NOT_ALLOWED`` (a plain name).
+        """
+        account = session.account
+        if not account:
+            raise errors.not_allowed(
+                "only accounts keep private conversations: /register PASSWORD"
+            )
+        store = self.conversations
+        markers = await self.markers.markers(account)
+        listed = []
+        for key, kept in await store.recent(account, LISTED_CONVERSATIONS):
+            newest = kept
+            if newest is None:  # its newest deleted: the newest kept, if any
+                page = await store.page(key, 1, None)
+                newest = page[-1] if page else None
+            side = other_side(key, account)
+            if newest is None or side is None:
+                continue  # gone with the other side's account
+            last, marker = int(newest.id), markers.get(marker_of(side), 0)
+            after: list[PrivateEvent] = []
+            if last > marker:
+                after = await store.page(key, min(last - marker, UNREAD_READ), None)
+            unread = unread_among(after, account, marker, last)
+            user = await self._shown(side, newest)
+            listed.append(Conversation(user, unread, last, newest.time))
+        return listed
+
+    async def _shown(self, side: str, newest: PrivateEvent) -> str:
+        """The name the other side ``side`` of a conversation is shown by:
+        as its newest message names it, else its account's name as
+        registered (a plain name: its key)."""
+        key = side.removeprefix(PLAIN)
+        for name in (newest.sender, newest.recipient):
+            if name_key(name) == key:
+                return name
+        if side.startswith(PLAIN):
+            return key
+        account = await self.records.get(side)
+        return account.name if account is not None else key
 
     async def party_of(self, name: str) -> str:
         """The party ``name`` is in a conversation, as :meth:`history`

@@ -7,6 +7,12 @@ A member's markers are its account's (kept by the back-end's
 seat's (:class:`~chatroom.core.markers.PlainMarkers`); the rules they
 follow are :mod:`chatroom.core.markers`'. A marker moved on one device is
 told to the account's others, on every node of a cluster.
+
+An account's private conversations have markers too, named ``@USER`` where
+a room's name would be (``/read @USER ID``, ``READ @USER ID``): kept with
+its rooms' and read for ``/conversations`` and ``/unread`` by
+:class:`~chatroom.core.private.PrivateMessages`, which knows whose
+conversation is whose.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from chatroom.core.markers import (
 from chatroom.core.member import Member
 from chatroom.core.message_store import MessageStore
 from chatroom.core.notify_levels import NONE, level_in
+from chatroom.core.private import Conversation, PrivateMessages
 from chatroom.core.room_store import RoomStore
 from chatroom.core.seats import Session
 from chatroom.core.text import name_key
@@ -52,6 +59,7 @@ class Markings:
         plain: PlainMarkers,
         devices: Devices,
         seat_of: Callable[[Member], Member],
+        private: PrivateMessages,
     ) -> None:
         """Args:
         rooms: the rooms a member is in.
@@ -69,6 +77,7 @@ class Markings:
         self.plain_markers = plain
         self.devices = devices
         self._seat = seat_of
+        self.private = private
 
     def _session(self, member: Member) -> Session:
         session = self.devices.sessions.get(member)
@@ -117,7 +126,11 @@ class Markings:
         an older id changed nothing; those on other nodes in the same
         step that moves it
         (:func:`~chatroom.core.markers.advance`), so an
-        account with one device costs no more than the move."""
+        account with one device costs no more than the move. ``@USER``
+        names the account's conversation with USER
+        (:meth:`~chatroom.core.private.PrivateMessages.mark_read`)."""
+        if room.startswith("@"):
+            return await self._mark_conversation(member, room[1:], event_id)
         where = await self._marked_room(member, room)
         newest, _ = await self._newest(member, where, 1)
         check_marker(where, event_id, newest)
@@ -140,11 +153,32 @@ class Markings:
             self.devices.to_others(member, moved)
         return Marker(where, marker)
 
+    async def _mark_conversation(
+        self, member: Member, name: str, event_id: int
+    ) -> Marker:
+        """``/read @USER ID``: the account's marker in its conversation
+        with ``name``, told to its other devices (here, and on other nodes
+        in the step that moves it) when it is now ``event_id``."""
+        session = self._session(member)
+        copy = self.devices.copy_to(member)
+        where, marker = await self.private.mark_read(session, name, event_id, copy)
+        if marker == event_id:
+            self.devices.to_others(member, MarkerMoved(where, event_id))
+        return Marker(where, marker)
+
+    async def conversations(self, member: Member) -> list[Conversation]:
+        """``/conversations``: the member's account's conversations, the
+        one written in last first, with their unread counts (``NOT_ALLOWED``
+        for a plain name)."""
+        return await self.private.listed(self._session(member))
+
     async def unread(self, member: Member, rooms: list[str]) -> list[Unread]:
         """Of ``rooms`` (the member's), those with events after the marker:
         how many, and the mentions of the member's name among the newest
         ``resume_bound`` of them; a room the account muted (``/notify ROOM
-        none``) is left out."""
+        none``) is left out. Then, for an account, each of its listed
+        conversations with messages after its marker, as ``@USER`` (every
+        one of them is for the member: as many mentions)."""
         session = self._session(member)
         markers = await self._markers(member)
         settings = (
@@ -162,4 +196,8 @@ class Markings:
             counted = unread(where, marker, newest, events, session.name, followed)
             if counted.count:
                 counts.append(counted)
+        if session.account:
+            for talk in await self.private.listed(session):
+                if talk.unread:
+                    counts.append(Unread("@" + talk.user, talk.unread, talk.unread))
         return counts

@@ -123,7 +123,9 @@ async def unregister(
     every node, whatever name it holds: in the account's own step
     (:func:`~chatroom.core.accounts.unregistering`) but for the other
     devices of the member's own seat here, which this node closes. Its
-    push subscriptions and upload tokens are forgotten then.
+    push subscriptions and upload tokens are forgotten then, and the
+    rooms it owned pass on
+    (:meth:`~chatroom.core.services.moderation.ModerationService.pass_on_rooms`).
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
@@ -139,6 +141,7 @@ async def unregister(
     registry.devices.end_others(member, told)
     await registry.set_account(member, "")
     await registry.users.forget_access(account.key)
+    await registry.moderation.pass_on_rooms(account.key)
     return account
 
 
@@ -154,8 +157,8 @@ async def delete_account(
     (:mod:`chatroom.core.userdata`, *What a deletion takes*); ``deleted``
     is called once they have (the door's ``ACCOUNT_DELETED``), then every
     device signed in to the account is disconnected, on every node, under
-    whatever name it took with ``/nick``, and its upload tokens are
-    forgotten.
+    whatever name it took with ``/nick``, its upload tokens are
+    forgotten, and the rooms it owned pass on.
 
     Raises:
         ChatError: ``NOT_ALLOWED`` (not signed in), ``BAD_PASSWORD``,
@@ -172,4 +175,5 @@ async def delete_account(
     # Once more, now that no device is left: in a cluster, another device
     # may have spoken between the erasure's read and its write.
     await registry.users.erase_account(member, account_key)
+    await registry.moderation.pass_on_rooms(account_key)
     return account

@@ -5,7 +5,8 @@ A back-end is handed :class:`CoreReports` as it starts
 decides on what it reports has been built over its stores. Each report goes
 to the part that decides: an ended session to the core's release
 (:meth:`~chatroom.core.names.Names.end_session`), a room shown by another
-node's device to :class:`~chatroom.core.devices.Devices`, the rooms
+node's device and a device another node's ``/logout ID`` ends to
+:class:`~chatroom.core.devices.Devices`, the rooms
 sessions' ends leave to :class:`~chatroom.core.departures.Departures`,
 rooms whose wait is over to :class:`~chatroom.core.settling.Settling`,
 names devices elsewhere hold when their own session ended to the heir
@@ -33,6 +34,7 @@ class CoreReports:
         shown: Callable[[Member, str], None],
         departures: Departures,
         settling: Settling,
+        logged_out: Callable[[Member, int, str], None],
     ) -> None:
         """Args:
         end_session: ends a session from the shared side (its rooms hear
@@ -40,11 +42,17 @@ class CoreReports:
         shown: told a room another node's device of an account entered.
         departures: decides the departures of sessions' ends.
         settling: decides the successions of rooms whose wait is over.
+        logged_out: ends a device of a seat here that another node's
+            ``/logout ID`` ended.
         """
         self._end_session = end_session
         self._shown = shown
         self._departures = departures
         self._settling = settling
+        self._logged_out = logged_out
+
+    def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
+        self._logged_out(seat, number, reason)
 
     def session_ended(self, member: Member, reason: str) -> None:
         self._end_session(member, reason)

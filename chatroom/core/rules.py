@@ -207,6 +207,30 @@ def catch_up(since: int, first: int, last: int, bound: int) -> CatchUp:
     return CatchUp(since + 1, "")
 
 
+#: Events before an account's read marker that a catch-up from it shows
+#: too, to a device that draws its rooms afresh (:func:`from_marker`).
+BEFORE_MARKER = 20
+
+
+def from_marker(marker: int | None, starts_blank: bool) -> int | None:
+    """Where a catch-up from an account's read marker ``marker`` (None:
+    it has none there, and the device is shown the room's last
+    ``--history``) resumes, for a device that ``starts_blank`` (a page, a
+    terminal client) or not (an IRC client, which keeps its log and is
+    sent what came after the marker only).
+
+    A device that draws a room from nothing would otherwise draw a room
+    read to its end empty, and one with news without what the news
+    answers: it is shown the :data:`BEFORE_MARKER` events before the
+    marker as well as every one after it (at most ``--resume-bound`` in
+    all, :func:`catch_up`), so at least the room's 20 newest when nothing
+    is unread. ``READ ROOM ID`` after the replies still says where the
+    marker is, for the client's *new messages* divider."""
+    if marker is None or not starts_blank:
+        return marker
+    return max(0, marker - BEFORE_MARKER)
+
+
 def oldest_kept(age: float, now: float) -> float:
     """The oldest time a room keeps events from once one is appended at
     ``now`` (Unix seconds; 0: kept whatever their age), with

@@ -1,8 +1,10 @@
 """``/search``: what a search asks for, its bounds, and whose rooms it reads.
 
 The syntax (``docs/protocol.md``, *Search*): words, all of which a message
-must contain as whole words (the back-end folds case and accents), and
-filters among them, each a token of its own:
+must contain (the back-end folds case and accents), a word of
+:data:`PREFIX_LENGTH` characters or more as the start of one of its words
+(``boil`` finds "boiling"), a shorter one as a whole word, and filters
+among them, each a token of its own:
 
 - ``in:ROOM``: only that room (several: any of them); a room the searcher
   is not in is refused (``NOT_IN_ROOM``), never searched;
@@ -52,6 +54,13 @@ USAGE = (
 #: ``in:thread``'s value: only threads' messages.
 IN_THREADS = "thread"
 
+#: A search word this long or longer matches every word it starts (what a
+#: person types is often the start of the word said: ``boil`` for
+#: "boiling", ``deploy`` for "deployment"); a shorter one matches only
+#: itself, as ``a`` or ``is`` would otherwise match nearly every message
+#: and make the engine read most of its index.
+PREFIX_LENGTH = 3
+
 
 @dataclass(frozen=True)
 class SearchQuery:
@@ -69,6 +78,9 @@ class SearchQuery:
     people: tuple[str, ...] = ()
     #: ``in:thread``: only messages of threads (no private ones).
     threads: bool = False
+    #: The words that match the words they start (:data:`PREFIX_LENGTH`);
+    #: the others, whole words only.
+    starts: frozenset[str] = frozenset()
     #: Set by the core for the engine. The searcher's party (its account
     #: key) whose private conversations are searched; "" for none.
     party: str = ""
@@ -122,6 +134,7 @@ def parse_search(text: str) -> SearchQuery:
         times.get("after"),
         tuple(people),
         threads,
+        frozenset(word for word in words if len(word) >= PREFIX_LENGTH),
     )
 
 

@@ -512,6 +512,8 @@ class Seat:
 
     #: The seat is in every room it is in (each device says what it views).
     views_every_room = True
+    #: Never read: each device says how it draws its rooms.
+    starts_blank = False
 
     def shown_marker(self, room: str, marker: int | None) -> None:
         """Never called: the core tells each device that was shown a room."""

@@ -8,8 +8,8 @@ and the reactor tears each one down there and then (its ``shutdown`` and
 ``close``, its ``connectionLost``: about 80 µs of CPU each). A node
 whose 15,000 left together took 14,588 of them in one poll: one turn of
 1.2 s of CPU, 3-5 s of wall time on a loaded machine, with no timer run
-in it (the heartbeat, ``/healthz``, the flushes; docs/performance.md,
-"A crowd that leaves at once").
+in it (the heartbeat, ``/healthz``, the flushes;
+benchmarks/results/performance-notebook.md, "How many on one machine").
 
 :func:`cap_events_per_poll` makes the reactor take at most
 :data:`EVENTS_PER_POLL` events a poll. Nothing is lost: epoll is level
@@ -24,8 +24,8 @@ The same reactor takes its turns here (:class:`TurnLoop`, its
 ``doIteration``), for what a turn costs when it is one event: a node of
 a cluster of 56 is woken by each join in a room it has members in, to
 hand it to one or two of them, and Twisted's own turn around that was
-a fifth of the node's CPU per event (docs/performance.md, "The
-cluster's per-node cost"). Two things of it are done otherwise, with the
+a fifth of the node's CPU per event (benchmarks/results/performance-notebook.md,
+"The cluster's per-node cost"). Two things of it are done otherwise, with the
 same effect:
 
 - What is to be done when the turn's events are handled (the send

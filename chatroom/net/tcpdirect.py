@@ -12,7 +12,8 @@ Why bother: with nothing queued, ``transport.write`` appends to the
 buffer, registers the socket with epoll for writability, wakes up for it,
 sends and unregisters, per member per message; one ``send()`` does the
 same work. Profiling showed that bookkeeping was most of the server's time
-at high fan-out (docs/performance.md).
+at high fan-out (benchmarks/results/performance-notebook.md, "A
+delivery").
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ class TurnWriter:
     Twisted's ``write`` buffers, asks epoll to report the socket writable
     (a system call), wakes for it in the next turn, sends, and asks epoll
     to stop (another), each readiness event under its log context: a
-    node's ``SAY`` paid all of that per command (docs/performance.md,
-    "A Redis link's commands sent at the turn's end"). This sends a turn's
+    node's ``SAY`` paid all of that per command (benchmarks/results/history.md,
+    "a Redis link's commands sent at the turn's end"). This sends a turn's
     commands in one ``send()`` from a call at the turn's end on ``clock``,
     so that at high rates they still go together; what the socket does not
     take, or anything while Twisted holds bytes of its own, goes to
@@ -88,8 +89,8 @@ class TurnWriter:
     commands. Made one of the turn's ends instead, after the doors' flush
     of that turn, the two nodes' p99 at 100,000/s read 1.21 x by round
     against 0.91 x as a ``callLater(0)``, their CPU per delivery the same
-    (docs/performance.md, "A Redis link's commands before the turn's
-    sends").
+    (benchmarks/results/performance-notebook.md, "A Redis link's
+    commands before the turn's sends").
 
     It stands in for the transport it wraps: everything but writing and
     closing is the transport's own.
@@ -217,7 +218,7 @@ class LeanServer(tcp.Server):
 
     def _client(self) -> tuple[object, ...]:
         peer = self._peer
-        return (self.hostname, peer) if peer.__class__ is int else peer  # type: ignore[return-value]
+        return (self.hostname, peer) if isinstance(peer, int) else peer
 
     def _keep_client(self, client: tuple[object, ...]) -> None:
         """Twisted's ``client``, (host, port) for IPv4: the port alone is

@@ -33,6 +33,7 @@ import fcntl
 import math
 import random
 import termios
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -65,7 +66,7 @@ from chatroom.redisclient.addresses import (
     SentinelAddress,
 )
 from chatroom.redisclient.deadlines import Hearing, within
-from chatroom.redisclient.resp import DirectReplies, LeanCommands
+from chatroom.redisclient.resp import LeanProtocol
 
 #: Seconds a Sentinel has to answer where the primary is (it answers from
 #: memory: a slower one is skipped for the next). A Redis Cluster's node
@@ -101,7 +102,7 @@ def _endpoint(
 
 
 @implementer(IStreamClientEndpoint)
-class _AskingEndpoint:
+class _AskingEndpoint(ABC):
     """Connects to the primary that :meth:`ask` names at the time of asking."""
 
     log = Logger()
@@ -125,12 +126,13 @@ class _AskingEndpoint:
         endpoint = _endpoint(self.address.primary(host, port), self._reactor)
         return await endpoint.connect(protocolFactory)
 
+    @abstractmethod
     async def ask(self) -> tuple[str, int]:
-        raise NotImplementedError
+        """Where the primary is now (raises ConnectError if nobody says)."""
 
+    @abstractmethod
     def told(self, host: str, port: int) -> str:
         """What the log says of a primary newly named."""
-        raise NotImplementedError
 
 
 class SentinelEndpoint(_AskingEndpoint):
@@ -258,23 +260,35 @@ class _ReportingEndpoint:
         return failure
 
 
-class TurnWrites:
-    """A mixin before a txredisapi protocol of a link: over plain TCP, the
-    commands of one reactor turn go in one ``send()`` at its end
-    (:class:`~chatroom.net.tcpdirect.TurnWriter`, on the link's reactor),
-    not through Twisted's wait for the socket to be writable. Under TLS
-    the transport is Twisted's as it is.
+class LinkProtocol(LeanProtocol):
+    """A txredisapi protocol of a link (:class:`RedisLink`), which it is
+    built with: the commands and scripts' :class:`CommandsProtocol` and the
+    subscribers' :class:`SubscriberProtocol` are both one.
 
-    Either way Nagle's algorithm is off (``TCP_NODELAY``, as hiredis and
-    Redis itself set it): with it on, a turn's commands wait in the
-    node's kernel while the last turn's are unacknowledged, that is until
-    Redis answers them, so a node whose turns come quicker than Redis's
-    replies had each turn's ``SAY`` reach Redis only after the previous
-    one's reply (docs/performance.md, "Where two nodes' extra goes").
-    The commands of a turn are already one ``send()``: Nagle has nothing
-    to join."""
+    Over plain TCP, the commands of one reactor turn go in one ``send()`` at
+    its end (:class:`~chatroom.net.tcpdirect.TurnWriter`, on the link's
+    reactor), not through Twisted's wait for the socket to be writable.
+    Under TLS the transport is Twisted's as it is. Either way Nagle's
+    algorithm is off (``TCP_NODELAY``, as hiredis and Redis itself set it):
+    with it on, a turn's commands wait in the node's kernel while the last
+    turn's are unacknowledged, that is until Redis answers them, so a node
+    whose turns come quicker than Redis's replies had each turn's ``SAY``
+    reach Redis only after the previous one's reply (docs/performance.md).
+    The commands of a turn are already one ``send()``: Nagle has nothing to
+    join.
 
-    link: RedisLink
+    Each read from Redis counts on the link's :class:`~.deadlines.Hearing`,
+    which tells a call waiting past its deadline whether Redis still
+    answers (:meth:`counted_read`)."""
+
+    #: hiredis's reader (txredisapi's ``HiredisProtocol`` makes one);
+    #: None without hiredis.
+    _reader: Any = None
+
+    def __init__(self, link: RedisLink, **options: Any) -> None:
+        """``options``: txredisapi's (``charset``, ``password``...)."""
+        super().__init__(**options)
+        self.link = link
 
     def makeConnection(self, transport: Any) -> None:
         set_no_delay = getattr(transport, "setTcpNoDelay", None)
@@ -283,41 +297,46 @@ class TurnWrites:
         direct = direct_connection(transport)
         if direct is not None and direct is transport:
             transport = TurnWriter(direct, self.link.reactor)
-        super().makeConnection(transport)  # type: ignore[misc]
+        super().makeConnection(transport)
 
-
-class CountsReads:
-    """A mixin before a txredisapi protocol of a link: each read from
-    Redis counts on the link's :class:`~.deadlines.Hearing`, which tells a
-    call waiting past its deadline whether Redis still answers."""
-
-    link: RedisLink
-
-    def dataReceived(self, data: bytes, *args: Any, **kwargs: Any) -> None:
+    def counted_read(self, data: bytes) -> None:
+        """A read handed to txredisapi's own parser (without hiredis, as on
+        PyPy, or inside a transaction), counted on the link's hearing as
+        the subclasses' own reads are."""
         self.link.hearing.reads += 1
-        super().dataReceived(data, *args, **kwargs)  # type: ignore[misc]
+        super().dataReceived(data)
 
 
-class CommandsProtocol(
-    CountsReads, TurnWrites, DirectReplies, LeanCommands, txredisapi.RedisProtocol
-):
-    """A connection for commands and scripts."""
+class CommandsProtocol(LinkProtocol):
+    """A connection for commands and scripts: each command is one
+    :class:`Reply`, waiting in txredisapi's queue of replies and fired by
+    its reply. txredisapi's own ``execute_command`` makes two Deferreds per
+    command (one waiting in the queue, one handed out) and passes the reply
+    through two callbacks from one to the other, about a dozen Python calls
+    more for each of the node's commands, a message's ``SAY`` among them.
 
-    #: hiredis's reader (txredisapi's ``HiredisProtocol`` makes one);
-    #: None without hiredis.
-    _reader: Any = None
+    The commands and what their Deferreds give are txredisapi's: the same
+    bytes written at once, the replies in order, a Redis error failed as
+    its ``ResponseError``, the connection's loss as ``ConnectionError``
+    (txredisapi's ``connectionLost`` hands one to every waiter), a command
+    while unconnected refused at once. A Deferred cancelled (its deadline,
+    :mod:`.deadlines`) keeps its place in the queue, so the reply Redis
+    still owes it is not taken for the next command's. What the direct path
+    does not cover (options such as ``apply_timeout`` or ``post_proc``,
+    pipelining, ``MULTI``) goes through txredisapi's own; its waiters are
+    told as txredisapi tells them."""
 
     def dataReceived(self, data: bytes, unpause: bool = False) -> None:
         """Replies as hiredis reads them, each to its waiter
-        (:meth:`~.resp.DirectReplies.replyReceived`): txredisapi's steps
-        per reply (its conversion, which these options make change
-        nothing, a transaction's check, ``QUEUED`` looked for) only inside
-        a transaction, which the node never opens. The read counts on the
-        link's hearing (:class:`CountsReads`). Without hiredis (PyPy)
-        txredisapi's own parser reads as it does."""
+        (:meth:`replyReceived`): txredisapi's steps per reply (its
+        conversion, which these options make change nothing, a
+        transaction's check, ``QUEUED`` looked for) only inside a
+        transaction, which the node never opens. The read counts on the
+        link's hearing. Without hiredis (PyPy) txredisapi's own parser
+        reads as it does."""
         reader = self._reader
         if reader is None or self.inTransaction:
-            super().dataReceived(data)
+            self.counted_read(data)
             return
         self.link.hearing.reads += 1
         if data:
@@ -327,15 +346,54 @@ class CommandsProtocol(
             self.replyReceived(reply)
             reply = reader.gets()
 
+    def execute_command(self, *args: Any, **kwargs: Any) -> Deferred[Any]:
+        if kwargs or self.pipelining or self.inMulti:
+            return super().execute_command(*args, **kwargs)
+        if not self.connected:
+            raise txredisapi.ConnectionError("Not connected")
+        self.transport.write(self._build_command(*args))
+        reply = Reply()
+        queue = self.replyQueue
+        if queue.pending:  # a reply nobody waited for: txredisapi's get() hands it on
+            _fire(reply, queue.pending.pop(0))
+        else:
+            queue.waiting.append(reply)
+        return reply
 
-class SubscriberProtocol(
-    CountsReads, TurnWrites, LeanCommands, txredisapi.SubscriberProtocol
-):
-    """A subscriber connection that hands every message to its link's owner."""
+    def replyReceived(self, reply: Any) -> None:
+        """The oldest waiter's reply (one cancelled meanwhile takes it, and
+        nobody hears it); with nobody waiting, kept as txredisapi keeps it."""
+        queue = self.replyQueue
+        if not queue.waiting:
+            queue.put(reply)
+            return
+        waiter = queue.waiting.pop(0)
+        if type(waiter) is not Reply:  # txredisapi's: its callbacks raise an error
+            waiter.callback(reply)
+        elif waiter.called:  # cancelled: past its deadline
+            return
+        elif isinstance(reply, Exception):
+            waiter.errback(reply)
+        else:
+            waiter.callback(reply)
 
-    link: RedisLink
-    #: hiredis's reader, as :class:`CommandsProtocol`'s.
-    _reader: Any = None
+
+class Reply(Deferred[Any]):
+    """A command's reply as :class:`CommandsProtocol` hands it on: a Redis
+    error (or the connection's loss) fails it, anything else fires it."""
+
+
+def _fire(waiter: Reply, reply: Any) -> None:
+    """``waiter`` told ``reply``: failed with it if it is an error."""
+    if isinstance(reply, Exception):
+        waiter.errback(reply)
+    else:
+        waiter.callback(reply)
+
+
+class SubscriberProtocol(LinkProtocol, txredisapi.SubscriberProtocol):
+    """A subscriber connection that hands every message to its link's owner
+    (txredisapi's subscriber, on a link)."""
 
     def dataReceived(self, data: bytes, unpause: bool = False) -> None:
         """Replies as hiredis reads them: a channel's message (``message``,
@@ -346,13 +404,12 @@ class SubscriberProtocol(
         unpacked into a call) were paid once per event by every node;
         any other reply (a subscription's answer) takes them as before.
         Without hiredis (PyPy) txredisapi's own parser reads as it does.
-        Either way the read counts on the link's hearing
-        (:class:`CountsReads`): a room's messages say its Redis answers;
-        and with the link's ``hold``, a read soon after another holds the
-        next (:meth:`_hold_reads`)."""
+        Either way the read counts on the link's hearing: a room's messages
+        say its Redis answers; and with the link's ``hold``, a read soon
+        after another holds the next (:meth:`_hold_reads`)."""
         reader = self._reader
         if reader is None:
-            super().dataReceived(data)
+            self.counted_read(data)
         else:
             self.link.hearing.reads += 1
             if data:
@@ -496,16 +553,16 @@ class _LinkFactory(Factory):
     def __init__(self, link: RedisLink) -> None:
         self.link = link
 
-    def buildProtocol(self, addr: object) -> txredisapi.BaseRedisProtocol:
+    def buildProtocol(self, addr: object) -> LinkProtocol:
         address = self.link.address
         protocol = self.link.protocol_class(
+            self.link,
             charset=None,  # replies stay bytes, as they came
             password=address.password,
             dbid=address.db or None,
             convertNumbers=False,  # a value b"42" stays b"42"
         )
         protocol.factory = self
-        protocol.link = self.link
         # txredisapi's own timers (a paused read resumed, a reply timeout)
         # on the link's clock, not the global reactor its class keeps.
         protocol.callLater = self.link.reactor.callLater
@@ -547,7 +604,7 @@ class RedisLink(Service):
         cluster's URL, the key whose slot's primary the link connects to."""
         self.address = address
         self.name = name
-        self.protocol_class: type[txredisapi.BaseRedisProtocol] = (
+        self.protocol_class: type[LinkProtocol] = (
             CommandsProtocol
             if not subscriber
             else ShardedSubscriberProtocol
@@ -564,14 +621,14 @@ class RedisLink(Service):
         #: have the map asked again, :mod:`.shards`).
         self.on_not_primary: Callable[[], None] = lambda: None
         #: Its clock, and where a connection's commands of a turn are sent
-        #: from (:class:`TurnWrites`).
+        #: from (:class:`LinkProtocol`).
         self.reactor = reactor
         #: A subscriber's reads held: seconds (0: none) within which a
         #: read after another stops the socket being read until they have
         #: passed (:meth:`SubscriberProtocol._hold_reads`;
         #: ``--subscriber-hold``).
         self.hold = hold
-        #: The reads from its Redis (:class:`CountsReads`): its own, or
+        #: The reads from its Redis (:class:`LinkProtocol`): its own, or
         #: shared with the other links to the same Redis, by their owner.
         self.hearing = Hearing()
         #: The name each connection gives itself (``CLIENT SETNAME``)

@@ -143,6 +143,6 @@ class SlotMap:
         self._owners[slot] = node
 
     def __eq__(self, other: object) -> bool:
+        """The same primaries for every slot. (A class that defines
+        ``__eq__`` alone is unhashable, as a map that changes should be.)"""
         return isinstance(other, SlotMap) and self._owners == other._owners
-
-    __hash__ = None  # type: ignore[assignment]  # mutable

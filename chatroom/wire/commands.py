@@ -210,9 +210,20 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
             ),
             Command(
+                "in",
+                "ROOM LINE",
+                (
+                    "/in ROOM LINE     LINE (words, /me, a room command) in ROOM,",
+                    "                  whichever room is current",
+                ),
+            ),
+            Command(
                 "read",
-                "ROOM ID",
-                ("/read ROOM ID     you have read ROOM up to event ID",),
+                "ROOM|@USER ID",
+                (
+                    "/read ROOM ID     you have read ROOM up to event ID",
+                    "/read @USER ID    ... your conversation with USER (accounts)",
+                ),
             ),
             Command(
                 "unread",
@@ -259,6 +270,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/msg USER TEXT    a private message (kept for an account that"
                     " is away)",
+                ),
+            ),
+            Command(
+                "conversations",
+                "",
+                (
+                    "/conversations    your private conversations, unread counts"
+                    " (accounts)",
                 ),
             ),
             Command("delete", "NAME", ("/delete NAME      delete a room you own",)),
@@ -335,6 +354,17 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/devices               your account's connections (its devices)",),
             ),
             Command("logout", "ID", ("/logout ID             close one of them",)),
+            Command(
+                "session",
+                "new|end|TOKEN",
+                (
+                    "/session new           stay signed in on this device: a token"
+                    " to sign in with",
+                    "/session TOKEN         (before a name) sign in with it;"
+                    " /session end ends it",
+                ),
+                secret=1,
+            ),
             Command(
                 "token",
                 "",
@@ -436,6 +466,11 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/op USER, /deop USER   make or unmake an operator (owner only)",),
             ),
             Command("deop", "USER"),
+            Command(
+                "owner",
+                "USER",
+                ("/owner USER       hand the room to USER, an account (owner only)",),
+            ),
             Command(
                 "kick",
                 "USER [REASON]",
@@ -567,3 +602,97 @@ def secret_words(command: str) -> int:
         return 0
     found = COMMANDS.get(command[1:].lower())
     return found.secret if found is not None else 0
+
+
+#: The commands that act on a room without naming it (the connection's
+#: current room, at the line door): a client in many rooms at once sends
+#: each of them, as it sends a plain line or ``/me``, as ``/in ROOM LINE``
+#: with the room on screen, so that what is typed in a room's view is done
+#: there, whatever room the connection last made current. The ``@USER``
+#: forms of ``/history`` and ``/report`` name a private conversation, and
+#: go as they are typed, as do the commands not listed (``/focus``,
+#: ``/say`` and ``/in`` name their room; ``/notify``, ``/read`` and
+#: ``/reports`` take it as a word).
+ROOM_COMMANDS = frozenset(
+    {
+        "me",
+        "who",
+        "topic",
+        "opmsg",
+        "paste",
+        "reply",
+        "edit",
+        "redact",
+        "react",
+        "unreact",
+        "typing",
+        "thread",
+        "threads",
+        "follow",
+        "unfollow",
+        "pin",
+        "unpin",
+        "pins",
+        "report",
+        "history",
+        "leave",
+        "rename",
+        "op",
+        "deop",
+        "voice",
+        "devoice",
+        "kick",
+        "ban",
+        "unban",
+        "bans",
+        "invite",
+        "set",
+        "info",
+        "modlog",
+        "webhook",
+        "owner",
+    }
+)
+
+
+#: What a client sends by itself, not its person typing: the queries a
+#: page or terminal makes on signing in, joining, switching rooms or
+#: showing a message (and ``/caps``, ``/session``, ``/watch``). The server
+#: counts them apart from the person's flood allowance (``--burst``,
+#: ``--rate``), within a bound of their own (docs/protocol.md, *Flood
+#: control*); ``/profile`` only as a reading (``/profile [NAME]``).
+SENT_BY_ITSELF = frozenset(
+    {
+        "typing",
+        "read",
+        "focus",
+        "who",
+        "info",
+        "pins",
+        "notify",
+        "profile",
+        "unread",
+        "history",
+        "caps",
+        "watch",
+        "conversations",
+        "session",
+        "devices",
+    }
+)
+
+
+def sent_by_itself(line: str) -> bool:
+    """Whether a line is one a client sends by itself
+    (:data:`SENT_BY_ITSELF`), as is, or addressed to a room by ``/in ROOM
+    LINE``; a ``/profile set`` or ``unset`` is its person's."""
+    if not line.startswith("/"):
+        return False
+    word, _, rest = line[1:].partition(" ")
+    word = word.lower()
+    if word == "in":  # one level: /in ROOM /in ... is its person's
+        _, _, inner = rest.partition(" ")
+        return inner[1:].partition(" ")[0].lower() != "in" and sent_by_itself(inner)
+    if word == "profile":
+        return rest.partition(" ")[0].lower() not in ("set", "unset")
+    return word in SENT_BY_ITSELF

@@ -66,9 +66,14 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "LIMITS": ("rate", "burst", "backlog"),
     # Many rooms and read markers (docs/protocol.md, "Many rooms").
     "FOCUS": ("room",),
+    # room: a room, or @USER for a private conversation.
     "READ": ("room", "marker"),
     "UNREAD": ("room", "count", "mentions"),
     "UNREAD_END": (),
+    # An account's private conversations (docs/protocol.md, "Private
+    # conversations"), newest first: unread count, newest id and its time.
+    "CONVERSATION": ("user", "unread", "last", "time"),
+    "CONVERSATIONS_END": ("count",),
     # A room's notification level (docs/protocol.md, "Notification levels").
     "NOTIFY": ("room", "level"),
     # Profiles (docs/protocol.md, "Profiles"): a key's value as the text
@@ -82,6 +87,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "DEVICE": ("device", "door", "since", "current"),
     "DEVICES_END": ("count",),
     "LOGGED_OUT": ("device",),
+    # /session new: a device session's token (shown once) and the seconds
+    # it lasts unused; /session end: the one this connection held is over
+    "SESSION": ("token", "seconds"),
+    "SESSION_ENDED": (),
     # Uploads (docs/protocol.md, "Files"): a bearer token, its lifetime, and
     # where to upload (absent while the server does not know its address).
     "TOKEN": ("token", "seconds", "url"),
@@ -161,6 +170,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # MAIL answers /set mail on|off: whether what the account missed while
     # away is mailed to it.
     "MAIL": ("state",),
+    # IRC_NOTES answers /set irc-notes on|off: whether the account's IRC
+    # sessions without message-tags are told reactions, edits and deletions
+    # in words (docs/irc.md).
+    "IRC_NOTES": ("state",),
     # App passwords (docs/protocol.md, "App passwords"): password is shown
     # once, when it is made; made is when, as every time is written.
     "APP_PASSWORD": ("label", "password"),

@@ -78,9 +78,14 @@ def parser() -> MarkdownIt:
     by every server that renders messages."""
     from markdown_it import MarkdownIt
 
-    markdown = MarkdownIt("commonmark", {"html": False, "breaks": True})
+    class MessageMarkdown(MarkdownIt):
+        """markdown-it's parser, whose links are only :func:`link_allowed`'s."""
+
+        def validateLink(self, url: str) -> bool:
+            return link_allowed(url)
+
+    markdown = MessageMarkdown("commonmark", {"html": False, "breaks": True})
     markdown.enable("strikethrough").disable(list(RULES_OFF))
-    markdown.validateLink = link_allowed  # type: ignore[method-assign]
     return markdown
 
 

@@ -15,7 +15,8 @@ import secrets
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
@@ -26,6 +27,7 @@ from chatroom.core.invitations import parse_mode
 from chatroom.core.text import has_control_characters
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.sts import DEFAULT_DURATION
+from chatroom.wiring.coercer import Coercer, documented
 from chatroom.wiring.configfile import ConfigFileError, ConfigFileOptions
 
 log = Logger()
@@ -65,12 +67,31 @@ def check_conninfo(option: str, conninfo: str) -> None:
         raise usage.UsageError(f"{option}: {problem}") from None
 
 
-def number(
-    kind: Callable[[str], Any], minimum: float, what: str
-) -> Callable[[str], Any]:
+def server_config(options: usage.Options) -> ServerConfig:
+    """The parsed ``options`` as the server's configuration: each of its
+    fields that has an option (its name, with dashes) takes its value (the
+    server's start and a reload's, :mod:`chatroom.wiring.reload`)."""
+    given = {
+        field.name: options[field.name.replace("_", "-")]
+        for field in fields(ServerConfig)
+        if field.name.replace("_", "-") in options
+    }
+    given["require_account"] = bool(given["require_account"])
+    given["require_email"] = bool(given["require_email"])
+    given["oidc_only"] = bool(given["oidc_only"])
+    given.pop("files", None)
+    given["irc_register_before_connect"] = bool(given["irc_register_before_connect"])
+    return ServerConfig(**given)
+
+
+#: A number's kind (int or float).
+N = TypeVar("N", int, float)
+
+
+def number(kind: Callable[[str], N], minimum: float, what: str) -> Coercer[N]:
     """A coercer that turns a bad value into a usage error, not a traceback."""
 
-    def coerce(value: str) -> Any:
+    def coerce(value: str) -> N:
         try:
             found = kind(value)
         except ValueError:
@@ -79,8 +100,7 @@ def number(
             raise usage.UsageError(f"{what}: must be at least {minimum:g}")
         return found
 
-    coerce.coerceDoc = f"({what}, at least {minimum:g})"  # type: ignore[attr-defined]
-    return coerce
+    return Coercer(coerce, f"({what}, at least {minimum:g})")
 
 
 #: A MOTD's bounds: its lines, and each line's bytes, so that an IRC
@@ -89,6 +109,7 @@ MOTD_LINES = 100
 MOTD_LINE_BYTES = 400
 
 
+@documented("(a UTF-8 text file)")
 def read_motd(path: str) -> tuple[str, ...]:
     """``--motd FILE``: the file's lines, read now (a mistake is one line
     before anything listens, not a surprise at the first sign-in)."""
@@ -113,18 +134,13 @@ def read_motd(path: str) -> tuple[str, ...]:
     return lines
 
 
-read_motd.coerceDoc = "(a UTF-8 text file)"  # type: ignore[attr-defined]
-
-
+@documented("(open, invite or closed)")
 def registration_mode(value: str) -> str:
     """``--registration``'s value, or a usage error in one line."""
     try:
         return parse_mode(value)
     except ValueError as problem:
         raise usage.UsageError(str(problem)) from None
-
-
-registration_mode.coerceDoc = "(open, invite or closed)"  # type: ignore[attr-defined]
 
 
 #: The last of ``tap.py``'s options (it has no room for more), in

@@ -4,9 +4,10 @@ An idle connection is about fourteen objects the collector tracks (its
 protocol, connection, sessions, output queue, flood gate, deadline entry,
 the transport and its socket, a bound method and a few lists). With 20,000
 connected, a full collection walks some 300,000 objects and stops the
-reactor for tens of milliseconds (26–128 ms were seen, docs/performance.md),
-though none of those objects is ever garbage: a closed connection is freed
-by reference counting alone, since nothing of it forms a cycle
+reactor for tens of milliseconds (26–128 ms were seen:
+benchmarks/results/performance-notebook.md), though none of those objects
+is ever garbage: a closed connection is freed by reference counting
+alone, since nothing of it forms a cycle
 (``tests/wiring/test_collector.py`` holds the doors to that).
 
 So :class:`CollectorService`:
@@ -74,8 +75,8 @@ GC_FROZEN = Gauge(
 # 70,000-100,000 objects a server of 1,000 clients holds (at each freeze,
 # under traffic), and would at each scrape of /metrics for a time that
 # grows with the crowd (68 ms for 460,000 frozen objects: about sixteen
-# an idle connection; docs/performance.md, "The collector with many
-# connections").
+# an idle connection; benchmarks/results/performance-notebook.md, "The
+# collector with many connections").
 
 GC_LONGEST_CPU = Gauge(
     "chatroom_gc_pause_longest_cpu_seconds",
@@ -240,7 +241,8 @@ class CollectorService(Service):
             # Without a collection first: a full collection right here broke
             # the IRC door's history replay at start-up (something start-up
             # still needs is reachable only through a reference cycle; see
-            # docs/performance.md). Start-up's garbage is frozen with it.
+            # benchmarks/results/performance-notebook.md). Start-up's garbage
+            # is frozen with it.
             self.freezer.freeze(collect=False)
         self.pauses.install()
         if self.freezer.threshold:

@@ -89,19 +89,23 @@ def compose(
     parts built in their order: what others take is built first."""
     notifications, missed_mail = _notices(config, clock, backend, sessions, edges)
     identities = Identities(config, sessions, backend.rooms, notifications)
-    devices = _devices(config, clock, backend, sessions, identities)
+    accounts = _accounts(config, clock, backend, hashing)
+    devices = _devices(config, clock, backend, sessions, identities, accounts)
     files = _files(config, clock, backend)
     messages = _messages(
         config, clock, backend, identities, devices, notifications, files, edges
     )
     moderating = _moderation(clock, backend, identities, devices, messages)
     presence, users = _people(clock, backend, identities, notifications, files, devices)
-    names = _names(config, clock, backend, devices, presence, notifications, messages)
+    names = _names(
+        config, clock, backend, devices, presence, notifications, messages, accounts
+    )
     reports = CoreReports(
         names.end_session,
         devices.viewed,
         Departures(backend.apply),
         Settling(backend.apply),
+        devices.logged_out,
     )
     return ChatCore(
         config,
@@ -109,13 +113,13 @@ def compose(
         backend,
         names,
         reports,
-        accounts=_accounts(config, clock, backend, hashing),
+        accounts=accounts,
         rooms=_rooms(config, clock, backend, identities, devices),
         messages=messages,
         moderation=moderating.service,
         presence=presence,
         users=users,
-        markers=_markers(config, backend, devices, names),
+        markers=_markers(config, backend, devices, names, messages),
         webhooks=Webhooks(
             config,
             clock,
@@ -137,10 +141,15 @@ def compose(
 
 
 def _markers(
-    config: ServerConfig, backend: Backend, devices: Devices, names: Names
+    config: ServerConfig,
+    backend: Backend,
+    devices: Devices,
+    names: Names,
+    messages: MessageService,
 ) -> Markings:
     """Read markers and unread counts (:mod:`chatroom.core.reading`): an
-    account's, or a plain name's for its connection's life."""
+    account's, or a plain name's for its connection's life; an account's
+    private conversations' too (``/conversations``)."""
     return Markings(
         config,
         backend.rooms,
@@ -151,6 +160,7 @@ def _markers(
         names.plain_markers,
         devices,
         names.identities.seat,
+        messages.private,
     )
 
 
@@ -202,9 +212,11 @@ def _devices(
     backend: Backend,
     sessions: Sessions,
     identities: Identities,
+    service: AccountService,
 ) -> Devices:
     """An account's devices (:mod:`chatroom.core.devices`), over the joins,
-    creates and leaves of its seat (:mod:`chatroom.core.entries`)."""
+    creates and leaves of its seat (:mod:`chatroom.core.entries`); a device
+    logged out ends its device session (:mod:`chatroom.core.sign_in_tokens`)."""
     entries = Entries(
         backend.rooms,
         backend.apply,
@@ -226,6 +238,7 @@ def _devices(
         sessions,
         entries,
         identities.actor,
+        service.sign_ins,
     )
 
 
@@ -305,6 +318,7 @@ def _messages(
         clock,
         backend.messages.conversations,
         backend.accounts.records,
+        backend.accounts.markers,
         server.find_user,
         backend.bus.tell,
         backend.apply,
@@ -412,6 +426,7 @@ def _names(
     presence: PresenceService,
     notifications: Notifications,
     messages: MessageService,
+    accounts: AccountService,
 ) -> Names:
     """Who each member is: its name claimed, its account, its release
     (:mod:`chatroom.core.names`), the lockdown a new session's claim is
@@ -433,4 +448,5 @@ def _names(
         backend.rooms,
         backend.bus,
         backend.apply,
+        accounts.sign_ins,
     )

@@ -45,6 +45,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import IO, Any
 
+from twisted.internet.interfaces import IReactorFromThreads
 from twisted.logger import (
     FileLogObserver,
     LogEvent,
@@ -56,6 +57,7 @@ from twisted.python import usage
 from twisted.python.logfile import LogFile
 
 from chatroom.core.urlsecrets import without_secrets
+from chatroom.wiring.coercer import documented
 
 #: ``--log-format``'s choices.
 FORMATS = ("text", "json")
@@ -67,14 +69,13 @@ SECRET_FIELD = re.compile(r"pass|token|secret|key", re.IGNORECASE)
 _LEGACY_KEYS = frozenset({"message", "isError", "system", "time", "format", "why"})
 
 
+@documented("(text or json)")
 def log_format(value: str) -> str:
     """``--log-format``'s coercer: one of :data:`FORMATS`."""
     if value not in FORMATS:
         raise usage.UsageError(f"--log-format: {value!r} is not text or json")
     return value
 
-
-log_format.coerceDoc = "(text or json)"  # type: ignore[attr-defined]
 
 #: ``--log-format``, in :class:`chatroom.wiring.tap.Options`' table.
 LOG_FORMAT_OPTION: list[Any] = [
@@ -217,7 +218,7 @@ def _rotating(logfile: LogFile) -> Callable[[int, Any], None]:
     def rotate(signum: int, frame: Any) -> None:
         from twisted.internet import reactor
 
-        reactor.callFromThread(logfile.rotate)  # type: ignore[attr-defined]
+        IReactorFromThreads(reactor).callFromThread(logfile.rotate)
 
     return rotate
 

@@ -43,7 +43,7 @@ from urllib.parse import urlencode
 
 from joserfc import jwt
 from joserfc.errors import ClaimError, InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool
@@ -226,7 +226,7 @@ class OidcProvider:
         if self.keys is None or fresh:
             metadata = await self._metadata()
             found = await self._get_json(str(metadata["jwks_uri"]))
-            self.keys = KeySet.import_key_set(found)  # type: ignore[arg-type]
+            self.keys = KeySet.import_key_set(KeySetSerialization(keys=found["keys"]))
         return self.keys
 
     async def _get_json(self, url: str) -> dict[str, Any]:

@@ -46,7 +46,8 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from typing import Any
+from types import ModuleType
+from typing import Any, cast
 
 from twisted.internet import process
 
@@ -132,7 +133,9 @@ def _reactor_as(stand_in: object) -> Iterator[None]:
     or fails (ImportError) where it is None."""
     if REACTOR in sys.modules:
         raise RuntimeError("preload before the launcher's reactor is installed")
-    sys.modules[REACTOR] = stand_in  # type: ignore[assignment]
+    # The import system takes any object there as the module, and None as
+    # "refuse the import"; typeshed's sys.modules holds modules only.
+    sys.modules[REACTOR] = cast(ModuleType, stand_in)
     try:
         yield
     finally:

@@ -22,7 +22,8 @@ the loop around it: 20-35 µs of CPU on a quiet machine, about 165 µs for
 each of 56 idle nodes sharing two cores, whose caches another node has
 just used), which an idle node would pay ten times a second: 56 idle
 nodes of the million scenario spent 8.5 % of a core on these wakes
-(docs/performance.md, "A server nobody is connected to"). So on a reactor
+(benchmarks/results/performance-notebook.md, "A server nobody is
+connected to"). So on a reactor
 that takes its turns in a :class:`~chatroom.net.pollcap.TurnLoop` (the
 server's) no timer is set: the sample is taken at the end of the turn in
 which it came due, as a timer would have been run then, and is as late

@@ -32,6 +32,7 @@ from zope.interface import implementer
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
+from chatroom.wiring.cli import server_config
 from chatroom.wiring.configfile import ConfigFileOptions, option_table
 from chatroom.wiring.reuseport import ENDPOINT_ERRORS, build_endpoint
 
@@ -156,7 +157,7 @@ class Reloader:
             if fresh[key] != value and not _chosen_anew(fresh, key)
         ]
         applied = [key for key in changed if key in RELOADED]
-        config = fresh.server_config()  # type: ignore[attr-defined]
+        config = server_config(fresh)
         fields = [key.replace("-", "_") for key in applied]  # ServerConfig's names
         self.server.reconfigure(
             replace(self.server.config, **{f: getattr(config, f) for f in fields})

@@ -7,7 +7,7 @@ twistd chatroom --help)``) and exit status 1, not twistd's whole usage."""
 
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from dataclasses import replace
 from functools import partial
 from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
@@ -40,6 +40,7 @@ from chatroom.wiring.cli import (
     default_node_id,
     endpoint_option,
     read_admin_token,
+    server_config,
     web_address,
 )
 from chatroom.wiring.cli import number as _number
@@ -324,7 +325,8 @@ class Options(OneLineUsage):
             "resume-bound",
             None,
             DEFAULTS.resume_bound,
-            "Most messages replayed by /join ROOM since ID (more: GAP first).",
+            "Most events a catch-up replays: /join ROOM since ID, an IRC client's"
+            " rejoin or sign-in (more: GAP, or an IRC NOTICE, first).",
             _number(int, 1, "--resume-bound"),
         ],
         [
@@ -702,21 +704,9 @@ class Options(OneLineUsage):
         )
 
     def server_config(self) -> ServerConfig:
-        """The parsed options as the server's configuration: each of its
-        fields that has an option (its name, with dashes) takes its value."""
-        given = {
-            field.name: self[field.name.replace("_", "-")]
-            for field in fields(ServerConfig)
-            if field.name.replace("_", "-") in self
-        }
-        given["require_account"] = bool(given["require_account"])
-        given["require_email"] = bool(given["require_email"])
-        given["oidc_only"] = bool(given["oidc_only"])
-        given.pop("files", None)
-        given["irc_register_before_connect"] = bool(
-            given["irc_register_before_connect"]
-        )
-        return ServerConfig(**given)
+        """The parsed options as the server's configuration
+        (:func:`~chatroom.wiring.cli.server_config`)."""
+        return server_config(self)
 
 
 def _serve_links(server: DoorHub, config: Options, port: Any) -> Any:
@@ -865,7 +855,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
 
     def factory_of(option: str, description: str) -> Any:
         if option == "irc":  # each port marks its sessions TLS or not (sts)
-            from chatroom.doors.irc.sts import IRCPort
+            from chatroom.doors.irc.protocol import IRCPort
 
             assert irc is not None
             return IRCPort(irc, is_tls(description))

@@ -6,6 +6,7 @@ import urwid
 from twisted.trial import unittest
 
 from chatroom.client.controller import update_model
+from chatroom.client.entries import LogEntry
 from chatroom.client.model import SessionModel
 from chatroom.client.view import ChatScreen
 from chatroom.wire.lines import parse_event
@@ -31,6 +32,8 @@ class RecordedActions:
         self.typed_lines: list[str] = []
         self.pastes: list[str] = []
         self.rooms_shown: list[str] = []
+        self.pins: list[int | None] = []
+        self.threads: list[int | None] = []
 
     def submit(self, text: str) -> bool:
         self.submitted.append(text)
@@ -72,6 +75,12 @@ class RecordedActions:
 
     def show_room(self, room: str) -> None:
         self.rooms_shown.append(room)
+
+    def pin(self, entry: LogEntry) -> None:
+        self.pins.append(entry.id)
+
+    def open_thread(self, entry: LogEntry) -> None:
+        self.threads.append(entry.id)
 
 
 def feed(model: SessionModel, *lines: str) -> None:

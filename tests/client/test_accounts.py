@@ -152,6 +152,7 @@ class SignInTestCase(ControllerTestCase):
         self.assertEqual(self.server.sent(), [f"/login alice {PASSWORD}"])
         self.server.answer("WELCOME alice", "ROOMS 1", "ROOM general 0 256")
         self.server.answer("LOBBY watching")
+        self.server.answer("CONVERSATIONS_END 0")  # the account's, asked
 
     def reconnect(self) -> list[str]:
         """Drop, wait out the first backoff, HELLO: what the client says."""
@@ -337,11 +338,13 @@ class SignInAgainTests(SignInTestCase):
         self.assertEqual(self.reconnect(), [f"/login alice {PASSWORD}"])
         self.server.answer("WELCOME alice", "ROOMS 0")
         self.server.answer("LOBBY watching")
+        self.server.answer("CONVERSATIONS_END 0")  # the account's, asked
         self.type_line(f'/password "{PASSWORD}" "tea and \\"biscuits\\""')
         self.server.answer("PASSWORD_CHANGED alice")
         self.assertEqual(self.reconnect(), ['/login alice tea and "biscuits"'])
         self.server.answer("WELCOME alice", "ROOMS 0")
         self.server.answer("LOBBY watching")
+        self.server.answer("CONVERSATIONS_END 0")  # the account's, asked
         self.type_line('/unregister tea and "biscuits"')
         self.server.answer("UNREGISTERED alice")
         self.assertEqual(self.reconnect(), ["alice"])
@@ -511,5 +514,6 @@ class PassphraseTests(SignInTestCase):
         self.assertEqual(self.server.sent(), [f"/login alice {self.PHRASE} again"])
         self.server.answer("WELCOME alice", "ROOMS 0")
         self.server.answer("LOBBY watching")
+        self.server.answer("CONVERSATIONS_END 0")  # the account's, asked
         self.assertEqual(self.reconnect(), [f"/login alice {self.PHRASE} again"])
         self.assertNotIn(self.PHRASE, self.everything_shown_or_kept())

@@ -174,19 +174,48 @@ class BufferControllerTests(ControllerTestCase):
         self.clock.advance(30)  # the send queue's pace has its burst back
         self.server.sent()
 
-    def test_switching_focuses_the_room_on_the_server(self) -> None:
-        """Alt-1 and Alt-Left show another room and make it the server's
-        current room, so the next plain line goes there; no /focus for the
-        room that already is current."""
+    def test_lines_go_to_the_room_on_screen(self) -> None:
+        """Alt-1 and Alt-Left show another room; the next plain line, /me
+        and room command name it (``/in ROOM``), whatever the server's
+        current room is; switching sends nothing."""
         self.into_three_rooms()
         self.controller.switch_to(1)
         self.assertEqual(self.model.room, "tea")
         self.controller.submit("hello tea")
-        self.assertEqual(self.server.sent(), ["/focus tea", "hello tea"])
+        self.controller.submit("/me pours")
+        self.controller.submit("/info")
+        self.assertEqual(
+            self.server.sent(),
+            ["/in tea hello tea", "/in tea /me pours", "/in tea /info"],
+        )
         self.controller.switch_step(-1)  # wraps round to the last
         self.assertEqual(self.model.room, "cafe")
         self.controller.switch_to(3)
-        self.assertEqual(self.server.sent(), ["/focus cafe"])
+        self.controller.submit("//slash in cafe")
+        self.assertEqual(self.server.sent(), ["/in cafe //slash in cafe"])
+
+    def test_commands_about_no_room_go_as_typed(self) -> None:
+        """``/msg``, ``/nick``, ``/join`` of a new room, ``/set previews``
+        and ``/history @USER`` name no room: they go as typed."""
+        self.into_three_rooms()
+        for line in ("/msg bob hi", "/nick alicia", "/join news", "/set previews off"):
+            self.controller.submit(line)
+        self.assertEqual(
+            self.server.sent(),
+            ["/msg bob hi", "/nick alicia", "/join news", "/set previews off"],
+        )
+
+    def test_the_answer_goes_where_it_was_typed(self) -> None:
+        """An answer that names no room (an error, a webhook) is drawn in
+        the buffer where its line was typed, though another is shown by
+        the time it comes."""
+        self.into_three_rooms()
+        self.controller.switch_to(1)
+        self.controller.submit("/webhook list")
+        self.controller.switch_to(2)
+        self.server.answer("ERR NOT_ALLOWED only the owner of tea can list webhooks")
+        self.assertIn("only the owner of tea", texts(self.model, "tea")[-1])
+        self.assertNotIn("only the owner", " ".join(texts(self.model, "help")))
 
     def test_focus_typed_switches_locally(self) -> None:
         """``/focus ROOM`` (and ``/join ROOM``) of a room the user is in
@@ -196,35 +225,63 @@ class BufferControllerTests(ControllerTestCase):
         self.controller.submit("/focus Tea")
         self.assertEqual(self.model.room, "tea")
         self.controller.submit("/focus nowhere")
-        self.assertEqual(self.server.sent(), ["/focus tea", "/focus nowhere"])
+        self.assertEqual(self.server.sent(), ["/focus nowhere"])
         self.controller.submit("/join help")  # already in: shown, not joined
         self.assertEqual(self.model.room, "help")
-        self.assertEqual(self.server.sent(), ["/focus help"])
+        self.assertEqual(self.server.sent(), [])
 
     def test_leave_and_part_leave_the_room_on_screen(self) -> None:
-        """``/part`` leaves the room on screen, even when another is the
-        server's current room."""
+        """``/part`` leaves the room on screen, whatever the server's
+        current room is."""
         self.into_three_rooms()
-        self.model.buffers.server_room = "help"
+        self.server.say("FOCUS help", "JOIN cafe bob")
         self.controller.submit("/part")
         self.assertEqual(self.server.sent(), ["/leave cafe"])
 
-    def test_the_room_on_screen_stays_current_after_a_leave(self) -> None:
-        """Leaving the room on screen shows the room joined last; a FOCUS
-        naming another (the server's own choice) is answered with a
-        ``/focus`` of the room on screen, so typed lines go there."""
+    def test_the_room_on_screen_is_where_lines_go_after_a_leave(self) -> None:
+        """Leaving the room on screen shows the room joined last; the
+        server's FOCUS naming another changes nothing: typed lines name
+        the room on screen."""
         self.into_three_rooms()
+        self.server.say("JOIN tea bob")
         self.controller.switch_to(1)
-        self.server.answer("FOCUS tea")
         self.controller.submit("/leave")
         self.server.answer("LEFT tea", "FOCUS help")
         self.assertEqual(self.model.room, "cafe")
-        self.assertEqual(
-            self.server.sent(), ["/focus tea", "/leave tea", "/focus cafe"]
-        )
-        self.server.answer("FOCUS cafe")
+        self.assertEqual(self.server.sent(), ["/leave tea"])
         self.controller.submit("still here")
-        self.assertEqual(self.server.sent(), ["still here"])
+        self.assertEqual(self.server.sent(), ["/in cafe still here"])
+
+    def test_the_last_member_of_a_room_not_kept_is_asked_first(self) -> None:
+        """Leaving a room as its last member: its settings are asked (its
+        answer not shown); not kept, the client says it will go, and a
+        second ``/leave`` goes. A kept one is left at once."""
+        self.into_three_rooms()
+        self.controller.submit("/leave")
+        self.assertEqual(self.server.sent(), ["/in cafe /info"])
+        self.server.answer(
+            "INFO cafe owner alice", "INFO cafe keep off", "INFO_END cafe"
+        )
+        self.assertNotIn("owner", " ".join(texts(self.model, "cafe")))
+        self.assertIn("it goes when you leave", texts(self.model, "cafe")[-1])
+        self.assertEqual(self.server.sent(), [])
+        self.controller.submit("/leave")
+        self.assertEqual(self.server.sent(), ["/leave cafe"])
+        self.server.say("SET help keep on alice")
+        self.controller.submit("/leave help")
+        self.assertEqual(self.server.sent(), ["/leave help"])
+
+    def test_deleting_a_room_asks_first(self) -> None:
+        """``/delete ROOM`` says what it does first; typed again, it goes;
+        any other line in between asks again."""
+        self.into_three_rooms()
+        self.controller.submit("/delete tea")
+        self.assertIn("/delete tea again", self.model.log[-1].text)
+        self.controller.submit("hm")
+        self.controller.submit("/delete tea")
+        self.assertEqual(self.server.sent(), ["/in cafe hm"])
+        self.controller.submit("/delete tea")
+        self.assertEqual(self.server.sent(), ["/delete tea"])
 
     def test_a_room_the_server_put_us_back_in_is_kept(self) -> None:
         """``ALREADY_IN_ROOM`` answering a rejoin means the server rejoined
@@ -276,9 +333,8 @@ class BufferControllerTests(ControllerTestCase):
 
     def test_every_room_rejoined_since_its_newest_line(self) -> None:
         """After a reconnect each room is rejoined ``since`` its newest id,
-        the one on screen last (and each one's /who asked with it
-        current); what was missed lands in each room's buffer, counted
-        where it is not on screen."""
+        the one on screen last; what was missed lands in each room's
+        buffer, counted where it is not on screen."""
         self.into_three_rooms()
         self.server.say(f"@4 MSG tea bob {STAMP} before", f"@9 MSG help erin {STAMP} x")
         self.controller.switch_to(1)
@@ -307,13 +363,15 @@ class BufferControllerTests(ControllerTestCase):
             "READ tea 4",
         )
         self.assertEqual(self.model.room, "tea")
-        # Each room's /who asks about that room; tea, on screen, is current.
-        self.clock.advance(10)  # paced: past the send queue's burst
+        # Each room's /who names that room; a catch-up from a marker that
+        # brought fewer than 20 messages is filled in with those before.
+        self.clock.advance(10)
         self.assertEqual(
             self.server.sent(),
             [
-                *("/focus help", "/who", "/profile erin", "/focus cafe"),
-                *("/profile bob", "/who", "/focus tea", "/who"),
+                *("/in help /who", "/profile erin", "/in help /history 20 before 9"),
+                *("/in cafe /who", "/in tea /who", "/profile bob"),
+                "/in tea /history 20 before 4",
                 "/read tea 5",  # tea's catch-up, on screen, is read
             ],
         )

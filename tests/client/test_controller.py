@@ -34,6 +34,7 @@ class FakeServer:
         self.pings: list[str] = []
         self.caps = 0
         self.unreads = 0
+        self.conversations = 0
         self.limits = 0
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
@@ -70,6 +71,8 @@ class FakeServer:
                 self.caps += 1
             elif line == "/unread":  # on signing in to an account; see BufferTests
                 self.unreads += 1
+            elif line == "/conversations":  # ditto; see ConversationTests
+                self.conversations += 1
             elif line == "/limits":  # once the pace holds a line; see LimitsTests
                 self.limits += 1
             else:
@@ -187,20 +190,47 @@ class CommandTests(ControllerTestCase):
         self.controller.submit("/msg bob hi there")
         self.assertEqual(self.server.sent(), ["/msg bob hi there"])
 
-    def test_help_lists_keys_and_asks_server(self) -> None:
-        """/help shows the key bindings locally and the server's commands."""
+    def test_help_lists_keys_and_commands(self) -> None:
+        """/help shows the key bindings and the commands, from the client
+        (the server's is the protocol's reference, see .helptext)."""
         self.controller.submit("/help")
         help_texts = [e.text for e in self.model.log if e.kind == EntryKind.HELP]
         self.assertTrue(any("page up" in text for text in help_texts))
         self.assertTrue(any("tab" in text for text in help_texts))
-        self.assertEqual(self.server.sent(), ["/help"])
+        self.assertTrue(any(text.startswith("/join ROOM") for text in help_texts))
+        self.assertEqual(self.server.sent(), [])
 
     def test_room_lines_are_messages(self) -> None:
-        """In a room a plain line goes out as is (the server makes it a message)."""
+        """In a room a plain line goes to that room, by name (``/in``: the
+        server makes it a message there, whatever its current room)."""
         self.server.say("JOINED tea 1 256")
-        self.assertEqual(self.server.sent(), ["/who"])  # to learn the owner
+        self.assertEqual(self.server.sent(), ["/in tea /who"])  # the owner
         self.controller.submit("hello all")
-        self.assertEqual(self.server.sent(), ["hello all"])
+        self.assertEqual(self.server.sent(), ["/in tea hello all"])
+
+
+class HelpAndClearTests(ControllerTestCase):
+    """``/help`` and ``/clear`` are the client's own: nothing is sent."""
+
+    def test_help_is_the_clients_own(self) -> None:
+        """``/help`` lists the keys and the commands in the log, for
+        people, and asks the server nothing."""
+        self.into_room()
+        self.controller.submit("/help")
+        self.assertEqual(self.server.sent(), [])
+        notes = self.notes()
+        self.assertIn("keys:", notes)
+        self.assertTrue(any(note.startswith("/clear") for note in notes))
+
+    def test_clear_empties_the_buffer_on_screen(self) -> None:
+        """``/clear`` empties the log on screen, and only that one."""
+        self.into_room()
+        self.server.say("MSG tea bob 2026-11-21T18:04:05.123Z hello")
+        self.server.sent()
+        self.controller.submit("/clear")
+        self.assertEqual((self.notes(), self.server.sent()), ([], []))
+        self.server.say("MSG tea bob 2026-11-21T18:04:06.123Z again")
+        self.assertEqual(self.notes(), ["again"])
 
 
 class QuitTests(ControllerTestCase):
@@ -377,7 +407,7 @@ class TypedListingTests(ControllerTestCase):
         self.server.answer("MEMBERS tea alice", "OWNER tea alice")  # automatic /who
         self.assertFalse(any("members of" in note for note in self.notes()))
         self.controller.submit("/who")
-        self.assertEqual(self.server.sent(), ["/who"])
+        self.assertEqual(self.server.sent(), ["/in tea /who"])
         self.server.answer("MEMBERS tea alice bob")
         self.assertIn("members of tea (2): @alice, bob", self.notes())
 
@@ -449,18 +479,18 @@ class LobbyNameTests(ControllerTestCase):
 class ControllerPasteTests(ControllerTestCase):
     """Typed lines are paced, and a refused one is named and resent (defect 4)."""
 
-    def test_fourteen_lines_all_sent_in_order(self) -> None:
-        """A 14-line paste reaches the server whole, in order, at the pace allowed."""
+    def test_thirty_lines_all_sent_in_order(self) -> None:
+        """A 30-line paste reaches the server whole, in order, at the pace allowed."""
         self.into_room()
         self.server.answer("MEMBERS tea alice")  # the client's own /who
-        pasted = [f"line {number}" for number in range(14)]
+        pasted = [f"line {number}" for number in range(30)]
         for text in pasted:
             self.assertTrue(self.controller.submit(text))
-        # The server takes a burst of 10; the rest must wait their turn.
+        # The server takes a burst of 20; the rest must wait their turn.
         at_once = self.server.sent()
-        self.assertLessEqual(len(at_once), 10)
-        self.clock.pump([1.0] * 14)
-        self.assertEqual(at_once + self.server.sent(), pasted)
+        self.assertLessEqual(len(at_once), 20)
+        self.clock.pump([1.0] * 30)
+        self.assertEqual(at_once + self.server.sent(), [f"/in tea {t}" for t in pasted])
         self.assertEqual(self.server.limits, 1)  # asked once, when first held
 
     def test_refused_line_named_and_resent(self) -> None:
@@ -478,40 +508,40 @@ class ControllerPasteTests(ControllerTestCase):
         )
         self.server.answer("MSG tea alice 2026-11-21T18:04:05.123Z second")
         self.clock.advance(1)
-        self.assertEqual(self.server.sent(), ["first"])
+        self.assertEqual(self.server.sent(), ["/in tea first"])
 
     def test_unsent_lines_reported_on_connection_loss(self) -> None:
         """Lines still queued when the connection drops are named in the log."""
         self.into_room()
-        for number in range(10):
+        for number in range(25):
             self.controller.submit(f"line {number}")
         self.server.drop()
         notes = self.notes()
         self.assertIn("not confirmed (↑ recalls it): line 0", notes)
-        self.assertIn("not sent (↑ recalls it): line 9", notes)
+        self.assertIn("not sent (↑ recalls it): line 24", notes)
 
 
 class LimitsTests(ControllerTestCase):
     """Lines are paced to the server's own flood limits (``/limits``)."""
 
     def held_paste(self) -> list[str]:
-        """In a room, 14 lines typed: some go, the pace holds the rest and
-        ``/limits`` is asked; returns the lines typed."""
+        """In a room, 30 lines typed: some go, the pace holds the rest and
+        ``/limits`` is asked; returns the lines as sent (to the room)."""
         self.into_room()
         self.server.answer("MEMBERS tea alice")  # the client's own /who
-        pasted = [f"line {number}" for number in range(14)]
+        pasted = [f"line {number}" for number in range(30)]
         for text in pasted:
             self.assertTrue(self.controller.submit(text))
-        self.assertLess(len(self.server.sent()), 14)
+        self.assertLess(len(self.server.sent()), 30)
         self.assertEqual(self.server.limits, 1)
-        return pasted
+        return [f"/in tea {text}" for text in pasted]
 
     def test_a_server_without_a_limit_gets_the_rest_at_once(self) -> None:
         """``LIMITS 0 10 100`` (a server run with ``--rate 0``): the lines
         held go at once, and no line waits."""
         self.held_paste()
         self.server.say("LIMITS 0 10 100")
-        self.assertEqual(self.server.sent()[-1], "line 13")
+        self.assertEqual(self.server.sent()[-1], "/in tea line 29")
         self.assertEqual(self.controller.outbox.waiting, 0)
         self.assertEqual(self.model.queued, 0)  # the status bar says none wait
 
@@ -524,7 +554,7 @@ class LimitsTests(ControllerTestCase):
             self.server.answer()
         self.server.answer("ERR UNKNOWN_COMMAND no such command: /limits")
         self.assertFalse(any("/limits" in note for note in self.notes()))
-        self.clock.pump([1.0] * 14)
+        self.clock.pump([1.0] * 30)
         self.assertEqual(self.server.sent()[-1], pasted[-1])
 
     def test_held_by_the_server_asks_its_limits_again(self) -> None:
@@ -535,13 +565,13 @@ class LimitsTests(ControllerTestCase):
         self.server.say("LIMITS 0 10 100")
         for number in range(3):
             self.assertTrue(self.controller.submit(f"more {number}"))
-        self.assertEqual(self.server.sent()[-1], "more 2")  # no limit: gone
+        self.assertEqual(self.server.sent()[-1], "/in tea more 2")  # no limit
         self.server.say("SLOW 1 you are sending more than 1 lines a second")
         self.assertEqual((self.server.sent(), self.server.limits), ([], 2))
         self.controller.submit("after")
         self.assertEqual(self.server.sent(), [])  # no burst left: it waits
         self.clock.advance(1)
-        self.assertEqual(self.server.sent()[-1], "after")
+        self.assertEqual(self.server.sent()[-1], "/in tea after")
         self.server.say("LIMITS 1 10 100")
         self.assertEqual(self.controller.outbox.rate, 1)
 
@@ -558,7 +588,9 @@ class LimitsTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), [])  # no burst left: they wait
         self.assertEqual(self.server.limits, 1)
         self.clock.advance(3)
-        self.assertEqual(self.server.sent(), ["line 0", "line 1", "line 2"])
+        self.assertEqual(
+            self.server.sent(), ["/in tea line 0", "/in tea line 1", "/in tea line 2"]
+        )
 
     def test_limits_typed_are_explained(self) -> None:
         """``/limits`` typed shows the server's answer in words."""

@@ -61,7 +61,9 @@ class PositionTests(ControllerTestCase):
             "MSG tea bob 2026-11-21T18:05:05.123Z live",
         )
         self.controller.load_older()
-        self.assertEqual(self.server.sent(), ["/profile bob", "/history 50 before 7"])
+        self.assertEqual(
+            self.server.sent(), ["/profile bob", "/in tea /history 50 before 7"]
+        )
         self.controller.load_older()  # one request at a time
         self.assertEqual(self.server.sent(), [])
         self.server.answer(
@@ -82,7 +84,7 @@ class PositionTests(ControllerTestCase):
             ],
         )
         self.controller.load_older()
-        self.assertEqual(self.server.sent(), ["/history 50 before 5"])
+        self.assertEqual(self.server.sent(), ["/in tea /history 50 before 5"])
         self.server.answer("HISTORY_END tea 0")
         self.assertEqual(
             self.notes()[:4],

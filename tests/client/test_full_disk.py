@@ -56,7 +56,7 @@ class FullDiskTests(ClientTestCase):
         await store.flush()
         (pages,) = store.db.execute("PRAGMA page_count").fetchone()
         store.db.execute(f"PRAGMA max_page_count = {pages}")
-        window = "tea " * 500  # needs a page: the next commit fails
+        window = " ".join(["tea"] * 500)  # needs a page: the next commit fails
         await alice.ask(window, window)  # acknowledged before that commit
         while not store.problem:
             await task.deferLater(reactor, 0.05, lambda: None)

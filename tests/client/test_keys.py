@@ -26,3 +26,29 @@ class KeyBindingTests(unittest.TestCase):
         for binding in KEY_BINDINGS.values():
             self.assertTrue(any(binding["help_text"] in line for line in lines))
         self.assertLessEqual(max(len(line) for line in lines), 60)
+
+
+class HelpTextTests(unittest.TestCase):
+    """``/help`` is written for people (issue 79)."""
+
+    def test_every_command_is_placed(self) -> None:
+        """Each command of the wire table is either in ``/help`` or named
+        as one a person does not type; ``/help`` names no other."""
+        from chatroom.client.editing import CLIENT_COMMANDS
+        from chatroom.client.helptext import NOT_FOR_PEOPLE, listed
+        from chatroom.wire.commands import COMMANDS
+
+        server = set(COMMANDS) - {"in", "session", "conversations", "owner"}
+        self.assertEqual(server - NOT_FOR_PEOPLE - listed(), set())
+        self.assertLessEqual(listed(), {*COMMANDS, *CLIENT_COMMANDS, "owner"})
+
+    def test_no_protocol_internals(self) -> None:
+        """No ``/caps``, ``/typing``, ``/read ROOM ID``, no ``/join`` that
+        leaves a room; every line within 60 columns."""
+        from chatroom.client.helptext import help_lines
+
+        text = "\n".join(help_lines())
+        for internal in ("/caps", "/typing", "/read", "/say", "leaving the one"):
+            self.assertNotIn(internal, text)
+        self.assertIn("p t !", text)
+        self.assertLessEqual(max(len(line) for line in help_lines()), 60)

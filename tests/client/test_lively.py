@@ -10,7 +10,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.client.model import SessionModel
+from chatroom.client.model import Page, SessionModel, log_key
 from chatroom.client.pasting import (
     QUIET_SECONDS,
     BurstPastes,
@@ -80,7 +80,7 @@ class LivelyReactionTests(ScreenTestCase):
 
     def test_on_older_lines_fetched_with_pgup(self) -> None:
         """Reactions in a PgUp page count on its lines, once they are shown."""
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(
             self.model,
             f"@3 HISTORY tea carol {STAMP} scones?",
@@ -155,6 +155,31 @@ class SelectionTests(ScreenTestCase):
         self.assertEqual(self.screen.input.edit_text, "")
         self.assertIn("only your own messages can be edited", self.text())
 
+    def test_pin_thread_and_report_without_an_id(self) -> None:
+        """The bar offers ``p pin · t thread · ! report`` too: ``p`` and
+        ``t`` act at once on the message selected, ``!`` puts ``/report
+        ID `` on the input line for a reason; a pinned one offers unpin."""
+        self.screen.keypress(SIZE, "meta up")
+        self.assertIn("p pin · t thread · ! report", self.text())
+        self.screen.keypress(SIZE, "p")
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "t")
+        self.assertEqual((self.actions.pins, self.actions.threads), ([8], [8]))
+        self.screen.keypress(SIZE, "meta up")
+        self.screen.keypress(SIZE, "!")
+        self.assertEqual(self.screen.input.edit_text, "/report 8 ")
+        feed(self.model, "PIN tea 8 alice")
+        self.screen.input.set_edit_text("")
+        self.screen.keypress(SIZE, "meta up")
+        self.assertIn("p unpin", self.text())
+
+    def test_a_pin_line_shows_the_start_of_its_message(self) -> None:
+        """``alice pinned message #7`` says which: its start is quoted."""
+        feed(self.model, "PIN tea 7 alice")
+        self.assertIn(
+            "alice pinned message #7 (alice: anyone for tea?)", self.model.log[-1].text
+        )
+
     def test_esc_and_other_keys_end_it(self) -> None:
         """Esc ends the selection; any other key ends it and types."""
         self.screen.keypress(SIZE, "meta up")
@@ -167,6 +192,28 @@ class SelectionTests(ScreenTestCase):
         self.screen.keypress(SIZE, "meta up")
         self.screen.keypress(SIZE, "meta down")
         self.assertNotIn("r reply", self.text())
+
+
+class FollowingTests(ScreenTestCase):
+    """While the log is at its newest line, it stays there as that line
+    grows (issue 79): a reaction, a thread's count, an edit that wraps."""
+
+    def last_rows(self, count: int = 3) -> str:
+        rows = [row.split("│")[0].rstrip() for row in screen_text(self.screen)]
+        return "\n".join(rows[-3 - count : -3])  # above buffer bar, status, input
+
+    def test_a_reaction_and_a_thread_count_come_into_view(self) -> None:
+        """A full log, then 🎉 and a reply in a thread on its newest line:
+        both show at the bottom, nothing pressed."""
+        feed(self.model, *IN_TEA)
+        for number in range(1, 31):
+            feed(self.model, f"@{number} MSG tea bob {STAMP} line {number}")
+        feed(self.model, "@31 REACT tea 30 carol 🎉")
+        self.assertIn("🎉 1", self.last_rows(1))
+        feed(self.model, f"@32;thread=30 MSG tea carol {STAMP} yes")
+        self.assertIn("1 reply, last by carol", self.last_rows(3))
+        feed(self.model, f"@33 EDIT tea 30 bob {STAMP} " + "a long line " * 12)
+        self.assertIn("(edited)", self.last_rows(5))
 
 
 class PastingTests(unittest.TestCase):

@@ -24,31 +24,33 @@ class TypingSentTests(ControllerTestCase):
         say ``paused``."""
         self.controller.typed("h")
         self.controller.typed("he")
-        self.assertEqual(self.server.sent(), ["/typing active"])
+        self.assertEqual(self.server.sent(), ["/in tea /typing active"])
         self.clock.advance(3)
         self.controller.typed("hel")
-        self.assertEqual(self.server.sent(), ["/typing active"])
+        self.assertEqual(self.server.sent(), ["/in tea /typing active"])
         self.clock.advance(PAUSE_SECONDS)
-        self.assertEqual(self.server.sent(), ["/typing paused"])
+        self.assertEqual(self.server.sent(), ["/in tea /typing paused"])
 
     def test_done_when_emptied_nothing_for_commands(self) -> None:
         """Emptying the line says ``done``; a command says nothing; a
         message sent says nothing more (it tells by itself)."""
         self.controller.typed("h")
         self.controller.typed("")
-        self.assertEqual(self.server.sent(), ["/typing active", "/typing done"])
+        self.assertEqual(
+            self.server.sent(), ["/in tea /typing active", "/in tea /typing done"]
+        )
         self.clock.advance(3)
         self.controller.typed("/who")
         self.assertEqual(self.server.sent(), [])
         self.controller.typed("hi")
         self.controller.submit("hi")
-        self.assertEqual(self.server.sent(), ["/typing active", "hi"])
+        self.assertEqual(self.server.sent(), ["/in tea /typing active", "/in tea hi"])
         self.clock.advance(PAUSE_SECONDS)
         self.assertEqual(self.server.sent(), [])
 
     def test_done_before_switching(self) -> None:
         """Switching to another room while typing says ``done`` first, so
-        it reaches the room left, then ``/focus``."""
+        it names the room left."""
         self.server.say("JOINED cafe 1 256", "MEMBERS cafe alice")
         self.model.focus_number(1)
         self.controller._focused_changed()
@@ -56,16 +58,16 @@ class TypingSentTests(ControllerTestCase):
         self.controller.typed("h")
         self.controller.switch_to(2)
         self.assertEqual(
-            self.server.sent(), ["/typing active", "/typing done", "/focus cafe"]
+            self.server.sent(), ["/in tea /typing active", "/in tea /typing done"]
         )
 
     def test_never_ahead_of_typed_lines(self) -> None:
         """While typed lines wait their turn, no notice is sent."""
-        for number in range(12):
+        for number in range(25):
             self.controller.submit(f"line {number}")
         self.server.sent()
         self.controller.typed("more")
-        self.assertNotIn("/typing active", self.server.sent())
+        self.assertNotIn("/in tea /typing active", self.server.sent())
 
 
 class PasteSentTests(ControllerTestCase):
@@ -78,13 +80,17 @@ class PasteSentTests(ControllerTestCase):
     def test_one_paste_line(self) -> None:
         r"""Several lines in a room are one ``/paste``, escaped."""
         self.controller.paste("def f():\n    return 'a\\b'\n")
-        self.assertEqual(self.server.sent(), ["/paste def f():\\n    return 'a\\\\b'"])
+        self.assertEqual(
+            self.server.sent(), ["/in tea /paste def f():\\n    return 'a\\\\b'"]
+        )
 
     def test_too_long_goes_line_by_line(self) -> None:
         """More than 32 lines go as typed lines, paced."""
         self.controller.paste("\n".join(f"l{number}" for number in range(40)))
         self.clock.pump([1.0] * 40)
-        self.assertEqual(self.server.sent(), [f"l{number}" for number in range(40)])
+        self.assertEqual(
+            self.server.sent(), [f"/in tea l{number}" for number in range(40)]
+        )
 
 
 class TypingLapseTests(ControllerTestCase):

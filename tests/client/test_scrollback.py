@@ -11,7 +11,7 @@ import re
 
 from twisted.trial import unittest
 
-from chatroom.client.model import SessionModel
+from chatroom.client.model import Page, SessionModel, log_key
 from chatroom.client.view import ChatScreen
 from chatroom.wire.lines import parse_time
 from tests.client.support import SIZE, RecordedActions, feed, screen_text
@@ -67,10 +67,10 @@ class OlderMessagesTests(unittest.TestCase):
         """Two pages of older messages go between the history marker and the
         oldest line; the join line and the marker stay at the top, once."""
         self.page_up_to_the_top()
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(self.model, *history(21, 70), "HISTORY_END tea 50")
         self.page_up_to_the_top()
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(self.model, *history(1, 20), "HISTORY_END tea 20")
         lines = self.log_lines()
         self.assertEqual(lines[0], "• you joined tea")
@@ -85,7 +85,7 @@ class OlderMessagesTests(unittest.TestCase):
         """After the fetch the screen shows the newest of the older messages
         right above the line that was the oldest: reading goes on upwards."""
         self.page_up_to_the_top()
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(self.model, *history(21, 70), "HISTORY_END tea 50")
         rows = [row.split("│")[0].strip() for row in screen_text(self.screen)]
         at = next(i for i, row in enumerate(rows) if row.endswith("message 71"))
@@ -96,10 +96,10 @@ class OlderMessagesTests(unittest.TestCase):
         """The end of the room's history is said at its top, under the
         marker, and the screen shows it; the bottom of the log is untouched."""
         self.page_up_to_the_top()
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(self.model, *history(1, 70), "HISTORY_END tea 70")
         self.page_up_to_the_top()
-        self.model.history.expect_older()
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
         feed(self.model, "HISTORY_END tea 0")
         lines = self.log_lines()
         self.assertEqual(lines[0], "• you joined tea")

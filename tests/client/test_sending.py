@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.client.sending import Outbox, Outgoing
+from chatroom.client.sending import QUIET_BURST, Outbox, Outgoing
 from chatroom.client.view import ChatScreen
 from tests.client.support import SIZE, screen_text, type_text
 from tests.client.test_controller import ControllerTestCase
@@ -25,6 +25,8 @@ class OutboxTestCase(unittest.TestCase):
             self.written.append,
             on_refused=self.refused.append,
             on_lag=self.lags.append,
+            rate=1,
+            burst=8,
         )
 
     def lines(self) -> list[str]:
@@ -107,6 +109,41 @@ class RefusalTests(OutboxTestCase):
         self.queue.send("one")
         self.queue.rate_limited("slow down: at most 0.5 lines a second")
         self.assertEqual(self.queue.rate, 0.5)
+
+
+class QuietTests(OutboxTestCase):
+    """The client's own questions go at a pace of their own: they never
+    use up the person's allowance, nor wait behind typed lines."""
+
+    def test_own_questions_leave_the_burst_whole(self) -> None:
+        """Twelve questions (members, profiles, history) at sign-in, then
+        eight typed lines: all go at once, the questions first."""
+        asked = [f"/profile user{number}" for number in range(10)]
+        asked += ["/in tea /who", "/in tea /history 20 before 31"]
+        for line in asked:
+            self.queue.send(line)
+        typed = [f"line {number}" for number in range(8)]
+        for line in typed:
+            self.queue.send(line, typed=True)
+        self.assertEqual(self.lines(), [*asked, *typed])
+
+    def test_own_questions_paced_apart(self) -> None:
+        """Past their own burst the questions wait for their own pace,
+        while a typed line goes at once."""
+        for number in range(QUIET_BURST + 4):
+            self.queue.send(f"/profile user{number}")
+        self.assertEqual(len(self.lines()), QUIET_BURST)
+        self.queue.send("hello", typed=True)
+        self.assertEqual(self.lines()[-1], "hello")
+        self.clock.advance(1)
+        self.assertEqual(len(self.lines()), QUIET_BURST + 1 + 4)
+
+    def test_a_typed_question_waits_its_turn(self) -> None:
+        """``/who`` typed is the person's line: in order with the others."""
+        for number in range(9):
+            self.queue.send(f"line {number}", typed=True)
+        self.queue.send("/in tea /who", typed=True)
+        self.assertEqual(self.lines(), [f"line {number}" for number in range(8)])
 
 
 class ServerLimitsTests(OutboxTestCase):
@@ -209,7 +246,7 @@ class ResetTests(OutboxTestCase):
 
     def test_unconfirmed_typed_lines_returned(self) -> None:
         """Queued and unanswered typed lines come back; automatic ones do not."""
-        self.queue.send("/watch on")
+        self.queue.send("/join tea since 4")
         for number in range(10):
             self.queue.send(f"typed {number}", typed=True)
         self.pong_all()
@@ -224,13 +261,13 @@ class QueuedIndicatorTests(ControllerTestCase):
     says how many lines still wait, so the user knows nothing is lost."""
 
     def test_paste_shows_lines_queued_until_sent(self) -> None:
-        """12 lines in a room, after joining took 3 of the burst of 8 and
-        the typing notice of the first key one more: 4 go at once, the
-        status bar shows the other 8 as queued, counting down a line a
-        second, then nothing."""
+        """15 lines in a room, after the name took one of the burst of 8
+        (joining's questions, and the typing notice of the first key, leave
+        it whole): 7 go at once, the status bar shows the other 8 as
+        queued, counting down a line a second, then nothing."""
         screen = ChatScreen(self.model, self.controller, "example:8080")
         self.into_room()
-        for number in range(12):
+        for number in range(15):
             type_text(screen, f"pasted {number}")
             screen.keypress(SIZE, "enter")
         self.assertIn("8 lines queued", screen_text(screen)[-2])
@@ -240,5 +277,5 @@ class QueuedIndicatorTests(ControllerTestCase):
         self.assertIn("7 lines queued", screen_text(screen)[-2])
         self.clock.advance(7.0)
         self.assertNotIn("queued", screen_text(screen)[-2])
-        sent = [line for line in self.server.sent() if line.startswith("pasted")]
-        self.assertEqual(sent, [f"pasted {number}" for number in range(12)])
+        sent = [line for line in self.server.sent() if line.startswith("/in tea p")]
+        self.assertEqual(sent, [f"/in tea pasted {number}" for number in range(15)])

@@ -46,7 +46,7 @@ class ThreadScreenTests(ScreenTestCase):
         )
         shown = self.text()
         self.assertNotIn("I do", shown)
-        self.assertIn(f"↳ 1 reply, last by bob at {AT} · /thread 7 opens it", shown)
+        self.assertIn(f"↳ 1 reply, last by bob at {AT} · select it, t opens", shown)
         self.assertIn("and the kettle?", shown)
 
         self.model.open_thread("tea", "8")  # a message of the thread names it
@@ -125,10 +125,45 @@ class ThreadControllerTests(ControllerTestCase):
         self.assertEqual(self.model.buffer.label if self.model.buffer else "", "#tea›7")
         self.controller.submit("under the mat")
         self.controller.submit("/unfollow 7")
-        self.assertEqual(self.server.sent(), ["/thread 7 under the mat", "/unfollow 7"])
+        self.assertEqual(
+            self.server.sent(),
+            ["/in tea /thread 7 under the mat", "/in tea /unfollow 7"],
+        )
         self.controller.submit("/leave")
         self.assertEqual(self.server.sent(), [])
         self.assertEqual(self.model.room, "tea")
+
+    def test_pin_and_thread_from_the_selection(self) -> None:
+        """``p`` on a message pins it in the room on screen (``p`` again,
+        once pinned, unpins); ``t`` opens its thread, where a line typed
+        is said in it: no id typed."""
+        self.into_room()
+        self.server.say(QUESTION)
+        self.server.sent()
+        question = next(entry for entry in self.model.log if entry.id == 7)
+        self.controller.pin(question)
+        self.assertEqual(self.server.sent(), ["/in tea /pin 7"])
+        self.server.say("PIN tea 7 alice")
+        self.controller.pin(question)
+        self.assertEqual(self.server.sent(), ["/in tea /unpin 7"])
+        self.controller.open_thread(question)
+        self.assertEqual(self.model.buffer.label if self.model.buffer else "", "#tea›7")
+        self.controller.submit("by the door")
+        self.assertEqual(self.server.sent(), ["/in tea /thread 7 by the door"])
+
+    def test_a_rooms_pins_learnt_quietly_on_joining(self) -> None:
+        """``PINS tea 1`` on joining: which one is asked (``/pins``) and
+        known (``p`` then unpins it), but not listed in the log."""
+        self.into_room()
+        self.server.say(QUESTION, "PINS tea 1")
+        self.assertIn("/in tea /pins", self.server.sent())
+        self.server.answer("MEMBERS tea alice")
+        self.server.answer(
+            f"PINNED tea 7 bob {STAMP} who has the key?", "PINS_END tea 1"
+        )
+        self.assertNotIn("pinned in tea", " ".join(self.notes()))
+        question = next(entry for entry in self.model.log if entry.id == 7)
+        self.assertTrue(self.model.is_pinned(question))
 
 
 class LevelAskedTests(SignInTestCase):
@@ -138,7 +173,7 @@ class LevelAskedTests(SignInTestCase):
         self.signed_in()
         self.server.sent()
         self.server.say("JOINED tea 1 256", "MEMBERS tea alice")
-        self.assertEqual(self.server.sent(), ["/who", "/notify tea"])
+        self.assertEqual(self.server.sent(), ["/in tea /who", "/notify tea"])
 
 
 class RepliesInWordsTests(unittest.TestCase):

@@ -288,6 +288,17 @@ class ScrollTests(ScreenTestCase):
         self.assertIn("next line", text)
         self.assertNotIn("PgDn", text)
 
+    def test_ctrl_home_goes_to_the_top_and_loads_older(self) -> None:
+        """Ctrl-Home (Alt-<) shows the top of the log and asks for what came
+        before it, as PgUp there does; Ctrl-End goes back."""
+        self.screen.keypress(SIZE, "ctrl home")
+        text = self.text()
+        self.assertIn("you joined tea", text)
+        self.assertNotIn("line 59", text)
+        self.assertEqual(self.actions.older, 1)
+        self.screen.keypress(SIZE, "ctrl end")
+        self.assertIn("line 59", self.text())
+
     def test_mouse_wheel_scrolls(self) -> None:
         """The wheel scrolls the log up (and back down to the newest line)."""
         self.screen.mouse_event(SIZE, "mouse press", 4, 10, 10, True)

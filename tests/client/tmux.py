@@ -169,28 +169,37 @@ class TerminalClient:
         size: tuple[int, int] = (80, 24),
         term: str | None = None,
         settings: str | None = None,
+        port: int | None = None,
+        session: str | None = None,
     ) -> None:
         """Args:
         arguments: after ``127.0.0.1 PORT --log-dir LOGS``.
         term: the ``TERM`` the client sees (tmux's own, ``screen``, if None).
         settings: the text of its ``client.toml``.
+        port: the server's port (default: the case's; another node's, for
+            a client that comes back through it).
+        session: the tmux session's name (default ``name``): a client
+            started again under the same ``name`` (its folder, its logs),
+            once the first has exited, takes a session of its own.
         """
         self.case = case
-        self.name = name
+        self.name = session or name
         self.folder = case.folder / name
-        self.folder.mkdir()
+        self.folder.mkdir(exist_ok=True)
+        for ended in (self.folder / "stderr", self.folder / "status"):
+            ended.unlink(missing_ok=True)
         self.stderr = self.folder / "stderr"
         self.status = self.folder / "status"
         self.logs = self.folder / "logs"
         if settings is not None:
-            (self.folder / "chatroom").mkdir()
+            (self.folder / "chatroom").mkdir(exist_ok=True)
             (self.folder / "chatroom" / "client.toml").write_text(settings)
         client = [
             sys.executable,
             "-m",
             "chatroom.client.main",
             "127.0.0.1",
-            str(case.port),
+            str(port or case.port),
             "--log-dir",
             str(self.logs),
             *arguments,
@@ -199,6 +208,7 @@ class TerminalClient:
         command = (
             f"cd {shlex.quote(str(CHECKOUT))} && {environment}"
             f"XDG_CONFIG_HOME={shlex.quote(str(self.folder))} "
+            f"XDG_STATE_HOME={shlex.quote(str(self.folder))} "
             f"{shlex.join(client)} 2>{shlex.quote(str(self.stderr))}; "
             f"echo $? >{shlex.quote(str(self.status))}"
         )
@@ -207,7 +217,7 @@ class TerminalClient:
             "new-session",
             "-d",
             "-s",
-            name,
+            self.name,
             "-x",
             str(columns),
             "-y",

@@ -37,12 +37,14 @@ from tests.doors.irc import (
     test_irc_oauthbearer,
     test_irc_operators,
     test_irc_passphrases,
+    test_irc_plain_words,
     test_irc_private,
     test_irc_queries,
     test_irc_reactions,
     test_irc_read_marker,
     test_irc_redaction,
     test_irc_relay,
+    test_irc_replay_positions,
     test_irc_replies,
     test_irc_reports,
     test_irc_room_modes,
@@ -327,6 +329,25 @@ class IRCReplyOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_replies.IRCReplyTests)
 
 class IRCThreadOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_threads.IRCThreadTests):
     """``test_irc_threads.IRCThreadTests`` on two nodes."""
+
+
+class PlainWordsOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_plain_words.PlainWordsTests
+):
+    """``test_irc_plain_words.PlainWordsTests`` on two nodes."""
+
+
+class KeptChoiceOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_plain_words.KeptChoiceTests
+):
+    """``test_irc_plain_words.KeptChoiceTests`` on two nodes."""
+
+
+class ReplayPositionOnTwoNodesTests(
+    IRCDoorOnTwoNodes, test_irc_replay_positions.ReplayPositionTests
+):
+    """``test_irc_replay_positions.ReplayPositionTests`` on two nodes: an
+    account's sessions come in through both nodes in turn."""
 
 
 class IRCMetadataOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_metadata.IRCMetadataTests):

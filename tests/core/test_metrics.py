@@ -88,6 +88,8 @@ SAMPLES: dict[str, object] = {
     "note": "",
     "key": "display-name",
     "value": "",
+    "door": "irc",
+    "positions": {},
 }
 
 

@@ -89,6 +89,7 @@ class _Member:
 
     # The rest of a member, which a room's messages never call.
     views_every_room = False
+    starts_blank = False
 
     def entered(self, welcome: Welcome) -> None:
         """Not called here."""

@@ -20,7 +20,7 @@ from twisted.internet import defer, error, reactor
 from twisted.trial import unittest
 
 from tests.integration.test_twistd import spawn_twistd
-from tests.support import LineClient, connect_client, until
+from tests.support import LineClient, committed, connect_client, until
 
 PASSWORD = "tea-and-biscuits"
 
@@ -41,6 +41,19 @@ def listed(client: LineClient):
     for _ in range(count):
         rooms.append((yield client.expect_line("ROOM ")))
     return rooms
+
+
+def listed_once_gone(client: LineClient, room: str, what: str):
+    """The ``ROOM`` lines of the first ``/list`` that no longer lists
+    ``room`` (a restored room dropped after its grace), looking again for
+    10 seconds at most (``what``: the wait, in a failure)."""
+
+    def without(rooms: list[str]) -> list[str] | None:
+        return (
+            None if any(line.startswith(f"ROOM {room} ") for line in rooms) else rooms
+        )
+
+    return until(lambda: listed(client).addCallback(without), 10, what)
 
 
 class AccountsOnTheRealServerTests(unittest.TestCase):
@@ -101,6 +114,8 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         yield alice.expect_line("LEFT tea")
         root.say("/create coffee")
         yield root.expect_line("MEMBERS coffee")
+        root.say("/set keep off")  # a scratch room: an account's own is kept
+        yield root.expect_line("SET coffee keep off")
         root.say("/gban mallory")
         yield root.expect_line("GBAN name:mallory root")
         # The ban is the last change acknowledged; flushes commit in order.
@@ -124,16 +139,8 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         yield stranger.expect_line("ERR BANNED")
         stranger.say("bob")
         yield stranger.expect_line("WELCOME bob")
-        rooms = yield until(
-            lambda: listed(stranger).addCallback(
-                lambda rooms: (
-                    None
-                    if any(room.startswith("ROOM coffee ") for room in rooms)
-                    else rooms
-                )
-            ),
-            10,
-            "the room nobody kept dropped after the grace",
+        rooms = yield listed_once_gone(
+            stranger, "coffee", "the room nobody kept dropped after the grace"
         )
         self.assertTrue(any(room.startswith("ROOM tea 0 256") for room in rooms), rooms)
         stranger.say("/join tea s3cret")
@@ -177,3 +184,41 @@ class AccountsOnTheRealServerTests(unittest.TestCase):
         self.assertIn("failed sign-in to alice", log)
         for secret in (PASSWORD, "guess-number"):
             self.assertNotIn(secret, log)
+
+    @defer.inlineCallbacks
+    def test_a_device_session_outlives_a_restart(self):
+        """A token ``/session new`` gave signs in after the server was
+        killed and started again on the same ``--db`` file, as alice, a
+        device of hers; the file holds its hash, never the token, and the
+        log never shows it."""
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        db = os.path.join(directory, "chat.sqlite3")
+        process, port = yield self.serve(db)
+        alice = yield self.registered(port, "alice")
+        alice.say("/session new")
+        token = (yield alice.expect_line("SESSION ")).split()[1]
+        yield until(
+            lambda: defer.succeed(committed(db, "SELECT count(*) FROM sign_in_tokens")),
+            10,
+            "the token committed to the file",
+        )
+        kept = committed(db, "SELECT token || ' ' || kept FROM sign_in_tokens")
+        self.assertNotIn(token, kept)
+        process.transport.signalProcess("KILL")
+        (ended,) = yield process.ended
+        ended.trap(error.ProcessTerminated)
+        yield alice.closed
+        self.assertNotIn(token, process.output.decode("utf-8", "replace"))
+
+        process, port = yield self.serve(db)
+        page = yield connect_client(reactor, port)
+        page.say(f"/session {token}")
+        yield page.expect_line("WELCOME alice")
+        page.say("/devices")
+        yield page.expect_line("DEVICES_END 1")
+        page.transport.loseConnection()
+        yield page.closed
+        process.transport.signalProcess("TERM")
+        yield process.ended
+        self.assertNotIn(token, process.output.decode("utf-8", "replace"))

@@ -5,6 +5,7 @@ SMTP server (aiosmtpd, :mod:`tests.mailserver`): the real service with
 
 from __future__ import annotations
 
+import json
 from io import BytesIO
 from urllib.parse import urlsplit
 
@@ -170,6 +171,31 @@ class EmailTests(MailTestCase):
         yield new.expect_line("WELCOME erin")
 
     @defer.inlineCallbacks
+    def test_a_reset_by_mail_ends_the_device_sessions(self):
+        """A page kept a device session of erin's; her password reset by
+        mail, the page's token signs nobody in any more."""
+        erin = yield self.verified("erin", "erin@example.org")
+        erin.say("/session new")
+        token = (yield erin.expect_line("SESSION ")).split()[1]
+        stranger = yield self.client()
+        stranger.say("/reset erin")
+        yield stranger.expect_line("RESET_SENT erin")
+        mails = yield self.mail.received(2)
+        stranger.say(f"/reset erin {code_in(mails[-1][2])} {NEW_PASSWORD}")
+        yield stranger.expect_line("PASSWORD_CHANGED erin")
+        page = yield self.client()
+        page.say(f"/session {token}")
+        yield page.expect_line("ERR BAD_TOKEN ")
+
+    @defer.inlineCallbacks
+    def test_the_page_is_told_mail_is_sent(self):
+        """``GET /email/mailer`` answers ``{"mail": true}``: the page offers
+        "Forgot password?"."""
+        response, body = yield self.get("/email/mailer")
+        self.assertEqual(response.code, 200)
+        self.assertEqual(json.loads(body), {"mail": True})
+
+    @defer.inlineCallbacks
     def test_an_unknown_name_or_unverified_address_gets_the_same_answer(self):
         frank = yield self.registered("frank")
         frank.say("/email frank@example.org")  # pending: never mailed a reset
@@ -228,6 +254,20 @@ class RefusingMailTests(MailTestCase):
         yield ivan.expect_line("MEMBERS general")
         ivan.say("still here")
         yield ivan.expect_line("MSG general ivan")
+
+
+class NoMailTests(DoorsTestCase):
+    """No ``--smtp``: the page is told no mail is sent."""
+
+    doors = ()
+
+    @defer.inlineCallbacks
+    def test_the_page_is_told_no_mail_is_sent(self):
+        """``GET /email/mailer`` is ``404``: the page offers no "Forgot
+        password?"."""
+        response, body = yield self.get("/email/mailer")
+        self.assertEqual(response.code, 404)
+        self.assertIn(b"no --smtp", body)
 
 
 class MailServerDownTests(DoorsTestCase):

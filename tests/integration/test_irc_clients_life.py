@@ -3,9 +3,11 @@
 A line user with ``/caps rich`` replies to, edits and deletes messages in a
 room where irssi and WeeChat sit. Neither client speaks the drafts for
 edits or deletions, so each must see the fallback docs/irc.md promises, in
-words a person reads: a reply as the plain message, an edit as a new
-``* text`` line from its author, a deletion as a notice naming who deleted
-a message and why, never a raw protocol event.
+words a person reads, never a raw protocol event. irssi (no
+``message-tags``) reads a reply starting with its addressee and a quote of
+what it answers, and an edit and a deletion each as a notice naming the
+message; WeeChat (``message-tags``) reads an edit as a new ``* text`` line
+from its author answering the message, and a deletion as a notice.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ class LifeFallbackTests(RealClientsCase):
     server_options = ("--rooms", "tea")
 
     def test_irssi_reads_replies_edits_and_deletions(self) -> None:
-        """irssi shows bob's reply as his message, his edit as ``* text``
-        and his deletion as a notice in words, with its reason."""
+        """irssi shows bob's reply as his message naming what it answers,
+        his edit as a notice quoting what it read, and his deletion as a
+        notice naming whose message of when, with its reason."""
         irssi = self.irssi("ivy")
         irssi.shows("End of /MOTD command")
         irssi.type_line("/join #tea")
@@ -32,13 +35,15 @@ class LifeFallbackTests(RealClientsCase):
         bob.wait(lambda line: line.endswith(" the meeting is at 10"))
         irssi.shows("< bob> the meeting is at 10")
         bob.send("/reply 1 bring the slides too")
-        irssi.shows("< bob> bring the slides too")
+        irssi.shows("< bob> bob: “the meeting is at 10” → bring the slides too")
         bob.send("/edit 1 the meeting is at 11")
-        irssi.shows("< bob> * the meeting is at 11")
+        irssi.shows("bob edited “the meeting is at 10” → the meeting is at 11")
         bob.send("buy cheap watches")
+        said = bob.wait(lambda line: line.endswith(" buy cheap watches"))
         irssi.shows("< bob> buy cheap watches")
         bob.send("/redact 4 posted in the wrong room")
-        irssi.shows("bob deleted a message: posted in the wrong room")
+        when = said.split(" ")[4][11:19]
+        irssi.shows(f"bob deleted their message of {when}: posted in the wrong room")
         screen = irssi.screen()
         self.assertNotIn("REDACT", screen)
         self.assertNotIn("EDIT", screen)
@@ -56,5 +61,5 @@ class LifeFallbackTests(RealClientsCase):
         bob.send("/edit 1 lunch at one")
         weechat.shows("#tea", "bob\t* lunch at one")
         bob.send("/redact 1")
-        weechat.shows("#tea", "bob deleted a message")
+        weechat.shows("#tea", "bob deleted their message of ")
         self.assertNotIn("REDACT", weechat.log("#tea"))

@@ -52,6 +52,13 @@ def through_the_provider(
     page.wait_page("lobby")
 
 
+def session_token(page: BrowserPage) -> str:
+    """The device session's token the page keeps, once it has made one."""
+    script = "return JSON.parse(localStorage.getItem('chatroom.session'));"
+    wait_for("the device session", lambda: page.driver.execute_script(script))
+    return str(page.driver.execute_script(script)["token"])
+
+
 class OidcCase(RealClientsCase):
     """A provider, and a server whose callback it knows."""
 
@@ -107,9 +114,10 @@ class WebSignInTests(OidcCase):
     def test_sign_in_through_the_providers_page(self) -> None:
         """The page offers "Sign in with Example SSO"; clicking it goes to
         the provider's sign-in page, where alice (subject u-1001) signs in;
-        back at the chat the page is signed in to account alice, made now.
-        A reload signs in again (the ticket); the log has neither the
-        callback's code and state nor the ticket; after /quit a reload
+        back at the chat the page is signed in to account alice, made now,
+        and has made a device session in place of the ticket. A reload
+        signs in again (the session); the log has neither the callback's
+        code and state nor the session's token; after Sign out a reload
         asks again. Another person the provider
         also calls alice (u-1002) is made alice2; the first again is alice:
         the account is the subject's, not the name's."""
@@ -128,19 +136,22 @@ class WebSignInTests(OidcCase):
         user.send("/login alice anything-at-all")
         user.wait(lambda line: line.startswith("ERR BAD_PASSWORD "))
 
+        token = session_token(page)
         page.driver.refresh()
         page.wait_page("lobby")
         wait_for("alice again", lambda: "alice" in page.element("whoami").text)
-        ticket = page.driver.execute_script(
-            "return sessionStorage.getItem('chatroom.ticket')"
+        self.assertIsNone(
+            page.driver.execute_script(
+                "return sessionStorage.getItem('chatroom.ticket')"
+            )
         )
         log = (self.folder / "server.log").read_text()
         self.assertRegex(log, r'"GET /oidc/callback\?code=-&state=-\S* HTTP/1.1" 302')
-        self.assertNotIn(ticket, log)
+        self.assertNotIn(token, log)
 
-        # /quit: a reload does not sign in again, and offers the provider
-        page.type_into("create-input", "/quit")
-        wait_for("the goodbye", lambda: "you quit" in page.element("connection").text)
+        # Sign out: a reload does not sign in again, and offers the provider
+        page.element("signout-button").click()
+        page.wait_page("username")
         page.driver.refresh()
         page.wait_page("username")
         wait_for("the provider's button", lambda: page.visible("oidc-button"))
@@ -149,7 +160,7 @@ class WebSignInTests(OidcCase):
         def as_someone_else(login: str) -> str:
             """Signed out of the chat and the provider (both on 127.0.0.1:
             one host's cookies), ``login`` signs in: the name shown."""
-            page.driver.execute_script("sessionStorage.clear()")
+            page.driver.execute_script("sessionStorage.clear(); localStorage.clear()")
             page.driver.delete_all_cookies()
             page.driver.get(self.server.url)
             page.wait_page("username")
@@ -269,8 +280,9 @@ class TwoNodesTests(RealClientsCase):
 
     def test_a_sign_in_across_the_nodes(self) -> None:
         """alice starts on node two's page and lands on node one's, signed
-        in; her ticket signs in at node two's line door, and her access
-        token at node two's IRC door, both to account alice."""
+        in; the device session the page made with her ticket signs in at
+        node two's line door, and her access token at node two's IRC door,
+        both to account alice."""
         page = self.browser()
         page.driver.get(self.other.url)
         page.wait_page("username")
@@ -279,12 +291,10 @@ class TwoNodesTests(RealClientsCase):
         self.assertTrue(page.driver.current_url.startswith(self.server.url))
         wait_for("signed in as alice", lambda: "alice" in page.element("whoami").text)
 
-        ticket = page.driver.execute_script(
-            "return sessionStorage.getItem('chatroom.ticket')"
-        )
+        token = session_token(page)
         user = LineUser(self.other.line_port, None)
         self.addCleanup(user.close)
-        user.send(f"/oidc {ticket}")
+        user.send(f"/session {token}")
         user.wait(lambda line: line.startswith("WELCOME alice"))
 
         token = sign_in(self.provider, "u-1001")["access_token"]

@@ -16,6 +16,7 @@ import tempfile
 from twisted.internet import defer, error, protocol, reactor
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
+from twisted.web.client import Agent, readBody
 
 from tests.integration.test_twistd import _IGNORING, REPO_ROOT, TWISTD
 from tests.support import connect_client, port_of
@@ -189,7 +190,12 @@ class MakeRunTests(unittest.TestCase):
         client = yield connect_client(reactor, int(line_port.group(1)))
         client.transport.loseConnection()
         yield client.closed
-        # make does not pass signals on: stop its twistd child, then make ends.
+        yield self.stopped(process)
+
+    @defer.inlineCallbacks
+    def stopped(self, process: Process):
+        """make does not pass signals on: its twistd child is stopped, then
+        make ends."""
         assert process.transport is not None
         pid = process.transport.pid
         with open(f"/proc/{pid}/task/{pid}/children") as children:
@@ -197,3 +203,38 @@ class MakeRunTests(unittest.TestCase):
                 os.kill(int(child), signal.SIGTERM)
         (ended,) = yield process.ended
         self.assertIsInstance(ended.value, error.ProcessDone, process.out.decode())
+
+    @defer.inlineCallbacks
+    def test_uploads_are_on(self):
+        """The page's Attach button and avatars work out of the box:
+        ``HEAD /upload`` answers 200 (uploads on), the files kept in
+        ``chatroom-files`` beside the store; no ``--smtp``, so the page is
+        told no mail is sent (``/email/mailer`` 404)."""
+        bin_dir = os.path.dirname(sys.executable)
+        process = spawn(
+            self,
+            shutil.which("make") or "make",
+            "-s",
+            "-f", REPO_ROOT.child("Makefile").path,
+            "-o", ".venv/.installed-stamp",
+            f"BIN={bin_dir}",
+            "PORT=0", "IRC_PORT=0", "HTTP_PORT=0",
+            "run",
+        )  # fmt: skip
+        yield process.when_out(b"web client: open http://localhost:")
+        found = re.search(rb"web client: open http://localhost:(\d+)/", process.out)
+        assert found is not None
+        base = f"http://127.0.0.1:{int(found.group(1))}"
+        agent = Agent(reactor)
+        upload = yield agent.request(b"HEAD", f"{base}/upload".encode())
+        self.assertEqual(upload.code, 200)
+        mailer = yield agent.request(b"GET", f"{base}/email/mailer".encode())
+        yield readBody(mailer)
+        self.assertEqual(mailer.code, 404)
+        assert process.transport is not None
+        pid = process.transport.pid
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            (twistd,) = children.read().split()
+        where = os.readlink(f"/proc/{twistd}/cwd")
+        self.assertTrue(os.path.isdir(os.path.join(where, "chatroom-files")))
+        yield self.stopped(process)

@@ -5,11 +5,14 @@ room's life at the web door (messages, reactions, typing, pastes, private
 conversations, many rooms with their unread counts and read markers,
 history, notices, accounts, moderation, search and the moderation log)
 and between the web page, irssi and the line door is proved on the
-cluster with the very assertions that prove it on one server."""
+cluster with the very assertions that prove it on one server. The second
+day's journeys that come back (issue 79) come back through node two's
+page."""
 
 from __future__ import annotations
 
 from tests.integration import (
+    test_irc_second_day,
     test_real_clients,
     test_web_accounts,
     test_web_client,
@@ -18,6 +21,7 @@ from tests.integration import (
     test_web_profiles,
     test_web_room,
     test_web_rooms,
+    test_web_second_day,
 )
 from tests.integration.two_nodes import OnTwoNodes
 
@@ -85,3 +89,39 @@ class AttentionOnTwoNodesTests(OnTwoNodes, test_web_client.AttentionTests):
 class ProfilesOnTwoNodesTests(OnTwoNodes, test_web_profiles.WebProfileIRCTests):
     """A display name set at the IRC door of node two shows in node one's
     page, and one set in the page is read at node two's IRC door."""
+
+
+class ComingBackThroughNodeTwo(OnTwoNodes):
+    """A returning browser opens node two's page (its own origin there:
+    signed in again on the name form, as a browser new to that address)."""
+
+    def come_back_url(self) -> str:
+        return str(self.other.url)
+
+
+class WebSignInRoomOnTwoNodesTests(
+    ComingBackThroughNodeTwo, test_web_second_day.WebSignInRoomTests
+):
+    """The rooms' members on node two, the page signing in again there."""
+
+
+class HistoryOnReturnOnTwoNodesTests(
+    ComingBackThroughNodeTwo, test_web_second_day.HistoryOnReturnTests
+):
+    """A room said on node two, read on node one, shown again on node two."""
+
+
+class KeptConversationsOnTwoNodesTests(
+    ComingBackThroughNodeTwo, test_web_second_day.PrivateConversationsTests
+):
+    """A conversation with a user of node two, back after a reload through it."""
+
+
+class IRCPlainViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IRCPlainViewTests):
+    """The plain IRC client's journey with everyone on node two, and its
+    reconnect through node one: what it was sent is the account's, kept
+    through Redis."""
+
+
+class IrssiViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IrssiViewTests):
+    """irssi's journey with irssi and the line users on node two."""

@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.client.test_terminal import wait_for
 from tests.integration.real_clients import BrowserPage, LineUser, RealClientsCase
+from tests.integration.web_support import WebCase
 
 PASSWORD = "tea-and-biscuits"
 
@@ -147,7 +148,8 @@ class SigningInTests(WebAccountsCase):
     def test_signed_out_by_another_device_is_not_fought(self) -> None:
         """A second sign-in adds a device (the page stays connected); ended
         by that device's /logout, the page says so and stays disconnected:
-        it does not sign in again, until the user asks it to."""
+        it does not sign in again, until the user asks it to, and then asks
+        for the password (the logout ended its device session)."""
         self.register("wes")
         page = self.page()
         self.sign_in(page, "wes", PASSWORD)
@@ -173,6 +175,12 @@ class SigningInTests(WebAccountsCase):
         self.assertEqual(page.element("reconnect-now").text, "Reconnect")
         page.element("reconnect-now").click()
         wait_for("the page back", lambda: page.status() == "connected")
+        page.wait_page("username")
+        wait_for(
+            "the ask", lambda: "wes was signed out on this browser" in page.error()
+        )
+        self.assertEqual(self.active(page), "password-input")
+        page.type_into("password-input", PASSWORD)
         page.wait_page("lobby")
 
         def devices() -> str:
@@ -184,13 +192,11 @@ class SigningInTests(WebAccountsCase):
 
         wait_for("the page's device", lambda: devices() == "DEVICES_END 2")
 
-        page.driver.refresh()  # forgets the password: asks for it, not bare
-        page.wait_page("username")
-        wait_for("the ask", lambda: "sign in to wes again" in page.error())
-        self.assertEqual(self.active(page), "password-input")
-        page.type_into("password-input", PASSWORD)
+        page.driver.refresh()  # signed in again with a new device session
         page.wait_page("lobby")
+        self.assertFalse(page.visible("username-page"))
         self.assertTrue(page.visible("account"))
+        wait_for("the page's new device", lambda: devices() == "DEVICES_END 2")
 
 
 class PasswordsTests(WebAccountsCase):
@@ -400,3 +406,86 @@ class AdminAndIgnoreWordsTests(WebAccountsCase):
         ):
             page.type_into("message-input", typed)
             page.shows(shown)
+
+
+#: The room's input as a person sees it: the visible field's text, and the
+#: password field's (its type, its command, its text).
+TYPED = """
+const input = document.getElementById("message-input");
+const secret = document.getElementById("message-secret");
+const box = secret.closest(".secret");
+return [input.hidden ? "" : input.value, box.hidden ? null
+  : [secret.type, box.querySelector(".secret-command").textContent, secret.value]];
+"""
+
+
+class PasswordTypedTests(WebCase):
+    def type_keys(self, page: BrowserPage, text: str, secret: str) -> None:
+        """``text`` typed key by key, as a person does: ``secret`` is never
+        in the visible field, whatever was typed so far."""
+        from selenium.webdriver.common.action_chains import ActionChains
+
+        for key in text:
+            ActionChains(page.driver).send_keys(key).perform()
+            shown, _ = self.typed(page)
+            self.assertFalse(shown and secret[:3] in shown, shown)
+
+    def typed(self, page: BrowserPage) -> Any:
+        return page.driver.execute_script(TYPED)
+
+    def test_a_password_typed_in_the_message_box_is_masked(self) -> None:
+        """wes, a plain name in tea, types ``/register PASSWORD`` key by key
+        in the message box: once ``/register `` is typed, what follows goes
+        into a password field of its own (dots), the command in clear
+        before it; Enter registers the name, and the password is in
+        neither the log, the page nor the input history (Up). ``/login
+        NAME`` keeps the name in clear and hides the rest (Escape drops
+        it); ``/password OLD NEW`` and ``/delete-account PASSWORD`` hide
+        theirs and work."""
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.keys import Keys
+
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        page.element("message-input").click()
+        self.type_keys(page, f"/register {PASSWORD}", PASSWORD)
+        self.assertEqual(self.typed(page), ["", ["password", "/register", PASSWORD]])
+        self.assertEqual(self.focused(page), "message-secret")
+        self.screenshot(page, "password-masked")
+        self.assert_accessible(page, "a password typed after /register")
+        ActionChains(page.driver).send_keys(Keys.ENTER).perform()
+        page.shows("wes is now registered")
+        self.assertEqual(self.typed(page), ["", None])
+        self.assertEqual(self.focused(page), "message-input")
+        ActionChains(page.driver).send_keys(Keys.ARROW_UP).perform()
+        self.assertNotIn(PASSWORD, self.typed(page)[0])  # not in the history
+        page.element("message-input").clear()
+        page.element("message-input").click()
+
+        self.type_keys(page, "/login wes not-my-password", "not-my-password")
+        self.assertEqual(
+            self.typed(page), ["", ["password", "/login wes", "not-my-password"]]
+        )
+        ActionChains(page.driver).send_keys(Keys.ESCAPE).perform()
+        self.assertEqual(self.typed(page), ["", None])
+        page.element("message-input").click()
+        self.type_keys(page, "/logi", "-")
+        ActionChains(page.driver).send_keys(
+            "n wes x", Keys.BACKSPACE, Keys.BACKSPACE
+        ).perform()
+        self.assertEqual(self.typed(page), ["/login wes", None])  # back to the name
+        page.element("message-input").clear()
+        page.element("message-input").click()
+
+        new = "scones-and-jam"
+        self.type_keys(page, f"/password {PASSWORD} {new}", PASSWORD)
+        self.assertEqual(self.typed(page)[0], "")
+        ActionChains(page.driver).send_keys(Keys.ENTER).perform()
+        page.shows("the password of wes was changed")
+        self.type_keys(page, f"/delete-account {new}", new)
+        ActionChains(page.driver).send_keys(Keys.ENTER).perform()
+        page.shows("wes is deleted, with its data")
+        kept = page.driver.execute_script(KEPT)
+        for secret in (PASSWORD, new, "not-my-password"):
+            self.assertNotIn(secret, kept)

@@ -53,6 +53,7 @@ class ForgotPasswordTests(MailingCase):
         page = self.browser()
         page.driver.get(self.server.url)
         page.wait_page("username")
+        wait_for("offered", lambda: page.visible("forgot-button"))  # mail is sent here
         page.element("forgot-button").click()  # no name yet: asked for one
         wait_for("the page asks for a name", lambda: "name first" in page.error())
         page.type_into("name-input", "wendy", enter=False)
@@ -84,3 +85,37 @@ class ForgotPasswordTests(MailingCase):
             self.assertNotIn(secret, log)
         for secret in (PASSWORD, NEW_PASSWORD):
             self.assertNotIn(secret, log)
+
+
+#: The answer to the question the page asks on opening: does this server
+#: send mail? (``GET /email/mailer``: its status.)
+MAILER = """
+const done = arguments[arguments.length - 1];
+fetch("email/mailer").then((answer) => done(answer.status), () => done(0));
+"""
+
+
+class ForgotPasswordOfferedTests(RealClientsCase):
+    """*Forgot password?* is offered only where mail can be sent."""
+
+    def test_not_offered_without_mail(self) -> None:
+        """A server without ``--smtp`` (``make run`` unless RUN_OPTIONS gives one)
+        sends no mail: its name form has no *Forgot password?*, which
+        would promise a mail that never comes."""
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        self.assertEqual(page.driver.execute_async_script(MAILER), 404)
+        self.assertFalse(page.visible("forgot-button"))
+        self.assertTrue(page.visible("name-input"))
+
+
+class ForgotPasswordWithMailTests(MailingCase):
+    def test_offered_with_mail(self) -> None:
+        """A server with ``--smtp`` says so, and the name form offers
+        *Forgot password?*."""
+        page = self.browser()
+        page.driver.get(self.server.url)
+        page.wait_page("username")
+        self.assertEqual(page.driver.execute_async_script(MAILER), 200)
+        wait_for("offered", lambda: page.visible("forgot-button"))

@@ -25,6 +25,37 @@ const log = document.getElementById("log");
 return log.scrollHeight - log.scrollTop - log.clientHeight < 5;
 """
 
+#: How many pixels of the message list's scroller are inside the viewport.
+LOG_IN_VIEW = """
+const box = document.getElementById("log").getBoundingClientRect();
+return Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+"""
+
+#: The topic as shown: whether it is, its width, and each word of four
+#: letters or more that is broken over two lines (its letters' boxes on
+#: more than one line).
+TOPIC_SHOWN = """
+const topic = document.getElementById("topic");
+const box = topic.getBoundingClientRect();
+if (topic.hidden || !box.width || getComputedStyle(topic).visibility === "hidden") {
+  return { shown: false, width: 0, broken: [] };
+}
+const text = [...topic.childNodes].find((node) => node.nodeType === Node.TEXT_NODE);
+const broken = [];
+for (const word of text.data.matchAll(/\\p{L}{4,}/gu)) {
+  const range = document.createRange();
+  range.setStart(text, word.index);
+  range.setEnd(text, word.index + word[0].length);
+  const lines = new Set([...range.getClientRects()]
+    .filter((rect) => rect.width > 0).map((rect) => Math.round(rect.bottom)));
+  if (lines.size > 1) broken.push(word[0]);
+}
+return { shown: true, width: box.width, broken };
+"""
+
+#: A 70-character topic, long words among its words.
+LONG_TOPIC = "Cream teas on Sundays: scones, clotted cream, strawberry jam and Assam"
+
 
 def box(page: BrowserPage, element_id: str) -> dict[str, int]:
     rect = page.element(element_id).rect
@@ -50,7 +81,7 @@ class PhoneTests(WebCase):
         self.assertGreater(box(page, "log")["width"], width - 30)
         self.assertEqual(page.element("members-button").text, "Members (2)")
         self.assertTrue(self.script(page, AT_NEWEST))
-        self.screenshot(page, "phone")
+        self.screenshot(page, "phone-log")
         self.assert_accessible(page, "room (phone)")
 
         for height in (500, 844, 600):  # the keyboard opens, closes, opens
@@ -82,6 +113,86 @@ class PhoneTests(WebCase):
         wait_for("the members hidden", lambda: not page.visible("member-panel"))
         self.theme(page, "dark")
         self.assert_accessible(page, "room (phone, dark)")
+
+
+class PhoneLayoutTests(WebCase):
+    def test_phone_layout(self) -> None:
+        """The spec's ``phone_layout``: chromium's mobile emulation at
+        390×844, an account in a room with a 70-character topic and 30
+        messages. The message list's scroller has at least 422 px (half
+        the screen) inside the viewport; the header is one line, its
+        actions (Download my data, Sign out, the search box) behind one
+        Menu; the room's bar is one line (Rooms, the title, Members, ⋯);
+        the topic has a line of its own, at least half the screen wide,
+        with no word broken over two lines (cut with an ellipsis), and a
+        tap shows it whole, still without a broken word."""
+        self.assertEqual(len(LONG_TOPIC), 70)
+        page = self.open_page(phone=True)
+        page.element("register-input").click()
+        page.type_into("name-input", "p9alice", enter=False)
+        page.type_into("password-input", "phone-layout-tea")
+        page.wait_page("lobby")
+        self.go_to(page, "p9room")
+        page.type_into("message-input", f"/topic {LONG_TOPIC}")
+        wait_for("the topic", lambda: page.element("topic").text == LONG_TOPIC)
+        bob = self.in_room("p9bob", "p9room")
+        for number in range(30):
+            bob.send(f"line {number} of the chat, long enough to wrap on a phone")
+        page.shows("line 29 of the chat")
+        self.screenshot(page, "phone")
+        width, height = PHONE
+
+        in_view = self.script(page, LOG_IN_VIEW)
+        self.assertGreaterEqual(in_view, 422, f"the log has {in_view} px of {height}")
+        topic = self.script(page, TOPIC_SHOWN)
+        self.assertTrue(topic["shown"])
+        self.assertGreaterEqual(topic["width"], width / 2)
+        self.assertEqual(topic["broken"], [])
+        bar = [
+            box(page, name)["y"]
+            for name in (
+                "rooms-button",
+                "room-title",
+                "members-button",
+                "room-menu-button",
+            )
+        ]
+        self.assertLess(max(bar) - min(bar), 12, f"the room's bar in one line: {bar}")
+        self.assertGreater(box(page, "topic")["y"], max(bar))  # a line of its own
+        self.assertFalse(page.visible("member-panel"))
+
+        header = page.driver.find_element("css selector", "header").rect
+        self.assertLess(header["height"], 50, "the header in one line")
+        for action in ("export-button", "signout-button", "search-input"):
+            self.assertFalse(page.visible(action), action)
+        page.element("menu-button").click()
+        wait_for("the header's menu", lambda: page.visible("signout-button"))
+        for action in ("export-button", "search-input"):
+            self.assertTrue(page.visible(action), action)
+        self.assertEqual(
+            page.element("menu-button").get_attribute("aria-expanded"), "true"
+        )
+        self.screenshot(page, "phone-menu")
+        self.assert_accessible(page, "the header's menu (phone)")
+        page.element("menu-button").click()
+        wait_for("the menu closed", lambda: not page.visible("signout-button"))
+
+        page.element("room-menu-button").click()
+        wait_for("the room's menu", lambda: page.visible("leave-button"))
+        self.assert_accessible(page, "the room's menu (phone)")
+        page.element("room-menu-button").click()
+        wait_for("the room's menu closed", lambda: not page.visible("leave-button"))
+
+        page.element("topic").click()
+        wait_for(
+            "the topic whole",
+            lambda: page.element("topic").get_attribute("aria-expanded") == "true",
+        )
+        whole = self.script(page, TOPIC_SHOWN)
+        self.assertEqual(whole["broken"], [])
+        self.assertGreater(box(page, "topic")["height"], 30)  # its lines, all of them
+        self.screenshot(page, "phone-topic")
+        self.assertGreaterEqual(self.script(page, LOG_IN_VIEW), 300)
 
 
 class KeyboardTests(WebCase):

@@ -198,7 +198,7 @@ class PlainWordsTests(WebCase):
         self.assertIn("monospace", command.value_of_css_property("font-family"))
         self.screenshot(page, "help")
         page.type_into("message-input", "/limits")  # the server's --rate 0
-        page.shows("you may send 10 lines at once, then no limit")
+        page.shows("you may send 20 lines at once, then no limit")
 
         olive.send("/topic Scones today")
         page.shows("olive changed the topic to “Scones today”")

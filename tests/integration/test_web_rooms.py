@@ -192,7 +192,8 @@ class RichMessagesTests(WebRoomsCase):
         """The message menu, by keyboard: a reply quotes the message it
         answers; an edit replaces the words and says "(edited)", also when
         someone else edits; a deletion leaves "message deleted". Edit and
-        Delete are offered on one's own messages only (not an operator)."""
+        Delete are offered on one's own messages only (not an operator);
+        Delete asks first, in a dialog whose Delete is focused."""
         from selenium.webdriver.common.action_chains import ActionChains
         from selenium.webdriver.common.keys import Keys
 
@@ -238,6 +239,9 @@ class RichMessagesTests(WebRoomsCase):
         self.menu_of(page, "yes please! (edited)").send_keys(Keys.ENTER)
         wait_for("Delete offered", lambda: page.visible("menu-delete"))
         page.element("menu-delete").send_keys(Keys.ENTER)
+        wait_for("asked first", lambda: page.visible("delete-dialog"))
+        self.assertEqual(self.focused(page), "delete-confirm")
+        ActionChains(page.driver).send_keys(Keys.ENTER).perform()
         page.shows("message deleted")
         self.assertNotIn("yes please", page.log())
         deleted = self.find(page, "#log li.redacted")
@@ -268,6 +272,8 @@ class RichMessagesTests(WebRoomsCase):
         wait_for("the menu", lambda: page.visible("message-menu"))
         self.assertFalse(page.visible("menu-edit"))
         page.element("menu-delete").click()
+        wait_for("asked first", lambda: page.visible("delete-dialog"))
+        page.element("delete-confirm").click()
         page.shows("message deleted by wes")
         self.assertNotIn("cheap scones", page.log())
         bob.wait(lambda line: " REDACT tea " in line and " wes -" in line, "REDACT")

@@ -161,7 +161,8 @@ class WebThreadsTests(WebLifeCase):
         page.shows("<bob> rules: be kind")
         self.assertFalse(page.visible("pinned"))
         page.type_into("message-input", f"/pin {rules}")
-        page.shows(f"wes pinned message #{rules}")
+        page.shows("wes pinned a message by bob: “rules: be kind”")
+        self.assertNotIn(f"#{rules}", page.log())  # no id for a person to read
         wait_for("the pinned bar", lambda: page.visible("pinned"))
         self.assertEqual(page.element("pins").text, "bob: rules: be kind")
 

@@ -82,6 +82,38 @@ def require_a_cluster() -> None:
             raise SkipTest(why)
 
 
+def start_two_nodes(
+    folder: Any, options: tuple[str, ...], add_cleanup: Callable[..., object]
+) -> tuple[Server, Server]:
+    """Two nodes of one cluster (``options`` and ``--redis``, a search
+    database of their own), in ``folder``'s ``one`` and ``two``, serving
+    once this returns; stopped at the test's clean-up (``add_cleanup``)."""
+    require_a_cluster()
+    search_db = session_postgres().new_database()
+    url = start_redis(add_cleanup)
+    nodes = []
+    for name in ("one", "two"):
+        place = folder / name
+        place.mkdir()
+        node = Server(
+            place,
+            *options,
+            "--redis", url, "--node-id", name, "--search-db", search_db,
+            *NODE_OPTIONS,
+        )  # fmt: skip
+        node.launch()  # both start side by side
+        add_cleanup(node.stop)
+        nodes.append(node)
+    for node in nodes:
+        node.wait_started()
+    for node in nodes:
+        # A node listens before it has reached Redis on each of its
+        # links; until then a user is answered ERR UNAVAILABLE.
+        wait_for("the node to serve", partial(serving, node.url))
+    one, two = nodes
+    return one, two
+
+
 class OnTwoNodes:
     """A mixin: the case's server is node one of two (see the module)."""
 
@@ -89,29 +121,11 @@ class OnTwoNodes:
     folder: Any
 
     def start_servers(self) -> None:
-        require_a_cluster()
-        search_db = session_postgres().new_database()
-        url = start_redis(self.addCleanup)  # type: ignore[attr-defined]
-        nodes = []
-        for name in ("one", "two"):
-            folder = self.folder / name
-            folder.mkdir()
-            node = Server(
-                folder,
-                *self.server_options,
-                "--redis", url, "--node-id", name, "--search-db", search_db,
-                *NODE_OPTIONS,
-            )  # fmt: skip
-            node.launch()  # both start side by side
-            self.addCleanup(node.stop)  # type: ignore[attr-defined]
-            nodes.append(node)
-        for node in nodes:
-            node.wait_started()
-        for node in nodes:
-            # A node listens before it has reached Redis on each of its
-            # links; until then a user is answered ERR UNAVAILABLE.
-            wait_for("the node to serve", partial(serving, node.url))
-        self.server, self.other = nodes
+        self.server, self.other = start_two_nodes(
+            self.folder,
+            self.server_options,
+            self.addCleanup,  # type: ignore[attr-defined]
+        )
 
     # -- every user but the browsers' on node two -----------------------------------
 

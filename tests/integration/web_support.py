@@ -59,6 +59,7 @@ DOC_SHOTS = frozenset(
         "thread",
         "pinned",
         "profiles",
+        "conversations",
     }
 )
 #: axe-core's impacts that fail a test.

@@ -10,8 +10,17 @@ door's usage errors give.
 
 from __future__ import annotations
 
+from twisted.trial import unittest
+
 from chatroom.doors.line.session import COMMANDS as DOOR_COMMANDS
-from chatroom.wire.commands import COMMANDS, SETTINGS, help_lines, secret_words
+from chatroom.wire.commands import (
+    COMMANDS,
+    ROOM_COMMANDS,
+    SETTINGS,
+    help_lines,
+    secret_words,
+    sent_by_itself,
+)
 from tests.support import ProtocolTestCase
 
 #: ``/help`` as the line door sent it before the table existed (the
@@ -47,7 +56,10 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
+/in ROOM LINE     LINE (words, /me, a room command) in ROOM,
+                  whichever room is current
 /read ROOM ID     you have read ROOM up to event ID
+/read @USER ID    ... your conversation with USER (accounts)
 /unread           rooms with events after what you read
 /notify ROOM [all|mentions|none]   what ROOM tells you of (none: muted)
 /leave [ROOM]     leave the room (with multi: ROOM, or the current one)
@@ -56,6 +68,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /me TEXT          an action: * you TEXT
 /opmsg TEXT       a message to this room's owner and operators only
 /msg USER TEXT    a private message (kept for an account that is away)
+/conversations    your private conversations, unread counts (accounts)
 /delete NAME      delete a room you own
 /rename NEWNAME [REASON]   rename a room you own (its old name leads to it a while)
 /ignore USER      hear nothing more from USER (an account's list)
@@ -69,6 +82,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /unregister PASSWORD   give up your account
 /devices               your account's connections (its devices)
 /logout ID             close one of them
+/session new           stay signed in on this device: a token to sign in with
+/session TOKEN         (before a name) sign in with it; /session end ends it
 /token                 a token to upload files with (HTTP Bearer; --files)
 /profile [NAME]        someone's profile (yours without NAME)
 /profile set display-name|pronouns|status|avatar VALUE   yours; /profile unset KEY
@@ -87,6 +102,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /invite-links, /invite-link revoke CODE   yours, or end one
 Moderating the room you are in (owner and operators):
 /op USER, /deop USER   make or unmake an operator (owner only)
+/owner USER       hand the room to USER, an account (owner only)
 /kick USER [REASON]    send someone back to the lobby
 /ban USER, /unban USER, /bans   keep someone out (by account, else name)
 /voice USER, /devoice USER   let someone speak in a moderated room
@@ -115,6 +131,19 @@ class CommandTableTests(ProtocolTestCase):
         """Every command of the wire table has a handler at the door, and
         the door has none the table lacks: neither can drift."""
         self.assertEqual(sorted(DOOR_COMMANDS), sorted(COMMANDS))
+
+    def test_room_commands_are_those_the_door_runs_in_a_room(self) -> None:
+        """Every command the door takes only in a room is one a client sends
+        with the room on screen (``/in ROOM LINE``), but ``/focus``,
+        ``/say`` and ``/in``, which name their room; every room command is a
+        command."""
+        in_a_room_only = {
+            name
+            for name, (_, states) in DOOR_COMMANDS.items()
+            if states == frozenset({"room"})
+        }
+        self.assertEqual(in_a_room_only - ROOM_COMMANDS, {"focus", "say", "in"})
+        self.assertLessEqual(ROOM_COMMANDS, COMMANDS.keys())
 
     def test_help_is_the_table_and_unchanged_on_the_wire(self) -> None:
         """``/help`` is the table's lines as ``HELP`` lines, the same bytes
@@ -165,3 +194,52 @@ class CommandTableTests(ProtocolTestCase):
             [secret_words(word) for word in ("/join", "login", "/nope", "")],
             [0, 0, 0, 0],
         )
+
+
+class SentByItselfTests(unittest.TestCase):
+    """Which lines a client sends by itself (issue 79): counted apart from
+    its person's flood allowance at the line door."""
+
+    def test_the_background_queries(self) -> None:
+        """Each query of the list, in any case, also through ``/in ROOM``
+        (``/in tea /info`` is no nested ``/in``); ``/profile`` as a reading."""
+        for line in (
+            "/who",
+            "/INFO",
+            "/pins",
+            "/history 20 before 3",
+            "/read tea 4",
+            "/typing active",
+            "/focus tea",
+            "/notify tea",
+            "/unread",
+            "/caps ids multi",
+            "/watch on",
+            "/conversations",
+            "/session new",
+            "/devices",
+            "/profile",
+            "/profile bob",
+            "/in tea /who",
+            "/in tea /info",
+            "/in tea /history 20",
+        ):
+            self.assertTrue(sent_by_itself(line), line)
+
+    def test_what_a_person_types(self) -> None:
+        """Words, ``//`` words, other commands, a profile's change and an
+        ``/in`` of any of them, or of another ``/in``, are its person's."""
+        for line in (
+            "hello",
+            "//who",
+            "/me waves",
+            "/join tea",
+            "/profile set pronouns they",
+            "/profile unset status",
+            "/in tea hello",
+            "/in tea /me waves",
+            "/in tea /in cafe /who",
+            "/in tea",
+            "/inform",
+        ):
+            self.assertFalse(sent_by_itself(line), line)

@@ -11,7 +11,8 @@ from twisted.python import usage
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from chatroom.doors.irc.sts import IRCPort, STSPolicy
+from chatroom.doors.irc.protocol import IRCPort
+from chatroom.doors.irc.sts import STSPolicy
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.wiring.tap import makeService
 from tests.integration.test_server import write_self_signed

@@ -18,7 +18,7 @@ from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.core.config import ServerConfig
-from chatroom.doors.web.socket import LineWebSocketFactory, OriginCheckedResource
+from chatroom.doors.web.socket import LineWebSocketResource
 from chatroom.wiring.reload import Reloader, ReloadError
 from chatroom.wiring.tap import Options
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
@@ -148,7 +148,7 @@ class ReloadTests(AccountsCase):
     def test_http_origins_reloaded(self) -> None:
         """``http-origins`` rewritten: the next WebSocket handshake from a
         page of a newly allowed site is accepted, one dropped is refused."""
-        ws = OriginCheckedResource(LineWebSocketFactory(self.server), self.server)
+        ws = LineWebSocketResource(self.server)
 
         def allowed(origin: str) -> bool:
             request = DummyRequest([b""])

@@ -20,7 +20,7 @@ from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core.chat import ChatCore
 from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
-from chatroom.doors.irc.sts import IRCPort
+from chatroom.doors.irc.protocol import IRCPort
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.net.pollcap import EVENTS_PER_POLL, CappedPoller
 from chatroom.redisclient.addresses import (

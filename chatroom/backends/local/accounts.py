@@ -20,22 +20,28 @@ from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
+    AccountSignIns,
     AppPasswordsAre,
     BindOidc,
     DropAccount,
     DropInvitation,
+    DropSignInToken,
+    DropSignInTokens,
     InvitationCode,
     InvitationIs,
+    KeepSignInToken,
     MailboxIs,
     MakeAccount,
     OidcUnbound,
     PasswordHashIs,
+    Registered,
     SetAppPasswords,
     SetInvitation,
     SetMailbox,
     SetPassword,
     SetRegistered,
     SetScramKeys,
+    SignInTokenIs,
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -88,6 +94,12 @@ class StoredAccounts:
         self._lockdown = Lockdown.decoded(loaded.lockdown) if loaded.lockdown else OPEN
         #: Invitations as the core encoded them, by their codes' hashes.
         self._invitations: dict[str, str] = dict(loaded.invitations)
+        #: Sign-in tokens by their hashes: (account key, the token as the
+        #: core encoded it, until when it is kept).
+        self._sign_ins: dict[str, tuple[str, str, float]] = {
+            token: (account, kept, until)
+            for token, account, kept, until in loaded.sign_in_tokens
+        }
         #: Account key → when it was registered.
         self._ages: dict[str, float] = dict(loaded.ages)
         #: Account key → the name keys it ignores.
@@ -112,12 +124,12 @@ class StoredAccounts:
     async def get(self, key: str) -> Account | None:
         return self.by_key.get(key)
 
-    @applies(AccountAge, InvitationCode)
+    @applies(AccountAge, InvitationCode, AccountSignIns)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
-        record, ignore list or age, the server's bans or lockdown, an
-        invitation (the
-        back-end ends the sessions a ban covers)."""
+        record, ignore list, age or sign-in tokens, the server's bans or
+        lockdown, an invitation (the back-end ends the sessions a ban
+        covers)."""
         subject = change.subject
         if isinstance(subject, AccountRecord):
             self._apply_record(change)
@@ -129,6 +141,8 @@ class StoredAccounts:
             self._apply_lockdown(change)
         elif isinstance(subject, InvitationCode):
             await self._apply_invitation(change)
+        elif isinstance(subject, AccountSignIns):
+            self._apply_sign_ins(change)
         elif isinstance(subject, ServerBanList):
             self._apply_bans(change)
         else:
@@ -304,6 +318,52 @@ class StoredAccounts:
             else:
                 raise TypeError(f"no operation {op!r} of an invitation")
             self.store.save_invitation(code, kept)
+
+    async def sign_in_token(self, token: str) -> str:
+        kept = self._sign_ins.get(token)
+        return kept[1] if kept is not None else ""
+
+    def _apply_sign_ins(self, change: DecidedChange) -> None:
+        """Check ``change``'s premises on the account and its tokens as
+        kept, then keep or drop what its operations say (and write it
+        through); tokens kept until before a write's time are forgotten
+        then."""
+        account = account_of(change, AccountSignIns)
+        for premise in change.premises:
+            if isinstance(premise, Registered):
+                if account not in self.by_key:
+                    raise PremiseFailedError(None, premise)
+            elif isinstance(premise, SignInTokenIs):
+                held = self._sign_ins.get(premise.token)
+                kept = held[1] if held is not None else ""
+                if kept != premise.kept:
+                    raise PremiseFailedError(kept, premise)
+            else:
+                raise TypeError(f"no premise {premise!r} of sign-in tokens")
+        for op in change.ops:
+            if isinstance(op, KeepSignInToken):
+                self._forget_past(op.at)
+                self._sign_ins[op.token] = (account, op.kept, op.until)
+                self.store.save_sign_in_token(op.token, account, op.kept, op.until)
+            elif isinstance(op, DropSignInToken):
+                self._sign_ins.pop(op.token, None)
+                self.store.drop_sign_in_token(op.token)
+            elif isinstance(op, DropSignInTokens):
+                self._sign_ins = {
+                    token: held
+                    for token, held in self._sign_ins.items()
+                    if held[0] != account
+                }
+                self.store.drop_sign_in_tokens(account)
+            else:
+                raise TypeError(f"no operation {op!r} of sign-in tokens")
+
+    def _forget_past(self, at: float) -> None:
+        """Tokens kept until before ``at`` go."""
+        past = [token for token, held in self._sign_ins.items() if held[2] < at]
+        for token in past:
+            del self._sign_ins[token]
+            self.store.drop_sign_in_token(token)
 
 
 def _holds(found: Account | None, premise: Premise) -> bool:

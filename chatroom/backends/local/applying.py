@@ -53,6 +53,7 @@ from chatroom.core.model.changes.rooms import (
     QuietAt,
     RemoveMember,
     SetOwner,
+    SetPolicy,
     Stays,
     Unrestricted,
     Version,
@@ -253,6 +254,8 @@ def perform(room: Room, change: DecidedChange, member: Member | None, key: str) 
             assert gone is not None
             room.members.pop(gone)
             room.quiet.discard(gone)
+        elif isinstance(op, SetPolicy):  # a room made an account's
+            room.set_policy(op.policy)
         elif isinstance(op, SetOwner):
             owner = member if op.owner == key and key else room.member_keyed(op.owner)
             room.owner = owner if op.owner else None

@@ -44,6 +44,10 @@ CREATE TABLE IF NOT EXISTS server_ban_terms (
     mask TEXT PRIMARY KEY, terms TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS server_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS invitations (code TEXT PRIMARY KEY, kept TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sign_in_tokens (
+    token TEXT PRIMARY KEY, account TEXT NOT NULL, kept TEXT NOT NULL,
+    until REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS sign_in_tokens_account ON sign_in_tokens (account);
 CREATE TABLE IF NOT EXISTS account_ages (account TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS ignores (
     account TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (account, name));

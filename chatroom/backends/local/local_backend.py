@@ -107,7 +107,6 @@ from chatroom.core.model.changes.moderation import (
     ServerLockdown,
     SessionIs,
     SetLockdown,
-    SetPolicy,
     SignOut,
     TellUser,
 )
@@ -137,6 +136,7 @@ from chatroom.core.model.changes.rooms import (
     RoomName,
     RoomSeating,
     SetOwner,
+    SetPolicy,
     Version,
 )
 from chatroom.core.model.changes.server import (

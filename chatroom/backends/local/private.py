@@ -4,11 +4,15 @@ Kept in memory (each conversation's newest ``conversation_retention``
 messages, loaded once at start-up) and written through the back-end's
 :class:`~chatroom.backends.local.records.Store` (the ``--db`` file's
 ``private_messages`` and ``kept_private`` tables), as read markers are.
-Nothing here waits, so a change (a message kept in a conversation or
-deleted from it, :class:`~chatroom.core.model.changes.private.PrivateConversation`; one
-kept for an absent account,
-:class:`~chatroom.core.model.changes.private.AccountWaiting`: the back-end's ``apply``)
-is checked and applied in one atomic step, as every local step is.
+Each account's conversations are also listed, the one a message was kept
+in last first (``/conversations``: :meth:`StoredConversations.recent`), in
+memory, made again from the conversations at start-up. Nothing here
+waits, so a change (a message kept in a conversation or deleted from it,
+:class:`~chatroom.core.model.changes.private.PrivateConversation`; one kept
+for an absent account,
+:class:`~chatroom.core.model.changes.private.AccountWaiting`: the
+back-end's ``apply``) is checked and applied in one atomic step, as every
+local step is.
 
 A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
 table as a message, with no text: a message always has some
@@ -37,6 +41,7 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
     PrivateKept,
 )
+from chatroom.core.private import accounts_of
 from chatroom.wire.tags import format_tags, parse_pairs
 
 
@@ -62,17 +67,23 @@ class StoredConversations:
         def forget(account: str) -> None:  # what waits for an account goes with it
             forget_markers(account)
             self.kept.pop(account, None)
+            self.recent_of.pop(account, None)
 
         accounts.on_delete = forget
         self.retention = max(1, retention)
         self.talks: dict[str, deque[PrivateEvent]] = {}
         self.last_ids: dict[str, int] = {}
         self.kept: dict[str, list[PrivateMessage]] = {}
+        #: Account key → the keys of its conversations, the one a message
+        #: was kept in last at the end (a dict keeps its keys' order).
+        self.recent_of: dict[str, dict[str, None]] = {}
         loaded = store.load_private()
-        for conversation, rows in loaded.conversations.items():
+        by_last = sorted(loaded.conversations.items(), key=lambda kept: kept[1][-1][3])
+        for conversation, rows in by_last:  # the last stamped last
             talk = self._talk(conversation)
             talk.extend(private_event(row) for row in rows)
             self.last_ids[conversation] = rows[-1][0]
+            self._written(conversation)
         for account, conversation, event_id in loaded.kept:
             for event in self.talks.get(conversation, ()):
                 if event.id == str(event_id) and isinstance(event, PrivateMessage):
@@ -84,8 +95,16 @@ class StoredConversations:
             talk = self.talks[conversation] = deque(maxlen=self.retention)
         return talk
 
+    def _written(self, conversation: str) -> None:
+        """``conversation`` is the one its accounts wrote in last."""
+        for account in accounts_of(conversation):
+            recent = self.recent_of.setdefault(account, {})
+            recent.pop(conversation, None)
+            recent[conversation] = None
+
     def _append(self, conversation: str, event: PrivateEvent) -> None:
         """``event`` numbered (its ``id`` set) and kept in ``conversation``."""
+        self._written(conversation)
         event_id = self.last_ids.get(conversation, 0) + 1
         self.last_ids[conversation] = event_id
         event.id = str(event_id)
@@ -115,6 +134,12 @@ class StoredConversations:
             for key, talk in self.talks.items()
             if talk and account in key.split(" ")
         ]
+
+    async def recent(
+        self, account: str, count: int
+    ) -> list[tuple[str, PrivateEvent | None]]:
+        keys = list(self.recent_of.get(account, ()))[: -count - 1 : -1]
+        return [(key, next(reversed(self.talks.get(key, ())), None)) for key in keys]
 
     async def waiting(self, account: str) -> int:
         return len(self.kept.get(account, ()))

@@ -101,6 +101,9 @@ class LoadedAccounts:
     app_passwords: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
+    #: Every sign-in token as (its hash, its account's key, the token as
+    #: the core encoded it, until when it is kept).
+    sign_in_tokens: list[tuple[str, str, str, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -166,6 +169,18 @@ class Store(Protocol):
     def save_invitation(self, code: str, kept: str) -> None:
         """The invitation under hash ``code`` is now ``kept`` (the core's
         encoding; "" for gone)."""
+
+    def save_sign_in_token(
+        self, token: str, account: str, kept: str, until: float
+    ) -> None:
+        """The sign-in token under hash ``token``, of account ``account``, is
+        now ``kept`` (the core's encoding), until ``until``."""
+
+    def drop_sign_in_token(self, token: str) -> None:
+        """The sign-in token under hash ``token`` is gone."""
+
+    def drop_sign_in_tokens(self, account: str) -> None:
+        """Every sign-in token of account ``account`` is gone."""
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:
         """Account ``account`` ignores name key ``name`` (``ignored``), or no more."""
@@ -371,6 +386,17 @@ class MemoryStore:
         pass
 
     def save_invitation(self, code: str, kept: str) -> None:
+        pass
+
+    def save_sign_in_token(
+        self, token: str, account: str, kept: str, until: float
+    ) -> None:
+        pass
+
+    def drop_sign_in_token(self, token: str) -> None:
+        pass
+
+    def drop_sign_in_tokens(self, account: str) -> None:
         pass
 
     def save_ignore(self, account: str, name: str, ignored: bool) -> None:

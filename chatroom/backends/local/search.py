@@ -14,7 +14,9 @@ no sort of every match), and maps a document to its event; ``search_text``
 is the FTS5 table (a message's text and its sender's name), tokenized
 by ``unicode61 remove_diacritics 2``: words are split at anything that
 is not a letter or a digit, folded to lower case and stripped of their
-accents, so ``Cafe`` finds ``café``. Only messages and actions are
+accents, so ``Cafe`` finds ``café``; a word searched matches the words it
+starts, as the core says (``boil`` finds ``boiling``: FTS5's prefix
+query, a range of its terms). Only messages and actions are
 indexed (``MSG``, ``ACTION``), by their current text: an edit updates the
 row, a redaction deletes it, a room key rewritten
 (:mod:`chatroom.backends.local.rekey`) follows.
@@ -305,8 +307,12 @@ def fts_query(query: SearchQuery) -> str:
     """FTS5's query: every one of the words in the ``text`` column (and the
     ``from:`` name in the ``user`` column). Each word is a quoted string, so
     nothing a user types is FTS5 syntax (``OR``, ``*``, ``NEAR`` and quotes
-    are only text); FTS5 ANDs them."""
-    words = " ".join(_quoted(word) for word in query.words)
+    are only text); FTS5 ANDs them. A word the core says matches the words
+    it starts (:attr:`~chatroom.core.search.SearchQuery.starts`) is a
+    prefix query (``"boil"*``: its last token a prefix)."""
+    words = " ".join(
+        _quoted(word) + ("*" if word in query.starts else "") for word in query.words
+    )
     if not any(character.isalnum() for character in query.user):
         return f"text : ({words})"  # no name, or one FTS5 sees no word in
     return f"text : ({words}) AND user : {_quoted(query.user)}"

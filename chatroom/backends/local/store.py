@@ -277,6 +277,9 @@ class SqliteStore:
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
             invitations=dict(db.execute("SELECT code, kept FROM invitations")),
+            sign_in_tokens=db.execute(
+                "SELECT token, account, kept, until FROM sign_in_tokens"
+            ).fetchall(),
             lockdown="".join(
                 value
                 for (value,) in db.execute(
@@ -424,6 +427,24 @@ class SqliteStore:
         else:
             statement = "DELETE FROM invitations WHERE code = ?"
             self._pending.append((statement, (code,)))
+
+    def save_sign_in_token(
+        self, token: str, account: str, kept: str, until: float
+    ) -> None:
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO sign_in_tokens VALUES (?, ?, ?, ?)",
+                (token, account, kept, until),
+            )
+        )
+
+    def drop_sign_in_token(self, token: str) -> None:
+        self._pending.append(("DELETE FROM sign_in_tokens WHERE token = ?", (token,)))
+
+    def drop_sign_in_tokens(self, account: str) -> None:
+        self._pending.append(
+            ("DELETE FROM sign_in_tokens WHERE account = ?", (account,))
+        )
 
     def save_server_ban(self, mask: str, banned: bool, terms: str = "") -> None:
         self._pending.append(("DELETE FROM server_ban_terms WHERE mask = ?", (mask,)))

@@ -8,7 +8,10 @@ RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
 app-passwords``: name key → the account's mailbox, its app passwords, as
 the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
-:class:`chatroom.core.invitations.InviteLink` encodes it).
+:class:`chatroom.core.invitations.InviteLink` encodes it; ``P
+sign-in:<hash>``: a sign-in token as :class:`chatroom.core.sign_in_tokens.
+SignInToken` encodes it, expiring at its deadline, and ``P
+sign-ins:<account>``: the hashes of the account's tokens).
 The password rules, the hashing and the sign-in throttles stay in
 :class:`chatroom.core.services.accounts.AccountService`, the same code as in one
 process, which decides every write of a record and hands it here as one
@@ -37,7 +40,9 @@ from chatroom.core.lockdown import OPEN, Lockdown
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
+    AccountSignIns,
     InvitationCode,
+    SignInTokenIs,
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -161,6 +166,17 @@ INVITATION = Script("invitation-get")
 APPLY_INVITATION = Script("invitation-apply", subjects=(InvitationCode,))
 
 
+#: Operands: token (a sign-in token's hash). The token kept under it ('' for
+#: none).
+SIGN_IN_TOKEN = Script("sign-in-get")
+
+#: Operands: ``change`` (an account's sign-in tokens': kept, resting on the
+#: account being registered and the token new, or used, resting on the token
+#: as read; one dropped, or all). ``{'OK'}`` once applied; ``{'CHANGED', the
+#: failed premise's place}``, and nothing is written.
+APPLY_SIGN_INS = Script("sign-in-apply", subjects=(AccountSignIns,))
+
+
 class RedisAccounts:
     """The :class:`~chatroom.core.accounts.AccountStore` of a cluster node.
 
@@ -184,7 +200,7 @@ class RedisAccounts:
         key = await self.calls.eval(OIDC_ACCOUNT, {"oidc": oidc})
         return key.decode() if key else None
 
-    @applies(AccountAge, ServerLockdown, InvitationCode)
+    @applies(AccountAge, ServerLockdown, InvitationCode, AccountSignIns)
     async def apply(self, change: DecidedChange) -> None:
         """A change of what this store keeps, by its subject: an account's
         record, ignore list or age, the server's lockdown, an invitation
@@ -205,6 +221,8 @@ class RedisAccounts:
             reply = await self.calls.eval(APPLY_INVITATION, {"change": change})
             if not int(reply[0]):
                 raise PremiseFailedError(reply[1].decode(), change.premises[0])
+        elif isinstance(subject, AccountSignIns):
+            await self._apply_sign_ins(change)
         else:
             raise TypeError(f"no change of {subject!r} here")
 
@@ -275,6 +293,25 @@ class RedisAccounts:
     async def invitation(self, code: str) -> str:
         kept = await self.calls.eval(INVITATION, {"code": code})
         return kept.decode() if kept else ""
+
+    async def sign_in_token(self, token: str) -> str:
+        kept = await self.calls.eval(SIGN_IN_TOKEN, {"token": token})
+        return kept.decode() if kept else ""
+
+    async def _apply_sign_ins(self, change: DecidedChange) -> None:
+        """One :data:`APPLY_SIGN_INS`: the premises checked and the tokens
+        kept (with Redis's expiry at their deadline, as this change's own
+        time says) or dropped, or :class:`~chatroom.core.model.changes.
+        base.PremiseFailedError` with the token as kept now when a token
+        was not kept as read (read again: the core reads it to decide
+        anew)."""
+        reply = await self.calls.eval(APPLY_SIGN_INS, {"change": change})
+        if reply[0] == b"OK":
+            return
+        premise = change.premises[int(reply[1]) - 1]
+        if isinstance(premise, SignInTokenIs):
+            raise PremiseFailedError(await self.sign_in_token(premise.token), premise)
+        raise PremiseFailedError(None, premise)
 
     async def rekey(self) -> int:
         """Move accounts and server bans stored under older keys to

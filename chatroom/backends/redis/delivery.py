@@ -566,7 +566,7 @@ def _rooms(places: NodeRoom | tuple[NodeRoom, ...] | None) -> tuple[NodeRoom, ..
     """A member's entry in :attr:`NodeRooms.places` as a tuple of its rooms."""
     if places is None:
         return ()
-    return places if places.__class__ is tuple else (places,)  # type: ignore[return-value]
+    return places if isinstance(places, tuple) else (places,)
 
 
 class NodeRooms:

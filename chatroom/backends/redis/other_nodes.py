@@ -19,7 +19,9 @@ account's devices connected to that node. So that ``--max-devices``,
   failed lapses after :data:`CLAIM_SECONDS` (dropped with u);
 - ``/logout ID`` of a device of another node is an ``EndDevice`` order
   (:mod:`chatroom.core.nodemessages`) on that node's channel, for the
-  seat's token.
+  seat's token, which that node reports to its core
+  (:meth:`~chatroom.core.backend.Reports.device_logged_out`: the device
+  session it holds ends with it).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from chatroom.core.events import PrivateRedacted
 from chatroom.core.facts import WelcomeFacts
 from chatroom.core.member import Member
 from chatroom.core.nodemessages import EndDevice
-from chatroom.core.seats import Seat, Session
+from chatroom.core.seats import Session
 
 #: Operands: account, token, devices ('' for none). Seat token's devices
 #: of the account's name.
@@ -137,11 +139,3 @@ class RedisOtherNodes:
         order = codec.encode(EndDevice(number, reason))
         ended = {"account": account, "token": token, "number": number, "order": order}
         return bool(int(await self.calls.eval(END, ended)))
-
-    @staticmethod
-    def logout(member: Member, order: EndDevice) -> None:
-        """The order to end a device of seat ``member`` here: it goes."""
-        devices = member.devices.values() if isinstance(member, Seat) else ()
-        for device in list(devices):
-            if device.number == order.number:
-                device.member.disconnect(order.reason)

@@ -6,7 +6,10 @@ and tags-only messages in the cluster's encoding, :mod:`chatroom.core.codec`,
 numbered), ids
 consecutive, the newest last (as a room's ``history:r``);
 ``P waiting:<account>`` the messages kept for an absent account, oldest
-first. Keeping checks, in the same script, that nobody
+first; ``P convs:<account>`` a sorted set of the account's conversations,
+each scored by the number (``P convs-order``, counted up by every message
+kept) of the last message kept in it, which ``/conversations`` reads
+newest first. Keeping checks, in the same script, that nobody
 holds the account's name (else the node tells the session instead), so a
 message is never kept for someone who has just signed in and already took
 what was waiting: sign-in's claim and the take, and the keep, are each one
@@ -45,6 +48,12 @@ from chatroom.core.model.changes.private import (
 #: none); ``{'CHANGED', the failed premise's place}``.
 APPEND = Script("private-append", subjects=(PrivateConversation,))
 
+#: Operands: account, count. Its newest ``count`` conversations, the newest
+#: first: {conversation, its newest entry ('' for none)} each (a message
+#: appended makes its conversation the newest of each side that is an
+#: account: ``P convs:<account>``, by ``P convs-order``).
+RECENT = Script("private-recent")
+
 #: Operands: conversation, count, before ('' for the newest). The messages.
 PAGE = Script("private-page")
 
@@ -82,6 +91,17 @@ class RedisConversations:
 
     async def latest(self, account: str) -> list[PrivateEvent]:
         return private_events(await self.calls.eval(LATEST, {"account": account}))
+
+    async def recent(
+        self, account: str, count: int
+    ) -> list[tuple[str, PrivateEvent | None]]:
+        found = []
+        for key, entry in await self.calls.eval(
+            RECENT, {"account": account, "count": count}
+        ):
+            newest = private_events([entry]) if entry else []
+            found.append((key.decode(), newest[0] if newest else None))
+        return found
 
     async def waiting(self, account: str) -> int:
         return int(await self.calls.eval(WAITING, {"account": account}))

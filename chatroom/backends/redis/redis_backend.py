@@ -802,7 +802,7 @@ class RedisBackend:
         elif isinstance(said, ShowRoom):  # another node's device entered it
             self._reports.room_shown(member, said.room)
         elif isinstance(said, EndDevice):  # /logout of a device of ours
-            self.other_nodes.logout(member, said)
+            self._reports.device_logged_out(member, said.number, said.reason)
         elif isinstance(said, Event):
             deliver_to(member, said)
 
@@ -1145,21 +1145,23 @@ class RedisBackend:
     ) -> None:
         """Three steps, each on one slot: the session still holds its user
         (``HOLDS``: who deletes need not be a member, so the room's copies
-        cannot say), the room goes if its premises (incarnation, version)
+        cannot say; none for a deletion by nobody, a deleted account's
+        empty room), the room goes if its premises (incarnation, version)
         hold (``DELETE``), then the server's indexes forget it
         (``UNLIST``): out of the indexes after the room, so a node that
         dies between leaves only index entries naming a gone room, which
         their users' release and the listing's next full read clear
         (:mod:`.listing`)."""
-        assert session is not None and change.of(Drop)
+        assert change.of(Drop)
         key = change.room
         (shown,) = change.of(Emit)
-        await self.calls.call(
-            scripts.HOLDS,
-            {"user": key_of(session), "token": session.token},
-            refusals={},
-            arrived=published_nothing,
-        )
+        if session is not None:
+            await self.calls.call(
+                scripts.HOLDS,
+                {"user": key_of(session), "token": session.token},
+                refusals={},
+                arrived=published_nothing,
+            )
         reply = await self.calls.call(
             scripts.DELETE,
             {"change": change},

@@ -76,7 +76,8 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             forgotten (ms): the keys kept to 100,000
                             (:mod:`.failures`)
 ``P markers:<a>``           hash room key → id: account a's read markers
-                            (:mod:`.markers`)
+                            (a conversation's under ``@`` and its other
+                            side: :mod:`.markers`)
 ``P settings:<a>``          hash setting → value: account a's settings
                             (threads followed, notification levels:
                             :mod:`.settings`)
@@ -89,6 +90,12 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             (:mod:`.conversations`)
 ``P waiting:<a>``           list of private messages (events, numbered)
                             kept for absent account a, oldest first
+``P convs:<a>``             sorted set c → the number of the last message
+                            kept in conversation c (``P convs-order``, one
+                            count for every message): account a's
+                            conversations, for ``/conversations``
+                            (:mod:`.private`)
+``P convs-order``           the number of the last private message kept
 ``P holders:u``             set of the session tokens holding u besides
                             its own (``P users``): its account's devices
                             on other nodes

@@ -42,6 +42,7 @@ same guarantees.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -433,8 +434,13 @@ def search(
 def _matching(query: SearchQuery) -> tuple[list[str], list[Any]]:
     """The conditions both tables share: the words, ``from:``, ``before:``
     and ``after:``, with their parameters."""
-    conditions = ["words @@ plainto_tsquery('chatroom_search', %s)"]
-    parameters: list[Any] = [" ".join(query.words).replace("\0", "")]
+    prefixes = ts_prefixes(query)
+    if prefixes:
+        conditions = ["words @@ to_tsquery('chatroom_search', %s)"]
+        parameters: list[Any] = [prefixes]
+    else:
+        conditions = ["words @@ plainto_tsquery('chatroom_search', %s)"]
+        parameters = [" ".join(query.words).replace("\0", "")]
     if query.user:
         conditions.append("sender_key = %s")
         parameters.append(name_key(query.user))
@@ -443,6 +449,27 @@ def _matching(query: SearchQuery) -> tuple[list[str], list[Any]]:
             conditions.append(bound)
             parameters.append(when)
     return conditions, parameters
+
+
+def ts_prefixes(query: SearchQuery) -> str:
+    """``to_tsquery``'s text for ``query``'s words: each run of letters and
+    digits of a word (the parser's words), ANDed, the last of a word the
+    core says matches the words it starts
+    (:attr:`~chatroom.core.search.SearchQuery.starts`) a prefix
+    (``'boil':*``). Quoted and made only of letters and digits, so nothing
+    a user types is an operator. "" when no word has a letter or a digit
+    (``plainto_tsquery`` then, which finds nothing either)."""
+    terms: list[str] = []
+    for word in query.words:
+        runs = _RUNS.findall(word)
+        for index, run in enumerate(runs):
+            prefix = word in query.starts and index == len(runs) - 1
+            terms.append(f"'{run}'" + (":*" if prefix else ""))
+    return " & ".join(terms)
+
+
+#: A run of letters and digits: what PostgreSQL's parser makes a word of.
+_RUNS = re.compile(r"[^\W_]+")
 
 
 def _search_private(

@@ -55,6 +55,7 @@ from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
 from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
 from chatroom.core.moderation_store import BanStore
 from chatroom.core.scram import derive
+from chatroom.core.sign_in_tokens import SignInTokens
 from chatroom.core.text import account_mask, name_key
 from chatroom.core.throttle import (
     FailureBackoff,
@@ -156,6 +157,9 @@ class AccountService:
         #: read per attempt; from elsewhere the owner waits at most
         #: BY_NAME's cap).
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        #: Device sessions: ``/session`` (chatroom.core.sign_in_tokens),
+        #: kept with the accounts, ended with their passwords.
+        self.sign_ins = SignInTokens(store, bans, apply, clock, self.count_failures)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config``'s admins and ``--registration`` from the
@@ -393,6 +397,7 @@ class AccountService:
             return password_set(checked, hashed, scram)
 
         await applied(self.store, self.apply, account_key, decide, account)
+        await self.sign_ins.end_all(account_key)  # a device session is no password
         self.log.info("{name} changed their password", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 
@@ -419,6 +424,7 @@ class AccountService:
             return password_set(found, hashed, scram)
 
         await applied(self.store, self.apply, key, decide, account)
+        await self.sign_ins.end_all(key)
         self.log.info("{name}'s password was reset", name=account.name)
         return replace(account, hash=hashed, scram=scram)
 

@@ -11,7 +11,7 @@ itself; each of these is told the seat the back-end knows it by.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
@@ -61,6 +61,7 @@ from chatroom.core.pins import Pins
 from chatroom.core.previews import LinkPreviews
 from chatroom.core.private import IgnoredError, PrivateMessages
 from chatroom.core.push import Notifications
+from chatroom.core.quoting import start_of
 from chatroom.core.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.room_store import RoomStore
 from chatroom.core.rules import oldest_kept
@@ -230,13 +231,18 @@ class MessageService:
         text: str,
         tags: Tags = (),
         action: bool = False,
+        *,
+        quoting: Message | None = None,
     ) -> None:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
         the facts it answers if a premise failed, a bounded number of
         times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`). Every
         message of a room comes here (a reply's and a thread's too), so a
-        newcomer's link is refused here once (:meth:`_check_link`)."""
+        newcomer's link is refused here once (:meth:`_check_link`).
+        ``quoting``: the message a reply answers, or the root of the
+        thread it is said in, whose author and first words go with it
+        (:mod:`chatroom.core.quoting`)."""
         await self._check_link(member, session, text)
         speaking = self.messages.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
@@ -252,6 +258,8 @@ class MessageService:
             action,
             tags,
             account=session.account_name,
+            quoted_user=quoting.user if quoting is not None else "",
+            quoted_text=start_of(quoting.text) if quoting is not None else "",
         )
         key = name_key(session.name)
         for _attempt in range(DECISION_ATTEMPTS):
@@ -538,9 +546,13 @@ class MessageService:
         conversations (IRC's ``CHATHISTORY TARGETS``); [] for a plain name."""
         return await self.private.targets(self.identities.session(member))
 
-    async def deliver_kept(self, member: Member) -> None:
+    async def deliver_kept(
+        self, member: Member, sent: Mapping[str, int] | None = None
+    ) -> None:
         """After a sign-in (once the room list is out): the private
         messages kept for the member's account while it was away, then a
-        ``multi`` device's rooms."""
+        ``multi`` device's rooms (each caught up from ``sent``'s position
+        there, room key → event id, when that is later than the account's
+        read marker: :mod:`chatroom.core.door_settings`)."""
         await self.private.deliver_kept(member, self.identities.session(member))
-        await self.devices.arrived(member)
+        await self.devices.arrived(member, sent)

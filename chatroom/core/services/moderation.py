@@ -15,6 +15,7 @@ bans, lockdowns and kills) is kept beside the rooms' logs.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -24,13 +25,14 @@ from chatroom.core.applying import Applies
 from chatroom.core.bus import Bus
 from chatroom.core.devices import Devices
 from chatroom.core.entries import departing
-from chatroom.core.events import Departure, LockdownChanged, RoomEvent
+from chatroom.core.events import Departure, LockdownChanged, RoomDeleted, RoomEvent
 from chatroom.core.facts import DecisionFacts
 from chatroom.core.lockdown import Lockdown
 from chatroom.core.member import Member
 from chatroom.core.messagelife import MessageLife
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.changes.rooms import Drop, Emit, RoomSeating
 from chatroom.core.moderation import Action, Actor
 from chatroom.core.moderation_store import ModerationStore
 from chatroom.core.modlog import (
@@ -40,7 +42,7 @@ from chatroom.core.modlog import (
     entries_of,
 )
 from chatroom.core.netbans import ServerBan
-from chatroom.core.retrying import decided
+from chatroom.core.retrying import decided, retried
 from chatroom.core.room_store import RoomStore
 from chatroom.core.server_store import ServerStore
 from chatroom.core.serverbans import ServerBans
@@ -139,6 +141,76 @@ class ModerationService:
         await decided(self.rooms.facts, where, rule, apply, target)
         what = f"/{action.command} {action.target} in {where}"
         self.log.info("{user} {what}", user=actor.name, what=what)
+
+    async def hand_over(self, member: Member, room: str, target: str) -> None:
+        """``/owner USER``: ``member``, the owner of ``room`` (or an admin),
+        hands it to ``target``, a member signed in to an account
+        (:func:`chatroom.core.moderation.hand_over`), as one change resting
+        on the room as read and ``target`` in it (the one a gift is); every
+        member hears ``OWNER``.
+
+        Raises:
+            ChatError: ``NOT_IN_ROOM``, ``NOT_ALLOWED``, ``NO_SUCH_USER``,
+                ``BAD_ARGS``.
+        """
+        member = self.identities.seat(member)
+        where = self.rooms.joined_room(member, room)
+        actor = self.identities.actor(member)
+
+        def rule(facts: DecisionFacts) -> DecidedChange:
+            given = moderation.hand_over(
+                facts.room, actor, facts.target, target, facts.owner_name
+            )
+            return moderation.gift_change(
+                given, name_key(facts.room.name), as_read(facts)
+            )
+
+        async def apply(facts: DecisionFacts, change: DecidedChange) -> None:
+            await self.apply(change)
+
+        await decided(self.rooms.facts, where, rule, apply, target)
+        self.log.info(
+            "{user} handed {room} to {owner}", user=actor.name, room=where, owner=target
+        )
+
+    async def pass_on_rooms(self, account: str) -> None:
+        """Account ``account`` (its key) is deleted: each room it owned
+        goes on without it (:func:`chatroom.core.moderation.passed_on`),
+        one change each, resting on the room as read and its heir in it,
+        decided again while those change. The rooms are read one by one
+        (a deletion is rare; no index names an account's rooms): a room
+        gone meanwhile is passed over, and one that cannot be passed on
+        now (``UNAVAILABLE``) is logged and the others still are: the
+        account is gone already."""
+        for listed in (await self.rooms.list_rooms()).rooms:
+            try:
+                await retried(partial(self._pass_on, listed.name, account))
+            except errors.ChatError as failure:
+                if failure.code != "NO_SUCH_ROOM":
+                    self.log.warn(
+                        "{room} of deleted account {account} not passed on: {failure}",
+                        room=listed.name,
+                        account=account,
+                        failure=failure,
+                    )
+
+    async def _pass_on(self, room: str, account: str) -> None:
+        """Room ``room`` passed on if ``account`` owns it."""
+        facts = await self.rooms.facts(room)
+        if facts.room.policy.owner_account != account:
+            return
+        roster = await self.rooms.roster(room)
+        given = moderation.passed_on(
+            facts.room, roster.targets, account, facts.owner_name
+        )
+        name, premises = facts.room.name, as_read(facts)
+        if given.owner or facts.room.members:
+            change = moderation.gift_change(given, name_key(name), premises)
+        else:  # nobody's and empty: gone, as a scratch room is once emptied
+            ops = (Emit(RoomDeleted(name, account)), Drop())
+            change = DecidedChange(RoomSeating(name_key(name)), premises, ops)
+        await self.apply(change)
+        self.log.info("{room} passed on from a deleted account", room=name)
 
     async def modlog(self, member: Member, room: str, count: int) -> list[ModEntry]:
         """``/modlog [N]``: the room's newest ``count`` moderation log

@@ -18,6 +18,7 @@ from chatroom.core import errors, moderation, rules
 from chatroom.core.applying import Applies
 from chatroom.core.creation import CreationLimit
 from chatroom.core.devices import Devices
+from chatroom.core.door_settings import later
 from chatroom.core.entries import Entries, Entry
 from chatroom.core.events import (
     Departure,
@@ -112,14 +113,22 @@ class RoomService:
         return rules.listed_for(listing, self.rooms.joined_room, where)
 
     async def enter_or_create(
-        self, member: Member, name: str, key: str | None = None
+        self,
+        member: Member,
+        name: str,
+        key: str | None = None,
+        catch_up: bool = False,
+        sent: int | None = None,
     ) -> str:
         """Join room ``name`` (with ``key``), or make it when there is none
         (IRC's ``JOIN``); a create that loses the race to another's joins
         the room that other made. Returns the room's name as entered (a
-        renamed room's, for its former name within its grace)."""
+        renamed room's, for its former name within its grace). A join
+        catches up as :meth:`join_room` says (``catch_up``, ``sent``)."""
         try:
-            return await self.join_room(member, name, key=key)
+            return await self.join_room(
+                member, name, key=key, catch_up=catch_up, sent=sent
+            )
         except errors.ChatError as refused:
             if refused.code != "NO_SUCH_ROOM":
                 raise
@@ -128,7 +137,7 @@ class RoomService:
         except errors.ChatError as lost_race:
             if lost_race.code != "ROOM_EXISTS":
                 raise
-        return await self.join_room(member, name, key=key)
+        return await self.join_room(member, name, key=key, catch_up=catch_up, sent=sent)
 
     async def create_room(
         self, member: Member, name: str, leaving: str | None = None
@@ -160,6 +169,7 @@ class RoomService:
         since: int | None = None,
         key: str | None = None,
         catch_up: bool = False,
+        sent: int | None = None,
     ) -> str:
         """Put ``member`` in room ``name``; it hears :meth:`Member.entered`.
         Returns the room's name as entered (a renamed room's, for its
@@ -177,8 +187,12 @@ class RoomService:
         ``gap`` says how many were left out (see
         :func:`chatroom.core.rules.catch_up`). With ``catch_up`` (a
         ``multi`` connection) and no ``since``, a signed-in member's read
-        marker in the room, if any, is ``since`` (a plain name's markers
-        are its connection's, which saw what came before).
+        marker in the room, if any, is where it resumes, with the events
+        just before it for a device that draws its rooms afresh
+        (:func:`chatroom.core.rules.from_marker`; a plain name's markers
+        are its connection's, which saw what came before), or ``sent`` if
+        that is later: the newest event of the room its door already sent
+        the account there (:mod:`chatroom.core.door_settings`).
         """
 
         def actor() -> Actor:
@@ -188,9 +202,12 @@ class RoomService:
 
         self._one_more_room(member, name, leaving)
         session = self.identities.session(member)
-        if catch_up and since is None and session.account:
-            markers = await self.markers.markers(session.account)
-            since = markers.get(name_key(name))
+        if catch_up and since is None:
+            marker = None
+            if session.account:
+                markers = await self.markers.markers(session.account)
+                marker = markers.get(name_key(name))
+            since = later(rules.from_marker(marker, member.starts_blank), sent)
         entry = Entry(actor, key)
 
         async def seat(seat: Seat, moving: str | None) -> Welcome:
@@ -209,7 +226,7 @@ class RoomService:
             if not renamed_to:
                 raise
             return await self.join_room(
-                member, renamed_to, leaving, since, key, catch_up
+                member, renamed_to, leaving, since, key, catch_up, sent
             )
 
     def _one_more_room(self, member: Member, name: str, leaving: str | None) -> None:
@@ -340,10 +357,10 @@ class RoomService:
             "{user} renamed {room} to {name}", user=actor.name, room=old, name=name
         )
 
-    async def delete_room(self, member: Member, name: str) -> None:
+    async def delete_room(self, member: Member, name: str) -> str:
         """``/delete``: every member (on every node) hears ``DELETED`` and
         is back in the lobby; one change (its event shown, the room
-        dropped) resting on the room being as read."""
+        dropped) resting on the room being as read. Its name, as it was."""
         actor = self.identities.actor(member)
         session = self.identities.session(member)
 
@@ -359,3 +376,4 @@ class RoomService:
 
         deleted = await decided(self.rooms.facts, name, rule, apply)
         self.log.info("{user} deleted {room}", user=actor.name, room=deleted)
+        return deleted

@@ -10,16 +10,18 @@ doors as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import ignoring, push
+from chatroom.core import ignoring, push, sign_in_tokens
 from chatroom.core.account_settings import SettingStore
 from chatroom.core.accounts import AccountStore
 from chatroom.core.applying import Applies
 from chatroom.core.devices import Devices
+from chatroom.core.door_settings import DoorSettings, DoorState
 from chatroom.core.errors import ChatError
 from chatroom.core.files import FileService
 from chatroom.core.ignoring import NOBODY
@@ -82,6 +84,25 @@ class UserService:
             devices.copy_to,
             devices.to_others,
         )
+        #: A door's choices and replay positions (chatroom.core.door_settings).
+        self.door_settings = DoorSettings(settings, apply)
+
+    # -- a door's choices and replay positions (chatroom.core.door_settings) -----
+
+    async def door_state(self, account: str, door: str) -> DoorState:
+        """``account``'s choices and ``door``'s sent positions."""
+        return await self.door_settings.read(account, door)
+
+    async def door_choice(self, account: str, name: str, value: str) -> str:
+        """``/set irc-notes on|off``: choice ``name`` of ``account`` is
+        ``value`` (returned; ``NOT_ALLOWED`` for a plain name)."""
+        return await self.door_settings.choose(account, name, value)
+
+    async def keep_sent(
+        self, account: str, door: str, positions: Mapping[str, int]
+    ) -> None:
+        """``door``'s sent positions of ``account`` (room key → event id)."""
+        await self.door_settings.keep_sent(account, door, positions)
 
     # -- a user's own data (chatroom.core.userdata) ------------------------------
 
@@ -145,13 +166,14 @@ class UserService:
         await self.apply(sessions_ended(account, "", reason))
 
     async def forget_access(self, account: str) -> None:
-        """Account key ``account``'s push subscriptions and upload tokens
-        are forgotten, on every node: with its devices' end, and once it
-        is given up (``/unregister``), so that none reaches whoever
-        registers its name next. One given meanwhile, decided before the
-        account was deleted, is refused (it rests on the account being
-        :class:`~chatroom.core.model.changes.accounts.Registered`)."""
+        """Account key ``account``'s push subscriptions, upload tokens and
+        sign-in tokens (device sessions) are forgotten, on every node: with
+        its devices' end, and once it is given up (``/unregister``), so that
+        none reaches whoever registers its name next. One given meanwhile,
+        decided before the account was deleted, is refused (it rests on the
+        account being :class:`~chatroom.core.model.changes.accounts.Registered`)."""
         await self.apply(push.dropped(account))
+        await self.apply(sign_in_tokens.all_ended(account))
         if self.files is not None:
             await self.files.revoke_tokens(account)
 

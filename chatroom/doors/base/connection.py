@@ -159,12 +159,25 @@ class _ConnectionRare:
     """A :class:`Connection`'s fields that few connections set, and none
     while open and idle."""
 
-    __slots__ = ("abort_call", "close_reason", "verdict")
+    __slots__ = ("abort_call", "close_reason", "own", "verdict")
 
     def __init__(self) -> None:
         self.close_reason: str | None = None
         self.abort_call: IDelayedCall | None = None
         self.verdict: Verdict = CLEAR
+        #: The bucket of what the client sends by itself: the time it is
+        #: full again (:meth:`~chatroom.doors.base.flood.FloodRules.take_own`).
+        self.own = FULL
+
+    def at_rest(self, now: float) -> bool:
+        """Nothing set but a bucket full again by ``now``: the connection
+        may let go of it."""
+        return (
+            self.close_reason is None
+            and self.abort_call is None
+            and self.verdict is CLEAR
+            and self.own <= now
+        )
 
 
 class Connection:
@@ -466,8 +479,18 @@ class Connection:
         if isinstance(gate, FloodGate) and gate.held is not None:
             self.door.answer_waiting_keepalives()  # read although slowed (TLS)
 
-    def admit(self, text: str) -> None:
-        """Run a decoded line now, or hold it if it is over the flood limit."""
+    def admit(self, text: str, own: bool = False) -> None:
+        """Run a decoded line now, or hold it if it is over the flood limit.
+
+        ``own``: the door found it a line the client sent by itself (a
+        background query, not its person's typing): it runs on a bucket of
+        its own while that has tokens, and takes nothing of the person's
+        (:data:`~chatroom.doors.base.flood.OWN_BURST`). No line waits here
+        while one is held: the door reads none meanwhile.
+        """
+        if own and self._take_own():
+            self.door.dispatch(text)
+            return
         gate = self._flood
         if isinstance(gate, float):  # no line waits: the bucket alone
             rules = self.server.flood_rules
@@ -481,6 +504,19 @@ class Connection:
             self._slow_down(gate, text)
             return
         self.door.dispatch(text)
+
+    def _take_own(self) -> bool:
+        """A token of the bucket of what the client sends by itself; False:
+        it has none now (the line takes the person's). Kept with the
+        connection's rare fields, made on first use."""
+        rare = self._rare
+        full_at = FULL if rare is None else rare.own
+        taken = self.server.flood_rules.take_own(full_at)
+        if taken is None:
+            return False
+        if taken != full_at:
+            self._rarely().own = taken
+        return True
 
     def _slow_down(self, gate: FloodGate, text: str) -> None:
         """Past the flood limit: hold this line and the rest until their turn.
@@ -653,6 +689,9 @@ class Connection:
         bucket = self._flood
         if isinstance(bucket, float) and bucket <= now:
             self._flood = FULL
+        rare = self._rare
+        if rare is not None and rare.at_rest(now):
+            self._rare = None  # its own lines' bucket full again: let go
         if now - self._last_heard < self.config.ping_interval:
             self._set_idle_check(self._last_heard)
             return

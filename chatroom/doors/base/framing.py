@@ -43,27 +43,38 @@ HELD = 2
 
 
 class Splitting:
-    """The splitting, shared by :class:`LineFraming` and :class:`SlottedFraming`
-    (their subclasses hold the state, in slots)."""
+    """The splitting, shared by :class:`LineFraming` and :class:`SlottedFraming`.
+
+    It owns the framing's state and sets it in :meth:`__init__`; a slotted
+    subclass (every door's protocol, so that an idle connection carries no
+    instance dict) names each of these attributes among its slots."""
 
     if not TYPE_CHECKING:  # mypy would take the state's names for dict-less
         __slots__ = ()
-
-    transport: Any
-    #: False (lines delivered as they come), :data:`HELD` (the lines after
-    #: a waiting command held back, the socket still read: :meth:`hold`)
-    #: or True (held, and the socket's reading stopped).
-    paused: Any  # False, HELD or True (LineReceiver's is a bool)
-    _buffer: bytes
-    _busyReceiving: bool
 
     MAX_LENGTH = 4096
     #: Bytes of one line, without its end, after which the connection closes.
     max_unterminated = 64 * 1024
 
-    _skipping = 0  # bytes of an over-long line discarded so far
-    _pending = b""  # the chunk being split (see _split)
-    _offset = 0
+    def __init__(self) -> None:
+        #: The connection's transport, once Twisted makes the connection.
+        self.transport: Any = None
+        #: False (lines delivered as they come), :data:`HELD` (the lines after
+        #: a waiting command held back, the socket still read: :meth:`hold`)
+        #: or True (held, and the socket's reading stopped). LineReceiver's
+        #: is a bool.
+        self.paused: Any = False
+        #: What was read and not yet split (bytes that came from inside a
+        #: ``lineReceived``, or a line's start).
+        self._buffer = b""
+        #: Whether :meth:`dataReceived` is splitting now (a handler's
+        #: call of it only adds to ``_buffer``).
+        self._busyReceiving = False
+        #: The chunk being split, from ``_offset`` on (see :meth:`_split`).
+        self._pending = b""
+        self._offset = 0
+        #: Bytes of an over-long line discarded so far.
+        self._skipping = 0
 
     def dataReceived(self, data: bytes) -> None:
         """Deliver every whole line of ``data`` (and what was held back)."""
@@ -154,11 +165,11 @@ class Splitting:
         line that soon: stopping and restarting the socket's reading for
         every such command (``pauseProducing``) cost two ``epoll_ctl``
         system calls and a dozen of the reactor's calls for each message a
-        node's user sent (docs/performance.md, "The cluster's per-node
-        cost"). What a client sends meanwhile is read once (a read's worth
-        more than a pause would have kept), then waits in the socket; the
-        flood limit's and the sign-on slots' pauses still stop reading at
-        once."""
+        node's user sent (benchmarks/results/performance-notebook.md, "The
+        cluster's per-node cost"). What a client sends meanwhile is read
+        once (a read's worth more than a pause would have kept), then
+        waits in the socket; the flood limit's and the sign-on slots'
+        pauses still stop reading at once."""
         if not self.paused:
             self.paused = HELD
 
@@ -206,12 +217,18 @@ class SlottedFraming(Splitting):
     makes for the dict at once (40 bytes per connection). A subclass
     declares every attribute as a slot: ``transport``, ``connected``,
     ``paused``, ``_buffer``, ``_busyReceiving``, ``_pending``, ``_offset``,
-    ``_skipping``, ``max_unterminated``, ``factory`` and its own."""
+    ``_skipping``, ``max_unterminated``, ``factory`` and its own, and
+    calls this ``__init__``, which sets the framing's."""
 
     if not TYPE_CHECKING:  # as Splitting's
         __slots__ = ()
 
-    connected: int
+    def __init__(self) -> None:
+        super().__init__()
+        self.connected = 0
+        #: The factory that built it, as Twisted's ``Protocol.factory`` (typed
+        #: as Twisted types it).
+        self.factory: Any = None
 
     def makeConnection(self, transport: Any) -> None:
         """As Twisted's ``BaseProtocol.makeConnection``."""

@@ -196,6 +196,12 @@ class DoorHub:
         registry.bans.follow(self.network_banned)
 
     @property
+    def sends_mail(self) -> bool:
+        """Whether mail can be sent (``--smtp``): a reset by mail, an address
+        verified, mail for what an account missed."""
+        return not isinstance(self.mailbox.mailer, NoMailer)
+
+    @property
     def http_url(self) -> str:
         """Where users reach the HTTP door (``http://host:port``); ""
         without ``--http``."""

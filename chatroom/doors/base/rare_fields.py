@@ -19,9 +19,16 @@ call, which is why fields read on every delivery stay slots.
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 T = TypeVar("T")
+
+
+class RareHolder(Protocol):
+    """An object with :class:`Rare` fields: their dict, None while every
+    one is at its default."""
+
+    _extras: dict[str, Any] | None
 
 
 class Rare(Generic[T]):
@@ -41,25 +48,25 @@ class Rare(Generic[T]):
     def __get__(self, holder: None, owner: type) -> Rare[T]: ...
 
     @overload
-    def __get__(self, holder: object, owner: type) -> T: ...
+    def __get__(self, holder: RareHolder, owner: type) -> T: ...
 
-    def __get__(self, holder: object, owner: type) -> T | Rare[T]:
+    def __get__(self, holder: RareHolder | None, owner: type) -> T | Rare[T]:
         if holder is None:
             return self
-        extras: dict[str, Any] | None = holder._extras  # type: ignore[attr-defined]
+        extras = holder._extras
         if extras is None:
             return self.default
         return extras.get(self.name, self.default)
 
-    def __set__(self, holder: object, value: T) -> None:
-        extras: dict[str, Any] | None = holder._extras  # type: ignore[attr-defined]
+    def __set__(self, holder: RareHolder, value: T) -> None:
+        extras = holder._extras
         default = self.default
         if value is default or (type(value) is type(default) and value == default):
             if extras is not None:
                 extras.pop(self.name, None)
                 if not extras:
-                    holder._extras = None  # type: ignore[attr-defined]
+                    holder._extras = None
             return
         if extras is None:
-            holder._extras = extras = {}  # type: ignore[attr-defined]
+            holder._extras = extras = {}
         extras[self.name] = value

@@ -18,9 +18,9 @@ from __future__ import annotations
 from chatroom.core.events import MarkerMoved, Welcome
 from chatroom.core.text import name_key
 from chatroom.doors.irc.caps import NO_IMPLICIT_NAMES
+from chatroom.doors.irc.commands import send_names
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.session import IRCSession
-from chatroom.doors.irc.wire import channel, names_lines
 
 #: The capability that asks for markers.
 READ_MARKER = "draft/read-marker"
@@ -28,15 +28,14 @@ READ_MARKER = "draft/read-marker"
 
 async def joined_elsewhere(session: IRCSession, welcome: Welcome) -> None:
     """The rest of an unasked join's burst: ``MARKREAD``, ``353``/``366``
-    (not for ``no-implicit-names``), then the room's history."""
+    (not for ``no-implicit-names``) with the owner's and operators' marks,
+    so an account's own room it is put back in at sign-in shows it ``@``,
+    then the room's history."""
     if READ_MARKER in session.caps:
         await send_marker(session, welcome.room)
-    if NO_IMPLICIT_NAMES not in session.caps:
-        userhost = "userhost-in-names" in session.caps
-        chan = channel(welcome.room)
-        session.send(
-            names_lines(session.me, session.nick, chan, welcome.members, {}, userhost)
-        )
+    if NO_IMPLICIT_NAMES not in session.caps:  # marked as a JOIN's are
+        listed = welcome.total is not None or welcome.owner_alone_marked
+        await send_names(session, welcome.room, welcome if listed else None)
     session.play_history(welcome.room)
 
 

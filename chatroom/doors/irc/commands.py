@@ -29,7 +29,7 @@ from chatroom.core.errors import ChatError
 from chatroom.core.events import Welcome
 from chatroom.core.roominfo import Roster
 from chatroom.core.text import name_key
-from chatroom.doors.irc import caps, metadata_sync, services
+from chatroom.doors.irc import caps, metadata_sync, positions, services
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
 from chatroom.doors.irc.services import NICKSERV, nickserv
@@ -105,6 +105,7 @@ async def quit_(session: IRCSession, params: tuple[str, ...]) -> None:
     said = plain_text(params[0] if params else "")
     if session.state == REGISTERED:  # in every node's WHOWAS before the ERROR
         await session.remember_gone(session.nick)
+        await positions.keep(session)  # kept before a reconnect can read them
     words = session.registry.quit(session.member, said, CLIENT_QUIT)
     session.close(f"Quit: {words}")
 
@@ -213,9 +214,13 @@ async def join(session: IRCSession, params: tuple[str, ...]) -> None:
             room = room_name(target)
             if name_key(room) in session.rooms:
                 continue  # already there: IRC servers say nothing
-            room = await session.entering(
-                session.registry.rooms.enter_or_create(session.member, room, key)
+            # a catch-up: after what it (or its account's IRC sessions) was
+            # sent there, or the account's read marker if later
+            # (chatroom.doors.irc.positions)
+            entering = session.registry.rooms.enter_or_create(
+                session.member, room, key, catch_up=True, sent=session.position_in(room)
             )
+            room = await session.entering(entering)
             if "draft/read-marker" in session.caps:
                 await send_marker(session, room)
             arrival, session.arrival = session.arrival, None
@@ -271,6 +276,7 @@ async def leave(session: IRCSession, room: str, words: str = "") -> None:
     departure = await session.registry.rooms.leave_room(session.member, room, words)
     if session.parted(room) is not None:
         session.send(session.renderer.departure(departure))
+        positions.keep_later(session)  # what it was sent there, for the account
 
 
 async def part(session: IRCSession, params: tuple[str, ...]) -> None:

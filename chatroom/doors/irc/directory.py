@@ -54,6 +54,11 @@ class Directory(Generic[S]):
         self.watchers: dict[str, set[S]] = {}
         #: Account → the times its sessions set with MARKREAD (per target).
         self.stamps: dict[str, dict[str, tuple[int, str]]] = {}
+        #: Account key → its sessions here that signed in to it (they share
+        #: one nick, so :attr:`here` holds the last of them): what they
+        #: were sent is where another one's replays start
+        #: (chatroom.doors.irc.positions).
+        self.devices: dict[str, set[S]] = {}
 
     def find(self, nick: str) -> S | None:
         return self.here.get(name_key(nick))
@@ -67,6 +72,21 @@ class Directory(Generic[S]):
         key = name_key(nick)
         if self.here.get(key) is session:  # not already someone else's
             del self.here[key]
+
+    def signed_in(self, session: S, account: str) -> set[S]:
+        """``session`` signed in to ``account``: the account's other
+        sessions here."""
+        devices = self.devices.setdefault(account, set())
+        others = set(devices)
+        devices.add(session)
+        return others - {session}
+
+    def signed_out(self, session: S) -> None:
+        """``session`` is gone: no longer one of its account's here."""
+        for account, devices in list(self.devices.items()):
+            devices.discard(session)
+            if not devices:
+                del self.devices[account]
 
     # -- MONITOR --------------------------------------------------------------
 

@@ -9,9 +9,9 @@ IRC                code         Markdown
 =================  ===========  ==============================
 bold               ``\\x02``    ``**bold**``
 italics            ``\\x1d``    ``*italics*``
-monospace          ``\\x11``    inline code, in backticks (going
-                                out, each line of a fenced block)
-strikethrough      ``\\x1e``    ``~~struck~~``
+monospace          ``\\x11``    inline code, in backticks (read
+                                coming in only)
+strikethrough      ``\\x1e``    ``~~struck~~`` (read coming in only)
 reset              ``\\x0f``    (every style ends)
 colours, reverse,  ``\\x03``,   dropped: Markdown has none
 underline          ``\\x04``,
@@ -19,10 +19,16 @@ underline          ``\\x04``,
                    ``\\x1f``
 =================  ===========  ==============================
 
-Going out, a link is its words with its address after them in brackets
-(only its address when the two are the same), a block quote's and a
-list's lines keep their ``>``, ``-`` or number, a line keeps the spaces
-it starts with, and a backslash escape is the character it escapes.
+Going out, only bold and italics become codes: every IRC client knows
+those two. Monospace and strikethrough are newer codes that the most used
+terminal client, irssi, does not know (it shows them as a reverse-video
+``Q`` and ``^`` around the words), so a code span goes out with its
+backticks and a strikethrough with its tildes, which read the same in
+every client, and a fenced block as its lines between its fences. A link
+is its words with its address after them in brackets (only its address
+when the two are the same), a block quote's and a list's lines keep
+their ``>``, ``-`` or number, a line keeps the spaces it starts with,
+and a backslash escape is the character it escapes.
 
 Coming in, the words an IRC user typed outside formatting are taken as
 they read, not as Markdown: an IRC client shows a typed star or
@@ -61,7 +67,8 @@ MONOSPACE = "\x11"
 STRIKETHROUGH = "\x1e"
 RESET = "\x0f"
 
-#: Each style's IRC code, and Markdown's marks around it, outermost first.
+#: Each style's IRC code, and Markdown's marks around it, outermost first
+#: (as read coming in).
 _STYLES = (
     (BOLD, "**"),
     (ITALICS, "*"),
@@ -216,8 +223,8 @@ def _blocks(tokens: list[Token], source: list[str], lines: list[str]) -> None:
             _add_lines(said, prefixes, lines)
         elif kind == "fence":
             code = token.content.rstrip("\n").split("\n")
-            framed = [f"{MONOSPACE}{line}{MONOSPACE}" if line else "" for line in code]
-            _add_lines(framed, prefixes, lines)
+            opening = f"{token.markup}{token.info}"
+            _add_lines([opening, *code, token.markup], prefixes, lines)
 
 
 def _add_lines(block: list[str], prefixes: list[list[str]], lines: list[str]) -> None:
@@ -238,9 +245,9 @@ def _inline(tokens: Iterable[Token]) -> str:
         elif kind in ("em_open", "em_close"):
             out.append(ITALICS)
         elif kind in ("s_open", "s_close"):
-            out.append(STRIKETHROUGH)
+            out.append(token.markup)  # its tildes: irssi knows no \x1e
         elif kind == "code_inline":
-            out.append(f"{MONOSPACE}{token.content}{MONOSPACE}")
+            out.append(_code_span(token.content))  # its backticks: nor \x11
         elif kind in ("softbreak", "hardbreak"):
             out.append("\n")
         elif kind == "link_open":

@@ -3,15 +3,21 @@
 ``HELP [topic]`` answers as Ergo and InspIRCd do (Modern's ``HELP``):
 ``704`` (the start, with the topic), ``705`` per line, ``706`` (the end);
 a topic that is no command here is ``524``. ``HELP`` alone lists the
-commands. The texts are short, one per command of
-:data:`chatroom.doors.irc.table.COMMANDS` (a test holds the two together),
-and say what the command does *here*, where that differs from other ircds.
+commands, made from the command table itself
+(:data:`chatroom.doors.irc.table.COMMANDS`, which hands itself to
+:func:`help_`), so a command the door answers is never missing from it,
+then NickServ's commands (from NickServ's own table) and how to set the
+choices NickServ keeps. The texts are short, one per command of the
+table (a test holds the two together), and say what the command does
+*here*, where that differs from other ircds.
 
 ``LINKS`` lists one server, this one: a cluster's nodes are one server to
 its clients (docs/irc.md).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from chatroom.doors.irc.session import IRCSession
 
@@ -92,7 +98,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
     ),
     "NAMES": ("NAMES [<#room>]", "A room's members."),
     "NICK": ("NICK <nick>", "Takes or changes your nick."),
-    "NICKSERV": ("NICKSERV <command>", "A message to NickServ (NICKSERV HELP)."),
+    "NICKSERV": (
+        "NICKSERV <command>",
+        "A message to NickServ (NICKSERV HELP): your account, and your choices"
+        " (SET IRC-NOTES ON|OFF, SET MAIL ON|OFF).",
+    ),
     "NOTICE": ("NOTICE <target> :<text>", "A message that is never answered."),
     "NS": ("NS <command>", "A message to NickServ, as NICKSERV."),
     "PART": ("PART <#room>[,<#room>] [:<reason>]", "Leaves rooms."),
@@ -166,22 +176,57 @@ TEXTS: dict[str, tuple[str, ...]] = {
 TEXTS["HELPOP"] = TEXTS["HELP"]
 
 
-def index_lines() -> list[str]:
-    """``HELP`` alone: every command, a few to a line."""
-    names = sorted(TEXTS)
-    lines = ["Commands (HELP <command> for one):"]
-    for start in range(0, len(names), 8):
-        lines.append(" ".join(names[start : start + 8]))
+#: What a command of the table with no text of its own says (a test keeps
+#: every one with a text; this is the index's promise that none is missing).
+_UNDESCRIBED = "See docs/irc.md."
+#: The topics that name NickServ, whose own commands they list too.
+_NICKSERV = ("NICKSERV", "NS")
+
+
+def _rows(names: list[str], per_line: int = 8) -> list[str]:
+    return [
+        " ".join(names[start : start + per_line])
+        for start in range(0, len(names), per_line)
+    ]
+
+
+def index_lines(commands: Iterable[str], nickserv: Iterable[str]) -> list[str]:
+    """``HELP`` alone: every command of the table, a few to a line, then
+    NickServ's (``nickserv``) and its choices (``SET IRC-NOTES``...)."""
+    lines = ["Commands (HELP <command> for one):", *_rows(sorted(commands))]
+    lines.append("NickServ's commands (/msg NickServ HELP, or NS HELP):")
+    lines += _rows(sorted(nickserv))
+    lines.append(
+        "Your choices: NS SET IRC-NOTES ON|OFF (reactions, edits and deletions"
+        " in words), NS SET MAIL ON|OFF (what you miss, mailed)"
+    )
     return lines
 
 
-async def help_(session: IRCSession, params: tuple[str, ...]) -> None:
-    """``HELP [topic]``: ``704``, ``705``..., ``706``; ``524`` for no such topic."""
+def topic_lines(command: str, nickserv: Iterable[str]) -> list[str]:
+    """A command's help: its syntax, what it does here (and, for NickServ,
+    its commands)."""
+    lines = list(TEXTS.get(command, (command, _UNDESCRIBED)))
+    if command in _NICKSERV:
+        lines.append("NickServ's commands: " + " ".join(sorted(nickserv)))
+    return lines
+
+
+async def help_(
+    session: IRCSession,
+    params: tuple[str, ...],
+    commands: Iterable[str],
+    nickserv: Iterable[str],
+) -> None:
+    """``HELP [topic]``: ``704``, ``705``..., ``706``; ``524`` for no such
+    topic. ``commands``: the door's command table (every topic it has);
+    ``nickserv``: NickServ's commands."""
     asked = params[0] if params and params[0] else ""
+    names = set(commands)
     if not asked:
-        topic, lines = INDEX, index_lines()
-    elif asked.upper() in TEXTS:
-        topic, lines = asked.upper(), list(TEXTS[asked.upper()])
+        topic, lines = INDEX, index_lines(names, nickserv)
+    elif asked.upper() in names:
+        topic, lines = asked.upper(), topic_lines(asked.upper(), nickserv)
     else:
         session.numeric(ERR_HELPNOTFOUND, asked, "No help available on this topic")
         return

@@ -63,9 +63,10 @@ from chatroom.core.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.hub import DoorHub
-from chatroom.doors.irc import bouncer, extensions, renaming
+from chatroom.doors.irc import bouncer, extensions, positions, renaming
 from chatroom.doors.irc.directory import Directory
 from chatroom.doors.irc.msgids import MsgIds
+from chatroom.doors.irc.positions import PositionKeeper
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import REGISTERING, IRCSession
 from chatroom.doors.irc.sts import STSPolicy
@@ -133,16 +134,9 @@ class IRCProtocol(SlottedFraming):
         renderer: IRCRenderer,
         directory: Directory[IRCSession] | None = None,
     ) -> None:
-        # Every attribute is set here, each a slot (see LineProtocol).
-        self.factory: IRCFactory | None = None
-        self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
+        # Every attribute is set here or by the framing, each a slot (see
+        # LineProtocol).
+        super().__init__()
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = IRCSession(connection, renderer, directory)
@@ -164,6 +158,8 @@ class IRCProtocol(SlottedFraming):
 
     #: A device of an account is in all its rooms, as in a bouncer.
     views_every_room = True
+    #: An IRC client keeps its log: it is sent only what it missed.
+    starts_blank = False
 
     @property
     def rooms(self) -> dict[str, str]:
@@ -178,6 +174,7 @@ class IRCProtocol(SlottedFraming):
         self.session.send_queue = self.connection.send_queue
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
+        positions.keep_later(self.session)  # what it was sent, for its account
         self.connection.lost(reason, self.session.gone)
 
     def close(self, reason: str, room_reason: str | None = None) -> None:
@@ -250,7 +247,7 @@ class IRCProtocol(SlottedFraming):
         """``RENAME``, or ``PART`` and ``JOIN`` and then the join's topic and
         names (in the background: they are read from the room)."""
         if self.session.room_renamed(renamed):
-            self._background(renaming.rejoined(self.session, renamed.new))
+            self._background(renaming.rejoined(self.session, renamed))
 
     def lobby_changed(self, changes: LobbyChanges) -> None:
         """IRC has no lobby to keep current (``LIST`` asks when it wants)."""
@@ -386,7 +383,7 @@ class IRCProtocol(SlottedFraming):
             self.session.refuse(errors.internal(), command, target)
 
 
-class IRCFactory(ServerFactory):
+class IRCFactory(ServerFactory[IRCProtocol]):
     """One :class:`IRCProtocol` per connection, sharing the server and one
     renderer (so each event is rendered once for all of them) and one
     :class:`~chatroom.doors.irc.directory.Directory` (its users on this node)."""
@@ -404,9 +401,43 @@ class IRCFactory(ServerFactory):
             server.registry.sessions.account_named,
             MsgIds(lambda: server.registry.store_epoch),
         )
+        #: Keeps the sessions' replay positions now and then
+        #: (chatroom.doors.irc.positions), while the door listens.
+        self.positions = PositionKeeper(server.clock, self.directory.here)
 
-    # An IProtocol by its interface, not a subclass of Twisted's Protocol.
-    def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]
+    def startFactory(self) -> None:
+        self.positions.start()
+
+    def stopFactory(self) -> None:
+        self.positions.stop()
+
+    def buildProtocol(self, addr: object) -> IRCProtocol:
         protocol = IRCProtocol(self.server, self.renderer, self.directory)
         protocol.factory = self
+        return protocol
+
+
+class IRCPort(ServerFactory[IRCProtocol]):
+    """One ``--irc`` port: the door's protocols, each told the port it
+    came in by, so that its ``CAP LS`` knows whether it is TLS
+    (:mod:`chatroom.doors.irc.sts`)."""
+
+    noisy = False
+
+    def __init__(self, door: IRCFactory, secure: bool) -> None:
+        self.door = door
+        self.secure = secure
+
+    def logPrefix(self) -> str:
+        """The door's name in the log (``IRCFactory starting on 6667``)."""
+        return self.door.logPrefix()
+
+    def sts(self) -> str | None:
+        """``sts``'s value on this port's connections (None: no TLS port)."""
+        policy = self.door.sts
+        return None if policy is None else policy.value(self.secure)
+
+    def buildProtocol(self, addr: object) -> IRCProtocol:
+        protocol = self.door.buildProtocol(addr)
+        protocol.session.port = self
         return protocol

@@ -16,7 +16,7 @@ from twisted.words.protocols import irc
 from chatroom.core import errors
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc import bouncer, caps, sasl, signin
+from chatroom.doors.irc import bouncer, caps, positions, sasl, signin
 from chatroom.doors.irc.commands import join_invited
 from chatroom.doors.irc.metadata import apply_before_connect, own_burst
 from chatroom.doors.irc.replay import in_batch
@@ -159,8 +159,11 @@ async def try_register(session: IRCSession) -> None:
     signin.logged_in(session, pending)
     if session.registry.accounts.is_admin(pending.account):
         session.numeric(irc.RPL_YOUREOPER, "You are a server admin (--admins)")
-    # private messages kept while the account was away, with their time
-    await session.registry.messages.deliver_kept(session.member)
+    # its choices, and where each room's replay starts (chatroom.doors.irc.positions)
+    sent = await positions.load(session, pending.account) if pending.account else None
+    # private messages kept while the account was away, with their time; then
+    # the account's rooms, each caught up from its position
+    await session.registry.messages.deliver_kept(session.member, sent)
     # the room of an invitation redeemed for a REGISTER before the welcome
     await join_invited(session)
 

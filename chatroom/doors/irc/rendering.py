@@ -28,6 +28,15 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   name (:meth:`~chatroom.core.sessions.Sessions.account_named`: this
   node's sessions).
 
+What IRC says in tags, a client without ``message-tags`` is told in
+words (:mod:`chatroom.doors.irc.notes`): a reply starts with its addressee
+and a quote of what it answers, a thread's message names its thread, and
+a reaction, an edit and a deletion (the last also for a client without
+``draft/message-redaction``) are each a short server ``NOTICE`` naming the
+message. The quotes come with the events, from the core
+(:mod:`chatroom.core.quoting`); a client with ``message-tags`` gets the
+bare message and its tags instead (its own rendering, once per event).
+
 Nothing leaves over 512 bytes before its tags: a message whose text does
 not fit is split at word boundaries (:func:`chatroom.doors.irc.tags.split_text`)
 into several ``PRIVMSG``, the same split for every variant.
@@ -103,10 +112,17 @@ from chatroom.core.events import (
     relayed_only,
 )
 from chatroom.core.report_store import MessageReport
+from chatroom.core.text import name_key
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.formatting import irc_lines, irc_text
 from chatroom.doors.irc.msgids import MsgIds, private_msgid, private_tags_msgid
+from chatroom.doors.irc.notes import (
+    edit_note,
+    quoted_prefix,
+    reaction_note,
+    redaction_note,
+)
 from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     MAX_LINE,
@@ -299,6 +315,15 @@ class IRCRenderer:
         #: Stored events played back, plain: a message with its time in
         #: front (``[18:04]``), for clients that cannot be told its time.
         self.replayed: Encoder = self._replayed
+        #: A reply or a thread's message without the words that say what it
+        #: answers, for clients that are told so by its tags
+        #: (``message-tags``), as it happens and played back.
+        self.unquoted: Encoder = self._unquoted
+        self.unquoted_replayed: Encoder = self._unquoted_replayed
+        #: Each room's newest stored event rendered here (by name key): what
+        #: its IRC members on this node were last sent, read when a
+        #: session's replay position is kept (:mod:`chatroom.doors.irc.positions`).
+        self.newest: dict[str, int] = {}
         self._variants: dict[frozenset[str], Encoder] = {frozenset(): self.render}
         self._replays: dict[frozenset[str], Encoder] = {frozenset(): self.replayed}
         self._batches = count(1)
@@ -306,7 +331,6 @@ class IRCRenderer:
         self._plain: dict[type[Any], Callable[[Any], bytes]] = {
             Message: self._said_lines,
             PrivateMessage: self._said_lines,
-            Edited: self._edit,
             OperatorMessage: lambda e: operator_lines(e, self.source),
             Joined: lambda e: build(self.source(e.user), "JOIN", channel(e.room)),
             Departure: self.departure,
@@ -347,7 +371,9 @@ class IRCRenderer:
             RoomRenamed: lambda e: build(
                 self.source(e.by), "RENAME", channel(e.room), channel(e.new), e.reason
             ),
-            Redacted: self._redaction_notice,
+            Redacted: lambda e: self._room_note(e, redaction_note(e)),
+            Edited: lambda e: self._room_note(e, edit_note(e)),
+            Reaction: lambda e: self._room_note(e, reaction_note(e)),
             PinChanged: self._pin_notice,
             # What IRC has no words for is said as it is, rather than dropped.
             Gap: lambda e: self._notice(channel(e.room), f"GAP {e.room} {e.count} "),
@@ -355,7 +381,6 @@ class IRCRenderer:
             MarkerMoved: _nothing,  # the session asks for the marker (MARKREAD)
             NotifyChanged: _nothing,  # IRC has no notification levels
             Typing: _nothing,  # only with message-tags, as TAGMSG (Variant)
-            Reaction: _nothing,
             TagMessage: _nothing,
             PrivateTagMessage: _nothing,
             PrivateRedacted: _nothing,  # draft/message-redaction only (Variant)
@@ -495,27 +520,32 @@ class IRCRenderer:
 
     # -- messages, split to fit ---------------------------------------------------
 
-    def said(self, event: SaidEvent, clocked: bool) -> Said:
+    def said(self, event: SaidEvent, clocked: bool, quoted: bool = True) -> Said:
         """A message as IRC says it: room messages to their channel,
         private ones to their recipient, as ``NOTICE`` if they were one
         (``clocked``: a room message played back with ``[18:04]`` in
-        front, for clients that cannot be told its time)."""
+        front, for clients that cannot be told its time; ``quoted``: a
+        reply or a thread's message starts with the words that say what
+        it answers, for clients that have no tags to tell them)."""
         text = self.formatted(event)
         command = "NOTICE" if is_notice(event) else "PRIVMSG"
+        before = ""
         if isinstance(event, PrivateMessage):
             target, source = event.recipient, self.source(event.sender)
             action = False
         else:
             target, source = channel(event.room), self.source(event.user)
             action = event.action
+            before = quoted_prefix(event) if quoted else ""
             if clocked:
-                text = f"[{clock_text(event.time)}] {text}"
+                before = f"[{clock_text(event.time)}] {before}"
         room = text_room(f":{source} {command} {target} :", 9 if action else 0)
         lines = self.formatted_lines(event)
         if lines is None:
-            pieces = split_text(text, room)
+            pieces = split_text(before + text, room)
         else:  # one PRIVMSG (or several, if long) per line said
             said = multiline.fallback_lines(lines)
+            said = [before + said[0], *said[1:]] if said else [before]
             pieces = [piece for line in said for piece in split_text(line, room)]
         return Said(source, command, target, pieces, action)
 
@@ -553,8 +583,10 @@ class IRCRenderer:
         lines = multiline.lines_of(event.tags) or []
         return "\n".join(irc_lines([text for text, _ in lines])).encode("utf-8")
 
-    def _message_lines(self, event: SaidEvent, clocked: bool) -> bytes:
-        said = self.said(event, clocked)
+    def _message_lines(
+        self, event: SaidEvent, clocked: bool, quoted: bool = True
+    ) -> bytes:
+        said = self.said(event, clocked, quoted)
         source, command, target = said.source, said.command, said.target
         pieces = said.pieces
         if said.action:
@@ -572,20 +604,46 @@ class IRCRenderer:
                 return line
         return self._message_lines(event, clocked=False)
 
-    def _edit(self, event: Edited) -> bytes:
-        """An edit as the bridges' convention says it: a new message, ``* text``."""
+    def edit_answer(self, event: Edited) -> bytes:
+        """An edit as the bridges' convention says it, for ``message-tags``
+        clients (tagged as answering the message edited): a new message
+        from its author, ``* text``."""
         edited = Message(event.room, event.user, event.time, "* " + event.text)
         return self._message_lines(edited, clocked=False)
 
     # -- the plain rendering -------------------------------------------------------
 
     def _render(self, event: Event) -> bytes:
+        self.saw(event)
         return self._plain[type(event)](event)
 
     def _replayed(self, event: Event) -> bytes:
         if type(event) is Message:
+            self.saw(event)
             return self._message_lines(event, clocked=True)
         return event.encoded(self.render)
+
+    def _unquoted(self, event: Message) -> bytes:
+        if not (event.quoted_user or event.quoted_text):
+            return event.encoded(self.render)  # nothing to leave out
+        self.saw(event)
+        return self._message_lines(event, clocked=False, quoted=False)
+
+    def _unquoted_replayed(self, event: Message) -> bytes:
+        if not (event.quoted_user or event.quoted_text):
+            return event.encoded(self.replayed)
+        self.saw(event)
+        return self._message_lines(event, clocked=True, quoted=False)
+
+    def saw(self, event: Event) -> None:
+        """A room's stored event is rendered (for one of its IRC members:
+        each event once per rendering): the room's newest here
+        (:attr:`newest`) is it, if it is newer."""
+        event_id = getattr(event, "id", "")
+        if event_id and isinstance(event, RoomEvent) and event_id.isdigit():
+            key, number = name_key(event.room), int(event_id)
+            if number > self.newest.get(key, 0):
+                self.newest[key] = number
 
     def _owner_changed(self, event: OwnerChanged) -> bytes:
         """The new owner's ``+o``, after the former owner's ``-o`` when it
@@ -626,12 +684,10 @@ class IRCRenderer:
             for piece in split_text(text, room)
         )
 
-    def _redaction_notice(self, event: Redacted) -> bytes:
-        """Without ``draft/message-redaction``: say it in words."""
-        said = f"{event.by} deleted a message"
-        if event.reason:
-            said += f": {event.reason}"
-        return self._notice(channel(event.room), said)
+    def _room_note(self, event: RoomEvent, words: str) -> bytes:
+        """A change to a message said in words, as a server ``NOTICE`` to
+        its channel (:mod:`chatroom.doors.irc.notes`)."""
+        return self._notice(channel(event.room), words)
 
     def _pin_notice(self, event: PinChanged) -> bytes:
         """IRC has no pins: say it in words, with the message's first line."""
@@ -755,11 +811,18 @@ class Variant:
         elif kind is AccountChanged and "account-notify" in self.caps:
             assert isinstance(event, AccountChanged)
             base = build_words(renderer.source(event.user), "ACCOUNT", event.account)
-        elif kind in TAG_EVENTS:  # only message-tags clients get them
-            return self._tag_event(event) if self.tagged else b""
+        elif kind in TAG_EVENTS and self.tagged:
+            return self._tag_event(event)
+        elif kind in TAG_EVENTS and kind is not Reaction:
+            return b""  # only message-tags clients get them (a reaction: a note)
         elif kind is Edited and self.tagged:
             assert isinstance(event, Edited)
             return self._answer(event, event.target)
+        elif kind is Message and self.tagged:  # told what it answers by its tags
+            clocked = self.replay and not self.timed
+            base = event.encoded(
+                renderer.unquoted_replayed if clocked else renderer.unquoted
+            )
         elif self.replay and not self.timed and kind is Message:
             base = event.encoded(renderer.replayed)  # its time, in front
         else:
@@ -821,7 +884,8 @@ class Variant:
         ``+draft/reply`` on its first line, with its ``time`` and ``msgid``."""
         reply = self.renderer.msgids.of(event.room, target)
         tags = {**self.tags(event), "+draft/reply": reply}
-        first, *rest = lines_of(event.encoded(self.renderer.render))
+        self.renderer.saw(event)
+        first, *rest = lines_of(event.encoded(self.renderer.edit_answer))
         later = tag_section({k: v for k, v in tags.items() if k == "time"})
         return add_tags(first, tag_section(tags)) + b"".join(
             add_tags(line, later) for line in rest
@@ -859,7 +923,7 @@ class Variant:
         joined with ``draft/multiline-concat``."""
         renderer = self.renderer
         clocked = self.replay and not self.timed
-        said = renderer.said(event, clocked=clocked)
+        said = renderer.said(event, clocked=clocked, quoted=not self.tagged)
         source, command, target = said.source, said.command, said.target
         if lines is None:
             marked = [(piece, index > 0) for index, piece in enumerate(said.pieces)]

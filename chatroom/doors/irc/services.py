@@ -47,7 +47,7 @@ from chatroom.core import errors, registering
 from chatroom.core.app_passwords import check_own_password_used
 from chatroom.core.errors import ChatError
 from chatroom.core.text import name_key
-from chatroom.doors.irc import verification
+from chatroom.doors.irc import positions, verification
 from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in
 from chatroom.doors.irc.signin import signed_in
@@ -65,6 +65,8 @@ HELP = (
     "GHOST <nick> / RECOVER <nick>: take your nick back from another session",
     "SET PASSWORD <current> <new> (or PASSWD): change your password",
     "SET MAIL ON|OFF: mail what you miss while away (to a verified address)",
+    "SET IRC-NOTES ON|OFF: whether reactions, edits and deletions are told in"
+    " words (a NOTICE each) to clients without message-tags",
     "DROP [account] <password>: delete your account",
     "A password may have spaces: name the account before one, and put two in"
     ' double quotes: SET PASSWORD "old phrase" "new phrase"',
@@ -147,6 +149,7 @@ async def _identify(session: IRCSession, rest: str) -> None:
         tell(session, f"You're already logged in as {account.name}")
         return
     await session.set_account(account.key)
+    await positions.load(session, account.key)  # its choices, its positions
     logged_in(session, account.name)
     tell(session, f"You're now logged in as {account.name}")
 
@@ -261,19 +264,40 @@ async def _password(session: IRCSession, rest: str) -> None:
     tell(session, f"Password changed for {account.name}")
 
 
+_SET_SYNTAX = "SET PASSWORD <current> <new> | SET MAIL ON|OFF | SET IRC-NOTES ON|OFF"
+
+
 async def _set(session: IRCSession, rest: str) -> None:
     args = _words(rest, 2)
-    _need(args, 1, "SET PASSWORD <current> <new> | SET MAIL ON|OFF")
+    _need(args, 1, _SET_SYNTAX)
     setting = args[0].upper()
-    if setting == "MAIL" and len(args) > 1 and args[1].upper() in ("ON", "OFF"):
+    on_off = len(args) > 1 and args[1].upper() in ("ON", "OFF")
+    if setting == "MAIL" and on_off:
         account = session.registry.sessions.account_of(session.member)
         on = args[1].upper() == "ON"
         await session.registry.missed_mail.choose(account, on)
         tell(session, f"What you miss while away is {'' if on else 'not '}mailed")
         return
+    if setting == positions.NOTES.upper() and on_off:
+        await _notes(session, args[1].lower())
+        return
     if setting != "PASSWORD":
-        raise errors.bad_args(f"no setting {args[0]}: PASSWORD or MAIL ON|OFF")
+        raise errors.bad_args(f"no setting {args[0]}: {_SET_SYNTAX}")
     await _password(session, args[1] if len(args) > 1 else "")
+
+
+async def _notes(session: IRCSession, value: str) -> None:
+    """``SET IRC-NOTES ON|OFF`` (the line door's ``/set irc-notes``): kept
+    with the account, which its IRC sessions read when they sign in; a
+    plain nick's lasts as long as its connection. This session follows
+    it at once."""
+    account = session.registry.sessions.account_of(session.member)
+    if account:
+        await session.registry.users.door_choice(account, positions.NOTES, value)
+    session.notes_off = value == "off"
+    told = "told in words" if value == "on" else "not told"
+    kept = "" if account else " (on this connection: sign in to keep it)"
+    tell(session, f"Reactions, edits and deletions are {told}{kept}")
 
 
 async def _drop(session: IRCSession, rest: str) -> None:
@@ -351,6 +375,8 @@ _HANDLERS = {
     "UNREGISTER": _drop,
     "INFO": _info,
 }
+#: NickServ's commands, as ``HELP`` lists them.
+NICKSERV_COMMANDS = tuple(sorted(_HANDLERS))
 
 
 # -- draft/account-registration --------------------------------------------------

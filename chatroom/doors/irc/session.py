@@ -48,6 +48,7 @@ from chatroom.core.events import (
     OperatorMessage,
     ProfileChanged,
     RealnameChanged,
+    Redacted,
     Renamed,
     ReportClosed,
     ReportFiled,
@@ -73,6 +74,7 @@ from chatroom.doors.base.rare_fields import Rare
 from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.irc.caps import CHANNEL_RENAME, NO_CAPS, has_metadata, shared_caps
 from chatroom.doors.irc.directory import Directory
+from chatroom.doors.irc.notes import NOTED
 from chatroom.doors.irc.rendering import IRCRenderer, Personal
 from chatroom.doors.irc.replay import in_batch, replay
 from chatroom.doors.irc.tags import add_tags, lines_of
@@ -200,7 +202,7 @@ class MarkerShower(Protocol):
 
 class ArrivedBy(Protocol):
     """The ``--irc`` port a connection came in by
-    (:class:`chatroom.doors.irc.sts.IRCPort`, which this module cannot
+    (:class:`chatroom.doors.irc.protocol.IRCPort`, which this module cannot
     import): what IRCv3 STS says on it."""
 
     def sts(self) -> str | None: ...
@@ -279,6 +281,13 @@ class IRCSession:
     #: ``read_stamps`` and ``monitoring``, made on first use.
     _read_stamps: Rare[dict[str, tuple[int, str]] | None] = Rare(None)
     _monitoring: Rare[dict[str, str] | None] = Rare(None)
+    #: ``positions`` and ``kept_positions`` (chatroom.doors.irc.positions),
+    #: made on first use.
+    _positions: Rare[dict[str, int] | None] = Rare(None)
+    _kept_positions: Rare[dict[str, int] | None] = Rare(None)
+    #: Reactions, edits and deletions are not told in words (``irc-notes
+    #: off``: chatroom.doors.irc.notes).
+    notes_off = Rare(False)
     #: True once its QUIT put its nick in ``WHOWAS`` (:meth:`remember_gone`).
     _whowas_told = Rare(False)
 
@@ -347,6 +356,36 @@ class IRCSession:
     @read_stamps.setter
     def read_stamps(self, stamps: dict[str, tuple[int, str]]) -> None:
         self._read_stamps = stamps
+
+    @property
+    def positions(self) -> dict[str, int]:
+        """Where a join of each room starts, by room key: the newest event
+        this connection was sent there before it left it, and (signed in)
+        the account's IRC sessions' (:mod:`chatroom.doors.irc.positions`)."""
+        if self._positions is None:
+            self._positions = {}
+        return self._positions
+
+    def position_in(self, room: str) -> int | None:
+        """Where a join of ``room`` starts (None: nothing was sent there)."""
+        positions = self._positions
+        return None if positions is None else positions.get(name_key(room))
+
+    def held_positions(self) -> dict[str, int]:
+        """A copy of :attr:`positions` (made for none)."""
+        return dict(self._positions) if self._positions is not None else {}
+
+    @property
+    def kept_positions(self) -> dict[str, int]:
+        """The positions the account keeps, as far as this session knows
+        (read at sign-in, and each it kept since)."""
+        if self._kept_positions is None:
+            self._kept_positions = {}
+        return self._kept_positions
+
+    @kept_positions.setter
+    def kept_positions(self, kept: dict[str, int]) -> None:
+        self._kept_positions = kept
 
     @property
     def monitoring(self) -> dict[str, str]:
@@ -449,6 +488,8 @@ class IRCSession:
                     self.own_echoes -= 1
                     if self.echo:  # else IRC clients show their own themselves
                         self.send(event.encoded(self.render))  # labeled if asked
+                    else:  # its client has it: no replay sends it again
+                        self.renderer.saw(event)
                     return
         elif kind is OperatorMessage:
             assert isinstance(event, OperatorMessage)
@@ -499,6 +540,9 @@ class IRCSession:
         elif kind in _ASKED_FOR:  # news of a user, for clients that asked
             if _ASKED_FOR[kind] not in self.caps:
                 return
+        elif kind in NOTED:  # a reaction, an edit, a deletion
+            if self.notes_off and self._as_note(kind):
+                return  # irc-notes off: not told in words
         elif kind is Wallops:  # for users with +w, as ircds send it (no tags)
             assert isinstance(event, Wallops)
             if self.wallops:
@@ -511,6 +555,14 @@ class IRCSession:
         send_queue = self.send_queue  # the usual case: straight to the queue
         if send_queue is not None:
             send_queue.write(event.encoded(self.render))
+
+    def _as_note(self, kind: type[Event]) -> bool:
+        """Whether this client is told an event of ``kind`` (one of
+        :data:`~chatroom.doors.irc.notes.NOTED`) as a note in words: it
+        has no tags for it (a deletion: no ``draft/message-redaction``)."""
+        if kind is Redacted:
+            return "draft/message-redaction" not in self.caps
+        return "message-tags" not in self.caps
 
     def send(self, data: bytes) -> None:
         if self.labeled is not None:
@@ -701,6 +753,8 @@ class IRCSession:
         its ``QUIT`` put it there)."""
         self.stop_watching(list(self._monitoring or ()))
         self._monitoring = None
+        if self._kept_positions is not None:  # it signed in to an account
+            self.directory.signed_out(self)
         if self.state == REGISTERED and self.name is not None:
             self.directory.left(self, self.name)
             if self.invisible:
@@ -735,12 +789,18 @@ class IRCSession:
 
     def parted(self, room: str) -> str | None:
         """We are out of ``room`` (left, kicked, deleted); its name as we had
-        it, or None if we were not in it."""
+        it, or None if we were not in it. What it was sent there is where a
+        join of it again on this connection starts (the room's newest event
+        rendered here: :mod:`chatroom.doors.irc.positions`)."""
         had = self.in_channel(room)
         if had is not None:
             key = name_key(room)
             kept = tuple(other for other in self._channels if name_key(other) != key)
             self._channels = rooms_of(kept)
+            rendered = self.renderer.newest.get(key)
+            if rendered is not None:
+                positions = self.positions
+                positions[key] = max(positions.get(key, 0), rendered)
         return had
 
     # -- the Member callbacks that concern the session ----------------------------
@@ -763,8 +823,11 @@ class IRCSession:
                 who, when = welcome.topic_by, str(welcome.topic_at)
                 data += build(self.me, RPL_TOPICWHOTIME, self.nick, chan, who, when)
         later = b""
-        if welcome.history and "draft/chathistory" not in self.caps:
-            later = replay(self.renderer, self.caps, chan, welcome.history)
+        if "draft/chathistory" not in self.caps:
+            if welcome.gap:  # a catch-up missed more than it replays
+                later = build(self.me, "NOTICE", chan, self._left_out(welcome))
+            if welcome.history:
+                later += replay(self.renderer, self.caps, chan, welcome.history)
         if welcome.pins:
             later += build(self.me, "NOTICE", chan, pins_notice(welcome.pins))
         if later:
@@ -778,6 +841,21 @@ class IRCSession:
         # while we asked, a room listed whole whose marks it carries.
         listed = welcome.owner_alone_marked and self._asking
         self.arrival = welcome if welcome.total is not None or listed else None
+
+    def _left_out(self, welcome: Welcome) -> str:
+        """What a catch-up's ``NOTICE`` says of the events it left out: how
+        many (the welcome's gap; when the core could not count them, those
+        it resumed past are older than the room keeps in memory, and ids
+        follow each other, so they are the ids between its start and the
+        first it replays), and that a replay holds at most
+        ``--resume-bound``."""
+        gap, first = welcome.gap, welcome.history[0].id if welcome.history else ""
+        if gap == "?" and welcome.since is not None and first.isdigit():
+            counted = int(first) - 1 - welcome.since
+            gap = str(counted) if counted > 0 else gap
+        bound = self.config.resume_bound
+        many = "Earlier events" if gap == "?" else f"{gap} earlier events"
+        return f"{many} left out: a replay holds the newest {bound}"
 
     def play_history(self, room: str) -> None:
         """The history (and pins' notice) :meth:`entered` held for
@@ -796,8 +874,11 @@ class IRCSession:
         """A channel we are in has a new name: ``RENAME`` with
         ``draft/channel-rename``; else ``PART`` and ``JOIN`` unless only its
         case changed (the specification's fallback), and then True: the
-        join's topic and names are to follow. The renamer's own lines are
-        its command's answer (labeled if asked)."""
+        join's topic and names are to follow, and a ``NOTICE`` saying what
+        happened (:func:`chatroom.doors.irc.renaming.rejoined`). The
+        ``PART``'s reason names the new channel, who renamed it and why,
+        though irssi closes the old window on it, reason and all. The
+        renamer's own lines are its command's answer (labeled if asked)."""
         had = self.in_channel(renamed.room)
         if had is None:
             return False
@@ -805,17 +886,32 @@ class IRCSession:
         self._channels = rooms_of(
             tuple(new if other == had else other for other in self._channels)
         )
+        self._positions_moved(had, new)
         send = self.send if renamed.by == self.name else self.connection.send
         if CHANNEL_RENAME in self.caps:
             send(renamed.encoded(self.render))
             return False
         if name_key(had) == name_key(new):
             return False
-        words = (renamed.reason,) if renamed.reason else ()
+        said = f"renamed to {channel(new)} by {renamed.by}"
+        words = f"{said}: {renamed.reason}" if renamed.reason else said
         account = self.registry.sessions.account_named(self.nick)
         joined = Joined(new, self.nick, account=account, realname=self.realname)
-        send(build(self.source, "PART", channel(had), *words) + self.render(joined))
+        send(build(self.source, "PART", channel(had), words) + self.render(joined))
         return True
+
+    def _positions_moved(self, old: str, new: str) -> None:
+        """Room ``old`` is called ``new``: its positions go with it (the
+        renderer's too, once per node: the events after the rename carry
+        the new name)."""
+        old_key, new_key = name_key(old), name_key(new)
+        if old_key == new_key:
+            return
+        newest = self.renderer.newest
+        if old_key in newest:
+            newest[new_key] = max(newest.get(new_key, 0), newest[old_key])
+        if self._positions is not None and old_key in self._positions:
+            self._positions[new_key] = self._positions.pop(old_key)
 
     def removed(self, room: str, listing: Listing | None) -> None:
         if self.parted(room) is not None:

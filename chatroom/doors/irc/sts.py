@@ -11,21 +11,15 @@ connection, and a client never requests it (``CAP REQ sts`` is ``NAK``,
 as the specification allows).
 
 Whether a connection is TLS is its port's to say: each ``--irc`` port
-listens with an :class:`IRCPort` of the door's one
-:class:`~chatroom.doors.irc.protocol.IRCFactory`, which marks the sessions
-it makes. The web page's ``/irc`` has no port, so no ``sts``: a browser
+listens with a :class:`~chatroom.doors.irc.protocol.IRCPort` of the door's
+one :class:`~chatroom.doors.irc.protocol.IRCFactory`, which marks the
+sessions it makes. The web page's ``/irc`` has no port, so no ``sts``: a browser
 cannot switch to a raw TLS socket.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from twisted.internet.protocol import ServerFactory
-
-if TYPE_CHECKING:
-    from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
 
 #: ``--irc-sts-duration``'s default: a TLS client is promised nothing past
 #: its connection (plain clients are still sent to the TLS port each time),
@@ -46,29 +40,3 @@ class STSPolicy:
     def value(self, secure: bool) -> str:
         """``duration=N`` on a TLS connection, ``port=P`` on a plain one."""
         return f"duration={self.duration}" if secure else f"port={self.port}"
-
-
-class IRCPort(ServerFactory):
-    """One ``--irc`` port: the door's protocols, each told the port it
-    came in by (so its ``CAP LS`` knows whether it is TLS)."""
-
-    noisy = False
-
-    def __init__(self, door: IRCFactory, secure: bool) -> None:
-        self.door = door
-        self.secure = secure
-
-    def logPrefix(self) -> str:
-        """The door's name in the log (``IRCFactory starting on 6667``)."""
-        return self.door.logPrefix()
-
-    def sts(self) -> str | None:
-        """``sts``'s value on this port's connections (None: no TLS port)."""
-        policy = self.door.sts
-        return None if policy is None else policy.value(self.secure)
-
-    # An IProtocol by its interface, not a subclass of Twisted's Protocol.
-    def buildProtocol(self, addr: object) -> IRCProtocol:  # type: ignore[override]
-        protocol = self.door.buildProtocol(addr)
-        protocol.session.port = self
-        return protocol

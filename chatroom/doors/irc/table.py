@@ -32,8 +32,15 @@ from chatroom.doors.irc.metadata import metadata
 from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
-from chatroom.doors.irc.session import IRCCommand
+from chatroom.doors.irc.session import IRCCommand, IRCSession
 from chatroom.doors.irc.webpush import webpush
+
+
+async def help_here(session: IRCSession, params: tuple[str, ...]) -> None:
+    """``HELP``/``HELPOP``: made from this table (every command in it, and
+    NickServ's from NickServ's), so it lists what the door answers."""
+    await help_(session, params, COMMANDS, services.NICKSERV_COMMANDS)
+
 
 COMMANDS: dict[str, IRCCommand] = {
     # registration and signing in
@@ -69,8 +76,8 @@ COMMANDS: dict[str, IRCCommand] = {
     "TIME": IRCCommand(queries.time_),
     "LUSERS": IRCCommand(queries.lusers),
     "LINKS": IRCCommand(links),
-    "HELP": IRCCommand(help_),
-    "HELPOP": IRCCommand(help_),
+    "HELP": IRCCommand(help_here),
+    "HELPOP": IRCCommand(help_here),
     "WHOIS": IRCCommand(presence.whois, 1),
     "WHOWAS": IRCCommand(presence.whowas),
     "AWAY": IRCCommand(presence.away, before_welcome=True),  # draft/pre-away

@@ -1,4 +1,5 @@
-"""The line protocol's read markers: ``/read ROOM ID`` and ``/unread``.
+"""The line protocol's read markers: ``/read ROOM ID`` (``/read @USER ID``
+for a private conversation), ``/unread`` and ``/conversations``.
 
 A handler of :data:`chatroom.doors.line.session.COMMANDS` each, with their
 arguments and replies; the core keeps the markers
@@ -13,16 +14,18 @@ from collections.abc import Sequence
 
 from chatroom.core import errors
 from chatroom.core.markers import Unread
+from chatroom.core.private import Conversation
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
 
 def parse_read(args: str) -> tuple[str, int]:
-    """``/read ROOM ID``: the room and the id of the newest event read."""
+    """``/read ROOM ID`` (or ``@USER``): where, and the id of the newest
+    event (or private message) read."""
     words = args.split()
-    if len(words) != 2:
-        raise errors.usage("/read ROOM ID")
+    if len(words) != 2 or words[0] == "@":
+        raise errors.usage("/read ROOM|@USER ID")
     return words[0], parse_event_id(words[1])
 
 
@@ -46,6 +49,25 @@ def render_unread(counts: Sequence[Unread]) -> bytes:
         for c in counts
     ]
     return b"".join(lines) + format_line("UNREAD_END")
+
+
+def render_conversations(conversations: Sequence[Conversation]) -> bytes:
+    """``/conversations``' reply: ``CONVERSATION user unread last time``
+    each, the newest first, then ``CONVERSATIONS_END count``."""
+    lines = [
+        format_line("CONVERSATION", c.user, str(c.unread), str(c.last_id), c.last_time)
+        for c in conversations
+    ]
+    return b"".join(lines) + format_line("CONVERSATIONS_END", str(len(lines)))
+
+
+async def do_conversations(session: CommandContext, args: str) -> None:
+    """``/conversations`` → a ``CONVERSATION`` line per conversation of the
+    account, newest first, then ``CONVERSATIONS_END``."""
+    if args:
+        raise errors.usage("/conversations")
+    listed = await session.registry.markers.conversations(session.member)
+    session.send(render_conversations(listed))
 
 
 async def do_read(session: CommandContext, args: str) -> None:

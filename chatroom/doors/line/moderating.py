@@ -21,6 +21,9 @@ from chatroom.wire.lines import format_line, format_time
 PREVIEWS = "previews"
 #: ``/set mail on|off``: the account's own setting, the mail for what it missed.
 MAIL = "mail"
+#: ``/set irc-notes on|off``: the account's own choice, whether its IRC
+#: sessions are told reactions, edits and deletions in words.
+IRC_NOTES = "irc-notes"
 
 # -- moderating the room we are in ------------------------------------------
 
@@ -39,6 +42,15 @@ async def do_op(session: CommandContext, args: str) -> None:
 
 async def do_deop(session: CommandContext, args: str) -> None:
     await moderate(session, "deop", single_word(args, "/deop USER"))
+
+
+async def do_owner(session: CommandContext, args: str) -> None:
+    """``/owner USER``: the current room handed to USER (every member
+    hears ``OWNER``)."""
+    user = single_word(args, "/owner USER")
+    await session.registry.moderation.hand_over(
+        session.member, session.current_room(), user
+    )
 
 
 async def do_opmsg(session: CommandContext, args: str) -> None:
@@ -78,7 +90,9 @@ async def do_set(session: CommandContext, args: str) -> None:
     """``/set SETTING VALUE``: a setting of the current room; or ``/set
     previews on|off``, the user's own (link previews shown or hidden on
     this connection), or ``/set mail on|off``, the account's own (mail for
-    what it missed: ``MAIL on|off``), in the lobby too."""
+    what it missed: ``MAIL on|off``), or ``/set irc-notes on|off``, the
+    account's own choice for its IRC sessions (``IRC_NOTES on|off``),
+    in the lobby too."""
     setting, _, value = args.partition(" ")
     if setting.lower() == PREVIEWS:
         if value not in ("on", "off"):
@@ -91,6 +105,12 @@ async def do_set(session: CommandContext, args: str) -> None:
         account = session.registry.sessions.account_of(session.member)
         await session.registry.missed_mail.choose(account, value == "on")
         session.send(format_line("MAIL", value))
+        return
+    if setting.lower() == IRC_NOTES:
+        account = session.registry.sessions.account_of(session.member)
+        users = session.registry.users
+        chosen = await users.door_choice(account, IRC_NOTES, value)
+        session.send(format_line("IRC_NOTES", chosen))
         return
     if session.room is None:
         raise errors.room_command_only("set")

@@ -13,7 +13,9 @@ holds two parts by composition:
 
 A line goes: ``dataReceived`` (framing) → :meth:`LineProtocol.lineReceived`
 (decoded at the edge; ``PING``/``PONG`` answered here) →
-:meth:`Connection.admit` (flood control) → :meth:`LineProtocol.dispatch` →
+:meth:`Connection.admit` (flood control: a line the client sent by itself,
+:func:`~chatroom.wire.commands.sent_by_itself`, on a bucket of its own) →
+:meth:`LineProtocol.dispatch` →
 :meth:`Connection.run` (the command, which may wait) →
 :meth:`LineSession.handle` (its table) → the handler → the
 :class:`~chatroom.core.registry.Registry`.
@@ -56,6 +58,7 @@ from chatroom.doors.line.session import (
     LineOutput,
     LineSession,
 )
+from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import PROTOCOL_VERSION, format_line
 
 __all__ = ["LOBBY", "ROOM", "USERNAME", "LineFactory", "LineProtocol"]
@@ -93,18 +96,12 @@ class LineProtocol(LineFraming):
     session_class: type[LineSession] = LineSession
 
     def __init__(self, server: DoorHub, output: LineOutput = AS_LINES) -> None:
-        # Every attribute the protocol will ever have is set here (each a
-        # slot): one set later by Twisted or LineReceiver outside the slots
-        # would cost each idle connection a dict of its own.
+        # Every attribute the protocol will ever have is set here or by the
+        # framing (each a slot): one set later by Twisted or LineReceiver
+        # outside the slots would cost each idle connection a dict of its own.
+        super().__init__()
         self.factory = None
         self.connected = 0
-        self.transport = None
-        self.paused = False
-        self._buffer = b""
-        self._busyReceiving = False
-        self._pending = b""
-        self._offset = 0
-        self._skipping = 0
         self.door = output.door
         self.MAX_LENGTH = server.config.max_line
         self.max_unterminated = server.config.max_unterminated
@@ -125,6 +122,9 @@ class LineProtocol(LineFraming):
     def views_every_room(self) -> bool:
         """A device of an account in all its rooms (``/caps multi``)."""
         return self.session.multi
+
+    #: A page or a terminal draws its rooms afresh from what it is sent.
+    starts_blank = True
 
     @property
     def state(self) -> str:
@@ -196,11 +196,12 @@ class LineProtocol(LineFraming):
 
     def slowed(self) -> None:
         rate = f"{self.connection.config.rate:g}"
+        lines = "line" if rate == "1" else "lines"
         self.session.send(
             format_line(
                 "SLOW",
                 rate,
-                text=f"you are sending more than {rate} lines a second: "
+                text=f"you are sending more than {rate} {lines} a second: "
                 "your lines wait their turn",
             )
         )
@@ -290,7 +291,7 @@ class LineProtocol(LineFraming):
             return
         if text.startswith(("PING", "PONG")) and self._keepalive(text):
             return
-        self.connection.admit(text)
+        self.connection.admit(text, text[:1] == "/" and sent_by_itself(text))
 
     def _keepalive(self, line: str) -> bool:
         """Answer ``PING x`` with ``PONG x``; swallow ``PONG``. False: not one."""

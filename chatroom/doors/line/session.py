@@ -139,6 +139,10 @@ class LineSession:
     #: The label of the app password ``/login`` signed in with ("": the
     #: account's own password, or none): chatroom.core.app_passwords.
     app_password: Rare[str] = Rare("")
+    #: The room ``/in ROOM LINE`` names while LINE runs (None: none is
+    #: named, room commands act on the current room): set only for the
+    #: one command, so it costs an idle connection nothing.
+    addressed: Rare[str | None] = Rare(None)
 
     def __init__(
         self,
@@ -436,6 +440,22 @@ class LineSession:
         room, text = split_say(args)
         await self.registry.messages.say(self.member, self._in(room), text)
 
+    async def do_in(self, args: str) -> None:
+        """``/in ROOM LINE``: LINE (words, ``/me``, any room command) runs
+        in ROOM, one of this session's rooms, as if ROOM were current,
+        and the current room stays what it was. A client addresses what
+        is typed in a room's view by the room's name this way, so a line
+        never lands in whichever room the server last made current (a
+        ``/focus`` still on its way, a room shown unasked at sign-in)."""
+        room, _, line = args.partition(" ")
+        if not room or not line:
+            raise errors.usage("/in ROOM LINE")
+        named, self.addressed = self.addressed, self._in(room)
+        try:
+            await self.handle(line)
+        finally:
+            self.addressed = named
+
     async def do_leave(self, args: str) -> None:
         """``/leave [ROOM]``: without ``multi`` the one room, whatever ROOM."""
         if args and self.multi:
@@ -507,9 +527,13 @@ class LineSession:
         )
 
     async def do_delete(self, args: str) -> None:
-        await self.registry.rooms.delete_room(
-            self.member, single_word(args, "/delete NAME")
-        )
+        """``/delete NAME``: its members hear ``DELETED``; so does its owner
+        deleting it from outside (an account's room kept empty)."""
+        name = single_word(args, "/delete NAME")
+        inside = self.places.find(name) is not None
+        deleted = await self.registry.rooms.delete_room(self.member, name)
+        if not inside:
+            self.send(format_line("DELETED", deleted, str(self.name)))
 
     async def do_rename(self, args: str) -> None:
         name, _, reason = args.strip().partition(" ")
@@ -527,6 +551,35 @@ class LineSession:
             name, password, self.host
         )
         await self.choose_name(account.name, account=account.key)
+
+    async def do_session(self, args: str) -> None:
+        """A device session (:mod:`chatroom.core.sign_in_tokens`):
+        ``/session TOKEN`` before a name signs in as ``/login`` does;
+        ``/session new`` (an account signed in with its own password) is
+        answered ``SESSION <token> <seconds>``; ``/session end`` ends the
+        one this connection holds, ``SESSION_ENDED``."""
+        word = single_word(args, "/session new|end|TOKEN")
+        sign_ins = self.registry.accounts.sign_ins
+        if word in ("new", "end"):
+            if self.state == USERNAME:
+                raise errors.no_name()
+            account = self.registry.sessions.account_of(self.member)
+            if word == "end":
+                await sign_ins.end(self.member, account)
+                self.send(format_line("SESSION_ENDED"))
+                return
+            token, seconds = await sign_ins.issue(
+                self.member, account, self.app_password
+            )
+            self.send(format_line("SESSION", token, str(seconds)))
+            return
+        if self.state != USERNAME:
+            raise errors.not_allowed("/session TOKEN works only before you have a name")
+        found, held = await sign_ins.sign_in(word, self.host)
+        self.app_password = ""
+        await self.choose_name(found.name, account=found.key)
+        if not self.connection.closing:  # else gone meanwhile: nothing held
+            sign_ins.signed_in(self.member, held)
 
     async def do_oidc(self, args: str) -> None:
         """``/oidc TICKET``: the web page, back from the OpenID provider,
@@ -583,9 +636,12 @@ class LineSession:
     # -- helpers for the commands -----------------------------------------------
 
     def current_room(self) -> str:
-        if self.room is None:
+        """The room a room command acts on: the one ``/in`` named while
+        its line runs, else the current room (``NOT_IN_ROOM``: none)."""
+        room = self.addressed or self.room
+        if room is None:
             raise errors.not_in_room()
-        return self.room
+        return room
 
     async def say(self, text: str, action: bool = False) -> None:
         """A message or action to the room, stamped by the registry."""
@@ -613,6 +669,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "rename": (LineSession.do_rename, _IN_ROOM),
     "login": (LineSession.do_login, _UNNAMED),
     "oidc": (LineSession.do_oidc, _UNNAMED),
+    "session": (LineSession.do_session, _ANY),
     "register": (LineSession.do_register, _ANY),
     "password": (account.do_password, _NAMED),
     "unregister": (account.do_unregister, _NAMED),
@@ -631,6 +688,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "invite-links": (invitations.do_invite_links, _NAMED),
     "op": (moderating.do_op, _IN_ROOM),
     "deop": (moderating.do_deop, _IN_ROOM),
+    "owner": (moderating.do_owner, _IN_ROOM),
     "voice": (moderating.do_voice, _IN_ROOM),
     "opmsg": (moderating.do_opmsg, _IN_ROOM),
     "devoice": (moderating.do_devoice, _IN_ROOM),
@@ -654,8 +712,10 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "leave": (LineSession.do_leave, _IN_ROOM),
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),
+    "in": (LineSession.do_in, _IN_ROOM),
     "read": (markers.do_read, _NAMED),
     "unread": (markers.do_unread, _NAMED),
+    "conversations": (markers.do_conversations, _NAMED),
     "who": (LineSession.do_who, _IN_ROOM),
     "history": (history.do_history, _NAMED),
     "topic": (LineSession.do_topic, _IN_ROOM),

@@ -138,7 +138,10 @@ class BoundedChannel(HTTPChannel):
 
     _log = Logger()
     limits = HTTPLimits()
+    #: The site's clock and the site, set by :meth:`BoundedSite.buildProtocol`
+    #: (the site as twisted.web's ``Site`` sets it on its channels).
     clock: IReactorTime
+    site: BoundedSite
     _refused = False
     _header_call: IDelayedCall | None = None
     #: The request answered while the socket was full, whose successor waits.
@@ -149,6 +152,8 @@ class BoundedChannel(HTTPChannel):
     length_bound = 0
 
     def connectionMade(self) -> None:
+        # Seconds, as Twisted's callLater takes them; Twisted's own default
+        # (15) has its attribute typed int.
         self.abortTimeout = self.limits.abort_after  # type: ignore[assignment]
         super().connectionMade()
         self._await_headers()
@@ -193,7 +198,7 @@ class BoundedChannel(HTTPChannel):
         site's :class:`~chatroom.doors.web.uploads.UploadDoor` first."""
         self._cancel_header_timer()
         announced = self.length  # None: chunked, of unknown size
-        uploads = cast(BoundedSite, self.site).uploads  # type: ignore[attr-defined]
+        uploads = self.site.uploads
         if uploads is not None and uploads.wants(self._command, self._path):
             self._upload_headers(uploads, announced)
             return
@@ -334,6 +339,9 @@ class BoundedSite(Site):
     """A :class:`~twisted.web.server.Site` whose connections are
     :class:`BoundedChannel` s with ``limits``, timed on ``clock``."""
 
+    # A BoundedChannel itself, not Twisted's wrapper that may turn to HTTP/2,
+    # which HTTPFactory's type (ServerFactory[_GenericHTTPChannelProtocol])
+    # holds every Site to.
     protocol = BoundedChannel  # type: ignore[assignment]
     requestFactory = BoundedRequest
     #: Uploads, while ``--files`` is on.
@@ -358,8 +366,9 @@ class BoundedSite(Site):
         """Twisted's ``HTTPFactory`` keeps the access log's timestamp ready
         by a timer every second from ``startFactory``, which wakes an idle
         node's reactor for it once a second (on a machine whose cores 56
-        nodes share, each wake about 165 µs: docs/performance.md, "A
-        server nobody is connected to"). Here it is set by :meth:`log`, for
+        nodes share, each wake about 165 µs:
+        benchmarks/results/performance-notebook.md, "A server nobody is
+        connected to"). Here it is set by :meth:`log`, for
         the line being written, so no timer is made."""
 
     def log(self, request: http.Request) -> None:

@@ -21,6 +21,7 @@ as it always has: the wire is the same whichever reads it, and
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import h11
@@ -52,7 +53,7 @@ BODY = (b"content-length", b"transfer-encoding")
 EVERYDAY_SIZE = 8192
 
 
-class Offer:
+class Offer(ABC):
     """A client's handshake: the subprotocols it offered (in its order of
     preference), and the ``101`` that accepts it."""
 
@@ -61,9 +62,9 @@ class Offer:
     def __init__(self, subprotocols: Sequence[str]) -> None:
         self.subprotocols = subprotocols
 
+    @abstractmethod
     def accepted(self, subprotocol: str | None = None) -> bytes:
         """The ``101``, with ``subprotocol`` (one of those offered)."""
-        raise NotImplementedError
 
 
 class EverydayOffer(Offer):

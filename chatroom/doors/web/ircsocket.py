@@ -114,9 +114,7 @@ class IRCWebSocketResource(OriginCheckedResource):
     """``/irc``: the handshake with the IRCv3 subprotocols, then a session."""
 
     def __init__(self, irc: IRCFactory) -> None:
-        # WebSocketResource's own factory goes unused: render_GET builds
-        # each session, with the subprotocol it agreed on.
-        super().__init__(irc, irc.server)  # type: ignore[arg-type]
+        super().__init__(irc.server)
         self.irc = irc
 
     def accept(self, request: Request, offer: Offer) -> int:

@@ -5,6 +5,10 @@ pending address, as ``/verify CODE`` does, and says so on a small page
 (``EMAIL_VERIFIED <address>``). Opening it is enough: a mail scanner that
 follows the link proves what the code proves, that the address gets mail.
 
+``GET /email/mailer`` answers ``{"mail": true}`` while the server sends
+mail (``--smtp``), ``404`` otherwise: whether the page offers *Forgot
+password?*.
+
 ``GET /email/reset?account=NAME&code=CODE`` is a form asking for the new
 password; posting it (``POST /email/reset``: ``account``, ``code``,
 ``password``) is ``/reset NAME CODE NEWPASSWORD``: the password is
@@ -170,9 +174,35 @@ class ResetPage(_Page):
         )
 
 
+class MailSent(Resource):
+    """``GET /email/mailer``: ``{"mail": true}`` while the server can send
+    mail (``--smtp``), ``404`` while it cannot. The page offers *Forgot
+    password?* (``/reset NAME``, a link by mail) only then, as it offers
+    *Sign in with …* only where ``/oidc/provider`` answers and *Attach*
+    only where ``HEAD /upload`` does."""
+
+    isLeaf = True
+
+    def __init__(self, server: DoorHub) -> None:
+        super().__init__()
+        self.chat = server
+
+    def render_GET(self, request: Request) -> bytes:
+        request.setHeader("cache-control", "no-store")
+        if not self.chat.sends_mail:
+            request.setResponseCode(404)
+            request.setHeader("content-type", "text/plain; charset=utf-8")
+            return b"this server sends no mail (no --smtp)\n"
+        request.setHeader("content-type", "application/json")
+        return b'{"mail": true}'
+
+    render_HEAD = render_GET
+
+
 def mail_links(server: DoorHub) -> Resource:
-    """``/email``: its two pages."""
+    """``/email``: its two pages, and whether mail is sent at all."""
     email = Resource()
     email.putChild(b"verify", VerifyPage(server))
     email.putChild(b"reset", ResetPage(server))
+    email.putChild(b"mailer", MailSent(server))
     return email

@@ -47,8 +47,7 @@ from chatroom.doors.web.mailbox import mail_links
 from chatroom.doors.web.metrics import scrape
 from chatroom.doors.web.oidc import oidc_pages
 from chatroom.doors.web.socket import (
-    LineWebSocketFactory,
-    OriginCheckedResource,
+    LineWebSocketResource,
     Unterminated,
 )
 from chatroom.doors.web.uploads import FilesResource, UploadDoor, UploadResource
@@ -98,6 +97,10 @@ STATIC_FILES = {
             "files.js",
             "push.js",
             "sw.js",
+            "session.js",
+            "links.js",
+            "card.js",
+            "secret.js",
             "input.js",
             "events.js",
         )
@@ -257,7 +260,7 @@ def build_site(
     # Fetched by the page the first time it completes or searches emoji.
     files[b"emoji.json"] = BuiltOnFirstUse(emoji_table, "application/json")
     root = Root(files)
-    root.putChild(b"ws", OriginCheckedResource(LineWebSocketFactory(server), server))
+    root.putChild(b"ws", LineWebSocketResource(server))
     if irc is not None:
         root.irc = IRCWebSocketResource(irc)
         root.putChild(b"irc", root.irc)

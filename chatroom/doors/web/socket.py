@@ -49,6 +49,7 @@ handled here:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Sequence
 from typing import Any, Generic, Protocol, TypeVar, cast
@@ -57,8 +58,8 @@ from urllib.parse import urlsplit
 from twisted.internet.interfaces import IAddress, IProtocol
 from twisted.logger import Logger
 from twisted.python.failure import Failure
+from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
-from twisted.web.websocket import WebSocketResource
 from wsproto import Connection, ConnectionType
 from wsproto.connection import ConnectionState
 from wsproto.events import (
@@ -203,7 +204,7 @@ class Unterminated(Protocol):
 D = TypeVar("D", bound=Unterminated)
 
 
-class DoorWebSocket(Generic[D]):
+class DoorWebSocket(ABC, Generic[D]):
     """One WebSocket connection with a door's protocol behind it (the line
     door's at ``/ws``, the IRC door's at ``/irc``): the handshake hands the
     HTTP connection's admission over, the protocol is made once the ``101``
@@ -228,17 +229,19 @@ class DoorWebSocket(Generic[D]):
         self.chat: D | None = None
         self._part: Any = None  # the fragments of an unfinished message
 
+    @abstractmethod
     def open_door(self, accepted: bytes) -> D:
         """The door's protocol, made once the handshake is accepted: its
         first bytes are ``accepted`` (the ``101``; none for a test's
         stand-in)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def textMessageReceived(self, message: str) -> None:
-        raise NotImplementedError
+        """A whole text message (its fragments joined)."""
 
+    @abstractmethod
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
-        raise NotImplementedError
+        """A whole binary message (its fragments joined)."""
 
     def pongReceived(self, payload: bytes) -> None:
         """Keepalive is each door's own (``PING`` lines), not WebSocket pings."""
@@ -436,30 +439,23 @@ class LineWebSocket(DoorWebSocket[LineProtocol]):
             self.chat.session.refuse(errors.binary_frame())
 
 
-class LineWebSocketFactory:
-    """The ``WebSocketServerFactory`` of ``/ws``: one :class:`LineWebSocket`
-    per accepted handshake."""
-
-    def __init__(self, server: DoorHub) -> None:
-        self.server = server
-
-    def buildProtocol(self, request: Request) -> LineWebSocket:
-        return LineWebSocket(self.server, request.channel.transport)
-
-
-class OriginCheckedResource(WebSocketResource):
-    """``/ws``, refusing handshakes from pages of other sites.
+class OriginCheckedResource(Resource, ABC):
+    """A WebSocket's address (``/ws``, ``/irc``), refusing handshakes from
+    pages of other sites; each address says what an accepted handshake
+    opens (:meth:`accept`).
 
     A browser always sends ``Origin`` with a WebSocket handshake. It is
     accepted when it names this site (the request's ``Host``) or is on the
     allow-list (``*`` allows every origin). Programs that send no
-    ``Origin`` (not browsers: nothing to protect) are accepted.
+    ``Origin`` (not browsers: nothing to protect) are accepted. The
+    handshake itself is answered as twisted.web's ``WebSocketResource``
+    answers it.
     """
 
     log = Logger()
 
-    def __init__(self, factory: LineWebSocketFactory, server: DoorHub) -> None:
-        super().__init__(factory)
+    def __init__(self, server: DoorHub) -> None:
+        super().__init__()
         self.chat = server
 
     def allowed(self, request: Request) -> bool:
@@ -483,10 +479,9 @@ class OriginCheckedResource(WebSocketResource):
             return self.not_a_handshake(request)
         return self.accept(request, offer)
 
+    @abstractmethod
     def accept(self, request: Request, offer: Offer) -> int:
         """A valid handshake: the session, and ``101``."""
-        session = self.factory.buildProtocol(request)
-        return upgrade(request, offer, cast(DoorWebSocket[Any], session))
 
     def not_a_handshake(self, request: Request) -> bytes:
         """``400`` for a request here that is no WebSocket handshake (the
@@ -508,3 +503,11 @@ class OriginCheckedResource(WebSocketResource):
             f"WebSocket refused: origin {origin} is not allowed here "
             "(the server's --http-origins lists the allowed ones)\n"
         ).encode()
+
+
+class LineWebSocketResource(OriginCheckedResource):
+    """``/ws``: the line protocol over a WebSocket (:class:`LineWebSocket`)."""
+
+    def accept(self, request: Request, offer: Offer) -> int:
+        session = LineWebSocket(self.chat, request.channel.transport)
+        return upgrade(request, offer, session)

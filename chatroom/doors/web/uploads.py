@@ -242,11 +242,11 @@ class UploadResource(Resource):
         request.setHeader("content-type", "text/plain; charset=utf-8")
         return b"POST a file here (docs/web.md, Files)\n"
 
-    def render_POST(self, request: Request) -> int:
+    def render_POST(self, request: Request) -> bytes | int:
         spool = request.content
         if not isinstance(spool, Spool):  # not through the door's checks
             request.setResponseCode(400)
-            return b"an upload needs a Content-Length\n"  # type: ignore[return-value]
+            return b"an upload needs a Content-Length\n"
         return _answer(
             request, lambda: self._upload(request, spool), self.log, spool.discard
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 
-from chatroom.wire.commands import COMMANDS
+from chatroom.wire.commands import COMMANDS, ROOM_COMMANDS
 from chatroom.wire.goodbyes import ACCOUNT_DELETED, FINAL_STARTS, SIGN_IN_REFUSALS
 from chatroom.wire.lines import (
     EVENT_FIELDS,
@@ -55,8 +55,12 @@ def wire_table() -> dict[str, object]:
     """What ``WIRE`` holds: each event's field names in order (``fields``),
     the events ending in free text (``freeText``) or in a list of words
     (``lists``), every command's name in ``/help``'s order (``commands``),
-    those that carry passwords (``secretCommands``), the ``//`` rule
-    (``commandPrefix``, ``escapedPrefix``: :mod:`chatroom.wire.said`), a
+    those that carry passwords (``secretCommands``) and how many words
+    of each come before its passwords (``secretWords``: the page hides
+    what follows as it is typed), those that act on the
+    room they are typed in (``roomCommands``, sent as ``/in ROOM LINE``),
+    the ``//`` rule (``commandPrefix``, ``escapedPrefix``:
+    :mod:`chatroom.wire.said`), a
     tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`), how
     a paste is split, bounded and written (``paste``:
     :mod:`chatroom.wire.pastes`), what the page computes a name's key
@@ -78,6 +82,10 @@ def wire_table() -> dict[str, object]:
         "secretCommands": [
             name for name, command in COMMANDS.items() if command.secret
         ],
+        "secretWords": {
+            name: command.secret for name, command in COMMANDS.items() if command.secret
+        },
+        "roomCommands": sorted(ROOM_COMMANDS),
         "commandPrefix": COMMAND_PREFIX,
         "escapedPrefix": ESCAPED_PREFIX,
         "tagUnescapes": UNESCAPES,

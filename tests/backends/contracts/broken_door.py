@@ -53,6 +53,8 @@ class BrokenDoor:
 
     #: One room at a time, as a line connection without ``multi``.
     views_every_room = False
+    #: Never caught up from a marker: never in every room.
+    starts_blank = False
 
     def shown_marker(self, room: str, marker: int | None) -> None:
         """Never a device in every room: never shown a room unasked."""

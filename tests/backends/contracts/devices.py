@@ -449,7 +449,9 @@ class DevicesContract(ContractBase):
     @defer.inlineCallbacks
     def test_a_multi_device_back_catches_up(self) -> Generator[Any, Any, None]:
         """A multi device signing in with no other device connected gets
-        each remembered room's events after the account's read marker."""
+        each remembered room's events after the account's read marker, and
+        those just before it (what it read: the page draws the room
+        afresh), then ``READ`` naming the marker."""
         bob = yield self.connect("bob")
         yield self.entered(bob, "tea", create=True)
         laptop = yield self.device("alice", "ids", "multi")
@@ -466,8 +468,10 @@ class DevicesContract(ContractBase):
         phone = yield self.device("alice", "ids", "multi")
         self.assertEqual((yield self.expect(phone, "JOINED ")), "JOINED tea 2 5")
         yield self.expect(phone, "MEMBERS tea ")
+        read = yield self.expect(phone, "@")
         first = yield self.expect(phone, "@")
         second = yield self.expect(phone, "@")
+        self.assertTrue(read.endswith(" read this"), read)
         self.assertTrue(first.endswith(" one") and second.endswith(" two"))
         self.assertEqual((yield self.expect(phone, "READ ")), f"READ tea {marker}")
         self.not_seen(phone, "GAP")

@@ -210,6 +210,86 @@ class MultiContract(ContractBase):
         alice.say("here")
         yield self.expect(alice, "MSG tea alice ")
 
+    # -- /in ROOM LINE ----------------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_in_runs_a_line_in_the_named_room(self) -> Generator[Any, Any, None]:
+        """``/in ROOM LINE`` says LINE (words, ``//``, ``/me``) or runs a
+        room command in ROOM, answered for ROOM, while the current room
+        stays the one joined last: plain lines still go there, and no
+        ``FOCUS`` is sent."""
+        bob = yield self.multi("bob", "tea")
+        carol = yield self.multi("carol", "cafe")
+        alice = yield self.multi("alice", "tea", "cafe")
+        alice.say("/in TEA hello tea")
+        said = yield self.expect(bob, "MSG tea alice ")
+        self.assertTrue(said.endswith(" hello tea"), said)
+        alice.say("/in tea //shrug")
+        said = yield self.expect(bob, "MSG tea alice ")
+        self.assertTrue(said.endswith(" /shrug"), said)
+        alice.say("/in tea /me waves")
+        yield self.expect(bob, "ACTION tea alice ")
+        alice.say("plain words")
+        said = yield self.expect(carol, "MSG cafe alice ")
+        self.assertTrue(said.endswith(" plain words"), said)
+        self.assertFalse([x for x in bob.unread() if "plain words" in x])
+        alice.say("/in tea /who")
+        self.assertEqual((yield self.expect(alice, "MEMBERS")), "MEMBERS tea bob alice")
+        alice.say("/in tea /info")
+        yield self.expect(alice, "INFO tea ")
+        self.assertEqual((yield self.expect(alice, "INFO_END")), "INFO_END tea")
+        alice.say("/in tea /topic scones at four")
+        topic = yield self.expect(bob, "@")
+        self.assertTrue(topic.endswith("TOPIC tea alice scones at four"), topic)
+        alice.say("/in tea /history 5")
+        self.assertEqual((yield self.expect(alice, "HISTORY_END")), "HISTORY_END tea 3")
+        alice.say("/who")
+        self.assertEqual(
+            (yield self.expect(alice, "MEMBERS")), "MEMBERS cafe carol alice"
+        )
+        self.assertFalse([x for x in alice.lines if x.startswith("FOCUS")])
+
+    @defer.inlineCallbacks
+    def test_in_leaves_the_named_room(self) -> Generator[Any, Any, None]:
+        """``/in ROOM /leave`` leaves ROOM; the current room is untouched
+        (no ``FOCUS``), and lines still go there."""
+        alice = yield self.multi("alice", "tea", "cafe")
+        alice.say("/in tea /leave")
+        self.assertEqual((yield self.expect(alice, "LEFT")), "LEFT tea")
+        alice.say("still here")
+        yield self.expect(alice, "MSG cafe alice ")
+        self.assertFalse([x for x in alice.lines if x.startswith("FOCUS")])
+
+    @defer.inlineCallbacks
+    def test_in_a_room_one_is_not_in(self) -> Generator[Any, Any, None]:
+        """``/in`` a room one is not in is ``NOT_IN_ROOM`` and says
+        nothing anywhere; without a line it is ``BAD_ARGS``; from the
+        lobby ``NOT_IN_ROOM`` too."""
+        bob = yield self.multi("bob", "den")
+        alice = yield self.multi("alice", "tea")
+        yield self.refused(alice, "/in den secret words", "NOT_IN_ROOM")
+        yield self.refused(alice, "/in den /topic mine", "NOT_IN_ROOM")
+        yield self.refused(alice, "/in tea", "BAD_ARGS")
+        yield self.refused(alice, "/in", "BAD_ARGS")
+        self.assertFalse([x for x in bob.unread() if "alice" in x])
+        carol = yield self.connect("carol")
+        yield self.refused(carol, "/in tea hello", "NOT_IN_ROOM")
+
+    @defer.inlineCallbacks
+    def test_in_without_multi(self) -> Generator[Any, Any, None]:
+        """A one-room session's ``/in`` its room says the line there; any
+        other room is ``NOT_IN_ROOM``."""
+        bob = yield self.connect("bob")
+        bob.say("/create tea")
+        yield self.expect(bob, "MEMBERS tea")
+        alice = yield self.connect("alice")
+        alice.say("/join tea")
+        yield self.expect(alice, "JOINED tea")
+        alice.say("/in tea hi")
+        said = yield self.expect(bob, "MSG tea alice ")
+        self.assertTrue(said.endswith(" hi"), said)
+        yield self.refused(alice, "/in cafe hi", "NOT_IN_ROOM")
+
     # -- read markers and unread counts ----------------------------------------------
 
     @defer.inlineCallbacks
@@ -380,27 +460,29 @@ class MultiContract(ContractBase):
     @defer.inlineCallbacks
     def test_a_signed_in_multi_join_catches_up(self) -> Generator[Any, Any, None]:
         """A signed-in multi device entering a room gets every event after
-        its marker (not the last ``--history``), then ``READ``."""
+        its marker with those just before it (not the last ``--history``),
+        then ``READ`` naming the marker."""
         bob, _, ids = yield self.signed_in_reader("tea", 3)
         yield self.said(bob, "m4")
         again = yield self.signed_in("alice")
         again.say("/caps ids multi")
         yield self.expect(again, "CAPS")
         lines = yield self.joined(again, "tea")
-        self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m2", "m3", "m4"])
+        self.assertEqual([x.split()[-1] for x in lines[:-1]], ["m1", "m2", "m3", "m4"])
         self.assertEqual(lines[-1], f"READ tea {ids[0]}")
 
     @defer.inlineCallbacks
     def test_catch_up_past_the_bound_starts_with_gap(self) -> Generator[Any, Any, None]:
-        """More missed than ``--resume-bound`` (5): ``GAP`` first (with how
-        many are left out, or ``?`` where the marker is older than what the
-        back-end keeps), then the newest 5."""
+        """More to catch up than ``--resume-bound`` (5): ``GAP`` first (with
+        how many are left out, the read one before the marker among them,
+        or ``?`` where the window starts before what the back-end keeps),
+        then the newest 5."""
         yield self.signed_in_reader("tea", 8)
         again = yield self.signed_in("alice")
         again.say("/caps multi")
         yield self.expect(again, "CAPS")
         gap, *lines = yield self.joined(again, "tea")
-        self.assertIn(gap, ("GAP tea 2", "GAP tea ?"))
+        self.assertIn(gap, ("GAP tea 3", "GAP tea ?"))
         self.assertEqual(
             [x.split()[-1] for x in lines[:-1]], [f"m{n}" for n in range(4, 9)]
         )

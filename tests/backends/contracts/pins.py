@@ -63,6 +63,28 @@ class PinsContract(ContractBase):
         self.assertEqual(logged, [["pin", rules], ["unpin", rules]])
 
     @defer.inlineCallbacks
+    def test_a_room_whose_name_is_not_its_key(self) -> Generator[Any, Any, None]:
+        """A room called ``Q1cafe`` (its key is ``qlcafe``: the case folded,
+        the digit one read as the l it looks like) lists the messages it
+        pinned, and pinning one again says nothing, as in a room whose name
+        is its key."""
+        alice, bob = yield self.in_room("Q1cafe", "alice", "bob")
+        alice.say("/caps ids")
+        yield self.expect(alice, "CAPS ")
+        alice.say("rules: be kind")
+        rules = (yield self.expect(alice, "@")).split()[0][1:]
+        alice.say(f"/pin {rules}")
+        self.assertEqual((yield self.expect(bob, "PIN ")), f"PIN Q1cafe {rules} alice")
+        alice.say(f"/pin {rules}")  # again: nothing
+        alice.say("/pins")  # answered once the /pin before it is done
+        yield self.expect(alice, "PINS_END ")
+        bob.say("/pins")
+        pinned = yield self.expect(bob, "PINNED ")
+        self.assertRegex(pinned, rf"^PINNED Q1cafe {rules} alice \S+ rules: be kind$")
+        self.assertEqual((yield self.expect(bob, "PINS_END ")), "PINS_END Q1cafe 1")
+        self.assertEqual(bob.take("PIN "), None)  # the second /pin said nothing
+
+    @defer.inlineCallbacks
     def test_only_owner_and_operators_pin(self) -> Generator[Any, Any, None]:
         """A member is refused; once an operator, may pin; an unknown id is
         ``NO_SUCH_MESSAGE``; a deleted pinned message leaves ``/pins``."""

@@ -47,10 +47,12 @@ from chatroom.core.hooks import Hook
 from chatroom.core.messagelife import amended, reacted
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
+    AccountSignIns,
     AppPasswordsAre,
     BindOidc,
     InvitationCode,
     InvitationIs,
+    KeepSignInToken,
     MailboxIs,
     OidcUnbound,
     PasswordHashIs,
@@ -59,6 +61,7 @@ from chatroom.core.model.changes.accounts import (
     SetInvitation,
     SetMailbox,
     SetPassword,
+    SignInTokenIs,
 )
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -890,6 +893,21 @@ class PremiseMatrixContract(PremisesBase):
             self.assertEqual(facts, "kept")
 
     @defer.inlineCallbacks
+    def test_sign_in_token_is(self) -> Generator[Any, Any, None]:
+        """A device session's token was decided on its hash being new (a
+        token made); one was kept under it since."""
+        yield self.registered("alice")
+        now = self.server.clock.seconds()
+        change = DecidedChange(
+            AccountSignIns("alice"),
+            (SignInTokenIs("hash", ""),),
+            (KeepSignInToken("hash", "kept", now + 60, now),),
+        )
+        facts = yield self.twice(change)
+        if facts is not None:
+            self.assertEqual(facts, "kept")
+
+    @defer.inlineCallbacks
     def test_registered(self) -> Generator[Any, Any, None]:
         """An upload token was decided on alice's account being there; she
         unregistered since."""
@@ -1156,6 +1174,7 @@ CASES: dict[type[Premise], str] = {
     AppPasswordsAre: "test_app_passwords_are",
     OidcUnbound: "test_oidc_unbound",
     InvitationIs: "test_invitation_is",
+    SignInTokenIs: "test_sign_in_token_is",
     Registered: "test_registered",
     UsageAtMost: "test_usage_at_most",
     FileKept: "test_file_kept",

@@ -198,8 +198,11 @@ class RenamesContract(ContractBase):
         """alice's phone takes her out of tea between the core's read and
         the back-end's apply of her rename: tea is bob's now, so the
         rename's premise (its owner as read) fails, nothing is applied,
-        and decided again it is ``NOT_ALLOWED``; tea talks on as tea."""
+        and decided again it is ``NOT_ALLOWED``; tea talks on as tea. (A
+        scratch room, ``keep off``: an account's own room would stay hers.)"""
         alice, bob = yield self.owned_tea()
+        alice.say("/set keep off")
+        yield self.expect(bob, "SET tea keep off alice")
         phone = User(FakeClient(self.server))
         phone.say(f"/login alice {PASSWORD}")
         yield self.expect(phone, "WELCOME alice")

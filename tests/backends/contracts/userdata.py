@@ -134,7 +134,8 @@ class UserDataContract(IRCContractBase):
         self.assertEqual(said, ["alice says hello"])
         self.assertEqual(archive["rooms"]["owned"], ["tea"])
         self.assertEqual(archive["rooms"]["remembered"], ["tea"])
-        self.assertEqual(archive["read_markers"], {"tea": 2})
+        # Her own message to bob is read (a conversation's marker, @bob).
+        self.assertEqual(archive["read_markers"], {"tea": 2, "@bob": 1})
         self.assertEqual(
             archive["threads"], [{"room": "tea", "root": 1, "following": True}]
         )

@@ -258,8 +258,21 @@ class ParseTests(unittest.TestCase):
         query = parse_search("  in:Tea green from:Bob tea after:2026-01-02 ")
         self.assertEqual(
             query,
-            SearchQuery(("green", "tea"), ("Tea",), "Bob", None, 1767312000.0),
+            SearchQuery(
+                ("green", "tea"),
+                ("Tea",),
+                "Bob",
+                None,
+                1767312000.0,
+                starts=frozenset({"green", "tea"}),
+            ),
         )
+
+    def test_words_of_three_or_more_match_as_starts(self) -> None:
+        """``boil`` and ``tea`` match the words they start; ``is`` and
+        ``a`` only themselves."""
+        query = parse_search("boil is tea a")
+        self.assertEqual(query.starts, frozenset({"boil", "tea"}))
 
     def test_an_unknown_key_is_a_word(self) -> None:
         """``http://x`` and ``12:30`` are words, not filters."""

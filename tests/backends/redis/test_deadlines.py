@@ -30,7 +30,7 @@ from chatroom.redisclient.deadlines import (
     Hearing,
     within,
 )
-from chatroom.redisclient.link import RedisLink
+from chatroom.redisclient.link import LinkProtocol, RedisLink
 from chatroom.redisclient.shard_subscribers import ShardSubscribers
 from chatroom.redisclient.shards import ShardLinks, ShardUnavailableError
 from chatroom.redisclient.slots import SLOTS, SlotMap, key_slot
@@ -49,10 +49,9 @@ class DeadlinesCase(unittest.TestCase):
         while self.clock.seconds() < until:
             self.clock.advance(min(0.01, until - self.clock.seconds()))
 
-    def connect(self, link: RedisLink) -> txredisapi.BaseRedisProtocol:
+    def connect(self, link: RedisLink) -> LinkProtocol:
         """``link`` serving on its protocol over a ``StringTransport``."""
-        protocol = link.protocol_class(charset=None, convertNumbers=False)
-        protocol.link = link
+        protocol = link.protocol_class(link, charset=None, convertNumbers=False)
         protocol.makeConnection(StringTransport())
         link.connection = protocol
         return protocol

@@ -1,5 +1,5 @@
 """A node's calls to Redis on its commands link, each one Deferred fired by
-its reply (:class:`~chatroom.redisclient.resp.DirectReplies`): what a user
+its reply (:class:`~chatroom.redisclient.link.CommandsProtocol`): what a user
 and an operator see of them is what it was through txredisapi's own
 commands. A script Redis does not answer is refused at its deadline, a
 lost link refuses the calls it carried, an error reply is that call's

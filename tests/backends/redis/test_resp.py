@@ -17,12 +17,12 @@ def protocols() -> tuple[txredisapi.BaseRedisProtocol, CommandsProtocol]:
     """txredisapi's protocol, and ours as a link builds it (its reads
     counted on the link's hearing)."""
     options = {"charset": None, "convertNumbers": False}
-    ours = CommandsProtocol(**options)
-    ours.link = RedisLink(Clock(), redis_address("redis://127.0.0.1:1/0"), "commands")
+    link = RedisLink(Clock(), redis_address("redis://127.0.0.1:1/0"), "commands")
+    ours = CommandsProtocol(link, **options)
     return txredisapi.RedisProtocol(**options), ours
 
 
-class LeanCommandsTests(unittest.TestCase):
+class LeanProtocolTests(unittest.TestCase):
     def test_commands_are_the_bytes_txredisapi_builds(self) -> None:
         theirs, ours = protocols()
         arguments = (

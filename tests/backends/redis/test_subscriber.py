@@ -44,8 +44,9 @@ class SubscriberTestCase(unittest.TestCase):
         )
         self.heard: list[tuple[bytes, bytes]] = []
         self.link.on_message = lambda channel, data: self.heard.append((channel, data))
-        self.protocol = self.link.protocol_class(charset=None, convertNumbers=False)
-        self.protocol.link = self.link
+        self.protocol = self.link.protocol_class(
+            self.link, charset=None, convertNumbers=False
+        )
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)
         self.link.connection = self.protocol

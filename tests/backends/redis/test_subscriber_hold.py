@@ -44,8 +44,9 @@ class HoldTestCase(unittest.TestCase):
         )
         self.heard: list[bytes] = []
         self.link.on_message = lambda channel, data: self.heard.append(data)
-        self.protocol = self.link.protocol_class(charset=None, convertNumbers=False)
-        self.protocol.link = self.link
+        self.protocol = self.link.protocol_class(
+            self.link, charset=None, convertNumbers=False
+        )
         self.protocol.callLater = self.clock.callLater
         self.transport = StringTransport()
         self.protocol.makeConnection(self.transport)

@@ -16,6 +16,7 @@ class FramingRecorder(LineFraming):
     max_unterminated = 40
 
     def __init__(self) -> None:
+        super().__init__()
         self.lines: list[bytes] = []
         self.too_long: list[bytes] = []
         self.unterminated = 0
@@ -109,16 +110,15 @@ class SlottedRecorder(SlottedFraming):
         "_pending",
         "_skipping",
         "connected",
+        "factory",
         "lines",
         "paused",
         "transport",
     )
 
     def __init__(self) -> None:
+        super().__init__()
         self.lines: list[bytes] = []
-        self.transport, self.connected, self.paused = None, 0, False
-        self._buffer, self._pending, self._busyReceiving = b"", b"", False
-        self._offset = self._skipping = 0
 
     def lineReceived(self, line: bytes) -> None:
         self.lines.append(line)

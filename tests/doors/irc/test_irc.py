@@ -17,8 +17,7 @@ from twisted.trial import unittest
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import Message
 from chatroom.doors.base.hub import DoorHub
-from chatroom.doors.irc.protocol import IRCFactory, IRCProtocol
-from chatroom.doors.irc.sts import IRCPort
+from chatroom.doors.irc.protocol import IRCFactory, IRCPort, IRCProtocol
 from tests.support import (
     NOW,
     FakeClient,

@@ -275,6 +275,28 @@ class HelpAndLinksTests(CapsTestCase):
         command it does not answer."""
         self.assertEqual(set(TEXTS), set(COMMANDS))
 
+    def test_help_lists_every_command_the_door_has(self) -> None:
+        """HELP alone names every command of the door's table (it is made
+        from it), NickServ's commands (SET among them) and how to set the
+        choices NickServ keeps (IRC-NOTES); HELP NICKSERV lists them too;
+        a command of the table has a topic."""
+        client = self.irc("nick")
+        client.send("HELP")
+        said = " ".join(line.split(" :", 1)[1] for line in client.received())
+        listed = set(said.split())
+        self.assertLessEqual(set(COMMANDS), listed)
+        self.assertLessEqual(
+            {"IDENTIFY", "GHOST", "SET", "DROP", "APP-PASSWORD"}, listed
+        )
+        self.assertIn("NS SET IRC-NOTES ON|OFF", said)
+        client.send("HELP nickserv")
+        lines = client.received()
+        self.assertIn("SET IRC-NOTES ON|OFF", " ".join(lines))
+        self.assertIn("IDENTIFY", lines[-2])
+        for command in COMMANDS:
+            client.send(f"HELP {command}")
+            self.assertEqual(client.received()[0].split(" ")[1], "704", command)
+
     def test_links_lists_this_server(self) -> None:
         """LINKS: one 364 for this server, hop count 0 and its description,
         then 365 (testLinksSingleServer)."""

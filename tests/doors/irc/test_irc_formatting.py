@@ -26,14 +26,20 @@ class IRCFormattingInTests(IRCTestCase):
 
     def test_codes_become_markdown(self) -> None:
         """Bold, italics, monospace and strikethrough reach a line user as
-        Markdown's, and another IRC user as the codes that were sent."""
+        Markdown's; another IRC user gets bold and italics as the codes
+        that were sent, monospace and strikethrough as their Markdown
+        characters (\\x11 and \\x1e are read, never sent)."""
         bob, (alice, dave) = self.line_room("bob", "alice", "dave")
         sent = "\x02bold\x02 \x1dslanted\x1d \x11code\x11 \x1egone\x1e"
         alice.send(f"PRIVMSG #tea :{sent}")
         (line,) = bob.received()
         self.assertEqual(said(line), "**bold** *slanted* `code` ~~gone~~")
         self.assertEqual(
-            dave.received(), [f":alice!alice@chatroom PRIVMSG #tea :{sent}"]
+            dave.received(),
+            [
+                ":alice!alice@chatroom PRIVMSG #tea :"
+                "\x02bold\x02 \x1dslanted\x1d `code` ~~gone~~"
+            ],
         )
 
     def test_reset_colours_and_spaces(self) -> None:
@@ -116,16 +122,29 @@ class IRCFormattingOutTests(IRCTestCase):
     """What is stored as Markdown reaches IRC clients as IRC's codes."""
 
     def test_markdown_becomes_codes(self) -> None:
-        """Strong, emphasis, inline code, strikethrough, a link and an
-        escape as IRC clients read them."""
+        """Strong and emphasis as IRC's codes; inline code and
+        strikethrough keep their backticks and tildes, which read the same
+        in every client (irssi shows \\x11 and \\x1e as a reverse-video Q
+        and ^); a link and an escape as IRC clients read them."""
         bob, (alice,) = self.line_room("bob", "alice")
-        bob.send("**bold** *slanted* `code` ~~gone~~ [docs](https://x.example/d) \\*")
+        bob.send(
+            "**bold** *slanted* `make run` ~~ignore~~ [docs](https://x.example/d) \\*"
+        )
+        (line,) = alice.received()
         self.assertEqual(
-            alice.received(),
-            [
-                ":bob!bob@chatroom PRIVMSG #tea :\x02bold\x02 \x1dslanted\x1d "
-                "\x11code\x11 \x1egone\x1e docs (https://x.example/d) *"
-            ],
+            line,
+            ":bob!bob@chatroom PRIVMSG #tea :\x02bold\x02 \x1dslanted\x1d "
+            "`make run` ~~ignore~~ docs (https://x.example/d) *",
+        )
+        self.assertNotRegex(line, "[\x11\x1e]")
+
+    def test_code_span_with_backticks_inside(self) -> None:
+        """A code span holding a backtick goes out fenced as Markdown
+        writes it, so it reads as the same span."""
+        bob, (alice,) = self.line_room("bob", "alice")
+        bob.send("try ``a`b`` now")
+        self.assertEqual(
+            alice.received(), [":bob!bob@chatroom PRIVMSG #tea :try ``a`b`` now"]
         )
 
     def test_plain_words_unchanged(self) -> None:
@@ -152,13 +171,14 @@ class IRCFormattingOutTests(IRCTestCase):
         )
 
     def test_fenced_block_in_a_paste(self) -> None:
-        """A pasted fenced block's lines go out in monospace, one message
-        a line, its fences gone; a line after it keeps its bold."""
+        """A pasted fenced block's lines go out as they are, between its
+        fences, one message a line (no \\x11); a line after it keeps its
+        bold."""
         bob, (alice,) = self.line_room("bob", "alice")
-        bob.send("/paste ```\\ndef brew(pot):\\n    return pot\\n```\\n**done**")
+        bob.send("/paste ```py\\ndef brew(pot):\\n    return pot\\n```\\n**done**")
         self.assertEqual(
             [line.split(" :", 1)[1] for line in alice.received()],
-            ["\x11def brew(pot):\x11", "\x11    return pot\x11", "\x02done\x02"],
+            ["```py", "def brew(pot):", "    return pot", "```", "\x02done\x02"],
         )
 
     def test_paste_keeps_its_indentation(self) -> None:
@@ -209,16 +229,21 @@ class TranslationTests(unittest.TestCase):
     """The translation's table, both ways, as functions."""
 
     def test_round_trip(self) -> None:
-        """IRC → Markdown → IRC gives back what was sent."""
-        for sent in (
-            "\x02bold\x02",
-            "\x1ditalics\x1d and \x1d\x02both\x02\x1d",
-            "\x11a`b\x11",
-            "\x1estruck\x1e",
-            "plain 2*3*4 [x](y)",
+        """IRC → Markdown → IRC gives back what was sent; monospace and
+        strikethrough come back as their Markdown characters."""
+        for sent, back in (
+            ("\x02bold\x02", "\x02bold\x02"),
+            (
+                "\x1ditalics\x1d and \x1d\x02both\x02\x1d",
+                "\x1ditalics\x1d and \x1d\x02both\x02\x1d",
+            ),
+            ("\x11a`b\x11", "``a`b``"),
+            ("\x11make run\x11", "`make run`"),
+            ("\x1estruck\x1e", "~~struck~~"),
+            ("plain 2*3*4 [x](y)", "plain 2*3*4 [x](y)"),
         ):
             with self.subTest(sent=sent):
-                self.assertEqual(irc_text(irc_markdown(sent)), sent)
+                self.assertEqual(irc_text(irc_markdown(sent)), back)
 
     def test_lists_and_quotes_keep_their_marks(self) -> None:
         """A list's and a quote's lines go out with their markers."""

@@ -1,7 +1,8 @@
 """Reactions, typing and edits at the IRC door (issue 22), both ways.
 
 ``+draft/react``/``+draft/unreact`` with ``+draft/reply`` and ``+typing`` in
-``TAGMSG``; edits as a new ``PRIVMSG`` ``* text`` answering the message.
+``TAGMSG``; edits as a new ``PRIVMSG`` ``* text`` answering the message;
+for a client without ``message-tags``, notes in words.
 Real :class:`IRCProtocol` objects over ``StringTransport`` with a line user
 (:class:`tests.support.FakeClient`) on one server and a ``task.Clock``, as
 in :mod:`tests.doors.irc.test_ircv3`.
@@ -32,7 +33,8 @@ class IRCReactionTests(CapsTestCase):
 
     def test_line_reactions_and_typing_are_tagmsgs(self) -> None:
         """bob's reaction, its withdrawal and his typing reach message-tags
-        clients as the TAGMSG an IRC client would send; carol gets nothing."""
+        clients as the TAGMSG an IRC client would send; carol, without
+        tags, gets the reaction and its withdrawal as notes, not typing."""
         self.bob.send("/react 1 x")
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom TAGMSG #tea")
@@ -51,7 +53,13 @@ class IRCReactionTests(CapsTestCase):
         self.assertEqual(
             self.alice.received(), ["@+typing=active :bob!bob@chatroom TAGMSG #tea"]
         )
-        self.assertEqual(self.carol.received(), [])
+        self.assertEqual(
+            self.carol.received(),
+            [
+                ":chatroom NOTICE #tea :bob reacted x to bob's “hello”",
+                ":chatroom NOTICE #tea :bob took back x from bob's “hello”",
+            ],
+        )
 
     def test_irc_reactions_and_typing_reach_line_users(self) -> None:
         """alice's TAGMSG reaction and typing reach bob (rich) as REACT and
@@ -73,7 +81,13 @@ class IRCReactionTests(CapsTestCase):
         self.alice.send("@+typing=bogus TAGMSG #tea")
         self.assertEqual(self.bob.received(), [])
         self.assertEqual(self.alice.received(), [])
-        self.assertEqual(self.carol.received(), [])
+        self.assertEqual(
+            self.carol.received(),
+            [
+                ":chatroom NOTICE #tea :alice reacted x to bob's “hello”",
+                ":chatroom NOTICE #tea :alice took back x from bob's “hello”",
+            ],
+        )
 
     def test_a_tagmsg_is_relayed_whole_and_its_typing_bounded(self) -> None:
         """Every TAGMSG reaches the IRC members as sent, while the typing
@@ -91,11 +105,13 @@ class IRCReactionTests(CapsTestCase):
         self.assertEqual(self.bob.received(), [])
 
     def test_edits_are_new_messages_answering_the_old(self) -> None:
-        """bob's edit reaches IRC as a new PRIVMSG ``* text``, tagged
-        ``+draft/reply`` (and its own msgid) for message-tags clients."""
+        """bob's edit reaches message-tags clients as a new PRIVMSG ``*
+        text``, tagged ``+draft/reply`` (and its own msgid); carol, without
+        tags, gets a note quoting what it read before."""
         self.bob.send("/edit 1 hello!")
         self.assertEqual(
-            self.carol.received(), [":bob!bob@chatroom PRIVMSG #tea :* hello!"]
+            self.carol.received(),
+            [":chatroom NOTICE #tea :bob edited “hello” → hello!"],
         )
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom PRIVMSG #tea :* hello!")
@@ -104,10 +120,13 @@ class IRCReactionTests(CapsTestCase):
             {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
         )
 
-    def test_plain_clients_see_nothing_of_reactions(self) -> None:
-        """Without message-tags, reactions and typing are not shown at all
-        (no notice per reaction or key press)."""
+    def test_plain_clients_see_reactions_as_notes_and_no_typing(self) -> None:
+        """Without message-tags, a reaction is a note and typing nothing (no
+        notice per key press); a reaction to no message is nothing."""
         self.alice.send("@+draft/react=x;+draft/reply=1 TAGMSG #tea")
         self.bob.send("/react 1 y")
         self.bob.send("/typing active")
-        self.assertEqual(self.carol.received(), [])
+        self.assertEqual(
+            self.carol.received(),
+            [":chatroom NOTICE #tea :bob reacted y to bob's “hello”"],
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
+from tests.support import STAMP
 
 REDACTING = ("message-tags", "echo-message", "draft/message-redaction")
 
@@ -73,17 +74,20 @@ class RedactionTests(CapsTestCase):
 
     def test_clients_without_the_capability_read_it_in_words(self) -> None:
         """carol (no draft/message-redaction) is told in words who deleted
-        a message and why, not shown a raw protocol event."""
+        which message (by its author and time, never its words) and why,
+        not shown a raw protocol event."""
         self.bob.send("hello")
         self.bob.send("spam")
         self.carol.received()
         self.bob.send("/redact 1")
         self.bob.send("/redact 2 off topic")
+        said = STAMP[11:19]
         self.assertEqual(
             [untagged(x) for x in self.carol.received()],
             [
-                ":chatroom NOTICE #tea :bob deleted a message",
-                ":chatroom NOTICE #tea :bob deleted a message: off topic",
+                f":chatroom NOTICE #tea :bob deleted their message of {said}",
+                f":chatroom NOTICE #tea :bob deleted their message of {said}"
+                ": off topic",
             ],
         )
 

@@ -34,9 +34,11 @@ class IRCRenameTests(CapsTestCase):
         self.bob.received()
 
     def test_rename_with_and_without_the_capability(self) -> None:
-        """alice's ``RENAME``: she hears it as sent; carol parts #tea and
-        joins #chai with its topic and names; bob hears ``RENAMED``; all
-        talk on in #chai."""
+        """alice's ``RENAME``: she hears it as sent; carol parts #tea with a
+        reason naming #chai, alice and why, and joins #chai with its topic
+        and names, then a NOTICE there says what happened (irssi closes
+        #tea's window on the PART, reason and all); bob hears
+        ``RENAMED``; all talk on in #chai."""
         self.alice.send("RENAME #tea #chai :more spice")
         self.assertEqual(
             self.alice.received(),
@@ -46,7 +48,8 @@ class IRCRenameTests(CapsTestCase):
         self.assertEqual(
             lines[:2],
             [
-                ":carol!carol@chatroom PART #tea :more spice",
+                ":carol!carol@chatroom PART #tea"
+                " :renamed to #chai by alice: more spice",
                 ":carol!carol@chatroom JOIN :#chai",
             ],
         )
@@ -54,11 +57,26 @@ class IRCRenameTests(CapsTestCase):
         names = [line for line in lines if " 353 " in line]
         self.assertEqual(len(names), 1)
         self.assertTrue(names[0].endswith(":@alice carol bob"), names)
-        self.assertEqual(lines[-1], ":chatroom 366 carol #chai :End of /NAMES list")
+        self.assertEqual(lines[-2], ":chatroom 366 carol #chai :End of /NAMES list")
+        self.assertEqual(
+            lines[-1], ":chatroom NOTICE #chai :alice renamed #tea to #chai: more spice"
+        )
         self.assertEqual(self.bob.received(), ["RENAMED tea chai alice more spice"])
         self.carol.send("PRIVMSG #chai :here")
         self.assertEqual(
             self.alice.received(), [":carol!carol@chatroom PRIVMSG #chai :here"]
+        )
+
+    def test_a_rename_without_a_reason_says_who(self) -> None:
+        """Without a reason, the PART still names the new channel and who
+        renamed it, and the NOTICE in the new channel says it again."""
+        self.alice.send("RENAME #tea #chai")
+        lines = self.carol.received()
+        self.assertEqual(
+            lines[0], ":carol!carol@chatroom PART #tea :renamed to #chai by alice"
+        )
+        self.assertEqual(
+            lines[-1], ":chatroom NOTICE #chai :alice renamed #tea to #chai"
         )
 
     def test_the_old_name_joins_the_renamed_room(self) -> None:

@@ -35,7 +35,9 @@ class IRCReplyTests(CapsTestCase):
 
     def test_line_reply_is_tagged_for_message_tags_clients(self) -> None:
         """bob's /reply reaches alice as a PRIVMSG tagged +draft/reply with
-        the msgid she saw for message 1; carol gets the plain PRIVMSG."""
+        the msgid she saw for message 1; carol, who has no tags, gets the
+        PRIVMSG starting with its addressee and a quote of what it answers
+        (tests/doors/irc/test_irc_plain_words.py)."""
         self.bob.send("/reply 1 hi yourself")
         (line,) = self.alice.received()
         self.assertEqual(untagged(line), ":bob!bob@chatroom PRIVMSG #tea :hi yourself")
@@ -44,13 +46,14 @@ class IRCReplyTests(CapsTestCase):
             {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
         )
         self.assertEqual(
-            self.carol.received(), [":bob!bob@chatroom PRIVMSG #tea :hi yourself"]
+            self.carol.received(),
+            [":bob!bob@chatroom PRIVMSG #tea :bob: “hello” → hi yourself"],
         )
 
     def test_irc_reply_is_a_reply_for_line_users(self) -> None:
         """alice's PRIVMSG tagged +draft/reply with message 1's msgid
         reaches bob (rich) as a MSG tagged reply=1, dave tagged with that
-        msgid, carol plain."""
+        msgid, carol with its addressee and quote in words."""
         self.alice.send(
             f"@+draft/reply={self.msgid('tea', 1)} PRIVMSG #tea :yes please"
         )
@@ -66,7 +69,8 @@ class IRCReplyTests(CapsTestCase):
             {"msgid": self.msgid("tea", 2), "+draft/reply": self.msgid("tea", 1)},
         )
         self.assertEqual(
-            self.carol.received(), [":alice!alice@chatroom PRIVMSG #tea :yes please"]
+            self.carol.received(),
+            [":alice!alice@chatroom PRIVMSG #tea :bob: “hello” → yes please"],
         )
         self.assertEqual(self.alice.received(), [])
 

@@ -5,9 +5,9 @@ A line user's ``/thread ID TEXT`` reaches IRC clients with
 ``message-tags`` as a ``PRIVMSG`` tagged ``+draft/reply`` with the root's
 ``msgid`` (IRC has no threads: nobody misses a word, and a client that
 shows replies shows what it answers); clients without the capability get
-the plain ``PRIVMSG``. An IRC client's reply to one of those messages is
-in the thread too. Real :class:`IRCProtocol` objects over
-``StringTransport`` with a line user, as in
+the ``PRIVMSG`` naming its thread by a quote of its root. An IRC client's
+reply to one of those messages is in the thread too. Real
+:class:`IRCProtocol` objects over ``StringTransport`` with a line user, as in
 :mod:`tests.doors.irc.test_irc_replies`.
 """
 
@@ -37,7 +37,9 @@ class IRCThreadTests(CapsTestCase):
     def test_a_thread_message_answers_its_root(self) -> None:
         """Two messages in the thread of message 1 (the second named by the
         first's id) each reach alice tagged +draft/reply with message 1's
-        msgid; carol gets the plain PRIVMSGs."""
+        msgid; carol, without tags, gets PRIVMSGs that name the thread by
+        its root's author and first words (the second quotes the root too,
+        not the message it was said beside)."""
         self.bob.send("/thread 1 not me")
         self.bob.send("/thread 2 nor me")
         lines = self.alice.received()
@@ -59,8 +61,10 @@ class IRCThreadTests(CapsTestCase):
         self.assertEqual(
             self.carol.received(),
             [
-                ":bob!bob@chatroom PRIVMSG #tea :not me",
-                ":bob!bob@chatroom PRIVMSG #tea :nor me",
+                ":bob!bob@chatroom PRIVMSG #tea"
+                " :(in bob's thread “who has the key?”) not me",
+                ":bob!bob@chatroom PRIVMSG #tea"
+                " :(in bob's thread “who has the key?”) nor me",
             ],
         )
 

@@ -9,7 +9,8 @@ token would notice (the specifications at https://ircv3.net/irc/).
 
 from __future__ import annotations
 
-from chatroom.doors.irc.sts import IRCPort, STSPolicy
+from chatroom.doors.irc.protocol import IRCPort
+from chatroom.doors.irc.sts import STSPolicy
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import AccountsCase
 from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged

@@ -176,7 +176,7 @@ class WireScriptTests(unittest.TestCase):
     def test_the_commands_are_the_servers(self) -> None:
         """Every command of ``chatroom.wire.commands``, in ``/help``'s order,
         and those that carry passwords or codes (which the page never shows,
-        keeps or queues)."""
+        keeps or queues), with the words that come before them."""
         wire = self.wire()
         self.assertEqual(wire["commands"], list(COMMANDS))
         self.assertEqual(
@@ -187,12 +187,19 @@ class WireScriptTests(unittest.TestCase):
                 "register",
                 "password",
                 "unregister",
+                "session",
                 "delete-account",
                 "verify",
                 "reset",
                 "redeem",
             ],
         )
+        # The words before the passwords: what the page shows as typed
+        # (``/login NAME``), the rest hidden.
+        words, secret = wire["secretWords"], wire["secretCommands"]
+        assert isinstance(words, dict) and isinstance(secret, list)
+        self.assertEqual(words, {name: COMMANDS[name].secret for name in secret})
+        self.assertEqual((words["login"], words["register"]), (2, 1))
 
     def test_the_refusals_and_final_goodbyes_are_the_clients(self) -> None:
         """The refusals that send the page back to its name form and the

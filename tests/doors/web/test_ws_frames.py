@@ -67,6 +67,9 @@ class Recorder(DoorWebSocket[Any]):
         self.heard: list[str | bytes] = []
         self.makeConnection(StringTransport())
 
+    def open_door(self, accepted: bytes) -> Any:
+        raise AssertionError("a recorder reads frames; it opens no door")
+
     def textMessageReceived(self, message: str) -> None:
         self.heard.append(message)
 

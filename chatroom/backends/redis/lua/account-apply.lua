@@ -55,7 +55,7 @@ end
 if dropped then
   redis.call('DEL', P .. 'markers:' .. u, P .. 'waiting:' .. u, P .. 'settings:' .. u,
     P .. 'account-rooms:' .. u, P .. 'account-rooms-order:' .. u,
-    P .. 'ignores:' .. u)
+    P .. 'ignores:' .. u, P .. 'convs:' .. u)
   redis.call('HDEL', ACCOUNTS, u)
   redis.call('HDEL', MAILBOXES, u)
   redis.call('HDEL', APPS, u)

@@ -25,11 +25,7 @@ end
 local rk, kicks = room_key(r), 0
 for _, op in ipairs(c.ops) do
   if op.kind == 'SetPolicy' then
-    local kept = op.policy
-    redis.call('HSET', rk, 'policy', kept.policy, 'kept', kept.kept,
-               'restricted', kept.restricted, 'owner_account', kept.owner_account,
-               'moderated', kept.moderated)
-    redis.call('HINCRBY', rk, 'ver', 1)
+    set_policy(r, op.policy)
     -- a secret room leaves the lobby, and comes back (watchers re-read it)
     lobby_news(r, redis.call('HGET', rk, 'name'))
   elseif op.kind == 'SetOwner' then

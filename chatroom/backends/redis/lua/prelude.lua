@@ -271,6 +271,15 @@ local function set_owner(r, u)
   redis.call('HINCRBY', room_key(r), 'ver', 1)
 end
 
+-- Room r's policy is `kept` (a RoomPolicy as chatroom.backends.redis.operands
+-- encodes it: its JSON, and beside it what the scripts read apart).
+local function set_policy(r, kept)
+  redis.call('HSET', room_key(r), 'policy', kept.policy, 'kept', kept.kept,
+             'restricted', kept.restricted, 'owner_account', kept.owner_account,
+             'moderated', kept.moderated)
+  redis.call('HINCRBY', room_key(r), 'ver', 1)
+end
+
 -- Room r's copies of its member u, from the server's keys as they are
 -- now, so that the room alone answers for u once rooms are spread over a
 -- Redis Cluster's shards: the sessions holding u (`P holding:r`, u → their
@@ -816,6 +825,8 @@ local function premise_holds(c, p, step)
     return redis.call('EXISTS', P .. 'export:' .. s.token) == 1
   elseif kind == 'InvitationIs' then
     return (redis.call('HGET', P .. 'invitations', s.code) or '') == p.kept
+  elseif kind == 'SignInTokenIs' then
+    return (redis.call('GET', P .. 'sign-in:' .. p.token) or '') == p.kept
   -- the server's: its bans, its reports, its counters, its sweep
   elseif kind == 'Banned' then
     return (redis.call('ZSCORE', GBANS, p.mask) ~= false) == p.banned
@@ -917,6 +928,8 @@ local function apply_in_room(c, records, mark)
       lobby_count(r)
     elseif kind == 'SetOwner' then
       set_owner(r, op.owner)
+    elseif kind == 'SetPolicy' then  -- a room made an account's
+      set_policy(r, op.policy)
     elseif kind == 'Emit' then
       emit(r, op.event)
     elseif kind == 'Wait' then  -- for its members, until op.until (ms)

@@ -5,7 +5,8 @@
 -- kept among its newest `retention` (AppendPrivate), or deleted
 -- (DeletePrivate: its place becomes '', ids staying consecutive as a
 -- room's redacted messages; it leaves what waits for either party, and
--- the search outbox hears of it, `deletion`: a PrivateRedacted). Answers
+-- the search outbox hears of it, `deletion`: a PrivateRedacted). A message
+-- appended makes the conversation the newest of its account sides'. Answers
 -- {'OK', the id of the message appended, or 0}.
 local c = args.change
 local conversation = c.subject.key
@@ -20,6 +21,14 @@ for _, op in ipairs(c.ops) do
     redis.call('RPUSH', key, data)
     redis.call('LTRIM', key, -tonumber(args.retention), -1)
     feed_private(conversation, data)
+    -- the newest conversation of each side that is an account (a plain
+    -- name's side is marked '~': chatroom.core.private.accounts_of)
+    local order = redis.call('INCR', P .. 'convs-order')
+    for side in string.gmatch(conversation, '%S+') do
+      if string.sub(side, 1, 1) ~= '~' then
+        redis.call('ZADD', P .. 'convs:' .. side, order, conversation)
+      end
+    end
   elseif op.kind == 'DeletePrivate' then
     local last = tonumber(redis.call('HGET', P .. 'pids', conversation) or '0')
     local first = last - redis.call('LLEN', key) + 1

@@ -16,7 +16,7 @@ for _, c in ipairs(redis.call('HKEYS', P .. 'pids')) do
 end
 redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a, P .. 'settings:' .. a,
   P .. 'account-rooms:' .. a, P .. 'account-rooms-order:' .. a,
-  P .. 'ignores:' .. a)
+  P .. 'ignores:' .. a, P .. 'convs:' .. a)
 redis.call('HDEL', ACCOUNTS, a)
 redis.call('HDEL', P .. 'mailboxes', a)
 redis.call('HDEL', P .. 'app-passwords', a)

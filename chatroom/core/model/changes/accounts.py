@@ -1,7 +1,8 @@
 """An account: its record (the name it was registered as, its password
 and SCRAM keys, its mailbox, its app passwords, its OpenID binding), when
-it was registered, its erasure, and the invitations that admit new ones
-(:mod:`chatroom.core.accounts`, :mod:`chatroom.core.invitations`).
+it was registered, its erasure, the invitations that admit new ones, and
+the sign-in tokens of its device sessions (:mod:`chatroom.core.accounts`,
+:mod:`chatroom.core.invitations`, :mod:`chatroom.core.sign_in_tokens`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ class AccountHoldings(AccountSubject):
     messages: the account, its read markers, remembered rooms and
     settings, its private conversations, the messages kept for it and
     those it sent that wait for others (what a deletion erases)."""
+
+
+@dataclass(frozen=True)
+class AccountSignIns(AccountSubject):
+    """The sign-in tokens of account ``account`` (its name key): each
+    device session ``/session new`` made, kept by its token's hash
+    (:mod:`chatroom.core.sign_in_tokens`)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,48 @@ class DropInvitation(Operation):
     """The invitation is gone: its code admits nobody."""
 
 
+# -- an account's sign-in tokens: premises and operations -----------------------
+
+
+@dataclass(frozen=True)
+class SignInTokenIs(Premise):
+    """The sign-in token whose hash is ``token`` is kept as ``kept`` (as
+    :class:`~chatroom.core.sign_in_tokens.SignInToken` encodes it; "" for
+    none): a token made is new, and a use (its time moved on) rests on
+    the token as read, so one ended meanwhile (``/logout``, ``/password``)
+    is never kept again. A refusal brings the token as kept now (its
+    encoding, "" for none)."""
+
+    token: str
+    kept: str
+
+
+@dataclass(frozen=True)
+class KeepSignInToken(Operation):
+    """Keep the token whose hash is ``token`` as ``kept`` (encoded) until
+    ``until`` (seconds on the core's clock: its last use and the time a
+    token lasts unused); a back-end may forget it then. ``at`` is the
+    write's time on that clock: a token kept until before it is past,
+    and a back-end may forget it now."""
+
+    token: str
+    kept: str
+    until: float
+    at: float
+
+
+@dataclass(frozen=True)
+class DropSignInToken(Operation):
+    """The token whose hash is ``token`` signs nobody in from now on."""
+
+    token: str
+
+
+@dataclass(frozen=True)
+class DropSignInTokens(Operation):
+    """No token of the account signs anybody in from now on."""
+
+
 # -- the declarations -----------------------------------------------------------
 
 declare(
@@ -229,4 +279,9 @@ declare(
     InvitationCode,
     operations=(SetInvitation, DropInvitation),
     premises=(InvitationIs,),
+)
+declare(
+    AccountSignIns,
+    operations=(KeepSignInToken, DropSignInToken, DropSignInTokens),
+    premises=(Registered, SignInTokenIs),
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chatroom.core.events import Departure, Event, Kicked
-from chatroom.core.facts import RoomPolicy
 from chatroom.core.model.changes.base import (
     DecidedChange,
     Operation,
@@ -25,6 +24,7 @@ from chatroom.core.model.changes.rooms import (
     Incarnation,
     Present,
     SetOwner,
+    SetPolicy,
     Version,
 )
 
@@ -64,14 +64,6 @@ class SessionIs(Premise):
 
     user: str
     session: str
-
-
-@dataclass(frozen=True)
-class SetPolicy(Operation):
-    """The room's policy (settings, operators, voices, bans, invitations)
-    is now ``policy``."""
-
-    policy: RoomPolicy
 
 
 @dataclass(frozen=True)

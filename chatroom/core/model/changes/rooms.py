@@ -17,6 +17,7 @@ import enum
 from dataclasses import dataclass
 
 from chatroom.core.events import Departure, RoomEvent
+from chatroom.core.facts import RoomPolicy
 from chatroom.core.model.changes.base import (
     Operation,
     Premise,
@@ -263,6 +264,15 @@ class SetOwner(Operation):
 
 
 @dataclass(frozen=True)
+class SetPolicy(Operation):
+    """The room's policy (settings, operators, voices, bans, invitations)
+    is now ``policy`` (a moderation's; or a new room's, its founder's
+    account's: :func:`chatroom.core.membership.founded`)."""
+
+    policy: RoomPolicy
+
+
+@dataclass(frozen=True)
 class Emit(Operation):
     """Show the subject's members ``event`` (made by the core), in order
     with the other operations (and kept, where it is kept)."""
@@ -378,6 +388,7 @@ declare(
         AddMember,
         RemoveMember,
         SetOwner,
+        SetPolicy,
         Emit,
         Drop,
         Wait,

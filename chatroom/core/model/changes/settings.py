@@ -145,6 +145,26 @@ class Unignore(Operation):
     name: str
 
 
+@dataclass(frozen=True)
+class SetChoice(Operation):
+    """The account's own choice ``name`` of how a door shows things is now
+    ``value`` (:mod:`chatroom.core.door_settings`: ``irc-notes on|off``)."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SetSent(Operation):
+    """The newest event of room ``room`` (a name key) that a session of
+    the account at door ``door`` was sent is ``event_id``: where the
+    door's next replay of the room starts (:mod:`chatroom.core.door_settings`)."""
+
+    door: str
+    room: str
+    event_id: int
+
+
 # -- the declarations -----------------------------------------------------------
 
 declare(
@@ -154,7 +174,14 @@ declare(
 )
 declare(
     AccountSettings,
-    operations=(SetFollow, SetNotifyLevel, SetMissedMail, SetProfile),
+    operations=(
+        SetFollow,
+        SetNotifyLevel,
+        SetMissedMail,
+        SetProfile,
+        SetChoice,
+        SetSent,
+    ),
 )
 declare(AccountRooms, operations=(RememberRoom, ForgetRoom))
 declare(AccountIgnores, operations=(Ignore, Unignore))

@@ -4,8 +4,8 @@
 // redraw lists; the input fields are never rewritten, so typing is never
 // disturbed. When the connection drops it says so in a banner, counts down
 // to the next try and reconnects with backoff, signing in again as the same
-// name (with the account's password, kept in a variable of this page only),
-// back into the same room (with the key the user typed, if it has one),
+// name (an account with its device session, session.js), back into the
+// same rooms (with the key the user typed, if one has one),
 // resuming from the last message it showed (/caps ids, /join ROOM since ID):
 // what was said meanwhile is added, nothing is shown twice, and what the
 // user typed meanwhile is sent then. Everything is put into the page as
@@ -32,7 +32,17 @@
 // the user types)
 // panel.js (the search box and /modlog: their results panel) and private.js
 // (private conversations, entries of the sidebar beside the rooms), loaded
-// after view.js and scroll.js.
+// after view.js and scroll.js; session.js (staying signed in: the device
+// session, Sign out), links.js (a message's link: copied from its menu,
+// and the page opened at one), card.js (a person's profile card) and
+// secret.js (a password typed with a command, hidden as it is typed)
+// before input.js.
+//
+// What is typed in a room's view is done in that room: a plain line, /me
+// and every command that acts on a room without naming it (WIRE.roomCommands)
+// go as `/in ROOM LINE` (`addressed`), and so do the page's own questions
+// about a room (`askIn`), whatever room the server last made the
+// connection's current one.
 "use strict";
 
 // The grammar is the server's own (WIRE, from wire.js: chatroom/wire/).
@@ -76,10 +86,14 @@ const state = {
   // server answers in order, so a refusal is the first one's).
   rejoinQueue: [], rejoinLater: false,
   // The account signed in to and its password: the password in these
-  // variables only, never in storage, a cookie or the page (the account's
-  // name is kept for the tab, so that a reloaded page asks for it). Secrets
-  // typed but not yet confirmed by the server wait in `pending`.
+  // variables only, never in storage, a cookie or the page, and only until
+  // the server has given the page a device session (`session`: its token
+  // and account, kept in localStorage by session.js). The account's name
+  // is kept for the tab, so that a reloaded page without a session asks
+  // for it. Secrets typed but not yet confirmed by the server wait in
+  // `pending`.
   account: sessionStorage.getItem("chatroom.account"), password: null, renameTo: null,
+  session: null, sessionAsked: false,
   pending: { login: null, register: null, newPassword: null, roomKey: null },
   // The ticket the OpenID provider's sign-in gave (/#oidc=TICKET, taken
   // off the address at once): kept for the tab, so that a reload or a
@@ -91,15 +105,16 @@ const state = {
   // Room keys the user typed (by name key), for joining again; in memory only.
   keys: new Map(), pendingKeys: new Map(),
   joining: null, // the room a click asked to join (a refusal may ask its key)
-  // Replies to lines the page sent by itself, drawn without a log line: the
-  // /who and /info sent on joining, and the topic the join brings.
-  quietWho: false, quietInfo: false, joinQuiet: false,
-  // Replies the user asked for by typing a command: shown in the log.
+  // Replies the user asked for by typing a command: shown in the log (the
+  // page's own questions are answered quietly: each room's view counts
+  // those it waits for, rooms.js).
   asked: { who: false, list: false, topic: false, profile: false },
   listing: null, // the room list a typed /list is receiving
-  joinReplied: false, // the join's own MEMBERS came (the quiet /who's is next)
   whoShown: null, // the log line answering a typed /who (its OWNER follows)
   creating: null, // the room the lobby's field asked to create
+  // The rooms the user asked to join or create (name keys): shown when
+  // they are joined; a room given back unasked is shown only if no room is.
+  joinsAsked: new Set(),
   // Lines typed while the connection was down: sent once back in the room.
   outbox: [],
 };
@@ -114,6 +129,14 @@ function takeTicket() {
     history.replaceState(null, "", location.pathname + location.search);
   }
   return sessionStorage.getItem("chatroom.ticket");
+}
+
+// "Forgot password?" only where the server sends mail (--smtp): it says so
+// at GET /email/mailer (a 404 without).
+function offerReset() {
+  fetch("email/mailer").then((answer) => (answer.ok ? answer.json() : null)).then((found) => {
+    $("forgot-button").hidden = !(found && found.mail);
+  }, () => {});
 }
 
 // "Sign in with …" when the server has an OpenID provider (--oidc-issuer).
@@ -261,15 +284,41 @@ function online() {
     && !state.rejoining);
 }
 
-// A line the user typed in the room: sent, or kept until the page is back in
-// its room (in order, once), with a line in the log saying it waits.
-function sendOrKeep(line) {
+// The commands that act on the room they are typed in (chatroom/wire/commands.py).
+const ROOM_COMMANDS = new Set(WIRE.roomCommands);
+
+// Whether `line` acts on a room without naming it: words to say (`//x`
+// too), or a room command but for its `@USER` forms, which name a
+// private conversation (`/history @bob 50`).
+function actsOnRoom(line) {
+  if (!isCommand(line)) return true;
+  const [command, first = ""] = line.trim().split(/\s+/);
+  return ROOM_COMMANDS.has(command.slice(WIRE.commandPrefix.length).toLowerCase())
+    && !first.startsWith("@");
+}
+
+// `line` as it goes from `view` (a room's, or a conversation's): done in
+// that room, by its name (`/in ROOM LINE`), when it acts on a room.
+function addressed(view, line) {
+  if (!view || view.private || !view.name || !actsOnRoom(line)) return line;
+  return `/in ${view.name} ${line}`;
+}
+
+// One of the page's own questions about the room of `view` (its settings,
+// pins, a page of history): asked there by name.
+function askIn(view, line) { return send(`/in ${view.name} ${line}`); }
+
+// A line the user typed in the view of `view` (the one shown unless said):
+// sent to its room, or kept until the page is back in its rooms (in order,
+// once), with a line in the log saying it waits.
+function sendOrKeep(typed, view = current) {
+  const line = addressed(view, typed);
   if (online()) return send(line);
   if (SECRET_COMMAND.test(line)) {
     say("", "not sent: commands with a password wait for the connection", "error");
     return true;
   }
-  const shown = say("", `waiting to be sent: ${line}`, "pending");
+  const shown = say("", `waiting to be sent: ${typed}`, "pending");
   state.outbox.push({ line, shown });
   return true;
 }
@@ -323,6 +372,7 @@ document.addEventListener("DOMContentLoaded", () => {
   startView();
   $("export-button").addEventListener("click", () => send("/export"));
   offerProvider();
+  offerReset();
   connect();
 });
 window.addEventListener("beforeunload", () => { state.quitting = true; });

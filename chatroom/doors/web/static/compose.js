@@ -1,15 +1,21 @@
-// The chatroom web client: acting on a message. Each message with an id
-// has a "⋯" button (shown while the pointer is over its line or the
-// keyboard is on it; a long press or a right click on the line opens it
-// too) with a menu under it: Reply, React (reactions.js), Edit (your own
-// messages), Delete (your own, or any when you are the room's owner or
-// an operator) and Report… (someone else's; in a private conversation,
-// Report… alone: private.js). A reply, an edit or a
-// report's reason is typed in the room's input under a bar saying what is
-// answered, edited or reported (Escape or Cancel stops); Enter sends
-// /reply ID TEXT, /edit ID TEXT or /report ID [REASON] (a reason may be
-// left out). Delete sends /redact ID. A line of several lines (pasted,
-// or Shift+Enter) goes as one message: /paste TEXT.
+// The chatroom web client: acting on a message, never by its id (which
+// no person reads or types). Each message with an id has a "⋯" button
+// (shown while the pointer is over its line or the keyboard is on it; a
+// long press or a right click on the line opens it too) with a menu
+// under it: Reply, React (reactions.js), Reply in thread (threads.js),
+// Edit (your own messages), Delete (your own, or any when you are the
+// room's owner or an operator), Pin or Unpin (the owner and operators),
+// Copy link (links.js) and Report… (someone else's; in a private
+// conversation, Copy link and Report… alone: private.js). A reply, an
+// edit or a report's reason is typed in the room's input under a bar
+// saying what is answered, edited or reported (Escape or Cancel stops);
+// Enter sends /reply ID TEXT, /edit ID TEXT or /report ID [REASON] (a
+// reason may be left out). Delete asks first, in a dialog quoting the
+// message (a moderator deleting someone else's may give a reason), then
+// sends /redact ID [REASON]; Pin sends /pin ID (/unpin ID), in the room
+// on screen, and the pinned bar and the log follow its PIN. A line of
+// several lines (pasted, or Shift+Enter) goes as one message: /paste
+// TEXT.
 "use strict";
 
 const compose = {
@@ -17,6 +23,7 @@ const compose = {
   id: null, // the message it is about
   room: null, // in this room's view
   item: null, // the line whose menu is open
+  deleting: null, // the message the delete dialog asks about: { view, id, item }
 };
 
 function menuButton(item, user) {
@@ -61,6 +68,8 @@ function openMenu(item) {
   for (const each of ["menu-reply", "menu-react", "menu-thread"]) $(each).hidden = !inRoomView;
   $("menu-edit").hidden = !inRoomView || !isMe(message.user);
   $("menu-delete").hidden = !inRoomView || (!isMe(message.user) && !mayModerate());
+  $("menu-pin").hidden = !inRoomView || !mayModerate();
+  $("menu-pin").textContent = isPinned(shownRoom(), item.dataset.id) ? "Unpin" : "Pin";
   $("menu-report").hidden = isMe(message.user);
   const box = menu.parentElement.getBoundingClientRect();
   const line = item.getBoundingClientRect();
@@ -89,18 +98,21 @@ function startCompose() {
     const message = item && messageOf(item);
     closeMenu();
     if (!message) return;
-    if (what === "delete") { sendOrKeep(`/redact ${item.dataset.id}`); return; }
+    const { id } = item.dataset;
+    if (what === "delete") { askDelete(item, message); return; }
     if (what === "react") { openPicker(item); return; }
-    if (what === "thread") { openThread(shownRoom(), item.dataset.id); return; }
+    if (what === "thread") { openThread(shownRoom(), id); return; }
+    if (what === "pin") { sendOrKeep(`/${isPinned(shownRoom(), id) ? "unpin" : "pin"} ${id}`); return; }
+    if (what === "link") { copyLink(shownRoom(), id, item.querySelector(".more")); return; }
     compose.mode = what;
-    compose.id = item.dataset.id;
+    compose.id = id;
     compose.room = current;
     const input = $("message-input");
     if (what === "edit") input.value = message.text;
-    const quoted = `${message.user}: ${message.text.slice(0, QUOTE_LENGTH)}`;
-    $("compose-what").textContent = what === "edit" ? "Editing your message"
-      : what === "report" ? `Reporting ${quoted} (type why, or just press Enter)`
-        : `Replying to ${quoted}`;
+    const quoted = [nameNode(message.user), `: ${startOf(message.text)}`];
+    $("compose-what").replaceChildren(...(what === "edit" ? ["Editing your message"]
+      : what === "report" ? ["Reporting ", ...quoted, " (type why, or just press Enter)"]
+        : ["Replying to ", ...quoted]));
     $("compose-bar").hidden = false;
     input.focus();
   };
@@ -110,6 +122,9 @@ function startCompose() {
   $("menu-edit").addEventListener("click", act("edit"));
   $("menu-delete").addEventListener("click", act("delete"));
   $("menu-report").addEventListener("click", act("report"));
+  $("menu-pin").addEventListener("click", act("pin"));
+  $("menu-link").addEventListener("click", act("link"));
+  $("delete-dialog").addEventListener("close", deleteAnswered);
   $("message-menu").addEventListener("keydown", (event) => {
     if (event.key === "Escape") closeMenu(null, true);
   });
@@ -129,6 +144,36 @@ function startCompose() {
     const closingList = completing && completing.labels;
     if (event.key === "Escape" && compose.mode && !closingList) endCompose();
   });
+}
+
+// Delete asks first: a dialog quoting the message; a moderator deleting
+// someone else's message may say why (the room reads it in its place).
+function askDelete(item, message) {
+  const view = shownRoom();
+  compose.deleting = { view, id: item.dataset.id, item };
+  $("delete-what").replaceChildren(nameNode(message.user), `: ${startOf(message.text)}`);
+  const others = !isMe(message.user);
+  $("delete-reason-box").hidden = !others;
+  $("delete-reason").value = "";
+  const dialog = $("delete-dialog");
+  dialog.returnValue = "";
+  dialog.showModal();
+  $(others ? "delete-reason" : "delete-confirm").focus();
+}
+
+// The dialog closed: Delete sends /redact in the message's room; Cancel
+// (or Escape) does nothing. The focus goes back to the message's ⋯.
+function deleteAnswered() {
+  const asked = compose.deleting;
+  compose.deleting = null;
+  if (!asked) return;
+  if ($("delete-dialog").returnValue === "delete") {
+    const reason = $("delete-reason-box").hidden ? "" : $("delete-reason").value.trim();
+    sendOrKeep(`/redact ${asked.id}${reason ? ` ${reason}` : ""}`, asked.view);
+  }
+  const button = asked.item.querySelector(".more");
+  if (button && button.isConnected) button.focus();
+  else $("message-input").focus();
 }
 
 function endCompose() {

@@ -31,6 +31,9 @@ const handlers = {
     state.account = login ? name : null;
     state.password = login ? login.password : null;
     keepAccount();
+    // Signed in with a password or a ticket: a device session to come back
+    // with (session.js); signed in with one, it goes on.
+    if (login && !login.session) askSession();
     state.backoff = FIRST_BACKOFF;
     state.lostSession = false;
     state.nameAttempts = 0;
@@ -41,6 +44,8 @@ const handlers = {
     state.renameTo = null;
     send("/watch on");
     conversationsBack();
+    // An account's kept conversations, with their unread counts (private.js).
+    if (state.account) askConversations();
     // An account's rooms come back unasked: the others are asked for once
     // /unread (below) is answered.
     if (!rejoinRooms(Boolean(state.account))) {
@@ -50,8 +55,10 @@ const handlers = {
         fetchConversation(current);
       } else show("lobby");
     }
-    // What the account's rooms had since it last read them: the badges.
+    // What the account's rooms had since it last read them: the badges;
+    // its answer also says the rooms given back are in.
     if (state.account) send("/unread");
+    else linkReady(); // a plain name: a link is followed now (links.js)
   },
   MOTD(_, text) {
     const motd = $("motd");
@@ -87,24 +94,17 @@ const handlers = {
     Object.assign(target(), { joinedCount: Number(members), joinListed: false });
     joinedRoom(room);
     arrivedIn(room); // a tapped notification's room
+    joinedLinked(room); // a link's (links.js)
   },
   MEMBERS(_, names) {
     const view = target();
     if (!view.joinListed) { // the join's own: fewer than JOINED counted in a big room
       view.joinListed = true;
       view.total = names.length < view.joinedCount ? view.joinedCount : null;
-    } else if (state.quietWho && view.total !== null) {
-      // The page's own /who lists everyone; JOIN and PART keep only the
-      // announced members true, so the join's list stays.
-      state.quietWho = false;
-      state.joinReplied = false;
-      return;
     }
     state.members = names;
     state.whoShown = null;
     drawMembers();
-    if (state.quietWho && !state.joinReplied) { state.joinReplied = true; return; }
-    if (state.quietWho) { state.quietWho = false; state.joinReplied = false; return; }
     if (state.asked.who) {
       state.asked.who = false;
       state.whoShown = system(`In ${target().name}: ${describeMembers()}`);
@@ -117,7 +117,10 @@ const handlers = {
   HISTORY_ACTION({ user, time }, text, event) { replayed(event, user, time, text, true); },
   HISTORY_END({ room: where, count }) {
     if (where.startsWith("@")) conversationHistoryEnd(where.slice(1), Number(count));
-    else if (scroll.paging) olderDone(Number(count));
+    else if (scroll.paging) {
+      olderDone(Number(count));
+      seekOn(target()); // a link's message may be among them (links.js)
+    }
   },
   TOKEN({ token, seconds }) { tokenArrived(token, seconds); },
   MSG({ user, time }, text, event) {
@@ -134,7 +137,9 @@ const handlers = {
   // server sends it to nobody else): marked as such, in the room's log.
   OPMSG({ user, time }, text) {
     noteRoomMessage(user, text);
-    appendToLog(messageLine(time, user, text, "message", { to: "operators" }));
+    const line = messageLine(time, user, text, "message", { to: "operators" });
+    dressAuthor(line, user);
+    appendToLog(line);
   },
   OPNOTICE(field, text, event) { handlers.OPMSG(field, text, event); },
   // Into the conversation with the other person (private.js).
@@ -148,8 +153,9 @@ const handlers = {
     if (state.asked.topic) {
       state.asked.topic = false;
       system(text ? `The topic is “${text}” (set by ${user})` : "This room has no topic");
-    } else if (!view.joining && !(state.joinQuiet && view === current) && changed) {
-      info(text ? `${user} changed the topic to “${text}”` : `${user} cleared the topic`);
+    } else if (!view.joining && changed) {
+      info(text ? [nameNode(user), ` changed the topic to “${text}”`]
+        : [nameNode(user), " cleared the topic"]);
     }
   },
   OWNER({ user }) {
@@ -160,13 +166,13 @@ const handlers = {
       state.whoShown.textContent = `In ${target().name}: ${describeMembers()}`;
       state.whoShown = null;
     }
-    if (changed) info(`${user} owns the room now`);
+    if (changed) info([nameNode(user), " owns the room now"]);
   },
-  JOIN({ user }) { state.members.push(user); drawMembers(); info(`${user} joined`); },
+  JOIN({ user }) { state.members.push(user); drawMembers(); info([nameNode(user), " joined"]); },
   PART({ user }, reason) {
     stopTyping(target(), user);
     removeMember(user);
-    info(`${user} left (${reason})`);
+    info([nameNode(user), ` left (${reason})`]);
   },
   // Once from each room the user is in: said in every room it concerns.
   NICK({ old, new: name }) {
@@ -196,7 +202,7 @@ const handlers = {
     drawRooms();
     if (!viewOf(room)) return; // a lobby watcher's news
     renameView(room, name);
-    info(`${by} renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`);
+    info([nameNode(by), ` renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`]);
   },
   NOTICE(_, text) { info(text); },
   SLOW(_, text) { system(text); },
@@ -209,17 +215,21 @@ const handlers = {
 
   // Accounts: the password typed with a command is kept once confirmed.
   REGISTERED({ account: name }) {
+    const typed = state.signedIn && state.pending.register !== null;
     state.account = name;
     if (state.pending.register !== null) state.password = state.pending.register;
     state.pending.register = null;
     keepAccount();
     drawWhoami();
     system(`${name} is now registered: you are signed in to it, and only you can use the name`);
+    if (typed) askSession(); // a plain name made an account in the room
   },
   PASSWORD_CHANGED({ account }) {
     if (state.pending.newPassword !== null) state.password = state.pending.newPassword;
     state.pending.newPassword = null;
     system(`the password of ${account} was changed`);
+    // A new password ends the account's sessions, this browser's too.
+    if (state.session) askSession();
   },
   // E-mail: an account's address (/email, /verify), and a password reset.
   EMAIL({ address, kept }) {
@@ -278,6 +288,7 @@ const handlers = {
   ACCOUNT_DELETED({ account }) {
     state.account = null;
     state.password = null;
+    forgetSession();
     keepAccount();
     drawWhoami();
     system(`${account} is deleted, with its data`);
@@ -285,6 +296,7 @@ const handlers = {
   UNREGISTERED({ account }) {
     state.account = null;
     state.password = null;
+    forgetSession();
     keepAccount();
     drawWhoami();
     system(`${account} is no longer registered: you keep the name as a plain one`);
@@ -294,19 +306,19 @@ const handlers = {
   OP({ user, by }) {
     state.operators.add(nameKey(user));
     drawMembers();
-    info(`${by} made ${user} an operator`);
+    info([nameNode(by), " made ", nameNode(user), " an operator"]);
   },
-  VOICE({ user, by }) { info(`${by} gave ${user} a voice`); },
-  DEVOICE({ user, by }) { info(`${by} took ${user}'s voice`); },
+  VOICE({ user, by }) { info([nameNode(by), " gave ", nameNode(user), " a voice"]); },
+  DEVOICE({ user, by }) { info([nameNode(by), " took ", nameNode(user), "'s voice"]); },
   DEOP({ user, by }) {
     state.operators.delete(nameKey(user));
     drawMembers();
-    info(`${by} took operator status from ${user}`);
+    info([nameNode(by), " took operator status from ", nameNode(user)]);
   },
   KICK({ user, by }, reason) {
     stopTyping(target(), user);
     removeMember(user);
-    info(`${by} kicked ${user}: ${reason}`);
+    info([nameNode(by), " kicked ", nameNode(user), `: ${reason}`]);
   },
   KICKED({ room, by }, reason) {
     dropView(room);
@@ -314,43 +326,51 @@ const handlers = {
     system(words);
     notice(words, "kicked", null, true);
   },
-  BAN({ mask, by }) { info(`${by} banned ${showMask(mask)}`); },
-  UNBAN({ mask, by }) { info(`${by} lifted the ban on ${showMask(mask)}`); },
+  BAN({ mask, by }) { info([nameNode(by), ` banned ${showMask(mask)}`]); },
+  UNBAN({ mask, by }) { info([nameNode(by), ` lifted the ban on ${showMask(mask)}`]); },
   SET({ room, setting, value, by }) {
     if (setting.includes(",")) {  // an IRC MODE line's on/off letters at once
       const values = value.split(",");
       setting.split(",").forEach((one, i) => {
-        info(`${by} ${describeSetting(one, values[i])}`);
+        info([nameNode(by), ` ${describeSetting(one, values[i])}`]);
       });
       return;
     }
+    if (setting === "keep") target().keep = value;
     if (setting === "key") {
       const typed = state.pending.roomKey;
       state.pending.roomKey = null;
       if (value === "on" && isMe(by) && typed) state.keys.set(nameKey(room), typed);
       else state.keys.delete(nameKey(room));
     }
-    info(`${by} ${describeSetting(setting, value)}`);
+    info([nameNode(by), ` ${describeSetting(setting, value)}`]);
   },
-  INVITE({ user, by }) { info(`${by} invited ${user}`); },
+  INVITE({ user, by }) { info([nameNode(by), " invited ", nameNode(user)]); },
   INVITED({ room, by }) {
     system(`${by} invited you to ${room}: /join ${room}`);
     notice(`${by} invited you to ${room}`, "invited", {
       label: `Join ${room}`, act() { join(room); },
     }, true);
   },
+  // The room's settings: its owner (present, or `account:NAME` while away)
+  // and operators marked in the member list, whether it is kept when empty.
+  // Said in the room's log only when the user typed /info (rooms.js asks
+  // quietly on joining).
   INFO({ setting }, value) {
+    const view = target();
     if (setting === "operators") {
       state.operators = new Set(value === "-" ? [] : value.split(" ").map(nameKey));
       drawMembers();
-    }
-    if (!state.quietInfo) system(`${setting}: ${value}`);
+    } else if (setting === "owner") {
+      state.owner = value === "-" || value.includes(":") ? "" : value;
+      drawMembers();
+    } else if (setting === "keep") view.keep = value;
+    if (!view.infoQuiet) system(`${setting}: ${value}`);
   },
   INFO_END({ room }) {
-    if (state.quietInfo) {
-      state.quietInfo = false;
-      state.joinQuiet = false;
-    } else system(`(end of ${room}'s settings)`);
+    const view = target();
+    if (view.infoQuiet) view.infoQuiet -= 1;
+    else system(`(end of ${room}'s settings)`);
   },
   BANS({ room }, masks) {
     system(masks.length ? `banned from ${room}: ${masks.join(", ")}` : `nobody is banned from ${room}`);
@@ -395,6 +415,8 @@ const handlers = {
 
   ERR({ code }, text) {
     if (code === "NAME_TAKEN" && nameStillHeld()) return;
+    if (sessionRefused(code)) return; // no device sessions here: the password stays in memory
+    if (conversationsRefused(code)) return; // a server that keeps no list of them
     if (!state.signedIn && SIGN_IN_ERRORS.has(code)) { signInRefused(code, text); return; }
     if (code === "ROOM_EXISTS" && state.creating) {
       // The lobby's field named a room made meanwhile: go in.
@@ -425,7 +447,7 @@ const handlers = {
 
 Object.assign(
   handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers,
-  threadHandlers, profileHandlers,
+  threadHandlers, profileHandlers, sessionHandlers, conversationHandlers,
 );
 
 // An event is handled as about the room it names (its log, members, ids:
@@ -455,20 +477,28 @@ function handle(event) {
 }
 
 // A replayed message the room's log shows already: a room given back
-// unasked replays from the account's read marker, which may be older.
+// unasked replays from the account's read marker, which may be older, and
+// the recent messages asked for on coming back (rooms.js) may include one
+// that arrived live meanwhile.
 function shownAlready(event) {
-  return (event.name === "HISTORY" || event.name === "HISTORY_ACTION")
-    && !partOfOlder(event.id) && event.id !== null && inRoom()
-    && state.lastId !== null && Number(event.id) <= Number(state.lastId);
+  if (event.name !== "HISTORY" && event.name !== "HISTORY_ACTION") return false;
+  if (event.id === null || !inRoom()) return false;
+  if (target().messages.has(event.id)) return true;
+  return !partOfOlder(event.id) && state.lastId !== null
+    && Number(event.id) <= Number(state.lastId);
 }
 
-// A replayed message: in the log (or above it, for a /history reply). (Not
-// called history: a function of that name would take window.history's place.)
+// A replayed message: drawn as a live one is, in the log (or above it, for
+// a /history reply); the first of a join's replay is where its "new
+// messages" divider goes (rooms.js). (Not called history: a function of
+// that name would take window.history's place.)
 function replayed(event, user, time, text, action) {
-  const line = roomMessage(event, time, user, text, "history", action);
+  const line = roomMessage(event, time, user, text, "message replayed", action);
   if (inThread(line)) return;
-  if (partOfOlder(event.id)) olderLine(line);
-  else appendToLog(line);
+  if (partOfOlder(event.id)) { olderLine(line); return; }
+  const view = target();
+  if (view.joining && !view.joinFirst) view.joinFirst = line;
+  appendToLog(line);
 }
 
 // "alice (owner), bob (operator), carol"
@@ -486,9 +516,12 @@ function listingDone() {
   system(rooms.length ? `Rooms: ${rooms.join("; ")}` : "There are no rooms.");
 }
 
-// Signing in on a new connection: to the account again (then taking back a
-// name chosen since), or as the same name, or the name form.
+// Signing in on a new connection: to the account again, with its device
+// session (session.js), the provider's ticket or the password in memory
+// (then taking back a name chosen since), or as the same name, or the name
+// form.
 function signIn() {
+  if (signInWithSession()) return;
   if (state.ticket) {
     // Back from the provider, or signed in with it before: the ticket again.
     if (state.name && state.account && nameKey(state.name) !== nameKey(state.account)) {
@@ -533,7 +566,8 @@ function nameStillHeld() {
 // The username step was refused: forget the name (and password), and ask
 // again on the name form, saying what to do.
 function signInRefused(code, text) {
-  const name = state.name || state.account;
+  const name = state.name || state.account || (state.session && state.session.account);
+  const ended = sessionEnded(code, name);
   state.name = null;
   state.account = null;
   state.password = null;
@@ -553,6 +587,6 @@ function signInRefused(code, text) {
     BAD_PASSWORD: `wrong password for ${name}`,
     NO_SUCH_ACCOUNT: `${text}: leave the password empty to use the name without an account, or tick “new account”`,
   };
-  showError(advice[code] || errorWords(code, text));
-  if (code in advice) $("password-input").focus();
+  showError(ended || advice[code] || errorWords(code, text));
+  if (ended || code in advice) $("password-input").focus();
 }

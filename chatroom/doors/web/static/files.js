@@ -80,10 +80,13 @@ function tokenArrived(token, seconds) {
   for (const resolve of uploads.waiting.splice(0)) resolve(token);
 }
 
-// `file` uploaded with a progress bar, then shared where it was attached.
-function upload(file) {
+// `file` uploaded with a progress bar, then handed to `done` (its URL):
+// by default shared where it was attached; the profile card makes it the
+// avatar (card.js). A refusal is said, and handed to `failed`.
+function upload(file, done = null, failed = () => {}) {
   if (!uploads.on || !state.account) return;
   const where = current;
+  const uploaded = done || ((url) => share(where, url));
   const entry = document.createElement("li");
   const label = document.createElement("span");
   label.textContent = `${file.name || "file"} `;
@@ -94,9 +97,14 @@ function upload(file) {
   entry.append(label, bar);
   $("uploads").append(entry);
   $("uploads").hidden = false;
-  const done = () => {
+  const finished = () => {
     entry.remove();
     $("uploads").hidden = !$("uploads").childElementCount;
+  };
+  const refused = (why) => {
+    const words = `${file.name || "The file"} was not uploaded: ${why}`;
+    system(words);
+    failed(words);
   };
   uploadToken().then((token) => {
     const request = new XMLHttpRequest();
@@ -109,17 +117,17 @@ function upload(file) {
       if (event.lengthComputable) { bar.max = event.total; bar.value = event.loaded; }
     });
     request.addEventListener("load", () => {
-      done();
+      finished();
       if (request.status !== 201) {
         if (request.status === 401) uploads.token = null;
-        system(`${file.name || "The file"} was not uploaded: ${request.responseText.trim()}`);
+        refused(request.responseText.trim());
         return;
       }
-      share(where, new URL(request.getResponseHeader("Location"), location.href).href);
+      uploaded(new URL(request.getResponseHeader("Location"), location.href).href);
     });
     request.addEventListener("error", () => {
-      done();
-      system(`${file.name || "The file"} was not uploaded: the connection was lost`);
+      finished();
+      refused("the connection was lost");
     });
     request.send(file);
   });

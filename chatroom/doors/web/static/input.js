@@ -6,10 +6,12 @@
 "use strict";
 
 const MAX_HISTORY = 100;
-const ROOM_COMMANDS = new Set(["/join", "/create", "/delete", "/leave", "/say", "/focus"]);
+// Commands whose next word is a room (Tab completes rooms there).
+const ROOM_NAMING_COMMANDS = new Set(["/join", "/create", "/delete", "/leave", "/say", "/focus"]);
 
 function join(room, key = "") {
   state.joining = room;
+  state.joinsAsked.add(nameKey(room));
   $("key-form").hidden = true;
   if (key) state.pendingKeys.set(nameKey(room), key);
   return send(key ? `/join ${room} ${key}` : `/join ${room}`);
@@ -42,6 +44,16 @@ function outgoing(line) {
     focusRoom(viewOf(words[1])); // a room the user is in already: shown
     return null;
   }
+  if (["/join", "/create"].includes(command) && words.length >= 2) {
+    state.joinsAsked.add(nameKey(words[1])); // shown once joined
+  }
+  if (command === "/leave") { // asking first if the room would go (rooms.js)
+    const view = words.length > 1 ? viewOf(words[1]) : current;
+    if (view && !view.private) { leaveAsked(view); return null; }
+  }
+  if (command === "/delete" && words.length >= 2 && !window.confirm(
+    `Delete the room ${words[1]} for everyone, with its messages and settings? This cannot be undone.`,
+  )) return null;
   // A password is the rest of the line; /password's two are read as the
   // server reads them.
   const rest = line.trim().slice(words[0].length).trim();
@@ -107,9 +119,11 @@ function lobbyLine(value) {
   if (viewOf(text)) { focusRoom(viewOf(text)); return null; }
   if (existing) {
     state.joining = existing;
+    state.joinsAsked.add(nameKey(existing));
     return `/join ${existing}`;
   }
   state.creating = text;
+  state.joinsAsked.add(nameKey(text));
   return `/create ${text}`;
 }
 
@@ -163,7 +177,7 @@ function candidates(before, word, lobby) {
   }
   const command = before.trim().split(/\s+/)[0].toLowerCase();
   const key = nameKey(word);
-  const roomWanted = ROOM_COMMANDS.has(command) && before.trim().split(/\s+/).length === 1;
+  const roomWanted = ROOM_NAMING_COMMANDS.has(command) && before.trim().split(/\s+/).length === 1;
   if (roomWanted || (lobby && first)) {
     const rooms = new Set([...state.rooms.keys(), ...(state.room ? [state.room] : [])]);
     return [...rooms].filter((room) => nameKey(room).startsWith(key)).sort();
@@ -188,7 +202,7 @@ function complete(input, backwards) {
       return acceptCompletion(input);
     }
     const isName = !lobby && !word.startsWith("/")
-      && !ROOM_COMMANDS.has(before.trim().split(/\s+/)[0]);
+      && !ROOM_NAMING_COMMANDS.has(before.trim().split(/\s+/)[0]);
     completing = {
       before, after: input.value.slice(caret), found, index: backwards ? found.length - 1 : 0,
       suffix: isName && before === "" ? ": " : " ",
@@ -288,16 +302,16 @@ function onSubmit(formId, inputId, toLine, sendLine = send) {
   $(formId).addEventListener("submit", (event) => {
     event.preventDefault();
     const input = $(inputId);
-    const value = input.value;
+    const value = typedLine(input); // with a password hidden as typed (secret.js)
     const line = toLine(value);
     if (line === null) { // answered by the page itself (/help)
       remember(value);
-      input.value = "";
+      clearTyped(input);
       return;
     }
     if (line && sendLine(line)) {
       remember(value);
-      input.value = "";
+      clearTyped(input);
       if (input.id === "message-input") typingSent();
     }
   });
@@ -357,7 +371,7 @@ function startInput() {
   onSubmit("message-form", "message-input", (value) => (value ? composeLine(value) : ""), sendOrKeep);
   $("leave-button").addEventListener("click", () => {
     if (current && current.private) closeConversation(current);
-    else sendOrKeep("/leave");
+    else if (current) leaveAsked(current);
   });
   onKeys($("message-input"));
   onKeys($("create-input"));

@@ -69,13 +69,13 @@ function askReports() {
 
 // One open report in the panel: what was said, who reported it and why,
 // and its Close button.
-function reportItem({ number, room, id, reporter, reason, user, text }) {
+function reportItem({ number, room, reporter, reason, user, text }) {
   const item = document.createElement("li");
   item.dataset.report = number;
   const what = document.createElement("p");
-  what.textContent = `#${number} in ${room}: ${user} said “${text}” (message ${id})`;
+  what.append(`#${number} in ${room}: `, nameNode(user), ` said “${text}”`);
   const why = document.createElement("p");
-  why.textContent = `reported by ${reporter}${reason ? `: ${reason}` : ""}`;
+  why.append("reported by ", nameNode(reporter), reason ? `: ${reason}` : "");
   const close = document.createElement("button");
   close.type = "button";
   close.textContent = "Close report";
@@ -102,9 +102,8 @@ function foundItem({ room, id, user, time, text }) {
   const where = document.createElement("span");
   where.className = "where";
   where.textContent = room.startsWith("@") ? `private, with ${room.slice(1)}` : room;
-  const nick = document.createElement("span");
-  nick.className = `nick ${nickClass(user)}`;
-  nick.textContent = user;
+  const nick = nameNode(user);
+  nick.classList.add("nick", nickClass(user));
   const stamp = document.createElement("time");
   stamp.className = "time";
   stamp.dateTime = time;
@@ -181,7 +180,8 @@ const panelHandlers = {
     panel.live = null;
     const why = report.reason ? `: ${report.reason}` : "";
     const where = report.room.startsWith("@") ? "private message" : `message in ${report.room}`;
-    system(`${report.reporter} reported ${user}'s ${where} (report #${number})${why}: “${text}”`);
+    system([nameNode(report.reporter), " reported ", nameNode(user),
+      `'s ${where} (report #${number})${why}: “${text}”`]);
   },
   REPORTS_END({ count }) {
     if (panel.asked !== "reports") return;
@@ -196,9 +196,13 @@ const panelHandlers = {
     const shown = $("reports-list").querySelector(`[data-report="${number}"]`);
     if (shown) shown.remove();
   },
+  // The answer to a report sent: the message named by its author and words.
   REPORTED({ id }) {
     const who = current && current.private ? "the server's admins" : "the room's moderators";
-    system(`You reported message ${id} to ${who}.`);
+    const message = current && current.messages.get(id);
+    system(message
+      ? ["You reported ", nameNode(message.user), `'s message to ${who}: “${startOf(message.text)}”`]
+      : `You reported a message to ${who}.`);
   },
   MODLOG({ time, by, action, target }, reason) {
     if (panel.asked === "modlog") panel.modlog.push({ time, by, action, target, reason });

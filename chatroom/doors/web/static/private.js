@@ -9,14 +9,21 @@
 // protocol has no private action: `/me` is refused there, in words). A
 // signed-in user's conversation is kept by the server: its first opening
 // asks for the newest messages and scrolling to the top for older ones
-// (`/history @USER 50 [before ID]`). Conversations are the page's own:
-// closing one (its ×) only takes it off the sidebar; the server is not
-// told, and the next message opens it again. A kept message of the other
-// person has the "⋯" menu with Report… alone (`/report @USER ID
-// [REASON]`: only the server's admins hear of it).
+// (`/history @USER 50 [before ID]`), and what the user sees of it moves
+// the account's read marker there (`/read @USER ID`, as in a room). The
+// server keeps an account's conversations with their unread counts: on
+// signing in the page lists them again (`/conversations`: a `CONVERSATION`
+// line each, newest first), each with its badge, so that a reload or
+// another device finds them. A message sent (`/msg USER TEXT`, typed
+// anywhere) opens its conversation at once, with the sender's copy in it.
+// Closing one (its ×) only takes it off the sidebar; the server is not
+// told, and the next message (or the next sign-in) brings it back. A kept
+// message of the other person has the "⋯" menu with Report… alone
+// (`/report @USER ID [REASON]`: only the server's admins hear of it).
 "use strict";
 
 const conversations = new Map(); // the other person's name key → view
+let conversationsAsked = false; // /conversations is still to answer
 
 function conversationOf(user) { return conversations.get(nameKey(user)); }
 
@@ -35,6 +42,7 @@ function openConversation(user) {
   activate(view);
   resetLog();
   activate(was);
+  drawSidebar();
   return view;
 }
 
@@ -55,6 +63,8 @@ function privateMessage(event, { from, to, time }, text) {
   view.seen.add(key);
   view.seen.add(alsoKey);
   const line = messageLine(time, from, text, "message");
+  wantProfile(from);
+  dressAuthor(line, from); // their display name, as everywhere (profiles.js)
   if ("bot" in event.tags) markBot(line); // rich.js
   const id = event.id;
   // Older than what was shown when the history was asked for: above it
@@ -107,15 +117,62 @@ function conversationHistoryEnd(user, count) {
 function fetchConversation(view) {
   if (view.fetched || !state.account || !online()) return;
   view.fetched = true;
-  const was = active;
-  activate(view);
-  scroll.paging = true;
-  scroll.before = view.firstId;
-  scroll.older = [];
-  drawOlder();
-  activate(was);
+  pageOlder(view);
   send(`/history @${view.name} ${PAGE_SIZE}`);
 }
+
+// The account's marker in the conversation with `user` moved to `id` (on
+// this device or another): read up to the newest, its badge goes.
+function conversationRead(user, id) {
+  const view = conversationOf(user);
+  if (!view || id === "*") return;
+  if (view.readId === null || Number(id) > Number(view.readId)) view.readId = id;
+  if (view.lastId !== null && Number(id) >= Number(view.lastId) && (view.unread || view.mentions)) {
+    view.unread = 0;
+    view.mentions = 0;
+    drawSidebar();
+    drawTitle();
+  }
+}
+
+// The server's count of what the other person said in the conversation
+// since the account last read it: its badge (each counts for the user, as
+// a mention does). Not while it is being read.
+function conversationUnread(user, count) {
+  const view = openConversation(user);
+  if (seeing(view)) return;
+  view.unread = Number(count) || 0;
+  view.mentions = view.unread;
+  drawSidebar();
+  drawTitle();
+}
+
+// The account's kept conversations, asked for on signing in.
+function askConversations() {
+  conversationsAsked = true;
+  send("/conversations");
+}
+
+// An ERR answering that question (a server that keeps no list of them):
+// not said. True if so.
+function conversationsRefused(code) {
+  if (!conversationsAsked || !["UNKNOWN_COMMAND", "NOT_ALLOWED"].includes(code)) return false;
+  conversationsAsked = false;
+  return true;
+}
+
+const conversationHandlers = {
+  // One of the account's kept conversations (/conversations, on signing
+  // in): its entry, with its unread count and its newest message's id.
+  CONVERSATION({ user, unread, last }) {
+    if (!user) return;
+    const view = openConversation(user);
+    if (/^\d+$/.test(last || "") && newerThan(last, view.lastId)) view.lastId = last;
+    if (unread === "0" && view.lastId !== null) view.readId = view.lastId; // read to its end
+    conversationUnread(user, unread);
+  },
+  CONVERSATIONS_END() { conversationsAsked = false; },
+};
 
 // Signed in (again): what was said while the connection was down is in
 // each kept conversation's history, asked for when it is next shown (the
@@ -138,7 +195,7 @@ function showConversation(view) {
   fetchConversation(view);
 }
 
-// Its ×: off the sidebar. Shown, the server's current room (or the lobby) follows.
+// Its ×: off the sidebar. Shown, the room shown before it (or the lobby) follows.
 function closeConversation(view) {
   conversations.delete(nameKey(view.name));
   if (view === current) {

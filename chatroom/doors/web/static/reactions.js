@@ -52,7 +52,7 @@ function drawReactions(id, message) {
     chip.className = "chip";
     const mine = state.name !== null && givers.has(nameKey(state.name));
     chip.setAttribute("aria-pressed", String(mine));
-    const names = [...givers.values()].join(", ");
+    const names = [...givers.values()].map(displayName).join(", ");
     chip.title = mine ? `${names} (click to take yours back)` : names;
     chip.setAttribute("aria-label", `${emoji} ${givers.size}: ${names}`);
     const face = document.createElement("span");

@@ -8,6 +8,11 @@
 
 const QUOTE_LENGTH = 80;
 
+// The start of a message's words, as a quote gives it ("…" if cut).
+function startOf(text, length = QUOTE_LENGTH) {
+  return text.length > length ? `${text.slice(0, length)}…` : text;
+}
+
 // A message of a room, live or replayed: its line, with the message it
 // answers quoted, kept by id (in its room's view) for edits, deletions,
 // reactions and replies. A paste (its `multiline` tag: the lines, `\r`
@@ -97,18 +102,15 @@ function previewCard(url, { title = "", description = "", image = "" }) {
   return card;
 }
 
-// "↪ alice: anyone for tea?", the start of the message answered.
+// "↪ Alice Liddell: anyone for tea?", the start of the message answered
+// (its author by their display name, as everywhere: profiles.js).
 function quoteOf(view, id) {
   const quote = document.createElement("span");
   quote.className = "quote";
   const original = view.messages.get(id);
   if (!original) quote.textContent = "↪ in reply to an earlier message";
   else if (original.gone) quote.textContent = "↪ in reply to a deleted message";
-  else {
-    const words = original.text.length > QUOTE_LENGTH
-      ? `${original.text.slice(0, QUOTE_LENGTH)}…` : original.text;
-    quote.textContent = `↪ ${original.user}: ${words}`;
-  }
+  else quote.append("↪ ", nameNode(original.user), `: ${startOf(original.text)}`);
   return quote;
 }
 
@@ -161,8 +163,9 @@ const richHandlers = {
     closeMenu(item);
     const stamp = item.querySelector("time");
     const words = document.createElement("span");
-    const who = nameKey(by) === nameKey(message.user) ? "" : ` by ${by}`;
-    words.textContent = `message deleted${who}${reason && reason !== "-" ? `: ${reason}` : ""}`;
+    words.append("message deleted");
+    if (nameKey(by) !== nameKey(message.user)) words.append(" by ", nameNode(by));
+    if (reason && reason !== "-") words.append(`: ${reason}`);
     item.replaceChildren(...(stamp ? [stamp] : []), words);
     item.className = "redacted";
     delete item.dataset.id;

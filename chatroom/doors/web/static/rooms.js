@@ -8,6 +8,16 @@
 // what they actually saw: the newest line of the current room, the page
 // visible and the log scrolled to the bottom. A READ from the server (the
 // account's other device, or the reply to our own) clears the badge.
+//
+// Joining (or being given back an account's rooms on signing in), a room
+// shows its recent messages at once: the join's replay (what came after
+// the read marker, under a "new messages" divider, or the newest), and,
+// when that brought fewer than RECENT, the page asks for the messages
+// before them (`/history RECENT [before ID]`), which go above, each once.
+// The page's own questions about a room (its settings for the owner and
+// operators' marks, its pins, the account's notification level) are asked
+// in that room by name and answered quietly: each view counts the answers
+// it waits for, which come in the order asked.
 "use strict";
 
 // How long a seen room waits before /read: one line however many
@@ -23,6 +33,8 @@ const ROOM_EVENTS = new Set([
   "PIN", "UNPIN", "PINNED", "PINS_END", "PINS", "THREAD", "FOLLOW", "UNFOLLOW",
   "NOTIFY", "RENAMED",
 ]);
+// A room shows at least this many of its newest messages on coming back.
+const RECENT = 20;
 // Refusals while joining again after a lost connection that are not about
 // a room (the /nick taking back a name comes first): every other is the
 // refusal of the first room asked for, so that no room is waited for ever.
@@ -37,12 +49,20 @@ function freshView(name) {
     seenId: null, // the newest id the user has seen, read once sent
     fresh: true, // no JOINED yet: a later one is a join again (log kept)
     joining: false, // the join's own replies are arriving (until its READ)
+    joinFirst: null, // the first message the join's replay drew
     resuming: false, // joined again with `since ID`
+    // The room's settings as its /info has them: `keep` ("on": the room
+    // stays when empty), and how many of the page's own /info are still
+    // to answer (drawn, not said).
+    keep: null, infoQuiet: 0,
     messages: new Map(), // id → the message's line and words (rich.js)
     // threads.js: root id → its thread; the pinned messages (and those of
     // a /pins being answered); the account's notification level here, and
     // how many /pins and /notify the page asked for are still to answer.
     threads: new Map(), pins: [], pinsComing: [], pinsQuiet: 0, level: null, levelQuiet: 0,
+    pinLines: new Map(), // id → a PIN's log line waiting for its message's words
+    // links.js: the message a link opened the room at, while it is looked for.
+    seeking: null, seekPages: 0,
     // A big room (docs/protocol.md "Big rooms"): JOINED's count, and the
     // room's size when the join's MEMBERS listed only the announced members
     // (null: it listed everyone), so the page's own /who does not replace them.
@@ -52,10 +72,9 @@ function freshView(name) {
 
 const views = new Map(); // name key → view, in the order joined
 const noRoom = freshView(""); // in no room: the page's own empty log
-let current = null; // the view shown (the server's current room)
+let current = null; // the view shown (what is typed goes to its room)
 let active = null; // the view the event being handled is about
 let readTimer = null;
-let lastJoined = null; // the server's current room after a rejoin
 
 // What `state.members` and the others mean: the fields of the room an
 // event is about, else the current room's.
@@ -131,12 +150,11 @@ function showView(view) {
   }
   current = view === noRoom ? null : view;
   activate(null);
-  // A conversation (private.js) is the page's own: the server's current
-  // room stays the one plain lines in rooms go to.
+  // The room shown, for a reload or a new tab (a conversation, private.js,
+  // leaves the room it was opened from as the one to come back to).
   if (!view.private) {
     state.room = current ? current.name : null;
-    if (current) sessionStorage.setItem("chatroom.room", current.name);
-    else sessionStorage.removeItem("chatroom.room");
+    keepShown(state.room);
   }
   $("room-title").textContent = view.name;
   $("leave-button").textContent = view.private ? "Close" : "Leave";
@@ -158,12 +176,10 @@ function showView(view) {
 }
 
 // The user picks a room in the sidebar (or types /join of one they are in).
+// Nothing is sent: what is typed there names the room (`/in`, app.js).
 function focusRoom(view) {
   toggleRooms(false);
-  if (view !== current) {
-    if (online()) send(`/focus ${view.name}`);
-    showView(view);
-  }
+  if (view !== current) showView(view);
   if (state.page !== "room") show("room");
 }
 
@@ -205,7 +221,7 @@ function renameView(room, name) {
   keepJoined();
   if (view === current) {
     state.room = name;
-    sessionStorage.setItem("chatroom.room", name);
+    keepShown(name);
     $("room-title").textContent = name;
   }
   drawSidebar();
@@ -214,8 +230,8 @@ function renameView(room, name) {
 
 // -- joining, and joining again after a lost connection ---------------------------
 
-// Signed in again: back into every room (the current one last, so that it
-// is the server's current room too), each resuming from its newest id.
+// Signed in again: back into every room (the one shown last: it is shown
+// again as it comes back), each resuming from its newest id.
 // `later`: an account's rooms come back unasked first (the server remembers
 // them); those that did not are asked for by rejoinRest.
 function rejoinRooms(later = false) {
@@ -253,14 +269,19 @@ function askRejoins(names) {
   }
 }
 
-// JOINED: a room joined, or joined again (its log kept, with a line).
+// JOINED: a room joined, or joined again (its log kept, with a line). A
+// room the user asked for is shown; one given back unasked (an account's
+// rooms on signing in, or joined from its other device) only when no room
+// is shown, or when it is the one this page showed before.
 function joinedRoom(room) {
   const view = target();
   const back = !view.fresh;
   view.fresh = false;
   askLevel(view);
+  askSettings(view);
   view.joining = true;
-  lastJoined = view;
+  view.joinFirst = null;
+  const asked = state.joinsAsked.delete(nameKey(room));
   const key = state.pendingKeys.get(nameKey(room));
   if (key !== undefined) state.keys.set(nameKey(room), key);
   state.pendingKeys.clear();
@@ -270,10 +291,10 @@ function joinedRoom(room) {
   view.resuming = false;
   clearMoments();
   if (!state.rejoining) {
-    state.outbox = [];
-    showView(view);
-    show("room");
-    askRoomDetails();
+    if (asked || !current) {
+      showView(view);
+      show("room");
+    } else drawSidebar();
     return;
   }
   const queued = state.rejoinQueue.findIndex((name) => nameKey(name) === nameKey(room));
@@ -282,37 +303,79 @@ function joinedRoom(room) {
     showView(view);
     show("room");
   }
-  if (!state.rejoinQueue.length) rejoined(true);
+  if (!state.rejoinQueue.length) rejoined();
 }
 
-// Every room is back (or refused): the server's current room is the page's,
-// its owner and operators are asked for, and what was typed meanwhile goes.
-// `joinMembers`: the MEMBERS of the last JOINED is still to come.
-function rejoined(joinMembers = false) {
+// Every room is back (or refused): the page shows one, and what was typed
+// meanwhile goes (each line to the room it was typed in).
+function rejoined() {
   state.rejoining = false;
   if (!current) {
     const rest = [...views.values()];
     if (!rest.length) { leaveRoom(); backOnline(); return; }
     showView(rest[rest.length - 1]);
   }
-  if (!current.private && lastJoined !== current) send(`/focus ${current.name}`);
   backOnline();
   show("room");
-  askRoomDetails(joinMembers);
   flushOutbox();
   if (current.private) fetchConversation(current); // what came meanwhile
+  followLink(); // a link opened the page (links.js)
 }
 
-// The /who and /info the page sends by itself on joining, answered quietly:
-// the owner and the operators in the member list. `joinMembers`: the
-// join's own MEMBERS comes before the /who's.
-function askRoomDetails(joinMembers = true) {
-  state.joinQuiet = true;
-  state.quietWho = true;
-  state.joinReplied = !joinMembers;
-  send("/who"); // its OWNER line marks the owner in the member list
-  state.quietInfo = true;
-  send("/info"); // its operators line marks the operators
+// The room's settings, asked for quietly on joining: its owner and
+// operators are marked in the member list, and whether it is kept when
+// empty is known before its last member leaves (leaveAsked).
+function askSettings(view) {
+  view.infoQuiet += 1;
+  askIn(view, "/info");
+}
+
+// The join's replies have all come (its READ): what its replay brought
+// after the read marker (the server's catch-up sends some before it too,
+// for context) goes under a "new messages" divider, and a room that shows
+// fewer than RECENT messages asks for those before them.
+function joinDone(view, marker) {
+  view.joining = false;
+  let unread = view.joinFirst;
+  while (unread && !(unread.dataset.id && Number(unread.dataset.id) > Number(marker))) {
+    unread = unread.nextElementSibling;
+  }
+  if (unread && marker !== "*" && !view.scroll.readMarker) {
+    const divider = dividerLine();
+    unread.before(divider);
+    view.scroll.readMarker = divider;
+  }
+  view.joinFirst = null;
+  if (view.messages.size < RECENT && !view.scroll.noOlder) askRecent(view);
+  seekOn(view); // a link's message (links.js)
+}
+
+// The RECENT messages before the oldest the room shows (its newest, when
+// it shows none), asked quietly: they go above, each once (scroll.js).
+function askRecent(view) {
+  if (view.scroll.paging) return;
+  const before = view.firstId;
+  pageOlder(view);
+  askIn(view, before === null ? `/history ${RECENT}` : `/history ${RECENT} before ${before}`);
+}
+
+// Leaving a room (the sidebar's ×, the header's Leave, a typed /leave):
+// when the user is its last member and it is not kept when empty (a plain
+// name's room, or one whose owner set `keep off`), it goes, with its
+// messages: the page asks first. An account's room is kept, so leaving it
+// just leaves. False if the user chose to stay.
+function leaveAsked(view) {
+  if (goesWhenLeft(view) && !window.confirm(`You are the last one in ${view.name}, and it is `
+      + "not kept when empty: it goes when you leave, with its messages. Leave it?")) {
+    return false;
+  }
+  sendOrKeep("/leave", view);
+  return true;
+}
+
+function goesWhenLeft(view) {
+  return view.keep === "off" && (view.total === null || view.total === undefined)
+    && view.members.length > 0 && view.members.every((member) => isMe(member));
 }
 
 // An ERR while joining again: the first room asked for was refused. A room
@@ -377,7 +440,8 @@ function seeNewest() {
     drawSidebar();
     drawTitle();
   }
-  if (current.lastId === null || current.private) return; // no markers in conversations
+  if (current.lastId === null) return;
+  if (current.private && !state.account) return; // a plain name's are not kept
   current.seenId = current.lastId;
   if (readTimer === null && newerThan(current.seenId, current.readId)) {
     readTimer = setTimeout(sendRead, READ_DELAY_MS);
@@ -389,10 +453,10 @@ function newerThan(id, marker) { return id !== null && (marker === null || Numbe
 function sendRead() {
   readTimer = null;
   if (!online()) return;
-  for (const view of views.values()) {
+  for (const view of [...views.values(), ...conversations.values()]) {
     if (!newerThan(view.seenId, view.readId)) continue;
     view.readId = view.seenId;
-    send(`/read ${view.name} ${view.seenId}`);
+    send(`/read ${view.private ? "@" : ""}${view.name} ${view.seenId}`);
   }
 }
 
@@ -409,11 +473,15 @@ function roomsUnread() {
 }
 
 const roomHandlers = {
-  // A marker in force: the room is read up to ID (here or on another device).
-  READ({ marker: id }) {
+  // A marker in force: the room (or a conversation: `@USER`, private.js)
+  // is read up to ID, here or on another device. The join's replies end
+  // with it.
+  READ({ room, marker: id }) {
+    if (room.startsWith("@")) { conversationRead(room.slice(1), id); return; }
     const view = target();
-    view.joining = false; // the join's replies end with it
-    if (view === noRoom || id === "*") return;
+    if (view === noRoom) return;
+    if (view.joining) joinDone(view, id);
+    if (id === "*") return;
     if (view.readId === null || Number(id) > Number(view.readId)) view.readId = id;
     if (view.lastId !== null && Number(id) >= Number(view.lastId)
         && (view.unread || view.mentions)) {
@@ -423,8 +491,10 @@ const roomHandlers = {
       drawTitle();
     }
   },
-  // What each room had while the user was away (asked on signing in).
+  // What each room (and conversation: `@USER`) had while the user was
+  // away (asked on signing in).
   UNREAD({ room, count, mentions }) {
+    if (room.startsWith("@")) { conversationUnread(room.slice(1), count); return; }
     const view = viewOf(room);
     if (!view || seeing(view) || muted(view)) return;
     view.unread = Number(count);
@@ -432,10 +502,18 @@ const roomHandlers = {
     drawSidebar();
     drawTitle();
   },
-  UNREAD_END() { rejoinRest(); },
+  UNREAD_END() {
+    rejoinRest();
+    linkReady(); // the account's rooms are back: a link may be followed (links.js)
+  },
+  // The server's current room (after the one it was is left): the page
+  // shows it only when it shows no room, as it chooses its own.
   FOCUS({ room }) {
     const view = viewOf(room);
-    if (view && view !== current) showView(view);
+    if (view && !current) {
+      showView(view);
+      show("room");
+    }
   },
 };
 
@@ -453,7 +531,7 @@ function drawSidebar() {
     if (view.mentions) badges.push(badge("mention", `@${view.mentions}`, `${view.mentions} for you`));
     if (view.unread) badges.push(badge("unread", String(view.unread), `${view.unread} new`));
     return sidebarEntry(view, { joined: view.name }, badges, () => focusRoom(view),
-      `Leave ${view.name}`, () => { if (online()) send(`/leave ${view.name}`); });
+      `Leave ${view.name}`, () => leaveAsked(view));
   }));
   drawConversations();
 }
@@ -496,10 +574,15 @@ function badge(kind, shown, words) {
   return outer;
 }
 
+// The topic of the room shown: one line, cut with an ellipsis if it is
+// longer; a click (a tap) shows it whole, another cuts it again.
 function drawTopic() {
   const view = shownRoom();
-  $("topic").textContent = view.topic;
-  $("topic").title = view.topic && view.topicBy ? `set by ${view.topicBy}` : "";
+  const topic = $("topic");
+  topic.textContent = view.topic;
+  topic.hidden = !view.topic;
+  topic.setAttribute("aria-expanded", "false");
+  topic.title = view.topic && view.topicBy ? `set by ${displayName(view.topicBy)}` : "";
 }
 
 // On a phone the sidebar is behind the room header's Rooms button.
@@ -513,6 +596,10 @@ function startRooms() {
   noRoom.log = $("log");
   activate(null);
   $("rooms-button").addEventListener("click", () => toggleRooms());
+  $("topic").addEventListener("click", () => {
+    const topic = $("topic");
+    topic.setAttribute("aria-expanded", String(topic.getAttribute("aria-expanded") !== "true"));
+  });
   $("lobby-button").addEventListener("click", () => {
     toggleRooms(false);
     show("lobby");

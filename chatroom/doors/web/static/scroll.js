@@ -103,11 +103,20 @@ function loadOlder() {
   if (state.page !== "room") return;
   const command = olderCommand(target());
   if (command === null) return; // a plain name's conversation is not kept
+  pageOlder(target());
+  send(addressed(target(), command));
+}
+
+// A /history reply for `view` about to be asked: its lines older than what
+// the view shows now are kept until it ends, then go above.
+function pageOlder(view) {
+  const was = active;
+  activate(view);
   scroll.paging = true;
-  scroll.before = state.firstId;
+  scroll.before = view.firstId;
   scroll.older = [];
   drawOlder();
-  send(command);
+  activate(was);
 }
 
 // A line of a /history reply: kept until the reply ends.
@@ -145,13 +154,18 @@ function markRead() {
 
 function dividerBeforeUnread() {
   if (scroll.readMarker || !inRoom()) return;
-  const divider = document.createElement("li");
-  divider.className = "divider";
-  // A list item that reads "new messages" (a role="separator" here would
-  // leave the log's list with a child that is not an item: axe's "list").
-  divider.textContent = "new messages";
+  const divider = dividerLine();
   scroll.readMarker = divider;
   appendToLog(divider);
+}
+
+// A list item that reads "new messages" (a role="separator" here would
+// leave the log's list with a child that is not an item: axe's "list").
+function dividerLine() {
+  const divider = document.createElement("li");
+  divider.className = "divider";
+  divider.textContent = "new messages";
+  return divider;
 }
 
 // A room's log, shown or not: only the shown one scrolls, so `scroll` is

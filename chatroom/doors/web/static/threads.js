@@ -13,7 +13,10 @@
 // The room's pinned messages are a bar at the top of the room: asked for
 // quietly (`/pins`) when the joiner's welcome says there are some (PINS),
 // kept by PIN and UNPIN; a pin clicked shows its message when it is loaded.
-// A typed /pins is answered in the log too.
+// A pin or unpin is said in the log with the message's author and start
+// (*Alice Liddell pinned a message by bob: “rules: be kind”*: a message
+// not loaded here is named once the quiet /pins that follows tells its
+// words). A typed /pins is answered in the log too.
 //
 // The room header's "Notify" menu (signed-in accounts) shows and sets the
 // account's level for the room (`/notify ROOM LEVEL`), asked for quietly
@@ -22,6 +25,8 @@
 "use strict";
 
 const NOTIFY_LEVELS = ["all", "mentions", "none"];
+// How much of a pinned message a pin's log line quotes.
+const PIN_QUOTE_LENGTH = 60;
 
 // -- threads ----------------------------------------------------------------------
 
@@ -78,8 +83,8 @@ function drawThreadSummary(original, thread, root) {
     else original.item.append(thread.summary);
   }
   const at = new Date(thread.lastTime).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  thread.summary.textContent =
-    `${thread.count} repl${thread.count === 1 ? "y" : "ies"}, last by ${thread.lastUser} at ${at}`;
+  thread.summary.replaceChildren(`${thread.count} repl${thread.count === 1 ? "y" : "ies"}, last by `,
+    nameNode(thread.lastUser), ` at ${at}`);
 }
 
 // The thread of message `id` (its own, or the one it is in) in the panel.
@@ -93,6 +98,7 @@ function openThread(view, id) {
   threadPanel.root = root;
   const stamp = original.item.querySelector("time");
   const head = messageLine(stamp ? stamp.dateTime : "", original.user, original.text, "message thread-root");
+  dressAuthor(head, original.user);
   $("thread-root").replaceChildren(head);
   const thread = threadOf(view, root);
   $("thread-messages").replaceChildren(thread.log);
@@ -127,14 +133,33 @@ function drawPins() {
     button.type = "button";
     button.className = "pin";
     button.dataset.id = id;
-    const nick = document.createElement("span");
-    nick.className = `nick ${nickClass(user)}`;
-    nick.textContent = user;
+    const nick = nameNode(user);
+    nick.classList.add("nick", nickClass(user));
     button.append(nick, document.createTextNode(`: ${text}`));
     button.addEventListener("click", () => showPinned(view, id));
     item.append(button);
     return item;
   }));
+}
+
+function isPinned(view, id) { return (view.pins || []).some((pin) => pin.id === id); }
+
+// "Alice Liddell pinned a message by bob: “rules: be kind”" (`pin`: the
+// message's author and words, when known).
+function pinWords(by, verb, pin) {
+  const words = [nameNode(by), ` ${verb} a message`];
+  if (pin) words.push(" by ", nameNode(pin.user), `: “${startOf(pin.text, PIN_QUOTE_LENGTH)}”`);
+  return words;
+}
+
+// A pin's log line said before its message's words were known: named once
+// the quiet /pins answers (PINS_END).
+function namePinLines(view) {
+  for (const [id, { line, by, verb }] of view.pinLines) {
+    const pin = view.pins.find((each) => each.id === id);
+    if (pin) line.replaceChildren(...pinWords(by, verb, pin));
+  }
+  view.pinLines.clear();
 }
 
 function showPinned(view, id) {
@@ -144,10 +169,11 @@ function showPinned(view, id) {
   message.item.scrollIntoView({ block: "center" });
 }
 
-// The pins of `view` asked for by the page (their answer drawn, not said).
+// The pins of `view` asked for by the page, in that room (their answer
+// drawn in the bar, not said).
 function askPins(view) {
   view.pinsQuiet += 1;
-  send("/pins");
+  askIn(view, "/pins");
 }
 
 // -- notification levels ----------------------------------------------------------
@@ -170,20 +196,29 @@ function askLevel(view) {
 
 const threadHandlers = {
   PIN({ message: id, by }) {
-    info(`${by} pinned message #${id}`);
     const view = target();
     const message = view.messages.get(id);
     if (message && !message.gone) {
       const stamp = message.item.querySelector("time");
-      view.pins = [...view.pins.filter((pin) => pin.id !== id),
-        { id, user: message.user, text: message.text, time: stamp ? stamp.dateTime : "" }];
+      const pin = { id, user: message.user, text: message.text, time: stamp ? stamp.dateTime : "" };
+      info(pinWords(by, "pinned", pin));
+      view.pins = [...view.pins.filter((each) => each.id !== id), pin];
       if (view === shownRoom()) drawPins();
-    } else if (view === current) askPins(view);
+    } else {
+      const line = info(pinWords(by, "pinned", null));
+      if (line && view !== noRoom) {
+        view.pinLines.set(id, { line, by, verb: "pinned" });
+        askPins(view);
+      }
+    }
   },
   UNPIN({ message: id, by }) {
-    info(`${by} unpinned message #${id}`);
     const view = target();
-    view.pins = view.pins.filter((pin) => pin.id !== id);
+    const message = view.messages.get(id);
+    const pin = view.pins.find((each) => each.id === id)
+      || (message && !message.gone ? { user: message.user, text: message.text } : null);
+    info(pinWords(by, "unpinned", pin));
+    view.pins = view.pins.filter((each) => each.id !== id);
     if (view === shownRoom()) drawPins();
   },
   PINNED({ message: id, user, time }, text) {
@@ -195,15 +230,14 @@ const threadHandlers = {
     const view = target();
     view.pins = view.pinsComing;
     view.pinsComing = [];
+    namePinLines(view);
     if (view === shownRoom()) drawPins();
     if (view.pinsQuiet) view.pinsQuiet -= 1;
     else system(`(${room} has ${count} pinned message${count === "1" ? "" : "s"})`);
   },
-  // The joiner's welcome: the room has pins, asked for at once.
-  PINS({ room, count }) {
-    info(`${room} has ${count} pinned message${count === "1" ? "" : "s"}`);
-    if (inRoom()) askPins(target());
-  },
+  // The joiner's welcome: the room has pins, asked for at once for the
+  // pinned bar (which says so: no line in the log).
+  PINS() { if (inRoom()) askPins(target()); },
   NOTIFY({ room, level }) {
     const view = target();
     const quiet = view.levelQuiet > 0;
@@ -229,7 +263,7 @@ function startThreads() {
     const input = $("thread-input");
     const text = input.value.split("\n").map((line) => line.trim()).filter(Boolean).join(" ");
     if (!text || !threadPanel.root) return;
-    if (sendOrKeep(`/thread ${threadPanel.root} ${text}`)) input.value = "";
+    if (sendOrKeep(`/thread ${threadPanel.root} ${text}`, threadPanel.view)) input.value = "";
   });
   $("notify-level").addEventListener("change", (event) => {
     if (current) sendOrKeep(`/notify ${current.name} ${event.target.value}`);

@@ -36,7 +36,8 @@ function stopTyping(view, user) {
 
 // "alice is typing…", "alice and bob are typing…", for the room shown.
 function drawTyping() {
-  const names = current ? [...typistsOf(current).values()].map((typist) => typist.name) : [];
+  const names = current
+    ? [...typistsOf(current).values()].map((typist) => displayName(typist.name)) : [];
   let words = "";
   if (names.length === 1) words = `${names[0]} is typing…`;
   else if (names.length === 2) words = `${names[0]} and ${names[1]} are typing…`;
@@ -77,7 +78,7 @@ function typingAMessage(value) {
 function tellTyping(typingState) {
   if (!online() || !current || current.private) return; // no /typing in conversations
   if (typingState !== "done") myTyping.sentAt = Date.now();
-  send(`/typing ${typingState}`);
+  askIn(current, `/typing ${typingState}`);
 }
 
 function stopTimers() {

@@ -15,6 +15,7 @@ function show(page) {
   }
   if (page !== "lobby") $("key-form").hidden = true;
   $("search-form").hidden = page === "username";
+  drawHeaderMenu();
   if (page === "username") closePanel();
   const focus = { username: "name-input", lobby: "create-input", room: "message-input" };
   $(focus[page]).focus();
@@ -28,9 +29,8 @@ function leaveRoom() {
   state.room = null;
   state.rejoining = false;
   state.rejoinQueue = [];
-  state.joinQuiet = false;
   state.outbox = [];
-  sessionStorage.removeItem("chatroom.room");
+  keepShown(null);
   show("lobby");
 }
 
@@ -44,12 +44,17 @@ function removeMember(user) {
   drawMembers();
 }
 
+// The name signed in as (a button: the user's own profile card), and
+// what an account has in the header.
 function drawWhoami() {
   $("whoami").textContent = state.name || "";
+  $("whoami").hidden = !state.name;
   $("account").hidden = !state.account;
+  $("signout-button").hidden = !state.account;
   drawAttach();
   drawPushButton();
   $("export-button").hidden = !state.account;
+  drawHeaderMenu();
 }
 
 function drawRooms() {
@@ -86,6 +91,7 @@ function drawRooms() {
 // The current room's members (whichever room an event is about).
 function drawMembers() {
   const room = shownRoom();
+  if (current) wantMemberProfiles(room.members);
   $("members").replaceChildren(...room.members.map((member) => {
     const item = document.createElement("li");
     dressMember(item, member);
@@ -107,11 +113,12 @@ function drawMembers() {
   drawModlogButton();
 }
 
-// A line of the log (the room's, or the lobby's): `text` as text, after
-// the time if there is one. Returns the line.
+// A line of the log (the room's, or the lobby's): `text` as text (or a
+// list of texts and nodes: a person named by nameNode), after the time if
+// there is one. Returns the line.
 function say(time, text, kind, where = "log") {
   const item = logLine(time, kind);
-  item.append(document.createTextNode(text));
+  item.append(...(Array.isArray(text) ? text : [text]));
   return place(item, where);
 }
 
@@ -139,16 +146,19 @@ function place(item, where) {
   return item;
 }
 
-// A message, an action or a private message: the sender in their colour,
-// its Markdown formatted (an action's words plain, links clickable:
+// A message, an action or a private message: the sender in their colour
+// (their name a button that opens their profile card: card.js), its
+// Markdown formatted (an action's words plain, links clickable:
 // format.js), the line marked when it names the user. Returns the
 // line without placing it (older messages are put above the others).
 function messageLine(time, user, text, kind, { action = false, to = null } = {}) {
   const item = logLine(time, kind);
-  const nick = document.createElement("span");
+  const nick = document.createElement("button");
+  nick.type = "button";
   nick.className = `nick ${nickClass(user)}`;
-  if (to !== null) nick.textContent = `[${user} → ${to}]`;
-  else nick.textContent = action ? `* ${user}` : `<${user}>`;
+  nick.dataset.form = to !== null ? `to ${to}` : action ? "action" : "said";
+  nick.textContent = nickWords(user, nick.dataset.form);
+  nick.addEventListener("click", () => openCard(user));
   const words = document.createElement("span");
   words.className = "text";
   appendMessageText(words, text, action);
@@ -158,8 +168,16 @@ function messageLine(time, user, text, kind, { action = false, to = null } = {})
   return item;
 }
 
-// What happens in a room: shown only in that room's log.
-function info(text) { if (inRoom()) say("", text, "info"); }
+// How a message line names its author, by its form: `<Alice (alice)>`,
+// `* Alice (alice)` (an action), `[Alice (alice) → operators]`.
+function nickWords(user, form) {
+  const name = shownName(user);
+  if (form.startsWith("to ")) return `[${name} → ${form.slice(3)}]`;
+  return form === "action" ? `* ${name}` : `<${name}>`;
+}
+
+// What happens in a room: shown only in that room's log (`text` as say's).
+function info(text) { return inRoom() ? say("", text, "info") : null; }
 
 // Replies to the user's own commands: in the room's log, or the lobby's.
 function system(text) {
@@ -218,7 +236,11 @@ function setStatus(text, down) {
   status.classList.toggle("down", down);
 }
 
-function showError(text) { const e = $("error"); e.textContent = text; e.hidden = false; }
+function showError(text) {
+  const shown = $("error");
+  shown.replaceChildren(...(Array.isArray(text) ? text : [text]));
+  shown.hidden = false;
+}
 function hideError() { $("error").hidden = true; }
 
 // -- the connection banner -------------------------------------------------------
@@ -263,6 +285,47 @@ function drawTitle() {
   drawFavicon();
 }
 
+// -- the menus of a phone -------------------------------------------------------
+// On a phone the header's actions are behind its Menu button and the
+// room's behind its ⋯ (style.css): each opens a panel under its button,
+// closed by a pick, a click elsewhere or Escape. Elsewhere the buttons
+// are hidden and the actions sit in their bars.
+
+function toggleMenu(kind, open) {
+  const shown = open === undefined ? !document.body.classList.contains(`show-${kind}`) : open;
+  document.body.classList.toggle(`show-${kind}`, shown);
+  $(`${kind}-button`).setAttribute("aria-expanded", String(shown));
+}
+
+// The header's Menu is there only while something is behind it.
+function drawHeaderMenu() {
+  const any = [...$("header-actions").children].some((action) => !action.hidden);
+  $("menu-button").hidden = !any;
+  if (!any) toggleMenu("menu", false);
+}
+
+function startMenus() {
+  for (const kind of ["menu", "room-menu"]) {
+    const actions = $(kind === "menu" ? "header-actions" : "room-actions");
+    $(`${kind}-button`).addEventListener("click", () => toggleMenu(kind));
+    // A pick closes it (the search box's field stays open to type in).
+    actions.addEventListener("click", (event) => {
+      const button = event.target.closest("button");
+      if (button && button.type !== "submit") toggleMenu(kind, false);
+    });
+    actions.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape") return;
+      toggleMenu(kind, false);
+      $(`${kind}-button`).focus();
+    });
+    document.addEventListener("click", (event) => {
+      if (!event.target.closest(`#${kind}-button, #${actions.id}`)) toggleMenu(kind, false);
+    });
+  }
+  $("search-form").addEventListener("submit", () => toggleMenu("menu", false));
+  $("notify-level").addEventListener("change", () => toggleMenu("room-menu", false));
+}
+
 function toggleMembers(open) {
   const body = document.querySelector(".room-body");
   const shown = open === undefined ? !body.classList.contains("show-members") : open;
@@ -273,6 +336,7 @@ function toggleMembers(open) {
 function startView() {
   $("reconnect-now").addEventListener("click", reconnectNow);
   $("members-button").addEventListener("click", () => toggleMembers());
+  startMenus();
   startRooms();
   startScrolling();
   startCompose();
@@ -283,6 +347,10 @@ function startView() {
   startAttention();
   startFiles();
   startPush();
+  startSession();
+  startLinks();
+  startCard();
+  startSecrets();
   startInput();
   drawMembers();
   drawTitle();

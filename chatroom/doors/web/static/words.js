@@ -138,11 +138,13 @@ const HELP = [
 
 // Commands of the server's table (WIRE.commands, wire.js) that Tab does
 // not complete: those the page sends by itself (ids and rooms, older
-// messages, read markers, the room list, typing notices; signing in is the
+// messages, read markers, the room list, typing notices, the room a line
+// goes to, the device session, the conversations kept; signing in is the
 // name form's) and those whose replies it does not show (an account's
 // devices).
 const NOT_COMPLETED = new Set([
   "caps", "history", "read", "unread", "watch", "typing", "login", "devices", "logout",
+  "in", "session", "conversations",
 ]);
 // The commands Tab completes: every other of the server's.
 const COMMANDS = WIRE.commands.filter((name) => !NOT_COMPLETED.has(name))

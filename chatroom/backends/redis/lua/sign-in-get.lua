@@ -1,0 +1,2 @@
+
+return redis.call('GET', P .. 'sign-in:' .. args.token) or ''

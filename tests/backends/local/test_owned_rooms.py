@@ -1,0 +1,18 @@
+"""Rooms that belong to someone against the in-process back-end
+(``tests/backends/contracts/owned_rooms.py``)."""
+
+from __future__ import annotations
+
+from twisted.internet.task import Clock
+from twisted.trial import unittest
+
+from tests.backends.contracts.owned_rooms import CONFIG, OwnedRoomsContract
+from tests.support import local_server
+
+
+class LocalOwnedRoomsTests(OwnedRoomsContract, unittest.TestCase):
+    """Every reply arrives within the call that sent the line."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(CONFIG, self.clock)
