@@ -15,7 +15,7 @@ RUN_FILES ?= chatroom-files
 .PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
-# PyICU (names' confusables, chatroom.core.text) builds against ICU: `icu` first.
+# PyICU (names' confusables, chatroom.core.model.text) builds against ICU: `icu` first.
 $(STAMP): | icu
 $(STAMP): setup.py pyproject.toml $(shell find chatroom twisted -name "*.py" -o -name "*.lua" 2>/dev/null) $(wildcard chatroom/doors/web/static/*)
 	$(PYTHON) -m venv $(VENV)

@@ -33,16 +33,16 @@ setup(
         # chatroom-admin restore --redis: redis-py, blocking, as a command-line
         # tool runs without a reactor (chatroom.wiring.redisrestore).
         "redis>=5.2",
-        # Argon2id password hashes for accounts (chatroom.core.accounts).
+        # Argon2id password hashes for accounts (chatroom.core.accounts.accounts).
         "argon2-cffi>=23.1",
-        # SCRAM-SHA-256 for IRC's SASL (chatroom.core.scram): pg8000's library.
+        # SCRAM-SHA-256 for IRC's SASL (chatroom.core.accounts.scram): pg8000's library.
         "scramp>=1.4",
         # Web Push (chatroom.wiring.webpush): RFC 8291's aes128gcm payload
         # encryption and RFC 8292's VAPID JWT, the libraries pywebpush uses.
         "http_ece>=1.2",
         "py_vapid>=1.9",
         # UTS #39 confusables (skeletons, restriction levels) for names:
-        # ICU's SpoofChecker (chatroom.core.text). Built against Debian's
+        # ICU's SpoofChecker (chatroom.core.model.text). Built against Debian's
         # libicu-dev with pkg-config (the Makefile installs them).
         "PyICU>=2.10",
         # Cluster search's index in PostgreSQL (chatroom.backends.redis.search);

@@ -33,7 +33,7 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.web.site import build_site

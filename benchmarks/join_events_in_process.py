@@ -31,10 +31,10 @@ from typing import Any
 from twisted.internet.testing import StringTransport
 
 from chatroom.backends.redis.delivery import NodeRooms
-from chatroom.core import codec
-from chatroom.core.config import ClusterConfig
-from chatroom.core.events import Event, Joined, Listing
-from chatroom.core.text import name_key
+from chatroom.core.model import codec
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.events import Event, Joined, Listing
+from chatroom.core.model.text import name_key
 from chatroom.doors.line.rendering import to_line
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.deadlines import Hearing

@@ -65,9 +65,9 @@ from chatroom.bench.servers import (
     find_redis_server,
     start_door_nodes,
 )
-from chatroom.core import codec
-from chatroom.core.events import Joined
-from chatroom.core.text import name_key
+from chatroom.core.model import codec
+from chatroom.core.model.events import Joined
+from chatroom.core.model.text import name_key
 
 #: What each rendering of a join holds once: the line door's ``JOIN room
 #: user``, IRC's ``:user!... JOIN #room`` (WebSocket: the line door's).

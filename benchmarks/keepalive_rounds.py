@@ -23,7 +23,7 @@ from collections import Counter
 
 from twisted.internet.task import Clock
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.support import NOW, FakeClient, local_server
 
 INTERVAL = 120

@@ -32,7 +32,7 @@ from twisted.internet.task import Clock
 
 from chatroom.backends.redis import listing as listing_module
 from chatroom.backends.redis.listing import RedisListing
-from chatroom.core.lobby_list import LobbyList
+from chatroom.core.rooms.lobby_list import LobbyList
 
 ROOMS = 300
 CHANGED = 57

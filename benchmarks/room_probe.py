@@ -33,7 +33,7 @@ how its members take one, anything else kept) is the growth from the
 first measure to the second, per room (with one member here and with
 two); and again once the rooms have been quiet for ``--quiet`` seconds
 (by default past the time a node keeps an idle room's plans:
-:func:`chatroom.core.fanout.forget_idle_plans`). With ``--tracemalloc``
+:func:`chatroom.core.infra.fanout.forget_idle_plans`). With ``--tracemalloc``
 the lines that allocated those are printed too (the fill of one member
 a room).
 """
@@ -63,7 +63,7 @@ from chatroom.bench.servers import (
     free_port,
     start_redis,
 )
-from chatroom.core.fanout import PLAN_IDLE
+from chatroom.core.infra.fanout import PLAN_IDLE
 
 HOOK = Path(__file__).resolve().parent / "room_probe_hook.py"
 #: What each measure follows, as printed.

@@ -39,10 +39,10 @@ from twisted.internet.testing import StringTransport
 from chatroom.backends.redis import redis_backend, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
-from chatroom.core import codec
-from chatroom.core.config import ClusterConfig
-from chatroom.core.events import Event, Listing, Message
-from chatroom.core.text import name_key
+from chatroom.core.model import codec
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.events import Event, Listing, Message
+from chatroom.core.model.text import name_key
 from chatroom.doors.line.rendering import to_line
 from chatroom.redisclient.addresses import RedisAddress, redis_address
 from chatroom.redisclient.link import RedisLink

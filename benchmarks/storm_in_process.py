@@ -38,7 +38,7 @@ def tree() -> tuple[Any, Any, Any, Callable[[Any, Clock], Any]]:
     """The tree's send queue module, ServerConfig, line protocol and a way
     to make a server on the in-process back-end (in cf6c44a's tree too)."""
     try:
-        from chatroom.core.config import ServerConfig
+        from chatroom.core.model.config import ServerConfig
         from chatroom.doors.base import sendq
         from chatroom.doors.line.protocol import LineProtocol
         from tests.support import local_server

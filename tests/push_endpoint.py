@@ -26,7 +26,7 @@ from twisted.internet import protocol, reactor, task
 from twisted.web.resource import Resource
 from twisted.web.server import Site
 
-from chatroom.core.push import Subscription
+from chatroom.core.accounts.push import Subscription
 
 
 def b64url(data: bytes) -> str:

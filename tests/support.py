@@ -47,19 +47,19 @@ from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.local_backend import LocalBackend
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.accounts import Account, registering
+from chatroom.core.accounts.accounts import Account, registering
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Event as SharedEvent
-from chatroom.core.events import Listing, LobbyChanges, RoomRenamed, Welcome
-from chatroom.core.hashing import Runner
-from chatroom.core.letters import Mailer
-from chatroom.core.member import Member
+from chatroom.core.infra.hashing import Runner
+from chatroom.core.infra.seats import Seat, Session
 from chatroom.core.metered import MeteredRegistry
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Event as SharedEvent
+from chatroom.core.model.events import Listing, LobbyChanges, RoomRenamed, Welcome
+from chatroom.core.model.letters import Mailer
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
 from chatroom.core.registry import Registry
-from chatroom.core.seats import Seat, Session
 from chatroom.core.services.accounts import AccountService
-from chatroom.core.text import name_key
 from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import STEP
 from chatroom.doors.base.hub import DoorHub, WebAddress

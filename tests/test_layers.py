@@ -177,13 +177,13 @@ def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 #: The core's rule modules: the core decides with them and hands a back-end
 #: the outcome as a typed change; a back-end never calls them (the server
 #: admins' rules among them: which sessions a server ban ends).
-RULES_MEMBERSHIP = "chatroom.core.membership"
+RULES_MEMBERSHIP = "chatroom.core.rooms.membership"
 RULES = frozenset(
     {
         RULES_MEMBERSHIP,
-        "chatroom.core.moderation",
-        "chatroom.core.rules",
-        "chatroom.core.admin",
+        "chatroom.core.policy.moderation",
+        "chatroom.core.policy.rules",
+        "chatroom.core.moderation.admin",
     }
 )
 
@@ -268,7 +268,7 @@ class LayerTests(unittest.TestCase):
     def test_backends_call_no_rule(self) -> None:
         """No back-end module imports membership's, moderation's, the
         admins' or the core's rules (not even their types: the values a
-        back-end names are leaves, such as ``core/facts.py`` and
+        back-end names are leaves, such as ``core/model/facts.py`` and
         ``core/model/changes/``): the core decides, and a back-end applies
         what it decided."""
         self.assertEqual(rules_called_by_backends(every_import()), [])
@@ -277,14 +277,20 @@ class LayerTests(unittest.TestCase):
         """The check names a back-end's import of a rule module (a check
         that let it through would pass any module)."""
         strays = (
-            Import("chatroom.backends.redis.decided", 3, "chatroom.core.rules", False),
+            Import(
+                "chatroom.backends.redis.decided",
+                3,
+                "chatroom.core.policy.rules",
+                False,
+            ),
             Import("chatroom.backends.local.applying", 5, RULES_MEMBERSHIP, True),
         )
         self.assertEqual(
             rules_called_by_backends((*every_import(), *strays)),
             [
-                "chatroom.backends.redis.decided:3 imports chatroom.core.rules",
-                "chatroom.backends.local.applying:5 imports chatroom.core.membership",
+                "chatroom.backends.redis.decided:3 imports chatroom.core.policy.rules",
+                "chatroom.backends.local.applying:5 imports "
+                "chatroom.core.rooms.membership",
             ],
         )
 
@@ -367,10 +373,12 @@ class LayerTests(unittest.TestCase):
     def test_a_redis_client_import_of_the_core_is_found(self) -> None:
         """The check names an import of the core by the Redis client (a
         check that let it through would pass any module)."""
-        stray = Import("chatroom.redisclient.link", 7, "chatroom.core.config", False)
+        stray = Import(
+            "chatroom.redisclient.link", 7, "chatroom.core.model.config", False
+        )
         self.assertEqual(
             redis_client_outside((*every_import(), stray)),
-            ["chatroom.redisclient.link:7 imports chatroom.core.config"],
+            ["chatroom.redisclient.link:7 imports chatroom.core.model.config"],
         )
 
     def test_no_import_cycles(self) -> None:
@@ -438,7 +446,7 @@ class NameTests(unittest.TestCase):
         names = class_names()
         [message] = names["Message"]
         [client_line] = names["ClientLine"]
-        self.assertTrue(message.startswith("chatroom.core.events:"))
+        self.assertTrue(message.startswith("chatroom.core.model.events:"))
         self.assertTrue(client_line.startswith("chatroom.doors.irc.wire:"))
 
 

@@ -61,7 +61,7 @@ from chatroom.bench.servers import (
     free_port,
     twistd_argv,
 )
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.redisclient.slots import key_slot
 
 #: The name the Sentinels know the primary by.

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 from chatroom.backends.local import search
 from chatroom.backends.local.dbfile import open_database
-from chatroom.core.search import FOUND_LIMIT, parse_search
+from chatroom.core.messages.search import FOUND_LIMIT, parse_search
 
 VOCABULARY = 20_000
 USERS = 2_000

@@ -12,26 +12,26 @@ where the server is built (:mod:`chatroom.wiring.composition`).
 A back-end is:
 
 - a store per concern, each the reads its concern's services decide on:
-  rooms and seating (:class:`~chatroom.core.room_store.RoomStore`),
-  messages (:class:`~chatroom.core.message_store.MessageStore`), accounts
-  and identity (:class:`~chatroom.core.account_stores.AccountStores`),
+  rooms and seating (:class:`~chatroom.core.rooms.store.RoomStore`),
+  messages (:class:`~chatroom.core.messages.store.MessageStore`), accounts
+  and identity (:class:`~chatroom.core.accounts.stores.AccountStores`),
   moderation and safety
-  (:class:`~chatroom.core.moderation_store.ModerationStore`), the server
-  and its nodes (:class:`~chatroom.core.server_store.ServerStore`);
-- one bus, for what is told and not kept (:class:`~chatroom.core.bus.Bus`);
+  (:class:`~chatroom.core.moderation.store.ModerationStore`), the server
+  and its nodes (:class:`~chatroom.core.server.store.ServerStore`);
+- one bus, for what is told and not kept (:class:`~chatroom.core.server.bus.Bus`);
 - one write, :meth:`Backend.apply`, of every decided change
   (:class:`~chatroom.core.model.changes.base.DecidedChange`): a join, a
   leave, a message, a session's end, a room's succession, a sign-in, a
   release, a kill as much as a topic or a ban. It checks the change's
   premises and refuses with :class:`FactsChangedError` if one no longer
   holds, and the core decides again; it answers what the step produced
-  (a join's welcome facts: :class:`~chatroom.core.applying.Applied`);
+  (a join's welcome facts: :class:`~chatroom.core.infra.applying.Applied`);
 - its life: start (told where to report what happens of its own accord:
   :class:`Reports`), stop, its store's epoch, whether it is within reach.
 
 No part of the core but the composition takes a whole back-end: each
 service is handed the stores it reads, the bus if it tells, and the one
-write (:class:`~chatroom.core.applying.Applies`).
+write (:class:`~chatroom.core.infra.applying.Applies`).
 """
 
 from __future__ import annotations
@@ -40,18 +40,18 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
-from chatroom.core.account_stores import AccountStores
-from chatroom.core.applying import Applied
-from chatroom.core.bus import Bus
-from chatroom.core.facts import Ending, HeldElsewhere, WaitingFacts
-from chatroom.core.member import Member
-from chatroom.core.message_store import MessageStore
+from chatroom.core.accounts.stores import AccountStores
+from chatroom.core.infra.applying import Applied
+from chatroom.core.infra.seats import Session
+from chatroom.core.messages.store import MessageStore
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.base import FactsChangedError as FactsChangedError
-from chatroom.core.moderation_store import ModerationStore
-from chatroom.core.room_store import RoomStore
-from chatroom.core.seats import Session
-from chatroom.core.server_store import ServerStore
+from chatroom.core.model.facts import Ending, HeldElsewhere, WaitingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.moderation.store import ModerationStore
+from chatroom.core.rooms.store import RoomStore
+from chatroom.core.server.bus import Bus
+from chatroom.core.server.store import ServerStore
 
 
 class Reports(Protocol):
@@ -109,7 +109,7 @@ class Backend(Protocol):
     concern; one :attr:`bus` for what is told and not kept; one
     :meth:`apply` for every decided write; and the back-end's life. Every
     step that names a member gets its :class:`Session` too (as the core
-    read it). Refusals are :mod:`chatroom.core.errors`.
+    read it). Refusals are :mod:`chatroom.core.model.errors`.
     """
 
     @property
@@ -202,11 +202,11 @@ class Backend(Protocol):
           (:class:`~chatroom.core.model.changes.messages.ReplaceEvent`, resting on
           :class:`~chatroom.core.model.changes.messages.EventIs`: by nobody);
         - :class:`~chatroom.core.model.changes.moderation.RoomModeration`: a moderation
-          command's (:func:`chatroom.core.moderation.change_of`, with the
+          command's (:func:`chatroom.core.policy.moderation.change_of`, with the
           entries it records in the room's moderation log,
           :class:`~chatroom.core.model.changes.modlog.RecordEntries`, applied with it)
           or a server admin's gift
-          (:func:`chatroom.core.moderation.gift_change`);
+          (:func:`chatroom.core.policy.moderation.gift_change`);
         - :class:`~chatroom.core.model.changes.rooms.RoomSeating`: a deletion
           (:class:`~chatroom.core.model.changes.rooms.Emit` it,
           :class:`~chatroom.core.model.changes.rooms.Drop` the room: its members go to
@@ -234,7 +234,8 @@ class Backend(Protocol):
           :class:`~chatroom.core.model.changes.settings.AccountRooms`), as their stores
           apply them; a subscription added or forgotten rests on
           :class:`~chatroom.core.model.changes.accounts.Registered` too; an account
-          given up (:func:`chatroom.core.accounts.unregistering`) signs the asking
+          given up (:func:`chatroom.core.accounts.accounts.unregistering`) signs the
+          asking
           session out (:class:`~chatroom.core.model.changes.moderation.SignOut`) and
           ends the account's other sessions on every node
           (:class:`~chatroom.core.model.changes.moderation.EndSessions`) in the
@@ -249,7 +250,7 @@ class Backend(Protocol):
         - :class:`~chatroom.core.model.changes.messages.StoredHistories`: a sweep by age
           (:class:`~chatroom.core.model.changes.messages.AgeOut`, resting on
           :class:`~chatroom.core.model.changes.messages.SweepLease`:
-          :mod:`chatroom.core.retention`), every room's events said before
+          :mod:`chatroom.core.messages.retention`), every room's events said before
           its time gone, whether or not anyone speaks there; a back-end
           may apply it room by room;
         - :class:`~chatroom.core.model.changes.private.PrivateConversation`: a message
@@ -257,8 +258,8 @@ class Backend(Protocol):
           ``id`` set) or deleted from it
           (:class:`~chatroom.core.model.changes.private.DeletePrivate`, resting on
           :class:`~chatroom.core.model.changes.private.PrivateKept`):
-          :func:`chatroom.core.private.appended`,
-          :func:`chatroom.core.private.deleted`;
+          :func:`chatroom.core.messages.private.appended`,
+          :func:`chatroom.core.messages.private.deleted`;
         - :class:`~chatroom.core.model.changes.private.AccountWaiting`: a private
         message
           kept for an account nobody is signed in to
@@ -266,7 +267,7 @@ class Backend(Protocol):
           :class:`~chatroom.core.model.changes.accounts.Registered`,
           :class:`~chatroom.core.model.changes.moderation.SessionIs` with no session and
           :class:`~chatroom.core.model.changes.private.FewerWaitingThan`:
-          :func:`chatroom.core.private.kept_for`);
+          :func:`chatroom.core.messages.private.kept_for`);
         - :class:`~chatroom.core.model.changes.files.AccountFiles`: an upload recorded
           (:class:`~chatroom.core.model.changes.files.AddFile`, resting on
           :class:`~chatroom.core.model.changes.files.UsageAtMost`: the quota) or
@@ -286,7 +287,7 @@ class Backend(Protocol):
           changes.accounts.SignInTokenIs`, the token as read), one dropped
           (:class:`~chatroom.core.model.changes.accounts.DropSignInToken`)
           or the account's every one (:class:`~chatroom.core.model.changes.
-          accounts.DropSignInTokens`): :mod:`chatroom.core.sign_in_tokens`;
+          accounts.DropSignInTokens`): :mod:`chatroom.core.accounts.sign_in_tokens`;
         - :class:`~chatroom.core.model.changes.server.CountedEvents`: a registration
           counted (:class:`~chatroom.core.model.changes.server.CountEvent`, resting on
           :class:`~chatroom.core.model.changes.server.FewerThan`) or given back;
@@ -295,11 +296,11 @@ class Backend(Protocol):
           resting on :class:`~chatroom.core.model.changes.server.FailuresAtMost`),
           given back or cleared;
         - :class:`~chatroom.core.model.changes.server.NameHolding`: a name's
-          claim as the core decided it (:mod:`chatroom.core.claims`: taken,
+          claim as the core decided it (:mod:`chatroom.core.services.claims`: taken,
           :class:`~chatroom.core.model.changes.server.TakeName`, or attached
           to as a device, :class:`~chatroom.core.model.changes.server.
           AttachDevice`), resting on the claim's facts as read; a refusal
-          brings the :class:`~chatroom.core.facts.ClaimFacts` as they are;
+          brings the :class:`~chatroom.core.model.facts.ClaimFacts` as they are;
         - an account's ignore list and when it was registered
           (:class:`~chatroom.core.model.changes.settings.AccountIgnores`,
           :class:`~chatroom.core.model.changes.accounts.AccountAge`), the server's
@@ -316,11 +317,11 @@ class Backend(Protocol):
         - :class:`~chatroom.core.model.changes.modlog.ModerationLogOf`: entries added to
           a room's or the server's moderation log
           (:class:`~chatroom.core.model.changes.modlog.RecordEntries`:
-          :func:`chatroom.core.modlog.recorded`), resting on no premise
+          :func:`chatroom.core.moderation.modlog.recorded`), resting on no premise
           (none to a room gone); an action's own entries ride in its
           change instead (a pin's, a redaction's, a rename's, a report's,
           a server ban's, a lockdown's: a ``RecordEntries`` naming its log,
-          :func:`chatroom.core.modlog.recording`), applied with it or not
+          :func:`chatroom.core.moderation.modlog.recording`), applied with it or not
           at all;
         - :class:`~chatroom.core.model.changes.files.KeptExport`: an export kept
           (:class:`~chatroom.core.model.changes.files.KeepExport`) or taken

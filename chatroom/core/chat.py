@@ -1,9 +1,9 @@
 """The core: who each member is, and the services every door calls.
 
 :class:`ChatCore` is the :class:`~chatroom.core.registry.Registry` every door
-holds: the sessions and their names (:class:`~chatroom.core.names.Names`),
+holds: the sessions and their names (:class:`~chatroom.core.services.names.Names`),
 a service per concern (:mod:`chatroom.core.services`: each checks the rules
-of :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation` in their
+of :mod:`chatroom.core.policy.rules` and :mod:`chatroom.core.policy.moderation` in their
 order, builds the events that say what happened, and hands the back-end
 the change as one atomic step), and the life of the whole over one
 :class:`~chatroom.core.backend.Backend`. It builds nothing: the parts are
@@ -18,37 +18,38 @@ from typing import Generic, TypeVar
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import admin, rules
-from chatroom.core.abuse_reports import AbuseReports
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.missed_mail import MissedMail
+from chatroom.core.accounts.notify_levels import NotifyLevels
+from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.accounts.push import Notifications
 from chatroom.core.backend import Backend
-from chatroom.core.config import ServerConfig
-from chatroom.core.devices import Devices
-from chatroom.core.entries import Entries
-from chatroom.core.files import FileService
-from chatroom.core.hashing import Runner
-from chatroom.core.lockdown import LockdownCopy
-from chatroom.core.member import Member
-from chatroom.core.message_threads import MessageThreads
-from chatroom.core.missed_mail import MissedMail
-from chatroom.core.names import Names
-from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.pins import Pins
-from chatroom.core.presence import Presence
-from chatroom.core.profiles import Profiles
-from chatroom.core.push import Notifications
-from chatroom.core.reading import Markings
-from chatroom.core.reports import CoreReports
-from chatroom.core.retention import RetentionSweep
-from chatroom.core.serverbans import ServerBans
+from chatroom.core.infra.hashing import Runner
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.messages.abuse_reports import AbuseReports
+from chatroom.core.messages.pins import Pins
+from chatroom.core.messages.retention import RetentionSweep
+from chatroom.core.messages.threads import MessageThreads
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.moderation import admin
+from chatroom.core.moderation.lockdown import LockdownCopy
+from chatroom.core.moderation.serverbans import ServerBans
+from chatroom.core.policy import rules
+from chatroom.core.rooms.entries import Entries
+from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.names import Names
 from chatroom.core.services.presence import PresenceService
+from chatroom.core.services.reading import Markings
+from chatroom.core.services.reports import CoreReports
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.sessions import Sessions
-from chatroom.core.webhooks import Webhooks
 
 B = TypeVar("B", bound=Backend)
 
@@ -180,7 +181,8 @@ class ChatCore(Generic[B]):
     def attach_reloader(self, reload: admin.Reload) -> None:
         self.moderation.reload = reload
 
-    # -- sessions and names: the names' (chatroom.core.names) -------------------------
+    # -- sessions and names: the names' (chatroom.core.services.names)
+    # -------------------------
 
     async def claim_name(
         self,

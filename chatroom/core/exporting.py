@@ -1,13 +1,13 @@
 """``/export``: a user's own data as one JSON archive behind a one-time link.
 
-What is exported is the account's (:mod:`chatroom.core.userdata`, *Whose
+What is exported is the account's (:mod:`chatroom.core.policy.userdata`, *Whose
 data*): its room messages, its private conversations, its read markers,
 its remembered and owned rooms, its profile, the account's name, its e-mail address
 (verified or pending) and its app passwords' labels, never its password
 hash, SCRAM keys, codes or an app password's hash, in
 one JSON document built off the reactor (:func:`archive_bytes` runs on
 the account service's thread pool). It is kept under a secret token for
-:data:`~chatroom.core.userdata.EXPORT_TTL` seconds of the injected clock
+:data:`~chatroom.core.policy.userdata.EXPORT_TTL` seconds of the injected clock
 (in Redis for a cluster, so any node's HTTP door serves it) and handed out
 once (:meth:`~chatroom.core.services.users.UserService.take_export`).
 """
@@ -18,11 +18,16 @@ import json
 import secrets
 from typing import Any
 
-from chatroom.core import errors
-from chatroom.core.account_settings import NOTIFY, of_kind
-from chatroom.core.accountrecord import app_passwords_of, mailbox_of
-from chatroom.core.accounts import Account
-from chatroom.core.events import (
+from chatroom.core.accounts.account_settings import NOTIFY, of_kind
+from chatroom.core.accounts.accounts import Account
+from chatroom.core.accounts.missed_mail import mailed_missed
+from chatroom.core.accounts.oidc import provider_subject
+from chatroom.core.accounts.profiles import profile_in
+from chatroom.core.accounts.thread_follows import follows_of
+from chatroom.core.infra.hashing import Runner
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import app_passwords_of, mailbox_of
+from chatroom.core.model.events import (
     Edited,
     Message,
     PrivateEvent,
@@ -32,15 +37,10 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
 )
-from chatroom.core.hashing import Runner
-from chatroom.core.member import Member
-from chatroom.core.missed_mail import mailed_missed
-from chatroom.core.oidc import provider_subject
-from chatroom.core.profiles import profile_in
+from chatroom.core.model.member import Member
+from chatroom.core.policy.userdata import AccountData
 from chatroom.core.registry import Registry
 from chatroom.core.services.accounts import AccountService
-from chatroom.core.thread_follows import follows_of
-from chatroom.core.userdata import AccountData
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import format_tags
 

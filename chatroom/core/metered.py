@@ -33,23 +33,23 @@ from typing import Any, cast
 
 from prometheus_client import Counter, Histogram
 
-from chatroom.core.abuse_reports import AbuseReports
-from chatroom.core.devices import Devices
-from chatroom.core.events import PrivateMessage
-from chatroom.core.member import Member
-from chatroom.core.message_threads import MessageThreads
-from chatroom.core.metrics import LATENCY_BUCKETS, REGISTRY, CountedBy, fanned_out
-from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.pins import Pins
-from chatroom.core.profiles import Profiles
-from chatroom.core.reading import Markings
+from chatroom.core.accounts.notify_levels import NotifyLevels
+from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.messages.abuse_reports import AbuseReports
+from chatroom.core.messages.pins import Pins
+from chatroom.core.messages.threads import MessageThreads
+from chatroom.core.model.events import PrivateMessage
+from chatroom.core.model.member import Member
+from chatroom.core.model.metrics import LATENCY_BUCKETS, REGISTRY, CountedBy, fanned_out
 from chatroom.core.registry import Registry
+from chatroom.core.rooms.webhooks import Webhooks
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
+from chatroom.core.services.reading import Markings
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.webhooks import Webhooks
 
 MESSAGES_IN = Counter(
     "chatroom_messages_in",

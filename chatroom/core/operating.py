@@ -3,7 +3,7 @@
 
 The operator is an admin with no session (:func:`operator`), named as the
 server is (``--name``), so every change goes through the admin rules chat
-admins are held to (:mod:`chatroom.core.admin`): an announcement is
+admins are held to (:mod:`chatroom.core.moderation.admin`): an announcement is
 ``/announce``'s, a ban ``/gban``'s. The commands an operator has beyond a
 chat admin's are made of those, once, here:
 
@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import secrets
 
-from chatroom.core import errors
-from chatroom.core.accountrecord import Account
-from chatroom.core.accounts import applied, dropping
-from chatroom.core.config import ServerConfig
-from chatroom.core.mailbox import RESET_REASON
+from chatroom.core.accounts.accounts import applied, dropping
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import Account
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.moderation import Actor
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.text import account_mask
+from chatroom.core.policy.moderation import Actor
 from chatroom.core.registry import Registry
-from chatroom.core.text import account_mask
+from chatroom.core.services.mailbox import RESET_REASON
 
 #: Bytes of randomness in a password made up by ``reset-password`` (its
 #: URL-safe base64 is 16 characters, none of them a space).

@@ -8,7 +8,7 @@ registers NAME and takes it; ``/unregister PASSWORD`` and NickServ's
 ``DROP`` delete the account the session is signed in to, sign it out and
 end every other device signed in to it;
 ``/delete-account PASSWORD`` deletes it with everything of it
-(:mod:`chatroom.core.userdata`) and disconnects its devices;
+(:mod:`chatroom.core.policy.userdata`) and disconnects its devices;
 NickServ's ``GHOST`` takes the account's name from another of its
 sessions. Each is one operation here, the same for every door: the rules
 (a name already registered is refused, so is registering while signed in
@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core import errors, rules
-from chatroom.core.accounts import ACCOUNT_DELETED, Account
-from chatroom.core.invitations import Redeemed
-from chatroom.core.member import Member
+from chatroom.core.accounts.accounts import ACCOUNT_DELETED, Account
+from chatroom.core.accounts.invitations import Redeemed
+from chatroom.core.model import errors
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.policy import rules
 from chatroom.core.registry import Registry
 from chatroom.core.services.accounts import AccountService
-from chatroom.core.text import name_key
 
 
 async def register_name(
@@ -121,7 +122,7 @@ async def unregister(
     checked again, and sign the member out of it; every other device
     signed in to the account ends (told ``account NAME deleted``), on
     every node, whatever name it holds: in the account's own step
-    (:func:`~chatroom.core.accounts.unregistering`) but for the other
+    (:func:`~chatroom.core.accounts.accounts.unregistering`) but for the other
     devices of the member's own seat here, which this node closes. Its
     push subscriptions and upload tokens are forgotten then, and the
     rooms it owned pass on
@@ -154,7 +155,7 @@ async def delete_account(
     deleted: Callable[[Account], None],
 ) -> Account:
     """``/delete-account PASSWORD``: the member's account and its data go
-    (:mod:`chatroom.core.userdata`, *What a deletion takes*); ``deleted``
+    (:mod:`chatroom.core.policy.userdata`, *What a deletion takes*); ``deleted``
     is called once they have (the door's ``ACCOUNT_DELETED``), then every
     device signed in to the account is disconnected, on every node, under
     whatever name it took with ``/nick``, its upload tokens are

@@ -21,7 +21,7 @@ one waits on Redis, and the door holds that connection's later input
 meanwhile (see :mod:`chatroom.doors.base.framing`).
 
 The shared side calls members back through
-:class:`~chatroom.core.member.Member`. A member may sit in
+:class:`~chatroom.core.model.member.Member`. A member may sit in
 several rooms at once (IRC clients do); the line protocol's one-room rule
 is the line door's own, expressed by the ``leaving`` argument of
 :meth:`~chatroom.core.services.rooms.RoomService.join_room`.
@@ -33,29 +33,29 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
-from chatroom.core.abuse_reports import AbuseReports
-from chatroom.core.admin import Reload
-from chatroom.core.config import ServerConfig
-from chatroom.core.devices import Devices
-from chatroom.core.files import FileService
-from chatroom.core.member import Member
-from chatroom.core.message_threads import MessageThreads
-from chatroom.core.missed_mail import MissedMail
-from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.pins import Pins
-from chatroom.core.presence import Presence
-from chatroom.core.profiles import Profiles
-from chatroom.core.reading import Markings
-from chatroom.core.rules import QUIT_WORDS
-from chatroom.core.serverbans import ServerBans
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.missed_mail import MissedMail
+from chatroom.core.accounts.notify_levels import NotifyLevels
+from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.messages.abuse_reports import AbuseReports
+from chatroom.core.messages.pins import Pins
+from chatroom.core.messages.threads import MessageThreads
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.moderation.admin import Reload
+from chatroom.core.moderation.serverbans import ServerBans
+from chatroom.core.policy.rules import QUIT_WORDS
+from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
 from chatroom.core.services.presence import PresenceService
+from chatroom.core.services.reading import Markings
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.sessions import Sessions
-from chatroom.core.webhooks import Webhooks
 
 
 class Registry(Protocol):
@@ -127,12 +127,12 @@ class Registry(Protocol):
         ``takeover`` is False (a name just registered: ``NAME_TAKEN``).
         None keeps the account the member is signed in to, if any.
 
-        A rename is a :class:`~chatroom.core.events.Renamed` told once to
+        A rename is a :class:`~chatroom.core.model.events.Renamed` told once to
         the member and to each member sharing a room with it (``NICK``),
         however many rooms they share.
 
         ``presence``: what the member's door shows of it under ``name``
-        (:mod:`chatroom.core.presence`), kept with the name, as
+        (:mod:`chatroom.core.model.presence`), kept with the name, as
         :meth:`~chatroom.core.services.presence.PresenceService.set_presence`
         once it is given would keep it: an IRC sign-on's, in the claim's
         round trip.
@@ -156,7 +156,7 @@ class Registry(Protocol):
     def quit(self, member: Member, words: str, unsaid: str = QUIT_WORDS) -> str:
         """The member quits saying ``words``: as :meth:`release`, its rooms
         hearing them as its own (a departure with ``own_words``); returns the
-        words they heard (:func:`chatroom.core.rules.reason`: ``words``, or
+        words they heard (:func:`chatroom.core.policy.rules.reason`: ``words``, or
         ``unsaid`` for none that can be shown: a door's own convention, the
         line protocol's ``Goodbye``, IRC's ``Client Quit``), for the door's
         goodbye. Its door then closes the connection (whose
@@ -168,9 +168,9 @@ class Registry(Protocol):
     @property
     def sessions(self) -> Sessions:
         """Who each member is: the account it is signed in to
-        (:meth:`~chatroom.core.sessions.Sessions.account_of`), the
+        (:meth:`~chatroom.core.infra.sessions.Sessions.account_of`), the
         account of the session called by a name, here
-        (:meth:`~chatroom.core.sessions.Sessions.account_named`)."""
+        (:meth:`~chatroom.core.infra.sessions.Sessions.account_named`)."""
         ...
 
     @property
@@ -219,56 +219,56 @@ class Registry(Protocol):
     @property
     def devices(self) -> Devices:
         """An account's devices: ``/devices``, ``/logout ID``, ``/caps
-        multi`` (:meth:`~chatroom.core.devices.Devices.listed`,
-        :meth:`~chatroom.core.devices.Devices.end`,
-        :meth:`~chatroom.core.devices.Devices.show_rooms`)."""
+        multi`` (:meth:`~chatroom.core.services.devices.Devices.listed`,
+        :meth:`~chatroom.core.services.devices.Devices.end`,
+        :meth:`~chatroom.core.services.devices.Devices.show_rooms`)."""
         ...
 
     @property
     def threads(self) -> MessageThreads:
         """The messages' threads: ``/thread``, ``/threads``, ``/history
         thread``, ``/follow`` and ``/unfollow``
-        (:meth:`~chatroom.core.message_threads.MessageThreads.say`,
-        :meth:`~chatroom.core.message_threads.MessageThreads.threads`,
-        :meth:`~chatroom.core.message_threads.MessageThreads.history`,
-        :meth:`~chatroom.core.message_threads.MessageThreads.follow`)."""
+        (:meth:`~chatroom.core.messages.threads.MessageThreads.say`,
+        :meth:`~chatroom.core.messages.threads.MessageThreads.threads`,
+        :meth:`~chatroom.core.messages.threads.MessageThreads.history`,
+        :meth:`~chatroom.core.messages.threads.MessageThreads.follow`)."""
         ...
 
     @property
     def pins(self) -> Pins:
         """A room's pinned messages: ``/pin``, ``/unpin``, ``/pins``
-        (:meth:`~chatroom.core.pins.Pins.pin`,
-        :meth:`~chatroom.core.pins.Pins.pinned`,
-        :meth:`~chatroom.core.pins.Pins.count`)."""
+        (:meth:`~chatroom.core.messages.pins.Pins.pin`,
+        :meth:`~chatroom.core.messages.pins.Pins.pinned`,
+        :meth:`~chatroom.core.messages.pins.Pins.count`)."""
         ...
 
     @property
     def abuse_reports(self) -> AbuseReports:
         """Reports of messages: ``/report``, ``/reports``, ``/report close``
-        (:meth:`~chatroom.core.abuse_reports.AbuseReports.report`,
-        :meth:`~chatroom.core.abuse_reports.AbuseReports.queue`,
-        :meth:`~chatroom.core.abuse_reports.AbuseReports.close`)."""
+        (:meth:`~chatroom.core.messages.abuse_reports.AbuseReports.report`,
+        :meth:`~chatroom.core.messages.abuse_reports.AbuseReports.queue`,
+        :meth:`~chatroom.core.messages.abuse_reports.AbuseReports.close`)."""
         ...
 
     @property
     def profiles(self) -> Profiles:
         """People's profiles: ``/profile``, IRC's ``METADATA``
-        (:meth:`~chatroom.core.profiles.Profiles.of`,
-        :meth:`~chatroom.core.profiles.Profiles.own`,
-        :meth:`~chatroom.core.profiles.Profiles.set`)."""
+        (:meth:`~chatroom.core.accounts.profiles.Profiles.of`,
+        :meth:`~chatroom.core.accounts.profiles.Profiles.own`,
+        :meth:`~chatroom.core.accounts.profiles.Profiles.set`)."""
         ...
 
     @property
     def notify_levels(self) -> NotifyLevels:
         """``/notify ROOM [LEVEL]``: an account's notification level in a
-        room (:meth:`~chatroom.core.notify_levels.NotifyLevels.level`)."""
+        room (:meth:`~chatroom.core.accounts.notify_levels.NotifyLevels.level`)."""
         ...
 
     @property
     def missed_mail(self) -> MissedMail:
         """Mail for what an account missed while away: handed a mailer by
-        the doors' server (:meth:`~chatroom.core.missed_mail.MissedMail.
-        attach`); ``/set mail on|off`` (:meth:`~chatroom.core.missed_mail.
+        the doors' server (:meth:`~chatroom.core.accounts.missed_mail.MissedMail.
+        attach`); ``/set mail on|off`` (:meth:`~chatroom.core.accounts.missed_mail.
         MissedMail.choose`)."""
         ...
 

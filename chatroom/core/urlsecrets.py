@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from chatroom.core.exporting import EXPORT_PATH
-from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.model.hooks import HOOK_PATH
 
 #: Paths whose next segment is a secret.
 SECRET_PATHS = (
@@ -34,7 +34,7 @@ SECRET_PARAMETERS = (
     "access_token",  # OAuth's bearer token in a URL (RFC 6750, section 2.3)
     "id_token",  # an OpenID Connect ID token
     # an OAuth / OpenID Connect authorization code; a code the server
-    # mailed, in its links (chatroom.core.mailbox: /email/verify, /email/reset)
+    # mailed, in its links (chatroom.core.services.mailbox: /email/verify, /email/reset)
     "code",
     # the OpenID Connect flow's state, which its callback carries with the code
     "state",

@@ -250,7 +250,7 @@ _POSITIONS = {
 class ParsedLine(NamedTuple):
     """One parsed server line: its event word, its fields and its free text
     (what a client reads; the server's own events are
-    :class:`chatroom.core.events.Event`). A client reads the fields by
+    :class:`chatroom.core.model.events.Event`). A client reads the fields by
     their names (:meth:`field`), never by position.
 
     A NamedTuple rather than a slotted dataclass: as light and immutable,

@@ -9,7 +9,7 @@ and each line break ``\n`` (:data:`ESCAPES`): a tag value's escapes, which
 the server reads back with :func:`chatroom.wire.tags.unescape`.
 
 Written once for the three that use it: the server's check of a paste
-(``chatroom.core.multiline``), the terminal client's pastes
+(``chatroom.core.model.multiline``), the terminal client's pastes
 (``chatroom.client.pasting``) and the web page's (``compose.js``, which
 reads the bounds, the escapes and the line-break rule from ``/wire.js``).
 """

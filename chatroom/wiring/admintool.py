@@ -41,7 +41,7 @@ from typing import Any
 
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
 from chatroom.backends.redis import dumpfile
-from chatroom.core.invitations import HOURS, USES
+from chatroom.core.accounts.invitations import HOURS, USES
 from chatroom.wiring.redisrestore import RestoreError, restore_redis
 
 #: Seconds a call may take (a backup of a large store takes a while).

@@ -22,9 +22,9 @@ from twisted.internet.interfaces import IListeningPort
 from twisted.logger import Logger
 from twisted.python import usage
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.invitations import parse_mode
-from chatroom.core.text import has_control_characters
+from chatroom.core.accounts.invitations import parse_mode
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.text import has_control_characters
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.sts import DEFAULT_DURATION
 from chatroom.wiring.coercer import Coercer, documented

@@ -32,7 +32,7 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.redisclient.addresses import RedisAddress, RedisClusterAddress
 from chatroom.redisclient.slots import SlotMap, key_slot
 

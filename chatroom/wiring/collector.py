@@ -46,7 +46,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.model.metrics import REGISTRY
 
 #: Upper bounds (seconds) of the pause histogram's buckets.
 PAUSE_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)

@@ -6,7 +6,7 @@ in the order they depend on each other: nothing is handed a part that is
 not built yet, and nothing is attached after the fact. A function per wing
 builds that wing's parts; :func:`compose` calls them in order and hands the
 whole to :class:`~chatroom.core.chat.ChatCore`, which starts the back-end
-with the core's :class:`~chatroom.core.reports.CoreReports` (the one thing
+with the core's :class:`~chatroom.core.services.reports.CoreReports` (the one thing
 the back-end is told of the core, and only as it starts).
 """
 
@@ -18,39 +18,39 @@ from typing import NamedTuple, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core.abuse_reports import AbuseReports
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.markers import PlainMarkers
+from chatroom.core.accounts.missed_mail import MissedMail
+from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ServerConfig
-from chatroom.core.creation import CreationLimit
-from chatroom.core.departures import Departures
-from chatroom.core.devices import Devices
-from chatroom.core.entries import Entries
-from chatroom.core.filedir import FileDirectory
-from chatroom.core.files import FileService
-from chatroom.core.hashing import Runner
-from chatroom.core.letters import LinkBase, Mailer
-from chatroom.core.lockdown import LockdownCopy
-from chatroom.core.markers import PlainMarkers
-from chatroom.core.missed_mail import MissedMail
-from chatroom.core.names import Names
-from chatroom.core.previews import CardFetcher, LinkPreviews
-from chatroom.core.private import PrivateMessages
-from chatroom.core.push import Activity, Notifications, PushSender
-from chatroom.core.reading import Markings
-from chatroom.core.reports import CoreReports
-from chatroom.core.retention import RetentionSweep
-from chatroom.core.serverbans import ServerBans
+from chatroom.core.infra.filedir import FileDirectory
+from chatroom.core.infra.hashing import Runner
+from chatroom.core.infra.sessions import Sessions, connected_elsewhere
+from chatroom.core.messages.abuse_reports import AbuseReports
+from chatroom.core.messages.previews import CardFetcher, LinkPreviews
+from chatroom.core.messages.private import PrivateMessages
+from chatroom.core.messages.retention import RetentionSweep
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.letters import LinkBase, Mailer
+from chatroom.core.moderation.lockdown import LockdownCopy
+from chatroom.core.moderation.serverbans import ServerBans
+from chatroom.core.rooms.creation import CreationLimit
+from chatroom.core.rooms.departures import Departures
+from chatroom.core.rooms.entries import Entries
+from chatroom.core.rooms.settling import Settling
+from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
+from chatroom.core.services.names import Names
 from chatroom.core.services.presence import PresenceService
+from chatroom.core.services.reading import Markings
+from chatroom.core.services.reports import CoreReports
 from chatroom.core.services.rooms import RoomService
 from chatroom.core.services.users import UserService
-from chatroom.core.sessions import Sessions, connected_elsewhere
-from chatroom.core.settling import Settling
-from chatroom.core.webhooks import Webhooks
 
 B = TypeVar("B", bound=Backend)
 
@@ -147,7 +147,7 @@ def _markers(
     names: Names,
     messages: MessageService,
 ) -> Markings:
-    """Read markers and unread counts (:mod:`chatroom.core.reading`): an
+    """Read markers and unread counts (:mod:`chatroom.core.services.reading`): an
     account's, or a plain name's for its connection's life; an account's
     private conversations' too (``/conversations``)."""
     return Markings(
@@ -172,7 +172,8 @@ def _notices(
     edges: Edges,
 ) -> tuple[Notifications, MissedMail]:
     """Web Push to accounts with no active device, and mail for what an
-    account missed (:mod:`chatroom.core.push`, :mod:`chatroom.core.missed_mail`),
+    account missed (:mod:`chatroom.core.accounts.push`,
+    :mod:`chatroom.core.accounts.missed_mail`),
     told of each message, on one record of when each account was active."""
     accounts = backend.accounts
     elsewhere = partial(connected_elsewhere, sessions, backend.server.find_user)
@@ -214,9 +215,10 @@ def _devices(
     identities: Identities,
     service: AccountService,
 ) -> Devices:
-    """An account's devices (:mod:`chatroom.core.devices`), over the joins,
-    creates and leaves of its seat (:mod:`chatroom.core.entries`); a device
-    logged out ends its device session (:mod:`chatroom.core.sign_in_tokens`)."""
+    """An account's devices (:mod:`chatroom.core.services.devices`), over the joins,
+    creates and leaves of its seat (:mod:`chatroom.core.rooms.entries`); a device
+    logged out ends its device session
+    (:mod:`chatroom.core.accounts.sign_in_tokens`)."""
     entries = Entries(
         backend.rooms,
         backend.apply,
@@ -353,8 +355,9 @@ def _moderation(
     messages: MessageService,
 ) -> Moderating:
     """A room's moderation, the server's bans and reports of messages
-    (:mod:`chatroom.core.services.moderation`, :mod:`chatroom.core.serverbans`,
-    :mod:`chatroom.core.abuse_reports`)."""
+    (:mod:`chatroom.core.services.moderation`,
+    :mod:`chatroom.core.moderation.serverbans`,
+    :mod:`chatroom.core.messages.abuse_reports`)."""
     bans = ServerBans(clock, backend.moderation, backend.server, backend.apply)
     service = ModerationService(
         clock,
@@ -429,7 +432,7 @@ def _names(
     accounts: AccountService,
 ) -> Names:
     """Who each member is: its name claimed, its account, its release
-    (:mod:`chatroom.core.names`), the lockdown a new session's claim is
+    (:mod:`chatroom.core.services.names`), the lockdown a new session's claim is
     checked against kept current by the back-end's news of it."""
     moderation = backend.moderation
     lockdown = LockdownCopy(moderation.bans.lockdown, moderation.follow_lockdown)

@@ -1,6 +1,6 @@
 """DNS blocklists (``--dnsbl``): each new connection's address asked of zones.
 
-What a listing means is the core's (:mod:`chatroom.core.blocklists`); this
+What a listing means is the core's (:mod:`chatroom.core.infra.blocklists`); this
 module asks, and remembers the answers. As RFC 5782 has it:
 
 - the name asked is the address's octets reversed (IPv4: 127.0.0.2 in
@@ -49,8 +49,13 @@ from twisted.names.error import DNSQueryTimeoutError, DomainError
 from twisted.python import usage
 from twisted.python.failure import Failure
 
-from chatroom.core.blocklists import ACTIONS, REQUIRE_ACCOUNT, Blocklists, ZoneListing
-from chatroom.core.text import without_control_characters
+from chatroom.core.infra.blocklists import (
+    ACTIONS,
+    REQUIRE_ACCOUNT,
+    Blocklists,
+    ZoneListing,
+)
+from chatroom.core.model.text import without_control_characters
 from chatroom.wiring.cli import number
 
 #: Seconds a lookup may take (``--dnsbl-timeout``'s default).

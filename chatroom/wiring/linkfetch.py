@@ -11,7 +11,7 @@ to the very address it checked (no second resolution: DNS rebinding).
 **Bounds** (:class:`PageFetcher`): :data:`TIME_LIMIT` seconds for the whole
 fetch, redirects included (on the injected reactor's clock); at most
 :data:`MOST_BYTES` of the body read; at most :data:`REDIRECTS` redirects;
-only HTML (read and parsed: :mod:`chatroom.core.pagecard`) or an image
+only HTML (read and parsed: :mod:`chatroom.core.messages.pagecard`) or an image
 (not read: its card is the image itself), by the response's Content-Type.
 Anything else, any failure, and any refusal is "nothing to show" (None),
 logged once at info level.
@@ -30,8 +30,8 @@ from twisted.python.failure import Failure
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
-from chatroom.core.pagecard import page_card
-from chatroom.core.previews import Card
+from chatroom.core.messages.pagecard import page_card
+from chatroom.core.messages.previews import Card
 from chatroom.wiring.outbound import OutboundGuard, guarded_agent
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def _decoded(body: bytes, charset: str) -> str:
 
 
 class PageFetcher:
-    """The :data:`~chatroom.core.previews.CardFetcher` of ``twistd
+    """The :data:`~chatroom.core.messages.previews.CardFetcher` of ``twistd
     chatroom``: a link's card, fetched within the bounds (see the module)."""
 
     log = Logger()

@@ -1,4 +1,4 @@
-"""Sending mail: the SMTP sender behind :mod:`chatroom.core.mailbox`.
+"""Sending mail: the SMTP sender behind :mod:`chatroom.core.services.mailbox`.
 
 This module hands one letter to the SMTP server ``--smtp`` names
 (:mod:`chatroom.wiring.smtp`) with Twisted's ESMTP client
@@ -8,7 +8,7 @@ its HTML). At most :data:`IN_FLIGHT` are sent at once (the others wait
 their turn), each given :data:`TIMEOUT` seconds on the injected clock,
 with no retry: a failure (refused connection, TLS or sign-in refused, a
 recipient or the letter refused) is one
-:class:`~chatroom.core.mailbox.MailUnsentError` saying why in one line,
+:class:`~chatroom.core.services.mailbox.MailUnsentError` saying why in one line,
 which the core logs and tells its user. Nothing here logs an address, a
 code or the password.
 
@@ -29,7 +29,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.mail.smtp import ESMTPSenderFactory
 from twisted.python.failure import Failure
 
-from chatroom.core.letters import Letter, MailUnsentError
+from chatroom.core.model.letters import Letter, MailUnsentError
 from chatroom.wiring.smtp import SMTPServer
 
 #: Letters in flight at once, for the whole node.
@@ -57,7 +57,7 @@ def message_of(letter: Letter, sender: str, server_name: str) -> bytes:
 
 class SMTPMailer:
     """Sends letters through one SMTP server (see the module); the core's
-    :class:`~chatroom.core.mailbox.Mailer`."""
+    :class:`~chatroom.core.services.mailbox.Mailer`."""
 
     def __init__(
         self,

@@ -1,5 +1,5 @@
 """The OpenID provider: its discovery, its keys, the code flow's exchange
-and the checks of its tokens, behind :class:`chatroom.core.oidc.Provider`.
+and the checks of its tokens, behind :class:`chatroom.core.accounts.oidc.Provider`.
 
 ``--oidc-issuer URL`` names the provider; its endpoints come from
 ``URL/.well-known/openid-configuration`` (OpenID Connect Discovery), read
@@ -24,7 +24,7 @@ seen, as providers rotate theirs), then its claims with
 The flow (:meth:`OidcProvider.start`, :meth:`OidcProvider.finish`) is the
 authorization code flow with PKCE (S256), ``state`` and ``nonce``; what
 the browser keeps in between (the three of them) is sealed with a key
-derived from the client secret (:func:`chatroom.core.oidc.seal`), so any
+derived from the client secret (:func:`chatroom.core.accounts.oidc.seal`), so any
 node of a cluster finishes a flow another started, and keeps nothing.
 
 Nothing here logs a code, a token, a verifier or the secret.
@@ -50,8 +50,8 @@ from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IAgent
 
-from chatroom.core import errors
-from chatroom.core.oidc import OidcSignIn, ProviderClaims, seal, unsealed
+from chatroom.core.accounts.oidc import OidcSignIn, ProviderClaims, seal, unsealed
+from chatroom.core.model import errors
 from chatroom.core.registry import Registry
 from chatroom.wiring.linkfetch import BoundedBody
 from chatroom.wiring.oidc import OidcSettings

@@ -46,7 +46,7 @@ from twisted.application.service import Service
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.model.metrics import REGISTRY
 from chatroom.net.pollcap import TurnLoop, turn_loop
 
 #: Seconds between two samples.

@@ -40,7 +40,7 @@ from chatroom.backends.redis.dumpfile import (
     room_apart,
     unprefixed,
 )
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig
 from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,

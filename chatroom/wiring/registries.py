@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from twisted.internet.interfaces import IReactorTime
 
+from chatroom.core.accounts.push import PushSender
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ClusterConfig, ServerConfig
-from chatroom.core.hashing import Runner, in_place
-from chatroom.core.letters import LinkBase, Mailer
-from chatroom.core.previews import CardFetcher
-from chatroom.core.push import PushSender
-from chatroom.core.sessions import Sessions
+from chatroom.core.infra.hashing import Runner, in_place
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.messages.previews import CardFetcher
+from chatroom.core.model.config import ClusterConfig, ServerConfig
+from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.wiring.composition import Edges, compose
 
 if TYPE_CHECKING:  # for the types only: each function imports its back-end

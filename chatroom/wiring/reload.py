@@ -29,8 +29,8 @@ from twisted.logger import Logger
 from twisted.python import usage
 from zope.interface import implementer
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.cli import server_config
 from chatroom.wiring.configfile import ConfigFileOptions, option_table

@@ -43,7 +43,7 @@ from typing import Any
 import redis
 from twisted.logger import Logger
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig
 from chatroom.redisclient.addresses import (
     RedisAddress,
     RedisClusterAddress,

@@ -1,6 +1,6 @@
 """Where mail is sent: ``--smtp`` and its companions, checked at start.
 
-The core decides what is mailed to whom (:mod:`chatroom.core.letters`);
+The core decides what is mailed to whom (:mod:`chatroom.core.model.letters`);
 :mod:`chatroom.wiring.mailer` hands one letter to the operator's SMTP
 server, as these options say:
 
@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 from twisted.python import usage
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.wiring.cli import number
 
 #: Each scheme's port when the URL names none.

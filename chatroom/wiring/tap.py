@@ -14,14 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.python import usage
 
-from chatroom.core.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.config import CLUSTER_PREFIX, SCRAM_MIN, ClusterConfig, ServerConfig
-from chatroom.core.fanout import IdlePlans
-from chatroom.core.letters import Mailer
-from chatroom.core.previews import CardFetcher
+from chatroom.core.accounts.accounts import PASSWORD_MAX, hashing_threads
+from chatroom.core.infra.fanout import IdlePlans
+from chatroom.core.messages.previews import CardFetcher
+from chatroom.core.model.config import (
+    CLUSTER_PREFIX,
+    SCRAM_MIN,
+    ClusterConfig,
+    ServerConfig,
+)
+from chatroom.core.model.letters import Mailer
+from chatroom.core.model.text import is_valid_name
+from chatroom.core.policy.userdata import ON_DELETE
 from chatroom.core.registry import Registry
-from chatroom.core.text import is_valid_name
-from chatroom.core.userdata import ON_DELETE
 from chatroom.doors.base.hub import DoorHub, WebAddress
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.doors.web.limits import HTTPLimits

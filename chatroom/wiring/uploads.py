@@ -16,8 +16,8 @@ from typing import Any
 
 from twisted.python import usage
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.files import refused_types
+from chatroom.core.accounts.files import refused_types
+from chatroom.core.model.config import ServerConfig
 from chatroom.wiring.cli import check_conninfo, number
 
 FILES_FLAG = [

@@ -1,4 +1,4 @@
-"""Sending Web Push: the edge service behind :mod:`chatroom.core.push`.
+"""Sending Web Push: the edge service behind :mod:`chatroom.core.accounts.push`.
 
 The core decides who is pushed to, when and how often; this module sends
 one notice to one subscription, as RFC 8030 asks:
@@ -57,8 +57,8 @@ from twisted.python.failure import Failure
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IResponse
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.push import IRC, Notice, Subscription, origin_of
+from chatroom.core.accounts.push import IRC, Notice, Subscription, origin_of
+from chatroom.core.model.config import ServerConfig
 from chatroom.wiring.cli import number
 from chatroom.wiring.outbound import (
     OutboundGuard,

@@ -23,7 +23,7 @@ from typing import Any
 from twisted.trial import unittest
 
 from chatroom.bench.cgen import CGen
-from chatroom.core.errors import ChatError, bad_name, unavailable
+from chatroom.core.model.errors import ChatError, bad_name, unavailable
 from chatroom.doors.irc.wire import build, refusal
 from chatroom.wire.lines import format_line
 from tests.bench.test_bench import NeedsCompiler

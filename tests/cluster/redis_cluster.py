@@ -23,7 +23,7 @@ from typing import Any
 
 from twisted.internet import defer, utils
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.link import serving
 from chatroom.redisclient.slots import SLOTS, SlotMap, key_slot

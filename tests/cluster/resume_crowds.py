@@ -19,7 +19,7 @@ from typing import Any, cast
 from twisted.internet import reactor, task
 from twisted.logger import ILogObserver, globalLogPublisher
 
-from chatroom.core.config import ClusterConfig, ServerConfig
+from chatroom.core.model.config import ClusterConfig, ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.deadlines import TICKS

@@ -31,8 +31,8 @@ from zope.interface import implementer
 
 import chatroom.backends.redis
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.config import ClusterConfig, ServerConfig
-from chatroom.core.letters import Mailer
+from chatroom.core.model.config import ClusterConfig, ServerConfig
+from chatroom.core.model.letters import Mailer
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink

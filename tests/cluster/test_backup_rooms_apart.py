@@ -20,7 +20,7 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.backends.redis.dumpfile import records
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.redisclient.slots import SlotMap, key_slot
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.redisrestore import RestoreError, restore_redis

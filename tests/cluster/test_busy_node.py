@@ -15,7 +15,7 @@ import time
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from tests.cluster.support import ClusterTestCase
 from tests.support import log_lines, redis_backend, until
 

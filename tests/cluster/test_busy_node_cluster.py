@@ -17,7 +17,7 @@ import signal
 from twisted.internet import defer, reactor, task
 
 from chatroom.backends.redis.routing import RoutedCalls
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.slots import key_slot
 from tests.cluster import redis_cluster
 from tests.cluster.redis_cluster import emptied_cluster_server

@@ -17,7 +17,7 @@ import redis
 from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.slots import key_slot
 from chatroom.wiring.clusterlayout import (

@@ -16,9 +16,15 @@ from twisted.internet import defer, reactor, task
 from chatroom.backends.redis import accounts, node_scripts, scripts
 from chatroom.backends.redis.endings import ENDED_FOR, telling
 from chatroom.backends.redis.redis_backend import RELEASE_TRIES, RedisBackend
-from chatroom.core import errors
+from chatroom.core.model import errors
 from chatroom.core.model.changes.moderation import sessions_ended
-from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry, recording
+from chatroom.core.moderation.modlog import (
+    MODLOG_KEEP,
+    SERVER_LOG,
+    ModAction,
+    ModEntry,
+    recording,
+)
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, log_lines, redis_backend, redis_command

@@ -13,7 +13,7 @@ from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
 from chatroom.backends.redis.files_postgres import CHUNK_BYTES, PostgresFileBytes
-from chatroom.core.filedir import is_file_id
+from chatroom.core.infra.filedir import is_file_id
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_uploads import PNG, basic, http_request, upload_headers

@@ -19,8 +19,7 @@ from chatroom.backends.redis.listing import (
     LISTED_ROOMS,
     LISTED_SINCE,
 )
-from chatroom.core import codec
-from chatroom.core.events import Renamed, RoomDeleted
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.rooms import (
     Drop,
@@ -31,7 +30,8 @@ from chatroom.core.model.changes.rooms import (
     RoomSeating,
     Version,
 )
-from chatroom.core.nodemessages import NewsHead
+from chatroom.core.model.events import Renamed, RoomDeleted
+from chatroom.core.model.nodemessages import NewsHead
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend

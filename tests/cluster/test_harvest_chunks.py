@@ -25,9 +25,9 @@ from twisted.protocols.basic import LineReceiver
 
 from chatroom.backends.redis import node_scripts, scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
-from chatroom.core.config import ClusterConfig
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
+from chatroom.core.model.config import ClusterConfig
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.cluster.redis_cluster import OneServerClusterRegistryTestCase
 from tests.cluster.sentinels import ask

@@ -24,7 +24,7 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.config import ClusterConfig
+from chatroom.core.model.config import ClusterConfig
 from tests.backends.contracts.handler import CONFIG
 from tests.cluster.support import TwoNodeRegistryTestCase, nodes_quiet
 from tests.support import redis_backend, redis_command, until

@@ -2,7 +2,7 @@
 user is on: ``extended-join``'s account and realname, ``away-notify``'s
 ``AWAY`` after the ``JOIN``, and ``account-tag`` on a message, an
 ``INVITE``, a ``TOPIC`` and a ``PART`` come with the event
-(chatroom.core.events: the joiner's or author's session filled them in
+(chatroom.core.model.events: the joiner's or author's session filled them in
 where it happened), not from what the receiver's node knows of its own
 users.
 

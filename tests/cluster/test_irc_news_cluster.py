@@ -1,7 +1,8 @@
 """What the IRC door no longer fans out by itself reaches every node.
 
 A ``TAGMSG``, ``AWAY``, ``SETNAME`` and ``WALLOPS`` are typed events of the
-core (chatroom.core.tagmessages, PresenceService.set_away, set_realname, wallops),
+core (chatroom.core.messages.tagmessages, PresenceService.set_away, set_realname,
+wallops),
 so they cross Redis as any room's events do, and a quit's own words reach
 the other node's users as a quit's: real nodes of one Redis, IRC users on
 one, IRC and line users on the other.

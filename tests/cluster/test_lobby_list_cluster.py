@@ -2,7 +2,7 @@
 
 A node keeps the lobby's selection from the rooms' rows it reads
 (:class:`~chatroom.backends.redis.listing.RedisListing` into a
-:class:`~chatroom.core.lobby_list.LobbyList`): a user signing in on one
+:class:`~chatroom.core.rooms.lobby_list.LobbyList`): a user signing in on one
 node is shown the fullest rooms as the other node's joins left them, and
 ``/list`` lists every room (real sockets, a real ``redis-server``).
 """

@@ -17,7 +17,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.missed_mail import GATHER
+from chatroom.core.accounts.missed_mail import GATHER
 from tests.backends.contracts.account_changes import FIRST
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.missed_mail import IDLE

@@ -16,10 +16,10 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
-from chatroom.core import claims
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.names import HeldName, SetAccount
 from chatroom.core.model.changes.server import NameHeldBy, NameHolding, TakeName
+from chatroom.core.services import claims
 from tests.backends.contracts.handler import CONFIG, ContractBase
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import redis_backend, redis_command

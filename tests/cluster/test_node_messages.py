@@ -1,4 +1,4 @@
-"""What nodes tell each other besides events (:mod:`chatroom.core.nodemessages`),
+"""What nodes tell each other besides events (:mod:`chatroom.core.model.nodemessages`),
 through the one codec: each typed value back as it went, whether Python
 wrote it or a script, as the scripts write it, on a real redis-server.
 """
@@ -11,9 +11,15 @@ from typing import Any
 from twisted.internet import defer
 from twisted.trial import unittest
 
-from chatroom.core import codec
-from chatroom.core.events import Departure, DepartureKind, Renamed, Sighting, Watched
-from chatroom.core.nodemessages import (
+from chatroom.core.model import codec
+from chatroom.core.model.events import (
+    Departure,
+    DepartureKind,
+    Renamed,
+    Sighting,
+    Watched,
+)
+from chatroom.core.model.nodemessages import (
     EndDevice,
     EndSession,
     KickHead,
@@ -84,7 +90,7 @@ class RoundTripTests(unittest.TestCase):
         )
 
     def test_the_documented_forms_are_what_is_sent(self) -> None:
-        """The forms :mod:`chatroom.core.nodemessages` shows are the bytes."""
+        """The forms :mod:`chatroom.core.model.nodemessages` shows are the bytes."""
         self.assertEqual(
             codec.encode(EndDevice(2, "logged out")),
             b'{"type":"EndDevice","number":2,"reason":"logged out"}',

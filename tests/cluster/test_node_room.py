@@ -24,9 +24,10 @@ from chatroom.backends.redis.delivery import (
     NodeRooms,
 )
 from chatroom.backends.redis.outcomes import seated
-from chatroom.core import codec
-from chatroom.core.config import ClusterConfig
-from chatroom.core.events import (
+from chatroom.core.infra.fanout import Audience, IdlePlans, fan_out
+from chatroom.core.model import codec
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.events import (
     Departure,
     DepartureKind,
     Event,
@@ -38,10 +39,9 @@ from chatroom.core.events import (
     Renamed,
     RoomDeleted,
 )
-from chatroom.core.facts import Heir
-from chatroom.core.fanout import Audience, IdlePlans, fan_out
-from chatroom.core.member import MessageWriter
-from chatroom.core.nodemessages import KickHead, NewsHead
+from chatroom.core.model.facts import Heir
+from chatroom.core.model.member import MessageWriter
+from chatroom.core.model.nodemessages import KickHead, NewsHead
 from chatroom.doors.line.rendering import to_line
 from chatroom.redisclient.addresses import RedisAddress
 from tests.support import RecordingMember as Member
@@ -682,7 +682,7 @@ class NodeRoomKickedTests(unittest.TestCase):
 
     def test_kicked_is_what_the_kick_decided(self) -> None:
         """The ``Kicked`` made of the departure equals the outcome's, as
-        :func:`chatroom.core.moderation.decide` makes them both."""
+        :func:`chatroom.core.policy.moderation.decide` makes them both."""
         seen: list[object] = []
         self.bob.deliver = seen.append  # type: ignore[method-assign,assignment]
         self.rooms.on_message(self.room.channel, b"1 " + self.kick_of("n:1"))

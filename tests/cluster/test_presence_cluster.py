@@ -1,6 +1,6 @@
 """Every node answers for the whole cluster: ``WHO``, ``WHOX``, ``WHOIS``,
 ``USERHOST``, a private message's ``301`` and ``MONITOR`` show an IRC user
-of another node as its own node shows it (chatroom.core.presence).
+of another node as its own node shows it (chatroom.core.model.presence).
 
 Each test runs twice, with the same assertions: its two IRC users on two
 Redis-backed nodes (real sockets, one real ``redis-server``), and on one
@@ -14,7 +14,7 @@ import signal
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.whowas import WHOWAS_SECONDS
+from chatroom.core.model.whowas import WHOWAS_SECONDS
 from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient, redis_backend
 

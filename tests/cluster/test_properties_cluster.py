@@ -25,7 +25,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
 from chatroom.backends.redis.redis_backend import RedisBackend
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase, nodes_quiet

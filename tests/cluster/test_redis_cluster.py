@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.clusterlayout import LAYOUT_KEY, ONE_SLOT
 from tests.cluster.redis_cluster import RedisClusterTestCase

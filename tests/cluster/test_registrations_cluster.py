@@ -13,8 +13,8 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.infra.throttle import counted, uncounted
 from chatroom.core.model.changes.base import PremiseFailedError
-from chatroom.core.throttle import counted, uncounted
 from tests.cluster.support import ClusterTestCase
 from tests.support import redis_backend
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from twisted.internet import defer
 
 from chatroom.backends.redis.accounts import RedisAccounts
-from chatroom.core.accounts import Account, registering
-from chatroom.core.config import ServerConfig
+from chatroom.core.accounts.accounts import Account, registering
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.moderation import AddBan, ServerBanList
+from chatroom.core.model.config import ServerConfig
 from tests.cluster.support import RedisRegistryTestCase
 
 

@@ -21,8 +21,8 @@ from twisted.internet import defer
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.scripts import Script
-from chatroom.core import errors
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.model import errors
+from chatroom.core.moderation.modlog import ModAction, ModEntry
 from tests.backends.contracts.handler import CONFIG
 from tests.cluster.redis_cluster import RoomsApartRegistryTestCase
 from tests.cluster.support import TwoNodeRegistryTestCase

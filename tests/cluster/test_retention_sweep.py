@@ -1,6 +1,6 @@
 """``--retention-age``'s sweep on two nodes of one Redis: one sweeps.
 
-Each node runs the core's sweep (:mod:`chatroom.core.retention`) on its
+Each node runs the core's sweep (:mod:`chatroom.core.messages.retention`) on its
 clock; its change rests on the sweep's lease (``P ageing``), so the node
 that took it sweeps while it holds it, and the other's sweeps are refused
 before they read a room, until the lease lapses. Both nodes read one
@@ -17,8 +17,8 @@ from twisted.internet import defer
 from twisted.internet.interfaces import IProtocol
 from twisted.internet.protocol import connectionDone
 
-from chatroom.core.config import ClusterConfig
-from chatroom.core.retention import RetentionSweep
+from chatroom.core.messages.retention import RetentionSweep
+from chatroom.core.model.config import ClusterConfig
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.handler import ContractBase
 from tests.backends.contracts.retention import LATER, RETENTION_CONFIG

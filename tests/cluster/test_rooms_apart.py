@@ -16,9 +16,9 @@ from dataclasses import replace
 
 from twisted.internet import defer
 
-from chatroom.core.codec import encode
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry
+from chatroom.core.model.codec import encode
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig
+from chatroom.core.moderation.modlog import SERVER_LOG, ModAction, ModEntry
 from chatroom.redisclient.addresses import RedisClusterAddress
 from tests.backends.contracts import handler as handler_contract
 from tests.backends.contracts import logged_actions as logged_actions_contract

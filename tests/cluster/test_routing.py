@@ -26,8 +26,8 @@ from twisted.internet.interfaces import IProtocol
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.backends.redis.routing import RoutedCalls
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
-from chatroom.core.text import name_key
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig, ServerConfig
+from chatroom.core.model.text import name_key
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.slots import SlotMap, key_slot

@@ -13,9 +13,14 @@ from dataclasses import replace
 from argon2 import PasswordHasher
 from twisted.internet import defer
 
-from chatroom.core.accounts import Account, keys_added, password_set, registering
+from chatroom.core.accounts.accounts import (
+    Account,
+    keys_added,
+    password_set,
+    registering,
+)
+from chatroom.core.accounts.scram import derive
 from chatroom.core.model.changes.base import PremiseFailedError
-from chatroom.core.scram import derive
 from tests.cluster.support import ClusterTestCase
 from tests.integration.test_irc_conformance import command, irc_client_unregistered
 from tests.integration.test_irc_scram_sockets import scram_sign_in, start_sasl

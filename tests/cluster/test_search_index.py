@@ -19,15 +19,15 @@ from twisted.trial import unittest
 
 from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.search_postgres import NEW_ROOM, RoomCursor, RoomFeed
-from chatroom.core import codec
-from chatroom.core.events import (
+from chatroom.core.messages.search import parse_search
+from chatroom.core.model import codec
+from chatroom.core.model.events import (
     Edited,
     Message,
     PrivateMessage,
     PrivateRedacted,
     Redacted,
 )
-from chatroom.core.search import parse_search
 from tests.cluster.postgres import NO_POSTGRES, POSTGRES_BIN, REQUIRED, session_postgres
 
 STAMP = "2026-11-22T10:00:0{}.000Z"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from tests.cluster.redis_cluster import RedisClusterTestCase
 from tests.cluster.sentinels import SentinelTestCase, ask
 from tests.cluster.support import ClusterTestCase

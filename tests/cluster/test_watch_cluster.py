@@ -13,7 +13,7 @@ from __future__ import annotations
 from twisted.internet import defer, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 
-from chatroom.core.census import Census
+from chatroom.core.server.census import Census
 from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient, connect_client, redis_backend
 

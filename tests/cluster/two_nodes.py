@@ -41,7 +41,7 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SkipTest
 
-from chatroom.core.config import ClusterConfig
+from chatroom.core.model.config import ClusterConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink

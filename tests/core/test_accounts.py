@@ -15,9 +15,9 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import Account, registering
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
+from chatroom.core.accounts.accounts import Account, registering
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from tests.support import account_service, in_place
 
 PASSWORD = "tea-and-biscuits"

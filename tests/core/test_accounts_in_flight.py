@@ -18,10 +18,10 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import MemoryStore
-from chatroom.core.accounts import OWN_PASSWORD, Account
-from chatroom.core.config import SCRAM_MIN, ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.hashing import HashingQueue
+from chatroom.core.accounts.accounts import OWN_PASSWORD, Account
+from chatroom.core.infra.hashing import HashingQueue
+from chatroom.core.model.config import SCRAM_MIN, ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.core.services.accounts import AccountService
 from tests.support import account_service
 

@@ -1,17 +1,18 @@
-"""What a blocklist's listing means for a connection (chatroom.core.blocklists)."""
+"""What a blocklist's listing means for a connection
+(chatroom.core.infra.blocklists)."""
 
 from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.blocklists import (
+from chatroom.core.infra.blocklists import (
     CLEAR,
     REFUSE,
     REQUIRE_ACCOUNT,
     Verdict,
     ZoneListing,
 )
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 
 LISTED = ZoneListing("dnsbl.test", "open proxy")
 

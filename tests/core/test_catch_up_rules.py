@@ -1,5 +1,5 @@
 """Where a catch-up from an account's read marker starts
-(:func:`chatroom.core.rules.from_marker`, issue 79): a device that draws
+(:func:`chatroom.core.policy.rules.from_marker`, issue 79): a device that draws
 its rooms afresh is shown the 20 events before the marker too; an IRC
 client, which keeps its log, only what came after."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.rules import BEFORE_MARKER, catch_up, from_marker
+from chatroom.core.policy.rules import BEFORE_MARKER, catch_up, from_marker
 
 
 class FromMarkerTests(unittest.TestCase):

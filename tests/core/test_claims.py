@@ -1,4 +1,4 @@
-"""A name's claim decided by the core (:mod:`chatroom.core.claims`), its
+"""A name's claim decided by the core (:mod:`chatroom.core.services.claims`), its
 back-end a list of answers: each change handed to it applied, or refused
 with the claim's facts as they are."""
 
@@ -10,9 +10,8 @@ from typing import Any
 from twisted.internet import defer, task
 from twisted.trial import unittest
 
-from chatroom.core import claims, errors
-from chatroom.core.claims import Claim, outcome
-from chatroom.core.facts import ClaimFacts
+from chatroom.core.infra.seats import Session
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import EndSessions, SessionIs
 from chatroom.core.model.changes.server import (
@@ -22,7 +21,9 @@ from chatroom.core.model.changes.server import (
     NameSignedTo,
     TakeName,
 )
-from chatroom.core.seats import Session
+from chatroom.core.model.facts import ClaimFacts
+from chatroom.core.services import claims
+from chatroom.core.services.claims import Claim, outcome
 from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE
 
 MINE = "n1:1"

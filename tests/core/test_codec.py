@@ -1,4 +1,5 @@
-"""The one encoding of typed events between cluster nodes (chatroom.core.codec)."""
+"""The one encoding of typed events between cluster nodes
+(chatroom.core.model.codec)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import json
 
 from twisted.trial import unittest
 
-from chatroom.core import codec, events, nodemessages
-from chatroom.core.events import DepartureKind, MemberMode
-from chatroom.core.hooks import Hook
-from chatroom.core.modlog import ModAction, ModEntry
+from chatroom.core.model import codec, events, nodemessages
+from chatroom.core.model.events import DepartureKind, MemberMode
+from chatroom.core.model.hooks import Hook
+from chatroom.core.moderation.modlog import ModAction, ModEntry
 
 #: One event of every type that leaves the process, each field off its default.
 EXAMPLES: list[codec.Encoded] = [

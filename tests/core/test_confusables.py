@@ -19,9 +19,9 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import HASHER
-from chatroom.core.facts import RoomPolicy
-from chatroom.core.text import current_mask, is_valid_name, name_key
+from chatroom.core.accounts.accounts import HASHER
+from chatroom.core.model.facts import RoomPolicy
+from chatroom.core.model.text import current_mask, is_valid_name, name_key
 from tests.support import account_service
 
 

@@ -1,4 +1,4 @@
-"""Sessions' ends decided by the core (core/departures.py), on facts made by hand.
+"""Sessions' ends decided by the core (core/rooms/departures.py), on facts made by hand.
 
 The contract tests (``tests/backends/contracts/session_ends.py``) run one
 user's end through each back-end; here several users leave one room at
@@ -12,11 +12,11 @@ from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.core.departures import departing
-from chatroom.core.events import Departure, DepartureKind, OwnerChanged
-from chatroom.core.facts import Heir, LeavingFacts, Seating
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.rooms import Drop, Emit, FirstMembers, Wait
+from chatroom.core.model.events import Departure, DepartureKind, OwnerChanged
+from chatroom.core.model.facts import Heir, LeavingFacts, Seating
+from chatroom.core.rooms.departures import departing
 
 
 def _gone(user: str) -> Departure:

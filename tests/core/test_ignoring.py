@@ -1,5 +1,5 @@
 """An account's ignore list kept across a restart (``--db``), and what
-the restarted server leaves out for it (:mod:`chatroom.core.ignoring`)."""
+the restarted server leaves out for it (:mod:`chatroom.core.infra.ignoring`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from tests.support import FakeClient, in_place, local_server
 

@@ -1,4 +1,4 @@
-"""The lobby's list kept as rooms change (chatroom.core.lobby_list).
+"""The lobby's list kept as rooms change (chatroom.core.rooms.lobby_list).
 
 A sign-in is handed the listing kept, rendered once, until a change could
 alter what it shows: these tests hold the kept listing's identity to that.
@@ -10,8 +10,8 @@ import random
 
 from twisted.trial import unittest
 
-from chatroom.core.events import ListedRoom, RoomGone, RoomRenamed
-from chatroom.core.lobby_list import LobbyList
+from chatroom.core.model.events import ListedRoom, RoomGone, RoomRenamed
+from chatroom.core.rooms.lobby_list import LobbyList
 
 
 def room(name: str, members: int, secret: bool = False) -> ListedRoom:

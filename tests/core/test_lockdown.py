@@ -1,5 +1,5 @@
 """The lockdown switch's rules, and its level kept across a restart
-(:mod:`chatroom.core.lockdown`)."""
+(:mod:`chatroom.core.moderation.lockdown`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.lockdown import (
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.moderation.lockdown import (
     ACCOUNTS,
     CLOSED,
     OPEN,

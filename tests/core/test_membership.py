@@ -1,4 +1,4 @@
-"""Membership's rules as plain functions of a room's facts (core/membership.py).
+"""Membership's rules as plain functions of a room's facts (core/rooms/membership.py).
 
 Both back-ends decide with these (the contract tests run the conversations);
 here each rule is checked on its own, on facts made by hand.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core import membership
-from chatroom.core.events import Departure, DepartureKind, Joined, OwnerChanged
-from chatroom.core.facts import Heir, Seating, WelcomeFacts
+from chatroom.core.infra.seats import Session
 from chatroom.core.model.changes.rooms import Fate
-from chatroom.core.seats import Session
+from chatroom.core.model.events import Departure, DepartureKind, Joined, OwnerChanged
+from chatroom.core.model.facts import Heir, Seating, WelcomeFacts
+from chatroom.core.rooms import membership
 
 
 def _session(name: str, account: str = "") -> Session:

@@ -18,10 +18,6 @@ from twisted.internet.defer import Deferred, ensureDeferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core import metrics
-from chatroom.core.census import Census
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
 from chatroom.core.metered import (
     SERVICES,
     UNTIMED,
@@ -29,10 +25,14 @@ from chatroom.core.metered import (
     metered,
     operations_of,
 )
-from chatroom.core.moderation import Action, Actor
-from chatroom.core.presence import Presence
+from chatroom.core.model import metrics
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.whowas import Departed
+from chatroom.core.policy.moderation import Action, Actor
 from chatroom.core.registry import Registry
-from chatroom.core.whowas import Departed
+from chatroom.core.server.census import Census
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.registries import local_registry
 from tests.support import FakeClient
@@ -230,7 +230,7 @@ class LeafTests(unittest.TestCase):
     """The hot path's counters import nothing of chatroom's."""
 
     def test_metrics_is_a_leaf(self) -> None:
-        """``chatroom.core.metrics`` has no chatroom import, so back-ends,
+        """``chatroom.core.model.metrics`` has no chatroom import, so back-ends,
         doors and the core can all count into it without a cycle."""
         tree = ast.parse(Path(metrics.__file__).read_text())
         imported = {

@@ -7,17 +7,17 @@ from dataclasses import replace
 
 from twisted.trial import unittest
 
-from chatroom.core.errors import ChatError
-from chatroom.core.events import BanChanged, Departure, DepartureKind
-from chatroom.core.facts import NO_POLICY, RoomFacts, RoomPolicy
-from chatroom.core.moderation import (
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import BanChanged, Departure, DepartureKind
+from chatroom.core.model.facts import NO_POLICY, RoomFacts, RoomPolicy
+from chatroom.core.policy.moderation import (
     Action,
     Actor,
     Target,
     check_entry,
     decide,
 )
-from chatroom.core.settingvalues import parse_mask
+from chatroom.core.policy.settingvalues import parse_mask
 
 ROOM = RoomFacts(name="tea", permanent=False, owner="alice", capacity=10, members=3)
 

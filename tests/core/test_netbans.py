@@ -1,5 +1,6 @@
 """Server bans' rules: masks of networks, durations, and their ends on the
-injected clock (:mod:`chatroom.core.netbans`, :mod:`chatroom.core.serverbans`)."""
+injected clock (:mod:`chatroom.core.moderation.netbans`,
+:mod:`chatroom.core.moderation.serverbans`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.netbans import (
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.moderation.netbans import (
     BanTerms,
     ServerBan,
     bye,

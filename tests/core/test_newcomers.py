@@ -1,6 +1,6 @@
 """Newcomers held back (``--newcomer-wait``): a new account's private
 message to a stranger and its link wait; neighbours, old accounts and
-admins do not (:mod:`chatroom.core.newcomers`)."""
+admins do not (:mod:`chatroom.core.policy.newcomers`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.newcomers import has_link, seconds_left
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.policy.newcomers import has_link, seconds_left
 from tests.support import FakeClient, local_server
 
 #: Keepalives out of the way of the clock's long steps.

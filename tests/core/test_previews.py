@@ -8,10 +8,10 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Preview
-from chatroom.core.pagecard import DESCRIPTION_LENGTH, TITLE_LENGTH, page_card
-from chatroom.core.previews import IN_FLIGHT, KEEP_FOR, Card, first_link
+from chatroom.core.messages.pagecard import DESCRIPTION_LENGTH, TITLE_LENGTH, page_card
+from chatroom.core.messages.previews import IN_FLIGHT, KEEP_FOR, Card, first_link
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Preview
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line
 from chatroom.wire.lines import parse_event

@@ -1,12 +1,12 @@
-"""The profile rule (chatroom.core.profiles): keys, values, what is kept."""
+"""The profile rule (chatroom.core.accounts.profiles): keys, values, what is kept."""
 
 from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.errors import ChatError
-from chatroom.core.metadata_rule import check_key, check_value
-from chatroom.core.profiles import profile_in
+from chatroom.core.accounts.profiles import profile_in
+from chatroom.core.model.errors import ChatError
+from chatroom.core.policy.metadata_rule import check_key, check_value
 
 
 class ProfileRuleTests(unittest.TestCase):

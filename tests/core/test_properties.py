@@ -19,8 +19,8 @@ from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.text import has_control_characters, name_key
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.text import has_control_characters, name_key
 from chatroom.doors.line.protocol import (
     LOBBY,
     ROOM,

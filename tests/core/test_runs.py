@@ -1,10 +1,10 @@
-"""A room's messages of one turn shared as a run (:mod:`chatroom.core.runs`):
+"""A room's messages of one turn shared as a run (:mod:`chatroom.core.model.runs`):
 every member still gets exactly what it got when each message was written
 to each member, in the same order.
 
 The members here have real send queues on socket pairs (so they batch and
 hold runs, as on a server) or on a test transport (which never batches),
-and the room is the core's own :class:`~chatroom.core.fanout.Audience`.
+and the room is the core's own :class:`~chatroom.core.infra.fanout.Audience`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.events import (
+from chatroom.core.infra.fanout import Audience, fan_out, forget_idle_plans, redirected
+from chatroom.core.model.events import (
     Event,
     Listing,
     LobbyChanges,
@@ -28,8 +29,7 @@ from chatroom.core.events import (
     RoomRenamed,
     Welcome,
 )
-from chatroom.core.fanout import Audience, fan_out, forget_idle_plans, redirected
-from chatroom.core.member import MessageWriter
+from chatroom.core.model.member import MessageWriter
 from chatroom.doors.base.sendq import Flusher, SendQueue
 
 

@@ -22,10 +22,15 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.accounts import Account, keys_added, password_set, registering
-from chatroom.core.config import ServerConfig
+from chatroom.core.accounts.accounts import (
+    Account,
+    keys_added,
+    password_set,
+    registering,
+)
+from chatroom.core.accounts.scram import MECHANISM, ScramExchange, ScramKeys, derive
 from chatroom.core.model.changes.base import PremiseFailedError
-from chatroom.core.scram import MECHANISM, ScramExchange, ScramKeys, derive
+from chatroom.core.model.config import ServerConfig
 from chatroom.core.services.accounts import AccountService
 from tests.support import account_service, in_place
 

@@ -1,10 +1,10 @@
-"""Unit tests for name rules and text safety in ``chatroom.core.text``."""
+"""Unit tests for name rules and text safety in ``chatroom.core.model.text``."""
 
 from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.text import (
+from chatroom.core.model.text import (
     has_control_characters,
     is_valid_name,
     name_key,

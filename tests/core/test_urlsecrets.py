@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.trial import unittest
 
 from chatroom.core.exporting import export_link
-from chatroom.core.hooks import hook_url
+from chatroom.core.model.hooks import hook_url
 from chatroom.core.urlsecrets import (
     SECRET_PARAMETERS,
     SECRET_PATHS,

@@ -13,7 +13,7 @@ from twisted.internet import defer, reactor
 from twisted.web.client import Agent, FileBodyProducer, readBody
 from twisted.web.http_headers import Headers
 
-from chatroom.core.codes import code_hash
+from chatroom.core.model.codes import code_hash
 from tests.integration.test_doors import DoorsTestCase
 from tests.mailserver import MailServer, code_in, link_in, text_of
 from tests.support import committed, free_port, log_lines, until

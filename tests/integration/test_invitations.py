@@ -9,7 +9,7 @@ from typing import Any
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.codes import code_hash
+from chatroom.core.model.codes import code_hash
 from tests.integration.test_admin import AdminServerTestCase
 from tests.support import LineClient, connect_client
 

@@ -18,8 +18,8 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 from twisted.web.client import Agent
 
-from chatroom.core.errors import ChatError
-from chatroom.core.oidc import ProviderClaims, seal, unsealed
+from chatroom.core.accounts.oidc import ProviderClaims, seal, unsealed
+from chatroom.core.model.errors import ChatError
 from chatroom.wiring.oidc import OidcSettings
 from chatroom.wiring.oidc_provider import OidcProvider
 from tests.oidc import CLIENT_ID, TEST_CALLBACK, OpenIDProvider, authorize, sign_in

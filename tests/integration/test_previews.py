@@ -11,7 +11,7 @@ from twisted.internet._resolver import SimpleResolverComplexifier
 from twisted.names import hosts
 from twisted.trial import unittest
 
-from chatroom.core.previews import Card
+from chatroom.core.messages.previews import Card
 from chatroom.wire.lines import parse_event
 from chatroom.wiring.linkfetch import MOST_BYTES, PageFetcher
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy

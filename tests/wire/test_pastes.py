@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core import multiline
-from chatroom.core.errors import ChatError
+from chatroom.core.model import multiline
+from chatroom.core.model.errors import ChatError
 from chatroom.wire.pastes import (
     MAX_BYTES,
     MAX_LINES,

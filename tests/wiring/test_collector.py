@@ -17,7 +17,7 @@ from twisted.logger import capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.model.metrics import REGISTRY
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.collector import GC_LONGEST, CollectorService, PauseTimer
 from chatroom.wiring.reactorlag import REACTOR_LAG_LONGEST, ReactorLag

@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.names import client, dns
 from twisted.trial import unittest
 
-from chatroom.core.blocklists import CLEAR, Blocklists, ZoneListing
+from chatroom.core.infra.blocklists import CLEAR, Blocklists, ZoneListing
 from chatroom.wiring.dnsbl import (
     NEGATIVE_TTL,
     TIMEOUT,

@@ -17,7 +17,7 @@ from twisted.internet import defer, reactor
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.missed_mail import GATHER
+from chatroom.core.accounts.missed_mail import GATHER
 from chatroom.wiring.mailer import SMTPMailer
 from chatroom.wiring.smtp import SMTPServer
 from tests.backends.contracts.missed_mail import CONFIG, IDLE

@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.python import usage
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wiring.cli import MOTD_LINE_BYTES, MOTD_LINES, read_motd
 from tests.doors.irc.test_irc import IRCClient

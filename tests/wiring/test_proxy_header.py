@@ -17,7 +17,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.net.tcpdirect import direct_connection

@@ -10,7 +10,7 @@ from twisted.internet.epollreactor import EPollReactor
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.model.metrics import REGISTRY
 from chatroom.net.pollcap import cap_events_per_poll
 from chatroom.wiring.reactorlag import REACTOR_LAG_LONGEST, ReactorLag
 

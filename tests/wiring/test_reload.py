@@ -17,7 +17,7 @@ from typing import cast
 from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.socket import LineWebSocketResource
 from chatroom.wiring.reload import Reloader, ReloadError
 from chatroom.wiring.tap import Options

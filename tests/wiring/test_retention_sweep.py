@@ -1,5 +1,5 @@
 """``--retention-age`` in rooms nobody speaks in: the core's sweep on the
-server's clock (:mod:`chatroom.core.retention`), as ``twistd chatroom``
+server's clock (:mod:`chatroom.core.messages.retention`), as ``twistd chatroom``
 starts it, over the SQLite store, with time on a ``task.Clock``.
 
 Old messages go within :data:`SWEEP_INTERVAL` (and the store's next trim
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chatroom.core.retention import SWEEP_INTERVAL
+from chatroom.core.messages.retention import SWEEP_INTERVAL
 from tests.backends.contracts.retention import AGE, RETENTION_CONFIG
 from tests.support import NOW, FakeClient, StoreFileTestCase, chat_core
 

@@ -13,7 +13,7 @@ from twisted.python import usage
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
-from chatroom.core.letters import MailUnsentError, verify_letter
+from chatroom.core.model.letters import MailUnsentError, verify_letter
 from chatroom.wiring.mailer import SMTPMailer
 from chatroom.wiring.smtp import SMTPServer, smtp_server
 from chatroom.wiring.tap import Options

@@ -18,8 +18,8 @@ from twisted.web.server import Site
 from chatroom.backends.local.local_backend import LocalBackend
 from chatroom.backends.redis.redis_backend import RedisBackend
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ServerConfig
 from chatroom.core.metered import MeteredRegistry
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCPort
 from chatroom.doors.line.protocol import LineFactory
 from chatroom.net.pollcap import EVENTS_PER_POLL, CappedPoller

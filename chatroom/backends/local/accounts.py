@@ -4,7 +4,7 @@
 Kept in memory (loaded once at start-up) and written through the
 back-end's :class:`~chatroom.backends.local.records.Store` (the SQLite
 file's ``accounts`` and ``server_bans`` tables with ``--db``). A write of
-an account's record comes decided (:mod:`chatroom.core.accounts`): its
+an account's record comes decided (:mod:`chatroom.core.accounts.accounts`): its
 premises are checked on the account as kept and its operations performed,
 nothing decided.
 """
@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from chatroom.backends.local.records import Store
-from chatroom.core.accountrecord import Account
-from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.infra.throttle import SharedFailures, SharedWindows
+from chatroom.core.model.accountrecord import Account
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
@@ -62,8 +62,8 @@ from chatroom.core.model.changes.moderation import (
 )
 from chatroom.core.model.changes.rooms import Exists
 from chatroom.core.model.changes.settings import AccountIgnores, Ignore, Unignore
-from chatroom.core.netbans import BanTerms
-from chatroom.core.throttle import SharedFailures, SharedWindows
+from chatroom.core.moderation.lockdown import OPEN, Lockdown
+from chatroom.core.moderation.netbans import BanTerms
 
 
 class StoredAccounts:
@@ -254,7 +254,7 @@ class StoredAccounts:
     def _apply_ignores(self, change: DecidedChange) -> None:
         """An ignore list's change, kept only while its account is
         registered: one decided before its deletion and come after the
-        erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
+        erasure keeps nothing (:mod:`chatroom.core.policy.userdata`)."""
         account = account_of(change, AccountIgnores)
         if account not in self.by_key:
             return

@@ -1,7 +1,8 @@
 """A decided change of a room's seating, checked and performed on a :class:`Room`.
 
 The core decides a join, a create or a leave and hands the back-end a
-:class:`~chatroom.core.model.changes.base.DecidedChange` (:mod:`chatroom.core.entries`).
+:class:`~chatroom.core.model.changes.base.DecidedChange`
+(:mod:`chatroom.core.rooms.entries`).
 Here its premises are checked against the room as it is (:func:`failed`)
 and its operations performed on it in order (:func:`perform`); nothing is
 decided. In one process nothing changes between the core's read and this,
@@ -20,14 +21,6 @@ from collections.abc import Callable
 from typing import Any
 
 from chatroom.backends.local.rooms import Room
-from chatroom.core.facts import (
-    Heir,
-    LeavingFacts,
-    Seating,
-    SeatingFacts,
-    WaitingFacts,
-)
-from chatroom.core.member import Member
 from chatroom.core.model.changes.base import DecidedChange, Premise
 from chatroom.core.model.changes.rooms import (
     Absent,
@@ -60,6 +53,14 @@ from chatroom.core.model.changes.rooms import (
     Waited,
     WaitOver,
 )
+from chatroom.core.model.facts import (
+    Heir,
+    LeavingFacts,
+    Seating,
+    SeatingFacts,
+    WaitingFacts,
+)
+from chatroom.core.model.member import Member
 
 
 def version(room: Room) -> str:

@@ -1,8 +1,8 @@
 """What one process tells and keeps nothing of: its fan-out.
 
-:class:`LocalBus` is the in-process back-end's :class:`~chatroom.core.bus.Bus`:
+:class:`LocalBus` is the in-process back-end's :class:`~chatroom.core.server.bus.Bus`:
 an event to a user, to a user's neighbours, to everyone or to a room's
-members goes straight to the members here (:func:`chatroom.core.fanout.fan_out`),
+members goes straight to the members here (:func:`chatroom.core.infra.fanout.fan_out`),
 and what a cluster publishes for its other nodes (presence, devices, the
 census) has nobody to reach.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.server_store import LocalServer
-from chatroom.core import errors
-from chatroom.core.bus import NO_COPY, CopyTo, DeviceRow
-from chatroom.core.census import Census
-from chatroom.core.events import (
+from chatroom.core.infra.fanout import deliver_to, fan_out
+from chatroom.core.infra.seats import Session
+from chatroom.core.model import errors
+from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
     Renamed,
@@ -23,12 +23,12 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import Target
-from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.member import Member
-from chatroom.core.presence import Presence
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.facts import Target
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
+from chatroom.core.server.bus import NO_COPY, CopyTo, DeviceRow
+from chatroom.core.server.census import Census
 
 
 class LocalBus:

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.local import search
 from chatroom.backends.local.rekey import rekey
-from chatroom.core.events import fresh_epoch
+from chatroom.core.model.events import fresh_epoch
 
 SCHEMA = """
 PRAGMA journal_mode = WAL;
@@ -99,7 +99,7 @@ MIGRATIONS = [
     ("events", "tags", "TEXT NOT NULL DEFAULT ''"),
     # the message an EDIT or REDACT changes (chatroom.core.stored), 0 for none
     ("events", "target", "INTEGER NOT NULL DEFAULT 0"),
-    # an account's SCRAM-SHA-256 keys (chatroom.core.scram), "" until made
+    # an account's SCRAM-SHA-256 keys (chatroom.core.accounts.scram), "" until made
     ("accounts", "scram", "TEXT NOT NULL DEFAULT ''"),
     # when the room was made and its topic set (Unix seconds; IRC's 329, 333)
     ("rooms", "created_at", "INTEGER NOT NULL DEFAULT 0"),
@@ -107,13 +107,13 @@ MIGRATIONS = [
     # a private message's tags (an IRC NOTICE's, client-only ones)
     ("private_messages", "tags", "TEXT NOT NULL DEFAULT ''"),
     # an account's e-mail address and the codes mailed to it
-    # (chatroom.core.mailbox's encoding), "" for none
+    # (chatroom.core.services.mailbox's encoding), "" for none
     ("accounts", "mailbox", "TEXT NOT NULL DEFAULT ''"),
     # the OpenID provider's subject the account is bound to
-    # (chatroom.core.oidc's encoding), "" for none
+    # (chatroom.core.accounts.oidc's encoding), "" for none
     ("accounts", "oidc", "TEXT NOT NULL DEFAULT ''"),
     # an account's app passwords: labels, ids and hashes
-    # (chatroom.core.accountrecord's encoding), "" for none
+    # (chatroom.core.model.accountrecord's encoding), "" for none
     ("accounts", "app_passwords", "TEXT NOT NULL DEFAULT ''"),
 ]
 

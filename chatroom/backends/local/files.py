@@ -14,7 +14,7 @@ from __future__ import annotations
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local.records import Store
-from chatroom.core.files import FileRecord
+from chatroom.core.accounts.files import FileRecord
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
-from chatroom.core import errors
-from chatroom.core.hooks import Hook
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.messages import (
     AddHook,
@@ -24,7 +23,8 @@ from chatroom.core.model.changes.messages import (
     RemoveHook,
     RoomHooks,
 )
-from chatroom.core.text import name_key
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.text import name_key
 
 
 class StoredHooks:

@@ -40,28 +40,13 @@ from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.stores import LocalAccounts, LocalModeration
 from chatroom.backends.local.userdata import LocalUserData
-from chatroom.core import errors
-from chatroom.core.applying import NOTHING, Applied
 from chatroom.core.backend import Reports
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
-    DepartureKind,
-    Message,
-    RoomRenamed,
-    Sighting,
-    Watched,
-)
-from chatroom.core.facts import (
-    ClaimFacts,
-    Ending,
-    LeavingFacts,
-    SpeakingFacts,
-    WaitingFacts,
-    WelcomeFacts,
-)
-from chatroom.core.fanout import deliver_to
-from chatroom.core.lockdown import Lockdown
-from chatroom.core.member import Member
+from chatroom.core.infra.applying import NOTHING, Applied
+from chatroom.core.infra.fanout import deliver_to
+from chatroom.core.infra.seats import Session
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.infra.throttle import MemoryFailures, MemoryWindows
+from chatroom.core.model import errors
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
     Registered,
@@ -153,11 +138,26 @@ from chatroom.core.model.changes.settings import (
     AccountRooms,
     AccountSettings,
 )
-from chatroom.core.netbans import IP, UNKNOWN, BanTerms, ServerBan
-from chatroom.core.seats import Session
-from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
-from chatroom.core.throttle import MemoryFailures, MemoryWindows
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import (
+    DepartureKind,
+    Message,
+    RoomRenamed,
+    Sighting,
+    Watched,
+)
+from chatroom.core.model.facts import (
+    ClaimFacts,
+    Ending,
+    LeavingFacts,
+    SpeakingFacts,
+    WaitingFacts,
+    WelcomeFacts,
+)
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.lockdown import Lockdown
+from chatroom.core.moderation.netbans import IP, UNKNOWN, BanTerms, ServerBan
 
 #: One subject's step of :meth:`LocalBackend.apply`: the change and the
 #: member it is by (None: by nobody connected, or an account's).
@@ -172,9 +172,9 @@ MESSAGE_PREMISES = (MessageIs, EventIs, Reacted, FewerReactionsThan)
 class LocalBackend:
     """Names, rooms and lobby watchers in one process.
 
-    Names are unique under :func:`chatroom.core.text.name_key`: ``users`` maps
+    Names are unique under :func:`chatroom.core.model.text.name_key`: ``users`` maps
     that key to the member (a seat) holding it, shown by its core's
-    :class:`~chatroom.core.seats.Session` name; rooms are keyed the same
+    :class:`~chatroom.core.infra.seats.Session` name; rooms are keyed the same
     way; ``places`` lists the rooms each member is in."""
 
     log = Logger()
@@ -226,7 +226,7 @@ class LocalBackend:
         self.bus = LocalBus(self.rooms, self.server)
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
-        #: Accounts' settings (chatroom.core.account_settings).
+        #: Accounts' settings (chatroom.core.accounts.account_settings).
         self.settings = StoredSettings(self.store, self.account_store)
         self.files = StoredFiles(self.store)
         #: ``/token``'s tokens live in this process's memory.
@@ -235,19 +235,19 @@ class LocalBackend:
         self.conversations = StoredConversations(
             self.store, self.account_store, config.conversation_retention
         )
-        #: Rooms' pinned messages (chatroom.core.pins).
+        #: Rooms' pinned messages (chatroom.core.messages.pins).
         self.pins = StoredPins(self.store, self._pinned_room)
         #: What was said: edits, redactions and reactions; history; search.
         self.messages = LocalMessageSteps(
             self.store, self.rooms, self.pins, self.conversations
         )
         self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
-        #: The server's reports of messages (chatroom.core.abuse_reports).
+        #: The server's reports of messages (chatroom.core.messages.abuse_reports).
         self.abuse_reports = StoredReports(self.store)
         self.moderation = LocalModeration(
             self.modlog, self.abuse_reports, self.account_store
         )
-        #: /export and /delete-account (chatroom.core.userdata).
+        #: /export and /delete-account (chatroom.core.policy.userdata).
         self.user_data = LocalUserData(
             self.store,
             self.rooms.by_key,
@@ -322,7 +322,7 @@ class LocalBackend:
     def _grace_over(self) -> None:
         """Restored rooms waited long enough: reported to the core with
         their facts, which decides what becomes of each
-        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:mod:`chatroom.core.rooms.settling`) and hands it back as a change
         (:meth:`apply_succession`)."""
         self._grace = None
         waiting = [
@@ -357,7 +357,7 @@ class LocalBackend:
 
     @applies(StoredHistories)
     async def _age_out(self, change: DecidedChange) -> None:
-        """A sweep by age (:mod:`chatroom.core.retention`): the store's
+        """A sweep by age (:mod:`chatroom.core.messages.retention`): the store's
         trim by age is of every room already, so it is handed the oldest
         time kept as a message's :class:`Append` hands it, and the events
         said before it go with its next trim (:meth:`Store.age_out`). One
@@ -497,7 +497,7 @@ class LocalBackend:
 
     def _release(self, member: Member, session: Session, release: Release) -> None:
         """The session's rooms are reported to the core, which decides the
-        departures (:mod:`chatroom.core.departures`) and hands each back
+        departures (:mod:`chatroom.core.rooms.departures`) and hands each back
         (:meth:`apply_departures`: all within this call, as nothing here
         waits); at shutdown the seats go with nothing shown (every room
         that exists then is restored as it was). Then the name is free."""
@@ -786,7 +786,7 @@ class LocalBackend:
     ) -> Callable[[DecidedChange], Awaitable[None]]:
         """``apply`` of a change of an account's own records, kept only while
         the account is registered: one decided before its deletion and come
-        after the erasure keeps nothing (:mod:`chatroom.core.userdata`)."""
+        after the erasure keeps nothing (:mod:`chatroom.core.policy.userdata`)."""
 
         @functools.wraps(apply)
         async def applying(change: DecidedChange) -> None:

@@ -25,15 +25,8 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
-from chatroom.core import reactions
-from chatroom.core.events import (
-    Message,
-    Reaction,
-    SearchResult,
-    StoredEvent,
-)
-from chatroom.core.facts import SpeakingFacts
-from chatroom.core.member import Member
+from chatroom.core.infra.seats import Session
+from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model.changes.base import Premise
 from chatroom.core.model.changes.messages import (
     EventIs,
@@ -44,15 +37,22 @@ from chatroom.core.model.changes.messages import (
     ReplaceEvent,
     Rewrite,
 )
-from chatroom.core.reactions import ReactionFacts, Reactions
-from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.events import (
+    Message,
+    Reaction,
+    SearchResult,
+    StoredEvent,
+)
+from chatroom.core.model.facts import SpeakingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.policy import reactions
+from chatroom.core.policy.reactions import ReactionFacts, Reactions
 from chatroom.wire.tags import format_tags
 
 
 class LocalMessageSteps:
-    """:class:`chatroom.core.message_store.MessageStore` in one process."""
+    """:class:`chatroom.core.messages.store.MessageStore` in one process."""
 
     def __init__(
         self,

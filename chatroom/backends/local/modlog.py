@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 from chatroom.backends.local.records import Store
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.modlog import ModerationLogOf, RecordEntries
-from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP, SERVER_LOG, ModAction, ModEntry
 
 #: How the ``modlog`` table keeps an empty target or reason.
 STORED_EMPTY = "-"

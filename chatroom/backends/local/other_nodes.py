@@ -1,7 +1,7 @@
 """One process has no other nodes: the local :class:`OtherNodes`.
 
 An account's devices in one process share one seat
-(:mod:`chatroom.core.seats`), which numbers, lists and ends them itself;
+(:mod:`chatroom.core.infra.seats`), which numbers, lists and ends them itself;
 nothing is held, counted or listed anywhere else.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core.bus import DeviceRow
-from chatroom.core.facts import WelcomeFacts
-from chatroom.core.member import Member
-from chatroom.core.presence import Presence
-from chatroom.core.seats import Session
+from chatroom.core.infra.seats import Session
+from chatroom.core.model.facts import WelcomeFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.server.bus import DeviceRow
 
 
 class NoOtherNodes:

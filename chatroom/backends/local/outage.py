@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
-from chatroom.core import errors
-from chatroom.core.events import (
+from chatroom.core.model import errors
+from chatroom.core.model.events import (
     Edited,
     Message,
     Redacted,

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
+from chatroom.core.messages.pin_store import Pin
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.messages import RoomPins, SetPin
 from chatroom.core.model.changes.rooms import Emit
-from chatroom.core.pin_store import Pin
 
 
 class StoredPins:

@@ -16,7 +16,7 @@ local step is.
 
 A tags-only message (an IRC client's ``TAGMSG`` to a nick) lies in the same
 table as a message, with no text: a message always has some
-(:func:`chatroom.core.rules.check_text`), so a row without is the tags'.
+(:func:`chatroom.core.policy.rules.check_text`), so a row without is the tags'.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections import deque
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import PrivateRow, Store
-from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateTagMessage
+from chatroom.core.messages.private import accounts_of
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
@@ -41,7 +41,7 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
     PrivateKept,
 )
-from chatroom.core.private import accounts_of
+from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateTagMessage
 from chatroom.wire.tags import format_tags, parse_pairs
 
 

@@ -31,7 +31,7 @@ from chatroom.core.model.changes.push import (
     RemoveSubscription,
     Subscribed,
 )
-from chatroom.core.subscription import Subscription
+from chatroom.core.model.subscription import Subscription
 
 
 class StoredPush:

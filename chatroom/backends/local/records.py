@@ -18,13 +18,13 @@ from twisted.internet.defer import Deferred
 from chatroom.backends.local.rows import Row
 from chatroom.backends.local.search import Found
 from chatroom.backends.local.search_memory import MemoryIndex, Runner
-from chatroom.core import errors
-from chatroom.core.accountrecord import Account
-from chatroom.core.events import fresh_epoch
-from chatroom.core.files import FileRecord
-from chatroom.core.hooks import Hook
-from chatroom.core.search import SearchQuery
-from chatroom.core.subscription import Subscription
+from chatroom.core.accounts.files import FileRecord
+from chatroom.core.messages.search import SearchQuery
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import Account
+from chatroom.core.model.events import fresh_epoch
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.subscription import Subscription
 
 __all__ = [
     "Loaded",
@@ -52,7 +52,7 @@ class RoomRecord:
     permanent: bool = False
     topic: str = ""
     topic_by: str = ""
-    #: The room's moderation settings (:class:`chatroom.core.facts.RoomPolicy`
+    #: The room's moderation settings (:class:`chatroom.core.model.facts.RoomPolicy`
     #: as JSON; "" for none).
     policy: str = ""
     #: The newest events kept, oldest first (at most what :meth:`Store.load`
@@ -269,7 +269,7 @@ class Store(Protocol):
 
     def erase_account(self, account: str) -> None:
         """A deleted account and everything of it but its room events, in
-        one transaction (chatroom.core.userdata)."""
+        one transaction (chatroom.core.policy.userdata)."""
 
     def read(self, key: str, first: int, last: int) -> Deferred[list[Row]]:
         """Room ``key``'s stored events with ids ``first``..``last``."""
@@ -294,7 +294,7 @@ class Store(Protocol):
 
     def add_modlog(self, key: str, line: str) -> None:
         """One entry of room ``key``'s moderation log (the store keeps the
-        newest :data:`~chatroom.core.modlog.MODLOG_KEEP`)."""
+        newest :data:`~chatroom.core.moderation.modlog.MODLOG_KEEP`)."""
 
     def load_hooks(self) -> list[Hook]:
         """Every room's webhooks (at start-up)."""

@@ -1,12 +1,12 @@
 """Bringing a ``--db`` file's name keys up to date, once, at start-up.
 
-Name keys (:func:`chatroom.core.text.name_key`) gained the UTS #39
+Name keys (:func:`chatroom.core.model.text.name_key`) gained the UTS #39
 skeleton, so a file written before keeps some rows under keys that are no
 longer the names' keys (``m0m`` is now ``mom``; every look-alike of a
 name has that name's key). ``name_key(old_key)`` is the new key, so each
 stored key is rewritten in place: accounts, rooms with their events and
 id counters, server bans. Room policies' masks are brought up to date as
-they are read (:meth:`chatroom.core.moderation.RoomPolicy.from_json`).
+they are read (:meth:`chatroom.core.policy.moderation.RoomPolicy.from_json`).
 
 Two rows that now share a key (two accounts registered as look-alikes
 before this check existed) cannot both keep it: the one already under
@@ -21,7 +21,7 @@ import sqlite3
 
 from twisted.logger import Logger
 
-from chatroom.core.text import current_mask, name_key
+from chatroom.core.model.text import current_mask, name_key
 
 log = Logger()
 

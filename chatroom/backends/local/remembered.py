@@ -12,7 +12,7 @@ from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
 from chatroom.core.model.changes.base import DecidedChange, account_of, applies
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 
 
 class StoredRooms:

@@ -12,7 +12,7 @@ batch as the rename's other rows.
 from __future__ import annotations
 
 from chatroom.backends.local.records import Store
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 
 
 class FormerNames:

@@ -24,7 +24,7 @@ from chatroom.core.model.changes.moderation import (
     ReportsNumbered,
     ServerReports,
 )
-from chatroom.core.report_store import MessageReport, ReportFacts
+from chatroom.core.moderation.report_store import MessageReport, ReportFacts
 
 
 class StoredReports:

@@ -1,7 +1,7 @@
 """The rooms of one process: which there are, who sits where, the lobby.
 
 :class:`LocalRooms` is the in-process back-end's
-:class:`~chatroom.core.room_store.RoomStore`: it owns the rooms (by name
+:class:`~chatroom.core.rooms.store.RoomStore`: it owns the rooms (by name
 key), the rooms each member is in, the lobby's list and its watchers, the
 former names of renamed rooms and the rooms' webhooks, and answers the
 reads the core decides on (a room's facts, its seating, whether a name is
@@ -21,15 +21,15 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.renames import FormerNames
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.server_store import LocalServer
-from chatroom.core import errors
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Listing, LobbyChanges
-from chatroom.core.facts import CreationFacts, DecisionFacts, SeatingFacts, Target
-from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.lobby_list import LobbyList
-from chatroom.core.member import Member
-from chatroom.core.roominfo import Roster
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Listing, LobbyChanges
+from chatroom.core.model.facts import CreationFacts, DecisionFacts, SeatingFacts, Target
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.lobby import LobbyWatchers
+from chatroom.core.rooms.lobby_list import LobbyList
+from chatroom.core.rooms.roominfo import Roster
 
 
 class LocalRooms:
@@ -63,7 +63,7 @@ class LocalRooms:
         )
         #: Renamed rooms' former names, within their grace.
         self.former_names = FormerNames(store)
-        #: Rooms' webhooks (chatroom.core.webhooks).
+        #: Rooms' webhooks (chatroom.core.rooms.webhooks).
         self.hooks = StoredHooks(store, self.by_key.__contains__)
 
     # -- the reads the core decides on -------------------------------------------

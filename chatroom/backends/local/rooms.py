@@ -1,13 +1,13 @@
 """A chat room of the in-process registry: members, owner, topic, history, fan-out.
 
 A room knows nothing about sockets, commands or wire formats. Its members
-are :class:`chatroom.core.member.Member` callbacks, each with the name it is
+are :class:`chatroom.core.model.member.Member` callbacks, each with the name it is
 shown by, and :meth:`Room.broadcast` hands every member the same
-:class:`~chatroom.core.events.Event` object, so each door renders it once.
+:class:`~chatroom.core.model.events.Event` object, so each door renders it once.
 
 It keeps state and decides nothing about who is in it: its facts
 (:meth:`Room.seating`) go to the core, which decides with
-:mod:`chatroom.core.membership` and hands back a change the back-end
+:mod:`chatroom.core.rooms.membership` and hands back a change the back-end
 applies (:mod:`chatroom.backends.local.applying`), and the core makes the
 join reply from what the room holds (:meth:`Room.entered_as`).
 """
@@ -20,8 +20,10 @@ from dataclasses import replace
 
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
+from chatroom.core.infra.fanout import Audience, fan_out
+from chatroom.core.model.changes.rooms import ReplyHistory
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import (
     PLAYBACK_ONLY,
     Event,
     ListedRoom,
@@ -29,7 +31,7 @@ from chatroom.core.events import (
     StoredEvent,
     depends_on,
 )
-from chatroom.core.facts import (
+from chatroom.core.model.facts import (
     NO_POLICY,
     Heir,
     RoomFacts,
@@ -38,11 +40,9 @@ from chatroom.core.facts import (
     SpeakingFacts,
     WelcomeFacts,
 )
-from chatroom.core.fanout import Audience, fan_out
-from chatroom.core.member import Member
-from chatroom.core.metrics import fanned_out
-from chatroom.core.model.changes.rooms import ReplyHistory
-from chatroom.core.text import name_key
+from chatroom.core.model.member import Member
+from chatroom.core.model.metrics import fanned_out
+from chatroom.core.model.text import name_key
 
 #: The makings of rooms in this process, numbered: a room made again under
 #: its name is another incarnation, as in Redis.
@@ -116,7 +116,7 @@ class Room:
         #: When the room was made and its topic set (Unix seconds, 0: unknown).
         self.created_at = 0
         self.topic_at = 0
-        #: Settings, operators, bans and invitations (chatroom.core.moderation).
+        #: Settings, operators, bans and invitations (chatroom.core.policy.moderation).
         self.policy: RoomPolicy = NO_POLICY
         #: Which making of a room of its name this is, and how often its
         #: policy changed since: what a change decided on its facts rests
@@ -128,7 +128,7 @@ class Room:
         self._speaking: tuple[RoomPolicy, SpeakingFacts] | None = None
         self.members: Audience[str] = Audience()
         #: A big room's quiet members: joined, their arrival not shown to
-        #: the others yet (chatroom.core.big_rooms); empty below
+        #: the others yet (chatroom.core.rooms.big_rooms); empty below
         #: ``big_room``, so a room costs no second entry per member.
         self.quiet: set[Member] = set()
         #: ``--big-room``: from this many members on, joiners join quietly.
@@ -188,7 +188,7 @@ class Room:
         return event_of(self.name, row)
 
     def facts(self) -> RoomFacts:
-        """What :mod:`chatroom.core.rules` decides on."""
+        """What :mod:`chatroom.core.policy.rules` decides on."""
         owner = self.owner_name
         return RoomFacts(
             name=self.name,
@@ -227,7 +227,7 @@ class Room:
         leaves the room later (from ``connectionLost``), so the member set
         never changes while this loop runs and one stalled reader cannot
         hold up the others; one whose ``deliver`` raises is disconnected
-        (:func:`chatroom.core.fanout.fan_out`) and the others still get it.
+        (:func:`chatroom.core.infra.fanout.fan_out`) and the others still get it.
         """
         fanned_out(event, len(self.members))  # counted once, not per member
         fan_out(self.members, event)
@@ -276,7 +276,7 @@ class Room:
 
     def announced(self, member: Member, events: tuple[RoomEvent, ...]) -> None:
         """A member is about to speak: the room is first shown ``events``
-        (:func:`chatroom.core.membership.speaking`: a quiet member's
+        (:func:`chatroom.core.rooms.membership.speaking`: a quiet member's
         ``JOIN``), and the member is quiet no more."""
         for event in events:
             self.broadcast(event)
@@ -329,7 +329,7 @@ class Room:
         first, and the topic changes and tags-only messages among them,
         which do not count (only IRC's event playback shows them: they must
         not push messages out of everyone else's window). Which kinds do
-        not count is the core's :data:`~chatroom.core.events.PLAYBACK_ONLY`;
+        not count is the core's :data:`~chatroom.core.model.events.PLAYBACK_ONLY`;
         Redis's ``view`` (its prelude) walks its history the same way, in
         the join's own script, with that set written into it: a read over
         what each store holds, so the loop is each store's, the rule the
@@ -351,7 +351,7 @@ class Room:
         pins: int = 0,
     ) -> WelcomeFacts:
         """What ``joiner``'s join reply is made of (the core makes it:
-        :func:`chatroom.core.membership.welcome`): the room's members, the
+        :func:`chatroom.core.rooms.membership.welcome`): the room's members, the
         history window (the newest ``--history`` events, or for a resume,
         the kept events after ``window.after``, at most the newest
         ``window.most``, as the core decided), the topic, and ``pins``

@@ -9,13 +9,13 @@ reaction's emoji; a redaction's reason), tags (``key=value;...``,
 escaped as IRCv3 message tags) and target (the id of the message it
 concerns, 0 for a message, a topic change or tags). :func:`row_of` and
 :func:`event_of` are the two directions between a row and the core's
-typed events (:mod:`chatroom.core.events`). The table dates every row
+typed events (:mod:`chatroom.core.model.events`). The table dates every row
 by its own ``at`` column (when it was stored), whatever the time in it.
 """
 
 from __future__ import annotations
 
-from chatroom.core.events import (
+from chatroom.core.model.events import (
     Edited,
     Message,
     Reaction,

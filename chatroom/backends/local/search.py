@@ -26,7 +26,7 @@ index of their own, alike (``private_docs``, ``private_text``, kept by
 triggers too), where each message is found by either of the
 conversation's two parties (``one``, ``other``: the halves of its key),
 and only by them: a search names the searcher's party
-(:attr:`~chatroom.core.search.SearchQuery.party`). A room's hits and a
+(:attr:`~chatroom.core.messages.search.SearchQuery.party`). A room's hits and a
 conversation's are merged by time, newest first.
 
 A file written before search existed (or before private conversations
@@ -42,8 +42,8 @@ from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
 
-from chatroom.core.search import Found, SearchQuery
-from chatroom.core.text import name_key
+from chatroom.core.messages.search import Found, SearchQuery
+from chatroom.core.model.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import THREAD_TAG
 
@@ -150,7 +150,7 @@ def install(db: sqlite3.Connection) -> None:
 
 
 #: A stored message's author renamed (a deleted account's, anonymised:
-#: chatroom.core.userdata): its index entry follows, for ``from:``.
+#: chatroom.core.policy.userdata): its index entry follows, for ``from:``.
 #: Made apart from :data:`SCHEMA`, so files indexed before it get it too.
 RENAMED = """
 CREATE TRIGGER IF NOT EXISTS search_renamed AFTER UPDATE OF user ON events
@@ -308,7 +308,7 @@ def fts_query(query: SearchQuery) -> str:
     ``from:`` name in the ``user`` column). Each word is a quoted string, so
     nothing a user types is FTS5 syntax (``OR``, ``*``, ``NEAR`` and quotes
     are only text); FTS5 ANDs them. A word the core says matches the words
-    it starts (:attr:`~chatroom.core.search.SearchQuery.starts`) is a
+    it starts (:attr:`~chatroom.core.messages.search.SearchQuery.starts`) is a
     prefix query (``"boil"*``: its last token a prefix)."""
     words = " ".join(
         _quoted(word) + ("*" if word in query.starts else "") for word in query.words

@@ -37,8 +37,8 @@ from twisted.internet.defer import Deferred
 
 from chatroom.backends.local.rows import Row, replacing
 from chatroom.backends.local.search import Found, install, prepare, search
-from chatroom.core.search import SearchQuery
-from chatroom.core.threads import PrivateThreads
+from chatroom.core.infra.thread_pool import PrivateThreads
+from chatroom.core.messages.search import SearchQuery
 
 #: A statement and its parameters, waiting to be applied.
 Change = tuple[str, tuple[Any, ...]]

@@ -1,12 +1,12 @@
 """The server of one process: who holds which name, and nothing elsewhere.
 
 :class:`LocalServer` is the in-process back-end's
-:class:`~chatroom.core.server_store.ServerStore`: the members holding each
+:class:`~chatroom.core.server.store.ServerStore`: the members holding each
 name here (the only names there are), the nicks gone (``WHOWAS``), and the
 parts a cluster shares between nodes, each answering that there is no other
 node (:class:`~chatroom.backends.local.other_nodes.NoOtherNodes`,
 :class:`~chatroom.backends.local.other_nodes.NoPresence`,
-:class:`~chatroom.core.census.OneProcess`).
+:class:`~chatroom.core.server.census.OneProcess`).
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from chatroom.backends.local.other_nodes import NoOtherNodes, NoPresence
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.whowas import MemoryWhowas
-from chatroom.core.census import OneProcess
-from chatroom.core.facts import Target
-from chatroom.core.member import Member
-from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
-from chatroom.core.watching import LocalWatching
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.model.facts import Target
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.server.census import OneProcess
+from chatroom.core.server.watching import LocalWatching
 
 
 class LocalServer:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
-from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
+from chatroom.core.accounts.account_settings import FOLLOW, NOTIFY, entry_of
 from chatroom.core.model.changes.base import DecidedChange, account_of, applies
 from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
 
 class StoredSettings:
     """account key → {setting key → value}
-    (:func:`~chatroom.core.account_settings.entry_of`)."""
+    (:func:`~chatroom.core.accounts.account_settings.entry_of`)."""
 
     def __init__(self, store: Store, accounts: StoredAccounts) -> None:
         self.store = store

@@ -58,14 +58,14 @@ from chatroom.backends.local.records import (
 )
 from chatroom.backends.local.rows import DEPENDENT_KINDS, REACTION_KINDS, replacing
 from chatroom.backends.local.search import FileSearcher, Found, prepare
-from chatroom.core.account_settings import FOLLOW, NOTIFY
-from chatroom.core.accountrecord import Account
-from chatroom.core.files import FileRecord
-from chatroom.core.hooks import Hook
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.search import SearchQuery
-from chatroom.core.subscription import Subscription
-from chatroom.core.threads import PrivateThreads
+from chatroom.core.accounts.account_settings import FOLLOW, NOTIFY
+from chatroom.core.accounts.files import FileRecord
+from chatroom.core.infra.thread_pool import PrivateThreads
+from chatroom.core.messages.search import SearchQuery
+from chatroom.core.model.accountrecord import Account
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.subscription import Subscription
+from chatroom.core.moderation.modlog import MODLOG_KEEP
 
 __all__ = [
     "Loaded",
@@ -702,7 +702,7 @@ class SqliteStore:
     def erase_account(self, account: str) -> None:
         """Account key ``account`` and everything of it but its room events
         (the core decides those: :meth:`replace_event`), in the next
-        flush's one transaction (see :mod:`chatroom.core.userdata`): its
+        flush's one transaction (see :mod:`chatroom.core.policy.userdata`): its
         row, read markers, remembered rooms, ignore list, kept messages,
         private conversations (and what was kept of them for others)."""
         side = "instr(' ' || conversation || ' ', ' ' || ? || ' ') > 0"

@@ -4,8 +4,8 @@ Each table of the ``--db`` file has its store (:mod:`.accounts`,
 :mod:`.markers`, :mod:`.settings`, :mod:`.remembered`, :mod:`.push`,
 :mod:`.files`, :mod:`.userdata`, :mod:`.modlog`, :mod:`.reports`); these
 are the concerns the core reads them by: accounts and identity
-(:class:`~chatroom.core.account_stores.AccountStores`), moderation and
-safety (:class:`~chatroom.core.moderation_store.ModerationStore`).
+(:class:`~chatroom.core.accounts.stores.AccountStores`), moderation and
+safety (:class:`~chatroom.core.moderation.store.ModerationStore`).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.reports import StoredReports
 from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.userdata import LocalUserData
-from chatroom.core.files import SharedBytes
-from chatroom.core.lockdown import LockdownNews
-from chatroom.core.netbans import NetworkBanNews
+from chatroom.core.accounts.files import SharedBytes
+from chatroom.core.moderation.lockdown import LockdownNews
+from chatroom.core.moderation.netbans import NetworkBanNews
 
 
 @dataclass(frozen=True)

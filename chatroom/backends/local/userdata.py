@@ -1,6 +1,6 @@
 """A user's own data in one process: the local :class:`UserDataSteps`.
 
-What the core decides (:mod:`chatroom.core.userdata`) applied to the
+What the core decides (:mod:`chatroom.core.policy.userdata`) applied to the
 back-end's memory and its store: :meth:`LocalUserData.gather` reads the
 account's room events from the ``--db`` file (on the store's thread,
 after the pending writes; from the rooms' memory with ``--db :memory:``)
@@ -26,7 +26,6 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.remembered import StoredRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of
-from chatroom.core.events import StoredEvent
 from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -40,8 +39,9 @@ from chatroom.core.model.changes.files import (
     KeepExport,
     KeptExport,
 )
-from chatroom.core.text import name_key
-from chatroom.core.userdata import (
+from chatroom.core.model.events import StoredEvent
+from chatroom.core.model.text import name_key
+from chatroom.core.policy.userdata import (
     AccountData,
     RoomWords,
     authored,
@@ -50,7 +50,7 @@ from chatroom.core.userdata import (
 
 
 class LocalUserData:
-    """:class:`chatroom.core.userdata.UserDataSteps` over the local back-end."""
+    """:class:`chatroom.core.policy.userdata.UserDataSteps` over the local back-end."""
 
     def __init__(
         self,

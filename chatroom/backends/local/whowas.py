@@ -1,6 +1,7 @@
-"""The nicks gone in one process: the local :class:`~chatroom.core.whowas.WhowasSteps`.
+"""The nicks gone in one process: the local
+:class:`~chatroom.core.model.whowas.WhowasSteps`.
 
-The last :data:`~chatroom.core.whowas.WHOWAS_KEPT` departures, whatever
+The last :data:`~chatroom.core.model.whowas.WHOWAS_KEPT` departures, whatever
 their names, newest first, in memory: a restart forgets them, as an ircd's
 restart does.
 """
@@ -11,7 +12,7 @@ from collections import deque
 
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.server import NameHolders, RememberGone
-from chatroom.core.whowas import WHOWAS_KEPT, Departed
+from chatroom.core.model.whowas import WHOWAS_KEPT, Departed
 
 
 class MemoryWhowas:

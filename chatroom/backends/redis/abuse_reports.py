@@ -35,11 +35,11 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.errors import ChatError
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.moderation import ServerReports
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.report_store import MessageReport, ReportFacts
+from chatroom.core.model.errors import ChatError
+from chatroom.core.moderation.modlog import MODLOG_KEEP
+from chatroom.core.moderation.report_store import MessageReport, ReportFacts
 
 #: Operands: ``change`` (the server's reports': a report filed or closed,
 #: the entries it records, resting on the last number as read, the key not

@@ -8,8 +8,8 @@ RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
 app-passwords``: name key → the account's mailbox, its app passwords, as
 the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
-:class:`chatroom.core.invitations.InviteLink` encodes it; ``P
-sign-in:<hash>``: a sign-in token as :class:`chatroom.core.sign_in_tokens.
+:class:`chatroom.core.accounts.invitations.InviteLink` encodes it; ``P
+sign-in:<hash>``: a sign-in token as :class:`chatroom.core.accounts.sign_in_tokens.
 SignInToken` encodes it, expiring at its deadline, and ``P
 sign-ins:<account>``: the hashes of the account's tokens).
 The password rules, the hashing and the sign-in throttles stay in
@@ -20,7 +20,7 @@ one script checks its premises and stores); only where the records are
 kept differs.
 A password hash and SCRAM keys are written and read here, never logged.
 
-Name keys gained the UTS #39 skeleton (:func:`chatroom.core.text.name_key`):
+Name keys gained the UTS #39 skeleton (:func:`chatroom.core.model.text.name_key`):
 :meth:`RedisAccounts.rekey`, run by each node as it starts, moves accounts
 and server bans stored under an older key to today's (``name_key`` of the
 old key), keeping the first one when two look-alikes now share a key.
@@ -34,9 +34,8 @@ from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.failures import RedisFailures
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.windows import RedisWindows
-from chatroom.core import codec
-from chatroom.core.accountrecord import Account
-from chatroom.core.lockdown import OPEN, Lockdown
+from chatroom.core.model import codec
+from chatroom.core.model.accountrecord import Account
 from chatroom.core.model.changes.accounts import (
     AccountAge,
     AccountRecord,
@@ -57,10 +56,11 @@ from chatroom.core.model.changes.moderation import (
     SetLockdown,
 )
 from chatroom.core.model.changes.settings import AccountIgnores
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.netbans import BanTerms
-from chatroom.core.nodemessages import LockdownSet
-from chatroom.core.text import current_mask, name_key
+from chatroom.core.model.nodemessages import LockdownSet
+from chatroom.core.model.text import current_mask, name_key
+from chatroom.core.moderation.lockdown import OPEN, Lockdown
+from chatroom.core.moderation.modlog import MODLOG_KEEP
+from chatroom.core.moderation.netbans import BanTerms
 
 #: Operands: account. The account registered under it: ``"name hash"``,
 #: or nil; its mailbox (``P mailboxes``' field), or nil; the OpenID
@@ -68,7 +68,7 @@ from chatroom.core.text import current_mask, name_key
 #: its app passwords (``P app-passwords``' field), or nil.
 GET = Script("account-get")
 
-#: Operands: oidc (a provider's subject, as :func:`chatroom.core.oidc.
+#: Operands: oidc (a provider's subject, as :func:`chatroom.core.accounts.oidc.
 #: binding` encodes it). The key of the account bound to it (``P oidc``:
 #: subject → account key, checked against ``P oidc-of``: account key →
 #: subject), or nil.
@@ -101,7 +101,7 @@ BANS = Script("gbans")
 
 #: Operands: name ('' for none), masks. Whether the name is registered,
 #: and whether any of the masks is banned from the server: what
-#: :func:`chatroom.core.rules.check_claim` decides a name on, read for a
+#: :func:`chatroom.core.policy.rules.check_claim` decides a name on, read for a
 #: sign-in's screening (``is_server_banned``).
 CLAIM_FACTS = Script("claim-facts")
 
@@ -135,7 +135,7 @@ IGNORES = Script("ignores-get")
 
 #: Operands: ``change`` (an account's ignore list's: names ignored or not,
 #: in order). Nothing for an account no longer registered (see
-#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: :mod:`chatroom.core.policy.userdata`, *What a deletion takes*).
 APPLY_IGNORES = Script("ignores-apply")
 
 #: Operands: account. When it was registered (nil: not kept).
@@ -149,7 +149,7 @@ LOCKDOWN = Script("lockdown-get")
 
 #: Operands: ``change`` (the server's lockdown's: the level, the entries it
 #: records), ``kept`` (the level as the core encoded it), ``order`` (what
-#: every node hears: ``* ORDER``, :class:`~chatroom.core.nodemessages.
+#: every node hears: ``* ORDER``, :class:`~chatroom.core.model.nodemessages.
 #: LockdownSet`), ``keep`` (the most entries the server's moderation log
 #: keeps). Keeps it, tells every node and records it in the same step.
 SET_LOCKDOWN = Script("lockdown-set")
@@ -178,7 +178,7 @@ APPLY_SIGN_INS = Script("sign-in-apply", subjects=(AccountSignIns,))
 
 
 class RedisAccounts:
-    """The :class:`~chatroom.core.accounts.AccountStore` of a cluster node.
+    """The :class:`~chatroom.core.accounts.accounts.AccountStore` of a cluster node.
 
     Each call is one script, so it is bounded by ``--redis-timeout`` and
     answered ``UNAVAILABLE`` while Redis is out of reach, like every other

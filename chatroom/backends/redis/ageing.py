@@ -1,6 +1,6 @@
 """Every room's history by age in Redis: a sweep's steps.
 
-The core hands a sweep (:mod:`chatroom.core.retention`) as one change of
+The core hands a sweep (:mod:`chatroom.core.messages.retention`) as one change of
 every room's kept events
 (:class:`~chatroom.core.model.changes.messages.StoredHistories`): the oldest time kept
 (:class:`~chatroom.core.model.changes.messages.AgeOut`) and the lease it rests on

@@ -6,7 +6,7 @@ the commands link (the heartbeat's on a link of its own, never behind a
 channels on the subscriber link. A
 Redis that is down, slow (past ``--redis-timeout``) or not yet resumed is
 ``ERR UNAVAILABLE`` to the user; a script's refusal becomes the matching
-refusal of :mod:`chatroom.core.errors`.
+refusal of :mod:`chatroom.core.model.errors`.
 
 A script's events reach this node on the subscriber link, its reply on the
 commands link: two connections, so the reply may come first. A single
@@ -34,11 +34,11 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.operands import operands_json
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import errors
-from chatroom.core.config import rooms_tag
-from chatroom.core.errors import ChatError
-from chatroom.core.metrics import REDIS_SECONDS
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.config import rooms_tag
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.metrics import REDIS_SECONDS
 from chatroom.redisclient.caught_up import CatchingUp, CaughtUp
 from chatroom.redisclient.deadlines import (
     HEARD_TIMEOUTS,

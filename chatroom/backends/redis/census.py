@@ -28,7 +28,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.census import Census
+from chatroom.core.server.census import Census
 from chatroom.net.pollcap import at_turn_end
 
 #: Operands: node. The sums of the other live nodes' fields of ``P census``:

@@ -41,7 +41,7 @@ from chatroom.backends.redis.prelude import Script
 #: formers: a rename's pending moves as ``P renaming`` has them (none if
 #: there is none): whether a room's owner field moves with the seat
 #: ('1'/'0', the core's decision:
-#: :func:`chatroom.core.membership.owner_follows_rename`), then the keys u
+#: :func:`chatroom.core.rooms.membership.owner_follows_rename`), then the keys u
 #: had before. The room's step: those keys' seats moved to u (arrival,
 #: quiet, and the owner field if it is to move and still names the key),
 #: then u's copy written if u is a member; 1 if it is, else 0.

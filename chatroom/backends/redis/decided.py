@@ -1,19 +1,24 @@
 """A room's seating as a script answered it, read back into the core's facts.
 
-The core decides a join, a create or a leave (:mod:`chatroom.core.entries`),
+The core decides a join, a create or a leave (:mod:`chatroom.core.rooms.entries`),
 a session's departures and a room's succession on a room's facts; the
 scripts hand them back as a seating (:class:`.outcomes.RedisSeating`),
 which this module reads into what each decision is made on
-(:class:`~chatroom.core.facts.SeatingFacts`,
-:class:`~chatroom.core.facts.LeavingFacts`,
-:class:`~chatroom.core.facts.WaitingFacts`). The change a decision makes
+(:class:`~chatroom.core.model.facts.SeatingFacts`,
+:class:`~chatroom.core.model.facts.LeavingFacts`,
+:class:`~chatroom.core.model.facts.WaitingFacts`). The change a decision makes
 reaches the scripts as it is (:mod:`.operands`).
 """
 
 from __future__ import annotations
 
 from chatroom.backends.redis.outcomes import RedisSeating
-from chatroom.core.facts import LeavingFacts, RoomFacts, SeatingFacts, WaitingFacts
+from chatroom.core.model.facts import (
+    LeavingFacts,
+    RoomFacts,
+    SeatingFacts,
+    WaitingFacts,
+)
 
 
 def leaving_of(seating: RedisSeating) -> LeavingFacts:

@@ -1,7 +1,7 @@
 """A node's part of one room: which of its members get which of the room's events.
 
 Room events reach a node once, on the room's Redis channel, numbered, in
-the cluster's encoding (:mod:`chatroom.core.codec`). A :class:`NodeRoom`
+the cluster's encoding (:mod:`chatroom.core.model.codec`). A :class:`NodeRoom`
 decodes each once into a typed event and hands that one value to every
 local member that should see it, so each door renders it once per node.
 
@@ -12,7 +12,7 @@ the user's rooms, in order with the room's events, under one news number;
 of those rooms the member shares with the user.
 
 A kick's departure names the kicked session in its entry
-(:class:`~chatroom.core.nodemessages.KickHead`), so the node that has that
+(:class:`~chatroom.core.model.nodemessages.KickHead`), so the node that has that
 session gives it ``Kicked`` instead, at the room's event itself: in order
 with the room's events on any layout of Redis, whether it comes on the
 room's channel or in a resume's catch-up.
@@ -36,10 +36,11 @@ from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
 from chatroom.backends.redis.outcomes import NO_KEYS, RedisSeating
 from chatroom.backends.redis.resume_steps import HeldRoom
-from chatroom.core import errors
-from chatroom.core.codec import split_entry
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core.infra.fanout import Audience, deliver_to, fan_out
+from chatroom.core.model import errors
+from chatroom.core.model.codec import split_entry
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Departure,
     Event,
     Gap,
@@ -51,12 +52,11 @@ from chatroom.core.events import (
     RoomNotice,
     RoomRenamed,
 )
-from chatroom.core.facts import SpeakingFacts
-from chatroom.core.fanout import Audience, deliver_to, fan_out
-from chatroom.core.member import Member
-from chatroom.core.metrics import fanned_out
-from chatroom.core.nodemessages import NewsHead
-from chatroom.core.text import name_key
+from chatroom.core.model.facts import SpeakingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.metrics import fanned_out
+from chatroom.core.model.nodemessages import NewsHead
+from chatroom.core.model.text import name_key
 
 #: Who is quiet in a room with nobody quiet (:attr:`NodeRoom.quiet`).
 _NOBODY: frozenset[Member] = frozenset()
@@ -295,7 +295,7 @@ class NodeRoom:
         self._rare: _RoomRare | None = None
         self._seated: RedisSeating | None = None
         #: This node's members of it who joined quietly and have not spoken
-        #: (:mod:`chatroom.core.big_rooms`): none below ``--big-room``, so
+        #: (:mod:`chatroom.core.rooms.big_rooms`): none below ``--big-room``, so
         #: made with the first (:meth:`hush`). None: nobody (``_quiet``).
         #: Whether the room is moderated, as its last refused ``SAY`` said
         #: (False until one does): the core's premise for its next message
@@ -954,7 +954,7 @@ class NodeRooms:
         """Event ``seq`` of ``room``, a kick's departure, names session
         ``token``: if that is this node's and still in the room (not come
         back since), it gets ``Kicked`` (what the kicker's node made of the
-        same departure: :func:`chatroom.core.moderation.decide`'s
+        same departure: :func:`chatroom.core.policy.moderation.decide`'s
         ``outcome.kicked``) instead, and is back in the lobby with the room
         list, before the room's other members are handed the departure."""
         member = self.session(token)

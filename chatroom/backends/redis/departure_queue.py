@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
-from chatroom.core.metrics import DEPARTURES
+from chatroom.core.model.metrics import DEPARTURES
 
 T = TypeVar("T")
 
@@ -65,7 +65,7 @@ class DepartureQueue:
     def run(self, departure: Callable[[], Coroutine[Any, Any, T]]) -> Deferred[T]:
         """``departure()`` once its turn comes; what it gives. Counted on
         ``/metrics`` while it waits and while it runs
-        (:data:`~chatroom.core.metrics.DEPARTURES`)."""
+        (:data:`~chatroom.core.model.metrics.DEPARTURES`)."""
         DEPARTURES.waiting += 1
         done: Deferred[T] = Deferred(canceller=self._cancelled)
         self._waiting.append((departure, done))

@@ -34,7 +34,7 @@ import struct
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any, BinaryIO, NamedTuple
 
-from chatroom.core.config import CLUSTER_PREFIX, ClusterConfig, rooms_tag
+from chatroom.core.model.config import CLUSTER_PREFIX, ClusterConfig, rooms_tag
 
 #: The first bytes of a cluster backup.
 MAGIC = b"CHATROOM-REDIS-BACKUP 1\n"

@@ -2,7 +2,7 @@
 
 What the nodes publish and keep in Redis (a room's channel and log, its
 history, private conversations, kept messages) is the cluster's one
-encoding of typed events, :mod:`chatroom.core.codec` (a room's moderation
+encoding of typed events, :mod:`chatroom.core.model.codec` (a room's moderation
 log too). An entry a node
 cannot decode (written by an older version of chatroom, whose data need
 not be migrated, or damaged by hand) is logged and skipped: one bad entry
@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from twisted.logger import Logger
 
-from chatroom.core import codec
-from chatroom.core.events import (
+from chatroom.core.model import codec
+from chatroom.core.model.events import (
     Edited,
     Event,
     Message,
@@ -31,8 +31,8 @@ from chatroom.core.events import (
     TagMessage,
     TopicChanged,
 )
-from chatroom.core.modlog import ModEntry
-from chatroom.core.nodemessages import SessionOrder
+from chatroom.core.model.nodemessages import SessionOrder
+from chatroom.core.moderation.modlog import ModEntry
 
 log = Logger()
 
@@ -72,7 +72,7 @@ def decoded(data: bytes, kind: type[E]) -> E | None:
 
 def decoded_for_sessions(data: bytes) -> Event | SessionOrder | None:
     """What a node's channel says to its sessions after ``conn`` (or ``*``):
-    an event to hand on, or an order (:mod:`chatroom.core.nodemessages`);
+    an event to hand on, or an order (:mod:`chatroom.core.model.nodemessages`);
     None (logged) if it holds neither."""
     said = _read(data)
     if said is None or isinstance(said, Event | SessionOrder):
@@ -96,7 +96,7 @@ def decoded_all(entries: Iterable[bytes], kind: type[E]) -> list[E]:
     return found
 
 
-#: The types a room's history holds (:data:`chatroom.core.events.StoredEvent`).
+#: The types a room's history holds (:data:`chatroom.core.model.events.StoredEvent`).
 _STORED = (Message, TopicChanged, TagMessage, Edited, Redacted, Reaction)
 
 

@@ -20,7 +20,7 @@ out in the other order):
 2. those copies (:class:`~.copies.MemberCopies`) and the seatings the
    node has not (``SEATINGS``), together; then the rooms are reported to
    the core, which decides each room's departures
-   (:mod:`chatroom.core.departures`) and hands them back as a change
+   (:mod:`chatroom.core.rooms.departures`) and hands them back as a change
    (``APPLY``, :meth:`Endings.apply`), the rooms together;
 3. the server's last step (``ENDED``): the indexes that named the rooms
    left (``index_last``) and the names freed.
@@ -48,12 +48,12 @@ from chatroom.backends.redis.copies import MemberCopies
 from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.room_steps import RoomSteps, leaves_an_index
-from chatroom.core import codec
-from chatroom.core.events import DepartureKind
-from chatroom.core.facts import Ending
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.rooms import Wait
-from chatroom.core.nodemessages import EndSession
+from chatroom.core.model.events import DepartureKind
+from chatroom.core.model.facts import Ending
+from chatroom.core.model.nodemessages import EndSession
 
 #: Why a session whose node no longer has it ends.
 LOST = "connection lost"
@@ -67,7 +67,7 @@ ENDED_FOR = 86_400_000
 def telling(*reasons: str) -> dict[str, Any]:
     """What the server's step of an end is handed to tell each session it
     ends (``start_ending``): ``ended``, the node's
-    :class:`~chatroom.core.nodemessages.EndSession` of each reason
+    :class:`~chatroom.core.model.nodemessages.EndSession` of each reason
     (encoded; a release's, "", tells nobody), and ``ttl``, how long a
     session ended while its node was out of touch stays listed with its
     reason (:data:`ENDED_FOR`)."""
@@ -270,7 +270,7 @@ class Endings:
     ) -> list[DecidedChange]:
         """Users (``names``: name key → name) leave the rooms ``about``
         (room → the users it lists), reported to the core with the
-        seatings ``seen``: :mod:`chatroom.core.departures` decides them and
+        seatings ``seen``: :mod:`chatroom.core.rooms.departures` decides them and
         hands each room's back (:meth:`apply`). The changes stored, whose
         server's step after them is the caller's."""
         rooms = tuple(decided.leaving_of(seen[key]) for key in about)

@@ -12,7 +12,7 @@ answers the room as the step read it with the events that came after the
 join meanwhile (the core shows the member its join reply, then hands it
 those). Whether the member may
 enter, who is quiet, who owns the room and what it is shown are decided
-by the core (:mod:`chatroom.core.entries`) on the seating this node has
+by the core (:mod:`chatroom.core.rooms.entries`) on the seating this node has
 (:meth:`RedisEntries.seating_facts`: the last reply about the room, or the
 one a refusal brought), and reach the scripts as a change's premises and
 operations (:mod:`.operands`). It is a part of
@@ -39,20 +39,25 @@ from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
 from chatroom.backends.redis.room_steps import RoomSteps
-from chatroom.core import errors
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.facts import CreationFacts, RoomPolicy, SeatingFacts, WelcomeFacts
-from chatroom.core.member import Member
+from chatroom.core.infra.seats import Session
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import (
     DecidedChange,
     FactsChangedError,
     PremiseFailedError,
 )
 from chatroom.core.model.changes.rooms import Emit, ReplyHistory
-from chatroom.core.seats import Session
-from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.facts import (
+    CreationFacts,
+    RoomPolicy,
+    SeatingFacts,
+    WelcomeFacts,
+)
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
 
 
 class RedisEntries:

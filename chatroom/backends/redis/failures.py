@@ -2,7 +2,7 @@
 
 The back-off (how many failures are free, how long each further attempt
 waits, when a key is forgotten) is the core's rule
-(:class:`chatroom.core.throttle.FailureBackoff`), decided on each key's
+(:class:`chatroom.core.infra.throttle.FailureBackoff`), decided on each key's
 failures as counted here (how many, the newest's time): a change of them
 rests on those as the core read them, and each change is one script,
 which checks them and counts, so guesses landing on two nodes at once are
@@ -19,7 +19,7 @@ are the prefix's keys, so in one slot of a Redis Cluster.
   nothing.
 - ``P guesses``: a sorted set of every key counted, k by when it is
   forgotten (ms). The keys are bounded as in one process's memory
-  (:class:`~chatroom.core.throttle.MemoryFailures`): each count drops the
+  (:class:`~chatroom.core.infra.throttle.MemoryFailures`): each count drops the
   keys forgotten by then, and past ``keys`` keys those nearest their
   forgetting, so guesses from endless addresses or at endless names
   cannot fill Redis for the hour an address's count is kept.
@@ -29,9 +29,9 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
+from chatroom.core.infra.throttle import FAILURE_KEYS
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.server import CountedFailures
-from chatroom.core.throttle import FAILURE_KEYS
 
 #: Operands: ``change`` (failures counted, given back or cleared, at the
 #: core's time, resting on each key's failures as read), ``most`` (the

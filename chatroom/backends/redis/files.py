@@ -20,7 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.files import FileRecord
+from chatroom.core.accounts.files import FileRecord
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,

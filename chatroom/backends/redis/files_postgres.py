@@ -30,7 +30,7 @@ import psycopg
 from twisted.internet.defer import Deferred, succeed
 
 from chatroom.backends.redis.postgres_link import PostgresLink
-from chatroom.core.threads import PrivateThreads
+from chatroom.core.infra.thread_pool import PrivateThreads
 
 #: The bytes of one row.
 CHUNK_BYTES = 1 << 20
@@ -88,7 +88,8 @@ def delete(db: psycopg.Connection[Any], file_id: str) -> None:
 
 
 class PostgresFileBytes:
-    """:class:`~chatroom.core.files.SharedBytes` in PostgreSQL, for one node."""
+    """:class:`~chatroom.core.accounts.files.SharedBytes` in PostgreSQL, for one
+    node."""
 
     def __init__(self, conninfo: str, reactor: Any) -> None:
         self.conninfo = conninfo

@@ -2,7 +2,7 @@
 
 A room keeps its hooks (``P hooks:<room>``, the room's slot when rooms are
 apart): its hook names (name keys) → the hooks, in the cluster's encoding
-(:mod:`chatroom.core.codec`). The server keeps an index, ``P hooks``
+(:mod:`chatroom.core.model.codec`). The server keeps an index, ``P hooks``
 (its own slot): every hook's secret → the hook, so that a post reaches its
 room from any node. A change of a room's hooks is checked by the room's
 step (its premises: no hook of that name, fewer than the most; a hook of
@@ -27,11 +27,11 @@ from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec, errors
-from chatroom.core.hooks import Hook
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError, applies
 from chatroom.core.model.changes.messages import AddHook, RoomHooks
-from chatroom.core.text import name_key
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.text import name_key
 
 log = Logger()
 
@@ -73,7 +73,7 @@ def _hook(data: Any) -> Hook | None:
 
 
 class RedisHooks:
-    """:class:`chatroom.core.hooks.HookStore` on Redis: each step one
+    """:class:`chatroom.core.model.hooks.HookStore` on Redis: each step one
     script on one slot (the server's index, or the room's keys)."""
 
     def __init__(self, calls: RedisCalls) -> None:

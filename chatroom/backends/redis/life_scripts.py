@@ -30,7 +30,7 @@ ATTACH = Script("attach", room_at="room")
 #: Operands: ``change`` (a moderation log's: its entries), ``log`` (its
 #: log, the room whose slot it is in), ``keep`` (the most a log keeps).
 #: Nothing for a room that is gone (deleted meanwhile: its log went with
-#: it); the log ``*`` is the server's (chatroom.core.modlog.SERVER_LOG),
+#: it); the log ``*`` is the server's (chatroom.core.moderation.modlog.SERVER_LOG),
 #: of no room.
 MODLOG_ADD = Script("modlog_add", room_at="log")
 

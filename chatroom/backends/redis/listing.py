@@ -1,7 +1,7 @@
 """The room list in a cluster: the server's index of rooms, each room's row.
 
 Every sign-in at the line door is sent the lobby's list (at most
-``--lobby-rooms`` rooms, :class:`~chatroom.core.lobby_list.LobbyList`),
+``--lobby-rooms`` rooms, :class:`~chatroom.core.rooms.lobby_list.LobbyList`),
 kept from every room's row, and every ``/list`` and ``LIST`` lists all.
 Each room's row (name, members, capacity, topic, creation number, secret)
 is in the room's slot, the index of rooms (``P rooms``) in the server's,
@@ -32,7 +32,7 @@ are told of the rows such a read finds changed, and while a node has
 watchers it reads once per ``lobby_interval`` for them: a join costs the
 other nodes a count each in their next read, and no message. The lobby
 channel carries only renames there
-(:class:`~chatroom.core.events.RoomRenamed`, which watchers hear as the
+(:class:`~chatroom.core.model.events.RoomRenamed`, which watchers hear as the
 room's members did), subscribed while the node has watchers.
 
 With each room in a slot of its own a room's script cannot write the
@@ -69,11 +69,11 @@ from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import listed_room
 from chatroom.backends.redis.shared_read import SharedRead
-from chatroom.core.events import ListedRoom, Listing, LobbyChanges, RoomRenamed
-from chatroom.core.lobby import LobbyWatchers
-from chatroom.core.lobby_list import LobbyList
-from chatroom.core.member import Member
-from chatroom.core.text import name_key
+from chatroom.core.model.events import ListedRoom, Listing, LobbyChanges, RoomRenamed
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.lobby import LobbyWatchers
+from chatroom.core.rooms.lobby_list import LobbyList
 
 #: Operands: kept. The server's step: the number of the listing's last
 #: change, then the keys of the rooms in its index (and the index of changes
@@ -140,7 +140,7 @@ def _same(was: ListedRoom | None, now: ListedRoom | None) -> bool:
 class RedisListing:
     """This node's copy of the room list, and the lobby channel's news: for
     every reader of the list, and for the lobby's watchers
-    (:class:`~chatroom.core.lobby.LobbyWatchers`)."""
+    (:class:`~chatroom.core.rooms.lobby.LobbyWatchers`)."""
 
     def __init__(
         self,
@@ -200,7 +200,7 @@ class RedisListing:
     def heard(self, message: bytes) -> None:
         """News on the lobby channel: the room named ``message`` changed
         (rooms apart), or a room was renamed (its encoded
-        :class:`~chatroom.core.events.RoomRenamed`, which watchers hear as
+        :class:`~chatroom.core.model.events.RoomRenamed`, which watchers hear as
         its members did, ahead of the old and new names' changes)."""
         if message.startswith(b"{"):
             renamed = decoded(message, RoomRenamed)
@@ -293,7 +293,7 @@ class RedisListing:
         return len(self.lobby_list)
 
     async def lobby(self) -> Listing:
-        """The lobby's list (:class:`~chatroom.core.lobby_list.LobbyList`),
+        """The lobby's list (:class:`~chatroom.core.rooms.lobby_list.LobbyList`),
         as Redis has the rooms now: a sign-in costs the rows changed since
         the last read and the rooms shown, not every room."""
         await self.read()

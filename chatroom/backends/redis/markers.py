@@ -7,7 +7,7 @@ the newest event read there. Every node reads and moves the same markers,
 so a device on any node sees where the account is; moving one forward is
 one script that checks the move's premise (the core's
 :class:`~chatroom.core.model.changes.settings.MarkerAtMost`: markers only move forward,
-:func:`chatroom.core.markers.advance`), so two devices racing leave the
+:func:`chatroom.core.accounts.markers.advance`), so two devices racing leave the
 larger id. The same script
 tells the account's sessions on the other nodes the marker (the core's
 ``MarkerMoved``), as the sender's copy of a private message is told them
@@ -29,7 +29,7 @@ from chatroom.core.model.changes.settings import AccountMarkers
 #: told them before, their private messages, before what comes after).
 #: Answers ``OK``, or ``CHANGED``, the failed premise's place and the
 #: marker in force; ``OK`` and nothing kept for an account no longer
-#: registered (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: registered (see :mod:`chatroom.core.policy.userdata`, *What a deletion takes*).
 ADVANCE = Script("marker-advance", subjects=(AccountMarkers,))
 
 #: Operands: account. Every marker of the account: room, id, room, id...

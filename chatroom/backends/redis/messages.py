@@ -22,16 +22,16 @@ from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
 from chatroom.backends.redis.replies import key_of
-from chatroom.core import codec, errors
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import RoomEvent, SearchResult
-from chatroom.core.member import Member
+from chatroom.core.infra.seats import Session
+from chatroom.core.messages.search import SearchQuery, found_events
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import DecidedChange
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.reactions import PRUNE_EVERY, ReactionFacts
-from chatroom.core.search import SearchQuery, found_events
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import RoomEvent, SearchResult
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP
+from chatroom.core.policy.reactions import PRUNE_EVERY, ReactionFacts
 
 if TYPE_CHECKING:  # psycopg's: the back-end imports it where --search-db is given
     from chatroom.backends.redis.search import ClusterSearch

@@ -1,7 +1,8 @@
 """The Lua scripts of moderation and server admins in a cluster.
 
 As for every cluster script (:mod:`chatroom.backends.redis.scripts`), these keep
-the shared state consistent and decide nothing: :func:`chatroom.core.moderation.decide`
+the shared state consistent and decide nothing:
+:func:`chatroom.core.policy.moderation.decide`
 decides a moderation command on the facts read by ``TARGET`` (who the
 target is, the server's keys) and ``FACTS`` (the room, and whether the
 target is in it), and ``MODERATE`` applies its outcome only if the room and
@@ -25,11 +26,11 @@ from chatroom.core.model.changes.rooms import RoomSeating
 MODERATING = Script("moderating", subjects=(RoomModeration,))
 
 #: Operands: ``change`` (a room's moderation as the core decided it:
-#: :func:`chatroom.core.moderation.change_of`, or a server admin's gift of
-#: the room, :func:`chatroom.core.moderation.gift_change`), ``user`` and
+#: :func:`chatroom.core.policy.moderation.change_of`, or a server admin's gift of
+#: the room, :func:`chatroom.core.policy.moderation.gift_change`), ``user`` and
 #: ``token`` of the member by whom (none: an admin's), ``heads`` (the
 #: ``KickHead`` of each kick, naming the kicked session, before its
-#: departure: :mod:`chatroom.core.nodemessages`), ``keep`` (the most
+#: departure: :mod:`chatroom.core.model.nodemessages`), ``keep`` (the most
 #: entries a moderation log keeps) and, with rooms apart, ``step``:
 #: ``room`` (``MODERATING`` read the rest). The room's step (its server's
 #: steps, ``MODERATING`` before and ``MODERATED`` after, are the node's to

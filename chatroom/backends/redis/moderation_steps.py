@@ -1,8 +1,8 @@
 """A moderation's change as a node stores it: one slot per step.
 
-A moderation command is decided by :func:`chatroom.core.moderation.decide`
+A moderation command is decided by :func:`chatroom.core.policy.moderation.decide`
 on facts read apart (``TARGET``, the server's keys; ``FACTS``, the
-room's), and the change its outcome is (:func:`chatroom.core.moderation.
+room's), and the change its outcome is (:func:`chatroom.core.policy.moderation.
 change_of`) is stored in up to three scripts, in the order
 of docs/scaling.md's rule (the index first, the room second; out in the
 other order):
@@ -13,7 +13,7 @@ other order):
 2. the room's step (``MODERATE``): the room's facts and the target's
    membership checked (a member by the room's copy of who holds it), the
    policy and the events stored; a kick's departure published with a head
-   naming the kicked session (:class:`~chatroom.core.nodemessages.KickHead`),
+   naming the kicked session (:class:`~chatroom.core.model.nodemessages.KickHead`),
    by which the node that has that session gives it ``Kicked`` at that very
    event (:meth:`~.delivery.NodeRooms.kicked_by`), whichever link or
    catch-up brings it;
@@ -34,13 +34,13 @@ from chatroom.backends.redis import moderation_scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.replies import key_of
 from chatroom.backends.redis.room_steps import leaves_an_index
-from chatroom.core import codec
+from chatroom.core.infra.seats import Session
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.moderation import KickMember, TellUser
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.nodemessages import KickHead
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.nodemessages import KickHead
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP
 
 
 class ModerationSteps:

@@ -1,7 +1,7 @@
 """Rooms' moderation logs in a cluster: the Redis :class:`ModerationLog`.
 
 A list per room (``P modlog:<room>``), its newest
-:data:`~chatroom.core.modlog.MODLOG_KEEP` entries, kept and read by the
+:data:`~chatroom.core.moderation.modlog.MODLOG_KEEP` entries, kept and read by the
 ``MODLOG_ADD`` and ``MODLOG_READ`` scripts
 (:mod:`chatroom.backends.redis.life_scripts`), or written by the script of
 the action they record, with it (the change's
@@ -11,7 +11,7 @@ server's log is in the server's slot in either layout (``P modlog:*``; ``P
 server-modlog`` with rooms apart, where an older version's, in a slot of its
 own, is read before it), so that the scripts of the server's actions (its
 bans, its lockdown) record them in the same step. Each entry is in the
-cluster's one encoding (:mod:`chatroom.core.codec`), never a line parsed
+cluster's one encoding (:mod:`chatroom.core.model.codec`), never a line parsed
 back; an entry that is not (one an older version kept as a line) is logged
 and skipped, as every entry read back from Redis is
 (:mod:`chatroom.backends.redis.encoded`).
@@ -24,12 +24,13 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.modlog import ModerationLogOf
-from chatroom.core.modlog import MODLOG_KEEP, SERVER_LOG, ModEntry
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP, SERVER_LOG, ModEntry
 
 
 class RedisModerationLog:
-    """:class:`chatroom.core.modlog.ModerationLog` on Redis: a list per room."""
+    """:class:`chatroom.core.moderation.modlog.ModerationLog` on Redis: a list per
+    room."""
 
     def __init__(self, calls: RedisCalls) -> None:
         self.calls = calls

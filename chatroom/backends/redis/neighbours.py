@@ -27,9 +27,9 @@ from typing import Any
 from chatroom.backends.redis import scripts
 from chatroom.backends.redis.calls import RedisCalls, published_nothing, together
 from chatroom.backends.redis.watching import RedisWatching
-from chatroom.core import codec
-from chatroom.core.events import Event, Sighting, Watched
-from chatroom.core.nodemessages import NewsHead
+from chatroom.core.model import codec
+from chatroom.core.model.events import Event, Sighting, Watched
+from chatroom.core.model.nodemessages import NewsHead
 
 
 class RedisNeighbours:

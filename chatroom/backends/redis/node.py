@@ -39,9 +39,9 @@ from chatroom.backends.redis import node_scripts
 from chatroom.backends.redis.calls import NONE, RedisCalls
 from chatroom.backends.redis.liveness import Liveness, client_name
 from chatroom.backends.redis.resume_steps import Held, ResumeSteps
-from chatroom.core.config import ClusterConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.events import fresh_epoch
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import fresh_epoch
 from chatroom.redisclient.addresses import RedisClusterAddress, SentinelAddress
 from chatroom.redisclient.resp import reply_text
 from chatroom.redisclient.sentinel_watch import SentinelWatch

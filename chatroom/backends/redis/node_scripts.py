@@ -20,7 +20,7 @@ from chatroom.backends.redis.prelude import Script
 #: heartbeat has expired (for the node to judge, :mod:`.liveness`, and
 #: harvest if gone, ``HARVEST``), the
 #: rooms whose wait for their members is over (``keep_until``: for the
-#: node to decide on, ``chatroom.core.membership.succession``), from the
+#: node to decide on, ``chatroom.core.rooms.membership.succession``), from the
 #: server's index of waiting rooms (``P keeping``, room → its
 #: ``keep_until``), so a beat reads the server's slot alone and does not
 #: grow with the rooms, and 1 if another node had found this one stalled
@@ -112,7 +112,7 @@ RESUME_PAGE = 512
 #: banned it); per room whose users it re-claimed, the room and the
 #: records of those users (u, held, seat each) for its step; the users'
 #: places this node no longer has (``r u`` each: membership decides their
-#: departures, :mod:`chatroom.core.membership`); the copies to refresh in
+#: departures, :mod:`chatroom.core.rooms.membership`); the copies to refresh in
 #: rooms no step seats them in (u, its record, its rooms, its pending
 #: renames' former keys, each: :class:`~.copies.MemberCopies`); and per
 #: room row its creation number, should its step make it again. Run

@@ -24,7 +24,7 @@ A value goes as JSON takes it (text, numbers, true and false, a tuple or
 a set as a list; bytes read from Redis as the text they are; a field at
 None is left out, nil to a script); an event, a
 moderation log's entry or a webhook as the cluster's one encoding
-(:mod:`chatroom.core.codec`: a JSON text, which a script keeps and
+(:mod:`chatroom.core.model.codec`: a JSON text, which a script keeps and
 publishes as it is, so the bytes stored are the core's); a room's policy
 as the room keeps it (its JSON, and the flags a script reads of it); any
 other value (a push subscription, a file's
@@ -43,14 +43,14 @@ from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring
 from typing import Any, get_args
 
-from chatroom.core import codec
-from chatroom.core.facts import RoomPolicy
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import (
     DecidedChange,
     Operation,
     Premise,
     Subject,
 )
+from chatroom.core.model.facts import RoomPolicy
 
 #: The kinds of the vocabulary: tagged objects of their fields.
 _VOCABULARY = (Subject, Premise, Operation, DecidedChange)

@@ -1,6 +1,6 @@
 """An account's devices on every node of the cluster: the Redis :class:`OtherNodes`.
 
-Each node's seat of an account (:mod:`chatroom.core.seats`) holds the
+Each node's seat of an account (:mod:`chatroom.core.infra.seats`) holds the
 account's devices connected to that node. So that ``--max-devices``,
 ``/devices`` and ``/logout ID`` see all of them, wherever they are:
 
@@ -18,7 +18,7 @@ account's devices connected to that node. So that ``--max-devices``,
   other; :data:`PUBLISH` drops those it lists, and a claim whose sign-in
   failed lapses after :data:`CLAIM_SECONDS` (dropped with u);
 - ``/logout ID`` of a device of another node is an ``EndDevice`` order
-  (:mod:`chatroom.core.nodemessages`) on that node's channel, for the
+  (:mod:`chatroom.core.model.nodemessages`) on that node's channel, for the
   seat's token, which that node reports to its core
   (:meth:`~chatroom.core.backend.Reports.device_logged_out`: the device
   session it holds ends with it).
@@ -34,13 +34,13 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import key_of
-from chatroom.core import codec
-from chatroom.core.bus import DeviceRow
-from chatroom.core.events import PrivateRedacted
-from chatroom.core.facts import WelcomeFacts
-from chatroom.core.member import Member
-from chatroom.core.nodemessages import EndDevice
-from chatroom.core.seats import Session
+from chatroom.core.infra.seats import Session
+from chatroom.core.model import codec
+from chatroom.core.model.events import PrivateRedacted
+from chatroom.core.model.facts import WelcomeFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.nodemessages import EndDevice
+from chatroom.core.server.bus import DeviceRow
 
 #: Operands: account, token, devices ('' for none). Seat token's devices
 #: of the account's name.

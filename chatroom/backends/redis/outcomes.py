@@ -1,7 +1,7 @@
 """A room's seating as a script read it.
 
 Joins, creates, leaves, kicks, sessions' ends and successions are decided
-by the core (:mod:`chatroom.core.membership`), on a room's facts as a
+by the core (:mod:`chatroom.core.rooms.membership`), on a room's facts as a
 script read them (its *seating*: ``seating`` in the prelude), read back by
 :mod:`.decided`. A script that applies the outcome gets it as the core's
 change (:mod:`.operands`): the room, the users the decision is about, its
@@ -30,9 +30,9 @@ from collections.abc import Iterable, Sequence
 from sys import intern
 from typing import Any
 
-from chatroom.core.byfields import ByFields
-from chatroom.core.facts import NO_POLICY, Heir, RoomPolicy, Seating
+from chatroom.core.model.byfields import ByFields
 from chatroom.core.model.changes.base import FactsChangedError
+from chatroom.core.model.facts import NO_POLICY, Heir, RoomPolicy, Seating
 
 #: No user keys: the quiet of most seatings, one shared set
 #: (an empty frozenset made for each would cost 216 bytes).

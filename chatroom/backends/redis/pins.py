@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import errors
+from chatroom.core.messages.pin_store import Pin
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.messages import RoomPins
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.pin_store import Pin
+from chatroom.core.moderation.modlog import MODLOG_KEEP
 
 #: Operands: ``change`` (a room's pins' change: a pin set or taken off,
 #: the event shown, the entries recorded; resting on the room as read),

@@ -2,7 +2,7 @@
 files: bounded, opened on first use, and opened again after a failure.
 
 psycopg 3 blocks, so a :class:`PostgresLink` is used from one thread only
-(its owner's :class:`~chatroom.core.threads.PrivateThreads`). Every
+(its owner's :class:`~chatroom.core.infra.thread_pool.PrivateThreads`). Every
 statement is bounded by ``statement_timeout`` and the connection attempt by
 ``connect_timeout``, so a stuck database fails the step that waits on it
 and never holds the thread; the schema is put in place (idempotently) each

@@ -8,7 +8,7 @@ the keys of the layout (described in :mod:`chatroom.backends.redis.scripts`) and
 the steps several scripts take (reading a room's seating, checking a
 decision's premises and storing its changes, ending a session, publishing
 a room event in order) are written once. No function here decides who is
-in a room or makes an event: the nodes do (:mod:`chatroom.core.membership`,
+in a room or makes an event: the nodes do (:mod:`chatroom.core.rooms.membership`,
 :mod:`chatroom.backends.redis.outcomes`).
 
 The Lua lives in files beside this module, in ``lua/``, shipped with the
@@ -26,8 +26,8 @@ import importlib.resources
 import re
 from dataclasses import dataclass
 
-from chatroom.core.events import DEPENDENT_EVENTS, PLAYBACK_ONLY
 from chatroom.core.model.changes.base import DECLARED, Premise, Subject
+from chatroom.core.model.events import DEPENDENT_EVENTS, PLAYBACK_ONLY
 
 #: The folder of the scripts' Lua, inside the installed package.
 _LUA = importlib.resources.files("chatroom.backends.redis") / "lua"

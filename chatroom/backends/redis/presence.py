@@ -2,7 +2,7 @@
 
 u's presence is its field of one hash, ``P presence``: its facts (``user
 real away bot inv since``) as one JSON list, which u's node writes
-whenever its door hands the core new facts (:mod:`chatroom.core.presence`);
+whenever its door hands the core new facts (:mod:`chatroom.core.model.presence`);
 and the metadata u's session keeps (as JSON pairs), where it keeps any,
 its field of ``P presence-meta``, written whenever that changes. A field
 of one hash is about 110 bytes of Redis's memory for an IRC client (the
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.presence import Presence
+from chatroom.core.model.presence import Presence
 
 #: Operands: user, token, facts, meta (:func:`fields`). u's presence, if
 #: seat token still holds u; 1 if kept, else 0.

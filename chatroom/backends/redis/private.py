@@ -2,7 +2,7 @@
 
 ``P pids`` is a hash conversation → its newest id; ``P talk:<conversation>``
 a list of its newest ``conversation_retention`` messages (private messages
-and tags-only messages in the cluster's encoding, :mod:`chatroom.core.codec`,
+and tags-only messages in the cluster's encoding, :mod:`chatroom.core.model.codec`,
 numbered), ids
 consecutive, the newest last (as a room's ``history:r``);
 ``P waiting:<account>`` the messages kept for an absent account, oldest
@@ -25,8 +25,7 @@ from __future__ import annotations
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec
-from chatroom.core.events import PrivateEvent, PrivateMessage, PrivateRedacted
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import (
     DecidedChange,
     PremiseFailedError,
@@ -38,6 +37,7 @@ from chatroom.core.model.changes.private import (
     DeletePrivate,
     PrivateConversation,
 )
+from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
 
 #: Operands: ``change`` (a private conversation's: a message appended,
 #: numbered with its next id and kept among its newest ``retention``,

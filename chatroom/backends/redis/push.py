@@ -29,10 +29,10 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.errors import ChatError
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError, applies
 from chatroom.core.model.changes.push import AccountPush, AddSubscription
-from chatroom.core.subscription import Subscription
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.subscription import Subscription
 
 #: Operands: made (a new key). The kept key (the new one if there was none).
 SERVER_KEY = Script("push-server-key")

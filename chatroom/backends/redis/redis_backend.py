@@ -80,28 +80,12 @@ from chatroom.backends.redis.stores import (
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors
-from chatroom.core.applying import NOTHING, Applied
 from chatroom.core.backend import Reports
-from chatroom.core.config import ClusterConfig, ServerConfig
-from chatroom.core.events import (
-    DepartureKind,
-    Event,
-    Listing,
-    Message,
-)
-from chatroom.core.facts import (
-    ClaimFacts,
-    Ending,
-    HeldElsewhere,
-    SpeakingFacts,
-    WelcomeFacts,
-)
-from chatroom.core.fanout import deliver_to, fan_out
-from chatroom.core.lobby_list import LobbyList
-from chatroom.core.lockdown import Lockdown
-from chatroom.core.member import Member
-from chatroom.core.metrics import DEPARTURES
+from chatroom.core.infra.applying import NOTHING, Applied
+from chatroom.core.infra.fanout import deliver_to, fan_out
+from chatroom.core.infra.seats import Session
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
 )
@@ -149,9 +133,23 @@ from chatroom.core.model.changes.server import (
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
 )
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.netbans import IP, BanTerms, ServerBan
-from chatroom.core.nodemessages import (
+from chatroom.core.model.config import ClusterConfig, ServerConfig
+from chatroom.core.model.events import (
+    DepartureKind,
+    Event,
+    Listing,
+    Message,
+)
+from chatroom.core.model.facts import (
+    ClaimFacts,
+    Ending,
+    HeldElsewhere,
+    SpeakingFacts,
+    WelcomeFacts,
+)
+from chatroom.core.model.member import Member
+from chatroom.core.model.metrics import DEPARTURES
+from chatroom.core.model.nodemessages import (
     EndDevice,
     EndSession,
     IgnoresChanged,
@@ -160,8 +158,10 @@ from chatroom.core.nodemessages import (
     NetworkBanned,
     ShowRoom,
 )
-from chatroom.core.seats import Session
-from chatroom.core.sessions import Sessions
+from chatroom.core.moderation.lockdown import Lockdown
+from chatroom.core.moderation.modlog import MODLOG_KEEP
+from chatroom.core.moderation.netbans import IP, BanTerms, ServerBan
+from chatroom.core.rooms.lobby_list import LobbyList
 from chatroom.redisclient.link import RedisLink, Written
 
 if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
@@ -231,11 +231,11 @@ class RedisBackend:
         self.stopping = False
         self.account_store = RedisAccounts(self.calls)
         self.markers = RedisMarkers(self.calls)
-        #: Accounts' settings (chatroom.core.account_settings).
+        #: Accounts' settings (chatroom.core.accounts.account_settings).
         self.settings = RedisSettings(self.calls)
-        #: Rooms' pinned messages (chatroom.core.pins).
+        #: Rooms' pinned messages (chatroom.core.messages.pins).
         self.pins = RedisPins(self.calls)
-        #: The server's reports of messages (chatroom.core.abuse_reports).
+        #: The server's reports of messages (chatroom.core.messages.abuse_reports).
         self.abuse_reports = RedisReports(self.calls)
         self.remembered = RedisRememberedRooms(self.calls)
         self.files = RedisFiles(self.calls)
@@ -275,9 +275,9 @@ class RedisBackend:
         self.hooks = RedisHooks(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
-        #: Every room's history trimmed by age (chatroom.core.retention).
+        #: Every room's history trimmed by age (chatroom.core.messages.retention).
         self.ageing = HistoryAgeing(self.calls)
-        #: /export and /delete-account (chatroom.core.userdata).
+        #: /export and /delete-account (chatroom.core.policy.userdata).
         self.user_data = RedisUserData(self.calls, self.markers, self.remembered, clock)
         #: The name keys being claimed, by the claiming session's token.
         self._claiming: dict[str, str] = {}
@@ -490,7 +490,7 @@ class RedisBackend:
         """The rooms named waiting for their members, their wait over at
         ``due`` (ms), or (0: after a resume) found empty or ownerless: read
         and reported to the core, which decides each one's succession
-        (:mod:`chatroom.core.settling`) and hands it back as a change
+        (:mod:`chatroom.core.rooms.settling`) and hands it back as a change
         (:meth:`apply_succession`)."""
         seen = outcomes.seated_all(await self.seatings(rooms))
         if due:
@@ -775,7 +775,7 @@ class RedisBackend:
 
     def _for_sessions(self, message: bytes) -> None:
         """A message for this node's sessions: ``conn`` or ``*``, then an
-        event or an order (:mod:`chatroom.core.nodemessages`)."""
+        event or an order (:mod:`chatroom.core.model.nodemessages`)."""
         number, _, data = message.partition(b" ")
         said = decoded_for_sessions(data)
         if number == b"*":

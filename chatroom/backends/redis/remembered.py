@@ -13,7 +13,7 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.settings import AccountRooms, ForgetRoom, RememberRoom
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 
 #: The operations of an account's rooms: each names a room.
 RoomNamed = RememberRoom | ForgetRoom
@@ -23,7 +23,7 @@ RoomNamed = RememberRoom | ForgetRoom
 #: hash keeps the name, the order is ``P account-rooms-order:<a>``, a
 #: sorted set by entry; or forgotten), ``keys`` (each operation's room's
 #: key). Nothing for an account no longer registered (see
-#: :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: :mod:`chatroom.core.policy.userdata`, *What a deletion takes*).
 APPLY = Script("account-rooms-apply")
 
 #: Operands: account. The account's remembered room names, oldest first.

@@ -37,7 +37,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.link import RedisLink, Written
 
 

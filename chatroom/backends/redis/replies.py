@@ -4,9 +4,9 @@ The scripts of :mod:`chatroom.backends.redis.scripts` and
 :mod:`chatroom.backends.redis.moderation_scripts` speak in flat lists of
 bytes. These functions turn their replies into the core's types
 (:class:`~chatroom.core.backend.DecisionFacts`,
-:class:`~chatroom.core.roominfo.Roster`,
-:class:`~chatroom.core.facts.Target`,
-:class:`~chatroom.core.events.ListedRoom`), so
+:class:`~chatroom.core.rooms.roominfo.Roster`,
+:class:`~chatroom.core.model.facts.Target`,
+:class:`~chatroom.core.model.events.ListedRoom`), so
 :class:`~chatroom.backends.redis.redis_backend.RedisBackend` reads as the
 steps it takes. What the scripts are given is one operand mapping
 (:mod:`chatroom.backends.redis.operands`).
@@ -19,12 +19,12 @@ from sys import intern
 from typing import Any
 
 from chatroom.backends.redis.calls import Refusals
-from chatroom.core import errors
-from chatroom.core.events import ListedRoom
-from chatroom.core.facts import DecisionFacts, RoomFacts, RoomPolicy, Target
-from chatroom.core.roominfo import Roster
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.infra.seats import Session
+from chatroom.core.model import errors
+from chatroom.core.model.events import ListedRoom
+from chatroom.core.model.facts import DecisionFacts, RoomFacts, RoomPolicy, Target
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.roominfo import Roster
 
 #: How the refusals of a create or a join read.
 ENTRY_REFUSALS: Refusals = {

@@ -39,9 +39,7 @@ from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.delivery import NodeRoom, NodeRooms
 from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.operands import operand
-from chatroom.core import codec, errors
-from chatroom.core.events import RoomRenamed
-from chatroom.core.facts import CreationFacts
+from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import (
     DecidedChange,
     FactsChangedError,
@@ -51,8 +49,10 @@ from chatroom.core.model.changes.rooms import (
     Emit,
     RenameRoom,
 )
-from chatroom.core.modlog import MODLOG_KEEP
-from chatroom.core.text import name_key
+from chatroom.core.model.events import RoomRenamed
+from chatroom.core.model.facts import CreationFacts
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP
 
 
 class RedisRenames:

@@ -31,10 +31,10 @@ from typing import Any
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.outcomes import RedisSeating
-from chatroom.core import codec
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.rooms import Drop, RemoveMember, Waited
-from chatroom.core.nodemessages import ShowRoom
+from chatroom.core.model.nodemessages import ShowRoom
 
 #: The operations of a change that take its room out of a server's index.
 _OUT_OF_AN_INDEX = (RemoveMember, Waited, Drop)

@@ -1,7 +1,7 @@
 """A node's reads of the cluster's rooms: which there are, who sits where.
 
 :class:`RedisRooms` is the Redis back-end's
-:class:`~chatroom.core.room_store.RoomStore`: the rooms with members here
+:class:`~chatroom.core.rooms.store.RoomStore`: the rooms with members here
 (:class:`~chatroom.backends.redis.delivery.NodeRooms`), the room list as
 this node keeps it (:mod:`.listing`), a room's seating as this node's last
 reply about it read it (:mod:`.entries`), the renamed rooms' former names
@@ -23,13 +23,13 @@ from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.replies import parse_facts, parse_roster, parse_target
 from chatroom.backends.redis.room_renames import RedisRenames
-from chatroom.core import errors
-from chatroom.core.events import Listing
-from chatroom.core.facts import CreationFacts, DecisionFacts, SeatingFacts, Target
-from chatroom.core.member import Member
-from chatroom.core.roominfo import Roster
-from chatroom.core.sessions import Sessions
-from chatroom.core.text import name_key
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.model import errors
+from chatroom.core.model.events import Listing
+from chatroom.core.model.facts import CreationFacts, DecisionFacts, SeatingFacts, Target
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.roominfo import Roster
 
 
 class RedisRooms:
@@ -51,7 +51,7 @@ class RedisRooms:
         self.entries = entries
         self.renames = renames
         self.sessions = sessions
-        #: Rooms' webhooks (chatroom.core.webhooks).
+        #: Rooms' webhooks (chatroom.core.rooms.webhooks).
         self.hooks = hooks
 
     async def seating_facts(

@@ -72,9 +72,9 @@ from chatroom.backends.redis.calls import (
     slot_key,
 )
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import errors
-from chatroom.core.config import ClusterConfig, rooms_tag
-from chatroom.core.metrics import REDIS_SECONDS
+from chatroom.core.model import errors
+from chatroom.core.model.config import ClusterConfig, rooms_tag
+from chatroom.core.model.metrics import REDIS_SECONDS
 from chatroom.redisclient.addresses import RedisClusterAddress
 from chatroom.redisclient.deadlines import CallDeadlines, Hearing, PendingCall
 from chatroom.redisclient.link import RedisLink, Written

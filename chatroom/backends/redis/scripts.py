@@ -13,13 +13,14 @@ order every member sees.
 
 The scripts keep data consistent; they do not decide policy. Who may
 delete a room, set its topic, join it or moderate it is decided in Python
-by :mod:`chatroom.core.rules` and :mod:`chatroom.core.moderation`, on facts read with
+by :mod:`chatroom.core.policy.rules` and :mod:`chatroom.core.policy.moderation`, on
+facts read with
 ``FACTS``; the script that then makes the change only checks that those
 facts still hold (the room's incarnation and its ``ver``, bumped whenever
 its owner or its policy changes, and for moderation the target's session)
 and answers ``CHANGED`` otherwise, and the node decides again. Who is in a
 room, who owns it, whether a joiner is quiet and whether an emptied room
-goes are decided the same way, by :mod:`chatroom.core.membership`, on the
+goes are decided the same way, by :mod:`chatroom.core.rooms.membership`, on the
 room's *seating*; the script gets the outcome as *changes* whose premises
 it checks (:mod:`.outcomes`), and answers ``CHANGED`` with the seating as
 it is now if one fails. Limits that
@@ -28,7 +29,7 @@ room's capacity, the number of rooms) are checked where the seat is taken,
 with values the node passes in.
 
 Layout (``P`` is the key prefix, ``chatroom:`` by default; ``u`` and ``r``
-are name keys from :func:`chatroom.core.text.name_key`):
+are name keys from :func:`chatroom.core.model.text.name_key`):
 
 ==========================  ===============================================
 ``P users``                 hash u → ``"node:conn display"``
@@ -48,7 +49,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P ignores:<a>``           set: the name keys account a ignores
 ``P account-ages``          hash a → when account a was registered (seconds)
 ``P lockdown``              string: the server's lockdown level and who set
-                            it (:class:`chatroom.core.lockdown.Lockdown`)
+                            it (:class:`chatroom.core.moderation.lockdown.Lockdown`)
 ``P reports``               hash n → report n as the core encoded it
                             (:mod:`.abuse_reports`); ``P reports:open``
                             sorted set: the open numbers; ``P reports:filed``
@@ -59,10 +60,11 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             copied to its room's log
 ``P invitations``           hash code hash → an invitation (uses left,
                             expiry, room, maker) as
-                            :class:`chatroom.core.invitations.InviteLink`
+                            :class:`chatroom.core.accounts.invitations.InviteLink`
                             encodes it
 ``P gban-terms``            hash mask → the ban's terms (who, until, why) as
-                            :class:`chatroom.core.netbans.BanTerms` encodes them
+                            :class:`chatroom.core.moderation.netbans.BanTerms` encodes
+                            them
 ``P window:<k>``            sorted set: the events counted for k in its
                             sliding window, by time (ms), and
                             ``P window-seq`` their members: registration
@@ -152,7 +154,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
 ``P room:r``                hash: name owner permanent capacity seq inc
                             (incarnation: random, new each time the room
                             is made) ver created topic topic_by, policy
-                            (:class:`~chatroom.core.facts.RoomPolicy` JSON)
+                            (:class:`~chatroom.core.model.facts.RoomPolicy` JSON)
                             and what Lua needs of it: kept restricted
                             owner_account; keep_until: till when it waits
                             for its members (ms; its node went), after
@@ -165,7 +167,7 @@ are name keys from :func:`chatroom.core.text.name_key`):
                             renamed or signs in, which what r shows of its
                             members reads (``seated`` in :mod:`.prelude`)
 ``P quiet:r``               set: r's quiet members, who joined it big and
-                            have not spoken (:mod:`chatroom.core.big_rooms`)
+                            have not spoken (:mod:`chatroom.core.rooms.big_rooms`)
 ``P holding:r``             hash u → the tokens of the sessions holding
                             member u (its own, then its devices'), space
                             separated: the room's own answer to whether a
@@ -227,7 +229,7 @@ channel ``P chan:r``        ``"seq event"``: every event of room r, or
                             once (but one, or nobody), or a kick's
                             departure, whose session its node gives
                             ``Kicked`` instead
-                            (:mod:`chatroom.core.nodemessages`)
+                            (:mod:`chatroom.core.model.nodemessages`)
 channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             (deliver: a private message, an invitation),
                             ``"* event"`` (to every named session: an
@@ -235,7 +237,7 @@ channel ``P node:n``        messages for node n's sessions: ``"conn event"``
                             session (taken over, killed, banned),
                             show a room another holder of the session's
                             user entered, log out a device
-                            (:mod:`chatroom.core.nodemessages`)
+                            (:mod:`chatroom.core.model.nodemessages`)
 channel ``P lobby``         a rename's ``RoomRenamed`` for the lobby's
                             watchers, and, with rooms apart, room names
                             whose listing changed (a plain ``PUBLISH``: no
@@ -246,7 +248,7 @@ channel ``P watch``         news of users for their watchers (``MONITOR``):
                             realname and account news (:mod:`.watching`)
 ==========================  ===============================================
 
-An event is always :mod:`chatroom.core.codec`'s JSON object, the one
+An event is always :mod:`chatroom.core.model.codec`'s JSON object, the one
 encoding of the cluster: never a door's line. A node hands a script a
 stored event to number unnumbered (its ``id`` ""); the script numbers it
 (``numbered`` in the prelude) with the room's next id. Scripts that must
@@ -274,7 +276,7 @@ from chatroom.core.model.changes.rooms import RoomName, RoomSeating
 from chatroom.core.model.changes.server import NameHolding
 
 #: Operands: ``change`` (a name's claim as the core decided it,
-#: :mod:`chatroom.core.claims`: the session takes the name, a first one or
+#: :mod:`chatroom.core.services.claims`: the session takes the name, a first one or
 #: a rename, or attaches as one more holder of it, a device of the account
 #: signed in to it), ``masks`` (the server-ban masks the claimer must not
 #: match: the facts a refusal brings say whether one is banned),
@@ -457,8 +459,8 @@ AMEND = Script("amend", room_at="change", subjects=(RoomMessages,))
 PAGE = Script("page", room_at="room")
 
 #: Operands: room, target (a name key, '' for none). What
-#: :mod:`chatroom.core.rules` and
-#: :mod:`chatroom.core.moderation` decide on: the room's facts and policy (JSON),
+#: :mod:`chatroom.core.policy.rules` and
+#: :mod:`chatroom.core.policy.moderation` decide on: the room's facts and policy (JSON),
 #: the owner's name if the owner is in the room, the guard to act on
 #: (incarnation, ver), and whether the target is a member (1/0). The room's
 #: keys alone: who the target is (session, account) is the server's, read

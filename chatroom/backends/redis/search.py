@@ -62,10 +62,10 @@ from chatroom.backends.redis.search_postgres import (
     RoomFeed,
     StreamId,
 )
-from chatroom.core import errors
-from chatroom.core.config import ServerConfig
-from chatroom.core.search import Found, SearchQuery
-from chatroom.core.threads import PrivateThreads
+from chatroom.core.infra.thread_pool import PrivateThreads
+from chatroom.core.messages.search import Found, SearchQuery
+from chatroom.core.model import errors
+from chatroom.core.model.config import ServerConfig
 from chatroom.redisclient.resp import reply_text
 
 #: Seconds between two drains of the outbox and of the rooms heard, when

@@ -17,7 +17,7 @@ with the ``unaccent`` dictionary in front, so ``Cafe`` finds ``café``.
 keyed by the conversation's key and the message's id, with the two parties
 (``one``, ``other``: the halves of the key) under indexes of their own and
 the same generated ``tsvector``: a search reads only the rows of its
-party's conversations (:attr:`~chatroom.core.search.SearchQuery.party`),
+party's conversations (:attr:`~chatroom.core.messages.search.SearchQuery.party`),
 as the single server's ``search_private`` does.
 
 A room's rows come from the room's own history in Redis (each stored
@@ -51,8 +51,10 @@ import psycopg
 
 from chatroom.backends.redis import postgres_link
 from chatroom.backends.redis.encoded import decoded
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
+from chatroom.core.accounts.thread_follows import root_of
+from chatroom.core.messages.search import Found, SearchQuery
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import (
     Edited,
     Event,
     Message,
@@ -60,9 +62,7 @@ from chatroom.core.events import (
     PrivateRedacted,
     Redacted,
 )
-from chatroom.core.search import Found, SearchQuery
-from chatroom.core.text import name_key
-from chatroom.core.thread_follows import root_of
+from chatroom.core.model.text import name_key
 from chatroom.wire.lines import parse_time
 
 #: A stream entry id, as numbers: (milliseconds, sequence).
@@ -70,7 +70,7 @@ StreamId = tuple[int, int]
 
 #: One outbox entry: its id, the private conversation's key ('' for an
 #: entry of a room, which an older version fed: skipped), and the stored
-#: event, in the cluster's encoding (:mod:`chatroom.core.codec`).
+#: event, in the cluster's encoding (:mod:`chatroom.core.model.codec`).
 Entry = tuple[StreamId, str, bytes]
 
 #: Where a room's rows stand: the incarnation they are of (None: never
@@ -455,7 +455,7 @@ def ts_prefixes(query: SearchQuery) -> str:
     """``to_tsquery``'s text for ``query``'s words: each run of letters and
     digits of a word (the parser's words), ANDed, the last of a word the
     core says matches the words it starts
-    (:attr:`~chatroom.core.search.SearchQuery.starts`) a prefix
+    (:attr:`~chatroom.core.messages.search.SearchQuery.starts`) a prefix
     (``'boil':*``). Quoted and made only of letters and digits, so nothing
     a user types is an operator. "" when no word has a letter or a digit
     (``plainto_tsquery`` then, which finds nothing either)."""

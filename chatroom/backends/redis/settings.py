@@ -1,7 +1,7 @@
 """Accounts' settings in Redis: the cluster's :class:`SettingStore`.
 
 One hash per account, ``P settings:<account key>``: setting key → value
-(:func:`~chatroom.core.account_settings.entry_of`: threads followed,
+(:func:`~chatroom.core.accounts.account_settings.entry_of`: threads followed,
 notification levels). Every node reads and writes the same hash, so each
 of an account's devices sees the same settings.
 """
@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.prelude import Script
-from chatroom.core.account_settings import entry_of
+from chatroom.core.accounts.account_settings import entry_of
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.settings import AccountSettings, TellOtherNodes
 
 #: Operands: ``change`` (an account's settings': each setting stored, in
 #: order, then the account's sessions on other nodes told what
 #: ``TellOtherNodes`` names), ``entries`` (each setting's key and value,
-#: as the core keeps it: :func:`chatroom.core.account_settings.entry_of`).
+#: as the core keeps it: :func:`chatroom.core.accounts.account_settings.entry_of`).
 #: Answers ``OK``; nothing is kept for an account no longer registered
-#: (see :mod:`chatroom.core.userdata`, *What a deletion takes*).
+#: (see :mod:`chatroom.core.policy.userdata`, *What a deletion takes*).
 APPLY = Script("settings-apply")
 
 #: Operands: account. Every setting of the account: key, value, ...

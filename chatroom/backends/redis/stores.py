@@ -39,10 +39,12 @@ from chatroom.backends.redis.settings import RedisSettings
 from chatroom.backends.redis.userdata import RedisUserData
 from chatroom.backends.redis.watching import RedisWatching
 from chatroom.backends.redis.whowas import RedisWhowas
-from chatroom.core import codec, errors
-from chatroom.core.bus import NO_COPY, CopyTo, DeviceRow
-from chatroom.core.census import Census
-from chatroom.core.events import (
+from chatroom.core.accounts.files import SharedBytes
+from chatroom.core.infra.fanout import deliver_to
+from chatroom.core.infra.seats import Session
+from chatroom.core.messages.search import SearchQuery
+from chatroom.core.model import codec, errors
+from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
     Renamed,
@@ -52,17 +54,15 @@ from chatroom.core.events import (
     ToEveryone,
     Watched,
 )
-from chatroom.core.facts import SpeakingFacts, Target
-from chatroom.core.fanout import deliver_to
-from chatroom.core.files import SharedBytes
-from chatroom.core.lockdown import LockdownNews
-from chatroom.core.member import Member
-from chatroom.core.netbans import NetworkBanNews
-from chatroom.core.presence import Presence
-from chatroom.core.reactions import ReactionFacts
-from chatroom.core.search import SearchQuery
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.facts import SpeakingFacts, Target
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.lockdown import LockdownNews
+from chatroom.core.moderation.netbans import NetworkBanNews
+from chatroom.core.policy.reactions import ReactionFacts
+from chatroom.core.server.bus import NO_COPY, CopyTo, DeviceRow
+from chatroom.core.server.census import Census
 
 
 class RedisMessages:

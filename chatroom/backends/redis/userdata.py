@@ -7,7 +7,7 @@ conversation it is a side of, and the messages waiting for the other
 sides), then one of each room (``ROOM_READ``: its history, numbered from
 its newest id, and its owner), each on its own slot, so that it works
 with the rooms spread over a Redis Cluster's shards. The core decides
-what becomes of the account's room messages (:mod:`chatroom.core.userdata`)
+what becomes of the account's room messages (:mod:`chatroom.core.policy.userdata`)
 on what :meth:`RedisUserData.words` reads, and hands each room's change
 to the back-end's ``apply``, which runs ``AMEND`` on the room's slot (as
 any change of a room's messages): it checks that every entry it changes
@@ -40,7 +40,6 @@ from chatroom.backends.redis.encoded import decoded, private_events, stored_even
 from chatroom.backends.redis.markers import RedisMarkers
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.remembered import RedisRememberedRooms
-from chatroom.core.events import PrivateMessage
 from chatroom.core.model.changes.accounts import AccountHoldings, EraseAccount
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -53,8 +52,9 @@ from chatroom.core.model.changes.files import (
     KeepExport,
     KeptExport,
 )
-from chatroom.core.text import name_key
-from chatroom.core.userdata import AccountData, RoomWords, authored, other_side
+from chatroom.core.model.events import PrivateMessage
+from chatroom.core.model.text import name_key
+from chatroom.core.policy.userdata import AccountData, RoomWords, authored, other_side
 
 #: Operands: account. What the server's slot keeps of the account: {the
 #: rooms that ever numbered an event and the rooms there are (keys, each
@@ -83,7 +83,7 @@ DROP_EXPORT = Script("export-drop", subjects=(KeptExport,))
 
 
 class RedisUserData:
-    """:class:`chatroom.core.userdata.UserDataSteps` on Redis."""
+    """:class:`chatroom.core.policy.userdata.UserDataSteps` on Redis."""
 
     def __init__(
         self,

@@ -1,8 +1,8 @@
 """News of watched names for every node: the Redis :class:`WatchSteps`.
 
 One channel, ``P watch``, carries every
-:class:`~chatroom.core.events.Watched` of the cluster in its encoding
-(:mod:`chatroom.core.codec`), whatever the name (not a channel per nick):
+:class:`~chatroom.core.model.events.Watched` of the cluster in its encoding
+(:mod:`chatroom.core.model.codec`), whatever the name (not a channel per nick):
 
 - a name coming online or going offline is published by the script that
   changes ``P users``, in the same step: ``CLAIM`` (a first name; a rename
@@ -25,10 +25,10 @@ from twisted.logger import Logger
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.prelude import Script
-from chatroom.core import codec
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Watched
-from chatroom.core.watching import Listener, Listeners
+from chatroom.core.model import codec
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Watched
+from chatroom.core.server.watching import Listener, Listeners
 
 #: Operands: news. ``news`` (a Watched, encoded) to every node listening.
 TELL = Script("watch-tell")

@@ -1,10 +1,10 @@
 """The nicks gone, in Redis, for every node's ``WHOWAS``: the Redis
-:class:`~chatroom.core.whowas.WhowasSteps`.
+:class:`~chatroom.core.model.whowas.WhowasSteps`.
 
 ``P whowas:n`` is a list of name n's past holders, newest first, each the
 JSON array ``[nick, user, realname, when]``: a departure pushes one, trims
-the list to :data:`~chatroom.core.whowas.WHOWAS_PER_NAME` and sets it to
-expire :data:`~chatroom.core.whowas.WHOWAS_SECONDS` later (one script:
+the list to :data:`~chatroom.core.model.whowas.WHOWAS_PER_NAME` and sets it to
+expire :data:`~chatroom.core.model.whowas.WHOWAS_SECONDS` later (one script:
 ``LPUSH``, ``LTRIM``, ``EXPIRE``); ``WHOWAS`` reads the first few (one
 ``LRANGE``). Neither looks at any other name. A departure's is kept in
 the departures' turn (:mod:`.departures`): a crowd that quits at once
@@ -22,7 +22,7 @@ from chatroom.backends.redis.departure_queue import DepartureQueue
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.base import DecidedChange, applies
 from chatroom.core.model.changes.server import NameHolders, RememberGone
-from chatroom.core.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
+from chatroom.core.model.whowas import WHOWAS_PER_NAME, WHOWAS_SECONDS, Departed
 
 #: Operands: name (a name key), entry (a nick gone, as a JSON list), cap
 #: (the most entries a name keeps), seconds (how long they are kept).

@@ -3,7 +3,7 @@
 What a limit over time allows (``--register-limit`` per
 ``--register-window`` from one address, ``--register-rate`` a minute for
 the whole server) is the core's rule
-(:class:`chatroom.core.throttle.SharedWindowLimit`), which reaches Redis as
+(:class:`chatroom.core.infra.throttle.SharedWindowLimit`), which reaches Redis as
 a change's premise (:class:`~chatroom.core.model.changes.server.FewerThan`: the limit
 and the window its operands); here each change is one script, which
 checks the premise and counts, so two nodes taking the last place at once

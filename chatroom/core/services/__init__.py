@@ -11,13 +11,13 @@ bans, its lockdown), ``presence`` (away, realname, who is online,
 whom it ignores, Web Push). Read markers, webhooks, an account's devices,
 the messages' threads and pins, an account's notification levels and the
 server's bans are each already one object
-(:class:`~chatroom.core.reading.Markings`,
-:class:`~chatroom.core.webhooks.Webhooks`,
-:class:`~chatroom.core.devices.Devices`,
-:class:`~chatroom.core.message_threads.MessageThreads`,
-:class:`~chatroom.core.pins.Pins`,
-:class:`~chatroom.core.notify_levels.NotifyLevels`,
-:class:`~chatroom.core.serverbans.ServerBans`), which the registry hands
+(:class:`~chatroom.core.services.reading.Markings`,
+:class:`~chatroom.core.rooms.webhooks.Webhooks`,
+:class:`~chatroom.core.services.devices.Devices`,
+:class:`~chatroom.core.messages.threads.MessageThreads`,
+:class:`~chatroom.core.messages.pins.Pins`,
+:class:`~chatroom.core.accounts.notify_levels.NotifyLevels`,
+:class:`~chatroom.core.moderation.serverbans.ServerBans`), which the registry hands
 the doors as it is. Each service holds the code of its commands: none passes
 a call on to another object of the core with the same arguments (the doors
 call that object). A read the back-end answers as it is (a room's roster,

@@ -3,12 +3,13 @@ accounts' records as a door shows them.
 
 :class:`AccountService` is the registry's ``accounts`` service
 (:attr:`chatroom.core.registry.Registry.accounts`): it holds every rule about
-passwords and sign-ins (:mod:`chatroom.core.accounts` holds the rules' values:
+passwords and sign-ins (:mod:`chatroom.core.accounts.accounts` holds the rules' values:
 the passwords' shape, the decided changes of an account's record, the
 store's reads), so no door reads the back-end's account store. App
-passwords (:mod:`chatroom.core.app_passwords`), the mailbox
-(:mod:`chatroom.core.mailbox`) and SCRAM (:mod:`chatroom.core.scram_sign_in`)
-check their passwords through it.
+passwords (:mod:`chatroom.core.services.app_passwords`), the mailbox
+(:mod:`chatroom.core.services.mailbox`) and SCRAM
+(:mod:`chatroom.core.services.scram_sign_in`) check their passwords
+through it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, rules
-from chatroom.core.accountrecord import Account, Mailbox, mailbox_of
-from chatroom.core.accounts import (
+from chatroom.core.accounts.accounts import (
     HASHER,
     HASHING_THREADS,
     KNOWN_ADDRESSES,
@@ -41,23 +40,17 @@ from chatroom.core.accounts import (
     registering,
     unregistering,
 )
-from chatroom.core.config import ServerConfig
-from chatroom.core.hashing import HashingQueue, Runner
-from chatroom.core.invitations import (
+from chatroom.core.accounts.invitations import (
     InvitationService,
     LinkBase,
     Redeemed,
     RoomOwner,
 )
-from chatroom.core.invitations import check_registration as check_invited
-from chatroom.core.lockdown import check_registration
-from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
-from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
-from chatroom.core.moderation_store import BanStore
-from chatroom.core.scram import derive
-from chatroom.core.sign_in_tokens import SignInTokens
-from chatroom.core.text import account_mask, name_key
-from chatroom.core.throttle import (
+from chatroom.core.accounts.invitations import check_registration as check_invited
+from chatroom.core.accounts.scram import derive
+from chatroom.core.accounts.sign_in_tokens import SignInTokens
+from chatroom.core.infra.hashing import HashingQueue, Runner
+from chatroom.core.infra.throttle import (
     FailureBackoff,
     Guesses,
     MemoryFailures,
@@ -65,6 +58,15 @@ from chatroom.core.throttle import (
     SharedWindowLimit,
     ThrottledError,
 )
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import Account, Mailbox, mailbox_of
+from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
+from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.text import account_mask, name_key
+from chatroom.core.moderation.lockdown import check_registration
+from chatroom.core.moderation.store import BanStore
+from chatroom.core.policy import rules
 
 #: Wrong passwords per name, from addresses that have not signed in to it.
 BY_NAME = FailureBackoff("sign-in-name", free=5, base=1, cap=60, forget=900)
@@ -87,7 +89,7 @@ class AccountService:
         run: runs hashing off the reactor thread (a thread pool of its own
             in the server; in place in unit tests).
         config: the server's tunables: its admins
-            (:attr:`~chatroom.core.config.ServerConfig.admin_accounts`),
+            (:attr:`~chatroom.core.model.config.ServerConfig.admin_accounts`),
             its registration limits and its SCRAM keys' iterations.
     """
 
@@ -129,7 +131,7 @@ class AccountService:
         #: ``verify_window`` seconds, and signs in nowhere else until then.
         self.require_email = config.require_email
         self.verify_window = config.verify_window
-        #: ``--registration``: who may register (chatroom.core.invitations).
+        #: ``--registration``: who may register (chatroom.core.accounts.invitations).
         self.registration = config.registration
         #: ``--oidc-only``: accounts are made by signing in through the
         #: OpenID provider named ``oidc_name``, never registered here.
@@ -157,7 +159,7 @@ class AccountService:
         #: read per attempt; from elsewhere the owner waits at most
         #: BY_NAME's cap).
         self.known: OrderedDict[tuple[str, str], None] = OrderedDict()
-        #: Device sessions: ``/session`` (chatroom.core.sign_in_tokens),
+        #: Device sessions: ``/session`` (chatroom.core.accounts.sign_in_tokens),
         #: kept with the accounts, ended with their passwords.
         self.sign_ins = SignInTokens(store, bans, apply, clock, self.count_failures)
 
@@ -345,10 +347,10 @@ class AccountService:
         self, name: str, password: str, address: str
     ) -> tuple[Account, str]:
         """``/login`` and SASL ``PLAIN``: :meth:`sign_in`, or with one of
-        the account's app passwords (:mod:`chatroom.core.app_passwords`);
+        the account's app passwords (:mod:`chatroom.core.services.app_passwords`);
         the account, and the label of the app password it signed in with
         ("": its own password), which the session keeps
-        (:func:`chatroom.core.app_passwords.check_own_password_used`)."""
+        (:func:`chatroom.core.services.app_passwords.check_own_password_used`)."""
         return await self._signed_in(name, password, address, True)
 
     async def _signed_in(
@@ -444,7 +446,7 @@ class AccountService:
         once more if another device changed it before this applied): the
         session asking (holding name key ``holder``, its token ``token``)
         is signed out of it, every other one signed in to it ends, in the
-        same step (:func:`~chatroom.core.accounts.unregistering`)."""
+        same step (:func:`~chatroom.core.accounts.accounts.unregistering`)."""
         account = await self.check_own_password(account_key, password, address)
 
         async def decide(found: Account | None) -> DecidedChange:

@@ -9,15 +9,15 @@ all the services.
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.config import ServerConfig
-from chatroom.core.ignoring import NOBODY
-from chatroom.core.member import Member
-from chatroom.core.moderation import Actor
-from chatroom.core.push import Notifications
-from chatroom.core.room_store import RoomStore
-from chatroom.core.seats import Session
-from chatroom.core.sessions import Sessions
+from chatroom.core.accounts.push import Notifications
+from chatroom.core.infra.ignoring import NOBODY
+from chatroom.core.infra.seats import Session
+from chatroom.core.infra.sessions import Sessions
+from chatroom.core.model import errors
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.member import Member
+from chatroom.core.policy.moderation import Actor
+from chatroom.core.rooms.store import RoomStore
 
 
 class Identities:
@@ -63,7 +63,7 @@ class Identities:
 
     def ignoring(self, member: Member) -> frozenset[str]:
         """The name keys ``member``'s account ignores, as its seat holds
-        them (:mod:`chatroom.core.ignoring`)."""
+        them (:mod:`chatroom.core.infra.ignoring`)."""
         seat = self.sessions.seat_of(member)
         return seat.ignoring if seat is not None else NOBODY
 

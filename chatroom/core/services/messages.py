@@ -3,9 +3,9 @@
 A message is stamped with the injected clock and handed to the back-end as
 one change resting on its premises (:meth:`MessageService.say`); replies,
 edits, deletions, reactions and typing are
-:class:`~chatroom.core.messagelife.MessageLife`'s, tags alone
-:class:`~chatroom.core.tagmessages.TagMessages`', private messages
-:class:`~chatroom.core.private.PrivateMessages`'. A user's door names
+:class:`~chatroom.core.messages.life.MessageLife`'s, tags alone
+:class:`~chatroom.core.messages.tagmessages.TagMessages`', private messages
+:class:`~chatroom.core.messages.private.PrivateMessages`'. A user's door names
 itself; each of these is told the seat the back-end knows it by.
 """
 
@@ -17,24 +17,31 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import (
-    amending,
-    errors,
-    membership,
-    moderation,
-    multiline,
-    newcomers,
-    rules,
-)
-from chatroom.core import search as searching
-from chatroom.core.account_settings import SettingStore
-from chatroom.core.accounts import AccountStore
-from chatroom.core.applying import Applies
-from chatroom.core.bus import NO_COPY, Bus
-from chatroom.core.config import ServerConfig
-from chatroom.core.devices import Devices
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core.accounts.account_settings import SettingStore
+from chatroom.core.accounts.accounts import AccountStore
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.push import Notifications
+from chatroom.core.infra.applying import Applies
+from chatroom.core.infra.ignoring import heard_pages
+from chatroom.core.infra.retrying import DECISION_ATTEMPTS, retried
+from chatroom.core.infra.seats import Session
+from chatroom.core.messages import search as searching
+from chatroom.core.messages.life import MessageLife
+from chatroom.core.messages.operator_messages import say_to_operators
+from chatroom.core.messages.pins import Pins
+from chatroom.core.messages.previews import LinkPreviews
+from chatroom.core.messages.private import IgnoredError, PrivateMessages
+from chatroom.core.messages.quoting import start_of
+from chatroom.core.messages.store import MessageStore
+from chatroom.core.messages.tagmessages import Reacting, TagMessages
+from chatroom.core.messages.threads import MessageThreads
+from chatroom.core.model import errors, multiline
+from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
+from chatroom.core.model.changes.messages import Announce, Append
+from chatroom.core.model.changes.rooms import QuietAmong
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Message,
     PrivateEvent,
     PrivateMessage,
@@ -44,33 +51,20 @@ from chatroom.core.events import (
     StoredEvent,
     TagMessage,
 )
-from chatroom.core.facts import DecisionFacts, Seating, SpeakingFacts
-from chatroom.core.files import FileService
-from chatroom.core.ignoring import heard_pages
-from chatroom.core.member import Member
-from chatroom.core.message_store import MessageStore
-from chatroom.core.message_threads import MessageThreads
-from chatroom.core.messagelife import MessageLife
-from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
-from chatroom.core.model.changes.messages import Announce, Append
-from chatroom.core.model.changes.rooms import QuietAmong
-from chatroom.core.moderation import check_outside
-from chatroom.core.modlog import ModerationLog
-from chatroom.core.operator_messages import say_to_operators
-from chatroom.core.pins import Pins
-from chatroom.core.previews import LinkPreviews
-from chatroom.core.private import IgnoredError, PrivateMessages
-from chatroom.core.push import Notifications
-from chatroom.core.quoting import start_of
-from chatroom.core.retrying import DECISION_ATTEMPTS, retried
-from chatroom.core.room_store import RoomStore
-from chatroom.core.rules import oldest_kept
-from chatroom.core.seats import Session
-from chatroom.core.server_store import ServerStore
+from chatroom.core.model.facts import DecisionFacts, Seating, SpeakingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import ModerationLog
+from chatroom.core.policy import amending, moderation, newcomers, rules
+from chatroom.core.policy.moderation import check_outside
+from chatroom.core.policy.rules import oldest_kept
+from chatroom.core.rooms import membership
+from chatroom.core.rooms.store import RoomStore
+from chatroom.core.server.bus import NO_COPY, Bus
+from chatroom.core.server.store import ServerStore
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
-from chatroom.core.tagmessages import Reacting, TagMessages
-from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 from chatroom.wire.tags import Tags
 
@@ -141,11 +135,11 @@ class MessageService:
             retried,
             self._append,
         )
-        #: TAGMSG: tags alone, to a room or a user (chatroom.core.tagmessages).
+        #: TAGMSG: tags alone, to a room or a user (chatroom.core.messages.tagmessages).
         self.tag_messages = TagMessages(
             clock, rooms, server, bus, apply, identities.session, self.life, namespace
         )
-        #: Threads: /thread, /threads, following (chatroom.core.message_threads).
+        #: Threads: /thread, /threads, following (chatroom.core.messages.threads).
         self.threads = MessageThreads(
             rooms,
             messages,
@@ -159,7 +153,7 @@ class MessageService:
             self._append,
             notifications.settings_changed,
         )
-        #: Pinned messages: /pin, /unpin, /pins (chatroom.core.pins).
+        #: Pinned messages: /pin, /unpin, /pins (chatroom.core.messages.pins).
         self.pins = Pins(
             clock,
             rooms,
@@ -184,7 +178,7 @@ class MessageService:
         with it, stamped with the injected clock: its event and its stored
         form, appended; from a user outside the room, only to a room that
         takes messages from outside (``external``, IRC's ``-n``); a link
-        only once its speaker is no newcomer (:mod:`chatroom.core.newcomers`)."""
+        only once its speaker is no newcomer (:mod:`chatroom.core.policy.newcomers`)."""
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
@@ -193,7 +187,7 @@ class MessageService:
     async def _check_link(self, member: Member, session: Session, text: str) -> None:
         """A message (said, a reply, a thread's, an edit's new text) with a
         link only once its speaker is no newcomer: ``NOT_YET`` before
-        (:mod:`chatroom.core.newcomers`). Without ``--newcomer-wait`` nobody
+        (:mod:`chatroom.core.policy.newcomers`). Without ``--newcomer-wait`` nobody
         waits: no message is searched for a link (a regular expression
         over its text, on every message)."""
         if self.identities.config.newcomer_wait and newcomers.has_link(text):
@@ -201,7 +195,7 @@ class MessageService:
 
     async def _newcomer_left(self, member: Member, session: Session) -> int:
         """Seconds the member must still wait as a newcomer (0: none;
-        :mod:`chatroom.core.newcomers`): from its account's registration,
+        :mod:`chatroom.core.policy.newcomers`): from its account's registration,
         else from its name's sign-in; admins never wait."""
         wait = self.identities.config.newcomer_wait
         if not wait or self.identities.actor(member).admin:
@@ -237,12 +231,12 @@ class MessageService:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
         the facts it answers if a premise failed, a bounded number of
-        times (:data:`~chatroom.core.retrying.DECISION_ATTEMPTS`). Every
+        times (:data:`~chatroom.core.infra.retrying.DECISION_ATTEMPTS`). Every
         message of a room comes here (a reply's and a thread's too), so a
         newcomer's link is refused here once (:meth:`_check_link`).
         ``quoting``: the message a reply answers, or the root of the
         thread it is said in, whose author and first words go with it
-        (:mod:`chatroom.core.quoting`)."""
+        (:mod:`chatroom.core.messages.quoting`)."""
         await self._check_link(member, session, text)
         speaking = self.messages.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
@@ -310,11 +304,11 @@ class MessageService:
         this process holds (the actor is derived only when the room's
         facts are read: 1.8 % of a busy server's time under load,
         docs/performance.md); otherwise the room's facts decide
-        (:func:`~chatroom.core.moderation.check_outside`,
-        :func:`~chatroom.core.moderation.check_speak`) and the change rests
+        (:func:`~chatroom.core.policy.moderation.check_outside`,
+        :func:`~chatroom.core.policy.moderation.check_speak`) and the change rests
         on the room's incarnation and version as read (``facts``, if they
         were read for this attempt). A quiet member is announced first
-        (:func:`~chatroom.core.membership.speaking`), on the premise that
+        (:func:`~chatroom.core.rooms.membership.speaking`), on the premise that
         it is quiet still; any other member, on the premise that it is not."""
         key = name_key(session.name)
         subject = messages_of(event.room)
@@ -345,7 +339,7 @@ class MessageService:
         self, member: Member, room: str, text: str, notice: bool = False
     ) -> None:
         """``text`` to ``room``'s owner and operators only, not kept (IRC's
-        ``PRIVMSG @#room``; :mod:`chatroom.core.operator_messages`)."""
+        ``PRIVMSG @#room``; :mod:`chatroom.core.messages.operator_messages`)."""
         member = self.identities.seat(member)
         session, now = self.identities.session(member), self.clock.seconds()
         await say_to_operators(
@@ -361,7 +355,7 @@ class MessageService:
         said, tags = multiline.paste(text)
         await self.say(member, room, said, tags)
 
-    # -- messages with a life (chatroom.core.messagelife) ---------------------------
+    # -- messages with a life (chatroom.core.messages.life) ---------------------------
 
     async def reply(
         self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
@@ -420,7 +414,7 @@ class MessageService:
         members, as they were, then what they mean: a typing notice in state
         ``typing``, each of ``reactions`` (message id, reaction, adding) as
         :meth:`react`; returns the message (for the sender's echo). What
-        they mean is never refused aloud (:mod:`chatroom.core.tagmessages`).
+        they mean is never refused aloud (:mod:`chatroom.core.messages.tagmessages`).
 
         Raises:
             ChatError: ``NOT_IN_ROOM``.
@@ -446,7 +440,7 @@ class MessageService:
         """Up to ``count`` stored events of ``room`` before id ``before`` (or
         the newest), oldest first, with their ids; none said by a name the
         member's account ignores (older pages are read in their place:
-        :func:`~chatroom.core.ignoring.heard_pages`).
+        :func:`~chatroom.core.infra.ignoring.heard_pages`).
 
         Raises:
             ChatError: ``BAD_ARGS`` (count not 1-200), ``NOT_IN_ROOM``.
@@ -461,7 +455,7 @@ class MessageService:
         self, member: Member, rooms: list[str], text: str
     ) -> list[SearchResult]:
         """``/search text`` over ``rooms`` (which the member is in): up to
-        :data:`chatroom.core.search.FOUND_LIMIT` ``FOUND`` events, newest
+        :data:`chatroom.core.messages.search.FOUND_LIMIT` ``FOUND`` events, newest
         first.
 
         Raises:
@@ -489,7 +483,7 @@ class MessageService:
         (``INBOX_FULL`` past ``kept_private``). A newcomer writes only to
         users it shares a room with, and no link (:mod:`chatroom.core.
         newcomers`); a message its target ignores reaches nobody, and its
-        sender is not told (:mod:`chatroom.core.ignoring`).
+        sender is not told (:mod:`chatroom.core.infra.ignoring`).
         """
         session = self.identities.session(member)
         if name_key(target) != name_key(session.name):  # a newcomer: neighbours only
@@ -553,6 +547,6 @@ class MessageService:
         messages kept for the member's account while it was away, then a
         ``multi`` device's rooms (each caught up from ``sent``'s position
         there, room key → event id, when that is later than the account's
-        read marker: :mod:`chatroom.core.door_settings`)."""
+        read marker: :mod:`chatroom.core.accounts.door_settings`)."""
         await self.private.deliver_kept(member, self.identities.session(member))
         await self.devices.arrived(member, sent)

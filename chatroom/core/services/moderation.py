@@ -1,14 +1,14 @@
 """Moderation: a room's moderation commands and log, the server's admins.
 
-A moderation command is decided by :func:`chatroom.core.moderation.decide`
+A moderation command is decided by :func:`chatroom.core.policy.moderation.decide`
 on the room's facts and applied as one change resting on the room and the
 user it names being as read; an admin's command (``/kill``, a server ban,
 ``ANNOUNCE``, ``WALLOPS``, ``/rehash``, a backup, a room given) is
-:mod:`chatroom.core.admin`'s, by a member or by the server's operator
-(an :class:`~chatroom.core.moderation.Actor` who is no member:
+:mod:`chatroom.core.moderation.admin`'s, by a member or by the server's operator
+(an :class:`~chatroom.core.policy.moderation.Actor` who is no member:
 :mod:`chatroom.core.operating`); server bans are
-:class:`~chatroom.core.serverbans.ServerBans`', the lockdown
-:mod:`chatroom.core.lockdown`'s, and the server's own moderation log (its
+:class:`~chatroom.core.moderation.serverbans.ServerBans`', the lockdown
+:mod:`chatroom.core.moderation.lockdown`'s, and the server's own moderation log (its
 bans, lockdowns and kills) is kept beside the rooms' logs.
 """
 
@@ -20,35 +20,42 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import admin, errors, lockdown, moderation
-from chatroom.core.applying import Applies
-from chatroom.core.bus import Bus
-from chatroom.core.devices import Devices
-from chatroom.core.entries import departing
-from chatroom.core.events import Departure, LockdownChanged, RoomDeleted, RoomEvent
-from chatroom.core.facts import DecisionFacts
-from chatroom.core.lockdown import Lockdown
-from chatroom.core.member import Member
-from chatroom.core.messagelife import MessageLife
+from chatroom.core.infra.applying import Applies
+from chatroom.core.infra.retrying import decided, retried
+from chatroom.core.messages.life import MessageLife
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.rooms import Drop, Emit, RoomSeating
-from chatroom.core.moderation import Action, Actor
-from chatroom.core.moderation_store import ModerationStore
-from chatroom.core.modlog import (
+from chatroom.core.model.events import (
+    Departure,
+    LockdownChanged,
+    RoomDeleted,
+    RoomEvent,
+)
+from chatroom.core.model.facts import DecisionFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation import admin, lockdown
+from chatroom.core.moderation.lockdown import Lockdown
+from chatroom.core.moderation.modlog import (
     SERVER_LOG,
     ModEntry,
     check_count,
     entries_of,
 )
-from chatroom.core.netbans import ServerBan
-from chatroom.core.retrying import decided, retried
-from chatroom.core.room_store import RoomStore
-from chatroom.core.server_store import ServerStore
-from chatroom.core.serverbans import ServerBans
+from chatroom.core.moderation.netbans import ServerBan
+from chatroom.core.moderation.serverbans import ServerBans
+from chatroom.core.moderation.store import ModerationStore
+from chatroom.core.policy import moderation
+from chatroom.core.policy.moderation import Action, Actor
+from chatroom.core.rooms.entries import departing
+from chatroom.core.rooms.store import RoomStore
+from chatroom.core.server.bus import Bus
+from chatroom.core.server.store import ServerStore
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import as_read
-from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
 
@@ -145,7 +152,7 @@ class ModerationService:
     async def hand_over(self, member: Member, room: str, target: str) -> None:
         """``/owner USER``: ``member``, the owner of ``room`` (or an admin),
         hands it to ``target``, a member signed in to an account
-        (:func:`chatroom.core.moderation.hand_over`), as one change resting
+        (:func:`chatroom.core.policy.moderation.hand_over`), as one change resting
         on the room as read and ``target`` in it (the one a gift is); every
         member hears ``OWNER``.
 
@@ -175,7 +182,7 @@ class ModerationService:
 
     async def pass_on_rooms(self, account: str) -> None:
         """Account ``account`` (its key) is deleted: each room it owned
-        goes on without it (:func:`chatroom.core.moderation.passed_on`),
+        goes on without it (:func:`chatroom.core.policy.moderation.passed_on`),
         one change each, resting on the room as read and its heir in it,
         decided again while those change. The rooms are read one by one
         (a deletion is rare; no index names an account's rooms): a room
@@ -223,8 +230,8 @@ class ModerationService:
     async def kill(self, member: Member, target: str, reason: str) -> admin.Killed:
         """An admin ends ``target``'s session; returns the name it had and
         the reason its rooms were given (``reason``, or
-        :data:`~chatroom.core.rules.NO_REASON` for none that can be shown:
-        :func:`chatroom.core.rules.reason`).
+        :data:`~chatroom.core.policy.rules.NO_REASON` for none that can be shown:
+        :func:`chatroom.core.policy.rules.reason`).
 
         Raises:
             ChatError: ``NOT_ALLOWED`` (not an admin), ``NO_SUCH_USER``.
@@ -235,7 +242,7 @@ class ModerationService:
         """An admin bans ``words`` (``USER|MASK [DURATION] [REASON]``) from
         the server, or lifts the ban of ``words`` (``USER|MASK``); returns
         the ban (lifted: its mask). A user it covers who is connected is
-        disconnected, on any node (:mod:`chatroom.core.serverbans`).
+        disconnected, on any node (:mod:`chatroom.core.moderation.serverbans`).
 
         Raises:
             ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (already / not banned,
@@ -268,7 +275,7 @@ class ModerationService:
     async def lockdown(self, member: Member, level: str) -> Lockdown:
         """``/lockdown [off|accounts|closed]`` by an admin: the level now,
         set first if ``level`` is given (every admin, on every node, hears
-        ``LOCKDOWN``; :mod:`chatroom.core.lockdown`).
+        ``LOCKDOWN``; :mod:`chatroom.core.moderation.lockdown`).
 
         Raises:
             ChatError: ``NOT_ALLOWED``, ``BAD_ARGS`` (no such level).
@@ -315,7 +322,7 @@ class ModerationService:
     ) -> admin.Killed:
         """:meth:`kill_as` of every device signed in to account key
         ``account`` (named ``name``), whatever name each took with
-        ``/nick`` (:func:`chatroom.core.admin.kill_account`): the
+        ``/nick`` (:func:`chatroom.core.moderation.admin.kill_account`): the
         operator's deletion of the account."""
         return await admin.kill_account(
             self.apply, actor, account, name, reason, self._stamp()
@@ -326,7 +333,7 @@ class ModerationService:
     ) -> ServerBan:
         """:meth:`server_ban` by ``actor``; ``reason`` is the ban's when
         ``words`` give none (the sessions it ends are told
-        :func:`chatroom.core.netbans.bye` of it)."""
+        :func:`chatroom.core.moderation.netbans.bye` of it)."""
         if banned:
             return await self.bans.ban(actor, words, reason)
         return ServerBan(await self.bans.lift(actor, words))
@@ -339,7 +346,7 @@ class ModerationService:
 
     async def give_room_as(self, actor: Actor, room: str, account: str) -> str:
         """A server admin's ``rooms give``: room ``room`` belongs to
-        ``account`` from now on (:func:`chatroom.core.moderation.give`);
+        ``account`` from now on (:func:`chatroom.core.policy.moderation.give`);
         its name as the room has it.
 
         Raises:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 
-from chatroom.core.facts import DecisionFacts
 from chatroom.core.model.changes.base import Premise
 from chatroom.core.model.changes.messages import RoomMessages, Unmoderated
 from chatroom.core.model.changes.rooms import Incarnation, QuietAmong, Version
-from chatroom.core.text import name_key
+from chatroom.core.model.facts import DecisionFacts
+from chatroom.core.model.text import name_key
 
 #: The premise of a member's message to a room that is not moderated.
 UNMODERATED = Unmoderated()

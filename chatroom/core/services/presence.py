@@ -2,10 +2,10 @@
 
 News of a user (away, back, a new realname) is told once to everyone who
 shares a room with it and to whoever watches its name, on every node
-(:mod:`chatroom.core.watching`); what the doors show of users on other
-nodes (:mod:`chatroom.core.presence`), the nicks gone
-(:mod:`chatroom.core.whowas`) and the connections counted
-(:mod:`chatroom.core.census`) are kept by the back-end for every node.
+(:mod:`chatroom.core.server.watching`); what the doors show of users on other
+nodes (:mod:`chatroom.core.model.presence`), the nicks gone
+(:mod:`chatroom.core.model.whowas`) and the connections counted
+(:mod:`chatroom.core.server.census`) are kept by the back-end for every node.
 """
 
 from __future__ import annotations
@@ -13,25 +13,25 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 
-from chatroom.core import rules
-from chatroom.core.account_settings import SettingStore
-from chatroom.core.applying import Applies
-from chatroom.core.bus import Bus
-from chatroom.core.census import Census
-from chatroom.core.errors import ChatError
-from chatroom.core.events import AwayChanged, Event, RealnameChanged, Sighting
-from chatroom.core.files import FileService
-from chatroom.core.member import Member
+from chatroom.core.accounts.account_settings import SettingStore
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.infra.applying import Applies
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.server import NameHolders, RememberGone
-from chatroom.core.presence import Presence
-from chatroom.core.profiles import Profiles
-from chatroom.core.room_store import RoomStore
-from chatroom.core.server_store import ServerStore
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import AwayChanged, Event, RealnameChanged, Sighting
+from chatroom.core.model.member import Member
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
+from chatroom.core.model.whowas import Departed
+from chatroom.core.policy import rules
+from chatroom.core.rooms.store import RoomStore
+from chatroom.core.server.bus import Bus
+from chatroom.core.server.census import Census
+from chatroom.core.server.store import ServerStore
+from chatroom.core.server.watching import Listener, tell_watchers
 from chatroom.core.services.identities import Identities
-from chatroom.core.text import name_key
-from chatroom.core.watching import Listener, tell_watchers
-from chatroom.core.whowas import Departed
 
 
 class PresenceService:
@@ -65,7 +65,8 @@ class PresenceService:
         #: This process's connections, as its doors' server last counted
         #: them (:meth:`count_here`).
         self.here = Census()
-        #: /profile, METADATA: display names, avatars... (chatroom.core.profiles).
+        #: /profile, METADATA: display names, avatars...
+        #: (chatroom.core.accounts.profiles).
         self.profiles = Profiles(
             settings,
             apply,
@@ -102,10 +103,10 @@ class PresenceService:
     async def set_presence(self, member: Member, facts: Presence) -> None:
         """The member's door facts (``USER`` name, realname, away, ``+B``,
         ``+i``) are now ``facts``, for the other nodes' ``WHO`` and
-        ``WHOIS`` (:mod:`chatroom.core.presence`; nothing in one process):
+        ``WHOIS`` (:mod:`chatroom.core.model.presence`; nothing in one process):
         kept under its name while its seat holds it; its realname and away
         message go with its joins from now on
-        (:meth:`chatroom.core.seats.Session.joined`)."""
+        (:meth:`chatroom.core.infra.seats.Session.joined`)."""
         seat = self.identities.seat(member)
         self.sessions.describe(seat, facts.realname, facts.away)  # for its JOINs
         session = self.identities.session(seat)
@@ -123,7 +124,7 @@ class PresenceService:
 
     async def remember_gone(self, gone: Departed) -> None:
         """A user quit or changed its nick: ``gone`` is what the nick was,
-        for ``WHOWAS`` on every node (:mod:`chatroom.core.whowas`)."""
+        for ``WHOWAS`` on every node (:mod:`chatroom.core.model.whowas`)."""
         remembered = RememberGone(gone)
         change = DecidedChange(NameHolders(name_key(gone.nick)), (), (remembered,))
         await self.apply(change)
@@ -134,9 +135,9 @@ class PresenceService:
 
     async def follow_names(self, listener: Listener, following: bool) -> None:
         """``listener`` hears (``following``), or no more, every
-        :class:`~chatroom.core.events.Watched`: a name coming online or
+        :class:`~chatroom.core.model.events.Watched`: a name coming online or
         going offline, at any door on any node, and its user's away,
-        realname and account news (:mod:`chatroom.core.watching`); returns
+        realname and account news (:mod:`chatroom.core.server.watching`); returns
         once it will. IRC's ``MONITOR`` follows while it has watchers."""
         await self.server.watching.follow(listener, following)
 
@@ -150,13 +151,13 @@ class PresenceService:
     async def census(self) -> Census:
         """The connections of the whole server (every node of a cluster),
         this process's being as :meth:`count_here` last said: IRC's
-        ``LUSERS`` (:mod:`chatroom.core.census`)."""
+        ``LUSERS`` (:mod:`chatroom.core.server.census`)."""
         return await self.server.census.total(self.here)
 
     async def _tell_neighbours(self, member: Member, event: Event) -> None:
         """News of a user to everyone who shares a room with it (not to its
         own seat), at most once each: told if it can be (it is news, not a
-        command that failed), as :func:`chatroom.core.accountnews.tell_rooms`
+        command that failed), as :func:`chatroom.core.services.accountnews.tell_rooms`
         tells an account."""
         seat = self.identities.seat(member)
         with contextlib.suppress(ChatError):

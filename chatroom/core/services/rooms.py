@@ -1,9 +1,9 @@
 """Rooms: the list, joins, creates, leaves, topics, renames, deletion and settings.
 
-A join, a create and a leave are decided by :mod:`chatroom.core.entries`
-on the room's facts and seated by :mod:`chatroom.core.devices` for each of
+A join, a create and a leave are decided by :mod:`chatroom.core.rooms.entries`
+on the room's facts and seated by :mod:`chatroom.core.services.devices` for each of
 an account's devices; a topic, a rename and a deletion are decided on the
-room's facts as :mod:`chatroom.core.retrying` says (again, if they changed
+room's facts as :mod:`chatroom.core.infra.retrying` says (again, if they changed
 under the decision) and applied as one change.
 """
 
@@ -14,24 +14,12 @@ from functools import partial
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core import errors, moderation, rules
-from chatroom.core.applying import Applies
-from chatroom.core.creation import CreationLimit
-from chatroom.core.devices import Devices
-from chatroom.core.door_settings import later
-from chatroom.core.entries import Entries, Entry
-from chatroom.core.events import (
-    Departure,
-    DepartureKind,
-    Listing,
-    RoomDeleted,
-    RoomRenamed,
-    TopicChanged,
-    Welcome,
-)
-from chatroom.core.facts import DecisionFacts
-from chatroom.core.markers import MarkerStore
-from chatroom.core.member import Member
+from chatroom.core.accounts.door_settings import later
+from chatroom.core.accounts.markers import MarkerStore
+from chatroom.core.infra.applying import Applies
+from chatroom.core.infra.retrying import decided, retried
+from chatroom.core.infra.seats import Seat
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import Append, SetTopic
 from chatroom.core.model.changes.rooms import (
@@ -43,15 +31,28 @@ from chatroom.core.model.changes.rooms import (
     RoomName,
     RoomSeating,
 )
-from chatroom.core.moderation import Actor
-from chatroom.core.modlog import ModAction, ModEntry, recording
-from chatroom.core.retrying import decided, retried
-from chatroom.core.room_store import RoomStore
-from chatroom.core.roominfo import RoomSettings, Roster, settings_of
-from chatroom.core.seats import Seat
+from chatroom.core.model.events import (
+    Departure,
+    DepartureKind,
+    Listing,
+    RoomDeleted,
+    RoomRenamed,
+    TopicChanged,
+    Welcome,
+)
+from chatroom.core.model.facts import DecisionFacts
+from chatroom.core.model.member import Member
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.modlog import ModAction, ModEntry, recording
+from chatroom.core.policy import moderation, rules
+from chatroom.core.policy.moderation import Actor
+from chatroom.core.rooms.creation import CreationLimit
+from chatroom.core.rooms.entries import Entries, Entry
+from chatroom.core.rooms.roominfo import RoomSettings, Roster, settings_of
+from chatroom.core.rooms.store import RoomStore
+from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import as_read, messages_of
-from chatroom.core.text import name_key
 from chatroom.wire.lines import format_time
 
 
@@ -107,7 +108,7 @@ class RoomService:
         """What ``member`` is shown on entering the lobby: at most
         ``--lobby-rooms`` rooms, the permanent and the most populated,
         oldest first, and how many more :meth:`list_rooms` would list
-        (:mod:`chatroom.core.lobby_list`); the secret rooms it is in too."""
+        (:mod:`chatroom.core.rooms.lobby_list`); the secret rooms it is in too."""
         listing = await self.rooms.lobby_rooms()
         where = self.identities.seat(member)
         return rules.listed_for(listing, self.rooms.joined_room, where)
@@ -175,24 +176,24 @@ class RoomService:
         Returns the room's name as entered (a renamed room's, for its
         former name within its grace).
 
-        The member joins as :mod:`chatroom.core.entries` decides on the
+        The member joins as :mod:`chatroom.core.rooms.entries` decides on the
         room's facts (the entry rule: bans, invitation, ``key``, then space
         and the room's own limit), before it leaves ``leaving``, so a
         refusal (``NO_SUCH_ROOM``, ``ROOM_FULL``, ``BANNED``,
         ``INVITE_ONLY``, ``BAD_KEY``, ``TOO_MANY_ROOMS`` past
-        :data:`~chatroom.core.rules.ROOMS_PER_USER`...) keeps it there.
+        :data:`~chatroom.core.policy.rules.ROOMS_PER_USER`...) keeps it there.
         With ``since`` (an
         event id the member saw last), the welcome's history is the room's
         stored events after it, at most ``resume_bound`` of them, and its
         ``gap`` says how many were left out (see
-        :func:`chatroom.core.rules.catch_up`). With ``catch_up`` (a
+        :func:`chatroom.core.policy.rules.catch_up`). With ``catch_up`` (a
         ``multi`` connection) and no ``since``, a signed-in member's read
         marker in the room, if any, is where it resumes, with the events
         just before it for a device that draws its rooms afresh
-        (:func:`chatroom.core.rules.from_marker`; a plain name's markers
+        (:func:`chatroom.core.policy.rules.from_marker`; a plain name's markers
         are its connection's, which saw what came before), or ``sent`` if
         that is later: the newest event of the room its door already sent
-        the account there (:mod:`chatroom.core.door_settings`).
+        the account there (:mod:`chatroom.core.accounts.door_settings`).
         """
 
         def actor() -> Actor:
@@ -231,7 +232,7 @@ class RoomService:
 
     def _one_more_room(self, member: Member, name: str, leaving: str | None) -> None:
         """The rule of how many rooms one user is in
-        (:func:`~chatroom.core.rules.check_rooms_joined`), for room
+        (:func:`~chatroom.core.policy.rules.check_rooms_joined`), for room
         ``name`` if the user is not in it yet: counted on its seat (every
         device's rooms), without ``leaving``, which it leaves for this one."""
         seat = self.identities.seat(member)
@@ -244,8 +245,8 @@ class RoomService:
 
     async def leave_room(self, member: Member, room: str, words: str = "") -> Departure:
         """Take ``member`` out of ``room``: the others hear its
-        :class:`~chatroom.core.events.Departure` (a part, with ``words`` as
-        :func:`chatroom.core.rules.reason` keeps them), which is returned;
+        :class:`~chatroom.core.model.events.Departure` (a part, with ``words`` as
+        :func:`chatroom.core.policy.rules.reason` keeps them), which is returned;
         every other device of the account in the room hears ``LEFT``."""
         seat, session = self.identities.seat(member), self.identities.session(member)
         where = self.rooms.joined_room(seat, room)
@@ -313,7 +314,7 @@ class RoomService:
     ) -> None:
         """``/rename``: the room's owner (or an admin) calls it ``name``;
         its members, then the lobby's watchers, hear ``RENAMED`` (with
-        ``words`` as :func:`chatroom.core.rules.reason` keeps them). One
+        ``words`` as :func:`chatroom.core.policy.rules.reason` keeps them). One
         change of the room's name, resting on the room being as read, its
         owner as read and ``name`` still free; its former name leads a
         ``/join`` to it for ``--rename-grace``. ``BAD_NAME``,

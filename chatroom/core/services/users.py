@@ -3,8 +3,8 @@ account's end on every device, the names it ignores, its notification
 levels, and Web Push subscriptions.
 
 Read markers and an account's devices are objects of their own
-(:class:`~chatroom.core.reading.Markings`,
-:class:`~chatroom.core.devices.Devices`), which the registry hands the
+(:class:`~chatroom.core.services.reading.Markings`,
+:class:`~chatroom.core.services.devices.Devices`), which the registry hands the
 doors as they are.
 """
 
@@ -16,23 +16,22 @@ from functools import partial
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import ignoring, push, sign_in_tokens
-from chatroom.core.account_settings import SettingStore
-from chatroom.core.accounts import AccountStore
-from chatroom.core.applying import Applies
-from chatroom.core.devices import Devices
-from chatroom.core.door_settings import DoorSettings, DoorState
-from chatroom.core.errors import ChatError
-from chatroom.core.files import FileService
-from chatroom.core.ignoring import NOBODY
-from chatroom.core.member import Member
+from chatroom.core.accounts import push, sign_in_tokens
+from chatroom.core.accounts.account_settings import SettingStore
+from chatroom.core.accounts.accounts import AccountStore
+from chatroom.core.accounts.door_settings import DoorSettings, DoorState
+from chatroom.core.accounts.files import FileService
+from chatroom.core.accounts.notify_levels import NotifyLevels
+from chatroom.core.accounts.push import Notifications, check_subscription, public_key_of
+from chatroom.core.infra import ignoring
+from chatroom.core.infra.applying import Applies
+from chatroom.core.infra.ignoring import NOBODY
+from chatroom.core.infra.retrying import retried
 from chatroom.core.model.changes.base import FactsChangedError
 from chatroom.core.model.changes.moderation import sessions_ended
-from chatroom.core.notify_levels import NotifyLevels
-from chatroom.core.push import Notifications, check_subscription, public_key_of
-from chatroom.core.retrying import retried
-from chatroom.core.services.identities import Identities
-from chatroom.core.userdata import (
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.member import Member
+from chatroom.core.policy.userdata import (
     EXPORT_TTL,
     AccountData,
     UserDataSteps,
@@ -41,6 +40,8 @@ from chatroom.core.userdata import (
     kept_export,
     taken_export,
 )
+from chatroom.core.services.devices import Devices
+from chatroom.core.services.identities import Identities
 
 
 class UserService:
@@ -74,7 +75,7 @@ class UserService:
         #: The VAPID public key, once derived (:meth:`push_key`).
         self._push_key: str | None = None
         self.files = files
-        #: /notify: per-room notification levels (chatroom.core.notify_levels).
+        #: /notify: per-room notification levels (chatroom.core.accounts.notify_levels).
         self.notify_levels = NotifyLevels(
             settings,
             apply,
@@ -84,10 +85,11 @@ class UserService:
             devices.copy_to,
             devices.to_others,
         )
-        #: A door's choices and replay positions (chatroom.core.door_settings).
+        #: A door's choices and replay positions (chatroom.core.accounts.door_settings).
         self.door_settings = DoorSettings(settings, apply)
 
-    # -- a door's choices and replay positions (chatroom.core.door_settings) -----
+    # -- a door's choices and replay positions (chatroom.core.accounts.door_settings)
+    # -----
 
     async def door_state(self, account: str, door: str) -> DoorState:
         """``account``'s choices and ``door``'s sent positions."""
@@ -104,7 +106,8 @@ class UserService:
         """``door``'s sent positions of ``account`` (room key → event id)."""
         await self.door_settings.keep_sent(account, door, positions)
 
-    # -- a user's own data (chatroom.core.userdata) ------------------------------
+    # -- a user's own data (chatroom.core.policy.userdata)
+    # ------------------------------
 
     async def gather_user_data(self, account: str) -> AccountData:
         """Everything kept of account key ``account``, for ``/export``."""
@@ -113,7 +116,7 @@ class UserService:
 
     async def keep_export(self, token: str, archive: bytes) -> None:
         """Keep an export under ``token`` for
-        :data:`~chatroom.core.userdata.EXPORT_TTL` seconds, once."""
+        :data:`~chatroom.core.policy.userdata.EXPORT_TTL` seconds, once."""
         until = self.clock.seconds() + EXPORT_TTL
         await self.apply(kept_export(token, archive, until))
 
@@ -141,7 +144,7 @@ class UserService:
 
     async def _erase_words(self, account: str) -> None:
         """Each room's part of an erasure, decided on the account's words
-        there as read (:func:`chatroom.core.userdata.erasure`), one change
+        there as read (:func:`chatroom.core.policy.userdata.erasure`), one change
         a room: a room whose words changed meanwhile refuses, and the
         whole is read and decided again (the rooms done have nothing left
         to change); a room deleted meanwhile has none."""
@@ -177,7 +180,8 @@ class UserService:
         if self.files is not None:
             await self.files.revoke_tokens(account)
 
-    # -- whom a user ignores (chatroom.core.ignoring) ------------------------------
+    # -- whom a user ignores (chatroom.core.infra.ignoring)
+    # ------------------------------
 
     async def ignore(self, member: Member, name: str, ignore: bool) -> str:
         """``/ignore NAME`` (``ignore``) or ``/unignore NAME`` for the
@@ -202,7 +206,8 @@ class UserService:
             return []
         return sorted(await self.records.ignores(account))
 
-    # -- Web Push (chatroom.core.push) -------------------------------------------
+    # -- Web Push (chatroom.core.accounts.push)
+    # -------------------------------------------
 
     async def push_subscribe(
         self, member: Member, endpoint: str, p256dh: str, auth: str, format: str
@@ -230,7 +235,7 @@ class UserService:
 
     async def push_key(self) -> str:
         """The server's VAPID public key, base64url (what clients subscribe
-        with): derived once per process (:func:`~chatroom.core.push.
+        with): derived once per process (:func:`~chatroom.core.accounts.push.
         public_key_of`) from the server's key, made at the first start."""
         if self._push_key is None:
             self._push_key = public_key_of(await self.notifications.server_key())

@@ -40,9 +40,9 @@ from twisted.internet.interfaces import IDelayedCall, ITCPTransport, ITransport
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core.blocklists import CLEAR, Verdict
-from chatroom.core.config import ServerConfig
-from chatroom.core.member import Member
+from chatroom.core.infra.blocklists import CLEAR, Verdict
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.member import Member
 from chatroom.doors.base import counters
 from chatroom.doors.base.deadlines import Deadline
 from chatroom.doors.base.flood import FULL, FloodGate
@@ -85,7 +85,7 @@ Farewell = tuple[str, str | None]
 class DoorHooks(Member, Protocol):
     """What a :class:`Connection` needs of the door's protocol that holds it.
 
-    The protocol is also the :class:`~chatroom.core.member.Member` the
+    The protocol is also the :class:`~chatroom.core.model.member.Member` the
     registry knows, so the connection admits and releases it as such.
     """
 
@@ -249,7 +249,7 @@ class Connection:
     @property
     def verdict(self) -> Verdict:
         """What blocklists made of its address (``--dnsbl``): the door asks
-        it at the name step (:mod:`chatroom.core.blocklists`)."""
+        it at the name step (:mod:`chatroom.core.infra.blocklists`)."""
         rare = self._rare
         return CLEAR if rare is None else rare.verdict
 

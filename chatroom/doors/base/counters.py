@@ -1,7 +1,7 @@
 """Rare events a door counts where they happen, labelled by door.
 
 ``prometheus_client`` counters in the process's one
-:data:`chatroom.core.metrics.REGISTRY`, so ``/metrics`` shows them beside
+:data:`chatroom.core.model.metrics.REGISTRY`, so ``/metrics`` shows them beside
 the core's numbers (see :mod:`chatroom.doors.web.metrics`).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prometheus_client import Counter
 
-from chatroom.core.metrics import REGISTRY, CountedBy
+from chatroom.core.model.metrics import REGISTRY, CountedBy
 
 FLOOD_DELAYS = Counter(
     "chatroom_flood_limited",

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 
 #: Bytes of waiting input past which a client is disconnected, whatever
 #: the number of lines (the same bound as a line without its end).

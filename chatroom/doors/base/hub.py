@@ -24,17 +24,17 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatroom.core.app_passwords import AppPasswords
-from chatroom.core.blocklists import CLEAR, Blocklists, Verdict
-from chatroom.core.census import Census
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.hashing import Runner, in_place
-from chatroom.core.letters import Mailer, NoMailer
-from chatroom.core.mailbox import MailboxService
-from chatroom.core.netbans import ServerBan, covers
-from chatroom.core.oidc import OidcSignIn
+from chatroom.core.accounts.oidc import OidcSignIn
+from chatroom.core.infra.blocklists import CLEAR, Blocklists, Verdict
+from chatroom.core.infra.hashing import Runner, in_place
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.letters import Mailer, NoMailer
+from chatroom.core.moderation.netbans import ServerBan, covers
 from chatroom.core.registry import Registry
+from chatroom.core.server.census import Census
+from chatroom.core.services.app_passwords import AppPasswords
+from chatroom.core.services.mailbox import MailboxService
 from chatroom.doors.base.admission import SignOns
 from chatroom.doors.base.deadlines import Deadlines
 from chatroom.doors.base.flood import FloodRules
@@ -134,7 +134,7 @@ class DoorHub:
         self.clock = clock
         #: Where webhook addresses start (``--webhook-url``; else the
         #: ``--http`` door's own address, set once it listens; "" without
-        #: either): :mod:`chatroom.core.webhooks`.
+        #: either): :mod:`chatroom.core.rooms.webhooks`.
         self.webhook_base = config.webhook_url.rstrip("/")
         self.registry = registry
         self.blocklists = blocklists
@@ -364,7 +364,7 @@ class DoorHub:
 
     def screen(self, host: str) -> Screening | Deferred[Screening]:
         """What a new connection from ``host`` may do: refused by a
-        network ban (:mod:`chatroom.core.netbans`; its words), else the
+        network ban (:mod:`chatroom.core.moderation.netbans`; its words), else the
         blocklists' verdict (``--dnsbl``; asked only then). Answered at
         once from the node's copy of the network bans where nothing else
         is to be asked (the copy is current, no blocklists), else a

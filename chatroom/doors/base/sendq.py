@@ -29,8 +29,8 @@ from typing import Any, Protocol
 from twisted.internet.interfaces import IPushProducer, IReactorTime
 from zope.interface import implementer
 
-from chatroom.core import runs
-from chatroom.core.runs import Run
+from chatroom.core.model import runs
+from chatroom.core.model.runs import Run
 from chatroom.net.pollcap import at_turn_end
 from chatroom.net.tcpdirect import direct_connection, send_direct
 
@@ -122,7 +122,7 @@ class SendQueue:
         #: collections 11 % of the server's time (docs/performance.md).
         #: A room's run of this turn's messages may be among them (the
         #: last, held as the room appends to it: ``_run``; see
-        #: :mod:`chatroom.core.runs`).
+        #: :mod:`chatroom.core.model.runs`).
         self._pending: bytes | Run | list[Any] | None = None
         self._run: Run | None = None
         self._transport = transport
@@ -167,7 +167,7 @@ class SendQueue:
 
     def join(self, run: Run) -> None:
         """Send a room's ``run``: what it holds, and what the room appends
-        to it until this turn ends (:mod:`chatroom.core.runs`). A queue
+        to it until this turn ends (:mod:`chatroom.core.model.runs`). A queue
         that does not batch now is written what it holds, and the rest as
         it comes."""
         if self._run is not None:

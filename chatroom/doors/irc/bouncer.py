@@ -1,7 +1,7 @@
 """An IRC session signed in to an account is one of its devices.
 
 Like a bouncer's downstream connection, it is in all of its account's
-rooms (:mod:`chatroom.core.seats`): a room the account is in when it signs
+rooms (:mod:`chatroom.core.infra.seats`): a room the account is in when it signs
 in, or enters later from another device, arrives unasked, as ``JOIN``
 and the topic (:meth:`IRCSession.entered`), then (with
 ``draft/read-marker``) the account's ``MARKREAD``, ``NAMES`` and the
@@ -15,8 +15,8 @@ sessions on other nodes, which keep it theirs too.
 
 from __future__ import annotations
 
-from chatroom.core.events import MarkerMoved, Welcome
-from chatroom.core.text import name_key
+from chatroom.core.model.events import MarkerMoved, Welcome
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc.caps import NO_IMPLICIT_NAMES
 from chatroom.doors.irc.commands import send_names
 from chatroom.doors.irc.markers import send_marker

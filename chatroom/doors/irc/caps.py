@@ -29,13 +29,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from chatroom.core import metadata_rule
-from chatroom.core.scram import MECHANISM
+from chatroom.core.accounts.scram import MECHANISM
+from chatroom.core.policy import metadata_rule
 from chatroom.doors.irc.wire import build
 from chatroom.wire.pastes import MAX_BYTES, MAX_LINES
 
 #: The most ``CHATHISTORY`` returns at once (``CHATHISTORY=`` in ``005``);
-#: the shared side's page limit (``chatroom.core.rules.HISTORY_PAGE_MAX``).
+#: the shared side's page limit (``chatroom.core.policy.rules.HISTORY_PAGE_MAX``).
 CHATHISTORY_LIMIT = 200
 #: ``005`` tokens of the capabilities (draft/chathistory's).
 ISUPPORT = (f"CHATHISTORY={CHATHISTORY_LIMIT}", "MSGREFTYPES=msgid,timestamp")

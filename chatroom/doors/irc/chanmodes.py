@@ -5,7 +5,7 @@ The core's ``SET room setting value by`` becomes the ``MODE`` change it is:
 does not carry it), ``+l N``, and ``-n`` for ``external on`` (IRC's "no
 external messages" is the setting off). Several switches set by one IRC
 ``MODE`` line are one ``SET`` with comma-separated lists (see
-:func:`chatroom.core.moderation.decide`), shown as one ``MODE`` as sent.
+:func:`chatroom.core.policy.moderation.decide`), shown as one ``MODE`` as sent.
 """
 
 from __future__ import annotations

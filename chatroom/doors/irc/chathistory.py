@@ -23,17 +23,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Event,
     PrivateEvent,
     StoredEvent,
     happened_at,
     said_at,
 )
-from chatroom.core.rules import HISTORY_PAGE_MAX
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
+from chatroom.core.policy.rules import HISTORY_PAGE_MAX
 from chatroom.doors.irc.caps import CHATHISTORY_LIMIT
 from chatroom.doors.irc.chathistory_private import (
     Picked,

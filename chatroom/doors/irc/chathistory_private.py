@@ -1,7 +1,7 @@
 """``CHATHISTORY`` on a nick: the account's private conversation with it.
 
 The core keeps a conversation when one side is signed in to an account
-(:mod:`chatroom.core.private`, the line door's ``/history @USER``); each
+(:mod:`chatroom.core.messages.private`, the line door's ``/history @USER``); each
 has ids of its own, while IRC clients saw each private message with the
 door's digest ``msgid`` (:meth:`IRCRenderer.msgid`), the same for the kept
 copy. So a conversation is read whole, newest
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core.errors import ChatError
-from chatroom.core.events import PrivateEvent
-from chatroom.core.rules import HISTORY_PAGE_MAX
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import PrivateEvent
+from chatroom.core.policy.rules import HISTORY_PAGE_MAX
 from chatroom.doors.irc.session import IRCSession
 
 #: How many pages of a conversation are read (its newest 2,000 messages).

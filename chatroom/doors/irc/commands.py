@@ -1,8 +1,8 @@
 """One handler per IRC command, each written against the shared registry.
 
 A handler is ``async def handler(session, params)``. It holds no rules: a
-refusal comes from the registry (or ``chatroom.core.rules``) as a
-:class:`~chatroom.core.errors.ChatError`, and the session's error boundary turns
+refusal comes from the registry (or ``chatroom.core.policy.rules``) as a
+:class:`~chatroom.core.model.errors.ChatError`, and the session's error boundary turns
 it into the numeric for its code (:func:`chatroom.doors.irc.wire.refusal`).
 Commands that take several targets (``JOIN #a,#b``, ``PRIVMSG a,#b``)
 answer each target on its own, as IRC servers do.
@@ -23,12 +23,12 @@ from functools import partial
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.big_rooms import quiet_notice
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Welcome
-from chatroom.core.roominfo import Roster
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Welcome
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.big_rooms import quiet_notice
+from chatroom.core.rooms.roominfo import Roster
 from chatroom.doors.irc import caps, metadata_sync, positions, services
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.markers import send_marker
@@ -147,16 +147,16 @@ async def send_names(
 ) -> None:
     """``353``s and ``366`` (not when ``end`` is False: ``NAMES #a,#b``
     ends once); a closed room's members (secret, keyed or invite-only:
-    :meth:`~chatroom.core.roominfo.Roster.members_shown`) are shown to
+    :meth:`~chatroom.core.rooms.roominfo.Roster.members_shown`) are shown to
     its members only (others get the ``366`` alone, as for no channel).
 
     ``arrival``: the welcome of a big room just joined, which has quiet
-    members (chatroom.core.big_rooms): its names are those the joiner will
+    members (chatroom.core.rooms.big_rooms): its names are those the joiner will
     see leave, so they are the ones shown, its owner marked, then a
     ``NOTICE`` that says so. The whole room is not asked for: its details
     cost the registry work per member, for every joiner. The welcome of
     any other room that marks no one but its owner
-    (:attr:`~chatroom.core.events.Welcome.owner_alone_marked`) lists it
+    (:attr:`~chatroom.core.model.events.Welcome.owner_alone_marked`) lists it
     all, so its names are the welcome's, with no read of the room.
     """
     if arrival is not None:

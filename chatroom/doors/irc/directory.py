@@ -14,22 +14,22 @@ sessions) keeps them for the IRC users connected to this node:
   when it arrives and ``731`` when it goes, and with ``extended-monitor``
   its ``AWAY``, ``SETNAME`` and ``ACCOUNT``, at any door on any node: the
   shared side tells every node's door the
-  :class:`~chatroom.core.events.Watched` news it :meth:`Directory.heard`
-  (:mod:`chatroom.core.watching`), while the door has watchers.
+  :class:`~chatroom.core.model.events.Watched` news it :meth:`Directory.heard`
+  (:mod:`chatroom.core.server.watching`), while the door has watchers.
 
 Users of the other doors, and IRC users of other cluster nodes, are not in
 it: ``WHOIS`` and ``WHO`` find the first through their rooms and the
 second by their presence, which their own node shares
-(:mod:`chatroom.core.presence`). Who was here (``WHOWAS``) is the
-core's, for every node (:mod:`chatroom.core.whowas`).
+(:mod:`chatroom.core.model.presence`). Who was here (``WHOWAS``) is the
+core's, for every node (:mod:`chatroom.core.model.whowas`).
 """
 
 from __future__ import annotations
 
 from typing import Generic, Protocol, TypeVar
 
-from chatroom.core.events import Sighting, Watched
-from chatroom.core.text import name_key
+from chatroom.core.model.events import Sighting, Watched
+from chatroom.core.model.text import name_key
 
 
 class Listed(Protocol):
@@ -110,7 +110,7 @@ class Directory(Generic[S]):
         return False
 
     def heard(self, news: Watched) -> None:
-        """The shared side's news of a user (:mod:`chatroom.core.watching`),
+        """The shared side's news of a user (:mod:`chatroom.core.server.watching`),
         to the sessions here watching its name: ``730``/``731``, or what
         ``extended-monitor`` tells (each session decides: its caps, the
         channels it shares with the user)."""

@@ -4,7 +4,7 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
 - ``draft/multiline`` (https://ircv3.net/specs/extensions/multiline): a
   client sends ``BATCH +ref draft/multiline #target``, its ``PRIVMSG`` lines
   tagged ``@batch=ref``, then ``BATCH -ref``. It is said as one message
-  with its lines as a tag (:mod:`chatroom.core.multiline`); a batch
+  with its lines as a tag (:mod:`chatroom.core.model.multiline`); a batch
   over the limits ``CAP LS`` announces (a paste's,
   :mod:`chatroom.wire.pastes`) is ``FAIL BATCH
   MULTILINE_MAX_BYTES``/``MULTILINE_MAX_LINES``, a blank line marked
@@ -12,7 +12,7 @@ client), ``TAGMSG`` (client-only tags) and ``SETNAME``.
   of it is said.
 - ``TAGMSG`` (https://ircv3.net/specs/extensions/message-tags): a message
   with tags and no text (typing notifications, reactions), relayed by the
-  core (:mod:`chatroom.core.tagmessages`) to the IRC users with
+  core (:mod:`chatroom.core.messages.tagmessages`) to the IRC users with
   ``message-tags`` of every node, and kept (but for a typing notice and a
   channel's reaction) for ``draft/event-playback`` clients' history; line
   and web users have nothing to show of its tags, but see what the core
@@ -29,9 +29,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from chatroom.core import multiline
-from chatroom.core.errors import ChatError
-from chatroom.core.events import PrivateTagMessage, TagMessage
+from chatroom.core.model import multiline
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import PrivateTagMessage, TagMessage
 from chatroom.doors.irc.commands import say_to
 from chatroom.doors.irc.formatting import irc_markdown
 from chatroom.doors.irc.session import IRCSession, Multiline
@@ -173,7 +173,7 @@ async def tagmsg(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def setname(session: IRCSession, params: tuple[str, ...]) -> None:
     """``SETNAME :realname``: the core's news to everyone sharing a channel
-    (if it is a realname: :func:`chatroom.core.rules.check_realname`),
+    (if it is a realname: :func:`chatroom.core.policy.rules.check_realname`),
     ``SETNAME`` back with ``setname``; the realname is this door's to keep,
     for ``WHOIS`` and ``WHO``."""
     realname = params[0]

@@ -12,8 +12,8 @@ from fnmatch import fnmatchcase
 
 from twisted.words.protocols import irc
 
-from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, channel, split_list
 

@@ -1,7 +1,7 @@
 """Read markers as ``draft/read-marker`` names them: by a message's time.
 
 The core keeps a marker as an event id
-(:meth:`~chatroom.core.reading.Markings.mark_read`); IRC as the ``time`` of
+(:meth:`~chatroom.core.services.reading.Markings.mark_read`); IRC as the ``time`` of
 the newest message read. These translate one into the other over the
 registry's ``room_history``,
 for ``MARKREAD`` (:mod:`chatroom.doors.irc.readmarker`) and for ``JOIN``
@@ -13,9 +13,9 @@ the one it set, so a client gets back exactly what it said.
 
 from __future__ import annotations
 
-from chatroom.core.events import StoredEvent, said_at
-from chatroom.core.rules import HISTORY_PAGE_MAX
-from chatroom.core.text import name_key
+from chatroom.core.model.events import StoredEvent, said_at
+from chatroom.core.model.text import name_key
+from chatroom.core.policy.rules import HISTORY_PAGE_MAX
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build_words, channel
 

@@ -4,12 +4,12 @@ door.
 
 https://ircv3.net/specs/extensions/metadata (work in progress), as Ergo
 answers it and irctest's ``metadata_3.py`` tests it. A user's metadata is
-its profile (:mod:`chatroom.core.profiles`): an account's ``display-name``,
+its profile (:mod:`chatroom.core.accounts.profiles`): an account's ``display-name``,
 ``pronouns``, ``status`` and ``avatar``, the same the line protocol's
 ``/profile`` and the web page show, and any other key kept with the
 session (every key of a user without an account), gone when it ends. A
 channel's is its room's (kept with the room's settings, set by its owner
-and operators: :func:`chatroom.core.moderation.decide`). So:
+and operators: :func:`chatroom.core.policy.moderation.decide`). So:
 
 - ``METADATA <target> GET key...`` and ``LIST`` answer in a ``metadata``
   batch, ``761 RPL_KEYVALUE`` for a key set and ``766 RPL_KEYNOTSET`` for
@@ -42,10 +42,10 @@ from __future__ import annotations
 
 import re
 
-from chatroom.core import metadata_rule
-from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Action
-from chatroom.core.text import name_key
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
+from chatroom.core.policy import metadata_rule
+from chatroom.core.policy.moderation import Action
 from chatroom.doors.irc.caps import METADATA_SUBS, has_metadata
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.metadata_sync import (
@@ -252,7 +252,7 @@ def _before_connect(
     """``METADATA *`` before the welcome (``before-connect``): ``SET``,
     ``CLEAR``, ``GET`` and ``LIST`` of what the connection keeps until it
     is registered (:func:`apply_before_connect`), checked as any metadata
-    is (:mod:`chatroom.core.metadata_rule`); answered to ``*``."""
+    is (:mod:`chatroom.core.policy.metadata_rule`); answered to ``*``."""
     if target != "*":
         fail(session, "METADATA", "KEY_NO_PERMISSION", target, "*", "Not yet")
         return

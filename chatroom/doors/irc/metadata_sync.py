@@ -7,8 +7,8 @@ sends it without the ``METADATA`` command's imports."""
 
 from __future__ import annotations
 
-from chatroom.core.roominfo import Roster
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.roominfo import Roster
 from chatroom.doors.irc.caps import has_metadata
 from chatroom.doors.irc.replay import in_batch
 from chatroom.doors.irc.session import IRCSession

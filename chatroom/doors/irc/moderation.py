@@ -3,7 +3,7 @@
 ``ANNOUNCE``.
 
 Each is a translation, nothing more: a mode change or a kick becomes one
-:class:`chatroom.core.moderation.Action` for
+:class:`chatroom.core.policy.moderation.Action` for
 :meth:`~chatroom.core.services.moderation.ModerationService.moderate`, which
 decides it by the same rules as the line door's ``/op``, ``/kick``,
 ``/ban``, ``/set`` and ``/invite``; what happened comes back as room
@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Action
-from chatroom.core.netbans import ServerBan
-from chatroom.core.settingvalues import check_key, check_limit_value
-from chatroom.core.text import is_valid_name, name_key
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import is_valid_name, name_key
+from chatroom.core.moderation.netbans import ServerBan
+from chatroom.core.policy.moderation import Action
+from chatroom.core.policy.settingvalues import check_key, check_limit_value
 from chatroom.doors.irc.commands import (
     find_user,
     plain_text,

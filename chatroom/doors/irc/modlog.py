@@ -7,7 +7,8 @@ the same rule (the room's owner, its operators and server admins:
 each as a ``NOTICE`` from the server to the channel, sent to the asker
 alone, whose text reads as the line door's line (``MODLOG tea <time> <by>
 <action> <target> <reason>``, ``-`` for no target or reason), then ``MODLOG_END tea
-<count>``: the core hands the entries (:class:`~chatroom.core.modlog.ModEntry`),
+<count>``: the core hands the entries
+(:class:`~chatroom.core.moderation.modlog.ModEntry`),
 this door writes them (:func:`modlog_notices`). A labeled ``MODLOG``
 (``labeled-response``) gets them in its ``labeled-response`` batch.
 
@@ -19,8 +20,8 @@ standard reply ``FAIL MODLOG INVALID_PARAMS``.
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.modlog import MODLOG_DEFAULT, MODLOG_KEEP, ModEntry
+from chatroom.core.model import errors
+from chatroom.core.moderation.modlog import MODLOG_DEFAULT, MODLOG_KEEP, ModEntry
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, room_of

@@ -39,7 +39,7 @@ import hashlib
 from collections.abc import Callable
 from functools import lru_cache
 
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 from chatroom.wire.tags import Tags, format_tags
 
 

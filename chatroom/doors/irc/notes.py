@@ -19,16 +19,17 @@ in words, the way people write them:
   deletion by who said it and when, never its words). A deletion's note
   is also what a client without ``draft/message-redaction`` gets.
 
-The notes can be turned off (``irc-notes``, :mod:`chatroom.core.door_settings`):
+The notes can be turned off (``irc-notes``,
+:mod:`chatroom.core.accounts.door_settings`):
 :data:`NOTED` are the events a session then drops when they would reach
 it as a note. The quotes come with the events, from the core
-(:mod:`chatroom.core.quoting`); an event without them (an older store's)
+(:mod:`chatroom.core.messages.quoting`); an event without them (an older store's)
 is said without.
 """
 
 from __future__ import annotations
 
-from chatroom.core.events import Edited, Message, Reaction, Redacted
+from chatroom.core.model.events import Edited, Message, Reaction, Redacted
 from chatroom.wire.tags import THREAD_TAG
 
 #: The core's tag of a reply, the id of the message it answers (IRC's is

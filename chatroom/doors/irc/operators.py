@@ -21,9 +21,9 @@ from __future__ import annotations
 from twisted.words.protocols import irc
 
 import chatroom
-from chatroom.core.errors import ChatError
-from chatroom.core.presence import Presence
-from chatroom.core.text import name_key
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.services import logged_in
 from chatroom.doors.irc.session import IRCSession

@@ -15,7 +15,7 @@ replays at most ``--resume-bound`` events, saying how many it left out):
   connection was sent there (:attr:`IRCSession.positions`, which
   :meth:`IRCSession.parted` records; a plain nick has only these);
 - an account's positions are kept among its settings
-  (:mod:`chatroom.core.door_settings`), so the rooms it is put back in at
+  (:mod:`chatroom.core.accounts.door_settings`), so the rooms it is put back in at
   sign-in, and a room it joins, start after the newest event any IRC
   session of the account was sent there, across restarts and nodes;
 - a room never joined before gets the last ``--history`` events.
@@ -41,8 +41,8 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from chatroom.core.door_settings import DoorState
-from chatroom.core.errors import ChatError
+from chatroom.core.accounts.door_settings import DoorState
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.irc.session import REGISTERED, IRCSession
 
 #: The door's name among an account's sent positions.

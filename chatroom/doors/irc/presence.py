@@ -7,7 +7,7 @@ cluster nodes by the presence their node shares (:func:`elsewhere`: the
 same but the idle time), anyone else through the rooms they are in
 (:func:`chatroom.doors.irc.commands.find_user`).
 An account is known of anyone holding a registered name: the rules give a
-registered name to its account only (:func:`chatroom.core.rules.check_claim`).
+registered name to its account only (:func:`chatroom.core.policy.rules.check_claim`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.presence import Presence
-from chatroom.core.text import is_valid_name, name_key
+from chatroom.core.model import errors
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import is_valid_name, name_key
 from chatroom.doors.irc import caps
 from chatroom.doors.irc.commands import find_user, prefixes_of
 from chatroom.doors.irc.metadata import whois_lines
@@ -46,7 +46,7 @@ ERR_WASNOSUCHNICK = "406"
 
 async def elsewhere(session: IRCSession, names: Iterable[str]) -> dict[str, Presence]:
     """The presence of those of ``names`` who are not IRC users here (IRC
-    users of other nodes: :mod:`chatroom.core.presence`), by name key; one
+    users of other nodes: :mod:`chatroom.core.model.presence`), by name key; one
     read for all of them, none if all are here."""
     others = [name for name in names if session.directory.find(name) is None]
     return await session.registry.presence.presence_of(others) if others else {}

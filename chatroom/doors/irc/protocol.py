@@ -1,5 +1,5 @@
 """One IRC connection's twisted protocol: framing, dispatch, and the
-:class:`~chatroom.core.member.Member` callbacks rendered as IRC.
+:class:`~chatroom.core.model.member.Member` callbacks rendered as IRC.
 
 Built like the line door (:mod:`chatroom.doors.line.protocol`), from the same parts:
 
@@ -49,9 +49,9 @@ from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Event,
     Listing,
     LobbyChanges,
@@ -59,7 +59,7 @@ from chatroom.core.events import (
     RoomRenamed,
     Welcome,
 )
-from chatroom.core.member import MessageWriter
+from chatroom.core.model.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import SlottedFraming
 from chatroom.doors.base.hub import DoorHub

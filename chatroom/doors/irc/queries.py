@@ -16,8 +16,8 @@ from fnmatch import fnmatchcase
 
 from twisted.words.protocols import irc
 
-from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc.commands import prefixes_of
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.presence import account_of, elsewhere
@@ -145,7 +145,7 @@ async def time_(session: IRCSession, params: tuple[str, ...]) -> None:
 
 async def lusers(session: IRCSession, params: tuple[str, ...]) -> None:
     """``251``-``255``, ``265`` and ``266``: the users of every door on the
-    whole server (every node of a cluster: :mod:`chatroom.core.census`),
+    whole server (every node of a cluster: :mod:`chatroom.core.server.census`),
     the connections not signed on yet (``253``) and the rooms (``254``);
     ``255`` and ``265`` count this node's users."""
     here = session.server.census()

@@ -2,7 +2,7 @@
 
 https://ircv3.net/specs/extensions/read-marker (work in progress). The
 core keeps a marker as the id of the newest event read in a room
-(:meth:`~chatroom.core.reading.Markings.mark_read`, the line door's
+(:meth:`~chatroom.core.services.reading.Markings.mark_read`, the line door's
 ``/read``); IRC names it by a time (:mod:`chatroom.doors.irc.markers`):
 
 - ``MARKREAD #room timestamp=T`` (T no later than now) moves the core's
@@ -22,7 +22,7 @@ markers); a channel you are not in is ``*``, and setting one is
 
 from __future__ import annotations
 
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.irc.chathistory import BadRequestError, timestamp
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.markers import NO_MARKER, mark, mark_nick, send_marker

@@ -12,14 +12,14 @@ https://ircv3.net/specs/extensions/message-redaction (work in progress).
 
 ``REDACT nick msgid [:reason]`` deletes a private message of the
 account's conversation with ``nick`` (its sender only: the core's
-:meth:`~chatroom.core.private.PrivateMessages.redact`), found by its
+:meth:`~chatroom.core.messages.private.PrivateMessages.redact`), found by its
 digest ``msgid`` as ``CHATHISTORY`` finds it; both parties then get
 ``:sender REDACT recipient msgid [:reason]``.
 """
 
 from __future__ import annotations
 
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.irc.chathistory_private import conversation
 from chatroom.doors.irc.commands import plain_text
 from chatroom.doors.irc.extensions import fail

@@ -13,9 +13,9 @@ import sys
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
 from chatroom.doors.irc import bouncer, caps, positions, sasl, signin
 from chatroom.doors.irc.commands import join_invited
 from chatroom.doors.irc.metadata import apply_before_connect, own_burst

@@ -18,8 +18,8 @@ may not.
 
 from __future__ import annotations
 
-from chatroom.core.errors import ChatError
-from chatroom.core.events import RoomRenamed
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import RoomRenamed
 from chatroom.doors.irc.commands import plain_text, send_names, send_topic
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build, channel, room_of

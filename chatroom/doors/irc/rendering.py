@@ -1,6 +1,6 @@
 """Shared events as IRC lines: once per event for each variant in use.
 
-An :class:`IRCRenderer` turns each :class:`chatroom.core.events.Event` into
+An :class:`IRCRenderer` turns each :class:`chatroom.core.model.events.Event` into
 IRC bytes with ``event.encoded(encoder)``, which caches the bytes on the
 event per encoder: a message to a room of a thousand IRC members is
 rendered once per *variant*, never once per member. A variant is a set of
@@ -25,7 +25,7 @@ the capabilities that change the bytes (:data:`chatroom.doors.irc.caps.RENDERING
   away message (``away-notify``), from the session that made them on
   whichever node (:data:`CARRYING`); other events' accounts, and those of
   stored events played back, are the core's of the user now holding the
-  name (:meth:`~chatroom.core.sessions.Sessions.account_named`: this
+  name (:meth:`~chatroom.core.infra.sessions.Sessions.account_named`: this
   node's sessions).
 
 What IRC says in tags, a client without ``message-tags`` is told in
@@ -34,7 +34,7 @@ and a quote of what it answers, a thread's message names its thread, and
 a reaction, an edit and a deletion (the last also for a client without
 ``draft/message-redaction``) are each a short server ``NOTICE`` naming the
 message. The quotes come with the events, from the core
-(:mod:`chatroom.core.quoting`); a client with ``message-tags`` gets the
+(:mod:`chatroom.core.messages.quoting`); a client with ``message-tags`` gets the
 bare message and its tags instead (its own rendering, once per event).
 
 Nothing leaves over 512 bytes before its tags: a message whose text does
@@ -59,9 +59,9 @@ from typing import Any, NamedTuple
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatroom.core import multiline
-from chatroom.core.abuse_reports import PRIVATE
-from chatroom.core.events import (
+from chatroom.core.messages.abuse_reports import PRIVATE
+from chatroom.core.model import multiline
+from chatroom.core.model.events import (
     AccountChanged,
     Announcement,
     AwayChanged,
@@ -111,8 +111,8 @@ from chatroom.core.events import (
     Watched,
     relayed_only,
 )
-from chatroom.core.report_store import MessageReport
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
+from chatroom.core.moderation.report_store import MessageReport
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.formatting import irc_lines, irc_text

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from chatroom.core.events import (
+from chatroom.core.model.events import (
     PLAYBACK_ONLY,
     Edited,
     Event,

@@ -1,4 +1,4 @@
-"""IRC's reports of messages (:mod:`chatroom.core.abuse_reports`), as server
+"""IRC's reports of messages (:mod:`chatroom.core.messages.abuse_reports`), as server
 ``NOTICE`` s: no IRC specification or draft has them.
 
 - ``REPORT #room ID [:REASON]`` reports message ID (the ``msgid`` a
@@ -17,8 +17,8 @@ and each closing as a ``NOTICE`` to their nick (the renderer's
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.abuse_reports import PRIVATE
+from chatroom.core.messages.abuse_reports import PRIVATE
+from chatroom.core.model import errors
 from chatroom.doors.irc.chathistory_private import conversation
 from chatroom.doors.irc.rendering import report_notice
 from chatroom.doors.irc.session import IRCSession

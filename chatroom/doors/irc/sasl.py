@@ -12,11 +12,11 @@ and ``903``, and registration waits for ``CAP END`` as usual.
   checked by :meth:`chatroom.core.services.accounts.AccountService.sign_in` (the
   Argon2id hash, on a hashing thread).
 - ``SCRAM-SHA-256`` (RFC 7677): the client's first message names the
-  account (:func:`~chatroom.core.scram.requested_name`), the server
+  account (:func:`~chatroom.core.accounts.scram.requested_name`), the server
   answers with its salt, iteration count and nonce, the client proves it
   knows the password, and the server's last message proves it knows the
   account's keys; the client's empty answer ends it (``903``). The
-  sign-in is :func:`~chatroom.core.scram_sign_in.begin_scram`: counted
+  sign-in is :func:`~chatroom.core.services.scram_sign_in.begin_scram`: counted
   against the same back-off as every password from the first message,
   given back only when the proof is right or the exchange is aborted
   before one was checked (a connection that drops mid-exchange keeps it
@@ -27,7 +27,7 @@ and ``903``, and registration waits for ``CAP END`` as usual.
   2.14 offers it: one message, ``n,[a=AUTHZID],`` then ``\x01``-separated
   key-value pairs, among them ``auth=Bearer TOKEN``, an access token of
   the OpenID provider. It signs in to the account bound to the token's
-  subject (:meth:`chatroom.core.oidc.OidcSignIn.sign_in_token`); an
+  subject (:meth:`chatroom.core.accounts.oidc.OidcSignIn.sign_in_token`); an
   authzid, if given, must be that account's name. A refusal is ``904``
   with the reason at once, as Ergo answers (no RFC 7628 error challenge).
   A token is long: its message may take :data:`BEARER_MAX` bytes.
@@ -40,11 +40,11 @@ from __future__ import annotations
 import base64
 import binascii
 
-from chatroom.core.accounts import Account
-from chatroom.core.errors import ChatError
-from chatroom.core.scram import MECHANISM, ScramError, requested_name
-from chatroom.core.scram_sign_in import begin_scram
-from chatroom.core.text import name_key
+from chatroom.core.accounts.accounts import Account
+from chatroom.core.accounts.scram import MECHANISM, ScramError, requested_name
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
+from chatroom.core.services.scram_sign_in import begin_scram
 from chatroom.doors.irc.session import IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in, signed_in
 from chatroom.doors.irc.wire import ERR_SASLFAIL, RPL_SASLMECHS, RPL_SASLSUCCESS

@@ -21,7 +21,7 @@ by ``PRIVMSG NickServ :...``, or the ``NICKSERV``/``NS`` commands, in
   account;
 - ``INFO [account]``;
 - ``APP-PASSWORD ADD label``, ``LIST`` and ``DEL label``: the account's
-  app passwords (:mod:`chatroom.core.app_passwords`), as the line door's
+  app passwords (:mod:`chatroom.core.services.app_passwords`), as the line door's
   ``/app-password``; a new one is told once, in a notice to its owner.
 
 A password may hold spaces: as Ergo reads a command whose last parameter
@@ -43,10 +43,11 @@ from __future__ import annotations
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors, registering
-from chatroom.core.app_passwords import check_own_password_used
-from chatroom.core.errors import ChatError
-from chatroom.core.text import name_key
+from chatroom.core import registering
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
+from chatroom.core.services.app_passwords import check_own_password_used
 from chatroom.doors.irc import positions, verification
 from chatroom.doors.irc.session import REGISTERED, IRCSession, PendingSignIn
 from chatroom.doors.irc.signin import logged_in as signin_logged_in

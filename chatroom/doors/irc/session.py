@@ -28,10 +28,13 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.words.protocols import irc
 
-from chatroom.core.accounts import Account
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core.accounts.accounts import Account
+from chatroom.core.accounts.invitations import Redeemed
+from chatroom.core.infra.fanout import redirected
+from chatroom.core.infra.seats import rooms_of
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Announcement,
     AwayChanged,
     Departure,
@@ -59,15 +62,12 @@ from chatroom.core.events import (
     Watched,
     Welcome,
 )
-from chatroom.core.fanout import redirected
-from chatroom.core.invitations import Redeemed
-from chatroom.core.member import Member, MessageWriter
-from chatroom.core.presence import Presence
+from chatroom.core.model.member import Member, MessageWriter
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.text import name_key
+from chatroom.core.model.whowas import Departed
 from chatroom.core.registry import Registry
-from chatroom.core.scram_sign_in import ScramSignIn
-from chatroom.core.seats import rooms_of
-from chatroom.core.text import name_key
-from chatroom.core.whowas import Departed
+from chatroom.core.services.scram_sign_in import ScramSignIn
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
@@ -249,13 +249,13 @@ class IRCSession:
     #: PASS, SASL and the account, until registered (then None).
     signing_in: Rare[PendingSignIn | None] = Rare(None)
     #: The invitation ``REDEEM`` gave this connection: it may register one
-    #: account (chatroom.core.invitations).
+    #: account (chatroom.core.accounts.invitations).
     invited: Rare[Redeemed | None] = Rare(None)
     #: The room of the invitation an account was registered with, to join
     #: once the command is done (and the connection complete).
     invited_room = Rare("")
     #: The label of the app password SASL PLAIN signed in with ("": the
-    #: account's own password, or none): chatroom.core.app_passwords.
+    #: account's own password, or none): chatroom.core.services.app_passwords.
     app_password = Rare("")
     #: SASL after registration (IRCv3 SASL 3.2's reauthentication).
     reauthenticating: Rare[PendingSignIn | None] = Rare(None)
@@ -269,7 +269,7 @@ class IRCSession:
     #: What ``METADATA * SET`` kept before the welcome (``before-connect``),
     #: set for the user once it is registered.
     metadata_before: Rare[tuple[tuple[str, str], ...]] = Rare(())
-    #: The welcome of a big room just joined (chatroom.core.big_rooms),
+    #: The welcome of a big room just joined (chatroom.core.rooms.big_rooms),
     #: whose members the join's NAMES shows, not the whole room's.
     arrival: Rare[Welcome | None] = Rare(None)
     #: The history of rooms just entered (by room key), rendered when the
@@ -595,7 +595,7 @@ class IRCSession:
 
     def news_of(self, news: Watched) -> None:
         """News of a user this client monitors (``AWAY``, ``SETNAME``,
-        ``ACCOUNT``: :class:`~chatroom.core.events.Watched`), if it has
+        ``ACCOUNT``: :class:`~chatroom.core.model.events.Watched`), if it has
         ``extended-monitor`` and the news' capability, shares no channel
         with the user (then it had the news there) and is not the user,
         with ``@time`` for ``server-time`` (IRCv3 extended-monitor)."""
@@ -683,7 +683,7 @@ class IRCSession:
 
     async def share_presence(self) -> bool:
         """What the other nodes' ``WHO`` and ``WHOIS`` show of this user
-        (:mod:`chatroom.core.presence`), after each change; whether the
+        (:mod:`chatroom.core.model.presence`), after each change; whether the
         session is still open once it is done.
 
         The caller awaits it before it answers the change (the welcome,
@@ -734,7 +734,7 @@ class IRCSession:
     async def remember_gone(self, nick: str) -> None:
         """``nick`` is no longer this user's: ``WHOWAS`` on every node
         shows it with this session's USER name and realname
-        (:mod:`chatroom.core.whowas`). Awaited before the answer that says
+        (:mod:`chatroom.core.model.whowas`). Awaited before the answer that says
         so (the ``ERROR`` of a ``QUIT``, the rest of a ``NICK``), as
         :meth:`share_presence` is; a failure (Redis down) is logged."""
         gone = Departed(nick, self.user or nick, self.realname, self.now)

@@ -32,9 +32,9 @@ import hmac
 
 from twisted.words.protocols import irc
 
-from chatroom.core.accounts import Account
-from chatroom.core.errors import ChatError
-from chatroom.core.text import is_valid_name
+from chatroom.core.accounts.accounts import Account
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import is_valid_name
 from chatroom.doors.irc.session import IRCSession, PendingSignIn
 from chatroom.doors.irc.wire import RPL_LOGGEDIN, build, need
 from chatroom.wire.signin import account_required_words

@@ -1,4 +1,4 @@
-"""IRC's ``SILENCE``: the account's ignore list (:mod:`chatroom.core.ignoring`),
+"""IRC's ``SILENCE``: the account's ignore list (:mod:`chatroom.core.infra.ignoring`),
 in the words ircds (UnrealIRCd, InspIRCd, Hybrid) give it.
 
 - ``SILENCE``: ``271 nick MASK`` for each name ignored (as ``NAME!*@*``),

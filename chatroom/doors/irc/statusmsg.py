@@ -2,7 +2,8 @@
 reaches the room's owner and operators only.
 
 Who hears it is the core's rule, kept by its fan-out
-(:mod:`chatroom.core.operator_messages`), so line and web users who are operators
+(:mod:`chatroom.core.messages.operator_messages`), so line and web users who are
+operators
 get it too, on any node; this module is the IRC form: the target
 ``@#room`` in (:func:`chatroom.doors.irc.commands.say_to` sends it), the
 ``OPMSG``/``OPNOTICE`` event out as ``:user PRIVMSG @#room :text`` (or
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core.events import OperatorMessage
+from chatroom.core.model.events import OperatorMessage
 from chatroom.doors.irc.tags import split_text, text_room
 from chatroom.doors.irc.wire import build, channel, room_of
 

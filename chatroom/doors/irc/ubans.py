@@ -1,5 +1,5 @@
 """Ergo's ``UBAN`` for the IRC door's opers: the server's bans, by the
-same rules as ``/gban`` (:mod:`chatroom.core.serverbans`).
+same rules as ``/gban`` (:mod:`chatroom.core.moderation.serverbans`).
 
 - ``UBAN ADD <target> [DURATION <duration>] [REASON...]``: a bare address
   or network (``203.0.113.0/24``, ``2001:db8::/32``) is an ``ip:`` mask;
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from chatroom.core import errors
-from chatroom.core.netbans import IP
+from chatroom.core.model import errors
+from chatroom.core.moderation.netbans import IP
 from chatroom.doors.irc.moderation import ban_end, ban_target
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import irc_mask

@@ -2,7 +2,7 @@
 
 IRCv3 ``draft/account-registration``'s ``REGISTER <account> <email>
 <password>`` keeps the address given (``*`` gives none) and mails it a
-code (:class:`chatroom.core.mailbox.MailboxService`, the line door's
+code (:class:`chatroom.core.services.mailbox.MailboxService`, the line door's
 ``/email``). On a ``--require-email`` server the capability's value says
 ``email-required``, an address must be given (``FAIL REGISTER
 INVALID_EMAIL`` otherwise), and the answer is ``REGISTER
@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.mailbox import check_address
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
+from chatroom.core.services.mailbox import check_address
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import build
 

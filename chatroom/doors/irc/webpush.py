@@ -14,7 +14,7 @@ UNREGISTER <endpoint>``), or a standard reply ``FAIL WEBPUSH <code>
 <subcommand> <endpoint> :<description>`` with Ergo's codes
 (``FORBIDDEN``: no account; ``INVALID_PARAMS``: a bad endpoint or keys;
 ``MAX_REGISTRATIONS``). Who is pushed to and when is the core's rule
-(:mod:`chatroom.core.push`); what an IRC subscription is sent is the
+(:mod:`chatroom.core.accounts.push`); what an IRC subscription is sent is the
 message as an IRC line, with its ``time``, ``msgid`` and ``account`` tags
 and no CR LF (:func:`push_line`), as Ergo's ``MakePushMessage`` does.
 Unlike Ergo, ``REGISTER`` sends no test push first (a push service that
@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chatroom.core.errors import ChatError, SubscriptionsFullError
-from chatroom.core.push import IRC, Notice
+from chatroom.core.accounts.push import IRC, Notice
+from chatroom.core.model.errors import ChatError, SubscriptionsFullError
 from chatroom.doors.irc.extensions import fail
 from chatroom.doors.irc.rendering import IRCRenderer
 from chatroom.doors.irc.session import IRCSession

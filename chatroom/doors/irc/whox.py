@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from twisted.words.protocols import irc
 
-from chatroom.core.presence import Presence
+from chatroom.core.model.presence import Presence
 from chatroom.doors.irc.operators import is_admin
 from chatroom.doors.irc.session import IRCSession
 from chatroom.doors.irc.wire import BOT_MODE, build

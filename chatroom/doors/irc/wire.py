@@ -24,14 +24,14 @@ from types import MappingProxyType
 
 from twisted.words.protocols import irc
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.rules import ROOMS_PER_USER
-from chatroom.core.text import (
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import (
     NAME_MAX_LENGTH,
     TOPIC_MAX_LENGTH,
     without_control_characters,
 )
+from chatroom.core.policy.rules import ROOMS_PER_USER
 from chatroom.doors.irc.tags import MAX_LINE
 from chatroom.wire.tags import parse_tags
 from chatroom.wire.waiting import not_yet_words

@@ -11,9 +11,10 @@ service holds the rules.
 
 from __future__ import annotations
 
-from chatroom.core import errors, exporting, registering
-from chatroom.core.accounts import Account
-from chatroom.core.push import JSON
+from chatroom.core import exporting, registering
+from chatroom.core.accounts.accounts import Account
+from chatroom.core.accounts.push import JSON
+from chatroom.core.model import errors
 from chatroom.doors.line.arguments import (
     old_and_new_password,
     rest_as_password,

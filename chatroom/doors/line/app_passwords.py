@@ -1,14 +1,14 @@
 """The line protocol's app passwords: ``/app-password add|list|remove``.
 
 A handler of :data:`chatroom.doors.line.session.COMMANDS`, taking the
-session; :class:`chatroom.core.app_passwords.AppPasswords` holds the rules
+session; :class:`chatroom.core.services.app_passwords.AppPasswords` holds the rules
 (``docs/protocol.md``, *App passwords*).
 """
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.app_passwords import check_own_password_used
+from chatroom.core.model import errors
+from chatroom.core.services.app_passwords import check_own_password_used
 from chatroom.doors.line.arguments import single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time

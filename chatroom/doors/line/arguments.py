@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from fnmatch import fnmatchcase
 
-from chatroom.core import errors
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.text import name_key
 from chatroom.wire.passwords import password_words
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.events import Encoder
-from chatroom.core.member import Member
+from chatroom.core.model.events import Encoder
+from chatroom.core.model.member import Member
 from chatroom.core.registry import Registry
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.places import Places

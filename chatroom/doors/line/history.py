@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core import errors
-from chatroom.core.events import Encoder, Event
+from chatroom.core.model import errors
+from chatroom.core.model.events import Encoder, Event
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line

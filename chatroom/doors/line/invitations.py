@@ -1,5 +1,5 @@
 """The line protocol's invitations: ``/invite-link``, ``/invite-links`` and
-``/redeem`` (:mod:`chatroom.core.invitations` holds the rules;
+``/redeem`` (:mod:`chatroom.core.accounts.invitations` holds the rules;
 ``docs/protocol.md``, *Invitations*).
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS`, as plain
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core import errors
-from chatroom.core.invitations import USAGE, InviteLink, Redeemed, parse_terms
-from chatroom.core.moderation import Actor
+from chatroom.core.accounts.invitations import USAGE, InviteLink, Redeemed, parse_terms
+from chatroom.core.model import errors
+from chatroom.core.policy.moderation import Actor
 from chatroom.doors.line.arguments import single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line, format_time

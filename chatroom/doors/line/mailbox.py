@@ -2,15 +2,15 @@
 password reset by mail: ``/email``, ``/verify`` and ``/reset``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS`, as plain
-functions taking the session; :class:`chatroom.core.mailbox.MailboxService`
+functions taking the session; :class:`chatroom.core.services.mailbox.MailboxService`
 holds the rules (``docs/protocol.md``, *E-mail and password resets*).
 """
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.accountrecord import Account, mailbox_of
-from chatroom.core.app_passwords import check_own_password_used
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import Account, mailbox_of
+from chatroom.core.services.app_passwords import check_own_password_used
 from chatroom.doors.line.arguments import name_and_password, single_word
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line

@@ -3,7 +3,7 @@ for a private conversation), ``/unread`` and ``/conversations``.
 
 A handler of :data:`chatroom.doors.line.session.COMMANDS` each, with their
 arguments and replies; the core keeps the markers
-(:mod:`chatroom.core.markers`). ``READ`` is also what the account's other
+(:mod:`chatroom.core.accounts.markers`). ``READ`` is also what the account's other
 devices are told when one moves a marker
 (:class:`chatroom.doors.line.protocol.LineProtocol`).
 """
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core import errors
-from chatroom.core.markers import Unread
-from chatroom.core.private import Conversation
+from chatroom.core.accounts.markers import Unread
+from chatroom.core.messages.private import Conversation
+from chatroom.core.model import errors
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line

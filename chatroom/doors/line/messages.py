@@ -10,8 +10,8 @@ each parses its arguments and calls the
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.modlog import MODLOG_DEFAULT, SERVER_LOG
+from chatroom.core.model import errors
+from chatroom.core.moderation.modlog import MODLOG_DEFAULT, SERVER_LOG
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.rendering import render_found, render_modlog

@@ -10,8 +10,8 @@ The moderation commands act on the session's current room.
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.moderation import Action
+from chatroom.core.model import errors
+from chatroom.core.policy.moderation import Action
 from chatroom.doors.line.arguments import single_word, two_words
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.commands import SETTINGS

@@ -1,11 +1,11 @@
 """The line protocol's ``/notify ROOM [all|mentions|none]``: a room's
-notification level for the account (:mod:`chatroom.core.notify_levels`),
+notification level for the account (:mod:`chatroom.core.accounts.notify_levels`),
 answered ``NOTIFY room level``."""
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.notify_levels import LEVELS
+from chatroom.core.accounts.notify_levels import LEVELS
+from chatroom.core.model import errors
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 

@@ -1,7 +1,7 @@
 """The line protocol's pins: ``/pin ID``, ``/unpin ID`` and ``/pins``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS`; the core decides
-(:mod:`chatroom.core.pins`), and the members hear ``PIN``/``UNPIN`` as
+(:mod:`chatroom.core.messages.pins`), and the members hear ``PIN``/``UNPIN`` as
 every room event is delivered.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core import errors
-from chatroom.core.events import Message
+from chatroom.core.model import errors
+from chatroom.core.model.events import Message
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from chatroom.core.text import name_key
+from chatroom.core.model.text import name_key
 
 #: Rooms whose one-room ``Places`` are remembered (see :func:`alone_in`).
 ALONE_CACHED = 1024

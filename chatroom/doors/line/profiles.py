@@ -1,5 +1,5 @@
 """The line protocol's ``/profile``: display names, pronouns, a status and
-an avatar (:mod:`chatroom.core.profiles`).
+an avatar (:mod:`chatroom.core.accounts.profiles`).
 
 - ``/profile set KEY VALUE`` and ``/profile unset KEY`` answer
   ``PROFILE name key value`` (no value: unset);
@@ -9,8 +9,8 @@ an avatar (:mod:`chatroom.core.profiles`).
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.metadata_rule import KEYS
+from chatroom.core.model import errors
+from chatroom.core.policy.metadata_rule import KEYS
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 

@@ -20,10 +20,10 @@ A line goes: ``dataReceived`` (framing) → :meth:`LineProtocol.lineReceived`
 :meth:`LineSession.handle` (its table) → the handler → the
 :class:`~chatroom.core.registry.Registry`.
 
-The protocol is the :class:`~chatroom.core.member.Member` the registry
+The protocol is the :class:`~chatroom.core.model.member.Member` the registry
 calls back. :meth:`deliver` is the fan-out's hot path: it writes the
 event's rendering (made once per event for every member of the door,
-through :meth:`~chatroom.core.events.Encodable.encoded`) straight to the
+through :meth:`~chatroom.core.model.events.Encodable.encoded`) straight to the
 connection, with no layer in between. The other callbacks concern the
 session's state and go to it.
 
@@ -41,10 +41,16 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.protocol import ServerFactory, connectionDone
 from twisted.python.failure import Failure
 
-from chatroom.core import errors
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Event, Listing, LobbyChanges, RoomRenamed, Welcome
-from chatroom.core.member import MessageWriter
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomRenamed,
+    Welcome,
+)
+from chatroom.core.model.member import MessageWriter
 from chatroom.doors.base.connection import Connection, Farewell
 from chatroom.doors.base.framing import LineFraming
 from chatroom.doors.base.hub import DoorHub
@@ -238,7 +244,7 @@ class LineProtocol(LineFraming):
     def deliver(self) -> Callable[[Event], None]:
         """The session's own ``deliver``: it knows how this connection's
         events are rendered. A seat keeps this bound method
-        (:func:`chatroom.core.seats.direct`), so a room's fan-out touches
+        (:func:`chatroom.core.infra.seats.direct`), so a room's fan-out touches
         the session, not the protocol and then the session: under load a
         delivery's cost is mostly the objects it reads
         (docs/performance.md)."""

@@ -1,11 +1,11 @@
 """The line protocol's renderings of shared events: bytes, once per event.
 
-The core hands the door typed events (:mod:`chatroom.core.events`); this
+The core hands the door typed events (:mod:`chatroom.core.model.events`); this
 module is the line protocol's table of them (``docs/protocol.md``): each
 event type's line (:data:`LINES`), the id and tags a stored event carries
 for ``/caps ids`` and ``rich`` connections, and which events a connection
 is shown live and in a replay. The door calls the encoders below through
-:meth:`~chatroom.core.events.Encodable.encoded`, so each event is rendered
+:meth:`~chatroom.core.model.events.Encodable.encoded`, so each event is rendered
 once per encoder however many members receive it. The web door frames the
 same lines (:mod:`chatroom.doors.web.socket`).
 
@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from chatroom.core.big_rooms import quiet_notice
-from chatroom.core.events import (
+from chatroom.core.model.events import (
     PLAYBACK_ONLY,
     AccountChanged,
     Announcement,
@@ -83,7 +82,8 @@ from chatroom.core.events import (
     Welcome,
     encoded_each,
 )
-from chatroom.core.modlog import ModEntry
+from chatroom.core.moderation.modlog import ModEntry
+from chatroom.core.rooms.big_rooms import quiet_notice
 from chatroom.doors.line.reporting import render_closed, render_report
 from chatroom.wire.lines import format_line
 from chatroom.wire.tags import Tags, format_tags

@@ -1,7 +1,7 @@
 """The line protocol's reports: ``/report``, ``/report close`` and ``/reports``.
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS`; the core decides
-(:mod:`chatroom.core.abuse_reports`), and moderators hear ``REPORT`` and
+(:mod:`chatroom.core.messages.abuse_reports`), and moderators hear ``REPORT`` and
 ``REPORT_CLOSED`` as every notice to them is delivered
 (:mod:`chatroom.doors.line.rendering`).
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core import errors
-from chatroom.core.abuse_reports import PRIVATE
-from chatroom.core.events import ReportClosed, ReportFiled
-from chatroom.core.report_store import MessageReport
+from chatroom.core.messages.abuse_reports import PRIVATE
+from chatroom.core.model import errors
+from chatroom.core.model.events import ReportClosed, ReportFiled
+from chatroom.core.moderation.report_store import MessageReport
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line

@@ -11,7 +11,7 @@ taking the session) and the states it is allowed in. The door's
 protocol (:class:`chatroom.doors.line.protocol.LineProtocol`, also at
 ``/ws`` with another :class:`LineOutput`) holds it beside its
 :class:`~chatroom.doors.base.connection.Connection`; a refusal is raised as
-a :class:`~chatroom.core.errors.ChatError` for the protocol's error boundary.
+a :class:`~chatroom.core.model.errors.ChatError` for the protocol's error boundary.
 
 The state changes in one place, :meth:`_settle`: called by the command
 once the registry has answered (``/join``, ``/create``, ``/leave``,
@@ -29,9 +29,12 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from chatroom.core import errors, registering
-from chatroom.core.errors import ChatError
-from chatroom.core.events import (
+from chatroom.core import registering
+from chatroom.core.accounts.invitations import Redeemed
+from chatroom.core.infra.fanout import redirected
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
     Encoder,
     Event,
     Listing,
@@ -39,14 +42,12 @@ from chatroom.core.events import (
     RoomRenamed,
     Welcome,
 )
-from chatroom.core.fanout import redirected
-from chatroom.core.invitations import Redeemed
-from chatroom.core.member import Member, MessageWriter
-from chatroom.core.registry import Registry
-from chatroom.core.text import (
+from chatroom.core.model.member import Member, MessageWriter
+from chatroom.core.model.text import (
     name_key,
     without_control_characters,
 )
+from chatroom.core.registry import Registry
 from chatroom.doors.base.connection import Connection
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.base.rare_fields import Rare
@@ -133,11 +134,11 @@ class LineSession:
     log = Logger()
 
     #: The invitation ``/redeem`` gave this connection: it may register
-    #: one account (chatroom.core.invitations). Rare, as the next: kept in
+    #: one account (chatroom.core.accounts.invitations). Rare, as the next: kept in
     #: ``_extras`` only while set, not in a slot of every connection.
     invited: Rare[Redeemed | None] = Rare(None)
     #: The label of the app password ``/login`` signed in with ("": the
-    #: account's own password, or none): chatroom.core.app_passwords.
+    #: account's own password, or none): chatroom.core.services.app_passwords.
     app_password: Rare[str] = Rare("")
     #: The room ``/in ROOM LINE`` names while LINE runs (None: none is
     #: named, room commands act on the current room): set only for the
@@ -553,7 +554,7 @@ class LineSession:
         await self.choose_name(account.name, account=account.key)
 
     async def do_session(self, args: str) -> None:
-        """A device session (:mod:`chatroom.core.sign_in_tokens`):
+        """A device session (:mod:`chatroom.core.accounts.sign_in_tokens`):
         ``/session TOKEN`` before a name signs in as ``/login`` does;
         ``/session new`` (an account signed in with its own password) is
         answered ``SESSION <token> <seconds>``; ``/session end`` ends the
@@ -583,7 +584,7 @@ class LineSession:
 
     async def do_oidc(self, args: str) -> None:
         """``/oidc TICKET``: the web page, back from the OpenID provider,
-        signs in to the account its ticket names (chatroom.core.oidc)."""
+        signs in to the account its ticket names (chatroom.core.accounts.oidc)."""
         ticket = single_word(args, "/oidc TICKET")
         if self.server.oidc is None:
             raise errors.not_allowed("this server signs in with no OpenID provider")

@@ -2,7 +2,7 @@
 ``/unfollow`` (``/history thread`` is :mod:`chatroom.doors.line.history`'s).
 
 Handlers of :data:`chatroom.doors.line.session.COMMANDS`, each parsing its
-arguments and calling the core's :class:`~chatroom.core.message_threads.
+arguments and calling the core's :class:`~chatroom.core.messages.threads.
 MessageThreads`; a thread's messages themselves reach members as every
 message does (``MSG``, tagged ``thread=ROOT`` for ``rich`` connections).
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from chatroom.core import errors
-from chatroom.core.message_threads import ThreadSummary
+from chatroom.core.messages.threads import ThreadSummary
+from chatroom.core.model import errors
 from chatroom.doors.line.arguments import parse_event_id
 from chatroom.doors.line.context import CommandContext
 from chatroom.doors.line.messages import id_and_text

@@ -1,5 +1,5 @@
 """``/webhook add NAME``, ``/webhook list``, ``/webhook remove NAME``: a
-room's incoming webhooks (:mod:`chatroom.core.webhooks` decides who may).
+room's incoming webhooks (:mod:`chatroom.core.rooms.webhooks` decides who may).
 
 A handler of :data:`chatroom.doors.line.session.COMMANDS`, on the current
 room. A hook's address is the server's web address (``--webhook-url``,
@@ -9,8 +9,8 @@ could be posted to it, so none is made.
 
 from __future__ import annotations
 
-from chatroom.core import errors
-from chatroom.core.hooks import Hook, hook_url
+from chatroom.core.model import errors
+from chatroom.core.model.hooks import Hook, hook_url
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 

@@ -62,10 +62,11 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core import errors, operating
-from chatroom.core.errors import ChatError
-from chatroom.core.invitations import HOURS, USES, InviteLink, check_terms
-from chatroom.core.netbans import ServerBan
+from chatroom.core import operating
+from chatroom.core.accounts.invitations import HOURS, USES, InviteLink, check_terms
+from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
+from chatroom.core.moderation.netbans import ServerBan
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import format_time
 

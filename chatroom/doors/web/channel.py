@@ -63,8 +63,8 @@ from twisted.web.http import HTTPChannel, combinedLogFormatter, datetimeToLogStr
 from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
-from chatroom.core.filedir import Spool
-from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.infra.filedir import Spool
+from chatroom.core.model.hooks import HOOK_PATH
 from chatroom.core.urlsecrets import without_secrets
 from chatroom.doors.web.limits import HTTPLimits
 
@@ -110,7 +110,7 @@ def _status(
 
 class BoundedRequest(Request):
     """A request whose body, if it is an upload the channel let through,
-    goes to its :class:`~chatroom.core.filedir.Spool` (which twisted.web
+    goes to its :class:`~chatroom.core.infra.filedir.Spool` (which twisted.web
     closes, so removes, when the request ends or its connection is lost;
     an upload kept has been renamed by then)."""
 

@@ -1,6 +1,6 @@
 """``/export/<token>``: a user's archive (``/export``), handed out once.
 
-The link an ``EXPORT`` answer gives (:mod:`chatroom.core.userdata`): the
+The link an ``EXPORT`` answer gives (:mod:`chatroom.core.policy.userdata`): the
 token is the secret; the registry hands its archive out once and forgets
 it (in Redis for a cluster, so any node's door serves it), so a second
 ``GET``, an unknown token or one older than ten minutes is ``404``. The

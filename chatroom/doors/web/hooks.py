@@ -3,10 +3,10 @@
 The body is Slack's incoming-webhook JSON (``{"text": ..., "username":
 ...}``), as ``application/json`` or, as Slack also takes it, a form whose
 ``payload`` field holds it; the core decides the rest
-(:meth:`chatroom.core.webhooks.Webhooks.post`). The answer is
+(:meth:`chatroom.core.rooms.webhooks.Webhooks.post`). The answer is
 ``200`` and ``ok``, as Slack's; a refusal is its status (:data:`STATUSES`)
 and its text on one line, ``429`` with ``Retry-After``. Bodies over
-:data:`~chatroom.core.webhooks.HOOK_BODY_MAX` are refused from their
+:data:`~chatroom.core.rooms.webhooks.HOOK_BODY_MAX` are refused from their
 headers (``413``, :mod:`chatroom.doors.web.channel`), which also keeps the
 secret out of the access log.
 """
@@ -23,7 +23,7 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core.errors import ChatError, WebhookThrottledError
+from chatroom.core.model.errors import ChatError, WebhookThrottledError
 from chatroom.doors.base.hub import DoorHub
 
 #: A refusal's HTTP status, by its code (any other: 500, logged).

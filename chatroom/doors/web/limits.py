@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.webhooks import HOOK_BODY_MAX
+from chatroom.core.rooms.webhooks import HOOK_BODY_MAX
 
 
 @dataclass(frozen=True)

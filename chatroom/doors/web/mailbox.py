@@ -15,7 +15,7 @@ password; posting it (``POST /email/reset``: ``account``, ``code``,
 changed, the code spent, and every device of the account signed out.
 
 The rules and the back-off on wrong codes are
-:class:`chatroom.core.mailbox.MailboxService`'s. The code travels as
+:class:`chatroom.core.services.mailbox.MailboxService`'s. The code travels as
 ``code=``, which the logs never show (:mod:`chatroom.core.urlsecrets`).
 No page here is cached, and none is framed.
 """
@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 
 #: The refusals' HTTP statuses (any other failure is 500).

@@ -3,10 +3,10 @@
 State (connections and named users per door, rooms) is not counted at all:
 :class:`ServerCollector` reads it from the :class:`DoorHub` at scrape
 time, then adds the counters everything else keeps in
-:data:`chatroom.core.metrics.REGISTRY`:
+:data:`chatroom.core.model.metrics.REGISTRY`:
 
 - fan-out, counted once per event by the back-ends
-  (:mod:`chatroom.core.metrics`), and every Redis script's round trip in
+  (:mod:`chatroom.core.model.metrics`), and every Redis script's round trip in
   cluster mode;
 - latency of every registry operation and messages accepted from clients,
   by :class:`~chatroom.core.metered.MeteredRegistry` (wired in by
@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import generate_latest
 
-from chatroom.core.metrics import DEPARTURES, FANOUT, REGISTRY
+from chatroom.core.model.metrics import DEPARTURES, FANOUT, REGISTRY
 from chatroom.doors.base.hub import DoorHub
 
 

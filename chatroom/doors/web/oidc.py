@@ -12,7 +12,7 @@
   request and so no log carries) that signs it in (``/oidc TICKET``).
 
 The protocol is the wiring's (:mod:`chatroom.wiring.oidc`), the account
-the core's (:class:`chatroom.core.oidc.OidcSignIn`). The callback's
+the core's (:class:`chatroom.core.accounts.oidc.OidcSignIn`). The callback's
 ``code`` and ``state`` are hidden in every log line
 (:mod:`chatroom.core.urlsecrets`).
 """
@@ -29,8 +29,8 @@ from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core.errors import ChatError
-from chatroom.core.oidc import OidcSignIn
+from chatroom.core.accounts.oidc import OidcSignIn
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 
 #: The cookie that carries the flow from ``/oidc/start`` to the callback.

@@ -33,7 +33,7 @@ from twisted.web.pages import notFound
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.model.hooks import HOOK_PATH
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI

@@ -72,8 +72,8 @@ from wsproto.events import (
 )
 from wsproto.utilities import LocalProtocolError
 
-from chatroom.core import errors
-from chatroom.core.events import Event
+from chatroom.core.model import errors
+from chatroom.core.model.events import Event
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.rendering import live_id_line, live_line, live_rich_line

@@ -1,6 +1,6 @@
 """Uploads at the HTTP door (``--files``): ``POST /upload`` and ``/files/<id>/<name>``.
 
-The rules are :class:`~chatroom.core.files.FileService`'s; this module is
+The rules are :class:`~chatroom.core.accounts.files.FileService`'s; this module is
 HTTP's side of them:
 
 - :class:`UploadDoor` decides what can be decided from an upload's
@@ -8,7 +8,7 @@ HTTP's side of them:
   carries credentials at all), for
   :class:`~chatroom.doors.web.channel.BoundedChannel`, which refuses it
   then and there; an upload it lets through is spooled to a temporary
-  file in the files' directory (:class:`~chatroom.core.filedir.Spool`,
+  file in the files' directory (:class:`~chatroom.core.infra.filedir.Spool`,
   the request's ``content``), which any failure or a disconnect removes.
 - :class:`UploadResource` (``POST /upload``) authenticates (HTTP Basic
   with an account's name and password, checked as every sign-in is, off
@@ -43,14 +43,14 @@ from twisted.python.failure import Failure
 from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request
 
-from chatroom.core.errors import ChatError
-from chatroom.core.filedir import Spool
-from chatroom.core.files import (
+from chatroom.core.accounts.files import (
     SAFE_IMAGES,
     FileRecord,
     FileService,
     UploadRefusedError,
 )
+from chatroom.core.infra.filedir import Spool
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 
 #: A refusal's kind → (status, reason phrase).

@@ -3,9 +3,9 @@ keeping push subscriptions, as the core decides them, on every back-end.
 
 The core reads the account, decides (the name free, the password rule,
 the old password right) and hands the back-end one change of the
-account's record with its premises (:mod:`chatroom.core.accounts`:
+account's record with its premises (:mod:`chatroom.core.accounts.accounts`:
 the name still unregistered, the password hash still the one checked),
-or of its push subscriptions (:mod:`chatroom.core.push`: fewer than the
+or of its push subscriptions (:mod:`chatroom.core.accounts.push`: fewer than the
 most, the one to forget still kept).
 :class:`AccountChangesContract` runs each of those rules through a
 back-end and, for each kind of change, a premise that fails between the
@@ -28,9 +28,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import operating
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
+from chatroom.core.accounts.push import MOST_SUBSCRIPTIONS, Notifications, Subscription
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.core.services.accounts import AccountService
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient, chat_core, kept_account

@@ -23,8 +23,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.accountrecord import app_passwords_of
-from chatroom.core.app_passwords import MOST_APP_PASSWORDS
+from chatroom.core.model.accountrecord import app_passwords_of
+from chatroom.core.services.app_passwords import MOST_APP_PASSWORDS
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, SECOND, AccountsBase
 from tests.backends.contracts.handler import User

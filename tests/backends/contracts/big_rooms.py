@@ -1,4 +1,4 @@
-"""Big rooms' joins and parts (chatroom.core.big_rooms), for every registry.
+"""Big rooms' joins and parts (chatroom.core.rooms.big_rooms), for every registry.
 
 :class:`BigRoomsContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) into a room past ``--big-room`` (3 here) and checks what
@@ -20,7 +20,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=10, big_room=3, history=0)

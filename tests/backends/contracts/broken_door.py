@@ -3,7 +3,7 @@ take an event hurts no other member (:mod:`tests.backends.contracts.handler`).""
 
 from __future__ import annotations
 
-from chatroom.core.events import (
+from chatroom.core.model.events import (
     Event,
     Listing,
     LobbyChanges,
@@ -11,7 +11,7 @@ from chatroom.core.events import (
     RoomRenamed,
     Welcome,
 )
-from chatroom.core.member import MessageWriter
+from chatroom.core.model.member import MessageWriter
 from chatroom.core.registry import Registry
 
 

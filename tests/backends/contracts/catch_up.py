@@ -4,7 +4,7 @@ A page or a terminal client draws each room afresh when it signs in: the
 catch-up from the account's read marker is all it has. A room read to
 its end must not come back empty, and news must come with what it
 answers: a ``multi`` device is shown the events after the marker and
-the 20 before it (:func:`chatroom.core.rules.from_marker`), then ``READ``
+the 20 before it (:func:`chatroom.core.policy.rules.from_marker`), then ``READ``
 naming the marker. A brand-new account's first join shows the room's
 last ``--history``, as a guest's does. The line protocol's ``/history``
 pages back in time order.
@@ -21,8 +21,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.rules import BEFORE_MARKER
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.policy.rules import BEFORE_MARKER
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 

@@ -2,7 +2,7 @@
 
 The core decides a claim with no read, on a fresh name's facts (nobody's
 account, no server ban on it: what most claims find), and hands the
-back-end the claim resting on them (:func:`chatroom.core.admin.claimed_on`).
+back-end the claim resting on them (:func:`chatroom.core.moderation.admin.claimed_on`).
 The back-end checks them in the same step as it gives the name; if one
 does not hold it gives nothing and answers the facts as they are, and the
 core decides again on those. :class:`ClaimsContract` runs claims whose
@@ -24,11 +24,11 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
 from chatroom.core.model.changes.server import NameHolding
-from chatroom.core.netbans import BanTerms, ServerBan
-from chatroom.core.presence import Presence
-from chatroom.core.serverbans import banning
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.presence import Presence
+from chatroom.core.moderation.netbans import BanTerms, ServerBan
+from chatroom.core.moderation.serverbans import banning
 from tests.backends.contracts.account_changes import AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient

@@ -22,7 +22,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import PASSWORD, SignedInBase

@@ -18,7 +18,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD

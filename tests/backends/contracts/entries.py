@@ -2,7 +2,7 @@
 
 The core reads a room's facts, decides (the entry rule, ``--max-rooms``,
 quiet or announced, the owner, the heir) and hands the back-end one change
-with its premises (:mod:`chatroom.core.entries`). :class:`EntriesContract`
+with its premises (:mod:`chatroom.core.rooms.entries`). :class:`EntriesContract`
 runs each of those rules through a back-end and, for each kind of change,
 a premise that fails between the core's read and the back-end's apply:
 the test changes the room in between (another user joins, a ban is set,
@@ -21,7 +21,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import ContractBase, User
 

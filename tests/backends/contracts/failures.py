@@ -2,14 +2,14 @@
 back-ends: one process's memory and Redis, shared by every node.
 
 The core decides the back-off
-(:class:`~chatroom.core.throttle.FailureBackoff`: the free failures, the
+(:class:`~chatroom.core.infra.throttle.FailureBackoff`: the free failures, the
 doubling waits, the cap, when a key is forgotten) and hands the counter one
 change: a failure counted under one key or several, resting on each key's
 failures as read (:class:`~chatroom.core.model.changes.server.FailuresAtMost`),
 or failures given back or cleared. :class:`FailuresContract` applies such
 changes as nodes' guesses would reach the counter. It runs through
 ``Backend.apply`` on the in-process back-end, which counts in its memory
-(:class:`~chatroom.core.throttle.MemoryFailures`,
+(:class:`~chatroom.core.infra.throttle.MemoryFailures`,
 ``tests/backends/local/test_failures.py``), and on Redis
 (``tests/backends/redis/test_failures.py``).
 """
@@ -21,7 +21,7 @@ from typing import Any
 
 from twisted.internet import defer, task
 
-from chatroom.core.throttle import (
+from chatroom.core.infra.throttle import (
     FailureBackoff,
     Guesses,
     SharedFailures,

@@ -2,7 +2,7 @@
 
 :class:`FilesContract` drives real :class:`LineProtocol` connections (over
 ``StringTransport``) and the registry's
-:class:`~chatroom.core.files.FileService` (what ``POST /upload`` calls once
+:class:`~chatroom.core.accounts.files.FileService` (what ``POST /upload`` calls once
 a body is on disk): a file is recorded under its account, a message
 carrying its URL is tagged for ``rich`` members and plain for others, a
 redaction takes the author's file (metadata and bytes), and quotas count
@@ -21,8 +21,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.files import FileRecord, FileService, UploadRefusedError
+from chatroom.core.accounts.files import FileRecord, FileService, UploadRefusedError
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.files import (
     AccountFiles,
@@ -30,6 +29,7 @@ from chatroom.core.model.changes.files import (
     FileKept,
     RemoveFile,
 )
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from twisted.internet import defer, reactor
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.fanout import DELIVERY_FAILED
+from chatroom.core.infra.fanout import DELIVERY_FAILED
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.rooms import (
     AddMember,
@@ -29,6 +28,7 @@ from chatroom.core.model.changes.rooms import (
     RemoveMember,
     RoomSeating,
 )
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.broken_door import (

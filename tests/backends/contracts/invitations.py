@@ -23,9 +23,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import operating
-from chatroom.core.codes import code_hash
-from chatroom.core.config import ServerConfig
-from chatroom.core.invitations import InviteLink
+from chatroom.core.accounts.invitations import InviteLink
+from chatroom.core.model.codes import code_hash
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient

@@ -15,8 +15,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.core.backend import Backend
-from chatroom.core.events import Message, PinChanged, Redacted, RoomRenamed
-from chatroom.core.messagelife import amended
+from chatroom.core.messages.life import amended
 from chatroom.core.model.changes.base import (
     DecidedChange,
     FactsChangedError,
@@ -43,9 +42,10 @@ from chatroom.core.model.changes.rooms import (
     RoomName,
     Version,
 )
-from chatroom.core.modlog import SERVER_LOG, ModAction, ModEntry, recording
-from chatroom.core.netbans import BanTerms, ServerBan
-from chatroom.core.serverbans import banning, lifting, logged
+from chatroom.core.model.events import Message, PinChanged, Redacted, RoomRenamed
+from chatroom.core.moderation.modlog import SERVER_LOG, ModAction, ModEntry, recording
+from chatroom.core.moderation.netbans import BanTerms, ServerBan
+from chatroom.core.moderation.serverbans import banning, lifting, logged
 from tests.backends.contracts import moderation
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import SignedInBase

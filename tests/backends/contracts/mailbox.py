@@ -26,11 +26,11 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.task import Clock
 
-from chatroom.core.accountrecord import Mailbox, mailbox_of
-from chatroom.core.codes import code_hash
-from chatroom.core.letters import Letter
-from chatroom.core.mailbox import MAILS_PER_HOUR, RESETS_PER_ADDRESS
-from chatroom.core.text import name_key
+from chatroom.core.model.accountrecord import Mailbox, mailbox_of
+from chatroom.core.model.codes import code_hash
+from chatroom.core.model.letters import Letter
+from chatroom.core.model.text import name_key
+from chatroom.core.services.mailbox import MAILS_PER_HOUR, RESETS_PER_ADDRESS
 from tests.backends.contracts.account_changes import (
     CONFIG,
     FIRST,

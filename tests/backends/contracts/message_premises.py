@@ -6,8 +6,8 @@ as read (and, for a reaction, on who reacted with what, as read) and hands
 the back-end one :class:`~chatroom.core.model.changes.base.DecidedChange` through
 :meth:`~chatroom.core.backend.Backend.apply`.
 :class:`MessagePremisesContract` makes such a change as the core would
-(:func:`chatroom.core.messagelife.amended`,
-:func:`chatroom.core.messagelife.reacted`), lets another user change the
+(:func:`chatroom.core.messages.life.amended`,
+:func:`chatroom.core.messages.life.reacted`), lets another user change the
 message before it is applied, and checks that the back-end applies nothing
 (nobody hears it) and refuses, so the core decides again. It runs against
 the in-process back-end (``tests/backends/local/test_message_premises.py``)
@@ -21,12 +21,12 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core import errors
-from chatroom.core.events import Edited, Message, Reaction, Redacted, TagMessage
-from chatroom.core.messagelife import amended, reacted
+from chatroom.core.messages.life import amended, reacted
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import Append, RoomMessages
-from chatroom.core.reactions import ReactionFacts
+from chatroom.core.model.events import Edited, Message, Reaction, Redacted, TagMessage
+from chatroom.core.policy.reactions import ReactionFacts
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.say_premises import PremisesBase
 

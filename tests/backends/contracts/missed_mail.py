@@ -1,7 +1,7 @@
 """Mail for what an account missed, on every back-end: mentions and private
 messages reaching an account with a verified address while none of its
 devices is active, mailed as one digest after the rule's wait, on the
-rule's clock (:mod:`chatroom.core.missed_mail`).
+rule's clock (:mod:`chatroom.core.accounts.missed_mail`).
 
 The mail goes to :class:`~tests.backends.contracts.mailbox.KeptLetters`;
 what the SMTP path does with a digest is
@@ -22,8 +22,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.letters import Letter, Mailer
-from chatroom.core.missed_mail import GATHER, LISTED, MissedMail
+from chatroom.core.accounts.missed_mail import GATHER, LISTED, MissedMail
+from chatroom.core.model.letters import Letter, Mailer
 from tests.backends.contracts.account_changes import CONFIG as ACCOUNTS
 from tests.backends.contracts.account_changes import FIRST
 from tests.backends.contracts.handler import User

@@ -15,7 +15,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.wire.lines import parse_time
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
@@ -471,7 +471,7 @@ class ModerationContract(SignedInBase):
     ) -> Generator[Any, Any, None]:
         """A kick's reason holding an escape sequence is not refused: the
         kick is done, with the reason of a kick without one (one rule for
-        every reason, at every door: chatroom.core.rules.reason)."""
+        every reason, at every door: chatroom.core.policy.rules.reason)."""
         alice, bob, carol = yield self.in_room("tea", "alice", "bob", "carol")
         alice.say("/kick bob \x1b[2Jgone")
         self.assertEqual(

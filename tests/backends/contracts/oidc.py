@@ -3,7 +3,7 @@
 The provider's protocol (its keys, the code flow, the tokens' checks) is
 ``tests/wiring/test_oidc_provider.py``'s and the integration tests', with
 a real provider; here the core is handed what the provider vouched for
-(:class:`~chatroom.core.oidc.ProviderClaims`) and decides the account,
+(:class:`~chatroom.core.accounts.oidc.ProviderClaims`) and decides the account,
 written through the back-end's one change of an account's record
 (:class:`~chatroom.core.model.changes.accounts.BindOidc` resting on
 :class:`~chatroom.core.model.changes.accounts.OidcUnbound`). :class:`KeptTokens` stands
@@ -23,11 +23,11 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core import errors
-from chatroom.core.accountrecord import NO_PASSWORD, Account
-from chatroom.core.accounts import dropping
-from chatroom.core.oidc import OidcSignIn, ProviderClaims
-from chatroom.core.text import name_key
+from chatroom.core.accounts.accounts import dropping
+from chatroom.core.accounts.oidc import OidcSignIn, ProviderClaims
+from chatroom.core.model import errors
+from chatroom.core.model.accountrecord import NO_PASSWORD, Account
+from chatroom.core.model.text import name_key
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
 from tests.backends.contracts.handler import User

@@ -16,9 +16,9 @@ from typing import Any
 from twisted.internet import defer
 
 from chatroom.core import operating
-from chatroom.core.errors import ChatError
 from chatroom.core.model.changes.server import NameHolding
-from chatroom.core.moderation import Actor
+from chatroom.core.model.errors import ChatError
+from chatroom.core.policy.moderation import Actor
 from tests.backends.contracts.handler import ContractBase, User
 from tests.push_endpoint import Subscriber
 from tests.support import FakeClient, chat_core

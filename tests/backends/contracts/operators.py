@@ -2,7 +2,8 @@
 every registry: in-process (``tests/backends/local/test_operators.py``) and on a real
 ``redis-server`` (``tests/backends/redis/test_operators.py``).
 
-The rule is the core's fan-out (:mod:`chatroom.core.operator_messages`), so it is
+The rule is the core's fan-out (:mod:`chatroom.core.messages.operator_messages`), so it
+is
 checked here with line users, who are the shared side's plainest door: an
 ``OPMSG`` line reaches the owner and the operators, and nobody else.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from tests.backends.contracts.handler import ContractBase, User
 
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.core.operating import operator
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import PASSWORD, SignedInBase

@@ -32,19 +32,8 @@ from typing import Any
 from twisted.internet import defer
 
 import chatroom.core.model.changes as vocabulary
-from chatroom.core.config import ServerConfig
-from chatroom.core.entries import creating
-from chatroom.core.events import (
-    Edited,
-    Message,
-    PrivateMessage,
-    Reaction,
-    RoomRenamed,
-)
-from chatroom.core.facts import ClaimFacts, CreationFacts, WaitingFacts
-from chatroom.core.filerecord import FileRecord
-from chatroom.core.hooks import Hook
-from chatroom.core.messagelife import amended, reacted
+from chatroom.core.messages.life import amended, reacted
+from chatroom.core.messages.private import conversation_key
 from chatroom.core.model.changes.accounts import (
     AccountRecord,
     AccountSignIns,
@@ -179,10 +168,21 @@ from chatroom.core.model.changes.settings import (
     MarkerAtMost,
     SetMarker,
 )
-from chatroom.core.private import conversation_key
-from chatroom.core.reactions import ReactionFacts
-from chatroom.core.subscription import Subscription
-from chatroom.core.text import name_mask
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import (
+    Edited,
+    Message,
+    PrivateMessage,
+    Reaction,
+    RoomRenamed,
+)
+from chatroom.core.model.facts import ClaimFacts, CreationFacts, WaitingFacts
+from chatroom.core.model.filerecord import FileRecord
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.subscription import Subscription
+from chatroom.core.model.text import name_mask
+from chatroom.core.policy.reactions import ReactionFacts
+from chatroom.core.rooms.entries import creating
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.say_premises import PremisesBase
 

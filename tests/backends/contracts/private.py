@@ -16,13 +16,13 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.bus import NO_COPY
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import PrivateMessage
+from chatroom.core.messages.private import appended, conversation_key, deleted, kept_for
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import SessionIs
 from chatroom.core.model.changes.private import FewerWaitingThan, PrivateKept
-from chatroom.core.private import appended, conversation_key, deleted, kept_for
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import PrivateMessage
+from chatroom.core.server.bus import NO_COPY
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User

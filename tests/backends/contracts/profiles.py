@@ -15,8 +15,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.files import FileRecord, FileService
+from chatroom.core.accounts.files import FileRecord, FileService
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient

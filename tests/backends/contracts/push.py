@@ -24,8 +24,13 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.push import Notifications, Subscription, change_of, subscribing
+from chatroom.core.accounts.push import (
+    Notifications,
+    Subscription,
+    change_of,
+    subscribing,
+)
+from chatroom.core.model.config import ServerConfig
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.webpush import WebPushSender
 from tests.backends.contracts.handler import ContractBase, User

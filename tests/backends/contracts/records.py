@@ -15,8 +15,9 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from chatroom.core.applying import Applied
+from chatroom.core.accounts.push import dropped
 from chatroom.core.backend import Backend
+from chatroom.core.infra.applying import Applied
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.files import (
     AccountUploadTokens,
@@ -28,17 +29,16 @@ from chatroom.core.model.changes.moderation import RoomModeration
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.push import AccountPush, AddSubscription
 from chatroom.core.model.changes.server import NameHolders, RememberGone
-from chatroom.core.modlog import (
+from chatroom.core.model.subscription import Subscription
+from chatroom.core.model.whowas import Departed
+from chatroom.core.moderation.modlog import (
     MODLOG_KEEP,
     SERVER_LOG,
     ModAction,
     ModEntry,
     recorded,
 )
-from chatroom.core.push import dropped
-from chatroom.core.subscription import Subscription
-from chatroom.core.userdata import EXPORT_TTL, kept_export, taken_export
-from chatroom.core.whowas import Departed
+from chatroom.core.policy.userdata import EXPORT_TTL, kept_export, taken_export
 from tests.backends.contracts.handler import ContractBase
 
 

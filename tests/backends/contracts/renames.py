@@ -11,7 +11,7 @@ from typing import Any
 from twisted.internet import defer
 from twisted.internet.task import Clock
 
-from chatroom.core.hooks import HOOK_PATH
+from chatroom.core.model.hooks import HOOK_PATH
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import CONFIG, ContractBase, User
 from tests.backends.contracts.webhook import BASE, body

@@ -1,11 +1,11 @@
 """A room's history kept by age (``--retention-age``), for every registry.
 
 The core decides what a room keeps by age once
-(:func:`chatroom.core.rules.oldest_kept`) and hands it with each message
+(:func:`chatroom.core.policy.rules.oldest_kept`) and hands it with each message
 (:attr:`Append.oldest <chatroom.core.model.changes.messages.Append.oldest>`); a back-end
 applies it: every stored event said before it goes, whatever its kind, and
 none said after it, whatever comes before it. A sweep
-(:mod:`chatroom.core.retention`) hands the same time to every room at
+(:mod:`chatroom.core.messages.retention`) hands the same time to every room at
 once, spoken in or not (:class:`~chatroom.core.model.changes.messages.AgeOut`).
 :class:`RetentionContract` runs on the in-process registry with its SQLite store
 (``tests/backends/local/test_retention.py``) and on the Redis one on a real
@@ -20,11 +20,11 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message, Reaction, Redacted
-from chatroom.core.messagelife import amended, reacted
-from chatroom.core.reactions import REACTIONS_PER_MESSAGE, ReactionFacts
-from chatroom.core.retention import swept
+from chatroom.core.messages.life import amended, reacted
+from chatroom.core.messages.retention import swept
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Message, Reaction, Redacted
+from chatroom.core.policy.reactions import REACTIONS_PER_MESSAGE, ReactionFacts
 from chatroom.wire.lines import parse_event
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.rich import RichRoom

@@ -16,9 +16,9 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.errors import ChatError
-from chatroom.core.member import Member
-from chatroom.core.moderation import ROOM_METADATA_KEYS, Action
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.member import Member
+from chatroom.core.policy.moderation import ROOM_METADATA_KEYS, Action
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import ContractBase, User
 

@@ -22,14 +22,10 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core import moderation, operating
+from chatroom.core import operating
+from chatroom.core.accounts.markers import advance
 from chatroom.core.chat import ChatCore
-from chatroom.core.config import ServerConfig
-from chatroom.core.entries import departing
-from chatroom.core.events import Departure, Message, RoomDeleted, TopicChanged
-from chatroom.core.facts import SpeakingFacts
-from chatroom.core.markers import advance
-from chatroom.core.member import Member
+from chatroom.core.infra.seats import Session
 from chatroom.core.metered import MeteredRegistry
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -57,7 +53,12 @@ from chatroom.core.model.changes.settings import (
     MarkerAtMost,
     SetMarker,
 )
-from chatroom.core.seats import Session
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Departure, Message, RoomDeleted, TopicChanged
+from chatroom.core.model.facts import SpeakingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.policy import moderation
+from chatroom.core.rooms.entries import departing
 from tests.backends.contracts.handler import ContractBase, User
 
 CONFIG = ServerConfig(rate=0, room_capacity=5, max_rooms=5, history=2)

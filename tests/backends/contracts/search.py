@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.moderation import PASSWORD
 

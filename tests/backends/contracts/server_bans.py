@@ -2,7 +2,7 @@
 
 The core reads whether a mask is banned, decides (``/gban`` of a mask not
 banned yet, ``/gunban`` of one that is) and hands the back-end one change
-of the server's bans (:mod:`chatroom.core.serverbans`) resting on what it
+of the server's bans (:mod:`chatroom.core.moderation.serverbans`) resting on what it
 read. :class:`ServerBanChangesContract` runs those through a back-end with
 the premise failing between the core's read and the back-end's apply
 (another admin, or another node's timer, acted first), and a change of
@@ -21,7 +21,6 @@ from typing import Any, cast
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
 from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import (
     AddBan,
@@ -30,8 +29,9 @@ from chatroom.core.model.changes.moderation import (
     LiftBan,
     ServerBanList,
 )
-from chatroom.core.netbans import BanTerms, ServerBan, bye
-from chatroom.core.serverbans import banning, covered, lifting
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.moderation.netbans import BanTerms, ServerBan, bye
+from chatroom.core.moderation.serverbans import banning, covered, lifting
 from tests.backends.contracts.account_changes import AccountsBase
 from tests.backends.contracts.handler import User
 from tests.support import FakeClient

@@ -2,7 +2,7 @@
 
 A session that ends takes its user out of every room it was in. The
 back-end finds who leaves and reads those rooms; the core decides each
-room's departures (:mod:`chatroom.core.departures`: the departure shown,
+room's departures (:mod:`chatroom.core.rooms.departures`: the departure shown,
 the heir when the owner goes, the room dropped once empty) and hands the
 back-end one change per room, with its premises.
 :class:`SessionEndsContract` runs that through a back-end, and a premise
@@ -20,7 +20,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import ContractBase
 
 CONFIG = ServerConfig(rate=0, room_capacity=5)

@@ -1,6 +1,6 @@
 """Device sessions on every back-end: ``/session new``, ``/session TOKEN``,
 ``/session end`` at the line door, each token kept only as its hash with
-the accounts (:mod:`chatroom.core.sign_in_tokens`), and ended by
+the accounts (:mod:`chatroom.core.accounts.sign_in_tokens`), and ended by
 everything that should end it: ``/session end``, ``/logout ID`` of its
 device, ``/password``, a reset, ``/unregister``, ``/delete-account``, and
 30 days unused on the server's clock.
@@ -21,7 +21,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.sign_in_tokens import UNUSED_SECONDS, token_hash
+from chatroom.core.accounts.sign_in_tokens import UNUSED_SECONDS, token_hash
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, SECOND, AccountsBase
 from tests.backends.contracts.handler import User

@@ -3,7 +3,7 @@
 A room waits for its members after a restart (``--grace``) or when the
 node they were on went; its owner may not come back. When the wait is
 over the back-end reports the room with its facts, the core decides
-(:mod:`chatroom.core.settling`: the longest-present member inherits from
+(:mod:`chatroom.core.rooms.settling`: the longest-present member inherits from
 an owner who is away) and hands the back-end one change with its
 premises. :class:`SuccessionContract` runs that through a back-end, and a
 premise that fails between the decision and the apply: the heir leaves
@@ -22,7 +22,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import ContractBase
 
 CONFIG = ServerConfig(rate=0, room_capacity=5)

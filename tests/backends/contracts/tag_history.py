@@ -16,7 +16,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase
 from tests.backends.contracts.room_times import without_batch

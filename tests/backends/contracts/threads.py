@@ -12,7 +12,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.account import PASSWORD
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.rich import RichRoom, id_of

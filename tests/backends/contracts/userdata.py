@@ -16,11 +16,8 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.bus import NO_COPY
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Edited, Message, PrivateMessage, Reaction, StoredEvent
-from chatroom.core.facts import Target
+from chatroom.core.accounts.push import change_of, subscribing
+from chatroom.core.messages.private import append, appended, conversation_key, kept_for
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
     DecidedChange,
@@ -40,10 +37,19 @@ from chatroom.core.model.changes.settings import (
     SetMarker,
     SetNotifyLevel,
 )
-from chatroom.core.private import append, appended, conversation_key, kept_for
-from chatroom.core.push import change_of, subscribing
-from chatroom.core.subscription import Subscription
-from chatroom.core.userdata import ANONYMISE, DELETED_USER, author, erasure
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import (
+    Edited,
+    Message,
+    PrivateMessage,
+    Reaction,
+    StoredEvent,
+)
+from chatroom.core.model.facts import Target
+from chatroom.core.model.subscription import Subscription
+from chatroom.core.policy.userdata import ANONYMISE, DELETED_USER, author, erasure
+from chatroom.core.server.bus import NO_COPY
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.backends.contracts.handler import IRCContractBase, User
 from tests.backends.contracts.moderation import PASSWORD

@@ -4,7 +4,7 @@ The same conversations with the in-process registry
 (``tests/backends/local/test_webhooks.py``) and with a real ``redis-server``
 (``tests/backends/redis/test_webhooks.py``): alice owns ``tea``, bob is in
 it; ``/webhook`` over the line door, posts through the registry as the
-HTTP door makes them (:meth:`chatroom.core.webhooks.Webhooks.post`; the
+HTTP door makes them (:meth:`chatroom.core.rooms.webhooks.Webhooks.post`; the
 HTTP answers themselves are ``tests/integration/test_webhooks.py``'s).
 """
 
@@ -16,9 +16,6 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Message
-from chatroom.core.hooks import HOOK_PATH, Hook
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.messages import (
     AddHook,
@@ -27,8 +24,11 @@ from chatroom.core.model.changes.messages import (
     RemoveHook,
     RoomHooks,
 )
-from chatroom.core.text import name_key
-from chatroom.core.webhooks import HOOKS_PER_ROOM
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Message
+from chatroom.core.model.hooks import HOOK_PATH, Hook
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.webhooks import HOOKS_PER_ROOM
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
 
@@ -224,7 +224,7 @@ class WebhookContract(ContractBase):
 
 
 class HookStoreContract(ContractBase):
-    """A back-end's :class:`~chatroom.core.hooks.HookStore` (``hooks``)."""
+    """A back-end's :class:`~chatroom.core.model.hooks.HookStore` (``hooks``)."""
 
     def backend(self) -> Any:
         """The server's back-end."""

@@ -1,7 +1,7 @@
 """Events counted in a sliding window (the registration throttles'), for
 both back-ends: one process's memory and Redis, shared by every node.
 
-The core decides the limit (:class:`~chatroom.core.throttle.
+The core decides the limit (:class:`~chatroom.core.infra.throttle.
 SharedWindowLimit`) and hands the counter one change: one more event
 counted, resting on :class:`~chatroom.core.model.changes.server.FewerThan` (the limit
 and the window its operands), or one given back. :class:`WindowsContract`
@@ -9,7 +9,7 @@ applies such changes as two nodes' decisions made on the same count would
 reach the counter: the one that comes second finds the premise failed and
 is told how long to wait. It runs through ``Backend.apply`` on the
 in-process back-end, which counts in its memory
-(:class:`~chatroom.core.throttle.MemoryWindows`,
+(:class:`~chatroom.core.infra.throttle.MemoryWindows`,
 ``tests/backends/local/test_windows.py``), and on Redis
 (``tests/backends/redis/test_windows.py``).
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 from twisted.internet import defer
 
+from chatroom.core.infra.throttle import SharedWindows, counted, uncounted
 from chatroom.core.model.changes.base import PremiseFailedError
 from chatroom.core.model.changes.server import FewerThan
-from chatroom.core.throttle import SharedWindows, counted, uncounted
 
 #: A window long enough that nothing leaves it during a test.
 WINDOW = 600.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.big_rooms import joins_quietly
+from chatroom.core.rooms.big_rooms import joins_quietly
 from tests.backends.contracts.big_rooms import CONFIG, BigRoomsContract
 from tests.support import local_server
 

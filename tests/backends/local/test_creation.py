@@ -7,7 +7,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.creation import HOUR
+from chatroom.core.rooms.creation import HOUR
 from tests.backends.contracts.creation import CONFIG, CreationContract
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient, local_server

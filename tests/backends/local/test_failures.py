@@ -11,7 +11,7 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.throttle import (
+from chatroom.core.infra.throttle import (
     MemoryFailures,
     SharedFailures,
 )

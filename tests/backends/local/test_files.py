@@ -1,4 +1,4 @@
-"""Uploads' rules (chatroom.core.files) and their metadata in one process.
+"""Uploads' rules (chatroom.core.accounts.files) and their metadata in one process.
 
 The contract (``tests/backends/contracts/files.py``) on the in-process registry; the
 metadata kept in the ``--db`` file across a restart; the rules on a
@@ -20,9 +20,7 @@ from twisted.python import usage
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
-from chatroom.core.filedir import FileDirectory
-from chatroom.core.files import (
+from chatroom.core.accounts.files import (
     FileRecord,
     FileService,
     UploadRefusedError,
@@ -30,6 +28,7 @@ from chatroom.core.files import (
     clean_type,
     refused_types,
 )
+from chatroom.core.infra.filedir import FileDirectory
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.files import (
     AccountFiles,
@@ -37,6 +36,7 @@ from chatroom.core.model.changes.files import (
     FileKept,
     RemoveFile,
 )
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.uploads import content_disposition
 from chatroom.wiring.tap import Options
 from tests.backends.contracts.files import FilesContract, files_config

@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.mailbox import RESET_SECONDS, SWEEP_INTERVAL
+from chatroom.core.services.mailbox import RESET_SECONDS, SWEEP_INTERVAL
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import CONFIG, FIRST, SECOND
 from tests.backends.contracts.mailbox import (

@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.oidc import TICKET_SECONDS, OidcSignIn
+from chatroom.core.accounts.oidc import TICKET_SECONDS, OidcSignIn
 from tests.backends.contracts.account_changes import CONFIG, FIRST, AccountsBase
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.oidc import (

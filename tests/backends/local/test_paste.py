@@ -12,9 +12,9 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core import multiline
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
+from chatroom.core.model import multiline
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.paste import CODE, CODE_TAG, CODE_TEXT, PasteContract
 from tests.doors.irc.test_ircv3 import CapsTestCase, tags_of, untagged
@@ -30,7 +30,7 @@ class LocalRegistryPasteTests(PasteContract, unittest.TestCase):
 
 
 class PasteParsingTests(unittest.TestCase):
-    """:func:`chatroom.core.multiline.paste`, the one parser of a paste."""
+    """:func:`chatroom.core.model.multiline.paste`, the one parser of a paste."""
 
     def test_lines_are_stored_as_a_multiline_batch_stores_them(self) -> None:
         """The text is the lines joined by a space, blank ones left out; the

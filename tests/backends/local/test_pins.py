@@ -10,7 +10,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.pins import PinsContract
 from tests.support import FakeClient, in_place, local_server

@@ -19,9 +19,7 @@ from twisted.trial import unittest
 from chatroom.backends.local.push import StoredPush
 from chatroom.backends.local.records import MemoryStore
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Message
-from chatroom.core.push import (
+from chatroom.core.accounts.push import (
     PER_PLACE,
     Notice,
     Notifications,
@@ -31,6 +29,8 @@ from chatroom.core.push import (
     public_key_of,
     subscribing,
 )
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Message
 from chatroom.wiring.tap import Options
 from tests.backends.contracts.push import CONFIG, PushContract
 from tests.push_endpoint import Subscriber

@@ -7,9 +7,9 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core import reactions
-from chatroom.core.config import ServerConfig
-from chatroom.core.reactions import Reactions
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.policy import reactions
+from chatroom.core.policy.reactions import Reactions
 from tests.backends.contracts.reaction import REACTION_CONFIG, ReactionContract
 from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import FakeClient, StoreFileTestCase, local_backend, local_server

@@ -10,9 +10,9 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core import codec
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message
+from chatroom.core.model import codec
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Message
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.line.rendering import live_id_line, live_rich_line
 from chatroom.wire.tags import format_tags, parse_pairs

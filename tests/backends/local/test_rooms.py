@@ -7,15 +7,15 @@ from twisted.trial import unittest
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.rooms import Room
-from chatroom.core import membership
-from chatroom.core.entries import departing
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Departure, DepartureKind, Message
+from chatroom.core.infra.seats import Session
 from chatroom.core.model.changes.base import DecidedChange, Operation
 from chatroom.core.model.changes.rooms import AddMember, Emit, RoomSeating, SetOwner
-from chatroom.core.rules import check_space
-from chatroom.core.seats import Session
-from chatroom.core.text import name_key
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Departure, DepartureKind, Message
+from chatroom.core.model.text import name_key
+from chatroom.core.policy.rules import check_space
+from chatroom.core.rooms import membership
+from chatroom.core.rooms.entries import departing
 from chatroom.doors.line.rendering import render_room, render_welcome
 from tests.support import RecordingMember as Member
 
@@ -30,7 +30,7 @@ def _quit(room: Room, user: str, reason: str) -> Departure:
 
 def _add(room: Room, member: Member, name: str) -> None:
     """``member`` joins as the in-process back-end seats it: decided by
-    :func:`chatroom.core.membership.join` on the room's facts, applied as
+    :func:`chatroom.core.rooms.membership.join` on the room's facts, applied as
     a change (:func:`chatroom.backends.local.applying.perform`)."""
     joiner, key = Session("local:t.1", name), name_key(name)
     arrival = membership.join(room.seating(), key, joiner, room.big_room)
@@ -44,7 +44,7 @@ def _add(room: Room, member: Member, name: str) -> None:
 
 def _remove(room: Room, member: Member, departure: Departure | None) -> None:
     """``member`` leaves as the in-process back-end takes it out: decided
-    by the core (:func:`chatroom.core.entries.departing`) on the room's
+    by the core (:func:`chatroom.core.rooms.entries.departing`) on the room's
     facts, applied as a change (None: nobody is told, at shutdown)."""
     if departure is None:
         room.depart(member)

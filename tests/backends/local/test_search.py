@@ -20,9 +20,9 @@ from chatroom.backends.local.search import prepare
 from chatroom.backends.local.search import search as search_index
 from chatroom.backends.local.search_memory import MemoryIndex
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.search import SearchQuery, parse_search
+from chatroom.core.messages.search import SearchQuery, parse_search
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.search import SEARCH_CONFIG, PrivateSearchContract
 from tests.support import FakeClient, in_place, local_server

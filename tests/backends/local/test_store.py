@@ -23,8 +23,8 @@ from chatroom.backends.local.store import (
     SqliteStore,
     open_store,
 )
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import (
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import (
     PrivateTagMessage,
     Reaction,
     Redacted,

@@ -30,7 +30,7 @@ from chatroom.backends.local.store import (
     SqliteStore,
     open_store,
 )
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import parse_event
 from tests.support import FakeClient, in_place, local_server, log_lines

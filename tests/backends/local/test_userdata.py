@@ -12,8 +12,8 @@ from twisted.trial import unittest
 
 from chatroom.backends.local.rows import row_of
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.events import Message
-from chatroom.core.userdata import ANONYMISE, DELETED_USER, EXPORT_TTL, erased
+from chatroom.core.model.events import Message
+from chatroom.core.policy.userdata import ANONYMISE, DELETED_USER, EXPORT_TTL, erased
 from tests.backends.contracts.moderation import PASSWORD
 from tests.backends.contracts.userdata import BASE, CONFIG, UserDataContract
 from tests.support import chat_core, in_place, local_server

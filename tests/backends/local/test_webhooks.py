@@ -13,11 +13,11 @@ from twisted.web.server import Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError, WebhookThrottledError
-from chatroom.core.events import Message
-from chatroom.core.text import is_valid_name
-from chatroom.core.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError, WebhookThrottledError
+from chatroom.core.model.events import Message
+from chatroom.core.model.text import is_valid_name
+from chatroom.core.rooms.webhooks import BOT_SUFFIX, bot_name, payload_of, slack_text
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.web.channel import access_line
 from tests.backends.contracts.handler import CONFIG

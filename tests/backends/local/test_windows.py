@@ -10,7 +10,7 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.throttle import SharedWindows, counted
+from chatroom.core.infra.throttle import SharedWindows, counted
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.windows import WINDOW, WindowsContract
 from tests.support import chat_core, local_server

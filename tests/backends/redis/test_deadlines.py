@@ -20,8 +20,8 @@ from twisted.trial import unittest
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.life_scripts import ATTACH
 from chatroom.backends.redis.routing import RoutedCalls
-from chatroom.core.config import CLUSTER_PREFIX
-from chatroom.core.errors import ChatError
+from chatroom.core.model.config import CLUSTER_PREFIX
+from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.addresses import RedisAddress, RedisClusterAddress
 from chatroom.redisclient.caught_up import CaughtUp
 from chatroom.redisclient.deadlines import (

@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.redis.departure_queue import DepartureQueue
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.metrics import ServerCollector
 from tests.support import local_server
 

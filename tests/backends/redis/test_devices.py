@@ -15,12 +15,12 @@ from typing import Any, cast
 from twisted.internet import defer, protocol, reactor
 from twisted.internet.interfaces import IProtocol, IReactorTime
 
-from chatroom.core import errors
-from chatroom.core.config import ClusterConfig
-from chatroom.core.entries import Entry
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Welcome
-from chatroom.core.text import name_key
+from chatroom.core.model import errors
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Welcome
+from chatroom.core.model.text import name_key
+from chatroom.core.rooms.entries import Entry
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry

@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 
 from chatroom.backends.redis.calls import RedisCalls
 from chatroom.backends.redis.life_scripts import ATTACH
-from chatroom.core.errors import ChatError
+from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.redisclient.link import RedisLink
 from tests.backends.redis.test_deadlines import DeadlinesCase

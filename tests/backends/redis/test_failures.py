@@ -10,7 +10,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.throttle import SharedFailures
+from chatroom.core.infra.throttle import SharedFailures
 from tests.backends.contracts.failures import ADDRESS, FailuresContract
 from tests.backends.contracts.handler import CONFIG
 from tests.cluster.redis_cluster import OnThreePrimaries, RoomsApartRegistryTestCase

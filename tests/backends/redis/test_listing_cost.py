@@ -24,7 +24,7 @@ from chatroom.backends.redis.listing import (
     UNLIST_GONE,
     RedisListing,
 )
-from chatroom.core.lobby_list import LobbyList
+from chatroom.core.rooms.lobby_list import LobbyList
 
 
 class ListedRedis:

@@ -30,9 +30,9 @@ from twisted.internet import defer, task
 
 from chatroom.backends.redis.departure_queue import AT_ONCE
 from chatroom.backends.redis.redis_backend import RELEASE_TRIES
-from chatroom.core.config import ServerConfig
-from chatroom.core.metrics import DEPARTURES
-from chatroom.core.whowas import Departed
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.metrics import DEPARTURES
+from chatroom.core.model.whowas import Departed
 from tests.backends.contracts.handler import ContractBase, User
 from tests.cluster.support import RedisRegistryTestCase
 from tests.support import FakeClient, log_lines, redis_backend, until

@@ -13,7 +13,7 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.moderation import Target
+from chatroom.core.policy.moderation import Target
 from tests.backends.contracts.handler import ContractBase
 from tests.backends.contracts.moderation import CONFIG, ModerationContract
 from tests.cluster.redis_cluster import (

@@ -14,7 +14,7 @@ from typing import Any
 
 from twisted.internet import defer, reactor, task
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.backends.contracts.msgid import MsgidContract
 from tests.cluster.support import ClusterTestCase, RedisRegistryTestCase
 from tests.support import redis_backend

@@ -12,7 +12,12 @@ from twisted.internet import defer, reactor, task
 from twisted.internet.task import Clock
 
 from chatroom.backends.redis.push import RedisPush
-from chatroom.core.push import Subscription, change_of, subscribing, unsubscribing
+from chatroom.core.accounts.push import (
+    Subscription,
+    change_of,
+    subscribing,
+    unsubscribing,
+)
 from tests.backends.contracts.push import CONFIG, PushContract
 from tests.cluster.support import RedisRegistryTestCase, redis_backend
 from tests.support import chat_core, kept_account

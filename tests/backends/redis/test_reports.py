@@ -9,7 +9,7 @@ from typing import Any, cast
 from twisted.internet import defer
 
 from chatroom.backends.redis.abuse_reports import MODLOG_COPY, REPORTS_APPLY
-from chatroom.core import codec
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.moderation import (
     FileReport,
@@ -18,8 +18,8 @@ from chatroom.core.model.changes.moderation import (
     ServerReports,
 )
 from chatroom.core.model.changes.modlog import RecordEntries
-from chatroom.core.modlog import MODLOG_KEEP, ModAction, ModEntry
-from chatroom.core.report_store import MessageReport, filed_key
+from chatroom.core.moderation.modlog import MODLOG_KEEP, ModAction, ModEntry
+from chatroom.core.moderation.report_store import MessageReport, filed_key
 from chatroom.wire.lines import format_time
 from tests.backends.contracts.handler import User
 from tests.backends.contracts.moderation import CONFIG, PASSWORD, SignedInBase

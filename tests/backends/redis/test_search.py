@@ -29,7 +29,7 @@ from twisted.internet.interfaces import IProtocol
 
 from chatroom.backends.redis import search_postgres
 from chatroom.backends.redis.search import DRAIN_INTERVAL, ClusterSearch
-from chatroom.core.config import ClusterConfig
+from chatroom.core.model.config import ClusterConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import RedisRegistry

@@ -12,9 +12,9 @@ from twisted.internet import defer
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.endings import LOST
-from chatroom.core import errors
-from chatroom.core.events import DepartureKind
+from chatroom.core.model import errors
 from chatroom.core.model.changes.base import FactsChangedError
+from chatroom.core.model.events import DepartureKind
 from chatroom.doors.web.metrics import ServerCollector
 from chatroom.wire.names import name_key
 from tests.backends.contracts.handler import ContractBase, User
@@ -98,7 +98,7 @@ class ReconnectElsewhereTests(TeaOnTwoNodes):
         """carol's connection to node one is lost; before her rooms' step,
         she connects again to node two: the claim's facts say her name's
         end is under way, so the core there waits for it rather than answer
-        ``NAME_TAKEN`` (:mod:`chatroom.core.claims`), and welcomes her once
+        ``NAME_TAKEN`` (:mod:`chatroom.core.services.claims`), and welcomes her once
         node one has freed it. alice saw her go."""
         alice = yield self.connect("alice")
         alice.say("/create tea")

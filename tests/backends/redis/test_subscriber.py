@@ -15,7 +15,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.config import CLUSTER_PREFIX
+from chatroom.core.model.config import CLUSTER_PREFIX
 from chatroom.redisclient.addresses import redis_address
 from chatroom.redisclient.link import RedisLink
 

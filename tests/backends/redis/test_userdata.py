@@ -11,7 +11,7 @@ from typing import Any
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.userdata import EXPORT_TTL, kept_export
+from chatroom.core.policy.userdata import EXPORT_TTL, kept_export
 from tests.backends.contracts.userdata import CONFIG, UserDataContract
 from tests.cluster.support import RedisRegistryTestCase
 

@@ -10,11 +10,11 @@ from typing import Any
 from twisted.internet import defer, reactor
 
 from chatroom.backends.redis import hooks as redis_hooks
-from chatroom.core import codec
-from chatroom.core.config import ClusterConfig
-from chatroom.core.hooks import Hook
+from chatroom.core.model import codec
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import HookHeld, RemoveHook, RoomHooks
+from chatroom.core.model.config import ClusterConfig
+from chatroom.core.model.hooks import Hook
 from chatroom.doors.base.hub import DoorHub
 from chatroom.redisclient.addresses import RedisAddress
 from chatroom.wiring.registries import redis_registry

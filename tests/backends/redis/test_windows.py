@@ -3,7 +3,7 @@ every node: the contract (:mod:`tests.backends.contracts.windows`)."""
 
 from __future__ import annotations
 
-from chatroom.core.throttle import SharedWindows
+from chatroom.core.infra.throttle import SharedWindows
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.windows import WindowsContract
 from tests.cluster.support import RedisRegistryTestCase

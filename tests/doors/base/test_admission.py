@@ -18,7 +18,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactor, StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.admission import SignOns
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.line.protocol import LineProtocol

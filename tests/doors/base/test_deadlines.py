@@ -17,7 +17,7 @@ from dataclasses import replace
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.metrics import REGISTRY
+from chatroom.core.model.metrics import REGISTRY
 from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import BATCH, STEP, Deadlines
 from tests.support import NOW, ProtocolTestCase, longest_silence, until_pinged

@@ -18,7 +18,7 @@ from twisted.internet.task import Clock, LoopingCall
 from twisted.python.failure import Failure
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.leaving import PER_TURN
 from tests.doors.irc.test_irc import IRCTestCase
 from tests.support import FakeClient, local_server

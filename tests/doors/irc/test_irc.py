@@ -14,8 +14,8 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.events import Message
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Message
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory, IRCPort, IRCProtocol
 from tests.support import (

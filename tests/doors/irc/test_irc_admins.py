@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 

@@ -1,8 +1,8 @@
-"""A big room (``--big-room``, chatroom.core.big_rooms) through the IRC door."""
+"""A big room (``--big-room``, chatroom.core.rooms.big_rooms) through the IRC door."""
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCTestCase
 
 NOTICE = (

@@ -8,8 +8,8 @@ its comment, written anew over ``StringTransport`` (the server started as
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.rules import ROOMS_PER_USER
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.policy.rules import ROOMS_PER_USER
 from chatroom.doors.irc.wire import parse
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase

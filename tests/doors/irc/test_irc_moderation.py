@@ -16,9 +16,9 @@ from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred
 from twisted.logger import ILogObserver, globalLogPublisher
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
-from chatroom.core.moderation import Actor
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
+from chatroom.core.policy.moderation import Actor
 from chatroom.doors.irc.moderation import ban_target
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import FakeClient, chat_core, in_process_only, local_backend

@@ -20,7 +20,7 @@ from twisted.internet.task import Clock
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.msgids import MsgIds, room_digest
 from chatroom.doors.irc.protocol import IRCFactory

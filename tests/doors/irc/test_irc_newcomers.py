@@ -3,7 +3,7 @@ in words, as the other clients say it (:mod:`chatroom.wire.waiting`)."""
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.wire.waiting import not_yet_words
 from tests.doors.irc.test_irc_moderation import AccountsCase
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.sasl import bearer_token
 from tests.backends.contracts.oidc import ALICE, KeptTokens, with_provider
 from tests.doors.irc.test_irc import IRCClient

@@ -4,7 +4,7 @@ marks in ``WHO``, ``WHOIS`` and ``USERHOST``."""
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import FakeClient

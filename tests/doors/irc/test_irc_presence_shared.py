@@ -7,7 +7,7 @@ the claim's step: the back-end's write of it is held here as Redis's
 round trip would hold it).
 
 On two nodes the other node's ``WHO`` and ``WHOIS`` read what was shared
-(:mod:`chatroom.core.presence`): a client that hears the answer and asks
+(:mod:`chatroom.core.model.presence`): a client that hears the answer and asks
 there at once (irctest does) must find it. Here the in-process back-end
 keeps its presence where its test holds each write
 (:class:`HeldPresence`, the Redis back-end's round trip made one the test
@@ -25,8 +25,8 @@ from twisted.internet import defer
 from twisted.internet.error import ConnectionLost
 from twisted.python.failure import Failure
 
-from chatroom.core import errors
-from chatroom.core.presence import Presence
+from chatroom.core.model import errors
+from chatroom.core.model.presence import Presence
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import local_backend, log_lines
 

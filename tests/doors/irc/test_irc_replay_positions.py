@@ -27,7 +27,7 @@ from twisted.python.failure import Failure
 from twisted.trial import unittest
 
 from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.positions import DOOR, KEEP_EVERY
 from chatroom.doors.irc.protocol import IRCFactory
 from tests.doors.irc.test_irc import IRCClient

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.doors.irc.test_ircv3 import tags_of

@@ -8,7 +8,7 @@ checks the lines each kind of user really gets, both ways across the doors.
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import FakeClient
 

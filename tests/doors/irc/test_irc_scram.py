@@ -15,8 +15,8 @@ import base64
 from scramp import ScramClient
 from twisted.internet.defer import ensureDeferred
 
-from chatroom.core.accounts import Account, registering
-from chatroom.core.config import ServerConfig
+from chatroom.core.accounts.accounts import Account, registering
+from chatroom.core.model.config import ServerConfig
 from tests.doors.irc.test_irc import IRCClient
 from tests.doors.irc.test_irc_moderation import PASSWORD, AccountsCase
 from tests.support import local_server

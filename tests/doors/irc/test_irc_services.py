@@ -3,7 +3,7 @@ one answers, and IRCv3 ``draft/account-registration``.
 
 NickServ's behaviour follows Ergo's ``irc/nickserv.go``; the
 ``REGISTER`` tests mirror irctest's ``account_registration.py``; the
-sign-in back-off is the line door's (:class:`chatroom.core.accounts.Accounts`).
+sign-in back-off is the line door's (:class:`chatroom.core.accounts.accounts.Accounts`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 from twisted.internet import defer, reactor
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.webpush import push_line
 from chatroom.wiring.outbound import OutboundGuard, OutboundPolicy
 from chatroom.wiring.webpush import WebPushSender

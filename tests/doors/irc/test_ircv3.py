@@ -10,7 +10,7 @@ these are our own tests of the same behaviour, not its code.
 
 from __future__ import annotations
 
-from chatroom.core.events import Invitation, Message
+from chatroom.core.model.events import Invitation, Message
 from chatroom.wire.tags import parse_tags
 from tests.doors.irc.test_irc import IRCClient, IRCTestCase
 from tests.support import STAMP, in_process_only, local_backend

@@ -11,9 +11,9 @@ from twisted.internet import defer
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.files import FileService
+from chatroom.core.accounts.files import FileService
 from chatroom.core.metered import metered
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wiring.registries import local_registry
 from tests.push_endpoint import Subscriber

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.line import session as session_module
 from chatroom.doors.line.session import LineSession
 from tests.support import FakeClient, ProtocolTestCase, local_backend, until_pinged

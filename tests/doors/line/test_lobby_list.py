@@ -9,7 +9,7 @@ shows (docs/protocol.md, *Rooms*).
 
 from __future__ import annotations
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from tests.support import FakeClient, ProtocolTestCase
 
 

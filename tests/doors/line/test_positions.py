@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from twisted.trial import unittest
 
-from chatroom.core import codec
-from chatroom.core.errors import ChatError
-from chatroom.core.events import Joined, Message
-from chatroom.core.rules import CatchUp, catch_up
+from chatroom.core.model import codec
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.events import Joined, Message
+from chatroom.core.policy.rules import CatchUp, catch_up
 from chatroom.doors.line.arguments import (
     parse_caps,
     parse_event_id,

@@ -9,7 +9,7 @@ from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from twisted.test import iosim
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.wiring.service import HubService
 from tests.support import STAMP, FakeClient, ProtocolTestCase, until_pinged

@@ -12,8 +12,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
-from chatroom.core.errors import ChatError
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.doors.line import session as session_module
 from chatroom.doors.line.protocol import LineProtocol
 from chatroom.doors.line.session import LineSession

@@ -24,7 +24,7 @@ from wsproto.events import Request as Asked
 from wsproto.handshake import H11Handshake
 from wsproto.utilities import RemoteProtocolError
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.ircsocket import chosen_subprotocol
 from chatroom.doors.web.site import build_site

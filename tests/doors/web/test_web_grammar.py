@@ -21,7 +21,7 @@ from twisted.protocols.policies import WrappingFactory
 from twisted.trial import unittest
 
 import chatroom.doors.web
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.wire.commands import COMMANDS
 from chatroom.wire.goodbyes import ACCOUNT_DELETED, FINAL_STARTS, SIGN_IN_REFUSALS

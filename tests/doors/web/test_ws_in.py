@@ -9,7 +9,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from tests.doors.test_connection_cost import WebClient
 from tests.support import NOW, FakeClient, local_server

@@ -12,7 +12,7 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.trial import unittest
 
-from chatroom.core.config import ServerConfig
+from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.site import build_site
 from chatroom.doors.web.socket import LineWebSocket
 from tests.doors.web.test_http_bounds import UPGRADE

@@ -1,5 +1,5 @@
 
--- A decided change of an account's record (chatroom.core.accounts): its
+-- A decided change of an account's record (chatroom.core.accounts.accounts): its
 -- premises checked first ({'CHANGED', the failed one's place}, nothing
 -- written), then its operations in order: the account made, its
 -- password and SCRAM keys, its mailbox, its app passwords, its provider's

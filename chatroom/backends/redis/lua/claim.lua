@@ -1,5 +1,5 @@
 
--- A name's claim as the core decided it (chatroom.core.claims): the session
+-- A name's claim as the core decided it (chatroom.core.services.claims): the session
 -- takes the name (TakeName: a first claim, or a rename from `old`), or
 -- attaches as one more holder of it (AttachDevice: a device of the account
 -- signed in to it, its own session on another node). GONE if a rename's

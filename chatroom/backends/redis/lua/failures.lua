@@ -1,5 +1,5 @@
 
--- Failures counted under a back-off (the core's: chatroom.core.throttle):
+-- Failures counted under a back-off (the core's: chatroom.core.infra.throttle):
 -- `change`, a CountedFailures' change at its time (the core's clock,
 -- seconds), resting on each key's failures as the core read them (its
 -- count, its newest's time): else {'CHANGED', the failed premise's place,

@@ -1,5 +1,5 @@
 
--- A room's moderation as the core decided it (chatroom.core.moderation),
+-- A room's moderation as the core decided it (chatroom.core.policy.moderation),
 -- or a server admin's gift of the room: the room's step. By a member
 -- (`user`, `token`: NOT_IN_ROOM or GONE if that session may not act in
 -- it), or by an admin (none). Its premises (the room as read; the target

@@ -3,7 +3,7 @@ local P = ARGV[1]
 -- The script's operands by name (chatroom.backends.redis.operands): every
 -- script is handed one JSON object, decoded here, once.
 local args = cjson.decode(ARGV[2])
--- On a Redis Cluster (its prefix a hash tag, chatroom.core.config's
+-- On a Redis Cluster (its prefix a hash tag, chatroom.core.model.config's
 -- CLUSTER_PREFIX) every event goes by sharded pub/sub: SPUBLISH reaches the
 -- subscribers of the chat's shard (its primary and replicas) alone, where
 -- PUBLISH is carried to every node of the cluster over its bus.
@@ -108,7 +108,7 @@ local function session_unindexed(u, token)
   if redis.call('HGET', key, conn) == u then redis.call('HDEL', key, conn) end
 end
 
--- Events are chatroom.core.codec's JSON objects. A stored event a node
+-- Events are chatroom.core.model.codec's JSON objects. A stored event a node
 -- hands a script to number ends with '"id":""}' (its canonical encoding,
 -- the id last): numbered puts the id between those quotes.
 local function numbered(data, id)
@@ -117,12 +117,12 @@ end
 
 -- The kinds of stored events only IRC's event playback replays, which
 -- count in no other door's history window: an operand, made from the
--- core's chatroom.core.events.PLAYBACK_ONLY where this text is built.
+-- core's chatroom.core.model.events.PLAYBACK_ONLY where this text is built.
 local PLAYBACK_ONLY = PLAYBACK_KINDS
 
 -- The kinds of stored events that change a message and go with it when
 -- it is redacted: an operand, made from the core's
--- chatroom.core.events.DEPENDENT_EVENTS where this text is built.
+-- chatroom.core.model.events.DEPENDENT_EVENTS where this text is built.
 local DEPENDENT = DEPENDENT_KINDS
 
 -- A stored event as a table (nil for a redacted entry's '', or an entry
@@ -177,7 +177,7 @@ local function seated_names(r, ms)
 end
 
 -- Name `name` came online or went offline (`sighting`): a
--- chatroom.core.events.Watched to every node's MONITOR watchers.
+-- chatroom.core.model.events.Watched to every node's MONITOR watchers.
 local function sighted(name, sighting)
   redis.call(PUB, P .. 'watch',
              cjson.encode({type = 'Watched', user = name, sighting = sighting}))
@@ -253,7 +253,7 @@ end
 
 -- The token of member m's own session as room r keeps it, '' for none:
 -- the first of the room's copy of who holds m, what a grant to m's name
--- names (chatroom.core.moderation.grant_mask). A member seated by an older
+-- names (chatroom.core.policy.moderation.grant_mask). A member seated by an older
 -- version, with no copy, is read from the server's keys where the layout
 -- lets a room's scripts read them (OLDER_ROOMS).
 local function own_token(r, m)
@@ -430,7 +430,7 @@ local AGE_LOOKS = 100
 
 -- Room r's history with its entries said before `oldest` gone, of every
 -- kind, from the front (`oldest`: the core's operand, a time as stored
--- events carry it, which sort as text; chatroom.core.rules.oldest_kept).
+-- events carry it, which sort as text; chatroom.core.policy.rules.oldest_kept).
 -- Every event stored now carries the time the server accepted it; an
 -- entry that carries none (a redacted message's '', or a reaction or a
 -- redaction an older version stored) was said after the entries before
@@ -547,7 +547,7 @@ local function seat_in_room(u, r, record)
   copy_record(u, r, record)
 end
 
--- Membership is decided by the nodes (chatroom.core.membership), never
+-- Membership is decided by the nodes (chatroom.core.rooms.membership), never
 -- here: these functions read what it decides on, check that what a
 -- decision was made on still holds, and store its outcome.
 --
@@ -562,7 +562,7 @@ end
 -- its policy restricts joins, its version (ver) and that policy (JSON,
 -- '' unless it restricts joins), its newest event id, and 1 if its
 -- policy keeps it (`keep`)}; {r} if there is no room r. Whether the room
--- stays when empty is the core's to say (chatroom.core.facts.Seating).
+-- stays when empty is the core's to say (chatroom.core.model.facts.Seating).
 local function seating(r, about)
   local rk = room_key(r)
   local info = redis.call('HMGET', rk, 'name', 'inc', 'owner', 'owner_account',
@@ -1006,7 +1006,7 @@ end
 -- the caller's to refresh, copies_of); false if it was the last, whose
 -- user must leave its rooms and give up its name; nil, and nothing done,
 -- if u's own lets go while devices hold u and `heir` is none of them: the
--- core is to choose one (chatroom.core.rules.heir_of).
+-- core is to choose one (chatroom.core.policy.rules.heir_of).
 local function let_go(u, token, heir)
   if redis.call('SREM', holders_key(u), token) == 1 then
     redis.call('HDEL', P .. 'devices:' .. u, token)  -- its devices with it
@@ -1111,7 +1111,7 @@ local function finish_ending(u, token)
   if ending_by(u, token) then unname(u) end
 end
 
--- What a join reply is built from (chatroom.core.membership.welcome), as
+-- What a join reply is built from (chatroom.core.rooms.membership.welcome), as
 -- member u of room r is shown it now: {name, capacity, incarnation, topic,
 -- topic_by, topic_at, the members (names, in arrival order), 1 if u is
 -- quiet, how many members there are, the owner's name if the owner is a
@@ -1120,7 +1120,7 @@ end
 -- window is the newest `shown` events (topic changes and tags-only
 -- messages, which only IRC's event playback shows, do not count) or, with
 -- `after` (an id), the kept events after it, at most the newest `most`
--- (where chatroom.core.rules.catch_up starts a resume: the core's
+-- (where chatroom.core.policy.rules.catch_up starts a resume: the core's
 -- operands).
 -- Room r's row in the room list (chatroom.backends.redis.listing): key,
 -- name, members, capacity, topic, creation number, secret '1' or '0'; a
@@ -1166,7 +1166,7 @@ local function view(r, u, shown, after, most)
           first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or ''}
 end
 
--- The user called u as moderation sees them (chatroom.core.facts.Target),
+-- The user called u as moderation sees them (chatroom.core.model.facts.Target),
 -- from the server's keys alone: {name, account, token, 0} if connected;
 -- {name as registered, account, '', 0} if not connected but registered; {}
 -- otherwise. Whether they are in a room is that room's to say (FACTS).

@@ -22,7 +22,7 @@ for _, op in ipairs(c.ops) do
     redis.call('LTRIM', key, -tonumber(args.retention), -1)
     feed_private(conversation, data)
     -- the newest conversation of each side that is an account (a plain
-    -- name's side is marked '~': chatroom.core.private.accounts_of)
+    -- name's side is marked '~': chatroom.core.messages.private.accounts_of)
     local order = redis.call('INCR', P .. 'convs-order')
     for side in string.gmatch(conversation, '%S+') do
       if string.sub(side, 1, 1) ~= '~' then

@@ -3,7 +3,7 @@ local function room_key(r) return P .. 'room:' .. r end
 local function members_key(r) return P .. 'members:' .. r end
 local function history_key(r) return P .. 'history:' .. r end
 -- The room's quiet members: joined a big room unannounced, not yet spoken
--- (chatroom.core.big_rooms).
+-- (chatroom.core.rooms.big_rooms).
 local function quiet_key(r) return P .. 'quiet:' .. r end
 local function log_key(r) return P .. 'log:' .. r end
 -- Who reacted with what to room r's messages: field "id" → how many
@@ -17,7 +17,7 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- index a post is checked against the room's hooks by
 -- (chatroom.backends.redis.hooks).
 local function hooks_key(r) return P .. 'hooks:' .. r end
--- Room r's pinned messages: field id → who pinned it (chatroom.core.pins).
+-- Room r's pinned messages: field id → who pinned it (chatroom.core.messages.pins).
 local function pins_key(r) return P .. 'pins:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).
 local function channel_key(r) return P .. 'chan:' .. r end

@@ -1,5 +1,5 @@
 
--- A change of the server's bans (chatroom.core.serverbans): every premise
+-- A change of the server's bans (chatroom.core.moderation.serverbans): every premise
 -- checked first ({'CHANGED', the failed one's place}, nothing written).
 -- Then its operations in order: a ban made (AddBan: kept with its terms;
 -- `orders`: what every node hears of a network ban, by mask, a copy of it
@@ -7,7 +7,7 @@
 -- the nodes' copies of the network bans), the entries it records in the
 -- server's moderation log (`keep`), and the start of the end of every
 -- session an EndSessions names, wherever it is (the one holding a name,
--- every one signed in to an account: chatroom.core.serverbans.covered),
+-- every one signed in to an account: chatroom.core.moderation.serverbans.covered),
 -- each told why (`ended`: the node's EndSession of each reason; `ttl`).
 -- The server's step of their ends (chatroom.backends.redis.endings): 'OK',
 -- the leavers, the copies to refresh. The bans come first, so that none

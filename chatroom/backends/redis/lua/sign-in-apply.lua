@@ -1,5 +1,5 @@
 
--- An account's sign-in tokens' change (chatroom.core.sign_in_tokens): its
+-- An account's sign-in tokens' change (chatroom.core.accounts.sign_in_tokens): its
 -- premises checked ({'CHANGED', the failed one's place}: the account gone,
 -- a token not kept as the core read it), then each token kept (`P
 -- sign-in:HASH`, as the core encoded it, expiring at its deadline) and

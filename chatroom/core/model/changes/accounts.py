@@ -1,8 +1,9 @@
 """An account: its record (the name it was registered as, its password
 and SCRAM keys, its mailbox, its app passwords, its OpenID binding), when
 it was registered, its erasure, the invitations that admit new ones, and
-the sign-in tokens of its device sessions (:mod:`chatroom.core.accounts`,
-:mod:`chatroom.core.invitations`, :mod:`chatroom.core.sign_in_tokens`).
+the sign-in tokens of its device sessions (:mod:`chatroom.core.accounts.accounts`,
+:mod:`chatroom.core.accounts.invitations`,
+:mod:`chatroom.core.accounts.sign_in_tokens`).
 """
 
 from __future__ import annotations
@@ -46,13 +47,13 @@ class AccountHoldings(AccountSubject):
 class AccountSignIns(AccountSubject):
     """The sign-in tokens of account ``account`` (its name key): each
     device session ``/session new`` made, kept by its token's hash
-    (:mod:`chatroom.core.sign_in_tokens`)."""
+    (:mod:`chatroom.core.accounts.sign_in_tokens`)."""
 
 
 @dataclass(frozen=True)
 class InvitationCode(Subject):
     """The invitation kept under ``code`` (the SHA-256 of its code, never
-    the code: :mod:`chatroom.core.invitations`)."""
+    the code: :mod:`chatroom.core.accounts.invitations`)."""
 
     code: str
 
@@ -74,7 +75,7 @@ class PasswordHashIs(Premise):
     """The account exists and its password hash is ``hash``: the password
     a decision checked (or replaced) is still the account's. A refusal
     brings the account as it is now
-    (:class:`~chatroom.core.accountrecord.Account`, or None: gone)."""
+    (:class:`~chatroom.core.model.accountrecord.Account`, or None: gone)."""
 
     hash: str
 
@@ -107,7 +108,7 @@ class SetScramKeys(Operation):
 @dataclass(frozen=True)
 class MailboxIs(Premise):
     """The account exists and its mailbox (its e-mail address and the codes
-    mailed to it, as :class:`~chatroom.core.accountrecord.Mailbox` encodes them)
+    mailed to it, as :class:`~chatroom.core.model.accountrecord.Mailbox` encodes them)
     is ``mailbox``: a code a decision checked is still the one kept, so it
     is used once. A refusal brings the account as it is now."""
 
@@ -124,7 +125,7 @@ class SetMailbox(Operation):
 @dataclass(frozen=True)
 class AppPasswordsAre(Premise):
     """The account exists and its app passwords (as
-    :func:`~chatroom.core.accountrecord.encode_app_passwords` encodes them)
+    :func:`~chatroom.core.model.accountrecord.encode_app_passwords` encodes them)
     are ``app_passwords``: a label found free is still free, one found kept
     is still kept, and the most an account keeps is not passed by two
     devices adding at once. A refusal brings the account as it is now."""
@@ -143,7 +144,7 @@ class SetAppPasswords(Operation):
 @dataclass(frozen=True)
 class OidcUnbound(Premise):
     """No account is bound to ``oidc`` (an OpenID provider's issuer and
-    subject, as :func:`chatroom.core.oidc.binding` encodes them): a first
+    subject, as :func:`chatroom.core.accounts.oidc.binding` encodes them): a first
     sign-in through the provider makes one account, not two. A refusal
     brings no facts: the core reads the binding again."""
 
@@ -214,7 +215,7 @@ class DropInvitation(Operation):
 @dataclass(frozen=True)
 class SignInTokenIs(Premise):
     """The sign-in token whose hash is ``token`` is kept as ``kept`` (as
-    :class:`~chatroom.core.sign_in_tokens.SignInToken` encodes it; "" for
+    :class:`~chatroom.core.accounts.sign_in_tokens.SignInToken` encodes it; "" for
     none): a token made is new, and a use (its time moved on) rests on
     the token as read, so one ended meanwhile (``/logout``, ``/password``)
     is never kept again. A refusal brings the token as kept now (its

@@ -2,8 +2,8 @@
 
 Every write goes one way (Synapse's ``update_membership``: read, decide,
 then persist). The core reads the facts it needs from a back-end, decides
-with its rules (:mod:`chatroom.core.membership`,
-:mod:`chatroom.core.moderation`, :mod:`chatroom.core.rules`) and hands the
+with its rules (:mod:`chatroom.core.rooms.membership`,
+:mod:`chatroom.core.policy.moderation`, :mod:`chatroom.core.policy.rules`) and hands the
 back-end one :class:`DecidedChange`: *what* it is about (its
 :class:`Subject`: a room's seating, a room's messages, an account's
 markers), the *operations* to perform there, in order, and the *premises*
@@ -16,7 +16,7 @@ apply in one process, yet the check is the same), Redis in one script. If
 a premise no longer holds it applies nothing and answers
 :class:`PremiseFailedError` with the facts as they are now; the core then
 decides again on those, a bounded number of times
-(:mod:`chatroom.core.retrying`), then ``UNAVAILABLE``.
+(:mod:`chatroom.core.infra.retrying`), then ``UNAVAILABLE``.
 
 These are plain values: no callable, no rule. A back-end interprets them
 and decides nothing; what a rule decided reaches it as an operand (the
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 #: How often a decision is made when its premises keep failing under it
-#: (:mod:`chatroom.core.retrying`), before ``UNAVAILABLE``.
+#: (:mod:`chatroom.core.infra.retrying`), before ``UNAVAILABLE``.
 DECISION_ATTEMPTS = 5
 
 
@@ -56,7 +56,7 @@ class PremiseFailedError(FactsChangedError):
 
     ``facts`` are the facts as the back-end found them (of the kind the
     core reads for that decision: for a room's seating,
-    :class:`~chatroom.core.facts.SeatingFacts`), or None when it has none
+    :class:`~chatroom.core.model.facts.SeatingFacts`), or None when it has none
     to offer and the core must read them again. ``premise`` is the one
     that failed, when the back-end knows which (for logs and tests)."""
 

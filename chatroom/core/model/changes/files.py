@@ -1,5 +1,5 @@
 """What an account keeps outside the chat's messages: its uploaded files
-and its upload tokens (:mod:`chatroom.core.files`), and an export made
+and its upload tokens (:mod:`chatroom.core.accounts.files`), and an export made
 for it (:mod:`chatroom.core.exporting`).
 """
 
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.filerecord import FileRecord
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
     AccountSubject,
@@ -16,6 +15,7 @@ from chatroom.core.model.changes.base import (
     Subject,
     declare,
 )
+from chatroom.core.model.filerecord import FileRecord
 
 # -- subjects ------------------------------------------------------------------
 

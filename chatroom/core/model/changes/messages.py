@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.events import Message, RoomEvent, StoredEvent
-from chatroom.core.hooks import Hook
 from chatroom.core.model.changes.base import (
     Operation,
     Premise,
@@ -23,6 +21,8 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.rooms import Emit, Incarnation, QuietAmong, Version
+from chatroom.core.model.events import Message, RoomEvent, StoredEvent
+from chatroom.core.model.hooks import Hook
 
 # -- subjects ------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ class RoomHooks(RoomSubject):
 @dataclass(frozen=True)
 class StoredHistories(Subject):
     """Every room's kept events, all at once: what a sweep by age
-    (:mod:`chatroom.core.retention`) changes, whether or not anyone
+    (:mod:`chatroom.core.messages.retention`) changes, whether or not anyone
     speaks."""
 
 
@@ -78,7 +78,7 @@ class Append(Operation):
     (the room takes messages from outside, as the change's premises say
     it was read). ``oldest``: the room's kept events said before it go,
     of every kind, oldest first (Unix seconds,
-    :func:`chatroom.core.rules.oldest_kept`; 0: none goes for its age)."""
+    :func:`chatroom.core.policy.rules.oldest_kept`; 0: none goes for its age)."""
 
     event: StoredEvent
     now: float
@@ -124,7 +124,7 @@ class Reacted(Premise):
 class FewerReactionsThan(Premise):
     """Message ``target`` carries fewer than ``count`` distinct reactions,
     or carries ``reaction`` already: a reaction added under the most the
-    core allows (:data:`~chatroom.core.reactions.REACTIONS_PER_MESSAGE`)."""
+    core allows (:data:`~chatroom.core.policy.reactions.REACTIONS_PER_MESSAGE`)."""
 
     target: str
     reaction: str
@@ -169,7 +169,7 @@ class EventIs(Premise):
 class ReplaceEvent(Operation):
     """Stored event ``id`` now reads as ``replacement``, all of it (its
     author too), or is gone (None), its id left unused: what a deleted
-    account's words become (:func:`chatroom.core.userdata.erasure`). It
+    account's words become (:func:`chatroom.core.policy.userdata.erasure`). It
     changes that one event: the events that depend on it have their own."""
 
     id: str
@@ -204,7 +204,7 @@ class HookHeld(Premise):
 @dataclass(frozen=True)
 class FewerHooksThan(Premise):
     """The room has fewer than ``count`` webhooks: one more added under the
-    most the core allows (:data:`~chatroom.core.webhooks.HOOKS_PER_ROOM`)."""
+    most the core allows (:data:`~chatroom.core.rooms.webhooks.HOOKS_PER_ROOM`)."""
 
     count: int
 
@@ -242,7 +242,7 @@ class SweepLease(Premise):
 class AgeOut(Operation):
     """Every room's kept events said before ``oldest`` go, of every kind,
     oldest first, and none said since (Unix seconds,
-    :func:`chatroom.core.rules.oldest_kept`): what :class:`Append`'s
+    :func:`chatroom.core.policy.rules.oldest_kept`): what :class:`Append`'s
     ``oldest`` does to the room spoken in, done to all of them. Ids are
     untouched (the room's next event takes the next one), and a back-end
     may apply it room by room: applied twice, or in part and then

@@ -1,7 +1,7 @@
 """Moderation: a room's policy and owner, and the server's own: its bans,
-its reports of messages and its lockdown (:mod:`chatroom.core.moderation`,
-:mod:`chatroom.core.serverbans`, :mod:`chatroom.core.abuse_reports`,
-:mod:`chatroom.core.lockdown`). Each action is logged by its own change
+its reports of messages and its lockdown (:mod:`chatroom.core.policy.moderation`,
+:mod:`chatroom.core.moderation.serverbans`, :mod:`chatroom.core.messages.abuse_reports`,
+:mod:`chatroom.core.moderation.lockdown`). Each action is logged by its own change
 (:class:`~chatroom.core.model.changes.modlog.RecordEntries`).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.events import Departure, Event, Kicked
 from chatroom.core.model.changes.base import (
     DecidedChange,
     Operation,
@@ -27,6 +26,7 @@ from chatroom.core.model.changes.rooms import (
     SetPolicy,
     Version,
 )
+from chatroom.core.model.events import Departure, Event, Kicked
 
 # -- subjects ------------------------------------------------------------------
 
@@ -40,17 +40,18 @@ class RoomModeration(RoomSubject):
 @dataclass(frozen=True)
 class ServerBanList(Subject):
     """The masks banned from the whole server, with their terms
-    (:mod:`chatroom.core.serverbans`)."""
+    (:mod:`chatroom.core.moderation.serverbans`)."""
 
 
 @dataclass(frozen=True)
 class ServerReports(Subject):
-    """The server's reports of messages (:mod:`chatroom.core.abuse_reports`)."""
+    """The server's reports of messages
+    (:mod:`chatroom.core.messages.abuse_reports`)."""
 
 
 @dataclass(frozen=True)
 class ServerLockdown(Subject):
-    """The server's lockdown level (:mod:`chatroom.core.lockdown`)."""
+    """The server's lockdown level (:mod:`chatroom.core.moderation.lockdown`)."""
 
 
 # -- a room's moderation: premises and operations ------------------------------
@@ -70,7 +71,7 @@ class SessionIs(Premise):
 class KickMember(Operation):
     """Take user ``user`` (a name key; its session ``session``) out of the
     room, which is shown ``departure``, as ``leave`` says: the departure
-    the core decided on the user's seating (:func:`chatroom.core.membership.
+    the core decided on the user's seating (:func:`chatroom.core.rooms.membership.
     leave`: the heir, the room's fate), with the premises it rests on, which
     hold with the moderation's or neither is applied; the user is told
     ``told`` wherever it is (``KICKED``)."""
@@ -113,7 +114,7 @@ class NameRegistered(Premise):
     account's, as a name's claim was decided: a plain name is claimed on
     its being nobody's account, and a back-end gives it to nobody once an
     account has it. A refusal brings the claim's facts as they are
-    (:class:`~chatroom.core.facts.ClaimFacts`); a claim also rests on each
+    (:class:`~chatroom.core.model.facts.ClaimFacts`); a claim also rests on each
     of its masks' :class:`Banned` being False."""
 
     name: str
@@ -123,7 +124,7 @@ class NameRegistered(Premise):
 @dataclass(frozen=True)
 class AddBan(Operation):
     """Ban ``mask`` from the server, kept with its ``terms`` (who, until
-    when, why: a :class:`~chatroom.core.netbans.BanTerms` encoded; "" for
+    when, why: a :class:`~chatroom.core.moderation.netbans.BanTerms` encoded; "" for
     none). A network ban (``ip:``) is heard by every node's listeners,
     which end the connections it covers; the sessions a ban covers end
     by the change's :class:`EndSessions`, as the core decided."""
@@ -137,10 +138,10 @@ class EndSessions(Operation):
     """The session holding name key ``holder`` ("": none) and every
     session signed in to account ``account`` ("": none) end, on every
     node, told ``told``: the sessions a ban covers
-    (:func:`chatroom.core.serverbans.covered`), ended after the bans of
+    (:func:`chatroom.core.moderation.serverbans.covered`), ended after the bans of
     its change are made, so none of them signs in again meanwhile; or
     the devices of an account given up with ``/unregister``, ended as
-    the account goes (:func:`chatroom.core.accounts.unregistering`)."""
+    the account goes (:func:`chatroom.core.accounts.accounts.unregistering`)."""
 
     holder: str
     account: str
@@ -182,7 +183,7 @@ class ReportsNumbered(Premise):
 @dataclass(frozen=True)
 class NotReported(Premise):
     """No report was kept under ``filed`` (a reporter, a room, a message:
-    :func:`chatroom.core.report_store.filed_key`)."""
+    :func:`chatroom.core.moderation.report_store.filed_key`)."""
 
     filed: str
 

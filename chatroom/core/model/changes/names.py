@@ -1,6 +1,6 @@
 """A name as a session holds it: its sign-in and its release.
 
-A session holds one name (:mod:`chatroom.core.sessions`); what changes the
+A session holds one name (:mod:`chatroom.core.infra.sessions`); what changes the
 holding is decided by the core and applied by the back-end with the member
 and session it is by (:meth:`chatroom.core.backend.Backend.apply`): the
 account the session is signed in to (for the other nodes' bans, invitations

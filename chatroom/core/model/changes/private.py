@@ -1,12 +1,11 @@
 """Private messages: a conversation's kept messages, and those kept for
-an account while nobody is signed in to it (:mod:`chatroom.core.private`).
+an account while nobody is signed in to it (:mod:`chatroom.core.messages.private`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.events import PrivateEvent, PrivateMessage
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
     AccountSubject,
@@ -16,6 +15,7 @@ from chatroom.core.model.changes.base import (
     declare,
 )
 from chatroom.core.model.changes.moderation import SessionIs
+from chatroom.core.model.events import PrivateEvent, PrivateMessage
 
 # -- subjects ------------------------------------------------------------------
 
@@ -23,7 +23,7 @@ from chatroom.core.model.changes.moderation import SessionIs
 @dataclass(frozen=True)
 class PrivateConversation(Subject):
     """Private conversation ``key`` (its parties' keys,
-    :func:`chatroom.core.private.conversation_key`): a message kept in it,
+    :func:`chatroom.core.messages.private.conversation_key`): a message kept in it,
     or deleted. One operation a change."""
 
     key: str

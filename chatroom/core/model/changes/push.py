@@ -1,4 +1,4 @@
-"""An account's Web Push subscriptions (:mod:`chatroom.core.push`)."""
+"""An account's Web Push subscriptions (:mod:`chatroom.core.accounts.push`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import AccountSubject, Operation, Premise, declare
-from chatroom.core.subscription import Subscription
+from chatroom.core.model.subscription import Subscription
 
 # -- subjects ------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ class FewerSubscriptionsThan(Premise):
     at ``endpoint`` already (which the change replaces): a subscription
     added under the most the core allows. A refusal brings the account's
     subscriptions as they are now (a list of
-    :class:`~chatroom.core.subscription.Subscription`)."""
+    :class:`~chatroom.core.model.subscription.Subscription`)."""
 
     count: int
     endpoint: str

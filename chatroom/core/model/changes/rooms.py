@@ -1,9 +1,9 @@
 """A room's seating and its name: who is in a room, who owns it, whether
 it is, and what it is called.
 
-:mod:`chatroom.core.entries` decides a join, a create or a leave,
-:mod:`chatroom.core.departures` a session's departures and
-:mod:`chatroom.core.settling` a room's succession, each into one change
+:mod:`chatroom.core.rooms.entries` decides a join, a create or a leave,
+:mod:`chatroom.core.rooms.departures` a session's departures and
+:mod:`chatroom.core.rooms.settling` a room's succession, each into one change
 of :class:`RoomSeating`; a rename (:mod:`chatroom.core.services.rooms`)
 is a change of :class:`RoomName`. The premises here are the seating's
 facts a decision read; several of them (the room's :class:`Incarnation`
@@ -16,8 +16,6 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from chatroom.core.events import Departure, RoomEvent
-from chatroom.core.facts import RoomPolicy
 from chatroom.core.model.changes.base import (
     Operation,
     Premise,
@@ -25,6 +23,8 @@ from chatroom.core.model.changes.base import (
     declare,
 )
 from chatroom.core.model.changes.modlog import RecordEntries
+from chatroom.core.model.events import Departure, RoomEvent
+from chatroom.core.model.facts import RoomPolicy
 
 # -- subjects ------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class OwnerAccountIs(Premise):
 class Stays(Premise):
     """The room is ``permanent`` (named at start-up), or not, and its
     policy keeps it (``keep``), or not: what the core decided whether it
-    stays when empty on (:attr:`chatroom.core.facts.Seating.stays`)."""
+    stays when empty on (:attr:`chatroom.core.model.facts.Seating.stays`)."""
 
     permanent: bool
     keep: bool
@@ -215,7 +215,7 @@ class EmptiedBy(Premise):
 @dataclass(frozen=True)
 class NewestIdAtLeast(Premise):
     """The room's newest event id is at least ``id``: a resume from ``id``
-    starts after it (:func:`chatroom.core.rules.catch_up`)."""
+    starts after it (:func:`chatroom.core.policy.rules.catch_up`)."""
 
     id: int
 
@@ -267,7 +267,7 @@ class SetOwner(Operation):
 class SetPolicy(Operation):
     """The room's policy (settings, operators, voices, bans, invitations)
     is now ``policy`` (a moderation's; or a new room's, its founder's
-    account's: :func:`chatroom.core.membership.founded`)."""
+    account's: :func:`chatroom.core.rooms.membership.founded`)."""
 
     policy: RoomPolicy
 

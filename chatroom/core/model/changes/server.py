@@ -1,8 +1,8 @@
 """The server's names and counters: who holds a name now (a claim, a
-device attached, a session let go: :mod:`chatroom.core.claims`) and who
-held it before (``WHOWAS``, :mod:`chatroom.core.whowas`); events counted in
+device attached, a session let go: :mod:`chatroom.core.services.claims`) and who
+held it before (``WHOWAS``, :mod:`chatroom.core.model.whowas`); events counted in
 a sliding window and failures counted under a back-off, shared by every
-node of a cluster (:mod:`chatroom.core.throttle`).
+node of a cluster (:mod:`chatroom.core.infra.throttle`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from chatroom.core.model.changes.base import Operation, Premise, Subject, declare
 from chatroom.core.model.changes.moderation import Banned, NameRegistered
-from chatroom.core.presence import Presence
-from chatroom.core.whowas import Departed
+from chatroom.core.model.presence import Presence
+from chatroom.core.model.whowas import Departed
 
 # -- subjects ------------------------------------------------------------------
 
@@ -81,7 +81,7 @@ class FailuresAtMost(Premise):
     """Key ``key`` counts at most ``count`` failures, the newest at or
     before ``last`` (seconds on the core's clock; None: at any time): the
     bounds within which the core decided an attempt is counted
-    (:class:`chatroom.core.throttle.FailureBackoff.bounds`), fewer or older
+    (:class:`chatroom.core.infra.throttle.FailureBackoff.bounds`), fewer or older
     failures letting it all the more. Within a back-off's free failures no
     time matters, so attempts made together are each counted while the
     free ones last, never refused for one another's counts. A refusal
@@ -179,7 +179,7 @@ class TakeName(Operation):
     step (None: none yet). ``old``: the key of the name it held before (""
     for a first claim): its rooms, its seats in them and its account move
     with it, the owner of a room it owns too if ``owner_follows`` (the
-    core's decision: :func:`chatroom.core.membership.owner_follows_rename`)."""
+    core's decision: :func:`chatroom.core.rooms.membership.owner_follows_rename`)."""
 
     token: str
     shown: str
@@ -203,7 +203,7 @@ class AttachDevice(Operation):
 class LetGo(Operation):
     """Session ``token`` holds the name no more (it ended). If it was the
     name's own while devices on other nodes hold it too, ``heir`` (one of
-    their sessions, the core's choice: :func:`chatroom.core.rules.heir_of`)
+    their sessions, the core's choice: :func:`chatroom.core.policy.rules.heir_of`)
     holds it now, and its rooms stay; "" while none was chosen."""
 
     token: str

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.events import Event
 from chatroom.core.model.changes.base import AccountSubject, Operation, Premise, declare
+from chatroom.core.model.events import Event
 
 # -- subjects ------------------------------------------------------------------
 
@@ -25,7 +25,7 @@ class AccountMarkers(AccountSubject):
 class AccountSettings(AccountSubject):
     """What account ``account`` (its name key) chose for itself: the
     threads it follows, each room's notification level, its profile
-    (:mod:`chatroom.core.account_settings`)."""
+    (:mod:`chatroom.core.accounts.account_settings`)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class AccountIgnores(AccountSubject):
 class MarkerAtMost(Premise):
     """The account's read marker in room ``room`` (a name key) is at most
     ``event_id``, or it has none: a marker set to ``event_id`` moves
-    forward or stays (:mod:`chatroom.core.markers`: markers only move
+    forward or stays (:mod:`chatroom.core.accounts.markers`: markers only move
     forward). A refusal brings the marker in force."""
 
     room: str
@@ -78,7 +78,7 @@ class TellOtherNodes(Operation):
 @dataclass(frozen=True)
 class SetFollow(Operation):
     """The account follows thread ``thread`` (``following``) or unfollowed
-    it (a :func:`~chatroom.core.thread_follows.follow_key`)."""
+    it (a :func:`~chatroom.core.accounts.thread_follows.follow_key`)."""
 
     thread: str
     following: bool
@@ -87,7 +87,7 @@ class SetFollow(Operation):
 @dataclass(frozen=True)
 class SetNotifyLevel(Operation):
     """The account's notification level in room ``room`` (a name key) is
-    now ``level`` (:mod:`chatroom.core.notify_levels`)."""
+    now ``level`` (:mod:`chatroom.core.accounts.notify_levels`)."""
 
     room: str
     level: str
@@ -96,7 +96,7 @@ class SetNotifyLevel(Operation):
 @dataclass(frozen=True)
 class SetMissedMail(Operation):
     """Whether the account is mailed what it missed while away
-    (:mod:`chatroom.core.missed_mail`): ``on``, or not."""
+    (:mod:`chatroom.core.accounts.missed_mail`): ``on``, or not."""
 
     on: bool
 
@@ -104,7 +104,7 @@ class SetMissedMail(Operation):
 @dataclass(frozen=True)
 class SetProfile(Operation):
     """The account's profile key ``key`` is now ``value`` ("": removed;
-    :mod:`chatroom.core.profiles`)."""
+    :mod:`chatroom.core.accounts.profiles`)."""
 
     key: str
     value: str
@@ -148,7 +148,7 @@ class Unignore(Operation):
 @dataclass(frozen=True)
 class SetChoice(Operation):
     """The account's own choice ``name`` of how a door shows things is now
-    ``value`` (:mod:`chatroom.core.door_settings`: ``irc-notes on|off``)."""
+    ``value`` (:mod:`chatroom.core.accounts.door_settings`: ``irc-notes on|off``)."""
 
     name: str
     value: str
@@ -158,7 +158,8 @@ class SetChoice(Operation):
 class SetSent(Operation):
     """The newest event of room ``room`` (a name key) that a session of
     the account at door ``door`` was sent is ``event_id``: where the
-    door's next replay of the room starts (:mod:`chatroom.core.door_settings`)."""
+    door's next replay of the room starts
+    (:mod:`chatroom.core.accounts.door_settings`)."""
 
     door: str
     room: str

@@ -1,0 +1,301 @@
+"""Incoming webhooks: Slack's JSON posted at a secret address says a message
+in a room (issue 34).
+
+A room's owner (or a server admin) adds a hook with ``/webhook add NAME``
+and gets its address, ``<base>/hooks/<secret>``
+(:func:`chatroom.core.model.hooks.hook_url`); a ``POST`` there of Slack's
+incoming-webhook JSON (``{"text": ..., "username": ...}``) is a message in
+the room, at every door, from a bot name (:func:`bot_name`) and carrying
+the ``bot`` tag (IRC's bot mode, the web client's mark). Every rule is
+here, once: who may manage a room's hooks (:func:`check_manager`), what a
+hook's name may be, how many a room may have, what a post may hold
+(:func:`payload_of`, :func:`slack_text`), and how fast one hook may post
+(:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
+every post that names a hook counts, a refused one too). A back-end only
+keeps the hooks (its :class:`~chatroom.core.model.hooks.HookStore`) and
+numbers, keeps and publishes the message (an ``Append`` from outside,
+through ``Backend.apply``); a door only
+carries the commands and the HTTP request, and renders the answers.
+
+A hook belongs to its room: it goes when the room goes (``/delete``, or
+emptied and dropped), as the room's moderation log does, so a room made
+later under the same name never inherits another room's hooks. Its secret
+is the only thing that admits a post: it is never logged, by the core or
+the HTTP door.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core.infra.applying import Applies
+from chatroom.core.infra.retrying import retried
+from chatroom.core.infra.throttle import WindowLimit
+from chatroom.core.model import errors
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import (
+    AddHook,
+    Append,
+    FewerHooksThan,
+    HookHeld,
+    RemoveHook,
+    RoomHooks,
+    RoomMessages,
+)
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Message
+from chatroom.core.model.facts import RoomFacts
+from chatroom.core.model.hooks import Hook
+from chatroom.core.model.member import Member
+from chatroom.core.model.multiline import as_message
+from chatroom.core.model.text import NAME_MAX_LENGTH, is_valid_name, name_key
+from chatroom.core.policy.moderation import Actor, is_owner
+from chatroom.core.policy.rules import oldest_kept
+from chatroom.core.rooms.store import RoomStore
+from chatroom.wire.lines import format_time
+from chatroom.wire.pastes import oversize, pasted_lines
+from chatroom.wire.tags import BOT_TAG
+
+#: The most hooks one room may have.
+HOOKS_PER_ROOM = 10
+#: The largest body a post may have, in bytes (the HTTP door refuses a
+#: larger one from its headers, ``413``); the message it makes is bounded
+#: as a paste is (:data:`chatroom.wire.pastes.MAX_BYTES`).
+HOOK_BODY_MAX = 16 * 1024
+#: The window of ``--webhook-limit``: posts per hook in any this many seconds.
+HOOK_WINDOW = 10.0
+#: What every bot name ends with: no name a user can take holds ``[``.
+BOT_SUFFIX = "[bot]"
+#: Random bytes in a secret (32 characters of base64url).
+SECRET_BYTES = 24
+
+#: What a user name may not hold (letters, digits, ``_``, ``-``, ``.``).
+_NOT_NAME = re.compile(r"[^\w.-]+")
+#: A Slack code block: three backquotes either side.
+_CODE_BLOCK = re.compile(r"```(.*?)```", re.DOTALL)
+#: A Slack link, mention or special word: ``<target>`` or ``<target|label>``.
+_LINK = re.compile(r"<([^<>|\s]+)(?:\|([^<>]*))?>")
+#: The three characters Slack has its senders escape, and how.
+_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+
+
+def check_manager(room: RoomFacts, actor: Actor) -> None:
+    """Only a room's owner (or a server admin) adds, lists and removes its
+    hooks: its address posts as the room's own bot."""
+    if not (actor.admin or is_owner(room, actor)):
+        raise errors.not_hook_owner(room.name)
+
+
+def check_hook_name(name: str) -> None:
+    """A hook's name is a name as users' are (it is its bot's name when a
+    post gives none)."""
+    if not is_valid_name(name):
+        raise errors.bad_name()
+
+
+def bot_name(username: str, hook: str) -> str:
+    """Who a post is shown from: Slack's ``username`` (else the hook's
+    name) as a user name reads (what a name may not hold made ``-``), cut
+    to fit, then :data:`BOT_SUFFIX`. No user can ever hold it, so a post
+    never passes for a person, whatever it calls itself."""
+    room_for = NAME_MAX_LENGTH - len(BOT_SUFFIX)
+    shown = _NOT_NAME.sub("-", unicodedata.normalize("NFKC", username))
+    shown = shown.strip("-.")[:room_for] or hook[:room_for]
+    return shown + BOT_SUFFIX
+
+
+def slack_text(text: str) -> str:
+    """Slack's mrkdwn as plain text: a code block's text without its
+    backquotes (and on lines of its own when it had them), a link as its
+    label and address (``<http://x|label>`` → ``label (http://x)``,
+    ``<http://x>`` → ``http://x``), a mention as its name (``<@U1|bob>`` →
+    ``@bob``, ``<#C1|ops>`` → ``#ops``, ``<!here>`` → ``@here``), and
+    ``&lt;``, ``&gt;``, ``&amp;`` as what they stand for. Bold, italics
+    and inline code stay as they were written, as they read well enough."""
+    parts = _CODE_BLOCK.split(text)
+    for index, part in enumerate(parts):
+        if index % 2:  # a code block's text: nothing in it is markup
+            part = part.removeprefix("\n").removesuffix("\n")
+        else:
+            part = _LINK.sub(_plain_link, part)
+        for entity, character in _ENTITIES:
+            part = part.replace(entity, character)
+        parts[index] = part
+    return "".join(parts)
+
+
+def _plain_link(found: re.Match[str]) -> str:
+    target, label = found.group(1), found.group(2) or ""
+    if target[0] in "@#":  # a user or a channel, by id (and name)
+        return target[0] + (label.lstrip("@#") or target[1:])
+    if target[0] == "!":  # <!here>, <!channel>, <!subteam^ID|@team>, <!date^...|x>
+        return label or "@" + target[1:].split("^")[0]
+    if target.startswith("mailto:"):
+        return label or target.removeprefix("mailto:")
+    return f"{label} ({target})" if label and label != target else target
+
+
+def payload_of(body: bytes) -> tuple[str, str]:
+    """A post's text and username, from Slack's JSON.
+
+    Raises:
+        ChatError: ``BAD_ARGS`` (not a JSON object, no text, a text that
+            is blank).
+    """
+    try:
+        data = json.loads(body)
+    except ValueError:  # bad JSON, or bytes that are no UTF-8
+        raise errors.bad_args('the body is no JSON: post {"text": "..."}') from None
+    if not isinstance(data, dict):
+        raise errors.bad_args('the body is no JSON object: post {"text": "..."}')
+    text, username = data.get("text"), data.get("username")
+    if not isinstance(text, str) or not text.strip():
+        raise errors.bad_args('the JSON has no "text"')
+    return text, username if isinstance(username, str) else ""
+
+
+class Webhooks:
+    """``/webhook add|list|remove`` and the posts (composed into the core)."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        clock: IReactorTime,
+        rooms: RoomStore,
+        apply: Applies,
+        actor: Callable[[Member], Actor],
+        place: Callable[[Member, str], str],
+    ) -> None:
+        """Args:
+        rooms: a room's facts and its hooks as kept.
+        apply: the back-end's one write (a hook added or removed, a post).
+        actor: who a door's member is, with what standing.
+        place: the room a member is in by that name (``NOT_IN_ROOM``).
+        """
+        self.clock = clock
+        #: ``--retention-age``, for the operand each post is kept with.
+        self.retention_age = config.retention_age
+        self.rooms = rooms
+        self.apply = apply
+        self.actor = actor
+        self.joined_room = place
+        #: Posts per hook (by secret) in any :data:`HOOK_WINDOW` seconds.
+        self.limits = WindowLimit(clock, config.webhook_limit, HOOK_WINDOW)
+
+    async def _managed(self, member: Member, room: str) -> tuple[str, Actor]:
+        """The room ``member`` is in, by its own name, if it may manage its
+        hooks; and who it is."""
+        facts = await self.rooms.facts(self.joined_room(member, room))
+        actor = self.actor(member)
+        check_manager(facts.room, actor)
+        return facts.room.name, actor
+
+    async def add(self, member: Member, room: str, name: str) -> Hook:
+        """A hook called ``name`` for the room: decided on its hooks as
+        read (no other of that name, fewer than :data:`HOOKS_PER_ROOM`)
+        and added on those premises, or decided again."""
+        check_hook_name(name)
+        where, actor = await self._managed(member, room)
+        key = name_key(name)
+
+        async def attempt() -> Hook:
+            hooks = await self.rooms.hooks.of_room(where)
+            if any(name_key(hook.name) == key for hook in hooks):
+                raise errors.webhook_exists(name, where)
+            if len(hooks) >= HOOKS_PER_ROOM:
+                raise errors.webhooks_full(where, HOOKS_PER_ROOM)
+            secret = secrets.token_urlsafe(SECRET_BYTES)
+            hook = Hook(where, name, secret, actor.name)
+            premises = (HookHeld(key, False), FewerHooksThan(HOOKS_PER_ROOM))
+            added = DecidedChange(RoomHooks(hook.key), premises, (AddHook(hook),))
+            await self.apply(added)
+            return hook
+
+        hook = await retried(attempt)
+        self._logged(actor, "added", name, where)
+        return hook
+
+    async def remove(self, member: Member, room: str, name: str) -> str:
+        """Returns the room's name."""
+        where, actor = await self._managed(member, room)
+        key = name_key(name)
+
+        async def attempt() -> None:
+            hooks = await self.rooms.hooks.of_room(where)
+            if not any(name_key(hook.name) == key for hook in hooks):
+                raise errors.no_such_webhook(name, where)
+            removed = (RemoveHook(key),)
+            change = DecidedChange(
+                RoomHooks(name_key(where)), (HookHeld(key, True),), removed
+            )
+            await self.apply(change)
+
+        await retried(attempt)
+        self._logged(actor, "removed", name, where)
+        return where
+
+    def _logged(self, actor: Actor, done: str, name: str, room: str) -> None:
+        """Who added or removed which hook where (never its secret)."""
+        self.log.info(
+            "{user} {done} webhook {hook} in {room}",
+            user=actor.name,
+            done=done,
+            hook=name,
+            room=room,
+        )
+
+    async def listed(self, member: Member, room: str) -> tuple[str, list[Hook]]:
+        """The room's name and its hooks, by name."""
+        where, _ = await self._managed(member, room)
+        return where, await self.rooms.hooks.of_room(where)
+
+    async def post(self, secret: str, body: bytes) -> Message:
+        """A post's message, said in its hook's room; returns it.
+
+        Raises:
+            ChatError: ``NO_SUCH_WEBHOOK`` (no hook has ``secret``, its
+                room went), ``TOO_FAST`` (:class:`errors.WebhookThrottledError`:
+                past ``--webhook-limit``), ``BAD_ARGS``/``BAD_TEXT`` (see
+                :func:`payload_of`; control characters), ``TOO_LARGE`` (over
+                a paste's bounds), ``UNAVAILABLE`` (the store or Redis).
+        """
+        hook = await self.rooms.hooks.find(secret) if secret else None
+        if hook is None:
+            raise errors.no_such_webhook()
+        wait = self.limits.take(secret)
+        if wait:
+            limits = self.limits
+            raise errors.webhook_too_fast(limits.limit, limits.window, wait)
+        text, username = payload_of(body)
+        said = pasted_lines(slack_text(text))
+        if not said:
+            raise errors.bad_args('the JSON has no "text"')
+        size = oversize(said)
+        if size:
+            raise errors.webhook_too_large(f"a message is {size}")
+        words, tags = as_message(said)
+        now = self.clock.seconds()
+        name = bot_name(username, hook.name)
+        event = Message(
+            hook.room, name, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
+        )
+        try:
+            oldest = oldest_kept(self.retention_age, now)
+            posted = (Append(event, now, outside=True, oldest=oldest),)
+            await self.apply(
+                DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
+            )
+        except errors.ChatError as refusal:
+            if refusal.code == "NO_SUCH_ROOM":  # gone meanwhile, its hooks too
+                raise errors.no_such_webhook() from None
+            raise
+        return event

@@ -1,0 +1,70 @@
+"""Where what a back-end reports of its own accord reaches the core.
+
+A back-end is handed :class:`CoreReports` as it starts
+(:meth:`~chatroom.core.backend.Backend.start`), once every part that
+decides on what it reports has been built over its stores. Each report goes
+to the part that decides: an ended session to the core's release
+(:meth:`~chatroom.core.services.names.Names.end_session`), a room shown by another
+node's device and a device another node's ``/logout ID`` ends to
+:class:`~chatroom.core.services.devices.Devices`, the rooms
+sessions' ends leave to :class:`~chatroom.core.rooms.departures.Departures`,
+rooms whose wait is over to :class:`~chatroom.core.rooms.settling.Settling`,
+names devices elsewhere hold when their own session ended to the heir
+:func:`~chatroom.core.services.claims.handed_over` chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.facts import Ending, HeldElsewhere, WaitingFacts
+from chatroom.core.model.member import Member
+from chatroom.core.rooms.departures import Departures
+from chatroom.core.rooms.settling import Settling
+from chatroom.core.services.claims import handed_over
+
+
+class CoreReports:
+    """The core's :class:`~chatroom.core.backend.Reports`."""
+
+    def __init__(
+        self,
+        end_session: Callable[[Member, str], None],
+        shown: Callable[[Member, str], None],
+        departures: Departures,
+        settling: Settling,
+        logged_out: Callable[[Member, int, str], None],
+    ) -> None:
+        """Args:
+        end_session: ends a session from the shared side (its rooms hear
+            why, then its door closes it).
+        shown: told a room another node's device of an account entered.
+        departures: decides the departures of sessions' ends.
+        settling: decides the successions of rooms whose wait is over.
+        logged_out: ends a device of a seat here that another node's
+            ``/logout ID`` ended.
+        """
+        self._end_session = end_session
+        self._shown = shown
+        self._departures = departures
+        self._settling = settling
+        self._logged_out = logged_out
+
+    def device_logged_out(self, seat: Member, number: int, reason: str) -> None:
+        self._logged_out(seat, number, reason)
+
+    def session_ended(self, member: Member, reason: str) -> None:
+        self._end_session(member, reason)
+
+    def room_shown(self, seat: Member, key: str) -> None:
+        self._shown(seat, key)
+
+    async def sessions_ended(self, ending: Ending) -> None:
+        await self._departures.sessions_ended(ending)
+
+    async def rooms_waited(self, waiting: list[WaitingFacts], due: int) -> None:
+        await self._settling.rooms_waited(waiting, due)
+
+    def heirs(self, held: list[HeldElsewhere]) -> list[DecidedChange]:
+        return handed_over(held)
