@@ -61,7 +61,9 @@ class Reports(Protocol):
     is built by then); it decides, and applies what it decides through the
     back-end's one write, as it does a write it starts itself. A back-end
     hands it values, never a rule's outcome to follow, and takes nothing
-    back from it."""
+    back from it but one thing: the changes :meth:`heirs` decides, which a
+    release applies inside its own step (it reads the names' devices and
+    hands them over in one loop, deciding again while they change)."""
 
     def session_ended(self, member: Member, reason: str) -> None:
         """The session of ``member`` was ended under it (its name taken by

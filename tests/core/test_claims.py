@@ -16,12 +16,15 @@ from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.moderation import EndSessions, SessionIs
 from chatroom.core.model.changes.server import (
     AttachDevice,
+    DevicesAre,
+    LetGo,
     NameEnding,
     NameHeldBy,
+    NameHolding,
     NameSignedTo,
     TakeName,
 )
-from chatroom.core.model.facts import ClaimFacts
+from chatroom.core.model.facts import ClaimFacts, HeldElsewhere
 from chatroom.core.services import claims
 from chatroom.core.services.claims import Claim, outcome
 from chatroom.wire.goodbyes import SIGNED_IN_ELSEWHERE
@@ -49,6 +52,23 @@ class OutcomeTests(unittest.TestCase):
         for facts, first, takeover, expected in cases:
             got = outcome(facts, MINE, first, takeover, "alice")
             self.assertIs(got, expected, (facts, first, takeover))
+
+
+class HandedOverTests(unittest.TestCase):
+    """A name its own session let go while devices on other nodes hold it
+    goes to the heir the core chooses, the same on every node."""
+
+    def test_the_first_device_is_the_heir(self) -> None:
+        (change,) = claims.handed_over(
+            [HeldElsewhere("alice", "n1:1", ("n3:2", "n2:5"))]
+        )
+        self.assertEqual(change.subject, NameHolding("alice"))
+        self.assertEqual(change.premises, (DevicesAre(("n3:2", "n2:5")),))
+        self.assertEqual(change.ops, (LetGo("n1:1", "n2:5"),))
+
+    def test_no_device_left_no_heir(self) -> None:
+        (change,) = claims.handed_over([HeldElsewhere("alice", "n1:1", ())])
+        self.assertEqual(change.ops, (LetGo("n1:1", ""),))
 
 
 class Answering:
