@@ -266,6 +266,11 @@ class Devices:
         already is only shown to the device (no ``JOIN``). Returns the
         room's name as entered (a renamed room's, for its former name)."""
         seat, moving = self.moving(member, leaving)
+        if moving is not None and name_key(moving) == name_key(name):
+            # The room entered is not the one left for it: this is one made
+            # again under its name, the old one deleted while the door still
+            # had the device in it (its way back to the lobby under way).
+            moving = None
         if moving is not None and await self.elsewhere(seat):
             moving = None  # a device on another node may be in it: kept
         here, device = seat.find(name), seat.devices.get(member)
