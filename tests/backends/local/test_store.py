@@ -154,11 +154,64 @@ class StoreTests(unittest.TestCase):
         kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
         reaction, deletion = self.successResultOf(defer.ensureDeferred(kept))[-2:]
         stamp = "1970-01-12T13:46:40.000Z"
+        quoted = {"quoted_user": "alice", "quoted_text": "hello"}
         self.assertEqual(
-            reaction, Reaction("tea", "1", "alice", "x", time=stamp, id="3")
+            reaction, Reaction("tea", "1", "alice", "x", time=stamp, id="3", **quoted)
         )
         later = "1970-01-12T13:46:42.000Z"
-        self.assertEqual(deletion, Redacted("tea", "2", "alice", time=later, id="4"))
+        self.assertEqual(
+            deletion,
+            Redacted(
+                "tea",
+                "2",
+                "alice",
+                time=later,
+                quoted_user="alice",
+                quoted_time=stamp,
+                id="4",
+            ),
+        )
+
+    def test_a_reply_and_its_notes_keep_their_quotes(self) -> None:
+        """After a restart a reply still carries whom it answers and that
+        message's first words, and a reaction and a deletion what they
+        concern: an IRC client without tags joining then reads the reply as
+        ``alice: “who has the scones?” → ...`` (the page and the terminal
+        draw the same quote from the history)."""
+        self.clock.advance(1_000_000)
+        alice, bob = self.user("alice"), self.user("bob")
+        alice.send("/create tea")
+        bob.send("/join tea")
+        for client, line in (
+            (alice, "who has the scones?"),
+            (alice, "a slip"),
+            (bob, "/reply 1 yes, in the blue tin"),
+            (bob, "/react 1 x"),
+            (alice, "/redact 2"),
+        ):
+            client.send(line)
+        self.restart(replace(CONFIG, history=10))
+        carol = self.user("carol")
+        carol.send("/join tea")
+        kept = self.server.registry.messages.room_history(carol.protocol, "tea", 10)
+        events = self.successResultOf(defer.ensureDeferred(kept))
+        reply = next(e for e in events if getattr(e, "text", "").endswith("tin"))
+        self.assertEqual(
+            (reply.quoted_user, reply.quoted_text), ("alice", "who has the scones?")
+        )
+        (reaction,) = [e for e in events if isinstance(e, Reaction)]
+        self.assertEqual(
+            (reaction.quoted_user, reaction.quoted_text),
+            ("alice", "who has the scones?"),
+        )
+        (deletion,) = [e for e in events if isinstance(e, Redacted)]
+        stamp = "1970-01-12T13:46:40.000Z"
+        self.assertEqual((deletion.quoted_user, deletion.quoted_time), ("alice", stamp))
+        ian = IRCClient(IRCFactory(self.server))
+        ian.send("NICK ian", "USER i 0 * :I", "JOIN #tea")
+        (replayed,) = [line for line in ian.received() if "blue tin" in line]
+        quoted = "alice: “who has the scones?” → yes, in the blue tin"
+        self.assertIn(quoted, replayed)
 
     def test_a_kept_private_tagmsg_survives(self) -> None:
         """A TAGMSG to an account is kept in the conversation, which after
