@@ -339,6 +339,14 @@ class SqliteStore:
             )
         )
 
+    def drop_setting(self, account: str, key: str) -> None:
+        self._pending.append(
+            (
+                "DELETE FROM account_settings WHERE account = ? AND key = ?",
+                (account, key),
+            )
+        )
+
     def load_account_rooms(self) -> list[tuple[str, str]]:
         return self.db.execute(ACCOUNT_ROOMS).fetchall()
 

@@ -25,6 +25,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
+    Message,
     PrivateTagMessage,
     Reaction,
     Redacted,
@@ -154,10 +155,17 @@ class StoreTests(unittest.TestCase):
         kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
         reaction, deletion = self.successResultOf(defer.ensureDeferred(kept))[-2:]
         stamp = "1970-01-12T13:46:40.000Z"
-        quoted = {"quoted_user": "alice", "quoted_text": "hello"}
-        self.assertEqual(
-            reaction, Reaction("tea", "1", "alice", "x", time=stamp, id="3", **quoted)
+        said = Reaction(
+            "tea",
+            "1",
+            "alice",
+            "x",
+            time=stamp,
+            quoted_user="alice",
+            quoted_text="hello",
+            id="3",
         )
+        self.assertEqual(reaction, said)
         later = "1970-01-12T13:46:42.000Z"
         self.assertEqual(
             deletion,
@@ -195,7 +203,9 @@ class StoreTests(unittest.TestCase):
         carol.send("/join tea")
         kept = self.server.registry.messages.room_history(carol.protocol, "tea", 10)
         events = self.successResultOf(defer.ensureDeferred(kept))
-        reply = next(e for e in events if getattr(e, "text", "").endswith("tin"))
+        (reply,) = [
+            e for e in events if isinstance(e, Message) and e.text.endswith("tin")
+        ]
         self.assertEqual(
             (reply.quoted_user, reply.quoted_text), ("alice", "who has the scones?")
         )
