@@ -16,8 +16,9 @@ The first day they talk in both rooms, each typing where they look; alice
 and bob have a private conversation; alice replies to bob, writes in his
 question's thread, reacts to it and pins it from the message menu; bob
 pins from the terminal's selection keys; bob writes Markdown with
-```code``` and ``~~strike~~``. carol leaves for the night, and a reply to
-her and a good night are said while she is away.
+```code``` and ``~~strike~~``; alice deletes a slip (asked first). carol
+leaves for the night; while she is away a reply to her and a good night
+are said, and bob renames garden ``flowerbed`` and talks on there.
 
 The next morning: alice reloads the page (still signed in, a quiet log,
 the marks, the pinned bar and the conversation there); bob starts his
@@ -25,7 +26,8 @@ client again (his rooms with their recent messages, his conversation);
 the server restarts on its file (the page and the terminal come back by
 themselves, replies keep their quotes); alice signs in on her phone;
 carol starts irssi again (only what she missed, each line at its
-original time, the reply with its addressee and quote).
+original time, the reply with its addressee and quote, flowerbed from
+where she left garden).
 
 Every check reads what a person has on screen: the page's elements, the
 terminal's and irssi's tmux panes (``--log-dir`` files are never read).
@@ -113,6 +115,7 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         self.act_on_a_message()
         self.pin_from_the_terminal()
         self.markdown()
+        self.delete_with_a_question()
         self.night()
 
     def arrive(self) -> None:
@@ -281,10 +284,29 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         (row,) = [row for row in styled_rows(self.carol) if "make run" in row]
         self.assertNotIn("\x1b[7m", row)  # reverse video
 
+    def delete_with_a_question(self) -> None:
+        """alice says a secret in kitchen and deletes it from the menu,
+        which asks first: gone from the page and bob's terminal; carol's
+        irssi says whose message of when was deleted, never its words."""
+        self.page.type_into("message-input", "the secret word is swordfish")
+        self.bob.shows("swordfish")
+        self.irssi_window(self.carol, "#kitchen", "swordfish")
+        (row,) = self.rows_with(self.carol, "swordfish")
+        said = row[:8]  # when irssi showed it said (``%H:%M:%S``)
+        self.open_menu(self.page, "the secret word is swordfish")
+        self.page.element("menu-delete").click()
+        wait_for("asked first", lambda: self.page.visible("delete-dialog"))
+        self.page.element("delete-confirm").click()
+        self.page.shows("message deleted")
+        self.assertNotIn("swordfish", self.page.log())
+        wait_for("gone for bob", lambda: "swordfish" not in self.bob.screen())
+        self.carol.shows(f"alice deleted their message of {said}")
+
     def night(self) -> None:
         """carol quits irssi; while she is away alice replies to her line
-        from the menu and bob says good night: when each was said is
-        kept, to the second, for her return."""
+        from the menu, bob says good night and renames garden (which
+        carol's account was in) flowerbed, and says a line there: when
+        each was said is kept, to the second, for her return."""
         self.carol.quit()
         wait_for("irssi gone", lambda: self.carol.screen() == "")
         wait_for("carol gone", lambda: "carol" not in " ".join(self.members()))
@@ -302,6 +324,21 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         self.bob.type_line("good night all")
         self.page.shows("<bob> good night all")
         self.missed["good night all"] = (before, time.time())
+
+        self.term_room(self.bob, "garden")
+        self.bob.type_line("/rename flowerbed more room to grow")
+        wait_for(
+            "the page's flowerbed",
+            lambda: "flowerbed" in self.sidebar_rooms(self.page),
+        )
+        self.term_room(self.bob, "flowerbed")
+        before = time.time()
+        self.bob.type_line("the tulips too")
+        self.switch(self.page, "flowerbed")
+        self.page.shows("<bob> the tulips too")
+        self.page.shows("the roses are out")  # its history came with it
+        self.missed_in_flowerbed = ("the tulips too", (before, time.time()))
+        self.switch(self.page, "kitchen")
 
     # -- the next morning ----------------------------------------------------------
 
@@ -352,7 +389,7 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
             "his rooms and conversation",
             lambda: all(
                 label in buffer_list(self.bob)
-                for label in ("#kitchen", "#garden", "alice")
+                for label in ("#kitchen", "#flowerbed", "alice")
             ),
         )
         self.term_room(self.bob, "kitchen")
@@ -388,6 +425,9 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         self.bob.type_line("morning!")
         self.page.shows("<bob> morning!")
         self.missed["morning!"] = (before, time.time())
+        wait_for("its answers", lambda: self.all_answered(self.page))
+        self.assert_quiet(self.page)
+        self.assertNotIn("morning!", " ".join(self.room_logs(self.page)["flowerbed"]))
 
     def on_the_phone(self) -> None:
         """alice signs in on her phone (390×844): kitchen with its recent
@@ -419,6 +459,16 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         screen = self.carol.screen()
         for read in ("the kettle is on", "in the blue tin", "make run"):
             self.assertNotIn(read, screen)
+
+        # garden, renamed flowerbed meanwhile: she is back in it, and it
+        # starts where she left garden.
+        said, (before, after) = self.missed_in_flowerbed
+        self.irssi_window(self.carol, "#flowerbed", said)
+        (row,) = self.rows_with(self.carol, said)
+        stamp = STAMP.match(row)
+        assert stamp is not None, row
+        self.assertTrue(said_between(stamp, before, after), (row, before, after))
+        self.assertNotIn("the roses are out", self.carol.screen())
 
     # -- what each sees ------------------------------------------------------------
 
