@@ -389,6 +389,26 @@ class StoreTests(unittest.TestCase):
         self.assertIn(f"READ tea {first}", lines)
         self.assertEqual(lines[-2:], ["UNREAD tea 1 0", "UNREAD_END"])
 
+    def test_sent_positions_follow_a_rename_and_a_deletion_across_a_restart(
+        self,
+    ) -> None:
+        """alice's IRC sent positions in tea and cafe: tea renamed chai
+        keeps its own as chai's after a crash; cafe deleted has none."""
+        alice = self.user("alice")
+        alice.send("/register horse-battery-staple")
+        for line in ("/create tea", "/create cafe", "/join tea"):
+            alice.send(line)
+        users = self.server.registry.users
+        kept = users.keep_sent("alice", "irc", {"tea": 4, "cafe": 2})
+        self.successResultOf(defer.ensureDeferred(kept))
+        alice.send("/rename chai more spice")
+        alice.send("/delete cafe")
+        self.restart()
+        state = self.server.registry.users.door_state("alice", "irc")
+        self.assertEqual(
+            self.successResultOf(defer.ensureDeferred(state)).sent, {"chai": 4}
+        )
+
 
 class MarkerTableTests(unittest.TestCase):
     """A file made before read markers gains their table when opened."""
