@@ -16,7 +16,8 @@ The first day they talk in both rooms, each typing where they look; alice
 and bob have a private conversation; alice replies to bob, writes in his
 question's thread, reacts to it and pins it from the message menu; bob
 pins from the terminal's selection keys; bob writes Markdown with
-```code``` and ``~~strike~~``; alice deletes a slip (asked first). carol
+```code``` and ``~~strike~~``; alice deletes a slip (asked first), then gives herself
+a display name and a picture from her own profile card. carol
 leaves for the night; while she is away a reply to her and a good night
 are said, and bob renames garden ``flowerbed`` and talks on there.
 
@@ -24,7 +25,8 @@ The next morning: alice reloads the page (still signed in, a quiet log,
 the marks, the pinned bar and the conversation there); bob starts his
 client again (his rooms with their recent messages, his conversation);
 the server restarts on its file (the page and the terminal come back by
-themselves, replies keep their quotes); alice signs in on her phone;
+themselves, replies keep their quotes); alice signs in on her phone (her
+picture beside her words);
 carol starts irssi again (only what she missed, each line at its
 original time, the reply with its addressee and quote, flowerbed from
 where she left garden).
@@ -36,6 +38,7 @@ Waits are on conditions; nothing is timed.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import secrets
@@ -47,7 +50,9 @@ from tests.client.test_terminal_second_day import buffer_list, shown_room
 from tests.client.tmux import TerminalCase, TerminalClient, run_tmux
 from tests.integration.real_clients import BrowserPage, Irssi
 from tests.integration.test_irc_second_day import styled_rows
+from tests.integration.test_web_files import PNG
 from tests.integration.test_web_life import CHIPS, WebLifeCase
+from tests.integration.test_web_profiles import AVATARS, CARD_AVATAR, ROWS
 from tests.integration.test_web_second_day import PASSWORD, SecondDayCase
 from tests.integration.web_support import PHONE
 
@@ -116,6 +121,7 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         self.pin_from_the_terminal()
         self.markdown()
         self.delete_with_a_question()
+        self.a_name_and_a_face()
         self.night()
 
     def arrive(self) -> None:
@@ -302,6 +308,31 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         wait_for("gone for bob", lambda: "swordfish" not in self.bob.screen())
         self.carol.shows(f"alice deleted their message of {said}")
 
+    def a_name_and_a_face(self) -> None:
+        """alice's own name in the header opens her card: she gives a
+        display name, and uploads a picture as her avatar (``--files``);
+        bob's terminal names her so from then on."""
+        self.page.element("whoami").click()
+        wait_for("her card", lambda: self.page.visible("card-form"))
+        self.page.type_into("card-display-name", "Alice Liddell")
+        self.page.shows("Your display-name is now Alice Liddell.")
+        self.page.element("whoami").click()
+        wait_for("the upload", lambda: self.page.visible("card-upload"))
+        # Selenium types a file's path into the file field, as the chooser would.
+        self.script(self.page, 'document.getElementById("card-file").hidden = false')
+        picture = self.folder / "me.png"
+        picture.write_bytes(base64.b64decode(PNG))
+        self.page.element("card-file").send_keys(str(picture))
+        wait_for(
+            "said",
+            lambda: "Your picture is set." in self.page.element("card-note").text,
+        )
+        wait_for("the picture", lambda: bool(self.script(self.page, CARD_AVATAR)))
+        self.avatar = self.script(self.page, CARD_AVATAR)[0]
+        self.page.element("card-close").click()
+        self.page.type_into("message-input", "call me Alice Liddell")
+        self.bob.shows("<Alice Liddell (alice)> call me Alice Liddell")
+
     def night(self) -> None:
         """carol quits irssi; while she is away alice replies to her line
         from the menu, bob says good night and renames garden (which
@@ -365,6 +396,8 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         for said in ("who has the scones?", "good night all", "welcome, carol"):
             self.page.shows(said)
         self.page.shows("↪ bob: who has the scones?")
+        (kettle,) = self.rows(self.page, "the kettle is on")
+        self.assertIn("Alice Liddell", kettle)  # named as her new words are
         self.assertEqual(self.mark(self.page, "alice"), "owner")
         wait_for("the pinned bar", lambda: self.page.visible("pinned"))
         self.assertEqual(self.page.element("pins").text, "bob: who has the scones?")
@@ -395,6 +428,8 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         self.term_room(self.bob, "kitchen")
         for said in ("<bob> who has the scones?", "in the blue tin", "good night all"):
             self.bob.shows(said)
+        # her words from before her display name, named by it as the new ones
+        self.bob.shows("<Alice Liddell (alice)> the kettle is on")
         self.bob.press(f"M-{self.buffer_number(self.bob, 'alice')}")
         self.bob.shows("alice → bob: are you coming to tea?")
         self.bob.shows("bob → alice: yes, at four")
@@ -413,7 +448,7 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         )
         before = time.time()
         self.page.type_into("message-input", "good morning")
-        self.term_shows(self.bob, "kitchen", "<alice> good morning")
+        self.term_shows(self.bob, "kitchen", "<Alice Liddell (alice)> good morning")
         self.missed["good morning"] = (before, time.time())
 
         self.page.driver.refresh()
@@ -438,6 +473,10 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         wait_for("kitchen", lambda: self.shown(phone) == "kitchen")
         phone.shows("morning!")
         phone.shows("↪ carol: hello from irc")
+        wait_for(
+            "her picture beside her words",
+            lambda: [self.avatar, True] in self.script(phone, AVATARS),
+        )
         self.assertGreaterEqual(self.script(phone, LOG_SHOWN), PHONE[1] / 2)
         self.screenshot(phone, "journey-phone")
 
@@ -519,6 +558,10 @@ class TwoDayJourneyTests(SecondDayCase, WebLifeCase):
         """Whether the page shows ``room`` (and never its name form)."""
         self.assertFalse(page.visible("username-page"), "the name form")
         return page.visible("room-page") and self.shown(page) == room
+
+    def rows(self, page: BrowserPage, text: str) -> list[str]:
+        """The texts of the message rows whose words hold ``text``."""
+        return list(self.script(page, ROWS, text))
 
     def members(self) -> list[str]:
         """The rows of the member list of the page's room on screen."""
