@@ -1022,6 +1022,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
+        self.settings.deleted(room.key)
         listing = (await self.rooms.lobby_rooms()).public()
         for gone in members:
             self.rooms.unplace(gone, room)

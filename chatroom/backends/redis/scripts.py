@@ -501,8 +501,10 @@ DELETE = Script("delete", room_at="change", subjects=(RoomSeating,))
 
 #: Operands: room, ``members`` (the users it had). The server's step of a
 #: deletion (after ``DELETE``): the room out of the server's indexes (the
-#: users' places, the rooms, those waiting). Run again for a room found
-#: gone (:mod:`.listing`), where the users' places are theirs to clear
+#: users' places, the rooms, those waiting), and every account's door
+#: positions in it gone (:mod:`chatroom.core.accounts.door_settings`). Run
+#: again for a room found gone (:mod:`.listing`), where the users' places
+#: are theirs to clear
 #: (``RELEASE`` frees them with the name).
 UNLIST = Script("unlist")
 
