@@ -168,6 +168,9 @@ class ChatCore(Generic[B]):
         )
         #: One bound method for every seat's ``on_removed``.
         self._taken = self.devices.taken
+        #: Name key → the devices holding it whose connections are gone,
+        #: each with why, until their :meth:`release` (:meth:`lost`).
+        self._gone: dict[str, dict[Member, str]] = {}
         #: Read markers and unread counts (chatroom.core.reading).
         self.markers = Markings(
             config,
@@ -358,6 +361,7 @@ class ChatCore(Generic[B]):
                 return
         elif seat is not None and len(seat.devices) > 1:
             raise errors.one_name_for_devices()
+        self._free_gone(key, member)
         try:
             await self._claim(member, device, name, key, account, takeover, presence)
         finally:
@@ -450,6 +454,27 @@ class ChatCore(Generic[B]):
         self.release(member, said, own_words=True)
         return said
 
+    def lost(self, member: Member, reason: str) -> None:
+        """Device ``member``'s connection is gone (``reason``: how). Its
+        :meth:`release` comes in its door's turn, which for a crowd lost
+        at once is some turns later (the door gives lost connections back
+        a bounded number a turn: :mod:`chatroom.doors.base.leaving`); till
+        then its name is held by nobody who can use it, and a claim of it
+        releases the device first (:meth:`_free_gone`)."""
+        session = self.sessions.get(member)
+        if session is not None and session.name:
+            self._gone.setdefault(name_key(session.name), {})[member] = reason
+
+    def _free_gone(self, key: str, claimant: Member) -> None:
+        """The name rule: a name is free the moment its connection is gone,
+        however many went at the same moment. The devices holding name
+        ``key`` whose connections are gone (:meth:`lost`) are released now,
+        ahead of their turn: their rooms hear them leave (saying why, as
+        they would have) before ``claimant`` takes the name."""
+        for device, reason in self._gone.pop(key, {}).items():
+            if device is not claimant:
+                self.release(device, reason)
+
     def release(self, member: Member, reason: str, own_words: bool = False) -> None:
         """A device gone: its seat leaves the rooms no other device views
         (all of them with its last device, as the whole session goes);
@@ -460,6 +485,11 @@ class ChatCore(Generic[B]):
         gone = self.sessions.get(member)
         if gone is not None:
             self.notifications.active(gone.account)  # idle from now on
+            if gone.name:  # released: no longer one to free (_free_gone)
+                lost = self._gone.get(name_key(gone.name), {})
+                lost.pop(member, None)
+                if not lost:
+                    self._gone.pop(name_key(gone.name), None)
         if self.devices.gone(member, reason, own_words):
             return  # one device of several
         session = self.sessions.close(member)

@@ -618,6 +618,7 @@ class RedisBackend:
         taken = {b"TAKEN": lambda r: errors.name_taken(name)}
         self._claiming[member] = key
         try:
+            self.departures.hasten(self.endings.under_way(key))
             await self.endings.released(key)
             ending_until = self.clock.seconds() + self.cluster.redis_timeout
             takeovers = 0

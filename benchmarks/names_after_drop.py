@@ -1,0 +1,333 @@
+"""A crowd that drops and comes straight back: are its names free at once?
+
+Issue 79's measurement (point 2, "Your name is yours again at once").
+``--clients`` plain-name line clients (``u0``, ``u1``, ...) sign in, join
+rooms of ``--room`` (``--rooms`` made at start) and each say a line; then
+every connection closes in the same moment, as in a network blip, and as
+many clients with the same names connect at once, each sending its name
+right after ``HELLO``. For each run it prints:
+
+- ``refused``: the names answered ``ERR NAME_TAKEN`` at the first try;
+- ``again``: those refused again when each refused client tries once more
+  as soon as every first try has its answer (a person pressing Enter
+  again);
+- ``seated``: seconds from the drop until every client has its name and
+  is back in its room (``JOINED``), refused clients trying every
+  ``--retry`` seconds, or ``-`` if some were not by ``--deadline``.
+
+``--mode one`` runs one ``twistd chatroom`` (the in-process back-end);
+``--mode two`` runs two nodes sharing a ``redis-server`` (``--redis``):
+the crowd signs in through node one and comes back through node two
+(``--back one``: through node one again).
+``--code DIR`` (repeatable) measures other trees beside this checkout (a
+``git worktree`` of another commit), every tree once a round, in an order
+that alternates from round to round, on this checkout's interpreter::
+
+    git worktree add --detach /tmp/old cf6c44a
+    flock /work/wt/bench.lock .venv/bin/python benchmarks/names_after_drop.py \\
+        --mode one --rounds 3 --code /tmp/old
+
+The servers run the real ``twistd`` plugin on 127.0.0.1 (a free port
+picked by binding port 0), with no flood limit or per-address cap; the
+clients are plain sockets of one ``asyncio`` process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatroom.bench.servers import (  # noqa: E402
+    SERVER_OPTIONS,
+    ServerCode,
+    ServerProcess,
+    find_redis_server,
+    start_redis,
+    start_server,
+    stop_all,
+)
+
+
+@dataclass
+class Outcome:
+    """One run's figures (see the module's docstring)."""
+
+    refused: int = 0
+    again: int = 0
+    seated: float | None = None
+    unseated: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class Client:
+    """One line client on an ``asyncio`` stream."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+        self.reader = reader
+        self.writer = writer
+
+    @classmethod
+    async def connect(cls, port: int) -> Client:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+        return cls(reader, writer)
+
+    def send(self, line: str) -> None:
+        self.writer.write(line.encode() + b"\r\n")
+
+    async def until(self, *starts: str) -> str:
+        """The first line that starts with one of ``starts``."""
+        while True:
+            raw = await self.reader.readline()
+            if not raw:
+                raise ConnectionError("closed by the server")
+            line = raw.decode(errors="replace").rstrip("\r\n")
+            if line.startswith(starts):
+                return line
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def room_of(index: int, room: int) -> str:
+    return f"r{index // room}"
+
+
+async def sign_in(port: int, index: int, room: int) -> Client:
+    """Client ``u<index>`` with its name, in its room, having said a line."""
+    client = await Client.connect(port)
+    await client.until("HELLO ")
+    client.send(f"u{index}")
+    await client.until("WELCOME ")
+    client.send(f"/join {room_of(index, room)}")
+    await client.until("JOINED ")
+    return client
+
+
+async def chat(client: Client, index: int, room: int) -> None:
+    """One line said, and its echo come back."""
+    client.send(f"hello from u{index}")
+    await client.until(f"MSG {room_of(index, room)} u{index} ")
+
+
+async def come_back(
+    port: int,
+    index: int,
+    room: int,
+    firsts: list[bool],
+    first_done: asyncio.Event,
+    agains: list[bool],
+    retry: float,
+) -> Client:
+    """Client ``u<index>`` again, at once: its first try's answer in
+    ``firsts`` (True: refused), the try after every first answer in
+    ``agains``, then a try every ``retry`` seconds until it has its name;
+    back in its room."""
+    client = await Client.connect(port)
+    await client.until("HELLO ")
+    tries = 0
+    while True:
+        client.send(f"u{index}")
+        answer = await client.until("WELCOME ", "ERR ")
+        refused = answer.startswith("ERR ")
+        if tries == 0:
+            firsts[index] = refused
+            if sum(1 for f in firsts if f is not None) == len(firsts):
+                first_done.set()
+        elif tries == 1:
+            agains[index] = refused
+        if not refused:
+            break
+        if "NAME_TAKEN" not in answer:
+            raise RuntimeError(f"u{index}: {answer}")
+        if tries == 0:
+            await first_done.wait()
+        else:
+            await asyncio.sleep(retry)
+        tries += 1
+    client.send(f"/join {room_of(index, room)}")
+    await client.until("JOINED ")
+    return client
+
+
+async def scenario(
+    fill_port: int,
+    back_port: int,
+    clients: int,
+    room: int,
+    retry: float,
+    deadline: float,
+) -> Outcome:
+    outcome = Outcome()
+    crowd: list[Client] = []
+    for start in range(0, clients, 100):  # a hundred sign in at a time
+        crowd += await asyncio.gather(
+            *(
+                sign_in(fill_port, i, room)
+                for i in range(start, min(start + 100, clients))
+            )
+        )
+    await asyncio.gather(*(chat(c, i, room) for i, c in enumerate(crowd)))
+    firsts: list[bool | None] = [None] * clients
+    agains: list[bool] = [False] * clients
+    first_done = asyncio.Event()
+    dropped = time.monotonic()
+    for client in crowd:  # every connection closes in the same moment
+        client.writer.transport.abort()
+    back = [
+        asyncio.ensure_future(
+            come_back(back_port, i, room, firsts, first_done, agains, retry)  # type: ignore[arg-type]
+        )
+        for i in range(clients)
+    ]
+    done, pending = await asyncio.wait(back, timeout=deadline)
+    if not pending:
+        outcome.seated = time.monotonic() - dropped
+    outcome.unseated = len(pending)
+    for task in pending:
+        task.cancel()
+    outcome.refused = sum(1 for f in firsts if f)
+    outcome.again = sum(agains)
+    for task in done:
+        if task.exception() is not None:
+            outcome.problems.append(repr(task.exception()))
+        else:
+            task.result().close()
+    return outcome
+
+
+def rooms_option(clients: int, room: int) -> list[str]:
+    count = (clients + room - 1) // room
+    return [
+        "--rooms",
+        ",".join(f"r{k}" for k in range(count)),
+        "--max-rooms",
+        str(count + 10),
+    ]
+
+
+def start_nodes(code: ServerCode, mode: str, options: list[str]) -> list[ServerProcess]:
+    """One server, or a ``redis-server`` and two nodes sharing it (the
+    redis first in the list)."""
+    if mode == "one":
+        return [start_server("chatroom", code, SERVER_OPTIONS + options)]
+    redis_server = find_redis_server()
+    if redis_server is None:
+        raise SystemExit("--mode two needs redis-server")
+    redis = start_redis(redis_server)
+    started = [redis]
+    url = f"redis://127.0.0.1:{redis.target.port}/0"
+    try:
+        for name in ("one", "two"):
+            node_options = ["--redis", url, "--node-id", name]
+            started.append(
+                start_server("chatroom", code, SERVER_OPTIONS + options + node_options)
+            )
+    except BaseException:
+        stop_all(started)
+        raise
+    return started
+
+
+def run_once(code: ServerCode, args: argparse.Namespace) -> Outcome:
+    options = rooms_option(args.clients, args.room)
+    started = start_nodes(code, args.mode, options)
+    nodes = started if args.mode == "one" else started[1:]
+    try:
+        time.sleep(1 if args.mode == "one" else 3)  # the nodes reach Redis
+        fill = nodes[0].target.port
+        back = nodes[0 if args.back == "one" else -1].target.port
+        outcome = asyncio.run(
+            scenario(fill, back, args.clients, args.room, args.retry, args.deadline)
+        )
+        for node in nodes:
+            outcome.problems += node.log_problems()[:5]
+        return outcome
+    finally:
+        stop_all(started)
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.2f}"
+    return (
+        f"median {statistics.median(values):.2f} "
+        f"(min {min(values):.2f}, max {max(values):.2f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--room", type=int, default=100, help="members per room")
+    parser.add_argument("--mode", choices=("one", "two"), default="one")
+    parser.add_argument(
+        "--back", choices=("one", "two"), default="two",
+        help="--mode two: the node the crowd comes back through",
+    )  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--retry", type=float, default=0.5)
+    parser.add_argument("--deadline", type=float, default=90.0)
+    parser.add_argument("--code", action="append", default=[], type=Path)
+    args = parser.parse_args()
+    trees = [ROOT, *(path.resolve() for path in args.code)]
+    labels = [_label(tree) for tree in trees]
+    results: dict[str, list[Outcome]] = {label: [] for label in labels}
+    print(
+        f"{args.clients} clients, rooms of {args.room}, mode {args.mode}"
+        + (f" (back through node {args.back})" if args.mode == "two" else "")
+        + ", "
+        f"{args.rounds} round(s); load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    for number in range(args.rounds):
+        order = list(zip(trees, labels, strict=True))
+        if number % 2:
+            order.reverse()
+        for tree, label in order:
+            outcome = run_once(ServerCode(sys.executable, tree), args)
+            results[label].append(outcome)
+            seated = "-" if outcome.seated is None else f"{outcome.seated:.2f} s"
+            print(
+                f"round {number + 1} {label}: refused {outcome.refused}, "
+                f"again {outcome.again}, all seated after {seated}"
+                + (f" ({outcome.unseated} never)" if outcome.unseated else ""),
+                flush=True,
+            )
+            for problem in outcome.problems[:5]:
+                print(f"    {problem}", flush=True)
+    for label, outcomes in results.items():
+        print(
+            f"{label}: refused {spread([o.refused for o in outcomes])}; "
+            f"again {spread([o.again for o in outcomes])}; seated s "
+            f"{spread([o.seated for o in outcomes if o.seated is not None])}",
+            flush=True,
+        )
+
+
+def _label(tree: Path) -> str:
+    """The tree's commit (short), and ``+`` if its files differ from it."""
+    head = subprocess.run(
+        ["git", "-C", str(tree), "rev-parse", "--short=8", "HEAD"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    dirty = subprocess.run(
+        ["git", "-C", str(tree), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()  # fmt: skip
+    return f"{head}{'+' if dirty else ''} ({tree.name})"
+
+
+if __name__ == "__main__":
+    main()
