@@ -511,6 +511,12 @@ class Backend(SeatingSteps, Protocol):
         """The session is now signed in to ``account`` ("" for none)."""
         ...
 
+    def connection_gone(self, member: Member, session: Session, reason: str) -> None:
+        """The session's connection is gone (``reason``: how), its
+        :meth:`release` to come in its door's turn, and the core frees its
+        name for a claim here. Kept for the other nodes, whose claim of
+        the name then ends it (saying ``reason``) instead of refusing."""
+
     def release(
         self, member: Member, session: Session, reason: str, own_words: bool = False
     ) -> None:

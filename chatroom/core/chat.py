@@ -460,10 +460,14 @@ class ChatCore(Generic[B]):
         at once is some turns later (the door gives lost connections back
         a bounded number a turn: :mod:`chatroom.doors.base.leaving`); till
         then its name is held by nobody who can use it, and a claim of it
-        releases the device first (:meth:`_free_gone`)."""
-        session = self.sessions.get(member)
-        if session is not None and session.name:
+        releases the device first (:meth:`_free_gone`); a claim on another
+        node ends the session (:meth:`Backend.connection_gone
+        <chatroom.core.backend.Backend.connection_gone>`)."""
+        session, seat = self.sessions.get(member), self.sessions.seat_of(member)
+        if session is not None and session.name and seat is not None:
             self._gone.setdefault(name_key(session.name), {})[member] = reason
+            if len(seat.devices) < 2:  # the session's last: other nodes hear it
+                self.backend.connection_gone(seat, session, reason)
 
     def _free_gone(self, key: str, claimant: Member) -> None:
         """The name rule: a name is free the moment its connection is gone,

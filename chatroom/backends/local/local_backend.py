@@ -468,6 +468,9 @@ class LocalBackend:
     async def sign(self, member: Member, session: Session, account: str) -> None:
         """Nothing to share: the core's session says which account it is."""
 
+    def connection_gone(self, member: Member, session: Session, reason: str) -> None:
+        """No other node to tell: the core frees the name for a claim."""
+
     def release(
         self, member: Member, session: Session, reason: str, own_words: bool = False
     ) -> None:

@@ -512,14 +512,15 @@ async def together(calls: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
 def check(reply: Any, refusals: Refusals) -> Any:
     """Return a script's reply, or raise what its status says.
 
-    The status is the reply itself or its first element (``ENDING`` and
-    ``HELD`` are ``CLAIM``'s answers for its caller to act on). ``GONE`` raises
-    :class:`SessionHarvestedError`, and ``CHANGED`` and ``RESTRICTED``
-    :class:`FactsChangedError`, for the caller to handle; a status in
+    The status is the reply itself or its first element (``ENDING``,
+    ``HELD`` and ``LOST`` are ``CLAIM``'s answers for its caller to act
+    on). ``GONE`` raises :class:`SessionHarvestedError`, and ``CHANGED``
+    and ``RESTRICTED`` :class:`FactsChangedError`, for the caller to
+    handle; a status in
     ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
-    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD", b"ENDING"):
+    if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD", b"ENDING", b"LOST"):
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()

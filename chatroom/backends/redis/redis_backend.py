@@ -290,6 +290,8 @@ class RedisBackend:
         #: Sessions' releases and nicks kept for WHOWAS, a few at a time
         #: when a crowd leaves at once.
         self.departures = DepartureQueue()
+        #: Sessions lost this turn, to be marked gone (:meth:`connection_gone`).
+        self._gone: list[tuple[str, str, str]] = []
         self.whowas = RedisWhowas(self.calls, self.departures)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
@@ -634,19 +636,24 @@ class RedisBackend:
                         raise errors.name_taken(name)  # an end that never ends
                     await deferLater(self.clock, ENDING_RECHECK, lambda: None)
                     continue
-                if reply[0] != b"HELD":
+                if reply[0] not in (b"HELD", b"LOST"):
                     break
                 if takeovers == TAKEOVERS:
                     raise errors.name_taken(name)  # taken again after each takeover
                 takeovers += 1
+                # A holder signed in elsewhere is told so; one whose
+                # connection is gone (the core's rule: its name is free)
+                # is told nothing, its rooms hearing why it went.
+                lost = reply[0] == b"LOST"
+                reason = reply[1].decode() if lost else SIGNED_IN_ELSEWHERE
                 await self.endings.end(
                     scripts.TAKEOVER,
                     key,
                     session.token,
                     old,
-                    *telling(SIGNED_IN_ELSEWHERE),
+                    *telling("" if lost else reason),
                     kind=DepartureKind.QUIT,
-                    reason=SIGNED_IN_ELSEWHERE,
+                    reason=reason,
                     refusals={},
                 )
             if len(reply) > 1:  # IN_ROOM, ATTACHED: its rooms' copies
@@ -668,6 +675,29 @@ class RedisBackend:
             scripts.SIGN, u, session.token, account, refusals={}
         )
         await self.copies.refresh(u, *reply[1:])
+
+    def connection_gone(self, member: Member, session: Session, reason: str) -> None:
+        """Marked gone in Redis (``GONE``, the sessions lost in one turn in
+        one call), so that a claim of its name on another node ends it at
+        once rather than wait for this node's release, or be refused."""
+        if not session.name or self.stopping or not self.node.available:
+            return
+        self._gone.append((key_of(session), session.token, reason))
+        if len(self._gone) == 1:
+            self.clock.callLater(0, self._mark_gone)
+
+    def _mark_gone(self) -> None:
+        """The sessions lost since the last call, marked in one ``GONE``;
+        a failure is nothing lost (their releases come all the same)."""
+        gone, self._gone = self._gone, []
+        marking = Deferred.fromCoroutine(
+            self.calls.call(scripts.GONE, *(a for g in gone for a in g), refusals={})
+        )
+        marking.addErrback(self._not_marked)
+
+    def _not_marked(self, failure: Failure) -> None:
+        if not failure.check(errors.ChatError):  # UNAVAILABLE: said elsewhere
+            self.log.failure("marking lost sessions gone", failure)
 
     def release(
         self, member: Member, session: Session, reason: str, own_words: bool = False

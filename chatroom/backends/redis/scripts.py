@@ -289,15 +289,25 @@ from chatroom.backends.redis.prelude import Script
 #: decision, then the keys to move to u): the server's step.
 #: Each room's is ``copies.ROOM_COPY``, run by the node
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
-#: the rooms' members next (``NEIGHBOURS``).
+#: the rooms' members next (``NEIGHBOURS``). u held by another: ``ENDING``
+#: while its end is under way, ``LOST`` and the reason while its holder's
+#: connection is gone (``GONE``), else ``TAKEN``.
 CLAIM = Script("claim")
 
 #: ARGV: P, u, token, old u ('' for none), then what its sessions are told
-#: (:func:`.endings.telling`: "signed in elsewhere"). A claim's takeover
-#: (``CLAIM`` answered ``HELD``): the server's step of the end of the
+#: (:func:`.endings.telling`: "signed in elsewhere"; nothing for a gone
+#: session's). A claim's takeover (``CLAIM`` answered ``HELD``, or
+#: ``LOST``): the server's step of the end of the
 #: sessions holding u (:mod:`.endings`: ``OK``, the leavers, the copies to
 #: refresh); none if u is free or held by ``token`` by then.
 TAKEOVER = Script("takeover")
+
+#: ARGV: P, then u, token and reason for each session whose connection is
+#: gone, its node's release still to come: marked so (``P gone``, u →
+#: token and reason) while it holds u alone, until u's name is freed. A
+#: claim of u on any node then answers ``LOST`` with the reason, and the
+#: claimant ends the session (``TAKEOVER``) instead of being refused.
+GONE = Script("gone")
 
 #: ARGV: P, u, token, account ('' for none). The account u's session is
 #: signed in to changed (/register, /unregister): the server's step,

@@ -38,6 +38,16 @@ if redis.call('HEXISTS', USERS, u) == 1 and not holds(u, token) then
   -- a session gone whose end is under way (its rooms being left, on
   -- whichever node had it): the name is freed by that end's last step
   if redis.call('HEXISTS', P .. 'ending', u) == 1 then return {'ENDING'} end
+  -- its holder's connection is gone (GONE marked it), its node's release
+  -- still to come: the claim ends it (TAKEOVER), the rooms hearing why
+  local gone = redis.call('HGET', P .. 'gone', u)
+  if gone and redis.call('SCARD', holders_key(u)) == 0 then
+    local space = string.find(gone, ' ', 1, true)
+    local s = session_of(u)
+    if s and string.sub(gone, 1, space - 1) == s.token then
+      return {'LOST', string.sub(gone, space + 1)}
+    end
+  end
   return {'TAKEN'}
 end
 if old ~= '' and old ~= u then
