@@ -40,8 +40,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,163 +54,12 @@ from chatroom.bench.servers import (  # noqa: E402
     start_server,
     stop_all,
 )
-
-
-@dataclass
-class Outcome:
-    """One run's figures (see the module's docstring)."""
-
-    refused: int = 0
-    again: int = 0
-    seated: float | None = None
-    unseated: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-class Client:
-    """One line client on an ``asyncio`` stream."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        self.reader = reader
-        self.writer = writer
-
-    @classmethod
-    async def connect(cls, port: int) -> Client:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
-        return cls(reader, writer)
-
-    def send(self, line: str) -> None:
-        self.writer.write(line.encode() + b"\r\n")
-
-    async def until(self, *starts: str) -> str:
-        """The first line that starts with one of ``starts``."""
-        while True:
-            raw = await self.reader.readline()
-            if not raw:
-                raise ConnectionError("closed by the server")
-            line = raw.decode(errors="replace").rstrip("\r\n")
-            if line.startswith(starts):
-                return line
-
-    def close(self) -> None:
-        self.writer.close()
-
-
-def room_of(index: int, room: int) -> str:
-    return f"r{index // room}"
-
-
-async def sign_in(port: int, index: int, room: int) -> Client:
-    """Client ``u<index>`` with its name, in its room, having said a line."""
-    client = await Client.connect(port)
-    await client.until("HELLO ")
-    client.send(f"u{index}")
-    await client.until("WELCOME ")
-    client.send(f"/join {room_of(index, room)}")
-    await client.until("JOINED ")
-    return client
-
-
-async def chat(client: Client, index: int, room: int) -> None:
-    """One line said, and its echo come back."""
-    client.send(f"hello from u{index}")
-    await client.until(f"MSG {room_of(index, room)} u{index} ")
-
-
-async def come_back(
-    port: int,
-    index: int,
-    room: int,
-    firsts: list[bool],
-    first_done: asyncio.Event,
-    agains: list[bool],
-    retry: float,
-) -> Client:
-    """Client ``u<index>`` again, at once: its first try's answer in
-    ``firsts`` (True: refused), the try after every first answer in
-    ``agains``, then a try every ``retry`` seconds until it has its name;
-    back in its room."""
-    client = await Client.connect(port)
-    await client.until("HELLO ")
-    tries = 0
-    while True:
-        client.send(f"u{index}")
-        answer = await client.until("WELCOME ", "ERR ")
-        refused = answer.startswith("ERR ")
-        if tries == 0:
-            firsts[index] = refused
-            if sum(1 for f in firsts if f is not None) == len(firsts):
-                first_done.set()
-        elif tries == 1:
-            agains[index] = refused
-        if not refused:
-            break
-        if "NAME_TAKEN" not in answer:
-            raise RuntimeError(f"u{index}: {answer}")
-        if tries == 0:
-            await first_done.wait()
-        else:
-            await asyncio.sleep(retry)
-        tries += 1
-    client.send(f"/join {room_of(index, room)}")
-    await client.until("JOINED ")
-    return client
-
-
-async def scenario(
-    fill_port: int,
-    back_port: int,
-    clients: int,
-    room: int,
-    retry: float,
-    deadline: float,
-) -> Outcome:
-    outcome = Outcome()
-    crowd: list[Client] = []
-    for start in range(0, clients, 100):  # a hundred sign in at a time
-        crowd += await asyncio.gather(
-            *(
-                sign_in(fill_port, i, room)
-                for i in range(start, min(start + 100, clients))
-            )
-        )
-    await asyncio.gather(*(chat(c, i, room) for i, c in enumerate(crowd)))
-    firsts: list[bool | None] = [None] * clients
-    agains: list[bool] = [False] * clients
-    first_done = asyncio.Event()
-    dropped = time.monotonic()
-    for client in crowd:  # every connection closes in the same moment
-        client.writer.transport.abort()
-    back = [
-        asyncio.ensure_future(
-            come_back(back_port, i, room, firsts, first_done, agains, retry)  # type: ignore[arg-type]
-        )
-        for i in range(clients)
-    ]
-    done, pending = await asyncio.wait(back, timeout=deadline)
-    if not pending:
-        outcome.seated = time.monotonic() - dropped
-    outcome.unseated = len(pending)
-    for task in pending:
-        task.cancel()
-    outcome.refused = sum(1 for f in firsts if f)
-    outcome.again = sum(agains)
-    for task in done:
-        if task.exception() is not None:
-            outcome.problems.append(repr(task.exception()))
-        else:
-            task.result().close()
-    return outcome
-
-
-def rooms_option(clients: int, room: int) -> list[str]:
-    count = (clients + room - 1) // room
-    return [
-        "--rooms",
-        ",".join(f"r{k}" for k in range(count)),
-        "--max-rooms",
-        str(count + 10),
-    ]
+from tests.integration.blip_crowd import (  # noqa: E402
+    Outcome,
+    blip,
+    rooms_option,
+    serving,
+)
 
 
 def start_nodes(code: ServerCode, mode: str, options: list[str]) -> list[ServerProcess]:
@@ -243,12 +90,17 @@ def run_once(code: ServerCode, args: argparse.Namespace) -> Outcome:
     started = start_nodes(code, args.mode, options)
     nodes = started if args.mode == "one" else started[1:]
     try:
-        time.sleep(1 if args.mode == "one" else 3)  # the nodes reach Redis
         fill = nodes[0].target.port
         back = nodes[0 if args.back == "one" else -1].target.port
-        outcome = asyncio.run(
-            scenario(fill, back, args.clients, args.room, args.retry, args.deadline)
-        )
+
+        async def measured() -> Outcome:
+            for node in nodes:
+                await serving(node.target.port)
+            return await blip(
+                fill, back, args.clients, args.room, args.retry, args.deadline
+            )
+
+        outcome = asyncio.run(measured())
         for node in nodes:
             outcome.problems += node.log_problems()[:5]
         return outcome
@@ -302,7 +154,9 @@ def main() -> None:
             print(
                 f"round {number + 1} {label}: refused {outcome.refused}, "
                 f"again {outcome.again}, all seated after {seated}"
-                + (f" ({outcome.unseated} never)" if outcome.unseated else ""),
+                + (f" ({outcome.unseated} never)" if outcome.unseated else "")
+                + f"; r0's leaves and joins unseen {len(outcome.unseen)}, "
+                f"r0 holds {len(outcome.members)}",
                 flush=True,
             )
             for problem in outcome.problems[:5]:

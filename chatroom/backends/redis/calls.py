@@ -516,8 +516,7 @@ def check(reply: Any, refusals: Refusals) -> Any:
     ``HELD`` and ``LOST`` are ``CLAIM``'s answers for its caller to act
     on). ``GONE`` raises :class:`SessionHarvestedError`, and ``CHANGED``
     and ``RESTRICTED`` :class:`FactsChangedError`, for the caller to
-    handle; a status in
-    ``refusals`` raises that refusal.
+    handle; a status in ``refusals`` raises that refusal.
     """
     status = reply[0] if isinstance(reply, list) else reply
     if status in (b"OK", b"IN_ROOM", b"ATTACHED", b"HELD", b"ENDING", b"LOST"):
