@@ -13,7 +13,11 @@ right after ``HELLO``. For each run it prints:
   again);
 - ``seated``: seconds from the drop until every client has its name and
   is back in its room (``JOINED``), refused clients trying every
-  ``--retry`` seconds, or ``-`` if some were not by ``--deadline``.
+  ``--retry`` seconds, or ``-`` if some were not by ``--deadline``;
+- what a member who stayed in ``r0`` saw: each of its members leave and
+  join again (``unseen``: those it did not), and ``r0``'s members at the
+  end (the crowd, :mod:`tests.integration.blip_crowd`, is the
+  integration test's).
 
 ``--mode one`` runs one ``twistd chatroom`` (the in-process back-end);
 ``--mode two`` runs two nodes sharing a ``redis-server`` (``--redis``):
@@ -24,7 +28,7 @@ the crowd signs in through node one and comes back through node two
 that alternates from round to round, on this checkout's interpreter::
 
     git worktree add --detach /tmp/old cf6c44a
-    flock /work/wt/bench.lock .venv/bin/python benchmarks/names_after_drop.py \\
+    .venv/bin/python benchmarks/names_after_drop.py \\
         --mode one --rounds 3 --code /tmp/old
 
 The servers run the real ``twistd`` plugin on 127.0.0.1 (a free port
