@@ -15,6 +15,8 @@ they outlive a connection, a restart and the node it was on:
   (or after the account's read marker, if that is later: the core's
   catch-up, :meth:`~chatroom.core.services.rooms.RoomService.join_room`),
   so a client that comes back is not sent again what it was sent before.
+  A back-end moves them with a renamed room and drops them with a
+  deleted one (its rename and deletion steps).
 
 Both are among the account's settings (:mod:`chatroom.core.account_settings`:
 ``choice <name>``, ``sent <door> <room key>``), changed only by typed

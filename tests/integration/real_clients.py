@@ -195,18 +195,27 @@ class Irssi:
         nick: str,
         password: str | None = None,
         server_time: bool = False,
+        seconds: bool = False,
     ) -> None:
         """``password``: sent as the server password (``-w``), which signs
         in to the account ``nick``. ``server_time``: irssi shows each line at
         the time its ``server-time`` tag says (``show_server_time``, off by
-        default: irssi negotiates server-time but shows arrival times)."""
+        default: irssi negotiates server-time but shows arrival times).
+        ``seconds``: each line's time to the second (``timestamp_format``).
+        Both are in its configuration, so the first lines (a replay at
+        sign-in) are shown so too. The same ``nick`` started again (its
+        user starting irssi once more) keeps its home."""
         self.socket = f"chatroom-irssi-{os.getpid()}-{secrets.token_hex(4)}"
         home = folder / f"irssi-{nick}"
-        home.mkdir()
+        home.mkdir(exist_ok=True)
         signing_in = f" -w {password}" if password else ""
+        # Each setting in the section of irssi's module that owns it: one
+        # it does not know there is asked about at start, eating keys typed.
+        timed = ' "fe-text" = { show_server_time = "yes"; };' if server_time else ""
+        stamped = ' core = { timestamp_format = "%H:%M:%S"; };' if seconds else ""
         (home / "config").write_text(
             'settings = { "irc/core" = { cmd_queue_speed = "0msec"; '
-            "cmds_max_at_once = 100; }; };\n"
+            f"cmds_max_at_once = 100; }};{timed}{stamped} }};\n"
         )
         self.tmux(
             "new-session",
@@ -221,8 +230,6 @@ class Irssi:
             f"{signing_in}",
         )
         self.nick = nick
-        if server_time:
-            self.type_line("/set show_server_time on")
 
     def tmux(self, *arguments: str) -> str:
         return run_tmux(self.socket, *arguments, check=False)
@@ -239,6 +246,11 @@ class Irssi:
 
     def quit(self) -> None:
         self.type_line("/quit leaving")
+
+    def keep_screen(self, path: Path) -> None:
+        """The window as it is now, kept in ``path`` (a test's artefact,
+        to read a failure as its user saw it)."""
+        path.write_text(self.screen())
 
 
 class WeeChat:
@@ -524,12 +536,19 @@ class RealClientsCase(unittest.TestCase):
         user.send("/quit")
 
     def irssi(
-        self, nick: str, password: str | None = None, server_time: bool = False
+        self,
+        nick: str,
+        password: str | None = None,
+        server_time: bool = False,
+        seconds: bool = False,
     ) -> Irssi:
         require(TMUX, "tmux", "irssi runs inside it")
         require(IRSSI, "irssi", "the IRC end-to-end test runs it")
-        client = Irssi(self.folder, self.server.irc_port, nick, password, server_time)
+        client = Irssi(
+            self.folder, self.server.irc_port, nick, password, server_time, seconds
+        )
         self.addCleanup(client.tmux, "kill-server")
+        self.addCleanup(client.keep_screen, self.folder / f"{client.socket}.txt")
         return client
 
     def weechat(self, nick: str, capabilities: str = "*") -> WeeChat:

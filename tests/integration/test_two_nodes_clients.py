@@ -117,6 +117,13 @@ class KeptConversationsOnTwoNodesTests(
     """A conversation with a user of node two, back after a reload through it."""
 
 
+class RoomOwnershipOnTwoNodesTests(
+    ComingBackThroughNodeTwo, test_web_second_day.RoomOwnershipTests
+):
+    """The owner's page closed on node one, back through node two: the room
+    stays its own, and its second room is kept once left."""
+
+
 class IRCPlainViewOnTwoNodesTests(OnTwoNodes, test_irc_second_day.IRCPlainViewTests):
     """The plain IRC client's journey with everyone on node two, and its
     reconnect through node one: what it was sent is the account's, kept

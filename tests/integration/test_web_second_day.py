@@ -79,6 +79,17 @@ const waiting = [...views.values()].some((view) => view.infoQuiet
 return !waiting && (typeof profilesComing === "undefined" || profilesComing.size === 0);
 """
 
+#: The text of the element ``arguments[0]`` selects (null: none).
+READ_ENTRY = """
+const entry = document.querySelector(arguments[0]);
+return entry && entry.textContent;
+"""
+
+
+def entry_of(user: str) -> str:
+    """The selector of the sidebar's conversation with ``user``."""
+    return f'#my-conversations button[data-conversation="{user}"]'
+
 
 class SecondDayCase(WebCase):
     """Pages at 1280×800, accounts made as a person makes them."""
@@ -185,6 +196,44 @@ class SecondDayCase(WebCase):
 
     def all_answered(self, page: BrowserPage) -> bool:
         return bool(self.script(page, ALL_ANSWERED))
+
+    def assert_quiet(self, page: BrowserPage) -> None:
+        """No log of the page (each room's, shown or not) holds a line of
+        the answers to its own questions (settings, pins, profiles) or a
+        flood warning."""
+        for room, log in self.room_logs(page).items():
+            for line in log:
+                words = line.strip()
+                self.assertFalse(words.startswith(SETTINGS_WORDS), f"{room}: {words}")
+                for noise in (
+                    "settings)",
+                    "pinned message",
+                    "Your display-name",
+                    *FLOOD_WORDS,
+                ):
+                    self.assertNotIn(noise, words, f"{room}: {words}")
+
+    def entry(self, page: BrowserPage, user: str) -> str | None:
+        """The text of the sidebar's conversation with ``user``, with its
+        badge's (the visible count, and the words a screen reader hears);
+        None: there is none. Read in one step: the sidebar is drawn again
+        as news arrives."""
+        text = self.script(page, READ_ENTRY, entry_of(user))
+        return None if text is None else str(text)
+
+    def open_entry(self, page: BrowserPage, user: str) -> None:
+        """A click on the conversation with ``user`` in the sidebar (found
+        again if drawn anew meanwhile)."""
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        def clicked() -> bool:
+            try:
+                self.find(page, entry_of(user))[0].click()
+            except (StaleElementReferenceException, IndexError):
+                return False
+            return True
+
+        wait_for(f"a click on the conversation with {user}", clicked)
 
     def said(self, user: LineUser, room: str, text: str) -> str:
         """The ``MSG`` of ``text`` in ``room`` as ``user`` got it."""
@@ -477,17 +526,7 @@ class WebSignInQuietTests(SecondDayCase):
         wait_for("every answer", lambda: self.all_answered(page))
         witness.listen(2.5)  # as the journey looks: 2.5 s after the hello
 
-        for room, log in self.room_logs(page).items():
-            for line in log:
-                words = line.strip()
-                self.assertFalse(words.startswith(SETTINGS_WORDS), f"{room}: {words}")
-                for noise in (
-                    "settings)",
-                    "pinned message",
-                    "Your display-name",
-                    *FLOOD_WORDS,
-                ):
-                    self.assertNotIn(noise, words, f"{room}: {words}")
+        self.assert_quiet(page)
 
         if self.shown(page) != "q1cafe":
             self.switch(page, "q1cafe")
@@ -589,15 +628,6 @@ class RoomOwnershipTests(SecondDayCase):
             return None
 
 
-#: p1bob's conversation in the sidebar, and its text with its badge's
-#: (the visible count, and the words a screen reader hears).
-ENTRY = '#my-conversations button[data-conversation="p1bob"]'
-READ_ENTRY = (
-    f"const entry = document.querySelector('{ENTRY}');"
-    " return entry && entry.textContent;"
-)
-
-
 class PrivateConversationsTests(SecondDayCase):
     def test_private_conversations(self) -> None:
         """``/msg`` typed in a room opens the conversation at once, with the
@@ -609,46 +639,33 @@ class PrivateConversationsTests(SecondDayCase):
         bob.wait(lambda line: line.startswith("MEMBERS p1room"), "the room")
         page = self.new_account("p1alice", "p1room")
         page.type_into("message-input", "/msg p1bob are you coming to tea?")
-        wait_for("the conversation", lambda: self.entry(page) is not None, timeout=3)
+        wait_for(
+            "the conversation", lambda: self.entry(page, "p1bob") is not None, timeout=3
+        )
         self.assertEqual(self.shown(page), "p1room")
-        self.open_entry(page)
+        self.open_entry(page, "p1bob")
         wait_for("its messages", lambda: self.shown(page) == "p1bob")
         page.shows("are you coming to tea?")
         self.switch(page, "p1room")
 
         bob.wait(lambda line: line.endswith(" are you coming to tea?"), "the message")
         bob.send("/msg p1alice yes, at four")
-        wait_for("the badge", lambda: "1" in (self.entry(page) or ""))
+        wait_for("the badge", lambda: "1" in (self.entry(page, "p1bob") or ""))
         self.screenshot(page, "conversations")
 
         page.driver.get(self.come_back_url())
         if page.visible("username-page") or self.names_asked(page):
             self.sign_in(page, "p1alice")
         page.wait_page("room")
-        wait_for("the unread mark", lambda: "1" in (self.entry(page) or ""), timeout=6)
-        self.open_entry(page)
+        wait_for(
+            "the unread mark",
+            lambda: "1" in (self.entry(page, "p1bob") or ""),
+            timeout=6,
+        )
+        self.open_entry(page, "p1bob")
         wait_for("the conversation", lambda: self.shown(page) == "p1bob")
         page.shows("are you coming to tea?")
         page.shows("yes, at four")
-
-    def entry(self, page: BrowserPage) -> str | None:
-        """The text of p1bob's entry in the sidebar (None: there is none).
-        Read in one step: the sidebar is drawn again as news arrives."""
-        text = self.script(page, READ_ENTRY)
-        return None if text is None else str(text)
-
-    def open_entry(self, page: BrowserPage) -> None:
-        """A click on p1bob's entry (found again if drawn anew meanwhile)."""
-        from selenium.common.exceptions import StaleElementReferenceException
-
-        def clicked() -> bool:
-            try:
-                self.find(page, ENTRY)[0].click()
-            except (StaleElementReferenceException, IndexError):
-                return False
-            return True
-
-        wait_for("a click on the conversation", clicked)
 
     def names_asked(self, page: BrowserPage) -> bool:
         """Whether the page opened at its name form (or is about to)."""

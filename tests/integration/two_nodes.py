@@ -135,9 +135,13 @@ class OnTwoNodes:
         return user
 
     def irssi(
-        self, nick: str, password: str | None = None, server_time: bool = False
+        self,
+        nick: str,
+        password: str | None = None,
+        server_time: bool = False,
+        seconds: bool = False,
     ) -> Irssi:
-        return self._on_node_two(super().irssi, nick, password, server_time)  # type: ignore[misc]
+        return self._on_node_two(super().irssi, nick, password, server_time, seconds)  # type: ignore[misc]
 
     def weechat(self, nick: str, capabilities: str = "*") -> WeeChat:
         return self._on_node_two(super().weechat, nick, capabilities)  # type: ignore[misc]

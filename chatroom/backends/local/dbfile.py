@@ -115,6 +115,9 @@ MIGRATIONS = [
     # an account's app passwords: labels, ids and hashes
     # (chatroom.core.accountrecord's encoding), "" for none
     ("accounts", "app_passwords", "TEXT NOT NULL DEFAULT ''"),
+    # what an event says of the message it answers or concerns (a reply's
+    # quote: chatroom.backends.local.rows.quoted_of), "" for nothing
+    ("events", "quoted", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

@@ -1104,6 +1104,7 @@ class LocalBackend:
         members = list(room.members)
         room.members.clear()
         self._remove_room(room)
+        self.settings.deleted(room.key)
         listing = (await self.lobby_rooms()).public()
         for gone in members:
             self._unplace(gone, room)

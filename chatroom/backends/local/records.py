@@ -203,6 +203,9 @@ class Store(Protocol):
     def save_setting(self, account: str, key: str, value: str) -> None:
         """An account's setting ``key`` is now ``value``."""
 
+    def drop_setting(self, account: str, key: str) -> None:
+        """An account's setting ``key`` is gone."""
+
     def load_files(self) -> list[FileRecord]:
         """Every uploaded file's metadata (the ``files`` table)."""
         ...
@@ -414,6 +417,9 @@ class MemoryStore:
         return []
 
     def save_setting(self, account: str, key: str, value: str) -> None:
+        pass
+
+    def drop_setting(self, account: str, key: str) -> None:
         pass
 
     def load_files(self) -> list[FileRecord]:

@@ -50,9 +50,9 @@ EVENTS = (
     "CREATE TABLE events (room TEXT NOT NULL, id INTEGER NOT NULL, "
     "kind TEXT NOT NULL, user TEXT NOT NULL, stamp TEXT NOT NULL, "
     "text TEXT NOT NULL, tags TEXT NOT NULL, target INTEGER NOT NULL, "
-    "at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID"
+    "quoted TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (room, id)) WITHOUT ROWID"
 )
-ADD = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+ADD = "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 TRIM = "DELETE FROM events WHERE room = ? AND id <= ?"
 EDIT = "UPDATE events SET text = ? WHERE room = ? AND id = ?"
 REDACT = (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.records import Store
 from chatroom.core import changes
-from chatroom.core.account_settings import FOLLOW, NOTIFY, entry_of
+from chatroom.core.account_settings import FOLLOW, NOTIFY, SENT, entry_of
 
 
 class StoredSettings:
@@ -32,8 +32,11 @@ class StoredSettings:
             self.by_account.setdefault(account, {})[key] = value
 
     def moved(self, key: str, new_key: str) -> None:
-        """Room ``key`` is called ``new_key``: every account's level of it
-        and follows of its threads with it (the store moves the rows)."""
+        """Room ``key`` is called ``new_key``: every account's level of it,
+        follows of its threads and doors' sent positions in it with it (the
+        store's rename moves the rows of the first two; the positions are
+        written through here, in the same batch); a position in a room
+        called ``new_key`` before (deleted since) goes."""
         renamed = {
             f"{NOTIFY} {key}": f"{NOTIFY} {new_key}",
             **{
@@ -49,6 +52,23 @@ class StoredSettings:
             for old, new in renamed.items():
                 if old in settings:
                     settings[new] = settings.pop(old)
+        for account, settings in self.by_account.items():
+            positions = [s for s in settings if sent_room(s) in (key, new_key)]
+            for setting in sorted(positions, key=lambda s: sent_room(s) == key):
+                value = settings.pop(setting)
+                self.store.drop_setting(account, setting)
+                if sent_room(setting) == key:
+                    moved = f"{setting[: -len(key)]}{new_key}"
+                    settings[moved] = value
+                    self.store.save_setting(account, moved, value)
+
+    def deleted(self, key: str) -> None:
+        """Room ``key`` was deleted: every door's sent position in it goes
+        (the store drops the rows)."""
+        for account, settings in self.by_account.items():
+            for setting in [s for s in settings if sent_room(s) == key]:
+                del settings[setting]
+                self.store.drop_setting(account, setting)
 
     def _roots(self, key: str) -> set[str]:
         """The threads of room ``key`` any account follows or unfollowed."""
@@ -75,3 +95,10 @@ class StoredSettings:
             key, value = entry_of(op)
             settings[key] = value
             self.store.save_setting(account, key, value)
+
+
+def sent_room(setting: str) -> str:
+    """The room key of a door's sent position (``sent <door> <room key>``),
+    "" for a setting of another kind."""
+    kind, _, about = setting.partition(" ")
+    return about.partition(" ")[2] if kind == SENT else ""

@@ -98,8 +98,8 @@ DROP_MESSAGE = (
 )
 EDIT_MESSAGE = "UPDATE events SET text = ?, tags = ? WHERE room = ? AND id = ?"
 INSERT_EVENT = (
-    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO events (room, id, kind, user, stamp, text, tags, target, quoted, "
+    "at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 #: An account's remembered rooms, oldest first; one entered (True) or left.
@@ -202,7 +202,7 @@ class SqliteStore:
         for row in rooms:
             key, name, owner, permanent, topic, topic_by, policy = row[:7]
             recent = db.execute(
-                "SELECT id, kind, user, stamp, text, tags, target FROM events "
+                "SELECT id, kind, user, stamp, text, tags, target, quoted FROM events "
                 "WHERE room = ? ORDER BY id DESC LIMIT ?",
                 (key, keep),
             ).fetchall()
@@ -336,6 +336,14 @@ class SqliteStore:
                 "INSERT INTO account_settings VALUES (?, ?, ?) ON CONFLICT(account, "
                 "key) DO UPDATE SET value = excluded.value",
                 (account, key, value),
+            )
+        )
+
+    def drop_setting(self, account: str, key: str) -> None:
+        self._pending.append(
+            (
+                "DELETE FROM account_settings WHERE account = ? AND key = ?",
+                (account, key),
             )
         )
 
@@ -554,7 +562,8 @@ class SqliteStore:
         stored events (``REACT``, ``UNREACT`` rows of ``events``, trimmed
         with the rest), read back at start-up to know who reacted with what."""
         rows = self.db.execute(
-            "SELECT room, id, kind, user, stamp, text, tags, target FROM events "
+            "SELECT room, id, kind, user, stamp, text, tags, target, quoted "
+            "FROM events "
             f"WHERE kind IN ({_REACTION_KINDS}) ORDER BY room, id"
         )
         return [(row[0], row[1:]) for row in rows]
@@ -685,7 +694,8 @@ class SqliteStore:
         return self.run(
             lambda: self.db.execute(
                 "SELECT e.room, COALESCE(r.name, e.room), e.id, e.kind, e.user, "
-                "e.stamp, e.text, e.tags, e.target FROM events e LEFT JOIN rooms r "
+                "e.stamp, e.text, e.tags, e.target, e.quoted FROM events e LEFT JOIN "
+                "rooms r "
                 "ON r.key = e.room WHERE name_key(e.user) = ?1 OR (e.target != 0 "
                 "AND EXISTS (SELECT 1 FROM events m WHERE m.room = e.room AND "
                 "m.id = e.target AND name_key(m.user) = ?1)) ORDER BY e.room, e.id",
@@ -847,7 +857,7 @@ class SqliteStore:
         self.flush()
         return self.run(
             lambda: self.db.execute(
-                "SELECT id, kind, user, stamp, text, tags, target FROM events "
+                "SELECT id, kind, user, stamp, text, tags, target, quoted FROM events "
                 "WHERE room = ? AND id BETWEEN ? AND ? ORDER BY id",
                 (key, first, last),
             ).fetchall()

@@ -514,7 +514,8 @@ DELETE = Script("delete", room_at=2)
 
 #: ARGV: P, r, then the users it had. The server's step of a deletion
 #: (after ``DELETE``): room r out of the server's indexes (the users'
-#: places, the rooms, those waiting). Run again for a room found gone
+#: places, the rooms, those waiting), and every account's door positions
+#: in it gone (:mod:`chatroom.core.door_settings`). Run again for a room found gone
 #: (:mod:`.listing`), where the users' places are theirs to clear
 #: (``RELEASE`` frees them with the name).
 UNLIST = Script("unlist")

@@ -91,6 +91,38 @@ class RenamesContract(ContractBase):
         self.assertEqual(logged, [["pin", "1"], ["rename", "tea"]])
 
     @defer.inlineCallbacks
+    def test_a_doors_sent_positions_move_with_the_room(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """alice's IRC door has sent her tea up to event 7 (and a chai
+        deleted long ago up to 3): renamed chai, the room keeps her position
+        as chai's, the old chai's gone with it, so her IRC client rejoining
+        chai is replayed only what it missed; deleted, the room's position
+        goes with it."""
+        alice, _bob = yield self.owned_tea()
+        users = self.server.registry.users
+
+        def sent() -> defer.Deferred[dict[str, int]]:
+            state = defer.ensureDeferred(users.door_state("alice", "irc"))
+            return state.addCallback(lambda state: state.sent)
+
+        kept = {"tea": 7, "chai": 3, "cafe": 5}
+        yield defer.ensureDeferred(users.keep_sent("alice", "irc", kept))
+        yield defer.ensureDeferred(users.keep_sent("alice", "web", {"tea": 6}))
+        alice.say("/rename chai more spice")
+        yield self.expect(alice, "RENAMED ")
+        self.assertEqual((yield sent()), {"chai": 7, "cafe": 5})
+        web = yield defer.ensureDeferred(users.door_state("alice", "web"))
+        self.assertEqual(web.sent, {"chai": 6})
+        alice.say("/delete chai")
+        yield self.expect(alice, "DELETED chai alice")
+        for _ in range(20):  # the deletion's last step may follow DELETED
+            if (yield sent()) == {"cafe": 5}:
+                break
+            yield self.wait()
+        self.assertEqual((yield sent()), {"cafe": 5})
+
+    @defer.inlineCallbacks
     def test_every_device_follows(self) -> Generator[Any, Any, None]:
         """alice's phone (her account's second device, in tea too) hears
         the rename her first device made, and speaks in chai."""

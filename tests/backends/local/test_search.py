@@ -321,7 +321,7 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
         self.addCleanup(self.index.db.close)
 
     def add(self, event_id: int, text: str, room: str = "tea") -> None:
-        row = (event_id, "MSG", "alice", "2026-01-01T00:00:00.000Z", text, "", 0)
+        row = (event_id, "MSG", "alice", "2026-01-01T00:00:00.000Z", text, "", 0, "")
         self.index.add(room, row, 1.0)
 
     def found(self, word: str, room: str = "tea") -> list[str]:
@@ -357,11 +357,13 @@ class ThreadedMemoryIndexTests(unittest.TestCase):
         time each was said, not the order they reached the index."""
         self.index.add(
             "coffee",
-            (1, "MSG", "bob", "2026-01-01T00:00:01.000Z", "old news", "", 0),
+            (1, "MSG", "bob", "2026-01-01T00:00:01.000Z", "old news", "", 0, ""),
             1.0,
         )
         self.index.add(
-            "tea", (1, "MSG", "amy", "2026-01-01T00:00:02.000Z", "new news", "", 0), 2.0
+            "tea",
+            (1, "MSG", "amy", "2026-01-01T00:00:02.000Z", "new news", "", 0, ""),
+            2.0,
         )
         self.assertEqual(self.found("news"), ["new news"])
         searching = self.index.search(["tea", "coffee"], parse_search("news"), 50)

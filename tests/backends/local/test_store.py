@@ -25,6 +25,7 @@ from chatroom.backends.local.store import (
 )
 from chatroom.core.config import ServerConfig
 from chatroom.core.events import (
+    Message,
     PrivateTagMessage,
     Reaction,
     Redacted,
@@ -154,11 +155,73 @@ class StoreTests(unittest.TestCase):
         kept = self.server.registry.messages.room_history(bob.protocol, "tea", 10)
         reaction, deletion = self.successResultOf(defer.ensureDeferred(kept))[-2:]
         stamp = "1970-01-12T13:46:40.000Z"
-        self.assertEqual(
-            reaction, Reaction("tea", "1", "alice", "x", time=stamp, id="3")
+        said = Reaction(
+            "tea",
+            "1",
+            "alice",
+            "x",
+            time=stamp,
+            quoted_user="alice",
+            quoted_text="hello",
+            id="3",
         )
+        self.assertEqual(reaction, said)
         later = "1970-01-12T13:46:42.000Z"
-        self.assertEqual(deletion, Redacted("tea", "2", "alice", time=later, id="4"))
+        self.assertEqual(
+            deletion,
+            Redacted(
+                "tea",
+                "2",
+                "alice",
+                time=later,
+                quoted_user="alice",
+                quoted_time=stamp,
+                id="4",
+            ),
+        )
+
+    def test_a_reply_and_its_notes_keep_their_quotes(self) -> None:
+        """After a restart a reply still carries whom it answers and that
+        message's first words, and a reaction and a deletion what they
+        concern: an IRC client without tags joining then reads the reply as
+        ``alice: “who has the scones?” → ...`` (the page and the terminal
+        draw the same quote from the history)."""
+        self.clock.advance(1_000_000)
+        alice, bob = self.user("alice"), self.user("bob")
+        alice.send("/create tea")
+        bob.send("/join tea")
+        for client, line in (
+            (alice, "who has the scones?"),
+            (alice, "a slip"),
+            (bob, "/reply 1 yes, in the blue tin"),
+            (bob, "/react 1 x"),
+            (alice, "/redact 2"),
+        ):
+            client.send(line)
+        self.restart(replace(CONFIG, history=10))
+        carol = self.user("carol")
+        carol.send("/join tea")
+        kept = self.server.registry.messages.room_history(carol.protocol, "tea", 10)
+        events = self.successResultOf(defer.ensureDeferred(kept))
+        (reply,) = [
+            e for e in events if isinstance(e, Message) and e.text.endswith("tin")
+        ]
+        self.assertEqual(
+            (reply.quoted_user, reply.quoted_text), ("alice", "who has the scones?")
+        )
+        (reaction,) = [e for e in events if isinstance(e, Reaction)]
+        self.assertEqual(
+            (reaction.quoted_user, reaction.quoted_text),
+            ("alice", "who has the scones?"),
+        )
+        (deletion,) = [e for e in events if isinstance(e, Redacted)]
+        stamp = "1970-01-12T13:46:40.000Z"
+        self.assertEqual((deletion.quoted_user, deletion.quoted_time), ("alice", stamp))
+        ian = IRCClient(IRCFactory(self.server))
+        ian.send("NICK ian", "USER i 0 * :I", "JOIN #tea")
+        (replayed,) = [line for line in ian.received() if "blue tin" in line]
+        quoted = "alice: “who has the scones?” → yes, in the blue tin"
+        self.assertIn(quoted, replayed)
 
     def test_a_kept_private_tagmsg_survives(self) -> None:
         """A TAGMSG to an account is kept in the conversation, which after
@@ -325,6 +388,26 @@ class StoreTests(unittest.TestCase):
         lines = again.received()
         self.assertIn(f"READ tea {first}", lines)
         self.assertEqual(lines[-2:], ["UNREAD tea 1 0", "UNREAD_END"])
+
+    def test_sent_positions_follow_a_rename_and_a_deletion_across_a_restart(
+        self,
+    ) -> None:
+        """alice's IRC sent positions in tea and cafe: tea renamed chai
+        keeps its own as chai's after a crash; cafe deleted has none."""
+        alice = self.user("alice")
+        alice.send("/register horse-battery-staple")
+        for line in ("/create tea", "/create cafe", "/join tea"):
+            alice.send(line)
+        users = self.server.registry.users
+        kept = users.keep_sent("alice", "irc", {"tea": 4, "cafe": 2})
+        self.successResultOf(defer.ensureDeferred(kept))
+        alice.send("/rename chai more spice")
+        alice.send("/delete cafe")
+        self.restart()
+        state = self.server.registry.users.door_state("alice", "irc")
+        self.assertEqual(
+            self.successResultOf(defer.ensureDeferred(state)).sent, {"chai": 4}
+        )
 
 
 class MarkerTableTests(unittest.TestCase):

@@ -1047,6 +1047,42 @@ local function rename_hook_index(secrets, name)
   end
 end
 
+-- The room key of a door's sent position, a setting `sent <door> <room>`
+-- (chatroom.core.door_settings), and what comes before it; nil for a
+-- setting of another kind.
+local function sent_room(field)
+  if string.sub(field, 1, 5) ~= 'sent ' then return nil end
+  local space = string.find(field, ' ', 6, true)
+  if not space then return nil end
+  return string.sub(field, space + 1), string.sub(field, 1, space)
+end
+
+-- An account's settings hash: every door's sent position in room r moved
+-- to `new` (nil: dropped, the room deleted), a position in a room called
+-- `new` before (deleted since) dropped first.
+local function move_sent(settings, r, new)
+  local moving = {}
+  for _, field in ipairs(redis.call('HKEYS', settings)) do
+    local room, door = sent_room(field)
+    if room == r or (new and room == new) then
+      if room == r and new then
+        moving[#moving + 1] = {door .. new, redis.call('HGET', settings, field)}
+      end
+      redis.call('HDEL', settings, field)
+    end
+  end
+  for _, move in ipairs(moving) do
+    redis.call('HSET', settings, move[1], move[2])
+  end
+end
+
+-- Room r deleted (the server's slot): every account's door positions in it go.
+local function forget_sent(r)
+  for _, a in ipairs(redis.call('HKEYS', ACCOUNTS)) do
+    move_sent(P .. 'settings:' .. a, r, nil)
+  end
+end
+
 -- A rename's server part (the server's slot): room r, now `new` called
 -- `name` with these members, in the indexes (`P rooms`, `P keeping`, each
 -- member's field of `P in`), its former names (the old one leading to it until
@@ -1085,6 +1121,7 @@ local function rename_indexes(r, new, name, members, until_, now)
   end
   local notify, follow = 'notify ' .. r, 'follow ' .. r .. ' '
   for _, a in ipairs(redis.call('HKEYS', ACCOUNTS)) do
+    move_sent(P .. 'settings:' .. a, r, new)
     local markers, settings = P .. 'markers:' .. a, P .. 'settings:' .. a
     local marker = redis.call('HGET', markers, r)
     redis.call('HDEL', markers, new)
