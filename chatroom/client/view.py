@@ -221,10 +221,11 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
                 model.rooms.values(), live=model.watching, more=model.rooms_more
             )
         elif change == Change.MEMBERS:
-            self.member_list.show(
-                model.members, model.owner, model.own_name, model.members_total
-            )
+            self._show_members()
             self._update_header()
+        elif change == Change.NAMES:
+            self.log_view.renamed(model.log)
+            self._show_members()
         elif change == Change.HEADER:
             self._update_header()
         elif change == Change.STATUS:
@@ -237,6 +238,16 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.NAME_PROBLEM:
             self.greeting.set_text(model.greeting or "chatroom")
             self.name_problem.set_text(model.name_problem)
+
+    def _show_members(self) -> None:
+        model = self.model
+        self.member_list.show(
+            model.members,
+            model.owner,
+            model.own_name,
+            model.members_total,
+            model.display_name,
+        )
 
     @property
     def asking_password(self) -> bool:

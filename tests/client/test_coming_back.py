@@ -149,9 +149,18 @@ class ComingBackControllerTests(ControllerTestCase):
         ``/history`` is not the user's business, and PgUp asks again."""
         self.signed_in()
         self.server.say("JOINED tea 2 256", "MEMBERS tea bob alice", "READ tea 3")
-        self.server.sent()
+        self.assertEqual(
+            self.server.sent(),
+            [
+                "/in tea /who",
+                "/notify tea",
+                "/profile bob",  # for his display name
+                "/in tea /history 20",
+            ],
+        )
         self.server.answer("MEMBERS tea bob alice")
         self.server.answer("NOTIFY tea mentions")
+        self.server.answer("PROFILE_END bob 0")
         self.server.answer("ERR NOT_IN_ROOM you are not in tea")
         self.assertNotIn("you are not in tea", texts(self.model, "tea"))
         self.controller.load_older()
