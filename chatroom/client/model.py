@@ -427,7 +427,11 @@ class SessionModel:
         """Put a line in log ``where`` (None: the buffer where the line
         being answered was typed, else the one on screen), count it as news
         in its buffer if it is out of view, and take its author off the
-        typists there (what they typed has come); the line as added."""
+        typists there (what they typed has come); the line as added. A
+        line of someone whose display name is known names them by it
+        (:meth:`profile_seen` follows a later one)."""
+        if entry.user and not entry.shown_as and self.display_name(entry.user):
+            entry = replace(entry, shown_as=self.display_name(entry.user))
         if where is None and self.answer_in in self.buffers.by_key:
             where = self.answer_in
         key = where or self.logs.shown

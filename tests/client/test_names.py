@@ -65,6 +65,13 @@ class NamedEverywhereTests(ScreenTestCase):
         feed(self.model, CAROL)
         self.assertIn("← Carol Ann (carol) left (home time)", self.log_rows())
 
+    def test_lines_after_her_profile_came(self) -> None:
+        """Her display name known, her next join and leave name her by it."""
+        feed(self.model, CAROL, "JOIN tea carol", "PART tea carol home time")
+        rows = self.log_rows()
+        self.assertIn("→ Carol Ann (carol) joined", rows)
+        self.assertIn("← Carol Ann (carol) left (home time)", rows)
+
     def test_a_reply_quotes_her_by_her_display_name(self) -> None:
         """bob's reply to carol, drawn before her profile came: its quote
         names her ``Carol Ann``, and follows a later change of it."""
