@@ -152,8 +152,8 @@ class LogEntry:
     id: int | None = None  # a stored event's id (the server's ``@ID``)
     #: ``/caps rich``: changed since it was sent (``EDIT``).
     edited: bool = False
-    #: Deleted (``REDACT``): by whom and why, as the line now says; "" if not.
-    deleted: str = ""
+    #: Deleted (``REDACT``): by whom and why, as the line now says; () if not.
+    deleted: Words = ()
     #: The line a reply answers, quoted (``bob: anyone for tea?``); () if none.
     answers: Words = ()
     #: Reactions (``REACT``): each emoji with the users who gave it, in the
@@ -177,21 +177,29 @@ class LogEntry:
     def known_as(self, key: str, shown: str) -> LogEntry:
         """This line with the user of name key ``key`` shown as ``shown``
         (their display name, "" for none) wherever it names them: beside
-        their own line, in its quote, its thread's summary, its words."""
+        their own line, in its quote, its thread's summary, its words,
+        who deleted it."""
         mine = bool(self.user) and name_key(self.user) == key
         shown_as = shown if mine else self.shown_as
         answers = _known_as(self.answers, key, shown)
         replies = _known_as(self.replies, key, shown)
         words = _known_as(self.words, key, shown)
-        if (shown_as, answers, replies, words) == (
+        deleted = _known_as(self.deleted, key, shown)
+        if (shown_as, answers, replies, words, deleted) == (
             self.shown_as,
             self.answers,
             self.replies,
             self.words,
+            self.deleted,
         ):
             return self
         return replace(
-            self, shown_as=shown_as, answers=answers, replies=replies, words=words
+            self,
+            shown_as=shown_as,
+            answers=answers,
+            replies=replies,
+            words=words,
+            deleted=deleted,
         )
 
 

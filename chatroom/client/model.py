@@ -1155,7 +1155,9 @@ class SessionModel:
         if found is not None:
             log, index = found
             self._replace(
-                log, index, deleted(log[index], event.field("by"), event.text)
+                log,
+                index,
+                deleted(log[index], self.person(event.field("by")), event.text),
             )
 
     def _reaction(self, event: ParsedLine, given: bool) -> None:

@@ -78,10 +78,12 @@ def edited(entry: LogEntry, text: str, lines: tuple[str, ...]) -> LogEntry:
     return replace(entry, text=text, edited=True, lines=lines)
 
 
-def deleted(entry: LogEntry, by: str, reason: str) -> LogEntry:
+def deleted(entry: LogEntry, by: Person, reason: str) -> LogEntry:
     """``entry`` deleted by ``by``, for ``reason`` (``-`` or "": none given)."""
     why = "" if reason in ("", "-") else f": {reason}"
-    return replace(entry, deleted=f"deleted by {by}{why}")
+    return replace(
+        entry, deleted=("deleted by ", by, why) if why else ("deleted by ", by)
+    )
 
 
 def reacted(entry: LogEntry, emoji: str, user: str, given: bool) -> LogEntry:

@@ -226,6 +226,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.NAMES:
             self.log_view.renamed(model.log)
             self._show_members()
+            self._update_status_extra()
         elif change == Change.HEADER:
             self._update_header()
         elif change == Change.STATUS:
@@ -310,7 +311,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     def _update_status_extra(self) -> None:
         """Lines queued (highlighted), unseen mentions and the lag."""
         parts: list[str | tuple[str, str]] = []
-        typing = typing_text(self.model.typing_here())
+        typing = typing_text(
+            [self.model.display_name(user) or user for user in self.model.typing_here()]
+        )
         if typing:
             parts.append(("typing", typing))
         queued = self.model.queued

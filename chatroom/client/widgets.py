@@ -150,7 +150,8 @@ def line_markup(entry: LogEntry) -> Markup:
     )
     kind = entry.kind
     if entry.deleted:
-        return [("earlier", f"<{entry.user}> message {entry.deleted}")]
+        author = f"{entry.shown_as} ({entry.user})" if entry.shown_as else entry.user
+        return [("earlier", f"<{author}> message {spelled(entry.deleted)}")]
     if entry.answers:
         stamp = [("earlier", f"↪ {spelled(entry.answers)} · ")]
     edited: Markup = [("earlier", " (edited)")] if entry.edited else []

@@ -146,6 +146,26 @@ class NamedEverywhereTests(ScreenTestCase):
         feed(self.model, "PROFILE bob display-name Bob Smith")
         self.assertIn("• topic: Tea and biscuits (set by Bob Smith)", self.log_rows())
 
+    def test_a_deleted_message(self) -> None:
+        """Whose message was deleted, and by whom: by display names."""
+        feed(
+            self.model,
+            f"@3 MSG tea carol {STAMP} who has the scones?",
+            "@4 REDACT tea 3 carol wrong room",
+            CAROL,
+        )
+        self.assertIn(
+            "<Carol Ann (carol)> message deleted by Carol Ann: wrong room",
+            self.log_rows(),
+        )
+
+    def test_who_is_typing(self) -> None:
+        """``Carol Ann is typing…`` in the status bar."""
+        feed(self.model, "TYPING tea carol active")
+        self.assertIn("carol is typing", self.text())
+        feed(self.model, CAROL)
+        self.assertIn("Carol Ann is typing", self.text())
+
     def test_the_member_list(self) -> None:
         """``Carol Ann (carol)`` in the member list, once her profile came."""
         feed(self.model, "JOIN tea carol")
