@@ -621,6 +621,13 @@ class ChatController:
         if self._profile_wanted(user):
             self._write(f"/profile {user}")
 
+    def after_private(self, event: ParsedLine, was_page: Page) -> None:
+        """A private message's sender, the first time: their profile, as
+        for a room's (their display name goes beside their lines)."""
+        sender = event.field("from")
+        if self._profile_wanted(sender):
+            self._write(f"/profile {sender}")
+
     def _profile_wanted(self, user: str) -> bool:
         """Whether ``user``'s profile is still to be asked for on this
         connection (once each; never our own); noted as asked."""
@@ -1085,7 +1092,7 @@ EVENTS: dict[str, Route] = {
     "ACTION": Route(SessionModel.action, ChatController.after_said),
     "OPMSG": Route(SessionModel.to_operators),
     "OPNOTICE": Route(SessionModel.to_operators),
-    "PRIVMSG": Route(SessionModel.private_message),
+    "PRIVMSG": Route(SessionModel.private_message, ChatController.after_private),
     # a room's history
     "HISTORY": Route(SessionModel.history_message, ChatController.after_said),
     "HISTORY_ACTION": Route(SessionModel.history_action, ChatController.after_said),

@@ -186,9 +186,10 @@ def line_markup(entry: LogEntry) -> Markup:
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.PRIVATE:
+        sender = f"{entry.shown_as} ({entry.user})" if entry.shown_as else entry.user
         return [
             *stamp,
-            ("private", f"[private] {entry.user} → {entry.target}: "),
+            ("private", f"[private] {sender} → {entry.target}: "),
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.JOIN:

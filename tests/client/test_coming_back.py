@@ -199,7 +199,7 @@ class ComingBackControllerTests(ControllerTestCase):
         )
         self.assertEqual(counts(self.model)["carol"], (0, 0))
         self.clock.advance(2)
-        self.assertEqual(self.server.sent(), ["/read @carol 7"])
+        self.assertEqual(self.server.sent(), ["/profile carol", "/read @carol 7"])
 
     def test_another_devices_read_clears_the_mark(self) -> None:
         """``READ @USER ID`` (another device read it) and ``UNREAD @USER``."""
@@ -215,6 +215,7 @@ class ComingBackControllerTests(ControllerTestCase):
         self.into_room()
         self.assertEqual(self.server.conversations, 0)
         self.server.say(f"@3 PRIVMSG carol alice {STAMP} hi")
+        self.assertEqual(self.server.sent(), ["/profile carol"])  # for her name
         self.controller.switch_to(2)
         self.clock.advance(2)
         self.assertEqual(self.server.sent(), [])

@@ -13,6 +13,7 @@ it.
 
 from __future__ import annotations
 
+from chatroom.client.buffers import private_key
 from chatroom.client.controller import MEMBER_PROFILES
 from chatroom.client.entries import EntryKind, LogEntry, Person
 from tests.client.support import IN_TEA, ScreenTestCase, feed, screen_text
@@ -165,6 +166,14 @@ class NamedEverywhereTests(ScreenTestCase):
         self.assertIn("carol is typing", self.text())
         feed(self.model, CAROL)
         self.assertIn("Carol Ann is typing", self.text())
+
+    def test_a_private_message(self) -> None:
+        """Her private message, in the conversation's buffer."""
+        feed(self.model, f"@3 PRIVMSG carol alice {STAMP} tea at four?", CAROL)
+        self.model.focus(private_key("carol"))
+        self.assertIn(
+            "[private] Carol Ann (carol) → alice: tea at four?", self.log_rows()
+        )
 
     def test_the_member_list(self) -> None:
         """``Carol Ann (carol)`` in the member list, once her profile came."""
