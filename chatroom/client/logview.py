@@ -53,8 +53,8 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self._day: str | None = None
         #: Where each stored line (by id) is in the walker, to redraw it.
         self._positions: dict[int, int] = {}
-        #: The line each row of the walker draws (None: a day line), to
-        #: draw again those that name someone otherwise (see :meth:`renamed`).
+        #: The line each row of the walker draws (None: a day line), to draw
+        #: again those that name someone otherwise (:meth:`names_changed`).
         self._drawn: list[LogEntry | None] = []
         #: The stored line selected (its entry), if any: drawn highlighted.
         self.selected: LogEntry | None = None
@@ -121,7 +121,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             if self.following:
                 self._to_bottom()
 
-    def renamed(self, entries: list[LogEntry]) -> None:
+    def names_changed(self, entries: list[LogEntry]) -> None:
         """Draw again, where they are, the lines of ``entries`` (the log
         shown) that changed since drawn: someone they name has a new
         display name. Lines without an id (a join, a moderation line) too;

@@ -224,7 +224,7 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
             self._show_members()
             self._update_header()
         elif change == Change.NAMES:
-            self.log_view.renamed(model.log)
+            self.log_view.names_changed(model.log)
             self._show_members()
             self._update_status_extra()
         elif change == Change.HEADER:
