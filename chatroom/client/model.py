@@ -720,7 +720,8 @@ class SessionModel:
         when asked for) is how every place names them: beside their lines,
         in quotes of them, a thread's summary, the client's own words
         about them (``Alice Liddell pinned …``) and the member list, in
-        every log (those already there too, with an id or not)."""
+        every log (those already there too, with an id or not, and those
+        a ``/history`` is fetching)."""
         if event.field("key") != "display-name":
             return
         key, shown = name_key(event.field("user")), event.text
@@ -730,7 +731,8 @@ class SessionModel:
             self.display_names[key] = shown
         else:
             self.display_names.pop(key, None)
-        for log in self.logs.by_key.values():
+        fetched = [fetch.lines for fetch in self.history.fetches.values()]
+        for log in (*self.logs.by_key.values(), *fetched):
             for index, entry in enumerate(log):
                 log[index] = entry.known_as(key, shown)
         self._changed(Change.NAMES)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from chatroom.client.buffers import private_key
 from chatroom.client.controller import MEMBER_PROFILES
-from chatroom.client.entries import EntryKind, LogEntry, Person
+from chatroom.client.entries import EntryKind, LogEntry, Page, Person, log_key
 from tests.client.support import IN_TEA, ScreenTestCase, feed, screen_text
 from tests.client.test_controller import ControllerTestCase
 
@@ -59,6 +59,15 @@ class NamedEverywhereTests(ScreenTestCase):
         self.assertIn("<Carol Ann (carol)> the kettle is on", rows)
         self.assertIn("→ Carol Ann (carol) joined", rows)
         self.assertNotIn("→ carol joined", rows)
+
+    def test_older_messages_being_fetched(self) -> None:
+        """Her profile comes while PgUp's ``/history`` is on its way: the
+        older lines, merged when it ends, name her by it too."""
+        feed(self.model, f"@9 MSG tea bob {STAMP} and the kettle?")
+        self.model.expect_history(log_key(Page.ROOM, "tea"), paging=True)
+        feed(self.model, f"@3 HISTORY tea carol {STAMP} who has the scones?", CAROL)
+        feed(self.model, "HISTORY_END tea 1")
+        self.assertIn("<Carol Ann (carol)> who has the scones?", self.log_rows())
 
     def test_a_leave_line(self) -> None:
         """Her leave line follows her display name, as her join does."""
