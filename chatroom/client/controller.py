@@ -19,7 +19,7 @@ in (:class:`~.accounts.SignIn`), rejoining after a reconnect
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from twisted.internet.defer import Deferred
@@ -55,6 +55,11 @@ from chatroom.wire.said import is_command, said_text
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
+
+#: A room's members' profiles are asked for (their display names go in
+#: the member list and beside their joins) when it has at most this many,
+#: as the page does; a bigger room's come with what each says.
+MEMBER_PROFILES = 30
 
 #: How long /quit waits for the server to close before closing itself.
 QUIT_GRACE_SECONDS = 2.0
@@ -613,13 +618,41 @@ class ChatController:
         is asked for (its display name goes beside their lines); later
         changes come by themselves (``PROFILE``, ``/caps rich``)."""
         user = event.field("user")
-        if (
-            user
-            and user != self.model.own_name
-            and name_key(user) not in (self._profiles_asked)
-        ):
-            self._profiles_asked.add(name_key(user))
+        if self._profile_wanted(user):
             self._write(f"/profile {user}")
+
+    def after_private(self, event: ParsedLine, was_page: Page) -> None:
+        """A private message's sender, the first time: their profile, as
+        for a room's (their display name goes beside their lines)."""
+        sender = event.field("from")
+        if self._profile_wanted(sender):
+            self._write(f"/profile {sender}")
+
+    def _profile_wanted(self, user: str) -> bool:
+        """Whether ``user``'s profile is still to be asked for on this
+        connection (once each; never our own); noted as asked."""
+        if not user or user == self.model.own_name:
+            return False
+        if name_key(user) in self._profiles_asked:
+            return False
+        self._profiles_asked.add(name_key(user))
+        return True
+
+    def _ask_profiles(self, room: str, users: Iterable[str]) -> None:
+        """The profiles of ``users``, members of ``room``, when it is small
+        enough to ask for all (:data:`MEMBER_PROFILES`): at the pace of the
+        client's own questions, never printed."""
+        buffer = self.model.buffers.room_buffer(room)
+        if buffer is None or len(buffer.members) > MEMBER_PROFILES:
+            return
+        for user in users:
+            if self._profile_wanted(user):
+                self._send(f"/profile {user}")
+
+    def after_member_joined(self, event: ParsedLine, was_page: Page) -> None:
+        """A member who joins is named by their display name (their join
+        line, the member list) from the first."""
+        self._ask_profiles(event.field("room"), [event.field("user")])
 
     def after_profile(self, event: ParsedLine, was_page: Page) -> None:
         """A typed ``/profile``'s answer, in the log, a key a line."""
@@ -632,9 +665,11 @@ class ChatController:
             self.model.note(f"{event.field('user')} has no profile")
 
     def after_members(self, event: ParsedLine, was_page: Page) -> None:
-        """A typed ``/who``'s answer, in the log."""
+        """A typed ``/who``'s answer, in the log; the members' display
+        names asked for (the member list shows them)."""
         if self._answers_typed("/who"):
             self.model.note_members()
+        self._ask_profiles(event.field("room"), event.listed)
 
     def after_rooms(self, event: ParsedLine, was_page: Page) -> None:
         """A typed ``/list``'s answer starts in the log."""
@@ -1045,7 +1080,7 @@ EVENTS: dict[str, Route] = {
     "MEMBERS": Route(SessionModel.members_listed, ChatController.after_members),
     "OWNER": Route(SessionModel.owner_named),
     "TOPIC": Route(SessionModel.topic_changed),
-    "JOIN": Route(SessionModel.member_joined),
+    "JOIN": Route(SessionModel.member_joined, ChatController.after_member_joined),
     "PART": Route(SessionModel.member_left),
     "NICK": Route(SessionModel.renamed, ChatController.after_nick),
     "LEFT": Route(SessionModel.left_room),
@@ -1057,7 +1092,7 @@ EVENTS: dict[str, Route] = {
     "ACTION": Route(SessionModel.action, ChatController.after_said),
     "OPMSG": Route(SessionModel.to_operators),
     "OPNOTICE": Route(SessionModel.to_operators),
-    "PRIVMSG": Route(SessionModel.private_message),
+    "PRIVMSG": Route(SessionModel.private_message, ChatController.after_private),
     # a room's history
     "HISTORY": Route(SessionModel.history_message, ChatController.after_said),
     "HISTORY_ACTION": Route(SessionModel.history_action, ChatController.after_said),

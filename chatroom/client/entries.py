@@ -8,7 +8,8 @@ draw them and the log file that keeps them need nothing of the model.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from chatroom.wire.names import name_key
@@ -85,6 +86,56 @@ class Change(StrEnum):
     LOG_EDITED = "log_edited"
     #: Who is typing in the room on screen changed (``TYPING``, or it timed out).
     TYPING = "typing"
+    #: Someone's display name came or changed (``PROFILE``): the lines that
+    #: name them (those without an id too) and the member list are drawn again.
+    NAMES = "names"
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone a line names in its own words (a quote's author, who pinned,
+    who kicked whom): their name, and the display name that stands for it
+    (``PROFILE``; "" for none), which follows a change of it."""
+
+    name: str
+    shown: str = ""
+
+
+#: A line's words with the people it names: ``("", Person("alice"), " pinned
+#: message #7")``. The client's own words name a person by their display
+#: name alone, as the page does (``Alice Liddell pinned …``).
+Words = tuple[str | Person, ...]
+
+
+def spelled(words: Words) -> str:
+    """``words`` as the screen shows them: each person by display name."""
+    return "".join(w if isinstance(w, str) else (w.shown or w.name) for w in words)
+
+
+def by_names(words: Words) -> str:
+    """``words`` with each person by their name (what the server said)."""
+    return "".join(w if isinstance(w, str) else w.name for w in words)
+
+
+def _known_as(words: Words, key: str, shown: str) -> Words:
+    """``words`` with the person of name key ``key`` shown as ``shown``
+    (the same tuple when they are not named)."""
+    if not any(isinstance(w, Person) and name_key(w.name) == key for w in words):
+        return words
+    return tuple(
+        replace(w, shown=shown)
+        if isinstance(w, Person) and name_key(w.name) == key
+        else w
+        for w in words
+    )
+
+
+def dressed(words: Words, display_name: Callable[[str], str]) -> Words:
+    """``words`` with each person's display name as ``display_name`` knows it."""
+    return tuple(
+        replace(w, shown=display_name(w.name)) if isinstance(w, Person) else w
+        for w in words
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +152,10 @@ class LogEntry:
     id: int | None = None  # a stored event's id (the server's ``@ID``)
     #: ``/caps rich``: changed since it was sent (``EDIT``).
     edited: bool = False
-    #: Deleted (``REDACT``): by whom and why, as the line now says; "" if not.
-    deleted: str = ""
-    #: The line a reply answers, quoted (``bob: anyone for tea?``); "" if none.
-    answers: str = ""
+    #: Deleted (``REDACT``): by whom and why, as the line now says; () if not.
+    deleted: Words = ()
+    #: The line a reply answers, quoted (``bob: anyone for tea?``); () if none.
+    answers: Words = ()
     #: Reactions (``REACT``): each emoji with the users who gave it, in the
     #: order first given.
     reactions: tuple[tuple[str, tuple[str, ...]], ...] = ()
@@ -114,10 +165,48 @@ class LogEntry:
     preview: str = ""
     #: The file it shares (its ``file-*`` tags): name, type and size; "" if none.
     attachment: str = ""
-    #: A thread's root: how many answer it, who last (see .threads); "" if none.
-    replies: str = ""
+    #: A thread's root: how many answer it, who last (see .threads); () if none.
+    replies: Words = ()
     #: Its author's display name (``PROFILE``), shown beside the name; "" if none.
     shown_as: str = ""
+    #: The client's own words naming people (a moderation line, who owns or
+    #: renamed a room), drawn instead of ``text`` (which names them by
+    #: their names); () for a line that names nobody in its words.
+    words: Words = ()
+
+    def known_as(self, key: str, shown: str) -> LogEntry:
+        """This line with the user of name key ``key`` shown as ``shown``
+        (their display name, "" for none) wherever it names them: beside
+        their own line, in its quote, its thread's summary, its words,
+        who deleted it."""
+        mine = bool(self.user) and name_key(self.user) == key
+        shown_as = shown if mine else self.shown_as
+        answers = _known_as(self.answers, key, shown)
+        replies = _known_as(self.replies, key, shown)
+        words = _known_as(self.words, key, shown)
+        deleted = _known_as(self.deleted, key, shown)
+        if (shown_as, answers, replies, words, deleted) == (
+            self.shown_as,
+            self.answers,
+            self.replies,
+            self.words,
+            self.deleted,
+        ):
+            return self
+        return replace(
+            self,
+            shown_as=shown_as,
+            answers=answers,
+            replies=replies,
+            words=words,
+            deleted=deleted,
+        )
+
+
+def worded(kind: EntryKind, words: Words) -> LogEntry:
+    """A line of the client's own ``words`` (its ``text`` names people by
+    their names, as the server did)."""
+    return LogEntry(kind, by_names(words), words=words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,9 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         self._day: str | None = None
         #: Where each stored line (by id) is in the walker, to redraw it.
         self._positions: dict[int, int] = {}
+        #: The line each row of the walker draws (None: a day line), to draw
+        #: again those that name someone otherwise (:meth:`names_changed`).
+        self._drawn: list[LogEntry | None] = []
         #: The stored line selected (its entry), if any: drawn highlighted.
         self.selected: LogEntry | None = None
         #: What the keys do to the selected line, shown below the log.
@@ -83,10 +86,19 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             day = time.strftime("%Y-%m-%d", time.localtime(entry.time))
             if self._day is not None and day != self._day:
                 self.walker.append(urwid.Text(("notice", day_line(entry.time))))
+                self._drawn.append(None)
             self._day = day
         if entry.id is not None:
             self._positions[entry.id] = len(self.walker)
         self.walker.append(self._widget(entry))
+        self._drawn.append(entry)
+
+    def _clear(self) -> None:
+        """No rows: the log is about to be drawn again from its first line."""
+        self.walker[:] = []
+        self._drawn = []
+        self._positions = {}
+        self._day = None
 
     def _widget(self, entry: LogEntry) -> urwid.Widget:
         widget = entry_widget(entry, self.time_format)
@@ -105,8 +117,32 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
             self.selected = entry
         if position is not None and position < len(self.walker):
             self.walker[position] = self._widget(entry)
+            self._drawn[position] = entry
             if self.following:
                 self._to_bottom()
+
+    def names_changed(self, entries: list[LogEntry]) -> None:
+        """Draw again, where they are, the lines of ``entries`` (the log
+        shown) that changed since drawn: someone they name has a new
+        display name. Lines without an id (a join, a moderation line) too;
+        the view stays where it was."""
+        rows = [row for row, drawn in enumerate(self._drawn) if drawn is not None]
+        if len(rows) == len(entries):
+            for row, entry in zip(rows, entries, strict=True):
+                if self._drawn[row] != entry:
+                    if self.selected is not None and self.selected.id == entry.id:
+                        self.selected = entry
+                    self.walker[row] = self._widget(entry)
+                    self._drawn[row] = entry
+        else:  # not the lines drawn: all of them again, at the same row
+            focus = self.listbox.focus_position if self.walker else 0
+            self._clear()
+            for entry in entries:
+                self._append(entry)
+            if self.walker:
+                self.listbox.set_focus(min(focus, len(self.walker) - 1))
+        if self.following:
+            self._to_bottom()
 
     def select(self, entry: LogEntry | None, hint: str = "") -> None:
         """Highlight ``entry`` (None: none) and bring it into view; ``hint``
@@ -147,9 +183,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         anchor at the bottom, as if they had always been there; without an
         anchor (there was nothing older), to the top, where the log says so."""
         unseen, mentions = self.unseen, self.unseen_mentions
-        self.walker[:] = []
-        self._positions = {}
-        self._day = None
+        self._clear()
         position = None
         for entry in entries:
             if entry is anchor:
@@ -175,9 +209,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
         if not self.following:
             self.show_older(entries, anchor)
             return
-        self.walker[:] = []
-        self._positions = {}
-        self._day = None
+        self._clear()
         for entry in entries:
             self._append(entry)
         self._to_bottom()
@@ -186,9 +218,7 @@ class LogView(urwid.WidgetWrap[urwid.Frame]):
     def show(self, entries: Iterable[LogEntry]) -> None:
         """Replace the lines (another page's log), following its newest."""
         self.selected, self.selection_hint = None, ""
-        self.walker[:] = []
-        self._positions = {}
-        self._day = None
+        self._clear()
         self.following = True
         self.unseen = self.unseen_mentions = 0
         for entry in entries:

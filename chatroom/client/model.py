@@ -32,9 +32,14 @@ from chatroom.client.entries import (
     EntryKind,
     LogEntry,
     Page,
+    Person,
     RoomListing,
+    Words,
+    dressed,
     log_key,
     mentions,
+    spelled,
+    worded,
 )
 from chatroom.client.findings import (
     MODLOG_TITLES,
@@ -422,7 +427,11 @@ class SessionModel:
         """Put a line in log ``where`` (None: the buffer where the line
         being answered was typed, else the one on screen), count it as news
         in its buffer if it is out of view, and take its author off the
-        typists there (what they typed has come); the line as added."""
+        typists there (what they typed has come); the line as added. A
+        line of someone whose display name is known names them by it
+        (:meth:`profile_seen` follows a later one)."""
+        if entry.user and not entry.shown_as and self.display_name(entry.user):
+            entry = replace(entry, shown_as=self.display_name(entry.user))
         if where is None and self.answer_in in self.buffers.by_key:
             where = self.answer_in
         key = where or self.logs.shown
@@ -693,10 +702,26 @@ class SessionModel:
             if name:
                 self.known_users[name_key(name)] = name
 
+    def display_name(self, user: str) -> str:
+        """``user``'s display name as their profile has it ("" for none)."""
+        return self.display_names.get(name_key(user), "")
+
+    def person(self, user: str) -> Person:
+        """``user`` as a line's words name them: by their display name."""
+        return Person(user, self.display_name(user))
+
+    def _worded(self, kind: EntryKind, words: Words) -> LogEntry:
+        """A line of the client's own words, each person in them by the
+        display name known now (a later one follows: :meth:`profile_seen`)."""
+        return worded(kind, dressed(words, self.display_name))
+
     def profile_seen(self, event: ParsedLine) -> None:
         """PROFILE: a user's display name (the other keys are only shown
-        when asked for) goes beside their lines, those already in the logs
-        too."""
+        when asked for) is how every place names them: beside their lines,
+        in quotes of them, a thread's summary, the client's own words
+        about them (``Alice Liddell pinned …``) and the member list, in
+        every log (those already there too, with an id or not, and those
+        a ``/history`` is fetching)."""
         if event.field("key") != "display-name":
             return
         key, shown = name_key(event.field("user")), event.text
@@ -706,10 +731,11 @@ class SessionModel:
             self.display_names[key] = shown
         else:
             self.display_names.pop(key, None)
-        for log in self.logs.by_key.values():
+        fetched = [fetch.lines for fetch in self.history.fetches.values()]
+        for log in (*self.logs.by_key.values(), *fetched):
             for index, entry in enumerate(log):
-                if entry.user and name_key(entry.user) == key:
-                    self._replace(log, index, replace(entry, shown_as=shown))
+                log[index] = entry.known_as(key, shown)
+        self._changed(Change.NAMES)
 
     def members_listed(self, event: ParsedLine) -> None:
         """MEMBERS: the join's list, or a ``/who``'s (in a big room kept
@@ -736,10 +762,8 @@ class SessionModel:
         user = event.field("user")
         if buffer is not None and user != buffer.owner:
             if buffer.owner is not None:
-                self._add(
-                    LogEntry(EntryKind.NOTICE, f"{user} now owns {buffer.name}"),
-                    buffer.key,
-                )
+                words = (Person(user), f" now owns {buffer.name}")
+                self._add(self._worded(EntryKind.NOTICE, words), buffer.key)
             buffer.owner = user
             self._changed(Change.MEMBERS)
 
@@ -819,7 +843,7 @@ class SessionModel:
     def room_deleted(self, event: ParsedLine) -> None:
         """DELETED: out of the room, which is no more."""
         room, by = event.field("room"), event.field("by")
-        self._left(room, f"{room} was deleted by {by}")
+        self._left(room, spelled((f"{room} was deleted by ", self.person(by))))
 
     def room_renamed(self, event: ParsedLine) -> None:
         """RENAMED: the room's buffer and log go by its new name, in their
@@ -835,10 +859,8 @@ class SessionModel:
         self.logs.renamed(log_key(Page.ROOM, room), buffer.key)
         self._changed(Change.BUFFERS)
         self._changed(Change.HEADER)
-        self._add(
-            LogEntry(EntryKind.NOTICE, f"{by} renamed {room} to {name}{why}"),
-            buffer.key,
-        )
+        words = (Person(by), f" renamed {room} to {name}{why}")
+        self._add(self._worded(EntryKind.NOTICE, words), buffer.key)
 
     def room_notice(self, event: ParsedLine) -> None:
         """NOTICE: the server's word about a room (a cluster node lost touch)."""
@@ -879,7 +901,7 @@ class SessionModel:
             and user != self.own_name
             and mentions(self.own_name, event.text),
             id=number,
-            answers=self._answering(room, answered(event)) if room else "",
+            answers=self._answering(room, answered(event)) if room else (),
             lines=paste_lines(event) if room else (),
             attachment=attachment(event) if room else "",
             shown_as=self.display_names.get(name_key(user), ""),
@@ -902,11 +924,11 @@ class SessionModel:
         logs = (self.logs.lines(key), fetch.lines if fetch else [], *threads)
         return find_message(logs, number)
 
-    def _answering(self, room: str, number: str) -> str:
-        """Message ``number`` of ``room``, quoted ("" if not in the log)."""
+    def _answering(self, room: str, number: str) -> Words:
+        """Message ``number`` of ``room``, quoted (() if not in the log)."""
         found = self._find(room, number)
         if found is None:
-            return ""
+            return ()
         log, index = found
         return quoted(log[index])
 
@@ -985,7 +1007,7 @@ class SessionModel:
         if any(line.id == entry.id for line in self.logs.lines(key)):
             return True  # there already (``/history thread``, a replay)
         if not event.tag("reply"):  # in its thread, under its root: no quote
-            entry = replace(entry, answers="")
+            entry = replace(entry, answers=())
         if key in self.buffers.by_key:
             self._add(entry, key)
         else:
@@ -1025,7 +1047,7 @@ class SessionModel:
             found = find_message([self.logs.lines(log_key(Page.ROOM, room))], root)
             if found is not None and not (lines and lines[0].id == int(root)):
                 log, index = found
-                lines.insert(0, replace(log[index], replies=""))
+                lines.insert(0, replace(log[index], replies=()))
             self._changed(Change.BUFFERS)
         self.focus(key)
 
@@ -1135,7 +1157,9 @@ class SessionModel:
         if found is not None:
             log, index = found
             self._replace(
-                log, index, deleted(log[index], event.field("by"), event.text)
+                log,
+                index,
+                deleted(log[index], self.person(event.field("by")), event.text),
             )
 
     def _reaction(self, event: ParsedLine, given: bool) -> None:
@@ -1335,10 +1359,11 @@ class SessionModel:
 
     def pinned_row(self, event: ParsedLine) -> None:
         """PINNED: one pinned message of the list to come."""
+        user = event.field("user")
         self.findings.pins.append(
             (
                 event.field("message"),
-                event.field("user"),
+                self.display_name(user) or user,
                 short_time(event.field("time")),
                 event.text,
             )
@@ -1427,13 +1452,13 @@ class SessionModel:
         if line is None:
             return
         if line.alert:
-            self.note_alert(line.text)
+            self.note_alert(spelled(dressed(line.words, self.display_name)))
             return
         where = log_key(Page.ROOM, line.room) if line.room else None
-        text = line.text + self._named_message(event)
-        self._add(LogEntry(EntryKind.MODERATION, text), where)
+        words = line.words + self._named_message(event)
+        self._add(self._worded(EntryKind.MODERATION, words), where)
 
-    def _named_message(self, event: ParsedLine) -> str:
+    def _named_message(self, event: ParsedLine) -> Words:
         """`` (bob: who has the scones?)``: the start of the message an
         event names by id (its room's, or the room where the user asked),
         "" when the log does not have it."""
@@ -1444,9 +1469,9 @@ class SessionModel:
             room = self.buffers.by_key[self.answer_in].name
         found = self._find(room, number) if room and number else None
         if found is None:
-            return ""
+            return ()
         log, index = found
-        return f" ({quoted(log[index])})"
+        return (" (", *quoted(log[index]), ")")
 
     def member_kicked(self, event: ParsedLine) -> None:
         """KICK: a member fewer, and a line saying who and why."""
@@ -1463,6 +1488,6 @@ class SessionModel:
         room = event.field("room")
         self._left(room)
         self._add(
-            LogEntry(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
+            self._worded(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
         )
         self.described(event)

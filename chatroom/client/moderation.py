@@ -10,24 +10,38 @@ prominent. It is a table of small pure functions so the wording of every
 event is in one place and tested without a model or a screen; what an
 event *does* to the session (a kicked member leaves the list) stays in
 the model.
+
+The people a line names (who kicked whom, who pinned) are
+:class:`~.entries.Person` parts of its words, so that the screen names
+them by their display names, and follows a later change of one.
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from typing import NamedTuple
 
+from chatroom.client.entries import Person, Words, by_names
 from chatroom.wire.lines import ParsedLine
+
+#: The fields of an event that name a person (``KICK tea carol bob``).
+PEOPLE = frozenset({"user", "by"})
 
 
 class Line(NamedTuple):
     """One event as the log shows it."""
 
-    text: str
+    words: Words
     #: The room whose log it goes in ("": the log on screen).
     room: str = ""
     #: About the user: shown prominently, rings the bell, kept on the lobby page.
     alert: bool = False
+
+    @property
+    def text(self) -> str:
+        """The line with each person by their name."""
+        return by_names(self.words)
 
 
 def _because(reason: str) -> str:
@@ -39,18 +53,18 @@ def _reason(event: ParsedLine) -> str:
 
 
 def _kicked(event: ParsedLine) -> Line:
-    room, by = event.field("room"), event.field("by")
-    return Line(f"You were kicked from {room} by {by}{_reason(event)}", alert=True)
+    room, by = event.field("room"), Person(event.field("by"))
+    return Line((f"You were kicked from {room} by ", by, _reason(event)), alert=True)
 
 
-def kicked_from(event: ParsedLine) -> str:
+def kicked_from(event: ParsedLine) -> Words:
     """The line a ``KICKED`` leaves in the room's own log."""
-    return f"you were kicked by {event.field('by')}{_reason(event)}"
+    return ("you were kicked by ", Person(event.field("by")), _reason(event))
 
 
 def _invited(event: ParsedLine) -> Line:
-    room, by = event.field("room"), event.field("by")
-    return Line(f"{by} invited you to {room}: /join {room} to accept", alert=True)
+    room, by = event.field("room"), Person(event.field("by"))
+    return Line((by, f" invited you to {room}: /join {room} to accept"), alert=True)
 
 
 def mask_words(mask: str) -> str:
@@ -73,7 +87,7 @@ def _server_ban(event: ParsedLine) -> Line:
     until = event.field("until")
     ending = f" until {until}" if until else ""
     mask = mask_words(event.field("mask"))
-    return Line(f"{event.field('by')} banned {mask} from the server{ending}")
+    return Line((Person(event.field("by")), f" banned {mask} from the server{ending}"))
 
 
 #: Each lockdown level in words (docs/protocol.md, *Server admins*).
@@ -87,8 +101,10 @@ LOCKDOWN_WORDS = {
 def _lockdown(event: ParsedLine) -> Line:
     """``LOCKDOWN``: the level, and who set it (``-``: nobody ever did)."""
     level, by = event.field("level"), event.field("by")
-    setter = "" if by in ("", "-") else f" (set by {by})"
-    return Line(f"lockdown {LOCKDOWN_WORDS.get(level, level)}{setter}")
+    words: Words = (f"lockdown {LOCKDOWN_WORDS.get(level, level)}",)
+    if by not in ("", "-"):
+        words += (" (set by ", Person(by), ")")
+    return Line(words)
 
 
 def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
@@ -100,33 +116,44 @@ def _listing(what: str, where: str, masks: tuple[str, ...]) -> str:
 def _says(template: str, in_room: bool = True) -> Callable[[ParsedLine], Line]:
     """An event whose line names its fields (``{user}``, ``{by}``, ...,
     a ban's ``{mask}`` in words) and ``{reason}``, its free text in
-    brackets if there is any; a room's event goes in that room's log."""
+    brackets if there is any; a room's event goes in that room's log.
+    The fields that name people (:data:`PEOPLE`) are persons in its words."""
+    parts = list(string.Formatter().parse(template))
 
     def describe(event: ParsedLine) -> Line:
         fields = event.named_fields()
         if "mask" in fields:
             fields["mask"] = mask_words(fields["mask"])
+        fields["reason"] = _because(event.text)
+        words: list[str | Person] = []
+        for literal, field, _, _ in parts:
+            words.append(literal)
+            if field in PEOPLE:
+                words.append(Person(fields[field]))
+            elif field is not None:
+                words.append(fields[field])
         room = fields["room"] if in_room else ""
-        return Line(template.format(**fields, reason=_because(event.text)), room)
+        return Line(tuple(word for word in words if word), room)
 
     return describe
 
 
 def _bans(event: ParsedLine) -> Line:
     room = event.field("room")
-    return Line(_listing("bans", f" in {room}", event.listed), room)
+    return Line((_listing("bans", f" in {room}", event.listed),), room)
 
 
 def _info(event: ParsedLine) -> Line:
     room, setting = event.field("room"), event.field("setting")
-    return Line(f"{room} {setting}: {event.text or '-'}", room)
+    return Line((f"{room} {setting}: {event.text or '-'}",), room)
 
 
 def _pinned(event: ParsedLine) -> Line:
     """``PINNED``: one pinned message, as ``/pins`` lists it."""
     fields = event.named_fields()
-    text = f"pinned #{fields['message']} by {fields['user']}: {event.text}"
-    return Line(text, fields["room"])
+    who = Person(fields["user"])
+    words = (f"pinned #{fields['message']} by ", who, f": {event.text}")
+    return Line(words, fields["room"])
 
 
 def _thread(event: ParsedLine) -> Line:
@@ -135,7 +162,7 @@ def _thread(event: ParsedLine) -> Line:
     count = fields["count"]
     replies = f"{count} {'reply' if count == '1' else 'replies'}"
     text = f"thread #{fields['root']}: {replies}, the last #{fields['last']}"
-    return Line(f"{text} at {fields['time']}", fields["room"])
+    return Line((f"{text} at {fields['time']}",), fields["room"])
 
 
 #: One describer per event, by event name.
@@ -162,14 +189,15 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "INVITED": _invited,
     "INFO": _info,
     "ANNOUNCE": lambda event: Line(
-        f"announcement from {event.field('by')}: {event.text}", alert=True
+        ("announcement from ", Person(event.field("by")), f": {event.text}"),
+        alert=True,
     ),
     "KILLED": _says(
         "{user} was disconnected from the server by {by}{reason}", in_room=False
     ),
     "GBAN": _server_ban,
     "GUNBAN": _says("{by} lifted the server ban on {mask}", in_room=False),
-    "GBANS": lambda event: Line(_listing("server bans", "", event.listed)),
+    "GBANS": lambda event: Line((_listing("server bans", "", event.listed),)),
     "LOCKDOWN": _lockdown,
     # an account's ignore list (docs/protocol.md, "Ignoring someone")
     "IGNORED": _says(
@@ -177,11 +205,15 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     ),
     "UNIGNORED": _says("you hear {name} again", in_room=False),
     "IGNORES": lambda event: Line(
-        f"you ignore {', '.join(event.listed)}" if event.listed else "you ignore nobody"
+        (
+            f"you ignore {', '.join(event.listed)}"
+            if event.listed
+            else "you ignore nobody",
+        )
     ),
-    "REHASHED": lambda event: Line(f"configuration reloaded: {event.text}"),
+    "REHASHED": lambda event: Line((f"configuration reloaded: {event.text}",)),
     # the operator's message of the day (--motd), a line at a time
-    "MOTD": lambda event: Line(event.text),
+    "MOTD": lambda event: Line((event.text,)),
     # a room's webhooks (/webhook): for its owner's eyes, on the screen shown
     "WEBHOOK": _says(
         "webhook {name}: {url} (keep it secret: whoever has it posts here)",

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from chatroom.client.entries import EntryKind, LogEntry
+from chatroom.client.entries import EntryKind, LogEntry, Person, Words
 from chatroom.wire.lines import ParsedLine
 
 #: How much of the line a reply answers is quoted before it.
@@ -51,10 +51,11 @@ def paste_lines(event: ParsedLine) -> tuple[str, ...]:
     return block_lines(value) if value is not None else ()
 
 
-def quoted(entry: LogEntry) -> str:
-    """The start of a line, as a reply to it quotes it."""
+def quoted(entry: LogEntry) -> Words:
+    """The start of a line, as a reply to it quotes it: its author (by
+    display name, as the line has it) and its first words."""
     text = entry.text if len(entry.text) <= QUOTE_LENGTH else entry.text[:39] + "…"
-    return f"{entry.user}: {text}"
+    return (Person(entry.user, entry.shown_as), f": {text}")
 
 
 def find_message(
@@ -77,10 +78,12 @@ def edited(entry: LogEntry, text: str, lines: tuple[str, ...]) -> LogEntry:
     return replace(entry, text=text, edited=True, lines=lines)
 
 
-def deleted(entry: LogEntry, by: str, reason: str) -> LogEntry:
+def deleted(entry: LogEntry, by: Person, reason: str) -> LogEntry:
     """``entry`` deleted by ``by``, for ``reason`` (``-`` or "": none given)."""
     why = "" if reason in ("", "-") else f": {reason}"
-    return replace(entry, deleted=f"deleted by {by}{why}")
+    return replace(
+        entry, deleted=("deleted by ", by, why) if why else ("deleted by ", by)
+    )
 
 
 def reacted(entry: LogEntry, emoji: str, user: str, given: bool) -> LogEntry:

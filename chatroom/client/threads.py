@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import time
 
-from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.entries import EntryKind, LogEntry, Page, Person, Words, log_key
 from chatroom.client.keys import keys_for
 
 #: How the buffer list marks a room's level (the default, ``mentions``, unmarked).
@@ -33,22 +33,27 @@ def thread_key(room: str, root: str) -> str:
     return f"thread:{log_key(Page.ROOM, room)}:{root}"
 
 
-def replies_line(thread: list[LogEntry], root: str) -> str:
+def replies_line(thread: list[LogEntry], root: str) -> Words:
     """``2 replies, last by bob at 14:02 · select it, t opens it``: the
     thread's messages (not its root, which an open buffer shows first),
-    and the key that opens it (nobody types an id)."""
+    who said the last (by display name, as their line has it), and the
+    key that opens it (nobody types an id)."""
     said = [
         entry
         for entry in thread
         if entry.kind in THREAD_LINES and entry.id and str(entry.id) != root
     ]
     if not said:
-        return ""
+        return ()
     last = said[-1]
     at = time.strftime("%H:%M", time.localtime(last.time)) if last.time else "?"
     count = f"{len(said)} {'reply' if len(said) == 1 else 'replies'}"
     opens = keys_for("THREAD_SELECTED")[0]
-    return f"{count}, last by {last.user} at {at} · select it, {opens} opens it"
+    return (
+        f"{count}, last by ",
+        Person(last.user, last.shown_as),
+        f" at {at} · select it, {opens} opens it",
+    )
 
 
 def pins_rows(pins: list[tuple[str, ...]]) -> list[tuple[str, ...]]:

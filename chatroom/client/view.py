@@ -221,10 +221,12 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
                 model.rooms.values(), live=model.watching, more=model.rooms_more
             )
         elif change == Change.MEMBERS:
-            self.member_list.show(
-                model.members, model.owner, model.own_name, model.members_total
-            )
+            self._show_members()
             self._update_header()
+        elif change == Change.NAMES:
+            self.log_view.names_changed(model.log)
+            self._show_members()
+            self._update_status_extra()
         elif change == Change.HEADER:
             self._update_header()
         elif change == Change.STATUS:
@@ -237,6 +239,16 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
         elif change == Change.NAME_PROBLEM:
             self.greeting.set_text(model.greeting or "chatroom")
             self.name_problem.set_text(model.name_problem)
+
+    def _show_members(self) -> None:
+        model = self.model
+        self.member_list.show(
+            model.members,
+            model.owner,
+            model.own_name,
+            model.members_total,
+            model.display_name,
+        )
 
     @property
     def asking_password(self) -> bool:
@@ -299,7 +311,9 @@ class ChatScreen(urwid.WidgetWrap[urwid.Frame]):
     def _update_status_extra(self) -> None:
         """Lines queued (highlighted), unseen mentions and the lag."""
         parts: list[str | tuple[str, str]] = []
-        typing = typing_text(self.model.typing_here())
+        typing = typing_text(
+            [self.model.display_name(user) or user for user in self.model.typing_here()]
+        )
         if typing:
             parts.append(("typing", typing))
         queued = self.model.queued

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import urwid
 
 from chatroom.client.accounts import secret_start
 from chatroom.client.buffers import Buffer
-from chatroom.client.entries import EntryKind, LogEntry, RoomListing
+from chatroom.client.entries import EntryKind, LogEntry, RoomListing, spelled
 from chatroom.client.formatting import Markup, formatted
 from chatroom.client.logs import TIMELESS
 from chatroom.client.rich import summary
@@ -117,7 +117,7 @@ def entry_markup(entry: LogEntry) -> Markup:
     if entry.preview and not entry.deleted:
         markup += [("earlier", f"\n  ↳ {entry.preview}")]
     if entry.replies and not entry.deleted:
-        markup += [("earlier", f"\n  ↳ {entry.replies}")]
+        markup += [("earlier", f"\n  ↳ {spelled(entry.replies)}")]
     if entry.reactions and not entry.deleted:
         markup += [("reactions", f"\n{summary(entry)}")]
     return markup
@@ -150,11 +150,13 @@ def line_markup(entry: LogEntry) -> Markup:
     )
     kind = entry.kind
     if entry.deleted:
-        return [("earlier", f"<{entry.user}> message {entry.deleted}")]
+        author = f"{entry.shown_as} ({entry.user})" if entry.shown_as else entry.user
+        return [("earlier", f"<{author}> message {spelled(entry.deleted)}")]
     if entry.answers:
-        stamp = [("earlier", f"↪ {entry.answers} · ")]
+        stamp = [("earlier", f"↪ {spelled(entry.answers)} · ")]
     edited: Markup = [("earlier", " (edited)")] if entry.edited else []
     said = f"({len(entry.lines)} lines)" if entry.lines else entry.text
+    own_words = spelled(entry.words) if entry.words else entry.text
     if kind == EntryKind.MESSAGE:
         words = (
             [(text_attribute, said)]
@@ -184,9 +186,10 @@ def line_markup(entry: LogEntry) -> Markup:
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.PRIVATE:
+        sender = f"{entry.shown_as} ({entry.user})" if entry.shown_as else entry.user
         return [
             *stamp,
-            ("private", f"[private] {entry.user} → {entry.target}: "),
+            ("private", f"[private] {sender} → {entry.target}: "),
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
     if kind == EntryKind.JOIN:
@@ -205,21 +208,21 @@ def line_markup(entry: LogEntry) -> Markup:
             *stamp,
             ("notice", "• topic: "),
             ("topic", entry.text),
-            ("notice", f" (set by {entry.user})"),
+            ("notice", f" (set by {entry.shown_as or entry.user})"),
         ]
     if kind == EntryKind.ERROR:
         return [*stamp, ("error", f"! {entry.text}")]
     if kind == EntryKind.MODERATION:
-        return [*stamp, ("moderation", f"-- {entry.text}")]
+        return [*stamp, ("moderation", f"-- {own_words}")]
     if kind == EntryKind.ALERT:
-        return [*stamp, ("alert", f"*** {entry.text}")]
+        return [*stamp, ("alert", f"*** {own_words}")]
     if kind == EntryKind.EARLIER:
         return [("earlier", "──── earlier messages ────")]
     if kind == EntryKind.NEW:
         return [("indicator", "──── new messages ────")]
     if kind == EntryKind.HELP:
         return [("help", f"  {entry.text}")]
-    return [*stamp, ("notice", f"• {entry.text}")]
+    return [*stamp, ("notice", f"• {own_words}")]
 
 
 #: The lines the "new messages below" indicator counts (with alerts, which
@@ -268,7 +271,9 @@ class SecretEdit(urwid.Edit):
 
 
 class MemberList(urwid.WidgetWrap[urwid.Frame]):
-    """The room's members beside the log; the owner is marked with ``@``."""
+    """The room's members beside the log; the owner is marked with ``@``;
+    one with a display name is listed by it, their name after it
+    (``Alice Liddell (alice)``), as beside their messages."""
 
     def __init__(self) -> None:
         self.walker: urwid.SimpleFocusListWalker[Any] = urwid.SimpleFocusListWalker([])
@@ -284,9 +289,11 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
         owner: str | None,
         own_name: str | None,
         total: int | None = None,
+        display_name: Callable[[str], str] = lambda member: "",
     ) -> None:
         """Redraw the list (one Text per member, in order of arrival); in a
-        big room, ``total`` members of which only those listed are shown."""
+        big room, ``total`` members of which only those listed are shown;
+        ``display_name``: a member's ("" for none)."""
         count = f"{len(members)} of {total}" if total is not None else len(members)
         # None at all: the search results, which have no members.
         title = f"Members ({count})" if members else ""
@@ -295,7 +302,11 @@ class MemberList(urwid.WidgetWrap[urwid.Frame]):
         for member in members:
             mark = "@" if member == owner else " "
             attribute = "own_name" if member == own_name else user_attribute(member)
-            rows.append(urwid.Text([mark, (attribute, member)], wrap="ellipsis"))
+            shown = display_name(member)
+            name: Markup = [(attribute, member)]
+            if shown:
+                name = [(attribute, shown), ("earlier", f" ({member})")]
+            rows.append(urwid.Text([mark, *name], wrap="ellipsis"))
         self.walker[:] = rows
 
 

@@ -200,6 +200,9 @@ class ChatCore(Generic[B]):
     def quit(self, member: Member, words: str, unsaid: str = rules.QUIT_WORDS) -> str:
         return self.names.quit(member, words, unsaid)
 
+    def lost(self, member: Member, reason: str) -> None:
+        self.names.lost(member, reason)
+
     def release(self, member: Member, reason: str, own_words: bool = False) -> None:
         self.names.release(member, reason, own_words)
 

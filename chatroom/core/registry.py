@@ -147,6 +147,11 @@ class Registry(Protocol):
         """The member registered (``account``) or unregistered (``""``)."""
         ...
 
+    def lost(self, member: Member, reason: str) -> None:
+        """The member's connection is gone (``reason``: how), its
+        :meth:`release` to come in its door's turn: from now on a claim of
+        its name releases it first, so the name is free at once."""
+
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.
 

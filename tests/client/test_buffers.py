@@ -235,6 +235,8 @@ class BufferControllerTests(ControllerTestCase):
         current room is."""
         self.into_three_rooms()
         self.server.say("FOCUS help", "JOIN cafe bob")
+        self.assertEqual(self.server.sent(), ["/profile bob"])  # for his name
+        self.server.answer("PROFILE_END bob 0")
         self.controller.submit("/part")
         self.assertEqual(self.server.sent(), ["/leave cafe"])
 
@@ -244,6 +246,8 @@ class BufferControllerTests(ControllerTestCase):
         the room on screen."""
         self.into_three_rooms()
         self.server.say("JOIN tea bob")
+        self.assertEqual(self.server.sent(), ["/profile bob"])  # for his name
+        self.server.answer("PROFILE_END bob 0")
         self.controller.switch_to(1)
         self.controller.submit("/leave")
         self.server.answer("LEFT tea", "FOCUS help")

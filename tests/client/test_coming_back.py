@@ -149,9 +149,18 @@ class ComingBackControllerTests(ControllerTestCase):
         ``/history`` is not the user's business, and PgUp asks again."""
         self.signed_in()
         self.server.say("JOINED tea 2 256", "MEMBERS tea bob alice", "READ tea 3")
-        self.server.sent()
+        self.assertEqual(
+            self.server.sent(),
+            [
+                "/in tea /who",
+                "/notify tea",
+                "/profile bob",  # for his display name
+                "/in tea /history 20",
+            ],
+        )
         self.server.answer("MEMBERS tea bob alice")
         self.server.answer("NOTIFY tea mentions")
+        self.server.answer("PROFILE_END bob 0")
         self.server.answer("ERR NOT_IN_ROOM you are not in tea")
         self.assertNotIn("you are not in tea", texts(self.model, "tea"))
         self.controller.load_older()
@@ -190,7 +199,7 @@ class ComingBackControllerTests(ControllerTestCase):
         )
         self.assertEqual(counts(self.model)["carol"], (0, 0))
         self.clock.advance(2)
-        self.assertEqual(self.server.sent(), ["/read @carol 7"])
+        self.assertEqual(self.server.sent(), ["/profile carol", "/read @carol 7"])
 
     def test_another_devices_read_clears_the_mark(self) -> None:
         """``READ @USER ID`` (another device read it) and ``UNREAD @USER``."""
@@ -206,6 +215,7 @@ class ComingBackControllerTests(ControllerTestCase):
         self.into_room()
         self.assertEqual(self.server.conversations, 0)
         self.server.say(f"@3 PRIVMSG carol alice {STAMP} hi")
+        self.assertEqual(self.server.sent(), ["/profile carol"])  # for her name
         self.controller.switch_to(2)
         self.clock.advance(2)
         self.assertEqual(self.server.sent(), [])

@@ -637,7 +637,7 @@ class ProfileTests(ControllerTestCase):
         change (PROFILE, live) or its removal shows at once; a typed
         /profile's answer is in the log."""
         self.into_room()
-        self.server.answer("MEMBERS tea alice bob")  # the automatic /who
+        self.server.answer("MEMBERS tea alice")  # the automatic /who
         self.server.say(f"MSG tea bob {STAMP} hello", f"MSG tea bob {STAMP} again")
         self.assertEqual(self.server.sent(), ["/profile bob"])
         self.server.say("PROFILE bob display-name Bob Smith", "PROFILE_END bob 1")

@@ -14,6 +14,10 @@ when*), as a person goes through it: the terminal half of each.
   from the selection bar, no id typed;
 - :meth:`SecondDayTests.test_terminal_view`: the log follows its newest
   message as it grows; ``/history 20`` keeps time order;
+- :meth:`SecondDayTests.test_display_names`: a member with a display
+  name is named by it in her old and new messages' rows, the member
+  list, a reply's quote, a thread's summary, the pin's line, her
+  operator's line and her join line, never by her name alone;
 - :class:`TypingPaceTests`: at the server's default flood limits, lines
   typed 0.4 s apart right after signing in, switching rooms, each said
   within 3 s, with no flood wording.
@@ -341,6 +345,51 @@ class SecondDayTests(SecondDayCase):
         self.assertEqual(numbers, sorted(set(numbers)), numbers)
         self.assertLessEqual(set(range(13, 33)), set(numbers))
         again.capture("history")
+
+    def test_display_names(self) -> None:
+        """The terminal of a member who joined after d11alice (*Alice
+        Liddell*) first spoke: *Alice Liddell* names her in her old
+        message's row (from the join's history) and her new one's, in the
+        member list, in the quote of a reply to her, in the summary of a
+        thread she answered last, in the lines of her pin, of her becoming
+        an operator and of her joining again; never her name alone."""
+        host = witness(self, self.port, "d11host", "d11room")
+        alice = witness(self, self.port, "d11alice", "d11room")
+        alice.send("/profile set display-name Alice Liddell", "who has the scones?")
+        said = alice.wait(lambda line: line.endswith(" who has the scones?"), "said")
+        scones = said.split(" ", 1)[0].split(";")[0].lstrip("@")
+        alice.send("/leave")
+        alice.wait(lambda line: line.startswith("LEFT d11room"), "left")
+
+        carol = TerminalClient(
+            self, "d11carol", "--username", "d11carol", size=(110, 40)
+        )
+        carol.shows("you are d11carol")
+        carol.type_line("d11room")
+        carol.shows("you joined d11room")
+        carol.shows("<Alice Liddell (d11alice)> who has the scones?")
+        alice.send("/join d11room")
+        carol.shows("→ Alice Liddell (d11alice) joined")
+        alice.send("the kettle is on")
+        carol.shows("<Alice Liddell (d11alice)> the kettle is on")
+        wait_for(
+            "her in the member list",
+            lambda: any("Alice Liddell" in row.split("│")[-1] for row in carol.rows()),
+        )
+        host.send(f"/reply {scones} in the blue tin", "/op d11alice")
+        carol.shows("↪ Alice Liddell: who has the scones? · <d11host> in the blue tin")
+        carol.shows("d11host made Alice Liddell an operator")
+        kettle = alice.wait(lambda line: line.endswith(" the kettle is on"), "kettle")
+        root = kettle.split(" ", 1)[0].split(";")[0].lstrip("@")
+        alice.send(f"/thread {root} on the hob", f"/pin {scones}")
+        carol.shows("1 reply, last by Alice Liddell at")
+        carol.shows(
+            f"Alice Liddell pinned message #{scones} (Alice Liddell: who has the"
+        )
+        screen = carol.capture("display-names")
+        for alone in ("d11alice:", "d11alice pinned", "<d11alice>", "by d11alice"):
+            self.assertNotIn(alone, screen)
+        self.assertNotIn("→ d11alice joined", screen)
 
     def last_log_row(self, client: TerminalClient, rows: int = 1) -> str:
         """The log's last ``rows`` rows (the member list cut off), the row

@@ -126,6 +126,7 @@ from chatroom.core.model.changes.rooms import (
 )
 from chatroom.core.model.changes.server import (
     DevicesAre,
+    MarkGone,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -220,6 +221,10 @@ class LocalBackend:
         self.account_store.failures = self.failures = MemoryFailures(clock)
         #: Who holds which name; the nicks gone; no other node.
         self.server = LocalServer(sessions, self.account_store, self.store)
+        #: Name key → the token of its session whose connection is gone and
+        #: why (:class:`~chatroom.core.model.changes.server.MarkGone`), until
+        #: the name is freed.
+        self._gone: dict[str, tuple[str, str]] = {}
         #: The rooms, who is where, the lobby, rooms' former names and hooks.
         self.rooms = LocalRooms(config, clock, self.store, self.server)
         #: Everything told and not kept: this process's fan-out.
@@ -426,11 +431,16 @@ class LocalBackend:
         ``member``'s seats with it), its presence handed to the bus as a
         write right after the claim would hand it (no other node asks here:
         :class:`NoPresence` keeps nothing). One process holds no device of
-        an account elsewhere to attach to."""
+        an account elsewhere to attach to. A session whose connection is
+        gone is marked so (:class:`~chatroom.core.model.changes.server.
+        MarkGone`) until its name is freed: the claim's facts say why."""
         assert isinstance(change.subject, NameHolding) and member is not None
         key = change.subject.name
         await self._claim_holds(change)
         (op,) = change.ops
+        if isinstance(op, MarkGone):  # read by the next claim's facts
+            self._gone[key] = (op.token, op.reason)
+            return
         if not isinstance(op, TakeName):
             raise TypeError(f"no claim {op!r} in one process")
         if op.old:
@@ -469,11 +479,14 @@ class LocalBackend:
         registered = await self.account_store.get(key) is not None
         masks = [p.mask for p in change.premises if isinstance(p, Banned)]
         banned = await self.account_store.is_server_banned(masks)
+        token = held.token if held is not None else ""
+        marked, why = self._gone.get(key, ("", ""))
         facts = ClaimFacts(
             registered,
             banned,
-            held.token if held is not None else "",
+            token,
             (held.account or "") if held is not None else "",
+            gone=why if token and marked == token else "",
         )
         for premise in change.premises:
             if isinstance(premise, NameRegistered):
@@ -522,6 +535,7 @@ class LocalBackend:
             )
         if key is not None and self.server.users.get(key) is member:
             del self.server.users[key]
+            self._gone.pop(key, None)
             self.server.watching.hear(Watched(session.name, Sighting.OFFLINE))
 
     async def _apply_departures(self, change: DecidedChange) -> None:

@@ -15,7 +15,9 @@ since that many keep it working between two round trips, and no call
 waits in flight longer than the steps of that many departures take. A
 departure waiting its turn has sent nothing, so its deadline has not
 begun. A name whose release waits its turn is still taken meanwhile, and
-a claim of it here waits for it (:meth:`.endings.Endings.released`).
+a claim of it here starts it at once (:meth:`DepartureQueue.hasten`) and
+waits for it (:meth:`.endings.Endings.released`): the name is free again
+after one departure's steps, not after the crowd's.
 
 The next departure is started by a loop, not inside the end of the one
 before: when Redis is lost, each departure fails as soon as it starts,
@@ -72,6 +74,18 @@ class DepartureQueue:
         self._start()
         return done
 
+    def hasten(self, done: Deferred[Any] | None) -> None:
+        """The departure whose end ``done`` is (as :meth:`run` gave it) is
+        started now if it still waits its turn, past the bound: someone
+        waits for it (a claim of the name it frees), and one departure
+        more in flight is not a crowd's."""
+        for queued in self._waiting:
+            if queued[1] is done:
+                self._waiting.remove(queued)
+                DEPARTURES.waiting -= 1
+                self._begin(*queued)
+                return
+
     def _cancelled(self, done: Deferred[Any]) -> None:
         """A departure given up by whoever waits for it: not run if it
         still waits its turn (one under way runs on, its end unheard)."""
@@ -91,15 +105,21 @@ class DepartureQueue:
             while self._waiting and self._running < self._at_once:
                 departure, done = self._waiting.popleft()
                 DEPARTURES.waiting -= 1
-                DEPARTURES.running += 1
-                self._running += 1
-                try:
-                    running: Deferred[Any] = Deferred.fromCoroutine(departure())
-                except Exception:
-                    running = fail()
-                running.addBoth(self._ended, done)
+                self._begin(departure, done)
         finally:
             self._starting = False
+
+    def _begin(
+        self, departure: Callable[[], Coroutine[Any, Any, Any]], done: Deferred[Any]
+    ) -> None:
+        """``departure`` runs, ``done`` told its end."""
+        DEPARTURES.running += 1
+        self._running += 1
+        try:
+            running: Deferred[Any] = Deferred.fromCoroutine(departure())
+        except Exception:
+            running = fail()
+        running.addBoth(self._ended, done)
 
     def _ended(self, result: object, done: Deferred[Any]) -> None:
         """A departure ended (done or failed): its turn passed on, then

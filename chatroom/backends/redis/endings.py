@@ -158,6 +158,11 @@ class Endings:
 
         running.addBoth(done)
 
+    def under_way(self, key: str) -> Deferred[None] | None:
+        """This node's end of name ``key`` if one is under way (or waits
+        its turn), else None."""
+        return self._releasing.get(key)
+
     async def released(self, key: str) -> None:
         """Once this node's end of name ``key``, if under way, is done:
         as when it was one script, a name an end frees is free again for

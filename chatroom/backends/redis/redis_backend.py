@@ -127,6 +127,7 @@ from chatroom.core.model.changes.rooms import (
 from chatroom.core.model.changes.server import (
     AttachDevice,
     LetGo,
+    MarkGone,
     NameHolding,
     TakeName,
 )
@@ -595,7 +596,9 @@ class RedisBackend:
     ) -> None:
         """A name's claim as the core decided it (:mod:`chatroom.core.
         claims`): ``CLAIM`` on the server's keys, once this node's own end
-        of the name, if under way, is done; then each room's copy of the
+        of the name, if under way, is done (started at once if it still
+        waits its turn behind a crowd's: :meth:`.departure_queue.
+        DepartureQueue.hasten`); then each room's copy of the
         member (:class:`~chatroom.backends.redis.copies.MemberCopies`): its
         rooms' after a rename (``IN_ROOM``), the account's rooms after a
         device attached (``ATTACHED``). ``CLAIM`` checks the claim's
@@ -604,10 +607,14 @@ class RedisBackend:
         publishes is a first name's sighting on the watch channel: the call
         waits for the channel (its ``MONITOR`` watchers are told before the
         sign-in goes on); else nothing it published comes here, and no
-        ``PING`` asks."""
+        ``PING`` asks. A session whose connection is gone is marked so
+        (:meth:`_mark_gone`)."""
         assert isinstance(change.subject, NameHolding)
         key = change.subject.name
         (op,) = change.ops
+        if isinstance(op, MarkGone):
+            await self._mark_gone(change)
+            return
         assert isinstance(op, TakeName | AttachDevice)
         operands: dict[str, Any] = {
             "change": change,
@@ -620,6 +627,7 @@ class RedisBackend:
         claiming = session.token if session is not None else ""
         self._claiming[claiming] = key
         try:
+            self.departures.hasten(self.endings.under_way(key))
             await self.endings.released(key)
             try:
                 reply = await self.calls.call(
@@ -631,6 +639,19 @@ class RedisBackend:
                 await self.copies.refresh(key, *reply[1:])
         finally:
             self._claiming.pop(claiming, None)
+
+    async def _mark_gone(self, change: DecidedChange) -> None:
+        """A session whose connection is gone marked so (``GONE``), for a
+        claim of its name on any node to end it at once rather than wait
+        for this node's release, or be refused; nothing at shutdown or
+        while Redis is out of reach (its release comes all the same)."""
+        if self.stopping or not self.node.available:
+            return
+        try:
+            await self.calls.call(scripts.GONE, {"change": change}, refusals={})
+        except FactsChangedError as changed:
+            failed = change.premises[int(changed.args[0][1]) - 1]
+            raise PremiseFailedError(None, failed) from None
 
     def _sighted(self, reply: Any) -> Deferred[None] | None:
         """For a ``CLAIM``'s ``arrived``: None (the ``PING``) while this
@@ -1225,7 +1246,9 @@ def _claim_refused(
 ) -> PremiseFailedError:
     """``CLAIM``'s ``CHANGED``: the premise that failed, and the claim's
     facts now."""
-    _, failed, registered, banned, holder, signed_to, ending, devices = changed.args[0]
+    _, failed, registered, banned, holder, signed_to, ending, devices, gone = (
+        changed.args[0]
+    )
     facts = ClaimFacts(
         bool(int(registered)),
         bool(int(banned)),
@@ -1233,6 +1256,7 @@ def _claim_refused(
         signed_to.decode(),
         bool(int(ending)),
         int(devices),
+        gone.decode(),
     )
     return PremiseFailedError(facts, change.premises[int(failed) - 1])
 

@@ -285,7 +285,8 @@ from chatroom.core.model.changes.server import NameHolding
 #: premises checked first: ``CHANGED``, the failed one's place and the
 #: claim's facts as they are (whether the name is an account's, whether a
 #: mask is banned, the session holding it, the account it is signed in
-#: to, its end under way, how many devices hold it besides), nothing
+#: to, its end under way, how many devices hold it besides, why its
+#: connection is gone: ``GONE``), nothing
 #: written. A device attached answers ``ATTACHED``, u's rooms and record.
 #: A rename moves u's account and rooms (``in:old``) to the new key and
 #: answers ``IN_ROOM`` if it has rooms, with them, u's record and the
@@ -295,6 +296,14 @@ from chatroom.core.model.changes.server import NameHolding
 #: (:class:`~chatroom.backends.redis.copies.MemberCopies`), which tells
 #: the rooms' members next (``NEIGHBOURS``).
 CLAIM = Script("claim", subjects=(NameHolding,))
+
+#: Operands: ``change`` (a session's connection is gone, its node's release
+#: still to come: :func:`chatroom.core.services.claims.marked_gone`). Kept
+#: once its premises hold (the session holds u alone) as ``P gone``, u →
+#: its token and why, until u's name is freed: ``CLAIM``'s facts then say
+#: why, and the core's claim ends that session instead of being refused.
+#: ``CHANGED`` and the failed premise's place if one does not hold.
+GONE = Script("gone", subjects=(NameHolding,))
 
 #: Operands: user, token, account ('' for none). The account u's session
 #: is signed in to changed (/register, /unregister): the server's step,

@@ -294,8 +294,10 @@ class ClaimFacts:
     :func:`chatroom.core.services.claims.outcome`): whether the name is an account's,
     whether a server ban covers the name or the account signing in, the
     session holding it (its token, "" for none), the account that session
-    is signed in to, whether its end is under way, and how many sessions
-    hold it besides (its account's devices on other nodes). The default is
+    is signed in to, whether its end is under way, how many sessions hold
+    it besides (its account's devices on other nodes), and why that
+    session's connection is gone ("": it is not, as far as any node said:
+    :class:`~chatroom.core.model.changes.server.MarkGone`). The default is
     a fresh name's, which is what most claims find: the claim rests on it,
     and a back-end that finds otherwise answers these facts as they are."""
 
@@ -305,6 +307,7 @@ class ClaimFacts:
     signed_to: str = ""
     ending: bool = False
     devices: int = 0
+    gone: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,11 @@ the core decides here what the claim does on them:
 - a name whose end is under way (its session gone, its rooms being left
   on whichever node had it): the claim **waits** for that end's last step
   to free it, a moment at a time, a few seconds at most;
+- a name whose holder's connection is gone (on any node: :class:`~chatroom.
+  core.model.changes.server.MarkGone`), its release still to come in its
+  door's turn: a name is free the moment its connection is gone, so that
+  session is **ended** first, its rooms hearing why it went (its own
+  connection, gone, hears nothing), and the claim decided again;
 - else the name is **taken**: ``NAME_TAKEN``.
 
 The first decision is made on a fresh name's facts, with no read: most
@@ -51,6 +56,7 @@ from chatroom.core.model.changes.server import (
     AttachDevice,
     DevicesAre,
     LetGo,
+    MarkGone,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -80,6 +86,7 @@ class Claim(enum.Enum):
     TAKE = "take"
     ATTACH = "attach"
     END_HOLDER = "end the holder"
+    END_LOST = "end the holder whose connection is gone"
     WAIT = "wait"
     TAKEN = "taken"
 
@@ -98,6 +105,8 @@ def outcome(
         return Claim.END_HOLDER
     if facts.ending:
         return Claim.WAIT
+    if facts.gone and not facts.devices:
+        return Claim.END_LOST
     return Claim.TAKEN
 
 
@@ -128,6 +137,18 @@ def claim_change(
         old = name_key(session.name) if session.name else ""
         op = TakeName(session.token, name, account, old, owner_follows, presence)
     return DecidedChange(NameHolding(key), premises, (op,))
+
+
+def marked_gone(key: str, token: str, reason: str) -> DecidedChange:
+    """Session ``token``'s connection is gone (``reason``: how), its
+    release to come in its door's turn: kept with name ``key`` while the
+    session holds it alone, for a claim of it to end that session at once
+    (:func:`outcome`'s ``END_LOST``) on whichever node it comes."""
+    return DecidedChange(
+        NameHolding(key),
+        (NameHeldBy(token), DevicesAre(())),
+        (MarkGone(token, reason),),
+    )
 
 
 def handed_over(held: Iterable[HeldElsewhere]) -> list[DecidedChange]:
@@ -173,20 +194,23 @@ async def claim(
         decided = outcome(facts, session.token, first, takeover, key)
         if decided is Claim.TAKEN:
             raise errors.name_taken(name)
-        if decided is Claim.END_HOLDER:
+        if decided in (Claim.END_HOLDER, Claim.END_LOST):
             if takeovers == TAKEOVERS:
                 raise errors.name_taken(name)  # taken again after each end
             takeovers += 1
-            ending = sessions_ended("", key, SIGNED_IN_ELSEWHERE, None, facts.holder)
+            # One signed in elsewhere is told so; one whose connection is
+            # gone ends with the reason its rooms hear (its door hears nothing).
+            why = SIGNED_IN_ELSEWHERE if decided is Claim.END_HOLDER else facts.gone
+            ending = sessions_ended("", key, why, None, facts.holder)
             with contextlib.suppress(PremiseFailedError):  # another holds it now,
                 await apply(ending)  # or nobody: decided again either way
-            facts = replace(facts, holder="", signed_to="", ending=False)
+            facts = replace(facts, holder="", signed_to="", ending=False, gone="")
             continue
         if decided is Claim.WAIT:  # bounded by its time, not by refusals
             if clock.seconds() >= waiting_until:
                 raise errors.name_taken(name)  # an end that never ends
             await deferLater(clock, ENDING_RECHECK, lambda: None)
-            facts = replace(facts, holder="", signed_to="", ending=False)
+            facts = replace(facts, holder="", signed_to="", ending=False, gone="")
             refusals = 0
             continue
         change = claim_change(

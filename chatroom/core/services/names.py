@@ -25,10 +25,11 @@ from chatroom.core.accounts.push import Notifications
 from chatroom.core.accounts.sign_in_tokens import SignInTokens
 from chatroom.core.infra.applying import Applies
 from chatroom.core.infra.ignoring import NOBODY
+from chatroom.core.infra.seats import Session
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.messages.life import MessageLife
 from chatroom.core.model import errors
-from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.base import DecidedChange, PremiseFailedError
 from chatroom.core.model.changes.names import HeldName, Release, SetAccount
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import Renamed
@@ -101,6 +102,13 @@ class Names:
         self.plain_markers = plain_markers
         #: One bound method for every seat's ``on_removed``.
         self._taken = devices.taken
+        #: The devices whose connections are gone, until their release
+        #: (:meth:`lost`).
+        self._lost: set[Member] = set()
+        #: Name key → the mark of its session's connection gone while it is
+        #: being written (:meth:`lost`): a claim of the name here waits for
+        #: it, so that the claim's facts say so.
+        self._marking: dict[str, Deferred[None]] = {}
 
     async def claim_name(
         self,
@@ -174,6 +182,9 @@ class Names:
         async def apply(change: DecidedChange) -> None:
             await self.apply(change, member, session)
 
+        marking = self._marking.get(key)
+        if marking is not None:  # the name's holder lost here: its mark first
+            await marking
         # Decided on a fresh name's facts, with no read: a claim refused
         # brings the facts as they are, and is decided again on them.
         await claims.claim(
@@ -233,10 +244,53 @@ class Names:
         self.release(member, said, own_words=True)
         return said
 
+    def lost(self, member: Member, reason: str) -> None:
+        """Device ``member``'s connection is gone (``reason``: how). Its
+        :meth:`release` comes in its door's turn, which for a crowd lost
+        at once is some turns later (the door gives lost connections back
+        a bounded number a turn: :mod:`chatroom.doors.base.leaving`); till
+        then its name is held by nobody who can use it, and the name rule
+        says it is free the moment its connection is gone. Once no device
+        of its seat is left, the name is marked so
+        (:func:`~chatroom.core.services.claims.marked_gone`, not awaited:
+        a release comes all the same), and a claim of it, on this node or
+        another, ends that session first (:mod:`~chatroom.core.services.
+        claims`), its rooms hearing ``reason``."""
+        session, seat = self.sessions.get(member), self.sessions.seat_of(member)
+        if session is None or not session.name or seat is None:
+            return
+        self._lost.add(member)
+        if any(device not in self._lost for device in seat.devices):
+            return  # a device of the seat is still there: the name is in use
+        key = name_key(session.name)
+        gone = claims.marked_gone(key, session.token, reason)
+        marking = Deferred.fromCoroutine(self._mark(gone, seat, session))
+        if not marking.called:
+            self._marking[key] = marking
+            marking.addBoth(self._marked, key, marking)
+
+    async def _mark(self, gone: DecidedChange, seat: Member, session: Session) -> None:
+        """A lost session's mark (:meth:`lost`) applied, or not to be: it
+        holds its name no more, or not alone (its premises), or the
+        back-end is unavailable (said elsewhere); nothing is lost either
+        way, as its release comes in its turn."""
+        try:
+            await self.apply(gone, seat, session)
+        except (PremiseFailedError, errors.ChatError):
+            pass
+        except Exception:
+            log.failure("marking a lost session gone")
+
+    def _marked(self, result: None, key: str, marking: Deferred[None]) -> None:
+        """Name ``key``'s mark (:meth:`lost`) is written, or not to be."""
+        if self._marking.get(key) is marking:
+            del self._marking[key]
+
     def release(self, member: Member, reason: str, own_words: bool = False) -> None:
         """A device gone: its seat leaves the rooms no other device views
         (all of them with its last device, as the whole session goes);
         ``own_words``: ``reason`` is the user's (:meth:`quit`)."""
+        self._lost.discard(member)
         self.rooms.watch_lobby(member, False)
         self.sign_ins.let_go(member)
         seat = self.identities.seat(member)

@@ -368,6 +368,8 @@ class Connection:
         )
         self._stop()
         self._close_reason = described  # closed: nothing left to finish
+        # Its name is free at once; the rest of it is given back in its turn.
+        self.server.registry.lost(self.door, described)
         self.server.lost_connections.end(partial(self._given_back, described, then))
         self.server.closed(self.door)
 

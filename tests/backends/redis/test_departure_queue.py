@@ -80,6 +80,25 @@ class DepartureQueueTests(unittest.TestCase):
         self.assertEqual(self.successResultOf(done[4]), "e")
         self.failureResultOf(done[0], RuntimeError)
 
+    def test_one_awaited_starts_ahead_of_its_turn(self) -> None:
+        """Four departures, two at a time, and a claim waits for the last
+        (the name it frees): it starts at once, past the bound; the one
+        before it still waits its turn, and the bound holds again after."""
+        done = [self.departure(name) for name in "abcd"]
+        self.queue.hasten(done[3])
+        self.assertEqual(self.started, ["a", "b", "d"])
+        self.assertEqual(self.gauges(), (3, 1))
+        self.queue.hasten(done[0])  # running already: nothing to start
+        self.answers["d"].callback(None)
+        self.assertEqual(self.successResultOf(done[3]), "d")
+        self.assertEqual(self.started, ["a", "b", "d"])
+        self.answers["a"].callback(None)
+        self.assertEqual(self.started, ["a", "b", "d", "c"])
+        self.assertEqual(self.gauges(), (2, 0))
+        self.answers["b"].callback(None)
+        self.answers["c"].callback(None)
+        self.assertEqual(self.gauges(), (0, 0))
+
     def test_a_crowd_whose_departures_fail_at_once(self) -> None:
         """5,000 departures wait behind the running ones, and each fails as
         soon as it starts (Redis lost: every call refused at once), its

@@ -8,19 +8,21 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
+from twisted.internet.task import Clock
 
 from chatroom.backends.redis import outcomes, scripts
 from chatroom.backends.redis.endings import LOST
 from chatroom.core.model import errors
 from chatroom.core.model.changes.base import FactsChangedError
 from chatroom.core.model.events import DepartureKind
+from chatroom.doors.base.leaving import LostConnections
 from chatroom.doors.web.metrics import ServerCollector
 from chatroom.wire.names import name_key
 from tests.backends.contracts.handler import ContractBase, User
 from tests.backends.contracts.session_ends import CONFIG, SessionEndsContract
 from tests.cluster.support import RedisRegistryTestCase, TwoNodeRegistryTestCase
-from tests.support import FakeClient, redis_backend, until
+from tests.support import FakeClient, redis_backend, redis_command, until
 
 
 class RedisSessionEndsTests(RedisRegistryTestCase, SessionEndsContract):
@@ -131,6 +133,54 @@ class ReconnectElsewhereTests(TeaOnTwoNodes):
         carol.client.lose()
         yield self.expect(alice, "PART tea carol")
         yield self.expect(again, "WELCOME carol")
+
+    @defer.inlineCallbacks
+    def test_a_name_lost_on_one_node_is_free_on_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's connection to node one is gone while node one is still
+        giving back a crowd (bob's before her, and its turns held back
+        here: her release has not begun). She comes back through node
+        two: she gets her name at once, alice on node one sees her leave
+        for the reason node one knew, then join again, and node one's
+        release, when its turn comes, takes nothing from her."""
+        clock = Clock()  # node one's turns, moved on by this test alone
+        self.server.lost_connections = LostConnections(clock, per_turn=1)
+        alice = yield self.connect("alice")
+        alice.say("/create tea")
+        yield self.expect(alice, "MEMBERS tea alice")
+        carol = yield self.joined("carol")
+        bob = yield self.connect("bob")
+        bob.client.lose()  # given back at once: the turn has room for one
+        carol.client.lose()
+        self.assertEqual(self.server.lost_connections.waiting, 1)
+        backend = redis_backend(self.server)
+        gone = f"{backend.calls.prefix}gone"
+        # Until node one has told Redis she is gone (a turn and a round
+        # trip), for 5 s at most: without it node two refuses her.
+        deadline = reactor.seconds() + 5
+        while reactor.seconds() < deadline and not (
+            yield redis_command(self.server, "HEXISTS", gone, "carol")
+        ):
+            yield self.wait()
+        again = yield self.on_two("carol")
+        part = yield self.expect(alice, "PART tea carol")
+        self.assertEqual(part, "PART tea carol connection lost")
+        again.say("/join tea")
+        yield self.expect(again, "MEMBERS tea ")
+        yield self.expect(alice, "JOIN tea carol")
+        clock.advance(0)  # node one gives carol's old connection back
+        yield until(
+            lambda: defer.succeed(backend.endings.under_way("carol") is None),
+            10,
+            "node one's release of carol",
+        )
+        alice.say("/who")
+        self.assertEqual(
+            (yield self.expect(alice, "MEMBERS ")), "MEMBERS tea alice carol"
+        )
+        self.assertNotIn("PART tea carol", " ".join(alice.unread()))
+        self.assertEqual([x for x in again.unread() if x.startswith("BYE")], [])
 
 
 class TwoEndsOfOneUserTests(RedisRegistryTestCase, ContractBase):

@@ -55,20 +55,23 @@ class CrowdLeavesTests(unittest.TestCase):
 
     def test_a_turn_gives_back_a_bounded_number(self) -> None:
         """Every connection lost in one turn: that turn gives back
-        ``PER_TURN`` of them, the others wait (counted, their names taken)
-        for the turns after it, until all are gone and their names free."""
+        ``PER_TURN`` of them, the others wait (counted) for the turns
+        after it, until all are gone. A name of one waiting is free all
+        the same: its user, back at once, gets it."""
         for client in self.crowd:
             client.lose()
         self.assertEqual(self.named(), CROWD - PER_TURN)
         self.assertEqual(self.server.lost_connections.waiting, CROWD - PER_TURN)
-        taken = FakeClient(self.server)
-        taken.send(f"user{CROWD - 1}")
-        self.assertNotIn(f"WELCOME user{CROWD - 1}", taken.received())
+        back = FakeClient(self.server)
+        back.send(f"user{CROWD - 1}")
+        self.assertIn(f"WELCOME user{CROWD - 1}", back.received())
+        self.assertEqual(self.server.lost_connections.waiting, CROWD - PER_TURN)
         self.clock.advance(0)
-        self.assertEqual(self.named(), 0)
+        self.assertEqual(self.named(), 1)
+        self.assertFalse(back.closing)
         newcomer = FakeClient(self.server)
-        newcomer.send(f"user{CROWD - 1}")
-        self.assertIn(f"WELCOME user{CROWD - 1}", newcomer.received())
+        newcomer.send(f"user{CROWD - 2}")
+        self.assertIn(f"WELCOME user{CROWD - 2}", newcomer.received())
 
     def test_the_heartbeat_beats_between_the_turns(self) -> None:
         """A timer due (the heartbeat, every second here) runs while the

@@ -9,7 +9,8 @@
 -- {'CHANGED', its place, then the claim's facts as they are: 1 if the name
 -- is an account's, 1 if one of `masks` is banned, the session holding it
 -- ('' for none), the account that one is signed in to, 1 if its end is
--- under way, how many devices hold it besides}, for the core to decide
+-- under way, how many devices hold it besides, why its connection is gone
+-- ('' if no node said so: gone.lua)}, for the core to decide
 -- again. The presence (`presence`: facts and meta, as presence-publish
 -- keeps them) is kept once the name is the session's.
 local c = args.change
@@ -24,9 +25,17 @@ if failed then
     if redis.call('ZSCORE', GBANS, mask) then banned = 1 end
   end
   local held = session_of(u)
+  local holder = held and held.token or ''
+  -- why the holder's connection is gone, if a node said so (gone.lua's
+  -- mark: its token, a space, the reason)
+  local why, mark = '', redis.call('HGET', P .. 'gone', u)
+  if mark and holder ~= '' and string.sub(mark, 1, #holder + 1) == holder .. ' ' then
+    why = string.sub(mark, #holder + 2)
+  end
   return {'CHANGED', failed, redis.call('HEXISTS', ACCOUNTS, u), banned,
-          held and held.token or '', redis.call('HGET', SIGNED, u) or '',
-          redis.call('HEXISTS', P .. 'ending', u), redis.call('SCARD', holders_key(u))}
+          holder, redis.call('HGET', SIGNED, u) or '',
+          redis.call('HEXISTS', P .. 'ending', u), redis.call('SCARD', holders_key(u)),
+          why}
 end
 local function presence_kept()
   if args.presence then presence_set(u, args.presence.facts, args.presence.meta) end

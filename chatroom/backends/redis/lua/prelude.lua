@@ -998,6 +998,7 @@ local function unname(u)
   presence_dropped(u)
   redis.call('HDEL', P .. 'renaming', u)
   redis.call('HDEL', P .. 'ending', u)
+  redis.call('HDEL', P .. 'gone', u)
 end
 
 -- Session token of u lets go (disconnected): true if that is all (a

@@ -210,6 +210,20 @@ class LetGo(Operation):
     heir: str = ""
 
 
+@dataclass(frozen=True)
+class MarkGone(Operation):
+    """The connection of session ``token``, the name's own, is gone
+    (``reason``: how), its node's release of it still to come: kept until
+    the name is freed, so that a claim of the name on any node reads it in
+    the claim's facts (:attr:`~chatroom.core.model.facts.ClaimFacts.gone`)
+    and ends that session at once rather than be refused. It rests on the
+    session holding the name alone (:class:`NameHeldBy`, :class:`DevicesAre`
+    none)."""
+
+    token: str
+    reason: str
+
+
 # -- the declarations -----------------------------------------------------------
 
 declare(
@@ -225,7 +239,7 @@ declare(
 declare(NameHolders, operations=(RememberGone,))
 declare(
     NameHolding,
-    operations=(TakeName, AttachDevice, LetGo),
+    operations=(TakeName, AttachDevice, LetGo, MarkGone),
     premises=(
         NameRegistered,
         Banned,
