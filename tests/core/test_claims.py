@@ -18,6 +18,7 @@ from chatroom.core.model.changes.server import (
     AttachDevice,
     DevicesAre,
     LetGo,
+    MarkGone,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -39,7 +40,8 @@ class OutcomeTests(unittest.TestCase):
     def test_each_outcome(self) -> None:
         """Free or one's own: take it; a sign-in to the account its own
         holder is signed in to: attach; a sign-in to the account held by
-        another: end the holder; an end under way: wait; else taken."""
+        another: end the holder; an end under way: wait; a holder alone
+        whose connection is gone: end it; else taken."""
         cases = [
             (ClaimFacts(), True, False, Claim.TAKE),
             (ClaimFacts(holder=MINE), False, False, Claim.TAKE),
@@ -48,6 +50,24 @@ class OutcomeTests(unittest.TestCase):
             (ClaimFacts(holder="n2:7", signed_to="bob"), True, True, Claim.END_HOLDER),
             (ClaimFacts(holder="n2:7", ending=True), True, False, Claim.WAIT),
             (HELD, True, False, Claim.TAKEN),
+            (
+                ClaimFacts(holder="n2:7", gone="connection lost"),
+                True,
+                False,
+                Claim.END_LOST,
+            ),
+            (
+                ClaimFacts(holder="n2:7", gone="ping", devices=1),
+                True,
+                False,
+                Claim.TAKEN,
+            ),
+            (
+                ClaimFacts(holder="n2:7", gone="ping", ending=True),
+                False,
+                False,
+                Claim.WAIT,
+            ),
         ]
         for facts, first, takeover, expected in cases:
             got = outcome(facts, MINE, first, takeover, "alice")
@@ -140,6 +160,28 @@ class ClaimTests(unittest.TestCase):
         (end,) = ending.of(EndSessions)
         self.assertEqual(end.told, SIGNED_IN_ELSEWHERE)
         self.assertIsInstance(back_end.handed[-1].ops[0], TakeName)
+
+    def test_a_lost_holder_is_ended_then_the_name_taken(self) -> None:
+        """A claim of a name whose holder's connection is gone (its release
+        still to come): the holder ended, resting on it holding the name
+        still, its rooms hearing why it went (not "signed in elsewhere");
+        then the name taken, resting on nobody holding it."""
+        back_end = Answering(ClaimFacts(holder="n2:7", gone="ping timeout"))
+        self.successResultOf(self.claim(back_end))
+        ending = back_end.handed[1]
+        self.assertEqual(ending.premises, (SessionIs("alice", "n2:7"),))
+        (end,) = ending.of(EndSessions)
+        self.assertEqual((end.holder, end.told), ("alice", "ping timeout"))
+        taken = back_end.handed[-1]
+        self.assertIsInstance(taken.ops[0], TakeName)
+        self.assertEqual(taken.premise(NameHeldBy), NameHeldBy(""))
+
+    def test_marked_gone_rests_on_the_holder_alone(self) -> None:
+        """A lost session's mark rests on its holding the name, alone."""
+        change = claims.marked_gone("alice", "n1:3", "connection lost")
+        self.assertEqual(change.subject, NameHolding("alice"))
+        self.assertEqual(change.premises, (NameHeldBy("n1:3"), DevicesAre(())))
+        self.assertEqual(change.ops, (MarkGone("n1:3", "connection lost"),))
 
     def test_a_name_held_by_another_is_taken(self) -> None:
         back_end = Answering(HELD)

@@ -157,6 +157,7 @@ from chatroom.core.model.changes.server import (
     DevicesAre,
     FailuresAtMost,
     FewerThan,
+    MarkGone,
     NameEnding,
     NameHeldBy,
     NameHolding,
@@ -821,6 +822,30 @@ class PremiseMatrixContract(PremisesBase):
         )
         facts = yield self.refused_with(self.apply(change, "bob"))
         self.assertEqual(facts.devices, 0)
+
+    @defer.inlineCallbacks
+    def test_gone_mark_rests_on_its_holder(self) -> Generator[Any, Any, None]:
+        """alice's connection is gone: the mark of it was decided on her
+        session holding alice alone, and a claim of alice then reads why
+        (what the core ends her session on). A mark decided on a session
+        that holds alice no more is refused, and writes nothing."""
+        yield self.connect("alice")
+        yield self.connect("bob")
+        _, alice = self.seat("alice")
+
+        def mark(token: str, reason: str) -> DecidedChange:
+            return DecidedChange(
+                NameHolding("alice"),
+                (NameHeldBy(token), DevicesAre(())),
+                (MarkGone(token, reason),),
+            )
+
+        yield self.refused(self.apply(mark("gone:1", "ping timeout"), "alice"))
+        facts = yield self.refused_with(self.claim("alice", "bob", NameHeldBy("")))
+        self.assertEqual((facts.holder, facts.gone), (alice.token, ""))
+        yield self.apply(mark(alice.token, "connection lost"), "alice")
+        facts = yield self.refused_with(self.claim("alice", "bob", NameHeldBy("")))
+        self.assertEqual((facts.holder, facts.gone), (alice.token, "connection lost"))
 
     # -- accounts and what they keep ------------------------------------------
 
