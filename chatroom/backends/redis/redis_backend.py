@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet import defer
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -253,6 +253,9 @@ class RedisBackend:
         #: Sessions' releases and nicks kept for WHOWAS, a few at a time
         #: when a crowd leaves at once.
         self.departures = DepartureQueue()
+        #: Lost sessions' marks asked for this turn, each with its answer
+        #: (:meth:`_mark_gone`).
+        self._gone: list[tuple[DecidedChange, Deferred[None]]] = []
         self.whowas = RedisWhowas(self.calls, self.departures)
         #: Names coming and going, for every node's watchers (MONITOR).
         self.watching = RedisWatching(self.calls, cluster.prefix)
@@ -640,18 +643,44 @@ class RedisBackend:
         finally:
             self._claiming.pop(claiming, None)
 
-    async def _mark_gone(self, change: DecidedChange) -> None:
+    def _mark_gone(self, change: DecidedChange) -> Deferred[None]:
         """A session whose connection is gone marked so (``GONE``), for a
         claim of its name on any node to end it at once rather than wait
-        for this node's release, or be refused; nothing at shutdown or
-        while Redis is out of reach (its release comes all the same)."""
+        for this node's release, or be refused. The marks of a turn go in
+        one call (a crowd lost at once is one call, not a crowd of them),
+        each answered on its own: applied, or refused by its premise;
+        nothing at shutdown or while Redis is out of reach (its release
+        comes all the same)."""
         if self.stopping or not self.node.available:
-            return
-        try:
-            await self.calls.call(scripts.GONE, {"change": change}, refusals={})
-        except FactsChangedError as changed:
-            failed = change.premises[int(changed.args[0][1]) - 1]
-            raise PremiseFailedError(None, failed) from None
+            return succeed(None)
+        marked: Deferred[None] = Deferred()
+        self._gone.append((change, marked))
+        if len(self._gone) == 1:
+            self.clock.callLater(0, self._mark_all_gone)
+        return marked
+
+    def _mark_all_gone(self) -> None:
+        """The marks asked for since the last call, in one ``GONE``."""
+        gone, self._gone = self._gone, []
+        marking = Deferred.fromCoroutine(
+            self.calls.call(
+                scripts.GONE, {"changes": [change for change, _ in gone]}, refusals={}
+            )
+        )
+
+        def answered(reply: list[Any]) -> None:
+            for (change, marked), failed in zip(gone, reply[1:], strict=True):
+                if int(failed):
+                    premise = change.premises[int(failed) - 1]
+                    marked.errback(PremiseFailedError(None, premise))
+                else:
+                    marked.callback(None)
+
+        def failed(failure: Failure) -> None:
+            for _, marked in gone:
+                marked.errback(failure)
+
+        marking.addCallbacks(answered, failed)
 
     def _sighted(self, reply: Any) -> Deferred[None] | None:
         """For a ``CLAIM``'s ``arrived``: None (the ``PING``) while this

@@ -297,12 +297,13 @@ from chatroom.core.model.changes.server import NameHolding
 #: the rooms' members next (``NEIGHBOURS``).
 CLAIM = Script("claim", subjects=(NameHolding,))
 
-#: Operands: ``change`` (a session's connection is gone, its node's release
-#: still to come: :func:`chatroom.core.services.claims.marked_gone`). Kept
-#: once its premises hold (the session holds u alone) as ``P gone``, u →
-#: its token and why, until u's name is freed: ``CLAIM``'s facts then say
-#: why, and the core's claim ends that session instead of being refused.
-#: ``CHANGED`` and the failed premise's place if one does not hold.
+#: Operands: ``changes`` (sessions whose connections are gone, their
+#: node's releases still to come, those of one turn together: each
+#: :func:`chatroom.core.services.claims.marked_gone`). Each kept once its
+#: premises hold (the session holds u alone) as ``P gone``, u → its token
+#: and why, until u's name is freed: ``CLAIM``'s facts then say why, and
+#: the core's claim ends that session instead of being refused. ``OK``,
+#: then for each change 0, or the place of its premise that failed.
 GONE = Script("gone", subjects=(NameHolding,))
 
 #: Operands: user, token, account ('' for none). The account u's session
