@@ -150,7 +150,8 @@ class Registry(Protocol):
     def lost(self, member: Member, reason: str) -> None:
         """The member's connection is gone (``reason``: how), its
         :meth:`release` to come in its door's turn: from now on a claim of
-        its name releases it first, so the name is free at once."""
+        its name, on any node, ends it first (its rooms hearing ``reason``),
+        so the name is free at once."""
 
     def release(self, member: Member, reason: str) -> None:
         """The member is gone: leave its rooms (``PART reason``), free its name.

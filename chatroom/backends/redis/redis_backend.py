@@ -644,7 +644,7 @@ class RedisBackend:
             self._claiming.pop(claiming, None)
 
     def _mark_gone(self, change: DecidedChange) -> Deferred[None]:
-        """A session whose connection is gone marked so (``GONE``), for a
+        """A session whose connection is gone marked so (``MARK_GONE``), for a
         claim of its name on any node to end it at once rather than wait
         for this node's release, or be refused. The marks of a turn go in
         one call (a crowd lost at once is one call, not a crowd of them),
@@ -660,11 +660,13 @@ class RedisBackend:
         return marked
 
     def _mark_all_gone(self) -> None:
-        """The marks asked for since the last call, in one ``GONE``."""
+        """The marks asked for since the last call, in one ``MARK_GONE``."""
         gone, self._gone = self._gone, []
         marking = Deferred.fromCoroutine(
             self.calls.call(
-                scripts.GONE, {"changes": [change for change, _ in gone]}, refusals={}
+                scripts.MARK_GONE,
+                {"changes": [change for change, _ in gone]},
+                refusals={},
             )
         )
 

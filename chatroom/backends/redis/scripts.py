@@ -286,7 +286,7 @@ from chatroom.core.model.changes.server import NameHolding
 #: claim's facts as they are (whether the name is an account's, whether a
 #: mask is banned, the session holding it, the account it is signed in
 #: to, its end under way, how many devices hold it besides, why its
-#: connection is gone: ``GONE``), nothing
+#: connection is gone: ``MARK_GONE``), nothing
 #: written. A device attached answers ``ATTACHED``, u's rooms and record.
 #: A rename moves u's account and rooms (``in:old``) to the new key and
 #: answers ``IN_ROOM`` if it has rooms, with them, u's record and the
@@ -304,7 +304,7 @@ CLAIM = Script("claim", subjects=(NameHolding,))
 #: and why, until u's name is freed: ``CLAIM``'s facts then say why, and
 #: the core's claim ends that session instead of being refused. ``OK``,
 #: then for each change 0, or the place of its premise that failed.
-GONE = Script("gone", subjects=(NameHolding,))
+MARK_GONE = Script("mark-gone", subjects=(NameHolding,))
 
 #: Operands: user, token, account ('' for none). The account u's session
 #: is signed in to changed (/register, /unregister): the server's step,

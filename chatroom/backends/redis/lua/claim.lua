@@ -10,7 +10,7 @@
 -- is an account's, 1 if one of `masks` is banned, the session holding it
 -- ('' for none), the account that one is signed in to, 1 if its end is
 -- under way, how many devices hold it besides, why its connection is gone
--- ('' if no node said so: gone.lua)}, for the core to decide
+-- ('' if no node said so: mark-gone.lua)}, for the core to decide
 -- again. The presence (`presence`: facts and meta, as presence-publish
 -- keeps them) is kept once the name is the session's.
 local c = args.change
@@ -26,7 +26,7 @@ if failed then
   end
   local held = session_of(u)
   local holder = held and held.token or ''
-  -- why the holder's connection is gone, if a node said so (gone.lua's
+  -- why the holder's connection is gone, if a node said so (mark-gone.lua's
   -- mark: its token, a space, the reason)
   local why, mark = '', redis.call('HGET', P .. 'gone', u)
   if mark and holder ~= '' and string.sub(mark, 1, #holder + 1) == holder .. ' ' then
