@@ -6,7 +6,9 @@ account or out of it, and goes; :class:`Names` decides each by the rules
 server's lockdown; an account's devices, :mod:`chatroom.core.services.devices`) and
 hands the back-end the decided step: the claim with its premises, the
 sign-in and the release as changes of the name a session holds
-(:class:`~chatroom.core.model.changes.names.HeldName`). Its sessions are
+(:class:`~chatroom.core.model.changes.names.HeldName`), and the mark of a
+session whose connection is gone, which frees its name for the next
+claim (:func:`~chatroom.core.services.claims.marked_gone`). Its sessions are
 :class:`~chatroom.core.infra.sessions.Sessions`, the one place a member's seat,
 session and standing are kept.
 """
