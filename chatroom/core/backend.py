@@ -184,9 +184,9 @@ class Backend(Protocol):
     ) -> Applied:
         """Apply a decided change atomically if every one of its premises
         holds, else :class:`~chatroom.core.model.changes.base.PremiseFailedError`
-        (nothing applied). The one write of every kind but a join, a
-        leave and a message (:meth:`enter`, :meth:`leave`, :meth:`say`):
-        which store applies it is chosen by its subject. ``member`` and
+        (nothing applied). The one write of every kind, a join, a leave
+        and a message included: which store applies it is chosen by its
+        subject. ``member`` and
         ``session``: who it is by, if anyone (a member's change of a room's
         messages must be by one of its members: ``NOT_IN_ROOM``).
 
