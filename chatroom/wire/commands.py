@@ -210,6 +210,16 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
             ),
             Command(
+                "txn",
+                "KEY LINE",
+                (
+                    "/txn KEY LINE     LINE (words, /say, /me, /msg...) done once"
+                    " per KEY,",
+                    "                  answered ACK KEY TARGET ID, even when sent"
+                    " again",
+                ),
+            ),
+            Command(
                 "in",
                 "ROOM LINE",
                 (
