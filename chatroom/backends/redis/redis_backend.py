@@ -134,6 +134,7 @@ from chatroom.core.model.changes.server import (
 from chatroom.core.model.changes.settings import (
     AccountIgnores,
 )
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ClusterConfig, ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,
@@ -911,12 +912,14 @@ class RedisBackend:
             # the replicas have the message, and never shown if they do not.
             where.withhold(member)
         refused: Message | None = None
-        operands = {
+        operands: dict[str, Any] = {
             "change": change,
             "user": key_of(session),
             "token": session.token,
             "retention": self.config.retention,
         }
+        if type(change.premises[-1]) is KeyUnused:
+            operands["keyed"] = 1  # a keyed line's (/txn): its key first
         try:
             try:
                 reply = await self.calls.call(
@@ -928,6 +931,15 @@ class RedisBackend:
                 )
             except FactsChangedError as changed:
                 raise _speaking_now(event.room, where, member, changed) from None
+            except KeyDoneError:
+                # Done already: acknowledged again only once the replicas
+                # have its record, as a first send is (the script renewed
+                # it, a write of this connection's that the WAIT covers).
+                if written is not None and not await self._confirmed(written):
+                    raise errors.not_stored(
+                        "no replica of Redis confirmed it", event.text
+                    ) from None
+                raise
             if where is not None:
                 where.unhush(member)
             event.id = str(reply[1])

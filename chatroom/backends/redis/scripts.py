@@ -274,6 +274,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.messages import SAID_ON, RoomMessages
 from chatroom.core.model.changes.rooms import RoomName, RoomSeating
 from chatroom.core.model.changes.server import NameHolding
+from chatroom.core.model.changes.transactions import KeyUnused
 
 #: Operands: ``change`` (a name's claim as the core decided it,
 #: :mod:`chatroom.core.services.claims`: the session takes the name, a first one or
@@ -450,7 +451,15 @@ ROOM_NEWS = Script("room-news", room_at="room")
 #: before the ``Append``'s ``oldest`` go from the front, of every kind
 #: (``age_out`` in the prelude). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script("say", room_at="change", premises=SAID_ON)
+SAY = Script("say", room_at="change", premises=(*SAID_ON, KeyUnused))
+
+#: Operands: room (a room's key, '' for the server's slot: a private
+#: message's), sender, key. What sender's transaction key did, if it is
+#: kept: ``{line, id, target}`` as :func:`key_keep` kept it, or nil
+#: (:mod:`chatroom.core.model.changes.transactions`).
+KEY_RECORD = Script("key-record", room_at="room")
+#: ``KEY_RECORD`` in the server's slot: a private message's key.
+KEY_RECORD_PRIVATE = Script("key-record")
 
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),

@@ -850,6 +850,8 @@ local function premise_holds(c, p, step)
     return (redis.call('HGET', SIGNED, s.name) or '') == p.account
   elseif kind == 'NameEnding' then
     return (redis.call('HEXISTS', P .. 'ending', s.name) == 1) == p.ending
+  elseif kind == 'KeyUnused' then  -- checked first by key_done
+    return true
   elseif kind == 'DevicesAre' then
     return same_set(redis.call('SMEMBERS', holders_key(s.name)), p.tokens)
   elseif kind == 'FailuresAtMost' then  -- as counted (forgotten: none)
@@ -863,6 +865,31 @@ local function premise_holds(c, p, step)
     return true
   end
   return error('no premise ' .. kind)
+end
+
+-- A keyed line's key (chatroom.core.model.changes.transactions), the last
+-- of change c's premises, KeyUnused: checked before any other by the
+-- script that stores c, in the place r it stores it (a room's key, or nil
+-- for the server's slot). A key done already answers {'KEYED', line,
+-- target, id} (nothing applied), after a write of its own (its expiry
+-- renewed: a day from the repeat) that a WAIT on the node's connection confirms only once the
+-- replicas have the record too; nil if it is unused. A key is kept as one
+-- string, `line id target`, expiring TXN_SECONDS after it was done.
+local function key_done(c, r)
+  local p = c.premises[#c.premises]
+  local k = txn_key(r, p.sender, p.key)
+  local kept = redis.call('GET', k)
+  if not kept then return nil end
+  redis.call('EXPIRE', k, TXN_SECONDS)
+  local line, id, target = string.match(kept, '^(%S+) (%S*) (.*)$')
+  return {'KEYED', line, target, id}
+end
+-- Change c, resting on a key (key_done), was applied and made event `id`
+-- ('' for none): its key kept with it, in the same script.
+local function key_keep(c, r, id)
+  local p = c.premises[#c.premises]
+  redis.call('SET', txn_key(r, p.sender, p.key), p.line .. ' ' .. (id or '') .. ' '
+    .. p.target, 'EX', TXN_SECONDS)
 end
 
 -- Which premise of change c does not hold, by its place in c.premises (a

@@ -11,6 +11,10 @@
 -- id, seq}: the message's id and its place in the room's channel.
 local c, u = args.change, args.user
 local r = c.subject.room
+if args.keyed then  -- a keyed line's (/txn): done already, whatever since
+  local done = key_done(c, r)
+  if done then return done end
+end
 local outside = false
 for _, op in ipairs(c.ops) do
   if op.kind == 'Append' and op.outside then outside = true end
@@ -37,4 +41,5 @@ for _, op in ipairs(c.ops) do
     id, seq = said(r, op.event, args.retention, op.oldest)
   end
 end
+if args.keyed then key_keep(c, r, id) end
 return {'OK', id, seq}
