@@ -903,10 +903,15 @@ local function key_done(c, r)
 end
 -- Change c, resting on a key (key_done), was applied and made event `id`
 -- ('' for none): its key kept with it, in the same script.
+-- Sender s's key k kept in place r, as done by `line` to `target`, making
+-- event `id` ('' for none).
+local function key_kept(r, s, k, line, id, target)
+  redis.call('SET', txn_key(r, s, k), line .. ' ' .. id .. ' ' .. target,
+    'EX', TXN_SECONDS)
+end
 local function key_keep(c, r, id)
   local p = c.premises[#c.premises]
-  redis.call('SET', txn_key(r, p.sender, p.key), p.line .. ' ' .. (id or '') .. ' '
-    .. p.target, 'EX', TXN_SECONDS)
+  key_kept(r, p.sender, p.key, p.line, id or '', p.target)
 end
 
 -- Which premise of change c does not hold, by its place in c.premises (a
