@@ -14,7 +14,7 @@ key at once meet here, and one is done.
 
 Keys are kept :data:`~chatroom.core.model.changes.transactions.KEY_SECONDS`
 at least: those older go at start-up and every :data:`PRUNE_INTERVAL`,
-on the injected clock.
+on the injected clock, while any key is kept (no timer otherwise).
 """
 
 from __future__ import annotations
@@ -47,13 +47,23 @@ class KeptKeys:
             self.kept[sender, key] = (KeyRecord(line, target, event), at)
         self._pruning = task.LoopingCall(self.prune)
         self._pruning.clock = clock
+        #: Whether the server runs (between :meth:`start` and :meth:`stop`).
+        self._serving = False
 
     def start(self) -> None:
-        self._pruning.start(PRUNE_INTERVAL, now=False)
+        """The server runs: keys are pruned while any is kept (a server
+        nobody used with ``/txn`` holds no timer for them)."""
+        self._serving = True
+        self._prune_while_kept()
 
     def stop(self) -> None:
+        self._serving = False
         if self._pruning.running:
             self._pruning.stop()
+
+    def _prune_while_kept(self) -> None:
+        if self._serving and self.kept and not self._pruning.running:
+            self._pruning.start(PRUNE_INTERVAL, now=False)
 
     def _oldest(self) -> float:
         return self.clock.seconds() - KEY_SECONDS
@@ -73,6 +83,7 @@ class KeptKeys:
         event_id = event.id if event is not None else ""
         record = KeyRecord(premise.line, premise.target, event_id)
         self.kept[premise.sender, premise.key] = (record, premise.at)
+        self._prune_while_kept()
         self.store.save_key(
             premise.sender,
             premise.key,
@@ -94,3 +105,5 @@ class KeptKeys:
             del self.kept[done]
         if gone:
             self.store.drop_keys(oldest)
+        if not self.kept and self._pruning.running:  # until the next is kept
+            self._pruning.stop()

@@ -6,6 +6,9 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial import unittest
 
+from chatroom.backends.local.store import MemoryStore
+from chatroom.backends.local.transactions import PRUNE_INTERVAL, KeptKeys
+from chatroom.core.model.changes.transactions import KEY_SECONDS, KeyUnused
 from tests.backends.contracts.handler import CONFIG
 from tests.backends.contracts.transactions import TransactionContract
 from tests.support import FakeClient, StoreFileTestCase, local_server
@@ -34,3 +37,22 @@ class TransactionStoreTests(StoreFileTestCase):
         lines = again.received()
         self.assertIn("ACK k1 tea 1", lines)
         self.assertEqual(sum(line.endswith(" said once") for line in lines), 1)
+
+
+class KeptKeysPruningTests(unittest.TestCase):
+    """Keys go a day after they were done, on the clock, and a server
+    that keeps none holds no timer for them."""
+
+    def test_a_key_goes_after_a_day_and_its_timer_with_it(self) -> None:
+        clock = Clock()
+        clock.advance(1_000_000)
+        keys = KeptKeys(MemoryStore(), clock)
+        keys.start()
+        self.assertEqual(clock.getDelayedCalls(), [])
+        keys.keep(KeyUnused("alice", "k1", "line", "tea", clock.seconds()), None)
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        clock.advance(KEY_SECONDS - PRUNE_INTERVAL)
+        self.assertIsNotNone(keys.record("alice", "k1"))  # kept a day at least
+        clock.advance(2 * PRUNE_INTERVAL)
+        self.assertIsNone(keys.record("alice", "k1"))
+        self.assertEqual(clock.getDelayedCalls(), [])
