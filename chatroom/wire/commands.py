@@ -210,6 +210,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ("/say ROOM TEXT    a message to ROOM, whichever room is current",),
             ),
             Command(
+                "txn",
+                "KEY LINE",
+                (
+                    "/txn KEY LINE     LINE (words, /say, /me, /msg...) once per KEY:"
+                    " ACK KEY TARGET ID",
+                ),
+            ),
+            Command(
                 "in",
                 "ROOM LINE",
                 (

@@ -88,6 +88,11 @@ CREATE TABLE IF NOT EXISTS push_subscriptions (
 CREATE TABLE IF NOT EXISTS server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS room_renames (
     old TEXT PRIMARY KEY, key TEXT NOT NULL, name TEXT NOT NULL, until REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS txn_keys (
+    sender TEXT NOT NULL, key TEXT NOT NULL, line TEXT NOT NULL,
+    target TEXT NOT NULL, event TEXT NOT NULL, at REAL NOT NULL,
+    PRIMARY KEY (sender, key));
+CREATE INDEX IF NOT EXISTS txn_keys_at ON txn_keys (at);
 """
 
 #: Columns added since the first schema: (table, column, definition).

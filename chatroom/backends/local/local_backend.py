@@ -39,6 +39,7 @@ from chatroom.backends.local.server_store import LocalServer
 from chatroom.backends.local.settings import StoredSettings
 from chatroom.backends.local.store import MemoryStore, Store
 from chatroom.backends.local.stores import LocalAccounts, LocalModeration
+from chatroom.backends.local.transactions import KeptKeys
 from chatroom.backends.local.userdata import LocalUserData
 from chatroom.core.backend import Reports
 from chatroom.core.infra.applying import NOTHING, Applied
@@ -99,6 +100,7 @@ from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.names import HeldName, Release
 from chatroom.core.model.changes.private import (
     AccountWaiting,
+    AppendPrivate,
     PartyRegistered,
     PrivateConversation,
 )
@@ -139,6 +141,7 @@ from chatroom.core.model.changes.settings import (
     AccountRooms,
     AccountSettings,
 )
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,
@@ -243,8 +246,10 @@ class LocalBackend:
         #: Rooms' pinned messages (chatroom.core.messages.pins).
         self.pins = StoredPins(self.store, self._pinned_room)
         #: What was said: edits, redactions and reactions; history; search.
+        #: The senders' transaction keys (``/txn``), kept with what they did.
+        self.keys = KeptKeys(self.store, clock)
         self.messages = LocalMessageSteps(
-            self.store, self.rooms, self.pins, self.conversations
+            self.store, self.rooms, self.pins, self.conversations, self.keys
         )
         self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
         #: The server's reports of messages (chatroom.core.messages.abuse_reports).
@@ -402,6 +407,7 @@ class LocalBackend:
         happens here of its own accord, and restored rooms that nobody
         rejoins within ``--grace`` of the restore are settled then."""
         self.reports = reports
+        self.keys.start()
         if self._grace_due and self._grace is None:
             wait = max(0.0, self._grace_due - self.clock.seconds())
             self._grace = self.clock.callLater(wait, self._grace_over)
@@ -410,6 +416,7 @@ class LocalBackend:
         """Shutdown: departures are no longer announced, no more lobby pushes,
         and rooms emptied from now on stay (in the store, for the restart)."""
         self.stopping = True
+        self.keys.stop()
         self.rooms.lobby.stop()
         if self._grace is not None and self._grace.active():
             self._grace.cancel()
@@ -658,6 +665,9 @@ class LocalBackend:
         if len(change.ops) > 1:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said)
+        keyed = change.premises[-1]
+        if type(keyed) is KeyUnused:  # a keyed line's (/txn): last of its premises
+            self.keys.keep(keyed, said.event)
 
     def _said(self, where: Room, said: Append) -> None:
         """``said.event`` numbered with the room's next id, shown and kept;
@@ -935,7 +945,14 @@ class LocalBackend:
         :class:`~chatroom.core.model.changes.private.PartyRegistered` and it is not (one
         process: nothing is written between this read and the apply)."""
         await self._check_parties(change)
-        await self.conversations.apply(change)
+        keyed = change.premise(KeyUnused)
+        if keyed is None:
+            await self.conversations.apply(change)
+            return
+        self.keys.check(keyed)  # a keyed line's (/txn): KeyDoneError if done
+        await self.conversations.apply(change)  # no wait: nothing between
+        (appended,) = change.of(AppendPrivate)
+        self.keys.keep(keyed, appended.event)
 
     async def _check_parties(self, change: DecidedChange) -> None:
         """:class:`~chatroom.core.model.changes.base.PremiseFailedError` naming the
@@ -1006,6 +1023,9 @@ class LocalBackend:
                 self.messages.react(where, op)
             else:
                 raise TypeError(f"not an operation on a room's messages: {op!r}")
+        keyed = change.premise(KeyUnused)
+        if keyed is not None:  # a keyed line's edit or reaction (/txn)
+            self.keys.keep(keyed, appended[-1].event if appended else None)
         if topic:
             self._save(where)
             self.rooms.changed(where)
@@ -1175,6 +1195,8 @@ class LocalBackend:
             elif isinstance(premise, MESSAGE_PREMISES):
                 if not self.messages.holds(room, premise):
                     return False
+            elif type(premise) is KeyUnused:  # a keyed line's (/txn)
+                self.keys.check(premise)  # else KeyDoneError: nothing applied
             else:
                 raise TypeError(f"not a premise of a room's change: {premise!r}")
         return True

@@ -25,6 +25,7 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.room_store import LocalRooms
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.rows import event_of, row_of
+from chatroom.backends.local.transactions import KeptKeys
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model.changes.base import Premise
@@ -37,6 +38,7 @@ from chatroom.core.model.changes.messages import (
     ReplaceEvent,
     Rewrite,
 )
+from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
 from chatroom.core.model.events import (
     Message,
     Reaction,
@@ -60,13 +62,16 @@ class LocalMessageSteps:
         rooms: LocalRooms,
         pins: StoredPins,
         conversations: StoredConversations,
+        keys: KeptKeys,
     ) -> None:
         """Args:
         store: where the message is changed for good.
         rooms: the rooms, and who is in which.
         pins: rooms' pinned messages.
         conversations: private conversations and the messages kept.
+        keys: the senders' transaction keys (``/txn``).
         """
+        self.keys = keys
         self.rooms = rooms
         self.store = store
         self.pins = pins
@@ -172,6 +177,12 @@ class LocalMessageSteps:
             return where.held(first, last)
         rows = await self.store.read(where.key, first, last)
         return [where.stored(row) for row in rows]
+
+    async def key_record(self, sender: str, key: str, place: str) -> KeyRecord | None:
+        return self.keys.record(sender, key)
+
+    async def keep_key(self, keyed: KeyUnused) -> None:
+        self.keys.keep(keyed, None)
 
     async def reaction_facts(
         self, room: str, target: str, reaction: str, user: str

@@ -41,6 +41,7 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
     PrivateKept,
 )
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateTagMessage
 from chatroom.wire.tags import format_tags, parse_pairs
 
@@ -157,8 +158,8 @@ class StoredConversations:
         recipient's account is registered, if it rests on that), or one
         deleted if it is kept still (else refused, nothing changed)."""
         for premise in change.premises:
-            if isinstance(premise, PartyRegistered):
-                continue
+            if isinstance(premise, (PartyRegistered, KeyUnused)):
+                continue  # checked by the back-end
             if not isinstance(premise, PrivateKept):
                 raise TypeError(f"no premise {premise!r} of a conversation")
             if self._kept_in(conversation, premise.event_id) is None:

@@ -149,6 +149,23 @@ class Store(Protocol):
         and until when (at start-up; some may have run out)."""
         ...
 
+    def load_keys(self, since: float) -> list[tuple[str, str, str, str, str, float]]:
+        """The transaction keys done at ``since`` or later (at start-up):
+        sender, key, line, target, event id, when
+        (:mod:`chatroom.backends.local.transactions`)."""
+        ...
+
+    def save_key(
+        self, sender: str, key: str, line: str, target: str, event: str, at: float
+    ) -> None:
+        """A transaction key done, written in the flush that writes the
+        event it made (one commit)."""
+        ...
+
+    def drop_keys(self, before: float) -> None:
+        """The transaction keys done before ``before`` go."""
+        ...
+
     def load_accounts(self) -> LoadedAccounts:
         """Every account and server ban (at start-up)."""
         ...
@@ -372,6 +389,17 @@ class MemoryStore:
 
     def load_renames(self) -> list[tuple[str, str, float]]:
         return []
+
+    def load_keys(self, since: float) -> list[tuple[str, str, str, str, str, float]]:
+        return []
+
+    def save_key(
+        self, sender: str, key: str, line: str, target: str, event: str, at: float
+    ) -> None:
+        pass
+
+    def drop_keys(self, before: float) -> None:
+        pass
 
     def load_accounts(self) -> LoadedAccounts:
         return LoadedAccounts()

@@ -549,6 +549,25 @@ class SqliteStore:
     def load_renames(self) -> list[tuple[str, str, float]]:
         return self.db.execute("SELECT old, name, until FROM room_renames").fetchall()
 
+    def load_keys(self, since: float) -> list[tuple[str, str, str, str, str, float]]:
+        return self.db.execute(
+            "SELECT sender, key, line, target, event, at FROM txn_keys WHERE at >= ?",
+            (since,),
+        ).fetchall()
+
+    def save_key(
+        self, sender: str, key: str, line: str, target: str, event: str, at: float
+    ) -> None:
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO txn_keys VALUES (?, ?, ?, ?, ?, ?)",
+                (sender, key, line, target, event, at),
+            )
+        )
+
+    def drop_keys(self, before: float) -> None:
+        self._pending.append(("DELETE FROM txn_keys WHERE at < ?", (before,)))
+
     def change_event(
         self, key: str, target: int, text: str | None, tags: str = ""
     ) -> None:

@@ -36,6 +36,7 @@ from chatroom.backends.redis.operands import operands_json
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyRecord
 from chatroom.core.model.config import rooms_tag
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.metrics import REDIS_SECONDS
@@ -96,6 +97,14 @@ def slot_key(prefix: str, rooms_apart: bool, script: Script, operands: Operands)
             room = room.decode()
         return f"{rooms_tag(prefix)}{room}}}:room"
     return f"{prefix}users"
+
+
+def key_done(reply: list[Any]) -> KeyDoneError:
+    """A script's ``{'KEYED', line, target, id, held}`` (the prelude's
+    ``key_done``): a keyed line's key was done already, as kept."""
+    line, target, event_id = (field.decode() for field in reply[1:4])
+    held = len(reply) > 4 and reply[4] == 1
+    return KeyDoneError(KeyRecord(line, target, event_id, held))
 
 
 def not_the_primary(refusal: txredisapi.ResponseError) -> bool:
@@ -556,6 +565,8 @@ def check(reply: Any, refusals: Refusals) -> Any:
         return reply
     if status == b"GONE":
         raise SessionHarvestedError()
+    if status == b"KEYED":
+        raise key_done(reply)
     if status in (b"CHANGED", b"RESTRICTED"):
         raise FactsChangedError(reply)  # what changed, when the script says
     refusal = refusals.get(status)

@@ -26,6 +26,8 @@ from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import DecidedChange
+from chatroom.core.model.changes.messages import Append
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import RoomEvent, SearchResult
 from chatroom.core.model.member import Member
@@ -97,7 +99,15 @@ class RedisMessageSteps:
         }
         if session is not None:
             operands.update(user=key_of(session), token=session.token)
-        await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
+        if change.premise(KeyUnused) is None:
+            await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
+            return
+        # a keyed line's (/txn): its key checked first and kept with it, and
+        # the id of the event appended answered, for its ACK
+        operands["keyed"] = 1
+        reply = await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
+        for appended in change.of(Append):
+            appended.event.id = str(reply[1])
 
     async def relay(
         self, member: Member, session: Session, room: str, event: RoomEvent

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 from chatroom.core.model.changes.base import DECLARED, Premise, Subject
+from chatroom.core.model.changes.transactions import KEY_SECONDS
 from chatroom.core.model.events import DEPENDENT_EVENTS, PLAYBACK_ONLY
 
 #: The folder of the scripts' Lua, inside the installed package.
@@ -73,6 +74,7 @@ def _kinds(kinds: tuple[type, ...]) -> str:
 
 _PRELUDE = _PRELUDE.replace("LOG_SIZE", str(LOG_SIZE))
 _PRELUDE = _PRELUDE.replace("OUTBOX_SIZE", str(OUTBOX_SIZE))
+_PRELUDE = _PRELUDE.replace("TXN_SECONDS", str(KEY_SECONDS))
 #: Which kinds a history window skips, and which go with the message they
 #: change when it is redacted, are the core's (one tuple each, read by the
 #: local back-end too): Lua is handed the kinds' names, as sets.

@@ -22,7 +22,7 @@ deletion.
 
 from __future__ import annotations
 
-from chatroom.backends.redis.calls import RedisCalls
+from chatroom.backends.redis.calls import RedisCalls, key_done
 from chatroom.backends.redis.encoded import decoded_all, private_events
 from chatroom.backends.redis.prelude import Script
 from chatroom.core.model import codec
@@ -37,6 +37,7 @@ from chatroom.core.model.changes.private import (
     DeletePrivate,
     PrivateConversation,
 )
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import PrivateEvent, PrivateMessage, PrivateRedacted
 
 #: Operands: ``change`` (a private conversation's: a message appended,
@@ -118,9 +119,13 @@ class RedisConversations:
             operands = {"change": change, "retention": self.retention}
             for deleted in change.of(DeletePrivate):
                 gone = PrivateRedacted("", "", "", "", str(deleted.event_id))
+            if change.premise(KeyUnused) is not None:
+                operands["keyed"] = 1  # a keyed line's (/txn): its key first
             reply = await self.calls.eval(
                 APPEND, {**operands, "deletion": codec.encode(gone)}
             )
+            if reply[0] == b"KEYED":
+                raise key_done(reply)
         else:
             reply = await self.calls.eval(KEEP, {"change": change})
         if reply[0] != b"OK":

@@ -274,6 +274,7 @@ from chatroom.backends.redis.prelude import Script
 from chatroom.core.model.changes.messages import SAID_ON, RoomMessages
 from chatroom.core.model.changes.rooms import RoomName, RoomSeating
 from chatroom.core.model.changes.server import NameHolding
+from chatroom.core.model.changes.transactions import KeyUnused
 
 #: Operands: ``change`` (a name's claim as the core decided it,
 #: :mod:`chatroom.core.services.claims`: the session takes the name, a first one or
@@ -450,7 +451,27 @@ ROOM_NEWS = Script("room-news", room_at="room")
 #: before the ``Append``'s ``oldest`` go from the front, of every kind
 #: (``age_out`` in the prelude). Answers ``{'OK', id, seq}``: the
 #: message's id and its place in the room's channel.
-SAY = Script("say", room_at="change", premises=SAID_ON)
+SAY = Script("say", room_at="change", premises=(*SAID_ON, KeyUnused))
+
+#: Operands: room (a room's key, '' for the server's slot: a private
+#: message's), sender, key. What sender's transaction key did, if it is
+#: kept: ``{line, id, target}`` as :func:`key_keep` kept it, or nil
+#: (:mod:`chatroom.core.model.changes.transactions`).
+KEY_RECORD = Script("key-record", room_at="room")
+#: ``KEY_RECORD`` in the server's slot: a private message's key.
+KEY_RECORD_PRIVATE = Script("key-record")
+#: Operands: sender, key, line, target. A keyed line that stored nothing
+#: (a private message between plain names) keeps its key alone, with no
+#: event's id, in the server's slot (``key_keep``'s record).
+KEEP_KEY = Script("keep-key")
+
+#: Operands: room (a room's key), sender, key. A keyed message ``SAY``
+#: kept but held (operand ``held``, behind ``--redis-replicas``) published
+#: once the node's ``WAIT`` confirmed it, and its key's record marked so;
+#: nothing if it was published already. Answers ``{'OK', id, seq}`` (its
+#: place in the room's channel), or ``{'OK', 0}`` when nothing was
+#: published.
+PUBLISH_HELD = Script("publish-held", room_at="room")
 
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),

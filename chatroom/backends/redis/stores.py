@@ -44,6 +44,7 @@ from chatroom.core.infra.fanout import deliver_to
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery
 from chatroom.core.model import codec, errors
+from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
 from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
@@ -118,6 +119,26 @@ class RedisMessages:
         self, room: str, target: str, reaction: str, user: str
     ) -> ReactionFacts:
         return await self.steps.reaction_facts(room, target, reaction, user)
+
+    async def key_record(self, sender: str, key: str, place: str) -> KeyRecord | None:
+        """One read (``KEY_RECORD``) where the key is kept: in the server's
+        slot for a private message (``@USER``), else as its room's."""
+        private = place.startswith("@")
+        script = scripts.KEY_RECORD_PRIVATE if private else scripts.KEY_RECORD
+        operands = {"room": "" if private else name_key(place), "sender": sender}
+        kept = await self.calls.eval(script, {**operands, "key": key})
+        if not kept:
+            return None
+        line, event_id, target = kept.decode().split(" ", 2)
+        if event_id == "!":  # a message held (SAY's ``held``): no id yet
+            return KeyRecord(line, target, "", held=True)
+        return KeyRecord(line, target, event_id)
+
+    async def keep_key(self, keyed: KeyUnused) -> None:
+        """One write (``KEEP_KEY``) in the server's slot, where a private
+        message's key is kept."""
+        operands = {"sender": keyed.sender, "key": keyed.key, "line": keyed.line}
+        await self.calls.eval(scripts.KEEP_KEY, {**operands, "target": keyed.target})
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int

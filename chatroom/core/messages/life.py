@@ -24,8 +24,10 @@ from twisted.internet.interfaces import IReactorTime
 from chatroom.core.accounts.thread_follows import root_of
 from chatroom.core.infra.applying import Applies
 from chatroom.core.infra.seats import Session
+from chatroom.core.messages import transactions
 from chatroom.core.messages.quoting import start_of
 from chatroom.core.messages.store import MessageStore
+from chatroom.core.messages.transactions import Acknowledged, Txn
 from chatroom.core.model import errors, multiline
 from chatroom.core.model.changes.base import DecidedChange, Premise
 from chatroom.core.model.changes.messages import (
@@ -37,6 +39,7 @@ from chatroom.core.model.changes.messages import (
     Rewrite,
     RoomMessages,
 )
+from chatroom.core.model.changes.transactions import KeyDoneError
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     Edited,
@@ -77,7 +80,9 @@ Retried = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 class Appender(Protocol):
     """The core's append of a message: member, session, room, text, tags,
     and the message it quotes (a reply's, a thread's root: its author and
-    first words go with it, :mod:`chatroom.core.messages.quoting`)."""
+    first words go with it, :mod:`chatroom.core.messages.quoting`), and a
+    keyed line's key (:mod:`chatroom.core.messages.transactions`), which
+    it answers the acknowledgement of."""
 
     def __call__(
         self,
@@ -89,7 +94,8 @@ class Appender(Protocol):
         action: bool = False,
         *,
         quoting: Message | None = None,
-    ) -> Awaitable[None]: ...
+        txn: Txn | None = None,
+    ) -> Awaitable[Acknowledged | None]: ...
 
 
 def amended(
@@ -182,8 +188,14 @@ class MessageLife:
         return message
 
     async def reply(
-        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
-    ) -> None:
+        self,
+        member: Member,
+        room: str,
+        event_id: int,
+        text: str,
+        tags: Tags = (),
+        txn: Txn | None = None,
+    ) -> Acknowledged | None:
         """``/reply``: a message tagged ``reply=ID``, ID a message of the room
         (then ``tags``, an IRC client's other ``+`` tags); a reply to a
         thread's message is in that thread too (an IRC client answering
@@ -195,18 +207,28 @@ class MessageLife:
         root = root_of(message)
         thread = ((THREAD_TAG, root),) if root else ()
         tagged = (("reply", str(event_id)), *thread, *tags)
-        await self.append(member, session, where, text, tagged, quoting=message)
+        return await self.append(
+            member, session, where, text, tagged, quoting=message, txn=txn
+        )
 
-    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+    async def edit(
+        self,
+        member: Member,
+        room: str,
+        event_id: int,
+        text: str,
+        txn: Txn | None = None,
+    ) -> Acknowledged | None:
         """``/edit``: the author's message now reads ``text``; rich members
-        hear ``EDIT`` (others a ``MSG`` saying ``* text``)."""
+        hear ``EDIT`` (others a ``MSG`` saying ``* text``). ``txn``: a keyed
+        line's, answered the ``EDIT``'s id."""
         rules.check_text(text)
         session, where = (
             self.session_of(member),
             self.rooms.joined_room(member, room),
         )
 
-        async def attempt() -> None:
+        async def attempt() -> Acknowledged | None:
             message = await self.message(member, session, where, event_id)
             now = self.clock.seconds()
             amending.check_edit(
@@ -226,9 +248,32 @@ class MessageLife:
                 quoted_text=start_of(message.text),
             )
             change = amended(message, replacement, edit, now)
-            await self.apply(change, member, session)
+            return await self._keyed_apply(change, member, session, txn, edit)
 
-        await self.retried(attempt)
+        acknowledged: Acknowledged | None = await self.retried(attempt)
+        return acknowledged
+
+    async def _keyed_apply(
+        self,
+        change: DecidedChange,
+        member: Member,
+        session: Session,
+        txn: Txn | None,
+        event: Edited | Reaction,
+    ) -> Acknowledged | None:
+        """``change`` applied, resting on ``txn``'s key too if it is a keyed
+        line's: answered the id of ``event``, the one it appends, or the
+        key's first acknowledgement (:mod:`chatroom.core.messages.transactions`)."""
+        if txn is None:
+            await self.apply(change, member, session)
+            return None
+        keyed = transactions.premise(txn, session, event.room, self.clock.seconds())
+        try:
+            keyed_change = replace(change, premises=(*change.premises, keyed))
+            await self.apply(keyed_change, member, session)
+        except KeyDoneError as kept:
+            return transactions.answer(txn, kept.record)
+        return transactions.done(txn, event.room, event.id)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
@@ -287,16 +332,21 @@ class MessageLife:
         reaction: str,
         adding: bool,
         from_tags: bool = False,
-    ) -> None:
+        txn: Txn | None = None,
+    ) -> Acknowledged | None:
         """``/react`` (``adding``) or ``/unreact``: rich members hear ``REACT``
         or ``UNREACT``, unless nothing changed (reacting twice); ``from_tags``:
         it came with an IRC client's tags-only message
-        (:mod:`chatroom.core.messages.tagmessages`)."""
+        (:mod:`chatroom.core.messages.tagmessages`). ``txn``: a keyed line's,
+        answered the ``REACT``'s id (``-`` if nothing changed: nothing is
+        stored, and no key kept)."""
         reactions.check_reaction(reaction)
         session, where = (
             self.session_of(member),
             self.rooms.joined_room(member, room),
         )
+
+        acknowledged: list[Acknowledged | None] = []
 
         async def attempt() -> str:
             message = await self.message(member, session, where, event_id)
@@ -319,11 +369,22 @@ class MessageLife:
             outcome = reactions.decide(facts, adding, limit)
             if outcome == reactions.CHANGED:
                 change = reacted(message, event, key, facts, now, limit)
-                await self.apply(change, member, session)
+                done = await self._keyed_apply(change, member, session, txn, event)
+                acknowledged.append(done)
+            elif txn is not None and outcome != reactions.FULL:
+                # nothing changed: a repeat of the key's (its record), or
+                # a reaction given already (nothing stored, no key kept)
+                sender = transactions.sender_of(session)
+                record = await self.messages.key_record(sender, txn.key, where)
+                if record is not None:
+                    acknowledged.append(transactions.answer(txn, record))
+                else:
+                    acknowledged.append(transactions.done(txn, where, ""))
             return outcome
 
         if await self.retried(attempt) == reactions.FULL:
             raise reactions.refuse_full()
+        return acknowledged[-1] if acknowledged else None
 
     async def typing(
         self, member: Member, room: str, state: str, from_tags: bool = False

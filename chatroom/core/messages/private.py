@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
@@ -41,6 +41,8 @@ from chatroom.core.accounts.markers import MarkerStore, advance, check_marker
 from chatroom.core.infra.fanout import deliver_to
 from chatroom.core.infra.ignoring import held_back
 from chatroom.core.infra.seats import Session
+from chatroom.core.messages import transactions
+from chatroom.core.messages.transactions import Txn
 from chatroom.core.model import errors
 from chatroom.core.model.changes.accounts import Registered
 from chatroom.core.model.changes.base import (
@@ -60,6 +62,7 @@ from chatroom.core.model.changes.private import (
     PrivateConversation,
     PrivateKept,
 )
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -281,13 +284,18 @@ async def append(
     event: PrivateEvent,
     recipient: Target,
     sender: str = "",
+    keyed: KeyUnused | None = None,
 ) -> None:
     """``event`` kept in ``conversation`` (:func:`appended`); the
     recipient's account deleted meanwhile is ``NO_SUCH_USER``, as it is
     once the deletion is heard; the sender's, ``NOT_ALLOWED`` (its
-    sessions are being ended)."""
+    sessions are being ended). ``keyed``: a keyed line's key, which the
+    change rests on too (a key done already: ``KeyDoneError``)."""
+    change = appended(conversation, event, recipient, sender)
+    if keyed is not None:
+        change = replace(change, premises=(*change.premises, keyed))
     try:
-        await apply(appended(conversation, event, recipient, sender))
+        await apply(change)
     except PremiseFailedError as refusal:
         premise = refusal.premise
         if isinstance(premise, PartyRegistered) and premise.account == sender:
@@ -355,15 +363,20 @@ class PrivateMessages:
         text: str,
         tags: Tags = (),
         copy: CopyTo = NO_COPY,
+        txn: Txn | None = None,
     ) -> PrivateMessage:
         """Tell the recipient, or keep it for their account if nobody is
         signed in to it; kept in the conversation if either is an account.
         ``tags`` (an IRC ``NOTICE``, client-only tags) go with it; so does
         the sender's copy to ``copy``'s devices on other nodes, in the same
-        step, once it is told or kept."""
+        step, once it is told or kept. ``txn``: a keyed line's, whose key
+        is kept with the message where it is kept (a key done already:
+        ``KeyDoneError``, nothing told); between plain names nothing is
+        kept, its key neither."""
         rules.check_text(text)
         found = await self._recipient(name)
-        stamp = format_time(self.clock.seconds())
+        now = self.clock.seconds()
+        stamp = format_time(now)
         event = PrivateMessage(
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )
@@ -376,8 +389,11 @@ class PrivateMessages:
         if not found.online and await conversations.waiting(found.account) >= bound:
             raise errors.inbox_full(found.name, bound)
         key = conversation_of(sender, found)
+        keyed = None
+        if txn is not None:
+            keyed = transactions.premise(txn, sender, "@" + found.name, now)
         if keeps(sender, found):
-            await append(self.apply, key, event, found, sender.account)
+            await append(self.apply, key, event, found, sender.account, keyed)
             await self._read_up_to(sender, key, event)
         for _attempt in range(DELIVERY_ATTEMPTS):
             if found.online:
@@ -389,7 +405,7 @@ class PrivateMessages:
                         raise  # a plain name gone: nobody to keep it for
             else:
                 if not event.id:  # the name became an account's meanwhile
-                    await append(self.apply, key, event, found, sender.account)
+                    await append(self.apply, key, event, found, sender.account, keyed)
                     await self._read_up_to(sender, key, event)
                 try:
                     kept = kept_for(found, key, event, bound, copy, sender.account)

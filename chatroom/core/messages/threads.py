@@ -30,8 +30,10 @@ from chatroom.core.accounts.thread_follows import follow_key, follows_of, root_o
 from chatroom.core.infra.applying import Applies
 from chatroom.core.infra.ignoring import heard
 from chatroom.core.infra.seats import Session
+from chatroom.core.messages import transactions
 from chatroom.core.messages.life import Appender, MessageLife
 from chatroom.core.messages.store import MessageStore
+from chatroom.core.messages.transactions import Acknowledged, Txn
 from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.settings import AccountSettings, SetFollow
@@ -121,16 +123,35 @@ class MessageThreads:
         self.append = append
         self.changed = changed
 
-    async def say(self, member: Member, room: str, event_id: int, text: str) -> None:
+    async def say(
+        self, member: Member, room: str, event_id: int, text: str, key: str = ""
+    ) -> Acknowledged | None:
         """``/thread ID TEXT``: TEXT in the thread of message ``event_id``
         (its root's, when it is in one). Its author follows the thread, and
         so do the accounts of the members it names, the root's author too
         (each unless they unfollowed it): before it is said, so that the
         message itself already reaches them as a followed thread's (a push
-        to an absent follower)."""
+        to an absent follower). With a ``key`` (``/txn``) it is said once per
+        key, and answers its acknowledgement."""
         rules.check_text(text)
         seat = self.seat_of(member)
         session = self.session_of(seat)
+        txn = transactions.asked(key, f"thread {event_id}", room, text)
+        if txn is None:
+            return await self._say(seat, session, room, event_id, text, None)
+        saying = self._say(seat, session, room, event_id, text, txn)
+        read = self.messages.key_record
+        return await transactions.acknowledged(read, txn, session, room, saying)
+
+    async def _say(
+        self,
+        seat: Member,
+        session: Session,
+        room: str,
+        event_id: int,
+        text: str,
+        txn: Txn | None,
+    ) -> Acknowledged | None:
         where = self.rooms.joined_room(seat, room)
         message = await self.life.message(seat, session, where, event_id)
         root = root_of(message) or message.id
@@ -144,7 +165,9 @@ class MessageThreads:
         if message.id != root:  # its thread's root, which the thread is named by
             quoting = await self._root(seat, session, where, int(root))
         tags = ((THREAD_TAG, root),)
-        await self.append(seat, session, where, text, tags, quoting=quoting)
+        return await self.append(
+            seat, session, where, text, tags, quoting=quoting, txn=txn
+        )
 
     async def _root(
         self, seat: Member, session: Session, room: str, root: int

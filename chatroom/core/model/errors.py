@@ -488,6 +488,13 @@ def not_stored(problem: str, text: str) -> ChatError:
     return ChatError("UNAVAILABLE", f"{problem}, so this was not sent: {text}")
 
 
+def txn_reused(key: str, target: str, event_id: str) -> ChatError:
+    """``/txn KEY LINE`` with a key its sender already used for another
+    line: nothing is done, and the key still answers its first."""
+    done = f" ({target} {event_id or '-'})" if target else ""
+    return ChatError("TXN_REUSED", f"{key} was used for another message{done}")
+
+
 def line_too_long(limit: int) -> ChatError:
     return ChatError(
         "LINE_TOO_LONG", f"lines are limited to {limit} bytes; that one was discarded"

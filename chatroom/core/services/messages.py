@@ -11,8 +11,10 @@ itself; each of these is told the seat the back-end knows it by.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
@@ -26,6 +28,7 @@ from chatroom.core.infra.ignoring import heard_pages
 from chatroom.core.infra.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages import search as searching
+from chatroom.core.messages import transactions
 from chatroom.core.messages.life import MessageLife
 from chatroom.core.messages.operator_messages import say_to_operators
 from chatroom.core.messages.pins import Pins
@@ -35,10 +38,12 @@ from chatroom.core.messages.quoting import start_of
 from chatroom.core.messages.store import MessageStore
 from chatroom.core.messages.tagmessages import Reacting, TagMessages
 from chatroom.core.messages.threads import MessageThreads
+from chatroom.core.messages.transactions import Acknowledged, Txn
 from chatroom.core.model import errors, multiline
 from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
 from chatroom.core.model.changes.messages import Announce, Append
 from chatroom.core.model.changes.rooms import QuietAmong
+from chatroom.core.model.changes.transactions import KeyDoneError
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -172,17 +177,51 @@ class MessageService:
         text: str,
         tags: Tags = (),
         action: bool = False,
-    ) -> None:
+        key: str = "",
+    ) -> Acknowledged | None:
         """One message or action (a ``/me``) to every member of ``room``,
         with ``tags`` (an IRC ``NOTICE``, IRC clients' ``+`` tags) stored
         with it, stamped with the injected clock: its event and its stored
         form, appended; from a user outside the room, only to a room that
         takes messages from outside (``external``, IRC's ``-n``); a link
-        only once its speaker is no newcomer (:mod:`chatroom.core.policy.newcomers`)."""
+        only once its speaker is no newcomer (:mod:`chatroom.core.policy.newcomers`).
+        With a ``key`` (``/txn``) it is said once per key, and answers its
+        acknowledgement (:mod:`chatroom.core.messages.transactions`)."""
         member = self.identities.seat(member)
         rules.check_text(text)
         session = self.identities.session(member)
-        await self._append(member, session, room, text, tags, action)
+        if not key:
+            await self._append(member, session, room, text, tags, action)
+            return None
+        txn = transactions.asked(key, "action" if action else "message", room, text)
+        assert txn is not None
+        saying = self._append(member, session, room, text, tags, action, txn=txn)
+        return await self._keyed(txn, session, room, saying)
+
+    async def said_before(
+        self, member: Member, room: str, text: str, key: str, refusal: ChatError
+    ) -> Acknowledged:
+        """``/txn KEY /say ROOM TEXT`` to a room the sender is not in (left
+        since it was said): the key's first acknowledgement if it said
+        that, else ``refusal`` stands (:func:`~chatroom.core.messages.
+        transactions.recalled`)."""
+        txn = transactions.asked(key, "message", room, text)
+        assert txn is not None
+        session = self.identities.session(self.identities.seat(member))
+        read = self.messages.key_record
+        return await transactions.recalled(read, txn, session, room, refusal)
+
+    def _keyed(
+        self,
+        txn: Txn,
+        session: Session,
+        place: str,
+        doing: Coroutine[Any, Any, Acknowledged | None],
+    ) -> Coroutine[Any, Any, Acknowledged]:
+        """A keyed line's acknowledgement
+        (:func:`~chatroom.core.messages.transactions.acknowledged`)."""
+        read = self.messages.key_record
+        return transactions.acknowledged(read, txn, session, place, doing)
 
     async def _check_link(self, member: Member, session: Session, text: str) -> None:
         """A message (said, a reply, a thread's, an edit's new text) with a
@@ -227,7 +266,8 @@ class MessageService:
         action: bool = False,
         *,
         quoting: Message | None = None,
-    ) -> None:
+        txn: Txn | None = None,
+    ) -> Acknowledged | None:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
         the facts it answers if a premise failed, a bounded number of
@@ -236,7 +276,8 @@ class MessageService:
         newcomer's link is refused here once (:meth:`_check_link`).
         ``quoting``: the message a reply answers, or the root of the
         thread it is said in, whose author and first words go with it
-        (:mod:`chatroom.core.messages.quoting`)."""
+        (:mod:`chatroom.core.messages.quoting`). ``txn``: a keyed line's,
+        whose change rests on its key too; answered its acknowledgement."""
         await self._check_link(member, session, text)
         speaking = self.messages.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
@@ -267,9 +308,15 @@ class MessageService:
                 change = DecidedChange(subject, ordinary(key), said, (key,))
             else:
                 change = await self._said(member, session, speaking, event, now, facts)
+            if txn is not None:
+                keyed = transactions.premise(txn, session, event.room, now)
+                change = replace(change, premises=(*change.premises, keyed))
             try:
                 await self.apply(change, member, session)
                 break
+            except KeyDoneError as kept:
+                assert txn is not None  # only a keyed change rests on a key
+                return transactions.answer(txn, kept.record)
             except PremiseFailedError as failed:
                 current = failed.facts
                 if not isinstance(current, SpeakingFacts):  # none brought
@@ -279,6 +326,9 @@ class MessageService:
             raise errors.unavailable()
         self.previews.noticed(event)  # its link's card follows, once fetched
         self.notifications.said_in_room(event.room, session.name, text, event)
+        if txn is not None:
+            return transactions.done(txn, event.room, event.id)
+        return None
 
     async def _outside_facts(self, room: str) -> DecisionFacts:
         """The facts of room ``room``, which a speaker outside it speaks
@@ -346,33 +396,71 @@ class MessageService:
             self.rooms, self.bus, member, session, room, text, notice, now
         )
 
-    async def paste(self, member: Member, room: str, text: str) -> None:
+    async def paste(
+        self, member: Member, room: str, text: str, key: str = ""
+    ) -> Acknowledged | None:
         """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
         value) as one message to ``room``, stored with its ``multiline``
         tag as an IRC ``draft/multiline`` batch is (:func:`multiline.paste`:
         ``BAD_ARGS`` when empty or over 32 lines or 4000 bytes,
         ``BAD_TEXT``)."""
         said, tags = multiline.paste(text)
-        await self.say(member, room, said, tags)
+        if not key:
+            await self.say(member, room, said, tags)
+            return None
+        member = self.identities.seat(member)
+        rules.check_text(said)
+        session = self.identities.session(member)
+        txn = transactions.asked(key, "paste", room, text)
+        assert txn is not None
+        saying = self._append(member, session, room, said, tags, txn=txn)
+        return await self._keyed(txn, session, room, saying)
 
     # -- messages with a life (chatroom.core.messages.life) ---------------------------
 
     async def reply(
-        self, member: Member, room: str, event_id: int, text: str, tags: Tags = ()
-    ) -> None:
+        self,
+        member: Member,
+        room: str,
+        event_id: int,
+        text: str,
+        tags: Tags = (),
+        key: str = "",
+    ) -> Acknowledged | None:
         """``/reply ID TEXT``: a message answering message ``event_id`` of the
         room (``NO_SUCH_MESSAGE`` if it is none), with ``tags`` (an IRC
-        client's other ``+`` tags) stored after its ``reply``."""
+        client's other ``+`` tags) stored after its ``reply``; once per
+        ``key``, if given."""
         seat = self.identities.seat(member)
-        await self.life.reply(seat, room, event_id, text, tags)
+        txn = transactions.asked(key, f"reply {event_id}", room, text)
+        if txn is None:
+            await self.life.reply(seat, room, event_id, text, tags)
+            return None
+        replying = self.life.reply(seat, room, event_id, text, tags, txn)
+        return await self._keyed(txn, self.identities.session(seat), room, replying)
 
-    async def edit(self, member: Member, room: str, event_id: int, text: str) -> None:
+    async def edit(
+        self, member: Member, room: str, event_id: int, text: str, key: str = ""
+    ) -> Acknowledged | None:
         """``/edit ID TEXT``: the member's own message ``event_id`` now reads
         ``text`` (``NO_SUCH_MESSAGE``, ``NOT_ALLOWED``; a newcomer's link
-        ``NOT_YET``, as in a message said)."""
+        ``NOT_YET``, as in a message said); once per ``key``, if given."""
         seat = self.identities.seat(member)
+        session = self.identities.session(seat)
+        txn = transactions.asked(key, f"edit {event_id}", room, text)
+        if txn is None:
+            await self._check_link(seat, session, text)
+            await self.life.edit(seat, room, event_id, text)
+            return None
+        return await self._keyed(
+            txn, session, room, self._edit(seat, room, event_id, text, txn)
+        )
+
+    async def _edit(
+        self, seat: Member, room: str, event_id: int, text: str, txn: Txn
+    ) -> Acknowledged | None:
         await self._check_link(seat, self.identities.session(seat), text)
-        await self.life.edit(seat, room, event_id, text)
+        return await self.life.edit(seat, room, event_id, text, txn)
 
     async def redact(
         self, member: Member, room: str, event_id: int, reason: str
@@ -389,13 +477,27 @@ class MessageService:
         )
 
     async def react(
-        self, member: Member, room: str, event_id: int, reaction: str, adding: bool
-    ) -> None:
+        self,
+        member: Member,
+        room: str,
+        event_id: int,
+        reaction: str,
+        adding: bool,
+        key: str = "",
+    ) -> Acknowledged | None:
         """``/react ID EMOJI`` (``adding``) or ``/unreact ID EMOJI``: rich
         members hear ``REACT`` (``UNREACT``) unless nothing changed
-        (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many)."""
+        (``NO_SUCH_MESSAGE``, ``BAD_ARGS``: a bad reaction, or too many);
+        once per ``key``, if given."""
         seat = self.identities.seat(member)
-        await self.life.react(seat, room, event_id, reaction, adding)
+        kind = f"{'react' if adding else 'unreact'} {event_id}"
+        txn = transactions.asked(key, kind, room, reaction)
+        if txn is None:
+            await self.life.react(seat, room, event_id, reaction, adding)
+            return None
+        reacting = self.life.react(seat, room, event_id, reaction, adding, txn=txn)
+        session = self.identities.session(seat)
+        return await self._keyed(txn, session, room, reacting)
 
     async def typing(self, member: Member, room: str, state: str) -> None:
         """``/typing active|paused|done``: the room's other rich members hear
@@ -471,8 +573,49 @@ class MessageService:
 
     # -- private messages --------------------------------------------------------------
 
+    async def private_message_once(
+        self, member: Member, target: str, text: str, key: str
+    ) -> tuple[PrivateMessage | None, Acknowledged]:
+        """``/txn KEY /msg USER TEXT``: :meth:`private_message` once per key,
+        answered the message sent (None: a repeat, nothing sent again) and
+        its acknowledgement, naming the conversation ``@USER`` and the
+        message's id there (``-``: kept nowhere, between plain names).
+        A message kept nowhere keeps its key alone (``keep_key``), read
+        before a plain name's message is sent, so that a repeat is
+        answered, not told again."""
+        txn = transactions.asked(key, "msg", target, text)
+        assert txn is not None
+        session = self.identities.session(member)
+        if not session.account:  # its message may be kept nowhere: its key is
+            sender = transactions.sender_of(session)
+            record = await self.messages.key_record(sender, key, "@" + target)
+            if record is not None:
+                return None, transactions.answer(txn, record)
+        try:
+            event = await self.private_message(member, target, text, txn=txn)
+        except KeyDoneError as kept:
+            return None, transactions.answer(txn, kept.record)
+        except ChatError as refusal:
+            if refusal.code in ("UNAVAILABLE", "TXN_REUSED"):
+                raise
+            read = self.messages.key_record
+            place = "@" + target
+            return None, await transactions.recalled(read, txn, session, place, refusal)
+        if not event.id:  # told, kept nowhere (between plain names): the key is
+            conversation = "@" + event.recipient
+            now = self.clock.seconds()
+            await self.messages.keep_key(
+                transactions.premise(txn, session, conversation, now)
+            )
+        return event, transactions.done(txn, "@" + event.recipient, event.id)
+
     async def private_message(
-        self, member: Member, target: str, text: str, tags: Tags = ()
+        self,
+        member: Member,
+        target: str,
+        text: str,
+        tags: Tags = (),
+        txn: Txn | None = None,
     ) -> PrivateMessage:
         """Deliver a private message (with ``tags``) to ``target``; returns it (for
         the sender's copy).
@@ -497,7 +640,7 @@ class MessageService:
         if name_key(target) != name_key(session.name):  # else no copy but its own
             copy = self.devices.copy_to(member)  # those on other nodes: in one step
         try:
-            event = await self.private.send(session, target, text, tags, copy)
+            event = await self.private.send(session, target, text, tags, copy, txn)
         except IgnoredError as ignored:  # the sender is not told
             self.devices.to_others(member, ignored.event)
             return ignored.event

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.model.events import Encoder
+from chatroom.core.model.events import Encoder, Event
 from chatroom.core.model.member import Member
 from chatroom.core.registry import Registry
 from chatroom.doors.base.hub import DoorHub
@@ -67,6 +67,10 @@ class CommandContext(Protocol):
 
     def send(self, data: bytes) -> None:
         """Send the session's own lines."""
+        ...
+
+    def deliver(self, event: Event) -> None:
+        """An event, rendered as the session renders events delivered."""
         ...
 
     def show_previews(self, on: bool) -> None:

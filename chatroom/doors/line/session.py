@@ -78,6 +78,7 @@ from chatroom.doors.line.arguments import (
     split_private_message,
     split_say,
 )
+from chatroom.doors.line.keyed import KEYED, render_ack, said_outside
 from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
@@ -94,6 +95,7 @@ from chatroom.doors.line.rendering import (
 from chatroom.wire.commands import help_lines
 from chatroom.wire.lines import format_line
 from chatroom.wire.said import is_command, said_text
+from chatroom.wire.txn import split_txn
 
 #: The ``/help`` reply, every line of the wire table's help as ``HELP``,
 #: built once.
@@ -441,6 +443,30 @@ class LineSession:
         room, text = split_say(args)
         await self.registry.messages.say(self.member, self._in(room), text)
 
+    async def do_txn(self, args: str) -> None:
+        """``/txn KEY LINE``: LINE done once per KEY of this sender, then
+        ``ACK`` (:mod:`chatroom.doors.line.keyed`). LINE must be one a key
+        may carry, sent where LINE alone may be (in a room, or the lobby
+        for ``/msg``), and is refused as LINE alone would be."""
+        try:
+            keyed = split_txn(args)
+        except ValueError as why:
+            raise errors.bad_args(str(why)) from None
+        if keyed.command:
+            _, states = COMMANDS[keyed.command]
+            if self.state not in states:
+                refusal = errors.room_command_only(keyed.command)
+                if keyed.command != "say":
+                    raise refusal
+                # /say names its room: a repeat from the lobby is answered
+                acknowledged = await said_outside(self, keyed.args, keyed.key, refusal)
+                self.send(render_ack(acknowledged))
+                return
+        elif self.state != ROOM:
+            raise errors.in_lobby()
+        acknowledged = await KEYED[keyed.command](self, keyed.args, keyed.key)
+        self.send(render_ack(acknowledged))
+
     async def do_in(self, args: str) -> None:
         """``/in ROOM LINE``: LINE (words, ``/me``, any room command) runs
         in ROOM, one of this session's rooms, as if ROOM were current,
@@ -714,6 +740,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "focus": (LineSession.do_focus, _IN_ROOM),
     "say": (LineSession.do_say, _IN_ROOM),
     "in": (LineSession.do_in, _IN_ROOM),
+    "txn": (LineSession.do_txn, _NAMED),
     "read": (markers.do_read, _NAMED),
     "unread": (markers.do_unread, _NAMED),
     "conversations": (markers.do_conversations, _NAMED),

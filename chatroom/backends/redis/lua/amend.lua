@@ -13,6 +13,10 @@
 -- reactions of messages no longer kept.
 local c, u = args.change, args.user
 local r = c.subject.room
+if args.keyed then  -- a keyed line's (/txn): done already, whatever since
+  local done = key_done(c, r)
+  if done then return done end
+end
 if u then
   local refusal = not_a_member(u, args.token, r)
   if refusal then return refusal end
@@ -22,6 +26,7 @@ end
 local failed = unmet(c)
 if failed then return {'CHANGED', failed} end
 local rk, hk = room_key(r), history_key(r)
+local appended
 for _, op in ipairs(c.ops) do
   local kind = op.kind
   if kind == 'SetTopic' then
@@ -76,8 +81,12 @@ for _, op in ipairs(c.ops) do
       redis.call('LSET', hk, id - first, op.replacement or '')
     end
   elseif kind == 'Append' then
-    said(r, op.event, args.retention, op.oldest)
+    appended = said(r, op.event, args.retention, op.oldest)
   end
 end
 recorded(c, r, args.keep)
+if args.keyed then
+  key_keep(c, r, appended)
+  return {'OK', appended}
+end
 return 'OK'

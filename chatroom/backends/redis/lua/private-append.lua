@@ -10,6 +10,10 @@
 -- {'OK', the id of the message appended, or 0}.
 local c = args.change
 local conversation = c.subject.key
+if args.keyed then  -- a keyed line's (/txn): done already, whatever since
+  local done = key_done(c, nil)
+  if done then return done end
+end
 local failed = unmet(c)
 if failed then return {'CHANGED', failed} end
 local key = P .. 'talk:' .. conversation
@@ -40,4 +44,5 @@ for _, op in ipairs(c.ops) do
     feed_private(conversation, args.deletion)
   end
 end
+if args.keyed then key_keep(c, nil, appended) end
 return {'OK', appended}

@@ -31,6 +31,14 @@ local function numbered_rooms() return redis.call('SMEMBERS', P .. 'numbered') e
 local function numbering(r) redis.call('SADD', P .. 'numbered', r) end
 -- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
 local function kind_key(r, kind) return in_room(r, kind) end
+-- Sender s's transaction key k (chatroom.core.model.changes.transactions),
+-- kept where the script that stores what it did runs: in the slot of room
+-- r, or the server's (a private message's: r nil). A key is thus known in
+-- the room it was used in (and the server's slot), not in every room.
+local function txn_key(r, s, k)
+  if r then return in_room(r, 'txn:' .. s .. ':' .. k) end
+  return P .. 'txn:' .. s .. ':' .. k
+end
 local function set_newest_id(r, id) redis.call('SET', in_room(r, 'ids'), id) end
 -- A room's keys sealed by a rename's steps (room_renames: renamed within
 -- its slot, so its scripts find no room), until the rename is done.

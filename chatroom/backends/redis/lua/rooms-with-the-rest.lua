@@ -42,6 +42,9 @@ local function numbering(_r) end  -- P ids lists it at its first event
 local function sealed_key(r, kind) return P .. 'renaming-' .. kind .. ':' .. r end
 -- Room r's key of a kind (one of ROOM_KINDS), and its newest id set.
 local function kind_key(r, kind) return P .. kind .. ':' .. r end
+-- Sender s's transaction key k (chatroom.core.model.changes.transactions):
+-- one key of the server's, whatever room or conversation it was used in.
+local function txn_key(_r, s, k) return P .. 'txn:' .. s .. ':' .. k end
 local function set_newest_id(r, id) redis.call('HSET', P .. 'ids', r, id) end
 -- The lobby's changes (room r, shown as name, changed its row in the room
 -- list): numbered in the server's index of changes (`P listed-changes`,

@@ -9,8 +9,16 @@
 -- next id, and is published and kept as one (said: its newest `retention`
 -- events, those said before the Append's `oldest` gone). Answers {'OK',
 -- id, seq}: the message's id and its place in the room's channel.
+-- `keyed` (a keyed line's, /txn): its key checked first (key_done) and
+-- kept with it (key_keep); `held` too (behind --redis-replicas): the
+-- message is held with its key (key_hold), unnumbered (id and seq 0),
+-- until the node's WAIT confirms it and publish-held.lua says it.
 local c, u = args.change, args.user
 local r = c.subject.room
+if args.keyed then  -- a keyed line's (/txn): done already, whatever since
+  local done = key_done(c, r)
+  if done then return done end
+end
 local outside = false
 for _, op in ipairs(c.ops) do
   if op.kind == 'Append' and op.outside then outside = true end
@@ -33,8 +41,12 @@ for _, op in ipairs(c.ops) do
   if op.kind == 'Announce' then
     emit(r, op.event)
     redis.call('SREM', quiet_key(r), op.user)
+  elseif op.kind == 'Append' and args.held then  -- said once confirmed
+    key_hold(c, r, op.event)
+    id, seq = 0, 0
   elseif op.kind == 'Append' then
     id, seq = said(r, op.event, args.retention, op.oldest)
   end
 end
+if args.keyed and not args.held then key_keep(c, r, id) end
 return {'OK', id, seq}

@@ -21,6 +21,7 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.modlog import RecordEntries
 from chatroom.core.model.changes.rooms import Emit, Incarnation, QuietAmong, Version
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import Message, RoomEvent, StoredEvent
 from chatroom.core.model.hooks import Hook
 
@@ -279,6 +280,7 @@ declare(
         Reacted,
         FewerReactionsThan,
         EventIs,
+        KeyUnused,
     ),
 )
 declare(

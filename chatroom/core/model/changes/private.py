@@ -15,6 +15,7 @@ from chatroom.core.model.changes.base import (
     declare,
 )
 from chatroom.core.model.changes.moderation import SessionIs
+from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import PrivateEvent, PrivateMessage
 
 # -- subjects ------------------------------------------------------------------
@@ -106,7 +107,7 @@ class KeepPrivate(Operation):
 declare(
     PrivateConversation,
     operations=(AppendPrivate, DeletePrivate),
-    premises=(PartyRegistered, PrivateKept),
+    premises=(PartyRegistered, PrivateKept, KeyUnused),
 )
 declare(
     AccountWaiting,

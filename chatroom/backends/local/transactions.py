@@ -1,0 +1,109 @@
+"""A single server's transaction keys: in memory, and in ``--db``.
+
+A change resting on :class:`~chatroom.core.model.changes.transactions.KeyUnused`
+(a keyed line's, ``/txn``) is checked here first among its premises: a
+key its sender has done answers :class:`~chatroom.core.model.changes.
+transactions.KeyDoneError` with its record, and nothing is applied. A
+change applied keeps its key (:meth:`KeptKeys.keep`), in memory at once
+and in the store's next flush, the one that writes the event it made: the
+same SQLite commit, so a message that survives a ``kill -9`` keeps its key
+and one lost with the flush's window loses its key with it (then sent
+again, it is done again: once). Nothing runs between the check and the
+keep but the change itself, in one turn of the reactor: two sends of one
+key at once meet here, and one is done.
+
+Keys are kept :data:`~chatroom.core.model.changes.transactions.KEY_SECONDS`
+at least: those older go at start-up and every :data:`PRUNE_INTERVAL`,
+on the injected clock, while any key is kept (no timer otherwise).
+"""
+
+from __future__ import annotations
+
+from twisted.internet import task
+from twisted.internet.interfaces import IReactorTime
+
+from chatroom.backends.local.records import Store
+from chatroom.core.model.changes.transactions import (
+    KEY_SECONDS,
+    KeyDoneError,
+    KeyRecord,
+    KeyUnused,
+)
+from chatroom.core.model.events import PrivateEvent, StoredEvent
+
+#: Seconds between two prunings of the keys older than a day.
+PRUNE_INTERVAL = 3600.0
+
+
+class KeptKeys:
+    """Every sender's transaction keys in one process."""
+
+    def __init__(self, store: Store, clock: IReactorTime) -> None:
+        self.store = store
+        self.clock = clock
+        #: (sender, key) → what it did and when (Unix seconds).
+        self.kept: dict[tuple[str, str], tuple[KeyRecord, float]] = {}
+        for sender, key, line, target, event, at in store.load_keys(self._oldest()):
+            self.kept[sender, key] = (KeyRecord(line, target, event), at)
+        self._pruning = task.LoopingCall(self.prune)
+        self._pruning.clock = clock
+        #: Whether the server runs (between :meth:`start` and :meth:`stop`).
+        self._serving = False
+
+    def start(self) -> None:
+        """The server runs: keys are pruned while any is kept (a server
+        nobody used with ``/txn`` holds no timer for them)."""
+        self._serving = True
+        self._prune_while_kept()
+
+    def stop(self) -> None:
+        self._serving = False
+        if self._pruning.running:
+            self._pruning.stop()
+
+    def _prune_while_kept(self) -> None:
+        if self._serving and self.kept and not self._pruning.running:
+            self._pruning.start(PRUNE_INTERVAL, now=False)
+
+    def _oldest(self) -> float:
+        return self.clock.seconds() - KEY_SECONDS
+
+    def check(self, premise: KeyUnused) -> None:
+        """``premise`` holds, or :class:`KeyDoneError` with what the key did."""
+        kept = self.kept.get((premise.sender, premise.key))
+        if kept is not None:
+            raise KeyDoneError(kept[0])
+
+    def keep(
+        self, premise: KeyUnused, event: StoredEvent | PrivateEvent | None
+    ) -> None:
+        """The change that rested on ``premise`` is applied, and made
+        ``event`` (None: none stored): its key is kept, with the event's
+        id, in memory and in the store's next flush."""
+        event_id = event.id if event is not None else ""
+        record = KeyRecord(premise.line, premise.target, event_id)
+        self.kept[premise.sender, premise.key] = (record, premise.at)
+        self._prune_while_kept()
+        self.store.save_key(
+            premise.sender,
+            premise.key,
+            premise.line,
+            premise.target,
+            event_id,
+            premise.at,
+        )
+
+    def record(self, sender: str, key: str) -> KeyRecord | None:
+        kept = self.kept.get((sender, key))
+        return kept[0] if kept is not None else None
+
+    def prune(self) -> None:
+        """The keys done more than a day ago go, here and in the store."""
+        oldest = self._oldest()
+        gone = [done for done, (_, at) in self.kept.items() if at < oldest]
+        for done in gone:
+            del self.kept[done]
+        if gone:
+            self.store.drop_keys(oldest)
+        if not self.kept and self._pruning.running:  # until the next is kept
+            self._pruning.stop()

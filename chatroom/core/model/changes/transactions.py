@@ -1,0 +1,66 @@
+"""A client's transaction key: one more premise of what it says.
+
+``/txn KEY LINE`` (docs/protocol.md, *Saying it once*) does LINE once per
+key of its sender. The change LINE is decided as (a message appended, an
+edit, a reaction, a private message kept) rests on one more premise,
+:class:`KeyUnused`: the sender has done nothing with that key yet. A
+back-end checks it first, before any other, in the same step (the same
+SQLite commit, the same Lua script) that applies the change, and applying
+the change keeps the key with what it did: the line's fingerprint, the
+target and the id of the event the change appends. If the key was done
+already it applies nothing and answers :class:`KeyDoneError` with that
+record, whatever else changed since; the core then says whether it is
+the same line (its first ``ACK`` again) or another (``TXN_REUSED``).
+There is no read of the key in Python before the write: two sends of one
+key at once, on one node or two, meet in the back-end, and one wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chatroom.core.model.changes.base import Premise
+
+#: How long a key is kept once done, at least (seconds): a day, as Synapse
+#: keeps a transaction id; clients stop sending a line again well before.
+KEY_SECONDS = 24 * 3600
+
+
+@dataclass(frozen=True)
+class KeyUnused(Premise):
+    """Sender ``sender``'s key ``key`` has done nothing yet (``sender``: an
+    account's key, or ``~`` and a plain name's key: every device, door
+    and node of one sender share its keys). Applying the change keeps the
+    key, for :data:`KEY_SECONDS` from ``at`` (Unix seconds), as done by
+    ``line`` (the fingerprint of what was asked: its kind, its room or
+    user, its words) to ``target`` (a room's name, ``@USER``), with the
+    id of the event the change appends ("" when it appends none)."""
+
+    sender: str
+    key: str
+    line: str
+    target: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRecord:
+    """What a key did, as kept: the ``line`` it was done by (its
+    fingerprint), the ``target`` and the ``id`` of the event stored
+    ("" when none was); ``held``: a message stored but not yet published
+    to the room's members, which waits for Redis's replicas to confirm it
+    (:mod:`chatroom.backends.redis.redis_backend`'s ``_say``)."""
+
+    line: str
+    target: str
+    id: str
+    held: bool = False
+
+
+class KeyDoneError(Exception):
+    """A change resting on :class:`KeyUnused` was not applied: the key was
+    done already, as ``record`` says (nothing else was checked)."""
+
+    def __init__(self, record: KeyRecord) -> None:
+        super().__init__(record)
+        self.record = record
