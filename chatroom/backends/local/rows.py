@@ -80,11 +80,14 @@ def quoted_of(event: StoredEvent) -> str:
 def row_of(event: StoredEvent) -> Row:
     """The row of a stored event (numbered: its id is set)."""
     number = int(event.id)
-    quoted = quoted_of(event)
     if isinstance(event, Message):
         kind = "ACTION" if event.action else "MSG"
         tags = format_tags(event.tags) if event.tags else ""
+        # A message quotes only as a reply or in a thread, and then names
+        # its author: most rows skip the quote's formatting.
+        quoted = quoted_of(event) if event.quoted_user else ""
         return (number, kind, event.user, event.time, event.text, tags, 0, quoted)
+    quoted = quoted_of(event)
     if isinstance(event, TopicChanged):
         return (number, "TOPIC", event.user, event.time, event.text, "", 0, "")
     if isinstance(event, TagMessage):
