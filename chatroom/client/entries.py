@@ -173,6 +173,9 @@ class LogEntry:
     #: renamed a room), drawn instead of ``text`` (which names them by
     #: their names); () for a line that names nobody in its words.
     words: Words = ()
+    #: Said by the user and not yet acknowledged (see .unacknowledged): the
+    #: word its row shows (``waiting``, ``sending``); "" for any other line.
+    pending: str = ""
 
     def known_as(self, key: str, shown: str) -> LogEntry:
         """This line with the user of name key ``key`` shown as ``shown``

@@ -458,6 +458,29 @@ class SessionModel:
         """
         self._add(LogEntry(kind, text), where)
 
+    def add_row(self, entry: LogEntry, where: str) -> LogEntry:
+        """A row of the client's own in log ``where`` (a line said and not
+        yet acknowledged, see .unacknowledged); the row as added."""
+        return self._add(entry, where)
+
+    def change_row(self, where: str, row: LogEntry, entry: LogEntry | None) -> None:
+        """Row ``row`` of log ``where`` is ``entry`` now (None: it goes);
+        the screen draws the log again, where it was."""
+        log = self.logs.lines(where)
+        index = next((i for i, each in enumerate(log) if each is row), None)
+        if index is None:
+            return
+        if entry is None:
+            del log[index]
+        else:
+            log[index] = entry
+        if where == self.logs.shown:
+            self._changed(Change.LOG_MERGED, None)
+
+    def stored_ids(self, where: str) -> set[int]:
+        """The ids of the stored events log ``where`` shows."""
+        return {entry.id for entry in self.logs.lines(where) if entry.id is not None}
+
     def _replace(self, log: list[LogEntry], index: int, entry: LogEntry) -> None:
         """Line ``index`` of ``log`` now reads as ``entry``; the screen redraws it."""
         log[index] = entry
