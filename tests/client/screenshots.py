@@ -214,7 +214,9 @@ def paste() -> str:
     session.say(
         *(
             answer
-            for number, (key, line) in enumerate(zip(keys, lines[:4]), 50)
+            for number, (key, line) in enumerate(
+                zip(keys[:4], lines[:4], strict=True), 50
+            )
             for answer in (
                 f"@{number} MSG tea alice {T}9:50.000Z {line}",
                 f"ACK {key} tea {number}",
