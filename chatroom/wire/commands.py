@@ -213,10 +213,8 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 "txn",
                 "KEY LINE",
                 (
-                    "/txn KEY LINE     LINE (words, /say, /me, /msg...) done once"
-                    " per KEY,",
-                    "                  answered ACK KEY TARGET ID, even when sent"
-                    " again",
+                    "/txn KEY LINE     LINE (words, /say, /me, /msg...) once per KEY:"
+                    " ACK KEY TARGET ID",
                 ),
             ),
             Command(

@@ -56,6 +56,7 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /caps multi       be in many rooms at once: /join adds a room
 /focus ROOM       (multi) make ROOM the one your lines go to
 /say ROOM TEXT    a message to ROOM, whichever room is current
+/txn KEY LINE     LINE (words, /say, /me, /msg...) once per KEY: ACK KEY TARGET ID
 /in ROOM LINE     LINE (words, /me, a room command) in ROOM,
                   whichever room is current
 /read ROOM ID     you have read ROOM up to event ID

@@ -99,11 +99,12 @@ def slot_key(prefix: str, rooms_apart: bool, script: Script, operands: Operands)
     return f"{prefix}users"
 
 
-def key_done(reply: list[bytes]) -> KeyDoneError:
-    """A script's ``{'KEYED', line, target, id}`` (the prelude's
+def key_done(reply: list[Any]) -> KeyDoneError:
+    """A script's ``{'KEYED', line, target, id, held}`` (the prelude's
     ``key_done``): a keyed line's key was done already, as kept."""
     line, target, event_id = (field.decode() for field in reply[1:4])
-    return KeyDoneError(KeyRecord(line, target, event_id))
+    held = len(reply) > 4 and reply[4] == 1
+    return KeyDoneError(KeyRecord(line, target, event_id, held))
 
 
 def not_the_primary(refusal: txredisapi.ResponseError) -> bool:

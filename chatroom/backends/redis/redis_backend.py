@@ -918,8 +918,11 @@ class RedisBackend:
             "token": session.token,
             "retention": self.config.retention,
         }
-        if type(change.premises[-1]) is KeyUnused:
+        keyed = change.premises[-1]
+        if type(keyed) is KeyUnused:
             operands["keyed"] = 1  # a keyed line's (/txn): its key first
+            if written is not None:  # its members' copies held: _publish_held
+                operands["held"] = 1
         try:
             try:
                 reply = await self.calls.call(
@@ -931,25 +934,52 @@ class RedisBackend:
                 )
             except FactsChangedError as changed:
                 raise _speaking_now(event.room, where, member, changed) from None
-            except KeyDoneError:
+            except KeyDoneError as done:
                 # Done already: acknowledged again only once the replicas
                 # have its record, as a first send is (the script renewed
-                # it, a write of this connection's that the WAIT covers).
+                # it, a write of this connection's that the WAIT covers);
+                # a message still held is published now, once.
                 if written is not None and not await self._confirmed(written):
                     raise errors.not_stored(
                         "no replica of Redis confirmed it", event.text
                     ) from None
+                if done.record.held:
+                    assert isinstance(keyed, KeyUnused)
+                    await self._publish_held(where, change.room, keyed)
                 raise
             if where is not None:
                 where.unhush(member)
             event.id = str(reply[1])
             confirmed = written is None or await self._confirmed(written)
             if not confirmed:
-                refused = event
+                # A held message was never published: nothing to drop.
+                refused = None if "held" in operands else event
                 raise errors.not_stored("no replica of Redis confirmed it", event.text)
+            if "held" in operands:
+                assert isinstance(keyed, KeyUnused)
+                await self._publish_held(where, change.room, keyed)
         finally:
             if written is not None and where is not None:
                 where.confirmed(member, refused)
+
+    async def _publish_held(
+        self, where: NodeRoom | None, room: str, keyed: KeyUnused
+    ) -> None:
+        """A keyed message ``SAY`` kept but held (behind
+        ``--redis-replicas``), now confirmed by the replicas: published
+        to the room's members on every node (``PUBLISH_HELD``, once
+        whoever asks), and here before this returns, so that its sender's
+        own copy comes before its ``ACK``. Held until then, it reaches no
+        member if the primary dies before a replica has it: the promoted
+        replica has neither it nor its key, and the sender's repeat is
+        said there once (docs/scaling.md, *Keys of /txn in Redis*)."""
+        operands = {"room": room, "sender": keyed.sender, "key": keyed.key}
+        await self.calls.call(
+            scripts.PUBLISH_HELD,
+            operands,
+            refusals={},
+            arrived=None if where is None else partial(_arrived, where),
+        )
 
     async def _confirmed(self, written: Written) -> bool:
         """Whether ``--redis-replicas`` of Redis's replicas have what was

@@ -461,6 +461,14 @@ KEY_RECORD = Script("key-record", room_at="room")
 #: ``KEY_RECORD`` in the server's slot: a private message's key.
 KEY_RECORD_PRIVATE = Script("key-record")
 
+#: Operands: room (a room's key), sender, key. A keyed message ``SAY``
+#: kept but held (operand ``held``, behind ``--redis-replicas``) published
+#: once the node's ``WAIT`` confirmed it, and its key's record marked so;
+#: nothing if it was published already. Answers ``{'OK', id, seq}`` (its
+#: place in the room's channel), or ``{'OK', 0}`` when nothing was
+#: published.
+PUBLISH_HELD = Script("publish-held", room_at="room")
+
 #: Operands: ``change`` (a room's messages' change about what it keeps: a
 #: topic, an edit or a redaction, a reaction, a deleted account's words),
 #: ``user`` and ``token`` of the member by whom (none: an erasure's),

@@ -130,6 +130,8 @@ class RedisMessages:
         if not kept:
             return None
         line, event_id, target = kept.decode().split(" ", 2)
+        if event_id.startswith("!"):  # a message held (SAY's ``held``)
+            return KeyRecord(line, target, event_id[1:], held=True)
         return KeyRecord(line, target, event_id)
 
     async def search(

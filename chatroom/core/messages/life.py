@@ -372,7 +372,14 @@ class MessageLife:
                 done = await self._keyed_apply(change, member, session, txn, event)
                 acknowledged.append(done)
             elif txn is not None and outcome != reactions.FULL:
-                acknowledged.append(transactions.done(txn, where, ""))
+                # nothing changed: a repeat of the key's (its record), or
+                # a reaction given already (nothing stored, no key kept)
+                sender = transactions.sender_of(session)
+                record = await self.messages.key_record(sender, txn.key, where)
+                if record is not None:
+                    acknowledged.append(transactions.answer(txn, record))
+                else:
+                    acknowledged.append(transactions.done(txn, where, ""))
             return outcome
 
         if await self.retried(attempt) == reactions.FULL:

@@ -198,6 +198,19 @@ class MessageService:
         saying = self._append(member, session, room, text, tags, action, txn=txn)
         return await self._keyed(txn, session, room, saying)
 
+    async def said_before(
+        self, member: Member, room: str, text: str, key: str, refusal: ChatError
+    ) -> Acknowledged:
+        """``/txn KEY /say ROOM TEXT`` to a room the sender is not in (left
+        since it was said): the key's first acknowledgement if it said
+        that, else ``refusal`` stands (:func:`~chatroom.core.messages.
+        transactions.recalled`)."""
+        txn = transactions.asked(key, "message", room, text)
+        assert txn is not None
+        session = self.identities.session(self.identities.seat(member))
+        read = self.messages.key_record
+        return await transactions.recalled(read, txn, session, room, refusal)
+
     def _keyed(
         self,
         txn: Txn,

@@ -46,11 +46,11 @@ async def say_to(session: CommandContext, args: str, key: str) -> Acknowledged:
     """``/say ROOM TEXT``: words to a room the session is in."""
     room, text = split_say(args)
     found = session.places.find(room)
-    if found is None:
-        raise errors.not_in_room(f"you are not in {room}")
-    return _sure(
-        await session.registry.messages.say(session.member, found, text, key=key)
-    )
+    messages = session.registry.messages
+    if found is None:  # left since? A repeat is answered all the same
+        refusal = errors.not_in_room(f"you are not in {room}")
+        return await messages.said_before(session.member, room, text, key, refusal)
+    return _sure(await messages.say(session.member, found, text, key=key))
 
 
 async def act(session: CommandContext, args: str, key: str) -> Acknowledged:

@@ -169,6 +169,7 @@ from chatroom.core.model.changes.settings import (
     MarkerAtMost,
     SetMarker,
 )
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     Edited,
@@ -598,6 +599,29 @@ class PremiseMatrixContract(PremisesBase):
             RoomMessages("tea"), (Unmoderated(),), (self.said("tea", "bob", "never"),)
         )
         yield self.refused_with(self.apply(change, "bob"))
+        yield self.nobody_heard("never", alice, alice, bob)
+
+    @defer.inlineCallbacks
+    def test_key_unused(self) -> Generator[Any, Any, None]:
+        """bob's message was decided on his key being unused; he said a line
+        with it since (``/txn``): not applied, the key's record answered
+        (:class:`KeyDoneError`, not a premise failed: nothing to decide
+        again)."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/txn k1 hello")
+        ack = yield self.expect(bob, "ACK k1 tea ")
+        yield self.expect(alice, "MSG tea bob ")
+        keyed = KeyUnused("~bob", "k1", "another line", "tea", 0.0)
+        change = DecidedChange(
+            RoomMessages("tea"), (keyed,), (self.said("tea", "bob", "never"),)
+        )
+        try:
+            yield self.apply(change, "bob")
+        except KeyDoneError as done:
+            self.assertEqual(done.record.target, "tea")
+            self.assertEqual(done.record.id, ack.split(" ")[3])
+        else:
+            self.fail("applied on a key done already")
         yield self.nobody_heard("never", alice, alice, bob)
 
     @defer.inlineCallbacks
@@ -1179,6 +1203,7 @@ CASES: dict[type[Premise], str] = {
     SessionIs: "test_session_is",
     Unmoderated: "test_unmoderated",
     MessageIs: "test_message_is",
+    KeyUnused: "test_key_unused",
     EventIs: "test_event_is",
     Reacted: "test_reacted",
     FewerReactionsThan: "test_fewer_reactions_than",

@@ -9,6 +9,10 @@
 -- next id, and is published and kept as one (said: its newest `retention`
 -- events, those said before the Append's `oldest` gone). Answers {'OK',
 -- id, seq}: the message's id and its place in the room's channel.
+-- `keyed` (a keyed line's, /txn): its key checked first (key_done) and
+-- kept with it (key_keep); `held` too (behind --redis-replicas): the
+-- message is kept but not published (seq 0) until the node's WAIT
+-- confirms it and publish-held.lua publishes it.
 local c, u = args.change, args.user
 local r = c.subject.room
 if args.keyed then  -- a keyed line's (/txn): done already, whatever since
@@ -37,9 +41,15 @@ for _, op in ipairs(c.ops) do
   if op.kind == 'Announce' then
     emit(r, op.event)
     redis.call('SREM', quiet_key(r), op.user)
+  elseif op.kind == 'Append' and args.held then  -- published once confirmed
+    id, seq = said_held(r, op.event, args.retention, op.oldest), 0
   elseif op.kind == 'Append' then
     id, seq = said(r, op.event, args.retention, op.oldest)
   end
 end
-if args.keyed then key_keep(c, r, id) end
+if args.held then
+  key_keep(c, r, '!' .. id)
+elseif args.keyed then
+  key_keep(c, r, id)
+end
 return {'OK', id, seq}

@@ -47,11 +47,14 @@ class KeyUnused(Premise):
 class KeyRecord:
     """What a key did, as kept: the ``line`` it was done by (its
     fingerprint), the ``target`` and the ``id`` of the event stored
-    ("" when none was)."""
+    ("" when none was); ``held``: a message stored but not yet published
+    to the room's members, which waits for Redis's replicas to confirm it
+    (:mod:`chatroom.backends.redis.redis_backend`'s ``_say``)."""
 
     line: str
     target: str
     id: str
+    held: bool = False
 
 
 class KeyDoneError(Exception):

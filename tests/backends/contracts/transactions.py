@@ -1,0 +1,145 @@
+"""``/txn KEY LINE`` (issue 81), run against every registry.
+
+A keyed line is done once per key of its sender, whatever kind of thing
+it says, and answered ``ACK KEY TARGET ID`` after its usual replies; a
+repeat is answered the same ``ACK`` and delivers nothing; the key with
+another line is ``TXN_REUSED``; a refused line keeps no key. With the
+in-process registry (``tests/backends/local/test_transactions.py``) and
+a real ``redis-server`` (``tests/backends/redis/test_transactions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from twisted.internet import defer
+
+from tests.backends.contracts.rich import RichRoom, id_of
+
+
+class TransactionContract(RichRoom):
+    """alice (plain), bob (ids) and carol (rich) in tea."""
+
+    @defer.inlineCallbacks
+    def test_a_key_says_it_once_and_a_repeat_gets_the_same_ack(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """carol's keyed line: her own copy, then ``ACK K tea ID`` naming its
+        id; bob gets it once under that id, alice once; sent again, carol
+        gets the same ACK alone, and nobody anything else."""
+        alice, bob, carol = yield self.rich_room()
+        carol.say("/txn k1 anyone for tea?")
+        own = yield self.expect(carol, "@")
+        ack = yield self.expect(carol, "ACK ")
+        self.assertEqual(ack, f"ACK k1 tea {id_of(own)}")
+        self.assertEqual(id_of((yield self.expect(bob, "@"))), id_of(own))
+        self.assertTrue((yield self.expect(alice, "MSG tea carol ")).endswith("tea?"))
+        carol.say("/txn k1 anyone for tea?")
+        self.assertEqual((yield self.expect(carol, "ACK ")), ack)
+        carol.say("/txn k2 /say tea and after")
+        yield self.expect(carol, "ACK k2 tea ")
+        yield self.expect(bob, "@")
+        self.assertTrue(bob.unread() == [], bob.unread())
+        self.assertTrue(carol.unread() == [], carol.unread())
+
+    @defer.inlineCallbacks
+    def test_every_kind_is_done_once(self) -> Generator[Any, Any, None]:
+        """``/me``, ``/say``, ``//text``, ``/reply``, ``/thread``, ``/edit``,
+        ``/react``, ``/paste``, each twice with one key: carol (rich) gets
+        each event once, and both ACKs are equal, naming its id."""
+        _alice, bob, carol = yield self.rich_room()
+        first = yield self.said(bob, carol, "the first")
+        lines = {
+            "edit": f"/edit {first} the first, edited",
+            "react": f"/react {first} 👍",
+            "reply": f"/reply {first} an answer",
+            "thread": f"/thread {first} in a thread",
+            "me": "/me waves",
+            "say": "/say tea hello",
+            "slash": "//shrug",
+            "paste": r"/paste one\ntwo",
+        }
+        for key, line in lines.items():
+            bob.say(f"/txn {key} {line}")
+            ack = yield self.expect(bob, f"ACK {key} tea ")
+            event = yield self.expect(carol, "@")
+            self.assertEqual(ack.split(" ")[3], id_of(event), (line, event))
+            bob.say(f"/txn {key} {line}")
+            self.assertEqual((yield self.expect(bob, f"ACK {key} ")), ack)
+        bob.say("/txn last the last")  # the repeats brought carol nothing
+        self.assertTrue((yield self.expect(carol, "@")).endswith(" the last"))
+
+    @defer.inlineCallbacks
+    def test_a_key_reused_for_another_line_is_refused(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The key with other words, as ``/me``, or to another room is
+        ``TXN_REUSED`` naming the key, and nothing is said; the key still
+        answers its own words."""
+        _alice, bob, carol = yield self.rich_room()
+        bob.say("/txn KEY1 hello")
+        ack = yield self.expect(bob, "ACK KEY1 tea ")
+        yield self.expect(carol, "@")
+        for other in ("/txn KEY1 goodbye", "/txn KEY1 /me hello"):
+            reply = yield self.refusal(bob, other, "TXN_REUSED")
+            self.assertIn("KEY1", reply)
+        bob.say("/txn KEY1 hello")
+        self.assertEqual((yield self.expect(bob, "ACK ")), ack)
+        bob.say("after")
+        self.assertTrue((yield self.expect(carol, "@")).endswith(" after"))
+
+    @defer.inlineCallbacks
+    def test_bad_keys_and_lines_are_bad_args(self) -> Generator[Any, Any, None]:
+        """A key of 65 characters, ``a;b``, ``clé``, no line, a line no key
+        carries, ``/txn`` alone: ``BAD_ARGS``; a 64-character key is
+        accepted."""
+        _alice, bob, _carol = yield self.rich_room()
+        for line in (
+            f"/txn {'k' * 65} hi",
+            "/txn a;b hi",
+            "/txn clé hi",
+            "/txn K",
+            "/txn K /join tea",
+            "/txn K /topic x",
+            "/txn",
+        ):
+            yield self.refusal(bob, line, "BAD_ARGS")
+        bob.say(f"/txn {'k' * 64} long key")
+        yield self.expect(bob, f"ACK {'k' * 64} tea ")
+
+    @defer.inlineCallbacks
+    def test_a_refused_line_keeps_no_key(self) -> Generator[Any, Any, None]:
+        """``BAD_TEXT`` keeps no key: the key with good words is done."""
+        _alice, bob, carol = yield self.rich_room()
+        yield self.refusal(bob, "/txn K3 /say tea bad\x07words", "BAD_TEXT")
+        bob.say("/txn K3 /say tea good words")
+        yield self.expect(bob, "ACK K3 tea ")
+        self.assertTrue((yield self.expect(carol, "@")).endswith(" good words"))
+
+    @defer.inlineCallbacks
+    def test_two_senders_keys_never_meet(self) -> Generator[Any, Any, None]:
+        """alice's K and bob's K with the same words are two messages."""
+        alice, bob, carol = yield self.rich_room()
+        alice.say("/txn K same words")
+        first = yield self.expect(alice, "ACK K tea ")
+        bob.say("/txn K same words")
+        second = yield self.expect(bob, "ACK K tea ")
+        self.assertNotEqual(first, second)
+        yield self.expect(carol, "@")
+        yield self.expect(carol, "@")
+
+    @defer.inlineCallbacks
+    def test_a_repeat_after_leaving_the_room_is_answered(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The room left since (bob is in cake now), the key still answers
+        its first ACK; a key never used is refused as /say is."""
+        _alice, bob, _carol = yield self.rich_room()
+        bob.say("/txn left1 before I go")
+        ack = yield self.expect(bob, "ACK left1 tea ")
+        bob.say("/create cake")
+        yield self.expect(bob, "MEMBERS cake")
+        bob.say("/txn left1 /say tea before I go")
+        self.assertEqual((yield self.expect(bob, "ACK ")), ack)
+        yield self.refusal(bob, "/txn new1 /say tea hello", "NOT_IN_ROOM")

@@ -1,0 +1,93 @@
+"""Keyed lines (``/txn``) behind Sentinel with ``--redis-replicas``: a
+keyed message reaches the room's members only once a replica has it, so
+one refused ``ERR UNAVAILABLE`` and sent again is seen once, under the id
+its ``ACK`` names (docs/scaling.md, *Keys of /txn in Redis*).
+
+Real processes throughout: a primary, a replica and three Sentinels
+(``tests/cluster/sentinels.py``), two nodes connected with ``--redis
+sentinel://...``, the replica stopped and started again.
+"""
+
+from __future__ import annotations
+
+from twisted.internet import defer
+
+from chatroom.wire.lines import parse_event
+from tests.cluster.sentinels import SentinelTestCase
+from tests.cluster.test_sentinel import UNCONFIRMED, said
+from tests.support import until
+
+TEXT = "anyone keeping this?"
+KEYED = f"/txn k1 /say tea {TEXT}"
+
+
+def copies(client, text: str) -> list[str]:
+    """The ids of the room messages ``text`` that ``client`` (``ids``) got."""
+    return [
+        line.split(" ", 1)[0][1:]
+        for line in client.lines
+        if line.startswith("@") and " MSG tea " in line and line.endswith(" " + text)
+    ]
+
+
+class KeyedBehindSentinelTests(SentinelTestCase):
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def test_a_keyed_message_no_replica_confirmed_reaches_nobody_until_sent_again(
+        self,
+    ):
+        """With the replica gone, alice's keyed message is refused and
+        reaches nobody (where a plain one said after it reaches bob); sent
+        again once the replica is back, bob gets it once, under the id of
+        alice's ``ACK``; a third send brings only that ``ACK``."""
+        _one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        bob.say("/caps ids")
+        yield bob.expect_line("CAPS ")
+        yield self.replica.stop()
+        alice.say(KEYED)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertEqual(refused, UNCONFIRMED + TEXT)
+        alice.say("plain after it")  # published, though not confirmed
+        yield alice.expect_line("ERR UNAVAILABLE ")
+        yield bob.expect(lambda line: line.endswith(" plain after it"))
+        self.assertEqual(copies(bob, TEXT), [])  # held: it would have come first
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(KEYED)
+        own = yield alice.expect(said("tea", "alice", TEXT))
+        ack = yield alice.expect_line("ACK k1 ")
+        _, key, target, event_id = ack.split(" ")[:4]
+        self.assertEqual((key, target), ("k1", "tea"))
+        self.assertEqual(parse_event(own).text, TEXT)
+        yield bob.expect(lambda line: line.endswith(" " + TEXT))
+
+        alice.say(KEYED)
+        self.assertEqual((yield alice.expect_line("ACK k1 ")), ack)
+        alice.say("and the last")
+        yield alice.expect(said("tea", "alice", "and the last"))
+        yield bob.expect(lambda line: line.endswith(" and the last"))
+        self.assertEqual(copies(bob, TEXT), [event_id])
+        bob.say("/history 20")
+        yield bob.expect_line("HISTORY_END tea ")
+        stored = [line for line in bob.lines if " HISTORY tea alice " in line]
+        self.assertEqual(sum(line.endswith(" " + TEXT) for line in stored), 1)
+
+    @defer.inlineCallbacks
+    def test_one_key_twice_in_one_write_is_published_once(self):
+        """alice sends one keyed line twice in one write on node one while
+        bob listens on node two: both sends are answered the same ``ACK``,
+        alice sees her copy once and bob his."""
+        _one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        bob.say("/caps ids")
+        yield bob.expect_line("CAPS ")
+        alice.transport.write(f"{KEYED}\r\n{KEYED}\r\n".encode())
+        first = yield alice.expect_line("ACK k1 ")
+        second = yield alice.expect_line("ACK k1 ")
+        self.assertEqual(first, second)
+        alice.say("marker")
+        yield bob.expect(lambda line: line.endswith(" marker"))
+        self.assertEqual(copies(bob, TEXT), [first.split(" ")[3]])
+        own = [line for line in alice.lines if line.endswith(" " + TEXT)]
+        self.assertEqual(len(own), 1)
