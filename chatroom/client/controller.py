@@ -171,7 +171,13 @@ class ChatController:
         self.unacknowledged = Unacknowledged(
             clock,
             lambda line, where: self.outbox.send(line, True, where),
-            Rows(model.add_row, model.change_row, model.stored_ids),
+            Rows(
+                model.add_row,
+                model.change_row,
+                model.stored_ids,
+                model.copy_in_place,
+                model.said_in_place,
+            ),
             lambda: model.own_name or "",
         )
         #: Whether the lobby list should be pushed (the user may turn it off).
@@ -317,11 +323,13 @@ class ChatController:
             self.fetcher.refused(answering.text)
             return  # the client's own question: the user asked nothing
         key = keyed_by(answering)
-        if key is not None and event.name == "ERR":
-            if self.unacknowledged.refused(key, event.field("code")):
-                return  # sent again after a moment, with its key
-        elif key is not None and self._own_copy(event):
-            self.unacknowledged.copy_came(key)
+        copied = key if key is not None and self._own_copy(event) else None
+        if (
+            key is not None
+            and event.name == "ERR"
+            and self.unacknowledged.refused(key, event.field("code"))
+        ):
+            return  # sent again after a moment, with its key
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)
@@ -334,6 +342,8 @@ class ChatController:
                     route.update(model, event)
                 if route.then is not None:
                     route.then(self, event, was_page)
+                if copied is not None:  # in the log now: where it was said
+                    self.unacknowledged.copy_came(copied)
         finally:
             model.answer_in, model.quiet = None, False
         self.seen()

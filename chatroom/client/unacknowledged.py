@@ -91,22 +91,29 @@ class Said:
 
 class Rows:
     """What the outbox needs of the session model: to put a row in a log,
-    change it where it is, or take it out (the model tells the screen)."""
+    change it where it is or take it out, and settle it where it stands
+    (the model tells the screen and the log files)."""
 
     def __init__(
         self,
         add: Callable[[LogEntry, str], LogEntry],
         change: Callable[[str, LogEntry, LogEntry | None], None],
         ids: Callable[[str], set[int]],
+        copy_in_place: Callable[[str, LogEntry], None],
+        said_in_place: Callable[[str, LogEntry, LogEntry], None],
     ) -> None:
         """Args:
         add: puts a row at the end of a log; the row as added.
         change: replaces a row of a log with another (None: takes it out).
         ids: the stored events' ids a log shows.
+        copy_in_place: the copy just added to a log takes a row's place.
+        said_in_place: a row is the message's now, where it stands.
         """
         self.add = add
         self.change = change
         self.ids = ids
+        self.copy_in_place = copy_in_place
+        self.said_in_place = said_in_place
 
 
 class Unacknowledged:
@@ -164,8 +171,8 @@ class Unacknowledged:
             return False  # a room command for no room: as it is, unkeyed
         said = Said(key, wire, target, where)
         entry = pending_row(inner, self.own_name())
-        if entry is not None:
-            said.row = self.rows.add(entry, where)
+        if entry is not None:  # pending from the first: no log file has it
+            said.row = self.rows.add(replace(entry, pending=WAITING), where)
         self.said[key] = said
         self._go(said)
         return True
@@ -188,11 +195,12 @@ class Unacknowledged:
             self._mark(said, WAITING)
 
     def copy_came(self, key: str) -> None:
-        """The server's own copy of the line with ``key`` is here (it goes
-        in the log now): the pending row gives way to it."""
+        """The server's own copy of the line with ``key`` was just put in
+        the log: it takes the pending row's place (above what was said
+        after it and still waits)."""
         said = self.said.get(key)
         if said is not None and said.row is not None:
-            self.rows.change(said.where, said.row, None)
+            self.rows.copy_in_place(said.where, said.row)
             said.row = None
 
     def acknowledged(self, key: str, target: str, number: str) -> None:
@@ -209,7 +217,7 @@ class Unacknowledged:
         if stored is not None and stored in self.rows.ids(said.where):
             self.rows.change(said.where, said.row, None)
         else:
-            self.rows.change(
+            self.rows.said_in_place(
                 said.where, said.row, replace(said.row, id=stored, pending="")
             )
 

@@ -9,7 +9,12 @@ a refusal, read off the log's rows and the lines sent.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from twisted.python.filepath import FilePath
+
 from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
+from chatroom.client.logfile import RoomLogger
 from chatroom.client.unacknowledged import RETRY_FIRST, pending_row
 from chatroom.client.widgets import plain_text
 from chatroom.wire.txn import is_key, key_of, keyed_line, may_carry_key, new_key
@@ -100,6 +105,40 @@ class PendingRowTests(ControllerTestCase):
         self.server.answer(f"ACK {key} tea 43")
         rows = [e for e in self.model.logs.lines(TEA) if e.text == "scones"]
         self.assertEqual([(row.id, row.pending) for row in rows], [(43, "")])
+
+    def test_its_copy_takes_its_place_above_later_lines(self) -> None:
+        """Three lines said at once: the copy of the first comes while the
+        others still wait, and stands where the first was typed, above
+        them, not below; so do the others' as they come."""
+        keys = [self.said(text) for text in ("one", "two", "three")]
+        self.server.answer(f"@50 MSG tea alice {STAMP} one", f"ACK {keys[0]} tea 50")
+        self.assertEqual(
+            self.rows()[-3:],
+            ["<alice> one", "<alice> two (sending)", "<alice> three (sending)"],
+        )
+        self.server.answer(f"@51 MSG tea alice {STAMP} two", f"ACK {keys[1]} tea 51")
+        self.server.answer(f"ACK {keys[2]} tea 52")  # its copy came no more
+        self.assertEqual(
+            self.rows()[-3:], ["<alice> one", "<alice> two", "<alice> three"]
+        )
+        ids = [entry.id for entry in self.model.logs.lines(TEA)[-3:]]
+        self.assertEqual(ids, [50, 51, 52])
+
+    def test_the_log_file_has_each_line_said_once(self) -> None:
+        """The room's log file never has a pending row; it has the copy,
+        or the row that became the message's on its ``ACK`` alone."""
+        folder = FilePath(self.mktemp())
+        logger = RoomLogger(self.model, Path(folder.path))
+        self.addCleanup(logger.close)
+        first = self.said("with its copy")
+        second = self.said("on its ack alone")
+        self.server.answer(
+            f"@60 MSG tea alice {STAMP} with its copy", f"ACK {first} tea 60"
+        )
+        self.server.answer(f"ACK {second} tea 61")
+        filed = (Path(folder.path) / "tea.log").read_text().splitlines()
+        said = [line[20:] for line in filed if "<alice>" in line]
+        self.assertEqual(said, ["<alice> with its copy", "<alice> on its ack alone"])
 
     def test_a_refusal_takes_it_out_and_says_why(self) -> None:
         """``ERR BAD_TEXT``: the row goes, the refusal is shown, and the
