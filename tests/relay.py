@@ -79,8 +79,9 @@ class Relay:
         self.websocket = websocket
         #: Every line or message a client sent, in order, swallowed or not.
         self.sent: list[str] = []
-        #: What a client sends is read and dropped, not passed on.
-        self.swallowing_sent = False
+        #: What a client sends is read and dropped, not passed on: all of
+        #: it (True), or the lines or messages a predicate holds for.
+        self.swallowing_sent: bool | Callable[[str], bool] = False
         #: What the server answers is read and dropped, not passed on.
         self.swallowing_answers = False
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -185,7 +186,8 @@ class Relay:
         """Whether ``text``, sent by a client, goes on (it is kept)."""
         with self._lock:
             self.sent.append(text)
-            return not self.swallowing_sent
+            swallowing = self.swallowing_sent
+        return not (swallowing(text) if callable(swallowing) else swallowing)
 
     def passes_answer(self) -> bool:
         """Whether an answer of the server goes on."""
@@ -195,7 +197,7 @@ class Relay:
     def passes_sent_bytes(self) -> bool:
         """Whether a binary message of a client goes on (it is not kept)."""
         with self._lock:
-            return not self.swallowing_sent
+            return self.swallowing_sent is False
 
 
 def _read_head(down: socket.socket) -> bytes:

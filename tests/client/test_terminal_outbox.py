@@ -133,3 +133,39 @@ class TerminalOutboxTests(TerminalCase):
         said_once(self, member, "tea", words)
         self.assertEqual(len(set(self.relay.keys_sent("tea", words))), 1)
         self.assertNotIn("not confirmed", alice.screen())
+
+    def test_each_stands_where_it_was_typed(self) -> None:
+        """Two lines typed while the server is stopped; back, the first is
+        said while the second is held on the way: the first stands above
+        the second, still pending; after a cut both are said, in order."""
+        alice = self.alice_in_tea()
+        self.stop_server()
+        alice.shows("disconnected")
+        self.say(alice, "first typed")
+        self.say(alice, "second typed")
+        self.relay.swallowing_sent = lambda line: line.endswith(" second typed")
+        self.start_server()
+        alice.press("C-r")
+        wait_for("it sent", lambda: bool(self.relay.keys_sent("tea", "first typed")))
+        member = self.member()  # once alice is back in tea, which she made again
+        member.wait(lambda line: line.endswith(" first typed"), "the first")
+        wait_for(
+            "the first said, above the second pending",
+            lambda: self.order(alice) == ["first typed", "second typed pending"],
+        )
+        self.relay.cut()
+        alice.shows("disconnected")
+        alice.press("C-r")
+        wait_for(
+            "both said, in order",
+            lambda: self.order(alice) == ["first typed", "second typed"],
+        )
+        said_once(self, member, "tea", "second typed")
+
+    def order(self, client: TerminalClient) -> list[str]:
+        """The rows of the two lines, in order, each "pending" if it is."""
+        return [
+            ("first typed" if "first typed" in row else "second typed")
+            + (" pending" if PENDING.search(row) else "")
+            for row in self.rows(client, " typed")
+        ]

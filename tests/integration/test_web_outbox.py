@@ -33,7 +33,7 @@ class WebOutboxTests(WebCase):
         self.go_to(page, room)
         return page
 
-    def rows(self, page: BrowserPage, text: str) -> list[str]:
+    def rows(self, page: BrowserPage, text: str = "") -> list[str]:
         """The rows of the room's log that hold ``text``."""
         rows = self.script(
             page,
@@ -105,3 +105,37 @@ class WebOutboxTests(WebCase):
         self.ends_as_one_row(page, words)
         said_once(self, member, "tea", words)
         self.assertEqual(len(set(self.relay.keys_sent("tea", words))), 1)
+
+    def test_each_stands_where_it_was_typed(self) -> None:
+        """Two lines typed while the server is stopped; back, the first is
+        said while the second is held on the way: the first stands above
+        the second, still pending; after a cut both are said, in order."""
+        page = self.page_in("wes", "tea")
+        self.server.stop()
+        wait_for("the page offline", lambda: page.visible("connection"))
+        page.type_into("message-input", "first typed")
+        page.type_into("message-input", "second typed")
+        self.relay.swallowing_sent = lambda line: line.endswith(" second typed")
+        self.server.start()
+        page.element("reconnect-now").click()
+        member = self.in_room("mia", "tea")
+        member.wait(lambda line: line.endswith(" first typed"), "the first")
+        wait_for("the first said", lambda: self.rows(page, "first typed") != [])
+        wait_for(
+            "the first said, above the second pending",
+            lambda: self.order(page) == ["first typed", "second typed pending"],
+        )
+        self.relay.cut()
+        wait_for(
+            "both said, in order",
+            lambda: self.order(page) == ["first typed", "second typed"],
+        )
+        said_once(self, member, "tea", "second typed")
+
+    def order(self, page: BrowserPage) -> list[str]:
+        """The rows of the two lines, in order, each "pending" if it is."""
+        return [
+            ("first typed" if "first typed" in row else "second typed")
+            + (" pending" if PENDING.search(row) else "")
+            for row in self.rows(page, "typed")
+        ]

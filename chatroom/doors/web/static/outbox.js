@@ -13,10 +13,10 @@
 // names its room), a room command as `/in ROOM /txn KEY LINE`.
 //
 // Meanwhile its row stands where the message will (as The Lounge and
-// Matrix clients show one), marked "sending" or "waiting". At its ACK the
-// row goes if the log holds the message (its own copy came, or the
-// resume's replay brought it), else it is the message's row: one key, one
-// row. A refusal other than UNAVAILABLE takes it out and its row says
+// Matrix clients show one), marked "sending" or "waiting". Its own copy
+// takes the row's place (inSaidPlace, from scroll.js). At its ACK a row
+// left goes if the log holds the message (the resume's replay brought
+// it), else it is the message's row: one key, one row. A refusal other than UNAVAILABLE takes it out and its row says
 // why; UNAVAILABLE sends it again after a moment, backing off. Lines said
 // while disconnected wait here, and go in order once the page is back in
 // its rooms (flushOutbox, from rooms.js and events.js).
@@ -137,6 +137,19 @@ function outboxLost() {
 function outboxPong(token) {
   if (token.startsWith("b:")) OUTBOX.answering = token.slice(2);
   else if (token.startsWith("k:") && OUTBOX.answering === token.slice(2)) OUTBOX.answering = null;
+}
+
+// The copy of a line said, coming as the answer to its /txn (between its
+// PINGs), takes the pending row's place in `log`, above lines said after
+// it and still pending (true: placed); anything else is appended (false).
+function inSaidPlace(item, log) {
+  const said = OUTBOX.answering && OUTBOX.said.get(OUTBOX.answering);
+  if (!said || !said.row || said.row.parentNode !== log) return false;
+  if (item.classList.contains("pending") || !item.dataset.user
+    || item.dataset.user !== nameKey(state.name || "")) return false;
+  said.row.replaceWith(item);
+  said.row = null;
+  return true;
 }
 
 // ACK KEY TARGET ID: said, once.
