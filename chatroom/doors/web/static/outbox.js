@@ -33,8 +33,8 @@ const OUTBOX = {
   retryMost: 30000,
 };
 
-// The commands a key may carry (chatroom/wire/txn.py's KEYED_COMMANDS).
-const KEYED = new Set(["say", "me", "paste", "reply", "thread", "edit", "react", "unreact", "msg"]);
+// The commands a key may carry (chatroom/wire/txn.py's, by /wire.js).
+const KEYED = new Set(WIRE.keyedCommands);
 
 function newKey() {
   const bytes = new Uint8Array(16);
@@ -47,7 +47,7 @@ function newKey() {
 // thing said (a /join, a /topic), which goes as it did.
 function sayOnce(typed, view) {
   if (!view || !view.name) return false;
-  const line = typed.startsWith("//") || !isCommand(typed) ? typed : typed.trim();
+  const line = isCommand(typed) ? typed.trim() : typed; // `//text` is words
   const command = isCommand(line) ? line.slice(1).split(" ", 1)[0].toLowerCase() : "";
   if (command && !KEYED.has(command)) return false;
   const key = newKey();
@@ -55,7 +55,7 @@ function sayOnce(typed, view) {
   let wire;
   if (!command) {
     if (view.private) return false; // a conversation's words come as /msg (private.js)
-    inner = `/say ${view.name} ${line.startsWith("//") ? line.slice(1) : line}`;
+    inner = `/say ${view.name} ${saidText(line)}`;
     wire = `/txn ${key} ${inner}`;
   } else if (command === "say" || command === "msg") {
     wire = `/txn ${key} ${inner}`;
