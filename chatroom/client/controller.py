@@ -225,6 +225,7 @@ class ChatController:
             post or (lambda *request: http_poster(clock)(*request)),
             clock,
             self._set_ready_status,
+            self._say_shared,
         )
 
     # -- connecting ----------------------------------------------------------------
@@ -791,6 +792,12 @@ class ChatController:
                     self.typing.stop()  # the message says the user is done
         return True
 
+    def _say_shared(self, line: str, where: str) -> None:
+        """An upload's link (``/say ROOM URL``, ``/msg USER URL``), said
+        with a key as anything typed is, its row in log ``where``."""
+        if not self.unacknowledged.say(line, where):
+            self._send(line)
+
     def _offline(self, text: str) -> bool:
         """A line typed while disconnected: what is said in a room's or a
         conversation's buffer waits with its key (it goes once back in
@@ -914,7 +921,7 @@ class ChatController:
             )
             return
         share = f"/say {buffer.name}" if buffer.is_room else f"/msg {buffer.name}"
-        self.uploads.start(path, share)
+        self.uploads.start(path, share, self.model.logs.shown)
 
     def _remember_key(self, text: str) -> None:
         """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""

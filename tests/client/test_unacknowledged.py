@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.python.filepath import FilePath
 
 from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
 from chatroom.client.logfile import RoomLogger
 from chatroom.client.unacknowledged import RETRY_FIRST, pending_row
+from chatroom.client.uploading import Answer
 from chatroom.client.widgets import plain_text
 from chatroom.wire.txn import is_key, key_of, keyed_line, may_carry_key, new_key
 from tests.client.test_controller import ControllerTestCase
@@ -139,6 +141,28 @@ class PendingRowTests(ControllerTestCase):
         filed = (Path(folder.path) / "tea.log").read_text().splitlines()
         said = [line[20:] for line in filed if "<alice>" in line]
         self.assertEqual(said, ["<alice> with its copy", "<alice> on its ack alone"])
+
+    def test_an_uploads_link_is_said_with_a_key(self) -> None:
+        """``/upload FILE``: once posted, its link is said in tea as typed
+        words are, with a key, standing pending until its ``ACK``."""
+        picture = FilePath(self.mktemp())
+        picture.setContent(b"\x89PNG")
+        link = "http://chat.example/files/abc/cat.png"
+
+        def post(*request: object) -> Deferred[Answer]:
+            return succeed(Answer(201, link))
+
+        self.controller.uploads.post = post
+        self.controller.submit(f"/upload {picture.path}")
+        self.assertEqual(self.server.sent(), ["/token"])
+        self.server.answer("TOKEN t0k 3600 http://chat.example/upload")
+        self.assertEqual(self.server.sent(), [f"/txn K /say tea {link}"])
+        self.assertIn(f"<alice> {link} (sending)", self.rows())
+        key = self.server.keys[-1]
+        self.server.answer(f"@70 MSG tea alice {STAMP} {link}", f"ACK {key} tea 70")
+        self.assertEqual(
+            [row for row in self.rows() if link in row], [f"<alice> {link}"]
+        )
 
     def test_a_refusal_takes_it_out_and_says_why(self) -> None:
         """``ERR BAD_TEXT``: the row goes, the refusal is shown, and the
