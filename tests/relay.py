@@ -84,6 +84,9 @@ class Relay:
         self.swallowing_sent: bool | Callable[[str], bool] = False
         #: What the server answers is read and dropped, not passed on.
         self.swallowing_answers = False
+        #: New connections are closed at once, as a server that is down
+        #: refuses them (the server keeps running for the others).
+        self.refusing = False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self.listener.getsockname()[1])
         self._lock = threading.Lock()
@@ -140,6 +143,8 @@ class Relay:
         """The server's side of a connection (None: the server is not
         there, and the client's side is closed at once)."""
         try:
+            if self.refusing:
+                raise ConnectionRefusedError
             up = socket.create_connection(("127.0.0.1", self.upstream), timeout=10)
         except OSError:
             down.close()

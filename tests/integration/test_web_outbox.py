@@ -139,3 +139,28 @@ class WebOutboxTests(WebCase):
             + (" pending" if PENDING.search(row) else "")
             for row in self.rows(page, "typed")
         ]
+
+    def test_a_line_for_a_room_it_cannot_go_back_to_is_taken_out(self) -> None:
+        """Typed while away from a room whose key was set meanwhile: the
+        page cannot go back in, and says so, naming the line not sent;
+        the line waits no more, and was never sent."""
+        owner = self.line_user("mia")
+        owner.send("/create tea")
+        owner.wait(lambda line: line.startswith("JOINED tea"), "tea made")
+        page = self.page_in("wes", "tea")
+        self.relay.refusing = True
+        self.relay.cut()
+        wait_for("the page offline", lambda: page.visible("connection"))
+        owner.send("/set key s3cret")
+        owner.wait(lambda line: line.startswith("SET tea key on"), "the key set")
+        page.type_into("message-input", "for a room now locked")
+        self.shows_pending(page, "for a room now locked")
+        self.relay.refusing = False
+        page.element("reconnect-now").click()
+        wait_for(
+            "why it was not sent",
+            lambda: "not sent: “for a room now locked”" in page.error(),
+        )
+        self.assertIn("could not go back to tea", page.error())
+        self.assertEqual(self.script(page, "return OUTBOX.said.size"), 0)
+        self.assertEqual(self.relay.keys_sent("tea", "for a room now locked"), [])

@@ -62,7 +62,8 @@ function sayOnce(typed, view) {
   } else if (!view.private) {
     wire = `/in ${view.name} /txn ${key} ${inner}`;
   } else return false;
-  const said = { key, line: wire, view, row: pendingRow(inner), sent: false, refusals: 0, retry: null };
+  const said = { key, line: wire, typed, view, row: pendingRow(inner), sent: false, refusals: 0,
+    retry: null };
   OUTBOX.said.set(key, said);
   if (said.row) {
     const was = active;
@@ -131,6 +132,18 @@ function outboxLost() {
     said.sent = false;
     markRow(said, "waiting");
   }
+}
+
+// The page could not go back to `view`'s room (rooms.js's rejoinRefused):
+// what was said there and still waits can go nowhere, and would wait for
+// ever. It is taken out; the words typed, for the error to name.
+function outboxRoomLost(view) {
+  const lost = [...OUTBOX.said.values()].filter((said) => said.view === view);
+  for (const said of lost) {
+    OUTBOX.said.delete(said.key);
+    clearTimeout(said.retry);
+  }
+  return lost.map((said) => said.typed);
 }
 
 // PONG b:KEY / k:KEY: the answers to KEY's line start, or are over.
