@@ -278,8 +278,10 @@ bench-million: $(STAMP) cc redis-server
 # Sentinel, 2,000 clients in 200 rooms; a node killed, then Redis's primary;
 # then on a Redis Cluster (rooms on each primary) a rooms' primary, then the
 # server slot's.
-# A few minutes; exits 1 if an acknowledged message was lost, duplicated or
-# reordered. CHAOS_ARGS="--clients 100 --rooms 10" for a smaller one.
+# Half the clients resend with keys (/txn). A few minutes; exits 1 if an
+# acknowledged message was lost, duplicated or reordered, or a keyed one
+# lost, doubled or left unacknowledged. CHAOS_ARGS="--clients 100 --rooms
+# 10" for a smaller one, "--sentinel-only" for the faults behind Sentinel.
 CHAOS_ARGS ?=
 chaos: $(STAMP) redis-server
 	$(BIN)/python -m chatroom.bench.chaos $(CHAOS_ARGS) --json chaos.json

@@ -40,6 +40,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
 import os
 import random
 import shutil
@@ -124,6 +125,26 @@ class Fault:
     struck: str = ""
     #: Each duplicate's two sightings (:attr:`ChaosClient.duplicate_details`).
     duplicate_details: list[str] = field(default_factory=list)
+    #: The keyed clients' (:class:`KeyedChaosClient`) messages acknowledged
+    #: (``ACK``); the deliveries they owed that never came; the members
+    #: that got one twice (under two ids); the keys never acknowledged by
+    #: the end of the run (their senders left unsure); and the rest that
+    #: must never happen: a member getting one under another id than its
+    #: ``ACK``'s, a key acknowledged under two ids, a member getting a
+    #: keyed message its sender never saw acknowledged.
+    keyed_acknowledged: int = 0
+    keyed_lost: int = 0
+    keyed_doubled: int = 0
+    keyed_unsure: int = 0
+    keyed_other_id: int = 0
+    keyed_two_ids: int = 0
+    keyed_never_acknowledged: int = 0
+
+    @property
+    def keyed_bad(self) -> int:
+        """Keyed deliveries under another id, keys acknowledged under two,
+        and keyed messages delivered though never acknowledged."""
+        return self.keyed_other_id + self.keyed_two_ids + self.keyed_never_acknowledged
 
 
 @dataclass
@@ -144,6 +165,9 @@ class ChaosClient:
     waiting: int | None = None
     #: Every message it received: (sender, number), and the ids seen.
     received: set[tuple[str, int]] = field(default_factory=set)
+    #: The ids each message it received came under (more than one: it
+    #: came twice, as two messages).
+    copies: dict[tuple[str, int], set[int]] = field(default_factory=dict)
     #: The ids seen, each with what it was the first time (``MSG u3 s7``).
     ids: dict[int, str] = field(default_factory=dict)
     duplicates: list[float] = field(default_factory=list)
@@ -269,6 +293,7 @@ class ChaosClient:
         if text.startswith("s") and text[1:].isdigit():
             number = int(text[1:])
             self.received.add((user, number))
+            self.copies.setdefault((user, number), set()).add(ident)
             if user == self.name and live and number == self.waiting:
                 self.acked[number] = now
                 self.waiting = None
@@ -288,6 +313,95 @@ class ChaosClient:
             # to within that, not to within its interval.
             back = any(at >= self.fault_at for at in self.acked.values())
             await asyncio.sleep(self.interval if back else PROBE)
+
+
+#: Seconds before a keyed client sends again a line answered ``ERR``
+#: (``UNAVAILABLE``: Redis failing over), and one left unanswered (the
+#: spec's careful client: docs/protocol.md, *Saying it once*).
+AGAIN_AFTER_ERROR = 1.0
+AGAIN_UNANSWERED = 3.0
+
+#: Seconds the keyed clients go on sending their unacknowledged keys
+#: again once the chat has stopped, at most.
+RESEND_BOUND = 45.0
+
+
+@dataclass
+class Keyed:
+    """A keyed client's message in its outbox: its key, and when it is
+    to be sent again (``inf``: not before an answer or a reconnect)."""
+
+    key: str
+    due: float
+
+
+@dataclass
+class KeyedChaosClient(ChaosClient):
+    """A user whose client resends with keys (``/txn KEY /say ROOM sN``):
+    a new message every interval, whatever the last one's answer; one
+    answered ``ERR`` goes again with its key after :data:`AGAIN_AFTER_ERROR`,
+    one unanswered after :data:`AGAIN_UNANSWERED`, and every one still
+    unacknowledged once it is back in its room after a reconnect, until
+    each is acknowledged (``ACK``). Each must reach every other member of
+    its room once, under the id its ``ACK`` names."""
+
+    #: Unacknowledged messages by number.
+    outbox: dict[int, Keyed] = field(default_factory=dict)
+    #: Every id an ``ACK`` named for a message, by number (two: a fault).
+    ack_ids: dict[int, set[int]] = field(default_factory=dict)
+    #: When each message was first sent, by number.
+    first_sent: dict[int, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.by_key: dict[str, int] = {}
+
+    async def line(self, line: str) -> None:
+        word, _, rest = line.partition(" ")
+        if word == "ACK":
+            key, _room, ident = rest.split(" ")[:3]
+            number = self.by_key.get(key)
+            if number is not None and ident.isdigit():
+                self.ack_ids.setdefault(number, set()).add(int(ident))
+                self.acked.setdefault(number, time.monotonic())
+                self.outbox.pop(number, None)
+            return
+        if word == "ERR" and self.named and self.in_room.is_set():
+            self.refused.append(time.monotonic())
+            said = rest.rpartition(" ")[2]  # "... was not sent: TEXT"
+            number = int(said[1:]) if said[:1] == "s" and said[1:].isdigit() else 0
+            if number in self.outbox:
+                self.outbox[number].due = time.monotonic() + AGAIN_AFTER_ERROR
+            return  # "try again" names no line: it goes again unanswered
+        await super().line(line)
+        if word == "JOINED":  # back in its room: everything unacknowledged again
+            for keyed in self.outbox.values():
+                keyed.due = 0.0
+
+    def send_keyed(self, number: int) -> None:
+        keyed = self.outbox[number]
+        keyed.due = time.monotonic() + AGAIN_UNANSWERED
+        self.send(f"/txn {keyed.key} /say {self.room} s{number}")
+
+    async def talk(self, chatting: asyncio.Event, stop: asyncio.Event) -> None:
+        await chatting.wait()
+        await self.in_room.wait()
+        if not self.sent:  # the clients' first messages spread over an interval
+            await asyncio.sleep(random.uniform(0, self.interval))
+        next_new = 0.0
+        while not stop.is_set():
+            now = time.monotonic()
+            if self.in_room.is_set() and self.writer is not None:
+                if chatting.is_set() and now >= next_new:
+                    self.sent += 1
+                    key = f"{self.name}-{self.sent}-{random.getrandbits(64):x}"
+                    self.by_key[key] = self.sent
+                    self.outbox[self.sent] = Keyed(key, 0.0)
+                    self.first_sent[self.sent] = now
+                    next_new = now + self.interval
+                for number in [n for n, k in self.outbox.items() if now >= k.due]:
+                    self.send_keyed(number)
+            await asyncio.sleep(min(0.05, self.interval))
 
 
 class Processes:
@@ -425,18 +539,24 @@ class Plan:
     settle: float = 60.0
     #: Sentinel's ``down-after-milliseconds``: how soon a dead primary is seen.
     down_after: int = 1000
+    #: How many of the clients resend with keys (:class:`KeyedChaosClient`).
+    keyed: int = 1000
+    #: Only the faults behind Sentinel (no Redis Cluster).
+    sentinel_only: bool = False
 
 
 def table(faults: list[Fault], plan: Plan) -> str:
     """The figures, one row per fault."""
     head = (
-        f"{plan.clients} clients in {plan.rooms} rooms over {plan.nodes} nodes, "
-        f"a message each every {plan.interval:g} s; --node-ttl {plan.node_ttl:g}"
+        f"{plan.clients} clients ({plan.keyed} resending with keys) in "
+        f"{plan.rooms} rooms over {plan.nodes} nodes, a message each every "
+        f"{plan.interval:g} s; --node-ttl {plan.node_ttl:g}"
     )
     rows = [
         head,
         f"{'fault':<32} {'back (s)':>9} {'acked':>7} {'owed':>8} {'delivered':>9} "
-        f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7} {'out':>5}",
+        f"{'lost':>5} {'dup':>4} {'order':>5} {'refused':>7} {'out':>5} "
+        f"{'keyed':>6} {'klost':>5} {'kdup':>4} {'unsure':>6} {'kbad':>4}",
     ]
     for fault in faults:
         if fault.note:
@@ -446,7 +566,10 @@ def table(faults: list[Fault], plan: Plan) -> str:
         rows.append(
             f"{fault.name:<32} {back:>9} {fault.acknowledged:>7} {fault.expected:>8} "
             f"{fault.delivered:>9} {fault.lost:>5} {fault.duplicates:>4} "
-            f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5}"
+            f"{fault.out_of_order:>5} {fault.refused:>7} {fault.taken_out:>5} "
+            f"{fault.keyed_acknowledged:>6} {fault.keyed_lost:>5} "
+            f"{fault.keyed_doubled:>4} {fault.keyed_unsure:>6} "
+            f"{fault.keyed_bad:>4}"
         )
         if fault.struck:
             rows.append(f"  {fault.struck}")
@@ -476,7 +599,12 @@ def tally(
     for client in clients:
         members.setdefault(client.room, []).append(client)
     for client in clients:
-        mine = [n for n, at in client.acked.items() if start <= at < end]
+        if isinstance(client, KeyedChaosClient):
+            others = [m for m in members[client.room] if m is not client]
+            keyed_tally(fault, client, others, start, end)
+            mine = []  # its own copy is no acknowledgement: its ACK is
+        else:
+            mine = [n for n, at in client.acked.items() if start <= at < end]
         fault.acknowledged += len(mine)
         for number in mine:
             for member in members[client.room]:
@@ -496,6 +624,38 @@ def tally(
     return fault
 
 
+def keyed_tally(
+    fault: Fault,
+    client: KeyedChaosClient,
+    others: list[ChaosClient],
+    start: float,
+    end: float,
+) -> None:
+    """``client``'s keyed messages acknowledged in [start, end), and those
+    first sent then and never acknowledged, as the other members of its
+    room (``others``) got them, added to ``fault``."""
+    for number, at in client.acked.items():
+        if not start <= at < end:
+            continue
+        fault.keyed_acknowledged += 1
+        ids = client.ack_ids[number]
+        fault.keyed_two_ids += len(ids) > 1
+        for member in others:
+            copies = member.copies.get((client.name, number), set())
+            if not copies:
+                fault.keyed_lost += 1
+            elif len(copies) > 1:
+                fault.keyed_doubled += 1
+            elif not copies <= ids:
+                fault.keyed_other_id += 1
+    for number, at in client.first_sent.items():
+        if start <= at < end and number not in client.acked:
+            fault.keyed_unsure += 1
+            fault.keyed_never_acknowledged += sum(
+                (client.name, number) in member.copies for member in others
+            )
+
+
 async def chat_through(
     plan: Plan, ports: list[int], faults: list[tuple[str, Strike]]
 ) -> list[Fault]:
@@ -503,7 +663,7 @@ async def chat_through(
     each of ``faults`` in turn, each once every client has sent again
     after the one before; the figures of the steady chat and of each."""
     clients = [
-        ChaosClient(
+        (KeyedChaosClient if index < plan.keyed else ChaosClient)(
             index,
             f"r{index % plan.rooms}",
             [ports[(index + k) % len(ports)] for k in range(len(ports))],
@@ -548,6 +708,14 @@ async def chat_through(
         if time.monotonic() > deadline:
             break
         await asyncio.sleep(0.1)
+    # The keyed clients send their unacknowledged keys again until each is
+    # acknowledged; those left then are their senders' doubts.
+    keyed = [c for c in clients if isinstance(c, KeyedChaosClient)]
+    deadline = time.monotonic() + RESEND_BOUND
+    while any(c.outbox for c in keyed) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    print(f"keys unacknowledged at the end: {sum(len(c.outbox) for c in keyed)}",
+          flush=True)  # fmt: skip
     drained = time.monotonic()
     missing = await delivered_or_quiet(clients, ended)
     print(f"deliveries awaited {time.monotonic() - drained:.1f} s after the last "
@@ -556,7 +724,8 @@ async def chat_through(
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    bounds = [moment for _, moment in marks] + [ended]
+    # The last row takes the answers and resends after the chat stopped.
+    bounds = [moment for _, moment in marks] + [math.inf]
     return [
         tally(name, clients, start, end, begun)
         for (name, start), end in zip(marks, bounds[1:], strict=True)
@@ -696,7 +865,8 @@ async def delivered_or_quiet(clients: list[ChaosClient], ended: float) -> int:
     deliveries still missing."""
     missing, since = -1, time.monotonic()
     while True:
-        now_missing = tally("", clients, 0.0, ended, 0.0).lost
+        figures = tally("", clients, 0.0, math.inf, 0.0)
+        now_missing = figures.lost + figures.keyed_lost
         if now_missing == 0 or time.monotonic() - since > QUIET:
             return now_missing
         if now_missing != missing:
@@ -719,7 +889,8 @@ def run(plan: Plan) -> list[Fault]:
 
 def _run(plan: Plan, processes: Processes) -> list[Fault]:
     faults = _behind_sentinel(plan, processes)
-    faults += _on_redis_cluster(plan, processes)
+    if not plan.sentinel_only:
+        faults += _on_redis_cluster(plan, processes)
     return faults
 
 
@@ -924,11 +1095,23 @@ def main(argv: list[str] | None = None) -> None:
         default=1000,
         help="Sentinel's down-after-milliseconds",
     )
+    parser.add_argument(
+        "--keyed",
+        type=int,
+        help="how many of the clients resend with keys (/txn); half by default",
+    )
+    parser.add_argument(
+        "--sentinel-only",
+        action="store_true",
+        help="only the faults behind Sentinel, no Redis Cluster",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here too")
     options = parser.parse_args(argv)
+    keyed = options.clients // 2 if options.keyed is None else options.keyed
     plan = Plan(
         options.nodes, options.clients, options.rooms, options.interval,
-        options.node_ttl, options.settle, options.down_after,
+        options.node_ttl, options.settle, options.down_after, keyed,
+        options.sentinel_only,
     )  # fmt: skip
     started = time.monotonic()
     faults = run(plan)
@@ -937,7 +1120,11 @@ def main(argv: list[str] | None = None) -> None:
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")  # fmt: skip
     if options.json:
         options.json.write_text(json.dumps([asdict(f) for f in faults], indent=1))
-    if any(f.lost or f.duplicates or f.out_of_order for f in faults):
+    if any(
+        f.lost or f.duplicates or f.out_of_order or f.keyed_lost or f.keyed_doubled
+        or f.keyed_unsure or f.keyed_bad
+        for f in faults
+    ):  # fmt: skip
         sys.exit(1)
 
 

@@ -24,6 +24,7 @@ from chatroom.bench.chaos import (
     SERVER_SHARD_KILLED,
     SHARD_KILLED,
     ChaosClient,
+    KeyedChaosClient,
     Plan,
     table,
     tally,
@@ -77,6 +78,17 @@ class SmallChaosRunTests(unittest.TestCase):
                 report,
             )
             self.assertLess(fault["recovered"], 20, report)  # all back, bounded
+            # Half the clients resend with keys: each key acknowledged, and
+            # each reached every other member once, under its ACK's id.
+            self.assertGreater(fault["keyed_acknowledged"], 0, report)
+            keyed = [
+                fault[f"keyed_{what}"]
+                for what in (
+                    "lost", "doubled", "unsure", "other_id", "two_ids",
+                    "never_acknowledged",
+                )
+            ]  # fmt: skip
+            self.assertEqual(keyed, [0] * 6, report)
         self.assertIn(SHARD_KILLED, report.rsplit("steady chat", 1)[-1])  # a row
 
 
@@ -92,3 +104,28 @@ class DuplicateSightingsTests(unittest.TestCase):
         self.assertEqual(fault.duplicates, 1)
         listed = table([fault], Plan())
         self.assertIn("u3 in r3: id 7 as 'MSG u1 s4', then 'HISTORY u2 s9'", listed)
+
+
+class KeyedTallyTests(unittest.TestCase):
+    """A keyed message a member got twice (two ids), one it got under
+    another id than the ACK's, and one never acknowledged, each counted."""
+
+    def test_keyed_faults_are_counted(self) -> None:
+        sender = KeyedChaosClient(1, "r1", [1], 1.0)
+        member = ChaosClient(2, "r1", [1], 1.0)
+        for number in (1, 2, 3):
+            sender.first_sent[number] = 1.0
+        sender.acked.update({1: 2.0, 2: 2.0})
+        sender.ack_ids.update({1: {10}, 2: {11}})
+        member.receive(10, "u1", "s1", live=True)
+        member.receive(12, "u1", "s1", live=True)  # s1 again, as another message
+        member.receive(13, "u1", "s2", live=True)  # not the id its ACK named
+        member.receive(14, "u1", "s3", live=True)  # never acknowledged
+        fault = tally("steady chat", [sender, member], 0.0, 1e12, 0.0)
+        self.assertEqual(
+            (fault.keyed_acknowledged, fault.keyed_lost, fault.keyed_doubled),
+            (2, 0, 1),
+        )
+        self.assertEqual((fault.keyed_other_id, fault.keyed_unsure), (1, 1))
+        self.assertEqual(fault.keyed_never_acknowledged, 1)
+        self.assertEqual(fault.acknowledged, 0)  # its own copies are no ACK

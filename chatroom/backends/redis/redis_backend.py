@@ -15,6 +15,7 @@ routing of the node channel's messages to this node's sessions.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -938,15 +939,17 @@ class RedisBackend:
                 # Done already: acknowledged again only once the replicas
                 # have its record, as a first send is (the script renewed
                 # it, a write of this connection's that the WAIT covers);
-                # a message still held is published now, once.
+                # a message still held is said now, once.
                 if written is not None and not await self._confirmed(written):
                     raise errors.not_stored(
                         "no replica of Redis confirmed it", event.text
                     ) from None
-                if done.record.held:
-                    assert isinstance(keyed, KeyUnused)
-                    await self._publish_held(where, change.room, keyed)
-                raise
+                if not done.record.held or written is None:
+                    raise
+                assert isinstance(keyed, KeyUnused)
+                said_id = await self._say_held(where, change.room, said, keyed, written)
+                record = replace(done.record, id=said_id, held=False)
+                raise KeyDoneError(record) from None
             if where is not None:
                 where.unhush(member)
             event.id = str(reply[1])
@@ -956,30 +959,51 @@ class RedisBackend:
                 refused = None if "held" in operands else event
                 raise errors.not_stored("no replica of Redis confirmed it", event.text)
             if "held" in operands:
-                assert isinstance(keyed, KeyUnused)
-                await self._publish_held(where, change.room, keyed)
+                assert isinstance(keyed, KeyUnused) and written is not None
+                refused = event  # published from here on: dropped if refused
+                saying = self._say_held(where, change.room, said, keyed, written)
+                event.id = await saying
+                refused = None
         finally:
             if written is not None and where is not None:
                 where.confirmed(member, refused)
 
-    async def _publish_held(
-        self, where: NodeRoom | None, room: str, keyed: KeyUnused
-    ) -> None:
-        """A keyed message ``SAY`` kept but held (behind
-        ``--redis-replicas``), now confirmed by the replicas: published
-        to the room's members on every node (``PUBLISH_HELD``, once
-        whoever asks), and here before this returns, so that its sender's
-        own copy comes before its ``ACK``. Held until then, it reaches no
-        member if the primary dies before a replica has it: the promoted
-        replica has neither it nor its key, and the sender's repeat is
-        said there once (docs/scaling.md, *Keys of /txn in Redis*)."""
-        operands = {"room": room, "sender": keyed.sender, "key": keyed.key}
-        await self.calls.call(
+    async def _say_held(
+        self,
+        where: NodeRoom | None,
+        room: str,
+        said: Append,
+        keyed: KeyUnused,
+        written: Written,
+    ) -> str:
+        """A keyed message ``SAY`` held (behind ``--redis-replicas``), now
+        that the replicas have it, numbered, kept and published to the
+        room's members on every node (``PUBLISH_HELD``, once whoever asks)
+        and here before this returns, so that its sender's own copy comes
+        before its ``ACK``; its id once the replicas have that too
+        (``UNAVAILABLE`` if they do not, as for any message). Held until
+        then, it reaches no member if the primary dies before a replica
+        has it: the promoted replica has neither it nor its key, and the
+        sender's repeat is said there once (docs/scaling.md, *Keys of /txn
+        in Redis*)."""
+        operands = {
+            "room": room,
+            "sender": keyed.sender,
+            "key": keyed.key,
+            "retention": self.config.retention,
+            "oldest": said.oldest,
+        }
+        reply = await self.calls.call(
             scripts.PUBLISH_HELD,
             operands,
             refusals={},
             arrived=None if where is None else partial(_arrived, where),
+            written=written,
         )
+        if not await self._confirmed(written):
+            text = said.event.text if isinstance(said.event, Message) else ""
+            raise errors.not_stored("no replica of Redis confirmed it", text)
+        return "" if reply[1] in (0, b"0") else str(reply[1])
 
     async def _confirmed(self, written: Written) -> bool:
         """Whether ``--redis-replicas`` of Redis's replicas have what was

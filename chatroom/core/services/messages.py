@@ -579,9 +579,18 @@ class MessageService:
         """``/txn KEY /msg USER TEXT``: :meth:`private_message` once per key,
         answered the message sent (None: a repeat, nothing sent again) and
         its acknowledgement, naming the conversation ``@USER`` and the
-        message's id there (``-``: kept nowhere, between plain names)."""
+        message's id there (``-``: kept nowhere, between plain names).
+        A message kept nowhere keeps its key alone (``keep_key``), read
+        before a plain name's message is sent, so that a repeat is
+        answered, not told again."""
         txn = transactions.asked(key, "msg", target, text)
         assert txn is not None
+        session = self.identities.session(member)
+        if not session.account:  # its message may be kept nowhere: its key is
+            sender = transactions.sender_of(session)
+            record = await self.messages.key_record(sender, key, "@" + target)
+            if record is not None:
+                return None, transactions.answer(txn, record)
         try:
             event = await self.private_message(member, target, text, txn=txn)
         except KeyDoneError as kept:
@@ -589,10 +598,15 @@ class MessageService:
         except ChatError as refusal:
             if refusal.code in ("UNAVAILABLE", "TXN_REUSED"):
                 raise
-            session = self.identities.session(member)
             read = self.messages.key_record
             place = "@" + target
             return None, await transactions.recalled(read, txn, session, place, refusal)
+        if not event.id:  # told, kept nowhere (between plain names): the key is
+            conversation = "@" + event.recipient
+            now = self.clock.seconds()
+            await self.messages.keep_key(
+                transactions.premise(txn, session, conversation, now)
+            )
         return event, transactions.done(txn, "@" + event.recipient, event.id)
 
     async def private_message(

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 from chatroom.core.messages.transactions import Acknowledged
 from chatroom.core.model import errors
+from chatroom.core.model.errors import ChatError
 from chatroom.core.model.text import name_key
 from chatroom.doors.line.arguments import split_private_message, split_say
 from chatroom.doors.line.context import CommandContext
@@ -46,11 +47,23 @@ async def say_to(session: CommandContext, args: str, key: str) -> Acknowledged:
     """``/say ROOM TEXT``: words to a room the session is in."""
     room, text = split_say(args)
     found = session.places.find(room)
-    messages = session.registry.messages
     if found is None:  # left since? A repeat is answered all the same
         refusal = errors.not_in_room(f"you are not in {room}")
-        return await messages.said_before(session.member, room, text, key, refusal)
+        return await said_outside(session, args, key, refusal)
+    messages = session.registry.messages
     return _sure(await messages.say(session.member, found, text, key=key))
+
+
+async def said_outside(
+    session: CommandContext, args: str, key: str, refusal: ChatError
+) -> Acknowledged:
+    """``/say ROOM TEXT`` to a room the session is not in (left since, or
+    from the lobby): the key's first acknowledgement if it said that
+    already, whatever happened since; else ``refusal``, as ``/say`` alone
+    is refused there."""
+    room, text = split_say(args)
+    messages = session.registry.messages
+    return await messages.said_before(session.member, room, text, key, refusal)
 
 
 async def act(session: CommandContext, args: str, key: str) -> Acknowledged:

@@ -78,7 +78,7 @@ from chatroom.doors.line.arguments import (
     split_private_message,
     split_say,
 )
-from chatroom.doors.line.keyed import KEYED, render_ack
+from chatroom.doors.line.keyed import KEYED, render_ack, said_outside
 from chatroom.doors.line.markers import render_marker
 from chatroom.doors.line.places import NOWHERE, Places
 from chatroom.doors.line.rendering import (
@@ -455,7 +455,13 @@ class LineSession:
         if keyed.command:
             _, states = COMMANDS[keyed.command]
             if self.state not in states:
-                raise errors.room_command_only(keyed.command)
+                refusal = errors.room_command_only(keyed.command)
+                if keyed.command != "say":
+                    raise refusal
+                # /say names its room: a repeat from the lobby is answered
+                acknowledged = await said_outside(self, keyed.args, keyed.key, refusal)
+                self.send(render_ack(acknowledged))
+                return
         elif self.state != ROOM:
             raise errors.in_lobby()
         acknowledged = await KEYED[keyed.command](self, keyed.args, keyed.key)

@@ -143,3 +143,25 @@ class TransactionContract(RichRoom):
         bob.say("/txn left1 /say tea before I go")
         self.assertEqual((yield self.expect(bob, "ACK ")), ack)
         yield self.refusal(bob, "/txn new1 /say tea hello", "NOT_IN_ROOM")
+        bob.say("/leave cake")  # in no room: the lobby
+        yield self.expect(bob, "ROOMS ")
+        bob.say("/txn left1 /say tea before I go")
+        self.assertEqual((yield self.expect(bob, "ACK ")), ack)
+        yield self.refusal(bob, "/txn new2 /say tea hello", "NOT_IN_ROOM")
+
+    @defer.inlineCallbacks
+    def test_a_plain_names_private_message_is_told_once(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """Between plain names nothing is kept but the key: alice's keyed
+        ``/msg bob`` is ``ACK K @bob -`` twice, and bob hears it once."""
+        alice, bob, _carol = yield self.rich_room()
+        alice.say("/txn pm1 /msg bob psst")
+        ack = yield self.expect(alice, "ACK pm1 ")
+        self.assertEqual(ack, "ACK pm1 @bob -")
+        self.assertTrue((yield self.expect(bob, "PRIVMSG alice bob ")).endswith("psst"))
+        alice.say("/txn pm1 /msg bob psst")
+        self.assertEqual((yield self.expect(alice, "ACK pm1 ")), ack)
+        alice.say("/msg bob after")
+        after = yield self.expect(bob, "PRIVMSG alice bob ")
+        self.assertTrue(after.endswith(" after"), after)

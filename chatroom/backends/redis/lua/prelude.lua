@@ -507,20 +507,6 @@ local function said(r, message, retention, oldest)
   if oldest ~= 0 then age_out(r, stored_time(oldest), 0) end
   return id, seq
 end
--- A keyed message behind --redis-replicas (chatroom.backends.redis.
--- redis_backend's _say): numbered and kept as `said` keeps one, but not
--- published. It is held until the node's WAIT says the replicas have it
--- (publish-held.lua), so that no member anywhere sees a message a dying
--- primary stored before any replica had it (the promoted replica gives
--- its repeat an id of its own). Returns its id.
-local function said_held(r, message, retention, oldest)
-  local id = next_id(r)
-  local hk = history_key(r)
-  redis.call('RPUSH', hk, numbered(message, id))
-  redis.call('LTRIM', hk, -tonumber(retention), -1)
-  if oldest ~= 0 then age_out(r, stored_time(oldest), 0) end
-  return id
-end
 
 -- Room r's keys go, its hooks too (the room's slot). Their entries in the
 -- server's index of secrets (`P hooks`) stay, stale: a post takes a hook
@@ -885,11 +871,11 @@ end
 -- of change c's premises, KeyUnused: checked before any other by the
 -- script that stores c, in the place r it stores it (a room's key, or nil
 -- for the server's slot). A key done already answers {'KEYED', line,
--- target, id, held} (nothing applied; held 1 for a message stored but not
--- yet published: `said_held`), after a write of its own (its expiry renewed: a
--- day from the repeat) that a WAIT on the node's connection confirms only
+-- target, id, held} (nothing applied; held 1, and no id, for a message
+-- held: key_hold), after a write of its own (its expiry renewed: a day
+-- from the repeat) that a WAIT on the node's connection confirms only
 -- once the replicas have the record too; nil if it is unused. A key is
--- kept as one string, `line id target` (id `!ID` while its message is
+-- kept as one string, `line id target` (id `!` while its message is
 -- held), expiring TXN_SECONDS after it was done.
 local function key_done(c, r)
   local p = c.premises[#c.premises]
@@ -898,15 +884,32 @@ local function key_done(c, r)
   if not kept then return nil end
   redis.call('EXPIRE', k, TXN_SECONDS)
   local line, id, target = string.match(kept, '^(%S+) (%S*) (.*)$')
-  if string.sub(id, 1, 1) == '!' then return {'KEYED', line, target, string.sub(id, 2), 1} end
+  if id == '!' then return {'KEYED', line, target, '', 1} end
   return {'KEYED', line, target, id, 0}
 end
 -- Change c, resting on a key (key_done), was applied and made event `id`
 -- ('' for none): its key kept with it, in the same script.
+-- Sender s's key k kept in place r, as done by `line` to `target`, making
+-- event `id` ('' for none).
+local function key_kept(r, s, k, line, id, target)
+  redis.call('SET', txn_key(r, s, k), line .. ' ' .. id .. ' ' .. target,
+    'EX', TXN_SECONDS)
+end
 local function key_keep(c, r, id)
   local p = c.premises[#c.premises]
-  redis.call('SET', txn_key(r, p.sender, p.key), p.line .. ' ' .. (id or '') .. ' '
-    .. p.target, 'EX', TXN_SECONDS)
+  key_kept(r, p.sender, p.key, p.line, id or '', p.target)
+end
+-- Change c's keyed message (unnumbered), behind --redis-replicas: neither
+-- numbered, kept nor published yet, but held with its key (its record's
+-- id `!`, the message beside it) until the node's WAIT says the replicas
+-- have it; then publish-held.lua says it. So no member anywhere sees a
+-- message a dying primary had before any replica did (the promoted
+-- replica has neither it nor its key, and gives the repeat an id of its
+-- own), and ids still reach members in the order they were given.
+local function key_hold(c, r, message)
+  local p = c.premises[#c.premises]
+  key_kept(r, p.sender, p.key, p.line, '!', p.target)
+  redis.call('SET', txn_key(r, p.sender, p.key) .. ':held', message, 'EX', TXN_SECONDS)
 end
 
 -- Which premise of change c does not hold, by its place in c.premises (a

@@ -1,21 +1,24 @@
 
--- A keyed message held by say.lua (`held`, said_held: kept, not published) published,
--- now that the node's WAIT says the replicas have it: sender `args.sender`'s
--- key `args.key` in room `args.room`. Its record loses its mark (`!ID`
--- becomes `ID`) and the message, as kept, is published under the room's
--- next sequence number, once: a second call (the key's repeat on another
--- node, at once) finds it published and publishes nothing. Answers {'OK',
--- id, seq}, or {'OK', 0} when there was nothing to publish (published
--- already, its record gone, or its message no longer kept: redacted or
--- aged out meanwhile).
+-- A keyed message held by say.lua (`held`: key_hold) said now that the
+-- node's WAIT says the replicas have it: sender `args.sender`'s key
+-- `args.key` in room `args.room`. The message is numbered, published and
+-- kept as any is (said: `args.retention`, `args.oldest`), and its key's
+-- record takes its id, once: a second call (the key's repeat, on another
+-- node at once) finds it said and answers its id. Answers {'OK', id,
+-- seq}: seq 0 when it was said already (or is no longer held: its key
+-- forgotten, its room gone), id 0 when there is none.
 local r = args.room
 local k = txn_key(r, args.sender, args.key)
 local kept = redis.call('GET', k)
-if not kept then return {'OK', 0} end
+if not kept then return {'OK', 0, 0} end
 local line, id, target = string.match(kept, '^(%S+) (%S*) (.*)$')
-if string.sub(id, 1, 1) ~= '!' then return {'OK', 0} end
-id = string.sub(id, 2)
-redis.call('SET', k, line .. ' ' .. id .. ' ' .. target, 'KEEPTTL')
-local entry = events(r, tonumber(id), tonumber(id))[1]
-if not entry or entry == '' then return {'OK', 0} end
-return {'OK', id, emit(r, entry)}
+if id ~= '!' then return {'OK', tonumber(id) or 0, 0} end
+local message = redis.call('GET', k .. ':held')
+redis.call('DEL', k .. ':held')
+if not message or redis.call('EXISTS', room_key(r)) == 0 then
+  redis.call('DEL', k)
+  return {'OK', 0, 0}
+end
+local said_id, seq = said(r, message, args.retention, args.oldest)
+redis.call('SET', k, line .. ' ' .. said_id .. ' ' .. target, 'KEEPTTL')
+return {'OK', said_id, seq}

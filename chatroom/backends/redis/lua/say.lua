@@ -11,8 +11,8 @@
 -- id, seq}: the message's id and its place in the room's channel.
 -- `keyed` (a keyed line's, /txn): its key checked first (key_done) and
 -- kept with it (key_keep); `held` too (behind --redis-replicas): the
--- message is kept but not published (seq 0) until the node's WAIT
--- confirms it and publish-held.lua publishes it.
+-- message is held with its key (key_hold), unnumbered (id and seq 0),
+-- until the node's WAIT confirms it and publish-held.lua says it.
 local c, u = args.change, args.user
 local r = c.subject.room
 if args.keyed then  -- a keyed line's (/txn): done already, whatever since
@@ -41,15 +41,12 @@ for _, op in ipairs(c.ops) do
   if op.kind == 'Announce' then
     emit(r, op.event)
     redis.call('SREM', quiet_key(r), op.user)
-  elseif op.kind == 'Append' and args.held then  -- published once confirmed
-    id, seq = said_held(r, op.event, args.retention, op.oldest), 0
+  elseif op.kind == 'Append' and args.held then  -- said once confirmed
+    key_hold(c, r, op.event)
+    id, seq = 0, 0
   elseif op.kind == 'Append' then
     id, seq = said(r, op.event, args.retention, op.oldest)
   end
 end
-if args.held then
-  key_keep(c, r, '!' .. id)
-elseif args.keyed then
-  key_keep(c, r, id)
-end
+if args.keyed and not args.held then key_keep(c, r, id) end
 return {'OK', id, seq}
