@@ -330,7 +330,7 @@ class ChatController:
             and event.name == "ERR"
             and self.unacknowledged.refused(key, event.field("code"))
         ):
-            return  # sent again after a moment, with its key
+            return  # sent again after a moment, with its key; told once
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)

@@ -178,7 +178,8 @@ class LogEntry:
     #: their names); () for a line that names nobody in its words.
     words: Words = ()
     #: Said by the user and not yet acknowledged (see .unacknowledged): the
-    #: word its row shows (``waiting``, ``sending``); "" for any other line.
+    #: word its row shows (``waiting``, ``sending``, ``waiting to try
+    #: again``); "" for any other line.
     pending: str = ""
 
     def known_as(self, key: str, shown: str) -> LogEntry:

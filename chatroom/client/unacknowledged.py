@@ -21,8 +21,12 @@ the row gives way to the copy; when only the ``ACK`` comes (a repeat,
 its copy brought by the resume's replay) the row goes if the replay's
 row is there, else it becomes the message's row: one key is always one
 row. A refusal other than ``UNAVAILABLE`` takes it out (the ``ERR``
-says why, as any refusal does); ``UNAVAILABLE`` sends it again after a
-moment, backing off, for as long as the connection lasts. Lines typed
+says why, as any refusal does). ``UNAVAILABLE`` (the server cannot
+store it now: its disk is full, Redis or its replicas are away) sends
+it again after a moment, backing off, for as long as the connection
+lasts; the user is told why once, at the first (a full disk may last),
+and the row says ``waiting to try again`` meanwhile, not the reason
+again at every try. Lines typed
 while disconnected wait here too, and go, in the order typed, once the
 client is back in their room (a private message: once signed in).
 
@@ -46,10 +50,12 @@ from chatroom.wire.said import is_command, said_text
 from chatroom.wire.txn import keyed_line, may_carry_key, new_key
 
 #: The row's mark while the line cannot go (disconnected, not back in its
-#: room, or waiting to be sent again after ``ERR UNAVAILABLE``).
+#: room).
 WAITING = "waiting"
 #: The row's mark once the line is written, until its ``ACK``.
 SENDING = "sending"
+#: The row's mark after ``ERR UNAVAILABLE``, until it goes again.
+RETRYING = "waiting to try again"
 
 #: The refusal after which a line goes again with its key (protocol.md's
 #: error table).
@@ -223,8 +229,10 @@ class Unacknowledged:
 
     def refused(self, key: str, code: str) -> bool:
         """``ERR CODE`` answered the line with ``key``. ``UNAVAILABLE``: it
-        goes again after a moment (True: nothing to tell). Any other: it is
-        out, its row too (False: the refusal is shown, saying why)."""
+        stays, and goes again after a moment; the first is shown (False:
+        the user learns why it waits), the next are not (True: nothing new
+        to tell). Any other: it is out, its row too (False: the refusal is
+        shown, saying why)."""
         said = self.said.get(key)
         if said is None:
             return False
@@ -233,8 +241,8 @@ class Unacknowledged:
             delay = min(RETRY_MAXIMUM, RETRY_FIRST * 2**said.refusals)
             said.refusals += 1
             said.retry = self.clock.callLater(delay, self._again, said)
-            self._mark(said, WAITING)
-            return True
+            self._mark(said, RETRYING)
+            return said.refusals > 1
         del self.said[key]
         _cancel(said)
         if said.row is not None:

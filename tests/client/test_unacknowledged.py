@@ -174,18 +174,25 @@ class PendingRowTests(ControllerTestCase):
         self.assertEqual(self.controller.unacknowledged.said, {})
 
     def test_unavailable_goes_again_with_its_key_backing_off(self) -> None:
-        """``ERR UNAVAILABLE``: not shown as a refusal; the row waits, and
-        the same ``/txn`` goes again after a moment, then after longer."""
+        """``ERR UNAVAILABLE``: the reason is shown once, the row stays,
+        ``waiting to try again``, and the same ``/txn`` goes again after a
+        moment, then after longer, without the reason again; its ``ACK``
+        leaves the message, one row, and nothing more to tell."""
         key = self.said("still there?")
-        self.server.answer("ERR UNAVAILABLE the store is away: “still there?”")
-        self.assertIn("<alice> still there? (waiting)", self.rows())
-        self.assertFalse(any("store is away" in row for row in self.rows()))
+        refusal = "ERR UNAVAILABLE the store is away, so this was not sent: "
+        self.server.answer(refusal + "still there?")
+        self.assertIn("<alice> still there? (waiting to try again)", self.rows())
+        told = [row for row in self.rows() if "store is away" in row]
+        self.assertEqual(
+            told, ["! the store is away, so this was not sent: still there?"]
+        )
         self.clock.advance(RETRY_FIRST - 0.1)
         self.assertEqual(self.server.sent(), [])
         self.clock.advance(0.1)
         self.assertEqual(self.server.sent(), ["/txn K /say tea still there?"])
         self.assertEqual(self.server.keys[-1], key)
-        self.server.answer("ERR UNAVAILABLE the store is away: “still there?”")
+        self.assertIn("<alice> still there? (sending)", self.rows())
+        self.server.answer(refusal + "still there?")
         self.clock.advance(RETRY_FIRST * 2 - 0.1)
         self.assertEqual(self.server.sent(), [])
         self.clock.advance(0.1)
@@ -195,8 +202,9 @@ class PendingRowTests(ControllerTestCase):
         )
         self.assertEqual(
             [row for row in self.rows() if "still there?" in row],
-            ["<alice> still there?"],
+            ["<alice> still there?", *told],  # where it was typed, told once
         )
+        self.assertEqual(self.controller.unacknowledged.said, {})
 
     def back(self, *replay: str) -> None:
         """Reconnected: the name again, then back in tea (its replay)."""
