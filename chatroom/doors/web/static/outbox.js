@@ -16,8 +16,12 @@
 // Matrix clients show one), marked "sending" or "waiting". Its own copy
 // takes the row's place (inSaidPlace, from scroll.js). At its ACK a row
 // left goes if the log holds the message (the resume's replay brought
-// it), else it is the message's row: one key, one row. A refusal other than UNAVAILABLE takes it out and its row says
-// why; UNAVAILABLE sends it again after a moment, backing off. Lines said
+// it), else it is the message's row: one key, one row. A refusal other
+// than UNAVAILABLE takes it out and its row says why. UNAVAILABLE (the
+// server cannot store it now: a full disk, Redis away) sends it again
+// after a moment, backing off; the first says why in the log, as errors
+// are shown, and the row says "waiting to try again" meanwhile, without
+// the reason again at every try. Lines said
 // while disconnected wait here, and go in order once the page is back in
 // its rooms (flushOutbox, from rooms.js and events.js).
 //
@@ -183,16 +187,22 @@ function acknowledged({ key, id }) {
 }
 
 // An ERR: the outbox's when it answers a keyed line (true: handled).
-// UNAVAILABLE sends it again after a moment; any other takes it out, and
-// its row says why.
+// UNAVAILABLE sends it again after a moment, the first saying why in the
+// line's log; any other takes it out, and its row says why.
 function outboxRefused(code, text) {
   const said = OUTBOX.answering && OUTBOX.said.get(OUTBOX.answering);
   if (!said) return false;
   if (code === "UNAVAILABLE") {
     said.sent = false;
     const delay = Math.min(OUTBOX.retryMost, OUTBOX.retryFirst * 2 ** said.refusals);
+    if (said.refusals === 0) {
+      const was = active;
+      activate(said.view);
+      say("", errorWords(code, text), "error");
+      activate(was);
+    }
     said.refusals += 1;
-    markRow(said, "waiting");
+    markRow(said, "waiting to try again");
     said.retry = setTimeout(() => {
       said.retry = null;
       if (OUTBOX.said.get(said.key) === said) goNow(said);
