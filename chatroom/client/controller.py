@@ -10,8 +10,9 @@ names the model's method that takes it (the model then tells the screen
 what changed) and, where the controller has something to do about it
 (send ``/who`` after a join, sign in after ``HELLO``...), the
 controller's own. The controller is composed of parts that each keep one
-kind of state: the paced outbox (:class:`~.sending.Outbox`), signing
-in (:class:`~.accounts.SignIn`), rejoining after a reconnect
+kind of state: the paced outbox (:class:`~.sending.Outbox`), what was
+said and not yet acknowledged (:class:`~.unacknowledged.Unacknowledged`),
+signing in (:class:`~.accounts.SignIn`), rejoining after a reconnect
 (:class:`~.rejoining.Rejoiner`) and typing notices
 (:class:`~.typingnotices.TypingNotices`).
 """
@@ -46,12 +47,14 @@ from chatroom.client.rejoining import Rejoiner
 from chatroom.client.sending import LIMITS_QUERY, Outbox, Outgoing
 from chatroom.client.staying import SessionTokens
 from chatroom.client.typingnotices import TypingNotices
+from chatroom.client.unacknowledged import NO_ROOM, Rows, Unacknowledged
 from chatroom.client.uploading import Poster, Uploads, http_poster
 from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import ParsedLine
 from chatroom.wire.names import is_valid_name, name_key
 from chatroom.wire.pastes import paste_command, pasted_lines
 from chatroom.wire.said import is_command, said_text
+from chatroom.wire.txn import key_of
 
 #: Connects the factory somewhere (an endpoint's ``connect``).
 Connector = Callable[[ChatClientFactory], "Deferred[ChatClientProtocol]"]
@@ -164,6 +167,19 @@ class ChatController:
             on_waiting=model.set_queued,
             on_held=self._ask_limits,
         )
+        #: What the user said, each with its key, until acknowledged.
+        self.unacknowledged = Unacknowledged(
+            clock,
+            lambda line, where: self.outbox.send(line, True, where),
+            Rows(
+                model.add_row,
+                model.change_row,
+                model.stored_ids,
+                model.copy_in_place,
+                model.said_in_place,
+            ),
+            lambda: model.own_name or "",
+        )
         #: Whether the lobby list should be pushed (the user may turn it off).
         self.watch = True
         self._read_call: IDelayedCall | None = None
@@ -209,6 +225,7 @@ class ChatController:
             post or (lambda *request: http_poster(clock)(*request)),
             clock,
             self._set_ready_status,
+            self._say_shared,
         )
 
     # -- connecting ----------------------------------------------------------------
@@ -306,6 +323,14 @@ class ChatController:
         if event.name == "ERR" and answering is not None and self._quiet(answering):
             self.fetcher.refused(answering.text)
             return  # the client's own question: the user asked nothing
+        key = keyed_by(answering)
+        copied = key if key is not None and self._own_copy(event) else None
+        if (
+            key is not None
+            and event.name == "ERR"
+            and self.unacknowledged.refused(key, event.field("code"))
+        ):
+            return  # sent again after a moment, with its key; told once
         event = self._reworded(event)
         was_page = model.page
         route = EVENTS.get(event.name, NOWHERE)
@@ -318,9 +343,19 @@ class ChatController:
                     route.update(model, event)
                 if route.then is not None:
                     route.then(self, event, was_page)
+                if copied is not None:  # in the log now: where it was said
+                    self.unacknowledged.copy_came(copied)
         finally:
             model.answer_in, model.quiet = None, False
         self.seen()
+
+    def _own_copy(self, event: ParsedLine) -> bool:
+        """Whether ``event`` is the server's copy of something the user
+        said (their own ``MSG``, ``ACTION``, ``PRIVMSG``)."""
+        own = self.model.own_name
+        if event.name in ("MSG", "ACTION"):
+            return bool(own) and event.field("user") == own
+        return event.name == "PRIVMSG" and bool(own) and event.field("from") == own
 
     def _quiet(self, line: Outgoing) -> bool:
         """Whether ``line`` is one of the client's own questions (members,
@@ -366,7 +401,9 @@ class ChatController:
         self._read_call = None
         self._profiles_asked.clear()
         self.fetcher.connection_lost()
-        lost = self.outbox.reset()
+        # What was said with a key waits to go again with it, once back.
+        lost = [line for line in self.outbox.reset() if keyed_by(line) is None]
+        self.unacknowledged.connection_lost()
         if self._quit_timeout is not None and self._quit_timeout.active():
             self._quit_timeout.cancel()
         if self.quitting:
@@ -389,7 +426,7 @@ class ChatController:
             # have reached the server.
             what = "not confirmed" if line.token else "not sent"
             recall = "type it again" if is_secret(line.text) else "↑ recalls it"
-            typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
+            typed = as_typed(line.text)
             model.note(f"{what} ({recall}): {masked(typed)}", EntryKind.ERROR)
         if self.ended is None:
             self._schedule_reconnect(why)
@@ -411,7 +448,7 @@ class ChatController:
             self._lag_probe = self.clock.callLater(LAG_PROBE_SECONDS, self._probe_lag)
 
     def _refused(self, line: Outgoing) -> None:
-        typed = unaddressed(line.text)[1]  # as typed, without /in ROOM
+        typed = as_typed(line.text)
         self.model.note(
             f"the server refused “{masked(typed)}” ({line.refused}); sending it again",
             EntryKind.ERROR,
@@ -454,6 +491,7 @@ class ChatController:
             self._send("/conversations")
         name = self.model.own_name
         self._set_ready_status()
+        self.unacknowledged.ready(NO_ROOM)  # private messages may go
         if not self.reconnecting:
             return
         self.backoff.reset()
@@ -469,6 +507,7 @@ class ChatController:
         # The join sequence doesn't name the owner; /who's reply does.
         room = event.field("room")
         self._send(addressed(room, "/who"))
+        self.unacknowledged.ready(room)  # what was said there goes
         buffer = self.model.buffers.room_buffer(room)
         if self.accounts.signed_in and buffer and not buffer.level:
             self._send(f"/notify {room}")  # its level, for the buffer list
@@ -605,6 +644,12 @@ class ChatController:
         self.outbox.slowed(rate)
         self._ask_limits()
 
+    def after_ack(self, event: ParsedLine, was_page: Page) -> None:
+        """ACK: a line said with a key is said, once."""
+        self.unacknowledged.acknowledged(
+            event.field("key"), event.field("target"), event.field("id")
+        )
+
     def after_token(self, event: ParsedLine, was_page: Page) -> None:
         """TOKEN: the uploads waiting for one go."""
         self.uploads.token_arrived(event)
@@ -720,10 +765,9 @@ class ChatController:
         if command.lower() == "/clear":
             self.model.clear()
             return True
-        if self.protocol is None:
-            self.model.note("not connected: that line was not sent", EntryKind.ERROR)
-            return False
         page = self.model.page
+        if self.protocol is None:
+            return self._offline(text)
         if page == Page.USERNAME and not text.startswith("/"):
             self._cancel_name_retry()  # the user chose instead
             self.wanted_name = text.strip()
@@ -740,12 +784,33 @@ class ChatController:
         else:
             sent = self._buffer_line(text)
             if sent is not None:
-                self._remember_key(sent)
-                self._send(sent, typed=True)
+                if not self.unacknowledged.say(sent, self.model.logs.shown):
+                    self._remember_key(sent)
+                    self._send(sent, typed=True)
                 said = unaddressed(sent)[1]
                 if not is_command(said) or said.startswith("/paste "):
                     self.typing.stop()  # the message says the user is done
         return True
+
+    def _say_shared(self, line: str, where: str) -> None:
+        """An upload's link (``/say ROOM URL``, ``/msg USER URL``), said
+        with a key as anything typed is, its row in log ``where``."""
+        if not self.unacknowledged.say(line, where):
+            self._send(line)
+
+    def _offline(self, text: str) -> bool:
+        """A line typed while disconnected: what is said in a room's or a
+        conversation's buffer waits with its key (it goes once back in
+        there); anything else is not sent (False: the input keeps it)."""
+        if self.model.page == Page.ROOM:
+            sent = self._buffer_line(text)
+            if sent is None:
+                return True
+            if self.unacknowledged.say(sent, self.model.logs.shown):
+                self.typing.stop()
+                return True
+        self.model.note("not connected: that line was not sent", EntryKind.ERROR)
+        return False
 
     def _buffer_line(self, text: str) -> str | None:
         """What a typed line becomes in the buffer on screen: the line to
@@ -856,7 +921,7 @@ class ChatController:
             )
             return
         share = f"/say {buffer.name}" if buffer.is_room else f"/msg {buffer.name}"
-        self.uploads.start(path, share)
+        self.uploads.start(path, share, self.model.logs.shown)
 
     def _remember_key(self, text: str) -> None:
         """``/join ROOM KEY``: keep the key, for rejoining after a reconnect."""
@@ -1179,12 +1244,32 @@ EVENTS: dict[str, Route] = {
     "REPORT_CLOSED": Route(SessionModel.report_closed),
     "PROFILE": Route(SessionModel.profile_seen, ChatController.after_profile),
     "PROFILE_END": Route(None, ChatController.after_profile_end),
+    # saying it once (see .unacknowledged)
+    "ACK": Route(None, ChatController.after_ack),
     # uploads (/upload)
     "TOKEN": Route(None, ChatController.after_token),
     # device sessions (staying signed in, see .staying)
     "SESSION": Route(None, ChatController.after_session),
     "SESSION_ENDED": Route(None, ChatController.after_session_ended),
 }
+
+
+def keyed_by(line: Outgoing | None) -> str | None:
+    """The key of a line said with one (``/txn KEY …``, ``/in ROOM /txn
+    KEY …``); None for any other line."""
+    return key_of(unaddressed(line.text)[1]) if line is not None else None
+
+
+def as_typed(line: str) -> str:
+    """A line sent as the user typed it: without ``/in ROOM`` nor its key,
+    a room message's words without ``/say ROOM``."""
+    inner = unaddressed(line)[1]
+    if key_of(inner) is None:
+        return inner
+    said = inner.split(" ", 2)[2] if inner.count(" ") >= 2 else ""
+    if command_word(said) == "/say":
+        return said.split(" ", 2)[2] if said.count(" ") >= 2 else ""
+    return said
 
 
 def update_model(model: SessionModel, event: ParsedLine) -> None:

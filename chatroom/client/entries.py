@@ -75,6 +75,10 @@ class Change(StrEnum):
     #: Lines were put in the log shown where their ids say (the client's
     #: own ``/history``, a typed one): drawn again, the view where it was.
     LOG_MERGED = "log_merged"
+    #: A line said stands as the message's row where it was typed, its
+    #: ``ACK`` come with no copy of it (the entry passed, in the log
+    #: ``Logs.filed_in``): the log files file it now (see .unacknowledged).
+    LOG_SAID = "log_said"
     #: The username page asks for a name, or for a registered name's password.
     SIGN_IN = "sign_in"
     #: The notice kept above the lobby's room list changed.
@@ -173,6 +177,10 @@ class LogEntry:
     #: renamed a room), drawn instead of ``text`` (which names them by
     #: their names); () for a line that names nobody in its words.
     words: Words = ()
+    #: Said by the user and not yet acknowledged (see .unacknowledged): the
+    #: word its row shows (``waiting``, ``sending``, ``waiting to try
+    #: again``); "" for any other line.
+    pending: str = ""
 
     def known_as(self, key: str, shown: str) -> LogEntry:
         """This line with the user of name key ``key`` shown as ``shown``

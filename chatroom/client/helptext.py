@@ -114,6 +114,7 @@ NOT_FOR_PEOPLE = frozenset(
         "read",
         "unread",
         "say",
+        "txn",  # what the user says goes in one, with a key (.unacknowledged)
         "watch",
         "token",
         "push",

@@ -52,10 +52,10 @@ class RoomLogger:
         model.subscribe(self._changed)
 
     def _changed(self, change: Change, entry: LogEntry | None) -> None:
-        if change not in (Change.LOG, Change.LOG_ELSEWHERE):
+        if change not in (Change.LOG, Change.LOG_ELSEWHERE, Change.LOG_SAID):
             return
-        if entry is None or entry.kind == EntryKind.HELP:
-            return
+        if entry is None or entry.kind == EntryKind.HELP or entry.pending:
+            return  # a line not yet said is filed once it is, as its copy
         name = file_name(self.model.logs.filed_in)
         if name is None:
             return

@@ -458,6 +458,70 @@ class SessionModel:
         """
         self._add(LogEntry(kind, text), where)
 
+    def add_row(self, entry: LogEntry, where: str) -> LogEntry:
+        """A row of the client's own in log ``where`` (a line said and not
+        yet acknowledged, see .unacknowledged); the row as added."""
+        return self._add(entry, where)
+
+    def change_row(self, where: str, row: LogEntry, entry: LogEntry | None) -> None:
+        """Row ``row`` of log ``where`` is ``entry`` now (None: it goes);
+        the screen draws the log again, where it was."""
+        log = self.logs.lines(where)
+        index = _index_of(log, row)
+        if index is None:
+            return
+        if entry is None:
+            del log[index]
+        else:
+            log[index] = entry
+        if where == self.logs.shown:
+            self._changed(Change.LOG_MERGED, None)
+
+    def copy_in_place(self, where: str, row: LogEntry) -> None:
+        """The server's copy of the line pending as ``row`` in log
+        ``where`` came (added at the log's end): it takes the row's place,
+        above lines said after it and still pending. The copy is the
+        user's newest message, action or private message below the row;
+        none there (it went elsewhere), the row goes."""
+        log = self.logs.lines(where)
+        index = _index_of(log, row)
+        if index is None:
+            return
+        copy = next(
+            (
+                at
+                for at in range(len(log) - 1, index, -1)
+                if log[at].kind in OWN_LINES
+                and not log[at].pending
+                and log[at].user == self.own_name
+            ),
+            None,
+        )
+        if copy is None:
+            del log[index]
+        else:
+            log[index] = log.pop(copy)
+        if where == self.logs.shown:
+            self._changed(Change.LOG_MERGED, None)
+
+    def said_in_place(self, where: str, row: LogEntry, entry: LogEntry) -> None:
+        """Row ``row`` of log ``where``, a line said, is ``entry`` now: the
+        message's row where it stands (its ``ACK`` came, no copy did),
+        filed in the log files as a copy would have been."""
+        log = self.logs.lines(where)
+        index = _index_of(log, row)
+        if index is None:
+            return
+        log[index] = entry
+        self.logs.filed_in = where
+        self._changed(Change.LOG_SAID, entry)
+        if where == self.logs.shown:
+            self._changed(Change.LOG_MERGED, None)
+
+    def stored_ids(self, where: str) -> set[int]:
+        """The ids of the stored events log ``where`` shows."""
+        return {entry.id for entry in self.logs.lines(where) if entry.id is not None}
+
     def _replace(self, log: list[LogEntry], index: int, entry: LogEntry) -> None:
         """Line ``index`` of ``log`` now reads as ``entry``; the screen redraws it."""
         log[index] = entry
@@ -1491,3 +1555,12 @@ class SessionModel:
             self._worded(EntryKind.ALERT, kicked_from(event)), log_key(Page.ROOM, room)
         )
         self.described(event)
+
+
+#: The kinds of line a thing said is shown as (see :meth:`SessionModel.copy_in_place`).
+OWN_LINES = frozenset({EntryKind.MESSAGE, EntryKind.ACTION, EntryKind.PRIVATE})
+
+
+def _index_of(log: list[LogEntry], row: LogEntry) -> int | None:
+    """Where ``row`` (that very entry) stands in ``log``; None: not there."""
+    return next((i for i, each in enumerate(log) if each is row), None)

@@ -55,6 +55,8 @@ class Upload:
     size: int
     #: The command that shares its URL: ``/say ROOM`` or ``/msg USER``.
     share: str
+    #: The log ``/upload`` was typed in (a ``log_key``), where its link stands.
+    where: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ class Uploads:
         post: makes the HTTP request (:func:`http_poster`).
         clock: tells when the token held runs out.
         ready: puts the usual status back when no upload is running.
+        say: says the shared URL's line (``/say ROOM URL``), its row in a
+            log: ``say(line, where)`` (the outbox, with a key); None: sent.
     """
 
     def __init__(
@@ -163,9 +167,11 @@ class Uploads:
         post: Poster,
         clock: IReactorTime,
         ready: Callable[[], None],
+        say: Callable[[str, str], None] | None = None,
     ) -> None:
         self.model = model
         self.send = send
+        self.say = say or (lambda line, where: send(line))
         self.post = post
         self.clock = clock
         self.ready = ready
@@ -176,9 +182,10 @@ class Uploads:
         self.url = ""
         self.expires = 0.0
 
-    def start(self, path: str, share: str) -> None:
-        """``/upload PATH``, typed where ``share`` says its URL: checked
-        here (a file that cannot be read is never announced), then queued."""
+    def start(self, path: str, share: str, where: str = "") -> None:
+        """``/upload PATH``, typed in log ``where``, ``share`` saying its
+        URL: checked here (a file that cannot be read is never announced),
+        then queued."""
         path = os.path.expanduser(path.strip())
         if not path:
             self.model.note("usage: /upload PATH", EntryKind.ERROR)
@@ -197,7 +204,7 @@ class Uploads:
             return
         name = os.path.basename(path)
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        self.waiting.append(Upload(path, name, kind, size, share))
+        self.waiting.append(Upload(path, name, kind, size, share, where))
         self._next()
 
     def token_arrived(self, event: ParsedLine) -> None:
@@ -259,7 +266,7 @@ class Uploads:
         if answer.status == 201:
             url = answer.text or urljoin(self.url, answer.location)
             self.model.note(f"uploaded {upload.name} ({size_in_words(upload.size)})")
-            self.send(f"{upload.share} {url}")
+            self.say(f"{upload.share} {url}", upload.where)
         else:
             if answer.status == 401:
                 self.token = ""  # expired or from another node: ask again

@@ -155,6 +155,8 @@ def line_markup(entry: LogEntry) -> Markup:
     if entry.answers:
         stamp = [("earlier", f"↪ {spelled(entry.answers)} · ")]
     edited: Markup = [("earlier", " (edited)")] if entry.edited else []
+    if entry.pending:  # not acknowledged yet (see .unacknowledged)
+        edited = [("earlier", f" ({entry.pending})")]
     said = f"({len(entry.lines)} lines)" if entry.lines else entry.text
     own_words = spelled(entry.words) if entry.words else entry.text
     if kind == EntryKind.MESSAGE:
@@ -191,6 +193,7 @@ def line_markup(entry: LogEntry) -> Markup:
             *stamp,
             ("private", f"[private] {sender} → {entry.target}: "),
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
+            *edited,
         ]
     if kind == EntryKind.JOIN:
         return [*stamp, ("join", "→ "), *name, ("join", " joined")]

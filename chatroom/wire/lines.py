@@ -190,6 +190,10 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),
+    # Saying it once (docs/protocol.md, "Saying it once"): a /txn done, to
+    # its sender's connection; target a room or @USER, id "-" if nothing
+    # was stored. Later versions may add fields after these.
+    "ACK": ("key", "target", "id"),
 }
 
 #: Events whose last field is free text (may contain spaces, may be empty).

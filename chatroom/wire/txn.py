@@ -53,6 +53,25 @@ def keyed_line(key: str, line: str) -> str:
     return f"/txn {key} {line}"
 
 
+def may_carry_key(line: str) -> bool:
+    """Whether ``line``, as a client would send it, is a thing said that
+    a key may carry: words (a plain line, ``//text``) or one of
+    :data:`KEYED_COMMANDS`."""
+    if not is_command(line):
+        return bool(line)
+    return line[1:].split(" ", 1)[0].lower() in KEYED_COMMANDS
+
+
+def key_of(line: str) -> str | None:
+    """The key of a ``/txn KEY LINE`` a client sent (None for any other
+    line), to match what answers it to what it said."""
+    command, _, rest = line.partition(" ")
+    if command.lower() != "/" + TXN:
+        return None
+    key = rest.partition(" ")[0]
+    return key if is_key(key) else None
+
+
 class Keyed(NamedTuple):
     """A ``/txn``'s parts: its key, the command LINE runs ("" for a plain
     line or ``//text``: words to the current room) and what follows that

@@ -201,7 +201,8 @@ def reconnected() -> str:
 
 
 def paste() -> str:
-    """A paste past the server's burst: the lines wait their turn, counted."""
+    """A paste past the server's burst: the lines wait their turn, counted,
+    each pending (``sending``) until its ``ACK``."""
     session = _in_tea()
     session.screen.input.set_edit_text("")
     session.clock.advance(3)  # the typing notice's line is paid back
@@ -209,7 +210,19 @@ def paste() -> str:
     for line in lines:
         type_text(session.screen, line)
         session.screen.keypress((80, 24), "enter")
-    session.say(*(f"MSG tea alice {T}9:50.000Z {line}" for line in lines[:4]))
+    keys = list(session.controller.unacknowledged.said)
+    session.say(
+        *(
+            answer
+            for number, (key, line) in enumerate(
+                zip(keys[:4], lines[:4], strict=True), 50
+            )
+            for answer in (
+                f"@{number} MSG tea alice {T}9:50.000Z {line}",
+                f"ACK {key} tea {number}",
+            )
+        )
+    )
     return session.show()
 
 

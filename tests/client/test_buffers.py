@@ -186,13 +186,13 @@ class BufferControllerTests(ControllerTestCase):
         self.controller.submit("/info")
         self.assertEqual(
             self.server.sent(),
-            ["/in tea hello tea", "/in tea /me pours", "/in tea /info"],
+            ["/txn K /say tea hello tea", "/in tea /txn K /me pours", "/in tea /info"],
         )
         self.controller.switch_step(-1)  # wraps round to the last
         self.assertEqual(self.model.room, "cafe")
         self.controller.switch_to(3)
         self.controller.submit("//slash in cafe")
-        self.assertEqual(self.server.sent(), ["/in cafe //slash in cafe"])
+        self.assertEqual(self.server.sent(), ["/txn K /say cafe /slash in cafe"])
 
     def test_commands_about_no_room_go_as_typed(self) -> None:
         """``/msg``, ``/nick``, ``/join`` of a new room, ``/set previews``
@@ -202,7 +202,7 @@ class BufferControllerTests(ControllerTestCase):
             self.controller.submit(line)
         self.assertEqual(
             self.server.sent(),
-            ["/msg bob hi", "/nick alicia", "/join news", "/set previews off"],
+            ["/txn K /msg bob hi", "/nick alicia", "/join news", "/set previews off"],
         )
 
     def test_the_answer_goes_where_it_was_typed(self) -> None:
@@ -254,7 +254,7 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(self.model.room, "cafe")
         self.assertEqual(self.server.sent(), ["/leave tea"])
         self.controller.submit("still here")
-        self.assertEqual(self.server.sent(), ["/in cafe still here"])
+        self.assertEqual(self.server.sent(), ["/txn K /say cafe still here"])
 
     def test_the_last_member_of_a_room_not_kept_is_asked_first(self) -> None:
         """Leaving a room as its last member: its settings are asked (its
@@ -283,7 +283,7 @@ class BufferControllerTests(ControllerTestCase):
         self.assertIn("/delete tea again", self.model.log[-1].text)
         self.controller.submit("hm")
         self.controller.submit("/delete tea")
-        self.assertEqual(self.server.sent(), ["/in cafe hm"])
+        self.assertEqual(self.server.sent(), ["/txn K /say cafe hm"])
         self.controller.submit("/delete tea")
         self.assertEqual(self.server.sent(), ["/delete tea"])
 
@@ -310,12 +310,13 @@ class BufferControllerTests(ControllerTestCase):
         self.assertEqual(self.model.buffer and self.model.buffer.label, "carol")
         self.controller.submit("how are you")
         self.assertEqual(
-            self.server.sent(), ["/msg carol hi there", "/msg carol how are you"]
+            self.server.sent(),
+            ["/txn K /msg carol hi there", "/txn K /msg carol how are you"],
         )
         self.controller.submit("//slash")
         self.controller.submit("/me waves")
         self.assertIn("/me is for rooms", self.model.log[-1].text)
-        self.assertEqual(self.server.sent(), ["/msg carol /slash"])
+        self.assertEqual(self.server.sent(), ["/txn K /msg carol /slash"])
         self.controller.submit("/leave")
         self.assertEqual(self.server.sent(), [])
         self.assertEqual(self.model.room, "cafe")

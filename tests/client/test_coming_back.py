@@ -225,7 +225,7 @@ class ComingBackControllerTests(ControllerTestCase):
         listed at once with the message in it, and the room shows its copy."""
         self.into_room()
         self.controller.submit("/msg carol see you at four")
-        self.assertEqual(self.server.sent(), ["/msg carol see you at four"])
+        self.assertEqual(self.server.sent(), ["/txn K /msg carol see you at four"])
         self.server.answer("MEMBERS tea alice")
         self.server.answer(f"PRIVMSG alice carol {STAMP} see you at four")
         self.assertEqual(list(counts(self.model)), ["#tea", "carol"])

@@ -6,6 +6,8 @@ and every timer runs on a ``task.Clock``.
 
 from __future__ import annotations
 
+import re
+
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.error import ConnectionDone, ConnectionRefusedError
 from twisted.internet.task import Clock
@@ -20,6 +22,10 @@ from chatroom.client.protocol import ChatClientFactory, ChatClientProtocol
 from chatroom.client.widgets import plain_text
 from chatroom.wire.lines import EVENT_FIELDS, parse_event
 from tests.support import STAMP
+
+#: A ``/txn`` key is random: the tests read each as ``K`` (see
+#: test_unacknowledged for the keys themselves).
+KEY = re.compile(r"(?<=/txn )[A-Za-z0-9_-]+")
 
 
 class FakeServer:
@@ -36,6 +42,8 @@ class FakeServer:
         self.unreads = 0
         self.conversations = 0
         self.limits = 0
+        #: Every ``/txn`` key the client sent, in order, on any connection.
+        self.keys: list[str] = []
 
     def connect(self, factory: ChatClientFactory) -> Deferred[ChatClientProtocol]:
         self.attempts += 1
@@ -76,7 +84,8 @@ class FakeServer:
             elif line == "/limits":  # once the pace holds a line; see LimitsTests
                 self.limits += 1
             else:
-                self.lines.append(line)
+                self.keys.extend(KEY.findall(line))
+                self.lines.append(KEY.sub("K", line))
 
     def answer(self, *lines: str) -> None:
         """Reply to the oldest line not yet answered, then close it with its PONG."""
@@ -188,7 +197,7 @@ class CommandTests(ControllerTestCase):
     def test_commands_pass_through(self) -> None:
         """/commands go to the server as typed."""
         self.controller.submit("/msg bob hi there")
-        self.assertEqual(self.server.sent(), ["/msg bob hi there"])
+        self.assertEqual(self.server.sent(), ["/txn K /msg bob hi there"])
 
     def test_help_lists_keys_and_commands(self) -> None:
         """/help shows the key bindings and the commands, from the client
@@ -206,7 +215,7 @@ class CommandTests(ControllerTestCase):
         self.server.say("JOINED tea 1 256")
         self.assertEqual(self.server.sent(), ["/in tea /who"])  # the owner
         self.controller.submit("hello all")
-        self.assertEqual(self.server.sent(), ["/in tea hello all"])
+        self.assertEqual(self.server.sent(), ["/txn K /say tea hello all"])
 
 
 class HelpAndClearTests(ControllerTestCase):
@@ -358,10 +367,11 @@ class ReconnectTests(ControllerTestCase):
         self.assertIn("retry in 1s", self.model.status)
 
     def test_unsent_while_disconnected(self) -> None:
-        """A line typed while disconnected is refused (the screen keeps it)."""
+        """A command typed while disconnected is refused (the screen keeps
+        it); what is said waits instead (see test_unacknowledged)."""
         self.into_room()
         self.server.drop()
-        self.assertFalse(self.controller.submit("hello?"))
+        self.assertFalse(self.controller.submit("/topic scones"))
         self.assertIn("not connected: that line was not sent", self.notes())
 
 
@@ -490,7 +500,9 @@ class ControllerPasteTests(ControllerTestCase):
         at_once = self.server.sent()
         self.assertLessEqual(len(at_once), 20)
         self.clock.pump([1.0] * 30)
-        self.assertEqual(at_once + self.server.sent(), [f"/in tea {t}" for t in pasted])
+        self.assertEqual(
+            at_once + self.server.sent(), [f"/txn K /say tea {t}" for t in pasted]
+        )
         self.assertEqual(self.server.limits, 1)  # asked once, when first held
 
     def test_refused_line_named_and_resent(self) -> None:
@@ -508,17 +520,18 @@ class ControllerPasteTests(ControllerTestCase):
         )
         self.server.answer("MSG tea alice 2026-11-21T18:04:05.123Z second")
         self.clock.advance(1)
-        self.assertEqual(self.server.sent(), ["/in tea first"])
+        self.assertEqual(self.server.sent(), ["/txn K /say tea first"])
 
     def test_unsent_lines_reported_on_connection_loss(self) -> None:
-        """Lines still queued when the connection drops are named in the log."""
+        """Commands still queued when the connection drops are named in the
+        log (what is said goes again with its key: test_unacknowledged)."""
         self.into_room()
         for number in range(25):
-            self.controller.submit(f"line {number}")
+            self.controller.submit(f"/topic line {number}")
         self.server.drop()
         notes = self.notes()
-        self.assertIn("not confirmed (↑ recalls it): line 0", notes)
-        self.assertIn("not sent (↑ recalls it): line 24", notes)
+        self.assertIn("not confirmed (↑ recalls it): /topic line 0", notes)
+        self.assertIn("not sent (↑ recalls it): /topic line 24", notes)
 
 
 class LimitsTests(ControllerTestCase):
@@ -534,14 +547,14 @@ class LimitsTests(ControllerTestCase):
             self.assertTrue(self.controller.submit(text))
         self.assertLess(len(self.server.sent()), 30)
         self.assertEqual(self.server.limits, 1)
-        return [f"/in tea {text}" for text in pasted]
+        return [f"/txn K /say tea {text}" for text in pasted]
 
     def test_a_server_without_a_limit_gets_the_rest_at_once(self) -> None:
         """``LIMITS 0 10 100`` (a server run with ``--rate 0``): the lines
         held go at once, and no line waits."""
         self.held_paste()
         self.server.say("LIMITS 0 10 100")
-        self.assertEqual(self.server.sent()[-1], "/in tea line 29")
+        self.assertEqual(self.server.sent()[-1], "/txn K /say tea line 29")
         self.assertEqual(self.controller.outbox.waiting, 0)
         self.assertEqual(self.model.queued, 0)  # the status bar says none wait
 
@@ -565,13 +578,13 @@ class LimitsTests(ControllerTestCase):
         self.server.say("LIMITS 0 10 100")
         for number in range(3):
             self.assertTrue(self.controller.submit(f"more {number}"))
-        self.assertEqual(self.server.sent()[-1], "/in tea more 2")  # no limit
+        self.assertEqual(self.server.sent()[-1], "/txn K /say tea more 2")  # no limit
         self.server.say("SLOW 1 you are sending more than 1 lines a second")
         self.assertEqual((self.server.sent(), self.server.limits), ([], 2))
         self.controller.submit("after")
         self.assertEqual(self.server.sent(), [])  # no burst left: it waits
         self.clock.advance(1)
-        self.assertEqual(self.server.sent()[-1], "/in tea after")
+        self.assertEqual(self.server.sent()[-1], "/txn K /say tea after")
         self.server.say("LIMITS 1 10 100")
         self.assertEqual(self.controller.outbox.rate, 1)
 
@@ -589,7 +602,12 @@ class LimitsTests(ControllerTestCase):
         self.assertEqual(self.server.limits, 1)
         self.clock.advance(3)
         self.assertEqual(
-            self.server.sent(), ["/in tea line 0", "/in tea line 1", "/in tea line 2"]
+            self.server.sent(),
+            [
+                "/txn K /say tea line 0",
+                "/txn K /say tea line 1",
+                "/txn K /say tea line 2",
+            ],
         )
 
     def test_limits_typed_are_explained(self) -> None:

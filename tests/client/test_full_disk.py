@@ -3,7 +3,9 @@
 The server is the plugin's service with a real ``--db`` file; the disk
 "fills" as SQLite sees it (``PRAGMA max_page_count`` at the file's size:
 every commit that needs a page fails with ``SQLITE_FULL``), so the server
-refuses new messages. The user must still see what they typed.
+refuses new messages. The user must still see what they typed, and why
+it waits; the client keeps it (its outbox) and says it once the disk has
+room again (``PRAGMA max_page_count`` raised).
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ import tempfile
 from twisted.internet import reactor, task
 
 from chatroom.backends.local.store import SqliteStore
-from chatroom.client.entries import EntryKind
+from chatroom.client.entries import EntryKind, LogEntry
+from chatroom.client.model import SessionModel
+from chatroom.client.unacknowledged import RETRY_FIRST, RETRYING
 from chatroom.wiring.tap import Options, makeService
 from tests.client.end_to_end import ClientTestCase
-from tests.client.support import SIZE
 from tests.support import IN_PROCESS, local_backend, port_of
 
 
 class FullDiskTests(ClientTestCase):
-    """A refused message is on screen and recalled with ↑."""
+    """A refused message stays on screen, pending, and is said once later."""
 
     async def start_server(self) -> None:
         directory = tempfile.mkdtemp()
@@ -43,10 +46,19 @@ class FullDiskTests(ClientTestCase):
         self.port = port_of(listening)
 
     async def test_refused_line_stays_on_screen(self) -> None:
-        """The refusal, with the text, is in the log; the room's notice too;
-        and ↑ brings the line back to send again."""
+        """The refusal, with the text, is in the log once; the room's notice
+        too; the line stays, marked, and goes again with its key (the
+        client's clock) without telling the reason again. Once the disk has
+        room it is said: one row, and bob gets it once.
+
+        ↑ no longer brings it back to send again: the client keeps it and
+        sends it itself, and a line sent again by hand would be a second
+        message (a new key)."""
         alice = await self.connect("alice")
+        bob = await self.connect("bob")
         await self.in_room(alice, "tea")
+        await bob.when(lambda model: "tea" in model.rooms)
+        await self.in_room(bob, "tea")
         assert self.service is not None
         store = local_backend(self.service.server).store
         assert isinstance(store, SqliteStore), store
@@ -60,19 +72,51 @@ class FullDiskTests(ClientTestCase):
         await alice.ask(window, window)  # acknowledged before that commit
         while not store.problem:
             await task.deferLater(reactor, 0.05, lambda: None)
-        alice.type_line("are you there?")
-        await alice.when(
-            lambda model: any(
-                entry.kind == EntryKind.ERROR
-                and entry.text.endswith("so this was not sent: are you there?")
-                for entry in model.log
-            )
-        )
+
+        said = "are you there?"
+        alice.type_line(said)
+        await alice.when(lambda model: len(reasons(model, said)) == 1)
+        await alice.when(lambda model: mine(model, said) == [RETRYING])
         notices = [e.text for e in alice.model.log if e.kind == EntryKind.NOTICE]
         self.assertIn(
             "tea: the server's disk is full: new messages are refused until they "
             "can be stored",
             notices,
         )
-        alice.screen.keypress(SIZE, "up")
-        self.assertEqual(alice.screen.input.edit_text, "are you there?")
+        (waiting,) = alice.controller.unacknowledged.said.values()
+        alice.clock.advance(RETRY_FIRST)  # sent again with its key: refused
+        await alice.when(lambda model: waiting.refusals == 2)
+        self.assertEqual(mine(alice.model, said), [RETRYING])
+        self.assertEqual(len(reasons(alice.model, said)), 1)  # told once
+
+        await store.run(lambda: store.db.execute("PRAGMA max_page_count = 1000000"))
+        await store.flush(force=True)  # the window's row, written at last
+        while store.problem:
+            await task.deferLater(reactor, 0.05, lambda: None)
+        alice.clock.advance(RETRY_FIRST * 2)
+        await alice.when(lambda model: mine(model, said) == [""])
+        await bob.when(bob.has_message(said))
+        await alice.ask("and now?", "and now?", bob)  # bob reads in order
+        self.assertEqual(mine(alice.model, said), [""])
+        self.assertEqual(mine(bob.model, said), [""])
+        self.assertEqual(len(reasons(alice.model, said)), 1)
+        self.assertEqual(alice.controller.unacknowledged.said, {})
+
+
+def mine(model: SessionModel, text: str) -> list[str]:
+    """The marks of the log's rows of ``text`` ("" for a message said)."""
+    return [e.pending for e in model.log if is_message(e, text)]
+
+
+def is_message(entry: LogEntry, text: str) -> bool:
+    return entry.kind == EntryKind.MESSAGE and entry.text == text
+
+
+def reasons(model: SessionModel, text: str) -> list[str]:
+    """The log's refusals of ``text``, in the server's words."""
+    ending = f"so this was not sent: {text}"
+    return [
+        e.text
+        for e in model.log
+        if e.kind == EntryKind.ERROR and e.text.endswith(ending)
+    ]

@@ -44,7 +44,9 @@ class TypingSentTests(ControllerTestCase):
         self.assertEqual(self.server.sent(), [])
         self.controller.typed("hi")
         self.controller.submit("hi")
-        self.assertEqual(self.server.sent(), ["/in tea /typing active", "/in tea hi"])
+        self.assertEqual(
+            self.server.sent(), ["/in tea /typing active", "/txn K /say tea hi"]
+        )
         self.clock.advance(PAUSE_SECONDS)
         self.assertEqual(self.server.sent(), [])
 
@@ -89,7 +91,7 @@ class PasteSentTests(ControllerTestCase):
         self.controller.paste("\n".join(f"l{number}" for number in range(40)))
         self.clock.pump([1.0] * 40)
         self.assertEqual(
-            self.server.sent(), [f"/in tea l{number}" for number in range(40)]
+            self.server.sent(), [f"/txn K /say tea l{number}" for number in range(40)]
         )
 
 

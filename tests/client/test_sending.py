@@ -277,5 +277,9 @@ class QueuedIndicatorTests(ControllerTestCase):
         self.assertIn("7 lines queued", screen_text(screen)[-2])
         self.clock.advance(7.0)
         self.assertNotIn("queued", screen_text(screen)[-2])
-        sent = [line for line in self.server.sent() if line.startswith("/in tea p")]
-        self.assertEqual(sent, [f"/in tea pasted {number}" for number in range(15)])
+        sent = [
+            line for line in self.server.sent() if line.startswith("/txn K /say tea p")
+        ]
+        self.assertEqual(
+            sent, [f"/txn K /say tea pasted {number}" for number in range(15)]
+        )

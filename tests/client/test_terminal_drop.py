@@ -11,58 +11,8 @@ back. Waits are polls with a deadline, never fixed sleeps.
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
-
 from tests.client.tmux import TerminalCase, TerminalClient, wait_for
-
-
-class Relay:
-    """A TCP relay on a free loopback port to ``port``, whose connections
-    :meth:`cut` resets all at once."""
-
-    def __init__(self, port: int) -> None:
-        self.upstream = port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = int(self.listener.getsockname()[1])
-        self.sockets: list[socket.socket] = []
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self) -> None:
-        while True:
-            try:
-                down, _ = self.listener.accept()
-            except OSError:  # closed
-                return
-            up = socket.create_connection(("127.0.0.1", self.upstream))
-            self.sockets += [down, up]
-            for source, sink in ((down, up), (up, down)):
-                threading.Thread(
-                    target=self._pump, args=(source, sink), daemon=True
-                ).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-
-    def cut(self) -> None:
-        """Every connection reset, both ways, in the same moment."""
-        cutting, self.sockets = self.sockets, []
-        for each in cutting:
-            each.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
-            each.shutdown(socket.SHUT_RDWR)  # wakes its pump, then resets
-            each.close()
-
-    def close(self) -> None:
-        self.listener.close()
-        self.cut()
+from tests.relay import Relay
 
 
 class DroppedTerminalTests(TerminalCase):

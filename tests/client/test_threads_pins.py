@@ -127,7 +127,7 @@ class ThreadControllerTests(ControllerTestCase):
         self.controller.submit("/unfollow 7")
         self.assertEqual(
             self.server.sent(),
-            ["/in tea /thread 7 under the mat", "/in tea /unfollow 7"],
+            ["/in tea /txn K /thread 7 under the mat", "/in tea /unfollow 7"],
         )
         self.controller.submit("/leave")
         self.assertEqual(self.server.sent(), [])
@@ -149,7 +149,7 @@ class ThreadControllerTests(ControllerTestCase):
         self.controller.open_thread(question)
         self.assertEqual(self.model.buffer.label if self.model.buffer else "", "#tea›7")
         self.controller.submit("by the door")
-        self.assertEqual(self.server.sent(), ["/in tea /thread 7 by the door"])
+        self.assertEqual(self.server.sent(), ["/in tea /txn K /thread 7 by the door"])
 
     def test_a_rooms_pins_learnt_quietly_on_joining(self) -> None:
         """``PINS tea 1`` on joining: which one is asked (``/pins``) and

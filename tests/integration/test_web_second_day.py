@@ -299,7 +299,7 @@ class WebSignInRoomTests(SecondDayCase):
         self.script(page, "state.ws.close();")
         wait_for("offline", lambda: page.visible("connection"))
         page.type_into("message-input", "typed while away")
-        page.shows("waiting to be sent: typed while away")
+        page.shows("typed while away waiting")  # its row, pending (outbox.js)
         self.offline(page, False)
         self.said(witnesses[elsewhere], elsewhere, "typed while away")
         stray = [line for line in witnesses[here].listen(0.5) if "while away" in line]

@@ -101,6 +101,7 @@ STATIC_FILES = {
             "links.js",
             "card.js",
             "secret.js",
+            "outbox.js",
             "input.js",
             "events.js",
         )

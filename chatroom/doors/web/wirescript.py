@@ -5,7 +5,8 @@ The page parses the server's lines by the same table the server and the
 terminal client use (each event's fields by name, which events end in
 free text, which in a list of words), knows the commands from the same
 command table, writes a paste by the same rule and bounds, compares
-names by the same key, gives up on the same refusals and goodbyes, says
+names by the same key, keys the same things said (``/txn``), gives
+up on the same refusals and goodbyes, says
 a newcomer's wait and a name refused for want of an account in the same
 words and reads a message's Markdown by
 the same grammar, so it keeps no second
@@ -41,6 +42,7 @@ from chatroom.wire.pastes import (
 from chatroom.wire.said import COMMAND_PREFIX, ESCAPED_PREFIX
 from chatroom.wire.signin import ACCOUNTS_ONLY, LOGIN_HINT
 from chatroom.wire.tags import UNESCAPES
+from chatroom.wire.txn import KEYED_COMMANDS
 from chatroom.wire.waiting import NOT_YET, UNITS
 
 _HEADER = """\
@@ -59,6 +61,8 @@ def wire_table() -> dict[str, object]:
     of each come before its passwords (``secretWords``: the page hides
     what follows as it is typed), those that act on the
     room they are typed in (``roomCommands``, sent as ``/in ROOM LINE``),
+    those a ``/txn`` key may carry (``keyedCommands``:
+    :mod:`chatroom.wire.txn`),
     the ``//`` rule (``commandPrefix``, ``escapedPrefix``:
     :mod:`chatroom.wire.said`), a
     tag value's escapes (``tagUnescapes``: :mod:`chatroom.wire.tags`), how
@@ -86,6 +90,7 @@ def wire_table() -> dict[str, object]:
             name: command.secret for name, command in COMMANDS.items() if command.secret
         },
         "roomCommands": sorted(ROOM_COMMANDS),
+        "keyedCommands": sorted(KEYED_COMMANDS),
         "commandPrefix": COMMAND_PREFIX,
         "escapedPrefix": ESCAPED_PREFIX,
         "tagUnescapes": UNESCAPES,

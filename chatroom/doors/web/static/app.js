@@ -257,6 +257,7 @@ function connect() {
     if (state.signedIn) state.lostSession = true;
     state.signedIn = false;
     clearTimeout(state.nameRetry);
+    outboxLost(); // what was said waits, to go again with its key
     if (state.quitting) {
       setStatus(state.stopped ? `disconnected: ${state.stopped}` : "disconnected", true);
       return;
@@ -312,6 +313,8 @@ function askIn(view, line) { return send(`/in ${view.name} ${line}`); }
 // sent to its room, or kept until the page is back in its rooms (in order,
 // once), with a line in the log saying it waits.
 function sendOrKeep(typed, view = current) {
+  // What is said goes with a key, and waits for its ACK (outbox.js).
+  if (!SECRET_COMMAND.test(typed) && sayOnce(typed, view)) return true;
   const line = addressed(view, typed);
   if (online()) return send(line);
   if (SECRET_COMMAND.test(line)) {
@@ -331,6 +334,7 @@ function flushOutbox() {
     shown.remove();
     send(line);
   }
+  flushSaid();
 }
 
 // Every second while disconnected: the banner says how long until the

@@ -193,7 +193,8 @@ const handlers = {
   },
   LEFT({ room }) { dropView(room); },
   CAPS() {},
-  PONG() {},
+  PONG(_, token) { outboxPong(token); },
+  ACK(field) { acknowledged(field); },
   DELETED({ room, by }) { dropView(room); showError(`${by} deleted ${room}`); },
   // A room renamed: its view goes by the new name (a lobby watcher's list
   // gets the new entry in the ROOM line that follows).
@@ -414,6 +415,7 @@ const handlers = {
   REHASHED(_, text) { system(`configuration reloaded: ${text}`); },
 
   ERR({ code }, text) {
+    if (outboxRefused(code, text)) return; // a keyed line's (outbox.js)
     if (code === "NAME_TAKEN" && nameStillHeld()) return;
     if (sessionRefused(code)) return; // no device sessions here: the password stays in memory
     if (conversationsRefused(code)) return; // a server that keeps no list of them

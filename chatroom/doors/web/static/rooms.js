@@ -392,13 +392,16 @@ function rejoinRefused(code, text) {
     return true;
   }
   const lost = code !== "ALREADY_IN_ROOM";
+  // What was said there and waits cannot go (outbox.js): the error names it.
+  const unsent = lost && view ? outboxRoomLost(view) : [];
   if (lost) {
     state.keys.delete(nameKey(room));
     dropView(room);
   }
   if (!state.rejoinQueue.length) rejoined();
   if (lost) {
-    showError(`could not go back to ${room}: ${errorWords(code, text)}`);
+    const notSent = unsent.length ? `; not sent: ${unsent.map((t) => `“${t}”`).join(", ")}` : "";
+    showError(`could not go back to ${room}: ${errorWords(code, text)}${notSent}`);
     if (code === "BAD_KEY" && !views.size) askKey(room);
   }
   return true;

@@ -30,7 +30,7 @@ function atBottom(log) { return log.scrollHeight - log.scrollTop - log.clientHei
 
 function appendToLog(item) {
   const log = roomLog();
-  log.append(item);
+  if (!inSaidPlace(item, log)) log.append(item); // a line said: where typed (outbox.js)
   if (scroll.stuck) log.scrollTop = log.scrollHeight;
   else if (!item.classList.contains("pending")) {
     scroll.unseen += 1;
