@@ -30,8 +30,17 @@
 enum door { DOOR_LINE, DOOR_IRC, DOOR_WS };
 static int door = DOOR_LINE;
 
+/* Whether each message goes with a key of its own (/txn KEY TEXT), as the
+ * clients' outboxes send it: the door "txn" is the line door so. Its ACK
+ * is one more line to its sender, which the generator reads past. */
+static int keyed;
+
 static int parse_door(const char *name) {
     if (!strcmp(name, "line")) return DOOR_LINE;
+    if (!strcmp(name, "txn")) {
+        keyed = 1;
+        return DOOR_LINE;
+    }
     if (!strcmp(name, "irc")) return DOOR_IRC;
     if (!strcmp(name, "ws")) return DOOR_WS;
     return -1;
@@ -113,6 +122,12 @@ static void door_send_text(struct client *c, const char *text, size_t len) {
         send_bytes(c, text, len);
         send_bytes(c, "\r\n", 2);
         return;
+    }
+    if (keyed) { /* a fresh key for each message, unique in the run */
+        static unsigned long long said;
+        char head[64];
+        int n = snprintf(head, sizeof head, "/txn b%sk%llu ", tag, said++);
+        send_bytes(c, head, n);
     }
     send_protocol_line(c, text, len);
 }

@@ -384,6 +384,7 @@ def run_c_scenarios(options: argparse.Namespace, chosen: list[str]) -> dict[str,
 RATIO_PAIRS = [
     ("", "chatroom", "baseline"),  # the line door beside a bare Twisted server
     ("ws_", "chatroom-ws", "chatroom"),  # the web door beside the line door
+    ("txn_", "chatroom-txn", "chatroom"),  # keyed lines (/txn) beside plain ones
     ("irc_ngircd_", "chatroom-irc", "ngircd"),
     ("irc_inspircd_", "chatroom-irc", "inspircd"),
     ("irc_ergo_", "chatroom-irc", "ergo"),

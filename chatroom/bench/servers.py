@@ -66,6 +66,7 @@ DOORS = {
     "chatroom": "line",
     "chatroom-irc": "irc",
     "chatroom-ws": "ws",
+    "chatroom-txn": "txn",  # the line door, every message a /txn KEY TEXT
     "baseline": "line",
     "ngircd": "irc",
     "inspircd": "irc",

@@ -656,7 +656,12 @@ class LocalBackend:
         where = self.rooms.by_key.get(name_key(said.event.room))
         if where is None or (member not in where.members and not said.outside):
             raise errors.not_in_room()
-        if not self._holds(where, member, change.premises):
+        premises = change.premises
+        keyed = premises[-1]
+        if type(keyed) is KeyUnused:  # a keyed line's (/txn): last of its premises
+            self.keys.check(keyed)  # else KeyDoneError: nothing applied
+            premises = premises[:-1]
+        if not self._holds(where, member, premises):
             seated, moderated = member in where.members, where.policy.moderated
             quiet = member in where.quiet
             facts = SpeakingFacts(where.name, seated, quiet, moderated)
@@ -665,8 +670,7 @@ class LocalBackend:
         if len(change.ops) > 1:  # a quiet member's JOIN first
             where.announced(member, tuple(op.event for op in change.of(Announce)))
         self._said(where, said)
-        keyed = change.premises[-1]
-        if type(keyed) is KeyUnused:  # a keyed line's (/txn): last of its premises
+        if type(keyed) is KeyUnused:
             self.keys.keep(keyed, said.event)
 
     def _said(self, where: Room, said: Append) -> None:

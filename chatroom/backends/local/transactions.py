@@ -41,10 +41,13 @@ class KeptKeys:
     def __init__(self, store: Store, clock: IReactorTime) -> None:
         self.store = store
         self.clock = clock
-        #: (sender, key) → what it did and when (Unix seconds).
-        self.kept: dict[tuple[str, str], tuple[KeyRecord, float]] = {}
+        #: ``sender key`` → what it did (its line's fingerprint, target and
+        #: event id) and when (Unix seconds): one string and one tuple of
+        #: atoms a key, which the collector leaves alone, where a pair and
+        #: a record a key were twice the memory, kept a day, and scanned.
+        self.kept: dict[str, tuple[str, str, str, float]] = {}
         for sender, key, line, target, event, at in store.load_keys(self._oldest()):
-            self.kept[sender, key] = (KeyRecord(line, target, event), at)
+            self.kept[_slot(sender, key)] = (line, target, event, at)
         self._pruning = task.LoopingCall(self.prune)
         self._pruning.clock = clock
         #: Whether the server runs (between :meth:`start` and :meth:`stop`).
@@ -70,9 +73,9 @@ class KeptKeys:
 
     def check(self, premise: KeyUnused) -> None:
         """``premise`` holds, or :class:`KeyDoneError` with what the key did."""
-        kept = self.kept.get((premise.sender, premise.key))
+        kept = self.kept.get(_slot(premise.sender, premise.key))
         if kept is not None:
-            raise KeyDoneError(kept[0])
+            raise KeyDoneError(KeyRecord(kept[0], kept[1], kept[2]))
 
     def keep(
         self, premise: KeyUnused, event: StoredEvent | PrivateEvent | None
@@ -81,8 +84,8 @@ class KeptKeys:
         ``event`` (None: none stored): its key is kept, with the event's
         id, in memory and in the store's next flush."""
         event_id = event.id if event is not None else ""
-        record = KeyRecord(premise.line, premise.target, event_id)
-        self.kept[premise.sender, premise.key] = (record, premise.at)
+        slot = _slot(premise.sender, premise.key)
+        self.kept[slot] = (premise.line, premise.target, event_id, premise.at)
         self._prune_while_kept()
         self.store.save_key(
             premise.sender,
@@ -94,16 +97,21 @@ class KeptKeys:
         )
 
     def record(self, sender: str, key: str) -> KeyRecord | None:
-        kept = self.kept.get((sender, key))
-        return kept[0] if kept is not None else None
+        kept = self.kept.get(_slot(sender, key))
+        return KeyRecord(kept[0], kept[1], kept[2]) if kept is not None else None
 
     def prune(self) -> None:
         """The keys done more than a day ago go, here and in the store."""
         oldest = self._oldest()
-        gone = [done for done, (_, at) in self.kept.items() if at < oldest]
+        gone = [done for done, kept in self.kept.items() if kept[3] < oldest]
         for done in gone:
             del self.kept[done]
         if gone:
             self.store.drop_keys(oldest)
         if not self.kept and self._pruning.running:  # until the next is kept
             self._pruning.stop()
+
+
+def _slot(sender: str, key: str) -> str:
+    """Where a sender's key is kept: a key has no space (wire.txn's rule)."""
+    return f"{sender} {key}"

@@ -305,12 +305,16 @@ class MessageService:
                     Append(event, now, oldest=oldest_kept(self.retention_age, now)),
                 )
                 subject = messages_of(event.room)
-                change = DecidedChange(subject, ordinary(key), said, (key,))
+                premises = ordinary(key)
+                if txn is not None:  # a keyed line's: its key last
+                    keyed = transactions.premise(txn, session, event.room, now)
+                    premises = (*premises, keyed)
+                change = DecidedChange(subject, premises, said, (key,))
             else:
                 change = await self._said(member, session, speaking, event, now, facts)
-            if txn is not None:
-                keyed = transactions.premise(txn, session, event.room, now)
-                change = replace(change, premises=(*change.premises, keyed))
+                if txn is not None:
+                    keyed = transactions.premise(txn, session, event.room, now)
+                    change = replace(change, premises=(*change.premises, keyed))
             try:
                 await self.apply(change, member, session)
                 break
