@@ -42,12 +42,13 @@ class KeptKeys:
         self.store = store
         self.clock = clock
         #: ``sender key`` → what it did (its line's fingerprint, target and
-        #: event id) and when (Unix seconds): one string and one tuple of
-        #: atoms a key, which the collector leaves alone, where a pair and
-        #: a record a key were twice the memory, kept a day, and scanned.
-        self.kept: dict[str, tuple[str, str, str, float]] = {}
+        #: event id) and when (Unix seconds), as one line of text
+        #: (:func:`_kept`): two strings a key, which the collector never
+        #: scans nor freezes, where a pair and a record a key (kept a day)
+        #: were twice the memory and a tenth of a busy server's freezing.
+        self.kept: dict[str, str] = {}
         for sender, key, line, target, event, at in store.load_keys(self._oldest()):
-            self.kept[_slot(sender, key)] = (line, target, event, at)
+            self.kept[_slot(sender, key)] = _kept(line, target, event, at)
         self._pruning = task.LoopingCall(self.prune)
         self._pruning.clock = clock
         #: Whether the server runs (between :meth:`start` and :meth:`stop`).
@@ -75,7 +76,7 @@ class KeptKeys:
         """``premise`` holds, or :class:`KeyDoneError` with what the key did."""
         kept = self.kept.get(_slot(premise.sender, premise.key))
         if kept is not None:
-            raise KeyDoneError(KeyRecord(kept[0], kept[1], kept[2]))
+            raise KeyDoneError(_record(kept))
 
     def keep(
         self, premise: KeyUnused, event: StoredEvent | PrivateEvent | None
@@ -85,7 +86,7 @@ class KeptKeys:
         id, in memory and in the store's next flush."""
         event_id = event.id if event is not None else ""
         slot = _slot(premise.sender, premise.key)
-        self.kept[slot] = (premise.line, premise.target, event_id, premise.at)
+        self.kept[slot] = _kept(premise.line, premise.target, event_id, premise.at)
         self._prune_while_kept()
         self.store.save_key(
             premise.sender,
@@ -98,12 +99,12 @@ class KeptKeys:
 
     def record(self, sender: str, key: str) -> KeyRecord | None:
         kept = self.kept.get(_slot(sender, key))
-        return KeyRecord(kept[0], kept[1], kept[2]) if kept is not None else None
+        return _record(kept) if kept is not None else None
 
     def prune(self) -> None:
         """The keys done more than a day ago go, here and in the store."""
         oldest = self._oldest()
-        gone = [done for done, kept in self.kept.items() if kept[3] < oldest]
+        gone = [done for done, kept in self.kept.items() if _when(kept) < oldest]
         for done in gone:
             del self.kept[done]
         if gone:
@@ -115,3 +116,18 @@ class KeptKeys:
 def _slot(sender: str, key: str) -> str:
     """Where a sender's key is kept: a key has no space (wire.txn's rule)."""
     return f"{sender} {key}"
+
+
+def _kept(line: str, target: str, event: str, at: float) -> str:
+    """What a key did, as :attr:`KeptKeys.kept` holds it: its fields a line
+    each (a room's or a user's name holds no line break)."""
+    return f"{line}\n{target}\n{event}\n{at!r}"
+
+
+def _record(kept: str) -> KeyRecord:
+    line, target, event, _ = kept.split("\n")
+    return KeyRecord(line, target, event)
+
+
+def _when(kept: str) -> float:
+    return float(kept.rpartition("\n")[2])
