@@ -327,7 +327,7 @@ RESEND_BOUND = 45.0
 
 
 @dataclass
-class Unacknowledged:
+class UnansweredKey:
     """A keyed client's message in its outbox: its key, and when it is
     to be sent again (``inf``: not before an answer or a reconnect)."""
 
@@ -346,7 +346,7 @@ class KeyedChaosClient(ChaosClient):
     its room once, under the id its ``ACK`` names."""
 
     #: Unacknowledged messages by number.
-    outbox: dict[int, Unacknowledged] = field(default_factory=dict)
+    outbox: dict[int, UnansweredKey] = field(default_factory=dict)
     #: Every id an ``ACK`` named for a message, by number (two: a fault).
     ack_ids: dict[int, set[int]] = field(default_factory=dict)
     #: When each message was first sent, by number.
@@ -396,7 +396,7 @@ class KeyedChaosClient(ChaosClient):
                     self.sent += 1
                     key = f"{self.name}-{self.sent}-{random.getrandbits(64):x}"
                     self.by_key[key] = self.sent
-                    self.outbox[self.sent] = Unacknowledged(key, 0.0)
+                    self.outbox[self.sent] = UnansweredKey(key, 0.0)
                     self.first_sent[self.sent] = now
                     next_new = now + self.interval
                 for number in [n for n, k in self.outbox.items() if now >= k.due]:

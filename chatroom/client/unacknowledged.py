@@ -74,7 +74,7 @@ _ESCAPED = re.compile(r"\\(.)")
 
 
 @dataclass(slots=True)
-class Said:
+class KeyedLine:
     """One line said with a key, not yet acknowledged."""
 
     key: str
@@ -146,7 +146,7 @@ class Unacknowledged:
         self.rows = rows
         self.own_name = own_name
         #: Every line not yet acknowledged, by key, in the order said.
-        self.said: dict[str, Said] = {}
+        self.said: dict[str, KeyedLine] = {}
         #: The rooms (folded) this connection is back in, and NO_ROOM once
         #: signed in: where what waits may go.
         self._ready: set[str] = set()
@@ -175,7 +175,7 @@ class Unacknowledged:
             target, wire = name_key(room), f"/in {room} {keyed_line(key, inner)}"
         else:
             return False  # a room command for no room: as it is, unkeyed
-        said = Said(key, wire, target, where)
+        said = KeyedLine(key, wire, target, where)
         entry = pending_row(inner, self.own_name())
         if entry is not None:  # pending from the first: no log file has it
             said.row = self.rows.add(replace(entry, pending=WAITING), where)
@@ -249,12 +249,12 @@ class Unacknowledged:
             self.rows.change(said.where, said.row, None)
         return False
 
-    def _again(self, said: Said) -> None:
+    def _again(self, said: KeyedLine) -> None:
         said.retry = None
         if self.said.get(said.key) is said:
             self._go(said)
 
-    def _go(self, said: Said) -> None:
+    def _go(self, said: KeyedLine) -> None:
         """Send ``said`` now if its room is ready, else leave it waiting."""
         if said.room not in self._ready:
             self._mark(said, WAITING)
@@ -263,7 +263,7 @@ class Unacknowledged:
         self._mark(said, SENDING)
         self.send(said.line, said.where)
 
-    def _mark(self, said: Said, word: str) -> None:
+    def _mark(self, said: KeyedLine, word: str) -> None:
         """Its row says ``word``."""
         if said.row is not None and said.row.pending != word:
             changed = replace(said.row, pending=word)
@@ -271,7 +271,7 @@ class Unacknowledged:
             said.row = changed
 
 
-def _cancel(said: Said) -> None:
+def _cancel(said: KeyedLine) -> None:
     if said.retry is not None and said.retry.active():
         said.retry.cancel()
     said.retry = None

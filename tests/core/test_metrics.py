@@ -80,6 +80,8 @@ SAMPLES: dict[str, object] = {
     "listener": lambda news: None,
     "following": False,
     "root": 1,
+    "key": "k1",
+    "refusal": ChatError("NOT_IN_ROOM", "you are not in that room"),
     "pinned": True,
     "before": None,
     "here": Census(1, 0, 0),

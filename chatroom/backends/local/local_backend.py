@@ -141,7 +141,7 @@ from chatroom.core.model.changes.settings import (
     AccountRooms,
     AccountSettings,
 )
-from chatroom.core.model.changes.transactions import KeyUnused
+from chatroom.core.model.changes.transactions import KeyUnused, SenderKeys
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     DepartureKind,
@@ -743,6 +743,15 @@ class LocalBackend:
             await self._apply_deletion(change, member)
         return NOTHING
 
+    @applies(SenderKeys)
+    async def _apply_sender_keys(self, change: DecidedChange) -> None:
+        """A keyed line that stored nothing keeps its key alone (with no
+        event's id), unless the key was done already (KeyDoneError)."""
+        keyed = change.premises[-1]
+        assert type(keyed) is KeyUnused  # SenderKeys' one premise
+        self.keys.check(keyed)
+        self.keys.keep(keyed, None)
+
     def _applier_table(self) -> dict[type, Applier]:
         """Which step applies a change of each subject, as each declares it
         (:func:`~chatroom.core.model.changes.base.applies`): the back-end's
@@ -766,6 +775,7 @@ class LocalBackend:
             self._recording(self._apply_server_bans),
             self._apply_claim,
             by_nobody(self._age_out),
+            by_nobody(self._apply_sender_keys),
         )
         stores = (
             self.rooms.hooks.apply,

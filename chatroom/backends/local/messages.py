@@ -38,7 +38,7 @@ from chatroom.core.model.changes.messages import (
     ReplaceEvent,
     Rewrite,
 )
-from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
+from chatroom.core.model.changes.transactions import KeyRecord
 from chatroom.core.model.events import (
     Message,
     Reaction,
@@ -180,9 +180,6 @@ class LocalMessageSteps:
 
     async def key_record(self, sender: str, key: str, place: str) -> KeyRecord | None:
         return self.keys.record(sender, key)
-
-    async def keep_key(self, keyed: KeyUnused) -> None:
-        self.keys.keep(keyed, None)
 
     async def reaction_facts(
         self, room: str, target: str, reaction: str, user: str

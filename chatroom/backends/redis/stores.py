@@ -44,7 +44,7 @@ from chatroom.core.infra.fanout import deliver_to
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery
 from chatroom.core.model import codec, errors
-from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
+from chatroom.core.model.changes.transactions import KeyRecord
 from chatroom.core.model.events import (
     Event,
     PrivateRedacted,
@@ -133,12 +133,6 @@ class RedisMessages:
         if event_id == "!":  # a message held (SAY's ``held``): no id yet
             return KeyRecord(line, target, "", held=True)
         return KeyRecord(line, target, event_id)
-
-    async def keep_key(self, keyed: KeyUnused) -> None:
-        """One write (``KEEP_KEY``) in the server's slot, where a private
-        message's key is kept."""
-        operands = {"sender": keyed.sender, "key": keyed.key, "line": keyed.line}
-        await self.calls.eval(scripts.KEEP_KEY, {**operands, "target": keyed.target})
 
     async def search(
         self, rooms: list[str], query: SearchQuery, limit: int

@@ -16,7 +16,7 @@ from chatroom.core.infra.seats import Session
 from chatroom.core.messages.pin_store import PinStore
 from chatroom.core.messages.private import ConversationStore
 from chatroom.core.messages.search import SearchQuery
-from chatroom.core.model.changes.transactions import KeyRecord, KeyUnused
+from chatroom.core.model.changes.transactions import KeyRecord
 from chatroom.core.model.events import SearchResult, StoredEvent
 from chatroom.core.model.facts import SpeakingFacts
 from chatroom.core.model.member import Member
@@ -50,13 +50,6 @@ class MessageStore(Protocol):
         kept (:mod:`chatroom.core.model.changes.transactions`); ``place``:
         the room (or ``@USER``) the line acts on, where a back-end keeps
         keys by room."""
-        ...
-
-    async def keep_key(self, keyed: KeyUnused) -> None:
-        """A keyed line that stored nothing (a private message between plain
-        names, told and kept nowhere) was done: its key is kept alone, as
-        a change resting on ``keyed`` keeps it, with no event's id, so
-        that a repeat is answered (``key_record``) and not done again."""
         ...
 
     async def reaction_facts(

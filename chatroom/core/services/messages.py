@@ -43,7 +43,7 @@ from chatroom.core.model import errors, multiline
 from chatroom.core.model.changes.base import DecidedChange, Premise, PremiseFailedError
 from chatroom.core.model.changes.messages import Announce, Append
 from chatroom.core.model.changes.rooms import QuietAmong
-from chatroom.core.model.changes.transactions import KeyDoneError
+from chatroom.core.model.changes.transactions import KeepKey, KeyDoneError, SenderKeys
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -584,7 +584,8 @@ class MessageService:
         answered the message sent (None: a repeat, nothing sent again) and
         its acknowledgement, naming the conversation ``@USER`` and the
         message's id there (``-``: kept nowhere, between plain names).
-        A message kept nowhere keeps its key alone (``keep_key``), read
+        A message kept nowhere keeps its key alone (a change of its
+        :class:`SenderKeys`), read
         before a plain name's message is sent, so that a repeat is
         answered, not told again."""
         txn = transactions.asked(key, "msg", target, text)
@@ -608,8 +609,9 @@ class MessageService:
         if not event.id:  # told, kept nowhere (between plain names): the key is
             conversation = "@" + event.recipient
             now = self.clock.seconds()
-            await self.messages.keep_key(
-                transactions.premise(txn, session, conversation, now)
+            keyed = transactions.premise(txn, session, conversation, now)
+            await self.apply(
+                DecidedChange(SenderKeys(keyed.sender), (keyed,), (KeepKey(),))
             )
         return event, transactions.done(txn, "@" + event.recipient, event.id)
 

@@ -1,7 +1,11 @@
 
--- Sender `args.sender`'s transaction key `args.key` kept alone (key_kept),
--- with no event's id: its line (`args.line`, a private message between
--- plain names, told and kept nowhere) stored nothing, and a repeat is
--- answered from this record (key-record.lua) rather than told again.
-key_kept(nil, args.sender, args.key, args.line, '', args.target)
-return 'OK'
+-- Sender's transaction key, kept alone (a change of its SenderKeys): its
+-- line (a private message between plain names, told and kept nowhere)
+-- stored nothing, and a repeat is answered from this record
+-- (key-record.lua) rather than told again. A key done already answers its
+-- record (key_done), nothing kept.
+local c = args.change
+local done = key_done(c, nil)
+if done then return done end
+key_keep(c, nil, '')
+return {'OK'}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chatroom.core.model.changes.base import Premise
+from chatroom.core.model.changes.base import Operation, Premise, Subject, declare
 
 #: How long a key is kept once done, at least (seconds): a day, as Synapse
 #: keeps a transaction id; clients stop sending a line again well before.
@@ -64,3 +64,23 @@ class KeyDoneError(Exception):
     def __init__(self, record: KeyRecord) -> None:
         super().__init__(record)
         self.record = record
+
+
+@dataclass(frozen=True)
+class SenderKeys(Subject):
+    """Sender ``sender``'s transaction keys themselves (as
+    :class:`KeyUnused` names a sender), for a keyed line that stores
+    nothing else: a private message between plain names, told and kept
+    nowhere, keeps its key alone so that a repeat is answered, not told
+    again."""
+
+    sender: str
+
+
+@dataclass(frozen=True)
+class KeepKey(Operation):
+    """The change's key (its :class:`KeyUnused`) is kept as done, with no
+    event's id."""
+
+
+declare(SenderKeys, operations=(KeepKey,), premises=(KeyUnused,))
