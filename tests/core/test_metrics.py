@@ -80,7 +80,6 @@ SAMPLES: dict[str, object] = {
     "listener": lambda news: None,
     "following": False,
     "root": 1,
-    "key": "k1",
     "refusal": ChatError("NOT_IN_ROOM", "you are not in that room"),
     "pinned": True,
     "before": None,
