@@ -586,6 +586,10 @@ class ChatController:
         """The status bar names the user."""
         self._set_ready_status()
 
+    def after_room_renamed(self, event: ParsedLine, was_page: Page) -> None:
+        """What waits to be said in the room goes by its new name."""
+        self.unacknowledged.room_renamed(event.field("room"), event.field("new"))
+
     def after_err(self, event: ParsedLine, was_page: Page) -> None:
         """A refused sign-in, a name still held after a reconnect, or a
         room that could not be rejoined."""
@@ -1150,7 +1154,7 @@ EVENTS: dict[str, Route] = {
     "NICK": Route(SessionModel.renamed, ChatController.after_nick),
     "LEFT": Route(SessionModel.left_room),
     "DELETED": Route(SessionModel.room_deleted),
-    "RENAMED": Route(SessionModel.room_renamed),
+    "RENAMED": Route(SessionModel.room_renamed, ChatController.after_room_renamed),
     "NOTICE": Route(SessionModel.room_notice),
     # what is said
     "MSG": Route(SessionModel.message, ChatController.after_said),

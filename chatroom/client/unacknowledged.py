@@ -43,7 +43,7 @@ from dataclasses import dataclass, replace
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
-from chatroom.client.entries import EntryKind, LogEntry
+from chatroom.client.entries import EntryKind, LogEntry, Page, log_key
 from chatroom.wire.names import name_key
 from chatroom.wire.pastes import PASTE_COMMAND
 from chatroom.wire.said import is_command, said_text
@@ -92,6 +92,8 @@ class KeyedLine:
     refusals: int = 0
     #: Whether it was written on this connection, or waits.
     sent: bool = False
+    #: Whether it was ever written (its key used with its words).
+    written: bool = False
     retry: IDelayedCall | None = None
 
 
@@ -191,6 +193,24 @@ class Unacknowledged:
             if said.room == name_key(room) and not said.sent and said.retry is None:
                 self._go(said)
 
+    def room_renamed(self, old: str, new: str) -> None:
+        """Room ``old`` is called ``new`` now (its log went with it): what
+        waits for it goes there by its new name, and the client is as
+        much back in it as it was. A line once written keeps its words: its
+        key was used with the old name, which the server answers from."""
+        was, now = name_key(old), name_key(new)
+        old_log, new_log = _room_log(old), _room_log(new)
+        for said in self.said.values():
+            if said.where == old_log:
+                said.where = new_log
+            if said.room == was:
+                said.room = now
+                if not said.written:
+                    said.line = _readdressed(said.line, new)
+        if was in self._ready:
+            self._ready.discard(was)
+            self.ready(new)
+
     def connection_lost(self) -> None:
         """Nothing is in any room: every line waits, to go again with its
         key once back."""
@@ -259,7 +279,7 @@ class Unacknowledged:
         if said.room not in self._ready:
             self._mark(said, WAITING)
             return
-        said.sent = True
+        said.sent = said.written = True
         self._mark(said, SENDING)
         self.send(said.line, said.where)
 
@@ -306,3 +326,17 @@ def pending_row(line: str, user: str) -> LogEntry | None:
         recipient, _, text = rest.partition(" ")
         return LogEntry(EntryKind.PRIVATE, text, user=user, target=recipient)
     return None
+
+
+def _room_log(room: str) -> str:
+    return log_key(Page.ROOM, room)
+
+
+def _readdressed(line: str, room: str) -> str:
+    """A keyed line not yet written, to ``room`` by its new name: ``/in
+    ROOM /txn KEY LINE`` or ``/txn KEY /say ROOM TEXT``."""
+    if line.startswith("/in "):
+        rest = line[4:].partition(" ")[2]
+        return f"/in {room} {rest}"
+    txn, key, say, _, text = line.split(" ", 4)
+    return f"{txn} {key} {say} {room} {text}"

@@ -206,12 +206,12 @@ class PendingRowTests(ControllerTestCase):
         )
         self.assertEqual(self.controller.unacknowledged.said, {})
 
-    def back(self, *replay: str) -> None:
-        """Reconnected: the name again, then back in tea (its replay)."""
+    def back(self, *replay: str, room: str = "tea") -> None:
+        """Reconnected: the name again, then back in ``room`` (its replay)."""
         self.clock.advance(1)
         self.server.say("HELLO chatroom 1 hi")
         self.server.answer("WELCOME alice")
-        self.server.say("JOINED tea 2 256", *replay, "READ tea 0")
+        self.server.say(f"JOINED {room} 2 256", *replay, f"READ {room} 0")
 
     def test_typed_while_disconnected_waits_then_goes(self) -> None:
         """Typed with no connection: taken (the input clears), shown
@@ -251,6 +251,19 @@ class PendingRowTests(ControllerTestCase):
         self.assertFalse(any("patience" in line for line in self.server.sent()))
         self.server.say("JOINED tea 2 256")
         self.assertIn("/txn K /say tea patience", self.server.sent())
+
+    def test_a_renamed_room_takes_what_is_said_in_it(self) -> None:
+        """The room is renamed while the client is in it: a line typed
+        there next goes at once, to the room by its new name (the client
+        never joined that name), and one waiting while disconnected goes
+        there once back."""
+        self.server.say("RENAMED tea teahouse bob")
+        self.controller.submit("nice name")
+        self.assertEqual(self.server.sent(), ["/txn K /say teahouse nice name"])
+        self.server.drop()
+        self.assertTrue(self.controller.submit("still here?"))
+        self.back(room="teahouse")
+        self.assertIn("/txn K /say teahouse still here?", self.server.sent())
 
 
 class RowTests(ControllerTestCase):

@@ -634,16 +634,6 @@ local function same_set(list, wanted)
   return true
 end
 
--- Whether a change's room (c.subject.room) is moderated: the one field
--- the message path's premise reads, read alone (an HMGET of the eleven
--- fields below cost a message a sixth of its script's time), or taken
--- from room_read when another premise has read them.
-local function room_moderated(c)
-  local read = c.room_read
-  if read then return read.moderated end
-  return redis.call('HGET', room_key(c.subject.room), 'moderated') == '1'
-end
-
 -- What a change's premises read of its room (c.subject.room): its hash's
 -- fields, read once per change (a join rests on seven premises).
 local function room_read(c)
@@ -659,6 +649,16 @@ local function room_read(c)
           ver = info[10], moderated = info[11] == '1'}
   c.room_read = read
   return read
+end
+
+-- Whether a change's room (c.subject.room) is moderated: the one field
+-- the message path's premise reads, read alone (an HMGET of the eleven
+-- fields above cost a message a sixth of its script's time), or taken
+-- from room_read when another premise has read them.
+local function room_moderated(c)
+  local read = c.room_read
+  if read then return read.moderated end
+  return redis.call('HGET', room_key(c.subject.room), 'moderated') == '1'
 end
 
 -- Whether premise p of change c holds: each premise a decision rested on,
