@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet import defer
+from twisted.internet import defer, reactor
+from twisted.internet.task import deferLater
 
 from tests.cluster.support import ClusterTestCase
 from tests.support import LineClient
@@ -62,6 +63,23 @@ PASSWORD = "correct horse staple"
 
 class DeviceSessionsAcrossNodesTests(ClusterTestCase):
     @defer.inlineCallbacks
+    def both_devices(self, alice: LineClient) -> Any:
+        """alice's ``/devices`` once it lists both (the other node tells
+        its device a moment after that device's ``WELCOME``, as every node
+        tells its devices' changes): the two ``DEVICE`` lines."""
+        while True:
+            alice.say("/devices")
+            listed = []
+            while True:
+                line = yield alice.expect_line("DEVICE")
+                if line.startswith("DEVICES_END"):
+                    break
+                listed.append(line)
+            if len(listed) == 2:
+                return listed
+            yield deferLater(reactor, 0.05, lambda: None)
+
+    @defer.inlineCallbacks
     def test_a_token_made_on_one_node_signs_in_on_the_other(self) -> Any:
         """alice makes a token through node one; a page signs in with it
         through node two, a device of hers there; her ``/logout`` of that
@@ -76,11 +94,7 @@ class DeviceSessionsAcrossNodesTests(ClusterTestCase):
         page: LineClient = yield self.client(two)
         page.say(f"/session {token}")
         yield page.expect_line("WELCOME alice")
-        alice.say("/devices")
-        listed = []
-        for _ in range(2):
-            listed.append((yield alice.expect_line("DEVICE ")))
-        yield alice.expect_line("DEVICES_END 2")
+        listed = yield self.both_devices(alice)
         (theirs,) = [line for line in listed if not line.endswith(" current")]
         number = theirs.split()[1]
         alice.say(f"/logout {number}")
