@@ -31,15 +31,10 @@ import time
 
 import redis
 
+from chatroom.bench.servers import find_redis_server, free_port
+
 ROUNDS = 5
 TEXT = b"hello there, this is a message of ordinary length for a chat room"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, seconds: float = 20.0) -> None:
@@ -142,7 +137,7 @@ def main() -> None:
     started = [
         subprocess.Popen(
             [
-                "redis-server",
+                find_redis_server() or "redis-server",
                 "--port",
                 str(redis_port),
                 "--save",
