@@ -38,7 +38,9 @@ from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy import rules
 from chatroom.core.rooms.entries import Entries
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
@@ -131,6 +133,12 @@ class ChatCore(Generic[B]):
         self.pins: Pins = messages.pins
         self.notify_levels: NotifyLevels = users.notify_levels
         self.profiles: Profiles = presence.profiles
+        #: Accounts in their rooms with no connection (a bot joined through
+        #: the REST API), and the API's calls for a bot.
+        self.standing = StandingMembers(
+            self.names.claim_name, self.devices.arrived, self.names.release
+        )
+        self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
 
     @property
     def available(self) -> bool:
@@ -153,6 +161,7 @@ class ChatCore(Generic[B]):
         self.retention.start()
 
     def stop(self) -> None:
+        self.standing.stop()
         self.notifications.stop()
         self.missed_mail.stop()
         self.retention.stop()

@@ -401,23 +401,32 @@ class MessageService:
         )
 
     async def paste(
-        self, member: Member, room: str, text: str, key: str = ""
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        key: str = "",
+        tags: Tags = (),
+        action: bool = False,
     ) -> Acknowledged | None:
         """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
         value) as one message to ``room``, stored with its ``multiline``
         tag as an IRC ``draft/multiline`` batch is (:func:`multiline.paste`:
         ``BAD_ARGS`` when empty or over 32 lines or 4000 bytes,
-        ``BAD_TEXT``)."""
-        said, tags = multiline.paste(text)
+        ``BAD_TEXT``), and ``tags`` after it (a bot's); an ``action``, a
+        ``/me`` of several lines (the REST API's)."""
+        said, lines = multiline.paste(text)
+        tags = (*lines, *tags)
         if not key:
-            await self.say(member, room, said, tags)
+            await self.say(member, room, said, tags, action)
             return None
         member = self.identities.seat(member)
         rules.check_text(said)
         session = self.identities.session(member)
-        txn = transactions.asked(key, "paste", room, text)
+        kind = "paste action" if action else "paste"
+        txn = transactions.asked(key, kind, room, text)
         assert txn is not None
-        saying = self._append(member, session, room, said, tags, txn=txn)
+        saying = self._append(member, session, room, said, tags, action, txn=txn)
         return await self._keyed(txn, session, room, saying)
 
     # -- messages with a life (chatroom.core.messages.life) ---------------------------

@@ -26,6 +26,8 @@ class HTTPLimits:
     max_body: int = 1024
     #: Largest body of a webhook's ``POST``.
     max_hook_body: int = HOOK_BODY_MAX
+    #: Largest body of a REST API request (``/api/v1/``: 16 KiB).
+    max_api_body: int = 16 * 1024
     #: Bytes of output a connection may fall behind once its buffer is full.
     sendq: int = 1024 * 1024
     #: Seconds a closing connection may take to drain before it is aborted.
