@@ -36,7 +36,13 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
 from chatroom.core.model.errors import ChatError
-from chatroom.core.model.events import Event, Listing, LobbyChanges, RoomRenamed, Welcome
+from chatroom.core.model.events import (
+    Event,
+    Listing,
+    LobbyChanges,
+    RoomRenamed,
+    Welcome,
+)
 from chatroom.core.model.member import Member, MessageWriter
 from chatroom.core.model.text import name_key
 

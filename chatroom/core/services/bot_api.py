@@ -203,7 +203,7 @@ class BotAPI:
         where = self._in(member, room)
         if where is None:
             raise errors.not_in_room(f"you are not in {room}")
-        await self.rooms.leave_room(member, where, "left")
+        await self.rooms.leave_room(member, where)
         return where
 
     async def members(self, bot: str, room: str) -> Roster:

@@ -216,8 +216,11 @@ class BotAPIResource(Resource):
         handler = methods.get(request.method)
         if handler is None:
             allowed = ", ".join(sorted(m.decode() for m in methods))
-            raise Refused("METHOD_NOT_ALLOWED", "not a method of this endpoint",
-                          {"allow": allowed})
+            raise Refused(
+                "METHOD_NOT_ALLOWED",
+                "not a method of this endpoint",
+                {"allow": allowed},
+            )
         wait = self.limits.take(bot.name)
         if wait:
             seconds = max(1, math.ceil(wait))
@@ -248,7 +251,9 @@ class BotAPIResource(Resource):
 
     # -- the calls --------------------------------------------------------------
 
-    async def me(self, request: Request, bot: ApiBot, room: str, body: Answer) -> Answer:
+    async def me(
+        self, request: Request, bot: ApiBot, room: str, body: Answer
+    ) -> Answer:
         api = self.chat.registry.bot_api
         member = await api.member(bot.name)
         return {
@@ -275,7 +280,9 @@ class BotAPIResource(Resource):
             ]
         }
 
-    async def join(self, request: Request, bot: ApiBot, room: str, body: Answer) -> Answer:
+    async def join(
+        self, request: Request, bot: ApiBot, room: str, body: Answer
+    ) -> Answer:
         key = body.get("key")
         if key is not None and not isinstance(key, str):
             raise errors.bad_args('"key": a string')
@@ -298,7 +305,9 @@ class BotAPIResource(Resource):
             "owner": roster.owner or None,
         }
 
-    async def post(self, request: Request, bot: ApiBot, room: str, body: Answer) -> Answer:
+    async def post(
+        self, request: Request, bot: ApiBot, room: str, body: Answer
+    ) -> Answer:
         txn, action = body.get("txn"), body.get("action", False)
         if txn is not None and not isinstance(txn, str):
             raise errors.bad_args('"txn": a string')
@@ -412,7 +421,9 @@ class EventStream:
             self.send("join", {"room": event.room, "user": event.user})
         elif isinstance(event, Departure):
             reason = event.reason or event.kind.value
-            self.send("part", {"room": event.room, "user": event.user, "reason": reason})
+            self.send(
+                "part", {"room": event.room, "user": event.user, "reason": reason}
+            )
 
     def send(self, kind: str, data: Answer) -> None:
         line = json.dumps(data, ensure_ascii=False)
