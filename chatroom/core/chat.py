@@ -40,8 +40,8 @@ from chatroom.core.policy import rules
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
-from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService

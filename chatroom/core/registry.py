@@ -49,8 +49,8 @@ from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy.rules import QUIT_WORDS
 from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
-from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService

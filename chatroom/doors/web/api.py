@@ -135,7 +135,7 @@ class RateLimits:
         return 0.0
 
 
-class Refused(Exception):
+class RefusedError(Exception):
     """A refusal of the API's own (no core code): its code and text."""
 
     def __init__(self, code: str, text: str, headers: dict[str, str]) -> None:
@@ -216,7 +216,7 @@ class BotAPIResource(Resource):
         handler = methods.get(request.method)
         if handler is None:
             allowed = ", ".join(sorted(m.decode() for m in methods))
-            raise Refused(
+            raise RefusedError(
                 "METHOD_NOT_ALLOWED",
                 "not a method of this endpoint",
                 {"allow": allowed},
@@ -224,7 +224,7 @@ class BotAPIResource(Resource):
         wait = self.limits.take(bot.name)
         if wait:
             seconds = max(1, math.ceil(wait))
-            raise Refused(
+            raise RefusedError(
                 "RATE_LIMITED",
                 f"too many requests: try again in {seconds} s",
                 {"retry-after": str(seconds)},
@@ -246,7 +246,7 @@ class BotAPIResource(Resource):
             bot = await self.tokens(token.strip())
         if bot is None:
             text = "a bot's token is required" if not given else "bad token"
-            raise Refused("BAD_TOKEN", text, {"www-authenticate": "Bearer"})
+            raise RefusedError("BAD_TOKEN", text, {"www-authenticate": "Bearer"})
         return bot
 
     # -- the calls --------------------------------------------------------------
@@ -364,7 +364,7 @@ class BotAPIResource(Resource):
         if request.finished or getattr(request, "_disconnected", False):
             return
         refusal = failure.value
-        if isinstance(refusal, Refused):
+        if isinstance(refusal, RefusedError):
             for name, value in refusal.headers.items():
                 request.setHeader(name, value)
             extra = {}

@@ -47,7 +47,6 @@ log never shows a secret a URL carries, a webhook's or an export link's
 from __future__ import annotations
 
 import json
-
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 

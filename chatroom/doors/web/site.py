@@ -1,5 +1,6 @@
 """The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
-``/hooks`` (webhooks' posts), ``/api/v1/`` (the REST API for bots), and with ``--files``, ``/upload`` and ``/files/``
+``/hooks`` (webhooks' posts), ``/api/v1/`` (the REST API for bots), and
+with ``--files``, ``/upload`` and ``/files/``
 (:mod:`~chatroom.doors.web.uploads`); with ``--admin-token-file`` the admin
 API, ``/admin/``.
 
