@@ -136,7 +136,7 @@ class ChatCore(Generic[B]):
         #: Accounts in their rooms with no connection (a bot joined through
         #: the REST API), and the API's calls for a bot.
         self.standing = StandingMembers(
-            self.names.claim_name, self.devices.arrived, self.names.release
+            clock, self.names.claim_name, self.devices.arrived, self.names.release
         )
         self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
 
@@ -159,6 +159,7 @@ class ChatCore(Generic[B]):
         self.backend.start(self.reports)
         self.missed_mail.start()
         self.retention.start()
+        self.standing.start()
 
     def stop(self) -> None:
         self.standing.stop()

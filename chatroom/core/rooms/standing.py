@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextlib import suppress
 
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 
 from chatroom.core.model.errors import ChatError
@@ -137,6 +138,10 @@ Claim = Callable[[Member, str, str], Awaitable[None]]
 Arrive = Callable[[Member], Awaitable[None]]
 #: A device let go, with the reason its rooms hear.
 Release = Callable[[Member, str], None]
+#: The names of accounts that stand (a wing's: the bots with rooms).
+Source = Callable[[], Awaitable[Iterable[str]]]
+#: Seconds before a start's restore is tried again when the store failed.
+RETRY = 5.0
 
 
 class StandingMembers:
@@ -144,10 +149,17 @@ class StandingMembers:
 
     log = Logger()
 
-    def __init__(self, claim: Claim, arrive: Arrive, release: Release) -> None:
+    def __init__(
+        self, clock: IReactorTime, claim: Claim, arrive: Arrive, release: Release
+    ) -> None:
+        self.clock = clock
         self.claim = claim
         self.arrive = arrive
         self.release = release
+        #: Where the accounts that stand are read at start (each wing whose
+        #: accounts stand adds one: the bots', a bridge's).
+        self.sources: list[Source] = []
+        self.retry: IDelayedCall | None = None
         #: The standing member of each account here, by its key.
         self.members: dict[str, StandingMember] = {}
         #: The stands under way, by account key: who else waits for each.
@@ -205,17 +217,49 @@ class StandingMembers:
         if self.members.get(key) is member:
             del self.members[key]
 
-    async def restore(self, names: Iterable[str]) -> None:
+    def add_source(self, source: Source) -> None:
+        """``source`` names accounts that stand (read at each start)."""
+        self.sources.append(source)
+
+    def start(self) -> None:
+        """The node starts: every account its sources name stands here
+        again, back in its remembered rooms (in the background; those the
+        store could not answer for are tried again :data:`RETRY` seconds
+        later)."""
+        if self.sources:
+            done = Deferred.fromCoroutine(self._restore_all())
+            done.addErrback(lambda failure: self.log.failure("standing", failure))
+
+    async def _restore_all(self) -> None:
+        names: list[str] = []
+        for source in self.sources:
+            try:
+                names.extend(await source())
+            except ChatError:
+                self._again()
+                return
+        if not await self.restore(names):
+            self._again()
+
+    def _again(self) -> None:
+        if self.retry is None or not self.retry.active():
+            self.retry = self.clock.callLater(RETRY, self.start)
+
+    async def restore(self, names: Iterable[str]) -> bool:
         """Each of ``names`` (accounts that stand) stood up here, at start:
         those with rooms remembered are back in them; a refusal is logged,
-        and the next tried."""
+        and the next tried. False if the store failed for some (to be
+        tried again)."""
+        whole = True
         for name in names:
             try:
                 await self.stand(name)
             except ChatError as refusal:
+                whole = whole and refusal.code != "UNAVAILABLE"
                 self.log.info(
                     "{user} could not stand again: {why}", user=name, why=refusal.text
                 )
+        return whole
 
     def let_go(self, name: str, reason: str) -> None:
         """The account's standing member here ends (its rooms hear
@@ -231,5 +275,7 @@ class StandingMembers:
         at shutdown (its listeners let go, its rooms left by its session's
         end); the account's rooms stay remembered, and it stands in them
         again at the next start (:meth:`restore`)."""
+        if self.retry is not None and self.retry.active():
+            self.retry.cancel()
         for name in [member.name or "" for member in self.members.values()]:
             self.let_go(name, "server shutting down")

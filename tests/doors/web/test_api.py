@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
-from twisted.web.server import NOT_DONE_YET
+from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.core.model.config import ServerConfig
 from chatroom.doors.web.api import KEEPALIVE, ApiBot, BotAPIResource
-from tests.support import ProtocolTestCase, settle
+from chatroom.doors.base.hub import DoorHub
+from tests.support import (
+    FakeClient,
+    ProtocolTestCase,
+    StoreFileTestCase,
+    chat_core,
+    settle,
+)
 
 TOKEN = "t" * 40
 
@@ -47,7 +54,7 @@ class Call:
         if body is not None:
             content = json.dumps(body).encode()
         self.request.content = BytesIO(content)  # type: ignore[attr-defined]
-        rendered = api.render(self.request)
+        rendered = api.render(cast(Request, self.request))
         if rendered is not NOT_DONE_YET:
             self.request.write(rendered)
             self.request.finish()
@@ -344,3 +351,46 @@ class Events(APITestCase):
             self.stream()
         call = self.call("GET", "events")
         self.assertEqual((call.status, call.json["error"]), (409, "TOO_MANY_DEVICES"))
+
+
+class AfterARestart(StoreFileTestCase):
+    """The bot's membership is its account's remembered rooms: a server
+    started again on the same ``--db`` file stands it in them again."""
+
+    config = ServerConfig(rate=0)
+
+    def api(self, server: DoorHub) -> BotAPIResource:
+        async def tokens(token: str) -> ApiBot | None:
+            return ApiBot("robot") if token == TOKEN else None
+
+        return BotAPIResource(server, tokens)
+
+    def test_the_bot_is_in_general_again_and_posts(self) -> None:
+        first = self.start()
+        maker = FakeClient(first)
+        maker.send("robot")
+        maker.send("/register correct-horse-battery")
+        maker.lose()
+        call = Call(self.api(first), "POST", "v1/rooms/general/join")
+        self.assertEqual(call.json["room"], "general")
+        chat_core(first).stop()
+
+        second = self.start()
+        standing = second.registry.standing
+
+        async def bots() -> list[str]:
+            return ["robot"]
+
+        standing.add_source(bots)
+        standing.start()
+        settle()
+        bob = FakeClient(second)
+        bob.send("bob")
+        bob.send("/join general")
+        members = [line for line in bob.received() if line.startswith("MEMBERS")]
+        self.assertIn("robot", members[0].split())
+        call = Call(
+            self.api(second), "POST", "v1/rooms/general/messages", {"text": "back"}
+        )
+        self.assertEqual(call.status, 200, call.text)
+        self.assertIn("MSG general robot", " ".join(bob.received()))
