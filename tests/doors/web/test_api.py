@@ -15,8 +15,8 @@ from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
 from chatroom.core.model.config import ServerConfig
-from chatroom.doors.web.api import KEEPALIVE, ApiBot, BotAPIResource
 from chatroom.doors.base.hub import DoorHub
+from chatroom.doors.web.api import KEEPALIVE, ApiBot, BotAPIResource
 from tests.support import (
     FakeClient,
     ProtocolTestCase,
