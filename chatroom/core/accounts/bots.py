@@ -110,6 +110,14 @@ def token_matches(bot: Bot, token: str) -> bool:
     return hmac.compare_digest(token_hash(token), bot.token_hash)
 
 
+def check_no_bot(account: Account | None, what: str) -> None:
+    """``NOT_ALLOWED`` for ``what`` (``/password``, ``/app-password add``,
+    ``/bot add``) by a bot: its token is all it signs in with, and it
+    makes nothing that signs in."""
+    if account is not None and account.bot:
+        raise errors.not_allowed(f"a bot may not use {what}")
+
+
 def as_seen(account: Account) -> BotAccount:
     """``account`` (a bot's) as the doors show it."""
     bot = bot_of(account)
@@ -181,8 +189,7 @@ class Bots:
             found_owner = await self.store.get(owner)
             if found_owner is None:
                 raise errors.no_such_account(owner)
-            if found_owner.bot:
-                raise errors.not_allowed("a bot makes no bots")
+            check_no_bot(found_owner, "/bot add")
             owner_name = found_owner.name
             if len(await self.owned(owner)) >= MOST_BOTS:
                 raise errors.bad_args(f"an account owns at most {MOST_BOTS} bots")

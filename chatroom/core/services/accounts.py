@@ -40,7 +40,7 @@ from chatroom.core.accounts.accounts import (
     registering,
     unregistering,
 )
-from chatroom.core.accounts.bots import Bots, token_matches
+from chatroom.core.accounts.bots import Bots, check_no_bot, token_matches
 from chatroom.core.accounts.invitations import (
     InvitationService,
     LinkBase,
@@ -401,6 +401,7 @@ class AccountService:
         """The signed-in account's password is now ``new``, its ``old`` one
         checked again (and once more if another device changed it before
         this applied: then the old one is no longer it, ``BAD_PASSWORD``)."""
+        check_no_bot(await self.store.get(account_key), "/password")
         new = check_new_password(new, self.password_min)
         account = await self.check_own_password(account_key, old, address)
         hashed, scram = await self._hash(new)

@@ -23,6 +23,8 @@ from chatroom.core.accounts.bots import Bots, token_hash
 from chatroom.core.model.errors import ChatError
 from chatroom.doors.base.hub import DoorHub
 from tests.backends.contracts.account_changes import FIRST, AccountsBase
+from tests.backends.contracts.handler import User
+from tests.support import FakeClient
 
 #: A token: letters, digits, ``-`` and ``_``, at least 32 of them.
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32,}")
@@ -155,3 +157,122 @@ class BotsContract(AccountsBase):
         )
         yield defer.Deferred.fromCoroutine(self.bots.owner_gone("alice", "op"))
         self.assertEqual((yield defer.Deferred.fromCoroutine(self.bots.listed())), [])
+
+    @defer.inlineCallbacks
+    def own_bot(self, owner: User, name: str) -> Generator[Any, Any, str]:
+        """``owner`` makes bot ``name`` with ``/bot add``: its token."""
+        owner.say(f"/bot add {name}")
+        line = yield self.expect(owner, f"BOT {name} ")
+        token = line.split(" ")[2]
+        self.assertRegex(token, TOKEN)
+        return token
+
+    @defer.inlineCallbacks
+    def bot_signed_in(self, name: str, token: str) -> Generator[Any, Any, User]:
+        """A new connection's ``/login NAME TOKEN``, welcomed."""
+        bot = User(FakeClient(self.server))
+        bot.say(f"/login {name} {token}")
+        yield self.expect(bot, f"WELCOME {name}")
+        return bot
+
+    @defer.inlineCallbacks
+    def test_bot_add_list_remove_at_the_line_door(self) -> Generator[Any, Any, None]:
+        """``/bot add`` answers ``BOT``, ``/bot list`` ``BOT_MADE`` lines
+        then ``BOTS_END``, ``/bot remove`` ``BOT_REMOVED``; a name someone
+        connected holds is ``NAME_TAKEN``, a bad one ``BAD_NAME``, another's
+        bot or none ``BAD_ARGS``; a plain name and a bot are
+        ``NOT_ALLOWED``."""
+        alice = yield self.registered("alice", FIRST)
+        plain = yield self.connect("carol")
+        yield self.own_bot(alice, "deployer")
+        alice.say("/bot list")
+        made = yield self.expect(alice, "BOT_MADE deployer ")
+        self.assertRegex(made, r"^BOT_MADE deployer \d{4}-\d\d-\d\dT")
+        yield self.expect(alice, "BOTS_END 1")
+        yield self.refusal(alice, "/bot add carol", "NAME_TAKEN")
+        yield self.refusal(alice, "/bot add alice", "NAME_TAKEN")
+        yield self.refusal(alice, "/bot add a!b", "BAD_NAME")
+        yield self.refusal(alice, "/bot remove carol", "BAD_ARGS")
+        yield self.refusal(plain, "/bot add helper", "NOT_ALLOWED")
+        yield defer.Deferred.fromCoroutine(self.bots.add("opsbot"))
+        yield self.refusal(alice, "/bot remove opsbot", "BAD_ARGS")
+        alice.say("/bot remove DEPLOYER")
+        yield self.expect(alice, "BOT_REMOVED deployer")
+        alice.say("/bot list")
+        yield self.expect(alice, "BOTS_END 0")
+
+    @defer.inlineCallbacks
+    def test_a_bot_signs_in_with_its_token_and_its_words_are_tagged(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/login NAME TOKEN`` welcomes the bot; a wrong token is
+        ``BAD_PASSWORD``; a ``rich`` member sees ``bot`` on its message, a
+        plain one the plain ``MSG``; its private message is tagged too; it
+        may not ``/register``, ``/password``, ``/bot add`` or
+        ``/app-password add``."""
+        alice = yield self.registered("alice", FIRST)
+        token = yield self.own_bot(alice, "deployer")
+        self.assertEqual(
+            (yield self.sign_in("deployer", token[:-2] + "xx")), "BAD_PASSWORD"
+        )
+        self.assertEqual((yield self.sign_in("deployer", FIRST)), "BAD_PASSWORD")
+        bot = yield self.bot_signed_in("deployer", token)
+        alice.say("/caps rich")
+        yield self.expect(alice, "CAPS ")
+        alice.say("/create ops")
+        yield self.expect(alice, "MEMBERS ops ")
+        plain = yield self.connect("carol")
+        plain.say("/join ops")
+        yield self.expect(plain, "MEMBERS ops ")
+        bot.say("/join ops")
+        yield self.expect(bot, "MEMBERS ops ")
+        bot.say("/say ops deployed 1.2")
+        rich = yield self.expect(alice, "@")
+        while " MSG ops deployer " not in rich:
+            rich = yield self.expect(alice, "@")
+        self.assertRegex(rich, r"^@\d+;bot MSG ops deployer \S+ deployed 1\.2$")
+        seen = yield self.expect(plain, "MSG ops deployer ")
+        self.assertTrue(seen.endswith(" deployed 1.2"))
+        bot.say("/msg alice hello")
+        private = yield self.expect(alice, "@")
+        while "PRIVMSG" not in private and "PRIVATE" not in private:
+            private = yield self.expect(alice, "@")
+        self.assertIn("bot", private.split(" ", 1)[0])
+        for said in (
+            "/register x12345678",
+            "/password a b",
+            "/bot add x",
+            "/app-password add x",
+        ):
+            yield self.refusal(bot, said, "NOT_ALLOWED")
+
+    @defer.inlineCallbacks
+    def test_a_removed_bot_is_told_and_its_token_stops(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """``/bot remove``: the bot's connection gets ``BYE bot removed by
+        alice``; its room hears it go; its token signs in no more, at
+        ``/login`` and as a bearer token; the owner's account gone takes
+        its other bots."""
+        alice = yield self.registered("alice", FIRST)
+        token = yield self.own_bot(alice, "deployer")
+        other = yield self.own_bot(alice, "second")
+        bot = yield self.bot_signed_in("deployer", token)
+        alice.say("/create ops")
+        yield self.expect(alice, "MEMBERS ops ")
+        bot.say("/join ops")
+        yield self.expect(alice, "JOIN ops deployer")
+        alice.say("/bot remove deployer")
+        yield self.expect(bot, "BYE bot removed by alice")
+        part = yield self.expect(alice, "PART ops deployer ")
+        self.assertIn("bot removed", part)
+        self.assertEqual((yield self.sign_in("deployer", token)), "NO_SUCH_ACCOUNT")
+        self.assertIsNone(
+            (yield defer.Deferred.fromCoroutine(self.bots.by_token(token)))
+        )
+        yield self.expect(alice, "BOT_REMOVED deployer")
+        alice.say(f"/unregister {FIRST}")
+        yield self.expect(alice, "UNREGISTERED")
+        self.assertIsNone(
+            (yield defer.Deferred.fromCoroutine(self.bots.by_token(other)))
+        )
