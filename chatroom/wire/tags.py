@@ -37,6 +37,14 @@ _ESCAPED = re.compile(r"\\(.?)", re.DOTALL)
 _NEEDS_ESCAPE = re.compile(r"[\\; \r\n]")
 
 
+def with_bot(tags: Tags) -> Tags:
+    """``tags`` with :data:`BOT_TAG` among them (once): a bot account's
+    words, tagged whichever door they came through."""
+    if any(key == BOT_TAG for key, _ in tags):
+        return tags
+    return ((BOT_TAG, ""), *tags)
+
+
 def escape(value: str) -> str:
     """``value`` as a tag value is written."""
     if _NEEDS_ESCAPE.search(value) is None:

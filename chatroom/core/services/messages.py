@@ -71,7 +71,7 @@ from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import Tags, with_bot
 
 
 class MessageService:
@@ -285,6 +285,8 @@ class MessageService:
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
+        if session.bot:  # a bot account's words, at every door
+            tags = with_bot(tags)
         event = Message(
             speaking.room if facts is None else facts.room.name,
             session.name,
