@@ -138,7 +138,18 @@ class ChatCore(Generic[B]):
         self.standing = StandingMembers(
             clock, self.names.claim_name, self.devices.arrived, self.names.release
         )
+        self.standing.add_source(self._bots_in_rooms)
         self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
+
+    async def _bots_in_rooms(self) -> list[str]:
+        """The bots that stand in rooms (their accounts remember some): at
+        start, each is put back in them (the REST API's memberships)."""
+        remembered = self.backend.accounts.remembered
+        return [
+            bot.name
+            for bot in await self.accounts.bots.listed()
+            if await remembered.rooms(bot.key)
+        ]
 
     @property
     def available(self) -> bool:

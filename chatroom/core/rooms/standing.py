@@ -213,9 +213,13 @@ class StandingMembers:
         return member
 
     def _gone(self, member: StandingMember) -> None:
+        """Ended by the shared side (the account removed or ended): let go
+        here, and released in the next turn, as a door closes a
+        connection after its goodbye."""
         key = name_key(member.name or "")
         if self.members.get(key) is member:
             del self.members[key]
+        self.clock.callLater(0, self.release, member, "connection lost")
 
     def add_source(self, source: Source) -> None:
         """``source`` names accounts that stand (read at each start)."""

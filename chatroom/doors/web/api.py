@@ -101,11 +101,6 @@ class ApiBot:
 TokenCheck = Callable[[str], Awaitable[ApiBot | None]]
 
 
-async def no_bots(token: str) -> ApiBot | None:
-    """The check of a server that knows no bot: every token is wrong."""
-    return None
-
-
 def status_of(code: str) -> int:
     """The HTTP status of a refusal's code (:data:`STATUS`, else ``409``)."""
     return STATUS.get(code, 409)
@@ -188,10 +183,12 @@ class BotAPIResource(Resource):
     isLeaf = True
     log = Logger()
 
-    def __init__(self, server: DoorHub, tokens: TokenCheck = no_bots) -> None:
+    def __init__(self, server: DoorHub, tokens: TokenCheck | None = None) -> None:
+        """``tokens``: what checks a token (by default the bots' wing's,
+        :meth:`~chatroom.core.accounts.bots.Bots.by_token`)."""
         super().__init__()
         self.chat = server
-        self.tokens = tokens
+        self.tokens = tokens or self.bot_of_token
         self.limits = RateLimits(FloodRules(server.config, server.clock))
         #: Each bot's open event streams on this node, by name key.
         self.streams: dict[str, list[EventStream]] = {}
@@ -237,6 +234,11 @@ class BotAPIResource(Resource):
         if not gone:
             request.write(_json(request, answer))
             request.finish()
+
+    async def bot_of_token(self, token: str) -> ApiBot | None:
+        """The bot whose token ``token`` is (None: none, or one removed)."""
+        found = await self.chat.registry.accounts.bots.by_token(token)
+        return None if found is None else ApiBot(found.name, found.owner or None)
 
     async def _bot(self, request: Request) -> ApiBot:
         given = (request.getHeader("authorization") or "").strip()

@@ -38,7 +38,7 @@ from chatroom.core.model.hooks import HOOK_PATH
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
-from chatroom.doors.web.api import BotAPIResource, TokenCheck, no_bots
+from chatroom.doors.web.api import BotAPIResource, TokenCheck
 from chatroom.doors.web.channel import BoundedSite
 from chatroom.doors.web.emojitable import emoji_table
 from chatroom.doors.web.exports import Exports
@@ -234,7 +234,7 @@ def build_site(
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
     admin_token: bytes = b"",
-    bot_tokens: TokenCheck = no_bots,
+    bot_tokens: TokenCheck | None = None,
 ) -> WrappingFactory:
     """The listening factory for ``--http``.
 
@@ -244,7 +244,8 @@ def build_site(
     ``admin_token`` (``--admin-token-file``'s), the admin API at
     ``/admin/`` (:mod:`~chatroom.doors.web.admin`; else ``/admin/`` is
     ``404`` as any unknown path). The REST API for bots is at ``/api/``
-    (:mod:`~chatroom.doors.web.api`), its tokens checked by ``bot_tokens``.
+    (:mod:`~chatroom.doors.web.api`), its tokens checked by ``bot_tokens``
+    (by default, the bots' wing's).
     """
     if limits is None:
         limits = HTTPLimits(
