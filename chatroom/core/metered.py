@@ -221,6 +221,8 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
     "bot_api": (
         BotAPI,
         {
+            "member": "api_stand",
+            "me": "api_me",
             "listed": "api_rooms",
             "join": "api_join",
             "leave": "api_leave",

@@ -161,6 +161,11 @@ class BotAPI:
         """The bot's standing member here (stood up at its first call)."""
         return await self.standing.stand(bot)
 
+    async def me(self, bot: str) -> tuple[str, list[str]]:
+        """The bot's name and the rooms it is in."""
+        member = await self.member(bot)
+        return member.name or bot, self.joined(member)
+
     def joined(self, member: StandingMember) -> list[str]:
         """The rooms the bot is in, by name, as its seat has them."""
         seat = self.sessions.seat_of(member)

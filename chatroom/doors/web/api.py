@@ -256,14 +256,8 @@ class BotAPIResource(Resource):
     async def me(
         self, request: Request, bot: ApiBot, room: str, body: Answer
     ) -> Answer:
-        api = self.chat.registry.bot_api
-        member = await api.member(bot.name)
-        return {
-            "name": member.name,
-            "bot": True,
-            "owner": bot.owner,
-            "rooms": api.joined(member),
-        }
+        name, rooms = await self.chat.registry.bot_api.me(bot.name)
+        return {"name": name, "bot": True, "owner": bot.owner, "rooms": rooms}
 
     async def rooms(
         self, request: Request, bot: ApiBot, room: str, body: Answer
