@@ -98,6 +98,7 @@ class RestAPITestCase(unittest.TestCase):
 
     @defer.inlineCallbacks
     def stop(self) -> Generator[Any, Any, None]:
+        assert self.process.transport is not None
         self.process.transport.signalProcess("TERM")
         (ended,) = yield self.process.ended
         ended.trap(error.ProcessDone, error.ProcessTerminated)
@@ -185,7 +186,7 @@ class RestAPITestCase(unittest.TestCase):
 
     def stop_stream(self, reader: StreamReader) -> None:
         if reader.transport is not None:
-            reader.transport.stopProducing()
+            reader.transport.loseConnection()
 
     def streamed(self, reader: StreamReader, what: Any) -> defer.Deferred[Any]:
         def check() -> defer.Deferred[bool]:
