@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from collections.abc import Generator
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 
 from twisted.internet import defer, error, reactor
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -186,7 +186,7 @@ class RestAPITestCase(unittest.TestCase):
 
     def stop_stream(self, reader: StreamReader) -> None:
         if reader.transport is not None:
-            reader.transport.loseConnection()
+            cast(Any, reader.transport).stopProducing()  # a TransportProxyProducer
 
     def streamed(self, reader: StreamReader, what: Any) -> defer.Deferred[Any]:
         def check() -> defer.Deferred[bool]:
