@@ -11,6 +11,7 @@ import json
 from io import BytesIO
 from typing import Any, cast
 
+from twisted.internet.defer import Deferred
 from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
@@ -394,3 +395,33 @@ class AfterARestart(StoreFileTestCase):
         )
         self.assertEqual(call.status, 200, call.text)
         self.assertIn("MSG general robot", " ".join(bob.received()))
+
+
+class RealBots(ProtocolTestCase):
+    """The API over the bots' wing's own tokens: a bot made by the
+    operator's way (``Bots.add``) is known by its token; removed, its
+    stream ends, its rooms hear it go and its token is refused."""
+
+    def test_a_removed_bots_stream_ends_and_its_token_fails(self) -> None:
+        bots = self.server.registry.accounts.bots
+        made = Deferred.fromCoroutine(bots.add("robot"))
+        settle()
+        _, token = self.successResultOf(made)
+        api = BotAPIResource(self.server)
+        (bob,) = self.in_room("bob")
+        call = Call(api, "GET", "v1/me", token=token)
+        self.assertEqual(call.json["owner"], None)
+        Call(api, "POST", "v1/rooms/general/join", token=token)
+        self.assertIn("JOIN general robot", bob.received())
+        stream = Call(api, "GET", "v1/events", token=token)
+        self.assertEqual(stream.request.finished, 0)
+        removing = Deferred.fromCoroutine(bots.remove("robot", "the operator"))
+        settle()
+        self.clock.advance(0)
+        self.successResultOf(removing)
+        self.assertEqual(stream.request.finished, 1)
+        self.assertTrue(
+            any(line.startswith("PART general robot") for line in bob.received())
+        )
+        call = Call(api, "GET", "v1/me", token=token)
+        self.assertEqual((call.status, call.json["error"]), (401, "BAD_TOKEN"))
