@@ -1,6 +1,7 @@
 """The REST API for bots on two nodes over one ``redis-server``: a bot
-joined through node two is a member at node one (``JOIN`` there, ``/who``
-lists it with no connection anywhere), its post through node two is seen
+made on node one is known by its token at node two; joined through node
+two, it is a member at node one (``JOIN`` there, ``/who`` lists it with no
+connection anywhere), its post through node two is seen
 at node one with its id, the same ``txn`` posted again through node one
 answers that id and time and says nothing, and node one's event stream
 gets what is said at node two.
@@ -20,31 +21,25 @@ from twisted.internet import defer
 from twisted.web.server import NOT_DONE_YET, Request
 from twisted.web.test.requesthelper import DummyRequest
 
-from chatroom.doors.web.api import ApiBot, BotAPIResource
+from chatroom.doors.web.api import BotAPIResource
 from chatroom.wiring.tap import ChatroomService
 from tests.cluster.support import ClusterTestCase
 from tests.support import until
 
-TOKEN = "k" * 40
-
 
 def api_of(node: ChatroomService) -> BotAPIResource:
-    """The node's ``/api/`` resource, its tokens the test's."""
-
-    async def tokens(token: str) -> ApiBot | None:
-        return ApiBot("robot") if token == TOKEN else None
-
-    return BotAPIResource(node.server, tokens)
+    """The node's ``/api/`` resource (its tokens checked by the bots' wing)."""
+    return BotAPIResource(node.server)
 
 
 def request(
-    api: BotAPIResource, method: str, path: str, body: Any = None
+    api: BotAPIResource, token: str, method: str, path: str, body: Any = None
 ) -> DummyRequest:
     """A request to ``api``, answered (or, for a stream, open) when its
     ``finished`` is set or its ``written`` grows."""
     made = DummyRequest([part.encode() for part in ("v1/" + path).split("/")])
     made.method = method.encode()
-    made.requestHeaders.addRawHeader(b"authorization", b"Bearer " + TOKEN.encode())
+    made.requestHeaders.addRawHeader(b"authorization", b"Bearer " + token.encode())
     made.content = BytesIO(b"" if body is None else json.dumps(body).encode())  # type: ignore[attr-defined]
     rendered = api.render(cast(Request, made))
     if rendered is not NOT_DONE_YET:
@@ -55,10 +50,10 @@ def request(
 
 @defer.inlineCallbacks
 def answered(
-    api: BotAPIResource, method: str, path: str, body: Any = None
+    api: BotAPIResource, token: str, method: str, path: str, body: Any = None
 ) -> Generator[Any, Any, Any]:
     """A call's JSON answer, once it came."""
-    made = request(api, method, path, body)
+    made = request(api, token, method, path, body)
     yield until(lambda: defer.succeed(made.finished), 10, f"{method} {path}")
     return json.loads(b"".join(made.written))
 
@@ -71,19 +66,19 @@ class APIOnTwoNodes(ClusterTestCase):
         self,
     ) -> Generator[Any, Any, None]:
         one, two = yield self.start_nodes(2)
-        maker = yield self.client(one, "robot")
-        maker.say("/register correct-horse-battery")
-        yield maker.expect_line("REGISTERED robot")
-        maker.say("/quit")
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
         alice = yield self.client(one, "alice")
         alice.say("/caps rich")
         alice.say("/join general")
         yield alice.expect_line("MEMBERS general")
         there, here = api_of(two), api_of(one)
 
-        stream = request(here, "GET", "events")
+        stream = request(here, token, "GET", "events")
         yield until(lambda: defer.succeed(stream.written), 10, "the stream opened")
-        joined = yield answered(there, "POST", "rooms/general/join")
+        joined = yield answered(there, token, "POST", "rooms/general/join")
         self.assertEqual(joined["room"], "general")
         yield alice.expect_line("JOIN general robot")
         alice.say("/who")
@@ -91,14 +86,22 @@ class APIOnTwoNodes(ClusterTestCase):
         self.assertIn("robot", who)
 
         posted = yield answered(
-            there, "POST", "rooms/general/messages", {"text": "from two", "txn": "t-1"}
+            there,
+            token,
+            "POST",
+            "rooms/general/messages",
+            {"text": "from two", "txn": "t-1"},
         )
         said = yield alice.expect(lambda line: "MSG general robot" in line)
         self.assertTrue(
             said.startswith(f"@{posted['id']};bot MSG general robot "), said
         )
         again = yield answered(
-            here, "POST", "rooms/general/messages", {"text": "from two", "txn": "t-1"}
+            here,
+            token,
+            "POST",
+            "rooms/general/messages",
+            {"text": "from two", "txn": "t-1"},
         )
         self.assertEqual(again, posted)
 
