@@ -123,3 +123,34 @@ class APIOnTwoNodes(ClusterTestCase):
         self.assertNotIn(
             "from two", " ".join(alice.lines[alice.lines.index(said) + 1 :])
         )
+
+    @defer.inlineCallbacks
+    def test_a_node_started_again_stands_the_bot_in_its_rooms(
+        self,
+    ) -> Generator[Any, Any, None]:
+        (one,) = yield self.start_nodes(1)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        yield answered(api_of(one), token, "POST", "rooms/general/join")
+        yield one.stopService()
+        self.nodes.remove(one)
+
+        again = yield self.node(node_id="again")
+        bob = yield self.client(again, "bob")
+
+        @defer.inlineCallbacks
+        def robot_listed() -> Generator[Any, Any, bool]:
+            bob.say("/who general")
+            line = yield bob.expect_line("MEMBERS general")
+            return "robot" in line.split()
+
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        yield until(robot_listed, 10, "robot back in general")
+        posted = yield answered(
+            api_of(again), token, "POST", "rooms/general/messages", {"text": "back"}
+        )
+        said = yield bob.expect(lambda line: line.startswith("MSG general robot "))
+        self.assertTrue(said.endswith(" back"), (said, posted))
