@@ -38,7 +38,10 @@ from twisted.logger import Logger
 
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
+    Departure,
+    DepartureKind,
     Event,
+    Joined,
     Listing,
     LobbyChanges,
     RoomRenamed,
@@ -77,6 +80,8 @@ class StandingMember:
         self.endings: list[Ending] = []
         self.on_gone = on_gone
         self.gone = False
+        #: The keys of the rooms its listeners were told it is in.
+        self.rooms: set[str] = set()
 
     def __repr__(self) -> str:
         return f"<StandingMember {self.name}>"
@@ -96,17 +101,33 @@ class StandingMember:
         return stop
 
     def deliver(self, event: Event) -> None:
+        if isinstance(event, Departure) and event.user == self.name:
+            self.rooms.discard(name_key(event.room))  # its own: kicked, or gone
         for listener in list(self.listeners):
             listener(event)
+
+    def own_departure(self, room: str, reason: str, kind: DepartureKind) -> None:
+        """The account is out of ``room`` (its own leave, another device's,
+        the room gone): its listeners hear it as the room does, once."""
+        if name_key(room) in self.rooms and self.name:
+            self.deliver(Departure(room, self.name, kind, reason))
 
     def message_writer(self) -> MessageWriter | None:
         return None  # every event through deliver: its listeners read values
 
     def entered(self, welcome: Welcome) -> None:
-        """In ``welcome.room`` now: its events follow (nothing to show)."""
+        """In ``welcome.room`` now: its events follow; its listeners hear
+        its own join (a join through the API, another device's, its
+        rooms entered again), once."""
+        key = name_key(welcome.room)
+        if key in self.rooms or not self.name:
+            return
+        self.rooms.add(key)
+        self.deliver(Joined(welcome.room, self.name))
 
     def removed(self, room: str, listing: Listing | None) -> None:
-        """The room went: the seat knows; nothing to show."""
+        """Put out of ``room`` (kicked, banned) or the room went (deleted)."""
+        self.own_departure(room, "removed", DepartureKind.KICK)
 
     def room_renamed(self, renamed: RoomRenamed) -> None:
         self.deliver(renamed)
@@ -118,7 +139,8 @@ class StandingMember:
         """No screen: a read marker is nothing to it."""
 
     def left_elsewhere(self, room: str, listing: Listing | None) -> None:
-        """Another device took the account out of ``room``: the seat knows."""
+        """Another device took the account out of ``room``."""
+        self.own_departure(room, "left", DepartureKind.PART)
 
     def disconnect(self, reason: str) -> None:
         """Ended by the shared side: its endings hear ``reason``."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.model import errors
 from chatroom.core.model.events import (
+    DepartureKind,
     Edited,
     Listing,
     Message,
@@ -208,7 +209,8 @@ class BotAPI:
         where = self._in(member, room)
         if where is None:
             raise errors.not_in_room(f"you are not in {room}")
-        await self.rooms.leave_room(member, where)
+        departure = await self.rooms.leave_room(member, where)
+        member.own_departure(where, departure.reason or "left", DepartureKind.PART)
         return where
 
     async def members(self, bot: str, room: str) -> Roster:

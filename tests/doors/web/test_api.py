@@ -329,15 +329,27 @@ class Events(APITestCase):
         self.assertEqual(
             kinds,
             [
+                ("join", "robot"),
                 ("message", "hello robot"),
                 ("message", "hello bob"),
                 ("join", "dave"),
                 ("part", "dave"),
             ],
         )
-        self.assertEqual(got[1][1]["bot"], True)
-        self.assertEqual(got[0][1]["author"], "bob")
-        self.assertEqual(got[0][1]["room"], "tea")
+        self.assertEqual(got[2][1]["bot"], True)
+        self.assertEqual(got[1][1]["author"], "bob")
+        self.assertEqual(got[1][1]["room"], "tea")
+
+    def test_its_own_joins_and_departures(self) -> None:
+        stream = self.stream()
+        self.call("POST", "rooms/tea/join")
+        self.alice.send("/kick robot out")
+        self.call("POST", "rooms/tea/join")
+        self.call("POST", "rooms/tea/leave")
+        self.assertEqual(
+            [(kind, data["room"], data["user"]) for kind, data in self.events(stream)],
+            [("join", "tea", "robot"), ("part", "tea", "robot")] * 2,
+        )
 
     def test_keepalive_on_the_clock(self) -> None:
         stream = self.stream()
