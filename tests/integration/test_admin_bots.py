@@ -95,6 +95,7 @@ class AdminBotsTests(AdminServerTestCase):
         """Made, then the server stopped and started on the same ``--db``:
         the token signs the bot in, and its words are tagged ``bot``."""
         made = yield self.admin_json("bots", "add", "keeper")
+        assert self.process.transport is not None
         self.process.transport.signalProcess("TERM")
         yield self.process.ended
         self.port, self.http_port = yield self.serve(

@@ -171,7 +171,8 @@ class RelayMsgTests(BotCase):
         [line] = [s for s in rich.received() if " MSG bridge " in s]
         self.assertRegex(
             line,
-            r"^@\d+;relay=bridge;\+example/x=1 MSG bridge carol/matrix \S+ hello from matrix$",
+            r"^@\d+;relay=bridge;\+example/x=1 MSG bridge carol/matrix \S+"
+            r" hello from matrix$",
         )
         [line] = [s for s in dull.received() if s.startswith("MSG bridge ")]
         self.assertRegex(line, r"^MSG bridge carol/matrix \S+ hello from matrix$")
@@ -202,7 +203,7 @@ class RelayMsgTests(BotCase):
         without ``/`` (or with other characters) ``INVALID_NICK``; missing
         parameters ``461``; no such channel ``403``; a channel the relayer
         is not on ``442``."""
-        relay, tags, plain, rich, dull = self.relay_room()
+        relay, tags, plain, rich, _dull = self.relay_room()
         unrelaying = self.sasl("helper", self.bot("helper"))
         unrelaying.send("JOIN #bridge")
         owner = self.irc("owner")
