@@ -106,6 +106,32 @@ class IRCBotAccountTests(BotCase):
         self.assertIn(":chatroom 001 deployer ", lines[0])
         self.assertTrue(any(" 900 " in line for line in lines), lines)
 
+    def test_a_removed_bot_is_disconnected_and_its_token_stops(self) -> None:
+        """A bot signed in (on the other node, on two) is removed through
+        the first: its connection is closed saying ``bot removed by``, its
+        channel hears it go, and SASL with its token fails (904)."""
+        token = self.bot("gone")
+        other = self.irc("other")
+        bot = self.sasl("gone", token)
+        for client in (other, bot):
+            client.send("JOIN #ops")
+        other.received()
+        bot.received()
+        bots = self.server.registry.accounts.bots
+        self.successResultOf(defer.Deferred.fromCoroutine(bots.remove("gone", "op")))
+        told = " ".join(bot.received())
+        self.assertIn("bot removed by op", told)
+        self.assertTrue(bot.closing)
+        self.assertTrue(
+            any(" QUIT " in line or " PART " in line for line in other.received())
+        )
+        again = IRCClient(self.next_door())
+        again.send("CAP REQ :sasl", "NICK gone", "USER b 0 * :B")
+        again.send("AUTHENTICATE PLAIN")
+        payload = base64.b64encode(f"gone\0gone\0{token}".encode()).decode()
+        again.send(f"AUTHENTICATE {payload}")
+        self.assertIn("904", again.numerics())
+
     def test_a_line_door_bot_is_one_to_whois(self) -> None:
         """A bot signed in at the line door (in a room, where ``WHOIS``
         finds a user of another door): ``WHOIS`` from IRC says 335."""
