@@ -202,6 +202,19 @@ class RelayMsgTests(BotCase):
         )
         [line] = [s for s in dull.received() if s.startswith("MSG bridge ")]
         self.assertRegex(line, r"^MSG bridge carol/matrix \S+ hello from matrix$")
+        history = IRCClient(self.next_door())
+        history.send(
+            "CAP REQ :message-tags batch draft/chathistory server-time",
+            "NICK reader",
+            "USER r 0 * :R",
+            "CAP END",
+            "JOIN #bridge",
+        )
+        history.received()
+        history.send("CHATHISTORY LATEST #bridge * 10")
+        [kept] = [line for line in history.received() if "carol/matrix" in line]
+        self.assertIn("draft/relaymsg=bridge", kept.split(" ", 1)[0])
+        self.assertTrue(kept.endswith(f" {source}"), kept)
         later = FakeClient(self.next_server())
         for said in ("later", "/caps rich", "/join bridge"):
             later.send(said)
