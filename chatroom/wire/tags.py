@@ -25,6 +25,10 @@ Tags = tuple[tuple[str, str], ...]
 #: message, so history, other cluster nodes, ``/caps rich`` line users and
 #: the web client (its "bot" mark) see it too.
 BOT_TAG = "bot"
+#: The tag on a message relayed as someone of another network (IRC's
+#: ``RELAYMSG``): its value is the relayer's name. IRC clients get it as
+#: ``draft/relaymsg``; ``rich`` line clients as it is stored.
+RELAY_TAG = "relay"
 #: The tag on a thread's message naming its root's id (``/thread``): a
 #: ``rich`` client keeps it out of the room's main timeline, under the root.
 THREAD_TAG = "thread"

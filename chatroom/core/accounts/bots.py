@@ -248,6 +248,11 @@ class Bots:
             with contextlib.suppress(errors.ChatError):  # removed meanwhile
                 await self.remove(bot.name, by)
 
+    async def is_bot(self, key: str) -> bool:
+        """Whether account key ``key`` is a bot's."""
+        found = await self.store.get(key)
+        return found is not None and bool(found.bot)
+
     async def by_token(self, token: str) -> BotAccount | None:
         """The bot ``token`` is the token of, or None (no such bot, one
         removed, a wrong token): the REST API's bearer token, one read."""

@@ -72,8 +72,7 @@ async def account_of(
 async def is_bot_account(session: IRCSession, account: str) -> bool:
     """Whether ``account`` (a name as registered) is a bot's: one signed
     in at another door is a bot as much as one in ``+B``."""
-    found = await session.registry.accounts.store.get(name_key(account))
-    return found is not None and bool(found.bot)
+    return await session.registry.accounts.bots.is_bot(name_key(account))
 
 
 # -- WHOIS ------------------------------------------------------------------------
