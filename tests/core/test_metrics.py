@@ -91,6 +91,11 @@ SAMPLES: dict[str, object] = {
     "value": "",
     "door": "irc",
     "positions": {},
+    "bot": "robot",
+    "txn": None,
+    "since": None,
+    "limit": 1,
+    "nick": "carol/matrix",
 }
 
 
@@ -222,6 +227,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "detach",
                 "attach_reloader",
                 "sessions",
+                "standing",
             },
         )
         self.assertLessEqual(UNTIMED, set(operations()))
