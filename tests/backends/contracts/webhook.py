@@ -16,7 +16,6 @@ from typing import Any
 
 from twisted.internet import defer
 
-from chatroom.core.operating import operator
 from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
 from chatroom.core.model.changes.messages import (
     AddHook,
@@ -28,8 +27,9 @@ from chatroom.core.model.changes.messages import (
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Message
 from chatroom.core.model.hooks import HOOK_PATH, Hook
-from chatroom.core.model.text import name_key
 from chatroom.core.model.multiline import MULTILINE_TAG
+from chatroom.core.model.text import name_key
+from chatroom.core.operating import operator
 from chatroom.core.rooms.webhooks import HOOKS_PER_ROOM
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
@@ -237,7 +237,7 @@ class WebhookContract(ContractBase):
         hooks, which its owner's ``/webhook list`` shows, under the same
         rules (a name taken, the most a room has, an unknown room or
         hook); once the operator removes it, its address posts no more."""
-        (alice,), ci = yield self.hooked("alice")
+        (alice,), _ = yield self.hooked("alice")
         hook = yield self.as_operator("add_as", "TEA", "deploy")
         self.assertEqual((hook.room, hook.name), ("tea", "deploy"))
         self.assertEqual(hook.by, self.server.config.name)
