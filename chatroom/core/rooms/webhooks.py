@@ -1,15 +1,20 @@
-"""Incoming webhooks: Slack's JSON posted at a secret address says a message
-in a room (issue 34).
+"""Incoming webhooks: Slack's (or Mattermost's) JSON posted at a secret
+address says a message in a room (issue 34).
 
-A room's owner (or a server admin) adds a hook with ``/webhook add NAME``
-and gets its address, ``<base>/hooks/<secret>``
-(:func:`chatroom.core.model.hooks.hook_url`); a ``POST`` there of Slack's
-incoming-webhook JSON (``{"text": ..., "username": ...}``) is a message in
-the room, at every door, from a bot name (:func:`bot_name`) and carrying
-the ``bot`` tag (IRC's bot mode, the web client's mark). Every rule is
-here, once: who may manage a room's hooks (:func:`check_manager`), what a
-hook's name may be, how many a room may have, what a post may hold
-(:func:`payload_of`, :func:`slack_text`), and how fast one hook may post
+A room's owner (or a server admin) adds a hook with ``/webhook add NAME``,
+the server's operator with ``chatroom-admin hooks add ROOM`` (the ``*_as``
+methods, with the operator as the actor), and gets its address,
+``<base>/hooks/<secret>`` (:func:`chatroom.core.model.hooks.hook_url`),
+where Mattermost's incoming webhooks are, so apprise's ``mmost://`` posts
+there unchanged. A ``POST`` there of Slack's or Mattermost's
+incoming-webhook JSON (``{"text": ..., "username": ..., "attachments":
+[...]}``: Alertmanager's Slack receiver sends attachments alone) is a
+message in the room, at every door, from a bot name (:func:`bot_name`)
+and carrying the ``bot`` tag (IRC's bot mode, the web client's mark).
+Every rule is here, once: who may manage a room's hooks
+(:func:`check_manager`), what a hook's name may be, how many a room may
+have, what a post may hold (:func:`payload_of`, :func:`attachment_parts`,
+:func:`slack_text`), and how fast one hook may post
 (:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
 every post that names a hook counts, a refused one too). A back-end only
 keeps the hooks (its :class:`~chatroom.core.model.hooks.HookStore`) and
