@@ -240,6 +240,7 @@ class HookSenderTests(AdminServerTestCase):
         kept = yield self.admin_json("hooks", "add", "ops", "--name", "kept")
         gone = yield self.admin_json("hooks", "add", "ops", "--name", "gone")
         yield self.admin_json("hooks", "remove", "ops", "gone")
+        assert self.process.transport is not None
         self.process.transport.signalProcess(signal.SIGTERM)
         yield self.process.ended
         yield self.start()
