@@ -276,7 +276,9 @@ class WebhookContract(ContractBase):
     def test_attachments_are_lines_of_one_message(self) -> Generator[Any, Any, None]:
         """Alertmanager's post (``attachments`` and no ``text``) is one
         message of several lines, from its ``username``: each line is kept
-        as a paste's, and the line door has them joined."""
+        as a paste's, and the line door has them joined. Attachments that
+        say nothing, a control character, or more lines than a paste may
+        hold are refused, and nothing is said."""
         (alice,), ci = yield self.hooked("alice")
         alert = {
             "title": "[FIRING:1] DiskFull",
@@ -297,8 +299,17 @@ class WebhookContract(ContractBase):
         self.assertEqual(dict(event.tags)[MULTILINE_TAG], "\n".join(lines))
         said = yield self.expect(alice, "MSG tea Alertmanager[bot] ")
         self.assertTrue(said.endswith(" " + " ".join(lines)), said)
-        refusal = yield self.refused(ci, body(attachments=[{"color": "good"}]))
-        self.assertEqual(refusal.code, "BAD_ARGS")
+        for attachments, code in (
+            ([{"color": "good"}], "BAD_ARGS"),
+            ([{"text": "bell \x07"}], "BAD_TEXT"),
+            (
+                [{"fields": [{"title": "n", "value": n} for n in range(40)]}],
+                "TOO_LARGE",
+            ),
+        ):
+            refusal = yield self.refused(ci, body(attachments=attachments))
+            self.assertEqual(refusal.code, code, attachments)
+        self.assertFalse([x for x in alice.unread() if x.startswith("MSG")])
 
     @defer.inlineCallbacks
     def test_no_address_without_a_web_door(self) -> Generator[Any, Any, None]:
