@@ -126,6 +126,7 @@ class Alertmanager:
         return (
             "route:\n"
             "  receiver: chat\n"
+            "  group_by: [alertname]\n"
             "  group_wait: 0s\n"
             "  group_interval: 1s\n"
             "  repeat_interval: 1h\n"

@@ -222,12 +222,12 @@ class HookSenderTests(AdminServerTestCase):
             (yield alertmanager.fire("DiskFull", "disk / is 95% full")), 200
         )
         said = yield self.bot_line(alice, "Alertmanager[bot]")
-        self.assertIn("[FIRING:1]", said)
-        self.assertIn("DiskFull", said)
-        self.assertTrue(said.endswith(" disk / is 95% full"), said)
-        self.assertIn(f"({alertmanager.url}/#/alerts?receiver=chat)", said)
-        title = yield self.bot_privmsg(ivy, "Alertmanager[bot]")
-        self.assertIn("DiskFull", title)
+        title = "[FIRING:1] DiskFull (critical)"
+        link = f"{alertmanager.url}/#/alerts?receiver=chat"
+        self.assertEqual(said, f"{title} ({link}) disk / is 95% full")
+        self.assertEqual(
+            (yield self.bot_privmsg(ivy, "Alertmanager[bot]")), f"{title} ({link})"
+        )
         summary = yield self.bot_privmsg(ivy, "Alertmanager[bot]")
         self.assertEqual(summary, "disk / is 95% full")
 
