@@ -293,6 +293,14 @@ class RateLimited(APITestCase):
             self.call("POST", "rooms/tea/messages", {"text": "ok"}).status, 200
         )
 
+    def test_a_reload_changes_the_limits(self) -> None:
+        """``--rate 0`` on a reload: no limit from the next request on."""
+        for n in range(5):
+            self.call("POST", "rooms/tea/join")
+        self.assertEqual(self.call("GET", "me").status, 429)
+        self.server.reconfigure(ServerConfig(rate=0))
+        self.assertEqual(self.call("GET", "me").status, 200)
+
 
 class Events(APITestCase):
     def stream(self) -> Call:
