@@ -77,6 +77,7 @@ SAMPLES: dict[str, object] = {
     "facts": Presence("someone", "some", "Someone"),
     "gone": Departed("someone", "some", "Someone", 0.0),
     "names": ["nobody"],
+    "nick": "carol/matrix",
     "listener": lambda news: None,
     "following": False,
     "root": 1,
