@@ -105,7 +105,7 @@ class SlashCaller:
             raise CallFailedError("the address is not a public address") from None
         kind = (response.headers.getRawHeaders(b"content-type") or [b""])[0]
         main = kind.decode("latin-1").partition(";")[0].strip().lower()
-        reading = BoundedBody(self.most_bytes + 1 if response.code == 200 else 0)
+        reading = BoundedBody(self.most_bytes + 1)
         response.deliverBody(reading)
         answer = await reading.done
         if len(answer) > self.most_bytes:

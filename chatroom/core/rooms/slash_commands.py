@@ -227,6 +227,12 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _timed_out(result: object, timeout: float) -> Reply:
+    """A call cancelled at its time limit failed for that, however the
+    HTTP client words its cancellation."""
+    raise TimeoutError(f"no answer in {timeout:g} s")
+
+
 class SlashCommands:
     """``/command add|list|remove`` and the calls (composed into the core)."""
 
@@ -386,7 +392,7 @@ class SlashCommands:
     async def _call(self, url: str, fields: list[tuple[str, str]]) -> Reply:
         """The POST, bounded by :data:`ANSWER_SECONDS` on the clock."""
         request = self._caller().post(url, fields)
-        request.addTimeout(ANSWER_SECONDS, self.clock)
+        request.addTimeout(ANSWER_SECONDS, self.clock, _timed_out)
         try:
             return await request
         except (TimeoutError, CancelledError):
