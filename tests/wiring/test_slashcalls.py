@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl
 
+from twisted.internet._resolver import HostResolution
 from twisted.internet.address import IPv4Address
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -34,13 +35,19 @@ class Hosts:
         self.table = table
 
     def resolveHostName(
-        self, receiver: IResolutionReceiver, hostName: str, *args: Any, **kw: Any
-    ) -> IResolutionReceiver:
-        receiver.resolutionBegan(None)
+        self,
+        receiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Any = None,
+        transportSemantics: str = "TCP",
+    ) -> HostResolution:
+        resolution = HostResolution(hostName)
+        receiver.resolutionBegan(resolution)
         if hostName in self.table:
             receiver.addressResolved(IPv4Address("TCP", self.table[hostName], 0))
         receiver.resolutionComplete()
-        return receiver
+        return resolution
 
 
 def http_answer(status: str, kind: str, body: bytes, *headers: str) -> bytes:
@@ -83,6 +90,7 @@ class CallTests(unittest.TestCase):
         host, port, factory, _timeout, _bind = self.reactor.tcpClients[index]
         self.assertEqual((host, port), ("93.184.216.34", 80))
         protocol = factory.buildProtocol(None)
+        assert protocol is not None
         transport = StringTransport()
         protocol.makeConnection(transport)
         request = transport.value()
