@@ -243,6 +243,7 @@ FREE_TEXT_EVENTS = frozenset(
         "REPORT_TEXT",
         "REPORT_CLOSED",
         "PROFILE",
+        "EPHEMERAL",
     }
 )
 
