@@ -25,7 +25,7 @@ from twisted.web.http_headers import Headers
 from twisted.web.iweb import IBodyProducer, IResponse
 from zope.interface import implementer
 
-from chatroom.core.rooms.slash_commands import ANSWER_MAX, CallFailedError, Reply
+from chatroom.core.rooms.slash_commands import ANSWER_MAX, CallFailedError, CallReply
 from chatroom.wiring.linkfetch import BoundedBody, request_url
 from chatroom.wiring.outbound import OutboundGuard, RefusedAddressError, guarded_agent
 
@@ -84,10 +84,10 @@ class SlashCaller:
             return False
         return True
 
-    def post(self, url: str, fields: Sequence[tuple[str, str]]) -> Deferred[Reply]:
+    def post(self, url: str, fields: Sequence[tuple[str, str]]) -> Deferred[CallReply]:
         return Deferred.fromCoroutine(self._post(url, fields))
 
-    async def _post(self, url: str, fields: Sequence[tuple[str, str]]) -> Reply:
+    async def _post(self, url: str, fields: Sequence[tuple[str, str]]) -> CallReply:
         headers = Headers(
             {
                 b"User-Agent": [USER_AGENT],
@@ -110,4 +110,4 @@ class SlashCaller:
         answer = await reading.done
         if len(answer) > self.most_bytes:
             raise CallFailedError("its answer is too long")
-        return Reply(response.code, main, answer)
+        return CallReply(response.code, main, answer)

@@ -11,9 +11,9 @@ from chatroom.core.policy.moderation import Actor
 from chatroom.core.rooms.slash_commands import (
     EPHEMERAL,
     IN_CHANNEL,
-    Answer,
     CallFailedError,
-    Reply,
+    CallReply,
+    CommandAnswer,
     answer_of,
     call_fields,
     check_command_name,
@@ -23,8 +23,8 @@ from chatroom.core.rooms.slash_commands import (
 JSON = "application/json"
 
 
-def answer(body: bytes, status: int = 200, kind: str = JSON) -> Answer:
-    return answer_of(Reply(status, kind, body))
+def answer(body: bytes, status: int = 200, kind: str = JSON) -> CommandAnswer:
+    return answer_of(CallReply(status, kind, body))
 
 
 class NameAndURLTests(unittest.TestCase):
@@ -89,18 +89,18 @@ class AnswerTests(unittest.TestCase):
     def test_in_channel_and_ephemeral(self) -> None:
         self.assertEqual(
             answer(b'{"text": "sunny", "response_type": "in_channel"}'),
-            Answer(IN_CHANNEL, ("sunny",)),
+            CommandAnswer(IN_CHANNEL, ("sunny",)),
         )
         self.assertEqual(
             answer(b'{"text": "only you", "response_type": "ephemeral"}'),
-            Answer(EPHEMERAL, ("only you",)),
+            CommandAnswer(EPHEMERAL, ("only you",)),
         )
         self.assertEqual(
-            answer(b'{"text": "no type"}'), Answer(EPHEMERAL, ("no type",))
+            answer(b'{"text": "no type"}'), CommandAnswer(EPHEMERAL, ("no type",))
         )
         self.assertEqual(
             answer(b'{"text": "hi", "response_type": "in_channel", "username": "Sky"}'),
-            Answer(IN_CHANNEL, ("hi",), "Sky"),
+            CommandAnswer(IN_CHANNEL, ("hi",), "Sky"),
         )
 
     def test_plain_text_and_empty(self) -> None:
@@ -108,17 +108,19 @@ class AnswerTests(unittest.TestCase):
         JSON text) shows nothing."""
         self.assertEqual(
             answer(b"just for you", kind="text/plain"),
-            Answer(EPHEMERAL, ("just for you",)),
+            CommandAnswer(EPHEMERAL, ("just for you",)),
         )
-        self.assertEqual(answer(b""), Answer(EPHEMERAL))
-        self.assertEqual(answer(b"  \n", kind="text/plain"), Answer(EPHEMERAL))
-        self.assertEqual(answer(b'{"text": ""}'), Answer(EPHEMERAL))
+        self.assertEqual(answer(b""), CommandAnswer(EPHEMERAL))
+        self.assertEqual(answer(b"  \n", kind="text/plain"), CommandAnswer(EPHEMERAL))
+        self.assertEqual(answer(b'{"text": ""}'), CommandAnswer(EPHEMERAL))
 
     def test_markup_made_plain_and_lines_kept(self) -> None:
         """Slack's markup as a webhook's; several lines stay lines."""
         self.assertEqual(
             answer(b'{"text": "see <https://x.example|the build>\\nline &amp; two"}'),
-            Answer(EPHEMERAL, ("see the build (https://x.example)", "line & two")),
+            CommandAnswer(
+                EPHEMERAL, ("see the build (https://x.example)", "line & two")
+            ),
         )
 
     def test_failures(self) -> None:

@@ -23,7 +23,8 @@ from tests.integration.web_support import WebCase
 #: The log's line whose words contain ``arguments[0]``: its parts.
 LINE = """
 const line = [...document.querySelectorAll("#log li")]
-  .find((item) => (item.querySelector(".text") || item).textContent.includes(arguments[0]));
+  .find((item) => (item.querySelector(".text") || item).textContent
+    .includes(arguments[0]));
 if (!line) return null;
 const mark = line.querySelector(".only-you");
 return {

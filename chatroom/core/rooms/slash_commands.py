@@ -90,7 +90,7 @@ class CallFailedError(Exception):
 
 
 @dataclass(frozen=True)
-class Reply:
+class CallReply:
     """An HTTP answer as the caller read it: its status, its content type
     (lower case, without parameters) and its body."""
 
@@ -107,7 +107,7 @@ class CommandCaller(Protocol):
         """Whether the guard would let a request to ``url`` be made now."""
         ...
 
-    def post(self, url: str, fields: Sequence[tuple[str, str]]) -> Deferred[Reply]:
+    def post(self, url: str, fields: Sequence[tuple[str, str]]) -> Deferred[CallReply]:
         """``POST`` ``fields`` form-encoded to ``url``; the answer, its body
         at most :data:`ANSWER_MAX` bytes. Cancelling it drops the request.
 
@@ -119,7 +119,7 @@ class CommandCaller(Protocol):
 
 
 @dataclass(frozen=True)
-class Answer:
+class CommandAnswer:
     """What a command answered: ``kind`` :data:`IN_CHANNEL` or
     :data:`EPHEMERAL` and its lines (none: show nothing), and the name it
     asked to be shown under (``""``: the command's)."""
@@ -179,7 +179,7 @@ def call_fields(
     ]
 
 
-def answer_of(reply: Reply) -> Answer:
+def answer_of(reply: CallReply) -> CommandAnswer:
     """What a reply means: Mattermost's or Slack's JSON (``text``,
     ``response_type``, ``username``), or plain text (an ephemeral
     answer); an empty ``200`` shows nothing.
@@ -198,9 +198,9 @@ def answer_of(reply: Reply) -> Answer:
     except UnicodeDecodeError:
         raise CallFailedError("its answer is not UTF-8") from None
     if not body.strip():
-        return Answer(EPHEMERAL)
+        return CommandAnswer(EPHEMERAL)
     if reply.content_type == "text/plain":
-        return Answer(EPHEMERAL, _lines(body))
+        return CommandAnswer(EPHEMERAL, _lines(body))
     try:
         data = json.loads(body)
     except ValueError:
@@ -209,7 +209,7 @@ def answer_of(reply: Reply) -> Answer:
         raise CallFailedError('its answer is neither {"text": ...} nor plain text')
     kind = data.get("response_type")
     username = data.get("username")
-    return Answer(
+    return CommandAnswer(
         IN_CHANNEL if kind == IN_CHANNEL else EPHEMERAL,
         _lines(slack_text(data.get("text", ""))),
         username if isinstance(username, str) else "",
@@ -227,7 +227,7 @@ def _lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _timed_out(result: object, timeout: float) -> Reply:
+def _timed_out(result: object, timeout: float) -> CallReply:
     """A call cancelled at its time limit failed for that, however the
     HTTP client words its cancellation."""
     raise TimeoutError(f"no answer in {timeout:g} s")
@@ -389,7 +389,7 @@ class SlashCommands:
         await self.apply(DecidedChange(RoomMessages(name_key(where)), (), said))
         return None
 
-    async def _call(self, url: str, fields: list[tuple[str, str]]) -> Reply:
+    async def _call(self, url: str, fields: list[tuple[str, str]]) -> CallReply:
         """The POST, bounded by :data:`ANSWER_SECONDS` on the clock."""
         request = self._caller().post(url, fields)
         request.addTimeout(ANSWER_SECONDS, self.clock, _timed_out)
