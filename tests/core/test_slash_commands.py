@@ -19,6 +19,7 @@ from chatroom.core.rooms.slash_commands import (
     check_command_name,
     check_command_url,
 )
+from chatroom.wire.commands import sent_by_itself
 
 JSON = "application/json"
 
@@ -140,3 +141,12 @@ class AnswerTests(unittest.TestCase):
             CallFailedError, answer, b"\n".join([b"x"] * 40), kind="text/plain"
         )
         self.assertRaises(CallFailedError, answer, b'{"text": "a\\u001b[31m"}')
+
+
+class FloodTests(unittest.TestCase):
+    def test_a_typed_command_counts_as_a_line(self) -> None:
+        """``/NAME ARGS`` is its person's line, as the page sends it too
+        (``/in ROOM /NAME``): it counts against ``--burst`` and ``--rate``,
+        never among what a client sends by itself."""
+        for line in ("/weather paris", "/in tea /weather", "/Deploy now"):
+            self.assertFalse(sent_by_itself(line), line)
