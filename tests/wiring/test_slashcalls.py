@@ -141,23 +141,26 @@ class CallTests(unittest.TestCase):
                 "team_domain": "chat.example",
             },
         )
-        body = b'{"response_type": "in_channel", "text": "Paris: *sunny*"}'
+        body = b'{"response_type": "in_channel", "text": "Paris: *sunny*\\n21 C"}'
         protocol.dataReceived(http_answer("200 OK", "application/json", body))
         (said,) = self.lines(self.alice, "MSG tea")
         self.assertTrue(said.startswith("MSG tea weather[bot] "), said)
-        self.assertTrue(said.endswith(" Paris: *sunny*"), said)
+        self.assertTrue(said.endswith(" Paris: *sunny* 21 C"), said)
         (tagged,) = self.lines(self.bob, "MSG tea")
-        self.assertRegex(tagged, r"^@\d+;bot MSG tea weather\[bot\] ")
+        self.assertRegex(
+            tagged, r"^@\d+;multiline=Paris:\\s\*sunny\*\\n21\\sC;bot MSG tea weather"
+        )
         self.assertEqual(self.lines(self.alice, "paris now"), [])
 
     def test_ephemeral_is_the_typers_alone(self) -> None:
         """An ephemeral answer, JSON or plain text, is ``EPHEMERAL`` to bob
-        alone, under the name it asks for; an empty one shows nothing."""
+        alone, under the name it asks for, a line each of its lines; an
+        empty one shows nothing."""
         self.added()
         for index, (kind, body) in enumerate(
             (
                 ("application/json", b'{"text": "just you", "username": "Sky"}'),
-                ("text/plain; charset=utf-8", b"plain for you"),
+                ("text/plain; charset=utf-8", b"plain for you\n\nand more"),
                 ("application/json", b""),
             )
         ):
@@ -167,7 +170,11 @@ class CallTests(unittest.TestCase):
         shown = [line.split(" ", 4) for line in self.lines(self.bob, "EPHEMERAL")]
         self.assertEqual(
             [(line[1], line[2], line[4]) for line in shown],
-            [("tea", "Sky[bot]", "just you"), ("tea", "weather[bot]", "plain for you")],
+            [
+                ("tea", "Sky[bot]", "just you"),
+                ("tea", "weather[bot]", "plain for you"),
+                ("tea", "weather[bot]", "and more"),
+            ],
         )
         self.assertEqual(self.lines(self.bob, "ERR"), [])
         self.assertEqual(self.lines(self.alice, "you"), [])

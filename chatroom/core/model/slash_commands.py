@@ -58,12 +58,11 @@ class CommandStore(Protocol):
 class Ephemeral:
     """A slash command's answer for the one device that typed it: said as
     if by ``user`` (``NAME[bot]``) in ``room`` at ``time``, never stored
-    nor shown to anyone else (the line door's ``EPHEMERAL``). ``text`` is
-    its lines as one line reads (joined); ``tags`` carry the lines
-    themselves when there are several (``multiline``)."""
+    nor shown to anyone else (the line door's ``EPHEMERAL``, one for each
+    of its ``lines``: nothing keeps them together as a stored message's
+    tags do)."""
 
     room: str
     user: str
     time: str
-    text: str
-    tags: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...]

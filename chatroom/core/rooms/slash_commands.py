@@ -373,14 +373,21 @@ class SlashCommands:
         try:
             answer = answer_of(await self._call(command.url, fields))
         except CallFailedError as why:
+            self.log.info(
+                "slash command /{command} in {room} did not answer ({why})",
+                command=command.name,
+                room=where,
+                why=why,
+            )
             raise errors.command_silent(command.name, str(why)) from None
         if not answer.lines:
             return None
         shown = bot_name(answer.username, command.name)
         now = self.clock.seconds()
-        words, tags = as_message(list(answer.lines))
         if answer.kind == EPHEMERAL:
-            return Ephemeral(where, shown, format_time(now), words, tuple(tags))
+            shown_lines = tuple(line for line in answer.lines if line.strip())
+            return Ephemeral(where, shown, format_time(now), shown_lines)
+        words, tags = as_message(list(answer.lines))
         event = Message(
             where, shown, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
         )

@@ -50,9 +50,10 @@ async def run_slash(session: CommandContext, name: str, args: str) -> None:
     such command)."""
     slash = session.registry.slash_commands
     shown = await slash.use(session.member, session.current_room(), name, args)
-    if shown is not None:
+    if shown is not None:  # a line each: the line protocol's lines hold no breaks
         session.send(
-            format_line(
-                "EPHEMERAL", shown.room, shown.user, shown.time, text=shown.text
+            b"".join(
+                format_line("EPHEMERAL", shown.room, shown.user, shown.time, text=line)
+                for line in shown.lines
             )
         )
