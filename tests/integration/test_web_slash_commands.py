@@ -1,8 +1,9 @@
 """A room's slash commands in the web client, in headless chromium: the
 owner adds one from the page, its ephemeral answer shows in the room's log
-marked as seen by her alone (a line member sees nothing of it), and an
-``in_channel`` one shows from the command's bot, marked as a bot's, to
-everyone (docs/web.md "Slash commands").
+marked as seen by her alone (a line member and irssi see nothing of it),
+and an ``in_channel`` one shows from the command's bot, marked as a bot's,
+to everyone: the line member, and irssi as a plain IRC client shows it
+(docs/web.md "Slash commands").
 
 The receiver is the standard library's HTTP server on a thread (the test
 process's reactor does not run while Selenium drives the page), under
@@ -77,6 +78,10 @@ class WebSlashCommandTests(WebCase):
         self.enter(page, "wes")
         self.go_to(page, "tea")
         bob = self.in_room("bob", "tea")
+        irssi = self.irssi("ivy")
+        irssi.shows("End of /MOTD command")
+        irssi.type_line("/join #tea")
+        irssi.shows("Join to #tea was synced")
         page.type_into("message-input", f"/command add mine {self.url('/mine')}")
         page.shows(f"/mine posts to {self.url('/mine')} with the token ")
         page.type_into("message-input", f"/command add weather {self.url('/weather')}")
@@ -109,5 +114,9 @@ class WebSlashCommandTests(WebCase):
             "the in_channel answer",
         )
         self.assertFalse(any("secret plans" in line for line in bob.lines), bob.lines)
+        irssi.shows("< weather[bot]> in_channel: paris")
+        screen = irssi.screen()
+        self.assertNotIn("secret plans", screen)
+        self.assertNotIn("mine[bot]", screen)
         self.screenshot(page, "slash-commands")
         wait_for("both calls", lambda: len(_Commands.forms) == 2)
