@@ -59,6 +59,7 @@ from chatroom.core.model.letters import Mailer
 from chatroom.core.model.member import Member
 from chatroom.core.model.text import name_key
 from chatroom.core.registry import Registry
+from chatroom.core.rooms.slash_commands import CommandCaller
 from chatroom.core.services.accounts import AccountService
 from chatroom.doors.base.connection import PING_SPREAD
 from chatroom.doors.base.deadlines import STEP
@@ -151,11 +152,13 @@ def local_server(
     store: Store | None = None,
     hashing: Runner | None = None,
     mailer: Mailer | None = None,
+    call_command: CommandCaller | None = None,
 ) -> DoorHub:
     """A server over the in-process back-end, as ``twistd chatroom`` builds
     one without ``--redis`` (its rooms kept in ``store``, if given; mail
-    sent with ``mailer``, if given). Its registry is started: the back-end
-    reports to the core from then on."""
+    sent with ``mailer``, if given; slash commands called by
+    ``call_command``). Its registry is started: the back-end reports to
+    the core from then on."""
     address = WebAddress()
     registry = local_registry(
         config,
@@ -164,6 +167,7 @@ def local_server(
         hashing=hashing or in_place,
         mailer=mailer,
         link_base=address,
+        call_command=call_command,
     )
     registry.start()
     return DoorHub(config, clock, registry, hashing, mailer=mailer, address=address)

@@ -14,11 +14,14 @@ does, naming ROOM, so the answer is drawn in that room's buffer.
 
 Commands that are not about a room (``/msg``, ``/join``, ``/nick``...) and
 those that name their room themselves (``/leave ROOM``, ``/say ROOM``,
-``/notify ROOM``, ``/delete NAME``) go as they are.
+``/notify ROOM``, ``/delete NAME``) go as they are. A command the server
+does not have is one of the room's slash commands (protocol.md, *Slash
+commands*), so it names the room too.
 """
 
 from __future__ import annotations
 
+from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
 from chatroom.wire.said import is_command
 
 #: What names the room a line is for (docs/protocol.md, *Many rooms*).
@@ -63,6 +66,7 @@ ROOM_COMMANDS = frozenset(
         "/invite",
         "/modlog",
         "/webhook",
+        "/command",
         "/owner",
     }
 )
@@ -84,14 +88,16 @@ def command_word(line: str) -> str:
 
 
 def about_a_room(line: str) -> bool:
-    """Whether ``line`` acts on a room: words to say, or a room command
-    (not ``/history @USER``, ``/report @USER ID``, ``/report close N``,
-    ``/set previews``, ``/modlog server``: those are about a conversation,
-    the reports or the user)."""
+    """Whether ``line`` acts on a room: words to say, a room's slash
+    command, or a room command (not ``/history @USER``, ``/report @USER
+    ID``, ``/report close N``, ``/set previews``, ``/modlog server``:
+    those are about a conversation, the reports or the user)."""
     if not is_command(line):
         return True
     command, _, rest = line.partition(" ")
     command, first = command.lower(), rest.split(" ", 1)[0].lower()
+    if command[1:] not in SERVER_COMMANDS:  # the room's slash command
+        return True
     if command not in ROOM_COMMANDS:
         return False
     if command in ("/history", "/report") and first.startswith("@"):

@@ -1161,6 +1161,7 @@ EVENTS: dict[str, Route] = {
     "ACTION": Route(SessionModel.action, ChatController.after_said),
     "OPMSG": Route(SessionModel.to_operators),
     "OPNOTICE": Route(SessionModel.to_operators),
+    "EPHEMERAL": Route(SessionModel.ephemeral),
     "PRIVMSG": Route(SessionModel.private_message, ChatController.after_private),
     # a room's history
     "HISTORY": Route(SessionModel.history_message, ChatController.after_said),
@@ -1231,6 +1232,9 @@ EVENTS: dict[str, Route] = {
     "WEBHOOK": Route(SessionModel.described),
     "WEBHOOKS_END": Route(SessionModel.described),
     "WEBHOOK_REMOVED": Route(SessionModel.described),
+    "COMMAND": Route(SessionModel.described),
+    "COMMANDS_END": Route(SessionModel.described),
+    "COMMAND_REMOVED": Route(SessionModel.described),
     "PREVIEWS": Route(SessionModel.described),
     # pins, threads and notification levels: a line as .moderation words it
     "PIN": Route(SessionModel.pin_changed),

@@ -36,6 +36,8 @@ class EntryKind(StrEnum):
     PRIVATE = "private"
     #: A message to a room's owner and operators only (``OPMSG``).
     TO_OPERATORS = "operators"
+    #: A slash command's answer for this device alone (``EPHEMERAL``).
+    EPHEMERAL = "ephemeral"
     NOTICE = "notice"
     ERROR = "error"
     HELP = "help"

@@ -87,6 +87,7 @@ COMMAND_HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/modlog [N]", "the room's moderation log"),
             ("/opmsg TEXT", "to the owner and operators only"),
             ("/webhook", "add NAME, list, remove NAME (owner)"),
+            ("/command", "add NAME URL, list, remove NAME (owner)"),
             ("/rename NEW [WHY]", "rename the room (owner)"),
             ("/delete ROOM", "delete a room and its messages (asks)"),
             ("/reports [ROOM]", "the open reports (/report close N)"),

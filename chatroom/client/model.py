@@ -1018,6 +1018,11 @@ class SessionModel:
         as such."""
         self._live(event, EntryKind.TO_OPERATORS)
 
+    def ephemeral(self, event: ParsedLine) -> None:
+        """EPHEMERAL: a room's slash command answered this device alone
+        (the server keeps nothing of it): in the room, marked as such."""
+        self._live(event, EntryKind.EPHEMERAL)
+
     def private_message(self, event: ParsedLine) -> None:
         """PRIVMSG: in its conversation's buffer (opened by the first one;
         a kept one has an id of the conversation's, see protocol.md,

@@ -223,6 +223,10 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "WEBHOOK_REMOVED": _says(
         "webhook {name} removed: its address posts no more", in_room=False
     ),
+    # a room's slash commands (/command): for its owner's eyes
+    "COMMAND": _says("/{name} posts to {url} with the token {token}", in_room=False),
+    "COMMANDS_END": _says("{room} has {count} slash command(s)", in_room=False),
+    "COMMAND_REMOVED": _says("/{name} removed", in_room=False),
     "PREVIEWS": _says("link previews are {state}", in_room=False),
     # app passwords (/app-password): a new one is shown this once
     "APP_PASSWORD": _says(

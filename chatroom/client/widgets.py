@@ -187,6 +187,15 @@ def line_markup(entry: LogEntry) -> Markup:
             "> ",
             *words_markup(entry.text, "mention" if entry.mentions_me else "private"),
         ]
+    if kind == EntryKind.EPHEMERAL:
+        return [
+            *stamp,
+            ("private", "[only you] "),
+            "<",
+            *name,
+            "> ",
+            *words_markup(entry.text, "private"),
+        ]
     if kind == EntryKind.PRIVATE:
         sender = f"{entry.shown_as} ({entry.user})" if entry.shown_as else entry.user
         return [
@@ -236,6 +245,7 @@ SAID = frozenset(
         EntryKind.ACTION,
         EntryKind.PRIVATE,
         EntryKind.TO_OPERATORS,
+        EntryKind.EPHEMERAL,
         EntryKind.ALERT,
     }
 )

@@ -39,6 +39,7 @@ from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy import rules
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.standing import StandingMembers
+from chatroom.core.rooms.slash_commands import SlashCommands
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.bot_api import BotAPI
@@ -64,7 +65,8 @@ class ChatCore(Generic[B]):
     command is a service's (:mod:`chatroom.core.services`): :attr:`accounts`,
     :attr:`rooms`, :attr:`messages`, :attr:`moderation`, :attr:`presence`,
     :attr:`users`, and the objects handed to the doors as they are:
-    :attr:`markers`, :attr:`webhooks`, :attr:`devices` and :attr:`sessions`.
+    :attr:`markers`, :attr:`webhooks`, :attr:`slash_commands`, :attr:`devices`
+    and :attr:`sessions`.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class ChatCore(Generic[B]):
         users: UserService,
         markers: Markings,
         webhooks: Webhooks,
+        slash_commands: SlashCommands,
         abuse_reports: AbuseReports,
         bans: ServerBans,
         notifications: Notifications,
@@ -119,6 +122,7 @@ class ChatCore(Generic[B]):
         self.users = users
         self.markers = markers
         self.webhooks = webhooks
+        self.slash_commands = slash_commands
         self.abuse_reports = abuse_reports
         self.bans = bans
         self.notifications = notifications

@@ -42,6 +42,7 @@ from chatroom.core.model.events import PrivateMessage
 from chatroom.core.model.member import Member
 from chatroom.core.model.metrics import LATENCY_BUCKETS, REGISTRY, CountedBy, fanned_out
 from chatroom.core.registry import Registry
+from chatroom.core.rooms.slash_commands import SlashCommands
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
@@ -233,6 +234,15 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "members": "api_members",
             "post": "api_post",
             "history": "api_history",
+        },
+    ),
+    "slash_commands": (
+        SlashCommands,
+        {
+            "add": "add_slash_command",
+            "remove": "remove_slash_command",
+            "listed": "slash_commands",
+            "use": "use_slash_command",
         },
     ),
     "devices": (

@@ -12,7 +12,7 @@ account it signs in to, its release) and the life of the whole; a command
 is asked of the service that owns its concern
 (:mod:`chatroom.core.services`): ``accounts``, ``rooms``, ``messages``,
 ``moderation``, ``presence``, ``users``, and the objects handed over as they are:
-``markers``, ``webhooks``, ``devices``, ``threads``, ``pins``,
+``markers``, ``webhooks``, ``slash_commands``, ``devices``, ``threads``, ``pins``,
 ``notify_levels``, ``bans``, ``sessions``.
 
 Every operation is a coroutine. The in-process registry never actually
@@ -48,6 +48,7 @@ from chatroom.core.moderation.admin import Reload
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy.rules import QUIT_WORDS
 from chatroom.core.rooms.standing import StandingMembers
+from chatroom.core.rooms.slash_commands import SlashCommands
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.bot_api import BotAPI
@@ -222,6 +223,12 @@ class Registry(Protocol):
     @property
     def webhooks(self) -> Webhooks:
         """Incoming webhooks: ``/webhook add|list|remove`` and the posts."""
+        ...
+
+    @property
+    def slash_commands(self) -> SlashCommands:
+        """Outgoing slash commands: ``/command add|list|remove`` and a
+        member's ``/NAME ARGS``."""
         ...
 
     @property

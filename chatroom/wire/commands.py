@@ -544,6 +544,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                     "/webhook list, /webhook remove NAME   the room's webhooks",
                 ),
             ),
+            Command(
+                "command",
+                "add NAME URL|list|remove NAME",
+                (
+                    "/command add NAME URL  /NAME here posts to URL, its answer"
+                    " shown (owner only)",
+                    "/command list, /command remove NAME   the room's slash commands",
+                ),
+            ),
         ),
     ),
     HelpPart(
@@ -667,6 +676,7 @@ ROOM_COMMANDS = frozenset(
         "info",
         "modlog",
         "webhook",
+        "command",
         "owner",
     }
 )

@@ -148,6 +148,13 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "WEBHOOK": ("name", "url"),
     "WEBHOOKS_END": ("room", "count"),
     "WEBHOOK_REMOVED": ("name",),
+    # Slash commands (docs/protocol.md, "Slash commands"): token is what
+    # every call carries; EPHEMERAL is an answer for the device that typed
+    # the command alone, user the command's NAME[bot], never stored.
+    "COMMAND": ("name", "url", "token"),
+    "COMMANDS_END": ("room", "count"),
+    "COMMAND_REMOVED": ("name",),
+    "EPHEMERAL": ("room", "user", "time"),  # | text
     # Threads (docs/protocol.md, "Threads"): root is the id of the thread's
     # first message; last and time its newest one's id and time.
     "THREAD": ("room", "root", "count", "last", "time"),
@@ -242,6 +249,7 @@ FREE_TEXT_EVENTS = frozenset(
         "REPORT_TEXT",
         "REPORT_CLOSED",
         "PROFILE",
+        "EPHEMERAL",
     }
 )
 

@@ -39,6 +39,7 @@ from chatroom.core.rooms.creation import CreationLimit
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.settling import Settling
+from chatroom.core.rooms.slash_commands import CommandCaller, SlashCommands
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.devices import Devices
@@ -60,13 +61,15 @@ class Edges:
     """What the core is handed from outside it: the node's name (the first
     part of every session token), and the wiring's parts that reach the
     world, each None where it is off: link previews' fetcher, Web Push's
-    sender, the mailer (``--smtp``) and where the mails' links start."""
+    sender, the mailer (``--smtp``), where the mails' links start, and what
+    calls slash commands' URLs."""
 
     namespace: str = "local"
     fetch_card: CardFetcher | None = None
     send_push: PushSender | None = None
     mailer: Mailer | None = None
     link_base: LinkBase | None = None
+    call_command: CommandCaller | None = None
 
 
 class Moderating(NamedTuple):
@@ -127,6 +130,15 @@ def compose(
             backend.apply,
             identities.actor,
             identities.joined_room,
+        ),
+        slash_commands=SlashCommands(
+            config,
+            clock,
+            backend.rooms,
+            backend.apply,
+            identities.actor,
+            identities.joined_room,
+            edges.call_command,
         ),
         abuse_reports=moderating.reports,
         bans=moderating.bans,

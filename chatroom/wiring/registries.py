@@ -25,6 +25,7 @@ from chatroom.core.infra.sessions import Sessions
 from chatroom.core.messages.previews import CardFetcher
 from chatroom.core.model.config import ClusterConfig, ServerConfig
 from chatroom.core.model.letters import LinkBase, Mailer
+from chatroom.core.rooms.slash_commands import CommandCaller
 from chatroom.wiring.composition import Edges, compose
 
 if TYPE_CHECKING:  # for the types only: each function imports its back-end
@@ -46,17 +47,18 @@ def local_registry(
     hashing: Runner = in_place,
     mailer: Mailer | None = None,
     link_base: LinkBase | None = None,
+    call_command: CommandCaller | None = None,
 ) -> LocalRegistry:
     """Names and rooms in this process (kept in ``store``, if given);
     ``fetch_card``: link previews' fetcher, ``send_push``: Web Push's sender,
     ``mailer``: the mail's (``--smtp``), each None for none, with the links
-    of mails starting at ``link_base``; ``hashing``: where passwords are
-    hashed."""
+    of mails starting at ``link_base``, ``call_command``: what calls slash
+    commands' URLs; ``hashing``: where passwords are hashed."""
     from chatroom.backends.local.local_backend import LocalBackend
 
     sessions = Sessions("local")
     backend = LocalBackend(config, clock, sessions, store)
-    edges = Edges("local", fetch_card, send_push, mailer, link_base)
+    edges = Edges("local", fetch_card, send_push, mailer, link_base, call_command)
     return compose(config, clock, backend, sessions, hashing, edges)
 
 
@@ -73,6 +75,7 @@ def redis_registry(
     hashing: Runner = in_place,
     mailer: Mailer | None = None,
     link_base: LinkBase | None = None,
+    call_command: CommandCaller | None = None,
 ) -> RedisRegistry:
     """Names and rooms in the Redis that ``cluster`` names, over three links
     (``reactor`` connects them): scripts, subscriptions, and the node's
@@ -108,7 +111,9 @@ def redis_registry(
         heartbeat,
         on_fatal,
     )
-    edges = Edges(cluster.node_id, fetch_card, send_push, mailer, link_base)
+    edges = Edges(
+        cluster.node_id, fetch_card, send_push, mailer, link_base, call_command
+    )
     return compose(config, reactor, backend, sessions, hashing, edges)
 
 
@@ -121,6 +126,7 @@ def restored_local_registry(
     hashing: Runner = in_place,
     mailer: Mailer | None = None,
     link_base: LinkBase | None = None,
+    call_command: CommandCaller | None = None,
 ) -> LocalRegistry:
     """The local back-end restored from ``--db`` (``db``).
 
@@ -140,4 +146,5 @@ def restored_local_registry(
         hashing=hashing,
         mailer=mailer,
         link_base=link_base,
+        call_command=call_command,
     )

@@ -70,6 +70,7 @@ from chatroom.wiring.service import (
     refuse_to_start,
     stop_with_error,
 )
+from chatroom.wiring.slashcalls import SlashCaller
 from chatroom.wiring.smtp import (
     SMTP_FLAGS,
     SMTP_OPTIONS,
@@ -793,6 +794,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     guard = config.outbound_guard(reactor)
     fetch_card = config.card_fetcher(guard)
     pusher = WebPushSender(guard, reactor, subject_of(config["public-url"]))
+    call_command = SlashCaller(guard)
     hashing = hashing_threads(reactor)
     mailer = _mailer(config, reactor, server_config.name)
     address = WebAddress()  # set once the HTTP door listens
@@ -807,6 +809,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             hashing=hashing,
             mailer=mailer,
             link_base=address,
+            call_command=call_command,
         )
     else:
         from chatroom.backends.local.dbfile import DatabaseUnusableError
@@ -821,6 +824,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
                 hashing,
                 mailer,
                 address,
+                call_command,
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")

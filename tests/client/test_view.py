@@ -165,6 +165,20 @@ class RoomPageTests(ScreenTestCase):
         self.assertIn("private", attributes_of(self.screen, "[to operators]"))
         self.assertNotIn("alice,bob", self.text())
 
+    def test_ephemeral_answer_marked(self) -> None:
+        """A slash command's answer for this device alone (``EPHEMERAL``)
+        shows in the room from the command's bot, marked as seen by you
+        alone, in its own colour; the same command added is a line of
+        its own."""
+        feed(
+            self.model,
+            f"EPHEMERAL tea weather[bot] {STAMP} Paris: sunny",
+            "COMMAND weather https://tools.example/w T0K",
+        )
+        self.assertIn("[only you] <weather[bot]> Paris: sunny", self.text())
+        self.assertIn("private", attributes_of(self.screen, "[only you]"))
+        self.assertIn("-- /weather posts to https://tools.example/w", self.text())
+
     def test_styles_set_apart(self) -> None:
         """Actions, joins, mentions and history each get their own look."""
         feed(

@@ -229,7 +229,7 @@ class OneServerClusterRegistryTestCase(RedisRegistryTestCase):
 #: :mod:`chatroom.backends.redis.prelude`).
 ROOM_KINDS = frozenset(
     b"room members history quiet log reactions modlog hooks ids holding seats"
-    b" pins".split()
+    b" pins commands".split()
 )
 
 

@@ -118,6 +118,8 @@ Moderating the room you are in (owner and operators):
 /modlog [N]       the room's last N (50) kicks, bans, deletions, settings...
 /webhook add NAME  an address where Slack's JSON posts here (owner only)
 /webhook list, /webhook remove NAME   the room's webhooks
+/command add NAME URL  /NAME here posts to URL, its answer shown (owner only)
+/command list, /command remove NAME   the room's slash commands
 Server admins: /kill USER [REASON], /gban USER|MASK [DURATION] [REASON]
   (MASK: account:NAME, name:NAME, ip:ADDRESS[/BITS]; DURATION: 30s 2h 7d)
 /gunban USER|MASK, /gbans, /announce TEXT, /delete any room,

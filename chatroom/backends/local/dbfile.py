@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS webhooks (
     secret TEXT PRIMARY KEY, room TEXT NOT NULL, room_name TEXT NOT NULL,
     name TEXT NOT NULL, by TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS webhooks_room ON webhooks (room);
+CREATE TABLE IF NOT EXISTS slash_commands (
+    room TEXT NOT NULL, key TEXT NOT NULL, kept TEXT NOT NULL,
+    PRIMARY KEY (room, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,
     type TEXT NOT NULL, size INTEGER NOT NULL, at REAL NOT NULL);

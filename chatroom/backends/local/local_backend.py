@@ -779,6 +779,7 @@ class LocalBackend:
         )
         stores = (
             self.rooms.hooks.apply,
+            self.rooms.commands.apply,
             self.files.apply,
             self.windows.apply,
             self.failures.apply,
@@ -1117,6 +1118,7 @@ class LocalBackend:
                 moved.moved(old_key, new_key)
             self.messages.moved(old_key, new_key)
         self.rooms.hooks.moved(old_key, rename.name)
+        self.rooms.commands.moved(old_key, new_key)
         self.remembered.moved(old_key, rename.name)
         for op in change.of(Emit):
             assert isinstance(op.event, RoomRenamed)
@@ -1170,6 +1172,7 @@ class LocalBackend:
         self.store.drop_room(room.key)
         self.modlog.forget(room.key)
         self.rooms.hooks.forget(room.key)
+        self.rooms.commands.forget(room.key)
         self.pins.forget(room.key)
         self.rooms.changed(room)
 

@@ -24,6 +24,7 @@ from chatroom.core.model import errors
 from chatroom.core.model.accountrecord import Account
 from chatroom.core.model.events import fresh_epoch
 from chatroom.core.model.hooks import Hook
+from chatroom.core.model.slash_commands import SlashCommand
 from chatroom.core.model.subscription import Subscription
 
 __all__ = [
@@ -326,6 +327,15 @@ class Store(Protocol):
         """A webhook was added (``present``) or removed (a room's go with
         it: :meth:`drop_room`)."""
 
+    def load_commands(self) -> list[tuple[str, str, SlashCommand]]:
+        """Every room's slash commands (at start-up): (room key, command
+        key, the command)."""
+        ...
+
+    def save_command(self, room: str, key: str, command: SlashCommand | None) -> None:
+        """Room ``room``'s slash command ``key`` was added (``command``) or
+        removed (None; a room's go with it: :meth:`drop_room`)."""
+
     def load_pins(self) -> list[tuple[str, int, str]]:
         """Every room's pins: (room key, message id, who pinned it)."""
         ...
@@ -536,6 +546,12 @@ class MemoryStore:
         return []
 
     def save_hook(self, hook: Hook, present: bool) -> None:
+        pass
+
+    def load_commands(self) -> list[tuple[str, str, SlashCommand]]:
+        return []
+
+    def save_command(self, room: str, key: str, command: SlashCommand | None) -> None:
         pass
 
     def load_pins(self) -> list[tuple[str, int, str]]:

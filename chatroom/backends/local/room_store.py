@@ -21,6 +21,7 @@ from chatroom.backends.local.records import Store
 from chatroom.backends.local.renames import FormerNames
 from chatroom.backends.local.rooms import Room
 from chatroom.backends.local.server_store import LocalServer
+from chatroom.backends.local.slash_commands import StoredCommands
 from chatroom.core.model import errors
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import Listing, LobbyChanges
@@ -43,7 +44,8 @@ class LocalRooms:
         server: LocalServer,
     ) -> None:
         """Args:
-        store: where rooms' webhooks and former names are kept.
+        store: where rooms' webhooks, slash commands and former names are
+            kept.
         server: who holds each name (a room's members as users).
         """
         self.clock = clock
@@ -65,6 +67,8 @@ class LocalRooms:
         self.former_names = FormerNames(store)
         #: Rooms' webhooks (chatroom.core.rooms.webhooks).
         self.hooks = StoredHooks(store, self.by_key.__contains__)
+        #: Rooms' slash commands (chatroom.core.rooms.slash_commands).
+        self.commands = StoredCommands(store, self.by_key.__contains__)
 
     # -- the reads the core decides on -------------------------------------------
 

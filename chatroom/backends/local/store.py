@@ -64,6 +64,7 @@ from chatroom.core.infra.thread_pool import PrivateThreads
 from chatroom.core.messages.search import SearchQuery
 from chatroom.core.model.accountrecord import Account
 from chatroom.core.model.hooks import Hook
+from chatroom.core.model.slash_commands import SlashCommand
 from chatroom.core.model.subscription import Subscription
 from chatroom.core.moderation.modlog import MODLOG_KEEP
 
@@ -474,6 +475,7 @@ class SqliteStore:
         self._pending.append(("DELETE FROM events WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM modlog WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM webhooks WHERE room = ?", (key,)))
+        self._pending.append(("DELETE FROM slash_commands WHERE room = ?", (key,)))
         self._pending.append(("DELETE FROM pins WHERE room = ?", (key,)))
         self._touched.pop(key, None)
 
@@ -511,6 +513,7 @@ class SqliteStore:
                     (new_key, name, key),
                 ),
                 ("UPDATE pins SET room = ? WHERE room = ?", (new_key, key)),
+                ("UPDATE slash_commands SET room = ? WHERE room = ?", (new_key, key)),
                 ("DELETE FROM read_markers WHERE room = ?", (new_key,)),
                 ("UPDATE read_markers SET room = ? WHERE room = ?", (new_key, key)),
                 (
@@ -648,6 +651,29 @@ class SqliteStore:
         else:
             self._pending.append(
                 ("DELETE FROM webhooks WHERE secret = ?", (hook.secret,))
+            )
+
+    def load_commands(self) -> list[tuple[str, str, SlashCommand]]:
+        """Every room's slash commands (a row that is none skipped)."""
+        rows = self.db.execute("SELECT room, key, kept FROM slash_commands")
+        loaded = []
+        for room, key, kept in rows:
+            command = SlashCommand.decoded(kept)
+            if command is not None:
+                loaded.append((room, key, command))
+        return loaded
+
+    def save_command(self, room: str, key: str, command: SlashCommand | None) -> None:
+        if command is not None:
+            self._pending.append(
+                (
+                    "INSERT OR REPLACE INTO slash_commands VALUES (?, ?, ?)",
+                    (room, key, command.encoded()),
+                )
+            )
+        else:
+            self._pending.append(
+                ("DELETE FROM slash_commands WHERE room = ? AND key = ?", (room, key))
             )
 
     def load_private(self) -> LoadedPrivate:

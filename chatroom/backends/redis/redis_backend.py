@@ -71,6 +71,7 @@ from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.room_store import RedisRooms
 from chatroom.backends.redis.routing import redis_calls
 from chatroom.backends.redis.settings import RedisSettings
+from chatroom.backends.redis.slash_commands import RedisCommands
 from chatroom.backends.redis.stores import (
     RedisAccountStores,
     RedisBus,
@@ -284,6 +285,7 @@ class RedisBackend:
         self.message_steps = RedisMessageSteps(self.calls, self.here, config, searcher)
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
+        self.slash_commands = RedisCommands(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
         #: Every room's history trimmed by age (chatroom.core.messages.retention).
@@ -317,6 +319,7 @@ class RedisBackend:
             self.renames,
             sessions,
             self.hooks,
+            self.slash_commands,
         )
         self.messages = RedisMessages(
             self.calls, self.here, self.message_steps, self.pins, self.conversations
@@ -1132,6 +1135,7 @@ class RedisBackend:
         )
         stores = (
             self.hooks.apply,
+            self.slash_commands.apply,
             self.pins.apply,
             self.abuse_reports.apply,
             self.settings.apply,

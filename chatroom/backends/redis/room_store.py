@@ -23,6 +23,7 @@ from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.replies import parse_facts, parse_roster, parse_target
 from chatroom.backends.redis.room_renames import RedisRenames
+from chatroom.backends.redis.slash_commands import RedisCommands
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.model import errors
 from chatroom.core.model.events import Listing
@@ -44,6 +45,7 @@ class RedisRooms:
         renames: RedisRenames,
         sessions: Sessions,
         hooks: RedisHooks,
+        commands: RedisCommands,
     ) -> None:
         self.calls = calls
         self.here = here
@@ -53,6 +55,8 @@ class RedisRooms:
         self.sessions = sessions
         #: Rooms' webhooks (chatroom.core.rooms.webhooks).
         self.hooks = hooks
+        #: Rooms' slash commands (chatroom.core.rooms.slash_commands).
+        self.commands = commands
 
     async def seating_facts(
         self, member: Member, room: str, latest: bool = False

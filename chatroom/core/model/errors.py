@@ -221,6 +221,46 @@ def no_webhook_door() -> ChatError:
     )
 
 
+# -- slash commands (chatroom.core.rooms.slash_commands)
+# ---------------------------------------------
+
+
+def not_command_owner(room: str) -> ChatError:
+    return ChatError("NOT_ALLOWED", f"only the owner of {room} can manage its commands")
+
+
+def no_such_command(name: str, room: str) -> ChatError:
+    """``/command remove`` of a name the room has no command of."""
+    return ChatError("NO_SUCH_COMMAND", f"{room} has no command /{name}")
+
+
+def command_exists(name: str, room: str) -> ChatError:
+    return ChatError("NAME_TAKEN", f"{room} has a command /{name} already")
+
+
+def command_is_the_servers(name: str) -> ChatError:
+    return ChatError("NAME_TAKEN", f"/{name} is one of the server's own commands")
+
+
+def bad_command_name() -> ChatError:
+    return ChatError("BAD_NAME", "a command's name is 1 to 32 letters, digits, _ and -")
+
+
+def commands_full(room: str, limit: int) -> ChatError:
+    return bad_args(f"{room} has its {limit} commands: /command remove one first")
+
+
+def command_not_public() -> ChatError:
+    """A command's URL the outbound guard refuses (never saying what it
+    resolved to: that would describe the server's network)."""
+    return bad_args("the address is not a public address")
+
+
+def command_silent(name: str, why: str) -> ChatError:
+    """A command's URL gave no usable answer (or none in time)."""
+    return ChatError("UNAVAILABLE", f"/{name} did not answer ({why})")
+
+
 def webhook_too_large(text: str) -> ChatError:
     """A post larger than a message may be (the HTTP door's ``413``)."""
     return ChatError("TOO_LARGE", text)

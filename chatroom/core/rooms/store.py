@@ -3,8 +3,9 @@
 A join, a create, a leave, a topic, a rename, a deletion or a moderation
 command is decided on what is read here (a room's facts, its seating,
 whether a name is free) and handed back as one change
-(:meth:`chatroom.core.backend.Backend.apply`). The rooms' webhooks are
-kept with the rooms (:attr:`RoomStore.hooks`).
+(:meth:`chatroom.core.backend.Backend.apply`). The rooms' webhooks and
+slash commands are kept with the rooms (:attr:`RoomStore.hooks`,
+:attr:`RoomStore.commands`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from chatroom.core.model.events import Listing
 from chatroom.core.model.facts import CreationFacts, DecisionFacts, SeatingFacts
 from chatroom.core.model.hooks import HookStore
 from chatroom.core.model.member import Member
+from chatroom.core.model.slash_commands import CommandStore
 from chatroom.core.rooms.roominfo import Roster
 
 
@@ -78,4 +80,10 @@ class RoomStore(Protocol):
     @property
     def hooks(self) -> HookStore:
         """Where rooms' webhooks are kept (:mod:`chatroom.core.rooms.webhooks`)."""
+        ...
+
+    @property
+    def commands(self) -> CommandStore:
+        """Where rooms' slash commands are kept
+        (:mod:`chatroom.core.rooms.slash_commands`)."""
         ...

@@ -66,6 +66,7 @@ from chatroom.doors.line import (
     pins,
     profiles,
     reporting,
+    slash_commands,
     threads,
     webhooks,
 )
@@ -299,6 +300,8 @@ class LineSession:
     def command(self, command: str, args: str) -> Awaitable[None]:
         entry = COMMANDS.get(command)
         if entry is None:
+            if self.addressed or self.state == ROOM:  # the room's own, if any
+                return slash_commands.run_slash(self, command, args)
             raise errors.unknown_command(command)
         handler, states = entry
         if self.state not in states:
@@ -759,6 +762,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "typing": (messages.do_typing, _IN_ROOM),
     "modlog": (messages.do_modlog, _NAMED),  # /modlog server from the lobby too
     "webhook": (webhooks.do_webhook, _IN_ROOM),
+    "command": (slash_commands.do_command, _IN_ROOM),
     "search": (messages.do_search, _NAMED),
     "thread": (threads.do_thread, _IN_ROOM),
     "threads": (threads.do_threads, _IN_ROOM),

@@ -72,15 +72,19 @@ from chatroom.core.model.changes.files import (
     UsageAtMost,
 )
 from chatroom.core.model.changes.messages import (
+    AddCommand,
     AddHook,
     AgeOut,
+    CommandHeld,
     EventIs,
+    FewerCommandsThan,
     FewerHooksThan,
     FewerReactionsThan,
     HookHeld,
     MessageIs,
     Reacted,
     ReplaceEvent,
+    RoomCommands,
     RoomHooks,
     RoomMessages,
     StoredHistories,
@@ -183,6 +187,7 @@ from chatroom.core.model.events import (
 from chatroom.core.model.facts import ClaimFacts, CreationFacts, WaitingFacts
 from chatroom.core.model.filerecord import FileRecord
 from chatroom.core.model.hooks import Hook
+from chatroom.core.model.slash_commands import SlashCommand
 from chatroom.core.model.subscription import Subscription
 from chatroom.core.model.text import name_mask
 from chatroom.core.policy.reactions import ReactionFacts
@@ -721,6 +726,38 @@ class PremiseMatrixContract(PremisesBase):
         hooks = yield self.done(self.backend.rooms.hooks.of_room("tea"))
         self.assertEqual([hook.name for hook in hooks], ["ci"])
 
+    # -- a room's slash commands ----------------------------------------------------
+
+    def command_added(self, name: str, *premises: Premise) -> DecidedChange:
+        command = SlashCommand(
+            name, "http://93.184.216.34/", f"token-of-{name}", "alice"
+        )
+        return DecidedChange(
+            RoomCommands("tea"), premises, (AddCommand(name, command),)
+        )
+
+    @defer.inlineCallbacks
+    def test_command_held(self) -> Generator[Any, Any, None]:
+        """A command /weather was decided on tea having none of that name;
+        another was added since."""
+        yield self.in_room("tea", "alice")
+        change = self.command_added("weather", CommandHeld("weather", False))
+        yield self.twice(change)
+        kept = yield self.done(self.backend.rooms.commands.of_room("tea"))
+        self.assertEqual([command.name for command in kept], ["weather"])
+
+    @defer.inlineCallbacks
+    def test_fewer_commands_than(self) -> Generator[Any, Any, None]:
+        """A command /deploy was decided on tea having none; /weather was
+        added since."""
+        yield self.in_room("tea", "alice")
+        yield self.twice(
+            self.command_added("weather", FewerCommandsThan(1)),
+            self.command_added("deploy", FewerCommandsThan(1)),
+        )
+        kept = yield self.done(self.backend.rooms.commands.of_room("tea"))
+        self.assertEqual([command.name for command in kept], ["weather"])
+
     @defer.inlineCallbacks
     def test_sweep_lease(self) -> Generator[Any, Any, None]:
         """node-b's sweep by age was decided on holding the sweep's lease;
@@ -1223,6 +1260,8 @@ CASES: dict[type[Premise], str] = {
     FewerReactionsThan: "test_fewer_reactions_than",
     HookHeld: "test_hook_held",
     FewerHooksThan: "test_fewer_hooks_than",
+    CommandHeld: "test_command_held",
+    FewerCommandsThan: "test_fewer_commands_than",
     SweepLease: "test_sweep_lease",
     Banned: "test_banned",
     ReportsNumbered: "test_reports_numbered",

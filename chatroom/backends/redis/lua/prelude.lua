@@ -514,14 +514,14 @@ local function said(r, message, retention, oldest)
   return id, seq
 end
 
--- Room r's keys go, its hooks too (the room's slot). Their entries in the
+-- Room r's keys go, its hooks and slash commands too (the room's slot). Their entries in the
 -- server's index of secrets (`P hooks`) stay, stale: a post takes a hook
 -- only if its room has it, and removes an entry it has not
 -- (chatroom.backends.redis.hooks).
 local function drop_room_keys(r, name)
   redis.call('DEL', room_key(r), members_key(r), history_key(r), log_key(r),
              reactions_key(r), modlog_key(r), quiet_key(r), hooks_key(r),
-             holding_key(r), seats_key(r), pins_key(r))
+             holding_key(r), seats_key(r), pins_key(r), commands_key(r))
   lobby_news(r, name)
 end
 
@@ -793,6 +793,11 @@ local function premise_holds(c, p, step)
     return (redis.call('HEXISTS', hooks_key(s.room), p.name) == 1) == p.held
   elseif kind == 'FewerHooksThan' then
     return redis.call('HLEN', hooks_key(s.room)) < p.count
+  -- a room's slash commands
+  elseif kind == 'CommandHeld' then
+    return (redis.call('HEXISTS', commands_key(s.room), p.name) == 1) == p.held
+  elseif kind == 'FewerCommandsThan' then
+    return redis.call('HLEN', commands_key(s.room)) < p.count
   end
   -- the server's keys: accounts and what they keep
   if kind == 'Registered' then
@@ -1451,4 +1456,4 @@ end
 -- The kinds of a room's keys a rename moves (its ids stay: a room made
 -- again under the old key goes on from there).
 local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
-                    'quiet', 'hooks', 'holding', 'seats', 'pins'}
+                    'quiet', 'hooks', 'holding', 'seats', 'pins', 'commands'}

@@ -17,6 +17,9 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- index a post is checked against the room's hooks by
 -- (chatroom.backends.redis.hooks).
 local function hooks_key(r) return P .. 'hooks:' .. r end
+-- Room r's slash commands: field command key → the command's JSON
+-- (chatroom.backends.redis.slash_commands).
+local function commands_key(r) return P .. 'commands:' .. r end
 -- Room r's pinned messages: field id → who pinned it (chatroom.core.messages.pins).
 local function pins_key(r) return P .. 'pins:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).

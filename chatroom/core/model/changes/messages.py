@@ -1,6 +1,7 @@
 """A room's messages: what it keeps and shows, what is said to it, and
 what becomes of it after (an edit, a redaction, a reaction, a pin, an
-erasure, its age); and its webhooks, the way in for a post from outside.
+erasure, its age); its webhooks, the way in for a post from outside, and
+its slash commands, the way out to a member's tools.
 
 An ordinary message rests on the room being :class:`Unmoderated` and its
 speaker not quiet (made once per speaker,
@@ -24,6 +25,7 @@ from chatroom.core.model.changes.rooms import Emit, Incarnation, QuietAmong, Ver
 from chatroom.core.model.changes.transactions import KeyUnused
 from chatroom.core.model.events import Message, RoomEvent, StoredEvent
 from chatroom.core.model.hooks import Hook
+from chatroom.core.model.slash_commands import SlashCommand
 
 # -- subjects ------------------------------------------------------------------
 
@@ -41,6 +43,11 @@ class RoomPins(RoomSubject):
 @dataclass(frozen=True)
 class RoomHooks(RoomSubject):
     """Room ``room``'s webhooks (its name key)."""
+
+
+@dataclass(frozen=True)
+class RoomCommands(RoomSubject):
+    """Room ``room``'s slash commands (its name key)."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,42 @@ class RemoveHook(Operation):
     name: str
 
 
+# -- a room's slash commands: premises and operations --------------------------
+
+
+@dataclass(frozen=True)
+class CommandHeld(Premise):
+    """The room has a slash command called ``name`` (its key, casefolded:
+    ``held``), or has none of that name."""
+
+    name: str
+    held: bool
+
+
+@dataclass(frozen=True)
+class FewerCommandsThan(Premise):
+    """The room has fewer than ``count`` slash commands: one more added
+    under the most the core allows
+    (:data:`~chatroom.core.rooms.slash_commands.COMMANDS_PER_ROOM`)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
+class AddCommand(Operation):
+    """Keep ``command`` as the room's, under ``name`` (its key)."""
+
+    name: str
+    command: SlashCommand
+
+
+@dataclass(frozen=True)
+class RemoveCommand(Operation):
+    """The room's slash command called ``name`` (its key) goes."""
+
+    name: str
+
+
 # -- every room's history by age: premises and operations ----------------------
 
 
@@ -292,5 +335,10 @@ declare(
     RoomHooks,
     operations=(AddHook, RemoveHook),
     premises=(HookHeld, FewerHooksThan),
+)
+declare(
+    RoomCommands,
+    operations=(AddCommand, RemoveCommand),
+    premises=(CommandHeld, FewerCommandsThan),
 )
 declare(StoredHistories, operations=(AgeOut,), premises=(SweepLease,))

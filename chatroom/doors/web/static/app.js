@@ -287,15 +287,19 @@ function online() {
 
 // The commands that act on the room they are typed in (chatroom/wire/commands.py).
 const ROOM_COMMANDS = new Set(WIRE.roomCommands);
+// The server's own commands: any other is one of a room's slash commands
+// (docs/protocol.md "Slash commands"), which acts on the room typed in.
+const SERVER_COMMANDS = new Set(WIRE.commands);
 
 // Whether `line` acts on a room without naming it: words to say (`//x`
-// too), or a room command but for its `@USER` forms, which name a
-// private conversation (`/history @bob 50`).
+// too), a room command but for its `@USER` forms, which name a private
+// conversation (`/history @bob 50`), or a room's slash command.
 function actsOnRoom(line) {
   if (!isCommand(line)) return true;
   const [command, first = ""] = line.trim().split(/\s+/);
-  return ROOM_COMMANDS.has(command.slice(WIRE.commandPrefix.length).toLowerCase())
-    && !first.startsWith("@");
+  const name = command.slice(WIRE.commandPrefix.length).toLowerCase();
+  if (!SERVER_COMMANDS.has(name)) return true;
+  return ROOM_COMMANDS.has(name) && !first.startsWith("@");
 }
 
 // `line` as it goes from `view` (a room's, or a conversation's): done in

@@ -142,6 +142,18 @@ const handlers = {
     appendToLog(line);
   },
   OPNOTICE(field, text, event) { handlers.OPMSG(field, text, event); },
+  // A slash command's answer for this device alone (docs/web.md "Slash
+  // commands"): in the room's log from the command's bot, marked as seen
+  // by you alone; the server keeps nothing of it, so a reload loses it.
+  EPHEMERAL({ user, time }, text) {
+    const line = messageLine(time, user, text, "message ephemeral");
+    markBot(line);
+    const mark = document.createElement("span");
+    mark.className = "only-you";
+    mark.textContent = "only you can see this";
+    line.append(" ", mark);
+    appendToLog(line);
+  },
   // Into the conversation with the other person (private.js).
   PRIVMSG(field, text, event) { privateMessage(event, field, text); },
   TOPIC({ user }, text) {
@@ -389,6 +401,9 @@ const handlers = {
   WEBHOOK({ name, url }) { system(`webhook ${name}: ${url} (keep it secret: whoever has it posts here)`); },
   WEBHOOKS_END({ room, count }) { system(`(${room} has ${count} webhook${count === "1" ? "" : "s"})`); },
   WEBHOOK_REMOVED({ name }) { system(`webhook ${name} removed: its address posts no more`); },
+  COMMAND({ name, url, token }) { system(`/${name} posts to ${url} with the token ${token}`); },
+  COMMANDS_END({ room, count }) { system(`(${room} has ${count} slash command${count === "1" ? "" : "s"})`); },
+  COMMAND_REMOVED({ name }) { system(`/${name} removed`); },
 
   // Threads (docs/protocol.md): the answers to /threads and /follow in
   // words (threads.js keeps a thread's messages, the pins and levels).

@@ -31,7 +31,7 @@ const ROOM_EVENTS = new Set([
   "INFO", "INFO_END", "BANS", "EDIT", "REDACT", "READ", "FOCUS", "REACT",
   "UNREACT", "TYPING", "MODLOG", "MODLOG_END", "VOICE", "DEVOICE",
   "PIN", "UNPIN", "PINNED", "PINS_END", "PINS", "THREAD", "FOLLOW", "UNFOLLOW",
-  "NOTIFY", "RENAMED",
+  "NOTIFY", "RENAMED", "EPHEMERAL",
 ]);
 // A room shows at least this many of its newest messages on coming back.
 const RECENT = 20;
