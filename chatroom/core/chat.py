@@ -38,8 +38,8 @@ from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy import rules
 from chatroom.core.rooms.entries import Entries
-from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.slash_commands import SlashCommands
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.bot_api import BotAPI

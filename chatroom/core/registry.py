@@ -47,8 +47,8 @@ from chatroom.core.model.presence import Presence
 from chatroom.core.moderation.admin import Reload
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy.rules import QUIT_WORDS
-from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.slash_commands import SlashCommands
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.bot_api import BotAPI
