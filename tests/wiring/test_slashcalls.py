@@ -152,6 +152,20 @@ class CallTests(unittest.TestCase):
         )
         self.assertEqual(self.lines(self.alice, "paris now"), [])
 
+    def test_a_member_who_may_not_speak_calls_nothing(self) -> None:
+        """In a moderated room bob, who has no voice, is refused
+        ``MODERATED`` and no call is made (its answer would speak for him);
+        once voiced, his command calls."""
+        self.added()
+        self.alice.say("/set moderated on")
+        self.bob.say("/weather paris")
+        (refused,) = self.lines(self.bob, "ERR ")
+        self.assertTrue(refused.startswith("ERR MODERATED "), refused)
+        self.assertEqual(self.reactor.tcpClients, [])
+        self.alice.say("/voice bob")
+        self.bob.say("/weather paris")
+        self.connection()
+
     def test_ephemeral_is_the_typers_alone(self) -> None:
         """An ephemeral answer, JSON or plain text, is ``EPHEMERAL`` to bob
         alone, under the name it asks for, a line each of its lines; an

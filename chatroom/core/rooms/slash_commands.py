@@ -58,7 +58,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.slash_commands import Ephemeral, SlashCommand
 from chatroom.core.model.text import has_control_characters, name_key
-from chatroom.core.policy.moderation import Actor, is_owner
+from chatroom.core.policy.moderation import Actor, check_speak, is_owner
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
 from chatroom.core.rooms.webhooks import bot_name, slack_text
@@ -357,7 +357,8 @@ class SlashCommands:
 
         Raises:
             ChatError: ``UNKNOWN_COMMAND`` (the room has no such command),
-                ``NOT_IN_ROOM``, ``UNAVAILABLE`` (no answer in
+                ``NOT_IN_ROOM``, ``MODERATED`` (a member who may not speak
+                in the room calls nothing), ``UNAVAILABLE`` (no answer in
                 :data:`ANSWER_SECONDS`, or not one of Mattermost's), or a
                 refusal of the room (gone meanwhile).
         """
@@ -369,7 +370,10 @@ class SlashCommands:
             raise errors.unknown_command(name)
         facts = await self.rooms.facts(where)
         where = facts.room.name
-        fields = call_fields(command, text, self.actor(member), where, self.team)
+        actor = self.actor(member)
+        # The answer is said in the room: from a member who may speak there.
+        check_speak(facts.room, actor)
+        fields = call_fields(command, text, actor, where, self.team)
         try:
             answer = answer_of(await self._call(command.url, fields))
         except CallFailedError as why:
