@@ -96,6 +96,7 @@ SAMPLES: dict[str, object] = {
     "txn": None,
     "since": None,
     "limit": 1,
+    "url": "https://hooks.example/weather",
 }
 
 
