@@ -17,6 +17,8 @@ local function modlog_key(r) return P .. 'modlog:' .. r end
 -- index a post is checked against the room's hooks by
 -- (chatroom.backends.redis.hooks).
 local function hooks_key(r) return P .. 'hooks:' .. r end
+-- Room r's call while it is on (chatroom.backends.redis.room_calls).
+local function call_key(r) return P .. 'call:' .. r end
 -- Room r's pinned messages: field id → who pinned it (chatroom.core.messages.pins).
 local function pins_key(r) return P .. 'pins:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).
