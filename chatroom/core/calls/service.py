@@ -132,10 +132,9 @@ def departing(change: DecidedChange) -> tuple[frozenset[str], bool]:
     users: set[str] = set()
     dropped = False
     for op in change.ops:
-        kind = type(op)
-        if kind is RemoveMember or kind is KickMember:
-            users.add(op.user)  # type: ignore[attr-defined]
-        elif kind is Drop:
+        if isinstance(op, RemoveMember | KickMember):
+            users.add(op.user)
+        elif isinstance(op, Drop):
             dropped = True
     return frozenset(users), dropped
 
