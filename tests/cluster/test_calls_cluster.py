@@ -1,0 +1,78 @@
+"""Calls across nodes (``--redis``): the call is the cluster's.
+
+``CALL`` lines reach the room's members on every node, ``/call`` on either
+node answers the same, a signal crosses to the participant's node (and to
+nobody else), and a node that goes away (killed) takes its participants out
+of their calls: ``left``, then ``ended`` when none is left.
+"""
+
+from __future__ import annotations
+
+import json
+
+from twisted.internet import defer, reactor
+
+from tests.cluster.support import ClusterTestCase
+from tests.support import connect_client
+
+OFFER = json.dumps({"description": {"type": "offer", "sdp": "v=0 " + "s" * 6000}})
+
+
+class CallsAcrossNodesTests(ClusterTestCase):
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def test_one_call_on_two_nodes(self):
+        _one, two, alice, bob = yield self.alice_and_bob_in("duo")
+        mel = yield self.client(two, "mel")
+        mel.say("/join duo")
+        yield mel.expect_line("MEMBERS duo")
+        alice.say("/call start")
+        started = yield bob.expect_line("CALL duo ")
+        call = started.split(" ")[2]
+        self.assertEqual(started, f"CALL duo {call} started alice -")
+        yield mel.expect_line(started)
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice")
+        bob.say("/call join")
+        yield alice.expect_line(f"CALL duo {call} joined bob")
+        yield bob.expect_line(f"CALL_MEMBERS duo {call} alice bob")
+        mel.say("/call duo")
+        yield mel.expect_line(f"CALL_MEMBERS duo {call} alice bob")
+        bob.say(f"/call signal alice {OFFER}")
+        signal = yield alice.expect_line("SIGNAL duo bob ")
+        self.assertEqual(signal, f"SIGNAL duo bob {OFFER}")
+        alice.say('/call signal bob {"candidate": null}')
+        yield bob.expect_line('SIGNAL duo alice {"candidate": null}')
+        mel.say(f"/call signal alice {OFFER}")
+        yield mel.expect_line("ERR NOT_ALLOWED ")
+        self.assertFalse([x for x in mel.lines if x.startswith("SIGNAL")])
+        alice.say("/call leave")
+        yield bob.expect_line(f"CALL duo {call} left alice")
+        bob.say("/call leave")
+        ended = yield mel.expect_line(f"CALL duo {call} ended ")
+        self.assertTrue(ended.startswith(f"CALL duo {call} ended bob "), ended)
+        alice.say("/call")
+        yield alice.expect_line("CALL_MEMBERS duo -")
+
+    @defer.inlineCallbacks
+    def test_a_node_gone_takes_its_participants_out(self):
+        """bob's node is killed while he is in alice's call: the survivor
+        harvests it, and the call hears bob leave; alice, the last, ends it."""
+        survivor = yield self.node("--node-ttl", "1.5")
+        process, port = yield self.doomed_node()
+        alice = yield self.client(survivor, "alice")
+        alice.say("/create duo")
+        yield alice.expect_line("MEMBERS duo")
+        bob = yield connect_client(reactor, port, "bob")
+        self.clients.append(bob)
+        bob.say("/join duo")
+        yield alice.expect_line("JOIN duo bob")
+        alice.say("/call start")
+        started = yield bob.expect_line("CALL duo ")
+        call = started.split(" ")[2]
+        bob.say("/call join")
+        yield alice.expect_line(f"CALL duo {call} joined bob")
+        process.transport.signalProcess("KILL")
+        yield alice.expect_line(f"CALL duo {call} left bob")
+        alice.say("/call")
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice")
