@@ -102,6 +102,7 @@ STATIC_FILES = {
             "card.js",
             "secret.js",
             "outbox.js",
+            "calls.js",
             "input.js",
             "events.js",
         )

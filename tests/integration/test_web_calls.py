@@ -1,0 +1,201 @@
+"""Calls in the web page, in headless chromium with a fake microphone (its
+beeps) and a fake camera (``--use-fake-device-for-media-stream``), the
+browser's prompts answered yes (``--use-fake-ui-for-media-stream``).
+
+Media are judged as the outside check judges them: with ``getStats()`` on
+the pages' peer connections (inbound audio energy, video bytes and decoded
+frames growing) and by what the pages show (a tile per other participant,
+naming them, whose video plays).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from tests.client.test_terminal import wait_for
+from tests.integration.real_clients import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    BrowserPage,
+    open_browser,
+)
+from tests.integration.web_support import WebCase
+from tests.support import require
+
+FAKE_MEDIA = (
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+)
+
+#: What a page's peer connections receive, summed: audio energy, video
+#: bytes and frames decoded, per other participant (by name key).
+STATS = """
+const done = arguments[arguments.length - 1];
+if (!myCall || !myCall.peers) { done(null); return; }
+const found = {};
+Promise.all([...myCall.peers.entries()].map(async ([key, peer]) => {
+  const seen = { energy: 0, bytes: 0, frames: 0 };
+  (await peer.pc.getStats()).forEach((report) => {
+    if (report.type !== "inbound-rtp") return;
+    if (report.kind === "audio") seen.energy += report.totalAudioEnergy || 0;
+    if (report.kind === "video") {
+      seen.bytes += report.bytesReceived || 0;
+      seen.frames += report.framesDecoded || 0;
+    }
+  });
+  found[key] = seen;
+})).then(() => done(found), () => done(null));
+"""
+
+#: Each other participant's tile: its caption and whether its video plays.
+TILES = """
+const tiles = document.querySelectorAll("#call-tiles .call-tile:not(.own)");
+return [...tiles].map((tile) => {
+  const video = tile.querySelector("video");
+  return { name: tile.querySelector("figcaption").textContent,
+           playing: video.readyState >= 2 && video.videoWidth > 0 && !video.paused,
+           time: video.currentTime };
+});
+"""
+
+
+class CallPagesTests(WebCase):
+    timeout = 240
+
+    def call_page(self, name: str, room: str) -> BrowserPage:
+        """A page with a fake microphone and camera, signed in as ``name``,
+        in ``room`` (made if new)."""
+        require(CHROMIUM, "chromium", "the web client tests drive it")
+        require(CHROMEDRIVER, "chromium-driver", "Selenium drives chromium with it")
+        driver = open_browser(self.folder, *FAKE_MEDIA)
+
+        def close() -> None:
+            with contextlib.suppress(Exception):  # quit already, as a tab closed
+                driver.quit()
+
+        self.addCleanup(close)
+        page = BrowserPage(driver)
+        driver.get(self.server.url)
+        page.wait_page("username")
+        self.enter(page, name)
+        self.go_to(page, room)
+        return page
+
+    def stats(self, page: BrowserPage) -> dict[str, Any]:
+        page.driver.set_script_timeout(30)
+        return page.driver.execute_async_script(STATS) or {}
+
+    def tiles(self, page: BrowserPage) -> list[dict[str, Any]]:
+        return list(self.script(page, TILES))
+
+    def growing(self, page: BrowserPage, key: str, what: str) -> bool:
+        """Whether ``what`` received from ``key`` grows over a moment."""
+        before = self.stats(page).get(key, {}).get(what, 0)
+        wait_for(
+            f"{what} from {key} growing",
+            lambda: self.stats(page).get(key, {}).get(what, 0) > before,
+            timeout=30,
+        )
+        return True
+
+    def frames_later(self, page: BrowserPage, key: str, frames: int) -> None:
+        """Once ``frames`` more of ``key``'s video frames were decoded (two
+        seconds or so of the fake camera's)."""
+        before = self.stats(page)[key]["frames"]
+        wait_for(
+            f"{frames} frames more from {key}",
+            lambda: self.stats(page)[key]["frames"] >= before + frames,
+            timeout=60,
+        )
+
+    def sees(self, page: BrowserPage, *names: str) -> None:
+        """``page`` shows a playing video tile for each of ``names``, each
+        naming that person alone, and receives sound and pictures from
+        each."""
+        wait_for(
+            f"tiles of {names}",
+            lambda: (
+                sorted(t["name"] for t in self.tiles(page) if t["playing"])
+                == sorted(names)
+            ),
+            timeout=60,
+        )
+        for name in names:
+            self.growing(page, name, "frames")
+            self.growing(page, name, "bytes")
+            self.growing(page, name, "energy")
+
+    def click(self, page: BrowserPage, element_id: str) -> None:
+        wait_for(f"{element_id} shown", lambda: page.visible(element_id), timeout=30)
+        page.element(element_id).click()
+
+    def test_two_then_four_in_a_call(self) -> None:
+        alice = self.call_page("alice", "duo")
+        bob = self.call_page("bob", "duo")
+        lou = self.in_room("lou", "duo")
+        self.assertTrue(alice.visible("call-start"))
+        self.click(alice, "call-start")
+        started = lou.wait(
+            lambda line: line.startswith("CALL duo "), "the call started"
+        )
+        call = started.split(" ")[2]
+        self.assertTrue(started.startswith(f"CALL duo {call} started alice http"))
+        wait_for("bob's banner", lambda: bob.visible("call-banner"), timeout=30)
+        self.assertIn("alice", bob.element("call-banner-text").text)
+        self.assertFalse(bob.visible("call-start"))
+        self.click(bob, "call-join")
+        lou.wait(lambda line: line == f"CALL duo {call} joined bob", "bob joined")
+        self.sees(alice, "bob")
+        self.sees(bob, "alice")
+        for button in ("call-mute", "call-camera", "call-share", "call-leave"):
+            self.assertTrue(alice.visible(button), button)
+        self.assertEqual(alice.element("call-mute").text, "Mute")
+        self.assertEqual(alice.element("call-camera").text, "Turn camera off")
+        self.assertEqual(alice.element("call-share").text, "Share screen")
+        self.screenshot(bob, "call-two")
+        # muted: bob hears nothing more of alice, her pictures still come
+        self.click(alice, "call-mute")
+        self.assertEqual(alice.element("call-mute").text, "Unmute")
+        self.frames_later(bob, "alice", 40)  # what was in flight has played
+        settled = self.stats(bob)["alice"]["energy"]
+        self.frames_later(bob, "alice", 60)  # her pictures still come
+        quiet = self.stats(bob)["alice"]["energy"]
+        self.assertLess(quiet - settled, 0.001, (settled, quiet))
+        self.click(alice, "call-mute")
+        self.growing(bob, "alice", "energy")
+        # carol and dave join: four pages, each with three playing tiles
+        carol = self.call_page("carol", "duo")
+        dave = self.call_page("dave", "duo")
+        for page in (carol, dave):
+            wait_for(
+                "the banner", lambda page=page: page.visible("call-banner"), timeout=30
+            )
+            self.click(page, "call-join")
+            lou.wait(
+                lambda line, page=page: (
+                    " joined " in line
+                    and line.endswith("carol" if page is carol else "dave")
+                )
+            )
+        everyone = {"alice": alice, "bob": bob, "carol": carol, "dave": dave}
+        for name, page in everyone.items():
+            self.sees(page, *(other for other in everyone if other != name))
+        self.screenshot(dave, "call-four")
+        # alice leaves: her page shows the banner; the call goes on without her
+        self.click(alice, "call-leave")
+        lou.wait(lambda line: line == f"CALL duo {call} left alice", "alice left")
+        wait_for("alice's banner", lambda: alice.visible("call-banner"), timeout=30)
+        self.assertFalse(alice.visible("call-leave"))
+        for page in (bob, carol, dave):
+            wait_for(
+                "alice's tile gone",
+                lambda page=page: "alice" not in [t["name"] for t in self.tiles(page)],
+                timeout=30,
+            )
+        # closing the tabs: the last one's end ends the call
+        for page in (bob, carol, dave):
+            page.driver.quit()
+        lou.wait(lambda line: line.startswith(f"CALL duo {call} ended "), "the end")
+        wait_for("Start call back", lambda: alice.visible("call-start"), timeout=30)
