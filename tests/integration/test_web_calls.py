@@ -11,6 +11,8 @@ naming them, whose video plays).
 from __future__ import annotations
 
 import contextlib
+import time
+import urllib.request
 from typing import Any
 
 from tests.client.test_terminal import wait_for
@@ -61,7 +63,9 @@ return [...tiles].map((tile) => {
 """
 
 
-class CallPagesTests(WebCase):
+class FakeMediaCase(WebCase):
+    """Pages with chromium's fake microphone and camera."""
+
     timeout = 240
 
     def call_page(self, name: str, room: str) -> BrowserPage:
@@ -131,6 +135,8 @@ class CallPagesTests(WebCase):
         wait_for(f"{element_id} shown", lambda: page.visible(element_id), timeout=30)
         page.element(element_id).click()
 
+
+class CallPagesTests(FakeMediaCase):
     def test_two_then_four_in_a_call(self) -> None:
         alice = self.call_page("alice", "duo")
         bob = self.call_page("bob", "duo")
@@ -199,3 +205,84 @@ class CallPagesTests(WebCase):
             page.driver.quit()
         lou.wait(lambda line: line.startswith(f"CALL duo {call} ended "), "the end")
         wait_for("Start call back", lambda: alice.visible("call-start"), timeout=30)
+
+
+#: The inline players of the room's log: [src, seconds played, paused].
+PLAYERS = """
+return [...document.querySelectorAll("#log .attachment.audio audio")]
+  .map((audio) => [audio.currentSrc || audio.src, audio.currentTime, audio.paused]);
+"""
+
+#: The voice message at arguments[0], fetched and decoded with WebAudio:
+#: its seconds and its loudest sample.
+DECODED = """
+const done = arguments[arguments.length - 1];
+fetch(arguments[0]).then((answer) => answer.arrayBuffer()).then(async (bytes) => {
+  const audio = await new AudioContext().decodeAudioData(bytes);
+  let peak = 0;
+  for (const sample of audio.getChannelData(0)) peak = Math.max(peak, Math.abs(sample));
+  done([audio.duration, peak]);
+}, (error) => done(String(error)));
+"""
+
+
+class VoiceMessageTests(FakeMediaCase):
+    """``--files``: a voice message recorded in one page, played in another."""
+
+    db = "chat.db"
+    server_options = ("--rate", "0", "--files")
+
+    def test_recorded_sent_and_played(self) -> None:
+        require(CHROMIUM, "chromium", "the web client tests drive it")
+        self.register("alice", "tea-and-biscuits")
+        driver = open_browser(self.folder, *FAKE_MEDIA)
+        self.addCleanup(driver.quit)
+        alice = BrowserPage(driver)
+        driver.get(self.server.url)
+        alice.wait_page("username")
+        alice.type_into("name-input", "alice", enter=False)
+        alice.type_into("password-input", "tea-and-biscuits")
+        alice.wait_page("lobby")
+        self.go_to(alice, "talk")
+        rory = self.line_user("rory")
+        rory.send("/caps rich")
+        rory.send("/join talk")
+        bob = self.call_page("bob", "talk")
+        self.click(alice, "record-button")
+        wait_for(
+            "recording",
+            lambda: alice.element("record-button").text == "Send voice message",
+        )
+        self.assertTrue(alice.visible("record-cancel"))
+        time.sleep(3.5)  # the check's own wait: 3.5 s of the fake microphone
+        alice.element("record-button").click()
+        said = rory.wait(
+            lambda line: " MSG talk alice " in line and "/files/" in line,
+            "the voice message",
+        )
+        self.assertRegex(said, r"file-type=audio/(webm|ogg|mp4|wav)")
+        url = said.rsplit(" ", 1)[1]
+        with urllib.request.urlopen(url) as answer:
+            self.assertEqual(answer.status, 200)
+            self.assertTrue(answer.headers["content-type"].startswith("audio/"))
+            body = answer.read()
+        self.assertTrue(
+            body[:4] in (b"\x1aE\xdf\xa3", b"OggS", b"RIFF") or body[4:8] == b"ftyp",
+            body[:16],
+        )
+        wait_for(
+            "bob's player",
+            lambda: [p for p in self.script(bob, PLAYERS) if p[0] == url],
+        )
+        self.script(
+            bob, 'document.querySelector("#log .attachment.audio audio").play()'
+        )
+        wait_for(
+            "the voice message playing",
+            lambda: self.script(bob, PLAYERS)[0][1] > 0.5,
+            timeout=30,
+        )
+        bob.driver.set_script_timeout(30)
+        seconds, peak = bob.driver.execute_async_script(DECODED, url)
+        self.assertGreater(seconds, 1.5)
+        self.assertGreater(peak, 0.05)  # the fake microphone's beeps

@@ -95,6 +95,7 @@ STATIC_FILES = {
             "private.js",
             "attention.js",
             "files.js",
+            "voice.js",
             "push.js",
             "sw.js",
             "session.js",
