@@ -58,14 +58,6 @@ HELP_PARTS: tuple[HelpPart, ...] = (
         (
             Command("nick", "NAME", ("/nick NAME        choose or change your name",)),
             Command(
-                "call",
-                "[ROOM]|start [ROOM]|join [ROOM]|leave|signal USER JSON",
-                (
-                    "/call [ROOM]      who is in the room's call (joined on the page)",
-                    "/call start|join [ROOM], /call leave   start, join or leave it",
-                ),
-            ),
-            Command(
                 "list",
                 "[PATTERN]",
                 (
@@ -189,6 +181,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 (
                     "/typing active|paused|done   tell rich members of the room you"
                     " are typing",
+                ),
+            ),
+            Command(
+                "call",
+                "[ROOM]|start [ROOM]|join [ROOM]|leave|signal USER JSON",
+                (
+                    "/call [ROOM]      who is in the room's call (joined on the page)",
+                    "/call start|join [ROOM], /call leave   start, join or leave it",
                 ),
             ),
             Command(

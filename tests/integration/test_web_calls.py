@@ -131,6 +131,12 @@ class FakeMediaCase(WebCase):
             self.growing(page, name, "bytes")
             self.growing(page, name, "energy")
 
+    def tile_gone(self, page: BrowserPage, name: str) -> None:
+        def gone() -> bool:
+            return name not in [tile["name"] for tile in self.tiles(page)]
+
+        wait_for(f"{name}'s tile gone", gone, timeout=30)
+
     def click(self, page: BrowserPage, element_id: str) -> None:
         wait_for(f"{element_id} shown", lambda: page.visible(element_id), timeout=30)
         page.element(element_id).click()
@@ -174,17 +180,10 @@ class CallPagesTests(FakeMediaCase):
         # carol and dave join: four pages, each with three playing tiles
         carol = self.call_page("carol", "duo")
         dave = self.call_page("dave", "duo")
-        for page in (carol, dave):
-            wait_for(
-                "the banner", lambda page=page: page.visible("call-banner"), timeout=30
-            )
-            self.click(page, "call-join")
-            lou.wait(
-                lambda line, page=page: (
-                    " joined " in line
-                    and line.endswith("carol" if page is carol else "dave")
-                )
-            )
+        for name, page in (("carol", carol), ("dave", dave)):
+            self.click(page, "call-join")  # once its banner shows
+            joined = f"CALL duo {call} joined {name}"
+            lou.wait(joined.__eq__, f"{name} joined")
         everyone = {"alice": alice, "bob": bob, "carol": carol, "dave": dave}
         for name, page in everyone.items():
             self.sees(page, *(other for other in everyone if other != name))
@@ -195,11 +194,7 @@ class CallPagesTests(FakeMediaCase):
         wait_for("alice's banner", lambda: alice.visible("call-banner"), timeout=30)
         self.assertFalse(alice.visible("call-leave"))
         for page in (bob, carol, dave):
-            wait_for(
-                "alice's tile gone",
-                lambda page=page: "alice" not in [t["name"] for t in self.tiles(page)],
-                timeout=30,
-            )
+            self.tile_gone(page, "alice")
         # closing the tabs: the last one's end ends the call
         for page in (bob, carol, dave):
             page.driver.quit()
@@ -272,7 +267,7 @@ class VoiceMessageTests(FakeMediaCase):
         )
         wait_for(
             "bob's player",
-            lambda: [p for p in self.script(bob, PLAYERS) if p[0] == url],
+            lambda: any(player[0] == url for player in self.script(bob, PLAYERS)),
         )
         self.script(
             bob, 'document.querySelector("#log .attachment.audio audio").play()'
