@@ -63,6 +63,37 @@ return [...tiles].map((tile) => {
 """
 
 
+#: The mean brightness of the picture of arguments[0]'s tile, as drawn now.
+BRIGHTNESS = """
+const tile = [...document.querySelectorAll("#call-tiles .call-tile")]
+  .find((t) => t.dataset.user === arguments[0] && !t.classList.contains("own"));
+const video = tile.querySelector("video");
+const canvas = document.createElement("canvas");
+canvas.width = 64; canvas.height = 48;
+const context = canvas.getContext("2d");
+context.drawImage(video, 0, 0, 64, 48);
+const pixels = context.getImageData(0, 0, 64, 48).data;
+let sum = 0;
+for (let i = 0; i < pixels.length; i += 4) {
+  sum += (pixels[i] + pixels[i + 1] + pixels[i + 2]) / 3;
+}
+return sum / (pixels.length / 4);
+"""
+
+#: The displaySurface of every video track the page's connections send.
+SURFACES = """
+const surfaces = [];
+for (const peer of myCall.peers.values()) {
+  for (const sender of peer.pc.getSenders()) {
+    if (sender.track && sender.track.kind === "video") {
+      surfaces.push(sender.track.getSettings().displaySurface || "");
+    }
+  }
+}
+return surfaces;
+"""
+
+
 class FakeMediaCase(WebCase):
     """Pages with chromium's fake microphone and camera."""
 
@@ -140,6 +171,15 @@ class FakeMediaCase(WebCase):
     def click(self, page: BrowserPage, element_id: str) -> None:
         wait_for(f"{element_id} shown", lambda: page.visible(element_id), timeout=30)
         page.element(element_id).click()
+
+    def brightness(self, page: BrowserPage, name: str) -> float:
+        """How bright ``name``'s tile's picture is now (0: black, 255: white)."""
+        return float(self.script(page, BRIGHTNESS, name))
+
+    def sending_surface(self, page: BrowserPage) -> list[str]:
+        """The ``displaySurface`` of each video track the page sends ("" for
+        a camera's)."""
+        return list(self.script(page, SURFACES))
 
 
 class CallPagesTests(FakeMediaCase):
@@ -219,6 +259,50 @@ fetch(arguments[0]).then((answer) => answer.arrayBuffer()).then(async (bytes) =>
   done([audio.duration, peak]);
 }, (error) => done(String(error)));
 """
+
+
+class CameraAndScreenTests(FakeMediaCase):
+    def test_camera_off_and_a_shared_screen(self) -> None:
+        """*Turn camera off*: bob sees black of alice while her frames still
+        come (not a frozen picture); on again: her picture. *Share screen*:
+        alice sends a track with a displaySurface, bob's picture of her
+        changes; *Stop sharing*: her camera is back."""
+        alice = self.call_page("alice", "pair")
+        bob = self.call_page("bob", "pair")
+        self.click(alice, "call-start")
+        self.click(bob, "call-join")
+        self.sees(bob, "alice")
+        lit = self.brightness(bob, "alice")
+        self.assertGreater(lit, 20)
+        self.click(alice, "call-camera")
+        self.assertEqual(alice.element("call-camera").text, "Turn camera on")
+        self.assertEqual(
+            alice.element("call-camera").get_attribute("aria-pressed"), "true"
+        )
+        wait_for("black", lambda: self.brightness(bob, "alice") < 5, timeout=30)
+        self.frames_later(bob, "alice", 30)  # frames still come: black, not frozen
+        self.assertLess(self.brightness(bob, "alice"), 5)
+        self.click(alice, "call-camera")
+        wait_for("her picture", lambda: self.brightness(bob, "alice") > 20, timeout=30)
+        self.assertEqual(self.sending_surface(alice), [""])
+        self.click(alice, "call-share")
+        wait_for(
+            "a screen sent",
+            lambda: (
+                all(self.sending_surface(alice)) and bool(self.sending_surface(alice))
+            ),
+            timeout=30,
+        )
+        self.assertEqual(alice.element("call-share").text, "Stop sharing")
+        self.frames_later(bob, "alice", 30)
+        self.screenshot(bob, "call-screen")
+        self.click(alice, "call-share")
+        wait_for(
+            "the camera back", lambda: self.sending_surface(alice) == [""], timeout=30
+        )
+        self.assertEqual(alice.element("call-share").text, "Share screen")
+        self.frames_later(bob, "alice", 30)
+        self.assertGreater(self.brightness(bob, "alice"), 20)
 
 
 class VoiceMessageTests(FakeMediaCase):
