@@ -15,6 +15,7 @@ import time
 import urllib.request
 from typing import Any
 
+from chatroom.core.calls.turn import credentials
 from tests.client.test_terminal import wait_for
 from tests.integration.real_clients import (
     CHROMEDRIVER,
@@ -22,6 +23,7 @@ from tests.integration.real_clients import (
     BrowserPage,
     open_browser,
 )
+from tests.integration.test_turn import SECRET, Coturn
 from tests.integration.web_support import WebCase
 from tests.support import require
 
@@ -99,9 +101,10 @@ class FakeMediaCase(WebCase):
 
     timeout = 240
 
-    def call_page(self, name: str, room: str) -> BrowserPage:
+    def call_page(self, name: str, room: str, first: str = "") -> BrowserPage:
         """A page with a fake microphone and camera, signed in as ``name``,
-        in ``room`` (made if new)."""
+        in ``room`` (made if new); ``first``: a script run before the page's
+        own."""
         require(CHROMIUM, "chromium", "the web client tests drive it")
         require(CHROMEDRIVER, "chromium-driver", "Selenium drives chromium with it")
         driver = open_browser(self.folder, *FAKE_MEDIA)
@@ -112,6 +115,10 @@ class FakeMediaCase(WebCase):
 
         self.addCleanup(close)
         page = BrowserPage(driver)
+        if first:
+            driver.execute_cdp_cmd(
+                "Page.addScriptToEvaluateOnNewDocument", {"source": first}
+            )
         driver.get(self.server.url)
         page.wait_page("username")
         self.enter(page, name)
@@ -303,6 +310,112 @@ class CameraAndScreenTests(FakeMediaCase):
         self.assertEqual(alice.element("call-share").text, "Share screen")
         self.frames_later(bob, "alice", 30)
         self.assertGreater(self.brightness(bob, "alice"), 20)
+
+
+#: Every peer connection relay-only, as the outside check makes them.
+RELAY_ONLY = """
+const Made = window.RTCPeerConnection;
+window.RTCPeerConnection = function (config) {
+  return new Made({ ...(config || {}), iceTransportPolicy: "relay" });
+};
+window.RTCPeerConnection.prototype = Made.prototype;
+"""
+
+#: Each connection's iceServers, and the local candidate type of its
+#: selected pair.
+RELAYED = """
+const done = arguments[arguments.length - 1];
+Promise.all([...myCall.peers.values()].map(async (peer) => {
+  const stats = await peer.pc.getStats();
+  let local = "";
+  stats.forEach((report) => {
+    const pair = report.type === "candidate-pair";
+    if (pair && report.state === "succeeded" && report.nominated) {
+      const candidate = stats.get(report.localCandidateId);
+      if (candidate) local = candidate.candidateType;
+    }
+  });
+  return [peer.pc.getConfiguration().iceServers, local];
+})).then(done, (error) => done(String(error)));
+"""
+
+
+#: Whether every connection of the page has gathered its candidates.
+GATHERED = """
+if (!myCall || !myCall.peers || !myCall.peers.size) return "none";
+const states = [...myCall.peers.values()].map((peer) => peer.pc.iceGatheringState);
+return states.every((state) => state === "complete") ? "complete" : states.join();
+"""
+
+
+class TurnCase(FakeMediaCase):
+    """A real coturn, and the server given ``secret_given`` for it."""
+
+    secret_given = SECRET
+
+    def start_servers(self) -> None:
+        self.coturn = Coturn(self, SECRET)
+        wait_for("coturn", lambda: "turn server id=0 created" in self.coturn.said())
+        secret = self.folder / "turn-secret"
+        secret.write_text(self.secret_given + "\n")
+        self.uri = f"turn:127.0.0.1:{self.coturn.port}"
+        self.server_options = (
+            "--rate", "0", "--turn-uri", self.uri,
+            "--turn-secret-file", str(secret), "--turn-ttl", "600",
+        )  # fmt: skip
+        super().start_servers()
+
+    def gathered(self, page: BrowserPage) -> None:
+        def complete() -> bool:
+            return bool(self.script(page, GATHERED) == "complete")
+
+        wait_for("candidates gathered", complete, timeout=60)
+
+    def call_of_two(self) -> tuple[BrowserPage, BrowserPage]:
+        alice = self.call_page("alice", "relay", RELAY_ONLY)
+        bob = self.call_page("bob", "relay", RELAY_ONLY)
+        self.click(alice, "call-start")
+        self.click(bob, "call-join")
+        return alice, bob
+
+
+class RelayThroughTurnTests(TurnCase):
+    """Relay-only pages call through coturn with the server's credentials."""
+
+    def test_relayed_with_the_servers_credentials(self) -> None:
+        alice, bob = self.call_of_two()
+        self.sees(bob, "alice")
+        self.sees(alice, "bob")
+        for page, name in ((alice, "alice"), (bob, "bob")):
+            page.driver.set_script_timeout(30)
+            ((servers, local),) = page.driver.execute_async_script(RELAYED)
+            (server,) = servers
+            self.assertEqual(server["urls"], [self.uri])
+            expiry, _, user = server["username"].partition(":")
+            self.assertEqual(user, name)
+            self.assertEqual(
+                server["credential"],
+                credentials(SECRET, name, int(expiry) - 600, 600).password,
+            )
+            self.assertEqual(local, "relay")
+            allocated = f"user <{server['username']}>: incoming packet ALLOCATE"
+            self.assertIn(f"{allocated} processed, success", self.coturn.said())
+
+
+class WrongTurnSecretTests(TurnCase):
+    secret_given = "not-the-secret"
+
+    def test_refused_by_coturn_nothing_flows(self) -> None:
+        """Credentials of another secret: 401 from coturn; each page's
+        gathering ends with no relay candidate, and no media arrive."""
+        pages = self.call_of_two()
+        wait_for("a 401", lambda: "error 401" in self.coturn.said(), timeout=30)
+        for page in pages:
+            self.gathered(page)
+        for page in pages:
+            for seen in self.stats(page).values():
+                self.assertEqual((seen["bytes"], seen["frames"]), (0, 0))
+        self.assertNotIn("ALLOCATE processed, success", self.coturn.said())
 
 
 class VoiceMessageTests(FakeMediaCase):
