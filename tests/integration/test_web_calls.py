@@ -21,9 +21,11 @@ from tests.integration.real_clients import (
     CHROMEDRIVER,
     CHROMIUM,
     BrowserPage,
+    LineUser,
     open_browser,
 )
 from tests.integration.test_turn import SECRET, Coturn
+from tests.integration.two_nodes import OnTwoNodes
 from tests.integration.web_support import WebCase
 from tests.support import require
 
@@ -101,7 +103,9 @@ class FakeMediaCase(WebCase):
 
     timeout = 240
 
-    def call_page(self, name: str, room: str, first: str = "") -> BrowserPage:
+    def call_page(
+        self, name: str, room: str, first: str = "", url: str = ""
+    ) -> BrowserPage:
         """A page with a fake microphone and camera, signed in as ``name``,
         in ``room`` (made if new); ``first``: a script run before the page's
         own."""
@@ -119,7 +123,7 @@ class FakeMediaCase(WebCase):
             driver.execute_cdp_cmd(
                 "Page.addScriptToEvaluateOnNewDocument", {"source": first}
             )
-        driver.get(self.server.url)
+        driver.get(url or self.server.url)
         page.wait_page("username")
         self.enter(page, name)
         self.go_to(page, room)
@@ -338,6 +342,35 @@ Promise.all([...myCall.peers.values()].map(async (peer) => {
   return [peer.pc.getConfiguration().iceServers, local];
 })).then(done, (error) => done(String(error)));
 """
+
+
+class CallAcrossNodesTests(OnTwoNodes, FakeMediaCase):
+    """Two nodes on one redis-server: alice's page on node one starts, bob's
+    on node two joins; line members on both nodes hear it all."""
+
+    def test_a_call_across_nodes(self) -> None:
+        alice = self.call_page("alice", "far")
+        bob = self.call_page("bob", "far", url=self.other.url)
+        near = LineUser(self.server.line_port, "nia")
+        self.addCleanup(near.close)
+        near.send("/join far")
+        lou = self.in_room("lou", "far")  # on node two
+        self.click(alice, "call-start")
+        for member in (near, lou):
+            started = member.wait(lambda line: line.startswith("CALL far "), "started")
+            self.assertRegex(started, r"^CALL far \w+ started alice http://\S+:\d+/$")
+        call = started.split(" ")[2]
+        self.click(bob, "call-join")
+        for member in (near, lou):
+            member.wait(f"CALL far {call} joined bob".__eq__, "bob joined")
+        self.sees(bob, "alice")
+        self.sees(alice, "bob")
+        self.click(alice, "call-leave")
+        self.click(bob, "call-leave")
+        for member in (near, lou):
+            member.wait(
+                lambda line: line.startswith(f"CALL far {call} ended "), "ended"
+            )
 
 
 #: Whether every connection of the page has gathered its candidates.
