@@ -57,7 +57,8 @@ class CallsAcrossNodesTests(ClusterTestCase):
     @defer.inlineCallbacks
     def test_a_node_gone_takes_its_participants_out(self):
         """bob's node is killed while he is in alice's call: the survivor
-        harvests it, and the call hears bob leave; alice, the last, ends it."""
+        harvests it, and the call hears bob leave; a call whose only
+        participant's node is killed ends, by nobody (``-``)."""
         survivor = yield self.node("--node-ttl", "1.5")
         process, port = yield self.doomed_node()
         alice = yield self.client(survivor, "alice")
@@ -76,3 +77,18 @@ class CallsAcrossNodesTests(ClusterTestCase):
         yield alice.expect_line(f"CALL duo {call} left bob")
         alice.say("/call")
         yield alice.expect_line(f"CALL_MEMBERS duo {call} alice")
+        # a second call whose only participant's node goes: ended by nobody
+        carl_node, carl_port = yield self.doomed_node()
+        carl = yield connect_client(reactor, carl_port, "carl")
+        self.clients.append(carl)
+        carl.say("/join duo")
+        yield alice.expect_line("JOIN duo carl")
+        alice.say("/call leave")
+        yield alice.expect_line(f"CALL duo {call} ended alice ")
+        carl.say("/call start")
+        started = yield alice.expect_line("CALL duo ")
+        second = started.split(" ")[2]
+        self.assertEqual(started, f"CALL duo {second} started carl -")
+        carl_node.transport.signalProcess("KILL")
+        yield alice.expect_line(f"CALL duo {second} left carl")
+        yield alice.expect_line(f"CALL duo {second} ended - ")

@@ -60,7 +60,7 @@ from chatroom.core.model.changes.calls import (
     StartCall,
 )
 from chatroom.core.model.changes.moderation import KickMember
-from chatroom.core.model.changes.rooms import Drop, RemoveMember
+from chatroom.core.model.changes.rooms import Drop, Emit, RemoveMember
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
     CallEnded,
@@ -68,6 +68,8 @@ from chatroom.core.model.events import (
     CallLeft,
     CallMembers,
     CallStarted,
+    Departure,
+    DepartureKind,
     RoomEvent,
     Signal,
     TurnGranted,
@@ -126,17 +128,35 @@ def leaving(facts: CallFacts, users: frozenset[str]) -> DecidedChange | None:
     return DecidedChange(RoomCall(name_key(facts.room)), premises, tuple(ops))
 
 
-def departing(change: DecidedChange) -> tuple[frozenset[str], bool]:
-    """The users (name keys) a room's change takes out of it, and whether it
-    drops the room."""
+class Departing(NamedTuple):
+    """Who a room's change takes out of it: ``users`` by their own doing
+    (a leave, a quit, a lost connection, a kick), ``harvested`` with their
+    node (name keys); and whether it drops the room."""
+
+    users: frozenset[str]
+    harvested: frozenset[str]
+    dropped: bool
+
+
+def departing(change: DecidedChange) -> Departing:
+    """Who a room's change takes out of it, and whether it drops it."""
     users: set[str] = set()
+    harvested: set[str] = set()
     dropped = False
     for op in change.ops:
         if isinstance(op, RemoveMember | KickMember):
             users.add(op.user)
         elif isinstance(op, Drop):
             dropped = True
-    return frozenset(users), dropped
+        elif (
+            isinstance(op, Emit)
+            and isinstance(op.event, Departure)
+            and op.event.kind is DepartureKind.HARVEST
+        ):
+            harvested.add(name_key(op.event.user))
+    return Departing(
+        frozenset(users - harvested), frozenset(harvested & users), dropped
+    )
 
 
 class Calls:
@@ -318,18 +338,22 @@ class Calls:
             answer = await apply(change, member, session)
             subject = change.subject
             if isinstance(subject, RoomSubject) and type(subject) is not RoomCall:
-                users, dropped = departing(change)
-                if users or dropped:
-                    await self._departed(change.room, users, dropped)
+                gone = departing(change)
+                if gone.users or gone.harvested or gone.dropped:
+                    await self._departed(change.room, gone)
             return answer
 
         return applied
 
-    async def _departed(self, room: str, users: frozenset[str], dropped: bool) -> None:
+    async def _departed(self, room: str, gone: Departing) -> None:
+        """Those who left room ``room`` leave its call (the call's end told
+        as by nobody when their node went, or the room)."""
         try:
-            if users:
-                await self._out(room, users, by_itself=True)
-            if dropped:
+            if gone.users:
+                await self._out(room, gone.users, by_itself=True)
+            if gone.harvested:
+                await self._out(room, gone.harvested, by_itself=False)
+            if gone.dropped:
                 await self._out(room, None, by_itself=False)
         except Exception:  # the departure stands; the call is mended next time
             log.failure("a departure's call")
