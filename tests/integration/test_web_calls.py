@@ -314,6 +314,13 @@ class CameraAndScreenTests(FakeMediaCase):
         self.assertEqual(alice.element("call-share").text, "Share screen")
         self.frames_later(bob, "alice", 30)
         self.assertGreater(self.brightness(bob, "alice"), 20)
+        # bob reloads: out of the call, and back in with Join call
+        bob.driver.refresh()
+        self.tile_gone(alice, "bob")
+        wait_for("bob's banner", lambda: bob.visible("call-banner"), timeout=30)
+        self.click(bob, "call-join")
+        self.sees(bob, "alice")
+        self.sees(alice, "bob")
 
 
 #: Every peer connection relay-only, as the outside check makes them.

@@ -82,9 +82,9 @@ class CallTests(ProtocolTestCase):
         self.assertEqual(bob.received(), [left])
         alice.send("/call")
         self.assertEqual(alice.received(), [f"CALL_MEMBERS tea {call} bob"])
-        self.clock.advance(125)
+        self.clock.advance(95)  # within --ping-interval: no PING between
         bob.send("/call leave")
-        ended = [f"CALL tea {call} left bob", f"CALL tea {call} ended bob 125"]
+        ended = [f"CALL tea {call} left bob", f"CALL tea {call} ended bob 95"]
         self.assertEqual(bob.received(), ended)
         self.assertEqual(alice.received(), ended)
         alice.send("/call")
@@ -262,3 +262,35 @@ class CredentialTests(ProtocolTestCase):
         self.assertEqual(made.username, "1600003600:bob")
         digest = hmac.new(b"logen", b"1600003600:bob", hashlib.sha1).digest()
         self.assertEqual(made.password, base64.b64encode(digest).decode())
+
+
+class DevicesTests(ProtocolTestCase):
+    """A participant is one connection: an account's second device is
+    refused, and its first's connection lost leaves the call."""
+
+    def test_second_device_refused(self) -> None:
+        password = "correct horse battery staple"
+        laptop = self.connect("alice")
+        laptop.send(f"/register {password}")
+        laptop.send("/caps multi")
+        laptop.send("/create tea")
+        phone = self.connect()
+        phone.send(f"/login alice {password}")
+        phone.send("/caps multi")
+        (bob,) = self.join("tea", "bob")
+        laptop.received(), phone.received()
+        laptop.send("/call start tea")
+        call = call_of(laptop.received()[0])
+        phone.received()
+        phone.send("/call join tea")
+        self.assertError(phone, "NOT_ALLOWED")
+        bob.received()
+        phone.send(f"/call signal bob {OFFER}")  # the phone is in no call
+        self.assertError(phone, "NOT_ALLOWED")
+        self.assertEqual(bob.received(), [])
+        laptop.lose()
+        ended = [f"CALL tea {call} left alice", f"CALL tea {call} ended alice 0"]
+        self.assertEqual(bob.received(), ended)
+        self.assertEqual(phone.received(), ended)  # still in the room
+        phone.send("/call join tea")
+        self.assertError(phone, "NO_SUCH_CALL")
