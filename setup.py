@@ -92,6 +92,10 @@ setup(
             "pyyaml>=6",
             # The SMTP server the e-mail tests send through (tests/wiring/test_smtp.py).
             "aiosmtpd>=1.4",
+            # A real sender to the webhooks: apprise's CLI posts through a
+            # hook's address as to Mattermost's
+            # (tests/integration/test_hook_senders.py).
+            "apprise>=1.9",
         ],
     },
     entry_points={
