@@ -92,3 +92,36 @@ class CallsAcrossNodesTests(ClusterTestCase):
         carl_node.transport.signalProcess("KILL")
         yield alice.expect_line(f"CALL duo {second} left carl")
         yield alice.expect_line(f"CALL duo {second} ended - ")
+
+    @defer.inlineCallbacks
+    def test_a_signal_reaches_the_one_device_in_the_call(self):
+        """bob, an account, is in duo from two devices on node two; his
+        laptop joins alice's call (node one): her signal reaches the laptop
+        alone, not his phone."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/create duo")
+        yield alice.expect_line("MEMBERS duo")
+        laptop = yield self.client(two, "bob")
+        laptop.say("/register correct horse battery staple")
+        yield laptop.expect_line("REGISTERED bob")
+        phone = yield self.client(two)
+        phone.say("/login bob correct horse battery staple")
+        yield phone.expect_line("WELCOME bob")
+        for device in (laptop, phone):
+            device.say("/caps multi")
+            yield device.expect_line("CAPS ")
+        laptop.say("/join duo")
+        yield alice.expect_line("JOIN duo bob")
+        alice.say("/call start")
+        started = yield phone.expect_line("CALL duo ")
+        call = started.split(" ")[2]
+        laptop.say("/call join")
+        yield alice.expect_line(f"CALL duo {call} joined bob")
+        alice.say(f"/call signal bob {OFFER}")
+        yield laptop.expect_line(f"SIGNAL duo alice {OFFER}")
+        alice.say("/call duo")  # after the signal, on alice's own connection
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice bob")
+        phone.say("/call duo")
+        yield phone.expect_line(f"CALL_MEMBERS duo {call} alice bob")
+        self.assertFalse([line for line in phone.lines if line.startswith("SIGNAL")])

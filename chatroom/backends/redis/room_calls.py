@@ -34,6 +34,7 @@ def _participant(kept: dict[str, Any]) -> Participant:
         str(kept["user"]),
         str(kept["token"]),
         str(kept["connection"]),
+        int(kept.get("device") or 0),
     )
 
 

@@ -241,6 +241,7 @@ class Calls:
             name_key(session.name),
             session.token,
             self._connection_id(session.token),
+            self.identities.device_number(member),
         )
 
         async def attempt() -> tuple[CallFacts, bool]:
@@ -305,11 +306,11 @@ class Calls:
             raise errors.not_allowed(f"{user} is not in your call")
         if not is_json_object(text):
             raise errors.bad_args("a signal is one JSON object")
-        event = Signal(facts.room, held.participant.name, text)
         here = self.connections.get(to.connection)
         if here is not None:
-            here.deliver(event)
+            here.deliver(Signal(facts.room, held.participant.name, text))
             return
+        event = Signal(facts.room, held.participant.name, text, to.device)
         await self.bus.tell(Target(to.name, session=to.token), event)
 
     def gone(self, member: Member) -> None:

@@ -797,6 +797,10 @@ class Signal(Event):
     room: str
     sender: str
     text: str
+    #: The addressee's device (:class:`~chatroom.core.infra.seats.Device`'s
+    #: number): the one connection of its seat it is for (0: any, a seat's
+    #: only device).
+    device: int = 0
 
 
 #: Stored events that change a message and go with it when it is redacted.

@@ -21,13 +21,14 @@ class Participant:
     """One participant of a call: its ``name`` as shown, its name key
     ``user``, its session's ``token`` (the node that serves it is the
     token's namespace) and ``connection``, the one connection of the
-    session that is in the call (a device: an account's other devices are
-    not)."""
+    session that is in the call, which is its seat's device ``device`` (an
+    account's other devices are not in the call; 0: a seat's one device)."""
 
     name: str
     user: str
     token: str
     connection: str
+    device: int = 0
 
 
 @dataclass(frozen=True)
