@@ -280,7 +280,12 @@ class CameraAndScreenTests(FakeMediaCase):
         changes; *Stop sharing*: her camera is back."""
         alice = self.call_page("alice", "pair")
         bob = self.call_page("bob", "pair")
+        irssi = self.irssi("ivy")  # a plain IRC client in the channel
+        irssi.shows("End of /MOTD command")
+        irssi.type_line("/join #pair")
+        irssi.shows("Join to #pair was synced")
         self.click(alice, "call-start")
+        irssi.shows("alice started a call in #pair: join it from the web page, http")
         self.click(bob, "call-join")
         self.sees(bob, "alice")
         lit = self.brightness(bob, "alice")
@@ -321,6 +326,11 @@ class CameraAndScreenTests(FakeMediaCase):
         self.click(bob, "call-join")
         self.sees(bob, "alice")
         self.sees(alice, "bob")
+        # both leave: the channel hears the call ended, in words
+        self.click(alice, "call-leave")
+        self.click(bob, "call-leave")
+        irssi.shows("the call in #pair ended after")
+        self.assertNotIn("CALL", irssi.screen())
 
 
 #: Every peer connection relay-only, as the outside check makes them.
