@@ -12,7 +12,7 @@ RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 # Where `make run` keeps uploaded files (--files-dir).
 RUN_FILES ?= chatroom-files
 
-.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager
+.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.model.text) builds against ICU: `icu` first.
@@ -116,6 +116,10 @@ cc:
 		echo "no C compiler and none can be installed here: the C generator's tests will be skipped"; \
 	fi
 
+# Calls' TURN credentials are tried on a real coturn (tests/integration/test_turn.py).
+coturn:
+	$(call apt_install,coturn,the calls' TURN tests,turnserver)
+
 # The IRC door's end-to-end tests run irssi and WeeChat (in tmux).
 irssi:
 	$(call apt_install,irssi,the IRC client test)
@@ -188,7 +192,7 @@ bytecode: $(STAMP)
 # tests start (servers, browsers, Redis), else one (0) on a single core.
 # On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
-test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager
+test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
@@ -210,7 +214,7 @@ irctest: $(STAMP) bytecode redis-server faketime
 	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider alertmanager
+trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider alertmanager coturn
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

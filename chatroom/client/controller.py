@@ -1196,6 +1196,8 @@ EVENTS: dict[str, Route] = {
     ),
     "UNREGISTERED": Route(SessionModel.described, ChatController.after_account_change),
     "OP": Route(SessionModel.described),
+    "CALL": Route(SessionModel.described),
+    "CALL_MEMBERS": Route(SessionModel.described),
     "DEOP": Route(SessionModel.described),
     "VOICE": Route(SessionModel.described),
     "DEVOICE": Route(SessionModel.described),

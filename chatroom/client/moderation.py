@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from chatroom.client.entries import Person, Words, by_names
+from chatroom.wire import calls
 from chatroom.wire.lines import ParsedLine
 
 #: The fields of an event that name a person (``KICK tea carol bob``).
@@ -165,6 +166,35 @@ def _thread(event: ParsedLine) -> Line:
     return Line((f"{text} at {fields['time']}",), fields["room"])
 
 
+def _call(event: ParsedLine) -> Line:
+    """``CALL``: a room's call started (and where to join it: the web
+    page), joined, left or ended; the terminal cannot join it."""
+    fields = event.named_fields()
+    who, what, detail = Person(fields["user"]), fields["what"], fields["detail"]
+    if what == calls.STARTED:
+        where = (
+            "the web page" if detail in ("", calls.NONE) else f"the web page, {detail}"
+        )
+        words: Words = (who, f" started a call: join it from {where}")
+    elif what == calls.ENDED:
+        lasted = f" after {detail} s" if detail.isdigit() else ""
+        words = (f"the call ended{lasted}",)
+    else:
+        words = (who, f" {what} the call")
+    return Line(words, fields["room"])
+
+
+def _call_members(event: ParsedLine) -> Line:
+    """``CALL_MEMBERS``: who is in the room's call (``/call``)."""
+    room = event.field("room")
+    if event.field("call") in ("", calls.NONE):
+        return Line((f"no call is on in {room}",), room)
+    words: list[str | Person] = [f"in the call in {room}: "]
+    for index, name in enumerate(event.listed):
+        words += [", ", Person(name)] if index else [Person(name)]
+    return Line(tuple(words), room)
+
+
 #: One describer per event, by event name.
 DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REGISTERED": _says(
@@ -266,6 +296,9 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "REPORTED": _says(
         "you reported message #{id}: its moderators are told", in_room=False
     ),
+    # a room's call (docs/protocol.md, "Calls"): joined from the web page
+    "CALL": _call,
+    "CALL_MEMBERS": _call_members,
 }
 
 

@@ -24,6 +24,7 @@ from chatroom.core.accounts.notify_levels import NotifyLevels
 from chatroom.core.accounts.profiles import Profiles
 from chatroom.core.accounts.push import Notifications
 from chatroom.core.backend import Backend
+from chatroom.core.calls.service import Calls
 from chatroom.core.infra.hashing import Runner
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.messages.abuse_reports import AbuseReports
@@ -92,6 +93,7 @@ class ChatCore(Generic[B]):
         missed_mail: MissedMail,
         retention: RetentionSweep,
         files: FileService | None,
+        calls: Calls,
         hashing: Runner,
     ) -> None:
         """Args:
@@ -129,6 +131,8 @@ class ChatCore(Generic[B]):
         self.missed_mail = missed_mail
         self.retention = retention
         self.files = files
+        #: Rooms' calls (``/call``), left as a connection goes.
+        self.calls = calls
         self.hashing = hashing
         #: The messages' threads and pins, the users' notification levels
         #: and people's profiles: objects of their own, handed to the doors
@@ -223,13 +227,17 @@ class ChatCore(Generic[B]):
         await self.names.set_account(member, account)
 
     def quit(self, member: Member, words: str, unsaid: str = rules.QUIT_WORDS) -> str:
+        self.calls.gone(member)
         return self.names.quit(member, words, unsaid)
 
     def lost(self, member: Member, reason: str) -> None:
+        self.calls.gone(member)
         self.names.lost(member, reason)
 
     def release(self, member: Member, reason: str, own_words: bool = False) -> None:
+        self.calls.gone(member)
         self.names.release(member, reason, own_words)
 
     def end_session(self, member: Member, reason: str) -> None:
+        self.calls.gone(member)
         self.names.end_session(member, reason)

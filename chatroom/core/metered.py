@@ -35,6 +35,7 @@ from prometheus_client import Counter, Histogram
 
 from chatroom.core.accounts.notify_levels import NotifyLevels
 from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.calls.service import Calls
 from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.pins import Pins
 from chatroom.core.messages.threads import MessageThreads
@@ -243,6 +244,17 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "remove": "remove_slash_command",
             "listed": "slash_commands",
             "use": "use_slash_command",
+        },
+    ),
+    "calls": (
+        Calls,
+        {
+            "members": "call",
+            "shown": "call_shown",
+            "start": "call_start",
+            "join": "call_join",
+            "leave": "call_leave",
+            "signal": "call_signal",
         },
     ),
     "devices": (

@@ -37,6 +37,7 @@ from chatroom.core.accounts.files import FileService
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.notify_levels import NotifyLevels
 from chatroom.core.accounts.profiles import Profiles
+from chatroom.core.calls.service import Calls
 from chatroom.core.infra.sessions import Sessions
 from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.pins import Pins
@@ -218,6 +219,11 @@ class Registry(Protocol):
     @property
     def markers(self) -> Markings:
         """Read markers and unread counts (``/read``, ``/unread``)."""
+        ...
+
+    @property
+    def calls(self) -> Calls:
+        """Rooms' calls: ``/call`` and its actions, the pages' signalling."""
         ...
 
     @property

@@ -184,6 +184,14 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command(
+                "call",
+                "[ROOM]|start [ROOM]|join [ROOM]|leave|signal USER JSON",
+                (
+                    "/call [ROOM]      who is in the room's call (joined on the page)",
+                    "/call start|join [ROOM], /call leave   start, join or leave it",
+                ),
+            ),
+            Command(
                 "search",
                 "WORDS",
                 (

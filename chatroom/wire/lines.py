@@ -203,6 +203,16 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     # Search (docs/protocol.md, "Search"): message is the found one's id.
     "FOUND": ("room", "message", "user", "time"),  # | text
     "FOUND_END": ("count",),
+    # Calls (docs/protocol.md, "Calls"): what is started, joined, left or
+    # ended; detail is the page's address for started ("-": none), the
+    # call's length in seconds for ended, absent otherwise.
+    "CALL": ("room", "call", "what", "user", "detail"),
+    # The call's participants in the order they joined; call "-": none on.
+    "CALL_MEMBERS": ("room", "call"),  # | users...
+    # TURN credentials for a participant: good for seconds, at each uri.
+    "TURN": ("seconds", "username", "password"),  # | uris...
+    # A participant's signalling message to you: one JSON object.
+    "SIGNAL": ("room", "from"),  # | json
     # Saying it once (docs/protocol.md, "Saying it once"): a /txn done, to
     # its sender's connection; target a room or @USER, id "-" if nothing
     # was stored. Later versions may add fields after these.
@@ -250,13 +260,16 @@ FREE_TEXT_EVENTS = frozenset(
         "REPORT_CLOSED",
         "PROFILE",
         "EPHEMERAL",
+        "SIGNAL",
     }
 )
 
 
 #: Events whose named fields are followed by a list of words, any number
 #: of them (:attr:`ParsedLine.listed`).
-LIST_EVENTS = frozenset({"MEMBERS", "BANS", "GBANS", "CAPS", "IGNORES"})
+LIST_EVENTS = frozenset(
+    {"MEMBERS", "BANS", "GBANS", "CAPS", "IGNORES", "CALL_MEMBERS", "TURN"}
+)
 
 #: Each event's field names with their positions, for :meth:`ParsedLine.field`.
 _POSITIONS = {

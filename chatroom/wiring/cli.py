@@ -67,6 +67,30 @@ def check_conninfo(option: str, conninfo: str) -> None:
         raise usage.UsageError(f"{option}: {problem}") from None
 
 
+def read_turn_secret(turn_uri: tuple[str, ...], path: str | None) -> str:
+    """``--turn-secret-file``'s first line, white space stripped (read now:
+    a mistake is one line before anything listens); ``--turn-uri`` needs
+    it, for a TURN server given no credentials refuses every caller."""
+    if turn_uri and not path:
+        raise usage.UsageError(
+            "--turn-uri: needs --turn-secret-file (the shared secret)"
+        )
+    if not path:
+        return ""
+    try:
+        with open(path, encoding="utf-8") as kept:
+            secret = kept.readline().strip()
+    except OSError as problem:
+        raise usage.UsageError(
+            f"--turn-secret-file: {path}: {problem.strerror}"
+        ) from None
+    except UnicodeDecodeError:
+        raise usage.UsageError(f"--turn-secret-file: {path}: not UTF-8 text") from None
+    if not secret:
+        raise usage.UsageError(f"--turn-secret-file: {path}: its first line is empty")
+    return secret
+
+
 def server_config(options: usage.Options) -> ServerConfig:
     """The parsed ``options`` as the server's configuration: each of its
     fields that has an option (its name, with dashes) takes its value (the
@@ -146,6 +170,20 @@ def registration_mode(value: str) -> str:
 #: The last of ``tap.py``'s options (it has no room for more), in
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
+    [
+        "turn-secret-file",
+        None,
+        None,
+        "Calls: a file whose first line is the TURN server's shared secret "
+        "(coturn's static-auth-secret), read at start; needed with --turn-uri.",
+    ],
+    [
+        "turn-ttl",
+        None,
+        ServerConfig.turn_ttl,
+        "Calls: seconds the TURN credentials a participant is given are good for.",
+        number(int, 1, "--turn-ttl"),
+    ],
     [
         "description",
         None,

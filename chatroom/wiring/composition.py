@@ -23,7 +23,9 @@ from chatroom.core.accounts.markers import PlainMarkers
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
+from chatroom.core.calls.service import Calls
 from chatroom.core.chat import ChatCore
+from chatroom.core.infra.applying import Applies
 from chatroom.core.infra.filedir import FileDirectory
 from chatroom.core.infra.hashing import Runner
 from chatroom.core.infra.sessions import Sessions, connected_elsewhere
@@ -93,21 +95,34 @@ def compose(
     notifications, missed_mail = _notices(config, clock, backend, sessions, edges)
     identities = Identities(config, sessions, backend.rooms, notifications)
     accounts = _accounts(config, clock, backend, hashing)
-    devices = _devices(config, clock, backend, sessions, identities, accounts)
+    calls = Calls(
+        config, clock, backend.room_calls, backend.apply, backend.bus, identities
+    )
+    #: The writes that may take members out of rooms: followed by the calls.
+    apply = calls.following(backend.apply)
+    devices = _devices(config, clock, backend, apply, sessions, identities, accounts)
     files = _files(config, clock, backend)
     messages = _messages(
         config, clock, backend, identities, devices, notifications, files, edges
     )
-    moderating = _moderation(clock, backend, identities, devices, messages)
+    moderating = _moderation(clock, backend, apply, identities, devices, messages)
     presence, users = _people(clock, backend, identities, notifications, files, devices)
     names = _names(
-        config, clock, backend, devices, presence, notifications, messages, accounts
+        config,
+        clock,
+        backend,
+        apply,
+        devices,
+        presence,
+        notifications,
+        messages,
+        accounts,
     )
     reports = CoreReports(
         names.end_session,
         devices.viewed,
-        Departures(backend.apply),
-        Settling(backend.apply),
+        Departures(apply),
+        Settling(apply),
         devices.logged_out,
     )
     return ChatCore(
@@ -117,7 +132,8 @@ def compose(
         names,
         reports,
         accounts=accounts,
-        rooms=_rooms(config, clock, backend, identities, devices),
+        rooms=_rooms(config, clock, backend, apply, identities, devices),
+        calls=calls,
         messages=messages,
         moderation=moderating.service,
         presence=presence,
@@ -223,6 +239,7 @@ def _devices(
     config: ServerConfig,
     clock: IReactorTime,
     backend: Backend,
+    apply: Applies,
     sessions: Sessions,
     identities: Identities,
     service: AccountService,
@@ -233,7 +250,7 @@ def _devices(
     (:mod:`chatroom.core.accounts.sign_in_tokens`)."""
     entries = Entries(
         backend.rooms,
-        backend.apply,
+        apply,
         config.big_room,
         config.max_rooms,
         config.resume_bound,
@@ -248,7 +265,7 @@ def _devices(
         accounts.remembered,
         backend.server.other_nodes,
         backend.bus,
-        backend.apply,
+        apply,
         sessions,
         entries,
         identities.actor,
@@ -297,6 +314,7 @@ def _rooms(
     config: ServerConfig,
     clock: IReactorTime,
     backend: Backend,
+    apply: Applies,
     identities: Identities,
     devices: Devices,
 ) -> RoomService:
@@ -306,7 +324,7 @@ def _rooms(
         clock,
         backend.rooms,
         backend.accounts.markers,
-        backend.apply,
+        apply,
         identities,
         devices.entries,
         devices,
@@ -363,6 +381,7 @@ def _messages(
 def _moderation(
     clock: IReactorTime,
     backend: Backend,
+    apply: Applies,
     identities: Identities,
     devices: Devices,
     messages: MessageService,
@@ -371,14 +390,14 @@ def _moderation(
     (:mod:`chatroom.core.services.moderation`,
     :mod:`chatroom.core.moderation.serverbans`,
     :mod:`chatroom.core.messages.abuse_reports`)."""
-    bans = ServerBans(clock, backend.moderation, backend.server, backend.apply)
+    bans = ServerBans(clock, backend.moderation, backend.server, apply)
     service = ModerationService(
         clock,
         backend.rooms,
         backend.moderation,
         backend.server,
         backend.bus,
-        backend.apply,
+        apply,
         identities,
         devices,
         messages.life,
@@ -389,7 +408,7 @@ def _moderation(
         backend.rooms,
         backend.moderation.reports,
         backend.bus,
-        backend.apply,
+        apply,
         messages.life,
         identities.seat,
         identities.session,
@@ -438,6 +457,7 @@ def _names(
     config: ServerConfig,
     clock: IReactorTime,
     backend: Backend,
+    apply: Applies,
     devices: Devices,
     presence: PresenceService,
     notifications: Notifications,
@@ -463,6 +483,6 @@ def _names(
         backend.accounts.records,
         backend.rooms,
         backend.bus,
-        backend.apply,
+        apply,
         accounts.sign_ins,
     )

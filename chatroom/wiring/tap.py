@@ -45,6 +45,7 @@ from chatroom.wiring.cli import (
     default_node_id,
     endpoint_option,
     read_admin_token,
+    read_turn_secret,
     server_config,
     web_address,
 )
@@ -551,6 +552,7 @@ class Options(OneLineUsage):
         #: ``--port``, ``--irc`` and ``--http`` as given so far: each may be
         #: given again, and every one given listens.
         self.endpoints_given: dict[str, tuple[str, ...]] = {}
+        self["turn-uri"] = ()
 
     def _listen_also(self, option: str, value: str) -> None:
         """One more place for ``option``'s door: the option's value is
@@ -571,6 +573,12 @@ class Options(OneLineUsage):
     def opt_http(self, value: str) -> None:
         """Also serve the web client, /ws, /metrics and /healthz here (again for more): a port number or an endpoint, e.g. 8000"""  # noqa: E501 (twistd --help shows this verbatim)
         self._listen_also("http", value)
+
+    def opt_turn_uri(self, value: str) -> None:
+        """Calls: a TURN server the web page's calls may relay through, as RTCPeerConnection takes it, e.g. turn:turn.example.org:3478 (again for more); needs --turn-secret-file"""  # noqa: E501 (twistd --help shows this verbatim)
+        if not value.startswith(("turn:", "turns:")):
+            raise usage.UsageError("--turn-uri: must start with turn: or turns:")
+        self["turn-uri"] = (*self["turn-uri"], value)
 
     def opt_outbound_allow(self, value: str) -> None:
         """Exceptions to the addresses the server never connects to on a user's word (link previews, Web Push endpoints): networks (127.0.0.1/32) or HOST:PORT, comma-separated or repeated"""  # noqa: E501 (twistd --help shows this verbatim)
@@ -650,6 +658,9 @@ class Options(OneLineUsage):
         elif self["redis-replicas"] is not None:
             raise usage.UsageError("--redis-replicas: needs --redis")
         check_search_db(self["redis"], self["search-db"])
+        self["turn-secret"] = read_turn_secret(
+            self["turn-uri"], self["turn-secret-file"]
+        )
         use_log_format(self["log-format"], self.parent)
         check_files(self)
         check_push(self)

@@ -7,7 +7,10 @@ rendering it, as a terminal would show it.
 
 from __future__ import annotations
 
+from chatroom.client.entries import by_names
 from chatroom.client.model import EntryKind, Page
+from chatroom.client.moderation import describe
+from chatroom.wire.lines import parse_event
 from tests.client.support import (
     IN_LOBBY,
     IN_TEA,
@@ -37,6 +40,16 @@ ROOM_EVENTS = [
     ("BANS tea", "-- no bans in tea"),
     ("INFO tea invite-only on", "-- tea invite-only: on"),
     ("INFO tea operators carol dave", "-- tea operators: carol dave"),
+    # a room's call: the terminal is told, and where to join it
+    (
+        "CALL tea c0ffee started bob -",
+        "-- bob started a call: join it from the web page",
+    ),
+    ("CALL tea c0ffee joined carol", "-- carol joined the call"),
+    ("CALL tea c0ffee left bob", "-- bob left the call"),
+    ("CALL tea c0ffee ended carol 754", "-- the call ended after 754 s"),
+    ("CALL_MEMBERS tea c0ffee bob carol", "-- in the call in tea: bob, carol"),
+    ("CALL_MEMBERS tea -", "-- no call is on in tea"),
 ]
 
 #: Replies and news that are not about one room: shown on the page in view.
@@ -146,6 +159,15 @@ class RoomEventTests(ScreenTestCase):
             with self.subTest(line=line):
                 feed(self.model, line)
                 self.assertIn(shown, self.text((132, 24)))
+
+    def test_a_call_names_the_page_to_join_it_from(self) -> None:
+        line = describe(parse_event("CALL tea c0 started bob http://chat.example/"))
+        assert line is not None
+        self.assertEqual(line.room, "tea")
+        self.assertEqual(
+            by_names(line.words),
+            "bob started a call: join it from the web page, http://chat.example/",
+        )
 
     def test_info_end_adds_nothing(self) -> None:
         """``INFO_END`` only closes an ``/info`` reply: no line of its own."""

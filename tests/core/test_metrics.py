@@ -44,6 +44,8 @@ SAMPLES: dict[str, object] = {
     "number": 7,
     "name": "general",
     "room": "general",
+    "page": "http://chat.example/",
+    "user": "nobody",
     "target": "nobody",
     "other": "nobody",
     "text": "hi",

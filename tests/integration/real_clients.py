@@ -322,8 +322,9 @@ class WeeChat:
                 os.kill(int(pid), signal.SIGTERM)
 
 
-def open_browser(folder: Path) -> Any:
-    """Headless chromium with a fresh profile in ``folder``, driven by Selenium."""
+def open_browser(folder: Path, *more: str) -> Any:
+    """Headless chromium with a fresh profile in ``folder``, driven by
+    Selenium; ``more``: chromium's arguments besides (a fake camera...)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -342,6 +343,7 @@ def open_browser(folder: Path) -> Any:
         "--no-first-run",
         f"--user-data-dir={profile}",
         f"--window-size={BROWSER_WIDTH},{BROWSER_HEIGHT}",
+        *more,
     ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)

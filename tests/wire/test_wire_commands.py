@@ -51,6 +51,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /reports [ROOM], /report close N [NOTE]   moderators: the open reports, and closing one
 /follow ROOT, /unfollow ROOT   count a thread's messages in /unread, or stop
 /typing active|paused|done   tell rich members of the room you are typing
+/call [ROOM]      who is in the room's call (joined on the page)
+/call start|join [ROOM], /call leave   start, join or leave it
 /search WORDS     find messages of your rooms and conversations (filters:
                   in:ROOM in:@USER in:thread from:USER before:TIME after:TIME)
 /caps multi       be in many rooms at once: /join adds a room

@@ -66,6 +66,7 @@ from chatroom.backends.redis.replies import (
     key_of,
 )
 from chatroom.backends.redis.resume_steps import Held, HeldUser
+from chatroom.backends.redis.room_calls import RedisRoomCalls
 from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.backends.redis.room_store import RedisRooms
@@ -286,6 +287,8 @@ class RedisBackend:
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
         self.slash_commands = RedisCommands(self.calls)
+        #: The rooms' calls, while they are on.
+        self.room_calls = RedisRoomCalls(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
         #: Every room's history trimmed by age (chatroom.core.messages.retention).
@@ -1136,6 +1139,7 @@ class RedisBackend:
         stores = (
             self.hooks.apply,
             self.slash_commands.apply,
+            self.room_calls.apply,
             self.pins.apply,
             self.abuse_reports.apply,
             self.settings.apply,

@@ -44,6 +44,7 @@ from chatroom.core.model.events import (
     LobbyChanges,
     RoomEvent,
     RoomRenamed,
+    Signal,
     Welcome,
 )
 from chatroom.core.model.member import Member, MessageWriter
@@ -472,6 +473,10 @@ class Seat:
         if self.ignoring and held_back(self.ignoring, event):
             return
         if not isinstance(event, RoomEvent):
+            if type(event) is Signal and event.device:  # one device's alone
+                number = event.device
+                fan_out([d.member for d in self._each() if d.number == number], event)
+                return
             fan_out([device.member for device in self._each()], event)
             return
         room = event.room

@@ -8,7 +8,7 @@ back-end: only ``--redis`` does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from chatroom.core.model.text import name_key
@@ -151,6 +151,14 @@ class ServerConfig:
     #: The address webhook URLs start with (``--webhook-url``:
     #: ``https://chat.example.org``); "" for the ``--http`` door's own.
     webhook_url: str = ""
+    #: Calls (chatroom.core.calls): the TURN servers a participant is
+    #: given credentials for (``--turn-uri``, each as ``RTCPeerConnection``
+    #: takes it; none: no ``TURN`` line), their shared secret (the first
+    #: line of ``--turn-secret-file``: never logged, never sent) and how
+    #: long the credentials are good for (``--turn-ttl``, seconds).
+    turn_uri: tuple[str, ...] = ()
+    turn_secret: str = field(default="", repr=False)
+    turn_ttl: int = 86400
 
     #: Uploads (chatroom.core.accounts.files): the directory their bytes go in
     #: (``--files``, ``--files-dir``; "" for uploads off), the largest

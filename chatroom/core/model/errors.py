@@ -572,3 +572,10 @@ def no_such_device(number: str) -> ChatError:
 def one_name_for_devices() -> ChatError:
     """``/nick`` on an account connected from several devices."""
     return ChatError("NOT_ALLOWED", "an account on several devices keeps its name")
+
+
+def no_such_call(room: str = "") -> ChatError:
+    """``/call join`` where no call is on, ``/call leave`` in none."""
+    if room:
+        return ChatError("NO_SUCH_CALL", f"no call is on in {room}: /call start one")
+    return ChatError("NO_SUCH_CALL", "you are in no call")

@@ -728,6 +728,81 @@ class Preview(RoomEvent):
     image: str = ""
 
 
+# -- calls: told, never stored (chatroom.core.calls) --------------------------
+
+
+@dataclass(slots=True, eq=True)
+class CallStarted(RoomEvent):
+    """``user`` started call ``call`` in the room (and is in it); it is
+    joined from the web page at ``url`` ("-": the server has no page)."""
+
+    call: str
+    user: str
+    url: str
+
+
+@dataclass(slots=True, eq=True)
+class CallJoined(RoomEvent):
+    """``user`` joined the room's call ``call``."""
+
+    call: str
+    user: str
+
+
+@dataclass(slots=True, eq=True)
+class CallLeft(RoomEvent):
+    """``user`` left the room's call ``call`` (by itself, or by leaving the
+    room, its connection or its node)."""
+
+    call: str
+    user: str
+
+
+@dataclass(slots=True, eq=True)
+class CallEnded(RoomEvent):
+    """The room's call ``call`` ended after ``seconds``: ``user`` was the
+    last to leave it ("-": nobody left by itself, the room or a node went)."""
+
+    call: str
+    user: str
+    seconds: int
+
+
+@dataclass(slots=True, eq=True)
+class CallMembers(Event):
+    """Who is in the room's call ``call``, in the order they joined (``call``
+    "" and nobody: no call is on); to one connection."""
+
+    room: str
+    call: str
+    users: tuple[str, ...]
+
+
+@dataclass(slots=True, eq=True)
+class TurnGranted(Event):
+    """TURN credentials for one participant, good for ``seconds`` at each of
+    ``uris`` (:mod:`chatroom.core.calls.turn`)."""
+
+    seconds: int
+    username: str
+    password: str
+    uris: tuple[str, ...]
+
+
+@dataclass(slots=True, eq=True)
+class Signal(Event):
+    """A participant's signalling message (one JSON object, as it sent it)
+    to one other participant of the room's call: never stored."""
+
+    room: str
+    sender: str
+    text: str
+    #: The addressee's device (:class:`~chatroom.core.infra.seats.Device`'s
+    #: number): the one connection of its seat it is for (0: any, a seat's
+    #: only device).
+    device: int = 0
+
+
 #: Stored events that change a message and go with it when it is redacted.
 DEPENDENT_EVENTS = (Edited, Reaction)
 

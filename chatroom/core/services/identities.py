@@ -61,6 +61,13 @@ class Identities:
         seat, shared by an account's devices (itself if it has none)."""
         return self.sessions.seat_of(member) or member
 
+    def device_number(self, member: Member) -> int:
+        """The number of ``member``'s device in its seat (``/devices``'), 0
+        if it has none: the one connection a call's signal is for."""
+        seat = self.sessions.seat_of(member)
+        device = seat.devices.get(member) if seat is not None else None
+        return device.number if device is not None else 0
+
     def ignoring(self, member: Member) -> frozenset[str]:
         """The name keys ``member``'s account ignores, as its seat holds
         them (:mod:`chatroom.core.infra.ignoring`)."""

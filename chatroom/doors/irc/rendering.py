@@ -66,6 +66,11 @@ from chatroom.core.model.events import (
     Announcement,
     AwayChanged,
     BanChanged,
+    CallEnded,
+    CallJoined,
+    CallLeft,
+    CallMembers,
+    CallStarted,
     Departure,
     DepartureKind,
     Edited,
@@ -104,8 +109,10 @@ from chatroom.core.model.events import (
     RoomRenamed,
     SettingChanged,
     Sighting,
+    Signal,
     TagMessage,
     TopicChanged,
+    TurnGranted,
     Typing,
     Wallops,
     Watched,
@@ -113,6 +120,7 @@ from chatroom.core.model.events import (
 )
 from chatroom.core.model.text import name_key
 from chatroom.core.moderation.report_store import MessageReport
+from chatroom.doors.irc.callnotes import call_ended, call_started
 from chatroom.doors.irc.caps import RENDERING
 from chatroom.doors.irc.chanmodes import setting_mode
 from chatroom.doors.irc.formatting import irc_lines, irc_text
@@ -394,6 +402,15 @@ class IRCRenderer:
             # No IRCv3 specification or draft carries a link preview
             # (docs/irc.md, "Link previews"): IRC clients fetch links themselves.
             Preview: _nothing,
+            # A call is the web page's: its channel hears when one starts
+            # and ends, in words; joins and departures are not told.
+            CallStarted: lambda e: self._notice(channel(e.room), call_started(e)),
+            CallJoined: _nothing,
+            CallLeft: _nothing,
+            CallEnded: lambda e: self._notice(channel(e.room), call_ended(e)),
+            CallMembers: _nothing,  # the line protocol's (/call)
+            TurnGranted: _nothing,
+            Signal: _nothing,
         }
 
     def encoder(self, caps: frozenset[str]) -> Encoder:

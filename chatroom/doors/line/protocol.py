@@ -64,6 +64,7 @@ from chatroom.doors.line.session import (
     LineOutput,
     LineSession,
 )
+from chatroom.wire.calls import SIGNAL_LINE_MAX, is_signal_line
 from chatroom.wire.commands import sent_by_itself
 from chatroom.wire.lines import PROTOCOL_VERSION, format_line
 
@@ -89,6 +90,7 @@ class LineProtocol(LineFraming):
         "connection",
         "door",
         "factory",
+        "max_line",
         "max_unterminated",
         "paused",
         "session",
@@ -109,7 +111,10 @@ class LineProtocol(LineFraming):
         self.factory = None
         self.connected = 0
         self.door = output.door
-        self.MAX_LENGTH = server.config.max_line
+        #: ``--max-line``: the longest line but a ``/call signal``, which
+        #: may be up to SIGNAL_LINE_MAX (an SDP offer is 5-7 KB of JSON).
+        self.max_line = server.config.max_line
+        self.MAX_LENGTH = max(self.max_line, SIGNAL_LINE_MAX)
         self.max_unterminated = server.config.max_unterminated
         self.connection = connection = Connection(server, self)
         self.session = self.session_class(server, connection, self, output)
@@ -281,7 +286,11 @@ class LineProtocol(LineFraming):
     # -- input ------------------------------------------------------------------
 
     def lineLengthExceeded(self, line: bytes) -> None:
-        self.session.refuse(errors.line_too_long(self.MAX_LENGTH))
+        if is_signal_line(line):
+            refusal = f"a /call signal line is at most {SIGNAL_LINE_MAX} bytes"
+            self.session.refuse(errors.bad_args(refusal))
+        else:
+            self.session.refuse(errors.line_too_long(self.max_line))
 
     def unterminatedLine(self) -> None:
         self.connection.close("line too long without a line end")
@@ -289,6 +298,9 @@ class LineProtocol(LineFraming):
     def lineReceived(self, line: bytes) -> None:
         """Decode one line and run it; bad UTF-8 is refused here, at the edge."""
         if self.connection.closing:
+            return
+        if len(line) > self.max_line and not is_signal_line(line):
+            self.session.refuse(errors.line_too_long(self.max_line))
             return
         try:
             text = line.decode("utf-8")

@@ -35,6 +35,11 @@ from chatroom.core.model.events import (
     Announcement,
     AwayChanged,
     BanChanged,
+    CallEnded,
+    CallJoined,
+    CallLeft,
+    CallMembers,
+    CallStarted,
     Departure,
     DepartureKind,
     Edited,
@@ -75,8 +80,10 @@ from chatroom.core.model.events import (
     RoomRenamed,
     SearchResult,
     SettingChanged,
+    Signal,
     TagMessage,
     TopicChanged,
+    TurnGranted,
     Typing,
     Wallops,
     Welcome,
@@ -85,6 +92,7 @@ from chatroom.core.model.events import (
 from chatroom.core.moderation.modlog import ModEntry
 from chatroom.core.rooms.big_rooms import quiet_notice
 from chatroom.doors.line.reporting import render_closed, render_report
+from chatroom.wire import calls
 from chatroom.wire.lines import format_line
 from chatroom.wire.tags import Tags, format_tags
 
@@ -144,6 +152,13 @@ def _nothing(event: Any) -> bytes:
     return b""
 
 
+def _call_members(event: CallMembers) -> bytes:
+    """``CALL_MEMBERS room call user...``, or ``CALL_MEMBERS room -``."""
+    if not event.call:
+        return format_line("CALL_MEMBERS", event.room, calls.NONE)
+    return format_line("CALL_MEMBERS", event.room, event.call, *event.users)
+
+
 #: Each event type's line, as it happens (with no id or tags).
 LINES: dict[type[Any], Callable[[Any], bytes]] = {
     Message: _message,
@@ -196,6 +211,19 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
     PrivateTagMessage: _nothing,
     Preview: lambda e: format_line("PREVIEW", e.room, e.message, e.url),
     PrivateRedacted: _nothing,  # IRC's REDACT of a private message only
+    CallStarted: lambda e: format_line(
+        "CALL", e.room, e.call, calls.STARTED, e.user, e.url
+    ),
+    CallJoined: lambda e: format_line("CALL", e.room, e.call, calls.JOINED, e.user),
+    CallLeft: lambda e: format_line("CALL", e.room, e.call, calls.LEFT, e.user),
+    CallEnded: lambda e: format_line(
+        "CALL", e.room, e.call, calls.ENDED, e.user, str(e.seconds)
+    ),
+    CallMembers: _call_members,
+    TurnGranted: lambda e: format_line(
+        "TURN", str(e.seconds), e.username, e.password, *e.uris
+    ),
+    Signal: lambda e: format_line("SIGNAL", e.room, e.sender, text=e.text),
 }
 
 

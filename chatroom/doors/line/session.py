@@ -56,6 +56,7 @@ from chatroom.doors.line import (
     account,
     app_passwords,
     bots,
+    calls,
     history,
     invitations,
     mailbox,
@@ -267,12 +268,14 @@ class LineSession:
 
     async def _enter(self, entering: Awaitable[str]) -> None:
         """Run a join or a create; settle in the room it welcomed us to
-        (a ``multi`` session is then told its read marker there)."""
+        (a ``multi`` session is then told its read marker there), and
+        told of the call on there, if any."""
         arrived = await entering
         self._settle(self.places.entered(arrived, self.multi))
         if self.multi:
             marker = await self.registry.markers.read_marker(self.member, arrived)
             self.send(render_marker(arrived, marker))
+        await self.registry.calls.shown(self.member, arrived)
 
     def _in(self, room: str) -> str:
         """A room this session is in, by any spelling (``NOT_IN_ROOM``)."""
@@ -763,6 +766,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "modlog": (messages.do_modlog, _NAMED),  # /modlog server from the lobby too
     "webhook": (webhooks.do_webhook, _IN_ROOM),
     "command": (slash_commands.do_command, _IN_ROOM),
+    "call": (calls.do_call, _NAMED),
     "search": (messages.do_search, _NAMED),
     "thread": (threads.do_thread, _IN_ROOM),
     "threads": (threads.do_threads, _IN_ROOM),

@@ -97,6 +97,7 @@ STATIC_FILES = {
             "private.js",
             "attention.js",
             "files.js",
+            "voice.js",
             "push.js",
             "sw.js",
             "session.js",
@@ -104,6 +105,7 @@ STATIC_FILES = {
             "card.js",
             "secret.js",
             "outbox.js",
+            "calls.js",
             "input.js",
             "events.js",
         )

@@ -58,6 +58,16 @@ from chatroom.core.model.changes.base import (
     DecidedChange,
     Premise,
 )
+from chatroom.core.model.changes.calls import (
+    CallIs,
+    EndCall,
+    JoinCall,
+    LeaveCall,
+    Participant,
+    Participants,
+    RoomCall,
+    StartCall,
+)
 from chatroom.core.model.changes.files import (
     AccountFiles,
     AccountUploadTokens,
@@ -758,6 +768,55 @@ class PremiseMatrixContract(PremisesBase):
         kept = yield self.done(self.backend.rooms.commands.of_room("tea"))
         self.assertEqual([command.name for command in kept], ["weather"])
 
+    # -- a room's call ---------------------------------------------------------
+
+    @defer.inlineCallbacks
+    def test_call_is(self) -> Generator[Any, Any, None]:
+        """A call c1 was started in tea on none being on; c2 started since."""
+        first, second = (
+            Participant("alice", "alice", "t1", "t1/1"),
+            Participant("bob", "bob", "t2", "t2/1"),
+        )
+        yield self.twice(
+            DecidedChange(
+                RoomCall("tea"), (CallIs(""),), (StartCall("c2", "tea", 5, second),)
+            ),
+            DecidedChange(
+                RoomCall("tea"), (CallIs(""),), (StartCall("c1", "tea", 6, first),)
+            ),
+        )
+        call = yield self.done(self.backend.room_calls.call_of("tea"))
+        self.assertEqual((call.call, call.names), ("c2", ("bob",)))
+
+    @defer.inlineCallbacks
+    def test_participants(self) -> Generator[Any, Any, None]:
+        """carol's joining was decided on alice alone being in the call; bob
+        joined since. Then the call ends with its last participant."""
+        alice, bob, carol = (
+            Participant(name, name, f"t-{name}", f"t-{name}/1")
+            for name in ("alice", "bob", "carol")
+        )
+        calls = self.backend.room_calls
+        yield self.apply(
+            DecidedChange(
+                RoomCall("tea"), (CallIs(""),), (StartCall("c1", "Tea", 5, alice),)
+            )
+        )
+        read = (CallIs("c1"), Participants(("alice",)))
+        yield self.twice(
+            DecidedChange(RoomCall("tea"), read, (JoinCall(bob),)),
+            DecidedChange(RoomCall("tea"), read, (JoinCall(carol),)),
+        )
+        call = yield self.done(calls.call_of("tea"))
+        self.assertEqual(
+            (call.room, call.since, call.participants), ("Tea", 5, (alice, bob))
+        )
+        both = (CallIs("c1"), Participants(("alice", "bob")))
+        ending = (LeaveCall("alice"), LeaveCall("bob"), EndCall())
+        yield self.apply(DecidedChange(RoomCall("tea"), both, ending))
+        gone = yield self.done(calls.call_of("tea"))
+        self.assertIsNone(gone)
+
     @defer.inlineCallbacks
     def test_sweep_lease(self) -> Generator[Any, Any, None]:
         """node-b's sweep by age was decided on holding the sweep's lease;
@@ -1263,6 +1322,8 @@ CASES: dict[type[Premise], str] = {
     CommandHeld: "test_command_held",
     FewerCommandsThan: "test_fewer_commands_than",
     SweepLease: "test_sweep_lease",
+    CallIs: "test_call_is",
+    Participants: "test_participants",
     Banned: "test_banned",
     ReportsNumbered: "test_reports_numbered",
     NotReported: "test_not_reported",

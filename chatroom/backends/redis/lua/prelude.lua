@@ -798,6 +798,21 @@ local function premise_holds(c, p, step)
     return (redis.call('HEXISTS', commands_key(s.room), p.name) == 1) == p.held
   elseif kind == 'FewerCommandsThan' then
     return redis.call('HLEN', commands_key(s.room)) < p.count
+  -- a room's call (chatroom.backends.redis.room_calls)
+  elseif kind == 'CallIs' then
+    local kept = redis.call('GET', call_key(s.room))
+    return (kept and cjson.decode(kept).call or '') == p.call
+  elseif kind == 'Participants' then
+    local kept = redis.call('GET', call_key(s.room))
+    local users = {}
+    if kept then
+      for i, q in ipairs(cjson.decode(kept).participants) do users[i] = q.user end
+    end
+    if #users ~= #p.users then return false end
+    for i, u in ipairs(users) do
+      if p.users[i] ~= u then return false end
+    end
+    return true
   end
   -- the server's keys: accounts and what they keep
   if kind == 'Registered' then

@@ -16,6 +16,7 @@ local function modlog_key(r)
 end
 local function hooks_key(r) return in_room(r, 'hooks') end
 local function commands_key(r) return in_room(r, 'commands') end
+local function call_key(r) return in_room(r, 'call') end
 local function pins_key(r) return in_room(r, 'pins') end
 local function channel_key(r) return in_room(r, 'chan') end
 local function holding_key(r) return in_room(r, 'holding') end

@@ -20,6 +20,8 @@ local function hooks_key(r) return P .. 'hooks:' .. r end
 -- Room r's slash commands: field command key → the command's JSON
 -- (chatroom.backends.redis.slash_commands).
 local function commands_key(r) return P .. 'commands:' .. r end
+-- Room r's call while it is on (chatroom.backends.redis.room_calls).
+local function call_key(r) return P .. 'call:' .. r end
 -- Room r's pinned messages: field id → who pinned it (chatroom.core.messages.pins).
 local function pins_key(r) return P .. 'pins:' .. r end
 -- Room r's channel: every event of the room, in order (see scripts.py).

@@ -258,6 +258,7 @@ function connect() {
     state.signedIn = false;
     clearTimeout(state.nameRetry);
     outboxLost(); // what was said waits, to go again with its key
+    callLost(); // the server took this connection out of its call
     if (state.quitting) {
       setStatus(state.stopped ? `disconnected: ${state.stopped}` : "disconnected", true);
       return;

@@ -439,6 +439,7 @@ const handlers = {
 
   ERR({ code }, text) {
     if (outboxRefused(code, text)) return; // a keyed line's (outbox.js)
+    callRefused(); // a /call start or join refused: the page is in no call
     if (code === "NAME_TAKEN" && nameStillHeld()) return;
     if (sessionRefused(code)) return; // no device sessions here: the password stays in memory
     if (conversationsRefused(code)) return; // a server that keeps no list of them
@@ -472,7 +473,7 @@ const handlers = {
 
 Object.assign(
   handlers, roomHandlers, richHandlers, reactionHandlers, typingHandlers, panelHandlers,
-  threadHandlers, profileHandlers, sessionHandlers, conversationHandlers,
+  threadHandlers, profileHandlers, sessionHandlers, conversationHandlers, callHandlers,
 );
 
 // An event is handled as about the room it names (its log, members, ids:

@@ -36,6 +36,20 @@ function attachment(tags, text) {
   link.href = url;
   link.target = "_blank";
   link.rel = "noopener noreferrer";
+  if ((tags["file-type"] || "").startsWith("audio/")) {
+    // A voice message, or any audio file: a player in place, the link
+    // beside it (the message's text stays a link too).
+    const player = document.createElement("span");
+    player.className = "attachment audio";
+    const audio = document.createElement("audio");
+    audio.controls = true;
+    audio.preload = "metadata";
+    audio.src = url;
+    audio.setAttribute("aria-label", name);
+    link.textContent = name;
+    player.append(audio, link);
+    return player;
+  }
   if (SAFE_IMAGES.has(tags["file-type"])) {
     link.className = "attachment image";
     link.title = `${name}: open full size`;
@@ -60,6 +74,7 @@ function attachment(tags, text) {
 // The Attach button: for a signed-in account, on a server that takes files.
 function drawAttach() {
   $("attach-button").hidden = !(uploads.on && state.account);
+  drawRecord();
 }
 
 // A token for the next upload: the one held, or a new one from /token.

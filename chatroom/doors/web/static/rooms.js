@@ -164,6 +164,7 @@ function showView(view) {
   drawPins();
   drawLevel();
   drawTyping();
+  drawCall();
   drawOlder();
   if (scroll.stuck) view.log.scrollTop = view.log.scrollHeight;
   else view.log.scrollTop = view.scrollTop;
