@@ -271,8 +271,7 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     ),
     # bots (/bot): a new one's token is shown this once
     "BOT": _says(
-        "bot {name}: its token is {token} (shown this once: its password at"
-        " /login and SASL PLAIN, its bearer token at the REST API)",
+        "bot {name}: its token is {token} (shown this once: its password)",
         in_room=False,
     ),
     "BOT_MADE": _says("bot {name}, made {made}", in_room=False),

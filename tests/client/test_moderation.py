@@ -129,6 +129,17 @@ SERVER_EVENTS = [
         "APP_PASSWORD_REMOVED irssi",
         "-- app password irssi removed: it signs in no more",
     ),
+    (
+        "BOT deployer 6465706c6f796572_Xq3",
+        "-- bot deployer: its token is 6465706c6f796572_Xq3 (shown this once: its"
+        " password)",
+    ),
+    (
+        "BOT_MADE deployer 2026-11-29T03:00:00.000Z",
+        "-- bot deployer, made 2026-11-29T03:00:00.000Z",
+    ),
+    ("BOTS_END 1", "-- 1 bot(s)"),
+    ("BOT_REMOVED deployer", "-- bot deployer removed: its token signs in no more"),
     ("MAIL off", "-- mail for what you miss while away: off"),
 ]
 

@@ -147,6 +147,11 @@ TEXTS: dict[str, tuple[str, ...]] = {
         "Your account's ignore list: nothing a silenced nick says reaches you.",
     ),
     "TAGMSG": ("TAGMSG <target>", "A message of tags alone (message-tags)."),
+    "RELAYMSG": (
+        "RELAYMSG <channel> <nick/network> :<text>",
+        "Say text as someone of another network (draft/relaymsg; relay bots"
+        " and server admins).",
+    ),
     "TIME": ("TIME", "The server's time."),
     "TOPIC": ("TOPIC <#room> [:<topic>]", "Shows or sets a room's topic."),
     "UBAN": (

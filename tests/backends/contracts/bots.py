@@ -180,8 +180,8 @@ class BotsContract(AccountsBase):
         """``/bot add`` answers ``BOT``, ``/bot list`` ``BOT_MADE`` lines
         then ``BOTS_END``, ``/bot remove`` ``BOT_REMOVED``; a name someone
         connected holds is ``NAME_TAKEN``, a bad one ``BAD_NAME``, another's
-        bot or none ``BAD_ARGS``; a plain name and a bot are
-        ``NOT_ALLOWED``."""
+        bot or none ``BAD_ARGS``; a plain name, a bot and a sign-in with an
+        app password are ``NOT_ALLOWED``."""
         alice = yield self.registered("alice", FIRST)
         plain = yield self.connect("carol")
         yield self.own_bot(alice, "deployer")
@@ -196,6 +196,13 @@ class BotsContract(AccountsBase):
         yield self.refusal(plain, "/bot add helper", "NOT_ALLOWED")
         yield defer.Deferred.fromCoroutine(self.bots.add("opsbot"))
         yield self.refusal(alice, "/bot remove opsbot", "BAD_ARGS")
+        alice.say("/app-password add phone")
+        password = (yield self.expect(alice, "APP_PASSWORD phone ")).split(" ")[2]
+        phone = User(FakeClient(self.server))
+        phone.say(f"/login alice {password}")
+        yield self.expect(phone, "WELCOME alice")
+        yield self.refusal(phone, "/bot add other", "NOT_ALLOWED")
+        yield self.refusal(phone, "/bot list", "NOT_ALLOWED")
         alice.say("/bot remove DEPLOYER")
         yield self.expect(alice, "BOT_REMOVED deployer")
         alice.say("/bot list")
