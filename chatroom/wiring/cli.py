@@ -171,6 +171,14 @@ def registration_mode(value: str) -> str:
 #: ``usage.Options.optParameters``' form.
 MORE_OPTIONS: list[list[Any]] = [
     [
+        "turn-uri",
+        None,
+        None,  # () once parsed: Options.__init__ and opt_turn_uri
+        "Calls: a TURN server the web page's calls may relay through, as "
+        "RTCPeerConnection takes it, e.g. turn:turn.example.org:3478 (again "
+        "for more); needs --turn-secret-file.",
+    ],
+    [
         "turn-secret-file",
         None,
         None,

@@ -37,6 +37,9 @@ LISTS = frozenset(
 ENDPOINTS = frozenset({"port", "irc", "http"})
 #: Options that take an integer but have no default (one is chosen later).
 INTEGERS = frozenset({"redis-replicas"})
+#: Options given once for each value (``--turn-uri`` again for each TURN
+#: server); in the file, one or an array of them.
+REPEATED = frozenset({"turn-uri"})
 
 
 class ConfigFileError(usage.UsageError):
@@ -188,6 +191,10 @@ def _argument(
         if not value or not all(_is_endpoint(item) for item in value):
             raise file.error(key, f"must be {_kind(key, None)}", keys)
         return tuple(f"--{key}={item}" for item in value)
+    if key in REPEATED and isinstance(value, list):
+        if not all(isinstance(item, str) for item in value):
+            raise file.error(key, "must be a string or an array of strings", keys)
+        return tuple(f"--{key}={item}" for item in value)
     return _one_argument(key, value, default, file, keys)
 
 
@@ -233,7 +240,7 @@ def _kind(key: str, default: Any) -> str:
         return "a number"
     if key in ENDPOINTS:
         return "a port number, an endpoint string or an array of them"
-    if key in LISTS:
+    if key in LISTS or key in REPEATED:
         return "a string or an array of strings"
     return "a string"
 

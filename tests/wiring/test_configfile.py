@@ -76,6 +76,25 @@ class ConfigFileValuesTests(ConfigFileTestCase):
         self.assertEqual(options["irc"], ("tcp:6667",))
         self.assertEqual(options["rate"], 2.0)
 
+    def test_turn_servers_as_an_array(self) -> None:
+        """``turn-uri`` is one TURN server or an array of them, each as
+        ``--turn-uri`` again; the secret is read from its file."""
+        secret = self.write("s3cret\n")
+        options = self.parsed(
+            'turn-uri = ["turn:turn.example.org:3478", "turns:turn.example.org"]\n'
+            f"turn-secret-file = {secret!r}\nturn-ttl = 600\n"
+        )
+        self.assertEqual(
+            options["turn-uri"],
+            ("turn:turn.example.org:3478", "turns:turn.example.org"),
+        )
+        self.assertEqual(options["turn-secret"], "s3cret")
+        self.assertEqual(options["turn-ttl"], 600)
+        one = self.parsed(
+            f'turn-uri = "turn:t.example"\nturn-secret-file = {secret!r}\n'
+        )
+        self.assertEqual(one["turn-uri"], ("turn:t.example",))
+
     def test_command_line_overrides_the_file(self) -> None:
         """An option on the command line wins, wherever ``--config`` is."""
         text = 'name = "teahouse"\nmax-line = 512\nport = 9000\n'
