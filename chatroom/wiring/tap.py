@@ -17,6 +17,7 @@ from twisted.python import usage
 from chatroom.core.accounts.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.infra.fanout import IdlePlans
 from chatroom.core.messages.previews import CardFetcher
+from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import (
     CLUSTER_PREFIX,
     SCRAM_MIN,
@@ -53,6 +54,7 @@ from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
+from chatroom.wiring.matrix import MATRIX_OPTIONS, check_matrix
 from chatroom.wiring.oidc import (
     OIDC_FLAGS,
     OIDC_OPTIONS,
@@ -113,6 +115,9 @@ class Options(OneLineUsage):
     #: The OpenID provider (``--oidc-issuer``, checked in postOptions; None:
     #: none).
     oidc: OidcSettings | None = None
+    #: The Matrix bridge (``--matrix-registration`` and its companions,
+    #: checked in postOptions; None: no bridge).
+    matrix: MatrixSettings | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -543,6 +548,7 @@ class Options(OneLineUsage):
         *DNSBL_OPTIONS,
         *SMTP_OPTIONS,
         *OIDC_OPTIONS,
+        *MATRIX_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -654,6 +660,7 @@ class Options(OneLineUsage):
         check_push(self)
         check_smtp(self)
         check_oidc(self)
+        check_matrix(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
