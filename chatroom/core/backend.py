@@ -41,6 +41,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts.stores import AccountStores
+from chatroom.core.bridging.store import BridgeStore
 from chatroom.core.infra.applying import Applied
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.store import MessageStore
@@ -140,6 +141,11 @@ class Backend(Protocol):
     def server(self) -> ServerStore:
         """The server and its nodes: names held, devices, presence, the
         nicks gone, the census, watched names."""
+        ...
+
+    @property
+    def bridge(self) -> BridgeStore:
+        """The Matrix bridge's ledger: what it relayed, its portals."""
         ...
 
     @property

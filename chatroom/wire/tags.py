@@ -25,6 +25,12 @@ Tags = tuple[tuple[str, str], ...]
 #: message, so history, other cluster nodes, ``/caps rich`` line users and
 #: the web client (its "bot" mark) see it too.
 BOT_TAG = "bot"
+#: The tag on a message that came over a bridge, its value the network
+#: (``bridged=matrix``): its author is no user of this server.
+BRIDGED_TAG = "bridged"
+#: The tag on a message said as a notice (a Matrix ``m.notice``), which a
+#: client shows as an IRC NOTICE.
+NOTICE_TAG = "notice"
 #: The tag on a thread's message naming its root's id (``/thread``): a
 #: ``rich`` client keeps it out of the room's main timeline, under the root.
 THREAD_TAG = "thread"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -23,6 +23,7 @@ from chatroom.core.accounts.markers import PlainMarkers
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
+from chatroom.core.bridging.appservice import Homeserver, MatrixBridge
 from chatroom.core.chat import ChatCore
 from chatroom.core.infra.filedir import FileDirectory
 from chatroom.core.infra.hashing import Runner
@@ -31,6 +32,7 @@ from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.previews import CardFetcher, LinkPreviews
 from chatroom.core.messages.private import PrivateMessages
 from chatroom.core.messages.retention import RetentionSweep
+from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.letters import LinkBase, Mailer
 from chatroom.core.moderation.lockdown import LockdownCopy
@@ -452,4 +454,23 @@ def _names(
         backend.bus,
         backend.apply,
         accounts.sign_ins,
+    )
+
+
+def compose_bridge(
+    settings: MatrixSettings,
+    core: ChatCore[Any],
+    homeserver: Homeserver,
+) -> MatrixBridge:
+    """The Matrix bridge (``--matrix-registration``) over the core's
+    back-end: its ledger, the rooms' facts and the one write."""
+    backend = core.backend
+    return MatrixBridge(
+        settings,
+        core.clock,
+        backend.bridge,
+        backend.rooms,
+        backend.apply,
+        homeserver,
+        core.config.retention_age,
     )

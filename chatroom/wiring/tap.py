@@ -16,6 +16,7 @@ from twisted.python import usage
 
 from chatroom.core.accounts.accounts import PASSWORD_MAX, hashing_threads
 from chatroom.core.infra.fanout import IdlePlans
+from chatroom.core.chat import ChatCore
 from chatroom.core.messages.previews import CardFetcher
 from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import (
@@ -831,6 +832,16 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
+    bridge = None
+    if config.matrix is not None:  # the Matrix bridge's modules: loaded with it
+        from chatroom.wiring.composition import compose_bridge
+        from chatroom.wiring.homeserver import AgentHomeserver
+
+        homeserver = AgentHomeserver.over(config.matrix, reactor)
+        assert isinstance(registry, ChatCore)  # not yet metered
+        bridge = compose_bridge(config.matrix, registry, homeserver)
+        reactor.callWhenRunning(bridge.start)
+        reactor.addSystemEventTrigger("before", "shutdown", bridge.stop)
     if endpoints["http"]:  # /metrics is served: time what commands ask
         from chatroom.core.metered import metered
 
@@ -844,6 +855,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         mailer=mailer,
         address=address,
     )
+    server.matrix = bridge
     if config.oidc is not None:  # joserfc, loaded by a server with a provider only
         from chatroom.wiring.oidc_provider import oidc_sign_in
 

@@ -21,6 +21,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
+from chatroom.backends.local.bridge import StoredBridge
 from chatroom.backends.local.bus import LocalBus
 from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
 from chatroom.backends.local.markers import StoredMarkers
@@ -251,6 +252,8 @@ class LocalBackend:
         self.messages = LocalMessageSteps(
             self.store, self.rooms, self.pins, self.conversations, self.keys
         )
+        #: The Matrix bridge's ledger (chatroom.core.bridging).
+        self.bridge = StoredBridge(self.store, clock)
         self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
         #: The server's reports of messages (chatroom.core.messages.abuse_reports).
         self.abuse_reports = StoredReports(self.store)
@@ -779,6 +782,7 @@ class LocalBackend:
         )
         stores = (
             self.rooms.hooks.apply,
+            self.bridge.apply,
             self.files.apply,
             self.windows.apply,
             self.failures.apply,

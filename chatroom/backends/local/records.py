@@ -324,6 +324,16 @@ class Store(Protocol):
         """A webhook was added (``present``) or removed (a room's go with
         it: :meth:`drop_room`)."""
 
+    def load_bridge_notes(self, now: float) -> list[tuple[str, str, str, float]]:
+        """The Matrix bridge's notes (book, key, value, until: 0 for ever)
+        not past their time at ``now``, at start-up
+        (:mod:`chatroom.backends.local.bridge`)."""
+        ...
+
+    def save_bridge_note(self, book: str, key: str, value: str, until: float) -> None:
+        """One note of the Matrix bridge (those past their time go at the
+        next start-up)."""
+
     def load_pins(self) -> list[tuple[str, int, str]]:
         """Every room's pins: (room key, message id, who pinned it)."""
         ...
@@ -534,6 +544,12 @@ class MemoryStore:
         return []
 
     def save_hook(self, hook: Hook, present: bool) -> None:
+        pass
+
+    def load_bridge_notes(self, now: float) -> list[tuple[str, str, str, float]]:
+        return []
+
+    def save_bridge_note(self, book: str, key: str, value: str, until: float) -> None:
         pass
 
     def load_pins(self) -> list[tuple[str, int, str]]:

@@ -23,9 +23,8 @@ BRIDGE_LOCALPART = "chatroom"
 PUPPET_PREFIX = "chatroom_"
 #: What every portal's alias localpart starts with (the aliases namespace).
 ALIAS_PREFIX = "chatroom_"
-#: The tag a message from Matrix carries (``bridged=matrix``).
-BRIDGED_TAG = "bridged"
-#: Its value.
+#: The value of the ``bridged`` tag (:data:`chatroom.wire.tags.BRIDGED_TAG`)
+#: on a message from Matrix.
 MATRIX = "matrix"
 
 #: A localpart's characters that stand for themselves.

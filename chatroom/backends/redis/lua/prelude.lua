@@ -879,6 +879,10 @@ local function premise_holds(c, p, step)
     if held and held ~= p.holder then return false end
     redis.call('SET', P .. 'ageing', p.holder, 'PX', math.floor(p.seconds * 1000))
     return true
+  -- the Matrix bridge's ledger: no note under the key (one past its time
+  -- has expired)
+  elseif kind == 'Unnoted' then
+    return redis.call('EXISTS', P .. 'bridge:' .. p.book .. ':' .. p.key) == 0
   end
   return error('no premise ' .. kind)
 end

@@ -1,0 +1,366 @@
+"""The Matrix bridge's rules: what the homeserver's pushes and questions
+mean, decided once (a built-in application service, bridged.md).
+
+The homeserver asks about aliases (:meth:`MatrixBridge.room_query`: a
+bridged room's portal is made, once, as ``@chatroom:SERVER``, and the pair
+kept in the ledger) and users (:meth:`MatrixBridge.user_query`), and pushes
+transactions of events (:meth:`MatrixBridge.transaction`): each relayed
+once, however often it is pushed, by a note in the ledger
+(:mod:`chatroom.core.bridging.store`) claimed before it is relayed. A
+message from Matrix is said in the portal's room as the Matrix user's
+bridged name (``bob:example.org``), tagged ``bridged=matrix``, through the
+back-end's one write, as a webhook's post is. The bridge's own users are
+never mirrored back.
+
+The homeserver is reached through :class:`Homeserver`, an edge the wiring
+hands in (:mod:`chatroom.wiring.homeserver`): the bridge pings it on start
+and whenever it answers again after being away (:class:`Pinger`, on the
+injected clock), so that it sends at once what it holds.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from twisted.internet import task
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
+
+from chatroom.core.bridging.store import (
+    EVENTS,
+    PORTAL_ROOMS,
+    PORTALS,
+    SEEN_SECONDS,
+    TRANSACTIONS,
+    BridgeStore,
+)
+from chatroom.core.model import errors
+from chatroom.core.model.bridged import (
+    ALIAS_PREFIX,
+    MATRIX,
+    MatrixSettings,
+    bridged_name,
+    without_reply_fallback,
+)
+from chatroom.core.model.changes.base import (
+    Apply,
+    DecidedChange,
+    FactsChangedError,
+)
+from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
+from chatroom.core.model.changes.messages import Append, RoomMessages
+from chatroom.core.model.events import Message
+from chatroom.core.model.facts import RoomFacts
+from chatroom.core.model.multiline import as_message
+from chatroom.core.model.text import name_key, without_control_characters
+from chatroom.core.policy.rules import oldest_kept
+from chatroom.core.rooms.store import RoomStore
+from chatroom.wire.lines import format_time
+from chatroom.wire.pastes import MAX_BYTES, MAX_LINES, pasted_lines
+from chatroom.wire.tags import BRIDGED_TAG, NOTICE_TAG
+
+#: How often the bridge pings a homeserver that has not answered (seconds).
+PING_EVERY = 10.0
+
+#: An answer to a token: the homeserver's error code, or None (it holds).
+UNAUTHORIZED = "M_UNAUTHORIZED"
+FORBIDDEN = "M_FORBIDDEN"
+
+
+class HomeserverAwayError(Exception):
+    """The homeserver could not be reached, or failed (5xx)."""
+
+
+class Homeserver(Protocol):
+    """The homeserver's client-server API as the bridge calls it, with its
+    ``as_token`` (the wiring's edge)."""
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        user_id: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """The status and JSON of one call (``user_id``: as which of the
+        bridge's users). Raises :class:`HomeserverAwayError`."""
+        ...
+
+
+def is_bridged(room: RoomFacts) -> bool:
+    """Whether anyone may join ``room``, and so it is bridged: a permanent
+    room, or one without a key, not invite-only and not secret."""
+    policy = room.policy
+    return room.permanent or not (policy.key or policy.invite_only or policy.secret)
+
+
+def token_refusal(settings: MatrixSettings, token: str | None) -> str | None:
+    """What a request carrying ``token`` is refused with: ``M_UNAUTHORIZED``
+    without one, ``M_FORBIDDEN`` with another than the ``hs_token``, else
+    None (compared in constant time)."""
+    if not token:
+        return UNAUTHORIZED
+    if not hmac.compare_digest(token.encode(), settings.hs_token.encode()):
+        return FORBIDDEN
+    return None
+
+
+def message_text(content: dict[str, Any]) -> list[str]:
+    """An ``m.room.message``'s lines as a message of chatroom holds them:
+    a reply's fallback left out, control characters dropped, cut with
+    ``…`` past a paste's bounds."""
+    body = content.get("body")
+    if not isinstance(body, str):
+        return []
+    relates = content.get("m.relates_to")
+    if isinstance(relates, dict) and "m.in_reply_to" in relates:
+        body = without_reply_fallback(body)
+    lines = [
+        without_control_characters(line).replace("\ufffd", "")
+        for line in pasted_lines(body)
+    ]
+    lines = lines[:MAX_LINES]
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        room = MAX_BYTES - size
+        raw = line.encode("utf-8")
+        if len(raw) > room:
+            kept.append(raw[: max(room - 3, 0)].decode("utf-8", "ignore") + "…")
+            break
+        kept.append(line)
+        size += len(raw)
+    return [line for line in kept if line] or []
+
+
+class Pinger:
+    """Pings the homeserver (``POST /_matrix/client/v1/appservice/{id}/ping``)
+    until it answers, every :data:`PING_EVERY` seconds on the injected
+    clock; started again whenever a call finds it away."""
+
+    log = Logger()
+
+    def __init__(
+        self, settings: MatrixSettings, clock: IReactorTime, homeserver: Homeserver
+    ) -> None:
+        self.settings = settings
+        self.homeserver = homeserver
+        self.loop = task.LoopingCall(self._ping)
+        self.loop.clock = clock
+        #: Whether the homeserver answered the last call.
+        self.answering = False
+
+    def start(self) -> None:
+        """Ping now, and every :data:`PING_EVERY` seconds until it answers."""
+        if not self.loop.running:
+            self.loop.start(PING_EVERY, now=True)
+
+    def stop(self) -> None:
+        if self.loop.running:
+            self.loop.stop()
+
+    def away(self) -> None:
+        """A call found the homeserver away: ping until it is back."""
+        self.answering = False
+        self.start()
+
+    async def _ping(self) -> None:
+        path = f"/_matrix/client/v1/appservice/{self.settings.service_id}/ping"
+        try:
+            status, _ = await self.homeserver.call("POST", path, {})
+        except HomeserverAwayError as away:
+            self.log.info("the Matrix homeserver is away: {why}", why=str(away))
+            return
+        if status >= 500:
+            return
+        if status != 200:
+            self.log.warn(
+                "the Matrix homeserver answered a ping {status}", status=status
+            )
+        self.answering = True
+        self.stop()
+
+
+class MatrixBridge:
+    """The application service: the homeserver's pushes and questions."""
+
+    log = Logger()
+
+    def __init__(
+        self,
+        settings: MatrixSettings,
+        clock: IReactorTime,
+        ledger: BridgeStore,
+        rooms: RoomStore,
+        apply: Apply,
+        homeserver: Homeserver,
+        retention_age: float = 0.0,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.ledger = ledger
+        self.rooms = rooms
+        self.apply = apply
+        self.homeserver = homeserver
+        self.retention_age = retention_age
+        self.pinger = Pinger(settings, clock, homeserver)
+        #: What each kind of event pushed does (the others: acknowledged).
+        self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
+            "m.room.message": self._message,
+        }
+
+    def start(self) -> None:
+        self.pinger.start()
+
+    def stop(self) -> None:
+        self.pinger.stop()
+
+    def refusal(self, token: str | None) -> str | None:
+        """:func:`token_refusal` with the registration's ``hs_token``."""
+        return token_refusal(self.settings, token)
+
+    # -- the ledger --------------------------------------------------------------
+
+    async def _note_once(self, book: str, key: str, value: str, seconds: int) -> bool:
+        """Note ``value`` under ``key``: True if this call noted it, False
+        if a note was there (this one's or another node's)."""
+        change = DecidedChange(
+            BridgeLedger(), (Unnoted(book, key),), (Note(book, key, value, seconds),)
+        )
+        try:
+            await self.apply(change)
+        except FactsChangedError:
+            return False
+        return True
+
+    # -- the homeserver's pushes -------------------------------------------------
+
+    async def transaction(self, txn_id: str, events: list[Any]) -> None:
+        """A transaction pushed: each event relayed once (an event id seen
+        before, in any transaction, is not relayed again), then the
+        transaction noted (seen again, it relays nothing)."""
+        self.pinger.answering = True
+        if await self.ledger.noted(TRANSACTIONS, txn_id) is not None:
+            return
+        for event in events:
+            if isinstance(event, dict):
+                await self._event(event)
+        await self._note_once(TRANSACTIONS, txn_id, "1", SEEN_SECONDS)
+
+    async def _event(self, event: dict[str, Any]) -> None:
+        kind, sender = event.get("type"), event.get("sender")
+        event_id, room_id = event.get("event_id"), event.get("room_id")
+        if not all(isinstance(x, str) for x in (kind, sender, event_id, room_id)):
+            return
+        handler = self.handlers.get(str(kind))
+        if handler is None or self.settings.is_bridge_user(str(sender)):
+            return
+        room_key = await self.ledger.noted(PORTAL_ROOMS, str(room_id))
+        if room_key is None:  # no portal's: acknowledged, ignored
+            return
+        if not await self._note_once(EVENTS, str(event_id), room_key, SEEN_SECONDS):
+            return
+        try:
+            await handler(room_key, event)
+        except errors.ChatError as refused:  # the room's rules: not said
+            self.log.info(
+                "a Matrix event was not relayed to {room}: {code}",
+                room=room_key,
+                code=refused.code,
+            )
+
+    async def _message(self, room_key: str, event: dict[str, Any]) -> None:
+        """``m.text`` and any other msgtype: a message; ``m.notice``: one
+        tagged ``notice``; ``m.emote``: an action."""
+        content = event.get("content")
+        if not isinstance(content, dict):
+            return
+        relates = content.get("m.relates_to")
+        if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
+            return  # an edit: not yet bridged
+        lines = message_text(content)
+        if not lines:
+            return
+        facts = await self.rooms.facts(room_key)
+        words, tags = as_message(lines)
+        msgtype = content.get("msgtype")
+        if msgtype == "m.notice":
+            tags = (*tags, (NOTICE_TAG, ""))
+        now = self.clock.seconds()
+        said = Message(
+            facts.room.name,
+            bridged_name(str(event["sender"])),
+            format_time(now),
+            words,
+            action=msgtype == "m.emote",
+            tags=(*tags, (BRIDGED_TAG, MATRIX)),
+        )
+        oldest = oldest_kept(self.retention_age, now)
+        append = (Append(said, now, outside=True, oldest=oldest),)
+        await self.apply(DecidedChange(RoomMessages(name_key(room_key)), (), append))
+
+    # -- the homeserver's questions ----------------------------------------------
+
+    async def room_query(self, alias: str) -> bool:
+        """Whether ``alias`` is a bridged room's portal, made now if it is
+        not yet (``createRoom`` as ``@chatroom:SERVER``; the pair kept)."""
+        room = self.settings.alias_room(alias)
+        if room is None:
+            return False
+        try:
+            facts = (await self.rooms.facts(room)).room
+        except errors.ChatError:
+            return False
+        if name_key(facts.name) != name_key(room) or not is_bridged(facts):
+            return False
+        key = name_key(facts.name)
+        if await self.ledger.noted(PORTALS, key) is not None:
+            return True
+        body = {
+            "room_alias_name": ALIAS_PREFIX + room,
+            "preset": "public_chat",
+            "visibility": "private",
+            "name": facts.name,
+        }
+        try:
+            status, made = await self.homeserver.call(
+                "POST", "/_matrix/client/v3/createRoom", body
+            )
+        except HomeserverAwayError:
+            self.pinger.away()
+            return False
+        room_id = made.get("room_id")
+        if status != 200 or not isinstance(room_id, str):
+            self.log.warn(
+                "the homeserver refused the portal of {room}: {status} {answer}",
+                room=facts.name,
+                status=status,
+                answer=made,
+            )
+            return False
+        await self._note_once(PORTAL_ROOMS, room_id, key, 0)
+        await self._note_once(PORTALS, key, room_id, 0)
+        return True
+
+    async def user_query(self, user_id: str) -> bool:
+        """Whether ``user_id`` is a puppet of a current member (registered
+        now)."""
+        name = self.settings.puppet_name(user_id)
+        if name is None:
+            return False
+        return await self.register_puppet(user_id)
+
+    async def register_puppet(self, user_id: str) -> bool:
+        """The puppet registered (``M_USER_IN_USE`` is fine)."""
+        localpart = user_id.removeprefix("@").partition(":")[0]
+        body = {"type": "m.login.application_service", "username": localpart}
+        try:
+            status, answer = await self.homeserver.call(
+                "POST", "/_matrix/client/v3/register", body
+            )
+        except HomeserverAwayError:
+            self.pinger.away()
+            return False
+        return status == 200 or answer.get("errcode") == "M_USER_IN_USE"
