@@ -73,8 +73,8 @@ class MatrixBridgeTests(unittest.TestCase):
     def matrix_user(self, localpart: str) -> Generator[Any, Any, MatrixUser]:
         user_id = yield threads.deferToThread(self.synapse.register_user, localpart)
         user = MatrixUser(self.synapse.url, user_id)
-        self.addCleanup(user.close)
-        yield user.login("secret-pw")
+        self.addCleanup(threads.deferToThread, user.close)
+        yield threads.deferToThread(user.login, "secret-pw")
         return user
 
     @defer.inlineCallbacks
@@ -96,10 +96,10 @@ class MatrixBridgeTests(unittest.TestCase):
         rich.say("/join general")
         yield rich.expect_line("MEMBERS general")
         bob = yield self.matrix_user("mxbob")
-        self.assertIsNone((yield bob.join("#chatroom_nosuchroom:localhost")))
-        room_id = yield bob.join("#chatroom_general:localhost")
+        self.assertIsNone((yield threads.deferToThread(bob.join, "#chatroom_nosuchroom:localhost")))
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
         self.assertIsNotNone(room_id)
-        yield bob.say(room_id, "hello from matrix")
+        yield threads.deferToThread(bob.say, room_id, "hello from matrix")
         said = yield ann.expect_line("MSG general mxbob:localhost ")
         self.assertRegex(said, r"^MSG general mxbob:localhost \S+ hello from matrix$")
         tagged = yield rich.expect(lambda line: " MSG general mxbob:localhost " in line)
@@ -107,7 +107,7 @@ class MatrixBridgeTests(unittest.TestCase):
             tagged,
             r"^@\d+;bridged=matrix MSG general mxbob:localhost \S+ hello from matrix$",
         )
-        yield bob.say(room_id, "waves", "m.emote")
+        yield threads.deferToThread(bob.say, room_id, "waves", "m.emote")
         action = yield ann.expect_line("ACTION general mxbob:localhost ")
         self.assertTrue(action.endswith(" waves"), action)
 
@@ -133,7 +133,7 @@ class MatrixBridgeTests(unittest.TestCase):
                 _push, self.url, path + "test-3", wrong, token
             )
             self.assertEqual(status, expected)
-        yield bob.say(room_id, "the end")
+        yield threads.deferToThread(bob.say, room_id, "the end")
         yield ann.expect_line("MSG general mxbob:localhost ")  # pushed once
         yield ann.expect(lambda line: line.endswith(" the end"))
         heard = [line for line in ann.lines if "mxbob:localhost" in line]

@@ -1,21 +1,22 @@
 """A Matrix user for the bridge's tests: matrix-nio, a real client library,
-on an asyncio loop in a thread of its own, driven from trial's reactor.
+on an asyncio loop in a thread of its own.
 
-Each call (:meth:`MatrixUser.call`) runs a coroutine on that loop and
-fires a Deferred with its result; :meth:`MatrixUser.timeline` syncs and
-returns every event of a room the user has seen so far (raw, as the
-homeserver sent them), so a test waits for one with :func:`tests.support.until`.
+Each call blocks until the homeserver has answered (a test on trial's
+reactor runs it with ``threads.deferToThread``); :meth:`MatrixUser.timeline`
+syncs and returns every event of a room the user has seen so far (raw, as
+the homeserver sent them), and :meth:`MatrixUser.wait_event` waits for one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from nio import AsyncClient, JoinError, RoomSendError, SyncError
-from twisted.internet import defer, threads
+
+from tests.client.tmux import wait_for
 
 
 class MatrixUser:
@@ -31,23 +32,22 @@ class MatrixUser:
         self.events: dict[str, list[dict[str, Any]]] = {}
         self.since: str | None = None
 
-    def call(self, work: Coroutine[Any, Any, Any]) -> defer.Deferred[Any]:
-        """``work`` run on the client's loop: fires with its result."""
-        future = asyncio.run_coroutine_threadsafe(work, self.loop)
-        return threads.deferToThread(future.result, 120)
+    def call(self, work: Coroutine[Any, Any, Any]) -> Any:
+        """``work`` run on the client's loop: its result."""
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result(120)
 
     async def _login(self, password: str) -> None:
         answer = await self.client.login(password)
         assert getattr(answer, "access_token", None), answer
 
-    def login(self, password: str) -> defer.Deferred[None]:
-        return self.call(self._login(password))
+    def login(self, password: str) -> None:
+        self.call(self._login(password))
 
     async def _join(self, room: str) -> str | None:
         answer = await self.client.join(room)
         return None if isinstance(answer, JoinError) else str(answer.room_id)
 
-    def join(self, room: str) -> defer.Deferred[str | None]:
+    def join(self, room: str) -> str | None:
         """Join ``room`` (an alias or id): its id, or None if refused."""
         return self.call(self._join(room))
 
@@ -76,16 +76,30 @@ class MatrixUser:
             seen = self.events.setdefault(room_id, [])
             seen.extend(event.source for event in room.timeline.events)
 
-    def timeline(self, room_id: str) -> defer.Deferred[list[dict[str, Any]]]:
+    def timeline(self, room_id: str) -> list[dict[str, Any]]:
         """Every event of ``room_id`` seen so far (synced now)."""
-        syncing = self.call(self._sync())
-        syncing.addCallback(lambda _: list(self.events.get(room_id, [])))
-        return syncing
+        self.call(self._sync())
+        return list(self.events.get(room_id, []))
 
-    def close(self) -> defer.Deferred[None]:
+    def wait_event(
+        self, room_id: str, what: str, check: Callable[[dict[str, Any]], bool],
+        timeout: float = 60.0,
+    ) -> dict[str, Any]:
+        """The first event of ``room_id`` that ``check`` takes, waited for."""
+        found: list[dict[str, Any]] = []
+
+        def seen() -> bool:
+            found[:] = [e for e in self.timeline(room_id) if check(e)]
+            return bool(found)
+
+        wait_for(what, seen, timeout=timeout, every=0.3)
+        return found[0]
+
+    def close(self) -> None:
         async def closing() -> None:
             await self.client.close()
 
-        done = self.call(closing())
-        done.addBoth(lambda _: self.loop.call_soon_threadsafe(self.loop.stop))
-        return done
+        try:
+            self.call(closing())
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
