@@ -23,7 +23,8 @@ from chatroom.core.accounts.markers import PlainMarkers
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
-from chatroom.core.bridging.appservice import Homeserver, MatrixBridge
+from chatroom.core.bridging.appservice import Homeserver, MatrixBridge, Pinger
+from chatroom.core.bridging.sender import Sender
 from chatroom.core.chat import ChatCore
 from chatroom.core.infra.filedir import FileDirectory
 from chatroom.core.infra.hashing import Runner
@@ -461,16 +462,26 @@ def compose_bridge(
     settings: MatrixSettings,
     core: ChatCore[Any],
     homeserver: Homeserver,
+    node: str = "local",
 ) -> MatrixBridge:
     """The Matrix bridge (``--matrix-registration``) over the core's
-    back-end: its ledger, the rooms' facts and the one write."""
+    back-end: its ledger, the rooms' facts, what was said and the one
+    write; its sender to Matrix on this node (``node``: the lease's
+    holder when it sends)."""
     backend = core.backend
+    pinger = Pinger(settings, core.clock, homeserver)
+    sender = Sender(
+        settings, core.clock, backend.bridge, backend.apply, homeserver, pinger, node
+    )
     return MatrixBridge(
         settings,
         core.clock,
         backend.bridge,
         backend.rooms,
+        backend.messages,
         backend.apply,
         homeserver,
-        core.config.retention_age,
+        core.config,
+        pinger,
+        sender,
     )

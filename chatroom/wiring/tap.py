@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from twisted.python import usage
 
 from chatroom.core.accounts.accounts import PASSWORD_MAX, hashing_threads
-from chatroom.core.infra.fanout import IdlePlans
 from chatroom.core.chat import ChatCore
+from chatroom.core.infra.fanout import IdlePlans
 from chatroom.core.messages.previews import CardFetcher
 from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import (
@@ -839,7 +839,8 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
 
         homeserver = AgentHomeserver.over(config.matrix, reactor)
         assert isinstance(registry, ChatCore)  # not yet metered
-        bridge = compose_bridge(config.matrix, registry, homeserver)
+        node = config["node-id"] or "local"
+        bridge = compose_bridge(config.matrix, registry, homeserver, node)
         reactor.callWhenRunning(bridge.start)
         reactor.addSystemEventTrigger("before", "shutdown", bridge.stop)
     if endpoints["http"]:  # /metrics is served: time what commands ask

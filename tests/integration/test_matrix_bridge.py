@@ -96,7 +96,9 @@ class MatrixBridgeTests(unittest.TestCase):
         rich.say("/join general")
         yield rich.expect_line("MEMBERS general")
         bob = yield self.matrix_user("mxbob")
-        self.assertIsNone((yield threads.deferToThread(bob.join, "#chatroom_nosuchroom:localhost")))
+        self.assertIsNone(
+            (yield threads.deferToThread(bob.join, "#chatroom_nosuchroom:localhost"))
+        )
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
         self.assertIsNotNone(room_id)
         yield threads.deferToThread(bob.say, room_id, "hello from matrix")

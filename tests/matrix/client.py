@@ -58,13 +58,11 @@ class MatrixUser:
 
     def send(
         self, room_id: str, content: dict[str, Any], kind: str = "m.room.message"
-    ) -> defer.Deferred[str]:
+    ) -> str:
         """An event sent: its id."""
-        return self.call(self._send(room_id, kind, content))
+        return str(self.call(self._send(room_id, kind, content)))
 
-    def say(
-        self, room_id: str, text: str, msgtype: str = "m.text"
-    ) -> defer.Deferred[str]:
+    def say(self, room_id: str, text: str, msgtype: str = "m.text") -> str:
         return self.send(room_id, {"msgtype": msgtype, "body": text})
 
     async def _sync(self) -> None:
@@ -82,7 +80,10 @@ class MatrixUser:
         return list(self.events.get(room_id, []))
 
     def wait_event(
-        self, room_id: str, what: str, check: Callable[[dict[str, Any]], bool],
+        self,
+        room_id: str,
+        what: str,
+        check: Callable[[dict[str, Any]], bool],
         timeout: float = 60.0,
     ) -> dict[str, Any]:
         """The first event of ``room_id`` that ``check`` takes, waited for."""

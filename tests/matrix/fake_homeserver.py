@@ -27,6 +27,10 @@ class FakeHomeserver:
         self.calls: list[tuple[str, str, dict[str, Any] | None, str | None]] = []
         self.away = False
         self.rooms = 0
+        #: Each send's (and redaction's) event id, by its path: a send
+        #: again with the same transaction id is answered the same id, as
+        #: Synapse answers it.
+        self.sent: dict[str, str] = {}
 
     async def call(
         self,
@@ -43,7 +47,19 @@ class FakeHomeserver:
             return 200, {"room_id": f"!portal{self.rooms}:localhost"}
         if path.endswith("/register"):
             return 200, {"user_id": f"@{(body or {}).get('username')}:localhost"}
+        if "/send/" in path or "/redact/" in path:
+            event_id = self.sent.setdefault(path, f"$sent{len(self.sent) + 1}")
+            return 200, {"event_id": event_id}
         return 200, {}
+
+    def sends(self) -> list[tuple[str, dict[str, Any], str | None]]:
+        """Every send and redaction made: its path, its content, as whom
+        (repeats too)."""
+        return [
+            (path, body or {}, user)
+            for _, path, body, user in self.calls
+            if "/send/" in path or "/redact/" in path
+        ]
 
     def made(self, path_end: str) -> list[dict[str, Any] | None]:
         """The bodies of the calls to paths ending ``path_end``."""
@@ -57,7 +73,7 @@ def message(
     sender: str = "@bob:example.org",
     msgtype: str = "m.text",
     **content: Any,
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # content: more of the event's content's fields
     """An ``m.room.message`` event as a homeserver pushes it."""
     return {
         "type": "m.room.message",

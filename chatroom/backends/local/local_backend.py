@@ -253,7 +253,7 @@ class LocalBackend:
             self.store, self.rooms, self.pins, self.conversations, self.keys
         )
         #: The Matrix bridge's ledger (chatroom.core.bridging).
-        self.bridge = StoredBridge(self.store, clock)
+        self.bridge = StoredBridge(self.store, clock, self.rooms)
         self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
         #: The server's reports of messages (chatroom.core.messages.abuse_reports).
         self.abuse_reports = StoredReports(self.store)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from twisted.internet import task
@@ -30,12 +31,19 @@ from twisted.logger import Logger
 
 from chatroom.core.bridging.store import (
     EVENTS,
+    FROM_MATRIX,
+    MAP_SECONDS,
     PORTAL_ROOMS,
     PORTALS,
     SEEN_SECONDS,
+    SENT,
+    TO_MATRIX,
     TRANSACTIONS,
     BridgeStore,
 )
+from chatroom.core.messages.life import amended, reacted
+from chatroom.core.messages.quoting import start_of
+from chatroom.core.messages.store import MessageStore
 from chatroom.core.model import errors
 from chatroom.core.model.bridged import (
     ALIAS_PREFIX,
@@ -51,10 +59,13 @@ from chatroom.core.model.changes.base import (
 )
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.changes.messages import Append, RoomMessages
-from chatroom.core.model.events import Message
+from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.events import Edited, Message, Reaction, Redacted
 from chatroom.core.model.facts import RoomFacts
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
+from chatroom.core.policy import amending, reactions
+from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
 from chatroom.wire.lines import format_time
@@ -87,6 +98,14 @@ class Homeserver(Protocol):
         """The status and JSON of one call (``user_id``: as which of the
         bridge's users). Raises :class:`HomeserverAwayError`."""
         ...
+
+
+class Running(Protocol):
+    """A part of the bridge that runs on the clock while the server does."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 def is_bridged(room: RoomFacts) -> bool:
@@ -194,28 +213,43 @@ class MatrixBridge:
         clock: IReactorTime,
         ledger: BridgeStore,
         rooms: RoomStore,
+        messages: MessageStore,
         apply: Apply,
         homeserver: Homeserver,
-        retention_age: float = 0.0,
+        config: ServerConfig,
+        pinger: Pinger,
+        sender: Running,
     ) -> None:
+        """Args:
+        pinger: pings the homeserver until it answers (the sender's too).
+        sender: sends the portals' rooms' events to Matrix
+            (:class:`chatroom.core.bridging.sender.Sender`).
+        """
         self.settings = settings
         self.clock = clock
         self.ledger = ledger
         self.rooms = rooms
+        self.messages = messages
         self.apply = apply
         self.homeserver = homeserver
-        self.retention_age = retention_age
-        self.pinger = Pinger(settings, clock, homeserver)
+        self.retention_age = config.retention_age
+        self.edit_window = config.edit_window
+        self.pinger = pinger
+        self.sender = sender
         #: What each kind of event pushed does (the others: acknowledged).
         self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
             "m.room.message": self._message,
+            "m.reaction": self._reaction,
+            "m.room.redaction": self._redaction,
         }
 
     def start(self) -> None:
         self.pinger.start()
+        self.sender.start()
 
     def stop(self) -> None:
         self.pinger.stop()
+        self.sender.stop()
 
     def refusal(self, token: str | None) -> str | None:
         """:func:`token_refusal` with the registration's ``hs_token``."""
@@ -271,20 +305,53 @@ class MatrixBridge:
                 code=refused.code,
             )
 
+    async def _note_both(self, room: str, chatroom_id: str, event_id: str) -> None:
+        """A chatroom event's Matrix id, and the other way round."""
+        where = f"{room} {chatroom_id}"
+        notes = (
+            Note(TO_MATRIX, where, event_id, MAP_SECONDS),
+            Note(FROM_MATRIX, event_id, where, MAP_SECONDS),
+        )
+        await self.apply(DecidedChange(BridgeLedger(), (), notes))
+
+    async def _chatroom_id(self, room: str, event_id: Any) -> str | None:
+        """The id in room ``room`` of the message Matrix event ``event_id`` is."""
+        if not isinstance(event_id, str):
+            return None
+        where = await self.ledger.noted(FROM_MATRIX, event_id)
+        if where is None:
+            return None
+        of, _, chatroom_id = where.partition(" ")
+        return chatroom_id if of == room and chatroom_id.isdigit() else None
+
+    async def _stored(self, room: str, chatroom_id: str) -> Message | None:
+        """Message ``chatroom_id`` of room ``room`` as it is kept (None: gone)."""
+        _, found = await self.ledger.events_after(room, int(chatroom_id) - 1, 1)
+        if found and isinstance(found[0], Message) and found[0].id == chatroom_id:
+            return found[0]
+        return None
+
     async def _message(self, room_key: str, event: dict[str, Any]) -> None:
         """``m.text`` and any other msgtype: a message; ``m.notice``: one
-        tagged ``notice``; ``m.emote``: an action."""
+        tagged ``notice``; ``m.emote``: an action; a reply: tagged
+        ``reply=ID``; an ``m.replace``: an edit."""
         content = event.get("content")
         if not isinstance(content, dict):
             return
         relates = content.get("m.relates_to")
         if isinstance(relates, dict) and relates.get("rel_type") == "m.replace":
-            return  # an edit: not yet bridged
+            await self._edit(room_key, event, relates, content)
+            return
         lines = message_text(content)
         if not lines:
             return
         facts = await self.rooms.facts(room_key)
         words, tags = as_message(lines)
+        if isinstance(relates, dict) and isinstance(relates.get("m.in_reply_to"), dict):
+            answered = relates["m.in_reply_to"].get("event_id")
+            replied = await self._chatroom_id(room_key, answered)
+            if replied is not None:
+                tags = (("reply", replied), *tags)
         msgtype = content.get("msgtype")
         if msgtype == "m.notice":
             tags = (*tags, (NOTICE_TAG, ""))
@@ -300,6 +367,135 @@ class MatrixBridge:
         oldest = oldest_kept(self.retention_age, now)
         append = (Append(said, now, outside=True, oldest=oldest),)
         await self.apply(DecidedChange(RoomMessages(name_key(room_key)), (), append))
+        await self._note_both(room_key, said.id, str(event["event_id"]))
+
+    async def _edit(
+        self,
+        room: str,
+        event: dict[str, Any],
+        relates: dict[str, Any],
+        content: dict[str, Any],
+    ) -> None:
+        """An ``m.replace`` by the original's sender: an edit, within
+        ``--edit-window``; by anyone else, nothing."""
+        target = await self._chatroom_id(room, relates.get("event_id"))
+        new = content.get("m.new_content")
+        if target is None or not isinstance(new, dict):
+            return
+        lines = message_text({"body": new.get("body")})
+        message = await self._stored(room, target)
+        if not lines or message is None:
+            return
+        user = bridged_name(str(event["sender"]))
+        now = self.clock.seconds()
+        amending.check_edit(message, Actor(user), now, self.edit_window)
+        text = " ".join(lines)
+        tags = tuple(t for t in message.tags if t[0] != "multiline")
+        replacement = replace(message, text=text, tags=tags)
+        edit = Edited(
+            message.room,
+            message.id,
+            user,
+            format_time(now),
+            text,
+            quoted_text=start_of(message.text),
+        )
+        await self.apply(amended(message, replacement, edit, now))
+        await self._note_both(room, edit.id, str(event["event_id"]))
+
+    async def _reaction(self, room: str, event: dict[str, Any]) -> None:
+        """An ``m.annotation`` of a bridged message: a reaction (a key that
+        is no reaction at the line door is ignored)."""
+        content = event.get("content")
+        relates = content.get("m.relates_to") if isinstance(content, dict) else None
+        if not isinstance(relates, dict) or relates.get("rel_type") != "m.annotation":
+            return
+        key = relates.get("key")
+        target = await self._chatroom_id(room, relates.get("event_id"))
+        if not isinstance(key, str) or target is None:
+            return
+        try:
+            reactions.check_reaction(key)
+        except errors.ChatError:
+            return
+        user = bridged_name(str(event["sender"]))
+        if await self._react(room, target, user, key, True):
+            await self.apply(
+                DecidedChange(
+                    BridgeLedger(),
+                    (),
+                    (
+                        Note(
+                            FROM_MATRIX,
+                            str(event["event_id"]),
+                            f"{room} {target} {key}",
+                            MAP_SECONDS,
+                        ),
+                    ),
+                )
+            )
+
+    async def _react(
+        self, room: str, target: str, user: str, key: str, adding: bool
+    ) -> bool:
+        message = await self._stored(room, target)
+        if message is None:
+            return False
+        now = self.clock.seconds()
+        reaction = Reaction(
+            message.room,
+            message.id,
+            user,
+            key,
+            adding,
+            time=format_time(now),
+            quoted_user=message.user,
+            quoted_text=start_of(message.text),
+        )
+        facts = await self.messages.reaction_facts(
+            message.room, message.id, key, name_key(user)
+        )
+        limit = reactions.REACTIONS_PER_MESSAGE
+        if reactions.decide(facts, adding, limit) != reactions.CHANGED:
+            return False
+        await self.apply(reacted(message, reaction, name_key(user), facts, now, limit))
+        return True
+
+    async def _redaction(self, room: str, event: dict[str, Any]) -> None:
+        """A redaction of a bridged message by its author (a deletion), or
+        of a reaction (taken back)."""
+        content = event.get("content")
+        redacts = event.get("redacts")
+        if redacts is None and isinstance(content, dict):
+            redacts = content.get("redacts")
+        if not isinstance(redacts, str):
+            return
+        where = await self.ledger.noted(FROM_MATRIX, redacts)
+        if where is None:
+            return
+        parts = where.split(" ", 3)
+        if parts[0] != room:
+            return
+        user = bridged_name(str(event["sender"]))
+        if len(parts) == 3:  # a reaction: ROOM ID KEY
+            await self._react(room, parts[1], user, parts[2], False)
+            return
+        message = await self._stored(room, parts[1])
+        if message is None or name_key(message.user) != name_key(user):
+            return
+        reason = content.get("reason") if isinstance(content, dict) else None
+        now = self.clock.seconds()
+        redaction = Redacted(
+            message.room,
+            message.id,
+            user,
+            reason if isinstance(reason, str) else "",
+            time=format_time(now),
+            quoted_user=message.user,
+            quoted_time=message.time,
+        )
+        await self.apply(amended(message, None, redaction, now))
+        await self._note_both(room, redaction.id, str(event["event_id"]))
 
     # -- the homeserver's questions ----------------------------------------------
 
@@ -340,6 +536,8 @@ class MatrixBridge:
                 answer=made,
             )
             return False
+        newest, _ = await self.ledger.events_after(key, 0, 0)
+        await self._note_once(SENT, key, str(newest), 0)
         await self._note_once(PORTAL_ROOMS, room_id, key, 0)
         await self._note_once(PORTALS, key, room_id, 0)
         return True

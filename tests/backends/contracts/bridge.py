@@ -154,11 +154,183 @@ class BridgeContract(ContractBase):
         (alice,) = yield self.in_room("tea", "alice")
         bridge = self.bridge()
         yield defer.ensureDeferred(bridge.room_query(ALIAS))
-        reply = message(
-            "$r",
-            "> <@ann:localhost> tea?\n\nme please",
-            **{"m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}},
-        )
+        reply = message("$r", "> <@ann:localhost> tea?\n\nme please")
+        reply["content"]["m.relates_to"] = {"m.in_reply_to": {"event_id": "$x"}}
         yield defer.ensureDeferred(bridge.transaction("t1", [reply]))
         said = yield self.expect(alice, "MSG tea ")
         self.assertTrue(said.endswith(" me please"), said)
+
+
+class BridgeLifeContract(ContractBase):
+    """Messages, edits, deletions, replies and reactions, both ways, with a
+    fake homeserver: alice and bob in tea, rich; bob:example.org on Matrix."""
+
+    @defer.inlineCallbacks
+    def portal(self) -> Generator[Any, Any, tuple[Any, Any, MatrixBridge]]:
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        for user in (alice, bob):
+            user.say("/caps rich")
+            yield self.expect(user, "CAPS")
+        self.homeserver = FakeHomeserver()
+        core = cast(Any, self.server.registry)
+        bridge = compose_bridge(SETTINGS, core, self.homeserver)
+        self.assertTrue((yield defer.ensureDeferred(bridge.room_query(ALIAS))))
+        bridge.pinger.answering = True  # as after its ping's answer
+        return alice, bob, bridge
+
+    @defer.inlineCallbacks
+    def sent(self, bridge: MatrixBridge) -> Generator[Any, Any, list[Any]]:
+        """What one pass of the sender sends, now that the server has it."""
+        yield self.wait()
+        before = len(self.homeserver.sends())
+        yield defer.ensureDeferred(bridge.sender.send_due())
+        return self.homeserver.sends()[before:]
+
+    @defer.inlineCallbacks
+    def heard(self, user: Any, words: str) -> Generator[Any, Any, str]:
+        """The next of ``user``'s rich lines holding ``words``."""
+        while True:
+            line = yield self.expect(user, "@")
+            if words in line:
+                return str(line)
+
+    @defer.inlineCallbacks
+    def said_id(self, user: Any, text: str) -> Generator[Any, Any, str]:
+        """``user`` says ``text`` (a message or a /reply): its id."""
+        user.say(text)
+        line = yield self.heard(user, text.split(" ", 2)[-1])
+        return str(line.split(";")[0].split(" ")[0][1:])
+
+    @defer.inlineCallbacks
+    def test_to_matrix(self) -> Generator[Any, Any, None]:
+        """A message and a /me are sent by the author's puppet (m.text,
+        m.emote) with transaction ids made from the events, once (a second
+        pass, or a second sender on the same store, sends nothing again);
+        /edit, /reply, /react, /unreact and /redact point at its event."""
+        alice, bob, bridge = yield self.portal()
+        first = yield self.said_id(alice, "hello matrix")
+        alice.say("/me waves")
+        yield self.expect(alice, "@")
+        [(path, content, user), (path2, emote, _)] = yield self.sent(bridge)
+        self.assertIn(f"/send/m.room.message/chatroom.tea.{first}.message", path)
+        self.assertEqual(content, {"msgtype": "m.text", "body": "hello matrix"})
+        self.assertEqual(user, "@chatroom_alice:localhost")
+        self.assertEqual(emote, {"msgtype": "m.emote", "body": "waves"})
+        self.assertEqual((yield self.sent(bridge)), [])
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        again.pinger.answering = True
+        self.assertEqual((yield self.sent(again)), [])
+        event = self.homeserver.sent[path]
+
+        alice.say(f"/edit {first} hello again")
+        yield self.heard(alice, " EDIT ")
+        [(_, edit, user)] = yield self.sent(bridge)
+        self.assertEqual(
+            edit["m.relates_to"], {"rel_type": "m.replace", "event_id": event}
+        )
+        self.assertEqual(edit["m.new_content"]["body"], "hello again")
+        self.assertEqual(user, "@chatroom_alice:localhost")
+        yield self.said_id(bob, f"/reply {first} me too")
+        bob.say(f"/react {first} 🎉")
+        yield self.heard(bob, " REACT ")
+        [(_, reply, _), (path, reaction, user)] = yield self.sent(bridge)
+        self.assertEqual(reply["m.relates_to"], {"m.in_reply_to": {"event_id": event}})
+        self.assertEqual(reply["body"], "me too")
+        self.assertIn("/send/m.reaction/", path)
+        self.assertEqual(
+            reaction["m.relates_to"],
+            {"rel_type": "m.annotation", "event_id": event, "key": "🎉"},
+        )
+        self.assertEqual(user, "@chatroom_bob:localhost")
+        bob.say(f"/unreact {first} 🎉")
+        yield self.heard(bob, " UNREACT ")
+        reaction_event = self.homeserver.sent[path]
+        [(path, _, user)] = yield self.sent(bridge)
+        self.assertIn(f"/redact/{reaction_event.replace('$', '%24')}/", path)
+        self.assertEqual(user, "@chatroom_bob:localhost")
+        # (the contracts' rooms keep six events: a newer message)
+        oops = yield self.said_id(alice, "oops")
+        [(path, _, _)] = yield self.sent(bridge)
+        oops_event = self.homeserver.sent[path]
+        alice.say(f"/redact {oops} typo")
+        yield self.heard(alice, " REDACT ")
+        [(path, body, user)] = yield self.sent(bridge)
+        self.assertIn(f"/redact/{oops_event.replace('$', '%24')}/", path)
+        self.assertEqual(
+            (body, user), ({"reason": "typo"}, "@chatroom_alice:localhost")
+        )
+
+    @defer.inlineCallbacks
+    def test_from_matrix(self) -> Generator[Any, Any, None]:
+        """bob:example.org's message, then his m.replace (an EDIT; anyone
+        else's is ignored), his m.annotation (REACT) and its redaction
+        (UNREACT), his reply (tagged reply=ID, without its fallback), and
+        his redaction with a reason (REDACT); none of it is sent back."""
+        alice, _, bridge = yield self.portal()
+        yield defer.ensureDeferred(bridge.transaction("t1", [message("$m1", "tea?")]))
+        said = yield self.expect(alice, "@")
+        first = said.split(";")[0][1:]
+        relates = {"rel_type": "m.replace", "event_id": "$m1"}
+        edit = message("$m2", "* coffee?")
+        edit["content"].update(
+            {
+                "m.new_content": {"msgtype": "m.text", "body": "coffee?"},
+                "m.relates_to": relates,
+            }
+        )
+        stranger = message("$m3", "* hacked", sender="@eve:example.org")
+        stranger["content"].update(
+            {
+                "m.new_content": {"msgtype": "m.text", "body": "hacked"},
+                "m.relates_to": relates,
+            }
+        )
+        yield defer.ensureDeferred(bridge.transaction("t2", [stranger, edit]))
+        edited = yield self.expect(alice, "@")
+        self.assertRegex(
+            edited, rf"^@\d+ EDIT tea {first} bob:example\.org \S+ coffee\?$"
+        )
+        annotation = {
+            "type": "m.reaction",
+            "event_id": "$m4",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "content": {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": "$m1",
+                    "key": "👍",
+                }
+            },
+        }
+        yield defer.ensureDeferred(bridge.transaction("t3", [annotation]))
+        react = yield self.expect(alice, "@")
+        self.assertRegex(react, rf"^@\d+ REACT tea {first} bob:example\.org 👍")
+        redact_reaction = {
+            "type": "m.room.redaction",
+            "event_id": "$m5",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "redacts": "$m4",
+            "content": {},
+        }
+        yield defer.ensureDeferred(bridge.transaction("t4", [redact_reaction]))
+        unreact = yield self.expect(alice, "@")
+        self.assertRegex(unreact, rf"^@\d+ UNREACT tea {first} bob:example\.org 👍")
+        reply = message("$m6", "> <@bob:example.org> coffee?\n\nme please")
+        reply["content"]["m.relates_to"] = {"m.in_reply_to": {"event_id": "$m1"}}
+        yield defer.ensureDeferred(bridge.transaction("t5", [reply]))
+        replied = yield self.expect(alice, "@")
+        self.assertRegex(
+            replied,
+            rf"^@\d+;reply={first};bridged=matrix MSG tea bob:example\.org \S+ me please$",
+        )
+        gone = dict(
+            redact_reaction, event_id="$m7", redacts="$m1", content={"reason": "typo"}
+        )
+        yield defer.ensureDeferred(bridge.transaction("t6", [gone]))
+        redacted = yield self.expect(alice, "@")
+        self.assertRegex(redacted, rf"^@\d+ REDACT tea {first} bob:example\.org typo")
+        self.assertEqual((yield self.sent(bridge)), [])

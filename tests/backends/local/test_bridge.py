@@ -15,12 +15,18 @@ from chatroom.backends.local.store import FLUSH_INTERVAL, SqliteStore
 from chatroom.core.bridging.store import EVENTS, PORTALS, SEEN_SECONDS
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
-from tests.backends.contracts.bridge import BridgeContract
+from tests.backends.contracts.bridge import BridgeContract, BridgeLifeContract
 from tests.backends.contracts.handler import CONFIG
 from tests.support import chat_core, in_place, local_server
 
 
 class LocalRegistryBridgeTests(BridgeContract, unittest.TestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.server = local_server(CONFIG, self.clock)
+
+
+class LocalRegistryBridgeLifeTests(BridgeLifeContract, unittest.TestCase):
     def setUp(self) -> None:
         self.clock = Clock()
         self.server = local_server(CONFIG, self.clock)

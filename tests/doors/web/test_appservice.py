@@ -66,7 +66,9 @@ class AppServiceDoorTests(unittest.TestCase):
         """One request to the resource: its status and JSON."""
         dummy = DummyRequest(path.encode().split(b"/"))
         dummy.method = method
-        dummy.content = BytesIO(json.dumps(body).encode() if body is not None else b"")
+        cast(Any, dummy).content = BytesIO(
+            json.dumps(body).encode() if body is not None else b""
+        )
         if token is not None:
             dummy.requestHeaders.setRawHeaders(
                 b"authorization", [f"Bearer {token}".encode()]

@@ -882,7 +882,9 @@ local function premise_holds(c, p, step)
   -- the Matrix bridge's ledger: no note under the key (one past its time
   -- has expired)
   elseif kind == 'Unnoted' then
-    return redis.call('EXISTS', P .. 'bridge:' .. p.book .. ':' .. p.key) == 0
+    local held = redis.call('GET', P .. 'bridge:' .. p.book .. ':' .. p.key)
+      or redis.call('HGET', P .. 'bridge:' .. p.book, p.key)
+    return not held or (p.but ~= nil and p.but ~= '' and held == p.but)
   end
   return error('no premise ' .. kind)
 end
