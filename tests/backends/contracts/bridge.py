@@ -211,7 +211,7 @@ class BridgeLifeContract(ContractBase):
         first = yield self.said_id(alice, "hello matrix")
         alice.say("/me waves")
         yield self.expect(alice, "@")
-        [(path, content, user), (path2, emote, _)] = yield self.sent(bridge)
+        [(path, content, user), (_, emote, _)] = yield self.sent(bridge)
         self.assertIn(f"/send/m.room.message/chatroom.tea.{first}.message", path)
         self.assertEqual(content, {"msgtype": "m.text", "body": "hello matrix"})
         self.assertEqual(user, "@chatroom_alice:localhost")
@@ -325,7 +325,8 @@ class BridgeLifeContract(ContractBase):
         replied = yield self.expect(alice, "@")
         self.assertRegex(
             replied,
-            rf"^@\d+;reply={first};bridged=matrix MSG tea bob:example\.org \S+ me please$",
+            rf"^@\d+;reply={first};bridged=matrix MSG tea bob:example\.org \S+"
+            " me please$",
         )
         gone = dict(
             redact_reaction, event_id="$m7", redacts="$m1", content={"reason": "typo"}
