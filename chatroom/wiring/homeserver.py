@@ -6,8 +6,9 @@ Bearer``) and, to speak as one of the bridge's users, ``?user_id=``, as
 the application service API has it. The homeserver is the operator's own
 (``--matrix-homeserver``), not a user's word: the outbound guard is not in
 the way (it is often on 127.0.0.1). A call that cannot connect, times out
-or is answered 5xx is :class:`HomeserverAwayError`, which sends the bridge
-back to pinging.
+or is answered 5xx by something other than the homeserver (no Matrix
+``errcode``: a proxy in front of it) is :class:`HomeserverAwayError`, which
+sends the bridge back to pinging.
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ class AgentHomeserver:
             data = await reading.done.addTimeout(TIMEOUT, self.clock)
         except Exception as problem:
             raise HomeserverAwayError(type(problem).__name__) from None
-        if response.code >= 500:
-            raise HomeserverAwayError(f"it answered {response.code}")
         try:
             found = json.loads(data or b"{}")
         except ValueError:
             found = {}
-        return response.code, found if isinstance(found, dict) else {}
+        if not isinstance(found, dict):
+            found = {}
+        if response.code >= 500 and "errcode" not in found:  # a proxy's, or worse
+            raise HomeserverAwayError(f"it answered {response.code}")
+        return response.code, found

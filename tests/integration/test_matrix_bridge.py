@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from twisted.internet import defer, reactor, threads
+from twisted.internet import defer, reactor, task, threads
+from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.trial import unittest
 
 from chatroom.wiring.matrix import registration_text
 from tests.integration.test_twistd import TwistdProcess, spawn_twistd
 from tests.matrix import Synapse
 from tests.matrix.client import MatrixUser
-from tests.support import connect_client, free_port, until
+from tests.support import LineClient, connect_client, free_port, until
 
 
 def _push(url: str, path: str, body: Any, token: str | None) -> int:
@@ -38,8 +39,8 @@ def _push(url: str, path: str, body: Any, token: str | None) -> int:
         return int(refused.code)
 
 
-class MatrixBridgeTests(unittest.TestCase):
-    """general, bridged; ann at the line door; mxbob on Matrix."""
+class MatrixBridgeCase(unittest.TestCase):
+    """general, bridged; a Synapse; the server started by :meth:`serve`."""
 
     timeout = 240
 
@@ -54,12 +55,14 @@ class MatrixBridgeTests(unittest.TestCase):
         self.synapse = Synapse(self.folder, [str(self.registration)])
         self.addCleanup(self.synapse.stop)
         self.db = str(self.folder / "chat.sqlite3")
+        self.line, self.irc = free_port(), free_port()
 
     def serve(self) -> TwistdProcess:
-        self.line = free_port()
+        """The server on its ports and ``--db`` (again, after a stop)."""
         return spawn_twistd(
             self,
             "--port", f"tcp:{self.line}:interface=127.0.0.1",
+            "--irc", f"tcp:{self.irc}:interface=127.0.0.1",
             "--http", f"tcp:{self.http}:interface=127.0.0.1",
             "--db", self.db,
             "--rooms", "general",
@@ -76,6 +79,78 @@ class MatrixBridgeTests(unittest.TestCase):
         self.addCleanup(threads.deferToThread, user.close)
         yield threads.deferToThread(user.login, "secret-pw")
         return user
+
+
+class MatrixBridgeTests(MatrixBridgeCase):
+    """general, bridged; ann at the line door; mxbob on Matrix."""
+
+    @defer.inlineCallbacks
+    def irc_client(self, nick: str) -> Generator[Any, Any, LineClient]:
+        """An IRC client in ``#general``."""
+        endpoint = TCP4ClientEndpoint(reactor, "127.0.0.1", self.irc)
+        client = yield connectProtocol(endpoint, LineClient())
+        self.addCleanup(client.transport.loseConnection)
+        client.say(f"NICK {nick}")
+        client.say(f"USER {nick} 0 * :{nick}")
+        yield client.expect(lambda line: " 376 " in line or " 422 " in line)
+        client.say("JOIN #general")
+        yield client.expect(lambda line: " 366 " in line)
+        return client
+
+    @defer.inlineCallbacks
+    def test_chatroom_to_matrix(self) -> Generator[Any, Any, None]:
+        """A line user's message and /me reach mxbob from
+        @chatroom_poann:localhost (m.text, m.emote), an IRC user's from
+        @chatroom_poivy:localhost; each once, and nothing comes back into
+        chatroom. mxbob's message reaches the IRC user as a PRIVMSG from
+        the nick mxbob:localhost."""
+        process = self.serve()
+        yield process.when_output(b"listening on")
+        poann = yield until(
+            lambda: connect_client(reactor, self.line, "poann"), 60, "the line door"
+        )
+        poann.say("/join general")
+        yield poann.expect_line("MEMBERS general")
+        poivy = yield self.irc_client("poivy")
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        self.assertIsNotNone(room_id)
+        poann.say("tea is ready")
+        poann.say("/me pours")
+        poivy.say("PRIVMSG #general :thanks")
+
+        def from_(user: str, body: str, msgtype: str = "m.text") -> Any:
+            def check(event: dict[str, Any]) -> bool:
+                content = event.get("content", {})
+                return (
+                    event.get("sender") == user
+                    and content.get("body") == body
+                    and content.get("msgtype") == msgtype
+                )
+
+            return check
+
+        for user, body, msgtype in (
+            ("@chatroom_poann:localhost", "tea is ready", "m.text"),
+            ("@chatroom_poann:localhost", "pours", "m.emote"),
+            ("@chatroom_poivy:localhost", "thanks", "m.text"),
+        ):
+            yield threads.deferToThread(
+                bob.wait_event,
+                room_id,
+                f"{body!r} from {user}",
+                from_(user, body, msgtype),
+            )
+        yield threads.deferToThread(bob.say, room_id, "the end")
+        said = yield poivy.expect(lambda line: " PRIVMSG #general :the end" in line)
+        self.assertTrue(said.startswith(":mxbob:localhost!"), said)
+        yield poann.expect_line("MSG general mxbob:localhost ")
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        bodies = [e.get("content", {}).get("body") for e in timeline]
+        for body in ("tea is ready", "pours", "thanks"):
+            self.assertEqual(bodies.count(body), 1, bodies)
+        echoes = [line for line in poann.lines if "chatroom_" in line]
+        self.assertEqual(echoes, [])
 
     @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
@@ -142,3 +217,121 @@ class MatrixBridgeTests(unittest.TestCase):
         self.assertEqual(sum(" pushed once" in line for line in heard), 1)
         self.assertFalse([line for line in heard if "not said" in line])
         self.assertEqual(sum(" hello from matrix" in line for line in heard), 1)
+
+
+class MatrixBridgeRestartTests(MatrixBridgeCase):
+    """Either side stopped and started again: nothing lost, nothing doubled."""
+
+    timeout = 480
+
+    @defer.inlineCallbacks
+    def stopped(self, process: TwistdProcess) -> Generator[Any, Any, None]:
+        process.transport.signalProcess("TERM")
+        yield process.ended
+
+    @defer.inlineCallbacks
+    def started(self) -> Generator[Any, Any, tuple[TwistdProcess, Any]]:
+        process = self.serve()
+        yield process.when_output(b"listening on")
+        ann = yield until(
+            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
+        )
+        ann.say("/caps ids")
+        ann.say("/join general")
+        yield ann.expect_line("MEMBERS general")
+        return process, ann
+
+    @defer.inlineCallbacks
+    def test_restarts(self) -> Generator[Any, Any, None]:
+        """Synapse stopped while ann says two messages, then started: both
+        reach Matrix. chatroom stopped while mxbob says two, then started
+        on its --db: both reach chatroom, and an /edit of a message from
+        before is an m.replace of its event. Synapse stopped, ann speaks,
+        chatroom restarted (while Synapse is down), Synapse started: it
+        reaches Matrix. Each message once on either side."""
+        process, ann = yield self.started()
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+        ann.say("before")
+        before = yield ann.expect(lambda line: line.endswith(" before"))
+        before_id = before.split(" ")[0][1:]
+
+        def arrived(body: str) -> Any:
+            return threads.deferToThread(
+                bob.wait_event,
+                room_id,
+                repr(body),
+                lambda e: e.get("content", {}).get("body") == body,
+                90,
+            )
+
+        before_event = yield arrived("before")
+        yield threads.deferToThread(self.synapse.stop)
+        ann.say("while synapse was away 1")
+        ann.say("while synapse was away 2")
+        yield ann.expect(lambda line: line.endswith(" away 2"))
+        yield threads.deferToThread(self.synapse.start)
+        yield arrived("while synapse was away 1")
+        yield arrived("while synapse was away 2")
+
+        yield self.stopped(process)
+        yield threads.deferToThread(bob.say, room_id, "while chatroom was away 1")
+        yield threads.deferToThread(bob.say, room_id, "while chatroom was away 2")
+        process, ann = yield self.started()
+
+        def in_history(text: str) -> defer.Deferred[bool]:
+            ann.say("/history general 20")  # asked again until it is there
+            return task.deferLater(
+                reactor, 0.5, lambda: any(x.endswith(text) for x in ann.lines)
+            )
+
+        for n in (1, 2):
+            yield until(
+                lambda n=n: in_history(f"while chatroom was away {n}"),
+                90,
+                f"mxbob's message {n}",
+            )
+        ann.say(f"/edit {before_id} before, edited")
+        edit = yield threads.deferToThread(
+            bob.wait_event,
+            room_id,
+            "the edit",
+            lambda e: (
+                e.get("content", {}).get("m.new_content", {}).get("body")
+                == "before, edited"
+            ),
+            90,
+        )
+        self.assertEqual(
+            edit["content"]["m.relates_to"],
+            {"rel_type": "m.replace", "event_id": before_event["event_id"]},
+        )
+
+        yield threads.deferToThread(self.synapse.stop)
+        ann.say("said before both restarted")
+        yield ann.expect(lambda line: line.endswith(" both restarted"))
+        yield self.stopped(process)
+        process, ann = yield self.started()  # Synapse is down
+        yield threads.deferToThread(self.synapse.start)
+        yield arrived("said before both restarted")
+
+        timeline = yield threads.deferToThread(bob.timeline, room_id)
+        bodies = [e.get("content", {}).get("body") for e in timeline]
+        for body in (
+            "while synapse was away 1",
+            "while synapse was away 2",
+            "said before both restarted",
+        ):
+            self.assertEqual(bodies.count(body), 1, bodies)
+        ann.say("/history general 50")
+        yield ann.expect(lambda line: "both restarted" in line)
+        history = yield until(
+            lambda: defer.succeed(
+                [x for x in ann.lines if "HISTORY" in x or "MSG" in x]
+            ),
+            10,
+            "history",
+        )
+        for n in (1, 2):
+            said = [x for x in history if x.endswith(f"while chatroom was away {n}")]
+            self.assertGreaterEqual(len(said), 1)

@@ -20,6 +20,7 @@ injected clock), so that it sends at once what it holds.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -154,6 +155,13 @@ def message_text(content: dict[str, Any]) -> list[str]:
     return [line for line in kept if line] or []
 
 
+def transaction_fingerprint(events: list[Any]) -> str:
+    """What a transaction held, in a few bytes: its events' ids, hashed."""
+    ids = [e.get("event_id") for e in events if isinstance(e, dict)]
+    text = "\n".join(i for i in ids if isinstance(i, str))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 class Pinger:
     """Pings the homeserver (``POST /_matrix/client/v1/appservice/{id}/ping``)
     until it answers, every :data:`PING_EVERY` seconds on the injected
@@ -186,20 +194,25 @@ class Pinger:
         self.start()
 
     async def _ping(self) -> None:
+        """One ping. Answered ``200``, the homeserver is back and has sent
+        what it held: no more pings. Answered otherwise (it could not reach
+        this server's ``--http`` door, say), it is there all the same, and
+        sending resumes, but the ping is made again."""
         path = f"/_matrix/client/v1/appservice/{self.settings.service_id}/ping"
         try:
-            status, _ = await self.homeserver.call("POST", path, {})
+            status, answer = await self.homeserver.call("POST", path, {})
         except HomeserverAwayError as away:
             self.log.info("the Matrix homeserver is away: {why}", why=str(away))
             return
-        if status >= 500:
-            return
-        if status != 200:
-            self.log.warn(
-                "the Matrix homeserver answered a ping {status}", status=status
-            )
         self.answering = True
-        self.stop()
+        if status == 200:
+            self.stop()
+            return
+        self.log.warn(
+            "the Matrix homeserver answered a ping {status} {answer}",
+            status=status,
+            answer=answer,
+        )
 
 
 class MatrixBridge:
@@ -274,14 +287,19 @@ class MatrixBridge:
     async def transaction(self, txn_id: str, events: list[Any]) -> None:
         """A transaction pushed: each event relayed once (an event id seen
         before, in any transaction, is not relayed again), then the
-        transaction noted (seen again, it relays nothing)."""
+        transaction noted with what it held: pushed again, it relays
+        nothing. (Synapse on SQLite numbers its transactions from 1 again
+        after a restart: an id seen before with other events is a new
+        transaction, whose events are relayed, each once.)"""
         self.pinger.answering = True
-        if await self.ledger.noted(TRANSACTIONS, txn_id) is not None:
+        held = transaction_fingerprint(events)
+        if await self.ledger.noted(TRANSACTIONS, txn_id) == held:
             return
         for event in events:
             if isinstance(event, dict):
                 await self._event(event)
-        await self._note_once(TRANSACTIONS, txn_id, "1", SEEN_SECONDS)
+        note = Note(TRANSACTIONS, txn_id, held, SEEN_SECONDS)
+        await self.apply(DecidedChange(BridgeLedger(), (), (note,)))
 
     async def _event(self, event: dict[str, Any]) -> None:
         kind, sender = event.get("type"), event.get("sender")

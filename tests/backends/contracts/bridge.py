@@ -127,6 +127,12 @@ class BridgeContract(ContractBase):
         yield defer.ensureDeferred(self.bridge().transaction("t4", first))
         yield self.wait()
         self.assertIsNone(alice.take("MSG tea bob:example.org"))
+        # a homeserver that numbers its transactions again (Synapse on
+        # SQLite, restarted): an id seen before with another event in it
+        renumbered = [message("$e9", "after its restart")]
+        yield defer.ensureDeferred(bridge.transaction("t1", renumbered))
+        again = yield self.expect(alice, "MSG tea ")
+        self.assertTrue(again.endswith(" after its restart"), again)
 
     @defer.inlineCallbacks
     def test_what_is_not_relayed(self) -> Generator[Any, Any, None]:
