@@ -471,7 +471,14 @@ def compose_bridge(
     backend = core.backend
     pinger = Pinger(settings, core.clock, homeserver)
     sender = Sender(
-        settings, core.clock, backend.bridge, backend.apply, homeserver, pinger, node
+        settings,
+        core.clock,
+        backend.bridge,
+        backend.apply,
+        homeserver,
+        pinger,
+        node,
+        backend.rooms,
     )
     return MatrixBridge(
         settings,

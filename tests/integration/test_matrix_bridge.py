@@ -103,7 +103,8 @@ class MatrixBridgeTests(MatrixBridgeCase):
         @chatroom_poann:localhost (m.text, m.emote), an IRC user's from
         @chatroom_poivy:localhost; each once, and nothing comes back into
         chatroom. mxbob's message reaches the IRC user as a PRIVMSG from
-        the nick mxbob:localhost."""
+        the nick mxbob:localhost. poann's puppet joined the portal, and
+        leaves it when she leaves the room."""
         process = self.serve()
         yield process.when_output(b"listening on")
         poann = yield until(
@@ -151,6 +152,18 @@ class MatrixBridgeTests(MatrixBridgeCase):
             self.assertEqual(bodies.count(body), 1, bodies)
         echoes = [line for line in poann.lines if "chatroom_" in line]
         self.assertEqual(echoes, [])
+        poann.say("/leave")
+        for membership in ("join", "leave"):
+            yield threads.deferToThread(
+                bob.wait_event,
+                room_id,
+                f"poann's puppet's {membership}",
+                lambda e, m=membership: (
+                    e.get("type") == "m.room.member"
+                    and e.get("state_key") == "@chatroom_poann:localhost"
+                    and e.get("content", {}).get("membership") == m
+                ),
+            )
 
     @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:

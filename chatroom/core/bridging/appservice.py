@@ -538,6 +538,9 @@ class MatrixBridge:
             "visibility": "private",
             "name": facts.name,
         }
+        topic = (await self.rooms.roster(facts.name)).topic
+        if topic:
+            body["topic"] = topic
         try:
             status, made = await self.homeserver.call(
                 "POST", "/_matrix/client/v3/createRoom", body

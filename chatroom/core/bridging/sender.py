@@ -14,6 +14,11 @@ stays first in its room's queue, across restarts, and is tried again every
 :data:`SEND_EVERY` seconds (the homeserver away: sending waits for its
 ping's answer, :class:`~chatroom.core.bridging.appservice.Pinger`).
 
+A portal's puppets follow its room's members, whatever their door: a
+member who joins has their puppet join, one gone has it leave (the
+sender compares the room's roster with the puppets the ledger says are
+in, each pass).
+
 Nothing costs the sending node a write: a message is stored as it always
 is. In a cluster one node sends, the holder of a lease in the ledger
 (:data:`~chatroom.core.bridging.store.LEASE`), taken over by another when
@@ -26,6 +31,7 @@ room's queue never sticks.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -43,16 +49,19 @@ from chatroom.core.bridging.store import (
     LEASE,
     MAP_SECONDS,
     PORTALS,
+    PUPPETS,
     SENT,
     TO_MATRIX,
     BridgeStore,
 )
-from chatroom.core.model.bridged import MatrixSettings
+from chatroom.core.model import errors
+from chatroom.core.model.bridged import MatrixSettings, is_bridged_name
 from chatroom.core.model.changes.base import Apply, DecidedChange, FactsChangedError
 from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.events import Edited, Message, Reaction, Redacted, StoredEvent
 from chatroom.core.model.multiline import lines_of, said_lines
 from chatroom.core.model.text import name_key
+from chatroom.core.rooms.store import RoomStore
 from chatroom.wire.tags import BRIDGED_TAG
 
 #: Seconds between two looks at the portals' queues.
@@ -88,9 +97,11 @@ class Sender:
         homeserver: Homeserver,
         pinger: Pinger,
         node: str,
+        rooms: RoomStore,
     ) -> None:
         self.settings = settings
         self.clock = clock
+        self.rooms = rooms
         self.ledger = ledger
         self.apply = apply
         self.homeserver = homeserver
@@ -164,6 +175,34 @@ class Sender:
         for event in events:
             await self._send_event(room, room_id, event)
             await self._note(SENT, room, event.id)
+        await self._seat_puppets(room, room_id)
+
+    async def _seat_puppets(self, room: str, room_id: str) -> None:
+        """The portal's puppets as the room's members are: a member's
+        joins, one gone (left, kicked, quit, lost) leaves. Who is in is
+        kept in the ledger (:data:`PUPPETS`), so a restart leaves nobody
+        in twice, nor anybody behind."""
+        try:
+            roster = await self.rooms.roster(room)
+        except errors.ChatError:  # the room is gone: its portal stays as it is
+            return
+        present = {
+            self.settings.puppet(name): name
+            for name in roster.members
+            if not is_bridged_name(name)
+        }
+        kept = await self.ledger.noted(PUPPETS, room)
+        seated = set(json.loads(kept)) if kept else set()
+        here = {puppet for where, puppet in self.joined if where == room_id}
+        for puppet, name in present.items():
+            if puppet not in seated:
+                await self._puppet_in(room_id, name)
+        for puppet in (seated | here) - set(present):
+            path = f"/_matrix/client/v3/rooms/{quote(room_id)}/leave"
+            await self._call("POST", path, {}, puppet)
+            self.joined.discard((room_id, puppet))
+        if set(present) != seated:
+            await self._note(PUPPETS, room, json.dumps(sorted(present)))
 
     # -- one event ---------------------------------------------------------------
 

@@ -30,6 +30,8 @@ SENT = "sent"
 TO_MATRIX = "mx"
 #: A Matrix event's chatroom event: event id → ``ROOMKEY ID``.
 FROM_MATRIX = "cr"
+#: The puppets in a portal: room key → their user ids (JSON).
+PUPPETS = "puppets"
 #: Who sends to Matrix (one node of a cluster): ``sender`` → its node.
 LEASE = "lease"
 #: How long a transaction's or an event's id is kept: a day.

@@ -341,3 +341,38 @@ class BridgeLifeContract(ContractBase):
         redacted = yield self.expect(alice, "@")
         self.assertRegex(redacted, rf"^@\d+ REDACT tea {first} bob:example\.org typo")
         self.assertEqual((yield self.sent(bridge)), [])
+
+    @defer.inlineCallbacks
+    def test_puppets_follow_the_members(self) -> Generator[Any, Any, None]:
+        """The sender's pass has the members' puppets join the portal; a
+        member who leaves has theirs leave; a new one's joins; a second
+        sender on the same store (a restart) changes nothing."""
+        alice, bob, bridge = yield self.portal()
+
+        def moves() -> list[tuple[str, str | None]]:
+            return [
+                (path.rsplit("/", 1)[1], user)
+                for _, path, _, user in self.homeserver.calls
+                if path.endswith(("/join", "/leave"))
+            ]
+
+        yield defer.ensureDeferred(bridge.sender.send_due())
+        self.assertEqual(
+            sorted(moves()),
+            [
+                ("join", "@chatroom_alice:localhost"),
+                ("join", "@chatroom_bob:localhost"),
+            ],
+        )
+        bob.say("/leave")
+        yield self.expect(bob, "LEFT tea")
+        yield self.wait()
+        yield defer.ensureDeferred(bridge.sender.send_due())
+        self.assertEqual(moves()[-1], ("leave", "@chatroom_bob:localhost"))
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        again.pinger.answering = True
+        before = len(moves())
+        yield defer.ensureDeferred(again.sender.send_due())
+        self.assertEqual(len(moves()), before)
