@@ -18,13 +18,14 @@ from io import BytesIO
 from typing import Any
 from urllib.parse import quote
 
+from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool
 from twisted.web.http_headers import Headers
 from twisted.web.iweb import IAgent
 
-from chatroom.core.bridging.appservice import HomeserverAwayError
+from chatroom.core.bridging.appservice import HomeserverAwayError, MatrixBridge
 from chatroom.core.model.bridged import MatrixSettings
 from chatroom.wiring.linkfetch import BoundedBody
 
@@ -38,16 +39,29 @@ class AgentHomeserver:
     """The homeserver at ``settings.homeserver``, over one connection pool."""
 
     def __init__(
-        self, settings: MatrixSettings, clock: IReactorTime, agent: IAgent
+        self,
+        settings: MatrixSettings,
+        clock: IReactorTime,
+        agent: IAgent,
+        pool: HTTPConnectionPool | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.agent = agent
+        self.pool = pool
 
     @classmethod
     def over(cls, settings: MatrixSettings, reactor: Any) -> AgentHomeserver:
         pool = HTTPConnectionPool(reactor)
-        return cls(settings, reactor, Agent(reactor, pool=pool, connectTimeout=10))
+        agent = Agent(reactor, pool=pool, connectTimeout=10)
+        return cls(settings, reactor, agent, pool)
+
+    def close(self) -> Deferred[None] | None:
+        """The connections kept open to the homeserver, closed."""
+        if self.pool is None:
+            return None
+        closing: Deferred[None] = self.pool.closeCachedConnections()
+        return closing
 
     async def call(
         self,
@@ -89,3 +103,21 @@ class AgentHomeserver:
         if response.code >= 500 and "errcode" not in found:  # a proxy's, or worse
             raise HomeserverAwayError(f"it answered {response.code}")
         return response.code, found
+
+
+class BridgeService(Service):
+    """The bridge's pings and sends run while the server does; its
+    connections to the homeserver close when it stops."""
+
+    def __init__(self, bridge: MatrixBridge, homeserver: AgentHomeserver) -> None:
+        self.bridge = bridge
+        self.homeserver = homeserver
+
+    def startService(self) -> None:
+        super().startService()
+        self.bridge.start()
+
+    def stopService(self) -> Deferred[None] | None:
+        self.bridge.stop()
+        super().stopService()
+        return self.homeserver.close()

@@ -832,7 +832,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
-    bridge = None
+    bridge = homeserver = None
     if config.matrix is not None:  # the Matrix bridge's modules: loaded with it
         from chatroom.wiring.composition import compose_bridge
         from chatroom.wiring.homeserver import AgentHomeserver
@@ -841,8 +841,6 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         assert isinstance(registry, ChatCore)  # not yet metered
         node = config["node-id"] or "local"
         bridge = compose_bridge(config.matrix, registry, homeserver, node)
-        reactor.callWhenRunning(bridge.start)
-        reactor.addSystemEventTrigger("before", "shutdown", bridge.stop)
     if endpoints["http"]:  # /metrics is served: time what commands ask
         from chatroom.core.metered import metered
 
@@ -919,6 +917,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
     lag.setServiceParent(service)
+    if bridge is not None:  # it pings, then sends, while the server serves
+        from chatroom.wiring.homeserver import BridgeService
+
+        assert homeserver is not None
+        BridgeService(bridge, homeserver).setServiceParent(service)
     return service
 
 
