@@ -61,6 +61,7 @@ COMMAND_HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/ignore USER", "hear nothing more from USER (/unignore)"),
             ("/ignores", "whom you ignore"),
             ("/app-password", "add LABEL, list, remove LABEL"),
+            ("/bot", "add NAME, list, remove NAME: your bots"),
             ("/email [ADDRESS]", "your address, for resets (/verify CODE)"),
             ("/reset NAME", "a forgotten password, by mail"),
             ("/redeem CODE", "an invitation, then /register"),

@@ -235,6 +235,17 @@ DESCRIBERS: dict[str, Callable[[ParsedLine], Line]] = {
     "APP_PASSWORD_REMOVED": _says(
         "app password {label} removed: it signs in no more", in_room=False
     ),
+    # bots (/bot): a new one's token is shown this once
+    "BOT": _says(
+        "bot {name}: its token is {token} (shown this once: its password at"
+        " /login and SASL PLAIN, its bearer token at the REST API)",
+        in_room=False,
+    ),
+    "BOT_MADE": _says("bot {name}, made {made}", in_room=False),
+    "BOTS_END": _says("{count} bot(s)", in_room=False),
+    "BOT_REMOVED": _says(
+        "bot {name} removed: its token signs in no more", in_room=False
+    ),
     "MAIL": _says("mail for what you miss while away: {state}", in_room=False),
     "PIN": _says("{by} pinned message #{message}"),
     "UNPIN": _says("{by} unpinned message #{message}"),

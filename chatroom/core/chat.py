@@ -38,8 +38,10 @@ from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy import rules
 from chatroom.core.rooms.entries import Entries
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.messages import MessageService
@@ -131,6 +133,23 @@ class ChatCore(Generic[B]):
         self.pins: Pins = messages.pins
         self.notify_levels: NotifyLevels = users.notify_levels
         self.profiles: Profiles = presence.profiles
+        #: Accounts in their rooms with no connection (a bot joined through
+        #: the REST API), and the API's calls for a bot.
+        self.standing = StandingMembers(
+            clock, self.names.claim_name, self.devices.arrived, self.names.release
+        )
+        self.standing.add_source(self._bots_in_rooms)
+        self.bot_api = BotAPI(self.standing, self.sessions, rooms, messages)
+
+    async def _bots_in_rooms(self) -> list[str]:
+        """The bots that stand in rooms (their accounts remember some): at
+        start, each is put back in them (the REST API's memberships)."""
+        remembered = self.backend.accounts.remembered
+        return [
+            bot.name
+            for bot in await self.accounts.bots.listed()
+            if await remembered.rooms(bot.key)
+        ]
 
     @property
     def available(self) -> bool:
@@ -151,8 +170,10 @@ class ChatCore(Generic[B]):
         self.backend.start(self.reports)
         self.missed_mail.start()
         self.retention.start()
+        self.standing.start()
 
     def stop(self) -> None:
+        self.standing.stop()
         self.notifications.stop()
         self.missed_mail.stop()
         self.retention.stop()

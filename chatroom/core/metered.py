@@ -43,6 +43,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.metrics import LATENCY_BUCKETS, REGISTRY, CountedBy, fanned_out
 from chatroom.core.registry import Registry
 from chatroom.core.rooms.webhooks import Webhooks
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
@@ -82,6 +83,7 @@ UNTIMED = frozenset(
         "detach",
         "attach_reloader",
         "sessions",
+        "standing",
     }
 )
 
@@ -214,6 +216,19 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "remove": "remove_webhook",
             "listed": "webhooks",
             "post": "post_webhook",
+        },
+    ),
+    "bot_api": (
+        BotAPI,
+        {
+            "member": "api_stand",
+            "me": "api_me",
+            "listed": "api_rooms",
+            "join": "api_join",
+            "leave": "api_leave",
+            "members": "api_members",
+            "post": "api_post",
+            "history": "api_history",
         },
     ),
     "devices": (

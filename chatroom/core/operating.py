@@ -82,6 +82,7 @@ async def delete(registry: Registry, actor: Actor, name: str) -> str:
     await applied(accounts.store, accounts.apply, key, decide, found)
     await registry.users.forget_access(key)  # no way back in to whoever takes it
     await registry.moderation.pass_on_rooms(key)
+    await accounts.bots.owner_gone(key, actor.name)
     return shown
 
 

@@ -54,6 +54,9 @@ async def register_name(
     name = member.name
     if not name:
         raise errors.no_name()
+    session = registry.sessions.get(member)
+    if session is not None and session.bot:
+        raise errors.not_allowed("a bot has a token, not a password to register")
     signed_in = registry.sessions.account_of(member)
     if signed_in == name_key(name):
         raise errors.name_registered(name)
@@ -143,6 +146,7 @@ async def unregister(
     await registry.set_account(member, "")
     await registry.users.forget_access(account.key)
     await registry.moderation.pass_on_rooms(account.key)
+    await accounts.bots.owner_gone(account.key, account.name)
     return account
 
 
@@ -177,4 +181,5 @@ async def delete_account(
     # may have spoken between the erasure's read and its write.
     await registry.users.erase_account(member, account_key)
     await registry.moderation.pass_on_rooms(account_key)
+    await accounts.bots.owner_gone(account_key, account.name)
     return account

@@ -47,8 +47,10 @@ from chatroom.core.model.presence import Presence
 from chatroom.core.moderation.admin import Reload
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.policy.rules import QUIT_WORDS
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
+from chatroom.core.services.bot_api import BotAPI
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.messages import MessageService
 from chatroom.core.services.moderation import ModerationService
@@ -276,6 +278,19 @@ class Registry(Protocol):
         the doors' server (:meth:`~chatroom.core.accounts.missed_mail.MissedMail.
         attach`); ``/set mail on|off`` (:meth:`~chatroom.core.accounts.missed_mail.
         MissedMail.choose`)."""
+        ...
+
+    @property
+    def standing(self) -> StandingMembers:
+        """Accounts in their rooms with no connection on this node
+        (:mod:`chatroom.core.rooms.standing`): a bot joined through the
+        REST API, a bridge's users."""
+        ...
+
+    @property
+    def bot_api(self) -> BotAPI:
+        """What the REST API (``/api/v1/``) asks for a bot
+        (:mod:`chatroom.core.services.bot_api`)."""
         ...
 
     @property

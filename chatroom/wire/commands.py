@@ -424,6 +424,15 @@ HELP_PARTS: tuple[HelpPart, ...] = (
                 ),
             ),
             Command(
+                "bot",
+                "add NAME | list | remove NAME",
+                (
+                    "/bot add NAME   a bot account of yours, and its token"
+                    " (shown once)",
+                    "/bot list, /bot remove NAME   yours, or remove one",
+                ),
+            ),
+            Command(
                 "email",
                 "[ADDRESS | remove]",
                 (

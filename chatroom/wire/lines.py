@@ -180,6 +180,12 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "APP_PASSWORD_MADE": ("label", "made"),
     "APP_PASSWORDS_END": ("count",),
     "APP_PASSWORD_REMOVED": ("label",),
+    # Bots (docs/protocol.md, "Bots"): token is shown once, when the bot is
+    # made; made is when, as every time is written.
+    "BOT": ("name", "token"),
+    "BOT_MADE": ("name", "made"),
+    "BOTS_END": ("count",),
+    "BOT_REMOVED": ("name",),
     # Invitations (docs/protocol.md, "Invitations"): id is the start of the
     # code's hash that listings name it by; url absent without an HTTP door.
     "INVITE_LINK": ("code", "url"),

@@ -31,6 +31,10 @@ BRIDGED_TAG = "bridged"
 #: The tag on a message said as a notice (a Matrix ``m.notice``), which a
 #: client shows as an IRC NOTICE.
 NOTICE_TAG = "notice"
+#: The tag on a message relayed as someone of another network (IRC's
+#: ``RELAYMSG``): its value is the relayer's name. IRC clients get it as
+#: ``draft/relaymsg``; ``rich`` line clients as it is stored.
+RELAY_TAG = "relay"
 #: The tag on a thread's message naming its root's id (``/thread``): a
 #: ``rich`` client keeps it out of the room's main timeline, under the root.
 THREAD_TAG = "thread"
@@ -41,6 +45,14 @@ _ESCAPES = {"\\": "\\\\", ";": "\\:", " ": "\\s", "\r": "\\r", "\n": "\\n"}
 UNESCAPES = {"\\": "\\", ":": ";", "s": " ", "r": "\r", "n": "\n"}
 _ESCAPED = re.compile(r"\\(.?)", re.DOTALL)
 _NEEDS_ESCAPE = re.compile(r"[\\; \r\n]")
+
+
+def with_bot(tags: Tags) -> Tags:
+    """``tags`` with :data:`BOT_TAG` among them (once): a bot account's
+    words, tagged whichever door they came through."""
+    if any(key == BOT_TAG for key, _ in tags):
+        return tags
+    return ((BOT_TAG, ""), *tags)
 
 
 def escape(value: str) -> str:

@@ -63,7 +63,7 @@ class AdminClient:
         self.url = url.rstrip("/") + "/admin/"
         self.token = token
 
-    def call(self, method: str, path: str, body: dict[str, str] | None = None) -> Any:
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """The JSON answer of one call; a refusal raises :class:`AdminError`."""
         with self._open(method, path, body) as answer:
             return json.load(answer)
@@ -74,7 +74,7 @@ class AdminClient:
             shutil.copyfileobj(answer, file)
             return file.tell()
 
-    def _open(self, method: str, path: str, body: dict[str, str] | None) -> Any:
+    def _open(self, method: str, path: str, body: dict[str, Any] | None) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Authorization", f"Bearer {self.token}")
@@ -166,6 +166,21 @@ def _invitations_create(client: AdminClient, options: argparse.Namespace) -> Any
 
 def _invitations_revoke(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("DELETE", f"invitations/{quoted(options.code)}")
+
+
+def _bots_list(client: AdminClient, options: argparse.Namespace) -> Any:
+    return client.call("GET", "bots")
+
+
+def _bots_add(client: AdminClient, options: argparse.Namespace) -> Any:
+    asked: dict[str, Any] = {"name": options.name, "relay": options.relay}
+    if options.owner:
+        asked["owner"] = options.owner
+    return client.call("POST", "bots", asked)
+
+
+def _bots_remove(client: AdminClient, options: argparse.Namespace) -> Any:
+    return client.call("DELETE", f"bots/{quoted(options.name)}")
 
 
 def _announce(client: AdminClient, options: argparse.Namespace) -> Any:
@@ -268,12 +283,31 @@ def as_text(answer: Any) -> str:
                 for ban in answer["terms"]
             ],
         )
+    if set(answer) == {"bots"}:
+        return _table(
+            ["bot", "owner", "relay", "made"],
+            [
+                [bot["name"], bot["owner"] or "", _yes(bot["relay"]), bot["made"]]
+                for bot in answer["bots"]
+            ],
+        )
     if len(answer) == 1 and isinstance(next(iter(answer.values())), list):
         return "\n".join(str(item) for item in next(iter(answer.values())))
     width = max(len(key) for key in answer)
     return "\n".join(
-        f"{key + ':':<{width + 1}} {value}" for key, value in answer.items()
+        f"{key + ':':<{width + 1}} {_shown(value)}" for key, value in answer.items()
     )
+
+
+def _shown(value: Any) -> str:
+    """A value of a ``key: value`` line: none as nothing, a truth as yes/no."""
+    if value is None:
+        return ""
+    return _yes(value) if isinstance(value, bool) else str(value)
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
 
 
 def _table(heads: list[str], rows: list[list[Any]]) -> str:
@@ -357,6 +391,22 @@ def parser() -> argparse.ArgumentParser:
     revoke = on_invitations.add_parser("revoke", help="end one: its code, or id")
     revoke.add_argument("code")
     revoke.set_defaults(run=_invitations_revoke)
+
+    bots = commands.add_parser("bots", help="make, list and remove bot accounts")
+    on_bots = bots.add_subparsers(dest="action", required=True)
+    on_bots.add_parser("list").set_defaults(run=_bots_list)
+    add_bot = on_bots.add_parser(
+        "add", help="a bot account, and its token (shown once)"
+    )
+    add_bot.add_argument("name")
+    add_bot.add_argument("--owner", default="", help="the account that owns it")
+    add_bot.add_argument(
+        "--relay", action="store_true", help="it may relay others' words (RELAYMSG)"
+    )
+    add_bot.set_defaults(run=_bots_add)
+    remove_bot = on_bots.add_parser("remove", help="remove a bot: its token stops")
+    remove_bot.add_argument("name")
+    remove_bot.set_defaults(run=_bots_remove)
 
     announce = commands.add_parser("announce", help="tell every signed-on user")
     announce.add_argument("text")

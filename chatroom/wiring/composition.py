@@ -280,6 +280,7 @@ def _accounts(
         hashing,
         config,
         counts=backend.apply,
+        find_user=backend.server.find_user,
     )
 
 

@@ -20,6 +20,7 @@ from tests.doors.irc import (
     test_irc_app_passwords,
     test_irc_bad_input,
     test_irc_big_room,
+    test_irc_bots,
     test_irc_channel_numerics,
     test_irc_chathistory_private,
     test_irc_conformance,
@@ -539,6 +540,16 @@ class AppPasswordOnTwoNodesTests(
 ):
     """``test_irc_app_passwords.AppPasswordTests`` on two nodes: made on one,
     SASL PLAIN on either."""
+
+
+class BotAccountOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_bots.IRCBotAccountTests):
+    """``test_irc_bots.IRCBotAccountTests`` on two nodes: a bot made on one
+    signs in on either, marked at both."""
+
+
+class RelayMsgOnTwoNodesTests(IRCDoorOnTwoNodes, test_irc_bots.RelayMsgTests):
+    """``test_irc_bots.RelayMsgTests`` on two nodes: a relay on one seen on
+    the other, at both doors."""
 
 
 class MailSettingOnTwoNodesTests(

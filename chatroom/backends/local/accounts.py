@@ -23,6 +23,7 @@ from chatroom.core.model.changes.accounts import (
     AccountSignIns,
     AppPasswordsAre,
     BindOidc,
+    BotIs,
     DropAccount,
     DropInvitation,
     DropSignInToken,
@@ -36,6 +37,7 @@ from chatroom.core.model.changes.accounts import (
     PasswordHashIs,
     Registered,
     SetAppPasswords,
+    SetBot,
     SetInvitation,
     SetMailbox,
     SetPassword,
@@ -83,6 +85,7 @@ class StoredAccounts:
                 loaded.mailboxes.get(key, ""),
                 loaded.oidc.get(key, ""),
                 loaded.app_passwords.get(key, ""),
+                loaded.bots.get(key, ""),
             )
             for key, name, hashed in loaded.accounts
         }
@@ -180,6 +183,8 @@ class StoredAccounts:
                 account = replace(account, oidc=op.oidc)
             elif isinstance(op, SetAppPasswords):
                 account = replace(account, app_passwords=op.app_passwords)
+            elif isinstance(op, SetBot):
+                account = replace(account, bot=op.bot)
             else:
                 raise TypeError(f"no operation {op!r} of an account's record")
         if found is not None and found.oidc and account != found:
@@ -209,6 +214,9 @@ class StoredAccounts:
 
     async def mailboxes(self) -> dict[str, str]:
         return {key: a.mailbox for key, a in self.by_key.items() if a.mailbox}
+
+    async def bots(self) -> dict[str, str]:
+        return {key: a.bot for key, a in self.by_key.items() if a.bot}
 
     async def server_bans(self) -> list[str]:
         return list(self.bans)
@@ -376,4 +384,6 @@ def _holds(found: Account | None, premise: Premise) -> bool:
         return found is not None and found.mailbox == premise.mailbox
     if isinstance(premise, AppPasswordsAre):
         return found is not None and found.app_passwords == premise.app_passwords
+    if isinstance(premise, BotIs):
+        return found is not None and found.bot == premise.bot
     raise TypeError(f"no premise {premise!r} of an account's record")

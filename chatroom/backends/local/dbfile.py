@@ -126,6 +126,10 @@ MIGRATIONS = [
     # what an event says of the message it answers or concerns (a reply's
     # quote: chatroom.backends.local.rows.quoted_of), "" for nothing
     ("events", "quoted", "TEXT NOT NULL DEFAULT ''"),
+    # what makes a bot account one: its owner, relay permission, when it
+    # was made, its token's hash (chatroom.core.model.accountrecord.Bot),
+    # "" for an account of a person
+    ("accounts", "bot", "TEXT NOT NULL DEFAULT ''"),
 ]
 
 #: SQLite's errors that mean the file itself is bad (not where it is).

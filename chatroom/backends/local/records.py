@@ -99,6 +99,8 @@ class LoadedAccounts:
     oidc: dict[str, str] = field(default_factory=dict)
     #: Each account's app passwords as the core encoded them, by key.
     app_passwords: dict[str, str] = field(default_factory=dict)
+    #: What makes each bot account one, as the core encoded it, by key.
+    bots: dict[str, str] = field(default_factory=dict)
     #: Every invitation as the core encoded it, by its code's hash.
     invitations: dict[str, str] = field(default_factory=dict)
     #: Every sign-in token as (its hash, its account's key, the token as

@@ -273,6 +273,7 @@ class SqliteStore:
                     "SELECT key, app_passwords FROM accounts WHERE app_passwords != ''"
                 )
             ),
+            bots=dict(db.execute("SELECT key, bot FROM accounts WHERE bot != ''")),
             ban_terms=dict(db.execute("SELECT mask, terms FROM server_ban_terms")),
             ignores=db.execute("SELECT account, name FROM ignores").fetchall(),
             ages=dict(db.execute("SELECT account, at FROM account_ages")),
@@ -292,7 +293,7 @@ class SqliteStore:
         self._pending.append(
             (
                 "INSERT OR REPLACE INTO accounts (key, name, hash, scram, mailbox, "
-                "oidc, app_passwords) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "oidc, app_passwords, bot) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     account.key,
                     account.name,
@@ -301,6 +302,7 @@ class SqliteStore:
                     account.mailbox,
                     account.oidc,
                     account.app_passwords,
+                    account.bot,
                 ),
             )
         )

@@ -5,8 +5,8 @@ Every node signs users in against the same accounts and bans, so they live
 in Redis beside names and rooms (``P accounts``: name key → ``"name
 hash"``, or ``"name hash scram"`` once the account has SCRAM keys, in
 RFC 5803's form, which has no spaces; ``P mailboxes`` and ``P
-app-passwords``: name key → the account's mailbox, its app passwords, as
-the core encodes them; ``P gbans``: ban masks by age;
+app-passwords`` and ``P bots``: name key → the account's mailbox, its app
+passwords, what makes it a bot, as the core encodes them; ``P gbans``: ban masks by age;
 ``P invitations``: a code's hash → the invitation as
 :class:`chatroom.core.accounts.invitations.InviteLink` encodes it; ``P
 sign-in:<hash>``: a sign-in token as :class:`chatroom.core.accounts.sign_in_tokens.
@@ -65,8 +65,12 @@ from chatroom.core.moderation.netbans import BanTerms
 #: Operands: account. The account registered under it: ``"name hash"``,
 #: or nil; its mailbox (``P mailboxes``' field), or nil; the OpenID
 #: provider's subject it is bound to (``P oidc-of``'s field), or nil; and
-#: its app passwords (``P app-passwords``' field), or nil.
+#: its app passwords (``P app-passwords``' field), or nil; what makes it a
+#: bot (``P bots``' field), or nil.
 GET = Script("account-get")
+
+#: Every bot's record: key, bot, key, bot...
+BOTS = Script("bots-all")
 
 #: Operands: oidc (a provider's subject, as :func:`chatroom.core.accounts.oidc.
 #: binding` encodes it). The key of the account bound to it (``P oidc``:
@@ -193,8 +197,8 @@ class RedisAccounts:
         self.failures = RedisFailures(calls)
 
     async def get(self, key: str) -> Account | None:
-        record, mailbox, oidc, apps = await self.calls.eval(GET, {"account": key})
-        return _account(key, record, mailbox, oidc, apps)
+        read = await self.calls.eval(GET, {"account": key})
+        return _account(key, *read)
 
     async def oidc_account(self, oidc: str) -> str | None:
         key = await self.calls.eval(OIDC_ACCOUNT, {"oidc": oidc})
@@ -237,6 +241,12 @@ class RedisAccounts:
 
     async def mailboxes(self) -> dict[str, str]:
         flat = await self.calls.eval(MAILBOXES, NONE)
+        return {
+            k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
+        }
+
+    async def bots(self) -> dict[str, str]:
+        flat = await self.calls.eval(BOTS, NONE)
         return {
             k.decode(): v.decode() for k, v in zip(flat[::2], flat[1::2], strict=True)
         }
@@ -335,9 +345,11 @@ def _account(
     mailbox: bytes | None,
     oidc: bytes | None,
     apps: bytes | None,
+    bot: bytes | None = None,
 ) -> Account | None:
     """Account ``key`` from its stored ``"name hash [scram]"`` (None: none),
-    its mailbox, its provider's subject and its app passwords (None: none)."""
+    its mailbox, its provider's subject, its app passwords and what makes
+    it a bot (None: none)."""
     if not record:
         return None
     name, hashed, *scram = record.decode().split(" ")
@@ -349,4 +361,5 @@ def _account(
         (mailbox or b"").decode(),
         (oidc or b"").decode(),
         (apps or b"").decode(),
+        (bot or b"").decode(),
     )

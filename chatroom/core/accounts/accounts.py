@@ -150,6 +150,11 @@ class AccountStore(InvitationStore, SignInTokenStore, Protocol):
         """Every account's mailbox, by key, of the accounts that have one."""
         ...
 
+    async def bots(self) -> dict[str, str]:
+        """Every bot account's :class:`~chatroom.core.model.accountrecord.Bot`,
+        as encoded, by key (an operator's listing, an owner's)."""
+        ...
+
     async def ignores(self, account: str) -> frozenset[str]:
         """The name keys account ``account`` ignores."""
         ...

@@ -119,9 +119,16 @@ class Device:
         return not self.hidden or name_key(room) not in self.hidden
 
 
-#: A :class:`Session`'s account, account name, away message and metadata
-#: at their defaults (none): most sessions of a crowd.
-_NO_RARE: tuple[str, str, str, tuple[tuple[str, str], ...]] = ("", "", "", ())
+#: A :class:`Session`'s account, account name, away message, metadata and
+#: whether its account is a bot, at their defaults (none): most sessions
+#: of a crowd.
+_NO_RARE: tuple[str, str, str, tuple[tuple[str, str], ...], bool] = (
+    "",
+    "",
+    "",
+    (),
+    False,
+)
 
 
 class Session(ByFields):
@@ -133,8 +140,9 @@ class Session(ByFields):
     door gave (an IRC client's ``USER``, ``SETNAME``, ``AWAY``; "" for
     none), which its :class:`~chatroom.core.model.events.Joined` carries, and
     the metadata it keeps for as long as it lasts (key, value pairs:
-    :mod:`chatroom.core.accounts.profiles`). Never changed once made
-    (:meth:`replaced` makes another).
+    :mod:`chatroom.core.accounts.profiles`), and whether the account is a
+    bot's (:mod:`chatroom.core.accounts.bots`: everything it says is tagged
+    ``bot``). Never changed once made (:meth:`replaced` makes another).
 
     An account's devices here share their seat's session; a door's session
     (:class:`~chatroom.doors.line.session.LineSession`,
@@ -156,11 +164,12 @@ class Session(ByFields):
         realname: str = "",
         away: str = "",
         metadata: tuple[tuple[str, str], ...] = (),
+        bot: bool = False,
     ) -> None:
         self.token = token
         self.name = name
         self.realname = realname
-        rare = (account, account_name, away, metadata)
+        rare = (account, account_name, away, metadata, bot)
         self._rare = None if rare == _NO_RARE else rare
 
     @property
@@ -179,6 +188,11 @@ class Session(ByFields):
     def metadata(self) -> tuple[tuple[str, str], ...]:
         return () if self._rare is None else self._rare[3]
 
+    @property
+    def bot(self) -> bool:
+        """Whether the account signed in to is a bot's."""
+        return self._rare is not None and self._rare[4]
+
     def _fields(self) -> tuple[object, ...]:
         return (self.token, self.name, self.realname, self._rare or _NO_RARE)
 
@@ -187,7 +201,7 @@ class Session(ByFields):
             f"Session(token={self.token!r}, name={self.name!r},"
             f" account={self.account!r}, account_name={self.account_name!r},"
             f" realname={self.realname!r}, away={self.away!r},"
-            f" metadata={self.metadata!r})"
+            f" metadata={self.metadata!r}, bot={self.bot!r})"
         )
 
     def replaced(self, **changes: Any) -> Session:
@@ -199,6 +213,7 @@ class Session(ByFields):
             "realname": self.realname,
             "away": self.away,
             "metadata": self.metadata,
+            "bot": self.bot,
             **changes,
         }
         return Session(self.token, **fields)

@@ -181,10 +181,12 @@ class Sessions:
         name: str | None = None,
         account: str | None = None,
         account_name: str | None = None,
+        bot: bool | None = None,
     ) -> None:
         """A new name or account (None: unchanged) for an open session;
         ``account_name`` the new account's registered name (its key if not
-        given; "" with no account)."""
+        given; "" with no account); ``bot`` whether that account is a bot's
+        (False if not given with a new account)."""
         seat = self.seat_of(member)
         session = seat.session if seat is not None else None
         if seat is None or session is None:
@@ -198,11 +200,14 @@ class Sessions:
             changes["name"] = name
         if account is not None and account != session.account:
             shown = account_name if account_name is not None else account
-            changes.update(account=account, account_name=shown)
+            changes.update(account=account, account_name=shown, bot=bool(bot))
         elif account_name is not None:
             changes["account_name"] = account_name
+        if bot is not None and "bot" not in changes:
+            changes["bot"] = bot
         if not changes.get("account", session.account):
             changes["account_name"] = ""
+            changes["bot"] = False
         if changes:
             session = session.replaced(**changes)
         seat.session = session

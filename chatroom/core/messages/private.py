@@ -79,7 +79,7 @@ from chatroom.core.policy.moderation import Target
 from chatroom.core.policy.userdata import other_side
 from chatroom.core.server.bus import NO_COPY, CopyTo
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import Tags, with_bot
 
 #: How often a message goes back and forth between "tell" and "keep" while
 #: its recipient signs in and out under it.
@@ -377,6 +377,8 @@ class PrivateMessages:
         found = await self._recipient(name)
         now = self.clock.seconds()
         stamp = format_time(now)
+        if sender.bot:  # a bot account's words, at every door
+            tags = with_bot(tags)
         event = PrivateMessage(
             sender.name, found.name, stamp, text, tags, account=sender.account_name
         )

@@ -29,6 +29,7 @@ class Account:
     mailbox: str = ""
     oidc: str = ""
     app_passwords: str = ""
+    bot: str = ""
 
 
 #: The password hash of an account that has none (one made by a sign-in
@@ -121,3 +122,35 @@ def app_passwords_of(account: Account | None) -> tuple[AppPassword, ...]:
     if account is None or not account.app_passwords:
         return ()
     return tuple(AppPassword(*row) for row in json.loads(account.app_passwords))
+
+
+@dataclass(frozen=True)
+class Bot:
+    """What makes an account a bot (:mod:`chatroom.core.services.bots`): the
+    key and the name of the account that owns it ("" for none: made by the
+    operator), whether it may relay others' words (IRC's ``RELAYMSG``),
+    when it was made (Unix seconds), and the SHA-256 of its token (hex):
+    the token itself is shown once and never kept."""
+
+    owner: str
+    owner_name: str
+    relay: bool
+    made: float
+    token_hash: str
+
+    def encode(self) -> str:
+        """As an account's record keeps it."""
+        row = [self.owner, self.owner_name, self.relay, self.made, self.token_hash]
+        return json.dumps(row, separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, text: str) -> Bot:
+        owner, owner_name, relay, made, token_hash = json.loads(text)
+        return cls(owner, owner_name, bool(relay), float(made), token_hash)
+
+
+def bot_of(account: Account | None) -> Bot | None:
+    """What makes ``account`` a bot (None: it is none, or no account)."""
+    if account is None or not account.bot:
+        return None
+    return Bot.decode(account.bot)

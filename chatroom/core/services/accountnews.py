@@ -30,10 +30,21 @@ async def registered_name(
 ) -> str | None:
     """The name account ``key`` was registered with (None for no key, or
     ``before``'s: the session's account is none, or unchanged)."""
+    return (await signing_in(store, key, before))[0]
+
+
+async def signing_in(
+    store: AccountStore, key: str, before: str = ""
+) -> tuple[str | None, bool | None]:
+    """The name account ``key`` was registered with, as
+    :func:`registered_name` answers it, and whether it is a bot's (None:
+    unchanged), read once."""
     if not key or key == before:
-        return None
+        return None, None
     account = await store.get(key)
-    return account.name if account is not None else key
+    if account is None:
+        return key, False
+    return account.name, bool(account.bot)
 
 
 async def tell_rooms(

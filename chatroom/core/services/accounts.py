@@ -40,6 +40,7 @@ from chatroom.core.accounts.accounts import (
     registering,
     unregistering,
 )
+from chatroom.core.accounts.bots import Bots, check_no_bot, token_matches
 from chatroom.core.accounts.invitations import (
     InvitationService,
     LinkBase,
@@ -59,10 +60,11 @@ from chatroom.core.infra.throttle import (
     ThrottledError,
 )
 from chatroom.core.model import errors
-from chatroom.core.model.accountrecord import Account, Mailbox, mailbox_of
+from chatroom.core.model.accountrecord import Account, Mailbox, bot_of, mailbox_of
 from chatroom.core.model.changes.accounts import AccountAge, SetRegistered
 from chatroom.core.model.changes.base import Apply, DecidedChange, PremiseFailedError
 from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.facts import Target
 from chatroom.core.model.text import account_mask, name_key
 from chatroom.core.moderation.lockdown import check_registration
 from chatroom.core.moderation.store import BanStore
@@ -105,6 +107,7 @@ class AccountService:
         config: ServerConfig | None = None,
         hasher: PasswordHasher = HASHER,
         counts: Apply | None = None,
+        find_user: Callable[[str], Awaitable[Target | None]] | None = None,
     ) -> None:
         """Args:
         store: where accounts (and invitations) are read.
@@ -115,6 +118,8 @@ class AccountService:
         counts: where registrations, wrong passwords and codes are
             counted: the back-end's one write, which counts them for every
             node of a cluster (None: this process's own memory).
+        find_user: the user connected anywhere under a name, which no bot
+            made takes (None: nobody is).
         """
         config = config or ServerConfig()
         self.store = store
@@ -162,6 +167,8 @@ class AccountService:
         #: Device sessions: ``/session`` (chatroom.core.accounts.sign_in_tokens),
         #: kept with the accounts, ended with their passwords.
         self.sign_ins = SignInTokens(store, bans, apply, clock, self.count_failures)
+        #: Bot accounts and their tokens (chatroom.core.accounts.bots).
+        self.bots = Bots(store, apply, clock, find_user)
 
     def reconfigure(self, config: ServerConfig) -> None:
         """A reload: ``config``'s admins and ``--registration`` from the
@@ -364,9 +371,13 @@ class AccountService:
             if account is not None:
                 if await self.bans.is_server_banned([account_mask(key)]):
                     raise errors.banned_from_server()
-                matched = await self._matched(
-                    account, password, upgrade=True, app_passwords=app_passwords
-                )
+                bot = bot_of(account)
+                if bot is not None:  # its token, and nothing else
+                    matched = OWN_PASSWORD if token_matches(bot, password) else ""
+                else:
+                    matched = await self._matched(
+                        account, password, upgrade=True, app_passwords=app_passwords
+                    )
         except BaseException:  # no failure: not checked
             await self.settle_attempt(key, address, by_name, signed_in=False)
             raise
@@ -390,6 +401,7 @@ class AccountService:
         """The signed-in account's password is now ``new``, its ``old`` one
         checked again (and once more if another device changed it before
         this applied: then the old one is no longer it, ``BAD_PASSWORD``)."""
+        check_no_bot(await self.store.get(account_key), "/password")
         new = check_new_password(new, self.password_min)
         account = await self.check_own_password(account_key, old, address)
         hashed, scram = await self._hash(new)

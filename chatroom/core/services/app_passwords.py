@@ -51,6 +51,7 @@ from chatroom.core.accounts.accounts import (
     applied,
     canonical,
 )
+from chatroom.core.accounts.bots import check_no_bot
 from chatroom.core.model import errors
 from chatroom.core.model.accountrecord import (
     Account,
@@ -118,6 +119,7 @@ def adding(found: Account | None, made: AppPassword) -> DecidedChange:
     it keeps already, ``BAD_ARGS`` past :data:`MOST_APP_PASSWORDS`."""
     if found is None:
         raise errors.not_signed_in()
+    check_no_bot(found, "/app-password add")
     kept = app_passwords_of(found)
     if any(each.label == made.label for each in kept):
         raise errors.ChatError(

@@ -27,8 +27,8 @@ from chatroom.core.infra.applying import Applies
 from chatroom.core.infra.ignoring import heard_pages
 from chatroom.core.infra.retrying import DECISION_ATTEMPTS, retried
 from chatroom.core.infra.seats import Session
+from chatroom.core.messages import relaying, transactions
 from chatroom.core.messages import search as searching
-from chatroom.core.messages import transactions
 from chatroom.core.messages.life import MessageLife
 from chatroom.core.messages.operator_messages import say_to_operators
 from chatroom.core.messages.pins import Pins
@@ -71,7 +71,7 @@ from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.premises import UNMODERATED, as_read, messages_of, ordinary
 from chatroom.wire.lines import format_time
-from chatroom.wire.tags import Tags
+from chatroom.wire.tags import RELAY_TAG, Tags, with_bot
 
 
 class MessageService:
@@ -198,6 +198,32 @@ class MessageService:
         saying = self._append(member, session, room, text, tags, action, txn=txn)
         return await self._keyed(txn, session, room, saying)
 
+    async def relay(
+        self, member: Member, room: str, nick: str, text: str, tags: Tags = ()
+    ) -> None:
+        """IRC's ``RELAYMSG``: ``text`` said in ``room`` as ``nick``, a name
+        of another network's, through the relayer's membership, stored
+        with :data:`~chatroom.wire.tags.RELAY_TAG` naming the relayer and
+        ``tags`` (the client's own) after it
+        (:mod:`chatroom.core.messages.relaying`).
+
+        Raises:
+            ChatError: ``PRIVS_NEEDED``, ``INVALID_NICK``, ``NO_SUCH_ROOM``,
+                ``NOT_IN_ROOM``, and what a message of the room may be
+                refused with.
+        """
+        member = self.identities.seat(member)
+        session = self.identities.session(member)
+        admin = self.identities.actor(member).admin
+        await relaying.check_relayer(session, admin, self.records)
+        relaying.check_nick(nick)
+        rules.check_text(text)
+        if not self.messages.speaking(member, room).member:
+            await self.rooms.facts(room)  # NO_SUCH_ROOM first
+            raise errors.not_in_room()
+        relayed = ((RELAY_TAG, session.name), *tags)
+        await self._append(member, session, room, text, relayed, speaker=nick)
+
     async def said_before(
         self, member: Member, room: str, text: str, key: str, refusal: ChatError
     ) -> Acknowledged:
@@ -267,6 +293,7 @@ class MessageService:
         *,
         quoting: Message | None = None,
         txn: Txn | None = None,
+        speaker: str = "",
     ) -> Acknowledged | None:
         """Read what this process holds of the speaker's room, decide
         (:meth:`_said`) and hand the back-end the change; decide again on
@@ -277,7 +304,9 @@ class MessageService:
         ``quoting``: the message a reply answers, or the root of the
         thread it is said in, whose author and first words go with it
         (:mod:`chatroom.core.messages.quoting`). ``txn``: a keyed line's,
-        whose change rests on its key too; answered its acknowledgement."""
+        whose change rests on its key too; answered its acknowledgement.
+        ``speaker``: who it is said as, if not the member (a relayed nick:
+        :meth:`relay`), with no account and no ``bot`` tag of the member's."""
         await self._check_link(member, session, text)
         speaking = self.messages.speaking(member, room)
         # From outside: NOT_IN_ROOM if there is no such room, before the rest.
@@ -285,14 +314,16 @@ class MessageService:
         now = self.clock.seconds()
         if self.files is not None:
             tags = (*tags, *await self.files.tags_for(text))
+        if session.bot and not speaker:  # a bot account's words, at every door
+            tags = with_bot(tags)
         event = Message(
             speaking.room if facts is None else facts.room.name,
-            session.name,
+            speaker or session.name,
             format_time(now),
             text,
             action,
             tags,
-            account=session.account_name,
+            account="" if speaker else session.account_name,
             quoted_user=quoting.user if quoting is not None else "",
             quoted_text=start_of(quoting.text) if quoting is not None else "",
         )
@@ -401,23 +432,32 @@ class MessageService:
         )
 
     async def paste(
-        self, member: Member, room: str, text: str, key: str = ""
+        self,
+        member: Member,
+        room: str,
+        text: str,
+        key: str = "",
+        tags: Tags = (),
+        action: bool = False,
     ) -> Acknowledged | None:
         """``/paste TEXT``: the lines of ``text`` (escaped as an IRCv3 tag
         value) as one message to ``room``, stored with its ``multiline``
         tag as an IRC ``draft/multiline`` batch is (:func:`multiline.paste`:
         ``BAD_ARGS`` when empty or over 32 lines or 4000 bytes,
-        ``BAD_TEXT``)."""
-        said, tags = multiline.paste(text)
+        ``BAD_TEXT``), and ``tags`` after it (a bot's); an ``action``, a
+        ``/me`` of several lines (the REST API's)."""
+        said, lines = multiline.paste(text)
+        tags = (*lines, *tags)
         if not key:
-            await self.say(member, room, said, tags)
+            await self.say(member, room, said, tags, action)
             return None
         member = self.identities.seat(member)
         rules.check_text(said)
         session = self.identities.session(member)
-        txn = transactions.asked(key, "paste", room, text)
+        kind = "paste action" if action else "paste"
+        txn = transactions.asked(key, kind, room, text)
         assert txn is not None
-        saying = self._append(member, session, room, said, tags, txn=txn)
+        saying = self._append(member, session, room, said, tags, action, txn=txn)
         return await self._keyed(txn, session, room, saying)
 
     # -- messages with a life (chatroom.core.messages.life) ---------------------------

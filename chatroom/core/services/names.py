@@ -46,7 +46,7 @@ from chatroom.core.rooms import membership
 from chatroom.core.rooms.store import RoomStore
 from chatroom.core.server.bus import Bus
 from chatroom.core.services import claims
-from chatroom.core.services.accountnews import registered_name, tell_rooms
+from chatroom.core.services.accountnews import signing_in, tell_rooms
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.presence import PresenceService
@@ -171,7 +171,7 @@ class Names:
         member = self.identities.seat(member)
         signed_in = session.account if account is None else account
         before = session.account
-        shown = await registered_name(self.records, signed_in, before)
+        shown, bot = await signing_in(self.records, signed_in, before)
         require_account = self.config.require_account
         kept = session.metadata  # what the session keeps goes with its presence
         shared = None if presence is None else replace(presence, metadata=kept)
@@ -201,7 +201,7 @@ class Names:
             check,
         )
         self.sessions.update(
-            member, name=name, account=signed_in or None, account_name=shown
+            member, name=name, account=signed_in or None, account_name=shown, bot=bot
         )
         if presence is not None:  # for its JOINs, as set_presence describes it
             self.sessions.describe(member, presence.realname, presence.away)
@@ -227,12 +227,12 @@ class Names:
         """A plain name's read markers become its account's; rooms hear it."""
         member = self.identities.seat(member)
         before = self.sessions[member].account
-        shown = await registered_name(self.records, account)
+        shown, bot = await signing_in(self.records, account)
         signing = DecidedChange(
             HeldName(name_key(self.sessions[member].name)), (), (SetAccount(account),)
         )
         await self.apply(signing, member, self.sessions[member])
-        self.sessions.update(member, account=account, account_name=shown)
+        self.sessions.update(member, account=account, account_name=shown, bot=bot)
         await tell_rooms(self.bus, self.rooms, self.sessions, member, before)
         if account:
             for room, event_id in self.plain_markers.forget(member).items():

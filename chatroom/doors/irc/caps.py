@@ -82,6 +82,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     ),
     Capability("draft/pre-away", draft=True),
     Capability("draft/read-marker", draft=True),
+    Capability("draft/relaymsg", "/", draft=True),
     Capability("draft/webpush", draft=True),
     Capability("echo-message"),
     Capability("extended-join"),
@@ -134,6 +135,7 @@ RENDERING = frozenset(
         "account-tag",
         "account-notify",
         "extended-join",
+        "draft/relaymsg",
     }
 )
 

@@ -69,6 +69,12 @@ async def account_of(
     return await session.registry.accounts.shown_name(key)
 
 
+async def is_bot_account(session: IRCSession, account: str) -> bool:
+    """Whether ``account`` (a name as registered) is a bot's: one signed
+    in at another door is a bot as much as one in ``+B``."""
+    return await session.registry.accounts.bots.is_bot(name_key(account))
+
+
 # -- WHOIS ------------------------------------------------------------------------
 
 
@@ -109,14 +115,12 @@ async def whois(session: IRCSession, params: tuple[str, ...]) -> None:
     account = await account_of(session, name, there)
     if account:
         session.numeric(RPL_WHOISACCOUNT, name, account, "is logged in as")
-    if here is None and there is not None:
-        if there.bot:
-            session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
-        if there.away:
-            session.numeric(irc.RPL_AWAY, name, there.away)
+    bot = here.bot if here is not None else there is not None and there.bot
+    if bot or (account and await is_bot_account(session, account)):
+        session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
+    if here is None and there is not None and there.away:
+        session.numeric(irc.RPL_AWAY, name, there.away)
     if here is not None:
-        if here.bot:
-            session.numeric(RPL_WHOISBOT, name, "is a bot on this server")
         if here.away:
             session.numeric(irc.RPL_AWAY, name, here.away)
         idle = int(session.now - here.spoke)

@@ -127,6 +127,7 @@ from chatroom.doors.irc.statusmsg import operator_lines
 from chatroom.doors.irc.tags import (
     MAX_LINE,
     NOTICE_TAG,
+    RELAYMSG_TAG,
     add_tags,
     lines_of,
     relayed_tags,
@@ -143,7 +144,7 @@ from chatroom.doors.irc.wire import (
 )
 from chatroom.wire.lines import format_time
 from chatroom.wire.markdown import has_marks
-from chatroom.wire.tags import tag_section
+from chatroom.wire.tags import RELAY_TAG, tag_section
 
 #: Shared events IRC clients with ``message-tags`` get as a ``TAGMSG``.
 TAG_EVENTS = (Reaction, Typing, TagMessage, PrivateTagMessage)
@@ -774,6 +775,7 @@ class Variant:
         "accounted",
         "caps",
         "multiline",
+        "relaying",
         "renderer",
         "replay",
         "tagged",
@@ -790,6 +792,9 @@ class Variant:
         self.tagged = "message-tags" in caps
         self.multiline = "draft/multiline" in caps
         self.accounted = "account-tag" in caps
+        #: ``draft/relaymsg`` without ``message-tags``: a relayed message's
+        #: one tag, its relayer's nick.
+        self.relaying = RELAYMSG_TAG in caps and not self.tagged
 
     def __repr__(self) -> str:
         played = " (replay)" if self.replay else ""
@@ -909,6 +914,10 @@ class Variant:
                 tags.update(relayed_tags(event.tags, of_room))
             elif isinstance(event, PrivateMessage) and event.tags:
                 tags.update(relayed_tags(event.tags, str))
+        elif self.relaying and isinstance(event, Message) and event.tags:
+            relayer = dict(event.tags).get(RELAY_TAG)
+            if relayer is not None:
+                tags[RELAYMSG_TAG] = relayer
         return tags
 
     def _multiline(

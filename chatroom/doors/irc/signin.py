@@ -137,8 +137,11 @@ async def check_password(session: IRCSession, nick: str) -> bool:
 
 
 def signed_in(session: IRCSession, account: Account, pending: PendingSignIn) -> None:
-    """Remember the account for the claim that registration makes."""
+    """Remember the account for the claim that registration makes; a bot
+    account's session is in bot mode (``+B``: ``335``, ``WHO``'s ``B``)."""
     pending.account, pending.account_name = account.key, account.name
+    if account.bot:
+        session.bot = True
     session.log.info(
         "{host} signed in to {account} (IRC)", host=session.host, account=account.name
     )

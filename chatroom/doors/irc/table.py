@@ -32,6 +32,7 @@ from chatroom.doors.irc.metadata import metadata
 from chatroom.doors.irc.modlog import modlog
 from chatroom.doors.irc.readmarker import markread
 from chatroom.doors.irc.redaction import redact
+from chatroom.doors.irc.relaymsg import relaymsg
 from chatroom.doors.irc.session import IRCCommand, IRCSession
 from chatroom.doors.irc.webpush import webpush
 
@@ -86,6 +87,7 @@ COMMANDS: dict[str, IRCCommand] = {
     # IRCv3
     "BATCH": IRCCommand(extensions.batch, 1),
     "TAGMSG": IRCCommand(extensions.tagmsg, 1),
+    "RELAYMSG": IRCCommand(relaymsg, 3),
     "SETNAME": IRCCommand(extensions.setname, 1),
     "CHATHISTORY": IRCCommand(chathistory.chathistory, 1),
     "REDACT": IRCCommand(redact, 2),

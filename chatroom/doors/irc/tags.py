@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from chatroom.wire.tags import BOT_TAG, THREAD_TAG, Tags
+from chatroom.wire.tags import BOT_TAG, RELAY_TAG, THREAD_TAG, Tags
 
 #: The longest line either side sends (without CRLF): RFC 1459's 512 bytes
 #: in all, tags aside.
@@ -61,12 +61,17 @@ def shared_tags(tags: Mapping[str, str], notice: bool, bot: bool = False) -> Tag
     return (*ours, *client_only(tags).items())
 
 
+#: A relayed message's tag (``draft/relaymsg``): its relayer's nick.
+RELAYMSG_TAG = "draft/relaymsg"
+
+
 def relayed_tags(tags: Tags, msgid: Callable[[str], str]) -> dict[str, str]:
     """The client-only tags a message carries to ``message-tags`` clients,
     a reply's ``reply=ID`` (``/reply``) as ``+draft/reply=MSGID`` (``msgid``:
     the ``msgid`` of the message's room's event ID) first, a thread's
     message (``thread=ROOT``, ``/thread``) as a reply to its root unless it
-    answers a message of its own, and ``bot`` for a bot's message."""
+    answers a message of its own, ``bot`` for a bot's message, and
+    ``draft/relaymsg=<relayer>`` for a relayed one (``RELAYMSG``)."""
     relayed: dict[str, str] = {}
     for key, value in tags:
         if key == "reply":
@@ -75,6 +80,8 @@ def relayed_tags(tags: Tags, msgid: Callable[[str], str]) -> dict[str, str]:
             relayed.setdefault(REPLY_TAG, msgid(value))
         elif key == BOT_TAG:
             relayed[BOT_TAG] = ""
+        elif key == RELAY_TAG:
+            relayed[RELAYMSG_TAG] = value
         elif key.startswith("+"):
             relayed[key] = value
     return relayed

@@ -186,7 +186,11 @@ def room_of(target: str) -> str | None:
 
 
 def hostmask(nick: str, host: str) -> str:
-    """A user's source: ``nick!nick@host`` (every user has the same host)."""
+    """A user's source: ``nick!nick@host`` (every user has the same host);
+    a relayed nick's (``carol/matrix``: ``RELAYMSG``) ``nick!~u@host``, as
+    Ergo writes it."""
+    if "/" in nick:
+        return f"{nick}!~u@{host}"
     return f"{nick}!{nick}@{host}"
 
 

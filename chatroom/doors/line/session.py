@@ -55,6 +55,7 @@ from chatroom.doors.base.sendq import SendQueue
 from chatroom.doors.line import (
     account,
     app_passwords,
+    bots,
     history,
     invitations,
     mailbox,
@@ -707,6 +708,7 @@ COMMANDS: dict[str, tuple[Handler, frozenset[str]]] = {
     "delete-account": (account.do_delete_account, _NAMED),
     "push": (account.do_push, _NAMED),
     "app-password": (app_passwords.do_app_password, _NAMED),
+    "bot": (bots.do_bot, _NAMED),
     "email": (mailbox.do_email, _NAMED),
     "verify": (mailbox.do_verify, _NAMED),
     "reset": (mailbox.do_reset, _ANY),

@@ -39,6 +39,13 @@ POST    ``/admin/invitations``          ``{"uses": N, "hours": H, "room":
                                         "until", "room", "by"}``
 DELETE  ``/admin/invitations/CODE``     (or its id) → ``{"revoked": ID}``
 POST    ``/admin/announce``             ``{"text": T}`` → ``{"announced": T}``
+GET     ``/admin/bots``                 ``{"bots": [{"name", "owner",
+                                        "relay", "made"}]}``
+POST    ``/admin/bots``                 ``{"name": N, "owner": A, "relay":
+                                        B}`` (owner, relay optional) →
+                                        ``{"bot", "token", "owner",
+                                        "relay"}``
+DELETE  ``/admin/bots/NAME``            ``{"removed": NAME}``
 GET     ``/admin/backup``               the SQLite file
                                         (``application/vnd.sqlite3``), or in
                                         cluster mode the export of Redis's
@@ -66,6 +73,7 @@ from chatroom.core import operating
 from chatroom.core.accounts.invitations import HOURS, USES, InviteLink, check_terms
 from chatroom.core.model import errors
 from chatroom.core.model.errors import ChatError
+from chatroom.core.model.text import name_key
 from chatroom.core.moderation.netbans import ServerBan
 from chatroom.doors.base.hub import DoorHub
 from chatroom.wire.lines import format_time
@@ -121,6 +129,9 @@ class AdminAPI(Resource):
             (b"GET", "invitations", 1): self.invitations,
             (b"POST", "invitations", 1): self.invite,
             (b"DELETE", "invitations", 2): self.revoke_invitation,
+            (b"GET", "bots", 1): self.bots,
+            (b"POST", "bots", 1): self.add_bot,
+            (b"DELETE", "bots", 2): self.remove_bot,
             (b"GET", "backup", 1): self.backup,
         }
 
@@ -261,6 +272,45 @@ class AdminAPI(Resource):
             )
             return {"account": name, "password": password}
         raise errors.bad_args(f"accounts NAME {what}: no such change")
+
+    async def bots(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        listed = await self.chat.registry.accounts.bots.listed()
+        return {
+            "bots": [
+                {
+                    "name": bot.name,
+                    "owner": bot.owner or None,
+                    "relay": bot.relay,
+                    "made": format_time(bot.made),
+                }
+                for bot in listed
+            ]
+        }
+
+    async def add_bot(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        """A bot made by the operator: its token, this once."""
+        owner = body.get("owner") or ""
+        relay = body.get("relay", False)
+        if not isinstance(owner, str) or not isinstance(relay, bool):
+            raise errors.bad_args(
+                '"owner" is an account\'s name, "relay" true or false'
+            )
+        bots = self.chat.registry.accounts.bots
+        made, token = await bots.add(
+            _text(body, "name"), owner=name_key(owner) if owner else "", relay=relay
+        )
+        return {
+            "bot": made.name,
+            "token": token,
+            "owner": made.owner or None,
+            "relay": made.relay,
+        }
+
+    async def remove_bot(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        bots = self.chat.registry.accounts.bots
+        return {"removed": await bots.remove(parts[1], self.operator.name)}
 
     async def backup(self, request: Request, parts: list[str], body: Answer) -> str:
         """The store copied into a new file of our own, which is sent."""

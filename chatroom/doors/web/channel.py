@@ -46,6 +46,7 @@ log never shows a secret a URL carries, a webhook's or an export link's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -77,6 +78,8 @@ _BODILESS = frozenset({b"GET", b"HEAD"})
 _HOOK_PATH = HOOK_PATH.encode()
 #: Where a Matrix homeserver pushes (chatroom.doors.web.appservice).
 _APPSERVICE_PATH = b"/_matrix/app/"
+#: The REST API's paths (:mod:`chatroom.doors.web.api`).
+_API_PATH = b"/api/"
 
 
 #: Paths machines ask over and over: a load balancer's health check (every
@@ -96,16 +99,27 @@ def access_line(timestamp: str, request: Request) -> str:
 
 
 def _status(
-    code: int, reason: str, text: str, headers: Sequence[tuple[str, str]] = ()
+    code: int,
+    reason: str,
+    text: str,
+    headers: Sequence[tuple[str, str]] = (),
+    api: bool = False,
 ) -> bytes:
-    """A whole response that ends the connection."""
+    """A whole response that ends the connection; to the REST API
+    (``api``), as its JSON refusal ``{"error": CODE, "message": TEXT}``
+    (``TOO_LARGE``, ``BAD_ARGS``)."""
+    kind = "text/plain; charset=utf-8"
     body = text.encode() + b"\n"
+    if api:
+        kind = "application/json; charset=utf-8"
+        code_word = "TOO_LARGE" if code == 413 else "BAD_ARGS"
+        body = json.dumps({"error": code_word, "message": text}).encode() + b"\n"
     extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
     return (
         f"HTTP/1.1 {code} {reason}\r\n"
         "Connection: close\r\n"
         f"{extra}"
-        "Content-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Type: {kind}\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
@@ -224,6 +238,8 @@ class BoundedChannel(HTTPChannel):
             return self.limits.max_hook_body
         if self._path.startswith(_APPSERVICE_PATH):
             return self.limits.max_transaction_body
+        if self._command == b"POST" and self._path.startswith(_API_PATH):
+            return self.limits.max_api_body
         return self.limits.max_body
 
     def _upload_headers(self, uploads: UploadDoor, announced: int | None) -> None:
@@ -268,7 +284,8 @@ class BoundedChannel(HTTPChannel):
         peer = getattr(self.transport, "getPeer", lambda: None)()
         self._log.info("HTTP {code} to {peer}: {text}", code=code, peer=peer, text=text)
         assert self.transport is not None
-        self.transport.write(_status(code, reason, text, headers))
+        api = bool(getattr(self, "_path", b"").startswith(_API_PATH))
+        self.transport.write(_status(code, reason, text, headers, api))
         self.transport.loseConnection()
         self._abortingCall = self.callLater(self.abortTimeout, self.forceAbortClient)
 

@@ -29,6 +29,8 @@ class HTTPLimits:
     #: A Matrix homeserver's transaction (``/_matrix/app/``): up to a
     #: hundred events and a hundred ephemeral ones.
     max_transaction_body: int = 4 * 1024 * 1024
+    #: Largest body of a REST API request (``/api/v1/``: 16 KiB).
+    max_api_body: int = 16 * 1024
     #: Bytes of output a connection may fall behind once its buffer is full.
     sendq: int = 1024 * 1024
     #: Seconds a closing connection may take to drain before it is aborted.

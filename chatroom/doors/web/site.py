@@ -1,5 +1,6 @@
 """The ``--http`` site: the web client, ``/ws``, ``/irc``, ``/metrics``, ``/healthz``,
-``/hooks`` (webhooks' posts), and with ``--files``, ``/upload`` and ``/files/``
+``/hooks`` (webhooks' posts), ``/api/v1/`` (the REST API for bots), and
+with ``--files``, ``/upload`` and ``/files/``
 (:mod:`~chatroom.doors.web.uploads`); with ``--admin-token-file`` the admin
 API, ``/admin/``.
 
@@ -37,6 +38,7 @@ from chatroom.core.model.hooks import HOOK_PATH
 from chatroom.doors.base.hub import DoorHub
 from chatroom.doors.irc.protocol import IRCFactory
 from chatroom.doors.web.admin import AdminAPI
+from chatroom.doors.web.api import BotAPIResource, TokenCheck
 from chatroom.doors.web.channel import BoundedSite
 from chatroom.doors.web.emojitable import emoji_table
 from chatroom.doors.web.exports import Exports
@@ -232,6 +234,7 @@ def build_site(
     limits: HTTPLimits | None = None,
     irc: IRCFactory | None = None,
     admin_token: bytes = b"",
+    bot_tokens: TokenCheck | None = None,
 ) -> WrappingFactory:
     """The listening factory for ``--http``.
 
@@ -240,7 +243,9 @@ def build_site(
     door's factory), IRC over WebSocket is served at ``/irc``; with
     ``admin_token`` (``--admin-token-file``'s), the admin API at
     ``/admin/`` (:mod:`~chatroom.doors.web.admin`; else ``/admin/`` is
-    ``404`` as any unknown path).
+    ``404`` as any unknown path). The REST API for bots is at ``/api/``
+    (:mod:`~chatroom.doors.web.api`), its tokens checked by ``bot_tokens``
+    (by default, the bots' wing's).
     """
     if limits is None:
         limits = HTTPLimits(
@@ -269,6 +274,7 @@ def build_site(
     root.putChild(b"healthz", Health(server))
     root.putChild(HOOK_PATH.strip("/").encode(), HooksResource(server))
     root.putChild(b"export", Exports(server))
+    root.putChild(b"api", BotAPIResource(server, bot_tokens))
     root.putChild(b"email", mail_links(server))
     if server.oidc is not None:  # --oidc-issuer: sign in with the provider
         root.putChild(b"oidc", oidc_pages(server, server.oidc))

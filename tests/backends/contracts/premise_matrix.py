@@ -40,6 +40,7 @@ from chatroom.core.model.changes.accounts import (
     AccountSignIns,
     AppPasswordsAre,
     BindOidc,
+    BotIs,
     InvitationCode,
     InvitationIs,
     KeepSignInToken,
@@ -48,6 +49,7 @@ from chatroom.core.model.changes.accounts import (
     PasswordHashIs,
     Registered,
     SetAppPasswords,
+    SetBot,
     SetInvitation,
     SetMailbox,
     SetPassword,
@@ -948,6 +950,18 @@ class PremiseMatrixContract(PremisesBase):
             self.assertEqual(facts.app_passwords, "[]")
 
     @defer.inlineCallbacks
+    def test_bot_is(self) -> Generator[Any, Any, None]:
+        """alice's account was made a bot on its being none; another
+        decision made it one since."""
+        yield self.registered("alice")
+        change = DecidedChange(
+            AccountRecord("alice"), (BotIs(""),), (SetBot('["","",false,0,"x"]'),)
+        )
+        facts = yield self.twice(change)
+        if facts is not None:
+            self.assertEqual(facts.bot, '["","",false,0,"x"]')
+
+    @defer.inlineCallbacks
     def test_oidc_unbound(self) -> Generator[Any, Any, None]:
         """alice's binding to a provider's subject was decided on its being
         nobody's; bob's account bound it since."""
@@ -1254,6 +1268,7 @@ CASES: dict[type[Premise], str] = {
     PasswordHashIs: "test_password_hash_is",
     MailboxIs: "test_mailbox_is",
     AppPasswordsAre: "test_app_passwords_are",
+    BotIs: "test_bot_is",
     OidcUnbound: "test_oidc_unbound",
     InvitationIs: "test_invitation_is",
     SignInTokenIs: "test_sign_in_token_is",

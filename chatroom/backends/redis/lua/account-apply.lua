@@ -2,9 +2,9 @@
 -- A decided change of an account's record (chatroom.core.accounts.accounts): its
 -- premises checked first ({'CHANGED', the failed one's place}, nothing
 -- written), then its operations in order: the account made, its
--- password and SCRAM keys, its mailbox, its app passwords, its provider's
--- subject bound, the account dropped (with its mailbox, its binding, its
--- app passwords, its read markers, the private messages kept for it and
+-- password and SCRAM keys, its mailbox, its app passwords, what makes it
+-- a bot, its provider's subject bound, the account dropped (with its
+-- mailbox, its binding, its app passwords, its bot's record, its read markers, the private messages kept for it and
 -- its remembered rooms); and the sessions that go with it, once it is
 -- written: a device signed out (SignOut: its name's other holders end),
 -- the sessions an EndSessions names (as the server bans' own), each told
@@ -16,12 +16,14 @@ local c = args.change
 local u = c.subject.account
 local MAILBOXES = P .. 'mailboxes'
 local APPS = P .. 'app-passwords'
+local BOTS = P .. 'bots'
 local OIDC, OIDC_OF = P .. 'oidc', P .. 'oidc-of'
 local failed = unmet(c)
 if failed then return {'CHANGED', failed} end
 local record = redis.call('HGET', ACCOUNTS, u)
 local mailbox = redis.call('HGET', MAILBOXES, u) or ''
 local apps = redis.call('HGET', APPS, u) or ''
+local bot = redis.call('HGET', BOTS, u) or ''
 local bound = redis.call('HGET', OIDC_OF, u) or ''
 local was_bound = bound
 local name, hash, scram = '', '', ''
@@ -32,6 +34,7 @@ for _, op in ipairs(c.ops) do
   local kind = op.kind
   if kind == 'MakeAccount' then
     name, hash, scram, mailbox, bound, apps, dropped = op.name, '', '', '', '', '', false
+    bot = ''
   elseif kind == 'SetPassword' then
     hash, scram = op.hash, op.scram
   elseif kind == 'SetScramKeys' then
@@ -42,6 +45,8 @@ for _, op in ipairs(c.ops) do
     bound = op.oidc
   elseif kind == 'SetAppPasswords' then
     apps = op.app_passwords
+  elseif kind == 'SetBot' then
+    bot = op.bot
   elseif kind == 'DropAccount' then
     dropped = true
   elseif kind == 'SignOut' then
@@ -59,6 +64,7 @@ if dropped then
   redis.call('HDEL', ACCOUNTS, u)
   redis.call('HDEL', MAILBOXES, u)
   redis.call('HDEL', APPS, u)
+  redis.call('HDEL', BOTS, u)
   redis.call('HDEL', OIDC_OF, u)
   if was_bound ~= '' then redis.call('HDEL', OIDC, was_bound) end
 else
@@ -76,6 +82,11 @@ else
     redis.call('HDEL', APPS, u)
   else
     redis.call('HSET', APPS, u, apps)
+  end
+  if bot == '' then
+    redis.call('HDEL', BOTS, u)
+  else
+    redis.call('HSET', BOTS, u, bot)
   end
   if was_bound ~= bound and was_bound ~= '' then redis.call('HDEL', OIDC, was_bound) end
   if bound == '' then

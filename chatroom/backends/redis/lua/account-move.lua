@@ -3,7 +3,7 @@ if not record or redis.call('HSETNX', ACCOUNTS, args.new, record) == 0 then
   return 0
 end
 redis.call('HDEL', ACCOUNTS, args.old)
-for _, kept in ipairs({P .. 'mailboxes', P .. 'app-passwords'}) do
+for _, kept in ipairs({P .. 'mailboxes', P .. 'app-passwords', P .. 'bots'}) do
   local value = redis.call('HGET', kept, args.old)
   if value then
     redis.call('HSET', kept, args.new, value)

@@ -810,6 +810,9 @@ local function premise_holds(c, p, step)
   elseif kind == 'AppPasswordsAre' then
     return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
       and (redis.call('HGET', P .. 'app-passwords', s.account) or '') == p.app_passwords
+  elseif kind == 'BotIs' then
+    return redis.call('HEXISTS', ACCOUNTS, s.account) == 1
+      and (redis.call('HGET', P .. 'bots', s.account) or '') == p.bot
   elseif kind == 'OidcUnbound' then
     local holder = redis.call('HGET', P .. 'oidc', p.oidc)
     return not holder or redis.call('HGET', P .. 'oidc-of', holder) ~= p.oidc

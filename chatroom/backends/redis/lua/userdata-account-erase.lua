@@ -20,6 +20,7 @@ redis.call('DEL', P .. 'markers:' .. a, P .. 'waiting:' .. a, P .. 'settings:' .
 redis.call('HDEL', ACCOUNTS, a)
 redis.call('HDEL', P .. 'mailboxes', a)
 redis.call('HDEL', P .. 'app-passwords', a)
+redis.call('HDEL', P .. 'bots', a)
 local bound = redis.call('HGET', P .. 'oidc-of', a)
 if bound then redis.call('HDEL', P .. 'oidc', bound) end
 redis.call('HDEL', P .. 'oidc-of', a)

@@ -26,8 +26,8 @@ from chatroom.core.model.changes.rooms import Exists
 @dataclass(frozen=True)
 class AccountRecord(AccountSubject):
     """Account ``account``'s record (its name key): the name it was
-    registered as, its password hash and its SCRAM keys, its mailbox and
-    its app passwords."""
+    registered as, its password hash and its SCRAM keys, its mailbox, its
+    app passwords and, for a bot, what makes it one."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,25 @@ class SetAppPasswords(Operation):
     for none)."""
 
     app_passwords: str
+
+
+@dataclass(frozen=True)
+class BotIs(Premise):
+    """The account exists and what makes it a bot (as
+    :meth:`~chatroom.core.model.accountrecord.Bot.encode` encodes it; "" for
+    an account of a person) is ``bot``: a bot removed is the bot a
+    decision found, never a person's account made since under its name.
+    A refusal brings the account as it is now."""
+
+    bot: str
+
+
+@dataclass(frozen=True)
+class SetBot(Operation):
+    """The account is now the bot ``bot`` (encoded): its owner, its relay
+    permission, when it was made and its token's hash."""
+
+    bot: str
 
 
 @dataclass(frozen=True)
@@ -261,6 +280,7 @@ declare(
         SetScramKeys,
         SetMailbox,
         SetAppPasswords,
+        SetBot,
         BindOidc,
         DropAccount,
         SignOut,
@@ -271,6 +291,7 @@ declare(
         PasswordHashIs,
         MailboxIs,
         AppPasswordsAre,
+        BotIs,
         OidcUnbound,
     ),
 )

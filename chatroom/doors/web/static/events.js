@@ -256,6 +256,14 @@ const handlers = {
   APP_PASSWORDS_END({ count }) {
     system(count === "0" ? "you have no app passwords" : `${count} app password(s)`);
   },
+  // Bots (/bot): a new one's token is shown this once, here.
+  BOT({ name, token }) {
+    system(`bot ${name}: its token is ${token} (shown this once: the bot signs in `
+      + "with it as its password, or sends it as Authorization: Bearer)");
+  },
+  BOT_MADE({ name, made }) { system(`bot ${name}, made ${made}`); },
+  BOTS_END({ count }) { system(count === "0" ? "you have no bots" : `${count} bot(s)`); },
+  BOT_REMOVED({ name }) { system(`bot ${name} removed: its token signs in no more`); },
   APP_PASSWORD_REMOVED({ label }) { system(`app password ${label} removed: it signs in no more`); },
   // /set mail on|off: whether what the account misses while away is mailed.
   MAIL({ state: mailed }) {

@@ -117,6 +117,7 @@ const HELP = [
     ["/password OLD NEW", "change your password (with spaces: \"old phrase\" \"new phrase\")"],
     ["/unregister PASSWORD", "give up your account"],
     ["/app-password add LABEL", "a password for one client (list, remove LABEL)"],
+    ["/bot add NAME", "a bot account of yours, and its token (list, remove NAME)"],
     ["/set mail on|off", "mail what you miss while away (to a verified address)"],
   ]],
   ["Moderating (owner and operators)", [

@@ -1,0 +1,156 @@
+"""The REST API for bots on two nodes over one ``redis-server``: a bot
+made on node one is known by its token at node two; joined through node
+two, it is a member at node one (``JOIN`` there, ``/who`` lists it with no
+connection anywhere), its post through node two is seen
+at node one with its id, the same ``txn`` posted again through node one
+answers that id and time and says nothing, and node one's event stream
+gets what is said at node two.
+
+The API resource is each node's own (as its ``--http`` door serves it),
+driven with twisted.web's ``DummyRequest`` over the nodes' real reactor.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from io import BytesIO
+from typing import Any, cast
+
+from twisted.internet import defer
+from twisted.web.server import NOT_DONE_YET, Request
+from twisted.web.test.requesthelper import DummyRequest
+
+from chatroom.doors.web.api import BotAPIResource
+from chatroom.wiring.tap import ChatroomService
+from tests.cluster.support import ClusterTestCase
+from tests.support import until
+
+
+def api_of(node: ChatroomService) -> BotAPIResource:
+    """The node's ``/api/`` resource (its tokens checked by the bots' wing)."""
+    return BotAPIResource(node.server)
+
+
+def request(
+    api: BotAPIResource, token: str, method: str, path: str, body: Any = None
+) -> DummyRequest:
+    """A request to ``api``, answered (or, for a stream, open) when its
+    ``finished`` is set or its ``written`` grows."""
+    made = DummyRequest([part.encode() for part in ("v1/" + path).split("/")])
+    made.method = method.encode()
+    made.requestHeaders.addRawHeader(b"authorization", b"Bearer " + token.encode())
+    made.content = BytesIO(b"" if body is None else json.dumps(body).encode())  # type: ignore[attr-defined]
+    rendered = api.render(cast(Request, made))
+    if rendered is not NOT_DONE_YET:
+        made.write(rendered)
+        made.finish()
+    return made
+
+
+@defer.inlineCallbacks
+def answered(
+    api: BotAPIResource, token: str, method: str, path: str, body: Any = None
+) -> Generator[Any, Any, Any]:
+    """A call's JSON answer, once it came."""
+    made = request(api, token, method, path, body)
+    yield until(lambda: defer.succeed(made.finished), 10, f"{method} {path}")
+    return json.loads(b"".join(made.written))
+
+
+class APIOnTwoNodes(ClusterTestCase):
+    timeout = 60
+
+    @defer.inlineCallbacks
+    def test_join_post_txn_and_stream_cross_the_nodes(
+        self,
+    ) -> Generator[Any, Any, None]:
+        one, two = yield self.start_nodes(2)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        alice = yield self.client(one, "alice")
+        alice.say("/caps rich")
+        alice.say("/join general")
+        yield alice.expect_line("MEMBERS general")
+        there, here = api_of(two), api_of(one)
+
+        stream = request(here, token, "GET", "events")
+        yield until(lambda: defer.succeed(stream.written), 10, "the stream opened")
+        joined = yield answered(there, token, "POST", "rooms/general/join")
+        self.assertEqual(joined["room"], "general")
+        yield alice.expect_line("JOIN general robot")
+        alice.say("/who")
+        who = yield alice.expect(lambda line: "robot" in line and "general" in line)
+        self.assertIn("robot", who)
+
+        posted = yield answered(
+            there,
+            token,
+            "POST",
+            "rooms/general/messages",
+            {"text": "from two", "txn": "t-1"},
+        )
+        said = yield alice.expect(lambda line: "MSG general robot" in line)
+        self.assertTrue(
+            said.startswith(f"@{posted['id']};bot MSG general robot "), said
+        )
+        again = yield answered(
+            here,
+            token,
+            "POST",
+            "rooms/general/messages",
+            {"text": "from two", "txn": "t-1"},
+        )
+        self.assertEqual(again, posted)
+
+        bob = yield self.client(two, "bob")
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        bob.say("hello from node two")
+
+        def streamed() -> defer.Deferred[bool]:
+            text = b"".join(stream.written).decode()
+            return defer.succeed("hello from node two" in text)
+
+        yield until(streamed, 10, "node one's stream got bob's words")
+        text = b"".join(stream.written).decode()
+        self.assertIn('"text": "from two"', text)
+        self.assertEqual(text.count('"text": "from two"'), 1)  # the repeat said nothing
+        alice.say("/quit")
+        yield alice.expect_line("BYE")
+        self.assertNotIn(
+            "from two", " ".join(alice.lines[alice.lines.index(said) + 1 :])
+        )
+
+    @defer.inlineCallbacks
+    def test_a_node_started_again_stands_the_bot_in_its_rooms(
+        self,
+    ) -> Generator[Any, Any, None]:
+        (one,) = yield self.start_nodes(1)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        yield answered(api_of(one), token, "POST", "rooms/general/join")
+        yield one.stopService()
+        self.nodes.remove(one)
+
+        again = yield self.node(node_id="again")
+        bob = yield self.client(again, "bob")
+
+        @defer.inlineCallbacks
+        def robot_listed() -> Generator[Any, Any, bool]:
+            bob.say("/who general")
+            line = yield bob.expect_line("MEMBERS general")
+            return "robot" in line.split()
+
+        bob.say("/join general")
+        yield bob.expect_line("MEMBERS general")
+        yield until(robot_listed, 10, "robot back in general")
+        posted = yield answered(
+            api_of(again), token, "POST", "rooms/general/messages", {"text": "back"}
+        )
+        said = yield bob.expect(lambda line: line.startswith("MSG general robot "))
+        self.assertTrue(said.endswith(" back"), (said, posted))

@@ -1,0 +1,69 @@
+"""A bot account in the web client (chromium): its messages carry the
+bordered "bot" mark after its nick, live and in the history a page
+joining later gets, and a person's beside it carries none; a bot signs
+in at the page's own form with its token as its password.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.real_clients import BrowserPage, LineUser
+from tests.integration.web_support import WebCase
+
+
+class WebBotAccountTests(WebCase):
+    def marks(self, page: BrowserPage, text: str) -> list[str]:
+        """The bot marks on the message line whose words contain ``text``."""
+        lines: list[Any] = [
+            item
+            for item in self.find(page, "#log li[data-id]")
+            if text in item.find_element("css selector", ".text").text
+        ]
+        return [mark.text for mark in lines[-1].find_elements("css selector", ".bot")]
+
+    def test_a_bot_accounts_messages_are_marked(self) -> None:
+        """alice makes bot ``deployer`` (``/bot add``); it signs in with
+        ``/login NAME TOKEN`` at the line door and speaks in tea: wes's page
+        marks its message "bot" and alice's not; a page joining later sees
+        the mark in the history; the bot's own page, signed in with the
+        token at the name form, is back in tea (the account's room) and
+        marks what it says."""
+        alice = self.line_user("alice")
+        alice.send("/register password-1")
+        alice.wait(lambda line: line.startswith("REGISTERED "), "REGISTERED")
+        alice.send("/bot add deployer")
+        token = alice.wait(lambda line: line.startswith("BOT deployer "), "BOT")
+        token = token.split(" ")[2]
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        alice.send("/join tea")
+        alice.wait(lambda line: line.startswith("MEMBERS tea "), "tea's members")
+        bot = LineUser(self.server.line_port, None)
+        self.addCleanup(bot.close)
+        bot.send(f"/login deployer {token}")
+        bot.wait(lambda line: line.startswith("WELCOME deployer"), "the bot's WELCOME")
+        bot.send("/join tea")
+        bot.wait(lambda line: line.startswith("MEMBERS tea "), "the bot in tea")
+        bot.send("deployed build 42")
+        page.shows("deployed build 42")
+        self.assertEqual(self.marks(page, "deployed build 42"), ["bot"])
+        alice.send("a person here")
+        page.shows("a person here")
+        self.assertEqual(self.marks(page, "a person here"), [])
+        self.screenshot(page, "bot-account")
+        later = self.open_page()
+        self.enter(later, "val")
+        self.go_to(later, "tea")
+        later.shows("deployed build 42")
+        self.assertEqual(self.marks(later, "deployed build 42"), ["bot"])
+        self.assertEqual(self.marks(later, "a person here"), [])
+        bot.close()
+        own = self.open_page()  # its account remembers tea: it goes back in
+        own.type_into("name-input", "deployer", enter=False)
+        own.type_into("password-input", token)
+        own.wait_page("room")
+        own.type_into("message-input", "from my own page")
+        page.shows("from my own page")
+        self.assertEqual(self.marks(page, "from my own page"), ["bot"])
