@@ -7,6 +7,7 @@ nodes once."""
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,13 @@ class MatrixClusterTests(ClusterTestCase):
         self.assertIsNotNone(room_id)
         bob.say("said on node B")
         alice.say("said on node A")
+
+        def said(body: str, event: dict[str, Any]) -> bool:
+            return bool(event.get("content", {}).get("body") == body)
+
         for body in ("said on node B", "said on node A"):
             yield threads.deferToThread(
-                dan.wait_event,
-                room_id,
-                repr(body),
-                lambda e, b=body: e.get("content", {}).get("body") == b,
+                dan.wait_event, room_id, repr(body), partial(said, body)
             )
         yield threads.deferToThread(dan.say, room_id, "hello both nodes")
         for user in (alice, bob):
