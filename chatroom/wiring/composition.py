@@ -24,6 +24,7 @@ from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
 from chatroom.core.bridging.appservice import Homeserver, MatrixBridge, Pinger
+from chatroom.core.bridging.seating import Seating
 from chatroom.core.bridging.sender import Sender
 from chatroom.core.chat import ChatCore
 from chatroom.core.infra.filedir import FileDirectory
@@ -36,12 +37,14 @@ from chatroom.core.messages.retention import RetentionSweep
 from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.letters import LinkBase, Mailer
+from chatroom.core.model.member import Member
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.rooms.creation import CreationLimit
 from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.settling import Settling
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.devices import Devices
@@ -481,6 +484,13 @@ def compose_bridge(
         node,
         backend.rooms,
     )
+    names = core.names
+
+    async def claim(member: Member, name: str, _account: str) -> None:
+        await names.claim_name(member, name, None, bridged=True)
+
+    standing = StandingMembers(core.clock, claim, core.devices.arrived, names.release)
+    seating = Seating(standing, core.rooms.join_room, core.rooms.leave_room)
     return MatrixBridge(
         settings,
         core.clock,
@@ -492,4 +502,5 @@ def compose_bridge(
         core.config,
         pinger,
         sender,
+        seating,
     )

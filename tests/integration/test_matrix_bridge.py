@@ -167,6 +167,34 @@ class MatrixBridgeTests(MatrixBridgeCase):
             )
 
     @defer.inlineCallbacks
+    def test_membership(self) -> Generator[Any, Any, None]:
+        """mxcat's join of the portal is JOIN general mxcat:localhost at the
+        line door and a JOIN at IRC, and /who lists him; his leave is a
+        PART, and /who no longer lists him."""
+        process = self.serve()
+        yield process.when_output(b"listening on")
+        ann = yield until(
+            lambda: connect_client(reactor, self.line, "ann"), 60, "the line door"
+        )
+        ann.say("/join general")
+        yield ann.expect_line("MEMBERS general")
+        ivy = yield self.irc_client("ivy")
+        cat = yield self.matrix_user("mxcat")
+        room_id = yield threads.deferToThread(cat.join, "#chatroom_general:localhost")
+        self.assertIsNotNone(room_id)
+        yield ann.expect_line("JOIN general mxcat:localhost")
+        joined = yield ivy.expect(lambda line: " JOIN " in line and "mxcat" in line)
+        self.assertTrue(joined.startswith(":mxcat:localhost!"), joined)
+        ann.say("/who")
+        listed = yield ann.expect_line("MEMBERS general")
+        self.assertIn(" mxcat:localhost", listed)
+        yield threads.deferToThread(cat.leave, room_id)
+        yield ann.expect_line("PART general mxcat:localhost ")
+        ann.say("/who")
+        listed = yield ann.expect_line("MEMBERS general")
+        self.assertNotIn("mxcat", listed)
+
+    @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
         """An alias of no room is refused; mxbob joins general's portal;
         his message reaches a plain and a rich line member, tagged
@@ -260,8 +288,8 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
     def test_restarts(self) -> Generator[Any, Any, None]:
         """Synapse stopped while ann says two messages, then started: both
         reach Matrix. chatroom stopped while mxbob says two, then started
-        on its --db: both reach chatroom, and an /edit of a message from
-        before is an m.replace of its event. Synapse stopped, ann speaks,
+        on its --db: both reach chatroom, mxbob is a member again, and an
+        /edit of a message from before is an m.replace of its event. Synapse stopped, ann speaks,
         chatroom restarted (while Synapse is down), Synapse started: it
         reaches Matrix. Each message once on either side."""
         process, ann = yield self.started()
@@ -303,6 +331,19 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         for n in (1, 2):
             said = f"while chatroom was away {n}"
             yield until(partial(in_history, said), 90, f"mxbob's message {n}")
+
+        def listed() -> defer.Deferred[bool]:
+            ann.say("/who")  # mxbob seated again, from the ledger
+            return task.deferLater(
+                reactor,
+                0.5,
+                lambda: any(
+                    x.startswith("MEMBERS general") and "mxbob:localhost" in x
+                    for x in ann.lines
+                ),
+            )
+
+        yield until(listed, 30, "mxbob among the members again")
         ann.say(f"/edit {before_id} before, edited")
         edit = yield threads.deferToThread(
             bob.wait_event,

@@ -51,6 +51,12 @@ class MatrixUser:
         """Join ``room`` (an alias or id): its id, or None if refused."""
         return self.call(self._join(room))
 
+    async def _leave(self, room_id: str) -> None:
+        await self.client.room_leave(room_id)
+
+    def leave(self, room_id: str) -> None:
+        self.call(self._leave(room_id))
+
     async def _send(self, room_id: str, kind: str, content: dict[str, Any]) -> str:
         answer = await self.client.room_send(room_id, kind, content)
         assert not isinstance(answer, RoomSendError), answer

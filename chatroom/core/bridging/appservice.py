@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, Protocol
 
 from twisted.internet import task
+from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
@@ -34,6 +36,7 @@ from chatroom.core.bridging.store import (
     EVENTS,
     FROM_MATRIX,
     MAP_SECONDS,
+    MATRIX_MEMBERS,
     PORTAL_ROOMS,
     PORTALS,
     SEEN_SECONDS,
@@ -99,6 +102,20 @@ class Homeserver(Protocol):
         """The status and JSON of one call (``user_id``: as which of the
         bridge's users). Raises :class:`HomeserverAwayError`."""
         ...
+
+
+class BridgedSeating(Protocol):
+    """The Matrix users' seats in the portals' rooms: members with no
+    connection (:class:`chatroom.core.bridging.seating.Seating`)."""
+
+    async def seat(self, name: str, room: str) -> None:
+        """``name`` (a bridged name) in room ``room`` (in already: nothing)."""
+
+    async def unseat(self, name: str, room: str, reason: str) -> None:
+        """``name`` out of room ``room``, for ``reason`` (out already: nothing)."""
+
+    def stop(self) -> None:
+        """Every seat let go (the server stops)."""
 
 
 class Running(Protocol):
@@ -232,11 +249,13 @@ class MatrixBridge:
         config: ServerConfig,
         pinger: Pinger,
         sender: Running,
+        seating: BridgedSeating,
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
         sender: sends the portals' rooms' events to Matrix
             (:class:`chatroom.core.bridging.sender.Sender`).
+        seating: the Matrix users' seats in the rooms, with no connection.
         """
         self.settings = settings
         self.clock = clock
@@ -249,20 +268,27 @@ class MatrixBridge:
         self.edit_window = config.edit_window
         self.pinger = pinger
         self.sender = sender
+        self.seating = seating
         #: What each kind of event pushed does (the others: acknowledged).
         self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
             "m.room.message": self._message,
             "m.reaction": self._reaction,
             "m.room.redaction": self._redaction,
+            "m.room.member": self._membership,
         }
 
     def start(self) -> None:
         self.pinger.start()
         self.sender.start()
+        restoring = Deferred.fromCoroutine(self._seat_again())
+        restoring.addErrback(
+            lambda failure: self.log.failure("the Matrix members' seats", failure)
+        )
 
     def stop(self) -> None:
         self.pinger.stop()
         self.sender.stop()
+        self.seating.stop()
 
     def refusal(self, token: str | None) -> str | None:
         """:func:`token_refusal` with the registration's ``hs_token``."""
@@ -301,6 +327,22 @@ class MatrixBridge:
         note = Note(TRANSACTIONS, txn_id, held, SEEN_SECONDS)
         await self.apply(DecidedChange(BridgeLedger(), (), (note,)))
 
+    async def _seat_again(self) -> None:
+        """At start: the Matrix users in each portal back in its room (the
+        ledger keeps who is in)."""
+        for room in await self.ledger.kept_notes(PORTALS):
+            kept = await self.ledger.noted(MATRIX_MEMBERS, room)
+            for name in json.loads(kept) if kept else []:
+                try:
+                    await self.seating.seat(name, room)
+                except errors.ChatError as refused:
+                    self.log.info(
+                        "{user} could not sit in {room} again: {why}",
+                        user=name,
+                        room=room,
+                        why=refused.text,
+                    )
+
     async def _event(self, event: dict[str, Any]) -> None:
         kind, sender = event.get("type"), event.get("sender")
         event_id, room_id = event.get("event_id"), event.get("room_id")
@@ -308,6 +350,10 @@ class MatrixBridge:
             return
         handler = self.handlers.get(str(kind))
         if handler is None or self.settings.is_bridge_user(str(sender)):
+            return
+        if kind == "m.room.member" and self.settings.is_bridge_user(
+            str(event.get("state_key"))
+        ):
             return
         room_key = await self.ledger.noted(PORTAL_ROOMS, str(room_id))
         if room_key is None:  # no portal's: acknowledged, ignored
@@ -514,6 +560,34 @@ class MatrixBridge:
         )
         await self.apply(amended(message, None, redaction, now))
         await self._note_both(room, redaction.id, str(event["event_id"]))
+
+    async def _membership(self, room: str, event: dict[str, Any]) -> None:
+        """A Matrix user's join: a member of the room, with no connection;
+        their leave, kick or ban: out of it (``left``, or the reason Matrix
+        gave). Who is in is kept in the ledger."""
+        content = event.get("content")
+        user = event.get("state_key")
+        if not isinstance(content, dict) or not isinstance(user, str):
+            return
+        name = bridged_name(user)
+        kept = await self.ledger.noted(MATRIX_MEMBERS, room)
+        members = set(json.loads(kept)) if kept else set()
+        membership = content.get("membership")
+        if membership == "join":
+            await self.seating.seat(name, room)
+            members.add(name)
+        elif membership in ("leave", "ban"):
+            reason = content.get("reason")
+            await self.seating.unseat(
+                name, room, reason if isinstance(reason, str) else ""
+            )
+            members.discard(name)
+        else:
+            return
+        listed = json.dumps(sorted(members))
+        if listed != kept:
+            note = Note(MATRIX_MEMBERS, room, listed, 0)
+            await self.apply(DecidedChange(BridgeLedger(), (), (note,)))
 
     # -- the homeserver's questions ----------------------------------------------
 

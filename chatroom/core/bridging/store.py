@@ -30,6 +30,9 @@ SENT = "sent"
 TO_MATRIX = "mx"
 #: A Matrix event's chatroom event: event id → ``ROOMKEY ID``.
 FROM_MATRIX = "cr"
+#: The Matrix users in a portal, members of its room: room key → their
+#: bridged names (JSON).
+MATRIX_MEMBERS = "members"
 #: The puppets in a portal: room key → their user ids (JSON).
 PUPPETS = "puppets"
 #: Who sends to Matrix (one node of a cluster): ``sender`` → its node.

@@ -131,6 +131,19 @@ def bridged_name(user_id: str) -> str:
     return user_id.removeprefix("@")
 
 
+#: A Matrix user's bridged name: their localpart (the characters Matrix
+#: has allowed in user ids, historical ones too), ``:``, the server's name.
+_MATRIX_USER = re.compile(r"[\x21-\x39\x3b-\x7e]+:[A-Za-z0-9.\-\[\]:]+")
+#: The longest Matrix user id, ``@`` left out.
+MATRIX_USER_MAX = 254
+
+
+def is_matrix_user_name(name: str) -> bool:
+    """Whether ``name`` is a Matrix user's bridged name as the bridge makes
+    it (``bob:example.org``): what a bridged member may be called."""
+    return len(name) <= MATRIX_USER_MAX and bool(_MATRIX_USER.fullmatch(name))
+
+
 def is_bridged_name(name: str) -> bool:
     """Whether ``name`` is a Matrix user's (it holds ``:``, which no name
     of chatroom does)."""

@@ -376,3 +376,43 @@ class BridgeLifeContract(ContractBase):
         before = len(moves())
         yield defer.ensureDeferred(cast(Any, again.sender).send_due())
         self.assertEqual(len(moves()), before)
+
+    @defer.inlineCallbacks
+    def test_matrix_users_are_members(self) -> Generator[Any, Any, None]:
+        """bob:example.org's join of the portal is a JOIN to the room's
+        members, and /who lists him; his leave with a reason is a PART with
+        it, and /who no longer lists him. His membership is kept in the
+        ledger: a second bridge (a restart) seats him again."""
+        alice, _, bridge = yield self.portal()
+
+        def member(membership: str, **more: Any) -> dict[str, Any]:
+            return {
+                "type": "m.room.member",
+                "event_id": f"${membership}{len(more)}",
+                "room_id": "!portal1:localhost",
+                "sender": "@bob:example.org",
+                "state_key": "@bob:example.org",
+                "content": {"membership": membership, **more},
+            }
+
+        yield defer.ensureDeferred(bridge.transaction("t1", [member("join")]))
+        self.assertEqual(
+            (yield self.expect(alice, "JOIN ")), "JOIN tea bob:example.org"
+        )
+        alice.say("/who")
+        listed = yield self.expect(alice, "MEMBERS tea")
+        self.assertIn(" bob:example.org", listed)
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        kept = yield defer.ensureDeferred(again.ledger.noted("members", "tea"))
+        self.assertEqual(kept, '["bob:example.org"]')
+        gone = member("leave", reason="off to bed")
+        yield defer.ensureDeferred(bridge.transaction("t2", [gone]))
+        self.assertEqual(
+            (yield self.expect(alice, "PART ")),
+            "PART tea bob:example.org left: off to bed",
+        )
+        alice.say("/who")
+        listed = yield self.expect(alice, "MEMBERS tea")
+        self.assertNotIn("bob:example.org", listed)
