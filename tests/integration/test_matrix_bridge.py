@@ -289,8 +289,8 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         """Synapse stopped while ann says two messages, then started: both
         reach Matrix. chatroom stopped while mxbob says two, then started
         on its --db: both reach chatroom, mxbob is a member again, and an
-        /edit of a message from before is an m.replace of its event. Synapse stopped, ann speaks,
-        chatroom restarted (while Synapse is down), Synapse started: it
+        /edit of a message from before is an m.replace of its event.
+        Synapse stopped, ann speaks, chatroom restarted (while Synapse is down), Synapse started: it
         reaches Matrix. Each message once on either side."""
         process, ann = yield self.started()
         bob = yield self.matrix_user("mxbob")
