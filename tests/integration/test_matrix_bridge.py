@@ -290,8 +290,9 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         reach Matrix. chatroom stopped while mxbob says two, then started
         on its --db: both reach chatroom, mxbob is a member again, and an
         /edit of a message from before is an m.replace of its event.
-        Synapse stopped, ann speaks, chatroom restarted (while Synapse is down), Synapse started: it
-        reaches Matrix. Each message once on either side."""
+        Synapse stopped, ann speaks, chatroom restarted (while Synapse is
+        down), Synapse started: it reaches Matrix. Each message once on
+        either side."""
         process, ann = yield self.started()
         bob = yield self.matrix_user("mxbob")
         room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")

@@ -29,8 +29,9 @@ from typing import Any, Protocol
 
 from twisted.internet import task
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatroom.core.bridging.store import (
     EVENTS,
@@ -269,6 +270,8 @@ class MatrixBridge:
         self.pinger = pinger
         self.sender = sender
         self.seating = seating
+        #: The next try at seating the Matrix members again, if one waits.
+        self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
         self.handlers: dict[str, Callable[[str, dict[str, Any]], Awaitable[None]]] = {
             "m.room.message": self._message,
@@ -280,12 +283,25 @@ class MatrixBridge:
     def start(self) -> None:
         self.pinger.start()
         self.sender.start()
-        restoring = Deferred.fromCoroutine(self._seat_again())
-        restoring.addErrback(
-            lambda failure: self.log.failure("the Matrix members' seats", failure)
-        )
+        self._restore()
+
+    def _restore(self) -> None:
+        """The Matrix members seated again (tried again :data:`PING_EVERY`
+        seconds later while the store cannot answer)."""
+        self.restoring = None
+        seating = Deferred.fromCoroutine(self._seat_again())
+        seating.addErrback(self._not_restored)
+
+    def _not_restored(self, failure: Failure) -> None:
+        refused = failure.value
+        if isinstance(refused, errors.ChatError) and refused.code == "UNAVAILABLE":
+            self.restoring = self.clock.callLater(PING_EVERY, self._restore)
+            return
+        self.log.failure("the Matrix members' seats", failure)
 
     def stop(self) -> None:
+        if self.restoring is not None and self.restoring.active():
+            self.restoring.cancel()
         self.pinger.stop()
         self.sender.stop()
         self.seating.stop()

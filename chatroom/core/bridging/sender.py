@@ -162,6 +162,8 @@ class Sender:
                 await self._send_room(room, room_id)
         except StopSendingError:
             self.pinger.away()
+        except errors.ChatError as refused:  # the store away: the next pass
+            self.log.info("the Matrix sender waits: {why}", why=refused.text)
         except Exception:
             self.log.failure("the Matrix sender's pass failed")
 
