@@ -112,7 +112,11 @@ class Synapse:
     """Synapse in a process of its own, on one folder (its database kept
     there across :meth:`stop` and :meth:`start`)."""
 
-    def __init__(self, folder: Path, registrations: list[str]) -> None:
+    def __init__(
+        self, folder: Path, registrations: list[str], start: bool = True
+    ) -> None:
+        """Synapse on a free port, started (``start``) or to be (its port
+        known first, for a server that names it)."""
         found = str(PYTHON) if PYTHON.exists() else None
         require(found, "matrix-synapse", "the Matrix bridge's tests")
         self.folder = folder
@@ -131,7 +135,8 @@ class Synapse:
             json.dumps(_config(folder, self.port, self.secret, registrations))
         )
         self.process: subprocess.Popen[bytes] | None = None
-        self.start()
+        if start:
+            self.start()
 
     def start(self) -> None:
         """Start it (again, on its database) and wait until it answers."""
