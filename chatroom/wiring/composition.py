@@ -24,7 +24,7 @@ from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
 from chatroom.core.bridging.appservice import Homeserver, MatrixBridge, Pinger
-from chatroom.core.bridging.seating import Seating
+from chatroom.core.bridging.seating import MatrixSeats
 from chatroom.core.bridging.sender import Sender
 from chatroom.core.chat import ChatCore
 from chatroom.core.infra.filedir import FileDirectory
@@ -490,7 +490,7 @@ def compose_bridge(
         await names.claim_name(member, name, None, bridged=True)
 
     standing = StandingMembers(core.clock, claim, core.devices.arrived, names.release)
-    seating = Seating(standing, core.rooms.join_room, core.rooms.leave_room)
+    seating = MatrixSeats(standing, core.rooms.join_room, core.rooms.leave_room)
     return MatrixBridge(
         settings,
         core.clock,

@@ -107,7 +107,7 @@ class Homeserver(Protocol):
 
 class BridgedSeating(Protocol):
     """The Matrix users' seats in the portals' rooms: members with no
-    connection (:class:`chatroom.core.bridging.seating.Seating`)."""
+    connection (:class:`chatroom.core.bridging.seating.MatrixSeats`)."""
 
     async def seat(self, name: str, room: str) -> None:
         """``name`` (a bridged name) in room ``room`` (in already: nothing)."""

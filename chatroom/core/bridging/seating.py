@@ -26,7 +26,7 @@ Join = Callable[[Member, str], Awaitable[str]]
 Leave = Callable[[Member, str, str], Awaitable[object]]
 
 
-class Seating:
+class MatrixSeats:
     """:class:`chatroom.core.bridging.appservice.BridgedSeating` over
     standing members."""
 
