@@ -12,7 +12,7 @@ RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 # Where `make run` keeps uploaded files (--files-dir).
 RUN_FILES ?= chatroom-files
 
-.PHONY: synapse icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider
+.PHONY: synapse icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.model.text) builds against ICU: `icu` first.
@@ -131,6 +131,11 @@ faketime:
 nginx:
 	$(call apt_install,nginx libnginx-mod-stream,the compose file's proxy test,/usr/sbin/nginx)
 
+# The webhooks' tests fire a real alert through Prometheus Alertmanager's
+# Slack receiver (tests/integration/test_hook_senders.py).
+alertmanager:
+	$(call apt_install,prometheus-alertmanager,the Alertmanager webhook test)
+
 # The IRC door is benchmarked beside ngIRCd and InspIRCd (their configs are in
 # benchmarks/); the benchmark's smoke tests start both.
 irc-references:
@@ -164,7 +169,7 @@ oidc-provider:
 		echo "npm is missing: the OpenID Connect tests will be skipped"; \
 	fi
 
-# The Matrix bridge's tests run a real Synapse (tests/matrix/synapse.py):
+# The Matrix bridge's tests run a real Synapse (tests/matrix/__init__.py):
 # matrix-synapse from PyPI in a virtualenv of its own in build/synapse
 # (about 40 s and 240 MB), apart from the project's, whose dependencies
 # it would otherwise pin. Without it those tests are skipped (CI makes
@@ -197,7 +202,7 @@ bytecode: $(STAMP)
 # tests start (servers, browsers, Redis), else one (0) on a single core.
 # On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
-test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider synapse
+test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager synapse
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
@@ -219,7 +224,7 @@ irctest: $(STAMP) bytecode redis-server faketime
 	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider synapse
+trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider alertmanager synapse
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

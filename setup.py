@@ -97,6 +97,10 @@ setup(
             # The Matrix user's client in the bridge's tests (tests/matrix/),
             # against a real Synapse (build/synapse, the Makefile's synapse).
             "matrix-nio>=0.25",
+            # A real sender to the webhooks: apprise's CLI posts through a
+            # hook's address as to Mattermost's
+            # (tests/integration/test_hook_senders.py).
+            "apprise>=1.9",
         ],
     },
     entry_points={

@@ -216,6 +216,10 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
             "remove": "remove_webhook",
             "listed": "webhooks",
             "post": "post_webhook",
+            "add_as": "add_webhook_as",
+            "remove_as": "remove_webhook_as",
+            "listed_as": "webhooks_as",
+            "every_hook": "every_webhook",
         },
     ),
     "bot_api": (

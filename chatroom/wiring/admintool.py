@@ -138,6 +138,21 @@ def _rooms_give(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("POST", path, {"account": options.account})
 
 
+def _hooks_add(client: AdminClient, options: argparse.Namespace) -> Any:
+    path = f"rooms/{quoted(options.room)}/hooks"
+    return client.call("POST", path, {"name": options.name})
+
+
+def _hooks_list(client: AdminClient, options: argparse.Namespace) -> Any:
+    asked = f"?room={quoted(options.room)}" if options.room else ""
+    return client.call("GET", "hooks" + asked)
+
+
+def _hooks_remove(client: AdminClient, options: argparse.Namespace) -> Any:
+    path = f"rooms/{quoted(options.room)}/hooks/{quoted(options.name)}"
+    return client.call("DELETE", path)
+
+
 def _bans_list(client: AdminClient, options: argparse.Namespace) -> Any:
     return client.call("GET", "bans")
 
@@ -275,6 +290,14 @@ def as_text(answer: Any) -> str:
                 for room in answer["rooms"]
             ],
         )
+    if set(answer) == {"hooks"}:
+        return _table(
+            ["room", "name", "by", "url"],
+            [
+                [hook["room"], hook["name"], hook["by"], hook["url"]]
+                for hook in answer["hooks"]
+            ],
+        )
     if set(answer) == {"bans", "terms"}:
         return _table(
             ["mask", "by", "until", "reason"],
@@ -358,6 +381,24 @@ def parser() -> argparse.ArgumentParser:
     give.add_argument("room")
     give.add_argument("account")
     give.set_defaults(run=_rooms_give)
+
+    hooks = commands.add_parser(
+        "hooks", help="add, list and remove rooms' incoming webhooks"
+    )
+    on_hooks = hooks.add_subparsers(dest="action", required=True)
+    add_hook = on_hooks.add_parser(
+        "add", help="a webhook for ROOM: prints its address, which posts there"
+    )
+    add_hook.add_argument("room")
+    add_hook.add_argument("--name", default="hook", help="its name (default: hook)")
+    add_hook.set_defaults(run=_hooks_add)
+    list_hooks = on_hooks.add_parser("list", help="every room's webhooks, or ROOM's")
+    list_hooks.add_argument("room", nargs="?", default="")
+    list_hooks.set_defaults(run=_hooks_list)
+    remove_hook = on_hooks.add_parser("remove", help="end ROOM's webhook NAME")
+    remove_hook.add_argument("room")
+    remove_hook.add_argument("name")
+    remove_hook.set_defaults(run=_hooks_remove)
 
     bans = commands.add_parser("bans", help="list and add server bans")
     on_bans = bans.add_subparsers(dest="action", required=True)

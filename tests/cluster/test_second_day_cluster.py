@@ -59,6 +59,9 @@ class InAcrossNodesTests(ClusterTestCase):
 
 
 PASSWORD = "correct horse staple"
+#: How long one step of a test below may wait, well inside the test's own
+#: timeout.
+STEP_SECONDS = 15
 
 
 class DeviceSessionsAcrossNodesTests(ClusterTestCase):
@@ -79,6 +82,19 @@ class DeviceSessionsAcrossNodesTests(ClusterTestCase):
                 return listed
             yield deferLater(reactor, 0.05, lambda: None)
 
+    def within(self, waiting: defer.Deferred[Any], step: str, *clients: LineClient):
+        """``waiting``, failed after :data:`STEP_SECONDS` with the step's
+        name and what each of ``clients`` read last, so a hang under load
+        says where it waited instead of running into the test's timeout."""
+
+        def stuck(failure: Any) -> Any:
+            failure.trap(defer.TimeoutError)
+            heard = "; ".join(repr(client.lines[-8:]) for client in clients)
+            self.fail(f"no answer at {step!r} after {STEP_SECONDS} s: {heard}")
+
+        waiting.addTimeout(STEP_SECONDS, reactor)
+        return waiting.addErrback(stuck)
+
     @defer.inlineCallbacks
     def test_a_token_made_on_one_node_signs_in_on_the_other(self) -> Any:
         """alice makes a token through node one; a page signs in with it
@@ -88,22 +104,25 @@ class DeviceSessionsAcrossNodesTests(ClusterTestCase):
         one, two = yield self.start_nodes(2)
         alice: LineClient = yield self.client(one)
         alice.say(f"/register alice {PASSWORD}")
-        yield alice.expect_line("REGISTERED alice")
+        yield self.within(alice.expect_line("REGISTERED alice"), "register", alice)
         alice.say("/session new")
-        token = (yield alice.expect_line("SESSION ")).split()[1]
+        made = yield self.within(alice.expect_line("SESSION "), "session new", alice)
+        token = made.split()[1]
         page: LineClient = yield self.client(two)
         page.say(f"/session {token}")
-        yield page.expect_line("WELCOME alice")
-        listed = yield self.both_devices(alice)
+        yield self.within(page.expect_line("WELCOME alice"), "sign-in", page)
+        listed = yield self.within(self.both_devices(alice), "devices", alice)
         (theirs,) = [line for line in listed if not line.endswith(" current")]
         number = theirs.split()[1]
         alice.say(f"/logout {number}")
-        yield alice.expect_line(f"LOGGED_OUT {number}")
-        yield page.expect_line("BYE ")
-        for node in (two, one):
+        logged_out = alice.expect_line(f"LOGGED_OUT {number}")
+        yield self.within(logged_out, "logout", alice, page)
+        yield self.within(page.expect_line("BYE "), "BYE", alice, page)
+        for node, place in ((two, "node two"), (one, "node one")):
             again: LineClient = yield self.client(node)
             again.say(f"/session {token}")
-            yield again.expect_line("ERR BAD_TOKEN ")
+            refused = again.expect_line("ERR BAD_TOKEN ")
+            yield self.within(refused, f"the ended token through {place}", again)
 
 
 class CatchUpAcrossNodesTests(ClusterTestCase):

@@ -13,6 +13,7 @@ import os
 import re
 import sys
 import tempfile
+from typing import Any
 
 from twisted.internet import defer, reactor, utils
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
@@ -26,6 +27,29 @@ from tests.support import LineClient, connect_client
 
 LOCAL = "tcp:0:interface=127.0.0.1"
 TOKEN = "a-long-random-admin-token-0123456789"
+
+
+@defer.inlineCallbacks
+def admin_tool(http_port: int, token_file: str, where: str, *command: str) -> Any:
+    """Run ``chatroom-admin --url http://127.0.0.1:HTTP_PORT --token-file
+    TOKEN_FILE COMMAND`` in directory ``where``, as a process of its own:
+    its exit status, stdout and stderr (text)."""
+    out, err, status = yield utils.getProcessOutputAndValue(
+        sys.executable,
+        [
+            "-m",
+            "chatroom.wiring.admintool",
+            "--url",
+            f"http://127.0.0.1:{http_port}",
+            "--token-file",
+            token_file,
+            *command,
+        ],
+        env=dict(os.environ, PYTHONPATH=REPO_ROOT.path),
+        path=where,
+        reactor=reactor,
+    )
+    return status, out.decode(), err.decode()
 
 
 class AdminServerTestCase(unittest.TestCase):
@@ -63,26 +87,12 @@ class AdminServerTestCase(unittest.TestCase):
         self.process = process
         return port, int(match.group(1))
 
-    @defer.inlineCallbacks
-    def admin(self, *command: str, token_file: str = ""):
+    def admin(self, *command: str, token_file: str = "") -> defer.Deferred[Any]:
         """Run ``chatroom-admin --url ... --token-file ... COMMAND``: its
         exit status, stdout and stderr (text)."""
-        out, err, status = yield utils.getProcessOutputAndValue(
-            sys.executable,
-            [
-                "-m",
-                "chatroom.wiring.admintool",
-                "--url",
-                f"http://127.0.0.1:{self.http_port}",
-                "--token-file",
-                token_file or self.token_file,
-                *command,
-            ],
-            env=dict(os.environ, PYTHONPATH=REPO_ROOT.path),
-            path=self.dir.path,
-            reactor=reactor,
+        return admin_tool(
+            self.http_port, token_file or self.token_file, self.dir.path, *command
         )
-        return status, out.decode(), err.decode()
 
     @defer.inlineCallbacks
     def admin_json(self, *command: str):

@@ -1,15 +1,20 @@
-"""Incoming webhooks: Slack's JSON posted at a secret address says a message
-in a room (issue 34).
+"""Incoming webhooks: Slack's (or Mattermost's) JSON posted at a secret
+address says a message in a room (issue 34).
 
-A room's owner (or a server admin) adds a hook with ``/webhook add NAME``
-and gets its address, ``<base>/hooks/<secret>``
-(:func:`chatroom.core.model.hooks.hook_url`); a ``POST`` there of Slack's
-incoming-webhook JSON (``{"text": ..., "username": ...}``) is a message in
-the room, at every door, from a bot name (:func:`bot_name`) and carrying
-the ``bot`` tag (IRC's bot mode, the web client's mark). Every rule is
-here, once: who may manage a room's hooks (:func:`check_manager`), what a
-hook's name may be, how many a room may have, what a post may hold
-(:func:`payload_of`, :func:`slack_text`), and how fast one hook may post
+A room's owner (or a server admin) adds a hook with ``/webhook add NAME``,
+the server's operator with ``chatroom-admin hooks add ROOM`` (the ``*_as``
+methods, with the operator as the actor), and gets its address,
+``<base>/hooks/<secret>`` (:func:`chatroom.core.model.hooks.hook_url`),
+where Mattermost's incoming webhooks are, so apprise's ``mmost://`` posts
+there unchanged. A ``POST`` there of Slack's or Mattermost's
+incoming-webhook JSON (``{"text": ..., "username": ..., "attachments":
+[...]}``: Alertmanager's Slack receiver sends attachments alone) is a
+message in the room, at every door, from a bot name (:func:`bot_name`)
+and carrying the ``bot`` tag (IRC's bot mode, the web client's mark).
+Every rule is here, once: who may manage a room's hooks
+(:func:`check_manager`), what a hook's name may be, how many a room may
+have, what a post may hold (:func:`payload_of`, :func:`attachment_parts`,
+:func:`slack_text`), and how fast one hook may post
 (:attr:`Webhooks.limits`, on the injected clock, per hook on each node;
 every post that names a hook counts, a refused one too). A back-end only
 keeps the hooks (its :class:`~chatroom.core.model.hooks.HookStore`) and
@@ -143,11 +148,15 @@ def _plain_link(found: re.Match[str]) -> str:
 
 
 def payload_of(body: bytes) -> tuple[str, str]:
-    """A post's text and username, from Slack's JSON.
+    """A post's text and username, from Slack's or Mattermost's JSON: the
+    body's ``text`` (its markup made plain), then the lines of its
+    ``attachments`` (:func:`attachment_parts`), one line each part; the
+    ``username`` else "". ``icon_url``, ``channel`` (a hook posts in its
+    room) and every other field are taken and ignored.
 
     Raises:
-        ChatError: ``BAD_ARGS`` (not a JSON object, no text, a text that
-            is blank).
+        ChatError: ``BAD_ARGS`` (not a JSON object, or neither a text nor
+            an attachment that holds anything).
     """
     try:
         data = json.loads(body)
@@ -155,10 +164,58 @@ def payload_of(body: bytes) -> tuple[str, str]:
         raise errors.bad_args('the body is no JSON: post {"text": "..."}') from None
     if not isinstance(data, dict):
         raise errors.bad_args('the body is no JSON object: post {"text": "..."}')
-    text, username = data.get("text"), data.get("username")
-    if not isinstance(text, str) or not text.strip():
+    parts = [_said(data.get("text"))]
+    attachments = data.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else ():
+        if isinstance(attachment, dict):
+            parts.extend(attachment_parts(attachment))
+    text = "\n".join(part for part in parts if part)
+    if not text:
         raise errors.bad_args('the JSON has no "text"')
+    username = data.get("username")
     return text, username if isinstance(username, str) else ""
+
+
+def attachment_parts(attachment: dict[str, object]) -> list[str]:
+    """What one of Slack's (or Mattermost's) message attachments says, in
+    order, each made plain (:func:`slack_text`), blank ones left out: its
+    ``pretext``; its ``title``, as ``title (title_link)`` with a link; its
+    ``text``; ``title: value`` for each of its ``fields``. One that says
+    none of these says its ``fallback``. Its other fields (``color``,
+    ``footer``, ``image_url``, ``mrkdwn_in``...) are shown nowhere."""
+    title, link = _said(attachment.get("title")), _said(attachment.get("title_link"))
+    if title and link and link != title:
+        title = f"{title} ({link})"
+    parts = [_said(attachment.get("pretext")), title, _said(attachment.get("text"))]
+    fields = attachment.get("fields")
+    for field in fields if isinstance(fields, list) else ():
+        if isinstance(field, dict):
+            parts.append(_field_line(field))
+    said = [part for part in parts if part]
+    if said:
+        return said
+    fallback = _said(attachment.get("fallback"))
+    return [fallback] if fallback else []
+
+
+def _field_line(field: dict[str, object]) -> str:
+    """One of an attachment's ``fields``: ``title: value``; its value alone
+    without a title; nothing without a value."""
+    title, value = _said(field.get("title")), field.get("value")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)  # as some senders give a number
+    said = _said(value)
+    if not said:
+        return ""
+    return f"{title}: {said}" if title else said
+
+
+def _said(value: object) -> str:
+    """A post's string made plain (:func:`slack_text`), without the blank
+    lines at its ends ("" for a blank one, or anything but a string)."""
+    if not isinstance(value, str):
+        return ""
+    return "\n".join(pasted_lines(slack_text(value)))
 
 
 class Webhooks:
@@ -191,20 +248,25 @@ class Webhooks:
         #: Posts per hook (by secret) in any :data:`HOOK_WINDOW` seconds.
         self.limits = WindowLimit(clock, config.webhook_limit, HOOK_WINDOW)
 
-    async def _managed(self, member: Member, room: str) -> tuple[str, Actor]:
-        """The room ``member`` is in, by its own name, if it may manage its
-        hooks; and who it is."""
-        facts = await self.rooms.facts(self.joined_room(member, room))
-        actor = self.actor(member)
+    async def _managed(self, actor: Actor, room: str) -> str:
+        """Room ``room``'s own name (``NO_SUCH_ROOM``), if ``actor`` may
+        manage its hooks."""
+        facts = await self.rooms.facts(room)
         check_manager(facts.room, actor)
-        return facts.room.name, actor
+        return facts.room.name
 
     async def add(self, member: Member, room: str, name: str) -> Hook:
+        """``/webhook add``: in a room ``member`` is in."""
+        where = self.joined_room(member, room)
+        return await self.add_as(self.actor(member), where, name)
+
+    async def add_as(self, actor: Actor, room: str, name: str) -> Hook:
         """A hook called ``name`` for the room: decided on its hooks as
         read (no other of that name, fewer than :data:`HOOKS_PER_ROOM`)
-        and added on those premises, or decided again."""
+        and added on those premises, or decided again. ``actor`` is a
+        door's member, or the operator (``chatroom-admin hooks add``)."""
         check_hook_name(name)
-        where, actor = await self._managed(member, room)
+        where = await self._managed(actor, room)
         key = name_key(name)
 
         async def attempt() -> Hook:
@@ -225,8 +287,14 @@ class Webhooks:
         return hook
 
     async def remove(self, member: Member, room: str, name: str) -> str:
-        """Returns the room's name."""
-        where, actor = await self._managed(member, room)
+        """``/webhook remove``: in a room ``member`` is in."""
+        where = self.joined_room(member, room)
+        return await self.remove_as(self.actor(member), where, name)
+
+    async def remove_as(self, actor: Actor, room: str, name: str) -> str:
+        """Returns the room's name. Once removed, the hook's address admits
+        no post, on any node (each post reads the hook where it is kept)."""
+        where = await self._managed(actor, room)
         key = name_key(name)
 
         async def attempt() -> None:
@@ -254,9 +322,24 @@ class Webhooks:
         )
 
     async def listed(self, member: Member, room: str) -> tuple[str, list[Hook]]:
+        """``/webhook list``: the room's name and its hooks, by name."""
+        return await self.listed_as(self.actor(member), self.joined_room(member, room))
+
+    async def listed_as(self, actor: Actor, room: str) -> tuple[str, list[Hook]]:
         """The room's name and its hooks, by name."""
-        where, _ = await self._managed(member, room)
+        where = await self._managed(actor, room)
         return where, await self.rooms.hooks.of_room(where)
+
+    async def every_hook(self, actor: Actor) -> list[Hook]:
+        """Every room's hooks, rooms by name, for a server admin (the
+        operator's ``chatroom-admin hooks list``)."""
+        if not actor.admin:
+            raise errors.not_allowed("only a server admin lists every room's hooks")
+        listing = await self.rooms.list_rooms()
+        hooks: list[Hook] = []
+        for room in sorted(listing.rooms, key=lambda room: name_key(room.name)):
+            hooks.extend(await self.rooms.hooks.of_room(room.name))
+        return hooks
 
     async def post(self, secret: str, body: bytes) -> Message:
         """A post's message, said in its hook's room; returns it.
@@ -276,7 +359,7 @@ class Webhooks:
             limits = self.limits
             raise errors.webhook_too_fast(limits.limit, limits.window, wait)
         text, username = payload_of(body)
-        said = pasted_lines(slack_text(text))
+        said = pasted_lines(text)
         if not said:
             raise errors.bad_args('the JSON has no "text"')
         size = oversize(said)

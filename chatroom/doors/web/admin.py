@@ -23,6 +23,11 @@ GET     ``/admin/rooms``                ``{"rooms": [{"name", "members",
                                         "capacity", "topic", "secret"}]}``
 POST    ``/admin/rooms/ROOM/owner``     ``{"account": A}`` →
                                         ``{"room": ROOM, "owner": A}``
+POST    ``/admin/rooms/ROOM/hooks``     ``{"name": N}`` (optional: ``hook``)
+                                        → ``{"room", "name", "url"}``
+DELETE  ``/admin/rooms/ROOM/hooks/NAME``  ``{"removed": NAME, "room": ROOM}``
+GET     ``/admin/hooks[?room=ROOM]``    ``{"hooks": [{"room", "name",
+                                        "url", "by"}]}``
 GET     ``/admin/bans``                 ``{"bans": [MASK, ...], "terms":
                                         [{"mask", "by", "until", "reason"}]}``
 POST    ``/admin/bans``                 ``{"mask": M, "reason": R,
@@ -73,6 +78,7 @@ from chatroom.core import operating
 from chatroom.core.accounts.invitations import HOURS, USES, InviteLink, check_terms
 from chatroom.core.model import errors
 from chatroom.core.model.errors import ChatError
+from chatroom.core.model.hooks import Hook, hook_url
 from chatroom.core.model.text import name_key
 from chatroom.core.moderation.netbans import ServerBan
 from chatroom.doors.base.hub import DoorHub
@@ -89,6 +95,7 @@ STATUS = {
     "NO_SUCH_ACCOUNT": 404,
     "NO_SUCH_USER": 404,
     "NO_SUCH_ROOM": 404,
+    "NO_SUCH_WEBHOOK": 404,
     "NOT_SUPPORTED": 501,
     "UNAVAILABLE": 503,
 }
@@ -98,6 +105,8 @@ Answer = dict[str, Any]
 Handler = Callable[[Request, list[str], Answer], Awaitable[Answer | str]]
 
 _JSON = "application/json; charset=utf-8"
+#: A webhook's name when ``POST /admin/rooms/ROOM/hooks`` gives none.
+DEFAULT_HOOK = "hook"
 #: The first bytes of every SQLite file: a backup that does not start so
 #: is a cluster's export of Redis's keys.
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -121,6 +130,8 @@ class AdminAPI(Resource):
             (b"POST", "accounts", 3): self.change_account,
             (b"GET", "rooms", 1): self.rooms,
             (b"POST", "rooms", 3): self.change_room,
+            (b"DELETE", "rooms", 4): self.remove_hook,
+            (b"GET", "hooks", 1): self.hooks,
             (b"GET", "bans", 1): self.bans,
             (b"POST", "bans", 1): self.ban,
             (b"POST", "announce", 1): self.announce,
@@ -179,6 +190,23 @@ class AdminAPI(Resource):
                 }
                 for room in rooms
             ]
+        }
+
+    async def hooks(self, request: Request, parts: list[str], body: Answer) -> Answer:
+        """Every room's webhooks, or ``?room=ROOM``'s (``NO_SUCH_ROOM``)."""
+        webhooks = self.chat.registry.webhooks
+        room = request.args.get(b"room", [b""])[0].decode("utf-8", "replace")
+        if room:
+            _, hooks = await webhooks.listed_as(self.operator, room.lstrip("#"))
+        else:
+            hooks = await webhooks.every_hook(self.operator)
+        return {"hooks": [self._hook(hook) | {"by": hook.by} for hook in hooks]}
+
+    def _hook(self, hook: Hook) -> Answer:
+        return {
+            "room": hook.room,
+            "name": hook.name,
+            "url": hook_url(self.chat.webhook_base, hook.secret),
         }
 
     async def bans(self, request: Request, parts: list[str], body: Answer) -> Answer:
@@ -244,6 +272,8 @@ class AdminAPI(Resource):
     async def change_room(
         self, request: Request, parts: list[str], body: Answer
     ) -> Answer:
+        if parts[2] == "hooks":
+            return await self.add_hook(parts[1], _text(body, "name", DEFAULT_HOOK))
         if parts[2] != "owner":
             raise errors.bad_args(f"rooms ROOM {parts[2]}: no such change")
         account = _text(body, "account")
@@ -251,6 +281,22 @@ class AdminAPI(Resource):
             self.operator, parts[1], account
         )
         return {"room": room, "owner": account}
+
+    async def add_hook(self, room: str, name: str) -> Answer:
+        """A webhook for the room, as its owner's ``/webhook add`` makes."""
+        if not self.chat.webhook_base:
+            raise errors.no_webhook_door()
+        webhooks = self.chat.registry.webhooks
+        return self._hook(await webhooks.add_as(self.operator, room.lstrip("#"), name))
+
+    async def remove_hook(
+        self, request: Request, parts: list[str], body: Answer
+    ) -> Answer:
+        if parts[2] != "hooks":
+            raise errors.bad_args(f"rooms ROOM {parts[2]}: no such change")
+        webhooks = self.chat.registry.webhooks
+        room = await webhooks.remove_as(self.operator, parts[1].lstrip("#"), parts[3])
+        return {"removed": parts[3], "room": room}
 
     async def delete_account(
         self, request: Request, parts: list[str], body: Answer

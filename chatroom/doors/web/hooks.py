@@ -1,9 +1,10 @@
 """``/hooks/<secret>``: a webhook's posts, answered as Slack answers them.
 
-The body is Slack's incoming-webhook JSON (``{"text": ..., "username":
-...}``), as ``application/json`` or, as Slack also takes it, a form whose
-``payload`` field holds it; the core decides the rest
-(:meth:`chatroom.core.rooms.webhooks.Webhooks.post`). The answer is
+The body is Slack's or Mattermost's incoming-webhook JSON (``{"text":
+..., "username": ..., "attachments": [...]}``), as ``application/json``
+or, as Slack also takes it, a form whose ``payload`` field holds it; the
+core decides the rest (:meth:`chatroom.core.rooms.webhooks.Webhooks.post`).
+The answer is
 ``200`` and ``ok``, as Slack's; a refusal is its status (:data:`STATUSES`)
 and its text on one line, ``429`` with ``Retry-After``. Bodies over
 :data:`~chatroom.core.rooms.webhooks.HOOK_BODY_MAX` are refused from their

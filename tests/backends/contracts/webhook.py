@@ -27,7 +27,9 @@ from chatroom.core.model.changes.messages import (
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Message
 from chatroom.core.model.hooks import HOOK_PATH, Hook
+from chatroom.core.model.multiline import MULTILINE_TAG
 from chatroom.core.model.text import name_key
+from chatroom.core.operating import operator
 from chatroom.core.rooms.webhooks import HOOKS_PER_ROOM
 from tests.backends.contracts.handler import ContractBase, User
 from tests.support import FakeClient
@@ -211,6 +213,103 @@ class WebhookContract(ContractBase):
         yield self.expect(alice, "MEMBERS tea")
         alice.say("/webhook list")
         self.assertEqual((yield self.expect(alice, "WEBHOOK")), "WEBHOOKS_END tea 0")
+
+    def as_operator(self, call: str, *args: str) -> defer.Deferred[Any]:
+        """A call of the webhooks' service as ``chatroom-admin`` makes it."""
+        webhooks = self.server.registry.webhooks
+        method = getattr(webhooks, call)
+        actor = operator(self.server.config)
+        return defer.Deferred.fromCoroutine(method(actor, *args))
+
+    @defer.inlineCallbacks
+    def operator_refused(self, call: str, *args: str) -> Generator[Any, Any, str]:
+        """The code of the operator's call's refusal (it must be one)."""
+        try:
+            yield self.as_operator(call, *args)
+        except ChatError as refusal:
+            return refusal.code
+        raise AssertionError(f"{call}{args} was not refused")
+
+    @defer.inlineCallbacks
+    def test_the_operator_manages_the_rooms_hooks(self) -> Generator[Any, Any, None]:
+        """``chatroom-admin hooks``: the operator adds a hook to a room it
+        is not in, by the room's name in any case; it is one of the room's
+        hooks, which its owner's ``/webhook list`` shows, under the same
+        rules (a name taken, the most a room has, an unknown room or
+        hook); once the operator removes it, its address posts no more."""
+        (alice,), _ = yield self.hooked("alice")
+        hook = yield self.as_operator("add_as", "TEA", "deploy")
+        self.assertEqual((hook.room, hook.name), ("tea", "deploy"))
+        self.assertEqual(hook.by, self.server.config.name)
+        alice.say("/webhook list")
+        yield self.expect(alice, "WEBHOOK ci ")
+        self.assertEqual(
+            (yield self.expect(alice, "WEBHOOK ")).split(" ")[1:],
+            [hook.name, BASE + HOOK_PATH + hook.secret],
+        )
+        every = yield self.as_operator("every_hook")
+        self.assertEqual(
+            [(h.room, h.name) for h in every], [("tea", "ci"), ("tea", "deploy")]
+        )
+        where, listed = yield self.as_operator("listed_as", "tea")
+        self.assertEqual((where, [h.name for h in listed]), ("tea", ["ci", "deploy"]))
+        for call, args, code in (
+            ("add_as", ("tea", "CI"), "NAME_TAKEN"),
+            ("add_as", ("tea", "bad/name"), "BAD_NAME"),
+            ("add_as", ("nowhere", "x"), "NO_SUCH_ROOM"),
+            ("listed_as", ("nowhere",), "NO_SUCH_ROOM"),
+            ("remove_as", ("tea", "nothing"), "NO_SUCH_WEBHOOK"),
+        ):
+            self.assertEqual((yield self.operator_refused(call, *args)), code, call)
+        for number in range(HOOKS_PER_ROOM - 2):
+            yield self.as_operator("add_as", "tea", f"more{number}")
+        self.assertEqual(
+            (yield self.operator_refused("add_as", "tea", "eleventh")), "BAD_ARGS"
+        )
+        event = yield self.post(hook.secret, body(text="deployed"))
+        self.assertEqual(event.user, "deploy[bot]")
+        self.assertEqual((yield self.as_operator("remove_as", "tea", "Deploy")), "tea")
+        refusal = yield self.refused(hook.secret, body(text="again"))
+        self.assertEqual(refusal.code, "NO_SUCH_WEBHOOK")
+
+    @defer.inlineCallbacks
+    def test_attachments_are_lines_of_one_message(self) -> Generator[Any, Any, None]:
+        """Alertmanager's post (``attachments`` and no ``text``) is one
+        message of several lines, from its ``username``: each line is kept
+        as a paste's, and the line door has them joined. Attachments that
+        say nothing, a control character, or more lines than a paste may
+        hold are refused, and nothing is said."""
+        (alice,), ci = yield self.hooked("alice")
+        alert = {
+            "title": "[FIRING:1] DiskFull",
+            "title_link": "http://am.example/#/alerts",
+            "text": "disk / is 95% full",
+            "fallback": "[FIRING:1] DiskFull",
+            "color": "danger",
+        }
+        event = yield self.post(
+            ci, body(username="Alertmanager", channel="#ops", attachments=[alert])
+        )
+        self.assertEqual(event.user, "Alertmanager[bot]")
+        lines = [
+            "[FIRING:1] DiskFull (http://am.example/#/alerts)",
+            "disk / is 95% full",
+        ]
+        self.assertEqual(event.text, " ".join(lines))
+        self.assertEqual(dict(event.tags)[MULTILINE_TAG], "\n".join(lines))
+        said = yield self.expect(alice, "MSG tea Alertmanager[bot] ")
+        self.assertTrue(said.endswith(" " + " ".join(lines)), said)
+        for attachments, code in (
+            ([{"color": "good"}], "BAD_ARGS"),
+            ([{"text": "bell \x07"}], "BAD_TEXT"),
+            (
+                [{"fields": [{"title": "n", "value": n} for n in range(40)]}],
+                "TOO_LARGE",
+            ),
+        ):
+            refusal = yield self.refused(ci, body(attachments=attachments))
+            self.assertEqual(refusal.code, code, attachments)
+        self.assertFalse([x for x in alice.unread() if x.startswith("MSG")])
 
     @defer.inlineCallbacks
     def test_no_address_without_a_web_door(self) -> Generator[Any, Any, None]:

@@ -127,11 +127,124 @@ class PayloadTests(unittest.TestCase):
         self.assertEqual(payload_of(body(text="hi", username=3)), ("hi", ""))
 
     def test_what_is_no_post(self) -> None:
-        """No JSON, no object, no text: ``BAD_ARGS``, saying what to post."""
-        for data in (b"", b"text=hi", b"null", b'"hi"', body(text=3), body(text="")):
+        """No JSON, no object, no text, nor an attachment that says
+        anything: ``BAD_ARGS``, saying what to post."""
+        for data in (
+            b"",
+            b"text=hi",
+            b"null",
+            b'"hi"',
+            body(text=3),
+            body(text=""),
+            body(attachments=[]),
+            body(attachments="hi"),
+            body(text=" ", attachments=[{"color": "#f00", "footer": "x"}, "hi", 3]),
+            body(attachments=[{"title": " ", "fields": [{"title": "a", "value": ""}]}]),
+        ):
             with self.assertRaises(ChatError) as raised:
                 payload_of(data)
             self.assertEqual(raised.exception.code, "BAD_ARGS", data)
+
+    def test_mattermost_fields(self) -> None:
+        """Mattermost's ``icon_url`` and ``channel`` are taken and shown
+        nowhere (a hook posts in its room); apprise's title comes as the
+        text's first line."""
+        data = body(
+            text="Deploy\r\nbuild 7 is out",
+            username="deployer",
+            icon_url="https://x.example/i.png",
+            channel="town-square",
+        )
+        self.assertEqual(payload_of(data), ("Deploy\nbuild 7 is out", "deployer"))
+
+
+def attached(*attachments: dict[str, Any], text: str | None = None) -> str:
+    """The text a post of ``attachments`` (after ``text``) says."""
+    fields: dict[str, Any] = {"attachments": list(attachments)}
+    if text is not None:
+        fields["text"] = text
+    return payload_of(body(**fields))[0]
+
+
+class AttachmentTests(unittest.TestCase):
+    """Slack's and Mattermost's message attachments, as lines of text."""
+
+    def test_each_part_in_order(self) -> None:
+        """After the body's text: the pretext, the title with its link, the
+        text, then ``title: value`` per field."""
+        attachment = {
+            "fields": [
+                {"title": "severity", "value": "critical", "short": True},
+                {"title": "instance", "value": "db1:9100"},
+            ],
+            "text": "disk / is 95% full",
+            "title_link": "https://am.example/#/alerts",
+            "title": "[FIRING:1] DiskFull",
+            "pretext": "Production",
+            "fallback": "never shown: the attachment says something",
+        }
+        self.assertEqual(
+            attached(attachment, text="Alerts:"),
+            "Alerts:\n"
+            "Production\n"
+            "[FIRING:1] DiskFull (https://am.example/#/alerts)\n"
+            "disk / is 95% full\n"
+            "severity: critical\n"
+            "instance: db1:9100",
+        )
+
+    def test_several_attachments_follow_one_another(self) -> None:
+        """Each attachment's lines after the one before's; a title without
+        a link is the title alone, a link the same as the title once."""
+        self.assertEqual(
+            attached(
+                {"title": "first", "text": "one"},
+                {"title": "https://x.example", "title_link": "https://x.example"},
+            ),
+            "first\none\nhttps://x.example",
+        )
+
+    def test_the_fallback_when_nothing_else(self) -> None:
+        """An attachment with no pretext, title, text or field says its
+        ``fallback``; one with none of those says nothing."""
+        self.assertEqual(
+            attached({"fallback": "[FIRING:1] DiskFull", "color": "danger"}),
+            "[FIRING:1] DiskFull",
+        )
+        self.assertEqual(
+            attached({"color": "good"}, {"fallback": "b"}, text="a"), "a\nb"
+        )
+
+    def test_markup_made_plain_and_blanks_left_out(self) -> None:
+        """Each part's Slack markup is made plain as ``text``'s is; blank
+        parts and fields without a value are left out; a field without a
+        title is its value; a number is a value as written; a part of
+        several lines keeps them, without its blank ones at either end."""
+        attachment = {
+            "pretext": "  ",
+            "title": "Build <https://ci.example/7|#7>",
+            "text": "\n```\nmake test\n```\n\n",
+            "fields": [
+                {"title": "took", "value": 42},
+                {"title": "owner", "value": "<@U1|bob> &amp; <!here>"},
+                {"title": "empty", "value": ""},
+                {"title": "", "value": "untitled"},
+                {"title": "flag", "value": True},
+                "not a field",
+            ],
+            "footer": "ignored",
+            "image_url": "https://x.example/i.png",
+            "mrkdwn_in": ["text"],
+            "callback_id": "x",
+        }
+        self.assertEqual(
+            attached(attachment),
+            "Build #7 (https://ci.example/7)\n"
+            "make test\n"
+            "took: 42\n"
+            "owner: @bob & @here\n"
+            "untitled",
+        )
 
 
 class WebhookLimitTests(unittest.TestCase):
