@@ -49,11 +49,24 @@ FINAL_STARTS = (
     "your address is listed by ",
     "password reset",
     "account removed: ",
+    "bot removed by ",
 )
 
 #: ``account NAME deleted`` (``/delete-account`` on any device): its start
 #: and its end.
 ACCOUNT_DELETED = ("account ", " deleted")
+
+
+#: ``bot removed by WHO``: a bot account removed (its connections' ``BYE``),
+#: and what its rooms hear of it (``PART room NAME bot removed``).
+BOT_REMOVED_BY = "bot removed by "
+BOT_REMOVED = "bot removed"
+
+
+def heard_in_rooms(reason: str) -> str:
+    """What a session's rooms hear when it ends told ``reason``: the
+    reason, but a removed bot's rooms hear only that it was removed."""
+    return BOT_REMOVED if reason.startswith(BOT_REMOVED_BY) else reason
 
 
 def is_final(reason: str) -> bool:

@@ -316,9 +316,11 @@ def as_text(answer: Any) -> str:
         )
     if len(answer) == 1 and isinstance(next(iter(answer.values())), list):
         return "\n".join(str(item) for item in next(iter(answer.values())))
+    if set(answer) == {"bot", "token", "owner", "relay"}:  # no owner: nothing
+        answer = {key: _shown(value) for key, value in answer.items()}
     width = max(len(key) for key in answer)
     return "\n".join(
-        f"{key + ':':<{width + 1}} {_shown(value)}" for key, value in answer.items()
+        f"{key + ':':<{width + 1}} {value}" for key, value in answer.items()
     )
 
 

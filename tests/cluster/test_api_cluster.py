@@ -154,3 +154,34 @@ class APIOnTwoNodes(ClusterTestCase):
         )
         said = yield bob.expect(lambda line: line.startswith("MSG general robot "))
         self.assertTrue(said.endswith(" back"), (said, posted))
+
+    @defer.inlineCallbacks
+    def test_a_leave_through_one_node_is_seen_at_the_other(
+        self,
+    ) -> Generator[Any, Any, None]:
+        one, two = yield self.start_nodes(2)
+        made = defer.Deferred.fromCoroutine(
+            one.server.registry.accounts.bots.add("robot")
+        )
+        _, token = yield made
+        here, there = api_of(one), api_of(two)
+        alice = yield self.client(one, "alice")
+        alice.say("/join general")
+        yield alice.expect_line("MEMBERS general")
+        yield answered(here, token, "POST", "rooms/general/join")
+        yield alice.expect_line("JOIN general robot")
+        me = yield answered(there, token, "GET", "me")
+        self.assertEqual(me["rooms"], ["general"])
+        yield answered(there, token, "POST", "rooms/general/leave")
+        yield alice.expect_line("PART general robot")
+
+        @defer.inlineCallbacks
+        def out_at_one() -> Generator[Any, Any, bool]:
+            me = yield answered(here, token, "GET", "me")
+            return me["rooms"] == []
+
+        yield until(out_at_one, 10, "node one knows the bot left")
+        refused = yield answered(
+            here, token, "POST", "rooms/general/messages", {"text": "gone"}
+        )
+        self.assertEqual(refused["error"], "NOT_IN_ROOM")

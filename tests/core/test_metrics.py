@@ -77,6 +77,7 @@ SAMPLES: dict[str, object] = {
     "facts": Presence("someone", "some", "Someone"),
     "gone": Departed("someone", "some", "Someone", 0.0),
     "names": ["nobody"],
+    "nick": "carol/matrix",
     "listener": lambda news: None,
     "following": False,
     "root": 1,
@@ -91,6 +92,11 @@ SAMPLES: dict[str, object] = {
     "value": "",
     "door": "irc",
     "positions": {},
+    "bot": "robot",
+    "txn": None,
+    "since": None,
+    "limit": 1,
+    "nick": "carol/matrix",
 }
 
 
@@ -222,6 +228,7 @@ class MeteredRegistryTests(unittest.TestCase):
                 "detach",
                 "attach_reloader",
                 "sessions",
+                "standing",
             },
         )
         self.assertLessEqual(UNTIMED, set(operations()))

@@ -67,3 +67,32 @@ class WebBotAccountTests(WebCase):
         own.type_into("message-input", "from my own page")
         page.shows("from my own page")
         self.assertEqual(self.marks(page, "from my own page"), ["bot"])
+
+
+class WebRelayedTests(WebCase):
+    server_options = ("--rate", "0", "--admins", "boss")
+
+    def test_a_relayed_message_shows_from_the_relayed_nick(self) -> None:
+        """An admin's ``RELAYMSG #tea carol/matrix :...`` at the IRC door:
+        the page shows it from ``carol/matrix``, with no bot mark, live and
+        in the history a page joining later gets."""
+        self.register("boss", "password-1")
+        page = self.open_page()
+        self.enter(page, "wes")
+        self.go_to(page, "tea")
+        boss = self.irc_user("boss", password="password-1")
+        boss.send("JOIN #tea")
+        boss.wait(lambda line: " 366 " in line, "boss's NAMES")
+        boss.send("RELAYMSG #tea carol/matrix :hello from the other side")
+        page.shows("hello from the other side")
+        line = [
+            item
+            for item in self.find(page, "#log li[data-id]")
+            if "hello from the other side" in item.text
+        ][-1]
+        self.assertIn("carol/matrix", line.text)
+        later = self.open_page()
+        self.enter(later, "val")
+        self.go_to(later, "tea")
+        later.shows("hello from the other side")
+        self.assertIn("carol/matrix", later.log())

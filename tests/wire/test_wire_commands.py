@@ -94,6 +94,8 @@ HELP = r"""Commands (in a room, any other line is a message to everyone in it):
 /push remove ENDPOINT  stop; /push key: the key to subscribe with
 /app-password add LABEL   a password for one client (/login, SASL PLAIN)
 /app-password list, /app-password remove LABEL   yours, or end one
+/bot add NAME   a bot account of yours, and its token (shown once)
+/bot list, /bot remove NAME   yours, or remove one
 /email [ADDRESS | remove]   your account's e-mail address (mailed a code to verify)
 /verify CODE           verify it with the code mailed to it
 /reset NAME            a forgotten password: a code mailed to the account's address

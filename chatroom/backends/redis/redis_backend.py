@@ -171,6 +171,7 @@ from chatroom.core.moderation.modlog import MODLOG_KEEP
 from chatroom.core.moderation.netbans import IP, BanTerms, ServerBan
 from chatroom.core.rooms.lobby_list import LobbyList
 from chatroom.redisclient.link import RedisLink, Written
+from chatroom.wire.goodbyes import heard_in_rooms
 
 if TYPE_CHECKING:  # psycopg's: imported where --files-db is given
     from chatroom.backends.redis.files_postgres import PostgresFileBytes
@@ -1199,7 +1200,7 @@ class RedisBackend:
                 accounts.APPLY,
                 {"change": change, **telling(reason)},
                 kind=DepartureKind.QUIT,
-                reason=reason,
+                reason=heard_in_rooms(reason),  # a removed bot's: "bot removed"
                 refusals={},
             )
         except FactsChangedError as changed:

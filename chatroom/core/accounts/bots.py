@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
+from chatroom.core.accounts import sign_in_tokens
 from chatroom.core.accounts.accounts import AccountStore, applied
 from chatroom.core.model import errors
 from chatroom.core.model.accountrecord import NO_PASSWORD, Account, Bot, bot_of
@@ -58,6 +59,7 @@ from chatroom.core.model.changes.rooms import Exists
 from chatroom.core.model.facts import Target
 from chatroom.core.model.text import is_valid_name, name_key
 from chatroom.core.policy import rules
+from chatroom.wire.goodbyes import BOT_REMOVED_BY
 
 #: The most bots one account owns (``/bot add``).
 MOST_BOTS = 10
@@ -65,8 +67,9 @@ MOST_BOTS = 10
 TOKEN_BYTES = 32
 #: A token as made: the name's UTF-8 in hexadecimal, ``_``, the secret.
 _TOKEN = re.compile(r"((?:[0-9a-f]{2})+)_([A-Za-z0-9_-]{43})")
-#: What every session signed in to a removed bot is told (``BYE``).
-REMOVED_BY = "bot removed by {who}"
+#: What every session signed in to a removed bot is told (``BYE``); its
+#: rooms hear ``bot removed`` (:func:`chatroom.wire.goodbyes.heard_in_rooms`).
+REMOVED_BY = BOT_REMOVED_BY + "{who}"
 
 log = Logger()
 
@@ -239,6 +242,7 @@ class Bots:
             return removing(now, name, told)
 
         await applied(self.store, self.apply, key, decide, found)
+        await self.apply(sign_in_tokens.all_ended(key))  # a page's device session
         log.info("bot {name} removed by {by}", name=found.name, by=by)
         return found.name
 

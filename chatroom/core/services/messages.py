@@ -208,18 +208,20 @@ class MessageService:
         (:mod:`chatroom.core.messages.relaying`).
 
         Raises:
-            ChatError: ``PRIVS_NEEDED``, ``INVALID_NICK``, ``NO_SUCH_ROOM``,
-                ``NOT_IN_ROOM``, and what a message of the room may be
-                refused with.
+            ChatError: in this order, ``NO_SUCH_ROOM``, ``PRIVS_NEEDED``,
+                ``INVALID_NICK``, ``NOT_IN_ROOM``, and what a message of
+                the room may be refused with.
         """
         member = self.identities.seat(member)
         session = self.identities.session(member)
+        inside = self.messages.speaking(member, room).member
+        if not inside:
+            await self.rooms.facts(room)  # NO_SUCH_ROOM first, as at Ergo
         admin = self.identities.actor(member).admin
         await relaying.check_relayer(session, admin, self.records)
         relaying.check_nick(nick)
         rules.check_text(text)
-        if not self.messages.speaking(member, room).member:
-            await self.rooms.facts(room)  # NO_SUCH_ROOM first
+        if not inside:
             raise errors.not_in_room()
         relayed = ((RELAY_TAG, session.name), *tags)
         await self._append(member, session, room, text, relayed, speaker=nick)

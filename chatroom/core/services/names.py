@@ -50,6 +50,7 @@ from chatroom.core.services.accountnews import signing_in, tell_rooms
 from chatroom.core.services.devices import Devices
 from chatroom.core.services.identities import Identities
 from chatroom.core.services.presence import PresenceService
+from chatroom.wire.goodbyes import heard_in_rooms
 
 log = Logger()
 
@@ -319,7 +320,9 @@ class Names:
             released.addErrback(lambda failure: log.failure("release", failure))
 
     def end_session(self, member: Member, reason: str) -> None:
-        """End a session from the shared side: rooms hear ``reason``, then
-        its door closes it."""
-        self.release(member, reason)
+        """End a session from the shared side: rooms hear ``reason`` (a
+        removed bot's, only that it was removed:
+        :func:`~chatroom.wire.goodbyes.heard_in_rooms`), then its door
+        closes it, told ``reason``."""
+        self.release(member, heard_in_rooms(reason))
         member.disconnect(reason)

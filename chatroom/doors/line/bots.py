@@ -24,14 +24,16 @@ async def do_bot(session: CommandContext, args: str) -> None:
     remove NAME``: ``BOT_REMOVED <name>``. ``NOT_ALLOWED`` for a plain
     name, a bot, or a sign-in with an app password."""
     bots = session.registry.accounts.bots
+    action, _, rest = args.strip().partition(" ")
+    action = action.lower()
+    if action not in ("add", "list", "remove"):
+        raise errors.usage(USAGE)
     signed_in = session.registry.sessions.get(session.member)
     account = signed_in.account if signed_in is not None else ""
     if not account:
         raise errors.not_signed_in()
     if signed_in is not None and signed_in.bot:
-        raise errors.not_allowed("a bot may not use /bot")
-    action, _, rest = args.strip().partition(" ")
-    action = action.lower()
+        raise errors.not_allowed(f"a bot may not use /bot {action}")
     check_own_password_used(session.app_password, "/bot")
     if action == "add":
         name = single_word(rest.strip(), USAGE)

@@ -107,11 +107,12 @@ def status_of(code: str) -> int:
 
 
 class RateLimits:
-    """Each bot's bucket on this node, under the flood control's rules:
-    ``--burst`` requests at once, then ``--rate`` a second (none with
-    ``--rate 0``); a request past them is refused, not queued."""
+    """Each bot's bucket on this node, under the flood control's rules
+    (the server's, which a reload changes in place): ``--burst`` requests
+    at once, then ``--rate`` a second (none with ``--rate 0``); a request
+    past them is refused, not queued."""
 
-    def __init__(self, rules: FloodRules) -> None:
+    def __init__(self, rules: Callable[[], FloodRules]) -> None:
         self.rules = rules
         #: When each bot's bucket is full again, by name key.
         self.full_at: dict[str, float] = {}
@@ -119,13 +120,13 @@ class RateLimits:
     def take(self, bot: str) -> float:
         """A request's token from ``bot``'s bucket: 0 if it had one, else
         the seconds until it will (nothing taken)."""
-        key = name_key(bot)
-        taken = self.rules.take(self.full_at.get(key, FULL))
+        rules, key = self.rules(), name_key(bot)
+        taken = rules.take(self.full_at.get(key, FULL))
         if taken is None:
-            return max(self.rules.wait(self.full_at[key]), 0.001)
+            return max(rules.wait(self.full_at[key]), 0.001)
         self.full_at[key] = taken
         if len(self.full_at) > 1024:  # the full buckets forgotten
-            now = self.rules.clock.seconds()
+            now = rules.clock.seconds()
             self.full_at = {k: t for k, t in self.full_at.items() if t > now}
         return 0.0
 
@@ -189,7 +190,7 @@ class BotAPIResource(Resource):
         super().__init__()
         self.chat = server
         self.tokens = tokens or self.bot_of_token
-        self.limits = RateLimits(FloodRules(server.config, server.clock))
+        self.limits = RateLimits(lambda: server.flood_rules)
         #: Each bot's open event streams on this node, by name key.
         self.streams: dict[str, list[EventStream]] = {}
 

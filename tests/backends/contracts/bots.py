@@ -265,7 +265,7 @@ class BotsContract(AccountsBase):
         alice.say("/bot remove deployer")
         yield self.expect(bot, "BYE bot removed by alice")
         part = yield self.expect(alice, "PART ops deployer ")
-        self.assertIn("bot removed", part)
+        self.assertEqual(part, "PART ops deployer bot removed")
         self.assertEqual((yield self.sign_in("deployer", token)), "NO_SUCH_ACCOUNT")
         self.assertIsNone(
             (yield defer.Deferred.fromCoroutine(self.bots.by_token(token)))

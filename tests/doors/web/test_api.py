@@ -293,6 +293,14 @@ class RateLimited(APITestCase):
             self.call("POST", "rooms/tea/messages", {"text": "ok"}).status, 200
         )
 
+    def test_a_reload_changes_the_limits(self) -> None:
+        """``--rate 0`` on a reload: no limit from the next request on."""
+        for n in range(5):
+            self.call("POST", "rooms/tea/join")
+        self.assertEqual(self.call("GET", "me").status, 429)
+        self.server.reconfigure(ServerConfig(rate=0))
+        self.assertEqual(self.call("GET", "me").status, 200)
+
 
 class Events(APITestCase):
     def stream(self) -> Call:
@@ -437,3 +445,21 @@ class RealBots(ProtocolTestCase):
         )
         call = Call(api, "GET", "v1/me", token=token)
         self.assertEqual((call.status, call.json["error"]), (401, "BAD_TOKEN"))
+
+    def test_a_doors_leave_ends_the_membership(self) -> None:
+        """Signed in as the bot at the line door, its ``/leave`` takes the
+        account out: the API finds it out of the room."""
+        bots = self.server.registry.accounts.bots
+        made = Deferred.fromCoroutine(bots.add("robot"))
+        settle()
+        _, token = self.successResultOf(made)
+        api = BotAPIResource(self.server)
+        Call(api, "POST", "v1/rooms/general/join", token=token)
+        door = self.connect()
+        door.send(f"/login robot {token}")
+        door.send("/join general")
+        door.send("/leave")
+        door.received()
+        call = Call(api, "GET", "v1/rooms/general/members", token=token)
+        self.assertEqual((call.status, call.json["error"]), (403, "NOT_IN_ROOM"))
+        self.assertEqual(Call(api, "GET", "v1/me", token=token).json["rooms"], [])
