@@ -96,7 +96,6 @@ SAMPLES: dict[str, object] = {
     "txn": None,
     "since": None,
     "limit": 1,
-    "nick": "carol/matrix",
 }
 
 
