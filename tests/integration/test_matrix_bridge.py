@@ -195,6 +195,141 @@ class MatrixBridgeTests(MatrixBridgeCase):
         self.assertNotIn("mxcat", listed)
 
     @defer.inlineCallbacks
+    def test_life(self) -> Generator[Any, Any, None]:
+        """Edits, deletions, replies and reactions both ways, with Synapse:
+        /edit, /redact, /reply and /react of rita's message point at its
+        event; mxbob's m.replace is an EDIT (rich) and a MSG with `* `
+        (plain), his redaction with reason typo a REDACT (and /history no
+        longer has the message), his reply (with its fallback) a MSG
+        tagged reply=ID, his m.annotation a REACT; /reply and /react of his
+        message point at his event."""
+        process = self.serve()
+        yield process.when_output(b"listening on")
+        rita = yield until(
+            lambda: connect_client(reactor, self.line, "rita"), 60, "the line door"
+        )
+        rita.say("/caps rich")
+        rita.say("/join general")
+        yield rita.expect_line("MEMBERS general")
+        plain = yield connect_client(reactor, self.line, "paul")
+        plain.say("/join general")
+        yield plain.expect_line("MEMBERS general")
+        bob = yield self.matrix_user("mxbob")
+        room_id = yield threads.deferToThread(bob.join, "#chatroom_general:localhost")
+
+        def rich_line(words: str) -> Any:
+            return rita.expect(lambda line: line.startswith("@") and words in line)
+
+        def arrived(what: str, check: Any) -> Any:
+            return threads.deferToThread(bob.wait_event, room_id, what, check)
+
+        def body_is(text: str) -> Any:
+            return lambda e: e.get("content", {}).get("body") == text
+
+        def relates(e: dict[str, Any]) -> Any:
+            return e.get("content", {}).get("m.relates_to", {})
+
+        rita.say("tea at five")
+        said = yield rich_line(" tea at five")
+        tea = said.split(" ")[0][1:].split(";")[0]
+        tea_event = (yield arrived("tea at five", body_is("tea at five")))["event_id"]
+        rita.say(f"/edit {tea} tea at six")
+        edit = yield arrived("the edit", body_is("* tea at six"))
+        self.assertEqual(
+            relates(edit), {"rel_type": "m.replace", "event_id": tea_event}
+        )
+        self.assertEqual(edit["content"]["m.new_content"]["body"], "tea at six")
+        rita.say(f"/reply {tea} bring cake")
+        reply = yield arrived("the reply", body_is("bring cake"))
+        self.assertEqual(relates(reply), {"m.in_reply_to": {"event_id": tea_event}})
+        rita.say(f"/react {tea} 🎉")
+        reaction = yield arrived(
+            "the reaction", lambda e: relates(e).get("rel_type") == "m.annotation"
+        )
+        self.assertEqual(
+            relates(reaction),
+            {"rel_type": "m.annotation", "event_id": tea_event, "key": "🎉"},
+        )
+        rita.say(f"/redact {tea}")
+        redaction = yield arrived(
+            "the redaction", lambda e: e.get("type") == "m.room.redaction"
+        )
+        self.assertEqual(
+            redaction.get("redacts", redaction["content"].get("redacts")), tea_event
+        )
+
+        his = yield threads.deferToThread(bob.say, room_id, "coffee?")
+        said = yield rich_line("MSG general mxbob:localhost")
+        coffee = said.split(" ")[0][1:].split(";")[0]
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "* coffee!",
+                "m.new_content": {"msgtype": "m.text", "body": "coffee!"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": his},
+            },
+        )
+        edited = yield rich_line(" EDIT general ")
+        self.assertRegex(
+            edited, rf"^@\d+ EDIT general {coffee} mxbob:localhost \S+ coffee!$"
+        )
+        yield plain.expect(lambda line: line.endswith(" * coffee!"))
+        self.assertRegex(
+            plain.lines[-1], r"^MSG general mxbob:localhost \S+ \* coffee!$"
+        )
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "msgtype": "m.text",
+                "body": "> <@chatroom_rita:localhost> coffee?\n\nme please",
+                "m.relates_to": {"m.in_reply_to": {"event_id": his}},
+            },
+        )
+        replied = yield rich_line(" me please")
+        self.assertRegex(
+            replied,
+            rf"^@\d+;reply={coffee};bridged=matrix MSG general mxbob:localhost "
+            r"\S+ me please$",
+        )
+        yield threads.deferToThread(
+            bob.send,
+            room_id,
+            {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": his,
+                    "key": "👍",
+                }
+            },
+            "m.reaction",
+        )
+        reacted = yield rich_line(" REACT general ")
+        self.assertRegex(reacted, rf"^@\d+ REACT general {coffee} mxbob:localhost 👍")
+        rita.say(f"/reply {coffee} on its way")
+        answer = yield arrived("rita's answer", body_is("on its way"))
+        self.assertEqual(relates(answer), {"m.in_reply_to": {"event_id": his}})
+        rita.say(f"/react {coffee} 🎉")
+        yield arrived(
+            "rita's reaction",
+            lambda e: (
+                relates(e).get("event_id") == his and relates(e).get("key") == "🎉"
+            ),
+        )
+        oops = yield threads.deferToThread(bob.say, room_id, "oops")
+        said = yield rich_line(" oops")
+        gone = said.split(" ")[0][1:].split(";")[0]
+        yield threads.deferToThread(bob.redact, room_id, oops, "typo")
+        redacted = yield rich_line(" REDACT general ")
+        self.assertRegex(redacted, rf"^@\d+ REDACT general {gone} mxbob:localhost typo")
+        rita.say("/history 50")
+        yield rita.expect(lambda line: line.startswith("HISTORY_END"))
+        replayed = [x for x in rita.lines if "HISTORY general" in x]
+        self.assertFalse([x for x in replayed if x.endswith(" oops")], replayed)
+
+    @defer.inlineCallbacks
     def test_a_matrix_user_in_a_room(self) -> Generator[Any, Any, None]:
         """An alias of no room is refused; mxbob joins general's portal;
         his message reaches a plain and a rich line member, tagged
@@ -324,7 +459,7 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
         process, ann = yield self.started()
 
         def in_history(text: str) -> defer.Deferred[bool]:
-            ann.say("/history general 20")  # asked again until it is there
+            ann.say("/history 20")  # asked again until it is there
             return task.deferLater(
                 reactor, 0.5, lambda: any(x.endswith(text) for x in ann.lines)
             )
@@ -377,15 +512,16 @@ class MatrixBridgeRestartTests(MatrixBridgeCase):
             "said before both restarted",
         ):
             self.assertEqual(bodies.count(body), 1, bodies)
-        ann.say("/history general 50")
-        yield ann.expect(lambda line: "both restarted" in line)
-        history = yield until(
-            lambda: defer.succeed(
-                [x for x in ann.lines if "HISTORY" in x or "MSG" in x]
-            ),
-            10,
-            "history",
-        )
-        for n in (1, 2):
-            kept = [x for x in history if x.endswith(f"while chatroom was away {n}")]
-            self.assertGreaterEqual(len(kept), 1)
+        before = len(ann.lines)
+        ann.say("/history 50")
+        yield ann.expect(lambda line: line.startswith("HISTORY_END general"))
+        history = [x for x in ann.lines[before:] if " HISTORY general " in x]
+        for said in (
+            "while synapse was away 1",
+            "while synapse was away 2",
+            "while chatroom was away 1",
+            "while chatroom was away 2",
+            "said before both restarted",
+        ):
+            kept = [x for x in history if x.endswith(f" {said}")]
+            self.assertEqual(len(kept), 1, history)

@@ -71,6 +71,13 @@ class MatrixUser:
     def say(self, room_id: str, text: str, msgtype: str = "m.text") -> str:
         return self.send(room_id, {"msgtype": msgtype, "body": text})
 
+    async def _redact(self, room_id: str, event_id: str, reason: str) -> None:
+        answer = await self.client.room_redact(room_id, event_id, reason)
+        assert getattr(answer, "event_id", None), answer
+
+    def redact(self, room_id: str, event_id: str, reason: str = "") -> None:
+        self.call(self._redact(room_id, event_id, reason))
+
     async def _sync(self) -> None:
         answer = await self.client.sync(timeout=0, since=self.since)
         if isinstance(answer, SyncError):
