@@ -503,4 +503,5 @@ def compose_bridge(
         pinger,
         sender,
         seating,
+        backend.server.find_user,
     )

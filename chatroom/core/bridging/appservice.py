@@ -251,12 +251,15 @@ class MatrixBridge:
         pinger: Pinger,
         sender: Running,
         seating: BridgedSeating,
+        find_user: Callable[[str], Awaitable[object | None]],
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
         sender: sends the portals' rooms' events to Matrix
             (:class:`chatroom.core.bridging.sender.Sender`).
         seating: the Matrix users' seats in the rooms, with no connection.
+        find_user: the user called so, connected or registered (None:
+            nobody).
         """
         self.settings = settings
         self.clock = clock
@@ -270,6 +273,7 @@ class MatrixBridge:
         self.pinger = pinger
         self.sender = sender
         self.seating = seating
+        self.find_user = find_user
         #: The next try at seating the Matrix members again, if one waits.
         self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
@@ -654,10 +658,10 @@ class MatrixBridge:
         return True
 
     async def user_query(self, user_id: str) -> bool:
-        """Whether ``user_id`` is a puppet of a current member (registered
-        now)."""
+        """Whether ``user_id`` is the puppet of a user of this server
+        (connected, or registered): registered on the homeserver now."""
         name = self.settings.puppet_name(user_id)
-        if name is None:
+        if name is None or await self.find_user(name) is None:
             return False
         return await self.register_puppet(user_id)
 

@@ -120,7 +120,8 @@ class AppServiceDoorTests(unittest.TestCase):
 
     def test_queries(self) -> None:
         """An alias of no room, or not the bridge's: 404 M_NOT_FOUND and
-        nothing made; a puppet: 200 (registered); another user: 404."""
+        nothing made; a current user's puppet: 200 (registered); a puppet
+        of nobody, or another user: 404."""
         for alias in ("%23chatroom_nosuchroom:localhost", "%23other:localhost"):
             self.assertEqual(
                 self.request(b"GET", f"app/v1/rooms/{alias}"),
@@ -134,6 +135,8 @@ class AppServiceDoorTests(unittest.TestCase):
         assert registered is not None
         self.assertEqual(registered["username"], "chatroom_alice")
         self.assertEqual(self.request(b"GET", "app/v1/users/%40bob:localhost")[0], 404)
+        nobody = self.request(b"GET", "app/v1/users/%40chatroom_nobody:localhost")
+        self.assertEqual(nobody, (404, {"errcode": "M_NOT_FOUND"}))
         self.assertEqual(self.request(b"GET", "app/v1/nothing")[0], 404)
 
 
