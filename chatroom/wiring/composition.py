@@ -504,4 +504,5 @@ def compose_bridge(
         sender,
         seating,
         backend.server.find_user,
+        core.messages.paste,
     )

@@ -49,6 +49,7 @@ from chatroom.core.bridging.store import (
 from chatroom.core.messages.life import amended, reacted
 from chatroom.core.messages.quoting import start_of
 from chatroom.core.messages.store import MessageStore
+from chatroom.core.messages.transactions import Acknowledged
 from chatroom.core.model import errors
 from chatroom.core.model.bridged import (
     ALIAS_PREFIX,
@@ -67,6 +68,7 @@ from chatroom.core.model.changes.messages import Append, RoomMessages
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import Edited, Message, Reaction, Redacted
 from chatroom.core.model.facts import RoomFacts
+from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import name_key, without_control_characters
 from chatroom.core.policy import amending, reactions
@@ -75,7 +77,7 @@ from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
 from chatroom.wire.lines import format_time
 from chatroom.wire.pastes import MAX_BYTES, MAX_LINES, pasted_lines
-from chatroom.wire.tags import BRIDGED_TAG, NOTICE_TAG
+from chatroom.wire.tags import BRIDGED_TAG, NOTICE_TAG, Tags, escape
 
 #: How often the bridge pings a homeserver that has not answered (seconds).
 PING_EVERY = 10.0
@@ -105,6 +107,12 @@ class Homeserver(Protocol):
         ...
 
 
+#: A seated member's message (the messages' service's ``paste``): member,
+#: room, the lines escaped as a tag value, a transaction key, tags, and
+#: whether it is an action; what the key did.
+Speak = Callable[[Member, str, str, str, Tags, bool], Awaitable[Acknowledged | None]]
+
+
 class BridgedSeating(Protocol):
     """The Matrix users' seats in the portals' rooms: members with no
     connection (:class:`chatroom.core.bridging.seating.MatrixSeats`)."""
@@ -117,6 +125,9 @@ class BridgedSeating(Protocol):
 
     def stop(self) -> None:
         """Every seat let go (the server stops)."""
+
+    def member_in(self, name: str, room: str) -> Member | None:
+        """``name``'s seat, if it is in room ``room`` here."""
 
 
 class Running(Protocol):
@@ -252,6 +263,7 @@ class MatrixBridge:
         sender: Running,
         seating: BridgedSeating,
         find_user: Callable[[str], Awaitable[object | None]],
+        speak: Speak,
     ) -> None:
         """Args:
         pinger: pings the homeserver until it answers (the sender's too).
@@ -260,6 +272,8 @@ class MatrixBridge:
         seating: the Matrix users' seats in the rooms, with no connection.
         find_user: the user called so, connected or registered (None:
             nobody).
+        speak: a seated member's message, through the messages' service
+            (its ``paste``): the room's rules apply.
         """
         self.settings = settings
         self.clock = clock
@@ -274,6 +288,7 @@ class MatrixBridge:
         self.sender = sender
         self.seating = seating
         self.find_user = find_user
+        self.speak = speak
         #: The next try at seating the Matrix members again, if one waits.
         self.restoring: IDelayedCall | None = None
         #: What each kind of event pushed does (the others: acknowledged).
@@ -418,7 +433,11 @@ class MatrixBridge:
     async def _message(self, room_key: str, event: dict[str, Any]) -> None:
         """``m.text`` and any other msgtype: a message; ``m.notice``: one
         tagged ``notice``; ``m.emote``: an action; a reply: tagged
-        ``reply=ID``; an ``m.replace``: an edit."""
+        ``reply=ID``; an ``m.replace``: an edit. From a Matrix user seated
+        in the room, it is said as any member's (the room's bans and
+        moderation apply: what it refuses is not said); from one who is
+        not (their join not seen), from outside the room, as a webhook's
+        post is."""
         content = event.get("content")
         if not isinstance(content, dict):
             return
@@ -439,6 +458,24 @@ class MatrixBridge:
         msgtype = content.get("msgtype")
         if msgtype == "m.notice":
             tags = (*tags, (NOTICE_TAG, ""))
+        name = bridged_name(str(event["sender"]))
+        member = self.seating.member_in(name, room_key)
+        if member is not None:  # a member: as any member says it
+            extra = tuple(t for t in tags if t[0] != "multiline")
+            key = (
+                "mx" + hashlib.sha256(str(event["event_id"]).encode()).hexdigest()[:40]
+            )
+            acknowledged = await self.speak(
+                member,
+                facts.room.name,
+                escape("\n".join(lines)),
+                key,
+                (*extra, (BRIDGED_TAG, MATRIX)),
+                msgtype == "m.emote",
+            )
+            if acknowledged is not None and acknowledged.id.isdigit():
+                await self._note_both(room_key, acknowledged.id, str(event["event_id"]))
+            return
         now = self.clock.seconds()
         said = Message(
             facts.room.name,

@@ -58,6 +58,12 @@ class MatrixSeats:
         if not member.rooms:
             self.standing.let_go(name, "left")
 
+    def member_in(self, name: str, room: str) -> Member | None:
+        member = self.standing.find(name)
+        if member is None or name_key(room) not in member.rooms:
+            return None
+        return member
+
     def stop(self) -> None:
         """The server stops: each Matrix user's seat is let go here (the
         ledger keeps who is in, for the next start)."""

@@ -382,7 +382,8 @@ class BridgeLifeContract(ContractBase):
         """bob:example.org's join of the portal is a JOIN to the room's
         members, and /who lists him; his leave with a reason is a PART with
         it, and /who no longer lists him. His membership is kept in the
-        ledger: a second bridge (a restart) seats him again."""
+        ledger: a second bridge (a restart) seats him again. A member, he
+        speaks as members do: a moderated room does not hear him."""
         alice, _, bridge = yield self.portal()
 
         def member(membership: str, **more: Any) -> dict[str, Any]:
@@ -407,6 +408,22 @@ class BridgeLifeContract(ContractBase):
         )
         kept = yield defer.ensureDeferred(again.ledger.noted("members", "tea"))
         self.assertEqual(kept, '["bob:example.org"]')
+        # a member now: he speaks as members do, and the room's rules apply
+        hello = message("$h1", "hello as a member")
+        yield defer.ensureDeferred(bridge.transaction("t1b", [hello]))
+        said = yield self.expect(alice, "@")
+        self.assertRegex(
+            said,
+            r"^@\d+;bridged=matrix MSG tea bob:example\.org \S+ hello as a member$",
+        )
+        alice.say("/set moderated on")
+        yield self.expect(alice, "SET tea moderated on")
+        hush = message("$h2", "not heard")
+        yield defer.ensureDeferred(bridge.transaction("t1c", [hush]))
+        alice.say("/set moderated off")
+        yield self.expect(alice, "SET tea moderated off")
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "not heard" in x])
         gone = member("leave", reason="off to bed")
         yield defer.ensureDeferred(bridge.transaction("t2", [gone]))
         self.assertEqual(
