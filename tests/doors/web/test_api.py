@@ -295,7 +295,7 @@ class RateLimited(APITestCase):
 
     def test_a_reload_changes_the_limits(self) -> None:
         """``--rate 0`` on a reload: no limit from the next request on."""
-        for _n in range(5):
+        for _ in range(5):
             self.call("POST", "rooms/tea/join")
         self.assertEqual(self.call("GET", "me").status, 429)
         self.server.reconfigure(ServerConfig(rate=0))
