@@ -12,7 +12,7 @@ RUN_HOST = $(if $(filter 127.0.0.1 0.0.0.0,$(HOST)),localhost,$(HOST))
 # Where `make run` keeps uploaded files (--files-dir).
 RUN_FILES ?= chatroom-files
 
-.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn
+.PHONY: icu bytecode run test irctest trial web-screenshots bench bench-million chaos bench-python pypy pypy-venv format clean redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn synapse
 
 # Reinstalled whenever the sources change, so `twistd` always runs the current code.
 # PyICU (names' confusables, chatroom.core.model.text) builds against ICU: `icu` first.
@@ -173,6 +173,20 @@ oidc-provider:
 		echo "npm is missing: the OpenID Connect tests will be skipped"; \
 	fi
 
+# The Matrix bridge's tests run a real Synapse (tests/matrix/__init__.py):
+# matrix-synapse from PyPI in a virtualenv of its own in build/synapse
+# (about 40 s and 240 MB), apart from the project's, whose dependencies
+# it would otherwise pin. Without it those tests are skipped (CI makes
+# them fail).
+SYNAPSE_VERSION ?= 1.163.2
+SYNAPSE := build/synapse/bin/synapse_homeserver
+synapse:
+	@if [ -x $(SYNAPSE) ]; then :; else \
+		echo "Installing matrix-synapse $(SYNAPSE_VERSION) into build/synapse for the Matrix bridge's tests"; \
+		$(PYTHON) -m venv build/synapse && \
+		build/synapse/bin/pip install --quiet 'matrix-synapse==$(SYNAPSE_VERSION)'; \
+	fi
+
 # The checkout's bytecode, written once. The tests start hundreds of
 # `twistd` processes from the checkout (PYTHONPATH), and where
 # PYTHONDONTWRITEBYTECODE is set (some CI images set it) each one compiled
@@ -192,7 +206,7 @@ bytecode: $(STAMP)
 # tests start (servers, browsers, Redis), else one (0) on a single core.
 # On a 2-core machine three took `make test` from 6.0 to 4.9 minutes.
 TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -ge 2 ] && echo $$((n + 1)) || echo 0)
-test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn
+test: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references faketime nginx lua-check oidc-provider alertmanager coturn synapse
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p build
@@ -214,7 +228,7 @@ irctest: $(STAMP) bytecode redis-server faketime
 	$(BIN)/python conformance/run.py --cluster $(IRCTEST_ARGS)
 
 # The same suite under Twisted's own runner (python -m puts the checkout on sys.path).
-trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider alertmanager coturn
+trial: $(STAMP) bytecode redis-server postgresql tmux cc irssi chromium irc-references nginx lua-check oidc-provider alertmanager coturn synapse
 	$(BIN)/python -m twisted.trial tests
 
 # The web client's browser tests, also writing the screenshots docs/web.md

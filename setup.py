@@ -27,6 +27,8 @@ setup(
         # Tested against urwid 5.0 (its typed Widget API and TwistedEventLoop).
         "urwid>=5.0,<6",
         "txredisapi>=1.6",
+        # The Matrix bridge's registration file (chatroom.wiring.matrix) is YAML.
+        "pyyaml>=6",
         # hiredis's C reply parser: txredisapi uses it when it is installed
         # (HiredisProtocol), for every reply and published message a node reads.
         "hiredis>=2.0",
@@ -92,6 +94,9 @@ setup(
             "pyyaml>=6",
             # The SMTP server the e-mail tests send through (tests/wiring/test_smtp.py).
             "aiosmtpd>=1.4",
+            # The Matrix user's client in the bridge's tests (tests/matrix/),
+            # against a real Synapse (build/synapse, the Makefile's synapse).
+            "matrix-nio>=0.25",
             # A real sender to the webhooks: apprise's CLI posts through a
             # hook's address as to Mattermost's
             # (tests/integration/test_hook_senders.py).

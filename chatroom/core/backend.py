@@ -41,6 +41,7 @@ from typing import Protocol
 from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts.stores import AccountStores
+from chatroom.core.bridging.store import BridgeStore
 from chatroom.core.calls.store import CallStore
 from chatroom.core.infra.applying import Applied
 from chatroom.core.infra.seats import Session
@@ -146,6 +147,11 @@ class Backend(Protocol):
     @property
     def room_calls(self) -> CallStore:
         """The rooms' calls, while they are on (nothing of them is stored)."""
+        ...
+
+    @property
+    def bridge(self) -> BridgeStore:
+        """The Matrix bridge's ledger: what it relayed, its portals."""
         ...
 
     @property

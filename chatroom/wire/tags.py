@@ -25,6 +25,12 @@ Tags = tuple[tuple[str, str], ...]
 #: message, so history, other cluster nodes, ``/caps rich`` line users and
 #: the web client (its "bot" mark) see it too.
 BOT_TAG = "bot"
+#: The tag on a message that came over a bridge, its value the network
+#: (``bridged=matrix``): its author is no user of this server.
+BRIDGED_TAG = "bridged"
+#: The tag on a message said as a notice (a Matrix ``m.notice``), which a
+#: client shows as an IRC NOTICE.
+NOTICE_TAG = "notice"
 #: The tag on a message relayed as someone of another network (IRC's
 #: ``RELAYMSG``): its value is the relayer's name. IRC clients get it as
 #: ``draft/relaymsg``; ``rich`` line clients as it is stored.

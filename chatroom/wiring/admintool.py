@@ -42,6 +42,7 @@ from typing import Any
 from chatroom.backends.local.dbfile import DatabaseUnusableError, ServerLock
 from chatroom.backends.redis import dumpfile
 from chatroom.core.accounts.invitations import HOURS, USES
+from chatroom.wiring.matrix import DEFAULT_ID, registration_text
 from chatroom.wiring.redisrestore import RestoreError, restore_redis
 
 #: Seconds a call may take (a backup of a large store takes a while).
@@ -464,6 +465,26 @@ def parser() -> argparse.ArgumentParser:
     backup.add_argument("file")
     backup.set_defaults(run=_backup)
 
+    matrix = commands.add_parser("matrix", help="the Matrix bridge's files")
+    on_matrix = matrix.add_subparsers(dest="action", required=True)
+    registration = on_matrix.add_parser(
+        "registration",
+        help="print an application service registration for the homeserver "
+        "(fresh tokens at every run; no server needed)",
+    )
+    registration.add_argument(
+        "--url",
+        dest="appservice_url",
+        required=True,
+        metavar="URL",
+        help="where the homeserver reaches this server's --http door, "
+        "e.g. http://chat.internal:8000",
+    )
+    registration.add_argument(
+        "--id", dest="appservice_id", default=DEFAULT_ID, help="the registration's id"
+    )
+    registration.set_defaults(run=None)
+
     into = commands.add_parser(
         "restore",
         help="restore FILE into a stopped server's --db, or a cluster backup "
@@ -513,6 +534,9 @@ def run(options: argparse.Namespace) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     options = parser().parse_args(argv)
+    if options.group == "matrix":  # a file printed as it is, YAML
+        print(registration_text(options.appservice_url, options.appservice_id), end="")
+        return 0
     try:
         answer = run(options)
     except AdminError as problem:

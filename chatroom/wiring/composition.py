@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from twisted.internet.interfaces import IReactorTime
 
@@ -23,6 +23,9 @@ from chatroom.core.accounts.markers import PlainMarkers
 from chatroom.core.accounts.missed_mail import MissedMail
 from chatroom.core.accounts.push import Activity, Notifications, PushSender
 from chatroom.core.backend import Backend
+from chatroom.core.bridging.appservice import Homeserver, MatrixBridge, Pinger
+from chatroom.core.bridging.seating import MatrixSeats
+from chatroom.core.bridging.sender import Sender
 from chatroom.core.calls.service import Calls
 from chatroom.core.chat import ChatCore
 from chatroom.core.infra.applying import Applies
@@ -33,8 +36,10 @@ from chatroom.core.messages.abuse_reports import AbuseReports
 from chatroom.core.messages.previews import CardFetcher, LinkPreviews
 from chatroom.core.messages.private import PrivateMessages
 from chatroom.core.messages.retention import RetentionSweep
+from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.letters import LinkBase, Mailer
+from chatroom.core.model.member import Member
 from chatroom.core.moderation.lockdown import LockdownCopy
 from chatroom.core.moderation.serverbans import ServerBans
 from chatroom.core.rooms.creation import CreationLimit
@@ -42,6 +47,7 @@ from chatroom.core.rooms.departures import Departures
 from chatroom.core.rooms.entries import Entries
 from chatroom.core.rooms.settling import Settling
 from chatroom.core.rooms.slash_commands import CommandCaller, SlashCommands
+from chatroom.core.rooms.standing import StandingMembers
 from chatroom.core.rooms.webhooks import Webhooks
 from chatroom.core.services.accounts import AccountService
 from chatroom.core.services.devices import Devices
@@ -485,4 +491,50 @@ def _names(
         backend.bus,
         apply,
         accounts.sign_ins,
+    )
+
+
+def compose_bridge(
+    settings: MatrixSettings,
+    core: ChatCore[Any],
+    homeserver: Homeserver,
+    node: str = "local",
+) -> MatrixBridge:
+    """The Matrix bridge (``--matrix-registration``) over the core's
+    back-end: its ledger, the rooms' facts, what was said and the one
+    write; its sender to Matrix on this node (``node``: the lease's
+    holder when it sends)."""
+    backend = core.backend
+    pinger = Pinger(settings, core.clock, homeserver)
+    sender = Sender(
+        settings,
+        core.clock,
+        backend.bridge,
+        backend.apply,
+        homeserver,
+        pinger,
+        node,
+        backend.rooms,
+    )
+    names = core.names
+
+    async def claim(member: Member, name: str, _account: str) -> None:
+        await names.claim_name(member, name, None, bridged=True)
+
+    standing = StandingMembers(core.clock, claim, core.devices.arrived, names.release)
+    seating = MatrixSeats(standing, core.rooms.join_room, core.rooms.leave_room)
+    return MatrixBridge(
+        settings,
+        core.clock,
+        backend.bridge,
+        backend.rooms,
+        backend.messages,
+        backend.apply,
+        homeserver,
+        core.config,
+        pinger,
+        sender,
+        seating,
+        backend.server.find_user,
+        core.messages.paste,
     )

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Any
 from twisted.python import usage
 
 from chatroom.core.accounts.accounts import PASSWORD_MAX, hashing_threads
+from chatroom.core.chat import ChatCore
 from chatroom.core.infra.fanout import IdlePlans
 from chatroom.core.messages.previews import CardFetcher
+from chatroom.core.model.bridged import MatrixSettings
 from chatroom.core.model.config import (
     CLUSTER_PREFIX,
     SCRAM_MIN,
@@ -54,6 +56,7 @@ from chatroom.wiring.collector import DEFAULT_FREEZE_THRESHOLD, CollectorService
 from chatroom.wiring.dnsbl import DNSBL_OPTIONS, build_blocklists, check_dnsbl
 from chatroom.wiring.linkfetch import PageFetcher
 from chatroom.wiring.logs import LOG_FORMAT_OPTION, use_log_format
+from chatroom.wiring.matrix import MATRIX_OPTIONS, check_matrix
 from chatroom.wiring.oidc import (
     OIDC_FLAGS,
     OIDC_OPTIONS,
@@ -115,6 +118,9 @@ class Options(OneLineUsage):
     #: The OpenID provider (``--oidc-issuer``, checked in postOptions; None:
     #: none).
     oidc: OidcSettings | None = None
+    #: The Matrix bridge (``--matrix-registration`` and its companions,
+    #: checked in postOptions; None: no bridge).
+    matrix: MatrixSettings | None = None
     longdesc = (
         "A multi-room chat server speaking a line protocol (see docs/protocol.md). "
         "Connect with the chatroom-urwid client, or with nc/telnet."
@@ -545,6 +551,7 @@ class Options(OneLineUsage):
         *DNSBL_OPTIONS,
         *SMTP_OPTIONS,
         *OIDC_OPTIONS,
+        *MATRIX_OPTIONS,
     ]
 
     def __init__(self) -> None:
@@ -666,6 +673,7 @@ class Options(OneLineUsage):
         check_push(self)
         check_smtp(self)
         check_oidc(self)
+        check_matrix(self)
         check_dnsbl(self)
         if self["previews"] not in ("on", "off"):
             raise usage.UsageError("--previews: on or off")
@@ -839,6 +847,15 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
             )
         except DatabaseUnusableError as problem:  # one line, exit 1
             refuse_to_start(f"--db {config['db']}: {problem}")
+    bridge = homeserver = None
+    if config.matrix is not None:  # the Matrix bridge's modules: loaded with it
+        from chatroom.wiring.composition import compose_bridge
+        from chatroom.wiring.homeserver import AgentHomeserver
+
+        homeserver = AgentHomeserver.over(config.matrix, reactor)
+        assert isinstance(registry, ChatCore)  # not yet metered
+        node = config["node-id"] or "local"
+        bridge = compose_bridge(config.matrix, registry, homeserver, node)
     if endpoints["http"]:  # /metrics is served: time what commands ask
         from chatroom.core.metered import metered
 
@@ -852,6 +869,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         mailer=mailer,
         address=address,
     )
+    server.matrix = bridge
     if config.oidc is not None:  # joserfc, loaded by a server with a provider only
         from chatroom.wiring.oidc_provider import oidc_sign_in
 
@@ -914,6 +932,11 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
     lag.setServiceParent(service)
+    if bridge is not None:  # it pings, then sends, while the server serves
+        from chatroom.wiring.homeserver import BridgeService
+
+        assert homeserver is not None
+        BridgeService(bridge, homeserver).setServiceParent(service)
     return service
 
 

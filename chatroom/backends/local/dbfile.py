@@ -82,6 +82,9 @@ CREATE INDEX IF NOT EXISTS webhooks_room ON webhooks (room);
 CREATE TABLE IF NOT EXISTS slash_commands (
     room TEXT NOT NULL, key TEXT NOT NULL, kept TEXT NOT NULL,
     PRIMARY KEY (room, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bridge_notes (
+    book TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, until REAL NOT NULL,
+    PRIMARY KEY (book, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS files (
     id TEXT PRIMARY KEY, account TEXT NOT NULL, name TEXT NOT NULL,
     type TEXT NOT NULL, size INTEGER NOT NULL, at REAL NOT NULL);

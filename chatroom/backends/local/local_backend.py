@@ -21,6 +21,7 @@ from twisted.logger import Logger
 
 from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
+from chatroom.backends.local.bridge import StoredBridge
 from chatroom.backends.local.bus import LocalBus
 from chatroom.backends.local.calls import LocalCalls
 from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
@@ -254,6 +255,8 @@ class LocalBackend:
         self.messages = LocalMessageSteps(
             self.store, self.rooms, self.pins, self.conversations, self.keys
         )
+        #: The Matrix bridge's ledger (chatroom.core.bridging).
+        self.bridge = StoredBridge(self.store, clock, self.rooms)
         self.modlog = StoredModerationLog(self.store, self.rooms.by_key.__contains__)
         #: The server's reports of messages (chatroom.core.messages.abuse_reports).
         self.abuse_reports = StoredReports(self.store)
@@ -784,6 +787,7 @@ class LocalBackend:
             self.rooms.hooks.apply,
             self.rooms.commands.apply,
             self.room_calls.apply,
+            self.bridge.apply,
             self.files.apply,
             self.windows.apply,
             self.failures.apply,

@@ -336,6 +336,16 @@ class Store(Protocol):
         """Room ``room``'s slash command ``key`` was added (``command``) or
         removed (None; a room's go with it: :meth:`drop_room`)."""
 
+    def load_bridge_notes(self, now: float) -> list[tuple[str, str, str, float]]:
+        """The Matrix bridge's notes (book, key, value, until: 0 for ever)
+        not past their time at ``now``, at start-up
+        (:mod:`chatroom.backends.local.bridge`)."""
+        ...
+
+    def save_bridge_note(self, book: str, key: str, value: str, until: float) -> None:
+        """One note of the Matrix bridge (those past their time go at the
+        next start-up)."""
+
     def load_pins(self) -> list[tuple[str, int, str]]:
         """Every room's pins: (room key, message id, who pinned it)."""
         ...
@@ -552,6 +562,12 @@ class MemoryStore:
         return []
 
     def save_command(self, room: str, key: str, command: SlashCommand | None) -> None:
+        pass
+
+    def load_bridge_notes(self, now: float) -> list[tuple[str, str, str, float]]:
+        return []
+
+    def save_bridge_note(self, book: str, key: str, value: str, until: float) -> None:
         pass
 
     def load_pins(self) -> list[tuple[str, int, str]]:

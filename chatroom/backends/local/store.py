@@ -676,6 +676,24 @@ class SqliteStore:
                 ("DELETE FROM slash_commands WHERE room = ? AND key = ?", (room, key))
             )
 
+    def load_bridge_notes(self, now: float) -> list[tuple[str, str, str, float]]:
+        """The Matrix bridge's notes, those past their time dropped first."""
+        with self.db:
+            self.db.execute(
+                "DELETE FROM bridge_notes WHERE until > 0 AND until < ?",
+                (now,),
+            )
+        rows = self.db.execute("SELECT book, key, value, until FROM bridge_notes")
+        return [(book, key, value, until) for book, key, value, until in rows]
+
+    def save_bridge_note(self, book: str, key: str, value: str, until: float) -> None:
+        self._pending.append(
+            (
+                "INSERT OR REPLACE INTO bridge_notes VALUES (?, ?, ?, ?)",
+                (book, key, value, until),
+            )
+        )
+
     def load_private(self) -> LoadedPrivate:
         """Every conversation (oldest first) and every kept message: the
         ``private_messages`` table (each conversation's messages by id) and

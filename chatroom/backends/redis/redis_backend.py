@@ -36,6 +36,7 @@ from chatroom.backends.redis import (
 from chatroom.backends.redis.abuse_reports import RedisReports
 from chatroom.backends.redis.accounts import RedisAccounts
 from chatroom.backends.redis.ageing import HistoryAgeing
+from chatroom.backends.redis.bridge import RedisBridge
 from chatroom.backends.redis.calls import MEMBERS_ONLY, key_done, published_nothing
 from chatroom.backends.redis.census import RedisCensus
 from chatroom.backends.redis.copies import MemberCopies
@@ -289,6 +290,8 @@ class RedisBackend:
         self.slash_commands = RedisCommands(self.calls)
         #: The rooms' calls, while they are on.
         self.room_calls = RedisRoomCalls(self.calls)
+        #: The Matrix bridge's ledger (chatroom.core.bridging).
+        self.bridge = RedisBridge(self.calls)
         #: The rooms' copies of a member, refreshed a room a step.
         self.copies = MemberCopies(self.calls)
         #: Every room's history trimmed by age (chatroom.core.messages.retention).
@@ -1140,6 +1143,7 @@ class RedisBackend:
             self.hooks.apply,
             self.slash_commands.apply,
             self.room_calls.apply,
+            self.bridge.apply,
             self.pins.apply,
             self.abuse_reports.apply,
             self.settings.apply,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from chatroom.core.model import errors
+from chatroom.core.model.bridged import is_matrix_user_name
 from chatroom.core.model.events import Listing
 from chatroom.core.model.facts import RoomFacts
 from chatroom.core.model.text import (
@@ -65,6 +66,13 @@ def check_name(name: str) -> None:
         raise errors.bad_name()
     if is_service_name(name):
         raise errors.reserved_name(name)
+
+
+def check_bridged_name(name: str) -> None:
+    """A bridged member's name: a Matrix user id without its ``@``
+    (``bob:example.org``), which no door's user can claim."""
+    if not is_matrix_user_name(name):
+        raise errors.bad_name()
 
 
 def check_claim(

@@ -120,8 +120,11 @@ class Names:
         account: str | None = None,
         takeover: bool = True,
         presence: Presence | None = None,
+        bridged: bool = False,
     ) -> None:
-        """The name rule, the claim rule on the name's facts (registered?
+        """The name rule (``bridged``: a bridge's member's, a Matrix user
+        id without its ``@``, which no door may claim), the claim rule on
+        the name's facts (registered?
         banned?: decided on a fresh name's, and again on those a refused
         claim brings), then the claim as :mod:`chatroom.core.services.claims`
         decides it, which ends a session holding the name if ``account`` is
@@ -131,7 +134,10 @@ class Names:
         with it, however many rooms. ``presence`` goes with the claim (the
         metadata the session keeps added to it); a sign-in that becomes a
         device of a seat here claims nothing, and keeps it after."""
-        rules.check_name(name)
+        if bridged:
+            rules.check_bridged_name(name)
+        else:
+            rules.check_name(name)
         key = name_key(name)
         seat, opened = self.sessions.seat_of(member), self.sessions.get(member)
         device = member

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatroom.core.accounts.oidc import OidcSignIn
+from chatroom.core.bridging.appservice import MatrixBridge
 from chatroom.core.infra.blocklists import CLEAR, Blocklists, Verdict
 from chatroom.core.infra.hashing import Runner, in_place
 from chatroom.core.model.config import ServerConfig
@@ -169,6 +170,9 @@ class DoorHub:
         #: Signing in through the OpenID provider (``--oidc-issuer``), given
         #: by the wiring; None: no provider.
         self.oidc: OidcSignIn | None = None
+        #: The Matrix bridge (``--matrix-registration``), given by the
+        #: wiring: its application service API is served at ``--http``.
+        self.matrix: MatrixBridge | None = None
         #: Coalesces each connection's output per reactor turn
         #: (chatroom.doors.base.sendq).
         self.flusher = Flusher(clock)

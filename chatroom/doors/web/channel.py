@@ -76,6 +76,8 @@ if TYPE_CHECKING:  # the site's uploads: uploads.py imports the server, not this
 _BODILESS = frozenset({b"GET", b"HEAD"})
 #: The path of a webhook's posts, its secret after it.
 _HOOK_PATH = HOOK_PATH.encode()
+#: Where a Matrix homeserver pushes (chatroom.doors.web.appservice).
+_APPSERVICE_PATH = b"/_matrix/app/"
 #: The REST API's paths (:mod:`chatroom.doors.web.api`).
 _API_PATH = b"/api/"
 
@@ -234,6 +236,8 @@ class BoundedChannel(HTTPChannel):
         """The largest body the request being read may have."""
         if self._command == b"POST" and self._path.startswith(_HOOK_PATH):
             return self.limits.max_hook_body
+        if self._path.startswith(_APPSERVICE_PATH):
+            return self.limits.max_transaction_body
         if self._command == b"POST" and self._path.startswith(_API_PATH):
             return self.limits.max_api_body
         return self.limits.max_body

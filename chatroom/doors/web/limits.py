@@ -26,6 +26,9 @@ class HTTPLimits:
     max_body: int = 1024
     #: Largest body of a webhook's ``POST``.
     max_hook_body: int = HOOK_BODY_MAX
+    #: A Matrix homeserver's transaction (``/_matrix/app/``): up to a
+    #: hundred events and a hundred ephemeral ones.
+    max_transaction_body: int = 4 * 1024 * 1024
     #: Largest body of a REST API request (``/api/v1/``: 16 KiB).
     max_api_body: int = 16 * 1024
     #: Bytes of output a connection may fall behind once its buffer is full.

@@ -282,6 +282,10 @@ def build_site(
         root.putChild(b"oidc", oidc_pages(server, server.oidc))
     if admin_token:
         root.putChild(b"admin", AdminAPI(server, admin_token))
+    if server.matrix is not None:  # --matrix-registration: the homeserver's
+        from chatroom.doors.web.appservice import AppServiceResource
+
+        root.putChild(b"_matrix", AppServiceResource(server.matrix))
     site = BoundedSite(root, limits, server.clock)
     uploads = server.registry.files
     if uploads is not None:  # --files: POST /upload, /files/<id>/<name>

@@ -32,6 +32,7 @@ from typing import Any
 from twisted.internet import defer
 
 import chatroom.core.model.changes as vocabulary
+from chatroom.core.bridging.store import EVENTS, LEASE, SEEN_SECONDS
 from chatroom.core.messages.life import amended, reacted
 from chatroom.core.messages.private import conversation_key
 from chatroom.core.model.changes.accounts import (
@@ -58,6 +59,7 @@ from chatroom.core.model.changes.base import (
     DecidedChange,
     Premise,
 )
+from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
 from chatroom.core.model.changes.calls import (
     CallIs,
     EndCall,
@@ -829,6 +831,35 @@ class PremiseMatrixContract(PremisesBase):
         )
         yield self.twice(taken, ours)
 
+    @defer.inlineCallbacks
+    def test_unnoted(self) -> Generator[Any, Any, None]:
+        """The Matrix bridge relays an event on its not being noted yet;
+        another delivery of it noted it since (and relayed it). A lease
+        noted for node-a is no premise node-b's change may rest on, while
+        node-a's own renewal may."""
+        change = DecidedChange(
+            BridgeLedger(),
+            (Unnoted(EVENTS, "$e1"),),
+            (Note(EVENTS, "$e1", "tea", SEEN_SECONDS),),
+        )
+        yield self.twice(change)
+        noted = yield self.done(self.backend.bridge.noted(EVENTS, "$e1"))
+        self.assertEqual(noted, "tea")
+        taken = DecidedChange(
+            BridgeLedger(),
+            (Unnoted(LEASE, "sender", but="node-a"),),
+            (Note(LEASE, "sender", "node-a", 30),),
+        )
+        ours = DecidedChange(
+            BridgeLedger(),
+            (Unnoted(LEASE, "sender", but="node-b"),),
+            (Note(LEASE, "sender", "node-b", 30),),
+        )
+        yield self.apply(taken)
+        yield self.twice(taken, ours)
+        held = yield self.done(self.backend.bridge.noted(LEASE, "sender"))
+        self.assertEqual(held, "node-a")
+
     # -- the server's bans and reports ----------------------------------------
 
     @defer.inlineCallbacks
@@ -1324,6 +1355,7 @@ CASES: dict[type[Premise], str] = {
     SweepLease: "test_sweep_lease",
     CallIs: "test_call_is",
     Participants: "test_participants",
+    Unnoted: "test_unnoted",
     Banned: "test_banned",
     ReportsNumbered: "test_reports_numbered",
     NotReported: "test_not_reported",

@@ -902,6 +902,12 @@ local function premise_holds(c, p, step)
     if held and held ~= p.holder then return false end
     redis.call('SET', P .. 'ageing', p.holder, 'PX', math.floor(p.seconds * 1000))
     return true
+  -- the Matrix bridge's ledger: no note under the key (one past its time
+  -- has expired)
+  elseif kind == 'Unnoted' then
+    local held = redis.call('GET', P .. 'bridge:' .. p.book .. ':' .. p.key)
+      or redis.call('HGET', P .. 'bridge:' .. p.book, p.key)
+    return not held or (p.but ~= nil and p.but ~= '' and held == p.but)
   end
   return error('no premise ' .. kind)
 end

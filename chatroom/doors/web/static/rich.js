@@ -30,6 +30,7 @@ function roomMessage(event, time, user, text, kind, action = false) {
     appendMessageText(words, event.tags.multiline.replaceAll("\r", ""), action);
   }
   if ("bot" in event.tags) markBot(item);
+  if (event.tags.bridged === "matrix") markBridged(item, "matrix", "from Matrix");
   const file = attachment(event.tags, text);
   if (file) item.querySelector(".text").after(file);
   if (event.id === null || !inRoom()) return item;
@@ -59,6 +60,16 @@ function markBot(item) {
   badge.className = "bot";
   badge.textContent = "bot";
   badge.title = "sent by a bot";
+  item.querySelector(".nick").after(document.createTextNode(" "), badge);
+}
+
+// A message that came over a bridge (docs/web.md "Bridged users": its
+// `bridged` tag): the network's name after the nick, as a bot's mark is.
+function markBridged(item, network, title) {
+  const badge = document.createElement("span");
+  badge.className = "bridged";
+  badge.textContent = network;
+  badge.title = title;
   item.querySelector(".nick").after(document.createTextNode(" "), badge);
 }
 

@@ -1,0 +1,3 @@
+
+-- Every note of book args.book kept for ever: key, value, key, value...
+return redis.call('HGETALL', P .. 'bridge:' .. args.book)

@@ -1,0 +1,123 @@
+"""The Matrix homeserver's client-server API, as the bridge calls it: the
+:class:`~chatroom.core.bridging.appservice.Homeserver` edge.
+
+Every call carries the registration's ``as_token`` (``Authorization:
+Bearer``) and, to speak as one of the bridge's users, ``?user_id=``, as
+the application service API has it. The homeserver is the operator's own
+(``--matrix-homeserver``), not a user's word: the outbound guard is not in
+the way (it is often on 127.0.0.1). A call that cannot connect, times out
+or is answered 5xx by something other than the homeserver (no Matrix
+``errcode``: a proxy in front of it) is :class:`HomeserverAwayError`, which
+sends the bridge back to pinging.
+"""
+
+from __future__ import annotations
+
+import json
+from io import BytesIO
+from typing import Any
+from urllib.parse import quote
+
+from twisted.application.service import Service
+from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
+from twisted.web.client import Agent, FileBodyProducer, HTTPConnectionPool
+from twisted.web.http_headers import Headers
+from twisted.web.iweb import IAgent
+
+from chatroom.core.bridging.appservice import HomeserverAwayError, MatrixBridge
+from chatroom.core.model.bridged import MatrixSettings
+from chatroom.wiring.linkfetch import BoundedBody
+
+#: Seconds a call may take, answer and all.
+TIMEOUT = 30.0
+#: The most of an answer read (bytes).
+MOST_READ = 1024 * 1024
+
+
+class AgentHomeserver:
+    """The homeserver at ``settings.homeserver``, over one connection pool."""
+
+    def __init__(
+        self,
+        settings: MatrixSettings,
+        clock: IReactorTime,
+        agent: IAgent,
+        pool: HTTPConnectionPool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.agent = agent
+        self.pool = pool
+
+    @classmethod
+    def over(cls, settings: MatrixSettings, reactor: Any) -> AgentHomeserver:
+        pool = HTTPConnectionPool(reactor)
+        agent = Agent(reactor, pool=pool, connectTimeout=10)
+        return cls(settings, reactor, agent, pool)
+
+    def close(self) -> Deferred[None] | None:
+        """The connections kept open to the homeserver, closed."""
+        if self.pool is None:
+            return None
+        closing: Deferred[None] = self.pool.closeCachedConnections()
+        return closing
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        user_id: str | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        url = self.settings.homeserver + path
+        if user_id is not None:
+            url += ("&" if "?" in url else "?") + "user_id=" + quote(user_id, safe="")
+        headers = Headers(
+            {
+                b"authorization": [f"Bearer {self.settings.as_token}".encode()],
+                b"accept": [b"application/json"],
+            }
+        )
+        producer = None
+        if body is not None:
+            headers.addRawHeader(b"content-type", b"application/json")
+            producer = FileBodyProducer(BytesIO(json.dumps(body).encode()))
+        asked: Deferred[Any] = self.agent.request(
+            method.encode(), url.encode(), headers, producer
+        )
+        asked.addTimeout(TIMEOUT, self.clock)
+        try:
+            response = await asked
+            reading = BoundedBody(MOST_READ)
+            response.deliverBody(reading)
+            data = await reading.done.addTimeout(TIMEOUT, self.clock)
+        except Exception as problem:
+            raise HomeserverAwayError(type(problem).__name__) from None
+        try:
+            found = json.loads(data or b"{}")
+        except ValueError:
+            found = {}
+        if not isinstance(found, dict):
+            found = {}
+        if response.code >= 500 and "errcode" not in found:  # a proxy's, or worse
+            raise HomeserverAwayError(f"it answered {response.code}")
+        return response.code, found
+
+
+class BridgeService(Service):
+    """The bridge's pings and sends run while the server does; its
+    connections to the homeserver close when it stops."""
+
+    def __init__(self, bridge: MatrixBridge, homeserver: AgentHomeserver) -> None:
+        self.bridge = bridge
+        self.homeserver = homeserver
+
+    def startService(self) -> None:
+        super().startService()
+        self.bridge.start()
+
+    def stopService(self) -> Deferred[None] | None:
+        self.bridge.stop()
+        super().stopService()
+        return self.homeserver.close()

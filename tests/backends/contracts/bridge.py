@@ -1,0 +1,435 @@
+"""The Matrix bridge over every registry: its ledger (claimed once), its
+portals, and what a pushed transaction says in a room, once however
+often it is pushed. With the in-process registry
+(``tests/backends/local/test_bridge.py``) and a real ``redis-server``
+(``tests/backends/redis/test_bridge.py``); the homeserver is a fake
+(:mod:`tests.matrix.fake_homeserver`), as Synapse's side is not what is
+tested here."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, cast
+
+from twisted.internet import defer
+
+from chatroom.core.bridging.appservice import MatrixBridge
+from chatroom.core.bridging.store import EVENTS, PORTALS
+from chatroom.core.model.changes.base import DecidedChange, FactsChangedError
+from chatroom.core.model.changes.bridge import BridgeLedger, Note, Unnoted
+from chatroom.wiring.composition import compose_bridge
+from tests.backends.contracts.handler import ContractBase
+from tests.matrix.fake_homeserver import SETTINGS, FakeHomeserver, message
+
+ALIAS = "#chatroom_tea:localhost"
+
+
+class BridgeContract(ContractBase):
+    """alice and bob in tea; bob:example.org on Matrix."""
+
+    def bridge(self, homeserver: FakeHomeserver | None = None) -> MatrixBridge:
+        """A bridge over the server's core (another over the same store is
+        what a restarted server, or another node, has)."""
+        self.homeserver = homeserver or FakeHomeserver()
+        return compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+
+    @defer.inlineCallbacks
+    def test_a_note_is_claimed_once(self) -> Generator[Any, Any, None]:
+        """A note under a key is written once: a second change resting on
+        there being none applies nothing; the first's value is read back."""
+        backend = cast(Any, self.server.registry).backend
+
+        def noting(value: str) -> DecidedChange:
+            return DecidedChange(
+                BridgeLedger(),
+                (Unnoted(EVENTS, "$e1"),),
+                (Note(EVENTS, "$e1", value, 3600),),
+            )
+
+        yield defer.ensureDeferred(backend.apply(noting("first")))
+        with self.assertRaises(FactsChangedError):
+            yield defer.ensureDeferred(backend.apply(noting("second")))
+        found = yield defer.ensureDeferred(backend.bridge.noted(EVENTS, "$e1"))
+        self.assertEqual(found, "first")
+        none = yield defer.ensureDeferred(backend.bridge.noted(EVENTS, "$e2"))
+        self.assertIsNone(none)
+
+    @defer.inlineCallbacks
+    def test_a_portal_is_made_once(self) -> Generator[Any, Any, None]:
+        """The alias of an open room is answered by making its portal, as
+        @chatroom:localhost; asked again (a second bridge on the same store:
+        after a restart, or on another node) it is there, and nothing is
+        made. An alias of no room, or of a room with a key, is no portal."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bridge = self.bridge()
+        made = yield defer.ensureDeferred(bridge.room_query(ALIAS))
+        self.assertTrue(made)
+        [body] = self.homeserver.made("/createRoom")
+        assert body is not None
+        self.assertEqual(body["room_alias_name"], "chatroom_tea")
+        self.assertEqual((body["preset"], body["name"]), ("public_chat", "tea"))
+        again = self.bridge()
+        self.assertTrue((yield defer.ensureDeferred(again.room_query(ALIAS))))
+        self.assertEqual(self.homeserver.made("/createRoom"), [])
+        portal = yield defer.ensureDeferred(again.ledger.noted(PORTALS, "tea"))
+        self.assertEqual(portal, "!portal1:localhost")
+        nothing = again.room_query("#chatroom_nosuchroom:localhost")
+        self.assertFalse((yield defer.ensureDeferred(nothing)))
+        alice.say("/create locked")
+        yield self.expect(alice, "MEMBERS locked")
+        alice.say("/set key s3cret")
+        yield self.expect(alice, "SET locked")
+        locked = again.room_query("#chatroom_locked:localhost")
+        self.assertFalse((yield defer.ensureDeferred(locked)))
+
+    @defer.inlineCallbacks
+    def test_a_transaction_is_relayed_once(self) -> Generator[Any, Any, None]:
+        """bob:example.org's message reaches tea's members once: the same
+        transaction pushed again, or its event in another, says nothing
+        more; a new event is said. m.emote is an ACTION, m.notice a MSG
+        tagged notice, and every one is tagged bridged=matrix."""
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        bob.say("/caps rich")
+        yield self.expect(bob, "CAPS")
+        bridge = self.bridge()
+        yield defer.ensureDeferred(bridge.room_query(ALIAS))
+        first = [message("$e1", "hello from matrix")]
+        for txn, events in (("t1", first), ("t1", first), ("t2", first)):
+            yield defer.ensureDeferred(bridge.transaction(txn, events))
+        said = yield self.expect(alice, "MSG tea ")
+        self.assertRegex(said, r"^MSG tea bob:example\.org \S+ hello from matrix$")
+        rich = yield self.expect(bob, "@")
+        self.assertRegex(
+            rich,
+            r"^@\d+;bridged=matrix MSG tea bob:example\.org \S+ hello from matrix$",
+        )
+        more = [
+            message("$e2", "waves", msgtype="m.emote"),
+            message("$e3", "build passed", msgtype="m.notice"),
+        ]
+        yield defer.ensureDeferred(bridge.transaction("t3", more))
+        self.assertRegex(
+            (yield self.expect(alice, "ACTION tea ")),
+            r"^ACTION tea bob:example\.org \S+ waves$",
+        )
+        action = yield self.expect(bob, "@")
+        self.assertIn(";bridged=matrix ACTION tea bob:example.org ", action)
+        notice = yield self.expect(bob, "@")
+        self.assertRegex(notice, r"^@\d+;.*notice.* MSG tea bob:example\.org ")
+        self.assertIn("bridged=matrix", notice)
+        plain = yield self.expect(alice, "MSG tea ")
+        self.assertTrue(plain.endswith(" build passed"), plain)
+        yield self.wait()
+        self.assertIsNone(alice.take("MSG tea bob:example.org"))
+        # a second bridge on the same store (a restart, another node)
+        yield defer.ensureDeferred(self.bridge().transaction("t4", first))
+        yield self.wait()
+        self.assertIsNone(alice.take("MSG tea bob:example.org"))
+        # a homeserver that numbers its transactions again (Synapse on
+        # SQLite, restarted): an id seen before with another event in it
+        renumbered = [message("$e9", "after its restart")]
+        yield defer.ensureDeferred(bridge.transaction("t1", renumbered))
+        again = yield self.expect(alice, "MSG tea ")
+        self.assertTrue(again.endswith(" after its restart"), again)
+
+    @defer.inlineCallbacks
+    def test_what_is_not_relayed(self) -> Generator[Any, Any, None]:
+        """Events of a room that is no portal, and the bridge's own users'
+        (its puppets, @chatroom:localhost), are acknowledged and ignored."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bridge = self.bridge()
+        yield defer.ensureDeferred(bridge.room_query(ALIAS))
+        events = [
+            message("$a", "elsewhere", room_id="!other:localhost"),
+            message("$b", "echo", sender="@chatroom_alice:localhost"),
+            message("$c", "bridge", sender="@chatroom:localhost"),
+            message("$d", "this one"),
+        ]
+        yield defer.ensureDeferred(bridge.transaction("t1", events))
+        said = yield self.expect(alice, "MSG tea ")
+        self.assertTrue(said.endswith(" this one"), said)
+        yield self.wait()
+        self.assertIsNone(alice.take("MSG tea "))
+
+    @defer.inlineCallbacks
+    def test_a_reply_loses_its_fallback(self) -> Generator[Any, Any, None]:
+        """A reply's body without the '> ' lines and the blank after them;
+        several lines make one message of several lines."""
+        (alice,) = yield self.in_room("tea", "alice")
+        bridge = self.bridge()
+        yield defer.ensureDeferred(bridge.room_query(ALIAS))
+        reply = message("$r", "> <@ann:localhost> tea?\n\nme please")
+        reply["content"]["m.relates_to"] = {"m.in_reply_to": {"event_id": "$x"}}
+        yield defer.ensureDeferred(bridge.transaction("t1", [reply]))
+        said = yield self.expect(alice, "MSG tea ")
+        self.assertTrue(said.endswith(" me please"), said)
+
+
+class BridgeLifeContract(ContractBase):
+    """Messages, edits, deletions, replies and reactions, both ways, with a
+    fake homeserver: alice and bob in tea, rich; bob:example.org on Matrix."""
+
+    @defer.inlineCallbacks
+    def portal(self) -> Generator[Any, Any, tuple[Any, Any, MatrixBridge]]:
+        alice, bob = yield self.in_room("tea", "alice", "bob")
+        for user in (alice, bob):
+            user.say("/caps rich")
+            yield self.expect(user, "CAPS")
+        self.homeserver = FakeHomeserver()
+        core = cast(Any, self.server.registry)
+        bridge = compose_bridge(SETTINGS, core, self.homeserver)
+        self.assertTrue((yield defer.ensureDeferred(bridge.room_query(ALIAS))))
+        bridge.pinger.answering = True  # as after its ping's answer
+        return alice, bob, bridge
+
+    @defer.inlineCallbacks
+    def sent(self, bridge: MatrixBridge) -> Generator[Any, Any, list[Any]]:
+        """What one pass of the sender sends, now that the server has it."""
+        yield self.wait()
+        before = len(self.homeserver.sends())
+        yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
+        return self.homeserver.sends()[before:]
+
+    @defer.inlineCallbacks
+    def heard(self, user: Any, words: str) -> Generator[Any, Any, str]:
+        """The next of ``user``'s rich lines holding ``words``."""
+        while True:
+            line = yield self.expect(user, "@")
+            if words in line:
+                return str(line)
+
+    @defer.inlineCallbacks
+    def said_id(self, user: Any, text: str) -> Generator[Any, Any, str]:
+        """``user`` says ``text`` (a message or a /reply): its id."""
+        user.say(text)
+        line = yield self.heard(user, text.split(" ", 2)[-1])
+        return str(line.split(";")[0].split(" ")[0][1:])
+
+    @defer.inlineCallbacks
+    def test_to_matrix(self) -> Generator[Any, Any, None]:
+        """A message and a /me are sent by the author's puppet (m.text,
+        m.emote) with transaction ids made from the events, once (a second
+        pass, or a second sender on the same store, sends nothing again);
+        /edit, /reply, /react, /unreact and /redact point at its event."""
+        alice, bob, bridge = yield self.portal()
+        first = yield self.said_id(alice, "hello matrix")
+        alice.say("/me waves")
+        yield self.expect(alice, "@")
+        [(path, content, user), (_, emote, _)] = yield self.sent(bridge)
+        self.assertIn(f"/send/m.room.message/chatroom.tea.{first}.message", path)
+        self.assertEqual(content, {"msgtype": "m.text", "body": "hello matrix"})
+        self.assertEqual(user, "@chatroom_alice:localhost")
+        self.assertEqual(emote, {"msgtype": "m.emote", "body": "waves"})
+        self.assertEqual((yield self.sent(bridge)), [])
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        again.pinger.answering = True
+        self.assertEqual((yield self.sent(again)), [])
+        event = self.homeserver.sent[path]
+
+        alice.say(f"/edit {first} hello again")
+        yield self.heard(alice, " EDIT ")
+        [(_, edit, user)] = yield self.sent(bridge)
+        self.assertEqual(
+            edit["m.relates_to"], {"rel_type": "m.replace", "event_id": event}
+        )
+        self.assertEqual(edit["m.new_content"]["body"], "hello again")
+        self.assertEqual(user, "@chatroom_alice:localhost")
+        yield self.said_id(bob, f"/reply {first} me too")
+        bob.say(f"/react {first} 🎉")
+        yield self.heard(bob, " REACT ")
+        [(_, reply, _), (path, reaction, user)] = yield self.sent(bridge)
+        self.assertEqual(reply["m.relates_to"], {"m.in_reply_to": {"event_id": event}})
+        self.assertEqual(reply["body"], "me too")
+        self.assertIn("/send/m.reaction/", path)
+        self.assertEqual(
+            reaction["m.relates_to"],
+            {"rel_type": "m.annotation", "event_id": event, "key": "🎉"},
+        )
+        self.assertEqual(user, "@chatroom_bob:localhost")
+        bob.say(f"/unreact {first} 🎉")
+        yield self.heard(bob, " UNREACT ")
+        reaction_event = self.homeserver.sent[path]
+        [(path, _, user)] = yield self.sent(bridge)
+        self.assertIn(f"/redact/{reaction_event.replace('$', '%24')}/", path)
+        self.assertEqual(user, "@chatroom_bob:localhost")
+        # (the contracts' rooms keep six events: a newer message)
+        oops = yield self.said_id(alice, "oops")
+        [(path, _, _)] = yield self.sent(bridge)
+        oops_event = self.homeserver.sent[path]
+        alice.say(f"/redact {oops} typo")
+        yield self.heard(alice, " REDACT ")
+        [(path, body, user)] = yield self.sent(bridge)
+        self.assertIn(f"/redact/{oops_event.replace('$', '%24')}/", path)
+        self.assertEqual(
+            (body, user), ({"reason": "typo"}, "@chatroom_alice:localhost")
+        )
+
+    @defer.inlineCallbacks
+    def test_from_matrix(self) -> Generator[Any, Any, None]:
+        """bob:example.org's message, then his m.replace (an EDIT; anyone
+        else's is ignored), his m.annotation (REACT) and its redaction
+        (UNREACT), his reply (tagged reply=ID, without its fallback), and
+        his redaction with a reason (REDACT); none of it is sent back."""
+        alice, _, bridge = yield self.portal()
+        yield defer.ensureDeferred(bridge.transaction("t1", [message("$m1", "tea?")]))
+        said = yield self.expect(alice, "@")
+        first = said.split(";")[0][1:]
+        relates = {"rel_type": "m.replace", "event_id": "$m1"}
+        edit = message("$m2", "* coffee?")
+        edit["content"].update(
+            {
+                "m.new_content": {"msgtype": "m.text", "body": "coffee?"},
+                "m.relates_to": relates,
+            }
+        )
+        stranger = message("$m3", "* hacked", sender="@eve:example.org")
+        stranger["content"].update(
+            {
+                "m.new_content": {"msgtype": "m.text", "body": "hacked"},
+                "m.relates_to": relates,
+            }
+        )
+        yield defer.ensureDeferred(bridge.transaction("t2", [stranger, edit]))
+        edited = yield self.expect(alice, "@")
+        self.assertRegex(
+            edited, rf"^@\d+ EDIT tea {first} bob:example\.org \S+ coffee\?$"
+        )
+        annotation = {
+            "type": "m.reaction",
+            "event_id": "$m4",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "content": {
+                "m.relates_to": {
+                    "rel_type": "m.annotation",
+                    "event_id": "$m1",
+                    "key": "👍",
+                }
+            },
+        }
+        yield defer.ensureDeferred(bridge.transaction("t3", [annotation]))
+        react = yield self.expect(alice, "@")
+        self.assertRegex(react, rf"^@\d+ REACT tea {first} bob:example\.org 👍")
+        redact_reaction = {
+            "type": "m.room.redaction",
+            "event_id": "$m5",
+            "room_id": "!portal1:localhost",
+            "sender": "@bob:example.org",
+            "redacts": "$m4",
+            "content": {},
+        }
+        yield defer.ensureDeferred(bridge.transaction("t4", [redact_reaction]))
+        unreact = yield self.expect(alice, "@")
+        self.assertRegex(unreact, rf"^@\d+ UNREACT tea {first} bob:example\.org 👍")
+        reply = message("$m6", "> <@bob:example.org> coffee?\n\nme please")
+        reply["content"]["m.relates_to"] = {"m.in_reply_to": {"event_id": "$m1"}}
+        yield defer.ensureDeferred(bridge.transaction("t5", [reply]))
+        replied = yield self.expect(alice, "@")
+        self.assertRegex(
+            replied,
+            rf"^@\d+;reply={first};bridged=matrix MSG tea bob:example\.org \S+"
+            " me please$",
+        )
+        gone = dict(
+            redact_reaction, event_id="$m7", redacts="$m1", content={"reason": "typo"}
+        )
+        yield defer.ensureDeferred(bridge.transaction("t6", [gone]))
+        redacted = yield self.expect(alice, "@")
+        self.assertRegex(redacted, rf"^@\d+ REDACT tea {first} bob:example\.org typo")
+        self.assertEqual((yield self.sent(bridge)), [])
+
+    @defer.inlineCallbacks
+    def test_puppets_follow_the_members(self) -> Generator[Any, Any, None]:
+        """The sender's pass has the members' puppets join the portal; a
+        member who leaves has theirs leave; a new one's joins; a second
+        sender on the same store (a restart) changes nothing."""
+        _, bob, bridge = yield self.portal()
+
+        def moves() -> list[tuple[str, str | None]]:
+            return [
+                (path.rsplit("/", 1)[1], user)
+                for _, path, _, user in self.homeserver.calls
+                if path.endswith(("/join", "/leave"))
+            ]
+
+        yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
+        self.assertEqual(
+            sorted(moves()),
+            [
+                ("join", "@chatroom_alice:localhost"),
+                ("join", "@chatroom_bob:localhost"),
+            ],
+        )
+        bob.say("/leave")
+        yield self.expect(bob, "LEFT tea")
+        yield self.wait()
+        yield defer.ensureDeferred(cast(Any, bridge.sender).send_due())
+        self.assertEqual(moves()[-1], ("leave", "@chatroom_bob:localhost"))
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        again.pinger.answering = True
+        before = len(moves())
+        yield defer.ensureDeferred(cast(Any, again.sender).send_due())
+        self.assertEqual(len(moves()), before)
+
+    @defer.inlineCallbacks
+    def test_matrix_users_are_members(self) -> Generator[Any, Any, None]:
+        """bob:example.org's join of the portal is a JOIN to the room's
+        members, and /who lists him; his leave with a reason is a PART with
+        it, and /who no longer lists him. His membership is kept in the
+        ledger: a second bridge (a restart) seats him again. A member, he
+        speaks as members do: a moderated room does not hear him."""
+        alice, _, bridge = yield self.portal()
+
+        def member(membership: str, **more: Any) -> dict[str, Any]:
+            return {
+                "type": "m.room.member",
+                "event_id": f"${membership}{len(more)}",
+                "room_id": "!portal1:localhost",
+                "sender": "@bob:example.org",
+                "state_key": "@bob:example.org",
+                "content": {"membership": membership, **more},
+            }
+
+        yield defer.ensureDeferred(bridge.transaction("t1", [member("join")]))
+        self.assertEqual(
+            (yield self.expect(alice, "JOIN ")), "JOIN tea bob:example.org"
+        )
+        alice.say("/who")
+        listed = yield self.expect(alice, "MEMBERS tea")
+        self.assertIn(" bob:example.org", listed)
+        again = compose_bridge(
+            SETTINGS, cast(Any, self.server.registry), self.homeserver
+        )
+        kept = yield defer.ensureDeferred(again.ledger.noted("members", "tea"))
+        self.assertEqual(kept, '["bob:example.org"]')
+        # a member now: he speaks as members do, and the room's rules apply
+        hello = message("$h1", "hello as a member")
+        yield defer.ensureDeferred(bridge.transaction("t1b", [hello]))
+        said = yield self.expect(alice, "@")
+        self.assertRegex(
+            said,
+            r"^@\d+;bridged=matrix MSG tea bob:example\.org \S+ hello as a member$",
+        )
+        alice.say("/set moderated on")
+        yield self.expect(alice, "SET tea moderated on")
+        hush = message("$h2", "not heard")
+        yield defer.ensureDeferred(bridge.transaction("t1c", [hush]))
+        alice.say("/set moderated off")
+        yield self.expect(alice, "SET tea moderated off")
+        yield self.wait()
+        self.assertFalse([x for x in alice.unread() if "not heard" in x])
+        gone = member("leave", reason="off to bed")
+        yield defer.ensureDeferred(bridge.transaction("t2", [gone]))
+        self.assertEqual(
+            (yield self.expect(alice, "PART ")),
+            "PART tea bob:example.org left: off to bed",
+        )
+        alice.say("/who")
+        listed = yield self.expect(alice, "MEMBERS tea")
+        self.assertNotIn("bob:example.org", listed)
