@@ -42,7 +42,6 @@ from twisted.internet.defer import Deferred
 
 from chatroom.core.accounts.stores import AccountStores
 from chatroom.core.bridging.store import BridgeStore
-from chatroom.core.calls.store import CallStore
 from chatroom.core.infra.applying import Applied
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.store import MessageStore
@@ -142,11 +141,6 @@ class Backend(Protocol):
     def server(self) -> ServerStore:
         """The server and its nodes: names held, devices, presence, the
         nicks gone, the census, watched names."""
-        ...
-
-    @property
-    def room_calls(self) -> CallStore:
-        """The rooms' calls, while they are on (nothing of them is stored)."""
         ...
 
     @property

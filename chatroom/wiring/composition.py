@@ -101,11 +101,7 @@ def compose(
     notifications, missed_mail = _notices(config, clock, backend, sessions, edges)
     identities = Identities(config, sessions, backend.rooms, notifications)
     accounts = _accounts(config, clock, backend, hashing)
-    calls = Calls(
-        config, clock, backend.room_calls, backend.apply, backend.bus, identities
-    )
-    #: The writes that may take members out of rooms: followed by the calls.
-    apply = calls.following(backend.apply)
+    calls, apply = _calls(config, clock, backend, identities)
     devices = _devices(config, clock, backend, apply, sessions, identities, accounts)
     files = _files(config, clock, backend)
     messages = _messages(
@@ -124,13 +120,8 @@ def compose(
         messages,
         accounts,
     )
-    reports = CoreReports(
-        names.end_session,
-        devices.viewed,
-        Departures(apply),
-        Settling(apply),
-        devices.logged_out,
-    )
+    reports = _reports(names, devices, apply)
+    webhooks, slash_commands = _room_tools(config, clock, backend, identities, edges)
     return ChatCore(
         config,
         clock,
@@ -145,23 +136,8 @@ def compose(
         presence=presence,
         users=users,
         markers=_markers(config, backend, devices, names, messages),
-        webhooks=Webhooks(
-            config,
-            clock,
-            backend.rooms,
-            backend.apply,
-            identities.actor,
-            identities.joined_room,
-        ),
-        slash_commands=SlashCommands(
-            config,
-            clock,
-            backend.rooms,
-            backend.apply,
-            identities.actor,
-            identities.joined_room,
-            edges.call_command,
-        ),
+        webhooks=webhooks,
+        slash_commands=slash_commands,
         abuse_reports=moderating.reports,
         bans=moderating.bans,
         notifications=notifications,
@@ -171,6 +147,30 @@ def compose(
         ),
         files=files,
         hashing=hashing,
+    )
+
+
+def _calls(
+    config: ServerConfig, clock: IReactorTime, backend: Backend, identities: Identities
+) -> tuple[Calls, Applies]:
+    """The rooms' calls (:mod:`chatroom.core.calls`), and the one write as
+    the services that may take members out of rooms use it: followed by the
+    calls, which take those members out of their room's call."""
+    kept, apply = backend.rooms.room_calls, backend.apply
+    calls = Calls(config, clock, kept, apply, backend.bus, identities)
+    return calls, calls.following(apply)
+
+
+def _reports(names: Names, devices: Devices, apply: Applies) -> CoreReports:
+    """What the back-end reports to the core
+    (:mod:`chatroom.core.services.reports`): sessions ended, rooms shown,
+    departures and settlings to apply, devices logged out by another node."""
+    return CoreReports(
+        names.end_session,
+        devices.viewed,
+        Departures(apply),
+        Settling(apply),
+        devices.logged_out,
     )
 
 
@@ -337,6 +337,26 @@ def _rooms(
         CreationLimit(clock, config.rooms_per_hour),
         rename_grace=config.rename_grace,
     )
+
+
+def _room_tools(
+    config: ServerConfig,
+    clock: IReactorTime,
+    backend: Backend,
+    identities: Identities,
+    edges: Edges,
+) -> tuple[Webhooks, SlashCommands]:
+    """A room's tools, managed by its owner: incoming webhooks
+    (:mod:`chatroom.core.rooms.webhooks`) and outgoing slash commands
+    (:mod:`chatroom.core.rooms.slash_commands`, calling out through the
+    wiring's ``edges.call_command``)."""
+    rooms, apply = backend.rooms, backend.apply
+    actor, joined_room = identities.actor, identities.joined_room
+    webhooks = Webhooks(config, clock, rooms, apply, actor, joined_room)
+    commands = SlashCommands(
+        config, clock, rooms, apply, actor, joined_room, edges.call_command
+    )
+    return webhooks, commands
 
 
 def _messages(

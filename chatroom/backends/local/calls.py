@@ -1,4 +1,4 @@
-"""Rooms' calls in one process: the local :class:`~chatroom.core.calls.store.CallStore`.
+"""Rooms' calls in one process: the local :class:`~chatroom.core.model.calls.CallStore`.
 
 Kept in memory only, and only while a call is on: nothing of a call is
 stored (no ``--db`` table), and a restart has none, as every connection in

@@ -23,7 +23,6 @@ from chatroom.backends.local import applying
 from chatroom.backends.local.accounts import StoredAccounts
 from chatroom.backends.local.bridge import StoredBridge
 from chatroom.backends.local.bus import LocalBus
-from chatroom.backends.local.calls import LocalCalls
 from chatroom.backends.local.files import MemoryUploadTokens, StoredFiles
 from chatroom.backends.local.markers import StoredMarkers
 from chatroom.backends.local.messages import LocalMessageSteps
@@ -234,8 +233,6 @@ class LocalBackend:
         self.rooms = LocalRooms(config, clock, self.store, self.server)
         #: Everything told and not kept: this process's fan-out.
         self.bus = LocalBus(self.rooms, self.server)
-        #: The rooms' calls, in memory while they are on.
-        self.room_calls = LocalCalls()
         self.markers = StoredMarkers(self.store, self.account_store)
         self.remembered = StoredRooms(self.store, self.account_store)
         #: Accounts' settings (chatroom.core.accounts.account_settings).
@@ -786,7 +783,7 @@ class LocalBackend:
         stores = (
             self.rooms.hooks.apply,
             self.rooms.commands.apply,
-            self.room_calls.apply,
+            self.rooms.room_calls.apply,
             self.bridge.apply,
             self.files.apply,
             self.windows.apply,

@@ -16,6 +16,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
 from chatroom.backends.local import applying
+from chatroom.backends.local.calls import LocalCalls
 from chatroom.backends.local.hooks import StoredHooks
 from chatroom.backends.local.records import Store
 from chatroom.backends.local.renames import FormerNames
@@ -69,6 +70,8 @@ class LocalRooms:
         self.hooks = StoredHooks(store, self.by_key.__contains__)
         #: Rooms' slash commands (chatroom.core.rooms.slash_commands).
         self.commands = StoredCommands(store, self.by_key.__contains__)
+        #: The rooms' calls, in memory while they are on (chatroom.core.calls).
+        self.room_calls = LocalCalls()
 
     # -- the reads the core decides on -------------------------------------------
 

@@ -288,7 +288,7 @@ class RedisBackend:
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
         self.slash_commands = RedisCommands(self.calls)
-        #: The rooms' calls, while they are on.
+        #: The rooms' calls, while they are on (the rooms' wing holds them).
         self.room_calls = RedisRoomCalls(self.calls)
         #: The Matrix bridge's ledger (chatroom.core.bridging).
         self.bridge = RedisBridge(self.calls)
@@ -326,6 +326,7 @@ class RedisBackend:
             sessions,
             self.hooks,
             self.slash_commands,
+            self.room_calls,
         )
         self.messages = RedisMessages(
             self.calls, self.here, self.message_steps, self.pins, self.conversations

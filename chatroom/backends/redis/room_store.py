@@ -22,6 +22,7 @@ from chatroom.backends.redis.entries import RedisEntries
 from chatroom.backends.redis.hooks import RedisHooks
 from chatroom.backends.redis.listing import RedisListing
 from chatroom.backends.redis.replies import parse_facts, parse_roster, parse_target
+from chatroom.backends.redis.room_calls import RedisRoomCalls
 from chatroom.backends.redis.room_renames import RedisRenames
 from chatroom.backends.redis.slash_commands import RedisCommands
 from chatroom.core.infra.sessions import Sessions
@@ -46,6 +47,7 @@ class RedisRooms:
         sessions: Sessions,
         hooks: RedisHooks,
         commands: RedisCommands,
+        room_calls: RedisRoomCalls,
     ) -> None:
         self.calls = calls
         self.here = here
@@ -57,6 +59,8 @@ class RedisRooms:
         self.hooks = hooks
         #: Rooms' slash commands (chatroom.core.rooms.slash_commands).
         self.commands = commands
+        #: The rooms' calls, while they are on (chatroom.core.calls).
+        self.room_calls = room_calls
 
     async def seating_facts(
         self, member: Member, room: str, latest: bool = False

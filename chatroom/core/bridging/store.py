@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.events import StoredEvent
 
 #: The homeserver's transactions relayed (their ids).
@@ -46,12 +45,6 @@ MAP_SECONDS = 30 * 24 * 3600
 
 class BridgeStore(Protocol):
     """The bridge's notes."""
-
-    async def apply(self, change: DecidedChange) -> None:
-        """A change of the ledger: its notes written, if every book it
-        rests on has none under the key
-        (:class:`~chatroom.core.model.changes.base.FactsChangedError`
-        otherwise, and nothing is written)."""
 
     async def noted(self, book: str, key: str) -> str | None:
         """The note under ``key`` in ``book`` (None: none, or past its time)."""

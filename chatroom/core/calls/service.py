@@ -9,7 +9,7 @@ participant is one connection and one name: an account in a call from two
 devices is refused the second, and a connection is in at most one call.
 
 Each change is decided on the call as the back-end's
-:class:`~chatroom.core.calls.store.CallStore` reads it and handed to the
+:class:`~chatroom.core.model.calls.CallStore` reads it and handed to the
 back-end's one ``apply`` as a :class:`~chatroom.core.model.changes.calls.RoomCall`
 change resting on that call (:class:`CallIs`, :class:`Participants`); one
 refused because the call changed meanwhile (another node) is decided again.
@@ -41,12 +41,12 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
-from chatroom.core.calls.store import CallStore
 from chatroom.core.calls.turn import credentials
 from chatroom.core.infra.applying import Applied, Applies
 from chatroom.core.infra.retrying import retried
 from chatroom.core.infra.seats import Session
 from chatroom.core.model import errors
+from chatroom.core.model.calls import CallStore
 from chatroom.core.model.changes.base import DecidedChange, Operation, RoomSubject
 from chatroom.core.model.changes.calls import (
     CallFacts,

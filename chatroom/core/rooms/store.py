@@ -14,6 +14,7 @@ from typing import Protocol
 
 from twisted.internet.defer import Deferred
 
+from chatroom.core.model.calls import CallStore
 from chatroom.core.model.events import Listing
 from chatroom.core.model.facts import CreationFacts, DecisionFacts, SeatingFacts
 from chatroom.core.model.hooks import HookStore
@@ -86,4 +87,10 @@ class RoomStore(Protocol):
     def commands(self) -> CommandStore:
         """Where rooms' slash commands are kept
         (:mod:`chatroom.core.rooms.slash_commands`)."""
+        ...
+
+    @property
+    def room_calls(self) -> CallStore:
+        """The rooms' calls, while they are on (nothing of them is stored;
+        :mod:`chatroom.core.calls`)."""
         ...

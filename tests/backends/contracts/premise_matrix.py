@@ -787,7 +787,7 @@ class PremiseMatrixContract(PremisesBase):
                 RoomCall("tea"), (CallIs(""),), (StartCall("c1", "tea", 6, first),)
             ),
         )
-        call = yield self.done(self.backend.room_calls.call_of("tea"))
+        call = yield self.done(self.backend.rooms.room_calls.call_of("tea"))
         self.assertEqual((call.call, call.names), ("c2", ("bob",)))
 
     @defer.inlineCallbacks
@@ -798,7 +798,7 @@ class PremiseMatrixContract(PremisesBase):
             Participant(name, name, f"t-{name}", f"t-{name}/1")
             for name in ("alice", "bob", "carol")
         )
-        calls = self.backend.room_calls
+        calls = self.backend.rooms.room_calls
         yield self.apply(
             DecidedChange(
                 RoomCall("tea"), (CallIs(""),), (StartCall("c1", "Tea", 5, alice),)
