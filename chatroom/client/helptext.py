@@ -33,6 +33,7 @@ COMMAND_HELP: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ("/history N", "N earlier messages, above (or PgUp)"),
             ("/search WORDS", "find messages (in:ROOM from:USER...)"),
             ("/threads, /pins", "the room's threads, its pinned messages"),
+            ("/call", "who is in the room's call (the page's)"),
             ("/follow, /unfollow", "a thread's messages counted, or not"),
             ("/notify ROOM LEVEL", "all, mentions or none (muted)"),
             ("/clear", "empty the buffer on screen"),

@@ -155,7 +155,10 @@ class MembershipCostTests(ClusterTestCase):
     def test_a_join_a_leave_and_a_release_are_one_step_per_slot(self):
         """With the room's seating known from the node's last reply (a
         member's join), bob's join is one script (the room's keys are in
-        the server's slot: ``JOIN`` takes the server's step too), his leave
+        the server's slot: ``JOIN`` takes the server's step too) and the
+        read of the room's call that follows it (a member who joins while a
+        call is on is told who is in it: :meth:`chatroom.core.calls.service.
+        Calls.shown`; not yet folded into ``JOIN``'s reply), his leave
         two (the room's step, the server's after it; and the lobby's room
         list one), his disconnect three (the server's
         step, the room's, the server's last: chatroom.backends.redis.endings):
@@ -175,8 +178,10 @@ class MembershipCostTests(ClusterTestCase):
         before = yield self.scripts_run(node)
         bob.say("/join tea")
         yield alice.expect_line("JOIN tea bob")
+        bob.say("/limits")  # answered once his join's last step is done
+        yield bob.expect_line("LIMITS ")
         joined = yield self.scripts_run(node)
-        self.assertEqual(joined - before, 1)
+        self.assertEqual(joined - before, 2)  # JOIN, the call's read
         bob.say("/leave")
         yield bob.expect_line("LEFT tea")
         yield bob.expect_line("ROOMS ")
@@ -184,6 +189,8 @@ class MembershipCostTests(ClusterTestCase):
         self.assertEqual(left - joined, 3)
         bob.say("/join tea")
         yield alice.expect_line("JOIN tea bob")
+        bob.say("/limits")
+        yield bob.expect_line("LIMITS ")
         back = yield self.scripts_run(node)
         bob.say("/quit")
         yield alice.expect_line("PART tea bob ")

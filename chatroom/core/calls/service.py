@@ -62,6 +62,7 @@ from chatroom.core.model.changes.calls import (
 from chatroom.core.model.changes.moderation import KickMember
 from chatroom.core.model.changes.rooms import Drop, Emit, RemoveMember
 from chatroom.core.model.config import ServerConfig
+from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
     CallEnded,
     CallJoined,
@@ -350,14 +351,28 @@ class Calls:
         """Those who left room ``room`` leave its call (the call's end told
         as by nobody when their node went, or the room)."""
         try:
-            if gone.users:
+            if gone.users and self._in_call_here(room, gone.users):
                 await self._out(room, gone.users, by_itself=True)
             if gone.harvested:
                 await self._out(room, gone.harvested, by_itself=False)
             if gone.dropped:
                 await self._out(room, None, by_itself=False)
+        except ChatError as refused:  # Redis away: the departure stands
+            log.info("a departure's call not mended: {why}", why=refused)
         except Exception:  # the departure stands; the call is mended next time
             log.failure("a departure's call")
+
+    def _in_call_here(self, room: str, users: frozenset[str]) -> bool:
+        """Whether one of ``users`` is in room ``room``'s call by a connection
+        of this process. A leave is decided where the leaving connection
+        is, so a leave elsewhere reads nothing of calls (a room's busy path).
+        An account whose call is on one node and whose other device leaves
+        the room through another stays in the call until that connection
+        leaves it or ends."""
+        return any(
+            held.room == room and held.participant.user in users
+            for held in self.here.values()
+        )
 
     async def _out(
         self, room: str, users: frozenset[str] | None, by_itself: bool
