@@ -610,10 +610,18 @@ class LineSession:
         if self.state != USERNAME:
             raise errors.not_allowed("/session TOKEN works only before you have a name")
         found, held = await sign_ins.sign_in(word, self.host)
+        if self.connection.closing:
+            return  # gone meanwhile: nothing to hold
         self.app_password = ""
-        await self.choose_name(found.name, account=found.key)
-        if not self.connection.closing:  # else gone meanwhile: nothing held
-            sign_ins.signed_in(self.member, held)
+        # Held before the name is taken: the device is listed among the
+        # account's (on every node) while its sign-in still goes on, and a
+        # /logout of it then ends this token too.
+        sign_ins.signed_in(self.member, held)
+        try:
+            await self.choose_name(found.name, account=found.key)
+        except BaseException:
+            sign_ins.let_go(self.member)
+            raise
 
     async def do_oidc(self, args: str) -> None:
         """``/oidc TICKET``: the web page, back from the OpenID provider,

@@ -201,6 +201,38 @@ class SignInTokensContract(AccountsBase):
         self.assertEqual((yield self.with_token(made)), "BAD_TOKEN")
 
     @defer.inlineCallbacks
+    def test_logout_of_a_device_still_signing_in_ends_it(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """The page's sign-in with a token is still going on (its rooms not
+        yet shown) when it is one of alice's devices, listed in her
+        ``/devices``: her ``/logout`` of it there and then closes it and
+        ends the token, as it would a moment later. (Across nodes the
+        moment is long: the other node lists the device while this one
+        still seats it.)"""
+        alice = yield self.registered("alice", FIRST)
+        token = yield self.made(alice)
+        devices = self.server.registry.devices
+        counted = devices.counted
+        raced: list[str] = []
+
+        async def counting(member: Any) -> None:
+            await counted(member)
+            if not raced:  # the page's device is numbered and listed now
+                rows = await self.devices(alice)
+                raced.append(rows[-1][0])
+                alice.say(f"/logout {raced[0]}")
+                await self.expect(alice, f"LOGGED_OUT {raced[0]}")
+
+        devices.counted = counting  # type: ignore[method-assign]
+        self.addCleanup(setattr, devices, "counted", counted)
+        page = User(FakeClient(self.server))
+        page.say(f"/session {token}")
+        yield self.expect(page, "BYE ")
+        self.assertTrue(raced)
+        self.assertEqual((yield self.with_token(token)), "BAD_TOKEN")
+
+    @defer.inlineCallbacks
     def test_a_new_password_ends_them_all(self) -> Generator[Any, Any, None]:
         """``/password`` ends every token of the account (the one of the
         device that changed it too); another account's lives on."""
