@@ -949,26 +949,41 @@ def _behind_sentinel(plan: Plan, processes: Processes) -> list[Fault]:
     return faults
 
 
+#: Milliseconds of a Redis Cluster's node timeout while it is made.
+CREATION_NODE_TIMEOUT = 5000
+
+
 def _on_redis_cluster(plan: Plan, processes: Processes) -> list[Fault]:
     """New nodes and clients on a Redis Cluster (a new chat, its rooms
     apart), and two of its primaries killed: a rooms' one, then the server
     slot's."""
     servers = [free_port() for _ in range(2 * SHARDS)]
+    # Made with a patient node timeout: with the fault's short one, a
+    # loaded machine's late gossip fails primaries over while the cluster
+    # is being made, and redis-cli waits for a join that keeps moving.
     for port in servers:
-        processes.cluster_redis(port, plan.down_after)
+        processes.cluster_redis(port, CREATION_NODE_TIMEOUT)
     for port in servers:
         until(lambda port=port: processes.ask(port, "PING").strip() == "PONG", 10,
               "Redis up")  # fmt: skip
-    made = subprocess.run(
-        [
-            processes.redis_cli, "--cluster", "create",
-            *(f"127.0.0.1:{port}" for port in servers),
-            "--cluster-replicas", "1", "--cluster-yes",
-        ],
-        capture_output=True, timeout=60, check=False,
-    )  # fmt: skip
+    try:
+        made = subprocess.run(
+            [
+                processes.redis_cli, "--cluster", "create",
+                *(f"127.0.0.1:{port}" for port in servers),
+                "--cluster-replicas", "1", "--cluster-yes",
+            ],
+            capture_output=True, timeout=180, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as late:
+        said = (late.stdout or b"").decode(errors="replace")
+        raise RuntimeError(f"chaos: no Redis Cluster in 180 s: {said}") from None
     if made.returncode != 0:
         raise RuntimeError(f"chaos: no Redis Cluster: {made.stdout.decode()}")
+    timeout = ("CONFIG", "SET", "cluster-node-timeout", str(plan.down_after))
+    for port in servers:  # the fault's timeout from now on
+        until(lambda port=port: processes.ask(port, *timeout).strip() == "OK", 10,
+              "the fault's node timeout set")  # fmt: skip
 
     def ready() -> bool:
         return all(

@@ -105,9 +105,29 @@ class Server:
             raise
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=15)
+        """SIGTERM, and wait for the clean exit. Shutdown is bounded
+        (``--shutdown-grace``, 3 s), but a machine loaded by the rest of the
+        suite can hold the process back for many seconds; one that has not
+        exited after :data:`STOP_SECONDS` is killed, and the test fails
+        with the end of its log."""
+        process = self.process
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            log = (self.folder / "server.log").read_text(errors="replace")
+            tail = "\n".join(log.splitlines()[-30:])
+            raise AssertionError(
+                f"the server had not stopped {STOP_SECONDS} s after SIGTERM:\n{tail}"
+            ) from None
+
+
+#: Seconds a stopped server has to exit.
+STOP_SECONDS = 60
 
 
 class LineUser:
