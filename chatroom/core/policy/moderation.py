@@ -118,6 +118,14 @@ def is_owner(room: RoomFacts, user: Actor | Target) -> bool:
     return bool(room.owner) and room.owner == user.key
 
 
+def check_manager(room: RoomFacts, actor: Actor, refusal: errors.ChatError) -> None:
+    """Only a room's owner (or a server admin) manages the room's tools
+    (its webhooks, its slash commands): they speak as the room's own bots.
+    Anyone else: ``refusal``."""
+    if not (actor.admin or is_owner(room, actor)):
+        raise refusal
+
+
 def is_operator(room: RoomFacts, user: Actor | Target) -> bool:
     """Owner (unless they gave it up), operator or (for an actor) admin:
     may moderate the room."""

@@ -58,7 +58,7 @@ from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.slash_commands import Ephemeral, SlashCommand
 from chatroom.core.model.text import has_control_characters, name_key
-from chatroom.core.policy.moderation import Actor, check_speak, is_owner
+from chatroom.core.policy.moderation import Actor, check_manager, check_speak
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
 from chatroom.core.rooms.webhooks import bot_name, slack_text
@@ -272,8 +272,8 @@ class SlashCommands:
         commands; and who it is."""
         facts = await self.rooms.facts(self.joined_room(member, room))
         actor = self.actor(member)
-        if not (actor.admin or is_owner(facts.room, actor)):
-            raise errors.not_command_owner(facts.room.name)
+        refusal = errors.not_command_owner(facts.room.name)
+        check_manager(facts.room, actor, refusal)
         return facts.room.name, actor
 
     def _caller(self) -> CommandCaller:

@@ -61,7 +61,8 @@ from chatroom.core.model.hooks import Hook
 from chatroom.core.model.member import Member
 from chatroom.core.model.multiline import as_message
 from chatroom.core.model.text import NAME_MAX_LENGTH, is_valid_name, name_key
-from chatroom.core.policy.moderation import Actor, is_owner
+from chatroom.core.policy import moderation
+from chatroom.core.policy.moderation import Actor
 from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
 from chatroom.wire.lines import format_time
@@ -94,8 +95,7 @@ _ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
 def check_manager(room: RoomFacts, actor: Actor) -> None:
     """Only a room's owner (or a server admin) adds, lists and removes its
     hooks: its address posts as the room's own bot."""
-    if not (actor.admin or is_owner(room, actor)):
-        raise errors.not_hook_owner(room.name)
+    moderation.check_manager(room, actor, errors.not_hook_owner(room.name))
 
 
 def check_hook_name(name: str) -> None:
