@@ -41,6 +41,11 @@ class _Keeper:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.server.taking.is_set():  # a test holds the letter here
+            self.server.held += 1
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.server.taking.wait
+            )
         parsed = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
         secured = server.transport.get_extra_info("ssl_object")
@@ -73,6 +78,11 @@ class MailServer:
         self.mails: list[tuple[str, list[str], EmailMessage]] = []
         #: Whether each mail came over TLS, in the same order.
         self.over_tls: list[bool] = []
+        #: Cleared, a letter's DATA waits for it before it is taken (a
+        #: slow mail server); :attr:`held` counts those that waited.
+        self.taking = threading.Event()
+        self.taking.set()
+        self.held = 0
         self.loop = asyncio.new_event_loop()
         self.port = 0
         started = threading.Event()
@@ -130,6 +140,7 @@ class MailServer:
         }
 
     def stop(self) -> None:
+        self.taking.set()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
 

@@ -12,6 +12,11 @@ recipient or the letter refused) is one
 which the core logs and tells its user. Nothing here logs an address, a
 code or the password.
 
+A letter the server said it sent (``RESET_SENT``, ``EMAIL_PENDING``) is
+not cut off by a shutdown: :class:`MailerService` holds the stop until
+the letters handed over are sent or given up, for at most
+:data:`TIMEOUT` seconds.
+
 ``twistd chatroom`` imports it only where ``--smtp`` is given.
 """
 
@@ -23,9 +28,11 @@ from email.utils import formatdate, make_msgid, parseaddr
 from io import BytesIO
 from typing import Any
 
+from twisted.application.service import Service
 from twisted.internet import ssl
 from twisted.internet.defer import Deferred, DeferredSemaphore
 from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 from twisted.mail.smtp import ESMTPSenderFactory
 from twisted.python.failure import Failure
 
@@ -85,11 +92,40 @@ class SMTPMailer:
         #: Letters sent and not sent, since the start.
         self.sent = 0
         self.unsent = 0
+        #: Letters handed over, not yet sent or given up.
+        self.pending = 0
+        self._drained: list[Deferred[None]] = []
 
     def send(self, letter: Letter) -> Deferred[None]:
         """Send ``letter`` in its turn; fails with ``MailUnsentError``."""
+        self.pending += 1
         sending: Deferred[None] = self.turns.run(self._send, letter)
-        return sending.addCallbacks(self._sent, self._unsent)
+        sending.addCallbacks(self._sent, self._unsent)
+        return sending.addBoth(self._settled)
+
+    def drained(self, bound: float) -> Deferred[None]:
+        """Fires once no letter handed over is pending, or after ``bound``
+        seconds on the injected clock, whichever comes first."""
+        waiter: Deferred[None] = Deferred()
+        if not self.pending:
+            waiter.callback(None)
+            return waiter
+        self._drained.append(waiter)
+        late = self.clock.callLater(bound, self._give_up, waiter)
+        return waiter.addBoth(_cancelled, late)
+
+    def _settled(self, result: object) -> object:
+        self.pending -= 1
+        if not self.pending:
+            waiters, self._drained = self._drained, []
+            for waiter in waiters:
+                waiter.callback(None)
+        return result
+
+    def _give_up(self, waiter: Deferred[None]) -> None:
+        if waiter in self._drained:
+            self._drained.remove(waiter)
+            waiter.callback(None)
 
     def _send(self, letter: Letter) -> Deferred[None]:
         """One letter over one connection: fires once the connection is
@@ -146,6 +182,40 @@ class SMTPMailer:
             f"the mail server at {self.server.host}:{self.server.port} "
             f"did not take the mail ({_short(why) or type(failure.value).__name__})"
         )
+
+
+class MailerService(Service):
+    """The mailer for the life of the process: its stop waits for the
+    letters handed over (at most :data:`TIMEOUT` seconds), so that a mail
+    the server said it sent is not cut off by a shutdown."""
+
+    log = Logger()
+
+    def __init__(self, mailer: SMTPMailer) -> None:
+        self.mailer = mailer
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()
+        mailer = self.mailer
+        if mailer.pending:
+            self.log.info(
+                "shutting down: {count} letters still being sent", count=mailer.pending
+            )
+        return mailer.drained(mailer.timeout).addCallback(self._stopped)
+
+    def _stopped(self, _: None) -> None:
+        if self.mailer.pending:
+            self.log.warn(
+                "{count} letters not sent: the server stopped",
+                count=self.mailer.pending,
+            )
+
+
+def _cancelled(result: object, call: Any) -> object:
+    """``call`` (a pending delayed call) cancelled, ``result`` passed on."""
+    if call.active():
+        call.cancel()
+    return result
 
 
 class _LetterFactory(ESMTPSenderFactory):

@@ -25,7 +25,6 @@ from chatroom.core.model.config import (
     ClusterConfig,
     ServerConfig,
 )
-from chatroom.core.model.letters import Mailer
 from chatroom.core.model.text import is_valid_name
 from chatroom.core.policy.userdata import ON_DELETE
 from chatroom.core.registry import Registry
@@ -94,8 +93,9 @@ from chatroom.wiring.webpush import (
     subject_of,
 )
 
-if TYPE_CHECKING:  # the IRC door's: imported where --irc is given
-    from chatroom.doors.irc.protocol import IRCFactory
+if TYPE_CHECKING:  # each imported where its option is given
+    from chatroom.doors.irc.protocol import IRCFactory  # --irc
+    from chatroom.wiring.mailer import SMTPMailer  # --smtp
 
 DEFAULTS = ServerConfig()
 HTTP_DEFAULTS = HTTPLimits()
@@ -932,6 +932,10 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
         server, listeners, reactor, collector, on_hangup=reloader.hang_up
     )
     lag.setServiceParent(service)
+    if mailer is not None:  # a stop lets the letters in flight go
+        from chatroom.wiring.mailer import MailerService
+
+        MailerService(mailer).setServiceParent(service)
     if bridge is not None:  # it pings, then sends, while the server serves
         from chatroom.wiring.homeserver import BridgeService
 
@@ -940,7 +944,7 @@ def makeService(config: Options, reactor: Any = None) -> ChatroomService:
     return service
 
 
-def _mailer(config: Any, reactor: Any, name: str) -> Mailer | None:
+def _mailer(config: Any, reactor: Any, name: str) -> SMTPMailer | None:
     """The mailer ``--smtp`` names (None: no mail is sent): the mailbox's
     codes and the mail for what an account missed. Twisted Mail is loaded
     only where mail is sent."""

@@ -148,6 +148,27 @@ class EmailTests(MailTestCase):
         self.assertFalse(any("carol@example.org" in line for line in dave.lines))
 
     @defer.inlineCallbacks
+    def test_a_mail_said_sent_outlives_a_shutdown(self):
+        """The server is stopped while the mail server is still taking
+        the reset mail it told dave it sent: the stop waits for it, and
+        the mail arrives."""
+        yield self.verified("carol", "carol@example.org")
+        dave = yield self.registered("dave")
+        self.mail.taking.clear()
+        dave.say("/reset carol")
+        yield dave.expect_line("RESET_SENT carol")
+        yield until(lambda: defer.succeed(self.mail.held or None), 10, "a slow mail")
+        stopping = self.service.stopService()
+        arrived_by_then: list[int] = []
+        stopping.addCallback(lambda _: arrived_by_then.append(len(self.mail.mails)))
+        yield dave.expect_line("BYE ")
+        yield dave.closed
+        self.mail.taking.set()
+        yield stopping
+        self.assertEqual(arrived_by_then, [2], "stopped before the mail was taken")
+        self.assertEqual(self.mail.mails[-1][1], ["carol@example.org"])
+
+    @defer.inlineCallbacks
     def test_a_reset_by_mail_changes_the_password_once(self):
         erin = yield self.verified("erin", "erin@example.org")
         stranger = yield self.client()

@@ -9,17 +9,18 @@ import ssl
 from typing import Any
 
 from twisted.internet import defer, reactor
+from twisted.internet.task import Clock
 from twisted.python import usage
 from twisted.python.filepath import FilePath
 from twisted.trial import unittest
 
 from chatroom.core.model.letters import MailUnsentError, verify_letter
-from chatroom.wiring.mailer import SMTPMailer
+from chatroom.wiring.mailer import MailerService, SMTPMailer
 from chatroom.wiring.smtp import SMTPServer, smtp_server
 from chatroom.wiring.tap import Options
 from tests.integration.test_server import write_self_signed
 from tests.mailserver import MailServer, text_of
-from tests.support import free_port
+from tests.support import free_port, until
 
 FROM = "Chat Example <noreply@chat.example>"
 LETTER = verify_letter(
@@ -101,6 +102,59 @@ class SendingTests(unittest.TestCase):
         yield right.send(LETTER)
         [(_, recipients, _)] = yield server.received(1)
         self.assertEqual(recipients, ["alice@example.org"])
+
+
+class ShutdownTests(unittest.TestCase):
+    """A stop of the server with letters in flight: :class:`MailerService`
+    holds it until they are taken, for at most the mailer's timeout (on a
+    fake clock here; the letters go over real sockets)."""
+
+    timeout = 30
+
+    @defer.inlineCallbacks
+    def held_letter(self):
+        """A letter the mail server is slow to take, and the mailer's
+        service with its bound on a fake clock: (server, mailer, clock,
+        the letter's Deferred, the service)."""
+        server = MailServer()
+        self.addCleanup(server.stop)
+        server.taking.clear()
+        clock = Clock()
+        settings = SMTPServer("127.0.0.1", server.port, tls=False)
+        mailer = SMTPMailer(reactor, settings, FROM, "testchat", clock, timeout=10)
+        service = MailerService(mailer)
+        service.startService()
+        sending = mailer.send(LETTER)
+        yield until(lambda: defer.succeed(server.held or None), 10, "a slow mail")
+        return server, mailer, clock, sending, service
+
+    @defer.inlineCallbacks
+    def test_a_stop_waits_for_the_letter_in_flight(self):
+        server, mailer, _, sending, service = yield self.held_letter()
+        stopping = service.stopService()
+        self.assertFalse(stopping.called, "stopped with a letter in flight")
+        server.taking.set()
+        yield stopping
+        self.assertEqual(len(server.mails), 1)
+        self.assertTrue(sending.called)
+        self.assertEqual((mailer.sent, mailer.pending), (1, 0))
+
+    @defer.inlineCallbacks
+    def test_a_stop_waits_no_longer_than_the_timeout(self):
+        server, mailer, clock, sending, service = yield self.held_letter()
+        stopping = service.stopService()
+        clock.advance(9.9)
+        self.assertFalse(stopping.called)
+        clock.advance(0.1)  # the letter's own timeout too: it is dropped
+        self.assertTrue(stopping.called)
+        yield self.assertFailure(sending, MailUnsentError)
+        self.assertEqual((mailer.unsent, mailer.pending), (1, 0))
+        self.assertEqual(server.mails, [])
+
+    def test_a_stop_with_nothing_in_flight_is_at_once(self):
+        settings = SMTPServer("127.0.0.1", free_port(), tls=False)
+        mailer = SMTPMailer(reactor, settings, FROM, "testchat", Clock())
+        self.assertTrue(MailerService(mailer).stopService().called)
 
 
 class TLSTests(unittest.TestCase):
