@@ -45,27 +45,21 @@ from chatroom.core.model import errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import (
     AddCommand,
-    Append,
     CommandHeld,
     FewerCommandsThan,
     RemoveCommand,
     RoomCommands,
-    RoomMessages,
 )
 from chatroom.core.model.config import ServerConfig
-from chatroom.core.model.events import Message
 from chatroom.core.model.member import Member
-from chatroom.core.model.multiline import as_message
 from chatroom.core.model.slash_commands import Ephemeral, SlashCommand
 from chatroom.core.model.text import has_control_characters, name_key
 from chatroom.core.policy.moderation import Actor, check_manager, check_speak
-from chatroom.core.policy.rules import oldest_kept
 from chatroom.core.rooms.store import RoomStore
-from chatroom.core.rooms.webhooks import bot_name, slack_text
+from chatroom.core.rooms.webhooks import bot_name, say_as_bot, slack_text
 from chatroom.wire.commands import COMMANDS as SERVER_COMMANDS
 from chatroom.wire.lines import format_time
 from chatroom.wire.pastes import oversize, pasted_lines
-from chatroom.wire.tags import BOT_TAG
 
 #: The most slash commands one room may have.
 COMMANDS_PER_ROOM = 10
@@ -391,13 +385,8 @@ class SlashCommands:
         if answer.kind == EPHEMERAL:
             shown_lines = tuple(line for line in answer.lines if line.strip())
             return Ephemeral(where, shown, format_time(now), shown_lines)
-        words, tags = as_message(list(answer.lines))
-        event = Message(
-            where, shown, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
-        )
-        oldest = oldest_kept(self.retention_age, now)
-        said = (Append(event, now, outside=True, oldest=oldest),)
-        await self.apply(DecidedChange(RoomMessages(name_key(where)), (), said))
+        lines = list(answer.lines)
+        await say_as_bot(self.apply, where, shown, lines, now, self.retention_age)
         return None
 
     async def _call(self, url: str, fields: list[tuple[str, str]]) -> CallReply:

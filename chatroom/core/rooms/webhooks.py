@@ -116,6 +116,27 @@ def bot_name(username: str, hook: str) -> str:
     return shown + BOT_SUFFIX
 
 
+async def say_as_bot(
+    apply: Applies,
+    room: str,
+    name: str,
+    lines: list[str],
+    now: float,
+    retention_age: float,
+) -> Message:
+    """``lines`` said in ``room`` by ``name`` (a :func:`bot_name`), tagged
+    as a bot's (``bot``), from outside the room (no member of it says
+    them: a hook's post, a slash command's answer); kept as every message
+    is, the oldest past the retention let go with it. Returns the message.
+    """
+    words, tags = as_message(lines)
+    event = Message(room, name, format_time(now), words, tags=(*tags, (BOT_TAG, "")))
+    oldest = oldest_kept(retention_age, now)
+    said = (Append(event, now, outside=True, oldest=oldest),)
+    await apply(DecidedChange(RoomMessages(name_key(room)), (), said))
+    return event
+
+
 def slack_text(text: str) -> str:
     """Slack's mrkdwn as plain text: a code block's text without its
     backquotes (and on lines of its own when it had them), a link as its
@@ -365,20 +386,13 @@ class Webhooks:
         size = oversize(said)
         if size:
             raise errors.webhook_too_large(f"a message is {size}")
-        words, tags = as_message(said)
-        now = self.clock.seconds()
         name = bot_name(username, hook.name)
-        event = Message(
-            hook.room, name, format_time(now), words, tags=(*tags, (BOT_TAG, ""))
-        )
+        now = self.clock.seconds()
         try:
-            oldest = oldest_kept(self.retention_age, now)
-            posted = (Append(event, now, outside=True, oldest=oldest),)
-            await self.apply(
-                DecidedChange(RoomMessages(name_key(hook.room)), (), posted)
+            return await say_as_bot(
+                self.apply, hook.room, name, said, now, self.retention_age
             )
         except errors.ChatError as refusal:
             if refusal.code == "NO_SUCH_ROOM":  # gone meanwhile, its hooks too
                 raise errors.no_such_webhook() from None
             raise
-        return event
