@@ -152,6 +152,23 @@ class CallTests(unittest.TestCase):
         )
         self.assertEqual(self.lines(self.alice, "paris now"), [])
 
+    def test_the_typer_goes_on_while_the_command_answers(self) -> None:
+        """While ``/weather`` waits for its answer (up to 5 s), what bob
+        types next is said at once; the answer comes when it does."""
+        self.added()
+        self.bob.say("/weather")
+        protocol, _, _ = self.connection()
+        self.bob.say("meanwhile")
+        self.bob.say("/weather")  # a second call, made at once too
+        self.assertEqual(len(self.reactor.tcpClients), 2)
+        (said,) = self.lines(self.alice, "MSG tea")
+        self.assertTrue(said.startswith("MSG tea bob "), said)
+        self.assertTrue(said.endswith(" meanwhile"), said)
+        body = b'{"response_type": "in_channel", "text": "sunny"}'
+        protocol.dataReceived(http_answer("200 OK", "application/json", body))
+        answered = self.lines(self.alice, "MSG tea")
+        self.assertTrue(answered[-1].startswith("MSG tea weather[bot] "), answered)
+
     def test_a_member_who_may_not_speak_calls_nothing(self) -> None:
         """In a moderated room bob, who has no voice, is refused
         ``MODERATED`` and no call is made (its answer would speak for him);

@@ -227,6 +227,16 @@ def _timed_out(result: object, timeout: float) -> CallReply:
     raise TimeoutError(f"no answer in {timeout:g} s")
 
 
+@dataclass(frozen=True)
+class SlashCall:
+    """A call decided on (:meth:`SlashCommands.called`): ``command`` of
+    ``room`` (its name as kept), posted ``fields``."""
+
+    command: SlashCommand
+    room: str
+    fields: list[tuple[str, str]]
+
+
 class SlashCommands:
     """``/command add|list|remove`` and the calls (composed into the core)."""
 
@@ -346,15 +356,22 @@ class SlashCommands:
     async def use(
         self, member: Member, room: str, name: str, text: str
     ) -> Ephemeral | None:
-        """``/name text`` typed by ``member`` in ``room``: the call, and its
-        answer said in the room (None) or for the typer alone.
+        """``/name text`` typed by ``member`` in ``room``: :meth:`called`,
+        then :meth:`answered`."""
+        return await self.answered(await self.called(member, room, name, text))
+
+    async def called(
+        self, member: Member, room: str, name: str, text: str
+    ) -> SlashCall:
+        """``/name text`` typed by ``member`` in ``room``: the call to make,
+        once the room has the command and the member may use it (a door
+        answers these refusals in the order its lines came, and need not
+        wait for the call's answer to read the next line).
 
         Raises:
             ChatError: ``UNKNOWN_COMMAND`` (the room has no such command),
                 ``NOT_IN_ROOM``, ``MODERATED`` (a member who may not speak
-                in the room calls nothing), ``UNAVAILABLE`` (no answer in
-                :data:`ANSWER_SECONDS`, or not one of Mattermost's), or a
-                refusal of the room (gone meanwhile).
+                in the room calls nothing).
         """
         where = self.joined_room(member, room)
         key = command_key(name)
@@ -367,9 +384,22 @@ class SlashCommands:
         actor = self.actor(member)
         # The answer is said in the room: from a member who may speak there.
         check_speak(facts.room, actor)
-        fields = call_fields(command, text, actor, where, self.team)
+        return SlashCall(
+            command, where, call_fields(command, text, actor, where, self.team)
+        )
+
+    async def answered(self, call: SlashCall) -> Ephemeral | None:
+        """``call`` made: its answer said in the room (None) or for the
+        typer alone.
+
+        Raises:
+            ChatError: ``UNAVAILABLE`` (no answer in :data:`ANSWER_SECONDS`,
+                or not one of Mattermost's), or a refusal of the room (gone
+                meanwhile).
+        """
+        command, where = call.command, call.room
         try:
-            answer = answer_of(await self._call(command.url, fields))
+            answer = answer_of(await self._call(command.url, call.fields))
         except CallFailedError as why:
             self.log.info(
                 "slash command /{command} in {room} did not answer ({why})",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import Encoder, Event
 from chatroom.core.model.member import Member
 from chatroom.core.registry import Registry
@@ -67,6 +68,10 @@ class CommandContext(Protocol):
 
     def send(self, data: bytes) -> None:
         """Send the session's own lines."""
+        ...
+
+    def refuse(self, refusal: ChatError) -> None:
+        """Answer a failed command: its ``ERR``."""
         ...
 
     def deliver(self, event: Event) -> None:

@@ -12,12 +12,22 @@ a message does; an ephemeral one is this device's alone (``EPHEMERAL``).
 
 from __future__ import annotations
 
+from functools import partial
+from typing import cast
+
+from twisted.internet.defer import Deferred
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+
 from chatroom.core.model import errors
-from chatroom.core.model.slash_commands import SlashCommand
+from chatroom.core.model.errors import ChatError
+from chatroom.core.model.slash_commands import Ephemeral, SlashCommand
 from chatroom.doors.line.context import CommandContext
 from chatroom.wire.lines import format_line
 
 USAGE = "/command add NAME URL|list|remove NAME"
+
+log = Logger()
 
 
 def _line(command: SlashCommand) -> bytes:
@@ -45,15 +55,34 @@ async def do_command(session: CommandContext, args: str) -> None:
 
 
 async def run_slash(session: CommandContext, name: str, args: str) -> None:
-    """``/name args`` in the current room: its command's answer, an
-    ephemeral one shown here alone (``UNKNOWN_COMMAND``: the room has no
-    such command)."""
+    """``/name args`` in the current room: the room's command called
+    (``UNKNOWN_COMMAND``: the room has no such command; ``MODERATED``...
+    answered in turn). Its answer is not waited for: the typer's next
+    lines go on meanwhile (a command has up to 5 s), and its ephemeral
+    answer, shown here alone, or its ``ERR UNAVAILABLE`` comes when it
+    does."""
     slash = session.registry.slash_commands
-    shown = await slash.use(session.member, session.current_room(), name, args)
-    if shown is not None:  # a line each: the line protocol's lines hold no breaks
+    call = await slash.called(session.member, session.current_room(), name, args)
+    answering = Deferred.fromCoroutine(slash.answered(call))
+    answering.addCallbacks(partial(_shown, session), partial(_unanswered, session))
+
+
+def _shown(session: CommandContext, shown: Ephemeral | None) -> None:
+    """An answer for the typer alone: ``EPHEMERAL``, a line each (the line
+    protocol's lines hold no breaks)."""
+    if shown is not None:
         session.send(
             b"".join(
                 format_line("EPHEMERAL", shown.room, shown.user, shown.time, text=line)
                 for line in shown.lines
             )
         )
+
+
+def _unanswered(session: CommandContext, failure: Failure) -> None:
+    """The call failed: its ``ERR``, as a command's failure is answered."""
+    if failure.check(ChatError):
+        session.refuse(cast(ChatError, failure.value))
+        return
+    log.failure("a slash command's answer failed", failure)
+    session.refuse(errors.internal())
