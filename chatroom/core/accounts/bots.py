@@ -257,6 +257,12 @@ class Bots:
         found = await self.store.get(key)
         return found is not None and bool(found.bot)
 
+    async def keys(self) -> frozenset[str]:
+        """Every bot's account key, in one read: IRC's ``WHO`` flags each
+        member whose name is a bot's ``B``, however the bot is present (a
+        door's connection, the REST API's standing member, another node)."""
+        return frozenset(await self.store.bots())
+
     async def by_token(self, token: str) -> BotAccount | None:
         """The bot ``token`` is the token of, or None (no such bot, one
         removed, a wrong token): the REST API's bearer token, one read."""
