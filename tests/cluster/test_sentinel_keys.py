@@ -91,3 +91,39 @@ class KeyedBehindSentinelTests(SentinelTestCase):
         self.assertEqual(copies(bob, TEXT), [first.split(" ")[3]])
         own = [line for line in alice.lines if line.endswith(" " + TEXT)]
         self.assertEqual(len(own), 1)
+
+
+class ChangesBehindSentinelTests(SentinelTestCase):
+    """An edit is acknowledged only once a replica has it, as a message is
+    (docs/scaling.md, *Keys of /txn in Redis*)."""
+
+    node_options = ("--rate", "0", "--node-ttl", "15", "--redis-timeout", "2")
+
+    @defer.inlineCallbacks
+    def test_a_keyed_edit_is_acknowledged_once_a_replica_has_it(self):
+        """With the replica gone, alice's keyed edit is refused
+        ``UNAVAILABLE``, with no ``ACK`` (bob sees it, as he does a plain
+        message said then); sent again once the replica is back, it is
+        acknowledged by its key, and bob sees it once."""
+        _one, _two, alice, bob = yield self.alice_and_bob_in("tea")
+        for client in (alice, bob):
+            client.say("/caps ids")
+            yield client.expect_line("CAPS ")
+        alice.say("to be edited")
+        own = yield alice.expect(lambda line: line.endswith(" to be edited"))
+        message = own.split(" ", 1)[0][1:]  # its @ID
+        yield self.replica.stop()
+        edit = f"/txn e1 /edit {message} edited while alone"
+        alice.say(edit)
+        refused = yield alice.expect_line("ERR UNAVAILABLE ")
+        self.assertIn("no replica of Redis confirmed it", refused)
+        self.assertFalse([line for line in alice.lines if line.startswith("ACK ")])
+
+        yield self.replica.start()
+        yield until(self.replica_in_sync, 10, "the replica back in sync")
+        alice.say(edit)
+        yield alice.expect_line("ACK e1 tea ")
+        alice.say("and after it")
+        yield bob.expect(lambda line: line.endswith(" and after it"))
+        edits = [line for line in bob.lines if line.endswith(" edited while alone")]
+        self.assertEqual(len(edits), 1, edits)

@@ -21,19 +21,21 @@ from twisted.internet.defer import Deferred, succeed
 from chatroom.backends.redis import life_scripts, scripts
 from chatroom.backends.redis.calls import MEMBERS_ONLY, RedisCalls
 from chatroom.backends.redis.delivery import NodeRooms
+from chatroom.backends.redis.replicas import ReplicaWait, confirmed
 from chatroom.backends.redis.replies import key_of
 from chatroom.core.infra.seats import Session
 from chatroom.core.messages.search import SearchQuery, found_events
 from chatroom.core.model import codec, errors
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.changes.messages import Append
-from chatroom.core.model.changes.transactions import KeyUnused
+from chatroom.core.model.changes.transactions import KeyDoneError, KeyUnused
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import RoomEvent, SearchResult
 from chatroom.core.model.member import Member
 from chatroom.core.model.text import name_key
 from chatroom.core.moderation.modlog import MODLOG_KEEP
 from chatroom.core.policy.reactions import PRUNE_EVERY, ReactionFacts
+from chatroom.redisclient.link import Written
 
 if TYPE_CHECKING:  # psycopg's: the back-end imports it where --search-db is given
     from chatroom.backends.redis.search import ClusterSearch
@@ -48,17 +50,21 @@ class RedisMessageSteps:
         here: NodeRooms,
         config: ServerConfig,
         searcher: ClusterSearch | None = None,
+        replication: ReplicaWait | None = None,
     ) -> None:
         """Args:
         calls: the node's Redis calls (the ``AMEND`` script).
         here: the rooms this node's members are in (a member's room's key).
         config: the server's settings (how many events a room keeps).
         searcher: the cluster's full-text index (``--search-db``), if any.
+        replication: the replicas an ``AMEND`` waits for before it is
+            answered (``--redis-replicas``), if any.
         """
         self.calls = calls
         self.here = here
         self.config = config
         self.searcher = searcher
+        self.replication = replication
 
     def start(self) -> None:
         """The node's share of keeping the search index current."""
@@ -99,15 +105,22 @@ class RedisMessageSteps:
         }
         if session is not None:
             operands.update(user=key_of(session), token=session.token)
-        if change.premise(KeyUnused) is None:
-            await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
-            return
-        # a keyed line's (/txn): its key checked first and kept with it, and
-        # the id of the event appended answered, for its ACK
-        operands["keyed"] = 1
-        reply = await self.calls.call(scripts.AMEND, operands, refusals=MEMBERS_ONLY)
-        for appended in change.of(Append):
-            appended.event.id = str(reply[1])
+        keyed = change.premise(KeyUnused) is not None
+        if keyed:  # a keyed line's (/txn): its key checked first and kept
+            operands["keyed"] = 1  # with it, its event's id answered (ACK)
+        # Answered once the replicas have it (a repeat's key too).
+        written = None if self.replication is None else Written()
+        try:
+            reply = await self.calls.call(
+                scripts.AMEND, operands, refusals=MEMBERS_ONLY, written=written
+            )
+        except KeyDoneError:
+            await confirmed(self.replication, written)
+            raise
+        await confirmed(self.replication, written)
+        if keyed:
+            for appended in change.of(Append):
+                appended.event.id = str(reply[1])
 
     async def relay(
         self, member: Member, session: Session, room: str, event: RoomEvent

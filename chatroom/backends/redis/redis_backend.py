@@ -285,7 +285,9 @@ class RedisBackend:
             searcher = ClusterSearch(cluster.search_db, self.calls, clock, config)
             # the rooms this node hears, indexed in the background
             self.here.heard = searcher.heard
-        self.message_steps = RedisMessageSteps(self.calls, self.here, config, searcher)
+        self.message_steps = RedisMessageSteps(
+            self.calls, self.here, config, searcher, self.replication
+        )
         self.modlog = RedisModerationLog(self.calls)
         self.hooks = RedisHooks(self.calls)
         self.slash_commands = RedisCommands(self.calls)

@@ -23,6 +23,14 @@ primary (:mod:`.routing`), whose replicas are the ones a failover of that
 shard promotes, and the ``WAIT`` goes there. Writes on several
 connections are confirmed by one ``WAIT`` each, sent at once, each
 blocking its own connection alone.
+
+A message's sender is held back (its own copy withheld) until then. An
+edit, a deletion, a reaction or a topic (``AMEND``) is published at once,
+but answered (the ``ACK`` of a ``/txn``) only once confirmed the same way
+(:func:`confirmed`), else refused ``UNAVAILABLE``: a failover after the
+``ACK`` never takes back what it said was done, and the repeat of a
+refused one is answered by its key. A private message is not held: its
+copies are the core's to deliver once it is stored.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 
 from chatroom.backends.redis.calls import RedisCalls
+from chatroom.core.model import errors
 from chatroom.core.model.errors import ChatError
 from chatroom.redisclient.link import RedisLink, Written
 
@@ -108,3 +117,14 @@ class ReplicaWait:
                     waiter.callback(reached >= self.replicas)
         finally:
             self._sending.discard(connection)
+
+
+async def confirmed(replication: ReplicaWait | None, written: Written | None) -> None:
+    """What was ``written`` is on ``--redis-replicas`` replicas (nothing to
+    wait for without replication), else ``UNAVAILABLE``: the change was
+    made, but its sender is not told it was, and sends it again (a
+    ``/txn``'s key answers the repeat, once confirmed)."""
+    if replication is None or written is None:
+        return
+    if not await replication.confirm(written):
+        raise errors.not_confirmed()

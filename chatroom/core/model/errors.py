@@ -528,6 +528,14 @@ def not_stored(problem: str, text: str) -> ChatError:
     return ChatError("UNAVAILABLE", f"{problem}, so this was not sent: {text}")
 
 
+def not_confirmed() -> ChatError:
+    """A change made in Redis that no replica confirmed (``--redis-replicas``)
+    in time: its sender is not told it is done, and sends it again."""
+    return ChatError(
+        "UNAVAILABLE", "no replica of Redis confirmed it: try again in a moment"
+    )
+
+
 def txn_reused(key: str, target: str, event_id: str) -> ChatError:
     """``/txn KEY LINE`` with a key its sender already used for another
     line: nothing is done, and the key still answers its first."""
