@@ -1124,7 +1124,10 @@ class LocalBackend:
             self.messages.moved(old_key, new_key)
         self.rooms.hooks.moved(old_key, rename.name)
         self.rooms.commands.moved(old_key, new_key)
+        self.rooms.room_calls.moved(old_key, new_key, rename.name)
         self.remembered.moved(old_key, rename.name)
+        if new_key != old_key:
+            self._reports.room_renamed(old_key, new_key)
         for op in change.of(Emit):
             assert isinstance(op.event, RoomRenamed)
             for seated in list(where.members):

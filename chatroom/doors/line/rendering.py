@@ -39,6 +39,7 @@ from chatroom.core.model.events import (
     CallJoined,
     CallLeft,
     CallMembers,
+    CallMembersChanged,
     CallStarted,
     Departure,
     DepartureKind,
@@ -152,7 +153,7 @@ def _nothing(event: Any) -> bytes:
     return b""
 
 
-def _call_members(event: CallMembers) -> bytes:
+def _call_members(event: CallMembers | CallMembersChanged) -> bytes:
     """``CALL_MEMBERS room call user...``, or ``CALL_MEMBERS room -``."""
     if not event.call:
         return format_line("CALL_MEMBERS", event.room, calls.NONE)
@@ -220,6 +221,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
         "CALL", e.room, e.call, calls.ENDED, e.user, str(e.seconds)
     ),
     CallMembers: _call_members,
+    CallMembersChanged: _call_members,
     TurnGranted: lambda e: format_line(
         "TURN", str(e.seconds), e.username, e.password, *e.uris
     ),
