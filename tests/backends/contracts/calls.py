@@ -18,6 +18,8 @@ from typing import Any
 from twisted.internet import defer
 
 from tests.backends.contracts.handler import ContractBase, Looks, User
+from tests.backends.contracts.moderation import PASSWORD
+from tests.support import FakeClient
 
 OFFER = json.dumps({"description": {"type": "offer", "sdp": "v=0 secret-sdp"}})
 
@@ -117,3 +119,36 @@ class CallsContract(ContractBase):
         yield self.expect(carol, f"CALL tea {call} ended alice ")
         carol.poll()
         self.assertFalse([x for x in carol.lines if x.startswith("SIGNAL")])
+
+    @defer.inlineCallbacks
+    def test_an_account_out_of_the_room_by_another_device_leaves_the_call(
+        self,
+    ) -> Generator[Any, Any, None]:
+        """bob, an account, is in alice's call from his laptop; his phone
+        (both with ``multi``) takes the account out of tea: the laptop's
+        participant leaves the call (``left bob``), ``/call`` lists alice
+        alone, and a signal to bob is refused."""
+        (alice,) = yield self.in_room("tea", "alice")
+        laptop = yield self.connect("bob")
+        laptop.say(f"/register {PASSWORD}")
+        yield self.expect(laptop, "REGISTERED bob")
+        phone = User(FakeClient(self.server))
+        for device in (laptop, phone):
+            device.say("/caps multi")
+            yield self.expect(device, "CAPS ")
+        laptop.say("/join tea")
+        yield self.expect(alice, "JOIN tea bob")
+        alice.say("/call start")
+        started = yield self.expect(laptop, "CALL tea ")
+        call = started.split(" ")[2]
+        laptop.say("/call join")
+        yield self.expect(alice, f"CALL tea {call} joined bob")
+        phone.say(f"/login bob {PASSWORD}")
+        yield self.expect(phone, "WELCOME bob")
+        yield self.expect(phone, "JOINED tea ")
+        phone.say("/leave tea")
+        yield self.expect(laptop, "LEFT tea")
+        yield self.expect(alice, f"CALL tea {call} left bob")
+        alice.say("/call")
+        yield self.expect(alice, f"CALL_MEMBERS tea {call} alice")
+        yield self.refusal(alice, f"/call signal bob {OFFER}", "NOT_ALLOWED")
