@@ -86,7 +86,7 @@ class Reports(Protocol):
         node's members of it heard: what the core keeps here by the room's
         key (its call's participants) follows it."""
 
-    def left_elsewhere(self, room: str, user: str) -> None:
+    def departed_elsewhere(self, room: str, user: str) -> None:
         """``user`` (as shown) is out of room ``room`` (its key) by a change
         another node decided (a device of its account left it there, or
         was kicked there): what the core keeps here of the user in that

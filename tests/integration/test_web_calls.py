@@ -173,6 +173,12 @@ class FakeMediaCase(WebCase):
             self.growing(page, name, "bytes")
             self.growing(page, name, "energy")
 
+    def tile_shown(self, page: BrowserPage, name: str) -> None:
+        def shown() -> bool:
+            return name in [tile["name"] for tile in self.tiles(page)]
+
+        wait_for(f"{name}'s tile", shown, timeout=30)
+
     def tile_gone(self, page: BrowserPage, name: str) -> None:
         def gone() -> bool:
             return name not in [tile["name"] for tile in self.tiles(page)]
@@ -280,11 +286,7 @@ class RenamesInACallTests(FakeMediaCase):
         bob.type_into("message-input", "/nick robert")
         lou.wait(f"CALL_MEMBERS chai {call} alice robert carol".__eq__, "robert")
         for page in (alice, carol):
-            wait_for(
-                "robert's tile",
-                lambda page=page: "robert" in [t["name"] for t in self.tiles(page)],
-                timeout=30,
-            )
+            self.tile_shown(page, "robert")
         self.click(bob, "call-leave")
         lou.wait(f"CALL chai {call} left robert".__eq__, "robert left")
         for page in (alice, carol):

@@ -919,7 +919,7 @@ class NodeRooms:
             deliver_to(member, LeftElsewhere(room.name))
             self._back_to_lobby([member], room.name)
             if self.reports is not None:
-                self.reports.left_elsewhere(room.key, name)
+                self.reports.departed_elsewhere(room.key, name)
 
     def deleted(self, room: NodeRoom, seq: int, data: bytes) -> None:
         """The room's deletion (event ``seq``), which this node's member made:
@@ -977,7 +977,7 @@ class NodeRooms:
         self.unseat(member, room)
         self._back_to_lobby([member], room.name)
         if self.reports is not None:
-            self.reports.left_elsewhere(room.key, event.user)
+            self.reports.departed_elsewhere(room.key, event.user)
 
     def _back_to_lobby(self, members: list[Member], room: str) -> None:
         """Tell ``members`` they are out of ``room``, with the room list."""

@@ -28,7 +28,7 @@ room's seating or moderation passes through :meth:`Calls.following` on its
 way to the back-end, which takes the users a change removes out of the
 room's call once it is applied (and ends the call of a room dropped). A
 departure decided on another node than the participant's is reported on
-the participant's (:meth:`Calls.left_elsewhere`). A name's change passes
+the participant's (:meth:`Calls.departed_elsewhere`). A name's change passes
 there too: a participant's ``/nick`` renames it in its call. A room's
 rename moves its call in the back-end, and the connections in it follow
 (:meth:`Calls.room_renamed`).
@@ -368,7 +368,7 @@ class Calls:
             if held.room == old:
                 self.here[member] = held._replace(room=new)
 
-    def left_elsewhere(self, room: str, user: str) -> None:
+    def departed_elsewhere(self, room: str, user: str) -> None:
         """``user`` is out of room ``room`` by a change another node decided
         (a device of its account left there, or was kicked there): its
         connection here in the room's call leaves it, and the room's
@@ -446,7 +446,7 @@ class Calls:
         path): an account whose call is on one node and whose other device
         takes it out of the room through another leaves the call when the
         node of its participant hears of that departure
-        (:meth:`left_elsewhere`)."""
+        (:meth:`departed_elsewhere`)."""
         return any(
             held.room == room and held.participant.user in users
             for held in self.here.values()

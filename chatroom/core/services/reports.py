@@ -70,8 +70,8 @@ class CoreReports:
     def room_renamed(self, old: str, new: str) -> None:
         self._calls.room_renamed(old, new)
 
-    def left_elsewhere(self, room: str, user: str) -> None:
-        self._calls.left_elsewhere(room, user)
+    def departed_elsewhere(self, room: str, user: str) -> None:
+        self._calls.departed_elsewhere(room, user)
 
     async def sessions_ended(self, ending: Ending) -> None:
         await self._departures.sessions_ended(ending)
