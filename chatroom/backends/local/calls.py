@@ -33,6 +33,11 @@ class LocalCalls:
     async def call_of(self, room: str) -> CallFacts | None:
         return self.by_room.get(room)
 
+    def call_in(self, room: str) -> CallFacts | None:
+        """Room ``room``'s call now, for its join reply (read in the join's
+        step, as the Redis back-end's join script answers it)."""
+        return self.by_room.get(room)
+
     def moved(self, old: str, new: str, name: str) -> None:
         """Room ``old`` (its key) is now called ``name`` (key ``new``): its
         call, if one is on, goes on under that name."""

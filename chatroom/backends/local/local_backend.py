@@ -602,7 +602,8 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.rooms.places[member] = (*self.rooms.places.get(member, ()), room)
-        view = room.entered_as(member, shown, self.pins.count(room.key))
+        pins, call = self.pins.count(room.key), self.rooms.room_calls.call_in(room.key)
+        view = room.entered_as(member, shown, pins, call)
         if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self.rooms.changed(room)

@@ -219,13 +219,6 @@ class Calls:
             return CallMembers(where, "", ())
         return CallMembers(where, facts.call, facts.names)
 
-    async def shown(self, member: Member, room: str) -> None:
-        """``member`` joined ``room``: it is told of the call on there, if any
-        (after the join's welcome)."""
-        facts = await self.store.call_of(name_key(room))
-        if facts is not None:
-            member.deliver(CallMembers(facts.room, facts.call, facts.names))
-
     async def start(self, member: Member, room: str, page: str) -> None:
         """``/call start``: a call in ``room`` with ``member`` in it, or the
         one on there joined. ``page``: the web page's address, where the

@@ -960,6 +960,10 @@ class Welcome:
     #: The room is secret (IRC's ``@`` in ``NAMES``); False also when the
     #: back-end did not read its policy with the rest.
     secret: bool = False
+    #: The room's call while one is on (None: none), which a door that
+    #: speaks of calls shows after the rest (the line protocol's
+    #: ``CALL_MEMBERS``).
+    call: CallMembers | None = None
 
     @property
     def count(self) -> int:

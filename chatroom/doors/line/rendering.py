@@ -442,7 +442,7 @@ def render_welcome(
     history oldest first (rendered by ``render``: with ``@ID`` or not),
     ``TOPIC``, and for a ``rich`` client (one that shows a pinned bar)
     ``PINS room count`` when the room has pins (a plain join stays the
-    two steps it was)."""
+    two steps it was); ``CALL_MEMBERS`` while a call is on there."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
@@ -457,6 +457,8 @@ def render_welcome(
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
     if rich and welcome.pins:
         lines.append(format_line("PINS", room, str(welcome.pins)))
+    if welcome.call is not None:
+        lines.append(_call_members(welcome.call))
     return b"".join(lines)
 
 

@@ -1256,7 +1256,8 @@ local function view(r, u, shown, after, most)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or ''}
+          first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or '',
+          redis.call('GET', call_key(r)) or ''}
 end
 
 -- The user called u as moderation sees them (chatroom.core.model.facts.Target),
