@@ -385,8 +385,11 @@ class Calls:
             renamed = replace(me, name=take.shown, user=name_key(take.shown))
             try:
                 facts = await self._rename(held, renamed)
-            except ChatError as refused:  # Redis away: the next leave mends it
+            except ChatError as refused:  # Redis away: the new name stands
                 log.info("a participant's new name not in its call: {why}", why=refused)
+                continue
+            except Exception:  # the new name stands; its call keeps the old
+                log.failure("a participant's new name in its call")
                 continue
             if facts is None:
                 continue
