@@ -81,6 +81,17 @@ class Reports(Protocol):
         device of the account on another node asked (``/logout ID``). The
         core ends the device session it holds, then disconnects it."""
 
+    def room_renamed(self, old: str, new: str) -> None:
+        """Room ``old`` (its key) is keyed ``new`` from now on, as this
+        node's members of it heard: what the core keeps here by the room's
+        key (its call's participants) follows it."""
+
+    def departed_elsewhere(self, room: str, user: str) -> None:
+        """``user`` (as shown) is out of room ``room`` (its key) by a change
+        another node decided (a device of its account left it there, or
+        was kicked there): what the core keeps here of the user in that
+        room (its connection in the room's call) goes too."""
+
     async def sessions_ended(self, ending: Ending) -> None:
         """Sessions ended, and their users leave the rooms of ``ending``
         (their facts as read): the core decides each room's departures and

@@ -250,7 +250,6 @@ SERVICES: dict[str, tuple[type, dict[str, str] | None]] = {
         Calls,
         {
             "members": "call",
-            "shown": "call_shown",
             "start": "call_start",
             "join": "call_join",
             "leave": "call_leave",

@@ -120,7 +120,7 @@ def compose(
         messages,
         accounts,
     )
-    reports = _reports(names, devices, apply)
+    reports = _reports(names, devices, apply, calls)
     webhooks, slash_commands = _room_tools(config, clock, backend, identities, edges)
     return ChatCore(
         config,
@@ -161,16 +161,20 @@ def _calls(
     return calls, calls.following(apply)
 
 
-def _reports(names: Names, devices: Devices, apply: Applies) -> CoreReports:
+def _reports(
+    names: Names, devices: Devices, apply: Applies, calls: Calls
+) -> CoreReports:
     """What the back-end reports to the core
     (:mod:`chatroom.core.services.reports`): sessions ended, rooms shown,
-    departures and settlings to apply, devices logged out by another node."""
+    departures and settlings to apply, devices logged out by another node;
+    rooms' renames and departures decided elsewhere, for the calls."""
     return CoreReports(
         names.end_session,
         devices.viewed,
         Departures(apply),
         Settling(apply),
         devices.logged_out,
+        calls,
     )
 
 

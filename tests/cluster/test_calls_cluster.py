@@ -125,3 +125,101 @@ class CallsAcrossNodesTests(ClusterTestCase):
         phone.say("/call duo")
         yield phone.expect_line(f"CALL_MEMBERS duo {call} alice bob")
         self.assertFalse([line for line in phone.lines if line.startswith("SIGNAL")])
+
+    @defer.inlineCallbacks
+    def in_call_on_two_nodes(self, room: str = "duo"):
+        """alice (node one, the room's owner) and bob (node two) in a call
+        in ``room``: the nodes, the two and the call's id."""
+        one, two, alice, bob = yield self.alice_and_bob_in(room)
+        alice.say("/call start")
+        started = yield bob.expect_line(f"CALL {room} ")
+        call = started.split(" ")[2]
+        bob.say("/call join")
+        yield alice.expect_line(f"CALL {room} {call} joined bob")
+        yield bob.expect_line(f"CALL_MEMBERS {room} {call} alice bob")
+        return one, two, alice, bob, call
+
+    @defer.inlineCallbacks
+    def test_a_call_goes_on_under_the_rooms_new_name(self):
+        """alice renames duo trio during its call: on bob's node (two) the
+        call is trio's (``/call``), signals cross both ways named trio, and
+        bob's ``/call leave`` there is told under trio, to the end."""
+        _one, _two, alice, bob, call = yield self.in_call_on_two_nodes()
+        alice.say("/rename trio")
+        yield bob.expect_line("RENAMED duo trio alice")
+        bob.say("/call")
+        yield bob.expect_line(f"CALL_MEMBERS trio {call} alice bob")
+        bob.say(f"/call signal alice {OFFER}")
+        yield alice.expect_line(f"SIGNAL trio bob {OFFER}")
+        alice.say('/call signal bob {"candidate": null}')
+        yield bob.expect_line('SIGNAL trio alice {"candidate": null}')
+        bob.say("/call leave")
+        yield alice.expect_line(f"CALL trio {call} left bob")
+        alice.say("/call leave")
+        yield bob.expect_line(f"CALL trio {call} ended alice ")
+        bob.say("/call trio")
+        yield bob.expect_line("CALL_MEMBERS trio -")
+
+    @defer.inlineCallbacks
+    def test_a_participants_new_name_on_another_node(self):
+        """bob (node two) says ``/nick robert`` in the call: alice (node
+        one) is told the participants anew, her signal to robert reaches
+        him, and his leave is robert's."""
+        _one, _two, alice, bob, call = yield self.in_call_on_two_nodes()
+        bob.say("/nick robert")
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice robert")
+        yield bob.expect_line(f"CALL_MEMBERS duo {call} alice robert")
+        alice.say(f"/call signal robert {OFFER}")
+        yield bob.expect_line(f"SIGNAL duo alice {OFFER}")
+        alice.say(f"/call signal bob {OFFER}")
+        yield alice.expect_line("ERR NOT_ALLOWED ")
+        bob.say("/call leave")
+        yield alice.expect_line(f"CALL duo {call} left robert")
+
+    @defer.inlineCallbacks
+    def test_an_account_leaving_through_another_node_leaves_the_call(self):
+        """bob, an account, is in alice's call from his laptop (node two);
+        his phone (node one) takes the account out of the room: the laptop's
+        participant leaves the call (``left bob``), ``/call`` lists alice
+        alone, and a signal to bob is refused."""
+        one, two = yield self.start_nodes(2)
+        alice = yield self.client(one, "alice")
+        alice.say("/create duo")
+        yield alice.expect_line("MEMBERS duo")
+        laptop = yield self.client(two, "bob")
+        laptop.say("/register correct horse battery staple")
+        yield laptop.expect_line("REGISTERED bob")
+        laptop.say("/caps multi")
+        yield laptop.expect_line("CAPS ")
+        laptop.say("/join duo")
+        yield alice.expect_line("JOIN duo bob")
+        alice.say("/call start")
+        started = yield laptop.expect_line("CALL duo ")
+        call = started.split(" ")[2]
+        laptop.say("/call join")
+        yield alice.expect_line(f"CALL duo {call} joined bob")
+        phone = yield self.client(one)
+        phone.say("/caps multi")
+        yield phone.expect_line("CAPS ")
+        phone.say("/login bob correct horse battery staple")
+        yield phone.expect_line("WELCOME bob")
+        yield phone.expect_line("JOINED duo ")
+        phone.say("/leave duo")
+        yield phone.expect_line("LEFT duo")
+        yield laptop.expect_line("LEFT duo")
+        yield alice.expect_line(f"CALL duo {call} left bob")
+        alice.say("/call")
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice")
+        alice.say(f"/call signal bob {OFFER}")
+        yield alice.expect_line("ERR NOT_ALLOWED ")
+
+    @defer.inlineCallbacks
+    def test_a_kick_from_another_node_leaves_the_call(self):
+        """alice (node one) kicks bob (node two) out of duo during its call:
+        bob's participant leaves it, told on both nodes."""
+        _one, _two, alice, bob, call = yield self.in_call_on_two_nodes()
+        alice.say("/kick bob")
+        yield bob.expect_line("KICKED duo alice")
+        yield alice.expect_line(f"CALL duo {call} left bob")
+        alice.say("/call")
+        yield alice.expect_line(f"CALL_MEMBERS duo {call} alice")

@@ -155,10 +155,9 @@ class MembershipCostTests(ClusterTestCase):
     def test_a_join_a_leave_and_a_release_are_one_step_per_slot(self):
         """With the room's seating known from the node's last reply (a
         member's join), bob's join is one script (the room's keys are in
-        the server's slot: ``JOIN`` takes the server's step too) and the
-        read of the room's call that follows it (a member who joins while a
-        call is on is told who is in it: :meth:`chatroom.core.calls.service.
-        Calls.shown`; not yet folded into ``JOIN``'s reply), his leave
+        the server's slot: ``JOIN`` takes the server's step too; its reply
+        holds the room's call, which a member who joins while a call is on
+        is told of with its welcome), his leave
         two (the room's step, the server's after it; and the lobby's room
         list one), his disconnect three (the server's
         step, the room's, the server's last: chatroom.backends.redis.endings):
@@ -181,7 +180,7 @@ class MembershipCostTests(ClusterTestCase):
         bob.say("/limits")  # answered once his join's last step is done
         yield bob.expect_line("LIMITS ")
         joined = yield self.scripts_run(node)
-        self.assertEqual(joined - before, 2)  # JOIN, the call's read
+        self.assertEqual(joined - before, 1)  # JOIN, the room's call in its reply
         bob.say("/leave")
         yield bob.expect_line("LEFT tea")
         yield bob.expect_line("ROOMS ")

@@ -79,6 +79,7 @@ EXAMPLES: list[codec.Encoded] = [
     events.CallLeft("tea", "c0ffee", "bob"),
     events.CallEnded("tea", "c0ffee", "-", 754),
     events.CallMembers("tea", "c0ffee", ("alice", "bob")),
+    events.CallMembersChanged("tea", "c0ffee", ("alice", "robert")),
     events.TurnGranted(600, "1764433445:alice", "pw/+=", ("turn:a:3478", "turns:b")),
     events.Signal("tea", "bob", '{"candidate": null}'),
     events.SearchResult("@bob", "2", "bob", "T", "hello"),

@@ -173,6 +173,12 @@ class FakeMediaCase(WebCase):
             self.growing(page, name, "bytes")
             self.growing(page, name, "energy")
 
+    def tile_shown(self, page: BrowserPage, name: str) -> None:
+        def shown() -> bool:
+            return name in [tile["name"] for tile in self.tiles(page)]
+
+        wait_for(f"{name}'s tile", shown, timeout=30)
+
     def tile_gone(self, page: BrowserPage, name: str) -> None:
         def gone() -> bool:
             return name not in [tile["name"] for tile in self.tiles(page)]
@@ -251,6 +257,41 @@ class CallPagesTests(FakeMediaCase):
             page.driver.quit()
         lou.wait(lambda line: line.startswith(f"CALL duo {call} ended "), "the end")
         wait_for("Start call back", lambda: alice.visible("call-start"))
+
+
+class RenamesInACallTests(FakeMediaCase):
+    def test_the_call_goes_on_through_renames(self) -> None:
+        """alice renames tea chai while she and bob are in its call: carol's
+        page joins chai's call and the three see and hear each other (the
+        pages' signals named chai); bob says ``/nick robert``: the others'
+        tiles name robert, and his leave takes his tile away."""
+        alice = self.call_page("alice", "tea")
+        bob = self.call_page("bob", "tea")
+        lou = self.in_room("lou", "tea")
+        self.click(alice, "call-start")
+        started = lou.wait(lambda line: line.startswith("CALL tea "), "started")
+        call = started.split(" ")[2]
+        self.click(bob, "call-join")
+        lou.wait(f"CALL tea {call} joined bob".__eq__, "bob joined")
+        self.sees(alice, "bob")
+        alice.type_into("message-input", "/rename chai")
+        lou.wait("RENAMED tea chai alice".__eq__, "renamed")
+        wait_for("chai's title", lambda: bob.element("room-title").text == "chai")
+        carol = self.call_page("carol", "chai")
+        self.click(carol, "call-join")
+        lou.wait(f"CALL chai {call} joined carol".__eq__, "carol joined")
+        everyone = {"alice": alice, "bob": bob, "carol": carol}
+        for name, page in everyone.items():
+            self.sees(page, *(other for other in everyone if other != name))
+        bob.type_into("message-input", "/nick robert")
+        lou.wait(f"CALL_MEMBERS chai {call} alice robert carol".__eq__, "robert")
+        for page in (alice, carol):
+            self.tile_shown(page, "robert")
+        self.click(bob, "call-leave")
+        lou.wait(f"CALL chai {call} left robert".__eq__, "robert left")
+        for page in (alice, carol):
+            self.tile_gone(page, "robert")
+        self.sees(alice, "carol")
 
 
 #: The inline players of the room's log: [src, seconds played, paused].

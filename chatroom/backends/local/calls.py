@@ -18,6 +18,7 @@ from chatroom.core.model.changes.calls import (
     JoinCall,
     LeaveCall,
     Participants,
+    RenameParticipant,
     RoomCall,
     StartCall,
 )
@@ -31,6 +32,18 @@ class LocalCalls:
 
     async def call_of(self, room: str) -> CallFacts | None:
         return self.by_room.get(room)
+
+    def call_in(self, room: str) -> CallFacts | None:
+        """Room ``room``'s call now, for its join reply (read in the join's
+        step, as the Redis back-end's join script answers it)."""
+        return self.by_room.get(room)
+
+    def moved(self, old: str, new: str, name: str) -> None:
+        """Room ``old`` (its key) is now called ``name`` (key ``new``): its
+        call, if one is on, goes on under that name."""
+        call = self.by_room.pop(old, None)
+        if call is not None:
+            self.by_room[new] = replace(call, room=name)
 
     @applies(RoomCall)
     async def apply(self, change: DecidedChange) -> None:
@@ -54,6 +67,12 @@ class LocalCalls:
             elif isinstance(op, LeaveCall) and call is not None:
                 staying = tuple(p for p in call.participants if p.user != op.user)
                 call = replace(call, participants=staying)
+            elif isinstance(op, RenameParticipant) and call is not None:
+                renamed = tuple(
+                    op.participant if p.user == op.user else p
+                    for p in call.participants
+                )
+                call = replace(call, participants=renamed)
             elif isinstance(op, EndCall):
                 call = None
             else:

@@ -602,7 +602,8 @@ class LocalBackend:
         owner = room.owner
         applying.perform(room, change, member, key)
         self.rooms.places[member] = (*self.rooms.places.get(member, ()), room)
-        view = room.entered_as(member, shown, self.pins.count(room.key))
+        pins, call = self.pins.count(room.key), self.rooms.room_calls.call_in(room.key)
+        view = room.entered_as(member, shown, pins, call)
         if making is not None or room.owner is not owner:
             self._save(room)  # made, or its owner is back
         self.rooms.changed(room)
@@ -1124,7 +1125,10 @@ class LocalBackend:
             self.messages.moved(old_key, new_key)
         self.rooms.hooks.moved(old_key, rename.name)
         self.rooms.commands.moved(old_key, new_key)
+        self.rooms.room_calls.moved(old_key, new_key, rename.name)
         self.remembered.moved(old_key, rename.name)
+        if new_key != old_key:
+            self._reports.room_renamed(old_key, new_key)
         for op in change.of(Emit):
             assert isinstance(op.event, RoomRenamed)
             for seated in list(where.members):

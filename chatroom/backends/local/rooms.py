@@ -21,6 +21,7 @@ from dataclasses import replace
 from chatroom.backends.local.rows import event_of
 from chatroom.backends.local.store import RoomRecord, Row
 from chatroom.core.infra.fanout import Audience, fan_out
+from chatroom.core.model.changes.calls import CallFacts
 from chatroom.core.model.changes.rooms import ReplyHistory
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.events import (
@@ -349,13 +350,15 @@ class Room:
         joiner: Member | None = None,
         window: ReplyHistory | None = None,
         pins: int = 0,
+        call: CallFacts | None = None,
     ) -> WelcomeFacts:
         """What ``joiner``'s join reply is made of (the core makes it:
         :func:`chatroom.core.rooms.membership.welcome`): the room's members, the
         history window (the newest ``--history`` events, or for a resume,
         the kept events after ``window.after``, at most the newest
-        ``window.most``, as the core decided), the topic, and ``pins``
-        (how many messages are pinned: the pin store's)."""
+        ``window.most``, as the core decided), the topic, ``pins``
+        (how many messages are pinned: the pin store's) and ``call`` (the
+        room's call on: the call store's)."""
         if window is None:
             history = self.newest(self.history_size)
         else:
@@ -379,6 +382,7 @@ class Room:
             quiet=frozenset(self.members[m] for m in quiet) if quiet else frozenset(),
             pins=pins,
             policy=self.policy,
+            call=call,
         )
 
     def forget_before(self, first: int) -> None:

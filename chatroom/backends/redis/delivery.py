@@ -36,6 +36,7 @@ from chatroom.backends.redis.encoded import decoded
 from chatroom.backends.redis.node import new_incarnation
 from chatroom.backends.redis.outcomes import NO_KEYS, RedisSeating
 from chatroom.backends.redis.resume_steps import HeldRoom
+from chatroom.core.backend import Reports
 from chatroom.core.infra.fanout import Audience, deliver_to, fan_out
 from chatroom.core.model import errors
 from chatroom.core.model.codec import split_entry
@@ -622,6 +623,9 @@ class NodeRooms:
         #: all are a room's (one call fewer for each than a dispatcher
         #: before this).
         self.elsewhere: Callable[[bytes, bytes], None] = lambda channel, data: None
+        #: What the core hears of a room's rename and of a departure another
+        #: node decided (its calls follow them), once the node started.
+        self.reports: Reports | None = None
 
     def get(self, key: str) -> NodeRoom | None:
         return self.rooms.get(key)
@@ -861,6 +865,8 @@ class NodeRooms:
         room.name, room.seated, room.speaking = renamed.new, None, None
         if new_key == room.key or room.gone:  # its case alone: the same keys
             return
+        if self.reports is not None:
+            self.reports.room_renamed(room.key, new_key)
         if self.rooms.get(room.key) is room:
             del self.rooms[room.key]
         self._by_channel.pop(room.channel, None)
@@ -912,6 +918,8 @@ class NodeRooms:
             self.unseat(member, room)
             deliver_to(member, LeftElsewhere(room.name))
             self._back_to_lobby([member], room.name)
+            if self.reports is not None:
+                self.reports.departed_elsewhere(room.key, name)
 
     def deleted(self, room: NodeRoom, seq: int, data: bytes) -> None:
         """The room's deletion (event ``seq``), which this node's member made:
@@ -968,6 +976,8 @@ class NodeRooms:
         )
         self.unseat(member, room)
         self._back_to_lobby([member], room.name)
+        if self.reports is not None:
+            self.reports.departed_elsewhere(room.key, event.user)
 
     def _back_to_lobby(self, members: list[Member], room: str) -> None:
         """Tell ``members`` they are out of ``room``, with the room list."""

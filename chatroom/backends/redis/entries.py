@@ -38,6 +38,7 @@ from chatroom.backends.redis.node import ClusterNode
 from chatroom.backends.redis.outcomes import RedisSeating
 from chatroom.backends.redis.prelude import Script
 from chatroom.backends.redis.replies import ENTRY_REFUSALS, key_of
+from chatroom.backends.redis.room_calls import read_call
 from chatroom.backends.redis.room_steps import RoomSteps
 from chatroom.core.infra.seats import Session
 from chatroom.core.infra.sessions import Sessions
@@ -393,7 +394,9 @@ def _entered_here(
 def _view(read: list[Any], joiner: str) -> WelcomeFacts:
     """What a join reply is built from, as ``view`` (the prelude) read it."""
     name, capacity, _incarnation, topic, topic_by, topic_at = read[:6]
-    members, quiet, total, owner, history, first, last, hidden, pins, policy = read[6:]
+    members, quiet, total, owner, history, first, last, hidden, pins, policy = read[
+        6:16
+    ]
     return WelcomeFacts(
         room=name.decode(),
         members=[m.decode() for m in members],
@@ -411,4 +414,5 @@ def _view(read: list[Any], joiner: str) -> WelcomeFacts:
         quiet=frozenset(name.decode() for name in hidden),
         pins=int(pins),
         policy=RoomPolicy.from_json(policy),
+        call=read_call(read[16]),
     )

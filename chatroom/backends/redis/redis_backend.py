@@ -401,6 +401,7 @@ class RedisBackend:
         """The node joins the cluster; from now on ``reports`` hears what
         happens under it of its own accord."""
         self.reports = reports
+        self.here.reports = reports
         self.node.start()
         self.message_steps.start()
         # Accounts and bans stored before keys had skeletons (a no-op after).

@@ -26,7 +26,12 @@ touches the media.
 Departures from the room are seen where they are decided: every change of a
 room's seating or moderation passes through :meth:`Calls.following` on its
 way to the back-end, which takes the users a change removes out of the
-room's call once it is applied (and ends the call of a room dropped).
+room's call once it is applied (and ends the call of a room dropped). A
+departure decided on another node than the participant's is reported on
+the participant's (:meth:`Calls.departed_elsewhere`). A name's change passes
+there too: a participant's ``/nick`` renames it in its call. A room's
+rename moves its call in the back-end, and the connections in it follow
+(:meth:`Calls.room_renamed`).
 """
 
 from __future__ import annotations
@@ -56,11 +61,13 @@ from chatroom.core.model.changes.calls import (
     LeaveCall,
     Participant,
     Participants,
+    RenameParticipant,
     RoomCall,
     StartCall,
 )
 from chatroom.core.model.changes.moderation import KickMember
 from chatroom.core.model.changes.rooms import Drop, Emit, RemoveMember
+from chatroom.core.model.changes.server import TakeName
 from chatroom.core.model.config import ServerConfig
 from chatroom.core.model.errors import ChatError
 from chatroom.core.model.events import (
@@ -68,6 +75,7 @@ from chatroom.core.model.events import (
     CallJoined,
     CallLeft,
     CallMembers,
+    CallMembersChanged,
     CallStarted,
     Departure,
     DepartureKind,
@@ -211,13 +219,6 @@ class Calls:
             return CallMembers(where, "", ())
         return CallMembers(where, facts.call, facts.names)
 
-    async def shown(self, member: Member, room: str) -> None:
-        """``member`` joined ``room``: it is told of the call on there, if any
-        (after the join's welcome)."""
-        facts = await self.store.call_of(name_key(room))
-        if facts is not None:
-            member.deliver(CallMembers(facts.room, facts.call, facts.names))
-
     async def start(self, member: Member, room: str, page: str) -> None:
         """``/call start``: a call in ``room`` with ``member`` in it, or the
         one on there joined. ``page``: the web page's address, where the
@@ -343,9 +344,81 @@ class Calls:
                 gone = departing(change)
                 if gone.users or gone.harvested or gone.dropped:
                     await self._departed(change.room, gone)
+            for take in change.of(TakeName):
+                if take.old and self.here:
+                    await self._renamed(take)
             return answer
 
         return applied
+
+    # -- what the back-end reports: a room's rename, a departure elsewhere ---------
+
+    def room_renamed(self, old: str, new: str) -> None:
+        """Room ``old`` (its key) is keyed ``new`` now: this process's
+        connections in its call are in it under that key (the back-end
+        moved the call itself with the room)."""
+        for member, held in list(self.here.items()):
+            if held.room == old:
+                self.here[member] = held._replace(room=new)
+
+    def departed_elsewhere(self, room: str, user: str) -> None:
+        """``user`` is out of room ``room`` by a change another node decided
+        (a device of its account left there, or was kicked there): its
+        connection here in the room's call leaves it, and the room's
+        members are told as for any leave (not awaited: the node's
+        delivery goes on)."""
+        users = frozenset((name_key(user),))
+        if self._in_call_here(room, users):
+            self._background(self._out(room, users, by_itself=True))
+
+    # -- a participant's new name ---------------------------------------------------
+
+    async def _renamed(self, take: TakeName) -> None:
+        """Session ``take.token`` is called ``take.shown`` now: its
+        connection here in a call is that participant under the new name,
+        its room's members told the call's participants anew
+        (``CALL_MEMBERS``), and signals reach it by that name."""
+        for member, held in list(self.here.items()):
+            me = held.participant
+            if me.token != take.token or me.user != take.old:
+                continue
+            renamed = replace(me, name=take.shown, user=name_key(take.shown))
+            try:
+                facts = await self._rename(held, renamed)
+            except ChatError as refused:  # Redis away: the new name stands
+                log.info("a participant's new name not in its call: {why}", why=refused)
+                continue
+            except Exception:  # the new name stands; its call keeps the old
+                log.failure("a participant's new name in its call")
+                continue
+            if facts is None:
+                continue
+            if self.here.get(member) == held:
+                self.here[member] = held._replace(participant=renamed)
+            await self.bus.attach(
+                facts.room, CallMembersChanged(facts.room, facts.call, facts.names)
+            )
+
+    async def _rename(self, held: InCall, renamed: Participant) -> CallFacts | None:
+        """``held``'s participant called as ``renamed`` in its call, decided
+        on the call as it is: the call as it now is, or None when the
+        participant is in it no more."""
+
+        async def attempt() -> CallFacts | None:
+            facts = await self.store.call_of(held.room)
+            old = held.participant.user
+            if facts is None or facts.call != held.call or facts.of(old) is None:
+                return None
+            users = tuple(p.user for p in facts.participants)
+            premises = (CallIs(facts.call), Participants(users))
+            op = RenameParticipant(old, renamed)
+            await self.apply(DecidedChange(RoomCall(held.room), premises, (op,)))
+            participants = tuple(
+                renamed if p.user == old else p for p in facts.participants
+            )
+            return replace(facts, participants=participants)
+
+        return await retried(attempt)
 
     async def _departed(self, room: str, gone: Departing) -> None:
         """Those who left room ``room`` leave its call (the call's end told
@@ -365,10 +438,11 @@ class Calls:
     def _in_call_here(self, room: str, users: frozenset[str]) -> bool:
         """Whether one of ``users`` is in room ``room``'s call by a connection
         of this process. A leave is decided where the leaving connection
-        is, so a leave elsewhere reads nothing of calls (a room's busy path).
-        An account whose call is on one node and whose other device leaves
-        the room through another stays in the call until that connection
-        leaves it or ends."""
+        is, so a leave elsewhere reads nothing of calls (a room's busy
+        path): an account whose call is on one node and whose other device
+        takes it out of the room through another leaves the call when the
+        node of its participant hears of that departure
+        (:meth:`departed_elsewhere`)."""
         return any(
             held.room == room and held.participant.user in users
             for held in self.here.values()

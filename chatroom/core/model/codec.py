@@ -123,6 +123,7 @@ TYPES: dict[str, type[Encoded]] = {
         events.CallLeft,
         events.CallEnded,
         events.CallMembers,
+        events.CallMembersChanged,
         events.TurnGranted,
         events.Signal,
         events.Watched,

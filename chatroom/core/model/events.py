@@ -779,6 +779,16 @@ class CallMembers(Event):
 
 
 @dataclass(slots=True, eq=True)
+class CallMembersChanged(RoomEvent):
+    """The room's call ``call`` has ``users`` now, in the order they
+    joined, one of them under its new name (its ``/nick``): told to every
+    member of the room as :class:`CallMembers` is to one."""
+
+    call: str
+    users: tuple[str, ...]
+
+
+@dataclass(slots=True, eq=True)
 class TurnGranted(Event):
     """TURN credentials for one participant, good for ``seconds`` at each of
     ``uris`` (:mod:`chatroom.core.calls.turn`)."""
@@ -950,6 +960,10 @@ class Welcome:
     #: The room is secret (IRC's ``@`` in ``NAMES``); False also when the
     #: back-end did not read its policy with the rest.
     secret: bool = False
+    #: The room's call while one is on (None: none), which a door that
+    #: speaks of calls shows after the rest (the line protocol's
+    #: ``CALL_MEMBERS``).
+    call: CallMembers | None = None
 
     @property
     def count(self) -> int:

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from chatroom.core.model.changes.calls import CallFacts
 from chatroom.core.model.events import DepartureKind, Event, StoredEvent
 from chatroom.core.model.text import current_mask, name_key
 
@@ -236,7 +237,9 @@ class WelcomeFacts:
     is a quiet one, the owner's name if present, the topic, the history
     window (the newest ``--history`` events, or those after a resume's
     ``since``), the ids the room keeps (``first``..``last``), how many
-    messages it has pinned (``pins``) and, when the back-end read it with
+    messages it has pinned (``pins``), the room's call while one is on
+    (``call``: read in the same step, so that a joiner is told of it
+    without another read) and, when the back-end read it with
     the rest, the room's ``policy`` (None: not read), which says whose
     names a door marks (the operators', the voiced'). A back-end makes
     ``members`` for this one reply, which keeps it (no copy per join).
@@ -264,6 +267,7 @@ class WelcomeFacts:
     pins: int = 0
     policy: RoomPolicy | None = None
     followed: list[Event] = field(default_factory=list)
+    call: CallFacts | None = None
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from __future__ import annotations
 from chatroom.core.infra.seats import Session
 from chatroom.core.model.changes.rooms import Arrival, Fate, Leaving, Succession
 from chatroom.core.model.events import (
+    CallMembers,
     Departure,
     DepartureKind,
     OwnerChanged,
@@ -166,8 +167,8 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
     """The join reply (also a device's view of a room its account is in):
     the members, those shown and the joiner when some joined quietly (with
     the true count beside them), the history window, the topic, how many
-    messages are pinned, and for a resume from ``since`` how many events it
-    misses beyond ``bound``."""
+    messages are pinned, the room's call while one is on, and for a resume
+    from ``since`` how many events it misses beyond ``bound``."""
     members, total = view.members, None  # made for this reply: it is the reply's
     if view.quiet or view.total != len(members) or view.joiner_quiet:
         total = view.total
@@ -177,6 +178,7 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
             members.append(view.joiner)
     gap = "" if since is None else catch_up(since, view.first, view.last, bound).gap
     policy = view.policy
+    call = view.call
     return Welcome(
         room=view.room,
         members=members,
@@ -193,4 +195,5 @@ def welcome(view: WelcomeFacts, since: int | None, bound: int) -> Welcome:
         owner_alone_marked=policy is not None
         and not (policy.operators or policy.voiced or policy.unopped_owner),
         secret=policy is not None and policy.secret,
+        call=None if call is None else CallMembers(view.room, call.call, call.names),
     )

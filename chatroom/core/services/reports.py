@@ -10,13 +10,16 @@ node's device and a device another node's ``/logout ID`` ends to
 sessions' ends leave to :class:`~chatroom.core.rooms.departures.Departures`,
 rooms whose wait is over to :class:`~chatroom.core.rooms.settling.Settling`,
 names devices elsewhere hold when their own session ended to the heir
-:func:`~chatroom.core.services.claims.handed_over` chooses.
+:func:`~chatroom.core.services.claims.handed_over` chooses, a room's rename
+and a departure decided on another node to the rooms' calls
+(:class:`~chatroom.core.calls.service.Calls`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from chatroom.core.calls.service import Calls
 from chatroom.core.model.changes.base import DecidedChange
 from chatroom.core.model.facts import Ending, HeldElsewhere, WaitingFacts
 from chatroom.core.model.member import Member
@@ -35,6 +38,7 @@ class CoreReports:
         departures: Departures,
         settling: Settling,
         logged_out: Callable[[Member, int, str], None],
+        calls: Calls,
     ) -> None:
         """Args:
         end_session: ends a session from the shared side (its rooms hear
@@ -44,12 +48,15 @@ class CoreReports:
         settling: decides the successions of rooms whose wait is over.
         logged_out: ends a device of a seat here that another node's
             ``/logout ID`` ended.
+        calls: the rooms' calls, which follow a room's rename and take out
+            a participant here whose account left the room elsewhere.
         """
         self._end_session = end_session
         self._shown = shown
         self._departures = departures
         self._settling = settling
         self._logged_out = logged_out
+        self._calls = calls
         #: Stands accounts here that a stopping node hands over (the core's
         #: :meth:`~chatroom.core.rooms.standing.StandingMembers.stand_all`,
         #: given once it is built: :meth:`stand_with`).
@@ -70,6 +77,12 @@ class CoreReports:
 
     def room_shown(self, seat: Member, key: str) -> None:
         self._shown(seat, key)
+
+    def room_renamed(self, old: str, new: str) -> None:
+        self._calls.room_renamed(old, new)
+
+    def departed_elsewhere(self, room: str, user: str) -> None:
+        self._calls.departed_elsewhere(room, user)
 
     async def sessions_ended(self, ending: Ending) -> None:
         await self._departures.sessions_ended(ending)

@@ -70,6 +70,7 @@ from chatroom.core.model.events import (
     CallJoined,
     CallLeft,
     CallMembers,
+    CallMembersChanged,
     CallStarted,
     Departure,
     DepartureKind,
@@ -409,6 +410,7 @@ class IRCRenderer:
             CallLeft: _nothing,
             CallEnded: lambda e: self._notice(channel(e.room), call_ended(e)),
             CallMembers: _nothing,  # the line protocol's (/call)
+            CallMembersChanged: _nothing,
             TurnGranted: _nothing,
             Signal: _nothing,
         }

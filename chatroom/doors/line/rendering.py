@@ -39,6 +39,7 @@ from chatroom.core.model.events import (
     CallJoined,
     CallLeft,
     CallMembers,
+    CallMembersChanged,
     CallStarted,
     Departure,
     DepartureKind,
@@ -152,7 +153,7 @@ def _nothing(event: Any) -> bytes:
     return b""
 
 
-def _call_members(event: CallMembers) -> bytes:
+def _call_members(event: CallMembers | CallMembersChanged) -> bytes:
     """``CALL_MEMBERS room call user...``, or ``CALL_MEMBERS room -``."""
     if not event.call:
         return format_line("CALL_MEMBERS", event.room, calls.NONE)
@@ -220,6 +221,7 @@ LINES: dict[type[Any], Callable[[Any], bytes]] = {
         "CALL", e.room, e.call, calls.ENDED, e.user, str(e.seconds)
     ),
     CallMembers: _call_members,
+    CallMembersChanged: _call_members,
     TurnGranted: lambda e: format_line(
         "TURN", str(e.seconds), e.username, e.password, *e.uris
     ),
@@ -440,7 +442,7 @@ def render_welcome(
     history oldest first (rendered by ``render``: with ``@ID`` or not),
     ``TOPIC``, and for a ``rich`` client (one that shows a pinned bar)
     ``PINS room count`` when the room has pins (a plain join stays the
-    two steps it was)."""
+    two steps it was); ``CALL_MEMBERS`` while a call is on there."""
     room = welcome.room
     lines = [
         format_line("JOINED", room, str(welcome.count), str(welcome.capacity)),
@@ -455,6 +457,8 @@ def render_welcome(
         lines.append(format_line("TOPIC", room, welcome.topic_by, text=welcome.topic))
     if rich and welcome.pins:
         lines.append(format_line("PINS", room, str(welcome.pins)))
+    if welcome.call is not None:
+        lines.append(_call_members(welcome.call))
     return b"".join(lines)
 
 

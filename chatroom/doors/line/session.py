@@ -268,14 +268,13 @@ class LineSession:
 
     async def _enter(self, entering: Awaitable[str]) -> None:
         """Run a join or a create; settle in the room it welcomed us to
-        (a ``multi`` session is then told its read marker there), and
-        told of the call on there, if any."""
+        (a ``multi`` session is then told its read marker there; the call
+        on there, if any, came with the welcome)."""
         arrived = await entering
         self._settle(self.places.entered(arrived, self.multi))
         if self.multi:
             marker = await self.registry.markers.read_marker(self.member, arrived)
             self.send(render_marker(arrived, marker))
-        await self.registry.calls.shown(self.member, arrived)
 
     def _in(self, room: str) -> str:
         """A room this session is in, by any spelling (``NOT_IN_ROOM``)."""

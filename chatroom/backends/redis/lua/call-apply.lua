@@ -2,7 +2,8 @@
 -- A room's call's change (chatroom.backends.redis.room_calls), on the
 -- room's slot: {'CHANGED', the failed premise's place} if the call is not
 -- as the core read it (CallIs, Participants); else each operation in order
--- (StartCall, JoinCall, LeaveCall, EndCall), the call kept under its key
+-- (StartCall, JoinCall, LeaveCall, RenameParticipant, EndCall), the call
+-- kept under its key
 -- while it has participants and dropped when it ends. Answers 'OK'.
 local c = args.change
 local failed = unmet(c)
@@ -21,6 +22,10 @@ for _, op in ipairs(c.ops) do
       if q.user ~= op.user then staying[#staying + 1] = q end
     end
     call.participants = staying
+  elseif op.kind == 'RenameParticipant' and call then
+    for i, q in ipairs(call.participants) do
+      if q.user == op.user then call.participants[i] = op.participant end
+    end
   elseif op.kind == 'EndCall' then
     call = nil
   end

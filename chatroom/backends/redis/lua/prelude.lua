@@ -1262,7 +1262,8 @@ local function view(r, u, shown, after, most)
   end
   return {info[1], info[2], info[3], info[4] or '', info[5] or '', info[6] or '0',
           members, quiet, #all, owner, events(r, math.max(start, first), last),
-          first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or ''}
+          first, last, quiet_names, redis.call('HLEN', pins_key(r)), info[8] or '',
+          redis.call('GET', call_key(r)) or ''}
 end
 
 -- The user called u as moderation sees them (chatroom.core.model.facts.Target),
@@ -1333,11 +1334,18 @@ end
 -- A rename's room part, on the room's keys now under `k` (RENAME_ROOM;
 -- with rooms apart RENAME_RESTORE): called `name`, its kept events
 -- naming it so (the first '"room":' of each is its own: a text's quotes
--- are escaped), its hooks posting to it by that name. Answers the hooks'
--- secrets, whose index entries (`P hooks`) rename_hook_index follows.
+-- are escaped), its hooks posting to it by that name, its call (while
+-- one is on) going on under it. Answers the hooks' secrets, whose index
+-- entries (`P hooks`) rename_hook_index follows.
 local function rename_in_room(k, name)
   local old_name = redis.call('HGET', room_key(k), 'name')
   redis.call('HSET', room_key(k), 'name', name)
+  local call = redis.call('GET', call_key(k))
+  if call then
+    local kept = cjson.decode(call)
+    kept.room = name
+    redis.call('SET', call_key(k), cjson.encode(kept))
+  end
   local from, to = '"room":' .. cjson.encode(old_name), '"room":' .. cjson.encode(name)
   local hk = history_key(k)
   for i, entry in ipairs(redis.call('LRANGE', hk, 0, -1)) do
@@ -1483,4 +1491,5 @@ end
 -- The kinds of a room's keys a rename moves (its ids stay: a room made
 -- again under the old key goes on from there).
 local ROOM_KINDS = {'room', 'members', 'history', 'log', 'reactions', 'modlog',
-                    'quiet', 'hooks', 'holding', 'seats', 'pins', 'commands'}
+                    'quiet', 'hooks', 'holding', 'seats', 'pins', 'commands',
+                    'call'}

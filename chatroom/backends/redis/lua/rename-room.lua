@@ -35,7 +35,8 @@ local members = redis.call('ZRANGE', members_key(r), 0, -1)
 if new ~= r then
   for _, key in ipairs({room_key, members_key, history_key, log_key,
                         reactions_key, modlog_key, quiet_key, hooks_key,
-                        holding_key, seats_key, pins_key, commands_key}) do
+                        holding_key, seats_key, pins_key, commands_key,
+                        call_key}) do
     if redis.call('EXISTS', key(r)) == 1 then
       redis.call('RENAME', key(r), key(new))
     end

@@ -101,12 +101,21 @@ class LeaveCall(Operation):
 
 
 @dataclass(frozen=True)
+class RenameParticipant(Operation):
+    """The participant whose name key is ``user`` is ``participant`` from
+    now on (its ``/nick``: a new name, the same connection), in its place."""
+
+    user: str
+    participant: Participant
+
+
+@dataclass(frozen=True)
 class EndCall(Operation):
     """The call is over: nothing of it is kept."""
 
 
 declare(
     RoomCall,
-    operations=(StartCall, JoinCall, LeaveCall, EndCall),
+    operations=(StartCall, JoinCall, LeaveCall, RenameParticipant, EndCall),
     premises=(CallIs, Participants),
 )

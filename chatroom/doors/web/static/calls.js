@@ -56,11 +56,8 @@ function tileFor(name, own) {
   video.autoplay = true;
   video.playsInline = true;
   if (own) video.muted = true; // one's own sound is not played back
-  const caption = document.createElement("figcaption");
-  caption.textContent = own ? `${displayName(name)} (you)` : displayName(name);
-  tile.setAttribute("aria-label", own ? `${displayName(name)} (you)` : displayName(name));
-  tile.dataset.user = name;
-  tile.append(video, caption);
+  tile.append(video, document.createElement("figcaption"));
+  nameTile(tile, name, own);
   $("call-tiles").append(tile);
   return tile;
 }
@@ -121,7 +118,7 @@ function peerOf(user, create) {
   peer = { user, pc, stream, tile: tileFor(user, false), waiting: [], described: false };
   myCall.peers.set(key, peer);
   pc.onicecandidate = (event) => {
-    signal(user, { candidate: event.candidate ? event.candidate.toJSON() : null });
+    signal(peer.user, { candidate: event.candidate ? event.candidate.toJSON() : null });
   };
   pc.ontrack = (event) => {
     if (!stream.getTracks().includes(event.track)) stream.addTrack(event.track);
@@ -195,6 +192,47 @@ function dropPeer(user) {
   peer.pc.close();
   peer.tile.remove();
   myCall.peers.delete(nameKey(user));
+}
+
+// A tile's name: its caption and its label.
+function nameTile(tile, name, own) {
+  const shown = own ? `${displayName(name)} (you)` : displayName(name);
+  tile.querySelector("figcaption").textContent = shown;
+  tile.setAttribute("aria-label", shown);
+  tile.dataset.user = name;
+}
+
+// -- renames: the call goes on ------------------------------------------------------------
+
+// Room `room` is called `name` now (RENAMED): its call, and ours if we are
+// in it, go on under the new name.
+function callRoomRenamed(room, name) {
+  const known = roomCalls.get(nameKey(room));
+  if (known) {
+    roomCalls.delete(nameKey(room));
+    roomCalls.set(nameKey(name), known);
+  }
+  if (myCall && nameKey(myCall.room) === nameKey(room)) myCall.room = name;
+  drawCall();
+}
+
+// `old` is called `name` now (NICK): a participant under its new name, our
+// connection to it (its signals come from that name) and its tile too.
+function callUserRenamed(old, name) {
+  for (const known of roomCalls.values()) {
+    known.members = known.members.map((m) => (nameKey(m) === nameKey(old) ? name : m));
+  }
+  if (myCall && myCall.peers) {
+    const peer = myCall.peers.get(nameKey(old));
+    if (peer) {
+      myCall.peers.delete(nameKey(old));
+      peer.user = name;
+      myCall.peers.set(nameKey(name), peer);
+      nameTile(peer.tile, name, false);
+    }
+    if (myCall.own && isMe(name)) nameTile(myCall.own, name, true);
+  }
+  drawCall();
 }
 
 // -- in and out --------------------------------------------------------------------------

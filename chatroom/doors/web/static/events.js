@@ -202,6 +202,7 @@ const handlers = {
     }
     activate(null);
     drawMembers();
+    callUserRenamed(old, name);
   },
   LEFT({ room }) { dropView(room); },
   CAPS() {},
@@ -213,6 +214,7 @@ const handlers = {
   RENAMED({ room, new: name, by }, reason) {
     state.rooms.delete(room);
     drawRooms();
+    callRoomRenamed(room, name);
     if (!viewOf(room)) return; // a lobby watcher's news
     renameView(room, name);
     info([nameNode(by), ` renamed ${room} to ${name}${reason ? ` (${reason})` : ""}`]);
