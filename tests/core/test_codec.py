@@ -96,6 +96,7 @@ EXAMPLES: list[codec.Encoded] = [
     nodemessages.IgnoresChanged("alice", ("mallory", "eve")),
     nodemessages.NewsHead(8, 2, "bob"),
     nodemessages.KickHead("n1:7"),
+    nodemessages.StandHere("n2", ("robot", "weather")),
 ]
 
 
